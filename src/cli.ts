@@ -1,0 +1,73 @@
+#!/usr/bin/env node
+import { resolve } from 'node:path';
+import { Command, Option } from 'commander';
+import { createApp } from './http/app.js';
+import { logger } from './log.js';
+import { loadModel, ModelError } from './model/loader.js';
+import { Service } from './service.js';
+import { migrate, pendingDdl } from './store/migrate.js';
+import { DatabaseUrlError, DEFAULT_DATABASE_URL, openDatabase } from './store/open.js';
+
+/**
+ * `tessera serve | migrate`. Every flag has an environment variable: TESSERA_PORT,
+ * TESSERA_METADATA, TESSERA_DATABASE_URL. Exits 1 with one readable message per problem for a
+ * broken metadata folder or database URL.
+ */
+
+const portOption = new Option('-p, --port <port>', 'HTTP port').env('TESSERA_PORT').default('8080');
+const metadataOption = new Option('-m, --metadata <dir>', 'folder of table metadata files').env('TESSERA_METADATA').default('./metadata');
+const databaseOption = new Option('-d, --database <url>', 'database URL').env('TESSERA_DATABASE_URL').default(DEFAULT_DATABASE_URL);
+
+function fail(err: unknown): never {
+  if (err instanceof ModelError) {
+    process.stderr.write(`tessera: the metadata is not valid (${err.problems.length} problem${err.problems.length === 1 ? '' : 's'}):\n${err.message.split('\n').map((l) => `  ${l}`).join('\n')}\n`);
+  } else if (err instanceof DatabaseUrlError) {
+    process.stderr.write(`tessera: ${err.message}\n`);
+  } else {
+    process.stderr.write(`tessera: ${(err as Error)?.message ?? String(err)}\n`);
+  }
+  process.exit(1);
+}
+
+const program = new Command('tessera').description('Metadata-driven OData v4 service in the style of the Dataverse Web API');
+
+program.command('serve')
+  .description('serve the Web API at http://localhost:<port>/api/data/v9.2/')
+  .addOption(portOption).addOption(metadataOption).addOption(databaseOption)
+  .action(async (opts: { port: string; metadata: string; database: string }) => {
+    try {
+      const model = loadModel(resolve(opts.metadata));
+      const db = openDatabase(opts.database);
+      const service = await Service.open(model, db, logger);
+      const server = createApp(service).listen(Number(opts.port), () => {
+        const address = server.address();
+        const port = typeof address === 'object' && address ? address.port : opts.port;
+        logger.info({ database: db.description, tables: model.entities.map((e) => `${e.LogicalName} (${e.EntitySetName})`) },
+          `Tessera serving http://localhost:${port}/api/data/v9.2/ with ${model.entities.length} tables: ${model.entities.map((e) => e.EntitySetName).join(', ')}`);
+      });
+      server.on('error', fail);
+      const stop = () => server.close(() => { void db.close().then(() => process.exit(0)); });
+      process.on('SIGINT', stop);
+      process.on('SIGTERM', stop);
+    } catch (err) {
+      fail(err);
+    }
+  });
+
+program.command('migrate')
+  .description('create missing tables and columns for the metadata (additive only)')
+  .addOption(metadataOption).addOption(databaseOption)
+  .option('--dry-run', 'print the DDL without running it')
+  .action(async (opts: { metadata: string; database: string; dryRun?: boolean }) => {
+    try {
+      const model = loadModel(resolve(opts.metadata));
+      const db = openDatabase(opts.database);
+      const ddl = opts.dryRun ? await pendingDdl(db, model) : await migrate(db, model);
+      for (const sql of ddl) process.stdout.write(`${sql};\n`);
+      await db.close();
+    } catch (err) {
+      fail(err);
+    }
+  });
+
+await program.parseAsync(process.argv);

@@ -1,0 +1,83 @@
+/**
+ * Dataverse error envelope and the error catalogue every stage raises from.
+ *
+ * Wire shape: `{"error":{"code":"0x…","message":"…"}}` with the HTTP status Dataverse uses
+ * (digest §5.1–5.3). `code` is the platform hex code, `0x0` for OData-layer errors.
+ */
+export class ServiceError extends Error {
+  /**
+   * @param status HTTP status (400, 404, 405, 412, 413, 500, 501 …)
+   * @param code Dataverse hex error code, e.g. `0x80040217`
+   * @param message client-facing text; never a stack trace
+   */
+  constructor(readonly status: number, readonly code: string, message: string) {
+    super(message);
+    this.name = 'ServiceError';
+  }
+
+  /** The JSON body Dataverse sends for this error. */
+  toJSON(): { error: { code: string; message: string } } {
+    return { error: { code: this.code, message: this.message } };
+  }
+}
+
+const PAYLOAD_PREFIX = (set: string) =>
+  `Error identified in Payload provided by the user for Entity :'${set}', For more information on this error please follow this help link https://go.microsoft.com/fwlink/?linkid=2195293  ---->  InnerException : Microsoft.OData.ODataException: `;
+
+/** Factories for the errors of digest §5.3, one per situation; each returns a ServiceError. */
+export const Errors = {
+  /** 404 `0x8006088a`: unknown entity set, operation or path segment. */
+  resourceNotFound: (segment: string) =>
+    new ServiceError(404, '0x8006088a', `Resource not found for the segment '${segment}'.`),
+  /** 404 `0x80040217`: no row with that key. */
+  recordNotFound: (logicalName: string, id: string) =>
+    new ServiceError(404, '0x80040217', `${logicalName} With Id = ${id} Does Not Exist`),
+  /** 405: the verb is not allowed on this resource (e.g. PATCH on a collection). */
+  methodNotAllowed: (method: string, what: string) =>
+    new ServiceError(405, '0x80060888', `The HTTP method '${method}' is not allowed on ${what}.`),
+  /** 412 `0x80040237`: a row with that key exists already (create, If-None-Match: *). */
+  duplicateRecord: () =>
+    new ServiceError(412, '0x80040237', 'A record with matching key values already exists.'),
+  /** 412 `0x80060882`: If-Match names a version the row no longer has. */
+  concurrencyMismatch: () =>
+    new ServiceError(412, '0x80060882', "The version of the existing record doesn't match the RowVersion property provided."),
+  /** 400 `0x0`: unknown property in `$select`, `$filter` or `$orderby`. */
+  propertyNotFound: (property: string, logicalName: string) =>
+    new ServiceError(400, '0x0', `Could not find a property named '${property}' on type 'Microsoft.Dynamics.CRM.${logicalName}'.`),
+  /** 400 `0x0`: unknown property in a request body. */
+  invalidBodyProperty: (property: string, logicalName: string) =>
+    new ServiceError(400, '0x0', `An error occurred while validating input parameters: Microsoft.Crm.CrmException: Invalid property '${property}' was found in entity 'Microsoft.Dynamics.CRM.${logicalName}'. ---> Microsoft.OData.ODataException: Does not support untyped value in non-open type.`),
+  /** 400 `0x80048d19`: a body value of the wrong type or an unreadable body. */
+  payload: (entitySetName: string, inner: string) =>
+    new ServiceError(400, '0x80048d19', PAYLOAD_PREFIX(entitySetName) + inner),
+  /** 400 `0x80090800` InvalidUrlForODataBindProperty: an `@odata.bind` value that names no target row. */
+  invalidBindUrl: (value: string, property: string) =>
+    new ServiceError(400, '0x80090800', `Invalid url value '${value}' for lookup property '${property}'.`),
+  /** 400 `0x80044331`: string longer than MaxLength (text as in the Dataverse batch doc). */
+  maxLength: (attribute: string, logicalName: string, max: number) =>
+    new ServiceError(400, '0x80044331', `A validation error occurred.  The length of the '${attribute}' attribute of the '${logicalName}' entity exceeded the maximum allowed length of '${max}'.`),
+  /** 400 `0x8004432F` (integers, doubles) or `0x80044330` (money, decimals): value outside MinValue/MaxValue. */
+  outOfRange: (attribute: string, logicalName: string, value: number, min: number, max: number, money: boolean) =>
+    new ServiceError(400, money ? '0x80044330' : '0x8004432F', `A validation error occurred. The value ${value} of '${attribute}' on record of type '${logicalName}' is outside the valid range. Accepted Values: ${min} to ${max}.`),
+  /** 400 `0x8004431A`: choice value not in the column's options. */
+  optionNotValid: (attribute: string, logicalName: string, value: number) =>
+    new ServiceError(400, '0x8004431A', `A validation error occurred. The value ${value} of '${attribute}' on record of type '${logicalName}' is outside the valid range.`),
+  /** 400 `0x80048408`: statuscode does not belong to the statecode (digest §6.5). */
+  invalidStateStatus: (status: number, stateName: string, logicalName: string, id: string) =>
+    new ServiceError(400, '0x80048408', `${status} is not a valid status code for state code ${logicalName}State.${stateName} on ${logicalName} with Id ${id}.`),
+  /** 400 `0x80040239`: date-time outside 1753-01-01 … 9999-12-31 or unreadable. */
+  invalidDateTime: () =>
+    new ServiceError(400, '0x80040239', 'The date-time format is invalid, or value is outside the supported range.'),
+  /** 400 `0x80040203`: generic invalid argument with a free text. */
+  invalidArgument: (message: string) => new ServiceError(400, '0x80040203', message),
+  /** 400 `0x80060888`: malformed or unsupported query option / URL syntax. */
+  badQuery: (message: string) => new ServiceError(400, '0x80060888', message),
+  /** 501 `0x0`: a valid OData construct Tessera does not implement yet. */
+  notImplemented: (what: string) =>
+    new ServiceError(501, '0x0', `${what} is not supported by this service yet.`),
+  /** 413 `0x8004418A`: request body over the configured limit. */
+  tooLarge: (limit: number) =>
+    new ServiceError(413, '0x8004418A', `The request body exceeds the maximum allowed size of ${limit} bytes.`),
+  /** 500 `0x80040216`: unexpected fault; details are logged, never sent. */
+  internal: () => new ServiceError(500, '0x80040216', 'An unexpected error occurred.'),
+} as const;

@@ -1,0 +1,59 @@
+import express, { type NextFunction, type Request, type Response } from 'express';
+import { Errors, type ServiceError } from '../errors.js';
+import { errorResponse, type HttpResponse } from '../odata/respond.js';
+import type { HttpRequest } from '../odata/request.js';
+
+/** What the HTTP layer needs from the pipeline: `Service` satisfies it. */
+export interface RequestHandler {
+  handle(req: HttpRequest): Promise<HttpResponse>;
+}
+
+/** HTTP options. */
+export interface AppOptions {
+  /** Largest accepted request body in bytes (413 `0x8004418A` above it). Default 32 MiB. */
+  maxBodyBytes?: number;
+}
+
+function send(res: Response, out: HttpResponse): void {
+  res.status(out.status);
+  for (const [name, value] of Object.entries(out.headers)) res.setHeader(name, value);
+  if (out.body === undefined) res.end();
+  else res.end(out.body);
+}
+
+/** `scheme://host[:port]` as the client sees it, honouring `X-Forwarded-Proto` / `X-Forwarded-Host`. */
+function origin(req: Request): string {
+  const first = (v: string | string[] | undefined) => (Array.isArray(v) ? v[0] : v)?.split(',')[0]?.trim();
+  const proto = first(req.headers['x-forwarded-proto']) ?? req.protocol;
+  const host = first(req.headers['x-forwarded-host']) ?? req.headers.host ?? 'localhost';
+  return `${proto}://${host}`;
+}
+
+/**
+ * The express app: a raw-text body reader with a size limit, then one handler that hands every
+ * request to the pipeline (DESIGN.md §1, http/). Body-reading failures are answered in Dataverse's
+ * error envelope: 413 over the limit, 400 for undecodable bodies.
+ */
+export function createApp(handler: RequestHandler, options: AppOptions = {}): express.Express {
+  const limit = options.maxBodyBytes ?? 32 * 1024 * 1024;
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('etag', false);
+  app.set('query parser', false);
+  app.use(express.text({ type: () => true, limit, defaultCharset: 'utf-8' }));
+  app.use((req: Request, res: Response, next: NextFunction) => {
+    const body = typeof req.body === 'string' && req.body.length ? req.body : undefined;
+    handler.handle({ method: req.method, url: req.originalUrl, headers: req.headers, body, origin: origin(req) })
+      .then((out) => send(res, out), next);
+  });
+  app.use((err: { type?: string; status?: number }, _req: Request, res: Response, _next: NextFunction) => {
+    let e: ServiceError;
+    if (err.type === 'entity.too.large') e = Errors.tooLarge(limit);
+    else if (err.status && err.status >= 400 && err.status < 500) e = Errors.badQuery(`The request body could not be read (${err.type ?? 'bad request'}).`);
+    else e = Errors.internal();
+    const out = errorResponse(e);
+    out.headers['OData-Version'] = '4.0';
+    send(res, out);
+  });
+  return app;
+}

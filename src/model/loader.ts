@@ -1,0 +1,275 @@
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { Ajv, type ErrorObject } from 'ajv';
+import { entityFileSchema } from './schema.js';
+import { systemColumns } from './system-columns.js';
+import type { AttributeFile, AttributeModel, EdmType, EntityFile, EntityModel, Model } from './types.js';
+
+/** One problem found in a metadata file: the file, a JSON pointer into it, and the reason. */
+export interface ModelProblem {
+  file: string;
+  pointer: string;
+  reason: string;
+}
+
+/**
+ * Thrown when the metadata folder does not describe a consistent model. `problems` lists every
+ * problem found (not just the first); `message` has one line per problem: `file: pointer: reason`.
+ */
+export class ModelError extends Error {
+  constructor(readonly problems: ModelProblem[]) {
+    super(problems.map((p) => `${p.file}: ${p.pointer || '/'}: ${p.reason}`).join('\n'));
+    this.name = 'ModelError';
+  }
+}
+
+const ajv = new Ajv({ allErrors: true, strict: false });
+const validateFile = ajv.compile<EntityFile>(entityFileSchema);
+
+/**
+ * The Edm type of an attribute's OData property (digest §1.4): DateOnly behaviour → Edm.Date,
+ * lookups → Edm.Guid (`_x_value`), choices → Edm.Int32.
+ */
+export function edmTypeOf(a: Pick<AttributeFile, 'AttributeType' | 'DateTimeBehavior'>): EdmType {
+  switch (a.AttributeType) {
+    case 'String': case 'Memo': case 'EntityName': return 'Edm.String';
+    case 'Integer': case 'Picklist': case 'State': case 'Status': return 'Edm.Int32';
+    case 'BigInt': return 'Edm.Int64';
+    case 'Decimal': case 'Money': return 'Edm.Decimal';
+    case 'Double': return 'Edm.Double';
+    case 'Boolean': return 'Edm.Boolean';
+    case 'DateTime': return a.DateTimeBehavior === 'DateOnly' ? 'Edm.Date' : 'Edm.DateTimeOffset';
+    case 'Uniqueidentifier': case 'Lookup': case 'Owner': case 'Customer': return 'Edm.Guid';
+  }
+}
+
+/** True for the column types that hold a reference to another row. */
+export function isLookupType(t: AttributeFile['AttributeType']): boolean {
+  return t === 'Lookup' || t === 'Owner' || t === 'Customer';
+}
+
+const DEFAULT_RANGES: Partial<Record<AttributeFile['AttributeType'], [number, number]>> = {
+  Integer: [-2147483648, 2147483647],
+  BigInt: [Number.MIN_SAFE_INTEGER, Number.MAX_SAFE_INTEGER],
+  Decimal: [-100000000000, 100000000000],
+  Money: [-922337203685477, 922337203685477],
+  Double: [-100000000000, 100000000000],
+};
+
+const DEFAULT_MAX_LENGTH: Partial<Record<AttributeFile['AttributeType'], number>> = {
+  String: 100,
+  Memo: 2000,
+  EntityName: 100,
+};
+
+function ajvProblems(file: string, errors: ErrorObject[] | null | undefined): ModelProblem[] {
+  return (errors ?? []).map((e) => ({
+    file,
+    pointer: e.instancePath,
+    reason: e.keyword === 'additionalProperties'
+      ? `unknown property '${String(e.params['additionalProperty'])}'`
+      : e.keyword === 'enum'
+        ? `${e.message}: ${(e.params['allowedValues'] as unknown[]).join(', ')}`
+        : e.message ?? e.keyword,
+  }));
+}
+
+function buildAttribute(file: EntityFile, a: AttributeFile, systemSupplied: boolean): AttributeModel {
+  const lookup = isLookupType(a.AttributeType);
+  const range = DEFAULT_RANGES[a.AttributeType];
+  const primaryId = a.LogicalName === file.PrimaryIdAttribute;
+  return Object.freeze({
+    LogicalName: a.LogicalName,
+    SchemaName: a.SchemaName ?? a.LogicalName,
+    AttributeType: a.AttributeType,
+    DisplayName: a.DisplayName ?? a.LogicalName,
+    Description: a.Description ?? '',
+    RequiredLevel: a.RequiredLevel ?? (primaryId ? 'SystemRequired' : 'None'),
+    IsValidForCreate: a.AttributeOf ? false : a.IsValidForCreate ?? true,
+    IsValidForUpdate: a.AttributeOf ? false : a.IsValidForUpdate ?? !primaryId,
+    IsValidForRead: a.IsValidForRead ?? true,
+    MaxLength: a.MaxLength ?? DEFAULT_MAX_LENGTH[a.AttributeType],
+    MinValue: a.MinValue ?? range?.[0],
+    MaxValue: a.MaxValue ?? range?.[1],
+    Precision: a.Precision ?? (a.AttributeType === 'Money' ? 4 : a.AttributeType === 'Decimal' ? 2 : undefined),
+    Targets: Object.freeze([...(a.Targets ?? [])]),
+    DateTimeBehavior: a.AttributeType === 'DateTime' ? a.DateTimeBehavior ?? 'UserLocal' : undefined,
+    Format: a.Format,
+    OptionSet: a.OptionSet
+      ? Object.freeze({
+        Name: a.OptionSet.Name ?? `${file.LogicalName}_${a.LogicalName}`,
+        Options: Object.freeze(a.OptionSet.Options.map((o) => Object.freeze({ ...o }))),
+      })
+      : undefined,
+    AttributeOf: a.AttributeOf,
+    IsPrimaryId: primaryId,
+    IsPrimaryName: a.LogicalName === file.PrimaryNameAttribute,
+    IsSystemSupplied: systemSupplied,
+    IsStored: !a.AttributeOf,
+    PropertyName: lookup ? `_${a.LogicalName}_value` : a.LogicalName,
+    NavigationPropertyName: lookup ? a.ReferencingEntityNavigationPropertyName ?? a.LogicalName : undefined,
+    EdmType: edmTypeOf(a),
+  });
+}
+
+/** Checks one file's internal rules (beyond the JSON Schema) and returns its problems. */
+function checkEntity(source: string, file: EntityFile): ModelProblem[] {
+  const problems: ModelProblem[] = [];
+  const at = (i: number, rest = '') => `/Attributes/${i}${rest}`;
+  const seen = new Map<string, number>();
+  file.Attributes.forEach((a, i) => {
+    const previous = seen.get(a.LogicalName);
+    if (previous !== undefined) problems.push({ file: source, pointer: at(i, '/LogicalName'), reason: `duplicate attribute '${a.LogicalName}' (also at ${at(previous)})` });
+    seen.set(a.LogicalName, i);
+    if (a.MinValue !== undefined && a.MaxValue !== undefined && a.MinValue > a.MaxValue) {
+      problems.push({ file: source, pointer: at(i, '/MinValue'), reason: `MinValue ${a.MinValue} is greater than MaxValue ${a.MaxValue}` });
+    }
+    if (a.OptionSet) {
+      const values = new Set<number>();
+      a.OptionSet.Options.forEach((o, j) => {
+        if (values.has(o.Value)) problems.push({ file: source, pointer: at(i, `/OptionSet/Options/${j}/Value`), reason: `duplicate option value ${o.Value}` });
+        values.add(o.Value);
+      });
+    }
+    if ((a.AttributeType === 'State') !== (a.LogicalName === 'statecode') || (a.AttributeType === 'Status') !== (a.LogicalName === 'statuscode')) {
+      problems.push({ file: source, pointer: at(i, '/AttributeType'), reason: 'State and Status are the types of the statecode and statuscode columns only' });
+    }
+  });
+  const pk = file.Attributes.findIndex((a) => a.LogicalName === file.PrimaryIdAttribute);
+  if (pk >= 0 && file.Attributes[pk]!.AttributeType !== 'Uniqueidentifier') {
+    problems.push({ file: source, pointer: at(pk, '/AttributeType'), reason: `primary id attribute '${file.PrimaryIdAttribute}' must be Uniqueidentifier` });
+  }
+  if (file.PrimaryNameAttribute) {
+    const i = file.Attributes.findIndex((a) => a.LogicalName === file.PrimaryNameAttribute);
+    if (i < 0) problems.push({ file: source, pointer: '/PrimaryNameAttribute', reason: `no attribute named '${file.PrimaryNameAttribute}'` });
+    else if (file.Attributes[i]!.AttributeType !== 'String') problems.push({ file: source, pointer: at(i, '/AttributeType'), reason: 'the primary name attribute must be a String' });
+  }
+  return problems;
+}
+
+/** Checks rules that span attributes and files: targets, AttributeOf, state/status, names. */
+function checkModel(entities: EntityModel[], indexOf: Map<EntityModel, Map<string, number>>): ModelProblem[] {
+  const problems: ModelProblem[] = [];
+  const byName = new Map(entities.map((e) => [e.LogicalName, e]));
+  const sets = new Map<string, EntityModel>();
+  for (const e of entities) {
+    const pointerOf = (a: AttributeModel, rest: string) => {
+      const i = indexOf.get(e)!.get(a.LogicalName);
+      return i === undefined ? `(engine-supplied column '${a.LogicalName}')` : `/Attributes/${i}${rest}`;
+    };
+    const other = sets.get(e.EntitySetName);
+    if (other) problems.push({ file: e.source, pointer: '/EntitySetName', reason: `EntitySetName '${e.EntitySetName}' is also used by ${other.source}` });
+    sets.set(e.EntitySetName, e);
+    const properties = new Map<string, string>();
+    for (const a of e.Attributes) {
+      for (const t of a.Targets) {
+        if (!byName.has(t)) problems.push({ file: e.source, pointer: pointerOf(a, '/Targets'), reason: `lookup target '${t}' is not a table in the model (add metadata/${t}.json)` });
+      }
+      if (a.AttributeOf) {
+        const of = e.attributesByName.get(a.AttributeOf);
+        if (!of || !isLookupType(of.AttributeType)) problems.push({ file: e.source, pointer: pointerOf(a, '/AttributeOf'), reason: `AttributeOf '${a.AttributeOf}' is not a lookup column of this table` });
+        continue;
+      }
+      for (const name of [a.PropertyName, a.NavigationPropertyName]) {
+        if (!name) continue;
+        const owner = properties.get(name);
+        if (owner) problems.push({ file: e.source, pointer: pointerOf(a, ''), reason: `property name '${name}' is also used by '${owner}'` });
+        properties.set(name, a.LogicalName);
+      }
+    }
+    const state = e.attributesByName.get('statecode');
+    const status = e.attributesByName.get('statuscode');
+    if (!!state !== !!status) problems.push({ file: e.source, pointer: '/Attributes', reason: 'statecode and statuscode must be declared together' });
+    if (state?.OptionSet && status?.OptionSet) {
+      const states = new Set(state.OptionSet.Options.map((o) => o.Value));
+      for (const [j, o] of status.OptionSet.Options.entries()) {
+        if (o.State === undefined || !states.has(o.State)) problems.push({ file: e.source, pointer: pointerOf(status, `/OptionSet/Options/${j}/State`), reason: `status ${o.Value} must name one of the states ${[...states].join(', ')}` });
+      }
+      for (const [j, o] of state.OptionSet.Options.entries()) {
+        const ok = status.OptionSet.Options.some((s) => s.Value === o.DefaultStatus && s.State === o.Value);
+        if (!ok) problems.push({ file: e.source, pointer: pointerOf(state, `/OptionSet/Options/${j}/DefaultStatus`), reason: `DefaultStatus of state ${o.Value} must be a status of that state` });
+      }
+    }
+  }
+  return problems;
+}
+
+/**
+ * Builds the immutable model from parsed files. `files` maps a source name (for messages) to the
+ * parsed JSON. Throws ModelError listing every problem (schema, per-file and cross-file).
+ */
+export function buildModel(files: ReadonlyArray<{ source: string; json: unknown }>): Model {
+  const problems: ModelProblem[] = [];
+  const entities: EntityModel[] = [];
+  const indexOf = new Map<EntityModel, Map<string, number>>();
+  const logicalNames = new Map<string, string>();
+  for (const { source, json } of files) {
+    if (!validateFile(json)) {
+      problems.push(...ajvProblems(source, validateFile.errors));
+      continue;
+    }
+    const file = json;
+    const own = checkEntity(source, file);
+    if (own.length) { problems.push(...own); continue; }
+    const previous = logicalNames.get(file.LogicalName);
+    if (previous) { problems.push({ file: source, pointer: '/LogicalName', reason: `table '${file.LogicalName}' is also defined in ${previous}` }); continue; }
+    logicalNames.set(file.LogicalName, source);
+    const declared = new Set(file.Attributes.map((a) => a.LogicalName));
+    const attributes = [
+      ...file.Attributes.map((a) => buildAttribute(file, a, false)),
+      ...systemColumns(file).filter((a) => !declared.has(a.LogicalName)).map((a) => buildAttribute(file, a, true)),
+    ];
+    const entity: EntityModel = Object.freeze({
+      LogicalName: file.LogicalName,
+      SchemaName: file.SchemaName ?? file.LogicalName,
+      EntitySetName: file.EntitySetName,
+      DisplayName: file.DisplayName ?? file.LogicalName,
+      DisplayCollectionName: file.DisplayCollectionName ?? file.EntitySetName,
+      Description: file.Description ?? '',
+      PrimaryIdAttribute: file.PrimaryIdAttribute,
+      PrimaryNameAttribute: file.PrimaryNameAttribute,
+      OwnershipType: file.OwnershipType ?? 'UserOwned',
+      Attributes: Object.freeze(attributes),
+      attributesByName: new Map(attributes.map((a) => [a.LogicalName, a])),
+      attributesByProperty: new Map(attributes.filter((a) => a.IsStored && a.IsValidForRead).map((a) => [a.PropertyName, a])),
+      lookupsByNavigation: new Map(attributes.filter((a) => a.NavigationPropertyName).map((a) => [a.NavigationPropertyName!, a])),
+      source,
+    });
+    indexOf.set(entity, new Map(file.Attributes.map((a, i) => [a.LogicalName, i])));
+    entities.push(entity);
+  }
+  problems.push(...checkModel(entities, indexOf));
+  if (problems.length) throw new ModelError(problems);
+  return Object.freeze({
+    entities: Object.freeze(entities),
+    byLogicalName: new Map(entities.map((e) => [e.LogicalName, e])),
+    byEntitySetName: new Map(entities.map((e) => [e.EntitySetName, e])),
+  });
+}
+
+/**
+ * Loads every `*.json` file of a metadata folder (sorted by name) and builds the model.
+ * Throws ModelError (file, JSON pointer, reason per problem) for unreadable JSON, schema
+ * violations and inconsistent definitions, and when the folder holds no table at all.
+ */
+export function loadModel(folder: string): Model {
+  let names: string[];
+  try {
+    names = readdirSync(folder).filter((n) => n.endsWith('.json')).sort();
+  } catch (err) {
+    throw new ModelError([{ file: folder, pointer: '', reason: `cannot read the metadata folder: ${(err as Error).message}` }]);
+  }
+  if (!names.length) throw new ModelError([{ file: folder, pointer: '', reason: 'the metadata folder has no *.json table files' }]);
+  const files: Array<{ source: string; json: unknown }> = [];
+  const problems: ModelProblem[] = [];
+  for (const name of names) {
+    const source = join(folder, name);
+    try {
+      files.push({ source, json: JSON.parse(readFileSync(source, 'utf8')) });
+    } catch (err) {
+      problems.push({ file: source, pointer: '', reason: `not valid JSON: ${(err as Error).message}` });
+    }
+  }
+  if (problems.length) throw new ModelError(problems);
+  return buildModel(files);
+}

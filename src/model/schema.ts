@@ -1,0 +1,101 @@
+/**
+ * JSON Schema (draft 2020-12 subset understood by ajv) of a Tessera metadata file: one Dataverse
+ * EntityMetadata object per file, in Dataverse's own property names (DESIGN.md §2).
+ * Checked by `loader.ts` with ajv; cross-file rules (lookup targets exist, option consistency)
+ * are checked by the loader after the schema passes.
+ */
+export const ATTRIBUTE_TYPES = [
+  'String', 'Memo', 'Integer', 'BigInt', 'Decimal', 'Double', 'Money', 'Boolean', 'DateTime',
+  'Uniqueidentifier', 'Lookup', 'Owner', 'Customer', 'Picklist', 'State', 'Status', 'EntityName',
+] as const;
+
+const logicalName = { type: 'string', pattern: '^[a-z][a-z0-9_]{0,99}$' };
+
+const option = {
+  type: 'object',
+  required: ['Value', 'Label'],
+  additionalProperties: false,
+  properties: {
+    Value: { type: 'integer', minimum: -2147483648, maximum: 2147483647 },
+    Label: { type: 'string', minLength: 1 },
+    State: { type: 'integer' },
+    DefaultStatus: { type: 'integer' },
+    InvariantName: { type: 'string', pattern: '^[A-Za-z][A-Za-z0-9_]*$' },
+    Description: { type: 'string' },
+  },
+};
+
+const attribute = {
+  type: 'object',
+  required: ['LogicalName', 'AttributeType'],
+  additionalProperties: false,
+  properties: {
+    LogicalName: logicalName,
+    SchemaName: { type: 'string', minLength: 1 },
+    AttributeType: { enum: ATTRIBUTE_TYPES },
+    DisplayName: { type: 'string' },
+    Description: { type: 'string' },
+    RequiredLevel: { enum: ['None', 'SystemRequired', 'ApplicationRequired', 'Recommended'] },
+    IsValidForCreate: { type: 'boolean' },
+    IsValidForUpdate: { type: 'boolean' },
+    IsValidForRead: { type: 'boolean' },
+    MaxLength: { type: 'integer', minimum: 1, maximum: 1048576 },
+    MinValue: { type: 'number' },
+    MaxValue: { type: 'number' },
+    Precision: { type: 'integer', minimum: 0, maximum: 10 },
+    Targets: { type: 'array', minItems: 1, items: logicalName, uniqueItems: true },
+    ReferencingEntityNavigationPropertyName: { type: 'string', pattern: '^[A-Za-z_][A-Za-z0-9_]*$' },
+    DateTimeBehavior: { enum: ['UserLocal', 'DateOnly', 'TimeZoneIndependent'] },
+    Format: { type: 'string' },
+    OptionSet: {
+      type: 'object',
+      required: ['Options'],
+      additionalProperties: false,
+      properties: {
+        Name: { type: 'string' },
+        IsGlobal: { type: 'boolean' },
+        Options: { type: 'array', minItems: 1, items: option },
+      },
+    },
+    AttributeOf: logicalName,
+  },
+  allOf: [
+    {
+      if: { properties: { AttributeType: { enum: ['Lookup', 'Owner', 'Customer'] } } },
+      then: { required: ['Targets'] },
+      else: { not: { required: ['Targets'] } },
+    },
+    {
+      if: { properties: { AttributeType: { enum: ['Picklist', 'State', 'Status'] } } },
+      then: { required: ['OptionSet'] },
+      else: { not: { required: ['OptionSet'] } },
+    },
+    {
+      if: { properties: { AttributeType: { enum: ['String', 'Memo'] } } },
+      else: { not: { required: ['MaxLength'] } },
+    },
+  ],
+};
+
+/** The schema object handed to ajv. */
+export const entityFileSchema = {
+  $id: 'https://tessera.dev/schemas/entity-metadata.json',
+  type: 'object',
+  required: ['LogicalName', 'EntitySetName', 'PrimaryIdAttribute', 'Attributes'],
+  additionalProperties: false,
+  properties: {
+    $schema: { type: 'string' },
+    LogicalName: logicalName,
+    SchemaName: { type: 'string', minLength: 1 },
+    EntitySetName: { type: 'string', pattern: '^[A-Za-z_][A-Za-z0-9_]{0,127}$' },
+    LogicalCollectionName: { type: 'string' },
+    DisplayName: { type: 'string' },
+    DisplayCollectionName: { type: 'string' },
+    Description: { type: 'string' },
+    PrimaryIdAttribute: logicalName,
+    PrimaryNameAttribute: logicalName,
+    OwnershipType: { enum: ['OrganizationOwned', 'UserOwned', 'BusinessOwned', 'None'] },
+    HasStateModel: { type: 'boolean' },
+    Attributes: { type: 'array', items: attribute },
+  },
+} as const;

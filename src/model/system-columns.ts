@@ -1,0 +1,108 @@
+import type { AttributeFile, EntityFile } from './types.js';
+
+/**
+ * The standard columns Dataverse puts on every table. The loader appends each one a metadata file
+ * leaves out, so a new table's file only needs its own columns (issue #2 §2).
+ * Shapes follow the copilot interaction reference page (seeds/dataverse-msdyn_copilotinteraction.md).
+ */
+
+const readOnly = { IsValidForCreate: false, IsValidForUpdate: false, IsValidForRead: true } as const;
+const createOnly = { IsValidForCreate: true, IsValidForUpdate: false, IsValidForRead: true } as const;
+
+/** The built-in system user's table: every createdby/modifiedby lookup points here. */
+export const SYSTEMUSER = 'systemuser';
+/** The organization table: organizationid on organization-owned tables points here. */
+export const ORGANIZATION = 'organization';
+
+function userLookup(LogicalName: string, DisplayName: string): AttributeFile {
+  return { LogicalName, AttributeType: 'Lookup', Targets: [SYSTEMUSER], DisplayName, RequiredLevel: 'None', ...readOnly };
+}
+
+function auditDate(LogicalName: string, DisplayName: string): AttributeFile {
+  return {
+    LogicalName, AttributeType: 'DateTime', DateTimeBehavior: 'UserLocal', Format: 'DateAndTime',
+    DisplayName, RequiredLevel: 'None', ...readOnly,
+  };
+}
+
+/**
+ * The engine-supplied columns for one table file, in Dataverse's usual order.
+ * Returns only definitions; the caller keeps any the file declares itself.
+ */
+export function systemColumns(file: EntityFile): AttributeFile[] {
+  const columns: AttributeFile[] = [
+    {
+      LogicalName: file.PrimaryIdAttribute, AttributeType: 'Uniqueidentifier', RequiredLevel: 'SystemRequired',
+      DisplayName: file.DisplayName ?? file.LogicalName, Description: 'Unique identifier for entity instances',
+      ...createOnly,
+    },
+    auditDate('createdon', 'Created On'),
+    userLookup('createdby', 'Created By'),
+    userLookup('createdonbehalfby', 'Created By (Delegate)'),
+    auditDate('modifiedon', 'Modified On'),
+    userLookup('modifiedby', 'Modified By'),
+    userLookup('modifiedonbehalfby', 'Modified By (Delegate)'),
+    {
+      LogicalName: 'versionnumber', AttributeType: 'BigInt', DisplayName: 'Version Number', RequiredLevel: 'None',
+      MinValue: Number.MIN_SAFE_INTEGER, MaxValue: Number.MAX_SAFE_INTEGER, ...readOnly,
+    },
+    {
+      LogicalName: 'importsequencenumber', AttributeType: 'Integer', DisplayName: 'Import Sequence Number',
+      MinValue: -2147483648, MaxValue: 2147483647, RequiredLevel: 'None', ...createOnly,
+    },
+    {
+      LogicalName: 'overriddencreatedon', AttributeType: 'DateTime', DateTimeBehavior: 'UserLocal', Format: 'DateOnly',
+      DisplayName: 'Record Created On', RequiredLevel: 'None', ...createOnly,
+    },
+    {
+      LogicalName: 'timezoneruleversionnumber', AttributeType: 'Integer', DisplayName: 'Time Zone Rule Version Number',
+      MinValue: -1, MaxValue: 2147483647, RequiredLevel: 'None', IsValidForCreate: true, IsValidForUpdate: true,
+    },
+    {
+      LogicalName: 'utcconversiontimezonecode', AttributeType: 'Integer', DisplayName: 'UTC Conversion Time Zone Code',
+      MinValue: -1, MaxValue: 2147483647, RequiredLevel: 'None', IsValidForCreate: true, IsValidForUpdate: true,
+    },
+  ];
+  if (file.HasStateModel !== false) {
+    columns.push(
+      {
+        LogicalName: 'statecode', AttributeType: 'State', DisplayName: 'Status', RequiredLevel: 'SystemRequired',
+        IsValidForCreate: false, IsValidForUpdate: true, IsValidForRead: true,
+        OptionSet: {
+          Name: `${file.LogicalName}_statecode`,
+          Options: [
+            { Value: 0, Label: 'Active', DefaultStatus: 1, InvariantName: 'Active' },
+            { Value: 1, Label: 'Inactive', DefaultStatus: 2, InvariantName: 'Inactive' },
+          ],
+        },
+      },
+      {
+        LogicalName: 'statuscode', AttributeType: 'Status', DisplayName: 'Status Reason', RequiredLevel: 'None',
+        IsValidForCreate: true, IsValidForUpdate: true, IsValidForRead: true,
+        OptionSet: {
+          Name: `${file.LogicalName}_statuscode`,
+          Options: [
+            { Value: 1, Label: 'Active', State: 0 },
+            { Value: 2, Label: 'Inactive', State: 1 },
+          ],
+        },
+      },
+    );
+  }
+  switch (file.OwnershipType ?? 'UserOwned') {
+    case 'OrganizationOwned':
+      columns.push({ LogicalName: 'organizationid', AttributeType: 'Lookup', Targets: [ORGANIZATION],
+        DisplayName: 'Organization Id', RequiredLevel: 'None', ...readOnly });
+      break;
+    case 'UserOwned':
+      columns.push(
+        { LogicalName: 'ownerid', AttributeType: 'Owner', Targets: [SYSTEMUSER], DisplayName: 'Owner',
+          RequiredLevel: 'SystemRequired', IsValidForCreate: true, IsValidForUpdate: true, IsValidForRead: true },
+        userLookup('owninguser', 'Owning User'),
+      );
+      break;
+    default:
+      break;
+  }
+  return columns;
+}

@@ -1,0 +1,254 @@
+import { Errors } from '../errors.js';
+
+/**
+ * OData v4 common-expression parser for `$filter` and `$orderby` (OData v4.0 Part 2 §5.1.1 and
+ * the ABNF's commonExpr / boolCommonExpr), producing an untyped AST that the plan stage resolves
+ * against the model.
+ *
+ * Why not odata-v4-parser: it binds `not` looser than `and` (`not a eq 1 and b eq 2` parses as
+ * `not (a eq 1 and b eq 2)`), throws a TypeError on navigation paths (`a/b eq 1`) and lambdas, and
+ * rejects Dataverse's namespace-qualified query functions, all of which later issues need.
+ *
+ * Operator precedence, loosest first (Part 2 §5.1.1.10): or, and, not, comparison.
+ * Arithmetic operators and `has`/`in` are recognised only to be rejected (Dataverse supports
+ * neither, digest §3.2).
+ */
+
+/** A literal's lexical kind; the plan stage converts it to the compared property's type. */
+export type LiteralKind = 'string' | 'integer' | 'decimal' | 'boolean' | 'null' | 'guid' | 'date' | 'datetime';
+
+/** A comparison operator of OData's `$filter`. */
+export type CompareOp = 'eq' | 'ne' | 'gt' | 'ge' | 'lt' | 'le';
+
+/** Untyped `$filter` / `$orderby` expression. `pos` is the 0-based offset in the option text. */
+export type Expr =
+  | { kind: 'literal'; literal: LiteralKind; value: string | number | boolean | null; raw: string; pos: number }
+  | { kind: 'path'; segments: string[]; pos: number }
+  | { kind: 'compare'; op: CompareOp; left: Expr; right: Expr; pos: number }
+  | { kind: 'and' | 'or'; left: Expr; right: Expr; pos: number }
+  | { kind: 'not'; operand: Expr; pos: number }
+  | { kind: 'call'; name: string; args: Expr[]; pos: number };
+
+type TokenKind = 'ident' | 'string' | 'number' | 'guid' | 'date' | 'datetime' | 'alias' | 'punct' | 'end';
+interface Token { kind: TokenKind; text: string; pos: number }
+
+const GUID = /^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}/;
+const DATETIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,12})?)?(Z|[+-]\d{2}:\d{2})/;
+const DATE = /^\d{4}-\d{2}-\d{2}(?![\dT])/;
+const NUMBER = /^-?\d+(\.\d+)?([eE][+-]?\d+)?[mMdDfFlL]?/;
+const IDENT = /^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*/;
+const ALIAS = /^@[A-Za-z_][A-Za-z0-9_]*/;
+
+const COMPARE_OPS = new Set<string>(['eq', 'ne', 'gt', 'ge', 'lt', 'le']);
+const UNSUPPORTED_OPS = new Set<string>(['add', 'sub', 'mul', 'div', 'mod', 'has', 'in']);
+
+function syntaxError(text: string, pos: number, what: string): Error {
+  return Errors.badQuery(`Syntax error: ${what} at position ${pos} in '${text}'.`);
+}
+
+function tokenize(text: string): Token[] {
+  const tokens: Token[] = [];
+  let i = 0;
+  while (i < text.length) {
+    const ch = text[i]!;
+    if (ch === ' ' || ch === '\t' || ch === '\r' || ch === '\n') { i++; continue; }
+    const rest = text.slice(i);
+    if (ch === "'") {
+      let j = i + 1;
+      let value = '';
+      for (;;) {
+        if (j >= text.length) throw Errors.badQuery(`There is an unterminated literal at position ${i} in '${text}'.`);
+        if (text[j] === "'") {
+          if (text[j + 1] === "'") { value += "'"; j += 2; continue; }
+          break;
+        }
+        value += text[j];
+        j++;
+      }
+      tokens.push({ kind: 'string', text: value, pos: i });
+      i = j + 1;
+      continue;
+    }
+    if ('(),/:'.includes(ch)) { tokens.push({ kind: 'punct', text: ch, pos: i }); i++; continue; }
+    let m = GUID.exec(rest);
+    if (m && !/[0-9A-Za-z_]/.test(rest[m[0].length] ?? '')) { tokens.push({ kind: 'guid', text: m[0], pos: i }); i += m[0].length; continue; }
+    m = DATETIME.exec(rest) ?? null;
+    if (m) { tokens.push({ kind: 'datetime', text: m[0], pos: i }); i += m[0].length; continue; }
+    m = DATE.exec(rest);
+    if (m) { tokens.push({ kind: 'date', text: m[0], pos: i }); i += m[0].length; continue; }
+    m = NUMBER.exec(rest);
+    if (m) { tokens.push({ kind: 'number', text: m[0], pos: i }); i += m[0].length; continue; }
+    m = IDENT.exec(rest);
+    if (m) { tokens.push({ kind: 'ident', text: m[0], pos: i }); i += m[0].length; continue; }
+    m = ALIAS.exec(rest);
+    if (m) { tokens.push({ kind: 'alias', text: m[0], pos: i }); i += m[0].length; continue; }
+    throw syntaxError(text, i, `character '${ch}' is not valid`);
+  }
+  tokens.push({ kind: 'end', text: '', pos: text.length });
+  return tokens;
+}
+
+/** Recursive-descent parser over one option's tokens. */
+class Parser {
+  private readonly tokens: Token[];
+  private index = 0;
+
+  constructor(private readonly text: string) {
+    this.tokens = tokenize(text);
+  }
+
+  private peek(offset = 0): Token { return this.tokens[Math.min(this.index + offset, this.tokens.length - 1)]!; }
+  private next(): Token { return this.tokens[this.index++]!; }
+  private isWord(word: string, offset = 0): boolean {
+    const t = this.peek(offset);
+    return t.kind === 'ident' && t.text === word;
+  }
+  private expectPunct(p: string): Token {
+    const t = this.next();
+    if (t.kind !== 'punct' || t.text !== p) throw syntaxError(this.text, t.pos, t.kind === 'end' ? `'${p}' expected at the end` : `'${p}' expected instead of '${t.text}'`);
+    return t;
+  }
+
+  /** Parses the whole text as one expression. */
+  parseAll(): Expr {
+    const e = this.parseOr();
+    this.expectEnd();
+    return e;
+  }
+
+  expectEnd(): void {
+    const t = this.peek();
+    if (t.kind !== 'end') throw syntaxError(this.text, t.pos, `unexpected '${t.text}'`);
+  }
+
+  /** `$orderby` item list: `expr [asc|desc], …`. */
+  parseOrderBy(): Array<{ expr: Expr; descending: boolean }> {
+    const items: Array<{ expr: Expr; descending: boolean }> = [];
+    for (;;) {
+      const expr = this.parsePrimary();
+      let descending = false;
+      if (this.isWord('asc')) this.next();
+      else if (this.isWord('desc')) { this.next(); descending = true; }
+      items.push({ expr, descending });
+      const t = this.peek();
+      if (t.kind === 'punct' && t.text === ',') { this.next(); continue; }
+      this.expectEnd();
+      return items;
+    }
+  }
+
+  private parseOr(): Expr {
+    let left = this.parseAnd();
+    while (this.isWord('or')) {
+      const pos = this.next().pos;
+      left = { kind: 'or', left, right: this.parseAnd(), pos };
+    }
+    return left;
+  }
+
+  private parseAnd(): Expr {
+    let left = this.parseNot();
+    while (this.isWord('and')) {
+      const pos = this.next().pos;
+      left = { kind: 'and', left, right: this.parseNot(), pos };
+    }
+    return left;
+  }
+
+  private parseNot(): Expr {
+    if (this.isWord('not') && !(this.peek(1).kind === 'punct' && this.peek(1).text === '/')) {
+      const pos = this.next().pos;
+      return { kind: 'not', operand: this.parseNot(), pos };
+    }
+    return this.parseComparison();
+  }
+
+  private parseComparison(): Expr {
+    const left = this.parsePrimary();
+    const t = this.peek();
+    if (t.kind === 'ident' && COMPARE_OPS.has(t.text)) {
+      this.next();
+      const right = this.parsePrimary();
+      return { kind: 'compare', op: t.text as CompareOp, left, right, pos: t.pos };
+    }
+    if (t.kind === 'ident' && UNSUPPORTED_OPS.has(t.text)) {
+      throw Errors.badQuery(`The '${t.text}' operator is not supported in $filter (position ${t.pos} in '${this.text}').`);
+    }
+    return left;
+  }
+
+  private parsePrimary(): Expr {
+    const t = this.next();
+    switch (t.kind) {
+      case 'string': return { kind: 'literal', literal: 'string', value: t.text, raw: `'${t.text}'`, pos: t.pos };
+      case 'guid': return { kind: 'literal', literal: 'guid', value: t.text.toLowerCase(), raw: t.text, pos: t.pos };
+      case 'date': return { kind: 'literal', literal: 'date', value: t.text, raw: t.text, pos: t.pos };
+      case 'datetime': return { kind: 'literal', literal: 'datetime', value: t.text, raw: t.text, pos: t.pos };
+      case 'number': {
+        const text = t.text.replace(/[mMdDfFlL]$/, '');
+        const integer = /^-?\d+$/.test(text);
+        return { kind: 'literal', literal: integer ? 'integer' : 'decimal', value: Number(text), raw: t.text, pos: t.pos };
+      }
+      case 'alias':
+        throw Errors.notImplemented(`The parameter alias '${t.text}'`);
+      case 'punct':
+        if (t.text === '(') {
+          const inner = this.parseOr();
+          this.expectPunct(')');
+          return inner;
+        }
+        throw syntaxError(this.text, t.pos, `unexpected '${t.text}'`);
+      case 'end':
+        throw syntaxError(this.text, t.pos, 'expression expected at the end');
+      case 'ident':
+        return this.parseIdentifier(t);
+    }
+  }
+
+  private parseIdentifier(t: Token): Expr {
+    if (t.text === 'true' || t.text === 'false') return { kind: 'literal', literal: 'boolean', value: t.text === 'true', raw: t.text, pos: t.pos };
+    if (t.text === 'null') return { kind: 'literal', literal: 'null', value: null, raw: t.text, pos: t.pos };
+    const open = this.peek();
+    if (open.kind === 'punct' && open.text === '(') {
+      this.next();
+      const args: Expr[] = [];
+      if (!(this.peek().kind === 'punct' && this.peek().text === ')')) {
+        for (;;) {
+          args.push(this.parseOr());
+          const sep = this.peek();
+          if (sep.kind === 'punct' && sep.text === ',') { this.next(); continue; }
+          break;
+        }
+      }
+      this.expectPunct(')');
+      return { kind: 'call', name: t.text, args, pos: t.pos };
+    }
+    if (t.text.includes('.')) throw syntaxError(this.text, t.pos, `'${t.text}' is not a property`);
+    const segments = [t.text];
+    while (this.peek().kind === 'punct' && this.peek().text === '/') {
+      this.next();
+      const s = this.next();
+      if (s.kind !== 'ident') throw syntaxError(this.text, s.pos, 'property name expected after \'/\'');
+      if (this.peek().kind === 'punct' && this.peek().text === '(') {
+        throw Errors.notImplemented(`The lambda or function '${s.text}' on a navigation path`);
+      }
+      segments.push(s.text);
+    }
+    return { kind: 'path', segments, pos: t.pos };
+  }
+}
+
+/**
+ * Parses a `$filter` value. Throws ServiceError 400 `0x80060888` with the position on a syntax
+ * error, and 501 for valid OData that Tessera does not support yet (parameter aliases, lambdas).
+ */
+export function parseFilter(text: string): Expr {
+  if (!text.trim()) throw Errors.badQuery('The $filter query option must not be empty.');
+  return new Parser(text).parseAll();
+}
+
+/** Parses a `$orderby` value into items; errors as for parseFilter. */
+export function parseOrderBy(text: string): Array<{ expr: Expr; descending: boolean }> {
+  if (!text.trim()) throw Errors.badQuery('The $orderby query option must not be empty.');
+  return new Parser(text).parseOrderBy();
+}

@@ -1,0 +1,192 @@
+import { Errors } from '../errors.js';
+import { parseFilter, parseOrderBy, type Expr } from './expression.js';
+import { parsePrefer, type Preferences } from './prefer.js';
+
+/**
+ * Parse stage: a plain HTTP request (method, path below the service root, query string, headers,
+ * body) becomes an `ODataRequest`. Only syntax is checked here; names are resolved by plan/.
+ *
+ * URL shapes: digest §1.1 and §2; query options: §3. Values are URL-decoded liberally: `+` and
+ * `%20` are spaces, quotes may be raw or `%27` (DESIGN.md §3).
+ */
+
+/** What the URL path addresses. Entity set names are not checked against the model here. */
+export type Resource =
+  | { kind: 'serviceDocument' }
+  | { kind: 'metadata' }
+  | { kind: 'collection'; entitySet: string }
+  | { kind: 'count'; entitySet: string }
+  | { kind: 'entity'; entitySet: string; id: string; alternateKey?: undefined }
+  /** A key segment that is not a GUID: an alternate key, or the parameters of a function call. */
+  | { kind: 'entity'; entitySet: string; id?: undefined; alternateKey: string };
+
+/** The parsed system query options; absent options are undefined. */
+export interface QueryOptions {
+  /** `$select` items as written, in order. */
+  select?: string[];
+  filter?: Expr;
+  orderBy?: Array<{ expr: Expr; descending: boolean }>;
+  /** `$top`, 0…5000. */
+  top?: number;
+  count?: boolean;
+  /** `$skiptoken` as received (opaque; decoded by plan/). */
+  skipToken?: string;
+}
+
+/** Input of the pipeline: plain values, no express types. Header names are lower case. */
+export interface HttpRequest {
+  method: string;
+  /** Path and query as received, e.g. `/api/data/v9.2/accounts?$top=1`. */
+  url: string;
+  headers: Readonly<Record<string, string | string[] | undefined>>;
+  /** Raw body text, if any. */
+  body?: string;
+  /** `scheme://host[:port]` the client used (from Host / X-Forwarded-*), for absolute links. */
+  origin: string;
+}
+
+/** Output of the parse stage. */
+export interface ODataRequest {
+  method: string;
+  resource: Resource;
+  query: QueryOptions;
+  /** The raw query string (without `?`), kept to rebuild nextLinks. */
+  rawQuery: string;
+  prefer: Preferences;
+  /** `If-Match`: `*` or the version number of `W/"n"`; undefined when absent. */
+  ifMatch?: '*' | string;
+  /** `If-None-Match`: `*`, a version, or undefined (absent or `null`, which Dataverse treats as no condition). */
+  ifNoneMatch?: '*' | string;
+  body?: string;
+  /** Absolute service root ending in `/`, e.g. `http://localhost:8080/api/data/v9.2/`. */
+  serviceRoot: string;
+}
+
+const API_PATH = /^\/api\/data\/v9\.([012])(?:\/(.*))?$/;
+const GUID_KEY = /^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$/;
+
+/** Options Dataverse itself rejects (digest §3, §13 #39). */
+const REJECTED = new Set(['$skip', '$search', '$format', '$levels', '$compute', '$index', '$schemaversion']);
+/** Valid Dataverse options that Tessera does not implement yet (later issues). */
+const NOT_YET = new Set(['$expand', '$apply', '$deltatoken', '$id', 'fetchXml', 'savedQuery', 'userQuery']);
+const SUPPORTED = new Set(['$select', '$filter', '$orderby', '$top', '$count', '$skiptoken']);
+
+/** Decodes one query-string component: `+` → space, then percent-decoding. Throws 400 on bad escapes. */
+export function decodeComponent(s: string): string {
+  try {
+    return decodeURIComponent(s.replace(/\+/g, ' '));
+  } catch {
+    throw Errors.badQuery(`The query string contains an invalid percent-encoding: '${s}'.`);
+  }
+}
+
+function header(headers: HttpRequest['headers'], name: string): string | undefined {
+  const v = headers[name];
+  return Array.isArray(v) ? v.join(',') : v;
+}
+
+/** Parses `If-Match` / `If-None-Match` values: `*`, `W/"123"`, `"123"`; `null` means absent. */
+function parseEtagHeader(value: string | undefined, name: string): '*' | string | undefined {
+  if (value === undefined) return undefined;
+  const v = value.trim();
+  if (v === '' || v === 'null') return undefined;
+  if (v === '*') return '*';
+  const m = /^(?:W\/)?"(\d+)"$/.exec(v);
+  if (!m) throw Errors.badQuery(`The ${name} header value '${v}' is not a valid ETag.`);
+  return m[1]!;
+}
+
+function parsePath(path: string): Resource {
+  if (path === '') return { kind: 'serviceDocument' };
+  const segments = path.split('/').map((s) => {
+    try { return decodeURIComponent(s); } catch { throw Errors.badQuery(`The URL segment '${s}' has an invalid percent-encoding.`); }
+  });
+  if (segments.length > 1 && segments[segments.length - 1] === '') segments.pop();
+  const first = segments[0]!;
+  if (first === '$metadata' && segments.length === 1) return { kind: 'metadata' };
+  if (first === '$batch') throw Errors.notImplemented('$batch');
+  const m = /^([A-Za-z_][A-Za-z0-9_.]*)(?:\((.*)\))?$/.exec(first);
+  if (!m) throw Errors.resourceNotFound(first);
+  const name = m[1]!;
+  const key = m[2];
+  if (segments.length > 2 || (segments.length === 2 && (segments[1] !== '$count' || key !== undefined))) {
+    throw Errors.notImplemented(`The path '${segments.join('/')}' (navigation, property, $ref, $count on an entity and bound operations)`);
+  }
+  if (key === undefined) {
+    return segments.length === 2 ? { kind: 'count', entitySet: name } : { kind: 'collection', entitySet: name };
+  }
+  const id = key.trim().replace(/^\{(.*)\}$/, '$1');
+  return GUID_KEY.test(id)
+    ? { kind: 'entity', entitySet: name, id: id.toLowerCase() }
+    : { kind: 'entity', entitySet: name, alternateKey: key };
+}
+
+function parseQuery(raw: string): QueryOptions {
+  const query: QueryOptions = {};
+  if (!raw) return query;
+  const seen = new Set<string>();
+  for (const part of raw.split('&')) {
+    if (!part) continue;
+    const eq = part.indexOf('=');
+    const name = decodeComponent(eq < 0 ? part : part.slice(0, eq)).trim();
+    const value = eq < 0 ? '' : decodeComponent(part.slice(eq + 1));
+    if (seen.has(name)) throw Errors.badQuery(`The query parameter '${name}' is specified more than once.`);
+    seen.add(name);
+    if (REJECTED.has(name)) throw Errors.badQuery(`The query parameter '${name}' is not supported.`);
+    if (NOT_YET.has(name)) throw Errors.notImplemented(`The query parameter '${name}'`);
+    if (name.startsWith('@')) throw Errors.notImplemented(`The parameter alias '${name}'`);
+    if (name.startsWith('$') && !SUPPORTED.has(name)) throw Errors.badQuery(`The query parameter '${name}' is not supported.`);
+    switch (name) {
+      case '$select': {
+        const items = value.split(',').map((s) => s.trim());
+        if (items.some((s) => !s)) throw Errors.badQuery(`The $select query option '${value}' has an empty item.`);
+        query.select = items;
+        break;
+      }
+      case '$filter': query.filter = parseFilter(value); break;
+      case '$orderby': query.orderBy = parseOrderBy(value); break;
+      case '$top': {
+        const v = value.trim();
+        if (!/^\d+$/.test(v) || Number(v) > 5000) throw Errors.badQuery(`The $top query option must be a whole number from 0 to 5000; '${value}' is not.`);
+        query.top = Number(v);
+        break;
+      }
+      case '$count': {
+        const v = value.trim();
+        if (v !== 'true' && v !== 'false') throw Errors.badQuery(`The $count query option must be true or false; '${value}' is not.`);
+        query.count = v === 'true';
+        break;
+      }
+      case '$skiptoken': query.skipToken = value; break;
+      default: break; // custom query options (e.g. `tag`) are ignored, as OData prescribes
+    }
+  }
+  return query;
+}
+
+/**
+ * Parses one request. Throws ServiceError: 404 `0x8006088a` for paths outside the API or with an
+ * unknown shape, 400 `0x80060888` for syntax errors and options Dataverse rejects (`$skip`,
+ * `$search`, `$format` …), 501 for valid constructs not implemented yet (`$expand`, `$apply`,
+ * `$batch`, navigation paths, parameter aliases).
+ */
+export function parseRequest(req: HttpRequest): ODataRequest {
+  const q = req.url.indexOf('?');
+  const pathPart = q < 0 ? req.url : req.url.slice(0, q);
+  const rawQuery = q < 0 ? '' : req.url.slice(q + 1);
+  const m = API_PATH.exec(pathPart);
+  if (!m) throw Errors.resourceNotFound(pathPart);
+  const serviceRoot = `${req.origin}/api/data/v9.${m[1]}/`;
+  const resource = parsePath(m[2] ?? '');
+  return {
+    method: req.method.toUpperCase(),
+    resource,
+    query: parseQuery(rawQuery),
+    rawQuery,
+    prefer: parsePrefer(header(req.headers, 'prefer')),
+    ifMatch: parseEtagHeader(header(req.headers, 'if-match'), 'If-Match'),
+    ifNoneMatch: parseEtagHeader(header(req.headers, 'if-none-match'), 'If-None-Match'),
+    body: req.body,
+    serviceRoot,
+  };
+}

@@ -1,0 +1,78 @@
+import type { ServiceError } from '../errors.js';
+import type { Model } from '../model/types.js';
+import { encodeSkipToken } from '../plan/skiptoken.js';
+import type { ReadPlan, Value } from '../plan/types.js';
+
+/**
+ * Respond stage: plan results become OData JSON responses (digest §2, §3, §4.2).
+ * Control information order: `@odata.context`, `@odata.count`, `value`, `@odata.nextLink`;
+ * each entity starts with `@odata.etag` = `W/"<versionnumber>"`.
+ */
+
+/** Output of the pipeline: plain values, no express types. */
+export interface HttpResponse {
+  status: number;
+  headers: Record<string, string>;
+  body?: string;
+}
+
+export const JSON_CONTENT_TYPE = 'application/json; odata.metadata=minimal';
+
+/** A JSON response with OData's content type. */
+export function json(status: number, body: unknown, headers: Record<string, string> = {}): HttpResponse {
+  return { status, headers: { 'Content-Type': JSON_CONTENT_TYPE, ...headers }, body: JSON.stringify(body) };
+}
+
+/** The error envelope `{"error":{"code","message"}}` with the error's status (digest §5.1). */
+export function errorResponse(err: ServiceError): HttpResponse {
+  return json(err.status, err.toJSON());
+}
+
+/** `ETag` / `@odata.etag` value for a row version. */
+export function etag(version: Value): string {
+  return `W/"${version}"`;
+}
+
+/** `<root>$metadata#<set>[(<select>)][/$entity]` (digest §2.2, §3.1). */
+export function contextUrl(serviceRoot: string, plan: ReadPlan, single: boolean): string {
+  const select = plan.selectList ? `(${plan.selectList.join(',')})` : '';
+  return `${serviceRoot}$metadata#${plan.entity.EntitySetName}${select}${single ? '/$entity' : ''}`;
+}
+
+/** The absolute URL of one row, as sent in `OData-EntityId` (digest §2.1). */
+export function entityId(serviceRoot: string, entitySetName: string, id: string): string {
+  return `${serviceRoot}${entitySetName}(${id})`;
+}
+
+/**
+ * Turns fetched rows into entity objects: `@odata.etag` first, then the plan's output columns in
+ * order. Built once per response, applied per row.
+ */
+export function entityWriter(plan: ReadPlan, fetched: readonly unknown[]): (row: readonly Value[]) => Record<string, unknown> {
+  const versionIndex = fetched.indexOf(plan.entity.attributesByName.get('versionnumber'));
+  const outputs = plan.columns.map((a) => [a.PropertyName, fetched.indexOf(a)] as const);
+  return (row) => {
+    const out: Record<string, unknown> = { '@odata.etag': etag(row[versionIndex]!) };
+    for (const [name, i] of outputs) out[name] = row[i];
+    return out;
+  };
+}
+
+/**
+ * The `@odata.nextLink` for a page whose last row is `lastRow`: the request's own URL with every
+ * option kept and `$skiptoken` replaced (digest §3.4, §13 #12).
+ */
+export function nextLink(serviceRoot: string, plan: ReadPlan, rawQuery: string, fetched: readonly unknown[], lastRow: readonly Value[]): string {
+  const values = plan.orderBy.map((k) => lastRow[fetched.indexOf(k.attribute)]!);
+  const kept = rawQuery.split('&').filter((p) => p && !/^(\$|%24)skiptoken=/i.test(p));
+  kept.push(`$skiptoken=${encodeSkipToken(plan.orderBy, values)}`);
+  return `${serviceRoot}${plan.entity.EntitySetName}?${kept.join('&')}`;
+}
+
+/** The service document: every entity set (digest §1.2). */
+export function serviceDocument(serviceRoot: string, model: Model): HttpResponse {
+  return json(200, {
+    '@odata.context': `${serviceRoot}$metadata`,
+    value: model.entities.map((e) => ({ name: e.EntitySetName, kind: 'EntitySet', url: e.EntitySetName })),
+  });
+}

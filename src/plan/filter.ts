@@ -1,0 +1,116 @@
+import { Errors } from '../errors.js';
+import type { AttributeModel, EntityModel } from '../model/types.js';
+import type { CompareOp, Expr } from '../odata/expression.js';
+import type { PlanExpr } from './types.js';
+import { literalValue } from './values.js';
+
+/**
+ * Resolves a parsed `$filter` against a table into a typed PlanExpr (digest §3.2):
+ * comparisons between a column and a literal or two columns, `and`/`or`/`not`, `eq null`,
+ * and the three string functions Dataverse supports, turned into case-insensitive LIKE with the
+ * user's `%`, `_`, `[` and `\` escaped.
+ */
+
+const FLIP: Record<CompareOp, CompareOp> = { eq: 'eq', ne: 'ne', gt: 'lt', ge: 'le', lt: 'gt', le: 'ge' };
+const OP_KIND: Record<CompareOp, string> = { eq: 'Equal', ne: 'NotEqual', gt: 'GreaterThan', ge: 'GreaterThanOrEqual', lt: 'LessThan', le: 'LessThanOrEqual' };
+const STRING_FUNCTIONS = new Set(['contains', 'startswith', 'endswith']);
+
+/** Escapes LIKE wildcards in user text; the SQL uses `ESCAPE '\'`. */
+export function escapeLike(text: string): string {
+  return text.replace(/[\\%_[]/g, (c) => `\\${c}`);
+}
+
+/**
+ * Finds the attribute a property name in a query option refers to. Throws 400 "Could not find a
+ * property named …" for unknown names (including lookup navigation properties, which cannot be
+ * used as values — select or filter `_x_value` instead, digest §1.5).
+ */
+export function resolveProperty(entity: EntityModel, name: string): AttributeModel {
+  const a = entity.attributesByProperty.get(name);
+  if (!a) throw Errors.propertyNotFound(name, entity.LogicalName);
+  return a;
+}
+
+function resolvePath(entity: EntityModel, e: Extract<Expr, { kind: 'path' }>): AttributeModel {
+  if (e.segments.length > 1) {
+    if (entity.lookupsByNavigation.has(e.segments[0]!)) throw Errors.notImplemented(`Filtering across a lookup ('${e.segments.join('/')}')`);
+    throw Errors.propertyNotFound(e.segments[0]!, entity.LogicalName);
+  }
+  return resolveProperty(entity, e.segments[0]!);
+}
+
+function compareLiteral(entity: EntityModel, a: AttributeModel, op: CompareOp, lit: Extract<Expr, { kind: 'literal' }>): PlanExpr {
+  if (lit.value === null) {
+    if (op === 'eq' || op === 'ne') return { kind: 'isNull', attribute: a, negate: op === 'ne' };
+    return { kind: 'const', value: false };
+  }
+  const { value, fraction } = literalValue(entity, a, lit.literal, lit.value, OP_KIND[op]);
+  let effective = op;
+  if (fraction) {
+    // Stored date-times are whole seconds: v >= x.5 ⇔ v > x, v < x.5 ⇔ v <= x, v = x.5 never.
+    if (op === 'eq') return { kind: 'const', value: false };
+    if (op === 'ne') return { kind: 'const', value: true };
+    effective = op === 'ge' ? 'gt' : op === 'lt' ? 'le' : op;
+  }
+  const compare: PlanExpr = { kind: 'compare', op: effective, attribute: a, value };
+  // OData: a null column is "not equal" to any value; SQL's `<>` would drop it.
+  return op === 'ne' ? { kind: 'or', left: compare, right: { kind: 'isNull', attribute: a, negate: false } } : compare;
+}
+
+function stringFunction(entity: EntityModel, e: Extract<Expr, { kind: 'call' }>): PlanExpr {
+  const [target, arg] = e.args;
+  if (e.args.length !== 2 || target?.kind !== 'path' || arg?.kind !== 'literal' || arg.literal !== 'string') {
+    throw Errors.badQuery(`The function '${e.name}' takes a string column and a string literal: ${e.name}(column,'text').`);
+  }
+  const a = resolvePath(entity, target);
+  if (a.EdmType !== 'Edm.String') throw Errors.badQuery(`The function '${e.name}' needs a string column; '${a.PropertyName}' is ${a.EdmType}.`);
+  const text = escapeLike(String(arg.value));
+  const pattern = e.name === 'contains' ? `%${text}%` : e.name === 'startswith' ? `${text}%` : `%${text}`;
+  return { kind: 'like', attribute: a, pattern };
+}
+
+function booleanOperand(entity: EntityModel, e: Expr): PlanExpr {
+  switch (e.kind) {
+    case 'and': case 'or':
+      return { kind: e.kind, left: booleanOperand(entity, e.left), right: booleanOperand(entity, e.right) };
+    case 'not':
+      return { kind: 'not', operand: booleanOperand(entity, e.operand) };
+    case 'compare':
+      return comparison(entity, e);
+    case 'call':
+      if (STRING_FUNCTIONS.has(e.name)) return stringFunction(entity, e);
+      if (e.name.startsWith('Microsoft.Dynamics.CRM.')) throw Errors.notImplemented(`The query function '${e.name}'`);
+      throw Errors.badQuery(`The function '${e.name}' is not supported in $filter; only contains, startswith and endswith are.`);
+    case 'literal':
+      if (e.literal === 'boolean') return { kind: 'const', value: e.value as boolean };
+      throw Errors.badQuery(`The $filter expression must be a boolean condition; '${e.raw}' is not.`);
+    case 'path': {
+      const a = resolvePath(entity, e);
+      if (a.EdmType !== 'Edm.Boolean') throw Errors.badQuery(`The $filter expression must be a boolean condition; '${a.PropertyName}' is ${a.EdmType}.`);
+      return { kind: 'compare', op: 'eq', attribute: a, value: true };
+    }
+  }
+}
+
+function comparison(entity: EntityModel, e: Extract<Expr, { kind: 'compare' }>): PlanExpr {
+  let { left, right, op } = e;
+  if (left.kind === 'literal' && right.kind !== 'literal') { [left, right] = [right, left]; op = FLIP[op]; }
+  if (left.kind === 'call' && right.kind === 'literal' && right.literal === 'boolean' && (op === 'eq' || op === 'ne')) {
+    const fn = booleanOperand(entity, left);
+    return (right.value === true) === (op === 'eq') ? fn : { kind: 'not', operand: fn };
+  }
+  if (left.kind !== 'path') throw Errors.badQuery(`The left side of '${op}' must be a column (position ${e.pos}).`);
+  const a = resolvePath(entity, left);
+  if (right.kind === 'literal') return compareLiteral(entity, a, op, right);
+  if (right.kind === 'path') {
+    const b = resolvePath(entity, right);
+    if (a.EdmType !== b.EdmType) throw Errors.badQuery(`A binary operator with incompatible types was detected. Found operand types '${a.EdmType}' and '${b.EdmType}' for operator kind '${OP_KIND[op]}'.`);
+    return { kind: 'compareColumns', op, left: a, right: b };
+  }
+  throw Errors.badQuery(`The right side of '${op}' must be a literal or a column (position ${e.pos}).`);
+}
+
+/** Resolves a whole `$filter`. Throws ServiceError 400/501 as described on the helpers above. */
+export function planFilter(entity: EntityModel, e: Expr): PlanExpr {
+  return booleanOperand(entity, e);
+}

@@ -1,0 +1,81 @@
+import type { AttributeModel, EntityModel } from '../model/types.js';
+import type { QueryOptions } from '../odata/request.js';
+import type { Preferences } from '../odata/prefer.js';
+import { planFilter, resolveProperty } from './filter.js';
+import { Errors } from '../errors.js';
+import { decodeSkipToken } from './skiptoken.js';
+import type { CountPlan, ReadPlan, SortKey } from './types.js';
+
+/** Dataverse's page size limit and default (digest §3.4). */
+export const MAX_PAGE_SIZE = 5000;
+
+/**
+ * The output columns for `$select` (digest §3.1): the named properties in order, then the primary
+ * key if it was not named; every readable stored column when `$select` is absent.
+ * Throws 400 "Could not find a property named …" for an unknown or unreadable name.
+ */
+export function planSelect(entity: EntityModel, select: readonly string[] | undefined): AttributeModel[] {
+  if (!select) return [...entity.attributesByProperty.values()];
+  const columns: AttributeModel[] = [];
+  for (const name of select) {
+    const a = resolveProperty(entity, name);
+    if (!columns.includes(a)) columns.push(a);
+  }
+  const pk = entity.attributesByName.get(entity.PrimaryIdAttribute)!;
+  if (!columns.includes(pk)) columns.push(pk);
+  return columns;
+}
+
+function planOrderBy(entity: EntityModel, query: QueryOptions): SortKey[] {
+  const keys: SortKey[] = [];
+  for (const item of query.orderBy ?? []) {
+    if (item.expr.kind !== 'path' || item.expr.segments.length !== 1) {
+      throw Errors.badQuery('$orderby items must be column names, optionally followed by asc or desc.');
+    }
+    const attribute = resolveProperty(entity, item.expr.segments[0]!);
+    if (!keys.some((k) => k.attribute === attribute)) keys.push({ attribute, descending: item.descending });
+  }
+  const pk = entity.attributesByName.get(entity.PrimaryIdAttribute)!;
+  if (!keys.some((k) => k.attribute === pk)) keys.push({ attribute: pk, descending: false });
+  return keys;
+}
+
+/**
+ * Plans `GET /<set>` (and, with `id`, `GET /<set>(<id>)`). Paging: `$top` returns at most N rows
+ * and no nextLink; otherwise pages of `Prefer: odata.maxpagesize` (default and maximum 5,000)
+ * continue with a keyset `$skiptoken`. Throws 400 for unknown properties, bad literals and
+ * foreign skiptokens; 501 for constructs not implemented yet.
+ */
+export function planRead(entity: EntityModel, query: QueryOptions, prefer: Preferences, id?: string): ReadPlan {
+  const columns = planSelect(entity, query.select);
+  if (id !== undefined) {
+    for (const option of ['filter', 'orderBy', 'top', 'count', 'skipToken'] as const) {
+      if (query[option] !== undefined) throw Errors.badQuery(`The query option '$${option.toLowerCase()}' cannot be used when retrieving a single record.`);
+    }
+    const pk = entity.attributesByName.get(entity.PrimaryIdAttribute)!;
+    return { kind: 'read', entity, columns, selectList: query.select, orderBy: [{ attribute: pk, descending: false }], limit: 1, paged: false, count: false, id };
+  }
+  const orderBy = planOrderBy(entity, query);
+  const paged = query.top === undefined;
+  return {
+    kind: 'read',
+    entity,
+    columns,
+    selectList: query.select,
+    filter: query.filter ? planFilter(entity, query.filter) : undefined,
+    orderBy,
+    limit: query.top ?? prefer.maxPageSize ?? MAX_PAGE_SIZE,
+    paged,
+    after: query.skipToken !== undefined ? decodeSkipToken(orderBy, query.skipToken) : undefined,
+    count: query.count === true,
+    maxPageSizeApplied: paged ? prefer.maxPageSize : undefined,
+  };
+}
+
+/** Plans `GET /<set>/$count`; only `$filter` may accompany it. */
+export function planCount(entity: EntityModel, query: QueryOptions): CountPlan {
+  for (const option of ['select', 'orderBy', 'top', 'count', 'skipToken'] as const) {
+    if (query[option] !== undefined) throw Errors.badQuery(`The query option '$${option.toLowerCase()}' cannot be used with /$count.`);
+  }
+  return { kind: 'count', entity, filter: query.filter ? planFilter(entity, query.filter) : undefined };
+}

@@ -1,0 +1,47 @@
+import { Errors } from '../errors.js';
+import type { SortKey, Value } from './types.js';
+
+/**
+ * Keyset `$skiptoken`s (DESIGN.md §3): the token carries the previous page's last sort-key
+ * values, so page N costs what page 1 costs. It is opaque to clients (digest §3.4): base64url of
+ * `{"o":"<order signature>","v":[…values]}`; the signature ties a token to the `$orderby` it was
+ * made for.
+ */
+
+function signature(orderBy: readonly SortKey[]): string {
+  return orderBy.map((k) => `${k.attribute.LogicalName}${k.descending ? '-' : '+'}`).join(',');
+}
+
+/** Makes the token for the row whose sort-key values are `values` (one per key, in order). */
+export function encodeSkipToken(orderBy: readonly SortKey[], values: readonly Value[]): string {
+  return Buffer.from(JSON.stringify({ o: signature(orderBy), v: values })).toString('base64url');
+}
+
+function expectedType(key: SortKey): 'string' | 'number' | 'boolean' {
+  const t = key.attribute.EdmType;
+  if (t === 'Edm.Boolean') return 'boolean';
+  if (t === 'Edm.Int32' || t === 'Edm.Int64' || t === 'Edm.Decimal' || t === 'Edm.Double') return 'number';
+  return 'string';
+}
+
+/**
+ * Reads a token made by encodeSkipToken for the same `$orderby`. Throws 400 `0x80060888` when the
+ * token is malformed, was made for another order, or holds values of the wrong types.
+ */
+export function decodeSkipToken(orderBy: readonly SortKey[], token: string): Value[] {
+  const bad = () => Errors.badQuery('The $skiptoken is not valid for this query; use the @odata.nextLink the service returned.');
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(Buffer.from(token, 'base64url').toString('utf8'));
+  } catch {
+    throw bad();
+  }
+  const p = parsed as { o?: unknown; v?: unknown };
+  if (!p || typeof p !== 'object' || p.o !== signature(orderBy) || !Array.isArray(p.v) || p.v.length !== orderBy.length) throw bad();
+  const values = p.v as unknown[];
+  values.forEach((v, i) => {
+    if (v !== null && typeof v !== expectedType(orderBy[i]!)) throw bad();
+  });
+  if (values[values.length - 1] === null) throw bad(); // the primary key is never null
+  return values as Value[];
+}

@@ -1,0 +1,122 @@
+import type { AttributeModel, EntityModel } from '../model/types.js';
+
+/**
+ * Typed plans: the output of the plan stage and the input of sql/ and store/.
+ * Every name in a plan is a model object, every value a canonical JS value:
+ * strings (GUIDs lower case; DateTimeOffset `YYYY-MM-DDTHH:MM:SSZ`; Date `YYYY-MM-DD`),
+ * numbers, booleans or null. Dialects convert them to driver values.
+ */
+export type Value = string | number | boolean | null;
+
+/** The user a request runs as (a built-in system user until authentication exists). */
+export interface Caller {
+  readonly systemuserid: string;
+  readonly organizationid: string;
+}
+
+/** A typed, model-resolved filter. `ne` keeps OData's null semantics (null ne 'x' is true). */
+export type PlanExpr =
+  | { kind: 'compare'; op: 'eq' | 'ne' | 'gt' | 'ge' | 'lt' | 'le'; attribute: AttributeModel; value: Value }
+  | { kind: 'compareColumns'; op: 'eq' | 'ne' | 'gt' | 'ge' | 'lt' | 'le'; left: AttributeModel; right: AttributeModel }
+  | { kind: 'isNull'; attribute: AttributeModel; negate: boolean }
+  /** `LIKE` on a string column; `pattern` has `%`/`_` wildcards and `\` escaping user text. */
+  | { kind: 'like'; attribute: AttributeModel; pattern: string }
+  | { kind: 'and' | 'or'; left: PlanExpr; right: PlanExpr }
+  | { kind: 'not'; operand: PlanExpr }
+  | { kind: 'const'; value: boolean };
+
+/** One sort key. Nulls sort first ascending and last descending, as on SQL Server (Dataverse). */
+export interface SortKey {
+  readonly attribute: AttributeModel;
+  readonly descending: boolean;
+}
+
+/**
+ * A read of rows of one table. `columns` are fetched and returned in order. For a collection,
+ * `limit` rows are returned and one more is read to detect a next page (keyset paging:
+ * `after` holds the previous page's last sort-key values, one per `orderBy` key).
+ */
+export interface ReadPlan {
+  readonly kind: 'read';
+  readonly entity: EntityModel;
+  readonly columns: readonly AttributeModel[];
+  /** `$select` items as written, for the context URL; undefined = all columns. */
+  readonly selectList?: readonly string[];
+  readonly filter?: PlanExpr;
+  /** Always ends with the primary key, so the order is total. */
+  readonly orderBy: readonly SortKey[];
+  /** Rows per response (page size or `$top`). */
+  readonly limit: number;
+  /** True when a nextLink may follow (server paging, not `$top`). */
+  readonly paged: boolean;
+  readonly after?: readonly Value[];
+  /** `$count=true`: also count matching rows (capped at 5,000). */
+  readonly count: boolean;
+  /** Set for a single-row retrieve by primary key. */
+  readonly id?: string;
+  /** The page size asked for with `Prefer: odata.maxpagesize`, echoed in Preference-Applied. */
+  readonly maxPageSizeApplied?: number;
+}
+
+/** `GET /<set>/$count`: the number of matching rows (capped at 5,000, digest §3.5). */
+export interface CountPlan {
+  readonly kind: 'count';
+  readonly entity: EntityModel;
+  readonly filter?: PlanExpr;
+}
+
+/** A row another row's lookup points at; the executor checks it exists in the same transaction. */
+export interface RowReference {
+  readonly entity: EntityModel;
+  readonly id: string;
+}
+
+/**
+ * A complete new row: every stored column that has a value (system columns included, except
+ * `versionnumber`, which the executor draws from the database's sequence in the transaction).
+ */
+export interface InsertPlan {
+  readonly kind: 'insert';
+  readonly entity: EntityModel;
+  readonly id: string;
+  readonly values: ReadonlyMap<AttributeModel, Value>;
+  readonly references: readonly RowReference[];
+}
+
+/** A condition an UPDATE must meet, with the error raised when the row exists but fails it. */
+export interface Guard {
+  readonly attribute: AttributeModel;
+  readonly value: Value;
+  /** Builds the error for a failed guard, given the row's current value. */
+  readonly fail: (current: Value) => Error;
+}
+
+/**
+ * An update of one row by primary key. `guards` (If-Match version, current state for a
+ * status-only change) are checked in the UPDATE's WHERE clause, so there is no read-then-write
+ * race; when no row changes, the executor reads the row once to tell which guard failed.
+ * `upsert` is the create to run instead when the row does not exist (PATCH without If-Match).
+ */
+export interface UpdatePlan {
+  readonly kind: 'update';
+  readonly entity: EntityModel;
+  readonly id: string;
+  readonly set: ReadonlyMap<AttributeModel, Value>;
+  readonly guards: readonly Guard[];
+  readonly references: readonly RowReference[];
+  readonly upsert?: InsertPlan;
+}
+
+/** A delete of one row by primary key, optionally guarded by an If-Match version. */
+export interface DeletePlan {
+  readonly kind: 'delete';
+  readonly entity: EntityModel;
+  readonly id: string;
+  readonly guards: readonly Guard[];
+}
+
+/** What a write produced: the id and whether a row was created (for upsert's 201 vs 200). */
+export interface WriteResult {
+  readonly id: string;
+  readonly created: boolean;
+}

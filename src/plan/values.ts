@@ -1,0 +1,161 @@
+import { Errors } from '../errors.js';
+import type { AttributeModel, EdmType, EntityModel } from '../model/types.js';
+import type { LiteralKind } from '../odata/expression.js';
+import type { Value } from './types.js';
+
+/**
+ * Value checking and coercion for one attribute, shared by request bodies and `$filter` literals.
+ * Canonical forms: GUIDs lower case without braces; DateTimeOffset `YYYY-MM-DDTHH:MM:SSZ` in UTC
+ * without fractional seconds (digest §1.4, §11.5); Date `YYYY-MM-DD`.
+ */
+
+const GUID = /^\{?([0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12})\}?$/;
+const ISO = /^(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2})(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})?)?$/;
+
+/** Earliest and latest instants Dataverse accepts (digest §1.4: min 1753-01-01). */
+const MIN_TIME = Date.UTC(1753, 0, 1);
+const MAX_TIME = Date.UTC(9999, 11, 31, 23, 59, 59);
+
+/** Returns the canonical lower-case GUID, or undefined when `text` is not a GUID. */
+export function canonicalGuid(text: string): string | undefined {
+  const m = GUID.exec(text.trim());
+  return m ? m[1]!.toLowerCase() : undefined;
+}
+
+/**
+ * Parses an ISO 8601 date or date-time (offset optional: none means UTC, digest §1.4) into
+ * `{ utc, fraction }`: the canonical UTC text to whole seconds and whether sub-second digits
+ * were dropped. Returns undefined when unreadable; throws 400 `0x80040239` when outside
+ * 1753-01-01 … 9999-12-31.
+ */
+export function parseDateTime(text: string): { utc: string; fraction: boolean } | undefined {
+  const m = ISO.exec(text);
+  if (!m) return undefined;
+  const [, y, mo, d, h = '00', mi = '00', s = '00', frac, zone] = m;
+  const local = Date.UTC(+y!, +mo! - 1, +d!, +h, +mi, +s);
+  const check = new Date(local);
+  if (check.getUTCMonth() !== +mo! - 1 || check.getUTCDate() !== +d! || +h > 23 || +mi > 59 || +s > 59) return undefined;
+  let offsetMinutes = 0;
+  if (zone && zone !== 'Z') {
+    const z = /^([+-])(\d{2}):?(\d{2})$/.exec(zone)!;
+    offsetMinutes = (z[1] === '-' ? -1 : 1) * (+z[2]! * 60 + +z[3]!);
+  }
+  const time = local - offsetMinutes * 60000;
+  if (time < MIN_TIME || time > MAX_TIME) throw Errors.invalidDateTime();
+  return { utc: new Date(time).toISOString().slice(0, 19) + 'Z', fraction: !!frac && /[1-9]/.test(frac) };
+}
+
+/** The current instant in canonical form. */
+export function nowUtc(): string {
+  return new Date().toISOString().slice(0, 19) + 'Z';
+}
+
+function typeName(raw: unknown): string {
+  if (raw === null) return 'null';
+  if (Array.isArray(raw)) return 'an array';
+  if (typeof raw === 'object') return 'an object';
+  return `'${String(raw)}'`;
+}
+
+function checkRange(entity: EntityModel, a: AttributeModel, n: number): number {
+  if ((a.MinValue !== undefined && n < a.MinValue) || (a.MaxValue !== undefined && n > a.MaxValue)) {
+    throw Errors.outOfRange(a.LogicalName, entity.LogicalName, n, a.MinValue!, a.MaxValue!, a.AttributeType === 'Money' || a.AttributeType === 'Decimal');
+  }
+  return n;
+}
+
+function checkOption(entity: EntityModel, a: AttributeModel, n: number): number {
+  if (!a.OptionSet!.Options.some((o) => o.Value === n)) throw Errors.optionNotValid(a.LogicalName, entity.LogicalName, n);
+  return n;
+}
+
+/**
+ * Checks and converts one JSON body value for `a` (not null; the caller handles null).
+ * Throws 400 `0x80048d19` for a value of the wrong JSON type or an unreadable literal,
+ * `0x80044331` over MaxLength, `0x8004432F`/`0x80044330` out of range, `0x8004431A` for a choice
+ * value not in the options, `0x80040239` for dates out of range (digest §5.3).
+ */
+export function bodyValue(entity: EntityModel, a: AttributeModel, raw: unknown): Value {
+  const wrong = () => Errors.payload(entity.EntitySetName, `Cannot convert the literal ${typeName(raw)} to the expected type '${a.EdmType}'.`);
+  switch (a.AttributeType) {
+    case 'String': case 'Memo': case 'EntityName': {
+      if (typeof raw !== 'string') throw wrong();
+      if (a.MaxLength !== undefined && raw.length > a.MaxLength) throw Errors.maxLength(a.LogicalName, entity.LogicalName, a.MaxLength);
+      return raw;
+    }
+    case 'Integer': case 'BigInt': {
+      const n = typeof raw === 'string' && a.AttributeType === 'BigInt' && /^-?\d+$/.test(raw) ? Number(raw) : raw;
+      if (typeof n !== 'number' || !Number.isInteger(n)) throw wrong();
+      return checkRange(entity, a, n);
+    }
+    case 'Decimal': case 'Money': case 'Double': {
+      const n = typeof raw === 'string' && a.AttributeType !== 'Double' && /^-?\d+(\.\d+)?$/.test(raw) ? Number(raw) : raw;
+      if (typeof n !== 'number' || !Number.isFinite(n)) throw wrong();
+      return checkRange(entity, a, n);
+    }
+    case 'Picklist': case 'State': case 'Status': {
+      if (typeof raw !== 'number' || !Number.isInteger(raw)) throw wrong();
+      return checkOption(entity, a, raw);
+    }
+    case 'Boolean':
+      if (typeof raw !== 'boolean') throw wrong();
+      return raw;
+    case 'Uniqueidentifier': case 'Lookup': case 'Owner': case 'Customer': {
+      const g = typeof raw === 'string' ? canonicalGuid(raw) : undefined;
+      if (!g) throw wrong();
+      return g;
+    }
+    case 'DateTime': {
+      const dt = typeof raw === 'string' ? parseDateTime(raw) : undefined;
+      if (!dt) throw wrong();
+      return a.DateTimeBehavior === 'DateOnly' ? dt.utc.slice(0, 10) : dt.utc;
+    }
+  }
+}
+
+/** The Edm type name a `$filter` literal kind denotes, for error messages. */
+const LITERAL_EDM: Record<LiteralKind, string> = {
+  string: 'Edm.String', integer: 'Edm.Int32', decimal: 'Edm.Decimal', boolean: 'Edm.Boolean',
+  null: 'null', guid: 'Edm.Guid', date: 'Edm.Date', datetime: 'Edm.DateTimeOffset',
+};
+
+const NUMERIC: ReadonlySet<EdmType> = new Set(['Edm.Int32', 'Edm.Int64', 'Edm.Decimal', 'Edm.Double']);
+
+/**
+ * Converts a non-null `$filter` literal to `a`'s canonical value. Returns the value and, for
+ * DateTimeOffset literals with sub-second digits, `fraction: true` (stored values are whole
+ * seconds; the caller adjusts the operator). Throws 400 with ODL's "incompatible types" text
+ * when the literal cannot be compared with the column.
+ */
+export function literalValue(
+  entity: EntityModel, a: AttributeModel, literal: LiteralKind, value: string | number | boolean, op: string,
+): { value: Value; fraction: boolean } {
+  const incompatible = () => Errors.badQuery(`A binary operator with incompatible types was detected. Found operand types '${a.EdmType}' and '${LITERAL_EDM[literal]}' for operator kind '${op}'.`);
+  switch (a.EdmType) {
+    case 'Edm.String':
+      if (literal !== 'string') throw incompatible();
+      return { value, fraction: false };
+    case 'Edm.Boolean':
+      if (literal !== 'boolean') throw incompatible();
+      return { value, fraction: false };
+    case 'Edm.Guid': {
+      // Lookup and id columns accept a bare or a quoted GUID (digest §3.2).
+      const g = (literal === 'guid' || literal === 'string') ? canonicalGuid(String(value)) : undefined;
+      if (!g) throw incompatible();
+      return { value: g, fraction: false };
+    }
+    case 'Edm.DateTimeOffset': case 'Edm.Date': {
+      if (literal !== 'datetime' && literal !== 'date' && literal !== 'string') throw incompatible();
+      const dt = parseDateTime(String(value));
+      if (!dt) throw incompatible();
+      if (a.EdmType === 'Edm.Date') return { value: dt.utc.slice(0, 10), fraction: false };
+      return { value: dt.utc, fraction: dt.fraction };
+    }
+    default: {
+      if (!NUMERIC.has(a.EdmType) || (literal !== 'integer' && literal !== 'decimal')) throw incompatible();
+      const n = value as number;
+      if ((a.EdmType === 'Edm.Int32' || a.EdmType === 'Edm.Int64') && !Number.isInteger(n)) throw incompatible();
+      return { value: n, fraction: false };
+    }
+  }
+}

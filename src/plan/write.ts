@@ -1,0 +1,210 @@
+import { randomUUID } from 'node:crypto';
+import { Errors } from '../errors.js';
+import type { AttributeModel, EntityModel, Model, OptionMetadata } from '../model/types.js';
+import type { Caller, DeletePlan, Guard, InsertPlan, RowReference, UpdatePlan, Value } from './types.js';
+import { bodyValue, canonicalGuid, nowUtc } from './values.js';
+
+/**
+ * Plans for Create (POST), Update/Upsert (PATCH) and Delete, with Dataverse's body rules
+ * (digest §2.1, §2.3, §2.4, §6.5):
+ * - columns not valid for create/update are ignored; unknown properties are rejected;
+ * - values are type-, length-, range- and option-checked; SystemRequired columns cannot be null;
+ * - lookups are written through `<nav>@odata.bind` only;
+ * - system columns (ids, created/modified on/by, owner, organization, state) are stamped here.
+ */
+
+type Mode = 'create' | 'update';
+
+interface Assignments {
+  values: Map<AttributeModel, Value>;
+  references: RowReference[];
+}
+
+const BIND_SUFFIX = '@odata.bind';
+
+/** Parses a JSON request body that must be an object. Throws 400 `0x80048d19` otherwise. */
+export function parseBody(entity: EntityModel, text: string | undefined): Record<string, unknown> {
+  let body: unknown;
+  try {
+    body = JSON.parse(text && text.trim() ? text : 'null');
+  } catch (err) {
+    throw Errors.payload(entity.EntitySetName, `The request body is not valid JSON: ${(err as Error).message}`);
+  }
+  if (!body || typeof body !== 'object' || Array.isArray(body)) {
+    throw Errors.payload(entity.EntitySetName, 'The request body must be a JSON object.');
+  }
+  return body as Record<string, unknown>;
+}
+
+/**
+ * Resolves an `@odata.bind` value (`/set(id)`, `set(id)` or an absolute URL ending in
+ * `/api/data/v9.x/set(id)`) against the lookup's targets. Throws 400 `0x80090800` for anything
+ * else (digest §5.3 InvalidUrlForODataBindProperty).
+ */
+function resolveBind(model: Model, lookup: AttributeModel, raw: unknown, property: string): RowReference {
+  const invalid = () => Errors.invalidBindUrl(String(raw), property);
+  if (typeof raw !== 'string') throw invalid();
+  const m = /^(?:[a-z][a-z0-9+.-]*:\/\/[^/]+\/api\/data\/v9\.[012]\/|\/)?([A-Za-z_][A-Za-z0-9_]*)\(([^)]*)\)$/.exec(raw.trim());
+  const target = m ? model.byEntitySetName.get(m[1]!) : undefined;
+  const id = m ? canonicalGuid(m[2]!) : undefined;
+  if (!target || !id || !lookup.Targets.includes(target.LogicalName)) throw invalid();
+  return { entity: target, id };
+}
+
+function setValue(entity: EntityModel, a: AttributeModel, raw: unknown, into: Assignments): void {
+  if (raw === null) {
+    if (a.RequiredLevel === 'SystemRequired') throw Errors.invalidArgument(`The attribute '${a.LogicalName}' of '${entity.LogicalName}' is required and cannot be set to null.`);
+    into.values.set(a, null);
+    return;
+  }
+  into.values.set(a, bodyValue(entity, a, raw));
+}
+
+/** Reads the body's properties for `mode`; system stamping is done by the callers. */
+function assign(model: Model, entity: EntityModel, body: Record<string, unknown>, mode: Mode): Assignments {
+  const into: Assignments = { values: new Map(), references: [] };
+  for (const [key, raw] of Object.entries(body)) {
+    if (key === '@odata.type') {
+      if (typeof raw !== 'string' || raw.replace(/^#/, '') !== `Microsoft.Dynamics.CRM.${entity.LogicalName}`) {
+        throw Errors.payload(entity.EntitySetName, `The @odata.type '${String(raw)}' does not match the entity set's type 'Microsoft.Dynamics.CRM.${entity.LogicalName}'.`);
+      }
+      continue;
+    }
+    if (key.endsWith(BIND_SUFFIX)) {
+      const nav = key.slice(0, -BIND_SUFFIX.length);
+      const lookup = entity.lookupsByNavigation.get(nav);
+      if (!lookup) {
+        throw Errors.payload(entity.EntitySetName, `An undeclared property '${nav}' which only has property annotations in the payload but no property value was found in the payload. In OData, only declared navigation properties and declared named streams can be represented as properties without values.`);
+      }
+      if (!(mode === 'create' ? lookup.IsValidForCreate : lookup.IsValidForUpdate)) continue;
+      if (raw === null) { setValue(entity, lookup, null, into); continue; }
+      const ref = resolveBind(model, lookup, raw, nav);
+      into.values.set(lookup, ref.id);
+      into.references.push(ref);
+      continue;
+    }
+    if (key.includes('@')) continue; // instance annotations sent by clients carry no data (OData JSON §4.5)
+    const lookup = entity.lookupsByNavigation.get(key);
+    if (lookup) {
+      if (raw !== null) throw Errors.payload(entity.EntitySetName, `A node with a non-null value was found for the navigation property '${key}'; set lookups with '${key}@odata.bind'.`);
+      if (mode === 'create' ? lookup.IsValidForCreate : lookup.IsValidForUpdate) setValue(entity, lookup, null, into);
+      continue;
+    }
+    const a = entity.attributesByProperty.get(key);
+    if (!a) throw Errors.invalidBodyProperty(key, entity.LogicalName);
+    if (a.NavigationPropertyName) {
+      throw Errors.payload(entity.EntitySetName, `CRM do not support direct update of Entity Reference properties, Use Navigation properties instead ('${a.NavigationPropertyName}@odata.bind').`);
+    }
+    if (!(mode === 'create' ? a.IsValidForCreate : a.IsValidForUpdate)) continue; // Dataverse ignores these (digest §2.1)
+    setValue(entity, a, raw, into);
+  }
+  return into;
+}
+
+function options(a: AttributeModel | undefined): readonly OptionMetadata[] {
+  return a?.OptionSet?.Options ?? [];
+}
+
+function stateName(entity: EntityModel, state: number): string {
+  const o = options(entity.attributesByName.get('statecode')).find((s) => s.Value === state);
+  return o?.InvariantName ?? o?.Label ?? String(state);
+}
+
+/** The state a status belongs to, or undefined for an unknown status. */
+function stateOfStatus(entity: EntityModel, status: number): number | undefined {
+  return options(entity.attributesByName.get('statuscode')).find((s) => s.Value === status)?.State;
+}
+
+function stampIfPresent(entity: EntityModel, values: Map<AttributeModel, Value>, name: string, value: Value): void {
+  const a = entity.attributesByName.get(name);
+  if (a?.IsStored) values.set(a, value);
+}
+
+function checkRequired(entity: EntityModel, values: ReadonlyMap<AttributeModel, Value>): void {
+  for (const a of entity.Attributes) {
+    if (a.IsStored && a.RequiredLevel === 'SystemRequired' && (values.get(a) ?? null) === null) {
+      throw Errors.invalidArgument(`The attribute '${a.LogicalName}' of '${entity.LogicalName}' is required and was not provided.`);
+    }
+  }
+}
+
+/**
+ * Plans a Create. `urlId` is the key from a PATCH URL (upsert) and wins over a body key.
+ * Throws the body errors of this module, and 400 `0x80048408` for a statuscode that is not a
+ * status of the Active state (new rows always start in statecode 0).
+ */
+export function planCreate(model: Model, entity: EntityModel, body: Record<string, unknown>, caller: Caller, urlId?: string): InsertPlan {
+  const { values, references } = assign(model, entity, body, 'create');
+  const pk = entity.attributesByName.get(entity.PrimaryIdAttribute)!;
+  const id = urlId ?? (values.get(pk) as string | undefined) ?? randomUUID();
+  values.set(pk, id);
+  const now = nowUtc();
+  stampIfPresent(entity, values, 'createdon', now);
+  stampIfPresent(entity, values, 'modifiedon', now);
+  stampIfPresent(entity, values, 'createdby', caller.systemuserid);
+  stampIfPresent(entity, values, 'modifiedby', caller.systemuserid);
+  stampIfPresent(entity, values, 'organizationid', caller.organizationid);
+  const owner = entity.attributesByName.get('ownerid');
+  if (owner && (values.get(owner) ?? null) === null) values.set(owner, caller.systemuserid);
+  if (owner) stampIfPresent(entity, values, 'owninguser', values.get(owner)!);
+  const state = entity.attributesByName.get('statecode');
+  const status = entity.attributesByName.get('statuscode');
+  if (state && status) {
+    const initial = options(state)[0]!;
+    values.set(state, initial.Value);
+    const requested = values.get(status);
+    if (requested === undefined || requested === null) values.set(status, initial.DefaultStatus ?? null);
+    else if (stateOfStatus(entity, requested as number) !== initial.Value) {
+      throw Errors.invalidStateStatus(requested as number, stateName(entity, initial.Value), entity.LogicalName, id);
+    }
+  }
+  checkRequired(entity, values);
+  return { kind: 'insert', entity, id, values, references };
+}
+
+function versionGuard(entity: EntityModel, ifMatch: string | undefined): Guard[] {
+  if (ifMatch === undefined || ifMatch === '*') return [];
+  const version = entity.attributesByName.get('versionnumber')!;
+  return [{ attribute: version, value: Number(ifMatch), fail: () => Errors.concurrencyMismatch() }];
+}
+
+/**
+ * Plans `PATCH /<set>(<id>)` with Dataverse's conditional semantics (digest §2.3):
+ * no If-Match → update or create (upsert); `If-Match: *` → update only; `If-Match: W/"n"` →
+ * update only if the row's version is n (else 412); `If-None-Match: *` → create only (returns an
+ * InsertPlan; an existing row then fails with 412 `0x80040237`).
+ * State rules (digest §6.5): statecode alone gets its DefaultStatus; statecode + statuscode must
+ * agree (400 `0x80048408`); statuscode alone must belong to the row's current state, checked as a
+ * guard in the UPDATE itself.
+ */
+export function planUpdate(
+  model: Model, entity: EntityModel, id: string, body: Record<string, unknown>, caller: Caller,
+  ifMatch: '*' | string | undefined, ifNoneMatch: '*' | string | undefined,
+): UpdatePlan | InsertPlan {
+  if (ifNoneMatch === '*') return planCreate(model, entity, body, caller, id);
+  const { values: set, references } = assign(model, entity, body, 'update');
+  const guards = versionGuard(entity, ifMatch);
+  const state = entity.attributesByName.get('statecode');
+  const status = entity.attributesByName.get('statuscode');
+  if (state && status) {
+    const newState = set.get(state) as number | undefined;
+    const newStatus = set.get(status) as number | null | undefined;
+    if (newState !== undefined && (newStatus === undefined || newStatus === null)) {
+      set.set(status, options(state).find((o) => o.Value === newState)!.DefaultStatus ?? null);
+    } else if (newState !== undefined && stateOfStatus(entity, newStatus!) !== newState) {
+      throw Errors.invalidStateStatus(newStatus!, stateName(entity, newState), entity.LogicalName, id);
+    } else if (newState === undefined && newStatus !== undefined && newStatus !== null) {
+      const required = stateOfStatus(entity, newStatus)!;
+      guards.push({ attribute: state, value: required, fail: (current) => Errors.invalidStateStatus(newStatus, stateName(entity, current as number), entity.LogicalName, id) });
+    }
+  }
+  stampIfPresent(entity, set, 'modifiedon', nowUtc());
+  stampIfPresent(entity, set, 'modifiedby', caller.systemuserid);
+  const upsert = ifMatch === undefined ? planCreate(model, entity, body, caller, id) : undefined;
+  return { kind: 'update', entity, id, set, guards, references, upsert };
+}
+
+/** Plans `DELETE /<set>(<id>)`, guarded by an If-Match version when one is sent (digest §2.4). */
+export function planDelete(entity: EntityModel, id: string, ifMatch: '*' | string | undefined): DeletePlan {
+  return { kind: 'delete', entity, id, guards: versionGuard(entity, ifMatch) };
+}

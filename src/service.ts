@@ -1,0 +1,190 @@
+import { Errors, ServiceError } from './errors.js';
+import type { EntityModel, Model } from './model/types.js';
+import { ORGANIZATION, SYSTEMUSER } from './model/system-columns.js';
+import { renderCsdl } from './odata/csdl.js';
+import { parseRequest, type HttpRequest, type ODataRequest, type QueryOptions } from './odata/request.js';
+import { contextUrl, entityId, entityWriter, errorResponse, etag, json, nextLink, serviceDocument, type HttpResponse } from './odata/respond.js';
+import { planCount, planRead } from './plan/read.js';
+import type { Caller, ReadPlan } from './plan/types.js';
+import { parseBody, planCreate, planDelete, planUpdate } from './plan/write.js';
+import type { Database } from './store/database.js';
+import { executeCount, executeRead, executeWrite } from './store/execute.js';
+import { migrate } from './store/migrate.js';
+
+/**
+ * The pipeline without HTTP: `handle(request) → response` runs parse → plan → sql → execute →
+ * respond for one request (DESIGN.md §1). Express, `$batch` and tests all call `handle`.
+ */
+
+/** The built-in system user every request runs as until authentication exists. */
+export const SYSTEM_CALLER: Caller = Object.freeze({
+  systemuserid: '8f7f6c3e-2f43-4a8a-9d0b-5e3c5a1d0001',
+  organizationid: '8f7f6c3e-2f43-4a8a-9d0b-5e3c5a1d0002',
+});
+
+/** Where unexpected faults are reported (pino's logger fits). */
+export interface FaultLogger {
+  error(obj: object, msg: string): void;
+}
+
+const ODATA_VERSION = { 'OData-Version': '4.0' };
+
+function only(req: ODataRequest, allowed: readonly (keyof QueryOptions)[]): void {
+  for (const [name, value] of Object.entries(req.query)) {
+    if (value !== undefined && !allowed.includes(name as keyof QueryOptions)) {
+      throw Errors.badQuery(`The query option '$${name.toLowerCase()}' is not valid for a ${req.method} request to this resource.`);
+    }
+  }
+}
+
+export class Service {
+  private readonly csdl: string;
+
+  /**
+   * Use `Service.open` to also prepare the database. `model` is immutable; a reload builds a new
+   * Service.
+   */
+  constructor(readonly model: Model, readonly db: Database, private readonly log: FaultLogger, readonly caller: Caller = SYSTEM_CALLER) {
+    this.csdl = renderCsdl(model);
+  }
+
+  /**
+   * Creates missing tables/columns (additive) and the built-in system user and organization rows,
+   * then returns a ready Service. Throws the driver's error when the database cannot be prepared.
+   */
+  static async open(model: Model, db: Database, log: FaultLogger): Promise<Service> {
+    await migrate(db, model);
+    const service = new Service(model, db, log);
+    await service.seed(SYSTEMUSER, service.caller.systemuserid, { fullname: 'SYSTEM' });
+    await service.seed(ORGANIZATION, service.caller.organizationid, { name: 'Tessera' });
+    return service;
+  }
+
+  private async seed(table: string, id: string, body: Record<string, unknown>): Promise<void> {
+    const entity = this.model.byLogicalName.get(table)!;
+    const existing = await executeRead(this.db, planRead(entity, { select: [entity.PrimaryIdAttribute] }, { returnRepresentation: false }, id));
+    if (!existing.rows.length) await executeWrite(this.db, planCreate(this.model, entity, body, this.caller, id));
+  }
+
+  /** Handles one request; never throws. Unexpected faults are logged and answered 500. */
+  async handle(req: HttpRequest): Promise<HttpResponse> {
+    let res: HttpResponse;
+    try {
+      res = await this.dispatch(parseRequest(req));
+    } catch (err) {
+      if (err instanceof ServiceError) res = errorResponse(err);
+      else {
+        this.log.error({ err, method: req.method, url: req.url }, 'unexpected fault');
+        res = errorResponse(Errors.internal());
+      }
+    }
+    Object.assign(res.headers, ODATA_VERSION);
+    return res;
+  }
+
+  private entitySet(name: string): EntityModel {
+    const entity = this.model.byEntitySetName.get(name);
+    if (!entity) throw Errors.resourceNotFound(name);
+    return entity;
+  }
+
+  private async dispatch(req: ODataRequest): Promise<HttpResponse> {
+    const r = req.resource;
+    switch (r.kind) {
+      case 'serviceDocument':
+        if (req.method !== 'GET') throw Errors.methodNotAllowed(req.method, 'the service document');
+        return serviceDocument(req.serviceRoot, this.model);
+      case 'metadata':
+        if (req.method !== 'GET') throw Errors.methodNotAllowed(req.method, '$metadata');
+        return { status: 200, headers: { 'Content-Type': 'application/xml' }, body: this.csdl };
+      case 'count': {
+        const entity = this.entitySet(r.entitySet);
+        if (req.method !== 'GET') throw Errors.methodNotAllowed(req.method, '$count');
+        const n = await executeCount(this.db, planCount(entity, req.query));
+        return { status: 200, headers: { 'Content-Type': 'text/plain' }, body: String(n) };
+      }
+      case 'collection': {
+        const entity = this.entitySet(r.entitySet);
+        if (req.method === 'GET') return this.readCollection(req, entity);
+        if (req.method === 'POST') return this.create(req, entity);
+        throw Errors.methodNotAllowed(req.method, `the collection '${entity.EntitySetName}'`);
+      }
+      case 'entity': {
+        const entity = this.entitySet(r.entitySet);
+        if (r.id === undefined) throw Errors.notImplemented(`Alternate keys ('${r.entitySet}(${r.alternateKey})')`);
+        switch (req.method) {
+          case 'GET': return this.retrieve(req, entity, r.id);
+          case 'PATCH': return this.update(req, entity, r.id);
+          case 'DELETE': return this.delete(req, entity, r.id);
+          default: throw Errors.methodNotAllowed(req.method, `a record of '${entity.EntitySetName}'`);
+        }
+      }
+    }
+  }
+
+  private async readCollection(req: ODataRequest, entity: EntityModel): Promise<HttpResponse> {
+    const plan = planRead(entity, req.query, req.prefer);
+    const result = await executeRead(this.db, plan);
+    const write = entityWriter(plan, result.columns);
+    const body: Record<string, unknown> = { '@odata.context': contextUrl(req.serviceRoot, plan, false) };
+    if (result.count !== undefined) body['@odata.count'] = result.count;
+    body['value'] = result.rows.map(write);
+    if (result.hasMore) body['@odata.nextLink'] = nextLink(req.serviceRoot, plan, req.rawQuery, result.columns, result.rows[result.rows.length - 1]!);
+    const headers: Record<string, string> = {};
+    if (plan.maxPageSizeApplied !== undefined) headers['Preference-Applied'] = `odata.maxpagesize=${plan.maxPageSizeApplied}`;
+    return json(200, body, headers);
+  }
+
+  /** Reads one row for a response; undefined when it does not exist. */
+  private async readOne(plan: ReadPlan): Promise<{ body: Record<string, unknown>; version: unknown } | undefined> {
+    const result = await executeRead(this.db, plan);
+    const row = result.rows[0];
+    if (!row) return undefined;
+    const body = entityWriter(plan, result.columns)(row);
+    return { body, version: row[result.columns.indexOf(plan.entity.attributesByName.get('versionnumber')!)] };
+  }
+
+  private async representation(req: ODataRequest, entity: EntityModel, id: string, status: number): Promise<HttpResponse> {
+    const plan = planRead(entity, { select: req.query.select }, req.prefer, id);
+    const found = await this.readOne(plan);
+    if (!found) throw Errors.recordNotFound(entity.LogicalName, id);
+    return json(status, { '@odata.context': contextUrl(req.serviceRoot, plan, true), ...found.body }, {
+      'Preference-Applied': 'return=representation',
+      ETag: etag(found.version as number),
+    });
+  }
+
+  private async retrieve(req: ODataRequest, entity: EntityModel, id: string): Promise<HttpResponse> {
+    const plan = planRead(entity, req.query, req.prefer, id);
+    const found = await this.readOne(plan);
+    if (!found) throw Errors.recordNotFound(entity.LogicalName, id);
+    if (req.ifNoneMatch !== undefined && req.ifNoneMatch !== '*' && String(found.version) === req.ifNoneMatch) {
+      return { status: 304, headers: { ETag: etag(found.version as number) } };
+    }
+    return json(200, { '@odata.context': contextUrl(req.serviceRoot, plan, true), ...found.body }, { ETag: etag(found.version as number) });
+  }
+
+  private async create(req: ODataRequest, entity: EntityModel): Promise<HttpResponse> {
+    only(req, ['select']);
+    const plan = planCreate(this.model, entity, parseBody(entity, req.body), this.caller);
+    planRead(entity, { select: req.query.select }, req.prefer, plan.id); // reject a bad $select before writing
+    const { id } = await executeWrite(this.db, plan);
+    if (req.prefer.returnRepresentation) return this.representation(req, entity, id, 201);
+    return { status: 204, headers: { 'OData-EntityId': entityId(req.serviceRoot, entity.EntitySetName, id) } };
+  }
+
+  private async update(req: ODataRequest, entity: EntityModel, id: string): Promise<HttpResponse> {
+    only(req, ['select']);
+    const plan = planUpdate(this.model, entity, id, parseBody(entity, req.body), this.caller, req.ifMatch, req.ifNoneMatch);
+    planRead(entity, { select: req.query.select }, req.prefer, id);
+    const { created } = await executeWrite(this.db, plan);
+    if (req.prefer.returnRepresentation) return this.representation(req, entity, id, created ? 201 : 200);
+    return { status: 204, headers: { 'OData-EntityId': entityId(req.serviceRoot, entity.EntitySetName, id) } };
+  }
+
+  private async delete(req: ODataRequest, entity: EntityModel, id: string): Promise<HttpResponse> {
+    only(req, []);
+    await executeWrite(this.db, planDelete(entity, id, req.ifMatch));
+    return { status: 204, headers: {} };
+  }
+}

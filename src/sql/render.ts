@@ -1,0 +1,153 @@
+import type { AttributeModel, EntityModel } from '../model/types.js';
+import type { CountPlan, DeletePlan, Guard, InsertPlan, PlanExpr, ReadPlan, SortKey, UpdatePlan, Value } from '../plan/types.js';
+import type { Dialect, Statement } from './dialect.js';
+
+/**
+ * Renders plans to parameterised SQL for any dialect. Identifiers come only from the model;
+ * every value is a bound parameter (DESIGN.md §3).
+ */
+
+/** Collects parameters while a statement is rendered. */
+class Params {
+  readonly values: unknown[] = [];
+  constructor(private readonly dialect: Dialect) {}
+  /** Adds a raw driver value and returns its placeholder. */
+  add(v: unknown): string {
+    this.values.push(v);
+    return this.dialect.placeholder(this.values.length);
+  }
+  /** Adds a canonical value of column `a`. */
+  value(a: AttributeModel, v: Value): string {
+    return this.add(this.dialect.toDb(a, v));
+  }
+}
+
+const SQL_OP = { eq: '=', ne: '<>', gt: '>', ge: '>=', lt: '<', le: '<=' } as const;
+
+function col(d: Dialect, a: AttributeModel): string {
+  return d.quote(a.LogicalName);
+}
+
+function table(d: Dialect, e: EntityModel): string {
+  return d.quote(e.LogicalName);
+}
+
+function pkOf(e: EntityModel): AttributeModel {
+  return e.attributesByName.get(e.PrimaryIdAttribute)!;
+}
+
+/** Renders a filter expression (fully parenthesised where it combines). */
+export function renderExpr(d: Dialect, e: PlanExpr, p: Params): string {
+  switch (e.kind) {
+    case 'compare': return `${col(d, e.attribute)} ${SQL_OP[e.op]} ${p.value(e.attribute, e.value)}`;
+    case 'compareColumns': return `${col(d, e.left)} ${SQL_OP[e.op]} ${col(d, e.right)}`;
+    case 'isNull': return `${col(d, e.attribute)} IS ${e.negate ? 'NOT ' : ''}NULL`;
+    case 'like': return d.like(col(d, e.attribute), p.add(e.pattern));
+    case 'and': case 'or': return `(${renderExpr(d, e.left, p)} ${e.kind.toUpperCase()} ${renderExpr(d, e.right, p)})`;
+    case 'not': return `NOT (${renderExpr(d, e.operand, p)})`;
+    case 'const': return e.value ? '1 = 1' : '1 = 0';
+  }
+}
+
+/**
+ * The keyset condition "sorts after `values`" for `keys` with Dataverse's null order (nulls first
+ * ascending, last descending): an OR over each key position i of
+ * (keys before i equal their values) AND (key i after its value).
+ */
+function renderAfter(d: Dialect, keys: readonly SortKey[], values: readonly Value[], p: Params): string {
+  const disjuncts: string[] = [];
+  for (let i = 0; i < keys.length; i++) {
+    const { attribute, descending } = keys[i]!;
+    const v = values[i]!;
+    const c = col(d, attribute);
+    let after: string | undefined;
+    if (v === null) after = descending ? undefined : `${c} IS NOT NULL`;
+    else after = descending ? `(${c} < ${p.value(attribute, v)} OR ${c} IS NULL)` : `${c} > ${p.value(attribute, v)}`;
+    if (after !== undefined) {
+      const equal = keys.slice(0, i).map((k, j) => (values[j] === null ? `${col(d, k.attribute)} IS NULL` : `${col(d, k.attribute)} = ${p.value(k.attribute, values[j]!)}`));
+      disjuncts.push(equal.length ? `(${[...equal, after].join(' AND ')})` : after);
+    }
+  }
+  return disjuncts.length ? `(${disjuncts.join(' OR ')})` : '1 = 0';
+}
+
+/** The columns a read fetches: output columns, versionnumber (ETag) and the sort keys (skiptoken). */
+export function fetchedColumns(plan: ReadPlan): AttributeModel[] {
+  const out = [...plan.columns];
+  const add = (a: AttributeModel | undefined) => { if (a && !out.includes(a)) out.push(a); };
+  add(plan.entity.attributesByName.get('versionnumber'));
+  for (const k of plan.orderBy) add(k.attribute);
+  return out;
+}
+
+function whereClause(conditions: string[]): string {
+  return conditions.length ? ` WHERE ${conditions.join(' AND ')}` : '';
+}
+
+/**
+ * SELECT for a ReadPlan. Collections read `limit + 1` rows when paged, so one extra row tells
+ * whether a next page exists; a retrieve by id reads at most one row.
+ */
+export function renderRead(d: Dialect, plan: ReadPlan): Statement {
+  const p = new Params(d);
+  const columns = fetchedColumns(plan).map((a) => col(d, a)).join(', ');
+  const conditions: string[] = [];
+  if (plan.id !== undefined) conditions.push(`${col(d, pkOf(plan.entity))} = ${p.value(pkOf(plan.entity), plan.id)}`);
+  if (plan.filter) conditions.push(renderExpr(d, plan.filter, p));
+  if (plan.after) conditions.push(renderAfter(d, plan.orderBy, plan.after, p));
+  const order = plan.orderBy.map((k) => d.orderItem(col(d, k.attribute), k.descending)).join(', ');
+  const limit = d.limitClause(p.add(plan.paged ? plan.limit + 1 : plan.limit));
+  return { sql: `SELECT ${columns} FROM ${table(d, plan.entity)}${whereClause(conditions)} ORDER BY ${order} ${limit}`, params: p.values };
+}
+
+/** Counts matching rows, reading at most `cap + 1` of them (Dataverse caps counts at 5,000). */
+export function renderCount(d: Dialect, plan: Pick<CountPlan, 'entity' | 'filter'>, cap: number): Statement {
+  const p = new Params(d);
+  const where = plan.filter ? ` WHERE ${renderExpr(d, plan.filter, p)}` : '';
+  const limit = d.limitClause(p.add(cap + 1));
+  return { sql: `SELECT COUNT(*) AS ${d.quote('n')} FROM (SELECT 1 AS ${d.quote('x')} FROM ${table(d, plan.entity)}${where} ${limit}) ${d.quote('c')}`, params: p.values };
+}
+
+/** INSERT of one row; `version` is the row's new versionnumber. */
+export function renderInsert(d: Dialect, plan: InsertPlan, version: number): Statement {
+  const p = new Params(d);
+  const names: string[] = [];
+  const values: string[] = [];
+  for (const [a, v] of plan.values) {
+    names.push(col(d, a));
+    values.push(p.value(a, v));
+  }
+  const versionAttribute = plan.entity.attributesByName.get('versionnumber')!;
+  names.push(col(d, versionAttribute));
+  values.push(p.value(versionAttribute, version));
+  return { sql: `INSERT INTO ${table(d, plan.entity)} (${names.join(', ')}) VALUES (${values.join(', ')})`, params: p.values };
+}
+
+function keyAndGuards(d: Dialect, e: EntityModel, id: string, guards: readonly Guard[], p: Params): string {
+  const conditions = [`${col(d, pkOf(e))} = ${p.value(pkOf(e), id)}`];
+  for (const g of guards) conditions.push(`${col(d, g.attribute)} = ${p.value(g.attribute, g.value)}`);
+  return whereClause(conditions);
+}
+
+/** UPDATE of one row by key with the plan's guards in the WHERE clause. */
+export function renderUpdate(d: Dialect, plan: UpdatePlan, version: number): Statement {
+  const p = new Params(d);
+  const sets: string[] = [];
+  for (const [a, v] of plan.set) sets.push(`${col(d, a)} = ${p.value(a, v)}`);
+  const versionAttribute = plan.entity.attributesByName.get('versionnumber')!;
+  sets.push(`${col(d, versionAttribute)} = ${p.value(versionAttribute, version)}`);
+  return { sql: `UPDATE ${table(d, plan.entity)} SET ${sets.join(', ')}${keyAndGuards(d, plan.entity, plan.id, plan.guards, p)}`, params: p.values };
+}
+
+/** DELETE of one row by key with the plan's guards. */
+export function renderDelete(d: Dialect, plan: DeletePlan): Statement {
+  const p = new Params(d);
+  return { sql: `DELETE FROM ${table(d, plan.entity)}${keyAndGuards(d, plan.entity, plan.id, plan.guards, p)}`, params: p.values };
+}
+
+/** Reads the given columns of one row by key (used after a guarded write changed nothing). */
+export function renderSelectById(d: Dialect, e: EntityModel, id: string, columns: readonly AttributeModel[]): Statement {
+  const p = new Params(d);
+  const list = columns.length ? columns.map((a) => col(d, a)).join(', ') : col(d, pkOf(e));
+  return { sql: `SELECT ${list} FROM ${table(d, e)}${keyAndGuards(d, e, id, [], p)}`, params: p.values };
+}

@@ -1,0 +1,43 @@
+import type { AttributeModel } from '../model/types.js';
+import type { Value } from '../plan/types.js';
+import type { Dialect } from './dialect.js';
+
+/**
+ * SQLite dialect (better-sqlite3). Strings are `TEXT COLLATE NOCASE` so `=`, ordering and
+ * comparisons are case-insensitive like Dataverse's SQL Server collation (ASCII letters; SQLite's
+ * NOCASE does not fold other scripts). LIKE is case-insensitive for ASCII by default.
+ * Date-times are canonical UTC text, which sorts chronologically; booleans are 0/1.
+ * SQLite sorts NULLs first ascending and last descending, as SQL Server does.
+ */
+const TYPES: Record<AttributeModel['AttributeType'], string> = {
+  String: 'TEXT COLLATE NOCASE', Memo: 'TEXT COLLATE NOCASE', EntityName: 'TEXT COLLATE NOCASE',
+  Integer: 'INTEGER', BigInt: 'INTEGER', Picklist: 'INTEGER', State: 'INTEGER', Status: 'INTEGER', Boolean: 'INTEGER',
+  Decimal: 'REAL', Money: 'REAL', Double: 'REAL',
+  DateTime: 'TEXT', Uniqueidentifier: 'TEXT', Lookup: 'TEXT', Owner: 'TEXT', Customer: 'TEXT',
+};
+
+export const sqliteDialect: Dialect = {
+  name: 'sqlite',
+  quote: (identifier) => `"${identifier.replace(/"/g, '""')}"`,
+  placeholder: () => '?',
+  columnType: (a) => TYPES[a.AttributeType],
+  orderItem: (column, descending) => `${column} ${descending ? 'DESC' : 'ASC'}`,
+  limitClause: (placeholder) => `LIMIT ${placeholder}`,
+  like: (column, placeholder) => `${column} LIKE ${placeholder} ESCAPE '\\'`,
+  toDb: (a, v) => (a.AttributeType === 'Boolean' && v !== null ? (v ? 1 : 0) : v),
+  fromDb: (a, v) => {
+    if (v === null || v === undefined) return null;
+    if (a.AttributeType === 'Boolean') return v === 1 || v === true;
+    if (typeof v === 'bigint') return Number(v);
+    return v as Value;
+  },
+  nextVersion: { sql: `UPDATE "tessera_sequence" SET "value" = "value" + 1 WHERE "name" = 'versionnumber' RETURNING "value"`, params: [] },
+  catalogColumns: {
+    sql: `SELECT m.name AS table_name, p.name AS column_name FROM sqlite_master m JOIN pragma_table_info(m.name) p WHERE m.type = 'table'`,
+    params: [],
+  },
+  versionCounterDdl: [
+    `CREATE TABLE IF NOT EXISTS "tessera_sequence" ("name" TEXT PRIMARY KEY, "value" INTEGER NOT NULL)`,
+    `INSERT OR IGNORE INTO "tessera_sequence" ("name", "value") VALUES ('versionnumber', 1000)`,
+  ],
+};

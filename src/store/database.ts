@@ -1,0 +1,24 @@
+import type { Dialect, Statement } from '../sql/dialect.js';
+
+/** Runs statements on one connection. Rows come back as arrays in the statement's column order. */
+export interface Executor {
+  /** Runs a query and returns its rows (values as the driver returns them). */
+  rows(stmt: Statement): Promise<unknown[][]>;
+  /** Runs a write and returns how many rows it changed. */
+  run(stmt: Statement): Promise<number>;
+}
+
+/**
+ * A database behind one dialect. Reads outside a transaction see only committed data.
+ * `transaction` runs `fn` all-or-nothing: it commits when `fn` resolves and rolls back when it
+ * throws (the error is rethrown). Writes are serialised.
+ */
+export interface Database extends Executor {
+  readonly dialect: Dialect;
+  /** A short description for logs, e.g. `sqlite:./data/tessera.db`. */
+  readonly description: string;
+  transaction<T>(fn: (tx: Executor) => Promise<T>): Promise<T>;
+  /** True when `err` is the driver's unique/primary-key violation. */
+  isUniqueViolation(err: unknown): boolean;
+  close(): Promise<void>;
+}

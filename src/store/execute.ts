@@ -1,0 +1,107 @@
+import { Errors } from '../errors.js';
+import type { AttributeModel } from '../model/types.js';
+import type { CountPlan, DeletePlan, Guard, InsertPlan, ReadPlan, RowReference, UpdatePlan, Value, WriteResult } from '../plan/types.js';
+import { fetchedColumns, renderCount, renderDelete, renderInsert, renderRead, renderSelectById, renderUpdate } from '../sql/render.js';
+import type { Database, Executor } from './database.js';
+
+/**
+ * Execute stage: runs plans on a database. Each write is one transaction (DESIGN.md §1); guarded
+ * writes check their guards in the statement itself and read the row only to explain a failure.
+ */
+
+/** Dataverse caps `$count` and `/$count` at 5,000 (digest §3.5). */
+export const COUNT_CAP = 5000;
+
+/** Rows of a read: values per fetched column (see `fetchedColumns`), canonical. */
+export interface ReadResult {
+  readonly columns: readonly AttributeModel[];
+  readonly rows: Value[][];
+  /** True when more rows follow this page. */
+  readonly hasMore: boolean;
+  /** With `$count=true`: matching rows, at most 5,000. */
+  readonly count?: number;
+}
+
+/** Runs a ReadPlan (and its count, when asked) on committed data. */
+export async function executeRead(db: Database, plan: ReadPlan): Promise<ReadResult> {
+  const columns = fetchedColumns(plan);
+  const raw = await db.rows(renderRead(db.dialect, plan));
+  const hasMore = plan.paged && raw.length > plan.limit;
+  if (hasMore) raw.length = plan.limit;
+  const rows = raw.map((r) => columns.map((a, i) => db.dialect.fromDb(a, r[i])));
+  const count = plan.count ? await executeCount(db, plan) : undefined;
+  return { columns, rows, hasMore, count };
+}
+
+/** Counts the rows matching a plan's filter, capped at COUNT_CAP. */
+export async function executeCount(db: Database, plan: Pick<CountPlan, 'entity' | 'filter'>): Promise<number> {
+  const [row] = await db.rows(renderCount(db.dialect, plan, COUNT_CAP));
+  return Math.min(Number(row![0]), COUNT_CAP);
+}
+
+async function nextVersion(tx: Executor, db: Database): Promise<number> {
+  const [row] = await tx.rows(db.dialect.nextVersion);
+  return Number(row![0]);
+}
+
+async function checkReferences(tx: Executor, db: Database, references: readonly RowReference[]): Promise<void> {
+  for (const ref of references) {
+    const pk = ref.entity.attributesByName.get(ref.entity.PrimaryIdAttribute)!;
+    const found = await tx.rows(renderSelectById(db.dialect, ref.entity, ref.id, [pk]));
+    if (!found.length) throw Errors.recordNotFound(ref.entity.LogicalName, ref.id);
+  }
+}
+
+async function insert(tx: Executor, db: Database, plan: InsertPlan): Promise<WriteResult> {
+  await checkReferences(tx, db, plan.references);
+  try {
+    await tx.run(renderInsert(db.dialect, plan, await nextVersion(tx, db)));
+  } catch (err) {
+    if (db.isUniqueViolation(err)) throw Errors.duplicateRecord();
+    throw err;
+  }
+  return { id: plan.id, created: true };
+}
+
+/**
+ * After a guarded write changed no row: reads the guard columns to say why. Returns false when
+ * the row does not exist; throws the failing guard's error otherwise.
+ */
+async function explain(tx: Executor, db: Database, plan: UpdatePlan | DeletePlan): Promise<false> {
+  const guards: readonly Guard[] = plan.guards;
+  const [row] = await tx.rows(renderSelectById(db.dialect, plan.entity, plan.id, guards.map((g) => g.attribute)));
+  if (!row) return false;
+  guards.forEach((g, i) => {
+    const current = db.dialect.fromDb(g.attribute, row[i]);
+    if (current !== g.value) throw g.fail(current);
+  });
+  throw new Error(`guarded write on ${plan.entity.LogicalName}(${plan.id}) changed nothing although every guard holds`);
+}
+
+/**
+ * Runs one write plan in its own transaction. Throws 404 `0x80040217` for a missing row (or a
+ * missing lookup target), 412 `0x80040237` for a duplicate key, and the plan's guard errors
+ * (412 `0x80060882` for a stale If-Match, 400 `0x80048408` for a status of another state).
+ */
+export function executeWrite(db: Database, plan: InsertPlan | UpdatePlan | DeletePlan): Promise<WriteResult> {
+  return db.transaction(async (tx) => {
+    switch (plan.kind) {
+      case 'insert':
+        return insert(tx, db, plan);
+      case 'update': {
+        await checkReferences(tx, db, plan.references);
+        const changed = await tx.run(renderUpdate(db.dialect, plan, await nextVersion(tx, db)));
+        if (changed) return { id: plan.id, created: false };
+        await explain(tx, db, plan);
+        if (plan.upsert) return insert(tx, db, plan.upsert);
+        throw Errors.recordNotFound(plan.entity.LogicalName, plan.id);
+      }
+      case 'delete': {
+        const changed = await tx.run(renderDelete(db.dialect, plan));
+        if (changed) return { id: plan.id, created: false };
+        await explain(tx, db, plan);
+        throw Errors.recordNotFound(plan.entity.LogicalName, plan.id);
+      }
+    }
+  });
+}

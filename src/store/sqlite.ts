@@ -1,0 +1,106 @@
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import BetterSqlite3 from 'better-sqlite3';
+import { sqliteDialect } from '../sql/sqlite.js';
+import type { Statement } from '../sql/dialect.js';
+import type { Database, Executor } from './database.js';
+
+type Connection = BetterSqlite3.Database;
+
+/** One connection with a prepared-statement cache keyed by SQL text (DESIGN.md §7). */
+class CachedConnection implements Executor {
+  private readonly cache = new Map<string, BetterSqlite3.Statement>();
+  constructor(readonly db: Connection) {}
+
+  private prepare(sql: string): BetterSqlite3.Statement {
+    let stmt = this.cache.get(sql);
+    if (!stmt) {
+      stmt = this.db.prepare(sql);
+      this.cache.set(sql, stmt);
+    }
+    return stmt;
+  }
+
+  rowsSync(s: Statement): unknown[][] {
+    return this.prepare(s.sql).raw(true).all(...(s.params as unknown[])) as unknown[][];
+  }
+
+  async rows(s: Statement): Promise<unknown[][]> {
+    return this.rowsSync(s);
+  }
+
+  async run(s: Statement): Promise<number> {
+    const stmt = this.prepare(s.sql);
+    if (stmt.reader) return (stmt.raw(true).all(...(s.params as unknown[])) as unknown[]).length;
+    return stmt.run(...(s.params as unknown[])).changes;
+  }
+}
+
+/**
+ * SQLite through better-sqlite3. The file is opened twice: a writer connection, used only inside
+ * transactions (serialised by a promise queue, `BEGIN IMMEDIATE`), and a reader connection for
+ * plain reads, which in WAL mode sees only committed data and never blocks the writer.
+ *
+ * Durability: WAL with `synchronous = NORMAL`: a committed transaction survives a crash of the
+ * process; after a power loss or OS crash the last transactions before it may be lost, but the
+ * file is never corrupt (sqlite.org/pragma.html#pragma_synchronous).
+ */
+export class SqliteDatabase implements Database {
+  readonly dialect = sqliteDialect;
+  private readonly writer: CachedConnection;
+  private readonly reader: CachedConnection;
+  private queue: Promise<unknown> = Promise.resolve();
+
+  /** Opens (creating folders and the file if needed) `path`; `:memory:` uses one connection. */
+  constructor(readonly path: string) {
+    if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
+    const open = () => {
+      const db = new BetterSqlite3(path);
+      db.pragma('journal_mode = WAL');
+      db.pragma('synchronous = NORMAL');
+      db.pragma('busy_timeout = 5000');
+      return new CachedConnection(db);
+    };
+    this.writer = open();
+    this.reader = path === ':memory:' ? this.writer : open();
+  }
+
+  get description(): string {
+    return `sqlite:${this.path}`;
+  }
+
+  rows(s: Statement): Promise<unknown[][]> {
+    return this.reader.rows(s);
+  }
+
+  run(s: Statement): Promise<number> {
+    return this.transaction((tx) => tx.run(s));
+  }
+
+  transaction<T>(fn: (tx: Executor) => Promise<T>): Promise<T> {
+    const result = this.queue.then(async () => {
+      this.writer.db.exec('BEGIN IMMEDIATE');
+      try {
+        const value = await fn(this.writer);
+        this.writer.db.exec('COMMIT');
+        return value;
+      } catch (err) {
+        if (this.writer.db.inTransaction) this.writer.db.exec('ROLLBACK');
+        throw err;
+      }
+    });
+    this.queue = result.catch(() => undefined);
+    return result;
+  }
+
+  isUniqueViolation(err: unknown): boolean {
+    const code = (err as { code?: unknown }).code;
+    return code === 'SQLITE_CONSTRAINT_PRIMARYKEY' || code === 'SQLITE_CONSTRAINT_UNIQUE';
+  }
+
+  async close(): Promise<void> {
+    await this.queue;
+    this.writer.db.close();
+    if (this.reader !== this.writer) this.reader.db.close();
+  }
+}
