@@ -69,7 +69,7 @@ function tokenize(text: string): Token[] {
       i = j + 1;
       continue;
     }
-    if ('(),/:'.includes(ch)) { tokens.push({ kind: 'punct', text: ch, pos: i }); i++; continue; }
+    if ('(),/:=[]{}'.includes(ch)) { tokens.push({ kind: 'punct', text: ch, pos: i }); i++; continue; }
     let m = GUID.exec(rest);
     if (m && !/[0-9A-Za-z_]/.test(rest[m[0].length] ?? '')) { tokens.push({ kind: 'guid', text: m[0], pos: i }); i += m[0].length; continue; }
     m = DATETIME.exec(rest) ?? null;
@@ -210,6 +210,7 @@ class Parser {
     if (t.text === 'null') return { kind: 'literal', literal: 'null', value: null, raw: t.text, pos: t.pos };
     const open = this.peek();
     if (open.kind === 'punct' && open.text === '(') {
+      if (t.text.includes('.')) throw Errors.notImplemented(`The query function '${t.text}'`);
       this.next();
       const args: Expr[] = [];
       if (!(this.peek().kind === 'punct' && this.peek().text === ')')) {

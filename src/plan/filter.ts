@@ -69,6 +69,11 @@ function stringFunction(entity: EntityModel, e: Extract<Expr, { kind: 'call' }>)
   return { kind: 'like', attribute: a, pattern };
 }
 
+function unsupportedFunction(name: string): Error {
+  if (name.startsWith('Microsoft.Dynamics.CRM.')) return Errors.notImplemented(`The query function '${name}'`);
+  return Errors.badQuery(`The function '${name}' is not supported in $filter; only contains, startswith and endswith are.`);
+}
+
 function booleanOperand(entity: EntityModel, e: Expr): PlanExpr {
   switch (e.kind) {
     case 'and': case 'or':
@@ -79,8 +84,7 @@ function booleanOperand(entity: EntityModel, e: Expr): PlanExpr {
       return comparison(entity, e);
     case 'call':
       if (STRING_FUNCTIONS.has(e.name)) return stringFunction(entity, e);
-      if (e.name.startsWith('Microsoft.Dynamics.CRM.')) throw Errors.notImplemented(`The query function '${e.name}'`);
-      throw Errors.badQuery(`The function '${e.name}' is not supported in $filter; only contains, startswith and endswith are.`);
+      throw unsupportedFunction(e.name);
     case 'literal':
       if (e.literal === 'boolean') return { kind: 'const', value: e.value as boolean };
       throw Errors.badQuery(`The $filter expression must be a boolean condition; '${e.raw}' is not.`);
@@ -99,6 +103,7 @@ function comparison(entity: EntityModel, e: Extract<Expr, { kind: 'compare' }>):
     const fn = booleanOperand(entity, left);
     return (right.value === true) === (op === 'eq') ? fn : { kind: 'not', operand: fn };
   }
+  if (left.kind === 'call' && !STRING_FUNCTIONS.has(left.name)) throw unsupportedFunction(left.name);
   if (left.kind !== 'path') throw Errors.badQuery(`The left side of '${op}' must be a column (position ${e.pos}).`);
   const a = resolvePath(entity, left);
   if (right.kind === 'literal') return compareLiteral(entity, a, op, right);

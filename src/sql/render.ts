@@ -59,14 +59,13 @@ function renderAfter(d: Dialect, keys: readonly SortKey[], values: readonly Valu
   for (let i = 0; i < keys.length; i++) {
     const { attribute, descending } = keys[i]!;
     const v = values[i]!;
+    if (v === null && descending) continue; // nothing sorts after a null when nulls come last
+    // Parameters are added in text order: positional placeholders depend on it.
+    const parts = keys.slice(0, i).map((k, j) => (values[j] === null ? `${col(d, k.attribute)} IS NULL` : `${col(d, k.attribute)} = ${p.value(k.attribute, values[j]!)}`));
     const c = col(d, attribute);
-    let after: string | undefined;
-    if (v === null) after = descending ? undefined : `${c} IS NOT NULL`;
-    else after = descending ? `(${c} < ${p.value(attribute, v)} OR ${c} IS NULL)` : `${c} > ${p.value(attribute, v)}`;
-    if (after !== undefined) {
-      const equal = keys.slice(0, i).map((k, j) => (values[j] === null ? `${col(d, k.attribute)} IS NULL` : `${col(d, k.attribute)} = ${p.value(k.attribute, values[j]!)}`));
-      disjuncts.push(equal.length ? `(${[...equal, after].join(' AND ')})` : after);
-    }
+    if (v === null) parts.push(`${c} IS NOT NULL`);
+    else parts.push(descending ? `(${c} < ${p.value(attribute, v)} OR ${c} IS NULL)` : `${c} > ${p.value(attribute, v)}`);
+    disjuncts.push(parts.length > 1 ? `(${parts.join(' AND ')})` : parts[0]!);
   }
   return disjuncts.length ? `(${disjuncts.join(' OR ')})` : '1 = 0';
 }
