@@ -1,5 +1,4 @@
 #!/usr/bin/env node
-import { resolve } from 'node:path';
 import { Command, Option } from 'commander';
 import { createApp } from './http/app.js';
 import { logger } from './log.js';
@@ -29,6 +28,9 @@ function fail(err: unknown): never {
   process.exit(1);
 }
 
+// `tessera migrate --dry-run | head` closes the pipe early: that is not an error.
+process.stdout.on('error', (err: NodeJS.ErrnoException) => { if (err.code === 'EPIPE') process.exit(0); });
+
 const program = new Command('tessera').description('Metadata-driven OData v4 service in the style of the Dataverse Web API');
 
 program.command('serve')
@@ -36,7 +38,7 @@ program.command('serve')
   .addOption(portOption).addOption(metadataOption).addOption(databaseOption)
   .action(async (opts: { port: string; metadata: string; database: string }) => {
     try {
-      const model = loadModel(resolve(opts.metadata));
+      const model = loadModel(opts.metadata);
       const db = openDatabase(opts.database);
       const service = await Service.open(model, db, logger);
       const server = createApp(service).listen(Number(opts.port), () => {
@@ -60,7 +62,7 @@ program.command('migrate')
   .option('--dry-run', 'print the DDL without running it')
   .action(async (opts: { metadata: string; database: string; dryRun?: boolean }) => {
     try {
-      const model = loadModel(resolve(opts.metadata));
+      const model = loadModel(opts.metadata);
       const db = openDatabase(opts.database);
       const ddl = opts.dryRun ? await pendingDdl(db, model) : await migrate(db, model);
       for (const sql of ddl) process.stdout.write(`${sql};\n`);

@@ -211,10 +211,19 @@ describe('create, retrieve, update, delete', () => {
   });
 
   describe('state changes (SetState via PATCH)', () => {
-    it('changes statecode and statuscode together', async () => {
+    it('changes statecode and statuscode together, with or without If-Match', async () => {
       const id = await create({ msdyn_name: 'state' });
       const r = await call('PATCH', url(id), { statecode: 1, statuscode: 2 }, { Prefer: 'return=representation', 'If-Match': '*' });
       expect(r.json).to.include({ statecode: 1, statuscode: 2 });
+      const id2 = await create({ msdyn_name: 'state upsert' });
+      const r2 = await call('PATCH', url(id2), { statecode: 1, statuscode: 2 }, { Prefer: 'return=representation' });
+      expect(r2.status, r2.text).to.equal(200);
+      expect(r2.json).to.include({ statecode: 1, statuscode: 2 });
+      const missing = randomUUID();
+      const r3 = await call('PATCH', url(missing), { statuscode: 2 });
+      expect(r3.status, 'an upsert that would create an Inactive row').to.equal(400);
+      expect(r3.json.error.code).to.equal('0x80048408');
+      expect((await call('GET', url(missing))).status).to.equal(404);
     });
 
     it('gives statecode alone its DefaultStatus', async () => {

@@ -95,7 +95,9 @@ export interface Guard {
  * An update of one row by primary key. `guards` (If-Match version, current state for a
  * status-only change) are checked in the UPDATE's WHERE clause, so there is no read-then-write
  * race; when no row changes, the executor reads the row once to tell which guard failed.
- * `upsert` is the create to run instead when the row does not exist (PATCH without If-Match).
+ * `upsert` is the create to run instead when the row does not exist (PATCH without If-Match), or
+ * the error that create would raise (e.g. a statuscode of a state new rows cannot start in): it is
+ * raised only if the row turns out to be missing.
  */
 export interface UpdatePlan {
   readonly kind: 'update';
@@ -104,7 +106,7 @@ export interface UpdatePlan {
   readonly set: ReadonlyMap<AttributeModel, Value>;
   readonly guards: readonly Guard[];
   readonly references: readonly RowReference[];
-  readonly upsert?: InsertPlan;
+  readonly upsert?: InsertPlan | Error;
 }
 
 /** A delete of one row by primary key, optionally guarded by an If-Match version. */

@@ -200,7 +200,14 @@ export function planUpdate(
   }
   stampIfPresent(entity, set, 'modifiedon', nowUtc());
   stampIfPresent(entity, set, 'modifiedby', caller.systemuserid);
-  const upsert = ifMatch === undefined ? planCreate(model, entity, body, caller, id) : undefined;
+  let upsert: InsertPlan | Error | undefined;
+  if (ifMatch === undefined) {
+    try {
+      upsert = planCreate(model, entity, body, caller, id);
+    } catch (err) {
+      upsert = err as Error;
+    }
+  }
   return { kind: 'update', entity, id, set, guards, references, upsert };
 }
 

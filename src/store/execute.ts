@@ -93,6 +93,7 @@ export function executeWrite(db: Database, plan: InsertPlan | UpdatePlan | Delet
         const changed = await tx.run(renderUpdate(db.dialect, plan, await nextVersion(tx, db)));
         if (changed) return { id: plan.id, created: false };
         await explain(tx, db, plan);
+        if (plan.upsert instanceof Error) throw plan.upsert;
         if (plan.upsert) return insert(tx, db, plan.upsert);
         throw Errors.recordNotFound(plan.entity.LogicalName, plan.id);
       }
