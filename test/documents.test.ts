@@ -24,6 +24,8 @@ describe('service document and $metadata', () => {
       expect(r.json['@odata.context']).to.equal(`${s.origin}/api/data/v${v}/$metadata`);
     }
     expect((await call('GET', `${s.origin}/api/data/v9.3/`)).status).to.equal(404);
+    const unversioned = await call('GET', `${s.origin}/api/data/`);
+    expect(unversioned.json['@odata.context']).to.equal(`${s.root}$metadata`);
   });
 
   it('describes the model as CSDL XML', async () => {

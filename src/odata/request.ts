@@ -63,6 +63,8 @@ export interface ODataRequest {
 }
 
 const API_PATH = /^\/api\/data\/v9\.([012])(?:\/(.*))?$/;
+/** `GET /api/data/` without a version is the service document of the newest version (digest §1.1). */
+const UNVERSIONED_ROOT = /^\/api\/data\/?$/;
 const GUID_KEY = /^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$/;
 
 /** Options Dataverse itself rejects (digest §3, §13 #39). */
@@ -174,7 +176,7 @@ export function parseRequest(req: HttpRequest): ODataRequest {
   const q = req.url.indexOf('?');
   const pathPart = q < 0 ? req.url : req.url.slice(0, q);
   const rawQuery = q < 0 ? '' : req.url.slice(q + 1);
-  const m = API_PATH.exec(pathPart);
+  const m = UNVERSIONED_ROOT.test(pathPart) ? [pathPart, '2', ''] : API_PATH.exec(pathPart);
   if (!m) throw Errors.resourceNotFound(pathPart);
   const serviceRoot = `${req.origin}/api/data/v9.${m[1]}/`;
   const resource = parsePath(m[2] ?? '');
