@@ -139,6 +139,16 @@ describe('reads run in SQL and read no more rows than they return (+1)', () => {
       res = await req(`${SET}?$top=3&$count=true`);
       expect(JSON.parse(res.body!)['@odata.count']).to.equal(60);
       expect(db.fetched.map((f) => f.rows)).to.deep.equal([3, 1]);
+      // Client-shaped SQL cannot grow the statement cache without bound.
+      for (let k = 0; k < 600; k++) await req(`${SET}?$select=msdyn_name&$filter=importsequencenumber eq ${k}${' or msdyn_name eq \'x\''.repeat(k % 7)}&$top=${k}`);
+      expect(db.cachedStatements.reader).to.be.at.most(500);
+      // A retrieve by key is a plain primary-key lookup.
+      db.fetched.length = 0;
+      await req(`${SET}(${body.value[0].msdyn_copilotinteractionid})`);
+      expect(db.fetched[0]!.sql).to.not.match(/ORDER BY|LIMIT/);
+      // An ordered page on the primary name column walks its index instead of sorting the table.
+      const page = await db.rows({ sql: 'EXPLAIN QUERY PLAN SELECT "msdyn_name" FROM "msdyn_copilotinteraction" WHERE "msdyn_interactiontype" = ? ORDER BY "msdyn_name" DESC, "msdyn_copilotinteractionid" ASC LIMIT ?', params: [100230301, 51] });
+      expect(page.map((r) => String(r[3])).join(' | ')).to.contain('INDEX ix_msdyn_copilotinteraction_msdyn_name');
       // The keyset page on the primary key is an index range scan, not a full sort (DESIGN.md §7).
       const plan = await db.rows({ sql: `EXPLAIN QUERY PLAN SELECT "msdyn_copilotinteractionid" FROM "${'msdyn_copilotinteraction'}" WHERE "msdyn_copilotinteractionid" > ? ORDER BY "msdyn_copilotinteractionid" ASC LIMIT ?`, params: ['a', 10] });
       const text = plan.map((r) => String(r[3])).join(' | ');

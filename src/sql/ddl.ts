@@ -18,7 +18,7 @@ function columnDef(d: Dialect, e: EntityModel, a: AttributeModel): string {
   return `${d.quote(a.LogicalName)} ${d.columnType(a)}${notNull}`;
 }
 
-function lookupIndex(d: Dialect, e: EntityModel, a: AttributeModel): string {
+function columnIndex(d: Dialect, e: EntityModel, a: AttributeModel): string {
   return `CREATE INDEX IF NOT EXISTS ${d.quote(`ix_${e.LogicalName}_${a.LogicalName}`)} ON ${d.quote(e.LogicalName)} (${d.quote(a.LogicalName)})`;
 }
 
@@ -31,7 +31,8 @@ export function createTable(d: Dialect, e: EntityModel): string {
 
 /**
  * The DDL that brings `existing` up to `model`: CREATE TABLE for new tables, ADD COLUMN for new
- * columns, and an index per lookup column. Idempotent (indexes use IF NOT EXISTS).
+ * columns, and an index per lookup column and on the primary name column (the usual sort and
+ * search column). Idempotent (indexes use IF NOT EXISTS).
  */
 export function migrationDdl(d: Dialect, model: Model, existing: ExistingSchema): string[] {
   const ddl = [...d.versionCounterDdl];
@@ -43,7 +44,7 @@ export function migrationDdl(d: Dialect, model: Model, existing: ExistingSchema)
         if (!columns.has(a.LogicalName)) ddl.push(`ALTER TABLE ${d.quote(e.LogicalName)} ADD COLUMN ${columnDef(d, e, a)}`);
       }
     }
-    for (const a of stored(e)) if (a.NavigationPropertyName) ddl.push(lookupIndex(d, e, a));
+    for (const a of stored(e)) if (a.NavigationPropertyName || a.IsPrimaryName) ddl.push(columnIndex(d, e, a));
   }
   return ddl;
 }

@@ -85,7 +85,7 @@ function whereClause(conditions: string[]): string {
 
 /**
  * SELECT for a ReadPlan. Collections read `limit + 1` rows when paged, so one extra row tells
- * whether a next page exists; a retrieve by id reads at most one row.
+ * whether a next page exists; a retrieve by id is a plain primary-key lookup.
  */
 export function renderRead(d: Dialect, plan: ReadPlan): Statement {
   const p = new Params(d);
@@ -94,9 +94,12 @@ export function renderRead(d: Dialect, plan: ReadPlan): Statement {
   if (plan.id !== undefined) conditions.push(`${col(d, pkOf(plan.entity))} = ${p.value(pkOf(plan.entity), plan.id)}`);
   if (plan.filter) conditions.push(renderExpr(d, plan.filter, p));
   if (plan.after) conditions.push(renderAfter(d, plan.orderBy, plan.after, p));
+  const select = `SELECT ${columns} FROM ${table(d, plan.entity)}${whereClause(conditions)}`;
+  // A key is unique: no ORDER BY or LIMIT (with SQLite, a bound LIMIT costs more than the lookup).
+  if (plan.id !== undefined) return { sql: select, params: p.values };
   const order = plan.orderBy.map((k) => d.orderItem(col(d, k.attribute), k.descending)).join(', ');
   const limit = d.limitClause(p.add(plan.paged ? plan.limit + 1 : plan.limit));
-  return { sql: `SELECT ${columns} FROM ${table(d, plan.entity)}${whereClause(conditions)} ORDER BY ${order} ${limit}`, params: p.values };
+  return { sql: `${select} ORDER BY ${order} ${limit}`, params: p.values };
 }
 
 /** Counts matching rows, reading at most `cap + 1` of them (Dataverse caps counts at 5,000). */

@@ -7,18 +7,32 @@ import type { Database, Executor } from './database.js';
 
 type Connection = BetterSqlite3.Database;
 
-/** One connection with a prepared-statement cache keyed by SQL text (DESIGN.md §7). */
+/** How many prepared statements a connection keeps; clients shape SQL text, so the cache is bounded. */
+const STATEMENT_CACHE_SIZE = 500;
+
+/**
+ * One connection with a prepared-statement cache keyed by SQL text (DESIGN.md §7), least recently
+ * used statements evicted beyond STATEMENT_CACHE_SIZE.
+ */
 class CachedConnection implements Executor {
   private readonly cache = new Map<string, BetterSqlite3.Statement>();
   constructor(readonly db: Connection) {}
 
   private prepare(sql: string): BetterSqlite3.Statement {
     let stmt = this.cache.get(sql);
-    if (!stmt) {
+    if (stmt) {
+      this.cache.delete(sql); // re-inserted below: Map order is recency order
+    } else {
       stmt = this.db.prepare(sql);
-      this.cache.set(sql, stmt);
+      if (this.cache.size >= STATEMENT_CACHE_SIZE) this.cache.delete(this.cache.keys().next().value!);
     }
+    this.cache.set(sql, stmt);
     return stmt;
+  }
+
+  /** Number of cached statements (for tests). */
+  get cachedStatements(): number {
+    return this.cache.size;
   }
 
   rowsSync(s: Statement): unknown[][] {
@@ -59,10 +73,16 @@ export class SqliteDatabase implements Database {
       db.pragma('journal_mode = WAL');
       db.pragma('synchronous = NORMAL');
       db.pragma('busy_timeout = 5000');
+      db.pragma('cache_size = -65536'); // 64 MiB page cache per connection
       return new CachedConnection(db);
     };
     this.writer = open();
     this.reader = path === ':memory:' ? this.writer : open();
+  }
+
+  /** Prepared statements cached on the reader and the writer connection (for tests). */
+  get cachedStatements(): { reader: number; writer: number } {
+    return { reader: this.reader.cachedStatements, writer: this.writer.cachedStatements };
   }
 
   get description(): string {
