@@ -4,7 +4,7 @@ import { createApp } from './http/app.js';
 import { logger } from './log.js';
 import { loadModel, ModelError } from './model/loader.js';
 import { Service } from './service.js';
-import { migrate, pendingDdl } from './store/migrate.js';
+import { migrate, MigrationError, pendingDdl } from './store/migrate.js';
 import { DatabaseUrlError, DEFAULT_DATABASE_URL, openDatabase } from './store/open.js';
 
 /**
@@ -20,7 +20,7 @@ const databaseOption = new Option('-d, --database <url>', 'database URL').env('T
 function fail(err: unknown): never {
   if (err instanceof ModelError) {
     process.stderr.write(`tessera: the metadata is not valid (${err.problems.length} problem${err.problems.length === 1 ? '' : 's'}):\n${err.message.split('\n').map((l) => `  ${l}`).join('\n')}\n`);
-  } else if (err instanceof DatabaseUrlError) {
+  } else if (err instanceof DatabaseUrlError || err instanceof MigrationError) {
     process.stderr.write(`tessera: ${err.message}\n`);
   } else {
     process.stderr.write(`tessera: ${(err as Error)?.message ?? String(err)}\n`);
@@ -39,7 +39,7 @@ program.command('serve')
   .action(async (opts: { port: string; metadata: string; database: string }) => {
     try {
       const model = loadModel(opts.metadata);
-      const db = openDatabase(opts.database);
+      const db = await openDatabase(opts.database);
       const service = await Service.open(model, db, logger);
       const server = createApp(service).listen(Number(opts.port), () => {
         const address = server.address();
@@ -63,7 +63,7 @@ program.command('migrate')
   .action(async (opts: { metadata: string; database: string; dryRun?: boolean }) => {
     try {
       const model = loadModel(opts.metadata);
-      const db = openDatabase(opts.database);
+      const db = await openDatabase(opts.database);
       const ddl = opts.dryRun ? await pendingDdl(db, model) : await migrate(db, model);
       for (const sql of ddl) process.stdout.write(`${sql};\n`);
       await db.close();

@@ -1,70 +1,72 @@
 import { expect } from 'chai';
 import { parseStringPromise } from 'xml2js';
-import { call, startServer, type TestServer } from './support/server.js';
+import { DATABASES, call, startServer, type TestServer } from './support/server.js';
 
-describe('service document and $metadata', () => {
-  let s: TestServer;
-  before(async () => { s = await startServer(); });
-  after(async () => { await s.close(); });
+for (const database of DATABASES) {
+  describe(`service document and $metadata [${database.name}]`, () => {
+    let s: TestServer;
+    before(async () => { s = await startServer(undefined, database); });
+    after(async () => { await s.close(); });
 
-  it('lists every entity set in the service document, with OData headers', async () => {
-    const r = await call('GET', s.root, undefined, { Accept: 'application/json', 'OData-MaxVersion': '4.0' });
-    expect(r.status).to.equal(200);
-    expect(r.headers.get('odata-version')).to.equal('4.0');
-    expect(r.headers.get('content-type')).to.equal('application/json; odata.metadata=minimal');
-    expect(r.json['@odata.context']).to.equal(`${s.root}$metadata`);
-    expect(r.json.value).to.deep.include({ name: 'msdyn_copilotinteractions', kind: 'EntitySet', url: 'msdyn_copilotinteractions' });
-    expect(r.json.value.map((v: { name: string }) => v.name).sort()).to.deep.equal(['msdyn_copilotinteractiondatas', 'msdyn_copilotinteractions', 'organizations', 'systemusers']);
-  });
-
-  it('answers on v9.0 and v9.1 too and echoes the version in links', async () => {
-    for (const v of ['9.0', '9.1']) {
-      const r = await call('GET', `${s.origin}/api/data/v${v}/`);
+    it('lists every entity set in the service document, with OData headers', async () => {
+      const r = await call('GET', s.root, undefined, { Accept: 'application/json', 'OData-MaxVersion': '4.0' });
       expect(r.status).to.equal(200);
-      expect(r.json['@odata.context']).to.equal(`${s.origin}/api/data/v${v}/$metadata`);
-    }
-    expect((await call('GET', `${s.origin}/api/data/v9.3/`)).status).to.equal(404);
-    const unversioned = await call('GET', `${s.origin}/api/data/`);
-    expect(unversioned.json['@odata.context']).to.equal(`${s.root}$metadata`);
-  });
-
-  it('describes the model as CSDL XML', async () => {
-    const r = await call('GET', `${s.root}$metadata`);
-    expect(r.status).to.equal(200);
-    expect(r.headers.get('content-type')).to.contain('application/xml');
-    const doc = await parseStringPromise(r.text);
-    const schema = doc['edmx:Edmx']['edmx:DataServices'][0].Schema[0];
-    expect(schema.$).to.include({ Namespace: 'Microsoft.Dynamics.CRM', Alias: 'mscrm' });
-    const types = Object.fromEntries(schema.EntityType.map((t: any) => [t.$.Name, t]));
-    expect(types['crmbaseentity'].$.Abstract).to.equal('true');
-    const ci = types['msdyn_copilotinteraction'];
-    expect(ci.$.BaseType).to.equal('mscrm.crmbaseentity');
-    expect(ci.Key[0].PropertyRef[0].$.Name).to.equal('msdyn_copilotinteractionid');
-    const props = Object.fromEntries(ci.Property.map((p: any) => [p.$.Name, p.$.Type]));
-    expect(props).to.include({
-      msdyn_copilotinteractionid: 'Edm.Guid', msdyn_name: 'Edm.String', msdyn_interactioncontext: 'Edm.String',
-      msdyn_interactiontype: 'Edm.Int32', statecode: 'Edm.Int32', statuscode: 'Edm.Int32', versionnumber: 'Edm.Int64',
-      createdon: 'Edm.DateTimeOffset', overriddencreatedon: 'Edm.DateTimeOffset', msdyn_clienttimestamp: 'Edm.DateTimeOffset',
-      importsequencenumber: 'Edm.Int32', _msdyn_interactiondataid_value: 'Edm.Guid', _createdby_value: 'Edm.Guid', _organizationid_value: 'Edm.Guid',
+      expect(r.headers.get('odata-version')).to.equal('4.0');
+      expect(r.headers.get('content-type')).to.equal('application/json; odata.metadata=minimal');
+      expect(r.json['@odata.context']).to.equal(`${s.root}$metadata`);
+      expect(r.json.value).to.deep.include({ name: 'msdyn_copilotinteractions', kind: 'EntitySet', url: 'msdyn_copilotinteractions' });
+      expect(r.json.value.map((v: { name: string }) => v.name).sort()).to.deep.equal(['msdyn_copilotinteractiondatas', 'msdyn_copilotinteractions', 'organizations', 'systemusers']);
     });
-    expect(props).to.not.have.property('createdbyname');
-    expect(props).to.not.have.property('msdyn_interactiondataid');
-    const nav = ci.NavigationProperty.find((n: any) => n.$.Name === 'msdyn_interactiondataid');
-    expect(nav.$.Type).to.equal('mscrm.msdyn_copilotinteractiondata');
-    expect(nav.ReferentialConstraint[0].$).to.deep.equal({ Property: '_msdyn_interactiondataid_value', ReferencedProperty: 'msdyn_copilotinteractiondataid' });
-    expect(ci.NavigationProperty.map((n: any) => n.$.Name)).to.include.members(['createdby', 'modifiedby', 'organizationid']);
-    const container = schema.EntityContainer[0];
-    expect(container.$.Name).to.equal('System');
-    const sets = Object.fromEntries(container.EntitySet.map((e: any) => [e.$.Name, e]));
-    expect(sets['msdyn_copilotinteractions'].$.EntityType).to.equal('Microsoft.Dynamics.CRM.msdyn_copilotinteraction');
-    expect(Object.keys(sets).sort()).to.deep.equal(['msdyn_copilotinteractiondatas', 'msdyn_copilotinteractions', 'organizations', 'systemusers']);
-    expect(sets['msdyn_copilotinteractions'].NavigationPropertyBinding.map((b: any) => b.$)).to.deep.include({ Path: 'msdyn_interactiondataid', Target: 'msdyn_copilotinteractiondatas' });
-  });
 
-  it('answers unknown sets and paths outside the API with 404 0x8006088a', async () => {
-    const r = await call('GET', `${s.root}Msdyn_copilotinteractions`);
-    expect(r.status).to.equal(404);
-    expect(r.json).to.deep.equal({ error: { code: '0x8006088a', message: "Resource not found for the segment 'Msdyn_copilotinteractions'." } });
-    expect((await call('GET', `${s.origin}/elsewhere`)).status).to.equal(404);
+    it('answers on v9.0 and v9.1 too and echoes the version in links', async () => {
+      for (const v of ['9.0', '9.1']) {
+        const r = await call('GET', `${s.origin}/api/data/v${v}/`);
+        expect(r.status).to.equal(200);
+        expect(r.json['@odata.context']).to.equal(`${s.origin}/api/data/v${v}/$metadata`);
+      }
+      expect((await call('GET', `${s.origin}/api/data/v9.3/`)).status).to.equal(404);
+      const unversioned = await call('GET', `${s.origin}/api/data/`);
+      expect(unversioned.json['@odata.context']).to.equal(`${s.root}$metadata`);
+    });
+
+    it('describes the model as CSDL XML', async () => {
+      const r = await call('GET', `${s.root}$metadata`);
+      expect(r.status).to.equal(200);
+      expect(r.headers.get('content-type')).to.contain('application/xml');
+      const doc = await parseStringPromise(r.text);
+      const schema = doc['edmx:Edmx']['edmx:DataServices'][0].Schema[0];
+      expect(schema.$).to.include({ Namespace: 'Microsoft.Dynamics.CRM', Alias: 'mscrm' });
+      const types = Object.fromEntries(schema.EntityType.map((t: any) => [t.$.Name, t]));
+      expect(types['crmbaseentity'].$.Abstract).to.equal('true');
+      const ci = types['msdyn_copilotinteraction'];
+      expect(ci.$.BaseType).to.equal('mscrm.crmbaseentity');
+      expect(ci.Key[0].PropertyRef[0].$.Name).to.equal('msdyn_copilotinteractionid');
+      const props = Object.fromEntries(ci.Property.map((p: any) => [p.$.Name, p.$.Type]));
+      expect(props).to.include({
+        msdyn_copilotinteractionid: 'Edm.Guid', msdyn_name: 'Edm.String', msdyn_interactioncontext: 'Edm.String',
+        msdyn_interactiontype: 'Edm.Int32', statecode: 'Edm.Int32', statuscode: 'Edm.Int32', versionnumber: 'Edm.Int64',
+        createdon: 'Edm.DateTimeOffset', overriddencreatedon: 'Edm.DateTimeOffset', msdyn_clienttimestamp: 'Edm.DateTimeOffset',
+        importsequencenumber: 'Edm.Int32', _msdyn_interactiondataid_value: 'Edm.Guid', _createdby_value: 'Edm.Guid', _organizationid_value: 'Edm.Guid',
+      });
+      expect(props).to.not.have.property('createdbyname');
+      expect(props).to.not.have.property('msdyn_interactiondataid');
+      const nav = ci.NavigationProperty.find((n: any) => n.$.Name === 'msdyn_interactiondataid');
+      expect(nav.$.Type).to.equal('mscrm.msdyn_copilotinteractiondata');
+      expect(nav.ReferentialConstraint[0].$).to.deep.equal({ Property: '_msdyn_interactiondataid_value', ReferencedProperty: 'msdyn_copilotinteractiondataid' });
+      expect(ci.NavigationProperty.map((n: any) => n.$.Name)).to.include.members(['createdby', 'modifiedby', 'organizationid']);
+      const container = schema.EntityContainer[0];
+      expect(container.$.Name).to.equal('System');
+      const sets = Object.fromEntries(container.EntitySet.map((e: any) => [e.$.Name, e]));
+      expect(sets['msdyn_copilotinteractions'].$.EntityType).to.equal('Microsoft.Dynamics.CRM.msdyn_copilotinteraction');
+      expect(Object.keys(sets).sort()).to.deep.equal(['msdyn_copilotinteractiondatas', 'msdyn_copilotinteractions', 'organizations', 'systemusers']);
+      expect(sets['msdyn_copilotinteractions'].NavigationPropertyBinding.map((b: any) => b.$)).to.deep.include({ Path: 'msdyn_interactiondataid', Target: 'msdyn_copilotinteractiondatas' });
+    });
+
+    it('answers unknown sets and paths outside the API with 404 0x8006088a', async () => {
+      const r = await call('GET', `${s.root}Msdyn_copilotinteractions`);
+      expect(r.status).to.equal(404);
+      expect(r.json).to.deep.equal({ error: { code: '0x8006088a', message: "Resource not found for the segment 'Msdyn_copilotinteractions'." } });
+      expect((await call('GET', `${s.origin}/elsewhere`)).status).to.equal(404);
+    });
   });
-});
+}

@@ -4,94 +4,96 @@ import { loadModel } from '../src/model/loader.js';
 import { Service } from '../src/service.js';
 import type { Statement } from '../src/sql/dialect.js';
 import { SqliteDatabase } from '../src/store/sqlite.js';
-import { call, SHIPPED_METADATA, startServer, type TestServer } from './support/server.js';
+import { DATABASES, call, SHIPPED_METADATA, startServer, type TestServer } from './support/server.js';
 
 const SET = 'msdyn_copilotinteractions';
 
-describe('body validation', () => {
-  let s: TestServer;
-  before(async () => { s = await startServer(); });
-  after(async () => { await s.close(); });
-  const post = (body: unknown) => call('POST', `${s.root}${SET}`, body);
+for (const database of DATABASES) {
+  describe(`body validation [${database.name}]`, () => {
+    let s: TestServer;
+    before(async () => { s = await startServer(undefined, database); });
+    after(async () => { await s.close(); });
+    const post = (body: unknown) => call('POST', `${s.root}${SET}`, body);
 
-  async function expectError(body: unknown, status: number, code: string, message?: string | RegExp) {
-    const r = await post(body);
-    expect(r.status, JSON.stringify(body)).to.equal(status);
-    expect(r.json.error.code, JSON.stringify(body)).to.equal(code);
-    if (typeof message === 'string') expect(r.json.error.message).to.equal(message);
-    else if (message) expect(r.json.error.message).to.match(message);
-  }
-
-  it('rejects an unknown property with Dataverse\'s message', async () => {
-    await expectError({ msdyn_name: 'x', Name: 'y' }, 400, '0x0',
-      "An error occurred while validating input parameters: Microsoft.Crm.CrmException: Invalid property 'Name' was found in entity 'Microsoft.Dynamics.CRM.msdyn_copilotinteraction'. ---> Microsoft.OData.ODataException: Does not support untyped value in non-open type.");
-  });
-
-  it('rejects wrong JSON types with 0x80048d19', async () => {
-    for (const body of [{ msdyn_name: 12 }, { msdyn_interactiontype: '100230301' }, { importsequencenumber: 1.5 }, { importsequencenumber: true },
-      { msdyn_clienttimestamp: 'soon' }, { msdyn_clienttimestamp: '2024-02-30T00:00:00Z' }, { msdyn_copilotinteractionid: 'not-a-guid' }, { msdyn_name: ['a'] }]) {
-      await expectError(body, 400, '0x80048d19', /^Error identified in Payload provided by the user for Entity :'msdyn_copilotinteractions'/);
+    async function expectError(body: unknown, status: number, code: string, message?: string | RegExp) {
+      const r = await post(body);
+      expect(r.status, JSON.stringify(body)).to.equal(status);
+      expect(r.json.error.code, JSON.stringify(body)).to.equal(code);
+      if (typeof message === 'string') expect(r.json.error.message).to.equal(message);
+      else if (message) expect(r.json.error.message).to.match(message);
     }
-  });
 
-  it('rejects a string over MaxLength with 0x80044331 and accepts exactly MaxLength', async () => {
-    await expectError({ msdyn_name: 'x'.repeat(101) }, 400, '0x80044331',
-      "A validation error occurred.  The length of the 'msdyn_name' attribute of the 'msdyn_copilotinteraction' entity exceeded the maximum allowed length of '100'.");
-    expect((await post({ msdyn_name: 'x'.repeat(100) })).status).to.equal(204);
-    expect((await post({ msdyn_interactioncontext: 'é'.repeat(5000) })).status).to.equal(204);
-  });
+    it('rejects an unknown property with Dataverse\'s message', async () => {
+      await expectError({ msdyn_name: 'x', Name: 'y' }, 400, '0x0',
+        "An error occurred while validating input parameters: Microsoft.Crm.CrmException: Invalid property 'Name' was found in entity 'Microsoft.Dynamics.CRM.msdyn_copilotinteraction'. ---> Microsoft.OData.ODataException: Does not support untyped value in non-open type.");
+    });
 
-  it('rejects numbers outside MinValue/MaxValue with 0x8004432F', async () => {
-    await expectError({ timezoneruleversionnumber: -2 }, 400, '0x8004432F', /outside the valid range/);
-    await expectError({ importsequencenumber: 2147483648 }, 400, '0x8004432F');
-    expect((await post({ timezoneruleversionnumber: -1, importsequencenumber: -2147483648 })).status).to.equal(204);
-  });
+    it('rejects wrong JSON types with 0x80048d19', async () => {
+      for (const body of [{ msdyn_name: 12 }, { msdyn_interactiontype: '100230301' }, { importsequencenumber: 1.5 }, { importsequencenumber: true },
+        { msdyn_clienttimestamp: 'soon' }, { msdyn_clienttimestamp: '2024-02-30T00:00:00Z' }, { msdyn_copilotinteractionid: 'not-a-guid' }, { msdyn_name: ['a'] }]) {
+        await expectError(body, 400, '0x80048d19', /^Error identified in Payload provided by the user for Entity :'msdyn_copilotinteractions'/);
+      }
+    });
 
-  it('rejects a choice value not in the options with 0x8004431A', async () => {
-    await expectError({ msdyn_interactiontype: 100230399 }, 400, '0x8004431A');
-    await expectError({ msdyn_scenariotype: 1 }, 400, '0x8004431A');
-    expect((await post({ msdyn_interactiontype: 100230315, msdyn_scenariotype: 100230216 })).status).to.equal(204);
-  });
+    it('rejects a string over MaxLength with 0x80044331 and accepts exactly MaxLength', async () => {
+      await expectError({ msdyn_name: 'x'.repeat(101) }, 400, '0x80044331',
+        "A validation error occurred.  The length of the 'msdyn_name' attribute of the 'msdyn_copilotinteraction' entity exceeded the maximum allowed length of '100'.");
+      expect((await post({ msdyn_name: 'x'.repeat(100) })).status).to.equal(204);
+      expect((await post({ msdyn_interactioncontext: 'é'.repeat(5000) })).status).to.equal(204);
+    });
 
-  it('rejects date-times before 1753 with 0x80040239 and stores others in UTC without fractions', async () => {
-    await expectError({ msdyn_clienttimestamp: '1700-01-01T00:00:00Z' }, 400, '0x80040239');
-    const r = await call('POST', `${s.root}${SET}`, { msdyn_clienttimestamp: '2024-05-01T10:20:30.789-05:00', overriddencreatedon: '2024-05-01' }, { Prefer: 'return=representation' });
-    expect(r.json.msdyn_clienttimestamp).to.equal('2024-05-01T15:20:30Z');
-    expect(r.json.overriddencreatedon).to.equal('2024-05-01T00:00:00Z');
-  });
+    it('rejects numbers outside MinValue/MaxValue with 0x8004432F', async () => {
+      await expectError({ timezoneruleversionnumber: -2 }, 400, '0x8004432F', /outside the valid range/);
+      await expectError({ importsequencenumber: 2147483648 }, 400, '0x8004432F');
+      expect((await post({ timezoneruleversionnumber: -1, importsequencenumber: -2147483648 })).status).to.equal(204);
+    });
 
-  it('rejects null for a SystemRequired column, accepts null for others', async () => {
-    const id = (await call('POST', `${s.root}${SET}`, { msdyn_name: 'n' }, { Prefer: 'return=representation' })).json.msdyn_copilotinteractionid;
-    const r = await call('PATCH', `${s.root}${SET}(${id})`, { statecode: null });
-    expect(r.status).to.equal(400);
-    expect(r.json.error.code).to.equal('0x80040203');
-    const ok = await call('PATCH', `${s.root}${SET}(${id})`, { msdyn_name: null }, { Prefer: 'return=representation' });
-    expect(ok.json.msdyn_name).to.equal(null);
-  });
+    it('rejects a choice value not in the options with 0x8004431A', async () => {
+      await expectError({ msdyn_interactiontype: 100230399 }, 400, '0x8004431A');
+      await expectError({ msdyn_scenariotype: 1 }, 400, '0x8004431A');
+      expect((await post({ msdyn_interactiontype: 100230315, msdyn_scenariotype: 100230216 })).status).to.equal(204);
+    });
 
-  it('does not enforce ApplicationRequired (Dataverse does not)', async () => {
-    expect((await post({})).status).to.equal(204);
-  });
+    it('rejects date-times before 1753 with 0x80040239 and stores others in UTC without fractions', async () => {
+      await expectError({ msdyn_clienttimestamp: '1700-01-01T00:00:00Z' }, 400, '0x80040239');
+      const r = await call('POST', `${s.root}${SET}`, { msdyn_clienttimestamp: '2024-05-01T10:20:30.789-05:00', overriddencreatedon: '2024-05-01' }, { Prefer: 'return=representation' });
+      expect(r.json.msdyn_clienttimestamp).to.equal('2024-05-01T15:20:30Z');
+      expect(r.json.overriddencreatedon).to.equal('2024-05-01T00:00:00Z');
+    });
 
-  it('checks @odata.type and rejects values on navigation properties and binds to unknown properties', async () => {
-    expect((await post({ '@odata.type': 'Microsoft.Dynamics.CRM.msdyn_copilotinteraction', msdyn_name: 't' })).status).to.equal(204);
-    await expectError({ '@odata.type': 'Microsoft.Dynamics.CRM.account' }, 400, '0x80048d19');
-    await expectError({ msdyn_interactiondataid: randomUUID() }, 400, '0x80048d19');
-    await expectError({ 'msdyn_nope@odata.bind': '/msdyn_copilotinteractiondatas(00000000-0000-0000-0000-000000000001)' }, 400, '0x80048d19', /undeclared property 'msdyn_nope'/);
-  });
+    it('rejects null for a SystemRequired column, accepts null for others', async () => {
+      const id = (await call('POST', `${s.root}${SET}`, { msdyn_name: 'n' }, { Prefer: 'return=representation' })).json.msdyn_copilotinteractionid;
+      const r = await call('PATCH', `${s.root}${SET}(${id})`, { statecode: null });
+      expect(r.status).to.equal(400);
+      expect(r.json.error.code).to.equal('0x80040203');
+      const ok = await call('PATCH', `${s.root}${SET}(${id})`, { msdyn_name: null }, { Prefer: 'return=representation' });
+      expect(ok.json.msdyn_name).to.equal(null);
+    });
 
-  it('makes no partial write when validation fails', async () => {
-    const before = (await call('GET', `${s.root}${SET}/$count`)).text;
-    await expectError({ msdyn_name: 'ok', msdyn_interactiontype: 5 }, 400, '0x8004431A');
-    expect((await call('GET', `${s.root}${SET}/$count`)).text).to.equal(before);
-  });
+    it('does not enforce ApplicationRequired (Dataverse does not)', async () => {
+      expect((await post({})).status).to.equal(204);
+    });
 
-  it('answers 413 for a body over the limit', async () => {
-    const r = await post({ msdyn_interactioncontext: 'x'.repeat(33 * 1024 * 1024) });
-    expect(r.status).to.equal(413);
-    expect(r.json.error.code).to.equal('0x8004418A');
+    it('checks @odata.type and rejects values on navigation properties and binds to unknown properties', async () => {
+      expect((await post({ '@odata.type': 'Microsoft.Dynamics.CRM.msdyn_copilotinteraction', msdyn_name: 't' })).status).to.equal(204);
+      await expectError({ '@odata.type': 'Microsoft.Dynamics.CRM.account' }, 400, '0x80048d19');
+      await expectError({ msdyn_interactiondataid: randomUUID() }, 400, '0x80048d19');
+      await expectError({ 'msdyn_nope@odata.bind': '/msdyn_copilotinteractiondatas(00000000-0000-0000-0000-000000000001)' }, 400, '0x80048d19', /undeclared property 'msdyn_nope'/);
+    });
+
+    it('makes no partial write when validation fails', async () => {
+      const before = (await call('GET', `${s.root}${SET}/$count`)).text;
+      await expectError({ msdyn_name: 'ok', msdyn_interactiontype: 5 }, 400, '0x8004431A');
+      expect((await call('GET', `${s.root}${SET}/$count`)).text).to.equal(before);
+    });
+
+    it('answers 413 for a body over the limit', async () => {
+      const r = await post({ msdyn_interactioncontext: 'x'.repeat(33 * 1024 * 1024) });
+      expect(r.status).to.equal(413);
+      expect(r.json.error.code).to.equal('0x8004418A');
+    });
   });
-});
+}
 
 describe('unexpected faults', () => {
   it('are logged and answered 500 with a generic message, never a stack trace', async () => {

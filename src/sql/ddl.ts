@@ -1,13 +1,26 @@
 import type { AttributeModel, EntityModel, Model } from '../model/types.js';
-import type { Dialect } from './dialect.js';
+import type { Dialect, Statement } from './dialect.js';
 
 /**
- * Schema from metadata (issue #2 §3): tables, primary keys and lookup indexes are created from the
- * model; a new table or column is added; nothing is ever dropped or altered.
+ * Schema from metadata: tables, primary keys and indexes are created from the model; a new table
+ * or column is added; nothing is ever dropped or altered. Which attributes were created, with
+ * which type and MaxLength, is kept in the bookkeeping table `tessera_attribute`, so that an
+ * incompatible metadata change (type change, MaxLength shrink, dropped column) is refused with a
+ * message instead of silently diverging from the data (issue #3 §2).
  */
 
 /** Existing schema as read from the catalog: table name → its column names. */
 export type ExistingSchema = ReadonlyMap<string, ReadonlySet<string>>;
+
+/** One attribute as it was last migrated: from `tessera_attribute`. */
+export interface SnapshotAttribute {
+  readonly entity: string;
+  readonly attribute: string;
+  readonly attributeType: string;
+  readonly maxLength: number | null;
+}
+
+const SNAPSHOT = 'tessera_attribute';
 
 function stored(e: EntityModel): AttributeModel[] {
   return e.Attributes.filter((a) => a.IsStored);
@@ -18,10 +31,6 @@ function columnDef(d: Dialect, e: EntityModel, a: AttributeModel): string {
   return `${d.quote(a.LogicalName)} ${d.columnType(a)}${notNull}`;
 }
 
-function columnIndex(d: Dialect, e: EntityModel, a: AttributeModel): string {
-  return `CREATE INDEX IF NOT EXISTS ${d.quote(`ix_${e.LogicalName}_${a.LogicalName}`)} ON ${d.quote(e.LogicalName)} (${d.quote(a.LogicalName)})`;
-}
-
 /** CREATE TABLE for a table with every stored column and its primary key. */
 export function createTable(d: Dialect, e: EntityModel): string {
   const columns = stored(e).map((a) => columnDef(d, e, a));
@@ -29,22 +38,72 @@ export function createTable(d: Dialect, e: EntityModel): string {
   return `CREATE TABLE ${d.quote(e.LogicalName)} (${columns.join(', ')})`;
 }
 
+/** CREATE TABLE of the bookkeeping table, for dialects that lack IF NOT EXISTS it is guarded by the caller's catalog check. */
+export function createSnapshotTable(d: Dialect): string {
+  const text = d.name === 'mssql' ? 'NVARCHAR(128)' : 'VARCHAR(128)';
+  return `CREATE TABLE ${d.quote(SNAPSHOT)} (${d.quote('entity')} ${text} NOT NULL, ${d.quote('attribute')} ${text} NOT NULL, `
+    + `${d.quote('attributetype')} ${text} NOT NULL, ${d.quote('maxlength')} INTEGER, PRIMARY KEY (${d.quote('entity')}, ${d.quote('attribute')}))`;
+}
+
+/** Reads the bookkeeping table. */
+export function selectSnapshot(d: Dialect): Statement {
+  return { sql: `SELECT ${['entity', 'attribute', 'attributetype', 'maxlength'].map((c) => d.quote(c)).join(', ')} FROM ${d.quote(SNAPSHOT)}`, params: [] };
+}
+
+/** Rewrites the bookkeeping rows of every table in the model. */
+export function writeSnapshot(d: Dialect, model: Model): Statement[] {
+  const out: Statement[] = [];
+  for (const e of model.entities) {
+    out.push({ sql: `DELETE FROM ${d.quote(SNAPSHOT)} WHERE ${d.quote('entity')} = ${d.placeholder(1)}`, params: [e.LogicalName] });
+    for (const a of stored(e)) {
+      out.push({
+        sql: `INSERT INTO ${d.quote(SNAPSHOT)} (${['entity', 'attribute', 'attributetype', 'maxlength'].map((c) => d.quote(c)).join(', ')}) VALUES (${[1, 2, 3, 4].map((i) => d.placeholder(i)).join(', ')})`,
+        params: [e.LogicalName, a.LogicalName, a.AttributeType, a.MaxLength ?? null],
+      });
+    }
+  }
+  return out;
+}
+
 /**
- * The DDL that brings `existing` up to `model`: CREATE TABLE for new tables, ADD COLUMN for new
- * columns, and an index per lookup column and on the primary name column (the usual sort and
- * search column). Idempotent (indexes use IF NOT EXISTS).
+ * Metadata changes the database cannot follow without losing or breaking data: a stored column
+ * whose AttributeType changed, whose MaxLength shrank, or that the metadata no longer declares.
+ * Returns one message per change, naming table, column and change; empty when compatible.
+ */
+export function incompatibleChanges(model: Model, snapshot: readonly SnapshotAttribute[]): string[] {
+  const problems: string[] = [];
+  for (const s of snapshot) {
+    const e = model.byLogicalName.get(s.entity);
+    if (!e) continue; // a table left out of the metadata keeps its data and is simply not served
+    const a = e.attributesByName.get(s.attribute);
+    if (!a || !a.IsStored) problems.push(`table '${s.entity}', column '${s.attribute}': dropped from the metadata (columns are never dropped; declare it again)`);
+    else if (a.AttributeType !== s.attributeType) problems.push(`table '${s.entity}', column '${s.attribute}': type change from ${s.attributeType} to ${a.AttributeType}`);
+    else if (s.maxLength !== null && a.MaxLength !== undefined && a.MaxLength < s.maxLength) problems.push(`table '${s.entity}', column '${s.attribute}': MaxLength shrink from ${s.maxLength} to ${a.MaxLength}`);
+  }
+  return problems;
+}
+
+/**
+ * The DDL that brings `existing` up to `model`: the dialect's setup, CREATE TABLE for new tables,
+ * ADD COLUMN for new columns, and an index per lookup column and on the primary name column (the
+ * usual sort and search column). Idempotent.
  */
 export function migrationDdl(d: Dialect, model: Model, existing: ExistingSchema): string[] {
-  const ddl = [...d.versionCounterDdl];
+  const ddl = [...d.setupDdl];
+  if (!existing.has(SNAPSHOT)) ddl.push(createSnapshotTable(d));
   for (const e of model.entities) {
     const columns = existing.get(e.LogicalName);
     if (!columns) ddl.push(createTable(d, e));
     else {
       for (const a of stored(e)) {
-        if (!columns.has(a.LogicalName)) ddl.push(`ALTER TABLE ${d.quote(e.LogicalName)} ADD COLUMN ${columnDef(d, e, a)}`);
+        if (!columns.has(a.LogicalName)) ddl.push(`ALTER TABLE ${d.quote(e.LogicalName)} ${d.addColumn} ${columnDef(d, e, a)}`);
       }
     }
-    for (const a of stored(e)) if (a.NavigationPropertyName || a.IsPrimaryName) ddl.push(columnIndex(d, e, a));
+    for (const a of stored(e)) {
+      if (a.NavigationPropertyName || a.IsPrimaryName) {
+        ddl.push(d.createIndex(d.quote(`ix_${e.LogicalName}_${a.LogicalName}`), d.quote(e.LogicalName), d.quote(a.LogicalName)));
+      }
+    }
   }
   return ddl;
 }

@@ -1,5 +1,6 @@
 import type { AttributeModel } from '../model/types.js';
 import type { Value } from '../plan/types.js';
+import type { Engine } from './types.js';
 
 /** A parameterised SQL statement: text with the dialect's placeholders and its values in order. */
 export interface Statement {
@@ -9,31 +10,46 @@ export interface Statement {
 
 /**
  * What differs between databases: data and a few small overrides, never control flow
- * (DESIGN.md §1, in the manner of Kysely's per-dialect query compilers). The renderer in
- * `render.ts` and `ddl.ts` is shared; each database supplies one object of this shape.
+ * (DESIGN.md §1, in the manner of Kysely's per-dialect query compilers). The renderers in
+ * `render.ts` and `ddl.ts` are shared; each database supplies one object of this shape
+ * (`sqlite.ts`, `postgres.ts`, `mssql.ts`).
  */
 export interface Dialect {
-  readonly name: 'sqlite' | 'postgres' | 'mssql';
+  readonly name: Engine;
   /** Quotes a model identifier (identifiers never come from requests). */
   quote(identifier: string): string;
   /** The placeholder for the 1-based parameter `index`. */
   placeholder(index: number): string;
-  /** The SQL column type for an attribute (string types carry the case-insensitive collation). */
+  /** Most bound parameters one statement may carry (bulk inserts are split to fit). */
+  readonly maxParameters: number;
+  /** The SQL column type for an attribute (see the table in `types.ts`). */
   columnType(a: AttributeModel): string;
   /** One ORDER BY item with Dataverse's null order: nulls first ascending, last descending. */
   orderItem(column: string, descending: boolean): string;
-  /** The row-limit clause appended after ORDER BY, given the limit's placeholder. */
-  limitClause(placeholder: string): string;
+  /**
+   * A complete SELECT returning at most `limit` rows: `body` is `<columns> FROM … [WHERE …]`,
+   * `orderBy` the ORDER BY list (may be empty), `limit` the limit's placeholder.
+   */
+  selectLimited(body: string, orderBy: string, limit: string): string;
   /** `LIKE` with the escape character `\` and case-insensitive matching. */
   like(column: string, placeholder: string): string;
   /** Converts a canonical plan value to the driver's value for a column. */
   toDb(a: AttributeModel, v: Value): unknown;
   /** Converts a driver value read from a column back to its canonical value. */
   fromDb(a: AttributeModel, v: unknown): Value;
-  /** Statement that increments and returns the database-wide row version counter. */
+  /** Statement that returns the next database-wide row version number (one row, one column). */
   readonly nextVersion: Statement;
-  /** DDL creating the row version counter if it is missing. */
-  readonly versionCounterDdl: readonly string[];
-  /** Catalog query returning one row per existing column: `{ table_name, column_name }`. */
+  /** DDL run before any table DDL: extensions, the row version sequence, bookkeeping tables. */
+  readonly setupDdl: readonly string[];
+  /** `ALTER TABLE <t> <addColumn> <definition>`: `ADD COLUMN` or `ADD`. */
+  readonly addColumn: string;
+  /** DDL creating index `name` on `table(column)` unless it exists. */
+  createIndex(name: string, table: string, column: string): string;
+  /** Catalog query returning one row per existing column: `[table_name, column_name]`. */
   readonly catalogColumns: Statement;
+}
+
+/** Canonical number from a driver value that may be a string (bigint, numeric) or a number. */
+export function toNumber(v: unknown): number {
+  return typeof v === 'number' ? v : Number(v);
 }

@@ -94,35 +94,52 @@ export function renderRead(d: Dialect, plan: ReadPlan): Statement {
   if (plan.id !== undefined) conditions.push(`${col(d, pkOf(plan.entity))} = ${p.value(pkOf(plan.entity), plan.id)}`);
   if (plan.filter) conditions.push(renderExpr(d, plan.filter, p));
   if (plan.after) conditions.push(renderAfter(d, plan.orderBy, plan.after, p));
-  const select = `SELECT ${columns} FROM ${table(d, plan.entity)}${whereClause(conditions)}`;
+  const body = `${columns} FROM ${table(d, plan.entity)}${whereClause(conditions)}`;
   // A key is unique: no ORDER BY or LIMIT (with SQLite, a bound LIMIT costs more than the lookup).
-  if (plan.id !== undefined) return { sql: select, params: p.values };
+  if (plan.id !== undefined) return { sql: `SELECT ${body}`, params: p.values };
   const order = plan.orderBy.map((k) => d.orderItem(col(d, k.attribute), k.descending)).join(', ');
-  const limit = d.limitClause(p.add(plan.paged ? plan.limit + 1 : plan.limit));
-  return { sql: `${select} ORDER BY ${order} ${limit}`, params: p.values };
+  const limit = p.add(plan.paged ? plan.limit + 1 : plan.limit);
+  return { sql: d.selectLimited(body, order, limit), params: p.values };
 }
 
 /** Counts matching rows, reading at most `cap + 1` of them (Dataverse caps counts at 5,000). */
 export function renderCount(d: Dialect, plan: Pick<CountPlan, 'entity' | 'filter'>, cap: number): Statement {
   const p = new Params(d);
   const where = plan.filter ? ` WHERE ${renderExpr(d, plan.filter, p)}` : '';
-  const limit = d.limitClause(p.add(cap + 1));
-  return { sql: `SELECT COUNT(*) AS ${d.quote('n')} FROM (SELECT 1 AS ${d.quote('x')} FROM ${table(d, plan.entity)}${where} ${limit}) ${d.quote('c')}`, params: p.values };
+  const inner = d.selectLimited(`1 AS ${d.quote('x')} FROM ${table(d, plan.entity)}${where}`, '', p.add(cap + 1));
+  return { sql: `SELECT COUNT(*) AS ${d.quote('n')} FROM (${inner}) ${d.quote('c')}`, params: p.values };
 }
 
 /** INSERT of one row; `version` is the row's new versionnumber. */
 export function renderInsert(d: Dialect, plan: InsertPlan, version: number): Statement {
-  const p = new Params(d);
-  const names: string[] = [];
-  const values: string[] = [];
-  for (const [a, v] of plan.values) {
-    names.push(col(d, a));
-    values.push(p.value(a, v));
+  return renderInsertMany(d, [plan], [version])[0]!;
+}
+
+/**
+ * Multi-row INSERTs for rows of one table (the bulk path): the column list is the union of the
+ * rows' columns (missing values are NULL) plus versionnumber; rows are split into as few
+ * statements as the dialect's parameter limit allows, in order. `versions[i]` belongs to `plans[i]`.
+ */
+export function renderInsertMany(d: Dialect, plans: readonly InsertPlan[], versions: readonly number[]): Statement[] {
+  if (!plans.length) return [];
+  const entity = plans[0]!.entity;
+  const versionAttribute = entity.attributesByName.get('versionnumber')!;
+  const columns: AttributeModel[] = [];
+  for (const plan of plans) for (const a of plan.values.keys()) if (!columns.includes(a)) columns.push(a);
+  columns.push(versionAttribute);
+  const head = `INSERT INTO ${table(d, entity)} (${columns.map((a) => col(d, a)).join(', ')}) VALUES `;
+  const perStatement = Math.max(1, Math.min(1000, Math.floor(d.maxParameters / columns.length)));
+  const statements: Statement[] = [];
+  for (let start = 0; start < plans.length; start += perStatement) {
+    const p = new Params(d);
+    const tuples: string[] = [];
+    plans.slice(start, start + perStatement).forEach((plan, i) => {
+      const cells = columns.map((a) => (a === versionAttribute ? p.value(a, versions[start + i]!) : p.value(a, plan.values.get(a) ?? null)));
+      tuples.push(`(${cells.join(', ')})`);
+    });
+    statements.push({ sql: head + tuples.join(', '), params: p.values });
   }
-  const versionAttribute = plan.entity.attributesByName.get('versionnumber')!;
-  names.push(col(d, versionAttribute));
-  values.push(p.value(versionAttribute, version));
-  return { sql: `INSERT INTO ${table(d, plan.entity)} (${names.join(', ')}) VALUES (${values.join(', ')})`, params: p.values };
+  return statements;
 }
 
 function keyAndGuards(d: Dialect, e: EntityModel, id: string, guards: readonly Guard[], p: Params): string {

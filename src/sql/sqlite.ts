@@ -1,6 +1,6 @@
-import type { AttributeModel } from '../model/types.js';
-import type { Value } from '../plan/types.js';
 import type { Dialect } from './dialect.js';
+import { toNumber } from './dialect.js';
+import { columnType } from './types.js';
 
 /**
  * SQLite dialect (better-sqlite3). Strings are `TEXT COLLATE NOCASE` so `=`, ordering and
@@ -9,35 +9,31 @@ import type { Dialect } from './dialect.js';
  * Date-times are canonical UTC text, which sorts chronologically; booleans are 0/1.
  * SQLite sorts NULLs first ascending and last descending, as SQL Server does.
  */
-const TYPES: Record<AttributeModel['AttributeType'], string> = {
-  String: 'TEXT COLLATE NOCASE', Memo: 'TEXT COLLATE NOCASE', EntityName: 'TEXT COLLATE NOCASE',
-  Integer: 'INTEGER', BigInt: 'INTEGER', Picklist: 'INTEGER', State: 'INTEGER', Status: 'INTEGER', Boolean: 'INTEGER',
-  Decimal: 'REAL', Money: 'REAL', Double: 'REAL',
-  DateTime: 'TEXT', Uniqueidentifier: 'TEXT', Lookup: 'TEXT', Owner: 'TEXT', Customer: 'TEXT',
-};
-
 export const sqliteDialect: Dialect = {
   name: 'sqlite',
   quote: (identifier) => `"${identifier.replace(/"/g, '""')}"`,
   placeholder: () => '?',
-  columnType: (a) => TYPES[a.AttributeType],
+  maxParameters: 32766,
+  columnType: (a) => columnType('sqlite', a),
   orderItem: (column, descending) => `${column} ${descending ? 'DESC' : 'ASC'}`,
-  limitClause: (placeholder) => `LIMIT ${placeholder}`,
+  selectLimited: (body, orderBy, limit) => `SELECT ${body}${orderBy ? ` ORDER BY ${orderBy}` : ''} LIMIT ${limit}`,
   like: (column, placeholder) => `${column} LIKE ${placeholder} ESCAPE '\\'`,
   toDb: (a, v) => (a.AttributeType === 'Boolean' && v !== null ? (v ? 1 : 0) : v),
   fromDb: (a, v) => {
     if (v === null || v === undefined) return null;
     if (a.AttributeType === 'Boolean') return v === 1 || v === true;
-    if (typeof v === 'bigint') return Number(v);
-    return v as Value;
+    if (typeof v === 'bigint') return toNumber(v);
+    return v as string | number;
   },
   nextVersion: { sql: `UPDATE "tessera_sequence" SET "value" = "value" + 1 WHERE "name" = 'versionnumber' RETURNING "value"`, params: [] },
+  setupDdl: [
+    `CREATE TABLE IF NOT EXISTS "tessera_sequence" ("name" TEXT PRIMARY KEY, "value" INTEGER NOT NULL)`,
+    `INSERT OR IGNORE INTO "tessera_sequence" ("name", "value") VALUES ('versionnumber', 1000)`,
+  ],
+  addColumn: 'ADD COLUMN',
+  createIndex: (name, table, column) => `CREATE INDEX IF NOT EXISTS ${name} ON ${table} (${column})`,
   catalogColumns: {
     sql: `SELECT m.name AS table_name, p.name AS column_name FROM sqlite_master m JOIN pragma_table_info(m.name) p WHERE m.type = 'table'`,
     params: [],
   },
-  versionCounterDdl: [
-    `CREATE TABLE IF NOT EXISTS "tessera_sequence" ("name" TEXT PRIMARY KEY, "value" INTEGER NOT NULL)`,
-    `INSERT OR IGNORE INTO "tessera_sequence" ("name", "value") VALUES ('versionnumber', 1000)`,
-  ],
 };

@@ -1,25 +1,43 @@
+import { MssqlDatabase } from './mssql.js';
+import { PostgresDatabase } from './postgres.js';
 import { SqliteDatabase } from './sqlite.js';
 import type { Database } from './database.js';
 
 /** The default database URL: an embedded SQLite file under ./data. */
 export const DEFAULT_DATABASE_URL = 'sqlite:./data/tessera.db';
 
-/** Thrown for a database URL that names no supported engine; the message is one line for users. */
+/** A database URL that names no supported engine, or a database that cannot be reached; one line for users. */
 export class DatabaseUrlError extends Error {}
 
+function reason(err: unknown): string {
+  const e = err as { code?: string; message?: string; errors?: Array<{ message?: string }> };
+  const inner = e.errors?.map((x) => x.message).filter(Boolean).join('; ');
+  return [e.code, inner || e.message].filter(Boolean).join(': ') || String(err);
+}
+
 /**
- * Opens the database a URL names. `sqlite:<path>` (or `sqlite::memory:`) is supported;
- * `postgres://…` and `mssql://…` are reserved for the server dialects.
- * Throws DatabaseUrlError for anything else, and the driver's error when the file cannot be opened.
+ * Opens the database a URL names and checks that it answers. The URL picks the dialect:
+ * `sqlite:<path>` (or `sqlite::memory:`), `postgres://…` / `postgresql://…` (optional
+ * `?schema=`), `mssql://…` / `sqlserver://…`. Throws DatabaseUrlError for an unknown URL and for a
+ * server that cannot be reached (host, port and the driver's reason in one line).
  */
-export function openDatabase(url: string): Database {
+export async function openDatabase(url: string): Promise<Database> {
+  let db: Database;
   if (url.startsWith('sqlite:')) {
     const path = url.slice('sqlite:'.length).replace(/^\/\/(?=\/)/, '');
     if (!path) throw new DatabaseUrlError(`the database URL '${url}' has no file path (e.g. sqlite:./data/tessera.db)`);
     return new SqliteDatabase(path);
   }
-  if (/^(postgres|postgresql|mssql|sqlserver):\/\//.test(url)) {
-    throw new DatabaseUrlError(`the database URL '${url}' names a server database; this build supports sqlite:<path> only`);
+  if (/^postgres(ql)?:\/\//.test(url)) db = new PostgresDatabase(url);
+  else if (/^(mssql|sqlserver):\/\//.test(url)) db = new MssqlDatabase(url);
+  else throw new DatabaseUrlError(`the database URL '${url}' is not recognised; use sqlite:<path>, postgres://… or mssql://…`);
+  try {
+    if (db instanceof MssqlDatabase) await db.connect();
+    await db.rows({ sql: 'SELECT 1 AS one', params: [] });
+  } catch (err) {
+    await db.close().catch(() => undefined);
+    const u = new URL(url.replace(/^sqlserver:/, 'mssql:'));
+    throw new DatabaseUrlError(`cannot connect to ${db.dialect.name} at ${u.hostname}:${u.port || (db.dialect.name === 'postgres' ? 5432 : 1433)}: ${reason(err)}`);
   }
-  throw new DatabaseUrlError(`the database URL '${url}' is not recognised; use sqlite:<path>`);
+  return db;
 }

@@ -6,7 +6,85 @@ import { join } from 'node:path';
 import { createApp } from '../../src/http/app.js';
 import { loadModel } from '../../src/model/loader.js';
 import { Service } from '../../src/service.js';
+import type { Database } from '../../src/store/database.js';
+import { MssqlDatabase } from '../../src/store/mssql.js';
+import { PostgresDatabase } from '../../src/store/postgres.js';
 import { SqliteDatabase } from '../../src/store/sqlite.js';
+
+/** A database engine the behaviour suite runs on; `create` makes a fresh, empty database. */
+export interface TestDatabase {
+  readonly name: 'sqlite' | 'postgres' | 'mssql';
+  create(): Promise<{ db: Database; drop(): Promise<void> }>;
+}
+
+const sqlite: TestDatabase = {
+  name: 'sqlite',
+  async create() {
+    const dir = mkdtempSync(join(tmpdir(), 'tessera-db-'));
+    const db = new SqliteDatabase(join(dir, 'tessera.db'));
+    return { db, drop: async () => { await db.close(); rmSync(dir, { recursive: true, force: true }); } };
+  },
+};
+
+function fresh(prefix: string): string {
+  return `${prefix}_${process.pid}_${Math.random().toString(36).slice(2, 10)}`;
+}
+
+/** PostgreSQL: a new schema per server in the database of TESSERA_TEST_POSTGRES_URL. */
+function postgres(url: string): TestDatabase {
+  return {
+    name: 'postgres',
+    async create() {
+      const schema = fresh('t');
+      const admin = new PostgresDatabase(url, 1);
+      await admin.run({ sql: `CREATE SCHEMA ${schema}`, params: [] });
+      const db = new PostgresDatabase(`${url}${url.includes('?') ? '&' : '?'}schema=${schema}`, 4);
+      return {
+        db,
+        drop: async () => {
+          await db.close();
+          await admin.run({ sql: `DROP SCHEMA ${schema} CASCADE`, params: [] });
+          await admin.close();
+        },
+      };
+    },
+  };
+}
+
+/** SQL Server: a new database per server on the server of TESSERA_TEST_MSSQL_URL. */
+function mssql(url: string): TestDatabase {
+  return {
+    name: 'mssql',
+    async create() {
+      const name = fresh('t');
+      const admin = new MssqlDatabase(url);
+      await admin.connect();
+      await admin.run({ sql: `CREATE DATABASE [${name}]`, params: [] });
+      const u = new URL(url.replace(/^sqlserver:/, 'mssql:'));
+      u.pathname = `/${name}`;
+      const db = new MssqlDatabase(u.toString());
+      await db.connect();
+      return {
+        db,
+        drop: async () => {
+          await db.close();
+          await admin.run({ sql: `ALTER DATABASE [${name}] SET SINGLE_USER WITH ROLLBACK IMMEDIATE; DROP DATABASE [${name}]`, params: [] });
+          await admin.close();
+        },
+      };
+    },
+  };
+}
+
+/**
+ * The databases the behaviour suite covers: SQLite always; PostgreSQL when
+ * TESSERA_TEST_POSTGRES_URL is set; SQL Server when TESSERA_TEST_MSSQL_URL is set.
+ */
+export const DATABASES: readonly TestDatabase[] = [
+  sqlite,
+  ...(process.env['TESSERA_TEST_POSTGRES_URL'] ? [postgres(process.env['TESSERA_TEST_POSTGRES_URL'])] : []),
+  ...(process.env['TESSERA_TEST_MSSQL_URL'] ? [mssql(process.env['TESSERA_TEST_MSSQL_URL'])] : []),
+];
 
 /** A running Tessera on a random port over a fresh SQLite file; `close()` removes everything. */
 export interface TestServer {
@@ -15,8 +93,7 @@ export interface TestServer {
   /** `http://127.0.0.1:<port>/api/data/v9.2/` */
   root: string;
   service: Service;
-  /** The temporary folder holding the database file (and the metadata copy). */
-  dir: string;
+  db: Database;
   close(): Promise<void>;
 }
 
@@ -24,12 +101,11 @@ export interface TestServer {
 export const SHIPPED_METADATA = join(import.meta.dirname, '..', '..', '..', 'metadata');
 
 /**
- * Starts the app as `tessera serve` does, on port 0, with a new database file in a temp folder.
- * `metadata` defaults to the shipped folder; pass a folder to test other tables.
+ * Starts the app as `tessera serve` does, on port 0, over a fresh database of `database`
+ * (default SQLite). `metadata` defaults to the shipped folder; pass a folder to test other tables.
  */
-export async function startServer(metadata = SHIPPED_METADATA): Promise<TestServer> {
-  const dir = mkdtempSync(join(tmpdir(), 'tessera-test-'));
-  const db = new SqliteDatabase(join(dir, 'tessera.db'));
+export async function startServer(metadata = SHIPPED_METADATA, database: TestDatabase = sqlite): Promise<TestServer> {
+  const { db, drop } = await database.create();
   const log = { error: (obj: object, msg: string) => console.error(msg, obj) };
   const service = await Service.open(loadModel(metadata), db, log);
   const server: Server = await new Promise((resolve) => {
@@ -40,12 +116,11 @@ export async function startServer(metadata = SHIPPED_METADATA): Promise<TestServ
     origin,
     root: `${origin}/api/data/v9.2/`,
     service,
-    dir,
+    db,
     async close() {
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
-      await db.close();
-      rmSync(dir, { recursive: true, force: true });
+      await drop();
     },
   };
 }

@@ -1,0 +1,44 @@
+import type { Dialect } from './dialect.js';
+import { toNumber } from './dialect.js';
+import { canonicalDate, columnType } from './types.js';
+
+/**
+ * SQL Server dialect (mssql / tedious). Identifiers in brackets, parameters `@pN`, strings
+ * NVARCHAR with a case-insensitive collation, paging with OFFSET 0 ROWS FETCH NEXT n ROWS ONLY
+ * (TOP when there is no ORDER BY), date-times DATETIME2(0) in UTC passed as Date objects.
+ * SQL Server already orders nulls first ascending and last descending, as Dataverse does.
+ * Row versions come from the sequence `tessera_versionnumber`.
+ */
+export const mssqlDialect: Dialect = {
+  name: 'mssql',
+  quote: (identifier) => `[${identifier.replace(/]/g, ']]')}]`,
+  placeholder: (index) => `@p${index}`,
+  maxParameters: 2100,
+  columnType: (a) => columnType('mssql', a),
+  orderItem: (column, descending) => `${column} ${descending ? 'DESC' : 'ASC'}`,
+  selectLimited: (body, orderBy, limit) =>
+    (orderBy ? `SELECT ${body} ORDER BY ${orderBy} OFFSET 0 ROWS FETCH NEXT ${limit} ROWS ONLY` : `SELECT TOP (${limit}) ${body}`),
+  like: (column, placeholder) => `${column} LIKE ${placeholder} ESCAPE '\\'`,
+  toDb: (a, v) => (a.AttributeType === 'DateTime' && typeof v === 'string' ? new Date(a.DateTimeBehavior === 'DateOnly' ? `${v}T00:00:00Z` : v) : v),
+  fromDb: (a, v) => {
+    if (v === null || v === undefined) return null;
+    if (v instanceof Date) return canonicalDate(a, v);
+    switch (a.EdmType) {
+      case 'Edm.Int32': case 'Edm.Int64': case 'Edm.Decimal': case 'Edm.Double': return toNumber(v);
+      case 'Edm.Boolean': return v === true || v === 1;
+      case 'Edm.Guid': return String(v).toLowerCase();
+      default: return v as string;
+    }
+  },
+  nextVersion: { sql: 'SELECT NEXT VALUE FOR [tessera_versionnumber]', params: [] },
+  setupDdl: [
+    `IF OBJECT_ID(N'tessera_versionnumber', N'SO') IS NULL CREATE SEQUENCE [tessera_versionnumber] AS BIGINT START WITH 1000`,
+  ],
+  addColumn: 'ADD',
+  createIndex: (name, table, column) =>
+    `IF NOT EXISTS (SELECT 1 FROM sys.indexes WHERE name = N'${name.slice(1, -1).replace(/'/g, "''")}' AND object_id = OBJECT_ID(N'${table.slice(1, -1).replace(/'/g, "''")}')) CREATE INDEX ${name} ON ${table} (${column})`,
+  catalogColumns: {
+    sql: 'SELECT TABLE_NAME, COLUMN_NAME FROM INFORMATION_SCHEMA.COLUMNS WHERE TABLE_SCHEMA = SCHEMA_NAME()',
+    params: [],
+  },
+};

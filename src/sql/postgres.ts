@@ -1,0 +1,41 @@
+import type { Dialect } from './dialect.js';
+import { toNumber } from './dialect.js';
+import { canonicalDate, columnType } from './types.js';
+
+/**
+ * PostgreSQL dialect (pg). Strings are `citext`, so `=`, ordering and LIKE are case-insensitive
+ * (the citext extension is created in `public`). Nulls are ordered explicitly (NULLS FIRST
+ * ascending, NULLS LAST descending) to match SQL Server and Dataverse. Parameters are `$n`.
+ * Row versions come from the sequence `tessera_versionnumber`.
+ */
+export const postgresDialect: Dialect = {
+  name: 'postgres',
+  quote: (identifier) => `"${identifier.replace(/"/g, '""')}"`,
+  placeholder: (index) => `$${index}`,
+  maxParameters: 65535,
+  columnType: (a) => columnType('postgres', a),
+  orderItem: (column, descending) => `${column} ${descending ? 'DESC NULLS LAST' : 'ASC NULLS FIRST'}`,
+  selectLimited: (body, orderBy, limit) => `SELECT ${body}${orderBy ? ` ORDER BY ${orderBy}` : ''} LIMIT ${limit}`,
+  like: (column, placeholder) => `${column} LIKE ${placeholder} ESCAPE '\\'`,
+  toDb: (_a, v) => v,
+  fromDb: (a, v) => {
+    if (v === null || v === undefined) return null;
+    if (v instanceof Date) return canonicalDate(a, v);
+    switch (a.EdmType) {
+      case 'Edm.Int32': case 'Edm.Int64': case 'Edm.Decimal': case 'Edm.Double': return toNumber(v);
+      case 'Edm.Boolean': return v === true || v === 't';
+      default: return v as string;
+    }
+  },
+  nextVersion: { sql: `SELECT nextval('tessera_versionnumber')`, params: [] },
+  setupDdl: [
+    'CREATE EXTENSION IF NOT EXISTS citext WITH SCHEMA public',
+    'CREATE SEQUENCE IF NOT EXISTS tessera_versionnumber START WITH 1000',
+  ],
+  addColumn: 'ADD COLUMN',
+  createIndex: (name, table, column) => `CREATE INDEX IF NOT EXISTS ${name} ON ${table} (${column})`,
+  catalogColumns: {
+    sql: `SELECT table_name, column_name FROM information_schema.columns WHERE table_schema = current_schema()`,
+    params: [],
+  },
+};

@@ -1,0 +1,77 @@
+import pg from 'pg';
+import { postgresDialect } from '../sql/postgres.js';
+import type { Statement } from '../sql/dialect.js';
+import type { Database, Executor } from './database.js';
+
+/** `date` columns come back as their `YYYY-MM-DD` text, not as a Date in the server's zone. */
+const DATE_OID = 1082;
+
+function executor(client: pg.Pool | pg.PoolClient): Executor {
+  return {
+    async rows(s: Statement) {
+      return (await client.query({ text: s.sql, values: s.params as unknown[], rowMode: 'array' })).rows as unknown[][];
+    },
+    async run(s: Statement) {
+      return (await client.query({ text: s.sql, values: s.params as unknown[] })).rowCount ?? 0;
+    },
+  };
+}
+
+/**
+ * PostgreSQL through a pg pool. URL: `postgres://user:password@host:port/database[?schema=name]`;
+ * `schema` sets the search_path (`<schema>, public`; the citext extension lives in public).
+ * Each transaction takes one pooled connection (READ COMMITTED; guarded writes check their
+ * guards in the statement itself, so no read-then-write race).
+ */
+export class PostgresDatabase implements Database {
+  readonly dialect = postgresDialect;
+  private readonly pool: pg.Pool;
+  private readonly reader: Executor;
+  readonly description: string;
+
+  constructor(url: string, poolSize = 10) {
+    const parsed = new URL(url);
+    const schema = parsed.searchParams.get('schema');
+    parsed.searchParams.delete('schema');
+    this.description = `postgres://${parsed.hostname}:${parsed.port || 5432}${parsed.pathname}${schema ? ` (schema ${schema})` : ''}`;
+    this.pool = new pg.Pool({
+      connectionString: parsed.toString(),
+      max: poolSize,
+      options: schema ? `-c search_path=${schema},public` : undefined,
+      types: { getTypeParser: ((oid: number, format?: 'text' | 'binary') => (oid === DATE_OID ? (v: string) => v : pg.types.getTypeParser(oid, format as 'text'))) as typeof pg.types.getTypeParser },
+    });
+    this.pool.on('error', () => undefined); // an idle client's connection dropped; the next query reconnects
+    this.reader = executor(this.pool);
+  }
+
+  rows(s: Statement): Promise<unknown[][]> {
+    return this.reader.rows(s);
+  }
+
+  run(s: Statement): Promise<number> {
+    return this.reader.run(s);
+  }
+
+  async transaction<T>(fn: (tx: Executor) => Promise<T>): Promise<T> {
+    const client = await this.pool.connect();
+    try {
+      await client.query('BEGIN');
+      const value = await fn(executor(client));
+      await client.query('COMMIT');
+      return value;
+    } catch (err) {
+      await client.query('ROLLBACK').catch(() => undefined);
+      throw err;
+    } finally {
+      client.release();
+    }
+  }
+
+  isUniqueViolation(err: unknown): boolean {
+    return (err as { code?: unknown }).code === '23505';
+  }
+
+  close(): Promise<void> {
+    return this.pool.end();
+  }
+}
