@@ -60,7 +60,9 @@ import { parseRequest } from '../src/odata/request.js';
 import { planRead } from '../src/plan/read.js';
 import { planCreate } from '../src/plan/write.js';
 import { SYSTEM_CALLER, Service } from '../src/service.js';
-import { renderInsert, renderRead } from '../src/sql/render.js';
+import { renderRead } from '../src/sql/render.js';
+import { executeInsertMany } from '../src/store/execute.js';
+import type { InsertPlan } from '../src/plan/types.js';
 import { SqliteDatabase } from '../src/store/sqlite.js';
 
 const CHILD_FLAG = '--bench-server-child';
@@ -129,9 +131,11 @@ async function seed(service: Service, db: SqliteDatabase, rows: number): Promise
   let planMs = 0;
   let insertMs = 0;
   const started = performance.now();
-  await db.transaction(async (tx) => {
-    for (let i = 0; i < rows; i++) {
-      const t0 = performance.now();
+  const CHUNK = 10_000;
+  for (let start = 0; start < rows; start += CHUNK) {
+    const plans: InsertPlan[] = [];
+    const t0 = performance.now();
+    for (let i = start; i < Math.min(rows, start + CHUNK); i++) {
       const plan = planCreate(model, entity, {
         msdyn_name: `${pick(SUBJECTS)} – ${pick(TOPICS)} #${String(Math.floor(random() * 1e6)).padStart(6, '0')}`,
         msdyn_interactiontype: pick(interactionTypes),
@@ -139,14 +143,14 @@ async function seed(service: Service, db: SqliteDatabase, rows: number): Promise
         msdyn_scenariorequestid: Math.floor(random() * 2 ** 48).toString(16).padStart(12, '0'),
         msdyn_clienttimestamp: new Date(yearAgo + Math.floor(random() * 365 * 86400_000)).toISOString(),
       }, SYSTEM_CALLER);
-      const t1 = performance.now();
-      const [version] = await tx.rows(db.dialect.nextVersion);
-      await tx.run(renderInsert(db.dialect, plan, Number(version![0])));
-      insertMs += performance.now() - t1;
-      planMs += t1 - t0;
+      plans.push(plan);
       ids.push(plan.id);
     }
-  });
+    const t1 = performance.now();
+    await executeInsertMany(db, plans);
+    insertMs += performance.now() - t1;
+    planMs += t1 - t0;
+  }
   const seconds = (performance.now() - started) / 1000;
   return { stats: { rows, seconds, planSeconds: planMs / 1000, insertSeconds: insertMs / 1000 }, ids };
 }

@@ -37,8 +37,11 @@ export interface Dialect {
   toDb(a: AttributeModel, v: Value): unknown;
   /** Converts a driver value read from a column back to its canonical value. */
   fromDb(a: AttributeModel, v: unknown): Value;
-  /** Statement that returns the next database-wide row version number (one row, one column). */
-  readonly nextVersion: Statement;
+  /**
+   * Statements that reserve `count` new database-wide row version numbers; the last statement
+   * returns them, one per row (in any order). Run inside the write transaction.
+   */
+  reserveVersions(count: number): Statement[];
   /** DDL run before any table DDL: extensions, the row version sequence, bookkeeping tables. */
   readonly setupDdl: readonly string[];
   /** `ALTER TABLE <t> <addColumn> <definition>`: `ADD COLUMN` or `ADD`. */

@@ -30,7 +30,12 @@ export const mssqlDialect: Dialect = {
       default: return v as string;
     }
   },
-  nextVersion: { sql: 'SELECT NEXT VALUE FOR [tessera_versionnumber]', params: [] },
+  reserveVersions: (count) => [{
+    sql: 'DECLARE @first SQL_VARIANT; '
+      + "EXEC sp_sequence_get_range @sequence_name = N'tessera_versionnumber', @range_size = @p1, @range_first_value = @first OUTPUT; "
+      + 'SELECT CAST(@first AS BIGINT) + [n] FROM (SELECT TOP (@p1) ROW_NUMBER() OVER (ORDER BY (SELECT NULL)) - 1 AS [n] FROM sys.all_columns a CROSS JOIN sys.all_columns b) [r]',
+    params: [count],
+  }],
   setupDdl: [
     `IF OBJECT_ID(N'tessera_versionnumber', N'SO') IS NULL CREATE SEQUENCE [tessera_versionnumber] AS BIGINT START WITH 1000`,
   ],

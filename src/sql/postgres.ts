@@ -27,7 +27,7 @@ export const postgresDialect: Dialect = {
       default: return v as string;
     }
   },
-  nextVersion: { sql: `SELECT nextval('tessera_versionnumber')`, params: [] },
+  reserveVersions: (count) => [{ sql: `SELECT nextval('tessera_versionnumber') FROM generate_series(1, $1)`, params: [count] }],
   setupDdl: [
     'CREATE EXTENSION IF NOT EXISTS citext WITH SCHEMA public',
     'CREATE SEQUENCE IF NOT EXISTS tessera_versionnumber START WITH 1000',

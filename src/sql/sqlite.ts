@@ -25,7 +25,13 @@ export const sqliteDialect: Dialect = {
     if (typeof v === 'bigint') return toNumber(v);
     return v as string | number;
   },
-  nextVersion: { sql: `UPDATE "tessera_sequence" SET "value" = "value" + 1 WHERE "name" = 'versionnumber' RETURNING "value"`, params: [] },
+  reserveVersions: (count) => [
+    { sql: `UPDATE "tessera_sequence" SET "value" = "value" + ? WHERE "name" = 'versionnumber'`, params: [count] },
+    {
+      sql: `WITH RECURSIVE "r"("v") AS (SELECT "value" - ? + 1 FROM "tessera_sequence" WHERE "name" = 'versionnumber' UNION ALL SELECT "v" + 1 FROM "r" LIMIT ?) SELECT "v" FROM "r"`,
+      params: [count, count],
+    },
+  ],
   setupDdl: [
     `CREATE TABLE IF NOT EXISTS "tessera_sequence" ("name" TEXT PRIMARY KEY, "value" INTEGER NOT NULL)`,
     `INSERT OR IGNORE INTO "tessera_sequence" ("name", "value") VALUES ('versionnumber', 1000)`,

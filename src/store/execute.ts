@@ -1,7 +1,7 @@
 import { Errors } from '../errors.js';
 import type { AttributeModel } from '../model/types.js';
 import type { CountPlan, DeletePlan, Guard, InsertPlan, ReadPlan, RowReference, UpdatePlan, Value, WriteResult } from '../plan/types.js';
-import { fetchedColumns, renderCount, renderDelete, renderInsert, renderRead, renderSelectById, renderUpdate } from '../sql/render.js';
+import { fetchedColumns, renderCount, renderDelete, renderInsertMany, renderRead, renderSelectById, renderUpdate } from '../sql/render.js';
 import type { Database, Executor } from './database.js';
 
 /**
@@ -39,9 +39,19 @@ export async function executeCount(db: Database, plan: Pick<CountPlan, 'entity' 
   return Math.min(Number(row![0]), COUNT_CAP);
 }
 
+/** Reserves `count` row versions in the transaction; ascending. */
+async function reserveVersions(tx: Executor, db: Database, count: number): Promise<number[]> {
+  const statements = db.dialect.reserveVersions(count);
+  let rows: unknown[][] = [];
+  for (const [i, stmt] of statements.entries()) {
+    if (i < statements.length - 1) await tx.run(stmt);
+    else rows = await tx.rows(stmt);
+  }
+  return rows.map((r) => Number(r[0])).sort((a, b) => a - b);
+}
+
 async function nextVersion(tx: Executor, db: Database): Promise<number> {
-  const [row] = await tx.rows(db.dialect.nextVersion);
-  return Number(row![0]);
+  return (await reserveVersions(tx, db, 1))[0]!;
 }
 
 async function checkReferences(tx: Executor, db: Database, references: readonly RowReference[]): Promise<void> {
@@ -53,14 +63,31 @@ async function checkReferences(tx: Executor, db: Database, references: readonly 
 }
 
 async function insert(tx: Executor, db: Database, plan: InsertPlan): Promise<WriteResult> {
-  await checkReferences(tx, db, plan.references);
+  await insertMany(tx, db, [plan]);
+  return { id: plan.id, created: true };
+}
+
+/**
+ * Inserts rows of one table through the dialect's bulk path (multi-row INSERT), with one block
+ * of row versions. A duplicate key fails the whole call with 412 `0x80040237`.
+ */
+async function insertMany(tx: Executor, db: Database, plans: readonly InsertPlan[]): Promise<void> {
+  for (const plan of plans) await checkReferences(tx, db, plan.references);
+  const versions = await reserveVersions(tx, db, plans.length);
   try {
-    await tx.run(renderInsert(db.dialect, plan, await nextVersion(tx, db)));
+    for (const stmt of renderInsertMany(db.dialect, plans, versions)) await tx.run(stmt);
   } catch (err) {
     if (db.isUniqueViolation(err)) throw Errors.duplicateRecord();
     throw err;
   }
-  return { id: plan.id, created: true };
+}
+
+/**
+ * Creates rows of one table in one transaction through the bulk path (the way CreateMultiple and
+ * bulk loads write). All or nothing; errors as for executeWrite's inserts.
+ */
+export function executeInsertMany(db: Database, plans: readonly InsertPlan[]): Promise<void> {
+  return db.transaction((tx) => insertMany(tx, db, plans));
 }
 
 /**
