@@ -135,33 +135,30 @@ export class Service {
     return json(200, body, headers);
   }
 
-  /** Reads one row for a response; undefined when it does not exist. */
-  private async readOne(plan: ReadPlan): Promise<{ body: Record<string, unknown>; version: unknown } | undefined> {
+  /** Reads one row for a single-entity response (context first); undefined when it does not exist. */
+  private async readOne(req: ODataRequest, plan: ReadPlan): Promise<{ body: Record<string, unknown>; etag: string } | undefined> {
     const result = await executeRead(this.db, plan);
     const row = result.rows[0];
     if (!row) return undefined;
-    const body = entityWriter(plan, result.columns)(row);
-    return { body, version: row[result.columns.indexOf(plan.entity.attributesByName.get('versionnumber')!)] };
+    const body = entityWriter(plan, result.columns, contextUrl(req.serviceRoot, plan, true))(row);
+    return { body, etag: body['@odata.etag'] as string };
   }
 
   private async representation(req: ODataRequest, entity: EntityModel, id: string, status: number): Promise<HttpResponse> {
     const plan = planRead(entity, { select: req.query.select }, req.prefer, id);
-    const found = await this.readOne(plan);
+    const found = await this.readOne(req, plan);
     if (!found) throw Errors.recordNotFound(entity.LogicalName, id);
-    return json(status, { '@odata.context': contextUrl(req.serviceRoot, plan, true), ...found.body }, {
-      'Preference-Applied': 'return=representation',
-      ETag: etag(found.version as number),
-    });
+    return json(status, found.body, { 'Preference-Applied': 'return=representation', ETag: found.etag });
   }
 
   private async retrieve(req: ODataRequest, entity: EntityModel, id: string): Promise<HttpResponse> {
     const plan = planRead(entity, req.query, req.prefer, id);
-    const found = await this.readOne(plan);
+    const found = await this.readOne(req, plan);
     if (!found) throw Errors.recordNotFound(entity.LogicalName, id);
-    if (req.ifNoneMatch !== undefined && req.ifNoneMatch !== '*' && String(found.version) === req.ifNoneMatch) {
-      return { status: 304, headers: { ETag: etag(found.version as number) } };
+    if (req.ifNoneMatch !== undefined && req.ifNoneMatch !== '*' && found.etag === etag(req.ifNoneMatch)) {
+      return { status: 304, headers: { ETag: found.etag } };
     }
-    return json(200, { '@odata.context': contextUrl(req.serviceRoot, plan, true), ...found.body }, { ETag: etag(found.version as number) });
+    return json(200, found.body, { ETag: found.etag });
   }
 
   private async create(req: ODataRequest, entity: EntityModel): Promise<HttpResponse> {

@@ -40,7 +40,8 @@ export function createApp(handler: RequestHandler, options: AppOptions = {}): ex
   app.disable('x-powered-by');
   app.set('etag', false);
   app.set('query parser', false);
-  app.use(express.text({ type: () => true, limit, defaultCharset: 'utf-8' }));
+  const readBody = express.text({ type: () => true, limit, defaultCharset: 'utf-8' });
+  app.use((req: Request, res: Response, next: NextFunction) => (req.method === 'GET' ? next() : readBody(req, res, next)));
   app.use((req: Request, res: Response, next: NextFunction) => {
     const body = typeof req.body === 'string' && req.body.length ? req.body : undefined;
     handler.handle({ method: req.method, url: req.originalUrl, headers: req.headers, body, origin: origin(req) })

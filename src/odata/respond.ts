@@ -45,14 +45,16 @@ export function entityId(serviceRoot: string, entitySetName: string, id: string)
 }
 
 /**
- * Turns fetched rows into entity objects: `@odata.etag` first, then the plan's output columns in
- * order. Built once per response, applied per row.
+ * Turns fetched rows into entity objects: `@odata.context` first when given (single-entity
+ * responses), then `@odata.etag`, then the plan's output columns in order. Built once per
+ * response, applied per row.
  */
-export function entityWriter(plan: ReadPlan, fetched: readonly unknown[]): (row: readonly Value[]) => Record<string, unknown> {
+export function entityWriter(plan: ReadPlan, fetched: readonly unknown[], context?: string): (row: readonly Value[]) => Record<string, unknown> {
   const versionIndex = fetched.indexOf(plan.entity.attributesByName.get('versionnumber'));
   const outputs = plan.columns.map((a) => [a.PropertyName, fetched.indexOf(a)] as const);
   return (row) => {
-    const out: Record<string, unknown> = { '@odata.etag': etag(row[versionIndex]!) };
+    const out: Record<string, unknown> = context === undefined ? {} : { '@odata.context': context };
+    out['@odata.etag'] = etag(row[versionIndex]!);
     for (const [name, i] of outputs) out[name] = row[i];
     return out;
   };
