@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 import { Command, Option } from 'commander';
-import { createApp } from './http/app.js';
+import { listen } from './http/app.js';
 import { logger } from './log.js';
 import { loadModel, ModelError } from './model/loader.js';
 import { Service } from './service.js';
@@ -41,13 +41,11 @@ program.command('serve')
       const model = loadModel(opts.metadata);
       const db = await openDatabase(opts.database);
       const service = await Service.open(model, db, logger);
-      const server = createApp(service).listen(Number(opts.port), () => {
-        const address = server.address();
-        const port = typeof address === 'object' && address ? address.port : opts.port;
-        logger.info({ database: db.description, tables: model.entities.map((e) => `${e.LogicalName} (${e.EntitySetName})`) },
-          `Tessera serving http://localhost:${port}/api/data/v9.2/ with ${model.entities.length} tables: ${model.entities.map((e) => e.EntitySetName).join(', ')}`);
-      });
-      server.on('error', fail);
+      const server = await listen(service, Number(opts.port));
+      const address = server.address();
+      const port = typeof address === 'object' && address ? address.port : opts.port;
+      logger.info({ database: db.description, tables: model.entities.map((e) => `${e.LogicalName} (${e.EntitySetName})`) },
+        `Tessera serving http://localhost:${port}/api/data/v9.2/ with ${model.entities.length} tables: ${model.entities.map((e) => e.EntitySetName).join(', ')}`);
       const stop = () => server.close(() => { void db.close().then(() => process.exit(0)); });
       process.on('SIGINT', stop);
       process.on('SIGTERM', stop);

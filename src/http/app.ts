@@ -1,3 +1,4 @@
+import { createServer, type Server } from 'node:http';
 import express, { type NextFunction, type Request, type Response } from 'express';
 import { Errors, type ServiceError } from '../errors.js';
 import { errorResponse, type HttpResponse } from '../odata/respond.js';
@@ -57,4 +58,22 @@ export function createApp(handler: RequestHandler, options: AppOptions = {}): ex
     send(res, out);
   });
   return app;
+}
+
+/**
+ * Dataverse accepts URLs up to 32,768 characters (digest §1.1); Node's default limit on the
+ * request line plus headers is 16 KiB, so the server allows 64 KiB.
+ */
+export const MAX_HEADER_BYTES = 64 * 1024;
+
+/** An HTTP server for the app, listening on `port` (0 = any) and `host` (default: all interfaces). */
+export function listen(handler: RequestHandler, port: number, host?: string, options: AppOptions = {}): Promise<Server> {
+  const server = createServer({ maxHeaderSize: MAX_HEADER_BYTES }, createApp(handler, options));
+  return new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => {
+      server.off('error', reject);
+      resolve(server);
+    });
+  });
 }

@@ -64,6 +64,7 @@ function stringFunction(entity: EntityModel, e: Extract<Expr, { kind: 'call' }>)
   }
   const a = resolvePath(entity, target);
   if (a.EdmType !== 'Edm.String') throw Errors.badQuery(`The function '${e.name}' needs a string column; '${a.PropertyName}' is ${a.EdmType}.`);
+  if (String(arg.value).includes('\u0000')) throw Errors.badQuery('A string literal in $filter contains the NUL character.');
   const text = escapeLike(String(arg.value));
   const pattern = e.name === 'contains' ? `%${text}%` : e.name === 'startswith' ? `${text}%` : `%${text}`;
   return { kind: 'like', attribute: a, pattern };

@@ -66,7 +66,7 @@ export function planRead(entity: EntityModel, query: QueryOptions, prefer: Prefe
     orderBy,
     limit: query.top ?? prefer.maxPageSize ?? MAX_PAGE_SIZE,
     paged,
-    after: query.skipToken !== undefined ? decodeSkipToken(orderBy, query.skipToken) : undefined,
+    after: query.skipToken !== undefined ? decodeSkipToken(entity, orderBy, query.skipToken) : undefined,
     count: query.count === true,
     maxPageSizeApplied: paged ? prefer.maxPageSize : undefined,
   };

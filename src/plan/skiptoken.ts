@@ -1,5 +1,7 @@
 import { Errors } from '../errors.js';
+import type { EntityModel } from '../model/types.js';
 import type { SortKey, Value } from './types.js';
+import { bodyValue } from './values.js';
 
 /**
  * Keyset `$skiptoken`s (DESIGN.md §3): the token carries the previous page's last sort-key
@@ -17,18 +19,13 @@ export function encodeSkipToken(orderBy: readonly SortKey[], values: readonly Va
   return Buffer.from(JSON.stringify({ o: signature(orderBy), v: values })).toString('base64url');
 }
 
-function expectedType(key: SortKey): 'string' | 'number' | 'boolean' {
-  const t = key.attribute.EdmType;
-  if (t === 'Edm.Boolean') return 'boolean';
-  if (t === 'Edm.Int32' || t === 'Edm.Int64' || t === 'Edm.Decimal' || t === 'Edm.Double') return 'number';
-  return 'string';
-}
-
 /**
- * Reads a token made by encodeSkipToken for the same `$orderby`. Throws 400 `0x80060888` when the
- * token is malformed, was made for another order, or holds values of the wrong types.
+ * Reads a token made by encodeSkipToken for the same `$orderby` of `entity`. Throws 400
+ * `0x80060888` when the token is malformed, was made for another order, or holds a value that is
+ * not a valid value of its column (each value is checked as a request body value would be, so a
+ * forged token cannot reach the database with, say, a non-GUID for a uniqueidentifier column).
  */
-export function decodeSkipToken(orderBy: readonly SortKey[], token: string): Value[] {
+export function decodeSkipToken(entity: EntityModel, orderBy: readonly SortKey[], token: string): Value[] {
   const bad = () => Errors.badQuery('The $skiptoken is not valid for this query; use the @odata.nextLink the service returned.');
   let parsed: unknown;
   try {
@@ -38,10 +35,14 @@ export function decodeSkipToken(orderBy: readonly SortKey[], token: string): Val
   }
   const p = parsed as { o?: unknown; v?: unknown };
   if (!p || typeof p !== 'object' || p.o !== signature(orderBy) || !Array.isArray(p.v) || p.v.length !== orderBy.length) throw bad();
-  const values = p.v as unknown[];
-  values.forEach((v, i) => {
-    if (v !== null && typeof v !== expectedType(orderBy[i]!)) throw bad();
+  const values = (p.v as unknown[]).map((v, i) => {
+    if (v === null) return null;
+    try {
+      return bodyValue(entity, orderBy[i]!.attribute, v);
+    } catch {
+      throw bad();
+    }
   });
   if (values[values.length - 1] === null) throw bad(); // the primary key is never null
-  return values as Value[];
+  return values;
 }

@@ -80,6 +80,7 @@ export function bodyValue(entity: EntityModel, a: AttributeModel, raw: unknown):
   switch (a.AttributeType) {
     case 'String': case 'Memo': case 'EntityName': {
       if (typeof raw !== 'string') throw wrong();
+      if (raw.includes('\u0000')) throw Errors.payload(entity.EntitySetName, `The value of '${a.LogicalName}' contains the NUL character, which cannot be stored.`);
       if (a.MaxLength !== undefined && raw.length > a.MaxLength) throw Errors.maxLength(a.LogicalName, entity.LogicalName, a.MaxLength);
       return raw;
     }
@@ -134,6 +135,7 @@ export function literalValue(
   switch (a.EdmType) {
     case 'Edm.String':
       if (literal !== 'string') throw incompatible();
+      if (String(value).includes('\u0000')) throw Errors.badQuery('A string literal in $filter contains the NUL character.');
       return { value, fraction: false };
     case 'Edm.Boolean':
       if (literal !== 'boolean') throw incompatible();

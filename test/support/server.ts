@@ -3,7 +3,7 @@ import type { AddressInfo } from 'node:net';
 import type { Server } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createApp } from '../../src/http/app.js';
+import { listen } from '../../src/http/app.js';
 import { loadModel } from '../../src/model/loader.js';
 import { Service } from '../../src/service.js';
 import type { Database } from '../../src/store/database.js';
@@ -108,9 +108,7 @@ export async function startServer(metadata = SHIPPED_METADATA, database: TestDat
   const { db, drop } = await database.create();
   const log = { error: (obj: object, msg: string) => console.error(msg, obj) };
   const service = await Service.open(loadModel(metadata), db, log);
-  const server: Server = await new Promise((resolve) => {
-    const s = createApp(service).listen(0, '127.0.0.1', () => resolve(s));
-  });
+  const server: Server = await listen(service, 0, '127.0.0.1');
   const origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   return {
     origin,

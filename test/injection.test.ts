@@ -1,0 +1,120 @@
+import { randomUUID } from 'node:crypto';
+import { expect } from 'chai';
+import { call, DATABASES, startServer, type TestServer } from './support/server.js';
+
+const SET = 'msdyn_copilotinteractions';
+
+/** Strings that would change a statement's meaning if they reached SQL as text. */
+const PAYLOADS = [
+  "O'Brian",
+  "'; DROP TABLE msdyn_copilotinteraction; --",
+  "x' OR '1'='1",
+  '" OR 1=1 --',
+  'a/* comment */b',
+  'semi;colon;',
+  '100% _under_ [bracket] \\back\\slash',
+  '%',
+  '_',
+  '[',
+  '\\',
+  'ünïcödé 中文 עברית 🚀',
+  '$1 @p1 ? :name',
+];
+
+for (const database of DATABASES) {
+  describe(`user input never changes SQL [${database.name}]`, () => {
+    let s: TestServer;
+    const ids = new Map<string, string>();
+    const url = (q = '') => `${s.root}${SET}${q}`;
+
+    before(async () => {
+      s = await startServer(undefined, database);
+      for (const [i, text] of PAYLOADS.entries()) {
+        const r = await call('POST', url(), { msdyn_name: text, msdyn_interactionforid: `p${i}`, msdyn_interactioncontext: text.repeat(50) }, { Prefer: 'return=representation' });
+        expect(r.status, text).to.equal(201);
+        ids.set(text, r.json.msdyn_copilotinteractionid);
+      }
+      await call('POST', url(), { msdyn_name: 'plain', msdyn_interactionforid: 'plain' });
+    });
+    after(async () => { await s.close(); });
+
+    async function count(): Promise<number> {
+      return Number((await call('GET', url('/$count'))).text);
+    }
+
+    it('stores and returns body strings exactly', async () => {
+      for (const text of PAYLOADS) {
+        const r = await call('GET', `${s.root}${SET}(${ids.get(text)})?$select=msdyn_name,msdyn_interactioncontext`);
+        expect(r.json.msdyn_name).to.equal(text);
+        expect(r.json.msdyn_interactioncontext).to.equal(text.repeat(50));
+      }
+      const long = 'ℵ'.repeat(100000);
+      const r = await call('POST', url(), { msdyn_interactioncontext: long }, { Prefer: 'return=representation' });
+      expect(r.json.msdyn_interactioncontext).to.equal(long);
+      await call('DELETE', `${s.root}${SET}(${r.json.msdyn_copilotinteractionid})`);
+    });
+
+    it('matches filter literals exactly (eq) and literally (contains / startswith / endswith)', async () => {
+      for (const text of PAYLOADS) {
+        const literal = `'${text.replace(/'/g, "''")}'`;
+        const eq = await call('GET', url(`?$select=msdyn_name&$filter=${encodeURIComponent(`msdyn_name eq ${literal}`)}`));
+        expect(eq.status, text).to.equal(200);
+        expect(eq.json.value.map((v: { msdyn_name: string }) => v.msdyn_name), text).to.deep.equal([text]);
+        const contains = await call('GET', url(`?$select=msdyn_name&$filter=${encodeURIComponent(`contains(msdyn_name,${literal})`)}`));
+        const expected = [...PAYLOADS, 'plain'].filter((p) => p.toLowerCase().includes(text.toLowerCase())).sort();
+        expect(contains.json.value.map((v: { msdyn_name: string }) => v.msdyn_name).sort(), `contains ${text}`).to.deep.equal(expected);
+        const starts = await call('GET', url(`?$select=msdyn_name&$filter=${encodeURIComponent(`startswith(msdyn_name,${literal})`)}`));
+        expect(starts.json.value.map((v: { msdyn_name: string }) => v.msdyn_name).sort(), `startswith ${text}`).to.deep.equal([...PAYLOADS, 'plain'].filter((p) => p.toLowerCase().startsWith(text.toLowerCase())).sort());
+        const ends = await call('GET', url(`?$select=msdyn_name&$filter=${encodeURIComponent(`endswith(msdyn_name,${literal})`)}`));
+        expect(ends.json.value.map((v: { msdyn_name: string }) => v.msdyn_name).sort(), `endswith ${text}`).to.deep.equal([...PAYLOADS, 'plain'].filter((p) => p.toLowerCase().endsWith(text.toLowerCase())).sort());
+      }
+      expect(await count()).to.equal(PAYLOADS.length + 1);
+    });
+
+    it('answers a very long filter literal cleanly (a 30,000-character URL)', async () => {
+      const r = await call('GET', url(`?$filter=${encodeURIComponent(`msdyn_name eq '${'x'.repeat(30000)}'`)}`));
+      expect(r.status).to.equal(200);
+      expect(r.json.value).to.deep.equal([]);
+    });
+
+    it('rejects hostile keys, option values and skiptokens with a clean 400 and changes nothing', async () => {
+      const before = await count();
+      const attempts = [
+        `${SET}('; DELETE FROM msdyn_copilotinteraction; --')`,
+        `${SET}(1 or 1=1)`,
+        `${SET}?$select=${encodeURIComponent('msdyn_name; DROP TABLE msdyn_copilotinteraction')}`,
+        `${SET}?$orderby=${encodeURIComponent('msdyn_name; DROP TABLE x')}`,
+        `${SET}?$filter=${encodeURIComponent("msdyn_name eq 'a' ; DROP TABLE msdyn_copilotinteraction")}`,
+        `${SET}?$filter=${encodeURIComponent('msdyn_name eq "a"')}`,
+        `${SET}?$top=${encodeURIComponent('1; DROP TABLE x')}`,
+        `${SET}?$skiptoken=${Buffer.from(JSON.stringify({ o: 'msdyn_copilotinteractionid+', v: ["' OR 1=1 --"] })).toString('base64url')}`,
+        `${SET}?$skiptoken=${Buffer.from(JSON.stringify({ o: 'msdyn_copilotinteractionid+', v: [{ sql: 'x' }] })).toString('base64url')}`,
+        `${SET}?$skiptoken=${encodeURIComponent("'; DROP TABLE x; --")}`,
+        `${SET}?$filter=${encodeURIComponent("msdyn_name eq 'nul\u0000char'")}`,
+      ];
+      for (const a of attempts) {
+        const r = await call('GET', `${s.root}${a}`);
+        expect(r.status, a).to.be.oneOf([400, 404, 501]);
+        expect(r.json.error.code, a).to.match(/^0x/);
+      }
+      const nul = await call('POST', url(), { msdyn_name: 'nul\u0000char' });
+      expect(nul.status).to.equal(400);
+      const badKey = await call('PATCH', `${s.root}${SET}(${"x'"})`, { msdyn_name: 'x' });
+      expect(badKey.status).to.be.oneOf([400, 501]);
+      const bind = await call('POST', url(), { 'msdyn_interactiondataid@odata.bind': "/msdyn_copilotinteractiondatas('; DROP TABLE x; --')" });
+      expect(bind.status).to.equal(400);
+      expect(await count()).to.equal(before);
+      expect((await call('GET', `${s.root}${SET}(${ids.get(PAYLOADS[1]!)})`)).status).to.equal(200);
+    });
+
+    it('treats a skiptoken value with quotes as a value (forged token of the right shape)', async () => {
+      const id = randomUUID();
+      const token = Buffer.from(JSON.stringify({ o: 'msdyn_name+,msdyn_copilotinteractionid+', v: ["' OR 1=1 --", id] })).toString('base64url');
+      const r = await call('GET', url(`?$select=msdyn_name&$orderby=msdyn_name&$skiptoken=${token}`));
+      expect(r.status).to.equal(200);
+      const names = r.json.value.map((v: { msdyn_name: string }) => v.msdyn_name);
+      const all = (await call('GET', url('?$select=msdyn_name&$orderby=msdyn_name'))).json.value.map((v: { msdyn_name: string }) => v.msdyn_name);
+      expect(names.length).to.be.below(all.length);
+    });
+  });
+}
