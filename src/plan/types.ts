@@ -14,7 +14,11 @@ export interface Caller {
   readonly organizationid: string;
 }
 
-/** A typed, model-resolved filter. `ne` keeps OData's null semantics (null ne 'x' is true). */
+/**
+ * A typed, model-resolved filter. `ne` against a literal keeps OData's null semantics (the plan
+ * adds `OR x IS NULL`: null ne 'x' is true); column-to-column comparisons follow SQL, as
+ * Dataverse's column comparison conditions do (a row where either side is null does not match).
+ */
 export type PlanExpr =
   | { kind: 'compare'; op: 'eq' | 'ne' | 'gt' | 'ge' | 'lt' | 'le'; attribute: AttributeModel; value: Value }
   | { kind: 'compareColumns'; op: 'eq' | 'ne' | 'gt' | 'ge' | 'lt' | 'le'; left: AttributeModel; right: AttributeModel }

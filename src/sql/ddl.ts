@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import type { AttributeModel, EntityModel, Model } from '../model/types.js';
 import type { Dialect, Statement } from './dialect.js';
 
@@ -29,6 +30,16 @@ function stored(e: EntityModel): AttributeModel[] {
 function columnDef(d: Dialect, e: EntityModel, a: AttributeModel): string {
   const notNull = a.LogicalName === e.PrimaryIdAttribute ? ' NOT NULL' : '';
   return `${d.quote(a.LogicalName)} ${d.columnType(a)}${notNull}`;
+}
+
+/**
+ * `ix_<table>_<column>`, shortened with a hash when longer than 63 characters (PostgreSQL's limit;
+ * it would otherwise truncate, and two long names could collide).
+ */
+export function indexName(e: EntityModel, a: AttributeModel): string {
+  const name = `ix_${e.LogicalName}_${a.LogicalName}`;
+  if (name.length <= 63) return name;
+  return `${name.slice(0, 54)}_${createHash('sha1').update(name).digest('hex').slice(0, 8)}`;
 }
 
 /** CREATE TABLE for a table with every stored column and its primary key. */
@@ -100,8 +111,8 @@ export function migrationDdl(d: Dialect, model: Model, existing: ExistingSchema)
       }
     }
     for (const a of stored(e)) {
-      if (a.NavigationPropertyName || a.IsPrimaryName) {
-        ddl.push(d.createIndex(d.quote(`ix_${e.LogicalName}_${a.LogicalName}`), d.quote(e.LogicalName), d.quote(a.LogicalName)));
+      if ((a.NavigationPropertyName || a.IsPrimaryName) && d.canIndex(a)) {
+        ddl.push(d.createIndex(d.quote(indexName(e, a)), d.quote(e.LogicalName), d.quote(a.LogicalName)));
       }
     }
   }

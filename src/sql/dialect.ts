@@ -46,6 +46,8 @@ export interface Dialect {
   readonly setupDdl: readonly string[];
   /** `ALTER TABLE <t> <addColumn> <definition>`: `ADD COLUMN` or `ADD`. */
   readonly addColumn: string;
+  /** Whether a column can be an index key on this database. */
+  canIndex(a: AttributeModel): boolean;
   /** DDL creating index `name` on `table(column)` unless it exists. */
   createIndex(name: string, table: string, column: string): string;
   /** Catalog query returning one row per existing column: `[table_name, column_name]`. */

@@ -4,8 +4,8 @@ import { canonicalDate, columnType } from './types.js';
 
 /**
  * SQL Server dialect (mssql / tedious). Identifiers in brackets, parameters `@pN`, strings
- * NVARCHAR with a case-insensitive collation, paging with OFFSET 0 ROWS FETCH NEXT n ROWS ONLY
- * (TOP when there is no ORDER BY), date-times DATETIME2(0) in UTC passed as Date objects.
+ * NVARCHAR with a case-insensitive collation, row limits with TOP (@p), date-times DATETIME2(0)
+ * in UTC passed as Date objects.
  * SQL Server already orders nulls first ascending and last descending, as Dataverse does.
  * Row versions come from the sequence `tessera_versionnumber`.
  */
@@ -13,11 +13,12 @@ export const mssqlDialect: Dialect = {
   name: 'mssql',
   quote: (identifier) => `[${identifier.replace(/]/g, ']]')}]`,
   placeholder: (index) => `@p${index}`,
-  maxParameters: 2100,
+  // 2,100 per request, less the two that sp_executesql itself takes (@stmt, @params).
+  maxParameters: 2098,
   columnType: (a) => columnType('mssql', a),
   orderItem: (column, descending) => `${column} ${descending ? 'DESC' : 'ASC'}`,
-  selectLimited: (body, orderBy, limit) =>
-    (orderBy ? `SELECT ${body} ORDER BY ${orderBy} OFFSET 0 ROWS FETCH NEXT ${limit} ROWS ONLY` : `SELECT TOP (${limit}) ${body}`),
+  // TOP, not OFFSET/FETCH: FETCH NEXT 0 ROWS is an error (10744), TOP (0) is not ($top=0).
+  selectLimited: (body, orderBy, limit) => `SELECT TOP (${limit}) ${body}${orderBy ? ` ORDER BY ${orderBy}` : ''}`,
   like: (column, placeholder) => `${column} LIKE ${placeholder} ESCAPE '\\'`,
   toDb: (a, v) => (a.AttributeType === 'DateTime' && typeof v === 'string' ? new Date(a.DateTimeBehavior === 'DateOnly' ? `${v}T00:00:00Z` : v) : v),
   fromDb: (a, v) => {
@@ -40,6 +41,8 @@ export const mssqlDialect: Dialect = {
     `IF OBJECT_ID(N'tessera_versionnumber', N'SO') IS NULL CREATE SEQUENCE [tessera_versionnumber] AS BIGINT START WITH 1000`,
   ],
   addColumn: 'ADD',
+  // Index keys are limited to 1,700 bytes: NVARCHAR(850); NVARCHAR(MAX) cannot be a key at all.
+  canIndex: (a) => a.EdmType !== 'Edm.String' || (a.MaxLength !== undefined && a.MaxLength <= 850),
   createIndex: (name, table, column) =>
     `IF NOT EXISTS (SELECT 1 FROM sys.indexes WHERE name = N'${name.slice(1, -1).replace(/'/g, "''")}' AND object_id = OBJECT_ID(N'${table.slice(1, -1).replace(/'/g, "''")}')) CREATE INDEX ${name} ON ${table} (${column})`,
   catalogColumns: {

@@ -33,6 +33,7 @@ export const postgresDialect: Dialect = {
     'CREATE SEQUENCE IF NOT EXISTS tessera_versionnumber START WITH 1000',
   ],
   addColumn: 'ADD COLUMN',
+  canIndex: () => true,
   createIndex: (name, table, column) => `CREATE INDEX IF NOT EXISTS ${name} ON ${table} (${column})`,
   catalogColumns: {
     sql: `SELECT table_name, column_name FROM information_schema.columns WHERE table_schema = current_schema()`,

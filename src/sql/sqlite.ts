@@ -37,6 +37,7 @@ export const sqliteDialect: Dialect = {
     `INSERT OR IGNORE INTO "tessera_sequence" ("name", "value") VALUES ('versionnumber', 1000)`,
   ],
   addColumn: 'ADD COLUMN',
+  canIndex: () => true,
   createIndex: (name, table, column) => `CREATE INDEX IF NOT EXISTS ${name} ON ${table} (${column})`,
   catalogColumns: {
     sql: `SELECT m.name AS table_name, p.name AS column_name FROM sqlite_master m JOIN pragma_table_info(m.name) p WHERE m.type = 'table'`,

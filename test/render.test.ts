@@ -1,0 +1,884 @@
+import { join } from 'node:path';
+import { expect } from 'chai';
+import { buildModel, loadModel } from '../src/model/loader.js';
+import type { EntityFile, EntityModel, Model } from '../src/model/types.js';
+import { parseRequest, type ODataRequest } from '../src/odata/request.js';
+import { planCount, planRead } from '../src/plan/read.js';
+import { encodeSkipToken } from '../src/plan/skiptoken.js';
+import type { Caller, CountPlan, InsertPlan, ReadPlan, UpdatePlan, Value } from '../src/plan/types.js';
+import { parseBody, planDelete, planUpdate } from '../src/plan/write.js';
+import { createTable, incompatibleChanges, migrationDdl, selectSnapshot, type ExistingSchema } from '../src/sql/ddl.js';
+import type { Dialect, Statement } from '../src/sql/dialect.js';
+import { mssqlDialect } from '../src/sql/mssql.js';
+import { postgresDialect } from '../src/sql/postgres.js';
+import { renderCount, renderDelete, renderInsert, renderInsertMany, renderRead, renderSelectById, renderUpdate } from '../src/sql/render.js';
+import { sqliteDialect } from '../src/sql/sqlite.js';
+
+/*
+ * Rendering tests in Kysely's `testSql` style (DESIGN.md §4): a fixed set of plans, built the way
+ * the service builds them (parseRequest → planRead/planCount/planUpdate/planDelete against the
+ * shipped metadata, or constructed directly where the plan stage stamps the current time), each
+ * with the exact SQL text and parameters for SQLite, PostgreSQL and SQL Server side by side.
+ * This is how the SQL Server dialect is reviewed where no SQL Server runs. No database is needed.
+ *
+ * Parameters are what the dialect's `toDb` produces: SQLite booleans 1/0, SQL Server date-times
+ * (and dates) as Date objects, PostgreSQL values unchanged.
+ */
+
+const SHIPPED_METADATA = join(import.meta.dirname, '..', '..', 'metadata');
+const shipped = loadModel(SHIPPED_METADATA);
+
+/** A tiny model (two tables, one lookup between them) covering the other attribute types. */
+const tinyFiles: EntityFile[] = [
+  {
+    LogicalName: 'systemuser', EntitySetName: 'systemusers', PrimaryIdAttribute: 'systemuserid', PrimaryNameAttribute: 'fullname',
+    OwnershipType: 'None', HasStateModel: false,
+    Attributes: [
+      { LogicalName: 'systemuserid', AttributeType: 'Uniqueidentifier' },
+      { LogicalName: 'fullname', AttributeType: 'String', MaxLength: 200 },
+    ],
+  },
+  {
+    LogicalName: 'tst_task', EntitySetName: 'tst_tasks', PrimaryIdAttribute: 'tst_taskid', PrimaryNameAttribute: 'tst_name',
+    OwnershipType: 'None', HasStateModel: false,
+    Attributes: [
+      { LogicalName: 'tst_taskid', AttributeType: 'Uniqueidentifier' },
+      { LogicalName: 'tst_name', AttributeType: 'String', MaxLength: 4000 },
+      { LogicalName: 'tst_notes', AttributeType: 'Memo', MaxLength: 10000 },
+      { LogicalName: 'tst_duedate', AttributeType: 'DateTime', DateTimeBehavior: 'DateOnly' },
+      { LogicalName: 'tst_done', AttributeType: 'Boolean' },
+      { LogicalName: 'tst_budget', AttributeType: 'Money', Precision: 2 },
+      { LogicalName: 'tst_ratio', AttributeType: 'Decimal' },
+      { LogicalName: 'tst_score', AttributeType: 'Double' },
+      { LogicalName: 'tst_big', AttributeType: 'BigInt' },
+      { LogicalName: 'tst_assignedto', AttributeType: 'Lookup', Targets: ['systemuser'] },
+    ],
+  },
+];
+const tiny = buildModel(tinyFiles.map((json) => ({ source: `${json.LogicalName}.json`, json })));
+
+const ID = '0a1b2c3d-0000-4000-8000-000000000001';
+const ID2 = '0a1b2c3d-0000-4000-8000-000000000002';
+const ID3 = '0a1b2c3d-0000-4000-8000-000000000003';
+const DATA_ID = 'dddddddd-0000-4000-8000-00000000000d';
+const caller: Caller = { systemuserid: 'aaaaaaaa-0000-4000-8000-00000000000a', organizationid: 'bbbbbbbb-0000-4000-8000-00000000000b' };
+const T1 = '2024-01-01T10:00:00Z';
+const T2 = '2024-02-01T10:00:00Z';
+
+function entity(model: Model, logicalName: string): EntityModel {
+  return model.byLogicalName.get(logicalName)!;
+}
+const interaction = entity(shipped, 'msdyn_copilotinteraction');
+const interactionData = entity(shipped, 'msdyn_copilotinteractiondata');
+const task = entity(tiny, 'tst_task');
+const attr = (e: EntityModel, name: string) => e.attributesByName.get(name)!;
+
+/** Parses `/api/data/v9.2/<path>?<query>` as the HTTP layer hands it over; option values are URL-encoded. */
+function request(path: string, query: Record<string, string> = {}, headers: Record<string, string> = {}, method = 'GET', body?: string): ODataRequest {
+  const qs = Object.entries(query).map(([k, v]) => `${k}=${encodeURIComponent(v)}`).join('&');
+  return parseRequest({ method, url: `/api/data/v9.2/${path}${qs ? `?${qs}` : ''}`, headers, body, origin: 'http://x' });
+}
+
+/** Plans a GET of a collection or of one row, as the service does. */
+function read(path: string, query: Record<string, string> = {}, headers: Record<string, string> = {}, model: Model = shipped): ReadPlan {
+  const r = request(path, query, headers);
+  const res = r.resource;
+  if (res.kind === 'collection') return planRead(model.byEntitySetName.get(res.entitySet)!, r.query, r.prefer);
+  if (res.kind === 'entity' && res.id !== undefined) return planRead(model.byEntitySetName.get(res.entitySet)!, r.query, r.prefer, res.id);
+  throw new Error(`not a read: ${path}`);
+}
+
+/** Plans the next page of `read(path, query, headers)` after the row whose sort-key values are `after`. */
+function readAfter(path: string, query: Record<string, string>, after: Value[], headers: Record<string, string> = {}, model: Model = shipped): ReadPlan {
+  const first = read(path, query, headers, model);
+  return read(path, { ...query, $skiptoken: encodeSkipToken(first.orderBy, after) }, headers, model);
+}
+
+/** Plans `GET /<set>/$count`. */
+function count(path: string, query: Record<string, string> = {}): CountPlan {
+  const r = request(path, query);
+  if (r.resource.kind !== 'count') throw new Error(`not a count: ${path}`);
+  return planCount(shipped.byEntitySetName.get(r.resource.entitySet)!, r.query);
+}
+
+function insertPlan(e: EntityModel, id: string, values: Array<[string, Value]>): InsertPlan {
+  return { kind: 'insert', entity: e, id, values: new Map(values.map(([n, v]) => [attr(e, n), v])), references: [] };
+}
+
+/** A realistic create of a copilot interaction (what planCreate stamps for a body with msdyn_name), with a fixed clock. */
+function interactionRow(id: string, name: string): InsertPlan {
+  return insertPlan(interaction, id, [
+    ['msdyn_name', name], ['msdyn_copilotinteractionid', id], ['createdon', T1], ['modifiedon', T1],
+    ['createdby', caller.systemuserid], ['modifiedby', caller.systemuserid], ['organizationid', caller.organizationid],
+    ['statecode', 0], ['statuscode', 1],
+  ]);
+}
+
+/** The guards planUpdate derives for `PATCH` with `If-Match: W/"7"` and a statuscode-only body. */
+function guardsOfPatch(): UpdatePlan['guards'] {
+  const r = request(`msdyn_copilotinteractions(${ID})`, {}, { 'if-match': 'W/"7"' }, 'PATCH', '{"statuscode":1}');
+  const plan = planUpdate(shipped, interaction, ID, parseBody(interaction, r.body), caller, r.ifMatch, r.ifNoneMatch);
+  if (plan.kind !== 'update') throw new Error('expected an update plan');
+  return plan.guards;
+}
+
+type Rendered = Statement | readonly Statement[] | string | readonly string[];
+interface Expected { sql: string; params: unknown[] }
+type Expectation = Expected | string | Array<Expected | string>;
+
+interface Case {
+  name: string;
+  render: (d: Dialect) => Rendered;
+  sqlite: Expectation;
+  postgres: Expectation;
+  mssql: Expectation;
+}
+
+function normalize(r: Rendered | Expectation): Expected[] {
+  const list = (Array.isArray(r) ? r : [r]) as Array<Statement | Expected | string>;
+  return list.map((s) => (typeof s === 'string' ? { sql: s, params: [] } : { sql: s.sql, params: [...s.params] }));
+}
+
+const DIALECTS = { sqlite: sqliteDialect, postgres: postgresDialect, mssql: mssqlDialect } as const;
+
+/** A SQL Server date-time parameter. */
+const d = (iso: string) => new Date(iso);
+
+/** `count` creates of the shape planCreate produces for a body `{"msdyn_name": …}` (9 columns + versionnumber). */
+function bulkRows(count: number): InsertPlan[] {
+  return Array.from({ length: count }, (_, i) => interactionRow(`0a1b2c3d-0000-4000-8000-${String(i + 1).padStart(12, '0')}`, `row ${i + 1}`));
+}
+const bulkVersions = (count: number) => Array.from({ length: count }, (_, i) => 3001 + i);
+
+/**
+ * The expected statements for `renderInsertMany(bulkRows(count), bulkVersions(count))`, written out
+ * per dialect (quoting, placeholders, driver values) with the rows per statement stated by the
+ * case, so the split itself is asserted rather than recomputed.
+ */
+function bulkExpected(dialect: keyof typeof DIALECTS, count: number, perStatement: number): Expected[] {
+  const q = (n: string) => (dialect === 'mssql' ? `[${n}]` : `"${n}"`);
+  const ph = (i: number) => (dialect === 'sqlite' ? '?' : dialect === 'postgres' ? `$${i}` : `@p${i}`);
+  const time = dialect === 'mssql' ? d(T1) : T1;
+  const columns = ['msdyn_name', 'msdyn_copilotinteractionid', 'createdon', 'modifiedon', 'createdby', 'modifiedby', 'organizationid', 'statecode', 'statuscode', 'versionnumber'];
+  const out: Expected[] = [];
+  for (let start = 0; start < count; start += perStatement) {
+    const tuples: string[] = [];
+    const params: unknown[] = [];
+    for (let row = start; row < Math.min(count, start + perStatement); row++) {
+      tuples.push(`(${columns.map((_, c) => ph(params.length + c + 1)).join(', ')})`);
+      const id = `0a1b2c3d-0000-4000-8000-${String(row + 1).padStart(12, '0')}`;
+      params.push(`row ${row + 1}`, id, time, time, caller.systemuserid, caller.systemuserid, caller.organizationid, 0, 1, 3001 + row);
+    }
+    out.push({ sql: `INSERT INTO ${q('msdyn_copilotinteraction')} (${columns.map(q).join(', ')}) VALUES ${tuples.join(', ')}`, params });
+  }
+  return out;
+}
+
+
+const cases: Case[] = [
+  // ---- $select ----
+  {
+    name: '$select only',
+    render: (dl) => renderRead(dl, read('msdyn_copilotinteractions', { $select: 'msdyn_name,importsequencenumber' })),
+    sqlite: { sql: 'SELECT "msdyn_name", "importsequencenumber", "msdyn_copilotinteractionid", "versionnumber" FROM "msdyn_copilotinteraction" ORDER BY "msdyn_copilotinteractionid" ASC LIMIT ?', params: [5001] },
+    postgres: { sql: 'SELECT "msdyn_name", "importsequencenumber", "msdyn_copilotinteractionid", "versionnumber" FROM "msdyn_copilotinteraction" ORDER BY "msdyn_copilotinteractionid" ASC NULLS FIRST LIMIT $1', params: [5001] },
+    mssql: { sql: 'SELECT TOP (@p1) [msdyn_name], [importsequencenumber], [msdyn_copilotinteractionid], [versionnumber] FROM [msdyn_copilotinteraction] ORDER BY [msdyn_copilotinteractionid] ASC', params: [5001] },
+  },
+  {
+    name: 'no $select: every readable stored column',
+    render: (dl) => renderRead(dl, read('msdyn_copilotinteractiondatas')),
+    sqlite: { sql: 'SELECT "msdyn_copilotinteractiondataid", "msdyn_name", "msdyn_interactiondata", "createdon", "createdby", "createdonbehalfby", "modifiedon", "modifiedby", "modifiedonbehalfby", "versionnumber", "importsequencenumber", "overriddencreatedon", "timezoneruleversionnumber", "utcconversiontimezonecode", "statecode", "statuscode", "organizationid" FROM "msdyn_copilotinteractiondata" ORDER BY "msdyn_copilotinteractiondataid" ASC LIMIT ?', params: [5001] },
+    postgres: { sql: 'SELECT "msdyn_copilotinteractiondataid", "msdyn_name", "msdyn_interactiondata", "createdon", "createdby", "createdonbehalfby", "modifiedon", "modifiedby", "modifiedonbehalfby", "versionnumber", "importsequencenumber", "overriddencreatedon", "timezoneruleversionnumber", "utcconversiontimezonecode", "statecode", "statuscode", "organizationid" FROM "msdyn_copilotinteractiondata" ORDER BY "msdyn_copilotinteractiondataid" ASC NULLS FIRST LIMIT $1', params: [5001] },
+    mssql: { sql: 'SELECT TOP (@p1) [msdyn_copilotinteractiondataid], [msdyn_name], [msdyn_interactiondata], [createdon], [createdby], [createdonbehalfby], [modifiedon], [modifiedby], [modifiedonbehalfby], [versionnumber], [importsequencenumber], [overriddencreatedon], [timezoneruleversionnumber], [utcconversiontimezonecode], [statecode], [statuscode], [organizationid] FROM [msdyn_copilotinteractiondata] ORDER BY [msdyn_copilotinteractiondataid] ASC', params: [5001] },
+  },
+  // ---- $filter comparisons ----
+  {
+    name: '$filter eq on an integer',
+    render: (dl) => renderRead(dl, read('msdyn_copilotinteractions', { $select: 'msdyn_name', $filter: 'importsequencenumber eq 5' })),
+    sqlite: { sql: 'SELECT "msdyn_name", "msdyn_copilotinteractionid", "versionnumber" FROM "msdyn_copilotinteraction" WHERE "importsequencenumber" = ? ORDER BY "msdyn_copilotinteractionid" ASC LIMIT ?', params: [5, 5001] },
+    postgres: { sql: 'SELECT "msdyn_name", "msdyn_copilotinteractionid", "versionnumber" FROM "msdyn_copilotinteraction" WHERE "importsequencenumber" = $1 ORDER BY "msdyn_copilotinteractionid" ASC NULLS FIRST LIMIT $2', params: [5, 5001] },
+    mssql: { sql: 'SELECT TOP (@p2) [msdyn_name], [msdyn_copilotinteractionid], [versionnumber] FROM [msdyn_copilotinteraction] WHERE [importsequencenumber] = @p1 ORDER BY [msdyn_copilotinteractionid] ASC', params: [5, 5001] },
+  },
+  {
+    name: '$filter ne on an integer keeps nulls (OR IS NULL)',
+    render: (dl) => renderRead(dl, read('msdyn_copilotinteractions', { $select: 'msdyn_name', $filter: 'importsequencenumber ne 5' })),
+    sqlite: { sql: 'SELECT "msdyn_name", "msdyn_copilotinteractionid", "versionnumber" FROM "msdyn_copilotinteraction" WHERE ("importsequencenumber" <> ? OR "importsequencenumber" IS NULL) ORDER BY "msdyn_copilotinteractionid" ASC LIMIT ?', params: [5, 5001] },
+    postgres: { sql: 'SELECT "msdyn_name", "msdyn_copilotinteractionid", "versionnumber" FROM "msdyn_copilotinteraction" WHERE ("importsequencenumber" <> $1 OR "importsequencenumber" IS NULL) ORDER BY "msdyn_copilotinteractionid" ASC NULLS FIRST LIMIT $2', params: [5, 5001] },
+    mssql: { sql: 'SELECT TOP (@p2) [msdyn_name], [msdyn_copilotinteractionid], [versionnumber] FROM [msdyn_copilotinteraction] WHERE ([importsequencenumber] <> @p1 OR [importsequencenumber] IS NULL) ORDER BY [msdyn_copilotinteractionid] ASC', params: [5, 5001] },
+  },
+  {
+    name: '$filter gt ge lt le on an integer',
+    render: (dl) => renderRead(dl, read('msdyn_copilotinteractions', {
+      $select: 'msdyn_name', $filter: 'importsequencenumber gt 1 and importsequencenumber ge -2 and importsequencenumber lt 9 and importsequencenumber le 8',
+    })),
+    sqlite: { sql: 'SELECT "msdyn_name", "msdyn_copilotinteractionid", "versionnumber" FROM "msdyn_copilotinteraction" WHERE ((("importsequencenumber" > ? AND "importsequencenumber" >= ?) AND "importsequencenumber" < ?) AND "importsequencenumber" <= ?) ORDER BY "msdyn_copilotinteractionid" ASC LIMIT ?', params: [1, -2, 9, 8, 5001] },
+    postgres: { sql: 'SELECT "msdyn_name", "msdyn_copilotinteractionid", "versionnumber" FROM "msdyn_copilotinteraction" WHERE ((("importsequencenumber" > $1 AND "importsequencenumber" >= $2) AND "importsequencenumber" < $3) AND "importsequencenumber" <= $4) ORDER BY "msdyn_copilotinteractionid" ASC NULLS FIRST LIMIT $5', params: [1, -2, 9, 8, 5001] },
+    mssql: { sql: 'SELECT TOP (@p5) [msdyn_name], [msdyn_copilotinteractionid], [versionnumber] FROM [msdyn_copilotinteraction] WHERE ((([importsequencenumber] > @p1 AND [importsequencenumber] >= @p2) AND [importsequencenumber] < @p3) AND [importsequencenumber] <= @p4) ORDER BY [msdyn_copilotinteractionid] ASC', params: [1, -2, 9, 8, 5001] },
+  },
+  {
+    name: '$filter with the literal on the left flips the operator',
+    render: (dl) => renderRead(dl, read('msdyn_copilotinteractions', { $select: 'msdyn_name', $filter: '5 lt importsequencenumber' })),
+    sqlite: { sql: 'SELECT "msdyn_name", "msdyn_copilotinteractionid", "versionnumber" FROM "msdyn_copilotinteraction" WHERE "importsequencenumber" > ? ORDER BY "msdyn_copilotinteractionid" ASC LIMIT ?', params: [5, 5001] },
+    postgres: { sql: 'SELECT "msdyn_name", "msdyn_copilotinteractionid", "versionnumber" FROM "msdyn_copilotinteraction" WHERE "importsequencenumber" > $1 ORDER BY "msdyn_copilotinteractionid" ASC NULLS FIRST LIMIT $2', params: [5, 5001] },
+    mssql: { sql: 'SELECT TOP (@p2) [msdyn_name], [msdyn_copilotinteractionid], [versionnumber] FROM [msdyn_copilotinteraction] WHERE [importsequencenumber] > @p1 ORDER BY [msdyn_copilotinteractionid] ASC', params: [5, 5001] },
+  },
+  {
+    name: '$filter eq ne on a string (quote in the literal)',
+    render: (dl) => renderRead(dl, read('msdyn_copilotinteractions', { $select: 'msdyn_name', $filter: "msdyn_name eq 'O''Brian' or msdyn_interactionforid ne 'x'" })),
+    sqlite: { sql: 'SELECT "msdyn_name", "msdyn_copilotinteractionid", "versionnumber" FROM "msdyn_copilotinteraction" WHERE ("msdyn_name" = ? OR ("msdyn_interactionforid" <> ? OR "msdyn_interactionforid" IS NULL)) ORDER BY "msdyn_copilotinteractionid" ASC LIMIT ?', params: ["O'Brian", 'x', 5001] },
+    postgres: { sql: 'SELECT "msdyn_name", "msdyn_copilotinteractionid", "versionnumber" FROM "msdyn_copilotinteraction" WHERE ("msdyn_name" = $1 OR ("msdyn_interactionforid" <> $2 OR "msdyn_interactionforid" IS NULL)) ORDER BY "msdyn_copilotinteractionid" ASC NULLS FIRST LIMIT $3', params: ["O'Brian", 'x', 5001] },
+    mssql: { sql: 'SELECT TOP (@p3) [msdyn_name], [msdyn_copilotinteractionid], [versionnumber] FROM [msdyn_copilotinteraction] WHERE ([msdyn_name] = @p1 OR ([msdyn_interactionforid] <> @p2 OR [msdyn_interactionforid] IS NULL)) ORDER BY [msdyn_copilotinteractionid] ASC', params: ["O'Brian", 'x', 5001] },
+  },
+  {
+    name: '$filter gt ge lt le on a string with parentheses',
+    render: (dl) => renderRead(dl, read('msdyn_copilotinteractions', {
+      $select: 'msdyn_name', $filter: "(msdyn_name ge 'a' and msdyn_name lt 'b') or (msdyn_name gt 'x' and msdyn_name le 'z')",
+    })),
+    sqlite: { sql: 'SELECT "msdyn_name", "msdyn_copilotinteractionid", "versionnumber" FROM "msdyn_copilotinteraction" WHERE (("msdyn_name" >= ? AND "msdyn_name" < ?) OR ("msdyn_name" > ? AND "msdyn_name" <= ?)) ORDER BY "msdyn_copilotinteractionid" ASC LIMIT ?', params: ['a', 'b', 'x', 'z', 5001] },
+    postgres: { sql: 'SELECT "msdyn_name", "msdyn_copilotinteractionid", "versionnumber" FROM "msdyn_copilotinteraction" WHERE (("msdyn_name" >= $1 AND "msdyn_name" < $2) OR ("msdyn_name" > $3 AND "msdyn_name" <= $4)) ORDER BY "msdyn_copilotinteractionid" ASC NULLS FIRST LIMIT $5', params: ['a', 'b', 'x', 'z', 5001] },
+    mssql: { sql: 'SELECT TOP (@p5) [msdyn_name], [msdyn_copilotinteractionid], [versionnumber] FROM [msdyn_copilotinteraction] WHERE (([msdyn_name] >= @p1 AND [msdyn_name] < @p2) OR ([msdyn_name] > @p3 AND [msdyn_name] <= @p4)) ORDER BY [msdyn_copilotinteractionid] ASC', params: ['a', 'b', 'x', 'z', 5001] },
+  },
+  {
+    name: '$filter eq ne on a boolean',
+    render: (dl) => renderRead(dl, read('systemusers', { $select: 'fullname', $filter: 'isdisabled eq true or isdisabled ne false' })),
+    sqlite: { sql: 'SELECT "fullname", "systemuserid", "versionnumber" FROM "systemuser" WHERE ("isdisabled" = ? OR ("isdisabled" <> ? OR "isdisabled" IS NULL)) ORDER BY "systemuserid" ASC LIMIT ?', params: [1, 0, 5001] },
+    postgres: { sql: 'SELECT "fullname", "systemuserid", "versionnumber" FROM "systemuser" WHERE ("isdisabled" = $1 OR ("isdisabled" <> $2 OR "isdisabled" IS NULL)) ORDER BY "systemuserid" ASC NULLS FIRST LIMIT $3', params: [true, false, 5001] },
+    mssql: { sql: 'SELECT TOP (@p3) [fullname], [systemuserid], [versionnumber] FROM [systemuser] WHERE ([isdisabled] = @p1 OR ([isdisabled] <> @p2 OR [isdisabled] IS NULL)) ORDER BY [systemuserid] ASC', params: [true, false, 5001] },
+  },
+  {
+    name: '$filter bare boolean column and not',
+    render: (dl) => renderRead(dl, read('systemusers', { $select: 'fullname', $filter: 'isdisabled and not isdisabled' })),
+    sqlite: { sql: 'SELECT "fullname", "systemuserid", "versionnumber" FROM "systemuser" WHERE ("isdisabled" = ? AND NOT ("isdisabled" = ?)) ORDER BY "systemuserid" ASC LIMIT ?', params: [1, 1, 5001] },
+    postgres: { sql: 'SELECT "fullname", "systemuserid", "versionnumber" FROM "systemuser" WHERE ("isdisabled" = $1 AND NOT ("isdisabled" = $2)) ORDER BY "systemuserid" ASC NULLS FIRST LIMIT $3', params: [true, true, 5001] },
+    mssql: { sql: 'SELECT TOP (@p3) [fullname], [systemuserid], [versionnumber] FROM [systemuser] WHERE ([isdisabled] = @p1 AND NOT ([isdisabled] = @p2)) ORDER BY [systemuserid] ASC', params: [true, true, 5001] },
+  },
+  {
+    name: '$filter eq ne on the primary key guid (upper case becomes lower case)',
+    render: (dl) => renderRead(dl, read('msdyn_copilotinteractions', {
+      $select: 'msdyn_name', $filter: `msdyn_copilotinteractionid eq ${ID.toUpperCase()} or msdyn_copilotinteractionid ne '{${ID2}}'`,
+    })),
+    sqlite: { sql: 'SELECT "msdyn_name", "msdyn_copilotinteractionid", "versionnumber" FROM "msdyn_copilotinteraction" WHERE ("msdyn_copilotinteractionid" = ? OR ("msdyn_copilotinteractionid" <> ? OR "msdyn_copilotinteractionid" IS NULL)) ORDER BY "msdyn_copilotinteractionid" ASC LIMIT ?', params: ['0a1b2c3d-0000-4000-8000-000000000001', '0a1b2c3d-0000-4000-8000-000000000002', 5001] },
+    postgres: { sql: 'SELECT "msdyn_name", "msdyn_copilotinteractionid", "versionnumber" FROM "msdyn_copilotinteraction" WHERE ("msdyn_copilotinteractionid" = $1 OR ("msdyn_copilotinteractionid" <> $2 OR "msdyn_copilotinteractionid" IS NULL)) ORDER BY "msdyn_copilotinteractionid" ASC NULLS FIRST LIMIT $3', params: ['0a1b2c3d-0000-4000-8000-000000000001', '0a1b2c3d-0000-4000-8000-000000000002', 5001] },
+    mssql: { sql: 'SELECT TOP (@p3) [msdyn_name], [msdyn_copilotinteractionid], [versionnumber] FROM [msdyn_copilotinteraction] WHERE ([msdyn_copilotinteractionid] = @p1 OR ([msdyn_copilotinteractionid] <> @p2 OR [msdyn_copilotinteractionid] IS NULL)) ORDER BY [msdyn_copilotinteractionid] ASC', params: ['0a1b2c3d-0000-4000-8000-000000000001', '0a1b2c3d-0000-4000-8000-000000000002', 5001] },
+  },
+  {
+    name: '$filter on lookup _x_value, bare and quoted guid',
+    render: (dl) => renderRead(dl, read('msdyn_copilotinteractions', {
+      $select: 'msdyn_name', $filter: `_msdyn_interactiondataid_value eq ${DATA_ID} and _createdby_value ne '${caller.systemuserid.toUpperCase()}'`,
+    })),
+    sqlite: { sql: 'SELECT "msdyn_name", "msdyn_copilotinteractionid", "versionnumber" FROM "msdyn_copilotinteraction" WHERE ("msdyn_interactiondataid" = ? AND ("createdby" <> ? OR "createdby" IS NULL)) ORDER BY "msdyn_copilotinteractionid" ASC LIMIT ?', params: ['dddddddd-0000-4000-8000-00000000000d', 'aaaaaaaa-0000-4000-8000-00000000000a', 5001] },
+    postgres: { sql: 'SELECT "msdyn_name", "msdyn_copilotinteractionid", "versionnumber" FROM "msdyn_copilotinteraction" WHERE ("msdyn_interactiondataid" = $1 AND ("createdby" <> $2 OR "createdby" IS NULL)) ORDER BY "msdyn_copilotinteractionid" ASC NULLS FIRST LIMIT $3', params: ['dddddddd-0000-4000-8000-00000000000d', 'aaaaaaaa-0000-4000-8000-00000000000a', 5001] },
+    mssql: { sql: 'SELECT TOP (@p3) [msdyn_name], [msdyn_copilotinteractionid], [versionnumber] FROM [msdyn_copilotinteraction] WHERE ([msdyn_interactiondataid] = @p1 AND ([createdby] <> @p2 OR [createdby] IS NULL)) ORDER BY [msdyn_copilotinteractionid] ASC', params: ['dddddddd-0000-4000-8000-00000000000d', 'aaaaaaaa-0000-4000-8000-00000000000a', 5001] },
+  },
+  {
+    name: '$filter eq gt on a date-time with offsets',
+    render: (dl) => renderRead(dl, read('msdyn_copilotinteractions', {
+      $select: 'msdyn_name', $filter: 'msdyn_clienttimestamp eq 2024-03-01T10:00:00+02:00 or createdon gt 2024-01-01T00:00Z',
+    })),
+    sqlite: { sql: 'SELECT "msdyn_name", "msdyn_copilotinteractionid", "versionnumber" FROM "msdyn_copilotinteraction" WHERE ("msdyn_clienttimestamp" = ? OR "createdon" > ?) ORDER BY "msdyn_copilotinteractionid" ASC LIMIT ?', params: ['2024-03-01T08:00:00Z', '2024-01-01T00:00:00Z', 5001] },
+    postgres: { sql: 'SELECT "msdyn_name", "msdyn_copilotinteractionid", "versionnumber" FROM "msdyn_copilotinteraction" WHERE ("msdyn_clienttimestamp" = $1 OR "createdon" > $2) ORDER BY "msdyn_copilotinteractionid" ASC NULLS FIRST LIMIT $3', params: ['2024-03-01T08:00:00Z', '2024-01-01T00:00:00Z', 5001] },
+    mssql: { sql: 'SELECT TOP (@p3) [msdyn_name], [msdyn_copilotinteractionid], [versionnumber] FROM [msdyn_copilotinteraction] WHERE ([msdyn_clienttimestamp] = @p1 OR [createdon] > @p2) ORDER BY [msdyn_copilotinteractionid] ASC', params: [d('2024-03-01T08:00:00Z'), d('2024-01-01T00:00:00Z'), 5001] },
+  },
+  {
+    name: '$filter on a date-time with fractional seconds: ge → gt, lt → le; .000 unchanged',
+    render: (dl) => renderRead(dl, read('msdyn_copilotinteractions', {
+      $select: 'msdyn_name',
+      $filter: 'msdyn_clienttimestamp ge 2024-01-01T10:00:00.5Z and msdyn_clienttimestamp lt 2024-02-01T10:00:00.250+01:00'
+        + ' and createdon gt 2024-01-01T00:00:00.1Z and createdon le 2024-06-30T23:59:59.9Z and modifiedon lt 2024-07-01T00:00:00.000Z',
+    })),
+    sqlite: { sql: 'SELECT "msdyn_name", "msdyn_copilotinteractionid", "versionnumber" FROM "msdyn_copilotinteraction" WHERE (((("msdyn_clienttimestamp" > ? AND "msdyn_clienttimestamp" <= ?) AND "createdon" > ?) AND "createdon" <= ?) AND "modifiedon" < ?) ORDER BY "msdyn_copilotinteractionid" ASC LIMIT ?', params: ['2024-01-01T10:00:00Z', '2024-02-01T09:00:00Z', '2024-01-01T00:00:00Z', '2024-06-30T23:59:59Z', '2024-07-01T00:00:00Z', 5001] },
+    postgres: { sql: 'SELECT "msdyn_name", "msdyn_copilotinteractionid", "versionnumber" FROM "msdyn_copilotinteraction" WHERE (((("msdyn_clienttimestamp" > $1 AND "msdyn_clienttimestamp" <= $2) AND "createdon" > $3) AND "createdon" <= $4) AND "modifiedon" < $5) ORDER BY "msdyn_copilotinteractionid" ASC NULLS FIRST LIMIT $6', params: ['2024-01-01T10:00:00Z', '2024-02-01T09:00:00Z', '2024-01-01T00:00:00Z', '2024-06-30T23:59:59Z', '2024-07-01T00:00:00Z', 5001] },
+    mssql: { sql: 'SELECT TOP (@p6) [msdyn_name], [msdyn_copilotinteractionid], [versionnumber] FROM [msdyn_copilotinteraction] WHERE (((([msdyn_clienttimestamp] > @p1 AND [msdyn_clienttimestamp] <= @p2) AND [createdon] > @p3) AND [createdon] <= @p4) AND [modifiedon] < @p5) ORDER BY [msdyn_copilotinteractionid] ASC', params: [d('2024-01-01T10:00:00Z'), d('2024-02-01T09:00:00Z'), d('2024-01-01T00:00:00Z'), d('2024-06-30T23:59:59Z'), d('2024-07-01T00:00:00Z'), 5001] },
+  },
+  {
+    name: '$filter eq ne on a date-time with fractional seconds become constants',
+    render: (dl) => renderRead(dl, read('msdyn_copilotinteractions', {
+      $select: 'msdyn_name', $filter: 'msdyn_clienttimestamp eq 2024-01-01T10:00:00.5Z or msdyn_clienttimestamp ne 2024-01-01T10:00:00.5Z',
+    })),
+    sqlite: { sql: 'SELECT "msdyn_name", "msdyn_copilotinteractionid", "versionnumber" FROM "msdyn_copilotinteraction" WHERE (1 = 0 OR 1 = 1) ORDER BY "msdyn_copilotinteractionid" ASC LIMIT ?', params: [5001] },
+    postgres: { sql: 'SELECT "msdyn_name", "msdyn_copilotinteractionid", "versionnumber" FROM "msdyn_copilotinteraction" WHERE (1 = 0 OR 1 = 1) ORDER BY "msdyn_copilotinteractionid" ASC NULLS FIRST LIMIT $1', params: [5001] },
+    mssql: { sql: 'SELECT TOP (@p1) [msdyn_name], [msdyn_copilotinteractionid], [versionnumber] FROM [msdyn_copilotinteraction] WHERE (1 = 0 OR 1 = 1) ORDER BY [msdyn_copilotinteractionid] ASC', params: [5001] },
+  },
+  {
+    name: '$filter eq ge lt on a date (DateOnly)',
+    render: (dl) => renderRead(dl, read('tst_tasks', {
+      $select: 'tst_name', $filter: 'tst_duedate eq 2024-05-01 or (tst_duedate ge 2024-06-01 and tst_duedate lt 2024-07-01)',
+    }, {}, tiny)),
+    sqlite: { sql: 'SELECT "tst_name", "tst_taskid", "versionnumber" FROM "tst_task" WHERE ("tst_duedate" = ? OR ("tst_duedate" >= ? AND "tst_duedate" < ?)) ORDER BY "tst_taskid" ASC LIMIT ?', params: ['2024-05-01', '2024-06-01', '2024-07-01', 5001] },
+    postgres: { sql: 'SELECT "tst_name", "tst_taskid", "versionnumber" FROM "tst_task" WHERE ("tst_duedate" = $1 OR ("tst_duedate" >= $2 AND "tst_duedate" < $3)) ORDER BY "tst_taskid" ASC NULLS FIRST LIMIT $4', params: ['2024-05-01', '2024-06-01', '2024-07-01', 5001] },
+    mssql: { sql: 'SELECT TOP (@p4) [tst_name], [tst_taskid], [versionnumber] FROM [tst_task] WHERE ([tst_duedate] = @p1 OR ([tst_duedate] >= @p2 AND [tst_duedate] < @p3)) ORDER BY [tst_taskid] ASC', params: [d('2024-05-01T00:00:00Z'), d('2024-06-01T00:00:00Z'), d('2024-07-01T00:00:00Z'), 5001] },
+  },
+  {
+    name: '$filter on decimal, money, double and bigint',
+    render: (dl) => renderRead(dl, read('tst_tasks', {
+      $select: 'tst_name', $filter: 'tst_budget ge 10.5 and tst_ratio lt 0.25 and tst_score gt 1e3 and tst_big eq 9007199254740991',
+    }, {}, tiny)),
+    sqlite: { sql: 'SELECT "tst_name", "tst_taskid", "versionnumber" FROM "tst_task" WHERE ((("tst_budget" >= ? AND "tst_ratio" < ?) AND "tst_score" > ?) AND "tst_big" = ?) ORDER BY "tst_taskid" ASC LIMIT ?', params: [10.5, 0.25, 1000, 9007199254740991, 5001] },
+    postgres: { sql: 'SELECT "tst_name", "tst_taskid", "versionnumber" FROM "tst_task" WHERE ((("tst_budget" >= $1 AND "tst_ratio" < $2) AND "tst_score" > $3) AND "tst_big" = $4) ORDER BY "tst_taskid" ASC NULLS FIRST LIMIT $5', params: [10.5, 0.25, 1000, 9007199254740991, 5001] },
+    mssql: { sql: 'SELECT TOP (@p5) [tst_name], [tst_taskid], [versionnumber] FROM [tst_task] WHERE ((([tst_budget] >= @p1 AND [tst_ratio] < @p2) AND [tst_score] > @p3) AND [tst_big] = @p4) ORDER BY [tst_taskid] ASC', params: [10.5, 0.25, 1000, 9007199254740991, 5001] },
+  },
+  {
+    name: '$filter and or not with OData precedence',
+    render: (dl) => renderRead(dl, read('msdyn_copilotinteractions', {
+      $select: 'msdyn_name', $filter: "not (importsequencenumber eq 1 or msdyn_name eq 'a') and statecode eq 0 or msdyn_interactiontype eq 100230301",
+    })),
+    sqlite: { sql: 'SELECT "msdyn_name", "msdyn_copilotinteractionid", "versionnumber" FROM "msdyn_copilotinteraction" WHERE ((NOT (("importsequencenumber" = ? OR "msdyn_name" = ?)) AND "statecode" = ?) OR "msdyn_interactiontype" = ?) ORDER BY "msdyn_copilotinteractionid" ASC LIMIT ?', params: [1, 'a', 0, 100230301, 5001] },
+    postgres: { sql: 'SELECT "msdyn_name", "msdyn_copilotinteractionid", "versionnumber" FROM "msdyn_copilotinteraction" WHERE ((NOT (("importsequencenumber" = $1 OR "msdyn_name" = $2)) AND "statecode" = $3) OR "msdyn_interactiontype" = $4) ORDER BY "msdyn_copilotinteractionid" ASC NULLS FIRST LIMIT $5', params: [1, 'a', 0, 100230301, 5001] },
+    mssql: { sql: 'SELECT TOP (@p5) [msdyn_name], [msdyn_copilotinteractionid], [versionnumber] FROM [msdyn_copilotinteraction] WHERE ((NOT (([importsequencenumber] = @p1 OR [msdyn_name] = @p2)) AND [statecode] = @p3) OR [msdyn_interactiontype] = @p4) ORDER BY [msdyn_copilotinteractionid] ASC', params: [1, 'a', 0, 100230301, 5001] },
+  },
+  {
+    name: '$filter contains startswith endswith escape % _ [ \\',
+    render: (dl) => renderRead(dl, read('msdyn_copilotinteractions', {
+      $select: 'msdyn_name', $filter: "contains(msdyn_name,'50%_[a]\\b') or startswith(msdyn_name,'a_b') or endswith(msdyn_interactionforid,'\\')",
+    })),
+    sqlite: { sql: `SELECT "msdyn_name", "msdyn_copilotinteractionid", "versionnumber" FROM "msdyn_copilotinteraction" WHERE (("msdyn_name" LIKE ? ESCAPE '\\' OR "msdyn_name" LIKE ? ESCAPE '\\') OR "msdyn_interactionforid" LIKE ? ESCAPE '\\') ORDER BY "msdyn_copilotinteractionid" ASC LIMIT ?`, params: ['%50\\%\\_\\[a]\\\\b%', 'a\\_b%', '%\\\\', 5001] },
+    postgres: { sql: `SELECT "msdyn_name", "msdyn_copilotinteractionid", "versionnumber" FROM "msdyn_copilotinteraction" WHERE (("msdyn_name" LIKE $1 ESCAPE '\\' OR "msdyn_name" LIKE $2 ESCAPE '\\') OR "msdyn_interactionforid" LIKE $3 ESCAPE '\\') ORDER BY "msdyn_copilotinteractionid" ASC NULLS FIRST LIMIT $4`, params: ['%50\\%\\_\\[a]\\\\b%', 'a\\_b%', '%\\\\', 5001] },
+    mssql: { sql: "SELECT TOP (@p4) [msdyn_name], [msdyn_copilotinteractionid], [versionnumber] FROM [msdyn_copilotinteraction] WHERE (([msdyn_name] LIKE @p1 ESCAPE '\\' OR [msdyn_name] LIKE @p2 ESCAPE '\\') OR [msdyn_interactionforid] LIKE @p3 ESCAPE '\\') ORDER BY [msdyn_copilotinteractionid] ASC", params: ['%50\\%\\_\\[a]\\\\b%', 'a\\_b%', '%\\\\', 5001] },
+  },
+  {
+    name: '$filter string function eq false becomes NOT',
+    render: (dl) => renderRead(dl, read('msdyn_copilotinteractions', { $select: 'msdyn_name', $filter: "contains(msdyn_name,'x') eq false" })),
+    sqlite: { sql: `SELECT "msdyn_name", "msdyn_copilotinteractionid", "versionnumber" FROM "msdyn_copilotinteraction" WHERE NOT ("msdyn_name" LIKE ? ESCAPE '\\') ORDER BY "msdyn_copilotinteractionid" ASC LIMIT ?`, params: ['%x%', 5001] },
+    postgres: { sql: `SELECT "msdyn_name", "msdyn_copilotinteractionid", "versionnumber" FROM "msdyn_copilotinteraction" WHERE NOT ("msdyn_name" LIKE $1 ESCAPE '\\') ORDER BY "msdyn_copilotinteractionid" ASC NULLS FIRST LIMIT $2`, params: ['%x%', 5001] },
+    mssql: { sql: "SELECT TOP (@p2) [msdyn_name], [msdyn_copilotinteractionid], [versionnumber] FROM [msdyn_copilotinteraction] WHERE NOT ([msdyn_name] LIKE @p1 ESCAPE '\\') ORDER BY [msdyn_copilotinteractionid] ASC", params: ['%x%', 5001] },
+  },
+  {
+    name: '$filter eq null, ne null, gt null',
+    render: (dl) => renderRead(dl, read('msdyn_copilotinteractions', {
+      $select: 'msdyn_name', $filter: '_msdyn_interactiondataid_value eq null and msdyn_name ne null or importsequencenumber gt null',
+    })),
+    sqlite: { sql: 'SELECT "msdyn_name", "msdyn_copilotinteractionid", "versionnumber" FROM "msdyn_copilotinteraction" WHERE (("msdyn_interactiondataid" IS NULL AND "msdyn_name" IS NOT NULL) OR 1 = 0) ORDER BY "msdyn_copilotinteractionid" ASC LIMIT ?', params: [5001] },
+    postgres: { sql: 'SELECT "msdyn_name", "msdyn_copilotinteractionid", "versionnumber" FROM "msdyn_copilotinteraction" WHERE (("msdyn_interactiondataid" IS NULL AND "msdyn_name" IS NOT NULL) OR 1 = 0) ORDER BY "msdyn_copilotinteractionid" ASC NULLS FIRST LIMIT $1', params: [5001] },
+    mssql: { sql: 'SELECT TOP (@p1) [msdyn_name], [msdyn_copilotinteractionid], [versionnumber] FROM [msdyn_copilotinteraction] WHERE (([msdyn_interactiondataid] IS NULL AND [msdyn_name] IS NOT NULL) OR 1 = 0) ORDER BY [msdyn_copilotinteractionid] ASC', params: [5001] },
+  },
+  {
+    // Column-to-column comparisons follow SQL (a null on either side does not match), as Dataverse's
+    // column comparison conditions do; `ne` with a literal adds OR … IS NULL (see PlanExpr).
+    name: '$filter column to column',
+    render: (dl) => renderRead(dl, read('msdyn_copilotinteractions', {
+      $select: 'msdyn_name', $filter: 'msdyn_name eq msdyn_interactionforid or createdon lt modifiedon or importsequencenumber ne timezoneruleversionnumber',
+    })),
+    sqlite: { sql: 'SELECT "msdyn_name", "msdyn_copilotinteractionid", "versionnumber" FROM "msdyn_copilotinteraction" WHERE (("msdyn_name" = "msdyn_interactionforid" OR "createdon" < "modifiedon") OR "importsequencenumber" <> "timezoneruleversionnumber") ORDER BY "msdyn_copilotinteractionid" ASC LIMIT ?', params: [5001] },
+    postgres: { sql: 'SELECT "msdyn_name", "msdyn_copilotinteractionid", "versionnumber" FROM "msdyn_copilotinteraction" WHERE (("msdyn_name" = "msdyn_interactionforid" OR "createdon" < "modifiedon") OR "importsequencenumber" <> "timezoneruleversionnumber") ORDER BY "msdyn_copilotinteractionid" ASC NULLS FIRST LIMIT $1', params: [5001] },
+    mssql: { sql: 'SELECT TOP (@p1) [msdyn_name], [msdyn_copilotinteractionid], [versionnumber] FROM [msdyn_copilotinteraction] WHERE (([msdyn_name] = [msdyn_interactionforid] OR [createdon] < [modifiedon]) OR [importsequencenumber] <> [timezoneruleversionnumber]) ORDER BY [msdyn_copilotinteractionid] ASC', params: [5001] },
+  },
+  // ---- $orderby, $top, page size, $count ----
+  {
+    name: '$orderby several keys asc/desc (primary key appended)',
+    render: (dl) => renderRead(dl, read('msdyn_copilotinteractions', { $select: 'msdyn_name', $orderby: 'msdyn_interactiontype desc,msdyn_name asc,createdon' })),
+    sqlite: { sql: 'SELECT "msdyn_name", "msdyn_copilotinteractionid", "versionnumber", "msdyn_interactiontype", "createdon" FROM "msdyn_copilotinteraction" ORDER BY "msdyn_interactiontype" DESC, "msdyn_name" ASC, "createdon" ASC, "msdyn_copilotinteractionid" ASC LIMIT ?', params: [5001] },
+    postgres: { sql: 'SELECT "msdyn_name", "msdyn_copilotinteractionid", "versionnumber", "msdyn_interactiontype", "createdon" FROM "msdyn_copilotinteraction" ORDER BY "msdyn_interactiontype" DESC NULLS LAST, "msdyn_name" ASC NULLS FIRST, "createdon" ASC NULLS FIRST, "msdyn_copilotinteractionid" ASC NULLS FIRST LIMIT $1', params: [5001] },
+    mssql: { sql: 'SELECT TOP (@p1) [msdyn_name], [msdyn_copilotinteractionid], [versionnumber], [msdyn_interactiontype], [createdon] FROM [msdyn_copilotinteraction] ORDER BY [msdyn_interactiontype] DESC, [msdyn_name] ASC, [createdon] ASC, [msdyn_copilotinteractionid] ASC', params: [5001] },
+  },
+  {
+    name: '$orderby on the primary key descending',
+    render: (dl) => renderRead(dl, read('msdyn_copilotinteractions', { $select: 'msdyn_name', $orderby: 'msdyn_copilotinteractionid desc' })),
+    sqlite: { sql: 'SELECT "msdyn_name", "msdyn_copilotinteractionid", "versionnumber" FROM "msdyn_copilotinteraction" ORDER BY "msdyn_copilotinteractionid" DESC LIMIT ?', params: [5001] },
+    postgres: { sql: 'SELECT "msdyn_name", "msdyn_copilotinteractionid", "versionnumber" FROM "msdyn_copilotinteraction" ORDER BY "msdyn_copilotinteractionid" DESC NULLS LAST LIMIT $1', params: [5001] },
+    mssql: { sql: 'SELECT TOP (@p1) [msdyn_name], [msdyn_copilotinteractionid], [versionnumber] FROM [msdyn_copilotinteraction] ORDER BY [msdyn_copilotinteractionid] DESC', params: [5001] },
+  },
+  {
+    name: '$top with $filter and $orderby (no extra row)',
+    render: (dl) => renderRead(dl, read('msdyn_copilotinteractions', { $select: 'msdyn_name', $filter: 'statecode eq 0', $orderby: 'msdyn_name desc', $top: '10' })),
+    sqlite: { sql: 'SELECT "msdyn_name", "msdyn_copilotinteractionid", "versionnumber" FROM "msdyn_copilotinteraction" WHERE "statecode" = ? ORDER BY "msdyn_name" DESC, "msdyn_copilotinteractionid" ASC LIMIT ?', params: [0, 10] },
+    postgres: { sql: 'SELECT "msdyn_name", "msdyn_copilotinteractionid", "versionnumber" FROM "msdyn_copilotinteraction" WHERE "statecode" = $1 ORDER BY "msdyn_name" DESC NULLS LAST, "msdyn_copilotinteractionid" ASC NULLS FIRST LIMIT $2', params: [0, 10] },
+    mssql: { sql: 'SELECT TOP (@p2) [msdyn_name], [msdyn_copilotinteractionid], [versionnumber] FROM [msdyn_copilotinteraction] WHERE [statecode] = @p1 ORDER BY [msdyn_name] DESC, [msdyn_copilotinteractionid] ASC', params: [0, 10] },
+  },
+  {
+    // SQL Server: TOP (@p1) accepts 0; FETCH NEXT 0 ROWS would fail with error 10744.
+    name: '$top=0',
+    render: (dl) => renderRead(dl, read('msdyn_copilotinteractions', { $select: 'msdyn_name', $top: '0' })),
+    sqlite: { sql: 'SELECT "msdyn_name", "msdyn_copilotinteractionid", "versionnumber" FROM "msdyn_copilotinteraction" ORDER BY "msdyn_copilotinteractionid" ASC LIMIT ?', params: [0] },
+    postgres: { sql: 'SELECT "msdyn_name", "msdyn_copilotinteractionid", "versionnumber" FROM "msdyn_copilotinteraction" ORDER BY "msdyn_copilotinteractionid" ASC NULLS FIRST LIMIT $1', params: [0] },
+    mssql: { sql: 'SELECT TOP (@p1) [msdyn_name], [msdyn_copilotinteractionid], [versionnumber] FROM [msdyn_copilotinteraction] ORDER BY [msdyn_copilotinteractionid] ASC', params: [0] },
+  },
+  {
+    name: 'Prefer odata.maxpagesize reads one extra row',
+    render: (dl) => renderRead(dl, read('msdyn_copilotinteractions', { $select: 'msdyn_name' }, { prefer: 'odata.maxpagesize=50' })),
+    sqlite: { sql: 'SELECT "msdyn_name", "msdyn_copilotinteractionid", "versionnumber" FROM "msdyn_copilotinteraction" ORDER BY "msdyn_copilotinteractionid" ASC LIMIT ?', params: [51] },
+    postgres: { sql: 'SELECT "msdyn_name", "msdyn_copilotinteractionid", "versionnumber" FROM "msdyn_copilotinteraction" ORDER BY "msdyn_copilotinteractionid" ASC NULLS FIRST LIMIT $1', params: [51] },
+    mssql: { sql: 'SELECT TOP (@p1) [msdyn_name], [msdyn_copilotinteractionid], [versionnumber] FROM [msdyn_copilotinteraction] ORDER BY [msdyn_copilotinteractionid] ASC', params: [51] },
+  },
+  {
+    name: '$count=true: the page and the count (cap 5000)',
+    render: (dl) => {
+      const plan = read('msdyn_copilotinteractions', { $select: 'msdyn_name', $filter: "msdyn_name ne 'x'", $count: 'true' });
+      return [renderRead(dl, plan), renderCount(dl, plan, 5000)];
+    },
+    sqlite: [
+      { sql: 'SELECT "msdyn_name", "msdyn_copilotinteractionid", "versionnumber" FROM "msdyn_copilotinteraction" WHERE ("msdyn_name" <> ? OR "msdyn_name" IS NULL) ORDER BY "msdyn_copilotinteractionid" ASC LIMIT ?', params: ['x', 5001] },
+      { sql: 'SELECT COUNT(*) AS "n" FROM (SELECT 1 AS "x" FROM "msdyn_copilotinteraction" WHERE ("msdyn_name" <> ? OR "msdyn_name" IS NULL) LIMIT ?) "c"', params: ['x', 5001] },
+    ],
+    postgres: [
+      { sql: 'SELECT "msdyn_name", "msdyn_copilotinteractionid", "versionnumber" FROM "msdyn_copilotinteraction" WHERE ("msdyn_name" <> $1 OR "msdyn_name" IS NULL) ORDER BY "msdyn_copilotinteractionid" ASC NULLS FIRST LIMIT $2', params: ['x', 5001] },
+      { sql: 'SELECT COUNT(*) AS "n" FROM (SELECT 1 AS "x" FROM "msdyn_copilotinteraction" WHERE ("msdyn_name" <> $1 OR "msdyn_name" IS NULL) LIMIT $2) "c"', params: ['x', 5001] },
+    ],
+    mssql: [
+      { sql: 'SELECT TOP (@p2) [msdyn_name], [msdyn_copilotinteractionid], [versionnumber] FROM [msdyn_copilotinteraction] WHERE ([msdyn_name] <> @p1 OR [msdyn_name] IS NULL) ORDER BY [msdyn_copilotinteractionid] ASC', params: ['x', 5001] },
+      { sql: 'SELECT COUNT(*) AS [n] FROM (SELECT TOP (@p2) 1 AS [x] FROM [msdyn_copilotinteraction] WHERE ([msdyn_name] <> @p1 OR [msdyn_name] IS NULL)) [c]', params: ['x', 5001] },
+    ],
+  },
+  // ---- keyset paging ----
+  {
+    name: 'paging after a row: 1 sort key (primary key)',
+    render: (dl) => renderRead(dl, readAfter('msdyn_copilotinteractions', { $select: 'msdyn_name' }, [ID])),
+    sqlite: { sql: 'SELECT "msdyn_name", "msdyn_copilotinteractionid", "versionnumber" FROM "msdyn_copilotinteraction" WHERE ("msdyn_copilotinteractionid" > ?) ORDER BY "msdyn_copilotinteractionid" ASC LIMIT ?', params: ['0a1b2c3d-0000-4000-8000-000000000001', 5001] },
+    postgres: { sql: 'SELECT "msdyn_name", "msdyn_copilotinteractionid", "versionnumber" FROM "msdyn_copilotinteraction" WHERE ("msdyn_copilotinteractionid" > $1) ORDER BY "msdyn_copilotinteractionid" ASC NULLS FIRST LIMIT $2', params: ['0a1b2c3d-0000-4000-8000-000000000001', 5001] },
+    mssql: { sql: 'SELECT TOP (@p2) [msdyn_name], [msdyn_copilotinteractionid], [versionnumber] FROM [msdyn_copilotinteraction] WHERE ([msdyn_copilotinteractionid] > @p1) ORDER BY [msdyn_copilotinteractionid] ASC', params: ['0a1b2c3d-0000-4000-8000-000000000001', 5001] },
+  },
+  {
+    name: 'paging after a row: 2 sort keys, ascending value',
+    render: (dl) => renderRead(dl, readAfter('msdyn_copilotinteractions', { $select: 'msdyn_name', $orderby: 'msdyn_name' }, ['beta', ID])),
+    sqlite: { sql: 'SELECT "msdyn_name", "msdyn_copilotinteractionid", "versionnumber" FROM "msdyn_copilotinteraction" WHERE ("msdyn_name" > ? OR ("msdyn_name" = ? AND "msdyn_copilotinteractionid" > ?)) ORDER BY "msdyn_name" ASC, "msdyn_copilotinteractionid" ASC LIMIT ?', params: ['beta', 'beta', '0a1b2c3d-0000-4000-8000-000000000001', 5001] },
+    postgres: { sql: 'SELECT "msdyn_name", "msdyn_copilotinteractionid", "versionnumber" FROM "msdyn_copilotinteraction" WHERE ("msdyn_name" > $1 OR ("msdyn_name" = $2 AND "msdyn_copilotinteractionid" > $3)) ORDER BY "msdyn_name" ASC NULLS FIRST, "msdyn_copilotinteractionid" ASC NULLS FIRST LIMIT $4', params: ['beta', 'beta', '0a1b2c3d-0000-4000-8000-000000000001', 5001] },
+    mssql: { sql: 'SELECT TOP (@p4) [msdyn_name], [msdyn_copilotinteractionid], [versionnumber] FROM [msdyn_copilotinteraction] WHERE ([msdyn_name] > @p1 OR ([msdyn_name] = @p2 AND [msdyn_copilotinteractionid] > @p3)) ORDER BY [msdyn_name] ASC, [msdyn_copilotinteractionid] ASC', params: ['beta', 'beta', '0a1b2c3d-0000-4000-8000-000000000001', 5001] },
+  },
+  {
+    name: 'paging after a row: 2 sort keys, ascending null',
+    render: (dl) => renderRead(dl, readAfter('msdyn_copilotinteractions', { $select: 'msdyn_name', $orderby: 'msdyn_name' }, [null, ID])),
+    sqlite: { sql: 'SELECT "msdyn_name", "msdyn_copilotinteractionid", "versionnumber" FROM "msdyn_copilotinteraction" WHERE ("msdyn_name" IS NOT NULL OR ("msdyn_name" IS NULL AND "msdyn_copilotinteractionid" > ?)) ORDER BY "msdyn_name" ASC, "msdyn_copilotinteractionid" ASC LIMIT ?', params: ['0a1b2c3d-0000-4000-8000-000000000001', 5001] },
+    postgres: { sql: 'SELECT "msdyn_name", "msdyn_copilotinteractionid", "versionnumber" FROM "msdyn_copilotinteraction" WHERE ("msdyn_name" IS NOT NULL OR ("msdyn_name" IS NULL AND "msdyn_copilotinteractionid" > $1)) ORDER BY "msdyn_name" ASC NULLS FIRST, "msdyn_copilotinteractionid" ASC NULLS FIRST LIMIT $2', params: ['0a1b2c3d-0000-4000-8000-000000000001', 5001] },
+    mssql: { sql: 'SELECT TOP (@p2) [msdyn_name], [msdyn_copilotinteractionid], [versionnumber] FROM [msdyn_copilotinteraction] WHERE ([msdyn_name] IS NOT NULL OR ([msdyn_name] IS NULL AND [msdyn_copilotinteractionid] > @p1)) ORDER BY [msdyn_name] ASC, [msdyn_copilotinteractionid] ASC', params: ['0a1b2c3d-0000-4000-8000-000000000001', 5001] },
+  },
+  {
+    name: 'paging after a row: 2 sort keys, descending value',
+    render: (dl) => renderRead(dl, readAfter('msdyn_copilotinteractions', { $select: 'msdyn_name', $orderby: 'msdyn_name desc' }, ['beta', ID])),
+    sqlite: { sql: 'SELECT "msdyn_name", "msdyn_copilotinteractionid", "versionnumber" FROM "msdyn_copilotinteraction" WHERE (("msdyn_name" < ? OR "msdyn_name" IS NULL) OR ("msdyn_name" = ? AND "msdyn_copilotinteractionid" > ?)) ORDER BY "msdyn_name" DESC, "msdyn_copilotinteractionid" ASC LIMIT ?', params: ['beta', 'beta', '0a1b2c3d-0000-4000-8000-000000000001', 5001] },
+    postgres: { sql: 'SELECT "msdyn_name", "msdyn_copilotinteractionid", "versionnumber" FROM "msdyn_copilotinteraction" WHERE (("msdyn_name" < $1 OR "msdyn_name" IS NULL) OR ("msdyn_name" = $2 AND "msdyn_copilotinteractionid" > $3)) ORDER BY "msdyn_name" DESC NULLS LAST, "msdyn_copilotinteractionid" ASC NULLS FIRST LIMIT $4', params: ['beta', 'beta', '0a1b2c3d-0000-4000-8000-000000000001', 5001] },
+    mssql: { sql: 'SELECT TOP (@p4) [msdyn_name], [msdyn_copilotinteractionid], [versionnumber] FROM [msdyn_copilotinteraction] WHERE (([msdyn_name] < @p1 OR [msdyn_name] IS NULL) OR ([msdyn_name] = @p2 AND [msdyn_copilotinteractionid] > @p3)) ORDER BY [msdyn_name] DESC, [msdyn_copilotinteractionid] ASC', params: ['beta', 'beta', '0a1b2c3d-0000-4000-8000-000000000001', 5001] },
+  },
+  {
+    name: 'paging after a row: 2 sort keys, descending null',
+    render: (dl) => renderRead(dl, readAfter('msdyn_copilotinteractions', { $select: 'msdyn_name', $orderby: 'msdyn_name desc' }, [null, ID])),
+    sqlite: { sql: 'SELECT "msdyn_name", "msdyn_copilotinteractionid", "versionnumber" FROM "msdyn_copilotinteraction" WHERE (("msdyn_name" IS NULL AND "msdyn_copilotinteractionid" > ?)) ORDER BY "msdyn_name" DESC, "msdyn_copilotinteractionid" ASC LIMIT ?', params: ['0a1b2c3d-0000-4000-8000-000000000001', 5001] },
+    postgres: { sql: 'SELECT "msdyn_name", "msdyn_copilotinteractionid", "versionnumber" FROM "msdyn_copilotinteraction" WHERE (("msdyn_name" IS NULL AND "msdyn_copilotinteractionid" > $1)) ORDER BY "msdyn_name" DESC NULLS LAST, "msdyn_copilotinteractionid" ASC NULLS FIRST LIMIT $2', params: ['0a1b2c3d-0000-4000-8000-000000000001', 5001] },
+    mssql: { sql: 'SELECT TOP (@p2) [msdyn_name], [msdyn_copilotinteractionid], [versionnumber] FROM [msdyn_copilotinteraction] WHERE (([msdyn_name] IS NULL AND [msdyn_copilotinteractionid] > @p1)) ORDER BY [msdyn_name] DESC, [msdyn_copilotinteractionid] ASC', params: ['0a1b2c3d-0000-4000-8000-000000000001', 5001] },
+  },
+  {
+    name: 'paging after a row: 3 sort keys (desc int, asc date-time) with $filter and page size',
+    render: (dl) => renderRead(dl, readAfter('msdyn_copilotinteractions', {
+      $select: 'msdyn_name', $filter: 'statecode eq 0', $orderby: 'msdyn_interactiontype desc,msdyn_clienttimestamp',
+    }, [100230301, T1, ID], { prefer: 'odata.maxpagesize=2' })),
+    sqlite: { sql: 'SELECT "msdyn_name", "msdyn_copilotinteractionid", "versionnumber", "msdyn_interactiontype", "msdyn_clienttimestamp" FROM "msdyn_copilotinteraction" WHERE "statecode" = ? AND (("msdyn_interactiontype" < ? OR "msdyn_interactiontype" IS NULL) OR ("msdyn_interactiontype" = ? AND "msdyn_clienttimestamp" > ?) OR ("msdyn_interactiontype" = ? AND "msdyn_clienttimestamp" = ? AND "msdyn_copilotinteractionid" > ?)) ORDER BY "msdyn_interactiontype" DESC, "msdyn_clienttimestamp" ASC, "msdyn_copilotinteractionid" ASC LIMIT ?', params: [0, 100230301, 100230301, '2024-01-01T10:00:00Z', 100230301, '2024-01-01T10:00:00Z', '0a1b2c3d-0000-4000-8000-000000000001', 3] },
+    postgres: { sql: 'SELECT "msdyn_name", "msdyn_copilotinteractionid", "versionnumber", "msdyn_interactiontype", "msdyn_clienttimestamp" FROM "msdyn_copilotinteraction" WHERE "statecode" = $1 AND (("msdyn_interactiontype" < $2 OR "msdyn_interactiontype" IS NULL) OR ("msdyn_interactiontype" = $3 AND "msdyn_clienttimestamp" > $4) OR ("msdyn_interactiontype" = $5 AND "msdyn_clienttimestamp" = $6 AND "msdyn_copilotinteractionid" > $7)) ORDER BY "msdyn_interactiontype" DESC NULLS LAST, "msdyn_clienttimestamp" ASC NULLS FIRST, "msdyn_copilotinteractionid" ASC NULLS FIRST LIMIT $8', params: [0, 100230301, 100230301, '2024-01-01T10:00:00Z', 100230301, '2024-01-01T10:00:00Z', '0a1b2c3d-0000-4000-8000-000000000001', 3] },
+    mssql: { sql: 'SELECT TOP (@p8) [msdyn_name], [msdyn_copilotinteractionid], [versionnumber], [msdyn_interactiontype], [msdyn_clienttimestamp] FROM [msdyn_copilotinteraction] WHERE [statecode] = @p1 AND (([msdyn_interactiontype] < @p2 OR [msdyn_interactiontype] IS NULL) OR ([msdyn_interactiontype] = @p3 AND [msdyn_clienttimestamp] > @p4) OR ([msdyn_interactiontype] = @p5 AND [msdyn_clienttimestamp] = @p6 AND [msdyn_copilotinteractionid] > @p7)) ORDER BY [msdyn_interactiontype] DESC, [msdyn_clienttimestamp] ASC, [msdyn_copilotinteractionid] ASC', params: [0, 100230301, 100230301, d('2024-01-01T10:00:00Z'), 100230301, d('2024-01-01T10:00:00Z'), '0a1b2c3d-0000-4000-8000-000000000001', 3] },
+  },
+  {
+    name: 'paging after a row: 3 sort keys, desc null and asc null',
+    render: (dl) => renderRead(dl, readAfter('msdyn_copilotinteractions', {
+      $select: 'msdyn_name', $orderby: 'msdyn_interactiontype desc,msdyn_clienttimestamp',
+    }, [null, null, ID])),
+    sqlite: { sql: 'SELECT "msdyn_name", "msdyn_copilotinteractionid", "versionnumber", "msdyn_interactiontype", "msdyn_clienttimestamp" FROM "msdyn_copilotinteraction" WHERE (("msdyn_interactiontype" IS NULL AND "msdyn_clienttimestamp" IS NOT NULL) OR ("msdyn_interactiontype" IS NULL AND "msdyn_clienttimestamp" IS NULL AND "msdyn_copilotinteractionid" > ?)) ORDER BY "msdyn_interactiontype" DESC, "msdyn_clienttimestamp" ASC, "msdyn_copilotinteractionid" ASC LIMIT ?', params: ['0a1b2c3d-0000-4000-8000-000000000001', 5001] },
+    postgres: { sql: 'SELECT "msdyn_name", "msdyn_copilotinteractionid", "versionnumber", "msdyn_interactiontype", "msdyn_clienttimestamp" FROM "msdyn_copilotinteraction" WHERE (("msdyn_interactiontype" IS NULL AND "msdyn_clienttimestamp" IS NOT NULL) OR ("msdyn_interactiontype" IS NULL AND "msdyn_clienttimestamp" IS NULL AND "msdyn_copilotinteractionid" > $1)) ORDER BY "msdyn_interactiontype" DESC NULLS LAST, "msdyn_clienttimestamp" ASC NULLS FIRST, "msdyn_copilotinteractionid" ASC NULLS FIRST LIMIT $2', params: ['0a1b2c3d-0000-4000-8000-000000000001', 5001] },
+    mssql: { sql: 'SELECT TOP (@p2) [msdyn_name], [msdyn_copilotinteractionid], [versionnumber], [msdyn_interactiontype], [msdyn_clienttimestamp] FROM [msdyn_copilotinteraction] WHERE (([msdyn_interactiontype] IS NULL AND [msdyn_clienttimestamp] IS NOT NULL) OR ([msdyn_interactiontype] IS NULL AND [msdyn_clienttimestamp] IS NULL AND [msdyn_copilotinteractionid] > @p1)) ORDER BY [msdyn_interactiontype] DESC, [msdyn_clienttimestamp] ASC, [msdyn_copilotinteractionid] ASC', params: ['0a1b2c3d-0000-4000-8000-000000000001', 5001] },
+  },
+  {
+    name: 'paging after a row: boolean and date sort keys',
+    render: (dl) => renderRead(dl, readAfter('tst_tasks', { $select: 'tst_name', $orderby: 'tst_done,tst_duedate desc' }, [true, '2024-05-01', ID], {}, tiny)),
+    sqlite: { sql: 'SELECT "tst_name", "tst_taskid", "versionnumber", "tst_done", "tst_duedate" FROM "tst_task" WHERE ("tst_done" > ? OR ("tst_done" = ? AND ("tst_duedate" < ? OR "tst_duedate" IS NULL)) OR ("tst_done" = ? AND "tst_duedate" = ? AND "tst_taskid" > ?)) ORDER BY "tst_done" ASC, "tst_duedate" DESC, "tst_taskid" ASC LIMIT ?', params: [1, 1, '2024-05-01', 1, '2024-05-01', '0a1b2c3d-0000-4000-8000-000000000001', 5001] },
+    postgres: { sql: 'SELECT "tst_name", "tst_taskid", "versionnumber", "tst_done", "tst_duedate" FROM "tst_task" WHERE ("tst_done" > $1 OR ("tst_done" = $2 AND ("tst_duedate" < $3 OR "tst_duedate" IS NULL)) OR ("tst_done" = $4 AND "tst_duedate" = $5 AND "tst_taskid" > $6)) ORDER BY "tst_done" ASC NULLS FIRST, "tst_duedate" DESC NULLS LAST, "tst_taskid" ASC NULLS FIRST LIMIT $7', params: [true, true, '2024-05-01', true, '2024-05-01', '0a1b2c3d-0000-4000-8000-000000000001', 5001] },
+    mssql: { sql: 'SELECT TOP (@p7) [tst_name], [tst_taskid], [versionnumber], [tst_done], [tst_duedate] FROM [tst_task] WHERE ([tst_done] > @p1 OR ([tst_done] = @p2 AND ([tst_duedate] < @p3 OR [tst_duedate] IS NULL)) OR ([tst_done] = @p4 AND [tst_duedate] = @p5 AND [tst_taskid] > @p6)) ORDER BY [tst_done] ASC, [tst_duedate] DESC, [tst_taskid] ASC', params: [true, true, d('2024-05-01T00:00:00Z'), true, d('2024-05-01T00:00:00Z'), '0a1b2c3d-0000-4000-8000-000000000001', 5001] },
+  },
+  // ---- retrieve by id, /$count ----
+  {
+    name: 'retrieve by id with $select',
+    render: (dl) => renderRead(dl, read(`msdyn_copilotinteractions(${ID})`, { $select: 'msdyn_name,_msdyn_interactiondataid_value' })),
+    sqlite: { sql: 'SELECT "msdyn_name", "msdyn_interactiondataid", "msdyn_copilotinteractionid", "versionnumber" FROM "msdyn_copilotinteraction" WHERE "msdyn_copilotinteractionid" = ?', params: ['0a1b2c3d-0000-4000-8000-000000000001'] },
+    postgres: { sql: 'SELECT "msdyn_name", "msdyn_interactiondataid", "msdyn_copilotinteractionid", "versionnumber" FROM "msdyn_copilotinteraction" WHERE "msdyn_copilotinteractionid" = $1', params: ['0a1b2c3d-0000-4000-8000-000000000001'] },
+    mssql: { sql: 'SELECT [msdyn_name], [msdyn_interactiondataid], [msdyn_copilotinteractionid], [versionnumber] FROM [msdyn_copilotinteraction] WHERE [msdyn_copilotinteractionid] = @p1', params: ['0a1b2c3d-0000-4000-8000-000000000001'] },
+  },
+  {
+    name: 'retrieve by id, every column',
+    render: (dl) => renderRead(dl, read(`msdyn_copilotinteractiondatas(${ID})`)),
+    sqlite: { sql: 'SELECT "msdyn_copilotinteractiondataid", "msdyn_name", "msdyn_interactiondata", "createdon", "createdby", "createdonbehalfby", "modifiedon", "modifiedby", "modifiedonbehalfby", "versionnumber", "importsequencenumber", "overriddencreatedon", "timezoneruleversionnumber", "utcconversiontimezonecode", "statecode", "statuscode", "organizationid" FROM "msdyn_copilotinteractiondata" WHERE "msdyn_copilotinteractiondataid" = ?', params: ['0a1b2c3d-0000-4000-8000-000000000001'] },
+    postgres: { sql: 'SELECT "msdyn_copilotinteractiondataid", "msdyn_name", "msdyn_interactiondata", "createdon", "createdby", "createdonbehalfby", "modifiedon", "modifiedby", "modifiedonbehalfby", "versionnumber", "importsequencenumber", "overriddencreatedon", "timezoneruleversionnumber", "utcconversiontimezonecode", "statecode", "statuscode", "organizationid" FROM "msdyn_copilotinteractiondata" WHERE "msdyn_copilotinteractiondataid" = $1', params: ['0a1b2c3d-0000-4000-8000-000000000001'] },
+    mssql: { sql: 'SELECT [msdyn_copilotinteractiondataid], [msdyn_name], [msdyn_interactiondata], [createdon], [createdby], [createdonbehalfby], [modifiedon], [modifiedby], [modifiedonbehalfby], [versionnumber], [importsequencenumber], [overriddencreatedon], [timezoneruleversionnumber], [utcconversiontimezonecode], [statecode], [statuscode], [organizationid] FROM [msdyn_copilotinteractiondata] WHERE [msdyn_copilotinteractiondataid] = @p1', params: ['0a1b2c3d-0000-4000-8000-000000000001'] },
+  },
+  {
+    name: '/$count with $filter',
+    render: (dl) => renderCount(dl, count('msdyn_copilotinteractions/$count', { $filter: "startswith(msdyn_name,'a') and statecode eq 0" }), 5000),
+    sqlite: { sql: `SELECT COUNT(*) AS "n" FROM (SELECT 1 AS "x" FROM "msdyn_copilotinteraction" WHERE ("msdyn_name" LIKE ? ESCAPE '\\' AND "statecode" = ?) LIMIT ?) "c"`, params: ['a%', 0, 5001] },
+    postgres: { sql: `SELECT COUNT(*) AS "n" FROM (SELECT 1 AS "x" FROM "msdyn_copilotinteraction" WHERE ("msdyn_name" LIKE $1 ESCAPE '\\' AND "statecode" = $2) LIMIT $3) "c"`, params: ['a%', 0, 5001] },
+    mssql: { sql: "SELECT COUNT(*) AS [n] FROM (SELECT TOP (@p3) 1 AS [x] FROM [msdyn_copilotinteraction] WHERE ([msdyn_name] LIKE @p1 ESCAPE '\\' AND [statecode] = @p2)) [c]", params: ['a%', 0, 5001] },
+  },
+  {
+    name: '/$count without $filter',
+    render: (dl) => renderCount(dl, count('msdyn_copilotinteractions/$count'), 5000),
+    sqlite: { sql: 'SELECT COUNT(*) AS "n" FROM (SELECT 1 AS "x" FROM "msdyn_copilotinteraction" LIMIT ?) "c"', params: [5001] },
+    postgres: { sql: 'SELECT COUNT(*) AS "n" FROM (SELECT 1 AS "x" FROM "msdyn_copilotinteraction" LIMIT $1) "c"', params: [5001] },
+    mssql: { sql: 'SELECT COUNT(*) AS [n] FROM (SELECT TOP (@p1) 1 AS [x] FROM [msdyn_copilotinteraction]) [c]', params: [5001] },
+  },
+  // ---- inserts ----
+  {
+    name: 'insert one row',
+    render: (dl) => renderInsert(dl, interactionRow(ID, 'Alpha'), 1001),
+    sqlite: { sql: 'INSERT INTO "msdyn_copilotinteraction" ("msdyn_name", "msdyn_copilotinteractionid", "createdon", "modifiedon", "createdby", "modifiedby", "organizationid", "statecode", "statuscode", "versionnumber") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)', params: ['Alpha', '0a1b2c3d-0000-4000-8000-000000000001', '2024-01-01T10:00:00Z', '2024-01-01T10:00:00Z', 'aaaaaaaa-0000-4000-8000-00000000000a', 'aaaaaaaa-0000-4000-8000-00000000000a', 'bbbbbbbb-0000-4000-8000-00000000000b', 0, 1, 1001] },
+    postgres: { sql: 'INSERT INTO "msdyn_copilotinteraction" ("msdyn_name", "msdyn_copilotinteractionid", "createdon", "modifiedon", "createdby", "modifiedby", "organizationid", "statecode", "statuscode", "versionnumber") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)', params: ['Alpha', '0a1b2c3d-0000-4000-8000-000000000001', '2024-01-01T10:00:00Z', '2024-01-01T10:00:00Z', 'aaaaaaaa-0000-4000-8000-00000000000a', 'aaaaaaaa-0000-4000-8000-00000000000a', 'bbbbbbbb-0000-4000-8000-00000000000b', 0, 1, 1001] },
+    mssql: { sql: 'INSERT INTO [msdyn_copilotinteraction] ([msdyn_name], [msdyn_copilotinteractionid], [createdon], [modifiedon], [createdby], [modifiedby], [organizationid], [statecode], [statuscode], [versionnumber]) VALUES (@p1, @p2, @p3, @p4, @p5, @p6, @p7, @p8, @p9, @p10)', params: ['Alpha', '0a1b2c3d-0000-4000-8000-000000000001', d('2024-01-01T10:00:00Z'), d('2024-01-01T10:00:00Z'), 'aaaaaaaa-0000-4000-8000-00000000000a', 'aaaaaaaa-0000-4000-8000-00000000000a', 'bbbbbbbb-0000-4000-8000-00000000000b', 0, 1, 1001] },
+  },
+  {
+    name: 'insert one row with boolean, date, money, decimal, double, bigint, lookup and nulls',
+    render: (dl) => renderInsert(dl, insertPlan(task, ID, [
+      ['tst_taskid', ID], ['tst_name', 'Write tests'], ['tst_notes', null], ['tst_duedate', '2024-05-01'], ['tst_done', false],
+      ['tst_budget', 1234.56], ['tst_ratio', 0.25], ['tst_score', 1e-3], ['tst_big', 9007199254740991], ['tst_assignedto', caller.systemuserid],
+      ['createdon', T1],
+    ]), 1002),
+    sqlite: { sql: 'INSERT INTO "tst_task" ("tst_taskid", "tst_name", "tst_notes", "tst_duedate", "tst_done", "tst_budget", "tst_ratio", "tst_score", "tst_big", "tst_assignedto", "createdon", "versionnumber") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)', params: ['0a1b2c3d-0000-4000-8000-000000000001', 'Write tests', null, '2024-05-01', 0, 1234.56, 0.25, 0.001, 9007199254740991, 'aaaaaaaa-0000-4000-8000-00000000000a', '2024-01-01T10:00:00Z', 1002] },
+    postgres: { sql: 'INSERT INTO "tst_task" ("tst_taskid", "tst_name", "tst_notes", "tst_duedate", "tst_done", "tst_budget", "tst_ratio", "tst_score", "tst_big", "tst_assignedto", "createdon", "versionnumber") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)', params: ['0a1b2c3d-0000-4000-8000-000000000001', 'Write tests', null, '2024-05-01', false, 1234.56, 0.25, 0.001, 9007199254740991, 'aaaaaaaa-0000-4000-8000-00000000000a', '2024-01-01T10:00:00Z', 1002] },
+    mssql: { sql: 'INSERT INTO [tst_task] ([tst_taskid], [tst_name], [tst_notes], [tst_duedate], [tst_done], [tst_budget], [tst_ratio], [tst_score], [tst_big], [tst_assignedto], [createdon], [versionnumber]) VALUES (@p1, @p2, @p3, @p4, @p5, @p6, @p7, @p8, @p9, @p10, @p11, @p12)', params: ['0a1b2c3d-0000-4000-8000-000000000001', 'Write tests', null, d('2024-05-01T00:00:00Z'), false, 1234.56, 0.25, 0.001, 9007199254740991, 'aaaaaaaa-0000-4000-8000-00000000000a', d('2024-01-01T10:00:00Z'), 1002] },
+  },
+  {
+    name: 'bulk insert of 3 rows (union of columns, missing values NULL)',
+    render: (dl) => renderInsertMany(dl, [
+      insertPlan(task, ID, [['tst_taskid', ID], ['tst_name', 'one'], ['tst_done', true]]),
+      insertPlan(task, ID2, [['tst_taskid', ID2], ['tst_duedate', '2024-05-02']]),
+      insertPlan(task, ID3, [['tst_taskid', ID3], ['tst_name', 'three'], ['tst_done', false], ['tst_duedate', '2024-05-03']]),
+    ], [2001, 2002, 2003]),
+    sqlite: { sql: 'INSERT INTO "tst_task" ("tst_taskid", "tst_name", "tst_done", "tst_duedate", "versionnumber") VALUES (?, ?, ?, ?, ?), (?, ?, ?, ?, ?), (?, ?, ?, ?, ?)', params: ['0a1b2c3d-0000-4000-8000-000000000001', 'one', 1, null, 2001, '0a1b2c3d-0000-4000-8000-000000000002', null, null, '2024-05-02', 2002, '0a1b2c3d-0000-4000-8000-000000000003', 'three', 0, '2024-05-03', 2003] },
+    postgres: { sql: 'INSERT INTO "tst_task" ("tst_taskid", "tst_name", "tst_done", "tst_duedate", "versionnumber") VALUES ($1, $2, $3, $4, $5), ($6, $7, $8, $9, $10), ($11, $12, $13, $14, $15)', params: ['0a1b2c3d-0000-4000-8000-000000000001', 'one', true, null, 2001, '0a1b2c3d-0000-4000-8000-000000000002', null, null, '2024-05-02', 2002, '0a1b2c3d-0000-4000-8000-000000000003', 'three', false, '2024-05-03', 2003] },
+    mssql: { sql: 'INSERT INTO [tst_task] ([tst_taskid], [tst_name], [tst_done], [tst_duedate], [versionnumber]) VALUES (@p1, @p2, @p3, @p4, @p5), (@p6, @p7, @p8, @p9, @p10), (@p11, @p12, @p13, @p14, @p15)', params: ['0a1b2c3d-0000-4000-8000-000000000001', 'one', true, null, 2001, '0a1b2c3d-0000-4000-8000-000000000002', null, null, d('2024-05-02T00:00:00Z'), 2002, '0a1b2c3d-0000-4000-8000-000000000003', 'three', false, d('2024-05-03T00:00:00Z'), 2003] },
+  },
+  {
+    // SQL Server: sp_executesql's own @stmt and @params count against the 2,100-parameter limit, so
+    // 10 columns × 209 rows = 2,090 parameters per statement at most.
+    name: 'bulk insert of 211 rows: split into 2 statements on SQL Server (2100-parameter limit)',
+    render: (dl) => renderInsertMany(dl, bulkRows(211), bulkVersions(211)),
+    sqlite: bulkExpected('sqlite', 211, 1000),
+    postgres: bulkExpected('postgres', 211, 1000),
+    mssql: bulkExpected('mssql', 211, 209),
+  },
+  {
+    name: 'bulk insert of 1001 rows: at most 1000 rows per INSERT on every database',
+    render: (dl) => renderInsertMany(dl, bulkRows(1001), bulkVersions(1001)),
+    sqlite: bulkExpected('sqlite', 1001, 1000),
+    postgres: bulkExpected('postgres', 1001, 1000),
+    mssql: bulkExpected('mssql', 1001, 209),
+  },
+  // ---- update, upsert, delete ----
+  {
+    name: 'update with an If-Match version guard and a state guard',
+    render: (dl) => renderUpdate(dl, {
+      kind: 'update', entity: interaction, id: ID, guards: guardsOfPatch(), references: [],
+      set: new Map<ReturnType<typeof attr>, Value>([[attr(interaction, 'statuscode'), 1], [attr(interaction, 'modifiedon'), T2], [attr(interaction, 'modifiedby'), caller.systemuserid]]),
+    }, 8),
+    sqlite: { sql: 'UPDATE "msdyn_copilotinteraction" SET "statuscode" = ?, "modifiedon" = ?, "modifiedby" = ?, "versionnumber" = ? WHERE "msdyn_copilotinteractionid" = ? AND "versionnumber" = ? AND "statecode" = ?', params: [1, '2024-02-01T10:00:00Z', 'aaaaaaaa-0000-4000-8000-00000000000a', 8, '0a1b2c3d-0000-4000-8000-000000000001', 7, 0] },
+    postgres: { sql: 'UPDATE "msdyn_copilotinteraction" SET "statuscode" = $1, "modifiedon" = $2, "modifiedby" = $3, "versionnumber" = $4 WHERE "msdyn_copilotinteractionid" = $5 AND "versionnumber" = $6 AND "statecode" = $7', params: [1, '2024-02-01T10:00:00Z', 'aaaaaaaa-0000-4000-8000-00000000000a', 8, '0a1b2c3d-0000-4000-8000-000000000001', 7, 0] },
+    mssql: { sql: 'UPDATE [msdyn_copilotinteraction] SET [statuscode] = @p1, [modifiedon] = @p2, [modifiedby] = @p3, [versionnumber] = @p4 WHERE [msdyn_copilotinteractionid] = @p5 AND [versionnumber] = @p6 AND [statecode] = @p7', params: [1, d('2024-02-01T10:00:00Z'), 'aaaaaaaa-0000-4000-8000-00000000000a', 8, '0a1b2c3d-0000-4000-8000-000000000001', 7, 0] },
+  },
+  {
+    name: 'update without guards: boolean, date, null and lookup values',
+    render: (dl) => renderUpdate(dl, {
+      kind: 'update', entity: task, id: ID, guards: [], references: [],
+      set: new Map<ReturnType<typeof attr>, Value>([
+        [attr(task, 'tst_done'), true], [attr(task, 'tst_duedate'), '2024-12-31'], [attr(task, 'tst_notes'), null],
+        [attr(task, 'tst_assignedto'), caller.systemuserid], [attr(task, 'modifiedon'), T2],
+      ]),
+    }, 9),
+    sqlite: { sql: 'UPDATE "tst_task" SET "tst_done" = ?, "tst_duedate" = ?, "tst_notes" = ?, "tst_assignedto" = ?, "modifiedon" = ?, "versionnumber" = ? WHERE "tst_taskid" = ?', params: [1, '2024-12-31', null, 'aaaaaaaa-0000-4000-8000-00000000000a', '2024-02-01T10:00:00Z', 9, '0a1b2c3d-0000-4000-8000-000000000001'] },
+    postgres: { sql: 'UPDATE "tst_task" SET "tst_done" = $1, "tst_duedate" = $2, "tst_notes" = $3, "tst_assignedto" = $4, "modifiedon" = $5, "versionnumber" = $6 WHERE "tst_taskid" = $7', params: [true, '2024-12-31', null, 'aaaaaaaa-0000-4000-8000-00000000000a', '2024-02-01T10:00:00Z', 9, '0a1b2c3d-0000-4000-8000-000000000001'] },
+    mssql: { sql: 'UPDATE [tst_task] SET [tst_done] = @p1, [tst_duedate] = @p2, [tst_notes] = @p3, [tst_assignedto] = @p4, [modifiedon] = @p5, [versionnumber] = @p6 WHERE [tst_taskid] = @p7', params: [true, d('2024-12-31T00:00:00Z'), null, 'aaaaaaaa-0000-4000-8000-00000000000a', d('2024-02-01T10:00:00Z'), 9, '0a1b2c3d-0000-4000-8000-000000000001'] },
+  },
+  {
+    name: 'upsert: the UPDATE, then the INSERT when no row changed',
+    render: (dl) => {
+      const create = interactionRow(ID, 'Upserted');
+      const plan: UpdatePlan = {
+        kind: 'update', entity: interaction, id: ID, guards: [], references: [], upsert: create,
+        set: new Map<ReturnType<typeof attr>, Value>([[attr(interaction, 'msdyn_name'), 'Upserted'], [attr(interaction, 'modifiedon'), T1], [attr(interaction, 'modifiedby'), caller.systemuserid]]),
+      };
+      return [renderUpdate(dl, plan, 10), renderInsert(dl, plan.upsert as InsertPlan, 11)];
+    },
+    sqlite: [
+      { sql: 'UPDATE "msdyn_copilotinteraction" SET "msdyn_name" = ?, "modifiedon" = ?, "modifiedby" = ?, "versionnumber" = ? WHERE "msdyn_copilotinteractionid" = ?', params: ['Upserted', '2024-01-01T10:00:00Z', 'aaaaaaaa-0000-4000-8000-00000000000a', 10, '0a1b2c3d-0000-4000-8000-000000000001'] },
+      { sql: 'INSERT INTO "msdyn_copilotinteraction" ("msdyn_name", "msdyn_copilotinteractionid", "createdon", "modifiedon", "createdby", "modifiedby", "organizationid", "statecode", "statuscode", "versionnumber") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)', params: ['Upserted', '0a1b2c3d-0000-4000-8000-000000000001', '2024-01-01T10:00:00Z', '2024-01-01T10:00:00Z', 'aaaaaaaa-0000-4000-8000-00000000000a', 'aaaaaaaa-0000-4000-8000-00000000000a', 'bbbbbbbb-0000-4000-8000-00000000000b', 0, 1, 11] },
+    ],
+    postgres: [
+      { sql: 'UPDATE "msdyn_copilotinteraction" SET "msdyn_name" = $1, "modifiedon" = $2, "modifiedby" = $3, "versionnumber" = $4 WHERE "msdyn_copilotinteractionid" = $5', params: ['Upserted', '2024-01-01T10:00:00Z', 'aaaaaaaa-0000-4000-8000-00000000000a', 10, '0a1b2c3d-0000-4000-8000-000000000001'] },
+      { sql: 'INSERT INTO "msdyn_copilotinteraction" ("msdyn_name", "msdyn_copilotinteractionid", "createdon", "modifiedon", "createdby", "modifiedby", "organizationid", "statecode", "statuscode", "versionnumber") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)', params: ['Upserted', '0a1b2c3d-0000-4000-8000-000000000001', '2024-01-01T10:00:00Z', '2024-01-01T10:00:00Z', 'aaaaaaaa-0000-4000-8000-00000000000a', 'aaaaaaaa-0000-4000-8000-00000000000a', 'bbbbbbbb-0000-4000-8000-00000000000b', 0, 1, 11] },
+    ],
+    mssql: [
+      { sql: 'UPDATE [msdyn_copilotinteraction] SET [msdyn_name] = @p1, [modifiedon] = @p2, [modifiedby] = @p3, [versionnumber] = @p4 WHERE [msdyn_copilotinteractionid] = @p5', params: ['Upserted', d('2024-01-01T10:00:00Z'), 'aaaaaaaa-0000-4000-8000-00000000000a', 10, '0a1b2c3d-0000-4000-8000-000000000001'] },
+      { sql: 'INSERT INTO [msdyn_copilotinteraction] ([msdyn_name], [msdyn_copilotinteractionid], [createdon], [modifiedon], [createdby], [modifiedby], [organizationid], [statecode], [statuscode], [versionnumber]) VALUES (@p1, @p2, @p3, @p4, @p5, @p6, @p7, @p8, @p9, @p10)', params: ['Upserted', '0a1b2c3d-0000-4000-8000-000000000001', d('2024-01-01T10:00:00Z'), d('2024-01-01T10:00:00Z'), 'aaaaaaaa-0000-4000-8000-00000000000a', 'aaaaaaaa-0000-4000-8000-00000000000a', 'bbbbbbbb-0000-4000-8000-00000000000b', 0, 1, 11] },
+    ],
+  },
+  {
+    name: 'delete without a guard',
+    render: (dl) => renderDelete(dl, planDelete(interaction, ID, undefined)),
+    sqlite: { sql: 'DELETE FROM "msdyn_copilotinteraction" WHERE "msdyn_copilotinteractionid" = ?', params: ['0a1b2c3d-0000-4000-8000-000000000001'] },
+    postgres: { sql: 'DELETE FROM "msdyn_copilotinteraction" WHERE "msdyn_copilotinteractionid" = $1', params: ['0a1b2c3d-0000-4000-8000-000000000001'] },
+    mssql: { sql: 'DELETE FROM [msdyn_copilotinteraction] WHERE [msdyn_copilotinteractionid] = @p1', params: ['0a1b2c3d-0000-4000-8000-000000000001'] },
+  },
+  {
+    name: 'delete with an If-Match version guard',
+    render: (dl) => renderDelete(dl, planDelete(interaction, ID, '42')),
+    sqlite: { sql: 'DELETE FROM "msdyn_copilotinteraction" WHERE "msdyn_copilotinteractionid" = ? AND "versionnumber" = ?', params: ['0a1b2c3d-0000-4000-8000-000000000001', 42] },
+    postgres: { sql: 'DELETE FROM "msdyn_copilotinteraction" WHERE "msdyn_copilotinteractionid" = $1 AND "versionnumber" = $2', params: ['0a1b2c3d-0000-4000-8000-000000000001', 42] },
+    mssql: { sql: 'DELETE FROM [msdyn_copilotinteraction] WHERE [msdyn_copilotinteractionid] = @p1 AND [versionnumber] = @p2', params: ['0a1b2c3d-0000-4000-8000-000000000001', 42] },
+  },
+  {
+    name: 'select by id: the guard columns',
+    render: (dl) => renderSelectById(dl, interaction, ID, guardsOfPatch().map((g) => g.attribute)),
+    sqlite: { sql: 'SELECT "versionnumber", "statecode" FROM "msdyn_copilotinteraction" WHERE "msdyn_copilotinteractionid" = ?', params: ['0a1b2c3d-0000-4000-8000-000000000001'] },
+    postgres: { sql: 'SELECT "versionnumber", "statecode" FROM "msdyn_copilotinteraction" WHERE "msdyn_copilotinteractionid" = $1', params: ['0a1b2c3d-0000-4000-8000-000000000001'] },
+    mssql: { sql: 'SELECT [versionnumber], [statecode] FROM [msdyn_copilotinteraction] WHERE [msdyn_copilotinteractionid] = @p1', params: ['0a1b2c3d-0000-4000-8000-000000000001'] },
+  },
+  {
+    name: 'select by id: no columns reads the primary key',
+    render: (dl) => renderSelectById(dl, interactionData, DATA_ID, []),
+    sqlite: { sql: 'SELECT "msdyn_copilotinteractiondataid" FROM "msdyn_copilotinteractiondata" WHERE "msdyn_copilotinteractiondataid" = ?', params: ['dddddddd-0000-4000-8000-00000000000d'] },
+    postgres: { sql: 'SELECT "msdyn_copilotinteractiondataid" FROM "msdyn_copilotinteractiondata" WHERE "msdyn_copilotinteractiondataid" = $1', params: ['dddddddd-0000-4000-8000-00000000000d'] },
+    mssql: { sql: 'SELECT [msdyn_copilotinteractiondataid] FROM [msdyn_copilotinteractiondata] WHERE [msdyn_copilotinteractiondataid] = @p1', params: ['dddddddd-0000-4000-8000-00000000000d'] },
+  },
+  // ---- row versions ----
+  {
+    name: 'reserveVersions(1)',
+    render: (dl) => dl.reserveVersions(1),
+    sqlite: [
+      { sql: `UPDATE "tessera_sequence" SET "value" = "value" + ? WHERE "name" = 'versionnumber'`, params: [1] },
+      { sql: `WITH RECURSIVE "r"("v") AS (SELECT "value" - ? + 1 FROM "tessera_sequence" WHERE "name" = 'versionnumber' UNION ALL SELECT "v" + 1 FROM "r" LIMIT ?) SELECT "v" FROM "r"`, params: [1, 1] },
+    ],
+    postgres: { sql: "SELECT nextval('tessera_versionnumber') FROM generate_series(1, $1)", params: [1] },
+    mssql: { sql: "DECLARE @first SQL_VARIANT; EXEC sp_sequence_get_range @sequence_name = N'tessera_versionnumber', @range_size = @p1, @range_first_value = @first OUTPUT; SELECT CAST(@first AS BIGINT) + [n] FROM (SELECT TOP (@p1) ROW_NUMBER() OVER (ORDER BY (SELECT NULL)) - 1 AS [n] FROM sys.all_columns a CROSS JOIN sys.all_columns b) [r]", params: [1] },
+  },
+  {
+    name: 'reserveVersions(500)',
+    render: (dl) => dl.reserveVersions(500),
+    sqlite: [
+      { sql: `UPDATE "tessera_sequence" SET "value" = "value" + ? WHERE "name" = 'versionnumber'`, params: [500] },
+      { sql: `WITH RECURSIVE "r"("v") AS (SELECT "value" - ? + 1 FROM "tessera_sequence" WHERE "name" = 'versionnumber' UNION ALL SELECT "v" + 1 FROM "r" LIMIT ?) SELECT "v" FROM "r"`, params: [500, 500] },
+    ],
+    postgres: { sql: "SELECT nextval('tessera_versionnumber') FROM generate_series(1, $1)", params: [500] },
+    mssql: { sql: "DECLARE @first SQL_VARIANT; EXEC sp_sequence_get_range @sequence_name = N'tessera_versionnumber', @range_size = @p1, @range_first_value = @first OUTPUT; SELECT CAST(@first AS BIGINT) + [n] FROM (SELECT TOP (@p1) ROW_NUMBER() OVER (ORDER BY (SELECT NULL)) - 1 AS [n] FROM sys.all_columns a CROSS JOIN sys.all_columns b) [r]", params: [500] },
+  },
+  // ---- DDL ----
+  {
+    name: 'createTable msdyn_copilotinteractiondata',
+    render: (dl) => createTable(dl, interactionData),
+    sqlite: { sql: 'CREATE TABLE "msdyn_copilotinteractiondata" ("msdyn_copilotinteractiondataid" TEXT NOT NULL, "msdyn_name" TEXT COLLATE NOCASE, "msdyn_interactiondata" TEXT COLLATE NOCASE, "createdon" TEXT, "createdby" TEXT, "createdonbehalfby" TEXT, "modifiedon" TEXT, "modifiedby" TEXT, "modifiedonbehalfby" TEXT, "versionnumber" INTEGER, "importsequencenumber" INTEGER, "overriddencreatedon" TEXT, "timezoneruleversionnumber" INTEGER, "utcconversiontimezonecode" INTEGER, "statecode" INTEGER, "statuscode" INTEGER, "organizationid" TEXT, PRIMARY KEY ("msdyn_copilotinteractiondataid"))', params: [] },
+    postgres: { sql: 'CREATE TABLE "msdyn_copilotinteractiondata" ("msdyn_copilotinteractiondataid" uuid NOT NULL, "msdyn_name" citext, "msdyn_interactiondata" citext, "createdon" timestamptz(0), "createdby" uuid, "createdonbehalfby" uuid, "modifiedon" timestamptz(0), "modifiedby" uuid, "modifiedonbehalfby" uuid, "versionnumber" bigint, "importsequencenumber" integer, "overriddencreatedon" timestamptz(0), "timezoneruleversionnumber" integer, "utcconversiontimezonecode" integer, "statecode" integer, "statuscode" integer, "organizationid" uuid, PRIMARY KEY ("msdyn_copilotinteractiondataid"))', params: [] },
+    mssql: { sql: 'CREATE TABLE [msdyn_copilotinteractiondata] ([msdyn_copilotinteractiondataid] UNIQUEIDENTIFIER NOT NULL, [msdyn_name] NVARCHAR(100) COLLATE Latin1_General_100_CI_AS, [msdyn_interactiondata] NVARCHAR(MAX) COLLATE Latin1_General_100_CI_AS, [createdon] DATETIME2(0), [createdby] UNIQUEIDENTIFIER, [createdonbehalfby] UNIQUEIDENTIFIER, [modifiedon] DATETIME2(0), [modifiedby] UNIQUEIDENTIFIER, [modifiedonbehalfby] UNIQUEIDENTIFIER, [versionnumber] BIGINT, [importsequencenumber] INT, [overriddencreatedon] DATETIME2(0), [timezoneruleversionnumber] INT, [utcconversiontimezonecode] INT, [statecode] INT, [statuscode] INT, [organizationid] UNIQUEIDENTIFIER, PRIMARY KEY ([msdyn_copilotinteractiondataid]))', params: [] },
+  },
+  {
+    name: 'createTable with every column type (tiny model)',
+    render: (dl) => createTable(dl, task),
+    sqlite: { sql: 'CREATE TABLE "tst_task" ("tst_taskid" TEXT NOT NULL, "tst_name" TEXT COLLATE NOCASE, "tst_notes" TEXT COLLATE NOCASE, "tst_duedate" TEXT, "tst_done" INTEGER, "tst_budget" REAL, "tst_ratio" REAL, "tst_score" REAL, "tst_big" INTEGER, "tst_assignedto" TEXT, "createdon" TEXT, "createdby" TEXT, "createdonbehalfby" TEXT, "modifiedon" TEXT, "modifiedby" TEXT, "modifiedonbehalfby" TEXT, "versionnumber" INTEGER, "importsequencenumber" INTEGER, "overriddencreatedon" TEXT, "timezoneruleversionnumber" INTEGER, "utcconversiontimezonecode" INTEGER, PRIMARY KEY ("tst_taskid"))', params: [] },
+    postgres: { sql: 'CREATE TABLE "tst_task" ("tst_taskid" uuid NOT NULL, "tst_name" citext, "tst_notes" citext, "tst_duedate" date, "tst_done" boolean, "tst_budget" numeric(38,2), "tst_ratio" numeric(38,2), "tst_score" double precision, "tst_big" bigint, "tst_assignedto" uuid, "createdon" timestamptz(0), "createdby" uuid, "createdonbehalfby" uuid, "modifiedon" timestamptz(0), "modifiedby" uuid, "modifiedonbehalfby" uuid, "versionnumber" bigint, "importsequencenumber" integer, "overriddencreatedon" timestamptz(0), "timezoneruleversionnumber" integer, "utcconversiontimezonecode" integer, PRIMARY KEY ("tst_taskid"))', params: [] },
+    mssql: { sql: 'CREATE TABLE [tst_task] ([tst_taskid] UNIQUEIDENTIFIER NOT NULL, [tst_name] NVARCHAR(4000) COLLATE Latin1_General_100_CI_AS, [tst_notes] NVARCHAR(MAX) COLLATE Latin1_General_100_CI_AS, [tst_duedate] DATE, [tst_done] BIT, [tst_budget] DECIMAL(38,2), [tst_ratio] DECIMAL(38,2), [tst_score] FLOAT, [tst_big] BIGINT, [tst_assignedto] UNIQUEIDENTIFIER, [createdon] DATETIME2(0), [createdby] UNIQUEIDENTIFIER, [createdonbehalfby] UNIQUEIDENTIFIER, [modifiedon] DATETIME2(0), [modifiedby] UNIQUEIDENTIFIER, [modifiedonbehalfby] UNIQUEIDENTIFIER, [versionnumber] BIGINT, [importsequencenumber] INT, [overriddencreatedon] DATETIME2(0), [timezoneruleversionnumber] INT, [utcconversiontimezonecode] INT, PRIMARY KEY ([tst_taskid]))', params: [] },
+  },
+  {
+    // SQL Server: no index on the NVARCHAR(4000) primary name [tst_name] (index keys are limited to
+    // 1,700 bytes, NVARCHAR(850)); SQLite and PostgreSQL index it.
+    name: 'migrationDdl for a brand-new database (tiny model)',
+    render: (dl) => migrationDdl(dl, tiny, new Map()),
+    sqlite: [
+      { sql: 'CREATE TABLE IF NOT EXISTS "tessera_sequence" ("name" TEXT PRIMARY KEY, "value" INTEGER NOT NULL)', params: [] },
+      { sql: `INSERT OR IGNORE INTO "tessera_sequence" ("name", "value") VALUES ('versionnumber', 1000)`, params: [] },
+      { sql: 'CREATE TABLE "tessera_attribute" ("entity" VARCHAR(128) NOT NULL, "attribute" VARCHAR(128) NOT NULL, "attributetype" VARCHAR(128) NOT NULL, "maxlength" INTEGER, PRIMARY KEY ("entity", "attribute"))', params: [] },
+      { sql: 'CREATE TABLE "systemuser" ("systemuserid" TEXT NOT NULL, "fullname" TEXT COLLATE NOCASE, "createdon" TEXT, "createdby" TEXT, "createdonbehalfby" TEXT, "modifiedon" TEXT, "modifiedby" TEXT, "modifiedonbehalfby" TEXT, "versionnumber" INTEGER, "importsequencenumber" INTEGER, "overriddencreatedon" TEXT, "timezoneruleversionnumber" INTEGER, "utcconversiontimezonecode" INTEGER, PRIMARY KEY ("systemuserid"))', params: [] },
+      { sql: 'CREATE INDEX IF NOT EXISTS "ix_systemuser_fullname" ON "systemuser" ("fullname")', params: [] },
+      { sql: 'CREATE INDEX IF NOT EXISTS "ix_systemuser_createdby" ON "systemuser" ("createdby")', params: [] },
+      { sql: 'CREATE INDEX IF NOT EXISTS "ix_systemuser_createdonbehalfby" ON "systemuser" ("createdonbehalfby")', params: [] },
+      { sql: 'CREATE INDEX IF NOT EXISTS "ix_systemuser_modifiedby" ON "systemuser" ("modifiedby")', params: [] },
+      { sql: 'CREATE INDEX IF NOT EXISTS "ix_systemuser_modifiedonbehalfby" ON "systemuser" ("modifiedonbehalfby")', params: [] },
+      { sql: 'CREATE TABLE "tst_task" ("tst_taskid" TEXT NOT NULL, "tst_name" TEXT COLLATE NOCASE, "tst_notes" TEXT COLLATE NOCASE, "tst_duedate" TEXT, "tst_done" INTEGER, "tst_budget" REAL, "tst_ratio" REAL, "tst_score" REAL, "tst_big" INTEGER, "tst_assignedto" TEXT, "createdon" TEXT, "createdby" TEXT, "createdonbehalfby" TEXT, "modifiedon" TEXT, "modifiedby" TEXT, "modifiedonbehalfby" TEXT, "versionnumber" INTEGER, "importsequencenumber" INTEGER, "overriddencreatedon" TEXT, "timezoneruleversionnumber" INTEGER, "utcconversiontimezonecode" INTEGER, PRIMARY KEY ("tst_taskid"))', params: [] },
+      { sql: 'CREATE INDEX IF NOT EXISTS "ix_tst_task_tst_name" ON "tst_task" ("tst_name")', params: [] },
+      { sql: 'CREATE INDEX IF NOT EXISTS "ix_tst_task_tst_assignedto" ON "tst_task" ("tst_assignedto")', params: [] },
+      { sql: 'CREATE INDEX IF NOT EXISTS "ix_tst_task_createdby" ON "tst_task" ("createdby")', params: [] },
+      { sql: 'CREATE INDEX IF NOT EXISTS "ix_tst_task_createdonbehalfby" ON "tst_task" ("createdonbehalfby")', params: [] },
+      { sql: 'CREATE INDEX IF NOT EXISTS "ix_tst_task_modifiedby" ON "tst_task" ("modifiedby")', params: [] },
+      { sql: 'CREATE INDEX IF NOT EXISTS "ix_tst_task_modifiedonbehalfby" ON "tst_task" ("modifiedonbehalfby")', params: [] },
+    ],
+    postgres: [
+      { sql: 'CREATE EXTENSION IF NOT EXISTS citext WITH SCHEMA public', params: [] },
+      { sql: 'CREATE SEQUENCE IF NOT EXISTS tessera_versionnumber START WITH 1000', params: [] },
+      { sql: 'CREATE TABLE "tessera_attribute" ("entity" VARCHAR(128) NOT NULL, "attribute" VARCHAR(128) NOT NULL, "attributetype" VARCHAR(128) NOT NULL, "maxlength" INTEGER, PRIMARY KEY ("entity", "attribute"))', params: [] },
+      { sql: 'CREATE TABLE "systemuser" ("systemuserid" uuid NOT NULL, "fullname" citext, "createdon" timestamptz(0), "createdby" uuid, "createdonbehalfby" uuid, "modifiedon" timestamptz(0), "modifiedby" uuid, "modifiedonbehalfby" uuid, "versionnumber" bigint, "importsequencenumber" integer, "overriddencreatedon" timestamptz(0), "timezoneruleversionnumber" integer, "utcconversiontimezonecode" integer, PRIMARY KEY ("systemuserid"))', params: [] },
+      { sql: 'CREATE INDEX IF NOT EXISTS "ix_systemuser_fullname" ON "systemuser" ("fullname")', params: [] },
+      { sql: 'CREATE INDEX IF NOT EXISTS "ix_systemuser_createdby" ON "systemuser" ("createdby")', params: [] },
+      { sql: 'CREATE INDEX IF NOT EXISTS "ix_systemuser_createdonbehalfby" ON "systemuser" ("createdonbehalfby")', params: [] },
+      { sql: 'CREATE INDEX IF NOT EXISTS "ix_systemuser_modifiedby" ON "systemuser" ("modifiedby")', params: [] },
+      { sql: 'CREATE INDEX IF NOT EXISTS "ix_systemuser_modifiedonbehalfby" ON "systemuser" ("modifiedonbehalfby")', params: [] },
+      { sql: 'CREATE TABLE "tst_task" ("tst_taskid" uuid NOT NULL, "tst_name" citext, "tst_notes" citext, "tst_duedate" date, "tst_done" boolean, "tst_budget" numeric(38,2), "tst_ratio" numeric(38,2), "tst_score" double precision, "tst_big" bigint, "tst_assignedto" uuid, "createdon" timestamptz(0), "createdby" uuid, "createdonbehalfby" uuid, "modifiedon" timestamptz(0), "modifiedby" uuid, "modifiedonbehalfby" uuid, "versionnumber" bigint, "importsequencenumber" integer, "overriddencreatedon" timestamptz(0), "timezoneruleversionnumber" integer, "utcconversiontimezonecode" integer, PRIMARY KEY ("tst_taskid"))', params: [] },
+      { sql: 'CREATE INDEX IF NOT EXISTS "ix_tst_task_tst_name" ON "tst_task" ("tst_name")', params: [] },
+      { sql: 'CREATE INDEX IF NOT EXISTS "ix_tst_task_tst_assignedto" ON "tst_task" ("tst_assignedto")', params: [] },
+      { sql: 'CREATE INDEX IF NOT EXISTS "ix_tst_task_createdby" ON "tst_task" ("createdby")', params: [] },
+      { sql: 'CREATE INDEX IF NOT EXISTS "ix_tst_task_createdonbehalfby" ON "tst_task" ("createdonbehalfby")', params: [] },
+      { sql: 'CREATE INDEX IF NOT EXISTS "ix_tst_task_modifiedby" ON "tst_task" ("modifiedby")', params: [] },
+      { sql: 'CREATE INDEX IF NOT EXISTS "ix_tst_task_modifiedonbehalfby" ON "tst_task" ("modifiedonbehalfby")', params: [] },
+    ],
+    mssql: [
+      { sql: "IF OBJECT_ID(N'tessera_versionnumber', N'SO') IS NULL CREATE SEQUENCE [tessera_versionnumber] AS BIGINT START WITH 1000", params: [] },
+      { sql: 'CREATE TABLE [tessera_attribute] ([entity] NVARCHAR(128) NOT NULL, [attribute] NVARCHAR(128) NOT NULL, [attributetype] NVARCHAR(128) NOT NULL, [maxlength] INTEGER, PRIMARY KEY ([entity], [attribute]))', params: [] },
+      { sql: 'CREATE TABLE [systemuser] ([systemuserid] UNIQUEIDENTIFIER NOT NULL, [fullname] NVARCHAR(200) COLLATE Latin1_General_100_CI_AS, [createdon] DATETIME2(0), [createdby] UNIQUEIDENTIFIER, [createdonbehalfby] UNIQUEIDENTIFIER, [modifiedon] DATETIME2(0), [modifiedby] UNIQUEIDENTIFIER, [modifiedonbehalfby] UNIQUEIDENTIFIER, [versionnumber] BIGINT, [importsequencenumber] INT, [overriddencreatedon] DATETIME2(0), [timezoneruleversionnumber] INT, [utcconversiontimezonecode] INT, PRIMARY KEY ([systemuserid]))', params: [] },
+      { sql: "IF NOT EXISTS (SELECT 1 FROM sys.indexes WHERE name = N'ix_systemuser_fullname' AND object_id = OBJECT_ID(N'systemuser')) CREATE INDEX [ix_systemuser_fullname] ON [systemuser] ([fullname])", params: [] },
+      { sql: "IF NOT EXISTS (SELECT 1 FROM sys.indexes WHERE name = N'ix_systemuser_createdby' AND object_id = OBJECT_ID(N'systemuser')) CREATE INDEX [ix_systemuser_createdby] ON [systemuser] ([createdby])", params: [] },
+      { sql: "IF NOT EXISTS (SELECT 1 FROM sys.indexes WHERE name = N'ix_systemuser_createdonbehalfby' AND object_id = OBJECT_ID(N'systemuser')) CREATE INDEX [ix_systemuser_createdonbehalfby] ON [systemuser] ([createdonbehalfby])", params: [] },
+      { sql: "IF NOT EXISTS (SELECT 1 FROM sys.indexes WHERE name = N'ix_systemuser_modifiedby' AND object_id = OBJECT_ID(N'systemuser')) CREATE INDEX [ix_systemuser_modifiedby] ON [systemuser] ([modifiedby])", params: [] },
+      { sql: "IF NOT EXISTS (SELECT 1 FROM sys.indexes WHERE name = N'ix_systemuser_modifiedonbehalfby' AND object_id = OBJECT_ID(N'systemuser')) CREATE INDEX [ix_systemuser_modifiedonbehalfby] ON [systemuser] ([modifiedonbehalfby])", params: [] },
+      { sql: 'CREATE TABLE [tst_task] ([tst_taskid] UNIQUEIDENTIFIER NOT NULL, [tst_name] NVARCHAR(4000) COLLATE Latin1_General_100_CI_AS, [tst_notes] NVARCHAR(MAX) COLLATE Latin1_General_100_CI_AS, [tst_duedate] DATE, [tst_done] BIT, [tst_budget] DECIMAL(38,2), [tst_ratio] DECIMAL(38,2), [tst_score] FLOAT, [tst_big] BIGINT, [tst_assignedto] UNIQUEIDENTIFIER, [createdon] DATETIME2(0), [createdby] UNIQUEIDENTIFIER, [createdonbehalfby] UNIQUEIDENTIFIER, [modifiedon] DATETIME2(0), [modifiedby] UNIQUEIDENTIFIER, [modifiedonbehalfby] UNIQUEIDENTIFIER, [versionnumber] BIGINT, [importsequencenumber] INT, [overriddencreatedon] DATETIME2(0), [timezoneruleversionnumber] INT, [utcconversiontimezonecode] INT, PRIMARY KEY ([tst_taskid]))', params: [] },
+      { sql: "IF NOT EXISTS (SELECT 1 FROM sys.indexes WHERE name = N'ix_tst_task_tst_assignedto' AND object_id = OBJECT_ID(N'tst_task')) CREATE INDEX [ix_tst_task_tst_assignedto] ON [tst_task] ([tst_assignedto])", params: [] },
+      { sql: "IF NOT EXISTS (SELECT 1 FROM sys.indexes WHERE name = N'ix_tst_task_createdby' AND object_id = OBJECT_ID(N'tst_task')) CREATE INDEX [ix_tst_task_createdby] ON [tst_task] ([createdby])", params: [] },
+      { sql: "IF NOT EXISTS (SELECT 1 FROM sys.indexes WHERE name = N'ix_tst_task_createdonbehalfby' AND object_id = OBJECT_ID(N'tst_task')) CREATE INDEX [ix_tst_task_createdonbehalfby] ON [tst_task] ([createdonbehalfby])", params: [] },
+      { sql: "IF NOT EXISTS (SELECT 1 FROM sys.indexes WHERE name = N'ix_tst_task_modifiedby' AND object_id = OBJECT_ID(N'tst_task')) CREATE INDEX [ix_tst_task_modifiedby] ON [tst_task] ([modifiedby])", params: [] },
+      { sql: "IF NOT EXISTS (SELECT 1 FROM sys.indexes WHERE name = N'ix_tst_task_modifiedonbehalfby' AND object_id = OBJECT_ID(N'tst_task')) CREATE INDEX [ix_tst_task_modifiedonbehalfby] ON [tst_task] ([modifiedonbehalfby])", params: [] },
+    ],
+  },
+  {
+    name: 'migrationDdl for an existing table missing one column',
+    render: (dl) => {
+      const existing: ExistingSchema = new Map([
+        ['tessera_attribute', new Set(['entity', 'attribute', 'attributetype', 'maxlength'])],
+        ...tiny.entities.map((e) => [e.LogicalName, new Set(e.Attributes.filter((a) => a.IsStored && a.LogicalName !== 'tst_score').map((a) => a.LogicalName))] as const),
+      ]);
+      return migrationDdl(dl, tiny, existing);
+    },
+    sqlite: [
+      { sql: 'CREATE TABLE IF NOT EXISTS "tessera_sequence" ("name" TEXT PRIMARY KEY, "value" INTEGER NOT NULL)', params: [] },
+      { sql: `INSERT OR IGNORE INTO "tessera_sequence" ("name", "value") VALUES ('versionnumber', 1000)`, params: [] },
+      { sql: 'CREATE INDEX IF NOT EXISTS "ix_systemuser_fullname" ON "systemuser" ("fullname")', params: [] },
+      { sql: 'CREATE INDEX IF NOT EXISTS "ix_systemuser_createdby" ON "systemuser" ("createdby")', params: [] },
+      { sql: 'CREATE INDEX IF NOT EXISTS "ix_systemuser_createdonbehalfby" ON "systemuser" ("createdonbehalfby")', params: [] },
+      { sql: 'CREATE INDEX IF NOT EXISTS "ix_systemuser_modifiedby" ON "systemuser" ("modifiedby")', params: [] },
+      { sql: 'CREATE INDEX IF NOT EXISTS "ix_systemuser_modifiedonbehalfby" ON "systemuser" ("modifiedonbehalfby")', params: [] },
+      { sql: 'ALTER TABLE "tst_task" ADD COLUMN "tst_score" REAL', params: [] },
+      { sql: 'CREATE INDEX IF NOT EXISTS "ix_tst_task_tst_name" ON "tst_task" ("tst_name")', params: [] },
+      { sql: 'CREATE INDEX IF NOT EXISTS "ix_tst_task_tst_assignedto" ON "tst_task" ("tst_assignedto")', params: [] },
+      { sql: 'CREATE INDEX IF NOT EXISTS "ix_tst_task_createdby" ON "tst_task" ("createdby")', params: [] },
+      { sql: 'CREATE INDEX IF NOT EXISTS "ix_tst_task_createdonbehalfby" ON "tst_task" ("createdonbehalfby")', params: [] },
+      { sql: 'CREATE INDEX IF NOT EXISTS "ix_tst_task_modifiedby" ON "tst_task" ("modifiedby")', params: [] },
+      { sql: 'CREATE INDEX IF NOT EXISTS "ix_tst_task_modifiedonbehalfby" ON "tst_task" ("modifiedonbehalfby")', params: [] },
+    ],
+    postgres: [
+      { sql: 'CREATE EXTENSION IF NOT EXISTS citext WITH SCHEMA public', params: [] },
+      { sql: 'CREATE SEQUENCE IF NOT EXISTS tessera_versionnumber START WITH 1000', params: [] },
+      { sql: 'CREATE INDEX IF NOT EXISTS "ix_systemuser_fullname" ON "systemuser" ("fullname")', params: [] },
+      { sql: 'CREATE INDEX IF NOT EXISTS "ix_systemuser_createdby" ON "systemuser" ("createdby")', params: [] },
+      { sql: 'CREATE INDEX IF NOT EXISTS "ix_systemuser_createdonbehalfby" ON "systemuser" ("createdonbehalfby")', params: [] },
+      { sql: 'CREATE INDEX IF NOT EXISTS "ix_systemuser_modifiedby" ON "systemuser" ("modifiedby")', params: [] },
+      { sql: 'CREATE INDEX IF NOT EXISTS "ix_systemuser_modifiedonbehalfby" ON "systemuser" ("modifiedonbehalfby")', params: [] },
+      { sql: 'ALTER TABLE "tst_task" ADD COLUMN "tst_score" double precision', params: [] },
+      { sql: 'CREATE INDEX IF NOT EXISTS "ix_tst_task_tst_name" ON "tst_task" ("tst_name")', params: [] },
+      { sql: 'CREATE INDEX IF NOT EXISTS "ix_tst_task_tst_assignedto" ON "tst_task" ("tst_assignedto")', params: [] },
+      { sql: 'CREATE INDEX IF NOT EXISTS "ix_tst_task_createdby" ON "tst_task" ("createdby")', params: [] },
+      { sql: 'CREATE INDEX IF NOT EXISTS "ix_tst_task_createdonbehalfby" ON "tst_task" ("createdonbehalfby")', params: [] },
+      { sql: 'CREATE INDEX IF NOT EXISTS "ix_tst_task_modifiedby" ON "tst_task" ("modifiedby")', params: [] },
+      { sql: 'CREATE INDEX IF NOT EXISTS "ix_tst_task_modifiedonbehalfby" ON "tst_task" ("modifiedonbehalfby")', params: [] },
+    ],
+    mssql: [
+      { sql: "IF OBJECT_ID(N'tessera_versionnumber', N'SO') IS NULL CREATE SEQUENCE [tessera_versionnumber] AS BIGINT START WITH 1000", params: [] },
+      { sql: "IF NOT EXISTS (SELECT 1 FROM sys.indexes WHERE name = N'ix_systemuser_fullname' AND object_id = OBJECT_ID(N'systemuser')) CREATE INDEX [ix_systemuser_fullname] ON [systemuser] ([fullname])", params: [] },
+      { sql: "IF NOT EXISTS (SELECT 1 FROM sys.indexes WHERE name = N'ix_systemuser_createdby' AND object_id = OBJECT_ID(N'systemuser')) CREATE INDEX [ix_systemuser_createdby] ON [systemuser] ([createdby])", params: [] },
+      { sql: "IF NOT EXISTS (SELECT 1 FROM sys.indexes WHERE name = N'ix_systemuser_createdonbehalfby' AND object_id = OBJECT_ID(N'systemuser')) CREATE INDEX [ix_systemuser_createdonbehalfby] ON [systemuser] ([createdonbehalfby])", params: [] },
+      { sql: "IF NOT EXISTS (SELECT 1 FROM sys.indexes WHERE name = N'ix_systemuser_modifiedby' AND object_id = OBJECT_ID(N'systemuser')) CREATE INDEX [ix_systemuser_modifiedby] ON [systemuser] ([modifiedby])", params: [] },
+      { sql: "IF NOT EXISTS (SELECT 1 FROM sys.indexes WHERE name = N'ix_systemuser_modifiedonbehalfby' AND object_id = OBJECT_ID(N'systemuser')) CREATE INDEX [ix_systemuser_modifiedonbehalfby] ON [systemuser] ([modifiedonbehalfby])", params: [] },
+      { sql: 'ALTER TABLE [tst_task] ADD [tst_score] FLOAT', params: [] },
+      { sql: "IF NOT EXISTS (SELECT 1 FROM sys.indexes WHERE name = N'ix_tst_task_tst_assignedto' AND object_id = OBJECT_ID(N'tst_task')) CREATE INDEX [ix_tst_task_tst_assignedto] ON [tst_task] ([tst_assignedto])", params: [] },
+      { sql: "IF NOT EXISTS (SELECT 1 FROM sys.indexes WHERE name = N'ix_tst_task_createdby' AND object_id = OBJECT_ID(N'tst_task')) CREATE INDEX [ix_tst_task_createdby] ON [tst_task] ([createdby])", params: [] },
+      { sql: "IF NOT EXISTS (SELECT 1 FROM sys.indexes WHERE name = N'ix_tst_task_createdonbehalfby' AND object_id = OBJECT_ID(N'tst_task')) CREATE INDEX [ix_tst_task_createdonbehalfby] ON [tst_task] ([createdonbehalfby])", params: [] },
+      { sql: "IF NOT EXISTS (SELECT 1 FROM sys.indexes WHERE name = N'ix_tst_task_modifiedby' AND object_id = OBJECT_ID(N'tst_task')) CREATE INDEX [ix_tst_task_modifiedby] ON [tst_task] ([modifiedby])", params: [] },
+      { sql: "IF NOT EXISTS (SELECT 1 FROM sys.indexes WHERE name = N'ix_tst_task_modifiedonbehalfby' AND object_id = OBJECT_ID(N'tst_task')) CREATE INDEX [ix_tst_task_modifiedonbehalfby] ON [tst_task] ([modifiedonbehalfby])", params: [] },
+    ],
+  },
+  {
+    name: 'createIndex',
+    render: (dl) => dl.createIndex(dl.quote('ix_msdyn_copilotinteraction_msdyn_name'), dl.quote('msdyn_copilotinteraction'), dl.quote('msdyn_name')),
+    sqlite: { sql: 'CREATE INDEX IF NOT EXISTS "ix_msdyn_copilotinteraction_msdyn_name" ON "msdyn_copilotinteraction" ("msdyn_name")', params: [] },
+    postgres: { sql: 'CREATE INDEX IF NOT EXISTS "ix_msdyn_copilotinteraction_msdyn_name" ON "msdyn_copilotinteraction" ("msdyn_name")', params: [] },
+    mssql: { sql: "IF NOT EXISTS (SELECT 1 FROM sys.indexes WHERE name = N'ix_msdyn_copilotinteraction_msdyn_name' AND object_id = OBJECT_ID(N'msdyn_copilotinteraction')) CREATE INDEX [ix_msdyn_copilotinteraction_msdyn_name] ON [msdyn_copilotinteraction] ([msdyn_name])", params: [] },
+  },
+  {
+    name: 'bookkeeping: read the snapshot and the catalog',
+    render: (dl) => [selectSnapshot(dl), dl.catalogColumns],
+    sqlite: [
+      { sql: 'SELECT "entity", "attribute", "attributetype", "maxlength" FROM "tessera_attribute"', params: [] },
+      { sql: "SELECT m.name AS table_name, p.name AS column_name FROM sqlite_master m JOIN pragma_table_info(m.name) p WHERE m.type = 'table'", params: [] },
+    ],
+    postgres: [
+      { sql: 'SELECT "entity", "attribute", "attributetype", "maxlength" FROM "tessera_attribute"', params: [] },
+      { sql: 'SELECT table_name, column_name FROM information_schema.columns WHERE table_schema = current_schema()', params: [] },
+    ],
+    mssql: [
+      { sql: 'SELECT [entity], [attribute], [attributetype], [maxlength] FROM [tessera_attribute]', params: [] },
+      { sql: 'SELECT TABLE_NAME, COLUMN_NAME FROM INFORMATION_SCHEMA.COLUMNS WHERE TABLE_SCHEMA = SCHEMA_NAME()', params: [] },
+    ],
+  },
+];
+
+describe('SQL rendering per dialect (test/render.test.ts)', () => {
+  for (const c of cases) {
+    describe(c.name, () => {
+      for (const [name, dialect] of Object.entries(DIALECTS) as Array<[keyof typeof DIALECTS, Dialect]>) {
+        it(name, () => {
+          const actual = normalize(c.render(dialect));
+          const expected = normalize(c[name]);
+          expect(actual.map((s) => s.sql)).to.deep.equal(expected.map((s) => s.sql));
+          expect(actual.map((s) => s.params)).to.deep.equal(expected.map((s) => s.params));
+        });
+      }
+    });
+  }
+});
+
+describe('parameters are bound in placeholder order', () => {
+  // SQLite's `?` is positional: the n-th `?` takes params[n-1], so the count must match exactly
+  // (and the renderer must add parameters in text order, which the exact cases above pin down).
+  for (const c of cases) {
+    it(`sqlite: as many '?' as parameters: ${c.name}`, () => {
+      for (const [i, s] of normalize(c.render(sqliteDialect)).entries()) {
+        expect(s.sql.split('?').length - 1, `statement ${i + 1}: ${s.sql.slice(0, 120)}`).to.equal(s.params.length);
+      }
+    });
+  }
+
+  /** The indexes of numbered placeholders (`$n`, `@pn`) in a statement. */
+  function numbered(sql: string, pattern: RegExp): number[] {
+    return [...sql.matchAll(pattern)].map((m) => Number(m[1]));
+  }
+
+  for (const [name, pattern] of [['postgres', /\$(\d+)/g], ['mssql', /@p(\d+)\b/g]] as const) {
+    it(`${name}: placeholders are numbered 1…n (n = parameters), each one used`, () => {
+      for (const c of cases) {
+        for (const s of normalize(c.render(DIALECTS[name]))) {
+          const used = numbered(s.sql, pattern);
+          const distinct = [...new Set(used)];
+          const all = Array.from({ length: s.params.length }, (_, i) => i + 1);
+          expect([...distinct].sort((a, b) => a - b), `${c.name}: ${s.sql.slice(0, 120)}`).to.deep.equal(all);
+          // PostgreSQL: first uses in text order, as the renderer adds them. SQL Server may name a
+          // parameter before its predecessors (TOP (@pn) leads the SELECT) or twice; binding is by name.
+          if (name === 'postgres') expect(distinct, `${c.name}: ${s.sql.slice(0, 120)}`).to.deep.equal(all);
+        }
+      }
+    });
+  }
+});
+
+describe('incompatible metadata changes (ddl.ts incompatibleChanges)', () => {
+  it('names the table, the column and the change, in snapshot order', () => {
+    expect(incompatibleChanges(tiny, [
+      { entity: 'tst_task', attribute: 'tst_score', attributeType: 'Integer', maxLength: null },
+      { entity: 'tst_task', attribute: 'tst_name', attributeType: 'String', maxLength: 5000 },
+      { entity: 'tst_task', attribute: 'tst_gone', attributeType: 'String', maxLength: 100 },
+    ])).to.deep.equal([
+      "table 'tst_task', column 'tst_score': type change from Integer to Double",
+      "table 'tst_task', column 'tst_name': MaxLength shrink from 5000 to 4000",
+      "table 'tst_task', column 'tst_gone': dropped from the metadata (columns are never dropped; declare it again)",
+    ]);
+  });
+
+  it('accepts unchanged columns, a MaxLength increase and tables left out of the metadata', () => {
+    expect(incompatibleChanges(tiny, [
+      { entity: 'tst_task', attribute: 'tst_name', attributeType: 'String', maxLength: 100 },
+      { entity: 'tst_task', attribute: 'tst_done', attributeType: 'Boolean', maxLength: null },
+      { entity: 'systemuser', attribute: 'fullname', attributeType: 'String', maxLength: 200 },
+      { entity: 'tst_retired', attribute: 'tst_whatever', attributeType: 'Integer', maxLength: null },
+    ])).to.deep.equal([]);
+  });
+
+  it('treats a computed (AttributeOf) column that was once stored as dropped', () => {
+    expect(incompatibleChanges(shipped, [
+      { entity: 'msdyn_copilotinteraction', attribute: 'createdbyname', attributeType: 'String', maxLength: 100 },
+    ])).to.deep.equal([
+      "table 'msdyn_copilotinteraction', column 'createdbyname': dropped from the metadata (columns are never dropped; declare it again)",
+    ]);
+  });
+});
