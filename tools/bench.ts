@@ -1,12 +1,40 @@
 /**
- * `npm run bench [-- --rows N --duration S --warmup S --connections C --ids K --rounds R --profile DIR]`
- * A quick run: `npm run bench -- --rows 20000 --duration 3 --warmup 1` (~25 s; the default ~45 s).
+ * `npm run bench [-- --db URL --rows N --duration S --warmup S --connections C --ids K --rounds R
+ *                   --bulk-rows B --bulk-rounds Q --bulk-only --profile DIR]`
+ * A quick run: `npm run bench -- --rows 20000 --duration 3 --warmup 1` (~25–30 s; the default
+ * ~45 s on SQLite, ~55 s on PostgreSQL). Bulk figure only: `npm run bench -- --bulk-only` (~3–10 s).
+ *
+ * The database: `--db` takes the URLs `openDatabase` takes, `sqlite:<path>` or
+ * `postgres://user@host:port/db[?schema=name]`; without it, a temporary SQLite file. The bench
+ * always writes into fresh storage of its own and removes it at the end: for SQLite, files that
+ * must not exist yet (`<path>` and `<path>.bulk.db`); for PostgreSQL, two schemas it creates
+ * (`<name>` and `<name>_bulk`, `<name>` defaulting to `tessera_bench_<pid>`; an existing schema
+ * is refused, never reused) and drops with CASCADE at the end. The line "database:" says which.
  *
  * What it measures, in one run:
- * 1. Seeding: a fresh temporary SQLite file gets N (default 100,000) msdyn_copilotinteraction rows
- *    through the project's own write path (`planCreate` → `renderInsert` with the dialect's
- *    `nextVersion`, all in one `db.transaction`). Printed as rows/s (plan and insert split).
- * 2. Two HTTP scenarios, each against two servers living in ONE forked server process:
+ * 1. Bulk insert (in this process, before anything else runs): B (default 10,000)
+ *    msdyn_copilotinteraction rows in ONE transaction, into the real table (same columns and
+ *    indexes, migrated by `Service.open`) of a separate fresh file / schema, emptied before each
+ *    measurement. Methods:
+ *    - Tessera: `executeInsertMany(db, plans)`, the dialect's bulk path (version block +
+ *      multi-row INSERTs from `renderInsertMany`); the plans (`planCreate`) are built beforehand
+ *      and timed separately;
+ *    - raw driver, same rows, same values (the dialect's `toDb` applied beforehand), own
+ *      connection, one transaction: on SQLite a prepared INSERT run per row inside a
+ *      better-sqlite3 `db.transaction`; on PostgreSQL (pg) multi-row INSERTs as large as the
+ *      65,535-parameter limit allows (statement text built beforehand, parameters flattened in
+ *      the timed part), and `COPY … FROM STDIN` (text format, pg-copy-streams; the COPY data is
+ *      built in the timed part, as pg serialises parameters in it).
+ *    One warm-up round (discarded), then Q (default 5) rounds, the order of the methods rotating
+ *    between rounds. Figures: best and median rows/s; client CPU (this process) and, on a local
+ *    PostgreSQL, server CPU (the backends' utime + stime from /proc, found by application_name)
+ *    per run, which tells where the wall time goes. "render" is `renderInsertMany` alone for the
+ *    same rows. Target: Tessera's best ≥ 50 % of the best raw method's best (PASS / BELOW).
+ * 2. Seeding for the HTTP scenarios: N (default 100,000) rows through the same bulk path
+ *    (`planCreate` → `executeInsertMany` in chunks of 10,000, one transaction each). Printed as
+ *    rows/s (plan and insert split). PostgreSQL then gets an `ANALYZE` of the table, as
+ *    autovacuum would give it shortly anyway.
+ * 3. Two HTTP scenarios, each against two servers living in ONE forked server process:
  *    - Tessera: the real app (`createApp(service)`), full pipeline parse → plan → sql → execute →
  *      respond;
  *    - bare express 5: one route per scenario on another port returning the same response bytes,
@@ -18,10 +46,10 @@
  *       with a 3-column `$select`, over all N rows.
  *    The load generator (autocannon, C connections, default 10, 127.0.0.1 only) runs in THIS
  *    process and the servers in a child process, so they compete for the 2 cores the way a
- *    client and a server on one box do. Per scenario: a discarded warm-up of S seconds on each
- *    server, then R (default 2) rounds alternating Tessera and bare, S/R seconds each, so that
- *    background load on the machine hits both sides alike. Before any load, both servers are
- *    checked to answer 200 with byte-identical bodies.
+ *    client and a server on one box do (a local PostgreSQL competes for them too). Per scenario:
+ *    a discarded warm-up of S seconds on each server, then R (default 2) rounds alternating
+ *    Tessera and bare, S/R seconds each, so that background load on the machine hits both sides
+ *    alike. Before any load, both servers are checked to answer 200 with byte-identical bodies.
  *
  * How to read it: "req/s" is answered requests ÷ measured seconds; "ratio" is Tessera ÷ bare
  * express, the share of express's own ceiling that Tessera keeps, which moves less between runs
@@ -29,41 +57,55 @@
  * worst round's 99th-percentile latency in ms. "server CPU µs/req" is the server process's
  * user + system CPU time per answered request during the measured runs (Tessera | bare): the
  * steadiest figure when other processes share the cores; Tessera's minus bare's is what the
- * pipeline itself costs per request. The GET-by-key target is ratio ≥ 60 %; the line says PASS or
- * BELOW, and the exit code stays 0 either way (a benchmark reports, it does not assert). Any
- * non-2xx answer or socket error is printed under the table and makes that row worthless.
+ * pipeline itself costs per request. On a local PostgreSQL, "PG CPU µs/req T" adds the
+ * backends' CPU time per Tessera request (from /proc; 10 ms ticks, so read it as ±10 %). The GET-by-key
+ * target is ratio ≥ 60 %; the line says PASS or BELOW, and the exit code stays 0 either way (a
+ * benchmark reports, it does not assert); so does the bulk target's. Any non-2xx answer or
+ * socket error is printed under the table and makes that row worthless.
  * autocannon is JavaScript too: at ~10k req/s it takes about half a core, so the bare ceiling
  * here is lower than with a native load generator.
- * The page query's SQL and SQLite's `EXPLAIN QUERY PLAN` are printed too: a SCAN + TEMP B-TREE
- * there explains a low page ratio better than any profile.
+ * The page query's SQL and the database's plan for it (SQLite `EXPLAIN QUERY PLAN`, PostgreSQL
+ * `EXPLAIN`) are printed too: a SCAN + TEMP B-TREE / Seq Scan + Sort there explains a low page
+ * ratio better than any profile.
  * `--profile DIR` also CPU-profiles the server process during the (single-round) measured
  * Tessera runs, writes `DIR/tessera-<scenario>.cpuprofile` (open in Chrome DevTools) and prints
  * the top self-time functions; profiling slows the server, so such a run's ratios are not
- * comparable. Exit code 1 only when the bench itself fails (bad flags, a server that dies).
+ * comparable. For the bulk insert it profiles one extra run of each method after the measured
+ * rounds (`DIR/bulk-<method>.cpuprofile`), so the bulk figures stay comparable.
+ * `--bulk-only` skips seeding and HTTP; `--bulk-rows 0` skips the bulk figure.
+ * Exit code 1 only when the bench itself fails (bad flags, a server that dies, a database that
+ * cannot be reached).
  */
 import { fork, type ChildProcess } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Session } from 'node:inspector/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import autocannon from 'autocannon';
+import BetterSqlite3 from 'better-sqlite3';
 import express, { type Response } from 'express';
+import pg from 'pg';
+import { from as copyFrom } from 'pg-copy-streams';
 import { createApp } from '../src/http/app.js';
 import { logger } from '../src/log.js';
 import { loadModel } from '../src/model/loader.js';
+import type { AttributeModel, Model } from '../src/model/types.js';
 import type { HttpResponse } from '../src/odata/respond.js';
 import { parseRequest } from '../src/odata/request.js';
 import { planRead } from '../src/plan/read.js';
+import type { InsertPlan } from '../src/plan/types.js';
 import { planCreate } from '../src/plan/write.js';
 import { SYSTEM_CALLER, Service } from '../src/service.js';
-import { renderRead } from '../src/sql/render.js';
+import { renderInsertMany, renderRead } from '../src/sql/render.js';
+import type { Database } from '../src/store/database.js';
 import { executeInsertMany } from '../src/store/execute.js';
-import type { InsertPlan } from '../src/plan/types.js';
-import { SqliteDatabase } from '../src/store/sqlite.js';
+import { openDatabase } from '../src/store/open.js';
 
 const CHILD_FLAG = '--bench-server-child';
 const METADATA = join(import.meta.dirname, '..', '..', 'metadata');
@@ -78,6 +120,10 @@ const PAGE_QUERY: Record<string, string> = {
 const PAGE_PATH = `${ROOT}msdyn_copilotinteractions?${Object.entries(PAGE_QUERY).map(([k, v]) => `${k}=${encodeURIComponent(v)}`).join('&')}`;
 const keyPath = (id: string) => `${ROOT}msdyn_copilotinteractions(${id})`;
 const TARGET_RATIO = 0.6;
+/** The bulk insert target: Tessera's bulk path at ≥ 50 % of the raw driver's best rate. */
+const BULK_TARGET_RATIO = 0.5;
+/** Rows per `executeInsertMany` call when seeding for the HTTP scenarios. */
+const SEED_CHUNK = 10_000;
 
 // ---------------------------------------------------------------------------------------------
 // IPC between the bench (load generator) and the server child.
@@ -98,7 +144,10 @@ type ToChild =
 
 interface ProfileLine { percent: number; name: string; where: string }
 
-interface ChildConfig { dir: string; rows: number; ids: number }
+/** `url`: the database (openDatabase); `tempDir`: removed by the child if the bench vanishes. */
+interface ChildConfig { url: string; engine: Engine; rows: number; ids: number; tempDir?: string }
+
+type Engine = 'sqlite' | 'postgres';
 
 // ---------------------------------------------------------------------------------------------
 // Server child: seed, serve Tessera and the bare express routes, profile on request.
@@ -118,31 +167,37 @@ function prng(seed: number): () => number {
 const SUBJECTS = ['Case summary', 'Email draft', 'Answer', 'Knowledge article', 'Chat reply', 'Resolution note', 'Timeline highlight', 'Intent', 'Follow-up', 'Conversation summary', 'Quote', 'Escalation'];
 const TOPICS = ['billing', 'delivery', 'refund', 'login', 'warranty', 'invoice', 'password reset', 'upgrade', 'outage', 'returns', 'onboarding', 'pricing', 'contract', 'shipping'];
 
-async function seed(service: Service, db: SqliteDatabase, rows: number): Promise<{ stats: SeedStats; ids: string[] }> {
-  const { model } = service;
+/** Request bodies of deterministic, realistic msdyn_copilotinteraction rows (same seed, same rows). */
+function rowMaker(model: Model, seedValue: number): () => Record<string, unknown> {
   const entity = model.byLogicalName.get(ENTITY)!;
   const optionValues = (name: string) => entity.attributesByName.get(name)!.OptionSet!.Options.map((o) => o.Value);
   const interactionTypes = optionValues('msdyn_interactiontype');
   const scenarioTypes = optionValues('msdyn_scenariotype');
-  const random = prng(20240601);
+  const random = prng(seedValue);
   const pick = <T>(list: readonly T[]): T => list[Math.floor(random() * list.length)]!;
   const yearAgo = Date.now() - 365 * 86400_000;
+  return () => ({
+    msdyn_name: `${pick(SUBJECTS)} – ${pick(TOPICS)} #${String(Math.floor(random() * 1e6)).padStart(6, '0')}`,
+    msdyn_interactiontype: pick(interactionTypes),
+    msdyn_scenariotype: pick(scenarioTypes),
+    msdyn_scenariorequestid: Math.floor(random() * 2 ** 48).toString(16).padStart(12, '0'),
+    msdyn_clienttimestamp: new Date(yearAgo + Math.floor(random() * 365 * 86400_000)).toISOString(),
+  });
+}
+
+async function seed(service: Service, db: Database, rows: number): Promise<{ stats: SeedStats; ids: string[] }> {
+  const { model } = service;
+  const entity = model.byLogicalName.get(ENTITY)!;
+  const next = rowMaker(model, 20240601);
   const ids: string[] = [];
   let planMs = 0;
   let insertMs = 0;
   const started = performance.now();
-  const CHUNK = 10_000;
-  for (let start = 0; start < rows; start += CHUNK) {
+  for (let start = 0; start < rows; start += SEED_CHUNK) {
     const plans: InsertPlan[] = [];
     const t0 = performance.now();
-    for (let i = start; i < Math.min(rows, start + CHUNK); i++) {
-      const plan = planCreate(model, entity, {
-        msdyn_name: `${pick(SUBJECTS)} – ${pick(TOPICS)} #${String(Math.floor(random() * 1e6)).padStart(6, '0')}`,
-        msdyn_interactiontype: pick(interactionTypes),
-        msdyn_scenariotype: pick(scenarioTypes),
-        msdyn_scenariorequestid: Math.floor(random() * 2 ** 48).toString(16).padStart(12, '0'),
-        msdyn_clienttimestamp: new Date(yearAgo + Math.floor(random() * 365 * 86400_000)).toISOString(),
-      }, SYSTEM_CALLER);
+    for (let i = start; i < Math.min(rows, start + SEED_CHUNK); i++) {
+      const plan = planCreate(model, entity, next(), SYSTEM_CALLER);
       plans.push(plan);
       ids.push(plan.id);
     }
@@ -207,7 +262,7 @@ function summarise(profile: CpuProfile, top = 15): ProfileLine[] {
 
 async function runChild(config: ChildConfig): Promise<void> {
   const send = (msg: ToParent) => process.send!(msg);
-  const db = new SqliteDatabase(join(config.dir, 'bench.db'));
+  let db: Database | undefined;
   const servers: Server[] = [];
   let closing = false;
   const close = async () => {
@@ -215,12 +270,13 @@ async function runChild(config: ChildConfig): Promise<void> {
     closing = true;
     for (const s of servers) s.closeAllConnections();
     await Promise.all(servers.map((s) => new Promise<void>((r) => s.close(() => r()))));
-    await db.close().catch(() => undefined);
+    await db?.close().catch(() => undefined);
   };
-  // If the bench dies without saying goodbye, do not linger (and do not leave the temp folder).
+  // If the bench dies without saying goodbye, do not linger (and do not leave the temp folder;
+  // a PostgreSQL schema of a vanished bench is left behind, named in the bench's first lines).
   process.on('disconnect', () => {
     void close().finally(() => {
-      rmSync(config.dir, { recursive: true, force: true });
+      if (config.tempDir) rmSync(config.tempDir, { recursive: true, force: true });
       process.exit(1);
     });
   });
@@ -258,8 +314,11 @@ async function runChild(config: ChildConfig): Promise<void> {
 
   try {
     const model = loadModel(METADATA);
+    db = await openDatabase(config.url);
     const service = await Service.open(model, db, logger);
     const { stats, ids } = await seed(service, db, config.rows);
+    // Planner statistics, as autovacuum would gather them shortly after a load like this.
+    if (config.engine === 'postgres') await db.run({ sql: `ANALYZE ${db.dialect.quote(ENTITY)}`, params: [] });
 
     const tessera = await listen(createApp(service));
     servers.push(tessera);
@@ -283,11 +342,12 @@ async function runChild(config: ChildConfig): Promise<void> {
     const bareServer = await listen(bare);
     servers.push(bareServer);
 
-    // The page query as SQL, and how SQLite runs it.
+    // The page query as SQL, and how the database runs it.
     const entity = model.byLogicalName.get(ENTITY)!;
     const parsed = parseRequest({ method: 'GET', url: PAGE_PATH, headers: {}, origin });
     const statement = renderRead(db.dialect, planRead(entity, parsed.query, parsed.prefer));
-    const plan = await db.rows({ sql: `EXPLAIN QUERY PLAN ${statement.sql}`, params: statement.params });
+    const explain = config.engine === 'sqlite' ? 'EXPLAIN QUERY PLAN' : 'EXPLAIN';
+    const plan = await db.rows({ sql: `${explain} ${statement.sql}`, params: statement.params });
 
     send({
       type: 'ready',
@@ -296,7 +356,7 @@ async function runChild(config: ChildConfig): Promise<void> {
       seed: stats,
       ids: picked,
       pageSql: `${statement.sql}  -- params ${JSON.stringify(statement.params)}`,
-      queryPlan: plan.map((row) => String(row[3])),
+      queryPlan: plan.map((row) => String(config.engine === 'sqlite' ? row[3] : row[0]).trim()),
     });
   } catch (err) {
     send({ type: 'failed', message: (err as Error).stack ?? String(err) });
@@ -306,14 +366,445 @@ async function runChild(config: ChildConfig): Promise<void> {
 }
 
 // ---------------------------------------------------------------------------------------------
+// The database: fresh storage per run, removed at the end.
+
+/** A bad command line: reported as one line with the usage, without a stack trace. */
+class UsageError extends Error {}
+/** A database the bench cannot prepare: reported as one line, without a stack trace. */
+class SetupError extends Error {}
+
+interface Target {
+  engine: Engine;
+  /** Which database, and how the run is isolated on it (printed). */
+  description: string;
+  /** For the HTTP child (seeded with N rows). */
+  httpUrl: string;
+  /** For the bulk insert figure (emptied before each measurement). */
+  bulkUrl: string;
+  /** SQLite: the bulk file, for the raw connection. */
+  bulkPath?: string;
+  /** PostgreSQL: the connection string without schema, and the bulk schema, for the raw client. */
+  pg?: { connectionString: string; bulkSchema: string };
+  /** Removes one part's storage (idempotent). */
+  drop(part: 'http' | 'bulk'): Promise<void>;
+}
+
+/** Matches openDatabase's reading of `sqlite:` URLs. */
+function sqlitePath(url: string): string {
+  return url.slice('sqlite:'.length).replace(/^\/\/(?=\/)/, '');
+}
+
+function removeSqlite(path: string): void {
+  for (const suffix of ['', '-wal', '-shm', '-journal']) rmSync(path + suffix, { force: true });
+}
+
+async function sqliteTarget(url: string | undefined, dir: string): Promise<Target> {
+  const temporary = url === undefined;
+  const httpPath = temporary ? join(dir, 'bench.db') : resolve(sqlitePath(url));
+  if (!temporary && (!sqlitePath(url) || sqlitePath(url) === ':memory:')) throw new UsageError(`--db ${url}: the bench needs a file path (the server runs in another process)`);
+  const bulkPath = temporary ? join(dir, 'bulk.db') : `${httpPath}.bulk.db`;
+  for (const p of [httpPath, bulkPath]) if (existsSync(p)) throw new UsageError(`--db: ${p} exists; the bench writes into a fresh file of its own and deletes it afterwards, so name one that does not exist`);
+  return {
+    engine: 'sqlite',
+    description: temporary ? `sqlite (temporary files ${httpPath} and ${bulkPath})` : `sqlite:${httpPath} (and ${bulkPath}; fresh files, deleted at the end)`,
+    httpUrl: `sqlite:${httpPath}`,
+    bulkUrl: `sqlite:${bulkPath}`,
+    bulkPath,
+    drop: async (part) => removeSqlite(part === 'http' ? httpPath : bulkPath),
+  };
+}
+
+/** Runs `fn` on a short-lived pg client. */
+async function withPg<T>(connectionString: string, fn: (client: pg.Client) => Promise<T>): Promise<T> {
+  const client = new pg.Client({ connectionString });
+  await client.connect();
+  try {
+    return await fn(client);
+  } finally {
+    await client.end().catch(() => undefined);
+  }
+}
+
+async function postgresTarget(url: string): Promise<Target> {
+  const u = new URL(url);
+  const given = u.searchParams.get('schema');
+  u.searchParams.delete('schema');
+  const base = given ?? `tessera_bench_${process.pid}`;
+  if (!/^[a-z_][a-z0-9_]{0,50}$/.test(base)) throw new UsageError(`--db: schema '${base}' must be a plain lower-case identifier`);
+  const connectionString = u.toString();
+  const schemas = { http: base, bulk: `${base}_bulk` };
+  const created = new Set<string>();
+  const drop = async (schema: string) => {
+    if (!created.has(schema)) return;
+    await withPg(connectionString, async (c) => {
+      await c.query(`SET lock_timeout = '10s'`);
+      await c.query(`DROP SCHEMA "${schema}" CASCADE`);
+    });
+    created.delete(schema);
+  };
+  try {
+    await withPg(connectionString, async (c) => {
+      for (const schema of Object.values(schemas)) {
+        await c.query(`CREATE SCHEMA "${schema}"`);
+        created.add(schema);
+      }
+    });
+  } catch (err) {
+    for (const schema of [...created]) await drop(schema).catch(() => undefined);
+    const e = err as { code?: string; message?: string };
+    if (e.code === '42P06') throw new UsageError(`--db: ${e.message}; the bench creates fresh schemas (${schemas.http}, ${schemas.bulk}) and drops them afterwards, so name one that does not exist`);
+    throw new SetupError(`--db: cannot prepare ${u.host}${u.pathname}: ${[e.code, e.message].filter(Boolean).join(': ') || String(err)}`);
+  }
+  const withSchema = (schema: string, app: string) => {
+    const x = new URL(connectionString);
+    x.searchParams.set('schema', schema);
+    x.searchParams.set('application_name', app);
+    return x.toString();
+  };
+  return {
+    engine: 'postgres',
+    description: `postgres://${u.host}${u.pathname} (fresh schemas ${schemas.http} and ${schemas.bulk}, dropped at the end)`,
+    httpUrl: withSchema(schemas.http, HTTP_APP),
+    bulkUrl: withSchema(schemas.bulk, BULK_APP),
+    pg: { connectionString, bulkSchema: schemas.bulk },
+    drop: (part) => drop(schemas[part]),
+  };
+}
+
+async function openTarget(url: string | undefined, dir: string): Promise<Target> {
+  if (url === undefined || url.startsWith('sqlite:')) return sqliteTarget(url, dir);
+  if (/^postgres(ql)?:\/\//.test(url)) return postgresTarget(url);
+  throw new UsageError(`--db ${url}: the bench runs on sqlite:<path> and postgres://… URLs`);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Bulk insert: Tessera's bulk path against the raw driver, same table, same rows.
+
+/** application_name of the bulk figure's PostgreSQL connections, to find their backends. */
+const BULK_APP = 'tessera-bench-bulk';
+/** application_name of the HTTP server's PostgreSQL connections. */
+const HTTP_APP = 'tessera-bench-http';
+
+interface BulkRun { seconds: number; clientCpu: number; serverCpu?: number }
+
+interface BulkMethod {
+  name: string;
+  raw: boolean;
+  run(): Promise<void>;
+  runs: BulkRun[];
+}
+
+interface BulkReport {
+  rows: number;
+  columns: number;
+  planSeconds: number;
+  renderSeconds: number;
+  methods: BulkMethod[];
+  profiles: Array<{ name: string; file: string; top: ProfileLine[] }>;
+}
+
+const median = (xs: readonly number[]) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length % 2 ? s[(s.length - 1) / 2]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2;
+};
+const best = (m: BulkMethod) => Math.min(...m.runs.map((r) => r.seconds));
+
+/** One COPY text-format field (postgresql.org/docs/current/sql-copy.html, "Text Format"). */
+function copyField(v: unknown): string {
+  if (v === null || v === undefined) return '\\N';
+  if (typeof v === 'string') return COPY_SPECIAL.test(v) ? v.replace(COPY_SPECIALS, (c) => COPY_ESCAPES[c]!) : v;
+  if (typeof v === 'boolean') return v ? 't' : 'f';
+  return String(v);
+}
+const COPY_SPECIAL = /[\\\t\n\r]/;
+const COPY_SPECIALS = /[\\\t\n\r]/g;
+const COPY_ESCAPES: Record<string, string> = { '\\': '\\\\', '\t': '\\t', '\n': '\\n', '\r': '\\r' };
+
+function* copyChunks(rows: readonly unknown[][], perChunk = 1000): Generator<string> {
+  for (let start = 0; start < rows.length; start += perChunk) {
+    let text = '';
+    for (let i = start; i < Math.min(rows.length, start + perChunk); i++) {
+      const row = rows[i]!;
+      text += copyField(row[0]);
+      for (let j = 1; j < row.length; j++) text += `\t${copyField(row[j])}`;
+      text += '\n';
+    }
+    yield text;
+  }
+}
+
+/**
+ * CPU time of a local PostgreSQL's backends that carry one application_name, read from
+ * /proc/<pid>/stat (utime + stime). Snapshots are per backend, so backends that a pool opens
+ * between two snapshots count from zero.
+ */
+class BackendMeter {
+  private constructor(private readonly client: pg.Client, private readonly app: string) {}
+
+  /** Undefined when the server's processes cannot be read (a remote server, another container). */
+  static async open(connectionString: string, app: string): Promise<BackendMeter | undefined> {
+    const client = new pg.Client({ connectionString, application_name: 'tessera-bench-meter' });
+    await client.connect();
+    const pid = (await client.query<{ pid: number }>('SELECT pg_backend_pid() AS pid')).rows[0]!.pid;
+    if (BackendMeter.ticks(pid) === undefined) {
+      await client.end();
+      return undefined;
+    }
+    return new BackendMeter(client, app);
+  }
+
+  private static ticks(pid: number): number | undefined {
+    try {
+      const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      return Number(fields[11]) + Number(fields[12]); // utime, stime (fields 14 and 15)
+    } catch {
+      return undefined;
+    }
+  }
+
+  async snapshot(): Promise<Map<number, number>> {
+    const { rows } = await this.client.query<{ pid: number }>(`SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND application_name = $1`, [this.app]);
+    const out = new Map<number, number>();
+    for (const { pid } of rows) {
+      const t = BackendMeter.ticks(pid);
+      if (t !== undefined) out.set(pid, t);
+    }
+    return out;
+  }
+
+  /** CPU µs between two snapshots (USER_HZ is 100 on Linux: 10 ms resolution per backend). */
+  static micros(before: ReadonlyMap<number, number>, after: ReadonlyMap<number, number>): number {
+    let ticks = 0;
+    for (const [pid, t] of after) ticks += t - (before.get(pid) ?? 0);
+    return ticks * 10_000;
+  }
+
+  close(): Promise<void> {
+    return this.client.end();
+  }
+}
+
+/** CPU-profiles this process while `fn` runs (100 µs sampling); writes the profile to `file`. */
+async function profiled(file: string, fn: () => Promise<unknown>): Promise<{ file: string; top: ProfileLine[] }> {
+  const session = new Session();
+  session.connect();
+  try {
+    await session.post('Profiler.enable');
+    await session.post('Profiler.setSamplingInterval', { interval: 100 });
+    await session.post('Profiler.start');
+    let profile: CpuProfile;
+    try {
+      await fn();
+    } finally {
+      profile = ((await session.post('Profiler.stop')) as { profile: CpuProfile }).profile;
+    }
+    writeFileSync(file, JSON.stringify(profile));
+    return { file, top: summarise(profile, 20) };
+  } finally {
+    session.disconnect();
+  }
+}
+
+/**
+ * Measures B rows in one transaction per method on the target's bulk storage. `closers` gets the
+ * connections it opens, so that an interrupted bench can close them before dropping the storage.
+ */
+async function bulkInsert(target: Target, opts: Options, closers: Array<() => Promise<void>>, progress: (s: string) => void): Promise<BulkReport> {
+  const model = loadModel(METADATA);
+  const db = await openDatabase(target.bulkUrl);
+  closers.push(() => db.close());
+  await Service.open(model, db, logger);
+  const entity = model.byLogicalName.get(ENTITY)!;
+  const d = db.dialect;
+  const table = d.quote(ENTITY);
+
+  const next = rowMaker(model, 4242);
+  const bodies = Array.from({ length: opts.bulkRows }, next);
+  // planCreate is not part of the bulk figure; it is timed here (best of 3) and reported beside it.
+  let plans: InsertPlan[] = [];
+  let planSeconds = Infinity;
+  for (let i = 0; i < 3; i++) {
+    const t0 = performance.now();
+    plans = bodies.map((body) => planCreate(model, entity, body, SYSTEM_CALLER));
+    planSeconds = Math.min(planSeconds, (performance.now() - t0) / 1000);
+  }
+
+  // The raw side writes the very values the bulk path writes: same columns (renderInsertMany's
+  // union, versionnumber last), each converted by the dialect's toDb, prepared beforehand.
+  const versionAttribute = entity.attributesByName.get('versionnumber')!;
+  const columns: AttributeModel[] = [];
+  for (const plan of plans) for (const a of plan.values.keys()) if (!columns.includes(a)) columns.push(a);
+  columns.push(versionAttribute);
+  const rawRows = plans.map((plan, i) => columns.map((a) => (a === versionAttribute ? d.toDb(a, 1_000_000 + i) : d.toDb(a, plan.values.get(a) ?? null))));
+  const columnList = columns.map((a) => d.quote(a.LogicalName)).join(', ');
+
+  // renderInsertMany alone, for the same rows (best of 3), to split Tessera's time.
+  let renderSeconds = Infinity;
+  const versions = plans.map((_, i) => 1_000_000 + i);
+  for (let i = 0; i < 3; i++) {
+    const r0 = performance.now();
+    renderInsertMany(d, plans, versions);
+    renderSeconds = Math.min(renderSeconds, (performance.now() - r0) / 1000);
+  }
+
+  const methods: BulkMethod[] = [{ name: 'Tessera executeInsertMany', raw: false, run: () => executeInsertMany(db, plans), runs: [] }];
+  let clear: () => Promise<void>;
+  let count: () => Promise<number>;
+  let meter: BackendMeter | undefined;
+
+  if (target.engine === 'sqlite') {
+    const raw = new BetterSqlite3(target.bulkPath!);
+    closers.push(async () => { if (raw.open) raw.close(); });
+    // The same settings as SqliteDatabase's connections.
+    raw.pragma('journal_mode = WAL');
+    raw.pragma('synchronous = NORMAL');
+    raw.pragma('busy_timeout = 5000');
+    raw.pragma('cache_size = -65536');
+    const insert = raw.prepare(`INSERT INTO ${table} (${columnList}) VALUES (${columns.map(() => '?').join(', ')})`);
+    const insertAll = raw.transaction((rows: readonly unknown[][]) => { for (const row of rows) insert.run(row); });
+    methods.push({ name: 'raw better-sqlite3: prepared INSERT per row', raw: true, run: async () => insertAll(rawRows), runs: [] });
+    const counter = raw.prepare(`SELECT COUNT(*) FROM ${table}`).pluck();
+    clear = async () => {
+      raw.exec(`DELETE FROM ${table}`);
+      raw.pragma('wal_checkpoint(TRUNCATE)');
+    };
+    count = async () => Number(counter.get());
+  } else {
+    const client = new pg.Client({ connectionString: target.pg!.connectionString, application_name: BULK_APP, options: `-c search_path=${target.pg!.bulkSchema},public` });
+    await client.connect();
+    closers.push(() => client.end());
+    // As many rows per statement as pg's 65,535 parameters allow; the statement text for a batch
+    // size is built once, beforehand (a hand-written loader would keep it too).
+    const perStatement = Math.floor(65535 / columns.length);
+    const texts = new Map<number, string>();
+    const textFor = (rows: number) => {
+      let text = texts.get(rows);
+      if (text === undefined) {
+        const tuples: string[] = [];
+        for (let r = 0, n = 0; r < rows; r++) tuples.push(`(${columns.map(() => `$${++n}`).join(', ')})`);
+        text = `INSERT INTO ${table} (${columnList}) VALUES ${tuples.join(', ')}`;
+        texts.set(rows, text);
+      }
+      return text;
+    };
+    for (let start = 0; start < rawRows.length; start += perStatement) textFor(Math.min(perStatement, rawRows.length - start));
+    methods.push({
+      name: `raw pg: multi-row INSERT (${fmt(perStatement)} rows/statement)`,
+      raw: true,
+      run: async () => {
+        await client.query('BEGIN');
+        for (let start = 0; start < rawRows.length; start += perStatement) {
+          const batch = rawRows.slice(start, start + perStatement);
+          await client.query(textFor(batch.length), batch.flat());
+        }
+        await client.query('COMMIT');
+      },
+      runs: [],
+    });
+    methods.push({
+      name: 'raw pg: COPY FROM STDIN (text)',
+      raw: true,
+      run: async () => {
+        await client.query('BEGIN');
+        await pipeline(Readable.from(copyChunks(rawRows)), client.query(copyFrom(`COPY ${table} (${columnList}) FROM STDIN`)));
+        await client.query('COMMIT');
+      },
+      runs: [],
+    });
+    clear = async () => { await client.query(`TRUNCATE ${table}`); };
+    count = async () => Number((await client.query<{ n: string }>(`SELECT COUNT(*) AS n FROM ${table}`)).rows[0]!.n);
+    meter = await BackendMeter.open(target.pg!.connectionString, BULK_APP);
+    if (meter) closers.push(() => meter!.close());
+  }
+
+  const once = async (m: BulkMethod): Promise<BulkRun> => {
+    await clear();
+    const server0 = await meter?.snapshot();
+    const cpu0 = process.cpuUsage();
+    const w0 = performance.now();
+    await m.run();
+    const seconds = (performance.now() - w0) / 1000;
+    const cpu = process.cpuUsage(cpu0);
+    const server1 = await meter?.snapshot();
+    const n = await count();
+    if (n !== opts.bulkRows) throw new Error(`bulk insert '${m.name}' left ${n} rows in the table, not ${opts.bulkRows}`);
+    return { seconds, clientCpu: (cpu.user + cpu.system) / 1e6, serverCpu: server0 && server1 ? BackendMeter.micros(server0, server1) / 1e6 : undefined };
+  };
+  for (let round = 0; round <= opts.bulkRounds; round++) {
+    progress(round === 0 ? ' warm-up…' : ` ${round}…`);
+    // Rotate the order, so no method always runs first (or right after the clean-up).
+    for (let k = 0; k < methods.length; k++) {
+      const m = methods[(k + round) % methods.length]!;
+      const run = await once(m);
+      if (round > 0) m.runs.push(run);
+    }
+  }
+  const profiles: BulkReport['profiles'] = [];
+  if (opts.profile) {
+    progress(' profiling…');
+    mkdirSync(opts.profile, { recursive: true });
+    for (const m of methods) {
+      await clear();
+      const slug = m.raw ? `raw-${methods.indexOf(m)}` : 'tessera';
+      profiles.push({ name: m.name, ...(await profiled(join(opts.profile, `bulk-${slug}.cpuprofile`), () => m.run())) });
+    }
+  }
+  await clear();
+  for (const close of closers.splice(0).reverse()) await close();
+  return { rows: opts.bulkRows, columns: columns.length, planSeconds, renderSeconds, methods, profiles };
+}
+
+function printBulk(r: BulkReport, engine: Engine): void {
+  const out = (s: string) => process.stdout.write(s);
+  const rate = (seconds: number) => r.rows / seconds;
+  const header = ['method', 'rows/s best', 'rows/s median', 'wall ms best', 'client CPU ms', 'server CPU ms'];
+  const table = r.methods.map((m) => {
+    const fastest = m.runs.reduce((a, b) => (b.seconds < a.seconds ? b : a));
+    return [
+      m.name,
+      fmt(rate(fastest.seconds)),
+      fmt(rate(median(m.runs.map((x) => x.seconds)))),
+      fmt(fastest.seconds * 1000),
+      fmt(fastest.clientCpu * 1000),
+      fastest.serverCpu === undefined ? '–' : fmt(fastest.serverCpu * 1000),
+    ];
+  });
+  const widths = header.map((h, i) => Math.max(h.length, ...table.map((row) => row[i]!.length)));
+  const line = (cells: string[]) => cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('  ');
+  out(`\nbulk insert: ${fmt(r.rows)} ${ENTITY} rows (${r.columns} columns) in one transaction, ${engine}, ${r.methods[0]!.runs.length} rounds after a warm-up`
+    + ` (CPU columns: the best run's)\n${line(header)}\n${widths.map((w) => '-'.repeat(w)).join('  ')}\n${table.map(line).join('\n')}\n`);
+  const tessera = r.methods.find((m) => !m.raw)!;
+  const raws = r.methods.filter((m) => m.raw);
+  const rawBest = raws.reduce((a, b) => (best(b) < best(a) ? b : a));
+  out(`not timed above: planCreate ${fmt(rate(r.planSeconds))} rows/s (${fmt(r.planSeconds * 1000)} ms, best of 3); `
+    + `renderInsertMany alone ${fmt(r.renderSeconds * 1000, 1)} ms = ${fmt((100 * r.renderSeconds) / best(tessera), 1)} % of Tessera's best run\n`);
+  // CPU time (client + server) per run, where the server's is known: steadier than wall time when
+  // other processes share the cores.
+  const cpu = (m: BulkMethod) => (m.runs.every((x) => x.serverCpu !== undefined) ? median(m.runs.map((x) => x.clientCpu + x.serverCpu!)) : undefined);
+  for (const m of raws) {
+    const [c, ct] = [cpu(m), cpu(tessera)];
+    out(`Tessera ÷ ${m.name}: ${fmt((100 * best(m)) / best(tessera), 1)} % (best), ${fmt((100 * median(m.runs.map((x) => x.seconds))) / median(tessera.runs.map((x) => x.seconds)), 1)} % (median)`
+      + `${c !== undefined && ct !== undefined ? `, ${fmt((100 * c) / ct, 1)} % by client + server CPU (median ${fmt(ct * 1000)} vs ${fmt(c * 1000)} ms)` : ''}\n`);
+  }
+  const ratio = best(rawBest) / best(tessera);
+  out(`target: bulk insert at ≥ ${BULK_TARGET_RATIO * 100} % of the raw driver's best (${rawBest.name}): ${fmt(ratio * 100, 1)} % → ${ratio >= BULK_TARGET_RATIO ? 'PASS' : 'BELOW'}\n`);
+  for (const p of r.profiles) {
+    out(`\nbulk CPU profile, ${p.name} (one extra run; top self time, % of non-idle samples of this process) → ${p.file}\n`);
+    for (const x of p.top) out(`  ${fmt(x.percent, 1).padStart(5)} %  ${x.name}  ${x.where}\n`);
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
 // Bench (load generator and report).
 
-/** A bad command line: reported as one line, without a stack trace. */
-class UsageError extends Error {}
+const USAGE = 'usage: npm run bench -- [--db sqlite:<new file> | postgres://user@host:port/db[?schema=<new schema>]] [--rows 100000] [--duration 6] [--warmup 1.5]\n'
+  + '         [--connections 10] [--ids 2000] [--rounds 2] [--bulk-rows 10000] [--bulk-rounds 5] [--bulk-only] [--profile DIR]';
 
-const USAGE = 'usage: npm run bench -- [--rows 100000] [--duration 6] [--warmup 1.5] [--connections 10] [--ids 2000] [--rounds 2] [--profile DIR]';
-
-interface Options { rows: number; duration: number; warmup: number; connections: number; ids: number; rounds: number; profile?: string }
+interface Options {
+  db?: string; rows: number; duration: number; warmup: number; connections: number; ids: number; rounds: number;
+  bulkRows: number; bulkRounds: number; bulkOnly: boolean; profile?: string;
+}
 
 function options(): Options {
   let parsed;
@@ -326,6 +817,10 @@ function options(): Options {
         connections: { type: 'string', default: '10' },
         ids: { type: 'string', default: '2000' },
         rounds: { type: 'string', default: '2' },
+        db: { type: 'string' },
+        'bulk-rows': { type: 'string', default: '10000' },
+        'bulk-rounds': { type: 'string', default: '5' },
+        'bulk-only': { type: 'boolean', default: false },
         profile: { type: 'string' },
         help: { type: 'boolean', short: 'h' },
       },
@@ -352,6 +847,10 @@ function options(): Options {
     connections: Math.floor(num('connections', values.connections, 1)),
     ids: Math.floor(num('ids', values.ids, 1)),
     rounds: Math.floor(num('rounds', values.rounds, 1)),
+    db: values.db,
+    bulkRows: Math.floor(num('bulk-rows', values['bulk-rows'], 0)),
+    bulkRounds: Math.floor(num('bulk-rounds', values['bulk-rounds'], 1)),
+    bulkOnly: values['bulk-only'],
     profile: values.profile === undefined ? undefined : resolve(values.profile),
   };
 }
@@ -397,14 +896,18 @@ class Measured {
   bytes = 0;
   /** Server process CPU time (user + system) during the measured runs, µs. */
   cpu = 0;
+  /** PostgreSQL backends' CPU time during the measured runs, µs (a local PostgreSQL only). */
+  dbCpu: number | undefined;
   /** Worst p99 latency of the rounds, ms. */
   p99 = 0;
   problems: string[] = [];
 
   get rate(): number { return this.requests / Math.max(this.seconds, 1e-9); }
   get cpuPerRequest(): number { return this.cpu / Math.max(this.requests, 1); }
+  get dbCpuPerRequest(): number | undefined { return this.dbCpu === undefined ? undefined : this.dbCpu / Math.max(this.requests, 1); }
 
-  add(result: autocannon.Result, cpu: number): void {
+  add(result: autocannon.Result, cpu: number, dbCpu?: number): void {
+    if (dbCpu !== undefined) this.dbCpu = (this.dbCpu ?? 0) + dbCpu;
     this.requests += result.requests.total;
     this.seconds += result.duration;
     this.bytes += result.throughput.total;
@@ -425,11 +928,14 @@ async function serverCpu(child: ChildProcess): Promise<number> {
   return (await reply).micros;
 }
 
-/** One measured load run, adding its figures (and the server's CPU time) to `into`. */
-async function measure(child: ChildProcess, origin: string, paths: readonly string[], seconds: number, opts: Options, into: Measured): Promise<void> {
+/** One measured load run, adding its figures (and the server's and the database's CPU time) to `into`. */
+async function measure(child: ChildProcess, origin: string, paths: readonly string[], seconds: number, opts: Options, into: Measured, meter?: BackendMeter): Promise<void> {
+  const dbBefore = await meter?.snapshot();
   const cpuBefore = await serverCpu(child);
   const result = await load(origin, paths, seconds, opts.connections);
-  into.add(result, await serverCpu(child) - cpuBefore);
+  const cpu = await serverCpu(child) - cpuBefore;
+  const dbAfter = await meter?.snapshot();
+  into.add(result, cpu, dbBefore && dbAfter ? BackendMeter.micros(dbBefore, dbAfter) : undefined);
 }
 
 /** Checks over real HTTP that both servers answer 200 with byte-identical bodies. */
@@ -444,25 +950,62 @@ async function verify(tessera: string, bare: string, paths: readonly string[]): 
 
 const fmt = (n: number, digits = 0) => n.toLocaleString('en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits });
 
+/** Set when a signal interrupts the bench: the failures that follow are its consequence, not news. */
+let signalled = false;
+
 async function runBench(): Promise<void> {
   const opts = options();
+  const out = (text: string) => process.stdout.write(text);
   const dir = mkdtempSync(join(tmpdir(), 'tessera-bench-'));
   let child: ChildProcess | undefined;
-  const cleanup = async () => {
+  let target: Target | undefined;
+  const closers: Array<() => Promise<void>> = [];
+  // Once only: a signal's clean-up and the main flow's `finally` may both ask for it.
+  let cleaning: Promise<void> | undefined;
+  const cleanup = () => (cleaning ??= (async () => {
     if (child) await stopChild(child).catch(() => child?.kill('SIGKILL'));
+    for (const close of closers.splice(0).reverse()) await close().catch(() => undefined);
+    for (const part of ['bulk', 'http'] as const) {
+      await target?.drop(part).catch((err: unknown) => process.stderr.write(`bench: could not remove the ${part} storage: ${(err as Error).message}\n`));
+    }
     rmSync(dir, { recursive: true, force: true });
-  };
+  })());
   const onSignal = (signal: NodeJS.Signals) => {
+    signalled = true;
+    process.stderr.write(`\nbench: ${signal}, cleaning up\n`);
     void cleanup().finally(() => process.exit(signal === 'SIGINT' ? 130 : 143));
   };
   process.once('SIGINT', onSignal);
   process.once('SIGTERM', onSignal);
 
   try {
-    const config: ChildConfig = { dir, rows: opts.rows, ids: opts.ids };
-    process.stdout.write(`Tessera bench: ${fmt(opts.rows)} rows, ${opts.connections} connections, ${opts.warmup} s warm-up + ${opts.duration} s per server and scenario, node ${process.version}\n`);
+    target = await openTarget(opts.db, dir);
+    out(`Tessera bench: node ${process.version}\ndatabase: ${target.description}\n`);
+    if (opts.bulkRows > 0) {
+      out(`bulk insert: ${fmt(opts.bulkRows)} rows per run, 1 warm-up + ${opts.bulkRounds} rounds:`);
+      const b0 = performance.now();
+      const report = await bulkInsert(target, opts, closers, out);
+      out(` done in ${fmt((performance.now() - b0) / 1000, 1)} s\n`);
+      await target.drop('bulk');
+      printBulk(report, target.engine);
+    }
+    if (!opts.bulkOnly) await httpScenarios(opts, target, dir, (c) => { child = c; });
+    out(`\ndatabase: ${target.description}\n`);
+  } finally {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+    await cleanup();
+  }
+}
+
+/** Seeds the target in a server child, then measures the HTTP scenarios against it. */
+async function httpScenarios(opts: Options, target: Target, dir: string, started: (child: ChildProcess) => void): Promise<void> {
+  {
+    const config: ChildConfig = { url: target.httpUrl, engine: target.engine, rows: opts.rows, ids: opts.ids, tempDir: dir };
+    process.stdout.write(`\nHTTP: ${fmt(opts.rows)} rows, ${opts.connections} connections, ${opts.warmup} s warm-up + ${opts.duration} s per server and scenario\n`);
     process.stdout.write('seeding…\n');
-    child = fork(fileURLToPath(import.meta.url), [CHILD_FLAG, JSON.stringify(config)], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+    const child = fork(fileURLToPath(import.meta.url), [CHILD_FLAG, JSON.stringify(config)], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+    started(child);
     // A send on a closed channel is reported here; `expect` and `serverCpu` turn it into a failure.
     child.on('error', (err) => process.stderr.write(`server process: ${err.message}\n`));
     // Rejects as soon as the server process dies, so a load run in flight does not hide it.
@@ -472,10 +1015,13 @@ async function runBench(): Promise<void> {
     const ready = await expect(child, 'ready');
     const { seed: s } = ready;
     process.stdout.write(`seeded ${fmt(s.rows)} rows in ${fmt(s.seconds, 2)} s: ${fmt(s.rows / s.seconds)} rows/s `
-      + `(planCreate ${fmt(s.planSeconds, 2)} s, nextVersion + INSERT ${fmt(s.insertSeconds, 2)} s, one transaction)\n`);
+      + `(planCreate ${fmt(s.planSeconds, 2)} s, executeInsertMany ${fmt(s.insertSeconds, 2)} s = ${fmt(s.rows / s.insertSeconds)} rows/s, `
+      + `${Math.ceil(s.rows / SEED_CHUNK)} transaction${s.rows > SEED_CHUNK ? 's' : ''})\n`);
     process.stdout.write(`page query: ${ready.pageSql}\n`);
-    process.stdout.write(`query plan: ${ready.queryPlan.join('; ')}\n`);
+    process.stdout.write(`query plan: ${ready.queryPlan.join(target.engine === 'sqlite' ? '; ' : ' | ')}\n`);
 
+    // A local PostgreSQL's CPU time for Tessera's runs: where a request's time goes besides Node.
+    const meter = target.pg ? await BackendMeter.open(target.pg.connectionString, HTTP_APP) : undefined;
     const tessera = `http://127.0.0.1:${ready.tesseraPort}`;
     const bare = `http://127.0.0.1:${ready.barePort}`;
     const keyPaths = ready.ids.map(keyPath);
@@ -506,7 +1052,7 @@ async function runBench(): Promise<void> {
           mkdirSync(opts.profile, { recursive: true });
           child.send({ type: 'profile-start' } satisfies ToChild);
         }
-        await race(measure(child, tessera, sc.paths, opts.duration / rounds, opts, t));
+        await race(measure(child, tessera, sc.paths, opts.duration / rounds, opts, t, meter));
         if (opts.profile) {
           const done = expect(child, 'profiled');
           child.send({ type: 'profile-stop', file: join(opts.profile, `tessera-${sc.slug}.cpuprofile`) } satisfies ToChild);
@@ -519,7 +1065,9 @@ async function runBench(): Promise<void> {
       rows.push({ name: sc.name, target: sc.target, t, b, profile });
     }
 
-    const header = ['scenario', 'Tessera req/s', 'bare req/s', 'ratio', 'Tessera p99', 'bare p99', 'server CPU µs/req T | bare', 'KiB/resp'];
+    await meter?.close();
+    const withDb = rows.some((r) => r.t.dbCpu !== undefined);
+    const header = ['scenario', 'Tessera req/s', 'bare req/s', 'ratio', 'Tessera p99', 'bare p99', 'server CPU µs/req T | bare', ...(withDb ? ['PG CPU µs/req T'] : []), 'KiB/resp'];
     const table = rows.map(({ name, t, b }) => [
       name,
       fmt(t.rate),
@@ -528,6 +1076,7 @@ async function runBench(): Promise<void> {
       `${fmt(t.p99, 1)} ms`,
       `${fmt(b.p99, 1)} ms`,
       `${fmt(t.cpuPerRequest)} | ${fmt(b.cpuPerRequest)}`,
+      ...(withDb ? [t.dbCpuPerRequest === undefined ? '–' : fmt(t.dbCpuPerRequest)] : []),
       fmt(t.bytes / Math.max(t.requests, 1) / 1024, 2),
     ]);
     const widths = header.map((h, i) => Math.max(h.length, ...table.map((r) => r[i]!.length)));
@@ -548,10 +1097,7 @@ async function runBench(): Promise<void> {
       process.stdout.write(`\nserver CPU profile, ${r.name} (top self time, % of non-idle samples) → ${r.profile.file}\n`);
       for (const p of r.profile.top) process.stdout.write(`  ${fmt(p.percent, 1).padStart(5)} %  ${p.name}  ${p.where}\n`);
     }
-  } finally {
-    process.off('SIGINT', onSignal);
-    process.off('SIGTERM', onSignal);
-    await cleanup();
+    await stopChild(child);
   }
 }
 
@@ -561,7 +1107,10 @@ if (process.argv[2] === CHILD_FLAG) {
   try {
     await runBench();
   } catch (err) {
+    // Interrupted: the signal handler exits once its clean-up is done.
+    if (signalled) await new Promise(() => undefined);
     if (err instanceof UsageError) process.stderr.write(`bench: ${err.message}\n${USAGE}\n`);
+    else if (err instanceof SetupError) process.stderr.write(`bench: ${err.message}\n`);
     else process.stderr.write(`bench failed: ${(err as Error).stack ?? String(err)}\n`);
     // Everything is cleaned up by now; do not wait for a load run still in flight.
     process.exit(1);
