@@ -155,9 +155,27 @@ const bulkVersions = (count: number) => Array.from({ length: count }, (_, i) => 
  * per dialect (quoting, placeholders, driver values) with the rows per statement stated by the
  * case, so the split itself is asserted rather than recomputed.
  */
+/** PostgreSQL's bulk form: one INSERT … SELECT FROM unnest with an array parameter per column. */
+function bulkExpectedPostgres(count: number): Expected[] {
+  const rows = Array.from({ length: count }, (_, row) => row);
+  const columns: Array<[string, string, (row: number) => unknown]> = [
+    ['msdyn_name', 'citext', (r) => `row ${r + 1}`],
+    ['msdyn_copilotinteractionid', 'uuid', (r) => `0a1b2c3d-0000-4000-8000-${String(r + 1).padStart(12, '0')}`],
+    ['createdon', 'timestamptz(0)', () => T1], ['modifiedon', 'timestamptz(0)', () => T1],
+    ['createdby', 'uuid', () => caller.systemuserid], ['modifiedby', 'uuid', () => caller.systemuserid],
+    ['organizationid', 'uuid', () => caller.organizationid], ['statecode', 'integer', () => 0], ['statuscode', 'integer', () => 1],
+    ['versionnumber', 'bigint', (r) => 3001 + r],
+  ];
+  return [{
+    sql: `INSERT INTO "msdyn_copilotinteraction" (${columns.map(([n]) => `"${n}"`).join(', ')}) SELECT * FROM unnest(${columns.map(([, t], i) => `$${i + 1}::${t}[]`).join(', ')})`,
+    params: columns.map(([, , v]) => rows.map(v)),
+  }];
+}
+
 function bulkExpected(dialect: keyof typeof DIALECTS, count: number, perStatement: number): Expected[] {
+  if (dialect === 'postgres') return bulkExpectedPostgres(count);
   const q = (n: string) => (dialect === 'mssql' ? `[${n}]` : `"${n}"`);
-  const ph = (i: number) => (dialect === 'sqlite' ? '?' : dialect === 'postgres' ? `$${i}` : `@p${i}`);
+  const ph = (i: number) => (dialect === 'sqlite' ? '?' : `@p${i}`);
   const time = dialect === 'mssql' ? d(T1) : T1;
   const columns = ['msdyn_name', 'msdyn_copilotinteractionid', 'createdon', 'modifiedon', 'createdby', 'modifiedby', 'organizationid', 'statecode', 'statuscode', 'versionnumber'];
   const out: Expected[] = [];
@@ -535,7 +553,7 @@ const cases: Case[] = [
       insertPlan(task, ID3, [['tst_taskid', ID3], ['tst_name', 'three'], ['tst_done', false], ['tst_duedate', '2024-05-03']]),
     ], [2001, 2002, 2003]),
     sqlite: { sql: 'INSERT INTO "tst_task" ("tst_taskid", "tst_name", "tst_done", "tst_duedate", "versionnumber") VALUES (?, ?, ?, ?, ?), (?, ?, ?, ?, ?), (?, ?, ?, ?, ?)', params: ['0a1b2c3d-0000-4000-8000-000000000001', 'one', 1, null, 2001, '0a1b2c3d-0000-4000-8000-000000000002', null, null, '2024-05-02', 2002, '0a1b2c3d-0000-4000-8000-000000000003', 'three', 0, '2024-05-03', 2003] },
-    postgres: { sql: 'INSERT INTO "tst_task" ("tst_taskid", "tst_name", "tst_done", "tst_duedate", "versionnumber") VALUES ($1, $2, $3, $4, $5), ($6, $7, $8, $9, $10), ($11, $12, $13, $14, $15)', params: ['0a1b2c3d-0000-4000-8000-000000000001', 'one', true, null, 2001, '0a1b2c3d-0000-4000-8000-000000000002', null, null, '2024-05-02', 2002, '0a1b2c3d-0000-4000-8000-000000000003', 'three', false, '2024-05-03', 2003] },
+    postgres: { sql: 'INSERT INTO "tst_task" ("tst_taskid", "tst_name", "tst_done", "tst_duedate", "versionnumber") SELECT * FROM unnest($1::uuid[], $2::citext[], $3::boolean[], $4::date[], $5::bigint[])', params: [['0a1b2c3d-0000-4000-8000-000000000001', '0a1b2c3d-0000-4000-8000-000000000002', '0a1b2c3d-0000-4000-8000-000000000003'], ['one', null, 'three'], [true, null, false], [null, '2024-05-02', '2024-05-03'], [2001, 2002, 2003]] },
     mssql: { sql: 'INSERT INTO [tst_task] ([tst_taskid], [tst_name], [tst_done], [tst_duedate], [versionnumber]) VALUES (@p1, @p2, @p3, @p4, @p5), (@p6, @p7, @p8, @p9, @p10), (@p11, @p12, @p13, @p14, @p15)', params: ['0a1b2c3d-0000-4000-8000-000000000001', 'one', true, null, 2001, '0a1b2c3d-0000-4000-8000-000000000002', null, null, d('2024-05-02T00:00:00Z'), 2002, '0a1b2c3d-0000-4000-8000-000000000003', 'three', false, d('2024-05-03T00:00:00Z'), 2003] },
   },
   {
@@ -544,14 +562,14 @@ const cases: Case[] = [
     name: 'bulk insert of 211 rows: split into 2 statements on SQL Server (2100-parameter limit)',
     render: (dl) => renderInsertMany(dl, bulkRows(211), bulkVersions(211)),
     sqlite: bulkExpected('sqlite', 211, 1000),
-    postgres: bulkExpected('postgres', 211, 1000),
+    postgres: bulkExpected('postgres', 211, 0),
     mssql: bulkExpected('mssql', 211, 209),
   },
   {
-    name: 'bulk insert of 1001 rows: at most 1000 rows per INSERT on every database',
+    name: 'bulk insert of 1001 rows: at most 1000 rows per VALUES statement (PostgreSQL: one unnest)',
     render: (dl) => renderInsertMany(dl, bulkRows(1001), bulkVersions(1001)),
     sqlite: bulkExpected('sqlite', 1001, 1000),
-    postgres: bulkExpected('postgres', 1001, 1000),
+    postgres: bulkExpected('postgres', 1001, 0),
     mssql: bulkExpected('mssql', 1001, 209),
   },
   // ---- update, upsert, delete ----
@@ -693,18 +711,18 @@ const cases: Case[] = [
       { sql: 'CREATE SEQUENCE IF NOT EXISTS tessera_versionnumber START WITH 1000', params: [] },
       { sql: 'CREATE TABLE "tessera_attribute" ("entity" VARCHAR(128) NOT NULL, "attribute" VARCHAR(128) NOT NULL, "attributetype" VARCHAR(128) NOT NULL, "maxlength" INTEGER, PRIMARY KEY ("entity", "attribute"))', params: [] },
       { sql: 'CREATE TABLE "systemuser" ("systemuserid" uuid NOT NULL, "fullname" citext, "createdon" timestamptz(0), "createdby" uuid, "createdonbehalfby" uuid, "modifiedon" timestamptz(0), "modifiedby" uuid, "modifiedonbehalfby" uuid, "versionnumber" bigint, "importsequencenumber" integer, "overriddencreatedon" timestamptz(0), "timezoneruleversionnumber" integer, "utcconversiontimezonecode" integer, PRIMARY KEY ("systemuserid"))', params: [] },
-      { sql: 'CREATE INDEX IF NOT EXISTS "ix_systemuser_fullname" ON "systemuser" ("fullname")', params: [] },
-      { sql: 'CREATE INDEX IF NOT EXISTS "ix_systemuser_createdby" ON "systemuser" ("createdby")', params: [] },
-      { sql: 'CREATE INDEX IF NOT EXISTS "ix_systemuser_createdonbehalfby" ON "systemuser" ("createdonbehalfby")', params: [] },
-      { sql: 'CREATE INDEX IF NOT EXISTS "ix_systemuser_modifiedby" ON "systemuser" ("modifiedby")', params: [] },
-      { sql: 'CREATE INDEX IF NOT EXISTS "ix_systemuser_modifiedonbehalfby" ON "systemuser" ("modifiedonbehalfby")', params: [] },
+      { sql: 'CREATE INDEX IF NOT EXISTS "ix_systemuser_fullname" ON "systemuser" ("fullname" NULLS FIRST)', params: [] },
+      { sql: 'CREATE INDEX IF NOT EXISTS "ix_systemuser_createdby" ON "systemuser" ("createdby" NULLS FIRST)', params: [] },
+      { sql: 'CREATE INDEX IF NOT EXISTS "ix_systemuser_createdonbehalfby" ON "systemuser" ("createdonbehalfby" NULLS FIRST)', params: [] },
+      { sql: 'CREATE INDEX IF NOT EXISTS "ix_systemuser_modifiedby" ON "systemuser" ("modifiedby" NULLS FIRST)', params: [] },
+      { sql: 'CREATE INDEX IF NOT EXISTS "ix_systemuser_modifiedonbehalfby" ON "systemuser" ("modifiedonbehalfby" NULLS FIRST)', params: [] },
       { sql: 'CREATE TABLE "tst_task" ("tst_taskid" uuid NOT NULL, "tst_name" citext, "tst_notes" citext, "tst_duedate" date, "tst_done" boolean, "tst_budget" numeric(38,2), "tst_ratio" numeric(38,2), "tst_score" double precision, "tst_big" bigint, "tst_assignedto" uuid, "createdon" timestamptz(0), "createdby" uuid, "createdonbehalfby" uuid, "modifiedon" timestamptz(0), "modifiedby" uuid, "modifiedonbehalfby" uuid, "versionnumber" bigint, "importsequencenumber" integer, "overriddencreatedon" timestamptz(0), "timezoneruleversionnumber" integer, "utcconversiontimezonecode" integer, PRIMARY KEY ("tst_taskid"))', params: [] },
-      { sql: 'CREATE INDEX IF NOT EXISTS "ix_tst_task_tst_name" ON "tst_task" ("tst_name")', params: [] },
-      { sql: 'CREATE INDEX IF NOT EXISTS "ix_tst_task_tst_assignedto" ON "tst_task" ("tst_assignedto")', params: [] },
-      { sql: 'CREATE INDEX IF NOT EXISTS "ix_tst_task_createdby" ON "tst_task" ("createdby")', params: [] },
-      { sql: 'CREATE INDEX IF NOT EXISTS "ix_tst_task_createdonbehalfby" ON "tst_task" ("createdonbehalfby")', params: [] },
-      { sql: 'CREATE INDEX IF NOT EXISTS "ix_tst_task_modifiedby" ON "tst_task" ("modifiedby")', params: [] },
-      { sql: 'CREATE INDEX IF NOT EXISTS "ix_tst_task_modifiedonbehalfby" ON "tst_task" ("modifiedonbehalfby")', params: [] },
+      { sql: 'CREATE INDEX IF NOT EXISTS "ix_tst_task_tst_name" ON "tst_task" ("tst_name" NULLS FIRST)', params: [] },
+      { sql: 'CREATE INDEX IF NOT EXISTS "ix_tst_task_tst_assignedto" ON "tst_task" ("tst_assignedto" NULLS FIRST)', params: [] },
+      { sql: 'CREATE INDEX IF NOT EXISTS "ix_tst_task_createdby" ON "tst_task" ("createdby" NULLS FIRST)', params: [] },
+      { sql: 'CREATE INDEX IF NOT EXISTS "ix_tst_task_createdonbehalfby" ON "tst_task" ("createdonbehalfby" NULLS FIRST)', params: [] },
+      { sql: 'CREATE INDEX IF NOT EXISTS "ix_tst_task_modifiedby" ON "tst_task" ("modifiedby" NULLS FIRST)', params: [] },
+      { sql: 'CREATE INDEX IF NOT EXISTS "ix_tst_task_modifiedonbehalfby" ON "tst_task" ("modifiedonbehalfby" NULLS FIRST)', params: [] },
     ],
     mssql: [
       { sql: "IF OBJECT_ID(N'tessera_versionnumber', N'SO') IS NULL CREATE SEQUENCE [tessera_versionnumber] AS BIGINT START WITH 1000", params: [] },
@@ -751,18 +769,18 @@ const cases: Case[] = [
     postgres: [
       { sql: 'CREATE EXTENSION IF NOT EXISTS citext WITH SCHEMA public', params: [] },
       { sql: 'CREATE SEQUENCE IF NOT EXISTS tessera_versionnumber START WITH 1000', params: [] },
-      { sql: 'CREATE INDEX IF NOT EXISTS "ix_systemuser_fullname" ON "systemuser" ("fullname")', params: [] },
-      { sql: 'CREATE INDEX IF NOT EXISTS "ix_systemuser_createdby" ON "systemuser" ("createdby")', params: [] },
-      { sql: 'CREATE INDEX IF NOT EXISTS "ix_systemuser_createdonbehalfby" ON "systemuser" ("createdonbehalfby")', params: [] },
-      { sql: 'CREATE INDEX IF NOT EXISTS "ix_systemuser_modifiedby" ON "systemuser" ("modifiedby")', params: [] },
-      { sql: 'CREATE INDEX IF NOT EXISTS "ix_systemuser_modifiedonbehalfby" ON "systemuser" ("modifiedonbehalfby")', params: [] },
+      { sql: 'CREATE INDEX IF NOT EXISTS "ix_systemuser_fullname" ON "systemuser" ("fullname" NULLS FIRST)', params: [] },
+      { sql: 'CREATE INDEX IF NOT EXISTS "ix_systemuser_createdby" ON "systemuser" ("createdby" NULLS FIRST)', params: [] },
+      { sql: 'CREATE INDEX IF NOT EXISTS "ix_systemuser_createdonbehalfby" ON "systemuser" ("createdonbehalfby" NULLS FIRST)', params: [] },
+      { sql: 'CREATE INDEX IF NOT EXISTS "ix_systemuser_modifiedby" ON "systemuser" ("modifiedby" NULLS FIRST)', params: [] },
+      { sql: 'CREATE INDEX IF NOT EXISTS "ix_systemuser_modifiedonbehalfby" ON "systemuser" ("modifiedonbehalfby" NULLS FIRST)', params: [] },
       { sql: 'ALTER TABLE "tst_task" ADD COLUMN "tst_score" double precision', params: [] },
-      { sql: 'CREATE INDEX IF NOT EXISTS "ix_tst_task_tst_name" ON "tst_task" ("tst_name")', params: [] },
-      { sql: 'CREATE INDEX IF NOT EXISTS "ix_tst_task_tst_assignedto" ON "tst_task" ("tst_assignedto")', params: [] },
-      { sql: 'CREATE INDEX IF NOT EXISTS "ix_tst_task_createdby" ON "tst_task" ("createdby")', params: [] },
-      { sql: 'CREATE INDEX IF NOT EXISTS "ix_tst_task_createdonbehalfby" ON "tst_task" ("createdonbehalfby")', params: [] },
-      { sql: 'CREATE INDEX IF NOT EXISTS "ix_tst_task_modifiedby" ON "tst_task" ("modifiedby")', params: [] },
-      { sql: 'CREATE INDEX IF NOT EXISTS "ix_tst_task_modifiedonbehalfby" ON "tst_task" ("modifiedonbehalfby")', params: [] },
+      { sql: 'CREATE INDEX IF NOT EXISTS "ix_tst_task_tst_name" ON "tst_task" ("tst_name" NULLS FIRST)', params: [] },
+      { sql: 'CREATE INDEX IF NOT EXISTS "ix_tst_task_tst_assignedto" ON "tst_task" ("tst_assignedto" NULLS FIRST)', params: [] },
+      { sql: 'CREATE INDEX IF NOT EXISTS "ix_tst_task_createdby" ON "tst_task" ("createdby" NULLS FIRST)', params: [] },
+      { sql: 'CREATE INDEX IF NOT EXISTS "ix_tst_task_createdonbehalfby" ON "tst_task" ("createdonbehalfby" NULLS FIRST)', params: [] },
+      { sql: 'CREATE INDEX IF NOT EXISTS "ix_tst_task_modifiedby" ON "tst_task" ("modifiedby" NULLS FIRST)', params: [] },
+      { sql: 'CREATE INDEX IF NOT EXISTS "ix_tst_task_modifiedonbehalfby" ON "tst_task" ("modifiedonbehalfby" NULLS FIRST)', params: [] },
     ],
     mssql: [
       { sql: "IF OBJECT_ID(N'tessera_versionnumber', N'SO') IS NULL CREATE SEQUENCE [tessera_versionnumber] AS BIGINT START WITH 1000", params: [] },
@@ -783,7 +801,7 @@ const cases: Case[] = [
     name: 'createIndex',
     render: (dl) => dl.createIndex(dl.quote('ix_msdyn_copilotinteraction_msdyn_name'), dl.quote('msdyn_copilotinteraction'), dl.quote('msdyn_name')),
     sqlite: { sql: 'CREATE INDEX IF NOT EXISTS "ix_msdyn_copilotinteraction_msdyn_name" ON "msdyn_copilotinteraction" ("msdyn_name")', params: [] },
-    postgres: { sql: 'CREATE INDEX IF NOT EXISTS "ix_msdyn_copilotinteraction_msdyn_name" ON "msdyn_copilotinteraction" ("msdyn_name")', params: [] },
+    postgres: { sql: 'CREATE INDEX IF NOT EXISTS "ix_msdyn_copilotinteraction_msdyn_name" ON "msdyn_copilotinteraction" ("msdyn_name" NULLS FIRST)', params: [] },
     mssql: { sql: "IF NOT EXISTS (SELECT 1 FROM sys.indexes WHERE name = N'ix_msdyn_copilotinteraction_msdyn_name' AND object_id = OBJECT_ID(N'msdyn_copilotinteraction')) CREATE INDEX [ix_msdyn_copilotinteraction_msdyn_name] ON [msdyn_copilotinteraction] ([msdyn_name])", params: [] },
   },
   {

@@ -46,6 +46,11 @@ export interface Dialect {
   readonly setupDdl: readonly string[];
   /** `ALTER TABLE <t> <addColumn> <definition>`: `ADD COLUMN` or `ADD`. */
   readonly addColumn: string;
+  /**
+   * Optional bulk form: `INSERT … SELECT * FROM unnest($1::type[], …)` with one array parameter per
+   * column. Given a column's SQL type, returns the array cast; absent = multi-row VALUES.
+   */
+  readonly arrayCast?: (columnType: string) => string;
   /** Whether a column can be an index key on this database. */
   canIndex(a: AttributeModel): boolean;
   /** DDL creating index `name` on `table(column)` unless it exists. */

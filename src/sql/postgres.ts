@@ -34,7 +34,11 @@ export const postgresDialect: Dialect = {
   ],
   addColumn: 'ADD COLUMN',
   canIndex: () => true,
-  createIndex: (name, table, column) => `CREATE INDEX IF NOT EXISTS ${name} ON ${table} (${column})`,
+  // NULLS FIRST matches orderItem, so one index serves both ORDER BY … ASC NULLS FIRST and, read
+  // backwards, DESC NULLS LAST.
+  createIndex: (name, table, column) => `CREATE INDEX IF NOT EXISTS ${name} ON ${table} (${column} NULLS FIRST)`,
+  // One array per column: one statement for any number of rows, ~2x multi-row VALUES here.
+  arrayCast: (columnType) => `${columnType}[]`,
   catalogColumns: {
     sql: `SELECT table_name, column_name FROM information_schema.columns WHERE table_schema = current_schema()`,
     params: [],

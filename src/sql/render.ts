@@ -116,9 +116,11 @@ export function renderInsert(d: Dialect, plan: InsertPlan, version: number): Sta
 }
 
 /**
- * Multi-row INSERTs for rows of one table (the bulk path): the column list is the union of the
- * rows' columns (missing values are NULL) plus versionnumber; rows are split into as few
- * statements as the dialect's parameter limit allows, in order. `versions[i]` belongs to `plans[i]`.
+ * INSERTs for rows of one table (the bulk path): the column list is the union of the rows'
+ * columns (missing values are NULL) plus versionnumber. Multi-row VALUES split into as few
+ * statements as the dialect's parameter limit allows (at most 1,000 rows each), in order; or, where
+ * the dialect has `arrayCast` (PostgreSQL), one `INSERT … SELECT * FROM unnest(…)` with an array
+ * parameter per column. `versions[i]` belongs to `plans[i]`.
  */
 export function renderInsertMany(d: Dialect, plans: readonly InsertPlan[], versions: readonly number[]): Statement[] {
   if (!plans.length) return [];
@@ -127,14 +129,21 @@ export function renderInsertMany(d: Dialect, plans: readonly InsertPlan[], versi
   const columns: AttributeModel[] = [];
   for (const plan of plans) for (const a of plan.values.keys()) if (!columns.includes(a)) columns.push(a);
   columns.push(versionAttribute);
-  const head = `INSERT INTO ${table(d, entity)} (${columns.map((a) => col(d, a)).join(', ')}) VALUES `;
+  const value = (i: number, a: AttributeModel) => (a === versionAttribute ? versions[i]! : plans[i]!.values.get(a) ?? null);
+  const into = `INSERT INTO ${table(d, entity)} (${columns.map((a) => col(d, a)).join(', ')})`;
+  if (d.arrayCast && plans.length > 1) {
+    const p = new Params(d);
+    const arrays = columns.map((a) => `${p.add(plans.map((_, i) => d.toDb(a, value(i, a))))}::${d.arrayCast!(d.columnType(a))}`);
+    return [{ sql: `${into} SELECT * FROM unnest(${arrays.join(', ')})`, params: p.values }];
+  }
+  const head = `${into} VALUES `;
   const perStatement = Math.max(1, Math.min(1000, Math.floor(d.maxParameters / columns.length)));
   const statements: Statement[] = [];
   for (let start = 0; start < plans.length; start += perStatement) {
     const p = new Params(d);
     const tuples: string[] = [];
     plans.slice(start, start + perStatement).forEach((plan, i) => {
-      const cells = columns.map((a) => (a === versionAttribute ? p.value(a, versions[start + i]!) : p.value(a, plan.values.get(a) ?? null)));
+      const cells = columns.map((a) => p.value(a, value(start + i, a)));
       tuples.push(`(${cells.join(', ')})`);
     });
     statements.push({ sql: head + tuples.join(', '), params: p.values });

@@ -36,7 +36,7 @@ class CachedConnection implements Executor {
   }
 
   rowsSync(s: Statement): unknown[][] {
-    return this.prepare(s.sql).raw(true).all(...(s.params as unknown[])) as unknown[][];
+    return this.prepare(s.sql).raw(true).all(s.params as unknown[]) as unknown[][];
   }
 
   async rows(s: Statement): Promise<unknown[][]> {
@@ -45,8 +45,8 @@ class CachedConnection implements Executor {
 
   async run(s: Statement): Promise<number> {
     const stmt = this.prepare(s.sql);
-    if (stmt.reader) return (stmt.raw(true).all(...(s.params as unknown[])) as unknown[]).length;
-    return stmt.run(...(s.params as unknown[])).changes;
+    if (stmt.reader) return (stmt.raw(true).all(s.params as unknown[]) as unknown[]).length;
+    return stmt.run(s.params as unknown[]).changes;
   }
 }
 
