@@ -44,6 +44,28 @@ for (const database of DATABASES) {
       }
     });
 
+    it('creates alternate keys as unique indexes: a duplicate is 412 0x80040237, null key values never collide', async () => {
+      const { db, drop } = await database.create();
+      try {
+        const keyed = buildModel([...base, { source: 'new_thing.json', json: {
+          LogicalName: 'new_thing', EntitySetName: 'new_things', PrimaryIdAttribute: 'new_thingid', OwnershipType: 'OrganizationOwned',
+          Attributes: [{ LogicalName: 'new_code', AttributeType: 'String', MaxLength: 20 }, { LogicalName: 'new_region', AttributeType: 'Integer' }],
+          Keys: [{ LogicalName: 'new_code_region', KeyAttributes: ['new_code', 'new_region'] }],
+        } }]);
+        const service = await Service.open(keyed, db, log);
+        const post = (body: object) => service.handle({ method: 'POST', url: '/api/data/v9.2/new_things', headers: {}, body: JSON.stringify(body), origin: 'http://x' });
+        expect((await post({ new_code: 'A1', new_region: 1 })).status).to.equal(204);
+        expect((await post({ new_code: 'A1', new_region: 2 })).status).to.equal(204);
+        const dup = await post({ new_code: 'a1', new_region: 1 });
+        expect(dup.status, 'keys compare case-insensitively like every string').to.equal(412);
+        expect(JSON.parse(dup.body!).error.code).to.equal('0x80040237');
+        expect((await post({ new_code: 'B2' })).status).to.equal(204);
+        expect((await post({ new_code: 'B2' })).status).to.equal(204);
+      } finally {
+        await drop();
+      }
+    });
+
     it('refuses a type change, a MaxLength shrink and a dropped column, naming each, and changes nothing', async () => {
       const { db, drop } = await database.create();
       try {

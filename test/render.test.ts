@@ -805,6 +805,13 @@ const cases: Case[] = [
     mssql: { sql: "IF NOT EXISTS (SELECT 1 FROM sys.indexes WHERE name = N'ix_msdyn_copilotinteraction_msdyn_name' AND object_id = OBJECT_ID(N'msdyn_copilotinteraction')) CREATE INDEX [ix_msdyn_copilotinteraction_msdyn_name] ON [msdyn_copilotinteraction] ([msdyn_name])", params: [] },
   },
   {
+    name: 'createUniqueIndex (alternate key over two columns)',
+    render: (dl) => dl.createUniqueIndex(dl.quote('ak_account_number_region'), dl.quote('account'), [dl.quote('accountnumber'), dl.quote('region')]),
+    sqlite: { sql: 'CREATE UNIQUE INDEX IF NOT EXISTS "ak_account_number_region" ON "account" ("accountnumber", "region")', params: [] },
+    postgres: { sql: 'CREATE UNIQUE INDEX IF NOT EXISTS "ak_account_number_region" ON "account" ("accountnumber", "region")', params: [] },
+    mssql: { sql: "IF NOT EXISTS (SELECT 1 FROM sys.indexes WHERE name = N'ak_account_number_region' AND object_id = OBJECT_ID(N'account')) CREATE UNIQUE INDEX [ak_account_number_region] ON [account] ([accountnumber], [region]) WHERE [accountnumber] IS NOT NULL AND [region] IS NOT NULL", params: [] },
+  },
+  {
     name: 'bookkeeping: read the snapshot and the catalog',
     render: (dl) => [selectSnapshot(dl), dl.catalogColumns],
     sqlite: [

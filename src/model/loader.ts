@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { Ajv, type ErrorObject } from 'ajv';
 import { entityFileSchema } from './schema.js';
 import { systemColumns } from './system-columns.js';
-import type { AttributeFile, AttributeModel, EdmType, EntityFile, EntityModel, Model } from './types.js';
+import type { AttributeFile, AttributeModel, EdmType, EntityFile, EntityKeyModel, EntityModel, Model } from './types.js';
 
 /** One problem found in a metadata file: the file, a JSON pointer into it, and the reason. */
 export interface ModelProblem {
@@ -219,6 +219,19 @@ export function buildModel(files: ReadonlyArray<{ source: string; json: unknown 
       ...file.Attributes.map((a) => buildAttribute(file, a, false)),
       ...systemColumns(file).filter((a) => !declared.has(a.LogicalName)).map((a) => buildAttribute(file, a, true)),
     ];
+    const byName = new Map(attributes.map((a) => [a.LogicalName, a]));
+    const keys: EntityKeyModel[] = [];
+    const keyProblems: ModelProblem[] = [];
+    (file.Keys ?? []).forEach((k, i) => {
+      const columns = k.KeyAttributes.map((name, j) => {
+        const a = byName.get(name);
+        if (!a || !a.IsStored || a.AttributeType === 'Memo') keyProblems.push({ file: source, pointer: `/Keys/${i}/KeyAttributes/${j}`, reason: `'${name}' is not a stored, non-Memo column of this table` });
+        return a!;
+      });
+      if (keys.some((other) => other.LogicalName === k.LogicalName)) keyProblems.push({ file: source, pointer: `/Keys/${i}/LogicalName`, reason: `duplicate key '${k.LogicalName}'` });
+      keys.push(Object.freeze({ LogicalName: k.LogicalName, DisplayName: k.DisplayName ?? k.LogicalName, KeyAttributes: Object.freeze(columns) }));
+    });
+    if (keyProblems.length) { problems.push(...keyProblems); continue; }
     const entity: EntityModel = Object.freeze({
       LogicalName: file.LogicalName,
       SchemaName: file.SchemaName ?? file.LogicalName,
@@ -230,9 +243,10 @@ export function buildModel(files: ReadonlyArray<{ source: string; json: unknown 
       PrimaryNameAttribute: file.PrimaryNameAttribute,
       OwnershipType: file.OwnershipType ?? 'UserOwned',
       Attributes: Object.freeze(attributes),
-      attributesByName: new Map(attributes.map((a) => [a.LogicalName, a])),
+      attributesByName: byName,
       attributesByProperty: new Map(attributes.filter((a) => a.IsStored && a.IsValidForRead).map((a) => [a.PropertyName, a])),
       lookupsByNavigation: new Map(attributes.filter((a) => a.NavigationPropertyName).map((a) => [a.NavigationPropertyName!, a])),
+      Keys: Object.freeze(keys),
       source,
     });
     indexOf.set(entity, new Map(file.Attributes.map((a, i) => [a.LogicalName, i])));

@@ -97,5 +97,18 @@ export const entityFileSchema = {
     OwnershipType: { enum: ['OrganizationOwned', 'UserOwned', 'BusinessOwned', 'None'] },
     HasStateModel: { type: 'boolean' },
     Attributes: { type: 'array', items: attribute },
+    Keys: {
+      type: 'array',
+      items: {
+        type: 'object',
+        required: ['LogicalName', 'KeyAttributes'],
+        additionalProperties: false,
+        properties: {
+          LogicalName: logicalName,
+          DisplayName: { type: 'string' },
+          KeyAttributes: { type: 'array', minItems: 1, maxItems: 16, uniqueItems: true, items: logicalName },
+        },
+      },
+    },
   },
 } as const;

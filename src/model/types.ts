@@ -102,6 +102,22 @@ export interface EntityFile {
   /** Whether the engine adds the standard state model (statecode/statuscode); default true. */
   HasStateModel?: boolean;
   Attributes: AttributeFile[];
+  /** Alternate keys (EntityKeyMetadata): each a unique combination of columns. */
+  Keys?: EntityKeyFile[];
+}
+
+/** EntityKeyMetadata as written in a file: an alternate key over one or more columns. */
+export interface EntityKeyFile {
+  LogicalName: string;
+  KeyAttributes: string[];
+  DisplayName?: string;
+}
+
+/** An alternate key of the model: unique over its columns (rows with a null key column excepted). */
+export interface EntityKeyModel {
+  readonly LogicalName: string;
+  readonly DisplayName: string;
+  readonly KeyAttributes: readonly AttributeModel[];
 }
 
 /** OData primitive types used in CSDL and for literal typing. */
@@ -169,6 +185,8 @@ export interface EntityModel {
   readonly attributesByProperty: ReadonlyMap<string, AttributeModel>;
   /** Lookup attribute by navigation property name. */
   readonly lookupsByNavigation: ReadonlyMap<string, AttributeModel>;
+  /** Alternate keys (unique indexes), in file order. */
+  readonly Keys: readonly EntityKeyModel[];
   /** The file the table came from (for error messages). */
   readonly source: string;
 }

@@ -33,11 +33,12 @@ function columnDef(d: Dialect, e: EntityModel, a: AttributeModel): string {
 }
 
 /**
- * `ix_<table>_<column>`, shortened with a hash when longer than 63 characters (PostgreSQL's limit;
- * it would otherwise truncate, and two long names could collide).
+ * `<prefix>_<table>_<name>` (`ix` for column indexes, `ak` for alternate keys), shortened with a
+ * hash when longer than 63 characters (PostgreSQL's limit; it would otherwise truncate, and two
+ * long names could collide).
  */
-export function indexName(e: EntityModel, a: AttributeModel): string {
-  const name = `ix_${e.LogicalName}_${a.LogicalName}`;
+export function indexName(prefix: 'ix' | 'ak', e: EntityModel, suffix: string): string {
+  const name = `${prefix}_${e.LogicalName}_${suffix}`;
   if (name.length <= 63) return name;
   return `${name.slice(0, 54)}_${createHash('sha1').update(name).digest('hex').slice(0, 8)}`;
 }
@@ -96,8 +97,8 @@ export function incompatibleChanges(model: Model, snapshot: readonly SnapshotAtt
 
 /**
  * The DDL that brings `existing` up to `model`: the dialect's setup, CREATE TABLE for new tables,
- * ADD COLUMN for new columns, and an index per lookup column and on the primary name column (the
- * usual sort and search column). Idempotent.
+ * ADD COLUMN for new columns, an index per lookup column and on the primary name column (the
+ * usual sort and search column), and a unique index per alternate key. Idempotent.
  */
 export function migrationDdl(d: Dialect, model: Model, existing: ExistingSchema): string[] {
   const ddl = [...d.setupDdl];
@@ -112,8 +113,11 @@ export function migrationDdl(d: Dialect, model: Model, existing: ExistingSchema)
     }
     for (const a of stored(e)) {
       if ((a.NavigationPropertyName || a.IsPrimaryName) && d.canIndex(a)) {
-        ddl.push(d.createIndex(d.quote(indexName(e, a)), d.quote(e.LogicalName), d.quote(a.LogicalName)));
+        ddl.push(d.createIndex(d.quote(indexName('ix', e, a.LogicalName)), d.quote(e.LogicalName), d.quote(a.LogicalName)));
       }
+    }
+    for (const k of e.Keys) {
+      ddl.push(d.createUniqueIndex(d.quote(indexName('ak', e, k.LogicalName)), d.quote(e.LogicalName), k.KeyAttributes.map((a) => d.quote(a.LogicalName))));
     }
   }
   return ddl;

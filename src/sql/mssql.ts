@@ -43,6 +43,9 @@ export const mssqlDialect: Dialect = {
   addColumn: 'ADD',
   // Index keys are limited to 1,700 bytes: NVARCHAR(850); NVARCHAR(MAX) cannot be a key at all.
   canIndex: (a) => a.EdmType !== 'Edm.String' || (a.MaxLength !== undefined && a.MaxLength <= 850),
+  // SQL Server treats NULLs as equal in unique indexes: filter them out, as Dataverse does for keys.
+  createUniqueIndex: (name, table, columns) =>
+    `IF NOT EXISTS (SELECT 1 FROM sys.indexes WHERE name = N'${name.slice(1, -1).replace(/'/g, "''")}' AND object_id = OBJECT_ID(N'${table.slice(1, -1).replace(/'/g, "''")}')) CREATE UNIQUE INDEX ${name} ON ${table} (${columns.join(', ')}) WHERE ${columns.map((c) => `${c} IS NOT NULL`).join(' AND ')}`,
   createIndex: (name, table, column) =>
     `IF NOT EXISTS (SELECT 1 FROM sys.indexes WHERE name = N'${name.slice(1, -1).replace(/'/g, "''")}' AND object_id = OBJECT_ID(N'${table.slice(1, -1).replace(/'/g, "''")}')) CREATE INDEX ${name} ON ${table} (${column})`,
   catalogColumns: {

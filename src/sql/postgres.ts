@@ -34,6 +34,8 @@ export const postgresDialect: Dialect = {
   ],
   addColumn: 'ADD COLUMN',
   canIndex: () => true,
+  // NULLs are distinct in unique indexes here, so rows with a null key column never collide.
+  createUniqueIndex: (name, table, columns) => `CREATE UNIQUE INDEX IF NOT EXISTS ${name} ON ${table} (${columns.join(', ')})`,
   // NULLS FIRST matches orderItem, so one index serves both ORDER BY … ASC NULLS FIRST and, read
   // backwards, DESC NULLS LAST.
   createIndex: (name, table, column) => `CREATE INDEX IF NOT EXISTS ${name} ON ${table} (${column} NULLS FIRST)`,
