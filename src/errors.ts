@@ -32,6 +32,15 @@ export const Errors = {
   /** 404 `0x80040217`: no row with that key. */
   recordNotFound: (logicalName: string, id: string) =>
     new ServiceError(404, '0x80040217', `${logicalName} With Id = ${id} Does Not Exist`),
+  /** 404 `0x80040217`: UpdateMultiple on rows that do not exist (message as in the bulk operations doc). */
+  recordsNotFound: (logicalName: string, ids: string) =>
+    new ServiceError(404, '0x80040217', `${logicalName} With Ids = ${ids} Do Not Exist`),
+  /** 404 `""`: an operation called with the wrong HTTP verb (digest §5.3). */
+  noHttpResource: (url: string) =>
+    new ServiceError(404, '', `No HTTP resource was found that matches the request URI '${url}'.`),
+  /** 400: a bound operation called without its namespace (digest §1.7). */
+  unresolvedParameters: () =>
+    new ServiceError(400, '0x80040203', 'Request message has unresolved parameters.'),
   /** 405: the verb is not allowed on this resource (e.g. PATCH on a collection). */
   methodNotAllowed: (method: string, what: string) =>
     new ServiceError(405, '0x80060888', `The HTTP method '${method}' is not allowed on ${what}.`),
@@ -65,6 +74,9 @@ export const Errors = {
   /** 400 `0x80048408`: statuscode does not belong to the statecode (digest §6.5). */
   invalidStateStatus: (status: number, stateName: string, logicalName: string, id: string) =>
     new ServiceError(400, '0x80048408', `${status} is not a valid status code for state code ${logicalName}State.${stateName} on ${logicalName} with Id ${id}.`),
+  /** 400 `0x8004F00E` InvalidStateTransition: the table enforces state transitions and this one is not allowed. */
+  invalidStateTransition: (logicalName: string, from: string, to: string) =>
+    new ServiceError(400, '0x8004F00E', `The status transition of ${logicalName} from ${from} to ${to} is not allowed by the table's state model (EnforceStateTransitions).`),
   /** 400 `0x80040239`: date-time outside 1753-01-01 … 9999-12-31 or unreadable. */
   invalidDateTime: () =>
     new ServiceError(400, '0x80040239', 'The date-time format is invalid, or value is outside the supported range.'),

@@ -10,6 +10,9 @@ import { parseBody, planCreate, planDelete, planUpdate } from './plan/write.js';
 import type { Database } from './store/database.js';
 import { executeCount, executeRead, executeWrite } from './store/execute.js';
 import { migrate } from './store/migrate.js';
+import { invokeOperation, type OperationEnvironment } from './messages/dispatch.js';
+import { loadMessages } from './messages/registry.js';
+import type { Message } from './messages/types.js';
 
 /**
  * The pipeline without HTTP: `handle(request) → response` runs parse → plan → sql → execute →
@@ -20,6 +23,7 @@ import { migrate } from './store/migrate.js';
 export const SYSTEM_CALLER: Caller = Object.freeze({
   systemuserid: '8f7f6c3e-2f43-4a8a-9d0b-5e3c5a1d0001',
   organizationid: '8f7f6c3e-2f43-4a8a-9d0b-5e3c5a1d0002',
+  businessunitid: '8f7f6c3e-2f43-4a8a-9d0b-5e3c5a1d0003',
 });
 
 /** Where unexpected faults are reported (pino's logger fits). */
@@ -37,24 +41,40 @@ function only(req: ODataRequest, allowed: readonly (keyof QueryOptions)[]): void
   }
 }
 
+/** Settings of a Service; everything has a default. */
+export interface ServiceOptions {
+  /** The user requests run as (default: the built-in system user). */
+  caller?: Caller;
+  /** Most Targets per CreateMultiple / UpdateMultiple / UpsertMultiple (default 1,000). */
+  maxTargets?: number;
+}
+
+/** Dataverse's guidance for records per bulk request (digest §6.3). */
+export const DEFAULT_MAX_TARGETS = 1000;
+
 export class Service {
   private readonly csdl: string;
+  readonly caller: Caller;
+  private readonly operations: OperationEnvironment;
 
   /**
-   * Use `Service.open` to also prepare the database. `model` is immutable; a reload builds a new
-   * Service.
+   * Use `Service.open` to also prepare the database and load the messages. `model` is immutable; a
+   * reload builds a new Service.
    */
-  constructor(readonly model: Model, readonly db: Database, private readonly log: FaultLogger, readonly caller: Caller = SYSTEM_CALLER) {
-    this.csdl = renderCsdl(model);
+  constructor(readonly model: Model, readonly db: Database, private readonly log: FaultLogger, messages: ReadonlyMap<string, Message>, options: ServiceOptions = {}) {
+    this.caller = options.caller ?? SYSTEM_CALLER;
+    this.csdl = renderCsdl(model, [...messages.values()]);
+    this.operations = { model, db, caller: this.caller, messages, limits: { maxTargets: options.maxTargets ?? DEFAULT_MAX_TARGETS } };
   }
 
   /**
-   * Creates missing tables/columns (additive) and the built-in system user and organization rows,
-   * then returns a ready Service. Throws the driver's error when the database cannot be prepared.
+   * Creates missing tables/columns (additive), loads the messages in src/messages/, and creates the
+   * built-in system user and organization rows, then returns a ready Service. Throws
+   * MigrationError or the driver's error when the database cannot be prepared.
    */
-  static async open(model: Model, db: Database, log: FaultLogger): Promise<Service> {
+  static async open(model: Model, db: Database, log: FaultLogger, options: ServiceOptions = {}): Promise<Service> {
     await migrate(db, model);
-    const service = new Service(model, db, log);
+    const service = new Service(model, db, log, await loadMessages(), options);
     await service.seed(SYSTEMUSER, service.caller.systemuserid, { fullname: 'SYSTEM' });
     await service.seed(ORGANIZATION, service.caller.organizationid, { name: 'Tessera' });
     return service;
@@ -70,7 +90,7 @@ export class Service {
   async handle(req: HttpRequest): Promise<HttpResponse> {
     let res: HttpResponse;
     try {
-      res = await this.dispatch(parseRequest(req));
+      res = await this.dispatch(parseRequest(req), `${req.origin}${req.url}`);
     } catch (err) {
       if (err instanceof ServiceError) res = errorResponse(err);
       else {
@@ -88,9 +108,11 @@ export class Service {
     return entity;
   }
 
-  private async dispatch(req: ODataRequest): Promise<HttpResponse> {
+  private async dispatch(req: ODataRequest, url: string): Promise<HttpResponse> {
     const r = req.resource;
     switch (r.kind) {
+      case 'operation':
+        return invokeOperation(this.operations, req, r, url);
       case 'serviceDocument':
         if (req.method !== 'GET') throw Errors.methodNotAllowed(req.method, 'the service document');
         return serviceDocument(req.serviceRoot, this.model);
@@ -104,12 +126,19 @@ export class Service {
         return { status: 200, headers: { 'Content-Type': 'text/plain' }, body: String(n) };
       }
       case 'collection': {
+        if (!this.model.byEntitySetName.has(r.entitySet) && this.operations.messages.has(r.entitySet)) {
+          return invokeOperation(this.operations, req, { kind: 'operation', name: r.entitySet, segment: r.entitySet, qualified: false }, url);
+        }
         const entity = this.entitySet(r.entitySet);
         if (req.method === 'GET') return this.readCollection(req, entity);
         if (req.method === 'POST') return this.create(req, entity);
         throw Errors.methodNotAllowed(req.method, `the collection '${entity.EntitySetName}'`);
       }
       case 'entity': {
+        if (!this.model.byEntitySetName.has(r.entitySet) && this.operations.messages.has(r.entitySet)) {
+          const params = r.id !== undefined ? r.id : r.alternateKey;
+          return invokeOperation(this.operations, req, { kind: 'operation', name: r.entitySet, segment: `${r.entitySet}(${params})`, qualified: false, params }, url);
+        }
         const entity = this.entitySet(r.entitySet);
         if (r.id === undefined) throw Errors.notImplemented(`Alternate keys ('${r.entitySet}(${r.alternateKey})')`);
         switch (req.method) {

@@ -61,7 +61,7 @@ const ID = '0a1b2c3d-0000-4000-8000-000000000001';
 const ID2 = '0a1b2c3d-0000-4000-8000-000000000002';
 const ID3 = '0a1b2c3d-0000-4000-8000-000000000003';
 const DATA_ID = 'dddddddd-0000-4000-8000-00000000000d';
-const caller: Caller = { systemuserid: 'aaaaaaaa-0000-4000-8000-00000000000a', organizationid: 'bbbbbbbb-0000-4000-8000-00000000000b' };
+const caller: Caller = { systemuserid: 'aaaaaaaa-0000-4000-8000-00000000000a', organizationid: 'bbbbbbbb-0000-4000-8000-00000000000b', businessunitid: 'cccccccc-0000-4000-8000-00000000000c' };
 const T1 = '2024-01-01T10:00:00Z';
 const T2 = '2024-02-01T10:00:00Z';
 

@@ -1,6 +1,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Ajv, type ErrorObject } from 'ajv';
+import { parseString } from 'xml2js';
 import { entityFileSchema } from './schema.js';
 import { systemColumns } from './system-columns.js';
 import type { AttributeFile, AttributeModel, EdmType, EntityFile, EntityKeyModel, EntityModel, Model } from './types.js';
@@ -110,6 +111,28 @@ function buildAttribute(file: EntityFile, a: AttributeFile, systemSupplied: bool
     NavigationPropertyName: lookup ? a.ReferencingEntityNavigationPropertyName ?? a.LogicalName : undefined,
     EdmType: edmTypeOf(a),
   });
+}
+
+/**
+ * Reads a status option's TransitionData XML (`<allowedtransitions><allowedtransition
+ * sourcestatusid="1" tostatusid="2"/>…`) into the target statuses. Returns a string describing
+ * the problem when the XML is malformed.
+ */
+export function parseTransitionData(xml: string): number[] | string {
+  let result: number[] | string = 'not parsed';
+  parseString(xml, { explicitArray: true }, (err, doc: { allowedtransitions?: { allowedtransition?: Array<{ $?: Record<string, string> }> } } | null) => {
+    if (err) { result = `TransitionData is not valid XML: ${err.message.split('\n')[0]}`; return; }
+    const root = doc?.allowedtransitions;
+    if (root === undefined) { result = 'TransitionData must have the root element <allowedtransitions>'; return; }
+    const targets: number[] = [];
+    for (const t of (typeof root === 'object' ? root.allowedtransition : undefined) ?? []) {
+      const to = Number(t.$?.['tostatusid']);
+      if (!Number.isInteger(to)) { result = 'every <allowedtransition> needs an integer tostatusid'; return; }
+      targets.push(to);
+    }
+    result = targets;
+  });
+  return result;
 }
 
 /** Checks one file's internal rules (beyond the JSON Schema) and returns its problems. */
@@ -231,6 +254,20 @@ export function buildModel(files: ReadonlyArray<{ source: string; json: unknown 
       if (keys.some((other) => other.LogicalName === k.LogicalName)) keyProblems.push({ file: source, pointer: `/Keys/${i}/LogicalName`, reason: `duplicate key '${k.LogicalName}'` });
       keys.push(Object.freeze({ LogicalName: k.LogicalName, DisplayName: k.DisplayName ?? k.LogicalName, KeyAttributes: Object.freeze(columns) }));
     });
+    const transitions = new Map<number, readonly number[]>();
+    const statusOptions = byName.get('statuscode')?.OptionSet?.Options ?? [];
+    statusOptions.forEach((o, j) => {
+      if (o.TransitionData === undefined) return;
+      const parsed = parseTransitionData(o.TransitionData);
+      const at = file.Attributes.findIndex((a) => a.LogicalName === 'statuscode');
+      const pointer = `/Attributes/${at}/OptionSet/Options/${j}/TransitionData`;
+      if (typeof parsed === 'string') keyProblems.push({ file: source, pointer, reason: parsed });
+      else {
+        const unknown = parsed.filter((to) => !statusOptions.some((x) => x.Value === to));
+        if (unknown.length) keyProblems.push({ file: source, pointer, reason: `tostatusid ${unknown.join(', ')} is not a statuscode option` });
+        transitions.set(o.Value, Object.freeze(parsed));
+      }
+    });
     if (keyProblems.length) { problems.push(...keyProblems); continue; }
     const entity: EntityModel = Object.freeze({
       LogicalName: file.LogicalName,
@@ -247,6 +284,8 @@ export function buildModel(files: ReadonlyArray<{ source: string; json: unknown 
       attributesByProperty: new Map(attributes.filter((a) => a.IsStored && a.IsValidForRead).map((a) => [a.PropertyName, a])),
       lookupsByNavigation: new Map(attributes.filter((a) => a.NavigationPropertyName).map((a) => [a.NavigationPropertyName!, a])),
       Keys: Object.freeze(keys),
+      EnforceStateTransitions: file.EnforceStateTransitions === true,
+      Transitions: transitions,
       source,
     });
     indexOf.set(entity, new Map(file.Attributes.map((a, i) => [a.LogicalName, i])));

@@ -21,6 +21,7 @@ const option = {
     State: { type: 'integer' },
     DefaultStatus: { type: 'integer' },
     InvariantName: { type: 'string', pattern: '^[A-Za-z][A-Za-z0-9_]*$' },
+    TransitionData: { type: 'string' },
     Description: { type: 'string' },
   },
 };
@@ -96,6 +97,7 @@ export const entityFileSchema = {
     PrimaryNameAttribute: logicalName,
     OwnershipType: { enum: ['OrganizationOwned', 'UserOwned', 'BusinessOwned', 'None'] },
     HasStateModel: { type: 'boolean' },
+    EnforceStateTransitions: { type: 'boolean' },
     Attributes: { type: 'array', items: attribute },
     Keys: {
       type: 'array',

@@ -46,6 +46,13 @@ export interface OptionMetadata {
   DefaultStatus?: number;
   /** statecode options: the state's invariant name (e.g. `Active`), used by IsValidStateTransition. */
   InvariantName?: string;
+  /**
+   * statuscode options: the statuses a row may move to from this one, as Dataverse stores them:
+   * `<allowedtransitions xmlns="http://schemas.microsoft.com/crm/2009/WebServices">
+   * <allowedtransition sourcestatusid="1" tostatusid="2" /></allowedtransitions>`.
+   * Enforced only when the table sets EnforceStateTransitions.
+   */
+  TransitionData?: string;
   Description?: string;
 }
 
@@ -101,6 +108,8 @@ export interface EntityFile {
   OwnershipType?: OwnershipType;
   /** Whether the engine adds the standard state model (statecode/statuscode); default true. */
   HasStateModel?: boolean;
+  /** Whether status changes must follow the statuscode options' TransitionData (default false). */
+  EnforceStateTransitions?: boolean;
   Attributes: AttributeFile[];
   /** Alternate keys (EntityKeyMetadata): each a unique combination of columns. */
   Keys?: EntityKeyFile[];
@@ -187,6 +196,12 @@ export interface EntityModel {
   readonly lookupsByNavigation: ReadonlyMap<string, AttributeModel>;
   /** Alternate keys (unique indexes), in file order. */
   readonly Keys: readonly EntityKeyModel[];
+  readonly EnforceStateTransitions: boolean;
+  /**
+   * With EnforceStateTransitions: source statuscode → the statuscodes it may move to, for the
+   * status options that carry TransitionData (a status without it may move anywhere).
+   */
+  readonly Transitions: ReadonlyMap<number, readonly number[]>;
   /** The file the table came from (for error messages). */
   readonly source: string;
 }

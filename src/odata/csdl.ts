@@ -44,8 +44,37 @@ function entitySet(model: Model, e: EntityModel): object {
   };
 }
 
-/** Renders the CSDL document for a model. Pure; the caller caches it per model. */
-export function renderCsdl(model: Model): string {
+/**
+ * An operation as `$metadata` declares it (digest §1.7). Structurally what a message module
+ * exports, so the CSDL comes from the same declaration that routing and parameter checks use.
+ */
+export interface OperationDeclaration {
+  readonly Name: string;
+  readonly Kind: 'Action' | 'Function';
+  readonly Binding?: 'entity' | 'entityset';
+  readonly Parameters: ReadonlyArray<{ readonly Name: string; readonly Type: string; readonly Optional?: boolean }>;
+  readonly ReturnType?: { readonly Name: string; readonly Properties: ReadonlyArray<{ readonly Name: string; readonly Type: string }> };
+}
+
+function operation(op: OperationDeclaration): object {
+  const parameters = op.Parameters.map((p) => ({ $: { Name: p.Name, Type: p.Type, Nullable: p.Optional ? 'true' : 'false' } }));
+  if (op.Binding) {
+    const type = op.Binding === 'entity' ? `${ALIAS}.crmbaseentity` : `Collection(${ALIAS}.crmbaseentity)`;
+    parameters.unshift({ $: { Name: op.Binding, Type: type, Nullable: 'false' } });
+  }
+  return {
+    $: { Name: op.Name, ...(op.Binding ? { IsBound: 'true' } : {}) },
+    ...(parameters.length ? { Parameter: parameters } : {}),
+    ...(op.ReturnType ? { ReturnType: { $: { Type: `${ALIAS}.${op.ReturnType.Name}`, Nullable: 'false' } } } : {}),
+  };
+}
+
+/**
+ * Renders the CSDL document for a model and its operations: ComplexTypes for return types,
+ * Action/Function elements (bound ones with their binding parameter first), and Action/Function
+ * imports in the container for unbound ones. Pure; the caller caches it per model.
+ */
+export function renderCsdl(model: Model, operations: readonly OperationDeclaration[] = []): string {
   const doc = {
     'edmx:Edmx': {
       $: { Version: '4.0', 'xmlns:edmx': 'http://docs.oasis-open.org/odata/ns/edmx' },
@@ -58,9 +87,17 @@ export function renderCsdl(model: Model): string {
             ...model.entities.map((e) => entityType(model, e)),
             { $: { Name: 'crmmodelbaseentity', Abstract: 'true' } },
           ],
+          ComplexType: operations.filter((o) => o.ReturnType).map((o) => ({
+            $: { Name: o.ReturnType!.Name },
+            Property: o.ReturnType!.Properties.map((p) => ({ $: { Name: p.Name, Type: p.Type, Nullable: 'false' } })),
+          })),
+          Action: operations.filter((o) => o.Kind === 'Action').map(operation),
+          Function: operations.filter((o) => o.Kind === 'Function').map(operation),
           EntityContainer: {
             $: { Name: 'System' },
             EntitySet: model.entities.map((e) => entitySet(model, e)),
+            ActionImport: operations.filter((o) => o.Kind === 'Action' && !o.Binding).map((o) => ({ $: { Name: o.Name, Action: `${NAMESPACE}.${o.Name}` } })),
+            FunctionImport: operations.filter((o) => o.Kind === 'Function' && !o.Binding).map((o) => ({ $: { Name: o.Name, Function: `${NAMESPACE}.${o.Name}` } })),
           },
         },
       },

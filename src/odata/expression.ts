@@ -121,6 +121,23 @@ class Parser {
     if (t.kind !== 'end') throw syntaxError(this.text, t.pos, `unexpected '${t.text}'`);
   }
 
+  /** Key predicate `name=literal, …` (alternate keys, digest §2.2). */
+  parseKeyPredicate(): Array<{ name: string; value: Extract<Expr, { kind: 'literal' }> }> {
+    const pairs: Array<{ name: string; value: Extract<Expr, { kind: 'literal' }> }> = [];
+    for (;;) {
+      const name = this.next();
+      if (name.kind !== 'ident' || name.text.includes('.')) throw syntaxError(this.text, name.pos, 'a key property name expected');
+      this.expectPunct('=');
+      const value = this.parsePrimary();
+      if (value.kind !== 'literal') throw syntaxError(this.text, value.pos, 'a literal key value expected');
+      pairs.push({ name: name.text, value });
+      const t = this.peek();
+      if (t.kind === 'punct' && t.text === ',') { this.next(); continue; }
+      this.expectEnd();
+      return pairs;
+    }
+  }
+
   /** `$orderby` item list: `expr [asc|desc], …`. */
   parseOrderBy(): Array<{ expr: Expr; descending: boolean }> {
     const items: Array<{ expr: Expr; descending: boolean }> = [];
@@ -252,4 +269,12 @@ export function parseFilter(text: string): Expr {
 export function parseOrderBy(text: string): Array<{ expr: Expr; descending: boolean }> {
   if (!text.trim()) throw Errors.badQuery('The $orderby query option must not be empty.');
   return new Parser(text).parseOrderBy();
+}
+
+/**
+ * Parses a key predicate `name=literal[,name=literal…]` (the inside of `set(…)` for alternate
+ * keys, or an `@odata.id`'s key). Errors as for parseFilter.
+ */
+export function parseKeyPredicate(text: string): Array<{ name: string; value: Extract<Expr, { kind: 'literal' }> }> {
+  return new Parser(text).parseKeyPredicate();
 }

@@ -18,7 +18,13 @@ export type Resource =
   | { kind: 'count'; entitySet: string }
   | { kind: 'entity'; entitySet: string; id: string; alternateKey?: undefined }
   /** A key segment that is not a GUID: an alternate key, or the parameters of a function call. */
-  | { kind: 'entity'; entitySet: string; id?: undefined; alternateKey: string };
+  | { kind: 'entity'; entitySet: string; id?: undefined; alternateKey: string }
+  /**
+   * An operation call: `Name(params)` at the root (unbound), or `<set>[(<id>)]/<Namespace>.Name`
+   * (bound). `qualified` tells whether the name carried the `Microsoft.Dynamics.CRM.` (or `mscrm.`)
+   * namespace; `params` is the raw text inside a function's parentheses.
+   */
+  | { kind: 'operation'; name: string; segment: string; qualified: boolean; params?: string; binding?: { entitySet: string; id?: string } };
 
 /** The parsed system query options; absent options are undefined. */
 export interface QueryOptions {
@@ -31,6 +37,8 @@ export interface QueryOptions {
   count?: boolean;
   /** `$skiptoken` as received (opaque; decoded by plan/). */
   skipToken?: string;
+  /** Parameter aliases (`@p1=…`), by name with the `@`, values decoded but not parsed. */
+  aliases?: ReadonlyMap<string, string>;
 }
 
 /** Input of the pipeline: plain values, no express types. Header names are lower case. */
@@ -98,6 +106,15 @@ function parseEtagHeader(value: string | undefined, name: string): '*' | string 
   return m[1]!;
 }
 
+const NAMESPACES = ['Microsoft.Dynamics.CRM.', 'mscrm.'];
+const SEGMENT = /^([A-Za-z_][A-Za-z0-9_.]*)(?:\((.*)\))?$/s;
+
+/** Splits `Namespace.Name` into the bare name and whether it was qualified with our namespace. */
+function operationName(name: string): { name: string; qualified: boolean } {
+  const ns = NAMESPACES.find((n) => name.startsWith(n));
+  return ns ? { name: name.slice(ns.length), qualified: true } : { name, qualified: false };
+}
+
 function parsePath(path: string): Resource {
   if (path === '') return { kind: 'serviceDocument' };
   const segments = path.split('/').map((s) => {
@@ -107,16 +124,32 @@ function parsePath(path: string): Resource {
   const first = segments[0]!;
   if (first === '$metadata' && segments.length === 1) return { kind: 'metadata' };
   if (first === '$batch') throw Errors.notImplemented('$batch');
-  const m = /^([A-Za-z_][A-Za-z0-9_.]*)(?:\((.*)\))?$/.exec(first);
+  const m = SEGMENT.exec(first);
   if (!m) throw Errors.resourceNotFound(first);
   const name = m[1]!;
   const key = m[2];
-  if (segments.length > 2 || (segments.length === 2 && (segments[1] !== '$count' || key !== undefined))) {
-    throw Errors.notImplemented(`The path '${segments.join('/')}' (navigation, property, $ref, $count on an entity and bound operations)`);
+  if (name.includes('.')) {
+    // A namespace-qualified root segment: only unbound operations could be meant.
+    if (segments.length > 1) throw Errors.resourceNotFound(first);
+    const op = operationName(name);
+    if (!op.qualified) throw Errors.resourceNotFound(first);
+    return { kind: 'operation', ...op, segment: first, params: key };
   }
-  if (key === undefined) {
-    return segments.length === 2 ? { kind: 'count', entitySet: name } : { kind: 'collection', entitySet: name };
+  if (segments.length === 2 && segments[1] === '$count' && key === undefined) return { kind: 'count', entitySet: name };
+  if (segments.length === 2 && segments[1] !== '$count') {
+    const second = SEGMENT.exec(segments[1]!);
+    const op = second ? operationName(second[1]!) : undefined;
+    if (second && op && (op.qualified || !second[1]!.includes('.'))) {
+      const id = key === undefined ? undefined : key.trim().replace(/^\{(.*)\}$/, '$1');
+      if (id !== undefined && !GUID_KEY.test(id)) throw Errors.notImplemented(`Alternate keys ('${first}')`);
+      return { kind: 'operation', ...op, segment: segments[1]!, params: second[2], binding: { entitySet: name, id: id?.toLowerCase() } };
+    }
+    throw Errors.resourceNotFound(segments[1]!);
   }
+  if (segments.length > 1) {
+    throw Errors.notImplemented(`The path '${segments.join('/')}' (navigation, property, $ref and $count on an entity)`);
+  }
+  if (key === undefined) return { kind: 'collection', entitySet: name };
   const id = key.trim().replace(/^\{(.*)\}$/, '$1');
   return GUID_KEY.test(id)
     ? { kind: 'entity', entitySet: name, id: id.toLowerCase() }
@@ -136,7 +169,11 @@ function parseQuery(raw: string): QueryOptions {
     seen.add(name);
     if (REJECTED.has(name)) throw Errors.badQuery(`The query parameter '${name}' is not supported.`);
     if (NOT_YET.has(name)) throw Errors.notImplemented(`The query parameter '${name}'`);
-    if (name.startsWith('@')) throw Errors.notImplemented(`The parameter alias '${name}'`);
+    if (name.startsWith('@')) {
+      if (!/^@[A-Za-z_][A-Za-z0-9_]*$/.test(name)) throw Errors.badQuery(`'${name}' is not a valid parameter alias name.`);
+      query.aliases = new Map([...(query.aliases ?? []), [name, value]]);
+      continue;
+    }
     if (name.startsWith('$') && !SUPPORTED.has(name)) throw Errors.badQuery(`The query parameter '${name}' is not supported.`);
     switch (name) {
       case '$select': {

@@ -12,6 +12,8 @@ export type Value = string | number | boolean | null;
 export interface Caller {
   readonly systemuserid: string;
   readonly organizationid: string;
+  /** The caller's business unit (a built-in one until business units are modelled). */
+  readonly businessunitid: string;
 }
 
 /**
@@ -87,10 +89,13 @@ export interface InsertPlan {
   readonly references: readonly RowReference[];
 }
 
-/** A condition an UPDATE must meet, with the error raised when the row exists but fails it. */
+/**
+ * A condition an UPDATE or DELETE must meet: the column holds one of `values`; with the error
+ * raised when the row exists but fails it.
+ */
 export interface Guard {
   readonly attribute: AttributeModel;
-  readonly value: Value;
+  readonly values: readonly Value[];
   /** Builds the error for a failed guard, given the row's current value. */
   readonly fail: (current: Value) => Error;
 }

@@ -37,18 +37,24 @@ export function parseBody(entity: EntityModel, text: string | undefined): Record
 }
 
 /**
- * Resolves an `@odata.bind` value (`/set(id)`, `set(id)` or an absolute URL ending in
- * `/api/data/v9.x/set(id)`) against the lookup's targets. Throws 400 `0x80090800` for anything
- * else (digest §5.3 InvalidUrlForODataBindProperty).
+ * Resolves a record URL — `set(id)`, `/set(id)` or an absolute `…/api/data/v9.x/set(id)` (digest
+ * §2.1, §6.6) — to its table and canonical id; undefined when it is not one.
+ */
+export function resolveRecordUrl(model: Model, url: string): RowReference | undefined {
+  const m = /^(?:[a-z][a-z0-9+.-]*:\/\/[^/]+\/api\/data\/v9\.[012]\/|\/)?([A-Za-z_][A-Za-z0-9_]*)\(([^)]*)\)$/.exec(url.trim());
+  const entity = m ? model.byEntitySetName.get(m[1]!) : undefined;
+  const id = m ? canonicalGuid(m[2]!.replace(/^'(.*)'$/, '$1')) : undefined;
+  return entity && id ? { entity, id } : undefined;
+}
+
+/**
+ * Resolves an `@odata.bind` value against the lookup's targets. Throws 400 `0x80090800` for
+ * anything else (digest §5.3 InvalidUrlForODataBindProperty).
  */
 function resolveBind(model: Model, lookup: AttributeModel, raw: unknown, property: string): RowReference {
-  const invalid = () => Errors.invalidBindUrl(String(raw), property);
-  if (typeof raw !== 'string') throw invalid();
-  const m = /^(?:[a-z][a-z0-9+.-]*:\/\/[^/]+\/api\/data\/v9\.[012]\/|\/)?([A-Za-z_][A-Za-z0-9_]*)\(([^)]*)\)$/.exec(raw.trim());
-  const target = m ? model.byEntitySetName.get(m[1]!) : undefined;
-  const id = m ? canonicalGuid(m[2]!) : undefined;
-  if (!target || !id || !lookup.Targets.includes(target.LogicalName)) throw invalid();
-  return { entity: target, id };
+  const ref = typeof raw === 'string' ? resolveRecordUrl(model, raw) : undefined;
+  if (!ref || !lookup.Targets.includes(ref.entity.LogicalName)) throw Errors.invalidBindUrl(String(raw), property);
+  return ref;
 }
 
 function setValue(entity: EntityModel, a: AttributeModel, raw: unknown, into: Assignments): void {
@@ -129,16 +135,16 @@ function checkRequired(entity: EntityModel, values: ReadonlyMap<AttributeModel, 
 }
 
 /**
- * Plans a Create. `urlId` is the key from a PATCH URL (upsert) and wins over a body key.
+ * Plans a Create. `urlId` is the key from a PATCH URL (upsert) and wins over a body key; `now`
+ * (canonical UTC) stamps createdon/modifiedon, so a bulk create stamps every row alike.
  * Throws the body errors of this module, and 400 `0x80048408` for a statuscode that is not a
  * status of the Active state (new rows always start in statecode 0).
  */
-export function planCreate(model: Model, entity: EntityModel, body: Record<string, unknown>, caller: Caller, urlId?: string): InsertPlan {
+export function planCreate(model: Model, entity: EntityModel, body: Record<string, unknown>, caller: Caller, urlId?: string, now = nowUtc()): InsertPlan {
   const { values, references } = assign(model, entity, body, 'create');
   const pk = entity.attributesByName.get(entity.PrimaryIdAttribute)!;
   const id = urlId ?? (values.get(pk) as string | undefined) ?? randomUUID();
   values.set(pk, id);
-  const now = nowUtc();
   stampIfPresent(entity, values, 'createdon', now);
   stampIfPresent(entity, values, 'modifiedon', now);
   stampIfPresent(entity, values, 'createdby', caller.systemuserid);
@@ -162,10 +168,37 @@ export function planCreate(model: Model, entity: EntityModel, body: Record<strin
   return { kind: 'insert', entity, id, values, references };
 }
 
+/** `Label (value)` of a status, for messages. */
+function statusText(status: AttributeModel, value: number): string {
+  const o = options(status).find((x) => x.Value === value);
+  return o ? `${o.Label} (${value})` : String(value);
+}
+
+/**
+ * The statuses a row may come from to reach `target` when the table enforces transitions
+ * (digest §6.5 rule 2): its own status, statuses without TransitionData, and statuses whose
+ * TransitionData lists `target`. Undefined when every status may, so no guard is needed.
+ */
+export function allowedSources(entity: EntityModel, status: AttributeModel, target: number): number[] | undefined {
+  const all = options(status).map((o) => o.Value);
+  const sources = all.filter((s) => s === target || !entity.Transitions.has(s) || entity.Transitions.get(s)!.includes(target));
+  return sources.length === all.length ? undefined : sources;
+}
+
+function transitionGuard(entity: EntityModel, status: AttributeModel, target: number): Guard | undefined {
+  const sources = allowedSources(entity, status, target);
+  if (!sources) return undefined;
+  return {
+    attribute: status,
+    values: sources,
+    fail: (current) => Errors.invalidStateTransition(entity.LogicalName, statusText(status, current as number), statusText(status, target)),
+  };
+}
+
 function versionGuard(entity: EntityModel, ifMatch: string | undefined): Guard[] {
   if (ifMatch === undefined || ifMatch === '*') return [];
   const version = entity.attributesByName.get('versionnumber')!;
-  return [{ attribute: version, value: Number(ifMatch), fail: () => Errors.concurrencyMismatch() }];
+  return [{ attribute: version, values: [Number(ifMatch)], fail: () => Errors.concurrencyMismatch() }];
 }
 
 /**
@@ -195,7 +228,12 @@ export function planUpdate(
       throw Errors.invalidStateStatus(newStatus!, stateName(entity, newState), entity.LogicalName, id);
     } else if (newState === undefined && newStatus !== undefined && newStatus !== null) {
       const required = stateOfStatus(entity, newStatus)!;
-      guards.push({ attribute: state, value: required, fail: (current) => Errors.invalidStateStatus(newStatus, stateName(entity, current as number), entity.LogicalName, id) });
+      guards.push({ attribute: state, values: [required], fail: (current) => Errors.invalidStateStatus(newStatus, stateName(entity, current as number), entity.LogicalName, id) });
+    }
+    const target = set.get(status);
+    if (entity.EnforceStateTransitions && typeof target === 'number') {
+      const guard = transitionGuard(entity, status, target);
+      if (guard) guards.push(guard);
     }
   }
   stampIfPresent(entity, set, 'modifiedon', nowUtc());

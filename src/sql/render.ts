@@ -1,4 +1,4 @@
-import type { AttributeModel, EntityModel } from '../model/types.js';
+import type { AttributeModel, EntityKeyModel, EntityModel } from '../model/types.js';
 import type { CountPlan, DeletePlan, Guard, InsertPlan, PlanExpr, ReadPlan, SortKey, UpdatePlan, Value } from '../plan/types.js';
 import type { Dialect, Statement } from './dialect.js';
 
@@ -153,7 +153,12 @@ export function renderInsertMany(d: Dialect, plans: readonly InsertPlan[], versi
 
 function keyAndGuards(d: Dialect, e: EntityModel, id: string, guards: readonly Guard[], p: Params): string {
   const conditions = [`${col(d, pkOf(e))} = ${p.value(pkOf(e), id)}`];
-  for (const g of guards) conditions.push(`${col(d, g.attribute)} = ${p.value(g.attribute, g.value)}`);
+  for (const g of guards) {
+    const c = col(d, g.attribute);
+    if (!g.values.length) conditions.push('1 = 0');
+    else if (g.values.length === 1) conditions.push(`${c} = ${p.value(g.attribute, g.values[0]!)}`);
+    else conditions.push(`${c} IN (${g.values.map((v) => p.value(g.attribute, v)).join(', ')})`);
+  }
   return whereClause(conditions);
 }
 
@@ -178,4 +183,27 @@ export function renderSelectById(d: Dialect, e: EntityModel, id: string, columns
   const p = new Params(d);
   const list = columns.length ? columns.map((a) => col(d, a)).join(', ') : col(d, pkOf(e));
   return { sql: `SELECT ${list} FROM ${table(d, e)}${keyAndGuards(d, e, id, [], p)}`, params: p.values };
+}
+
+/**
+ * SELECTs that return the ids among `ids` that already exist (a row per id, any order), split to
+ * the dialect's parameter limit.
+ */
+export function renderExistingIds(d: Dialect, e: EntityModel, ids: readonly string[]): Statement[] {
+  const pk = pkOf(e);
+  const out: Statement[] = [];
+  const per = Math.min(1000, d.maxParameters - 1);
+  for (let start = 0; start < ids.length; start += per) {
+    const p = new Params(d);
+    const list = ids.slice(start, start + per).map((id) => p.value(pk, id)).join(', ');
+    out.push({ sql: d.selectLimited(`${col(d, pk)} FROM ${table(d, e)} WHERE ${col(d, pk)} IN (${list})`, '', p.add(1)), params: p.values });
+  }
+  return out;
+}
+
+/** Reads the primary key of the row with the given alternate key values. */
+export function renderSelectByKey(d: Dialect, e: EntityModel, key: EntityKeyModel, values: readonly Value[]): Statement {
+  const p = new Params(d);
+  const where = key.KeyAttributes.map((a, i) => `${col(d, a)} = ${p.value(a, values[i]!)}`).join(' AND ');
+  return { sql: `SELECT ${col(d, pkOf(e))} FROM ${table(d, e)} WHERE ${where}`, params: p.values };
 }

@@ -1,7 +1,7 @@
 import { Errors } from '../errors.js';
-import type { AttributeModel } from '../model/types.js';
+import type { AttributeModel, EntityKeyModel, EntityModel } from '../model/types.js';
 import type { CountPlan, DeletePlan, Guard, InsertPlan, ReadPlan, RowReference, UpdatePlan, Value, WriteResult } from '../plan/types.js';
-import { fetchedColumns, renderCount, renderDelete, renderInsertMany, renderRead, renderSelectById, renderUpdate } from '../sql/render.js';
+import { fetchedColumns, renderCount, renderDelete, renderExistingIds, renderInsertMany, renderRead, renderSelectById, renderSelectByKey, renderUpdate } from '../sql/render.js';
 import type { Database, Executor } from './database.js';
 
 /**
@@ -71,8 +71,26 @@ async function insert(tx: Executor, db: Database, plan: InsertPlan): Promise<Wri
  * Inserts rows of one table through the dialect's bulk path (multi-row INSERT), with one block
  * of row versions. A duplicate key fails the whole call with 412 `0x80040237`.
  */
-async function insertMany(tx: Executor, db: Database, plans: readonly InsertPlan[]): Promise<void> {
-  for (const plan of plans) await checkReferences(tx, db, plan.references);
+async function insertMany(tx: Executor, db: Database, plans: readonly InsertPlan[], name?: (index: number, err: Error) => Error): Promise<void> {
+  for (const [i, plan] of plans.entries()) {
+    try {
+      await checkReferences(tx, db, plan.references);
+    } catch (err) {
+      throw name ? name(i, err as Error) : err;
+    }
+  }
+  if (name && plans.length > 1) {
+    // Name the item whose key is taken: repeated in the batch, or already stored.
+    const first = new Map<string, number>();
+    plans.forEach((p, i) => {
+      if (first.has(p.id)) throw name(i, Errors.duplicateRecord());
+      first.set(p.id, i);
+    });
+    for (const stmt of renderExistingIds(db.dialect, plans[0]!.entity, plans.map((p) => p.id))) {
+      const [row] = await tx.rows(stmt);
+      if (row) throw name(first.get(String(db.dialect.fromDb(plans[0]!.entity.attributesByName.get(plans[0]!.entity.PrimaryIdAttribute)!, row[0])))!, Errors.duplicateRecord());
+    }
+  }
   const versions = await reserveVersions(tx, db, plans.length);
   try {
     for (const stmt of renderInsertMany(db.dialect, plans, versions)) await tx.run(stmt);
@@ -84,10 +102,12 @@ async function insertMany(tx: Executor, db: Database, plans: readonly InsertPlan
 
 /**
  * Creates rows of one table in one transaction through the bulk path (the way CreateMultiple and
- * bulk loads write). All or nothing; errors as for executeWrite's inserts.
+ * bulk loads write). All or nothing; errors as for executeWrite's inserts. With `name`, an error
+ * that belongs to one row (missing lookup target, key already taken) is passed through
+ * `name(index, error)` so the caller can say which item failed.
  */
-export function executeInsertMany(db: Database, plans: readonly InsertPlan[]): Promise<void> {
-  return db.transaction((tx) => insertMany(tx, db, plans));
+export function executeInsertMany(db: Database, plans: readonly InsertPlan[], name?: (index: number, err: Error) => Error): Promise<void> {
+  return db.transaction((tx) => insertMany(tx, db, plans, name));
 }
 
 /**
@@ -100,36 +120,51 @@ async function explain(tx: Executor, db: Database, plan: UpdatePlan | DeletePlan
   if (!row) return false;
   guards.forEach((g, i) => {
     const current = db.dialect.fromDb(g.attribute, row[i]);
-    if (current !== g.value) throw g.fail(current);
+    if (!g.values.includes(current)) throw g.fail(current);
   });
   throw new Error(`guarded write on ${plan.entity.LogicalName}(${plan.id}) changed nothing although every guard holds`);
 }
 
 /**
- * Runs one write plan in its own transaction. Throws 404 `0x80040217` for a missing row (or a
- * missing lookup target), 412 `0x80040237` for a duplicate key, and the plan's guard errors
- * (412 `0x80060882` for a stale If-Match, 400 `0x80048408` for a status of another state).
+ * Runs one write plan inside the transaction `tx` (for messages that run several writes and reads
+ * in one transaction). Throws `missing()` (default 404 `0x80040217`) when the row to update or
+ * delete does not exist, 404 `0x80040217` for a missing lookup target,
+ * 412 `0x80040237` for a duplicate key, and the plan's guard errors (412 `0x80060882` for a stale
+ * If-Match, 400 `0x80048408` for a status of another state, 400 `0x8004F00E` for a transition
+ * the state model forbids).
  */
-export function executeWrite(db: Database, plan: InsertPlan | UpdatePlan | DeletePlan): Promise<WriteResult> {
-  return db.transaction(async (tx) => {
-    switch (plan.kind) {
-      case 'insert':
-        return insert(tx, db, plan);
-      case 'update': {
-        await checkReferences(tx, db, plan.references);
-        const changed = await tx.run(renderUpdate(db.dialect, plan, await nextVersion(tx, db)));
-        if (changed) return { id: plan.id, created: false };
-        await explain(tx, db, plan);
-        if (plan.upsert instanceof Error) throw plan.upsert;
-        if (plan.upsert) return insert(tx, db, plan.upsert);
-        throw Errors.recordNotFound(plan.entity.LogicalName, plan.id);
-      }
-      case 'delete': {
-        const changed = await tx.run(renderDelete(db.dialect, plan));
-        if (changed) return { id: plan.id, created: false };
-        await explain(tx, db, plan);
-        throw Errors.recordNotFound(plan.entity.LogicalName, plan.id);
-      }
+export async function writeIn(
+  tx: Executor, db: Database, plan: InsertPlan | UpdatePlan | DeletePlan,
+  missing: () => Error = () => Errors.recordNotFound(plan.entity.LogicalName, plan.id),
+): Promise<WriteResult> {
+  switch (plan.kind) {
+    case 'insert':
+      return insert(tx, db, plan);
+    case 'update': {
+      await checkReferences(tx, db, plan.references);
+      const changed = await tx.run(renderUpdate(db.dialect, plan, await nextVersion(tx, db)));
+      if (changed) return { id: plan.id, created: false };
+      await explain(tx, db, plan);
+      if (plan.upsert instanceof Error) throw plan.upsert;
+      if (plan.upsert) return insert(tx, db, plan.upsert);
+      throw missing();
     }
-  });
+    case 'delete': {
+      const changed = await tx.run(renderDelete(db.dialect, plan));
+      if (changed) return { id: plan.id, created: false };
+      await explain(tx, db, plan);
+      throw missing();
+    }
+  }
+}
+
+/** Runs one write plan in its own transaction; errors as for writeIn. */
+export function executeWrite(db: Database, plan: InsertPlan | UpdatePlan | DeletePlan): Promise<WriteResult> {
+  return db.transaction((tx) => writeIn(tx, db, plan));
+}
+
+/** The primary key of the row whose alternate key columns hold `values`, if any. */
+export async function findByKey(tx: Executor, db: Database, entity: EntityModel, key: EntityKeyModel, values: readonly Value[]): Promise<string | undefined> {
+  const [row] = await tx.rows(renderSelectByKey(db.dialect, entity, key, values));
+  return row ? String(db.dialect.fromDb(entity.attributesByName.get(entity.PrimaryIdAttribute)!, row[0])) : undefined;
 }

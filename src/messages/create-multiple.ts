@@ -1,0 +1,27 @@
+import { nowUtc } from '../plan/values.js';
+import { planCreate } from '../plan/write.js';
+import { executeInsertMany } from '../store/execute.js';
+import { atIndex, boundEntity, eachTarget } from './targets.js';
+import type { Message } from './types.js';
+
+/**
+ * CreateMultiple (digest §6.3): `POST /<set>/Microsoft.Dynamics.CRM.CreateMultiple`
+ * `{"Targets":[{"@odata.type":"Microsoft.Dynamics.CRM.<table>", …}]}` → 200
+ * `{"Ids":[…]}` in input order. Each item is planned exactly as a single Create; all rows go to the
+ * database through the bulk path in one transaction, so any bad item leaves nothing written, and
+ * the error names the item (`Targets[i]: …`).
+ */
+export const message: Message = {
+  Name: 'CreateMultiple',
+  Kind: 'Action',
+  Binding: 'entityset',
+  Parameters: [{ Name: 'Targets', Type: 'Collection(mscrm.crmbaseentity)' }],
+  ReturnType: { Name: 'CreateMultipleResponse', Properties: [{ Name: 'Ids', Type: 'Collection(Edm.Guid)' }] },
+  async invoke(ctx, args) {
+    const entity = boundEntity(ctx);
+    const now = nowUtc();
+    const plans = eachTarget(ctx, entity, args['Targets'] as Array<Record<string, unknown>>, (item) => planCreate(ctx.model, entity, item, ctx.caller, undefined, now));
+    await executeInsertMany(ctx.db, plans, atIndex);
+    return { Ids: plans.map((p) => p.id) };
+  },
+};

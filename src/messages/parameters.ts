@@ -1,0 +1,172 @@
+import { Errors } from '../errors.js';
+import type { Model } from '../model/types.js';
+import { canonicalGuid } from '../plan/values.js';
+import { resolveRecordUrl } from '../plan/write.js';
+import type { Arguments, Message, ParameterDefinition, RecordReference } from './types.js';
+
+/**
+ * Operation parameters, parsed and type-checked from their declarations (digest §1.7, §11.3):
+ * actions take a JSON body; functions take inline values `Name(p=v,q=@a)` with parameter aliases
+ * in the query string. Inline literals: `'text'` (quotes doubled or, as dynamics-web-api sends
+ * them, not escaped at all), numbers, `true`/`false`, bare or quoted GUIDs, and record references
+ * `{'@odata.id':'<set>(<id>)'}` with single or double quotes, relative or absolute.
+ */
+
+function bad(message: Message, text: string): Error {
+  return Errors.badQuery(`${text} (operation '${message.Name}').`);
+}
+
+/** Splits `a=1,b='x,y',c={...}` at top-level commas. */
+function splitParameters(text: string): string[] {
+  const parts: string[] = [];
+  let depth = 0;
+  let quote: string | undefined;
+  let current = '';
+  for (let i = 0; i < text.length; i++) {
+    const ch = text[i]!;
+    if (quote) {
+      if (ch === quote) {
+        // A doubled quote inside a literal stays in it; a quote followed by a separator ends it.
+        if (text[i + 1] === quote) { current += ch + ch; i++; continue; }
+        if (quote === "'" && i + 1 < text.length && !/[,)}\]\s]/.test(text[i + 1]!)) { current += ch; continue; }
+        quote = undefined;
+      }
+    } else if (ch === "'" || ch === '"') quote = ch;
+    else if (ch === '{' || ch === '[' || ch === '(') depth++;
+    else if (ch === '}' || ch === ']' || ch === ')') depth--;
+    else if (ch === ',' && depth === 0) { parts.push(current); current = ''; continue; }
+    current += ch;
+  }
+  if (current.trim()) parts.push(current);
+  return parts.map((p) => p.trim());
+}
+
+function recordReference(model: Model, message: Message, p: ParameterDefinition, text: string): RecordReference {
+  const m = /^\{\s*["']@odata\.id["']\s*:\s*["']([^"']*)["']\s*\}$/.exec(text.trim());
+  const ref = m ? resolveRecordUrl(model, m[1]!) : undefined;
+  if (!ref) throw bad(message, `The value of parameter '${p.Name}' must be a record reference such as {'@odata.id':'accounts(<guid>)'}; '${text}' is not`);
+  return ref;
+}
+
+/** Converts one inline function literal to the parameter's type. */
+function inlineValue(model: Model, message: Message, p: ParameterDefinition, text: string): unknown {
+  const t = text.trim();
+  if (t === 'null') {
+    if (!p.Optional) throw bad(message, `The parameter '${p.Name}' cannot be null`);
+    return null;
+  }
+  const wrong = () => bad(message, `The value ${t} of parameter '${p.Name}' is not a valid ${p.Type}`);
+  switch (p.Type) {
+    case 'Edm.String': {
+      if (t.length < 2 || !t.startsWith("'") || !t.endsWith("'")) throw wrong();
+      return t.slice(1, -1).replace(/''/g, "'");
+    }
+    case 'Edm.Int32': case 'Edm.Int64': {
+      if (!/^-?\d+$/.test(t)) throw wrong();
+      const n = Number(t);
+      if (p.Type === 'Edm.Int32' && (n < -2147483648 || n > 2147483647)) throw wrong();
+      return n;
+    }
+    case 'Edm.Decimal': case 'Edm.Double':
+      if (!/^-?\d+(\.\d+)?([eE][+-]?\d+)?$/.test(t)) throw wrong();
+      return Number(t);
+    case 'Edm.Boolean':
+      if (t !== 'true' && t !== 'false') throw wrong();
+      return t === 'true';
+    case 'Edm.Guid': {
+      const g = canonicalGuid(t.replace(/^'(.*)'$/, '$1'));
+      if (!g) throw wrong();
+      return g;
+    }
+    case 'mscrm.crmbaseentity':
+      return recordReference(model, message, p, t);
+    default:
+      throw bad(message, `The parameter '${p.Name}' of type ${p.Type} cannot be passed in a function call`);
+  }
+}
+
+function checkRequired(message: Message, args: Record<string, unknown>): void {
+  for (const p of message.Parameters) {
+    if (!p.Optional && (args[p.Name] === undefined || args[p.Name] === null)) {
+      throw bad(message, `The required parameter '${p.Name}' is missing`);
+    }
+  }
+}
+
+function declaration(message: Message, name: string): ParameterDefinition {
+  const p = message.Parameters.find((x) => x.Name === name);
+  if (!p) throw bad(message, `'${name}' is not a parameter of this operation; its parameters are ${message.Parameters.map((x) => x.Name).join(', ') || 'none'}`);
+  return p;
+}
+
+/**
+ * Function arguments from the text inside `Name(…)` and the request's parameter aliases.
+ * Throws 400 `0x80060888` for unknown, repeated, missing or ill-typed parameters and unset aliases.
+ */
+export function functionArguments(model: Model, message: Message, inline: string | undefined, aliases: ReadonlyMap<string, string> | undefined): Arguments {
+  const args: Record<string, unknown> = {};
+  for (const part of splitParameters(inline ?? '')) {
+    const eq = part.indexOf('=');
+    if (eq <= 0) throw bad(message, `'${part}' is not a parameter assignment (Name=value)`);
+    const name = part.slice(0, eq).trim();
+    const p = declaration(message, name);
+    if (name in args) throw bad(message, `The parameter '${name}' is given more than once`);
+    let text = part.slice(eq + 1).trim();
+    if (text.startsWith('@')) {
+      const aliased = aliases?.get(text);
+      if (aliased === undefined) throw bad(message, `The parameter alias '${text}' has no value in the query string`);
+      text = aliased;
+    }
+    args[name] = inlineValue(model, message, p, text);
+  }
+  checkRequired(message, args);
+  return args;
+}
+
+function jsonValue(message: Message, p: ParameterDefinition, v: unknown): unknown {
+  const wrong = () => bad(message, `The value of parameter '${p.Name}' is not a valid ${p.Type}`);
+  if (v === null) return null;
+  switch (p.Type) {
+    case 'Edm.String': if (typeof v !== 'string') throw wrong(); return v;
+    case 'Edm.Int32': case 'Edm.Int64': {
+      const n = typeof v === 'string' && p.Type === 'Edm.Int64' && /^-?\d+$/.test(v) ? Number(v) : v;
+      if (typeof n !== 'number' || !Number.isInteger(n)) throw wrong();
+      return n;
+    }
+    case 'Edm.Decimal': case 'Edm.Double': if (typeof v !== 'number') throw wrong(); return v;
+    case 'Edm.Boolean': if (typeof v !== 'boolean') throw wrong(); return v;
+    case 'Edm.Guid': { const g = typeof v === 'string' ? canonicalGuid(v) : undefined; if (!g) throw wrong(); return g; }
+    case 'mscrm.crmbaseentity': if (typeof v !== 'object' || Array.isArray(v)) throw wrong(); return v;
+    case 'Collection(mscrm.crmbaseentity)':
+      if (!Array.isArray(v) || v.some((x) => !x || typeof x !== 'object' || Array.isArray(x))) throw wrong();
+      return v;
+    case 'Collection(Edm.String)':
+      if (!Array.isArray(v) || v.some((x) => typeof x !== 'string')) throw wrong();
+      return v;
+    case 'Collection(Edm.Guid)': {
+      if (!Array.isArray(v)) throw wrong();
+      return v.map((x) => { const g = typeof x === 'string' ? canonicalGuid(x) : undefined; if (!g) throw wrong(); return g; });
+    }
+  }
+}
+
+/**
+ * Action arguments from a JSON body (an object of parameter values). Throws 400 `0x80048d19`-style
+ * payload errors for unreadable JSON, and `0x80060888` for unknown, missing or ill-typed parameters.
+ */
+export function actionArguments(message: Message, body: string | undefined): Arguments {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(body && body.trim() ? body : '{}');
+  } catch (err) {
+    throw bad(message, `The request body is not valid JSON: ${(err as Error).message}`);
+  }
+  if (!parsed || typeof parsed !== 'object' || Array.isArray(parsed)) throw bad(message, 'The request body must be a JSON object of parameter values');
+  const args: Record<string, unknown> = {};
+  for (const [name, v] of Object.entries(parsed as Record<string, unknown>)) {
+    if (name.includes('@')) continue; // annotations such as @odata.type on the parameter object itself
+    args[name] = jsonValue(message, declaration(message, name), v);
+  }
+  checkRequired(message, args);
+  return args;
+}

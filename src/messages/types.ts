@@ -1,0 +1,79 @@
+import type { EntityModel, Model } from '../model/types.js';
+import type { Caller } from '../plan/types.js';
+import type { Database } from '../store/database.js';
+
+/**
+ * Dataverse messages as OData operations (digest §1.7): each message module in this folder exports
+ * one `message` of this shape. The registry discovers them, `$metadata` declares them from
+ * these declarations, and the service routes calls to `invoke`.
+ */
+
+/**
+ * A parameter's type: an Edm primitive (`Edm.String`, `Edm.Int32`, `Edm.Int64`, `Edm.Boolean`,
+ * `Edm.Guid`, `Edm.Decimal`, `Edm.Double`), a record (`mscrm.crmbaseentity`: an entity object in
+ * an action body, a `{'@odata.id':'set(id)'}` reference in a function call), or a collection of
+ * either (`Collection(mscrm.crmbaseentity)`).
+ */
+export type ParameterType =
+  | 'Edm.String' | 'Edm.Int32' | 'Edm.Int64' | 'Edm.Boolean' | 'Edm.Guid' | 'Edm.Decimal' | 'Edm.Double'
+  | 'mscrm.crmbaseentity' | 'Collection(mscrm.crmbaseentity)' | 'Collection(Edm.String)' | 'Collection(Edm.Guid)';
+
+/** One declared parameter (after the binding parameter). */
+export interface ParameterDefinition {
+  readonly Name: string;
+  readonly Type: ParameterType;
+  /** Optional parameters may be left out; required ones are checked before `invoke`. */
+  readonly Optional?: boolean;
+}
+
+/** A ComplexType returned by an operation: `<ComplexType Name="XResponse">` with its properties. */
+export interface ComplexTypeDefinition {
+  readonly Name: string;
+  readonly Properties: ReadonlyArray<{ readonly Name: string; readonly Type: string }>;
+}
+
+/** What an operation is called with: the binding and the checked parameter values. */
+export interface MessageContext {
+  readonly model: Model;
+  readonly db: Database;
+  readonly caller: Caller;
+  /** For bound operations: the table of the entity set, and the row for entity-bound ones. */
+  readonly binding?: { readonly entity: EntityModel; readonly id?: string };
+  /** Absolute service root, e.g. `http://host/api/data/v9.2/`. */
+  readonly serviceRoot: string;
+  readonly limits: MessageLimits;
+}
+
+/** Limits an administrator can set for messages. */
+export interface MessageLimits {
+  /** Most `Targets` in one CreateMultiple / UpdateMultiple / UpsertMultiple (Dataverse's guidance: 1,000). */
+  readonly maxTargets: number;
+}
+
+/**
+ * Checked parameter values: primitives as JS values (GUIDs lower case); record references as
+ * `{ entity, id }`; entity objects (action bodies) as plain JSON objects.
+ */
+export type Arguments = Readonly<Record<string, unknown>>;
+
+/** A record reference parameter after resolution: `{'@odata.id':'msdyn_copilotinteractions(<id>)'}`. */
+export interface RecordReference {
+  readonly entity: EntityModel;
+  readonly id: string;
+}
+
+/** A Dataverse message exposed as an OData Action (POST) or Function (GET). */
+export interface Message {
+  readonly Name: string;
+  readonly Kind: 'Action' | 'Function';
+  /**
+   * Bound operations take a binding parameter supplied by the URL: `entityset`
+   * (`/<set>/Microsoft.Dynamics.CRM.X`) or `entity` (`/<set>(<id>)/Microsoft.Dynamics.CRM.X`).
+   */
+  readonly Binding?: 'entity' | 'entityset';
+  readonly Parameters: readonly ParameterDefinition[];
+  /** The response's ComplexType; absent = no body (204). */
+  readonly ReturnType?: ComplexTypeDefinition;
+  /** Runs the message; returns the response properties (without `@odata.context`) or nothing. */
+  invoke(ctx: MessageContext, args: Arguments): Promise<Record<string, unknown> | void>;
+}

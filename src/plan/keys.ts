@@ -1,0 +1,33 @@
+import { Errors } from '../errors.js';
+import type { EntityKeyModel, EntityModel } from '../model/types.js';
+import { parseKeyPredicate } from '../odata/expression.js';
+import type { Value } from './types.js';
+import { literalValue } from './values.js';
+
+/** A row addressed by one of its table's alternate keys. */
+export interface AlternateKeyValue {
+  readonly key: EntityKeyModel;
+  /** One canonical value per key column, in the key's order. */
+  readonly values: readonly Value[];
+}
+
+/**
+ * Resolves a key predicate such as `sample_key1='a',sample_key2=1` (digest §2.2, §6.4) against the
+ * table's alternate keys: the named columns must be exactly one key's columns. Throws 400 when no
+ * key has those columns, a value is null or of the wrong type, or the text is not a predicate.
+ */
+export function planAlternateKey(entity: EntityModel, predicate: string): AlternateKeyValue {
+  const pairs = parseKeyPredicate(predicate);
+  const names = pairs.map((p) => p.name).sort().join(',');
+  const key = entity.Keys.find((k) => k.KeyAttributes.map((a) => a.PropertyName).sort().join(',') === names);
+  if (!key) {
+    const known = entity.Keys.map((k) => `(${k.KeyAttributes.map((a) => a.PropertyName).join(',')})`).join(', ') || 'none';
+    throw Errors.badQuery(`The key (${pairs.map((p) => p.name).join(',')}) is not an alternate key of '${entity.LogicalName}'; its keys are ${known}.`);
+  }
+  const values = key.KeyAttributes.map((a) => {
+    const pair = pairs.find((p) => p.name === a.PropertyName)!;
+    if (pair.value.value === null) throw Errors.badQuery(`The alternate key value of '${a.PropertyName}' cannot be null.`);
+    return literalValue(entity, a, pair.value.literal, pair.value.value, 'Equal').value;
+  });
+  return { key, values };
+}
