@@ -3,19 +3,27 @@ import { Command, Option } from 'commander';
 import { listen } from './http/app.js';
 import { logger } from './log.js';
 import { loadModel, ModelError } from './model/loader.js';
-import { Service } from './service.js';
+import { DEFAULT_MAX_TARGETS, Service } from './service.js';
 import { migrate, MigrationError, pendingDdl } from './store/migrate.js';
 import { DatabaseUrlError, DEFAULT_DATABASE_URL, openDatabase } from './store/open.js';
 
 /**
  * `tessera serve | migrate`. Every flag has an environment variable: TESSERA_PORT,
- * TESSERA_METADATA, TESSERA_DATABASE_URL. Exits 1 with one readable message per problem for a
- * broken metadata folder or database URL.
+ * TESSERA_METADATA, TESSERA_DATABASE_URL, TESSERA_MAX_TARGETS, TESSERA_MAX_BODY_BYTES. Exits 1 with
+ * one readable message per problem for a broken metadata folder, database URL or setting.
  */
 
 const portOption = new Option('-p, --port <port>', 'HTTP port').env('TESSERA_PORT').default('8080');
 const metadataOption = new Option('-m, --metadata <dir>', 'folder of table metadata files').env('TESSERA_METADATA').default('./metadata');
 const databaseOption = new Option('-d, --database <url>', 'database URL').env('TESSERA_DATABASE_URL').default(DEFAULT_DATABASE_URL);
+const maxTargetsOption = new Option('--max-targets <n>', 'most Targets in one CreateMultiple/UpdateMultiple/UpsertMultiple').env('TESSERA_MAX_TARGETS').default(String(DEFAULT_MAX_TARGETS));
+const maxBodyOption = new Option('--max-body-bytes <n>', 'largest accepted request body (413 above it)').env('TESSERA_MAX_BODY_BYTES').default(String(32 * 1024 * 1024));
+
+function positive(name: string, value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1) throw new Error(`${name} must be a whole number above 0, not '${value}'`);
+  return n;
+}
 
 function fail(err: unknown): never {
   if (err instanceof ModelError) {
@@ -35,13 +43,15 @@ const program = new Command('tessera').description('Metadata-driven OData v4 ser
 
 program.command('serve')
   .description('serve the Web API at http://localhost:<port>/api/data/v9.2/')
-  .addOption(portOption).addOption(metadataOption).addOption(databaseOption)
-  .action(async (opts: { port: string; metadata: string; database: string }) => {
+  .addOption(portOption).addOption(metadataOption).addOption(databaseOption).addOption(maxTargetsOption).addOption(maxBodyOption)
+  .action(async (opts: { port: string; metadata: string; database: string; maxTargets: string; maxBodyBytes: string }) => {
     try {
+      const maxTargets = positive('--max-targets', opts.maxTargets);
+      const maxBodyBytes = positive('--max-body-bytes', opts.maxBodyBytes);
       const model = loadModel(opts.metadata);
       const db = await openDatabase(opts.database);
-      const service = await Service.open(model, db, logger);
-      const server = await listen(service, Number(opts.port));
+      const service = await Service.open(model, db, logger, { maxTargets });
+      const server = await listen(service, Number(opts.port), undefined, { maxBodyBytes });
       const address = server.address();
       const port = typeof address === 'object' && address ? address.port : opts.port;
       logger.info({ database: db.description, tables: model.entities.map((e) => `${e.LogicalName} (${e.EntitySetName})`) },

@@ -3,9 +3,9 @@ import type { AddressInfo } from 'node:net';
 import type { Server } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { listen } from '../../src/http/app.js';
+import { listen, type AppOptions } from '../../src/http/app.js';
 import { loadModel } from '../../src/model/loader.js';
-import { Service } from '../../src/service.js';
+import { Service, type ServiceOptions } from '../../src/service.js';
 import type { Database } from '../../src/store/database.js';
 import { MssqlDatabase } from '../../src/store/mssql.js';
 import { PostgresDatabase } from '../../src/store/postgres.js';
@@ -104,11 +104,11 @@ export const SHIPPED_METADATA = join(import.meta.dirname, '..', '..', '..', 'met
  * Starts the app as `tessera serve` does, on port 0, over a fresh database of `database`
  * (default SQLite). `metadata` defaults to the shipped folder; pass a folder to test other tables.
  */
-export async function startServer(metadata = SHIPPED_METADATA, database: TestDatabase = sqlite): Promise<TestServer> {
+export async function startServer(metadata = SHIPPED_METADATA, database: TestDatabase = sqlite, options: ServiceOptions & AppOptions = {}): Promise<TestServer> {
   const { db, drop } = await database.create();
   const log = { error: (obj: object, msg: string) => console.error(msg, obj) };
-  const service = await Service.open(loadModel(metadata), db, log);
-  const server: Server = await listen(service, 0, '127.0.0.1');
+  const service = await Service.open(loadModel(metadata), db, log, options);
+  const server: Server = await listen(service, 0, '127.0.0.1', options);
   const origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   return {
     origin,

@@ -1,0 +1,300 @@
+import { randomUUID } from 'node:crypto';
+import { rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { expect } from 'chai';
+import { parseStringPromise } from 'xml2js';
+import { call, copyMetadata, DATABASES, startServer, type TestServer } from './support/server.js';
+
+const SET = 'msdyn_copilotinteractions';
+const TYPE = 'Microsoft.Dynamics.CRM.msdyn_copilotinteraction';
+const NS = 'Microsoft.Dynamics.CRM';
+
+/** A table with an alternate key and an enforced state model, for UpsertMultiple and transitions. */
+const TICKET = {
+  LogicalName: 'new_ticket', EntitySetName: 'new_tickets', PrimaryIdAttribute: 'new_ticketid', PrimaryNameAttribute: 'new_title',
+  OwnershipType: 'OrganizationOwned', EnforceStateTransitions: true,
+  Attributes: [
+    { LogicalName: 'new_title', AttributeType: 'String', MaxLength: 100 },
+    { LogicalName: 'new_code', AttributeType: 'String', MaxLength: 20 },
+    { LogicalName: 'statecode', AttributeType: 'State', OptionSet: { Options: [
+      { Value: 0, Label: 'Active', DefaultStatus: 1, InvariantName: 'Active' },
+      { Value: 1, Label: 'Resolved', DefaultStatus: 2, InvariantName: 'Resolved' },
+    ] } },
+    { LogicalName: 'statuscode', AttributeType: 'Status', OptionSet: { Options: [
+      { Value: 1, Label: 'New', State: 0, TransitionData: '<allowedtransitions xmlns="http://schemas.microsoft.com/crm/2009/WebServices"><allowedtransition sourcestatusid="1" tostatusid="3" /></allowedtransitions>' },
+      { Value: 3, Label: 'In progress', State: 0 },
+      { Value: 2, Label: 'Solved', State: 1 },
+    ] } },
+  ],
+  Keys: [{ LogicalName: 'new_code_key', KeyAttributes: ['new_code'] }],
+};
+
+for (const database of DATABASES) {
+  describe(`Dataverse messages [${database.name}]`, () => {
+    let s: TestServer;
+    let metadataDir: string;
+    const item = (body: Record<string, unknown>) => ({ '@odata.type': TYPE, ...body });
+    const createMultiple = (targets: unknown[]) => call('POST', `${s.root}${SET}/${NS}.CreateMultiple`, { Targets: targets });
+    const count = async (set = SET) => Number((await call('GET', `${s.root}${set}/$count`)).text);
+
+    before(async () => {
+      metadataDir = copyMetadata();
+      writeFileSync(join(metadataDir, 'new_ticket.json'), JSON.stringify(TICKET));
+      s = await startServer(metadataDir, database, { maxTargets: 600, maxBodyBytes: 2 * 1024 * 1024 });
+    });
+    after(async () => {
+      await s.close();
+      rmSync(metadataDir, { recursive: true, force: true });
+    });
+
+    describe('$metadata', () => {
+      it('declares every operation, its binding, parameters and ComplexType return type', async () => {
+        const doc = await parseStringPromise((await call('GET', `${s.root}$metadata`)).text);
+        const schema = doc['edmx:Edmx']['edmx:DataServices'][0].Schema[0];
+        const actions = Object.fromEntries(schema.Action.map((a: any) => [a.$.Name, a]));
+        const functions = Object.fromEntries(schema.Function.map((f: any) => [f.$.Name, f]));
+        for (const name of ['CreateMultiple', 'UpdateMultiple', 'UpsertMultiple']) {
+          expect(actions[name].$.IsBound, name).to.equal('true');
+          expect(actions[name].Parameter.map((p: any) => p.$)).to.deep.equal([
+            { Name: 'entityset', Type: 'Collection(mscrm.crmbaseentity)', Nullable: 'false' },
+            { Name: 'Targets', Type: 'Collection(mscrm.crmbaseentity)', Nullable: 'false' },
+          ]);
+        }
+        expect(actions['CreateMultiple'].ReturnType[0].$.Type).to.equal('mscrm.CreateMultipleResponse');
+        expect(actions['UpdateMultiple'].ReturnType).to.equal(undefined);
+        expect(functions['IsValidStateTransition'].$.IsBound).to.equal(undefined);
+        expect(functions['IsValidStateTransition'].Parameter.map((p: any) => `${p.$.Name}:${p.$.Type}`)).to.deep.equal(['Entity:mscrm.crmbaseentity', 'NewState:Edm.String', 'NewStatus:Edm.Int32']);
+        expect(functions['WhoAmI'].ReturnType[0].$.Type).to.equal('mscrm.WhoAmIResponse');
+        const complex = Object.fromEntries(schema.ComplexType.map((c: any) => [c.$.Name, c.Property.map((p: any) => `${p.$.Name}:${p.$.Type}`)]));
+        expect(complex['CreateMultipleResponse']).to.deep.equal(['Ids:Collection(Edm.Guid)']);
+        expect(complex['IsValidStateTransitionResponse']).to.deep.equal(['IsValid:Edm.Boolean']);
+        expect(complex['WhoAmIResponse']).to.deep.equal(['BusinessUnitId:Edm.Guid', 'UserId:Edm.Guid', 'OrganizationId:Edm.Guid']);
+        const container = schema.EntityContainer[0];
+        expect(container.FunctionImport.map((f: any) => f.$)).to.deep.include({ Name: 'WhoAmI', Function: `${NS}.WhoAmI` });
+      });
+    });
+
+    describe('CreateMultiple', () => {
+      it('creates every target in input order and returns their Ids', async () => {
+        const mine = randomUUID();
+        const r = await createMultiple([item({ msdyn_name: 'cm 1' }), item({ msdyn_name: 'cm 2', msdyn_copilotinteractionid: mine, msdyn_interactiontype: 100230301 }), item({ msdyn_name: 'cm 3' })]);
+        expect(r.status, r.text).to.equal(200);
+        expect(r.json['@odata.context']).to.equal(`${s.root}$metadata#${NS}.CreateMultipleResponse`);
+        expect(Object.keys(r.json)).to.deep.equal(['@odata.context', 'Ids']);
+        expect(r.json.Ids).to.have.length(3);
+        expect(r.json.Ids[1]).to.equal(mine);
+        const rows = await Promise.all(r.json.Ids.map((id: string) => call('GET', `${s.root}${SET}(${id})`).then((x) => x.json)));
+        expect(rows.map((x) => x.msdyn_name)).to.deep.equal(['cm 1', 'cm 2', 'cm 3']);
+        for (const row of rows) {
+          expect(row).to.include({ statecode: 0, statuscode: 1, _createdby_value: s.service.caller.systemuserid, _organizationid_value: s.service.caller.organizationid });
+          expect(row.createdon).to.match(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/);
+        }
+        expect(new Set(rows.map((x) => x.versionnumber)).size).to.equal(3);
+      });
+
+      it('is all or nothing: 500 targets with one invalid item write no row, and the error names the item', async () => {
+        const before = await count();
+        const targets = Array.from({ length: 500 }, (_, i) => item({ msdyn_name: i === 317 ? 'x'.repeat(101) : `bulk ${i}` }));
+        const r = await createMultiple(targets);
+        expect(r.status).to.equal(400);
+        expect(r.json.error.code).to.equal('0x80044331');
+        expect(r.json.error.message).to.match(/^Targets\[317\]: A validation error occurred/);
+        expect(await count()).to.equal(before);
+        const ok = await createMultiple(targets.map((t, i) => (i === 317 ? item({ msdyn_name: 'fixed' }) : t)));
+        expect(ok.status).to.equal(200);
+        expect(await count()).to.equal(before + 500);
+      });
+
+      it('requires the right @odata.type on every target', async () => {
+        const before = await count();
+        const missing = await createMultiple([item({ msdyn_name: 'a' }), { msdyn_name: 'b' }]);
+        expect(missing.status).to.equal(400);
+        expect(missing.json.error.message).to.match(/^Targets\[1\]: .*'@odata.type' annotation is required/);
+        const wrong = await createMultiple([{ '@odata.type': `${NS}.systemuser`, fullname: 'x' }]);
+        expect(wrong.status).to.equal(400);
+        expect(wrong.json.error.message).to.match(/^Targets\[0\]: /);
+        expect(await count()).to.equal(before);
+      });
+
+      it('rolls back on a duplicate key and names the item: repeated in the batch or already stored', async () => {
+        const before = await count();
+        const id = randomUUID();
+        const twice = await createMultiple([item({ msdyn_copilotinteractionid: id }), item({ msdyn_name: 'x' }), item({ msdyn_copilotinteractionid: id })]);
+        expect(twice.status).to.equal(412);
+        expect(twice.json.error).to.deep.equal({ code: '0x80040237', message: 'Targets[2]: A record with matching key values already exists.' });
+        expect(await count()).to.equal(before);
+        const existing = (await createMultiple([item({ msdyn_name: 'stored' })])).json.Ids[0];
+        const clash = await createMultiple([item({ msdyn_name: 'new' }), item({ msdyn_copilotinteractionid: existing.toUpperCase() })]);
+        expect(clash.status).to.equal(412);
+        expect(clash.json.error.message).to.equal('Targets[1]: A record with matching key values already exists.');
+        expect(await count()).to.equal(before + 1);
+      });
+
+      it('checks lookup targets and names the item', async () => {
+        const r = await createMultiple([item({ msdyn_name: 'ok' }), item({ 'msdyn_interactiondataid@odata.bind': `/msdyn_copilotinteractiondatas(${randomUUID()})` })]);
+        expect(r.status).to.equal(404);
+        expect(r.json.error.message).to.match(/^Targets\[1\]: msdyn_copilotinteractiondata With Id = .* Does Not Exist$/);
+      });
+
+      it('limits the number of targets and the body size', async () => {
+        const tooMany = await createMultiple(Array.from({ length: 601 }, () => item({})));
+        expect(tooMany.status).to.equal(400);
+        expect(tooMany.json.error.message).to.contain('at most 600');
+        expect((await createMultiple([])).status).to.equal(400);
+        const huge = await createMultiple([item({ msdyn_interactioncontext: 'x'.repeat(1000000) }), item({ msdyn_interactioncontext: 'y'.repeat(1100000) })]);
+        expect(huge.status).to.equal(413);
+        expect(huge.json.error.code).to.equal('0x8004418A');
+      });
+    });
+
+    describe('UpdateMultiple', () => {
+      it('updates each target by primary key (204), applying state rules', async () => {
+        const ids = (await createMultiple([item({ msdyn_name: 'u1' }), item({ msdyn_name: 'u2' })])).json.Ids;
+        const r = await call('POST', `${s.root}${SET}/${NS}.UpdateMultiple`, { Targets: [
+          item({ msdyn_copilotinteractionid: ids[0], msdyn_name: 'u1 changed' }),
+          item({ msdyn_copilotinteractionid: ids[1], statecode: 1 }),
+        ] });
+        expect(r.status, r.text).to.equal(204);
+        expect((await call('GET', `${s.root}${SET}(${ids[0]})`)).json.msdyn_name).to.equal('u1 changed');
+        expect((await call('GET', `${s.root}${SET}(${ids[1]})`)).json).to.include({ msdyn_name: 'u2', statecode: 1, statuscode: 2 });
+      });
+
+      it('fails the whole request when a row is missing (404 0x80040217) and changes nothing', async () => {
+        const [id] = (await createMultiple([item({ msdyn_name: 'keep me' })])).json.Ids;
+        const missing = randomUUID();
+        const r = await call('POST', `${s.root}${SET}/${NS}.UpdateMultiple`, { Targets: [
+          item({ msdyn_copilotinteractionid: id, msdyn_name: 'changed' }),
+          item({ msdyn_copilotinteractionid: missing, msdyn_name: 'ghost' }),
+        ] });
+        expect(r.status).to.equal(404);
+        expect(r.json.error).to.deep.equal({ code: '0x80040217', message: `msdyn_copilotinteraction With Ids = ${missing} Do Not Exist` });
+        expect((await call('GET', `${s.root}${SET}(${id})`)).json.msdyn_name).to.equal('keep me');
+        expect((await call('GET', `${s.root}${SET}(${missing})`)).status).to.equal(404);
+      });
+
+      it('needs the primary key on every target and validates each like a single update', async () => {
+        const [id] = (await createMultiple([item({ msdyn_name: 'v' })])).json.Ids;
+        const noKey = await call('POST', `${s.root}${SET}/${NS}.UpdateMultiple`, { Targets: [item({ msdyn_copilotinteractionid: id }), item({ msdyn_name: 'x' })] });
+        expect(noKey.status).to.equal(400);
+        expect(noKey.json.error.message).to.match(/^Targets\[1\]: /);
+        const bad = await call('POST', `${s.root}${SET}/${NS}.UpdateMultiple`, { Targets: [item({ msdyn_copilotinteractionid: id, statuscode: 2 })] });
+        expect(bad.status).to.equal(400);
+        expect(bad.json.error.code).to.equal('0x80048408');
+      });
+    });
+
+    describe('UpsertMultiple', () => {
+      it('creates or updates by primary key (204)', async () => {
+        const [existing] = (await createMultiple([item({ msdyn_name: 'before' })])).json.Ids;
+        const fresh = randomUUID();
+        const r = await call('POST', `${s.root}${SET}/${NS}.UpsertMultiple`, { Targets: [
+          item({ msdyn_copilotinteractionid: existing, msdyn_name: 'after' }),
+          item({ msdyn_copilotinteractionid: fresh, msdyn_name: 'created' }),
+        ] });
+        expect(r.status, r.text).to.equal(204);
+        expect((await call('GET', `${s.root}${SET}(${existing})`)).json.msdyn_name).to.equal('after');
+        expect((await call('GET', `${s.root}${SET}(${fresh})`)).json).to.include({ msdyn_name: 'created', statecode: 0 });
+      });
+
+      it('creates or updates by alternate key in @odata.id', async () => {
+        const t = `${NS}.new_ticket`;
+        const first = await call('POST', `${s.root}new_tickets/${NS}.UpsertMultiple`, { Targets: [
+          { '@odata.type': t, '@odata.id': "new_tickets(new_code='T-1')", new_title: 'one' },
+          { '@odata.type': t, '@odata.id': `${s.root}new_tickets(new_code='T-2')`, new_title: 'two' },
+        ] });
+        expect(first.status, first.text).to.equal(204);
+        const again = await call('POST', `${s.root}new_tickets/${NS}.UpsertMultiple`, { Targets: [
+          { '@odata.type': t, '@odata.id': "new_tickets(new_code='t-1')", new_title: 'one again' },
+        ] });
+        expect(again.status).to.equal(204);
+        const rows = (await call('GET', `${s.root}new_tickets?$select=new_code,new_title&$orderby=new_code`)).json.value;
+        expect(rows.map((x: { new_code: string; new_title: string }) => [x.new_code, x.new_title])).to.deep.equal([['T-1', 'one again'], ['T-2', 'two']]);
+        const badKey = await call('POST', `${s.root}new_tickets/${NS}.UpsertMultiple`, { Targets: [{ '@odata.type': t, '@odata.id': "new_tickets(new_title='x')" }] });
+        expect(badKey.status).to.equal(400);
+        expect(badKey.json.error.message).to.match(/^Targets\[0\]: The key \(new_title\) is not an alternate key/);
+      });
+    });
+
+    describe('state model with EnforceStateTransitions', () => {
+      it('allows only the transitions in TransitionData, on PATCH and in bulk', async () => {
+        const create = await call('POST', `${s.root}new_tickets`, { new_title: 'flow' }, { Prefer: 'return=representation' });
+        const id = create.json.new_ticketid;
+        expect(create.json).to.include({ statecode: 0, statuscode: 1 });
+        const jump = await call('PATCH', `${s.root}new_tickets(${id})`, { statecode: 1, statuscode: 2 });
+        expect(jump.status).to.equal(400);
+        expect(jump.json.error.code).to.equal('0x8004F00E');
+        expect(jump.json.error.message).to.contain('New (1)').and.contain('Solved (2)');
+        const bulk = await call('POST', `${s.root}new_tickets/${NS}.UpdateMultiple`, { Targets: [{ '@odata.type': `${NS}.new_ticket`, new_ticketid: id, statecode: 1 }] });
+        expect(bulk.status).to.equal(400);
+        expect(bulk.json.error.code).to.equal('0x8004F00E');
+        expect((await call('PATCH', `${s.root}new_tickets(${id})`, { statuscode: 3 })).status).to.equal(204);
+        expect((await call('PATCH', `${s.root}new_tickets(${id})`, { statecode: 1, statuscode: 2 })).status).to.equal(204);
+        expect((await call('GET', `${s.root}new_tickets(${id})`)).json).to.include({ statecode: 1, statuscode: 2 });
+      });
+    });
+
+    describe('IsValidStateTransition and WhoAmI', () => {
+      const isValid = (ref: string, state: string, status: number | string) =>
+        call('GET', `${s.root}IsValidStateTransition(Entity=@p1,NewState=@p2,NewStatus=@p3)?@p1=${encodeURIComponent(ref)}&@p2=${encodeURIComponent(`'${state}'`)}&@p3=${status}`);
+
+      it('answers by the state model, with record references in either quote style', async () => {
+        const [id] = (await createMultiple([item({ msdyn_name: 'sm' })])).json.Ids;
+        const yes = await isValid(`{'@odata.id':'${SET}(${id})'}`, 'Inactive', 2);
+        expect(yes.status, yes.text).to.equal(200);
+        expect(yes.json).to.deep.equal({ '@odata.context': `${s.root}$metadata#${NS}.IsValidStateTransitionResponse`, IsValid: true });
+        expect((await isValid(`{"@odata.id":"${s.root}${SET}(${id})"}`, 'Active', 2)).json.IsValid).to.equal(false);
+        expect((await isValid(`{'@odata.id':'/${SET}(${id})'}`, 'active', 1)).json.IsValid).to.equal(true);
+        const inline = await call('GET', `${s.root}IsValidStateTransition(Entity=${encodeURIComponent(`{'@odata.id':'${SET}(${id})'}`)},NewState='Inactive',NewStatus=2)`);
+        expect(inline.json.IsValid).to.equal(true);
+        const ticket = (await call('POST', `${s.root}new_tickets`, { new_title: 't' }, { Prefer: 'return=representation' })).json.new_ticketid;
+        expect((await isValid(`{'@odata.id':'new_tickets(${ticket})'}`, 'Resolved', 2)).json.IsValid).to.equal(false);
+        expect((await isValid(`{'@odata.id':'new_tickets(${ticket})'}`, 'Active', 3)).json.IsValid).to.equal(true);
+      });
+
+      it('answers 404 for an unknown record and 400 for a bad state, a bad type or a missing parameter', async () => {
+        const missing = await isValid(`{'@odata.id':'${SET}(${randomUUID()})'}`, 'Inactive', 2);
+        expect(missing.status).to.equal(404);
+        expect(missing.json.error.code).to.equal('0x80040217');
+        const [id] = (await createMultiple([item({})])).json.Ids;
+        expect((await isValid(`{'@odata.id':'${SET}(${id})'}`, 'Closed', 2)).status).to.equal(400);
+        expect((await isValid(`{'@odata.id':'${SET}(${id})'}`, 'Inactive', "'two'")).status).to.equal(400);
+        expect((await isValid('not-a-reference', 'Inactive', 2)).status).to.equal(400);
+        expect((await call('GET', `${s.root}IsValidStateTransition(Entity=@p1,NewState=@p2)?@p1={'@odata.id':'${SET}(${id})'}&@p2='Inactive'`)).status).to.equal(400);
+        expect((await call('GET', `${s.root}IsValidStateTransition(Entity=@p1,NewState=@p2,NewStatus=@p3)?@p2='Inactive'&@p3=2`)).status).to.equal(400);
+        expect((await call('GET', `${s.root}IsValidStateTransition(Bogus=1)`)).status).to.equal(400);
+      });
+
+      it('WhoAmI returns the caller', async () => {
+        const r = await call('GET', `${s.root}WhoAmI()`);
+        expect(r.status).to.equal(200);
+        expect(r.json).to.deep.equal({
+          '@odata.context': `${s.root}$metadata#${NS}.WhoAmIResponse`,
+          BusinessUnitId: s.service.caller.businessunitid, UserId: s.service.caller.systemuserid, OrganizationId: s.service.caller.organizationid,
+        });
+      });
+    });
+
+    describe('routing errors', () => {
+      it('answers Dataverse\'s errors for wrong names, verbs and bindings', async () => {
+        const unqualified = await call('POST', `${s.root}${SET}/CreateMultiple`, { Targets: [] });
+        expect(unqualified.status).to.equal(400);
+        expect(unqualified.json.error.message).to.equal('Request message has unresolved parameters.');
+        const verb = await call('GET', `${s.root}${SET}/${NS}.CreateMultiple`);
+        expect(verb.status).to.equal(404);
+        expect(verb.json.error.message).to.equal(`No HTTP resource was found that matches the request URI '${s.root}${SET}/${NS}.CreateMultiple'.`);
+        expect((await call('POST', `${s.root}WhoAmI()`, {})).status).to.equal(404);
+        const unknown = await call('POST', `${s.root}${SET}/${NS}.Nope`, {});
+        expect(unknown.status).to.equal(404);
+        expect(unknown.json.error.code).to.equal('0x8006088a');
+        expect((await call('GET', `${s.root}${NS}.WhoAmI()`)).status).to.equal(404);
+        expect((await call('POST', `${s.root}CreateMultiple`, { Targets: [item({})] })).status).to.equal(404);
+        expect((await call('POST', `${s.root}nosuchset/${NS}.CreateMultiple`, { Targets: [] })).status).to.equal(404);
+        const badBody = await call('POST', `${s.root}${SET}/${NS}.CreateMultiple`, { Targets: 'nope' });
+        expect(badBody.status).to.equal(400);
+        const extra = await call('POST', `${s.root}${SET}/${NS}.CreateMultiple`, { Targets: [item({})], Other: 1 });
+        expect(extra.status).to.equal(400);
+        expect(extra.json.error.message).to.contain("'Other' is not a parameter");
+      });
+    });
+  });
+}
