@@ -31,18 +31,25 @@ export function canonicalGuid(text: string): string | undefined {
 export function parseDateTime(text: string): { utc: string; fraction: boolean } | undefined {
   const m = ISO.exec(text);
   if (!m) return undefined;
-  const [, y, mo, d, h = '00', mi = '00', s = '00', frac, zone] = m;
-  const local = Date.UTC(+y!, +mo! - 1, +d!, +h, +mi, +s);
-  const check = new Date(local);
-  if (check.getUTCMonth() !== +mo! - 1 || check.getUTCDate() !== +d! || +h > 23 || +mi > 59 || +s > 59) return undefined;
-  let offsetMinutes = 0;
-  if (zone && zone !== 'Z') {
-    const z = /^([+-])(\d{2}):?(\d{2})$/.exec(zone)!;
-    offsetMinutes = (z[1] === '-' ? -1 : 1) * (+z[2]! * 60 + +z[3]!);
+  const [, y, mo, d, h = '00', mi = '00', s = '00', frac, zone] = m as unknown as string[];
+  const year = +y!, month = +mo!, day = +d!;
+  if (month < 1 || month > 12 || day < 1 || day > daysInMonth(year, month) || +h > 23 || +mi > 59 || +s > 59) return undefined;
+  const fraction = !!frac && /[1-9]/.test(frac);
+  if (!zone || zone === 'Z' || /^[+-]00:?00$/.test(zone)) {
+    // UTC already: no Date arithmetic needed (the common case, and the bulk path's hot spot).
+    if (year < 1753) throw Errors.invalidDateTime();
+    return { utc: `${y}-${mo}-${d}T${h}:${mi}:${s}Z`, fraction };
   }
-  const time = local - offsetMinutes * 60000;
+  const z = /^([+-])(\d{2}):?(\d{2})$/.exec(zone)!;
+  const offsetMinutes = (z[1] === '-' ? -1 : 1) * (+z[2]! * 60 + +z[3]!);
+  const time = Date.UTC(year, month - 1, day, +h, +mi, +s) - offsetMinutes * 60000;
   if (time < MIN_TIME || time > MAX_TIME) throw Errors.invalidDateTime();
-  return { utc: new Date(time).toISOString().slice(0, 19) + 'Z', fraction: !!frac && /[1-9]/.test(frac) };
+  return { utc: new Date(time).toISOString().slice(0, 19) + 'Z', fraction };
+}
+
+function daysInMonth(year: number, month: number): number {
+  if (month === 2) return (year % 4 === 0 && year % 100 !== 0) || year % 400 === 0 ? 29 : 28;
+  return month === 4 || month === 6 || month === 9 || month === 11 ? 30 : 31;
 }
 
 /** The current instant in canonical form. */

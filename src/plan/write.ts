@@ -126,9 +126,16 @@ function stampIfPresent(entity: EntityModel, values: Map<AttributeModel, Value>,
   if (a?.IsStored) values.set(a, value);
 }
 
+const systemRequired = new WeakMap<EntityModel, readonly AttributeModel[]>();
+
 function checkRequired(entity: EntityModel, values: ReadonlyMap<AttributeModel, Value>): void {
-  for (const a of entity.Attributes) {
-    if (a.IsStored && a.RequiredLevel === 'SystemRequired' && (values.get(a) ?? null) === null) {
+  let required = systemRequired.get(entity);
+  if (!required) {
+    required = entity.Attributes.filter((a) => a.IsStored && a.RequiredLevel === 'SystemRequired');
+    systemRequired.set(entity, required);
+  }
+  for (const a of required) {
+    if ((values.get(a) ?? null) === null) {
       throw Errors.invalidArgument(`The attribute '${a.LogicalName}' of '${entity.LogicalName}' is required and was not provided.`);
     }
   }
