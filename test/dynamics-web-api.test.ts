@@ -1,6 +1,9 @@
+import { rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { expect } from 'chai';
 import { DynamicsWebApi, type RequestError } from 'dynamics-web-api';
-import { DATABASES, call, startServer, type TestServer } from './support/server.js';
+import type { EntityFile } from '../src/model/types.js';
+import { DATABASES, call, copyMetadata, startServer, type TestServer } from './support/server.js';
 
 /**
  * Drives Tessera with the unmodified `dynamics-web-api` npm client (v2), the way a real
@@ -50,6 +53,67 @@ async function exists(s: TestServer, id: string): Promise<boolean> {
   expect(r.status).to.equal(200);
   return true;
 }
+
+/** A request as the server received it (URL exactly as the client sent it). */
+interface Seen { method: string; url: string; body?: string }
+
+/** Records every request the server handles, by wrapping the service's handler; returns the live list. */
+function record(s: TestServer): Seen[] {
+  const seen: Seen[] = [];
+  const handle = s.service.handle.bind(s.service);
+  s.service.handle = (req) => { seen.push({ method: req.method, url: req.url, body: req.body }); return handle(req); };
+  return seen;
+}
+
+const TYPE = 'Microsoft.Dynamics.CRM.msdyn_copilotinteraction';
+
+/** One CreateMultiple / UpdateMultiple item of the copilot interaction table. */
+function target(fields: Record<string, unknown>): Record<string, unknown> {
+  return { '@odata.type': TYPE, ...fields };
+}
+
+interface CreateMultipleResult { Ids: string[]; oDataContext: string }
+interface IsValidResult { IsValid: boolean; oDataContext: string }
+interface WhoAmIResult { UserId: string; BusinessUnitId: string; OrganizationId: string; oDataContext: string }
+
+/**
+ * A table that enforces state transitions: statuses 1 New (Active, may go to 3 only),
+ * 3 In progress (Active, no TransitionData), 2 Closed (Inactive, no TransitionData).
+ */
+const TICKET: EntityFile = {
+  LogicalName: 'new_ticket',
+  EntitySetName: 'new_tickets',
+  PrimaryIdAttribute: 'new_ticketid',
+  PrimaryNameAttribute: 'new_name',
+  OwnershipType: 'OrganizationOwned',
+  EnforceStateTransitions: true,
+  Attributes: [
+    { LogicalName: 'new_name', AttributeType: 'String', MaxLength: 100 },
+    {
+      LogicalName: 'statecode', AttributeType: 'State', RequiredLevel: 'SystemRequired',
+      IsValidForCreate: false, IsValidForUpdate: true,
+      OptionSet: {
+        Options: [
+          { Value: 0, Label: 'Active', DefaultStatus: 1, InvariantName: 'Active' },
+          { Value: 1, Label: 'Inactive', DefaultStatus: 2, InvariantName: 'Inactive' },
+        ],
+      },
+    },
+    {
+      LogicalName: 'statuscode', AttributeType: 'Status',
+      OptionSet: {
+        Options: [
+          {
+            Value: 1, Label: 'New', State: 0,
+            TransitionData: '<allowedtransitions xmlns="http://schemas.microsoft.com/crm/2009/WebServices"><allowedtransition sourcestatusid="1" tostatusid="3" /></allowedtransitions>',
+          },
+          { Value: 3, Label: 'In progress', State: 0 },
+          { Value: 2, Label: 'Closed', State: 1 },
+        ],
+      },
+    },
+  ],
+};
 
 for (const database of DATABASES) {
   describe(`dynamics-web-api client: create and retrieve [${database.name}]`, () => {
@@ -345,6 +409,277 @@ for (const database of DATABASES) {
       for (let i = 0; i < 4; i++) await api.create({ collection: SET, data: row(`countme ${i}`) });
       expect(await api.count({ collection: SET })).to.equal(baseline + 4);
       expect(await api.count({ collection: SET, filter: `startswith(msdyn_name,'countme')` })).to.equal(4);
+    });
+  });
+  describe(`dynamics-web-api client: messages through callAction / callFunction [${database.name}]`, () => {
+    let s: TestServer;
+    let api: DynamicsWebApi;
+    let seen: Seen[];
+    /** The rows CreateMultiple made, in input order (used by the UpdateMultiple tests). */
+    let ids: string[] = [];
+    before(async () => { s = await startServer(undefined, database); api = client(s); seen = record(s); });
+    after(async () => { await s.close(); });
+
+    const createMultiple = (targets: Array<Record<string, unknown>>) =>
+      api.callAction<CreateMultipleResult>({ collection: SET, actionName: 'Microsoft.Dynamics.CRM.CreateMultiple', action: { Targets: targets } });
+    const updateMultiple = (targets: Array<Record<string, unknown>>) =>
+      api.callAction<unknown>({ collection: SET, actionName: 'Microsoft.Dynamics.CRM.UpdateMultiple', action: { Targets: targets } });
+    const isValid = (entity: string, NewState: string, NewStatus: number) =>
+      api.callFunction<IsValidResult>({ name: 'IsValidStateTransition', parameters: { Entity: { '@odata.id': entity }, NewState, NewStatus } });
+    const fields = ['msdyn_name', 'msdyn_interactiontype', 'msdyn_scenariotype', 'msdyn_scenariorequestid', 'msdyn_interactioncontext', 'statecode', 'statuscode'];
+
+    it('CreateMultiple: Ids are the new rows in input order, each row holds its item\'s fields', async () => {
+      const items = [
+        target(row('cm one', ITYPE_A, { msdyn_interactioncontext: 'first' })),
+        target(row('cm two', ITYPE_B, { msdyn_interactioncontext: 'second' })),
+        target(row('cm three', ITYPE_A, { msdyn_interactioncontext: 'third' })),
+      ];
+      const before = await api.count({ collection: SET });
+      seen.length = 0;
+      const res = await createMultiple(items);
+      expect(seen.map((r) => `${r.method} ${r.url}`)).to.deep.equal([`POST /api/data/v9.2/${SET}/Microsoft.Dynamics.CRM.CreateMultiple`]);
+      expect(JSON.parse(seen[0]!.body!)).to.deep.equal({ Targets: items });
+      expect(res.oDataContext).to.equal(`${s.root}$metadata#Microsoft.Dynamics.CRM.CreateMultipleResponse`);
+      expect(res.Ids).to.be.an('array').with.lengthOf(3);
+      for (const id of res.Ids) expect(id).to.match(GUID_RE);
+      expect(new Set(res.Ids).size).to.equal(3);
+      ids = res.Ids;
+      for (const [i, id] of ids.entries()) {
+        const rec = await api.retrieve({ collection: SET, key: id, select: fields });
+        expect(rec[PK]).to.equal(id);
+        expect(rec.msdyn_name).to.equal(items[i]!['msdyn_name']);
+        expect(rec.msdyn_interactiontype).to.equal(items[i]!['msdyn_interactiontype']);
+        expect(rec.msdyn_scenariotype).to.equal(STYPE);
+        expect(rec.msdyn_scenariorequestid).to.equal(`req-${items[i]!['msdyn_name'] as string}`);
+        expect(rec.msdyn_interactioncontext).to.equal(items[i]!['msdyn_interactioncontext']);
+        expect(rec.statecode).to.equal(0);
+        expect(rec.statuscode).to.equal(1);
+      }
+      expect(await api.count({ collection: SET })).to.equal(before + 3);
+    });
+
+    it('CreateMultiple: an item carrying its own primary key gets that id back', async () => {
+      const own = 'c0ffee00-0000-4000-8000-0000000000a1';
+      const res = await createMultiple([target(row('cm own a')), target(row('cm own b', ITYPE_B, { [PK]: own.toUpperCase() }))]);
+      expect(res.Ids).to.have.lengthOf(2);
+      expect(res.Ids[1]).to.equal(own);
+      const rec = await api.retrieve({ collection: SET, key: own, select: ['msdyn_name', 'msdyn_interactiontype'] });
+      expect(rec.msdyn_name).to.equal('cm own b');
+      expect(rec.msdyn_interactiontype).to.equal(ITYPE_B);
+      expect((await api.retrieve({ collection: SET, key: res.Ids[0]!, select: ['msdyn_name'] })).msdyn_name).to.equal('cm own a');
+    });
+
+    it('CreateMultiple: one bad item rejects with 400 naming its index, and no item is created', async () => {
+      const before = await api.count({ collection: SET });
+      const err = await rejection(createMultiple([
+        target(row('cm bad 0')),
+        target(row('cm bad 1', 12345)),
+        target(row('cm bad 2')),
+      ]));
+      expect(err.status).to.equal(400);
+      expect(err.message).to.match(/^Targets\[1\]: /);
+      expect(await api.count({ collection: SET })).to.equal(before);
+      expect(await api.count({ collection: SET, filter: `startswith(msdyn_name,'cm bad')` })).to.equal(0);
+    });
+
+    it('CreateMultiple: an item without @odata.type rejects with 400 0x80048d19 and nothing is created', async () => {
+      const before = await api.count({ collection: SET });
+      const err = await rejection(createMultiple([target(row('cm typed')), row('cm untyped')]));
+      expect(err.status).to.equal(400);
+      expect(err.code).to.equal('0x80048d19');
+      expect(err.message).to.match(/^Targets\[1\]: /);
+      expect(await api.count({ collection: SET })).to.equal(before);
+    });
+
+    it('UpdateMultiple: renames and state changes land on the addressed rows only', async () => {
+      expect(ids, 'ids from the CreateMultiple test').to.have.lengthOf(3);
+      const [a, b, c] = ids as [string, string, string];
+      seen.length = 0;
+      const res = await updateMultiple([
+        target({ [PK]: a, msdyn_name: 'um one' }),
+        target({ [PK]: b, msdyn_name: 'um two', statecode: 1, statuscode: 2 }),
+        target({ [PK]: c, statecode: 1, statuscode: 2 }),
+      ]);
+      expect(res).to.equal(undefined); // 204, no body
+      expect(seen.map((r) => `${r.method} ${r.url}`)).to.deep.equal([`POST /api/data/v9.2/${SET}/Microsoft.Dynamics.CRM.UpdateMultiple`]);
+      const get = (id: string) => api.retrieve({ collection: SET, key: id, select: fields });
+      const ra = await get(a);
+      expect([ra.msdyn_name, ra.statecode, ra.statuscode, ra.msdyn_interactioncontext]).to.deep.equal(['um one', 0, 1, 'first']);
+      const rb = await get(b);
+      expect([rb.msdyn_name, rb.statecode, rb.statuscode, rb.msdyn_interactiontype]).to.deep.equal(['um two', 1, 2, ITYPE_B]);
+      const rc = await get(c);
+      expect([rc.msdyn_name, rc.statecode, rc.statuscode, rc.msdyn_interactioncontext]).to.deep.equal(['cm three', 1, 2, 'third']);
+    });
+
+    it('UpdateMultiple with one missing id rejects with 404 0x80040217 and applies none of the other items', async () => {
+      expect(ids, 'ids from the CreateMultiple test').to.have.lengthOf(3);
+      const [a, b, c] = ids as [string, string, string];
+      const snapshot = async () => Promise.all(ids.map(async (id) => {
+        const r = await api.retrieve({ collection: SET, key: id, select: fields });
+        return [r.msdyn_name, r.statecode, r.statuscode, r['@odata.etag']];
+      }));
+      const before = await snapshot();
+      const missing = '00000000-0000-4000-8000-0000000b0b0b';
+      const err = await rejection(updateMultiple([
+        target({ [PK]: a, msdyn_name: 'must not apply a', statecode: 1, statuscode: 2 }),
+        target({ [PK]: missing, msdyn_name: 'ghost' }),
+        target({ [PK]: b, msdyn_name: 'must not apply b', statecode: 0, statuscode: 1 }),
+        target({ [PK]: c, msdyn_name: 'must not apply c' }),
+      ]));
+      expect(err.status).to.equal(404);
+      expect(err.code).to.equal('0x80040217');
+      expect(err.message).to.include(`msdyn_copilotinteraction With Ids = ${missing} Do Not Exist`);
+      expect(await snapshot()).to.deep.equal(before);
+      expect(await exists(s, missing)).to.equal(false);
+    });
+
+    it('IsValidStateTransition: the client\'s @p aliases are accepted; Inactive/2 is valid, Active/2 and Inactive/1 are not', async () => {
+      const id: string = await api.create({ collection: SET, data: row('ivst') });
+      const entity = `${SET}(${id})`;
+      seen.length = 0;
+      const yes = await isValid(entity, 'Inactive', 2);
+      expect(seen).to.have.lengthOf(1);
+      expect(seen[0]!.method).to.equal('GET');
+      // The wire form: parameters as aliases, the record reference JSON-stringified (double quotes,
+      // percent-encoded by the URL), strings single-quoted (quotes percent-encoded), numbers bare.
+      expect(seen[0]!.url).to.equal(
+        `/api/data/v9.2/IsValidStateTransition(Entity=@p1,NewState=@p2,NewStatus=@p3)` +
+        `?@p1={%22@odata.id%22:%22${entity}%22}&@p2=%27Inactive%27&@p3=2`,
+      );
+      expect(decodeURIComponent(seen[0]!.url.split('?')[1]!)).to.equal(`@p1={"@odata.id":"${entity}"}&@p2='Inactive'&@p3=2`);
+      expect(yes.IsValid).to.equal(true);
+      expect(yes.oDataContext).to.equal(`${s.root}$metadata#Microsoft.Dynamics.CRM.IsValidStateTransitionResponse`);
+      expect((await isValid(entity, 'Active', 2)).IsValid).to.equal(false);
+      expect((await isValid(entity, 'Inactive', 1)).IsValid).to.equal(false);
+      expect((await isValid(entity, 'Active', 1)).IsValid).to.equal(true);
+      expect((await isValid(entity, 'inactive', 2)).IsValid, 'state names are case-insensitive').to.equal(true);
+      expect((await isValid(entity, 'Inactive', 99)).IsValid, 'a status that does not exist').to.equal(false);
+      // An absolute record URL is accepted too.
+      expect((await isValid(`${s.root}${entity}`, 'Inactive', 2)).IsValid).to.equal(true);
+      // The function only answers; the row is unchanged.
+      const rec = await api.retrieve({ collection: SET, key: id, select: ['statecode', 'statuscode'] });
+      expect([rec.statecode, rec.statuscode]).to.deep.equal([0, 1]);
+    });
+
+    it('IsValidStateTransition: a state name the table lacks rejects with 400; a missing record with 404', async () => {
+      const id: string = await api.create({ collection: SET, data: row('ivst bad') });
+      const err = await rejection(isValid(`${SET}(${id})`, 'Bogus', 2));
+      expect(err.status).to.equal(400);
+      expect(err.code).to.equal('0x80060888');
+      expect(err.message).to.include("'Bogus' is not a state of 'msdyn_copilotinteraction'");
+      const missing = '00000000-0000-4000-8000-00000000dead';
+      const gone = await rejection(isValid(`${SET}(${missing})`, 'Inactive', 2));
+      expect(gone.status).to.equal(404);
+      expect(gone.code).to.equal('0x80040217');
+      const noRef = await rejection(isValid(`nosuchset(${id})`, 'Inactive', 2));
+      expect(noRef.status).to.equal(400);
+    });
+
+    it('WhoAmI: UserId / BusinessUnitId / OrganizationId are GUIDs of the service\'s caller', async () => {
+      seen.length = 0;
+      const me = await api.callFunction<WhoAmIResult>({ name: 'WhoAmI' });
+      expect(seen.map((r) => `${r.method} ${r.url}`)).to.deep.equal(['GET /api/data/v9.2/WhoAmI()']);
+      expect(me.UserId).to.match(GUID_RE);
+      expect(me.BusinessUnitId).to.match(GUID_RE);
+      expect(me.OrganizationId).to.match(GUID_RE);
+      expect(me.UserId).to.equal(s.service.caller.systemuserid);
+      expect(me.BusinessUnitId).to.equal(s.service.caller.businessunitid);
+      expect(me.OrganizationId).to.equal(s.service.caller.organizationid);
+      expect(me.oDataContext).to.equal(`${s.root}$metadata#Microsoft.Dynamics.CRM.WhoAmIResponse`);
+      // The string form of callFunction sends the same request.
+      const again = await api.callFunction<WhoAmIResult>('WhoAmI');
+      expect([again.UserId, again.BusinessUnitId, again.OrganizationId]).to.deep.equal([me.UserId, me.BusinessUnitId, me.OrganizationId]);
+      // The user exists as a row: createdby of a new row is this user.
+      const id: string = await api.create({ collection: SET, data: row('whoami') });
+      const rec = await api.retrieve({ collection: SET, key: id, select: ['_createdby_value'] });
+      expect(rec._createdby_value).to.equal(me.UserId);
+    });
+  });
+
+  describe(`dynamics-web-api client: a table with EnforceStateTransitions [${database.name}]`, () => {
+    const TSET = 'new_tickets';
+    let dir: string;
+    let s: TestServer;
+    let api: DynamicsWebApi;
+    before(async () => {
+      dir = copyMetadata();
+      writeFileSync(join(dir, 'new_ticket.json'), JSON.stringify(TICKET, null, 2));
+      s = await startServer(dir, database);
+      api = client(s);
+    });
+    after(async () => {
+      await s.close();
+      rmSync(dir, { recursive: true, force: true });
+    });
+
+    const state = async (id: string) => {
+      const r = await api.retrieve({ collection: TSET, key: id, select: ['statecode', 'statuscode'] });
+      return [r.statecode as number, r.statuscode as number];
+    };
+    const isValid = async (id: string, NewState: string, NewStatus: number) =>
+      (await api.callFunction<IsValidResult>({
+        name: 'IsValidStateTransition',
+        parameters: { Entity: { '@odata.id': `${TSET}(${id})` }, NewState, NewStatus },
+      })).IsValid;
+
+    it('New (1) → Closed (2) is refused with 400 0x8004F00E; New → In progress (3) → Closed works; IsValidStateTransition agrees', async () => {
+      const id: string = await api.create({ collection: TSET, data: { new_name: 'ticket 1' } });
+      expect(await state(id)).to.deep.equal([0, 1]);
+
+      expect(await isValid(id, 'Inactive', 2)).to.equal(false);
+      const err = await rejection(api.update({ collection: TSET, key: id, data: { statecode: 1, statuscode: 2 } }));
+      expect(err.status).to.equal(400);
+      expect(err.code).to.equal('0x8004F00E');
+      expect(await state(id)).to.deep.equal([0, 1]);
+
+      expect(await isValid(id, 'Active', 3)).to.equal(true);
+      expect(await api.update({ collection: TSET, key: id, data: { statecode: 0, statuscode: 3 } })).to.equal(true);
+      expect(await state(id)).to.deep.equal([0, 3]);
+
+      expect(await isValid(id, 'Inactive', 2)).to.equal(true);
+      expect(await isValid(id, 'Active', 2)).to.equal(false); // status of another state
+      expect(await api.update({ collection: TSET, key: id, data: { statecode: 1, statuscode: 2 } })).to.equal(true);
+      expect(await state(id)).to.deep.equal([1, 2]);
+
+      // Closed has no TransitionData: it may go back to New.
+      expect(await isValid(id, 'Active', 1)).to.equal(true);
+      expect(await api.update({ collection: TSET, key: id, data: { statecode: 0, statuscode: 1 } })).to.equal(true);
+      expect(await state(id)).to.deep.equal([0, 1]);
+    });
+
+    it('statecode alone applies the DefaultStatus, which the transition rules also check', async () => {
+      const id: string = await api.create({ collection: TSET, data: { new_name: 'ticket 2' } });
+      // Inactive's DefaultStatus is 2 (Closed), not reachable from New.
+      const err = await rejection(api.update({ collection: TSET, key: id, data: { statecode: 1 } }));
+      expect(err.status).to.equal(400);
+      expect(err.code).to.equal('0x8004F00E');
+      expect(await state(id)).to.deep.equal([0, 1]);
+      // statuscode alone within the current state follows the rules too.
+      expect(await api.update({ collection: TSET, key: id, data: { statuscode: 3 } })).to.equal(true);
+      expect(await state(id)).to.deep.equal([0, 3]);
+      expect(await api.update({ collection: TSET, key: id, data: { statecode: 1 } })).to.equal(true);
+      expect(await state(id)).to.deep.equal([1, 2]);
+    });
+
+    it('UpdateMultiple with one forbidden transition rejects with 400 0x8004F00E and changes no row', async () => {
+      const a: string = await api.create({ collection: TSET, data: { new_name: 'ticket a' } });
+      const b: string = await api.create({ collection: TSET, data: { new_name: 'ticket b' } });
+      const T = 'Microsoft.Dynamics.CRM.new_ticket';
+      const err = await rejection(api.callAction({
+        collection: TSET,
+        actionName: 'Microsoft.Dynamics.CRM.UpdateMultiple',
+        action: {
+          Targets: [
+            { '@odata.type': T, new_ticketid: a, new_name: 'ticket a moved', statecode: 0, statuscode: 3 },
+            { '@odata.type': T, new_ticketid: b, statecode: 1, statuscode: 2 },
+          ],
+        },
+      }));
+      expect(err.status).to.equal(400);
+      expect(err.code).to.equal('0x8004F00E');
+      expect(await state(a)).to.deep.equal([0, 1]);
+      expect(await state(b)).to.deep.equal([0, 1]);
+      expect((await api.retrieve({ collection: TSET, key: a, select: ['new_name'] })).new_name).to.equal('ticket a');
     });
   });
 }
