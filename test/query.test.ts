@@ -150,7 +150,7 @@ for (const database of DATABASES) {
         ['$filter=msdyn_nope eq 1', 400, 'msdyn_nope'], ['$orderby=msdyn_nope', 400, 'msdyn_nope'], ['$select=msdyn_name,,', 400, '$select'],
         ["$filter=msdyn_name eq 'open", 400, 'unterminated'], ['$filter=msdyn_name eq 5', 400, 'incompatible'],
         ['$filter=importsequencenumber add 1 eq 2', 400, "'add'"], ["$filter=tolower(msdyn_name) eq 'a'", 400, 'tolower'],
-        ['$filter=createdby/fullname eq \'SYSTEM\'', 501, 'lookup'], ['$filter=msdyn_name eq @p1&@p1=\'x\'', 501, 'alias'],
+        ['$filter=createdby/fullname eq \'SYSTEM\'', 501, 'lookup'], ['$filter=msdyn_name eq @p1&@p1=@p2&@p2=\'x\'', 400, 'another alias'],
         ["$filter=Microsoft.Dynamics.CRM.Today(PropertyName='createdon')", 501, 'Today'], ['$top=-1', 400, '$top'], ['$top=5001', 400, '$top'],
         ['$count=yes', 400, '$count'], ['$top=1&$top=2', 400, 'more than once'], ['$filter=importsequencenumber eq 1.5', 400, 'incompatible'],
       ];
@@ -160,6 +160,14 @@ for (const database of DATABASES) {
         expect(r.json.error.message, query).to.contain(fragment);
         expect(r.json.error.code, query).to.match(/^0x[0-9A-Fa-f]+$/);
       }
+    });
+
+    it('takes parameter aliases in $filter and $orderby, defined before or after use', async () => {
+      expect(names(await get(`$select=msdyn_name&$filter=msdyn_name eq @p1&@p1=${encodeURIComponent("'ALPHA'")}`))).to.deep.equal(['Alpha']);
+      expect(names(await get(`@p1=importsequencenumber&@p2=3&$select=msdyn_name&$filter=@p1 ge @p2&$orderby=@p1 desc`))).to.deep.equal(['100% sure_thing', "O'Brian", 'Gamma ray']);
+      expect(names(await get('$select=msdyn_name&$orderby=importsequencenumber&$filter=msdyn_scenariotype eq @unset'))).to.deep.equal(['delta', 'Gamma ray', "O'Brian", '100% sure_thing']);
+      expect((await get('$filter=msdyn_name eq @p1&@p1=msdyn_nope')).status).to.equal(400);
+      expect((await get('$filter=msdyn_name eq @p1&@p1=\'a\' or 1 eq 1')).status).to.equal(400);
     });
 
     it('ignores custom query options such as tag', async () => {

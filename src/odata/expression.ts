@@ -93,7 +93,7 @@ class Parser {
   private readonly tokens: Token[];
   private index = 0;
 
-  constructor(private readonly text: string) {
+  constructor(private readonly text: string, private readonly aliases?: ReadonlyMap<string, string>, private readonly depth = 0) {
     this.tokens = tokenize(text);
   }
 
@@ -194,7 +194,7 @@ class Parser {
     return left;
   }
 
-  private parsePrimary(): Expr {
+  parsePrimary(): Expr {
     const t = this.next();
     switch (t.kind) {
       case 'string': return { kind: 'literal', literal: 'string', value: t.text, raw: `'${t.text}'`, pos: t.pos };
@@ -206,8 +206,17 @@ class Parser {
         const integer = /^-?\d+$/.test(text);
         return { kind: 'literal', literal: integer ? 'integer' : 'decimal', value: Number(text), raw: t.text, pos: t.pos };
       }
-      case 'alias':
-        throw Errors.notImplemented(`The parameter alias '${t.text}'`);
+      case 'alias': {
+        // `@p` stands for the value of the query option `@p=…`, itself a literal or a property path;
+        // an alias without a value is null (digest §3).
+        const value = this.aliases?.get(t.text);
+        if (value === undefined) return { kind: 'literal', literal: 'null', value: null, raw: 'null', pos: t.pos };
+        if (this.depth > 0) throw Errors.badQuery(`The parameter alias '${t.text}' cannot refer to another alias.`);
+        const inner = new Parser(value, this.aliases, this.depth + 1);
+        const e = inner.parsePrimary();
+        inner.expectEnd();
+        return { ...e, pos: t.pos };
+      }
       case 'punct':
         if (t.text === '(') {
           const inner = this.parseOr();
@@ -257,18 +266,19 @@ class Parser {
 }
 
 /**
- * Parses a `$filter` value. Throws ServiceError 400 `0x80060888` with the position on a syntax
- * error, and 501 for valid OData that Tessera does not support yet (parameter aliases, lambdas).
+ * Parses a `$filter` value; `@p` parameter aliases take their values from `aliases`. Throws
+ * ServiceError 400 `0x80060888` with the position on a syntax error, and 501 for valid OData that
+ * Tessera does not support yet (lambdas).
  */
-export function parseFilter(text: string): Expr {
+export function parseFilter(text: string, aliases?: ReadonlyMap<string, string>): Expr {
   if (!text.trim()) throw Errors.badQuery('The $filter query option must not be empty.');
-  return new Parser(text).parseAll();
+  return new Parser(text, aliases).parseAll();
 }
 
-/** Parses a `$orderby` value into items; errors as for parseFilter. */
-export function parseOrderBy(text: string): Array<{ expr: Expr; descending: boolean }> {
+/** Parses a `$orderby` value into items (aliases allowed); errors as for parseFilter. */
+export function parseOrderBy(text: string, aliases?: ReadonlyMap<string, string>): Array<{ expr: Expr; descending: boolean }> {
   if (!text.trim()) throw Errors.badQuery('The $orderby query option must not be empty.');
-  return new Parser(text).parseOrderBy();
+  return new Parser(text, aliases).parseOrderBy();
 }
 
 /**

@@ -159,22 +159,23 @@ function parsePath(path: string): Resource {
 function parseQuery(raw: string): QueryOptions {
   const query: QueryOptions = {};
   if (!raw) return query;
-  const seen = new Set<string>();
+  const options = new Map<string, string>();
   for (const part of raw.split('&')) {
     if (!part) continue;
     const eq = part.indexOf('=');
     const name = decodeComponent(eq < 0 ? part : part.slice(0, eq)).trim();
     const value = eq < 0 ? '' : decodeComponent(part.slice(eq + 1));
-    if (seen.has(name)) throw Errors.badQuery(`The query parameter '${name}' is specified more than once.`);
-    seen.add(name);
+    if (options.has(name)) throw Errors.badQuery(`The query parameter '${name}' is specified more than once.`);
+    options.set(name, value);
     if (REJECTED.has(name)) throw Errors.badQuery(`The query parameter '${name}' is not supported.`);
     if (NOT_YET.has(name)) throw Errors.notImplemented(`The query parameter '${name}'`);
     if (name.startsWith('@')) {
       if (!/^@[A-Za-z_][A-Za-z0-9_]*$/.test(name)) throw Errors.badQuery(`'${name}' is not a valid parameter alias name.`);
       query.aliases = new Map([...(query.aliases ?? []), [name, value]]);
-      continue;
-    }
-    if (name.startsWith('$') && !SUPPORTED.has(name)) throw Errors.badQuery(`The query parameter '${name}' is not supported.`);
+    } else if (name.startsWith('$') && !SUPPORTED.has(name)) throw Errors.badQuery(`The query parameter '${name}' is not supported.`);
+  }
+  // Second pass: $filter and $orderby may use aliases defined anywhere in the query (digest §3).
+  for (const [name, value] of options) {
     switch (name) {
       case '$select': {
         const items = value.split(',').map((s) => s.trim());
@@ -182,8 +183,8 @@ function parseQuery(raw: string): QueryOptions {
         query.select = items;
         break;
       }
-      case '$filter': query.filter = parseFilter(value); break;
-      case '$orderby': query.orderBy = parseOrderBy(value); break;
+      case '$filter': query.filter = parseFilter(value, query.aliases); break;
+      case '$orderby': query.orderBy = parseOrderBy(value, query.aliases); break;
       case '$top': {
         const v = value.trim();
         if (!/^\d+$/.test(v) || Number(v) > 5000) throw Errors.badQuery(`The $top query option must be a whole number from 0 to 5000; '${value}' is not.`);
@@ -197,7 +198,7 @@ function parseQuery(raw: string): QueryOptions {
         break;
       }
       case '$skiptoken': query.skipToken = value; break;
-      default: break; // custom query options (e.g. `tag`) are ignored, as OData prescribes
+      default: break; // aliases, and custom query options (e.g. `tag`) which OData says to ignore
     }
   }
   return query;
