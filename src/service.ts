@@ -3,7 +3,8 @@ import type { EntityModel, Model } from './model/types.js';
 import { ORGANIZATION, SYSTEMUSER } from './model/system-columns.js';
 import { renderCsdl } from './odata/csdl.js';
 import { parseRequest, type HttpRequest, type ODataRequest, type QueryOptions } from './odata/request.js';
-import { contextUrl, entityId, entityWriter, errorResponse, etag, json, nextLink, serviceDocument, type HttpResponse } from './odata/respond.js';
+import { TERMS } from './odata/annotations.js';
+import { contextUrl, entityId, entityWriter, errorResponse, etag, json, nextLink, preferenceApplied, serviceDocument, type HttpResponse } from './odata/respond.js';
 import { planCount, planRead } from './plan/read.js';
 import type { Caller, ReadPlan } from './plan/types.js';
 import { parseBody, planCreate, planDelete, planUpdate } from './plan/write.js';
@@ -152,16 +153,18 @@ export class Service {
   }
 
   private async readCollection(req: ODataRequest, entity: EntityModel): Promise<HttpResponse> {
-    const plan = planRead(entity, req.query, req.prefer);
+    const plan = planRead(entity, req.query, req.prefer, undefined, this.model);
     const result = await executeRead(this.db, plan);
     const write = entityWriter(plan, result.columns);
     const body: Record<string, unknown> = { '@odata.context': contextUrl(req.serviceRoot, plan, false) };
     if (result.count !== undefined) body['@odata.count'] = result.count;
+    // Total count annotations (digest §3.5): -1 without $count=true.
+    if (plan.annotations?.totalRecordCount) body[`@${TERMS.totalRecordCount}`] = result.count ?? -1;
+    if (plan.annotations?.totalRecordCountLimitExceeded) body[`@${TERMS.totalRecordCountLimitExceeded}`] = result.countLimitExceeded ?? false;
     body['value'] = result.rows.map(write);
     if (result.hasMore) body['@odata.nextLink'] = nextLink(req.serviceRoot, plan, req.rawQuery, result.columns, result.rows[result.rows.length - 1]!);
-    const headers: Record<string, string> = {};
-    if (plan.maxPageSizeApplied !== undefined) headers['Preference-Applied'] = `odata.maxpagesize=${plan.maxPageSizeApplied}`;
-    return json(200, body, headers);
+    const applied = preferenceApplied(plan, req.prefer.includeAnnotations);
+    return json(200, body, applied ? { 'Preference-Applied': applied } : {});
   }
 
   /** Reads one row for a single-entity response (context first); undefined when it does not exist. */
@@ -174,20 +177,23 @@ export class Service {
   }
 
   private async representation(req: ODataRequest, entity: EntityModel, id: string, status: number): Promise<HttpResponse> {
-    const plan = planRead(entity, { select: req.query.select }, req.prefer, id);
+    const plan = planRead(entity, { select: req.query.select }, req.prefer, id, this.model);
     const found = await this.readOne(req, plan);
     if (!found) throw Errors.recordNotFound(entity.LogicalName, id);
-    return json(status, found.body, { 'Preference-Applied': 'return=representation', ETag: found.etag });
+    const applied = ['return=representation', preferenceApplied(plan, req.prefer.includeAnnotations)].filter(Boolean).join(',');
+    return json(status, found.body, { 'Preference-Applied': applied, ETag: found.etag });
   }
 
   private async retrieve(req: ODataRequest, entity: EntityModel, id: string): Promise<HttpResponse> {
-    const plan = planRead(entity, req.query, req.prefer, id);
+    const plan = planRead(entity, req.query, req.prefer, id, this.model);
     const found = await this.readOne(req, plan);
     if (!found) throw Errors.recordNotFound(entity.LogicalName, id);
-    if (req.ifNoneMatch !== undefined && req.ifNoneMatch !== '*' && found.etag === etag(req.ifNoneMatch)) {
+    // Never 304 when annotations were asked for (digest §2.2).
+    if (!plan.annotations && req.ifNoneMatch !== undefined && req.ifNoneMatch !== '*' && found.etag === etag(req.ifNoneMatch)) {
       return { status: 304, headers: { ETag: found.etag } };
     }
-    return json(200, found.body, { ETag: found.etag });
+    const applied = preferenceApplied(plan, req.prefer.includeAnnotations);
+    return json(200, found.body, applied ? { ETag: found.etag, 'Preference-Applied': applied } : { ETag: found.etag });
   }
 
   private async create(req: ODataRequest, entity: EntityModel): Promise<HttpResponse> {

@@ -2,6 +2,7 @@ import type { ServiceError } from '../errors.js';
 import type { Model } from '../model/types.js';
 import { encodeSkipToken } from '../plan/skiptoken.js';
 import type { ReadPlan, Value } from '../plan/types.js';
+import { Formatter, TERMS } from './annotations.js';
 
 /**
  * Respond stage: plan results become OData JSON responses (digest §2, §3, §4.2).
@@ -44,20 +45,50 @@ export function entityId(serviceRoot: string, entitySetName: string, id: string)
   return `${serviceRoot}${entitySetName}(${id})`;
 }
 
+const FORMATTER = new Formatter();
+
 /**
  * Turns fetched rows into entity objects: `@odata.context` first when given (single-entity
- * responses), then `@odata.etag`, then the plan's output columns in order. Built once per
- * response, applied per row.
+ * responses), then `@odata.etag`, then the plan's output columns in order, each preceded by the
+ * annotations the plan asks for, in Dataverse's order (digest §4.1): for a lookup
+ * `associatednavigationproperty`, `lookuplogicalname`, `FormattedValue` (the target's primary
+ * name); for choices, booleans, numbers and dates their `FormattedValue`. Annotations are left out
+ * for null values. Built once per response, applied per row.
  */
 export function entityWriter(plan: ReadPlan, fetched: readonly unknown[], context?: string): (row: readonly Value[]) => Record<string, unknown> {
   const versionIndex = fetched.indexOf(plan.entity.attributesByName.get('versionnumber'));
-  const outputs = plan.columns.map((a) => [a.PropertyName, fetched.indexOf(a)] as const);
+  const ann = plan.annotations;
+  const outputs = plan.columns.map((a) => {
+    const nameIndex = plan.lookupNames.findIndex((l) => l.attribute === a);
+    return { a, name: a.PropertyName, i: fetched.indexOf(a), nameIndex: nameIndex < 0 ? -1 : fetched.length + nameIndex };
+  });
   return (row) => {
     const out: Record<string, unknown> = context === undefined ? {} : { '@odata.context': context };
     out['@odata.etag'] = etag(row[versionIndex]!);
-    for (const [name, i] of outputs) out[name] = row[i];
+    for (const { a, name, i, nameIndex } of outputs) {
+      const v = row[i];
+      if (ann && v !== null && v !== undefined) {
+        if (a.NavigationPropertyName) {
+          if (ann.associatedNavigationProperty) out[`${name}@${TERMS.associatedNavigationProperty}`] = a.NavigationPropertyName;
+          if (ann.lookupLogicalName && a.Targets.length === 1) out[`${name}@${TERMS.lookupLogicalName}`] = a.Targets[0];
+          if (ann.formattedValue && nameIndex >= 0 && row[nameIndex] !== null) out[`${name}@${TERMS.formattedValue}`] = row[nameIndex];
+        } else if (ann.formattedValue) {
+          const f = FORMATTER.format(a, v);
+          if (f !== undefined) out[`${name}@${TERMS.formattedValue}`] = f;
+        }
+      }
+      out[name] = v;
+    }
     return out;
   };
+}
+
+/** The `Preference-Applied` header for a read: maxpagesize and include-annotations as applied. */
+export function preferenceApplied(plan: ReadPlan, includeAnnotations: string | undefined): string | undefined {
+  const applied: string[] = [];
+  if (plan.annotations && includeAnnotations) applied.push(`odata.include-annotations=${includeAnnotations}`);
+  if (plan.maxPageSizeApplied !== undefined) applied.push(`odata.maxpagesize=${plan.maxPageSizeApplied}`);
+  return applied.length ? applied.join(',') : undefined;
 }
 
 /**

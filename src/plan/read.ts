@@ -1,4 +1,5 @@
-import type { AttributeModel, EntityModel } from '../model/types.js';
+import type { AttributeModel, EntityModel, Model } from '../model/types.js';
+import { annotationSet } from '../odata/annotations.js';
 import type { QueryOptions } from '../odata/request.js';
 import type { Preferences } from '../odata/prefer.js';
 import { planFilter, resolveProperty } from './filter.js';
@@ -26,6 +27,15 @@ export function planSelect(entity: EntityModel, select: readonly string[] | unde
   return columns;
 }
 
+/** The output lookups with one target that has a primary name: their names are read for FormattedValue. */
+function planLookupNames(model: Model, columns: readonly AttributeModel[]): ReadPlan['lookupNames'] {
+  return columns.flatMap((attribute) => {
+    if (!attribute.NavigationPropertyName || attribute.Targets.length !== 1) return [];
+    const target = model.byLogicalName.get(attribute.Targets[0]!);
+    return target?.PrimaryNameAttribute ? [{ attribute, target }] : [];
+  });
+}
+
 function planOrderBy(entity: EntityModel, query: QueryOptions): SortKey[] {
   const keys: SortKey[] = [];
   for (const item of query.orderBy ?? []) {
@@ -44,16 +54,19 @@ function planOrderBy(entity: EntityModel, query: QueryOptions): SortKey[] {
  * Plans `GET /<set>` (and, with `id`, `GET /<set>(<id>)`). Paging: `$top` returns at most N rows
  * and no nextLink; otherwise pages of `Prefer: odata.maxpagesize` (default and maximum 5,000)
  * continue with a keyset `$skiptoken`. Throws 400 for unknown properties, bad literals and
- * foreign skiptokens; 501 for constructs not implemented yet.
+ * foreign skiptokens; 501 for constructs not implemented yet. With `model`, FormattedValue
+ * annotations of lookups (the target's primary name) are planned too.
  */
-export function planRead(entity: EntityModel, query: QueryOptions, prefer: Preferences, id?: string): ReadPlan {
+export function planRead(entity: EntityModel, query: QueryOptions, prefer: Preferences, id?: string, model?: Model): ReadPlan {
   const columns = planSelect(entity, query.select);
+  const annotations = annotationSet(prefer.includeAnnotations);
+  const lookupNames = annotations?.formattedValue && model ? planLookupNames(model, columns) : [];
   if (id !== undefined) {
     for (const option of ['filter', 'orderBy', 'top', 'count', 'skipToken'] as const) {
       if (query[option] !== undefined) throw Errors.badQuery(`The query option '$${option.toLowerCase()}' cannot be used when retrieving a single record.`);
     }
     const pk = entity.attributesByName.get(entity.PrimaryIdAttribute)!;
-    return { kind: 'read', entity, columns, selectList: query.select, orderBy: [{ attribute: pk, descending: false }], limit: 1, paged: false, count: false, id };
+    return { kind: 'read', entity, columns, selectList: query.select, orderBy: [{ attribute: pk, descending: false }], limit: 1, paged: false, count: false, id, annotations, lookupNames };
   }
   const orderBy = planOrderBy(entity, query);
   const paged = query.top === undefined;
@@ -69,6 +82,8 @@ export function planRead(entity: EntityModel, query: QueryOptions, prefer: Prefe
     after: query.skipToken !== undefined ? decodeSkipToken(entity, orderBy, query.skipToken) : undefined,
     count: query.count === true,
     maxPageSizeApplied: paged ? prefer.maxPageSize : undefined,
+    annotations,
+    lookupNames,
   };
 }
 

@@ -1,4 +1,5 @@
 import type { AttributeModel, EntityModel } from '../model/types.js';
+import type { AnnotationSet } from '../odata/annotations.js';
 
 /**
  * Typed plans: the output of the plan stage and the input of sql/ and store/.
@@ -62,6 +63,13 @@ export interface ReadPlan {
   readonly id?: string;
   /** The page size asked for with `Prefer: odata.maxpagesize`, echoed in Preference-Applied. */
   readonly maxPageSizeApplied?: number;
+  /** Instance annotations to emit (Prefer: odata.include-annotations); undefined = none. */
+  readonly annotations?: AnnotationSet;
+  /**
+   * Output lookups whose target's primary name is read too (the lookup's FormattedValue), each
+   * with the target table. Read in the same statement as the rows.
+   */
+  readonly lookupNames: ReadonlyArray<{ readonly attribute: AttributeModel; readonly target: EntityModel }>;
 }
 
 /** `GET /<set>/$count`: the number of matching rows (capped at 5,000, digest §3.5). */

@@ -89,7 +89,13 @@ function whereClause(conditions: string[]): string {
  */
 export function renderRead(d: Dialect, plan: ReadPlan): Statement {
   const p = new Params(d);
-  const columns = fetchedColumns(plan).map((a) => col(d, a)).join(', ');
+  const outer = table(d, plan.entity);
+  // Lookup names: a correlated scalar subquery per lookup, after the fetched columns.
+  const names = plan.lookupNames.map(({ attribute, target }) => {
+    const name = target.attributesByName.get(target.PrimaryNameAttribute!)!;
+    return `(SELECT ${d.quote('r')}.${col(d, name)} FROM ${table(d, target)} ${d.quote('r')} WHERE ${d.quote('r')}.${col(d, pkOf(target))} = ${outer}.${col(d, attribute)})`;
+  });
+  const columns = [...fetchedColumns(plan).map((a) => col(d, a)), ...names].join(', ');
   const conditions: string[] = [];
   if (plan.id !== undefined) conditions.push(`${col(d, pkOf(plan.entity))} = ${p.value(pkOf(plan.entity), plan.id)}`);
   if (plan.filter) conditions.push(renderExpr(d, plan.filter, p));

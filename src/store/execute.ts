@@ -12,10 +12,15 @@ import type { Database, Executor } from './database.js';
 /** Dataverse caps `$count` and `/$count` at 5,000 (digest §3.5). */
 export const COUNT_CAP = 5000;
 
-/** Rows of a read: values per fetched column (see `fetchedColumns`), canonical. */
+/**
+ * Rows of a read: values per fetched column (see `fetchedColumns`), canonical, followed by the
+ * plan's lookup names (one per `plan.lookupNames`, in order).
+ */
 export interface ReadResult {
   readonly columns: readonly AttributeModel[];
   readonly rows: Value[][];
+  /** With `$count=true`: whether more than 5,000 rows match. */
+  readonly countLimitExceeded?: boolean;
   /** True when more rows follow this page. */
   readonly hasMore: boolean;
   /** With `$count=true`: matching rows, at most 5,000. */
@@ -28,15 +33,25 @@ export async function executeRead(db: Database, plan: ReadPlan): Promise<ReadRes
   const raw = await db.rows(renderRead(db.dialect, plan));
   const hasMore = plan.paged && raw.length > plan.limit;
   if (hasMore) raw.length = plan.limit;
-  const rows = raw.map((r) => columns.map((a, i) => db.dialect.fromDb(a, r[i])));
-  const count = plan.count ? await executeCount(db, plan) : undefined;
-  return { columns, rows, hasMore, count };
+  const n = columns.length;
+  const rows = raw.map((r) => {
+    const row: Value[] = columns.map((a, i) => db.dialect.fromDb(a, r[i]));
+    for (let j = 0; j < plan.lookupNames.length; j++) row.push((r[n + j] ?? null) as Value);
+    return row;
+  });
+  if (!plan.count) return { columns, rows, hasMore };
+  const total = await countUpTo(db, plan);
+  return { columns, rows, hasMore, count: Math.min(total, COUNT_CAP), countLimitExceeded: total > COUNT_CAP };
+}
+
+async function countUpTo(db: Database, plan: Pick<CountPlan, 'entity' | 'filter'>): Promise<number> {
+  const [row] = await db.rows(renderCount(db.dialect, plan, COUNT_CAP));
+  return Number(row![0]);
 }
 
 /** Counts the rows matching a plan's filter, capped at COUNT_CAP. */
 export async function executeCount(db: Database, plan: Pick<CountPlan, 'entity' | 'filter'>): Promise<number> {
-  const [row] = await db.rows(renderCount(db.dialect, plan, COUNT_CAP));
-  return Math.min(Number(row![0]), COUNT_CAP);
+  return Math.min(await countUpTo(db, plan), COUNT_CAP);
 }
 
 /** Reserves `count` row versions in the transaction; ascending. */

@@ -1,0 +1,78 @@
+import type { AttributeModel, Model } from '../model/types.js';
+
+/**
+ * Instance annotations a client asks for with `Prefer: odata.include-annotations="…"`
+ * (digest §4.1): `*`, a comma list of terms, wildcards such as `Microsoft.Dynamics.CRM.*`, and
+ * exclusions `-term`. Tessera emits the five terms below.
+ */
+export const TERMS = {
+  formattedValue: 'OData.Community.Display.V1.FormattedValue',
+  lookupLogicalName: 'Microsoft.Dynamics.CRM.lookuplogicalname',
+  associatedNavigationProperty: 'Microsoft.Dynamics.CRM.associatednavigationproperty',
+  totalRecordCount: 'Microsoft.Dynamics.CRM.totalrecordcount',
+  totalRecordCountLimitExceeded: 'Microsoft.Dynamics.CRM.totalrecordcountlimitexceeded',
+} as const;
+
+/** Which annotations a response carries. */
+export type AnnotationSet = { readonly [K in keyof typeof TERMS]: boolean };
+
+function matches(pattern: string, term: string): boolean {
+  if (pattern === '*') return true;
+  if (pattern.endsWith('.*')) return term.startsWith(pattern.slice(0, -1));
+  return pattern === term;
+}
+
+/**
+ * Reads the preference value (quoted or not) into the set of terms it selects; undefined when it
+ * selects none of Tessera's terms.
+ */
+export function annotationSet(preference: string | undefined): AnnotationSet | undefined {
+  if (!preference) return undefined;
+  const patterns = preference.replace(/^"(.*)"$/, '$1').split(',').map((p) => p.trim()).filter(Boolean);
+  const include = patterns.filter((p) => !p.startsWith('-'));
+  const exclude = patterns.filter((p) => p.startsWith('-')).map((p) => p.slice(1));
+  const wanted = (term: string) => include.some((p) => matches(p, term)) && !exclude.some((p) => matches(p, term));
+  const set = Object.fromEntries(Object.entries(TERMS).map(([k, term]) => [k, wanted(term)])) as unknown as AnnotationSet;
+  return Object.values(set).some(Boolean) ? set : undefined;
+}
+
+/**
+ * Formatting of FormattedValue annotations in one locale (TESSERA_LOCALE, default en-US), times in
+ * UTC: numbers `9,500`, money `20,000.00`, date-times `4/7/2023 2:59 PM`, dates `4/7/2023`,
+ * booleans `Yes`/`No`, choices by their option label (digest §4.1).
+ */
+export class Formatter {
+  private readonly number: Intl.NumberFormat;
+  private readonly money: Intl.NumberFormat;
+  private readonly dateTime: Intl.DateTimeFormat;
+  private readonly date: Intl.DateTimeFormat;
+
+  constructor(locale = process.env['TESSERA_LOCALE'] ?? 'en-US') {
+    this.number = new Intl.NumberFormat(locale, { maximumFractionDigits: 10 });
+    this.money = new Intl.NumberFormat(locale, { minimumFractionDigits: 2, maximumFractionDigits: 2 });
+    this.dateTime = new Intl.DateTimeFormat(locale, { timeZone: 'UTC', year: 'numeric', month: 'numeric', day: 'numeric', hour: 'numeric', minute: '2-digit' });
+    this.date = new Intl.DateTimeFormat(locale, { timeZone: 'UTC', year: 'numeric', month: 'numeric', day: 'numeric' });
+  }
+
+  /** The formatted value of a non-null value of `a`, or undefined when the type has none. */
+  format(a: AttributeModel, v: unknown): string | undefined {
+    switch (a.AttributeType) {
+      case 'Picklist': case 'State': case 'Status':
+        return a.OptionSet?.Options.find((o) => o.Value === v)?.Label;
+      case 'Boolean': return v ? 'Yes' : 'No';
+      case 'Integer': case 'BigInt': case 'Decimal': case 'Double': return this.number.format(v as number);
+      case 'Money': return this.money.format(v as number);
+      case 'DateTime':
+        if (a.EdmType === 'Edm.Date') return this.date.format(new Date(`${String(v)}T00:00:00Z`));
+        // Format (DateOnly / DateAndTime) is how Dataverse displays the value (digest §1.4).
+        if (a.Format === 'DateOnly') return this.date.format(new Date(String(v)));
+        return this.dateTime.format(new Date(String(v))).replace(', ', ' ');
+      default: return undefined;
+    }
+  }
+}
+
+/** The table a lookup points at (its only target; polymorphic lookups come with relationships). */
+export function lookupTarget(model: Model, a: AttributeModel): string | undefined {
+  return a.Targets.length === 1 ? model.byLogicalName.get(a.Targets[0]!)?.LogicalName : undefined;
+}
