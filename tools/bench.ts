@@ -1,8 +1,11 @@
 /**
  * `npm run bench [-- --db URL --rows N --duration S --warmup S --connections C --ids K --rounds R
- *                   --bulk-rows B --bulk-rounds Q --bulk-only --profile DIR]`
- * A quick run: `npm run bench -- --rows 20000 --duration 3 --warmup 1` (~25–30 s; the default
- * ~45 s on SQLite, ~55 s on PostgreSQL). Bulk figure only: `npm run bench -- --bulk-only` (~3–10 s).
+ *                   --bulk-rows B --bulk-rounds Q --bulk-only --profile DIR
+ *                   --cm-requests M --cm-clients P --cm-rounds U --create-multiple-only]`
+ * A quick run: `npm run bench -- --rows 20000 --duration 3 --warmup 1 --cm-requests 10` (~40 s; the
+ * default ~65–70 s on SQLite, ~75–85 s on PostgreSQL, on 2 cores). Bulk figure only:
+ * `npm run bench -- --bulk-only` (~3–10 s); bulk and CreateMultiple figures only:
+ * `npm run bench -- --create-multiple-only` (~30–35 s).
  *
  * The database: `--db` takes the URLs `openDatabase` takes, `sqlite:<path>` or
  * `postgres://user@host:port/db[?schema=name]`; without it, a temporary SQLite file. The bench
@@ -64,6 +67,39 @@
  * socket error is printed under the table and makes that row worthless.
  * autocannon is JavaScript too: at ~10k req/s it takes about half a core, so the bare ceiling
  * here is lower than with a native load generator.
+ * 4. CreateMultiple over HTTP (after the scenarios above, in ANOTHER forked server process, serving
+ *    the real app on a third fresh file / schema `<name>_cm`, so the figure is the same with
+ *    `--create-multiple-only`): `POST /api/data/v9.2/msdyn_copilotinteractions/Microsoft.Dynamics.CRM.CreateMultiple`
+ *    with `{"Targets":[…1,000 items…]}` (`@odata.type` and the five columns a Copilot client sends:
+ *    msdyn_name, msdyn_interactiontype, msdyn_scenariotype, msdyn_scenariorequestid,
+ *    msdyn_clienttimestamp). The bodies (JSON text, ~265 KiB each, 16 distinct ones cycled; the ids
+ *    are the server's) are built before any timing; the client is node:http with keep-alive in THIS
+ *    process. One check request and a discarded warm-up of 12 requests (4 clients), then U (default
+ *    3) rounds, the order rotating between rounds, of:
+ *    - Tessera, sequential: one client sending M (default 30) requests back to back;
+ *    - Tessera, P (default 4) concurrent clients sending 2M requests between them;
+ *    - the raw driver in the same conditions ("same table"): M transactions of 1,000 rows, one
+ *      connection from this process, into the very table the server writes (the same rows, planned
+ *      and converted beforehand): on SQLite a prepared INSERT per row; on PostgreSQL a 1,000-row
+ *      INSERT, and COPY. This is the like-for-like reference: the table grows through the rounds
+ *      (by default to ~370,000 rows on SQLite, ~460,000 on PostgreSQL) and with it the cost of every
+ *      insert, since the primary key (a random UUID) and the msdyn_name index take each row at a
+ *      random place: on SQLite the raw driver's own rate at 1,000 rows per transaction falls from
+ *      ~40,000 rows/s on a small table to ~15,000 at 300,000 rows.
+ *    rows/s = 1,000 × requests answered 200 ÷ wall seconds of a run; "median" and "best" are over the
+ *    rounds. Every answer is checked after its run (outside the timing): 200 with 1,000 GUIDs in
+ *    `Ids`, none seen before in the bench; at the end the table must hold exactly the rows answered
+ *    plus the raw lines' rows. Printed beside the raw driver's bulk rate from figure 1 of the same run
+ *    (10,000-row transactions into an emptied table; on PostgreSQL the better of multi-row INSERT and
+ *    COPY), with the ratios; targets (PASS / BELOW on the medians, exit 0 either way): CreateMultiple
+ *    ≥ 40 % of that raw bulk rate, and ≥ 100,000 rows/s on SQLite. "Node CPU µs/row" is the server
+ *    process's CPU time per inserted row (for raw lines, the raw client's); "PG CPU µs/row" the
+ *    backends'. With `--profile DIR`, one extra sequential and one extra concurrent run are profiled
+ *    after the measured rounds (100 µs sampling;
+ *    `DIR/tessera-create-multiple-{sequential,concurrent}.cpuprofile`), so the measured figures stay
+ *    comparable; the server's time is split by stage (body read, JSON.parse, planCreate, bodyValue,
+ *    randomUUID, SQL rendering, the driver, COMMIT, express, GC; each sample to the innermost stage
+ *    on its stack, adding up to 100 %) besides the top self-time functions.
  * The page query's SQL and the database's plan for it (SQLite `EXPLAIN QUERY PLAN`, PostgreSQL
  * `EXPLAIN`) are printed too: a SCAN + TEMP B-TREE / Seq Scan + Sort there explains a low page
  * ratio better than any profile.
@@ -72,13 +108,15 @@
  * the top self-time functions; profiling slows the server, so such a run's ratios are not
  * comparable. For the bulk insert it profiles one extra run of each method after the measured
  * rounds (`DIR/bulk-<method>.cpuprofile`), so the bulk figures stay comparable.
- * `--bulk-only` skips seeding and HTTP; `--bulk-rows 0` skips the bulk figure.
+ * `--bulk-only` skips seeding and HTTP; `--bulk-rows 0` skips the bulk figure (and so the raw rate
+ * beside CreateMultiple); `--create-multiple-only` skips seeding and the GET scenarios (bulk figure
+ * and CreateMultiple only); `--cm-requests 0` skips CreateMultiple.
  * Exit code 1 only when the bench itself fails (bad flags, a server that dies, a database that
  * cannot be reached).
  */
 import { fork, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import type { Server } from 'node:http';
+import { Agent as HttpAgent, request as httpRequest, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Session } from 'node:inspector/promises';
 import { tmpdir } from 'node:os';
@@ -102,7 +140,10 @@ import { planRead } from '../src/plan/read.js';
 import type { InsertPlan } from '../src/plan/types.js';
 import { planCreate } from '../src/plan/write.js';
 import { SYSTEM_CALLER, Service } from '../src/service.js';
+import type { Dialect } from '../src/sql/dialect.js';
+import { postgresDialect } from '../src/sql/postgres.js';
 import { renderInsertMany, renderRead } from '../src/sql/render.js';
+import { sqliteDialect } from '../src/sql/sqlite.js';
 import type { Database } from '../src/store/database.js';
 import { executeInsertMany } from '../src/store/execute.js';
 import { openDatabase } from '../src/store/open.js';
@@ -124,6 +165,15 @@ const TARGET_RATIO = 0.6;
 const BULK_TARGET_RATIO = 0.5;
 /** Rows per `executeInsertMany` call when seeding for the HTTP scenarios. */
 const SEED_CHUNK = 10_000;
+/** CreateMultiple: rows per request, the path, and the targets against the raw driver's rate. */
+const CM_ROWS = 1000;
+const CM_PATH = `${ROOT}msdyn_copilotinteractions/Microsoft.Dynamics.CRM.CreateMultiple`;
+const CM_TARGET_RATIO = 0.4;
+const CM_TARGET_SQLITE_ROWS = 100_000;
+/** Distinct request bodies, cycled (ids are the server's, so a body may be sent again). */
+const CM_BODIES = 16;
+/** Discarded warm-up requests (sent by 4 clients) before the measured rounds. */
+const CM_WARMUP = 12;
 
 // ---------------------------------------------------------------------------------------------
 // IPC between the bench (load generator) and the server child.
@@ -132,20 +182,35 @@ interface SeedStats { rows: number; seconds: number; planSeconds: number; insert
 
 type ToParent =
   | { type: 'ready'; tesseraPort: number; barePort: number; seed: SeedStats; ids: string[]; pageSql: string; queryPlan: string[] }
-  | { type: 'profiled'; top: ProfileLine[]; file: string }
+  | { type: 'serving'; port: number }
+  | { type: 'profiled'; top: ProfileLine[]; stages: ProfileLine[]; file: string }
   | { type: 'cpu'; micros: number }
+  | { type: 'counted'; rows: number }
   | { type: 'failed'; message: string };
 
 type ToChild =
-  | { type: 'profile-start' }
-  | { type: 'profile-stop'; file: string }
+  | { type: 'profile-start'; interval?: number }
+  | { type: 'profile-stop'; file: string; stages?: StageSpec[] }
   | { type: 'cpu' }
+  | { type: 'count' }
   | { type: 'shutdown' };
 
 interface ProfileLine { percent: number; name: string; where: string }
 
-/** `url`: the database (openDatabase); `tempDir`: removed by the child if the bench vanishes. */
-interface ChildConfig { url: string; engine: Engine; rows: number; ids: number; tempDir?: string }
+/**
+ * A stage of a CPU profile: the frames called one of `names` (any name when absent) whose script
+ * URL contains one of `urls` (any script when absent; '' stands for built-ins and native code,
+ * which have no URL). Each sample goes to the stage of its innermost frame that matches one; a
+ * `weak` stage (a catch-all such as "node:") only when no other stage is on the stack.
+ */
+interface StageSpec { label: string; names?: string[]; urls?: string[]; weak?: boolean }
+
+/**
+ * `url`: the database (openDatabase); `tempDir`: removed by the child if the bench vanishes.
+ * `mode`: 'http' seeds `rows` rows and serves Tessera and the bare routes (answers 'ready');
+ * 'create-multiple' serves Tessera alone on the storage as it is (answers 'serving').
+ */
+interface ChildConfig { url: string; engine: Engine; rows: number; ids: number; tempDir?: string; mode: 'http' | 'create-multiple' }
 
 type Engine = 'sqlite' | 'postgres';
 
@@ -235,8 +300,47 @@ function sample(ids: readonly string[], n: number): string[] {
   return copy.slice(0, Math.min(n, copy.length));
 }
 
-interface CpuProfileNode { id: number; callFrame: { functionName: string; url: string; lineNumber: number }; hitCount?: number }
+interface CpuProfileNode { id: number; callFrame: { functionName: string; url: string; lineNumber: number }; hitCount?: number; children?: number[] }
 interface CpuProfile { nodes: CpuProfileNode[] }
+
+/**
+ * Where the samples go by stage, exclusively: each non-idle sample counts for the innermost frame
+ * on its stack that matches a stage (the first matching spec for that frame; weak stages only when
+ * no other matches), else for "other"; the shares add up to 100 %. V8 charges built-ins such as
+ * JSON.parse to their JS caller.
+ */
+function stages(profile: CpuProfile, specs: readonly StageSpec[]): ProfileLine[] {
+  const parent = new Map<number, CpuProfileNode>();
+  for (const n of profile.nodes) for (const id of n.children ?? []) parent.set(id, n);
+  const matches = (n: CpuProfileNode, s: StageSpec) => (!s.names || s.names.includes(n.callFrame.functionName))
+    && (!s.urls || s.urls.some((u) => (u === '' ? n.callFrame.url === '' : n.callFrame.url.includes(u))));
+  // Innermost strong and innermost weak stage on each node's stack (-1: none), memoised.
+  const memo = new Map<number, [number, number]>();
+  const onStack = (n: CpuProfileNode): [number, number] => {
+    let known = memo.get(n.id);
+    if (known) return known;
+    const up = parent.get(n.id);
+    const [upStrong, upWeak] = up ? onStack(up) : [-1, -1];
+    const own = specs.findIndex((s) => matches(n, s));
+    known = own < 0 ? [upStrong, upWeak] : specs[own]!.weak ? [upStrong, own] : [own, upWeak];
+    memo.set(n.id, known);
+    return known;
+  };
+  const find = (n: CpuProfileNode): number => {
+    const [strong, weak] = onStack(n);
+    return strong >= 0 ? strong : weak >= 0 ? weak : specs.length;
+  };
+  const hits = new Array<number>(specs.length + 1).fill(0);
+  let all = 0;
+  for (const n of profile.nodes) {
+    const h = n.callFrame.functionName === '(idle)' ? 0 : n.hitCount ?? 0;
+    if (!h) continue;
+    all += h;
+    hits[find(n)]! += h;
+  }
+  const describe = (s: StageSpec) => [s.names?.join(' | '), s.urls?.map((u) => u || '(built-in)').join(' | ')].filter(Boolean).join(' in ');
+  return [...specs, { label: 'other' }].map((s, i) => ({ percent: (100 * hits[i]!) / Math.max(all, 1), name: s.label, where: i < specs.length ? describe(s) : 'no stage on the stack' }));
+}
 
 /** Top self-time functions of a profile, as a share of non-idle samples. */
 function summarise(profile: CpuProfile, top = 15): ProfileLine[] {
@@ -290,6 +394,7 @@ async function runChild(config: ChildConfig): Promise<void> {
           session = new Session();
           session.connect();
           await session.post('Profiler.enable');
+          if (msg.interval) await session.post('Profiler.setSamplingInterval', { interval: msg.interval });
           await session.post('Profiler.start');
           break;
         case 'profile-stop': {
@@ -297,7 +402,12 @@ async function runChild(config: ChildConfig): Promise<void> {
           session!.disconnect();
           session = undefined;
           writeFileSync(msg.file, JSON.stringify(profile));
-          send({ type: 'profiled', top: summarise(profile), file: msg.file });
+          send({ type: 'profiled', top: summarise(profile), stages: stages(profile, msg.stages ?? []), file: msg.file });
+          break;
+        }
+        case 'count': {
+          const [row] = await db!.rows({ sql: `SELECT COUNT(*) FROM ${db!.dialect.quote(ENTITY)}`, params: [] });
+          send({ type: 'counted', rows: Number(row![0]) });
           break;
         }
         case 'cpu': {
@@ -316,6 +426,12 @@ async function runChild(config: ChildConfig): Promise<void> {
     const model = loadModel(METADATA);
     db = await openDatabase(config.url);
     const service = await Service.open(model, db, logger);
+    if (config.mode === 'create-multiple') {
+      const server = await listen(createApp(service));
+      servers.push(server);
+      send({ type: 'serving', port: (server.address() as AddressInfo).port });
+      return;
+    }
     const { stats, ids } = await seed(service, db, config.rows);
     // Planner statistics, as autovacuum would gather them shortly after a load like this.
     if (config.engine === 'postgres') await db.run({ sql: `ANALYZE ${db.dialect.quote(ENTITY)}`, params: [] });
@@ -381,13 +497,20 @@ interface Target {
   httpUrl: string;
   /** For the bulk insert figure (emptied before each measurement). */
   bulkUrl: string;
+  /** For the CreateMultiple figure's server (fresh, grows through the run). */
+  cmUrl: string;
   /** SQLite: the bulk file, for the raw connection. */
   bulkPath?: string;
+  /** SQLite: the CreateMultiple file, for the raw connection writing beside the server. */
+  cmPath?: string;
   /** PostgreSQL: the connection string without schema, and the bulk schema, for the raw client. */
-  pg?: { connectionString: string; bulkSchema: string };
+  pg?: { connectionString: string; bulkSchema: string; cmSchema: string };
   /** Removes one part's storage (idempotent). */
-  drop(part: 'http' | 'bulk'): Promise<void>;
+  drop(part: Part): Promise<void>;
 }
+
+type Part = 'http' | 'bulk' | 'cm';
+const PARTS: readonly Part[] = ['bulk', 'http', 'cm'];
 
 /** Matches openDatabase's reading of `sqlite:` URLs. */
 function sqlitePath(url: string): string {
@@ -403,14 +526,18 @@ async function sqliteTarget(url: string | undefined, dir: string): Promise<Targe
   const httpPath = temporary ? join(dir, 'bench.db') : resolve(sqlitePath(url));
   if (!temporary && (!sqlitePath(url) || sqlitePath(url) === ':memory:')) throw new UsageError(`--db ${url}: the bench needs a file path (the server runs in another process)`);
   const bulkPath = temporary ? join(dir, 'bulk.db') : `${httpPath}.bulk.db`;
-  for (const p of [httpPath, bulkPath]) if (existsSync(p)) throw new UsageError(`--db: ${p} exists; the bench writes into a fresh file of its own and deletes it afterwards, so name one that does not exist`);
+  const cmPath = temporary ? join(dir, 'cm.db') : `${httpPath}.cm.db`;
+  const paths: Record<Part, string> = { http: httpPath, bulk: bulkPath, cm: cmPath };
+  for (const p of Object.values(paths)) if (existsSync(p)) throw new UsageError(`--db: ${p} exists; the bench writes into a fresh file of its own and deletes it afterwards, so name one that does not exist`);
   return {
     engine: 'sqlite',
-    description: temporary ? `sqlite (temporary files ${httpPath} and ${bulkPath})` : `sqlite:${httpPath} (and ${bulkPath}; fresh files, deleted at the end)`,
+    description: temporary ? `sqlite (temporary files ${httpPath}, ${bulkPath} and ${cmPath})` : `sqlite:${httpPath} (and ${bulkPath}, ${cmPath}; fresh files, deleted at the end)`,
     httpUrl: `sqlite:${httpPath}`,
     bulkUrl: `sqlite:${bulkPath}`,
+    cmUrl: `sqlite:${cmPath}`,
     bulkPath,
-    drop: async (part) => removeSqlite(part === 'http' ? httpPath : bulkPath),
+    cmPath,
+    drop: async (part) => removeSqlite(paths[part]),
   };
 }
 
@@ -432,7 +559,7 @@ async function postgresTarget(url: string): Promise<Target> {
   const base = given ?? `tessera_bench_${process.pid}`;
   if (!/^[a-z_][a-z0-9_]{0,50}$/.test(base)) throw new UsageError(`--db: schema '${base}' must be a plain lower-case identifier`);
   const connectionString = u.toString();
-  const schemas = { http: base, bulk: `${base}_bulk` };
+  const schemas: Record<Part, string> = { http: base, bulk: `${base}_bulk`, cm: `${base}_cm` };
   const created = new Set<string>();
   const drop = async (schema: string) => {
     if (!created.has(schema)) return;
@@ -452,7 +579,7 @@ async function postgresTarget(url: string): Promise<Target> {
   } catch (err) {
     for (const schema of [...created]) await drop(schema).catch(() => undefined);
     const e = err as { code?: string; message?: string };
-    if (e.code === '42P06') throw new UsageError(`--db: ${e.message}; the bench creates fresh schemas (${schemas.http}, ${schemas.bulk}) and drops them afterwards, so name one that does not exist`);
+    if (e.code === '42P06') throw new UsageError(`--db: ${e.message}; the bench creates fresh schemas (${Object.values(schemas).join(', ')}) and drops them afterwards, so name one that does not exist`);
     throw new SetupError(`--db: cannot prepare ${u.host}${u.pathname}: ${[e.code, e.message].filter(Boolean).join(': ') || String(err)}`);
   }
   const withSchema = (schema: string, app: string) => {
@@ -463,10 +590,11 @@ async function postgresTarget(url: string): Promise<Target> {
   };
   return {
     engine: 'postgres',
-    description: `postgres://${u.host}${u.pathname} (fresh schemas ${schemas.http} and ${schemas.bulk}, dropped at the end)`,
+    description: `postgres://${u.host}${u.pathname} (fresh schemas ${schemas.http}, ${schemas.bulk} and ${schemas.cm}, dropped at the end)`,
     httpUrl: withSchema(schemas.http, HTTP_APP),
     bulkUrl: withSchema(schemas.bulk, BULK_APP),
-    pg: { connectionString, bulkSchema: schemas.bulk },
+    cmUrl: withSchema(schemas.cm, CM_APP),
+    pg: { connectionString, bulkSchema: schemas.bulk, cmSchema: schemas.cm },
     drop: (part) => drop(schemas[part]),
   };
 }
@@ -484,6 +612,10 @@ async function openTarget(url: string | undefined, dir: string): Promise<Target>
 const BULK_APP = 'tessera-bench-bulk';
 /** application_name of the HTTP server's PostgreSQL connections. */
 const HTTP_APP = 'tessera-bench-http';
+/** application_name of the CreateMultiple server's PostgreSQL connections. */
+const CM_APP = 'tessera-bench-cm';
+/** application_name of the raw client writing beside the CreateMultiple server. */
+const CM_RAW_APP = 'tessera-bench-cm-raw';
 
 interface BulkRun { seconds: number; clientCpu: number; serverCpu?: number }
 
@@ -799,11 +931,14 @@ function printBulk(r: BulkReport, engine: Engine): void {
 // Bench (load generator and report).
 
 const USAGE = 'usage: npm run bench -- [--db sqlite:<new file> | postgres://user@host:port/db[?schema=<new schema>]] [--rows 100000] [--duration 6] [--warmup 1.5]\n'
-  + '         [--connections 10] [--ids 2000] [--rounds 2] [--bulk-rows 10000] [--bulk-rounds 5] [--bulk-only] [--profile DIR]';
+  + '         [--connections 10] [--ids 2000] [--rounds 2] [--bulk-rows 10000] [--bulk-rounds 5] [--bulk-only] [--profile DIR]\n'
+  + '         [--cm-requests 30] [--cm-clients 4] [--cm-rounds 3] [--create-multiple-only]';
 
 interface Options {
   db?: string; rows: number; duration: number; warmup: number; connections: number; ids: number; rounds: number;
   bulkRows: number; bulkRounds: number; bulkOnly: boolean; profile?: string;
+  /** CreateMultiple: sequential requests per round (the concurrent run sends twice as many), clients, rounds. */
+  cmRequests: number; cmClients: number; cmRounds: number; createMultipleOnly: boolean;
 }
 
 function options(): Options {
@@ -821,6 +956,10 @@ function options(): Options {
         'bulk-rows': { type: 'string', default: '10000' },
         'bulk-rounds': { type: 'string', default: '5' },
         'bulk-only': { type: 'boolean', default: false },
+        'cm-requests': { type: 'string', default: '30' },
+        'cm-clients': { type: 'string', default: '4' },
+        'cm-rounds': { type: 'string', default: '3' },
+        'create-multiple-only': { type: 'boolean', default: false },
         profile: { type: 'string' },
         help: { type: 'boolean', short: 'h' },
       },
@@ -851,6 +990,10 @@ function options(): Options {
     bulkRows: Math.floor(num('bulk-rows', values['bulk-rows'], 0)),
     bulkRounds: Math.floor(num('bulk-rounds', values['bulk-rounds'], 1)),
     bulkOnly: values['bulk-only'],
+    cmRequests: Math.floor(num('cm-requests', values['cm-requests'], 0)),
+    cmClients: Math.floor(num('cm-clients', values['cm-clients'], 1)),
+    cmRounds: Math.floor(num('cm-rounds', values['cm-rounds'], 1)),
+    createMultipleOnly: values['create-multiple-only'],
     profile: values.profile === undefined ? undefined : resolve(values.profile),
   };
 }
@@ -965,7 +1108,7 @@ async function runBench(): Promise<void> {
   const cleanup = () => (cleaning ??= (async () => {
     if (child) await stopChild(child).catch(() => child?.kill('SIGKILL'));
     for (const close of closers.splice(0).reverse()) await close().catch(() => undefined);
-    for (const part of ['bulk', 'http'] as const) {
+    for (const part of PARTS) {
       await target?.drop(part).catch((err: unknown) => process.stderr.write(`bench: could not remove the ${part} storage: ${(err as Error).message}\n`));
     }
     rmSync(dir, { recursive: true, force: true });
@@ -981,6 +1124,7 @@ async function runBench(): Promise<void> {
   try {
     target = await openTarget(opts.db, dir);
     out(`Tessera bench: node ${process.version}\ndatabase: ${target.description}\n`);
+    let raw: RawRate | undefined;
     if (opts.bulkRows > 0) {
       out(`bulk insert: ${fmt(opts.bulkRows)} rows per run, 1 warm-up + ${opts.bulkRounds} rounds:`);
       const b0 = performance.now();
@@ -988,8 +1132,13 @@ async function runBench(): Promise<void> {
       out(` done in ${fmt((performance.now() - b0) / 1000, 1)} s\n`);
       await target.drop('bulk');
       printBulk(report, target.engine);
+      raw = rawRate(report);
     }
-    if (!opts.bulkOnly) await httpScenarios(opts, target, dir, (c) => { child = c; });
+    if (!opts.bulkOnly && !opts.createMultipleOnly) await httpScenarios(opts, target, dir, (c) => { child = c; });
+    if (!opts.bulkOnly && opts.cmRequests > 0) {
+      await createMultipleScenario(opts, target, dir, (c) => { child = c; }, raw, closers);
+      await target.drop('cm');
+    }
     out(`\ndatabase: ${target.description}\n`);
   } finally {
     process.off('SIGINT', onSignal);
@@ -1001,7 +1150,7 @@ async function runBench(): Promise<void> {
 /** Seeds the target in a server child, then measures the HTTP scenarios against it. */
 async function httpScenarios(opts: Options, target: Target, dir: string, started: (child: ChildProcess) => void): Promise<void> {
   {
-    const config: ChildConfig = { url: target.httpUrl, engine: target.engine, rows: opts.rows, ids: opts.ids, tempDir: dir };
+    const config: ChildConfig = { url: target.httpUrl, engine: target.engine, rows: opts.rows, ids: opts.ids, tempDir: dir, mode: 'http' };
     process.stdout.write(`\nHTTP: ${fmt(opts.rows)} rows, ${opts.connections} connections, ${opts.warmup} s warm-up + ${opts.duration} s per server and scenario\n`);
     process.stdout.write('seeding…\n');
     const child = fork(fileURLToPath(import.meta.url), [CHILD_FLAG, JSON.stringify(config)], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
@@ -1098,6 +1247,333 @@ async function httpScenarios(opts: Options, target: Target, dir: string, started
       for (const p of r.profile.top) process.stdout.write(`  ${fmt(p.percent, 1).padStart(5)} %  ${p.name}  ${p.where}\n`);
     }
     await stopChild(child);
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// CreateMultiple over HTTP: rows/s through the whole pipeline, beside the raw driver's bulk rate.
+
+/** The raw driver's bulk rate from the bulk figure: its best method's best and median rows/s. */
+interface RawRate { name: string; best: number; median: number }
+
+function rawRate(r: BulkReport): RawRate {
+  const top = r.methods.filter((m) => m.raw).reduce((a, b) => (best(b) < best(a) ? b : a));
+  return { name: top.name, best: r.rows / best(top), median: r.rows / median(top.runs.map((x) => x.seconds)) };
+}
+
+/** Where a CreateMultiple request's server time goes, by stage (exclusive; see `stages`). */
+const CM_STAGES: StageSpec[] = [
+  { label: 'request body read (raw-body, string_decoder, iconv-lite)', urls: ['node_modules/raw-body/', 'node:string_decoder', 'node_modules/iconv-lite/'] },
+  { label: 'JSON.parse of the body (≈ actionArguments self time)', names: ['actionArguments'] },
+  { label: 'Targets checks (messages/targets.js)', urls: ['messages/targets.js'] },
+  { label: 'bodyValue & checks (plan/values.js)', urls: ['plan/values.js'] },
+  { label: 'randomUUID (node:crypto)', urls: ['node:internal/crypto/'] },
+  { label: 'planCreate, assign, stamping (plan/write.js)', urls: ['plan/write.js'] },
+  { label: 'SQL rendering (sql/: renderInsertMany, renderExistingIds, toDb)', urls: ['/src/sql/'] },
+  { label: 'driver: pg (pg, pg-protocol, pg-pool)', urls: ['node_modules/pg'] },
+  { label: 'driver: SQLite BEGIN / COMMIT (native exec)', names: ['exec'], urls: [''] },
+  { label: 'driver: SQLite statements (native run / all)', names: ['run', 'all', 'prepare'], urls: [''] },
+  { label: 'store/ (executeInsertMany, transaction, statement cache)', urls: ['/src/store/'] },
+  { label: 'messages/ (dispatch, parameters, invoke)', urls: ['/src/messages/'] },
+  { label: 'response (odata/respond.js, http/app.js)', urls: ['/src/odata/respond.js', '/src/http/'] },
+  { label: 'rest of the pipeline (service, odata/ parsing)', urls: ['/dist/src/'] },
+  { label: 'express, node:http, net, streams (when nothing above is on the stack)', urls: ['node_modules/', 'node:'], weak: true },
+  { label: 'garbage collector', names: ['(garbage collector)'] },
+];
+
+/** One answer, kept as received and checked after the run (outside the timing). */
+interface CmAnswer { status: number; text: string }
+
+function postBody(agent: HttpAgent, port: number, body: Buffer): Promise<CmAnswer> {
+  return new Promise((resolveAnswer, reject) => {
+    const req = httpRequest({
+      host: '127.0.0.1', port, path: CM_PATH, method: 'POST', agent,
+      headers: { 'content-type': 'application/json; charset=utf-8', 'content-length': body.length, accept: 'application/json', 'odata-version': '4.0', 'odata-maxversion': '4.0' },
+    }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (c: Buffer) => chunks.push(c));
+      res.on('end', () => resolveAnswer({ status: res.statusCode ?? 0, text: Buffer.concat(chunks).toString('utf8') }));
+      res.on('error', reject);
+    });
+    req.on('error', reject);
+    req.end(body);
+  });
+}
+
+/** `requests` POSTs by `clients` clients, each taking the next request when its last is answered. */
+async function cmLoad(agent: HttpAgent, port: number, bodies: readonly Buffer[], cursor: { next: number }, requests: number, clients: number): Promise<{ answers: CmAnswer[]; seconds: number; latencies: number[] }> {
+  const answers: CmAnswer[] = [];
+  const latencies: number[] = [];
+  let taken = 0;
+  const client = async () => {
+    while (taken < requests) {
+      const i = taken++;
+      const body = bodies[cursor.next++ % bodies.length]!;
+      const t0 = performance.now();
+      answers[i] = await postBody(agent, port, body).catch((err: unknown) => ({ status: 0, text: `socket error: ${(err as Error).message}` }));
+      latencies.push(performance.now() - t0);
+    }
+  };
+  const started = performance.now();
+  await Promise.all(Array.from({ length: Math.min(clients, requests) }, client));
+  return { answers, seconds: (performance.now() - started) / 1000, latencies };
+}
+
+const GUID_TEXT = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+
+/** Answers that are 200 with CM_ROWS new GUIDs in `Ids`; the others are described in `problems`. */
+function goodAnswers(answers: readonly CmAnswer[], seen: Set<string>, problems: string[]): number {
+  let ok = 0;
+  const problem = (text: string) => { if (problems.length < 5) problems.push(text); };
+  for (const a of answers) {
+    if (a.status !== 200) { problem(`${a.status || 'no answer'}: ${a.text.slice(0, 300)}`); continue; }
+    let ids: unknown;
+    try { ids = (JSON.parse(a.text) as { Ids?: unknown }).Ids; } catch { problem(`200 with a body that is not JSON: ${a.text.slice(0, 100)}`); continue; }
+    if (!Array.isArray(ids) || ids.length !== CM_ROWS) { problem(`200 with ${Array.isArray(ids) ? ids.length : 'no'} Ids instead of ${CM_ROWS}`); continue; }
+    const bad = ids.find((id) => typeof id !== 'string' || !GUID_TEXT.test(id) || seen.has(id));
+    if (bad !== undefined) { problem(`200 with an Id that is not a new GUID: ${JSON.stringify(bad)}`); continue; }
+    for (const id of ids as string[]) seen.add(id);
+    ok++;
+  }
+  return ok;
+}
+
+interface CmRun { transactions: number; ok: number; seconds: number; cpu: number; dbCpu?: number; latencies: number[] }
+
+/**
+ * One way of inserting the rows: Tessera over HTTP (sequential or concurrent) or the raw driver
+ * (1,000 rows per transaction, one connection); its measured runs.
+ */
+class CmWay {
+  readonly runs: CmRun[] = [];
+  /** Requests not answered 200 with CM_ROWS new ids, over all runs. */
+  failed = 0;
+  readonly problems: string[] = [];
+  constructor(readonly name: string, readonly raw: boolean, readonly transactions: number, readonly measure: (way: CmWay) => Promise<CmRun>) {}
+
+  rate(r: CmRun): number { return (CM_ROWS * r.ok) / r.seconds; }
+  get best(): number { return Math.max(...this.runs.map((r) => this.rate(r))); }
+  get median(): number { return median(this.runs.map((r) => this.rate(r))); }
+  get latency(): number { return median(this.runs.flatMap((r) => r.latencies)); }
+  get rows(): number { return CM_ROWS * this.runs.reduce((n, r) => n + r.ok, 0); }
+  get cpuPerRow(): number { return this.runs.reduce((n, r) => n + r.cpu, 0) / Math.max(this.rows, 1); }
+  get dbCpuPerRow(): number | undefined {
+    return this.runs.every((r) => r.dbCpu !== undefined) ? this.runs.reduce((n, r) => n + r.dbCpu!, 0) / Math.max(this.rows, 1) : undefined;
+  }
+}
+
+/**
+ * Serves the app on fresh storage in a server child and measures CreateMultiple over HTTP. `closers`
+ * gets the connections it opens (closed here at the end, or by an interrupted bench's clean-up).
+ */
+async function createMultipleScenario(opts: Options, target: Target, dir: string, started: (child: ChildProcess) => void, raw: RawRate | undefined, closers: Array<() => Promise<void>>): Promise<void> {
+  const out = (text: string) => process.stdout.write(text);
+  const model = loadModel(METADATA);
+  const entity = model.byLogicalName.get(ENTITY)!;
+  const next = rowMaker(model, 5150);
+  const type = `Microsoft.Dynamics.CRM.${ENTITY}`;
+  const b0 = performance.now();
+  const targets = Array.from({ length: CM_BODIES }, () => Array.from({ length: CM_ROWS }, () => ({ '@odata.type': type, ...next() })));
+  const bodies = targets.map((items) => Buffer.from(JSON.stringify({ Targets: items })));
+  const kib = bodies.reduce((n, b) => n + b.length, 0) / bodies.length / 1024;
+  out(`\nCreateMultiple: ${fmt(CM_ROWS)} rows per request (${fmt(kib)} KiB bodies, ${CM_BODIES} distinct, built in ${fmt(performance.now() - b0)} ms), `
+    + `${opts.cmRounds} round${opts.cmRounds === 1 ? '' : 's'} of ${opts.cmRequests} sequential requests, ${2 * opts.cmRequests} by ${opts.cmClients} clients `
+    + `and ${opts.cmRequests} raw ${fmt(CM_ROWS)}-row transactions per raw method, after ${CM_WARMUP} warm-up requests\n`);
+
+  const config: ChildConfig = { url: target.cmUrl, engine: target.engine, rows: 0, ids: 0, tempDir: dir, mode: 'create-multiple' };
+  const child = fork(fileURLToPath(import.meta.url), [CHILD_FLAG, JSON.stringify(config)], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  started(child);
+  child.on('error', (err) => process.stderr.write(`server process: ${err.message}\n`));
+  const gone = new Promise<never>((_, reject) => child.once('exit', (code, signal) => reject(new Error(`the server process exited (code ${code}, signal ${signal})`))));
+  gone.catch(() => undefined);
+  const race = <T>(p: Promise<T>) => Promise.race([p, gone]);
+  try {
+    const { port } = await expect(child, 'serving');
+    const meter = target.pg ? await BackendMeter.open(target.pg.connectionString, CM_APP) : undefined;
+    if (meter) closers.push(() => meter.close());
+    const agent = new HttpAgent({ keepAlive: true, maxSockets: opts.cmClients });
+    closers.push(async () => agent.destroy());
+    const cursor = { next: 0 };
+    const seen = new Set<string>();
+    let answered = 0;
+    let rawRows = 0;
+
+    // The check: one request must succeed, or every figure below would be about error answers.
+    const check = await race(cmLoad(agent, port, bodies, cursor, 1, 1));
+    const problems: string[] = [];
+    if (goodAnswers(check.answers, seen, problems) !== 1) throw new Error(`CreateMultiple does not answer as expected: ${problems.join('; ')}`);
+    answered++;
+    out(`check: 200 with ${fmt(CM_ROWS)} Ids in ${fmt(check.seconds * 1000)} ms (cold); warm-up…`);
+    const warm = await race(cmLoad(agent, port, bodies, cursor, CM_WARMUP, 4));
+    answered += goodAnswers(warm.answers, seen, problems);
+
+    const http = (clients: number) => async (way: CmWay): Promise<CmRun> => {
+      const db0 = await meter?.snapshot();
+      const cpu0 = await serverCpu(child);
+      const r = await race(cmLoad(agent, port, bodies, cursor, way.transactions, clients));
+      const cpu = await serverCpu(child) - cpu0;
+      const db1 = await meter?.snapshot();
+      const ok = goodAnswers(r.answers, seen, way.problems);
+      way.failed += way.transactions - ok;
+      answered += ok;
+      return { transactions: way.transactions, ok, seconds: r.seconds, cpu, dbCpu: db0 && db1 ? BackendMeter.micros(db0, db1) : undefined, latencies: r.latencies };
+    };
+    const sequential = new CmWay('Tessera, 1 client (sequential)', false, opts.cmRequests, http(1));
+    const concurrent = new CmWay(`Tessera, ${opts.cmClients} concurrent clients`, false, 2 * opts.cmRequests, http(opts.cmClients));
+    const ways = [sequential, concurrent, ...await rawWays(target, model, targets, opts.cmRequests, closers, (n) => { rawRows += n; })];
+    const first = CM_ROWS * answered + rawRows;
+    for (let round = 1; round <= opts.cmRounds; round++) {
+      out(` ${round}…`);
+      // Rotate the order: the table grows, so no way always meets the smallest or the biggest table.
+      for (let k = 0; k < ways.length; k++) {
+        const way = ways[(k + round - 1) % ways.length]!;
+        way.runs.push(await way.measure(way));
+      }
+    }
+    const last = CM_ROWS * answered + rawRows;
+    const profiles: Array<{ name: string; msg: Extract<ToParent, { type: 'profiled' }> }> = [];
+    if (opts.profile) {
+      out(' profiling…');
+      mkdirSync(opts.profile, { recursive: true });
+      for (const [slug, way, clients] of [['sequential', sequential, 1], ['concurrent', concurrent, opts.cmClients]] as const) {
+        child.send({ type: 'profile-start', interval: 100 } satisfies ToChild);
+        const r = await race(cmLoad(agent, port, bodies, cursor, way.transactions, clients));
+        const done = expect(child, 'profiled');
+        child.send({ type: 'profile-stop', file: join(opts.profile, `tessera-create-multiple-${slug}.cpuprofile`), stages: CM_STAGES } satisfies ToChild);
+        const ok = goodAnswers(r.answers, seen, way.problems);
+        answered += ok;
+        profiles.push({ name: `${way.name}, ${way.transactions} requests, ${fmt((CM_ROWS * ok) / r.seconds)} rows/s while profiled`, msg: await race(done) });
+      }
+    }
+    const reply = expect(child, 'counted');
+    child.send({ type: 'count' } satisfies ToChild);
+    const rows = (await race(reply)).rows;
+    out(' done\n');
+    printCreateMultiple(ways, raw, target.engine, { first, last, counted: rows, expected: CM_ROWS * answered + rawRows, answered, rawRows }, meter !== undefined);
+    for (const p of profiles) {
+      out(`\nserver CPU profile, CreateMultiple ${p.name} → ${p.msg.file}\n  by stage (% of non-idle samples, each sample to the innermost stage on its stack):\n`);
+      for (const x of p.msg.stages) out(`  ${fmt(x.percent, 1).padStart(5)} %  ${x.name}  [${x.where}]\n`);
+      out('  top self time:\n');
+      for (const x of p.msg.top) out(`  ${fmt(x.percent, 1).padStart(5)} %  ${x.name}  ${x.where}\n`);
+    }
+  } finally {
+    for (const close of closers.splice(0).reverse()) await close().catch(() => undefined);
+    await stopChild(child);
+  }
+}
+
+/**
+ * The raw driver in CreateMultiple's conditions: the same rows (planned by `planCreate` and
+ * converted by the dialect's toDb outside the timing, fresh ids each run), 1,000 per transaction, one
+ * connection, into the same table the server writes, between its runs. SQLite: a prepared INSERT per
+ * row in a better-sqlite3 transaction; PostgreSQL: a 1,000-row INSERT, and COPY FROM STDIN.
+ */
+async function rawWays(target: Target, model: Model, targets: ReadonlyArray<ReadonlyArray<Record<string, unknown>>>, transactions: number, closers: Array<() => Promise<void>>, wrote: (rows: number) => void): Promise<CmWay[]> {
+  const entity = model.byLogicalName.get(ENTITY)!;
+  const d: Dialect = target.engine === 'sqlite' ? sqliteDialect : postgresDialect;
+  const versionAttribute = entity.attributesByName.get('versionnumber')!;
+  const probe = planCreate(model, entity, targets[0]![0]!, SYSTEM_CALLER);
+  const columns = [...probe.values.keys(), versionAttribute];
+  const table = d.quote(ENTITY);
+  const columnList = columns.map((a) => d.quote(a.LogicalName)).join(', ');
+  let version = 2_000_000_000;
+  const batch = (k: number): unknown[][] => targets[k % targets.length]!.map((item) => {
+    const plan = planCreate(model, entity, item, SYSTEM_CALLER);
+    return columns.map((a) => d.toDb(a, a === versionAttribute ? version++ : plan.values.get(a) ?? null));
+  });
+  let meter: BackendMeter | undefined;
+  const way = (name: string, insert: (rows: unknown[][]) => unknown) => new CmWay(name, true, transactions, async (w) => {
+    const batches = Array.from({ length: w.transactions }, (_, k) => batch(k));
+    const latencies: number[] = [];
+    const db0 = await meter?.snapshot();
+    const cpu0 = process.cpuUsage();
+    const t0 = performance.now();
+    for (const rows of batches) {
+      const s = performance.now();
+      await insert(rows);
+      latencies.push(performance.now() - s);
+    }
+    const seconds = (performance.now() - t0) / 1000;
+    const cpu = process.cpuUsage(cpu0);
+    const db1 = await meter?.snapshot();
+    wrote(CM_ROWS * w.transactions);
+    return { transactions: w.transactions, ok: w.transactions, seconds, cpu: cpu.user + cpu.system, dbCpu: db0 && db1 ? BackendMeter.micros(db0, db1) : undefined, latencies };
+  });
+  if (target.engine === 'sqlite') {
+    const raw = new BetterSqlite3(target.cmPath!);
+    closers.push(async () => { if (raw.open) raw.close(); });
+    raw.pragma('journal_mode = WAL');
+    raw.pragma('synchronous = NORMAL');
+    raw.pragma('busy_timeout = 5000');
+    raw.pragma('cache_size = -65536');
+    const insert = raw.prepare(`INSERT INTO ${table} (${columnList}) VALUES (${columns.map(() => '?').join(', ')})`);
+    const insertAll = raw.transaction((rows: readonly unknown[][]) => { for (const row of rows) insert.run(row); });
+    return [way(`raw better-sqlite3, ${fmt(CM_ROWS)} rows/transaction`, (rows) => insertAll(rows))];
+  }
+  const client = new pg.Client({ connectionString: target.pg!.connectionString, application_name: CM_RAW_APP, options: `-c search_path=${target.pg!.cmSchema},public` });
+  await client.connect();
+  closers.push(() => client.end());
+  meter = await BackendMeter.open(target.pg!.connectionString, CM_RAW_APP);
+  if (meter) closers.push(() => meter!.close());
+  let n = 0;
+  const text = `INSERT INTO ${table} (${columnList}) VALUES ${Array.from({ length: CM_ROWS }, () => `(${columns.map(() => `$${++n}`).join(', ')})`).join(', ')}`;
+  return [
+    way(`raw pg multi-row INSERT, ${fmt(CM_ROWS)} rows/transaction`, async (rows) => {
+      await client.query('BEGIN');
+      await client.query(text, rows.flat());
+      await client.query('COMMIT');
+    }),
+    way(`raw pg COPY, ${fmt(CM_ROWS)} rows/transaction`, async (rows) => {
+      await client.query('BEGIN');
+      await pipeline(Readable.from(copyChunks(rows)), client.query(copyFrom(`COPY ${table} (${columnList}) FROM STDIN`)));
+      await client.query('COMMIT');
+    }),
+  ];
+}
+
+interface CmTable { first: number; last: number; counted: number; expected: number; answered: number; rawRows: number }
+
+function printCreateMultiple(ways: readonly CmWay[], raw: RawRate | undefined, engine: Engine, t: CmTable, withDb: boolean): void {
+  const out = (s: string) => process.stdout.write(s);
+  const tessera = ways.filter((w) => !w.raw);
+  const raws = ways.filter((w) => w.raw);
+  const like = raws.reduce((a, b) => (b.median > a.median ? b : a));
+  const pct = (a: number, b: number) => `${fmt((100 * a) / b, 1)} %`;
+  const header = ['CreateMultiple (1,000 rows/request)', 'req or tx/run', 'rows/s median', 'rows/s best', 'ms/req (median)', 'Node CPU µs/row', ...(withDb ? ['PG CPU µs/row'] : []),
+    'vs raw same table', ...(raw ? ['vs raw bulk figure'] : [])];
+  const table = ways.map((w) => [
+    w.name,
+    fmt(w.transactions),
+    fmt(w.median),
+    fmt(w.best),
+    fmt(w.latency, 1),
+    fmt(w.cpuPerRow, 1),
+    ...(withDb ? [w.dbCpuPerRow === undefined ? '–' : fmt(w.dbCpuPerRow, 1)] : []),
+    w === like ? '(reference)' : pct(w.median, like.median),
+    ...(raw ? [w.raw ? '–' : pct(w.median, raw.median)] : []),
+  ]);
+  const widths = header.map((h, i) => Math.max(h.length, ...table.map((r) => r[i]!.length)));
+  const line = (cells: string[]) => cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('  ');
+  const runs = ways[0]!.runs.length;
+  out(`\nCreateMultiple over HTTP, ${engine}: ${runs} run${runs === 1 ? '' : 's'} per line, table growing from ${fmt(t.first)} to ${fmt(t.last)} rows during them `
+    + `(rows/s = ${fmt(CM_ROWS)} × answers 200 ÷ wall s; ratios median ÷ median; Node CPU: the server process's, for raw lines the raw client's)\n`
+    + `${line(header)}\n${widths.map((w) => '-'.repeat(w)).join('  ')}\n${table.map(line).join('\n')}\n`);
+  for (const w of tessera) if (w.failed || w.problems.length) out(`WARNING: CreateMultiple ${w.name}: ${w.failed} request(s) not answered 200 with ${fmt(CM_ROWS)} new Ids (${w.problems.join('; ')}) — these figures are not valid\n`);
+  if (t.counted !== t.expected) out(`WARNING: the table holds ${fmt(t.counted)} rows, but ${fmt(t.answered)} requests were answered 200 and the raw lines wrote ${fmt(t.rawRows)} (${fmt(t.expected)} rows)\n`);
+  else out(`table check: ${fmt(t.counted)} rows = ${fmt(CM_ROWS)} × ${fmt(t.answered)} answered requests + ${fmt(t.rawRows)} raw rows\n`);
+  if (!raw) {
+    out('raw bulk figure: not measured in this run (--bulk-rows 0), so no ratio to it\n');
+  } else {
+    out(`raw bulk figure (above, same run; 10,000-row transactions into an emptied table): ${raw.name}: ${fmt(raw.median)} rows/s median, ${fmt(raw.best)} best\n`);
+    out(`target: CreateMultiple at ≥ ${CM_TARGET_RATIO * 100} % of the raw bulk rate (median ÷ median): `
+      + `${tessera.map((w) => `${w.name} ${pct(w.median, raw.median)} → ${w.median >= CM_TARGET_RATIO * raw.median ? 'PASS' : 'BELOW'}`).join('; ')}\n`);
+  }
+  out(`like for like (raw at ${fmt(CM_ROWS)} rows/transaction into the same table, between the same runs; best raw: ${like.name}): `
+    + `${tessera.map((w) => `${w.name} ${pct(w.median, like.median)}`).join('; ')}\n`);
+  if (engine === 'sqlite') {
+    out(`target: CreateMultiple ≥ ${fmt(CM_TARGET_SQLITE_ROWS)} rows/s on SQLite (median): `
+      + `${tessera.map((w) => `${w.name} ${fmt(w.median)} → ${w.median >= CM_TARGET_SQLITE_ROWS ? 'PASS' : 'BELOW'}`).join('; ')}`
+      + ` (the raw driver reaches ${fmt(like.median)} in the same conditions)\n`);
   }
 }
 
