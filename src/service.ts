@@ -5,7 +5,7 @@ import { renderCsdl } from './odata/csdl.js';
 import { parseRequest, type HttpRequest, type ODataRequest, type QueryOptions } from './odata/request.js';
 import { TERMS } from './odata/annotations.js';
 import { contextUrl, entityId, entityWriter, errorResponse, etag, json, nextLink, preferenceApplied, serviceDocument, type HttpResponse } from './odata/respond.js';
-import { planCount, planRead } from './plan/read.js';
+import { planCount, planRead, type PlanContext } from './plan/read.js';
 import type { Caller, ReadPlan } from './plan/types.js';
 import { parseBody, planCreate, planDelete, planUpdate } from './plan/write.js';
 import type { Database } from './store/database.js';
@@ -57,6 +57,7 @@ export class Service {
   private readonly csdl: string;
   readonly caller: Caller;
   private readonly operations: OperationEnvironment;
+  private readonly context: PlanContext;
 
   /**
    * Use `Service.open` to also prepare the database and load the messages. `model` is immutable; a
@@ -64,6 +65,7 @@ export class Service {
    */
   constructor(readonly model: Model, readonly db: Database, private readonly log: FaultLogger, messages: ReadonlyMap<string, Message>, options: ServiceOptions = {}) {
     this.caller = options.caller ?? SYSTEM_CALLER;
+    this.context = { model, caller: this.caller };
     this.csdl = renderCsdl(model, [...messages.values()]);
     this.operations = { model, db, caller: this.caller, messages, limits: { maxTargets: options.maxTargets ?? DEFAULT_MAX_TARGETS } };
   }
@@ -123,7 +125,7 @@ export class Service {
       case 'count': {
         const entity = this.entitySet(r.entitySet);
         if (req.method !== 'GET') throw Errors.methodNotAllowed(req.method, '$count');
-        const n = await executeCount(this.db, planCount(entity, req.query));
+        const n = await executeCount(this.db, planCount(entity, req.query, this.context));
         return { status: 200, headers: { 'Content-Type': 'text/plain' }, body: String(n) };
       }
       case 'collection': {
@@ -153,7 +155,7 @@ export class Service {
   }
 
   private async readCollection(req: ODataRequest, entity: EntityModel): Promise<HttpResponse> {
-    const plan = planRead(entity, req.query, req.prefer, undefined, this.model);
+    const plan = planRead(entity, req.query, req.prefer, undefined, this.context);
     const result = await executeRead(this.db, plan);
     const write = entityWriter(plan, result.columns);
     const body: Record<string, unknown> = { '@odata.context': contextUrl(req.serviceRoot, plan, false) };
@@ -177,7 +179,7 @@ export class Service {
   }
 
   private async representation(req: ODataRequest, entity: EntityModel, id: string, status: number): Promise<HttpResponse> {
-    const plan = planRead(entity, { select: req.query.select }, req.prefer, id, this.model);
+    const plan = planRead(entity, { select: req.query.select }, req.prefer, id, this.context);
     const found = await this.readOne(req, plan);
     if (!found) throw Errors.recordNotFound(entity.LogicalName, id);
     const applied = ['return=representation', preferenceApplied(plan, req.prefer.includeAnnotations)].filter(Boolean).join(',');
@@ -185,7 +187,7 @@ export class Service {
   }
 
   private async retrieve(req: ODataRequest, entity: EntityModel, id: string): Promise<HttpResponse> {
-    const plan = planRead(entity, req.query, req.prefer, id, this.model);
+    const plan = planRead(entity, req.query, req.prefer, id, this.context);
     const found = await this.readOne(req, plan);
     if (!found) throw Errors.recordNotFound(entity.LogicalName, id);
     // Never 304 when annotations were asked for (digest §2.2).

@@ -151,7 +151,7 @@ for (const database of DATABASES) {
         ["$filter=msdyn_name eq 'open", 400, 'unterminated'], ['$filter=msdyn_name eq 5', 400, 'incompatible'],
         ['$filter=importsequencenumber add 1 eq 2', 400, "'add'"], ["$filter=tolower(msdyn_name) eq 'a'", 400, 'tolower'],
         ['$filter=createdby/fullname eq \'SYSTEM\'', 501, 'lookup'], ['$filter=msdyn_name eq @p1&@p1=@p2&@p2=\'x\'', 400, 'another alias'],
-        ["$filter=Microsoft.Dynamics.CRM.Today(PropertyName='createdon')", 501, 'Today'], ['$top=-1', 400, '$top'], ['$top=5001', 400, '$top'],
+        ["$filter=Microsoft.Dynamics.CRM.InFiscalYear(PropertyName='createdon',PropertyValue=2024)", 501, 'InFiscalYear'], ['$top=-1', 400, '$top'], ['$top=5001', 400, '$top'],
         ['$count=yes', 400, '$count'], ['$top=1&$top=2', 400, 'more than once'], ['$filter=importsequencenumber eq 1.5', 400, 'incompatible'],
       ];
       for (const [query, status, fragment] of cases) {

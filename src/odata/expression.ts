@@ -27,9 +27,13 @@ export type Expr =
   | { kind: 'compare'; op: CompareOp; left: Expr; right: Expr; pos: number }
   | { kind: 'and' | 'or'; left: Expr; right: Expr; pos: number }
   | { kind: 'not'; operand: Expr; pos: number }
-  | { kind: 'call'; name: string; args: Expr[]; pos: number };
+  | { kind: 'call'; name: string; args: Expr[]; pos: number }
+  /** A namespace-qualified Dataverse query function with named parameters (digest §3.2). */
+  | { kind: 'function'; name: string; params: ReadonlyMap<string, Expr>; pos: number }
+  /** A JSON array literal (`PropertyValues=["a","b"]`). */
+  | { kind: 'array'; values: unknown[]; pos: number };
 
-type TokenKind = 'ident' | 'string' | 'number' | 'guid' | 'date' | 'datetime' | 'alias' | 'punct' | 'end';
+type TokenKind = 'ident' | 'string' | 'number' | 'guid' | 'date' | 'datetime' | 'alias' | 'json' | 'punct' | 'end';
 interface Token { kind: TokenKind; text: string; pos: number }
 
 const GUID = /^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}/;
@@ -69,7 +73,24 @@ function tokenize(text: string): Token[] {
       i = j + 1;
       continue;
     }
-    if ('(),/:=[]{}'.includes(ch)) { tokens.push({ kind: 'punct', text: ch, pos: i }); i++; continue; }
+    if (ch === '[') {
+      // A JSON array (query function values): scan to the matching bracket, skipping strings.
+      let depth = 0;
+      let j = i;
+      let quote: string | undefined;
+      for (; j < text.length; j++) {
+        const c = text[j]!;
+        if (quote) { if (c === '\\') j++; else if (c === quote) quote = undefined; continue; }
+        if (c === '"' || c === "'") quote = c;
+        else if (c === '[') depth++;
+        else if (c === ']' && --depth === 0) break;
+      }
+      if (j >= text.length) throw syntaxError(text, i, "unterminated '['");
+      tokens.push({ kind: 'json', text: text.slice(i, j + 1), pos: i });
+      i = j + 1;
+      continue;
+    }
+    if ('(),/:={}]'.includes(ch)) { tokens.push({ kind: 'punct', text: ch, pos: i }); i++; continue; }
     let m = GUID.exec(rest);
     if (m && !/[0-9A-Za-z_]/.test(rest[m[0].length] ?? '')) { tokens.push({ kind: 'guid', text: m[0], pos: i }); i += m[0].length; continue; }
     m = DATETIME.exec(rest) ?? null;
@@ -206,6 +227,14 @@ class Parser {
         const integer = /^-?\d+$/.test(text);
         return { kind: 'literal', literal: integer ? 'integer' : 'decimal', value: Number(text), raw: t.text, pos: t.pos };
       }
+      case 'json': {
+        let values: unknown;
+        try { values = JSON.parse(t.text); } catch { values = undefined; }
+        if (!Array.isArray(values)) {
+          throw Errors.badQuery(`Invalid JSON array ${t.text} at position ${t.pos} in '${this.text}' (use double quotes: ["a","b"]).`);
+        }
+        return { kind: 'array', values, pos: t.pos };
+      }
       case 'alias': {
         // `@p` stands for the value of the query option `@p=…`, itself a literal or a property path;
         // an alias without a value is null (digest §3).
@@ -231,12 +260,32 @@ class Parser {
     }
   }
 
+  /** `Namespace.Function(Name=value, …)`: named parameters, values are primaries (aliases allowed). */
+  private parseNamedCall(t: Token): Expr {
+    this.expectPunct('(');
+    const params = new Map<string, Expr>();
+    if (!(this.peek().kind === 'punct' && this.peek().text === ')')) {
+      for (;;) {
+        const name = this.next();
+        if (name.kind !== 'ident') throw syntaxError(this.text, name.pos, 'a parameter name expected');
+        this.expectPunct('=');
+        if (params.has(name.text)) throw syntaxError(this.text, name.pos, `parameter '${name.text}' given twice`);
+        params.set(name.text, this.parsePrimary());
+        const sep = this.peek();
+        if (sep.kind === 'punct' && sep.text === ',') { this.next(); continue; }
+        break;
+      }
+    }
+    this.expectPunct(')');
+    return { kind: 'function', name: t.text, params, pos: t.pos };
+  }
+
   private parseIdentifier(t: Token): Expr {
     if (t.text === 'true' || t.text === 'false') return { kind: 'literal', literal: 'boolean', value: t.text === 'true', raw: t.text, pos: t.pos };
     if (t.text === 'null') return { kind: 'literal', literal: 'null', value: null, raw: t.text, pos: t.pos };
     const open = this.peek();
     if (open.kind === 'punct' && open.text === '(') {
-      if (t.text.includes('.')) throw Errors.notImplemented(`The query function '${t.text}'`);
+      if (t.text.includes('.')) return this.parseNamedCall(t);
       this.next();
       const args: Expr[] = [];
       if (!(this.peek().kind === 'punct' && this.peek().text === ')')) {

@@ -3,6 +3,7 @@ import type { AttributeModel, EntityModel } from '../model/types.js';
 import type { CompareOp, Expr } from '../odata/expression.js';
 import type { PlanExpr } from './types.js';
 import { literalValue } from './values.js';
+import { planQueryFunction, type QueryFunctionContext } from './query-functions.js';
 
 /**
  * Resolves a parsed `$filter` against a table into a typed PlanExpr (digest §3.2):
@@ -75,14 +76,19 @@ function unsupportedFunction(name: string): Error {
   return Errors.badQuery(`The function '${name}' is not supported in $filter; only contains, startswith and endswith are.`);
 }
 
-function booleanOperand(entity: EntityModel, e: Expr): PlanExpr {
+function booleanOperand(entity: EntityModel, e: Expr, ctx: QueryFunctionContext): PlanExpr {
   switch (e.kind) {
     case 'and': case 'or':
-      return { kind: e.kind, left: booleanOperand(entity, e.left), right: booleanOperand(entity, e.right) };
+      return { kind: e.kind, left: booleanOperand(entity, e.left, ctx), right: booleanOperand(entity, e.right, ctx) };
     case 'not':
-      return { kind: 'not', operand: booleanOperand(entity, e.operand) };
+      if (e.operand.kind === 'function') throw Errors.badQuery('Not operator along with the Custom Named Condition operators is not allowed');
+      return { kind: 'not', operand: booleanOperand(entity, e.operand, ctx) };
+    case 'function':
+      return planQueryFunction(entity, e, ctx, (name) => resolveProperty(entity, name));
+    case 'array':
+      throw Errors.badQuery('A JSON array is only valid as a query function parameter.');
     case 'compare':
-      return comparison(entity, e);
+      return comparison(entity, e, ctx);
     case 'call':
       if (STRING_FUNCTIONS.has(e.name)) return stringFunction(entity, e);
       throw unsupportedFunction(e.name);
@@ -97,11 +103,12 @@ function booleanOperand(entity: EntityModel, e: Expr): PlanExpr {
   }
 }
 
-function comparison(entity: EntityModel, e: Extract<Expr, { kind: 'compare' }>): PlanExpr {
+function comparison(entity: EntityModel, e: Extract<Expr, { kind: 'compare' }>, ctx: QueryFunctionContext): PlanExpr {
   let { left, right, op } = e;
+  if (left.kind === 'function' || right.kind === 'function') throw Errors.badQuery('A query function is a condition by itself; it cannot be compared with a value.');
   if (left.kind === 'literal' && right.kind !== 'literal') { [left, right] = [right, left]; op = FLIP[op]; }
   if (left.kind === 'call' && right.kind === 'literal' && right.literal === 'boolean' && (op === 'eq' || op === 'ne')) {
-    const fn = booleanOperand(entity, left);
+    const fn = booleanOperand(entity, left, ctx);
     return (right.value === true) === (op === 'eq') ? fn : { kind: 'not', operand: fn };
   }
   if (left.kind === 'call' && !STRING_FUNCTIONS.has(left.name)) throw unsupportedFunction(left.name);
@@ -116,7 +123,10 @@ function comparison(entity: EntityModel, e: Extract<Expr, { kind: 'compare' }>):
   throw Errors.badQuery(`The right side of '${op}' must be a literal or a column (position ${e.pos}).`);
 }
 
-/** Resolves a whole `$filter`. Throws ServiceError 400/501 as described on the helpers above. */
-export function planFilter(entity: EntityModel, e: Expr): PlanExpr {
-  return booleanOperand(entity, e);
+/**
+ * Resolves a whole `$filter`. `ctx` gives query functions the caller (EqualUserId) and the current
+ * time (date ranges). Throws ServiceError 400/501 as described on the helpers above.
+ */
+export function planFilter(entity: EntityModel, e: Expr, ctx: QueryFunctionContext = { now: new Date() }): PlanExpr {
+  return booleanOperand(entity, e, ctx);
 }

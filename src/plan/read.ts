@@ -5,7 +5,13 @@ import type { Preferences } from '../odata/prefer.js';
 import { planFilter, resolveProperty } from './filter.js';
 import { Errors } from '../errors.js';
 import { decodeSkipToken } from './skiptoken.js';
-import type { CountPlan, ReadPlan, SortKey } from './types.js';
+import type { Caller, CountPlan, ReadPlan, SortKey } from './types.js';
+
+/** The model and caller a read is planned for. */
+export interface PlanContext {
+  readonly model: Model;
+  readonly caller: Caller;
+}
 
 /** Dataverse's page size limit and default (digest §3.4). */
 export const MAX_PAGE_SIZE = 5000;
@@ -54,13 +60,14 @@ function planOrderBy(entity: EntityModel, query: QueryOptions): SortKey[] {
  * Plans `GET /<set>` (and, with `id`, `GET /<set>(<id>)`). Paging: `$top` returns at most N rows
  * and no nextLink; otherwise pages of `Prefer: odata.maxpagesize` (default and maximum 5,000)
  * continue with a keyset `$skiptoken`. Throws 400 for unknown properties, bad literals and
- * foreign skiptokens; 501 for constructs not implemented yet. With `model`, FormattedValue
- * annotations of lookups (the target's primary name) are planned too.
+ * foreign skiptokens; 501 for constructs not implemented yet. With `context`, FormattedValue
+ * annotations of lookups (the target's primary name) are planned too, and query functions such
+ * as EqualUserId know the caller.
  */
-export function planRead(entity: EntityModel, query: QueryOptions, prefer: Preferences, id?: string, model?: Model): ReadPlan {
+export function planRead(entity: EntityModel, query: QueryOptions, prefer: Preferences, id?: string, context?: PlanContext): ReadPlan {
   const columns = planSelect(entity, query.select);
   const annotations = annotationSet(prefer.includeAnnotations);
-  const lookupNames = annotations?.formattedValue && model ? planLookupNames(model, columns) : [];
+  const lookupNames = annotations?.formattedValue && context ? planLookupNames(context.model, columns) : [];
   if (id !== undefined) {
     for (const option of ['filter', 'orderBy', 'top', 'count', 'skipToken'] as const) {
       if (query[option] !== undefined) throw Errors.badQuery(`The query option '$${option.toLowerCase()}' cannot be used when retrieving a single record.`);
@@ -75,7 +82,7 @@ export function planRead(entity: EntityModel, query: QueryOptions, prefer: Prefe
     entity,
     columns,
     selectList: query.select,
-    filter: query.filter ? planFilter(entity, query.filter) : undefined,
+    filter: query.filter ? planFilter(entity, query.filter, { caller: context?.caller, now: new Date() }) : undefined,
     orderBy,
     limit: query.top ?? prefer.maxPageSize ?? MAX_PAGE_SIZE,
     paged,
@@ -88,9 +95,9 @@ export function planRead(entity: EntityModel, query: QueryOptions, prefer: Prefe
 }
 
 /** Plans `GET /<set>/$count`; only `$filter` may accompany it. */
-export function planCount(entity: EntityModel, query: QueryOptions): CountPlan {
+export function planCount(entity: EntityModel, query: QueryOptions, context?: PlanContext): CountPlan {
   for (const option of ['select', 'orderBy', 'top', 'count', 'skipToken'] as const) {
     if (query[option] !== undefined) throw Errors.badQuery(`The query option '$${option.toLowerCase()}' cannot be used with /$count.`);
   }
-  return { kind: 'count', entity, filter: query.filter ? planFilter(entity, query.filter) : undefined };
+  return { kind: 'count', entity, filter: query.filter ? planFilter(entity, query.filter, { caller: context?.caller, now: new Date() }) : undefined };
 }

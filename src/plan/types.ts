@@ -26,6 +26,8 @@ export type PlanExpr =
   | { kind: 'compare'; op: 'eq' | 'ne' | 'gt' | 'ge' | 'lt' | 'le'; attribute: AttributeModel; value: Value }
   | { kind: 'compareColumns'; op: 'eq' | 'ne' | 'gt' | 'ge' | 'lt' | 'le'; left: AttributeModel; right: AttributeModel }
   | { kind: 'isNull'; attribute: AttributeModel; negate: boolean }
+  /** The column equals one of the values (never null). */
+  | { kind: 'in'; attribute: AttributeModel; values: readonly Value[] }
   /** `LIKE` on a string column; `pattern` has `%`/`_` wildcards and `\` escaping user text. */
   | { kind: 'like'; attribute: AttributeModel; pattern: string }
   | { kind: 'and' | 'or'; left: PlanExpr; right: PlanExpr }

@@ -42,6 +42,7 @@ export function renderExpr(d: Dialect, e: PlanExpr, p: Params): string {
     case 'compare': return `${col(d, e.attribute)} ${SQL_OP[e.op]} ${p.value(e.attribute, e.value)}`;
     case 'compareColumns': return `${col(d, e.left)} ${SQL_OP[e.op]} ${col(d, e.right)}`;
     case 'isNull': return `${col(d, e.attribute)} IS ${e.negate ? 'NOT ' : ''}NULL`;
+    case 'in': return `${col(d, e.attribute)} IN (${e.values.map((v) => p.value(e.attribute, v)).join(', ')})`;
     case 'like': return d.like(col(d, e.attribute), p.add(e.pattern));
     case 'and': case 'or': return `(${renderExpr(d, e.left, p)} ${e.kind.toUpperCase()} ${renderExpr(d, e.right, p)})`;
     case 'not': return `NOT (${renderExpr(d, e.operand, p)})`;

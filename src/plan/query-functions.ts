@@ -1,0 +1,167 @@
+import { Errors } from '../errors.js';
+import type { AttributeModel, EntityModel } from '../model/types.js';
+import type { Expr } from '../odata/expression.js';
+import type { Caller, PlanExpr, Value } from './types.js';
+import { literalValue } from './values.js';
+
+/**
+ * Dataverse query functions in `$filter` (digest §3.2): `Microsoft.Dynamics.CRM.<Fn>(PropertyName=
+ * 'col'[,PropertyValue=v | PropertyValues=[…]])`, turned into plain comparisons. Date ranges are
+ * computed in UTC from `now`; weeks start on Sunday (en-US, Dataverse's default).
+ */
+
+/** What a query function needs besides its arguments. */
+export interface QueryFunctionContext {
+  readonly caller?: Caller;
+  readonly now: Date;
+}
+
+type Fn = Extract<Expr, { kind: 'function' }>;
+
+const DAY = 86400000;
+
+function iso(ms: number): string {
+  return new Date(ms).toISOString().slice(0, 19) + 'Z';
+}
+
+function startOfDay(ms: number): number {
+  return Math.floor(ms / DAY) * DAY;
+}
+
+function addMonths(ms: number, months: number): number {
+  const d = new Date(ms);
+  return Date.UTC(d.getUTCFullYear(), d.getUTCMonth() + months, d.getUTCDate(), d.getUTCHours(), d.getUTCMinutes(), d.getUTCSeconds());
+}
+
+function bad(fn: Fn, text: string): Error {
+  return Errors.badQuery(`${fn.name}: ${text}.`);
+}
+
+function stringParam(fn: Fn, name: string): string {
+  const e = fn.params.get(name);
+  if (!e || e.kind !== 'literal' || e.literal !== 'string') throw bad(fn, `the parameter ${name} must be a string literal`);
+  return e.value as string;
+}
+
+function numberParam(fn: Fn, name: string): number {
+  const e = fn.params.get(name);
+  const v = e?.kind === 'literal' && (e.literal === 'integer' || (e.literal === 'string' && /^\d+$/.test(String(e.value)))) ? Number(e.value) : NaN;
+  if (!Number.isInteger(v) || v < 0) throw bad(fn, `the parameter ${name} must be a whole number`);
+  return v;
+}
+
+function literalOf(fn: Fn, entity: EntityModel, a: AttributeModel, v: unknown): Value {
+  const literal = typeof v === 'number' ? (Number.isInteger(v) ? 'integer' : 'decimal') : typeof v === 'boolean' ? 'boolean' : 'string';
+  if (v === null || (typeof v !== 'string' && typeof v !== 'number' && typeof v !== 'boolean')) throw bad(fn, `the value ${JSON.stringify(v)} is not valid for '${a.PropertyName}'`);
+  // Values arrive as JSON strings ("5"); numbers in string form are numbers for numeric columns.
+  if (typeof v === 'string' && a.EdmType !== 'Edm.String' && a.EdmType !== 'Edm.Guid' && a.EdmType !== 'Edm.DateTimeOffset' && a.EdmType !== 'Edm.Date' && /^-?\d+(\.\d+)?$/.test(v)) {
+    return literalValue(entity, a, v.includes('.') ? 'decimal' : 'integer', Number(v), 'Equal').value;
+  }
+  return literalValue(entity, a, literal, v, 'Equal').value;
+}
+
+function arrayParam(fn: Fn, entity: EntityModel, a: AttributeModel, name: string, length?: number): Value[] {
+  const e = fn.params.get(name);
+  if (!e || e.kind !== 'array') throw bad(fn, `the parameter ${name} must be a JSON array such as ["a","b"]`);
+  if (!e.values.length || (length !== undefined && e.values.length !== length)) throw bad(fn, `${name} must have ${length ?? 'at least one'} value${length === 1 ? '' : 's'}`);
+  return e.values.map((v) => literalOf(fn, entity, a, v));
+}
+
+function dateColumn(fn: Fn, a: AttributeModel, timeOfDay: boolean): void {
+  if (a.EdmType !== 'Edm.DateTimeOffset' && a.EdmType !== 'Edm.Date') throw bad(fn, `'${a.PropertyName}' is not a date column`);
+  if (timeOfDay && (a.EdmType === 'Edm.Date' || a.DateTimeBehavior === 'DateOnly')) throw bad(fn, `this function is not valid on the date-only column '${a.PropertyName}'`);
+}
+
+/** `from <= column < to`, in the column's own form (dates for Edm.Date). */
+function range(a: AttributeModel, from: number | undefined, to: number | undefined, toInclusive = false): PlanExpr {
+  const value = (ms: number) => (a.EdmType === 'Edm.Date' ? iso(ms).slice(0, 10) : iso(ms));
+  const parts: PlanExpr[] = [];
+  if (from !== undefined) parts.push({ kind: 'compare', op: 'ge', attribute: a, value: value(from) });
+  if (to !== undefined) parts.push({ kind: 'compare', op: toInclusive ? 'le' : 'lt', attribute: a, value: value(to) });
+  return parts.length === 1 ? parts[0]! : { kind: 'and', left: parts[0]!, right: parts[1]! };
+}
+
+function not(e: PlanExpr): PlanExpr {
+  return { kind: 'not', operand: e };
+}
+
+const UNITS: Record<string, (ms: number, n: number) => number> = {
+  Minutes: (ms, n) => ms - n * 60000,
+  Hours: (ms, n) => ms - n * 3600000,
+  Days: (ms, n) => ms - n * DAY,
+  Weeks: (ms, n) => ms - n * 7 * DAY,
+  Months: (ms, n) => addMonths(ms, -n),
+  Years: (ms, n) => addMonths(ms, -12 * n),
+};
+
+/**
+ * Plans one query function on `entity`. Throws 400 for an unknown function, unknown property,
+ * wrong parameter, or a time-of-day function on a date-only column; 501 for functions of the
+ * Dataverse list Tessera does not implement (fiscal periods, hierarchies, teams, languages).
+ */
+export function planQueryFunction(entity: EntityModel, fn: Fn, ctx: QueryFunctionContext, resolve: (name: string) => AttributeModel): PlanExpr {
+  const name = fn.name.replace(/^(Microsoft\.Dynamics\.CRM|mscrm)\./, '');
+  if (name === fn.name) throw Errors.badQuery(`'${fn.name}' is not a known function.`);
+  const a = resolve(stringParam(fn, 'PropertyName'));
+  const now = ctx.now.getTime();
+  const today = startOfDay(now);
+  const dayOfWeek = new Date(today).getUTCDay();
+  const month = (ms: number) => Date.UTC(new Date(ms).getUTCFullYear(), new Date(ms).getUTCMonth(), 1);
+  const year = (ms: number) => Date.UTC(new Date(ms).getUTCFullYear(), 0, 1);
+  switch (name) {
+    case 'In': case 'NotIn': case 'ContainValues': case 'DoesNotContainValues': {
+      const values = arrayParam(fn, entity, a, name.includes('Contain') ? 'PropertyValues' : 'PropertyValues');
+      const e: PlanExpr = { kind: 'in', attribute: a, values };
+      return name === 'In' || name === 'ContainValues' ? e : not(e);
+    }
+    case 'Between': case 'NotBetween': {
+      const [low, high] = arrayParam(fn, entity, a, 'PropertyValues', 2);
+      const e: PlanExpr = { kind: 'and', left: { kind: 'compare', op: 'ge', attribute: a, value: low! }, right: { kind: 'compare', op: 'le', attribute: a, value: high! } };
+      return name === 'Between' ? e : not(e);
+    }
+    case 'On': case 'OnOrAfter': case 'OnOrBefore': {
+      dateColumn(fn, a, false);
+      const e = fn.params.get('PropertyValue');
+      const text = e?.kind === 'literal' && e.value !== null ? String(e.value) : '';
+      const day = Date.parse(`${text.slice(0, 10)}T00:00:00Z`);
+      if (Number.isNaN(day)) throw bad(fn, 'PropertyValue must be a date (YYYY-MM-DD)');
+      if (name === 'On') return range(a, day, day + DAY);
+      return name === 'OnOrAfter' ? range(a, day, undefined) : range(a, undefined, day + DAY);
+    }
+    case 'Today': dateColumn(fn, a, false); return range(a, today, today + DAY);
+    case 'Yesterday': dateColumn(fn, a, false); return range(a, today - DAY, today);
+    case 'Tomorrow': dateColumn(fn, a, false); return range(a, today + DAY, today + 2 * DAY);
+    case 'ThisWeek': dateColumn(fn, a, false); return range(a, today - dayOfWeek * DAY, today + (7 - dayOfWeek) * DAY);
+    case 'LastWeek': dateColumn(fn, a, false); return range(a, today - (dayOfWeek + 7) * DAY, today - dayOfWeek * DAY);
+    case 'NextWeek': dateColumn(fn, a, false); return range(a, today + (7 - dayOfWeek) * DAY, today + (14 - dayOfWeek) * DAY);
+    case 'ThisMonth': dateColumn(fn, a, false); return range(a, month(now), addMonths(month(now), 1));
+    case 'LastMonth': dateColumn(fn, a, false); return range(a, addMonths(month(now), -1), month(now));
+    case 'NextMonth': dateColumn(fn, a, false); return range(a, addMonths(month(now), 1), addMonths(month(now), 2));
+    case 'ThisYear': dateColumn(fn, a, false); return range(a, year(now), addMonths(year(now), 12));
+    case 'LastYear': dateColumn(fn, a, false); return range(a, addMonths(year(now), -12), year(now));
+    case 'NextYear': dateColumn(fn, a, false); return range(a, addMonths(year(now), 12), addMonths(year(now), 24));
+    case 'Last7Days': dateColumn(fn, a, false); return range(a, today - 7 * DAY, now, true);
+    case 'Next7Days': dateColumn(fn, a, false); return range(a, now, today + 8 * DAY);
+    case 'EqualUserId': case 'NotEqualUserId': {
+      if (a.EdmType !== 'Edm.Guid') throw bad(fn, `'${a.PropertyName}' is not a lookup or id column`);
+      const me: PlanExpr = { kind: 'compare', op: 'eq', attribute: a, value: ctx.caller?.systemuserid ?? null };
+      return name === 'EqualUserId' ? me : { kind: 'or', left: not(me), right: { kind: 'isNull', attribute: a, negate: false } };
+    }
+    default: break;
+  }
+  const timed = /^(Last|Next|OlderThan)X(Minutes|Hours|Days|Weeks|Months|Years)$/.exec(name);
+  if (timed) {
+    const [, which, unit] = timed as unknown as [string, string, string];
+    if (which !== 'OlderThan' && unit === 'Minutes') throw Errors.badQuery(`'${fn.name}' is not a known function.`);
+    dateColumn(fn, a, unit === 'Minutes' || unit === 'Hours');
+    const n = numberParam(fn, 'PropertyValue');
+    const back = UNITS[unit]!;
+    const dayBased = unit !== 'Minutes' && unit !== 'Hours';
+    if (which === 'OlderThan') return range(a, undefined, back(dayBased ? today : now, n));
+    if (which === 'Last') return range(a, back(dayBased ? today : now, n), now, true);
+    return range(a, now, dayBased ? back(today + DAY, -n) : back(now, -n), !dayBased);
+  }
+  const known = /^(InFiscal|InOrAfterFiscal|InOrBeforeFiscal|LastFiscal|NextFiscal|ThisFiscal|LastXFiscal|NextXFiscal|Above|Under|NotUnder|EqualUserOr|EqualUserTeams|EqualBusinessId|NotEqualBusinessId|EqualUserLanguage)/.test(name);
+  if (known) throw Errors.notImplemented(`The query function '${fn.name}'`);
+  throw Errors.badQuery(`'${fn.name}' is not a known function.`);
+}

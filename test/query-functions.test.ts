@@ -1,0 +1,117 @@
+import { expect } from 'chai';
+import { call, DATABASES, startServer, type TestServer } from './support/server.js';
+
+const SET = 'msdyn_copilotinteractions';
+const F = 'Microsoft.Dynamics.CRM';
+const DAY = 86400000;
+
+function iso(ms: number): string {
+  return new Date(ms).toISOString().slice(0, 19) + 'Z';
+}
+
+for (const database of DATABASES) {
+  describe(`Dataverse query functions in $filter [${database.name}]`, () => {
+    let s: TestServer;
+    const now = Date.now();
+    const today = Math.floor(now / DAY) * DAY;
+    // name → client timestamp
+    const rows: Array<[string, number | null, number]> = [
+      ['now', now - 60000, 1],
+      ['two hours ago', now - 2 * 3600000, 2],
+      ['yesterday noon', today - DAY + 12 * 3600000, 3],
+      ['three days ago', today - 3 * DAY + 3600000, 4],
+      ['forty days ago', today - 40 * DAY, 5],
+      ['tomorrow noon', today + DAY + 12 * 3600000, 6],
+      ['in five days', today + 5 * DAY + 3600000, 7],
+      ['two years ago', today - 800 * DAY, 8],
+      ['no date', null, 9],
+    ];
+    const q = async (filter: string, extra = '') => {
+      const r = await call('GET', `${s.root}${SET}?$select=msdyn_name&$orderby=importsequencenumber&$filter=${encodeURIComponent(filter)}${extra}`);
+      expect(r.status, `${filter}: ${r.text}`).to.equal(200);
+      return r.json.value.map((v: { msdyn_name: string }) => v.msdyn_name);
+    };
+
+    before(async () => {
+      s = await startServer(undefined, database);
+      for (const [name, ts, n] of rows) {
+        const r = await call('POST', `${s.root}${SET}`, { msdyn_name: name, msdyn_clienttimestamp: ts === null ? null : iso(ts), importsequencenumber: n, msdyn_interactiontype: 100230300 + n });
+        expect(r.status).to.equal(204);
+      }
+    });
+    after(async () => { await s.close(); });
+
+    it('In / NotIn / ContainValues with JSON arrays, inline or through aliases', async () => {
+      expect(await q(`${F}.In(PropertyName='importsequencenumber',PropertyValues=["2","4"])`)).to.deep.equal(['two hours ago', 'three days ago']);
+      expect(await q(`${F}.In(PropertyName=@p1,PropertyValues=@p2)`, `&@p1='msdyn_name'&@p2=${encodeURIComponent('["NOW","no date"]')}`)).to.deep.equal(['now', 'no date']);
+      expect((await q(`${F}.NotIn(PropertyName='importsequencenumber',PropertyValues=[1,2,3,4,5,6,7])`))).to.deep.equal(['two years ago', 'no date']);
+      expect(await q(`${F}.ContainValues(PropertyName='msdyn_interactiontype',PropertyValues=["100230301","100230309"])`)).to.deep.equal(['now', 'no date']);
+      expect(await q(`${F}.DoesNotContainValues(PropertyName='msdyn_interactiontype',PropertyValues=[100230301,100230302,100230303,100230304,100230305,100230306,100230307])`)).to.deep.equal(['two years ago', 'no date']);
+    });
+
+    it('Between / NotBetween', async () => {
+      expect(await q(`${F}.Between(PropertyName='importsequencenumber',PropertyValues=["3","5"])`)).to.deep.equal(['yesterday noon', 'three days ago', 'forty days ago']);
+      expect(await q(`${F}.NotBetween(PropertyName='importsequencenumber',PropertyValues=[2,8])`)).to.deep.equal(['now', 'no date']);
+    });
+
+    it('On / OnOrAfter / OnOrBefore / Today / Yesterday / Tomorrow', async () => {
+      const day = (ms: number) => iso(ms).slice(0, 10);
+      expect(await q(`${F}.On(PropertyName='msdyn_clienttimestamp',PropertyValue='${day(today - DAY)}')`)).to.deep.equal(['yesterday noon']);
+      expect(await q(`${F}.OnOrAfter(PropertyName='msdyn_clienttimestamp',PropertyValue='${day(today + DAY)}')`)).to.deep.equal(['tomorrow noon', 'in five days']);
+      expect(await q(`${F}.OnOrBefore(PropertyName='msdyn_clienttimestamp',PropertyValue='${day(today - 3 * DAY)}')`)).to.deep.equal(['three days ago', 'forty days ago', 'two years ago']);
+      expect(await q(`${F}.Yesterday(PropertyName='msdyn_clienttimestamp')`)).to.deep.equal(['yesterday noon']);
+      expect(await q(`${F}.Tomorrow(PropertyName='msdyn_clienttimestamp')`)).to.deep.equal(['tomorrow noon']);
+      expect(await q(`${F}.Today(PropertyName='createdon')`)).to.have.length(rows.length);
+    });
+
+    it('LastX / NextX / OlderThanX in hours, days, months and years', async () => {
+      expect(await q(`${F}.LastXHours(PropertyName='msdyn_clienttimestamp',PropertyValue=3)`)).to.deep.equal(['now', 'two hours ago']);
+      expect(await q(`${F}.LastXDays(PropertyName='msdyn_clienttimestamp',PropertyValue=@n)`, '&@n=3')).to.deep.equal(['now', 'two hours ago', 'yesterday noon', 'three days ago']);
+      expect(await q(`${F}.NextXDays(PropertyName='msdyn_clienttimestamp',PropertyValue=2)`)).to.deep.equal(['tomorrow noon']);
+      expect(await q(`${F}.NextXWeeks(PropertyName='msdyn_clienttimestamp',PropertyValue=1)`)).to.deep.equal(['tomorrow noon', 'in five days']);
+      expect(await q(`${F}.OlderThanXDays(PropertyName='msdyn_clienttimestamp',PropertyValue=30)`)).to.deep.equal(['forty days ago', 'two years ago']);
+      expect(await q(`${F}.OlderThanXMonths(PropertyName='msdyn_clienttimestamp',PropertyValue=12)`)).to.deep.equal(['two years ago']);
+      expect(await q(`${F}.OlderThanXMinutes(PropertyName='msdyn_clienttimestamp',PropertyValue=30)`)).to.deep.equal(['two hours ago', 'yesterday noon', 'three days ago', 'forty days ago', 'two years ago']);
+      expect(await q(`${F}.LastXYears(PropertyName='msdyn_clienttimestamp',PropertyValue=1)`)).to.not.include('two years ago');
+      expect(await q(`${F}.LastXMonths(PropertyName='msdyn_clienttimestamp',PropertyValue=2)`)).to.include('forty days ago');
+    });
+
+    it('This / Last Week, Month, Year agree with the calendar', async () => {
+      const thisYear = await q(`${F}.ThisYear(PropertyName='msdyn_clienttimestamp')`);
+      const lastYear = await q(`${F}.LastYear(PropertyName='msdyn_clienttimestamp')`);
+      const year = new Date(now).getUTCFullYear();
+      const inYear = (y: number) => rows.filter(([, ts]) => ts !== null && new Date(ts).getUTCFullYear() === y).map(([n]) => n);
+      expect(thisYear).to.deep.equal(inYear(year));
+      expect(lastYear).to.deep.equal(inYear(year - 1));
+      const month = new Date(now).getUTCMonth();
+      const thisMonth = rows.filter(([, ts]) => ts !== null && new Date(ts).getUTCFullYear() === year && new Date(ts).getUTCMonth() === month).map(([n]) => n);
+      expect(await q(`${F}.ThisMonth(PropertyName='msdyn_clienttimestamp')`)).to.deep.equal(thisMonth);
+      const weekStart = today - new Date(today).getUTCDay() * DAY;
+      const thisWeek = rows.filter(([, ts]) => ts !== null && ts >= weekStart && ts < weekStart + 7 * DAY).map(([n]) => n);
+      expect(await q(`${F}.ThisWeek(PropertyName='msdyn_clienttimestamp')`)).to.deep.equal(thisWeek);
+      const lastWeek = rows.filter(([, ts]) => ts !== null && ts >= weekStart - 7 * DAY && ts < weekStart).map(([n]) => n);
+      expect(await q(`${F}.LastWeek(PropertyName='msdyn_clienttimestamp')`)).to.deep.equal(lastWeek);
+    });
+
+    it('EqualUserId / NotEqualUserId compare with the caller', async () => {
+      expect(await q(`${F}.EqualUserId(PropertyName='_createdby_value')`)).to.have.length(rows.length);
+      expect(await q(`${F}.NotEqualUserId(PropertyName='_createdby_value')`)).to.deep.equal([]);
+      expect(await q(`${F}.NotEqualUserId(PropertyName='_createdonbehalfby_value')`)).to.have.length(rows.length);
+    });
+
+    it('combines with other conditions and refuses not, bad parameters and unknown functions', async () => {
+      expect(await q(`${F}.LastXDays(PropertyName='msdyn_clienttimestamp',PropertyValue=5) and importsequencenumber ge 3`)).to.deep.equal(['yesterday noon', 'three days ago']);
+      const negated = await call('GET', `${s.root}${SET}?$filter=${encodeURIComponent(`not ${F}.Today(PropertyName='createdon')`)}`);
+      expect(negated.status).to.equal(400);
+      expect(negated.json.error.message).to.equal('Not operator along with the Custom Named Condition operators is not allowed');
+      for (const bad of [
+        `${F}.Today(PropertyName='msdyn_name')`, `${F}.In(PropertyName='msdyn_nope',PropertyValues=["a"])`, `${F}.In(PropertyName='importsequencenumber',PropertyValues=['1'])`,
+        `${F}.LastXDays(PropertyName='msdyn_clienttimestamp',PropertyValue=-1)`, `${F}.Between(PropertyName='importsequencenumber',PropertyValues=["1"])`,
+        `${F}.Nope(PropertyName='createdon')`, `${F}.Today(PropertyName='createdon') eq true`,
+      ]) {
+        const r = await call('GET', `${s.root}${SET}?$filter=${encodeURIComponent(bad)}`);
+        expect(r.status, bad).to.equal(400);
+      }
+    });
+  });
+}
