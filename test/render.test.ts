@@ -102,7 +102,7 @@ function count(path: string, query: Record<string, string> = {}): CountPlan {
 }
 
 function insertPlan(e: EntityModel, id: string, values: Array<[string, Value]>): InsertPlan {
-  return { kind: 'insert', entity: e, id, values: new Map(values.map(([n, v]) => [attr(e, n), v])), references: [] };
+  return { kind: 'insert', entity: e, id, values: new Map(values.map(([n, v]) => [attr(e, n), v])), references: [], idGiven: true };
 }
 
 /** A realistic create of a copilot interaction (what planCreate stamps for a body with msdyn_name), with a fixed clock. */

@@ -22,12 +22,23 @@ for (const database of DATABASES) {
     }
 
     describe('POST', () => {
-      it('creates a row: 204 with OData-EntityId and no body', async () => {
+      it('gives new rows time-ordered (version 7) ids', async () => {
+      const ids: string[] = [];
+      for (let i = 0; i < 3; i++) {
+        ids.push(/\(([0-9a-f-]{36})\)$/.exec((await call('POST', url(), { msdyn_name: `seq ${i}` })).headers.get('odata-entityid')!)![1]!);
+        await new Promise((r) => setTimeout(r, 2));
+      }
+      expect([...ids].sort()).to.deep.equal(ids);
+      const stamp = parseInt(ids[0]!.replace(/-/g, '').slice(0, 12), 16);
+      expect(Math.abs(stamp - Date.now())).to.be.below(60000);
+    });
+
+    it('creates a row: 204 with OData-EntityId and no body', async () => {
         const r = await call('POST', url(), { msdyn_name: 'first', msdyn_interactiontype: 100230301 });
         expect(r.status).to.equal(204);
         expect(r.text).to.equal('');
         expect(r.headers.get('odata-version')).to.equal('4.0');
-        expect(r.headers.get('odata-entityid')).to.match(new RegExp(`^${s.root.replace(/[.]/g, '\\.')}${SET}\\([0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[0-9a-f]{4}-[0-9a-f]{12}\\)$`));
+        expect(r.headers.get('odata-entityid')).to.match(new RegExp(`^${s.root.replace(/[.]/g, '\\.')}${SET}\\([0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}\\)$`));
       });
 
       it('returns the row with Prefer: return=representation (201) and honours $select', async () => {

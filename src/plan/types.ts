@@ -97,6 +97,8 @@ export interface InsertPlan {
   readonly id: string;
   readonly values: ReadonlyMap<AttributeModel, Value>;
   readonly references: readonly RowReference[];
+  /** True when the client chose the id (it may clash); server-made ids are unique by construction. */
+  readonly idGiven: boolean;
 }
 
 /**

@@ -71,8 +71,15 @@ function checkRange(entity: EntityModel, a: AttributeModel, n: number): number {
   return n;
 }
 
+const optionValues = new WeakMap<AttributeModel, ReadonlySet<number>>();
+
 function checkOption(entity: EntityModel, a: AttributeModel, n: number): number {
-  if (!a.OptionSet!.Options.some((o) => o.Value === n)) throw Errors.optionNotValid(a.LogicalName, entity.LogicalName, n);
+  let values = optionValues.get(a);
+  if (!values) {
+    values = new Set(a.OptionSet!.Options.map((o) => o.Value));
+    optionValues.set(a, values);
+  }
+  if (!values.has(n)) throw Errors.optionNotValid(a.LogicalName, entity.LogicalName, n);
   return n;
 }
 

@@ -94,14 +94,16 @@ async function insertMany(tx: Executor, db: Database, plans: readonly InsertPlan
       throw name ? name(i, err as Error) : err;
     }
   }
-  if (name && plans.length > 1) {
-    // Name the item whose key is taken: repeated in the batch, or already stored.
+  const given = plans.filter((p) => p.idGiven);
+  if (name && plans.length > 1 && given.length) {
+    // Name the item whose key is taken: repeated in the batch, or already stored. Only ids the
+    // client chose can clash; server-made ids are unique.
     const first = new Map<string, number>();
     plans.forEach((p, i) => {
       if (first.has(p.id)) throw name(i, Errors.duplicateRecord());
       first.set(p.id, i);
     });
-    for (const stmt of renderExistingIds(db.dialect, plans[0]!.entity, plans.map((p) => p.id))) {
+    for (const stmt of renderExistingIds(db.dialect, plans[0]!.entity, given.map((p) => p.id))) {
       const [row] = await tx.rows(stmt);
       if (row) throw name(first.get(String(db.dialect.fromDb(plans[0]!.entity.attributesByName.get(plans[0]!.entity.PrimaryIdAttribute)!, row[0])))!, Errors.duplicateRecord());
     }

@@ -74,6 +74,7 @@ export class SqliteDatabase implements Database {
       db.pragma('synchronous = NORMAL');
       db.pragma('busy_timeout = 5000');
       db.pragma('cache_size = -65536'); // 64 MiB page cache per connection
+      db.pragma('wal_autocheckpoint = 10000'); // checkpoint every ~40 MiB of WAL, not every 4 MiB
       return new CachedConnection(db);
     };
     this.writer = open();
