@@ -126,7 +126,6 @@ import { pipeline } from 'node:stream/promises';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import autocannon from 'autocannon';
-import BetterSqlite3 from 'better-sqlite3';
 import express, { type Response } from 'express';
 import pg from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
@@ -147,6 +146,20 @@ import { sqliteDialect } from '../src/sql/sqlite.js';
 import type { Database } from '../src/store/database.js';
 import { executeInsertMany } from '../src/store/execute.js';
 import { openDatabase } from '../src/store/open.js';
+import { openSqliteConnection } from '../src/store/sqlite.js';
+
+
+/**
+ * The raw driver's best single-connection insert path on SQLite: one prepared INSERT run per row
+ * inside one better-sqlite3 transaction, on a connection with Tessera's own settings.
+ */
+function rawSqliteInserter(path: string, table: string, columnList: string, width: number, closers: Array<() => Promise<void>>) {
+  const raw = openSqliteConnection(path);
+  closers.push(async () => { if (raw.open) raw.close(); });
+  const insert = raw.prepare(`INSERT INTO ${table} (${columnList}) VALUES (${Array.from({ length: width }, () => '?').join(', ')})`);
+  const insertAll = raw.transaction((rows: readonly unknown[][]) => { for (const row of rows) insert.run(row); });
+  return { raw, insertAll };
+}
 
 const CHILD_FLAG = '--bench-server-child';
 const METADATA = join(import.meta.dirname, '..', '..', 'metadata');
@@ -786,15 +799,7 @@ async function bulkInsert(target: Target, opts: Options, closers: Array<() => Pr
   let meter: BackendMeter | undefined;
 
   if (target.engine === 'sqlite') {
-    const raw = new BetterSqlite3(target.bulkPath!);
-    closers.push(async () => { if (raw.open) raw.close(); });
-    // The same settings as SqliteDatabase's connections.
-    raw.pragma('journal_mode = WAL');
-    raw.pragma('synchronous = NORMAL');
-    raw.pragma('busy_timeout = 5000');
-    raw.pragma('cache_size = -65536');
-    const insert = raw.prepare(`INSERT INTO ${table} (${columnList}) VALUES (${columns.map(() => '?').join(', ')})`);
-    const insertAll = raw.transaction((rows: readonly unknown[][]) => { for (const row of rows) insert.run(row); });
+    const { raw, insertAll } = rawSqliteInserter(target.bulkPath!, table, columnList, columns.length, closers);
     methods.push({ name: 'raw better-sqlite3: prepared INSERT per row', raw: true, run: async () => insertAll(rawRows), runs: [] });
     const counter = raw.prepare(`SELECT COUNT(*) FROM ${table}`).pluck();
     clear = async () => {
@@ -1500,14 +1505,7 @@ async function rawWays(target: Target, model: Model, targets: ReadonlyArray<Read
     return { transactions: w.transactions, ok: w.transactions, seconds, cpu: cpu.user + cpu.system, dbCpu: db0 && db1 ? BackendMeter.micros(db0, db1) : undefined, latencies };
   });
   if (target.engine === 'sqlite') {
-    const raw = new BetterSqlite3(target.cmPath!);
-    closers.push(async () => { if (raw.open) raw.close(); });
-    raw.pragma('journal_mode = WAL');
-    raw.pragma('synchronous = NORMAL');
-    raw.pragma('busy_timeout = 5000');
-    raw.pragma('cache_size = -65536');
-    const insert = raw.prepare(`INSERT INTO ${table} (${columnList}) VALUES (${columns.map(() => '?').join(', ')})`);
-    const insertAll = raw.transaction((rows: readonly unknown[][]) => { for (const row of rows) insert.run(row); });
+    const { insertAll } = rawSqliteInserter(target.cmPath!, table, columnList, columns.length, closers);
     return [way(`raw better-sqlite3, ${fmt(CM_ROWS)} rows/transaction`, (rows) => insertAll(rows))];
   }
   const client = new pg.Client({ connectionString: target.pg!.connectionString, application_name: CM_RAW_APP, options: `-c search_path=${target.pg!.cmSchema},public` });
