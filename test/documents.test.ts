@@ -54,12 +54,22 @@ for (const database of DATABASES) {
       expect(nav.$.Type).to.equal('mscrm.msdyn_copilotinteractiondata');
       expect(nav.ReferentialConstraint[0].$).to.deep.equal({ Property: '_msdyn_interactiondataid_value', ReferencedProperty: 'msdyn_copilotinteractiondataid' });
       expect(ci.NavigationProperty.map((n: any) => n.$.Name)).to.include.members(['createdby', 'modifiedby', 'organizationid']);
+    expect(nav.$.Partner).to.equal('msdyn_copilotinteractiondata_msdyn_copilotinteraction_msdyn_interactiondataid');
+    const createdby = ci.NavigationProperty.find((n: any) => n.$.Name === 'createdby');
+    expect(createdby.$).to.deep.equal({ Name: 'createdby', Type: 'mscrm.systemuser', Partner: 'lk_msdyn_copilotinteraction_createdby' });
+    // The other side: collection-valued navigation properties on the referenced tables.
+    const data = types['msdyn_copilotinteractiondata'].NavigationProperty.find((n: any) => n.$.Name === nav.$.Partner);
+    expect(data.$).to.deep.equal({ Name: nav.$.Partner, Type: 'Collection(mscrm.msdyn_copilotinteraction)', Partner: 'msdyn_interactiondataid' });
+    const user = types['systemuser'].NavigationProperty.map((n: any) => n.$.Name);
+    expect(user).to.include.members(['lk_msdyn_copilotinteraction_createdby', 'lk_msdyn_copilotinteraction_modifiedby', 'lk_systemuser_createdby']);
+    expect(types['organization'].NavigationProperty.map((n: any) => n.$.Name)).to.include('organization_msdyn_copilotinteraction');
       const container = schema.EntityContainer[0];
       expect(container.$.Name).to.equal('System');
       const sets = Object.fromEntries(container.EntitySet.map((e: any) => [e.$.Name, e]));
       expect(sets['msdyn_copilotinteractions'].$.EntityType).to.equal('Microsoft.Dynamics.CRM.msdyn_copilotinteraction');
       expect(Object.keys(sets).sort()).to.deep.equal(['msdyn_copilotinteractiondatas', 'msdyn_copilotinteractions', 'organizations', 'systemusers']);
       expect(sets['msdyn_copilotinteractions'].NavigationPropertyBinding.map((b: any) => b.$)).to.deep.include({ Path: 'msdyn_interactiondataid', Target: 'msdyn_copilotinteractiondatas' });
+    expect(sets['systemusers'].NavigationPropertyBinding.map((b: any) => b.$)).to.deep.include({ Path: 'lk_msdyn_copilotinteraction_createdby', Target: 'msdyn_copilotinteractions' });
     });
 
     it('answers unknown sets and paths outside the API with 404 0x8006088a', async () => {

@@ -4,7 +4,7 @@ import { Ajv, type ErrorObject } from 'ajv';
 import { parseString } from 'xml2js';
 import { entityFileSchema } from './schema.js';
 import { systemColumns } from './system-columns.js';
-import type { AttributeFile, AttributeModel, EdmType, EntityFile, EntityKeyModel, EntityModel, Model } from './types.js';
+import type { AttributeFile, AttributeModel, EdmType, EntityFile, EntityKeyModel, EntityModel, Model, NavigationPropertyModel, RelationshipModel } from './types.js';
 
 /** One problem found in a metadata file: the file, a JSON pointer into it, and the reason. */
 export interface ModelProblem {
@@ -217,6 +217,46 @@ function checkModel(entities: EntityModel[], indexOf: Map<EntityModel, Map<strin
   return problems;
 }
 
+/** Dataverse's usual name of the relationship behind a lookup (see AttributeFile.RelationshipSchemaName). */
+function defaultSchemaName(referencing: EntityModel, a: AttributeModel, target: string): string {
+  const t = referencing.LogicalName;
+  switch (a.LogicalName) {
+    case 'createdby': case 'createdonbehalfby': case 'modifiedby': case 'modifiedonbehalfby': return `lk_${t}_${a.LogicalName}`;
+    case 'organizationid': return `organization_${t}`;
+    case 'owninguser': return `user_${t}`;
+    case 'ownerid': return `owner_${t}`;
+    default: return `${target}_${t}_${a.LogicalName}`;
+  }
+}
+
+/**
+ * Derives a one-to-many relationship from every single-target lookup and registers its two
+ * navigation properties. Returns problems for names that collide on the referenced table.
+ */
+function buildRelationships(entities: EntityModel[], schemaNames: ReadonlyMap<string, string>): ModelProblem[] {
+  const problems: ModelProblem[] = [];
+  const byName = new Map(entities.map((e) => [e.LogicalName, e]));
+  for (const e of entities) {
+    for (const a of e.Attributes) {
+      if (!a.NavigationPropertyName || !a.IsStored || a.Targets.length !== 1) continue;
+      const target = byName.get(a.Targets[0]!)!;
+      const schemaName = schemaNames.get(`${e.LogicalName}.${a.LogicalName}`) ?? defaultSchemaName(e, a, target.LogicalName);
+      const relationship: RelationshipModel = Object.freeze({
+        SchemaName: schemaName, ReferencedEntity: target, ReferencingEntity: e, ReferencingAttribute: a,
+        ReferencingEntityNavigationPropertyName: a.NavigationPropertyName, ReferencedEntityNavigationPropertyName: schemaName,
+      });
+      (e.navigation as Map<string, NavigationPropertyModel>).set(a.NavigationPropertyName, Object.freeze({ Name: a.NavigationPropertyName, kind: 'single', relationship, target }));
+      const nav = target.navigation as Map<string, NavigationPropertyModel>;
+      if (nav.has(schemaName) || target.attributesByProperty.has(schemaName)) {
+        problems.push({ file: e.source, pointer: `(lookup '${a.LogicalName}')`, reason: `relationship name '${schemaName}' is already a property of '${target.LogicalName}'; set RelationshipSchemaName` });
+        continue;
+      }
+      nav.set(schemaName, Object.freeze({ Name: schemaName, kind: 'collection', relationship, target: e }));
+    }
+  }
+  return problems;
+}
+
 /**
  * Builds the immutable model from parsed files. `files` maps a source name (for messages) to the
  * parsed JSON. Throws ModelError listing every problem (schema, per-file and cross-file).
@@ -226,6 +266,7 @@ export function buildModel(files: ReadonlyArray<{ source: string; json: unknown 
   const entities: EntityModel[] = [];
   const indexOf = new Map<EntityModel, Map<string, number>>();
   const logicalNames = new Map<string, string>();
+  const schemaNames = new Map<string, string>();
   for (const { source, json } of files) {
     if (!validateFile(json)) {
       problems.push(...ajvProblems(source, validateFile.errors));
@@ -284,14 +325,17 @@ export function buildModel(files: ReadonlyArray<{ source: string; json: unknown 
       attributesByProperty: new Map(attributes.filter((a) => a.IsStored && a.IsValidForRead).map((a) => [a.PropertyName, a])),
       lookupsByNavigation: new Map(attributes.filter((a) => a.NavigationPropertyName).map((a) => [a.NavigationPropertyName!, a])),
       Keys: Object.freeze(keys),
+      navigation: new Map(),
       EnforceStateTransitions: file.EnforceStateTransitions === true,
       Transitions: transitions,
       source,
     });
     indexOf.set(entity, new Map(file.Attributes.map((a, i) => [a.LogicalName, i])));
+    for (const a of file.Attributes) if (a.RelationshipSchemaName) schemaNames.set(`${file.LogicalName}.${a.LogicalName}`, a.RelationshipSchemaName);
     entities.push(entity);
   }
   problems.push(...checkModel(entities, indexOf));
+  if (!problems.length) problems.push(...buildRelationships(entities, schemaNames));
   if (problems.length) throw new ModelError(problems);
   return Object.freeze({
     entities: Object.freeze(entities),

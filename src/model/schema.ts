@@ -46,6 +46,7 @@ const attribute = {
     Precision: { type: 'integer', minimum: 0, maximum: 10 },
     Targets: { type: 'array', minItems: 1, items: logicalName, uniqueItems: true },
     ReferencingEntityNavigationPropertyName: { type: 'string', pattern: '^[A-Za-z_][A-Za-z0-9_]*$' },
+    RelationshipSchemaName: { type: 'string', pattern: '^[A-Za-z_][A-Za-z0-9_]*$' },
     DateTimeBehavior: { enum: ['UserLocal', 'DateOnly', 'TimeZoneIndependent'] },
     Format: { type: 'string' },
     OptionSet: {

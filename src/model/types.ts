@@ -85,6 +85,13 @@ export interface AttributeFile {
   Targets?: string[];
   /** Lookup: name of the single-valued navigation property; defaults to LogicalName. */
   ReferencingEntityNavigationPropertyName?: string;
+  /**
+   * Lookup: SchemaName of the many-to-one relationship, also the name of the collection-valued
+   * navigation property on the referenced table. Defaults as Dataverse names them:
+   * `lk_<table>_<column>` for created/modified by, `organization_<table>`, `user_<table>` /
+   * `owner_<table>` for owners, else `<target>_<table>_<column>`.
+   */
+  RelationshipSchemaName?: string;
   DateTimeBehavior?: DateTimeBehavior;
   /** Display format (DateOnly / DateAndTime for DateTime, Text / Email / Url for String, None for numbers). */
   Format?: string;
@@ -120,6 +127,30 @@ export interface EntityKeyFile {
   LogicalName: string;
   KeyAttributes: string[];
   DisplayName?: string;
+}
+
+/**
+ * A one-to-many relationship derived from a lookup (OneToManyRelationshipMetadata): rows of
+ * `ReferencingEntity` point at one row of `ReferencedEntity` through `ReferencingAttribute`.
+ */
+export interface RelationshipModel {
+  readonly SchemaName: string;
+  readonly ReferencedEntity: EntityModel;
+  readonly ReferencingEntity: EntityModel;
+  readonly ReferencingAttribute: AttributeModel;
+  /** Single-valued navigation property on the referencing table (the lookup's). */
+  readonly ReferencingEntityNavigationPropertyName: string;
+  /** Collection-valued navigation property on the referenced table (= SchemaName). */
+  readonly ReferencedEntityNavigationPropertyName: string;
+}
+
+/** A navigation property of a table: single-valued (to one row) or collection-valued (to many). */
+export interface NavigationPropertyModel {
+  readonly Name: string;
+  readonly kind: 'single' | 'collection';
+  readonly relationship: RelationshipModel;
+  /** The table the property leads to. */
+  readonly target: EntityModel;
 }
 
 /** An alternate key of the model: unique over its columns (rows with a null key column excepted). */
@@ -196,6 +227,8 @@ export interface EntityModel {
   readonly lookupsByNavigation: ReadonlyMap<string, AttributeModel>;
   /** Alternate keys (unique indexes), in file order. */
   readonly Keys: readonly EntityKeyModel[];
+  /** Navigation properties by name: the lookups' single-valued ones and the collection-valued ones of relationships pointing here. */
+  readonly navigation: ReadonlyMap<string, NavigationPropertyModel>;
   readonly EnforceStateTransitions: boolean;
   /**
    * With EnforceStateTransitions: source statuscode → the statuscodes it may move to, for the

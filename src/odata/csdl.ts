@@ -1,11 +1,12 @@
 import { Builder } from 'xml2js';
-import type { AttributeModel, EntityModel, Model } from '../model/types.js';
+import type { AttributeModel, EntityModel, Model, NavigationPropertyModel } from '../model/types.js';
 
 /**
  * `$metadata` as CSDL 4.0 XML (digest §1.3): namespace `Microsoft.Dynamics.CRM`, alias `mscrm`,
  * abstract `crmbaseentity` base type, one EntityType per table with its key, properties
- * (`_x_value` for lookups) and single-valued navigation properties with ReferentialConstraint,
- * and an EntityContainer `System` listing every entity set with its navigation bindings.
+ * (`_x_value` for lookups), single-valued navigation properties with Partner and
+ * ReferentialConstraint and the collection-valued ones of the relationships pointing at it, and an
+ * EntityContainer `System` listing every entity set with its navigation bindings.
  */
 
 export const NAMESPACE = 'Microsoft.Dynamics.CRM';
@@ -18,15 +19,20 @@ function property(a: AttributeModel): object {
   return { $ };
 }
 
-function entityType(model: Model, e: EntityModel): object {
+function navigationProperty(n: NavigationPropertyModel): object {
+  const r = n.relationship;
+  if (n.kind === 'collection') {
+    return { $: { Name: n.Name, Type: `Collection(${ALIAS}.${n.target.LogicalName})`, Partner: r.ReferencingEntityNavigationPropertyName } };
+  }
+  return {
+    $: { Name: n.Name, Type: `${ALIAS}.${n.target.LogicalName}`, Partner: r.ReferencedEntityNavigationPropertyName },
+    ReferentialConstraint: { $: { Property: r.ReferencingAttribute.PropertyName, ReferencedProperty: n.target.PrimaryIdAttribute } },
+  };
+}
+
+function entityType(e: EntityModel): object {
   const readable = e.Attributes.filter((a) => a.IsStored && a.IsValidForRead);
-  const navigation = readable.filter((a) => a.NavigationPropertyName).flatMap((a) => a.Targets.map((t) => {
-    const target = model.byLogicalName.get(t)!;
-    return {
-      $: { Name: a.NavigationPropertyName!, Type: `${ALIAS}.${target.LogicalName}` },
-      ReferentialConstraint: { $: { Property: a.PropertyName, ReferencedProperty: target.PrimaryIdAttribute } },
-    };
-  }));
+  const navigation = [...e.navigation.values()].map(navigationProperty);
   return {
     $: { Name: e.LogicalName, BaseType: `${ALIAS}.crmbaseentity` },
     Key: { PropertyRef: { $: { Name: e.PrimaryIdAttribute } } },
@@ -35,9 +41,8 @@ function entityType(model: Model, e: EntityModel): object {
   };
 }
 
-function entitySet(model: Model, e: EntityModel): object {
-  const bindings = e.Attributes.filter((a) => a.IsStored && a.IsValidForRead && a.NavigationPropertyName)
-    .flatMap((a) => a.Targets.map((t) => ({ $: { Path: a.NavigationPropertyName!, Target: model.byLogicalName.get(t)!.EntitySetName } })));
+function entitySet(e: EntityModel): object {
+  const bindings = [...e.navigation.values()].map((n) => ({ $: { Path: n.Name, Target: n.target.EntitySetName } }));
   return {
     $: { Name: e.EntitySetName, EntityType: `${NAMESPACE}.${e.LogicalName}` },
     ...(bindings.length ? { NavigationPropertyBinding: bindings } : {}),
@@ -84,7 +89,7 @@ export function renderCsdl(model: Model, operations: readonly OperationDeclarati
           EntityType: [
             { $: { Name: 'crmbaseentity', Abstract: 'true' } },
             { $: { Name: 'expando', BaseType: `${ALIAS}.crmbaseentity`, OpenType: 'true' } },
-            ...model.entities.map((e) => entityType(model, e)),
+            ...model.entities.map(entityType),
             { $: { Name: 'crmmodelbaseentity', Abstract: 'true' } },
           ],
           ComplexType: operations.filter((o) => o.ReturnType).map((o) => ({
@@ -95,7 +100,7 @@ export function renderCsdl(model: Model, operations: readonly OperationDeclarati
           Function: operations.filter((o) => o.Kind === 'Function').map(operation),
           EntityContainer: {
             $: { Name: 'System' },
-            EntitySet: model.entities.map((e) => entitySet(model, e)),
+            EntitySet: model.entities.map(entitySet),
             ActionImport: operations.filter((o) => o.Kind === 'Action' && !o.Binding).map((o) => ({ $: { Name: o.Name, Action: `${NAMESPACE}.${o.Name}` } })),
             FunctionImport: operations.filter((o) => o.Kind === 'Function' && !o.Binding).map((o) => ({ $: { Name: o.Name, Function: `${NAMESPACE}.${o.Name}` } })),
           },
