@@ -1,4 +1,5 @@
 import { Errors } from '../errors.js';
+import { parseExpand, type ExpandItem } from './expand.js';
 import { parseFilter, parseOrderBy, type Expr } from './expression.js';
 import { parsePrefer, type Preferences } from './prefer.js';
 
@@ -37,6 +38,8 @@ export interface QueryOptions {
   count?: boolean;
   /** `$skiptoken` as received (opaque; decoded by plan/). */
   skipToken?: string;
+  /** `$expand` items. */
+  expand?: ExpandItem[];
   /** Parameter aliases (`@p1=…`), by name with the `@`, values decoded but not parsed. */
   aliases?: ReadonlyMap<string, string>;
 }
@@ -78,8 +81,8 @@ const GUID_KEY = /^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[
 /** Options Dataverse itself rejects (digest §3, §13 #39). */
 const REJECTED = new Set(['$skip', '$search', '$format', '$levels', '$compute', '$index', '$schemaversion']);
 /** Valid Dataverse options that Tessera does not implement yet (later issues). */
-const NOT_YET = new Set(['$expand', '$apply', '$deltatoken', '$id', 'fetchXml', 'savedQuery', 'userQuery']);
-const SUPPORTED = new Set(['$select', '$filter', '$orderby', '$top', '$count', '$skiptoken']);
+const NOT_YET = new Set(['$apply', '$deltatoken', '$id', 'fetchXml', 'savedQuery', 'userQuery']);
+const SUPPORTED = new Set(['$select', '$filter', '$orderby', '$top', '$count', '$skiptoken', '$expand']);
 
 /** Decodes one query-string component: `+` → space, then percent-decoding. Throws 400 on bad escapes. */
 export function decodeComponent(s: string): string {
@@ -198,6 +201,7 @@ function parseQuery(raw: string): QueryOptions {
         break;
       }
       case '$skiptoken': query.skipToken = value; break;
+      case '$expand': query.expand = parseExpand(value); break;
       default: break; // aliases, and custom query options (e.g. `tag`) which OData says to ignore
     }
   }

@@ -1,7 +1,7 @@
 import type { ServiceError } from '../errors.js';
 import type { Model } from '../model/types.js';
 import { encodeSkipToken } from '../plan/skiptoken.js';
-import type { ReadPlan, Value } from '../plan/types.js';
+import type { ExpandPlan, ReadPlan, Value } from '../plan/types.js';
 import { Formatter, TERMS } from './annotations.js';
 
 /**
@@ -34,10 +34,33 @@ export function etag(version: Value): string {
   return `W/"${version}"`;
 }
 
-/** `<root>$metadata#<set>[(<select>)][/$entity]` (digest §2.2, §3.1). */
+function selectTree(selectList: readonly string[] | undefined, expand: readonly ExpandPlan[]): string[] {
+  return [...(selectList ?? []), ...expand.map((e) => `${e.navigation.Name}(${selectTree(e.selectList, e.expand).join(',')})`)];
+}
+
+/**
+ * `<root>$metadata#<set>[(<select>,<nav>(<select>)…)][/$entity]`: the context URL echoes the
+ * selected columns and the expansion tree (digest §2.2, §3.1, §3.6).
+ */
 export function contextUrl(serviceRoot: string, plan: ReadPlan, single: boolean): string {
-  const select = plan.selectList ? `(${plan.selectList.join(',')})` : '';
+  const items = selectTree(plan.selectList, plan.expand);
+  const select = items.length ? `(${items.join(',')})` : '';
   return `${serviceRoot}$metadata#${plan.entity.EntitySetName}${select}${single ? '/$entity' : ''}`;
+}
+
+/** An expanded row as OData JSON: `@odata.etag`, its columns in plan order, then nested expansions. */
+function expandedEntity(e: ExpandPlan, row: Record<string, unknown> | null): Record<string, unknown> | null {
+  if (!row) return null;
+  const out: Record<string, unknown> = {};
+  if (row['versionnumber'] !== null && row['versionnumber'] !== undefined) out['@odata.etag'] = etag(row['versionnumber'] as Value);
+  for (const a of e.columns) out[a.PropertyName] = row[a.PropertyName];
+  for (const child of e.expand) out[child.navigation.Name] = expandedValue(child, row[child.navigation.Name]);
+  return out;
+}
+
+function expandedValue(e: ExpandPlan, v: unknown): unknown {
+  if (e.navigation.kind === 'single') return expandedEntity(e, v as Record<string, unknown> | null);
+  return (v as Array<Record<string, unknown>>).map((r) => expandedEntity(e, r));
 }
 
 /** The absolute URL of one row, as sent in `OData-EntityId` (digest §2.1). */
@@ -62,6 +85,7 @@ export function entityWriter(plan: ReadPlan, fetched: readonly unknown[], contex
     const nameIndex = plan.lookupNames.findIndex((l) => l.attribute === a);
     return { a, name: a.PropertyName, i: fetched.indexOf(a), nameIndex: nameIndex < 0 ? -1 : fetched.length + nameIndex };
   });
+  const expansions = plan.expand.map((e, j) => ({ e, i: fetched.length + plan.lookupNames.length + j }));
   return (row) => {
     const out: Record<string, unknown> = context === undefined ? {} : { '@odata.context': context };
     out['@odata.etag'] = etag(row[versionIndex]!);
@@ -79,6 +103,7 @@ export function entityWriter(plan: ReadPlan, fetched: readonly unknown[], contex
       }
       out[name] = v;
     }
+    for (const { e, i } of expansions) out[e.navigation.Name] = expandedValue(e, row[i]);
     return out;
   };
 }

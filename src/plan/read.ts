@@ -5,6 +5,7 @@ import type { Preferences } from '../odata/prefer.js';
 import { planFilter, resolveProperty } from './filter.js';
 import { Errors } from '../errors.js';
 import { decodeSkipToken } from './skiptoken.js';
+import { planExpand } from './expand.js';
 import type { Caller, CountPlan, ReadPlan, SortKey } from './types.js';
 
 /** The model and caller a read is planned for. */
@@ -68,12 +69,13 @@ export function planRead(entity: EntityModel, query: QueryOptions, prefer: Prefe
   const columns = planSelect(entity, query.select);
   const annotations = annotationSet(prefer.includeAnnotations);
   const lookupNames = annotations?.formattedValue && context ? planLookupNames(context.model, columns) : [];
+  const expand = query.expand ? planExpand(entity, query.expand, { caller: context?.caller, now: new Date() }) : [];
   if (id !== undefined) {
     for (const option of ['filter', 'orderBy', 'top', 'count', 'skipToken'] as const) {
       if (query[option] !== undefined) throw Errors.badQuery(`The query option '$${option.toLowerCase()}' cannot be used when retrieving a single record.`);
     }
     const pk = entity.attributesByName.get(entity.PrimaryIdAttribute)!;
-    return { kind: 'read', entity, columns, selectList: query.select, orderBy: [{ attribute: pk, descending: false }], limit: 1, paged: false, count: false, id, annotations, lookupNames };
+    return { kind: 'read', entity, columns, selectList: query.select, orderBy: [{ attribute: pk, descending: false }], limit: 1, paged: false, count: false, id, annotations, lookupNames, expand };
   }
   const orderBy = planOrderBy(entity, query);
   const paged = query.top === undefined;
@@ -91,12 +93,13 @@ export function planRead(entity: EntityModel, query: QueryOptions, prefer: Prefe
     maxPageSizeApplied: paged ? prefer.maxPageSize : undefined,
     annotations,
     lookupNames,
+    expand,
   };
 }
 
 /** Plans `GET /<set>/$count`; only `$filter` may accompany it. */
 export function planCount(entity: EntityModel, query: QueryOptions, context?: PlanContext): CountPlan {
-  for (const option of ['select', 'orderBy', 'top', 'count', 'skipToken'] as const) {
+  for (const option of ['select', 'orderBy', 'top', 'count', 'skipToken', 'expand'] as const) {
     if (query[option] !== undefined) throw Errors.badQuery(`The query option '$${option.toLowerCase()}' cannot be used with /$count.`);
   }
   return { kind: 'count', entity, filter: query.filter ? planFilter(entity, query.filter, { caller: context?.caller, now: new Date() }) : undefined };

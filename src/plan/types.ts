@@ -1,4 +1,4 @@
-import type { AttributeModel, EntityModel } from '../model/types.js';
+import type { AttributeModel, EntityModel, NavigationPropertyModel } from '../model/types.js';
 import type { AnnotationSet } from '../odata/annotations.js';
 
 /**
@@ -72,6 +72,26 @@ export interface ReadPlan {
    * with the target table. Read in the same statement as the rows.
    */
   readonly lookupNames: ReadonlyArray<{ readonly attribute: AttributeModel; readonly target: EntityModel }>;
+  /** `$expand`ed navigation properties, read in the same statement. */
+  readonly expand: readonly ExpandPlan[];
+}
+
+/**
+ * One `$expand` item: the related row (single-valued) or rows (collection-valued) of a navigation
+ * property, with their own columns, filter, order, limit and nested expansions.
+ */
+export interface ExpandPlan {
+  readonly navigation: NavigationPropertyModel;
+  /** Output columns of the related table (primary key included). */
+  readonly columns: readonly AttributeModel[];
+  /** `$select` inside the item as written, for the context URL. */
+  readonly selectList?: readonly string[];
+  readonly filter?: PlanExpr;
+  /** Collection-valued only; ends with the primary key. */
+  readonly orderBy: readonly SortKey[];
+  /** Collection-valued only: most rows per parent (`$top`, else 5,000). */
+  readonly limit: number;
+  readonly expand: readonly ExpandPlan[];
 }
 
 /** `GET /<set>/$count`: the number of matching rows (capped at 5,000, digest §3.5). */

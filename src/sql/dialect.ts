@@ -31,6 +31,14 @@ export interface Dialect {
    * `orderBy` the ORDER BY list (may be empty), `limit` the limit's placeholder.
    */
   selectLimited(body: string, orderBy: string, limit: string): string;
+  /**
+   * A scalar subquery that returns related rows as JSON (for `$expand`, one statement per read):
+   * a JSON object (or NULL) when `single`, else a JSON array (empty when no row) of at most
+   * `limit` rows in `orderBy` order. `pairs` are the object's keys and SQL expressions; `json`
+   * marks expressions that are themselves JSON (nested expansions). `from` is
+   * `<table> <alias> WHERE …`.
+   */
+  jsonSubquery(spec: JsonSubquery): string;
   /** `LIKE` with the escape character `\` and case-insensitive matching. */
   like(column: string, placeholder: string): string;
   /** Converts a canonical plan value to the driver's value for a column. */
@@ -64,4 +72,21 @@ export interface Dialect {
 /** Canonical number from a driver value that may be a string (bigint, numeric) or a number. */
 export function toNumber(v: unknown): number {
   return typeof v === 'number' ? v : Number(v);
+}
+
+/** What `Dialect.jsonSubquery` renders. */
+export interface JsonSubquery {
+  readonly pairs: ReadonlyArray<{ readonly key: string; readonly expr: string; readonly json: boolean }>;
+  readonly from: string;
+  readonly single: boolean;
+  readonly orderBy: string;
+  /** The row limit's placeholder (collections). */
+  readonly limit?: string;
+}
+
+/** Splits key/value pairs into chunks, for databases that cap a function's argument count. */
+export function chunks<T>(items: readonly T[], size: number): T[][] {
+  const out: T[][] = [];
+  for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
+  return out.length ? out : [[]];
 }

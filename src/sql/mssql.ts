@@ -19,6 +19,14 @@ export const mssqlDialect: Dialect = {
   orderItem: (column, descending) => `${column} ${descending ? 'DESC' : 'ASC'}`,
   // TOP, not OFFSET/FETCH: FETCH NEXT 0 ROWS is an error (10744), TOP (0) is not ($top=0).
   selectLimited: (body, orderBy, limit) => `SELECT TOP (${limit}) ${body}${orderBy ? ` ORDER BY ${orderBy}` : ''}`,
+  // FOR JSON PATH builds the JSON; JSON_QUERY marks it as JSON so an enclosing FOR JSON nests it
+  // instead of quoting it as text.
+  jsonSubquery: ({ pairs, from, single, orderBy, limit }) => {
+    // Nested expansions are this function's own output, already wrapped in JSON_QUERY.
+    const columns = pairs.map((p) => `${p.expr} AS [${p.key}]`).join(', ');
+    if (single) return `JSON_QUERY((SELECT TOP (1) ${columns} FROM ${from} FOR JSON PATH, WITHOUT_ARRAY_WRAPPER, INCLUDE_NULL_VALUES))`;
+    return `JSON_QUERY(COALESCE((SELECT TOP (${limit}) ${columns} FROM ${from} ORDER BY ${orderBy} FOR JSON PATH, INCLUDE_NULL_VALUES), '[]'))`;
+  },
   like: (column, placeholder) => `${column} LIKE ${placeholder} ESCAPE '\\'`,
   toDb: (a, v) => (a.AttributeType === 'DateTime' && typeof v === 'string' ? new Date(a.DateTimeBehavior === 'DateOnly' ? `${v}T00:00:00Z` : v) : v),
   fromDb: (a, v) => {

@@ -1,5 +1,5 @@
 import type { Dialect } from './dialect.js';
-import { toNumber } from './dialect.js';
+import { chunks, toNumber } from './dialect.js';
 import { canonicalDate, columnType } from './types.js';
 
 /**
@@ -16,6 +16,13 @@ export const postgresDialect: Dialect = {
   columnType: (a) => columnType('postgres', a),
   orderItem: (column, descending) => `${column} ${descending ? 'DESC NULLS LAST' : 'ASC NULLS FIRST'}`,
   selectLimited: (body, orderBy, limit) => `SELECT ${body}${orderBy ? ` ORDER BY ${orderBy}` : ''} LIMIT ${limit}`,
+  // jsonb_build_object takes at most 100 arguments: objects are built in chunks joined with ||.
+  // Collections keep their order through row_number().
+  jsonSubquery: ({ pairs, from, single, orderBy, limit }) => {
+    const object = chunks(pairs, 50).map((c) => `jsonb_build_object(${c.map((p) => `'${p.key}', ${p.expr}`).join(', ')})`).join(' || ');
+    if (single) return `(SELECT ${object} FROM ${from})`;
+    return `(SELECT coalesce(jsonb_agg("x"."j" ORDER BY "x"."n"), '[]'::jsonb) FROM (SELECT ${object} AS "j", row_number() OVER (ORDER BY ${orderBy}) AS "n" FROM ${from} ORDER BY ${orderBy} LIMIT ${limit}) AS "x")`;
+  },
   like: (column, placeholder) => `${column} LIKE ${placeholder} ESCAPE '\\'`,
   toDb: (_a, v) => v,
   fromDb: (a, v) => {

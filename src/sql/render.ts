@@ -1,5 +1,5 @@
 import type { AttributeModel, EntityKeyModel, EntityModel } from '../model/types.js';
-import type { CountPlan, DeletePlan, Guard, InsertPlan, PlanExpr, ReadPlan, SortKey, UpdatePlan, Value } from '../plan/types.js';
+import type { CountPlan, DeletePlan, ExpandPlan, Guard, InsertPlan, PlanExpr, ReadPlan, SortKey, UpdatePlan, Value } from '../plan/types.js';
 import type { Dialect, Statement } from './dialect.js';
 
 /**
@@ -96,7 +96,8 @@ export function renderRead(d: Dialect, plan: ReadPlan): Statement {
     const name = target.attributesByName.get(target.PrimaryNameAttribute!)!;
     return `(SELECT ${d.quote('r')}.${col(d, name)} FROM ${table(d, target)} ${d.quote('r')} WHERE ${d.quote('r')}.${col(d, pkOf(target))} = ${outer}.${col(d, attribute)})`;
   });
-  const columns = [...fetchedColumns(plan).map((a) => col(d, a)), ...names].join(', ');
+  const expansions = plan.expand.map((e) => renderExpansion(d, e, plan.entity, outer, 1, p));
+  const columns = [...fetchedColumns(plan).map((a) => col(d, a)), ...names, ...expansions].join(', ');
   const conditions: string[] = [];
   if (plan.id !== undefined) conditions.push(`${col(d, pkOf(plan.entity))} = ${p.value(pkOf(plan.entity), plan.id)}`);
   if (plan.filter) conditions.push(renderExpr(d, plan.filter, p));
@@ -107,6 +108,33 @@ export function renderRead(d: Dialect, plan: ReadPlan): Statement {
   const order = plan.orderBy.map((k) => d.orderItem(col(d, k.attribute), k.descending)).join(', ');
   const limit = p.add(plan.paged ? plan.limit + 1 : plan.limit);
   return { sql: d.selectLimited(body, order, limit), params: p.values };
+}
+
+/** The columns an expansion returns (output columns and versionnumber), in order. */
+export function expansionColumns(e: ExpandPlan): AttributeModel[] {
+  const version = e.navigation.target.attributesByName.get('versionnumber');
+  return version && !e.columns.includes(version) ? [...e.columns, version] : [...e.columns];
+}
+
+/**
+ * One `$expand` item as a correlated JSON subquery: keys are the related table's property names
+ * (lookups as `_x_value`) and nested navigation property names. `parent` is the SQL name of the
+ * parent row's table or alias; parameters are added in text order (positional dialects).
+ */
+function renderExpansion(d: Dialect, e: ExpandPlan, parentEntity: EntityModel, parent: string, depth: number, p: Params): string {
+  const target = e.navigation.target;
+  const rel = e.navigation.relationship;
+  const alias = d.quote(`e${depth}`);
+  const pairs = expansionColumns(e).map((a) => ({ key: a.PropertyName, expr: `${alias}.${col(d, a)}`, json: false }));
+  for (const child of e.expand) pairs.push({ key: child.navigation.Name, expr: renderExpansion(d, child, target, alias, depth + 1, p), json: true });
+  const join = e.navigation.kind === 'single'
+    ? `${alias}.${col(d, pkOf(target))} = ${parent}.${col(d, rel.ReferencingAttribute)}`
+    : `${alias}.${col(d, rel.ReferencingAttribute)} = ${parent}.${col(d, pkOf(parentEntity))}`;
+  const filter = e.filter ? ` AND ${renderExpr(d, e.filter, p)}` : '';
+  const from = `${table(d, target)} ${alias} WHERE ${join}${filter}`;
+  if (e.navigation.kind === 'single') return d.jsonSubquery({ pairs, from, single: true, orderBy: '' });
+  const orderBy = e.orderBy.map((k) => d.orderItem(col(d, k.attribute), k.descending)).join(', ');
+  return d.jsonSubquery({ pairs, from, single: false, orderBy, limit: p.add(e.limit) });
 }
 
 /** Counts matching rows, reading at most `cap + 1` of them (Dataverse caps counts at 5,000). */

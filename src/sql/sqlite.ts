@@ -1,5 +1,5 @@
 import type { Dialect } from './dialect.js';
-import { toNumber } from './dialect.js';
+import { chunks, toNumber } from './dialect.js';
 import { columnType } from './types.js';
 
 /**
@@ -17,6 +17,13 @@ export const sqliteDialect: Dialect = {
   columnType: (a) => columnType('sqlite', a),
   orderItem: (column, descending) => `${column} ${descending ? 'DESC' : 'ASC'}`,
   selectLimited: (body, orderBy, limit) => `SELECT ${body}${orderBy ? ` ORDER BY ${orderBy}` : ''} LIMIT ${limit}`,
+  // json_object takes at most 127 arguments here: objects are built in chunks and merged.
+  jsonSubquery: ({ pairs, from, single, orderBy, limit }) => {
+    const objects = chunks(pairs, 50).map((c) => `json_object(${c.map((p) => `'${p.key}', ${p.json ? `json(${p.expr})` : p.expr}`).join(', ')})`);
+    const object = objects.length === 1 ? objects[0]! : `json_patch(${objects.join(', ')})`;
+    if (single) return `(SELECT ${object} FROM ${from})`;
+    return `(SELECT json_group_array(json("x"."j")) FROM (SELECT ${object} AS "j" FROM ${from} ORDER BY ${orderBy} LIMIT ${limit}) AS "x")`;
+  },
   like: (column, placeholder) => `${column} LIKE ${placeholder} ESCAPE '\\'`,
   toDb: (a, v) => (a.AttributeType === 'Boolean' && v !== null ? (v ? 1 : 0) : v),
   fromDb: (a, v) => {

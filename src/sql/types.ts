@@ -59,3 +59,24 @@ export function canonicalDate(a: AttributeModel, d: Date): string {
   const iso = d.toISOString();
   return a.DateTimeBehavior === 'DateOnly' ? iso.slice(0, 10) : `${iso.slice(0, 19)}Z`;
 }
+
+/**
+ * Canonical value of `a` from a JSON document built by the database (`$expand` subqueries):
+ * date-times arrive as `…+00:00` (PostgreSQL) or without a zone (SQL Server, UTC), GUIDs in upper
+ * case (SQL Server), booleans as 0/1 (SQLite), numbers sometimes as strings.
+ */
+export function fromJson(a: AttributeModel, v: unknown): string | number | boolean | null {
+  if (v === null || v === undefined) return null;
+  switch (a.EdmType) {
+    case 'Edm.DateTimeOffset': {
+      const text = String(v);
+      const zoned = /(Z|[+-]\d{2}:?\d{2})$/.test(text) ? text : `${text}Z`;
+      return `${new Date(zoned).toISOString().slice(0, 19)}Z`;
+    }
+    case 'Edm.Date': return String(v).slice(0, 10);
+    case 'Edm.Guid': return String(v).toLowerCase();
+    case 'Edm.Boolean': return v === true || v === 1 || v === '1';
+    case 'Edm.Int32': case 'Edm.Int64': case 'Edm.Decimal': case 'Edm.Double': return Number(v);
+    default: return String(v);
+  }
+}

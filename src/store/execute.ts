@@ -1,7 +1,8 @@
 import { Errors } from '../errors.js';
 import type { AttributeModel, EntityKeyModel, EntityModel } from '../model/types.js';
-import type { CountPlan, DeletePlan, Guard, InsertPlan, ReadPlan, RowReference, UpdatePlan, Value, WriteResult } from '../plan/types.js';
-import { fetchedColumns, renderCount, renderDelete, renderExistingIds, renderInsertMany, renderRead, renderSelectById, renderSelectByKey, renderUpdate } from '../sql/render.js';
+import type { CountPlan, DeletePlan, ExpandPlan, Guard, InsertPlan, ReadPlan, RowReference, UpdatePlan, Value, WriteResult } from '../plan/types.js';
+import { fromJson } from '../sql/types.js';
+import { expansionColumns, fetchedColumns, renderCount, renderDelete, renderExistingIds, renderInsertMany, renderRead, renderSelectById, renderSelectByKey, renderUpdate } from '../sql/render.js';
 import type { Database, Executor } from './database.js';
 
 /**
@@ -34,14 +35,35 @@ export async function executeRead(db: Database, plan: ReadPlan): Promise<ReadRes
   const hasMore = plan.paged && raw.length > plan.limit;
   if (hasMore) raw.length = plan.limit;
   const n = columns.length;
+  const m = n + plan.lookupNames.length;
   const rows = raw.map((r) => {
     const row: Value[] = columns.map((a, i) => db.dialect.fromDb(a, r[i]));
     for (let j = 0; j < plan.lookupNames.length; j++) row.push((r[n + j] ?? null) as Value);
+    plan.expand.forEach((e, j) => row.push(decodeExpansion(e, r[m + j]) as unknown as Value));
     return row;
   });
   if (!plan.count) return { columns, rows, hasMore };
   const total = await countUpTo(db, plan);
   return { columns, rows, hasMore, count: Math.min(total, COUNT_CAP), countLimitExceeded: total > COUNT_CAP };
+}
+
+/** Related rows of one expansion: canonical values keyed by property name, nested expansions decoded too. */
+export type ExpandedRow = Record<string, unknown>;
+
+/**
+ * Decodes an expansion's JSON (text, or already parsed by the driver) into canonical rows: an
+ * object or null for single-valued navigation properties, an array for collections.
+ */
+function decodeExpansion(e: ExpandPlan, raw: unknown): ExpandedRow | ExpandedRow[] | null {
+  const parsed = typeof raw === 'string' ? JSON.parse(raw) as unknown : raw ?? null;
+  const one = (o: Record<string, unknown>): ExpandedRow => {
+    const row: ExpandedRow = {};
+    for (const a of expansionColumns(e)) row[a.PropertyName] = fromJson(a, o[a.PropertyName]);
+    for (const child of e.expand) row[child.navigation.Name] = decodeExpansion(child, o[child.navigation.Name]);
+    return row;
+  };
+  if (e.navigation.kind === 'single') return parsed && typeof parsed === 'object' ? one(parsed as Record<string, unknown>) : null;
+  return Array.isArray(parsed) ? parsed.map((o) => one(o as Record<string, unknown>)) : [];
 }
 
 async function countUpTo(db: Database, plan: Pick<CountPlan, 'entity' | 'filter'>): Promise<number> {

@@ -1,0 +1,65 @@
+import { Errors } from '../errors.js';
+import { parseFilter, parseOrderBy, type Expr } from './expression.js';
+
+/**
+ * `$expand` syntax (digest §3.6): a comma list of navigation properties, each with optional
+ * options in parentheses separated by `;`: `$select`, `$filter`, `$orderby`, `$top`, and a nested
+ * `$expand`. `$skip`, `$count`, `$search` and `$levels` are not supported inside `$expand`.
+ */
+export interface ExpandItem {
+  readonly property: string;
+  readonly select?: string[];
+  readonly filter?: Expr;
+  readonly orderBy?: Array<{ expr: Expr; descending: boolean }>;
+  readonly top?: number;
+  readonly expand?: ExpandItem[];
+}
+
+/** Splits at `separator` outside parentheses and quotes. */
+export function splitTopLevel(text: string, separator: string): string[] {
+  const parts: string[] = [];
+  let depth = 0;
+  let quoted = false;
+  let current = '';
+  for (const ch of text) {
+    if (ch === "'") quoted = !quoted;
+    else if (!quoted && ch === '(') depth++;
+    else if (!quoted && ch === ')') depth--;
+    if (ch === separator && depth === 0 && !quoted) { parts.push(current); current = ''; continue; }
+    current += ch;
+  }
+  if (depth !== 0 || quoted) throw Errors.badQuery(`The $expand option '${text}' has unbalanced parentheses or quotes.`);
+  parts.push(current);
+  return parts.map((p) => p.trim());
+}
+
+function parseItem(text: string): ExpandItem {
+  const m = /^([A-Za-z_][A-Za-z0-9_]*)(\/\$ref)?(?:\((.*)\))?$/s.exec(text);
+  if (!m) throw Errors.badQuery(`'${text}' is not a valid $expand item.`);
+  if (m[2]) throw Errors.notImplemented(`$expand with $ref ('${text}')`);
+  const item: { -readonly [K in keyof ExpandItem]: ExpandItem[K] } = { property: m[1]! };
+  if (m[3] === undefined || !m[3].trim()) return item;
+  for (const option of splitTopLevel(m[3], ';')) {
+    const eq = option.indexOf('=');
+    const name = eq < 0 ? option : option.slice(0, eq).trim();
+    const value = eq < 0 ? '' : option.slice(eq + 1);
+    switch (name) {
+      case '$select': item.select = value.split(',').map((s) => s.trim()).filter(Boolean); break;
+      case '$filter': item.filter = parseFilter(value); break;
+      case '$orderby': item.orderBy = parseOrderBy(value); break;
+      case '$top':
+        if (!/^\d+$/.test(value.trim()) || Number(value) > 5000) throw Errors.badQuery(`The $top inside $expand must be a whole number from 0 to 5000; '${value}' is not.`);
+        item.top = Number(value);
+        break;
+      case '$expand': item.expand = parseExpand(value); break;
+      default: throw Errors.badQuery(`The query option '${name}' is not supported inside $expand; use $select, $filter, $orderby, $top or $expand.`);
+    }
+  }
+  return item;
+}
+
+/** Parses a `$expand` value. Throws 400 `0x80060888` for malformed items and unsupported options. */
+export function parseExpand(text: string): ExpandItem[] {
+  if (!text.trim()) throw Errors.badQuery('The $expand query option must not be empty.');
+  return splitTopLevel(text, ',').map(parseItem);
+}

@@ -1,0 +1,46 @@
+import { Errors } from '../errors.js';
+import type { EntityModel } from '../model/types.js';
+import type { ExpandItem } from '../odata/expand.js';
+import { planFilter, resolveProperty } from './filter.js';
+import type { QueryFunctionContext } from './query-functions.js';
+import type { ExpandPlan, SortKey } from './types.js';
+
+/** Dataverse's limit on `$expand` items per request (digest §3.6). */
+export const MAX_EXPANSIONS = 15;
+const MAX_CHILDREN = 5000;
+
+/**
+ * Resolves `$expand` items against `entity` (digest §3.6): navigation property names, nested
+ * `$select` (primary key always added), and for collection-valued properties `$filter`,
+ * `$orderby` (primary key appended) and `$top`. A single-valued expansion takes `$select` and a
+ * nested `$expand` only. Throws 400 `0x80060888` for unknown properties, options not allowed there,
+ * and more than 15 expansions.
+ */
+export function planExpand(entity: EntityModel, items: readonly ExpandItem[], ctx: QueryFunctionContext, count = { n: 0 }): ExpandPlan[] {
+  return items.map((item) => {
+    if (++count.n > MAX_EXPANSIONS) throw Errors.badQuery(`At most ${MAX_EXPANSIONS} navigation properties can be expanded in one request.`);
+    const navigation = entity.navigation.get(item.property);
+    if (!navigation) throw Errors.propertyNotFound(item.property, entity.LogicalName);
+    const target = navigation.target;
+    if (navigation.kind === 'single' && (item.filter || item.orderBy || item.top !== undefined)) {
+      throw Errors.badQuery('Only $select and $filter clause can be provided while doing $expand on many-to-one relationship or nested one-to-many relationship.');
+    }
+    const pk = target.attributesByName.get(target.PrimaryIdAttribute)!;
+    const columns = item.select ? item.select.map((name) => resolveProperty(target, name)) : [...target.attributesByProperty.values()];
+    if (!columns.includes(pk)) columns.push(pk);
+    const orderBy: SortKey[] = (item.orderBy ?? []).map((o) => {
+      if (o.expr.kind !== 'path' || o.expr.segments.length !== 1) throw Errors.badQuery('$orderby items inside $expand must be column names.');
+      return { attribute: resolveProperty(target, o.expr.segments[0]!), descending: o.descending };
+    });
+    if (!orderBy.some((k) => k.attribute === pk)) orderBy.push({ attribute: pk, descending: false });
+    return {
+      navigation,
+      columns: [...new Set(columns)],
+      selectList: item.select,
+      filter: item.filter ? planFilter(target, item.filter, ctx) : undefined,
+      orderBy,
+      limit: item.top ?? MAX_CHILDREN,
+      expand: item.expand ? planExpand(target, item.expand, ctx, count) : [],
+    };
+  });
+}

@@ -1,0 +1,88 @@
+import { expect } from 'chai';
+import type { Statement } from '../src/sql/dialect.js';
+import { call, DATABASES, startServer, type TestServer } from './support/server.js';
+
+const SET = 'msdyn_copilotinteractions';
+const CHILDREN = 'msdyn_copilotinteractiondata_msdyn_copilotinteraction_msdyn_interactiondataid';
+
+for (const database of DATABASES) {
+  describe(`$expand [${database.name}]`, () => {
+    let s: TestServer;
+    let dataId: string;
+    let emptyId: string;
+    let statements: Statement[];
+
+    before(async () => {
+      s = await startServer(undefined, database);
+      // Count the statements each request runs: every read must be one statement.
+      const rows = s.db.rows.bind(s.db);
+      statements = [];
+      s.db.rows = async (stmt: Statement) => { statements.push(stmt); return rows(stmt); };
+      dataId = (await call('POST', `${s.root}msdyn_copilotinteractiondatas`, { msdyn_name: 'payload' }, { Prefer: 'return=representation' })).json.msdyn_copilotinteractiondataid;
+      emptyId = (await call('POST', `${s.root}msdyn_copilotinteractiondatas`, { msdyn_name: 'no children' }, { Prefer: 'return=representation' })).json.msdyn_copilotinteractiondataid;
+      for (const [name, n, ts] of [['b', 2, '2024-01-02T10:00:00Z'], ['a', 1, '2024-01-01T10:00:00Z'], ['c', 3, null]] as const) {
+        await call('POST', `${s.root}${SET}`, { msdyn_name: name, importsequencenumber: n, msdyn_clienttimestamp: ts, 'msdyn_interactiondataid@odata.bind': `/msdyn_copilotinteractiondatas(${dataId})` });
+      }
+      await call('POST', `${s.root}${SET}`, { msdyn_name: 'orphan', importsequencenumber: 4 });
+    });
+    after(async () => { await s.close(); });
+
+    async function get(url: string) {
+      statements.length = 0;
+      const r = await call('GET', `${s.root}${url}`);
+      expect(r.status, r.text).to.equal(200);
+      expect(statements, 'one SQL statement per read').to.have.length(1);
+      return r.json;
+    }
+
+    it('expands single-valued navigation properties to an object or null, in one statement', async () => {
+      const body = await get(`${SET}?$select=msdyn_name&$orderby=importsequencenumber&$expand=msdyn_interactiondataid($select=msdyn_name),createdby($select=fullname)`);
+      expect(body['@odata.context']).to.equal(`${s.root}$metadata#${SET}(msdyn_name,msdyn_interactiondataid(msdyn_name),createdby(fullname))`);
+      expect(body.value).to.have.length(4);
+      const first = body.value[0];
+      expect(Object.keys(first)).to.deep.equal(['@odata.etag', 'msdyn_name', 'msdyn_copilotinteractionid', 'msdyn_interactiondataid', 'createdby']);
+      expect(first.msdyn_interactiondataid).to.deep.include({ msdyn_name: 'payload', msdyn_copilotinteractiondataid: dataId });
+      expect(first.msdyn_interactiondataid['@odata.etag']).to.match(/^W\/"\d+"$/);
+      expect(first.createdby).to.deep.include({ fullname: 'SYSTEM', systemuserid: s.service.caller.systemuserid });
+      expect(body.value[3].msdyn_name).to.equal('orphan');
+      expect(body.value[3].msdyn_interactiondataid).to.equal(null);
+    });
+
+    it('expands collection-valued navigation properties with $select, $filter, $orderby, $top and nested $expand', async () => {
+      const body = await get(`msdyn_copilotinteractiondatas(${dataId})?$select=msdyn_name&$expand=${CHILDREN}($select=msdyn_name,msdyn_clienttimestamp,importsequencenumber;$filter=importsequencenumber ge 2;$orderby=msdyn_name desc;$top=5;$expand=createdby($select=fullname))`);
+      expect(body['@odata.context']).to.equal(`${s.root}$metadata#msdyn_copilotinteractiondatas(msdyn_name,${CHILDREN}(msdyn_name,msdyn_clienttimestamp,importsequencenumber,createdby(fullname)))/$entity`);
+      const children = body[CHILDREN];
+      expect(children.map((c: { msdyn_name: string }) => c.msdyn_name)).to.deep.equal(['c', 'b']);
+      expect(children[1]).to.deep.include({ msdyn_clienttimestamp: '2024-01-02T10:00:00Z', importsequencenumber: 2 });
+      expect(children[0].msdyn_clienttimestamp).to.equal(null);
+      expect(children[0].createdby.fullname).to.equal('SYSTEM');
+      const top = await get(`msdyn_copilotinteractiondatas(${dataId})?$expand=${CHILDREN}($select=msdyn_name;$orderby=importsequencenumber;$top=1)`);
+      expect(top[CHILDREN].map((c: { msdyn_name: string }) => c.msdyn_name)).to.deep.equal(['a']);
+      const none = await get(`msdyn_copilotinteractiondatas(${emptyId})?$expand=${CHILDREN}($select=msdyn_name)`);
+      expect(none[CHILDREN]).to.deep.equal([]);
+    });
+
+    it('expands in collections with paging and keeps values typed (dates, numbers, booleans, GUIDs)', async () => {
+      const body = await get(`msdyn_copilotinteractiondatas?$select=msdyn_name&$orderby=msdyn_name desc&$expand=${CHILDREN}($select=msdyn_clienttimestamp,importsequencenumber,_msdyn_interactiondataid_value,statecode;$orderby=importsequencenumber)`);
+      const payload = body.value.find((v: { msdyn_name: string }) => v.msdyn_name === 'payload');
+      expect(payload[CHILDREN].map((c: Record<string, unknown>) => [c['importsequencenumber'], c['_msdyn_interactiondataid_value'], c['statecode']])).to.deep.equal([[1, dataId, 0], [2, dataId, 0], [3, dataId, 0]]);
+      expect(payload[CHILDREN][0].msdyn_clienttimestamp).to.equal('2024-01-01T10:00:00Z');
+      const users = await get(`systemusers?$select=fullname,isdisabled&$expand=lk_msdyn_copilotinteraction_createdby($select=msdyn_name;$top=2;$orderby=msdyn_name)`);
+      expect(users.value[0].lk_msdyn_copilotinteraction_createdby.map((c: { msdyn_name: string }) => c.msdyn_name)).to.deep.equal(['a', 'b']);
+    });
+
+    it('refuses unknown properties, options not allowed on single-valued expansions, and more than 15 expansions', async () => {
+      const bad = async (q: string, status = 400) => {
+        const r = await call('GET', `${s.root}${SET}?${q}`);
+        expect(r.status, q).to.equal(status);
+        return r.json.error;
+      };
+      expect((await bad('$expand=nope')).message).to.contain("Could not find a property named 'nope'");
+      expect((await bad('$expand=createdby($top=1)')).code).to.equal('0x80060888');
+      expect((await bad('$expand=createdby($select=nope)')).message).to.contain("'nope'");
+      expect((await bad('$expand=createdby($skip=1)')).message).to.contain('$skip');
+      expect((await bad(`$expand=${Array.from({ length: 16 }, () => 'createdby').join(',')}`)).message).to.contain('15');
+      await bad('$expand=createdby/$ref', 501);
+    });
+  });
+}
