@@ -86,3 +86,59 @@ for (const database of DATABASES) {
     });
   });
 }
+
+for (const database of DATABASES) {
+  describe(`$filter across relationships: lookup paths and any/all [${database.name}]`, () => {
+    let s: TestServer;
+    let statements: Statement[];
+    const ids: Record<string, string> = {};
+    before(async () => {
+      s = await startServer(undefined, database);
+      const rows = s.db.rows.bind(s.db);
+      statements = [];
+      s.db.rows = async (stmt: Statement) => { statements.push(stmt); return rows(stmt); };
+      for (const name of ['Red payload', 'Blue payload', 'Empty payload']) {
+        ids[name] = (await call('POST', `${s.root}msdyn_copilotinteractiondatas`, { msdyn_name: name }, { Prefer: 'return=representation' })).json.msdyn_copilotinteractiondataid;
+      }
+      const add = (name: string, data: string | null, n: number) => call('POST', `${s.root}${SET}`, { msdyn_name: name, importsequencenumber: n, ...(data ? { 'msdyn_interactiondataid@odata.bind': `/msdyn_copilotinteractiondatas(${ids[data]})` } : {}) });
+      await add('r1', 'Red payload', 1);
+      await add('r2', 'Red payload', 5);
+      await add('b1', 'Blue payload', 2);
+      await add('none', null, 3);
+    });
+    after(async () => { await s.close(); });
+
+    const names = async (set: string, filter: string) => {
+      statements.length = 0;
+      const r = await call('GET', `${s.root}${set}?$filter=${encodeURIComponent(filter)}&$orderby=${set === SET ? 'msdyn_name' : 'msdyn_name'}`);
+      expect(r.status, `${filter}: ${r.text}`).to.equal(200);
+      expect(statements).to.have.length(1);
+      return r.json.value.map((v: { msdyn_name: string }) => v.msdyn_name);
+    };
+
+    it('filters on columns of looked-up rows, several levels deep, case-insensitively', async () => {
+      expect(await names(SET, "msdyn_interactiondataid/msdyn_name eq 'RED PAYLOAD'")).to.deep.equal(['r1', 'r2']);
+      expect(await names(SET, "startswith(msdyn_interactiondataid/msdyn_name,'blue')")).to.deep.equal(['b1']);
+      expect(await names(SET, "msdyn_interactiondataid/createdby/fullname eq 'SYSTEM' and importsequencenumber gt 1")).to.deep.equal(['b1', 'r2']);
+      expect(await names(SET, "createdby/fullname eq 'someone else'")).to.deep.equal([]);
+      expect(await names(SET, "not (msdyn_interactiondataid/msdyn_name eq 'Red payload')")).to.deep.equal(['b1', 'none']);
+    });
+
+    it('filters with any/all over collection-valued navigation properties (EXISTS)', async () => {
+      const rel = 'msdyn_copilotinteractiondata_msdyn_copilotinteraction_msdyn_interactiondataid';
+      expect(await names('msdyn_copilotinteractiondatas', `${rel}/any(c: c/importsequencenumber ge 5)`)).to.deep.equal(['Red payload']);
+      expect(await names('msdyn_copilotinteractiondatas', `${rel}/any()`)).to.deep.equal(['Blue payload', 'Red payload']);
+      expect(await names('msdyn_copilotinteractiondatas', `${rel}/all(c: c/importsequencenumber lt 3)`)).to.deep.equal(['Blue payload', 'Empty payload']);
+      expect(await names('msdyn_copilotinteractiondatas', `${rel}/any(c: contains(c/msdyn_name,'2') or c/createdby/fullname eq 'nobody')`)).to.deep.equal(['Red payload']);
+      expect(await names('msdyn_copilotinteractiondatas', `not ${rel}/any()`)).to.deep.equal(['Empty payload']);
+    });
+
+    it('refuses lambdas on single-valued properties and collections in plain paths', async () => {
+      const rel = 'msdyn_copilotinteractiondata_msdyn_copilotinteraction_msdyn_interactiondataid';
+      for (const f of [`createdby/any(u: u/fullname eq 'x')`, `${rel}/msdyn_name eq 'x'`, `${rel}/any(c: importsequencenumber eq 1)`, `${rel}/any(c: c/nope eq 1)`, `${rel}/every(c: c/msdyn_name eq 'x')`]) {
+        const r = await call('GET', `${s.root}msdyn_copilotinteractiondatas?$filter=${encodeURIComponent(f)}`);
+        expect(r.status, f).to.equal(400);
+      }
+    });
+  });
+}

@@ -30,6 +30,8 @@ export type Expr =
   | { kind: 'call'; name: string; args: Expr[]; pos: number }
   /** A namespace-qualified Dataverse query function with named parameters (digest §3.2). */
   | { kind: 'function'; name: string; params: ReadonlyMap<string, Expr>; pos: number }
+  /** `path/any(v: body)` / `path/all(v: body)` over a collection-valued navigation property. */
+  | { kind: 'lambda'; op: 'any' | 'all'; path: string[]; variable?: string; body?: Expr; pos: number }
   /** A JSON array literal (`PropertyValues=["a","b"]`). */
   | { kind: 'array'; values: unknown[]; pos: number };
 
@@ -306,11 +308,28 @@ class Parser {
       const s = this.next();
       if (s.kind !== 'ident') throw syntaxError(this.text, s.pos, 'property name expected after \'/\'');
       if (this.peek().kind === 'punct' && this.peek().text === '(') {
-        throw Errors.notImplemented(`The lambda or function '${s.text}' on a navigation path`);
+        if (s.text !== 'any' && s.text !== 'all') throw syntaxError(this.text, s.pos, `'${s.text}' is not a lambda operator (any, all)`);
+        return this.parseLambda(segments, s, t.pos);
       }
       segments.push(s.text);
     }
     return { kind: 'path', segments, pos: t.pos };
+  }
+
+  /** `path/any(v:condition)`, `path/all(v:condition)`, `path/any()` (OData Part 2 §5.1.1.10). */
+  private parseLambda(segments: string[], op: Token, pos: number): Expr {
+    this.expectPunct('(');
+    if (this.peek().kind === 'punct' && this.peek().text === ')') {
+      this.next();
+      if (op.text === 'all') throw syntaxError(this.text, op.pos, "'all' needs a condition");
+      return { kind: 'lambda', op: 'any', path: segments, pos };
+    }
+    const variable = this.next();
+    if (variable.kind !== 'ident' || variable.text.includes('.')) throw syntaxError(this.text, variable.pos, 'a lambda variable expected');
+    this.expectPunct(':');
+    const body = this.parseOr();
+    this.expectPunct(')');
+    return { kind: 'lambda', op: op.text as 'any' | 'all', path: segments, variable: variable.text, body, pos };
   }
 }
 

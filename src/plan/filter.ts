@@ -1,5 +1,5 @@
 import { Errors } from '../errors.js';
-import type { AttributeModel, EntityModel } from '../model/types.js';
+import type { AttributeModel, EntityModel, NavigationPropertyModel } from '../model/types.js';
 import type { CompareOp, Expr } from '../odata/expression.js';
 import type { PlanExpr } from './types.js';
 import { literalValue } from './values.js';
@@ -32,12 +32,66 @@ export function resolveProperty(entity: EntityModel, name: string): AttributeMod
   return a;
 }
 
-function resolvePath(entity: EntityModel, e: Extract<Expr, { kind: 'path' }>): AttributeModel {
-  if (e.segments.length > 1) {
-    if (entity.lookupsByNavigation.has(e.segments[0]!)) throw Errors.notImplemented(`Filtering across a lookup ('${e.segments.join('/')}')`);
-    throw Errors.propertyNotFound(e.segments[0]!, entity.LogicalName);
+/** A column reached through zero or more single-valued navigation properties (`createdby/fullname`). */
+interface Chain {
+  readonly navs: readonly NavigationPropertyModel[];
+  readonly attribute: AttributeModel;
+}
+
+function resolveChain(entity: EntityModel, e: Extract<Expr, { kind: 'path' }>): Chain {
+  const navs: NavigationPropertyModel[] = [];
+  let current = entity;
+  for (const segment of e.segments.slice(0, -1)) {
+    const nav = current.navigation.get(segment);
+    if (!nav) throw Errors.propertyNotFound(segment, current.LogicalName);
+    if (nav.kind !== 'single') throw Errors.badQuery(`'${segment}' is a collection; use ${segment}/any(x: …) or ${segment}/all(x: …) to filter on it.`);
+    navs.push(nav);
+    current = nav.target;
   }
-  return resolveProperty(entity, e.segments[0]!);
+  return { navs, attribute: resolveProperty(current, e.segments[e.segments.length - 1]!) };
+}
+
+/** Wraps a condition on the last table of a chain into EXISTS over each navigation property. */
+function across(navs: readonly NavigationPropertyModel[], leaf: PlanExpr): PlanExpr {
+  return navs.reduceRight<PlanExpr>((where, navigation) => ({ kind: 'exists', navigation, where }), leaf);
+}
+
+/** Rewrites the paths of a lambda body (`c/name`) to paths on the lambda's table (`name`). */
+function stripVariable(e: Expr, variable: string): Expr {
+  switch (e.kind) {
+    case 'path':
+      if (e.segments[0] !== variable || e.segments.length < 2) throw Errors.badQuery(`Inside a lambda, properties must be reached through its variable ('${variable}/…'); '${e.segments.join('/')}' is not.`);
+      return { ...e, segments: e.segments.slice(1) };
+    case 'compare': return { ...e, left: stripVariable(e.left, variable), right: stripVariable(e.right, variable) };
+    case 'and': case 'or': return { ...e, left: stripVariable(e.left, variable), right: stripVariable(e.right, variable) };
+    case 'not': return { ...e, operand: stripVariable(e.operand, variable) };
+    case 'call': return { ...e, args: e.args.map((a) => stripVariable(a, variable)) };
+    case 'lambda':
+      if (e.path[0] !== variable || e.path.length < 2) throw Errors.badQuery(`Inside a lambda, properties must be reached through its variable ('${variable}/…').`);
+      return { ...e, path: e.path.slice(1) };
+    default: return e;
+  }
+}
+
+function lambda(entity: EntityModel, e: Extract<Expr, { kind: 'lambda' }>, ctx: QueryFunctionContext): PlanExpr {
+  const navs: NavigationPropertyModel[] = [];
+  let current = entity;
+  e.path.forEach((segment, i) => {
+    const nav = current.navigation.get(segment);
+    if (!nav) throw Errors.propertyNotFound(segment, current.LogicalName);
+    const last = i === e.path.length - 1;
+    if (last !== (nav.kind === 'collection')) {
+      throw Errors.badQuery(last ? `'${segment}' is not a collection-valued navigation property; any/all need one.` : 'A lambda on a collection under a lookup path is not supported.');
+    }
+    navs.push(nav);
+    current = nav.target;
+  });
+  const collection = navs.pop()!;
+  const body = e.body && e.variable ? booleanOperand(collection.target, stripVariable(e.body, e.variable), ctx) : undefined;
+  const test: PlanExpr = e.op === 'any'
+    ? { kind: 'exists', navigation: collection, where: body }
+    : { kind: 'not', operand: { kind: 'exists', navigation: collection, where: { kind: 'not', operand: body! } } };
+  return across(navs, test);
 }
 
 function compareLiteral(entity: EntityModel, a: AttributeModel, op: CompareOp, lit: Extract<Expr, { kind: 'literal' }>): PlanExpr {
@@ -63,12 +117,12 @@ function stringFunction(entity: EntityModel, e: Extract<Expr, { kind: 'call' }>)
   if (e.args.length !== 2 || target?.kind !== 'path' || arg?.kind !== 'literal' || arg.literal !== 'string') {
     throw Errors.badQuery(`The function '${e.name}' takes a string column and a string literal: ${e.name}(column,'text').`);
   }
-  const a = resolvePath(entity, target);
+  const { navs, attribute: a } = resolveChain(entity, target);
   if (a.EdmType !== 'Edm.String') throw Errors.badQuery(`The function '${e.name}' needs a string column; '${a.PropertyName}' is ${a.EdmType}.`);
   if (String(arg.value).includes('\u0000')) throw Errors.badQuery('A string literal in $filter contains the NUL character.');
   const text = escapeLike(String(arg.value));
   const pattern = e.name === 'contains' ? `%${text}%` : e.name === 'startswith' ? `${text}%` : `%${text}`;
-  return { kind: 'like', attribute: a, pattern };
+  return across(navs, { kind: 'like', attribute: a, pattern });
 }
 
 function unsupportedFunction(name: string): Error {
@@ -96,10 +150,12 @@ function booleanOperand(entity: EntityModel, e: Expr, ctx: QueryFunctionContext)
       if (e.literal === 'boolean') return { kind: 'const', value: e.value as boolean };
       throw Errors.badQuery(`The $filter expression must be a boolean condition; '${e.raw}' is not.`);
     case 'path': {
-      const a = resolvePath(entity, e);
+      const { navs, attribute: a } = resolveChain(entity, e);
       if (a.EdmType !== 'Edm.Boolean') throw Errors.badQuery(`The $filter expression must be a boolean condition; '${a.PropertyName}' is ${a.EdmType}.`);
-      return { kind: 'compare', op: 'eq', attribute: a, value: true };
+      return across(navs, { kind: 'compare', op: 'eq', attribute: a, value: true });
     }
+    case 'lambda':
+      return lambda(entity, e, ctx);
   }
 }
 
@@ -113,10 +169,13 @@ function comparison(entity: EntityModel, e: Extract<Expr, { kind: 'compare' }>, 
   }
   if (left.kind === 'call' && !STRING_FUNCTIONS.has(left.name)) throw unsupportedFunction(left.name);
   if (left.kind !== 'path') throw Errors.badQuery(`The left side of '${op}' must be a column (position ${e.pos}).`);
-  const a = resolvePath(entity, left);
-  if (right.kind === 'literal') return compareLiteral(entity, a, op, right);
+  const chain = resolveChain(entity, left);
+  const a = chain.attribute;
+  if (right.kind === 'literal') return across(chain.navs, compareLiteral(chain.navs.length ? chain.navs[chain.navs.length - 1]!.target : entity, a, op, right));
   if (right.kind === 'path') {
-    const b = resolvePath(entity, right);
+    const other = resolveChain(entity, right);
+    if (chain.navs.length || other.navs.length) throw Errors.badQuery('Columns compared with each other must belong to the same table.');
+    const b = other.attribute;
     if (a.EdmType !== b.EdmType) throw Errors.badQuery(`A binary operator with incompatible types was detected. Found operand types '${a.EdmType}' and '${b.EdmType}' for operator kind '${OP_KIND[op]}'.`);
     return { kind: 'compareColumns', op, left: a, right: b };
   }

@@ -30,6 +30,11 @@ export type PlanExpr =
   | { kind: 'in'; attribute: AttributeModel; values: readonly Value[] }
   /** `LIKE` on a string column; `pattern` has `%`/`_` wildcards and `\` escaping user text. */
   | { kind: 'like'; attribute: AttributeModel; pattern: string }
+  /**
+   * A condition on related rows: EXISTS a row of `navigation`'s target, joined through its
+   * relationship, that meets `where` (which is planned on the target table).
+   */
+  | { kind: 'exists'; navigation: NavigationPropertyModel; where?: PlanExpr }
   | { kind: 'and' | 'or'; left: PlanExpr; right: PlanExpr }
   | { kind: 'not'; operand: PlanExpr }
   | { kind: 'const'; value: boolean };

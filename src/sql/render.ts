@@ -36,17 +36,32 @@ function pkOf(e: EntityModel): AttributeModel {
   return e.attributesByName.get(e.PrimaryIdAttribute)!;
 }
 
-/** Renders a filter expression (fully parenthesised where it combines). */
-export function renderExpr(d: Dialect, e: PlanExpr, p: Params): string {
+/**
+ * Renders a filter expression (fully parenthesised where it combines). `scope` is the SQL name of
+ * the table (or alias) the expression's columns belong to; conditions on related rows become
+ * correlated EXISTS subqueries with aliases `f1`, `f2`, … (unqualified columns inside resolve to
+ * the innermost table, which is always the one they belong to).
+ */
+export function renderExpr(d: Dialect, e: PlanExpr, p: Params, scope: string, depth = 1): string {
   switch (e.kind) {
     case 'compare': return `${col(d, e.attribute)} ${SQL_OP[e.op]} ${p.value(e.attribute, e.value)}`;
     case 'compareColumns': return `${col(d, e.left)} ${SQL_OP[e.op]} ${col(d, e.right)}`;
     case 'isNull': return `${col(d, e.attribute)} IS ${e.negate ? 'NOT ' : ''}NULL`;
     case 'in': return `${col(d, e.attribute)} IN (${e.values.map((v) => p.value(e.attribute, v)).join(', ')})`;
     case 'like': return d.like(col(d, e.attribute), p.add(e.pattern));
-    case 'and': case 'or': return `(${renderExpr(d, e.left, p)} ${e.kind.toUpperCase()} ${renderExpr(d, e.right, p)})`;
-    case 'not': return `NOT (${renderExpr(d, e.operand, p)})`;
+    case 'and': case 'or': return `(${renderExpr(d, e.left, p, scope, depth)} ${e.kind.toUpperCase()} ${renderExpr(d, e.right, p, scope, depth)})`;
+    case 'not': return `NOT (${renderExpr(d, e.operand, p, scope, depth)})`;
     case 'const': return e.value ? '1 = 1' : '1 = 0';
+    case 'exists': {
+      const nav = e.navigation;
+      const rel = nav.relationship;
+      const alias = d.quote(`f${depth}`);
+      const join = nav.kind === 'single'
+        ? `${alias}.${col(d, pkOf(nav.target))} = ${scope}.${col(d, rel.ReferencingAttribute)}`
+        : `${alias}.${col(d, rel.ReferencingAttribute)} = ${scope}.${col(d, pkOf(rel.ReferencedEntity))}`;
+      const where = e.where ? ` AND ${renderExpr(d, e.where, p, alias, depth + 1)}` : '';
+      return `EXISTS (SELECT 1 FROM ${table(d, nav.target)} ${alias} WHERE ${join}${where})`;
+    }
   }
 }
 
@@ -100,7 +115,7 @@ export function renderRead(d: Dialect, plan: ReadPlan): Statement {
   const columns = [...fetchedColumns(plan).map((a) => col(d, a)), ...names, ...expansions].join(', ');
   const conditions: string[] = [];
   if (plan.id !== undefined) conditions.push(`${col(d, pkOf(plan.entity))} = ${p.value(pkOf(plan.entity), plan.id)}`);
-  if (plan.filter) conditions.push(renderExpr(d, plan.filter, p));
+  if (plan.filter) conditions.push(renderExpr(d, plan.filter, p, outer));
   if (plan.after) conditions.push(renderAfter(d, plan.orderBy, plan.after, p));
   const body = `${columns} FROM ${table(d, plan.entity)}${whereClause(conditions)}`;
   // A key is unique: no ORDER BY or LIMIT (with SQLite, a bound LIMIT costs more than the lookup).
@@ -130,7 +145,7 @@ function renderExpansion(d: Dialect, e: ExpandPlan, parentEntity: EntityModel, p
   const join = e.navigation.kind === 'single'
     ? `${alias}.${col(d, pkOf(target))} = ${parent}.${col(d, rel.ReferencingAttribute)}`
     : `${alias}.${col(d, rel.ReferencingAttribute)} = ${parent}.${col(d, pkOf(parentEntity))}`;
-  const filter = e.filter ? ` AND ${renderExpr(d, e.filter, p)}` : '';
+  const filter = e.filter ? ` AND ${renderExpr(d, e.filter, p, alias, depth + 1)}` : '';
   const from = `${table(d, target)} ${alias} WHERE ${join}${filter}`;
   if (e.navigation.kind === 'single') return d.jsonSubquery({ pairs, from, single: true, orderBy: '' });
   const orderBy = e.orderBy.map((k) => d.orderItem(col(d, k.attribute), k.descending)).join(', ');
@@ -140,7 +155,7 @@ function renderExpansion(d: Dialect, e: ExpandPlan, parentEntity: EntityModel, p
 /** Counts matching rows, reading at most `cap + 1` of them (Dataverse caps counts at 5,000). */
 export function renderCount(d: Dialect, plan: Pick<CountPlan, 'entity' | 'filter'>, cap: number): Statement {
   const p = new Params(d);
-  const where = plan.filter ? ` WHERE ${renderExpr(d, plan.filter, p)}` : '';
+  const where = plan.filter ? ` WHERE ${renderExpr(d, plan.filter, p, table(d, plan.entity))}` : '';
   const inner = d.selectLimited(`1 AS ${d.quote('x')} FROM ${table(d, plan.entity)}${where}`, '', p.add(cap + 1));
   return { sql: `SELECT COUNT(*) AS ${d.quote('n')} FROM (${inner}) ${d.quote('c')}`, params: p.values };
 }
