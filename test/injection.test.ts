@@ -1,6 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { expect } from 'chai';
-import { call, DATABASES, startServer, type TestServer } from './support/server.js';
+import { rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { call, copyMetadata, DATABASES, startServer, type TestServer } from './support/server.js';
 
 const SET = 'msdyn_copilotinteractions';
 
@@ -24,6 +26,8 @@ const PAYLOADS = [
 for (const database of DATABASES) {
   describe(`user input never changes SQL [${database.name}]`, () => {
     let s: TestServer;
+    let k: TestServer;
+    let keyedDir: string;
     const ids = new Map<string, string>();
     const url = (q = '') => `${s.root}${SET}${q}`;
 
@@ -35,8 +39,19 @@ for (const database of DATABASES) {
         ids.set(text, r.json.msdyn_copilotinteractionid);
       }
       await call('POST', url(), { msdyn_name: 'plain', msdyn_interactionforid: 'plain' });
+      keyedDir = copyMetadata();
+      writeFileSync(join(keyedDir, 'new_keyed.json'), JSON.stringify({
+        LogicalName: 'new_keyed', EntitySetName: 'new_keyeds', PrimaryIdAttribute: 'new_keyedid', OwnershipType: 'OrganizationOwned',
+        Attributes: [{ LogicalName: 'new_code', AttributeType: 'String', MaxLength: 100 }, { LogicalName: 'new_title', AttributeType: 'String' }],
+        Keys: [{ LogicalName: 'new_code_key', KeyAttributes: ['new_code'] }],
+      }));
+      k = await startServer(keyedDir, database);
     });
-    after(async () => { await s.close(); });
+    after(async () => {
+      await s.close();
+      await k.close();
+      rmSync(keyedDir, { recursive: true, force: true });
+    });
 
     async function count(): Promise<number> {
       return Number((await call('GET', url('/$count'))).text);
@@ -105,6 +120,27 @@ for (const database of DATABASES) {
       expect(bind.status).to.equal(400);
       expect(await count()).to.equal(before);
       expect((await call('GET', `${s.root}${SET}(${ids.get(PAYLOADS[1]!)})`)).status).to.equal(200);
+    });
+
+    it('treats alternate key values (UpsertMultiple @odata.id) as values', async () => {
+      const t = 'Microsoft.Dynamics.CRM.new_keyed';
+      const upsert = (targets: unknown[]) => call('POST', `${k.root}new_keyeds/Microsoft.Dynamics.CRM.UpsertMultiple`, { Targets: targets });
+      const hostile = PAYLOADS.filter((p) => !p.includes("'"));
+      const quoted = PAYLOADS.filter((p) => p.includes("'"));
+      for (const code of [...hostile, ...quoted]) {
+        const r = await upsert([{ '@odata.type': t, '@odata.id': `new_keyeds(new_code='${code.replace(/'/g, "''")}')`, new_title: 'first' }]);
+        expect(r.status, code).to.equal(204);
+        const again = await upsert([{ '@odata.type': t, '@odata.id': `new_keyeds(new_code='${code.replace(/'/g, "''")}')`, new_title: 'second' }]);
+        expect(again.status, code).to.equal(204);
+      }
+      const rows = (await call('GET', `${k.root}new_keyeds?$select=new_code,new_title`)).json.value;
+      expect(rows.map((r: { new_code: string }) => r.new_code).sort()).to.deep.equal([...PAYLOADS].sort());
+      expect(rows.every((r: { new_title: string }) => r.new_title === 'second')).to.equal(true);
+      for (const bad of ["new_keyeds(new_code='x') OR 1=1", "new_keyeds(new_code=x'; DROP TABLE new_keyed; --)", 'new_keyeds(new_code=)']) {
+        const r = await upsert([{ '@odata.type': t, '@odata.id': bad, new_title: 'x' }]);
+        expect(r.status, bad).to.equal(400);
+      }
+      expect((await call('GET', `${k.root}new_keyeds/$count`)).text).to.equal(String(PAYLOADS.length));
     });
 
     it('treats a skiptoken value with quotes as a value (forged token of the right shape)', async () => {
