@@ -32,6 +32,9 @@ export const Errors = {
   /** 404 `0x80040217`: no row with that key. */
   recordNotFound: (logicalName: string, id: string) =>
     new ServiceError(404, '0x80040217', `${logicalName} With Id = ${id} Does Not Exist`),
+  /** 404 `0x80040217`: no row has the alternate key values of the URL. */
+  keyNotFound: (logicalName: string) =>
+    new ServiceError(404, '0x80040217', `A record with the specified key values does not exist in ${logicalName} entity`),
   /** 404 `0x80040217`: UpdateMultiple on rows that do not exist (message as in the bulk operations doc). */
   recordsNotFound: (logicalName: string, ids: string) =>
     new ServiceError(404, '0x80040217', `${logicalName} With Ids = ${ids} Do Not Exist`),

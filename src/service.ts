@@ -6,10 +6,11 @@ import { parseRequest, type HttpRequest, type ODataRequest, type QueryOptions } 
 import { TERMS } from './odata/annotations.js';
 import { contextUrl, entityId, entityWriter, errorResponse, etag, json, nextLink, preferenceApplied, serviceDocument, type HttpResponse } from './odata/respond.js';
 import { planCount, planRead, type PlanContext } from './plan/read.js';
-import type { Caller, ReadPlan } from './plan/types.js';
-import { parseBody, planCreate, planDelete, planUpdate } from './plan/write.js';
+import type { Caller, PlanExpr, ReadPlan } from './plan/types.js';
+import { parseBody, planCreate, planDelete, planUpdate, sequentialGuid } from './plan/write.js';
+import { planAlternateKey } from './plan/keys.js';
 import type { Database } from './store/database.js';
-import { executeCount, executeRead, executeWrite } from './store/execute.js';
+import { executeCount, executeRead, executeWrite, findByKey } from './store/execute.js';
 import { migrate } from './store/migrate.js';
 import { invokeOperation, type OperationEnvironment } from './messages/dispatch.js';
 import { loadMessages } from './messages/registry.js';
@@ -114,8 +115,11 @@ export class Service {
   private async dispatch(req: ODataRequest, url: string): Promise<HttpResponse> {
     const r = req.resource;
     switch (r.kind) {
-      case 'operation':
+      case 'operation': {
+        const b = r.binding;
+        if (b && !r.qualified && r.params === undefined && !this.operations.messages.has(r.name)) return this.segment(req, this.entitySet(b.entitySet), b.id, r.name);
         return invokeOperation(this.operations, req, r, url);
+      }
       case 'serviceDocument':
         if (req.method !== 'GET') throw Errors.methodNotAllowed(req.method, 'the service document');
         return serviceDocument(req.serviceRoot, this.model);
@@ -143,7 +147,7 @@ export class Service {
           return invokeOperation(this.operations, req, { kind: 'operation', name: r.entitySet, segment: `${r.entitySet}(${params})`, qualified: false, params }, url);
         }
         const entity = this.entitySet(r.entitySet);
-        if (r.id === undefined) throw Errors.notImplemented(`Alternate keys ('${r.entitySet}(${r.alternateKey})')`);
+        if (r.id === undefined) return this.byAlternateKey(req, entity, r.alternateKey);
         switch (req.method) {
           case 'GET': return this.retrieve(req, entity, r.id);
           case 'PATCH': return this.update(req, entity, r.id);
@@ -154,8 +158,60 @@ export class Service {
     }
   }
 
-  private async readCollection(req: ODataRequest, entity: EntityModel): Promise<HttpResponse> {
-    const plan = planRead(entity, req.query, req.prefer, undefined, this.context);
+  /**
+   * `/<set>(<id>)/<segment>` (digest §2.2, §2.3): a property (GET its value, PUT `{"value":…}`,
+   * DELETE to null it) or a navigation property (GET the related row or rows, with query options).
+   * Throws 404 for an unknown segment or row, 400 for writes the column does not allow.
+   */
+  private async segment(req: ODataRequest, entity: EntityModel, id: string | undefined, name: string): Promise<HttpResponse> {
+    if (id === undefined) throw Errors.resourceNotFound(name);
+    const attribute = entity.attributesByProperty.get(name);
+    if (attribute) {
+      if (req.method === 'GET') {
+        only(req, []);
+        const read = await executeRead(this.db, planRead(entity, { select: [name] }, req.prefer, id));
+        const row = read.rows[0];
+        if (!row) throw Errors.recordNotFound(entity.LogicalName, id);
+        const value = row[read.columns.indexOf(attribute)];
+        if (value === null) return { status: 204, headers: {} };
+        return json(200, { '@odata.context': `${req.serviceRoot}$metadata#${entity.EntitySetName}(${id})/${name}`, value });
+      }
+      if (req.method !== 'PUT' && req.method !== 'DELETE') throw Errors.methodNotAllowed(req.method, `the property '${name}'`);
+      if (attribute.NavigationPropertyName) throw Errors.badQuery(`The lookup '${name}' is changed through its navigation property ('${attribute.NavigationPropertyName}@odata.bind' or $ref).`);
+      if (!attribute.IsValidForUpdate) throw Errors.badQuery(`The property '${name}' of '${entity.LogicalName}' cannot be updated.`);
+      let value: unknown = null;
+      if (req.method === 'PUT') {
+        const body = parseBody(entity, req.body);
+        if (!('value' in body) || Object.keys(body).length !== 1) throw Errors.payload(entity.EntitySetName, 'The body of a property PUT is {"value": <new value>}.');
+        value = body['value'];
+      }
+      await executeWrite(this.db, planUpdate(this.model, entity, id, { [name]: value }, this.caller, req.ifMatch ?? '*', undefined));
+      return { status: 204, headers: {} };
+    }
+    const nav = entity.navigation.get(name);
+    if (!nav) throw Errors.resourceNotFound(name);
+    if (req.method !== 'GET') throw Errors.notImplemented(`${req.method} on the navigation property '${name}' ($ref)`);
+    const rel = nav.relationship;
+    const target = nav.target;
+    if (nav.kind === 'collection') {
+      const link: PlanExpr = { kind: 'compare', op: 'eq', attribute: rel.ReferencingAttribute, value: id };
+      return this.readCollection(req, target, link, `${entity.EntitySetName}(${id})/${name}`);
+    }
+    // The row the lookup points at: the target row that has the source row among its children.
+    const back = target.navigation.get(rel.ReferencedEntityNavigationPropertyName)!;
+    const pk = entity.attributesByName.get(entity.PrimaryIdAttribute)!;
+    const link: PlanExpr = { kind: 'exists', navigation: back, where: { kind: 'compare', op: 'eq', attribute: pk, value: id } };
+    const base = planRead(target, { ...req.query, top: undefined }, req.prefer, undefined, this.context);
+    const plan: ReadPlan = { ...base, filter: base.filter ? { kind: 'and', left: link, right: base.filter } : link, limit: 1, paged: false };
+    const result = await executeRead(this.db, plan);
+    const row = result.rows[0];
+    if (!row) return { status: 204, headers: {} };
+    return json(200, entityWriter(plan, result.columns, contextUrl(req.serviceRoot, plan, true))(row));
+  }
+
+  private async readCollection(req: ODataRequest, entity: EntityModel, link?: PlanExpr, path?: string): Promise<HttpResponse> {
+    const base = planRead(entity, req.query, req.prefer, undefined, this.context);
+    const plan: ReadPlan = link ? { ...base, filter: base.filter ? { kind: 'and', left: link, right: base.filter } : link } : base;
     const result = await executeRead(this.db, plan);
     const write = entityWriter(plan, result.columns);
     const body: Record<string, unknown> = { '@odata.context': contextUrl(req.serviceRoot, plan, false) };
@@ -164,7 +220,7 @@ export class Service {
     if (plan.annotations?.totalRecordCount) body[`@${TERMS.totalRecordCount}`] = result.count ?? -1;
     if (plan.annotations?.totalRecordCountLimitExceeded) body[`@${TERMS.totalRecordCountLimitExceeded}`] = result.countLimitExceeded ?? false;
     body['value'] = result.rows.map(write);
-    if (result.hasMore) body['@odata.nextLink'] = nextLink(req.serviceRoot, plan, req.rawQuery, result.columns, result.rows[result.rows.length - 1]!);
+    if (result.hasMore) body['@odata.nextLink'] = nextLink(req.serviceRoot, plan, req.rawQuery, result.columns, result.rows[result.rows.length - 1]!, path);
     const applied = preferenceApplied(plan, req.prefer.includeAnnotations);
     return json(200, body, applied ? { 'Preference-Applied': applied } : {});
   }
@@ -207,13 +263,45 @@ export class Service {
     return { status: 204, headers: { 'OData-EntityId': entityId(req.serviceRoot, entity.EntitySetName, id) } };
   }
 
-  private async update(req: ODataRequest, entity: EntityModel, id: string): Promise<HttpResponse> {
+  /**
+   * `PATCH`: update or upsert. `location` is the `OData-EntityId` to answer (the key form when the
+   * row was addressed by an alternate key); `defaults` are written on create unless the body sets
+   * them (the alternate key's values).
+   */
+  private async update(req: ODataRequest, entity: EntityModel, id: string, location = entityId(req.serviceRoot, entity.EntitySetName, id), defaults: Record<string, unknown> = {}): Promise<HttpResponse> {
     only(req, ['select']);
-    const plan = planUpdate(this.model, entity, id, parseBody(entity, req.body), this.caller, req.ifMatch, req.ifNoneMatch);
+    const plan = planUpdate(this.model, entity, id, { ...defaults, ...parseBody(entity, req.body) }, this.caller, req.ifMatch, req.ifNoneMatch);
     planRead(entity, { select: req.query.select }, req.prefer, id);
     const { created } = await executeWrite(this.db, plan);
     if (req.prefer.returnRepresentation) return this.representation(req, entity, id, created ? 201 : 200);
-    return { status: 204, headers: { 'OData-EntityId': entityId(req.serviceRoot, entity.EntitySetName, id) } };
+    return { status: 204, headers: { 'OData-EntityId': location } };
+  }
+
+  /**
+   * A row addressed by an alternate key, `/<set>(key1='a',key2=1)` (digest §2.2, §2.3): GET, PATCH
+   * (upsert: a missing row is created with the key values; `OData-EntityId` echoes the key form)
+   * and DELETE. Throws 400 for a predicate that is no key of the table, 404 `0x80040217` when no
+   * row has the key (GET, DELETE, PATCH with If-Match).
+   */
+  private async byAlternateKey(req: ODataRequest, entity: EntityModel, predicate: string): Promise<HttpResponse> {
+    const { key, values } = planAlternateKey(entity, predicate);
+    const id = await findByKey(this.db, this.db, entity, key, values);
+    const missing = () => Errors.keyNotFound(entity.LogicalName);
+    const location = `${req.serviceRoot}${entity.EntitySetName}(${predicate})`;
+    switch (req.method) {
+      case 'GET':
+        if (!id) throw missing();
+        return this.retrieve(req, entity, id);
+      case 'PATCH': {
+        if (!id && req.ifMatch !== undefined) throw missing();
+        const defaults = Object.fromEntries(key.KeyAttributes.map((a, i) => [a.PropertyName, values[i]]));
+        return this.update(req, entity, id ?? sequentialGuid(), location, id ? {} : defaults);
+      }
+      case 'DELETE':
+        if (!id) throw missing();
+        return this.delete(req, entity, id);
+      default: throw Errors.methodNotAllowed(req.method, `a record of '${entity.EntitySetName}'`);
+    }
   }
 
   private async delete(req: ODataRequest, entity: EntityModel, id: string): Promise<HttpResponse> {

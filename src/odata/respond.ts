@@ -117,14 +117,15 @@ export function preferenceApplied(plan: ReadPlan, includeAnnotations: string | u
 }
 
 /**
- * The `@odata.nextLink` for a page whose last row is `lastRow`: the request's own URL with every
- * option kept and `$skiptoken` replaced (digest §3.4, §13 #12).
+ * The `@odata.nextLink` for a page whose last row is `lastRow`: the request's own URL (`path`
+ * below the service root, default the entity set) with every option kept and `$skiptoken`
+ * replaced (digest §3.4, §13 #12).
  */
-export function nextLink(serviceRoot: string, plan: ReadPlan, rawQuery: string, fetched: readonly unknown[], lastRow: readonly Value[]): string {
+export function nextLink(serviceRoot: string, plan: ReadPlan, rawQuery: string, fetched: readonly unknown[], lastRow: readonly Value[], path = plan.entity.EntitySetName): string {
   const values = plan.orderBy.map((k) => lastRow[fetched.indexOf(k.attribute)]!);
   const kept = rawQuery.split('&').filter((p) => p && !/^(\$|%24)skiptoken=/i.test(p));
   kept.push(`$skiptoken=${encodeSkipToken(plan.orderBy, values)}`);
-  return `${serviceRoot}${plan.entity.EntitySetName}?${kept.join('&')}`;
+  return `${serviceRoot}${path}?${kept.join('&')}`;
 }
 
 /** The service document: every entity set (digest §1.2). */

@@ -1,0 +1,84 @@
+import { rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { expect } from 'chai';
+import { call, copyMetadata, DATABASES, startServer, type TestServer } from './support/server.js';
+
+const SET = 'msdyn_copilotinteractions';
+const CHILDREN = 'msdyn_copilotinteractiondata_msdyn_copilotinteraction_msdyn_interactiondataid';
+
+for (const database of DATABASES) {
+  describe(`URL paths: alternate keys, properties, navigation properties [${database.name}]`, () => {
+    let s: TestServer;
+    let dir: string;
+    before(async () => {
+      dir = copyMetadata();
+      writeFileSync(join(dir, 'new_product.json'), JSON.stringify({
+        LogicalName: 'new_product', EntitySetName: 'new_products', PrimaryIdAttribute: 'new_productid', PrimaryNameAttribute: 'new_name', OwnershipType: 'OrganizationOwned',
+        Attributes: [{ LogicalName: 'new_name', AttributeType: 'String' }, { LogicalName: 'new_sku', AttributeType: 'String', MaxLength: 20 }, { LogicalName: 'new_region', AttributeType: 'Integer' }],
+        Keys: [{ LogicalName: 'new_sku_region', KeyAttributes: ['new_sku', 'new_region'] }],
+      }));
+      s = await startServer(dir, database);
+    });
+    after(async () => {
+      await s.close();
+      rmSync(dir, { recursive: true, force: true });
+    });
+
+    it('upserts, reads and deletes by alternate key, echoing the key form in OData-EntityId', async () => {
+      const key = "new_sku='A-1',new_region=7";
+      const created = await call('PATCH', `${s.root}new_products(${key})`, { new_name: 'first' });
+      expect(created.status, created.text).to.equal(204);
+      expect(created.headers.get('odata-entityid')).to.equal(`${s.root}new_products(${key})`);
+      const got = await call('GET', `${s.root}new_products(new_region=7,new_sku='a-1')?$select=new_name,new_sku,new_region`);
+      expect(got.status).to.equal(200);
+      expect(got.json).to.include({ new_name: 'first', new_sku: 'A-1', new_region: 7 });
+      const updated = await call('PATCH', `${s.root}new_products(${key})`, { new_name: 'second' }, { Prefer: 'return=representation' });
+      expect(updated.status).to.equal(200);
+      expect(updated.json).to.include({ new_name: 'second', new_productid: got.json.new_productid });
+      expect((await call('GET', `${s.root}new_products/$count`)).text).to.equal('1');
+      const missing = await call('GET', `${s.root}new_products(new_sku='nope',new_region=7)`);
+      expect(missing.status).to.equal(404);
+      expect(missing.json.error).to.deep.equal({ code: '0x80040217', message: 'A record with the specified key values does not exist in new_product entity' });
+      expect((await call('PATCH', `${s.root}new_products(new_sku='nope',new_region=7)`, { new_name: 'x' }, { 'If-Match': '*' })).status).to.equal(404);
+      expect((await call('GET', `${s.root}new_products(new_sku='A-1')`)).status).to.equal(400);
+      expect((await call('GET', `${s.root}new_products(new_sku='A-1',new_region='seven')`)).status).to.equal(400);
+      expect((await call('DELETE', `${s.root}new_products(${key})`)).status).to.equal(204);
+      expect((await call('GET', `${s.root}new_products(${key})`)).status).to.equal(404);
+    });
+
+    it('reads, sets and clears single properties', async () => {
+      const id = (await call('POST', `${s.root}${SET}`, { msdyn_name: 'prop', importsequencenumber: 4 }, { Prefer: 'return=representation' })).json.msdyn_copilotinteractionid;
+      const r = await call('GET', `${s.root}${SET}(${id})/msdyn_name`);
+      expect(r.json).to.deep.equal({ '@odata.context': `${s.root}$metadata#${SET}(${id})/msdyn_name`, value: 'prop' });
+      expect((await call('PUT', `${s.root}${SET}(${id})/msdyn_name`, { value: 'changed' })).status).to.equal(204);
+      expect((await call('GET', `${s.root}${SET}(${id})/msdyn_name`)).json.value).to.equal('changed');
+      expect((await call('DELETE', `${s.root}${SET}(${id})/msdyn_name`)).status).to.equal(204);
+      expect((await call('GET', `${s.root}${SET}(${id})/msdyn_name`)).status).to.equal(204);
+      expect((await call('PUT', `${s.root}${SET}(${id})/msdyn_name`, { value: 'x'.repeat(101) })).status).to.equal(400);
+      expect((await call('PUT', `${s.root}${SET}(${id})/createdon`, { value: '2020-01-01T00:00:00Z' })).status).to.equal(400);
+      expect((await call('PUT', `${s.root}${SET}(${id})/msdyn_name`, { other: 1 })).status).to.equal(400);
+      expect((await call('GET', `${s.root}${SET}(${id})/nope`)).status).to.equal(404);
+      expect((await call('GET', `${s.root}${SET}(00000000-0000-0000-0000-000000000001)/msdyn_name`)).status).to.equal(404);
+    });
+
+    it('reads through navigation properties: the looked-up row, and related rows with options and paging', async () => {
+      const dataId = (await call('POST', `${s.root}msdyn_copilotinteractiondatas`, { msdyn_name: 'nav data' }, { Prefer: 'return=representation' })).json.msdyn_copilotinteractiondataid;
+      const ids: string[] = [];
+      for (const n of [3, 1, 2]) {
+        ids.push((await call('POST', `${s.root}${SET}`, { msdyn_name: `child ${n}`, importsequencenumber: n, 'msdyn_interactiondataid@odata.bind': `/msdyn_copilotinteractiondatas(${dataId})` }, { Prefer: 'return=representation' })).json.msdyn_copilotinteractionid);
+      }
+      const parent = await call('GET', `${s.root}${SET}(${ids[0]})/msdyn_interactiondataid?$select=msdyn_name`);
+      expect(parent.status).to.equal(200);
+      expect(parent.json).to.include({ '@odata.context': `${s.root}$metadata#msdyn_copilotinteractiondatas(msdyn_name)/$entity`, msdyn_name: 'nav data', msdyn_copilotinteractiondataid: dataId });
+      const orphan = (await call('POST', `${s.root}${SET}`, { msdyn_name: 'orphan' }, { Prefer: 'return=representation' })).json.msdyn_copilotinteractionid;
+      expect((await call('GET', `${s.root}${SET}(${orphan})/msdyn_interactiondataid`)).status).to.equal(204);
+      const first = await call('GET', `${s.root}msdyn_copilotinteractiondatas(${dataId})/${CHILDREN}?$select=msdyn_name&$orderby=importsequencenumber&$filter=importsequencenumber ge 1`, undefined, { Prefer: 'odata.maxpagesize=2' });
+      expect(first.json['@odata.context']).to.equal(`${s.root}$metadata#${SET}(msdyn_name)`);
+      expect(first.json.value.map((v: { msdyn_name: string }) => v.msdyn_name)).to.deep.equal(['child 1', 'child 2']);
+      expect(first.json['@odata.nextLink'].startsWith(`${s.root}msdyn_copilotinteractiondatas(${dataId})/${CHILDREN}?`)).to.equal(true);
+      const second = await call('GET', first.json['@odata.nextLink'], undefined, { Prefer: 'odata.maxpagesize=2' });
+      expect(second.json.value.map((v: { msdyn_name: string }) => v.msdyn_name)).to.deep.equal(['child 3']);
+      expect((await call('GET', `${s.root}systemusers(${s.service.caller.systemuserid})/lk_msdyn_copilotinteraction_createdby?$count=true&$top=1`)).json['@odata.count'], 'the property test row, three children and the orphan').to.equal(5);
+    });
+  });
+}
