@@ -6,8 +6,8 @@ import { parseRequest, type HttpRequest, type ODataRequest, type QueryOptions } 
 import { TERMS } from './odata/annotations.js';
 import { contextUrl, entityId, entityWriter, errorResponse, etag, json, nextLink, preferenceApplied, serviceDocument, type HttpResponse } from './odata/respond.js';
 import { planCount, planRead, type PlanContext } from './plan/read.js';
-import type { Caller, PlanExpr, ReadPlan } from './plan/types.js';
-import { parseBody, planCreate, planDelete, planUpdate, sequentialGuid } from './plan/write.js';
+import type { Caller, Guard, PlanExpr, ReadPlan, UpdatePlan } from './plan/types.js';
+import { parseBody, planCreate, planDelete, planUpdate, resolveRecordUrl, sequentialGuid } from './plan/write.js';
 import { planAlternateKey } from './plan/keys.js';
 import type { Database } from './store/database.js';
 import { executeCount, executeRead, executeWrite, findByKey } from './store/execute.js';
@@ -120,6 +120,8 @@ export class Service {
         if (b && !r.qualified && r.params === undefined && !this.operations.messages.has(r.name)) return this.segment(req, this.entitySet(b.entitySet), b.id, r.name);
         return invokeOperation(this.operations, req, r, url);
       }
+      case 'ref':
+        return this.reference(req, this.entitySet(r.entitySet), r.id, r.navigation, r.childId);
       case 'serviceDocument':
         if (req.method !== 'GET') throw Errors.methodNotAllowed(req.method, 'the service document');
         return serviceDocument(req.serviceRoot, this.model);
@@ -207,6 +209,52 @@ export class Service {
     const row = result.rows[0];
     if (!row) return { status: 204, headers: {} };
     return json(200, entityWriter(plan, result.columns, contextUrl(req.serviceRoot, plan, true))(row));
+  }
+
+  /**
+   * Associate and disassociate through `$ref` (digest §2.5), as writes of the lookup column:
+   * `PUT`/`DELETE <set>(<id>)/<single>/$ref` set or clear this row's lookup; `POST
+   * <set>(<id>)/<collection>/$ref` points the related row at this one; `DELETE
+   * <set>(<id>)/<collection>(<child>)/$ref` (or `…/$ref?$id=<url>`) clears it, 404 when the row is
+   * not associated. Body: `{"@odata.id":"<url of the related row>"}`.
+   */
+  private async reference(req: ODataRequest, entity: EntityModel, id: string, name: string, childId?: string): Promise<HttpResponse> {
+    const nav = entity.navigation.get(name);
+    if (!nav) throw Errors.resourceNotFound(name);
+    const rel = nav.relationship;
+    if (!rel.ReferencingAttribute.IsValidForUpdate) {
+      throw Errors.badQuery(`The lookup '${rel.ReferencingAttribute.LogicalName}' of '${rel.ReferencingEntity.LogicalName}' is maintained by the system and cannot be associated through $ref.`);
+    }
+    const bindOf = () => {
+      const body = parseBody(entity, req.body);
+      const url = body['@odata.id'];
+      if (typeof url !== 'string') throw Errors.payload(entity.EntitySetName, 'The body of a $ref request is {"@odata.id": "<url of the related record>"}.');
+      return url;
+    };
+    const self = `/${entity.EntitySetName}(${id})`;
+    if (nav.kind === 'single') {
+      if (childId !== undefined) throw Errors.badQuery(`'${name}' is single-valued; its $ref takes no key.`);
+      if (req.method !== 'PUT' && req.method !== 'DELETE') throw Errors.methodNotAllowed(req.method, `the single-valued $ref '${name}'`);
+      const value = req.method === 'PUT' ? bindOf() : null;
+      await executeWrite(this.db, planUpdate(this.model, entity, id, { [`${name}@odata.bind`]: value }, this.caller, '*', undefined));
+      return { status: 204, headers: {} };
+    }
+    const child = nav.target;
+    const lookup = rel.ReferencingEntityNavigationPropertyName;
+    if (req.method === 'POST') {
+      if (childId !== undefined) throw Errors.badQuery(`POST to '${name}/$ref' takes the related record in the body.`);
+      const ref = resolveRecordUrl(this.model, bindOf());
+      if (!ref || ref.entity !== child) throw Errors.invalidBindUrl(String(req.body), name);
+      await executeWrite(this.db, planUpdate(this.model, child, ref.id, { [`${lookup}@odata.bind`]: self }, this.caller, '*', undefined));
+      return { status: 204, headers: {} };
+    }
+    if (req.method !== 'DELETE') throw Errors.methodNotAllowed(req.method, `the collection $ref '${name}'`);
+    const target = childId ?? (req.query.id !== undefined ? resolveRecordUrl(this.model, req.query.id)?.id : undefined);
+    if (!target) throw Errors.badQuery(`DELETE on '${name}/$ref' needs the related record: ${name}(<id>)/$ref or $ref?$id=<url>.`);
+    const plan = planUpdate(this.model, child, target, { [`${lookup}@odata.bind`]: null }, this.caller, '*', undefined) as UpdatePlan;
+    const linked: Guard = { attribute: rel.ReferencingAttribute, values: [id], fail: () => Errors.recordNotFound(child.LogicalName, target) };
+    await executeWrite(this.db, { ...plan, guards: [...plan.guards, linked] });
+    return { status: 204, headers: {} };
   }
 
   private async readCollection(req: ODataRequest, entity: EntityModel, link?: PlanExpr, path?: string): Promise<HttpResponse> {

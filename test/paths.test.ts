@@ -82,3 +82,34 @@ for (const database of DATABASES) {
     });
   });
 }
+
+for (const database of DATABASES) {
+  describe(`$ref: associate and disassociate [${database.name}]`, () => {
+    let s: TestServer;
+    before(async () => { s = await startServer(undefined, database); });
+    after(async () => { await s.close(); });
+
+    it('sets and clears a lookup through single-valued and collection-valued $ref', async () => {
+      const data = (await call('POST', `${s.root}msdyn_copilotinteractiondatas`, { msdyn_name: 'd' }, { Prefer: 'return=representation' })).json.msdyn_copilotinteractiondataid;
+      const other = (await call('POST', `${s.root}msdyn_copilotinteractiondatas`, { msdyn_name: 'other' }, { Prefer: 'return=representation' })).json.msdyn_copilotinteractiondataid;
+      const id = (await call('POST', `${s.root}${SET}`, { msdyn_name: 'ref' }, { Prefer: 'return=representation' })).json.msdyn_copilotinteractionid;
+      const lookup = async () => (await call('GET', `${s.root}${SET}(${id})?$select=_msdyn_interactiondataid_value`)).json._msdyn_interactiondataid_value;
+      expect((await call('PUT', `${s.root}${SET}(${id})/msdyn_interactiondataid/$ref`, { '@odata.id': `${s.root}msdyn_copilotinteractiondatas(${data})` })).status).to.equal(204);
+      expect(await lookup()).to.equal(data);
+      expect((await call('DELETE', `${s.root}${SET}(${id})/msdyn_interactiondataid/$ref`)).status).to.equal(204);
+      expect(await lookup()).to.equal(null);
+      expect((await call('POST', `${s.root}msdyn_copilotinteractiondatas(${data})/${CHILDREN}/$ref`, { '@odata.id': `${s.root}${SET}(${id})` })).status).to.equal(204);
+      expect(await lookup()).to.equal(data);
+      const notLinked = await call('DELETE', `${s.root}msdyn_copilotinteractiondatas(${other})/${CHILDREN}(${id})/$ref`);
+      expect(notLinked.status).to.equal(404);
+      expect(await lookup()).to.equal(data);
+      expect((await call('DELETE', `${s.root}msdyn_copilotinteractiondatas(${data})/${CHILDREN}/$ref?$id=${encodeURIComponent(`${s.root}${SET}(${id})`)}`)).status).to.equal(204);
+      expect(await lookup()).to.equal(null);
+      expect((await call('POST', `${s.root}msdyn_copilotinteractiondatas(${data})/${CHILDREN}(${id})/$ref`)).status).to.equal(400);
+      expect((await call('PUT', `${s.root}${SET}(${id})/msdyn_interactiondataid/$ref`, { '@odata.id': `${s.root}systemusers(${data})` })).status).to.equal(400);
+      expect((await call('PUT', `${s.root}${SET}(${id})/msdyn_interactiondataid/$ref`, { '@odata.id': `${s.root}msdyn_copilotinteractiondatas(00000000-0000-0000-0000-000000000009)` })).status).to.equal(404);
+      expect((await call('PUT', `${s.root}${SET}(${id})/createdby/$ref`, { '@odata.id': `${s.root}systemusers(${s.service.caller.systemuserid})` })).status).to.equal(400);
+      expect((await call('PUT', `${s.root}${SET}(00000000-0000-0000-0000-000000000009)/msdyn_interactiondataid/$ref`, { '@odata.id': `${s.root}msdyn_copilotinteractiondatas(${data})` })).status).to.equal(404);
+    });
+  });
+}

@@ -25,7 +25,9 @@ export type Resource =
    * (bound). `qualified` tells whether the name carried the `Microsoft.Dynamics.CRM.` (or `mscrm.`)
    * namespace; `params` is the raw text inside a function's parentheses.
    */
-  | { kind: 'operation'; name: string; segment: string; qualified: boolean; params?: string; binding?: { entitySet: string; id?: string } };
+  | { kind: 'operation'; name: string; segment: string; qualified: boolean; params?: string; binding?: { entitySet: string; id?: string } }
+  /** `<set>(<id>)/<navigation>[(<child id>)]/$ref`: the association itself (digest §2.5). */
+  | { kind: 'ref'; entitySet: string; id: string; navigation: string; childId?: string };
 
 /** The parsed system query options; absent options are undefined. */
 export interface QueryOptions {
@@ -40,6 +42,8 @@ export interface QueryOptions {
   skipToken?: string;
   /** `$expand` items. */
   expand?: ExpandItem[];
+  /** `$id`: the related row's URL on `DELETE …/<collection>/$ref?$id=…`. */
+  id?: string;
   /** Parameter aliases (`@p1=…`), by name with the `@`, values decoded but not parsed. */
   aliases?: ReadonlyMap<string, string>;
 }
@@ -81,8 +85,8 @@ const GUID_KEY = /^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[
 /** Options Dataverse itself rejects (digest §3, §13 #39). */
 const REJECTED = new Set(['$skip', '$search', '$format', '$levels', '$compute', '$index', '$schemaversion']);
 /** Valid Dataverse options that Tessera does not implement yet (later issues). */
-const NOT_YET = new Set(['$apply', '$deltatoken', '$id', 'fetchXml', 'savedQuery', 'userQuery']);
-const SUPPORTED = new Set(['$select', '$filter', '$orderby', '$top', '$count', '$skiptoken', '$expand']);
+const NOT_YET = new Set(['$apply', '$deltatoken', 'fetchXml', 'savedQuery', 'userQuery']);
+const SUPPORTED = new Set(['$select', '$filter', '$orderby', '$top', '$count', '$skiptoken', '$expand', '$id']);
 
 /** Decodes one query-string component: `+` → space, then percent-decoding. Throws 400 on bad escapes. */
 export function decodeComponent(s: string): string {
@@ -149,8 +153,16 @@ function parsePath(path: string): Resource {
     }
     throw Errors.resourceNotFound(segments[1]!);
   }
+  if (segments.length === 3 && segments[2] === '$ref' && key !== undefined) {
+    // `<set>(<id>)/<nav>/$ref` or `<set>(<id>)/<nav>(<child id>)/$ref` (digest §2.5).
+    const id = key.trim().replace(/^\{(.*)\}$/, '$1');
+    const nav = SEGMENT.exec(segments[1]!);
+    const child = nav?.[2]?.trim().replace(/^\{(.*)\}$/, '$1');
+    if (!GUID_KEY.test(id) || !nav || (child !== undefined && !GUID_KEY.test(child))) throw Errors.badQuery(`'${segments.join('/')}' is not a valid $ref path; keys must be GUIDs.`);
+    return { kind: 'ref', entitySet: name, id: id.toLowerCase(), navigation: nav[1]!, childId: child?.toLowerCase() };
+  }
   if (segments.length > 1) {
-    throw Errors.notImplemented(`The path '${segments.join('/')}' (navigation, property, $ref and $count on an entity)`);
+    throw Errors.notImplemented(`The path '${segments.join('/')}' (\$count on an entity and deeper navigation paths)`);
   }
   if (key === undefined) return { kind: 'collection', entitySet: name };
   const id = key.trim().replace(/^\{(.*)\}$/, '$1');
@@ -202,6 +214,7 @@ function parseQuery(raw: string): QueryOptions {
       }
       case '$skiptoken': query.skipToken = value; break;
       case '$expand': query.expand = parseExpand(value); break;
+      case '$id': query.id = value; break;
       default: break; // aliases, and custom query options (e.g. `tag`) which OData says to ignore
     }
   }
