@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { Errors } from '../errors.js';
 import { planAlternateKey, type AlternateKeyValue } from '../plan/keys.js';
 import { canonicalGuid } from '../plan/values.js';
-import { planUpdate } from '../plan/write.js';
+import { planUpdate, splitRecordUrl } from '../plan/write.js';
 import { findByKey, writeIn } from '../store/execute.js';
 import { atIndex, boundEntity, eachTarget } from './targets.js';
 import type { Message } from './types.js';
@@ -24,10 +24,10 @@ export const message: Message = {
     const items = eachTarget(ctx, entity, args['Targets'] as Array<Record<string, unknown>>, (item) => {
       const odataId = item['@odata.id'];
       if (typeof odataId === 'string') {
-        const m = /^(?:[a-z][a-z0-9+.-]*:\/\/[^/]+\/api\/data\/v9\.[012]\/|\/)?([A-Za-z_][A-Za-z0-9_]*)\((.*)\)$/s.exec(odataId.trim());
-        if (!m || m[1] !== entity.EntitySetName) throw Errors.badQuery(`The @odata.id '${odataId}' does not address a record of '${entity.EntitySetName}'.`);
-        const id = canonicalGuid(m[2]!);
-        return id ? { item, id } : { item, key: planAlternateKey(entity, m[2]!) };
+        const url = splitRecordUrl(odataId);
+        if (!url || url.entitySet !== entity.EntitySetName) throw Errors.badQuery(`The @odata.id '${odataId}' does not address a record of '${entity.EntitySetName}'.`);
+        const id = canonicalGuid(url.key);
+        return id ? { item, id } : { item, key: planAlternateKey(entity, url.key) };
       }
       const raw = item[pk];
       const id = typeof raw === 'string' ? canonicalGuid(raw) : undefined;

@@ -52,10 +52,16 @@ export function parseBody(entity: EntityModel, text: string | undefined): Record
  * §2.1, §6.6) — to its table and canonical id; undefined when it is not one.
  */
 export function resolveRecordUrl(model: Model, url: string): RowReference | undefined {
-  const m = /^(?:[a-z][a-z0-9+.-]*:\/\/[^/]+\/api\/data\/v9\.[012]\/|\/)?([A-Za-z_][A-Za-z0-9_]*)\(([^)]*)\)$/.exec(url.trim());
-  const entity = m ? model.byEntitySetName.get(m[1]!) : undefined;
-  const id = m ? canonicalGuid(m[2]!.replace(/^'(.*)'$/, '$1')) : undefined;
+  const parts = splitRecordUrl(url);
+  const entity = parts ? model.byEntitySetName.get(parts.entitySet) : undefined;
+  const id = parts ? canonicalGuid(parts.key.replace(/^'(.*)'$/, '$1')) : undefined;
   return entity && id ? { entity, id } : undefined;
+}
+
+/** Splits a record URL (relative, root-relative or absolute) into its entity set and key text. */
+export function splitRecordUrl(url: string): { entitySet: string; key: string } | undefined {
+  const m = /^(?:[a-z][a-z0-9+.-]*:\/\/[^/]+\/api\/data\/v9\.[012]\/|\/)?([A-Za-z_][A-Za-z0-9_]*)\((.*)\)$/s.exec(url.trim());
+  return m ? { entitySet: m[1]!, key: m[2]! } : undefined;
 }
 
 /**
