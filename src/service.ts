@@ -203,7 +203,8 @@ export class Service {
     const back = target.navigation.get(rel.ReferencedEntityNavigationPropertyName)!;
     const pk = entity.attributesByName.get(entity.PrimaryIdAttribute)!;
     const link: PlanExpr = { kind: 'exists', navigation: back, where: { kind: 'compare', op: 'eq', attribute: pk, value: id } };
-    const base = planRead(target, { ...req.query, top: undefined }, req.prefer, undefined, this.context);
+    only(req, ['select', 'expand']); // one row: $filter, $orderby, $top, $count would be ignored
+    const base = planRead(target, { select: req.query.select, expand: req.query.expand }, req.prefer, undefined, this.context);
     const plan: ReadPlan = { ...base, filter: base.filter ? { kind: 'and', left: link, right: base.filter } : link, limit: 1, paged: false };
     const result = await executeRead(this.db, plan);
     const row = result.rows[0];

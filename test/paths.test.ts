@@ -72,6 +72,9 @@ for (const database of DATABASES) {
       expect(parent.json).to.include({ '@odata.context': `${s.root}$metadata#msdyn_copilotinteractiondatas(msdyn_name)/$entity`, msdyn_name: 'nav data', msdyn_copilotinteractiondataid: dataId });
       const orphan = (await call('POST', `${s.root}${SET}`, { msdyn_name: 'orphan' }, { Prefer: 'return=representation' })).json.msdyn_copilotinteractionid;
       expect((await call('GET', `${s.root}${SET}(${orphan})/msdyn_interactiondataid`)).status).to.equal(204);
+      const withTop = await call('GET', `${s.root}${SET}(${ids[0]})/msdyn_interactiondataid?$top=1`);
+      expect(withTop.status, 'options a single row cannot honour are refused, not ignored').to.equal(400);
+      expect(withTop.json.error.message).to.contain('$top');
       const first = await call('GET', `${s.root}msdyn_copilotinteractiondatas(${dataId})/${CHILDREN}?$select=msdyn_name&$orderby=importsequencenumber&$filter=importsequencenumber ge 1`, undefined, { Prefer: 'odata.maxpagesize=2' });
       expect(first.json['@odata.context']).to.equal(`${s.root}$metadata#${SET}(msdyn_name)`);
       expect(first.json.value.map((v: { msdyn_name: string }) => v.msdyn_name)).to.deep.equal(['child 1', 'child 2']);
