@@ -94,6 +94,18 @@ describe('metadata files', () => {
     expect(text).to.contain("b.json /Attributes/0/OptionSet/Options/0/State");
   });
 
+  it('reports declared indexes over unknown or Memo columns, and duplicate index names', () => {
+    const problems = problemsOf(() => buildModel([
+      { source: 'c.json', json: { LogicalName: 'new_c', EntitySetName: 'new_cs', PrimaryIdAttribute: 'new_cid', OwnershipType: 'None', HasStateModel: false,
+        Attributes: [{ LogicalName: 'new_note', AttributeType: 'Memo' }, { LogicalName: 'new_code', AttributeType: 'String' }],
+        Indexes: [{ LogicalName: 'bycode', KeyAttributes: ['new_code', 'new_nope'] }, { LogicalName: 'bycode', KeyAttributes: ['new_note'] }] } },
+    ]));
+    const text = problems.map((p) => `${p.file} ${p.pointer} ${p.reason}`).join('\n');
+    expect(text).to.contain("c.json /Indexes/0/KeyAttributes/1 'new_nope' is not a stored, non-Memo column of this table");
+    expect(text).to.contain("c.json /Indexes/1/KeyAttributes/0 'new_note' is not a stored, non-Memo column of this table");
+    expect(text).to.contain("c.json /Indexes/1/LogicalName duplicate index 'bycode'");
+  });
+
   it('refuses to start on a broken model and names the problem', () => {
     const dir = copyMetadata();
     try {

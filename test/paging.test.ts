@@ -148,9 +148,12 @@ describe('reads run in SQL and read no more rows than they return (+1)', () => {
       db.fetched.length = 0;
       await req(`${SET}(${body.value[0].msdyn_copilotinteractionid})`);
       expect(db.fetched[0]!.sql).to.not.match(/ORDER BY|LIMIT/);
-      // An ordered page on the primary name column walks its index instead of sorting the table.
-      const page = await db.rows({ sql: 'EXPLAIN QUERY PLAN SELECT "msdyn_name" FROM "msdyn_copilotinteraction" WHERE "msdyn_interactiontype" = ? ORDER BY "msdyn_name" DESC, "msdyn_copilotinteractionid" ASC LIMIT ?', params: [100230301, 51] });
-      expect(page.map((r) => String(r[3])).join(' | ')).to.contain('INDEX ix_msdyn_copilotinteraction_msdyn_name');
+      // A newest-first page walks the declared createdon index instead of sorting the table; the
+      // primary name has no index of its own (inserts would pay a random page write each).
+      const page = await db.rows({ sql: 'EXPLAIN QUERY PLAN SELECT "msdyn_name" FROM "msdyn_copilotinteraction" WHERE "msdyn_interactiontype" = ? ORDER BY "createdon" DESC, "msdyn_copilotinteractionid" ASC LIMIT ?', params: [100230301, 51] });
+      expect(page.map((r) => String(r[3])).join(' | ')).to.contain('INDEX ndx_msdyn_copilotinteraction_createdon');
+      const indexes = await db.rows({ sql: "SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'msdyn_copilotinteraction' ORDER BY name", params: [] });
+      expect(indexes.map((r) => String(r[0]))).to.deep.equal(['ix_msdyn_copilotinteraction_createdby', 'ix_msdyn_copilotinteraction_msdyn_interactiondataid', 'ndx_msdyn_copilotinteraction_createdon', 'sqlite_autoindex_msdyn_copilotinteraction_1']);
       // The keyset page on the primary key is an index range scan, not a full sort (DESIGN.md §7).
       const plan = await db.rows({ sql: `EXPLAIN QUERY PLAN SELECT "msdyn_copilotinteractionid" FROM "${'msdyn_copilotinteraction'}" WHERE "msdyn_copilotinteractionid" > ? ORDER BY "msdyn_copilotinteractionid" ASC LIMIT ?`, params: ['a', 10] });
       const text = plan.map((r) => String(r[3])).join(' | ');

@@ -53,6 +53,7 @@ const tinyFiles: EntityFile[] = [
       { LogicalName: 'tst_big', AttributeType: 'BigInt' },
       { LogicalName: 'tst_assignedto', AttributeType: 'Lookup', Targets: ['systemuser'] },
     ],
+    Indexes: [{ LogicalName: 'byname', KeyAttributes: ['tst_name'] }],
   },
 ];
 const tiny = buildModel(tinyFiles.map((json) => ({ source: `${json.LogicalName}.json`, json })));
@@ -721,8 +722,8 @@ const cases: Case[] = [
     mssql: { sql: 'CREATE TABLE [tst_task] ([tst_taskid] UNIQUEIDENTIFIER NOT NULL, [tst_name] NVARCHAR(4000) COLLATE Latin1_General_100_CI_AS, [tst_notes] NVARCHAR(MAX) COLLATE Latin1_General_100_CI_AS, [tst_duedate] DATE, [tst_done] BIT, [tst_budget] DECIMAL(38,2), [tst_ratio] DECIMAL(38,2), [tst_score] FLOAT, [tst_big] BIGINT, [tst_assignedto] UNIQUEIDENTIFIER, [createdon] DATETIME2(0), [createdby] UNIQUEIDENTIFIER, [createdonbehalfby] UNIQUEIDENTIFIER, [modifiedon] DATETIME2(0), [modifiedby] UNIQUEIDENTIFIER, [modifiedonbehalfby] UNIQUEIDENTIFIER, [versionnumber] BIGINT, [importsequencenumber] INT, [overriddencreatedon] DATETIME2(0), [timezoneruleversionnumber] INT, [utcconversiontimezonecode] INT, PRIMARY KEY ([tst_taskid]))', params: [] },
   },
   {
-    // SQL Server: no index on the NVARCHAR(4000) primary name [tst_name] (index keys are limited to
-    // 1,700 bytes, NVARCHAR(850)); SQLite and PostgreSQL index it.
+    // SQL Server: no declared index on the NVARCHAR(4000) [tst_name] (index keys are limited to
+    // 1,700 bytes, NVARCHAR(850)); SQLite and PostgreSQL create it. No implicit primary-name index.
     name: 'migrationDdl for a brand-new database (tiny model)',
     render: (dl) => migrationDdl(dl, tiny, new Map()),
     sqlite: [
@@ -730,30 +731,27 @@ const cases: Case[] = [
       { sql: `INSERT OR IGNORE INTO "tessera_sequence" ("name", "value") VALUES ('versionnumber', 1000)`, params: [] },
       { sql: 'CREATE TABLE "tessera_attribute" ("entity" VARCHAR(128) NOT NULL, "attribute" VARCHAR(128) NOT NULL, "attributetype" VARCHAR(128) NOT NULL, "maxlength" INTEGER, PRIMARY KEY ("entity", "attribute"))', params: [] },
       { sql: 'CREATE TABLE "systemuser" ("systemuserid" TEXT NOT NULL, "fullname" TEXT COLLATE NOCASE, "createdon" TEXT, "createdby" TEXT, "createdonbehalfby" TEXT, "modifiedon" TEXT, "modifiedby" TEXT, "modifiedonbehalfby" TEXT, "versionnumber" INTEGER, "importsequencenumber" INTEGER, "overriddencreatedon" TEXT, "timezoneruleversionnumber" INTEGER, "utcconversiontimezonecode" INTEGER, PRIMARY KEY ("systemuserid"))', params: [] },
-      { sql: 'CREATE INDEX IF NOT EXISTS "ix_systemuser_fullname" ON "systemuser" ("fullname")', params: [] },
       { sql: 'CREATE INDEX IF NOT EXISTS "ix_systemuser_createdby" ON "systemuser" ("createdby")', params: [] },
       { sql: 'CREATE TABLE "tst_task" ("tst_taskid" TEXT NOT NULL, "tst_name" TEXT COLLATE NOCASE, "tst_notes" TEXT COLLATE NOCASE, "tst_duedate" TEXT, "tst_done" INTEGER, "tst_budget" REAL, "tst_ratio" REAL, "tst_score" REAL, "tst_big" INTEGER, "tst_assignedto" TEXT, "createdon" TEXT, "createdby" TEXT, "createdonbehalfby" TEXT, "modifiedon" TEXT, "modifiedby" TEXT, "modifiedonbehalfby" TEXT, "versionnumber" INTEGER, "importsequencenumber" INTEGER, "overriddencreatedon" TEXT, "timezoneruleversionnumber" INTEGER, "utcconversiontimezonecode" INTEGER, PRIMARY KEY ("tst_taskid"))', params: [] },
-      { sql: 'CREATE INDEX IF NOT EXISTS "ix_tst_task_tst_name" ON "tst_task" ("tst_name")', params: [] },
       { sql: 'CREATE INDEX IF NOT EXISTS "ix_tst_task_tst_assignedto" ON "tst_task" ("tst_assignedto")', params: [] },
       { sql: 'CREATE INDEX IF NOT EXISTS "ix_tst_task_createdby" ON "tst_task" ("createdby")', params: [] },
+      { sql: 'CREATE INDEX IF NOT EXISTS "ndx_tst_task_byname" ON "tst_task" ("tst_name")', params: [] },
     ],
     postgres: [
       { sql: 'CREATE EXTENSION IF NOT EXISTS citext WITH SCHEMA public', params: [] },
       { sql: 'CREATE SEQUENCE IF NOT EXISTS tessera_versionnumber START WITH 1000', params: [] },
       { sql: 'CREATE TABLE "tessera_attribute" ("entity" VARCHAR(128) NOT NULL, "attribute" VARCHAR(128) NOT NULL, "attributetype" VARCHAR(128) NOT NULL, "maxlength" INTEGER, PRIMARY KEY ("entity", "attribute"))', params: [] },
       { sql: 'CREATE TABLE "systemuser" ("systemuserid" uuid NOT NULL, "fullname" citext, "createdon" timestamptz(0), "createdby" uuid, "createdonbehalfby" uuid, "modifiedon" timestamptz(0), "modifiedby" uuid, "modifiedonbehalfby" uuid, "versionnumber" bigint, "importsequencenumber" integer, "overriddencreatedon" timestamptz(0), "timezoneruleversionnumber" integer, "utcconversiontimezonecode" integer, PRIMARY KEY ("systemuserid"))', params: [] },
-      { sql: 'CREATE INDEX IF NOT EXISTS "ix_systemuser_fullname" ON "systemuser" ("fullname" NULLS FIRST)', params: [] },
       { sql: 'CREATE INDEX IF NOT EXISTS "ix_systemuser_createdby" ON "systemuser" ("createdby" NULLS FIRST)', params: [] },
       { sql: 'CREATE TABLE "tst_task" ("tst_taskid" uuid NOT NULL, "tst_name" citext, "tst_notes" citext, "tst_duedate" date, "tst_done" boolean, "tst_budget" numeric(38,2), "tst_ratio" numeric(38,2), "tst_score" double precision, "tst_big" bigint, "tst_assignedto" uuid, "createdon" timestamptz(0), "createdby" uuid, "createdonbehalfby" uuid, "modifiedon" timestamptz(0), "modifiedby" uuid, "modifiedonbehalfby" uuid, "versionnumber" bigint, "importsequencenumber" integer, "overriddencreatedon" timestamptz(0), "timezoneruleversionnumber" integer, "utcconversiontimezonecode" integer, PRIMARY KEY ("tst_taskid"))', params: [] },
-      { sql: 'CREATE INDEX IF NOT EXISTS "ix_tst_task_tst_name" ON "tst_task" ("tst_name" NULLS FIRST)', params: [] },
       { sql: 'CREATE INDEX IF NOT EXISTS "ix_tst_task_tst_assignedto" ON "tst_task" ("tst_assignedto" NULLS FIRST)', params: [] },
       { sql: 'CREATE INDEX IF NOT EXISTS "ix_tst_task_createdby" ON "tst_task" ("createdby" NULLS FIRST)', params: [] },
+      { sql: 'CREATE INDEX IF NOT EXISTS "ndx_tst_task_byname" ON "tst_task" ("tst_name" NULLS FIRST)', params: [] },
     ],
     mssql: [
       { sql: "IF OBJECT_ID(N'tessera_versionnumber', N'SO') IS NULL CREATE SEQUENCE [tessera_versionnumber] AS BIGINT START WITH 1000", params: [] },
       { sql: 'CREATE TABLE [tessera_attribute] ([entity] NVARCHAR(128) NOT NULL, [attribute] NVARCHAR(128) NOT NULL, [attributetype] NVARCHAR(128) NOT NULL, [maxlength] INTEGER, PRIMARY KEY ([entity], [attribute]))', params: [] },
       { sql: 'CREATE TABLE [systemuser] ([systemuserid] UNIQUEIDENTIFIER NOT NULL, [fullname] NVARCHAR(200) COLLATE Latin1_General_100_CI_AS, [createdon] DATETIME2(0), [createdby] UNIQUEIDENTIFIER, [createdonbehalfby] UNIQUEIDENTIFIER, [modifiedon] DATETIME2(0), [modifiedby] UNIQUEIDENTIFIER, [modifiedonbehalfby] UNIQUEIDENTIFIER, [versionnumber] BIGINT, [importsequencenumber] INT, [overriddencreatedon] DATETIME2(0), [timezoneruleversionnumber] INT, [utcconversiontimezonecode] INT, PRIMARY KEY ([systemuserid]))', params: [] },
-      { sql: "IF NOT EXISTS (SELECT 1 FROM sys.indexes WHERE name = N'ix_systemuser_fullname' AND object_id = OBJECT_ID(N'systemuser')) CREATE INDEX [ix_systemuser_fullname] ON [systemuser] ([fullname])", params: [] },
       { sql: "IF NOT EXISTS (SELECT 1 FROM sys.indexes WHERE name = N'ix_systemuser_createdby' AND object_id = OBJECT_ID(N'systemuser')) CREATE INDEX [ix_systemuser_createdby] ON [systemuser] ([createdby])", params: [] },
       { sql: 'CREATE TABLE [tst_task] ([tst_taskid] UNIQUEIDENTIFIER NOT NULL, [tst_name] NVARCHAR(4000) COLLATE Latin1_General_100_CI_AS, [tst_notes] NVARCHAR(MAX) COLLATE Latin1_General_100_CI_AS, [tst_duedate] DATE, [tst_done] BIT, [tst_budget] DECIMAL(38,2), [tst_ratio] DECIMAL(38,2), [tst_score] FLOAT, [tst_big] BIGINT, [tst_assignedto] UNIQUEIDENTIFIER, [createdon] DATETIME2(0), [createdby] UNIQUEIDENTIFIER, [createdonbehalfby] UNIQUEIDENTIFIER, [modifiedon] DATETIME2(0), [modifiedby] UNIQUEIDENTIFIER, [modifiedonbehalfby] UNIQUEIDENTIFIER, [versionnumber] BIGINT, [importsequencenumber] INT, [overriddencreatedon] DATETIME2(0), [timezoneruleversionnumber] INT, [utcconversiontimezonecode] INT, PRIMARY KEY ([tst_taskid]))', params: [] },
       { sql: "IF NOT EXISTS (SELECT 1 FROM sys.indexes WHERE name = N'ix_tst_task_tst_assignedto' AND object_id = OBJECT_ID(N'tst_task')) CREATE INDEX [ix_tst_task_tst_assignedto] ON [tst_task] ([tst_assignedto])", params: [] },
@@ -772,26 +770,23 @@ const cases: Case[] = [
     sqlite: [
       { sql: 'CREATE TABLE IF NOT EXISTS "tessera_sequence" ("name" TEXT PRIMARY KEY, "value" INTEGER NOT NULL)', params: [] },
       { sql: `INSERT OR IGNORE INTO "tessera_sequence" ("name", "value") VALUES ('versionnumber', 1000)`, params: [] },
-      { sql: 'CREATE INDEX IF NOT EXISTS "ix_systemuser_fullname" ON "systemuser" ("fullname")', params: [] },
       { sql: 'CREATE INDEX IF NOT EXISTS "ix_systemuser_createdby" ON "systemuser" ("createdby")', params: [] },
       { sql: 'ALTER TABLE "tst_task" ADD COLUMN "tst_score" REAL', params: [] },
-      { sql: 'CREATE INDEX IF NOT EXISTS "ix_tst_task_tst_name" ON "tst_task" ("tst_name")', params: [] },
       { sql: 'CREATE INDEX IF NOT EXISTS "ix_tst_task_tst_assignedto" ON "tst_task" ("tst_assignedto")', params: [] },
       { sql: 'CREATE INDEX IF NOT EXISTS "ix_tst_task_createdby" ON "tst_task" ("createdby")', params: [] },
+      { sql: 'CREATE INDEX IF NOT EXISTS "ndx_tst_task_byname" ON "tst_task" ("tst_name")', params: [] },
     ],
     postgres: [
       { sql: 'CREATE EXTENSION IF NOT EXISTS citext WITH SCHEMA public', params: [] },
       { sql: 'CREATE SEQUENCE IF NOT EXISTS tessera_versionnumber START WITH 1000', params: [] },
-      { sql: 'CREATE INDEX IF NOT EXISTS "ix_systemuser_fullname" ON "systemuser" ("fullname" NULLS FIRST)', params: [] },
       { sql: 'CREATE INDEX IF NOT EXISTS "ix_systemuser_createdby" ON "systemuser" ("createdby" NULLS FIRST)', params: [] },
       { sql: 'ALTER TABLE "tst_task" ADD COLUMN "tst_score" double precision', params: [] },
-      { sql: 'CREATE INDEX IF NOT EXISTS "ix_tst_task_tst_name" ON "tst_task" ("tst_name" NULLS FIRST)', params: [] },
       { sql: 'CREATE INDEX IF NOT EXISTS "ix_tst_task_tst_assignedto" ON "tst_task" ("tst_assignedto" NULLS FIRST)', params: [] },
       { sql: 'CREATE INDEX IF NOT EXISTS "ix_tst_task_createdby" ON "tst_task" ("createdby" NULLS FIRST)', params: [] },
+      { sql: 'CREATE INDEX IF NOT EXISTS "ndx_tst_task_byname" ON "tst_task" ("tst_name" NULLS FIRST)', params: [] },
     ],
     mssql: [
       { sql: "IF OBJECT_ID(N'tessera_versionnumber', N'SO') IS NULL CREATE SEQUENCE [tessera_versionnumber] AS BIGINT START WITH 1000", params: [] },
-      { sql: "IF NOT EXISTS (SELECT 1 FROM sys.indexes WHERE name = N'ix_systemuser_fullname' AND object_id = OBJECT_ID(N'systemuser')) CREATE INDEX [ix_systemuser_fullname] ON [systemuser] ([fullname])", params: [] },
       { sql: "IF NOT EXISTS (SELECT 1 FROM sys.indexes WHERE name = N'ix_systemuser_createdby' AND object_id = OBJECT_ID(N'systemuser')) CREATE INDEX [ix_systemuser_createdby] ON [systemuser] ([createdby])", params: [] },
       { sql: 'ALTER TABLE [tst_task] ADD [tst_score] FLOAT', params: [] },
       { sql: "IF NOT EXISTS (SELECT 1 FROM sys.indexes WHERE name = N'ix_tst_task_tst_assignedto' AND object_id = OBJECT_ID(N'tst_task')) CREATE INDEX [ix_tst_task_tst_assignedto] ON [tst_task] ([tst_assignedto])", params: [] },
@@ -799,11 +794,11 @@ const cases: Case[] = [
     ],
   },
   {
-    name: 'createIndex',
-    render: (dl) => dl.createIndex(dl.quote('ix_msdyn_copilotinteraction_msdyn_name'), dl.quote('msdyn_copilotinteraction'), dl.quote('msdyn_name')),
-    sqlite: { sql: 'CREATE INDEX IF NOT EXISTS "ix_msdyn_copilotinteraction_msdyn_name" ON "msdyn_copilotinteraction" ("msdyn_name")', params: [] },
-    postgres: { sql: 'CREATE INDEX IF NOT EXISTS "ix_msdyn_copilotinteraction_msdyn_name" ON "msdyn_copilotinteraction" ("msdyn_name" NULLS FIRST)', params: [] },
-    mssql: { sql: "IF NOT EXISTS (SELECT 1 FROM sys.indexes WHERE name = N'ix_msdyn_copilotinteraction_msdyn_name' AND object_id = OBJECT_ID(N'msdyn_copilotinteraction')) CREATE INDEX [ix_msdyn_copilotinteraction_msdyn_name] ON [msdyn_copilotinteraction] ([msdyn_name])", params: [] },
+    name: 'createIndex over two columns',
+    render: (dl) => dl.createIndex(dl.quote('ndx_msdyn_copilotinteraction_bytype'), dl.quote('msdyn_copilotinteraction'), [dl.quote('msdyn_interactiontype'), dl.quote('createdon')]),
+    sqlite: { sql: 'CREATE INDEX IF NOT EXISTS "ndx_msdyn_copilotinteraction_bytype" ON "msdyn_copilotinteraction" ("msdyn_interactiontype", "createdon")', params: [] },
+    postgres: { sql: 'CREATE INDEX IF NOT EXISTS "ndx_msdyn_copilotinteraction_bytype" ON "msdyn_copilotinteraction" ("msdyn_interactiontype" NULLS FIRST, "createdon" NULLS FIRST)', params: [] },
+    mssql: { sql: "IF NOT EXISTS (SELECT 1 FROM sys.indexes WHERE name = N'ndx_msdyn_copilotinteraction_bytype' AND object_id = OBJECT_ID(N'msdyn_copilotinteraction')) CREATE INDEX [ndx_msdyn_copilotinteraction_bytype] ON [msdyn_copilotinteraction] ([msdyn_interactiontype], [createdon])", params: [] },
   },
   {
     name: 'createUniqueIndex (alternate key over two columns)',

@@ -284,17 +284,23 @@ export function buildModel(files: ReadonlyArray<{ source: string; json: unknown 
       ...systemColumns(file).filter((a) => !declared.has(a.LogicalName)).map((a) => buildAttribute(file, a, true)),
     ];
     const byName = new Map(attributes.map((a) => [a.LogicalName, a]));
-    const keys: EntityKeyModel[] = [];
     const keyProblems: ModelProblem[] = [];
-    (file.Keys ?? []).forEach((k, i) => {
-      const columns = k.KeyAttributes.map((name, j) => {
-        const a = byName.get(name);
-        if (!a || !a.IsStored || a.AttributeType === 'Memo') keyProblems.push({ file: source, pointer: `/Keys/${i}/KeyAttributes/${j}`, reason: `'${name}' is not a stored, non-Memo column of this table` });
-        return a!;
+    /** The column sets of `Keys` or `Indexes`: stored, non-Memo columns, unique names. */
+    const columnSets = (property: 'Keys' | 'Indexes', what: string): EntityKeyModel[] => {
+      const sets: EntityKeyModel[] = [];
+      (file[property] ?? []).forEach((k, i) => {
+        const columns = k.KeyAttributes.map((name, j) => {
+          const a = byName.get(name);
+          if (!a || !a.IsStored || a.AttributeType === 'Memo') keyProblems.push({ file: source, pointer: `/${property}/${i}/KeyAttributes/${j}`, reason: `'${name}' is not a stored, non-Memo column of this table` });
+          return a!;
+        });
+        if (sets.some((other) => other.LogicalName === k.LogicalName)) keyProblems.push({ file: source, pointer: `/${property}/${i}/LogicalName`, reason: `duplicate ${what} '${k.LogicalName}'` });
+        sets.push(Object.freeze({ LogicalName: k.LogicalName, DisplayName: k.DisplayName ?? k.LogicalName, KeyAttributes: Object.freeze(columns) }));
       });
-      if (keys.some((other) => other.LogicalName === k.LogicalName)) keyProblems.push({ file: source, pointer: `/Keys/${i}/LogicalName`, reason: `duplicate key '${k.LogicalName}'` });
-      keys.push(Object.freeze({ LogicalName: k.LogicalName, DisplayName: k.DisplayName ?? k.LogicalName, KeyAttributes: Object.freeze(columns) }));
-    });
+      return sets;
+    };
+    const keys = columnSets('Keys', 'key');
+    const indexes = columnSets('Indexes', 'index');
     const transitions = new Map<number, readonly number[]>();
     const statusOptions = byName.get('statuscode')?.OptionSet?.Options ?? [];
     statusOptions.forEach((o, j) => {
@@ -325,6 +331,7 @@ export function buildModel(files: ReadonlyArray<{ source: string; json: unknown 
       attributesByProperty: new Map(attributes.filter((a) => a.IsStored && a.IsValidForRead).map((a) => [a.PropertyName, a])),
       lookupsByNavigation: new Map(attributes.filter((a) => a.NavigationPropertyName).map((a) => [a.NavigationPropertyName!, a])),
       Keys: Object.freeze(keys),
+      Indexes: Object.freeze(indexes),
       navigation: new Map(),
       EnforceStateTransitions: file.EnforceStateTransitions === true,
       Transitions: transitions,

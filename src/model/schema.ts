@@ -80,6 +80,21 @@ const attribute = {
 };
 
 /** The schema object handed to ajv. */
+/** An alternate key (EntityKeyMetadata) or a declared index: a named list of columns. */
+const columnSets = {
+  type: 'array',
+  items: {
+    type: 'object',
+    required: ['LogicalName', 'KeyAttributes'],
+    additionalProperties: false,
+    properties: {
+      LogicalName: logicalName,
+      DisplayName: { type: 'string' },
+      KeyAttributes: { type: 'array', minItems: 1, maxItems: 16, uniqueItems: true, items: logicalName },
+    },
+  },
+} as const;
+
 export const entityFileSchema = {
   $id: 'https://tessera.dev/schemas/entity-metadata.json',
   type: 'object',
@@ -100,18 +115,7 @@ export const entityFileSchema = {
     HasStateModel: { type: 'boolean' },
     EnforceStateTransitions: { type: 'boolean' },
     Attributes: { type: 'array', items: attribute },
-    Keys: {
-      type: 'array',
-      items: {
-        type: 'object',
-        required: ['LogicalName', 'KeyAttributes'],
-        additionalProperties: false,
-        properties: {
-          LogicalName: logicalName,
-          DisplayName: { type: 'string' },
-          KeyAttributes: { type: 'array', minItems: 1, maxItems: 16, uniqueItems: true, items: logicalName },
-        },
-      },
-    },
+    Keys: columnSets,
+    Indexes: columnSets,
   },
 } as const;

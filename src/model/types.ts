@@ -120,9 +120,16 @@ export interface EntityFile {
   Attributes: AttributeFile[];
   /** Alternate keys (EntityKeyMetadata): each a unique combination of columns. */
   Keys?: EntityKeyFile[];
+  /**
+   * Tessera extension (Dataverse keeps its indexes out of metadata): extra non-unique indexes, in
+   * the shape of an alternate key. Primary keys, lookups and alternate keys are indexed anyway;
+   * declare one for a column lists sort or filter on, weighing that every index on a column with
+   * scattered values (a name, say) costs each insert a random page write.
+   */
+  Indexes?: EntityKeyFile[];
 }
 
-/** EntityKeyMetadata as written in a file: an alternate key over one or more columns. */
+/** EntityKeyMetadata as written in a file: an alternate key (or an extra index) over one or more columns. */
 export interface EntityKeyFile {
   LogicalName: string;
   KeyAttributes: string[];
@@ -153,7 +160,10 @@ export interface NavigationPropertyModel {
   readonly target: EntityModel;
 }
 
-/** An alternate key of the model: unique over its columns (rows with a null key column excepted). */
+/**
+ * An alternate key of the model: unique over its columns (rows with a null key column excepted);
+ * also the shape of a declared non-unique index.
+ */
 export interface EntityKeyModel {
   readonly LogicalName: string;
   readonly DisplayName: string;
@@ -227,6 +237,8 @@ export interface EntityModel {
   readonly lookupsByNavigation: ReadonlyMap<string, AttributeModel>;
   /** Alternate keys (unique indexes), in file order. */
   readonly Keys: readonly EntityKeyModel[];
+  /** Declared non-unique indexes (`Indexes` in the file), in file order. */
+  readonly Indexes: readonly EntityKeyModel[];
   /** Navigation properties by name: the lookups' single-valued ones and the collection-valued ones of relationships pointing here. */
   readonly navigation: ReadonlyMap<string, NavigationPropertyModel>;
   readonly EnforceStateTransitions: boolean;

@@ -40,11 +40,12 @@ function columnDef(d: Dialect, e: EntityModel, a: AttributeModel): string {
 }
 
 /**
- * `<prefix>_<table>_<name>` (`ix` for column indexes, `ak` for alternate keys), shortened with a
+ * `<prefix>_<table>_<name>` (`ix` for lookup indexes, `ak` for alternate keys, `ndx` for declared
+ * indexes, Dataverse's own prefix for its non-clustered indexes), shortened with a
  * hash when longer than 63 characters (PostgreSQL's limit; it would otherwise truncate, and two
  * long names could collide).
  */
-export function indexName(prefix: 'ix' | 'ak', e: EntityModel, suffix: string): string {
+export function indexName(prefix: 'ix' | 'ak' | 'ndx', e: EntityModel, suffix: string): string {
   const name = `${prefix}_${e.LogicalName}_${suffix}`;
   if (name.length <= 63) return name;
   return `${name.slice(0, 54)}_${createHash('sha1').update(name).digest('hex').slice(0, 8)}`;
@@ -104,9 +105,11 @@ export function incompatibleChanges(model: Model, snapshot: readonly SnapshotAtt
 
 /**
  * The DDL that brings `existing` up to `model`: the dialect's setup, CREATE TABLE for new tables,
- * ADD COLUMN for new columns, an index per lookup column (but UNINDEXED_LOOKUPS) and on the
- * primary name column (the usual sort and search column), and a unique index per alternate key.
- * Idempotent.
+ * ADD COLUMN for new columns, an index per lookup column (but UNINDEXED_LOOKUPS), a unique index
+ * per alternate key and an index per declared `Indexes` entry. Idempotent. The primary name column
+ * gets no index of its own: names are scattered values, so such an index costs every insert a
+ * random page write (on SQLite, about a page per row at 1,000 rows per transaction: CreateMultiple
+ * into the Copilot table ran at half the speed with it). Tables that sort lists by name declare it.
  */
 export function migrationDdl(d: Dialect, model: Model, existing: ExistingSchema): string[] {
   const ddl = [...d.setupDdl];
@@ -120,8 +123,13 @@ export function migrationDdl(d: Dialect, model: Model, existing: ExistingSchema)
       }
     }
     for (const a of stored(e)) {
-      if ((a.IsPrimaryName || (a.NavigationPropertyName && !UNINDEXED_LOOKUPS.has(a.LogicalName))) && d.canIndex(a)) {
-        ddl.push(d.createIndex(d.quote(indexName('ix', e, a.LogicalName)), d.quote(e.LogicalName), d.quote(a.LogicalName)));
+      if (a.NavigationPropertyName && !UNINDEXED_LOOKUPS.has(a.LogicalName) && d.canIndex(a)) {
+        ddl.push(d.createIndex(d.quote(indexName('ix', e, a.LogicalName)), d.quote(e.LogicalName), [d.quote(a.LogicalName)]));
+      }
+    }
+    for (const x of e.Indexes) {
+      if (x.KeyAttributes.every((a) => d.canIndex(a))) {
+        ddl.push(d.createIndex(d.quote(indexName('ndx', e, x.LogicalName)), d.quote(e.LogicalName), x.KeyAttributes.map((a) => d.quote(a.LogicalName))));
       }
     }
     for (const k of e.Keys) {

@@ -61,8 +61,8 @@ export interface Dialect {
   readonly arrayCast?: (columnType: string) => string;
   /** Whether a column can be an index key on this database. */
   canIndex(a: AttributeModel): boolean;
-  /** DDL creating index `name` on `table(column)` unless it exists. */
-  createIndex(name: string, table: string, column: string): string;
+  /** DDL creating index `name` on `table(columns…)` unless it exists. */
+  createIndex(name: string, table: string, columns: readonly string[]): string;
   /** DDL creating a unique index over `columns` unless it exists; rows with a null key column are exempt. */
   createUniqueIndex(name: string, table: string, columns: readonly string[]): string;
   /** Catalog query returning one row per existing column: `[table_name, column_name]`. */

@@ -45,7 +45,7 @@ export const postgresDialect: Dialect = {
   createUniqueIndex: (name, table, columns) => `CREATE UNIQUE INDEX IF NOT EXISTS ${name} ON ${table} (${columns.join(', ')})`,
   // NULLS FIRST matches orderItem, so one index serves both ORDER BY … ASC NULLS FIRST and, read
   // backwards, DESC NULLS LAST.
-  createIndex: (name, table, column) => `CREATE INDEX IF NOT EXISTS ${name} ON ${table} (${column} NULLS FIRST)`,
+  createIndex: (name, table, columns) => `CREATE INDEX IF NOT EXISTS ${name} ON ${table} (${columns.map((c) => `${c} NULLS FIRST`).join(', ')})`,
   // One array per column: one statement for any number of rows, ~2x multi-row VALUES here.
   arrayCast: (columnType) => `${columnType}[]`,
   catalogColumns: {
