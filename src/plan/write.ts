@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto';
+import { randomFillSync } from 'node:crypto';
 import { Errors } from '../errors.js';
 import type { AttributeModel, EntityModel, Model, OptionMetadata } from '../model/types.js';
 import type { Caller, DeletePlan, Guard, InsertPlan, RowReference, UpdatePlan, Value } from './types.js';
@@ -15,15 +15,35 @@ import { bodyValue, canonicalGuid, nowUtc } from './values.js';
 
 type Mode = 'create' | 'update';
 
+/** Two lower-case hex digits per byte value. */
+const HEX = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, '0'));
+/** Random bytes drawn 8 KiB at a time (10 per id): one system call per ~800 ids, not one each. */
+const pool = Buffer.alloc(8192);
+let poolOffset = pool.length;
+/** The time part of the last id (`xxxxxxxx-xxxx-7`) and its millisecond, reused within one. */
+let prefix = '';
+let prefixTime = -1;
+
 /**
- * A new row id: a version 7 UUID (RFC 9562: 48-bit millisecond time, then random bits), so ids
- * made in sequence sort together and inserts append to the primary key index instead of touching
- * a random page each (Dataverse likewise assigns sequential GUIDs). Lower case, no braces.
+ * A new row id: a version 7 UUID (RFC 9562: 48-bit millisecond time, version 7, 74 random bits
+ * with the variant `10`), so ids made in sequence sort together and inserts append to the primary
+ * key index instead of touching a random page each (Dataverse likewise assigns sequential GUIDs).
+ * Lower case, no braces. Randomness: node:crypto's CSPRNG, as randomUUID.
  */
 export function sequentialGuid(now = Date.now()): string {
-  const hex = now.toString(16).padStart(12, '0');
-  const random = randomUUID();
-  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-7${random.slice(15, 18)}-${random.slice(19, 23)}-${random.slice(24)}`;
+  if (poolOffset + 10 > pool.length) {
+    randomFillSync(pool);
+    poolOffset = 0;
+  }
+  const r = poolOffset;
+  poolOffset += 10;
+  if (now !== prefixTime) {
+    const t = now.toString(16).padStart(12, '0');
+    prefix = `${t.slice(0, 8)}-${t.slice(8, 12)}-7`;
+    prefixTime = now;
+  }
+  return prefix + HEX[pool[r]!]!.slice(1) + HEX[pool[r + 1]!] + '-' + HEX[(pool[r + 2]! & 0x3f) | 0x80] + HEX[pool[r + 3]!] + '-'
+    + HEX[pool[r + 4]!] + HEX[pool[r + 5]!] + HEX[pool[r + 6]!] + HEX[pool[r + 7]!] + HEX[pool[r + 8]!] + HEX[pool[r + 9]!];
 }
 
 interface Assignments {
@@ -83,43 +103,81 @@ function setValue(entity: EntityModel, a: AttributeModel, raw: unknown, into: As
   into.values.set(a, bodyValue(entity, a, raw));
 }
 
+/** What a body key denotes, once resolved against the table (see `roleOf`). */
+type KeyRole =
+  | { readonly kind: 'type' }
+  | { readonly kind: 'bind'; readonly nav: string; readonly lookup: AttributeModel }
+  | { readonly kind: 'navigation'; readonly lookup: AttributeModel }
+  | { readonly kind: 'attribute'; readonly attribute: AttributeModel };
+
+/** Resolved body keys per table: only keys that name something, so the map stays model-sized. */
+const keyRoles = new WeakMap<EntityModel, Map<string, KeyRole>>();
+
+/**
+ * Resolves a body key (not an instance annotation) to its role, cached per table because a bulk
+ * message repeats the same keys on every row. Throws the errors of an unknown key.
+ */
+function roleOf(entity: EntityModel, key: string): KeyRole {
+  let roles = keyRoles.get(entity);
+  if (!roles) keyRoles.set(entity, (roles = new Map()));
+  let role = roles.get(key);
+  if (role) return role;
+  if (key === '@odata.type') role = { kind: 'type' };
+  else if (key.endsWith(BIND_SUFFIX)) {
+    const nav = key.slice(0, -BIND_SUFFIX.length);
+    const lookup = entity.lookupsByNavigation.get(nav);
+    if (!lookup) {
+      throw Errors.payload(entity.EntitySetName, `An undeclared property '${nav}' which only has property annotations in the payload but no property value was found in the payload. In OData, only declared navigation properties and declared named streams can be represented as properties without values.`);
+    }
+    role = { kind: 'bind', nav, lookup };
+  } else {
+    const lookup = entity.lookupsByNavigation.get(key);
+    if (lookup) role = { kind: 'navigation', lookup };
+    else {
+      const a = entity.attributesByProperty.get(key);
+      if (!a) throw Errors.invalidBodyProperty(key, entity.LogicalName);
+      if (a.NavigationPropertyName) {
+        throw Errors.payload(entity.EntitySetName, `CRM do not support direct update of Entity Reference properties, Use Navigation properties instead ('${a.NavigationPropertyName}@odata.bind').`);
+      }
+      role = { kind: 'attribute', attribute: a };
+    }
+  }
+  roles.set(key, role);
+  return role;
+}
+
 /** Reads the body's properties for `mode`; system stamping is done by the callers. */
 function assign(model: Model, entity: EntityModel, body: Record<string, unknown>, mode: Mode): Assignments {
   const into: Assignments = { values: new Map(), references: [] };
-  for (const [key, raw] of Object.entries(body)) {
-    if (key === '@odata.type') {
-      if (typeof raw !== 'string' || raw.replace(/^#/, '') !== `Microsoft.Dynamics.CRM.${entity.LogicalName}`) {
-        throw Errors.payload(entity.EntitySetName, `The @odata.type '${String(raw)}' does not match the entity set's type 'Microsoft.Dynamics.CRM.${entity.LogicalName}'.`);
+  const create = mode === 'create';
+  for (const key in body) {
+    const raw = body[key];
+    if (key.includes('@') && key !== '@odata.type' && !key.endsWith(BIND_SUFFIX)) continue; // instance annotations sent by clients carry no data (OData JSON §4.5)
+    const role = roleOf(entity, key);
+    switch (role.kind) {
+      case 'type':
+        if (typeof raw !== 'string' || raw.replace(/^#/, '') !== `Microsoft.Dynamics.CRM.${entity.LogicalName}`) {
+          throw Errors.payload(entity.EntitySetName, `The @odata.type '${String(raw)}' does not match the entity set's type 'Microsoft.Dynamics.CRM.${entity.LogicalName}'.`);
+        }
+        break;
+      case 'bind': {
+        const { lookup, nav } = role;
+        if (!(create ? lookup.IsValidForCreate : lookup.IsValidForUpdate)) break;
+        if (raw === null) { setValue(entity, lookup, null, into); break; }
+        const ref = resolveBind(model, lookup, raw, nav);
+        into.values.set(lookup, ref.id);
+        into.references.push(ref);
+        break;
       }
-      continue;
+      case 'navigation':
+        if (raw !== null) throw Errors.payload(entity.EntitySetName, `A node with a non-null value was found for the navigation property '${key}'; set lookups with '${key}@odata.bind'.`);
+        if (create ? role.lookup.IsValidForCreate : role.lookup.IsValidForUpdate) setValue(entity, role.lookup, null, into);
+        break;
+      case 'attribute':
+        // Columns not valid for the operation are ignored, as Dataverse does (digest §2.1).
+        if (create ? role.attribute.IsValidForCreate : role.attribute.IsValidForUpdate) setValue(entity, role.attribute, raw, into);
+        break;
     }
-    if (key.endsWith(BIND_SUFFIX)) {
-      const nav = key.slice(0, -BIND_SUFFIX.length);
-      const lookup = entity.lookupsByNavigation.get(nav);
-      if (!lookup) {
-        throw Errors.payload(entity.EntitySetName, `An undeclared property '${nav}' which only has property annotations in the payload but no property value was found in the payload. In OData, only declared navigation properties and declared named streams can be represented as properties without values.`);
-      }
-      if (!(mode === 'create' ? lookup.IsValidForCreate : lookup.IsValidForUpdate)) continue;
-      if (raw === null) { setValue(entity, lookup, null, into); continue; }
-      const ref = resolveBind(model, lookup, raw, nav);
-      into.values.set(lookup, ref.id);
-      into.references.push(ref);
-      continue;
-    }
-    if (key.includes('@')) continue; // instance annotations sent by clients carry no data (OData JSON §4.5)
-    const lookup = entity.lookupsByNavigation.get(key);
-    if (lookup) {
-      if (raw !== null) throw Errors.payload(entity.EntitySetName, `A node with a non-null value was found for the navigation property '${key}'; set lookups with '${key}@odata.bind'.`);
-      if (mode === 'create' ? lookup.IsValidForCreate : lookup.IsValidForUpdate) setValue(entity, lookup, null, into);
-      continue;
-    }
-    const a = entity.attributesByProperty.get(key);
-    if (!a) throw Errors.invalidBodyProperty(key, entity.LogicalName);
-    if (a.NavigationPropertyName) {
-      throw Errors.payload(entity.EntitySetName, `CRM do not support direct update of Entity Reference properties, Use Navigation properties instead ('${a.NavigationPropertyName}@odata.bind').`);
-    }
-    if (!(mode === 'create' ? a.IsValidForCreate : a.IsValidForUpdate)) continue; // Dataverse ignores these (digest §2.1)
-    setValue(entity, a, raw, into);
   }
   return into;
 }
@@ -141,6 +199,44 @@ function stateOfStatus(entity: EntityModel, status: number): number | undefined 
 function stampIfPresent(entity: EntityModel, values: Map<AttributeModel, Value>, name: string, value: Value): void {
   const a = entity.attributesByName.get(name);
   if (a?.IsStored) values.set(a, value);
+}
+
+/** The columns a Create stamps, looked up once per table rather than once per row. */
+interface CreateStamps {
+  readonly pk: AttributeModel;
+  /** createdon, modifiedon: the request's time. */
+  readonly times: readonly AttributeModel[];
+  /** createdby, modifiedby: the caller. */
+  readonly users: readonly AttributeModel[];
+  readonly organization?: AttributeModel;
+  readonly owner?: AttributeModel;
+  readonly owningUser?: AttributeModel;
+  /** statecode and statuscode with the initial state option, when the table has a state model. */
+  readonly state?: { readonly state: AttributeModel; readonly status: AttributeModel; readonly initial: OptionMetadata };
+}
+
+const createStamps = new WeakMap<EntityModel, CreateStamps>();
+
+function stampsOf(entity: EntityModel): CreateStamps {
+  let stamps = createStamps.get(entity);
+  if (stamps) return stamps;
+  const stored = (name: string) => {
+    const a = entity.attributesByName.get(name);
+    return a?.IsStored ? a : undefined;
+  };
+  const state = entity.attributesByName.get('statecode');
+  const status = entity.attributesByName.get('statuscode');
+  stamps = {
+    pk: entity.attributesByName.get(entity.PrimaryIdAttribute)!,
+    times: ['createdon', 'modifiedon'].map(stored).filter((a) => a !== undefined),
+    users: ['createdby', 'modifiedby'].map(stored).filter((a) => a !== undefined),
+    organization: stored('organizationid'),
+    owner: entity.attributesByName.get('ownerid'),
+    owningUser: stored('owninguser'),
+    state: state && status ? { state, status, initial: options(state)[0]! } : undefined,
+  };
+  createStamps.set(entity, stamps);
+  return stamps;
 }
 
 const systemRequired = new WeakMap<EntityModel, readonly AttributeModel[]>();
@@ -166,22 +262,18 @@ function checkRequired(entity: EntityModel, values: ReadonlyMap<AttributeModel, 
  */
 export function planCreate(model: Model, entity: EntityModel, body: Record<string, unknown>, caller: Caller, urlId?: string, now = nowUtc()): InsertPlan {
   const { values, references } = assign(model, entity, body, 'create');
-  const pk = entity.attributesByName.get(entity.PrimaryIdAttribute)!;
-  const given = urlId ?? (values.get(pk) as string | undefined);
+  const stamps = stampsOf(entity);
+  const given = urlId ?? (values.get(stamps.pk) as string | undefined);
   const id = given ?? sequentialGuid();
-  values.set(pk, id);
-  stampIfPresent(entity, values, 'createdon', now);
-  stampIfPresent(entity, values, 'modifiedon', now);
-  stampIfPresent(entity, values, 'createdby', caller.systemuserid);
-  stampIfPresent(entity, values, 'modifiedby', caller.systemuserid);
-  stampIfPresent(entity, values, 'organizationid', caller.organizationid);
-  const owner = entity.attributesByName.get('ownerid');
+  values.set(stamps.pk, id);
+  for (const a of stamps.times) values.set(a, now);
+  for (const a of stamps.users) values.set(a, caller.systemuserid);
+  if (stamps.organization) values.set(stamps.organization, caller.organizationid);
+  const owner = stamps.owner;
   if (owner && (values.get(owner) ?? null) === null) values.set(owner, caller.systemuserid);
-  if (owner) stampIfPresent(entity, values, 'owninguser', values.get(owner)!);
-  const state = entity.attributesByName.get('statecode');
-  const status = entity.attributesByName.get('statuscode');
-  if (state && status) {
-    const initial = options(state)[0]!;
+  if (owner && stamps.owningUser) values.set(stamps.owningUser, values.get(owner)!);
+  if (stamps.state) {
+    const { state, status, initial } = stamps.state;
     values.set(state, initial.Value);
     const requested = values.get(status);
     if (requested === undefined || requested === null) values.set(status, initial.DefaultStatus ?? null);

@@ -186,19 +186,42 @@ export function renderInsertMany(d: Dialect, plans: readonly InsertPlan[], versi
     const arrays = columns.map((a) => `${p.add(plans.map((_, i) => d.toDb(a, value(i, a))))}::${d.arrayCast!(d.columnType(a))}`);
     return [{ sql: `${into} SELECT * FROM unnest(${arrays.join(', ')})`, params: p.values }];
   }
-  const head = `${into} VALUES `;
   const perStatement = Math.max(1, Math.min(1000, Math.floor(d.maxParameters / columns.length)));
   const statements: Statement[] = [];
   for (let start = 0; start < plans.length; start += perStatement) {
-    const p = new Params(d);
-    const tuples: string[] = [];
-    plans.slice(start, start + perStatement).forEach((plan, i) => {
-      const cells = columns.map((a) => p.value(a, value(start + i, a)));
-      tuples.push(`(${cells.join(', ')})`);
-    });
-    statements.push({ sql: head + tuples.join(', '), params: p.values });
+    const count = Math.min(perStatement, plans.length - start);
+    const params: unknown[] = new Array(count * columns.length);
+    let k = 0;
+    for (let i = start; i < start + count; i++) {
+      for (const a of columns) params[k++] = d.toDb(a, value(i, a));
+    }
+    statements.push({ sql: valuesSql(d, into, columns.length, count), params });
   }
   return statements;
+}
+
+/** Recently rendered multi-row INSERT texts, by dialect, head and row count (see valuesSql). */
+const valuesTexts = new WeakMap<Dialect, Map<string, string>>();
+const VALUES_TEXTS = 64;
+
+/**
+ * `<into> VALUES (…), (…)` with `rows` tuples of `width` placeholders. A bulk message sends the
+ * same shape again and again: the text is kept, so it is built once and the driver's statement
+ * cache finds it by the very same string.
+ */
+function valuesSql(d: Dialect, into: string, width: number, rows: number): string {
+  let texts = valuesTexts.get(d);
+  if (!texts) valuesTexts.set(d, (texts = new Map()));
+  const key = `${rows} ${into}`;
+  let sql = texts.get(key);
+  if (sql === undefined) {
+    const tuples: string[] = [];
+    for (let i = 0, n = 0; i < rows; i++) tuples.push(`(${Array.from({ length: width }, () => d.placeholder(++n)).join(', ')})`);
+    sql = `${into} VALUES ${tuples.join(', ')}`;
+    if (texts.size >= VALUES_TEXTS) texts.clear();
+    texts.set(key, sql);
+  }
+  return sql;
 }
 
 function keyAndGuards(d: Dialect, e: EntityModel, id: string, guards: readonly Guard[], p: Params): string {
