@@ -3,6 +3,7 @@ import { expect } from 'chai';
 import { buildModel, loadModel } from '../src/model/loader.js';
 import type { EntityFile, EntityModel, Model } from '../src/model/types.js';
 import { parseRequest, type ODataRequest } from '../src/odata/request.js';
+import { planAggregate } from '../src/plan/aggregate.js';
 import { planCount, planRead } from '../src/plan/read.js';
 import { encodeSkipToken } from '../src/plan/skiptoken.js';
 import type { Caller, CountPlan, InsertPlan, ReadPlan, UpdatePlan, Value } from '../src/plan/types.js';
@@ -11,7 +12,7 @@ import { createTable, incompatibleChanges, migrationDdl, selectSnapshot, type Ex
 import type { Dialect, Statement } from '../src/sql/dialect.js';
 import { mssqlDialect } from '../src/sql/mssql.js';
 import { postgresDialect } from '../src/sql/postgres.js';
-import { renderCount, renderDelete, renderInsert, renderInsertMany, renderRead, renderSelectById, renderUpdate } from '../src/sql/render.js';
+import { renderAggregate, renderCount, renderDelete, renderInsert, renderInsertMany, renderRead, renderSelectById, renderUpdate } from '../src/sql/render.js';
 import { sqliteDialect } from '../src/sql/sqlite.js';
 
 /*
@@ -525,6 +526,20 @@ const cases: Case[] = [
     sqlite: { sql: 'SELECT COUNT(*) AS "n" FROM (SELECT 1 AS "x" FROM "msdyn_copilotinteraction" LIMIT ?) "c"', params: [5001] },
     postgres: { sql: 'SELECT COUNT(*) AS "n" FROM (SELECT 1 AS "x" FROM "msdyn_copilotinteraction" LIMIT $1) "c"', params: [5001] },
     mssql: { sql: 'SELECT COUNT(*) AS [n] FROM (SELECT TOP (@p1) 1 AS [x] FROM [msdyn_copilotinteraction]) [c]', params: [5001] },
+  },
+  // ---- aggregates (one statement that also reads the record limit + 1) ----
+  {
+    name: 'planAggregate (FetchXML-only parts): countcolumn, order by an aggregate, a lower record limit',
+    render: (dl) => renderAggregate(dl, planAggregate({
+      entity: task,
+      groupBy: [{ alias: 'Done', column: { navs: [], attribute: attr(task, 'tst_done') } }],
+      aggregates: [{ alias: 'Named', fn: 'countcolumn', column: { navs: [], attribute: attr(task, 'tst_name') } }, { alias: 'Rows', fn: 'count' }],
+      orderBy: [{ alias: 'Named', descending: true }],
+      recordLimit: 10,
+    })),
+    sqlite: { sql: 'SELECT "s"."g0", COUNT("s"."a0") AS "v0", COUNT(*) AS "v1", SUM(COUNT(*)) OVER () AS "total" FROM (SELECT "tst_task"."tst_done" AS "g0", "tst_task"."tst_name" AS "a0" FROM "tst_task" LIMIT ?) "s" GROUP BY "s"."g0" ORDER BY "v0" DESC, "s"."g0" ASC', params: [11] },
+    postgres: { sql: 'SELECT "s"."g0", COUNT("s"."a0") AS "v0", COUNT(*) AS "v1", SUM(COUNT(*)) OVER () AS "total" FROM (SELECT "tst_task"."tst_done" AS "g0", "tst_task"."tst_name" AS "a0" FROM "tst_task" LIMIT $1) "s" GROUP BY "s"."g0" ORDER BY "v0" DESC NULLS LAST, "s"."g0" ASC NULLS FIRST', params: [11] },
+    mssql: { sql: 'SELECT [s].[g0], COUNT([s].[a0]) AS [v0], COUNT(*) AS [v1], SUM(COUNT(*)) OVER () AS [total] FROM (SELECT TOP (@p1) [tst_task].[tst_done] AS [g0], [tst_task].[tst_name] AS [a0] FROM [tst_task]) [s] GROUP BY [s].[g0] ORDER BY [v0] DESC, [s].[g0] ASC', params: [11] },
   },
   // ---- inserts ----
   {
