@@ -83,6 +83,13 @@ export const Errors = {
   /** 400 `0x80040239`: date-time outside 1753-01-01 … 9999-12-31 or unreadable. */
   invalidDateTime: () =>
     new ServiceError(400, '0x80040239', 'The date-time format is invalid, or value is outside the supported range.'),
+  /**
+   * 400 `0x8004E023` AggregateQueryRecordLimit: an aggregate query would read more rows than the
+   * limit (50,000 by default). Text from Dataverse's "Aggregate data using FetchXml" (2023-08); the
+   * HTTP status is assumed (digest §12 item 7).
+   */
+  aggregateRecordLimit: () =>
+    new ServiceError(400, '0x8004E023', 'AggregateQueryRecordLimit exceeded. Cannot perform this operation.'),
   /** 400 `0x80040203`: generic invalid argument with a free text. */
   invalidArgument: (message: string) => new ServiceError(400, '0x80040203', message),
   /** 400 `0x80060888`: malformed or unsupported query option / URL syntax. */

@@ -4,13 +4,15 @@ import { ORGANIZATION, SYSTEMUSER } from './model/system-columns.js';
 import { renderCsdl } from './odata/csdl.js';
 import { parseRequest, type HttpRequest, type ODataRequest, type QueryOptions } from './odata/request.js';
 import { TERMS } from './odata/annotations.js';
-import { contextUrl, entityId, entityWriter, errorResponse, etag, json, nextLink, preferenceApplied, serviceDocument, type HttpResponse } from './odata/respond.js';
+import { aggregateBody, contextUrl, entityId, entityWriter, errorResponse, etag, json, nextLink, preferenceApplied, serviceDocument, type HttpResponse } from './odata/respond.js';
 import { planCount, planRead, type PlanContext } from './plan/read.js';
+import { AGGREGATE_RECORD_LIMIT } from './plan/aggregate.js';
+import { planApply } from './plan/apply.js';
 import type { Caller, Guard, PlanExpr, ReadPlan, UpdatePlan } from './plan/types.js';
 import { parseBody, planCreate, planDelete, planUpdate, resolveRecordUrl, sequentialGuid } from './plan/write.js';
 import { planAlternateKey } from './plan/keys.js';
 import type { Database } from './store/database.js';
-import { executeCount, executeRead, executeWrite, findByKey } from './store/execute.js';
+import { executeAggregate, executeCount, executeRead, executeWrite, findByKey } from './store/execute.js';
 import { migrate } from './store/migrate.js';
 import { invokeOperation, type OperationEnvironment } from './messages/dispatch.js';
 import { loadMessages } from './messages/registry.js';
@@ -49,6 +51,8 @@ export interface ServiceOptions {
   caller?: Caller;
   /** Most Targets per CreateMultiple / UpdateMultiple / UpsertMultiple (default 1,000). */
   maxTargets?: number;
+  /** Most rows one aggregate query (`$apply`) may read before it fails with 0x8004E023 (default 50,000, digest §3.7). */
+  aggregateRecordLimit?: number;
 }
 
 /** Dataverse's guidance for records per bulk request (digest §6.3). */
@@ -59,6 +63,7 @@ export class Service {
   readonly caller: Caller;
   private readonly operations: OperationEnvironment;
   private readonly context: PlanContext;
+  private readonly aggregateRecordLimit: number;
 
   /**
    * Use `Service.open` to also prepare the database and load the messages. `model` is immutable; a
@@ -67,6 +72,7 @@ export class Service {
   constructor(readonly model: Model, readonly db: Database, private readonly log: FaultLogger, messages: ReadonlyMap<string, Message>, options: ServiceOptions = {}) {
     this.caller = options.caller ?? SYSTEM_CALLER;
     this.context = { model, caller: this.caller };
+    this.aggregateRecordLimit = options.aggregateRecordLimit ?? AGGREGATE_RECORD_LIMIT;
     this.csdl = renderCsdl(model, [...messages.values()]);
     this.operations = { model, db, caller: this.caller, messages, limits: { maxTargets: options.maxTargets ?? DEFAULT_MAX_TARGETS } };
   }
@@ -259,6 +265,7 @@ export class Service {
   }
 
   private async readCollection(req: ODataRequest, entity: EntityModel, link?: PlanExpr, path?: string): Promise<HttpResponse> {
+    if (req.query.apply) return this.aggregate(req, entity, link);
     const base = planRead(entity, req.query, req.prefer, undefined, this.context);
     const plan: ReadPlan = link ? { ...base, filter: base.filter ? { kind: 'and', left: link, right: base.filter } : link } : base;
     const result = await executeRead(this.db, plan);
@@ -272,6 +279,14 @@ export class Service {
     if (result.hasMore) body['@odata.nextLink'] = nextLink(req.serviceRoot, plan, req.rawQuery, result.columns, result.rows[result.rows.length - 1]!, path);
     const applied = preferenceApplied(plan, req.prefer.includeAnnotations);
     return json(200, body, applied ? { 'Preference-Applied': applied } : {});
+  }
+
+  /** `GET /<set>?$apply=…` (digest §3.7): grouped and aggregated rows, computed in one SQL statement. */
+  private async aggregate(req: ODataRequest, entity: EntityModel, link?: PlanExpr): Promise<HttpResponse> {
+    const plan = planApply(entity, req.query, req.prefer, { caller: this.caller, now: new Date() }, this.aggregateRecordLimit, link);
+    const rows = await executeAggregate(this.db, plan);
+    const applied = preferenceApplied(plan, req.prefer.includeAnnotations);
+    return json(200, aggregateBody(req.serviceRoot, plan, rows), applied ? { 'Preference-Applied': applied } : {});
   }
 
   /** Reads one row for a single-entity response (context first); undefined when it does not exist. */

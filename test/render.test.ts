@@ -2,16 +2,19 @@ import { join } from 'node:path';
 import { expect } from 'chai';
 import { buildModel, loadModel } from '../src/model/loader.js';
 import type { EntityFile, EntityModel, Model } from '../src/model/types.js';
+import { TERMS } from '../src/odata/annotations.js';
 import { parseRequest, type ODataRequest } from '../src/odata/request.js';
+import { planAggregate } from '../src/plan/aggregate.js';
+import { planApply } from '../src/plan/apply.js';
 import { planCount, planRead } from '../src/plan/read.js';
 import { encodeSkipToken } from '../src/plan/skiptoken.js';
-import type { Caller, CountPlan, InsertPlan, ReadPlan, UpdatePlan, Value } from '../src/plan/types.js';
+import type { AggregatePlan, Caller, CountPlan, InsertPlan, ReadPlan, UpdatePlan, Value } from '../src/plan/types.js';
 import { parseBody, planDelete, planUpdate } from '../src/plan/write.js';
 import { createTable, incompatibleChanges, migrationDdl, selectSnapshot, type ExistingSchema } from '../src/sql/ddl.js';
 import type { Dialect, Statement } from '../src/sql/dialect.js';
 import { mssqlDialect } from '../src/sql/mssql.js';
 import { postgresDialect } from '../src/sql/postgres.js';
-import { renderCount, renderDelete, renderInsert, renderInsertMany, renderRead, renderSelectById, renderUpdate } from '../src/sql/render.js';
+import { renderAggregate, renderCount, renderDelete, renderInsert, renderInsertMany, renderRead, renderSelectById, renderUpdate } from '../src/sql/render.js';
 import { sqliteDialect } from '../src/sql/sqlite.js';
 
 /*
@@ -100,6 +103,13 @@ function count(path: string, query: Record<string, string> = {}): CountPlan {
   const r = request(path, query);
   if (r.resource.kind !== 'count') throw new Error(`not a count: ${path}`);
   return planCount(shipped.byEntitySetName.get(r.resource.entitySet)!, r.query);
+}
+
+/** Plans `GET /<set>?$apply=…` as the service does, with Dataverse's record limit (50,000). */
+function aggregate(path: string, query: Record<string, string>, headers: Record<string, string> = {}, model: Model = shipped): AggregatePlan {
+  const r = request(path, query, headers);
+  if (r.resource.kind !== 'collection') throw new Error(`not a collection: ${path}`);
+  return planApply(model.byEntitySetName.get(r.resource.entitySet)!, r.query, r.prefer, { caller, now: new Date() }, 50000);
 }
 
 function insertPlan(e: EntityModel, id: string, values: Array<[string, Value]>): InsertPlan {
@@ -526,6 +536,46 @@ const cases: Case[] = [
     sqlite: { sql: 'SELECT COUNT(*) AS "n" FROM (SELECT 1 AS "x" FROM "msdyn_copilotinteraction" LIMIT ?) "c"', params: [5001] },
     postgres: { sql: 'SELECT COUNT(*) AS "n" FROM (SELECT 1 AS "x" FROM "msdyn_copilotinteraction" LIMIT $1) "c"', params: [5001] },
     mssql: { sql: 'SELECT COUNT(*) AS [n] FROM (SELECT TOP (@p1) 1 AS [x] FROM [msdyn_copilotinteraction]) [c]', params: [5001] },
+  },
+  // ---- $apply: aggregates (one statement that also reads the record limit + 1) ----
+  {
+    name: '$apply filter/groupby with sum, average (whole numbers as floats), min, max, countdistinct across a lookup and $count',
+    render: (dl) => renderAggregate(dl, aggregate('tst_tasks', {
+      $apply: 'filter(tst_done eq true)/groupby((tst_name),aggregate(tst_budget with sum as total,tst_big with average as avgbig,tst_ratio with average as avgratio,'
+        + 'tst_score with min as lo,tst_score with max as hi,tst_assignedto/fullname with countdistinct as people,$count as n))',
+    }, {}, tiny)),
+    sqlite: { sql: 'SELECT "s"."g0", SUM("s"."a0") AS "v0", AVG(CAST("s"."a1" AS REAL)) AS "v1", AVG("s"."a2") AS "v2", MIN("s"."a3") AS "v3", MAX("s"."a3") AS "v4", COUNT(DISTINCT "s"."a5") AS "v5", COUNT(*) AS "v6", SUM(COUNT(*)) OVER () AS "total" FROM (SELECT "tst_task"."tst_name" AS "g0", "tst_task"."tst_budget" AS "a0", "tst_task"."tst_big" AS "a1", "tst_task"."tst_ratio" AS "a2", "tst_task"."tst_score" AS "a3", (SELECT "j1"."fullname" FROM "systemuser" "j1" WHERE "j1"."systemuserid" = "tst_task"."tst_assignedto") AS "a5" FROM "tst_task" WHERE "tst_done" = ? LIMIT ?) "s" GROUP BY "s"."g0" ORDER BY "s"."g0" ASC', params: [1, 50001] },
+    postgres: { sql: 'SELECT "s"."g0", SUM("s"."a0") AS "v0", AVG(CAST("s"."a1" AS double precision)) AS "v1", AVG("s"."a2") AS "v2", MIN("s"."a3") AS "v3", MAX("s"."a3") AS "v4", COUNT(DISTINCT "s"."a5") AS "v5", COUNT(*) AS "v6", SUM(COUNT(*)) OVER () AS "total" FROM (SELECT "tst_task"."tst_name" AS "g0", "tst_task"."tst_budget" AS "a0", "tst_task"."tst_big" AS "a1", "tst_task"."tst_ratio" AS "a2", "tst_task"."tst_score" AS "a3", (SELECT "j1"."fullname" FROM "systemuser" "j1" WHERE "j1"."systemuserid" = "tst_task"."tst_assignedto") AS "a5" FROM "tst_task" WHERE "tst_done" = $1 LIMIT $2) "s" GROUP BY "s"."g0" ORDER BY "s"."g0" ASC NULLS FIRST', params: [true, 50001] },
+    mssql: { sql: 'SELECT [s].[g0], SUM([s].[a0]) AS [v0], AVG(CAST([s].[a1] AS FLOAT)) AS [v1], AVG([s].[a2]) AS [v2], MIN([s].[a3]) AS [v3], MAX([s].[a3]) AS [v4], COUNT(DISTINCT [s].[a5]) AS [v5], COUNT(*) AS [v6], SUM(COUNT(*)) OVER () AS [total] FROM (SELECT TOP (@p2) [tst_task].[tst_name] AS [g0], [tst_task].[tst_budget] AS [a0], [tst_task].[tst_big] AS [a1], [tst_task].[tst_ratio] AS [a2], [tst_task].[tst_score] AS [a3], (SELECT [j1].[fullname] FROM [systemuser] [j1] WHERE [j1].[systemuserid] = [tst_task].[tst_assignedto]) AS [a5] FROM [tst_task] WHERE [tst_done] = @p1) [s] GROUP BY [s].[g0] ORDER BY [s].[g0] ASC', params: [true, 50001] },
+  },
+  {
+    name: '$apply groupby a lookup path and the lookup (its name read once for FormattedValue) with $filter, $orderby desc and $top',
+    render: (dl) => renderAggregate(dl, aggregate('tst_tasks', {
+      $apply: 'groupby((tst_assignedto/fullname,_tst_assignedto_value))', $filter: "tst_assignedto/fullname ne 'x'", $orderby: 'tst_assignedto/fullname desc', $top: '10',
+    }, { prefer: `odata.include-annotations="${TERMS.formattedValue}"` }, tiny)),
+    sqlite: { sql: 'SELECT "s"."g0", "s"."g1", "s"."g0", SUM(COUNT(*)) OVER () AS "total" FROM (SELECT (SELECT "j1"."fullname" FROM "systemuser" "j1" WHERE "j1"."systemuserid" = "tst_task"."tst_assignedto") AS "g0", "tst_task"."tst_assignedto" AS "g1" FROM "tst_task" WHERE EXISTS (SELECT 1 FROM "systemuser" "f1" WHERE "f1"."systemuserid" = "tst_task"."tst_assignedto" AND ("fullname" <> ? OR "fullname" IS NULL)) LIMIT ?) "s" GROUP BY "s"."g0", "s"."g1" ORDER BY "s"."g0" DESC, "s"."g1" ASC LIMIT ?', params: ['x', 50001, 10] },
+    postgres: { sql: 'SELECT "s"."g0", "s"."g1", "s"."g0", SUM(COUNT(*)) OVER () AS "total" FROM (SELECT (SELECT "j1"."fullname" FROM "systemuser" "j1" WHERE "j1"."systemuserid" = "tst_task"."tst_assignedto") AS "g0", "tst_task"."tst_assignedto" AS "g1" FROM "tst_task" WHERE EXISTS (SELECT 1 FROM "systemuser" "f1" WHERE "f1"."systemuserid" = "tst_task"."tst_assignedto" AND ("fullname" <> $1 OR "fullname" IS NULL)) LIMIT $2) "s" GROUP BY "s"."g0", "s"."g1" ORDER BY "s"."g0" DESC NULLS LAST, "s"."g1" ASC NULLS FIRST LIMIT $3', params: ['x', 50001, 10] },
+    mssql: { sql: 'SELECT TOP (@p3) [s].[g0], [s].[g1], [s].[g0], SUM(COUNT(*)) OVER () AS [total] FROM (SELECT TOP (@p2) (SELECT [j1].[fullname] FROM [systemuser] [j1] WHERE [j1].[systemuserid] = [tst_task].[tst_assignedto]) AS [g0], [tst_task].[tst_assignedto] AS [g1] FROM [tst_task] WHERE EXISTS (SELECT 1 FROM [systemuser] [f1] WHERE [f1].[systemuserid] = [tst_task].[tst_assignedto] AND ([fullname] <> @p1 OR [fullname] IS NULL))) [s] GROUP BY [s].[g0], [s].[g1] ORDER BY [s].[g0] DESC, [s].[g1] ASC', params: ['x', 50001, 10] },
+  },
+  {
+    name: '$apply aggregate($count) alone reads no column',
+    render: (dl) => renderAggregate(dl, aggregate('msdyn_copilotinteractions', { $apply: 'aggregate($count as n)' })),
+    sqlite: { sql: 'SELECT COUNT(*) AS "v0", SUM(COUNT(*)) OVER () AS "total" FROM (SELECT 1 AS "x" FROM "msdyn_copilotinteraction" LIMIT ?) "s"', params: [50001] },
+    postgres: { sql: 'SELECT COUNT(*) AS "v0", SUM(COUNT(*)) OVER () AS "total" FROM (SELECT 1 AS "x" FROM "msdyn_copilotinteraction" LIMIT $1) "s"', params: [50001] },
+    mssql: { sql: 'SELECT COUNT(*) AS [v0], SUM(COUNT(*)) OVER () AS [total] FROM (SELECT TOP (@p1) 1 AS [x] FROM [msdyn_copilotinteraction]) [s]', params: [50001] },
+  },
+  {
+    name: 'planAggregate (FetchXML-only parts): countcolumn, order by an aggregate, a lower record limit',
+    render: (dl) => renderAggregate(dl, planAggregate({
+      entity: task,
+      groupBy: [{ alias: 'Done', column: { navs: [], attribute: attr(task, 'tst_done') } }],
+      aggregates: [{ alias: 'Named', fn: 'countcolumn', column: { navs: [], attribute: attr(task, 'tst_name') } }, { alias: 'Rows', fn: 'count' }],
+      orderBy: [{ alias: 'Named', descending: true }],
+      recordLimit: 10,
+    })),
+    sqlite: { sql: 'SELECT "s"."g0", COUNT("s"."a0") AS "v0", COUNT(*) AS "v1", SUM(COUNT(*)) OVER () AS "total" FROM (SELECT "tst_task"."tst_done" AS "g0", "tst_task"."tst_name" AS "a0" FROM "tst_task" LIMIT ?) "s" GROUP BY "s"."g0" ORDER BY "v0" DESC, "s"."g0" ASC', params: [11] },
+    postgres: { sql: 'SELECT "s"."g0", COUNT("s"."a0") AS "v0", COUNT(*) AS "v1", SUM(COUNT(*)) OVER () AS "total" FROM (SELECT "tst_task"."tst_done" AS "g0", "tst_task"."tst_name" AS "a0" FROM "tst_task" LIMIT $1) "s" GROUP BY "s"."g0" ORDER BY "v0" DESC NULLS LAST, "s"."g0" ASC NULLS FIRST', params: [11] },
+    mssql: { sql: 'SELECT [s].[g0], COUNT([s].[a0]) AS [v0], COUNT(*) AS [v1], SUM(COUNT(*)) OVER () AS [total] FROM (SELECT TOP (@p1) [tst_task].[tst_done] AS [g0], [tst_task].[tst_name] AS [a0] FROM [tst_task]) [s] GROUP BY [s].[g0] ORDER BY [v0] DESC, [s].[g0] ASC', params: [11] },
   },
   // ---- inserts ----
   {

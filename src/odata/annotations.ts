@@ -54,6 +54,11 @@ export class Formatter {
     this.date = new Intl.DateTimeFormat(locale, { timeZone: 'UTC', year: 'numeric', month: 'numeric', day: 'numeric' });
   }
 
+  /** A plain number as this locale writes it (`9,500`): counts, which have no column. */
+  formatNumber(v: number): string {
+    return this.number.format(v);
+  }
+
   /** The formatted value of a non-null value of `a`, or undefined when the type has none. */
   format(a: AttributeModel, v: unknown): string | undefined {
     switch (a.AttributeType) {

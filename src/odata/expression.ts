@@ -48,22 +48,24 @@ const ALIAS = /^@[A-Za-z_][A-Za-z0-9_]*/;
 const COMPARE_OPS = new Set<string>(['eq', 'ne', 'gt', 'ge', 'lt', 'le']);
 const UNSUPPORTED_OPS = new Set<string>(['add', 'sub', 'mul', 'div', 'mod', 'has', 'in']);
 
-function syntaxError(text: string, pos: number, what: string): Error {
+/** 400 `0x80060888` "Syntax error: <what> at position <pos> in '<text>'." for a query option's text. */
+export function syntaxError(text: string, pos: number, what: string): Error {
   return Errors.badQuery(`Syntax error: ${what} at position ${pos} in '${text}'.`);
 }
 
-function tokenize(text: string): Token[] {
+/** Tokens of `text` between `start` and `end`; positions are offsets in the whole `text`. */
+function tokenize(text: string, start = 0, end = text.length): Token[] {
   const tokens: Token[] = [];
-  let i = 0;
-  while (i < text.length) {
+  let i = start;
+  while (i < end) {
     const ch = text[i]!;
     if (ch === ' ' || ch === '\t' || ch === '\r' || ch === '\n') { i++; continue; }
-    const rest = text.slice(i);
+    const rest = text.slice(i, end);
     if (ch === "'") {
       let j = i + 1;
       let value = '';
       for (;;) {
-        if (j >= text.length) throw Errors.badQuery(`There is an unterminated literal at position ${i} in '${text}'.`);
+        if (j >= end) throw Errors.badQuery(`There is an unterminated literal at position ${i} in '${text}'.`);
         if (text[j] === "'") {
           if (text[j + 1] === "'") { value += "'"; j += 2; continue; }
           break;
@@ -80,14 +82,14 @@ function tokenize(text: string): Token[] {
       let depth = 0;
       let j = i;
       let quote: string | undefined;
-      for (; j < text.length; j++) {
+      for (; j < end; j++) {
         const c = text[j]!;
         if (quote) { if (c === '\\') j++; else if (c === quote) quote = undefined; continue; }
         if (c === '"' || c === "'") quote = c;
         else if (c === '[') depth++;
         else if (c === ']' && --depth === 0) break;
       }
-      if (j >= text.length) throw syntaxError(text, i, "unterminated '['");
+      if (j >= end) throw syntaxError(text, i, "unterminated '['");
       tokens.push({ kind: 'json', text: text.slice(i, j + 1), pos: i });
       i = j + 1;
       continue;
@@ -107,7 +109,7 @@ function tokenize(text: string): Token[] {
     if (m) { tokens.push({ kind: 'alias', text: m[0], pos: i }); i += m[0].length; continue; }
     throw syntaxError(text, i, `character '${ch}' is not valid`);
   }
-  tokens.push({ kind: 'end', text: '', pos: text.length });
+  tokens.push({ kind: 'end', text: '', pos: end });
   return tokens;
 }
 
@@ -116,8 +118,9 @@ class Parser {
   private readonly tokens: Token[];
   private index = 0;
 
-  constructor(private readonly text: string, private readonly aliases?: ReadonlyMap<string, string>, private readonly depth = 0) {
-    this.tokens = tokenize(text);
+  /** Parses `text` between `range.start` and `range.end` (default: all of it); errors quote the whole text. */
+  constructor(private readonly text: string, private readonly aliases?: ReadonlyMap<string, string>, private readonly depth = 0, range?: TextRange) {
+    this.tokens = tokenize(text, range?.start, range?.end);
   }
 
   private peek(offset = 0): Token { return this.tokens[Math.min(this.index + offset, this.tokens.length - 1)]!; }
@@ -333,14 +336,21 @@ class Parser {
   }
 }
 
+/** A part of an option's text: offsets `start` (inclusive) to `end` (exclusive). */
+export interface TextRange {
+  readonly start: number;
+  readonly end: number;
+}
+
 /**
- * Parses a `$filter` value; `@p` parameter aliases take their values from `aliases`. Throws
- * ServiceError 400 `0x80060888` with the position on a syntax error, and 501 for valid OData that
- * Tessera does not support yet (lambdas).
+ * Parses a `$filter` value; `@p` parameter aliases take their values from `aliases`. With `range`,
+ * only that part of `text` is parsed (the condition inside `$apply=filter(…)`), and positions in
+ * errors and in the AST are offsets in the whole `text`. Throws ServiceError 400 `0x80060888` with
+ * the position on a syntax error, and 501 for valid OData that Tessera does not support yet.
  */
-export function parseFilter(text: string, aliases?: ReadonlyMap<string, string>): Expr {
-  if (!text.trim()) throw Errors.badQuery('The $filter query option must not be empty.');
-  return new Parser(text, aliases).parseAll();
+export function parseFilter(text: string, aliases?: ReadonlyMap<string, string>, range?: TextRange): Expr {
+  if (!text.slice(range?.start, range?.end).trim()) throw Errors.badQuery('The $filter query option must not be empty.');
+  return new Parser(text, aliases, 0, range).parseAll();
 }
 
 /** Parses a `$orderby` value into items (aliases allowed); errors as for parseFilter. */

@@ -1,4 +1,5 @@
 import { Errors } from '../errors.js';
+import { parseApply, type Transformation } from './apply.js';
 import { parseExpand, type ExpandItem } from './expand.js';
 import { parseFilter, parseOrderBy, type Expr } from './expression.js';
 import { parsePrefer, type Preferences } from './prefer.js';
@@ -42,6 +43,8 @@ export interface QueryOptions {
   skipToken?: string;
   /** `$expand` items. */
   expand?: ExpandItem[];
+  /** `$apply` transformations in order (aggregation, digest §3.7). */
+  apply?: Transformation[];
   /** `$id`: the related row's URL on `DELETE …/<collection>/$ref?$id=…`. */
   id?: string;
   /** Parameter aliases (`@p1=…`), by name with the `@`, values decoded but not parsed. */
@@ -85,8 +88,8 @@ const GUID_KEY = /^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[
 /** Options Dataverse itself rejects (digest §3, §13 #39). */
 const REJECTED = new Set(['$skip', '$search', '$format', '$levels', '$compute', '$index', '$schemaversion']);
 /** Valid Dataverse options that Tessera does not implement yet (later issues). */
-const NOT_YET = new Set(['$apply', '$deltatoken', 'fetchXml', 'savedQuery', 'userQuery']);
-const SUPPORTED = new Set(['$select', '$filter', '$orderby', '$top', '$count', '$skiptoken', '$expand', '$id']);
+const NOT_YET = new Set(['$deltatoken', 'fetchXml', 'savedQuery', 'userQuery']);
+const SUPPORTED = new Set(['$select', '$filter', '$orderby', '$top', '$count', '$skiptoken', '$expand', '$id', '$apply']);
 
 /** Decodes one query-string component: `+` → space, then percent-decoding. Throws 400 on bad escapes. */
 export function decodeComponent(s: string): string {
@@ -189,7 +192,7 @@ function parseQuery(raw: string): QueryOptions {
       query.aliases = new Map([...(query.aliases ?? []), [name, value]]);
     } else if (name.startsWith('$') && !SUPPORTED.has(name)) throw Errors.badQuery(`The query parameter '${name}' is not supported.`);
   }
-  // Second pass: $filter and $orderby may use aliases defined anywhere in the query (digest §3).
+  // Second pass: $filter, $orderby and $apply may use aliases defined anywhere in the query (digest §3).
   for (const [name, value] of options) {
     switch (name) {
       case '$select': {
@@ -215,6 +218,7 @@ function parseQuery(raw: string): QueryOptions {
       case '$skiptoken': query.skipToken = value; break;
       case '$expand': query.expand = parseExpand(value); break;
       case '$id': query.id = value; break;
+      case '$apply': query.apply = parseApply(value, query.aliases); break;
       default: break; // aliases, and custom query options (e.g. `tag`) which OData says to ignore
     }
   }
@@ -224,8 +228,8 @@ function parseQuery(raw: string): QueryOptions {
 /**
  * Parses one request. Throws ServiceError: 404 `0x8006088a` for paths outside the API or with an
  * unknown shape, 400 `0x80060888` for syntax errors and options Dataverse rejects (`$skip`,
- * `$search`, `$format` …), 501 for valid constructs not implemented yet (`$expand`, `$apply`,
- * `$batch`, navigation paths, parameter aliases).
+ * `$search`, `$format` …), 501 for valid constructs not implemented yet (`$deltatoken`,
+ * `fetchXml`, `$batch`, deeper navigation paths).
  */
 export function parseRequest(req: HttpRequest): ODataRequest {
   const q = req.url.indexOf('?');

@@ -1,8 +1,9 @@
 import type { ServiceError } from '../errors.js';
-import type { Model } from '../model/types.js';
+import type { AttributeModel, Model } from '../model/types.js';
 import { encodeSkipToken } from '../plan/skiptoken.js';
-import type { ExpandPlan, ReadPlan, Value } from '../plan/types.js';
-import { Formatter, TERMS } from './annotations.js';
+import type { AggregatePlan, ExpandPlan, ReadPlan, Value } from '../plan/types.js';
+import type { AggregateRow } from '../store/execute.js';
+import { Formatter, TERMS, type AnnotationSet } from './annotations.js';
 
 /**
  * Respond stage: plan results become OData JSON responses (digest §2, §3, §4.2).
@@ -71,12 +72,29 @@ export function entityId(serviceRoot: string, entitySetName: string, id: string)
 const FORMATTER = new Formatter();
 
 /**
+ * Writes property `name` with value `v` of column `a` into `out`, preceded by the annotations `ann`
+ * asks for, in Dataverse's order (digest §4.1): for a lookup `associatednavigationproperty`,
+ * `lookuplogicalname`, `FormattedValue` (`lookupName`, the target's primary name, when known); for
+ * choices, booleans, numbers and dates their `FormattedValue`. No annotations for null values.
+ */
+function writeProperty(out: Record<string, unknown>, ann: AnnotationSet | undefined, a: AttributeModel, name: string, v: unknown, lookupName?: unknown): void {
+  if (ann && v !== null && v !== undefined) {
+    if (a.NavigationPropertyName) {
+      if (ann.associatedNavigationProperty) out[`${name}@${TERMS.associatedNavigationProperty}`] = a.NavigationPropertyName;
+      if (ann.lookupLogicalName && a.Targets.length === 1) out[`${name}@${TERMS.lookupLogicalName}`] = a.Targets[0];
+      if (ann.formattedValue && lookupName !== null && lookupName !== undefined) out[`${name}@${TERMS.formattedValue}`] = lookupName;
+    } else if (ann.formattedValue) {
+      const f = FORMATTER.format(a, v);
+      if (f !== undefined) out[`${name}@${TERMS.formattedValue}`] = f;
+    }
+  }
+  out[name] = v;
+}
+
+/**
  * Turns fetched rows into entity objects: `@odata.context` first when given (single-entity
  * responses), then `@odata.etag`, then the plan's output columns in order, each preceded by the
- * annotations the plan asks for, in Dataverse's order (digest §4.1): for a lookup
- * `associatednavigationproperty`, `lookuplogicalname`, `FormattedValue` (the target's primary
- * name); for choices, booleans, numbers and dates their `FormattedValue`. Annotations are left out
- * for null values. Built once per response, applied per row.
+ * annotations the plan asks for (see writeProperty). Built once per response, applied per row.
  */
 export function entityWriter(plan: ReadPlan, fetched: readonly unknown[], context?: string): (row: readonly Value[]) => Record<string, unknown> {
   const versionIndex = fetched.indexOf(plan.entity.attributesByName.get('versionnumber'));
@@ -89,27 +107,49 @@ export function entityWriter(plan: ReadPlan, fetched: readonly unknown[], contex
   return (row) => {
     const out: Record<string, unknown> = context === undefined ? {} : { '@odata.context': context };
     out['@odata.etag'] = etag(row[versionIndex]!);
-    for (const { a, name, i, nameIndex } of outputs) {
-      const v = row[i];
-      if (ann && v !== null && v !== undefined) {
-        if (a.NavigationPropertyName) {
-          if (ann.associatedNavigationProperty) out[`${name}@${TERMS.associatedNavigationProperty}`] = a.NavigationPropertyName;
-          if (ann.lookupLogicalName && a.Targets.length === 1) out[`${name}@${TERMS.lookupLogicalName}`] = a.Targets[0];
-          if (ann.formattedValue && nameIndex >= 0 && row[nameIndex] !== null) out[`${name}@${TERMS.formattedValue}`] = row[nameIndex];
-        } else if (ann.formattedValue) {
-          const f = FORMATTER.format(a, v);
-          if (f !== undefined) out[`${name}@${TERMS.formattedValue}`] = f;
-        }
-      }
-      out[name] = v;
-    }
+    for (const { a, name, i, nameIndex } of outputs) writeProperty(out, ann, a, name, row[i], nameIndex >= 0 ? row[nameIndex] : undefined);
     for (const { e, i } of expansions) out[e.navigation.Name] = expandedValue(e, row[i]);
     return out;
   };
 }
 
+/**
+ * The response body of an aggregate (digest §3.7; Dataverse "Aggregate data using OData"):
+ * `@odata.context` is `<root>$metadata#<set>` without a select list, and each group is an object
+ * without `@odata.etag` or `@odata.id` holding its own table's group values, then the aggregates,
+ * then the group values read across lookups (`contact_fullname`), the order of Dataverse's
+ * examples. Null values are left out, as Dataverse leaves out null group values. With
+ * FormattedValue asked for, aggregates carry one too (counts as numbers, the others formatted like
+ * their column).
+ */
+export function aggregateBody(serviceRoot: string, plan: AggregatePlan, rows: readonly AggregateRow[]): Record<string, unknown> {
+  const ann = plan.annotations;
+  const own = plan.groupBy.flatMap((g, i) => (g.column.navs.length ? [] : [i]));
+  const related = plan.groupBy.flatMap((g, i) => (g.column.navs.length ? [i] : []));
+  const value = rows.map((row) => {
+    const out: Record<string, unknown> = {};
+    const group = (i: number) => {
+      const g = plan.groupBy[i]!;
+      if (row.groups[i] !== null) writeProperty(out, ann, g.column.attribute, g.alias, row.groups[i], row.lookupNames[i]);
+    };
+    own.forEach(group);
+    plan.aggregates.forEach((a, i) => {
+      const v = row.aggregates[i];
+      if (v === null || v === undefined) return;
+      if (ann?.formattedValue) {
+        const f = a.fn === 'sum' || a.fn === 'avg' || a.fn === 'min' || a.fn === 'max' ? FORMATTER.format(a.column!.attribute, v) : FORMATTER.formatNumber(v as number);
+        if (f !== undefined) out[`${a.alias}@${TERMS.formattedValue}`] = f;
+      }
+      out[a.alias] = v;
+    });
+    related.forEach(group);
+    return out;
+  });
+  return { '@odata.context': `${serviceRoot}$metadata#${plan.entity.EntitySetName}`, value };
+}
+
 /** The `Preference-Applied` header for a read: maxpagesize and include-annotations as applied. */
-export function preferenceApplied(plan: ReadPlan, includeAnnotations: string | undefined): string | undefined {
+export function preferenceApplied(plan: Pick<ReadPlan, 'annotations' | 'maxPageSizeApplied'>, includeAnnotations: string | undefined): string | undefined {
   const applied: string[] = [];
   if (plan.annotations && includeAnnotations) applied.push(`odata.include-annotations=${includeAnnotations}`);
   if (plan.maxPageSizeApplied !== undefined) applied.push(`odata.maxpagesize=${plan.maxPageSizeApplied}`);

@@ -1,7 +1,7 @@
 import { Errors } from '../errors.js';
 import type { AttributeModel, EntityModel, NavigationPropertyModel } from '../model/types.js';
 import type { CompareOp, Expr } from '../odata/expression.js';
-import type { PlanExpr } from './types.js';
+import type { ColumnPath, PlanExpr } from './types.js';
 import { literalValue } from './values.js';
 import { planQueryFunction, type QueryFunctionContext } from './query-functions.js';
 
@@ -32,13 +32,13 @@ export function resolveProperty(entity: EntityModel, name: string): AttributeMod
   return a;
 }
 
-/** A column reached through zero or more single-valued navigation properties (`createdby/fullname`). */
-interface Chain {
-  readonly navs: readonly NavigationPropertyModel[];
-  readonly attribute: AttributeModel;
-}
-
-function resolveChain(entity: EntityModel, e: Extract<Expr, { kind: 'path' }>): Chain {
+/**
+ * Resolves a property path (`statuscode`, `createdby/fullname`) on `entity`: every segment but the
+ * last must be a single-valued navigation property, the last a readable column of the table reached.
+ * Throws 400 "Could not find a property named …" for unknown names, and 400 for a collection-valued
+ * navigation property on the way.
+ */
+export function resolveChain(entity: EntityModel, e: Extract<Expr, { kind: 'path' }>): ColumnPath {
   const navs: NavigationPropertyModel[] = [];
   let current = entity;
   for (const segment of e.segments.slice(0, -1)) {

@@ -71,7 +71,7 @@ export function planRead(entity: EntityModel, query: QueryOptions, prefer: Prefe
   const lookupNames = annotations?.formattedValue && context ? planLookupNames(context.model, columns) : [];
   const expand = query.expand ? planExpand(entity, query.expand, { caller: context?.caller, now: new Date() }) : [];
   if (id !== undefined) {
-    for (const option of ['filter', 'orderBy', 'top', 'count', 'skipToken'] as const) {
+    for (const option of ['filter', 'orderBy', 'top', 'count', 'skipToken', 'apply'] as const) {
       if (query[option] !== undefined) throw Errors.badQuery(`The query option '$${option.toLowerCase()}' cannot be used when retrieving a single record.`);
     }
     const pk = entity.attributesByName.get(entity.PrimaryIdAttribute)!;
@@ -99,7 +99,7 @@ export function planRead(entity: EntityModel, query: QueryOptions, prefer: Prefe
 
 /** Plans `GET /<set>/$count`; only `$filter` may accompany it. */
 export function planCount(entity: EntityModel, query: QueryOptions, context?: PlanContext): CountPlan {
-  for (const option of ['select', 'orderBy', 'top', 'count', 'skipToken', 'expand'] as const) {
+  for (const option of ['select', 'orderBy', 'top', 'count', 'skipToken', 'expand', 'apply'] as const) {
     if (query[option] !== undefined) throw Errors.badQuery(`The query option '$${option.toLowerCase()}' cannot be used with /$count.`);
   }
   return { kind: 'count', entity, filter: query.filter ? planFilter(entity, query.filter, { caller: context?.caller, now: new Date() }) : undefined };

@@ -39,6 +39,14 @@ export type PlanExpr =
   | { kind: 'not'; operand: PlanExpr }
   | { kind: 'const'; value: boolean };
 
+/** A column reached through zero or more single-valued navigation properties (`createdby/fullname`). */
+export interface ColumnPath {
+  /** The navigation properties followed from the planned table, in order; empty for its own columns. */
+  readonly navs: readonly NavigationPropertyModel[];
+  /** A column of the table the last navigation property leads to (or of the planned table). */
+  readonly attribute: AttributeModel;
+}
+
 /** One sort key. Nulls sort first ascending and last descending, as on SQL Server (Dataverse). */
 export interface SortKey {
   readonly attribute: AttributeModel;
@@ -167,4 +175,60 @@ export interface DeletePlan {
 export interface WriteResult {
   readonly id: string;
   readonly created: boolean;
+}
+
+/**
+ * An aggregate function over the rows of a group (FetchXML's `aggregate` attribute values;
+ * OData's `with sum|average|min|max|countdistinct` and `$count`): `count` counts rows, `countcolumn`
+ * the non-null values of a column, `countdistinct` its distinct non-null values. Nulls never count
+ * towards `sum`, `avg`, `min` and `max` (null when a group has no value).
+ */
+export type AggregateFunction = 'sum' | 'avg' | 'min' | 'max' | 'count' | 'countcolumn' | 'countdistinct';
+
+/** A group-by column of an AggregatePlan and its output name. */
+export interface AggregateGroup {
+  readonly alias: string;
+  readonly column: ColumnPath;
+  /**
+   * For a lookup column when FormattedValue annotations are wanted: the target row's primary name,
+   * read as part of the group (it depends on the lookup value alone, so the groups do not change).
+   */
+  readonly lookupName?: ColumnPath;
+}
+
+/** An aggregated value of an AggregatePlan and its output name; `column` is absent for `count`. */
+export interface AggregateValue {
+  readonly alias: string;
+  readonly fn: AggregateFunction;
+  readonly column?: ColumnPath;
+}
+
+/** One key of an aggregate's output order: a group-by column or an aggregated value, by index. */
+export interface AggregateSortKey {
+  readonly output: 'group' | 'aggregate';
+  readonly index: number;
+  readonly descending: boolean;
+}
+
+/**
+ * A grouped and aggregated read of one table (OData `$apply`, FetchXML `aggregate="true"`): the
+ * rows that meet `filter` are split into groups by the `groupBy` columns (one group over all rows
+ * when there are none) and each group yields its group values and `aggregates`. Built by
+ * `planAggregate` (plan/aggregate.ts). More than `recordLimit` input rows is an error (Dataverse's
+ * AggregateQueryRecordLimit, digest §3.7).
+ */
+export interface AggregatePlan {
+  readonly kind: 'aggregate';
+  readonly entity: EntityModel;
+  readonly groupBy: readonly AggregateGroup[];
+  readonly aggregates: readonly AggregateValue[];
+  readonly filter?: PlanExpr;
+  /** The complete output order: the keys asked for, then every other group-by column ascending. */
+  readonly orderBy: readonly AggregateSortKey[];
+  /** Most groups returned (`$top`); undefined = all. */
+  readonly top?: number;
+  /** Most input rows the aggregate may read. */
+  readonly recordLimit: number;
+  /** Instance annotations to emit (Prefer: odata.include-annotations); undefined = none. */
+  readonly annotations?: AnnotationSet;
 }

@@ -24,6 +24,8 @@ export interface Dialect {
   readonly maxParameters: number;
   /** The SQL column type for an attribute (see the table in `types.ts`). */
   columnType(a: AttributeModel): string;
+  /** The floating-point SQL type (Double columns); averages of whole numbers are taken in it. */
+  readonly floatType: string;
   /** One ORDER BY item with Dataverse's null order: nulls first ascending, last descending. */
   orderItem(column: string, descending: boolean): string;
   /**

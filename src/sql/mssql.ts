@@ -16,6 +16,7 @@ export const mssqlDialect: Dialect = {
   // 2,100 per request, less the two that sp_executesql itself takes (@stmt, @params).
   maxParameters: 2098,
   columnType: (a) => columnType('mssql', a),
+  floatType: 'FLOAT',
   orderItem: (column, descending) => `${column} ${descending ? 'DESC' : 'ASC'}`,
   // TOP, not OFFSET/FETCH: FETCH NEXT 0 ROWS is an error (10744), TOP (0) is not ($top=0).
   selectLimited: (body, orderBy, limit) => `SELECT TOP (${limit}) ${body}${orderBy ? ` ORDER BY ${orderBy}` : ''}`,

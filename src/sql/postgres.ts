@@ -14,6 +14,7 @@ export const postgresDialect: Dialect = {
   placeholder: (index) => `$${index}`,
   maxParameters: 65535,
   columnType: (a) => columnType('postgres', a),
+  floatType: 'double precision',
   orderItem: (column, descending) => `${column} ${descending ? 'DESC NULLS LAST' : 'ASC NULLS FIRST'}`,
   selectLimited: (body, orderBy, limit) => `SELECT ${body}${orderBy ? ` ORDER BY ${orderBy}` : ''} LIMIT ${limit}`,
   // jsonb_build_object takes at most 100 arguments: objects are built in chunks joined with ||.

@@ -1,5 +1,5 @@
 import type { AttributeModel, EntityKeyModel, EntityModel } from '../model/types.js';
-import type { CountPlan, DeletePlan, ExpandPlan, Guard, InsertPlan, PlanExpr, ReadPlan, SortKey, UpdatePlan, Value } from '../plan/types.js';
+import type { AggregatePlan, AggregateValue, ColumnPath, CountPlan, DeletePlan, ExpandPlan, Guard, InsertPlan, PlanExpr, ReadPlan, SortKey, UpdatePlan, Value } from '../plan/types.js';
 import type { Dialect, Statement } from './dialect.js';
 
 /**
@@ -158,6 +158,67 @@ export function renderCount(d: Dialect, plan: Pick<CountPlan, 'entity' | 'filter
   const where = plan.filter ? ` WHERE ${renderExpr(d, plan.filter, p, table(d, plan.entity))}` : '';
   const inner = d.selectLimited(`1 AS ${d.quote('x')} FROM ${table(d, plan.entity)}${where}`, '', p.add(cap + 1));
   return { sql: `SELECT COUNT(*) AS ${d.quote('n')} FROM (${inner}) ${d.quote('c')}`, params: p.values };
+}
+
+/**
+ * The value of `c` for a row of `scope` (the SQL name of the planned table): the column itself, or
+ * a scalar subquery per navigation property (aliases `j1`, `j2`, …) down to the related row's
+ * column; NULL when a lookup on the way is empty.
+ */
+function pathValue(d: Dialect, c: ColumnPath, scope: string, depth = 1): string {
+  const [nav, ...rest] = c.navs;
+  if (!nav) return `${scope}.${col(d, c.attribute)}`;
+  const alias = d.quote(`j${depth}`);
+  const value = pathValue(d, { navs: rest, attribute: c.attribute }, alias, depth + 1);
+  return `(SELECT ${value} FROM ${table(d, nav.target)} ${alias} WHERE ${alias}.${col(d, pkOf(nav.target))} = ${scope}.${col(d, nav.relationship.ReferencingAttribute)})`;
+}
+
+const WHOLE_NUMBERS = new Set(['Integer', 'BigInt']);
+
+/** One aggregate over the input column `v` (an `s`.`aN` reference; unused by `count`). */
+function aggregateFunction(d: Dialect, a: AggregateValue, v: string): string {
+  switch (a.fn) {
+    case 'count': return 'COUNT(*)';
+    case 'countcolumn': return `COUNT(${v})`;
+    case 'countdistinct': return `COUNT(DISTINCT ${v})`;
+    // SQL Server's AVG of an INT is an INT (truncated); every database averages whole numbers as floats here.
+    case 'avg': return WHOLE_NUMBERS.has(a.column!.attribute.AttributeType) ? `AVG(CAST(${v} AS ${d.floatType}))` : `AVG(${v})`;
+    default: return `${a.fn.toUpperCase()}(${v})`;
+  }
+}
+
+/**
+ * One SELECT for an AggregatePlan that also enforces its record limit: the input subquery `s`
+ * reads at most `recordLimit + 1` matching rows (the group values `gN`, lookup names `nN` and
+ * aggregate inputs `aN`, related columns through scalar subqueries), the outer query groups them,
+ * and a window `SUM(COUNT(*)) OVER ()` adds the number of input rows to every group. When it
+ * exceeds the limit the aggregates are incomplete and the executor raises the limit error;
+ * otherwise they cover every matching row. Result columns: the group values, then the lookup names
+ * (for the groups that have one, in order), the aggregates, the input row count.
+ */
+export function renderAggregate(d: Dialect, plan: AggregatePlan): Statement {
+  const p = new Params(d);
+  const from = table(d, plan.entity);
+  const s = d.quote('s');
+  // Input columns by their SQL; a value needed twice (a lookup path and its name) is read once.
+  const inputs = new Map<string, string>();
+  const input = (name: string, c: ColumnPath) => {
+    const value = pathValue(d, c, from);
+    if (!inputs.has(value)) inputs.set(value, d.quote(name));
+    return `${s}.${inputs.get(value)!}`;
+  };
+  const keys = plan.groupBy.map((g, i) => input(`g${i}`, g.column));
+  plan.groupBy.forEach((g, i) => { if (g.lookupName) keys.push(input(`n${i}`, g.lookupName)); });
+  const values = plan.aggregates.map((a, i) => `${aggregateFunction(d, a, a.column ? input(`a${i}`, a.column) : '')} AS ${d.quote(`v${i}`)}`);
+  const where = plan.filter ? ` WHERE ${renderExpr(d, plan.filter, p, from)}` : '';
+  const list = [...inputs].map(([value, name]) => `${value} AS ${name}`);
+  const rows = d.selectLimited(`${list.length ? list.join(', ') : `1 AS ${d.quote('x')}`} FROM ${from}${where}`, '', p.add(plan.recordLimit + 1));
+  const columns = [...keys, ...values, `SUM(COUNT(*)) OVER () AS ${d.quote('total')}`].join(', ');
+  const grouping = [...new Set(keys)];
+  const body = `${columns} FROM (${rows}) ${s}${grouping.length ? ` GROUP BY ${grouping.join(', ')}` : ''}`;
+  const order = plan.orderBy.map((k) => d.orderItem(k.output === 'group' ? keys[k.index]! : d.quote(`v${k.index}`), k.descending)).join(', ');
+  if (plan.top !== undefined) return { sql: d.selectLimited(body, order, p.add(plan.top)), params: p.values };
+  return { sql: `SELECT ${body}${order ? ` ORDER BY ${order}` : ''}`, params: p.values };
 }
 
 /** INSERT of one row; `version` is the row's new versionnumber. */

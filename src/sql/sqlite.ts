@@ -15,6 +15,7 @@ export const sqliteDialect: Dialect = {
   placeholder: () => '?',
   maxParameters: 32766,
   columnType: (a) => columnType('sqlite', a),
+  floatType: 'REAL',
   orderItem: (column, descending) => `${column} ${descending ? 'DESC' : 'ASC'}`,
   selectLimited: (body, orderBy, limit) => `SELECT ${body}${orderBy ? ` ORDER BY ${orderBy}` : ''} LIMIT ${limit}`,
   // json_object takes at most 127 arguments here: objects are built in chunks and merged.

@@ -1,8 +1,8 @@
 import { Errors } from '../errors.js';
 import type { AttributeModel, EntityKeyModel, EntityModel } from '../model/types.js';
-import type { CountPlan, DeletePlan, ExpandPlan, Guard, InsertPlan, ReadPlan, RowReference, UpdatePlan, Value, WriteResult } from '../plan/types.js';
+import type { AggregatePlan, CountPlan, DeletePlan, ExpandPlan, Guard, InsertPlan, ReadPlan, RowReference, UpdatePlan, Value, WriteResult } from '../plan/types.js';
 import { fromJson } from '../sql/types.js';
-import { expansionColumns, fetchedColumns, renderCount, renderDelete, renderExistingIds, renderInsertMany, renderRead, renderSelectById, renderSelectByKey, renderUpdate } from '../sql/render.js';
+import { expansionColumns, fetchedColumns, renderAggregate, renderCount, renderDelete, renderExistingIds, renderInsertMany, renderRead, renderSelectById, renderSelectByKey, renderUpdate } from '../sql/render.js';
 import type { Database, Executor } from './database.js';
 
 /**
@@ -74,6 +74,40 @@ async function countUpTo(db: Database, plan: Pick<CountPlan, 'entity' | 'filter'
 /** Counts the rows matching a plan's filter, capped at COUNT_CAP. */
 export async function executeCount(db: Database, plan: Pick<CountPlan, 'entity' | 'filter'>): Promise<number> {
   return Math.min(await countUpTo(db, plan), COUNT_CAP);
+}
+
+/** One group of an aggregate's result, canonical values in the plan's order. */
+export interface AggregateRow {
+  /** One value per `plan.groupBy`. */
+  readonly groups: readonly Value[];
+  /** One per `plan.groupBy`: the lookup target's primary name where the group has `lookupName`, else null. */
+  readonly lookupNames: readonly Value[];
+  /** One value per `plan.aggregates`: numbers for counts and averages, the column's kind of value otherwise. */
+  readonly aggregates: readonly Value[];
+}
+
+/**
+ * Runs an AggregatePlan on committed data: one statement (see renderAggregate). Throws 400
+ * `0x8004E023` AggregateQueryRecordLimit when more than `plan.recordLimit` rows would be aggregated.
+ */
+export async function executeAggregate(db: Database, plan: AggregatePlan): Promise<AggregateRow[]> {
+  const raw = await db.rows(renderAggregate(db.dialect, plan));
+  const total = raw.length ? Number(raw[0]![raw[0]!.length - 1]) : 0;
+  if (total > plan.recordLimit) throw Errors.aggregateRecordLimit();
+  const { groupBy, aggregates } = plan;
+  return raw.map((r) => {
+    let i = groupBy.length;
+    const lookupNames = groupBy.map((g) => (g.lookupName ? db.dialect.fromDb(g.lookupName.attribute, r[i++]) : null));
+    return {
+      groups: groupBy.map((g, j) => db.dialect.fromDb(g.column.attribute, r[j])),
+      lookupNames,
+      aggregates: aggregates.map((a) => {
+        const v = r[i++];
+        if (v === null || v === undefined) return null;
+        return a.fn === 'sum' || a.fn === 'min' || a.fn === 'max' ? db.dialect.fromDb(a.column!.attribute, v) : Number(v);
+      }),
+    };
+  });
 }
 
 /** Reserves `count` row versions in the transaction; ascending. */

@@ -1,0 +1,144 @@
+import { Errors } from '../errors.js';
+import type { AttributeType, EntityModel } from '../model/types.js';
+import type { AnnotationSet } from '../odata/annotations.js';
+import type { AggregateFunction, AggregateGroup, AggregatePlan, AggregateSortKey, AggregateValue, ColumnPath, PlanExpr } from './types.js';
+
+/**
+ * The front-end-neutral builder of aggregate plans. OData's `$apply` (plan/apply.ts) and FetchXML's
+ * `<fetch aggregate="true">` both describe what to group and aggregate as an AggregateSpec of model
+ * objects; planAggregate checks it and returns the AggregatePlan that sql/, store/ and respond share.
+ */
+
+/** Dataverse's limit on the rows an aggregate query may read (digest §3.7, §9). */
+export const AGGREGATE_RECORD_LIMIT = 50000;
+
+/**
+ * What to aggregate, named by model objects (no front-end syntax):
+ * - `groupBy`: the grouping columns in order, each with its output name: a column of the table
+ *   (a lookup groups by its id, output conventionally `_x_value`), or a column of a row reached
+ *   through single-valued navigation properties (`createdby/fullname`; FetchXML's link-entity
+ *   attributes: the link's `to` lookup gives the navigation property,
+ *   `entity.navigation.get(lookup.NavigationPropertyName)`).
+ * - `aggregates`: each with its output name; `column` is required except for `count`, which
+ *   counts rows and ignores a column (FetchXML names one anyway). FetchXML's
+ *   `aggregate="countcolumn" distinct="true"` is `countdistinct`.
+ * - `filter`: which rows are aggregated (a planned `$filter` or FetchXML filter).
+ * - `orderBy`: output names (group-by or aggregate aliases), most significant first.
+ * - `top`: most groups returned.
+ * - `recordLimit`: a lower limit on input rows for this query (FetchXML's `aggregatelimit`); it
+ *   cannot raise the service's limit.
+ * - `annotations`: the instance annotations asked for; with FormattedValue, grouped lookups also
+ *   read their target's primary name.
+ */
+export interface AggregateSpec {
+  readonly entity: EntityModel;
+  readonly groupBy: ReadonlyArray<{ readonly alias: string; readonly column: ColumnPath }>;
+  readonly aggregates: ReadonlyArray<{ readonly alias: string; readonly fn: AggregateFunction; readonly column?: ColumnPath }>;
+  readonly filter?: PlanExpr;
+  readonly orderBy?: ReadonlyArray<{ readonly alias: string; readonly descending: boolean }>;
+  readonly top?: number;
+  readonly recordLimit?: number;
+  readonly annotations?: AnnotationSet;
+}
+
+const NUMERIC = new Set<AttributeType>(['Integer', 'BigInt', 'Decimal', 'Double', 'Money']);
+
+/** The column types each function accepts; undefined = any column. */
+const ACCEPTS: Record<AggregateFunction, { types?: ReadonlySet<AttributeType>; what: string }> = {
+  sum: { types: NUMERIC, what: 'a number column (Integer, BigInt, Decimal, Double, Money)' },
+  avg: { types: NUMERIC, what: 'a number column (Integer, BigInt, Decimal, Double, Money)' },
+  min: { types: new Set([...NUMERIC, 'DateTime']), what: 'a number or date-time column' },
+  max: { types: new Set([...NUMERIC, 'DateTime']), what: 'a number or date-time column' },
+  count: { what: 'no column' },
+  countcolumn: { what: 'any column' },
+  countdistinct: { what: 'any column' },
+};
+
+/** The path as the user wrote it, for messages: `createdby/fullname`. */
+function pathName(c: ColumnPath): string {
+  return [...c.navs.map((n) => n.Name), c.attribute.PropertyName].join('/');
+}
+
+/** Checks that a column path starts at `entity`, follows single-valued navigation properties only and ends in a stored column. */
+function checkPath(entity: EntityModel, c: ColumnPath): void {
+  let table = entity;
+  for (const nav of c.navs) {
+    if (table.navigation.get(nav.Name) !== nav) throw Errors.propertyNotFound(nav.Name, table.LogicalName);
+    if (nav.kind !== 'single') throw Errors.badQuery(`'${nav.Name}' is a collection-valued navigation property; aggregates can only follow lookups.`);
+    table = nav.target;
+  }
+  if (table.attributesByName.get(c.attribute.LogicalName) !== c.attribute || !c.attribute.IsStored) {
+    throw Errors.propertyNotFound(c.attribute.PropertyName, table.LogicalName);
+  }
+}
+
+/** For a grouped lookup with one target that has a primary name: the path to that name. */
+function lookupNameOf(entity: EntityModel, c: ColumnPath): ColumnPath | undefined {
+  const a = c.attribute;
+  if (!a.NavigationPropertyName || a.Targets.length !== 1) return undefined;
+  const owner = c.navs.length ? c.navs[c.navs.length - 1]!.target : entity;
+  const nav = owner.navigation.get(a.NavigationPropertyName);
+  const name = nav?.target.PrimaryNameAttribute ? nav.target.attributesByName.get(nav.target.PrimaryNameAttribute) : undefined;
+  return nav && name?.IsStored ? { navs: [...c.navs, nav], attribute: name } : undefined;
+}
+
+/**
+ * Builds the AggregatePlan for `spec` with the service's input-row limit `maxRecords` (default
+ * AGGREGATE_RECORD_LIMIT). Output order: `spec.orderBy`, then every group-by column not named there,
+ * ascending (nulls first, as Dataverse sorts). Throws ServiceError 400: no group-by column and no
+ * aggregate; an empty or repeated output name; a column path that does not belong to the table, goes
+ * through a collection-valued navigation property or ends in a computed column; a function applied
+ * to a column type it does not take (sum/avg: numbers; min/max: numbers and date-times; count: no
+ * column needed; countcolumn/countdistinct: any column); an aggregate other than count without a
+ * column; an unknown alias in `orderBy`; a `top` or `recordLimit` that is not a whole number ≥ 0/≥ 1.
+ */
+export function planAggregate(spec: AggregateSpec, maxRecords = AGGREGATE_RECORD_LIMIT): AggregatePlan {
+  const { entity } = spec;
+  if (!spec.groupBy.length && !spec.aggregates.length) throw Errors.badQuery('An aggregate query needs at least one group-by column or aggregate.');
+  const seen = new Set<string>();
+  const named = (alias: string) => {
+    if (!alias) throw Errors.badQuery('Every group-by column and aggregate needs an output name (alias).');
+    if (seen.has(alias)) throw Errors.badQuery(`The output name '${alias}' is used twice in the aggregate query.`);
+    seen.add(alias);
+  };
+  const groupBy: AggregateGroup[] = spec.groupBy.map(({ alias, column }) => {
+    named(alias);
+    checkPath(entity, column);
+    const lookupName = spec.annotations?.formattedValue ? lookupNameOf(entity, column) : undefined;
+    return lookupName ? { alias, column, lookupName } : { alias, column };
+  });
+  const aggregates: AggregateValue[] = spec.aggregates.map(({ alias, fn, column }) => {
+    named(alias);
+    if (fn === 'count') return { alias, fn };
+    if (!column) throw Errors.badQuery(`The aggregate '${alias}' (${fn}) needs a column.`);
+    checkPath(entity, column);
+    const accepts = ACCEPTS[fn];
+    if (accepts.types && !accepts.types.has(column.attribute.AttributeType)) {
+      throw Errors.badQuery(`The aggregate function '${fn}' needs ${accepts.what}; '${pathName(column)}' is ${column.attribute.AttributeType}.`);
+    }
+    return { alias, fn, column };
+  });
+  const orderBy: AggregateSortKey[] = (spec.orderBy ?? []).map(({ alias, descending }) => {
+    const group = groupBy.findIndex((g) => g.alias === alias);
+    if (group >= 0) return { output: 'group', index: group, descending };
+    const aggregate = aggregates.findIndex((a) => a.alias === alias);
+    if (aggregate >= 0) return { output: 'aggregate', index: aggregate, descending };
+    throw Errors.badQuery(`The aggregate query has no output named '${alias}' to order by.`);
+  });
+  groupBy.forEach((_, index) => {
+    if (!orderBy.some((k) => k.output === 'group' && k.index === index)) orderBy.push({ output: 'group', index, descending: false });
+  });
+  if (spec.top !== undefined && !(Number.isInteger(spec.top) && spec.top >= 0)) throw Errors.badQuery(`The number of groups to return must be a whole number ≥ 0; ${spec.top} is not.`);
+  if (spec.recordLimit !== undefined && !(Number.isInteger(spec.recordLimit) && spec.recordLimit >= 1)) throw Errors.badQuery(`The aggregate record limit must be a whole number ≥ 1; ${spec.recordLimit} is not.`);
+  return {
+    kind: 'aggregate',
+    entity,
+    groupBy,
+    aggregates,
+    filter: spec.filter,
+    orderBy,
+    top: spec.top,
+    recordLimit: Math.min(spec.recordLimit ?? maxRecords, maxRecords),
+    annotations: spec.annotations,
+  };
+}
