@@ -3,8 +3,7 @@ import type { EntityModel, Model } from './model/types.js';
 import { ORGANIZATION, SYSTEMUSER } from './model/system-columns.js';
 import { renderCsdl } from './odata/csdl.js';
 import { parseRequest, type HttpRequest, type ODataRequest, type QueryOptions } from './odata/request.js';
-import { TERMS } from './odata/annotations.js';
-import { contextUrl, entityId, entityWriter, errorResponse, etag, json, nextLink, preferenceApplied, serviceDocument, type HttpResponse } from './odata/respond.js';
+import { collectionHead, contextUrl, entityId, entityWriter, errorResponse, etag, json, nextLink, preferenceApplied, serviceDocument, type HttpResponse } from './odata/respond.js';
 import { planCount, planRead, type PlanContext } from './plan/read.js';
 import type { Caller, Guard, PlanExpr, ReadPlan, UpdatePlan } from './plan/types.js';
 import { parseBody, planCreate, planDelete, planUpdate, resolveRecordUrl, sequentialGuid } from './plan/write.js';
@@ -263,11 +262,7 @@ export class Service {
     const plan: ReadPlan = link ? { ...base, filter: base.filter ? { kind: 'and', left: link, right: base.filter } : link } : base;
     const result = await executeRead(this.db, plan);
     const write = entityWriter(plan, result.columns);
-    const body: Record<string, unknown> = { '@odata.context': contextUrl(req.serviceRoot, plan, false) };
-    if (result.count !== undefined) body['@odata.count'] = result.count;
-    // Total count annotations (digest §3.5): -1 without $count=true.
-    if (plan.annotations?.totalRecordCount) body[`@${TERMS.totalRecordCount}`] = result.count ?? -1;
-    if (plan.annotations?.totalRecordCountLimitExceeded) body[`@${TERMS.totalRecordCountLimitExceeded}`] = result.countLimitExceeded ?? false;
+    const body = collectionHead(req.serviceRoot, plan, result);
     body['value'] = result.rows.map(write);
     if (result.hasMore) body['@odata.nextLink'] = nextLink(req.serviceRoot, plan, req.rawQuery, result.columns, result.rows[result.rows.length - 1]!, path);
     const applied = preferenceApplied(plan, req.prefer.includeAnnotations);

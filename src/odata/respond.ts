@@ -108,6 +108,19 @@ export function entityWriter(plan: ReadPlan, fetched: readonly unknown[], contex
   };
 }
 
+/**
+ * The control information that starts a collection response (digest §3.5, §4.2): `@odata.context`,
+ * `@odata.count` with `$count=true`, and the total count annotations when asked for
+ * (`totalrecordcount` is -1 without a count).
+ */
+export function collectionHead(serviceRoot: string, plan: ReadPlan, result: { count?: number; countLimitExceeded?: boolean }): Record<string, unknown> {
+  const body: Record<string, unknown> = { '@odata.context': contextUrl(serviceRoot, plan, false) };
+  if (result.count !== undefined) body['@odata.count'] = result.count;
+  if (plan.annotations?.totalRecordCount) body[`@${TERMS.totalRecordCount}`] = result.count ?? -1;
+  if (plan.annotations?.totalRecordCountLimitExceeded) body[`@${TERMS.totalRecordCountLimitExceeded}`] = result.countLimitExceeded ?? false;
+  return body;
+}
+
 /** The `Preference-Applied` header for a read: maxpagesize and include-annotations as applied. */
 export function preferenceApplied(plan: ReadPlan, includeAnnotations: string | undefined): string | undefined {
   const applied: string[] = [];
