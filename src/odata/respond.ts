@@ -76,7 +76,8 @@ const FORMATTER = new Formatter();
  * annotations the plan asks for, in Dataverse's order (digest §4.1): for a lookup
  * `associatednavigationproperty`, `lookuplogicalname`, `FormattedValue` (the target's primary
  * name); for choices, booleans, numbers and dates their `FormattedValue`. Annotations are left out
- * for null values. Built once per response, applied per row.
+ * for null values; DISTINCT reads (no versionnumber fetched) have no ETag. Built once per
+ * response, applied per row.
  */
 export function entityWriter(plan: ReadPlan, fetched: readonly unknown[], context?: string): (row: readonly Value[]) => Record<string, unknown> {
   const versionIndex = fetched.indexOf(plan.entity.attributesByName.get('versionnumber'));
@@ -88,7 +89,7 @@ export function entityWriter(plan: ReadPlan, fetched: readonly unknown[], contex
   const expansions = plan.expand.map((e, j) => ({ e, i: fetched.length + plan.lookupNames.length + j }));
   return (row) => {
     const out: Record<string, unknown> = context === undefined ? {} : { '@odata.context': context };
-    out['@odata.etag'] = etag(row[versionIndex]!);
+    if (versionIndex >= 0) out['@odata.etag'] = etag(row[versionIndex]!);
     for (const { a, name, i, nameIndex } of outputs) {
       const v = row[i];
       if (ann && v !== null && v !== undefined) {
