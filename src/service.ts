@@ -3,7 +3,10 @@ import type { EntityModel, Model } from './model/types.js';
 import { ORGANIZATION, SYSTEMUSER } from './model/system-columns.js';
 import { renderCsdl } from './odata/csdl.js';
 import { parseRequest, type HttpRequest, type ODataRequest, type QueryOptions } from './odata/request.js';
+import { fetchResponse } from './odata/fetch-respond.js';
+import { parseFetchXml } from './odata/fetchxml.js';
 import { collectionHead, contextUrl, entityId, entityWriter, errorResponse, etag, json, nextLink, preferenceApplied, serviceDocument, type HttpResponse } from './odata/respond.js';
+import { planFetch } from './plan/fetch.js';
 import { planCount, planRead, type PlanContext } from './plan/read.js';
 import type { Caller, Guard, PlanExpr, ReadPlan, UpdatePlan } from './plan/types.js';
 import { parseBody, planCreate, planDelete, planUpdate, resolveRecordUrl, sequentialGuid } from './plan/write.js';
@@ -113,6 +116,9 @@ export class Service {
 
   private async dispatch(req: ODataRequest, url: string): Promise<HttpResponse> {
     const r = req.resource;
+    if (req.query.fetchXml !== undefined && (r.kind !== 'collection' || req.method !== 'GET')) {
+      throw Errors.badQuery('The fetchXml query option is only valid on a GET of an entity set.');
+    }
     switch (r.kind) {
       case 'operation': {
         const b = r.binding;
@@ -138,6 +144,7 @@ export class Service {
           return invokeOperation(this.operations, req, { kind: 'operation', name: r.entitySet, segment: r.entitySet, qualified: false }, url);
         }
         const entity = this.entitySet(r.entitySet);
+        if (req.method === 'GET' && req.query.fetchXml !== undefined) return this.readFetch(req, entity);
         if (req.method === 'GET') return this.readCollection(req, entity);
         if (req.method === 'POST') return this.create(req, entity);
         throw Errors.methodNotAllowed(req.method, `the collection '${entity.EntitySetName}'`);
@@ -267,6 +274,20 @@ export class Service {
     if (result.hasMore) body['@odata.nextLink'] = nextLink(req.serviceRoot, plan, req.rawQuery, result.columns, result.rows[result.rows.length - 1]!, path);
     const applied = preferenceApplied(plan, req.prefer.includeAnnotations);
     return json(200, body, applied ? { 'Preference-Applied': applied } : {});
+  }
+
+  /**
+   * `GET /<set>?fetchXml=…` (digest §3.8): parse → plan → the same read as OData → FetchXML's
+   * response shape. Only `$count` may accompany it (as `returntotalrecordcount`).
+   */
+  private async readFetch(req: ODataRequest, entity: EntityModel): Promise<HttpResponse> {
+    for (const option of ['select', 'filter', 'orderBy', 'top', 'skipToken', 'expand'] as const) {
+      if (req.query[option] !== undefined) throw Errors.badQuery(`The query option '$${option.toLowerCase()}' cannot be combined with fetchXml.`);
+    }
+    const fetch = parseFetchXml(req.query.fetchXml!);
+    const plan = planFetch(entity, fetch, { ...this.context, now: new Date() }, req.prefer, req.query.count === true);
+    const result = await executeRead(this.db, plan.read);
+    return fetchResponse(req.serviceRoot, plan, result, req.prefer.includeAnnotations);
   }
 
   /** Reads one row for a single-entity response (context first); undefined when it does not exist. */
