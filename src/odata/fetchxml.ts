@@ -17,6 +17,7 @@ import { Errors } from '../errors.js';
 
 /** `link-entity` `link-type` values (Dataverse link-entity reference). */
 export const LINK_TYPES = ['inner', 'outer', 'any', 'not any', 'all', 'not all', 'exists', 'in', 'matchfirstrowusingcrossapply'] as const;
+/** One `link-type` value. */
 export type LinkType = (typeof LINK_TYPES)[number];
 
 /** The link types that are conditions inside a `filter` element ("filter link types"). */
@@ -24,10 +25,12 @@ export const FILTER_LINK_TYPES: ReadonlySet<LinkType> = new Set(['any', 'not any
 
 /** `attribute` `aggregate` functions (aggregate queries). */
 export const AGGREGATE_FUNCTIONS = ['count', 'countcolumn', 'sum', 'avg', 'min', 'max'] as const;
+/** One `aggregate` value. */
 export type AggregateFunction = (typeof AGGREGATE_FUNCTIONS)[number];
 
 /** `attribute` `dategrouping` values (aggregate queries). */
 export const DATE_GROUPINGS = ['day', 'week', 'month', 'quarter', 'year', 'fiscal-period', 'fiscal-year'] as const;
+/** One `dategrouping` value. */
 export type DateGrouping = (typeof DATE_GROUPINGS)[number];
 
 /**
@@ -50,6 +53,7 @@ export const CONDITION_OPERATORS = [
   'in-fiscal-period-and-year', 'in-or-before-fiscal-period-and-year', 'in-or-after-fiscal-period-and-year',
   'under', 'eq-or-under', 'not-under', 'above', 'eq-or-above', 'contain-values', 'not-contain-values',
 ] as const;
+/** One `condition` `operator` value. */
 export type ConditionOperator = (typeof CONDITION_OPERATORS)[number];
 
 /** An `attribute` element: a column to return (or, in aggregate queries, to group or aggregate). */

@@ -443,6 +443,8 @@ function rootOrder(planner: FetchPlanner, entity: EntityModel, query: FetchQuery
 
 /** Refuses what belongs to aggregate queries (kept in the FetchQuery for the aggregate plan). */
 function checkAggregate(query: FetchQuery): void {
+  // aggregate="true" is where the aggregate plan of $apply plugs in: plan the FetchQuery's groupby,
+  // aggregate, alias and dategrouping attributes into it instead of answering 501.
   if (query.aggregate) throw Errors.notImplemented('FetchXML aggregation (aggregate="true")');
   const walk = (t: FetchTable) => {
     for (const a of t.attributes) {
