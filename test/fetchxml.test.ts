@@ -367,6 +367,8 @@ for (const database of DATABASES) {
         expect((await error(fetchXml(condition('msdyn_name', 'equals', 'x')))).message).to.contain("'equals'");
         expect((await error(fetchXml('<order attribute="msdyn_name" descending="maybe"/>'))).message).to.contain("'descending'");
         expect((await error(fetchXml('<link-entity name="systemuser" link-type="sideways"/>'))).message).to.contain('sideways');
+        // Deep nesting is refused before it can exhaust the stack.
+        expect((await error(fetchXml(`${'<filter>'.repeat(2000)}${'</filter>'.repeat(2000)}`))).message).to.contain('levels deep');
       });
 
       it('unknown entity or attribute: Dataverse\'s codes 0x80041102 and 0x80041103', async () => {

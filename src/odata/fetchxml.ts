@@ -182,6 +182,12 @@ const CONDITION_ATTRIBUTES: Record<string, Use> = {
 };
 const VALUE_ATTRIBUTES: Record<string, Use> = { uiname: 'ignore', uitype: 'ignore' };
 
+/**
+ * How deep filters and link-entities may nest. Dataverse documents no limit; this one keeps a
+ * hostile query from exhausting the stack (a 400, not a crash).
+ */
+export const MAX_NESTING = 100;
+
 function invalid(message: string): Error {
   return Errors.invalidArgument(`Invalid FetchXML: ${message}`);
 }
@@ -281,13 +287,19 @@ function parseCondition(node: XmlNode): FetchCondition {
   };
 }
 
-function parseFilter(node: XmlNode): FetchFilter {
+function nested(node: XmlNode, depth: number): number {
+  if (depth > MAX_NESTING) throw invalid(`<${node['#name']}> elements nest more than ${MAX_NESTING} levels deep.`);
+  return depth + 1;
+}
+
+function parseFilter(node: XmlNode, depth: number): FetchFilter {
+  const next = nested(node, depth);
   const a = attributesOf(node, FILTER_ATTRIBUTES);
   const items = children(node).map((c) => {
     switch (c['#name']) {
       case 'condition': return parseCondition(c);
-      case 'filter': return parseFilter(c);
-      case 'link-entity': return parseLink(c);
+      case 'filter': return parseFilter(c, next);
+      case 'link-entity': return parseLink(c, next);
       default: throw unexpected(c, node);
     }
   });
@@ -295,7 +307,7 @@ function parseFilter(node: XmlNode): FetchFilter {
 }
 
 /** The children every table element may have (attribute, all-attributes, order, filter, link-entity). */
-function parseTableBody(node: XmlNode, name: string): FetchTable {
+function parseTableBody(node: XmlNode, name: string, depth: number): FetchTable {
   const attributes: FetchAttribute[] = [];
   const orders: FetchOrder[] = [];
   const filters: FetchFilter[] = [];
@@ -310,20 +322,21 @@ function parseTableBody(node: XmlNode, name: string): FetchTable {
         allAttributes = true;
         break;
       case 'order': orders.push(parseOrder(c)); break;
-      case 'filter': filters.push(parseFilter(c)); break;
-      case 'link-entity': links.push(parseLink(c)); break;
+      case 'filter': filters.push(parseFilter(c, depth)); break;
+      case 'link-entity': links.push(parseLink(c, depth)); break;
       default: throw unexpected(c, node);
     }
   }
   return { name, attributes, allAttributes, orders, filters, links };
 }
 
-function parseLink(node: XmlNode): FetchLink {
+function parseLink(node: XmlNode, depth: number): FetchLink {
+  const next = nested(node, depth);
   const a = attributesOf(node, LINK_ATTRIBUTES);
   boolean(node, a, 'intersect');
   boolean(node, a, 'visible');
   return {
-    ...parseTableBody(node, required(node, a, 'name')),
+    ...parseTableBody(node, required(node, a, 'name'), next),
     kind: 'link-entity',
     from: a['from']?.trim() || undefined,
     to: a['to']?.trim() || undefined,
@@ -341,7 +354,7 @@ function parseFetchElement(node: XmlNode): FetchQuery {
   const entity = entities[0]!;
   const e = attributesOf(entity, ENTITY_ATTRIBUTES);
   return {
-    entity: parseTableBody(entity, required(entity, e, 'name')),
+    entity: parseTableBody(entity, required(entity, e, 'name'), 1),
     top: integer(node, a, 'top', 1, 5000),
     count: integer(node, a, 'count', 1, 5000),
     page: integer(node, a, 'page', 1, Number.MAX_SAFE_INTEGER),
