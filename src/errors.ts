@@ -90,8 +90,17 @@ export const Errors = {
    */
   aggregateRecordLimit: () =>
     new ServiceError(400, '0x8004E023', 'AggregateQueryRecordLimit exceeded. Cannot perform this operation.'),
-  /** 400 `0x80040203`: generic invalid argument with a free text. */
+  /** 400 `0x80040203`: generic invalid argument with a free text (also malformed FetchXML). */
   invalidArgument: (message: string) => new ServiceError(400, '0x80040203', message),
+  /** 400 `0x80041102` QueryBuilderNoEntity: a FetchXML `entity`/`link-entity` names no table. */
+  queryNoEntity: (logicalName: string) =>
+    new ServiceError(400, '0x80041102', `The entity with a name = '${logicalName}' with namemapping = 'Logical' was not found in the MetadataCache.`),
+  /** 400 `0x80041103` QueryBuilderNoAttribute: a FetchXML element names no column of its table. */
+  queryNoAttribute: (logicalName: string, attribute: string) =>
+    new ServiceError(400, '0x80041103', `'${logicalName}' entity doesn't contain attribute with Name = '${attribute}' and NameMapping = 'Logical'.`),
+  /** 400 `0x8004430D`: more than 15 `link-entity` elements in one FetchXML query. */
+  tooManyLinkEntities: () =>
+    new ServiceError(400, '0x8004430D', 'Number of link entities in query exceeded maximum limit.'),
   /** 400 `0x80060888`: malformed or unsupported query option / URL syntax. */
   badQuery: (message: string) => new ServiceError(400, '0x80060888', message),
   /** 501 `0x0`: a valid OData construct Tessera does not implement yet. */

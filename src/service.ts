@@ -4,7 +4,10 @@ import { ORGANIZATION, SYSTEMUSER } from './model/system-columns.js';
 import { renderCsdl } from './odata/csdl.js';
 import { parseRequest, type HttpRequest, type ODataRequest, type QueryOptions } from './odata/request.js';
 import { TERMS } from './odata/annotations.js';
-import { aggregateBody, contextUrl, entityId, entityWriter, errorResponse, etag, json, nextLink, preferenceApplied, serviceDocument, type HttpResponse } from './odata/respond.js';
+import { fetchResponse } from './odata/fetch-respond.js';
+import { parseFetchXml } from './odata/fetchxml.js';
+import { aggregateBody, collectionHead, contextUrl, entityId, entityWriter, errorResponse, etag, json, nextLink, preferenceApplied, serviceDocument, type HttpResponse } from './odata/respond.js';
+import { planFetch } from './plan/fetch.js';
 import { planCount, planRead, type PlanContext } from './plan/read.js';
 import { AGGREGATE_RECORD_LIMIT } from './plan/aggregate.js';
 import { planApply } from './plan/apply.js';
@@ -120,6 +123,9 @@ export class Service {
 
   private async dispatch(req: ODataRequest, url: string): Promise<HttpResponse> {
     const r = req.resource;
+    if (req.query.fetchXml !== undefined && (r.kind !== 'collection' || req.method !== 'GET')) {
+      throw Errors.badQuery('The fetchXml query option is only valid on a GET of an entity set.');
+    }
     switch (r.kind) {
       case 'operation': {
         const b = r.binding;
@@ -145,6 +151,7 @@ export class Service {
           return invokeOperation(this.operations, req, { kind: 'operation', name: r.entitySet, segment: r.entitySet, qualified: false }, url);
         }
         const entity = this.entitySet(r.entitySet);
+        if (req.method === 'GET' && req.query.fetchXml !== undefined) return this.readFetch(req, entity);
         if (req.method === 'GET') return this.readCollection(req, entity);
         if (req.method === 'POST') return this.create(req, entity);
         throw Errors.methodNotAllowed(req.method, `the collection '${entity.EntitySetName}'`);
@@ -270,11 +277,7 @@ export class Service {
     const plan: ReadPlan = link ? { ...base, filter: base.filter ? { kind: 'and', left: link, right: base.filter } : link } : base;
     const result = await executeRead(this.db, plan);
     const write = entityWriter(plan, result.columns);
-    const body: Record<string, unknown> = { '@odata.context': contextUrl(req.serviceRoot, plan, false) };
-    if (result.count !== undefined) body['@odata.count'] = result.count;
-    // Total count annotations (digest §3.5): -1 without $count=true.
-    if (plan.annotations?.totalRecordCount) body[`@${TERMS.totalRecordCount}`] = result.count ?? -1;
-    if (plan.annotations?.totalRecordCountLimitExceeded) body[`@${TERMS.totalRecordCountLimitExceeded}`] = result.countLimitExceeded ?? false;
+    const body = collectionHead(req.serviceRoot, plan, result);
     body['value'] = result.rows.map(write);
     if (result.hasMore) body['@odata.nextLink'] = nextLink(req.serviceRoot, plan, req.rawQuery, result.columns, result.rows[result.rows.length - 1]!, path);
     const applied = preferenceApplied(plan, req.prefer.includeAnnotations);
@@ -287,6 +290,20 @@ export class Service {
     const rows = await executeAggregate(this.db, plan);
     const applied = preferenceApplied(plan, req.prefer.includeAnnotations);
     return json(200, aggregateBody(req.serviceRoot, plan, rows), applied ? { 'Preference-Applied': applied } : {});
+  }
+
+  /**
+   * `GET /<set>?fetchXml=…` (digest §3.8): parse → plan → the same read as OData → FetchXML's
+   * response shape. Only `$count` may accompany it (as `returntotalrecordcount`).
+   */
+  private async readFetch(req: ODataRequest, entity: EntityModel): Promise<HttpResponse> {
+    for (const option of ['select', 'filter', 'orderBy', 'top', 'skipToken', 'expand', 'apply'] as const) {
+      if (req.query[option] !== undefined) throw Errors.badQuery(`The query option '$${option.toLowerCase()}' cannot be combined with fetchXml.`);
+    }
+    const fetch = parseFetchXml(req.query.fetchXml!);
+    const plan = planFetch(entity, fetch, { ...this.context, now: new Date() }, req.prefer, req.query.count === true);
+    const result = await executeRead(this.db, plan.read);
+    return fetchResponse(req.serviceRoot, plan, result, req.prefer.includeAnnotations);
   }
 
   /** Reads one row for a single-entity response (context first); undefined when it does not exist. */

@@ -3,7 +3,8 @@ import { join } from 'node:path';
 import { expect } from 'chai';
 import { DynamicsWebApi, type RequestError } from 'dynamics-web-api';
 import type { EntityFile } from '../src/model/types.js';
-import { DATABASES, call, copyMetadata, startServer, type TestServer } from './support/server.js';
+import type { Statement } from '../src/sql/dialect.js';
+import { DATABASES, call, copyMetadata, recordStatements, startServer, type TestServer } from './support/server.js';
 
 /**
  * Drives Tessera with the unmodified `dynamics-web-api` npm client (v2), the way a real
@@ -680,6 +681,78 @@ for (const database of DATABASES) {
       expect(await state(a)).to.deep.equal([0, 1]);
       expect(await state(b)).to.deep.equal([0, 1]);
       expect((await api.retrieve({ collection: TSET, key: a, select: ['new_name'] })).new_name).to.equal('ticket a');
+    });
+  });
+}
+
+for (const database of DATABASES) {
+  describe(`dynamics-web-api client: FetchXML fetch and fetchAll with the paging cookie [${database.name}]`, () => {
+    const TOTAL = 12000;
+    const COOKIE = 'Microsoft.Dynamics.CRM.fetchxmlpagingcookie';
+    let s: TestServer;
+    let api: DynamicsWebApi;
+    let seen: Seen[];
+    let statements: Statement[];
+    /** Every row's id in primary-key order. */
+    let ids: string[];
+
+    before(async function () {
+      this.timeout(120000);
+      s = await startServer(undefined, database);
+      api = client(s);
+      const created: string[] = [];
+      for (let start = 0; start < TOTAL; start += 1000) {
+        const targets = Array.from({ length: 1000 }, (_, i) => target({ msdyn_name: `fx ${start + i}`, importsequencenumber: (start + i) % 7 }));
+        const res = await api.callAction<CreateMultipleResult>({ collection: SET, actionName: 'Microsoft.Dynamics.CRM.CreateMultiple', action: { Targets: targets } });
+        created.push(...res.Ids);
+      }
+      ids = [...created].sort();
+      expect(new Set(ids).size).to.equal(TOTAL);
+      seen = record(s);
+      statements = recordStatements(s.db);
+    });
+    after(async () => { await s.close(); });
+
+    const fetchXml = (order = '') => `<fetch count="5000"><entity name="msdyn_copilotinteraction"><attribute name="${PK}"/><attribute name="importsequencenumber"/>${order}</entity></fetch>`;
+
+    it('fetchAll pages through 12,000 rows with the paging cookie: three keyset requests, every row once, in order', async () => {
+      seen.length = 0;
+      statements.length = 0;
+      const all = await api.fetchAll<Record<string, unknown>>({ collection: SET, fetchXml: fetchXml(), includeAnnotations: COOKIE });
+      expect(all.value.map((r) => r[PK])).to.deep.equal(ids);
+      expect(seen).to.have.length(3);
+      const sent = seen.map((r) => decodeURIComponent(r.url.split('fetchXml=')[1]!));
+      expect(sent[0]).to.match(/^<fetch page="1" count="5000">/);
+      expect(sent[1]).to.match(/^<fetch page="2" paging-cookie="&lt;cookie page=&quot;1&quot;&gt;/);
+      expect(sent[2]).to.match(/^<fetch page="3" paging-cookie="&lt;cookie page=&quot;2&quot;&gt;/);
+      expect(statements).to.have.length(3);
+      for (const stmt of statements) expect(stmt.sql).to.not.match(/OFFSET/);
+      expect(statements[1]!.params).to.include(ids[4999]);
+    });
+
+    it('fetchAll with an order on a column with ties returns every row once, in that order', async () => {
+      const all = await api.fetchAll<Record<string, unknown>>({ collection: SET, fetchXml: fetchXml('<order attribute="importsequencenumber" descending="true"/>'), includeAnnotations: COOKIE });
+      const got = all.value.map((r) => [r['importsequencenumber'], r[PK]] as [number, string]);
+      expect(new Set(got.map(([, id]) => id)).size).to.equal(TOTAL);
+      const sorted = [...got].sort(([a, x], [b, y]) => (b - a) || (x < y ? -1 : x > y ? 1 : 0));
+      expect(got).to.deep.equal(sorted);
+    });
+
+    it('fetch returns one page and PagingInfo for the next; the next page follows from the cookie', async () => {
+      const first = await api.fetch<Record<string, unknown>>({ collection: SET, fetchXml: fetchXml(), includeAnnotations: COOKIE });
+      expect(first.value.map((r) => r[PK])).to.deep.equal(ids.slice(0, 5000));
+      expect(first.PagingInfo?.nextPage).to.equal(2);
+      expect(first.PagingInfo?.cookie).to.contain(`{${ids[4999]!.toUpperCase()}}`);
+      const second = await api.fetch<Record<string, unknown>>({ collection: SET, fetchXml: fetchXml(), includeAnnotations: COOKIE, pageNumber: 2, pagingCookie: first.PagingInfo!.cookie });
+      expect(second.value.map((r) => r[PK])).to.deep.equal(ids.slice(5000, 10000));
+      const last = await api.fetch<Record<string, unknown>>({ collection: SET, fetchXml: fetchXml(), includeAnnotations: COOKIE, pageNumber: 3, pagingCookie: second.PagingInfo!.cookie });
+      expect(last.value).to.have.length(2000);
+      expect(last.PagingInfo).to.equal(undefined);
+    });
+
+    it('without the paging cookie annotation fetchAll stops after the first page, as against Dataverse', async () => {
+      const all = await api.fetchAll<Record<string, unknown>>({ collection: SET, fetchXml: fetchXml() });
+      expect(all.value).to.have.length(5000);
     });
   });
 }

@@ -6,6 +6,8 @@ import { TERMS } from '../src/odata/annotations.js';
 import { parseRequest, type ODataRequest } from '../src/odata/request.js';
 import { planAggregate } from '../src/plan/aggregate.js';
 import { planApply } from '../src/plan/apply.js';
+import { parseFetchXml } from '../src/odata/fetchxml.js';
+import { planFetch } from '../src/plan/fetch.js';
 import { planCount, planRead } from '../src/plan/read.js';
 import { encodeSkipToken } from '../src/plan/skiptoken.js';
 import type { AggregatePlan, Caller, CountPlan, InsertPlan, ReadPlan, UpdatePlan, Value } from '../src/plan/types.js';
@@ -874,6 +876,80 @@ const cases: Case[] = [
     ],
   },
 ];
+
+// ---- FetchXML (plan/fetch.ts): the same ReadPlan, with linked columns, DISTINCT and OFFSET ----
+
+/** Plans `GET /<set>?fetchXml=<xml>` as the service does, with a fixed clock (2024-03-10T12:00:00Z). */
+function fetchRead(set: string, xml: string): ReadPlan {
+  const entity = shipped.byEntitySetName.get(set)!;
+  return planFetch(entity, parseFetchXml(xml), { model: shipped, caller, now: new Date('2024-03-10T12:00:00Z') }, { returnRepresentation: false }).read;
+}
+const INTERACTION_FETCH = (attributes: string, body: string) => `<fetch${attributes}><entity name="msdyn_copilotinteraction"><attribute name="msdyn_name"/>${body}</entity></fetch>`;
+const TO_DATA = 'name="msdyn_copilotinteractiondata" from="msdyn_copilotinteractiondataid" to="msdyn_interactiondataid"';
+const TO_CHILDREN = 'name="msdyn_copilotinteraction" from="msdyn_interactiondataid" to="msdyn_copilotinteractiondataid"';
+const LINKED_NAME = (q: (s: string) => string) => `(SELECT ${q('l1')}.${q('msdyn_name')} FROM ${q('msdyn_copilotinteractiondata')} ${q('l1')} WHERE ${q('l1')}.${q('msdyn_copilotinteractiondataid')} = ${q('msdyn_copilotinteraction')}.${q('msdyn_interactiondataid')}`;
+const dq = (s: string) => `"${s}"`;
+const bq = (s: string) => `[${s}]`;
+
+const fetchCases: Case[] = [
+  {
+    name: 'FetchXML: many-to-one outer link columns, nested, as scalar subqueries per lookup step',
+    render: (dl) => renderRead(dl, fetchRead('msdyn_copilotinteractions', INTERACTION_FETCH(' count="10"', `<link-entity ${TO_DATA} link-type="outer" alias="d"><attribute name="msdyn_name"/><link-entity name="systemuser" from="systemuserid" to="createdby" link-type="outer" alias="u"><attribute name="fullname"/></link-entity></link-entity>`))),
+    sqlite: { sql: `SELECT "msdyn_name", "msdyn_copilotinteractionid", "versionnumber", ${LINKED_NAME(dq)}) AS "linked1", (SELECT "l2"."fullname" FROM "systemuser" "l2" WHERE "l2"."systemuserid" = (SELECT "l1"."createdby" FROM "msdyn_copilotinteractiondata" "l1" WHERE "l1"."msdyn_copilotinteractiondataid" = "msdyn_copilotinteraction"."msdyn_interactiondataid")) AS "linked2" FROM "msdyn_copilotinteraction" ORDER BY "msdyn_copilotinteractionid" ASC LIMIT ?`, params: [11] },
+    postgres: { sql: `SELECT "msdyn_name", "msdyn_copilotinteractionid", "versionnumber", ${LINKED_NAME(dq)}) AS "linked1", (SELECT "l2"."fullname" FROM "systemuser" "l2" WHERE "l2"."systemuserid" = (SELECT "l1"."createdby" FROM "msdyn_copilotinteractiondata" "l1" WHERE "l1"."msdyn_copilotinteractiondataid" = "msdyn_copilotinteraction"."msdyn_interactiondataid")) AS "linked2" FROM "msdyn_copilotinteraction" ORDER BY "msdyn_copilotinteractionid" ASC NULLS FIRST LIMIT $1`, params: [11] },
+    mssql: { sql: `SELECT TOP (@p1) [msdyn_name], [msdyn_copilotinteractionid], [versionnumber], ${LINKED_NAME(bq)}) AS [linked1], (SELECT [l2].[fullname] FROM [systemuser] [l2] WHERE [l2].[systemuserid] = (SELECT [l1].[createdby] FROM [msdyn_copilotinteractiondata] [l1] WHERE [l1].[msdyn_copilotinteractiondataid] = [msdyn_copilotinteraction].[msdyn_interactiondataid])) AS [linked2] FROM [msdyn_copilotinteraction] ORDER BY [msdyn_copilotinteractionid] ASC`, params: [11] },
+  },
+  {
+    name: 'FetchXML: inner link with a filter restricts rows (EXISTS) and conditions its columns',
+    render: (dl) => renderRead(dl, fetchRead('msdyn_copilotinteractions', INTERACTION_FETCH('', `<link-entity ${TO_DATA} alias="d"><attribute name="msdyn_name"/><filter><condition attribute="msdyn_name" operator="begins-with" value="red"/></filter></link-entity>`))),
+    sqlite: { sql: `SELECT "msdyn_name", "msdyn_copilotinteractionid", "versionnumber", ${LINKED_NAME(dq)} AND "msdyn_name" LIKE ? ESCAPE '\\') AS "linked1" FROM "msdyn_copilotinteraction" WHERE EXISTS (SELECT 1 FROM "msdyn_copilotinteractiondata" "f1" WHERE "f1"."msdyn_copilotinteractiondataid" = "msdyn_copilotinteraction"."msdyn_interactiondataid" AND "msdyn_name" LIKE ? ESCAPE '\\') ORDER BY "msdyn_copilotinteractionid" ASC LIMIT ?`, params: ['red%', 'red%', 5001] },
+    postgres: { sql: `SELECT "msdyn_name", "msdyn_copilotinteractionid", "versionnumber", ${LINKED_NAME(dq)} AND "msdyn_name" LIKE $1 ESCAPE '\\') AS "linked1" FROM "msdyn_copilotinteraction" WHERE EXISTS (SELECT 1 FROM "msdyn_copilotinteractiondata" "f1" WHERE "f1"."msdyn_copilotinteractiondataid" = "msdyn_copilotinteraction"."msdyn_interactiondataid" AND "msdyn_name" LIKE $2 ESCAPE '\\') ORDER BY "msdyn_copilotinteractionid" ASC NULLS FIRST LIMIT $3`, params: ['red%', 'red%', 5001] },
+    mssql: { sql: `SELECT TOP (@p3) [msdyn_name], [msdyn_copilotinteractionid], [versionnumber], ${LINKED_NAME(bq)} AND [msdyn_name] LIKE @p1 ESCAPE '\\') AS [linked1] FROM [msdyn_copilotinteraction] WHERE EXISTS (SELECT 1 FROM [msdyn_copilotinteractiondata] [f1] WHERE [f1].[msdyn_copilotinteractiondataid] = [msdyn_copilotinteraction].[msdyn_interactiondataid] AND [msdyn_name] LIKE @p2 ESCAPE '\\') ORDER BY [msdyn_copilotinteractionid] ASC`, params: ['red%', 'red%', 5001] },
+  },
+  {
+    name: 'FetchXML: a condition on an outer link column (entityname, null): EXISTS … OR NOT EXISTS',
+    render: (dl) => renderRead(dl, fetchRead('msdyn_copilotinteractions', INTERACTION_FETCH('', `<link-entity ${TO_DATA} link-type="outer" alias="d"><filter><condition attribute="statecode" operator="eq" value="0"/></filter></link-entity><filter><condition entityname="d" attribute="msdyn_name" operator="null"/></filter>`))),
+    sqlite: { sql: 'SELECT "msdyn_name", "msdyn_copilotinteractionid", "versionnumber" FROM "msdyn_copilotinteraction" WHERE (EXISTS (SELECT 1 FROM "msdyn_copilotinteractiondata" "f1" WHERE "f1"."msdyn_copilotinteractiondataid" = "msdyn_copilotinteraction"."msdyn_interactiondataid" AND ("statecode" = ? AND "msdyn_name" IS NULL)) OR NOT (EXISTS (SELECT 1 FROM "msdyn_copilotinteractiondata" "f1" WHERE "f1"."msdyn_copilotinteractiondataid" = "msdyn_copilotinteraction"."msdyn_interactiondataid" AND "statecode" = ?))) ORDER BY "msdyn_copilotinteractionid" ASC LIMIT ?', params: [0, 0, 5001] },
+    postgres: { sql: 'SELECT "msdyn_name", "msdyn_copilotinteractionid", "versionnumber" FROM "msdyn_copilotinteraction" WHERE (EXISTS (SELECT 1 FROM "msdyn_copilotinteractiondata" "f1" WHERE "f1"."msdyn_copilotinteractiondataid" = "msdyn_copilotinteraction"."msdyn_interactiondataid" AND ("statecode" = $1 AND "msdyn_name" IS NULL)) OR NOT (EXISTS (SELECT 1 FROM "msdyn_copilotinteractiondata" "f1" WHERE "f1"."msdyn_copilotinteractiondataid" = "msdyn_copilotinteraction"."msdyn_interactiondataid" AND "statecode" = $2))) ORDER BY "msdyn_copilotinteractionid" ASC NULLS FIRST LIMIT $3', params: [0, 0, 5001] },
+    mssql: { sql: 'SELECT TOP (@p3) [msdyn_name], [msdyn_copilotinteractionid], [versionnumber] FROM [msdyn_copilotinteraction] WHERE (EXISTS (SELECT 1 FROM [msdyn_copilotinteractiondata] [f1] WHERE [f1].[msdyn_copilotinteractiondataid] = [msdyn_copilotinteraction].[msdyn_interactiondataid] AND ([statecode] = @p1 AND [msdyn_name] IS NULL)) OR NOT (EXISTS (SELECT 1 FROM [msdyn_copilotinteractiondata] [f1] WHERE [f1].[msdyn_copilotinteractiondataid] = [msdyn_copilotinteraction].[msdyn_interactiondataid] AND [statecode] = @p2))) ORDER BY [msdyn_copilotinteractionid] ASC', params: [0, 0, 5001] },
+  },
+  {
+    name: 'FetchXML: filter link types over a one-to-many relationship (not any, all)',
+    render: (dl) => renderRead(dl, fetchRead('msdyn_copilotinteractiondatas', `<fetch><entity name="msdyn_copilotinteractiondata"><attribute name="msdyn_name"/><filter type="or"><link-entity ${TO_CHILDREN} link-type="not any"/><link-entity ${TO_CHILDREN} link-type="all"><filter><condition attribute="importsequencenumber" operator="gt" value="5"/></filter></link-entity></filter></entity></fetch>`)),
+    sqlite: { sql: 'SELECT "msdyn_name", "msdyn_copilotinteractiondataid", "versionnumber" FROM "msdyn_copilotinteractiondata" WHERE (NOT (EXISTS (SELECT 1 FROM "msdyn_copilotinteraction" "f1" WHERE "f1"."msdyn_interactiondataid" = "msdyn_copilotinteractiondata"."msdyn_copilotinteractiondataid")) OR NOT (EXISTS (SELECT 1 FROM "msdyn_copilotinteraction" "f1" WHERE "f1"."msdyn_interactiondataid" = "msdyn_copilotinteractiondata"."msdyn_copilotinteractiondataid" AND NOT ("importsequencenumber" > ?)))) ORDER BY "msdyn_copilotinteractiondataid" ASC LIMIT ?', params: [5, 5001] },
+    postgres: { sql: 'SELECT "msdyn_name", "msdyn_copilotinteractiondataid", "versionnumber" FROM "msdyn_copilotinteractiondata" WHERE (NOT (EXISTS (SELECT 1 FROM "msdyn_copilotinteraction" "f1" WHERE "f1"."msdyn_interactiondataid" = "msdyn_copilotinteractiondata"."msdyn_copilotinteractiondataid")) OR NOT (EXISTS (SELECT 1 FROM "msdyn_copilotinteraction" "f1" WHERE "f1"."msdyn_interactiondataid" = "msdyn_copilotinteractiondata"."msdyn_copilotinteractiondataid" AND NOT ("importsequencenumber" > $1)))) ORDER BY "msdyn_copilotinteractiondataid" ASC NULLS FIRST LIMIT $2', params: [5, 5001] },
+    mssql: { sql: 'SELECT TOP (@p2) [msdyn_name], [msdyn_copilotinteractiondataid], [versionnumber] FROM [msdyn_copilotinteractiondata] WHERE (NOT (EXISTS (SELECT 1 FROM [msdyn_copilotinteraction] [f1] WHERE [f1].[msdyn_interactiondataid] = [msdyn_copilotinteractiondata].[msdyn_copilotinteractiondataid])) OR NOT (EXISTS (SELECT 1 FROM [msdyn_copilotinteraction] [f1] WHERE [f1].[msdyn_interactiondataid] = [msdyn_copilotinteractiondata].[msdyn_copilotinteractiondataid] AND NOT ([importsequencenumber] > @p1)))) ORDER BY [msdyn_copilotinteractiondataid] ASC', params: [5, 5001] },
+  },
+  {
+    name: 'FetchXML: distinct, ordered by the returned columns, no row version',
+    render: (dl) => renderRead(dl, fetchRead('msdyn_copilotinteractions', '<fetch distinct="true" count="50"><entity name="msdyn_copilotinteraction"><attribute name="msdyn_interactiontype"/><attribute name="msdyn_name"/><order attribute="msdyn_name" descending="true"/><filter><condition attribute="statecode" operator="eq" value="0"/></filter></entity></fetch>')),
+    sqlite: { sql: 'SELECT DISTINCT "msdyn_interactiontype", "msdyn_name" FROM "msdyn_copilotinteraction" WHERE "statecode" = ? ORDER BY "msdyn_name" DESC, "msdyn_interactiontype" ASC LIMIT ?', params: [0, 51] },
+    postgres: { sql: 'SELECT DISTINCT "msdyn_interactiontype", "msdyn_name" FROM "msdyn_copilotinteraction" WHERE "statecode" = $1 ORDER BY "msdyn_name" DESC NULLS LAST, "msdyn_interactiontype" ASC NULLS FIRST LIMIT $2', params: [0, 51] },
+    mssql: { sql: 'SELECT DISTINCT TOP (@p2) [msdyn_interactiontype], [msdyn_name] FROM [msdyn_copilotinteraction] WHERE [statecode] = @p1 ORDER BY [msdyn_name] DESC, [msdyn_interactiontype] ASC', params: [0, 51] },
+  },
+  {
+    name: 'FetchXML: page 3 without a paging cookie skips rows (OFFSET)',
+    render: (dl) => renderRead(dl, fetchRead('msdyn_copilotinteractions', INTERACTION_FETCH(' count="20" page="3"', '<order attribute="msdyn_name"/>'))),
+    sqlite: { sql: 'SELECT "msdyn_name", "msdyn_copilotinteractionid", "versionnumber" FROM "msdyn_copilotinteraction" ORDER BY "msdyn_name" ASC, "msdyn_copilotinteractionid" ASC LIMIT ? OFFSET ?', params: [21, 40] },
+    postgres: { sql: 'SELECT "msdyn_name", "msdyn_copilotinteractionid", "versionnumber" FROM "msdyn_copilotinteraction" ORDER BY "msdyn_name" ASC NULLS FIRST, "msdyn_copilotinteractionid" ASC NULLS FIRST LIMIT $1 OFFSET $2', params: [21, 40] },
+    mssql: { sql: 'SELECT [msdyn_name], [msdyn_copilotinteractionid], [versionnumber] FROM [msdyn_copilotinteraction] ORDER BY [msdyn_name] ASC, [msdyn_copilotinteractionid] ASC OFFSET @p2 ROWS FETCH NEXT @p1 ROWS ONLY', params: [21, 40] },
+  },
+  {
+    name: 'FetchXML: page 2 with the paging cookie of page 1 seeks after its last row (keyset)',
+    render: (dl) => renderRead(dl, fetchRead('msdyn_copilotinteractions', INTERACTION_FETCH(` count="20" page="2" paging-cookie="&lt;cookie page=&quot;1&quot;&gt;&lt;msdyn_name last=&quot;Fourth%20Coffee&quot; first=&quot;A&quot; /&gt;&lt;msdyn_copilotinteractionid last=&quot;{${ID.toUpperCase()}}&quot; /&gt;&lt;/cookie&gt;"`, '<order attribute="msdyn_name"/>'))),
+    sqlite: { sql: 'SELECT "msdyn_name", "msdyn_copilotinteractionid", "versionnumber" FROM "msdyn_copilotinteraction" WHERE ("msdyn_name" > ? OR ("msdyn_name" = ? AND "msdyn_copilotinteractionid" > ?)) ORDER BY "msdyn_name" ASC, "msdyn_copilotinteractionid" ASC LIMIT ?', params: ['Fourth Coffee', 'Fourth Coffee', ID, 21] },
+    postgres: { sql: 'SELECT "msdyn_name", "msdyn_copilotinteractionid", "versionnumber" FROM "msdyn_copilotinteraction" WHERE ("msdyn_name" > $1 OR ("msdyn_name" = $2 AND "msdyn_copilotinteractionid" > $3)) ORDER BY "msdyn_name" ASC NULLS FIRST, "msdyn_copilotinteractionid" ASC NULLS FIRST LIMIT $4', params: ['Fourth Coffee', 'Fourth Coffee', ID, 21] },
+    mssql: { sql: 'SELECT TOP (@p4) [msdyn_name], [msdyn_copilotinteractionid], [versionnumber] FROM [msdyn_copilotinteraction] WHERE ([msdyn_name] > @p1 OR ([msdyn_name] = @p2 AND [msdyn_copilotinteractionid] > @p3)) ORDER BY [msdyn_name] ASC, [msdyn_copilotinteractionid] ASC', params: ['Fourth Coffee', 'Fourth Coffee', ID, 21] },
+  },
+  {
+    name: 'FetchXML: top, last-x-days, not-like with a backslash, eq-userid',
+    render: (dl) => renderRead(dl, fetchRead('msdyn_copilotinteractions', INTERACTION_FETCH(' top="5"', '<filter><condition attribute="msdyn_clienttimestamp" operator="last-x-days" value="7"/><condition attribute="msdyn_name" operator="not-like" value="a\\_%"/><condition attribute="createdby" operator="eq-userid"/></filter>'))),
+    sqlite: { sql: `SELECT "msdyn_name", "msdyn_copilotinteractionid", "versionnumber" FROM "msdyn_copilotinteraction" WHERE ((("msdyn_clienttimestamp" >= ? AND "msdyn_clienttimestamp" <= ?) AND NOT ("msdyn_name" LIKE ? ESCAPE '\\')) AND "createdby" = ?) ORDER BY "msdyn_copilotinteractionid" ASC LIMIT ?`, params: ['2024-03-03T00:00:00Z', '2024-03-10T12:00:00Z', 'a\\\\_%', caller.systemuserid, 5] },
+    postgres: { sql: `SELECT "msdyn_name", "msdyn_copilotinteractionid", "versionnumber" FROM "msdyn_copilotinteraction" WHERE ((("msdyn_clienttimestamp" >= $1 AND "msdyn_clienttimestamp" <= $2) AND NOT ("msdyn_name" LIKE $3 ESCAPE '\\')) AND "createdby" = $4) ORDER BY "msdyn_copilotinteractionid" ASC NULLS FIRST LIMIT $5`, params: ['2024-03-03T00:00:00Z', '2024-03-10T12:00:00Z', 'a\\\\_%', caller.systemuserid, 5] },
+    mssql: { sql: `SELECT TOP (@p5) [msdyn_name], [msdyn_copilotinteractionid], [versionnumber] FROM [msdyn_copilotinteraction] WHERE ((([msdyn_clienttimestamp] >= @p1 AND [msdyn_clienttimestamp] <= @p2) AND NOT ([msdyn_name] LIKE @p3 ESCAPE '\\')) AND [createdby] = @p4) ORDER BY [msdyn_copilotinteractionid] ASC`, params: [d('2024-03-03T00:00:00Z'), d('2024-03-10T12:00:00Z'), 'a\\\\_%', caller.systemuserid, 5] },
+  },
+];
+cases.push(...fetchCases);
 
 describe('SQL rendering per dialect (test/render.test.ts)', () => {
   for (const c of cases) {

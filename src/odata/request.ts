@@ -49,6 +49,8 @@ export interface QueryOptions {
   id?: string;
   /** Parameter aliases (`@p1=…`), by name with the `@`, values decoded but not parsed. */
   aliases?: ReadonlyMap<string, string>;
+  /** `fetchXml`: a FetchXML query as sent (parsed by odata/fetchxml.ts), digest §3.8. */
+  fetchXml?: string;
 }
 
 /** Input of the pipeline: plain values, no express types. Header names are lower case. */
@@ -88,7 +90,7 @@ const GUID_KEY = /^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[
 /** Options Dataverse itself rejects (digest §3, §13 #39). */
 const REJECTED = new Set(['$skip', '$search', '$format', '$levels', '$compute', '$index', '$schemaversion']);
 /** Valid Dataverse options that Tessera does not implement yet (later issues). */
-const NOT_YET = new Set(['$deltatoken', 'fetchXml', 'savedQuery', 'userQuery']);
+const NOT_YET = new Set(['$deltatoken', 'savedQuery', 'userQuery']);
 const SUPPORTED = new Set(['$select', '$filter', '$orderby', '$top', '$count', '$skiptoken', '$expand', '$id', '$apply']);
 
 /** Decodes one query-string component: `+` → space, then percent-decoding. Throws 400 on bad escapes. */
@@ -219,6 +221,7 @@ function parseQuery(raw: string): QueryOptions {
       case '$expand': query.expand = parseExpand(value); break;
       case '$id': query.id = value; break;
       case '$apply': query.apply = parseApply(value, query.aliases); break;
+      case 'fetchXml': query.fetchXml = value; break;
       default: break; // aliases, and custom query options (e.g. `tag`) which OData says to ignore
     }
   }

@@ -94,7 +94,8 @@ function writeProperty(out: Record<string, unknown>, ann: AnnotationSet | undefi
 /**
  * Turns fetched rows into entity objects: `@odata.context` first when given (single-entity
  * responses), then `@odata.etag`, then the plan's output columns in order, each preceded by the
- * annotations the plan asks for (see writeProperty). Built once per response, applied per row.
+ * annotations the plan asks for (see writeProperty). DISTINCT reads (no versionnumber fetched)
+ * have no ETag. Built once per response, applied per row.
  */
 export function entityWriter(plan: ReadPlan, fetched: readonly unknown[], context?: string): (row: readonly Value[]) => Record<string, unknown> {
   const versionIndex = fetched.indexOf(plan.entity.attributesByName.get('versionnumber'));
@@ -106,7 +107,7 @@ export function entityWriter(plan: ReadPlan, fetched: readonly unknown[], contex
   const expansions = plan.expand.map((e, j) => ({ e, i: fetched.length + plan.lookupNames.length + j }));
   return (row) => {
     const out: Record<string, unknown> = context === undefined ? {} : { '@odata.context': context };
-    out['@odata.etag'] = etag(row[versionIndex]!);
+    if (versionIndex >= 0) out['@odata.etag'] = etag(row[versionIndex]!);
     for (const { a, name, i, nameIndex } of outputs) writeProperty(out, ann, a, name, row[i], nameIndex >= 0 ? row[nameIndex] : undefined);
     for (const { e, i } of expansions) out[e.navigation.Name] = expandedValue(e, row[i]);
     return out;
@@ -146,6 +147,19 @@ export function aggregateBody(serviceRoot: string, plan: AggregatePlan, rows: re
     return out;
   });
   return { '@odata.context': `${serviceRoot}$metadata#${plan.entity.EntitySetName}`, value };
+}
+
+/**
+ * The control information that starts a collection response (digest §3.5, §4.2): `@odata.context`,
+ * `@odata.count` with `$count=true`, and the total count annotations when asked for
+ * (`totalrecordcount` is -1 without a count).
+ */
+export function collectionHead(serviceRoot: string, plan: ReadPlan, result: { count?: number; countLimitExceeded?: boolean }): Record<string, unknown> {
+  const body: Record<string, unknown> = { '@odata.context': contextUrl(serviceRoot, plan, false) };
+  if (result.count !== undefined) body['@odata.count'] = result.count;
+  if (plan.annotations?.totalRecordCount) body[`@${TERMS.totalRecordCount}`] = result.count ?? -1;
+  if (plan.annotations?.totalRecordCountLimitExceeded) body[`@${TERMS.totalRecordCountLimitExceeded}`] = result.countLimitExceeded ?? false;
+  return body;
 }
 
 /** The `Preference-Applied` header for a read: maxpagesize and include-annotations as applied. */

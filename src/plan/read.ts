@@ -35,7 +35,7 @@ export function planSelect(entity: EntityModel, select: readonly string[] | unde
 }
 
 /** The output lookups with one target that has a primary name: their names are read for FormattedValue. */
-function planLookupNames(model: Model, columns: readonly AttributeModel[]): ReadPlan['lookupNames'] {
+export function planLookupNames(model: Model, columns: readonly AttributeModel[]): ReadPlan['lookupNames'] {
   return columns.flatMap((attribute) => {
     if (!attribute.NavigationPropertyName || attribute.Targets.length !== 1) return [];
     const target = model.byLogicalName.get(attribute.Targets[0]!);

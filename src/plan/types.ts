@@ -87,6 +87,39 @@ export interface ReadPlan {
   readonly lookupNames: ReadonlyArray<{ readonly attribute: AttributeModel; readonly target: EntityModel }>;
   /** `$expand`ed navigation properties, read in the same statement. */
   readonly expand: readonly ExpandPlan[];
+  /**
+   * Columns of rows reached through lookups (FetchXML many-to-one `link-entity`), read in the same
+   * statement after the expansions; undefined = none.
+   */
+  readonly linked?: readonly LinkedColumn[];
+  /** SELECT DISTINCT over the output columns: no row version is read, so rows carry no ETag. */
+  readonly distinct?: boolean;
+  /**
+   * Rows skipped before the page (FetchXML `page` without a usable paging cookie); undefined = 0.
+   * Keyset paging (`after`) is preferred wherever the previous page's last row is known.
+   */
+  readonly offset?: number;
+}
+
+/**
+ * One step from a row to the row its lookup points at: the single-valued navigation property and
+ * the condition the related row must meet (planned on the related table); a related row that
+ * fails it counts as no row, so the column reads as null (FetchXML outer link-entity with a filter).
+ */
+export interface LinkStep {
+  readonly navigation: NavigationPropertyModel;
+  readonly where?: PlanExpr;
+}
+
+/**
+ * A column of a row reached from the read's table through one or more lookups, returned under
+ * `name` (FetchXML: `<alias>.<attribute>`, Dataverse "Join tables using FetchXml"). Null when any
+ * step finds no row.
+ */
+export interface LinkedColumn {
+  readonly name: string;
+  readonly path: readonly LinkStep[];
+  readonly attribute: AttributeModel;
 }
 
 /**

@@ -150,6 +150,47 @@ export function bodyValue(entity: EntityModel, a: AttributeModel, raw: unknown):
   }
 }
 
+const INTEGER_TEXT = /^[+-]?\d+$/;
+const NUMBER_TEXT = /^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$/;
+
+/**
+ * Converts a value written as text (a FetchXML `condition` value or `<value>`, a paging-cookie
+ * value) to `a`'s canonical value (Dataverse FetchXML reference, condition element). Numbers in
+ * decimal notation, booleans as `1`/`0`/`true`/`false`, GUIDs with or without braces, ISO 8601
+ * dates. Returns `fraction: true` for date-times with sub-second digits (the caller adjusts the
+ * operator, as for `$filter` literals). Throws `bad()`'s error for text that is not a value of the
+ * column's type, and 400 `0x80040239` for dates outside the supported range.
+ */
+export function textValue(a: AttributeModel, text: string, bad: () => Error): { value: Value; fraction: boolean } {
+  const plain = (value: Value) => ({ value, fraction: false });
+  switch (a.EdmType) {
+    case 'Edm.String':
+      if (text.includes('\u0000')) throw bad();
+      return plain(text);
+    case 'Edm.Boolean': {
+      const t = text.trim().toLowerCase();
+      if (t !== '1' && t !== '0' && t !== 'true' && t !== 'false') throw bad();
+      return plain(t === '1' || t === 'true');
+    }
+    case 'Edm.Guid': {
+      const g = canonicalGuid(text);
+      if (!g) throw bad();
+      return plain(g);
+    }
+    case 'Edm.DateTimeOffset': case 'Edm.Date': {
+      const dt = parseDateTime(text.trim());
+      if (!dt) throw bad();
+      return a.EdmType === 'Edm.Date' ? plain(dt.utc.slice(0, 10)) : { value: dt.utc, fraction: dt.fraction };
+    }
+    default: {
+      const t = text.trim();
+      const integer = a.EdmType === 'Edm.Int32' || a.EdmType === 'Edm.Int64';
+      if (!(integer ? INTEGER_TEXT : NUMBER_TEXT).test(t)) throw bad();
+      return plain(Number(t));
+    }
+  }
+}
+
 /** The Edm type name a `$filter` literal kind denotes, for error messages. */
 const LITERAL_EDM: Record<LiteralKind, string> = {
   string: 'Edm.String', integer: 'Edm.Int32', decimal: 'Edm.Decimal', boolean: 'Edm.Boolean',

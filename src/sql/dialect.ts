@@ -30,9 +30,11 @@ export interface Dialect {
   orderItem(column: string, descending: boolean): string;
   /**
    * A complete SELECT returning at most `limit` rows: `body` is `<columns> FROM … [WHERE …]`,
-   * `orderBy` the ORDER BY list (may be empty), `limit` the limit's placeholder.
+   * `orderBy` the ORDER BY list (may be empty), `limit` the limit's placeholder. With
+   * `options.distinct` it is a SELECT DISTINCT; `options.offset` (a placeholder; needs an ORDER
+   * BY) skips that many rows first.
    */
-  selectLimited(body: string, orderBy: string, limit: string): string;
+  selectLimited(body: string, orderBy: string, limit: string, options?: SelectOptions): string;
   /**
    * A scalar subquery that returns related rows as JSON (for `$expand`, one statement per read):
    * a JSON object (or NULL) when `single`, else a JSON array (empty when no row) of at most
@@ -74,6 +76,13 @@ export interface Dialect {
 /** Canonical number from a driver value that may be a string (bigint, numeric) or a number. */
 export function toNumber(v: unknown): number {
   return typeof v === 'number' ? v : Number(v);
+}
+
+/** Optional parts of `Dialect.selectLimited`. */
+export interface SelectOptions {
+  readonly distinct?: boolean;
+  /** The placeholder of the number of rows to skip. */
+  readonly offset?: string;
 }
 
 /** What `Dialect.jsonSubquery` renders. */

@@ -18,8 +18,13 @@ export const mssqlDialect: Dialect = {
   columnType: (a) => columnType('mssql', a),
   floatType: 'FLOAT',
   orderItem: (column, descending) => `${column} ${descending ? 'DESC' : 'ASC'}`,
-  // TOP, not OFFSET/FETCH: FETCH NEXT 0 ROWS is an error (10744), TOP (0) is not ($top=0).
-  selectLimited: (body, orderBy, limit) => `SELECT TOP (${limit}) ${body}${orderBy ? ` ORDER BY ${orderBy}` : ''}`,
+  // TOP, not OFFSET/FETCH: FETCH NEXT 0 ROWS is an error (10744), TOP (0) is not ($top=0). Only a
+  // skip (FetchXML page without a paging cookie, page size ≥ 1) needs OFFSET/FETCH.
+  selectLimited: (body, orderBy, limit, options) => {
+    const distinct = options?.distinct ? 'DISTINCT ' : '';
+    if (options?.offset) return `SELECT ${distinct}${body} ORDER BY ${orderBy} OFFSET ${options.offset} ROWS FETCH NEXT ${limit} ROWS ONLY`;
+    return `SELECT ${distinct}TOP (${limit}) ${body}${orderBy ? ` ORDER BY ${orderBy}` : ''}`;
+  },
   // FOR JSON PATH builds the JSON; JSON_QUERY marks it as JSON so an enclosing FOR JSON nests it
   // instead of quoting it as text.
   jsonSubquery: ({ pairs, from, single, orderBy, limit }) => {

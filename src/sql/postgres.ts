@@ -16,7 +16,8 @@ export const postgresDialect: Dialect = {
   columnType: (a) => columnType('postgres', a),
   floatType: 'double precision',
   orderItem: (column, descending) => `${column} ${descending ? 'DESC NULLS LAST' : 'ASC NULLS FIRST'}`,
-  selectLimited: (body, orderBy, limit) => `SELECT ${body}${orderBy ? ` ORDER BY ${orderBy}` : ''} LIMIT ${limit}`,
+  selectLimited: (body, orderBy, limit, options) =>
+    `SELECT ${options?.distinct ? 'DISTINCT ' : ''}${body}${orderBy ? ` ORDER BY ${orderBy}` : ''} LIMIT ${limit}${options?.offset ? ` OFFSET ${options.offset}` : ''}`,
   // jsonb_build_object takes at most 100 arguments: objects are built in chunks joined with ||.
   // Collections keep their order through row_number().
   jsonSubquery: ({ pairs, from, single, orderBy, limit }) => {

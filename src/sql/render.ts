@@ -1,5 +1,5 @@
 import type { AttributeModel, EntityKeyModel, EntityModel } from '../model/types.js';
-import type { AggregatePlan, AggregateValue, ColumnPath, CountPlan, DeletePlan, ExpandPlan, Guard, InsertPlan, PlanExpr, ReadPlan, SortKey, UpdatePlan, Value } from '../plan/types.js';
+import type { AggregatePlan, AggregateValue, ColumnPath, CountPlan, DeletePlan, ExpandPlan, Guard, InsertPlan, LinkedColumn, PlanExpr, ReadPlan, SortKey, UpdatePlan, Value } from '../plan/types.js';
 import type { Dialect, Statement } from './dialect.js';
 
 /**
@@ -86,11 +86,14 @@ function renderAfter(d: Dialect, keys: readonly SortKey[], values: readonly Valu
   return disjuncts.length ? `(${disjuncts.join(' OR ')})` : '1 = 0';
 }
 
-/** The columns a read fetches: output columns, versionnumber (ETag) and the sort keys (skiptoken). */
+/**
+ * The columns a read fetches: output columns, versionnumber (ETag; not for DISTINCT reads, where
+ * it would make every row distinct) and the sort keys (skiptoken).
+ */
 export function fetchedColumns(plan: ReadPlan): AttributeModel[] {
   const out = [...plan.columns];
   const add = (a: AttributeModel | undefined) => { if (a && !out.includes(a)) out.push(a); };
-  add(plan.entity.attributesByName.get('versionnumber'));
+  if (!plan.distinct) add(plan.entity.attributesByName.get('versionnumber'));
   for (const k of plan.orderBy) add(k.attribute);
   return out;
 }
@@ -112,7 +115,9 @@ export function renderRead(d: Dialect, plan: ReadPlan): Statement {
     return `(SELECT ${d.quote('r')}.${col(d, name)} FROM ${table(d, target)} ${d.quote('r')} WHERE ${d.quote('r')}.${col(d, pkOf(target))} = ${outer}.${col(d, attribute)})`;
   });
   const expansions = plan.expand.map((e) => renderExpansion(d, e, plan.entity, outer, 1, p));
-  const columns = [...fetchedColumns(plan).map((a) => col(d, a)), ...names, ...expansions].join(', ');
+  // Named, so that an ORDER BY column of the read's table cannot be taken for a linked column.
+  const linked = (plan.linked ?? []).map((l, i) => `${renderLinked(d, l, outer, p)} AS ${d.quote(`linked${i + 1}`)}`);
+  const columns = [...fetchedColumns(plan).map((a) => col(d, a)), ...names, ...expansions, ...linked].join(', ');
   const conditions: string[] = [];
   if (plan.id !== undefined) conditions.push(`${col(d, pkOf(plan.entity))} = ${p.value(pkOf(plan.entity), plan.id)}`);
   if (plan.filter) conditions.push(renderExpr(d, plan.filter, p, outer));
@@ -122,7 +127,27 @@ export function renderRead(d: Dialect, plan: ReadPlan): Statement {
   if (plan.id !== undefined) return { sql: `SELECT ${body}`, params: p.values };
   const order = plan.orderBy.map((k) => d.orderItem(col(d, k.attribute), k.descending)).join(', ');
   const limit = p.add(plan.paged ? plan.limit + 1 : plan.limit);
-  return { sql: d.selectLimited(body, order, limit), params: p.values };
+  const offset = plan.offset ? p.add(plan.offset) : undefined;
+  return { sql: d.selectLimited(body, order, limit, { distinct: plan.distinct, offset }), params: p.values };
+}
+
+/**
+ * A linked column as nested scalar subqueries, one per lookup step, innermost first:
+ * `(SELECT "l2"."x" FROM t2 "l2" WHERE "l2".pk = (SELECT "l1".fk FROM t1 "l1" WHERE "l1".pk =
+ * <outer>.fk AND <step 1 condition>) AND <step 2 condition>)`. Each level reads one table, so the
+ * steps' unqualified conditions resolve to it; a primary-key lookup per step.
+ */
+function renderLinked(d: Dialect, l: LinkedColumn, outer: string, p: Params): string {
+  let ref = `${outer}.${col(d, l.path[0]!.navigation.relationship.ReferencingAttribute)}`;
+  l.path.forEach((step, i) => {
+    const target = step.navigation.target;
+    const alias = d.quote(`l${i + 1}`);
+    const next = l.path[i + 1];
+    const value = next ? next.navigation.relationship.ReferencingAttribute : l.attribute;
+    const where = step.where ? ` AND ${renderExpr(d, step.where, p, alias)}` : '';
+    ref = `(SELECT ${alias}.${col(d, value)} FROM ${table(d, target)} ${alias} WHERE ${alias}.${col(d, pkOf(target))} = ${ref}${where})`;
+  });
+  return ref;
 }
 
 /** The columns an expansion returns (output columns and versionnumber), in order. */

@@ -17,7 +17,8 @@ export const sqliteDialect: Dialect = {
   columnType: (a) => columnType('sqlite', a),
   floatType: 'REAL',
   orderItem: (column, descending) => `${column} ${descending ? 'DESC' : 'ASC'}`,
-  selectLimited: (body, orderBy, limit) => `SELECT ${body}${orderBy ? ` ORDER BY ${orderBy}` : ''} LIMIT ${limit}`,
+  selectLimited: (body, orderBy, limit, options) =>
+    `SELECT ${options?.distinct ? 'DISTINCT ' : ''}${body}${orderBy ? ` ORDER BY ${orderBy}` : ''} LIMIT ${limit}${options?.offset ? ` OFFSET ${options.offset}` : ''}`,
   // json_object takes at most 127 arguments here: objects are built in chunks and merged.
   jsonSubquery: ({ pairs, from, single, orderBy, limit }) => {
     const objects = chunks(pairs, 50).map((c) => `json_object(${c.map((p) => `'${p.key}', ${p.json ? `json(${p.expr})` : p.expr}`).join(', ')})`);

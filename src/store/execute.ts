@@ -15,7 +15,8 @@ export const COUNT_CAP = 5000;
 
 /**
  * Rows of a read: values per fetched column (see `fetchedColumns`), canonical, followed by the
- * plan's lookup names (one per `plan.lookupNames`, in order).
+ * plan's lookup names (one per `plan.lookupNames`, in order), its expansions and its linked
+ * columns (one per `plan.linked`).
  */
 export interface ReadResult {
   readonly columns: readonly AttributeModel[];
@@ -36,10 +37,12 @@ export async function executeRead(db: Database, plan: ReadPlan): Promise<ReadRes
   if (hasMore) raw.length = plan.limit;
   const n = columns.length;
   const m = n + plan.lookupNames.length;
+  const linked = plan.linked ?? [];
   const rows = raw.map((r) => {
     const row: Value[] = columns.map((a, i) => db.dialect.fromDb(a, r[i]));
     for (let j = 0; j < plan.lookupNames.length; j++) row.push((r[n + j] ?? null) as Value);
     plan.expand.forEach((e, j) => row.push(decodeExpansion(e, r[m + j]) as unknown as Value));
+    linked.forEach((l, k) => row.push(db.dialect.fromDb(l.attribute, r[m + plan.expand.length + k])));
     return row;
   });
   if (!plan.count) return { columns, rows, hasMore };

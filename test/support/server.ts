@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { listen, type AppOptions } from '../../src/http/app.js';
 import { loadModel } from '../../src/model/loader.js';
 import { Service, type ServiceOptions } from '../../src/service.js';
+import type { Statement } from '../../src/sql/dialect.js';
 import type { Database } from '../../src/store/database.js';
 import { MssqlDatabase } from '../../src/store/mssql.js';
 import { PostgresDatabase } from '../../src/store/postgres.js';
@@ -151,4 +152,15 @@ export async function call(method: string, url: string, body?: unknown, headers:
   let json: unknown;
   try { json = text ? JSON.parse(text) : undefined; } catch { json = undefined; }
   return { status: res.status, headers: res.headers, text, json };
+}
+
+/**
+ * Records every statement `db.rows` runs from now on, in order, in the returned (live) list; clear
+ * it with `list.length = 0` before the request under test.
+ */
+export function recordStatements(db: Database): Statement[] {
+  const statements: Statement[] = [];
+  const rows = db.rows.bind(db);
+  db.rows = async (stmt: Statement) => { statements.push(stmt); return rows(stmt); };
+  return statements;
 }

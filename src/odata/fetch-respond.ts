@@ -1,0 +1,48 @@
+import type { FetchPlan } from '../plan/fetch.js';
+import { encodePagingCookie } from '../plan/paging-cookie.js';
+import type { Value } from '../plan/types.js';
+import type { ReadResult } from '../store/execute.js';
+import { Formatter, TERMS } from './annotations.js';
+import { collectionHead, entityWriter, json, preferenceApplied, type HttpResponse } from './respond.js';
+
+/**
+ * Respond stage of the FetchXML front end (digest §3.8; Dataverse "Use FetchXML with Web API" and
+ * "Page results using FetchXml"): rows as for OData reads (`@odata.etag`, lookups as `_x_value`,
+ * annotations when asked for) except that null columns are left out, and link-entity columns
+ * follow as `<alias>.<attribute>`. While more rows follow the page, and only when asked for with
+ * `Prefer: odata.include-annotations`, the body carries `@Microsoft.Dynamics.CRM.fetchxmlpagingcookie`
+ * and `@Microsoft.Dynamics.CRM.morerecords: true`; both are absent on the last page.
+ */
+
+const FORMATTER = new Formatter();
+
+/** Builds the 200 response of a FetchXML read; `includeAnnotations` is the Prefer value, echoed in Preference-Applied. */
+export function fetchResponse(serviceRoot: string, plan: FetchPlan, result: ReadResult, includeAnnotations: string | undefined): HttpResponse {
+  const read = plan.read;
+  const ann = read.annotations;
+  const body = collectionHead(serviceRoot, read, result);
+  const first = result.rows[0];
+  const last = result.rows[result.rows.length - 1];
+  if (result.hasMore && first && last) {
+    const keys = (row: readonly Value[]) => read.orderBy.map((k) => row[result.columns.indexOf(k.attribute)]!);
+    if (ann?.fetchXmlPagingCookie) body[`@${TERMS.fetchXmlPagingCookie}`] = encodePagingCookie(read.orderBy, plan.page, keys(first), keys(last));
+    if (ann?.moreRecords) body[`@${TERMS.moreRecords}`] = true;
+  }
+  const write = entityWriter(read, result.columns);
+  const linked = (read.linked ?? []).map((l, k) => ({ l, i: result.columns.length + read.lookupNames.length + read.expand.length + k }));
+  body['value'] = result.rows.map((row) => {
+    const out = write(row);
+    for (const key of Object.keys(out)) if (out[key] === null) delete out[key];
+    for (const { l, i } of linked) {
+      const v = row[i];
+      if (v === null || v === undefined) continue;
+      if (ann?.lookupLogicalName && l.attribute.NavigationPropertyName && l.attribute.Targets.length === 1) out[`${l.name}@${TERMS.lookupLogicalName}`] = l.attribute.Targets[0];
+      const formatted = ann?.formattedValue ? FORMATTER.format(l.attribute, v) : undefined;
+      if (formatted !== undefined) out[`${l.name}@${TERMS.formattedValue}`] = formatted;
+      out[l.name] = v;
+    }
+    return out;
+  });
+  const applied = preferenceApplied(read, includeAnnotations);
+  return json(200, body, applied ? { 'Preference-Applied': applied } : {});
+}

@@ -1,0 +1,524 @@
+import { Errors, ServiceError } from '../errors.js';
+import type { AttributeModel, EntityModel, Model, NavigationPropertyModel } from '../model/types.js';
+import { annotationSet } from '../odata/annotations.js';
+import type { Expr } from '../odata/expression.js';
+import { FILTER_LINK_TYPES, type ConditionOperator, type FetchCondition, type FetchFilter, type FetchLink, type FetchQuery, type FetchTable } from '../odata/fetchxml.js';
+import type { Preferences } from '../odata/prefer.js';
+import { compareValue, escapeLike } from './filter.js';
+import { decodePagingCookie } from './paging-cookie.js';
+import { planQueryFunction, type QueryFunctionContext } from './query-functions.js';
+import { MAX_PAGE_SIZE, planLookupNames, type PlanContext } from './read.js';
+import type { LinkedColumn, LinkStep, PlanExpr, ReadPlan, SortKey, Value } from './types.js';
+import { textValue } from './values.js';
+
+/**
+ * Plan stage of the FetchXML front end: a parsed `FetchQuery` becomes the same `ReadPlan` the
+ * OData front end produces, so one renderer and one executor serve both (digest §3.8; Dataverse
+ * FetchXML reference and "Join tables / Filter rows / Page results using FetchXml").
+ *
+ * What maps to what:
+ * - `attribute` / `all-attributes` / none → output columns (the primary key is added unless
+ *   `distinct`); `order` → sort keys, the primary key (or, with `distinct`, every output column)
+ *   appended so the order is total.
+ * - `filter` (and/or, nested) and `condition` → PlanExpr; value operators use the same value code
+ *   and comparisons as `$filter`, date and user operators the same query functions.
+ * - `link-entity` follows a lookup relationship of the model (many-to-one: `from` = the target's
+ *   primary key, `to` = the lookup; one-to-many: `from` = the child's lookup, `to` = the parent's
+ *   primary key). Each link has a condition C: its own filters, and EXISTS for each inner, exists
+ *   or in child link. An inner, exists or in link restricts its parent to rows where a linked row
+ *   meets C (EXISTS; the parent row is returned once); outer and matchfirstrowusingcrossapply links
+ *   restrict nothing. Filter link types inside a `filter`: any = EXISTS(C), not any = NOT
+ *   EXISTS(C), all = NOT EXISTS(NOT C), not all = EXISTS(NOT C).
+ * - Columns of many-to-one links come back as `<alias>.<attribute>` (LinkedColumn: a scalar
+ *   subquery per column following the lookups; null when a step finds no row meeting its C).
+ * - A root `condition` with `entityname` tests a linked row's column as after an outer join:
+ *   EXISTS(linked row meeting C and the condition), or, when the condition holds for null, also
+ *   NOT EXISTS(linked row meeting C).
+ * - Paging: `top`; or `count` (page size, default and maximum 5,000) and `page`. A paging cookie of
+ *   the previous page makes page N+1 a keyset seek after that page's last row; `page` without one
+ *   (or with a cookie of another page, which Dataverse ignores) skips (page-1)*count rows.
+ */
+
+/** Dataverse's limit on `link-entity` elements per query (0x8004430D). */
+export const MAX_LINK_ENTITIES = 15;
+
+/** A planned FetchXML query: the read, the page it returns, and the parsed query it came from. */
+export interface FetchPlan {
+  readonly read: ReadPlan;
+  /** The 1-based page this read returns (for the paging cookie). */
+  readonly page: number;
+  readonly query: FetchQuery;
+}
+
+/** What the FetchXML planner needs besides the query: the model, the caller and the clock. */
+export interface FetchContext extends PlanContext {
+  readonly now: Date;
+}
+
+/** Query functions that implement FetchXML's date and user operators (digest §3.2). */
+const FUNCTION_OPERATORS: Partial<Record<ConditionOperator, string>> = {
+  on: 'On', 'on-or-after': 'OnOrAfter', 'on-or-before': 'OnOrBefore',
+  today: 'Today', yesterday: 'Yesterday', tomorrow: 'Tomorrow', 'last-seven-days': 'Last7Days', 'next-seven-days': 'Next7Days',
+  'last-week': 'LastWeek', 'this-week': 'ThisWeek', 'next-week': 'NextWeek', 'last-month': 'LastMonth', 'this-month': 'ThisMonth',
+  'next-month': 'NextMonth', 'last-year': 'LastYear', 'this-year': 'ThisYear', 'next-year': 'NextYear',
+  'last-x-hours': 'LastXHours', 'next-x-hours': 'NextXHours', 'last-x-days': 'LastXDays', 'next-x-days': 'NextXDays',
+  'last-x-weeks': 'LastXWeeks', 'next-x-weeks': 'NextXWeeks', 'last-x-months': 'LastXMonths', 'next-x-months': 'NextXMonths',
+  'last-x-years': 'LastXYears', 'next-x-years': 'NextXYears',
+  'olderthan-x-minutes': 'OlderThanXMinutes', 'olderthan-x-hours': 'OlderThanXHours', 'olderthan-x-days': 'OlderThanXDays',
+  'olderthan-x-weeks': 'OlderThanXWeeks', 'olderthan-x-months': 'OlderThanXMonths', 'olderthan-x-years': 'OlderThanXYears',
+  'older-than-x-minutes': 'OlderThanXMinutes', 'older-than-x-hours': 'OlderThanXHours', 'older-than-x-days': 'OlderThanXDays',
+  'older-than-x-weeks': 'OlderThanXWeeks', 'older-than-x-months': 'OlderThanXMonths', 'older-than-x-years': 'OlderThanXYears',
+  'eq-userid': 'EqualUserId', 'ne-userid': 'NotEqualUserId',
+};
+/** Query functions that take a value (`PropertyValue`). */
+const VALUED_FUNCTIONS = new Set(['On', 'OnOrAfter', 'OnOrBefore']);
+
+const COMPARISONS: Partial<Record<ConditionOperator, 'eq' | 'ne' | 'gt' | 'ge' | 'lt' | 'le'>> = {
+  eq: 'eq', ne: 'ne', neq: 'ne', gt: 'gt', ge: 'ge', lt: 'lt', le: 'le',
+};
+
+function and(left: PlanExpr | undefined, right: PlanExpr | undefined): PlanExpr | undefined {
+  if (!left) return right;
+  if (!right) return left;
+  return { kind: 'and', left, right };
+}
+
+function not(operand: PlanExpr): PlanExpr {
+  return { kind: 'not', operand };
+}
+
+/** Whether `e` is true for a row whose tested column is null (three-valued: undefined = unknown). */
+function holdsForNull(e: PlanExpr): boolean | undefined {
+  switch (e.kind) {
+    case 'isNull': return !e.negate;
+    case 'const': return e.value;
+    case 'not': { const v = holdsForNull(e.operand); return v === undefined ? undefined : !v; }
+    case 'and': {
+      const l = holdsForNull(e.left), r = holdsForNull(e.right);
+      return l === false || r === false ? false : l === true && r === true ? true : undefined;
+    }
+    case 'or': {
+      const l = holdsForNull(e.left), r = holdsForNull(e.right);
+      return l === true || r === true ? true : l === false && r === false ? false : undefined;
+    }
+    default: return undefined;
+  }
+}
+
+/** The primary key attribute of a table. */
+function pkOf(e: EntityModel): AttributeModel {
+  return e.attributesByName.get(e.PrimaryIdAttribute)!;
+}
+
+/** A link-entity reachable from the root through entity-level links, for `entityname` conditions. */
+interface ReachableLink {
+  readonly link: FetchLink;
+  readonly table: EntityModel;
+  readonly path: readonly LinkStep[];
+}
+
+/** Which names a condition's `entityname` may use, and what they mean. */
+interface Scope {
+  /** Names of the table the filter belongs to (its alias, or the root entity's name). */
+  readonly own: ReadonlySet<string>;
+  /** Root scope only: links by alias (and by name when the link has no alias). */
+  readonly links?: ReadonlyMap<string, ReachableLink>;
+}
+
+/** Plans one FetchXML query; one instance per request. */
+class FetchPlanner {
+  private readonly aliases = new Map<FetchLink, string>();
+  private readonly navigations = new Map<FetchLink, NavigationPropertyModel>();
+  private readonly conditions = new Map<FetchLink, PlanExpr | undefined>();
+  private readonly functions: QueryFunctionContext;
+
+  constructor(private readonly model: Model, context: FetchContext) {
+    this.functions = { caller: context.caller, now: context.now };
+  }
+
+  /** The table a FetchXML `name` denotes; 0x80041102 when there is none. */
+  table(name: string): EntityModel {
+    const e = this.model.byLogicalName.get(name);
+    if (!e) throw Errors.queryNoEntity(name);
+    return e;
+  }
+
+  /** A readable stored column of `table`; 0x80041103 when there is none. */
+  column(table: EntityModel, name: string): AttributeModel {
+    const a = table.attributesByName.get(name);
+    if (a && !a.IsStored && a.AttributeOf) {
+      throw Errors.notImplemented(`The computed column '${table.LogicalName}.${name}' in FetchXML (ask for '${a.AttributeOf}' with the FormattedValue annotation instead)`);
+    }
+    if (!a || !a.IsStored || !a.IsValidForRead) throw Errors.queryNoAttribute(table.LogicalName, name);
+    return a;
+  }
+
+  /**
+   * Checks the link tree before anything is planned: at most 15 links, unique aliases (a link
+   * without one is named `<table><n>`), link types in their place (filter link types only inside
+   * a filter), columns only where links return them, no orders inside links.
+   */
+  registerLinks(table: FetchTable, returnsColumns = true): void {
+    const visit = (link: FetchLink, filterItem: boolean, columnsHere: boolean) => {
+      if (this.aliases.size >= MAX_LINK_ENTITIES) throw Errors.tooManyLinkEntities();
+      const filterType = FILTER_LINK_TYPES.has(link.linkType);
+      if (filterItem && !filterType) throw Errors.invalidArgument(`Invalid FetchXML: a <link-entity> inside a <filter> must have the link-type any, not any, all or not all; '${link.linkType}' is not.`);
+      if (!filterItem && filterType) throw Errors.invalidArgument(`Invalid FetchXML: the link-type '${link.linkType}' is only valid for a <link-entity> inside a <filter>.`);
+      const alias = link.alias ?? `${link.name}${[...this.aliases.keys()].filter((l) => l.name === link.name).length + 1}`;
+      if ([...this.aliases.values()].includes(alias)) throw Errors.invalidArgument(`Invalid FetchXML: the link-entity alias '${alias}' is used more than once.`);
+      this.aliases.set(link, alias);
+      const returns = columnsHere && (link.linkType === 'inner' || link.linkType === 'outer' || link.linkType === 'matchfirstrowusingcrossapply');
+      if ((link.attributes.length || link.allAttributes) && !returns) {
+        throw Errors.invalidArgument(`Invalid FetchXML: the link-entity '${alias}' (link-type '${link.linkType}') cannot return columns.`);
+      }
+      if (link.orders.length) throw Errors.notImplemented(`Ordering by columns of a link-entity ('${alias}')`);
+      this.registerLinks(link, returns);
+    };
+    for (const link of table.links) visit(link, false, returnsColumns);
+    const walkFilter = (f: FetchFilter) => {
+      for (const item of f.items) {
+        if (item.kind === 'filter') walkFilter(item);
+        else if (item.kind === 'link-entity') visit(item, true, false);
+      }
+    };
+    for (const f of table.filters) walkFilter(f);
+  }
+
+  /** The alias registerLinks gave a link. */
+  alias(link: FetchLink): string {
+    return this.aliases.get(link)!;
+  }
+
+  /**
+   * The navigation property a link follows, from the lookup relationships of the model. `from` or
+   * `to` may be left out when only one relationship connects the two tables. Throws 0x80041102 /
+   * 0x80041103 for unknown names, 400 when several relationships fit, and 501 for a join that
+   * follows no relationship.
+   */
+  navigation(parent: EntityModel, link: FetchLink): NavigationPropertyModel {
+    const known = this.navigations.get(link);
+    if (known) return known;
+    const target = this.table(link.name);
+    const from = link.from !== undefined ? this.column(target, link.from) : undefined;
+    const to = link.to !== undefined ? this.column(parent, link.to) : undefined;
+    const candidates = [...parent.navigation.values()].filter((nav) => {
+      if (nav.target !== target) return false;
+      const rel = nav.relationship;
+      if (nav.kind === 'single') return (!from || from === pkOf(target)) && (!to || to === rel.ReferencingAttribute);
+      return (!from || from === rel.ReferencingAttribute) && (!to || to === pkOf(parent));
+    });
+    const alias = this.alias(link);
+    if (!candidates.length) {
+      throw Errors.notImplemented(`The link-entity '${alias}' from '${target.LogicalName}.${link.from ?? '?'}' to '${parent.LogicalName}.${link.to ?? '?'}', which follows no lookup relationship,`);
+    }
+    if (candidates.length > 1) {
+      throw Errors.invalidArgument(`Invalid FetchXML: the link-entity '${alias}' needs 'from' and 'to'; several relationships connect '${parent.LogicalName}' and '${target.LogicalName}'.`);
+    }
+    this.navigations.set(link, candidates[0]!);
+    return candidates[0]!;
+  }
+
+  /**
+   * The condition C a row of `link`'s table must meet to count as linked: its filters, and EXISTS
+   * for each inner, exists or in child link. Undefined when there is none.
+   */
+  linkCondition(parent: EntityModel, link: FetchLink): PlanExpr | undefined {
+    if (this.conditions.has(link)) return this.conditions.get(link);
+    const nav = this.navigation(parent, link);
+    const own = new Set([this.alias(link), link.name]);
+    let c = this.filters(nav.target, link.filters, { own });
+    c = and(c, this.restrictions(nav.target, link.links));
+    this.conditions.set(link, c);
+    return c;
+  }
+
+  /** EXISTS for each inner, exists or in link among `links` (outer links restrict nothing). */
+  restrictions(table: EntityModel, links: readonly FetchLink[]): PlanExpr | undefined {
+    let out: PlanExpr | undefined;
+    for (const link of links) {
+      if (link.linkType !== 'inner' && link.linkType !== 'exists' && link.linkType !== 'in') continue;
+      out = and(out, { kind: 'exists', navigation: this.navigation(table, link), where: this.linkCondition(table, link) });
+    }
+    return out;
+  }
+
+  /** Several `filter` elements of one table, combined with and. */
+  filters(table: EntityModel, filters: readonly FetchFilter[], scope: Scope): PlanExpr | undefined {
+    return filters.reduce<PlanExpr | undefined>((acc, f) => and(acc, this.filter(table, f, scope)), undefined);
+  }
+
+  /** One `filter` element: its items combined with its type; undefined when it has none. */
+  filter(table: EntityModel, f: FetchFilter, scope: Scope): PlanExpr | undefined {
+    const parts: PlanExpr[] = [];
+    for (const item of f.items) {
+      const e = item.kind === 'condition' ? this.condition(table, item, scope)
+        : item.kind === 'filter' ? this.filter(table, item, scope)
+          : this.filterLink(table, item);
+      if (e) parts.push(e);
+    }
+    if (!parts.length) return undefined;
+    return parts.reduce((left, right) => ({ kind: f.type, left, right }));
+  }
+
+  /** A filter link type (any, not any, all, not all) as a condition on the parent row. */
+  filterLink(table: EntityModel, link: FetchLink): PlanExpr {
+    const navigation = this.navigation(table, link);
+    const c = this.linkCondition(table, link);
+    switch (link.linkType) {
+      case 'any': return { kind: 'exists', navigation, where: c };
+      case 'not any': return not({ kind: 'exists', navigation, where: c });
+      case 'all': return c ? not({ kind: 'exists', navigation, where: not(c) }) : { kind: 'const', value: true };
+      default: return c ? { kind: 'exists', navigation, where: not(c) } : { kind: 'const', value: false };
+    }
+  }
+
+  /** A condition, on `table` or (root filters, `entityname`) on a linked table. */
+  condition(table: EntityModel, c: FetchCondition, scope: Scope): PlanExpr {
+    if (c.aggregate !== undefined || c.rowaggregate !== undefined || (c.alias !== undefined && !c.attribute)) {
+      throw Errors.notImplemented('Conditions on aggregates in FetchXML');
+    }
+    if (c.entityname === undefined || scope.own.has(c.entityname)) return this.test(table, c);
+    const linked = scope.links?.get(c.entityname);
+    if (!linked) {
+      if (!scope.links) throw Errors.notImplemented(`A condition with entityname '${c.entityname}' inside a link-entity`);
+      throw Errors.invalidArgument(`Invalid FetchXML: the condition on '${c.attribute}' names the entity '${c.entityname}', which is no link-entity of this query that returns rows (an alias of an inner or outer link-entity).`);
+    }
+    // As after an outer join: the column is null when no linked row meets the link's conditions.
+    const test = this.test(linked.table, c);
+    const reach = (leaf: PlanExpr | undefined) => linked.path.reduceRight<PlanExpr | undefined>(
+      (where, step) => ({ kind: 'exists', navigation: step.navigation, where: and(step.where, where) }), leaf)!;
+    const found = reach(test);
+    return holdsForNull(test) === true ? { kind: 'or', left: found, right: not(reach(undefined)) } : found;
+  }
+
+  /** One condition's operator on a column of `table`. */
+  test(table: EntityModel, c: FetchCondition): PlanExpr {
+    const a = this.column(table, c.attribute);
+    const op = c.operator;
+    const where = `the condition on '${table.LogicalName}.${a.LogicalName}' (operator '${op}')`;
+    const value = (text: string) => textValue(a, text, () => Errors.invalidArgument(`Invalid FetchXML: the value '${text}' of ${where} is not a valid ${a.AttributeType} value.`));
+    const single = (): string => {
+      const v = c.value ?? (c.values.length === 1 ? c.values[0] : undefined);
+      if (v === undefined) throw Errors.invalidArgument(`Invalid FetchXML: ${where} needs a value.`);
+      return v;
+    };
+    const list = (): string[] => {
+      const values = c.values.length ? [...c.values] : c.value !== undefined ? [c.value] : [];
+      if (!values.length) throw Errors.invalidArgument(`Invalid FetchXML: ${where} needs <value> elements.`);
+      return values;
+    };
+    const string = () => {
+      if (a.EdmType !== 'Edm.String') throw Errors.invalidArgument(`Invalid FetchXML: ${where} needs a string column; '${a.LogicalName}' is ${a.AttributeType}.`);
+    };
+    if (c.valueof !== undefined) return this.columns(table, a, c, where);
+    const comparison = COMPARISONS[op];
+    if (comparison) {
+      const { value: v, fraction } = value(single());
+      return compareValue(a, comparison, v, fraction);
+    }
+    switch (op) {
+      case 'null': case 'not-null': return { kind: 'isNull', attribute: a, negate: op === 'not-null' };
+      case 'like': case 'not-like': {
+        string();
+        const pattern = single();
+        // SQL Server reads [..] as a character class; SQLite and PostgreSQL read it literally.
+        if (pattern.includes('[')) throw Errors.notImplemented(`Character classes ([…]) in the like pattern of ${where}`);
+        if (pattern.includes('\u0000')) throw Errors.invalidArgument(`Invalid FetchXML: the value of ${where} contains the NUL character.`);
+        const e: PlanExpr = { kind: 'like', attribute: a, pattern: pattern.replace(/\\/g, '\\\\') };
+        return op === 'like' ? e : not(e);
+      }
+      case 'begins-with': case 'not-begin-with': case 'ends-with': case 'not-end-with': {
+        string();
+        const text = escapeLike(String(value(single()).value));
+        const e: PlanExpr = { kind: 'like', attribute: a, pattern: op.endsWith('begin-with') || op === 'begins-with' ? `${text}%` : `%${text}` };
+        return op.startsWith('not-') ? not(e) : e;
+      }
+      case 'in': case 'not-in': {
+        const e: PlanExpr = { kind: 'in', attribute: a, values: list().map((t) => value(t).value) };
+        return op === 'in' ? e : not(e);
+      }
+      case 'between': case 'not-between': {
+        const values = list();
+        if (values.length !== 2) throw Errors.invalidArgument(`Invalid FetchXML: ${where} needs exactly two <value> elements.`);
+        const [low, high] = values.map(value) as [{ value: Value; fraction: boolean }, { value: Value; fraction: boolean }];
+        const e: PlanExpr = { kind: 'and', left: compareValue(a, 'ge', low.value, low.fraction), right: compareValue(a, 'le', high.value, high.fraction) };
+        return op === 'between' ? e : not(e);
+      }
+      case 'contain-values': case 'not-contain-values': {
+        const e: PlanExpr = { kind: 'in', attribute: a, values: list().map((t) => value(t).value) };
+        return op === 'contain-values' ? e : not(e);
+      }
+      default: return this.queryFunction(table, a, c, where);
+    }
+  }
+
+  /** `valueof`: a comparison with another column of the same row (comparison operators only). */
+  columns(table: EntityModel, a: AttributeModel, c: FetchCondition, where: string): PlanExpr {
+    if (c.valueof!.includes('.')) throw Errors.notImplemented(`Comparing with a column of a link-entity (valueof '${c.valueof}') in ${where}`);
+    const op = COMPARISONS[c.operator];
+    if (!op) throw Errors.invalidArgument(`Invalid FetchXML: ${where} cannot use valueof; only eq, ne, gt, ge, lt and le compare two columns.`);
+    const b = this.column(table, c.valueof!);
+    if (a.EdmType !== b.EdmType) throw Errors.invalidArgument(`Invalid FetchXML: ${where} compares '${a.LogicalName}' (${a.EdmType}) with '${b.LogicalName}' (${b.EdmType}); the columns must have the same type.`);
+    return { kind: 'compareColumns', op, left: a, right: b };
+  }
+
+  /** Date and user operators through the `$filter` query function of the same meaning. */
+  queryFunction(table: EntityModel, a: AttributeModel, c: FetchCondition, where: string): PlanExpr {
+    const name = FUNCTION_OPERATORS[c.operator];
+    if (!name) throw Errors.notImplemented(`The FetchXML condition operator '${c.operator}'`);
+    const literal = (text: string): Expr => ({ kind: 'literal', literal: 'string', value: text, raw: text, pos: 0 });
+    const params = new Map<string, Expr>([['PropertyName', literal(a.LogicalName)]]);
+    const valued = VALUED_FUNCTIONS.has(name) || /X(Minutes|Hours|Days|Weeks|Months|Years)$/.test(name);
+    const text = c.value ?? c.values[0];
+    if (valued) {
+      if (text === undefined) throw Errors.invalidArgument(`Invalid FetchXML: ${where} needs a value.`);
+      params.set('PropertyValue', literal(text.trim()));
+    } else if (text !== undefined && text.trim() !== '') {
+      throw Errors.invalidArgument(`Invalid FetchXML: ${where} takes no value.`);
+    }
+    try {
+      return planQueryFunction(table, { kind: 'function', name: `Microsoft.Dynamics.CRM.${name}`, params, pos: 0 }, this.functions, () => a);
+    } catch (err) {
+      if (err instanceof ServiceError && err.status === 400) throw Errors.invalidArgument(`Invalid FetchXML: ${where}: ${err.message.replace(/^Microsoft\.Dynamics\.CRM\.\w+: /, '')}`);
+      throw err;
+    }
+  }
+
+  /**
+   * Walks the links that return rows (entity-level, from the root), collecting their columns as
+   * LinkedColumns and every link reachable for `entityname` conditions.
+   */
+  linkedColumns(root: EntityModel, links: readonly FetchLink[]): { columns: LinkedColumn[]; reachable: Map<string, ReachableLink> } {
+    const columns: LinkedColumn[] = [];
+    const reachable = new Map<string, ReachableLink>();
+    const walk = (parent: EntityModel, link: FetchLink, before: readonly LinkStep[]) => {
+      const navigation = this.navigation(parent, link);
+      const table = navigation.target;
+      const path = [...before, { navigation, where: this.linkCondition(parent, link) }];
+      const alias = this.alias(link);
+      const entry = { link, table, path };
+      reachable.set(alias, entry);
+      if (link.alias === undefined && !reachable.has(link.name)) reachable.set(link.name, entry);
+      const attributes = link.allAttributes ? [...table.attributesByProperty.values()] : link.attributes.map((x) => {
+        if (x.alias !== undefined || x.aggregate !== undefined || x.groupby !== undefined) throw Errors.notImplemented(`Aliases and aggregates on link-entity attributes ('${alias}.${x.name}') outside aggregate queries`);
+        return this.column(table, x.name);
+      });
+      if (attributes.length && path.some((s) => s.navigation.kind !== 'single')) {
+        throw Errors.notImplemented(`Columns of the one-to-many link-entity '${alias}' (Dataverse returns a row per related row)`);
+      }
+      for (const attribute of new Set(attributes)) columns.push({ name: `${alias}.${attribute.LogicalName}`, path, attribute });
+      for (const child of link.links) walk(table, child, path);
+    };
+    for (const link of links) walk(root, link, []);
+    return { columns, reachable };
+  }
+}
+
+/** Output columns of the root entity: `all-attributes` or none → every readable column. */
+function rootColumns(planner: FetchPlanner, entity: EntityModel, query: FetchQuery): AttributeModel[] {
+  const t = query.entity;
+  const columns = t.allAttributes || !t.attributes.length ? [...entity.attributesByProperty.values()] : t.attributes.map((x) => {
+    if (x.alias !== undefined) throw Errors.notImplemented(`Column aliases outside aggregate queries (attribute '${x.name}' alias '${x.alias}')`);
+    return planner.column(entity, x.name);
+  });
+  const pk = pkOf(entity);
+  if (!query.distinct && !columns.includes(pk)) columns.push(pk);
+  return [...new Set(columns)];
+}
+
+function rootOrder(planner: FetchPlanner, entity: EntityModel, query: FetchQuery, columns: readonly AttributeModel[]): SortKey[] {
+  const keys: SortKey[] = [];
+  for (const o of query.entity.orders) {
+    if (o.entityname !== undefined) throw Errors.notImplemented(`Ordering by columns of a link-entity (entityname '${o.entityname}')`);
+    if (o.attribute === undefined) throw Errors.invalidArgument(`Invalid FetchXML: an <order> by alias ('${o.alias}') is only valid in aggregate queries.`);
+    const attribute = planner.column(entity, o.attribute);
+    if (!keys.some((k) => k.attribute === attribute)) keys.push({ attribute, descending: o.descending });
+  }
+  // A total order: the primary key; with distinct (no primary key) every output column.
+  for (const attribute of query.distinct ? columns : [pkOf(entity)]) {
+    if (!keys.some((k) => k.attribute === attribute)) keys.push({ attribute, descending: false });
+  }
+  return keys;
+}
+
+/** Refuses what belongs to aggregate queries (kept in the FetchQuery for the aggregate plan). */
+function checkAggregate(query: FetchQuery): void {
+  // aggregate="true" is where the aggregate plan of $apply plugs in: plan the FetchQuery's groupby,
+  // aggregate, alias and dategrouping attributes into it instead of answering 501.
+  if (query.aggregate) throw Errors.notImplemented('FetchXML aggregation (aggregate="true")');
+  const walk = (t: FetchTable) => {
+    for (const a of t.attributes) {
+      if (a.aggregate !== undefined || a.groupby !== undefined || a.dategrouping !== undefined) {
+        throw Errors.invalidArgument(`Invalid FetchXML: the attribute '${a.name}' uses aggregate, groupby or dategrouping, which need aggregate="true" on <fetch>.`);
+      }
+    }
+    t.links.forEach(walk);
+  };
+  walk(query.entity);
+}
+
+/**
+ * Plans a FetchXML query read through the entity set of `entity`. `countOption` is the URL's
+ * `$count=true`, which Dataverse treats as `returntotalrecordcount="true"`.
+ *
+ * Throws 400 `0x80041102` / `0x80041103` for unknown tables and columns, 400 `0x80040203` for a
+ * query that does not fit the entity set, `top` with paging attributes, bad condition values,
+ * misplaced link types and bad paging cookies, 400 `0x8004430D` for more than 15 link-entities,
+ * and 501 for valid FetchXML Tessera does not implement (aggregation, `datasource="retained"`,
+ * joins outside lookup relationships, columns or orders of one-to-many links, fiscal and hierarchy
+ * operators, `distinct` with link columns or a total count).
+ */
+export function planFetch(entity: EntityModel, query: FetchQuery, context: FetchContext, prefer: Preferences, countOption = false): FetchPlan {
+  checkAggregate(query);
+  if (query.datasource === 'retained') throw Errors.notImplemented('Long-term retained data (datasource="retained")');
+  const planner = new FetchPlanner(context.model, context);
+  const root = planner.table(query.entity.name);
+  if (root !== entity) {
+    throw Errors.invalidArgument(`Invalid FetchXML: the entity '${root.LogicalName}' of the query is not the table of the entity set '${entity.EntitySetName}' ('${entity.LogicalName}').`);
+  }
+  const count = query.returnTotalRecordCount || countOption;
+  if (query.top !== undefined) {
+    const paging = query.page !== undefined ? 'page' : query.count !== undefined ? 'count' : count ? 'returntotalrecordcount' : undefined;
+    if (paging) throw Errors.invalidArgument(`The top attribute can't be specified with paging attribute ${paging}`);
+  }
+  planner.registerLinks(query.entity);
+  const columns = rootColumns(planner, entity, query);
+  const { columns: linked, reachable } = planner.linkedColumns(entity, query.entity.links);
+  if (query.distinct && linked.length) throw Errors.notImplemented('distinct="true" with link-entity columns');
+  if (query.distinct && count) throw Errors.notImplemented('A total record count with distinct="true"');
+  const filter = and(
+    planner.filters(entity, query.entity.filters, { own: new Set([entity.LogicalName]), links: reachable }),
+    planner.restrictions(entity, query.entity.links),
+  );
+  const orderBy = rootOrder(planner, entity, query, columns);
+  const size = query.top ?? query.count ?? MAX_PAGE_SIZE;
+  const page = query.page ?? 1;
+  let after: readonly Value[] | undefined;
+  let offset: number | undefined;
+  if (query.top === undefined && page > 1) {
+    const cookie = query.pagingCookie !== undefined ? decodePagingCookie(orderBy, query.pagingCookie) : undefined;
+    // Dataverse ignores the cookie of any page but the previous one ("simple paging").
+    if (cookie && cookie.page === page - 1) after = cookie.last;
+    else offset = (page - 1) * size;
+  }
+  const annotations = annotationSet(prefer.includeAnnotations);
+  const read: ReadPlan = {
+    kind: 'read',
+    entity,
+    columns,
+    selectList: query.entity.allAttributes || !query.entity.attributes.length ? undefined : columns.map((a) => a.PropertyName),
+    filter,
+    orderBy,
+    limit: size,
+    paged: query.top === undefined,
+    after,
+    offset,
+    count,
+    annotations,
+    lookupNames: annotations?.formattedValue ? planLookupNames(context.model, columns) : [],
+    expand: [],
+    linked: linked.length ? linked : undefined,
+    distinct: query.distinct || undefined,
+  };
+  return { read, page, query };
+}
