@@ -34,8 +34,8 @@
  *    per run, which tells where the wall time goes. "render" is `renderInsertMany` alone for the
  *    same rows. Target: Tessera's best ≥ 50 % of the best raw method's best (PASS / BELOW).
  * 2. Seeding for the HTTP scenarios: N (default 100,000) rows through the same bulk path
- *    (`planCreate` → `executeInsertMany` in chunks of 10,000, one transaction each). Printed as
- *    rows/s (plan and insert split). PostgreSQL then gets an `ANALYZE` of the table, as
+ *    (`planCreate` → `executeInsertMany` in chunks of 10,000, one transaction each), their
+ *    createdon spread evenly over the past year. Printed as rows/s (plan and insert split). PostgreSQL then gets an `ANALYZE` of the table, as
  *    autovacuum would give it shortly anyway.
  * 3. Two HTTP scenarios, each against two servers living in ONE forked server process:
  *    - Tessera: the real app (`createApp(service)`), full pipeline parse → plan → sql → execute →
@@ -45,7 +45,7 @@
  *    Scenarios:
  *    a. GET by key: `GET /api/data/v9.2/msdyn_copilotinteractions(<id>)`, cycling over K
  *       (default 2,000) different existing ids (bare: always the first id's JSON);
- *    b. page: 50 rows of `$filter=msdyn_interactiontype eq 100230301&$orderby=msdyn_name desc`
+ *    b. page: 50 rows of `$filter=msdyn_interactiontype eq 100230301&$orderby=createdon desc`
  *       with a 3-column `$select`, over all N rows.
  *    The load generator (autocannon, C connections, default 10, 127.0.0.1 only) runs in THIS
  *    process and the servers in a child process, so they compete for the 2 cores the way a
@@ -165,10 +165,14 @@ const CHILD_FLAG = '--bench-server-child';
 const METADATA = join(import.meta.dirname, '..', '..', 'metadata');
 const ENTITY = 'msdyn_copilotinteraction';
 const ROOT = '/api/data/v9.2/';
+/**
+ * The page scenario: one interaction type, newest first (served by the table's declared createdon
+ * index). Until the primary name lost its implicit index it was ordered by msdyn_name desc.
+ */
 const PAGE_QUERY: Record<string, string> = {
   $select: 'msdyn_name,msdyn_interactiontype,createdon',
   $filter: 'msdyn_interactiontype eq 100230301',
-  $orderby: 'msdyn_name desc',
+  $orderby: 'createdon desc',
   $top: '50',
 };
 const PAGE_PATH = `${ROOT}msdyn_copilotinteractions?${Object.entries(PAGE_QUERY).map(([k, v]) => `${k}=${encodeURIComponent(v)}`).join('&')}`;
@@ -176,6 +180,7 @@ const keyPath = (id: string) => `${ROOT}msdyn_copilotinteractions(${id})`;
 const TARGET_RATIO = 0.6;
 /** The bulk insert target: Tessera's bulk path at ≥ 50 % of the raw driver's best rate. */
 const BULK_TARGET_RATIO = 0.5;
+const YEAR_MS = 365 * 86400_000;
 /** Rows per `executeInsertMany` call when seeding for the HTTP scenarios. */
 const SEED_CHUNK = 10_000;
 /** CreateMultiple: rows per request, the path, and the targets against the raw driver's rate. */
@@ -271,11 +276,14 @@ async function seed(service: Service, db: Database, rows: number): Promise<{ sta
   let planMs = 0;
   let insertMs = 0;
   const started = performance.now();
+  const yearAgo = Date.now() - YEAR_MS;
   for (let start = 0; start < rows; start += SEED_CHUNK) {
     const plans: InsertPlan[] = [];
     const t0 = performance.now();
     for (let i = start; i < Math.min(rows, start + SEED_CHUNK); i++) {
-      const plan = planCreate(model, entity, next(), SYSTEM_CALLER);
+      // Rows created over the past year, oldest first, as a table that has been in use would hold.
+      const createdOn = new Date(yearAgo + Math.floor((i * YEAR_MS) / rows)).toISOString().slice(0, 19) + 'Z';
+      const plan = planCreate(model, entity, next(), SYSTEM_CALLER, undefined, createdOn);
       plans.push(plan);
       ids.push(plan.id);
     }
