@@ -1046,3 +1046,29 @@ describe('incompatible metadata changes (ddl.ts incompatibleChanges)', () => {
     ]);
   });
 });
+
+describe('long and/or chains render shallow (src/nesting.ts groupChain)', () => {
+  /** The deepest nesting of parentheses in `sql`. */
+  const depthOf = (sql: string) => [...sql].reduce((acc, c) => {
+    const now = acc.now + (c === '(' ? 1 : c === ')' ? -1 : 0);
+    return { now, max: Math.max(acc.max, now) };
+  }, { now: 0, max: 0 }).max;
+  const conditions = (n: number) => Array.from({ length: n }, (_, i) => `<condition attribute="importsequencenumber" operator="eq" value="${i}"/>`).join('');
+
+  for (const [name, dialect] of Object.entries(DIALECTS)) {
+    it(`${name}: a 1,000-condition FetchXML or-filter (nested to the left by the planner) is about ten levels deep, parameters in order`, () => {
+      const s = renderRead(dialect, fetchRead('msdyn_copilotinteractions', INTERACTION_FETCH('', `<filter type="or">${conditions(1000)}</filter>`)));
+      expect(s.sql.match(/ OR /g)).to.have.length(999);
+      expect(depthOf(s.sql)).to.be.at.most(12);
+      expect(s.params.slice(0, 1000)).to.deep.equal(Array.from({ length: 1000 }, (_, i) => i));
+    });
+
+    it(`${name}: a 1,000-term $filter and-chain (grouped by the parser) is about ten levels deep; 32 terms keep the left-nested text`, () => {
+      const long = renderRead(dialect, read('msdyn_copilotinteractions', { $filter: Array.from({ length: 1000 }, (_, i) => `importsequencenumber eq ${i}`).join(' and ') }));
+      expect(depthOf(long.sql)).to.be.at.most(12);
+      expect(long.params.slice(0, 1000)).to.deep.equal(Array.from({ length: 1000 }, (_, i) => i));
+      const short = renderRead(dialect, read('msdyn_copilotinteractions', { $filter: Array.from({ length: 32 }, (_, i) => `importsequencenumber eq ${i}`).join(' and ') }));
+      expect(short.sql).to.contain(`WHERE ${'('.repeat(31)}`);
+    });
+  }
+});
