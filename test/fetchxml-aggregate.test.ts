@@ -152,7 +152,7 @@ for (const database of DATABASES) {
       }
     });
 
-    it('501 for aggregate FetchXML not implemented: paging, counts, one-to-many joins, outer links with filters', async () => {
+    it('501 for aggregate FetchXML not implemented: paging, counts, one-to-many joins, outer links with filters, dategrouping', async () => {
       const projects = (body: string) => `<fetch aggregate="true"><entity name="new_project">${body}</entity></fetch>`;
       const cases: Array<[string, string, string?]> = [
         [aggregateXml(COUNT, 'count="10"'), 'Paging aggregate results'],
@@ -162,6 +162,7 @@ for (const database of DATABASES) {
         [projects(`<attribute name="new_name" alias="n" groupby="true"/><link-entity name="new_task" from="new_projectid" to="new_projectid" alias="t"><attribute name="new_hours" alias="h" aggregate="sum"/></link-entity>`), 'one-to-many'],
         [aggregateXml(`${COUNT}${project('<attribute name="new_name" alias="x" groupby="true"/><filter><condition attribute="new_name" operator="eq" value="Apollo"/></filter>')}`), 'outer link-entity with a filter'],
         [aggregateXml(COUNT, 'datasource="retained"'), 'retained'],
+        [aggregateXml(`<attribute name="new_due" alias="month" groupby="true" dategrouping="month"/>${COUNT}`), 'dategrouping="month"'],
       ];
       for (const [xml, fragment, extra] of cases) {
         const set = xml.includes('<entity name="new_project">') ? 'new_projects' : TASK_SET;
