@@ -8,10 +8,11 @@ import { fetchResponse } from './odata/fetch-respond.js';
 import { parseFetchXml } from './odata/fetchxml.js';
 import { aggregateBody, collectionHead, contextUrl, entityId, entityWriter, errorResponse, etag, json, nextLink, preferenceApplied, serviceDocument, type HttpResponse } from './odata/respond.js';
 import { planFetch } from './plan/fetch.js';
+import { planFetchAggregate } from './plan/fetch-aggregate.js';
 import { planCount, planRead, type PlanContext } from './plan/read.js';
 import { AGGREGATE_RECORD_LIMIT } from './plan/aggregate.js';
 import { planApply } from './plan/apply.js';
-import type { Caller, Guard, PlanExpr, ReadPlan, UpdatePlan } from './plan/types.js';
+import type { AggregatePlan, Caller, Guard, PlanExpr, ReadPlan, UpdatePlan } from './plan/types.js';
 import { parseBody, planCreate, planDelete, planUpdate, resolveRecordUrl, sequentialGuid } from './plan/write.js';
 import { planAlternateKey } from './plan/keys.js';
 import type { Database } from './store/database.js';
@@ -54,7 +55,7 @@ export interface ServiceOptions {
   caller?: Caller;
   /** Most Targets per CreateMultiple / UpdateMultiple / UpsertMultiple (default 1,000). */
   maxTargets?: number;
-  /** Most rows one aggregate query (`$apply`) may read before it fails with 0x8004E023 (default 50,000, digest §3.7). */
+  /** Most rows one aggregate query (`$apply`, FetchXML `aggregate="true"`) may read before it fails with 0x8004E023 (default 50,000, digest §3.7). */
   aggregateRecordLimit?: number;
 }
 
@@ -285,8 +286,12 @@ export class Service {
   }
 
   /** `GET /<set>?$apply=…` (digest §3.7): grouped and aggregated rows, computed in one SQL statement. */
-  private async aggregate(req: ODataRequest, entity: EntityModel, link?: PlanExpr): Promise<HttpResponse> {
-    const plan = planApply(entity, req.query, req.prefer, { caller: this.caller, now: new Date() }, this.aggregateRecordLimit, link);
+  private aggregate(req: ODataRequest, entity: EntityModel, link?: PlanExpr): Promise<HttpResponse> {
+    return this.aggregateResponse(req, planApply(entity, req.query, req.prefer, { caller: this.caller, now: new Date() }, this.aggregateRecordLimit, link));
+  }
+
+  /** Runs an aggregate plan ($apply or FetchXML) and answers its groups (digest §3.7). */
+  private async aggregateResponse(req: ODataRequest, plan: AggregatePlan): Promise<HttpResponse> {
     const rows = await executeAggregate(this.db, plan);
     const applied = preferenceApplied(plan, req.prefer.includeAnnotations);
     return json(200, aggregateBody(req.serviceRoot, plan, rows), applied ? { 'Preference-Applied': applied } : {});
@@ -294,13 +299,15 @@ export class Service {
 
   /**
    * `GET /<set>?fetchXml=…` (digest §3.8): parse → plan → the same read as OData → FetchXML's
-   * response shape. Only `$count` may accompany it (as `returntotalrecordcount`).
+   * response shape; `aggregate="true"` queries → the same aggregate as `$apply`, answered with the
+   * aliases as keys. Only `$count` may accompany it (as `returntotalrecordcount`).
    */
   private async readFetch(req: ODataRequest, entity: EntityModel): Promise<HttpResponse> {
     for (const option of ['select', 'filter', 'orderBy', 'top', 'skipToken', 'expand', 'apply'] as const) {
       if (req.query[option] !== undefined) throw Errors.badQuery(`The query option '$${option.toLowerCase()}' cannot be combined with fetchXml.`);
     }
     const fetch = parseFetchXml(req.query.fetchXml!);
+    if (fetch.aggregate) return this.aggregateResponse(req, planFetchAggregate(entity, fetch, { ...this.context, now: new Date() }, req.prefer, req.query.count === true, this.aggregateRecordLimit));
     const plan = planFetch(entity, fetch, { ...this.context, now: new Date() }, req.prefer, req.query.count === true);
     const result = await executeRead(this.db, plan.read);
     return fetchResponse(req.serviceRoot, plan, result, req.prefer.includeAnnotations);

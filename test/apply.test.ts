@@ -1,12 +1,11 @@
-import { rmSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { rmSync } from 'node:fs';
 import { expect } from 'chai';
 import { DynamicsWebApi, type RequestError } from 'dynamics-web-api';
-import type { EntityFile } from '../src/model/types.js';
 import { TERMS } from '../src/odata/annotations.js';
 import { planAggregate } from '../src/plan/aggregate.js';
 import { executeAggregate } from '../src/store/execute.js';
-import { DATABASES, call, copyMetadata, startServer, type Reply, type TestServer } from './support/server.js';
+import { DATABASES, call, startServer, type Reply, type TestServer } from './support/server.js';
+import { TASK_SET, create, groups, seedTasks, taskMetadata } from './support/tasks.js';
 
 /*
  * `$apply` over HTTP on every database (digest §3.7): each transformation Dataverse supports, the
@@ -15,58 +14,15 @@ import { DATABASES, call, copyMetadata, startServer, type Reply, type TestServer
  * written out.
  */
 
-const PROJECT: EntityFile = {
-  LogicalName: 'new_project', EntitySetName: 'new_projects', PrimaryIdAttribute: 'new_projectid', PrimaryNameAttribute: 'new_name',
-  OwnershipType: 'OrganizationOwned',
-  Attributes: [{ LogicalName: 'new_name', AttributeType: 'String', MaxLength: 100 }],
-};
-
-const TASK: EntityFile = {
-  LogicalName: 'new_task', EntitySetName: 'new_tasks', PrimaryIdAttribute: 'new_taskid', PrimaryNameAttribute: 'new_name',
-  OwnershipType: 'OrganizationOwned',
-  Attributes: [
-    { LogicalName: 'new_name', AttributeType: 'String', MaxLength: 100 },
-    { LogicalName: 'new_color', AttributeType: 'String', MaxLength: 100 },
-    { LogicalName: 'new_priority', AttributeType: 'Picklist', OptionSet: { Options: [{ Value: 1, Label: 'Low' }, { Value: 2, Label: 'High' }] } },
-    { LogicalName: 'new_hours', AttributeType: 'Integer' },
-    { LogicalName: 'new_cost', AttributeType: 'Money', Precision: 2 },
-    { LogicalName: 'new_score', AttributeType: 'Double' },
-    { LogicalName: 'new_done', AttributeType: 'Boolean' },
-    { LogicalName: 'new_due', AttributeType: 'DateTime' },
-    { LogicalName: 'new_projectid', AttributeType: 'Lookup', Targets: ['new_project'] },
-  ],
-};
-
-/** A metadata folder with the shipped tables plus new_project and new_task; remove it with rmSync. */
-function metadata(): string {
-  const dir = copyMetadata();
-  writeFileSync(join(dir, 'new_project.json'), JSON.stringify(PROJECT));
-  writeFileSync(join(dir, 'new_task.json'), JSON.stringify(TASK));
-  return dir;
-}
-
-const SET = 'new_tasks';
+const SET = TASK_SET;
+const metadata = taskMetadata;
 /** The collection-valued navigation property of new_project for new_task's lookup (Dataverse's default name). */
 const TASKS_OF_PROJECT = 'new_project_new_task_new_projectid';
-
-/** Creates a row and returns its id. */
-async function create(s: TestServer, set: string, body: Record<string, unknown>): Promise<string> {
-  const r = await call('POST', `${s.root}${set}`, body);
-  expect(r.status, r.text).to.equal(204);
-  return /\(([0-9a-f-]{36})\)$/.exec(r.headers.get('odata-entityid')!)![1]!;
-}
 
 /** `GET new_tasks?$apply=<apply>[&<more>]`; option values are URL-encoded here. */
 function apply(s: TestServer, text: string, more: Record<string, string> = {}, headers: Record<string, string> = {}, path = SET): Promise<Reply> {
   const query = Object.entries({ $apply: text, ...more }).map(([k, v]) => `${k}=${encodeURIComponent(v)}`).join('&');
   return call('GET', `${s.root}${path}?${query}`, undefined, headers);
-}
-
-/** The `value` of a successful aggregate response. */
-async function groups(r: Promise<Reply>): Promise<Array<Record<string, unknown>>> {
-  const reply = await r;
-  expect(reply.status, reply.text).to.equal(200);
-  return reply.json.value;
 }
 
 for (const database of DATABASES) {
@@ -79,18 +35,7 @@ for (const database of DATABASES) {
     before(async () => {
       dir = metadata();
       s = await startServer(dir, database);
-      apollo = await create(s, 'new_projects', { new_name: 'Apollo' });
-      zephyr = await create(s, 'new_projects', { new_name: 'Zephyr' });
-      const bind = (id: string) => ({ 'new_projectid@odata.bind': `/new_projects(${id})` });
-      const rows: Array<Record<string, unknown>> = [
-        { new_name: 't1', new_color: 'Red', new_priority: 1, new_hours: 2, new_cost: 10.5, new_score: 1.5, new_done: true, new_due: '2024-03-01T10:00:00Z', ...bind(apollo) },
-        { new_name: 't2', new_color: 'RED', new_priority: 1, new_hours: 4, new_cost: 20, new_done: false, ...bind(apollo) },
-        { new_name: 't3', new_color: 'blue', new_priority: 2, new_hours: 6, new_score: 3, new_done: false, new_due: '2024-01-15T09:30:00+01:00', ...bind(zephyr) },
-        { new_name: 't4', new_color: 'Blue', new_priority: 2, new_cost: 5.25, new_score: 4.5, new_done: true },
-        { new_name: 't5', new_priority: 1, new_hours: 8, new_cost: 100, new_score: 2, ...bind(zephyr) },
-        { new_name: 't6', new_color: 'green', new_hours: 1, new_cost: 1, new_done: false, ...bind(apollo) },
-      ];
-      for (const row of rows) await create(s, SET, row);
+      ({ apollo, zephyr } = await seedTasks(s));
     });
     after(async () => {
       await s.close();

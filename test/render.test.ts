@@ -8,6 +8,7 @@ import { planAggregate } from '../src/plan/aggregate.js';
 import { planApply } from '../src/plan/apply.js';
 import { parseFetchXml } from '../src/odata/fetchxml.js';
 import { planFetch } from '../src/plan/fetch.js';
+import { planFetchAggregate } from '../src/plan/fetch-aggregate.js';
 import { planCount, planRead } from '../src/plan/read.js';
 import { encodeSkipToken } from '../src/plan/skiptoken.js';
 import type { AggregatePlan, Caller, CountPlan, InsertPlan, ReadPlan, UpdatePlan, Value } from '../src/plan/types.js';
@@ -884,6 +885,11 @@ function fetchRead(set: string, xml: string): ReadPlan {
   const entity = shipped.byEntitySetName.get(set)!;
   return planFetch(entity, parseFetchXml(xml), { model: shipped, caller, now: new Date('2024-03-10T12:00:00Z') }, { returnRepresentation: false }).read;
 }
+/** Plans `GET /<set>?fetchXml=<fetch aggregate="true">…` on the tiny model as the service does, with Dataverse's record limit (50,000). */
+function fetchAggregate(set: string, xml: string): AggregatePlan {
+  const entity = tiny.byEntitySetName.get(set)!;
+  return planFetchAggregate(entity, parseFetchXml(xml), { model: tiny, caller, now: new Date('2024-03-10T12:00:00Z') }, { returnRepresentation: false }, false, 50000);
+}
 const INTERACTION_FETCH = (attributes: string, body: string) => `<fetch${attributes}><entity name="msdyn_copilotinteraction"><attribute name="msdyn_name"/>${body}</entity></fetch>`;
 const TO_DATA = 'name="msdyn_copilotinteractiondata" from="msdyn_copilotinteractiondataid" to="msdyn_interactiondataid"';
 const TO_CHILDREN = 'name="msdyn_copilotinteraction" from="msdyn_interactiondataid" to="msdyn_copilotinteractiondataid"';
@@ -947,6 +953,17 @@ const fetchCases: Case[] = [
     sqlite: { sql: `SELECT "msdyn_name", "msdyn_copilotinteractionid", "versionnumber" FROM "msdyn_copilotinteraction" WHERE ((("msdyn_clienttimestamp" >= ? AND "msdyn_clienttimestamp" <= ?) AND NOT ("msdyn_name" LIKE ? ESCAPE '\\')) AND "createdby" = ?) ORDER BY "msdyn_copilotinteractionid" ASC LIMIT ?`, params: ['2024-03-03T00:00:00Z', '2024-03-10T12:00:00Z', 'a\\\\_%', caller.systemuserid, 5] },
     postgres: { sql: `SELECT "msdyn_name", "msdyn_copilotinteractionid", "versionnumber" FROM "msdyn_copilotinteraction" WHERE ((("msdyn_clienttimestamp" >= $1 AND "msdyn_clienttimestamp" <= $2) AND NOT ("msdyn_name" LIKE $3 ESCAPE '\\')) AND "createdby" = $4) ORDER BY "msdyn_copilotinteractionid" ASC NULLS FIRST LIMIT $5`, params: ['2024-03-03T00:00:00Z', '2024-03-10T12:00:00Z', 'a\\\\_%', caller.systemuserid, 5] },
     mssql: { sql: `SELECT TOP (@p5) [msdyn_name], [msdyn_copilotinteractionid], [versionnumber] FROM [msdyn_copilotinteraction] WHERE ((([msdyn_clienttimestamp] >= @p1 AND [msdyn_clienttimestamp] <= @p2) AND NOT ([msdyn_name] LIKE @p3 ESCAPE '\\')) AND [createdby] = @p4) ORDER BY [msdyn_copilotinteractionid] ASC`, params: [d('2024-03-03T00:00:00Z'), d('2024-03-10T12:00:00Z'), 'a\\\\_%', caller.systemuserid, 5] },
+  },
+  {
+    name: 'FetchXML aggregate: groupby a linked column and a choice, countcolumn distinct, a filter, order by an aggregate alias, top and aggregatelimit',
+    render: (dl) => renderAggregate(dl, fetchAggregate('tst_tasks', '<fetch aggregate="true" top="5" aggregatelimit="100"><entity name="tst_task">'
+      + '<attribute name="tst_done" alias="done" groupby="true"/><attribute name="tst_name" alias="names" aggregate="countcolumn" distinct="true"/>'
+      + '<attribute name="tst_budget" alias="budget" aggregate="avg"/><order alias="names" descending="true"/>'
+      + '<link-entity name="systemuser" from="systemuserid" to="tst_assignedto" alias="u"><attribute name="fullname" alias="who" groupby="true"/></link-entity>'
+      + '<filter><condition attribute="tst_score" operator="gt" value="1.5"/></filter></entity></fetch>')),
+    sqlite: { sql: 'SELECT "s"."g0", "s"."g1", COUNT(DISTINCT "s"."a0") AS "v0", AVG("s"."a1") AS "v1", SUM(COUNT(*)) OVER () AS "total" FROM (SELECT "tst_task"."tst_done" AS "g0", (SELECT "j1"."fullname" FROM "systemuser" "j1" WHERE "j1"."systemuserid" = "tst_task"."tst_assignedto") AS "g1", "tst_task"."tst_name" AS "a0", "tst_task"."tst_budget" AS "a1" FROM "tst_task" WHERE ("tst_score" > ? AND EXISTS (SELECT 1 FROM "systemuser" "f1" WHERE "f1"."systemuserid" = "tst_task"."tst_assignedto")) LIMIT ?) "s" GROUP BY "s"."g0", "s"."g1" ORDER BY "v0" DESC, "s"."g0" ASC, "s"."g1" ASC LIMIT ?', params: [1.5, 101, 5] },
+    postgres: { sql: 'SELECT "s"."g0", "s"."g1", COUNT(DISTINCT "s"."a0") AS "v0", AVG("s"."a1") AS "v1", SUM(COUNT(*)) OVER () AS "total" FROM (SELECT "tst_task"."tst_done" AS "g0", (SELECT "j1"."fullname" FROM "systemuser" "j1" WHERE "j1"."systemuserid" = "tst_task"."tst_assignedto") AS "g1", "tst_task"."tst_name" AS "a0", "tst_task"."tst_budget" AS "a1" FROM "tst_task" WHERE ("tst_score" > $1 AND EXISTS (SELECT 1 FROM "systemuser" "f1" WHERE "f1"."systemuserid" = "tst_task"."tst_assignedto")) LIMIT $2) "s" GROUP BY "s"."g0", "s"."g1" ORDER BY "v0" DESC NULLS LAST, "s"."g0" ASC NULLS FIRST, "s"."g1" ASC NULLS FIRST LIMIT $3', params: [1.5, 101, 5] },
+    mssql: { sql: 'SELECT TOP (@p3) [s].[g0], [s].[g1], COUNT(DISTINCT [s].[a0]) AS [v0], AVG([s].[a1]) AS [v1], SUM(COUNT(*)) OVER () AS [total] FROM (SELECT TOP (@p2) [tst_task].[tst_done] AS [g0], (SELECT [j1].[fullname] FROM [systemuser] [j1] WHERE [j1].[systemuserid] = [tst_task].[tst_assignedto]) AS [g1], [tst_task].[tst_name] AS [a0], [tst_task].[tst_budget] AS [a1] FROM [tst_task] WHERE ([tst_score] > @p1 AND EXISTS (SELECT 1 FROM [systemuser] [f1] WHERE [f1].[systemuserid] = [tst_task].[tst_assignedto]))) [s] GROUP BY [s].[g0], [s].[g1] ORDER BY [v0] DESC, [s].[g0] ASC, [s].[g1] ASC', params: [1.5, 101, 5] },
   },
 ];
 cases.push(...fetchCases);
@@ -1028,4 +1045,30 @@ describe('incompatible metadata changes (ddl.ts incompatibleChanges)', () => {
       "table 'msdyn_copilotinteraction', column 'createdbyname': dropped from the metadata (columns are never dropped; declare it again)",
     ]);
   });
+});
+
+describe('long and/or chains render shallow (src/nesting.ts groupChain)', () => {
+  /** The deepest nesting of parentheses in `sql`. */
+  const depthOf = (sql: string) => [...sql].reduce((acc, c) => {
+    const now = acc.now + (c === '(' ? 1 : c === ')' ? -1 : 0);
+    return { now, max: Math.max(acc.max, now) };
+  }, { now: 0, max: 0 }).max;
+  const conditions = (n: number) => Array.from({ length: n }, (_, i) => `<condition attribute="importsequencenumber" operator="eq" value="${i}"/>`).join('');
+
+  for (const [name, dialect] of Object.entries(DIALECTS)) {
+    it(`${name}: a 1,000-condition FetchXML or-filter (nested to the left by the planner) is about ten levels deep, parameters in order`, () => {
+      const s = renderRead(dialect, fetchRead('msdyn_copilotinteractions', INTERACTION_FETCH('', `<filter type="or">${conditions(1000)}</filter>`)));
+      expect(s.sql.match(/ OR /g)).to.have.length(999);
+      expect(depthOf(s.sql)).to.be.at.most(12);
+      expect(s.params.slice(0, 1000)).to.deep.equal(Array.from({ length: 1000 }, (_, i) => i));
+    });
+
+    it(`${name}: a 1,000-term $filter and-chain (grouped by the parser) is about ten levels deep; 32 terms keep the left-nested text`, () => {
+      const long = renderRead(dialect, read('msdyn_copilotinteractions', { $filter: Array.from({ length: 1000 }, (_, i) => `importsequencenumber eq ${i}`).join(' and ') }));
+      expect(depthOf(long.sql)).to.be.at.most(12);
+      expect(long.params.slice(0, 1000)).to.deep.equal(Array.from({ length: 1000 }, (_, i) => i));
+      const short = renderRead(dialect, read('msdyn_copilotinteractions', { $filter: Array.from({ length: 32 }, (_, i) => `importsequencenumber eq ${i}`).join(' and ') }));
+      expect(short.sql).to.contain(`WHERE ${'('.repeat(31)}`);
+    });
+  }
 });

@@ -1,4 +1,5 @@
 import { Errors } from '../errors.js';
+import { groupChain, MAX_NESTING } from '../nesting.js';
 
 /**
  * OData v4 common-expression parser for `$filter` and `$orderby` (OData v4.0 Part 2 §5.1.1 and
@@ -12,6 +13,11 @@ import { Errors } from '../errors.js';
  * Operator precedence, loosest first (Part 2 §5.1.1.10): or, and, not, comparison.
  * Arithmetic operators and `has`/`in` are recognised only to be rejected (Dataverse supports
  * neither, digest §3.2).
+ *
+ * Depth: parentheses, `not`, function calls and lambda bodies may nest MAX_NESTING (100) levels;
+ * deeper is 400 `0x80060888`. A chain of `and` (or `or`) is read in a loop and grouped by
+ * groupChain (long chains balanced), so a 1,000-term chain is about ten levels deep for every
+ * later stage (plan, SQL rendering, the database's own expression depth limit).
  */
 
 /** A literal's lexical kind; the plan stage converts it to the compared property's type. */
@@ -117,6 +123,8 @@ function tokenize(text: string, start = 0, end = text.length): Token[] {
 class Parser {
   private readonly tokens: Token[];
   private index = 0;
+  /** Current nesting of parentheses, `not`, calls and lambdas (at most MAX_NESTING). */
+  private nesting = 0;
 
   /** Parses `text` between `range.start` and `range.end` (default: all of it); errors quote the whole text. */
   constructor(private readonly text: string, private readonly aliases?: ReadonlyMap<string, string>, private readonly depth = 0, range?: TextRange) {
@@ -180,28 +188,39 @@ class Parser {
     }
   }
 
-  private parseOr(): Expr {
-    let left = this.parseAnd();
-    while (this.isWord('or')) {
-      const pos = this.next().pos;
-      left = { kind: 'or', left, right: this.parseAnd(), pos };
+  /** Runs `parse` one nesting level deeper; 400 beyond MAX_NESTING levels (at `pos`). */
+  private nested<T>(pos: number, parse: () => T): T {
+    if (++this.nesting > MAX_NESTING) {
+      throw Errors.badQuery(`The expression nests parentheses, not, function calls or lambda operators more than ${MAX_NESTING} levels deep (position ${pos} in '${this.text.length > 200 ? `${this.text.slice(0, 200)}…` : this.text}').`);
     }
-    return left;
+    const e = parse();
+    this.nesting--;
+    return e;
+  }
+
+  /** `operand (kind operand)*`, read in a loop and grouped by groupChain. */
+  private parseChain(kind: 'and' | 'or', operand: () => Expr): Expr {
+    const operands = [operand()];
+    const positions: number[] = [];
+    while (this.isWord(kind)) {
+      positions.push(this.next().pos);
+      operands.push(operand());
+    }
+    return groupChain<Expr>(operands, (left, right, i) => ({ kind, left, right, pos: positions[i]! }));
+  }
+
+  private parseOr(): Expr {
+    return this.parseChain('or', () => this.parseAnd());
   }
 
   private parseAnd(): Expr {
-    let left = this.parseNot();
-    while (this.isWord('and')) {
-      const pos = this.next().pos;
-      left = { kind: 'and', left, right: this.parseNot(), pos };
-    }
-    return left;
+    return this.parseChain('and', () => this.parseNot());
   }
 
   private parseNot(): Expr {
     if (this.isWord('not') && !(this.peek(1).kind === 'punct' && this.peek(1).text === '/')) {
       const pos = this.next().pos;
-      return { kind: 'not', operand: this.parseNot(), pos };
+      return this.nested(pos, () => ({ kind: 'not', operand: this.parseNot(), pos }));
     }
     return this.parseComparison();
   }
@@ -253,9 +272,11 @@ class Parser {
       }
       case 'punct':
         if (t.text === '(') {
-          const inner = this.parseOr();
-          this.expectPunct(')');
-          return inner;
+          return this.nested(t.pos, () => {
+            const inner = this.parseOr();
+            this.expectPunct(')');
+            return inner;
+          });
         }
         throw syntaxError(this.text, t.pos, `unexpected '${t.text}'`);
       case 'end':
@@ -290,19 +311,21 @@ class Parser {
     if (t.text === 'null') return { kind: 'literal', literal: 'null', value: null, raw: t.text, pos: t.pos };
     const open = this.peek();
     if (open.kind === 'punct' && open.text === '(') {
-      if (t.text.includes('.')) return this.parseNamedCall(t);
+      if (t.text.includes('.')) return this.nested(t.pos, () => this.parseNamedCall(t));
       this.next();
-      const args: Expr[] = [];
-      if (!(this.peek().kind === 'punct' && this.peek().text === ')')) {
-        for (;;) {
-          args.push(this.parseOr());
-          const sep = this.peek();
-          if (sep.kind === 'punct' && sep.text === ',') { this.next(); continue; }
-          break;
+      return this.nested(t.pos, () => {
+        const args: Expr[] = [];
+        if (!(this.peek().kind === 'punct' && this.peek().text === ')')) {
+          for (;;) {
+            args.push(this.parseOr());
+            const sep = this.peek();
+            if (sep.kind === 'punct' && sep.text === ',') { this.next(); continue; }
+            break;
+          }
         }
-      }
-      this.expectPunct(')');
-      return { kind: 'call', name: t.text, args, pos: t.pos };
+        this.expectPunct(')');
+        return { kind: 'call', name: t.text, args, pos: t.pos };
+      });
     }
     if (t.text.includes('.')) throw syntaxError(this.text, t.pos, `'${t.text}' is not a property`);
     const segments = [t.text];
@@ -312,7 +335,7 @@ class Parser {
       if (s.kind !== 'ident') throw syntaxError(this.text, s.pos, 'property name expected after \'/\'');
       if (this.peek().kind === 'punct' && this.peek().text === '(') {
         if (s.text !== 'any' && s.text !== 'all') throw syntaxError(this.text, s.pos, `'${s.text}' is not a lambda operator (any, all)`);
-        return this.parseLambda(segments, s, t.pos);
+        return this.nested(s.pos, () => this.parseLambda(segments, s, t.pos));
       }
       segments.push(s.text);
     }
@@ -346,7 +369,8 @@ export interface TextRange {
  * Parses a `$filter` value; `@p` parameter aliases take their values from `aliases`. With `range`,
  * only that part of `text` is parsed (the condition inside `$apply=filter(…)`), and positions in
  * errors and in the AST are offsets in the whole `text`. Throws ServiceError 400 `0x80060888` with
- * the position on a syntax error, and 501 for valid OData that Tessera does not support yet.
+ * the position on a syntax error or nesting deeper than MAX_NESTING, and 501 for valid OData that
+ * Tessera does not support yet.
  */
 export function parseFilter(text: string, aliases?: ReadonlyMap<string, string>, range?: TextRange): Expr {
   if (!text.slice(range?.start, range?.end).trim()) throw Errors.badQuery('The $filter query option must not be empty.');

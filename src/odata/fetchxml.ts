@@ -1,5 +1,6 @@
 import { parseString } from 'xml2js';
 import { Errors } from '../errors.js';
+import { MAX_NESTING } from '../nesting.js';
 
 /**
  * Parse stage of the FetchXML front end (`GET /<set>?fetchXml=…`, digest §3.8): the XML text
@@ -182,11 +183,6 @@ const CONDITION_ATTRIBUTES: Record<string, Use> = {
 };
 const VALUE_ATTRIBUTES: Record<string, Use> = { uiname: 'ignore', uitype: 'ignore' };
 
-/**
- * How deep filters and link-entities may nest. Dataverse documents no limit; this one keeps a
- * hostile query from exhausting the stack (a 400, not a crash).
- */
-export const MAX_NESTING = 100;
 
 function invalid(message: string): Error {
   return Errors.invalidArgument(`Invalid FetchXML: ${message}`);

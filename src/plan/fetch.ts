@@ -111,27 +111,48 @@ function pkOf(e: EntityModel): AttributeModel {
 }
 
 /** A link-entity reachable from the root through entity-level links, for `entityname` conditions. */
-interface ReachableLink {
+export interface ReachableLink {
   readonly link: FetchLink;
   readonly table: EntityModel;
   readonly path: readonly LinkStep[];
 }
 
 /** Which names a condition's `entityname` may use, and what they mean. */
-interface Scope {
+export interface Scope {
   /** Names of the table the filter belongs to (its alias, or the root entity's name). */
   readonly own: ReadonlySet<string>;
   /** Root scope only: links by alias (and by name when the link has no alias). */
   readonly links?: ReadonlyMap<string, ReachableLink>;
 }
 
-/** Plans one FetchXML query; one instance per request. */
-class FetchPlanner {
+/** One link as FetchPlanner.walkLinks visits it. */
+export interface VisitedLink {
+  /** The link's table. */
+  readonly table: EntityModel;
+  /** The lookup steps from the root to this link's row, each with its link condition. */
+  readonly path: readonly LinkStep[];
+  /** The alias registerLinks gave the link. */
+  readonly alias: string;
+  /** True when this link and every link above it are inner: the root's EXISTS restrictions require each step's row to meet its condition. */
+  readonly enforced: boolean;
+  /**
+   * True when some step has a condition the root's restrictions do not require (an outer link
+   * with a filter): a column here reads null where a related row fails its link's condition.
+   */
+  readonly conditional: boolean;
+}
+
+/**
+ * Plans the parts of one FetchXML query that plain and aggregate queries share: tables, columns,
+ * links, filters and conditions. One instance per request.
+ */
+export class FetchPlanner {
   private readonly aliases = new Map<FetchLink, string>();
   private readonly navigations = new Map<FetchLink, NavigationPropertyModel>();
   private readonly conditions = new Map<FetchLink, PlanExpr | undefined>();
   private readonly functions: QueryFunctionContext;
 
+  /** A planner for one query on `model`; `context` gives date and user operators the caller and the clock. */
   constructor(private readonly model: Model, context: FetchContext) {
     this.functions = { caller: context.caller, now: context.now };
   }
@@ -230,6 +251,17 @@ class FetchPlanner {
     c = and(c, this.restrictions(nav.target, link.links));
     this.conditions.set(link, c);
     return c;
+  }
+
+  /**
+   * The condition on root rows: the root's filters (conditions may name reachable links by
+   * `entityname`) and EXISTS for each inner, exists or in link of the root.
+   */
+  rootFilter(root: EntityModel, query: FetchQuery, reachable: ReadonlyMap<string, ReachableLink>): PlanExpr | undefined {
+    return and(
+      this.filters(root, query.entity.filters, { own: new Set([root.LogicalName]), links: reachable }),
+      this.restrictions(root, query.entity.links),
+    );
   }
 
   /** EXISTS for each inner, exists or in link among `links` (outer links restrict nothing). */
@@ -385,20 +417,38 @@ class FetchPlanner {
   }
 
   /**
-   * Walks the links that return rows (entity-level, from the root), collecting their columns as
-   * LinkedColumns and every link reachable for `entityname` conditions.
+   * Walks the links that return rows (entity-level, from the root) depth first, parents before
+   * children, calling `visit` for each (see VisitedLink). Returns every link reachable for
+   * `entityname` conditions, by alias (and by name when the link has no alias).
+   */
+  walkLinks(root: EntityModel, links: readonly FetchLink[], visit: (link: FetchLink, visited: VisitedLink) => void): Map<string, ReachableLink> {
+    const reachable = new Map<string, ReachableLink>();
+    const walk = (parent: EntityModel, link: FetchLink, before: VisitedLink | undefined) => {
+      const navigation = this.navigation(parent, link);
+      const table = navigation.target;
+      const where = this.linkCondition(parent, link);
+      const path = [...(before?.path ?? []), { navigation, where }];
+      // An inner link below inner links only is required by the root's EXISTS restrictions.
+      const enforced = (before?.enforced ?? true) && link.linkType === 'inner';
+      const conditional = (before?.conditional ?? false) || (where !== undefined && !enforced);
+      const entry = { link, table, path };
+      reachable.set(this.alias(link), entry);
+      if (link.alias === undefined && !reachable.has(link.name)) reachable.set(link.name, entry);
+      const visited = { table, path, alias: this.alias(link), enforced, conditional };
+      visit(link, visited);
+      for (const child of link.links) walk(table, child, visited);
+    };
+    for (const link of links) walk(root, link, undefined);
+    return reachable;
+  }
+
+  /**
+   * The columns of the links that return rows, as LinkedColumns, and every link reachable for
+   * `entityname` conditions (see walkLinks).
    */
   linkedColumns(root: EntityModel, links: readonly FetchLink[]): { columns: LinkedColumn[]; reachable: Map<string, ReachableLink> } {
     const columns: LinkedColumn[] = [];
-    const reachable = new Map<string, ReachableLink>();
-    const walk = (parent: EntityModel, link: FetchLink, before: readonly LinkStep[]) => {
-      const navigation = this.navigation(parent, link);
-      const table = navigation.target;
-      const path = [...before, { navigation, where: this.linkCondition(parent, link) }];
-      const alias = this.alias(link);
-      const entry = { link, table, path };
-      reachable.set(alias, entry);
-      if (link.alias === undefined && !reachable.has(link.name)) reachable.set(link.name, entry);
+    const reachable = this.walkLinks(root, links, (link, { table, path, alias }) => {
       const attributes = link.allAttributes ? [...table.attributesByProperty.values()] : link.attributes.map((x) => {
         if (x.alias !== undefined || x.aggregate !== undefined || x.groupby !== undefined) throw Errors.notImplemented(`Aliases and aggregates on link-entity attributes ('${alias}.${x.name}') outside aggregate queries`);
         return this.column(table, x.name);
@@ -407,9 +457,7 @@ class FetchPlanner {
         throw Errors.notImplemented(`Columns of the one-to-many link-entity '${alias}' (Dataverse returns a row per related row)`);
       }
       for (const attribute of new Set(attributes)) columns.push({ name: `${alias}.${attribute.LogicalName}`, path, attribute });
-      for (const child of link.links) walk(table, child, path);
-    };
-    for (const link of links) walk(root, link, []);
+    });
     return { columns, reachable };
   }
 }
@@ -441,11 +489,9 @@ function rootOrder(planner: FetchPlanner, entity: EntityModel, query: FetchQuery
   return keys;
 }
 
-/** Refuses what belongs to aggregate queries (kept in the FetchQuery for the aggregate plan). */
+/** Refuses what belongs to aggregate queries (aggregate="true" queries are planned by planFetchAggregate). */
 function checkAggregate(query: FetchQuery): void {
-  // aggregate="true" is where the aggregate plan of $apply plugs in: plan the FetchQuery's groupby,
-  // aggregate, alias and dategrouping attributes into it instead of answering 501.
-  if (query.aggregate) throw Errors.notImplemented('FetchXML aggregation (aggregate="true")');
+  if (query.aggregate) throw new Error('planFetch: aggregate="true" queries are planned by planFetchAggregate (plan/fetch-aggregate.ts)');
   const walk = (t: FetchTable) => {
     for (const a of t.attributes) {
       if (a.aggregate !== undefined || a.groupby !== undefined || a.dategrouping !== undefined) {
@@ -464,7 +510,7 @@ function checkAggregate(query: FetchQuery): void {
  * Throws 400 `0x80041102` / `0x80041103` for unknown tables and columns, 400 `0x80040203` for a
  * query that does not fit the entity set, `top` with paging attributes, bad condition values,
  * misplaced link types and bad paging cookies, 400 `0x8004430D` for more than 15 link-entities,
- * and 501 for valid FetchXML Tessera does not implement (aggregation, `datasource="retained"`,
+ * and 501 for valid FetchXML Tessera does not implement (`datasource="retained"`,
  * joins outside lookup relationships, columns or orders of one-to-many links, fiscal and hierarchy
  * operators, `distinct` with link columns or a total count).
  */
@@ -486,10 +532,7 @@ export function planFetch(entity: EntityModel, query: FetchQuery, context: Fetch
   const { columns: linked, reachable } = planner.linkedColumns(entity, query.entity.links);
   if (query.distinct && linked.length) throw Errors.notImplemented('distinct="true" with link-entity columns');
   if (query.distinct && count) throw Errors.notImplemented('A total record count with distinct="true"');
-  const filter = and(
-    planner.filters(entity, query.entity.filters, { own: new Set([entity.LogicalName]), links: reachable }),
-    planner.restrictions(entity, query.entity.links),
-  );
+  const filter = planner.rootFilter(entity, query, reachable);
   const orderBy = rootOrder(planner, entity, query, columns);
   const size = query.top ?? query.count ?? MAX_PAGE_SIZE;
   const page = query.page ?? 1;

@@ -1,6 +1,7 @@
 import type { AttributeModel, EntityKeyModel, EntityModel } from '../model/types.js';
 import type { AggregatePlan, AggregateValue, ColumnPath, CountPlan, DeletePlan, ExpandPlan, Guard, InsertPlan, LinkedColumn, PlanExpr, ReadPlan, SortKey, UpdatePlan, Value } from '../plan/types.js';
 import type { Dialect, Statement } from './dialect.js';
+import { groupChain } from '../nesting.js';
 
 /**
  * Renders plans to parameterised SQL for any dialect. Identifiers come only from the model;
@@ -49,7 +50,17 @@ export function renderExpr(d: Dialect, e: PlanExpr, p: Params, scope: string, de
     case 'isNull': return `${col(d, e.attribute)} IS ${e.negate ? 'NOT ' : ''}NULL`;
     case 'in': return `${col(d, e.attribute)} IN (${e.values.map((v) => p.value(e.attribute, v)).join(', ')})`;
     case 'like': return d.like(col(d, e.attribute), p.add(e.pattern));
-    case 'and': case 'or': return `(${renderExpr(d, e.left, p, scope, depth)} ${e.kind.toUpperCase()} ${renderExpr(d, e.right, p, scope, depth)})`;
+    case 'and': case 'or': {
+      // The left spine of same-kind nodes is one chain (FetchXML filters and combined conditions
+      // nest to the left), walked in a loop and grouped by groupChain: a 1,000-term chain stays
+      // within the JS stack and SQLite's expression depth limit (1,000). Operands render in order.
+      const operands: PlanExpr[] = [];
+      let node: PlanExpr = e;
+      for (; node.kind === e.kind; node = node.left) operands.push(node.right);
+      operands.push(node);
+      const op = e.kind.toUpperCase();
+      return groupChain(operands.reverse().map((o) => renderExpr(d, o, p, scope, depth)), (left, right) => `(${left} ${op} ${right})`);
+    }
     case 'not': return `NOT (${renderExpr(d, e.operand, p, scope, depth)})`;
     case 'const': return e.value ? '1 = 1' : '1 = 0';
     case 'exists': {

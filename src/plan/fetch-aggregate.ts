@@ -1,0 +1,134 @@
+import { Errors } from '../errors.js';
+import type { AttributeModel, EntityModel } from '../model/types.js';
+import { annotationSet } from '../odata/annotations.js';
+import type { FetchAttribute, FetchLink, FetchQuery } from '../odata/fetchxml.js';
+import type { Preferences } from '../odata/prefer.js';
+import { planAggregate, type AggregateSpec } from './aggregate.js';
+import { FetchPlanner, type FetchContext, type VisitedLink } from './fetch.js';
+import type { AggregateFunction, AggregatePlan, ColumnPath } from './types.js';
+
+/**
+ * The FetchXML front end of aggregation: `<fetch aggregate="true">` becomes an AggregateSpec for
+ * planAggregate, the builder `$apply` uses too, so one renderer, executor and response serve both
+ * (Dataverse "Aggregate data using FetchXml"; digest §3.7, §3.8).
+ *
+ * What maps to what:
+ * - `<attribute groupby="true" alias="a">` → a group-by column named `a` (without an alias: the
+ *   column's own name, `<link alias>.<column>` for link-entity columns);
+ * - `<attribute aggregate="sum|avg|min|max|count|countcolumn" alias="b">` → an aggregate named `b`;
+ *   `countcolumn` with `distinct="true"` is countdistinct; `count` counts rows whatever its column;
+ * - attributes of many-to-one `link-entity` elements → columns reached through the lookups
+ *   (ColumnPath with navigation properties); inner links restrict the rows as in plain queries;
+ * - `filter`, `condition` (also on links by `entityname`) → the rows aggregated, planned as in plain
+ *   FetchXML queries; `<order alias>` → the output order; `top` → most groups;
+ *   `aggregatelimit` → a lower input-row limit (it cannot raise the service's).
+ */
+
+/** Output name of an unaliased group-by column: its property name, or `<link alias>.<column>` across a link. */
+function defaultName(attribute: AttributeModel, link: VisitedLink | undefined): string {
+  return link ? `${link.alias}.${attribute.LogicalName}` : attribute.PropertyName;
+}
+
+function invalid(message: string): Error {
+  return Errors.invalidArgument(`Invalid FetchXML: ${message}`);
+}
+
+/** One `attribute` of an aggregate query, checked: a group or an aggregate of `column`. */
+type Output =
+  | { kind: 'group'; alias: string; column: ColumnPath; name: string }
+  | { kind: 'aggregate'; alias: string; fn: AggregateFunction; column: ColumnPath };
+
+/**
+ * Checks one `attribute` element of an aggregate query on `table` (reached through `link`, if any)
+ * and returns what it contributes. Throws 400 for an attribute that is neither groupby nor
+ * aggregate, or both; an aggregate without alias; `distinct` on anything but countcolumn;
+ * `dategrouping` without groupby; and 501 for `dategrouping`.
+ */
+function output(planner: FetchPlanner, table: EntityModel, x: FetchAttribute, link: VisitedLink | undefined): Output {
+  const where = `the attribute '${link ? `${link.alias}.` : ''}${x.name}'`;
+  if (x.groupby && x.aggregate !== undefined) throw invalid(`${where} has both groupby and aggregate; an attribute of an aggregate query is either grouped or aggregated.`);
+  if (!x.groupby && x.aggregate === undefined) {
+    // Dataverse's own text (QueryBuilder), with the column named.
+    throw invalid(`An attribute can not be requested when an aggregate operation has been specified and its neither groupby nor aggregate (${where}).`);
+  }
+  if (x.distinct && x.aggregate !== 'countcolumn') throw invalid(`${where} has distinct="true", which only applies to aggregate="countcolumn".`);
+  if (x.dategrouping !== undefined && !x.groupby) throw invalid(`${where} has dategrouping, which needs groupby="true".`);
+  const attribute = planner.column(table, x.name);
+  const column: ColumnPath = { navs: link ? link.path.map((s) => s.navigation) : [], attribute };
+  if (x.aggregate === undefined) {
+    if (x.dategrouping !== undefined) throw Errors.notImplemented(`Grouping by parts of a date (dategrouping="${x.dategrouping}" on ${where})`);
+    return { kind: 'group', alias: x.alias ?? defaultName(attribute, link), column, name: x.name };
+  }
+  if (x.alias === undefined || x.alias.trim() === '') throw invalid(`${where} has aggregate="${x.aggregate}" but no alias; every aggregate needs an alias, which names it in the results.`);
+  const fn: AggregateFunction = x.aggregate === 'countcolumn' && x.distinct ? 'countdistinct' : x.aggregate;
+  return { kind: 'aggregate', alias: x.alias, fn, column };
+}
+
+/**
+ * Checks that a link of an aggregate query fits planAggregate, which reads linked columns as
+ * ColumnPaths over the root's rows: a one-to-many inner or outer link would multiply the rows, and
+ * the columns of a link with a condition the root does not enforce (an outer link with a filter)
+ * would read null where a related row fails it, which a ColumnPath cannot express. Throws 501.
+ */
+function checkLink(link: FetchLink, visited: VisitedLink): void {
+  const last = visited.path[visited.path.length - 1]!;
+  if (last.navigation.kind !== 'single' && (link.linkType === 'inner' || link.linkType === 'outer')) {
+    throw Errors.notImplemented(`The one-to-many link-entity '${visited.alias}' (link-type '${link.linkType}') in an aggregate query (Dataverse aggregates one row per related row)`);
+  }
+  if (link.attributes.length && visited.conditional) {
+    throw Errors.notImplemented(`Grouping or aggregating columns of the link-entity '${visited.alias}', which has conditions that do not restrict the rows (an outer link-entity with a filter, or below one)`);
+  }
+}
+
+/**
+ * Plans `GET /<set>?fetchXml=<fetch aggregate="true">…` on `entity` with the service's input-row
+ * limit `maxRecords`. `countOption` is the URL's `$count=true`.
+ *
+ * Throws 400 `0x80040203` for a query that does not fit the entity set, `all-attributes`,
+ * attributes that are neither grouped nor aggregated (or both), aggregates without alias,
+ * misplaced `distinct` or `dategrouping`, an `<order attribute>` that names no group-by column of
+ * the entity; 400 `0x80060888` for what planAggregate refuses (a function on a column type it does
+ * not take, a repeated alias, an order by an unknown alias); everything plain FetchXML planning
+ * refuses for names, filters and links; and 501 for paging or counting aggregate results,
+ * `dategrouping`, one-to-many joins that multiply rows, outer links with filters whose columns are
+ * used, and retained data. The record limit itself (0x8004E023) is raised by executeAggregate.
+ */
+export function planFetchAggregate(entity: EntityModel, query: FetchQuery, context: FetchContext, prefer: Preferences, countOption: boolean, maxRecords: number): AggregatePlan {
+  if (!query.aggregate) throw new Error('planFetchAggregate: the query is not aggregate="true"');
+  if (query.datasource === 'retained') throw Errors.notImplemented('Aggregating long-term retained data (datasource="retained" with aggregate="true")');
+  if (query.count !== undefined || query.page !== undefined || query.pagingCookie !== undefined) throw Errors.notImplemented('Paging aggregate results (count, page or paging-cookie with aggregate="true")');
+  if (query.returnTotalRecordCount || countOption) throw Errors.notImplemented('A total record count of aggregate results (returntotalrecordcount or $count with aggregate="true")');
+  const planner = new FetchPlanner(context.model, context);
+  const root = planner.table(query.entity.name);
+  if (root !== entity) {
+    throw invalid(`the entity '${root.LogicalName}' of the query is not the table of the entity set '${entity.EntitySetName}' ('${entity.LogicalName}').`);
+  }
+  const allAttributes = (alias?: string) => invalid(`<all-attributes>${alias ? ` in the link-entity '${alias}'` : ''} cannot be used in an aggregate query; name each column with groupby or aggregate.`);
+  if (query.entity.allAttributes) throw allAttributes();
+  planner.registerLinks(query.entity);
+  const outputs = query.entity.attributes.map((x) => output(planner, root, x, undefined));
+  const reachable = planner.walkLinks(root, query.entity.links, (link, visited) => {
+    if (link.allAttributes) throw allAttributes(visited.alias);
+    checkLink(link, visited);
+    for (const x of link.attributes) outputs.push(output(planner, visited.table, x, visited));
+  });
+  const groups = outputs.flatMap((o) => (o.kind === 'group' ? [o] : []));
+  const orderBy = query.entity.orders.map((o) => {
+    if (o.entityname !== undefined) throw Errors.notImplemented(`Ordering by columns of a link-entity (entityname '${o.entityname}')`);
+    if (o.alias !== undefined) return { alias: o.alias, descending: o.descending };
+    const group = groups.find((g) => !g.column.navs.length && g.name === o.attribute);
+    if (!group) throw invalid(`in an aggregate query an <order> names the alias of a groupby or aggregate attribute; '${o.attribute}' is no groupby attribute of '${root.LogicalName}'.`);
+    return { alias: group.alias, descending: o.descending };
+  });
+  const spec: AggregateSpec = {
+    entity: root,
+    groupBy: groups.map(({ alias, column }) => ({ alias, column })),
+    aggregates: outputs.flatMap((o) => (o.kind === 'aggregate' ? [{ alias: o.alias, fn: o.fn, column: o.column }] : [])),
+    filter: planner.rootFilter(root, query, reachable),
+    orderBy,
+    top: query.top,
+    recordLimit: query.aggregateLimit,
+    annotations: annotationSet(prefer.includeAnnotations),
+  };
+  return planAggregate(spec, maxRecords);
+}

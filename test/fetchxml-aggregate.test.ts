@@ -1,0 +1,219 @@
+import { rmSync } from 'node:fs';
+import { expect } from 'chai';
+import { TERMS } from '../src/odata/annotations.js';
+import { call, DATABASES, recordStatements, startServer, type Reply, type TestServer } from './support/server.js';
+import { TASK_SET, create, groups, seedTasks, taskMetadata } from './support/tasks.js';
+import type { Statement } from '../src/sql/dialect.js';
+
+/*
+ * FetchXML `<fetch aggregate="true">` over HTTP on every database (Dataverse "Aggregate data using
+ * FetchXml"; digest §3.7, §3.8): each aggregate function, grouping by a column, a lookup and a
+ * linked column, orders by alias, filters, top, the record limit and aggregatelimit, the errors,
+ * and FetchXML aggregates against their `$apply` twins. Same data as the $apply suite.
+ */
+
+/** `<fetch aggregate="true" …><entity name="new_task">body</entity></fetch>` */
+function aggregateXml(body: string, fetchAttributes = ''): string {
+  return `<fetch aggregate="true"${fetchAttributes ? ` ${fetchAttributes}` : ''}><entity name="new_task">${body}</entity></fetch>`;
+}
+
+/** `GET new_tasks?fetchXml=<xml>`. */
+function fx(s: TestServer, xml: string, headers: Record<string, string> = {}, extra = ''): Promise<Reply> {
+  return call('GET', `${s.root}${TASK_SET}?fetchXml=${encodeURIComponent(xml)}${extra}`, undefined, headers);
+}
+
+/** An outer many-to-one link from new_task to new_project, aliased `p`. */
+function project(body: string, linkType = 'outer'): string {
+  return `<link-entity name="new_project" from="new_projectid" to="new_projectid" link-type="${linkType}" alias="p">${body}</link-entity>`;
+}
+
+const PRIORITY = '<attribute name="new_priority" alias="priority" groupby="true"/>';
+const COUNT = '<attribute name="new_taskid" alias="n" aggregate="count"/>';
+
+for (const database of DATABASES) {
+  describe(`FetchXML aggregate="true" [${database.name}]`, () => {
+    let dir: string;
+    let s: TestServer;
+    let apollo: string;
+    let zephyr: string;
+    let statements: Statement[];
+
+    before(async () => {
+      dir = taskMetadata();
+      s = await startServer(dir, database);
+      ({ apollo, zephyr } = await seedTasks(s));
+      statements = recordStatements(s.db);
+    });
+    after(async () => {
+      await s.close();
+      rmSync(dir, { recursive: true, force: true });
+    });
+
+    it('each aggregate function over all rows: one group keyed by the aliases, in one statement', async () => {
+      statements.length = 0;
+      const r = await fx(s, aggregateXml([
+        '<attribute name="new_hours" alias="total" aggregate="sum"/>', '<attribute name="new_hours" alias="average" aggregate="avg"/>',
+        '<attribute name="new_hours" alias="lo" aggregate="min"/>', '<attribute name="new_hours" alias="hi" aggregate="max"/>',
+        '<attribute name="new_color" alias="rows" aggregate="count"/>', '<attribute name="new_color" alias="colored" aggregate="countcolumn"/>',
+        '<attribute name="new_color" alias="colors" aggregate="countcolumn" distinct="true"/>',
+        '<attribute name="new_due" alias="first" aggregate="min"/>', '<attribute name="new_cost" alias="cost" aggregate="sum"/>',
+      ].join('')));
+      expect(r.status, r.text).to.equal(200);
+      expect(statements).to.have.length(1);
+      expect(r.json).to.deep.equal({
+        '@odata.context': `${s.root}$metadata#new_tasks`,
+        value: [{ total: 21, average: 4.2, lo: 1, hi: 8, rows: 6, colored: 5, colors: 3, first: '2024-01-15T08:30:00Z', cost: 136.75 }],
+      });
+    });
+
+    it('groupby an own column, ordered by its alias (descending puts the null group last)', async () => {
+      expect(await groups(fx(s, aggregateXml(`${PRIORITY}${COUNT}<attribute name="new_hours" alias="h" aggregate="sum"/>`))))
+        .to.deep.equal([{ n: 1, h: 1 }, { priority: 1, n: 3, h: 14 }, { priority: 2, n: 2, h: 6 }]);
+      expect(await groups(fx(s, aggregateXml(`${PRIORITY}${COUNT}<order alias="priority" descending="true"/>`))))
+        .to.deep.equal([{ priority: 2, n: 2 }, { priority: 1, n: 3 }, { n: 1 }]);
+      // <order attribute> naming a grouped column of the entity orders by that group.
+      expect(await groups(fx(s, aggregateXml(`${PRIORITY}${COUNT}<order attribute="new_priority" descending="true"/>`))))
+        .to.deep.equal([{ priority: 2, n: 2 }, { priority: 1, n: 3 }, { n: 1 }]);
+    });
+
+    it('order by the alias of an aggregate, then top limits the groups', async () => {
+      expect(await groups(fx(s, aggregateXml(`${PRIORITY}<attribute name="new_cost" alias="cost" aggregate="sum"/><order alias="cost" descending="true"/>`))))
+        .to.deep.equal([{ priority: 1, cost: 130.5 }, { priority: 2, cost: 5.25 }, { cost: 1 }]);
+      expect(await groups(fx(s, aggregateXml(`${PRIORITY}${COUNT}<order alias="n"/>`, 'top="2"')))).to.deep.equal([{ n: 1 }, { priority: 2, n: 2 }]);
+    });
+
+    it('groupby a lookup: the id under the alias, with lookuplogicalname and the target\'s name as FormattedValue when asked for', async () => {
+      const xml = aggregateXml('<attribute name="new_projectid" alias="project" groupby="true"/><attribute name="new_hours" alias="h" aggregate="sum"/>');
+      const value = await groups(fx(s, xml));
+      expect(value[0]).to.deep.equal({});
+      expect(value.slice(1).sort((a, b) => (a['h'] as number) - (b['h'] as number))).to.deep.equal([{ project: apollo, h: 7 }, { project: zephyr, h: 14 }]);
+      const r = await fx(s, xml, { Prefer: `odata.include-annotations="${TERMS.lookupLogicalName},${TERMS.formattedValue}"` });
+      const row = r.json.value.find((v: Record<string, unknown>) => v['project'] === zephyr);
+      expect(row).to.deep.equal({ [`project@${TERMS.lookupLogicalName}`]: 'new_project', [`project@${TERMS.formattedValue}`]: 'Zephyr', project: zephyr, [`h@${TERMS.formattedValue}`]: '14', h: 14 });
+    });
+
+    it('groupby and aggregate columns of a many-to-one link-entity (outer keeps rows without a project; inner drops them)', async () => {
+      const cost = '<attribute name="new_cost" alias="cost" aggregate="sum"/>';
+      expect(await groups(fx(s, aggregateXml(`${cost}${project('<attribute name="new_name" alias="project" groupby="true"/>')}`))))
+        .to.deep.equal([{ cost: 5.25 }, { cost: 31.5, project: 'Apollo' }, { cost: 100, project: 'Zephyr' }]);
+      expect(await groups(fx(s, aggregateXml(`${cost}${project('<attribute name="new_name" alias="project" groupby="true"/>', 'inner')}`))))
+        .to.deep.equal([{ cost: 31.5, project: 'Apollo' }, { cost: 100, project: 'Zephyr' }]);
+      // Without an alias a linked group is named <link alias>.<column>, as link-entity columns are.
+      expect(await groups(fx(s, aggregateXml(`${COUNT}${project('<attribute name="new_name" groupby="true"/>', 'inner')}`))))
+        .to.deep.equal([{ n: 3, 'p.new_name': 'Apollo' }, { n: 2, 'p.new_name': 'Zephyr' }]);
+      expect(await groups(fx(s, aggregateXml(`${COUNT}${project('<attribute name="new_name" alias="projects" aggregate="countcolumn" distinct="true"/><attribute name="new_name" alias="last" aggregate="countcolumn"/>')}`))))
+        .to.deep.equal([{ n: 6, projects: 2, last: 5 }]);
+    });
+
+    it('filters: conditions, or-filters, conditions on a link-entity by entityname, and an inner link with a filter', async () => {
+      expect(await groups(fx(s, aggregateXml(`${PRIORITY}${COUNT}<filter><condition attribute="new_hours" operator="ge" value="4"/></filter>`))))
+        .to.deep.equal([{ priority: 1, n: 2 }, { priority: 2, n: 1 }]);
+      expect(await groups(fx(s, aggregateXml(`${COUNT}<filter type="or"><condition attribute="new_color" operator="eq" value="red"/><condition attribute="new_done" operator="eq" value="1"/></filter>`))))
+        .to.deep.equal([{ n: 3 }]);
+      expect(await groups(fx(s, aggregateXml(`<attribute name="new_hours" alias="h" aggregate="sum"/>${project('')}<filter><condition entityname="p" attribute="new_name" operator="eq" value="APOLLO"/></filter>`))))
+        .to.deep.equal([{ h: 7 }]);
+      expect(await groups(fx(s, aggregateXml(`<attribute name="new_hours" alias="h" aggregate="sum"/>${project('<attribute name="new_name" alias="project" groupby="true"/><filter><condition attribute="new_name" operator="begins-with" value="z"/></filter>', 'inner')}`))))
+        .to.deep.equal([{ h: 14, project: 'Zephyr' }]);
+      expect(await groups(fx(s, aggregateXml(`${PRIORITY}${COUNT}<filter><condition attribute="new_hours" operator="gt" value="1000"/></filter>`)))).to.deep.equal([]);
+      expect(await groups(fx(s, aggregateXml(`${COUNT}<filter><condition attribute="new_hours" operator="gt" value="1000"/></filter>`)))).to.deep.equal([{ n: 0 }]);
+    });
+
+    it('aggregatelimit lowers the record limit: 0x8004E023 once more rows match, fine when a filter keeps them within it', async () => {
+      expect(await groups(fx(s, aggregateXml(COUNT, 'aggregatelimit="6"')))).to.deep.equal([{ n: 6 }]);
+      const r = await fx(s, aggregateXml(`${PRIORITY}${COUNT}`, 'aggregatelimit="5"'));
+      expect(r.status).to.equal(400);
+      expect(r.json).to.deep.equal({ error: { code: '0x8004E023', message: 'AggregateQueryRecordLimit exceeded. Cannot perform this operation.' } });
+      expect(await groups(fx(s, aggregateXml(`${COUNT}<filter><condition attribute="new_priority" operator="eq" value="1"/></filter>`, 'aggregatelimit="3"')))).to.deep.equal([{ n: 3 }]);
+    });
+
+    it('answers bad aggregate FetchXML with 400 and Dataverse\'s error envelope', async () => {
+      const cases: Array<[string, string, string]> = [
+        [aggregateXml('<attribute name="new_hours" aggregate="sum"/>'), '0x80040203', "'new_hours' has aggregate=\"sum\" but no alias"],
+        [aggregateXml('<attribute name="new_hours" alias="h" aggregate="sum" groupby="true"/>'), '0x80040203', 'both groupby and aggregate'],
+        [aggregateXml(`<attribute name="new_name"/>${COUNT}`), '0x80040203', 'An attribute can not be requested when an aggregate operation has been specified and its neither groupby nor aggregate'],
+        [aggregateXml(`${COUNT}${project('<attribute name="new_name"/>')}`), '0x80040203', "'p.new_name'"],
+        [aggregateXml(`<all-attributes/>${COUNT}`), '0x80040203', '<all-attributes>'],
+        [aggregateXml('<attribute name="new_hours" alias="h" aggregate="sum" distinct="true"/>'), '0x80040203', 'distinct="true"'],
+        [aggregateXml(`${PRIORITY}${COUNT}<order attribute="new_hours"/>`), '0x80040203', "'new_hours' is no groupby attribute"],
+        [aggregateXml('<attribute name="new_nope" alias="x" groupby="true"/>'), '0x80041103', 'new_nope'],
+        [aggregateXml('<attribute name="new_name" alias="x" aggregate="sum"/>'), '0x80060888', "'sum' needs a number column"],
+        [aggregateXml(`${PRIORITY}<attribute name="new_hours" alias="priority" aggregate="max"/>`), '0x80060888', "'priority' is used twice"],
+        [aggregateXml(`${PRIORITY}${COUNT}<order alias="nope"/>`), '0x80060888', "no output named 'nope'"],
+        [aggregateXml(''), '0x80060888', 'at least one group-by column or aggregate'],
+        [aggregateXml('<attribute name="new_due" alias="d" groupby="true" dategrouping="fiscal-year"/>').replace('fiscal-year', 'decade'), '0x80040203', "'dategrouping'"],
+        [`<fetch><entity name="new_task">${PRIORITY}</entity></fetch>`, '0x80040203', 'aggregate="true"'],
+        [aggregateXml(COUNT).replace('new_task"', 'new_project"'), '0x80040203', "'new_tasks'"],
+      ];
+      for (const [xml, code, fragment] of cases) {
+        const r = await fx(s, xml);
+        expect(r.status, xml).to.equal(400);
+        expect(r.json.error.code, xml).to.equal(code);
+        expect(r.json.error.message, xml).to.contain(fragment);
+      }
+    });
+
+    it('501 for aggregate FetchXML not implemented: paging, counts, one-to-many joins, outer links with filters, dategrouping', async () => {
+      const projects = (body: string) => `<fetch aggregate="true"><entity name="new_project">${body}</entity></fetch>`;
+      const cases: Array<[string, string, string?]> = [
+        [aggregateXml(COUNT, 'count="10"'), 'Paging aggregate results'],
+        [aggregateXml(COUNT, 'page="2"'), 'Paging aggregate results'],
+        [aggregateXml(COUNT, 'returntotalrecordcount="true"'), 'total record count'],
+        [aggregateXml(COUNT), 'total record count', '&$count=true'],
+        [projects(`<attribute name="new_name" alias="n" groupby="true"/><link-entity name="new_task" from="new_projectid" to="new_projectid" alias="t"><attribute name="new_hours" alias="h" aggregate="sum"/></link-entity>`), 'one-to-many'],
+        [aggregateXml(`${COUNT}${project('<attribute name="new_name" alias="x" groupby="true"/><filter><condition attribute="new_name" operator="eq" value="Apollo"/></filter>')}`), 'outer link-entity with a filter'],
+        [aggregateXml(COUNT, 'datasource="retained"'), 'retained'],
+        [aggregateXml(`<attribute name="new_due" alias="month" groupby="true" dategrouping="month"/>${COUNT}`), 'dategrouping="month"'],
+      ];
+      for (const [xml, fragment, extra] of cases) {
+        const set = xml.includes('<entity name="new_project">') ? 'new_projects' : TASK_SET;
+        const r = await call('GET', `${s.root}${set}?fetchXml=${encodeURIComponent(xml)}${extra ?? ''}`);
+        expect(r.status, `${xml}: ${r.text}`).to.equal(501);
+        expect(r.json.error.message, xml).to.contain(fragment);
+      }
+    });
+
+    describe('a FetchXML aggregate and its $apply twin return the same groups', () => {
+      const twins: Array<[string, string, string]> = [
+        ['functions by a choice', `<attribute name="new_priority" alias="new_priority" groupby="true"/><attribute name="new_hours" alias="total" aggregate="sum"/>`
+          + '<attribute name="new_hours" alias="avg" aggregate="avg"/><attribute name="new_cost" alias="lo" aggregate="min"/><attribute name="new_score" alias="hi" aggregate="max"/>'
+          + `<attribute name="new_color" alias="d" aggregate="countcolumn" distinct="true"/>${COUNT}`,
+        'groupby((new_priority),aggregate(new_hours with sum as total,new_hours with average as avg,new_cost with min as lo,new_score with max as hi,new_color with countdistinct as d,$count as n))'],
+        ['a lookup path, filtered', `${COUNT}${project('<attribute name="new_name" alias="new_project_new_name" groupby="true"/>')}<attribute name="new_done" alias="new_done" groupby="true"/><order alias="new_project_new_name"/><order alias="new_done"/><filter><condition attribute="new_hours" operator="lt" value="8"/></filter>`,
+          'filter(new_hours lt 8)/groupby((new_projectid/new_name,new_done),aggregate($count as n))'],
+        ['a lookup id and a boolean', `<attribute name="new_projectid" alias="_new_projectid_value" groupby="true"/><attribute name="new_done" alias="new_done" groupby="true"/><attribute name="new_cost" alias="c" aggregate="sum"/>`,
+          'groupby((_new_projectid_value,new_done),aggregate(new_cost with sum as c))'],
+      ];
+      for (const [what, body, apply] of twins) {
+        it(what, async () => {
+          const f = await groups(fx(s, aggregateXml(body)));
+          const o = await groups(call('GET', `${s.root}${TASK_SET}?$apply=${encodeURIComponent(apply)}`));
+          expect(f.length).to.be.greaterThan(1);
+          expect(f).to.deep.equal(o);
+        });
+      }
+    });
+  });
+
+  describe(`FetchXML aggregate record limit (aggregateRecordLimit: 3) [${database.name}]`, () => {
+    let dir: string;
+    let s: TestServer;
+    before(async () => {
+      dir = taskMetadata();
+      s = await startServer(dir, database, { aggregateRecordLimit: 3 });
+      for (const hours of [1, 2, 3, 4]) await create(s, TASK_SET, { new_name: `r${hours}`, new_hours: hours });
+    });
+    after(async () => {
+      await s.close();
+      rmSync(dir, { recursive: true, force: true });
+    });
+
+    it('more rows than the service\'s limit fail with 0x8004E023; aggregatelimit cannot raise it', async () => {
+      for (const attributes of ['', 'aggregatelimit="50000"']) {
+        const r = await fx(s, aggregateXml(COUNT, attributes));
+        expect(r.status, attributes).to.equal(400);
+        expect(r.json.error.code).to.equal('0x8004E023');
+      }
+      expect(await groups(fx(s, aggregateXml(`${COUNT}<filter><condition attribute="new_hours" operator="le" value="3"/></filter>`)))).to.deep.equal([{ n: 3 }]);
+    });
+  });
+}
