@@ -82,20 +82,23 @@ export function entityWriter(plan: ReadPlan, fetched: readonly unknown[], contex
   const versionIndex = fetched.indexOf(plan.entity.attributesByName.get('versionnumber'));
   const ann = plan.annotations;
   const outputs = plan.columns.map((a) => {
-    const nameIndex = plan.lookupNames.findIndex((l) => l.attribute === a);
-    return { a, name: a.PropertyName, i: fetched.indexOf(a), nameIndex: nameIndex < 0 ? -1 : fetched.length + nameIndex };
+    const names = plan.lookupNames.flatMap((l, j) => (l.attribute === a ? [fetched.length + j] : []));
+    return { a, name: a.PropertyName, i: fetched.indexOf(a), names, typeIndex: a.TypeAttribute ? fetched.indexOf(a.TypeAttribute) : -1 };
   });
   const expansions = plan.expand.map((e, j) => ({ e, i: fetched.length + plan.lookupNames.length + j }));
   return (row) => {
     const out: Record<string, unknown> = context === undefined ? {} : { '@odata.context': context };
     out['@odata.etag'] = etag(row[versionIndex]!);
-    for (const { a, name, i, nameIndex } of outputs) {
+    for (const { a, name, i, names, typeIndex } of outputs) {
       const v = row[i];
       if (ann && v !== null && v !== undefined) {
-        if (a.NavigationPropertyName) {
-          if (ann.associatedNavigationProperty) out[`${name}@${TERMS.associatedNavigationProperty}`] = a.NavigationPropertyName;
-          if (ann.lookupLogicalName && a.Targets.length === 1) out[`${name}@${TERMS.lookupLogicalName}`] = a.Targets[0];
-          if (ann.formattedValue && nameIndex >= 0 && row[nameIndex] !== null) out[`${name}@${TERMS.formattedValue}`] = row[nameIndex];
+        if (a.Targets.length) {
+          // A polymorphic lookup's target is the row's type column (digest §1.5).
+          const target = typeIndex >= 0 ? row[typeIndex] as string : a.Targets[0]!;
+          if (ann.associatedNavigationProperty) out[`${name}@${TERMS.associatedNavigationProperty}`] = a.NavigationPropertyName ?? `${a.LogicalName}_${target}`;
+          if (ann.lookupLogicalName) out[`${name}@${TERMS.lookupLogicalName}`] = target;
+          const formatted = names.map((j) => row[j]).find((n) => n !== null && n !== undefined);
+          if (ann.formattedValue && formatted !== undefined) out[`${name}@${TERMS.formattedValue}`] = formatted;
         } else if (ann.formattedValue) {
           const f = FORMATTER.format(a, v);
           if (f !== undefined) out[`${name}@${TERMS.formattedValue}`] = f;

@@ -34,13 +34,15 @@ export function planSelect(entity: EntityModel, select: readonly string[] | unde
   return columns;
 }
 
-/** The output lookups with one target that has a primary name: their names are read for FormattedValue. */
+/**
+ * The output lookups' targets that have a primary name: their names are read for FormattedValue
+ * (a polymorphic lookup's per target; the row's own target answers).
+ */
 function planLookupNames(model: Model, columns: readonly AttributeModel[]): ReadPlan['lookupNames'] {
-  return columns.flatMap((attribute) => {
-    if (!attribute.NavigationPropertyName || attribute.Targets.length !== 1) return [];
-    const target = model.byLogicalName.get(attribute.Targets[0]!);
+  return columns.flatMap((attribute) => attribute.Targets.flatMap((t) => {
+    const target = model.byLogicalName.get(t);
     return target?.PrimaryNameAttribute ? [{ attribute, target }] : [];
-  });
+  }));
 }
 
 function planOrderBy(entity: EntityModel, query: QueryOptions): SortKey[] {

@@ -103,10 +103,19 @@ export function incompatibleChanges(model: Model, snapshot: readonly SnapshotAtt
 }
 
 /**
- * The DDL that brings `existing` up to `model`: the dialect's setup, CREATE TABLE for new tables,
- * ADD COLUMN for new columns, an index per lookup column (but UNINDEXED_LOOKUPS) and on the
- * primary name column (the usual sort and search column), and a unique index per alternate key.
- * Idempotent.
+ * The columns of a table that get an index: each lookup (but UNINDEXED_LOOKUPS) and the primary
+ * name column (the usual sort and search column); for an intersect table, the second id column
+ * (its unique key over both ids serves lookups by the first).
+ */
+function indexedColumns(e: EntityModel): AttributeModel[] {
+  if (e.IsIntersect) return [e.Keys[0]!.KeyAttributes[1]!];
+  return stored(e).filter((a) => a.IsPrimaryName || (a.Targets.length > 0 && !UNINDEXED_LOOKUPS.has(a.LogicalName)));
+}
+
+/**
+ * The DDL that brings `existing` up to `model`: the dialect's setup, CREATE TABLE for new tables
+ * (intersect tables of many-to-many relationships included), ADD COLUMN for new columns, the
+ * indexes of `indexedColumns`, and a unique index per alternate key. Idempotent.
  */
 export function migrationDdl(d: Dialect, model: Model, existing: ExistingSchema): string[] {
   const ddl = [...d.setupDdl];
@@ -119,10 +128,8 @@ export function migrationDdl(d: Dialect, model: Model, existing: ExistingSchema)
         if (!columns.has(a.LogicalName)) ddl.push(`ALTER TABLE ${d.quote(e.LogicalName)} ${d.addColumn} ${columnDef(d, e, a)}`);
       }
     }
-    for (const a of stored(e)) {
-      if ((a.IsPrimaryName || (a.NavigationPropertyName && !UNINDEXED_LOOKUPS.has(a.LogicalName))) && d.canIndex(a)) {
-        ddl.push(d.createIndex(d.quote(indexName('ix', e, a.LogicalName)), d.quote(e.LogicalName), d.quote(a.LogicalName)));
-      }
+    for (const a of indexedColumns(e)) {
+      if (d.canIndex(a)) ddl.push(d.createIndex(d.quote(indexName('ix', e, a.LogicalName)), d.quote(e.LogicalName), d.quote(a.LogicalName)));
     }
     for (const k of e.Keys) {
       ddl.push(d.createUniqueIndex(d.quote(indexName('ak', e, k.LogicalName)), d.quote(e.LogicalName), k.KeyAttributes.map((a) => d.quote(a.LogicalName))));
