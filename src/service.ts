@@ -210,7 +210,7 @@ export class Service {
     const result = await executeRead(this.db, plan);
     const row = result.rows[0];
     if (!row) return { status: 204, headers: {} };
-    return json(200, entityWriter(plan, result.columns, contextUrl(req.serviceRoot, plan, true))(row));
+    return json(200, entityWriter(plan, result.columns, req.serviceRoot, contextUrl(req.serviceRoot, plan, true))(row));
   }
 
   private navigation(entity: EntityModel, name: string): NavigationPropertyModel {
@@ -290,7 +290,7 @@ export class Service {
     const base = planRead(entity, ref ? { ...req.query, select: [entity.PrimaryIdAttribute] } : req.query, req.prefer, undefined, this.context);
     const plan: ReadPlan = link ? { ...base, filter: base.filter ? { kind: 'and', left: link, right: base.filter } : link } : base;
     const result = await executeRead(this.db, plan);
-    const write = ref ?? entityWriter(plan, result.columns);
+    const write = ref ?? entityWriter(plan, result.columns, req.serviceRoot);
     const body: Record<string, unknown> = { '@odata.context': ref ? `${req.serviceRoot}$metadata#Collection($ref)` : contextUrl(req.serviceRoot, plan, false) };
     if (result.count !== undefined) body['@odata.count'] = result.count;
     // Total count annotations (digest §3.5): -1 without $count=true.
@@ -307,7 +307,7 @@ export class Service {
     const result = await executeRead(this.db, plan);
     const row = result.rows[0];
     if (!row) return undefined;
-    const body = entityWriter(plan, result.columns, contextUrl(req.serviceRoot, plan, true))(row);
+    const body = entityWriter(plan, result.columns, req.serviceRoot, contextUrl(req.serviceRoot, plan, true))(row);
     return { body, etag: body['@odata.etag'] as string };
   }
 

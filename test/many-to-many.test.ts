@@ -91,6 +91,8 @@ for (const database of DATABASES) {
       expect(names(filtered.json.value)).to.deep.equal(['b']);
       const a = await call('GET', `${s.root}${SET}(${ci['a']})/${TAGS}?$select=new_name&$orderby=new_name`);
       expect(names(a.json.value, 'new_name')).to.deep.equal(['blue', 'red']);
+      expect((await call('GET', `${s.root}new_tags(${tag['red']})/${TAGS}/$count`)).text).to.equal('2');
+      expect((await call('GET', `${s.root}${SET}(${ci['c']})/${TAGS}/$ref`)).json).to.deep.equal({ '@odata.context': `${s.root}$metadata#Collection($ref)`, value: [{ '@odata.id': `${s.root}new_tags(${tag['blue']})` }] });
       const paged = await call('GET', `${s.root}${SET}(${ci['a']})/${TAGS}?$select=new_name&$orderby=new_name`, undefined, { Prefer: 'odata.maxpagesize=1' });
       expect(names(paged.json.value, 'new_name')).to.deep.equal(['blue']);
       const next = await call('GET', paged.json['@odata.nextLink'], undefined, { Prefer: 'odata.maxpagesize=1' });

@@ -34,8 +34,9 @@ export function etag(version: Value): string {
   return `W/"${version}"`;
 }
 
+/** The context URL's select items: the columns, then each expansion with its own (`<nav>,<nav>/$ref()` for references, as Dataverse writes them). */
 function selectTree(selectList: readonly string[] | undefined, expand: readonly ExpandPlan[]): string[] {
-  return [...(selectList ?? []), ...expand.map((e) => `${e.navigation.Name}(${selectTree(e.selectList, e.expand).join(',')})`)];
+  return [...(selectList ?? []), ...expand.flatMap((e) => (e.ref ? [e.navigation.Name, `${e.navigation.Name}/$ref()`] : [`${e.navigation.Name}(${selectTree(e.selectList, e.expand).join(',')})`]))];
 }
 
 /**
@@ -48,19 +49,24 @@ export function contextUrl(serviceRoot: string, plan: ReadPlan, single: boolean)
   return `${serviceRoot}$metadata#${plan.entity.EntitySetName}${select}${single ? '/$entity' : ''}`;
 }
 
-/** An expanded row as OData JSON: `@odata.etag`, its columns in plan order, then nested expansions. */
-function expandedEntity(e: ExpandPlan, row: Record<string, unknown> | null): Record<string, unknown> | null {
+/**
+ * An expanded row as OData JSON: `@odata.etag`, its columns in plan order, then nested
+ * expansions; for `<nav>/$ref` its `@odata.id` alone (digest §3.6).
+ */
+function expandedEntity(e: ExpandPlan, row: Record<string, unknown> | null, serviceRoot: string): Record<string, unknown> | null {
   if (!row) return null;
+  const target = e.navigation.target;
+  if (e.ref) return { '@odata.id': entityId(serviceRoot, target.EntitySetName, row[target.PrimaryIdAttribute] as string) };
   const out: Record<string, unknown> = {};
   if (row['versionnumber'] !== null && row['versionnumber'] !== undefined) out['@odata.etag'] = etag(row['versionnumber'] as Value);
   for (const a of e.columns) out[a.PropertyName] = row[a.PropertyName];
-  for (const child of e.expand) out[child.navigation.Name] = expandedValue(child, row[child.navigation.Name]);
+  for (const child of e.expand) out[child.navigation.Name] = expandedValue(child, row[child.navigation.Name], serviceRoot);
   return out;
 }
 
-function expandedValue(e: ExpandPlan, v: unknown): unknown {
-  if (e.navigation.kind === 'single') return expandedEntity(e, v as Record<string, unknown> | null);
-  return (v as Array<Record<string, unknown>>).map((r) => expandedEntity(e, r));
+function expandedValue(e: ExpandPlan, v: unknown, serviceRoot: string): unknown {
+  if (e.navigation.kind === 'single') return expandedEntity(e, v as Record<string, unknown> | null, serviceRoot);
+  return (v as Array<Record<string, unknown>>).map((r) => expandedEntity(e, r, serviceRoot));
 }
 
 /** The absolute URL of one row, as sent in `OData-EntityId` (digest §2.1). */
@@ -72,13 +78,13 @@ const FORMATTER = new Formatter();
 
 /**
  * Turns fetched rows into entity objects: `@odata.context` first when given (single-entity
- * responses), then `@odata.etag`, then the plan's output columns in order, each preceded by the
+ * responses; `serviceRoot` makes the `@odata.id` of `<nav>/$ref` expansions), then `@odata.etag`, then the plan's output columns in order, each preceded by the
  * annotations the plan asks for, in Dataverse's order (digest §4.1): for a lookup
  * `associatednavigationproperty`, `lookuplogicalname`, `FormattedValue` (the target's primary
  * name); for choices, booleans, numbers and dates their `FormattedValue`. Annotations are left out
  * for null values. Built once per response, applied per row.
  */
-export function entityWriter(plan: ReadPlan, fetched: readonly unknown[], context?: string): (row: readonly Value[]) => Record<string, unknown> {
+export function entityWriter(plan: ReadPlan, fetched: readonly unknown[], serviceRoot: string, context?: string): (row: readonly Value[]) => Record<string, unknown> {
   const versionIndex = fetched.indexOf(plan.entity.attributesByName.get('versionnumber'));
   const ann = plan.annotations;
   const outputs = plan.columns.map((a) => {
@@ -106,7 +112,7 @@ export function entityWriter(plan: ReadPlan, fetched: readonly unknown[], contex
       }
       out[name] = v;
     }
-    for (const { e, i } of expansions) out[e.navigation.Name] = expandedValue(e, row[i]);
+    for (const { e, i } of expansions) out[e.navigation.Name] = expandedValue(e, row[i], serviceRoot);
     return out;
   };
 }

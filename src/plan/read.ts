@@ -69,9 +69,14 @@ function planOrderBy(entity: EntityModel, query: QueryOptions): SortKey[] {
  */
 export function planRead(entity: EntityModel, query: QueryOptions, prefer: Preferences, id?: string, context?: PlanContext): ReadPlan {
   const columns = planSelect(entity, query.select);
+  const expand = query.expand ? planExpand(entity, query.expand, { caller: context?.caller, now: new Date() }) : [];
+  // `<lookup>/$ref` returns the lookup's `_x_value` beside the reference (digest §3.6).
+  for (const e of expand) {
+    const lookup = e.ref && e.navigation.kind === 'single' ? e.navigation.relationship.ReferencingAttribute : undefined;
+    if (lookup && !columns.includes(lookup)) columns.push(lookup);
+  }
   const annotations = annotationSet(prefer.includeAnnotations);
   const lookupNames = annotations?.formattedValue && context ? planLookupNames(context.model, columns) : [];
-  const expand = query.expand ? planExpand(entity, query.expand, { caller: context?.caller, now: new Date() }) : [];
   if (id !== undefined) {
     for (const option of ['filter', 'orderBy', 'top', 'count', 'skipToken'] as const) {
       if (query[option] !== undefined) throw Errors.badQuery(`The query option '$${option.toLowerCase()}' cannot be used when retrieving a single record.`);
