@@ -311,8 +311,17 @@ export class Service {
     return { body, etag: body['@odata.etag'] as string };
   }
 
+  /**
+   * The written row for `Prefer: return=representation` (digest §2.1, §2.3): `$select` and
+   * `$expand` of the request URL apply (Dataverse documents `$expand` for POST; PATCH honours it
+   * here too rather than ignoring it).
+   */
+  private representationPlan(req: ODataRequest, entity: EntityModel, id: string): ReadPlan {
+    return planRead(entity, { select: req.query.select, expand: req.query.expand }, req.prefer, id, this.context);
+  }
+
   private async representation(req: ODataRequest, entity: EntityModel, id: string, status: number): Promise<HttpResponse> {
-    const plan = planRead(entity, { select: req.query.select }, req.prefer, id, this.context);
+    const plan = this.representationPlan(req, entity, id);
     const found = await this.readOne(req, plan);
     if (!found) throw Errors.recordNotFound(entity.LogicalName, id);
     const applied = ['return=representation', preferenceApplied(plan, req.prefer.includeAnnotations)].filter(Boolean).join(',');
@@ -323,8 +332,8 @@ export class Service {
     const plan = planRead(entity, req.query, req.prefer, id, this.context);
     const found = await this.readOne(req, plan);
     if (!found) throw Errors.recordNotFound(entity.LogicalName, id);
-    // Never 304 when annotations were asked for (digest §2.2).
-    if (!plan.annotations && req.ifNoneMatch !== undefined && req.ifNoneMatch !== '*' && found.etag === etag(req.ifNoneMatch)) {
+    // Never 304 when annotations or expansions were asked for (digest §2.2).
+    if (!plan.annotations && !plan.expand.length && req.ifNoneMatch !== undefined && req.ifNoneMatch !== '*' && found.etag === etag(req.ifNoneMatch)) {
       return { status: 304, headers: { ETag: found.etag } };
     }
     const applied = preferenceApplied(plan, req.prefer.includeAnnotations);
@@ -332,9 +341,9 @@ export class Service {
   }
 
   private async create(req: ODataRequest, entity: EntityModel): Promise<HttpResponse> {
-    only(req, ['select']);
+    only(req, ['select', 'expand']);
     const plan = planCreate(this.model, entity, parseBody(entity, req.body), this.caller);
-    planRead(entity, { select: req.query.select }, req.prefer, plan.id); // reject a bad $select before writing
+    this.representationPlan(req, entity, plan.id); // reject a bad $select or $expand before writing
     const { id } = await executeWrite(this.db, plan);
     if (req.prefer.returnRepresentation) return this.representation(req, entity, id, 201);
     return { status: 204, headers: { 'OData-EntityId': entityId(req.serviceRoot, entity.EntitySetName, id) } };
@@ -346,9 +355,9 @@ export class Service {
    * them (the alternate key's values).
    */
   private async update(req: ODataRequest, entity: EntityModel, id: string, location = entityId(req.serviceRoot, entity.EntitySetName, id), defaults: Record<string, unknown> = {}): Promise<HttpResponse> {
-    only(req, ['select']);
+    only(req, ['select', 'expand']);
     const plan = planUpdate(this.model, entity, id, { ...defaults, ...parseBody(entity, req.body) }, this.caller, req.ifMatch, req.ifNoneMatch);
-    planRead(entity, { select: req.query.select }, req.prefer, id);
+    this.representationPlan(req, entity, id);
     const { created } = await executeWrite(this.db, plan);
     if (req.prefer.returnRepresentation) return this.representation(req, entity, id, created ? 201 : 200);
     return { status: 204, headers: { 'OData-EntityId': location } };
