@@ -10,7 +10,8 @@ import type { Caller, PlanExpr, ReadPlan, Value } from './plan/types.js';
 import { planAssociate, planDisassociate } from './plan/associate.js';
 import { relatedTo } from './plan/navigation.js';
 import { parseBody, planCreate, planDelete, planUpdate, resolveRecordUrl, sequentialGuid } from './plan/write.js';
-import { planAlternateKey } from './plan/keys.js';
+import { namedPrimaryKey, planAlternateKey } from './plan/keys.js';
+import { resolveKeyedBinds, resolveKeyedUrl } from './store/keyed-urls.js';
 import type { Database } from './store/database.js';
 import { executeCount, executeRead, executeWrite, findByKey } from './store/execute.js';
 import { migrate } from './store/migrate.js';
@@ -213,6 +214,16 @@ export class Service {
     return json(200, entityWriter(plan, result.columns, req.serviceRoot, contextUrl(req.serviceRoot, plan, true))(row));
   }
 
+  /** A record URL with an alternate key as its row's id URL (see store/keyed-urls.ts). */
+  private keyedUrl(url: string): Promise<string> {
+    return resolveKeyedUrl(this.db, this.db, this.model, url);
+  }
+
+  /** A body with its alternate-key `@odata.bind` URLs as id URLs (see store/keyed-urls.ts). */
+  private keyedBinds(body: Record<string, unknown>): Promise<Record<string, unknown>> {
+    return resolveKeyedBinds(this.db, this.db, this.model, body);
+  }
+
   private navigation(entity: EntityModel, name: string): NavigationPropertyModel {
     const nav = entity.navigation.get(name);
     if (!nav) throw Errors.resourceNotFound(name);
@@ -239,28 +250,28 @@ export class Service {
       if (childId !== undefined) throw Errors.badQuery(`GET '${name}(<id>)/$ref' is not supported; read '${name}/$ref'.`);
       return this.readReferences(req, entity, nav, id);
     }
-    const relatedId = () => {
+    const relatedId = async () => {
       const body = parseBody(entity, req.body);
       const url = body['@odata.id'];
       if (typeof url !== 'string') throw Errors.payload(entity.EntitySetName, 'The body of a $ref request is {"@odata.id": "<url of the related record>"}.');
-      const ref = resolveRecordUrl(this.model, url);
+      const ref = resolveRecordUrl(this.model, await this.keyedUrl(url));
       if (!ref || ref.entity !== nav.target) throw Errors.invalidBindUrl(url, name);
       return ref.id;
     };
     if (nav.kind === 'single') {
       if (childId !== undefined) throw Errors.badQuery(`'${name}' is single-valued; its $ref takes no key.`);
-      if (req.method === 'PUT') await executeWrite(this.db, planAssociate(this.model, this.caller, nav, id, relatedId()));
+      if (req.method === 'PUT') await executeWrite(this.db, planAssociate(this.model, this.caller, nav, id, await relatedId()));
       else if (req.method === 'DELETE') await executeWrite(this.db, planDisassociate(this.model, this.caller, nav, id));
       else throw Errors.methodNotAllowed(req.method, `the single-valued $ref '${name}'`);
       return { status: 204, headers: {} };
     }
     if (req.method === 'POST') {
       if (childId !== undefined) throw Errors.badQuery(`POST to '${name}/$ref' takes the related record in the body.`);
-      await executeWrite(this.db, planAssociate(this.model, this.caller, nav, id, relatedId()));
+      await executeWrite(this.db, planAssociate(this.model, this.caller, nav, id, await relatedId()));
       return { status: 204, headers: {} };
     }
     if (req.method !== 'DELETE') throw Errors.methodNotAllowed(req.method, `the collection $ref '${name}'`);
-    const target = childId ?? (req.query.id !== undefined ? resolveRecordUrl(this.model, req.query.id)?.id : undefined);
+    const target = childId ?? (req.query.id !== undefined ? resolveRecordUrl(this.model, await this.keyedUrl(req.query.id))?.id : undefined);
     if (!target) throw Errors.badQuery(`DELETE on '${name}/$ref' needs the related record: ${name}(<id>)/$ref or $ref?$id=<url>.`);
     await executeWrite(this.db, planDisassociate(this.model, this.caller, nav, id, target));
     return { status: 204, headers: {} };
@@ -342,7 +353,7 @@ export class Service {
 
   private async create(req: ODataRequest, entity: EntityModel): Promise<HttpResponse> {
     only(req, ['select', 'expand']);
-    const plan = planCreate(this.model, entity, parseBody(entity, req.body), this.caller);
+    const plan = planCreate(this.model, entity, await this.keyedBinds(parseBody(entity, req.body)), this.caller);
     this.representationPlan(req, entity, plan.id); // reject a bad $select or $expand before writing
     const { id } = await executeWrite(this.db, plan);
     if (req.prefer.returnRepresentation) return this.representation(req, entity, id, 201);
@@ -356,7 +367,7 @@ export class Service {
    */
   private async update(req: ODataRequest, entity: EntityModel, id: string, location = entityId(req.serviceRoot, entity.EntitySetName, id), defaults: Record<string, unknown> = {}): Promise<HttpResponse> {
     only(req, ['select', 'expand']);
-    const plan = planUpdate(this.model, entity, id, { ...defaults, ...parseBody(entity, req.body) }, this.caller, req.ifMatch, req.ifNoneMatch);
+    const plan = planUpdate(this.model, entity, id, { ...defaults, ...await this.keyedBinds(parseBody(entity, req.body)) }, this.caller, req.ifMatch, req.ifNoneMatch);
     this.representationPlan(req, entity, id);
     const { created } = await executeWrite(this.db, plan);
     if (req.prefer.returnRepresentation) return this.representation(req, entity, id, created ? 201 : 200);
@@ -370,6 +381,8 @@ export class Service {
    * row has the key (GET, DELETE, PATCH with If-Match).
    */
   private async byAlternateKey(req: ODataRequest, entity: EntityModel, predicate: string): Promise<HttpResponse> {
+    const named = namedPrimaryKey(entity, predicate);
+    if (named) return this.dispatch({ ...req, resource: { kind: 'entity', entitySet: entity.EntitySetName, id: named } }, '');
     const { key, values } = planAlternateKey(entity, predicate);
     const id = await findByKey(this.db, this.db, entity, key, values);
     const missing = () => Errors.keyNotFound(entity.LogicalName);

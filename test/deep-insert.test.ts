@@ -1,6 +1,6 @@
 import { rmSync } from 'node:fs';
 import { expect } from 'chai';
-import { call, DATABASES, startServer, type TestServer } from './support/server.js';
+import { call, createRow, DATABASES, startServer, type TestServer } from './support/server.js';
 import { relationshipMetadata, TAGS } from './support/relationship-metadata.js';
 
 const CONTACTS = 'account_contact_parentcustomerid';
@@ -14,11 +14,7 @@ for (const database of DATABASES) {
 
     const count = async (set: string) => Number((await call('GET', `${s.root}${set}/$count`)).text);
     const counts = async () => [await count('accounts'), await count('contacts'), await count('new_tags'), await count(SET), await count('new_msdyn_copilotinteraction_new_tagcollection')];
-    const create = async (set: string, body: object) => {
-      const r = await call('POST', `${s.root}${set}`, body, { Prefer: 'return=representation' });
-      expect(r.status, r.text).to.equal(201);
-      return r.json;
-    };
+    const create = (set: string, body: object) => createRow(s, set, body);
 
     before(async () => {
       dir = relationshipMetadata();

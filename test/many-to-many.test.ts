@@ -2,7 +2,7 @@ import { rmSync } from 'node:fs';
 import { expect } from 'chai';
 import { parseStringPromise } from 'xml2js';
 import type { Statement } from '../src/sql/dialect.js';
-import { call, DATABASES, startServer, type TestServer } from './support/server.js';
+import { call, createRow, DATABASES, startServer, type TestServer } from './support/server.js';
 import { relationshipMetadata, TAGS } from './support/relationship-metadata.js';
 
 const SET = 'msdyn_copilotinteractions';
@@ -16,11 +16,7 @@ for (const database of DATABASES) {
     const tag: Record<string, string> = {};
     const ci: Record<string, string> = {};
 
-    const create = async (set: string, body: object) => {
-      const r = await call('POST', `${s.root}${set}`, body, { Prefer: 'return=representation' });
-      expect(r.status, r.text).to.equal(201);
-      return r.json;
-    };
+    const create = (set: string, body: object) => createRow(s, set, body);
     const associate = (tagName: string, ciName: string) => call('POST', `${s.root}new_tags(${tag[tagName]})/${TAGS}/$ref`, { '@odata.id': `${s.root}${SET}(${ci[ciName]})` });
     const names = (rows: Array<Record<string, unknown>>, key = 'msdyn_name') => rows.map((r) => r[key]);
 

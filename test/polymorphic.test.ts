@@ -1,7 +1,7 @@
 import { rmSync } from 'node:fs';
 import { expect } from 'chai';
 import { parseStringPromise } from 'xml2js';
-import { call, DATABASES, startServer, type TestServer } from './support/server.js';
+import { call, createRow, DATABASES, startServer, type TestServer } from './support/server.js';
 import { relationshipMetadata } from './support/relationship-metadata.js';
 
 const ALL = { Prefer: 'odata.include-annotations="*"' };
@@ -14,11 +14,7 @@ for (const database of DATABASES) {
     let fabrikam: string;
     let boss: string;
 
-    const create = async (set: string, body: object) => {
-      const r = await call('POST', `${s.root}${set}`, body, { Prefer: 'return=representation' });
-      expect(r.status, r.text).to.equal(201);
-      return r.json;
-    };
+    const create = (set: string, body: object) => createRow(s, set, body);
     const contact = async (name: string, bind: Record<string, unknown> = {}) => (await create('contacts', { fullname: name, ...bind })).contactid as string;
     const parent = async (id: string) => (await call('GET', `${s.root}contacts(${id})?$select=_parentcustomerid_value`, undefined, ALL)).json;
 

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { Errors } from '../errors.js';
 import type { AttributeModel, EntityModel, Model, NavigationPropertyModel, OneToManyNavigationModel, OptionMetadata } from '../model/types.js';
 import { linksOf, planAssociate } from './associate.js';
+import { namedPrimaryKey } from './keys.js';
 import type { Caller, DeletePlan, Guard, InsertPlan, RowReference, UpdatePlan, Value, WritePlan } from './types.js';
 import { bodyValue, canonicalGuid, nowUtc } from './values.js';
 
@@ -62,13 +63,15 @@ export function parseBody(entity: EntityModel, text: string | undefined): Record
 }
 
 /**
- * Resolves a record URL — `set(id)`, `/set(id)` or an absolute `…/api/data/v9.x/set(id)` (digest
- * §2.1, §6.6) — to its table and canonical id; undefined when it is not one.
+ * Resolves a record URL — `set(id)`, `/set(id)` or an absolute `…/api/data/v9.x/set(id)`, the key
+ * bare, quoted or named (`set(<primary key>=id)`) (digest §2.1, §6.6) — to its table and canonical
+ * id; undefined when it is not one. URLs with alternate keys are resolved to ids before planning
+ * (store/keyed-urls.ts).
  */
 export function resolveRecordUrl(model: Model, url: string): RowReference | undefined {
   const parts = splitRecordUrl(url);
   const entity = parts ? model.byEntitySetName.get(parts.entitySet) : undefined;
-  const id = parts ? canonicalGuid(parts.key.replace(/^'(.*)'$/, '$1')) : undefined;
+  const id = parts && entity ? canonicalGuid(parts.key.replace(/^'(.*)'$/, '$1')) ?? namedPrimaryKey(entity, parts.key) : undefined;
   return entity && id ? { entity, id } : undefined;
 }
 

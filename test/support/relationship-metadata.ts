@@ -7,7 +7,7 @@ import { copyMetadata } from './server.js';
  * Test-only tables for relationships the shipped copilot model does not have (its lookups are all
  * single-target and it has no many-to-many relationship):
  * - `account` (alternate key `accountnumber`) with `primarycontactid` → contact;
- * - `contact` (alternate key `emailaddress1`) with the polymorphic Customer lookup
+ * - `contact` (alternate key over `fullname` and `emailaddress1`) with the polymorphic Customer lookup
  *   `parentcustomerid` → account or contact, as in Dataverse;
  * - `new_tag` (alternate key `new_code`), linked to `msdyn_copilotinteraction` by the many-to-many
  *   relationship `new_msdyn_copilotinteraction_new_tag` (declared in new_tag.json; defaults for the
@@ -30,7 +30,7 @@ export const RELATIONSHIP_FILES: readonly EntityFile[] = [
       { LogicalName: 'emailaddress1', AttributeType: 'String', MaxLength: 100 },
       { LogicalName: 'parentcustomerid', AttributeType: 'Customer', Targets: ['account', 'contact'] },
     ],
-    Keys: [{ LogicalName: 'emailaddress1_key', KeyAttributes: ['emailaddress1'] }],
+    Keys: [{ LogicalName: 'fullname_email_key', KeyAttributes: ['fullname', 'emailaddress1'] }],
   },
   {
     LogicalName: 'new_tag', EntitySetName: 'new_tags', PrimaryIdAttribute: 'new_tagid', PrimaryNameAttribute: 'new_name', OwnershipType: 'OrganizationOwned',

@@ -152,3 +152,10 @@ export async function call(method: string, url: string, body?: unknown, headers:
   try { json = text ? JSON.parse(text) : undefined; } catch { json = undefined; }
   return { status: res.status, headers: res.headers, text, json };
 }
+
+/** Creates a row with `Prefer: return=representation` and returns its JSON; throws unless the answer is 201. */
+export async function createRow(s: TestServer, set: string, body: object): Promise<any> {
+  const r = await call('POST', `${s.root}${set}`, body, { Prefer: 'return=representation' });
+  if (r.status !== 201) throw new Error(`POST ${set} answered ${r.status}: ${r.text}`);
+  return r.json;
+}
