@@ -8,7 +8,7 @@ import { contextUrl, entityId, entityWriter, errorResponse, etag, json, nextLink
 import { planCount, planRead, type PlanContext } from './plan/read.js';
 import type { Caller, PlanExpr, ReadPlan, Value } from './plan/types.js';
 import { planAssociate, planDisassociate } from './plan/associate.js';
-import { relatedTo } from './plan/navigation.js';
+import { relatedTo, restrict } from './plan/navigation.js';
 import { parseBody, planCreate, planDelete, planUpdate, resolveRecordUrl, sequentialGuid } from './plan/write.js';
 import { namedPrimaryKey, planAlternateKey } from './plan/keys.js';
 import { resolveKeyedBinds, resolveKeyedUrl } from './store/keyed-urls.js';
@@ -139,9 +139,7 @@ export class Service {
           // `<set>(<id>)/<collection>/$count`: the related rows (digest §2.2).
           const nav = this.navigation(entity, r.navigation.name);
           if (nav.kind !== 'collection') throw Errors.badQuery(`'${nav.Name}' is single-valued; $count needs a collection-valued navigation property.`);
-          const link = relatedTo(nav, r.navigation.id);
-          const related = planCount(nav.target, req.query, this.context);
-          plan = { ...related, filter: related.filter ? { kind: 'and', left: link, right: related.filter } : link };
+          plan = restrict(planCount(nav.target, req.query, this.context), relatedTo(nav, r.navigation.id));
         }
         const n = await executeCount(this.db, plan);
         return { status: 200, headers: { 'Content-Type': 'text/plain' }, body: String(n) };
@@ -232,8 +230,7 @@ export class Service {
 
   /** The read of the row a single-valued navigation property leads to (at most one). */
   private related(req: ODataRequest, nav: NavigationPropertyModel, link: PlanExpr, query: QueryOptions): ReadPlan {
-    const base = planRead(nav.target, query, req.prefer, undefined, this.context);
-    return { ...base, filter: base.filter ? { kind: 'and', left: link, right: base.filter } : link, limit: 1, paged: false };
+    return { ...restrict(planRead(nav.target, query, req.prefer, undefined, this.context), link), limit: 1, paged: false };
   }
 
   /**
@@ -271,7 +268,12 @@ export class Service {
       return { status: 204, headers: {} };
     }
     if (req.method !== 'DELETE') throw Errors.methodNotAllowed(req.method, `the collection $ref '${name}'`);
-    const target = childId ?? (req.query.id !== undefined ? resolveRecordUrl(this.model, await this.keyedUrl(req.query.id))?.id : undefined);
+    let target = childId;
+    if (target === undefined && req.query.id !== undefined) {
+      const ref = resolveRecordUrl(this.model, await this.keyedUrl(req.query.id));
+      if (!ref || ref.entity !== nav.target) throw Errors.invalidBindUrl(req.query.id, name);
+      target = ref.id;
+    }
     if (!target) throw Errors.badQuery(`DELETE on '${name}/$ref' needs the related record: ${name}(<id>)/$ref or $ref?$id=<url>.`);
     await executeWrite(this.db, planDisassociate(this.model, this.caller, nav, id, target));
     return { status: 204, headers: {} };
@@ -299,7 +301,7 @@ export class Service {
    */
   private async readCollection(req: ODataRequest, entity: EntityModel, link?: PlanExpr, path?: string, ref?: (row: readonly Value[]) => object): Promise<HttpResponse> {
     const base = planRead(entity, ref ? { ...req.query, select: [entity.PrimaryIdAttribute] } : req.query, req.prefer, undefined, this.context);
-    const plan: ReadPlan = link ? { ...base, filter: base.filter ? { kind: 'and', left: link, right: base.filter } : link } : base;
+    const plan = link ? restrict(base, link) : base;
     const result = await executeRead(this.db, plan);
     const write = ref ?? entityWriter(plan, result.columns, req.serviceRoot);
     const body: Record<string, unknown> = { '@odata.context': ref ? `${req.serviceRoot}$metadata#Collection($ref)` : contextUrl(req.serviceRoot, plan, false) };

@@ -126,6 +126,9 @@ for (const database of DATABASES) {
       expect((await call('DELETE', `${s.root}new_tags(${tag['red']})/${TAGS}(${ci['b']})/$ref`)).status).to.equal(204);
       const byId = await call('DELETE', `${s.root}${SET}(${ci['a']})/${TAGS}/$ref?$id=${encodeURIComponent(`${s.root}new_tags(${tag['blue']})`)}`);
       expect(byId.status).to.equal(204);
+      const otherTable = await call('DELETE', `${s.root}${SET}(${ci['a']})/${TAGS}/$ref?$id=${encodeURIComponent(`${s.root}systemusers(${tag['red']})`)}`);
+      expect(otherTable.status).to.equal(400);
+      expect(otherTable.json.error.code).to.equal('0x80090800');
       const notLinked = await call('DELETE', `${s.root}new_tags(${tag['red']})/${TAGS}(${ci['b']})/$ref`);
       expect(notLinked.status).to.equal(404);
       expect(notLinked.json.error.code).to.equal('0x80040217');

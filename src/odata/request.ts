@@ -232,8 +232,8 @@ function parseQuery(raw: string): QueryOptions {
 /**
  * Parses one request. Throws ServiceError: 404 `0x8006088a` for paths outside the API or with an
  * unknown shape, 400 `0x80060888` for syntax errors and options Dataverse rejects (`$skip`,
- * `$search`, `$format` …), 501 for valid constructs not implemented yet (`$expand`, `$apply`,
- * `$batch`, navigation paths, parameter aliases).
+ * `$search`, `$format` …), 501 for valid constructs not implemented yet (`$apply`, `$batch`,
+ * paths deeper than `<set>(<id>)/<navigation>[/$ref|/$count]`).
  */
 export function parseRequest(req: HttpRequest): ODataRequest {
   const q = req.url.indexOf('?');

@@ -1,6 +1,11 @@
 import type { NavigationPropertyModel } from '../model/types.js';
 import type { PlanExpr } from './types.js';
 
+/** `plan` with its filter narrowed to the rows that also meet `link` (a read or count of related rows). */
+export function restrict<T extends { readonly filter?: PlanExpr }>(plan: T, link: PlanExpr): T {
+  return { ...plan, filter: plan.filter ? { kind: 'and', left: link, right: plan.filter } : link };
+}
+
 /**
  * The condition on rows of `nav.target` that selects the rows related to row `id` of `nav.source`
  * (for `GET <set>(<id>)/<nav>` and its `$ref` and `$count`, digest §2.2): for the collection of a
