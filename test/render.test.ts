@@ -6,8 +6,9 @@ import type { EntityFile, EntityModel, Model } from '../src/model/types.js';
 import { parseRequest, type ODataRequest } from '../src/odata/request.js';
 import { planCount, planRead } from '../src/plan/read.js';
 import { encodeSkipToken } from '../src/plan/skiptoken.js';
-import type { Caller, CountPlan, DisassociatePlan, InsertPlan, ReadPlan, UpdatePlan, Value } from '../src/plan/types.js';
-import { planDisassociate } from '../src/plan/associate.js';
+import type { AssociatePlan, Caller, CountPlan, DisassociatePlan, InsertPlan, ReadPlan, UpdatePlan, Value } from '../src/plan/types.js';
+import { relatedTo, restrict } from '../src/plan/navigation.js';
+import { planAssociate, planDisassociate } from '../src/plan/associate.js';
 import { parseBody, planDelete, planUpdate } from '../src/plan/write.js';
 import { createTable, incompatibleChanges, migrationDdl, selectSnapshot, type ExistingSchema } from '../src/sql/ddl.js';
 import type { Dialect, Statement } from '../src/sql/dialect.js';
@@ -103,6 +104,12 @@ function readRelated(path: string, query: Record<string, string> = {}, headers: 
   const r = request(path, query, headers);
   if (r.resource.kind !== 'collection') throw new Error(`not a collection: ${path}`);
   return planRead(related.byEntitySetName.get(r.resource.entitySet)!, r.query, r.prefer, undefined, { model: related, caller });
+}
+
+/** An insert plan with another id (primary key value too): fixed parameters for plans that draw a new id. */
+function withId(plan: InsertPlan, id: string): InsertPlan {
+  const pk = attr(plan.entity, plan.entity.PrimaryIdAttribute);
+  return { ...plan, id, values: new Map([...plan.values].map(([a, v]) => [a, a === pk ? id : v])) };
 }
 
 /** Plans the next page of `read(path, query, headers)` after the row whose sort-key values are `after`. */
@@ -694,6 +701,27 @@ const cases: Case[] = [
       "IF NOT EXISTS (SELECT 1 FROM sys.indexes WHERE name = N'ix_new_msdyn_copilotinteraction_new_tag_new_tagid' AND object_id = OBJECT_ID(N'new_msdyn_copilotinteraction_new_tag')) CREATE INDEX [ix_new_msdyn_copilotinteraction_new_tag_new_tagid] ON [new_msdyn_copilotinteraction_new_tag] ([new_tagid])",
       "IF NOT EXISTS (SELECT 1 FROM sys.indexes WHERE name = N'ak_new_msdyn_copilotinteraction_new_tag_new_msdyn_copi_72092fa0' AND object_id = OBJECT_ID(N'new_msdyn_copilotinteraction_new_tag')) CREATE UNIQUE INDEX [ak_new_msdyn_copilotinteraction_new_tag_new_msdyn_copi_72092fa0] ON [new_msdyn_copilotinteraction_new_tag] ([msdyn_copilotinteractionid], [new_tagid]) WHERE [msdyn_copilotinteractionid] IS NOT NULL AND [new_tagid] IS NOT NULL",
     ],
+  },
+  {
+    name: "$expand=<lookup>/$ref: the primary key alone, the lookup column added",
+    render: (dl) => renderRead(dl, readRelated('msdyn_copilotinteractions', { $select: 'msdyn_name', $expand: 'msdyn_interactiondataid/$ref' })),
+    sqlite: { sql: "SELECT \"msdyn_name\", \"msdyn_copilotinteractionid\", \"msdyn_interactiondataid\", \"versionnumber\", (SELECT json_object('msdyn_copilotinteractiondataid', \"e1\".\"msdyn_copilotinteractiondataid\", 'versionnumber', \"e1\".\"versionnumber\") FROM \"msdyn_copilotinteractiondata\" \"e1\" WHERE \"e1\".\"msdyn_copilotinteractiondataid\" = \"msdyn_copilotinteraction\".\"msdyn_interactiondataid\") FROM \"msdyn_copilotinteraction\" ORDER BY \"msdyn_copilotinteractionid\" ASC LIMIT ?", params: [5001] },
+    postgres: { sql: "SELECT \"msdyn_name\", \"msdyn_copilotinteractionid\", \"msdyn_interactiondataid\", \"versionnumber\", (SELECT jsonb_build_object('msdyn_copilotinteractiondataid', \"e1\".\"msdyn_copilotinteractiondataid\", 'versionnumber', \"e1\".\"versionnumber\") FROM \"msdyn_copilotinteractiondata\" \"e1\" WHERE \"e1\".\"msdyn_copilotinteractiondataid\" = \"msdyn_copilotinteraction\".\"msdyn_interactiondataid\") FROM \"msdyn_copilotinteraction\" ORDER BY \"msdyn_copilotinteractionid\" ASC NULLS FIRST LIMIT $1", params: [5001] },
+    mssql: { sql: "SELECT TOP (@p1) [msdyn_name], [msdyn_copilotinteractionid], [msdyn_interactiondataid], [versionnumber], JSON_QUERY((SELECT TOP (1) [e1].[msdyn_copilotinteractiondataid] AS [msdyn_copilotinteractiondataid], [e1].[versionnumber] AS [versionnumber] FROM [msdyn_copilotinteractiondata] [e1] WHERE [e1].[msdyn_copilotinteractiondataid] = [msdyn_copilotinteraction].[msdyn_interactiondataid] FOR JSON PATH, WITHOUT_ARRAY_WRAPPER, INCLUDE_NULL_VALUES)) FROM [msdyn_copilotinteraction] ORDER BY [msdyn_copilotinteractionid] ASC", params: [5001] },
+  },
+  {
+    name: "$count of the rows related through a many-to-many property (GET <set>(<id>)/<nav>/$count)",
+    render: (dl) => renderCount(dl, restrict(planCount(entity(related, 'msdyn_copilotinteraction'), {}), relatedTo(entity(related, 'new_tag').navigation.get(TAGS)!, ID)), 5000),
+    sqlite: { sql: "SELECT COUNT(*) AS \"n\" FROM (SELECT 1 AS \"x\" FROM \"msdyn_copilotinteraction\" WHERE EXISTS (SELECT 1 FROM \"new_tag\" \"f1\" WHERE EXISTS (SELECT 1 FROM \"new_msdyn_copilotinteraction_new_tag\" \"i1\" WHERE \"i1\".\"msdyn_copilotinteractionid\" = \"msdyn_copilotinteraction\".\"msdyn_copilotinteractionid\" AND \"i1\".\"new_tagid\" = \"f1\".\"new_tagid\") AND \"new_tagid\" = ?) LIMIT ?) \"c\"", params: ["0a1b2c3d-0000-4000-8000-000000000001",5001] },
+    postgres: { sql: "SELECT COUNT(*) AS \"n\" FROM (SELECT 1 AS \"x\" FROM \"msdyn_copilotinteraction\" WHERE EXISTS (SELECT 1 FROM \"new_tag\" \"f1\" WHERE EXISTS (SELECT 1 FROM \"new_msdyn_copilotinteraction_new_tag\" \"i1\" WHERE \"i1\".\"msdyn_copilotinteractionid\" = \"msdyn_copilotinteraction\".\"msdyn_copilotinteractionid\" AND \"i1\".\"new_tagid\" = \"f1\".\"new_tagid\") AND \"new_tagid\" = $1) LIMIT $2) \"c\"", params: ["0a1b2c3d-0000-4000-8000-000000000001",5001] },
+    mssql: { sql: "SELECT COUNT(*) AS [n] FROM (SELECT TOP (@p2) 1 AS [x] FROM [msdyn_copilotinteraction] WHERE EXISTS (SELECT 1 FROM [new_tag] [f1] WHERE EXISTS (SELECT 1 FROM [new_msdyn_copilotinteraction_new_tag] [i1] WHERE [i1].[msdyn_copilotinteractionid] = [msdyn_copilotinteraction].[msdyn_copilotinteractionid] AND [i1].[new_tagid] = [f1].[new_tagid]) AND [new_tagid] = @p1)) [c]", params: ["0a1b2c3d-0000-4000-8000-000000000001",5001] },
+  },
+  {
+    name: "associate: one intersect row",
+    render: (dl) => renderInsert(dl, withId((planAssociate(related, caller, entity(related, 'new_tag').navigation.get(TAGS)!, ID, DATA_ID) as AssociatePlan).link, ID2), 77),
+    sqlite: { sql: "INSERT INTO \"new_msdyn_copilotinteraction_new_tag\" (\"new_msdyn_copilotinteraction_new_tagid\", \"new_tagid\", \"msdyn_copilotinteractionid\", \"versionnumber\") VALUES (?, ?, ?, ?)", params: ["0a1b2c3d-0000-4000-8000-000000000002","0a1b2c3d-0000-4000-8000-000000000001","dddddddd-0000-4000-8000-00000000000d",77] },
+    postgres: { sql: "INSERT INTO \"new_msdyn_copilotinteraction_new_tag\" (\"new_msdyn_copilotinteraction_new_tagid\", \"new_tagid\", \"msdyn_copilotinteractionid\", \"versionnumber\") VALUES ($1, $2, $3, $4)", params: ["0a1b2c3d-0000-4000-8000-000000000002","0a1b2c3d-0000-4000-8000-000000000001","dddddddd-0000-4000-8000-00000000000d",77] },
+    mssql: { sql: "INSERT INTO [new_msdyn_copilotinteraction_new_tag] ([new_msdyn_copilotinteraction_new_tagid], [new_tagid], [msdyn_copilotinteractionid], [versionnumber]) VALUES (@p1, @p2, @p3, @p4)", params: ["0a1b2c3d-0000-4000-8000-000000000002","0a1b2c3d-0000-4000-8000-000000000001","dddddddd-0000-4000-8000-00000000000d",77] },
   },
   // ---- update, upsert, delete ----
   {
