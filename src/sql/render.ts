@@ -136,9 +136,11 @@ export function renderRead(d: Dialect, plan: ReadPlan): Statement {
   const p = new Params(d);
   const outer = table(d, plan.entity);
   // Lookup names: a correlated scalar subquery per lookup (and target), after the fetched columns.
-  const names = plan.lookupNames.map(({ attribute, target }) => {
+  // Aliased (`_name<n>` cannot be a column's logical name): PostgreSQL would otherwise name the
+  // output after the target's column, and `ORDER BY "fullname"` would be ambiguous.
+  const names = plan.lookupNames.map(({ attribute, target }, i) => {
     const name = target.attributesByName.get(target.PrimaryNameAttribute!)!;
-    return `(SELECT ${d.quote('r')}.${col(d, name)} FROM ${table(d, target)} ${d.quote('r')} WHERE ${renderLookupJoin(d, attribute, target, outer, d.quote('r'), p)})`;
+    return `(SELECT ${d.quote('r')}.${col(d, name)} FROM ${table(d, target)} ${d.quote('r')} WHERE ${renderLookupJoin(d, attribute, target, outer, d.quote('r'), p)}) AS ${d.quote(`_name${i + 1}`)}`;
   });
   const expansions = plan.expand.map((e) => renderExpansion(d, e, outer, 1, p));
   const columns = [...fetchedColumns(plan).map((a) => col(d, a)), ...names, ...expansions].join(', ');
