@@ -50,6 +50,12 @@ export const Errors = {
   /** 412 `0x80040237`: a row with that key exists already (create, If-None-Match: *). */
   duplicateRecord: () =>
     new ServiceError(412, '0x80040237', 'A record with matching key values already exists.'),
+  /** 412 `0x80040237` DuplicateRecord: associating two rows of a many-to-many relationship that are linked already. */
+  duplicateKey: () =>
+    new ServiceError(412, '0x80040237', 'Cannot insert duplicate key.'),
+  /** 400 `0x80040800`: a message the table does not support (Create, Update or Delete on an intersect table). */
+  messageNotSupported: (message: string, logicalName: string) =>
+    new ServiceError(400, '0x80040800', `The '${message}' method does not support entities of type '${logicalName}'.`),
   /** 412 `0x80060882`: If-Match names a version the row no longer has. */
   concurrencyMismatch: () =>
     new ServiceError(412, '0x80060882', "The version of the existing record doesn't match the RowVersion property provided."),

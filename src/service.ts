@@ -1,5 +1,5 @@
 import { Errors, ServiceError } from './errors.js';
-import type { EntityModel, Model } from './model/types.js';
+import type { EntityModel, Model, NavigationPropertyModel } from './model/types.js';
 import { ORGANIZATION, SYSTEMUSER } from './model/system-columns.js';
 import { renderCsdl } from './odata/csdl.js';
 import { parseRequest, type HttpRequest, type ODataRequest, type QueryOptions } from './odata/request.js';
@@ -12,9 +12,12 @@ import { planFetchAggregate } from './plan/fetch-aggregate.js';
 import { planCount, planRead, type PlanContext } from './plan/read.js';
 import { AGGREGATE_RECORD_LIMIT } from './plan/aggregate.js';
 import { planApply } from './plan/apply.js';
-import type { AggregatePlan, Caller, Guard, PlanExpr, ReadPlan, UpdatePlan } from './plan/types.js';
+import type { AggregatePlan, Caller, PlanExpr, ReadPlan, Value } from './plan/types.js';
+import { planAssociate, planDisassociate } from './plan/associate.js';
+import { relatedTo, restrict } from './plan/navigation.js';
 import { parseBody, planCreate, planDelete, planUpdate, resolveRecordUrl, sequentialGuid } from './plan/write.js';
-import { planAlternateKey } from './plan/keys.js';
+import { namedPrimaryKey, planAlternateKey } from './plan/keys.js';
+import { resolveKeyedBinds, resolveKeyedUrl } from './store/keyed-urls.js';
 import type { Database } from './store/database.js';
 import { executeAggregate, executeCount, executeRead, executeWrite, findByKey } from './store/execute.js';
 import { migrate } from './store/migrate.js';
@@ -144,7 +147,14 @@ export class Service {
       case 'count': {
         const entity = this.entitySet(r.entitySet);
         if (req.method !== 'GET') throw Errors.methodNotAllowed(req.method, '$count');
-        const n = await executeCount(this.db, planCount(entity, req.query, this.context));
+        let plan = planCount(entity, req.query, this.context);
+        if (r.navigation) {
+          // `<set>(<id>)/<collection>/$count`: the related rows (digest §2.2).
+          const nav = this.navigation(entity, r.navigation.name);
+          if (nav.kind !== 'collection') throw Errors.badQuery(`'${nav.Name}' is single-valued; $count needs a collection-valued navigation property.`);
+          plan = restrict(planCount(nav.target, req.query, this.context), relatedTo(nav, r.navigation.id));
+        }
+        const n = await executeCount(this.db, plan);
         return { status: 200, headers: { 'Content-Type': 'text/plain' }, body: String(n) };
       }
       case 'collection': {
@@ -204,81 +214,113 @@ export class Service {
       await executeWrite(this.db, planUpdate(this.model, entity, id, { [name]: value }, this.caller, req.ifMatch ?? '*', undefined));
       return { status: 204, headers: {} };
     }
-    const nav = entity.navigation.get(name);
-    if (!nav) throw Errors.resourceNotFound(name);
-    if (req.method !== 'GET') throw Errors.notImplemented(`${req.method} on the navigation property '${name}' ($ref)`);
-    const rel = nav.relationship;
-    const target = nav.target;
-    if (nav.kind === 'collection') {
-      const link: PlanExpr = { kind: 'compare', op: 'eq', attribute: rel.ReferencingAttribute, value: id };
-      return this.readCollection(req, target, link, `${entity.EntitySetName}(${id})/${name}`);
-    }
-    // The row the lookup points at: the target row that has the source row among its children.
-    const back = target.navigation.get(rel.ReferencedEntityNavigationPropertyName)!;
-    const pk = entity.attributesByName.get(entity.PrimaryIdAttribute)!;
-    const link: PlanExpr = { kind: 'exists', navigation: back, where: { kind: 'compare', op: 'eq', attribute: pk, value: id } };
+    const nav = this.navigation(entity, name);
+    if (req.method !== 'GET') throw Errors.methodNotAllowed(req.method, `the navigation property '${name}' (use $ref to associate records)`);
+    const link = relatedTo(nav, id);
+    if (nav.kind === 'collection') return this.readCollection(req, nav.target, link, `${entity.EntitySetName}(${id})/${name}`);
     only(req, ['select', 'expand']); // one row: $filter, $orderby, $top, $count would be ignored
-    const base = planRead(target, { select: req.query.select, expand: req.query.expand }, req.prefer, undefined, this.context);
-    const plan: ReadPlan = { ...base, filter: base.filter ? { kind: 'and', left: link, right: base.filter } : link, limit: 1, paged: false };
+    const plan = this.related(req, nav, link, { select: req.query.select, expand: req.query.expand });
     const result = await executeRead(this.db, plan);
     const row = result.rows[0];
     if (!row) return { status: 204, headers: {} };
-    return json(200, entityWriter(plan, result.columns, contextUrl(req.serviceRoot, plan, true))(row));
+    return json(200, entityWriter(plan, result.columns, req.serviceRoot, contextUrl(req.serviceRoot, plan, true))(row));
+  }
+
+  /** A record URL with an alternate key as its row's id URL (see store/keyed-urls.ts). */
+  private keyedUrl(url: string): Promise<string> {
+    return resolveKeyedUrl(this.db, this.db, this.model, url);
+  }
+
+  /** A body with its alternate-key `@odata.bind` URLs as id URLs (see store/keyed-urls.ts). */
+  private keyedBinds(body: Record<string, unknown>): Promise<Record<string, unknown>> {
+    return resolveKeyedBinds(this.db, this.db, this.model, body);
+  }
+
+  private navigation(entity: EntityModel, name: string): NavigationPropertyModel {
+    const nav = entity.navigation.get(name);
+    if (!nav) throw Errors.resourceNotFound(name);
+    return nav;
+  }
+
+  /** The read of the row a single-valued navigation property leads to (at most one). */
+  private related(req: ODataRequest, nav: NavigationPropertyModel, link: PlanExpr, query: QueryOptions): ReadPlan {
+    return { ...restrict(planRead(nav.target, query, req.prefer, undefined, this.context), link), limit: 1, paged: false };
   }
 
   /**
-   * Associate and disassociate through `$ref` (digest §2.5), as writes of the lookup column:
-   * `PUT`/`DELETE <set>(<id>)/<single>/$ref` set or clear this row's lookup; `POST
-   * <set>(<id>)/<collection>/$ref` points the related row at this one; `DELETE
-   * <set>(<id>)/<collection>(<child>)/$ref` (or `…/$ref?$id=<url>`) clears it, 404 when the row is
+   * `$ref` (digest §2.2, §2.5). GET reads references: `{"@odata.context":"…$metadata#$ref",
+   * "@odata.id":…}` for a single-valued property (204 when empty), a paged `value` array of them
+   * for a collection. Writes associate and disassociate through any relationship (see
+   * plan/associate.ts): `PUT`/`DELETE <set>(<id>)/<single>/$ref`, `POST <set>(<id>)/<collection>/$ref`,
+   * `DELETE <set>(<id>)/<collection>(<child>)/$ref` (or `…/$ref?$id=<url>`), 404 when the row is
    * not associated. Body: `{"@odata.id":"<url of the related row>"}`.
    */
   private async reference(req: ODataRequest, entity: EntityModel, id: string, name: string, childId?: string): Promise<HttpResponse> {
-    const nav = entity.navigation.get(name);
-    if (!nav) throw Errors.resourceNotFound(name);
-    const rel = nav.relationship;
-    if (!rel.ReferencingAttribute.IsValidForUpdate) {
-      throw Errors.badQuery(`The lookup '${rel.ReferencingAttribute.LogicalName}' of '${rel.ReferencingEntity.LogicalName}' is maintained by the system and cannot be associated through $ref.`);
+    const nav = this.navigation(entity, name);
+    if (req.method === 'GET') {
+      if (childId !== undefined) throw Errors.badQuery(`GET '${name}(<id>)/$ref' is not supported; read '${name}/$ref'.`);
+      return this.readReferences(req, entity, nav, id);
     }
-    const bindOf = () => {
+    const relatedId = async () => {
       const body = parseBody(entity, req.body);
       const url = body['@odata.id'];
       if (typeof url !== 'string') throw Errors.payload(entity.EntitySetName, 'The body of a $ref request is {"@odata.id": "<url of the related record>"}.');
-      return url;
+      const ref = resolveRecordUrl(this.model, await this.keyedUrl(url));
+      if (!ref || ref.entity !== nav.target) throw Errors.invalidBindUrl(url, name);
+      return ref.id;
     };
-    const self = `/${entity.EntitySetName}(${id})`;
     if (nav.kind === 'single') {
       if (childId !== undefined) throw Errors.badQuery(`'${name}' is single-valued; its $ref takes no key.`);
-      if (req.method !== 'PUT' && req.method !== 'DELETE') throw Errors.methodNotAllowed(req.method, `the single-valued $ref '${name}'`);
-      const value = req.method === 'PUT' ? bindOf() : null;
-      await executeWrite(this.db, planUpdate(this.model, entity, id, { [`${name}@odata.bind`]: value }, this.caller, '*', undefined));
+      if (req.method === 'PUT') await executeWrite(this.db, planAssociate(this.model, this.caller, nav, id, await relatedId()));
+      else if (req.method === 'DELETE') await executeWrite(this.db, planDisassociate(this.model, this.caller, nav, id));
+      else throw Errors.methodNotAllowed(req.method, `the single-valued $ref '${name}'`);
       return { status: 204, headers: {} };
     }
-    const child = nav.target;
-    const lookup = rel.ReferencingEntityNavigationPropertyName;
     if (req.method === 'POST') {
       if (childId !== undefined) throw Errors.badQuery(`POST to '${name}/$ref' takes the related record in the body.`);
-      const ref = resolveRecordUrl(this.model, bindOf());
-      if (!ref || ref.entity !== child) throw Errors.invalidBindUrl(String(req.body), name);
-      await executeWrite(this.db, planUpdate(this.model, child, ref.id, { [`${lookup}@odata.bind`]: self }, this.caller, '*', undefined));
+      await executeWrite(this.db, planAssociate(this.model, this.caller, nav, id, await relatedId()));
       return { status: 204, headers: {} };
     }
     if (req.method !== 'DELETE') throw Errors.methodNotAllowed(req.method, `the collection $ref '${name}'`);
-    const target = childId ?? (req.query.id !== undefined ? resolveRecordUrl(this.model, req.query.id)?.id : undefined);
+    let target = childId;
+    if (target === undefined && req.query.id !== undefined) {
+      const ref = resolveRecordUrl(this.model, await this.keyedUrl(req.query.id));
+      if (!ref || ref.entity !== nav.target) throw Errors.invalidBindUrl(req.query.id, name);
+      target = ref.id;
+    }
     if (!target) throw Errors.badQuery(`DELETE on '${name}/$ref' needs the related record: ${name}(<id>)/$ref or $ref?$id=<url>.`);
-    const plan = planUpdate(this.model, child, target, { [`${lookup}@odata.bind`]: null }, this.caller, '*', undefined) as UpdatePlan;
-    const linked: Guard = { attribute: rel.ReferencingAttribute, values: [id], fail: () => Errors.recordNotFound(child.LogicalName, target) };
-    await executeWrite(this.db, { ...plan, guards: [...plan.guards, linked] });
+    await executeWrite(this.db, planDisassociate(this.model, this.caller, nav, id, target));
     return { status: 204, headers: {} };
   }
 
-  private async readCollection(req: ODataRequest, entity: EntityModel, link?: PlanExpr, path?: string): Promise<HttpResponse> {
-    if (req.query.apply) return this.aggregate(req, entity, link);
-    const base = planRead(entity, req.query, req.prefer, undefined, this.context);
-    const plan: ReadPlan = link ? { ...base, filter: base.filter ? { kind: 'and', left: link, right: base.filter } : link } : base;
+  /** `GET <set>(<id>)/<nav>/$ref`: the related rows' URLs (digest §2.2). */
+  private async readReferences(req: ODataRequest, entity: EntityModel, nav: NavigationPropertyModel, id: string): Promise<HttpResponse> {
+    const link = relatedTo(nav, id);
+    const target = nav.target;
+    const ref = (row: readonly Value[]) => ({ '@odata.id': entityId(req.serviceRoot, target.EntitySetName, row[0] as string) });
+    if (nav.kind === 'collection') {
+      only(req, ['filter', 'orderBy', 'top', 'skipToken']);
+      return this.readCollection(req, target, link, `${entity.EntitySetName}(${id})/${nav.Name}/$ref`, ref);
+    }
+    only(req, []);
+    const result = await executeRead(this.db, this.related(req, nav, link, { select: [target.PrimaryIdAttribute] }));
+    const row = result.rows[0];
+    if (!row) return { status: 204, headers: {} };
+    return json(200, { '@odata.context': `${req.serviceRoot}$metadata#$ref`, ...ref(row) });
+  }
+
+  /**
+   * A collection read (a set, or the rows related through `link`, below the URL path `path`).
+   * With `ref`, rows are written as references (`Collection($ref)`) with the primary key alone.
+   */
+  private async readCollection(req: ODataRequest, entity: EntityModel, link?: PlanExpr, path?: string, ref?: (row: readonly Value[]) => object): Promise<HttpResponse> {
+    if (req.query.apply && !ref) return this.aggregate(req, entity, link);
+    const base = planRead(entity, ref ? { ...req.query, select: [entity.PrimaryIdAttribute] } : req.query, req.prefer, undefined, this.context);
+    const plan = link ? restrict(base, link) : base;
     const result = await executeRead(this.db, plan);
-    const write = entityWriter(plan, result.columns);
+    const write = ref ?? entityWriter(plan, result.columns, req.serviceRoot);
     const body = collectionHead(req.serviceRoot, plan, result);
+    if (ref) body['@odata.context'] = `${req.serviceRoot}$metadata#Collection($ref)`;
     body['value'] = result.rows.map(write);
     if (result.hasMore) body['@odata.nextLink'] = nextLink(req.serviceRoot, plan, req.rawQuery, result.columns, result.rows[result.rows.length - 1]!, path);
     const applied = preferenceApplied(plan, req.prefer.includeAnnotations);
@@ -318,12 +360,21 @@ export class Service {
     const result = await executeRead(this.db, plan);
     const row = result.rows[0];
     if (!row) return undefined;
-    const body = entityWriter(plan, result.columns, contextUrl(req.serviceRoot, plan, true))(row);
+    const body = entityWriter(plan, result.columns, req.serviceRoot, contextUrl(req.serviceRoot, plan, true))(row);
     return { body, etag: body['@odata.etag'] as string };
   }
 
+  /**
+   * The written row for `Prefer: return=representation` (digest §2.1, §2.3): `$select` and
+   * `$expand` of the request URL apply (Dataverse documents `$expand` for POST; PATCH honours it
+   * here too rather than ignoring it).
+   */
+  private representationPlan(req: ODataRequest, entity: EntityModel, id: string): ReadPlan {
+    return planRead(entity, { select: req.query.select, expand: req.query.expand }, req.prefer, id, this.context);
+  }
+
   private async representation(req: ODataRequest, entity: EntityModel, id: string, status: number): Promise<HttpResponse> {
-    const plan = planRead(entity, { select: req.query.select }, req.prefer, id, this.context);
+    const plan = this.representationPlan(req, entity, id);
     const found = await this.readOne(req, plan);
     if (!found) throw Errors.recordNotFound(entity.LogicalName, id);
     const applied = ['return=representation', preferenceApplied(plan, req.prefer.includeAnnotations)].filter(Boolean).join(',');
@@ -334,8 +385,8 @@ export class Service {
     const plan = planRead(entity, req.query, req.prefer, id, this.context);
     const found = await this.readOne(req, plan);
     if (!found) throw Errors.recordNotFound(entity.LogicalName, id);
-    // Never 304 when annotations were asked for (digest §2.2).
-    if (!plan.annotations && req.ifNoneMatch !== undefined && req.ifNoneMatch !== '*' && found.etag === etag(req.ifNoneMatch)) {
+    // Never 304 when annotations or expansions were asked for (digest §2.2).
+    if (!plan.annotations && !plan.expand.length && req.ifNoneMatch !== undefined && req.ifNoneMatch !== '*' && found.etag === etag(req.ifNoneMatch)) {
       return { status: 304, headers: { ETag: found.etag } };
     }
     const applied = preferenceApplied(plan, req.prefer.includeAnnotations);
@@ -343,9 +394,9 @@ export class Service {
   }
 
   private async create(req: ODataRequest, entity: EntityModel): Promise<HttpResponse> {
-    only(req, ['select']);
-    const plan = planCreate(this.model, entity, parseBody(entity, req.body), this.caller);
-    planRead(entity, { select: req.query.select }, req.prefer, plan.id); // reject a bad $select before writing
+    only(req, ['select', 'expand']);
+    const plan = planCreate(this.model, entity, await this.keyedBinds(parseBody(entity, req.body)), this.caller);
+    this.representationPlan(req, entity, plan.id); // reject a bad $select or $expand before writing
     const { id } = await executeWrite(this.db, plan);
     if (req.prefer.returnRepresentation) return this.representation(req, entity, id, 201);
     return { status: 204, headers: { 'OData-EntityId': entityId(req.serviceRoot, entity.EntitySetName, id) } };
@@ -357,9 +408,9 @@ export class Service {
    * them (the alternate key's values).
    */
   private async update(req: ODataRequest, entity: EntityModel, id: string, location = entityId(req.serviceRoot, entity.EntitySetName, id), defaults: Record<string, unknown> = {}): Promise<HttpResponse> {
-    only(req, ['select']);
-    const plan = planUpdate(this.model, entity, id, { ...defaults, ...parseBody(entity, req.body) }, this.caller, req.ifMatch, req.ifNoneMatch);
-    planRead(entity, { select: req.query.select }, req.prefer, id);
+    only(req, ['select', 'expand']);
+    const plan = planUpdate(this.model, entity, id, { ...defaults, ...await this.keyedBinds(parseBody(entity, req.body)) }, this.caller, req.ifMatch, req.ifNoneMatch);
+    this.representationPlan(req, entity, id);
     const { created } = await executeWrite(this.db, plan);
     if (req.prefer.returnRepresentation) return this.representation(req, entity, id, created ? 201 : 200);
     return { status: 204, headers: { 'OData-EntityId': location } };
@@ -372,6 +423,8 @@ export class Service {
    * row has the key (GET, DELETE, PATCH with If-Match).
    */
   private async byAlternateKey(req: ODataRequest, entity: EntityModel, predicate: string): Promise<HttpResponse> {
+    const named = namedPrimaryKey(entity, predicate);
+    if (named) return this.dispatch({ ...req, resource: { kind: 'entity', entitySet: entity.EntitySetName, id: named } }, '');
     const { key, values } = planAlternateKey(entity, predicate);
     const id = await findByKey(this.db, this.db, entity, key, values);
     const missing = () => Errors.keyNotFound(entity.LogicalName);

@@ -48,6 +48,12 @@ for (const database of DATABASES) {
       expect(r.json).to.have.property('_modifiedonbehalfby_value', null);
     });
 
+    it('orders by a column named like a looked-up primary name (systemusers by fullname, createdby formatted)', async () => {
+      const r = await call('GET', `${s.root}systemusers?$select=fullname,_createdby_value&$orderby=fullname`, undefined, { Prefer: 'odata.include-annotations="*"' });
+      expect(r.status, r.text).to.equal(200);
+      expect(r.json.value[0]).to.include({ fullname: 'SYSTEM', [`_createdby_value@${FV}`]: 'SYSTEM' });
+    });
+
     it('honours a list of terms and wildcards', async () => {
       const only = await call('GET', `${s.root}${SET}(${id})?$select=msdyn_interactiontype,_createdby_value`, undefined, { Prefer: `odata.include-annotations="${FV}"` });
       expect(only.json).to.have.property(`msdyn_interactiontype@${FV}`, 'ThumbsDown');

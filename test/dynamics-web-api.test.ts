@@ -5,6 +5,7 @@ import { DynamicsWebApi, type RequestError } from 'dynamics-web-api';
 import type { EntityFile } from '../src/model/types.js';
 import type { Statement } from '../src/sql/dialect.js';
 import { DATABASES, call, copyMetadata, recordStatements, startServer, type TestServer } from './support/server.js';
+import { relationshipMetadata, TAGS } from './support/relationship-metadata.js';
 
 /**
  * Drives Tessera with the unmodified `dynamics-web-api` npm client (v2), the way a real
@@ -681,6 +682,78 @@ for (const database of DATABASES) {
       expect(await state(a)).to.deep.equal([0, 1]);
       expect(await state(b)).to.deep.equal([0, 1]);
       expect((await api.retrieve({ collection: TSET, key: a, select: ['new_name'] })).new_name).to.equal('ticket a');
+    });
+  });
+
+  describe(`dynamics-web-api client: relationships [${database.name}]`, () => {
+    let dir: string;
+    let s: TestServer;
+    let api: DynamicsWebApi;
+    let dataId: string;
+    let accountId: string;
+    before(async () => {
+      dir = relationshipMetadata();
+      s = await startServer(dir, database);
+      api = client(s);
+      dataId = await api.create({ collection: 'msdyn_copilotinteractiondatas', data: { msdyn_name: 'payload' } });
+      accountId = await api.create({ collection: 'accounts', data: { name: 'Contoso', accountnumber: 'C-1' } });
+    });
+    after(async () => {
+      await s.close();
+      rmSync(dir, { recursive: true, force: true });
+    });
+
+    it('create with @odata.bind (by id and by alternate key), then retrieve with expand', async () => {
+      const id: string = await api.create({ collection: SET, data: { ...row('dwa-bound'), 'msdyn_interactiondataid@odata.bind': `msdyn_copilotinteractiondatas(${dataId})` } });
+      const rec = await api.retrieve({
+        collection: SET, key: id, select: ['msdyn_name'],
+        expand: [{ property: 'msdyn_interactiondataid', select: ['msdyn_name'] }, { property: 'createdby', select: ['fullname'] }],
+      });
+      expect(rec.msdyn_name).to.equal('dwa-bound');
+      expect(rec.msdyn_interactiondataid).to.include({ msdyn_name: 'payload', msdyn_copilotinteractiondataid: dataId });
+      expect(rec.createdby.fullname).to.equal('SYSTEM');
+      const data = await api.retrieve({
+        collection: 'msdyn_copilotinteractiondatas', key: dataId, select: ['msdyn_name'],
+        expand: [{ property: 'msdyn_copilotinteractiondata_msdyn_copilotinteraction_msdyn_interactiondataid', select: ['msdyn_name'], filter: "msdyn_name eq 'dwa-bound'", top: 5, orderBy: ['msdyn_name desc'] }],
+      });
+      expect(data.msdyn_copilotinteractiondata_msdyn_copilotinteraction_msdyn_interactiondataid.map((c: { msdyn_name: string }) => c.msdyn_name)).to.deep.equal(['dwa-bound']);
+      const contact: string = await api.create({ collection: 'contacts', data: { fullname: 'Keyed child', 'parentcustomerid_account@odata.bind': "accounts(accountnumber='C-1')" } });
+      const byKey = await api.retrieve({ collection: 'contacts', key: contact, select: ['fullname'], expand: [{ property: 'parentcustomerid_account', select: ['name'] }] });
+      expect(byKey.parentcustomerid_account).to.include({ name: 'Contoso', accountid: accountId });
+    });
+
+    it('associate / disassociate a many-to-many pair; a second associate rejects with 412 0x80040237', async () => {
+      const tag: string = await api.create({ collection: 'new_tags', data: { new_name: 'dwa tag' } });
+      const ci: string = await api.create({ collection: SET, data: row('dwa-tagged') });
+      await api.associate({ collection: 'new_tags', primaryKey: tag, relationshipName: TAGS, relatedCollection: SET, relatedKey: ci });
+      const tagged = await api.retrieve({ collection: SET, key: ci, select: ['msdyn_name'], expand: [{ property: TAGS, select: ['new_name'] }] });
+      expect(tagged[TAGS].map((t: { new_name: string }) => t.new_name)).to.deep.equal(['dwa tag']);
+      const again = await rejection(api.associate({ collection: SET, primaryKey: ci, relationshipName: TAGS, relatedCollection: 'new_tags', relatedKey: tag }));
+      expect(again.status).to.equal(412);
+      expect(again.code).to.equal('0x80040237');
+      await api.disassociate({ collection: SET, primaryKey: ci, relationshipName: TAGS, relatedKey: tag });
+      expect((await api.retrieve({ collection: 'new_tags', key: tag, select: ['new_name'], expand: [{ property: TAGS, select: ['msdyn_name'] }] }))[TAGS]).to.deep.equal([]);
+    });
+
+    it('associateSingleValued / disassociateSingleValued on a polymorphic lookup', async () => {
+      const contact: string = await api.create({ collection: 'contacts', data: { fullname: 'Single valued' } });
+      await api.associateSingleValued({ collection: 'contacts', primaryKey: contact, navigationProperty: 'parentcustomerid_account', relatedCollection: 'accounts', relatedKey: accountId });
+      expect((await api.retrieve({ collection: 'contacts', key: contact, select: ['_parentcustomerid_value'] }))._parentcustomerid_value).to.equal(accountId);
+      await api.disassociateSingleValued({ collection: 'contacts', primaryKey: contact, navigationProperty: 'parentcustomerid_account' });
+      expect((await api.retrieve({ collection: 'contacts', key: contact, select: ['_parentcustomerid_value'] }))._parentcustomerid_value).to.equal(null);
+    });
+
+    it('retrieveMultiple with annotations: _Formatted, _LogicalName and _NavigationProperty for a polymorphic lookup and a choice', async () => {
+      const owner: string = await api.create({ collection: 'contacts', data: { fullname: 'Parent contact' } });
+      await api.create({ collection: 'contacts', data: { fullname: 'Annotated A', 'parentcustomerid_account@odata.bind': `accounts(${accountId})` } });
+      await api.create({ collection: 'contacts', data: { fullname: 'Annotated B', 'parentcustomerid_contact@odata.bind': `contacts(${owner})` } });
+      const res = await api.retrieveMultiple({
+        collection: 'contacts', select: ['fullname', '_parentcustomerid_value', 'statecode'], filter: "startswith(fullname,'Annotated')",
+        orderBy: ['fullname'], includeAnnotations: '*',
+      });
+      const [a, b] = res.value as Array<Record<string, unknown>>;
+      expect(a).to.include({ _parentcustomerid_value: accountId, _parentcustomerid_value_Formatted: 'Contoso', _parentcustomerid_value_LogicalName: 'account', _parentcustomerid_value_NavigationProperty: 'parentcustomerid_account', statecode_Formatted: 'Active' });
+      expect(b).to.include({ _parentcustomerid_value: owner, _parentcustomerid_value_Formatted: 'Parent contact', _parentcustomerid_value_LogicalName: 'contact', _parentcustomerid_value_NavigationProperty: 'parentcustomerid_contact' });
     });
   });
 }

@@ -82,7 +82,22 @@ for (const database of DATABASES) {
       expect((await bad('$expand=createdby($select=nope)')).message).to.contain("'nope'");
       expect((await bad('$expand=createdby($skip=1)')).message).to.contain('$skip');
       expect((await bad(`$expand=${Array.from({ length: 16 }, () => 'createdby').join(',')}`)).message).to.contain('15');
-      await bad('$expand=createdby/$ref', 501);
+      expect((await bad('$expand=createdby/$ref($select=fullname)')).message).to.contain('takes no options');
+      const collectionRef = await call('GET', `${s.root}msdyn_copilotinteractiondatas?$expand=${CHILDREN}/$ref`);
+      expect(collectionRef.status).to.equal(400);
+      expect(collectionRef.json.error).to.deep.equal({ code: '0x80060888', message: 'Expand with $ref is only supported on lookup type navigation property.' });
+    });
+
+    it('expands lookups to references with <nav>/$ref: @odata.id only, the lookup value beside it', async () => {
+      const body = await get(`${SET}?$select=msdyn_name&$orderby=importsequencenumber&$expand=msdyn_interactiondataid/$ref,createdby($select=fullname)`);
+      expect(body['@odata.context']).to.equal(`${s.root}$metadata#${SET}(msdyn_name,msdyn_interactiondataid,msdyn_interactiondataid/$ref(),createdby(fullname))`);
+      const [first] = body.value;
+      expect(Object.keys(first)).to.deep.equal(['@odata.etag', 'msdyn_name', 'msdyn_copilotinteractionid', '_msdyn_interactiondataid_value', 'msdyn_interactiondataid', 'createdby']);
+      expect(first._msdyn_interactiondataid_value).to.equal(dataId);
+      expect(first.msdyn_interactiondataid).to.deep.equal({ '@odata.id': `${s.root}msdyn_copilotinteractiondatas(${dataId})` });
+      expect(body.value[3].msdyn_interactiondataid, 'the orphan has no lookup value').to.equal(null);
+      const nested = await get(`msdyn_copilotinteractiondatas(${dataId})?$select=msdyn_name&$expand=${CHILDREN}($select=msdyn_name;$orderby=msdyn_name;$expand=createdby/$ref)`);
+      expect(nested[CHILDREN][0].createdby).to.deep.equal({ '@odata.id': `${s.root}systemusers(${s.service.caller.systemuserid})` });
     });
   });
 }

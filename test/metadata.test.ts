@@ -1,11 +1,17 @@
 import { spawnSync } from 'node:child_process';
-import { readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { expect } from 'chai';
 import { buildModel, loadModel, ModelError } from '../src/model/loader.js';
 import { call, copyMetadata, SHIPPED_METADATA, startServer } from './support/server.js';
+import { RELATIONSHIP_FILES, TAGS } from './support/relationship-metadata.js';
 
 const CLI = join(import.meta.dirname, '..', 'src', 'cli.js');
+
+/** The shipped metadata files, parsed. */
+function shippedFiles(): Array<{ source: string; json: unknown }> {
+  return readdirSync(SHIPPED_METADATA).filter((n) => n.endsWith('.json')).map((n) => ({ source: n, json: JSON.parse(readFileSync(join(SHIPPED_METADATA, n), 'utf8')) }));
+}
 
 function problemsOf(fn: () => unknown): ModelError['problems'] {
   try {
@@ -104,6 +110,62 @@ describe('metadata files', () => {
     expect(text).to.contain("c.json /Indexes/0/KeyAttributes/1 'new_nope' is not a stored, non-Memo column of this table");
     expect(text).to.contain("c.json /Indexes/1/KeyAttributes/0 'new_note' is not a stored, non-Memo column of this table");
     expect(text).to.contain("c.json /Indexes/1/LogicalName duplicate index 'bycode'");
+  });
+
+  it('builds many-to-many relationships with Dataverse\'s defaults: intersect table, its columns and both navigation properties', () => {
+    const model = buildModel([...RELATIONSHIP_FILES.map((json) => ({ source: `${json.LogicalName}.json`, json })), ...shippedFiles()]);
+    const intersect = model.byLogicalName.get('new_msdyn_copilotinteraction_new_tag')!;
+    expect(intersect).to.include({ IsIntersect: true, EntitySetName: 'new_msdyn_copilotinteraction_new_tagcollection', PrimaryIdAttribute: 'new_msdyn_copilotinteraction_new_tagid' });
+    expect(intersect.Attributes.map((a) => [a.LogicalName, a.AttributeType, a.IsValidForCreate])).to.deep.equal([
+      ['new_msdyn_copilotinteraction_new_tagid', 'Uniqueidentifier', false], ['msdyn_copilotinteractionid', 'Uniqueidentifier', false],
+      ['new_tagid', 'Uniqueidentifier', false], ['versionnumber', 'BigInt', false],
+    ]);
+    expect(intersect.Keys[0]!.KeyAttributes.map((a) => a.LogicalName)).to.deep.equal(['msdyn_copilotinteractionid', 'new_tagid']);
+    const tag = model.byLogicalName.get('new_tag')!.navigation.get(TAGS)!;
+    const ci = model.byLogicalName.get('msdyn_copilotinteraction')!.navigation.get(TAGS)!;
+    expect([tag.kind, tag.target.LogicalName, tag.Partner, tag.intersect?.own.LogicalName, tag.intersect?.other.LogicalName]).to.deep.equal(['collection', 'msdyn_copilotinteraction', TAGS, 'new_tagid', 'msdyn_copilotinteractionid']);
+    expect([ci.kind, ci.target.LogicalName, ci.intersect?.own.LogicalName]).to.deep.equal(['collection', 'new_tag', 'msdyn_copilotinteractionid']);
+    expect(ci.relationship).to.equal(tag.relationship);
+    expect(ci.relationship).to.include({ RelationshipType: 'ManyToManyRelationship', Entity1NavigationPropertyName: TAGS, Entity2NavigationPropertyName: TAGS });
+  });
+
+  it('gives a polymorphic lookup a stored type column and one relationship per target', () => {
+    const model = buildModel([...RELATIONSHIP_FILES.map((json) => ({ source: `${json.LogicalName}.json`, json })), ...shippedFiles()]);
+    const contact = model.byLogicalName.get('contact')!;
+    const lookup = contact.attributesByName.get('parentcustomerid')!;
+    expect(lookup.NavigationPropertyName).to.equal(undefined);
+    expect(lookup.TypeAttribute).to.include({ LogicalName: 'parentcustomeridtype', AttributeType: 'EntityName', AttributeOf: 'parentcustomerid', IsStored: true, IsSystemSupplied: true });
+    expect(contact.attributesByProperty.has('parentcustomeridtype')).to.equal(false);
+    expect([...contact.lookupsByNavigation.keys()]).to.include.members(['parentcustomerid_account', 'parentcustomerid_contact']);
+    const toAccount = contact.navigation.get('parentcustomerid_account')!;
+    expect([toAccount.kind, toAccount.target.LogicalName, toAccount.relationship.SchemaName]).to.deep.equal(['single', 'account', 'account_contact_parentcustomerid']);
+    expect(model.byLogicalName.get('account')!.navigation.get('account_contact_parentcustomerid')!.Partner).to.equal('parentcustomerid_account');
+  });
+
+  it('reports broken relationships: unknown tables, foreign declarations, clashing names, self-references without two names', () => {
+    const table = (name: string, extra: object = {}) => ({ source: `${name}.json`, json: { LogicalName: name, EntitySetName: `${name}s`, PrimaryIdAttribute: `${name}id`, OwnershipType: 'None', HasStateModel: false, Attributes: [], ...extra } });
+    const nn = (SchemaName: string, e1: string, e2: string, extra: object = {}) => ({ SchemaName, Entity1LogicalName: e1, Entity2LogicalName: e2, ...extra });
+    const text = (files: Array<{ source: string; json: unknown }>) => problemsOf(() => buildModel([...shippedFiles(), ...files])).map((p) => `${p.file} ${p.pointer} ${p.reason}`).join('\n');
+    const relationships = text([
+      table('new_a', { ManyToManyRelationships: [nn('new_a_missing', 'new_a', 'new_missing'), nn('new_b_c', 'new_b', 'new_c'), nn('new_a_a', 'new_a', 'new_a'), nn('new_a_b', 'new_a', 'new_b')] }),
+      table('new_b', { ManyToManyRelationships: [nn('new_a_b', 'new_a', 'new_b', { Entity2NavigationPropertyName: 'other' })] }),
+      table('new_c'),
+    ]);
+    expect(relationships).to.contain("new_a.json /ManyToManyRelationships/0/Entity2LogicalName Entity2LogicalName 'new_missing' is not a table in the model");
+    expect(relationships).to.contain("new_a.json /ManyToManyRelationships/1 a table's file declares only relationships it takes part in");
+    expect(relationships).to.contain('new_a.json /ManyToManyRelationships/2/Entity2IntersectAttribute Entity1IntersectAttribute and Entity2IntersectAttribute are both');
+    expect(relationships).to.contain("new_b.json /ManyToManyRelationships/0/SchemaName relationship 'new_a_b' is declared again with other values");
+    const lookups = text([
+      table('new_a'), table('new_b'),
+      table('new_c', { Attributes: [{ LogicalName: 'new_poly', AttributeType: 'Lookup', Targets: ['new_a', 'new_b'], RelationshipSchemaName: 'new_x' }] }),
+      table('new_d', { Attributes: [{ LogicalName: 'new_poly', AttributeType: 'Lookup', Targets: ['new_a', 'new_b'] }, { LogicalName: 'new_polytype', AttributeType: 'String' }] }),
+    ]);
+    expect(lookups).to.contain('new_c.json /Attributes/0/RelationshipSchemaName a lookup with several Targets has one relationship per target');
+    expect(lookups).to.contain("new_d.json /Attributes/0 the lookup 'new_poly' has several Targets and needs a type column");
+    const self = problemsOf(() => buildModel([...shippedFiles(), table('new_a', { ManyToManyRelationships: [nn('new_a_a', 'new_a', 'new_a', { Entity1IntersectAttribute: 'new_aidone', Entity2IntersectAttribute: 'new_aidtwo' })] })]));
+    expect(self.map((p) => p.reason)).to.deep.equal(['a relationship of a table with itself needs two navigation property names (Entity1NavigationPropertyName, Entity2NavigationPropertyName)']);
+    const clash = problemsOf(() => buildModel([...shippedFiles(), table('new_a', { ManyToManyRelationships: [nn('createdby', 'new_a', 'systemuser')] })]));
+    expect(clash.map((p) => p.reason)).to.deep.equal(["navigation property name 'createdby' is already a property of 'new_a'; set Entity1NavigationPropertyName"]);
   });
 
   it('refuses to start on a broken model and names the problem', () => {

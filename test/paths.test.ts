@@ -83,6 +83,36 @@ for (const database of DATABASES) {
       expect(second.json.value.map((v: { msdyn_name: string }) => v.msdyn_name)).to.deep.equal(['child 3']);
       expect((await call('GET', `${s.root}systemusers(${s.service.caller.systemuserid})/lk_msdyn_copilotinteraction_createdby?$count=true&$top=1`)).json['@odata.count'], 'the property test row, three children and the orphan').to.equal(5);
     });
+
+    it('reads references ($ref) and counts ($count) through navigation properties', async () => {
+      const dataId = (await call('POST', `${s.root}msdyn_copilotinteractiondatas`, { msdyn_name: 'refs' }, { Prefer: 'return=representation' })).json.msdyn_copilotinteractiondataid;
+      const ids: string[] = [];
+      for (const n of [2, 1, 3]) {
+        ids.push((await call('POST', `${s.root}${SET}`, { msdyn_name: `ref ${n}`, importsequencenumber: n, 'msdyn_interactiondataid@odata.bind': `/msdyn_copilotinteractiondatas(${dataId})` }, { Prefer: 'return=representation' })).json.msdyn_copilotinteractionid);
+      }
+      const one = await call('GET', `${s.root}${SET}(${ids[0]})/msdyn_interactiondataid/$ref`);
+      expect(one.status).to.equal(200);
+      expect(one.json).to.deep.equal({ '@odata.context': `${s.root}$metadata#$ref`, '@odata.id': `${s.root}msdyn_copilotinteractiondatas(${dataId})` });
+      const orphan = (await call('POST', `${s.root}${SET}`, { msdyn_name: 'no parent' }, { Prefer: 'return=representation' })).json.msdyn_copilotinteractionid;
+      expect((await call('GET', `${s.root}${SET}(${orphan})/msdyn_interactiondataid/$ref`)).status).to.equal(204);
+      const many = await call('GET', `${s.root}msdyn_copilotinteractiondatas(${dataId})/${CHILDREN}/$ref?$orderby=importsequencenumber&$filter=importsequencenumber ge 2`);
+      expect(many.status).to.equal(200);
+      expect(many.json).to.deep.equal({ '@odata.context': `${s.root}$metadata#Collection($ref)`, value: [ids[0], ids[2]].map((id) => ({ '@odata.id': `${s.root}${SET}(${id})` })) });
+      const page = await call('GET', `${s.root}msdyn_copilotinteractiondatas(${dataId})/${CHILDREN}/$ref?$orderby=importsequencenumber`, undefined, { Prefer: 'odata.maxpagesize=2' });
+      expect(page.json.value).to.have.length(2);
+      expect(page.json['@odata.nextLink'].startsWith(`${s.root}msdyn_copilotinteractiondatas(${dataId})/${CHILDREN}/$ref?`)).to.equal(true);
+      const rest = await call('GET', page.json['@odata.nextLink'], undefined, { Prefer: 'odata.maxpagesize=2' });
+      expect(rest.json.value).to.deep.equal([{ '@odata.id': `${s.root}${SET}(${ids[2]})` }]);
+      expect((await call('GET', `${s.root}msdyn_copilotinteractiondatas(${dataId})/${CHILDREN}/$ref?$select=msdyn_name`)).status, '$select has no place in references').to.equal(400);
+
+      const count = await call('GET', `${s.root}msdyn_copilotinteractiondatas(${dataId})/${CHILDREN}/$count`);
+      expect(count.status).to.equal(200);
+      expect(count.headers.get('content-type')).to.contain('text/plain');
+      expect(count.text).to.equal('3');
+      expect((await call('GET', `${s.root}msdyn_copilotinteractiondatas(${dataId})/${CHILDREN}/$count?$filter=importsequencenumber le 2`)).text).to.equal('2');
+      expect((await call('GET', `${s.root}${SET}(${ids[0]})/msdyn_interactiondataid/$count`)).status, 'single-valued').to.equal(400);
+      expect((await call('GET', `${s.root}msdyn_copilotinteractiondatas(${dataId})/nope/$count`)).status).to.equal(404);
+    });
   });
 }
 

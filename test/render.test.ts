@@ -1,3 +1,4 @@
+import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { expect } from 'chai';
 import { buildModel, loadModel } from '../src/model/loader.js';
@@ -11,14 +12,17 @@ import { planFetch } from '../src/plan/fetch.js';
 import { planFetchAggregate } from '../src/plan/fetch-aggregate.js';
 import { planCount, planRead } from '../src/plan/read.js';
 import { encodeSkipToken } from '../src/plan/skiptoken.js';
-import type { AggregatePlan, Caller, CountPlan, InsertPlan, ReadPlan, UpdatePlan, Value } from '../src/plan/types.js';
+import type { AggregatePlan, AssociatePlan, Caller, CountPlan, DisassociatePlan, InsertPlan, ReadPlan, UpdatePlan, Value } from '../src/plan/types.js';
+import { relatedTo, restrict } from '../src/plan/navigation.js';
+import { planAssociate, planDisassociate } from '../src/plan/associate.js';
 import { parseBody, planDelete, planUpdate } from '../src/plan/write.js';
 import { createTable, incompatibleChanges, migrationDdl, selectSnapshot, type ExistingSchema } from '../src/sql/ddl.js';
 import type { Dialect, Statement } from '../src/sql/dialect.js';
 import { mssqlDialect } from '../src/sql/mssql.js';
 import { postgresDialect } from '../src/sql/postgres.js';
-import { renderAggregate, renderCount, renderDelete, renderInsert, renderInsertMany, renderRead, renderSelectById, renderUpdate } from '../src/sql/render.js';
+import { renderAggregate, renderCount, renderDelete, renderDisassociate, renderInsert, renderInsertMany, renderRead, renderSelectById, renderUpdate } from '../src/sql/render.js';
 import { sqliteDialect } from '../src/sql/sqlite.js';
+import { RELATIONSHIP_FILES, TAGS } from './support/relationship-metadata.js';
 
 /*
  * Rendering tests in Kysely's `testSql` style (DESIGN.md §4): a fixed set of plans, built the way
@@ -64,6 +68,13 @@ const tinyFiles: EntityFile[] = [
 ];
 const tiny = buildModel(tinyFiles.map((json) => ({ source: `${json.LogicalName}.json`, json })));
 
+/** The shipped model plus a polymorphic lookup and a many-to-many relationship. */
+const related = buildModel([
+  ...readdirSync(SHIPPED_METADATA).map((n) => ({ source: n, json: JSON.parse(readFileSync(join(SHIPPED_METADATA, n), 'utf8')) as unknown })),
+  ...RELATIONSHIP_FILES.map((json) => ({ source: `${json.LogicalName}.json`, json })),
+]);
+const INTERSECT = 'new_msdyn_copilotinteraction_new_tag';
+
 const ID = '0a1b2c3d-0000-4000-8000-000000000001';
 const ID2 = '0a1b2c3d-0000-4000-8000-000000000002';
 const ID3 = '0a1b2c3d-0000-4000-8000-000000000003';
@@ -93,6 +104,19 @@ function read(path: string, query: Record<string, string> = {}, headers: Record<
   if (res.kind === 'collection') return planRead(model.byEntitySetName.get(res.entitySet)!, r.query, r.prefer);
   if (res.kind === 'entity' && res.id !== undefined) return planRead(model.byEntitySetName.get(res.entitySet)!, r.query, r.prefer, res.id);
   throw new Error(`not a read: ${path}`);
+}
+
+/** Plans a GET on the `related` model as the service does, with the caller (lookup names for FormattedValue included). */
+function readRelated(path: string, query: Record<string, string> = {}, headers: Record<string, string> = {}): ReadPlan {
+  const r = request(path, query, headers);
+  if (r.resource.kind !== 'collection') throw new Error(`not a collection: ${path}`);
+  return planRead(related.byEntitySetName.get(r.resource.entitySet)!, r.query, r.prefer, undefined, { model: related, caller });
+}
+
+/** An insert plan with another id (primary key value too): fixed parameters for plans that draw a new id. */
+function withId(plan: InsertPlan, id: string): InsertPlan {
+  const pk = attr(plan.entity, plan.entity.PrimaryIdAttribute);
+  return { ...plan, id, values: new Map([...plan.values].map(([a, v]) => [a, a === pk ? id : v])) };
 }
 
 /** Plans the next page of `read(path, query, headers)` after the row whose sort-key values are `after`. */
@@ -662,6 +686,96 @@ const cases: Case[] = [
     sqlite: { sql: "SELECT \"msdyn_name\", \"msdyn_copilotinteractionid\", \"versionnumber\" FROM \"msdyn_copilotinteraction\" WHERE (\"msdyn_interactiontype\" IN (?, ?) AND (\"importsequencenumber\" >= ? AND \"importsequencenumber\" <= ?)) ORDER BY \"msdyn_copilotinteractionid\" ASC LIMIT ?", params: [100230301,100230302,1,9,5001] },
     postgres: { sql: "SELECT \"msdyn_name\", \"msdyn_copilotinteractionid\", \"versionnumber\" FROM \"msdyn_copilotinteraction\" WHERE (\"msdyn_interactiontype\" IN ($1, $2) AND (\"importsequencenumber\" >= $3 AND \"importsequencenumber\" <= $4)) ORDER BY \"msdyn_copilotinteractionid\" ASC NULLS FIRST LIMIT $5", params: [100230301,100230302,1,9,5001] },
     mssql: { sql: "SELECT TOP (@p5) [msdyn_name], [msdyn_copilotinteractionid], [versionnumber] FROM [msdyn_copilotinteraction] WHERE ([msdyn_interactiontype] IN (@p1, @p2) AND ([importsequencenumber] >= @p3 AND [importsequencenumber] <= @p4)) ORDER BY [msdyn_copilotinteractionid] ASC", params: [100230301,100230302,1,9,5001] },
+  },
+  // ---- many-to-many relationships and polymorphic lookups (test-only tables, see support/relationship-metadata.ts) ----
+  {
+    name: "$expand of a many-to-many property: EXISTS through the intersect table",
+    render: (dl) => renderRead(dl, readRelated('new_tags', { $select: 'new_name', $expand: `${TAGS}($select=msdyn_name;$filter=importsequencenumber ge 2)` })),
+    sqlite: { sql: "SELECT \"new_name\", \"new_tagid\", \"versionnumber\", (SELECT json_group_array(json(\"x\".\"j\")) FROM (SELECT json_object('msdyn_name', \"e1\".\"msdyn_name\", 'msdyn_copilotinteractionid', \"e1\".\"msdyn_copilotinteractionid\", 'versionnumber', \"e1\".\"versionnumber\") AS \"j\" FROM \"msdyn_copilotinteraction\" \"e1\" WHERE EXISTS (SELECT 1 FROM \"new_msdyn_copilotinteraction_new_tag\" \"i1\" WHERE \"i1\".\"new_tagid\" = \"new_tag\".\"new_tagid\" AND \"i1\".\"msdyn_copilotinteractionid\" = \"e1\".\"msdyn_copilotinteractionid\") AND \"importsequencenumber\" >= ? ORDER BY \"msdyn_copilotinteractionid\" ASC LIMIT ?) AS \"x\") FROM \"new_tag\" ORDER BY \"new_tagid\" ASC LIMIT ?", params: [2,5000,5001] },
+    postgres: { sql: "SELECT \"new_name\", \"new_tagid\", \"versionnumber\", (SELECT coalesce(jsonb_agg(\"x\".\"j\" ORDER BY \"x\".\"n\"), '[]'::jsonb) FROM (SELECT jsonb_build_object('msdyn_name', \"e1\".\"msdyn_name\", 'msdyn_copilotinteractionid', \"e1\".\"msdyn_copilotinteractionid\", 'versionnumber', \"e1\".\"versionnumber\") AS \"j\", row_number() OVER (ORDER BY \"msdyn_copilotinteractionid\" ASC NULLS FIRST) AS \"n\" FROM \"msdyn_copilotinteraction\" \"e1\" WHERE EXISTS (SELECT 1 FROM \"new_msdyn_copilotinteraction_new_tag\" \"i1\" WHERE \"i1\".\"new_tagid\" = \"new_tag\".\"new_tagid\" AND \"i1\".\"msdyn_copilotinteractionid\" = \"e1\".\"msdyn_copilotinteractionid\") AND \"importsequencenumber\" >= $1 ORDER BY \"msdyn_copilotinteractionid\" ASC NULLS FIRST LIMIT $2) AS \"x\") FROM \"new_tag\" ORDER BY \"new_tagid\" ASC NULLS FIRST LIMIT $3", params: [2,5000,5001] },
+    mssql: { sql: "SELECT TOP (@p3) [new_name], [new_tagid], [versionnumber], JSON_QUERY(COALESCE((SELECT TOP (@p2) [e1].[msdyn_name] AS [msdyn_name], [e1].[msdyn_copilotinteractionid] AS [msdyn_copilotinteractionid], [e1].[versionnumber] AS [versionnumber] FROM [msdyn_copilotinteraction] [e1] WHERE EXISTS (SELECT 1 FROM [new_msdyn_copilotinteraction_new_tag] [i1] WHERE [i1].[new_tagid] = [new_tag].[new_tagid] AND [i1].[msdyn_copilotinteractionid] = [e1].[msdyn_copilotinteractionid]) AND [importsequencenumber] >= @p1 ORDER BY [msdyn_copilotinteractionid] ASC FOR JSON PATH, INCLUDE_NULL_VALUES), '[]')) FROM [new_tag] ORDER BY [new_tagid] ASC", params: [2,5000,5001] },
+  },
+  {
+    name: "$filter any over a many-to-many property",
+    render: (dl) => renderRead(dl, readRelated('msdyn_copilotinteractions', { $select: 'msdyn_name', $filter: `${TAGS}/any(t: t/new_code eq 'RED')` })),
+    sqlite: { sql: "SELECT \"msdyn_name\", \"msdyn_copilotinteractionid\", \"versionnumber\" FROM \"msdyn_copilotinteraction\" WHERE EXISTS (SELECT 1 FROM \"new_tag\" \"f1\" WHERE EXISTS (SELECT 1 FROM \"new_msdyn_copilotinteraction_new_tag\" \"i1\" WHERE \"i1\".\"msdyn_copilotinteractionid\" = \"msdyn_copilotinteraction\".\"msdyn_copilotinteractionid\" AND \"i1\".\"new_tagid\" = \"f1\".\"new_tagid\") AND \"new_code\" = ?) ORDER BY \"msdyn_copilotinteractionid\" ASC LIMIT ?", params: ["RED",5001] },
+    postgres: { sql: "SELECT \"msdyn_name\", \"msdyn_copilotinteractionid\", \"versionnumber\" FROM \"msdyn_copilotinteraction\" WHERE EXISTS (SELECT 1 FROM \"new_tag\" \"f1\" WHERE EXISTS (SELECT 1 FROM \"new_msdyn_copilotinteraction_new_tag\" \"i1\" WHERE \"i1\".\"msdyn_copilotinteractionid\" = \"msdyn_copilotinteraction\".\"msdyn_copilotinteractionid\" AND \"i1\".\"new_tagid\" = \"f1\".\"new_tagid\") AND \"new_code\" = $1) ORDER BY \"msdyn_copilotinteractionid\" ASC NULLS FIRST LIMIT $2", params: ["RED",5001] },
+    mssql: { sql: "SELECT TOP (@p2) [msdyn_name], [msdyn_copilotinteractionid], [versionnumber] FROM [msdyn_copilotinteraction] WHERE EXISTS (SELECT 1 FROM [new_tag] [f1] WHERE EXISTS (SELECT 1 FROM [new_msdyn_copilotinteraction_new_tag] [i1] WHERE [i1].[msdyn_copilotinteractionid] = [msdyn_copilotinteraction].[msdyn_copilotinteractionid] AND [i1].[new_tagid] = [f1].[new_tagid]) AND [new_code] = @p1) ORDER BY [msdyn_copilotinteractionid] ASC", params: ["RED",5001] },
+  },
+  {
+    name: "polymorphic lookup: type column fetched, names and expansions guarded by the type",
+    render: (dl) => renderRead(dl, readRelated('contacts', { $select: 'fullname,_parentcustomerid_value', $expand: 'parentcustomerid_account($select=name),contact_contact_parentcustomerid($select=fullname)' }, { prefer: 'odata.include-annotations="*"' })),
+    sqlite: { sql: "SELECT \"fullname\", \"parentcustomerid\", \"contactid\", \"versionnumber\", \"parentcustomeridtype\", (SELECT \"r\".\"name\" FROM \"account\" \"r\" WHERE \"r\".\"accountid\" = \"contact\".\"parentcustomerid\" AND \"contact\".\"parentcustomeridtype\" = ?) AS \"_name1\", (SELECT \"r\".\"fullname\" FROM \"contact\" \"r\" WHERE \"r\".\"contactid\" = \"contact\".\"parentcustomerid\" AND \"contact\".\"parentcustomeridtype\" = ?) AS \"_name2\", (SELECT json_object('name', \"e1\".\"name\", 'accountid', \"e1\".\"accountid\", 'versionnumber', \"e1\".\"versionnumber\") FROM \"account\" \"e1\" WHERE \"e1\".\"accountid\" = \"contact\".\"parentcustomerid\" AND \"contact\".\"parentcustomeridtype\" = ?), (SELECT json_group_array(json(\"x\".\"j\")) FROM (SELECT json_object('fullname', \"e1\".\"fullname\", 'contactid', \"e1\".\"contactid\", 'versionnumber', \"e1\".\"versionnumber\") AS \"j\" FROM \"contact\" \"e1\" WHERE \"e1\".\"parentcustomerid\" = \"contact\".\"contactid\" AND \"e1\".\"parentcustomeridtype\" = ? ORDER BY \"contactid\" ASC LIMIT ?) AS \"x\") FROM \"contact\" ORDER BY \"contactid\" ASC LIMIT ?", params: ["account","contact","account","contact",5000,5001] },
+    postgres: { sql: "SELECT \"fullname\", \"parentcustomerid\", \"contactid\", \"versionnumber\", \"parentcustomeridtype\", (SELECT \"r\".\"name\" FROM \"account\" \"r\" WHERE \"r\".\"accountid\" = \"contact\".\"parentcustomerid\" AND \"contact\".\"parentcustomeridtype\" = $1) AS \"_name1\", (SELECT \"r\".\"fullname\" FROM \"contact\" \"r\" WHERE \"r\".\"contactid\" = \"contact\".\"parentcustomerid\" AND \"contact\".\"parentcustomeridtype\" = $2) AS \"_name2\", (SELECT jsonb_build_object('name', \"e1\".\"name\", 'accountid', \"e1\".\"accountid\", 'versionnumber', \"e1\".\"versionnumber\") FROM \"account\" \"e1\" WHERE \"e1\".\"accountid\" = \"contact\".\"parentcustomerid\" AND \"contact\".\"parentcustomeridtype\" = $3), (SELECT coalesce(jsonb_agg(\"x\".\"j\" ORDER BY \"x\".\"n\"), '[]'::jsonb) FROM (SELECT jsonb_build_object('fullname', \"e1\".\"fullname\", 'contactid', \"e1\".\"contactid\", 'versionnumber', \"e1\".\"versionnumber\") AS \"j\", row_number() OVER (ORDER BY \"contactid\" ASC NULLS FIRST) AS \"n\" FROM \"contact\" \"e1\" WHERE \"e1\".\"parentcustomerid\" = \"contact\".\"contactid\" AND \"e1\".\"parentcustomeridtype\" = $4 ORDER BY \"contactid\" ASC NULLS FIRST LIMIT $5) AS \"x\") FROM \"contact\" ORDER BY \"contactid\" ASC NULLS FIRST LIMIT $6", params: ["account","contact","account","contact",5000,5001] },
+    mssql: { sql: "SELECT TOP (@p6) [fullname], [parentcustomerid], [contactid], [versionnumber], [parentcustomeridtype], (SELECT [r].[name] FROM [account] [r] WHERE [r].[accountid] = [contact].[parentcustomerid] AND [contact].[parentcustomeridtype] = @p1) AS [_name1], (SELECT [r].[fullname] FROM [contact] [r] WHERE [r].[contactid] = [contact].[parentcustomerid] AND [contact].[parentcustomeridtype] = @p2) AS [_name2], JSON_QUERY((SELECT TOP (1) [e1].[name] AS [name], [e1].[accountid] AS [accountid], [e1].[versionnumber] AS [versionnumber] FROM [account] [e1] WHERE [e1].[accountid] = [contact].[parentcustomerid] AND [contact].[parentcustomeridtype] = @p3 FOR JSON PATH, WITHOUT_ARRAY_WRAPPER, INCLUDE_NULL_VALUES)), JSON_QUERY(COALESCE((SELECT TOP (@p5) [e1].[fullname] AS [fullname], [e1].[contactid] AS [contactid], [e1].[versionnumber] AS [versionnumber] FROM [contact] [e1] WHERE [e1].[parentcustomerid] = [contact].[contactid] AND [e1].[parentcustomeridtype] = @p4 ORDER BY [contactid] ASC FOR JSON PATH, INCLUDE_NULL_VALUES), '[]')) FROM [contact] ORDER BY [contactid] ASC", params: ["account","contact","account","contact",5000,5001] },
+  },
+  {
+    name: "delete of a row with many-to-many links: the row, then its links",
+    render: (dl) => (() => { const plan = planDelete(entity(related, 'new_tag'), ID, undefined); return [renderDelete(dl, plan), ...plan.cascade.map((c) => renderDisassociate(dl, c))]; })(),
+    sqlite: [
+      { sql: "DELETE FROM \"new_tag\" WHERE \"new_tagid\" = ?", params: ["0a1b2c3d-0000-4000-8000-000000000001"] },
+      { sql: "DELETE FROM \"new_msdyn_copilotinteraction_new_tag\" WHERE \"new_tagid\" = ?", params: ["0a1b2c3d-0000-4000-8000-000000000001"] },
+    ],
+    postgres: [
+      { sql: "DELETE FROM \"new_tag\" WHERE \"new_tagid\" = $1", params: ["0a1b2c3d-0000-4000-8000-000000000001"] },
+      { sql: "DELETE FROM \"new_msdyn_copilotinteraction_new_tag\" WHERE \"new_tagid\" = $1", params: ["0a1b2c3d-0000-4000-8000-000000000001"] },
+    ],
+    mssql: [
+      { sql: "DELETE FROM [new_tag] WHERE [new_tagid] = @p1", params: ["0a1b2c3d-0000-4000-8000-000000000001"] },
+      { sql: "DELETE FROM [new_msdyn_copilotinteraction_new_tag] WHERE [new_tagid] = @p1", params: ["0a1b2c3d-0000-4000-8000-000000000001"] },
+    ],
+  },
+  {
+    name: "disassociate one many-to-many pair",
+    render: (dl) => renderDisassociate(dl, planDisassociate(related, caller, entity(related, 'new_tag').navigation.get(TAGS)!, ID, ID2) as DisassociatePlan),
+    sqlite: { sql: "DELETE FROM \"new_msdyn_copilotinteraction_new_tag\" WHERE \"new_tagid\" = ? AND \"msdyn_copilotinteractionid\" = ?", params: ["0a1b2c3d-0000-4000-8000-000000000001","0a1b2c3d-0000-4000-8000-000000000002"] },
+    postgres: { sql: "DELETE FROM \"new_msdyn_copilotinteraction_new_tag\" WHERE \"new_tagid\" = $1 AND \"msdyn_copilotinteractionid\" = $2", params: ["0a1b2c3d-0000-4000-8000-000000000001","0a1b2c3d-0000-4000-8000-000000000002"] },
+    mssql: { sql: "DELETE FROM [new_msdyn_copilotinteraction_new_tag] WHERE [new_tagid] = @p1 AND [msdyn_copilotinteractionid] = @p2", params: ["0a1b2c3d-0000-4000-8000-000000000001","0a1b2c3d-0000-4000-8000-000000000002"] },
+  },
+  {
+    name: "migrationDdl of an intersect table: unique pair, index on the second column",
+    render: (dl) => migrationDdl(dl, { entities: [entity(related, INTERSECT)], byLogicalName: new Map(), byEntitySetName: new Map() }, new Map([['tessera_attribute', new Set<string>()]])),
+    sqlite: [
+      "CREATE TABLE IF NOT EXISTS \"tessera_sequence\" (\"name\" TEXT PRIMARY KEY, \"value\" INTEGER NOT NULL)",
+      "INSERT OR IGNORE INTO \"tessera_sequence\" (\"name\", \"value\") VALUES ('versionnumber', 1000)",
+      "CREATE TABLE \"new_msdyn_copilotinteraction_new_tag\" (\"new_msdyn_copilotinteraction_new_tagid\" TEXT NOT NULL, \"msdyn_copilotinteractionid\" TEXT, \"new_tagid\" TEXT, \"versionnumber\" INTEGER, PRIMARY KEY (\"new_msdyn_copilotinteraction_new_tagid\"))",
+      "CREATE INDEX IF NOT EXISTS \"ix_new_msdyn_copilotinteraction_new_tag_new_tagid\" ON \"new_msdyn_copilotinteraction_new_tag\" (\"new_tagid\")",
+      "CREATE UNIQUE INDEX IF NOT EXISTS \"ak_new_msdyn_copilotinteraction_new_tag_new_msdyn_copi_72092fa0\" ON \"new_msdyn_copilotinteraction_new_tag\" (\"msdyn_copilotinteractionid\", \"new_tagid\")",
+    ],
+    postgres: [
+      "CREATE EXTENSION IF NOT EXISTS citext WITH SCHEMA public",
+      "CREATE SEQUENCE IF NOT EXISTS tessera_versionnumber START WITH 1000",
+      "CREATE TABLE \"new_msdyn_copilotinteraction_new_tag\" (\"new_msdyn_copilotinteraction_new_tagid\" uuid NOT NULL, \"msdyn_copilotinteractionid\" uuid, \"new_tagid\" uuid, \"versionnumber\" bigint, PRIMARY KEY (\"new_msdyn_copilotinteraction_new_tagid\"))",
+      "CREATE INDEX IF NOT EXISTS \"ix_new_msdyn_copilotinteraction_new_tag_new_tagid\" ON \"new_msdyn_copilotinteraction_new_tag\" (\"new_tagid\" NULLS FIRST)",
+      "CREATE UNIQUE INDEX IF NOT EXISTS \"ak_new_msdyn_copilotinteraction_new_tag_new_msdyn_copi_72092fa0\" ON \"new_msdyn_copilotinteraction_new_tag\" (\"msdyn_copilotinteractionid\", \"new_tagid\")",
+    ],
+    mssql: [
+      "IF OBJECT_ID(N'tessera_versionnumber', N'SO') IS NULL CREATE SEQUENCE [tessera_versionnumber] AS BIGINT START WITH 1000",
+      "CREATE TABLE [new_msdyn_copilotinteraction_new_tag] ([new_msdyn_copilotinteraction_new_tagid] UNIQUEIDENTIFIER NOT NULL, [msdyn_copilotinteractionid] UNIQUEIDENTIFIER, [new_tagid] UNIQUEIDENTIFIER, [versionnumber] BIGINT, PRIMARY KEY ([new_msdyn_copilotinteraction_new_tagid]))",
+      "IF NOT EXISTS (SELECT 1 FROM sys.indexes WHERE name = N'ix_new_msdyn_copilotinteraction_new_tag_new_tagid' AND object_id = OBJECT_ID(N'new_msdyn_copilotinteraction_new_tag')) CREATE INDEX [ix_new_msdyn_copilotinteraction_new_tag_new_tagid] ON [new_msdyn_copilotinteraction_new_tag] ([new_tagid])",
+      "IF NOT EXISTS (SELECT 1 FROM sys.indexes WHERE name = N'ak_new_msdyn_copilotinteraction_new_tag_new_msdyn_copi_72092fa0' AND object_id = OBJECT_ID(N'new_msdyn_copilotinteraction_new_tag')) CREATE UNIQUE INDEX [ak_new_msdyn_copilotinteraction_new_tag_new_msdyn_copi_72092fa0] ON [new_msdyn_copilotinteraction_new_tag] ([msdyn_copilotinteractionid], [new_tagid]) WHERE [msdyn_copilotinteractionid] IS NOT NULL AND [new_tagid] IS NOT NULL",
+    ],
+  },
+  {
+    name: "$expand=<lookup>/$ref: the primary key alone, the lookup column added",
+    render: (dl) => renderRead(dl, readRelated('msdyn_copilotinteractions', { $select: 'msdyn_name', $expand: 'msdyn_interactiondataid/$ref' })),
+    sqlite: { sql: "SELECT \"msdyn_name\", \"msdyn_copilotinteractionid\", \"msdyn_interactiondataid\", \"versionnumber\", (SELECT json_object('msdyn_copilotinteractiondataid', \"e1\".\"msdyn_copilotinteractiondataid\", 'versionnumber', \"e1\".\"versionnumber\") FROM \"msdyn_copilotinteractiondata\" \"e1\" WHERE \"e1\".\"msdyn_copilotinteractiondataid\" = \"msdyn_copilotinteraction\".\"msdyn_interactiondataid\") FROM \"msdyn_copilotinteraction\" ORDER BY \"msdyn_copilotinteractionid\" ASC LIMIT ?", params: [5001] },
+    postgres: { sql: "SELECT \"msdyn_name\", \"msdyn_copilotinteractionid\", \"msdyn_interactiondataid\", \"versionnumber\", (SELECT jsonb_build_object('msdyn_copilotinteractiondataid', \"e1\".\"msdyn_copilotinteractiondataid\", 'versionnumber', \"e1\".\"versionnumber\") FROM \"msdyn_copilotinteractiondata\" \"e1\" WHERE \"e1\".\"msdyn_copilotinteractiondataid\" = \"msdyn_copilotinteraction\".\"msdyn_interactiondataid\") FROM \"msdyn_copilotinteraction\" ORDER BY \"msdyn_copilotinteractionid\" ASC NULLS FIRST LIMIT $1", params: [5001] },
+    mssql: { sql: "SELECT TOP (@p1) [msdyn_name], [msdyn_copilotinteractionid], [msdyn_interactiondataid], [versionnumber], JSON_QUERY((SELECT TOP (1) [e1].[msdyn_copilotinteractiondataid] AS [msdyn_copilotinteractiondataid], [e1].[versionnumber] AS [versionnumber] FROM [msdyn_copilotinteractiondata] [e1] WHERE [e1].[msdyn_copilotinteractiondataid] = [msdyn_copilotinteraction].[msdyn_interactiondataid] FOR JSON PATH, WITHOUT_ARRAY_WRAPPER, INCLUDE_NULL_VALUES)) FROM [msdyn_copilotinteraction] ORDER BY [msdyn_copilotinteractionid] ASC", params: [5001] },
+  },
+  {
+    name: "$count of the rows related through a many-to-many property (GET <set>(<id>)/<nav>/$count)",
+    render: (dl) => renderCount(dl, restrict(planCount(entity(related, 'msdyn_copilotinteraction'), {}), relatedTo(entity(related, 'new_tag').navigation.get(TAGS)!, ID)), 5000),
+    sqlite: { sql: "SELECT COUNT(*) AS \"n\" FROM (SELECT 1 AS \"x\" FROM \"msdyn_copilotinteraction\" WHERE EXISTS (SELECT 1 FROM \"new_tag\" \"f1\" WHERE EXISTS (SELECT 1 FROM \"new_msdyn_copilotinteraction_new_tag\" \"i1\" WHERE \"i1\".\"msdyn_copilotinteractionid\" = \"msdyn_copilotinteraction\".\"msdyn_copilotinteractionid\" AND \"i1\".\"new_tagid\" = \"f1\".\"new_tagid\") AND \"new_tagid\" = ?) LIMIT ?) \"c\"", params: ["0a1b2c3d-0000-4000-8000-000000000001",5001] },
+    postgres: { sql: "SELECT COUNT(*) AS \"n\" FROM (SELECT 1 AS \"x\" FROM \"msdyn_copilotinteraction\" WHERE EXISTS (SELECT 1 FROM \"new_tag\" \"f1\" WHERE EXISTS (SELECT 1 FROM \"new_msdyn_copilotinteraction_new_tag\" \"i1\" WHERE \"i1\".\"msdyn_copilotinteractionid\" = \"msdyn_copilotinteraction\".\"msdyn_copilotinteractionid\" AND \"i1\".\"new_tagid\" = \"f1\".\"new_tagid\") AND \"new_tagid\" = $1) LIMIT $2) \"c\"", params: ["0a1b2c3d-0000-4000-8000-000000000001",5001] },
+    mssql: { sql: "SELECT COUNT(*) AS [n] FROM (SELECT TOP (@p2) 1 AS [x] FROM [msdyn_copilotinteraction] WHERE EXISTS (SELECT 1 FROM [new_tag] [f1] WHERE EXISTS (SELECT 1 FROM [new_msdyn_copilotinteraction_new_tag] [i1] WHERE [i1].[msdyn_copilotinteractionid] = [msdyn_copilotinteraction].[msdyn_copilotinteractionid] AND [i1].[new_tagid] = [f1].[new_tagid]) AND [new_tagid] = @p1)) [c]", params: ["0a1b2c3d-0000-4000-8000-000000000001",5001] },
+  },
+  {
+    name: "associate: one intersect row",
+    render: (dl) => renderInsert(dl, withId((planAssociate(related, caller, entity(related, 'new_tag').navigation.get(TAGS)!, ID, DATA_ID) as AssociatePlan).link, ID2), 77),
+    sqlite: { sql: "INSERT INTO \"new_msdyn_copilotinteraction_new_tag\" (\"new_msdyn_copilotinteraction_new_tagid\", \"new_tagid\", \"msdyn_copilotinteractionid\", \"versionnumber\") VALUES (?, ?, ?, ?)", params: ["0a1b2c3d-0000-4000-8000-000000000002","0a1b2c3d-0000-4000-8000-000000000001","dddddddd-0000-4000-8000-00000000000d",77] },
+    postgres: { sql: "INSERT INTO \"new_msdyn_copilotinteraction_new_tag\" (\"new_msdyn_copilotinteraction_new_tagid\", \"new_tagid\", \"msdyn_copilotinteractionid\", \"versionnumber\") VALUES ($1, $2, $3, $4)", params: ["0a1b2c3d-0000-4000-8000-000000000002","0a1b2c3d-0000-4000-8000-000000000001","dddddddd-0000-4000-8000-00000000000d",77] },
+    mssql: { sql: "INSERT INTO [new_msdyn_copilotinteraction_new_tag] ([new_msdyn_copilotinteraction_new_tagid], [new_tagid], [msdyn_copilotinteractionid], [versionnumber]) VALUES (@p1, @p2, @p3, @p4)", params: ["0a1b2c3d-0000-4000-8000-000000000002","0a1b2c3d-0000-4000-8000-000000000001","dddddddd-0000-4000-8000-00000000000d",77] },
   },
   // ---- update, upsert, delete ----
   {

@@ -35,9 +35,11 @@
  *    same rows. Target: Tessera's best ≥ 50 % of the best raw method's best (PASS / BELOW).
  * 2. Seeding for the HTTP scenarios: N (default 100,000) rows through the same bulk path
  *    (`planCreate` → `executeInsertMany` in chunks of 10,000, one transaction each), their
- *    createdon spread evenly over the past year. Printed as rows/s (plan and insert split). PostgreSQL then gets an `ANALYZE` of the table, as
+ *    createdon spread evenly over the past year, each row pointing at one of N / 10
+ *    msdyn_copilotinteractiondata rows created before (not timed).
+ *    Printed as rows/s (plan and insert split). PostgreSQL then gets an `ANALYZE` of the table, as
  *    autovacuum would give it shortly anyway.
- * 3. Two HTTP scenarios, each against two servers living in ONE forked server process:
+ * 3. Three HTTP scenarios, each against two servers living in ONE forked server process:
  *    - Tessera: the real app (`createApp(service)`), full pipeline parse → plan → sql → execute →
  *      respond;
  *    - bare express 5: one route per scenario on another port returning the same response bytes,
@@ -46,7 +48,10 @@
  *    a. GET by key: `GET /api/data/v9.2/msdyn_copilotinteractions(<id>)`, cycling over K
  *       (default 2,000) different existing ids (bare: always the first id's JSON);
  *    b. page: 50 rows of `$filter=msdyn_interactiontype eq 100230301&$orderby=createdon desc`
- *       with a 3-column `$select`, over all N rows.
+ *       with a 3-column `$select`, over all N rows;
+ *    c. the same page with `$expand` of two single-valued navigation properties (createdby and
+ *       msdyn_interactiondataid) and one collection-valued one nested in the second (the data
+ *       row's ~10 interactions): one SQL statement with JSON built in SQL, ~12 KiB a response.
  *    The load generator (autocannon, C connections, default 10, 127.0.0.1 only) runs in THIS
  *    process and the servers in a child process, so they compete for the 2 cores the way a
  *    client and a server on one box do (a local PostgreSQL competes for them too). Per scenario:
@@ -136,7 +141,7 @@ import type { AttributeModel, Model } from '../src/model/types.js';
 import type { HttpResponse } from '../src/odata/respond.js';
 import { parseRequest } from '../src/odata/request.js';
 import { planRead } from '../src/plan/read.js';
-import type { InsertPlan } from '../src/plan/types.js';
+import type { InsertPlan, Value } from '../src/plan/types.js';
 import { planCreate } from '../src/plan/write.js';
 import { SYSTEM_CALLER, Service } from '../src/service.js';
 import type { Dialect } from '../src/sql/dialect.js';
@@ -175,7 +180,20 @@ const PAGE_QUERY: Record<string, string> = {
   $orderby: 'createdon desc',
   $top: '50',
 };
-const PAGE_PATH = `${ROOT}msdyn_copilotinteractions?${Object.entries(PAGE_QUERY).map(([k, v]) => `${k}=${encodeURIComponent(v)}`).join('&')}`;
+const pathOf = (query: Record<string, string>) => `${ROOT}msdyn_copilotinteractions?${Object.entries(query).map(([k, v]) => `${k}=${encodeURIComponent(v)}`).join('&')}`;
+const PAGE_PATH = pathOf(PAGE_QUERY);
+/** The collection-valued navigation property from a copilot interaction data row to its interactions. */
+const INTERACTIONS = 'msdyn_copilotinteractiondata_msdyn_copilotinteraction_msdyn_interactiondataid';
+/**
+ * The same page with two single-valued expansions (the creating user, the interaction data row)
+ * and one collection expansion nested in the second (the data row's interactions, ~10 each).
+ */
+const EXPAND_PATH = pathOf({
+  ...PAGE_QUERY,
+  $expand: `createdby($select=fullname),msdyn_interactiondataid($select=msdyn_name;$expand=${INTERACTIONS}($select=msdyn_name))`,
+});
+/** Seeded interactions per msdyn_copilotinteractiondata row. */
+const INTERACTIONS_PER_DATA = 10;
 const keyPath = (id: string) => `${ROOT}msdyn_copilotinteractions(${id})`;
 const TARGET_RATIO = 0.6;
 /** The bulk insert target: Tessera's bulk path at ≥ 50 % of the raw driver's best rate. */
@@ -268,9 +286,19 @@ function rowMaker(model: Model, seedValue: number): () => Record<string, unknown
   });
 }
 
+/**
+ * Seeds `rows` interactions through the bulk path, each pointing at one of rows / 10
+ * msdyn_copilotinteractiondata rows (created first, not timed), so the expansion scenario has
+ * related rows on both sides. The lookup is set in the plan directly: the data rows exist, so the
+ * per-row reference check of an `@odata.bind` would only slow the seeding down.
+ */
 async function seed(service: Service, db: Database, rows: number): Promise<{ stats: SeedStats; ids: string[] }> {
   const { model } = service;
   const entity = model.byLogicalName.get(ENTITY)!;
+  const data = model.byLogicalName.get('msdyn_copilotinteractiondata')!;
+  const dataPlans = Array.from({ length: Math.ceil(rows / INTERACTIONS_PER_DATA) }, (_, i) => planCreate(model, data, { msdyn_name: `Interaction data ${i}` }, SYSTEM_CALLER));
+  for (let start = 0; start < dataPlans.length; start += SEED_CHUNK) await executeInsertMany(db, dataPlans.slice(start, start + SEED_CHUNK));
+  const lookup = entity.attributesByName.get('msdyn_interactiondataid')!;
   const next = rowMaker(model, 20240601);
   const ids: string[] = [];
   let planMs = 0;
@@ -284,6 +312,7 @@ async function seed(service: Service, db: Database, rows: number): Promise<{ sta
       // Rows created over the past year, oldest first, as a table that has been in use would hold.
       const createdOn = new Date(yearAgo + Math.floor((i * YEAR_MS) / rows)).toISOString().slice(0, 19) + 'Z';
       const plan = planCreate(model, entity, next(), SYSTEM_CALLER, undefined, createdOn);
+      (plan.values as Map<AttributeModel, Value>).set(lookup, dataPlans[i % dataPlans.length]!.id);
       plans.push(plan);
       ids.push(plan.id);
     }
@@ -470,12 +499,16 @@ async function runChild(config: ChildConfig): Promise<void> {
     };
     const keyResponse = await prebuilt(keyPath(picked[0]!));
     const pageResponse = await prebuilt(PAGE_PATH);
+    const expandResponse = await prebuilt(EXPAND_PATH);
 
     const bare = express();
     bare.disable('x-powered-by');
     bare.set('etag', false);
     bare.get(/^\/api\/data\/v9\.2\/msdyn_copilotinteractions\([^/]*\)$/, (_req, res) => sendBytes(res, keyResponse.status, keyResponse.headers, keyResponse.body));
-    bare.get(`${ROOT}msdyn_copilotinteractions`, (_req, res) => sendBytes(res, pageResponse.status, pageResponse.headers, pageResponse.body));
+    bare.get(`${ROOT}msdyn_copilotinteractions`, (req, res) => {
+      const r = req.originalUrl.includes('$expand=') ? expandResponse : pageResponse;
+      sendBytes(res, r.status, r.headers, r.body);
+    });
     const bareServer = await listen(bare);
     servers.push(bareServer);
 
@@ -1187,12 +1220,13 @@ async function httpScenarios(opts: Options, target: Target, dir: string, started
     const tessera = `http://127.0.0.1:${ready.tesseraPort}`;
     const bare = `http://127.0.0.1:${ready.barePort}`;
     const keyPaths = ready.ids.map(keyPath);
-    await verify(tessera, bare, [keyPaths[0]!, PAGE_PATH]);
+    await verify(tessera, bare, [keyPaths[0]!, PAGE_PATH, EXPAND_PATH]);
     await verify(tessera, tessera, keyPaths.slice(1, 20)); // more ids: Tessera answers 200 to each
 
     const scenarios = [
       { name: 'GET by key', slug: 'get-by-key', paths: keyPaths, target: true },
       { name: 'page of 50 (filter+orderby)', slug: 'page', paths: [PAGE_PATH], target: false },
+      { name: 'same page + 2 single, 1 collection $expand', slug: 'page-expand', paths: [EXPAND_PATH], target: false },
     ];
     const rows: Array<{ name: string; target: boolean; t: Measured; b: Measured; profile?: Extract<ToParent, { type: 'profiled' }> }> = [];
     // Tessera and bare runs alternate in rounds so both see the same background load; a

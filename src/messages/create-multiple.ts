@@ -1,3 +1,4 @@
+import { Errors } from '../errors.js';
 import { nowUtc } from '../plan/values.js';
 import { planCreate } from '../plan/write.js';
 import { executeInsertMany } from '../store/execute.js';
@@ -9,7 +10,8 @@ import type { Message } from './types.js';
  * `{"Targets":[{"@odata.type":"Microsoft.Dynamics.CRM.<table>", …}]}` → 200
  * `{"Ids":[…]}` in input order. Each item is planned exactly as a single Create; all rows go to the
  * database through the bulk path in one transaction, so any bad item leaves nothing written, and
- * the error names the item (`Targets[i]: …`).
+ * the error names the item (`Targets[i]: …`). Items cannot carry related records (deep insert or
+ * collection binds): the bulk path writes one table.
  */
 export const message: Message = {
   Name: 'CreateMultiple',
@@ -20,7 +22,11 @@ export const message: Message = {
   async invoke(ctx, args) {
     const entity = boundEntity(ctx);
     const now = nowUtc();
-    const plans = eachTarget(ctx, entity, args['Targets'] as Array<Record<string, unknown>>, (item) => planCreate(ctx.model, entity, item, ctx.caller, undefined, now));
+    const plans = eachTarget(ctx, entity, args['Targets'] as Array<Record<string, unknown>>, (item) => {
+      const plan = planCreate(ctx.model, entity, item, ctx.caller, undefined, now);
+      if (plan.before?.length || plan.after?.length) throw Errors.payload(entity.EntitySetName, 'CreateMultiple creates records of one table: related records (deep insert) and collection-valued @odata.bind are not supported; create them with POST.');
+      return plan;
+    });
     await executeInsertMany(ctx.db, plans, atIndex);
     return { Ids: plans.map((p) => p.id) };
   },

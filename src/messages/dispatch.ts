@@ -4,6 +4,7 @@ import type { ODataRequest } from '../odata/request.js';
 import { json, type HttpResponse } from '../odata/respond.js';
 import type { Caller } from '../plan/types.js';
 import type { Database } from '../store/database.js';
+import { resolveKeyedBinds } from '../store/keyed-urls.js';
 import { actionArguments, functionArguments } from './parameters.js';
 import type { Message, MessageLimits } from './types.js';
 
@@ -46,7 +47,10 @@ export async function invokeOperation(env: OperationEnvironment, req: ODataReque
   const verb = message.Kind === 'Action' ? 'POST' : 'GET';
   if (req.method !== verb) throw Errors.noHttpResource(url);
   if (message.Kind === 'Action' && r.params !== undefined && r.params.trim() !== '') throw Errors.badQuery(`The action '${message.Name}' takes its parameters in the request body.`);
-  const args = message.Kind === 'Action' ? actionArguments(message, req.body) : functionArguments(env.model, message, r.params, req.query.aliases);
+  // Alternate keys in the records' @odata.bind URLs are looked up first (store/keyed-urls.ts).
+  const args = message.Kind === 'Action'
+    ? await resolveKeyedBinds(env.db, env.db, env.model, actionArguments(message, req.body))
+    : functionArguments(env.model, message, r.params, req.query.aliases);
   const result = await message.invoke({
     model: env.model,
     db: env.db,

@@ -3,8 +3,9 @@ import { join } from 'node:path';
 import { Ajv, type ErrorObject } from 'ajv';
 import { parseString } from 'xml2js';
 import { entityFileSchema } from './schema.js';
+import { buildManyToMany, buildOneToMany, type ManyToManyDeclaration } from './relationships.js';
 import { systemColumns } from './system-columns.js';
-import type { AttributeFile, AttributeModel, EdmType, EntityFile, EntityKeyModel, EntityModel, Model, NavigationPropertyModel, RelationshipModel } from './types.js';
+import type { AttributeFile, AttributeModel, EdmType, EntityFile, EntityKeyModel, EntityModel, Model } from './types.js';
 
 /** One problem found in a metadata file: the file, a JSON pointer into it, and the reason. */
 export interface ModelProblem {
@@ -75,7 +76,12 @@ function ajvProblems(file: string, errors: ErrorObject[] | null | undefined): Mo
   }));
 }
 
-function buildAttribute(file: EntityFile, a: AttributeFile, systemSupplied: boolean): AttributeModel {
+/**
+ * A fully defaulted attribute. `typeAttribute` is a polymorphic lookup's type column. Companion
+ * columns (`AttributeOf`) are computed, except a polymorphic lookup's EntityName type column,
+ * which is stored (as Dataverse stores `owneridtype`).
+ */
+function buildAttribute(file: EntityFile, a: AttributeFile, systemSupplied: boolean, typeAttribute?: AttributeModel): AttributeModel {
   const lookup = isLookupType(a.AttributeType);
   const range = DEFAULT_RANGES[a.AttributeType];
   const primaryId = a.LogicalName === file.PrimaryIdAttribute;
@@ -106,9 +112,10 @@ function buildAttribute(file: EntityFile, a: AttributeFile, systemSupplied: bool
     IsPrimaryId: primaryId,
     IsPrimaryName: a.LogicalName === file.PrimaryNameAttribute,
     IsSystemSupplied: systemSupplied,
-    IsStored: !a.AttributeOf,
+    IsStored: !a.AttributeOf || a.AttributeType === 'EntityName',
     PropertyName: lookup ? `_${a.LogicalName}_value` : a.LogicalName,
-    NavigationPropertyName: lookup ? a.ReferencingEntityNavigationPropertyName ?? a.LogicalName : undefined,
+    NavigationPropertyName: lookup && a.Targets?.length === 1 ? a.ReferencingEntityNavigationPropertyName ?? a.LogicalName : undefined,
+    TypeAttribute: typeAttribute,
     EdmType: edmTypeOf(a),
   });
 }
@@ -154,6 +161,11 @@ function checkEntity(source: string, file: EntityFile): ModelProblem[] {
         values.add(o.Value);
       });
     }
+    if ((a.Targets?.length ?? 0) > 1) {
+      for (const option of ['ReferencingEntityNavigationPropertyName', 'RelationshipSchemaName'] as const) {
+        if (a[option] !== undefined) problems.push({ file: source, pointer: at(i, `/${option}`), reason: `a lookup with several Targets has one relationship per target, named by Dataverse's rule; ${option} names one` });
+      }
+    }
     if ((a.AttributeType === 'State') !== (a.LogicalName === 'statecode') || (a.AttributeType === 'Status') !== (a.LogicalName === 'statuscode')) {
       problems.push({ file: source, pointer: at(i, '/AttributeType'), reason: 'State and Status are the types of the statecode and statuscode columns only' });
     }
@@ -191,7 +203,11 @@ function checkModel(entities: EntityModel[], indexOf: Map<EntityModel, Map<strin
       if (a.AttributeOf) {
         const of = e.attributesByName.get(a.AttributeOf);
         if (!of || !isLookupType(of.AttributeType)) problems.push({ file: e.source, pointer: pointerOf(a, '/AttributeOf'), reason: `AttributeOf '${a.AttributeOf}' is not a lookup column of this table` });
+        else if (a.AttributeType === 'EntityName' && of.TypeAttribute !== a) problems.push({ file: e.source, pointer: pointerOf(a, '/AttributeOf'), reason: `an EntityName column is the type column of a lookup with several Targets, one per lookup; '${a.AttributeOf}' is not one or has another` });
         continue;
+      }
+      if (a.Targets.length > 1 && !a.TypeAttribute) {
+        problems.push({ file: e.source, pointer: pointerOf(a, ''), reason: `the lookup '${a.LogicalName}' has several Targets and needs a type column: '${a.LogicalName}type' is taken; declare an EntityName column with AttributeOf '${a.LogicalName}'` });
       }
       for (const name of [a.PropertyName, a.NavigationPropertyName]) {
         if (!name) continue;
@@ -217,49 +233,94 @@ function checkModel(entities: EntityModel[], indexOf: Map<EntityModel, Map<strin
   return problems;
 }
 
-/** Dataverse's usual name of the relationship behind a lookup (see AttributeFile.RelationshipSchemaName). */
-function defaultSchemaName(referencing: EntityModel, a: AttributeModel, target: string): string {
-  const t = referencing.LogicalName;
-  switch (a.LogicalName) {
-    case 'createdby': case 'createdonbehalfby': case 'modifiedby': case 'modifiedonbehalfby': return `lk_${t}_${a.LogicalName}`;
-    case 'organizationid': return `organization_${t}`;
-    case 'owninguser': return `user_${t}`;
-    case 'ownerid': return `owner_${t}`;
-    default: return `${target}_${t}_${a.LogicalName}`;
-  }
+/**
+ * The attributes of a table: the file's own, then the system columns it leaves out (none for an
+ * intersect table), in order. Type columns are built first so their lookups can point at them.
+ */
+function buildAttributes(file: EntityFile, intersect: boolean): AttributeModel[] {
+  const declared = new Set(file.Attributes.map((a) => a.LogicalName));
+  const all: Array<[AttributeFile, boolean]> = [
+    ...file.Attributes.map((a): [AttributeFile, boolean] => [a, false]),
+    ...(intersect ? [] : systemColumns(file).filter((a) => !declared.has(a.LogicalName)).map((a): [AttributeFile, boolean] => [a, true])),
+  ];
+  const types = new Map<string, AttributeModel>();
+  for (const [a, system] of all) if (a.AttributeType === 'EntityName' && a.AttributeOf && !types.has(a.AttributeOf)) types.set(a.AttributeOf, buildAttribute(file, a, system));
+  return all.map(([a, system]) => {
+    const type = a.AttributeOf ? types.get(a.AttributeOf) : undefined;
+    return type && type.LogicalName === a.LogicalName ? type : buildAttribute(file, a, system, (a.Targets?.length ?? 0) > 1 ? types.get(a.LogicalName) : undefined);
+  });
 }
 
 /**
- * Derives a one-to-many relationship from every single-target lookup and registers its two
- * navigation properties. Returns problems for names that collide on the referenced table.
+ * Builds one table from its (schema-checked) file: attributes, alternate keys, state transitions.
+ * Returns the problems instead when keys or TransitionData are broken. An intersect table gets no
+ * system columns.
  */
-function buildRelationships(entities: EntityModel[], schemaNames: ReadonlyMap<string, string>): ModelProblem[] {
+function buildEntity(source: string, file: EntityFile, intersect = false): EntityModel | ModelProblem[] {
+  const attributes = buildAttributes(file, intersect);
+  const byName = new Map(attributes.map((a) => [a.LogicalName, a]));
   const problems: ModelProblem[] = [];
-  const byName = new Map(entities.map((e) => [e.LogicalName, e]));
-  for (const e of entities) {
-    for (const a of e.Attributes) {
-      if (!a.NavigationPropertyName || !a.IsStored || a.Targets.length !== 1) continue;
-      const target = byName.get(a.Targets[0]!)!;
-      const schemaName = schemaNames.get(`${e.LogicalName}.${a.LogicalName}`) ?? defaultSchemaName(e, a, target.LogicalName);
-      const relationship: RelationshipModel = Object.freeze({
-        SchemaName: schemaName, ReferencedEntity: target, ReferencingEntity: e, ReferencingAttribute: a,
-        ReferencingEntityNavigationPropertyName: a.NavigationPropertyName, ReferencedEntityNavigationPropertyName: schemaName,
+  /** The column sets of `Keys` or `Indexes`: stored, non-Memo columns, unique names. */
+  const columnSets = (property: 'Keys' | 'Indexes', what: string): EntityKeyModel[] => {
+    const sets: EntityKeyModel[] = [];
+    (file[property] ?? []).forEach((k, i) => {
+      const columns = k.KeyAttributes.map((name, j) => {
+        const a = byName.get(name);
+        if (!a || !a.IsStored || a.AttributeType === 'Memo') problems.push({ file: source, pointer: `/${property}/${i}/KeyAttributes/${j}`, reason: `'${name}' is not a stored, non-Memo column of this table` });
+        return a!;
       });
-      (e.navigation as Map<string, NavigationPropertyModel>).set(a.NavigationPropertyName, Object.freeze({ Name: a.NavigationPropertyName, kind: 'single', relationship, target }));
-      const nav = target.navigation as Map<string, NavigationPropertyModel>;
-      if (nav.has(schemaName) || target.attributesByProperty.has(schemaName)) {
-        problems.push({ file: e.source, pointer: `(lookup '${a.LogicalName}')`, reason: `relationship name '${schemaName}' is already a property of '${target.LogicalName}'; set RelationshipSchemaName` });
-        continue;
-      }
-      nav.set(schemaName, Object.freeze({ Name: schemaName, kind: 'collection', relationship, target: e }));
+      if (sets.some((other) => other.LogicalName === k.LogicalName)) problems.push({ file: source, pointer: `/${property}/${i}/LogicalName`, reason: `duplicate ${what} '${k.LogicalName}'` });
+      sets.push(Object.freeze({ LogicalName: k.LogicalName, DisplayName: k.DisplayName ?? k.LogicalName, KeyAttributes: Object.freeze(columns) }));
+    });
+    return sets;
+  };
+  const keys = columnSets('Keys', 'key');
+  const indexes = columnSets('Indexes', 'index');
+  const transitions = new Map<number, readonly number[]>();
+  const statusOptions = byName.get('statuscode')?.OptionSet?.Options ?? [];
+  statusOptions.forEach((o, j) => {
+    if (o.TransitionData === undefined) return;
+    const parsed = parseTransitionData(o.TransitionData);
+    const at = file.Attributes.findIndex((a) => a.LogicalName === 'statuscode');
+    const pointer = `/Attributes/${at}/OptionSet/Options/${j}/TransitionData`;
+    if (typeof parsed === 'string') problems.push({ file: source, pointer, reason: parsed });
+    else {
+      const unknown = parsed.filter((to) => !statusOptions.some((x) => x.Value === to));
+      if (unknown.length) problems.push({ file: source, pointer, reason: `tostatusid ${unknown.join(', ')} is not a statuscode option` });
+      transitions.set(o.Value, Object.freeze(parsed));
     }
-  }
-  return problems;
+  });
+  if (problems.length) return problems;
+  return Object.freeze({
+    LogicalName: file.LogicalName,
+    SchemaName: file.SchemaName ?? file.LogicalName,
+    EntitySetName: file.EntitySetName,
+    DisplayName: file.DisplayName ?? file.LogicalName,
+    DisplayCollectionName: file.DisplayCollectionName ?? file.EntitySetName,
+    Description: file.Description ?? '',
+    PrimaryIdAttribute: file.PrimaryIdAttribute,
+    PrimaryNameAttribute: file.PrimaryNameAttribute,
+    OwnershipType: file.OwnershipType ?? 'UserOwned',
+    Attributes: Object.freeze(attributes),
+    attributesByName: byName,
+    // Companion columns (AttributeOf) are not OData properties, stored or not.
+    attributesByProperty: new Map(attributes.filter((a) => a.IsStored && a.IsValidForRead && !a.AttributeOf).map((a) => [a.PropertyName, a])),
+    lookupsByNavigation: new Map(attributes.flatMap((a) => (a.Targets.length > 1 ? a.Targets.map((t) => `${a.LogicalName}_${t}`) : a.NavigationPropertyName ? [a.NavigationPropertyName] : []).map((n): [string, AttributeModel] => [n, a]))),
+    Keys: Object.freeze(keys),
+    Indexes: Object.freeze(indexes),
+    navigation: new Map(),
+    IsIntersect: intersect,
+    EnforceStateTransitions: file.EnforceStateTransitions === true,
+    Transitions: transitions,
+    source,
+  });
 }
 
 /**
  * Builds the immutable model from parsed files. `files` maps a source name (for messages) to the
  * parsed JSON. Throws ModelError listing every problem (schema, per-file and cross-file).
+ * Relationships are built last: one-to-many ones from lookups, then the declared many-to-many
+ * ones, whose intersect tables join the model's tables.
  */
 export function buildModel(files: ReadonlyArray<{ source: string; json: unknown }>): Model {
   const problems: ModelProblem[] = [];
@@ -267,6 +328,7 @@ export function buildModel(files: ReadonlyArray<{ source: string; json: unknown 
   const indexOf = new Map<EntityModel, Map<string, number>>();
   const logicalNames = new Map<string, string>();
   const schemaNames = new Map<string, string>();
+  const manyToMany: ManyToManyDeclaration[] = [];
   for (const { source, json } of files) {
     if (!validateFile(json)) {
       problems.push(...ajvProblems(source, validateFile.errors));
@@ -278,71 +340,20 @@ export function buildModel(files: ReadonlyArray<{ source: string; json: unknown 
     const previous = logicalNames.get(file.LogicalName);
     if (previous) { problems.push({ file: source, pointer: '/LogicalName', reason: `table '${file.LogicalName}' is also defined in ${previous}` }); continue; }
     logicalNames.set(file.LogicalName, source);
-    const declared = new Set(file.Attributes.map((a) => a.LogicalName));
-    const attributes = [
-      ...file.Attributes.map((a) => buildAttribute(file, a, false)),
-      ...systemColumns(file).filter((a) => !declared.has(a.LogicalName)).map((a) => buildAttribute(file, a, true)),
-    ];
-    const byName = new Map(attributes.map((a) => [a.LogicalName, a]));
-    const keyProblems: ModelProblem[] = [];
-    /** The column sets of `Keys` or `Indexes`: stored, non-Memo columns, unique names. */
-    const columnSets = (property: 'Keys' | 'Indexes', what: string): EntityKeyModel[] => {
-      const sets: EntityKeyModel[] = [];
-      (file[property] ?? []).forEach((k, i) => {
-        const columns = k.KeyAttributes.map((name, j) => {
-          const a = byName.get(name);
-          if (!a || !a.IsStored || a.AttributeType === 'Memo') keyProblems.push({ file: source, pointer: `/${property}/${i}/KeyAttributes/${j}`, reason: `'${name}' is not a stored, non-Memo column of this table` });
-          return a!;
-        });
-        if (sets.some((other) => other.LogicalName === k.LogicalName)) keyProblems.push({ file: source, pointer: `/${property}/${i}/LogicalName`, reason: `duplicate ${what} '${k.LogicalName}'` });
-        sets.push(Object.freeze({ LogicalName: k.LogicalName, DisplayName: k.DisplayName ?? k.LogicalName, KeyAttributes: Object.freeze(columns) }));
-      });
-      return sets;
-    };
-    const keys = columnSets('Keys', 'key');
-    const indexes = columnSets('Indexes', 'index');
-    const transitions = new Map<number, readonly number[]>();
-    const statusOptions = byName.get('statuscode')?.OptionSet?.Options ?? [];
-    statusOptions.forEach((o, j) => {
-      if (o.TransitionData === undefined) return;
-      const parsed = parseTransitionData(o.TransitionData);
-      const at = file.Attributes.findIndex((a) => a.LogicalName === 'statuscode');
-      const pointer = `/Attributes/${at}/OptionSet/Options/${j}/TransitionData`;
-      if (typeof parsed === 'string') keyProblems.push({ file: source, pointer, reason: parsed });
-      else {
-        const unknown = parsed.filter((to) => !statusOptions.some((x) => x.Value === to));
-        if (unknown.length) keyProblems.push({ file: source, pointer, reason: `tostatusid ${unknown.join(', ')} is not a statuscode option` });
-        transitions.set(o.Value, Object.freeze(parsed));
-      }
-    });
-    if (keyProblems.length) { problems.push(...keyProblems); continue; }
-    const entity: EntityModel = Object.freeze({
-      LogicalName: file.LogicalName,
-      SchemaName: file.SchemaName ?? file.LogicalName,
-      EntitySetName: file.EntitySetName,
-      DisplayName: file.DisplayName ?? file.LogicalName,
-      DisplayCollectionName: file.DisplayCollectionName ?? file.EntitySetName,
-      Description: file.Description ?? '',
-      PrimaryIdAttribute: file.PrimaryIdAttribute,
-      PrimaryNameAttribute: file.PrimaryNameAttribute,
-      OwnershipType: file.OwnershipType ?? 'UserOwned',
-      Attributes: Object.freeze(attributes),
-      attributesByName: byName,
-      attributesByProperty: new Map(attributes.filter((a) => a.IsStored && a.IsValidForRead).map((a) => [a.PropertyName, a])),
-      lookupsByNavigation: new Map(attributes.filter((a) => a.NavigationPropertyName).map((a) => [a.NavigationPropertyName!, a])),
-      Keys: Object.freeze(keys),
-      Indexes: Object.freeze(indexes),
-      navigation: new Map(),
-      EnforceStateTransitions: file.EnforceStateTransitions === true,
-      Transitions: transitions,
-      source,
-    });
+    const entity = buildEntity(source, file);
+    if (Array.isArray(entity)) { problems.push(...entity); continue; }
     indexOf.set(entity, new Map(file.Attributes.map((a, i) => [a.LogicalName, i])));
     for (const a of file.Attributes) if (a.RelationshipSchemaName) schemaNames.set(`${file.LogicalName}.${a.LogicalName}`, a.RelationshipSchemaName);
+    (file.ManyToManyRelationships ?? []).forEach((r, i) => manyToMany.push({ source, pointer: `/ManyToManyRelationships/${i}`, declaredBy: file.LogicalName, file: r }));
     entities.push(entity);
   }
   problems.push(...checkModel(entities, indexOf));
-  if (!problems.length) problems.push(...buildRelationships(entities, schemaNames));
+  if (!problems.length) problems.push(...buildOneToMany(entities, schemaNames));
+  if (!problems.length) {
+    const built = buildManyToMany(entities, manyToMany, (source, file) => buildEntity(source, file, true) as EntityModel);
+    problems.push(...built.problems);
+    entities.push(...built.intersects);
+  }
   if (problems.length) throw new ModelError(problems);
   return Object.freeze({
     entities: Object.freeze(entities),

@@ -10,6 +10,7 @@ export const ATTRIBUTE_TYPES = [
 ] as const;
 
 const logicalName = { type: 'string', pattern: '^[a-z][a-z0-9_]{0,99}$' };
+const navigationName = { type: 'string', pattern: '^[A-Za-z_][A-Za-z0-9_]*$' };
 
 const option = {
   type: 'object',
@@ -45,8 +46,8 @@ const attribute = {
     MaxValue: { type: 'number' },
     Precision: { type: 'integer', minimum: 0, maximum: 10 },
     Targets: { type: 'array', minItems: 1, items: logicalName, uniqueItems: true },
-    ReferencingEntityNavigationPropertyName: { type: 'string', pattern: '^[A-Za-z_][A-Za-z0-9_]*$' },
-    RelationshipSchemaName: { type: 'string', pattern: '^[A-Za-z_][A-Za-z0-9_]*$' },
+    ReferencingEntityNavigationPropertyName: navigationName,
+    RelationshipSchemaName: navigationName,
     DateTimeBehavior: { enum: ['UserLocal', 'DateOnly', 'TimeZoneIndependent'] },
     Format: { type: 'string' },
     OptionSet: {
@@ -77,6 +78,23 @@ const attribute = {
       else: { not: { required: ['MaxLength'] } },
     },
   ],
+};
+
+/** ManyToManyRelationshipMetadata (Dataverse's property names; the loader fills the defaults). */
+const manyToMany = {
+  type: 'object',
+  required: ['SchemaName', 'Entity1LogicalName', 'Entity2LogicalName'],
+  additionalProperties: false,
+  properties: {
+    SchemaName: navigationName,
+    IntersectEntityName: logicalName,
+    Entity1LogicalName: logicalName,
+    Entity2LogicalName: logicalName,
+    Entity1IntersectAttribute: logicalName,
+    Entity2IntersectAttribute: logicalName,
+    Entity1NavigationPropertyName: navigationName,
+    Entity2NavigationPropertyName: navigationName,
+  },
 };
 
 /** The schema object handed to ajv. */
@@ -117,5 +135,6 @@ export const entityFileSchema = {
     Attributes: { type: 'array', items: attribute },
     Keys: columnSets,
     Indexes: columnSets,
+    ManyToManyRelationships: { type: 'array', items: manyToMany },
   },
 } as const;

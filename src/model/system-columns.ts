@@ -104,5 +104,19 @@ export function systemColumns(file: EntityFile): AttributeFile[] {
     default:
       break;
   }
+  columns.push(...lookupTypeColumns(file));
   return columns;
+}
+
+/**
+ * The type column of each polymorphic lookup (more than one target) the file gives none: an
+ * EntityName column `<lookup>type` holding the target's logical name, as Dataverse stores
+ * `owneridtype` or `customeridtype` beside the id.
+ */
+function lookupTypeColumns(file: EntityFile): AttributeFile[] {
+  const typed = new Set(file.Attributes.filter((a) => a.AttributeType === 'EntityName' && a.AttributeOf).map((a) => a.AttributeOf));
+  return file.Attributes.filter((a) => (a.Targets?.length ?? 0) > 1 && !typed.has(a.LogicalName)).map((a) => ({
+    LogicalName: `${a.LogicalName}type`, AttributeType: 'EntityName', AttributeOf: a.LogicalName, MaxLength: 100,
+    DisplayName: `${a.DisplayName ?? a.LogicalName} Type`, RequiredLevel: 'None', ...readOnly,
+  }));
 }

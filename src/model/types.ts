@@ -81,15 +81,21 @@ export interface AttributeFile {
   MaxValue?: number;
   /** Decimal / Money / Double: digits after the decimal point. */
   Precision?: number;
-  /** Lookup / Owner / Customer: logical names of the referenced tables. */
+  /**
+   * Lookup / Owner / Customer: logical names of the referenced tables. With more than one target
+   * the lookup is polymorphic (digest §1.5): one single-valued navigation property per target,
+   * named `<column>_<target>`, and a stored type column (EntityName, `AttributeOf` the lookup,
+   * `<column>type` unless the file declares one) holding the target's logical name.
+   */
   Targets?: string[];
-  /** Lookup: name of the single-valued navigation property; defaults to LogicalName. */
+  /** Lookup with one target: name of the single-valued navigation property; defaults to LogicalName. */
   ReferencingEntityNavigationPropertyName?: string;
   /**
-   * Lookup: SchemaName of the many-to-one relationship, also the name of the collection-valued
-   * navigation property on the referenced table. Defaults as Dataverse names them:
-   * `lk_<table>_<column>` for created/modified by, `organization_<table>`, `user_<table>` /
-   * `owner_<table>` for owners, else `<target>_<table>_<column>`.
+   * Lookup with one target: SchemaName of the many-to-one relationship, also the name of the
+   * collection-valued navigation property on the referenced table. Defaults as Dataverse names
+   * them: `lk_<table>_<column>` for created/modified by, `organization_<table>`, `user_<table>` /
+   * `owner_<table>` for owners, else `<target>_<table>_<column>` (also the name of each
+   * relationship of a polymorphic lookup).
    */
   RelationshipSchemaName?: string;
   DateTimeBehavior?: DateTimeBehavior;
@@ -97,7 +103,11 @@ export interface AttributeFile {
   Format?: string;
   /** Picklist / State / Status. */
   OptionSet?: OptionSetFile;
-  /** Set on computed companion columns (`createdbyname`): the lookup whose formatted value they are. */
+  /**
+   * Set on companion columns of a lookup: a String (`createdbyname`) is its computed formatted
+   * value, not stored; an EntityName (`parentcustomeridtype`) is the stored type column of a
+   * polymorphic lookup. Neither is an OData property.
+   */
   AttributeOf?: string;
 }
 
@@ -127,6 +137,32 @@ export interface EntityFile {
    * scattered values (a name, say) costs each insert a random page write.
    */
   Indexes?: EntityKeyFile[];
+  /**
+   * Many-to-many relationships this table takes part in (EntityMetadata.ManyToManyRelationships).
+   * Each is declared once, in the file of its Entity1 or Entity2 table.
+   */
+  ManyToManyRelationships?: ManyToManyRelationshipFile[];
+}
+
+/**
+ * ManyToManyRelationshipMetadata as written in a metadata file: rows of Entity1 and Entity2 are
+ * linked by rows of an intersect table holding both ids. The migration creates the intersect
+ * table; both tables get a collection-valued navigation property for it.
+ */
+export interface ManyToManyRelationshipFile {
+  SchemaName: string;
+  /** The intersect table's logical name; defaults to SchemaName in lower case. */
+  IntersectEntityName?: string;
+  Entity1LogicalName: string;
+  Entity2LogicalName: string;
+  /** The intersect column holding Entity1's id; defaults to Entity1's PrimaryIdAttribute. */
+  Entity1IntersectAttribute?: string;
+  /** The intersect column holding Entity2's id; defaults to Entity2's PrimaryIdAttribute. */
+  Entity2IntersectAttribute?: string;
+  /** The collection-valued navigation property on Entity1 (to Entity2 rows); defaults to SchemaName. */
+  Entity1NavigationPropertyName?: string;
+  /** The collection-valued navigation property on Entity2 (to Entity1 rows); defaults to SchemaName. */
+  Entity2NavigationPropertyName?: string;
 }
 
 /** EntityKeyMetadata as written in a file: an alternate key (or an extra index) over one or more columns. */
@@ -139,8 +175,11 @@ export interface EntityKeyFile {
 /**
  * A one-to-many relationship derived from a lookup (OneToManyRelationshipMetadata): rows of
  * `ReferencingEntity` point at one row of `ReferencedEntity` through `ReferencingAttribute`.
+ * A polymorphic lookup has one such relationship per target, sharing the column; the column's
+ * `TypeAttribute` tells which target a row points at.
  */
 export interface RelationshipModel {
+  readonly RelationshipType: 'OneToManyRelationship';
   readonly SchemaName: string;
   readonly ReferencedEntity: EntityModel;
   readonly ReferencingEntity: EntityModel;
@@ -151,14 +190,53 @@ export interface RelationshipModel {
   readonly ReferencedEntityNavigationPropertyName: string;
 }
 
-/** A navigation property of a table: single-valued (to one row) or collection-valued (to many). */
-export interface NavigationPropertyModel {
+/**
+ * A many-to-many relationship (ManyToManyRelationshipMetadata): a row of `IntersectEntity` links
+ * one Entity1 row (id in Entity1IntersectAttribute) to one Entity2 row (Entity2IntersectAttribute).
+ */
+export interface ManyToManyRelationshipModel {
+  readonly RelationshipType: 'ManyToManyRelationship';
+  readonly SchemaName: string;
+  readonly IntersectEntity: EntityModel;
+  readonly Entity1: EntityModel;
+  readonly Entity2: EntityModel;
+  readonly Entity1IntersectAttribute: AttributeModel;
+  readonly Entity2IntersectAttribute: AttributeModel;
+  readonly Entity1NavigationPropertyName: string;
+  readonly Entity2NavigationPropertyName: string;
+}
+
+/**
+ * A navigation property of a one-to-many relationship: the lookup's single-valued property on the
+ * referencing table, or the collection-valued one on the referenced table.
+ */
+export interface OneToManyNavigationModel {
   readonly Name: string;
   readonly kind: 'single' | 'collection';
   readonly relationship: RelationshipModel;
+  /** The table that declares the property. */
+  readonly source: EntityModel;
   /** The table the property leads to. */
   readonly target: EntityModel;
+  /** The navigation property of the other side (CSDL Partner). */
+  readonly Partner: string;
+  readonly intersect?: undefined;
 }
+
+/** A collection-valued navigation property of a many-to-many relationship, through its intersect table. */
+export interface ManyToManyNavigationModel {
+  readonly Name: string;
+  readonly kind: 'collection';
+  readonly relationship: ManyToManyRelationshipModel;
+  readonly source: EntityModel;
+  readonly target: EntityModel;
+  readonly Partner: string;
+  /** The intersect table and its columns holding the source row's id (`own`) and the target row's (`other`). */
+  readonly intersect: { readonly entity: EntityModel; readonly own: AttributeModel; readonly other: AttributeModel };
+}
+
+/** A navigation property of a table: single-valued (to one row) or collection-valued (to many). */
+export type NavigationPropertyModel = OneToManyNavigationModel | ManyToManyNavigationModel;
 
 /**
  * An alternate key of the model: unique over its columns (rows with a null key column excepted);
@@ -210,8 +288,10 @@ export interface AttributeModel {
   readonly IsStored: boolean;
   /** OData property name: `_x_value` for lookups, LogicalName otherwise. */
   readonly PropertyName: string;
-  /** Lookups: the single-valued navigation property name. */
+  /** Lookups with one target: the single-valued navigation property name (polymorphic ones have one per target). */
   readonly NavigationPropertyName?: string;
+  /** Polymorphic lookups: the stored EntityName column holding the target table's logical name. */
+  readonly TypeAttribute?: AttributeModel;
   /** The Edm type of the property in `$metadata` and payloads. */
   readonly EdmType: EdmType;
 }
@@ -233,14 +313,19 @@ export interface EntityModel {
   readonly attributesByName: ReadonlyMap<string, AttributeModel>;
   /** Readable attribute by OData property name (`_x_value` for lookups). */
   readonly attributesByProperty: ReadonlyMap<string, AttributeModel>;
-  /** Lookup attribute by navigation property name. */
+  /** Lookup attribute by single-valued navigation property name (each `<column>_<target>` of a polymorphic one). */
   readonly lookupsByNavigation: ReadonlyMap<string, AttributeModel>;
   /** Alternate keys (unique indexes), in file order. */
   readonly Keys: readonly EntityKeyModel[];
   /** Declared non-unique indexes (`Indexes` in the file), in file order. */
   readonly Indexes: readonly EntityKeyModel[];
-  /** Navigation properties by name: the lookups' single-valued ones and the collection-valued ones of relationships pointing here. */
+  /**
+   * Navigation properties by name: the lookups' single-valued ones, the collection-valued ones of
+   * relationships pointing here and those of many-to-many relationships.
+   */
   readonly navigation: ReadonlyMap<string, NavigationPropertyModel>;
+  /** True for the intersect table of a many-to-many relationship: read-only, written through `$ref`. */
+  readonly IsIntersect: boolean;
   readonly EnforceStateTransitions: boolean;
   /**
    * With EnforceStateTransitions: source statuscode → the statuscodes it may move to, for the

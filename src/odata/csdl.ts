@@ -5,8 +5,10 @@ import type { AttributeModel, EntityModel, Model, NavigationPropertyModel } from
  * `$metadata` as CSDL 4.0 XML (digest §1.3): namespace `Microsoft.Dynamics.CRM`, alias `mscrm`,
  * abstract `crmbaseentity` base type, one EntityType per table with its key, properties
  * (`_x_value` for lookups), single-valued navigation properties with Partner and
- * ReferentialConstraint and the collection-valued ones of the relationships pointing at it, and an
- * EntityContainer `System` listing every entity set with its navigation bindings.
+ * ReferentialConstraint (one per target of a polymorphic lookup, all on the same `_x_value`),
+ * the collection-valued ones of the relationships pointing at it and of its many-to-many
+ * relationships (Partner: the other side's), and an EntityContainer `System` listing every entity
+ * set with its navigation bindings. Intersect tables are entity types and sets of their own.
  */
 
 export const NAMESPACE = 'Microsoft.Dynamics.CRM';
@@ -20,18 +22,15 @@ function property(a: AttributeModel): object {
 }
 
 function navigationProperty(n: NavigationPropertyModel): object {
-  const r = n.relationship;
-  if (n.kind === 'collection') {
-    return { $: { Name: n.Name, Type: `Collection(${ALIAS}.${n.target.LogicalName})`, Partner: r.ReferencingEntityNavigationPropertyName } };
-  }
+  if (n.kind === 'collection') return { $: { Name: n.Name, Type: `Collection(${ALIAS}.${n.target.LogicalName})`, Partner: n.Partner } };
   return {
-    $: { Name: n.Name, Type: `${ALIAS}.${n.target.LogicalName}`, Partner: r.ReferencedEntityNavigationPropertyName },
-    ReferentialConstraint: { $: { Property: r.ReferencingAttribute.PropertyName, ReferencedProperty: n.target.PrimaryIdAttribute } },
+    $: { Name: n.Name, Type: `${ALIAS}.${n.target.LogicalName}`, Partner: n.Partner },
+    ReferentialConstraint: { $: { Property: n.relationship.ReferencingAttribute.PropertyName, ReferencedProperty: n.target.PrimaryIdAttribute } },
   };
 }
 
 function entityType(e: EntityModel): object {
-  const readable = e.Attributes.filter((a) => a.IsStored && a.IsValidForRead);
+  const readable = [...e.attributesByProperty.values()];
   const navigation = [...e.navigation.values()].map(navigationProperty);
   return {
     $: { Name: e.LogicalName, BaseType: `${ALIAS}.crmbaseentity` },

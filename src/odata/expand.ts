@@ -4,10 +4,13 @@ import { parseFilter, parseOrderBy, type Expr } from './expression.js';
 /**
  * `$expand` syntax (digest §3.6): a comma list of navigation properties, each with optional
  * options in parentheses separated by `;`: `$select`, `$filter`, `$orderby`, `$top`, and a nested
- * `$expand`. `$skip`, `$count`, `$search` and `$levels` are not supported inside `$expand`.
+ * `$expand`; or `<property>/$ref` (references only, no options). `$skip`, `$count`, `$search` and
+ * `$levels` are not supported inside `$expand`.
  */
 export interface ExpandItem {
   readonly property: string;
+  /** `<property>/$ref`: only the related row's `@odata.id`. */
+  readonly ref?: boolean;
   readonly select?: string[];
   readonly filter?: Expr;
   readonly orderBy?: Array<{ expr: Expr; descending: boolean }>;
@@ -36,8 +39,12 @@ export function splitTopLevel(text: string, separator: string): string[] {
 function parseItem(text: string): ExpandItem {
   const m = /^([A-Za-z_][A-Za-z0-9_]*)(\/\$ref)?(?:\((.*)\))?$/s.exec(text);
   if (!m) throw Errors.badQuery(`'${text}' is not a valid $expand item.`);
-  if (m[2]) throw Errors.notImplemented(`$expand with $ref ('${text}')`);
   const item: { -readonly [K in keyof ExpandItem]: ExpandItem[K] } = { property: m[1]! };
+  if (m[2]) {
+    if (m[3] !== undefined) throw Errors.badQuery(`'${text}': an $expand with $ref takes no options.`);
+    item.ref = true;
+    return item;
+  }
   if (m[3] === undefined || !m[3].trim()) return item;
   for (const option of splitTopLevel(m[3], ';')) {
     const eq = option.indexOf('=');

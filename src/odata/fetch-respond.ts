@@ -28,7 +28,7 @@ export function fetchResponse(serviceRoot: string, plan: FetchPlan, result: Read
     if (ann?.fetchXmlPagingCookie) body[`@${TERMS.fetchXmlPagingCookie}`] = encodePagingCookie(read.orderBy, plan.page, keys(first), keys(last));
     if (ann?.moreRecords) body[`@${TERMS.moreRecords}`] = true;
   }
-  const write = entityWriter(read, result.columns);
+  const write = entityWriter(read, result.columns, serviceRoot);
   const linked = (read.linked ?? []).map((l, k) => ({ l, i: result.columns.length + read.lookupNames.length + read.expand.length + k }));
   body['value'] = result.rows.map((row) => {
     const out = write(row);

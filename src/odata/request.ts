@@ -17,7 +17,8 @@ export type Resource =
   | { kind: 'serviceDocument' }
   | { kind: 'metadata' }
   | { kind: 'collection'; entitySet: string }
-  | { kind: 'count'; entitySet: string }
+  /** `<set>/$count`, or `<set>(<id>)/<collection>/$count` (with `navigation`). */
+  | { kind: 'count'; entitySet: string; navigation?: { id: string; name: string } }
   | { kind: 'entity'; entitySet: string; id: string; alternateKey?: undefined }
   /** A key segment that is not a GUID: an alternate key, or the parameters of a function call. */
   | { kind: 'entity'; entitySet: string; id?: undefined; alternateKey: string }
@@ -27,7 +28,7 @@ export type Resource =
    * namespace; `params` is the raw text inside a function's parentheses.
    */
   | { kind: 'operation'; name: string; segment: string; qualified: boolean; params?: string; binding?: { entitySet: string; id?: string } }
-  /** `<set>(<id>)/<navigation>[(<child id>)]/$ref`: the association itself (digest §2.5). */
+  /** `<set>(<id>)/<navigation>[(<child id>)]/$ref`: the association itself (digest §2.2, §2.5). */
   | { kind: 'ref'; entitySet: string; id: string; navigation: string; childId?: string };
 
 /** The parsed system query options; absent options are undefined. */
@@ -166,6 +167,13 @@ function parsePath(path: string): Resource {
     if (!GUID_KEY.test(id) || !nav || (child !== undefined && !GUID_KEY.test(child))) throw Errors.badQuery(`'${segments.join('/')}' is not a valid $ref path; keys must be GUIDs.`);
     return { kind: 'ref', entitySet: name, id: id.toLowerCase(), navigation: nav[1]!, childId: child?.toLowerCase() };
   }
+  if (segments.length === 3 && segments[2] === '$count' && key !== undefined) {
+    // `<set>(<id>)/<collection>/$count` (digest §2.2).
+    const id = key.trim().replace(/^\{(.*)\}$/, '$1');
+    const nav = SEGMENT.exec(segments[1]!);
+    if (!GUID_KEY.test(id) || !nav || nav[2] !== undefined) throw Errors.badQuery(`'${segments.join('/')}' is not a valid $count path; it is <set>(<id>)/<collection-valued navigation property>/$count.`);
+    return { kind: 'count', entitySet: name, navigation: { id: id.toLowerCase(), name: nav[1]! } };
+  }
   if (segments.length > 1) {
     throw Errors.notImplemented(`The path '${segments.join('/')}' (\$count on an entity and deeper navigation paths)`);
   }
@@ -231,8 +239,8 @@ function parseQuery(raw: string): QueryOptions {
 /**
  * Parses one request. Throws ServiceError: 404 `0x8006088a` for paths outside the API or with an
  * unknown shape, 400 `0x80060888` for syntax errors and options Dataverse rejects (`$skip`,
- * `$search`, `$format` …), 501 for valid constructs not implemented yet (`$deltatoken`,
- * `fetchXml`, `$batch`, deeper navigation paths).
+ * `$search`, `$format` …), 501 for valid constructs not implemented yet (`$deltatoken`, `$batch`,
+ * paths deeper than `<set>(<id>)/<navigation>[/$ref|/$count]`).
  */
 export function parseRequest(req: HttpRequest): ODataRequest {
   const q = req.url.indexOf('?');

@@ -35,8 +35,9 @@ export function etag(version: Value): string {
   return `W/"${version}"`;
 }
 
+/** The context URL's select items: the columns, then each expansion with its own (`<nav>,<nav>/$ref()` for references, as Dataverse writes them). */
 function selectTree(selectList: readonly string[] | undefined, expand: readonly ExpandPlan[]): string[] {
-  return [...(selectList ?? []), ...expand.map((e) => `${e.navigation.Name}(${selectTree(e.selectList, e.expand).join(',')})`)];
+  return [...(selectList ?? []), ...expand.flatMap((e) => (e.ref ? [e.navigation.Name, `${e.navigation.Name}/$ref()`] : [`${e.navigation.Name}(${selectTree(e.selectList, e.expand).join(',')})`]))];
 }
 
 /**
@@ -49,19 +50,24 @@ export function contextUrl(serviceRoot: string, plan: ReadPlan, single: boolean)
   return `${serviceRoot}$metadata#${plan.entity.EntitySetName}${select}${single ? '/$entity' : ''}`;
 }
 
-/** An expanded row as OData JSON: `@odata.etag`, its columns in plan order, then nested expansions. */
-function expandedEntity(e: ExpandPlan, row: Record<string, unknown> | null): Record<string, unknown> | null {
+/**
+ * An expanded row as OData JSON: `@odata.etag`, its columns in plan order, then nested
+ * expansions; for `<nav>/$ref` its `@odata.id` alone (digest §3.6).
+ */
+function expandedEntity(e: ExpandPlan, row: Record<string, unknown> | null, serviceRoot: string): Record<string, unknown> | null {
   if (!row) return null;
+  const target = e.navigation.target;
+  if (e.ref) return { '@odata.id': entityId(serviceRoot, target.EntitySetName, row[target.PrimaryIdAttribute] as string) };
   const out: Record<string, unknown> = {};
   if (row['versionnumber'] !== null && row['versionnumber'] !== undefined) out['@odata.etag'] = etag(row['versionnumber'] as Value);
   for (const a of e.columns) out[a.PropertyName] = row[a.PropertyName];
-  for (const child of e.expand) out[child.navigation.Name] = expandedValue(child, row[child.navigation.Name]);
+  for (const child of e.expand) out[child.navigation.Name] = expandedValue(child, row[child.navigation.Name], serviceRoot);
   return out;
 }
 
-function expandedValue(e: ExpandPlan, v: unknown): unknown {
-  if (e.navigation.kind === 'single') return expandedEntity(e, v as Record<string, unknown> | null);
-  return (v as Array<Record<string, unknown>>).map((r) => expandedEntity(e, r));
+function expandedValue(e: ExpandPlan, v: unknown, serviceRoot: string): unknown {
+  if (e.navigation.kind === 'single') return expandedEntity(e, v as Record<string, unknown> | null, serviceRoot);
+  return (v as Array<Record<string, unknown>>).map((r) => expandedEntity(e, r, serviceRoot));
 }
 
 /** The absolute URL of one row, as sent in `OData-EntityId` (digest §2.1). */
@@ -74,14 +80,15 @@ const FORMATTER = new Formatter();
 /**
  * Writes property `name` with value `v` of column `a` into `out`, preceded by the annotations `ann`
  * asks for, in Dataverse's order (digest §4.1): for a lookup `associatednavigationproperty`,
- * `lookuplogicalname`, `FormattedValue` (`lookupName`, the target's primary name, when known); for
- * choices, booleans, numbers and dates their `FormattedValue`. No annotations for null values.
+ * `lookuplogicalname` (`target`, the row's target table for a polymorphic lookup, else its only
+ * target), `FormattedValue` (`lookupName`, the target's primary name, when known); for choices,
+ * booleans, numbers and dates their `FormattedValue`. No annotations for null values.
  */
-function writeProperty(out: Record<string, unknown>, ann: AnnotationSet | undefined, a: AttributeModel, name: string, v: unknown, lookupName?: unknown): void {
+function writeProperty(out: Record<string, unknown>, ann: AnnotationSet | undefined, a: AttributeModel, name: string, v: unknown, lookupName?: unknown, target = a.Targets[0]): void {
   if (ann && v !== null && v !== undefined) {
-    if (a.NavigationPropertyName) {
-      if (ann.associatedNavigationProperty) out[`${name}@${TERMS.associatedNavigationProperty}`] = a.NavigationPropertyName;
-      if (ann.lookupLogicalName && a.Targets.length === 1) out[`${name}@${TERMS.lookupLogicalName}`] = a.Targets[0];
+    if (a.Targets.length) {
+      if (ann.associatedNavigationProperty) out[`${name}@${TERMS.associatedNavigationProperty}`] = a.NavigationPropertyName ?? `${a.LogicalName}_${target}`;
+      if (ann.lookupLogicalName) out[`${name}@${TERMS.lookupLogicalName}`] = target;
       if (ann.formattedValue && lookupName !== null && lookupName !== undefined) out[`${name}@${TERMS.formattedValue}`] = lookupName;
     } else if (ann.formattedValue) {
       const f = FORMATTER.format(a, v);
@@ -93,23 +100,30 @@ function writeProperty(out: Record<string, unknown>, ann: AnnotationSet | undefi
 
 /**
  * Turns fetched rows into entity objects: `@odata.context` first when given (single-entity
- * responses), then `@odata.etag`, then the plan's output columns in order, each preceded by the
- * annotations the plan asks for (see writeProperty). DISTINCT reads (no versionnumber fetched)
- * have no ETag. Built once per response, applied per row.
+ * responses; `serviceRoot` makes the `@odata.id` of `<nav>/$ref` expansions), then `@odata.etag`,
+ * then the plan's output columns in order, each preceded by the annotations the plan asks for (see
+ * writeProperty). DISTINCT reads (no versionnumber fetched) have no ETag. Built once per response,
+ * applied per row.
  */
-export function entityWriter(plan: ReadPlan, fetched: readonly unknown[], context?: string): (row: readonly Value[]) => Record<string, unknown> {
+export function entityWriter(plan: ReadPlan, fetched: readonly unknown[], serviceRoot: string, context?: string): (row: readonly Value[]) => Record<string, unknown> {
   const versionIndex = fetched.indexOf(plan.entity.attributesByName.get('versionnumber'));
   const ann = plan.annotations;
   const outputs = plan.columns.map((a) => {
-    const nameIndex = plan.lookupNames.findIndex((l) => l.attribute === a);
-    return { a, name: a.PropertyName, i: fetched.indexOf(a), nameIndex: nameIndex < 0 ? -1 : fetched.length + nameIndex };
+    const names = plan.lookupNames.flatMap((l, j) => (l.attribute === a ? [fetched.length + j] : []));
+    return { a, name: a.PropertyName, i: fetched.indexOf(a), names, typeIndex: a.TypeAttribute ? fetched.indexOf(a.TypeAttribute) : -1 };
   });
   const expansions = plan.expand.map((e, j) => ({ e, i: fetched.length + plan.lookupNames.length + j }));
   return (row) => {
     const out: Record<string, unknown> = context === undefined ? {} : { '@odata.context': context };
     if (versionIndex >= 0) out['@odata.etag'] = etag(row[versionIndex]!);
-    for (const { a, name, i, nameIndex } of outputs) writeProperty(out, ann, a, name, row[i], nameIndex >= 0 ? row[nameIndex] : undefined);
-    for (const { e, i } of expansions) out[e.navigation.Name] = expandedValue(e, row[i]);
+    for (const { a, name, i, names, typeIndex } of outputs) {
+      // A polymorphic lookup's target is the row's type column (digest §1.5); its name comes from
+      // whichever target's name subquery found the row.
+      const target = typeIndex >= 0 ? row[typeIndex] as string | null : undefined;
+      const formatted = names.map((j) => row[j]).find((n) => n !== null && n !== undefined);
+      writeProperty(out, ann, a, name, row[i], formatted, target ?? undefined);
+    }
+    for (const { e, i } of expansions) out[e.navigation.Name] = expandedValue(e, row[i], serviceRoot);
     return out;
   };
 }

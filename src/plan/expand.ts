@@ -13,8 +13,9 @@ const MAX_CHILDREN = 5000;
  * Resolves `$expand` items against `entity` (digest §3.6): navigation property names, nested
  * `$select` (primary key always added), and for collection-valued properties `$filter`,
  * `$orderby` (primary key appended) and `$top`. A single-valued expansion takes `$select` and a
- * nested `$expand` only. Throws 400 `0x80060888` for unknown properties, options not allowed there,
- * and more than 15 expansions.
+ * nested `$expand` only, or is `<property>/$ref` (the related row's primary key alone). Throws 400
+ * `0x80060888` for unknown properties, options not allowed there, `$ref` on a collection, and more
+ * than 15 expansions.
  */
 export function planExpand(entity: EntityModel, items: readonly ExpandItem[], ctx: QueryFunctionContext, count = { n: 0 }): ExpandPlan[] {
   return items.map((item) => {
@@ -22,10 +23,14 @@ export function planExpand(entity: EntityModel, items: readonly ExpandItem[], ct
     const navigation = entity.navigation.get(item.property);
     if (!navigation) throw Errors.propertyNotFound(item.property, entity.LogicalName);
     const target = navigation.target;
+    const pk = target.attributesByName.get(target.PrimaryIdAttribute)!;
+    if (item.ref) {
+      if (navigation.kind !== 'single') throw Errors.badQuery('Expand with $ref is only supported on lookup type navigation property.');
+      return { navigation, columns: [pk], ref: true, orderBy: [], limit: 1, expand: [] };
+    }
     if (navigation.kind === 'single' && (item.filter || item.orderBy || item.top !== undefined)) {
       throw Errors.badQuery('Only $select and $filter clause can be provided while doing $expand on many-to-one relationship or nested one-to-many relationship.');
     }
-    const pk = target.attributesByName.get(target.PrimaryIdAttribute)!;
     const columns = item.select ? item.select.map((name) => resolveProperty(target, name)) : [...target.attributesByProperty.values()];
     if (!columns.includes(pk)) columns.push(pk);
     const orderBy: SortKey[] = (item.orderBy ?? []).map((o) => {

@@ -223,7 +223,9 @@ export class FetchPlanner {
     const from = link.from !== undefined ? this.column(target, link.from) : undefined;
     const to = link.to !== undefined ? this.column(parent, link.to) : undefined;
     const candidates = [...parent.navigation.values()].filter((nav) => {
-      if (nav.target !== target) return false;
+      // Many-to-many properties have no lookup to join on; FetchXML reaches them through the
+      // intersect table, which is not linkable yet.
+      if (nav.target !== target || nav.intersect) return false;
       const rel = nav.relationship;
       if (nav.kind === 'single') return (!from || from === pkOf(target)) && (!to || to === rel.ReferencingAttribute);
       return (!from || from === rel.ReferencingAttribute) && (!to || to === pkOf(parent));

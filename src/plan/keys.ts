@@ -2,7 +2,7 @@ import { Errors } from '../errors.js';
 import type { EntityKeyModel, EntityModel } from '../model/types.js';
 import { parseKeyPredicate } from '../odata/expression.js';
 import type { Value } from './types.js';
-import { literalValue } from './values.js';
+import { canonicalGuid, literalValue } from './values.js';
 
 /** A row addressed by one of its table's alternate keys. */
 export interface AlternateKeyValue {
@@ -30,4 +30,13 @@ export function planAlternateKey(entity: EntityModel, predicate: string): Altern
     return literalValue(entity, a, pair.value.literal, pair.value.value, 'Equal').value;
   });
   return { key, values };
+}
+
+/**
+ * The id in a key predicate that names the primary key, `accountid=<guid>` (Dataverse accepts it
+ * wherever a bare GUID goes, digest §2.2); undefined for anything else.
+ */
+export function namedPrimaryKey(entity: EntityModel, predicate: string): string | undefined {
+  const m = /^\s*([A-Za-z_][A-Za-z0-9_]*)\s*=\s*'?([^']*?)'?\s*$/.exec(predicate);
+  return m && m[1] === entity.PrimaryIdAttribute ? canonicalGuid(m[2]!) : undefined;
 }

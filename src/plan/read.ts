@@ -34,13 +34,15 @@ export function planSelect(entity: EntityModel, select: readonly string[] | unde
   return columns;
 }
 
-/** The output lookups with one target that has a primary name: their names are read for FormattedValue. */
+/**
+ * The output lookups' targets that have a primary name: their names are read for FormattedValue
+ * (a polymorphic lookup's per target; the row's own target answers).
+ */
 export function planLookupNames(model: Model, columns: readonly AttributeModel[]): ReadPlan['lookupNames'] {
-  return columns.flatMap((attribute) => {
-    if (!attribute.NavigationPropertyName || attribute.Targets.length !== 1) return [];
-    const target = model.byLogicalName.get(attribute.Targets[0]!);
+  return columns.flatMap((attribute) => attribute.Targets.flatMap((t) => {
+    const target = model.byLogicalName.get(t);
     return target?.PrimaryNameAttribute ? [{ attribute, target }] : [];
-  });
+  }));
 }
 
 function planOrderBy(entity: EntityModel, query: QueryOptions): SortKey[] {
@@ -67,9 +69,14 @@ function planOrderBy(entity: EntityModel, query: QueryOptions): SortKey[] {
  */
 export function planRead(entity: EntityModel, query: QueryOptions, prefer: Preferences, id?: string, context?: PlanContext): ReadPlan {
   const columns = planSelect(entity, query.select);
+  const expand = query.expand ? planExpand(entity, query.expand, { caller: context?.caller, now: new Date() }) : [];
+  // `<lookup>/$ref` returns the lookup's `_x_value` beside the reference (digest §3.6).
+  for (const e of expand) {
+    const lookup = e.ref && e.navigation.kind === 'single' ? e.navigation.relationship.ReferencingAttribute : undefined;
+    if (lookup && !columns.includes(lookup)) columns.push(lookup);
+  }
   const annotations = annotationSet(prefer.includeAnnotations);
   const lookupNames = annotations?.formattedValue && context ? planLookupNames(context.model, columns) : [];
-  const expand = query.expand ? planExpand(entity, query.expand, { caller: context?.caller, now: new Date() }) : [];
   if (id !== undefined) {
     for (const option of ['filter', 'orderBy', 'top', 'count', 'skipToken', 'apply'] as const) {
       if (query[option] !== undefined) throw Errors.badQuery(`The query option '$${option.toLowerCase()}' cannot be used when retrieving a single record.`);

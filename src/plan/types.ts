@@ -132,6 +132,8 @@ export interface ExpandPlan {
   readonly columns: readonly AttributeModel[];
   /** `$select` inside the item as written, for the context URL. */
   readonly selectList?: readonly string[];
+  /** `<nav>/$ref` (single-valued only): the related row is answered as its `@odata.id` alone. */
+  readonly ref?: boolean;
   readonly filter?: PlanExpr;
   /** Collection-valued only; ends with the primary key. */
   readonly orderBy: readonly SortKey[];
@@ -156,6 +158,9 @@ export interface RowReference {
 /**
  * A complete new row: every stored column that has a value (system columns included, except
  * `versionnumber`, which the executor draws from the database's sequence in the transaction).
+ * A deep insert (digest §2.1) adds the writes that belong to the new row, run in the same
+ * transaction: `before`, the related rows its lookups point at; `after`, the rows pointing at it,
+ * the existing rows bound to its collections and its many-to-many links.
  */
 export interface InsertPlan {
   readonly kind: 'insert';
@@ -165,6 +170,8 @@ export interface InsertPlan {
   readonly references: readonly RowReference[];
   /** True when the client chose the id (it may clash); server-made ids are unique by construction. */
   readonly idGiven: boolean;
+  readonly before?: readonly InsertPlan[];
+  readonly after?: readonly WritePlan[];
 }
 
 /**
@@ -196,13 +203,41 @@ export interface UpdatePlan {
   readonly upsert?: InsertPlan | Error;
 }
 
-/** A delete of one row by primary key, optionally guarded by an If-Match version. */
+/**
+ * A delete of one row by primary key, optionally guarded by an If-Match version. `cascade` removes
+ * the row's many-to-many links with it.
+ */
 export interface DeletePlan {
   readonly kind: 'delete';
   readonly entity: EntityModel;
   readonly id: string;
   readonly guards: readonly Guard[];
+  readonly cascade: readonly DisassociatePlan[];
 }
+
+/**
+ * Links two rows through a many-to-many relationship (digest §2.5): `link` is the new intersect
+ * row, whose references are the two rows. A pair linked already fails with 412 `0x80040237`.
+ */
+export interface AssociatePlan {
+  readonly kind: 'associate';
+  readonly link: InsertPlan;
+}
+
+/**
+ * Removes the intersect rows (of table `entity`) whose columns hold the given ids: one link
+ * (both columns) or every link of a row (one column). `missing`, when set, is raised when no row
+ * was removed.
+ */
+export interface DisassociatePlan {
+  readonly kind: 'disassociate';
+  readonly entity: EntityModel;
+  readonly match: ReadonlyArray<{ readonly attribute: AttributeModel; readonly id: string }>;
+  readonly missing?: () => Error;
+}
+
+/** Any write a request can make; one request's writes run in one transaction. */
+export type WritePlan = InsertPlan | UpdatePlan | DeletePlan | AssociatePlan | DisassociatePlan;
 
 /** What a write produced: the id and whether a row was created (for upsert's 201 vs 200). */
 export interface WriteResult {

@@ -1,7 +1,9 @@
 import { randomFillSync } from 'node:crypto';
 import { Errors } from '../errors.js';
-import type { AttributeModel, EntityModel, Model, OptionMetadata } from '../model/types.js';
-import type { Caller, DeletePlan, Guard, InsertPlan, RowReference, UpdatePlan, Value } from './types.js';
+import type { AttributeModel, EntityModel, Model, NavigationPropertyModel, OneToManyNavigationModel, OptionMetadata } from '../model/types.js';
+import { linksOf, planAssociate } from './associate.js';
+import { namedPrimaryKey } from './keys.js';
+import type { Caller, DeletePlan, Guard, InsertPlan, RowReference, UpdatePlan, Value, WritePlan } from './types.js';
 import { bodyValue, canonicalGuid, nowUtc } from './values.js';
 
 /**
@@ -9,7 +11,11 @@ import { bodyValue, canonicalGuid, nowUtc } from './values.js';
  * (digest §2.1, §2.3, §2.4, §6.5):
  * - columns not valid for create/update are ignored; unknown properties are rejected;
  * - values are type-, length-, range- and option-checked; SystemRequired columns cannot be null;
- * - lookups are written through `<nav>@odata.bind` only;
+ * - lookups are written through `<nav>@odata.bind` only (a polymorphic lookup through the
+ *   property of one target, which also sets its type column);
+ * - on create, navigation properties may hold new related rows (deep insert: an object for a
+ *   single-valued property, an array of objects for a collection) and collection-valued
+ *   properties may bind existing rows (`<collection>@odata.bind: [urls]`);
  * - system columns (ids, created/modified on/by, owner, organization, state) are stamped here.
  */
 
@@ -46,9 +52,18 @@ export function sequentialGuid(now = Date.now()): string {
     + HEX[pool[r + 4]!] + HEX[pool[r + 5]!] + HEX[pool[r + 6]!] + HEX[pool[r + 7]!] + HEX[pool[r + 8]!] + HEX[pool[r + 9]!];
 }
 
+/** A collection-valued property's item on create: a new row (deep insert) or an existing one (bind). */
+type CollectionItem = { nav: NavigationPropertyModel; body: Record<string, unknown> } | { nav: NavigationPropertyModel; ref: RowReference };
+
 interface Assignments {
   values: Map<AttributeModel, Value>;
   references: RowReference[];
+  /** Which navigation property set each lookup (two properties of one polymorphic lookup clash). */
+  setBy: Map<AttributeModel, string>;
+  /** Related rows created first (deep insert through single-valued properties). */
+  before: InsertPlan[];
+  /** Items of collection-valued properties, planned once the new row's id is known. */
+  collections: CollectionItem[];
 }
 
 const BIND_SUFFIX = '@odata.bind';
@@ -68,13 +83,15 @@ export function parseBody(entity: EntityModel, text: string | undefined): Record
 }
 
 /**
- * Resolves a record URL — `set(id)`, `/set(id)` or an absolute `…/api/data/v9.x/set(id)` (digest
- * §2.1, §6.6) — to its table and canonical id; undefined when it is not one.
+ * Resolves a record URL — `set(id)`, `/set(id)` or an absolute `…/api/data/v9.x/set(id)`, the key
+ * bare, quoted or named (`set(<primary key>=id)`) (digest §2.1, §6.6) — to its table and canonical
+ * id; undefined when it is not one. URLs with alternate keys are resolved to ids before planning
+ * (store/keyed-urls.ts).
  */
 export function resolveRecordUrl(model: Model, url: string): RowReference | undefined {
   const parts = splitRecordUrl(url);
   const entity = parts ? model.byEntitySetName.get(parts.entitySet) : undefined;
-  const id = parts ? canonicalGuid(parts.key.replace(/^'(.*)'$/, '$1')) : undefined;
+  const id = parts && entity ? canonicalGuid(parts.key.replace(/^'(.*)'$/, '$1')) ?? namedPrimaryKey(entity, parts.key) : undefined;
   return entity && id ? { entity, id } : undefined;
 }
 
@@ -85,12 +102,12 @@ export function splitRecordUrl(url: string): { entitySet: string; key: string } 
 }
 
 /**
- * Resolves an `@odata.bind` value against the lookup's targets. Throws 400 `0x80090800` for
- * anything else (digest §5.3 InvalidUrlForODataBindProperty).
+ * Resolves an `@odata.bind` value to a row of the navigation property's target table. Throws 400
+ * `0x80090800` for anything else (digest §5.3 InvalidUrlForODataBindProperty).
  */
-function resolveBind(model: Model, lookup: AttributeModel, raw: unknown, property: string): RowReference {
+function resolveBind(model: Model, nav: NavigationPropertyModel, raw: unknown): RowReference {
   const ref = typeof raw === 'string' ? resolveRecordUrl(model, raw) : undefined;
-  if (!ref || !lookup.Targets.includes(ref.entity.LogicalName)) throw Errors.invalidBindUrl(String(raw), property);
+  if (!ref || ref.entity !== nav.target) throw Errors.invalidBindUrl(String(raw), nav.Name);
   return ref;
 }
 
@@ -103,83 +120,119 @@ function setValue(entity: EntityModel, a: AttributeModel, raw: unknown, into: As
   into.values.set(a, bodyValue(entity, a, raw));
 }
 
-/** What a body key denotes, once resolved against the table (see `roleOf`). */
-type KeyRole =
-  | { readonly kind: 'type' }
-  | { readonly kind: 'bind'; readonly nav: string; readonly lookup: AttributeModel }
-  | { readonly kind: 'navigation'; readonly lookup: AttributeModel }
-  | { readonly kind: 'attribute'; readonly attribute: AttributeModel };
+/**
+ * Points the lookup behind single-valued property `nav` at row `id` of its target, or clears it
+ * (null); a polymorphic lookup's type column gets the target's logical name. Throws 400 when
+ * another property of the same lookup was set in the body too.
+ */
+function setLookup(entity: EntityModel, nav: OneToManyNavigationModel, id: string | null, into: Assignments): void {
+  const a = nav.relationship.ReferencingAttribute;
+  const other = into.setBy.get(a);
+  if (other !== undefined && other !== nav.Name) throw Errors.payload(entity.EntitySetName, `The navigation properties '${other}' and '${nav.Name}' set the same lookup '${a.LogicalName}'; set one of them.`);
+  into.setBy.set(a, nav.Name);
+  setValue(entity, a, id, into);
+  if (a.TypeAttribute) into.values.set(a.TypeAttribute, id === null ? null : nav.target.LogicalName);
+}
 
-/** Resolved body keys per table: only keys that name something, so the map stays model-sized. */
-const keyRoles = new WeakMap<EntityModel, Map<string, KeyRole>>();
+function creatable(a: AttributeModel, mode: Mode): boolean {
+  return mode === 'create' ? a.IsValidForCreate : a.IsValidForUpdate;
+}
+
+function isObject(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
 
 /**
- * Resolves a body key (not an instance annotation) to its role, cached per table because a bulk
- * message repeats the same keys on every row. Throws the errors of an unknown key.
+ * A navigation property's value in a body: null clears a lookup; on create an object under a
+ * single-valued property is a new related row, an array of objects under a collection-valued one
+ * new rows related to this one (digest §2.1 deep insert). Lookups the system maintains are
+ * ignored, as their columns are.
  */
-function roleOf(entity: EntityModel, key: string): KeyRole {
-  let roles = keyRoles.get(entity);
-  if (!roles) keyRoles.set(entity, (roles = new Map()));
-  let role = roles.get(key);
-  if (role) return role;
-  if (key === '@odata.type') role = { kind: 'type' };
-  else if (key.endsWith(BIND_SUFFIX)) {
-    const nav = key.slice(0, -BIND_SUFFIX.length);
-    const lookup = entity.lookupsByNavigation.get(nav);
-    if (!lookup) {
-      throw Errors.payload(entity.EntitySetName, `An undeclared property '${nav}' which only has property annotations in the payload but no property value was found in the payload. In OData, only declared navigation properties and declared named streams can be represented as properties without values.`);
-    }
-    role = { kind: 'bind', nav, lookup };
-  } else {
-    const lookup = entity.lookupsByNavigation.get(key);
-    if (lookup) role = { kind: 'navigation', lookup };
-    else {
-      const a = entity.attributesByProperty.get(key);
-      if (!a) throw Errors.invalidBodyProperty(key, entity.LogicalName);
-      if (a.NavigationPropertyName) {
-        throw Errors.payload(entity.EntitySetName, `CRM do not support direct update of Entity Reference properties, Use Navigation properties instead ('${a.NavigationPropertyName}@odata.bind').`);
-      }
-      role = { kind: 'attribute', attribute: a };
-    }
+function assignNavigation(model: Model, entity: EntityModel, nav: NavigationPropertyModel, raw: unknown, mode: Mode, caller: Caller, into: Assignments): void {
+  const refused = (what: string) => Errors.payload(entity.EntitySetName, `${what} for the navigation property '${nav.Name}'.`);
+  if (nav.kind === 'single') {
+    if (raw !== null && !isObject(raw)) throw refused(`A value that is neither null nor an object was found`);
+    if (!creatable(nav.relationship.ReferencingAttribute, mode)) return;
+    if (raw === null) { setLookup(entity, nav, null, into); return; }
+    if (mode !== 'create') throw refused('Deep update is not supported: a related record can only be created with its parent (POST); use @odata.bind to link an existing record');
+    const related = planCreate(model, nav.target, raw, caller);
+    into.before.push(related);
+    setLookup(entity, nav, related.id, into);
+    return;
   }
-  roles.set(key, role);
-  return role;
+  if (!Array.isArray(raw) || !raw.every(isObject)) throw refused('A collection-valued navigation property takes an array of records; a value of another kind was found');
+  if (mode !== 'create') throw refused('Deep update is not supported: related records can only be created with their parent (POST); use POST …/$ref to link records');
+  for (const body of raw) into.collections.push({ nav, body });
 }
 
 /** Reads the body's properties for `mode`; system stamping is done by the callers. */
-function assign(model: Model, entity: EntityModel, body: Record<string, unknown>, mode: Mode): Assignments {
-  const into: Assignments = { values: new Map(), references: [] };
-  const create = mode === 'create';
+function assign(model: Model, entity: EntityModel, body: Record<string, unknown>, mode: Mode, caller: Caller): Assignments {
+  const into: Assignments = { values: new Map(), references: [], setBy: new Map(), before: [], collections: [] };
   for (const key in body) {
     const raw = body[key];
-    if (key.includes('@') && key !== '@odata.type' && !key.endsWith(BIND_SUFFIX)) continue; // instance annotations sent by clients carry no data (OData JSON §4.5)
-    const role = roleOf(entity, key);
-    switch (role.kind) {
-      case 'type':
-        if (typeof raw !== 'string' || raw.replace(/^#/, '') !== `Microsoft.Dynamics.CRM.${entity.LogicalName}`) {
-          throw Errors.payload(entity.EntitySetName, `The @odata.type '${String(raw)}' does not match the entity set's type 'Microsoft.Dynamics.CRM.${entity.LogicalName}'.`);
-        }
-        break;
-      case 'bind': {
-        const { lookup, nav } = role;
-        if (!(create ? lookup.IsValidForCreate : lookup.IsValidForUpdate)) break;
-        if (raw === null) { setValue(entity, lookup, null, into); break; }
-        const ref = resolveBind(model, lookup, raw, nav);
-        into.values.set(lookup, ref.id);
-        into.references.push(ref);
-        break;
+    if (key === '@odata.type') {
+      if (typeof raw !== 'string' || raw.replace(/^#/, '') !== `Microsoft.Dynamics.CRM.${entity.LogicalName}`) {
+        throw Errors.payload(entity.EntitySetName, `The @odata.type '${String(raw)}' does not match the entity set's type 'Microsoft.Dynamics.CRM.${entity.LogicalName}'.`);
       }
-      case 'navigation':
-        if (raw !== null) throw Errors.payload(entity.EntitySetName, `A node with a non-null value was found for the navigation property '${key}'; set lookups with '${key}@odata.bind'.`);
-        if (create ? role.lookup.IsValidForCreate : role.lookup.IsValidForUpdate) setValue(entity, role.lookup, null, into);
-        break;
-      case 'attribute':
-        // Columns not valid for the operation are ignored, as Dataverse does (digest §2.1).
-        if (create ? role.attribute.IsValidForCreate : role.attribute.IsValidForUpdate) setValue(entity, role.attribute, raw, into);
-        break;
+      continue;
     }
+    if (key.endsWith(BIND_SUFFIX)) {
+      const name = key.slice(0, -BIND_SUFFIX.length);
+      const nav = entity.navigation.get(name);
+      if (!nav) {
+        throw Errors.payload(entity.EntitySetName, `An undeclared property '${name}' which only has property annotations in the payload but no property value was found in the payload. In OData, only declared navigation properties and declared named streams can be represented as properties without values.`);
+      }
+      if (nav.kind === 'collection') {
+        if (mode !== 'create') throw Errors.payload(entity.EntitySetName, `Records can be bound to the collection-valued navigation property '${name}' only on create; use POST …/${name}/$ref to link records.`);
+        if (!Array.isArray(raw)) throw Errors.payload(entity.EntitySetName, `The value of '${key}' must be an array of record URLs.`);
+        for (const url of raw) into.collections.push({ nav, ref: resolveBind(model, nav, url) });
+        continue;
+      }
+      if (!creatable(nav.relationship.ReferencingAttribute, mode)) continue;
+      if (raw === null) { setLookup(entity, nav, null, into); continue; }
+      const ref = resolveBind(model, nav, raw);
+      setLookup(entity, nav, ref.id, into);
+      into.references.push(ref);
+      continue;
+    }
+    if (key.includes('@')) continue; // instance annotations sent by clients carry no data (OData JSON §4.5)
+    const nav = entity.navigation.get(key);
+    if (nav) { assignNavigation(model, entity, nav, raw, mode, caller, into); continue; }
+    const a = entity.attributesByProperty.get(key);
+    if (!a) throw Errors.invalidBodyProperty(key, entity.LogicalName);
+    if (a.Targets.length) {
+      const names = [...entity.navigation.values()].filter((n) => n.kind === 'single' && n.relationship.ReferencingAttribute === a).map((n) => `'${n.Name}@odata.bind'`);
+      throw Errors.payload(entity.EntitySetName, `CRM do not support direct update of Entity Reference properties, Use Navigation properties instead (${names.join(' or ')}).`);
+    }
+    if (!creatable(a, mode)) continue; // Dataverse ignores these (digest §2.1)
+    setValue(entity, a, raw, into);
   }
   return into;
+}
+
+/**
+ * The writes after a new row `id` exists, for its collection-valued properties: a new related row
+ * (pointing at it, or linked to it for many-to-many) per object, an association per bound URL.
+ * Throws 400 for a collection whose lookup the system maintains, or an item that sets that lookup.
+ */
+function planCollections(model: Model, entity: EntityModel, id: string, items: readonly CollectionItem[], caller: Caller): WritePlan[] {
+  const after: WritePlan[] = [];
+  for (const item of items) {
+    const { nav } = item;
+    if ('ref' in item) { after.push(planAssociate(model, caller, nav, id, item.ref.id)); continue; }
+    if (nav.intersect) {
+      const child = planCreate(model, nav.target, item.body, caller);
+      after.push(child, planAssociate(model, caller, nav, id, child.id));
+      continue;
+    }
+    const lookup = nav.relationship.ReferencingAttribute;
+    if (!lookup.IsValidForCreate) throw Errors.payload(entity.EntitySetName, `Records cannot be created in '${nav.Name}': its lookup '${lookup.LogicalName}' is maintained by the system.`);
+    if (Object.keys(item.body).some((k) => k === nav.Partner || k === `${nav.Partner}${BIND_SUFFIX}`)) {
+      throw Errors.payload(nav.target.EntitySetName, `A record created in '${nav.Name}' is linked to its parent; it cannot set '${nav.Partner}' itself.`);
+    }
+    after.push(planCreate(model, nav.target, { ...item.body, [`${nav.Partner}${BIND_SUFFIX}`]: `/${entity.EntitySetName}(${id})` }, caller));
+  }
+  return after;
 }
 
 function options(a: AttributeModel | undefined): readonly OptionMetadata[] {
@@ -254,16 +307,25 @@ function checkRequired(entity: EntityModel, values: ReadonlyMap<AttributeModel, 
   }
 }
 
+/** Refuses writes to an intersect table: its rows are the links written through `$ref` (400 `0x80040800`). */
+function writable(entity: EntityModel, message: 'Create' | 'Update' | 'Delete'): void {
+  if (entity.IsIntersect) throw Errors.messageNotSupported(message, entity.LogicalName);
+}
+
 /**
  * Plans a Create. `urlId` is the key from a PATCH URL (upsert) and wins over a body key; `now`
  * (canonical UTC) stamps createdon/modifiedon, so a bulk create stamps every row alike.
- * Throws the body errors of this module, and 400 `0x80048408` for a statuscode that is not a
- * status of the Active state (new rows always start in statecode 0).
+ * Navigation properties with new rows or bound URLs become the plan's `before`/`after` writes.
+ * Throws the body errors of this module, 400 `0x80048408` for a statuscode that is not a
+ * status of the Active state (new rows always start in statecode 0), and 400 `0x80040800` on an
+ * intersect table.
  */
 export function planCreate(model: Model, entity: EntityModel, body: Record<string, unknown>, caller: Caller, urlId?: string, now = nowUtc()): InsertPlan {
-  const { values, references } = assign(model, entity, body, 'create');
+  writable(entity, 'Create');
+  const { values, references, before, collections } = assign(model, entity, body, 'create', caller);
   const stamps = stampsOf(entity);
-  const given = urlId ?? (values.get(stamps.pk) as string | undefined);
+  const pk = stamps.pk;
+  const given = urlId ?? (values.get(pk) as string | undefined);
   const id = given ?? sequentialGuid();
   values.set(stamps.pk, id);
   for (const a of stamps.times) values.set(a, now);
@@ -282,7 +344,9 @@ export function planCreate(model: Model, entity: EntityModel, body: Record<strin
     }
   }
   checkRequired(entity, values);
-  return { kind: 'insert', entity, id, values, references, idGiven: given !== undefined };
+  const plan: InsertPlan = { kind: 'insert', entity, id, values, references, idGiven: given !== undefined };
+  if (!before.length && !collections.length) return plan;
+  return { ...plan, before, after: planCollections(model, entity, id, collections, caller) };
 }
 
 /** `Label (value)` of a status, for messages. */
@@ -319,7 +383,8 @@ function versionGuard(entity: EntityModel, ifMatch: string | undefined): Guard[]
 }
 
 /**
- * Plans `PATCH /<set>(<id>)` with Dataverse's conditional semantics (digest §2.3):
+ * Plans `PATCH /<set>(<id>)` with Dataverse's conditional semantics (digest §2.3); 400
+ * `0x80040800` on an intersect table:
  * no If-Match → update or create (upsert); `If-Match: *` → update only; `If-Match: W/"n"` →
  * update only if the row's version is n (else 412); `If-None-Match: *` → create only (returns an
  * InsertPlan; an existing row then fails with 412 `0x80040237`).
@@ -331,8 +396,9 @@ export function planUpdate(
   model: Model, entity: EntityModel, id: string, body: Record<string, unknown>, caller: Caller,
   ifMatch: '*' | string | undefined, ifNoneMatch: '*' | string | undefined,
 ): UpdatePlan | InsertPlan {
+  writable(entity, 'Update');
   if (ifNoneMatch === '*') return planCreate(model, entity, body, caller, id);
-  const { values: set, references } = assign(model, entity, body, 'update');
+  const { values: set, references } = assign(model, entity, body, 'update', caller);
   const guards = versionGuard(entity, ifMatch);
   const state = entity.attributesByName.get('statecode');
   const status = entity.attributesByName.get('statuscode');
@@ -366,7 +432,11 @@ export function planUpdate(
   return { kind: 'update', entity, id, set, guards, references, upsert };
 }
 
-/** Plans `DELETE /<set>(<id>)`, guarded by an If-Match version when one is sent (digest §2.4). */
+/**
+ * Plans `DELETE /<set>(<id>)`, guarded by an If-Match version when one is sent (digest §2.4); the
+ * row's many-to-many links go with it. Throws 400 `0x80040800` on an intersect table.
+ */
 export function planDelete(entity: EntityModel, id: string, ifMatch: '*' | string | undefined): DeletePlan {
-  return { kind: 'delete', entity, id, guards: versionGuard(entity, ifMatch) };
+  writable(entity, 'Delete');
+  return { kind: 'delete', entity, id, guards: versionGuard(entity, ifMatch), cascade: linksOf(entity.navigation.values(), id) };
 }

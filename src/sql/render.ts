@@ -1,5 +1,6 @@
-import type { AttributeModel, EntityKeyModel, EntityModel } from '../model/types.js';
-import type { AggregatePlan, AggregateValue, ColumnPath, CountPlan, DeletePlan, ExpandPlan, Guard, InsertPlan, LinkedColumn, PlanExpr, ReadPlan, SortKey, UpdatePlan, Value } from '../plan/types.js';
+import type { AttributeModel, EntityKeyModel, EntityModel, NavigationPropertyModel } from '../model/types.js';
+import type { AggregatePlan, AggregateValue, ColumnPath, CountPlan, DeletePlan, DisassociatePlan, ExpandPlan, Guard, InsertPlan, LinkedColumn, PlanExpr, ReadPlan, SortKey, UpdatePlan, Value } from '../plan/types.js';
+import { Errors } from '../errors.js';
 import type { Dialect, Statement } from './dialect.js';
 import { groupChain } from '../nesting.js';
 
@@ -38,6 +39,35 @@ function pkOf(e: EntityModel): AttributeModel {
 }
 
 /**
+ * `target.pk = source.lookup`: the row of `entity` (alias `target`) a lookup of the row `source`
+ * points at; for a polymorphic lookup also `source.<type column> = '<entity>'`, so each of its
+ * navigation properties reaches rows of its own table only.
+ */
+function renderLookupJoin(d: Dialect, lookup: AttributeModel, entity: EntityModel, source: string, target: string, p: Params): string {
+  const join = `${target}.${col(d, pkOf(entity))} = ${source}.${col(d, lookup)}`;
+  return lookup.TypeAttribute ? `${join} AND ${source}.${col(d, lookup.TypeAttribute)} = ${p.value(lookup.TypeAttribute, entity.LogicalName)}` : join;
+}
+
+/**
+ * The condition linking a row of `nav`'s source table (SQL name or alias `source`) to a row of its
+ * target table (alias `target`): for a single-valued property the lookup join; for the
+ * collection of a one-to-many relationship `target.lookup = source.pk` (and, polymorphic,
+ * `target.<type column> = '<source table>'`); for a many-to-many one, EXISTS a row of the intersect
+ * table (alias `i<depth>`) holding both ids.
+ */
+function renderLink(d: Dialect, nav: NavigationPropertyModel, source: string, target: string, depth: number, p: Params): string {
+  if (nav.intersect) {
+    const i = d.quote(`i${depth}`);
+    const { entity, own, other } = nav.intersect;
+    return `EXISTS (SELECT 1 FROM ${table(d, entity)} ${i} WHERE ${i}.${col(d, own)} = ${source}.${col(d, pkOf(nav.source))} AND ${i}.${col(d, other)} = ${target}.${col(d, pkOf(nav.target))})`;
+  }
+  const lookup = nav.relationship.ReferencingAttribute;
+  if (nav.kind === 'single') return renderLookupJoin(d, lookup, nav.target, source, target, p);
+  const join = `${target}.${col(d, lookup)} = ${source}.${col(d, pkOf(nav.source))}`;
+  return lookup.TypeAttribute ? `${join} AND ${target}.${col(d, lookup.TypeAttribute)} = ${p.value(lookup.TypeAttribute, nav.source.LogicalName)}` : join;
+}
+
+/**
  * Renders a filter expression (fully parenthesised where it combines). `scope` is the SQL name of
  * the table (or alias) the expression's columns belong to; conditions on related rows become
  * correlated EXISTS subqueries with aliases `f1`, `f2`, … (unqualified columns inside resolve to
@@ -64,14 +94,10 @@ export function renderExpr(d: Dialect, e: PlanExpr, p: Params, scope: string, de
     case 'not': return `NOT (${renderExpr(d, e.operand, p, scope, depth)})`;
     case 'const': return e.value ? '1 = 1' : '1 = 0';
     case 'exists': {
-      const nav = e.navigation;
-      const rel = nav.relationship;
       const alias = d.quote(`f${depth}`);
-      const join = nav.kind === 'single'
-        ? `${alias}.${col(d, pkOf(nav.target))} = ${scope}.${col(d, rel.ReferencingAttribute)}`
-        : `${alias}.${col(d, rel.ReferencingAttribute)} = ${scope}.${col(d, pkOf(rel.ReferencedEntity))}`;
+      const link = renderLink(d, e.navigation, scope, alias, depth, p);
       const where = e.where ? ` AND ${renderExpr(d, e.where, p, alias, depth + 1)}` : '';
-      return `EXISTS (SELECT 1 FROM ${table(d, nav.target)} ${alias} WHERE ${join}${where})`;
+      return `EXISTS (SELECT 1 FROM ${table(d, e.navigation.target)} ${alias} WHERE ${link}${where})`;
     }
   }
 }
@@ -99,13 +125,15 @@ function renderAfter(d: Dialect, keys: readonly SortKey[], values: readonly Valu
 
 /**
  * The columns a read fetches: output columns, versionnumber (ETag; not for DISTINCT reads, where
- * it would make every row distinct) and the sort keys (skiptoken).
+ * it would make every row distinct), the sort keys (skiptoken) and the type columns of polymorphic
+ * output lookups (their lookuplogicalname).
  */
 export function fetchedColumns(plan: ReadPlan): AttributeModel[] {
   const out = [...plan.columns];
   const add = (a: AttributeModel | undefined) => { if (a && !out.includes(a)) out.push(a); };
   if (!plan.distinct) add(plan.entity.attributesByName.get('versionnumber'));
   for (const k of plan.orderBy) add(k.attribute);
+  for (const a of plan.columns) add(a.TypeAttribute);
   return out;
 }
 
@@ -120,12 +148,14 @@ function whereClause(conditions: string[]): string {
 export function renderRead(d: Dialect, plan: ReadPlan): Statement {
   const p = new Params(d);
   const outer = table(d, plan.entity);
-  // Lookup names: a correlated scalar subquery per lookup, after the fetched columns.
-  const names = plan.lookupNames.map(({ attribute, target }) => {
+  // Lookup names: a correlated scalar subquery per lookup (and target), after the fetched columns.
+  // Aliased (`_name<n>` cannot be a column's logical name): PostgreSQL would otherwise name the
+  // output after the target's column, and `ORDER BY "fullname"` would be ambiguous.
+  const names = plan.lookupNames.map(({ attribute, target }, i) => {
     const name = target.attributesByName.get(target.PrimaryNameAttribute!)!;
-    return `(SELECT ${d.quote('r')}.${col(d, name)} FROM ${table(d, target)} ${d.quote('r')} WHERE ${d.quote('r')}.${col(d, pkOf(target))} = ${outer}.${col(d, attribute)})`;
+    return `(SELECT ${d.quote('r')}.${col(d, name)} FROM ${table(d, target)} ${d.quote('r')} WHERE ${renderLookupJoin(d, attribute, target, outer, d.quote('r'), p)}) AS ${d.quote(`_name${i + 1}`)}`;
   });
-  const expansions = plan.expand.map((e) => renderExpansion(d, e, plan.entity, outer, 1, p));
+  const expansions = plan.expand.map((e) => renderExpansion(d, e, outer, 1, p));
   // Named, so that an ORDER BY column of the read's table cannot be taken for a linked column.
   const linked = (plan.linked ?? []).map((l, i) => `${renderLinked(d, l, outer, p)} AS ${d.quote(`linked${i + 1}`)}`);
   const columns = [...fetchedColumns(plan).map((a) => col(d, a)), ...names, ...expansions, ...linked].join(', ');
@@ -143,18 +173,30 @@ export function renderRead(d: Dialect, plan: ReadPlan): Statement {
 }
 
 /**
+ * The lookup column a step of a linked column or column path follows: single-valued navigation
+ * properties of one-target lookups only (FetchXML link-entity columns and `$apply`/aggregate paths).
+ * Throws 501 for a many-to-many property or a polymorphic lookup there.
+ */
+function stepLookup(nav: NavigationPropertyModel): AttributeModel {
+  if (nav.intersect || nav.relationship.ReferencingAttribute.TypeAttribute) {
+    throw Errors.notImplemented(`Columns read through the navigation property '${nav.Name}' (many-to-many or polymorphic)`);
+  }
+  return nav.relationship.ReferencingAttribute;
+}
+
+/**
  * A linked column as nested scalar subqueries, one per lookup step, innermost first:
  * `(SELECT "l2"."x" FROM t2 "l2" WHERE "l2".pk = (SELECT "l1".fk FROM t1 "l1" WHERE "l1".pk =
  * <outer>.fk AND <step 1 condition>) AND <step 2 condition>)`. Each level reads one table, so the
  * steps' unqualified conditions resolve to it; a primary-key lookup per step.
  */
 function renderLinked(d: Dialect, l: LinkedColumn, outer: string, p: Params): string {
-  let ref = `${outer}.${col(d, l.path[0]!.navigation.relationship.ReferencingAttribute)}`;
+  let ref = `${outer}.${col(d, stepLookup(l.path[0]!.navigation))}`;
   l.path.forEach((step, i) => {
     const target = step.navigation.target;
     const alias = d.quote(`l${i + 1}`);
     const next = l.path[i + 1];
-    const value = next ? next.navigation.relationship.ReferencingAttribute : l.attribute;
+    const value = next ? stepLookup(next.navigation) : l.attribute;
     const where = step.where ? ` AND ${renderExpr(d, step.where, p, alias)}` : '';
     ref = `(SELECT ${alias}.${col(d, value)} FROM ${table(d, target)} ${alias} WHERE ${alias}.${col(d, pkOf(target))} = ${ref}${where})`;
   });
@@ -172,17 +214,14 @@ export function expansionColumns(e: ExpandPlan): AttributeModel[] {
  * (lookups as `_x_value`) and nested navigation property names. `parent` is the SQL name of the
  * parent row's table or alias; parameters are added in text order (positional dialects).
  */
-function renderExpansion(d: Dialect, e: ExpandPlan, parentEntity: EntityModel, parent: string, depth: number, p: Params): string {
+function renderExpansion(d: Dialect, e: ExpandPlan, parent: string, depth: number, p: Params): string {
   const target = e.navigation.target;
-  const rel = e.navigation.relationship;
   const alias = d.quote(`e${depth}`);
   const pairs = expansionColumns(e).map((a) => ({ key: a.PropertyName, expr: `${alias}.${col(d, a)}`, json: false }));
-  for (const child of e.expand) pairs.push({ key: child.navigation.Name, expr: renderExpansion(d, child, target, alias, depth + 1, p), json: true });
-  const join = e.navigation.kind === 'single'
-    ? `${alias}.${col(d, pkOf(target))} = ${parent}.${col(d, rel.ReferencingAttribute)}`
-    : `${alias}.${col(d, rel.ReferencingAttribute)} = ${parent}.${col(d, pkOf(parentEntity))}`;
+  for (const child of e.expand) pairs.push({ key: child.navigation.Name, expr: renderExpansion(d, child, alias, depth + 1, p), json: true });
+  const link = renderLink(d, e.navigation, parent, alias, depth, p);
   const filter = e.filter ? ` AND ${renderExpr(d, e.filter, p, alias, depth + 1)}` : '';
-  const from = `${table(d, target)} ${alias} WHERE ${join}${filter}`;
+  const from = `${table(d, target)} ${alias} WHERE ${link}${filter}`;
   if (e.navigation.kind === 'single') return d.jsonSubquery({ pairs, from, single: true, orderBy: '' });
   const orderBy = e.orderBy.map((k) => d.orderItem(col(d, k.attribute), k.descending)).join(', ');
   return d.jsonSubquery({ pairs, from, single: false, orderBy, limit: p.add(e.limit) });
@@ -206,7 +245,7 @@ function pathValue(d: Dialect, c: ColumnPath, scope: string, depth = 1): string 
   if (!nav) return `${scope}.${col(d, c.attribute)}`;
   const alias = d.quote(`j${depth}`);
   const value = pathValue(d, { navs: rest, attribute: c.attribute }, alias, depth + 1);
-  return `(SELECT ${value} FROM ${table(d, nav.target)} ${alias} WHERE ${alias}.${col(d, pkOf(nav.target))} = ${scope}.${col(d, nav.relationship.ReferencingAttribute)})`;
+  return `(SELECT ${value} FROM ${table(d, nav.target)} ${alias} WHERE ${alias}.${col(d, pkOf(nav.target))} = ${scope}.${col(d, stepLookup(nav))})`;
 }
 
 const WHOLE_NUMBERS = new Set(['Integer', 'BigInt']);
@@ -346,6 +385,12 @@ export function renderUpdate(d: Dialect, plan: UpdatePlan, version: number): Sta
 export function renderDelete(d: Dialect, plan: DeletePlan): Statement {
   const p = new Params(d);
   return { sql: `DELETE FROM ${table(d, plan.entity)}${keyAndGuards(d, plan.entity, plan.id, plan.guards, p)}`, params: p.values };
+}
+
+/** DELETE of the intersect rows a DisassociatePlan names (one link, or every link of a row). */
+export function renderDisassociate(d: Dialect, plan: DisassociatePlan): Statement {
+  const p = new Params(d);
+  return { sql: `DELETE FROM ${table(d, plan.entity)}${whereClause(plan.match.map((m) => `${col(d, m.attribute)} = ${p.value(m.attribute, m.id)}`))}`, params: p.values };
 }
 
 /** Reads the given columns of one row by key (used after a guarded write changed nothing). */

@@ -1,8 +1,8 @@
-import { Errors } from '../errors.js';
+import { Errors, ServiceError } from '../errors.js';
 import type { AttributeModel, EntityKeyModel, EntityModel } from '../model/types.js';
-import type { AggregatePlan, CountPlan, DeletePlan, ExpandPlan, Guard, InsertPlan, ReadPlan, RowReference, UpdatePlan, Value, WriteResult } from '../plan/types.js';
+import type { AggregatePlan, CountPlan, DeletePlan, ExpandPlan, Guard, InsertPlan, ReadPlan, RowReference, UpdatePlan, Value, WritePlan, WriteResult } from '../plan/types.js';
 import { fromJson } from '../sql/types.js';
-import { expansionColumns, fetchedColumns, renderAggregate, renderCount, renderDelete, renderExistingIds, renderInsertMany, renderRead, renderSelectById, renderSelectByKey, renderUpdate } from '../sql/render.js';
+import { expansionColumns, fetchedColumns, renderAggregate, renderCount, renderDelete, renderDisassociate, renderExistingIds, renderInsertMany, renderRead, renderSelectById, renderSelectByKey, renderUpdate } from '../sql/render.js';
 import type { Database, Executor } from './database.js';
 
 /**
@@ -136,8 +136,11 @@ async function checkReferences(tx: Executor, db: Database, references: readonly 
   }
 }
 
+/** Inserts one row, with a deep insert's related rows before and its dependent writes after it. */
 async function insert(tx: Executor, db: Database, plan: InsertPlan): Promise<WriteResult> {
+  for (const related of plan.before ?? []) await insert(tx, db, related);
   await insertMany(tx, db, [plan]);
+  for (const write of plan.after ?? []) await writeIn(tx, db, write);
   return { id: plan.id, created: true };
 }
 
@@ -204,16 +207,30 @@ async function explain(tx: Executor, db: Database, plan: UpdatePlan | DeletePlan
 /**
  * Runs one write plan inside the transaction `tx` (for messages that run several writes and reads
  * in one transaction). Throws `missing()` (default 404 `0x80040217`) when the row to update or
- * delete does not exist, 404 `0x80040217` for a missing lookup target,
- * 412 `0x80040237` for a duplicate key, and the plan's guard errors (412 `0x80060882` for a stale
- * If-Match, 400 `0x80048408` for a status of another state, 400 `0x8004F00E` for a transition
- * the state model forbids).
+ * delete does not exist, 404 `0x80040217` for a missing lookup target or row to link,
+ * 412 `0x80040237` for a duplicate key ("Cannot insert duplicate key." for a pair linked
+ * already), a DisassociatePlan's `missing()` when there was no link, and the plan's guard errors
+ * (412 `0x80060882` for a stale If-Match, 400 `0x80048408` for a status of another state, 400
+ * `0x8004F00E` for a transition the state model forbids).
  */
 export async function writeIn(
-  tx: Executor, db: Database, plan: InsertPlan | UpdatePlan | DeletePlan,
-  missing: () => Error = () => Errors.recordNotFound(plan.entity.LogicalName, plan.id),
+  tx: Executor, db: Database, plan: WritePlan, missing?: () => Error,
 ): Promise<WriteResult> {
+  const notFound = (p: UpdatePlan | DeletePlan) => (missing ? missing() : Errors.recordNotFound(p.entity.LogicalName, p.id));
   switch (plan.kind) {
+    case 'associate':
+      try {
+        return await insert(tx, db, plan.link);
+      } catch (err) {
+        // The intersect table's only unique key besides its id is the pair.
+        if (err instanceof ServiceError && err.code === Errors.duplicateRecord().code) throw Errors.duplicateKey();
+        throw err;
+      }
+    case 'disassociate': {
+      const removed = await tx.run(renderDisassociate(db.dialect, plan));
+      if (!removed && plan.missing) throw plan.missing();
+      return { id: plan.match[0]!.id, created: false };
+    }
     case 'insert':
       return insert(tx, db, plan);
     case 'update': {
@@ -223,19 +240,22 @@ export async function writeIn(
       await explain(tx, db, plan);
       if (plan.upsert instanceof Error) throw plan.upsert;
       if (plan.upsert) return insert(tx, db, plan.upsert);
-      throw missing();
+      throw notFound(plan);
     }
     case 'delete': {
       const changed = await tx.run(renderDelete(db.dialect, plan));
-      if (changed) return { id: plan.id, created: false };
-      await explain(tx, db, plan);
-      throw missing();
+      if (!changed) {
+        await explain(tx, db, plan);
+        throw notFound(plan);
+      }
+      for (const links of plan.cascade) await writeIn(tx, db, links);
+      return { id: plan.id, created: false };
     }
   }
 }
 
 /** Runs one write plan in its own transaction; errors as for writeIn. */
-export function executeWrite(db: Database, plan: InsertPlan | UpdatePlan | DeletePlan): Promise<WriteResult> {
+export function executeWrite(db: Database, plan: WritePlan): Promise<WriteResult> {
   return db.transaction((tx) => writeIn(tx, db, plan));
 }
 

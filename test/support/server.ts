@@ -164,3 +164,10 @@ export function recordStatements(db: Database): Statement[] {
   db.rows = async (stmt: Statement) => { statements.push(stmt); return rows(stmt); };
   return statements;
 }
+
+/** Creates a row with `Prefer: return=representation` and returns its JSON; throws unless the answer is 201. */
+export async function createRow(s: TestServer, set: string, body: object): Promise<any> {
+  const r = await call('POST', `${s.root}${set}`, body, { Prefer: 'return=representation' });
+  if (r.status !== 201) throw new Error(`POST ${set} answered ${r.status}: ${r.text}`);
+  return r.json;
+}

@@ -1,0 +1,71 @@
+import { Errors } from '../errors.js';
+import type { AttributeModel, ManyToManyNavigationModel, Model, NavigationPropertyModel } from '../model/types.js';
+import type { AssociatePlan, Caller, DisassociatePlan, UpdatePlan } from './types.js';
+import { planUpdate, sequentialGuid } from './write.js';
+
+/**
+ * Associate and disassociate (digest §2.5) as plans, whatever the relationship: through a
+ * single-valued property the source row's lookup is set or cleared; through the collection of a
+ * one-to-many relationship the related row's lookup; through a many-to-many one a row of the
+ * intersect table is added or removed. Used by `$ref` requests and by deep insert's binds.
+ */
+
+function bindUrl(entitySetName: string, id: string): string {
+  return `/${entitySetName}(${id})`;
+}
+
+/** The lookup a one-to-many property writes; 400 when the system maintains it (createdby …). */
+function writableLookup(nav: Exclude<NavigationPropertyModel, ManyToManyNavigationModel>): AttributeModel {
+  const lookup = nav.relationship.ReferencingAttribute;
+  if (!lookup.IsValidForUpdate) {
+    throw Errors.badQuery(`The lookup '${lookup.LogicalName}' of '${nav.relationship.ReferencingEntity.LogicalName}' is maintained by the system and cannot be associated through '${nav.Name}'.`);
+  }
+  return lookup;
+}
+
+/** The intersect columns of a many-to-many property's source and target, with their ids. */
+function pair(nav: ManyToManyNavigationModel, sourceId: string, targetId: string): Array<{ attribute: AttributeModel; id: string }> {
+  return [{ attribute: nav.intersect.own, id: sourceId }, { attribute: nav.intersect.other, id: targetId }];
+}
+
+/**
+ * Plans linking row `sourceId` of `nav.source` with row `targetId` of `nav.target`. A missing row
+ * fails at execution with 404 `0x80040217`; a many-to-many pair linked already with 412
+ * `0x80040237` "Cannot insert duplicate key.". Throws 400 for a lookup the system maintains.
+ */
+export function planAssociate(model: Model, caller: Caller, nav: NavigationPropertyModel, sourceId: string, targetId: string): UpdatePlan | AssociatePlan {
+  if (nav.intersect) {
+    const { entity } = nav.intersect;
+    const id = sequentialGuid();
+    const values = new Map<AttributeModel, string>([[entity.attributesByName.get(entity.PrimaryIdAttribute)!, id]]);
+    for (const { attribute, id: value } of pair(nav, sourceId, targetId)) values.set(attribute, value);
+    return {
+      kind: 'associate',
+      link: { kind: 'insert', entity, id, values, references: [{ entity: nav.source, id: sourceId }, { entity: nav.target, id: targetId }], idGiven: false },
+    };
+  }
+  writableLookup(nav);
+  if (nav.kind === 'single') return planUpdate(model, nav.source, sourceId, { [`${nav.Name}@odata.bind`]: bindUrl(nav.target.EntitySetName, targetId) }, caller, '*', undefined) as UpdatePlan;
+  return planUpdate(model, nav.target, targetId, { [`${nav.Partner}@odata.bind`]: bindUrl(nav.source.EntitySetName, sourceId) }, caller, '*', undefined) as UpdatePlan;
+}
+
+/**
+ * Plans unlinking: a single-valued property is cleared (`targetId` unused); the related row of a
+ * collection (`targetId`) is unlinked from row `sourceId`, with 404 `0x80040217` naming it when it
+ * is not linked to that row. Throws 400 for a lookup the system maintains.
+ */
+export function planDisassociate(model: Model, caller: Caller, nav: NavigationPropertyModel, sourceId: string, targetId?: string): UpdatePlan | DisassociatePlan {
+  const missing = () => Errors.recordNotFound(nav.target.LogicalName, targetId!);
+  if (nav.intersect) return { kind: 'disassociate', entity: nav.intersect.entity, match: pair(nav, sourceId, targetId!), missing };
+  const lookup = writableLookup(nav);
+  if (nav.kind === 'single') return planUpdate(model, nav.source, sourceId, { [`${nav.Name}@odata.bind`]: null }, caller, '*', undefined) as UpdatePlan;
+  const plan = planUpdate(model, nav.target, targetId!, { [`${nav.Partner}@odata.bind`]: null }, caller, '*', undefined) as UpdatePlan;
+  return { ...plan, guards: [...plan.guards, { attribute: lookup, values: [sourceId], fail: missing }] };
+}
+
+/** The links of row `id` in every many-to-many relationship of its table, removed when it is deleted. */
+export function linksOf(nav: Iterable<NavigationPropertyModel>, id: string): DisassociatePlan[] {
+  const out: DisassociatePlan[] = [];
+  for (const n of nav) if (n.intersect) out.push({ kind: 'disassociate', entity: n.intersect.entity, match: [{ attribute: n.intersect.own, id }] });
+  return out;
+}

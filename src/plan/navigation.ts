@@ -1,0 +1,26 @@
+import type { NavigationPropertyModel } from '../model/types.js';
+import type { PlanExpr } from './types.js';
+
+/** `plan` with its filter narrowed to the rows that also meet `link` (a read or count of related rows). */
+export function restrict<T extends { readonly filter?: PlanExpr }>(plan: T, link: PlanExpr): T {
+  return { ...plan, filter: plan.filter ? { kind: 'and', left: link, right: plan.filter } : link };
+}
+
+/**
+ * The condition on rows of `nav.target` that selects the rows related to row `id` of `nav.source`
+ * (for `GET <set>(<id>)/<nav>` and its `$ref` and `$count`, digest §2.2): for the collection of a
+ * one-to-many relationship, their lookup holds `id` (and, polymorphic, their type column names the
+ * source table); otherwise (the row a lookup points at, rows linked through an intersect table) a
+ * row of the source table with that id is related to them through the partner property.
+ */
+export function relatedTo(nav: NavigationPropertyModel, id: string): PlanExpr {
+  if (!nav.intersect && nav.kind === 'collection') {
+    const lookup = nav.relationship.ReferencingAttribute;
+    const link: PlanExpr = { kind: 'compare', op: 'eq', attribute: lookup, value: id };
+    if (!lookup.TypeAttribute) return link;
+    return { kind: 'and', left: link, right: { kind: 'compare', op: 'eq', attribute: lookup.TypeAttribute, value: nav.source.LogicalName } };
+  }
+  const partner = nav.target.navigation.get(nav.Partner)!;
+  const pk = nav.source.attributesByName.get(nav.source.PrimaryIdAttribute)!;
+  return { kind: 'exists', navigation: partner, where: { kind: 'compare', op: 'eq', attribute: pk, value: id } };
+}
