@@ -92,6 +92,15 @@ for (const database of DATABASES) {
         expect(new Set(rows.map((x) => x.versionnumber)).size).to.equal(3);
       });
 
+      it('stores strings with quotes, backslashes, braces, commas and the word NULL exactly as sent', async () => {
+        const names = ['say "hi"', 'C:\\temp\\x', 'NULL', '{a,b}', '', ' lead, trail ', 'ünï \\" mix'];
+        const r = await createMultiple(names.map((msdyn_name) => item({ msdyn_name, msdyn_scenariorequestid: msdyn_name })));
+        expect(r.status, r.text).to.equal(200);
+        const rows = await Promise.all(r.json.Ids.map((id: string) => call('GET', `${s.root}${SET}(${id})`).then((x) => x.json)));
+        expect(rows.map((x) => x.msdyn_name)).to.deep.equal(names);
+        expect(rows.map((x) => x.msdyn_scenariorequestid)).to.deep.equal(names);
+      });
+
       it('is all or nothing: 500 targets with one invalid item write no row, and the error names the item', async () => {
         const before = await count();
         const targets = Array.from({ length: 500 }, (_, i) => item({ msdyn_name: i === 317 ? 'x'.repeat(101) : `bulk ${i}` }));

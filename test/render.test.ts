@@ -78,6 +78,8 @@ const INTERSECT = 'new_msdyn_copilotinteraction_new_tag';
 const ID = '0a1b2c3d-0000-4000-8000-000000000001';
 const ID2 = '0a1b2c3d-0000-4000-8000-000000000002';
 const ID3 = '0a1b2c3d-0000-4000-8000-000000000003';
+const ID4 = '0a1b2c3d-0000-4000-8000-000000000004';
+const ID5 = '0a1b2c3d-0000-4000-8000-000000000005';
 const DATA_ID = 'dddddddd-0000-4000-8000-00000000000d';
 const caller: Caller = { systemuserid: 'aaaaaaaa-0000-4000-8000-00000000000a', organizationid: 'bbbbbbbb-0000-4000-8000-00000000000b', businessunitid: 'cccccccc-0000-4000-8000-00000000000c' };
 const T1 = '2024-01-01T10:00:00Z';
@@ -206,7 +208,7 @@ function bulkExpectedPostgres(count: number): Expected[] {
   ];
   return [{
     sql: `INSERT INTO "msdyn_copilotinteraction" (${columns.map(([n]) => `"${n}"`).join(', ')}) SELECT * FROM unnest(${columns.map(([, t], i) => `$${i + 1}::${t}[]`).join(', ')})`,
-    params: columns.map(([, , v]) => rows.map(v)),
+    params: columns.map(([, , v]) => `{${rows.map((r) => { const x = v(r); return typeof x === 'number' ? String(x) : `"${String(x)}"`; }).join(',')}}`),
   }];
 }
 
@@ -631,8 +633,23 @@ const cases: Case[] = [
       insertPlan(task, ID3, [['tst_taskid', ID3], ['tst_name', 'three'], ['tst_done', false], ['tst_duedate', '2024-05-03']]),
     ], [2001, 2002, 2003]),
     sqlite: { sql: 'INSERT INTO "tst_task" ("tst_taskid", "tst_name", "tst_done", "tst_duedate", "versionnumber") VALUES (?, ?, ?, ?, ?), (?, ?, ?, ?, ?), (?, ?, ?, ?, ?)', params: ['0a1b2c3d-0000-4000-8000-000000000001', 'one', 1, null, 2001, '0a1b2c3d-0000-4000-8000-000000000002', null, null, '2024-05-02', 2002, '0a1b2c3d-0000-4000-8000-000000000003', 'three', 0, '2024-05-03', 2003] },
-    postgres: { sql: 'INSERT INTO "tst_task" ("tst_taskid", "tst_name", "tst_done", "tst_duedate", "versionnumber") SELECT * FROM unnest($1::uuid[], $2::citext[], $3::boolean[], $4::date[], $5::bigint[])', params: [['0a1b2c3d-0000-4000-8000-000000000001', '0a1b2c3d-0000-4000-8000-000000000002', '0a1b2c3d-0000-4000-8000-000000000003'], ['one', null, 'three'], [true, null, false], [null, '2024-05-02', '2024-05-03'], [2001, 2002, 2003]] },
+    postgres: { sql: 'INSERT INTO "tst_task" ("tst_taskid", "tst_name", "tst_done", "tst_duedate", "versionnumber") SELECT * FROM unnest($1::uuid[], $2::citext[], $3::boolean[], $4::date[], $5::bigint[])', params: ['{"0a1b2c3d-0000-4000-8000-000000000001","0a1b2c3d-0000-4000-8000-000000000002","0a1b2c3d-0000-4000-8000-000000000003"}', '{"one",NULL,"three"}', '{t,NULL,f}', '{NULL,"2024-05-02","2024-05-03"}', '{2001,2002,2003}'] },
     mssql: { sql: 'INSERT INTO [tst_task] ([tst_taskid], [tst_name], [tst_done], [tst_duedate], [versionnumber]) VALUES (@p1, @p2, @p3, @p4, @p5), (@p6, @p7, @p8, @p9, @p10), (@p11, @p12, @p13, @p14, @p15)', params: ['0a1b2c3d-0000-4000-8000-000000000001', 'one', true, null, 2001, '0a1b2c3d-0000-4000-8000-000000000002', null, null, d('2024-05-02T00:00:00Z'), 2002, '0a1b2c3d-0000-4000-8000-000000000003', 'three', false, d('2024-05-03T00:00:00Z'), 2003] },
+  },
+  {
+    // PostgreSQL's array literal: quotes and backslashes escaped, every string quoted (so NULL, braces
+    // and commas stay data), unquoted NULL for null.
+    name: 'bulk insert of strings that array literals must escape',
+    render: (dl) => renderInsertMany(dl, [
+      insertPlan(task, ID, [['tst_taskid', ID], ['tst_name', 'say "hi"']]),
+      insertPlan(task, ID2, [['tst_taskid', ID2], ['tst_name', 'C:\\t\\x']]),
+      insertPlan(task, ID3, [['tst_taskid', ID3], ['tst_name', 'NULL']]),
+      insertPlan(task, ID4, [['tst_taskid', ID4], ['tst_name', '{a, b}']]),
+      insertPlan(task, ID5, [['tst_taskid', ID5], ['tst_name', '']]),
+    ], [1, 2, 3, 4, 5]),
+    sqlite: { sql: 'INSERT INTO "tst_task" ("tst_taskid", "tst_name", "versionnumber") VALUES (?, ?, ?), (?, ?, ?), (?, ?, ?), (?, ?, ?), (?, ?, ?)', params: ['0a1b2c3d-0000-4000-8000-000000000001', 'say "hi"', 1, '0a1b2c3d-0000-4000-8000-000000000002', 'C:\\t\\x', 2, '0a1b2c3d-0000-4000-8000-000000000003', 'NULL', 3, '0a1b2c3d-0000-4000-8000-000000000004', '{a, b}', 4, '0a1b2c3d-0000-4000-8000-000000000005', '', 5] },
+    postgres: { sql: 'INSERT INTO "tst_task" ("tst_taskid", "tst_name", "versionnumber") SELECT * FROM unnest($1::uuid[], $2::citext[], $3::bigint[])', params: ['{"0a1b2c3d-0000-4000-8000-000000000001","0a1b2c3d-0000-4000-8000-000000000002","0a1b2c3d-0000-4000-8000-000000000003","0a1b2c3d-0000-4000-8000-000000000004","0a1b2c3d-0000-4000-8000-000000000005"}', '{"say \\"hi\\"","C:\\\\t\\\\x","NULL","{a, b}",""}', '{1,2,3,4,5}'] },
+    mssql: { sql: 'INSERT INTO [tst_task] ([tst_taskid], [tst_name], [versionnumber]) VALUES (@p1, @p2, @p3), (@p4, @p5, @p6), (@p7, @p8, @p9), (@p10, @p11, @p12), (@p13, @p14, @p15)', params: ['0a1b2c3d-0000-4000-8000-000000000001', 'say "hi"', 1, '0a1b2c3d-0000-4000-8000-000000000002', 'C:\\t\\x', 2, '0a1b2c3d-0000-4000-8000-000000000003', 'NULL', 3, '0a1b2c3d-0000-4000-8000-000000000004', '{a, b}', 4, '0a1b2c3d-0000-4000-8000-000000000005', '', 5] },
   },
   {
     // SQL Server: sp_executesql's own @stmt and @params count against the 2,100-parameter limit, so

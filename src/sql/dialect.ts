@@ -63,6 +63,11 @@ export interface Dialect {
    * column. Given a column's SQL type, returns the array cast; absent = multi-row VALUES.
    */
   readonly arrayCast?: (columnType: string) => string;
+  /**
+   * With `arrayCast`: the array parameter's text form, built here from driver values (strings,
+   * numbers, booleans, null) rather than by the driver element by element.
+   */
+  readonly arrayLiteral?: (values: readonly unknown[]) => string;
   /** Whether a column can be an index key on this database. */
   canIndex(a: AttributeModel): boolean;
   /** DDL creating index `name` on `table(columns…)` unless it exists. */

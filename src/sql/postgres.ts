@@ -2,6 +2,9 @@ import type { Dialect } from './dialect.js';
 import { chunks, toNumber } from './dialect.js';
 import { canonicalDate, columnType } from './types.js';
 
+/** Characters escaped inside a double-quoted array element. */
+const ARRAY_ESCAPE = /["\\]/g;
+
 /**
  * PostgreSQL dialect (pg). Strings are `citext`, so `=`, ordering and LIKE are case-insensitive
  * (the citext extension is created in `public`). Nulls are ordered explicitly (NULLS FIRST
@@ -50,6 +53,21 @@ export const postgresDialect: Dialect = {
   createIndex: (name, table, columns) => `CREATE INDEX IF NOT EXISTS ${name} ON ${table} (${columns.map((c) => `${c} NULLS FIRST`).join(', ')})`,
   // One array per column: one statement for any number of rows, ~2x multi-row VALUES here.
   arrayCast: (columnType) => `${columnType}[]`,
+  // PostgreSQL's array input syntax (docs: "8.15.2 Array Value Input"): every string element
+  // double-quoted with `"` and `\` backslash-escaped, so commas, braces, spaces and the word NULL
+  // stay data; unquoted NULL is null; booleans t/f.
+  arrayLiteral: (values) => {
+    let out = '{';
+    for (let i = 0; i < values.length; i++) {
+      const v = values[i];
+      if (i) out += ',';
+      if (v === null || v === undefined) out += 'NULL';
+      else if (typeof v === 'string') out += `"${v.replace(ARRAY_ESCAPE, '\\$&')}"`;
+      else if (typeof v === 'boolean') out += v ? 't' : 'f';
+      else out += String(v);
+    }
+    return `${out}}`;
+  },
   catalogColumns: {
     sql: `SELECT table_name, column_name FROM information_schema.columns WHERE table_schema = current_schema()`,
     params: [],

@@ -319,7 +319,10 @@ export function renderInsertMany(d: Dialect, plans: readonly InsertPlan[], versi
   const into = `INSERT INTO ${table(d, entity)} (${columns.map((a) => col(d, a)).join(', ')})`;
   if (d.arrayCast && plans.length > 1) {
     const p = new Params(d);
-    const arrays = columns.map((a) => `${p.add(plans.map((_, i) => d.toDb(a, value(i, a))))}::${d.arrayCast!(d.columnType(a))}`);
+    const arrays = columns.map((a) => {
+      const values = plans.map((_, i) => d.toDb(a, value(i, a)));
+      return `${p.add(d.arrayLiteral ? d.arrayLiteral(values) : values)}::${d.arrayCast!(d.columnType(a))}`;
+    });
     return [{ sql: `${into} SELECT * FROM unnest(${arrays.join(', ')})`, params: p.values }];
   }
   const perStatement = Math.max(1, Math.min(1000, Math.floor(d.maxParameters / columns.length)));
