@@ -402,9 +402,8 @@ for (const database of DATABASES) {
         expect(one.json.error.message).to.contain('fetchXml');
       });
 
-      it('501 for valid FetchXML not implemented: aggregates, retained data, joins outside relationships, one-to-many columns', async () => {
+      it('501 for valid FetchXML not implemented: aggregates, joins outside relationships, one-to-many columns', async () => {
         expect((await error(fetchXml('<attribute name="msdyn_name" alias="n" aggregate="count"/>', 'aggregate="true"'), 501)).message).to.contain('aggregate="true"');
-        expect((await error(fetchXml(NAME, 'datasource="retained"'), 501)).message).to.contain('retained');
         expect((await error(fetchXml(`<link-entity name="systemuser" from="fullname" to="msdyn_name"/>`), 501)).message).to.contain('no lookup relationship');
         expect((await error(fetchXml(NAME, '', DATA).replace(`</entity>`, `<link-entity name="${ENTITY}" from="msdyn_interactiondataid" to="${DATA}id" alias="c"><attribute name="msdyn_name"/></link-entity></entity>`), 501, '', 'msdyn_copilotinteractiondatas')).message).to.contain('one-to-many');
         expect((await error(fetchXml(condition('createdby', 'eq-businessid')), 501)).message).to.contain('eq-businessid');

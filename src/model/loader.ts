@@ -334,6 +334,7 @@ export function buildModel(files: ReadonlyArray<{ source: string; json: unknown 
       Indexes: Object.freeze(indexes),
       navigation: new Map(),
       EnforceStateTransitions: file.EnforceStateTransitions === true,
+      IsRetentionEnabled: file.IsRetentionEnabled === true,
       Transitions: transitions,
       source,
     });
