@@ -94,6 +94,19 @@ export function planRetainedPage(entity: EntityModel, maxVersion: number, pageSi
   };
 }
 
+/**
+ * The highest versionnumber among the retained rows of `entity` (one row, one column, undefined
+ * rows when there are none): what a purge after marking may go up to.
+ */
+export function planLatestRetained(entity: EntityModel): ReadPlan {
+  const versionnumber = entity.attributesByName.get('versionnumber')!;
+  return {
+    kind: 'read', entity, columns: [versionnumber],
+    orderBy: [{ attribute: versionnumber, descending: true }, { attribute: pkOf(entity), descending: false }],
+    limit: 1, paged: false, count: false, lookupNames: [], expand: [], dataSource: 'retained',
+  };
+}
+
 /** The FetchXML attributes a retention criteria cannot use: BulkRetain pages it itself. */
 const NOT_IN_CRITERIA: ReadonlyArray<[keyof FetchQuery, string]> = [
   ['top', 'top'], ['count', 'count'], ['page', 'page'], ['pagingCookie', 'paging-cookie'],
