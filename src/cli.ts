@@ -3,12 +3,13 @@ import { Command, Option } from 'commander';
 import { listen } from './http/app.js';
 import { logger } from './log.js';
 import { loadModel, ModelError } from './model/loader.js';
+import { runRetention } from './retention/run.js';
 import { DEFAULT_MAX_TARGETS, Service } from './service.js';
 import { migrate, MigrationError, pendingDdl } from './store/migrate.js';
 import { DatabaseUrlError, DEFAULT_DATABASE_URL, openDatabase } from './store/open.js';
 
 /**
- * `tessera serve | migrate`. Every flag has an environment variable: TESSERA_PORT,
+ * `tessera serve | migrate | retention run`. Every flag has an environment variable: TESSERA_PORT,
  * TESSERA_METADATA, TESSERA_DATABASE_URL, TESSERA_MAX_TARGETS, TESSERA_MAX_BODY_BYTES. Exits 1 with
  * one readable message per problem for a broken metadata folder, database URL or setting.
  */
@@ -75,6 +76,31 @@ program.command('migrate')
       const ddl = opts.dryRun ? await pendingDdl(db, model) : await migrate(db, model);
       for (const sql of ddl) process.stdout.write(`${sql};\n`);
       await db.close();
+    } catch (err) {
+      fail(err);
+    }
+  });
+
+const retention = program.command('retention').description('long-term data retention (retention policies in the retentionconfig table)');
+
+retention.command('run')
+  .description('run the due retention policies: mark matching rows retained, then purge them; prints progress and a summary per table')
+  .addOption(metadataOption).addOption(databaseOption)
+  .option('--page-size <n>', 'rows per BulkRetain / PurgeRetainedContent page (1 to 5000)', '5000')
+  .action(async (opts: { metadata: string; database: string; pageSize: string }) => {
+    try {
+      const pageSize = positive('--page-size', opts.pageSize);
+      if (pageSize > 5000) throw new Error(`--page-size must be at most 5000, not '${opts.pageSize}'`);
+      const model = loadModel(opts.metadata);
+      const db = await openDatabase(opts.database);
+      const service = await Service.open(model, db, logger);
+      const print = (line: string) => process.stdout.write(`${line}\n`);
+      const summary = await runRetention({ model, db, caller: service.caller }, { pageSize, progress: print });
+      print(`retention run: ${summary.policiesRun} ${summary.policiesRun === 1 ? 'policy' : 'policies'} run, ${summary.failures.length} failed`);
+      for (const [table, t] of summary.tables) print(`  ${table}: ${t.marked} marked, ${t.purged} purged`);
+      for (const f of summary.failures) print(`  failed: ${f}`);
+      await db.close();
+      if (summary.failures.length) process.exit(1);
     } catch (err) {
       fail(err);
     }

@@ -86,6 +86,13 @@ export const Errors = {
   /** 400 `0x8004F00E` InvalidStateTransition: the table enforces state transitions and this one is not allowed. */
   invalidStateTransition: (logicalName: string, from: string, to: string) =>
     new ServiceError(400, '0x8004F00E', `The status transition of ${logicalName} from ${from} to ${to} is not allowed by the table's state model (EnforceStateTransitions).`),
+  /**
+   * 400 `0x80040203` InvalidArgument: an update of a row marked for long-term retention
+   * (`msft_datastate` = 1), which Dataverse treats as read-only. No documented code exists for this
+   * case; InvalidArgument is the generic 400 of the platform's code→status map (digest §5.2).
+   */
+  retainedRecord: (logicalName: string, id: string) =>
+    new ServiceError(400, '0x80040203', `The ${logicalName} record with Id = ${id} is retained (msft_datastate = 1) and cannot be updated; roll the retention back with RollbackRetain first.`),
   /** 400 `0x80040239`: date-time outside 1753-01-01 … 9999-12-31 or unreadable. */
   invalidDateTime: () =>
     new ServiceError(400, '0x80040239', 'The date-time format is invalid, or value is outside the supported range.'),

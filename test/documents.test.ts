@@ -15,7 +15,7 @@ for (const database of DATABASES) {
       expect(r.headers.get('content-type')).to.equal('application/json; odata.metadata=minimal');
       expect(r.json['@odata.context']).to.equal(`${s.root}$metadata`);
       expect(r.json.value).to.deep.include({ name: 'msdyn_copilotinteractions', kind: 'EntitySet', url: 'msdyn_copilotinteractions' });
-      expect(r.json.value.map((v: { name: string }) => v.name).sort()).to.deep.equal(['msdyn_copilotinteractiondatas', 'msdyn_copilotinteractions', 'organizations', 'systemusers']);
+      expect(r.json.value.map((v: { name: string }) => v.name).sort()).to.deep.equal(['msdyn_copilotinteractiondatas', 'msdyn_copilotinteractions', 'organizations', 'retentionconfigs', 'systemusers']);
     });
 
     it('answers on v9.0 and v9.1 too and echoes the version in links', async () => {
@@ -67,7 +67,7 @@ for (const database of DATABASES) {
       expect(container.$.Name).to.equal('System');
       const sets = Object.fromEntries(container.EntitySet.map((e: any) => [e.$.Name, e]));
       expect(sets['msdyn_copilotinteractions'].$.EntityType).to.equal('Microsoft.Dynamics.CRM.msdyn_copilotinteraction');
-      expect(Object.keys(sets).sort()).to.deep.equal(['msdyn_copilotinteractiondatas', 'msdyn_copilotinteractions', 'organizations', 'systemusers']);
+      expect(Object.keys(sets).sort()).to.deep.equal(['msdyn_copilotinteractiondatas', 'msdyn_copilotinteractions', 'organizations', 'retentionconfigs', 'systemusers']);
       expect(sets['msdyn_copilotinteractions'].NavigationPropertyBinding.map((b: any) => b.$)).to.deep.include({ Path: 'msdyn_interactiondataid', Target: 'msdyn_copilotinteractiondatas' });
     expect(sets['systemusers'].NavigationPropertyBinding.map((b: any) => b.$)).to.deep.include({ Path: 'lk_msdyn_copilotinteraction_createdby', Target: 'msdyn_copilotinteractions' });
     });

@@ -26,10 +26,15 @@ export interface ParameterDefinition {
   readonly Optional?: boolean;
 }
 
-/** A ComplexType returned by an operation: `<ComplexType Name="XResponse">` with its properties. */
+/**
+ * A ComplexType returned by an operation: `<ComplexType Name="XResponse">` with its properties
+ * (`Nullable` when a property may be null) and the complex types they use (`Uses`, e.g.
+ * EntityRecordCountCollection), which `$metadata` declares too.
+ */
 export interface ComplexTypeDefinition {
   readonly Name: string;
-  readonly Properties: ReadonlyArray<{ readonly Name: string; readonly Type: string }>;
+  readonly Properties: ReadonlyArray<{ readonly Name: string; readonly Type: string; readonly Nullable?: boolean }>;
+  readonly Uses?: readonly ComplexTypeDefinition[];
 }
 
 /** What an operation is called with: the binding and the checked parameter values. */

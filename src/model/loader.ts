@@ -311,6 +311,7 @@ function buildEntity(source: string, file: EntityFile, intersect = false): Entit
     navigation: new Map(),
     IsIntersect: intersect,
     EnforceStateTransitions: file.EnforceStateTransitions === true,
+    IsRetentionEnabled: file.IsRetentionEnabled === true,
     Transitions: transitions,
     source,
   });

@@ -132,6 +132,7 @@ export const entityFileSchema = {
     OwnershipType: { enum: ['OrganizationOwned', 'UserOwned', 'BusinessOwned', 'None'] },
     HasStateModel: { type: 'boolean' },
     EnforceStateTransitions: { type: 'boolean' },
+    IsRetentionEnabled: { type: 'boolean' },
     Attributes: { type: 'array', items: attribute },
     Keys: columnSets,
     Indexes: columnSets,

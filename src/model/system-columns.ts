@@ -9,6 +9,13 @@ import type { AttributeFile, EntityFile } from './types.js';
 const readOnly = { IsValidForCreate: false, IsValidForUpdate: false, IsValidForRead: true } as const;
 const createOnly = { IsValidForCreate: true, IsValidForUpdate: false, IsValidForRead: true } as const;
 
+/** The column that marks a row for long-term retention (Dataverse "Long-term data retention"). */
+export const DATASTATE = 'msft_datastate';
+/** `msft_datastate` values: 0 (or null, rows older than the column) = active, 1 = retained. */
+export const DATASTATE_ACTIVE = 0;
+/** See DATASTATE_ACTIVE. */
+export const DATASTATE_RETAINED = 1;
+
 /** The built-in system user's table: every createdby/modifiedby lookup points here. */
 export const SYSTEMUSER = 'systemuser';
 /** The organization table: organizationid on organization-owned tables points here. */
@@ -88,6 +95,17 @@ export function systemColumns(file: EntityFile): AttributeFile[] {
         },
       },
     );
+  }
+  if (file.IsRetentionEnabled === true) {
+    // Set only by the retention messages (Retain, BulkRetain, RollbackRetain), never by a body.
+    columns.push({
+      LogicalName: DATASTATE, AttributeType: 'Picklist', DisplayName: 'Data State', RequiredLevel: 'None', ...readOnly,
+      Description: 'Whether the row is marked for long-term retention (1) or active (0).',
+      OptionSet: {
+        Name: `${file.LogicalName}_${DATASTATE}`,
+        Options: [{ Value: DATASTATE_ACTIVE, Label: 'Active' }, { Value: DATASTATE_RETAINED, Label: 'Retained' }],
+      },
+    });
   }
   switch (file.OwnershipType ?? 'UserOwned') {
     case 'OrganizationOwned':

@@ -127,6 +127,11 @@ export interface EntityFile {
   HasStateModel?: boolean;
   /** Whether status changes must follow the statuscode options' TransitionData (default false). */
   EnforceStateTransitions?: boolean;
+  /**
+   * Whether rows can be marked for long-term retention (Dataverse EntityMetadata
+   * IsRetentionEnabled; default false). The engine then adds the `msft_datastate` column.
+   */
+  IsRetentionEnabled?: boolean;
   Attributes: AttributeFile[];
   /** Alternate keys (EntityKeyMetadata): each a unique combination of columns. */
   Keys?: EntityKeyFile[];
@@ -327,6 +332,13 @@ export interface EntityModel {
   /** True for the intersect table of a many-to-many relationship: read-only, written through `$ref`. */
   readonly IsIntersect: boolean;
   readonly EnforceStateTransitions: boolean;
+  /**
+   * Long-term retention (Dataverse "Long-term data retention"): rows with `msft_datastate` = 1 are
+   * retained — left out of every ordinary read, refused to updates, read with FetchXML
+   * `datasource="retained"`, and deleted by PurgeRetainedContent. When true the table has the
+   * `msft_datastate` column (see system-columns.ts).
+   */
+  readonly IsRetentionEnabled: boolean;
   /**
    * With EnforceStateTransitions: source statuscode → the statuscodes it may move to, for the
    * status options that carry TransitionData (a status without it may move anywhere).

@@ -57,7 +57,32 @@ export interface OperationDeclaration {
   readonly Kind: 'Action' | 'Function';
   readonly Binding?: 'entity' | 'entityset';
   readonly Parameters: ReadonlyArray<{ readonly Name: string; readonly Type: string; readonly Optional?: boolean }>;
-  readonly ReturnType?: { readonly Name: string; readonly Properties: ReadonlyArray<{ readonly Name: string; readonly Type: string }> };
+  readonly ReturnType?: ComplexTypeDeclaration;
+}
+
+/**
+ * A `<ComplexType>`: its properties (Nullable="false" unless `Nullable`) and the other complex
+ * types its properties use (`Uses`), declared before it.
+ */
+export interface ComplexTypeDeclaration {
+  readonly Name: string;
+  readonly Properties: ReadonlyArray<{ readonly Name: string; readonly Type: string; readonly Nullable?: boolean }>;
+  readonly Uses?: readonly ComplexTypeDeclaration[];
+}
+
+/** The complex types of the operations' return types, those they use first, each once. */
+function complexTypes(operations: readonly OperationDeclaration[]): object[] {
+  const seen = new Map<string, ComplexTypeDeclaration>();
+  const add = (t: ComplexTypeDeclaration) => {
+    if (seen.has(t.Name)) return;
+    for (const used of t.Uses ?? []) add(used);
+    seen.set(t.Name, t);
+  };
+  for (const o of operations) if (o.ReturnType) add(o.ReturnType);
+  return [...seen.values()].map((t) => ({
+    $: { Name: t.Name },
+    Property: t.Properties.map((p) => ({ $: { Name: p.Name, Type: p.Type, Nullable: p.Nullable ? 'true' : 'false' } })),
+  }));
 }
 
 function operation(op: OperationDeclaration): object {
@@ -91,10 +116,7 @@ export function renderCsdl(model: Model, operations: readonly OperationDeclarati
             ...model.entities.map(entityType),
             { $: { Name: 'crmmodelbaseentity', Abstract: 'true' } },
           ],
-          ComplexType: operations.filter((o) => o.ReturnType).map((o) => ({
-            $: { Name: o.ReturnType!.Name },
-            Property: o.ReturnType!.Properties.map((p) => ({ $: { Name: p.Name, Type: p.Type, Nullable: 'false' } })),
-          })),
+          ComplexType: complexTypes(operations),
           Action: operations.filter((o) => o.Kind === 'Action').map(operation),
           Function: operations.filter((o) => o.Kind === 'Function').map(operation),
           EntityContainer: {

@@ -1,6 +1,5 @@
 import type { FetchPlan } from '../plan/fetch.js';
-import { encodePagingCookie } from '../plan/paging-cookie.js';
-import type { Value } from '../plan/types.js';
+import { cookieOfRows } from '../plan/paging-cookie.js';
 import type { ReadResult } from '../store/execute.js';
 import { Formatter, TERMS } from './annotations.js';
 import { collectionHead, entityWriter, json, preferenceApplied, type HttpResponse } from './respond.js';
@@ -21,11 +20,9 @@ export function fetchResponse(serviceRoot: string, plan: FetchPlan, result: Read
   const read = plan.read;
   const ann = read.annotations;
   const body = collectionHead(serviceRoot, read, result);
-  const first = result.rows[0];
-  const last = result.rows[result.rows.length - 1];
-  if (result.hasMore && first && last) {
-    const keys = (row: readonly Value[]) => read.orderBy.map((k) => row[result.columns.indexOf(k.attribute)]!);
-    if (ann?.fetchXmlPagingCookie) body[`@${TERMS.fetchXmlPagingCookie}`] = encodePagingCookie(read.orderBy, plan.page, keys(first), keys(last));
+  const cookie = result.hasMore ? cookieOfRows(read.orderBy, plan.page, result.columns, result.rows) : undefined;
+  if (cookie) {
+    if (ann?.fetchXmlPagingCookie) body[`@${TERMS.fetchXmlPagingCookie}`] = cookie;
     if (ann?.moreRecords) body[`@${TERMS.moreRecords}`] = true;
   }
   const write = entityWriter(read, result.columns, serviceRoot);

@@ -8,7 +8,7 @@ import { compareValue, escapeLike } from './filter.js';
 import { decodePagingCookie } from './paging-cookie.js';
 import { planQueryFunction, type QueryFunctionContext } from './query-functions.js';
 import { MAX_PAGE_SIZE, planLookupNames, type PlanContext } from './read.js';
-import type { LinkedColumn, LinkStep, PlanExpr, ReadPlan, SortKey, Value } from './types.js';
+import type { DataSource, LinkedColumn, LinkStep, PlanExpr, ReadPlan, SortKey, Value } from './types.js';
 import { textValue } from './values.js';
 
 /**
@@ -505,6 +505,13 @@ function checkAggregate(query: FetchQuery): void {
   walk(query.entity);
 }
 
+/** The rows a query reads: `datasource="retained"` needs a retention-enabled table (400 otherwise). */
+function dataSourceOf(entity: EntityModel, query: FetchQuery): DataSource | undefined {
+  if (query.datasource !== 'retained') return undefined;
+  if (!entity.IsRetentionEnabled) throw Errors.invalidArgument(`The table '${entity.LogicalName}' is not enabled for long-term retention, so it has no retained rows (datasource="retained").`);
+  return 'retained';
+}
+
 /**
  * Plans a FetchXML query read through the entity set of `entity`. `countOption` is the URL's
  * `$count=true`, which Dataverse treats as `returntotalrecordcount="true"`.
@@ -512,13 +519,14 @@ function checkAggregate(query: FetchQuery): void {
  * Throws 400 `0x80041102` / `0x80041103` for unknown tables and columns, 400 `0x80040203` for a
  * query that does not fit the entity set, `top` with paging attributes, bad condition values,
  * misplaced link types and bad paging cookies, 400 `0x8004430D` for more than 15 link-entities,
- * and 501 for valid FetchXML Tessera does not implement (`datasource="retained"`,
+ * and 501 for valid FetchXML Tessera does not implement (
  * joins outside lookup relationships, columns or orders of one-to-many links, fiscal and hierarchy
  * operators, `distinct` with link columns or a total count).
+ * `datasource="retained"` reads the retained rows of a retention-enabled table (Dataverse
+ * "Long-term data retention"); 400 on a table without retention.
  */
 export function planFetch(entity: EntityModel, query: FetchQuery, context: FetchContext, prefer: Preferences, countOption = false): FetchPlan {
   checkAggregate(query);
-  if (query.datasource === 'retained') throw Errors.notImplemented('Long-term retained data (datasource="retained")');
   const planner = new FetchPlanner(context.model, context);
   const root = planner.table(query.entity.name);
   if (root !== entity) {
@@ -564,6 +572,7 @@ export function planFetch(entity: EntityModel, query: FetchQuery, context: Fetch
     expand: [],
     linked: linked.length ? linked : undefined,
     distinct: query.distinct || undefined,
+    dataSource: dataSourceOf(entity, query),
   };
   return { read, page, query };
 }

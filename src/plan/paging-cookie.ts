@@ -39,6 +39,19 @@ export function encodePagingCookie(orderBy: readonly SortKey[], page: number, fi
   return `<cookie pagenumber="${page + 1}" pagingcookie="${encodeURIComponent(encodeURIComponent(cookie))}" istracking="False" />`;
 }
 
+/**
+ * The paging cookie (as encodePagingCookie) of page `page` of a read ordered by `orderBy`, from its
+ * rows as read (`columns` are the read's fetched columns, which include every sort key);
+ * undefined for an empty page.
+ */
+export function cookieOfRows(orderBy: readonly SortKey[], page: number, columns: readonly AttributeModel[], rows: ReadonlyArray<readonly Value[]>): string | undefined {
+  const first = rows[0];
+  const last = rows[rows.length - 1];
+  if (!first || !last) return undefined;
+  const keys = (row: readonly Value[]) => orderBy.map((k) => row[columns.indexOf(k.attribute)]!);
+  return encodePagingCookie(orderBy, page, keys(first), keys(last));
+}
+
 /** A paging cookie as read back: the page it was made for and that page's last sort-key values. */
 export interface PagingCookie {
   readonly page: number;

@@ -39,6 +39,15 @@ export type PlanExpr =
   | { kind: 'not'; operand: PlanExpr }
   | { kind: 'const'; value: boolean };
 
+/**
+ * Which rows of a retention-enabled table a read sees (Dataverse "Long-term data retention"):
+ * `active` (the default) rows whose `msft_datastate` is null or 0; `retained` rows marked 1
+ * (FetchXML `<fetch datasource="retained">`). Applies to the read's own table; related tables
+ * (expansions, relationship filters, link-entities, lookup names) are always read active.
+ * Tables without retention have no such column and are read whole.
+ */
+export type DataSource = 'active' | 'retained';
+
 /** A column reached through zero or more single-valued navigation properties (`createdby/fullname`). */
 export interface ColumnPath {
   /** The navigation properties followed from the planned table, in order; empty for its own columns. */
@@ -99,6 +108,8 @@ export interface ReadPlan {
    * Keyset paging (`after`) is preferred wherever the previous page's last row is known.
    */
   readonly offset?: number;
+  /** Active (default) or retained rows of a retention-enabled table. */
+  readonly dataSource?: DataSource;
 }
 
 /**
@@ -147,6 +158,8 @@ export interface CountPlan {
   readonly kind: 'count';
   readonly entity: EntityModel;
   readonly filter?: PlanExpr;
+  /** Active (default) or retained rows of a retention-enabled table. */
+  readonly dataSource?: DataSource;
 }
 
 /** A row another row's lookup points at; the executor checks it exists in the same transaction. */
@@ -299,4 +312,6 @@ export interface AggregatePlan {
   readonly recordLimit: number;
   /** Instance annotations to emit (Prefer: odata.include-annotations); undefined = none. */
   readonly annotations?: AnnotationSet;
+  /** Active (default) or retained rows of a retention-enabled table. */
+  readonly dataSource?: DataSource;
 }

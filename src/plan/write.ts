@@ -1,5 +1,6 @@
 import { randomFillSync } from 'node:crypto';
 import { Errors } from '../errors.js';
+import { DATASTATE, DATASTATE_ACTIVE } from '../model/system-columns.js';
 import type { AttributeModel, EntityModel, Model, NavigationPropertyModel, OneToManyNavigationModel, OptionMetadata } from '../model/types.js';
 import { linksOf, planAssociate } from './associate.js';
 import { namedPrimaryKey } from './keys.js';
@@ -264,6 +265,8 @@ interface CreateStamps {
   readonly organization?: AttributeModel;
   readonly owner?: AttributeModel;
   readonly owningUser?: AttributeModel;
+  /** msft_datastate on retention-enabled tables: new rows are active (0). */
+  readonly dataState?: AttributeModel;
   /** statecode and statuscode with the initial state option, when the table has a state model. */
   readonly state?: { readonly state: AttributeModel; readonly status: AttributeModel; readonly initial: OptionMetadata };
 }
@@ -286,6 +289,7 @@ function stampsOf(entity: EntityModel): CreateStamps {
     organization: stored('organizationid'),
     owner: entity.attributesByName.get('ownerid'),
     owningUser: stored('owninguser'),
+    dataState: entity.IsRetentionEnabled ? stored(DATASTATE) : undefined,
     state: state && status ? { state, status, initial: options(state)[0]! } : undefined,
   };
   createStamps.set(entity, stamps);
@@ -334,6 +338,7 @@ export function planCreate(model: Model, entity: EntityModel, body: Record<strin
   const owner = stamps.owner;
   if (owner && (values.get(owner) ?? null) === null) values.set(owner, caller.systemuserid);
   if (owner && stamps.owningUser) values.set(stamps.owningUser, values.get(owner)!);
+  if (stamps.dataState) values.set(stamps.dataState, DATASTATE_ACTIVE);
   if (stamps.state) {
     const { state, status, initial } = stamps.state;
     values.set(state, initial.Value);
@@ -383,6 +388,16 @@ function versionGuard(entity: EntityModel, ifMatch: string | undefined): Guard[]
 }
 
 /**
+ * On a retention-enabled table: the row must be active (`msft_datastate` 0, or null for rows older
+ * than the column); a retained row fails with 400 (Errors.retainedRecord). Undefined elsewhere.
+ */
+export function activeRowGuard(entity: EntityModel, id: string): Guard | undefined {
+  const dataState = entity.IsRetentionEnabled ? entity.attributesByName.get(DATASTATE) : undefined;
+  if (!dataState) return undefined;
+  return { attribute: dataState, values: [DATASTATE_ACTIVE, null], fail: () => Errors.retainedRecord(entity.LogicalName, id) };
+}
+
+/**
  * Plans `PATCH /<set>(<id>)` with Dataverse's conditional semantics (digest §2.3); 400
  * `0x80040800` on an intersect table:
  * no If-Match → update or create (upsert); `If-Match: *` → update only; `If-Match: W/"n"` →
@@ -390,7 +405,8 @@ function versionGuard(entity: EntityModel, ifMatch: string | undefined): Guard[]
  * InsertPlan; an existing row then fails with 412 `0x80040237`).
  * State rules (digest §6.5): statecode alone gets its DefaultStatus; statecode + statuscode must
  * agree (400 `0x80048408`); statuscode alone must belong to the row's current state, checked as a
- * guard in the UPDATE itself.
+ * guard in the UPDATE itself. On retention-enabled tables a retained row cannot be updated
+ * (activeRowGuard); an upsert of one fails the same way instead of creating a second row.
  */
 export function planUpdate(
   model: Model, entity: EntityModel, id: string, body: Record<string, unknown>, caller: Caller,
@@ -419,6 +435,8 @@ export function planUpdate(
       if (guard) guards.push(guard);
     }
   }
+  const retained = activeRowGuard(entity, id);
+  if (retained) guards.push(retained);
   stampIfPresent(entity, set, 'modifiedon', nowUtc());
   stampIfPresent(entity, set, 'modifiedby', caller.systemuserid);
   let upsert: InsertPlan | Error | undefined;

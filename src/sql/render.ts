@@ -1,5 +1,6 @@
+import { DATASTATE, DATASTATE_RETAINED } from '../model/system-columns.js';
 import type { AttributeModel, EntityKeyModel, EntityModel, NavigationPropertyModel } from '../model/types.js';
-import type { AggregatePlan, AggregateValue, ColumnPath, CountPlan, DeletePlan, DisassociatePlan, ExpandPlan, Guard, InsertPlan, LinkedColumn, PlanExpr, ReadPlan, SortKey, UpdatePlan, Value } from '../plan/types.js';
+import type { AggregatePlan, AggregateValue, ColumnPath, CountPlan, DataSource, DeletePlan, DisassociatePlan, ExpandPlan, Guard, InsertPlan, LinkedColumn, PlanExpr, ReadPlan, SortKey, UpdatePlan, Value } from '../plan/types.js';
 import { Errors } from '../errors.js';
 import type { Dialect, Statement } from './dialect.js';
 import { groupChain } from '../nesting.js';
@@ -68,6 +69,26 @@ function renderLink(d: Dialect, nav: NavigationPropertyModel, source: string, ta
 }
 
 /**
+ * The rows of a retention-enabled table a read sees (see DataSource): active ones,
+ * `("msft_datastate" IS NULL OR "msft_datastate" <> 1)`, or retained ones, `"msft_datastate" = 1`.
+ * Undefined for tables without retention. The one place retained rows are hidden: every SELECT of
+ * a table (reads, counts, aggregates, expansions, EXISTS, link and lookup-name subqueries) adds it.
+ * Unqualified, like filter columns: it always stands where its table is the innermost FROM. The
+ * value is the engine's constant, not user input, so it is written as a literal.
+ */
+function visibleRows(d: Dialect, e: EntityModel, source: DataSource = 'active'): string | undefined {
+  if (!e.IsRetentionEnabled) return undefined;
+  const c = d.quote(DATASTATE);
+  return source === 'retained' ? `${c} = ${DATASTATE_RETAINED}` : `(${c} IS NULL OR ${c} <> ${DATASTATE_RETAINED})`;
+}
+
+/** ` AND <visibleRows>` for subqueries on a related table, or nothing. */
+function andVisible(d: Dialect, e: EntityModel): string {
+  const v = visibleRows(d, e);
+  return v ? ` AND ${v}` : '';
+}
+
+/**
  * Renders a filter expression (fully parenthesised where it combines). `scope` is the SQL name of
  * the table (or alias) the expression's columns belong to; conditions on related rows become
  * correlated EXISTS subqueries with aliases `f1`, `f2`, … (unqualified columns inside resolve to
@@ -97,7 +118,7 @@ export function renderExpr(d: Dialect, e: PlanExpr, p: Params, scope: string, de
       const alias = d.quote(`f${depth}`);
       const link = renderLink(d, e.navigation, scope, alias, depth, p);
       const where = e.where ? ` AND ${renderExpr(d, e.where, p, alias, depth + 1)}` : '';
-      return `EXISTS (SELECT 1 FROM ${table(d, e.navigation.target)} ${alias} WHERE ${link}${where})`;
+      return `EXISTS (SELECT 1 FROM ${table(d, e.navigation.target)} ${alias} WHERE ${link}${andVisible(d, e.navigation.target)}${where})`;
     }
   }
 }
@@ -141,6 +162,15 @@ function whereClause(conditions: string[]): string {
   return conditions.length ? ` WHERE ${conditions.join(' AND ')}` : '';
 }
 
+/** The visible-rows condition and the filter of a count or aggregate over `scope`. */
+function rootConditions(d: Dialect, plan: { entity: EntityModel; filter?: PlanExpr; dataSource?: DataSource }, p: Params, scope: string): string[] {
+  const conditions: string[] = [];
+  const visible = visibleRows(d, plan.entity, plan.dataSource);
+  if (visible) conditions.push(visible);
+  if (plan.filter) conditions.push(renderExpr(d, plan.filter, p, scope));
+  return conditions;
+}
+
 /**
  * SELECT for a ReadPlan. Collections read `limit + 1` rows when paged, so one extra row tells
  * whether a next page exists; a retrieve by id is a plain primary-key lookup.
@@ -153,7 +183,7 @@ export function renderRead(d: Dialect, plan: ReadPlan): Statement {
   // output after the target's column, and `ORDER BY "fullname"` would be ambiguous.
   const names = plan.lookupNames.map(({ attribute, target }, i) => {
     const name = target.attributesByName.get(target.PrimaryNameAttribute!)!;
-    return `(SELECT ${d.quote('r')}.${col(d, name)} FROM ${table(d, target)} ${d.quote('r')} WHERE ${renderLookupJoin(d, attribute, target, outer, d.quote('r'), p)}) AS ${d.quote(`_name${i + 1}`)}`;
+    return `(SELECT ${d.quote('r')}.${col(d, name)} FROM ${table(d, target)} ${d.quote('r')} WHERE ${renderLookupJoin(d, attribute, target, outer, d.quote('r'), p)}${andVisible(d, target)}) AS ${d.quote(`_name${i + 1}`)}`;
   });
   const expansions = plan.expand.map((e) => renderExpansion(d, e, outer, 1, p));
   // Named, so that an ORDER BY column of the read's table cannot be taken for a linked column.
@@ -161,6 +191,8 @@ export function renderRead(d: Dialect, plan: ReadPlan): Statement {
   const columns = [...fetchedColumns(plan).map((a) => col(d, a)), ...names, ...expansions, ...linked].join(', ');
   const conditions: string[] = [];
   if (plan.id !== undefined) conditions.push(`${col(d, pkOf(plan.entity))} = ${p.value(pkOf(plan.entity), plan.id)}`);
+  const visible = visibleRows(d, plan.entity, plan.dataSource);
+  if (visible) conditions.push(visible);
   if (plan.filter) conditions.push(renderExpr(d, plan.filter, p, outer));
   if (plan.after) conditions.push(renderAfter(d, plan.orderBy, plan.after, p));
   const body = `${columns} FROM ${table(d, plan.entity)}${whereClause(conditions)}`;
@@ -198,7 +230,7 @@ function renderLinked(d: Dialect, l: LinkedColumn, outer: string, p: Params): st
     const next = l.path[i + 1];
     const value = next ? stepLookup(next.navigation) : l.attribute;
     const where = step.where ? ` AND ${renderExpr(d, step.where, p, alias)}` : '';
-    ref = `(SELECT ${alias}.${col(d, value)} FROM ${table(d, target)} ${alias} WHERE ${alias}.${col(d, pkOf(target))} = ${ref}${where})`;
+    ref = `(SELECT ${alias}.${col(d, value)} FROM ${table(d, target)} ${alias} WHERE ${alias}.${col(d, pkOf(target))} = ${ref}${andVisible(d, target)}${where})`;
   });
   return ref;
 }
@@ -221,16 +253,16 @@ function renderExpansion(d: Dialect, e: ExpandPlan, parent: string, depth: numbe
   for (const child of e.expand) pairs.push({ key: child.navigation.Name, expr: renderExpansion(d, child, alias, depth + 1, p), json: true });
   const link = renderLink(d, e.navigation, parent, alias, depth, p);
   const filter = e.filter ? ` AND ${renderExpr(d, e.filter, p, alias, depth + 1)}` : '';
-  const from = `${table(d, target)} ${alias} WHERE ${link}${filter}`;
+  const from = `${table(d, target)} ${alias} WHERE ${link}${andVisible(d, target)}${filter}`;
   if (e.navigation.kind === 'single') return d.jsonSubquery({ pairs, from, single: true, orderBy: '' });
   const orderBy = e.orderBy.map((k) => d.orderItem(col(d, k.attribute), k.descending)).join(', ');
   return d.jsonSubquery({ pairs, from, single: false, orderBy, limit: p.add(e.limit) });
 }
 
 /** Counts matching rows, reading at most `cap + 1` of them (Dataverse caps counts at 5,000). */
-export function renderCount(d: Dialect, plan: Pick<CountPlan, 'entity' | 'filter'>, cap: number): Statement {
+export function renderCount(d: Dialect, plan: Pick<CountPlan, 'entity' | 'filter' | 'dataSource'>, cap: number): Statement {
   const p = new Params(d);
-  const where = plan.filter ? ` WHERE ${renderExpr(d, plan.filter, p, table(d, plan.entity))}` : '';
+  const where = whereClause(rootConditions(d, plan, p, table(d, plan.entity)));
   const inner = d.selectLimited(`1 AS ${d.quote('x')} FROM ${table(d, plan.entity)}${where}`, '', p.add(cap + 1));
   return { sql: `SELECT COUNT(*) AS ${d.quote('n')} FROM (${inner}) ${d.quote('c')}`, params: p.values };
 }
@@ -245,7 +277,7 @@ function pathValue(d: Dialect, c: ColumnPath, scope: string, depth = 1): string 
   if (!nav) return `${scope}.${col(d, c.attribute)}`;
   const alias = d.quote(`j${depth}`);
   const value = pathValue(d, { navs: rest, attribute: c.attribute }, alias, depth + 1);
-  return `(SELECT ${value} FROM ${table(d, nav.target)} ${alias} WHERE ${alias}.${col(d, pkOf(nav.target))} = ${scope}.${col(d, stepLookup(nav))})`;
+  return `(SELECT ${value} FROM ${table(d, nav.target)} ${alias} WHERE ${alias}.${col(d, pkOf(nav.target))} = ${scope}.${col(d, stepLookup(nav))}${andVisible(d, nav.target)})`;
 }
 
 const WHOLE_NUMBERS = new Set(['Integer', 'BigInt']);
@@ -285,7 +317,7 @@ export function renderAggregate(d: Dialect, plan: AggregatePlan): Statement {
   const keys = plan.groupBy.map((g, i) => input(`g${i}`, g.column));
   plan.groupBy.forEach((g, i) => { if (g.lookupName) keys.push(input(`n${i}`, g.lookupName)); });
   const values = plan.aggregates.map((a, i) => `${aggregateFunction(d, a, a.column ? input(`a${i}`, a.column) : '')} AS ${d.quote(`v${i}`)}`);
-  const where = plan.filter ? ` WHERE ${renderExpr(d, plan.filter, p, from)}` : '';
+  const where = whereClause(rootConditions(d, plan, p, from));
   const list = [...inputs].map(([value, name]) => `${value} AS ${name}`);
   const rows = d.selectLimited(`${list.length ? list.join(', ') : `1 AS ${d.quote('x')}`} FROM ${from}${where}`, '', p.add(plan.recordLimit + 1));
   const columns = [...keys, ...values, `SUM(COUNT(*)) OVER () AS ${d.quote('total')}`].join(', ');
@@ -366,10 +398,14 @@ function valuesSql(d: Dialect, into: string, width: number, rows: number): strin
 function keyAndGuards(d: Dialect, e: EntityModel, id: string, guards: readonly Guard[], p: Params): string {
   const conditions = [`${col(d, pkOf(e))} = ${p.value(pkOf(e), id)}`];
   for (const g of guards) {
+    // A null among the values allows a null column: `(c IS NULL OR c IN (…))`.
     const c = col(d, g.attribute);
-    if (!g.values.length) conditions.push('1 = 0');
-    else if (g.values.length === 1) conditions.push(`${c} = ${p.value(g.attribute, g.values[0]!)}`);
-    else conditions.push(`${c} IN (${g.values.map((v) => p.value(g.attribute, v)).join(', ')})`);
+    const present = g.values.filter((v) => v !== null);
+    const test = !present.length ? undefined
+      : present.length === 1 ? `${c} = ${p.value(g.attribute, present[0]!)}`
+        : `${c} IN (${present.map((v) => p.value(g.attribute, v)).join(', ')})`;
+    if (present.length < g.values.length) conditions.push(test ? `(${c} IS NULL OR ${test})` : `${c} IS NULL`);
+    else conditions.push(test ?? '1 = 0');
   }
   return whereClause(conditions);
 }

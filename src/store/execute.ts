@@ -69,13 +69,13 @@ function decodeExpansion(e: ExpandPlan, raw: unknown): ExpandedRow | ExpandedRow
   return Array.isArray(parsed) ? parsed.map((o) => one(o as Record<string, unknown>)) : [];
 }
 
-async function countUpTo(db: Database, plan: Pick<CountPlan, 'entity' | 'filter'>): Promise<number> {
+async function countUpTo(db: Database, plan: Pick<CountPlan, 'entity' | 'filter' | 'dataSource'>): Promise<number> {
   const [row] = await db.rows(renderCount(db.dialect, plan, COUNT_CAP));
   return Number(row![0]);
 }
 
 /** Counts the rows matching a plan's filter, capped at COUNT_CAP. */
-export async function executeCount(db: Database, plan: Pick<CountPlan, 'entity' | 'filter'>): Promise<number> {
+export async function executeCount(db: Database, plan: Pick<CountPlan, 'entity' | 'filter' | 'dataSource'>): Promise<number> {
   return Math.min(await countUpTo(db, plan), COUNT_CAP);
 }
 
@@ -252,6 +252,33 @@ export async function writeIn(
       return { id: plan.id, created: false };
     }
   }
+}
+
+/** What executeGuarded did: how many rows changed, and the ids of the rows that do not exist. */
+export interface GuardedOutcome {
+  readonly changed: number;
+  readonly missing: readonly string[];
+}
+
+/**
+ * Runs guarded updates and deletes in one transaction where a failing guard is not an error: such
+ * a row is left alone and not counted (the retention messages: a row already retained, or rolled
+ * back before its purge). A row that does not exist is reported in `missing`. Lookup references
+ * are not checked (the plans set none). Row versions are reserved in one block.
+ */
+export function executeGuarded(db: Database, plans: ReadonlyArray<UpdatePlan | DeletePlan>): Promise<GuardedOutcome> {
+  return db.transaction(async (tx) => {
+    const updates = plans.filter((p) => p.kind === 'update').length;
+    const versions = updates ? await reserveVersions(tx, db, updates) : [];
+    let changed = 0;
+    const missing: string[] = [];
+    for (const plan of plans) {
+      const stmt = plan.kind === 'update' ? renderUpdate(db.dialect, plan, versions.shift()!) : renderDelete(db.dialect, plan);
+      if (await tx.run(stmt)) changed++;
+      else if (!(await tx.rows(renderSelectById(db.dialect, plan.entity, plan.id, []))).length) missing.push(plan.id);
+    }
+    return { changed, missing };
+  });
 }
 
 /** Runs one write plan in its own transaction; errors as for writeIn. */

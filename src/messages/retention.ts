@@ -1,0 +1,74 @@
+import { Errors } from '../errors.js';
+import type { EntityModel, Model } from '../model/types.js';
+import { checkRetentionEnabled, planDataState } from '../plan/retention.js';
+import { canonicalGuid } from '../plan/values.js';
+import { executeGuarded } from '../store/execute.js';
+import type { ComplexTypeDefinition, Message, RecordReference } from './types.js';
+
+/**
+ * What the five retention messages share (digest §6.7): the EntityRecordCountCollection they
+ * return and the `Target` record parameter of Retain and RollbackRetain. Not a message itself.
+ */
+
+/**
+ * `EntityRecordCountCollection` (Dataverse Web API ComplexType): rows affected per table, as
+ * parallel `Keys` (table logical names) and `Values` (counts), with `Count` entries.
+ */
+export const ENTITY_RECORD_COUNT_COLLECTION: ComplexTypeDefinition = {
+  Name: 'EntityRecordCountCollection',
+  Properties: [
+    { Name: 'Count', Type: 'Edm.Int32' },
+    { Name: 'IsReadOnly', Type: 'Edm.Boolean' },
+    { Name: 'Keys', Type: 'Collection(Edm.String)' },
+    { Name: 'Values', Type: 'Collection(Edm.Int64)' },
+  ],
+};
+
+/** The `EntityCountCollection` property of a response type. */
+export const ENTITY_COUNT_PROPERTY = { Name: 'EntityCountCollection', Type: 'mscrm.EntityRecordCountCollection' } as const;
+
+/** An EntityRecordCountCollection value with one table and its count of rows. */
+export function entityCounts(entity: EntityModel, count: number): Record<string, unknown> {
+  return { Count: 1, IsReadOnly: false, Keys: [entity.LogicalName], Values: [count] };
+}
+
+/**
+ * The record a `Target` parameter names: an entity object
+ * `{"@odata.type":"Microsoft.Dynamics.CRM.<table>","<primary key>":"<guid>"}` of a
+ * retention-enabled table. Throws 400 `0x80040203` for a missing or unknown `@odata.type`, a
+ * missing or malformed key, and a table without retention.
+ */
+export function retentionTarget(model: Model, value: unknown): RecordReference {
+  const target = value as Record<string, unknown>;
+  const type = target['@odata.type'];
+  const name = typeof type === 'string' ? type.replace(/^#?Microsoft\.Dynamics\.CRM\./, '') : undefined;
+  const entity = name !== undefined ? model.byLogicalName.get(name) : undefined;
+  if (!entity) throw Errors.invalidArgument(`Target needs "@odata.type": "Microsoft.Dynamics.CRM.<table>" naming a table; ${type === undefined ? 'it has none' : `'${String(type)}' names none`}.`);
+  const raw = target[entity.PrimaryIdAttribute];
+  const id = typeof raw === 'string' ? canonicalGuid(raw) : undefined;
+  if (!id) throw Errors.invalidArgument(`Target needs its primary key '${entity.PrimaryIdAttribute}' as a GUID.`);
+  return { entity: checkRetentionEnabled(entity), id };
+}
+
+/**
+ * Retain (`to` = retained) or RollbackRetain (`to` = active), unbound actions:
+ * `POST /<Name>` `{"Target":{"@odata.type":"Microsoft.Dynamics.CRM.<table>","<pk>":"<guid>"},
+ * "OperationId":"<guid>"?}` → `{"EntityCountCollection":{…,"Keys":["<table>"],"Values":[n]}}`,
+ * n = 1 when the row changed state and 0 when it was in that state already. OperationId (the
+ * retention operation, "not currently used" in Dataverse) is accepted and has no effect.
+ * Throws 404 `0x80040217` for a missing row and the errors of retentionTarget.
+ */
+export function dataStateMessage(name: 'Retain' | 'RollbackRetain', to: 'retained' | 'active'): Message {
+  return {
+    Name: name,
+    Kind: 'Action',
+    Parameters: [{ Name: 'Target', Type: 'mscrm.crmbaseentity' }, { Name: 'OperationId', Type: 'Edm.Guid', Optional: true }],
+    ReturnType: { Name: `${name}Response`, Properties: [ENTITY_COUNT_PROPERTY], Uses: [ENTITY_RECORD_COUNT_COLLECTION] },
+    async invoke(ctx, args) {
+      const { entity, id } = retentionTarget(ctx.model, args['Target']);
+      const { changed, missing } = await executeGuarded(ctx.db, [planDataState(entity, id, to)]);
+      if (missing.length) throw Errors.recordNotFound(entity.LogicalName, id);
+      return { EntityCountCollection: entityCounts(entity, changed) };
+    },
+  };
+}

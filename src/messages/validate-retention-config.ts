@@ -1,0 +1,38 @@
+import { ServiceError } from '../errors.js';
+import { parseFetchXml } from '../odata/fetchxml.js';
+import { planCriteria, retentionPageSize } from '../plan/retention.js';
+import type { Message } from './types.js';
+
+/**
+ * ValidateRetentionConfig (digest §6.7), an unbound action that checks a retention policy before
+ * it is saved: `POST /ValidateRetentionConfig` `{"EntityName":"<table>", "FetchXml":"…",
+ * "Target":{…}?, "RetentionConfigId":"<guid>"?}` → `{"IsValidationSuccessful":bool,
+ * "ErrorMessage":"…"|null}`. The criteria is checked exactly as BulkRetain would plan it
+ * (planCriteria: well-formed FetchXML of a retention-enabled table equal to EntityName, known
+ * columns, no paging or aggregation). An invalid criteria is reported, never raised. Target and
+ * RetentionConfigId (the policy, for Dataverse's validation plug-ins) are accepted and not used.
+ */
+export const message: Message = {
+  Name: 'ValidateRetentionConfig',
+  Kind: 'Action',
+  Parameters: [
+    { Name: 'Target', Type: 'mscrm.crmbaseentity', Optional: true },
+    { Name: 'EntityName', Type: 'Edm.String' },
+    { Name: 'FetchXml', Type: 'Edm.String' },
+    { Name: 'RetentionConfigId', Type: 'Edm.Guid', Optional: true },
+  ],
+  ReturnType: {
+    Name: 'ValidateRetentionConfigResponse',
+    Properties: [{ Name: 'ErrorMessage', Type: 'Edm.String', Nullable: true }, { Name: 'IsValidationSuccessful', Type: 'Edm.Boolean' }],
+  },
+  async invoke(ctx, args) {
+    try {
+      const context = { model: ctx.model, caller: ctx.caller, now: new Date() };
+      planCriteria(ctx.model, args['EntityName'] as string, parseFetchXml(args['FetchXml'] as string), context, retentionPageSize(undefined));
+      return { ErrorMessage: null, IsValidationSuccessful: true };
+    } catch (err) {
+      if (!(err instanceof ServiceError)) throw err;
+      return { ErrorMessage: err.message, IsValidationSuccessful: false };
+    }
+  },
+};

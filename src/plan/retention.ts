@@ -1,0 +1,145 @@
+import { linksOf } from './associate.js';
+import { Errors } from '../errors.js';
+import { DATASTATE, DATASTATE_ACTIVE, DATASTATE_RETAINED } from '../model/system-columns.js';
+import type { AttributeModel, EntityModel, Model } from '../model/types.js';
+import type { FetchQuery } from '../odata/fetchxml.js';
+import { planFetch, type FetchContext } from './fetch.js';
+import { decodePagingCookie } from './paging-cookie.js';
+import { MAX_PAGE_SIZE } from './read.js';
+import type { DeletePlan, ReadPlan, UpdatePlan } from './types.js';
+
+/**
+ * Plans of long-term retention (Dataverse "Long-term data retention", digest §6.7): marking rows
+ * retained (`msft_datastate` = 1) and back, reading the rows a retention policy selects a page at a
+ * time, and purging retained rows. The retention messages (src/messages/) and
+ * `tessera retention run` (src/retention/run.ts) are built from these.
+ */
+
+function pkOf(entity: EntityModel): AttributeModel {
+  return entity.attributesByName.get(entity.PrimaryIdAttribute)!;
+}
+
+/**
+ * The table named `logicalName`, which must be enabled for retention (IsRetentionEnabled).
+ * Throws 400 `0x80041102` for an unknown table and 400 `0x80040203` for one without retention.
+ */
+export function retentionTable(model: Model, logicalName: string): EntityModel {
+  const entity = model.byLogicalName.get(logicalName);
+  if (!entity) throw Errors.queryNoEntity(logicalName);
+  return checkRetentionEnabled(entity);
+}
+
+/** Returns `entity` when it is enabled for retention; throws 400 `0x80040203` naming it otherwise. */
+export function checkRetentionEnabled(entity: EntityModel): EntityModel {
+  if (!entity.IsRetentionEnabled) {
+    throw Errors.invalidArgument(`The table '${entity.LogicalName}' is not enabled for long-term retention (IsRetentionEnabled is false in its metadata).`);
+  }
+  return entity;
+}
+
+/**
+ * A PageSize parameter: 1…5,000, default 5,000 (the FetchXML page limit). Throws 400 `0x80040203`
+ * outside that range.
+ */
+export function retentionPageSize(value: unknown): number {
+  if (value === undefined || value === null) return MAX_PAGE_SIZE;
+  const n = value as number;
+  if (n < 1 || n > MAX_PAGE_SIZE) throw Errors.invalidArgument(`PageSize must be between 1 and ${MAX_PAGE_SIZE}; ${n} is not.`);
+  return n;
+}
+
+/**
+ * Sets `msft_datastate` of one row to retained (1) or active (0), with a new versionnumber. Guarded
+ * by the current state (active = 0 or null; retained = 1), so a row already in the target state
+ * changes nothing; the executor tells that apart from a missing row. Nothing else is stamped:
+ * marking is the platform's act, not an edit of the row (modifiedon stays).
+ */
+export function planDataState(entity: EntityModel, id: string, to: 'retained' | 'active'): UpdatePlan {
+  const dataState = checkRetentionEnabled(entity).attributesByName.get(DATASTATE)!;
+  const from = to === 'retained' ? [DATASTATE_ACTIVE, null] : [DATASTATE_RETAINED];
+  const value = to === 'retained' ? DATASTATE_RETAINED : DATASTATE_ACTIVE;
+  return {
+    kind: 'update', entity, id, set: new Map([[dataState, value]]), references: [],
+    guards: [{ attribute: dataState, values: from, fail: () => Errors.internal() }],
+  };
+}
+
+/**
+ * Deletes one retained row, guarded by `msft_datastate` = 1 and the versionnumber it was read with,
+ * so a row rolled back (or changed) since the read is left alone.
+ */
+export function planPurge(entity: EntityModel, id: string, version: number): DeletePlan {
+  const dataState = entity.attributesByName.get(DATASTATE)!;
+  const versionnumber = entity.attributesByName.get('versionnumber')!;
+  return {
+    kind: 'delete', entity, id,
+    guards: [
+      { attribute: dataState, values: [DATASTATE_RETAINED], fail: () => Errors.internal() },
+      { attribute: versionnumber, values: [version], fail: () => Errors.internal() },
+    ],
+    // A purged row's many-to-many links go with it, as on any delete.
+    cascade: linksOf(entity.navigation.values(), id),
+  };
+}
+
+/**
+ * A page of at most `pageSize` retained rows of `entity` with versionnumber ≤ `maxVersion`
+ * (PurgeRetainedContent): their primary keys and versions, by primary key.
+ */
+export function planRetainedPage(entity: EntityModel, maxVersion: number, pageSize: number): ReadPlan {
+  const pk = pkOf(entity);
+  const versionnumber = entity.attributesByName.get('versionnumber')!;
+  return {
+    kind: 'read', entity, columns: [pk, versionnumber],
+    filter: { kind: 'compare', op: 'le', attribute: versionnumber, value: maxVersion },
+    orderBy: [{ attribute: pk, descending: false }], limit: pageSize, paged: true, count: false,
+    lookupNames: [], expand: [], dataSource: 'retained',
+  };
+}
+
+/**
+ * The highest versionnumber among the retained rows of `entity` (one row, one column, undefined
+ * rows when there are none): what a purge after marking may go up to.
+ */
+export function planLatestRetained(entity: EntityModel): ReadPlan {
+  const versionnumber = entity.attributesByName.get('versionnumber')!;
+  return {
+    kind: 'read', entity, columns: [versionnumber],
+    orderBy: [{ attribute: versionnumber, descending: true }, { attribute: pkOf(entity), descending: false }],
+    limit: 1, paged: false, count: false, lookupNames: [], expand: [], dataSource: 'retained',
+  };
+}
+
+/** The FetchXML attributes a retention criteria cannot use: BulkRetain pages it itself. */
+const NOT_IN_CRITERIA: ReadonlyArray<[keyof FetchQuery, string]> = [
+  ['top', 'top'], ['count', 'count'], ['page', 'page'], ['pagingCookie', 'paging-cookie'],
+  ['distinct', 'distinct="true"'], ['datasource', 'datasource'], ['aggregate', 'aggregate="true"'],
+];
+
+/**
+ * Plans a retention policy's criteria (FetchXML) on the table `entityName` (when given, it must be
+ * the criteria's entity): the active rows that match, in the criteria's order (primary key last),
+ * as pages of `pageSize` primary keys. `pagingCookie` (a cookie BulkRetain returned) continues
+ * after the previous page's last row.
+ * Throws 400 for an unknown or non-retention table, a mismatching EntityName, criteria that page,
+ * aggregate, use distinct or read retained rows, bad paging cookies, and every FetchXML planning
+ * error (see planFetch).
+ */
+export function planCriteria(
+  model: Model, entityName: string | undefined, query: FetchQuery, context: FetchContext, pageSize: number, pagingCookie?: string,
+): { read: ReadPlan; page: number } {
+  const entity = retentionTable(model, query.entity.name);
+  if (entityName !== undefined && entityName !== entity.LogicalName) {
+    throw Errors.invalidArgument(`EntityName '${entityName}' is not the entity of the criteria ('${entity.LogicalName}').`);
+  }
+  for (const [key, name] of NOT_IN_CRITERIA) {
+    if (query[key] !== undefined && query[key] !== false) throw Errors.invalidArgument(`A retention criteria cannot use ${name} on <fetch>: BulkRetain pages the matching rows itself (PageSize, PagingCookie).`);
+  }
+  const planned = planFetch(entity, query, context, { returnRepresentation: false }).read;
+  const cookie = pagingCookie ? decodePagingCookie(planned.orderBy, pagingCookie) : undefined;
+  const read: ReadPlan = {
+    ...planned, columns: [pkOf(entity)], selectList: undefined, limit: pageSize, paged: true, count: false,
+    after: cookie?.last, offset: undefined, annotations: undefined, lookupNames: [], linked: undefined,
+  };
+  return { read, page: (cookie?.page ?? 0) + 1 };
+}

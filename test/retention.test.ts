@@ -1,0 +1,350 @@
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { expect } from 'chai';
+import { parseStringPromise } from 'xml2js';
+import { nextRun, runRetention } from '../src/retention/run.js';
+import { SqliteDatabase } from '../src/store/sqlite.js';
+import { call, DATABASES, startServer, type TestDatabase, type TestServer } from './support/server.js';
+
+/*
+ * Long-term retention (issue #6 part 3; Dataverse "Long-term data retention", digest §6.7): the
+ * five retention messages over HTTP, what a retained row looks like to every other request, and
+ * the `tessera retention run` flow, on every database.
+ */
+
+const SET = 'msdyn_copilotinteractions';
+const TABLE = 'msdyn_copilotinteraction';
+const TYPE = `Microsoft.Dynamics.CRM.${TABLE}`;
+const PK = 'msdyn_copilotinteractionid';
+const DATA_SET = 'msdyn_copilotinteractiondatas';
+const CHILDREN = 'msdyn_copilotinteractiondata_msdyn_copilotinteraction_msdyn_interactiondataid';
+const CLI = join(import.meta.dirname, '..', 'src', 'cli.js');
+
+/** FetchXML of the copilot table: name and version of the rows whose name starts with `prefix`. */
+function byPrefix(prefix: string, fetchAttributes = ''): string {
+  return `<fetch${fetchAttributes}><entity name="${TABLE}"><attribute name="msdyn_name"/><attribute name="versionnumber"/><attribute name="msft_datastate"/>`
+    + `<order attribute="msdyn_name"/><filter><condition attribute="msdyn_name" operator="like" value="${prefix}%"/></filter></entity></fetch>`;
+}
+
+for (const database of DATABASES) {
+  describe(`long-term retention [${database.name}]`, () => {
+    let s: TestServer;
+    const action = (name: string, body: unknown) => call('POST', `${s.root}${name}`, body);
+    const target = (id: string) => ({ '@odata.type': TYPE, [PK]: id });
+    const create = async (name: string, extra: Record<string, unknown> = {}, set = SET) => {
+      const r = await call('POST', `${s.root}${set}`, { msdyn_name: name, ...extra });
+      expect(r.status, r.text).to.equal(204);
+      return /\(([0-9a-f-]{36})\)$/.exec(r.headers.get('OData-EntityId')!)![1]!;
+    };
+    const fetchRows = async (xml: string) => {
+      const r = await call('GET', `${s.root}${SET}?fetchXml=${encodeURIComponent(xml)}`);
+      expect(r.status, r.text).to.equal(200);
+      return r.json.value as Array<Record<string, any>>;
+    };
+    const active = async (prefix: string) => (await fetchRows(byPrefix(prefix))).map((r) => r['msdyn_name']);
+    const retained = async (prefix: string) => (await fetchRows(byPrefix(prefix, ' datasource="retained"'))).map((r) => r['msdyn_name']);
+    const counts = (n: number) => ({ Count: 1, IsReadOnly: false, Keys: [TABLE], Values: [n] });
+    /** Purges what earlier tests left retained (a purge covers the whole table). */
+    const purgeAll = async () => {
+      const r = await action('PurgeRetainedContent', { EntityName: TABLE, MaxVersionToPurge: Number.MAX_SAFE_INTEGER });
+      expect(r.json.HasMoreRecords).to.equal(false);
+      expect(await retained('')).to.deep.equal([]);
+    };
+
+    before(async () => { s = await startServer(undefined, database); });
+    after(async () => { await s.close(); });
+
+    it('declares the five actions and EntityRecordCountCollection in $metadata', async () => {
+      const doc = await parseStringPromise((await call('GET', `${s.root}$metadata`)).text);
+      const schema = doc['edmx:Edmx']['edmx:DataServices'][0].Schema[0];
+      const types = Object.fromEntries(schema.ComplexType.map((t: any) => [t.$.Name, t.Property.map((p: any) => `${p.$.Name}:${p.$.Type}`)]));
+      expect(types['EntityRecordCountCollection']).to.deep.equal(['Count:Edm.Int32', 'IsReadOnly:Edm.Boolean', 'Keys:Collection(Edm.String)', 'Values:Collection(Edm.Int64)']);
+      expect(types['BulkRetainResponse']).to.deep.equal(['EntityCountCollection:mscrm.EntityRecordCountCollection', 'FailedRecords:Edm.Int32', 'HasMoreRecords:Edm.Boolean', 'PagingCookie:Edm.String']);
+      expect(types['PurgeRetainedContentResponse']).to.deep.equal(['EntityCountCollection:mscrm.EntityRecordCountCollection', 'HasMoreRecords:Edm.Boolean']);
+      expect(types['ValidateRetentionConfigResponse']).to.deep.equal(['ErrorMessage:Edm.String', 'IsValidationSuccessful:Edm.Boolean']);
+      const actions = Object.fromEntries(schema.Action.map((a: any) => [a.$.Name, a]));
+      for (const name of ['Retain', 'RollbackRetain', 'BulkRetain', 'PurgeRetainedContent', 'ValidateRetentionConfig']) {
+        expect(actions[name], name).to.exist;
+        expect(actions[name].$.IsBound, name).to.equal(undefined);
+      }
+      expect(actions['Retain'].ReturnType[0].$.Type).to.equal('mscrm.RetainResponse');
+      expect(actions['PurgeRetainedContent'].Parameter.map((p: any) => `${p.$.Name}:${p.$.Type}:${p.$.Nullable}`)).to.deep.equal([
+        'EntityName:Edm.String:false', 'PageSize:Edm.Int32:true', 'OperationId:Edm.Guid:true', 'MaxVersionToPurge:Edm.Int64:false',
+      ]);
+      const entity = schema.EntityType.find((t: any) => t.$.Name === TABLE);
+      expect(entity.Property.map((p: any) => p.$.Name)).to.include('msft_datastate');
+    });
+
+    it('Retain hides a row from every ordinary read; datasource="retained" reads it; RollbackRetain brings it back', async () => {
+      const data = await create('ret-parent', {}, DATA_SET);
+      const a = await create('hide-a', { 'msdyn_interactiondataid@odata.bind': `/${DATA_SET}(${data})` });
+      await create('hide-b', { 'msdyn_interactiondataid@odata.bind': `/${DATA_SET}(${data})` });
+      expect((await call('GET', `${s.root}${SET}(${a})?$select=msft_datastate`)).json.msft_datastate).to.equal(0);
+
+      const r = await action('Retain', { Target: target(a) });
+      expect(r.status, r.text).to.equal(200);
+      expect(r.json).to.deep.equal({ '@odata.context': `${s.root}$metadata#Microsoft.Dynamics.CRM.RetainResponse`, EntityCountCollection: counts(1) });
+
+      const missing = await call('GET', `${s.root}${SET}(${a})`);
+      expect(missing.status).to.equal(404);
+      expect(missing.json.error).to.deep.equal({ code: '0x80040217', message: `${TABLE} With Id = ${a} Does Not Exist` });
+      const list = await call('GET', `${s.root}${SET}?$select=msdyn_name&$filter=startswith(msdyn_name,'hide-')`);
+      expect(list.json.value.map((v: any) => v.msdyn_name)).to.deep.equal(['hide-b']);
+      expect((await call('GET', `${s.root}${SET}/$count?$filter=startswith(msdyn_name,'hide-')`)).text).to.equal('1');
+      const expanded = await call('GET', `${s.root}${DATA_SET}(${data})?$select=msdyn_name&$expand=${CHILDREN}($select=msdyn_name)`);
+      expect(expanded.json[CHILDREN].map((v: any) => v.msdyn_name)).to.deep.equal(['hide-b']);
+      const any = await call('GET', `${s.root}${DATA_SET}?$select=msdyn_name&$filter=${CHILDREN}/any(c:c/msdyn_name eq 'hide-a')`);
+      expect(any.json.value).to.deep.equal([]);
+      const children = await call('GET', `${s.root}${DATA_SET}(${data})/${CHILDREN}?$select=msdyn_name`);
+      expect(children.json.value.map((v: any) => v.msdyn_name)).to.deep.equal(['hide-b']);
+      const grouped = await call('GET', `${s.root}${SET}?$apply=filter(startswith(msdyn_name,'hide-'))/aggregate($count as n)`);
+      expect(grouped.json.value).to.deep.equal([{ n: 1 }]);
+      expect(await active('hide-')).to.deep.equal(['hide-b']);
+      const kept = await fetchRows(byPrefix('hide-', ' datasource="retained"'));
+      expect(kept.map((v) => [v['msdyn_name'], v['msft_datastate']])).to.deep.equal([['hide-a', 1]]);
+
+      expect((await action('Retain', { Target: target(a) })).json.EntityCountCollection, 'already retained').to.deep.equal(counts(0));
+      const back = await action('RollbackRetain', { Target: target(a), OperationId: '00000000-0000-0000-0000-000000000001' });
+      expect(back.status, back.text).to.equal(200);
+      expect(back.json['@odata.context']).to.equal(`${s.root}$metadata#Microsoft.Dynamics.CRM.RollbackRetainResponse`);
+      expect(back.json.EntityCountCollection).to.deep.equal(counts(1));
+      expect((await action('RollbackRetain', { Target: target(a) })).json.EntityCountCollection, 'already active').to.deep.equal(counts(0));
+      expect(await active('hide-')).to.deep.equal(['hide-a', 'hide-b']);
+      expect(await retained('hide-')).to.deep.equal([]);
+      expect((await call('GET', `${s.root}${SET}(${a})?$select=msft_datastate`)).json.msft_datastate).to.equal(0);
+    });
+
+    it('a retained row cannot be updated, also not by an upsert, but can be deleted; msft_datastate is not writable', async () => {
+      const id = await create('locked-1');
+      await action('Retain', { Target: target(id) });
+      for (const headers of [{ 'If-Match': '*' }, {}] as Array<Record<string, string>>) {
+        const r = await call('PATCH', `${s.root}${SET}(${id})`, { msdyn_name: 'locked-changed' }, headers);
+        expect(r.status, JSON.stringify(headers)).to.equal(400);
+        expect(r.json.error.code).to.equal('0x80040203');
+        expect(r.json.error.message).to.contain(TABLE).and.contain(id).and.contain('retained');
+      }
+      const put = await call('PUT', `${s.root}${SET}(${id})/msdyn_name`, { value: 'x' });
+      expect(put.status).to.equal(400);
+      expect(await retained('locked-')).to.deep.equal(['locked-1']);
+      expect(await active('locked-')).to.deep.equal([]);
+      expect((await call('DELETE', `${s.root}${SET}(${id})`)).status).to.equal(204);
+      expect(await retained('locked-')).to.deep.equal([]);
+
+      const made = await create('locked-2', { msft_datastate: 1 });
+      expect((await call('GET', `${s.root}${SET}(${made})?$select=msft_datastate`)).json.msft_datastate, 'ignored on create').to.equal(0);
+      expect((await call('PATCH', `${s.root}${SET}(${made})`, { msft_datastate: 1 }, { 'If-Match': '*' })).status).to.equal(204);
+      expect(await active('locked-'), 'ignored on update').to.deep.equal(['locked-2']);
+    });
+
+    it('Retain and RollbackRetain errors: missing row 404, table without retention 400, bad Target 400', async () => {
+      const gone = await action('Retain', { Target: target('00000000-0000-4000-8000-0000000000aa') });
+      expect(gone.status).to.equal(404);
+      expect(gone.json.error.code).to.equal('0x80040217');
+      expect((await action('RollbackRetain', { Target: target('00000000-0000-4000-8000-0000000000aa') })).status).to.equal(404);
+      const data = await create('no-retention', {}, DATA_SET);
+      const other = await action('Retain', { Target: { '@odata.type': 'Microsoft.Dynamics.CRM.msdyn_copilotinteractiondata', msdyn_copilotinteractiondataid: data } });
+      expect(other.status).to.equal(400);
+      expect(other.json.error.message).to.contain("'msdyn_copilotinteractiondata' is not enabled for long-term retention");
+      const untyped = await action('Retain', { Target: { [PK]: data } });
+      expect(untyped.status).to.equal(400);
+      expect(untyped.json.error.message).to.contain('@odata.type');
+      expect((await action('Retain', { Target: { '@odata.type': TYPE, [PK]: 'nope' } })).json.error.message).to.contain(PK);
+      expect((await action('Retain', {})).json.error.message).to.contain("required parameter 'Target'");
+    });
+
+    it('BulkRetain marks every matching row exactly once, a page at a time, following the paging cookie', async () => {
+      for (let i = 0; i < 7; i++) await create(`bulk-${i}`);
+      await create('bulkkeep-1');
+      const criteria = `<fetch><entity name="${TABLE}"><attribute name="msdyn_name"/><order attribute="msdyn_name" descending="true"/>`
+        + '<filter><condition attribute="msdyn_name" operator="like" value="bulk-%"/></filter></entity></fetch>';
+      const pages: Array<[number, boolean, number]> = [];
+      let cookie: string | undefined;
+      for (;;) {
+        const r = await action('BulkRetain', { EntityName: TABLE, FetchXml: criteria, PageSize: 3, ...(cookie ? { PagingCookie: cookie } : {}) });
+        expect(r.status, r.text).to.equal(200);
+        expect(r.json['@odata.context']).to.equal(`${s.root}$metadata#Microsoft.Dynamics.CRM.BulkRetainResponse`);
+        pages.push([r.json.EntityCountCollection.Values[0], r.json.HasMoreRecords, r.json.FailedRecords]);
+        if (!r.json.HasMoreRecords) { expect(r.json.PagingCookie).to.equal(null); break; }
+        expect(r.json.PagingCookie).to.be.a('string');
+        cookie = r.json.PagingCookie;
+        // The first page went in descending name order.
+        if (pages.length === 1) expect(await retained('bulk-')).to.deep.equal(['bulk-4', 'bulk-5', 'bulk-6']);
+      }
+      expect(pages).to.deep.equal([[3, true, 0], [3, true, 0], [1, false, 0]]);
+      expect(await retained('bulk-')).to.deep.equal(['bulk-0', 'bulk-1', 'bulk-2', 'bulk-3', 'bulk-4', 'bulk-5', 'bulk-6']);
+      expect(await active('bulk')).to.deep.equal(['bulkkeep-1']);
+      const again = await action('BulkRetain', { FetchXml: criteria });
+      expect(again.json).to.include({ HasMoreRecords: false, FailedRecords: 0 });
+      expect(again.json.EntityCountCollection).to.deep.equal(counts(0));
+    });
+
+    it('BulkRetain refuses bad criteria and parameters with 400, marking nothing', async () => {
+      await create('refuse-1');
+      const good = byPrefix('refuse-');
+      const bad = async (body: Record<string, unknown>, text: string) => {
+        const r = await action('BulkRetain', body);
+        expect(r.status, r.text).to.equal(400);
+        expect(r.json.error.message).to.contain(text);
+      };
+      await bad({ EntityName: 'msdyn_copilotinteractiondata', FetchXml: good }, "EntityName 'msdyn_copilotinteractiondata' is not the entity");
+      await bad({ FetchXml: '<fetch><entity name="msdyn_copilotinteraction">' }, 'not well-formed');
+      await bad({ FetchXml: good.replace('<fetch>', '<fetch top="2">') }, 'top');
+      await bad({ FetchXml: good, PageSize: 0 }, 'PageSize');
+      await bad({ FetchXml: good, PageSize: 5001 }, 'PageSize');
+      await bad({ FetchXml: good, PagingCookie: '<cookie page="1"><msdyn_name last="x"/></cookie>' }, 'paging-cookie');
+      await bad({ FetchXml: `<fetch><entity name="msdyn_copilotinteractiondata"><attribute name="msdyn_name"/></entity></fetch>` }, 'not enabled for long-term retention');
+      await bad({ FetchXml: `<fetch><entity name="${TABLE}"><attribute name="nosuch"/></entity></fetch>` }, 'nosuch');
+      expect(await retained('refuse-')).to.deep.equal([]);
+    });
+
+    it('PurgeRetainedContent deletes retained rows up to MaxVersionToPurge, a page at a time', async () => {
+      await purgeAll();
+      for (let i = 0; i < 6; i++) await create(`purge-${i}`);
+      await create('purgekeep-1');
+      const marked = await action('BulkRetain', { FetchXml: byPrefix('purge-') });
+      expect(marked.json.EntityCountCollection).to.deep.equal(counts(6));
+      const versions = (await fetchRows(byPrefix('purge-', ' datasource="retained"'))).map((r) => Number(r['versionnumber'])).sort((x, y) => x - y);
+      const max = versions[3]!;
+      const pages: Array<[number, boolean]> = [];
+      for (;;) {
+        const r = await action('PurgeRetainedContent', { EntityName: TABLE, MaxVersionToPurge: String(max), PageSize: 2 });
+        expect(r.status, r.text).to.equal(200);
+        expect(r.json['@odata.context']).to.equal(`${s.root}$metadata#Microsoft.Dynamics.CRM.PurgeRetainedContentResponse`);
+        pages.push([r.json.EntityCountCollection.Values[0], r.json.HasMoreRecords]);
+        if (!r.json.HasMoreRecords) break;
+      }
+      expect(pages).to.deep.equal([[2, true], [2, false]]);
+      const left = await fetchRows(byPrefix('purge-', ' datasource="retained"'));
+      expect(left.map((r) => Number(r['versionnumber'])).sort((x, y) => x - y)).to.deep.equal(versions.slice(4));
+      expect(await active('purge')).to.deep.equal(['purgekeep-1']);
+
+      const rest = await action('PurgeRetainedContent', { EntityName: TABLE, MaxVersionToPurge: versions[5]! });
+      expect(rest.json).to.include({ HasMoreRecords: false });
+      expect(rest.json.EntityCountCollection).to.deep.equal(counts(2));
+      expect(await retained('purge-')).to.deep.equal([]);
+      expect(await active('purge')).to.deep.equal(['purgekeep-1'], 'active rows are never purged');
+    });
+
+    it('PurgeRetainedContent refuses unknown tables, tables without retention and missing parameters', async () => {
+      const unknown = await action('PurgeRetainedContent', { EntityName: 'nosuch', MaxVersionToPurge: 1 });
+      expect(unknown.status).to.equal(400);
+      expect(unknown.json.error.code).to.equal('0x80041102');
+      const other = await action('PurgeRetainedContent', { EntityName: 'msdyn_copilotinteractiondata', MaxVersionToPurge: 1 });
+      expect(other.status).to.equal(400);
+      expect(other.json.error.message).to.contain('not enabled for long-term retention');
+      expect((await action('PurgeRetainedContent', { EntityName: TABLE })).json.error.message).to.contain("'MaxVersionToPurge'");
+    });
+
+    it('ValidateRetentionConfig reports whether a criteria is valid for the table, never failing the call', async () => {
+      const validate = async (EntityName: string, FetchXml: string) => {
+        const r = await action('ValidateRetentionConfig', { EntityName, FetchXml, RetentionConfigId: '00000000-0000-0000-0000-000000000002' });
+        expect(r.status, r.text).to.equal(200);
+        expect(r.json['@odata.context']).to.equal(`${s.root}$metadata#Microsoft.Dynamics.CRM.ValidateRetentionConfigResponse`);
+        return r.json;
+      };
+      expect(await validate(TABLE, byPrefix('x'))).to.include({ IsValidationSuccessful: true, ErrorMessage: null });
+      for (const [name, xml, text] of [
+        [TABLE, '<fetch><entity name="msdyn_copilotinteraction">', 'not well-formed'],
+        [TABLE, `<fetch><entity name="${TABLE}"><filter><condition attribute="nosuch" operator="eq" value="1"/></filter></entity></fetch>`, 'nosuch'],
+        ['msdyn_copilotinteractiondata', byPrefix('x'), 'is not the entity of the criteria'],
+        ['msdyn_copilotinteractiondata', '<fetch><entity name="msdyn_copilotinteractiondata"/></fetch>', 'not enabled for long-term retention'],
+        [TABLE, byPrefix('x', ' count="10"'), 'count'],
+      ] as const) {
+        const r = await validate(name, xml);
+        expect(r.IsValidationSuccessful, xml).to.equal(false);
+        expect(r.ErrorMessage, xml).to.contain(text);
+      }
+    });
+
+    it('retention run: marks and purges what due active policies select, skips paused, future and finished ones', async () => {
+      await purgeAll();
+      for (let i = 0; i < 5; i++) await create(`run-${i}`);
+      await create('paused-1');
+      await create('later-1');
+      const policy = (uniquename: string, prefix: string, extra: Record<string, unknown> = {}) => call('POST', `${s.root}retentionconfigs`, {
+        name: uniquename, uniquename, entitylogicalname: TABLE, criteria: byPrefix(prefix), starttime: '2024-01-01T00:00:00Z', recurrence: '', ...extra,
+      });
+      expect((await policy('run-once', 'run-')).status).to.equal(204);
+      expect((await policy('paused', 'paused-', { statuscode: 20 })).status).to.equal(204);
+      expect((await policy('not-yet', 'later-', { starttime: '2999-01-01T00:00:00Z' })).status).to.equal(204);
+      expect((await policy('broken', 'x', { criteria: `<fetch><entity name="${TABLE}"><attribute name="nosuch"/></entity></fetch>` })).status).to.equal(204);
+      expect((await policy('bad-recurrence', 'x', { recurrence: 'FREQ=HOURLY', lastruntime: '2024-01-01T00:00:00Z' })).status).to.equal(204);
+
+      const lines: string[] = [];
+      const now = new Date('2025-06-01T12:00:00Z');
+      const env = { model: s.service.model, db: s.db, caller: s.service.caller };
+      const summary = await runRetention(env, { now, pageSize: 2, progress: (l) => lines.push(l) });
+      expect(summary.policiesRun).to.equal(1);
+      expect([...summary.tables]).to.deep.equal([[TABLE, { marked: 5, purged: 5 }]]);
+      expect(summary.failures.map((f) => f.split(':')[0])).to.deep.equal(['bad-recurrence', 'broken']);
+      expect(lines).to.include.members(['policy run-once on msdyn_copilotinteraction:', '  run-once: marked page 3: 1 rows (5 so far)', '  run-once: purged page 3: 1 rows (5 so far)']);
+      expect(await active('run-')).to.deep.equal([]);
+      expect(await retained('run-')).to.deep.equal([]);
+      expect(await active('paused-')).to.deep.equal(['paused-1']);
+      expect(await active('later-')).to.deep.equal(['later-1']);
+      const configs = await call('GET', `${s.root}retentionconfigs?$select=uniquename,lastruntime&$filter=uniquename eq 'run-once'`);
+      expect(configs.json.value[0].lastruntime).to.equal('2025-06-01T12:00:00Z');
+
+      await create('run-5');
+      const again = await runRetention(env, { now: new Date('2025-06-02T12:00:00Z'), progress: () => undefined });
+      expect(again.policiesRun, 'an empty recurrence runs once').to.equal(0);
+      expect(await active('run-')).to.deep.equal(['run-5']);
+      const id = configs.json.value[0].retentionconfigid;
+      expect((await call('PATCH', `${s.root}retentionconfigs(${id})`, { recurrence: 'FREQ=DAILY;INTERVAL=2' }, { 'If-Match': '*' })).status).to.equal(204);
+      expect((await runRetention(env, { now: new Date('2025-06-03T11:59:59Z'), progress: () => undefined })).policiesRun, 'not due yet').to.equal(0);
+      const due = await runRetention(env, { now: new Date('2025-06-03T12:00:00Z'), progress: () => undefined });
+      expect(due.policiesRun).to.equal(1);
+      expect([...due.tables]).to.deep.equal([[TABLE, { marked: 1, purged: 1 }]]);
+      expect(await active('run-')).to.deep.equal([]);
+    });
+  });
+}
+
+describe('retention recurrence (nextRun)', () => {
+  const at = new Date('2024-01-31T10:00:00Z');
+  it('steps days, weeks, calendar months and years in UTC; INTERVAL defaults to 1', () => {
+    expect(nextRun('FREQ=DAILY', at).toISOString()).to.equal('2024-02-01T10:00:00.000Z');
+    expect(nextRun('interval=2;freq=weekly', at).toISOString()).to.equal('2024-02-14T10:00:00.000Z');
+    expect(nextRun('FREQ=MONTHLY;INTERVAL=1', new Date('2024-02-15T00:00:00Z')).toISOString()).to.equal('2024-03-15T00:00:00.000Z');
+    expect(nextRun('FREQ=YEARLY;INTERVAL=1', at).toISOString()).to.equal('2025-01-31T10:00:00.000Z');
+  });
+  it('refuses anything else with a message naming the recurrence', () => {
+    for (const bad of ['FREQ=HOURLY', 'FREQ=DAILY;INTERVAL=0', 'FREQ=DAILY;COUNT=3', 'DAILY']) {
+      expect(() => nextRun(bad, at), bad).to.throw(`'${bad}'`);
+    }
+  });
+});
+
+describe('tessera retention run (CLI)', () => {
+  it('runs the policies of a database seeded over HTTP, printing progress and a summary per table', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'tessera-retention-'));
+    const file = join(dir, 'tessera.db');
+    const seeded: TestDatabase = { name: 'sqlite', async create() { const db = new SqliteDatabase(file); return { db, drop: () => db.close() }; } };
+    const s = await startServer(undefined, seeded);
+    try {
+      for (let i = 0; i < 3; i++) expect((await call('POST', `${s.root}${SET}`, { msdyn_name: `cli-${i}` })).status).to.equal(204);
+      expect((await call('POST', `${s.root}${SET}`, { msdyn_name: 'stay' })).status).to.equal(204);
+      expect((await call('POST', `${s.root}retentionconfigs`, { name: 'cli', uniquename: 'cli', entitylogicalname: TABLE, criteria: byPrefix('cli-'), starttime: '2024-01-01T00:00:00Z' })).status).to.equal(204);
+      const r = spawnSync(process.execPath, [CLI, 'retention', 'run', '--metadata', join(import.meta.dirname, '..', '..', 'metadata'), '--database', `sqlite:${file}`, '--page-size', '2'], { encoding: 'utf8', timeout: 30000 });
+      expect(r.status, r.stderr).to.equal(0);
+      expect(r.stdout.split('\n')).to.include.members([
+        'policy cli on msdyn_copilotinteraction:',
+        '  cli: marked page 1: 2 rows (2 so far)',
+        '  cli: marked page 2: 1 rows (3 so far)',
+        '  cli: purged page 2: 1 rows (3 so far)',
+        'retention run: 1 policy run, 0 failed',
+        '  msdyn_copilotinteraction: 3 marked, 3 purged',
+      ]);
+      const left = await call('GET', `${s.root}${SET}?$select=msdyn_name`);
+      expect(left.json.value.map((v: any) => v.msdyn_name)).to.deep.equal(['stay']);
+      const bad = spawnSync(process.execPath, [CLI, 'retention', 'run', '--database', `sqlite:${file}`, '--page-size', '9000'], { encoding: 'utf8', timeout: 30000 });
+      expect(bad.status).to.equal(1);
+      expect(bad.stderr).to.contain('--page-size');
+    } finally {
+      await s.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
