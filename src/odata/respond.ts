@@ -116,7 +116,10 @@ export function entityWriter(plan: ReadPlan, fetched: readonly unknown[], servic
   return (row) => {
     const out: Record<string, unknown> = context === undefined ? {} : { '@odata.context': context };
     if (versionIndex >= 0) out['@odata.etag'] = etag(row[versionIndex]!);
-    for (const { a, name, i, names, typeIndex } of outputs) {
+    if (!ann) {
+      // No annotations asked for (the common case): values only.
+      for (const { name, i } of outputs) out[name] = row[i];
+    } else for (const { a, name, i, names, typeIndex } of outputs) {
       // A polymorphic lookup's target is the row's type column (digest §1.5); its name comes from
       // whichever target's name subquery found the row.
       const target = typeIndex >= 0 ? row[typeIndex] as string | null : undefined;
