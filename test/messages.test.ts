@@ -92,8 +92,8 @@ for (const database of DATABASES) {
         expect(new Set(rows.map((x) => x.versionnumber)).size).to.equal(3);
       });
 
-      it('stores strings with quotes, backslashes, braces, commas and the word NULL exactly as sent', async () => {
-        const names = ['say "hi"', 'C:\\temp\\x', 'NULL', '{a,b}', '', ' lead, trail ', 'ünï \\" mix'];
+      it('stores strings with quotes, backslashes, tabs, line breaks, braces, commas, NULL and \\N exactly as sent', async () => {
+        const names = ['say "hi"', 'C:\\temp\\x', 'NULL', '\\N', '{a,b}', '', ' lead, trail ', 'ünï \\" mix', 'tab\there', 'two\nlines\r\nend'];
         const r = await createMultiple(names.map((msdyn_name) => item({ msdyn_name, msdyn_scenariorequestid: msdyn_name })));
         expect(r.status, r.text).to.equal(200);
         const rows = await Promise.all(r.json.Ids.map((id: string) => call('GET', `${s.root}${SET}(${id})`).then((x) => x.json)));

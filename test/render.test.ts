@@ -164,7 +164,8 @@ function guardsOfPatch(): UpdatePlan['guards'] {
 }
 
 type Rendered = Statement | readonly Statement[] | string | readonly string[];
-interface Expected { sql: string; params: unknown[] }
+/** A statement as expected; `copy` is the data of a COPY … FROM STDIN (PostgreSQL's bulk form). */
+interface Expected { sql: string; params: unknown[]; copy?: string }
 type Expectation = Expected | string | Array<Expected | string>;
 
 interface Case {
@@ -177,7 +178,7 @@ interface Case {
 
 function normalize(r: Rendered | Expectation): Expected[] {
   const list = (Array.isArray(r) ? r : [r]) as Array<Statement | Expected | string>;
-  return list.map((s) => (typeof s === 'string' ? { sql: s, params: [] } : { sql: s.sql, params: [...s.params] }));
+  return list.map((s) => (typeof s === 'string' ? { sql: s, params: [] } : { sql: s.sql, params: [...s.params], copy: s.copy }));
 }
 
 const DIALECTS = { sqlite: sqliteDialect, postgres: postgresDialect, mssql: mssqlDialect } as const;
@@ -196,7 +197,7 @@ const bulkVersions = (count: number) => Array.from({ length: count }, (_, i) => 
  * per dialect (quoting, placeholders, driver values) with the rows per statement stated by the
  * case, so the split itself is asserted rather than recomputed.
  */
-/** PostgreSQL's bulk form: one INSERT … SELECT FROM unnest with an array parameter per column. */
+/** PostgreSQL's bulk form: one COPY … FROM STDIN, the rows in COPY's text format (no escapes needed here). */
 function bulkExpectedPostgres(count: number): Expected[] {
   const rows = Array.from({ length: count }, (_, row) => row);
   const columns: Array<[string, string, (row: number) => unknown]> = [
@@ -208,8 +209,9 @@ function bulkExpectedPostgres(count: number): Expected[] {
     ['versionnumber', 'bigint', (r) => 3001 + r],
   ];
   return [{
-    sql: `INSERT INTO "msdyn_copilotinteraction" (${columns.map(([n]) => `"${n}"`).join(', ')}) SELECT * FROM unnest(${columns.map(([, t], i) => `$${i + 1}::${t}[]`).join(', ')})`,
-    params: columns.map(([, , v]) => `{${rows.map((r) => { const x = v(r); return typeof x === 'number' ? String(x) : `"${String(x)}"`; }).join(',')}}`),
+    sql: `COPY "msdyn_copilotinteraction" (${columns.map(([n]) => `"${n}"`).join(', ')}) FROM STDIN`,
+    params: [],
+    copy: rows.map((r) => columns.map(([, , v]) => String(v(r))).join('\t')).join('\n') + '\n',
   }];
 }
 
@@ -634,23 +636,24 @@ const cases: Case[] = [
       insertPlan(task, ID3, [['tst_taskid', ID3], ['tst_name', 'three'], ['tst_done', false], ['tst_duedate', '2024-05-03']]),
     ], [2001, 2002, 2003]),
     sqlite: { sql: 'INSERT INTO "tst_task" ("tst_taskid", "tst_name", "tst_done", "tst_duedate", "versionnumber") VALUES (?, ?, ?, ?, ?), (?, ?, ?, ?, ?), (?, ?, ?, ?, ?)', params: ['0a1b2c3d-0000-4000-8000-000000000001', 'one', 1, null, 2001, '0a1b2c3d-0000-4000-8000-000000000002', null, null, '2024-05-02', 2002, '0a1b2c3d-0000-4000-8000-000000000003', 'three', 0, '2024-05-03', 2003] },
-    postgres: { sql: 'INSERT INTO "tst_task" ("tst_taskid", "tst_name", "tst_done", "tst_duedate", "versionnumber") SELECT * FROM unnest($1::uuid[], $2::citext[], $3::boolean[], $4::date[], $5::bigint[])', params: ['{"0a1b2c3d-0000-4000-8000-000000000001","0a1b2c3d-0000-4000-8000-000000000002","0a1b2c3d-0000-4000-8000-000000000003"}', '{"one",NULL,"three"}', '{t,NULL,f}', '{NULL,"2024-05-02","2024-05-03"}', '{2001,2002,2003}'] },
+    postgres: { sql: 'COPY "tst_task" ("tst_taskid", "tst_name", "tst_done", "tst_duedate", "versionnumber") FROM STDIN', params: [], copy: '0a1b2c3d-0000-4000-8000-000000000001\tone\tt\t\\N\t2001\n0a1b2c3d-0000-4000-8000-000000000002\t\\N\t\\N\t2024-05-02\t2002\n0a1b2c3d-0000-4000-8000-000000000003\tthree\tf\t2024-05-03\t2003\n' },
     mssql: { sql: 'INSERT INTO [tst_task] ([tst_taskid], [tst_name], [tst_done], [tst_duedate], [versionnumber]) VALUES (@p1, @p2, @p3, @p4, @p5), (@p6, @p7, @p8, @p9, @p10), (@p11, @p12, @p13, @p14, @p15)', params: ['0a1b2c3d-0000-4000-8000-000000000001', 'one', true, null, 2001, '0a1b2c3d-0000-4000-8000-000000000002', null, null, d('2024-05-02T00:00:00Z'), 2002, '0a1b2c3d-0000-4000-8000-000000000003', 'three', false, d('2024-05-03T00:00:00Z'), 2003] },
   },
   {
-    // PostgreSQL's array literal: quotes and backslashes escaped, every string quoted (so NULL, braces
-    // and commas stay data), unquoted NULL for null.
-    name: 'bulk insert of strings that array literals must escape',
+    // COPY's text format: backslash, tab, newline and carriage return escaped; \N (unescaped) is
+    // null, so a value that is the two characters \N is written \\N; quotes, braces, commas and the
+    // word NULL are plain data.
+    name: 'bulk insert of strings COPY must escape',
     render: (dl) => renderInsertMany(dl, [
-      insertPlan(task, ID, [['tst_taskid', ID], ['tst_name', 'say "hi"']]),
-      insertPlan(task, ID2, [['tst_taskid', ID2], ['tst_name', 'C:\\t\\x']]),
+      insertPlan(task, ID, [['tst_taskid', ID], ['tst_name', 'say "hi"\tthere']]),
+      insertPlan(task, ID2, [['tst_taskid', ID2], ['tst_name', 'C:\\t\\x\r\nnext']]),
       insertPlan(task, ID3, [['tst_taskid', ID3], ['tst_name', 'NULL']]),
-      insertPlan(task, ID4, [['tst_taskid', ID4], ['tst_name', '{a, b}']]),
+      insertPlan(task, ID4, [['tst_taskid', ID4], ['tst_name', '\\N']]),
       insertPlan(task, ID5, [['tst_taskid', ID5], ['tst_name', '']]),
     ], [1, 2, 3, 4, 5]),
-    sqlite: { sql: 'INSERT INTO "tst_task" ("tst_taskid", "tst_name", "versionnumber") VALUES (?, ?, ?), (?, ?, ?), (?, ?, ?), (?, ?, ?), (?, ?, ?)', params: ['0a1b2c3d-0000-4000-8000-000000000001', 'say "hi"', 1, '0a1b2c3d-0000-4000-8000-000000000002', 'C:\\t\\x', 2, '0a1b2c3d-0000-4000-8000-000000000003', 'NULL', 3, '0a1b2c3d-0000-4000-8000-000000000004', '{a, b}', 4, '0a1b2c3d-0000-4000-8000-000000000005', '', 5] },
-    postgres: { sql: 'INSERT INTO "tst_task" ("tst_taskid", "tst_name", "versionnumber") SELECT * FROM unnest($1::uuid[], $2::citext[], $3::bigint[])', params: ['{"0a1b2c3d-0000-4000-8000-000000000001","0a1b2c3d-0000-4000-8000-000000000002","0a1b2c3d-0000-4000-8000-000000000003","0a1b2c3d-0000-4000-8000-000000000004","0a1b2c3d-0000-4000-8000-000000000005"}', '{"say \\"hi\\"","C:\\\\t\\\\x","NULL","{a, b}",""}', '{1,2,3,4,5}'] },
-    mssql: { sql: 'INSERT INTO [tst_task] ([tst_taskid], [tst_name], [versionnumber]) VALUES (@p1, @p2, @p3), (@p4, @p5, @p6), (@p7, @p8, @p9), (@p10, @p11, @p12), (@p13, @p14, @p15)', params: ['0a1b2c3d-0000-4000-8000-000000000001', 'say "hi"', 1, '0a1b2c3d-0000-4000-8000-000000000002', 'C:\\t\\x', 2, '0a1b2c3d-0000-4000-8000-000000000003', 'NULL', 3, '0a1b2c3d-0000-4000-8000-000000000004', '{a, b}', 4, '0a1b2c3d-0000-4000-8000-000000000005', '', 5] },
+    sqlite: { sql: 'INSERT INTO "tst_task" ("tst_taskid", "tst_name", "versionnumber") VALUES (?, ?, ?), (?, ?, ?), (?, ?, ?), (?, ?, ?), (?, ?, ?)', params: [ID, 'say "hi"\tthere', 1, ID2, 'C:\\t\\x\r\nnext', 2, ID3, 'NULL', 3, ID4, '\\N', 4, ID5, '', 5] },
+    postgres: { sql: 'COPY "tst_task" ("tst_taskid", "tst_name", "versionnumber") FROM STDIN', params: [], copy: `${ID}\tsay "hi"\\tthere\t1\n${ID2}\tC:\\\\t\\\\x\\r\\nnext\t2\n${ID3}\tNULL\t3\n${ID4}\t\\\\N\t4\n${ID5}\t\t5\n` },
+    mssql: { sql: 'INSERT INTO [tst_task] ([tst_taskid], [tst_name], [versionnumber]) VALUES (@p1, @p2, @p3), (@p4, @p5, @p6), (@p7, @p8, @p9), (@p10, @p11, @p12), (@p13, @p14, @p15)', params: [ID, 'say "hi"\tthere', 1, ID2, 'C:\\t\\x\r\nnext', 2, ID3, 'NULL', 3, ID4, '\\N', 4, ID5, '', 5] },
   },
   {
     // SQL Server: sp_executesql's own @stmt and @params count against the 2,100-parameter limit, so
@@ -1161,6 +1164,7 @@ describe('SQL rendering per dialect (test/render.test.ts)', () => {
           const expected = normalize(c[name]);
           expect(actual.map((s) => s.sql)).to.deep.equal(expected.map((s) => s.sql));
           expect(actual.map((s) => s.params)).to.deep.equal(expected.map((s) => s.params));
+          expect(actual.map((s) => s.copy)).to.deep.equal(expected.map((s) => s.copy));
         });
       }
     });

@@ -6,6 +6,11 @@ import type { Engine } from './types.js';
 export interface Statement {
   readonly sql: string;
   readonly params: readonly unknown[];
+  /**
+   * For `COPY … FROM STDIN` statements (dialects with `copyCell`): the rows in COPY's text format,
+   * sent after the command. Absent for every other statement.
+   */
+  readonly copy?: string;
 }
 
 /**
@@ -59,15 +64,11 @@ export interface Dialect {
   /** `ALTER TABLE <t> <addColumn> <definition>`: `ADD COLUMN` or `ADD`. */
   readonly addColumn: string;
   /**
-   * Optional bulk form: `INSERT … SELECT * FROM unnest($1::type[], …)` with one array parameter per
-   * column. Given a column's SQL type, returns the array cast; absent = multi-row VALUES.
+   * Optional bulk form: `COPY <table> (<columns>) FROM STDIN` with the rows in COPY's text format,
+   * each driver value (string, number, boolean, null) written by this function; absent = multi-row
+   * VALUES.
    */
-  readonly arrayCast?: (columnType: string) => string;
-  /**
-   * With `arrayCast`: the array parameter's text form, built here from driver values (strings,
-   * numbers, booleans, null) rather than by the driver element by element.
-   */
-  readonly arrayLiteral?: (values: readonly unknown[]) => string;
+  readonly copyCell?: (value: unknown) => string;
   /** Whether a column can be an index key on this database. */
   canIndex(a: AttributeModel): boolean;
   /** DDL creating index `name` on `table(columns…)` unless it exists. */

@@ -2,8 +2,13 @@ import type { Dialect } from './dialect.js';
 import { chunks, toNumber } from './dialect.js';
 import { canonicalDate, columnType } from './types.js';
 
-/** Characters escaped inside a double-quoted array element. */
-const ARRAY_ESCAPE = /["\\]/g;
+/**
+ * COPY's text format (docs: "COPY", File Formats, Text Format): a backslash, newline, carriage
+ * return or tab inside a value is written as a backslash escape; `\N` is null.
+ */
+const COPY_ESCAPE = /[\\\n\r\t]/;
+const COPY_ESCAPES = /[\\\n\r\t]/g;
+const COPY_ESCAPED: Record<string, string> = { '\\': '\\\\', '\n': '\\n', '\r': '\\r', '\t': '\\t' };
 
 /**
  * PostgreSQL dialect (pg). Strings are `citext`, so `=`, ordering and LIKE are case-insensitive
@@ -51,22 +56,13 @@ export const postgresDialect: Dialect = {
   // NULLS FIRST matches orderItem, so one index serves both ORDER BY … ASC NULLS FIRST and, read
   // backwards, DESC NULLS LAST.
   createIndex: (name, table, columns) => `CREATE INDEX IF NOT EXISTS ${name} ON ${table} (${columns.map((c) => `${c} NULLS FIRST`).join(', ')})`,
-  // One array per column: one statement for any number of rows, ~2x multi-row VALUES here.
-  arrayCast: (columnType) => `${columnType}[]`,
-  // PostgreSQL's array input syntax (docs: "8.15.2 Array Value Input"): every string element
-  // double-quoted with `"` and `\` backslash-escaped, so commas, braces, spaces and the word NULL
-  // stay data; unquoted NULL is null; booleans t/f.
-  arrayLiteral: (values) => {
-    let out = '{';
-    for (let i = 0; i < values.length; i++) {
-      const v = values[i];
-      if (i) out += ',';
-      if (v === null || v === undefined) out += 'NULL';
-      else if (typeof v === 'string') out += `"${v.replace(ARRAY_ESCAPE, '\\$&')}"`;
-      else if (typeof v === 'boolean') out += v ? 't' : 'f';
-      else out += String(v);
-    }
-    return `${out}}`;
+  // COPY is PostgreSQL's fastest way in: ~2x an INSERT from unnest'ed arrays here, which parses
+  // an array literal per column on the server.
+  copyCell: (v) => {
+    if (v === null || v === undefined) return '\\N';
+    if (typeof v === 'string') return COPY_ESCAPE.test(v) ? v.replace(COPY_ESCAPES, (c) => COPY_ESCAPED[c]!) : v;
+    if (typeof v === 'boolean') return v ? 't' : 'f';
+    return String(v);
   },
   catalogColumns: {
     sql: `SELECT table_name, column_name FROM information_schema.columns WHERE table_schema = current_schema()`,

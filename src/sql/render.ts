@@ -337,8 +337,8 @@ export function renderInsert(d: Dialect, plan: InsertPlan, version: number): Sta
  * INSERTs for rows of one table (the bulk path): the column list is the union of the rows'
  * columns (missing values are NULL) plus versionnumber. Multi-row VALUES split into as few
  * statements as the dialect's parameter limit allows (at most 1,000 rows each), in order; or, where
- * the dialect has `arrayCast` (PostgreSQL), one `INSERT … SELECT * FROM unnest(…)` with an array
- * parameter per column. `versions[i]` belongs to `plans[i]`.
+ * the dialect has `copyCell` (PostgreSQL) and there is more than one row, one `COPY … FROM STDIN`
+ * with the rows as its data (`Statement.copy`). `versions[i]` belongs to `plans[i]`.
  */
 export function renderInsertMany(d: Dialect, plans: readonly InsertPlan[], versions: readonly number[]): Statement[] {
   if (!plans.length) return [];
@@ -349,13 +349,14 @@ export function renderInsertMany(d: Dialect, plans: readonly InsertPlan[], versi
   columns.push(versionAttribute);
   const value = (i: number, a: AttributeModel) => (a === versionAttribute ? versions[i]! : plans[i]!.values.get(a) ?? null);
   const into = `INSERT INTO ${table(d, entity)} (${columns.map((a) => col(d, a)).join(', ')})`;
-  if (d.arrayCast && plans.length > 1) {
-    const p = new Params(d);
-    const arrays = columns.map((a) => {
-      const values = plans.map((_, i) => d.toDb(a, value(i, a)));
-      return `${p.add(d.arrayLiteral ? d.arrayLiteral(values) : values)}::${d.arrayCast!(d.columnType(a))}`;
-    });
-    return [{ sql: `${into} SELECT * FROM unnest(${arrays.join(', ')})`, params: p.values }];
+  if (d.copyCell && plans.length > 1) {
+    const lines = new Array<string>(plans.length);
+    for (let i = 0; i < plans.length; i++) {
+      let line = '';
+      for (let c = 0; c < columns.length; c++) line += (c ? '\t' : '') + d.copyCell(d.toDb(columns[c]!, value(i, columns[c]!)));
+      lines[i] = line;
+    }
+    return [{ sql: `COPY ${table(d, entity)} (${columns.map((a) => col(d, a)).join(', ')}) FROM STDIN`, params: [], copy: `${lines.join('\n')}\n` }];
   }
   const perStatement = Math.max(1, Math.min(1000, Math.floor(d.maxParameters / columns.length)));
   const statements: Statement[] = [];

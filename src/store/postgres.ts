@@ -1,4 +1,7 @@
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
 import pg from 'pg';
+import { from as copyFrom } from 'pg-copy-streams';
 import { postgresDialect } from '../sql/postgres.js';
 import type { Statement } from '../sql/dialect.js';
 import type { Database, Executor } from './database.js';
@@ -6,12 +9,28 @@ import type { Database, Executor } from './database.js';
 /** `date` columns come back as their `YYYY-MM-DD` text, not as a Date in the server's zone. */
 const DATE_OID = 1082;
 
+/**
+ * Runs `COPY … FROM STDIN` (`sql`) with `data` in COPY's text format; returns the rows copied. A
+ * pool lends a connection for it. Errors (a duplicate key: 23505) reject as the query's would.
+ */
+async function copyIn(client: pg.Pool | pg.PoolClient, sql: string, data: string): Promise<number> {
+  const own = client instanceof pg.Pool ? await client.connect() : undefined;
+  try {
+    const stream = (own ?? (client as pg.PoolClient)).query(copyFrom(sql));
+    await pipeline(Readable.from([data]), stream);
+    return stream.rowCount;
+  } finally {
+    own?.release();
+  }
+}
+
 function executor(client: pg.Pool | pg.PoolClient): Executor {
   return {
     async rows(s: Statement) {
       return (await client.query({ text: s.sql, values: s.params as unknown[], rowMode: 'array' })).rows as unknown[][];
     },
     async run(s: Statement) {
+      if (s.copy !== undefined) return copyIn(client, s.sql, s.copy);
       return (await client.query({ text: s.sql, values: s.params as unknown[] })).rowCount ?? 0;
     },
   };
