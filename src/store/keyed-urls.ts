@@ -24,7 +24,8 @@ function isObject(v: unknown): v is Record<string, unknown> {
 function eachBind(v: unknown, visit: (url: string) => void): void {
   if (Array.isArray(v)) { for (const x of v) eachBind(x, visit); return; }
   if (!isObject(v)) return;
-  for (const [k, x] of Object.entries(v)) {
+  for (const k in v) {
+    const x = v[k];
     if (!k.endsWith(BIND_SUFFIX)) eachBind(x, visit);
     else if (typeof x === 'string') visit(x);
     else if (Array.isArray(x)) for (const u of x) if (typeof u === 'string') visit(u);
