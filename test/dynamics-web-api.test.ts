@@ -14,6 +14,7 @@ import { relationshipMetadata, TAGS } from './support/relationship-metadata.js';
 
 const SET = 'msdyn_copilotinteractions';
 const PK = 'msdyn_copilotinteractionid';
+const ENTITY = 'msdyn_copilotinteraction';
 const GUID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /** Picklist values from metadata/msdyn_copilotinteraction.json. */
@@ -533,6 +534,21 @@ for (const database of DATABASES) {
       expect(err.message).to.include(`msdyn_copilotinteraction With Ids = ${missing} Do Not Exist`);
       expect(await snapshot()).to.deep.equal(before);
       expect(await exists(s, missing)).to.equal(false);
+    });
+
+    it('Retain and RollbackRetain through callAction: the row leaves ordinary reads, FetchXML datasource="retained" finds it, then it comes back', async () => {
+      const id: string = await api.create({ collection: SET, data: row('to retain') });
+      const targetOf = { '@odata.type': `Microsoft.Dynamics.CRM.${ENTITY}`, [PK]: id };
+      seen.length = 0;
+      const kept = await api.callAction<{ EntityCountCollection: { Keys: string[]; Values: number[] } }>({ actionName: 'Retain', action: { Target: targetOf } });
+      expect(seen.map((r) => `${r.method} ${r.url}`)).to.deep.equal(['POST /api/data/v9.2/Retain']);
+      expect(kept.EntityCountCollection).to.include({ Count: 1 });
+      expect([kept.EntityCountCollection.Keys, kept.EntityCountCollection.Values]).to.deep.equal([[ENTITY], [1]]);
+      expect((await rejection(api.retrieve({ collection: SET, key: id, select: ['msdyn_name'] }))).status).to.equal(404);
+      const retained = await api.fetch({ collection: SET, fetchXml: `<fetch datasource="retained"><entity name="${ENTITY}"><attribute name="msdyn_name"/><filter><condition attribute="${PK}" operator="eq" value="${id}"/></filter></entity></fetch>` });
+      expect(retained.value.map((r: Record<string, unknown>) => r['msdyn_name'])).to.deep.equal(['to retain']);
+      await api.callAction({ actionName: 'RollbackRetain', action: { Target: targetOf } });
+      expect((await api.retrieve({ collection: SET, key: id, select: ['msdyn_name'] })).msdyn_name).to.equal('to retain');
     });
 
     it('IsValidStateTransition: the client\'s @p aliases are accepted; Inactive/2 is valid, Active/2 and Inactive/1 are not', async () => {
