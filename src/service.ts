@@ -147,13 +147,13 @@ export class Service {
       case 'count': {
         const entity = this.entitySet(r.entitySet);
         if (req.method !== 'GET') throw Errors.methodNotAllowed(req.method, '$count');
-        let plan = planCount(entity, req.query, this.context);
+        let plan;
         if (r.navigation) {
-          // `<set>(<id>)/<collection>/$count`: the related rows (digest §2.2).
+          // `<set>(<id>)/<collection>/$count`: the related rows (digest §2.2), filtered on their table.
           const nav = this.navigation(entity, r.navigation.name);
           if (nav.kind !== 'collection') throw Errors.badQuery(`'${nav.Name}' is single-valued; $count needs a collection-valued navigation property.`);
           plan = restrict(planCount(nav.target, req.query, this.context), relatedTo(nav, r.navigation.id));
-        }
+        } else plan = planCount(entity, req.query, this.context);
         const n = await executeCount(this.db, plan);
         return { status: 200, headers: { 'Content-Type': 'text/plain' }, body: String(n) };
       }
@@ -299,7 +299,7 @@ export class Service {
     const target = nav.target;
     const ref = (row: readonly Value[]) => ({ '@odata.id': entityId(req.serviceRoot, target.EntitySetName, row[0] as string) });
     if (nav.kind === 'collection') {
-      only(req, ['filter', 'orderBy', 'top', 'skipToken']);
+      only(req, ['filter', 'orderBy', 'top', 'skipToken', 'aliases']);
       return this.readCollection(req, target, link, `${entity.EntitySetName}(${id})/${nav.Name}/$ref`, ref);
     }
     only(req, []);
@@ -432,7 +432,10 @@ export class Service {
     switch (req.method) {
       case 'GET':
         if (!id) throw missing();
-        return this.retrieve(req, entity, id);
+        // A row the key finds but reads cannot see (retained) is missing by its key, too.
+        return this.retrieve(req, entity, id).catch((err: unknown) => {
+          throw err instanceof ServiceError && err.status === 404 ? missing() : err;
+        });
       case 'PATCH': {
         if (!id && req.ifMatch !== undefined) throw missing();
         const defaults = Object.fromEntries(key.KeyAttributes.map((a, i) => [a.PropertyName, values[i]]));

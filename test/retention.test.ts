@@ -1,12 +1,12 @@
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect } from 'chai';
 import { parseStringPromise } from 'xml2js';
 import { nextRun, runRetention } from '../src/retention/run.js';
 import { SqliteDatabase } from '../src/store/sqlite.js';
-import { call, DATABASES, startServer, type TestDatabase, type TestServer } from './support/server.js';
+import { call, copyMetadata, DATABASES, startServer, type TestDatabase, type TestServer } from './support/server.js';
 
 /*
  * Long-term retention (issue #6 part 3; Dataverse "Long-term data retention", digest §6.7): the
@@ -348,3 +348,94 @@ describe('tessera retention run (CLI)', () => {
     }
   });
 });
+
+/**
+ * A retention-enabled child table of the Copilot table, with an alternate key: what related reads,
+ * binds and key lookups see of retained rows.
+ */
+const NOTE = {
+  LogicalName: 'new_note', EntitySetName: 'new_notes', PrimaryIdAttribute: 'new_noteid', PrimaryNameAttribute: 'new_title',
+  OwnershipType: 'OrganizationOwned', IsRetentionEnabled: true,
+  Attributes: [
+    { LogicalName: 'new_title', AttributeType: 'String', MaxLength: 100 },
+    { LogicalName: 'new_code', AttributeType: 'String', MaxLength: 20 },
+    { LogicalName: 'new_interactionid', AttributeType: 'Lookup', Targets: [TABLE] },
+  ],
+  Keys: [{ LogicalName: 'new_code_key', KeyAttributes: ['new_code'] }],
+};
+const NOTES = `${TABLE}_new_note_new_interactionid`;
+
+for (const database of DATABASES) {
+  describe(`retained rows and relationships [${database.name}]`, () => {
+    let s: TestServer;
+    let dir: string;
+    const idOf = (r: { headers: Headers }) => /\(([0-9a-f-]{36})\)$/.exec(r.headers.get('OData-EntityId')!)![1]!;
+    const post = async (set: string, body: object) => {
+      const r = await call('POST', `${s.root}${set}`, body);
+      expect(r.status, r.text).to.equal(204);
+      return idOf(r);
+    };
+    const retain = async (entity: string, pk: string, id: string) => {
+      const r = await call('POST', `${s.root}Retain`, { Target: { '@odata.type': `Microsoft.Dynamics.CRM.${entity}`, [pk]: id } });
+      expect(r.status, r.text).to.equal(200);
+    };
+
+    before(async () => {
+      dir = copyMetadata();
+      writeFileSync(join(dir, 'new_note.json'), JSON.stringify(NOTE));
+      s = await startServer(dir, database);
+    });
+    after(async () => {
+      await s.close();
+      rmSync(dir, { recursive: true, force: true });
+    });
+
+    it('counts related rows with a $filter on the related table', async () => {
+      const parent = await post(SET, { msdyn_name: 'counted parent' });
+      for (const title of ['a', 'b', 'b']) await post('new_notes', { new_title: title, 'new_interactionid@odata.bind': `/${SET}(${parent})` });
+      const r = await call('GET', `${s.root}${SET}(${parent})/${NOTES}/$count?$filter=${encodeURIComponent("new_title eq 'b'")}`);
+      expect(r.status, r.text).to.equal(200);
+      expect(r.text).to.equal('2');
+      const refs = await call('GET', `${s.root}${SET}(${parent})/${NOTES}/$ref?$filter=${encodeURIComponent('new_title eq @t')}&@t=${encodeURIComponent("'a'")}`);
+      expect(refs.status, refs.text).to.equal(200);
+      expect(refs.json.value).to.have.length(1);
+    });
+
+    it('a retained row has no visible related rows, and nothing can be bound to it', async () => {
+      const parent = await post(SET, { msdyn_name: 'retained parent' });
+      await post('new_notes', { new_title: 'child', 'new_interactionid@odata.bind': `/${SET}(${parent})` });
+      expect((await call('GET', `${s.root}${SET}(${parent})/${NOTES}`)).json.value).to.have.length(1);
+      await retain(TABLE, PK, parent);
+      const children = await call('GET', `${s.root}${SET}(${parent})/${NOTES}`);
+      expect(children.status, children.text).to.equal(200);
+      expect(children.json.value).to.deep.equal([]);
+      expect((await call('GET', `${s.root}${SET}(${parent})/${NOTES}/$count`)).text).to.equal('0');
+      expect((await call('GET', `${s.root}${SET}(${parent})/${NOTES}/$ref`)).json.value).to.deep.equal([]);
+      const bound = await call('POST', `${s.root}new_notes`, { new_title: 'late', 'new_interactionid@odata.bind': `/${SET}(${parent})` });
+      expect(bound.status, bound.text).to.equal(404);
+      expect(bound.json.error.code).to.equal('0x80040217');
+      expect((await call('GET', `${s.root}new_notes?$filter=${encodeURIComponent("new_title eq 'late'")}`)).json.value).to.deep.equal([]);
+    });
+
+    it('a retained row is not found by its alternate key either, and its id is not told', async () => {
+      const id = await post('new_notes', { new_title: 'keyed', new_code: 'K-1' });
+      expect((await call('GET', `${s.root}new_notes(new_code='K-1')?$select=new_title`)).json.new_title).to.equal('keyed');
+      await retain('new_note', 'new_noteid', id);
+      const r = await call('GET', `${s.root}new_notes(new_code='K-1')?$select=new_title`);
+      expect(r.status, r.text).to.equal(404);
+      expect(r.json.error.code).to.equal('0x80040217');
+      expect(r.json.error.message).to.not.contain(id);
+    });
+
+    it('date query functions that leave 1753…9999 answer 400, and retention validation reports them', async () => {
+      const r = await call('GET', `${s.root}${SET}?$filter=${encodeURIComponent("Microsoft.Dynamics.CRM.OlderThanXYears(PropertyName='createdon',PropertyValue=99999999)")}`);
+      expect(r.status, r.text).to.equal(400);
+      expect(r.json.error.code).to.equal('0x80040239');
+      const fetch = `<fetch><entity name="${TABLE}"><filter><condition attribute="createdon" operator="olderthan-x-years" value="99999999"/></filter></entity></fetch>`;
+      const v = await call('POST', `${s.root}ValidateRetentionConfig`, { EntityName: TABLE, FetchXml: fetch });
+      expect(v.status, v.text).to.equal(200);
+      expect(v.json.IsValidationSuccessful).to.equal(false);
+      expect(v.json.ErrorMessage).to.be.a('string').and.not.equal('');
+    });
+  });
+}

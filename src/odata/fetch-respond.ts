@@ -1,8 +1,8 @@
 import type { FetchPlan } from '../plan/fetch.js';
 import { cookieOfRows } from '../plan/paging-cookie.js';
 import type { ReadResult } from '../store/execute.js';
-import { Formatter, TERMS } from './annotations.js';
-import { collectionHead, entityWriter, json, preferenceApplied, type HttpResponse } from './respond.js';
+import { TERMS } from './annotations.js';
+import { collectionHead, entityWriter, json, preferenceApplied, writeProperty, type HttpResponse } from './respond.js';
 
 /**
  * Respond stage of the FetchXML front end (digest §3.8; Dataverse "Use FetchXML with Web API" and
@@ -12,8 +12,6 @@ import { collectionHead, entityWriter, json, preferenceApplied, type HttpRespons
  * `Prefer: odata.include-annotations`, the body carries `@Microsoft.Dynamics.CRM.fetchxmlpagingcookie`
  * and `@Microsoft.Dynamics.CRM.morerecords: true`; both are absent on the last page.
  */
-
-const FORMATTER = new Formatter();
 
 /** Builds the 200 response of a FetchXML read; `includeAnnotations` is the Prefer value, echoed in Preference-Applied. */
 export function fetchResponse(serviceRoot: string, plan: FetchPlan, result: ReadResult, includeAnnotations: string | undefined): HttpResponse {
@@ -33,10 +31,7 @@ export function fetchResponse(serviceRoot: string, plan: FetchPlan, result: Read
     for (const { l, i } of linked) {
       const v = row[i];
       if (v === null || v === undefined) continue;
-      if (ann?.lookupLogicalName && l.attribute.NavigationPropertyName && l.attribute.Targets.length === 1) out[`${l.name}@${TERMS.lookupLogicalName}`] = l.attribute.Targets[0];
-      const formatted = ann?.formattedValue ? FORMATTER.format(l.attribute, v) : undefined;
-      if (formatted !== undefined) out[`${l.name}@${TERMS.formattedValue}`] = formatted;
-      out[l.name] = v;
+      writeProperty(out, ann, l.attribute, l.name, v);
     }
     return out;
   });

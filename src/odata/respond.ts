@@ -81,14 +81,15 @@ const FORMATTER = new Formatter();
  * Writes property `name` with value `v` of column `a` into `out`, preceded by the annotations `ann`
  * asks for, in Dataverse's order (digest §4.1): for a lookup `associatednavigationproperty`,
  * `lookuplogicalname` (`target`, the row's target table for a polymorphic lookup, else its only
- * target), `FormattedValue` (`lookupName`, the target's primary name, when known); for choices,
+ * target; neither annotation for a polymorphic lookup whose target is unknown), `FormattedValue` (`lookupName`, the target's primary name, when known); for choices,
  * booleans, numbers and dates their `FormattedValue`. No annotations for null values.
  */
-function writeProperty(out: Record<string, unknown>, ann: AnnotationSet | undefined, a: AttributeModel, name: string, v: unknown, lookupName?: unknown, target = a.Targets[0]): void {
+export function writeProperty(out: Record<string, unknown>, ann: AnnotationSet | undefined, a: AttributeModel, name: string, v: unknown, lookupName?: unknown, target = a.Targets.length === 1 ? a.Targets[0] : undefined): void {
   if (ann && v !== null && v !== undefined) {
     if (a.Targets.length) {
-      if (ann.associatedNavigationProperty) out[`${name}@${TERMS.associatedNavigationProperty}`] = a.NavigationPropertyName ?? `${a.LogicalName}_${target}`;
-      if (ann.lookupLogicalName) out[`${name}@${TERMS.lookupLogicalName}`] = target;
+      // A polymorphic lookup's table is known only from its type column: without it, no guess.
+      if (ann.associatedNavigationProperty && target !== undefined) out[`${name}@${TERMS.associatedNavigationProperty}`] = a.NavigationPropertyName ?? `${a.LogicalName}_${target}`;
+      if (ann.lookupLogicalName && target !== undefined) out[`${name}@${TERMS.lookupLogicalName}`] = target;
       if (ann.formattedValue && lookupName !== null && lookupName !== undefined) out[`${name}@${TERMS.formattedValue}`] = lookupName;
     } else if (ann.formattedValue) {
       const f = FORMATTER.format(a, v);

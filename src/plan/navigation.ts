@@ -10,11 +10,14 @@ export function restrict<T extends { readonly filter?: PlanExpr }>(plan: T, link
  * The condition on rows of `nav.target` that selects the rows related to row `id` of `nav.source`
  * (for `GET <set>(<id>)/<nav>` and its `$ref` and `$count`, digest §2.2): for the collection of a
  * one-to-many relationship, their lookup holds `id` (and, polymorphic, their type column names the
- * source table); otherwise (the row a lookup points at, rows linked through an intersect table) a
- * row of the source table with that id is related to them through the partner property.
+ * source table); otherwise (the row a lookup points at, rows linked through an intersect table,
+ * or any relationship of a retention-enabled source table) a visible row of the source table with
+ * that id is related to them through the partner property.
  */
 export function relatedTo(nav: NavigationPropertyModel, id: string): PlanExpr {
-  if (!nav.intersect && nav.kind === 'collection') {
+  // From a table whose rows can be hidden (retention), only through the partner, whose EXISTS
+  // reads the source row as every read does: a retained row has no visible related rows.
+  if (!nav.intersect && nav.kind === 'collection' && !nav.source.IsRetentionEnabled) {
     const lookup = nav.relationship.ReferencingAttribute;
     const link: PlanExpr = { kind: 'compare', op: 'eq', attribute: lookup, value: id };
     if (!lookup.TypeAttribute) return link;

@@ -20,7 +20,16 @@ type Fn = Extract<Expr, { kind: 'function' }>;
 
 const DAY = 86400000;
 
+/** Earliest and latest instants Dataverse accepts (digest §1.4). */
+const MIN_TIME = Date.UTC(1753, 0, 1);
+const MAX_TIME = Date.UTC(9999, 11, 31, 23, 59, 59);
+
+/**
+ * Canonical UTC text of `ms`. Throws 400 `0x80040239` when a function's arithmetic (e.g.
+ * `OlderThanXYears` with a huge count) lands outside 1753-01-01 … 9999-12-31.
+ */
 function iso(ms: number): string {
+  if (!(ms >= MIN_TIME && ms <= MAX_TIME)) throw Errors.invalidDateTime();
   return new Date(ms).toISOString().slice(0, 19) + 'Z';
 }
 

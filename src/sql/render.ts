@@ -433,11 +433,15 @@ export function renderDisassociate(d: Dialect, plan: DisassociatePlan): Statemen
   return { sql: `DELETE FROM ${table(d, plan.entity)}${whereClause(plan.match.map((m) => `${col(d, m.attribute)} = ${p.value(m.attribute, m.id)}`))}`, params: p.values };
 }
 
-/** Reads the given columns of one row by key (used after a guarded write changed nothing). */
-export function renderSelectById(d: Dialect, e: EntityModel, id: string, columns: readonly AttributeModel[]): Statement {
+/**
+ * Reads the given columns of one row by key (after a guarded write changed nothing, or to check a
+ * row exists). With `visibleOnly`, a row reads cannot see (retained) counts as missing, as for a
+ * row a lookup or link is about to point at.
+ */
+export function renderSelectById(d: Dialect, e: EntityModel, id: string, columns: readonly AttributeModel[], visibleOnly = false): Statement {
   const p = new Params(d);
   const list = columns.length ? columns.map((a) => col(d, a)).join(', ') : col(d, pkOf(e));
-  return { sql: `SELECT ${list} FROM ${table(d, e)}${keyAndGuards(d, e, id, [], p)}`, params: p.values };
+  return { sql: `SELECT ${list} FROM ${table(d, e)}${keyAndGuards(d, e, id, [], p)}${visibleOnly ? andVisible(d, e) : ''}`, params: p.values };
 }
 
 /**

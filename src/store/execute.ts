@@ -131,7 +131,7 @@ async function nextVersion(tx: Executor, db: Database): Promise<number> {
 async function checkReferences(tx: Executor, db: Database, references: readonly RowReference[]): Promise<void> {
   for (const ref of references) {
     const pk = ref.entity.attributesByName.get(ref.entity.PrimaryIdAttribute)!;
-    const found = await tx.rows(renderSelectById(db.dialect, ref.entity, ref.id, [pk]));
+    const found = await tx.rows(renderSelectById(db.dialect, ref.entity, ref.id, [pk], true));
     if (!found.length) throw Errors.recordNotFound(ref.entity.LogicalName, ref.id);
   }
 }
