@@ -1,4 +1,5 @@
 import { Errors, ServiceError } from '../errors.js';
+import { pkOf } from '../model/primary-key.js';
 import type { AttributeModel, EntityModel, Model, NavigationPropertyModel } from '../model/types.js';
 import { annotationSet } from '../odata/annotations.js';
 import type { Expr } from '../odata/expression.js';
@@ -106,9 +107,6 @@ function holdsForNull(e: PlanExpr): boolean | undefined {
 }
 
 /** The primary key attribute of a table. */
-function pkOf(e: EntityModel): AttributeModel {
-  return e.attributesByName.get(e.PrimaryIdAttribute)!;
-}
 
 /** A link-entity reachable from the root through entity-level links, for `entityname` conditions. */
 export interface ReachableLink {

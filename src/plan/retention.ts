@@ -1,4 +1,6 @@
 import { linksOf } from './associate.js';
+import { activeRowGuard } from './write.js';
+import { pkOf } from '../model/primary-key.js';
 import { Errors } from '../errors.js';
 import { DATASTATE, DATASTATE_ACTIVE, DATASTATE_RETAINED } from '../model/system-columns.js';
 import type { AttributeModel, EntityModel, Model } from '../model/types.js';
@@ -15,9 +17,6 @@ import type { DeletePlan, ReadPlan, UpdatePlan } from './types.js';
  * `tessera retention run` (src/retention/run.ts) are built from these.
  */
 
-function pkOf(entity: EntityModel): AttributeModel {
-  return entity.attributesByName.get(entity.PrimaryIdAttribute)!;
-}
 
 /**
  * The table named `logicalName`, which must be enabled for retention (IsRetentionEnabled).
@@ -56,7 +55,8 @@ export function retentionPageSize(value: unknown): number {
  */
 export function planDataState(entity: EntityModel, id: string, to: 'retained' | 'active'): UpdatePlan {
   const dataState = checkRetentionEnabled(entity).attributesByName.get(DATASTATE)!;
-  const from = to === 'retained' ? [DATASTATE_ACTIVE, null] : [DATASTATE_RETAINED];
+  // From active (the same guard as any update's) to retained, or from retained back.
+  const from = to === 'retained' ? activeRowGuard(entity, id)!.values : [DATASTATE_RETAINED];
   const value = to === 'retained' ? DATASTATE_RETAINED : DATASTATE_ACTIVE;
   return {
     kind: 'update', entity, id, set: new Map([[dataState, value]]), references: [],

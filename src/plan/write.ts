@@ -67,7 +67,8 @@ interface Assignments {
   collections: CollectionItem[];
 }
 
-const BIND_SUFFIX = '@odata.bind';
+/** The suffix of a property that binds a navigation property to record URLs (OData JSON §8.5). */
+export const BIND_SUFFIX = '@odata.bind';
 
 /** Parses a JSON request body that must be an object. Throws 400 `0x80048d19` otherwise. */
 export function parseBody(entity: EntityModel, text: string | undefined): Record<string, unknown> {
@@ -139,7 +140,8 @@ function creatable(a: AttributeModel, mode: Mode): boolean {
   return mode === 'create' ? a.IsValidForCreate : a.IsValidForUpdate;
 }
 
-function isObject(v: unknown): v is Record<string, unknown> {
+/** Whether `v` is a JSON object (not null, not an array). */
+export function isObject(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
 

@@ -1,4 +1,5 @@
 import { DATASTATE, DATASTATE_RETAINED } from '../model/system-columns.js';
+import { pkOf } from '../model/primary-key.js';
 import type { AttributeModel, EntityKeyModel, EntityModel, NavigationPropertyModel } from '../model/types.js';
 import type { AggregatePlan, AggregateValue, ColumnPath, CountPlan, DataSource, DeletePlan, DisassociatePlan, ExpandPlan, Guard, InsertPlan, LinkedColumn, PlanExpr, ReadPlan, SortKey, UpdatePlan, Value } from '../plan/types.js';
 import { Errors } from '../errors.js';
@@ -35,9 +36,6 @@ function table(d: Dialect, e: EntityModel): string {
   return d.quote(e.LogicalName);
 }
 
-function pkOf(e: EntityModel): AttributeModel {
-  return e.attributesByName.get(e.PrimaryIdAttribute)!;
-}
 
 /**
  * `target.pk = source.lookup`: the row of `entity` (alias `target`) a lookup of the row `source`

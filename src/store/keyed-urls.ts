@@ -2,7 +2,7 @@ import { Errors } from '../errors.js';
 import type { Model } from '../model/types.js';
 import { namedPrimaryKey, planAlternateKey } from '../plan/keys.js';
 import { canonicalGuid } from '../plan/values.js';
-import { splitRecordUrl } from '../plan/write.js';
+import { BIND_SUFFIX, isObject, splitRecordUrl } from '../plan/write.js';
 import type { Database, Executor } from './database.js';
 import { findByKey } from './execute.js';
 
@@ -14,11 +14,7 @@ import { findByKey } from './execute.js';
  * with a GUID or named primary key, is left as it is for the plan stage to judge.
  */
 
-const BIND_SUFFIX = '@odata.bind';
 
-function isObject(v: unknown): v is Record<string, unknown> {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
-}
 
 /** Calls `visit` on every `@odata.bind` URL of a body (strings and arrays, at any depth of a deep insert). */
 function eachBind(v: unknown, visit: (url: string) => void): void {
