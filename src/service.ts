@@ -15,7 +15,7 @@ import { planApply } from './plan/apply.js';
 import type { AggregatePlan, Caller, PlanExpr, ReadPlan, Value } from './plan/types.js';
 import { planAssociate, planDisassociate } from './plan/associate.js';
 import { relatedTo, restrict } from './plan/navigation.js';
-import { parseBody, planCreate, planDelete, planUpdate, resolveRecordUrl, sequentialGuid } from './plan/write.js';
+import { parseBody, planCreate, planDelete, planUpdate, resolveBind, sequentialGuid } from './plan/write.js';
 import { namedPrimaryKey, planAlternateKey } from './plan/keys.js';
 import { resolveKeyedBinds, resolveKeyedUrl } from './store/keyed-urls.js';
 import type { Database } from './store/database.js';
@@ -265,9 +265,7 @@ export class Service {
       const body = parseBody(entity, req.body);
       const url = body['@odata.id'];
       if (typeof url !== 'string') throw Errors.payload(entity.EntitySetName, 'The body of a $ref request is {"@odata.id": "<url of the related record>"}.');
-      const ref = resolveRecordUrl(this.model, await this.keyedUrl(url));
-      if (!ref || ref.entity !== nav.target) throw Errors.invalidBindUrl(url, name);
-      return ref.id;
+      return resolveBind(this.model, nav, await this.keyedUrl(url)).id;
     };
     if (nav.kind === 'single') {
       if (childId !== undefined) throw Errors.badQuery(`'${name}' is single-valued; its $ref takes no key.`);
@@ -284,9 +282,7 @@ export class Service {
     if (req.method !== 'DELETE') throw Errors.methodNotAllowed(req.method, `the collection $ref '${name}'`);
     let target = childId;
     if (target === undefined && req.query.id !== undefined) {
-      const ref = resolveRecordUrl(this.model, await this.keyedUrl(req.query.id));
-      if (!ref || ref.entity !== nav.target) throw Errors.invalidBindUrl(req.query.id, name);
-      target = ref.id;
+      target = resolveBind(this.model, nav, await this.keyedUrl(req.query.id)).id;
     }
     if (!target) throw Errors.badQuery(`DELETE on '${name}/$ref' needs the related record: ${name}(<id>)/$ref or $ref?$id=<url>.`);
     await executeWrite(this.db, planDisassociate(this.model, this.caller, nav, id, target));

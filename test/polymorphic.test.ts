@@ -76,6 +76,15 @@ for (const database of DATABASES) {
       expect(Object.keys(group).filter((k) => k.includes('lookuplogicalname') || k.includes('associatednavigationproperty'))).to.deep.equal([]);
     });
 
+    it('refuses (501) columns read through a polymorphic lookup in aggregates and FetchXML links', async () => {
+      const apply = await call('GET', `${s.root}contacts?$apply=${encodeURIComponent('groupby((parentcustomerid_account/name))')}`);
+      expect(apply.status, apply.text).to.equal(501);
+      const fetch = '<fetch><entity name="contact"><attribute name="fullname"/><link-entity name="account" from="accountid" to="parentcustomerid" alias="a"><attribute name="name"/></link-entity></entity></fetch>';
+      const linked = await call('GET', `${s.root}contacts?fetchXml=${encodeURIComponent(fetch)}`);
+      expect(linked.status, linked.text).to.equal(501);
+      expect(linked.json.error.message).to.contain('polymorphic');
+    });
+
     it('expands each target\'s property to the row or null, and filters through it', async () => {
       const ann = await contact('Ann2', { 'parentcustomerid_account@odata.bind': `/accounts(${fabrikam})` });
       const bob = await contact('Bob', { 'parentcustomerid_contact@odata.bind': `/contacts(${boss})` });

@@ -65,6 +65,7 @@ function checkPath(entity: EntityModel, c: ColumnPath): void {
   for (const nav of c.navs) {
     if (table.navigation.get(nav.Name) !== nav) throw Errors.propertyNotFound(nav.Name, table.LogicalName);
     if (nav.kind !== 'single') throw Errors.badQuery(`'${nav.Name}' is a collection-valued navigation property; aggregates can only follow lookups.`);
+    if (nav.relationship.ReferencingAttribute.TypeAttribute) throw Errors.notImplemented(`Aggregating through the polymorphic lookup '${nav.Name}'`);
     table = nav.target;
   }
   if (table.attributesByName.get(c.attribute.LogicalName) !== c.attribute || !c.attribute.IsStored) {

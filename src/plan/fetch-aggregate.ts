@@ -99,10 +99,7 @@ export function planFetchAggregate(entity: EntityModel, query: FetchQuery, conte
   if (query.count !== undefined || query.page !== undefined || query.pagingCookie !== undefined) throw Errors.notImplemented('Paging aggregate results (count, page or paging-cookie with aggregate="true")');
   if (query.returnTotalRecordCount || countOption) throw Errors.notImplemented('A total record count of aggregate results (returntotalrecordcount or $count with aggregate="true")');
   const planner = new FetchPlanner(context.model, context);
-  const root = planner.table(query.entity.name);
-  if (root !== entity) {
-    throw invalid(`the entity '${root.LogicalName}' of the query is not the table of the entity set '${entity.EntitySetName}' ('${entity.LogicalName}').`);
-  }
+  const root = planner.root(query, entity);
   const allAttributes = (alias?: string) => invalid(`<all-attributes>${alias ? ` in the link-entity '${alias}'` : ''} cannot be used in an aggregate query; name each column with groupby or aggregate.`);
   if (query.entity.allAttributes) throw allAttributes();
   planner.registerLinks(query.entity);

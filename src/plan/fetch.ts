@@ -162,6 +162,18 @@ export class FetchPlanner {
     return e;
   }
 
+  /**
+   * The query's root table, which must be the table of the entity set it is sent to (`entity`);
+   * 0x80041102 for an unknown table, 400 `0x80040203` for another table.
+   */
+  root(query: FetchQuery, entity: EntityModel): EntityModel {
+    const root = this.table(query.entity.name);
+    if (root !== entity) {
+      throw Errors.invalidArgument(`Invalid FetchXML: the entity '${root.LogicalName}' of the query is not the table of the entity set '${entity.EntitySetName}' ('${entity.LogicalName}').`);
+    }
+    return root;
+  }
+
   /** A readable stored column of `table`; 0x80041103 when there is none. */
   column(table: EntityModel, name: string): AttributeModel {
     const a = table.attributesByName.get(name);
@@ -456,6 +468,9 @@ export class FetchPlanner {
       if (attributes.length && path.some((s) => s.navigation.kind !== 'single')) {
         throw Errors.notImplemented(`Columns of the one-to-many link-entity '${alias}' (Dataverse returns a row per related row)`);
       }
+      if (attributes.length && path.some((s) => !s.navigation.intersect && s.navigation.relationship.ReferencingAttribute.TypeAttribute)) {
+        throw Errors.notImplemented(`Columns of the link-entity '${alias}' through a polymorphic lookup`);
+      }
       for (const attribute of new Set(attributes)) columns.push({ name: `${alias}.${attribute.LogicalName}`, path, attribute });
     });
     return { columns, reachable };
@@ -526,10 +541,7 @@ function dataSourceOf(entity: EntityModel, query: FetchQuery): DataSource | unde
 export function planFetch(entity: EntityModel, query: FetchQuery, context: FetchContext, prefer: Preferences, countOption = false): FetchPlan {
   checkAggregate(query);
   const planner = new FetchPlanner(context.model, context);
-  const root = planner.table(query.entity.name);
-  if (root !== entity) {
-    throw Errors.invalidArgument(`Invalid FetchXML: the entity '${root.LogicalName}' of the query is not the table of the entity set '${entity.EntitySetName}' ('${entity.LogicalName}').`);
-  }
+  const root = planner.root(query, entity);
   const count = query.returnTotalRecordCount || countOption;
   if (query.top !== undefined) {
     const paging = query.page !== undefined ? 'page' : query.count !== undefined ? 'count' : count ? 'returntotalrecordcount' : undefined;

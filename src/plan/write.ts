@@ -104,10 +104,11 @@ export function splitRecordUrl(url: string): { entitySet: string; key: string } 
 }
 
 /**
- * Resolves an `@odata.bind` value to a row of the navigation property's target table. Throws 400
- * `0x80090800` for anything else (digest §5.3 InvalidUrlForODataBindProperty).
+ * Resolves an `@odata.bind` value (or a `$ref` body's / `$id`'s record URL) to a row of the
+ * navigation property's target table. Throws 400 `0x80090800` for anything else (digest §5.3
+ * InvalidUrlForODataBindProperty).
  */
-function resolveBind(model: Model, nav: NavigationPropertyModel, raw: unknown): RowReference {
+export function resolveBind(model: Model, nav: NavigationPropertyModel, raw: unknown): RowReference {
   const ref = typeof raw === 'string' ? resolveRecordUrl(model, raw) : undefined;
   if (!ref || ref.entity !== nav.target) throw Errors.invalidBindUrl(String(raw), nav.Name);
   return ref;

@@ -205,7 +205,8 @@ export function renderRead(d: Dialect, plan: ReadPlan): Statement {
 /**
  * The lookup column a step of a linked column or column path follows: single-valued navigation
  * properties of one-target lookups only (FetchXML link-entity columns and `$apply`/aggregate paths).
- * Throws 501 for a many-to-many property or a polymorphic lookup there.
+ * The plan stage refuses the others (501); this repeats the check so a plan built elsewhere cannot
+ * join on the wrong table.
  */
 function stepLookup(nav: NavigationPropertyModel): AttributeModel {
   if (nav.intersect || nav.relationship.ReferencingAttribute.TypeAttribute) {
