@@ -29,7 +29,14 @@ export function canonicalGuid(text: string): string | undefined {
  * 1753-01-01 … 9999-12-31.
  */
 export function parseDateTime(text: string): { utc: string; fraction: boolean } | undefined {
-  if (isCanonicalUtc(text)) return { utc: text, fraction: false };
+  if (isUtcSeconds(text)) {
+    // `YYYY-MM-DDTHH:MM:SSZ` is canonical already; `…SS.fffZ` is what JavaScript's toISOString sends.
+    if (text.length === 20 && text.charCodeAt(19) === 90 /* Z */) return { utc: text, fraction: false };
+    if (text.length === 24 && text.charCodeAt(19) === 46 /* . */ && text.charCodeAt(23) === 90) {
+      const millis = digit(text, 20) * 100 + digit(text, 21) * 10 + digit(text, 22);
+      if (!Number.isNaN(millis)) return { utc: `${text.slice(0, 19)}Z`, fraction: millis !== 0 };
+    }
+  }
   const m = ISO.exec(text);
   if (!m) return undefined;
   const [, y, mo, d, h = '00', mi = '00', s = '00', frac, zone] = m as unknown as string[];
@@ -55,11 +62,12 @@ function digit(text: string, i: number): number {
 }
 
 /**
- * True when `text` is already canonical, `YYYY-MM-DDTHH:MM:SSZ` with a valid date and time from
- * 1753 on: the form clients of bulk messages send, checked without a regex or allocations.
+ * True when `text` starts with a valid UTC date and time to the second, `YYYY-MM-DDTHH:MM:SS`,
+ * from 1753 on: the start of the forms clients of bulk messages send, checked without a regex or
+ * allocations.
  */
-function isCanonicalUtc(text: string): boolean {
-  if (text.length !== 20 || text[4] !== '-' || text[7] !== '-' || text[10] !== 'T' || text[13] !== ':' || text[16] !== ':' || text[19] !== 'Z') return false;
+function isUtcSeconds(text: string): boolean {
+  if (text.length < 20 || text[4] !== '-' || text[7] !== '-' || text[10] !== 'T' || text[13] !== ':' || text[16] !== ':') return false;
   const two = (i: number) => digit(text, i) * 10 + digit(text, i + 1);
   const year = two(0) * 100 + two(2), month = two(5), day = two(8);
   return year >= 1753 && month >= 1 && month <= 12 && day >= 1 && day <= daysInMonth(year, month) && two(11) <= 23 && two(14) <= 59 && two(17) <= 59;
