@@ -4,6 +4,7 @@ import BetterSqlite3 from 'better-sqlite3';
 import { sqliteDialect } from '../sql/sqlite.js';
 import type { Statement } from '../sql/dialect.js';
 import type { Database, Executor } from './database.js';
+import { startCheckpointer, type Checkpointer } from './sqlite-checkpoint.js';
 
 type Connection = BetterSqlite3.Database;
 
@@ -74,7 +75,8 @@ class CachedConnection implements Executor {
 /**
  * SQLite through better-sqlite3. The file is opened twice: a writer connection, used only inside
  * transactions (serialised by a promise queue, `BEGIN IMMEDIATE`), and a reader connection for
- * plain reads, which in WAL mode sees only committed data and never blocks the writer.
+ * plain reads, which in WAL mode sees only committed data and never blocks the writer. A third
+ * connection, in a worker thread, checkpoints the WAL in the background (sqlite-checkpoint.ts).
  *
  * Durability: WAL with `synchronous = NORMAL`: a committed transaction survives a crash of the
  * process; after a power loss or OS crash the last transactions before it may be lost, but the
@@ -85,6 +87,7 @@ export class SqliteDatabase implements Database {
   private readonly writer: CachedConnection;
   private readonly reader: CachedConnection;
   private queue: Promise<unknown> = Promise.resolve();
+  private readonly checkpointer: Checkpointer | undefined;
 
   /** Opens (creating folders and the file if needed) `path`; `:memory:` uses one connection. */
   constructor(readonly path: string) {
@@ -92,6 +95,7 @@ export class SqliteDatabase implements Database {
     const open = () => new CachedConnection(openSqliteConnection(path));
     this.writer = open();
     this.reader = path === ':memory:' ? this.writer : open();
+    this.checkpointer = path === ':memory:' ? undefined : startCheckpointer(path);
   }
 
   /** Prepared statements cached on the reader and the writer connection (for tests). */
@@ -134,6 +138,7 @@ export class SqliteDatabase implements Database {
 
   async close(): Promise<void> {
     await this.queue;
+    await this.checkpointer?.stop();
     this.writer.db.close();
     if (this.reader !== this.writer) this.reader.db.close();
   }
