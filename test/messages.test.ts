@@ -145,6 +145,38 @@ for (const database of DATABASES) {
         expect(r.json.error.message).to.match(/^Targets\[1\]: msdyn_copilotinteractiondata With Id = .* Does Not Exist$/);
       });
 
+      it('rolls back rows sent before a later item fails: lookup, repeated key and stored key past the first 200 items', async () => {
+        // Rows are planned and written 200 items at a time, so these failures come after rows were sent.
+        const before = await count();
+        const data = (await call('POST', `${s.root}msdyn_copilotinteractiondatas`, { msdyn_name: 'shared' }, { Prefer: 'return=representation' })).json.msdyn_copilotinteractiondataid;
+        const bind = { 'msdyn_interactiondataid@odata.bind': `/msdyn_copilotinteractiondatas(${data})` };
+        const targets = () => Array.from({ length: 480 }, (_, i) => item({ msdyn_name: `step ${i}`, ...bind }));
+        const missing = targets();
+        missing[420] = item({ 'msdyn_interactiondataid@odata.bind': `/msdyn_copilotinteractiondatas(${randomUUID()})` });
+        const lookup = await createMultiple(missing);
+        expect(lookup.status, lookup.text).to.equal(404);
+        expect(lookup.json.error.message).to.match(/^Targets\[420\]: msdyn_copilotinteractiondata With Id = .* Does Not Exist$/);
+        const mine = randomUUID();
+        const repeated = targets();
+        repeated[3] = item({ msdyn_copilotinteractionid: mine });
+        repeated[450] = item({ msdyn_copilotinteractionid: mine });
+        const twice = await createMultiple(repeated);
+        expect(twice.status, twice.text).to.equal(412);
+        expect(twice.json.error.message).to.equal('Targets[450]: A record with matching key values already exists.');
+        const [stored] = (await createMultiple([item({ msdyn_name: 'stored' })])).json.Ids;
+        const clashing = targets();
+        clashing[430] = item({ msdyn_copilotinteractionid: stored });
+        const clash = await createMultiple(clashing);
+        expect(clash.status, clash.text).to.equal(412);
+        expect(clash.json.error.message).to.equal('Targets[430]: A record with matching key values already exists.');
+        expect(await count()).to.equal(before + 1);
+        const ok = await createMultiple(targets());
+        expect(ok.status, ok.text).to.equal(200);
+        expect(await count()).to.equal(before + 481);
+        const linked = await call('GET', `${s.root}${SET}/$count?$filter=_msdyn_interactiondataid_value eq ${data}`);
+        expect(linked.text).to.equal('480');
+      });
+
       it('limits the number of targets and the body size', async () => {
         const tooMany = await createMultiple(Array.from({ length: 601 }, () => item({})));
         expect(tooMany.status).to.equal(400);

@@ -879,20 +879,20 @@ const cases: Case[] = [
     render: (dl) => dl.reserveVersions(1),
     sqlite: [
       { sql: `UPDATE "tessera_sequence" SET "value" = "value" + ? WHERE "name" = 'versionnumber'`, params: [1] },
-      { sql: `WITH RECURSIVE "r"("v") AS (SELECT "value" - ? + 1 FROM "tessera_sequence" WHERE "name" = 'versionnumber' UNION ALL SELECT "v" + 1 FROM "r" LIMIT ?) SELECT "v" FROM "r"`, params: [1, 1] },
+      { sql: `SELECT "value" - ? + 1, ? FROM "tessera_sequence" WHERE "name" = 'versionnumber'`, params: [1, 1] },
     ],
-    postgres: { sql: "SELECT nextval('tessera_versionnumber') FROM generate_series(1, $1)", params: [1] },
-    mssql: { sql: "DECLARE @first SQL_VARIANT; EXEC sp_sequence_get_range @sequence_name = N'tessera_versionnumber', @range_size = @p1, @range_first_value = @first OUTPUT; SELECT CAST(@first AS BIGINT) + [n] FROM (SELECT TOP (@p1) ROW_NUMBER() OVER (ORDER BY (SELECT NULL)) - 1 AS [n] FROM sys.all_columns a CROSS JOIN sys.all_columns b) [r]", params: [1] },
+    postgres: { sql: "SELECT nextval('tessera_versionnumber'), 1 FROM generate_series(1, $1)", params: [1] },
+    mssql: { sql: "DECLARE @first SQL_VARIANT; EXEC sp_sequence_get_range @sequence_name = N'tessera_versionnumber', @range_size = @p1, @range_first_value = @first OUTPUT; SELECT CAST(@first AS BIGINT), @p1", params: [1] },
   },
   {
     name: 'reserveVersions(500)',
     render: (dl) => dl.reserveVersions(500),
     sqlite: [
       { sql: `UPDATE "tessera_sequence" SET "value" = "value" + ? WHERE "name" = 'versionnumber'`, params: [500] },
-      { sql: `WITH RECURSIVE "r"("v") AS (SELECT "value" - ? + 1 FROM "tessera_sequence" WHERE "name" = 'versionnumber' UNION ALL SELECT "v" + 1 FROM "r" LIMIT ?) SELECT "v" FROM "r"`, params: [500, 500] },
+      { sql: `SELECT "value" - ? + 1, ? FROM "tessera_sequence" WHERE "name" = 'versionnumber'`, params: [500, 500] },
     ],
-    postgres: { sql: "SELECT nextval('tessera_versionnumber') FROM generate_series(1, $1)", params: [500] },
-    mssql: { sql: "DECLARE @first SQL_VARIANT; EXEC sp_sequence_get_range @sequence_name = N'tessera_versionnumber', @range_size = @p1, @range_first_value = @first OUTPUT; SELECT CAST(@first AS BIGINT) + [n] FROM (SELECT TOP (@p1) ROW_NUMBER() OVER (ORDER BY (SELECT NULL)) - 1 AS [n] FROM sys.all_columns a CROSS JOIN sys.all_columns b) [r]", params: [500] },
+    postgres: { sql: "SELECT nextval('tessera_versionnumber'), 1 FROM generate_series(1, $1)", params: [500] },
+    mssql: { sql: "DECLARE @first SQL_VARIANT; EXEC sp_sequence_get_range @sequence_name = N'tessera_versionnumber', @range_size = @p1, @range_first_value = @first OUTPUT; SELECT CAST(@first AS BIGINT), @p1", params: [500] },
   },
   // ---- DDL ----
   {

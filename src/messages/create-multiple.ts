@@ -1,15 +1,16 @@
 import { Errors } from '../errors.js';
 import { nowUtc } from '../plan/values.js';
 import { planCreate } from '../plan/write.js';
-import { executeInsertMany } from '../store/execute.js';
-import { atIndex, boundEntity, eachTarget } from './targets.js';
+import { executeInsertStream } from '../store/execute.js';
+import { atIndex, atItem, boundEntity, targetItems } from './targets.js';
 import type { Message } from './types.js';
 
 /**
  * CreateMultiple (digest §6.3): `POST /<set>/Microsoft.Dynamics.CRM.CreateMultiple`
  * `{"Targets":[{"@odata.type":"Microsoft.Dynamics.CRM.<table>", …}]}` → 200
  * `{"Ids":[…]}` in input order. Each item is planned exactly as a single Create; all rows go to the
- * database through the bulk path in one transaction, so any bad item leaves nothing written, and
+ * database through the bulk path in one transaction (planned step by step, each step's rows
+ * written while the next is planned), so any bad item leaves nothing written, and
  * the error names the item (`Targets[i]: …`). Items cannot carry related records (deep insert or
  * collection binds): the bulk path writes one table.
  */
@@ -22,12 +23,17 @@ export const message: Message = {
   async invoke(ctx, args) {
     const entity = boundEntity(ctx);
     const now = nowUtc();
-    const plans = eachTarget(ctx, entity, args['Targets'] as Array<Record<string, unknown>>, (item) => {
-      const plan = planCreate(ctx.model, entity, item, ctx.caller, undefined, now);
-      if (plan.before?.length || plan.after?.length) throw Errors.payload(entity.EntitySetName, 'CreateMultiple creates records of one table: related records (deep insert) and collection-valued @odata.bind are not supported; create them with POST.');
-      return plan;
-    });
-    await executeInsertMany(ctx.db, plans, atIndex);
+    const targets = args['Targets'] as Array<Record<string, unknown>>;
+    const itemAt = targetItems(ctx, entity, targets);
+    // Items are planned while the rows planned before them are written.
+    const plans = await executeInsertStream(ctx.db, targets.length, (i) => {
+      const item = itemAt(i);
+      return atItem(i, () => {
+        const plan = planCreate(ctx.model, entity, item, ctx.caller, undefined, now);
+        if (plan.before?.length || plan.after?.length) throw Errors.payload(entity.EntitySetName, 'CreateMultiple creates records of one table: related records (deep insert) and collection-valued @odata.bind are not supported; create them with POST.');
+        return plan;
+      });
+    }, atIndex);
     return { Ids: plans.map((p) => p.id) };
   },
 };

@@ -21,25 +21,44 @@ export function boundEntity(ctx: MessageContext): EntityModel {
 }
 
 /**
- * Checks the Targets array and runs `fn` on each item in order, naming the item's index in any
- * error. Throws 400 for an empty or over-long array and for a missing or foreign `@odata.type`.
+ * Checks the Targets array's length and returns `itemAt(i)`, which returns item `i` after checking
+ * its `@odata.type`. Throws 400 for an empty or over-long array; `itemAt` throws 400, named with
+ * the item's index, for a missing or foreign `@odata.type`.
  */
-export function eachTarget<T>(ctx: MessageContext, entity: EntityModel, targets: ReadonlyArray<Record<string, unknown>>, fn: (item: Record<string, unknown>, index: number) => T): T[] {
+export function targetItems(ctx: MessageContext, entity: EntityModel, targets: ReadonlyArray<Record<string, unknown>>): (index: number) => Record<string, unknown> {
   if (!targets.length) throw Errors.badQuery('Targets must contain at least one record.');
   if (targets.length > ctx.limits.maxTargets) {
     throw Errors.badQuery(`Targets has ${targets.length} records; at most ${ctx.limits.maxTargets} are allowed in one request (set TESSERA_MAX_TARGETS to change the limit).`);
   }
   const type = `Microsoft.Dynamics.CRM.${entity.LogicalName}`;
-  return targets.map((item, i) => {
+  return (i) => {
+    const item = targets[i]!;
     const given = item['@odata.type'];
     if (given === undefined) throw atIndex(i, Errors.payload(entity.EntitySetName, `The '@odata.type' annotation is required on every record in Targets ("@odata.type": "${type}").`));
-    if (typeof given !== 'string' || given.replace(/^#/, '') !== type) {
+    if (given !== type && (typeof given !== 'string' || given.replace(/^#/, '') !== type)) {
       throw atIndex(i, Errors.payload(entity.EntitySetName, `The '@odata.type' '${String(given)}' does not match the entity set's type '${type}'.`));
     }
-    try {
-      return fn(item, i);
-    } catch (err) {
-      throw atIndex(i, err as Error);
-    }
+    return item;
+  };
+}
+
+/** Runs `fn` on item `i` of Targets, naming the item's index in any error it throws. */
+export function atItem<T>(i: number, fn: () => T): T {
+  try {
+    return fn();
+  } catch (err) {
+    throw atIndex(i, err as Error);
+  }
+}
+
+/**
+ * Checks the Targets array (see targetItems) and runs `fn` on each item in order, naming the
+ * item's index in any error.
+ */
+export function eachTarget<T>(ctx: MessageContext, entity: EntityModel, targets: ReadonlyArray<Record<string, unknown>>, fn: (item: Record<string, unknown>, index: number) => T): T[] {
+  const itemAt = targetItems(ctx, entity, targets);
+  return targets.map((_, i) => {
+    const item = itemAt(i);
+    return atItem(i, () => fn(item, i));
   });
 }

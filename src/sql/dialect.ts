@@ -56,7 +56,9 @@ export interface Dialect {
   fromDb(a: AttributeModel, v: unknown): Value;
   /**
    * Statements that reserve `count` new database-wide row version numbers; the last statement
-   * returns them, one per row (in any order). Run inside the write transaction.
+   * returns them as runs of consecutive numbers, one row `[first, length]` per run (in any order;
+   * SQLite and SQL Server reserve one run, PostgreSQL's sequence one number per row). Run inside
+   * the write transaction.
    */
   reserveVersions(count: number): Statement[];
   /** DDL run before any table DDL: extensions, the row version sequence, bookkeeping tables. */

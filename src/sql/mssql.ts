@@ -48,7 +48,7 @@ export const mssqlDialect: Dialect = {
   reserveVersions: (count) => [{
     sql: 'DECLARE @first SQL_VARIANT; '
       + "EXEC sp_sequence_get_range @sequence_name = N'tessera_versionnumber', @range_size = @p1, @range_first_value = @first OUTPUT; "
-      + 'SELECT CAST(@first AS BIGINT) + [n] FROM (SELECT TOP (@p1) ROW_NUMBER() OVER (ORDER BY (SELECT NULL)) - 1 AS [n] FROM sys.all_columns a CROSS JOIN sys.all_columns b) [r]',
+      + 'SELECT CAST(@first AS BIGINT), @p1',
     params: [count],
   }],
   setupDdl: [

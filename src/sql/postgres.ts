@@ -44,7 +44,8 @@ export const postgresDialect: Dialect = {
       default: return v as string;
     }
   },
-  reserveVersions: (count) => [{ sql: `SELECT nextval('tessera_versionnumber') FROM generate_series(1, $1)`, params: [count] }],
+  // Sequences hand out no ranges: one nextval per row (values of concurrent writers interleave).
+  reserveVersions: (count) => [{ sql: `SELECT nextval('tessera_versionnumber'), 1 FROM generate_series(1, $1)`, params: [count] }],
   setupDdl: [
     'CREATE EXTENSION IF NOT EXISTS citext WITH SCHEMA public',
     'CREATE SEQUENCE IF NOT EXISTS tessera_versionnumber START WITH 1000',

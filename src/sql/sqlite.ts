@@ -37,7 +37,7 @@ export const sqliteDialect: Dialect = {
   reserveVersions: (count) => [
     { sql: `UPDATE "tessera_sequence" SET "value" = "value" + ? WHERE "name" = 'versionnumber'`, params: [count] },
     {
-      sql: `WITH RECURSIVE "r"("v") AS (SELECT "value" - ? + 1 FROM "tessera_sequence" WHERE "name" = 'versionnumber' UNION ALL SELECT "v" + 1 FROM "r" LIMIT ?) SELECT "v" FROM "r"`,
+      sql: `SELECT "value" - ? + 1, ? FROM "tessera_sequence" WHERE "name" = 'versionnumber'`,
       params: [count, count],
     },
   ],

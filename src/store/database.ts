@@ -1,6 +1,9 @@
 import type { Dialect, Statement } from '../sql/dialect.js';
 
-/** Runs statements on one connection. Rows come back as arrays in the statement's column order. */
+/**
+ * Runs statements on one connection. Rows come back as arrays in the statement's column order.
+ * A caller may send a statement before the previous one is answered: they run in the order sent.
+ */
 export interface Executor {
   /** Runs a query and returns its rows (values as the driver returns them). */
   rows(stmt: Statement): Promise<unknown[][]>;

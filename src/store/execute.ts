@@ -1,3 +1,4 @@
+import { setImmediate } from 'node:timers/promises';
 import { Errors, ServiceError } from '../errors.js';
 import type { AttributeModel, EntityKeyModel, EntityModel } from '../model/types.js';
 import type { AggregatePlan, CountPlan, DeletePlan, ExpandPlan, Guard, InsertPlan, ReadPlan, RowReference, UpdatePlan, Value, WritePlan, WriteResult } from '../plan/types.js';
@@ -121,72 +122,124 @@ async function reserveVersions(tx: Executor, db: Database, count: number): Promi
     if (i < statements.length - 1) await tx.run(stmt);
     else rows = await tx.rows(stmt);
   }
-  return rows.map((r) => Number(r[0])).sort((a, b) => a - b);
+  const versions: number[] = [];
+  for (const [first, length] of rows) for (let v = Number(first), n = Number(length); n > 0; n--) versions.push(v++);
+  return rows.length > 1 ? versions.sort((a, b) => a - b) : versions;
 }
 
 async function nextVersion(tx: Executor, db: Database): Promise<number> {
   return (await reserveVersions(tx, db, 1))[0]!;
 }
 
+/** Throws 404 `0x80040217` unless the row `ref` names exists (and is not retained). */
+async function checkReference(tx: Executor, db: Database, ref: RowReference): Promise<void> {
+  const pk = ref.entity.attributesByName.get(ref.entity.PrimaryIdAttribute)!;
+  const found = await tx.rows(renderSelectById(db.dialect, ref.entity, ref.id, [pk], true));
+  if (!found.length) throw Errors.recordNotFound(ref.entity.LogicalName, ref.id);
+}
+
 async function checkReferences(tx: Executor, db: Database, references: readonly RowReference[]): Promise<void> {
-  for (const ref of references) {
-    const pk = ref.entity.attributesByName.get(ref.entity.PrimaryIdAttribute)!;
-    const found = await tx.rows(renderSelectById(db.dialect, ref.entity, ref.id, [pk], true));
-    if (!found.length) throw Errors.recordNotFound(ref.entity.LogicalName, ref.id);
-  }
+  for (const ref of references) await checkReference(tx, db, ref);
 }
 
 /** Inserts one row, with a deep insert's related rows before and its dependent writes after it. */
 async function insert(tx: Executor, db: Database, plan: InsertPlan): Promise<WriteResult> {
   for (const related of plan.before ?? []) await insert(tx, db, related);
-  await insertMany(tx, db, [plan]);
+  await insertStream(tx, db, 1, () => plan);
   for (const write of plan.after ?? []) await writeIn(tx, db, write);
   return { id: plan.id, created: true };
 }
 
+/** How a caller names the item an error belongs to (CreateMultiple: `Targets[i]: …`). */
+export type ItemNamer = (index: number, err: Error) => Error;
+
 /**
- * Inserts rows of one table through the dialect's bulk path (multi-row INSERT), with one block
- * of row versions. A duplicate key fails the whole call with 412 `0x80040237`.
+ * Items planned before their rows are sent to the database. A step is big enough that a bulk
+ * request takes few statements, and small enough that the database starts writing while later
+ * items are still being planned.
  */
-async function insertMany(tx: Executor, db: Database, plans: readonly InsertPlan[], name?: (index: number, err: Error) => Error): Promise<void> {
-  for (const [i, plan] of plans.entries()) {
-    try {
-      await checkReferences(tx, db, plan.references);
-    } catch (err) {
-      throw name ? name(i, err as Error) : err;
+const INSERT_STEP = 200;
+
+const ignore = (): void => undefined;
+
+/**
+ * Inserts `count` rows of one table through the dialect's bulk path (multi-row INSERT or COPY)
+ * with one block of row versions, planning them step by step: `planAt(i)` is called for each
+ * index in order, and each step's rows are sent to the database without waiting for the answer,
+ * so the database writes them while the next step is planned (on SQLite the writer is another
+ * thread). Errors, all failing the whole call: whatever `planAt` throws (first, as it is thrown);
+ * 404 `0x80040217` for a lookup target that does not exist; 412 `0x80040237` for a key taken
+ * (repeated in the batch or already stored). With `name`, an error that belongs to one row (a
+ * missing lookup target, a key taken) is passed through `name(index, error)`. Returns the plans.
+ */
+async function insertStream(tx: Executor, db: Database, count: number, planAt: (index: number) => InsertPlan, name?: ItemNamer): Promise<InsertPlan[]> {
+  const sent: Array<Promise<unknown>> = [];
+  // A statement's failure is seen when all are awaited at the end; until then it must not count
+  // as an unhandled rejection (a later planning error may end the call first).
+  const send = <T>(answer: Promise<T>, index?: number): void => {
+    const named = name && index !== undefined ? answer.catch((err: unknown) => { throw name(index, err as Error); }) : answer;
+    named.catch(ignore);
+    sent.push(named);
+  };
+  const versions = reserveVersions(tx, db, count);
+  versions.catch(ignore);
+  const plans: InsertPlan[] = [];
+  // Lookup targets checked once each, by the first item that names them.
+  const checked = new Set<string>();
+  // Ids the client chose, by the first item that chose them: only those can clash.
+  const chosen = new Map<string, number>();
+  for (let start = 0; start < count; start += INSERT_STEP) {
+    const end = Math.min(count, start + INSERT_STEP);
+    const given: string[] = [];
+    for (let i = start; i < end; i++) {
+      const plan = planAt(i);
+      plans.push(plan);
+      for (const ref of plan.references) {
+        const key = `${ref.entity.LogicalName}(${ref.id})`;
+        if (checked.has(key)) continue;
+        checked.add(key);
+        send(checkReference(tx, db, ref), i);
+      }
+      if (plan.idGiven && name && count > 1) {
+        if (chosen.has(plan.id)) throw name(i, Errors.duplicateRecord());
+        chosen.set(plan.id, i);
+        given.push(plan.id);
+      }
     }
-  }
-  const given = plans.filter((p) => p.idGiven);
-  if (name && plans.length > 1 && given.length) {
-    // Name the item whose key is taken: repeated in the batch, or already stored. Only ids the
-    // client chose can clash; server-made ids are unique.
-    const first = new Map<string, number>();
-    plans.forEach((p, i) => {
-      if (first.has(p.id)) throw name(i, Errors.duplicateRecord());
-      first.set(p.id, i);
-    });
-    for (const stmt of renderExistingIds(db.dialect, plans[0]!.entity, given.map((p) => p.id))) {
-      const [row] = await tx.rows(stmt);
-      if (row) throw name(first.get(String(db.dialect.fromDb(plans[0]!.entity.attributesByName.get(plans[0]!.entity.PrimaryIdAttribute)!, row[0])))!, Errors.duplicateRecord());
+    const entity = plans[0]!.entity;
+    const pk = entity.attributesByName.get(entity.PrimaryIdAttribute)!;
+    for (const stmt of renderExistingIds(db.dialect, entity, given)) {
+      send(tx.rows(stmt).then(([row]) => {
+        if (row) throw name!(chosen.get(String(db.dialect.fromDb(pk, row[0])))!, Errors.duplicateRecord());
+      }));
     }
+    const block = (await versions).slice(start, end);
+    for (const stmt of renderInsertMany(db.dialect, plans.slice(start, end), block)) {
+      send(tx.run(stmt).catch((err: unknown) => {
+        throw db.isUniqueViolation(err) ? Errors.duplicateRecord() : err;
+      }));
+    }
+    // Let other requests, and the answers to what was sent, have the thread between steps.
+    if (end < count) await setImmediate();
   }
-  const versions = await reserveVersions(tx, db, plans.length);
-  try {
-    for (const stmt of renderInsertMany(db.dialect, plans, versions)) await tx.run(stmt);
-  } catch (err) {
-    if (db.isUniqueViolation(err)) throw Errors.duplicateRecord();
-    throw err;
-  }
+  await Promise.all(sent);
+  return plans;
 }
 
 /**
  * Creates rows of one table in one transaction through the bulk path (the way CreateMultiple and
- * bulk loads write). All or nothing; errors as for executeWrite's inserts. With `name`, an error
- * that belongs to one row (missing lookup target, key already taken) is passed through
- * `name(index, error)` so the caller can say which item failed.
+ * bulk loads write), planning them step by step while the database writes the rows planned
+ * before (see insertStream): `planAt(i)` plans item `i` of `count`, throwing to fail the call.
+ * All or nothing; errors as for executeWrite's inserts, those of one row passed through `name`.
+ * Resolves with the plans, in item order.
  */
-export function executeInsertMany(db: Database, plans: readonly InsertPlan[], name?: (index: number, err: Error) => Error): Promise<void> {
-  return db.transaction((tx) => insertMany(tx, db, plans, name));
+export function executeInsertStream(db: Database, count: number, planAt: (index: number) => InsertPlan, name?: ItemNamer): Promise<InsertPlan[]> {
+  return db.transaction((tx) => insertStream(tx, db, count, planAt, name));
+}
+
+/** executeInsertStream over plans made beforehand. */
+export async function executeInsertMany(db: Database, plans: readonly InsertPlan[], name?: ItemNamer): Promise<void> {
+  await executeInsertStream(db, plans.length, (i) => plans[i]!, name);
 }
 
 /**

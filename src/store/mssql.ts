@@ -9,14 +9,25 @@ function request(s: Statement, r: mssql.Request): mssql.Request {
   return r;
 }
 
-function executor(make: () => mssql.Request): Executor {
+/**
+ * Statements on `make()`'s requests. With `inOrder`, each waits for the one sent before it to be
+ * answered: a transaction's connection runs one request at a time (mssql fails a second with
+ * EREQINPROG), and Executor callers may send without awaiting.
+ */
+function executor(make: () => mssql.Request, inOrder = false): Executor {
+  let last: Promise<unknown> = Promise.resolve();
+  const queued = <T>(work: () => Promise<T>): Promise<T> => {
+    if (!inOrder) return work();
+    const answer = last.then(work, work);
+    last = answer.catch(() => undefined);
+    return answer;
+  };
   return {
-    async rows(s: Statement) {
-      return ((await request(s, make()).query(s.sql)).recordset ?? []) as unknown as unknown[][];
+    rows(s: Statement) {
+      return queued(async () => ((await request(s, make()).query(s.sql)).recordset ?? []) as unknown as unknown[][]);
     },
-    async run(s: Statement) {
-      const r = await request(s, make()).query(s.sql);
-      return r.rowsAffected.reduce((a, b) => a + b, 0);
+    run(s: Statement) {
+      return queued(async () => (await request(s, make()).query(s.sql)).rowsAffected.reduce((a, b) => a + b, 0));
     },
   };
 }
@@ -72,7 +83,7 @@ export class MssqlDatabase implements Database {
     const tx = new mssql.Transaction(this.pool);
     await tx.begin(mssql.ISOLATION_LEVEL.SERIALIZABLE);
     try {
-      const value = await fn(executor(() => new mssql.Request(tx)));
+      const value = await fn(executor(() => new mssql.Request(tx), true));
       await tx.commit();
       return value;
     } catch (err) {
