@@ -92,6 +92,26 @@ for (const database of DATABASES) {
       expect(r.status).to.equal(413);
       expect(r.json.error.code).to.equal('0x8004418A');
     });
+
+    it('reads bodies in the charset of their Content-Type, with or without a byte order mark', async () => {
+      const name = 'Zoë — ünïcode ✓';
+      const send = async (bytes: Buffer, contentType: string) => {
+        const res = await fetch(`${s.root}${SET}`, { method: 'POST', body: new Blob([new Uint8Array(bytes)]), headers: { 'Content-Type': contentType, Prefer: 'return=representation' } });
+        return { status: res.status, json: await res.json() as any };
+      };
+      const json = JSON.stringify({ msdyn_name: name });
+      const bom = Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), Buffer.from(json)]);
+      for (const [bytes, type] of [[Buffer.from(json), 'application/json'], [bom, 'application/json; charset=utf-8'], [Buffer.from(json, 'utf16le'), 'application/json; charset="UTF-16LE"']] as const) {
+        const r = await send(bytes, type);
+        expect(r.status, `${type}: ${JSON.stringify(r.json)}`).to.equal(201);
+        expect(r.json.msdyn_name).to.equal(name);
+      }
+      const latin1 = await send(Buffer.from(JSON.stringify({ msdyn_name: 'café' }), 'latin1'), 'application/json;charset=ISO-8859-1');
+      expect(latin1.json.msdyn_name).to.equal('café');
+      const unknown = await send(Buffer.from(json), 'application/json; charset=klingon');
+      expect(unknown.status).to.equal(400);
+      expect(unknown.json.error.message).to.equal('The request body could not be read (charset.unsupported).');
+    });
   });
 }
 
