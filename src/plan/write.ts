@@ -175,7 +175,8 @@ function assign(model: Model, entity: EntityModel, body: Record<string, unknown>
   for (const key in body) {
     const raw = body[key];
     if (key === '@odata.type') {
-      if (typeof raw !== 'string' || raw.replace(/^#/, '') !== `Microsoft.Dynamics.CRM.${entity.LogicalName}`) {
+      const type = `Microsoft.Dynamics.CRM.${entity.LogicalName}`;
+      if (raw !== type && (typeof raw !== 'string' || raw.replace(/^#/, '') !== type)) {
         throw Errors.payload(entity.EntitySetName, `The @odata.type '${String(raw)}' does not match the entity set's type 'Microsoft.Dynamics.CRM.${entity.LogicalName}'.`);
       }
       continue;

@@ -343,9 +343,9 @@ export function renderInsertMany(d: Dialect, plans: readonly InsertPlan[], versi
   if (!plans.length) return [];
   const entity = plans[0]!.entity;
   const versionAttribute = entity.attributesByName.get('versionnumber')!;
-  const columns: AttributeModel[] = [];
-  for (const plan of plans) for (const a of plan.values.keys()) if (!columns.includes(a)) columns.push(a);
-  columns.push(versionAttribute);
+  const seen = new Set<AttributeModel>();
+  for (const plan of plans) for (const a of plan.values.keys()) seen.add(a);
+  const columns = [...seen, versionAttribute];
   const value = (i: number, a: AttributeModel) => (a === versionAttribute ? versions[i]! : plans[i]!.values.get(a) ?? null);
   const into = `INSERT INTO ${table(d, entity)} (${columns.map((a) => col(d, a)).join(', ')})`;
   if (d.copyCell && plans.length > 1) {
