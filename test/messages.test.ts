@@ -177,6 +177,40 @@ for (const database of DATABASES) {
         expect(linked.text).to.equal('480');
       });
 
+      /** The versionnumber of each row, in the order of `ids`. */
+      const versionsOf = async (ids: readonly string[]): Promise<number[]> => {
+        const byId = new Map<string, number>();
+        for (let i = 0; i < ids.length; i += 50) {
+          const filter = ids.slice(i, i + 50).map((id) => `msdyn_copilotinteractionid eq ${id}`).join(' or ');
+          const page = await call('GET', `${s.root}${SET}?$select=versionnumber&$filter=${encodeURIComponent(filter)}`);
+          for (const row of page.json.value) byId.set(row.msdyn_copilotinteractionid, row.versionnumber);
+        }
+        return ids.map((id) => byId.get(id)!);
+      };
+
+      it('gives every row of concurrent requests its own row version', async () => {
+        const answers = await Promise.all(Array.from({ length: 4 }, (_, k) => createMultiple(Array.from({ length: 250 }, (_, i) => item({ msdyn_name: `concurrent ${k}-${i}` })))));
+        for (const r of answers) expect(r.status, r.text).to.equal(200);
+        const versions = (await Promise.all(answers.map((r) => versionsOf(r.json.Ids)))).flat();
+        expect(versions.filter((v) => typeof v === 'number')).to.have.length(1000);
+        expect(new Set(versions).size).to.equal(1000);
+      });
+
+      if (database.name === 'postgres') {
+        it('reads versions reserved in several runs (a sequence that skips), in ascending order', async () => {
+          // With an increment of 2 every reserved version is a run of its own.
+          await s.db.run({ sql: 'ALTER SEQUENCE tessera_versionnumber INCREMENT BY 2', params: [] });
+          try {
+            const r = await createMultiple(Array.from({ length: 30 }, (_, i) => item({ msdyn_name: `runs ${i}` })));
+            expect(r.status, r.text).to.equal(200);
+            const versions = await versionsOf(r.json.Ids);
+            expect(versions.slice(1).map((v, i) => v - versions[i]!)).to.deep.equal(Array(29).fill(2));
+          } finally {
+            await s.db.run({ sql: 'ALTER SEQUENCE tessera_versionnumber INCREMENT BY 1', params: [] });
+          }
+        });
+      }
+
       it('limits the number of targets and the body size', async () => {
         const tooMany = await createMultiple(Array.from({ length: 601 }, () => item({})));
         expect(tooMany.status).to.equal(400);

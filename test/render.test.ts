@@ -881,7 +881,7 @@ const cases: Case[] = [
       { sql: `UPDATE "tessera_sequence" SET "value" = "value" + ? WHERE "name" = 'versionnumber'`, params: [1] },
       { sql: `SELECT "value" - ? + 1, ? FROM "tessera_sequence" WHERE "name" = 'versionnumber'`, params: [1, 1] },
     ],
-    postgres: { sql: "SELECT nextval('tessera_versionnumber'), 1 FROM generate_series(1, $1)", params: [1] },
+    postgres: { sql: `SELECT min("v"), count(*) FROM (SELECT "v", "v" - row_number() OVER (ORDER BY "v") AS "run" FROM (SELECT nextval('tessera_versionnumber') AS "v" FROM generate_series(1, $1)) "n") "r" GROUP BY "run"`, params: [1] },
     mssql: { sql: "DECLARE @first SQL_VARIANT; EXEC sp_sequence_get_range @sequence_name = N'tessera_versionnumber', @range_size = @p1, @range_first_value = @first OUTPUT; SELECT CAST(@first AS BIGINT), @p1", params: [1] },
   },
   {
@@ -891,7 +891,7 @@ const cases: Case[] = [
       { sql: `UPDATE "tessera_sequence" SET "value" = "value" + ? WHERE "name" = 'versionnumber'`, params: [500] },
       { sql: `SELECT "value" - ? + 1, ? FROM "tessera_sequence" WHERE "name" = 'versionnumber'`, params: [500, 500] },
     ],
-    postgres: { sql: "SELECT nextval('tessera_versionnumber'), 1 FROM generate_series(1, $1)", params: [500] },
+    postgres: { sql: `SELECT min("v"), count(*) FROM (SELECT "v", "v" - row_number() OVER (ORDER BY "v") AS "run" FROM (SELECT nextval('tessera_versionnumber') AS "v" FROM generate_series(1, $1)) "n") "r" GROUP BY "run"`, params: [500] },
     mssql: { sql: "DECLARE @first SQL_VARIANT; EXEC sp_sequence_get_range @sequence_name = N'tessera_versionnumber', @range_size = @p1, @range_first_value = @first OUTPUT; SELECT CAST(@first AS BIGINT), @p1", params: [500] },
   },
   // ---- DDL ----

@@ -44,8 +44,13 @@ export const postgresDialect: Dialect = {
       default: return v as string;
     }
   },
-  // Sequences hand out no ranges: one nextval per row (values of concurrent writers interleave).
-  reserveVersions: (count) => [{ sql: `SELECT nextval('tessera_versionnumber'), 1 FROM generate_series(1, $1)`, params: [count] }],
+  // A sequence hands out no ranges: one nextval per version, folded into runs of consecutive
+  // values in the server (one run unless concurrent writers interleave), so the client reads one
+  // row rather than one per version.
+  reserveVersions: (count) => [{
+    sql: `SELECT min("v"), count(*) FROM (SELECT "v", "v" - row_number() OVER (ORDER BY "v") AS "run" FROM (SELECT nextval('tessera_versionnumber') AS "v" FROM generate_series(1, $1)) "n") "r" GROUP BY "run"`,
+    params: [count],
+  }],
   setupDdl: [
     'CREATE EXTENSION IF NOT EXISTS citext WITH SCHEMA public',
     'CREATE SEQUENCE IF NOT EXISTS tessera_versionnumber START WITH 1000',
