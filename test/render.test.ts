@@ -165,7 +165,7 @@ function guardsOfPatch(): UpdatePlan['guards'] {
 
 type Rendered = Statement | readonly Statement[] | string | readonly string[];
 /** A statement as expected; `copy` is the data of a COPY … FROM STDIN (PostgreSQL's bulk form). */
-interface Expected { sql: string; params: unknown[]; copy?: string }
+interface Expected { sql: string; params: unknown[]; copy?: Statement['copy'] }
 type Expectation = Expected | string | Array<Expected | string>;
 
 interface Case {

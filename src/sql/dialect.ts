@@ -8,9 +8,10 @@ export interface Statement {
   readonly params: readonly unknown[];
   /**
    * For `COPY … FROM STDIN` statements (dialects with `copyCell`): the rows in COPY's text format,
-   * sent after the command. Absent for every other statement.
+   * sent after the command — all at once, or as a stream of text that the COPY ends with (a bulk
+   * insert feeds rows while it plans the next ones). Absent for every other statement.
    */
-  readonly copy?: string;
+  readonly copy?: string | AsyncIterable<string | Uint8Array>;
 }
 
 /**

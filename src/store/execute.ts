@@ -1,7 +1,9 @@
+import { PassThrough } from 'node:stream';
 import { setImmediate } from 'node:timers/promises';
 import { Errors, ServiceError } from '../errors.js';
 import type { AttributeModel, EntityKeyModel, EntityModel } from '../model/types.js';
 import type { AggregatePlan, CountPlan, DeletePlan, ExpandPlan, Guard, InsertPlan, ReadPlan, RowReference, UpdatePlan, Value, WritePlan, WriteResult } from '../plan/types.js';
+import type { Statement } from '../sql/dialect.js';
 import { fromJson } from '../sql/types.js';
 import { expansionColumns, fetchedColumns, renderAggregate, renderCount, renderDelete, renderDisassociate, renderExistingIds, renderInsertMany, renderRead, renderSelectById, renderSelectByKey, renderUpdate } from '../sql/render.js';
 import type { Database, Executor } from './database.js';
@@ -166,8 +168,10 @@ const ignore = (): void => undefined;
  * Inserts `count` rows of one table through the dialect's bulk path (multi-row INSERT or COPY)
  * with one block of row versions, planning them step by step: `planAt(i)` is called for each
  * index in order, and each step's rows are sent to the database without waiting for the answer,
- * so the database writes them while the next step is planned (on SQLite the writer is another
- * thread). Errors, all failing the whole call: whatever `planAt` throws (first, as it is thrown);
+ * so the database writes them while the next step is planned. On PostgreSQL one COPY stays open
+ * across steps, each step's rows fed into it as they are planned; it is closed before any check
+ * that must run ahead of later rows (a lookup target, a key the client chose) and after the last
+ * step. Errors, all failing the whole call: whatever `planAt` throws (first, as it is thrown);
  * 404 `0x80040217` for a lookup target that does not exist; 412 `0x80040237` for a key taken
  * (repeated in the batch or already stored). With `name`, an error that belongs to one row (a
  * missing lookup target, a key taken) is passed through `name(index, error)`. Returns the plans.
@@ -181,6 +185,15 @@ async function insertStream(tx: Executor, db: Database, count: number, planAt: (
     named.catch(ignore);
     sent.push(named);
   };
+  const insert = (stmt: Statement) => send(tx.run(stmt).catch((err: unknown) => {
+    throw db.isUniqueViolation(err) ? Errors.duplicateRecord() : err;
+  }));
+  // The COPY open across steps: its command, and the stream its rows are written to.
+  let feed: { sql: string; rows: PassThrough } | undefined;
+  const closeFeed = () => {
+    feed?.rows.end();
+    feed = undefined;
+  };
   const versions = reserveVersions(tx, db, count);
   versions.catch(ignore);
   const plans: InsertPlan[] = [];
@@ -188,39 +201,55 @@ async function insertStream(tx: Executor, db: Database, count: number, planAt: (
   const checked = new Set<string>();
   // Ids the client chose, by the first item that chose them: only those can clash.
   const chosen = new Map<string, number>();
-  for (let start = 0; start < count; start += INSERT_STEP) {
-    const end = Math.min(count, start + INSERT_STEP);
-    const given: string[] = [];
-    for (let i = start; i < end; i++) {
-      const plan = planAt(i);
-      plans.push(plan);
-      for (const ref of plan.references) {
-        const key = `${ref.entity.LogicalName}(${ref.id})`;
-        if (checked.has(key)) continue;
-        checked.add(key);
-        send(checkReference(tx, db, ref), i);
+  try {
+    for (let start = 0; start < count; start += INSERT_STEP) {
+      const end = Math.min(count, start + INSERT_STEP);
+      const references: Array<{ ref: RowReference; index: number }> = [];
+      const given: string[] = [];
+      for (let i = start; i < end; i++) {
+        const plan = planAt(i);
+        plans.push(plan);
+        for (const ref of plan.references) {
+          const key = `${ref.entity.LogicalName}(${ref.id})`;
+          if (checked.has(key)) continue;
+          checked.add(key);
+          references.push({ ref, index: i });
+        }
+        if (plan.idGiven && name && count > 1) {
+          if (chosen.has(plan.id)) throw name(i, Errors.duplicateRecord());
+          chosen.set(plan.id, i);
+          given.push(plan.id);
+        }
       }
-      if (plan.idGiven && name && count > 1) {
-        if (chosen.has(plan.id)) throw name(i, Errors.duplicateRecord());
-        chosen.set(plan.id, i);
-        given.push(plan.id);
+      const entity = plans[0]!.entity;
+      const pk = entity.attributesByName.get(entity.PrimaryIdAttribute)!;
+      const checks = renderExistingIds(db.dialect, entity, given);
+      // Checks run before this step's rows: rows fed into an open COPY would go in first.
+      if (references.length || checks.length) closeFeed();
+      for (const { ref, index } of references) send(checkReference(tx, db, ref), index);
+      for (const stmt of checks) {
+        send(tx.rows(stmt).then(([row]) => {
+          if (row) throw name!(chosen.get(String(db.dialect.fromDb(pk, row[0])))!, Errors.duplicateRecord());
+        }));
       }
+      const block = (await versions).slice(start, end);
+      for (const stmt of renderInsertMany(db.dialect, plans.slice(start, end), block)) {
+        if (typeof stmt.copy !== 'string') { insert(stmt); continue; }
+        if (feed?.sql !== stmt.sql) {
+          closeFeed();
+          feed = { sql: stmt.sql, rows: new PassThrough() };
+          insert({ sql: stmt.sql, params: [], copy: feed.rows });
+        }
+        feed.rows.write(stmt.copy);
+      }
+      // Let other requests, and the answers to what was sent, have the thread between steps.
+      if (end < count) await setImmediate();
     }
-    const entity = plans[0]!.entity;
-    const pk = entity.attributesByName.get(entity.PrimaryIdAttribute)!;
-    for (const stmt of renderExistingIds(db.dialect, entity, given)) {
-      send(tx.rows(stmt).then(([row]) => {
-        if (row) throw name!(chosen.get(String(db.dialect.fromDb(pk, row[0])))!, Errors.duplicateRecord());
-      }));
-    }
-    const block = (await versions).slice(start, end);
-    for (const stmt of renderInsertMany(db.dialect, plans.slice(start, end), block)) {
-      send(tx.run(stmt).catch((err: unknown) => {
-        throw db.isUniqueViolation(err) ? Errors.duplicateRecord() : err;
-      }));
-    }
-    // Let other requests, and the answers to what was sent, have the thread between steps.
-    if (end < count) await setImmediate();
+    closeFeed();
+  } catch (err) {
+    // An open COPY is abandoned (the server discards it) so that the rollback can follow it.
+    feed?.rows.destroy(err as Error);
+    throw err;
   }
   await Promise.all(sent);
   return plans;

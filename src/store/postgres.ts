@@ -10,14 +10,16 @@ import type { Database, Executor } from './database.js';
 const DATE_OID = 1082;
 
 /**
- * Runs `COPY … FROM STDIN` (`sql`) with `data` in COPY's text format; returns the rows copied. A
- * pool lends a connection for it. Errors (a duplicate key: 23505) reject as the query's would.
+ * Runs `COPY … FROM STDIN` (`sql`) with `data` in COPY's text format, given whole or streamed (the
+ * COPY ends when the stream does; a stream that fails aborts it with CopyFail); returns the rows
+ * copied. A pool lends a connection for it. Errors (a duplicate key: 23505) reject as the query's
+ * would.
  */
-async function copyIn(client: pg.Pool | pg.PoolClient, sql: string, data: string): Promise<number> {
+async function copyIn(client: pg.Pool | pg.PoolClient, sql: string, data: string | AsyncIterable<string | Uint8Array>): Promise<number> {
   const own = client instanceof pg.Pool ? await client.connect() : undefined;
   try {
     const stream = (own ?? (client as pg.PoolClient)).query(copyFrom(sql));
-    await pipeline(Readable.from([data]), stream);
+    await pipeline(typeof data === 'string' ? Readable.from([data]) : Readable.from(data), stream);
     return stream.rowCount;
   } finally {
     own?.release();
