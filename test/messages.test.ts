@@ -211,6 +211,20 @@ for (const database of DATABASES) {
         });
       }
 
+      it('rolls back on a duplicate alternate key found by the database, early or late in the rows sent', async () => {
+        const t = `${NS}.new_ticket`;
+        const tickets = (prefix: string) => Array.from({ length: 450 }, (_, i) => ({ '@odata.type': t, new_title: `ticket ${i}`, new_code: `${prefix}-${i}` }));
+        const before = await count('new_tickets');
+        for (const [first, second] of [[1, 2], [10, 420]] as const) {
+          const targets = tickets(`K${first}`);
+          targets[second]!.new_code = targets[first]!.new_code;
+          const r = await call('POST', `${s.root}new_tickets/${NS}.CreateMultiple`, { Targets: targets });
+          expect(r.status, r.text).to.equal(412);
+          expect(r.json.error.code).to.equal('0x80040237');
+          expect(await count('new_tickets')).to.equal(before);
+        }
+      });
+
       it('limits the number of targets and the body size', async () => {
         const tooMany = await createMultiple(Array.from({ length: 601 }, () => item({})));
         expect(tooMany.status).to.equal(400);
