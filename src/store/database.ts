@@ -25,3 +25,19 @@ export interface Database extends Executor {
   isUniqueViolation(err: unknown): boolean;
   close(): Promise<void>;
 }
+
+/**
+ * A queue that starts each piece of work once the one before it has settled (resolved or
+ * rejected), for connections that run one statement at a time — SQL Server fails a second
+ * request with EREQINPROG, pg deprecates queueing in the client — while Executor callers may send
+ * statements without awaiting the previous answer. Returns `enqueue(work)`, which resolves or
+ * rejects as `work()` does.
+ */
+export function oneAtATime(): <T>(work: () => Promise<T>) => Promise<T> {
+  let last: Promise<unknown> = Promise.resolve();
+  return <T>(work: () => Promise<T>): Promise<T> => {
+    const answer = last.then(work, work);
+    last = answer.catch(() => undefined);
+    return answer;
+  };
+}

@@ -238,6 +238,9 @@ async function insertStream(tx: Executor, db: Database, count: number, planAt: (
         if (feed?.sql !== stmt.sql) {
           closeFeed();
           feed = { sql: stmt.sql, rows: new PassThrough() };
+          // Its consumer (the COPY) may start after the stream is destroyed below, and sees the
+          // error itself; the stream must not raise it as an unhandled 'error' event meanwhile.
+          feed.rows.on('error', ignore);
           insert({ sql: stmt.sql, params: [], copy: feed.rows });
         }
         feed.rows.write(stmt.copy);

@@ -1,7 +1,7 @@
 import mssql from 'mssql';
 import { mssqlDialect } from '../sql/mssql.js';
 import type { Statement } from '../sql/dialect.js';
-import type { Database, Executor } from './database.js';
+import { oneAtATime, type Database, type Executor } from './database.js';
 
 function request(s: Statement, r: mssql.Request): mssql.Request {
   r.arrayRowMode = true;
@@ -10,18 +10,11 @@ function request(s: Statement, r: mssql.Request): mssql.Request {
 }
 
 /**
- * Statements on `make()`'s requests. With `inOrder`, each waits for the one sent before it to be
- * answered: a transaction's connection runs one request at a time (mssql fails a second with
- * EREQINPROG), and Executor callers may send without awaiting.
+ * Statements on `make()`'s requests. With `inOrder` (a transaction's connection), each waits for
+ * the one sent before it to be answered (see oneAtATime).
  */
 function executor(make: () => mssql.Request, inOrder = false): Executor {
-  let last: Promise<unknown> = Promise.resolve();
-  const queued = <T>(work: () => Promise<T>): Promise<T> => {
-    if (!inOrder) return work();
-    const answer = last.then(work, work);
-    last = answer.catch(() => undefined);
-    return answer;
-  };
+  const queued = inOrder ? oneAtATime() : <T>(work: () => Promise<T>) => work();
   return {
     rows(s: Statement) {
       return queued(async () => ((await request(s, make()).query(s.sql)).recordset ?? []) as unknown as unknown[][]);

@@ -4,7 +4,7 @@ import pg from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
 import { postgresDialect } from '../sql/postgres.js';
 import type { Statement } from '../sql/dialect.js';
-import type { Database, Executor } from './database.js';
+import { oneAtATime, type Database, type Executor } from './database.js';
 
 /** `date` columns come back as their `YYYY-MM-DD` text, not as a Date in the server's zone. */
 const DATE_OID = 1082;
@@ -26,14 +26,21 @@ async function copyIn(client: pg.Pool | pg.PoolClient, sql: string, data: string
   }
 }
 
+/**
+ * Statements on a pool (each on any free connection) or on one transaction's connection, where
+ * each waits for the one sent before it to be answered (see oneAtATime).
+ */
 function executor(client: pg.Pool | pg.PoolClient): Executor {
+  const queued = client instanceof pg.Pool ? <T>(work: () => Promise<T>) => work() : oneAtATime();
   return {
-    async rows(s: Statement) {
-      return (await client.query({ text: s.sql, values: s.params as unknown[], rowMode: 'array' })).rows as unknown[][];
+    rows(s: Statement) {
+      return queued(async () => (await client.query({ text: s.sql, values: s.params as unknown[], rowMode: 'array' })).rows as unknown[][]);
     },
-    async run(s: Statement) {
-      if (s.copy !== undefined) return copyIn(client, s.sql, s.copy);
-      return (await client.query({ text: s.sql, values: s.params as unknown[] })).rowCount ?? 0;
+    run(s: Statement) {
+      return queued(async () => {
+        if (s.copy !== undefined) return copyIn(client, s.sql, s.copy);
+        return (await client.query({ text: s.sql, values: s.params as unknown[] })).rowCount ?? 0;
+      });
     },
   };
 }
