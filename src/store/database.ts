@@ -1,8 +1,10 @@
 import type { Dialect, Statement } from '../sql/dialect.js';
 
 /**
- * Runs statements on one connection. Rows come back as arrays in the statement's column order.
- * A caller may send a statement before the previous one is answered: they run in the order sent.
+ * Runs statements. Rows come back as arrays in the statement's column order. Inside a
+ * transaction a caller may send a statement before the previous one is answered: they run in the
+ * order sent, and the transaction commits or rolls back only after all of them. Outside one
+ * (Database.rows / run) statements are independent and may run in any order.
  */
 export interface Executor {
   /** Runs a query and returns its rows (values as the driver returns them). */

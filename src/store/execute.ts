@@ -166,24 +166,28 @@ const ignore = (): void => undefined;
 
 /**
  * Inserts `count` rows of one table through the dialect's bulk path (multi-row INSERT or COPY)
- * with one block of row versions, planning them step by step: `planAt(i)` is called for each
- * index in order, and each step's rows are sent to the database without waiting for the answer,
- * so the database writes them while the next step is planned. On PostgreSQL one COPY stays open
- * across steps, each step's rows fed into it as they are planned; it is closed before any check
- * that must run ahead of later rows (a lookup target, a key the client chose) and after the last
- * step. Errors, all failing the whole call: whatever `planAt` throws (first, as it is thrown);
- * 404 `0x80040217` for a lookup target that does not exist; 412 `0x80040237` for a key taken
- * (repeated in the batch or already stored). With `name`, an error that belongs to one row (a
- * missing lookup target, a key taken) is passed through `name(index, error)`. Returns the plans.
+ * with reserved row versions, planning them step by step: `planAt(i)` is called for each index in
+ * order, and each step's rows are sent to the database without waiting for the answer, so the
+ * database writes them while the next step is planned. On PostgreSQL one COPY stays open across
+ * steps, each step's rows fed into it as they are planned; it is closed before any check that must
+ * run ahead of later rows (a lookup target, a key the client chose) and after the last step.
+ * Whatever happens, every statement sent has been answered when this returns or throws.
+ *
+ * Errors, all failing the whole call: whatever `planAt` throws, first (every item is planned
+ * before any database error is reported, as when items were all planned up front); then the
+ * failure of the lowest-numbered item: 404 `0x80040217` for a lookup target that does not exist,
+ * 412 `0x80040237` for a key taken (repeated in the batch, at its repetition, or already stored);
+ * then a failure of the rows' statements (a duplicate alternate key: 412 `0x80040237`). With
+ * `name`, an error that belongs to one item is passed through `name(index, error)`. Returns the
+ * plans.
  */
 async function insertStream(tx: Executor, db: Database, count: number, planAt: (index: number) => InsertPlan, name?: ItemNamer): Promise<InsertPlan[]> {
-  const sent: Array<Promise<unknown>> = [];
-  // A statement's failure is seen when all are awaited at the end; until then it must not count
-  // as an unhandled rejection (a later planning error may end the call first).
-  const send = <T>(answer: Promise<T>, index?: number): void => {
-    const named = name && index !== undefined ? answer.catch((err: unknown) => { throw name(index, err as Error); }) : answer;
-    named.catch(ignore);
-    sent.push(named);
+  const sent: Array<Promise<void>> = [];
+  // What failed, with the item it belongs to (Infinity: a statement of many items).
+  const failures: Array<{ index: number; error: unknown }> = [];
+  const fail = (index: number, error: unknown) => failures.push({ index, error: name && index !== Infinity ? name(index, error as Error) : error });
+  const send = (answer: Promise<unknown>, index = Infinity): void => {
+    sent.push(answer.then(ignore, (err: unknown) => { fail(index, err); }));
   };
   const insert = (stmt: Statement) => send(tx.run(stmt).catch((err: unknown) => {
     throw db.isUniqueViolation(err) ? Errors.duplicateRecord() : err;
@@ -216,9 +220,14 @@ async function insertStream(tx: Executor, db: Database, count: number, planAt: (
           references.push({ ref, index: i });
         }
         if (plan.idGiven && name && count > 1) {
-          if (chosen.has(plan.id)) throw name(i, Errors.duplicateRecord());
-          chosen.set(plan.id, i);
-          given.push(plan.id);
+          // A repetition fails here; only first uses are looked up (a repeated id is stored by
+          // then, inserted with an earlier step).
+          if (chosen.has(plan.id)) {
+            fail(i, Errors.duplicateRecord());
+          } else {
+            chosen.set(plan.id, i);
+            given.push(plan.id);
+          }
         }
       }
       const entity = plans[0]!.entity;
@@ -229,7 +238,7 @@ async function insertStream(tx: Executor, db: Database, count: number, planAt: (
       for (const { ref, index } of references) send(checkReference(tx, db, ref), index);
       for (const stmt of checks) {
         send(tx.rows(stmt).then(([row]) => {
-          if (row) throw name!(chosen.get(String(db.dialect.fromDb(pk, row[0])))!, Errors.duplicateRecord());
+          if (row) fail(chosen.get(String(db.dialect.fromDb(pk, row[0])))!, Errors.duplicateRecord());
         }));
       }
       const block = (await versions).slice(start, end);
@@ -250,11 +259,13 @@ async function insertStream(tx: Executor, db: Database, count: number, planAt: (
     }
     closeFeed();
   } catch (err) {
-    // An open COPY is abandoned (the server discards it) so that the rollback can follow it.
+    // An open COPY is abandoned (the server discards it); nothing sent is left running.
     feed?.rows.destroy(err as Error);
+    await Promise.all(sent);
     throw err;
   }
   await Promise.all(sent);
+  if (failures.length) throw failures.reduce((a, b) => (b.index < a.index ? b : a)).error;
   return plans;
 }
 

@@ -9,12 +9,15 @@ function request(s: Statement, r: mssql.Request): mssql.Request {
   return r;
 }
 
+/** Runs work at once: the pool's requests each take any free connection. */
+const atOnce = <T>(work: () => Promise<T>): Promise<T> => work();
+
 /**
- * Statements on `make()`'s requests. With `inOrder` (a transaction's connection), each waits for
- * the one sent before it to be answered (see oneAtATime).
+ * Statements on `make()`'s requests: the pool's (`queued` = atOnce) or one transaction's, where
+ * `queued` is the transaction's oneAtATime queue: each request waits for the one sent before it,
+ * and the commit or rollback for all of them.
  */
-function executor(make: () => mssql.Request, inOrder = false): Executor {
-  const queued = inOrder ? oneAtATime() : <T>(work: () => Promise<T>) => work();
+function executor(make: () => mssql.Request, queued: <T>(work: () => Promise<T>) => Promise<T>): Executor {
   return {
     rows(s: Statement) {
       return queued(async () => ((await request(s, make()).query(s.sql)).recordset ?? []) as unknown as unknown[][]);
@@ -56,7 +59,7 @@ export class MssqlDatabase implements Database {
     const config = configOf(url);
     this.description = `mssql://${config.server}:${config.port}/${config.database ?? ''}`;
     this.pool = new mssql.ConnectionPool(config);
-    this.reader = executor(() => this.pool.request());
+    this.reader = executor(() => this.pool.request(), atOnce);
   }
 
   /** Opens the pool; call once before use. */
@@ -72,15 +75,21 @@ export class MssqlDatabase implements Database {
     return this.reader.run(s);
   }
 
+  /**
+   * Runs `fn` in a SERIALIZABLE transaction. `fn`'s requests and the final commit or rollback go
+   * through one queue, so a request `fn` sent without awaiting runs inside the transaction, before
+   * its end (mssql refuses to roll back while a request is active).
+   */
   async transaction<T>(fn: (tx: Executor) => Promise<T>): Promise<T> {
     const tx = new mssql.Transaction(this.pool);
     await tx.begin(mssql.ISOLATION_LEVEL.SERIALIZABLE);
+    const queued = oneAtATime();
     try {
-      const value = await fn(executor(() => new mssql.Request(tx), true));
-      await tx.commit();
+      const value = await fn(executor(() => new mssql.Request(tx), queued));
+      await queued(() => tx.commit());
       return value;
     } catch (err) {
-      await tx.rollback().catch(() => undefined);
+      await queued(() => tx.rollback()).catch(() => undefined);
       throw err;
     }
   }

@@ -26,12 +26,15 @@ async function copyIn(client: pg.Pool | pg.PoolClient, sql: string, data: string
   }
 }
 
+/** Runs work at once: the pool's statements each take any free connection. */
+const atOnce = <T>(work: () => Promise<T>): Promise<T> => work();
+
 /**
- * Statements on a pool (each on any free connection) or on one transaction's connection, where
- * each waits for the one sent before it to be answered (see oneAtATime).
+ * Statements on a pool (each on any free connection, `queued` = atOnce) or on one transaction's
+ * connection, where `queued` is the transaction's oneAtATime queue: each statement waits for the
+ * one sent before it, and the transaction's COMMIT or ROLLBACK for all of them.
  */
-function executor(client: pg.Pool | pg.PoolClient): Executor {
-  const queued = client instanceof pg.Pool ? <T>(work: () => Promise<T>) => work() : oneAtATime();
+function executor(client: pg.Pool | pg.PoolClient, queued: <T>(work: () => Promise<T>) => Promise<T>): Executor {
   return {
     rows(s: Statement) {
       return queued(async () => (await client.query({ text: s.sql, values: s.params as unknown[], rowMode: 'array' })).rows as unknown[][]);
@@ -69,7 +72,7 @@ export class PostgresDatabase implements Database {
       types: { getTypeParser: ((oid: number, format?: 'text' | 'binary') => (oid === DATE_OID ? (v: string) => v : pg.types.getTypeParser(oid, format as 'text'))) as typeof pg.types.getTypeParser },
     });
     this.pool.on('error', () => undefined); // an idle client's connection dropped; the next query reconnects
-    this.reader = executor(this.pool);
+    this.reader = executor(this.pool, atOnce);
   }
 
   rows(s: Statement): Promise<unknown[][]> {
@@ -80,15 +83,22 @@ export class PostgresDatabase implements Database {
     return this.reader.run(s);
   }
 
+  /**
+   * Runs `fn` in a transaction on one pooled connection. BEGIN, `fn`'s statements and the final
+   * COMMIT or ROLLBACK go through one queue, so a statement `fn` sent without awaiting still runs
+   * inside the transaction, before its end, and never on the connection once it is back in the pool.
+   */
   async transaction<T>(fn: (tx: Executor) => Promise<T>): Promise<T> {
     const client = await this.pool.connect();
+    const queued = oneAtATime();
+    const command = (sql: string) => queued(() => client.query(sql));
     try {
-      await client.query('BEGIN');
-      const value = await fn(executor(client));
-      await client.query('COMMIT');
+      await command('BEGIN');
+      const value = await fn(executor(client, queued));
+      await command('COMMIT');
       return value;
     } catch (err) {
-      await client.query('ROLLBACK').catch(() => undefined);
+      await command('ROLLBACK').catch(() => undefined);
       throw err;
     } finally {
       client.release();
