@@ -1,5 +1,6 @@
 import { Errors, ServiceError } from '../errors.js';
 import type { EntityModel } from '../model/types.js';
+import { isTypeOf } from '../plan/write.js';
 import type { MessageContext } from './types.js';
 
 /**
@@ -35,7 +36,7 @@ export function targetItems(ctx: MessageContext, entity: EntityModel, targets: R
     const item = targets[i]!;
     const given = item['@odata.type'];
     if (given === undefined) throw atIndex(i, Errors.payload(entity.EntitySetName, `The '@odata.type' annotation is required on every record in Targets ("@odata.type": "${type}").`));
-    if (given !== type && (typeof given !== 'string' || given.replace(/^#/, '') !== type)) {
+    if (!isTypeOf(entity, given)) {
       throw atIndex(i, Errors.payload(entity.EntitySetName, `The '@odata.type' '${String(given)}' does not match the entity set's type '${type}'.`));
     }
     return item;

@@ -141,6 +141,15 @@ function creatable(a: AttributeModel, mode: Mode): boolean {
   return mode === 'create' ? a.IsValidForCreate : a.IsValidForUpdate;
 }
 
+/**
+ * Whether `raw` is the `@odata.type` of `entity`: `Microsoft.Dynamics.CRM.<table>`, with or
+ * without a leading `#` (OData JSON §4.5.3).
+ */
+export function isTypeOf(entity: EntityModel, raw: unknown): boolean {
+  const type = `Microsoft.Dynamics.CRM.${entity.LogicalName}`;
+  return raw === type || (typeof raw === 'string' && raw.replace(/^#/, '') === type);
+}
+
 /** Whether `v` is a JSON object (not null, not an array). */
 export function isObject(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
@@ -175,8 +184,7 @@ function assign(model: Model, entity: EntityModel, body: Record<string, unknown>
   for (const key in body) {
     const raw = body[key];
     if (key === '@odata.type') {
-      const type = `Microsoft.Dynamics.CRM.${entity.LogicalName}`;
-      if (raw !== type && (typeof raw !== 'string' || raw.replace(/^#/, '') !== type)) {
+      if (!isTypeOf(entity, raw)) {
         throw Errors.payload(entity.EntitySetName, `The @odata.type '${String(raw)}' does not match the entity set's type 'Microsoft.Dynamics.CRM.${entity.LogicalName}'.`);
       }
       continue;

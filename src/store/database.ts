@@ -28,6 +28,9 @@ export interface Database extends Executor {
   close(): Promise<void>;
 }
 
+/** Runs work at once: for statements that each take any free connection of a pool. */
+export const atOnce = <T>(work: () => Promise<T>): Promise<T> => work();
+
 /**
  * A queue that starts each piece of work once the one before it has settled (resolved or
  * rejected), for connections that run one statement at a time — SQL Server fails a second

@@ -1,16 +1,13 @@
 import mssql from 'mssql';
 import { mssqlDialect } from '../sql/mssql.js';
 import type { Statement } from '../sql/dialect.js';
-import { oneAtATime, type Database, type Executor } from './database.js';
+import { atOnce, oneAtATime, type Database, type Executor } from './database.js';
 
 function request(s: Statement, r: mssql.Request): mssql.Request {
   r.arrayRowMode = true;
   s.params.forEach((v, i) => r.input(`p${i + 1}`, v));
   return r;
 }
-
-/** Runs work at once: the pool's requests each take any free connection. */
-const atOnce = <T>(work: () => Promise<T>): Promise<T> => work();
 
 /**
  * Statements on `make()`'s requests: the pool's (`queued` = atOnce) or one transaction's, where

@@ -4,7 +4,7 @@ import pg from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
 import { postgresDialect } from '../sql/postgres.js';
 import type { Statement } from '../sql/dialect.js';
-import { oneAtATime, type Database, type Executor } from './database.js';
+import { atOnce, oneAtATime, type Database, type Executor } from './database.js';
 
 /** `date` columns come back as their `YYYY-MM-DD` text, not as a Date in the server's zone. */
 const DATE_OID = 1082;
@@ -25,9 +25,6 @@ async function copyIn(client: pg.Pool | pg.PoolClient, sql: string, data: string
     own?.release();
   }
 }
-
-/** Runs work at once: the pool's statements each take any free connection. */
-const atOnce = <T>(work: () => Promise<T>): Promise<T> => work();
 
 /**
  * Statements on a pool (each on any free connection, `queued` = atOnce) or on one transaction's
