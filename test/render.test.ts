@@ -223,13 +223,22 @@ function bulkExpected(dialect: keyof typeof DIALECTS, count: number, perStatemen
   const columns = ['msdyn_name', 'msdyn_copilotinteractionid', 'createdon', 'modifiedon', 'createdby', 'modifiedby', 'organizationid', 'statecode', 'statuscode', 'versionnumber'];
   const out: Expected[] = [];
   for (let start = 0; start < count; start += perStatement) {
+    const end = Math.min(count, start + perStatement);
+    // SQLite binds the values all rows share (columns 2–8: stamps and defaults) once, by name.
+    const shared = dialect === 'sqlite' && end - start > 1;
     const tuples: string[] = [];
     const params: unknown[] = [];
-    for (let row = start; row < Math.min(count, start + perStatement); row++) {
-      tuples.push(`(${columns.map((_, c) => ph(params.length + c + 1)).join(', ')})`);
+    for (let row = start; row < end; row++) {
       const id = `0a1b2c3d-0000-4000-8000-${String(row + 1).padStart(12, '0')}`;
-      params.push(`row ${row + 1}`, id, time, time, caller.systemuserid, caller.systemuserid, caller.organizationid, 0, 1, 3001 + row);
+      if (shared) {
+        tuples.push(`(?, ?, ${columns.slice(2, 9).map((_, c) => `@s${c + 2}`).join(', ')}, ?)`);
+        params.push(`row ${row + 1}`, id, 3001 + row);
+      } else {
+        tuples.push(`(${columns.map((_, c) => ph(params.length + c + 1)).join(', ')})`);
+        params.push(`row ${row + 1}`, id, time, time, caller.systemuserid, caller.systemuserid, caller.organizationid, 0, 1, 3001 + row);
+      }
     }
+    if (shared) params.push({ s2: time, s3: time, s4: caller.systemuserid, s5: caller.systemuserid, s6: caller.organizationid, s7: 0, s8: 1 });
     out.push({ sql: `INSERT INTO ${q('msdyn_copilotinteraction')} (${columns.map(q).join(', ')}) VALUES ${tuples.join(', ')}`, params });
   }
   return out;
@@ -1174,10 +1183,15 @@ describe('SQL rendering per dialect (test/render.test.ts)', () => {
 describe('parameters are bound in placeholder order', () => {
   // SQLite's `?` is positional: the n-th `?` takes params[n-1], so the count must match exactly
   // (and the renderer must add parameters in text order, which the exact cases above pin down).
+  // Named `@sN` placeholders are bound from a plain object ending the params: one key per name.
   for (const c of cases) {
-    it(`sqlite: as many '?' as parameters: ${c.name}`, () => {
+    it(`sqlite: as many '?' as parameters, one named value per @name: ${c.name}`, () => {
       for (const [i, s] of normalize(c.render(sqliteDialect)).entries()) {
-        expect(s.sql.split('?').length - 1, `statement ${i + 1}: ${s.sql.slice(0, 120)}`).to.equal(s.params.length);
+        const last = s.params[s.params.length - 1];
+        const named = last !== null && typeof last === 'object' && !Array.isArray(last) && !(last instanceof Uint8Array) ? Object.keys(last) : undefined;
+        const where = `statement ${i + 1}: ${s.sql.slice(0, 120)}`;
+        expect(s.sql.split('?').length - 1, where).to.equal(s.params.length - (named ? 1 : 0));
+        expect([...new Set([...s.sql.matchAll(/@(s\d+)\b/g)].map((m) => m[1]))].sort(), where).to.deep.equal((named ?? []).sort());
       }
     });
   }

@@ -2,7 +2,11 @@ import type { AttributeModel } from '../model/types.js';
 import type { Value } from '../plan/types.js';
 import type { Engine } from './types.js';
 
-/** A parameterised SQL statement: text with the dialect's placeholders and its values in order. */
+/**
+ * A parameterised SQL statement: text with the dialect's placeholders and its values in order.
+ * With named placeholders (Dialect.namedPlaceholder), a plain object ending `params` holds the
+ * named values by name.
+ */
 export interface Statement {
   readonly sql: string;
   readonly params: readonly unknown[];
@@ -26,6 +30,12 @@ export interface Dialect {
   quote(identifier: string): string;
   /** The placeholder for the 1-based parameter `index`. */
   placeholder(index: number): string;
+  /**
+   * Optional: the placeholder of the named parameter `name`, bound from a plain object ending the
+   * statement's params. A multi-row INSERT then binds a value that every row shares (stamped
+   * system columns, defaults) once instead of once per row. Absent: every value is bound per row.
+   */
+  readonly namedPlaceholder?: (name: string) => string;
   /** Most bound parameters one statement may carry (bulk inserts are split to fit). */
   readonly maxParameters: number;
   /** The SQL column type for an attribute (see the table in `types.ts`). */

@@ -361,33 +361,52 @@ export function renderInsertMany(d: Dialect, plans: readonly InsertPlan[], versi
   const statements: Statement[] = [];
   for (let start = 0; start < plans.length; start += perStatement) {
     const count = Math.min(perStatement, plans.length - start);
-    const params: unknown[] = new Array(count * columns.length);
-    let k = 0;
-    for (let i = start; i < start + count; i++) {
-      for (const a of columns) params[k++] = d.toDb(a, value(i, a));
+    // The statement's values column by column: cells[c][i] is row start + i's value of columns[c].
+    const cells = columns.map((a) => {
+      const column = new Array<Value>(count);
+      for (let i = 0; i < count; i++) column[i] = value(start + i, a);
+      return column;
+    });
+    // A value every row of the statement has (stamped system columns, defaults) is bound once.
+    const shared = columns.map((_, c) => d.namedPlaceholder !== undefined && count > 1 && cells[c]!.every((v) => v === cells[c]![0]));
+    const named: Record<string, unknown> = {};
+    const perRow: number[] = [];
+    for (let c = 0; c < columns.length; c++) {
+      if (shared[c]) named[sharedName(c)] = d.toDb(columns[c]!, cells[c]![0]);
+      else perRow.push(c);
     }
-    statements.push({ sql: valuesSql(d, into, columns.length, count), params });
+    const params: unknown[] = new Array(count * perRow.length);
+    let k = 0;
+    for (let i = 0; i < count; i++) {
+      for (const c of perRow) params[k++] = d.toDb(columns[c]!, cells[c]![i]);
+    }
+    if (perRow.length < columns.length) params.push(named);
+    statements.push({ sql: valuesSql(d, into, shared, count), params });
   }
   return statements;
 }
 
-/** Recently rendered multi-row INSERT texts, by dialect, head and row count (see valuesSql). */
+/** The named parameter that binds the shared value of a multi-row INSERT's column `c` (0-based). */
+const sharedName = (c: number): string => `s${c}`;
+
+/** Recently rendered multi-row INSERT texts, by dialect, head, shared columns and row count (see valuesSql). */
 const valuesTexts = new WeakMap<Dialect, Map<string, string>>();
 const VALUES_TEXTS = 64;
 
 /**
- * `<into> VALUES (…), (…)` with `rows` tuples of `width` placeholders. A bulk message sends the
- * same shape again and again: the text is kept, so it is built once and the driver's statement
- * cache finds it by the very same string.
+ * `<into> VALUES (…), (…)` with `rows` tuples of one placeholder per column: the dialect's named
+ * placeholder for the columns marked in `shared`, a positional one for the others. A bulk message
+ * sends the same shape again and again: the text is kept, so it is built once and the driver's
+ * statement cache finds it by the very same string.
  */
-function valuesSql(d: Dialect, into: string, width: number, rows: number): string {
+function valuesSql(d: Dialect, into: string, shared: readonly boolean[], rows: number): string {
   let texts = valuesTexts.get(d);
   if (!texts) valuesTexts.set(d, (texts = new Map()));
-  const key = `${rows} ${into}`;
+  const key = `${rows} ${shared.map((s) => (s ? 1 : 0)).join('')} ${into}`;
   let sql = texts.get(key);
   if (sql === undefined) {
     const tuples: string[] = [];
-    for (let i = 0, n = 0; i < rows; i++) tuples.push(`(${Array.from({ length: width }, () => d.placeholder(++n)).join(', ')})`);
+    for (let i = 0, n = 0; i < rows; i++) tuples.push(`(${shared.map((s, c) => (s ? d.namedPlaceholder!(sharedName(c)) : d.placeholder(++n))).join(', ')})`);
     sql = `${into} VALUES ${tuples.join(', ')}`;
     if (texts.size >= VALUES_TEXTS) texts.clear();
     texts.set(key, sql);

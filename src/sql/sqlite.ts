@@ -13,6 +13,9 @@ export const sqliteDialect: Dialect = {
   name: 'sqlite',
   quote: (identifier) => `"${identifier.replace(/"/g, '""')}"`,
   placeholder: () => '?',
+  // better-sqlite3 binds `?` from the arguments in order and `@name` from a trailing plain object;
+  // binding a string costs ~200 ns (two copies), so a value shared by 1,000 rows is worth naming.
+  namedPlaceholder: (name) => `@${name}`,
   maxParameters: 32766,
   columnType: (a) => columnType('sqlite', a),
   floatType: 'REAL',
