@@ -146,9 +146,13 @@ function creatable(a: AttributeModel, mode: Mode): boolean {
  * without a leading `#` (OData JSON §4.5.3).
  */
 export function isTypeOf(entity: EntityModel, raw: unknown): boolean {
-  const type = `Microsoft.Dynamics.CRM.${entity.LogicalName}`;
+  let type = typeNames.get(entity);
+  if (type === undefined) typeNames.set(entity, (type = `Microsoft.Dynamics.CRM.${entity.LogicalName}`));
   return raw === type || (typeof raw === 'string' && raw.replace(/^#/, '') === type);
 }
+
+/** Each table's qualified type name, built once: bulk messages check it on every item, twice. */
+const typeNames = new WeakMap<EntityModel, string>();
 
 /** Whether `v` is a JSON object (not null, not an array). */
 export function isObject(v: unknown): v is Record<string, unknown> {
