@@ -337,7 +337,9 @@ export function renderInsert(d: Dialect, plan: InsertPlan, version: number): Sta
  * columns (missing values are NULL) plus versionnumber. Multi-row VALUES split into as few
  * statements as the dialect's parameter limit allows (at most 1,000 rows each), in order; or, where
  * the dialect has `copyCell` (PostgreSQL) and there is more than one row, one `COPY … FROM STDIN`
- * with the rows as its data (`Statement.copy`). `versions[i]` belongs to `plans[i]`.
+ * with the rows as its data (`Statement.copy`). `versions[i]` belongs to `plans[i]`. Where the
+ * dialect has `namedPlaceholder` (SQLite), a column whose value is the same in every row of a
+ * statement is bound once, by name, from a plain object ending the params.
  */
 export function renderInsertMany(d: Dialect, plans: readonly InsertPlan[], versions: readonly number[]): Statement[] {
   if (!plans.length) return [];
