@@ -352,9 +352,19 @@ export function renderInsertMany(d: Dialect, plans: readonly InsertPlan[], versi
   const into = `INSERT INTO ${table(d, entity)} (${columns.map((a) => col(d, a)).join(', ')})`;
   if (d.copyCell && plans.length > 1) {
     const lines = new Array<string>(plans.length);
+    // Per column, the last value and its cell: values all rows share are written once.
+    const lastValue = new Array<unknown>(columns.length).fill(lastValueNone);
+    const lastCell = new Array<string>(columns.length);
     for (let i = 0; i < plans.length; i++) {
       let line = '';
-      for (let c = 0; c < columns.length; c++) line += (c ? '\t' : '') + d.copyCell(d.toDb(columns[c]!, value(i, columns[c]!)));
+      for (let c = 0; c < columns.length; c++) {
+        const v = value(i, columns[c]!);
+        if (v !== lastValue[c]) {
+          lastValue[c] = v;
+          lastCell[c] = d.copyCell(d.toDb(columns[c]!, v));
+        }
+        line += c ? '\t' + lastCell[c] : lastCell[c];
+      }
       lines[i] = line;
     }
     return [{ sql: `COPY ${table(d, entity)} (${columns.map((a) => col(d, a)).join(', ')}) FROM STDIN`, params: [], copy: `${lines.join('\n')}\n` }];
@@ -387,6 +397,9 @@ export function renderInsertMany(d: Dialect, plans: readonly InsertPlan[], versi
   }
   return statements;
 }
+
+/** A value no cell has: the start of renderInsertMany's per-column memo of COPY cells. */
+const lastValueNone = Symbol('none');
 
 /** The named parameter that binds the shared value of a multi-row INSERT's column `c` (0-based). */
 const sharedName = (c: number): string => `s${c}`;
