@@ -60,6 +60,12 @@ export interface ServiceOptions {
   maxTargets?: number;
   /** Most rows one aggregate query (`$apply`, FetchXML `aggregate="true"`) may read before it fails with 0x8004E023 (default 50,000, digest §3.7). */
   aggregateRecordLimit?: number;
+  /**
+   * The time date query functions ($filter `Today`, `LastXHours`…; FetchXML `today`, `last-x-hours`…)
+   * and the retention messages take as now. Default: the system clock. Rows are still stamped
+   * (createdon, modifiedon) with the system clock.
+   */
+  clock?: () => Date;
 }
 
 /** Dataverse's guidance for records per bulk request (digest §6.3). */
@@ -78,10 +84,10 @@ export class Service {
    */
   constructor(readonly model: Model, readonly db: Database, private readonly log: FaultLogger, messages: ReadonlyMap<string, Message>, options: ServiceOptions = {}) {
     this.caller = options.caller ?? SYSTEM_CALLER;
-    this.context = { model, caller: this.caller };
+    this.context = { model, caller: this.caller, clock: options.clock ?? (() => new Date()) };
     this.aggregateRecordLimit = options.aggregateRecordLimit ?? AGGREGATE_RECORD_LIMIT;
     this.csdl = renderCsdl(model, [...messages.values()]);
-    this.operations = { model, db, caller: this.caller, messages, limits: { maxTargets: options.maxTargets ?? DEFAULT_MAX_TARGETS } };
+    this.operations = { model, db, caller: this.caller, clock: this.context.clock, messages, limits: { maxTargets: options.maxTargets ?? DEFAULT_MAX_TARGETS } };
   }
 
   /**
@@ -325,7 +331,7 @@ export class Service {
 
   /** `GET /<set>?$apply=…` (digest §3.7): grouped and aggregated rows, computed in one SQL statement. */
   private aggregate(req: ODataRequest, entity: EntityModel, link?: PlanExpr): Promise<HttpResponse> {
-    return this.aggregateResponse(req, planApply(entity, req.query, req.prefer, { caller: this.caller, now: new Date() }, this.aggregateRecordLimit, link));
+    return this.aggregateResponse(req, planApply(entity, req.query, req.prefer, { caller: this.caller, now: this.context.clock() }, this.aggregateRecordLimit, link));
   }
 
   /** Runs an aggregate plan ($apply or FetchXML) and answers its groups (digest §3.7). */
@@ -345,8 +351,8 @@ export class Service {
       if (req.query[option] !== undefined) throw Errors.badQuery(`The query option '$${option.toLowerCase()}' cannot be combined with fetchXml.`);
     }
     const fetch = parseFetchXml(req.query.fetchXml!);
-    if (fetch.aggregate) return this.aggregateResponse(req, planFetchAggregate(entity, fetch, { ...this.context, now: new Date() }, req.prefer, req.query.count === true, this.aggregateRecordLimit));
-    const plan = planFetch(entity, fetch, { ...this.context, now: new Date() }, req.prefer, req.query.count === true);
+    if (fetch.aggregate) return this.aggregateResponse(req, planFetchAggregate(entity, fetch, { ...this.context, now: this.context.clock() }, req.prefer, req.query.count === true, this.aggregateRecordLimit));
+    const plan = planFetch(entity, fetch, { ...this.context, now: this.context.clock() }, req.prefer, req.query.count === true);
     const result = await executeRead(this.db, plan.read);
     return fetchResponse(req.serviceRoot, plan, result, req.prefer.includeAnnotations);
   }

@@ -32,23 +32,28 @@ for (const database of DATABASES) {
   describe(`FetchXML [${database.name}]`, () => {
     let s: TestServer;
     let statements: Statement[];
-    const now = Date.now();
-    const today = Math.floor(now / DAY) * DAY;
+    // The server's clock is pinned to 12:00 UTC of the day the suite runs, so that "alpha" (a
+    // minute before now) is today at any time of day.
+    let today: number;
+    let now: number;
     const data: Record<string, string> = {};
     const ids: Record<string, string> = {};
     /** name → sequence, client timestamp, interaction type, interaction data */
-    const rows: Array<[string, number | null, number | null, number | null, string | null]> = [
-      ['alpha', 1, now - 60000, 100230301, 'Red payload'],
-      ['beta', 2, today - DAY + 12 * 3600000, 100230302, 'Red payload'],
-      ['gamma', 3, today - 3 * DAY + 3600000, 100230301, 'Blue payload'],
-      ['delta', 4, today - 40 * DAY, null, null],
-      ['epsilon 50%', 5, today + DAY + 12 * 3600000, 100230302, null],
-      ["O'Brien", 6, null, null, 'Blue payload'],
-      ['zeta_x', null, today + 5 * DAY + 3600000, 100230303, null],
-    ];
+    let rows: Array<[string, number | null, number | null, number | null, string | null]>;
 
     before(async () => {
-      s = await startServer(undefined, database);
+      today = Math.floor(Date.now() / DAY) * DAY;
+      now = today + 12 * 3600000;
+      rows = [
+        ['alpha', 1, now - 60000, 100230301, 'Red payload'],
+        ['beta', 2, today - DAY + 12 * 3600000, 100230302, 'Red payload'],
+        ['gamma', 3, today - 3 * DAY + 3600000, 100230301, 'Blue payload'],
+        ['delta', 4, today - 40 * DAY, null, null],
+        ['epsilon 50%', 5, today + DAY + 12 * 3600000, 100230302, null],
+        ["O'Brien", 6, null, null, 'Blue payload'],
+        ['zeta_x', null, today + 5 * DAY + 3600000, 100230303, null],
+      ];
+      s = await startServer(undefined, database, { clock: () => new Date(now) });
       statements = recordStatements(s.db);
       for (const name of ['Red payload', 'Blue payload', 'Empty payload']) {
         data[name] = (await call('POST', `${s.root}msdyn_copilotinteractiondatas`, { msdyn_name: name }, { Prefer: 'return=representation' })).json.msdyn_copilotinteractiondataid;

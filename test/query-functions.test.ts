@@ -12,20 +12,13 @@ function iso(ms: number): string {
 for (const database of DATABASES) {
   describe(`Dataverse query functions in $filter [${database.name}]`, () => {
     let s: TestServer;
-    const now = Date.now();
-    const today = Math.floor(now / DAY) * DAY;
+    // The server's clock is pinned to 12:00 UTC of the day the suite runs, so that "now" and "two
+    // hours ago" are on the same day at any time of day (rows are still stamped with the real
+    // clock: createdon is today too, unless the suite straddles midnight).
+    let today: number;
+    let now: number;
     // name → client timestamp
-    const rows: Array<[string, number | null, number]> = [
-      ['now', now - 60000, 1],
-      ['two hours ago', now - 2 * 3600000, 2],
-      ['yesterday noon', today - DAY + 12 * 3600000, 3],
-      ['three days ago', today - 3 * DAY + 3600000, 4],
-      ['forty days ago', today - 40 * DAY, 5],
-      ['tomorrow noon', today + DAY + 12 * 3600000, 6],
-      ['in five days', today + 5 * DAY + 3600000, 7],
-      ['two years ago', today - 800 * DAY, 8],
-      ['no date', null, 9],
-    ];
+    let rows: Array<[string, number | null, number]>;
     const q = async (filter: string, extra = '') => {
       const r = await call('GET', `${s.root}${SET}?$select=msdyn_name&$orderby=importsequencenumber&$filter=${encodeURIComponent(filter)}${extra}`);
       expect(r.status, `${filter}: ${r.text}`).to.equal(200);
@@ -33,7 +26,20 @@ for (const database of DATABASES) {
     };
 
     before(async () => {
-      s = await startServer(undefined, database);
+      today = Math.floor(Date.now() / DAY) * DAY;
+      now = today + 12 * 3600000;
+      rows = [
+        ['now', now - 60000, 1],
+        ['two hours ago', now - 2 * 3600000, 2],
+        ['yesterday noon', today - DAY + 12 * 3600000, 3],
+        ['three days ago', today - 3 * DAY + 3600000, 4],
+        ['forty days ago', today - 40 * DAY, 5],
+        ['tomorrow noon', today + DAY + 12 * 3600000, 6],
+        ['in five days', today + 5 * DAY + 3600000, 7],
+        ['two years ago', today - 800 * DAY, 8],
+        ['no date', null, 9],
+      ];
+      s = await startServer(undefined, database, { clock: () => new Date(now) });
       for (const [name, ts, n] of rows) {
         const r = await call('POST', `${s.root}${SET}`, { msdyn_name: name, msdyn_clienttimestamp: ts === null ? null : iso(ts), importsequencenumber: n, msdyn_interactiontype: 100230300 + n });
         expect(r.status).to.equal(204);

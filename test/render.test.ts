@@ -113,7 +113,7 @@ function read(path: string, query: Record<string, string> = {}, headers: Record<
 function readRelated(path: string, query: Record<string, string> = {}, headers: Record<string, string> = {}): ReadPlan {
   const r = request(path, query, headers);
   if (r.resource.kind !== 'collection') throw new Error(`not a collection: ${path}`);
-  return planRead(related.byEntitySetName.get(r.resource.entitySet)!, r.query, r.prefer, undefined, { model: related, caller });
+  return planRead(related.byEntitySetName.get(r.resource.entitySet)!, r.query, r.prefer, undefined, { model: related, caller, clock: () => new Date() });
 }
 
 /** An insert plan with another id (primary key value too): fixed parameters for plans that draw a new id. */

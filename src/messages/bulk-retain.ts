@@ -41,7 +41,7 @@ export const message: Message = {
   },
   async invoke(ctx, args) {
     const query = parseFetchXml(args['FetchXml'] as string);
-    const context = { model: ctx.model, caller: ctx.caller, now: new Date() };
+    const context = { model: ctx.model, caller: ctx.caller, now: ctx.clock() };
     const { read, page } = planCriteria(ctx.model, (args['EntityName'] as string | null) ?? undefined, query, context, retentionPageSize(args['PageSize']), (args['PagingCookie'] as string | null) ?? undefined);
     const result = await executeRead(ctx.db, read);
     const pk = result.columns.indexOf(read.columns[0]!);

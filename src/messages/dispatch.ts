@@ -15,6 +15,8 @@ export interface OperationEnvironment {
   readonly model: Model;
   readonly db: Database;
   readonly caller: Caller;
+  /** See MessageContext.clock. */
+  readonly clock: () => Date;
   readonly messages: ReadonlyMap<string, Message>;
   readonly limits: MessageLimits;
 }
@@ -55,6 +57,7 @@ export async function invokeOperation(env: OperationEnvironment, req: ODataReque
     model: env.model,
     db: env.db,
     caller: env.caller,
+    clock: env.clock,
     binding: binding ? { entity: env.model.byEntitySetName.get(binding.entitySet)!, id: binding.id } : undefined,
     serviceRoot: req.serviceRoot,
     limits: env.limits,

@@ -42,6 +42,8 @@ export interface MessageContext {
   readonly model: Model;
   readonly db: Database;
   readonly caller: Caller;
+  /** The time date criteria take as now (ServiceOptions.clock). */
+  readonly clock: () => Date;
   /** For bound operations: the table of the entity set, and the row for entity-bound ones. */
   readonly binding?: { readonly entity: EntityModel; readonly id?: string };
   /** Absolute service root, e.g. `http://host/api/data/v9.2/`. */

@@ -27,7 +27,7 @@ export const message: Message = {
   },
   async invoke(ctx, args) {
     try {
-      const context = { model: ctx.model, caller: ctx.caller, now: new Date() };
+      const context = { model: ctx.model, caller: ctx.caller, now: ctx.clock() };
       planCriteria(ctx.model, args['EntityName'] as string, parseFetchXml(args['FetchXml'] as string), context, retentionPageSize(undefined));
       return { ErrorMessage: null, IsValidationSuccessful: true };
     } catch (err) {

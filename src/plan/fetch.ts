@@ -52,7 +52,8 @@ export interface FetchPlan {
 }
 
 /** What the FetchXML planner needs besides the query: the model, the caller and the clock. */
-export interface FetchContext extends PlanContext {
+export interface FetchContext extends Omit<PlanContext, 'clock'> {
+  /** The instant the query's date operators take as now. */
   readonly now: Date;
 }
 

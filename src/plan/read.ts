@@ -12,6 +12,8 @@ import type { Caller, CountPlan, ReadPlan, SortKey } from './types.js';
 export interface PlanContext {
   readonly model: Model;
   readonly caller: Caller;
+  /** The time date query functions and operators take as now (`Today`, `LastXHours`…). */
+  readonly clock: () => Date;
 }
 
 /** Dataverse's page size limit and default (digest §3.4). */
@@ -69,7 +71,7 @@ function planOrderBy(entity: EntityModel, query: QueryOptions): SortKey[] {
  */
 export function planRead(entity: EntityModel, query: QueryOptions, prefer: Preferences, id?: string, context?: PlanContext): ReadPlan {
   const columns = planSelect(entity, query.select);
-  const expand = query.expand ? planExpand(entity, query.expand, { caller: context?.caller, now: new Date() }) : [];
+  const expand = query.expand ? planExpand(entity, query.expand, { caller: context?.caller, now: context?.clock() ?? new Date() }) : [];
   // `<lookup>/$ref` returns the lookup's `_x_value` beside the reference (digest §3.6).
   for (const e of expand) {
     const lookup = e.ref && e.navigation.kind === 'single' ? e.navigation.relationship.ReferencingAttribute : undefined;
@@ -91,7 +93,7 @@ export function planRead(entity: EntityModel, query: QueryOptions, prefer: Prefe
     entity,
     columns,
     selectList: query.select,
-    filter: query.filter ? planFilter(entity, query.filter, { caller: context?.caller, now: new Date() }) : undefined,
+    filter: query.filter ? planFilter(entity, query.filter, { caller: context?.caller, now: context?.clock() ?? new Date() }) : undefined,
     orderBy,
     limit: query.top ?? prefer.maxPageSize ?? MAX_PAGE_SIZE,
     paged,
@@ -109,5 +111,5 @@ export function planCount(entity: EntityModel, query: QueryOptions, context?: Pl
   for (const option of ['select', 'orderBy', 'top', 'count', 'skipToken', 'expand', 'apply'] as const) {
     if (query[option] !== undefined) throw Errors.badQuery(`The query option '$${option.toLowerCase()}' cannot be used with /$count.`);
   }
-  return { kind: 'count', entity, filter: query.filter ? planFilter(entity, query.filter, { caller: context?.caller, now: new Date() }) : undefined };
+  return { kind: 'count', entity, filter: query.filter ? planFilter(entity, query.filter, { caller: context?.caller, now: context?.clock() ?? new Date() }) : undefined };
 }

@@ -167,7 +167,7 @@ export async function runRetention(env: RetentionEnvironment, options: Retention
   const now = options.now ?? new Date();
   const configs = env.model.byLogicalName.get('retentionconfig');
   if (!configs) throw new Error("the model has no 'retentionconfig' table (add metadata/retentionconfig.json)");
-  const ctx: MessageContext = { model: env.model, db: env.db, caller: env.caller, serviceRoot: '', limits: { maxTargets: 1 } };
+  const ctx: MessageContext = { model: env.model, db: env.db, caller: env.caller, clock: () => now, serviceRoot: '', limits: { maxTargets: 1 } };
   const summary: RetentionSummary = { tables: new Map(), policiesRun: 0, failures: [] };
   for (const p of await activePolicies(env, configs)) {
     try {
