@@ -9,7 +9,7 @@ import { parseFetchXml } from './odata/fetchxml.js';
 import { aggregateBody, collectionHead, contextUrl, entityId, entityWriter, errorResponse, etag, json, nextLink, preferenceApplied, serviceDocument, type HttpResponse } from './odata/respond.js';
 import { planFetch } from './plan/fetch.js';
 import { planFetchAggregate } from './plan/fetch-aggregate.js';
-import { planCount, planRead, type PlanContext } from './plan/read.js';
+import { functionContext, planCount, planRead, type PlanContext } from './plan/read.js';
 import { AGGREGATE_RECORD_LIMIT } from './plan/aggregate.js';
 import { planApply } from './plan/apply.js';
 import type { AggregatePlan, Caller, PlanExpr, ReadPlan, Value } from './plan/types.js';
@@ -331,7 +331,7 @@ export class Service {
 
   /** `GET /<set>?$apply=…` (digest §3.7): grouped and aggregated rows, computed in one SQL statement. */
   private aggregate(req: ODataRequest, entity: EntityModel, link?: PlanExpr): Promise<HttpResponse> {
-    return this.aggregateResponse(req, planApply(entity, req.query, req.prefer, { caller: this.caller, now: this.context.clock() }, this.aggregateRecordLimit, link));
+    return this.aggregateResponse(req, planApply(entity, req.query, req.prefer, functionContext(this.context), this.aggregateRecordLimit, link));
   }
 
   /** Runs an aggregate plan ($apply or FetchXML) and answers its groups (digest §3.7). */

@@ -7,6 +7,7 @@ import { Errors } from '../errors.js';
 import { decodeSkipToken } from './skiptoken.js';
 import { planExpand } from './expand.js';
 import type { Caller, CountPlan, ReadPlan, SortKey } from './types.js';
+import type { QueryFunctionContext } from './query-functions.js';
 
 /** The model and caller a read is planned for. */
 export interface PlanContext {
@@ -14,6 +15,11 @@ export interface PlanContext {
   readonly caller: Caller;
   /** The time date query functions and operators take as now (`Today`, `LastXHours`…). */
   readonly clock: () => Date;
+}
+
+/** What query functions need of a plan context: the caller and now (the system clock without one). */
+export function functionContext(context?: PlanContext): QueryFunctionContext {
+  return { caller: context?.caller, now: context ? context.clock() : new Date() };
 }
 
 /** Dataverse's page size limit and default (digest §3.4). */
@@ -71,7 +77,7 @@ function planOrderBy(entity: EntityModel, query: QueryOptions): SortKey[] {
  */
 export function planRead(entity: EntityModel, query: QueryOptions, prefer: Preferences, id?: string, context?: PlanContext): ReadPlan {
   const columns = planSelect(entity, query.select);
-  const expand = query.expand ? planExpand(entity, query.expand, { caller: context?.caller, now: context?.clock() ?? new Date() }) : [];
+  const expand = query.expand ? planExpand(entity, query.expand, functionContext(context)) : [];
   // `<lookup>/$ref` returns the lookup's `_x_value` beside the reference (digest §3.6).
   for (const e of expand) {
     const lookup = e.ref && e.navigation.kind === 'single' ? e.navigation.relationship.ReferencingAttribute : undefined;
@@ -93,7 +99,7 @@ export function planRead(entity: EntityModel, query: QueryOptions, prefer: Prefe
     entity,
     columns,
     selectList: query.select,
-    filter: query.filter ? planFilter(entity, query.filter, { caller: context?.caller, now: context?.clock() ?? new Date() }) : undefined,
+    filter: query.filter ? planFilter(entity, query.filter, functionContext(context)) : undefined,
     orderBy,
     limit: query.top ?? prefer.maxPageSize ?? MAX_PAGE_SIZE,
     paged,
@@ -111,5 +117,5 @@ export function planCount(entity: EntityModel, query: QueryOptions, context?: Pl
   for (const option of ['select', 'orderBy', 'top', 'count', 'skipToken', 'expand', 'apply'] as const) {
     if (query[option] !== undefined) throw Errors.badQuery(`The query option '$${option.toLowerCase()}' cannot be used with /$count.`);
   }
-  return { kind: 'count', entity, filter: query.filter ? planFilter(entity, query.filter, { caller: context?.caller, now: context?.clock() ?? new Date() }) : undefined };
+  return { kind: 'count', entity, filter: query.filter ? planFilter(entity, query.filter, functionContext(context)) : undefined };
 }
