@@ -83,6 +83,13 @@
  *    3) rounds, the order rotating between rounds, of:
  *    - Tessera, sequential: one client sending M (default 30) requests back to back;
  *    - Tessera, P (default 4) concurrent clients sending 2M requests between them;
+ *    - on SQLite, the same two loads against the bare handler (tools/bare-create-multiple.ts),
+ *      served by the same process from its own connection to the same file: a hand-written
+ *      express route for this one table that checks the five columns, stamps the same columns
+ *      and writes them with Tessera's own bulk SQL, without the generic pipeline. It is the
+ *      ceiling this machine puts on any CreateMultiple over HTTP with express and
+ *      better-sqlite3; "HTTP ceiling" prints Tessera's median as a share of it, which, like the
+ *      GET scenarios' ratio to bare express, moves less between runs than rows/s;
  *    - the raw driver in the same conditions ("same table"): M transactions of 1,000 rows, one
  *      connection from this process, into the very table the server writes (the same rows, planned
  *      and converted beforehand): on SQLite a prepared INSERT per row; on PostgreSQL a 1,000-row
@@ -102,7 +109,8 @@
  *    process's CPU time per inserted row (for raw lines, the raw client's); "PG CPU µs/row" the
  *    backends'. With `--profile DIR`, one extra sequential and one extra concurrent run are profiled
  *    after the measured rounds (100 µs sampling;
- *    `DIR/tessera-create-multiple-{sequential,concurrent}.cpuprofile`), so the measured figures stay
+ *    `DIR/tessera-create-multiple-{sequential,concurrent}.cpuprofile`; on SQLite also one sequential
+ *    run of the bare handler, `…-bare-sequential.cpuprofile`), so the measured figures stay
  *    comparable; the server's time is split by stage (body read, JSON.parse, planCreate, bodyValue,
  *    randomUUID, SQL rendering, the driver, COMMIT, express, GC; each sample to the innermost stage
  *    on its stack, adding up to 100 %) besides the top self-time functions.
@@ -153,6 +161,7 @@ import type { Database } from '../src/store/database.js';
 import { executeInsertMany } from '../src/store/execute.js';
 import { openDatabase } from '../src/store/open.js';
 import { openSqliteConnection } from '../src/store/sqlite.js';
+import { bareCreateMultiple } from './bare-create-multiple.js';
 
 
 /**
@@ -219,7 +228,7 @@ interface SeedStats { rows: number; seconds: number; planSeconds: number; insert
 
 type ToParent =
   | { type: 'ready'; tesseraPort: number; barePort: number; seed: SeedStats; ids: string[]; pageSql: string; queryPlan: string[] }
-  | { type: 'serving'; port: number }
+  | { type: 'serving'; port: number; barePort?: number }
   | { type: 'profiled'; top: ProfileLine[]; stages: ProfileLine[]; file: string }
   | { type: 'cpu'; micros: number }
   | { type: 'counted'; rows: number }
@@ -247,7 +256,8 @@ interface StageSpec { label: string; names?: string[]; urls?: string[]; weak?: b
  * `mode`: 'http' seeds `rows` rows and serves Tessera and the bare routes (answers 'ready');
  * 'create-multiple' serves Tessera alone on the storage as it is (answers 'serving').
  */
-interface ChildConfig { url: string; engine: Engine; rows: number; ids: number; tempDir?: string; mode: 'http' | 'create-multiple' }
+/** `sqlitePath`: in 'create-multiple' mode on SQLite, the file the bare handler writes too. */
+interface ChildConfig { url: string; engine: Engine; rows: number; ids: number; tempDir?: string; mode: 'http' | 'create-multiple'; sqlitePath?: string }
 
 type Engine = 'sqlite' | 'postgres';
 
@@ -480,7 +490,15 @@ async function runChild(config: ChildConfig): Promise<void> {
     if (config.mode === 'create-multiple') {
       const server = await listen(createApp(service));
       servers.push(server);
-      send({ type: 'serving', port: (server.address() as AddressInfo).port });
+      let barePort: number | undefined;
+      if (config.sqlitePath) {
+        const bare = bareCreateMultiple(model, config.sqlitePath);
+        process.on('exit', bare.close);
+        const bareServer = await listen(bare.app);
+        servers.push(bareServer);
+        barePort = (bareServer.address() as AddressInfo).port;
+      }
+      send({ type: 'serving', port: (server.address() as AddressInfo).port, barePort });
       return;
     }
     const { stats, ids } = await seed(service, db, config.rows);
@@ -1397,7 +1415,9 @@ class CmWay {
   /** Requests not answered 200 with CM_ROWS new ids, over all runs. */
   failed = 0;
   readonly problems: string[] = [];
-  constructor(readonly name: string, readonly raw: boolean, readonly transactions: number, readonly measure: (way: CmWay) => Promise<CmRun>) {}
+  constructor(readonly name: string, readonly kind: 'tessera' | 'bare' | 'raw', readonly transactions: number, readonly measure: (way: CmWay) => Promise<CmRun>) {}
+
+  get raw(): boolean { return this.kind === 'raw'; }
 
   rate(r: CmRun): number { return (CM_ROWS * r.ok) / r.seconds; }
   get best(): number { return Math.max(...this.runs.map((r) => this.rate(r))); }
@@ -1428,7 +1448,7 @@ async function createMultipleScenario(opts: Options, target: Target, dir: string
     + `${opts.cmRounds} round${opts.cmRounds === 1 ? '' : 's'} of ${opts.cmRequests} sequential requests, ${2 * opts.cmRequests} by ${opts.cmClients} clients `
     + `and ${opts.cmRequests} raw ${fmt(CM_ROWS)}-row transactions per raw method, after ${CM_WARMUP} warm-up requests\n`);
 
-  const config: ChildConfig = { url: target.cmUrl, engine: target.engine, rows: 0, ids: 0, tempDir: dir, mode: 'create-multiple' };
+  const config: ChildConfig = { url: target.cmUrl, engine: target.engine, rows: 0, ids: 0, tempDir: dir, mode: 'create-multiple', sqlitePath: target.cmPath };
   const child = fork(fileURLToPath(import.meta.url), [CHILD_FLAG, JSON.stringify(config)], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
   started(child);
   child.on('error', (err) => process.stderr.write(`server process: ${err.message}\n`));
@@ -1436,7 +1456,7 @@ async function createMultipleScenario(opts: Options, target: Target, dir: string
   gone.catch(() => undefined);
   const race = <T>(p: Promise<T>) => Promise.race([p, gone]);
   try {
-    const { port } = await expect(child, 'serving');
+    const { port, barePort } = await expect(child, 'serving');
     const meter = target.pg ? await BackendMeter.open(target.pg.connectionString, CM_APP) : undefined;
     if (meter) closers.push(() => meter.close());
     const agent = new HttpAgent({ keepAlive: true, maxSockets: opts.cmClients });
@@ -1455,10 +1475,10 @@ async function createMultipleScenario(opts: Options, target: Target, dir: string
     const warm = await race(cmLoad(agent, port, bodies, cursor, CM_WARMUP, 4));
     answered += goodAnswers(warm.answers, seen, problems);
 
-    const http = (clients: number) => async (way: CmWay): Promise<CmRun> => {
+    const http = (clients: number, to = port) => async (way: CmWay): Promise<CmRun> => {
       const db0 = await meter?.snapshot();
       const cpu0 = await serverCpu(child);
-      const r = await race(cmLoad(agent, port, bodies, cursor, way.transactions, clients));
+      const r = await race(cmLoad(agent, to, bodies, cursor, way.transactions, clients));
       const cpu = await serverCpu(child) - cpu0;
       const db1 = await meter?.snapshot();
       const ok = goodAnswers(r.answers, seen, way.problems);
@@ -1466,9 +1486,13 @@ async function createMultipleScenario(opts: Options, target: Target, dir: string
       answered += ok;
       return { transactions: way.transactions, ok, seconds: r.seconds, cpu, dbCpu: db0 && db1 ? BackendMeter.micros(db0, db1) : undefined, latencies: r.latencies };
     };
-    const sequential = new CmWay('Tessera, 1 client (sequential)', false, opts.cmRequests, http(1));
-    const concurrent = new CmWay(`Tessera, ${opts.cmClients} concurrent clients`, false, 2 * opts.cmRequests, http(opts.cmClients));
-    const ways = [sequential, concurrent, ...await rawWays(target, model, targets, opts.cmRequests, closers, (n) => { rawRows += n; })];
+    const sequential = new CmWay('Tessera, 1 client (sequential)', 'tessera', opts.cmRequests, http(1));
+    const concurrent = new CmWay(`Tessera, ${opts.cmClients} concurrent clients`, 'tessera', 2 * opts.cmRequests, http(opts.cmClients));
+    const bare = barePort === undefined ? [] : [
+      new CmWay('bare handler, 1 client (sequential)', 'bare', opts.cmRequests, http(1, barePort)),
+      new CmWay(`bare handler, ${opts.cmClients} concurrent clients`, 'bare', 2 * opts.cmRequests, http(opts.cmClients, barePort)),
+    ];
+    const ways = [sequential, concurrent, ...bare, ...await rawWays(target, model, targets, opts.cmRequests, closers, (n) => { rawRows += n; })];
     const first = CM_ROWS * answered + rawRows;
     for (let round = 1; round <= opts.cmRounds; round++) {
       out(` ${round}…`);
@@ -1483,9 +1507,11 @@ async function createMultipleScenario(opts: Options, target: Target, dir: string
     if (opts.profile) {
       out(' profiling…');
       mkdirSync(opts.profile, { recursive: true });
-      for (const [slug, way, clients] of [['sequential', sequential, 1], ['concurrent', concurrent, opts.cmClients]] as const) {
+      const profiled: Array<[string, CmWay, number, number]> = [['sequential', sequential, 1, port], ['concurrent', concurrent, opts.cmClients, port]];
+      if (barePort !== undefined) profiled.push(['bare-sequential', bare[0]!, 1, barePort]);
+      for (const [slug, way, clients, to] of profiled) {
         child.send({ type: 'profile-start', interval: 100 } satisfies ToChild);
-        const r = await race(cmLoad(agent, port, bodies, cursor, way.transactions, clients));
+        const r = await race(cmLoad(agent, to, bodies, cursor, way.transactions, clients));
         const done = expect(child, 'profiled');
         child.send({ type: 'profile-stop', file: join(opts.profile, `tessera-create-multiple-${slug}.cpuprofile`), stages: CM_STAGES } satisfies ToChild);
         const ok = goodAnswers(r.answers, seen, way.problems);
@@ -1530,7 +1556,7 @@ async function rawWays(target: Target, model: Model, targets: ReadonlyArray<Read
     return columns.map((a) => d.toDb(a, a === versionAttribute ? version++ : plan.values.get(a) ?? null));
   });
   let meter: BackendMeter | undefined;
-  const way = (name: string, insert: (rows: unknown[][]) => unknown) => new CmWay(name, true, transactions, async (w) => {
+  const way = (name: string, insert: (rows: unknown[][]) => unknown) => new CmWay(name, 'raw', transactions, async (w) => {
     const batches = Array.from({ length: w.transactions }, (_, k) => batch(k));
     const latencies: number[] = [];
     const db0 = await meter?.snapshot();
@@ -1576,7 +1602,8 @@ interface CmTable { first: number; last: number; counted: number; expected: numb
 
 function printCreateMultiple(ways: readonly CmWay[], raw: RawRate | undefined, engine: Engine, t: CmTable, withDb: boolean): void {
   const out = (s: string) => process.stdout.write(s);
-  const tessera = ways.filter((w) => !w.raw);
+  const tessera = ways.filter((w) => w.kind === 'tessera');
+  const bare = ways.filter((w) => w.kind === 'bare');
   const raws = ways.filter((w) => w.raw);
   const like = raws.reduce((a, b) => (b.median > a.median ? b : a));
   const pct = (a: number, b: number) => `${fmt((100 * a) / b, 1)} %`;
@@ -1611,10 +1638,15 @@ function printCreateMultiple(ways: readonly CmWay[], raw: RawRate | undefined, e
   }
   out(`like for like (raw at ${fmt(CM_ROWS)} rows/transaction into the same table, between the same runs; best raw: ${like.name}): `
     + `${tessera.map((w) => `${w.name} ${pct(w.median, like.median)}`).join('; ')}\n`);
+  if (bare.length === tessera.length) {
+    out(`HTTP ceiling (the bare handler, same bodies and table, between the same runs): `
+      + `${tessera.map((w, i) => `${w.name} at ${pct(w.median, bare[i]!.median)} of ${bare[i]!.name}`).join('; ')}\n`);
+  }
   if (engine === 'sqlite') {
     out(`target: CreateMultiple ≥ ${fmt(CM_TARGET_SQLITE_ROWS)} rows/s on SQLite (median): `
       + `${tessera.map((w) => `${w.name} ${fmt(w.median)} → ${w.median >= CM_TARGET_SQLITE_ROWS ? 'PASS' : 'BELOW'}`).join('; ')}`
-      + ` (the raw driver reaches ${fmt(like.median)} in the same conditions)\n`);
+      + ` (the raw driver reaches ${fmt(like.median)} in the same conditions`
+      + `${bare.length ? `, the bare handler ${bare.map((w) => fmt(w.median)).join(' / ')}` : ''})\n`);
   }
 }
 
