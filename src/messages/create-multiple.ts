@@ -26,7 +26,7 @@ export const message: Message = {
     const targets = args['Targets'] as Array<Record<string, unknown>>;
     const itemAt = targetItems(ctx, entity, targets);
     // Items are planned while the rows planned before them are written.
-    const plans = await executeInsertStream(ctx.db, targets.length, (i) => {
+    const ids = await executeInsertStream(ctx.db, targets.length, (i) => {
       const item = itemAt(i);
       return atItem(i, () => {
         const plan = planCreate(ctx.model, entity, item, ctx.caller, undefined, now);
@@ -34,6 +34,6 @@ export const message: Message = {
         return plan;
       });
     }, atIndex);
-    return { Ids: plans.map((p) => p.id) };
+    return { Ids: ids };
   },
 };

@@ -179,9 +179,10 @@ const ignore = (): void => undefined;
  * 412 `0x80040237` for a key taken (repeated in the batch, at its repetition, or already stored);
  * then a failure of the rows' statements (a duplicate alternate key: 412 `0x80040237`). With
  * `name`, an error that belongs to one item is passed through `name(index, error)`. Returns the
- * plans.
+ * rows' ids, in item order; a step's plans are let go once its rows are rendered, so a bulk
+ * request does not keep a thousand plans alive (the garbage collector would copy and promote them).
  */
-async function insertStream(tx: Executor, db: Database, count: number, planAt: (index: number) => InsertPlan, name?: ItemNamer): Promise<InsertPlan[]> {
+async function insertStream(tx: Executor, db: Database, count: number, planAt: (index: number) => InsertPlan, name?: ItemNamer): Promise<string[]> {
   const sent: Array<Promise<void>> = [];
   // What failed, with the item it belongs to (Infinity: a statement of many items).
   const failures: Array<{ index: number; error: unknown }> = [];
@@ -200,7 +201,7 @@ async function insertStream(tx: Executor, db: Database, count: number, planAt: (
   };
   const versions = reserveVersions(tx, db, count);
   versions.catch(ignore);
-  const plans: InsertPlan[] = [];
+  const ids: string[] = [];
   // Lookup targets checked once each, by the first item that names them.
   const checked = new Set<string>();
   // Ids the client chose, by the first item that chose them: only those can clash.
@@ -210,9 +211,11 @@ async function insertStream(tx: Executor, db: Database, count: number, planAt: (
       const end = Math.min(count, start + INSERT_STEP);
       const references: Array<{ ref: RowReference; index: number }> = [];
       const given: string[] = [];
+      const step: InsertPlan[] = [];
       for (let i = start; i < end; i++) {
         const plan = planAt(i);
-        plans.push(plan);
+        step.push(plan);
+        ids.push(plan.id);
         for (const ref of plan.references) {
           const key = `${ref.entity.LogicalName}(${ref.id})`;
           if (checked.has(key)) continue;
@@ -230,7 +233,7 @@ async function insertStream(tx: Executor, db: Database, count: number, planAt: (
           }
         }
       }
-      const entity = plans[0]!.entity;
+      const entity = step[0]!.entity;
       const pk = entity.attributesByName.get(entity.PrimaryIdAttribute)!;
       const checks = renderExistingIds(db.dialect, entity, given);
       // Checks run before this step's rows: rows fed into an open COPY would go in first.
@@ -242,7 +245,7 @@ async function insertStream(tx: Executor, db: Database, count: number, planAt: (
         }));
       }
       const block = (await versions).slice(start, end);
-      for (const stmt of renderInsertMany(db.dialect, plans.slice(start, end), block)) {
+      for (const stmt of renderInsertMany(db.dialect, step, block)) {
         if (typeof stmt.copy !== 'string') { insert(stmt); continue; }
         if (feed?.sql !== stmt.sql) {
           closeFeed();
@@ -266,7 +269,7 @@ async function insertStream(tx: Executor, db: Database, count: number, planAt: (
   }
   await Promise.all(sent);
   if (failures.length) throw failures.reduce((a, b) => (b.index < a.index ? b : a)).error;
-  return plans;
+  return ids;
 }
 
 /**
@@ -274,9 +277,9 @@ async function insertStream(tx: Executor, db: Database, count: number, planAt: (
  * bulk loads write), planning them step by step while the database writes the rows planned
  * before (see insertStream): `planAt(i)` plans item `i` of `count`, throwing to fail the call.
  * All or nothing; errors as for executeWrite's inserts, those of one row passed through `name`.
- * Resolves with the plans, in item order.
+ * Resolves with the new rows' ids, in item order.
  */
-export function executeInsertStream(db: Database, count: number, planAt: (index: number) => InsertPlan, name?: ItemNamer): Promise<InsertPlan[]> {
+export function executeInsertStream(db: Database, count: number, planAt: (index: number) => InsertPlan, name?: ItemNamer): Promise<string[]> {
   return db.transaction((tx) => insertStream(tx, db, count, planAt, name));
 }
 
