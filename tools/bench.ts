@@ -5,7 +5,7 @@
  * A quick run: `npm run bench -- --rows 20000 --duration 3 --warmup 1 --cm-requests 10` (~40 s; the
  * default ~65–70 s on SQLite, ~75–85 s on PostgreSQL, on 2 cores). Bulk figure only:
  * `npm run bench -- --bulk-only` (~3–10 s); bulk and CreateMultiple figures only:
- * `npm run bench -- --create-multiple-only` (~30–35 s).
+ * `npm run bench -- --create-multiple-only` (~15–35 s).
  *
  * The database: `--db` takes the URLs `openDatabase` takes, `sqlite:<path>` or
  * `postgres://user@host:port/db[?schema=name]`; without it, a temporary SQLite file. The bench
