@@ -59,8 +59,11 @@ type CollectionItem = { nav: NavigationPropertyModel; body: Record<string, unkno
 interface Assignments {
   values: Map<AttributeModel, Value>;
   references: RowReference[];
-  /** Which navigation property set each lookup (two properties of one polymorphic lookup clash). */
-  setBy: Map<AttributeModel, string>;
+  /**
+   * Which navigation property set each lookup (two properties of one polymorphic lookup clash);
+   * made by the first lookup set, as most bodies set none.
+   */
+  setBy?: Map<AttributeModel, string>;
   /** Related rows created first (deep insert through single-valued properties). */
   before: InsertPlan[];
   /** Items of collection-valued properties, planned once the new row's id is known. */
@@ -130,6 +133,7 @@ function setValue(entity: EntityModel, a: AttributeModel, raw: unknown, into: As
  */
 function setLookup(entity: EntityModel, nav: OneToManyNavigationModel, id: string | null, into: Assignments): void {
   const a = nav.relationship.ReferencingAttribute;
+  into.setBy ??= new Map();
   const other = into.setBy.get(a);
   if (other !== undefined && other !== nav.Name) throw Errors.payload(entity.EntitySetName, `The navigation properties '${other}' and '${nav.Name}' set the same lookup '${a.LogicalName}'; set one of them.`);
   into.setBy.set(a, nav.Name);
@@ -184,9 +188,17 @@ function assignNavigation(model: Model, entity: EntityModel, nav: NavigationProp
 
 /** Reads the body's properties for `mode`; system stamping is done by the callers. */
 function assign(model: Model, entity: EntityModel, body: Record<string, unknown>, mode: Mode, caller: Caller): Assignments {
-  const into: Assignments = { values: new Map(), references: [], setBy: new Map(), before: [], collections: [] };
+  const into: Assignments = { values: new Map(), references: [], before: [], collections: [] };
   for (const key in body) {
     const raw = body[key];
+    // Most keys name a column: looked up first (no navigation property shares a column's name,
+    // model/relationships.ts, and no column name holds '@').
+    const a = entity.attributesByProperty.get(key);
+    if (a) {
+      if (a.Targets.length) throw lookupNotWritable(entity, a);
+      if (creatable(a, mode)) setValue(entity, a, raw, into); // others Dataverse ignores (digest §2.1)
+      continue;
+    }
     if (key === '@odata.type') {
       if (!isTypeOf(entity, raw)) {
         throw Errors.payload(entity.EntitySetName, `The @odata.type '${String(raw)}' does not match the entity set's type 'Microsoft.Dynamics.CRM.${entity.LogicalName}'.`);
@@ -215,16 +227,15 @@ function assign(model: Model, entity: EntityModel, body: Record<string, unknown>
     if (key.includes('@')) continue; // instance annotations sent by clients carry no data (OData JSON §4.5)
     const nav = entity.navigation.get(key);
     if (nav) { assignNavigation(model, entity, nav, raw, mode, caller, into); continue; }
-    const a = entity.attributesByProperty.get(key);
-    if (!a) throw Errors.invalidBodyProperty(key, entity.LogicalName);
-    if (a.Targets.length) {
-      const names = [...entity.navigation.values()].filter((n) => n.kind === 'single' && n.relationship.ReferencingAttribute === a).map((n) => `'${n.Name}@odata.bind'`);
-      throw Errors.payload(entity.EntitySetName, `CRM do not support direct update of Entity Reference properties, Use Navigation properties instead (${names.join(' or ')}).`);
-    }
-    if (!creatable(a, mode)) continue; // Dataverse ignores these (digest §2.1)
-    setValue(entity, a, raw, into);
+    throw Errors.invalidBodyProperty(key, entity.LogicalName);
   }
   return into;
+}
+
+/** The 400 for a lookup column written by its `_x_value` property instead of `x@odata.bind`. */
+function lookupNotWritable(entity: EntityModel, a: AttributeModel): Error {
+  const names = [...entity.navigation.values()].filter((n) => n.kind === 'single' && n.relationship.ReferencingAttribute === a).map((n) => `'${n.Name}@odata.bind'`);
+  return Errors.payload(entity.EntitySetName, `CRM do not support direct update of Entity Reference properties, Use Navigation properties instead (${names.join(' or ')}).`);
 }
 
 /**
