@@ -68,9 +68,14 @@ function digit(text: string, i: number): number {
  */
 function isUtcSeconds(text: string): boolean {
   if (text.length < 20 || text[4] !== '-' || text[7] !== '-' || text[10] !== 'T' || text[13] !== ':' || text[16] !== ':') return false;
-  const two = (i: number) => digit(text, i) * 10 + digit(text, i + 1);
-  const year = two(0) * 100 + two(2), month = two(5), day = two(8);
-  return year >= 1753 && month >= 1 && month <= 12 && day >= 1 && day <= daysInMonth(year, month) && two(11) <= 23 && two(14) <= 59 && two(17) <= 59;
+  const year = twoDigits(text, 0) * 100 + twoDigits(text, 2), month = twoDigits(text, 5), day = twoDigits(text, 8);
+  return year >= 1753 && month >= 1 && month <= 12 && day >= 1 && day <= daysInMonth(year, month)
+    && twoDigits(text, 11) <= 23 && twoDigits(text, 14) <= 59 && twoDigits(text, 17) <= 59;
+}
+
+/** The number `text[i]text[i+1]` spell, or NaN (a plain function: a closure would be allocated per call). */
+function twoDigits(text: string, i: number): number {
+  return digit(text, i) * 10 + digit(text, i + 1);
 }
 
 function daysInMonth(year: number, month: number): number {

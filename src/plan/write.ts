@@ -22,14 +22,25 @@ import { bodyValue, canonicalGuid, nowUtc } from './values.js';
 
 type Mode = 'create' | 'update';
 
-/** Two lower-case hex digits per byte value. */
-const HEX = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, '0'));
+/** The lower-case hex digits, as character codes. */
+const HEX_DIGITS = Buffer.from('0123456789abcdef', 'latin1');
 /** Random bytes drawn 8 KiB at a time (10 per id): one system call per ~800 ids, not one each. */
 const pool = Buffer.alloc(8192);
 let poolOffset = pool.length;
-/** The time part of the last id (`xxxxxxxx-xxxx-7`) and its millisecond, reused within one. */
-let prefix = '';
+/**
+ * The id being made, as Latin-1 bytes; `toString('latin1')` turns it into one flat string (built
+ * by concatenation, an id was a chain of a dozen string pieces, each an allocation, that SQLite
+ * binding and JSON.stringify then had to flatten). Its first 15 bytes, `xxxxxxxx-xxxx-7`, hold the
+ * millisecond `prefixTime` and are rewritten when it changes.
+ */
+const idText = Buffer.alloc(36);
 let prefixTime = -1;
+
+/** Writes byte `b` as two hex digits at `at` of idText. */
+function hexByte(at: number, b: number): void {
+  idText[at] = HEX_DIGITS[b >> 4]!;
+  idText[at + 1] = HEX_DIGITS[b & 15]!;
+}
 
 /**
  * A new row id: a version 7 UUID (RFC 9562: 48-bit millisecond time, version 7, 74 random bits
@@ -46,11 +57,17 @@ export function sequentialGuid(now = Date.now()): string {
   poolOffset += 10;
   if (now !== prefixTime) {
     const t = now.toString(16).padStart(12, '0');
-    prefix = `${t.slice(0, 8)}-${t.slice(8, 12)}-7`;
+    idText.write(`${t.slice(0, 8)}-${t.slice(8, 12)}-7`, 0, 'latin1');
     prefixTime = now;
   }
-  return prefix + HEX[pool[r]!]!.slice(1) + HEX[pool[r + 1]!] + '-' + HEX[(pool[r + 2]! & 0x3f) | 0x80] + HEX[pool[r + 3]!] + '-'
-    + HEX[pool[r + 4]!] + HEX[pool[r + 5]!] + HEX[pool[r + 6]!] + HEX[pool[r + 7]!] + HEX[pool[r + 8]!] + HEX[pool[r + 9]!];
+  idText[15] = HEX_DIGITS[pool[r]! & 15]!;
+  hexByte(16, pool[r + 1]!);
+  idText[18] = 45; // '-'
+  hexByte(19, (pool[r + 2]! & 0x3f) | 0x80);
+  hexByte(21, pool[r + 3]!);
+  idText[23] = 45;
+  for (let i = 0; i < 6; i++) hexByte(24 + 2 * i, pool[r + 4 + i]!);
+  return idText.toString('latin1');
 }
 
 /** A collection-valued property's item on create: a new row (deep insert) or an existing one (bind). */
