@@ -1,8 +1,9 @@
 import { Errors } from '../errors.js';
 import { nowUtc } from '../plan/values.js';
+import type { InsertPlan } from '../plan/types.js';
 import { planCreate } from '../plan/write.js';
 import { executeInsertStream } from '../store/execute.js';
-import { atIndex, atItem, boundEntity, targetItems } from './targets.js';
+import { atIndex, boundEntity, targetItems } from './targets.js';
 import type { Message } from './types.js';
 
 /**
@@ -26,13 +27,17 @@ export const message: Message = {
     const targets = args['Targets'] as Array<Record<string, unknown>>;
     const itemAt = targetItems(ctx, entity, targets);
     // Items are planned while the rows planned before them are written.
+    // Errors are named inline rather than through atItem, whose closure per item is garbage.
     const ids = await executeInsertStream(ctx.db, targets.length, (i) => {
       const item = itemAt(i);
-      return atItem(i, () => {
-        const plan = planCreate(ctx.model, entity, item, ctx.caller, undefined, now);
-        if (plan.before?.length || plan.after?.length) throw Errors.payload(entity.EntitySetName, 'CreateMultiple creates records of one table: related records (deep insert) and collection-valued @odata.bind are not supported; create them with POST.');
-        return plan;
-      });
+      let plan: InsertPlan;
+      try {
+        plan = planCreate(ctx.model, entity, item, ctx.caller, undefined, now);
+      } catch (err) {
+        throw atIndex(i, err as Error);
+      }
+      if (plan.before?.length || plan.after?.length) throw atIndex(i, Errors.payload(entity.EntitySetName, 'CreateMultiple creates records of one table: related records (deep insert) and collection-valued @odata.bind are not supported; create them with POST.'));
+      return plan;
     }, atIndex);
     return { Ids: ids };
   },

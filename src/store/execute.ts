@@ -216,7 +216,8 @@ async function insertStream(tx: Executor, db: Database, count: number, planAt: (
         const plan = planAt(i);
         step.push(plan);
         ids.push(plan.id);
-        for (const ref of plan.references) {
+        for (let r = 0; r < plan.references.length; r++) {
+          const ref = plan.references[r]!;
           const key = `${ref.entity.LogicalName}(${ref.id})`;
           if (checked.has(key)) continue;
           checked.add(key);

@@ -22,8 +22,9 @@ function eachBind(v: unknown, visit: (url: string) => void): void {
   if (!isObject(v)) return;
   for (const k in v) {
     const x = v[k];
-    if (!k.endsWith(BIND_SUFFIX)) eachBind(x, visit);
-    else if (typeof x === 'string') visit(x);
+    if (!k.endsWith(BIND_SUFFIX)) {
+      if (typeof x === 'object' && x !== null) eachBind(x, visit); // a deep insert's records
+    } else if (typeof x === 'string') visit(x);
     else if (Array.isArray(x)) for (const u of x) if (typeof u === 'string') visit(u);
   }
 }
