@@ -77,11 +77,12 @@ function ajvProblems(file: string, errors: ErrorObject[] | null | undefined): Mo
 }
 
 /**
- * A fully defaulted attribute. `typeAttribute` is a polymorphic lookup's type column. Companion
+ * A fully defaulted attribute, at position `columnNumber` of its table's attributes.
+ * `typeAttribute` is a polymorphic lookup's type column. Companion
  * columns (`AttributeOf`) are computed, except a polymorphic lookup's EntityName type column,
  * which is stored (as Dataverse stores `owneridtype`).
  */
-function buildAttribute(file: EntityFile, a: AttributeFile, systemSupplied: boolean, typeAttribute?: AttributeModel): AttributeModel {
+function buildAttribute(file: EntityFile, a: AttributeFile, systemSupplied: boolean, columnNumber: number, typeAttribute?: AttributeModel): AttributeModel {
   const lookup = isLookupType(a.AttributeType);
   const range = DEFAULT_RANGES[a.AttributeType];
   const primaryId = a.LogicalName === file.PrimaryIdAttribute;
@@ -117,6 +118,7 @@ function buildAttribute(file: EntityFile, a: AttributeFile, systemSupplied: bool
     NavigationPropertyName: lookup && a.Targets?.length === 1 ? a.ReferencingEntityNavigationPropertyName ?? a.LogicalName : undefined,
     TypeAttribute: typeAttribute,
     EdmType: edmTypeOf(a),
+    ColumnNumber: columnNumber,
   });
 }
 
@@ -244,10 +246,12 @@ function buildAttributes(file: EntityFile, intersect: boolean): AttributeModel[]
     ...(intersect ? [] : systemColumns(file).filter((a) => !declared.has(a.LogicalName)).map((a): [AttributeFile, boolean] => [a, true])),
   ];
   const types = new Map<string, AttributeModel>();
-  for (const [a, system] of all) if (a.AttributeType === 'EntityName' && a.AttributeOf && !types.has(a.AttributeOf)) types.set(a.AttributeOf, buildAttribute(file, a, system));
-  return all.map(([a, system]) => {
+  all.forEach(([a, system], n) => {
+    if (a.AttributeType === 'EntityName' && a.AttributeOf && !types.has(a.AttributeOf)) types.set(a.AttributeOf, buildAttribute(file, a, system, n));
+  });
+  return all.map(([a, system], n) => {
     const type = a.AttributeOf ? types.get(a.AttributeOf) : undefined;
-    return type && type.LogicalName === a.LogicalName ? type : buildAttribute(file, a, system, (a.Targets?.length ?? 0) > 1 ? types.get(a.LogicalName) : undefined);
+    return type && type.LogicalName === a.LogicalName ? type : buildAttribute(file, a, system, n, (a.Targets?.length ?? 0) > 1 ? types.get(a.LogicalName) : undefined);
   });
 }
 

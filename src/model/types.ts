@@ -299,6 +299,11 @@ export interface AttributeModel {
   readonly TypeAttribute?: AttributeModel;
   /** The Edm type of the property in `$metadata` and payloads. */
   readonly EdmType: EdmType;
+  /**
+   * The column's position in its table's `EntityModel.Attributes` (0-based): the ordinal, as
+   * Dataverse's AttributeMetadata.ColumnNumber, by which per-row structures index it.
+   */
+  readonly ColumnNumber: number;
 }
 
 /** A fully defaulted table. Immutable. */

@@ -1,5 +1,6 @@
 import { Errors } from '../errors.js';
 import type { AttributeModel, ManyToManyNavigationModel, Model, NavigationPropertyModel } from '../model/types.js';
+import { ColumnValues } from './column-values.js';
 import type { AssociatePlan, Caller, DisassociatePlan, UpdatePlan } from './types.js';
 import { planUpdate, sequentialGuid } from './write.js';
 
@@ -37,7 +38,7 @@ export function planAssociate(model: Model, caller: Caller, nav: NavigationPrope
   if (nav.intersect) {
     const { entity } = nav.intersect;
     const id = sequentialGuid();
-    const values = new Map<AttributeModel, string>([[entity.attributesByName.get(entity.PrimaryIdAttribute)!, id]]);
+    const values = new ColumnValues(entity).set(entity.attributesByName.get(entity.PrimaryIdAttribute)!, id);
     for (const { attribute, id: value } of pair(nav, sourceId, targetId)) values.set(attribute, value);
     return {
       kind: 'associate',

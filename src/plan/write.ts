@@ -2,6 +2,7 @@ import { randomFillSync } from 'node:crypto';
 import { Errors } from '../errors.js';
 import { DATASTATE, DATASTATE_ACTIVE } from '../model/system-columns.js';
 import type { AttributeModel, EntityModel, Model, NavigationPropertyModel, OneToManyNavigationModel, OptionMetadata } from '../model/types.js';
+import { ColumnValues } from './column-values.js';
 import { linksOf, planAssociate } from './associate.js';
 import { namedPrimaryKey } from './keys.js';
 import type { Caller, DeletePlan, Guard, InsertPlan, RowReference, UpdatePlan, Value, WritePlan } from './types.js';
@@ -74,7 +75,7 @@ export function sequentialGuid(now = Date.now()): string {
 type CollectionItem = { nav: NavigationPropertyModel; body: Record<string, unknown> } | { nav: NavigationPropertyModel; ref: RowReference };
 
 interface Assignments {
-  values: Map<AttributeModel, Value>;
+  values: ColumnValues;
   references: RowReference[];
   /**
    * Which navigation property set each lookup (two properties of one polymorphic lookup clash);
@@ -205,7 +206,7 @@ function assignNavigation(model: Model, entity: EntityModel, nav: NavigationProp
 
 /** Reads the body's properties for `mode`; system stamping is done by the callers. */
 function assign(model: Model, entity: EntityModel, body: Record<string, unknown>, mode: Mode, caller: Caller): Assignments {
-  const into: Assignments = { values: new Map(), references: [], before: [], collections: [] };
+  const into: Assignments = { values: new ColumnValues(entity), references: [], before: [], collections: [] };
   for (const key in body) {
     const raw = body[key];
     // Most keys name a column: looked up first (no navigation property shares a column's name,
@@ -294,7 +295,7 @@ function stateOfStatus(entity: EntityModel, status: number): number | undefined 
   return options(entity.attributesByName.get('statuscode')).find((s) => s.Value === status)?.State;
 }
 
-function stampIfPresent(entity: EntityModel, values: Map<AttributeModel, Value>, name: string, value: Value): void {
+function stampIfPresent(entity: EntityModel, values: ColumnValues, name: string, value: Value): void {
   const a = entity.attributesByName.get(name);
   if (a?.IsStored) values.set(a, value);
 }
