@@ -29,6 +29,26 @@ const TICKET = {
   Keys: [{ LogicalName: 'new_code_key', KeyAttributes: ['new_code'] }],
 };
 
+/** A column of every type the bulk path writes (PostgreSQL: binary COPY), for a like-for-like check against single creates. */
+const SAMPLE = {
+  LogicalName: 'new_sample', EntitySetName: 'new_samples', PrimaryIdAttribute: 'new_sampleid', PrimaryNameAttribute: 'new_name',
+  OwnershipType: 'OrganizationOwned',
+  Attributes: [
+    { LogicalName: 'new_name', AttributeType: 'String', MaxLength: 100 },
+    { LogicalName: 'new_notes', AttributeType: 'Memo', MaxLength: 10000 },
+    { LogicalName: 'new_count', AttributeType: 'Integer' },
+    { LogicalName: 'new_big', AttributeType: 'BigInt' },
+    { LogicalName: 'new_amount', AttributeType: 'Decimal', Precision: 3 },
+    { LogicalName: 'new_price', AttributeType: 'Money', Precision: 2 },
+    { LogicalName: 'new_ratio', AttributeType: 'Double' },
+    { LogicalName: 'new_flag', AttributeType: 'Boolean' },
+    { LogicalName: 'new_when', AttributeType: 'DateTime' },
+    { LogicalName: 'new_day', AttributeType: 'DateTime', DateTimeBehavior: 'DateOnly' },
+    { LogicalName: 'new_kind', AttributeType: 'Picklist', OptionSet: { Options: [{ Value: 1, Label: 'One' }, { Value: 100000000, Label: 'Big' }] } },
+    { LogicalName: 'new_userid', AttributeType: 'Lookup', Targets: ['systemuser'] },
+  ],
+};
+
 for (const database of DATABASES) {
   describe(`Dataverse messages [${database.name}]`, () => {
     let s: TestServer;
@@ -40,6 +60,7 @@ for (const database of DATABASES) {
     before(async () => {
       metadataDir = copyMetadata();
       writeFileSync(join(metadataDir, 'new_ticket.json'), JSON.stringify(TICKET));
+      writeFileSync(join(metadataDir, 'new_sample.json'), JSON.stringify(SAMPLE));
       s = await startServer(metadataDir, database, { maxTargets: 600, maxBodyBytes: 2 * 1024 * 1024 });
     });
     after(async () => {
@@ -99,6 +120,37 @@ for (const database of DATABASES) {
         const rows = await Promise.all(r.json.Ids.map((id: string) => call('GET', `${s.root}${SET}(${id})`).then((x) => x.json)));
         expect(rows.map((x) => x.msdyn_name)).to.deep.equal(names);
         expect(rows.map((x) => x.msdyn_scenariorequestid)).to.deep.equal(names);
+      });
+
+      it('stores every column type as a single create stores it (extremes, rounding, zones, nulls)', async () => {
+        const user = s.service.caller.systemuserid;
+        const bodies: Array<Record<string, unknown>> = [
+          { new_name: 'plain', new_notes: 'x'.repeat(5000), new_count: 0, new_big: 0, new_amount: 0, new_price: 0, new_ratio: 0, new_flag: false, new_when: '2000-01-01T00:00:00Z', new_day: '2000-01-01', new_kind: 1 },
+          { new_name: 'lows', new_count: -2147483648, new_big: -9007199254740991, new_amount: -99999999999.999, new_price: -922337203685477, new_ratio: -99999999999.5, new_flag: true, new_when: '1753-01-01T00:00:00Z', new_day: '1753-01-01', new_kind: 100000000 },
+          { new_name: 'highs', new_count: 2147483647, new_big: 9007199254740991, new_amount: 100000000000, new_price: 922337203685477, new_ratio: 100000000000, new_when: '9999-12-31T23:59:59Z', new_day: '9999-12-31' },
+          { new_name: 'fractions', new_amount: 0.0005, new_price: 12.345, new_ratio: 3.141592653589793, new_when: '1999-12-31T23:59:59Z', new_day: '1999-12-31' },
+          { new_name: 'tiny', new_amount: 1e-7, new_price: -0.005, new_ratio: 1e-300, new_when: '2024-02-29T23:59:59.999Z', new_day: '2024-02-29' },
+          { new_name: 'digits', new_amount: 12345678.9012, new_price: 0.1, new_ratio: -0.000001, new_when: '2024-03-01T10:00:00+02:00', new_day: '2024-03-01' },
+          { new_name: 'ünï 😀 \\N\t"\n', new_notes: 'tab\there\r\nnext \\ NULL', new_big: 1, new_amount: -1.5, new_price: 1e6, 'new_userid@odata.bind': `/systemusers(${user})` },
+          { new_name: null, new_notes: null, new_count: null, new_big: null, new_amount: null, new_price: null, new_ratio: null, new_flag: null, new_when: null, new_day: null, new_kind: null, 'new_userid@odata.bind': null },
+        ];
+        const one = [];
+        for (const body of bodies) {
+          const r = await call('POST', `${s.root}new_samples`, body, { Prefer: 'return=representation' });
+          expect(r.status, r.text).to.equal(201);
+          one.push(r.json);
+        }
+        const bulk = await call('POST', `${s.root}new_samples/${NS}.CreateMultiple`, { Targets: bodies.map((b) => ({ '@odata.type': `${NS}.new_sample`, ...b })) });
+        expect(bulk.status, bulk.text).to.equal(200);
+        const many = await Promise.all(bulk.json.Ids.map((id: string) => call('GET', `${s.root}new_samples(${id})`).then((x) => x.json)));
+        const columns = (row: Record<string, unknown>) => Object.fromEntries(SAMPLE.Attributes.map(({ LogicalName: n }) => (n === 'new_userid' ? `_${n}_value` : n)).map((k) => [k, row[k]]));
+        expect(many.map(columns)).to.deep.equal(one.map(columns));
+        // The single path is the reference; a few values pinned, so both cannot be wrong alike.
+        expect(many[0]).to.include({ new_when: '2000-01-01T00:00:00Z', new_day: '2000-01-01', new_flag: false });
+        expect(many[2]).to.include({ new_big: 9007199254740991, new_count: 2147483647, new_when: '9999-12-31T23:59:59Z', new_day: '9999-12-31' });
+        expect(many[5]).to.include({ new_when: '2024-03-01T08:00:00Z', new_price: 0.1 });
+        expect(many[6]).to.include({ new_name: 'ünï 😀 \\N\t"\n', new_notes: 'tab\there\r\nnext \\ NULL', _new_userid_value: user });
+        expect(Object.values(columns(many[7])).every((v) => v === null), JSON.stringify(many[7])).to.equal(true);
       });
 
       it('is all or nothing: 500 targets with one invalid item write no row, and the error names the item', async () => {

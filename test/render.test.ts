@@ -176,9 +176,36 @@ interface Case {
   mssql: Expectation;
 }
 
-function normalize(r: Rendered | Expectation): Expected[] {
+/** Statements with their COPY data as hex, so that a difference shows where it is. */
+function normalize(r: Rendered | Expectation): Array<Omit<Expected, 'copy'> & { copy?: string }> {
   const list = (Array.isArray(r) ? r : [r]) as Array<Statement | Expected | string>;
-  return list.map((s) => (typeof s === 'string' ? { sql: s, params: [] } : { sql: s.sql, params: [...s.params], copy: s.copy }));
+  return list.map((s) => (typeof s === 'string'
+    ? { sql: s, params: [] }
+    : { sql: s.sql, params: [...s.params], copy: s.copy instanceof Uint8Array ? Buffer.from(s.copy).toString('hex') : undefined }));
+}
+
+/**
+ * A field of PostgreSQL's binary COPY format (postgresql.org/docs/current/sql-copy.html), written
+ * out here with Buffer and BigInt arithmetic rather than by the code under test.
+ */
+type CopyField = null | { uuid: string } | { text: string } | { int4: number } | { int8: number } | { bool: boolean } | { date: string } | { timestamp: string };
+
+/** Binary COPY rows (without the format's header and trailer). */
+function binaryRows(rows: readonly CopyField[][]): Buffer {
+  const word = (n: number) => { const b = Buffer.alloc(4); b.writeInt32BE(n); return b; };
+  const field = (f: CopyField): Buffer => {
+    if (f === null) return word(-1);
+    let data: Buffer;
+    if ('uuid' in f) data = Buffer.from(f.uuid.replaceAll('-', ''), 'hex');
+    else if ('text' in f) data = Buffer.from(f.text, 'utf8');
+    else if ('int4' in f) data = word(f.int4);
+    else if ('int8' in f) { data = Buffer.alloc(8); data.writeBigInt64BE(BigInt(f.int8)); }
+    else if ('bool' in f) data = Buffer.from([f.bool ? 1 : 0]);
+    else if ('date' in f) data = word((Date.parse(`${f.date}T00:00:00Z`) - Date.parse('2000-01-01T00:00:00Z')) / 86_400_000);
+    else { data = Buffer.alloc(8); data.writeBigInt64BE(BigInt(Date.parse(f.timestamp) - Date.parse('2000-01-01T00:00:00Z')) * 1000n); }
+    return Buffer.concat([word(data.length), data]);
+  };
+  return Buffer.concat(rows.flatMap((row) => [Buffer.from([row.length >> 8, row.length & 255]), ...row.map(field)]));
 }
 
 const DIALECTS = { sqlite: sqliteDialect, postgres: postgresDialect, mssql: mssqlDialect } as const;
@@ -197,21 +224,21 @@ const bulkVersions = (count: number) => Array.from({ length: count }, (_, i) => 
  * per dialect (quoting, placeholders, driver values) with the rows per statement stated by the
  * case, so the split itself is asserted rather than recomputed.
  */
-/** PostgreSQL's bulk form: one COPY … FROM STDIN, the rows in COPY's text format (no escapes needed here). */
+/** PostgreSQL's bulk form: one binary COPY … FROM STDIN with the rows as its data. */
 function bulkExpectedPostgres(count: number): Expected[] {
   const rows = Array.from({ length: count }, (_, row) => row);
-  const columns: Array<[string, string, (row: number) => unknown]> = [
-    ['msdyn_name', 'citext', (r) => `row ${r + 1}`],
-    ['msdyn_copilotinteractionid', 'uuid', (r) => `0a1b2c3d-0000-4000-8000-${String(r + 1).padStart(12, '0')}`],
-    ['createdon', 'timestamptz(0)', () => T1], ['modifiedon', 'timestamptz(0)', () => T1],
-    ['createdby', 'uuid', () => caller.systemuserid], ['modifiedby', 'uuid', () => caller.systemuserid],
-    ['organizationid', 'uuid', () => caller.organizationid], ['statecode', 'integer', () => 0], ['statuscode', 'integer', () => 1],
-    ['versionnumber', 'bigint', (r) => 3001 + r],
+  const columns: Array<[string, (row: number) => CopyField]> = [
+    ['msdyn_name', (r) => ({ text: `row ${r + 1}` })],
+    ['msdyn_copilotinteractionid', (r) => ({ uuid: `0a1b2c3d-0000-4000-8000-${String(r + 1).padStart(12, '0')}` })],
+    ['createdon', () => ({ timestamp: T1 })], ['modifiedon', () => ({ timestamp: T1 })],
+    ['createdby', () => ({ uuid: caller.systemuserid })], ['modifiedby', () => ({ uuid: caller.systemuserid })],
+    ['organizationid', () => ({ uuid: caller.organizationid })], ['statecode', () => ({ int4: 0 })], ['statuscode', () => ({ int4: 1 })],
+    ['versionnumber', (r) => ({ int8: 3001 + r })],
   ];
   return [{
-    sql: `COPY "msdyn_copilotinteraction" (${columns.map(([n]) => `"${n}"`).join(', ')}) FROM STDIN`,
+    sql: `COPY "msdyn_copilotinteraction" (${columns.map(([n]) => `"${n}"`).join(', ')}) FROM STDIN (FORMAT binary)`,
     params: [],
-    copy: rows.map((r) => columns.map(([, , v]) => String(v(r))).join('\t')).join('\n') + '\n',
+    copy: binaryRows(rows.map((r) => columns.map(([, v]) => v(r)))),
   }];
 }
 
@@ -645,14 +672,21 @@ const cases: Case[] = [
       insertPlan(task, ID3, [['tst_taskid', ID3], ['tst_name', 'three'], ['tst_done', false], ['tst_duedate', '2024-05-03']]),
     ], [2001, 2002, 2003]),
     sqlite: { sql: 'INSERT INTO "tst_task" ("tst_taskid", "tst_name", "tst_done", "tst_duedate", "versionnumber") VALUES (?, ?, ?, ?, ?), (?, ?, ?, ?, ?), (?, ?, ?, ?, ?)', params: ['0a1b2c3d-0000-4000-8000-000000000001', 'one', 1, null, 2001, '0a1b2c3d-0000-4000-8000-000000000002', null, null, '2024-05-02', 2002, '0a1b2c3d-0000-4000-8000-000000000003', 'three', 0, '2024-05-03', 2003] },
-    postgres: { sql: 'COPY "tst_task" ("tst_taskid", "tst_name", "tst_done", "tst_duedate", "versionnumber") FROM STDIN', params: [], copy: '0a1b2c3d-0000-4000-8000-000000000001\tone\tt\t\\N\t2001\n0a1b2c3d-0000-4000-8000-000000000002\t\\N\t\\N\t2024-05-02\t2002\n0a1b2c3d-0000-4000-8000-000000000003\tthree\tf\t2024-05-03\t2003\n' },
+    postgres: {
+      sql: 'COPY "tst_task" ("tst_taskid", "tst_name", "tst_done", "tst_duedate", "versionnumber") FROM STDIN (FORMAT binary)',
+      params: [],
+      copy: binaryRows([
+        [{ uuid: ID }, { text: 'one' }, { bool: true }, null, { int8: 2001 }],
+        [{ uuid: ID2 }, null, null, { date: '2024-05-02' }, { int8: 2002 }],
+        [{ uuid: ID3 }, { text: 'three' }, { bool: false }, { date: '2024-05-03' }, { int8: 2003 }],
+      ]),
+    },
     mssql: { sql: 'INSERT INTO [tst_task] ([tst_taskid], [tst_name], [tst_done], [tst_duedate], [versionnumber]) VALUES (@p1, @p2, @p3, @p4, @p5), (@p6, @p7, @p8, @p9, @p10), (@p11, @p12, @p13, @p14, @p15)', params: ['0a1b2c3d-0000-4000-8000-000000000001', 'one', true, null, 2001, '0a1b2c3d-0000-4000-8000-000000000002', null, null, d('2024-05-02T00:00:00Z'), 2002, '0a1b2c3d-0000-4000-8000-000000000003', 'three', false, d('2024-05-03T00:00:00Z'), 2003] },
   },
   {
-    // COPY's text format: backslash, tab, newline and carriage return escaped; \N (unescaped) is
-    // null, so a value that is the two characters \N is written \\N; quotes, braces, commas and the
-    // word NULL are plain data.
-    name: 'bulk insert of strings COPY must escape',
+    // Binary COPY sends text as its UTF-8 bytes: nothing is escaped, and the word NULL or the two
+    // characters \N are plain data (a null is a length of -1).
+    name: 'bulk insert of strings a text format would have to escape',
     render: (dl) => renderInsertMany(dl, [
       insertPlan(task, ID, [['tst_taskid', ID], ['tst_name', 'say "hi"\tthere']]),
       insertPlan(task, ID2, [['tst_taskid', ID2], ['tst_name', 'C:\\t\\x\r\nnext']]),
@@ -661,7 +695,14 @@ const cases: Case[] = [
       insertPlan(task, ID5, [['tst_taskid', ID5], ['tst_name', '']]),
     ], [1, 2, 3, 4, 5]),
     sqlite: { sql: 'INSERT INTO "tst_task" ("tst_taskid", "tst_name", "versionnumber") VALUES (?, ?, ?), (?, ?, ?), (?, ?, ?), (?, ?, ?), (?, ?, ?)', params: [ID, 'say "hi"\tthere', 1, ID2, 'C:\\t\\x\r\nnext', 2, ID3, 'NULL', 3, ID4, '\\N', 4, ID5, '', 5] },
-    postgres: { sql: 'COPY "tst_task" ("tst_taskid", "tst_name", "versionnumber") FROM STDIN', params: [], copy: `${ID}\tsay "hi"\\tthere\t1\n${ID2}\tC:\\\\t\\\\x\\r\\nnext\t2\n${ID3}\tNULL\t3\n${ID4}\t\\\\N\t4\n${ID5}\t\t5\n` },
+    postgres: {
+      sql: 'COPY "tst_task" ("tst_taskid", "tst_name", "versionnumber") FROM STDIN (FORMAT binary)',
+      params: [],
+      copy: binaryRows([
+        [{ uuid: ID }, { text: 'say "hi"\tthere' }, { int8: 1 }], [{ uuid: ID2 }, { text: 'C:\\t\\x\r\nnext' }, { int8: 2 }],
+        [{ uuid: ID3 }, { text: 'NULL' }, { int8: 3 }], [{ uuid: ID4 }, { text: '\\N' }, { int8: 4 }], [{ uuid: ID5 }, { text: '' }, { int8: 5 }],
+      ]),
+    },
     mssql: { sql: 'INSERT INTO [tst_task] ([tst_taskid], [tst_name], [versionnumber]) VALUES (@p1, @p2, @p3), (@p4, @p5, @p6), (@p7, @p8, @p9), (@p10, @p11, @p12), (@p13, @p14, @p15)', params: [ID, 'say "hi"\tthere', 1, ID2, 'C:\\t\\x\r\nnext', 2, ID3, 'NULL', 3, ID4, '\\N', 4, ID5, '', 5] },
   },
   {

@@ -11,11 +11,29 @@ export interface Statement {
   readonly sql: string;
   readonly params: readonly unknown[];
   /**
-   * For `COPY … FROM STDIN` statements (dialects with `copyCell`): the rows in COPY's text format,
-   * sent after the command — all at once, or as a stream of text that the COPY ends with (a bulk
-   * insert feeds rows while it plans the next ones). Absent for every other statement.
+   * For `COPY … FROM STDIN` statements (dialects with `copy`): the data sent after the command —
+   * the dialect's `copy.header`, rows, `copy.trailer` — all at once, or as a stream that the COPY
+   * ends with (a bulk insert feeds rows while it plans the next ones). renderInsertMany gives the
+   * rows alone, so that several statements' rows can share one COPY. Absent for every other
+   * statement.
    */
-  readonly copy?: string | AsyncIterable<string | Uint8Array>;
+  readonly copy?: Uint8Array | AsyncIterable<Uint8Array>;
+}
+
+/**
+ * A dialect's COPY data format (PostgreSQL: sql/pg-copy-binary.ts). A COPY's data is `header`,
+ * then rows from `encodeRows` (one call's or several), then `trailer`.
+ */
+export interface CopyFormat {
+  /** What follows `COPY <table> (<columns>) FROM STDIN` in the command, e.g. ` (FORMAT binary)`. */
+  readonly options: string;
+  readonly header: Uint8Array;
+  readonly trailer: Uint8Array;
+  /**
+   * `count` rows of `columns`; `value(row, column)` is a driver value (Dialect.toDb applied).
+   * Throws an Error for a value the column's type cannot hold.
+   */
+  encodeRows(columns: readonly AttributeModel[], count: number, value: (row: number, column: number) => unknown): Uint8Array;
 }
 
 /**
@@ -77,11 +95,10 @@ export interface Dialect {
   /** `ALTER TABLE <t> <addColumn> <definition>`: `ADD COLUMN` or `ADD`. */
   readonly addColumn: string;
   /**
-   * Optional bulk form: `COPY <table> (<columns>) FROM STDIN` with the rows in COPY's text format,
-   * each driver value (string, number, boolean, null) written by this function; absent = multi-row
-   * VALUES.
+   * Optional bulk form: `COPY <table> (<columns>) FROM STDIN<options>` with the rows in this
+   * format; absent = multi-row VALUES.
    */
-  readonly copyCell?: (value: unknown) => string;
+  readonly copy?: CopyFormat;
   /** Whether a column can be an index key on this database. */
   canIndex(a: AttributeModel): boolean;
   /** DDL creating index `name` on `table(columns…)` unless it exists. */

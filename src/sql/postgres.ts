@@ -1,14 +1,7 @@
 import type { Dialect } from './dialect.js';
 import { chunks, toNumber } from './dialect.js';
+import { BINARY_COPY } from './pg-copy-binary.js';
 import { canonicalDate, columnType } from './types.js';
-
-/**
- * COPY's text format (docs: "COPY", File Formats, Text Format): a backslash, newline, carriage
- * return or tab inside a value is written as a backslash escape; `\N` is null.
- */
-const COPY_ESCAPE = /[\\\n\r\t]/;
-const COPY_ESCAPES = /[\\\n\r\t]/g;
-const COPY_ESCAPED: Record<string, string> = { '\\': '\\\\', '\n': '\\n', '\r': '\\r', '\t': '\\t' };
 
 /**
  * PostgreSQL dialect (pg). Strings are `citext`, so `=`, ordering and LIKE are case-insensitive
@@ -63,13 +56,8 @@ export const postgresDialect: Dialect = {
   // backwards, DESC NULLS LAST.
   createIndex: (name, table, columns) => `CREATE INDEX IF NOT EXISTS ${name} ON ${table} (${columns.map((c) => `${c} NULLS FIRST`).join(', ')})`,
   // COPY is PostgreSQL's fastest way in: ~2x an INSERT from unnest'ed arrays here, which parses
-  // an array literal per column on the server.
-  copyCell: (v) => {
-    if (v === null || v === undefined) return '\\N';
-    if (typeof v === 'string') return COPY_ESCAPE.test(v) ? v.replace(COPY_ESCAPES, (c) => COPY_ESCAPED[c]!) : v;
-    if (typeof v === 'boolean') return v ? 't' : 'f';
-    return String(v);
-  },
+  // an array literal per column on the server; binary, so it parses no text at all.
+  copy: BINARY_COPY,
   catalogColumns: {
     sql: `SELECT table_name, column_name FROM information_schema.columns WHERE table_schema = current_schema()`,
     params: [],

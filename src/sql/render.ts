@@ -336,8 +336,9 @@ export function renderInsert(d: Dialect, plan: InsertPlan, version: number): Sta
  * INSERTs for rows of one table (the bulk path): the column list is the union of the rows'
  * columns (missing values are NULL) plus versionnumber. Multi-row VALUES split into as few
  * statements as the dialect's parameter limit allows (at most 1,000 rows each), in order; or, where
- * the dialect has `copyCell` (PostgreSQL) and there is more than one row, one `COPY … FROM STDIN`
- * with the rows as its data (`Statement.copy`). `versions[i]` belongs to `plans[i]`. Where the
+ * the dialect has `copy` (PostgreSQL) and there is more than one row, one `COPY … FROM STDIN`
+ * with the rows as its data (`Statement.copy`: the rows alone, without the format's header and
+ * trailer). `versions[i]` belongs to `plans[i]`. Where the
  * dialect has `namedPlaceholder` (SQLite), a column whose value is the same in every row of a
  * statement is bound once, by name, from a plain object ending the params.
  */
@@ -352,24 +353,9 @@ export function renderInsertMany(d: Dialect, plans: readonly InsertPlan[], versi
   const columns = [...seen, versionAttribute];
   const value = (i: number, a: AttributeModel) => (a === versionAttribute ? versions[i]! : plans[i]!.values.get(a) ?? null);
   const into = `INSERT INTO ${table(d, entity)} (${columns.map((a) => col(d, a)).join(', ')})`;
-  if (d.copyCell && plans.length > 1) {
-    const lines = new Array<string>(plans.length);
-    // Per column, the last value and its cell: values all rows share are written once.
-    const lastValue = new Array<unknown>(columns.length).fill(lastValueNone);
-    const lastCell = new Array<string>(columns.length);
-    for (let i = 0; i < plans.length; i++) {
-      let line = '';
-      for (let c = 0; c < columns.length; c++) {
-        const v = value(i, columns[c]!);
-        if (v !== lastValue[c]) {
-          lastValue[c] = v;
-          lastCell[c] = d.copyCell(d.toDb(columns[c]!, v));
-        }
-        line += c ? '\t' + lastCell[c] : lastCell[c];
-      }
-      lines[i] = line;
-    }
-    return [{ sql: `COPY ${table(d, entity)} (${columns.map((a) => col(d, a)).join(', ')}) FROM STDIN`, params: [], copy: `${lines.join('\n')}\n` }];
+  if (d.copy && plans.length > 1) {
+    const copy = d.copy.encodeRows(columns, plans.length, (i, c) => d.toDb(columns[c]!, value(i, columns[c]!)));
+    return [{ sql: `COPY ${table(d, entity)} (${columns.map((a) => col(d, a)).join(', ')}) FROM STDIN${d.copy.options}`, params: [], copy }];
   }
   const perStatement = Math.max(1, Math.min(1000, Math.floor(d.maxParameters / columns.length)));
   const statements: Statement[] = [];
@@ -403,9 +389,6 @@ export function renderInsertMany(d: Dialect, plans: readonly InsertPlan[], versi
   }
   return statements;
 }
-
-/** A value no cell has: the start of renderInsertMany's per-column memo of COPY cells. */
-const lastValueNone = Symbol('none');
 
 /** The named parameter that binds the shared value of a multi-row INSERT's column `c` (0-based). */
 const sharedName = (c: number): string => `s${c}`;

@@ -196,7 +196,7 @@ async function insertStream(tx: Executor, db: Database, count: number, planAt: (
   // The COPY open across steps: its command, and the stream its rows are written to.
   let feed: { sql: string; rows: PassThrough } | undefined;
   const closeFeed = () => {
-    feed?.rows.end();
+    feed?.rows.end(db.dialect.copy!.trailer);
     feed = undefined;
   };
   const versions = reserveVersions(tx, db, count);
@@ -247,13 +247,14 @@ async function insertStream(tx: Executor, db: Database, count: number, planAt: (
       }
       const block = (await versions).slice(start, end);
       for (const stmt of renderInsertMany(db.dialect, step, block)) {
-        if (typeof stmt.copy !== 'string') { insert(stmt); continue; }
+        if (!(stmt.copy instanceof Uint8Array)) { insert(stmt); continue; }
         if (feed?.sql !== stmt.sql) {
           closeFeed();
           feed = { sql: stmt.sql, rows: new PassThrough() };
           // Its consumer (the COPY) may start after the stream is destroyed below, and sees the
           // error itself; the stream must not raise it as an unhandled 'error' event meanwhile.
           feed.rows.on('error', ignore);
+          feed.rows.write(db.dialect.copy!.header);
           insert({ sql: stmt.sql, params: [], copy: feed.rows });
         }
         feed.rows.write(stmt.copy);

@@ -10,16 +10,16 @@ import { atOnce, oneAtATime, type Database, type Executor } from './database.js'
 const DATE_OID = 1082;
 
 /**
- * Runs `COPY … FROM STDIN` (`sql`) with `data` in COPY's text format, given whole or streamed (the
- * COPY ends when the stream does; a stream that fails aborts it with CopyFail); returns the rows
- * copied. A pool lends a connection for it. Errors (a duplicate key: 23505) reject as the query's
- * would.
+ * Runs `COPY … FROM STDIN` (`sql`) with `data` (header, rows and trailer of the format the
+ * command names), given whole or streamed (the COPY ends when the stream does; a stream that
+ * fails aborts it with CopyFail); returns the rows copied. A pool lends a connection for it.
+ * Errors (a duplicate key: 23505) reject as the query's would.
  */
-async function copyIn(client: pg.Pool | pg.PoolClient, sql: string, data: string | AsyncIterable<string | Uint8Array>): Promise<number> {
+async function copyIn(client: pg.Pool | pg.PoolClient, sql: string, data: Uint8Array | AsyncIterable<Uint8Array>): Promise<number> {
   const own = client instanceof pg.Pool ? await client.connect() : undefined;
   try {
     const stream = (own ?? (client as pg.PoolClient)).query(copyFrom(sql));
-    await pipeline(typeof data === 'string' ? Readable.from([data]) : Readable.from(data), stream);
+    await pipeline(data instanceof Uint8Array ? Readable.from([data]) : Readable.from(data), stream);
     return stream.rowCount;
   } finally {
     own?.release();
