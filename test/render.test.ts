@@ -815,7 +815,8 @@ const cases: Case[] = [
     ],
     postgres: [
       "CREATE EXTENSION IF NOT EXISTS citext WITH SCHEMA public",
-      "CREATE SEQUENCE IF NOT EXISTS tessera_versionnumber START WITH 1000",
+      "CREATE SEQUENCE IF NOT EXISTS tessera_versionnumber START WITH 1000 INCREMENT BY 1000",
+      "ALTER SEQUENCE tessera_versionnumber INCREMENT BY 1000",
       "CREATE TABLE \"new_msdyn_copilotinteraction_new_tag\" (\"new_msdyn_copilotinteraction_new_tagid\" uuid NOT NULL, \"msdyn_copilotinteractionid\" uuid, \"new_tagid\" uuid, \"versionnumber\" bigint, PRIMARY KEY (\"new_msdyn_copilotinteraction_new_tagid\"))",
       "CREATE INDEX IF NOT EXISTS \"ix_new_msdyn_copilotinteraction_new_tag_new_tagid\" ON \"new_msdyn_copilotinteraction_new_tag\" (\"new_tagid\" NULLS FIRST)",
       "CREATE UNIQUE INDEX IF NOT EXISTS \"ak_new_msdyn_copilotinteraction_new_tag_new_msdyn_copi_72092fa0\" ON \"new_msdyn_copilotinteraction_new_tag\" (\"msdyn_copilotinteractionid\", \"new_tagid\")",
@@ -931,7 +932,7 @@ const cases: Case[] = [
       { sql: `UPDATE "tessera_sequence" SET "value" = "value" + ? WHERE "name" = 'versionnumber'`, params: [1] },
       { sql: `SELECT "value" - ? + 1, ? FROM "tessera_sequence" WHERE "name" = 'versionnumber'`, params: [1, 1] },
     ],
-    postgres: { sql: `SELECT min("v"), count(*) FROM (SELECT "v", "v" - row_number() OVER (ORDER BY "v") AS "run" FROM (SELECT nextval('tessera_versionnumber') AS "v" FROM generate_series(1, $1)) "n") "r" GROUP BY "run"`, params: [1] },
+    postgres: { sql: `SELECT nextval('tessera_versionnumber'), least(1000, $1::int - 1000 * ("n" - 1)) FROM generate_series(1, ($1::int + 999) / 1000) AS "n"`, params: [1] },
     mssql: { sql: "DECLARE @first SQL_VARIANT; EXEC sp_sequence_get_range @sequence_name = N'tessera_versionnumber', @range_size = @p1, @range_first_value = @first OUTPUT; SELECT CAST(@first AS BIGINT), @p1", params: [1] },
   },
   {
@@ -941,7 +942,7 @@ const cases: Case[] = [
       { sql: `UPDATE "tessera_sequence" SET "value" = "value" + ? WHERE "name" = 'versionnumber'`, params: [500] },
       { sql: `SELECT "value" - ? + 1, ? FROM "tessera_sequence" WHERE "name" = 'versionnumber'`, params: [500, 500] },
     ],
-    postgres: { sql: `SELECT min("v"), count(*) FROM (SELECT "v", "v" - row_number() OVER (ORDER BY "v") AS "run" FROM (SELECT nextval('tessera_versionnumber') AS "v" FROM generate_series(1, $1)) "n") "r" GROUP BY "run"`, params: [500] },
+    postgres: { sql: `SELECT nextval('tessera_versionnumber'), least(1000, $1::int - 1000 * ("n" - 1)) FROM generate_series(1, ($1::int + 999) / 1000) AS "n"`, params: [500] },
     mssql: { sql: "DECLARE @first SQL_VARIANT; EXEC sp_sequence_get_range @sequence_name = N'tessera_versionnumber', @range_size = @p1, @range_first_value = @first OUTPUT; SELECT CAST(@first AS BIGINT), @p1", params: [500] },
   },
   // ---- DDL ----
@@ -977,7 +978,8 @@ const cases: Case[] = [
     ],
     postgres: [
       { sql: 'CREATE EXTENSION IF NOT EXISTS citext WITH SCHEMA public', params: [] },
-      { sql: 'CREATE SEQUENCE IF NOT EXISTS tessera_versionnumber START WITH 1000', params: [] },
+      { sql: 'CREATE SEQUENCE IF NOT EXISTS tessera_versionnumber START WITH 1000 INCREMENT BY 1000', params: [] },
+      { sql: 'ALTER SEQUENCE tessera_versionnumber INCREMENT BY 1000', params: [] },
       { sql: 'CREATE TABLE "tessera_attribute" ("entity" VARCHAR(128) NOT NULL, "attribute" VARCHAR(128) NOT NULL, "attributetype" VARCHAR(128) NOT NULL, "maxlength" INTEGER, PRIMARY KEY ("entity", "attribute"))', params: [] },
       { sql: 'CREATE TABLE "systemuser" ("systemuserid" uuid NOT NULL, "fullname" citext, "createdon" timestamptz(0), "createdby" uuid, "createdonbehalfby" uuid, "modifiedon" timestamptz(0), "modifiedby" uuid, "modifiedonbehalfby" uuid, "versionnumber" bigint, "importsequencenumber" integer, "overriddencreatedon" timestamptz(0), "timezoneruleversionnumber" integer, "utcconversiontimezonecode" integer, PRIMARY KEY ("systemuserid"))', params: [] },
       { sql: 'CREATE INDEX IF NOT EXISTS "ix_systemuser_createdby" ON "systemuser" ("createdby" NULLS FIRST)', params: [] },
@@ -1016,7 +1018,8 @@ const cases: Case[] = [
     ],
     postgres: [
       { sql: 'CREATE EXTENSION IF NOT EXISTS citext WITH SCHEMA public', params: [] },
-      { sql: 'CREATE SEQUENCE IF NOT EXISTS tessera_versionnumber START WITH 1000', params: [] },
+      { sql: 'CREATE SEQUENCE IF NOT EXISTS tessera_versionnumber START WITH 1000 INCREMENT BY 1000', params: [] },
+      { sql: 'ALTER SEQUENCE tessera_versionnumber INCREMENT BY 1000', params: [] },
       { sql: 'CREATE INDEX IF NOT EXISTS "ix_systemuser_createdby" ON "systemuser" ("createdby" NULLS FIRST)', params: [] },
       { sql: 'ALTER TABLE "tst_task" ADD COLUMN "tst_score" double precision', params: [] },
       { sql: 'CREATE INDEX IF NOT EXISTS "ix_tst_task_tst_assignedto" ON "tst_task" ("tst_assignedto" NULLS FIRST)', params: [] },

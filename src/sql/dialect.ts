@@ -86,8 +86,8 @@ export interface Dialect {
   /**
    * Statements that reserve `count` new database-wide row version numbers; the last statement
    * returns them as runs of consecutive numbers, one row `[first, length]` per run (in any order;
-   * SQLite and SQL Server reserve one run; PostgreSQL folds its sequence's values into runs, one
-   * unless concurrent writers interleave). Run inside the write transaction.
+   * SQLite and SQL Server reserve one run; PostgreSQL one per 1,000 numbers, each a block its
+   * sequence steps over). Run inside the write transaction.
    */
   reserveVersions(count: number): Statement[];
   /** DDL run before any table DDL: extensions, the row version sequence, bookkeeping tables. */
