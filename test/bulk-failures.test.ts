@@ -15,6 +15,9 @@ const LINK = {
   Attributes: [{ LogicalName: 'new_name', AttributeType: 'String', MaxLength: 100 }, lookup('new_a'), lookup('new_b')],
 };
 
+/** LINK with an alternate key on its name, which only the database can find taken. */
+const KEYED_LINK = { ...LINK, LogicalName: 'new_keyedlink', EntitySetName: 'new_keyedlinks', PrimaryIdAttribute: 'new_keyedlinkid', Keys: [{ LogicalName: 'new_name_key', KeyAttributes: ['new_name'] }] };
+
 /**
  * Writes send their statements without waiting for each answer (rows of later items are planned
  * meanwhile). These cases fail after several statements are in flight: nothing may be committed,
@@ -37,6 +40,7 @@ for (const database of DATABASES) {
     before(async () => {
       dir = copyMetadata();
       writeFileSync(join(dir, 'new_link.json'), JSON.stringify(LINK));
+      writeFileSync(join(dir, 'new_keyedlink.json'), JSON.stringify(KEYED_LINK));
       s = await startServer(dir, database);
       const made = await call('POST', `${s.root}${DATA}/${NS}.CreateMultiple`, {
         Targets: Array.from({ length: 1000 }, (_, i) => ({ '@odata.type': `${NS}.msdyn_copilotinteractiondata`, msdyn_name: `target ${i}` })),
@@ -94,6 +98,20 @@ for (const database of DATABASES) {
       expect(repeated.status, repeated.text).to.equal(412);
       expect(repeated.json.error.message).to.equal('Targets[2]: A record with matching key values already exists.');
       expect(await links()).to.equal(0);
+    });
+
+    it('CreateMultiple: an alternate key taken early, with lookups checked in later steps, is 412 and writes nothing', async () => {
+      // On PostgreSQL the first step's COPY fails on the key and aborts the transaction; the later
+      // steps' lookup checks are then refused (25P02), which must not hide the key's 412.
+      const keyed = (body: Record<string, unknown>) => ({ '@odata.type': `${NS}.new_keyedlink`, ...body });
+      const taken = await call('POST', `${s.root}new_keyedlinks`, { new_name: 'taken' });
+      expect(taken.status, taken.text).to.equal(204);
+      const rows = Array.from({ length: 300 }, (_, i) => keyed({ new_name: i === 10 ? 'taken' : `keyed ${i}`, ...(i >= 60 ? { 'new_a@odata.bind': bind(targets[i]!) } : {}) }));
+      const r = await call('POST', `${s.root}new_keyedlinks/${NS}.CreateMultiple`, { Targets: rows });
+      expect(r.status, r.text).to.equal(412);
+      expect(r.json.error.code).to.equal('0x80040237');
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      expect((await call('GET', `${s.root}new_keyedlinks/$count`)).text).to.equal('1');
     });
   });
 }

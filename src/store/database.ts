@@ -25,6 +25,12 @@ export interface Database extends Executor {
   transaction<T>(fn: (tx: Executor) => Promise<T>): Promise<T>;
   /** True when `err` is the driver's unique/primary-key violation. */
   isUniqueViolation(err: unknown): boolean;
+  /**
+   * True when `err` says the statement was refused because the transaction had already failed
+   * (PostgreSQL 25P02, SQL Server 3930): a consequence of another failure, never its cause.
+   * SQLite undoes only the failing statement, so never there.
+   */
+  isTransactionAborted(err: unknown): boolean;
   close(): Promise<void>;
 }
 

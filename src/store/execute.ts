@@ -179,7 +179,9 @@ const ignore = (): void => undefined;
  * before any database error is reported, as when items were all planned up front); then the
  * failure of the lowest-numbered item: 404 `0x80040217` for a lookup target that does not exist,
  * 412 `0x80040237` for a key taken (repeated in the batch, at its repetition, or already stored);
- * then a failure of the rows' statements (a duplicate alternate key: 412 `0x80040237`). With
+ * then a failure of the rows' statements (a duplicate alternate key: 412 `0x80040237`); a
+ * statement refused only because the transaction had failed before it (PostgreSQL's 25P02, say a
+ * lookup check sent after a COPY that failed) is reported only if nothing else failed. With
  * `name`, an error that belongs to one item is passed through `name(index, error)`. Returns the
  * rows' ids, in item order; a step's plans are let go once its rows are rendered, so a bulk
  * request does not keep a thousand plans alive (the garbage collector would copy and promote them).
@@ -188,7 +190,12 @@ async function insertStream(tx: Executor, db: Database, count: number, planAt: (
   const sent: Array<Promise<void>> = [];
   // What failed, with the item it belongs to (Infinity: a statement of many items).
   const failures: Array<{ index: number; error: unknown }> = [];
-  const fail = (index: number, error: unknown) => failures.push({ index, error: name && index !== Infinity ? name(index, error as Error) : error });
+  // Statements refused because the transaction had failed already: reported only if nothing else is.
+  const refused: unknown[] = [];
+  const fail = (index: number, error: unknown) => {
+    if (db.isTransactionAborted(error)) refused.push(error);
+    else failures.push({ index, error: name && index !== Infinity ? name(index, error as Error) : error });
+  };
   const send = (answer: Promise<unknown>, index = Infinity): void => {
     sent.push(answer.then(ignore, (err: unknown) => { fail(index, err); }));
   };
@@ -273,6 +280,7 @@ async function insertStream(tx: Executor, db: Database, count: number, planAt: (
   }
   await Promise.all(sent);
   if (failures.length) throw failures.reduce((a, b) => (b.index < a.index ? b : a)).error;
+  if (refused.length) throw refused[0];
   return ids;
 }
 

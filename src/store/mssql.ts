@@ -40,6 +40,12 @@ function configOf(url: string): mssql.config {
   };
 }
 
+/** The SQL Server error number of a driver error (tedious puts it on the error or its cause). */
+function errorNumber(err: unknown): number | undefined {
+  const e = err as { number?: number; originalError?: { info?: { number?: number } } };
+  return e.number ?? e.originalError?.info?.number;
+}
+
 /**
  * SQL Server through an mssql (tedious) pool. Write transactions run SERIALIZABLE, so an upsert's
  * UPDATE-then-INSERT cannot race another upsert of the same key.
@@ -92,9 +98,11 @@ export class MssqlDatabase implements Database {
   }
 
   isUniqueViolation(err: unknown): boolean {
-    const e = err as { number?: number; originalError?: { info?: { number?: number } } };
-    const n = e.number ?? e.originalError?.info?.number;
-    return n === 2627 || n === 2601;
+    return [2627, 2601].includes(errorNumber(err) ?? 0);
+  }
+
+  isTransactionAborted(err: unknown): boolean {
+    return errorNumber(err) === 3930;
   }
 
   close(): Promise<void> {

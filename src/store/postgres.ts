@@ -106,6 +106,10 @@ export class PostgresDatabase implements Database {
     return (err as { code?: unknown }).code === '23505';
   }
 
+  isTransactionAborted(err: unknown): boolean {
+    return (err as { code?: unknown }).code === '25P02';
+  }
+
   close(): Promise<void> {
     return this.pool.end();
   }

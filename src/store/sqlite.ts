@@ -147,6 +147,10 @@ export class SqliteDatabase implements Database {
     return code === 'SQLITE_CONSTRAINT_PRIMARYKEY' || code === 'SQLITE_CONSTRAINT_UNIQUE';
   }
 
+  isTransactionAborted(): boolean {
+    return false;
+  }
+
   async close(): Promise<void> {
     await this.queue;
     await this.checkpointer?.stop();
