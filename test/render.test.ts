@@ -816,7 +816,7 @@ const cases: Case[] = [
     postgres: [
       "CREATE EXTENSION IF NOT EXISTS citext WITH SCHEMA public",
       "CREATE SEQUENCE IF NOT EXISTS tessera_versionnumber START WITH 1000 INCREMENT BY 1000",
-      "ALTER SEQUENCE tessera_versionnumber INCREMENT BY 1000",
+      "DO $$ BEGIN IF (SELECT seqincrement FROM pg_sequence WHERE seqrelid = 'tessera_versionnumber'::regclass) <> 1000 THEN ALTER SEQUENCE tessera_versionnumber INCREMENT BY 1000; END IF; END $$",
       "CREATE TABLE \"new_msdyn_copilotinteraction_new_tag\" (\"new_msdyn_copilotinteraction_new_tagid\" uuid NOT NULL, \"msdyn_copilotinteractionid\" uuid, \"new_tagid\" uuid, \"versionnumber\" bigint, PRIMARY KEY (\"new_msdyn_copilotinteraction_new_tagid\"))",
       "CREATE INDEX IF NOT EXISTS \"ix_new_msdyn_copilotinteraction_new_tag_new_tagid\" ON \"new_msdyn_copilotinteraction_new_tag\" (\"new_tagid\" NULLS FIRST)",
       "CREATE UNIQUE INDEX IF NOT EXISTS \"ak_new_msdyn_copilotinteraction_new_tag_new_msdyn_copi_72092fa0\" ON \"new_msdyn_copilotinteraction_new_tag\" (\"msdyn_copilotinteractionid\", \"new_tagid\")",
@@ -979,7 +979,7 @@ const cases: Case[] = [
     postgres: [
       { sql: 'CREATE EXTENSION IF NOT EXISTS citext WITH SCHEMA public', params: [] },
       { sql: 'CREATE SEQUENCE IF NOT EXISTS tessera_versionnumber START WITH 1000 INCREMENT BY 1000', params: [] },
-      { sql: 'ALTER SEQUENCE tessera_versionnumber INCREMENT BY 1000', params: [] },
+      { sql: "DO $$ BEGIN IF (SELECT seqincrement FROM pg_sequence WHERE seqrelid = 'tessera_versionnumber'::regclass) <> 1000 THEN ALTER SEQUENCE tessera_versionnumber INCREMENT BY 1000; END IF; END $$", params: [] },
       { sql: 'CREATE TABLE "tessera_attribute" ("entity" VARCHAR(128) NOT NULL, "attribute" VARCHAR(128) NOT NULL, "attributetype" VARCHAR(128) NOT NULL, "maxlength" INTEGER, PRIMARY KEY ("entity", "attribute"))', params: [] },
       { sql: 'CREATE TABLE "systemuser" ("systemuserid" uuid NOT NULL, "fullname" citext, "createdon" timestamptz(0), "createdby" uuid, "createdonbehalfby" uuid, "modifiedon" timestamptz(0), "modifiedby" uuid, "modifiedonbehalfby" uuid, "versionnumber" bigint, "importsequencenumber" integer, "overriddencreatedon" timestamptz(0), "timezoneruleversionnumber" integer, "utcconversiontimezonecode" integer, PRIMARY KEY ("systemuserid"))', params: [] },
       { sql: 'CREATE INDEX IF NOT EXISTS "ix_systemuser_createdby" ON "systemuser" ("createdby" NULLS FIRST)', params: [] },
@@ -1019,7 +1019,7 @@ const cases: Case[] = [
     postgres: [
       { sql: 'CREATE EXTENSION IF NOT EXISTS citext WITH SCHEMA public', params: [] },
       { sql: 'CREATE SEQUENCE IF NOT EXISTS tessera_versionnumber START WITH 1000 INCREMENT BY 1000', params: [] },
-      { sql: 'ALTER SEQUENCE tessera_versionnumber INCREMENT BY 1000', params: [] },
+      { sql: "DO $$ BEGIN IF (SELECT seqincrement FROM pg_sequence WHERE seqrelid = 'tessera_versionnumber'::regclass) <> 1000 THEN ALTER SEQUENCE tessera_versionnumber INCREMENT BY 1000; END IF; END $$", params: [] },
       { sql: 'CREATE INDEX IF NOT EXISTS "ix_systemuser_createdby" ON "systemuser" ("createdby" NULLS FIRST)', params: [] },
       { sql: 'ALTER TABLE "tst_task" ADD COLUMN "tst_score" double precision', params: [] },
       { sql: 'CREATE INDEX IF NOT EXISTS "ix_tst_task_tst_assignedto" ON "tst_task" ("tst_assignedto" NULLS FIRST)', params: [] },

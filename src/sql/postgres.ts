@@ -52,8 +52,9 @@ export const postgresDialect: Dialect = {
   setupDdl: [
     'CREATE EXTENSION IF NOT EXISTS citext WITH SCHEMA public',
     `CREATE SEQUENCE IF NOT EXISTS tessera_versionnumber START WITH 1000 INCREMENT BY ${VERSION_BLOCK}`,
-    // Databases made when the sequence stepped by one.
-    `ALTER SEQUENCE tessera_versionnumber INCREMENT BY ${VERSION_BLOCK}`,
+    // Databases made when the sequence stepped by one. Only then: ALTER SEQUENCE waits for every
+    // transaction that called nextval and blocks nextval meanwhile, so running servers would stall.
+    `DO $$ BEGIN IF (SELECT seqincrement FROM pg_sequence WHERE seqrelid = 'tessera_versionnumber'::regclass) <> ${VERSION_BLOCK} THEN ALTER SEQUENCE tessera_versionnumber INCREMENT BY ${VERSION_BLOCK}; END IF; END $$`,
   ],
   addColumn: 'ADD COLUMN',
   canIndex: () => true,
