@@ -58,6 +58,14 @@ const DEFAULT_RANGES: Partial<Record<AttributeFile['AttributeType'], [number, nu
   Double: [-100000000000, 100000000000],
 };
 
+/**
+ * The widest range of doubles whose decimal text (`String(n)`, as drivers send numbers) a 64-bit
+ * integer holds: ±9223372036854774784, written 9223372036854775000. A BigInt column's range is kept
+ * within it, as a JSON number is a double: 9223372036854775807, Dataverse's BigInt MaxValue, reads
+ * as 2^63, and -2^63 is written -9223372036854776000; no bigint column holds either.
+ */
+const INT64_DOUBLES: [number, number] = [-9223372036854774784, 9223372036854774784];
+
 const DEFAULT_MAX_LENGTH: Partial<Record<AttributeFile['AttributeType'], number>> = {
   String: 100,
   Memo: 2000,
@@ -97,8 +105,8 @@ function buildAttribute(file: EntityFile, a: AttributeFile, systemSupplied: bool
     IsValidForUpdate: a.AttributeOf ? false : a.IsValidForUpdate ?? !primaryId,
     IsValidForRead: a.IsValidForRead ?? true,
     MaxLength: a.MaxLength ?? DEFAULT_MAX_LENGTH[a.AttributeType],
-    MinValue: a.MinValue ?? range?.[0],
-    MaxValue: a.MaxValue ?? range?.[1],
+    MinValue: a.AttributeType === 'BigInt' ? Math.max(a.MinValue ?? range![0], INT64_DOUBLES[0]) : a.MinValue ?? range?.[0],
+    MaxValue: a.AttributeType === 'BigInt' ? Math.min(a.MaxValue ?? range![1], INT64_DOUBLES[1]) : a.MaxValue ?? range?.[1],
     Precision: a.Precision ?? (a.AttributeType === 'Money' ? 4 : a.AttributeType === 'Decimal' ? 2 : undefined),
     Targets: Object.freeze([...(a.Targets ?? [])]),
     DateTimeBehavior: a.AttributeType === 'DateTime' ? a.DateTimeBehavior ?? 'UserLocal' : undefined,

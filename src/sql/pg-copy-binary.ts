@@ -34,8 +34,16 @@ interface FieldCodec {
 
 const fixed = (bytes: number, write: FieldWriter): FieldCodec => ({ maxBytes: () => bytes, write });
 
-/** A whole number as int8 (exact up to 2^53, all Tessera numbers are). */
+/**
+ * A whole number as int8. Past 2^53 a double stands for many integers: the one its shortest
+ * decimal text names is sent, as the text format and query parameters send `String(n)`. Throws a
+ * RangeError outside int8 (the model caps BigInt columns' range inside it).
+ */
 function writeInt64(buf: Buffer, at: number, n: number): void {
+  if (!Number.isSafeInteger(n)) {
+    buf.writeBigInt64BE(BigInt(String(n)), at);
+    return;
+  }
   const high = Math.floor(n / TWO_32);
   buf.writeInt32BE(high, at);
   buf.writeUInt32BE(n - high * TWO_32, at + 4);
@@ -81,7 +89,9 @@ for (let i = 0; i < 16; i++) HEX['0123456789abcdef'.charCodeAt(i)] = HEX['012345
 /** A canonical GUID (`8-4-4-4-12` hex digits) as its 16 bytes. */
 function writeUuid(buf: Buffer, at: number, value: unknown): number {
   const s = value as string;
-  if (typeof s !== 'string' || s.length !== 36) throw new Error(`binary COPY: '${String(value)}' is not a GUID`);
+  if (typeof s !== 'string' || s.length !== 36 || s[8] !== '-' || s[13] !== '-' || s[18] !== '-' || s[23] !== '-') {
+    throw new Error(`binary COPY: '${String(value)}' is not a GUID`);
+  }
   let o = at;
   for (let i = 0; i < 36; i += 2) {
     if (i === 8 || i === 13 || i === 18 || i === 23) i++;
@@ -156,7 +166,8 @@ const TEXT: FieldCodec = {
 
 const INT4 = fixed(4, (buf, at, value) => { buf.writeInt32BE(value as number, at); return 4; });
 const INT8 = fixed(8, (buf, at, value) => { writeInt64(buf, at, value as number); return 8; });
-const FLOAT8 = fixed(8, (buf, at, value) => { buf.writeDoubleBE(value as number, at); return 8; });
+// -0 is sent as 0, as its text `String(-0)` was.
+const FLOAT8 = fixed(8, (buf, at, value) => { buf.writeDoubleBE(value === 0 ? 0 : value as number, at); return 8; });
 const BOOL = fixed(1, (buf, at, value) => { buf[at] = value === true || value === 1 ? 1 : 0; return 1; });
 const UUID = fixed(16, writeUuid);
 const TIMESTAMPTZ = fixed(8, (buf, at, value) => { writeTimestamp(buf, at, epochMs(value)); return 8; });
@@ -173,6 +184,7 @@ function codecOf(a: AttributeModel): FieldCodec {
     case 'Boolean': return BOOL;
     case 'DateTime': return a.DateTimeBehavior === 'DateOnly' ? DATE : TIMESTAMPTZ;
     case 'Uniqueidentifier': case 'Lookup': case 'Owner': case 'Customer': return UUID;
+    default: throw new Error(`binary COPY: no binary form for AttributeType '${String(a.AttributeType)}'`);
   }
 }
 
