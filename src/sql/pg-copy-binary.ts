@@ -10,7 +10,9 @@ import type { CopyFormat } from './dialect.js';
  * 16-bit -1 as trailer.
  *
  * Why binary and not text: the server then parses no uuid, date-time or number text. COPY of the
- * same 20,000 rows of msdyn_copilotinteraction took 0.6–0.7 of the text format's time here.
+ * same 20,000 rows of msdyn_copilotinteraction from a file took 0.6–0.75 of the text format's
+ * time here; inside CreateMultiple, fed as items are planned, ~7 % less; and encoding costs this
+ * side less than writing text did (1.9 against 2.4 µs a row).
  */
 
 /** `PGCOPY\n\377\r\n\0`, flags 0 (no OIDs), header extension length 0. */
@@ -56,6 +58,17 @@ function writeTimestamp(buf: Buffer, at: number, ms: number): void {
   else buf.writeBigInt64BE(BigInt(ms - PG_EPOCH_MS) * 1000n, at);
 }
 
+/** The number the `count` digits of `text` at `at` spell, or NaN. */
+function digits(text: string, at: number, count: number): number {
+  let x = 0;
+  for (let i = at; i < at + count; i++) {
+    const d = text.charCodeAt(i) - 48;
+    if (d < 0 || d > 9) return NaN;
+    x = x * 10 + d;
+  }
+  return x;
+}
+
 /**
  * Unix milliseconds of a canonical `YYYY-MM-DDTHH:MM:SSZ` or `YYYY-MM-DD` (the planner's forms,
  * read digit by digit: Date.parse takes ~300 ns), or of any other ISO 8601 text Date.parse reads.
@@ -63,19 +76,11 @@ function writeTimestamp(buf: Buffer, at: number, ms: number): void {
 function epochMs(value: unknown): number {
   if (typeof value === 'string' && value[4] === '-' && value[7] === '-'
     && (value.length === 10 || (value.length === 20 && value[10] === 'T' && value[13] === ':' && value[16] === ':' && value[19] === 'Z'))) {
-    const n = (at: number, digits: number) => {
-      let x = 0;
-      for (let i = at; i < at + digits; i++) {
-        const d = value.charCodeAt(i) - 48;
-        if (d < 0 || d > 9) return NaN;
-        x = x * 10 + d;
-      }
-      return x;
-    };
+    const year = digits(value, 0, 4);
     const ms = value.length === 10
-      ? Date.UTC(n(0, 4), n(5, 2) - 1, n(8, 2))
-      : Date.UTC(n(0, 4), n(5, 2) - 1, n(8, 2), n(11, 2), n(14, 2), n(17, 2));
-    if (!Number.isNaN(ms) && n(0, 4) >= 100) return ms;
+      ? Date.UTC(year, digits(value, 5, 2) - 1, digits(value, 8, 2))
+      : Date.UTC(year, digits(value, 5, 2) - 1, digits(value, 8, 2), digits(value, 11, 2), digits(value, 14, 2), digits(value, 17, 2));
+    if (!Number.isNaN(ms) && year >= 100) return ms;
   }
   const ms = typeof value === 'string' ? Date.parse(value) : NaN;
   if (Number.isNaN(ms)) throw new Error(`binary COPY: '${String(value)}' is not a date or date-time`);
