@@ -346,48 +346,71 @@ export function renderInsertMany(d: Dialect, plans: readonly InsertPlan[], versi
   if (!plans.length) return [];
   const entity = plans[0]!.entity;
   const versionAttribute = entity.attributesByName.get('versionnumber')!;
-  const seen = new Set<AttributeModel>();
-  // forEach, not for…of: a key iterator allocates a result object per key and row (~600 bytes a row here).
-  const add = (_: Value, a: AttributeModel) => { seen.add(a); };
-  for (const plan of plans) plan.values.forEach(add);
-  const columns = [...seen, versionAttribute];
+  const columns = columnUnion(entity, plans);
+  columns.push(versionAttribute);
   const value = (i: number, a: AttributeModel) => (a === versionAttribute ? versions[i]! : plans[i]!.values.get(a) ?? null);
   const into = `INSERT INTO ${table(d, entity)} (${columns.map((a) => col(d, a)).join(', ')})`;
   if (d.copy && plans.length > 1) {
     const copy = d.copy.encodeRows(columns, plans.length, (i, c) => d.toDb(columns[c]!, value(i, columns[c]!)));
     return [{ sql: `COPY ${table(d, entity)} (${columns.map((a) => col(d, a)).join(', ')}) FROM STDIN${d.copy.options}`, params: [], copy }];
   }
-  const perStatement = Math.max(1, Math.min(1000, Math.floor(d.maxParameters / columns.length)));
+  const width = columns.length;
+  const last = width - 1; // versionnumber
+  const perStatement = Math.max(1, Math.min(1000, Math.floor(d.maxParameters / width)));
   const statements: Statement[] = [];
   for (let start = 0; start < plans.length; start += perStatement) {
     const count = Math.min(perStatement, plans.length - start);
-    // The statement's values column by column: cells[c][i] is row start + i's value of columns[c].
-    const cells = columns.map((a) => {
-      const column = new Array<Value>(count);
-      for (let i = 0; i < count; i++) column[i] = value(start + i, a);
-      return column;
-    });
+    // The statement's values, row by row: cells[i * width + c] is row start + i's value of columns[c].
+    const cells = new Array<Value>(count * width);
+    for (let i = 0, k = 0; i < count; i++, k += width) {
+      const values = plans[start + i]!.values;
+      for (let c = 0; c < last; c++) cells[k + c] = values.get(columns[c]!) ?? null;
+      cells[k + last] = versions[start + i]!;
+    }
     // A value every row of the statement has (stamped system columns, defaults) is bound once.
-    const shared = columns.map((_, c) => d.namedPlaceholder !== undefined && count > 1 && cells[c]!.every((v) => v === cells[c]![0]));
+    const shared = new Array<boolean>(width).fill(d.namedPlaceholder !== undefined && count > 1);
+    for (let c = 0; c < width; c++) {
+      const first = cells[c];
+      for (let k = width + c; shared[c] && k < cells.length; k += width) shared[c] = cells[k] === first;
+    }
     const named: Record<string, unknown> = {};
     const perRow: number[] = [];
-    for (let c = 0; c < columns.length; c++) {
-      if (shared[c]) named[sharedName(c)] = d.toDb(columns[c]!, cells[c]![0]);
+    for (let c = 0; c < width; c++) {
+      if (shared[c]) named[sharedName(c)] = d.toDb(columns[c]!, cells[c]!);
       else perRow.push(c);
     }
     // Sized for the named values' object too; indexed loops, as this runs for every value.
-    const params: unknown[] = new Array(count * perRow.length + (perRow.length < columns.length ? 1 : 0));
-    let k = 0;
-    for (let i = 0; i < count; i++) {
-      for (let p = 0; p < perRow.length; p++) {
-        const c = perRow[p]!;
-        params[k++] = d.toDb(columns[c]!, cells[c]![i]);
+    const params: unknown[] = new Array(count * perRow.length + (perRow.length < width ? 1 : 0));
+    let p = 0;
+    for (let k = 0; k < cells.length; k += width) {
+      for (let r = 0; r < perRow.length; r++) {
+        const c = perRow[r]!;
+        params[p++] = d.toDb(columns[c]!, cells[k + c]!);
       }
     }
-    if (perRow.length < columns.length) params[k] = named;
+    if (perRow.length < width) params[p] = named;
     statements.push({ sql: valuesSql(d, into, shared, count), params });
   }
   return statements;
+}
+
+/**
+ * The columns any of `plans` sets, in the order they are first met (so a statement's column list
+ * keeps the body's order); a fresh array. A mark per ColumnNumber, not a Set: this visits every
+ * value of a bulk write.
+ */
+function columnUnion(entity: EntityModel, plans: readonly InsertPlan[]): AttributeModel[] {
+  const marked = new Uint8Array(entity.Attributes.length);
+  const columns: AttributeModel[] = [];
+  const add = (_: Value, a: AttributeModel) => {
+    if (marked[a.ColumnNumber] === 0) {
+      marked[a.ColumnNumber] = 1;
+      columns.push(a);
+    }
+  };
+  // forEach, not for…of: a key iterator allocates a result object per key and row.
+  for (const plan of plans) plan.values.forEach(add);
+  return columns;
 }
 
 /** The named parameter that binds the shared value of a multi-row INSERT's column `c` (0-based). */
