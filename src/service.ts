@@ -71,6 +71,12 @@ export interface ServiceOptions {
 /** Dataverse's guidance for records per bulk request (digest §6.3). */
 export const DEFAULT_MAX_TARGETS = 1000;
 
+/**
+ * The pipeline for one model and database (DESIGN.md §1): `handle` takes an HttpRequest and
+ * answers an HttpResponse, running parse → plan → sql → execute → respond. It never throws for
+ * bad input: errors become Dataverse's error JSON with their status, and unexpected faults a 500
+ * with no detail (logged through the FaultLogger).
+ */
 export class Service {
   private readonly csdl: string;
   readonly caller: Caller;

@@ -113,6 +113,11 @@ const columnSets = {
   },
 } as const;
 
+/**
+ * The schema of one metadata file (an EntityMetadata object: LogicalName, EntitySetName, Attributes,
+ * relationships, Keys, Indexes…), which the loader compiles with ajv; a file that fails it is
+ * reported with the JSON pointer of each problem (ModelError).
+ */
 export const entityFileSchema = {
   $id: 'https://tessera.dev/schemas/entity-metadata.json',
   type: 'object',

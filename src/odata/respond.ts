@@ -18,6 +18,7 @@ export interface HttpResponse {
   body?: string;
 }
 
+/** The Content-Type of every JSON answer: OData JSON with minimal metadata, as Dataverse sends (digest §13, behaviour 1). */
 export const JSON_CONTENT_TYPE = 'application/json; odata.metadata=minimal';
 
 /** A JSON response with OData's content type. */
