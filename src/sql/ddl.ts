@@ -106,7 +106,11 @@ export function incompatibleChanges(model: Model, snapshot: readonly SnapshotAtt
 /**
  * The columns of a table that get an index of their own: each lookup (but UNINDEXED_LOOKUPS);
  * for an intersect table, the second id column (its unique key over both ids serves lookups by the
- * first). The primary name column gets none: names are scattered values, so such an index costs
+ * first). A lookup's index is partial, `WHERE <lookup> IS NOT NULL`: lookups are often empty, and
+ * a row with none then costs the index nothing, while every use of the index (`= id`, `IN (ids)`,
+ * the joins and correlated subqueries of `$expand`) compares with a value and so never looks for
+ * null (SQLite, PostgreSQL and SQL Server all infer `x IS NOT NULL` from `x = ?`); with the Copilot
+ * table's one mostly-null indexed lookup, raw 1,000-row transactions on SQLite ran ~5 % faster. The primary name column gets none: names are scattered values, so such an index costs
  * every insert a random page write (on SQLite, about a page per row at 1,000 rows per transaction:
  * CreateMultiple into the Copilot table ran at half the speed with it). Tables that sort lists by
  * name declare it in `Indexes`.
@@ -134,7 +138,8 @@ export function migrationDdl(d: Dialect, model: Model, existing: ExistingSchema)
       }
     }
     for (const a of indexedColumns(e)) {
-      if (d.canIndex(a)) ddl.push(d.createIndex(d.quote(indexName('ix', e, a.LogicalName)), d.quote(e.LogicalName), [d.quote(a.LogicalName)]));
+      const column = d.quote(a.LogicalName);
+      if (d.canIndex(a)) ddl.push(d.createIndex(d.quote(indexName('ix', e, a.LogicalName)), d.quote(e.LogicalName), [column], e.IsIntersect ? undefined : `${column} IS NOT NULL`));
     }
     for (const x of e.Indexes) {
       if (x.KeyAttributes.every((a) => d.canIndex(a))) {

@@ -101,8 +101,12 @@ export interface Dialect {
   readonly copy?: CopyFormat;
   /** Whether a column can be an index key on this database. */
   canIndex(a: AttributeModel): boolean;
-  /** DDL creating index `name` on `table(columns…)` unless it exists. */
-  createIndex(name: string, table: string, columns: readonly string[]): string;
+  /**
+   * DDL creating index `name` on `table(columns…)` unless it exists; with `where` (a predicate over
+   * the table's columns, e.g. `"x" IS NOT NULL`) a partial (SQL Server: filtered) index holding only
+   * the rows it admits.
+   */
+  createIndex(name: string, table: string, columns: readonly string[], where?: string): string;
   /** DDL creating a unique index over `columns` unless it exists; rows with a null key column are exempt. */
   createUniqueIndex(name: string, table: string, columns: readonly string[]): string;
   /** Catalog query returning one row per existing column: `[table_name, column_name]`. */

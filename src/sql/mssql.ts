@@ -60,8 +60,8 @@ export const mssqlDialect: Dialect = {
   // SQL Server treats NULLs as equal in unique indexes: filter them out, as Dataverse does for keys.
   createUniqueIndex: (name, table, columns) =>
     `IF NOT EXISTS (SELECT 1 FROM sys.indexes WHERE name = N'${name.slice(1, -1).replace(/'/g, "''")}' AND object_id = OBJECT_ID(N'${table.slice(1, -1).replace(/'/g, "''")}')) CREATE UNIQUE INDEX ${name} ON ${table} (${columns.join(', ')}) WHERE ${columns.map((c) => `${c} IS NOT NULL`).join(' AND ')}`,
-  createIndex: (name, table, columns) =>
-    `IF NOT EXISTS (SELECT 1 FROM sys.indexes WHERE name = N'${name.slice(1, -1).replace(/'/g, "''")}' AND object_id = OBJECT_ID(N'${table.slice(1, -1).replace(/'/g, "''")}')) CREATE INDEX ${name} ON ${table} (${columns.join(', ')})`,
+  createIndex: (name, table, columns, where) =>
+    `IF NOT EXISTS (SELECT 1 FROM sys.indexes WHERE name = N'${name.slice(1, -1).replace(/'/g, "''")}' AND object_id = OBJECT_ID(N'${table.slice(1, -1).replace(/'/g, "''")}')) CREATE INDEX ${name} ON ${table} (${columns.join(', ')})${where ? ` WHERE ${where}` : ''}`,
   catalogColumns: {
     sql: 'SELECT TABLE_NAME, COLUMN_NAME FROM INFORMATION_SCHEMA.COLUMNS WHERE TABLE_SCHEMA = SCHEMA_NAME()',
     params: [],

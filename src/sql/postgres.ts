@@ -62,7 +62,7 @@ export const postgresDialect: Dialect = {
   createUniqueIndex: (name, table, columns) => `CREATE UNIQUE INDEX IF NOT EXISTS ${name} ON ${table} (${columns.join(', ')})`,
   // NULLS FIRST matches orderItem, so one index serves both ORDER BY … ASC NULLS FIRST and, read
   // backwards, DESC NULLS LAST.
-  createIndex: (name, table, columns) => `CREATE INDEX IF NOT EXISTS ${name} ON ${table} (${columns.map((c) => `${c} NULLS FIRST`).join(', ')})`,
+  createIndex: (name, table, columns, where) => `CREATE INDEX IF NOT EXISTS ${name} ON ${table} (${columns.map((c) => `${c} NULLS FIRST`).join(', ')})${where ? ` WHERE ${where}` : ''}`,
   // COPY is PostgreSQL's fastest way in: ~2x an INSERT from unnest'ed arrays here, which parses
   // an array literal per column on the server; binary, so it parses no text at all.
   copy: BINARY_COPY,

@@ -1,0 +1,66 @@
+import { expect } from 'chai';
+import type { Statement } from '../src/sql/dialect.js';
+import type { Database } from '../src/store/database.js';
+import { call, createRow, DATABASES, recordStatements, startServer, type TestServer } from './support/server.js';
+
+const SET = 'msdyn_copilotinteractions';
+const DATA_SET = 'msdyn_copilotinteractiondatas';
+const CHILDREN = 'msdyn_copilotinteractiondata_msdyn_copilotinteraction_msdyn_interactiondataid';
+const INDEX = 'ix_msdyn_copilotinteraction_msdyn_interactiondataid';
+
+/** The database's plan for `stmt`, as one line of text; on PostgreSQL with sequential scans off, so a usable index is used even on a tiny table. */
+async function planOf(db: Database, stmt: Statement): Promise<string> {
+  if (db.dialect.name === 'postgres') {
+    return db.transaction(async (tx) => {
+      await tx.run({ sql: 'SET LOCAL enable_seqscan = off', params: [] });
+      return (await tx.rows({ sql: `EXPLAIN ${stmt.sql}`, params: stmt.params })).map((r) => String(r[0])).join(' | ');
+    });
+  }
+  return (await db.rows({ sql: `EXPLAIN QUERY PLAN ${stmt.sql}`, params: stmt.params })).map((r) => String(r[3])).join(' | ');
+}
+
+/** The definition of index `name` as the database stores it. */
+async function indexDefinition(db: Database, name: string): Promise<string> {
+  const sql = db.dialect.name === 'postgres'
+    ? 'SELECT indexdef FROM pg_indexes WHERE schemaname = current_schema() AND indexname = $1'
+    : "SELECT sql FROM sqlite_master WHERE type = 'index' AND name = ?";
+  const rows = await db.rows({ sql, params: [name] });
+  return String(rows[0]?.[0] ?? '');
+}
+
+for (const database of DATABASES.filter((d) => d.name !== 'mssql')) {
+  describe(`lookup indexes (${database.name})`, () => {
+    let s: TestServer;
+    let dataId: string;
+    before(async () => {
+      s = await startServer(undefined, database);
+      dataId = (await createRow(s, DATA_SET, { msdyn_name: 'payload' })).msdyn_copilotinteractiondataid;
+      for (const name of ['linked a', 'linked b']) {
+        await createRow(s, SET, { msdyn_name: name, 'msdyn_interactiondataid@odata.bind': `/${DATA_SET}(${dataId})` });
+      }
+      for (let i = 0; i < 5; i++) await createRow(s, SET, { msdyn_name: `unlinked ${i}` });
+    });
+    after(() => s.close());
+
+    it('index a lookup only where it is set: rows without one cost the index nothing', async () => {
+      const definition = await indexDefinition(s.db, INDEX);
+      expect(definition).to.match(/WHERE \(?"?msdyn_interactiondataid"? IS NOT NULL\)?/);
+    });
+
+    it('still serve a lookup $filter and a collection $expand from that index, with the right rows', async () => {
+      const statements = recordStatements(s.db);
+      const filtered = await call('GET', `${s.root}${SET}?$select=msdyn_name&$filter=_msdyn_interactiondataid_value eq ${dataId}&$orderby=msdyn_name`);
+      expect(filtered.status).to.equal(200);
+      expect(filtered.json.value.map((r: { msdyn_name: string }) => r.msdyn_name)).to.deep.equal(['linked a', 'linked b']);
+      const filter = statements.find((x) => x.sql.includes('msdyn_interactiondataid'))!;
+      expect(await planOf(s.db, filter)).to.contain(INDEX);
+
+      statements.length = 0;
+      const expanded = await call('GET', `${s.root}${DATA_SET}(${dataId})?$select=msdyn_name&$expand=${CHILDREN}($select=msdyn_name;$orderby=msdyn_name)`);
+      expect(expanded.status).to.equal(200);
+      expect(expanded.json[CHILDREN].map((r: { msdyn_name: string }) => r.msdyn_name)).to.deep.equal(['linked a', 'linked b']);
+      const expand = statements.find((x) => x.sql.includes('msdyn_interactiondataid'))!;
+      expect(await planOf(s.db, expand)).to.contain(INDEX);
+    });
+  });
+}
