@@ -736,7 +736,7 @@ function* binaryCopyChunks(columns: readonly AttributeModel[], rows: readonly un
   yield format.header;
   for (let start = 0; start < rows.length; start += perChunk) {
     const chunk = rows.slice(start, start + perChunk);
-    yield format.encodeRows(columns, chunk.length, (r, c) => chunk[r]![c]);
+    yield format.encodeRows(columns, chunk.length, chunk.flat());
   }
   yield format.trailer;
 }

@@ -30,10 +30,10 @@ export interface CopyFormat {
   readonly header: Uint8Array;
   readonly trailer: Uint8Array;
   /**
-   * `count` rows of `columns`; `value(row, column)` is a driver value (Dialect.toDb applied).
-   * Throws an Error for a value the column's type cannot hold.
+   * `count` rows of `columns`; `cells[row × columns.length + column]` is a driver value
+   * (Dialect.toDb applied), row by row. Throws an Error for a value the column's type cannot hold.
    */
-  encodeRows(columns: readonly AttributeModel[], count: number, value: (row: number, column: number) => unknown): Uint8Array;
+  encodeRows(columns: readonly AttributeModel[], count: number, cells: ArrayLike<unknown>): Uint8Array;
 }
 
 /**

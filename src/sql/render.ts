@@ -348,25 +348,17 @@ export function renderInsertMany(d: Dialect, plans: readonly InsertPlan[], versi
   const versionAttribute = entity.attributesByName.get('versionnumber')!;
   const columns = columnUnion(entity, plans);
   columns.push(versionAttribute);
-  const value = (i: number, a: AttributeModel) => (a === versionAttribute ? versions[i]! : plans[i]!.values.get(a) ?? null);
   const into = `INSERT INTO ${table(d, entity)} (${columns.map((a) => col(d, a)).join(', ')})`;
   if (d.copy && plans.length > 1) {
-    const copy = d.copy.encodeRows(columns, plans.length, (i, c) => d.toDb(columns[c]!, value(i, columns[c]!)));
+    const copy = d.copy.encodeRows(columns, plans.length, rowCells(d, columns, plans, versions, 0, plans.length, true));
     return [{ sql: `COPY ${table(d, entity)} (${columns.map((a) => col(d, a)).join(', ')}) FROM STDIN${d.copy.options}`, params: [], copy }];
   }
   const width = columns.length;
-  const last = width - 1; // versionnumber
   const perStatement = Math.max(1, Math.min(1000, Math.floor(d.maxParameters / width)));
   const statements: Statement[] = [];
   for (let start = 0; start < plans.length; start += perStatement) {
     const count = Math.min(perStatement, plans.length - start);
-    // The statement's values, row by row: cells[i * width + c] is row start + i's value of columns[c].
-    const cells = new Array<Value>(count * width);
-    for (let i = 0, k = 0; i < count; i++, k += width) {
-      const values = plans[start + i]!.values;
-      for (let c = 0; c < last; c++) cells[k + c] = values.get(columns[c]!) ?? null;
-      cells[k + last] = versions[start + i]!;
-    }
+    const cells = rowCells(d, columns, plans, versions, start, count, false);
     // A value every row of the statement has (stamped system columns, defaults) is bound once.
     const shared = new Array<boolean>(width).fill(d.namedPlaceholder !== undefined && count > 1);
     for (let c = 0; c < width; c++) {
@@ -376,7 +368,7 @@ export function renderInsertMany(d: Dialect, plans: readonly InsertPlan[], versi
     const named: Record<string, unknown> = {};
     const perRow: number[] = [];
     for (let c = 0; c < width; c++) {
-      if (shared[c]) named[sharedName(c)] = d.toDb(columns[c]!, cells[c]!);
+      if (shared[c]) named[sharedName(c)] = d.toDb(columns[c]!, cells[c] as Value);
       else perRow.push(c);
     }
     // Sized for the named values' object too; indexed loops, as this runs for every value.
@@ -385,13 +377,31 @@ export function renderInsertMany(d: Dialect, plans: readonly InsertPlan[], versi
     for (let k = 0; k < cells.length; k += width) {
       for (let r = 0; r < perRow.length; r++) {
         const c = perRow[r]!;
-        params[p++] = d.toDb(columns[c]!, cells[k + c]!);
+        params[p++] = d.toDb(columns[c]!, cells[k + c] as Value);
       }
     }
     if (perRow.length < width) params[p] = named;
     statements.push({ sql: valuesSql(d, into, shared, count), params });
   }
   return statements;
+}
+
+/**
+ * The values of rows `start … start + count − 1` of `plans`, row by row: `cells[i × width + c]`
+ * is row start + i's value of `columns[c]` (null where unset), as the driver takes it when
+ * `toDb`; the last column is versionnumber, taken from `versions`.
+ */
+function rowCells(d: Dialect, columns: readonly AttributeModel[], plans: readonly InsertPlan[], versions: readonly number[], start: number, count: number, toDb: boolean): unknown[] {
+  const width = columns.length;
+  const last = width - 1;
+  const cells = new Array<unknown>(count * width);
+  for (let i = 0, k = 0; i < count; i++, k += width) {
+    const values = plans[start + i]!.values;
+    if (toDb) for (let c = 0; c < last; c++) cells[k + c] = d.toDb(columns[c]!, values.get(columns[c]!) ?? null);
+    else for (let c = 0; c < last; c++) cells[k + c] = values.get(columns[c]!) ?? null;
+    cells[k + last] = versions[start + i]!;
+  }
+  return cells;
 }
 
 /**
