@@ -436,7 +436,7 @@ export class Service {
     const { key, values } = planAlternateKey(entity, predicate);
     const id = await findByKey(this.db, this.db, entity, key, values);
     const missing = () => Errors.keyNotFound(entity.LogicalName);
-    const location = `${req.serviceRoot}${entity.EntitySetName}(${predicate})`;
+    const location = entityId(req.serviceRoot, entity.EntitySetName, predicate);
     switch (req.method) {
       case 'GET':
         if (!id) throw missing();

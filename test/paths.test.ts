@@ -46,6 +46,18 @@ for (const database of DATABASES) {
       expect((await call('GET', `${s.root}new_products(${key})`)).status).to.equal(404);
     });
 
+    it('percent-encodes an alternate key OData-EntityId cannot hold as it is (non-ASCII, control characters), and keeps serving', async () => {
+      for (const [sku, encoded] of [['€ 日', '%E2%82%AC%20%E6%97%A5'], ['a\nb', 'a%0Ab'], ['café#1', 'caf%C3%A9%231']] as const) {
+        const r = await call('PATCH', `${s.root}new_products(new_sku='${encodeURIComponent(sku)}',new_region=9)`, { new_name: sku });
+        expect(r.status, r.text).to.equal(204);
+        expect(r.headers.get('odata-entityid')).to.equal(`${s.root}new_products(new_sku='${encoded}',new_region=9)`);
+        const again = await call('PATCH', `${s.root}new_products(new_sku='${encodeURIComponent(sku)}',new_region=9)`, { new_name: `${sku}!` }, { 'If-Match': '*' });
+        expect(again.status, again.text).to.equal(204);
+        const got = await call('GET', `${r.headers.get('odata-entityid')}?$select=new_name`);
+        expect(got.json.new_name).to.equal(`${sku}!`);
+      }
+    });
+
     it('reads, sets and clears single properties', async () => {
       const id = (await call('POST', `${s.root}${SET}`, { msdyn_name: 'prop', importsequencenumber: 4 }, { Prefer: 'return=representation' })).json.msdyn_copilotinteractionid;
       const r = await call('GET', `${s.root}${SET}(${id})/msdyn_name`);

@@ -45,8 +45,10 @@ export function createApp(handler: RequestHandler, options: AppOptions = {}): ex
   app.use((req: Request, res: Response, next: NextFunction) => (req.method === 'GET' ? next() : readBody(req, res, next)));
   app.use((req: Request, res: Response, next: NextFunction) => {
     const body = typeof req.body === 'string' && req.body.length ? req.body : undefined;
+    // A response that cannot be sent (a header value Node refuses) is a 500, never a crash.
     handler.handle({ method: req.method, url: req.originalUrl, headers: req.headers, body, origin: origin(req) })
-      .then((out) => send(res, out), next);
+      .then((out) => send(res, out))
+      .catch(next);
   });
   app.use((err: { type?: string; status?: number }, _req: Request, res: Response, _next: NextFunction) => {
     let e: ServiceError;

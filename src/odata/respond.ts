@@ -71,10 +71,18 @@ function expandedValue(e: ExpandPlan, v: unknown, serviceRoot: string): unknown 
   return (v as Array<Record<string, unknown>>).map((r) => expandedEntity(e, r, serviceRoot));
 }
 
-/** The absolute URL of one row, as sent in `OData-EntityId` (digest §2.1). */
-export function entityId(serviceRoot: string, entitySetName: string, id: string): string {
-  return `${serviceRoot}${entitySetName}(${id})`;
+/**
+ * The absolute URL of one row, as sent in `OData-EntityId` (digest §2.1). `key` is the key as
+ * text, a GUID or an alternate key's decoded predicate (`uniquename='Grüße'`); characters a URL
+ * cannot hold as they are (non-ASCII, controls, spaces, `%`, `#`, `?`) are percent-encoded
+ * (RFC 3986 §2.1), so the URL is also a valid header value.
+ */
+export function entityId(serviceRoot: string, entitySetName: string, key: string): string {
+  return `${serviceRoot}${entitySetName}(${URL_SAFE_KEY.test(key) ? key : encodeURI(key).replace(/[#?]/g, encodeURIComponent)})`;
 }
+
+/** Key text that needs no encoding: GUIDs and plain ASCII predicates. */
+const URL_SAFE_KEY = /^[A-Za-z0-9\-._~'(),=:@!$&*+;]*$/;
 
 const FORMATTER = new Formatter();
 
