@@ -81,6 +81,28 @@ for (const database of DATABASES) {
       await expectError({ 'msdyn_nope@odata.bind': '/msdyn_copilotinteractiondatas(00000000-0000-0000-0000-000000000001)' }, 400, '0x80048d19', /undeclared property 'msdyn_nope'/);
     });
 
+    it('refuses bodies nested more than 100 levels deep with 400, on writes and messages alike, and accepts 100', async () => {
+      const nested = (levels: number) => `{"msdyn_name":${'['.repeat(levels - 1)}${']'.repeat(levels - 1)}}`;
+      const deep = nested(5000);
+      const before = (await call('GET', `${s.root}${SET}/$count`)).text;
+      for (const [method, url, body] of [
+        ['POST', `${s.root}${SET}`, deep],
+        ['PATCH', `${s.root}${SET}(${randomUUID()})`, deep],
+        ['POST', `${s.root}${SET}/Microsoft.Dynamics.CRM.CreateMultiple`, `{"Targets":[${deep}]}`],
+        ['POST', `${s.root}${SET}/Microsoft.Dynamics.CRM.UpsertMultiple`, `{"Targets":[${deep}]}`],
+      ] as const) {
+        const r = await call(method, url, body);
+        expect(r.status, `${method} ${url}`).to.equal(400);
+        expect(r.json.error.message).to.contain('more than 100 levels deep');
+      }
+      expect((await call('GET', `${s.root}${SET}/$count`)).text).to.equal(before);
+      // 100 levels is within the limit: the body is read and judged on its values instead.
+      const r = await call('POST', `${s.root}${SET}`, nested(100));
+      expect(r.status).to.equal(400);
+      expect(r.json.error.code).to.equal('0x80048d19');
+      expect(r.json.error.message).to.not.contain('levels deep');
+    });
+
     it('makes no partial write when validation fails', async () => {
       const before = (await call('GET', `${s.root}${SET}/$count`)).text;
       await expectError({ msdyn_name: 'ok', msdyn_interactiontype: 5 }, 400, '0x8004431A');

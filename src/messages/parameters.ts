@@ -1,5 +1,6 @@
 import { Errors } from '../errors.js';
 import type { Model } from '../model/types.js';
+import { parseJsonBody } from '../odata/json-body.js';
 import { canonicalGuid } from '../plan/values.js';
 import { resolveRecordUrl } from '../plan/write.js';
 import type { Arguments, Message, ParameterDefinition, RecordReference } from './types.js';
@@ -152,14 +153,14 @@ function jsonValue(message: Message, p: ParameterDefinition, v: unknown): unknow
 
 /**
  * Action arguments from a JSON body (an object of parameter values). Throws 400 `0x80048d19`-style
- * payload errors for unreadable JSON, and `0x80060888` for unknown, missing or ill-typed parameters.
+ * payload errors for unreadable JSON or JSON nested past MAX_JSON_DEPTH, and `0x80060888` for unknown, missing or ill-typed parameters.
  */
 export function actionArguments(message: Message, body: string | undefined): Arguments {
   let parsed: unknown;
   try {
-    parsed = JSON.parse(body && body.trim() ? body : '{}');
+    parsed = parseJsonBody(body, '{}');
   } catch (err) {
-    throw bad(message, `The request body is not valid JSON: ${(err as Error).message}`);
+    throw bad(message, (err as Error).message.replace(/\.$/, ''));
   }
   if (!parsed || typeof parsed !== 'object' || Array.isArray(parsed)) throw bad(message, 'The request body must be a JSON object of parameter values');
   const args: Record<string, unknown> = {};

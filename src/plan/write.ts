@@ -1,5 +1,6 @@
 import { randomFillSync } from 'node:crypto';
 import { Errors } from '../errors.js';
+import { parseJsonBody } from '../odata/json-body.js';
 import { DATASTATE, DATASTATE_ACTIVE } from '../model/system-columns.js';
 import type { AttributeModel, EntityModel, Model, NavigationPropertyModel, OneToManyNavigationModel, OptionMetadata } from '../model/types.js';
 import { ColumnValues } from './column-values.js';
@@ -91,13 +92,16 @@ interface Assignments {
 /** The suffix of a property that binds a navigation property to record URLs (OData JSON §8.5). */
 export const BIND_SUFFIX = '@odata.bind';
 
-/** Parses a JSON request body that must be an object. Throws 400 `0x80048d19` otherwise. */
+/**
+ * Parses a JSON request body that must be an object. Throws 400 `0x80048d19` otherwise, and for a
+ * body nested deeper than MAX_JSON_DEPTH.
+ */
 export function parseBody(entity: EntityModel, text: string | undefined): Record<string, unknown> {
   let body: unknown;
   try {
-    body = JSON.parse(text && text.trim() ? text : 'null');
+    body = parseJsonBody(text, 'null');
   } catch (err) {
-    throw Errors.payload(entity.EntitySetName, `The request body is not valid JSON: ${(err as Error).message}`);
+    throw Errors.payload(entity.EntitySetName, (err as Error).message);
   }
   if (!body || typeof body !== 'object' || Array.isArray(body)) {
     throw Errors.payload(entity.EntitySetName, 'The request body must be a JSON object.');
