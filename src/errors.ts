@@ -81,7 +81,7 @@ export const Errors = {
   optionNotValid: (attribute: string, logicalName: string, value: number) =>
     new ServiceError(400, '0x8004431A', `A validation error occurred. The value ${value} of '${attribute}' on record of type '${logicalName}' is outside the valid range.`),
   /** 400 `0x80048408`: statuscode does not belong to the statecode (digest §6.5). */
-  invalidStateStatus: (status: number, stateName: string, logicalName: string, id: string) =>
+  invalidStateStatus: (status: number | null, stateName: string, logicalName: string, id: string) =>
     new ServiceError(400, '0x80048408', `${status} is not a valid status code for state code ${logicalName}State.${stateName} on ${logicalName} with Id ${id}.`),
   /** 400 `0x8004F00E` InvalidStateTransition: the table enforces state transitions and this one is not allowed. */
   invalidStateTransition: (logicalName: string, from: string, to: string) =>

@@ -256,6 +256,16 @@ for (const database of DATABASES) {
         const row = (await call('GET', url(id))).json;
         expect(row).to.include({ statecode: 0, statuscode: 1 });
         expect((await call('PATCH', url(id), { statuscode: 1 })).status).to.equal(204);
+        // No status at all is no status of the row's state either, whichever way it is cleared.
+        for (const cleared of [() => call('PATCH', url(id), { statuscode: null }, { 'If-Match': '*' }), () => call('DELETE', `${url(id)}/statuscode`)]) {
+          const r = await cleared();
+          expect(r.status, r.text).to.equal(400);
+          expect(r.json.error).to.deep.equal({ code: '0x80048408', message: `null is not a valid status code for state code msdyn_copilotinteractionState.Active on msdyn_copilotinteraction with Id ${id}.` });
+        }
+        expect((await call('GET', url(id))).json).to.include({ statecode: 0, statuscode: 1 });
+        // With statecode, a null statuscode is that state's default status.
+        expect((await call('PATCH', url(id), { statecode: 1, statuscode: null })).status).to.equal(204);
+        expect((await call('GET', url(id))).json).to.include({ statecode: 1, statuscode: 2 });
       });
 
       it('refuses an unknown state or status value with 400 0x8004431A', async () => {

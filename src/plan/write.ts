@@ -453,8 +453,9 @@ export function activeRowGuard(entity: EntityModel, id: string): Guard | undefin
  * update only if the row's version is n (else 412); `If-None-Match: *` → create only (returns an
  * InsertPlan; an existing row then fails with 412 `0x80040237`).
  * State rules (digest §6.5): statecode alone gets its DefaultStatus; statecode + statuscode must
- * agree (400 `0x80048408`); statuscode alone must belong to the row's current state, checked as a
- * guard in the UPDATE itself. On retention-enabled tables a retained row cannot be updated
+ * agree (400 `0x80048408`; statecode with a null statuscode gets the DefaultStatus); statuscode alone
+ * must belong to the row's current state, checked as a guard in the UPDATE itself (null never
+ * does: 400 `0x80048408`). On retention-enabled tables a retained row cannot be updated
  * (activeRowGuard); an upsert of one fails the same way instead of creating a second row.
  */
 export function planUpdate(
@@ -477,6 +478,10 @@ export function planUpdate(
     } else if (newState === undefined && newStatus !== undefined && newStatus !== null) {
       const required = stateOfStatus(entity, newStatus)!;
       guards.push({ attribute: state, values: [required], fail: (current) => Errors.invalidStateStatus(newStatus, stateName(entity, current as number), entity.LogicalName, id) });
+    } else if (newState === undefined && newStatus === null) {
+      // No status is one of the row's state (rule 1): a guard no state passes, so that the
+      // error names the current state; an upsert that creates the row gets the default status.
+      guards.push({ attribute: state, values: [], fail: (current) => Errors.invalidStateStatus(null, stateName(entity, current as number), entity.LogicalName, id) });
     }
     const target = set.get(status);
     if (entity.EnforceStateTransitions && typeof target === 'number') {
