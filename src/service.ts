@@ -174,6 +174,7 @@ export class Service {
           return invokeOperation(this.operations, req, { kind: 'operation', name: r.entitySet, segment: r.entitySet, qualified: false }, url);
         }
         const entity = this.entitySet(r.entitySet);
+        if (req.method === 'GET' && req.prefer.trackChanges) throw Errors.changeTrackingNotEnabled(entity.LogicalName);
         if (req.method === 'GET' && req.query.fetchXml !== undefined) return this.readFetch(req, entity);
         if (req.method === 'GET') return this.readCollection(req, entity);
         if (req.method === 'POST') return this.create(req, entity);

@@ -162,6 +162,12 @@ for (const database of DATABASES) {
       }
     });
 
+    it('refuses Prefer: odata.track-changes, as Dataverse does for a table without change tracking', async () => {
+      const r = await call('GET', `${s.root}${SET}?$select=msdyn_name`, undefined, { Prefer: 'odata.maxpagesize=2, odata.track-changes' });
+      expect(r.status).to.equal(400);
+      expect(r.json.error).to.deep.equal({ code: '0x80072491', message: "Entity msdyn_copilotinteraction isn't enabled for change tracking." });
+    });
+
     it('takes parameter aliases in $filter and $orderby, defined before or after use', async () => {
       expect(names(await get(`$select=msdyn_name&$filter=msdyn_name eq @p1&@p1=${encodeURIComponent("'ALPHA'")}`))).to.deep.equal(['Alpha']);
       expect(names(await get(`@p1=importsequencenumber&@p2=3&$select=msdyn_name&$filter=@p1 ge @p2&$orderby=@p1 desc`))).to.deep.equal(['100% sure_thing', "O'Brian", 'Gamma ray']);

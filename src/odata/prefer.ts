@@ -11,6 +11,8 @@ export interface Preferences {
   maxPageSize?: number;
   /** `odata.include-annotations="…"` as sent (not applied yet; echoed only once supported). */
   includeAnnotations?: string;
+  /** `odata.track-changes`: the client asks for a delta link (digest §10). */
+  trackChanges?: boolean;
 }
 
 /** Splits on commas that are not inside double quotes. */
@@ -45,6 +47,7 @@ export function parsePrefer(value: string | undefined): Preferences {
       if (!(n >= 1 && n <= 5000)) throw Errors.badQuery(`The odata.maxpagesize preference must be a whole number from 1 to 5000; '${arg}' is not.`);
       prefs.maxPageSize = n;
     } else if (name === 'odata.include-annotations') prefs.includeAnnotations = arg;
+    else if (name === 'odata.track-changes') prefs.trackChanges = true;
   }
   return prefs;
 }
