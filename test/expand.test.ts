@@ -46,6 +46,10 @@ for (const database of DATABASES) {
       expect(first.createdby).to.deep.include({ fullname: 'SYSTEM', systemuserid: s.service.caller.systemuserid });
       expect(body.value[3].msdyn_name).to.equal('orphan');
       expect(body.value[3].msdyn_interactiondataid).to.equal(null);
+      // $filter on a single-valued expansion: the related row, or null where it does not match.
+      const filtered = await get(`${SET}?$select=msdyn_name&$orderby=importsequencenumber&$expand=msdyn_interactiondataid($select=msdyn_name;$filter=msdyn_name eq 'payload'),createdby($select=fullname;$filter=fullname eq 'nobody')`);
+      expect(filtered.value[0].msdyn_interactiondataid).to.deep.include({ msdyn_name: 'payload' });
+      expect(filtered.value.map((r: { createdby: unknown }) => r.createdby)).to.deep.equal([null, null, null, null]);
     });
 
     it('expands collection-valued navigation properties with $select, $filter, $orderby, $top and nested $expand', async () => {

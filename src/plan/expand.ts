@@ -12,8 +12,10 @@ const MAX_CHILDREN = 5000;
 /**
  * Resolves `$expand` items against `entity` (digest §3.6): navigation property names, nested
  * `$select` (primary key always added), and for collection-valued properties `$filter`,
- * `$orderby` (primary key appended) and `$top`. A single-valued expansion takes `$select` and a
- * nested `$expand` only, or is `<property>/$ref` (the related row's primary key alone). Throws 400
+ * `$orderby` (primary key appended) and `$top`. A single-valued expansion takes `$select`,
+ * `$filter` (the related row is null unless it matches: "Only $select and $filter clause can be
+ * provided … on many-to-one relationship", digest §3.6) and a nested `$expand`, or is
+ * `<property>/$ref` (the related row's primary key alone). Throws 400
  * `0x80060888` for unknown properties, options not allowed there, `$ref` on a collection, and more
  * than 15 expansions.
  */
@@ -28,7 +30,7 @@ export function planExpand(entity: EntityModel, items: readonly ExpandItem[], ct
       if (navigation.kind !== 'single') throw Errors.badQuery('Expand with $ref is only supported on lookup type navigation property.');
       return { navigation, columns: [pk], ref: true, orderBy: [], limit: 1, expand: [] };
     }
-    if (navigation.kind === 'single' && (item.filter || item.orderBy || item.top !== undefined)) {
+    if (navigation.kind === 'single' && (item.orderBy || item.top !== undefined)) {
       throw Errors.badQuery('Only $select and $filter clause can be provided while doing $expand on many-to-one relationship or nested one-to-many relationship.');
     }
     const columns = item.select ? item.select.map((name) => resolveProperty(target, name)) : [...target.attributesByProperty.values()];
