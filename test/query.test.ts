@@ -162,6 +162,14 @@ for (const database of DATABASES) {
       }
     });
 
+    it('answers 501 naming the metadata entity sets, whatever the URL under them', async () => {
+      for (const path of ['EntityDefinitions?$select=EntitySetName,LogicalName', "EntityDefinitions(LogicalName='msdyn_copilotinteraction')/Attributes", "GlobalOptionSetDefinitions(Name='x')"]) {
+        const r = await call('GET', `${s.root}${path}`);
+        expect(r.status, path).to.equal(501);
+        expect(r.json.error.message, path).to.match(/^The metadata entity set '(EntityDefinitions|GlobalOptionSetDefinitions)' is not supported by this service yet\.$/);
+      }
+    });
+
     it('refuses Prefer: odata.track-changes, as Dataverse does for a table without change tracking', async () => {
       const r = await call('GET', `${s.root}${SET}?$select=msdyn_name`, undefined, { Prefer: 'odata.maxpagesize=2, odata.track-changes' });
       expect(r.status).to.equal(400);

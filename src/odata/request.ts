@@ -92,6 +92,8 @@ const GUID_KEY = /^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[
 const REJECTED = new Set(['$skip', '$search', '$format', '$levels', '$compute', '$index', '$schemaversion']);
 /** Valid Dataverse options that Tessera does not implement yet (later issues). */
 const NOT_YET = new Set(['$deltatoken', 'savedQuery', 'userQuery']);
+/** Dataverse's metadata entity sets (digest §8): valid URLs that Tessera does not serve yet (501). */
+const METADATA_SETS = new Set(['EntityDefinitions', 'RelationshipDefinitions', 'GlobalOptionSetDefinitions', 'ManagedPropertyDefinitions']);
 const SUPPORTED = new Set(['$select', '$filter', '$orderby', '$top', '$count', '$skiptoken', '$expand', '$id', '$apply']);
 
 /** Decodes one query-string component: `+` → space, then percent-decoding. Throws 400 on bad escapes. */
@@ -141,6 +143,7 @@ function parsePath(path: string): Resource {
   if (!m) throw Errors.resourceNotFound(first);
   const name = m[1]!;
   const key = m[2];
+  if (METADATA_SETS.has(name)) throw Errors.notImplemented(`The metadata entity set '${name}'`);
   if (name.includes('.')) {
     // A namespace-qualified root segment: only unbound operations could be meant.
     if (segments.length > 1) throw Errors.resourceNotFound(first);
@@ -240,7 +243,7 @@ function parseQuery(raw: string): QueryOptions {
  * Parses one request. Throws ServiceError: 404 `0x8006088a` for paths outside the API or with an
  * unknown shape, 400 `0x80060888` for syntax errors and options Dataverse rejects (`$skip`,
  * `$search`, `$format` …), 501 for valid constructs not implemented yet (`$deltatoken`, `$batch`,
- * paths deeper than `<set>(<id>)/<navigation>[/$ref|/$count]`).
+ * the metadata entity sets such as EntityDefinitions, paths deeper than `<set>(<id>)/<navigation>[/$ref|/$count]`).
  */
 export function parseRequest(req: HttpRequest): ODataRequest {
   const q = req.url.indexOf('?');
