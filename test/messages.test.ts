@@ -407,6 +407,7 @@ for (const database of DATABASES) {
         const [id] = (await createMultiple([item({})])).json.Ids;
         expect((await isValid(`{'@odata.id':'${SET}(${id})'}`, 'Closed', 2)).status).to.equal(400);
         expect((await isValid(`{'@odata.id':'${SET}(${id})'}`, 'Inactive', "'two'")).status).to.equal(400);
+        expect((await isValid(`{'@odata.id':'${SET}(${id})'}`, 'Inactive', 2147483648)).status, 'past Edm.Int32').to.equal(400);
         expect((await isValid('not-a-reference', 'Inactive', 2)).status).to.equal(400);
         expect((await call('GET', `${s.root}IsValidStateTransition(Entity=@p1,NewState=@p2)?@p1={'@odata.id':'${SET}(${id})'}&@p2='Inactive'`)).status).to.equal(400);
         expect((await call('GET', `${s.root}IsValidStateTransition(Entity=@p1,NewState=@p2,NewStatus=@p3)?@p2='Inactive'&@p3=2`)).status).to.equal(400);

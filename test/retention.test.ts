@@ -199,6 +199,14 @@ for (const database of DATABASES) {
       expect(await retained('refuse-')).to.deep.equal([]);
     });
 
+    it('PurgeRetainedContent refuses a MaxVersionToPurge past Edm.Int64, as a string or a number', async () => {
+      for (const max of ['99999999999999999999999', 1e23]) {
+        const r = await action('PurgeRetainedContent', { EntityName: TABLE, MaxVersionToPurge: max });
+        expect(r.status, String(max)).to.equal(400);
+        expect(r.json.error.message).to.contain("'MaxVersionToPurge' is not a valid Edm.Int64");
+      }
+    });
+
     it('PurgeRetainedContent deletes retained rows up to MaxVersionToPurge, a page at a time', async () => {
       await purgeAll();
       for (let i = 0; i < 6; i++) await create(`purge-${i}`);

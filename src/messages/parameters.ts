@@ -65,7 +65,7 @@ function inlineValue(model: Model, message: Message, p: ParameterDefinition, tex
     case 'Edm.Int32': case 'Edm.Int64': {
       if (!/^-?\d+$/.test(t)) throw wrong();
       const n = Number(t);
-      if (p.Type === 'Edm.Int32' && (n < -2147483648 || n > 2147483647)) throw wrong();
+      if (!integerFits(p.Type, n)) throw wrong();
       return n;
     }
     case 'Edm.Decimal': case 'Edm.Double':
@@ -124,6 +124,14 @@ export function functionArguments(model: Model, message: Message, inline: string
   return args;
 }
 
+/**
+ * Whether the whole number `n` is a value of `type`: Edm.Int32 within ±2^31, Edm.Int64 within the
+ * doubles an int8 holds (±9223372036854774784, as BigInt columns, model/loader.ts).
+ */
+function integerFits(type: 'Edm.Int32' | 'Edm.Int64', n: number): boolean {
+  return type === 'Edm.Int32' ? n >= -2147483648 && n <= 2147483647 : Math.abs(n) <= 9223372036854774784;
+}
+
 function jsonValue(message: Message, p: ParameterDefinition, v: unknown): unknown {
   const wrong = () => bad(message, `The value of parameter '${p.Name}' is not a valid ${p.Type}`);
   if (v === null) return null;
@@ -131,7 +139,7 @@ function jsonValue(message: Message, p: ParameterDefinition, v: unknown): unknow
     case 'Edm.String': if (typeof v !== 'string') throw wrong(); return v;
     case 'Edm.Int32': case 'Edm.Int64': {
       const n = typeof v === 'string' && p.Type === 'Edm.Int64' && /^-?\d+$/.test(v) ? Number(v) : v;
-      if (typeof n !== 'number' || !Number.isInteger(n)) throw wrong();
+      if (typeof n !== 'number' || !Number.isInteger(n) || !integerFits(p.Type, n)) throw wrong();
       return n;
     }
     case 'Edm.Decimal': case 'Edm.Double': if (typeof v !== 'number') throw wrong(); return v;
