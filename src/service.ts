@@ -79,6 +79,8 @@ export const DEFAULT_MAX_TARGETS = 1000;
  */
 export class Service {
   private readonly csdl: string;
+  /** The annotated `$metadata`, rendered on first request. */
+  private annotatedCsdl?: string;
   readonly caller: Caller;
   private readonly operations: OperationEnvironment;
   private readonly context: PlanContext;
@@ -153,9 +155,13 @@ export class Service {
       case 'serviceDocument':
         if (req.method !== 'GET') throw Errors.methodNotAllowed(req.method, 'the service document');
         return serviceDocument(req.serviceRoot, this.model);
-      case 'metadata':
+      case 'metadata': {
         if (req.method !== 'GET') throw Errors.methodNotAllowed(req.method, '$metadata');
-        return { status: 200, headers: { 'Content-Type': 'application/xml' }, body: this.csdl };
+        // `?annotations=true`, or any `odata.include-annotations` preference, asks for the annotated document (digest §1.3).
+        const annotated = /(?:^|&)annotations=true(?:&|$)/i.test(req.rawQuery) || req.prefer.includeAnnotations !== undefined;
+        if (annotated) this.annotatedCsdl ??= renderCsdl(this.model, [...this.operations.messages.values()], true);
+        return { status: 200, headers: { 'Content-Type': 'application/xml' }, body: annotated ? this.annotatedCsdl! : this.csdl };
+      }
       case 'count': {
         const entity = this.entitySet(r.entitySet);
         if (req.method !== 'GET') throw Errors.methodNotAllowed(req.method, '$count');

@@ -72,6 +72,27 @@ for (const database of DATABASES) {
     expect(sets['systemusers'].NavigationPropertyBinding.map((b: any) => b.$)).to.deep.include({ Path: 'lk_msdyn_copilotinteraction_createdby', Target: 'msdyn_copilotinteractions' });
     });
 
+    it('annotates $metadata on ?annotations=true or an include-annotations preference, and only then', async () => {
+      const typesOf = async (r: { text: string }) => {
+        const schema = (await parseStringPromise(r.text))['edmx:Edmx']['edmx:DataServices'][0].Schema[0];
+        return Object.fromEntries(schema.EntityType.map((t: any) => [t.$.Name, t]));
+      };
+      const plain = await call('GET', `${s.root}$metadata`);
+      expect(plain.text).to.not.contain('<Annotation');
+      for (const r of [await call('GET', `${s.root}$metadata?annotations=true`), await call('GET', `${s.root}$metadata`, undefined, { Prefer: 'odata.include-annotations="*"' })]) {
+        expect(r.status).to.equal(200);
+        const types = await typesOf(r);
+        const ci = types['msdyn_copilotinteraction'];
+        expect(ci.Annotation.map((a: any) => a.$)).to.deep.include({ Term: 'Org.OData.Core.V1.Description', String: 'Entity to save interactions.' });
+        const terms = (name: string) => (ci.Property.find((p: any) => p.$.Name === name).Annotation ?? []).map((a: any) => a.$.Term);
+        expect(terms('createdon')).to.include('Org.OData.Core.V1.Computed');
+        expect(terms('msdyn_name')).to.deep.equal(['Org.OData.Core.V1.Description']);
+        const keys = types['retentionconfig'].Annotation.find((a: any) => a.$.Term === 'OData.Community.Keys.V1.AlternateKeys');
+        const ref = keys.Collection[0].Record[0].PropertyValue[0].Collection[0].Record[0];
+        expect(ref.PropertyValue.map((v: any) => v.$)).to.deep.equal([{ Property: 'Alias', String: 'uniquename' }, { Property: 'Name', PropertyPath: 'uniquename' }]);
+      }
+    });
+
     it('answers unknown sets and paths outside the API with 404 0x8006088a', async () => {
       const r = await call('GET', `${s.root}Msdyn_copilotinteractions`);
       expect(r.status).to.equal(404);

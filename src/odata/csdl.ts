@@ -14,11 +14,40 @@ import type { AttributeModel, EntityModel, Model, NavigationPropertyModel } from
 export const NAMESPACE = 'Microsoft.Dynamics.CRM';
 const ALIAS = 'mscrm';
 
-function property(a: AttributeModel): object {
+/** `<Annotation Term="…" String="…"/>` of Org.OData.Core.V1.Description, or none for an empty text. */
+function description(text: string): object[] {
+  return text ? [{ $: { Term: 'Org.OData.Core.V1.Description', String: text } }] : [];
+}
+
+/**
+ * A property; `annotated` adds its Description and, for a column the service maintains (valid
+ * neither for create nor for update), `Org.OData.Core.V1.Computed` (digest §1.6).
+ */
+function property(a: AttributeModel, annotated: boolean): object {
   const $: Record<string, string> = { Name: a.PropertyName, Type: a.EdmType };
   if (a.EdmType === 'Edm.String') $['Unicode'] = 'false';
   if (a.EdmType === 'Edm.Decimal') $['Scale'] = 'Variable';
-  return { $ };
+  if (!annotated) return { $ };
+  const annotations = description(a.Description);
+  if (!a.IsValidForCreate && !a.IsValidForUpdate) annotations.push({ $: { Term: 'Org.OData.Core.V1.Computed', Bool: 'true' } });
+  return annotations.length ? { $, Annotation: annotations } : { $ };
+}
+
+/**
+ * `OData.Community.Keys.V1.AlternateKeys` for a table's alternate keys (digest §1.6): a record
+ * per key, a PropertyRef per column (Alias and Name: the property name).
+ */
+function alternateKeys(e: EntityModel): object[] {
+  if (!e.Keys.length) return [];
+  const ref = (a: AttributeModel) => ({
+    $: { Type: 'OData.Community.Keys.V1.PropertyRef' },
+    PropertyValue: [{ $: { Property: 'Alias', String: a.PropertyName } }, { $: { Property: 'Name', PropertyPath: a.PropertyName } }],
+  });
+  const record = (k: EntityModel['Keys'][number]) => ({
+    $: { Type: 'OData.Community.Keys.V1.AlternateKey' },
+    PropertyValue: { $: { Property: 'Key' }, Collection: { Record: k.KeyAttributes.map(ref) } },
+  });
+  return [{ $: { Term: 'OData.Community.Keys.V1.AlternateKeys' }, Collection: { Record: e.Keys.map(record) } }];
 }
 
 function navigationProperty(n: NavigationPropertyModel): object {
@@ -29,14 +58,16 @@ function navigationProperty(n: NavigationPropertyModel): object {
   };
 }
 
-function entityType(e: EntityModel): object {
+function entityType(e: EntityModel, annotated: boolean): object {
   const readable = [...e.attributesByProperty.values()];
   const navigation = [...e.navigation.values()].map(navigationProperty);
+  const annotations = annotated ? [...description(e.Description), ...alternateKeys(e)] : [];
   return {
     $: { Name: e.LogicalName, BaseType: `${ALIAS}.crmbaseentity` },
     Key: { PropertyRef: { $: { Name: e.PrimaryIdAttribute } } },
-    Property: readable.map(property),
+    Property: readable.map((a) => property(a, annotated)),
     ...(navigation.length ? { NavigationProperty: navigation } : {}),
+    ...(annotations.length ? { Annotation: annotations } : {}),
   };
 }
 
@@ -101,9 +132,11 @@ function operation(op: OperationDeclaration): object {
 /**
  * Renders the CSDL document for a model and its operations: ComplexTypes for return types,
  * Action/Function elements (bound ones with their binding parameter first), and Action/Function
- * imports in the container for unbound ones. Pure; the caller caches it per model.
+ * imports in the container for unbound ones. `annotated` (`$metadata?annotations=true`, digest
+ * §1.3, §1.6) adds descriptions, Computed on service-maintained columns and alternate keys.
+ * Pure; the caller caches it per model.
  */
-export function renderCsdl(model: Model, operations: readonly OperationDeclaration[] = []): string {
+export function renderCsdl(model: Model, operations: readonly OperationDeclaration[] = [], annotated = false): string {
   const doc = {
     'edmx:Edmx': {
       $: { Version: '4.0', 'xmlns:edmx': 'http://docs.oasis-open.org/odata/ns/edmx' },
@@ -113,7 +146,7 @@ export function renderCsdl(model: Model, operations: readonly OperationDeclarati
           EntityType: [
             { $: { Name: 'crmbaseentity', Abstract: 'true' } },
             { $: { Name: 'expando', BaseType: `${ALIAS}.crmbaseentity`, OpenType: 'true' } },
-            ...model.entities.map(entityType),
+            ...model.entities.map((e) => entityType(e, annotated)),
             { $: { Name: 'crmmodelbaseentity', Abstract: 'true' } },
           ],
           ComplexType: complexTypes(operations),
