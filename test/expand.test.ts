@@ -161,3 +161,50 @@ for (const database of DATABASES) {
     });
   });
 }
+
+for (const database of DATABASES) {
+  describe(`$expand past 5,000 related rows [${database.name}]`, () => {
+    let s: TestServer;
+    let bigId: string;
+    before(async () => {
+      s = await startServer(undefined, database);
+      bigId = (await call('POST', `${s.root}msdyn_copilotinteractiondatas`, { msdyn_name: 'big' }, { Prefer: 'return=representation' })).json.msdyn_copilotinteractiondataid;
+      for (let start = 0; start < 5002; start += 1000) {
+        const Targets = Array.from({ length: Math.min(1000, 5002 - start) }, (_, i) => ({
+          '@odata.type': 'Microsoft.Dynamics.CRM.msdyn_copilotinteraction', msdyn_name: `child ${start + i}`, importsequencenumber: start + i,
+          'msdyn_interactiondataid@odata.bind': `/msdyn_copilotinteractiondatas(${bigId})`,
+        }));
+        const r = await call('POST', `${s.root}${SET}/Microsoft.Dynamics.CRM.CreateMultiple`, { Targets });
+        expect(r.status, r.text).to.equal(200);
+      }
+    });
+    after(async () => { await s.close(); });
+
+    it('answers the first 5,000 and links to the whole collection with the item\'s options; $top takes them as asked', async () => {
+      const r = await call('GET', `${s.root}msdyn_copilotinteractiondatas(${bigId})?$select=msdyn_name&$expand=${CHILDREN}($select=msdyn_name;$filter=importsequencenumber ge 1;$orderby=importsequencenumber)`);
+      expect(r.status, r.text).to.equal(200);
+      const children = r.json[CHILDREN];
+      expect(children).to.have.length(5000);
+      expect(children[0].msdyn_name).to.equal('child 1');
+      expect(Object.keys(r.json).slice(-2)).to.deep.equal([CHILDREN, `${CHILDREN}@odata.nextLink`]);
+      const link = r.json[`${CHILDREN}@odata.nextLink`] as string;
+      expect(link.startsWith(`${s.root}msdyn_copilotinteractiondatas(${bigId})/${CHILDREN}?$select=msdyn_name&$filter=`)).to.equal(true);
+      // Following it reads the whole collection (5,001 rows with the filter), paged as usual.
+      const first = await call('GET', link);
+      expect(first.status, first.text).to.equal(200);
+      expect(first.json.value).to.have.length(5000);
+      expect(first.json.value[0]).to.deep.include({ msdyn_name: 'child 1' });
+      expect(Object.keys(first.json.value[0])).to.not.include('importsequencenumber');
+      const second = await call('GET', first.json['@odata.nextLink']);
+      expect(second.json.value.map((v: { msdyn_name: string }) => v.msdyn_name)).to.deep.equal(['child 5001']);
+      // With $top the client chose how many: no link.
+      const top = await call('GET', `${s.root}msdyn_copilotinteractiondatas(${bigId})?$expand=${CHILDREN}($select=msdyn_name;$top=5000)`);
+      expect(top.json[CHILDREN]).to.have.length(5000);
+      expect(top.json).to.not.have.property(`${CHILDREN}@odata.nextLink`);
+      // Exactly 5,000 related rows: all of them, no link.
+      const exact = await call('GET', `${s.root}msdyn_copilotinteractiondatas(${bigId})?$expand=${CHILDREN}($select=msdyn_name;$filter=importsequencenumber ge 2)`);
+      expect(exact.json[CHILDREN]).to.have.length(5000);
+      expect(exact.json).to.not.have.property(`${CHILDREN}@odata.nextLink`);
+    });
+  });
+}

@@ -16,6 +16,11 @@ export interface ExpandItem {
   readonly orderBy?: Array<{ expr: Expr; descending: boolean }>;
   readonly top?: number;
   readonly expand?: ExpandItem[];
+  /**
+   * The item's `$select`, `$filter`, `$orderby` and `$expand` as a query string
+   * (`$select=a,b&$filter=…`, values percent-encoded), for the link to the whole collection.
+   */
+  readonly query?: string;
 }
 
 /** Splits at `separator` outside parentheses and quotes. */
@@ -46,10 +51,12 @@ function parseItem(text: string): ExpandItem {
     return item;
   }
   if (m[3] === undefined || !m[3].trim()) return item;
+  const query: string[] = [];
   for (const option of splitTopLevel(m[3], ';')) {
     const eq = option.indexOf('=');
     const name = eq < 0 ? option : option.slice(0, eq).trim();
     const value = eq < 0 ? '' : option.slice(eq + 1);
+    if (name !== '$top') query.push(`${name}=${encodeURIComponent(value.trim())}`);
     switch (name) {
       case '$select': item.select = value.split(',').map((s) => s.trim()).filter(Boolean); break;
       case '$filter': item.filter = parseFilter(value); break;
@@ -62,6 +69,7 @@ function parseItem(text: string): ExpandItem {
       default: throw Errors.badQuery(`The query option '${name}' is not supported inside $expand; use $select, $filter, $orderby, $top or $expand.`);
     }
   }
+  if (query.length) item.query = query.join('&');
   return item;
 }
 

@@ -1,5 +1,6 @@
 import type { ServiceError } from '../errors.js';
-import type { AttributeModel, Model } from '../model/types.js';
+import type { AttributeModel, EntityModel, Model } from '../model/types.js';
+import { MAX_CHILDREN } from '../plan/expand.js';
 import { encodeSkipToken } from '../plan/skiptoken.js';
 import type { AggregatePlan, ExpandPlan, ReadPlan, Value } from '../plan/types.js';
 import type { AggregateRow } from '../store/execute.js';
@@ -58,17 +59,28 @@ export function contextUrl(serviceRoot: string, plan: ReadPlan, single: boolean)
 function expandedEntity(e: ExpandPlan, row: Record<string, unknown> | null, serviceRoot: string): Record<string, unknown> | null {
   if (!row) return null;
   const target = e.navigation.target;
-  if (e.ref) return { '@odata.id': entityId(serviceRoot, target.EntitySetName, row[target.PrimaryIdAttribute] as string) };
+  const id = row[target.PrimaryIdAttribute] as string;
+  if (e.ref) return { '@odata.id': entityId(serviceRoot, target.EntitySetName, id) };
   const out: Record<string, unknown> = {};
   if (row['versionnumber'] !== null && row['versionnumber'] !== undefined) out['@odata.etag'] = etag(row['versionnumber'] as Value);
   for (const a of e.columns) out[a.PropertyName] = row[a.PropertyName];
-  for (const child of e.expand) out[child.navigation.Name] = expandedValue(child, row[child.navigation.Name], serviceRoot);
+  for (const child of e.expand) writeExpansion(out, child, row[child.navigation.Name], serviceRoot, target, id);
   return out;
 }
 
-function expandedValue(e: ExpandPlan, v: unknown, serviceRoot: string): unknown {
-  if (e.navigation.kind === 'single') return expandedEntity(e, v as Record<string, unknown> | null, serviceRoot);
-  return (v as Array<Record<string, unknown>>).map((r) => expandedEntity(e, r, serviceRoot));
+/**
+ * Writes expansion `e` of the row `parent`(`parentId`) into `out`: the related row (or null), or
+ * the array of related rows; past MAX_CHILDREN of them (read when the item has no `$top`), the
+ * first MAX_CHILDREN and `<nav>@odata.nextLink` to the whole collection with the item's options
+ * (digest §3.6).
+ */
+function writeExpansion(out: Record<string, unknown>, e: ExpandPlan, v: unknown, serviceRoot: string, parent: EntityModel, parentId: string): void {
+  const name = e.navigation.Name;
+  if (e.navigation.kind === 'single') { out[name] = expandedEntity(e, v as Record<string, unknown> | null, serviceRoot); return; }
+  const rows = v as Array<Record<string, unknown>>;
+  const more = e.rest !== undefined && rows.length > MAX_CHILDREN;
+  out[name] = (more ? rows.slice(0, MAX_CHILDREN) : rows).map((r) => expandedEntity(e, r, serviceRoot));
+  if (more) out[`${name}@odata.nextLink`] = `${entityId(serviceRoot, parent.EntitySetName, parentId)}/${name}${e.rest ? `?${e.rest}` : ''}`;
 }
 
 /**
@@ -123,6 +135,7 @@ export function entityWriter(plan: ReadPlan, fetched: readonly unknown[], servic
     return { a, name: a.PropertyName, i: fetched.indexOf(a), names, typeIndex: a.TypeAttribute ? fetched.indexOf(a.TypeAttribute) : -1 };
   });
   const expansions = plan.expand.map((e, j) => ({ e, i: fetched.length + plan.lookupNames.length + j }));
+  const idIndex = fetched.indexOf(plan.entity.attributesByName.get(plan.entity.PrimaryIdAttribute));
   return (row) => {
     const out: Record<string, unknown> = context === undefined ? {} : { '@odata.context': context };
     if (versionIndex >= 0) out['@odata.etag'] = etag(row[versionIndex]!);
@@ -136,7 +149,7 @@ export function entityWriter(plan: ReadPlan, fetched: readonly unknown[], servic
       const formatted = names.map((j) => row[j]).find((n) => n !== null && n !== undefined);
       writeProperty(out, ann, a, name, row[i], formatted, target ?? undefined);
     }
-    for (const { e, i } of expansions) out[e.navigation.Name] = expandedValue(e, row[i], serviceRoot);
+    for (const { e, i } of expansions) writeExpansion(out, e, row[i], serviceRoot, plan.entity, row[idIndex] as string);
     return out;
   };
 }

@@ -7,12 +7,14 @@ import type { ExpandPlan, SortKey } from './types.js';
 
 /** Dataverse's limit on `$expand` items per request (digest §3.6). */
 export const MAX_EXPANSIONS = 15;
-const MAX_CHILDREN = 5000;
+/** Most related rows one collection-valued expansion answers per parent (digest §3.6). */
+export const MAX_CHILDREN = 5000;
 
 /**
  * Resolves `$expand` items against `entity` (digest §3.6): navigation property names, nested
  * `$select` (primary key always added), and for collection-valued properties `$filter`,
- * `$orderby` (primary key appended) and `$top`. A single-valued expansion takes `$select`,
+ * `$orderby` (primary key appended) and `$top` (without it, at most MAX_CHILDREN rows and a link to
+ * the rest, see ExpandPlan.rest). A single-valued expansion takes `$select`,
  * `$filter` (the related row is null unless it matches: "Only $select and $filter clause can be
  * provided … on many-to-one relationship", digest §3.6) and a nested `$expand`, or is
  * `<property>/$ref` (the related row's primary key alone). Throws 400
@@ -46,8 +48,9 @@ export function planExpand(entity: EntityModel, items: readonly ExpandItem[], ct
       selectList: item.select,
       filter: item.filter ? planFilter(target, item.filter, ctx) : undefined,
       orderBy,
-      limit: item.top ?? MAX_CHILDREN,
+      limit: item.top ?? MAX_CHILDREN + 1,
       expand: item.expand ? planExpand(target, item.expand, ctx, count) : [],
+      ...(navigation.kind === 'collection' && item.top === undefined ? { rest: item.query ?? '' } : {}),
     };
   });
 }

@@ -148,9 +148,15 @@ export interface ExpandPlan {
   readonly filter?: PlanExpr;
   /** Collection-valued only; ends with the primary key. */
   readonly orderBy: readonly SortKey[];
-  /** Collection-valued only: most rows per parent (`$top`, else 5,000). */
+  /** Collection-valued only: most rows per parent (`$top`, else 5,000 and one more, see `rest`). */
   readonly limit: number;
   readonly expand: readonly ExpandPlan[];
+  /**
+   * Collection-valued without `$top`: the query string (may be empty) of the link to the whole
+   * collection, `<parent URL>/<nav>?<rest>`, answered as `<nav>@odata.nextLink` when a parent
+   * has more than MAX_CHILDREN related rows; one more than that is read to tell.
+   */
+  readonly rest?: string;
 }
 
 /** `GET /<set>/$count`: the number of matching rows (capped at 5,000, digest §3.5). */
