@@ -10,7 +10,8 @@ import { DatabaseUrlError, DEFAULT_DATABASE_URL, openDatabase } from './store/op
 
 /**
  * `tessera serve | migrate | retention run`. Every flag has an environment variable: TESSERA_PORT,
- * TESSERA_METADATA, TESSERA_DATABASE_URL, TESSERA_MAX_TARGETS, TESSERA_MAX_BODY_BYTES. Exits 1 with
+ * TESSERA_METADATA, TESSERA_DATABASE_URL, TESSERA_MAX_TARGETS, TESSERA_MAX_BODY_BYTES,
+ * TESSERA_CORS_ORIGINS. Exits 1 with
  * one readable message per problem for a broken metadata folder, database URL or setting.
  */
 
@@ -19,6 +20,16 @@ const metadataOption = new Option('-m, --metadata <dir>', 'folder of table metad
 const databaseOption = new Option('-d, --database <url>', 'database URL').env('TESSERA_DATABASE_URL').default(DEFAULT_DATABASE_URL);
 const maxTargetsOption = new Option('--max-targets <n>', 'most Targets in one CreateMultiple/UpdateMultiple/UpsertMultiple').env('TESSERA_MAX_TARGETS').default(String(DEFAULT_MAX_TARGETS));
 const maxBodyOption = new Option('--max-body-bytes <n>', 'largest accepted request body (413 above it)').env('TESSERA_MAX_BODY_BYTES').default(String(32 * 1024 * 1024));
+const corsOption = new Option('--cors-origins <list>', "comma-separated browser origins allowed across origins (CORS), or '*'").env('TESSERA_CORS_ORIGINS').default('');
+
+/** The origins of `--cors-origins`: `*` or `scheme://host[:port]` each. Throws an Error naming a bad one. */
+function corsOrigins(value: string): string[] {
+  const origins = value.split(',').map((o) => o.trim()).filter(Boolean);
+  for (const o of origins) {
+    if (o !== '*' && !/^https?:\/\/[^/?#\s]+$/i.test(o)) throw new Error(`--cors-origins: '${o}' is not an origin (scheme://host[:port]) or '*'`);
+  }
+  return origins;
+}
 
 function positive(name: string, value: string): number {
   const n = Number(value);
@@ -44,15 +55,16 @@ const program = new Command('tessera').description('Metadata-driven OData v4 ser
 
 program.command('serve')
   .description('serve the Web API at http://localhost:<port>/api/data/v9.2/')
-  .addOption(portOption).addOption(metadataOption).addOption(databaseOption).addOption(maxTargetsOption).addOption(maxBodyOption)
-  .action(async (opts: { port: string; metadata: string; database: string; maxTargets: string; maxBodyBytes: string }) => {
+  .addOption(portOption).addOption(metadataOption).addOption(databaseOption).addOption(maxTargetsOption).addOption(maxBodyOption).addOption(corsOption)
+  .action(async (opts: { port: string; metadata: string; database: string; maxTargets: string; maxBodyBytes: string; corsOrigins: string }) => {
     try {
       const maxTargets = positive('--max-targets', opts.maxTargets);
       const maxBodyBytes = positive('--max-body-bytes', opts.maxBodyBytes);
+      const allowed = corsOrigins(opts.corsOrigins);
       const model = loadModel(opts.metadata);
       const db = await openDatabase(opts.database);
       const service = await Service.open(model, db, logger, { maxTargets });
-      const server = await listen(service, Number(opts.port), undefined, { maxBodyBytes });
+      const server = await listen(service, Number(opts.port), undefined, { maxBodyBytes, corsOrigins: allowed });
       const address = server.address();
       const port = typeof address === 'object' && address ? address.port : opts.port;
       logger.info({ database: db.description, tables: model.entities.map((e) => `${e.LogicalName} (${e.EntitySetName})`) },

@@ -1,4 +1,5 @@
 import { createServer, type Server } from 'node:http';
+import cors from 'cors';
 import express, { type NextFunction, type Request, type Response } from 'express';
 import { Errors, type ServiceError } from '../errors.js';
 import { errorResponse, type HttpResponse } from '../odata/respond.js';
@@ -13,7 +14,19 @@ export interface RequestHandler {
 export interface AppOptions {
   /** Largest accepted request body in bytes (413 `0x8004418A` above it). Default 32 MiB. */
   maxBodyBytes?: number;
+  /**
+   * Browser origins allowed to call the API across origins (CORS), e.g.
+   * `['https://app.example.com']`; `['*']` allows any. Default none: no CORS headers, and a
+   * preflight OPTIONS is answered 405 like any other unsupported method.
+   */
+  corsOrigins?: readonly string[];
 }
+
+/**
+ * The response headers a browser script may read across origins: Dataverse's list (digest §4.4),
+ * so that `dynamics-web-api` in a browser reads ids, ETags and paging preferences.
+ */
+const EXPOSED_HEADERS = ['Preference-Applied', 'OData-EntityId', 'Location', 'ETag', 'OData-Version', 'Content-Encoding', 'Transfer-Encoding', 'Content-Length', 'Retry-After'];
 
 function send(res: Response, out: HttpResponse): void {
   res.status(out.status);
@@ -31,8 +44,8 @@ function origin(req: Request): string {
 }
 
 /**
- * The express app: a raw-text body reader with a size limit, then one handler that hands every
- * request to the pipeline (DESIGN.md §1, http/). Body-reading failures are answered in Dataverse's
+ * The express app: CORS when `options.corsOrigins` allows any origin, a raw-text body reader with
+ * a size limit, then one handler that hands every request to the pipeline (DESIGN.md §1, http/). Body-reading failures are answered in Dataverse's
  * error envelope: 413 over the limit, 400 for undecodable bodies.
  */
 export function createApp(handler: RequestHandler, options: AppOptions = {}): express.Express {
@@ -41,6 +54,11 @@ export function createApp(handler: RequestHandler, options: AppOptions = {}): ex
   app.disable('x-powered-by');
   app.set('etag', false);
   app.set('query parser', false);
+  const origins = options.corsOrigins ?? [];
+  if (origins.length) {
+    // Preflights are answered here (204); the allowed request headers are those the browser asks for.
+    app.use(cors({ origin: origins.includes('*') ? '*' : [...origins], methods: ['GET', 'POST', 'PATCH', 'PUT', 'DELETE'], exposedHeaders: EXPOSED_HEADERS, maxAge: 600 }));
+  }
   const readBody = express.text({ type: () => true, limit, defaultCharset: 'utf-8' });
   app.use((req: Request, res: Response, next: NextFunction) => (req.method === 'GET' ? next() : readBody(req, res, next)));
   app.use((req: Request, res: Response, next: NextFunction) => {
