@@ -72,6 +72,15 @@ export interface ServiceOptions {
 export const DEFAULT_MAX_TARGETS = 1000;
 
 /**
+ * Throws 400 `0x80072491` when a collection read asks for a delta link (`Prefer:
+ * odata.track-changes`): no table has change tracking yet, and a preference silently dropped
+ * would let the client believe its sync had started (digest §10).
+ */
+function refuseChangeTracking(req: ODataRequest, entity: EntityModel): void {
+  if (req.prefer.trackChanges) throw Errors.changeTrackingNotEnabled(entity.LogicalName);
+}
+
+/**
  * The pipeline for one model and database (DESIGN.md §1): `handle` takes an HttpRequest and
  * answers an HttpResponse, running parse → plan → sql → execute → respond. It never throws for
  * bad input: errors become Dataverse's error JSON with their status, and unexpected faults a 500
@@ -180,7 +189,6 @@ export class Service {
           return invokeOperation(this.operations, req, { kind: 'operation', name: r.entitySet, segment: r.entitySet, qualified: false }, url);
         }
         const entity = this.entitySet(r.entitySet);
-        if (req.method === 'GET' && req.prefer.trackChanges) throw Errors.changeTrackingNotEnabled(entity.LogicalName);
         if (req.method === 'GET' && req.query.fetchXml !== undefined) return this.readFetch(req, entity);
         if (req.method === 'GET') return this.readCollection(req, entity);
         if (req.method === 'POST') return this.create(req, entity);
@@ -329,6 +337,7 @@ export class Service {
    * With `ref`, rows are written as references (`Collection($ref)`) with the primary key alone.
    */
   private async readCollection(req: ODataRequest, entity: EntityModel, link?: PlanExpr, path?: string, ref?: (row: readonly Value[]) => object): Promise<HttpResponse> {
+    refuseChangeTracking(req, entity);
     if (req.query.apply && !ref) return this.aggregate(req, entity, link);
     const base = planRead(entity, ref ? { ...req.query, select: [entity.PrimaryIdAttribute] } : req.query, req.prefer, undefined, this.context);
     const plan = link ? restrict(base, link) : base;
@@ -360,6 +369,7 @@ export class Service {
    * aliases as keys. Only `$count` may accompany it (as `returntotalrecordcount`).
    */
   private async readFetch(req: ODataRequest, entity: EntityModel): Promise<HttpResponse> {
+    refuseChangeTracking(req, entity);
     for (const option of ['select', 'filter', 'orderBy', 'top', 'skipToken', 'expand', 'apply'] as const) {
       if (req.query[option] !== undefined) throw Errors.badQuery(`The query option '$${option.toLowerCase()}' cannot be combined with fetchXml.`);
     }

@@ -40,6 +40,8 @@ const SAMPLE = {
     { LogicalName: 'new_big', AttributeType: 'BigInt' },
     // Dataverse's own BigInt range: beyond 2^53, where a JSON number stands for many integers.
     { LogicalName: 'new_huge', AttributeType: 'BigInt', MinValue: -9223372036854775808, MaxValue: 9223372036854775807 },
+    // A range wider than an Integer column holds is kept to int4, as BigInt ranges are to int8.
+    { LogicalName: 'new_wide', AttributeType: 'Integer', MinValue: -3000000000, MaxValue: 3000000000 },
     { LogicalName: 'new_amount', AttributeType: 'Decimal', Precision: 3 },
     { LogicalName: 'new_price', AttributeType: 'Money', Precision: 2 },
     { LogicalName: 'new_ratio', AttributeType: 'Double' },
@@ -159,6 +161,14 @@ for (const database of DATABASES) {
         // Past the largest double below 2^63 a value cannot be stored: refused before any SQL.
         const over = await call('POST', `${s.root}new_samples/${NS}.CreateMultiple`, { Targets: [{ '@odata.type': `${NS}.new_sample`, new_huge: 9223372036854775807 }, { '@odata.type': `${NS}.new_sample` }] });
         expect(over.status, over.text).to.equal(400);
+        for (const wide of [3000000000, -2147483649]) {
+          const r = await call('POST', `${s.root}new_samples/${NS}.CreateMultiple`, { Targets: [{ '@odata.type': `${NS}.new_sample`, new_wide: wide }, { '@odata.type': `${NS}.new_sample`, new_wide: wide }] });
+          expect(r.status, r.text).to.equal(400);
+          expect(r.json.error.code).to.equal('0x8004432F');
+          expect(r.json.error.message).to.contain('Accepted Values: -2147483648 to 2147483647');
+        }
+        const widest = await call('POST', `${s.root}new_samples/${NS}.CreateMultiple`, { Targets: [{ '@odata.type': `${NS}.new_sample`, new_wide: 2147483647 }, { '@odata.type': `${NS}.new_sample`, new_wide: -2147483648 }] });
+        expect(widest.status, widest.text).to.equal(200);
       });
 
       it('is all or nothing: 500 targets with one invalid item write no row, and the error names the item', async () => {

@@ -174,6 +174,13 @@ for (const database of DATABASES) {
       const r = await call('GET', `${s.root}${SET}?$select=msdyn_name`, undefined, { Prefer: 'odata.maxpagesize=2, odata.track-changes' });
       expect(r.status).to.equal(400);
       expect(r.json.error).to.deep.equal({ code: '0x80072491', message: "Entity msdyn_copilotinteraction isn't enabled for change tracking." });
+      // Related rows through a navigation property, and FetchXML, alike.
+      const user = (await call('GET', `${s.root}WhoAmI()`)).json.UserId;
+      const related = await call('GET', `${s.root}systemusers(${user})/lk_msdyn_copilotinteraction_createdby?$select=msdyn_name`, undefined, { Prefer: 'odata.track-changes' });
+      expect(related.status).to.equal(400);
+      expect(related.json.error.code).to.equal('0x80072491');
+      const fetch = await call('GET', `${s.root}${SET}?fetchXml=${encodeURIComponent('<fetch><entity name="msdyn_copilotinteraction"><attribute name="msdyn_name"/></entity></fetch>')}`, undefined, { Prefer: 'odata.track-changes' });
+      expect(fetch.status).to.equal(400);
     });
 
     it('takes parameter aliases in $filter and $orderby, defined before or after use', async () => {

@@ -199,12 +199,17 @@ for (const database of DATABASES) {
       expect(await retained('refuse-')).to.deep.equal([]);
     });
 
-    it('PurgeRetainedContent refuses a MaxVersionToPurge past Edm.Int64, as a string or a number', async () => {
-      for (const max of ['99999999999999999999999', 1e23]) {
+    it('PurgeRetainedContent takes any Edm.Int64 MaxVersionToPurge (long.MaxValue: everything) and refuses one past it', async () => {
+      for (const max of ['99999999999999999999999', 1e23, '9223372036854775808', '-9223372036854775809']) {
         const r = await action('PurgeRetainedContent', { EntityName: TABLE, MaxVersionToPurge: max });
         expect(r.status, String(max)).to.equal(400);
         expect(r.json.error.message).to.contain("'MaxVersionToPurge' is not a valid Edm.Int64");
       }
+      for (const max of ['-9223372036854775808', '9223372036854775807', 9223372036854775807]) {
+        const r = await action('PurgeRetainedContent', { EntityName: TABLE, MaxVersionToPurge: max });
+        expect(r.status, `${String(max)}: ${r.text}`).to.equal(200);
+      }
+      expect(await retained('')).to.deep.equal([]);
     });
 
     it('PurgeRetainedContent deletes retained rows up to MaxVersionToPurge, a page at a time', async () => {

@@ -63,9 +63,8 @@ function inlineValue(model: Model, message: Message, p: ParameterDefinition, tex
       return t.slice(1, -1).replace(/''/g, "'");
     }
     case 'Edm.Int32': case 'Edm.Int64': {
-      if (!/^-?\d+$/.test(t)) throw wrong();
-      const n = Number(t);
-      if (!integerFits(p.Type, n)) throw wrong();
+      const n = /^-?\d+$/.test(t) ? integerValue(p.Type, t) : undefined;
+      if (n === undefined) throw wrong();
       return n;
     }
     case 'Edm.Decimal': case 'Edm.Double':
@@ -125,11 +124,18 @@ export function functionArguments(model: Model, message: Message, inline: string
 }
 
 /**
- * Whether the whole number `n` is a value of `type`: Edm.Int32 within ±2^31, Edm.Int64 within the
- * doubles an int8 holds (±9223372036854774784, as BigInt columns, model/loader.ts).
+ * The value of the whole number `n` (a number, or decimal digits) as `type`, or undefined outside
+ * it: Edm.Int32 is −2^31 … 2^31−1; Edm.Int64 is −2^63 … 2^63−1 (as a JSON number 2^63−1 reads as
+ * 2^63, which is taken for it), answered within the doubles an int8 holds, ±9223372036854774784
+ * (model/loader.ts), so that long.MaxValue, "no limit", can be stored and compared.
  */
-function integerFits(type: 'Edm.Int32' | 'Edm.Int64', n: number): boolean {
-  return type === 'Edm.Int32' ? n >= -2147483648 && n <= 2147483647 : Math.abs(n) <= 9223372036854774784;
+function integerValue(type: 'Edm.Int32' | 'Edm.Int64', n: number | string): number | undefined {
+  if (type === 'Edm.Int32') {
+    const x = Number(n);
+    return x >= -2147483648 && x <= 2147483647 ? x : undefined;
+  }
+  const fits = typeof n === 'string' ? BigInt(n) >= -(2n ** 63n) && BigInt(n) < 2n ** 63n : n >= -(2 ** 63) && n <= 2 ** 63;
+  return fits ? Math.min(Math.max(Number(n), -9223372036854774784), 9223372036854774784) : undefined;
 }
 
 function jsonValue(message: Message, p: ParameterDefinition, v: unknown): unknown {
@@ -138,8 +144,10 @@ function jsonValue(message: Message, p: ParameterDefinition, v: unknown): unknow
   switch (p.Type) {
     case 'Edm.String': if (typeof v !== 'string') throw wrong(); return v;
     case 'Edm.Int32': case 'Edm.Int64': {
-      const n = typeof v === 'string' && p.Type === 'Edm.Int64' && /^-?\d+$/.test(v) ? Number(v) : v;
-      if (typeof n !== 'number' || !Number.isInteger(n) || !integerFits(p.Type, n)) throw wrong();
+      // Edm.Int64 may come as a JSON string, as Dataverse writes it.
+      const n = typeof v === 'string' && p.Type === 'Edm.Int64' && /^-?\d+$/.test(v) ? integerValue(p.Type, v)
+        : typeof v === 'number' && Number.isInteger(v) ? integerValue(p.Type, v) : undefined;
+      if (n === undefined) throw wrong();
       return n;
     }
     case 'Edm.Decimal': case 'Edm.Double': if (typeof v !== 'number') throw wrong(); return v;

@@ -66,6 +66,15 @@ const DEFAULT_RANGES: Partial<Record<AttributeFile['AttributeType'], [number, nu
  */
 const INT64_DOUBLES: [number, number] = [-9223372036854774784, 9223372036854774784];
 
+/**
+ * What the database column of an integer type holds: a file's MinValue/MaxValue is kept within
+ * it (int4 for Integer, INT64_DOUBLES for BigInt), so a value the range admits can be stored.
+ */
+const STORABLE: Partial<Record<AttributeFile['AttributeType'], [number, number]>> = {
+  Integer: [-2147483648, 2147483647],
+  BigInt: INT64_DOUBLES,
+};
+
 const DEFAULT_MAX_LENGTH: Partial<Record<AttributeFile['AttributeType'], number>> = {
   String: 100,
   Memo: 2000,
@@ -105,8 +114,8 @@ function buildAttribute(file: EntityFile, a: AttributeFile, systemSupplied: bool
     IsValidForUpdate: a.AttributeOf ? false : a.IsValidForUpdate ?? !primaryId,
     IsValidForRead: a.IsValidForRead ?? true,
     MaxLength: a.MaxLength ?? DEFAULT_MAX_LENGTH[a.AttributeType],
-    MinValue: a.AttributeType === 'BigInt' ? Math.max(a.MinValue ?? range![0], INT64_DOUBLES[0]) : a.MinValue ?? range?.[0],
-    MaxValue: a.AttributeType === 'BigInt' ? Math.min(a.MaxValue ?? range![1], INT64_DOUBLES[1]) : a.MaxValue ?? range?.[1],
+    MinValue: STORABLE[a.AttributeType] ? Math.max(a.MinValue ?? range![0], STORABLE[a.AttributeType]![0]) : a.MinValue ?? range?.[0],
+    MaxValue: STORABLE[a.AttributeType] ? Math.min(a.MaxValue ?? range![1], STORABLE[a.AttributeType]![1]) : a.MaxValue ?? range?.[1],
     Precision: a.Precision ?? (a.AttributeType === 'Money' ? 4 : a.AttributeType === 'Decimal' ? 2 : undefined),
     Targets: Object.freeze([...(a.Targets ?? [])]),
     DateTimeBehavior: a.AttributeType === 'DateTime' ? a.DateTimeBehavior ?? 'UserLocal' : undefined,

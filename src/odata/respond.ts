@@ -86,11 +86,11 @@ function writeExpansion(out: Record<string, unknown>, e: ExpandPlan, v: unknown,
 /**
  * The absolute URL of one row, as sent in `OData-EntityId` (digest §2.1). `key` is the key as
  * text, a GUID or an alternate key's decoded predicate (`uniquename='Grüße'`); characters a URL
- * cannot hold as they are (non-ASCII, controls, spaces, `%`, `#`, `?`) are percent-encoded
+ * cannot hold as they are (non-ASCII, controls, spaces, `%`, `#`, `?`, `/`) are percent-encoded
  * (RFC 3986 §2.1), so the URL is also a valid header value.
  */
 export function entityId(serviceRoot: string, entitySetName: string, key: string): string {
-  return `${serviceRoot}${entitySetName}(${URL_SAFE_KEY.test(key) ? key : encodeURI(key).replace(/[#?]/g, encodeURIComponent)})`;
+  return `${serviceRoot}${entitySetName}(${URL_SAFE_KEY.test(key) ? key : encodeURI(key).replace(/[#?/]/g, encodeURIComponent)})`;
 }
 
 /** Key text that needs no encoding: GUIDs and plain ASCII predicates. */

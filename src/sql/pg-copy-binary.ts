@@ -192,7 +192,7 @@ function kindOf(a: AttributeModel): number {
 /** Most bytes a field of `kind` holding `value` takes, its length word included. */
 function fieldBytes(kind: number, value: unknown): number {
   // UTF-8 takes at most 3 bytes per UTF-16 code unit.
-  if (kind === TEXT) return 4 + 3 * (value as string).length;
+  if (kind === TEXT) return typeof value === 'string' ? 4 + 3 * value.length : 4; // not a string: refused when written
   return kind === NUMERIC ? 4 + 8 + 2 * 200 : 4 + 16;
 }
 
@@ -260,7 +260,9 @@ function encodeRows(columns: readonly AttributeModel[], count: number, cells: Ar
             if (typeof v !== 'string') throw new Error(`binary COPY: ${typeof v} given for a text column`);
             length = buf.write(v, at + 4, 'utf8');
             break;
-          case INT4: int32At(buf, at + 4, v as number); length = 4; break;
+          case INT4:
+            if (((v as number) | 0) !== v) throw new Error(`binary COPY: '${String(v)}' is not a 32-bit integer`);
+            int32At(buf, at + 4, v); length = 4; break;
           case INT8: writeInt64(buf, at + 4, v as number); length = 8; break;
           case NUMERIC: length = writeNumeric(buf, at + 4, v); break;
           // -0 is sent as 0, as its text `String(-0)` was.

@@ -60,8 +60,9 @@ export const postgresDialect: Dialect = {
   canIndex: () => true,
   // NULLs are distinct in unique indexes here, so rows with a null key column never collide.
   createUniqueIndex: (name, table, columns) => `CREATE UNIQUE INDEX IF NOT EXISTS ${name} ON ${table} (${columns.join(', ')})`,
-  // NULLS FIRST matches orderItem, so one index serves both ORDER BY … ASC NULLS FIRST and, read
-  // backwards, DESC NULLS LAST.
+  // NULLS FIRST matches orderItem, so one full index (declared `Indexes`) serves both ORDER BY …
+  // ASC NULLS FIRST and, read backwards, DESC NULLS LAST. A partial lookup index holds no nulls,
+  // so it serves equality and joins, not an ORDER BY of the lookup (rare: a sort by GUID).
   createIndex: (name, table, columns, where) => `CREATE INDEX IF NOT EXISTS ${name} ON ${table} (${columns.map((c) => `${c} NULLS FIRST`).join(', ')})${where ? ` WHERE ${where}` : ''}`,
   // COPY is PostgreSQL's fastest way in: ~2x an INSERT from unnest'ed arrays here, which parses
   // an array literal per column on the server; binary, so it parses no text at all.
