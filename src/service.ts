@@ -2,7 +2,8 @@ import { Errors, ServiceError } from './errors.js';
 import type { EntityModel, Model, NavigationPropertyModel } from './model/types.js';
 import { ORGANIZATION, SYSTEMUSER } from './model/system-columns.js';
 import { renderCsdl } from './odata/csdl.js';
-import { parseRequest, type HttpRequest, type ODataRequest, type QueryOptions } from './odata/request.js';
+import { batchResponse, parseBatch } from './odata/batch.js';
+import { header, parseRequest, type HttpRequest, type ODataRequest, type QueryOptions } from './odata/request.js';
 import { TERMS } from './odata/annotations.js';
 import { fetchResponse } from './odata/fetch-respond.js';
 import { parseFetchXml } from './odata/fetchxml.js';
@@ -130,7 +131,8 @@ export class Service {
   async handle(req: HttpRequest): Promise<HttpResponse> {
     let res: HttpResponse;
     try {
-      res = await this.dispatch(parseRequest(req), `${req.origin}${req.url}`);
+      const parsed = parseRequest(req);
+      res = parsed.resource.kind === 'batch' ? await this.batch(req, parsed) : await this.dispatch(parsed, `${req.origin}${req.url}`);
     } catch (err) {
       if (err instanceof ServiceError) res = errorResponse(err);
       else {
@@ -140,6 +142,23 @@ export class Service {
     }
     Object.assign(res.headers, ODATA_VERSION);
     return res;
+  }
+
+  /**
+   * `POST /$batch` (digest §7): each part is answered as the same request on its own would be
+   * (its own transaction), in order. Without `Prefer: odata.continue-on-error` the batch stops at
+   * the first part answered 4xx/5xx and takes its status, the answers so far included. Throws the
+   * errors of parseBatch (400; 501 for a change set) and 405 for another method.
+   */
+  private async batch(req: HttpRequest, parsed: ODataRequest): Promise<HttpResponse> {
+    if (parsed.method !== 'POST') throw Errors.methodNotAllowed(parsed.method, '$batch');
+    const answers: HttpResponse[] = [];
+    for (const part of parseBatch(header(req.headers, 'content-type'), req.body)) {
+      const answer = await this.handle({ method: part.method, url: part.url, headers: part.headers, body: part.body, origin: req.origin });
+      answers.push(answer);
+      if (answer.status >= 400 && !parsed.prefer.continueOnError) return batchResponse(answers, answer.status);
+    }
+    return batchResponse(answers);
   }
 
   private entitySet(name: string): EntityModel {
@@ -164,6 +183,7 @@ export class Service {
       case 'serviceDocument':
         if (req.method !== 'GET') throw Errors.methodNotAllowed(req.method, 'the service document');
         return serviceDocument(req.serviceRoot, this.model);
+      case 'batch': throw new Error('$batch is answered by Service.batch, before dispatch');
       case 'metadata': {
         if (req.method !== 'GET') throw Errors.methodNotAllowed(req.method, '$metadata');
         // `?annotations=true`, or any `odata.include-annotations` preference, asks for the annotated document (digest §1.3).

@@ -13,6 +13,8 @@ export interface Preferences {
   includeAnnotations?: string;
   /** `odata.track-changes`: the client asks for a delta link (digest §10). */
   trackChanges?: boolean;
+  /** `odata.continue-on-error`: a `$batch` runs every part, whatever fails (digest §7). */
+  continueOnError?: boolean;
 }
 
 /** Splits on commas that are not inside double quotes. */
@@ -48,6 +50,7 @@ export function parsePrefer(value: string | undefined): Preferences {
       prefs.maxPageSize = n;
     } else if (name === 'odata.include-annotations') prefs.includeAnnotations = arg;
     else if (name === 'odata.track-changes') prefs.trackChanges = true;
+    else if (name === 'odata.continue-on-error') prefs.continueOnError = arg.toLowerCase() !== 'false';
   }
   return prefs;
 }

@@ -16,6 +16,8 @@ import { parsePrefer, type Preferences } from './prefer.js';
 export type Resource =
   | { kind: 'serviceDocument' }
   | { kind: 'metadata' }
+  /** `$batch`: the body's parts are requests of their own (odata/batch.ts). */
+  | { kind: 'batch' }
   | { kind: 'collection'; entitySet: string }
   /** `<set>/$count`, or `<set>(<id>)/<collection>/$count` (with `navigation`). */
   | { kind: 'count'; entitySet: string; navigation?: { id: string; name: string } }
@@ -105,7 +107,8 @@ export function decodeComponent(s: string): string {
   }
 }
 
-function header(headers: HttpRequest['headers'], name: string): string | undefined {
+/** The first value of header `name` (lower case), or undefined. */
+export function header(headers: HttpRequest['headers'], name: string): string | undefined {
   const v = headers[name];
   return Array.isArray(v) ? v.join(',') : v;
 }
@@ -138,7 +141,7 @@ function parsePath(path: string): Resource {
   if (segments.length > 1 && segments[segments.length - 1] === '') segments.pop();
   const first = segments[0]!;
   if (first === '$metadata' && segments.length === 1) return { kind: 'metadata' };
-  if (first === '$batch') throw Errors.notImplemented('$batch');
+  if (first === '$batch' && segments.length === 1) return { kind: 'batch' };
   const m = SEGMENT.exec(first);
   if (!m) throw Errors.resourceNotFound(first);
   const name = m[1]!;
@@ -242,7 +245,7 @@ function parseQuery(raw: string): QueryOptions {
 /**
  * Parses one request. Throws ServiceError: 404 `0x8006088a` for paths outside the API or with an
  * unknown shape, 400 `0x80060888` for syntax errors and options Dataverse rejects (`$skip`,
- * `$search`, `$format` …), 501 for valid constructs not implemented yet (`$deltatoken`, `$batch`,
+ * `$search`, `$format` …), 501 for valid constructs not implemented yet (`$deltatoken`,
  * the metadata entity sets such as EntityDefinitions, paths deeper than `<set>(<id>)/<navigation>[/$ref|/$count]`).
  */
 export function parseRequest(req: HttpRequest): ODataRequest {
