@@ -2,7 +2,7 @@ import { Errors, ServiceError } from './errors.js';
 import type { EntityModel, Model, NavigationPropertyModel } from './model/types.js';
 import { ORGANIZATION, SYSTEMUSER } from './model/system-columns.js';
 import { renderCsdl } from './odata/csdl.js';
-import { batchResponse, parseBatch } from './odata/batch.js';
+import { batchResponse, parseBatch, withReferences, type BatchAnswer, type BatchPart } from './odata/batch.js';
 import { header, parseRequest, type HttpRequest, type ODataRequest, type QueryOptions } from './odata/request.js';
 import { TERMS } from './odata/annotations.js';
 import { fetchResponse } from './odata/fetch-respond.js';
@@ -19,7 +19,7 @@ import { relatedTo, restrict } from './plan/navigation.js';
 import { parseBody, planCreate, planDelete, planUpdate, resolveBind, sequentialGuid } from './plan/write.js';
 import { namedPrimaryKey, planAlternateKey } from './plan/keys.js';
 import { resolveKeyedBinds, resolveKeyedUrl } from './store/keyed-urls.js';
-import type { Database } from './store/database.js';
+import { InTransaction, type Database } from './store/database.js';
 import { executeAggregate, executeCount, executeRead, executeWrite, findByKey } from './store/execute.js';
 import { migrate } from './store/migrate.js';
 import { invokeOperation, type OperationEnvironment } from './messages/dispatch.js';
@@ -71,6 +71,18 @@ export interface ServiceOptions {
 
 /** Dataverse's guidance for records per bulk request (digest §6.3). */
 export const DEFAULT_MAX_TARGETS = 1000;
+
+/** A batch part as the request the service handles; its URL's origin is the batch's. */
+function partRequest(part: BatchPart, origin: string): HttpRequest {
+  return { method: part.method, url: part.url, headers: part.headers, body: part.body, origin };
+}
+
+/** Ends a change set's transaction (rolling it back) with the answer of the request that failed. */
+class ChangeSetFailure extends Error {
+  constructor(readonly response: HttpResponse) {
+    super(`change set failed with ${response.status}`);
+  }
+}
 
 /**
  * Throws 400 `0x80072491` when a collection read asks for a delta link (`Prefer:
@@ -152,13 +164,53 @@ export class Service {
    */
   private async batch(req: HttpRequest, parsed: ODataRequest): Promise<HttpResponse> {
     if (parsed.method !== 'POST') throw Errors.methodNotAllowed(parsed.method, '$batch');
-    const answers: HttpResponse[] = [];
-    for (const part of parseBatch(header(req.headers, 'content-type'), req.body)) {
-      const answer = await this.handle({ method: part.method, url: part.url, headers: part.headers, body: part.body, origin: req.origin });
+    const answers: BatchAnswer[] = [];
+    for (const item of parseBatch(header(req.headers, 'content-type'), req.body)) {
+      const answer: BatchAnswer = 'request' in item ? { response: await this.handle(partRequest(item.request, req.origin)) } : await this.changeSet(item.changeSet, req.origin);
       answers.push(answer);
-      if (answer.status >= 400 && !parsed.prefer.continueOnError) return batchResponse(answers, answer.status);
+      if ('response' in answer && answer.response.status >= 400 && !parsed.prefer.continueOnError) return batchResponse(answers, answer.response.status);
     }
     return batchResponse(answers);
+  }
+
+  /**
+   * Runs a change set's requests in order in one transaction (digest §7): `$<Content-ID>`
+   * references resolve to the OData-EntityId of the set's earlier requests. All succeed, and
+   * their answers are returned; or the first failure rolls back every write of the set and is
+   * its only answer.
+   */
+  private async changeSet(requests: readonly BatchPart[], origin: string): Promise<BatchAnswer> {
+    try {
+      return await this.db.transaction(async (tx) => {
+        const inSet = this.over(new InTransaction(this.db, tx));
+        const urls = new Map<string, string>();
+        const answers: Array<{ response: HttpResponse; contentId?: string }> = [];
+        for (const request of requests) {
+          let part: BatchPart;
+          try {
+            part = withReferences(request, urls);
+          } catch (err) {
+            const refused = errorResponse(err as ServiceError);
+            Object.assign(refused.headers, ODATA_VERSION);
+            throw new ChangeSetFailure(refused);
+          }
+          const response = await inSet.handle(partRequest(part, origin));
+          if (response.status >= 400) throw new ChangeSetFailure(response);
+          const location = response.headers['OData-EntityId'];
+          if (part.contentId && location) urls.set(part.contentId, location);
+          answers.push({ response, ...(part.contentId ? { contentId: part.contentId } : {}) });
+        }
+        return { changeSet: answers };
+      });
+    } catch (err) {
+      if (err instanceof ChangeSetFailure) return { response: err.response };
+      throw err;
+    }
+  }
+
+  /** This service over `db` instead (a change set's transaction): the same model, caller, messages, limits and `$metadata`. */
+  private over(db: Database): Service {
+    return Object.assign(Object.create(Service.prototype) as Service, this, { db, operations: { ...this.operations, db } });
   }
 
   private entitySet(name: string): EntityModel {

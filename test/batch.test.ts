@@ -74,13 +74,64 @@ for (const database of DATABASES) {
       expect(answers(all).map((a) => a.status)).to.deep.equal([200, 404, 204]);
     });
 
-    it('refuses what it cannot run: change sets (501), Content-ID references, nested batches, other bodies and methods (400/405)', async () => {
-      const changeset = `--b_3\r\nContent-Type: multipart/mixed;boundary=cs_1\r\n\r\n--cs_1\r\nContent-Type: application/http\r\nContent-Transfer-Encoding: binary\r\nContent-ID: 1\r\n\r\nPOST /api/data/v9.2/${SET} HTTP/1.1\r\nContent-Type: application/json\r\n\r\n{"msdyn_name":"in a change set"}\r\n--cs_1--\r\n--b_3--\r\n`;
-      const cs = await call('POST', `${s.root}$batch`, changeset, { 'Content-Type': 'multipart/mixed;boundary=b_3' });
-      expect(cs.status).to.equal(501);
-      expect(cs.json.error.message).to.contain('change set');
-      expect((await call('GET', `${s.root}${SET}/$count?$filter=msdyn_name eq 'in a change set'`)).text).to.equal('0');
+    /** A change set of `requests` (request line, headers, body; Content-IDs 1, 2, …) inside a batch part. */
+    const changeSet = (requests: string[]) => `Content-Type: multipart/mixed;boundary=cs\n\n${requests.map((r, i) => `--cs\nContent-Type: application/http\nContent-Transfer-Encoding: binary\nContent-ID: ${i + 1}\n\n${r}\n`).join('')}--cs--`;
+    /** A batch of raw parts (a change set, or an application/http part without its part headers). */
+    const raw = (parts: string[]) => `${parts.map((p) => `--b\n${p}\n`).join('')}--b--\n`;
+    const send = (body: string, headers: Record<string, string> = {}) => call('POST', `${s.root}$batch`, body, { 'Content-Type': 'multipart/mixed;boundary=b', ...headers });
+
+    it('runs a change set in one transaction, resolving $<Content-ID> in URLs and in @odata.bind', async () => {
+      const r = await send(raw([changeSet([
+        'POST /api/data/v9.2/msdyn_copilotinteractiondatas HTTP/1.1\nContent-Type: application/json\n\n{"msdyn_name":"set data"}',
+        `POST /api/data/v9.2/${SET} HTTP/1.1\nContent-Type: application/json\n\n{"msdyn_name":"set child","msdyn_interactiondataid@odata.bind":"$1"}`,
+        'PATCH $2 HTTP/1.1\nContent-Type: application/json\n\n{"msdyn_scenariorequestid":"patched through $2"}',
+      ])]));
+      expect(r.status, r.text).to.equal(200);
+      const inner = /Content-Type: multipart\/mixed; boundary=(changesetresponse_[0-9a-f-]{36})/.exec(r.text)![1]!;
+      const parts = r.text.split(`--${inner}`).slice(1, -1);
+      expect(parts.map((p) => /Content-ID: (\d+)/.exec(p)![1])).to.deep.equal(['1', '2', '3']);
+      expect(parts.map((p) => Number(/HTTP\/1\.1 (\d{3})/.exec(p)![1]))).to.deep.equal([204, 204, 204]);
+      const child = (await call('GET', `${s.root}${SET}?$filter=msdyn_name eq 'set child'&$select=msdyn_scenariorequestid&$expand=msdyn_interactiondataid($select=msdyn_name)`)).json.value;
+      expect(child).to.have.length(1);
+      expect(child[0]).to.deep.include({ msdyn_scenariorequestid: 'patched through $2' });
+      expect(child[0].msdyn_interactiondataid.msdyn_name).to.equal('set data');
+    });
+
+    it('rolls a failing change set back whole and answers its failure alone; the batch goes on with continue-on-error', async () => {
+      const failing = changeSet([
+        `POST /api/data/v9.2/${SET} HTTP/1.1\nContent-Type: application/json\n\n{"msdyn_name":"rolled back"}`,
+        `POST /api/data/v9.2/${SET} HTTP/1.1\nContent-Type: application/json\n\n{"msdyn_name":"${'x'.repeat(101)}"}`,
+      ]);
+      const after = `Content-Type: application/http\n\nGET /api/data/v9.2/${SET}/$count HTTP/1.1\n`;
+      const stopped = await send(raw([failing, after]));
+      expect(stopped.status).to.equal(400);
+      expect(answers(stopped).map((a) => a.status)).to.deep.equal([400]);
+      expect(JSON.parse(answers(stopped)[0]!.body).error.code).to.equal('0x80044331');
+      expect((await call('GET', `${s.root}${SET}/$count?$filter=msdyn_name eq 'rolled back'`)).text).to.equal('0');
+      const goneOn = await send(raw([failing, after]), { Prefer: 'odata.continue-on-error' });
+      expect(goneOn.status).to.equal(200);
+      expect(answers(goneOn).map((a) => a.status)).to.deep.equal([400, 200]);
+      const unknown = await send(raw([changeSet(['PATCH $7 HTTP/1.1\nContent-Type: application/json\n\n{}'])]));
+      expect(unknown.status).to.equal(400);
+      expect(JSON.parse(answers(unknown)[0]!.body).error.message).to.equal("Content-ID Reference: '$7' does not exist in the batch context.");
+    });
+
+    it('works with dynamics-web-api\'s startBatch / executeBatch, change sets included', async () => {
+      const dwa = new DynamicsWebApi({ serverUrl: s.origin, dataApi: { version: '9.2' } });
+      dwa.startBatch();
+      void dwa.create({ collection: SET, data: { msdyn_name: 'dwa batch 1' } });
+      void dwa.create({ collection: SET, data: { msdyn_name: 'dwa batch 2' } });
+      void dwa.retrieveMultiple({ collection: SET, select: ['msdyn_name'], filter: "startswith(msdyn_name,'dwa batch')" });
+      const results = await dwa.executeBatch();
+      expect(results).to.have.length(3);
+      expect(results[0]).to.match(/^[0-9a-f-]{36}$/);
+      expect(results[1]).to.match(/^[0-9a-f-]{36}$/);
+      expect((results[2] as { value: Array<{ msdyn_name: string }> }).value.map((v) => v.msdyn_name).sort()).to.deep.equal(['dwa batch 1', 'dwa batch 2']);
+    });
+
+    it('refuses what it cannot run: a GET in a change set, Content-ID references outside one, nested batches, other bodies and methods', async () => {
       const cases: Array<[string, string, RegExp]> = [
+        ['multipart/mixed;boundary=b', raw([changeSet([`GET /api/data/v9.2/${SET} HTTP/1.1\n`])]), /cannot hold a GET/],
         ['multipart/mixed;boundary=b_4', batch('b_4', ['PATCH $1 HTTP/1.1\nContent-Type: application/json\n\n{}']), /Content-ID Reference: '\$1' does not exist/],
         ['multipart/mixed;boundary=b_5', batch('b_5', ['POST /api/data/v9.2/$batch HTTP/1.1\n']), /another \$batch/],
         ['multipart/mixed;boundary=b_6', batch('b_6', ['hello']), /request line/],

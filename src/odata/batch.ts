@@ -6,67 +6,96 @@ import type { HttpResponse } from './respond.js';
 
 /**
  * OData 4.0 `$batch` in its multipart/mixed form (OData Part 1 §11.7; digest §7): the request's
- * parts, each an HTTP request (`application/http`), are read here and replayed one by one through
- * the pipeline by the service; their answers are written back as one multipart/mixed body.
- * Change sets (a nested multipart/mixed part, all or nothing) are not supported yet: they need one
- * transaction across requests.
+ * parts, each an HTTP request (`application/http`) or a change set (a nested multipart/mixed of
+ * such requests, all or nothing), are read here and replayed by the service through the pipeline;
+ * their answers are written back as one multipart/mixed body.
  */
 
 /** One request of a batch, as written in its part. */
 export interface BatchPart {
   readonly method: string;
-  /** Path and query (`/api/data/v9.2/…?…`), an absolute URL's origin dropped. */
+  /**
+   * Path and query (`/api/data/v9.2/…?…`), an absolute URL's origin dropped; in a change set it
+   * may start with a `$<Content-ID>` reference to an earlier request of the set.
+   */
   readonly url: string;
   /** Header names in lower case. */
   readonly headers: Readonly<Record<string, string>>;
   readonly body?: string;
+  /** The part's `Content-ID` (change sets). */
+  readonly contentId?: string;
 }
+
+/** A request on its own, or a change set: requests that succeed or fail together. */
+export type BatchItem = { readonly request: BatchPart } | { readonly changeSet: readonly BatchPart[] };
+
+/** An item's answer: a request's, or a change set's (one per request; a failed set is its failure alone). */
+export type BatchAnswer = { readonly response: HttpResponse; readonly contentId?: string } | { readonly changeSet: ReadonlyArray<{ readonly response: HttpResponse; readonly contentId?: string }> };
 
 /** Dataverse's limit on requests in one batch (digest §7). */
 export const MAX_BATCH_PARTS = 1000;
 
 /**
- * Reads the parts of a `$batch` request body. `contentType` must be `multipart/mixed` with a
+ * Reads the items of a `$batch` request body. `contentType` must be `multipart/mixed` with a
  * boundary (quoted or not); lines may end in CRLF or, as dynamics-web-api may send them, LF.
- * Throws 400 `0x80060888` for a body that is not such a message, a part that is not
- * `application/http` or holds no request line, a `$<Content-ID>` reference (meaningful only in
- * change sets) and more than 1,000 parts; 501 for a change set.
+ * Throws 400 `0x80060888` for a body that is not such a message, a part that is neither
+ * `application/http` nor a change set or holds no request line, a GET in a change set, a
+ * `$<Content-ID>` reference outside one, a nested `$batch`, and more than 1,000 requests.
  */
-export function parseBatch(contentType: string | undefined, body: string | undefined): BatchPart[] {
-  const boundary = /^multipart\/mixed\s*;(?:.*;)?\s*boundary\s*=\s*(?:"([^"]+)"|([^;\s]+))/i.exec(contentType ?? '');
-  if (!boundary) throw Errors.badQuery('A $batch request must have the Content-Type multipart/mixed with a boundary.');
-  const delimiter = `--${boundary[1] ?? boundary[2]!}`;
+export function parseBatch(contentType: string | undefined, body: string | undefined): BatchItem[] {
+  const items: BatchItem[] = [];
+  let requests = 0;
+  for (const part of multipartParts(contentType, body ?? '')) {
+    const type = part.headers['content-type'] ?? '';
+    if (/^multipart\/mixed/i.test(type)) {
+      const changeSet = multipartParts(type, part.text).map((p) => requestOf(p.text, p.headers, true));
+      if (changeSet.some((r) => r.method === 'GET')) throw Errors.badQuery('A change set cannot hold a GET request; send it outside the change set.');
+      requests += changeSet.length;
+      items.push({ changeSet });
+    } else {
+      requests++;
+      items.push({ request: requestOf(part.text, part.headers, false) });
+    }
+  }
+  if (requests > MAX_BATCH_PARTS) throw Errors.badQuery(`A $batch holds at most ${MAX_BATCH_PARTS} requests.`);
+  if (!items.length) throw Errors.badQuery('The $batch body holds no request.');
+  return items;
+}
+
+/** The parts of a multipart/mixed message: each part's headers (lower-case names) and text. */
+function multipartParts(contentType: string | undefined, body: string): Array<{ headers: Record<string, string | undefined>; text: string }> {
+  const m = /^multipart\/mixed\s*;(?:.*;)?\s*boundary\s*=\s*(?:"([^"]+)"|([^;\s]+))/i.exec(contentType ?? '');
+  if (!m) throw Errors.badQuery('A $batch request, and a change set in it, must have the Content-Type multipart/mixed with a boundary.');
+  const boundary = m[1] ?? m[2]!;
   // Line endings made CRLF, and any preamble before the first delimiter dropped (RFC 2046 §5.1.1;
   // dynamics-web-api starts with a blank line).
-  const all = (body ?? '').replace(/\r?\n/g, '\r\n');
-  const text = all.slice(Math.max(0, all.indexOf(delimiter)));
-  const parts: BatchPart[] = [];
+  const all = body.replace(/\r?\n/g, '\r\n');
+  const text = all.slice(Math.max(0, all.indexOf(`--${boundary}`)));
+  const limit = text.length * 3 + 1;
   try {
-    const options = { boundary: boundary[1] ?? boundary[2]!, maxParts: MAX_BATCH_PARTS, maxFileSize: text.length * 3 + 1, maxTotalSize: text.length * 3 + 1 };
-    for (const part of parseMultipart(Buffer.from(text, 'utf8'), options)) {
-      const type = part.headers['content-type'] ?? '';
-      if (/^multipart\/mixed/i.test(type)) throw Errors.notImplemented('A change set in $batch');
-      if (!/^application\/http/i.test(type)) throw Errors.badQuery(`A $batch part must have the Content-Type application/http; '${type}' is not.`);
-      parts.push(requestOf(part.text));
-    }
+    return [...parseMultipart(Buffer.from(text, 'utf8'), { boundary, maxParts: MAX_BATCH_PARTS, maxFileSize: limit, maxTotalSize: limit })]
+      .map((p) => ({ headers: { ...p.headers }, text: p.text }));
   } catch (err) {
     if (err instanceof MaxPartsExceededError) throw Errors.badQuery(`A $batch holds at most ${MAX_BATCH_PARTS} requests.`);
     if (err instanceof MultipartParseError) throw Errors.badQuery(`The $batch body is not a multipart/mixed message: ${err.message}.`);
     throw err;
   }
-  if (!parts.length) throw Errors.badQuery('The $batch body holds no request.');
-  return parts;
 }
 
-/** The request an `application/http` part holds: request line, headers, blank line, body. */
-function requestOf(message: string): BatchPart {
+/**
+ * The request an `application/http` part holds: request line, headers, blank line, body.
+ * `inChangeSet` allows a `$<Content-ID>` reference as the target.
+ */
+function requestOf(message: string, partHeaders: Record<string, string | undefined>, inChangeSet: boolean): BatchPart {
+  const type = partHeaders['content-type'] ?? '';
+  if (!/^application\/http/i.test(type)) throw Errors.badQuery(`A $batch part must have the Content-Type application/http; '${type}' is not.`);
   const end = message.indexOf('\r\n\r\n');
   const head = (end < 0 ? message : message.slice(0, end)).replace(/^(\r\n)+/, '').split('\r\n');
-  // The target as written; spaces a client left unencoded are encoded.
   const line = /^([A-Z]+) (.+) HTTP\/1\.[01]$/.exec(head[0] ?? '');
   if (!line) throw Errors.badQuery(`A $batch part must start with a request line such as 'GET /api/data/v9.2/accounts HTTP/1.1'; '${head[0] ?? ''}' is not one.`);
+  // The target as written; spaces a client left unencoded are encoded.
   const target = line[2]!.trim().replace(/ /g, '%20');
-  if (target.startsWith('$')) throw Errors.badQuery(`Content-ID Reference: '${target.split('/')[0]}' does not exist in the batch context.`);
+  if (target.startsWith('$') && !inChangeSet) throw Errors.badQuery(`Content-ID Reference: '${target.split('/')[0]}' does not exist in the batch context.`);
   if (/\/\$batch(?:\?|$)/.test(target)) throw Errors.badQuery('A $batch cannot hold another $batch.');
   const headers: Record<string, string> = {};
   for (const h of head.slice(1)) {
@@ -74,7 +103,11 @@ function requestOf(message: string): BatchPart {
     if (colon > 0) headers[h.slice(0, colon).trim().toLowerCase()] = h.slice(colon + 1).trim();
   }
   const body = end < 0 ? '' : message.slice(end + 4).replace(/(\r\n)+$/, '');
-  return { method: line[1]!, url: /^https?:\/\//i.test(target) ? pathOf(target) : target, headers, ...(body ? { body } : {}) };
+  const contentId = partHeaders['content-id'] ?? headers['content-id'];
+  return {
+    method: line[1]!, url: /^https?:\/\//i.test(target) ? pathOf(target) : target, headers,
+    ...(body ? { body } : {}), ...(contentId ? { contentId } : {}),
+  };
 }
 
 /** Path and query of an absolute URL, as sent (not re-encoded). */
@@ -84,15 +117,43 @@ function pathOf(url: string): string {
 }
 
 /**
- * The `$batch` answer for the parts' answers, in order: `multipart/mixed` with a
- * `batchresponse_<uuid>` boundary, each answer an `application/http` part with its status line,
- * headers and body (digest §7).
+ * `request` with its `$<Content-ID>` references — at the start of its URL (`PATCH $1`,
+ * `PUT $1/name`) and as whole JSON strings in its body (`"x@odata.bind":"$1"`, `{"@odata.id":"$2"}`)
+ * — replaced by the URLs of the change set's earlier requests (`urls`: Content-ID → the absolute
+ * URL of the row it created or changed, its OData-EntityId). Throws 400 for a reference to none of
+ * them (digest §7).
  */
-export function batchResponse(answers: readonly HttpResponse[], status = 200): HttpResponse {
+export function withReferences(request: BatchPart, urls: ReadonlyMap<string, string>): BatchPart {
+  const resolve = (id: string) => {
+    const url = urls.get(id);
+    if (url === undefined) throw Errors.badQuery(`Content-ID Reference: '$${id}' does not exist in the batch context.`);
+    return url;
+  };
+  const m = /^\$([^/?]+)(.*)$/.exec(request.url);
+  const url = m ? `${pathOf(resolve(m[1]!))}${m[2]}` : request.url;
+  const body = request.body?.replace(/"\$([A-Za-z0-9_.-]+)"/g, (_, id: string) => JSON.stringify(resolve(id)));
+  return { ...request, url, ...(body !== undefined ? { body } : {}) };
+}
+
+/** One `application/http` part of an answer. */
+function httpPart(boundary: string, response: HttpResponse, contentId?: string): string {
+  const head = [`HTTP/1.1 ${response.status} ${STATUS_CODES[response.status] ?? ''}`, ...Object.entries(response.headers).map(([k, v]) => `${k}: ${v}`)].join('\r\n');
+  return `--${boundary}\r\nContent-Type: application/http\r\nContent-Transfer-Encoding: binary\r\n${contentId ? `Content-ID: ${contentId}\r\n` : ''}\r\n${head}\r\n\r\n${response.body ?? ''}\r\n`;
+}
+
+/**
+ * The `$batch` answer for the items' answers, in order: `multipart/mixed` with a
+ * `batchresponse_<uuid>` boundary; a request's answer is an `application/http` part with its
+ * status line, headers and body; a change set's a nested `changesetresponse_<uuid>` multipart of
+ * its requests' answers, with their Content-IDs (digest §7).
+ */
+export function batchResponse(answers: readonly BatchAnswer[], status = 200): HttpResponse {
   const boundary = `batchresponse_${randomUUID()}`;
   const parts = answers.map((a) => {
-    const head = [`HTTP/1.1 ${a.status} ${STATUS_CODES[a.status] ?? ''}`, ...Object.entries(a.headers).map(([k, v]) => `${k}: ${v}`)].join('\r\n');
-    return `--${boundary}\r\nContent-Type: application/http\r\nContent-Transfer-Encoding: binary\r\n\r\n${head}\r\n\r\n${a.body ?? ''}\r\n`;
+    if ('response' in a) return httpPart(boundary, a.response, a.contentId);
+    const inner = `changesetresponse_${randomUUID()}`;
+    const body = `${a.changeSet.map((r) => httpPart(inner, r.response, r.contentId)).join('')}--${inner}--\r\n`;
+    return `--${boundary}\r\nContent-Type: multipart/mixed; boundary=${inner}\r\n\r\n${body}`;
   });
   return { status, headers: { 'Content-Type': `multipart/mixed; boundary=${boundary}` }, body: `${parts.join('')}--${boundary}--\r\n` };
 }

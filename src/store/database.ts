@@ -52,3 +52,43 @@ export function oneAtATime(): <T>(work: () => Promise<T>) => Promise<T> {
     return answer;
   };
 }
+
+/**
+ * A Database whose every statement runs in the transaction `tx` of `outer` (a `$batch` change
+ * set: several requests, all or nothing). Its `transaction(fn)` runs `fn` in that same
+ * transaction: the outer one commits or rolls back everything. Reads see the transaction's own
+ * writes. `close` does nothing.
+ */
+export class InTransaction implements Database {
+  readonly dialect: Database['dialect'];
+  readonly description: string;
+
+  constructor(private readonly outer: Database, private readonly tx: Executor) {
+    this.dialect = outer.dialect;
+    this.description = outer.description;
+  }
+
+  rows(stmt: Statement): Promise<unknown[][]> {
+    return this.tx.rows(stmt);
+  }
+
+  run(stmt: Statement): Promise<number> {
+    return this.tx.run(stmt);
+  }
+
+  transaction<T>(fn: (tx: Executor) => Promise<T>): Promise<T> {
+    return fn(this.tx);
+  }
+
+  isUniqueViolation(err: unknown): boolean {
+    return this.outer.isUniqueViolation(err);
+  }
+
+  isTransactionAborted(err: unknown): boolean {
+    return this.outer.isTransactionAborted(err);
+  }
+
+  async close(): Promise<void> {
+    // The outer database is closed by its owner.
+  }
+}
