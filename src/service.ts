@@ -43,7 +43,11 @@ export interface FaultLogger {
   error(obj: object, msg: string): void;
 }
 
-const ODATA_VERSION = { 'OData-Version': '4.0' };
+/** `res` with the `OData-Version: 4.0` header every answer carries (digest §4.4). */
+function withVersion(res: HttpResponse): HttpResponse {
+  res.headers['OData-Version'] = '4.0';
+  return res;
+}
 
 function only(req: ODataRequest, allowed: readonly (keyof QueryOptions)[]): void {
   for (const [name, value] of Object.entries(req.query)) {
@@ -72,9 +76,10 @@ export interface ServiceOptions {
 /** Dataverse's guidance for records per bulk request (digest §6.3). */
 export const DEFAULT_MAX_TARGETS = 1000;
 
-/** A batch part as the request the service handles; its URL's origin is the batch's. */
-function partRequest(part: BatchPart, origin: string): HttpRequest {
-  return { method: part.method, url: part.url, headers: part.headers, body: part.body, origin };
+/** Where a batch was sent: its origin, and its service root's path (`/api/data/v9.2/`). */
+interface BatchBase {
+  readonly origin: string;
+  readonly path: string;
 }
 
 /** Ends a change set's transaction (rolling it back) with the answer of the request that failed. */
@@ -140,20 +145,30 @@ export class Service {
   }
 
   /** Handles one request; never throws. Unexpected faults are logged and answered 500. */
-  async handle(req: HttpRequest): Promise<HttpResponse> {
+  handle(req: HttpRequest): Promise<HttpResponse> {
+    return this.answer(req, false);
+  }
+
+  /**
+   * handle, for a request of its own or (`inBatch`) a part of a `$batch`, which may not be another
+   * `$batch`. With `faults: 'throw'` (a change set's requests) an unexpected fault is thrown, not
+   * answered, so that the set's transaction sees the database's own error (and may run again).
+   */
+  private async answer(req: HttpRequest, inBatch: boolean, faults: 'answer' | 'throw' = 'answer'): Promise<HttpResponse> {
     let res: HttpResponse;
     try {
       const parsed = parseRequest(req);
+      if (parsed.resource.kind === 'batch' && inBatch) throw Errors.badQuery('A $batch cannot hold another $batch.');
       res = parsed.resource.kind === 'batch' ? await this.batch(req, parsed) : await this.dispatch(parsed, `${req.origin}${req.url}`);
     } catch (err) {
       if (err instanceof ServiceError) res = errorResponse(err);
+      else if (faults === 'throw') throw err;
       else {
         this.log.error({ err, method: req.method, url: req.url }, 'unexpected fault');
         res = errorResponse(Errors.internal());
       }
     }
-    Object.assign(res.headers, ODATA_VERSION);
-    return res;
+    return withVersion(res);
   }
 
   /**
@@ -165,8 +180,9 @@ export class Service {
   private async batch(req: HttpRequest, parsed: ODataRequest): Promise<HttpResponse> {
     if (parsed.method !== 'POST') throw Errors.methodNotAllowed(parsed.method, '$batch');
     const answers: BatchAnswer[] = [];
+    const base = { origin: req.origin, path: new URL(parsed.serviceRoot).pathname };
     for (const item of parseBatch(header(req.headers, 'content-type'), req.body)) {
-      const answer: BatchAnswer = 'request' in item ? { response: await this.handle(partRequest(item.request, req.origin)) } : await this.changeSet(item.changeSet, req.origin);
+      const answer: BatchAnswer = 'request' in item ? { response: await this.answerPart(item.request, base) } : await this.changeSet(item.changeSet, base);
       answers.push(answer);
       if ('response' in answer && answer.response.status >= 400 && !parsed.prefer.continueOnError) return batchResponse(answers, answer.response.status);
     }
@@ -177,9 +193,10 @@ export class Service {
    * Runs a change set's requests in order in one transaction (digest §7): `$<Content-ID>`
    * references resolve to the OData-EntityId of the set's earlier requests. All succeed, and
    * their answers are returned; or the first failure rolls back every write of the set and is
-   * its only answer.
+   * its only answer (an unexpected fault: a logged 500). A set PostgreSQL ends as a deadlock
+   * victim runs again (PostgresDatabase.transaction).
    */
-  private async changeSet(requests: readonly BatchPart[], origin: string): Promise<BatchAnswer> {
+  private async changeSet(requests: readonly BatchPart[], base: BatchBase): Promise<BatchAnswer> {
     try {
       return await this.db.transaction(async (tx) => {
         const inSet = this.over(new InTransaction(this.db, tx));
@@ -190,11 +207,9 @@ export class Service {
           try {
             part = withReferences(request, urls);
           } catch (err) {
-            const refused = errorResponse(err as ServiceError);
-            Object.assign(refused.headers, ODATA_VERSION);
-            throw new ChangeSetFailure(refused);
+            throw new ChangeSetFailure(withVersion(errorResponse(err as ServiceError)));
           }
-          const response = await inSet.handle(partRequest(part, origin));
+          const response = await inSet.answerPart(part, base, 'throw');
           if (response.status >= 400) throw new ChangeSetFailure(response);
           const location = response.headers['OData-EntityId'];
           if (part.contentId && location) urls.set(part.contentId, location);
@@ -204,8 +219,23 @@ export class Service {
       });
     } catch (err) {
       if (err instanceof ChangeSetFailure) return { response: err.response };
-      throw err;
+      // An unexpected fault (after the database's own retries): the set is rolled back and answered 500.
+      this.log.error({ err }, 'unexpected fault in a $batch change set');
+      return { response: withVersion(errorResponse(Errors.internal())) };
     }
+  }
+
+  /**
+   * Answers one request of a batch: its URL relative to the batch's service root when it is not a
+   * path (OData Part 1 §11.7.2); a created or upserted row's URL in `Location` as well as in
+   * OData-EntityId, as Dataverse answers batch parts (digest §7).
+   */
+  private async answerPart(part: BatchPart, base: BatchBase, faults: 'answer' | 'throw' = 'answer'): Promise<HttpResponse> {
+    const url = part.url.startsWith('/') ? part.url : `${base.path}${part.url}`;
+    const response = await this.answer({ method: part.method, url, headers: part.headers, body: part.body, origin: base.origin }, true, faults);
+    const location = response.headers['OData-EntityId'];
+    if (location && !response.headers['Location']) response.headers['Location'] = location;
+    return response;
   }
 
   /** This service over `db` instead (a change set's transaction): the same model, caller, messages, limits and `$metadata`. */

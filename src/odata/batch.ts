@@ -40,7 +40,8 @@ export const MAX_BATCH_PARTS = 1000;
  * boundary (quoted or not); lines may end in CRLF or, as dynamics-web-api may send them, LF.
  * Throws 400 `0x80060888` for a body that is not such a message, a part that is neither
  * `application/http` nor a change set or holds no request line, a GET in a change set, a
- * `$<Content-ID>` reference outside one, a nested `$batch`, and more than 1,000 requests.
+ * `$<Content-ID>` reference outside one, and more than 1,000 requests. (A part that is itself a
+ * `$batch` is refused by the service, which knows the URL once it is parsed.)
  */
 export function parseBatch(contentType: string | undefined, body: string | undefined): BatchItem[] {
   const items: BatchItem[] = [];
@@ -96,7 +97,6 @@ function requestOf(message: string, partHeaders: Record<string, string | undefin
   // The target as written; spaces a client left unencoded are encoded.
   const target = line[2]!.trim().replace(/ /g, '%20');
   if (target.startsWith('$') && !inChangeSet) throw Errors.badQuery(`Content-ID Reference: '${target.split('/')[0]}' does not exist in the batch context.`);
-  if (/\/\$batch(?:\?|$)/.test(target)) throw Errors.badQuery('A $batch cannot hold another $batch.');
   const headers: Record<string, string> = {};
   for (const h of head.slice(1)) {
     const colon = h.indexOf(':');
@@ -118,7 +118,8 @@ function pathOf(url: string): string {
 
 /**
  * `request` with its `$<Content-ID>` references — at the start of its URL (`PATCH $1`,
- * `PUT $1/name`) and as whole JSON strings in its body (`"x@odata.bind":"$1"`, `{"@odata.id":"$2"}`)
+ * `PUT $1/name`) and where its JSON body holds a record URL (`"x@odata.bind":"$1"`,
+ * `{"@odata.id":"$2"}`; other strings, `"$1"` included, are data and stay as sent)
  * — replaced by the URLs of the change set's earlier requests (`urls`: Content-ID → the absolute
  * URL of the row it created or changed, its OData-EntityId). Throws 400 for a reference to none of
  * them (digest §7).
@@ -131,9 +132,21 @@ export function withReferences(request: BatchPart, urls: ReadonlyMap<string, str
   };
   const m = /^\$([^/?]+)(.*)$/.exec(request.url);
   const url = m ? `${pathOf(resolve(m[1]!))}${m[2]}` : request.url;
-  const body = request.body?.replace(/"\$([A-Za-z0-9_.-]+)"/g, (_, id: string) => JSON.stringify(resolve(id)));
+  // In the body's text, not through JSON.parse: a number past 2^53 must reach the request as sent.
+  const body = request.body
+    ?.replace(BIND_LIST, (_, head: string, list: string) => `${head}${list.replace(REFERENCE, (__, id: string) => JSON.stringify(resolve(id)))}]`)
+    .replace(BIND_VALUE, (_, head: string, id: string) => `${head}${JSON.stringify(resolve(id))}`);
   return { ...request, url, ...(body !== undefined ? { body } : {}) };
 }
+
+/** A JSON member name ending in `@odata.bind` or being `@odata.id`, and its colon. */
+const RECORD_URL_MEMBER = String.raw`("(?:[^"\\]|\\.)*@odata\.(?:bind|id)"\s*:\s*)`;
+/** Such a member whose value is a reference, `"$<Content-ID>"`: the value is replaced. */
+const BIND_VALUE = new RegExp(`${RECORD_URL_MEMBER}"\\$([^"/?]+)"`, 'g');
+/** Such a member whose value is an array (a collection bind), up to its `]`: its references are replaced. */
+const BIND_LIST = new RegExp(`${RECORD_URL_MEMBER.slice(0, -1)}\\[)([^\\]]*)\\]`, 'g');
+/** A reference among a bind array's items. */
+const REFERENCE = /"\$([^"/?]+)"/g;
 
 /** One `application/http` part of an answer. */
 function httpPart(boundary: string, response: HttpResponse, contentId?: string): string {

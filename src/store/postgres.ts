@@ -45,6 +45,9 @@ function executor(client: pg.Pool | pg.PoolClient, queued: <T>(work: () => Promi
   };
 }
 
+/** Runs of one transaction when PostgreSQL picks it as a deadlock victim (see transaction). */
+const TRANSACTION_ATTEMPTS = 4;
+
 /**
  * PostgreSQL through a pg pool. URL: `postgres://user:password@host:port/database[?schema=name]`;
  * `schema` sets the search_path (`<schema>, public`; the citext extension lives in public).
@@ -84,8 +87,25 @@ export class PostgresDatabase implements Database {
    * Runs `fn` in a transaction on one pooled connection. BEGIN, `fn`'s statements and the final
    * COMMIT or ROLLBACK go through one queue, so a statement `fn` sent without awaiting still runs
    * inside the transaction, before its end, and never on the connection once it is back in the pool.
+   * When PostgreSQL ends it as a deadlock victim (40P01; two writers taking the same unique keys
+   * in opposite orders) or a serialization failure (40001), `fn` runs again, up to
+   * TRANSACTION_ATTEMPTS times: nothing of the failed run was kept, and `fn` plans from scratch.
    */
   async transaction<T>(fn: (tx: Executor) => Promise<T>): Promise<T> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await this.attempt(fn);
+      } catch (err) {
+        // A deadlock victim or a serialization failure (40P01, 40001) is rolled back whole and
+        // may simply run again; past the attempts it is reported like any other fault.
+        const code = (err as { code?: unknown }).code;
+        if ((code !== '40P01' && code !== '40001') || attempt >= TRANSACTION_ATTEMPTS) throw err;
+      }
+    }
+  }
+
+  /** One run of a transaction: BEGIN, `fn`, COMMIT, or ROLLBACK when it throws. */
+  private async attempt<T>(fn: (tx: Executor) => Promise<T>): Promise<T> {
     const client = await this.pool.connect();
     const queued = oneAtATime();
     const command = (sql: string) => queued(() => client.query(sql));

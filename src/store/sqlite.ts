@@ -103,7 +103,12 @@ export class SqliteDatabase implements Database {
   private queue: Promise<unknown> = Promise.resolve();
   private readonly checkpointer: Checkpointer | undefined;
 
-  /** Opens (creating folders and the file if needed) `path`; `:memory:` uses one connection. */
+  /**
+   * Opens (creating folders and the file if needed) `path`. `:memory:` uses one connection, so
+   * there, unlike with a file, a read that runs while a long write (a bulk insert, a `$batch`
+   * change set) waits between statements sees that write's rows before it commits: for tests and
+   * trials, not for serving.
+   */
   constructor(readonly path: string) {
     if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
     const open = () => new CachedConnection(openSqliteConnection(path));
