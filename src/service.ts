@@ -173,9 +173,10 @@ export class Service {
 
   /**
    * `POST /$batch` (digest §7): each part is answered as the same request on its own would be
-   * (its own transaction), in order. Without `Prefer: odata.continue-on-error` the batch stops at
-   * the first part answered 4xx/5xx and takes its status, the answers so far included. Throws the
-   * errors of parseBatch (400; 501 for a change set) and 405 for another method.
+   * (its own transaction), in order, and each change set in one transaction (changeSet). Without
+   * `Prefer: odata.continue-on-error` the batch stops at the first part or set answered 4xx/5xx
+   * and takes its status, the answers so far included. Throws the errors of parseBatch (400) and
+   * 405 for another method.
    */
   private async batch(req: HttpRequest, parsed: ODataRequest): Promise<HttpResponse> {
     if (parsed.method !== 'POST') throw Errors.methodNotAllowed(parsed.method, '$batch');
