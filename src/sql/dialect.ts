@@ -79,6 +79,13 @@ export interface Dialect {
   jsonSubquery(spec: JsonSubquery): string;
   /** `LIKE` with the escape character `\` and case-insensitive matching. */
   like(column: string, placeholder: string): string;
+  /**
+   * Only where the database's own case-insensitive comparison folds A–Z alone (SQLite's NOCASE
+   * and LIKE): the SQL function, registered on every connection, that lower-cases text as
+   * `String.prototype.toLowerCase` does. A text comparison whose value has other letters
+   * (`'ÉTÉ'`) is rendered on both sides folded instead (see render.ts, foldedText).
+   */
+  readonly foldFunction?: string;
   /** Converts a canonical plan value to the driver's value for a column. */
   toDb(a: AttributeModel, v: Value): unknown;
   /** Converts a driver value read from a column back to its canonical value. */

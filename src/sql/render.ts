@@ -94,11 +94,22 @@ function andVisible(d: Dialect, e: EntityModel): string {
  */
 export function renderExpr(d: Dialect, e: PlanExpr, p: Params, scope: string, depth = 1): string {
   switch (e.kind) {
-    case 'compare': return `${col(d, e.attribute)} ${SQL_OP[e.op]} ${p.value(e.attribute, e.value)}`;
+    case 'compare': {
+      const fold = (e.op === 'eq' || e.op === 'ne') && foldedText(d, e.attribute, [e.value]);
+      if (fold) return `${fold}(${col(d, e.attribute)}) ${SQL_OP[e.op]} ${p.add((e.value as string).toLowerCase())}`;
+      return `${col(d, e.attribute)} ${SQL_OP[e.op]} ${p.value(e.attribute, e.value)}`;
+    }
     case 'compareColumns': return `${col(d, e.left)} ${SQL_OP[e.op]} ${col(d, e.right)}`;
     case 'isNull': return `${col(d, e.attribute)} IS ${e.negate ? 'NOT ' : ''}NULL`;
-    case 'in': return `${col(d, e.attribute)} IN (${e.values.map((v) => p.value(e.attribute, v)).join(', ')})`;
-    case 'like': return d.like(col(d, e.attribute), p.add(e.pattern));
+    case 'in': {
+      const fold = foldedText(d, e.attribute, e.values);
+      if (fold) return `${fold}(${col(d, e.attribute)}) IN (${e.values.map((v) => p.add(typeof v === 'string' ? v.toLowerCase() : v)).join(', ')})`;
+      return `${col(d, e.attribute)} IN (${e.values.map((v) => p.value(e.attribute, v)).join(', ')})`;
+    }
+    case 'like': {
+      const fold = foldedText(d, e.attribute, [e.pattern]);
+      return fold ? d.like(`${fold}(${col(d, e.attribute)})`, p.add(e.pattern.toLowerCase())) : d.like(col(d, e.attribute), p.add(e.pattern));
+    }
     case 'and': case 'or': {
       // The left spine of same-kind nodes is one chain (FetchXML filters and combined conditions
       // nest to the left), walked in a loop and grouped by groupChain: a 1,000-term chain stays
@@ -119,6 +130,17 @@ export function renderExpr(d: Dialect, e: PlanExpr, p: Params, scope: string, de
       return `EXISTS (SELECT 1 FROM ${table(d, e.navigation.target)} ${alias} WHERE ${link}${andVisible(d, e.navigation.target)}${where})`;
     }
   }
+}
+
+/**
+ * The dialect's fold function when a text comparison of `a` with `values` needs it: the dialect
+ * folds A–Z alone (Dialect.foldFunction) and a value holds a character outside ASCII, whose case
+ * the database would not fold. Undefined otherwise, so that comparisons of ASCII text keep their
+ * indexes (a folded column is compared row by row).
+ */
+function foldedText(d: Dialect, a: AttributeModel, values: readonly Value[]): string | undefined {
+  if (!d.foldFunction || a.EdmType !== 'Edm.String') return undefined;
+  return values.some((v) => typeof v === 'string' && /[^\x00-\x7f]/.test(v)) ? d.foldFunction : undefined;
 }
 
 /**

@@ -30,6 +30,7 @@ export const sqliteDialect: Dialect = {
     return `(SELECT json_group_array(json("x"."j")) FROM (SELECT ${object} AS "j" FROM ${from} ORDER BY ${orderBy} LIMIT ${limit}) AS "x")`;
   },
   like: (column, placeholder) => `${column} LIKE ${placeholder} ESCAPE '\\'`,
+  foldFunction: 'tessera_fold',
   toDb: (a, v) => (a.AttributeType === 'Boolean' && v !== null ? (v ? 1 : 0) : v),
   fromDb: (a, v) => {
     if (v === null || v === undefined) return null;

@@ -1,0 +1,41 @@
+import { expect } from 'chai';
+import { call, DATABASES, startServer, type TestServer } from './support/server.js';
+
+const SET = 'msdyn_copilotinteractions';
+
+for (const database of DATABASES) {
+  describe(`case-insensitive comparison beyond A-Z [${database.name}]`, () => {
+    let s: TestServer;
+    before(async () => {
+      s = await startServer(undefined, database);
+      for (const msdyn_name of ['été latin1', 'Grüße 日本', 'ÉCOLE', 'plain ascii']) await call('POST', `${s.root}${SET}`, { msdyn_name });
+    });
+    after(async () => { await s.close(); });
+
+    const names = async (query: string) => {
+      const r = await call('GET', `${s.root}${SET}?$select=msdyn_name&$orderby=msdyn_name&${query}`);
+      expect(r.status, `${query}: ${r.text}`).to.equal(200);
+      return r.json.value.map((v: { msdyn_name: string }) => v.msdyn_name);
+    };
+
+    it('folds accented and other letters in eq, ne, contains, startswith and endswith, as ASCII ones', async () => {
+      expect(await names("$filter=msdyn_name eq 'ÉTÉ LATIN1'")).to.deep.equal(['été latin1']);
+      expect(await names("$filter=msdyn_name eq 'école'")).to.deep.equal(['ÉCOLE']);
+      expect(await names("$filter=msdyn_name eq 'PLAIN ASCII'")).to.deep.equal(['plain ascii']);
+      expect(await names("$filter=contains(msdyn_name,'GRÜ')")).to.deep.equal(['Grüße 日本']);
+      expect(await names("$filter=startswith(msdyn_name,'ÉT')")).to.deep.equal(['été latin1']);
+      expect(await names("$filter=endswith(msdyn_name,'ÜSSE 日本') or endswith(msdyn_name,'üße 日本')")).to.deep.equal(['Grüße 日本']);
+      expect(await names("$filter=msdyn_name ne 'ÉTÉ LATIN1' and msdyn_name ne 'plain ascii'")).to.have.members(['Grüße 日本', 'ÉCOLE']);
+    });
+
+    it('folds them in Dataverse query functions and FetchXML too', async () => {
+      expect(await names(`$filter=Microsoft.Dynamics.CRM.In(PropertyName='msdyn_name',PropertyValues=${encodeURIComponent(`["ÉTÉ LATIN1","PLAIN ASCII"]`)})`)).to.have.members(['plain ascii', 'été latin1']);
+      const like = `<fetch><entity name="msdyn_copilotinteraction"><attribute name="msdyn_name"/><filter><condition attribute="msdyn_name" operator="like" value="%GRÜ%"/></filter></entity></fetch>`;
+      const r = await call('GET', `${s.root}${SET}?fetchXml=${encodeURIComponent(like)}`);
+      expect(r.status, r.text).to.equal(200);
+      expect(r.json.value.map((v: { msdyn_name: string }) => v.msdyn_name)).to.deep.equal(['Grüße 日本']);
+      const eq = `<fetch><entity name="msdyn_copilotinteraction"><attribute name="msdyn_name"/><filter><condition attribute="msdyn_name" operator="eq" value="ÉTÉ LATIN1"/></filter></entity></fetch>`;
+      expect((await call('GET', `${s.root}${SET}?fetchXml=${encodeURIComponent(eq)}`)).json.value.map((v: { msdyn_name: string }) => v.msdyn_name)).to.deep.equal(['été latin1']);
+    });
+  });
+}
