@@ -116,6 +116,18 @@ for (const database of DATABASES) {
       expect(JSON.parse(answers(unknown)[0]!.body).error.message).to.equal("Content-ID Reference: '$7' does not exist in the batch context.");
     });
 
+    it('rolls back a change set whose first request is a DELETE (its statement opens the transaction)', async () => {
+      // On PostgreSQL BEGIN travels with a transaction's first statement, or alone before one
+      // with parameters, such as a DELETE: either way the failure after it takes it back.
+      const id = (await call('POST', `${s.root}${SET}`, { msdyn_name: 'deleted then restored' })).headers.get('OData-EntityId')!.match(/\((.+)\)/)![1];
+      const r = await send(raw([changeSet([
+        `DELETE /api/data/v9.2/${SET}(${id}) HTTP/1.1\n`,
+        `POST /api/data/v9.2/${SET} HTTP/1.1\nContent-Type: application/json\n\n{"msdyn_name":"${'x'.repeat(101)}"}`,
+      ])]));
+      expect(r.status).to.equal(400);
+      expect((await call('GET', `${s.root}${SET}(${id})?$select=msdyn_name`)).json.msdyn_name).to.equal('deleted then restored');
+    });
+
     it('resolves $<Content-ID> only where a record URL stands: other "$1" strings are data', async () => {
       const r = await send(raw([changeSet([
         `POST /api/data/v9.2/${SET} HTTP/1.1\nContent-Type: application/json\n\n{"msdyn_name":"data first"}`,

@@ -932,7 +932,8 @@ const cases: Case[] = [
       { sql: `UPDATE "tessera_sequence" SET "value" = "value" + ? WHERE "name" = 'versionnumber'`, params: [1] },
       { sql: `SELECT "value" - ? + 1, ? FROM "tessera_sequence" WHERE "name" = 'versionnumber'`, params: [1, 1] },
     ],
-    postgres: { sql: `SELECT nextval('tessera_versionnumber'), least(1000, $1::int - 1000 * ("n" - 1)) FROM generate_series(1, ($1::int + 999) / 1000) AS "n"`, params: [1] },
+    // The count is in the text: with no parameters, the statement carries its transaction's BEGIN.
+    postgres: { sql: `SELECT nextval('tessera_versionnumber'), least(1000, 1 - 1000 * ("n" - 1)) FROM generate_series(1, 1) AS "n"`, params: [] },
     mssql: { sql: "DECLARE @first SQL_VARIANT; EXEC sp_sequence_get_range @sequence_name = N'tessera_versionnumber', @range_size = @p1, @range_first_value = @first OUTPUT; SELECT CAST(@first AS BIGINT), @p1", params: [1] },
   },
   {
@@ -942,8 +943,18 @@ const cases: Case[] = [
       { sql: `UPDATE "tessera_sequence" SET "value" = "value" + ? WHERE "name" = 'versionnumber'`, params: [500] },
       { sql: `SELECT "value" - ? + 1, ? FROM "tessera_sequence" WHERE "name" = 'versionnumber'`, params: [500, 500] },
     ],
-    postgres: { sql: `SELECT nextval('tessera_versionnumber'), least(1000, $1::int - 1000 * ("n" - 1)) FROM generate_series(1, ($1::int + 999) / 1000) AS "n"`, params: [500] },
+    postgres: { sql: `SELECT nextval('tessera_versionnumber'), least(1000, 500 - 1000 * ("n" - 1)) FROM generate_series(1, 1) AS "n"`, params: [] },
     mssql: { sql: "DECLARE @first SQL_VARIANT; EXEC sp_sequence_get_range @sequence_name = N'tessera_versionnumber', @range_size = @p1, @range_first_value = @first OUTPUT; SELECT CAST(@first AS BIGINT), @p1", params: [500] },
+  },
+  {
+    name: 'reserveVersions(2500): three of PostgreSQL\'s blocks',
+    render: (dl) => dl.reserveVersions(2500),
+    sqlite: [
+      { sql: `UPDATE "tessera_sequence" SET "value" = "value" + ? WHERE "name" = 'versionnumber'`, params: [2500] },
+      { sql: `SELECT "value" - ? + 1, ? FROM "tessera_sequence" WHERE "name" = 'versionnumber'`, params: [2500, 2500] },
+    ],
+    postgres: { sql: `SELECT nextval('tessera_versionnumber'), least(1000, 2500 - 1000 * ("n" - 1)) FROM generate_series(1, 3) AS "n"`, params: [] },
+    mssql: { sql: "DECLARE @first SQL_VARIANT; EXEC sp_sequence_get_range @sequence_name = N'tessera_versionnumber', @range_size = @p1, @range_first_value = @first OUTPUT; SELECT CAST(@first AS BIGINT), @p1", params: [2500] },
   },
   // ---- DDL ----
   {

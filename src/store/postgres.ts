@@ -29,17 +29,33 @@ async function copyIn(client: pg.Pool | pg.PoolClient, sql: string, data: Uint8A
 /**
  * Statements on a pool (each on any free connection, `queued` = atOnce) or on one transaction's
  * connection, where `queued` is the transaction's oneAtATime queue: each statement waits for the
- * one sent before it, and the transaction's COMMIT or ROLLBACK for all of them.
+ * one sent before it, and the transaction's COMMIT or ROLLBACK for all of them. On a transaction's
+ * connection `opening.pending` is true until BEGIN has gone: it goes with the first statement, in
+ * the same round trip when that statement has no parameters (one simple query `BEGIN; <sql>`,
+ * which answers with a result for each), otherwise alone just before it.
  */
-function executor(client: pg.Pool | pg.PoolClient, queued: <T>(work: () => Promise<T>) => Promise<T>): Executor {
+function executor(client: pg.Pool | pg.PoolClient, queued: <T>(work: () => Promise<T>) => Promise<T>, opening?: { pending: boolean }): Executor {
+  /** The text to send for `s`: with BEGIN in front when it is the first and can carry it. */
+  const open = async (s: Statement): Promise<string> => {
+    if (!opening?.pending) return s.sql;
+    opening.pending = false;
+    if (!s.params.length && s.copy === undefined) return `BEGIN; ${s.sql}`;
+    await client.query('BEGIN');
+    return s.sql;
+  };
+  const last = (result: pg.QueryResult | pg.QueryResult[]) => (Array.isArray(result) ? result[result.length - 1]! : result);
   return {
     rows(s: Statement) {
-      return queued(async () => (await client.query({ text: s.sql, values: s.params as unknown[], rowMode: 'array' })).rows as unknown[][]);
+      return queued(async () => {
+        const text = await open(s);
+        return last(await client.query({ text, values: s.params as unknown[], rowMode: 'array' }) as pg.QueryResult).rows as unknown[][];
+      });
     },
     run(s: Statement) {
       return queued(async () => {
-        if (s.copy !== undefined) return copyIn(client, s.sql, s.copy);
-        return (await client.query({ text: s.sql, values: s.params as unknown[] })).rowCount ?? 0;
+        const text = await open(s);
+        if (s.copy !== undefined) return copyIn(client, text, s.copy);
+        return last(await client.query({ text, values: s.params as unknown[] }) as pg.QueryResult | pg.QueryResult[]).rowCount ?? 0;
       });
     },
   };
@@ -104,18 +120,23 @@ export class PostgresDatabase implements Database {
     }
   }
 
-  /** One run of a transaction: BEGIN, `fn`, COMMIT, or ROLLBACK when it throws. */
+  /**
+   * One run of a transaction: `fn`, then COMMIT, or ROLLBACK when it throws. BEGIN is not a round
+   * trip of its own: it travels with the first statement (see executor), so a write that starts
+   * with reserving its row versions waits for the server once less. A run that sent nothing has
+   * nothing to end.
+   */
   private async attempt<T>(fn: (tx: Executor) => Promise<T>): Promise<T> {
     const client = await this.pool.connect();
     const queued = oneAtATime();
-    const command = (sql: string) => queued(() => client.query(sql));
+    const opening = { pending: true };
+    const end = (sql: string) => queued(async () => { if (!opening.pending) await client.query(sql); });
     try {
-      await command('BEGIN');
-      const value = await fn(executor(client, queued));
-      await command('COMMIT');
+      const value = await fn(executor(client, queued, opening));
+      await end('COMMIT');
       return value;
     } catch (err) {
-      await command('ROLLBACK').catch(() => undefined);
+      await end('ROLLBACK').catch(() => undefined);
       throw err;
     } finally {
       client.release();
