@@ -272,6 +272,23 @@ function bulkExpected(dialect: keyof typeof DIALECTS, count: number, perStatemen
 }
 
 
+/**
+ * reserveVersions(count) in each dialect; PostgreSQL takes `blocks` nextvals of 1,000 numbers.
+ * Its count is in the text: with no parameters, the statement carries its transaction's BEGIN.
+ */
+function reserveVersionsCase(count: number, blocks: number): Case {
+  return {
+    name: `reserveVersions(${count})`,
+    render: (dl) => dl.reserveVersions(count),
+    sqlite: [
+      { sql: `UPDATE "tessera_sequence" SET "value" = "value" + ? WHERE "name" = 'versionnumber'`, params: [count] },
+      { sql: `SELECT "value" - ? + 1, ? FROM "tessera_sequence" WHERE "name" = 'versionnumber'`, params: [count, count] },
+    ],
+    postgres: { sql: `SELECT nextval('tessera_versionnumber'), least(1000, ${count} - 1000 * ("n" - 1)) FROM generate_series(1, ${blocks}) AS "n"`, params: [] },
+    mssql: { sql: "DECLARE @first SQL_VARIANT; EXEC sp_sequence_get_range @sequence_name = N'tessera_versionnumber', @range_size = @p1, @range_first_value = @first OUTPUT; SELECT CAST(@first AS BIGINT), @p1", params: [count] },
+  };
+}
+
 const cases: Case[] = [
   // ---- $select ----
   {
@@ -925,37 +942,9 @@ const cases: Case[] = [
     mssql: { sql: 'SELECT [msdyn_copilotinteractiondataid] FROM [msdyn_copilotinteractiondata] WHERE [msdyn_copilotinteractiondataid] = @p1', params: ['dddddddd-0000-4000-8000-00000000000d'] },
   },
   // ---- row versions ----
-  {
-    name: 'reserveVersions(1)',
-    render: (dl) => dl.reserveVersions(1),
-    sqlite: [
-      { sql: `UPDATE "tessera_sequence" SET "value" = "value" + ? WHERE "name" = 'versionnumber'`, params: [1] },
-      { sql: `SELECT "value" - ? + 1, ? FROM "tessera_sequence" WHERE "name" = 'versionnumber'`, params: [1, 1] },
-    ],
-    // The count is in the text: with no parameters, the statement carries its transaction's BEGIN.
-    postgres: { sql: `SELECT nextval('tessera_versionnumber'), least(1000, 1 - 1000 * ("n" - 1)) FROM generate_series(1, 1) AS "n"`, params: [] },
-    mssql: { sql: "DECLARE @first SQL_VARIANT; EXEC sp_sequence_get_range @sequence_name = N'tessera_versionnumber', @range_size = @p1, @range_first_value = @first OUTPUT; SELECT CAST(@first AS BIGINT), @p1", params: [1] },
-  },
-  {
-    name: 'reserveVersions(500)',
-    render: (dl) => dl.reserveVersions(500),
-    sqlite: [
-      { sql: `UPDATE "tessera_sequence" SET "value" = "value" + ? WHERE "name" = 'versionnumber'`, params: [500] },
-      { sql: `SELECT "value" - ? + 1, ? FROM "tessera_sequence" WHERE "name" = 'versionnumber'`, params: [500, 500] },
-    ],
-    postgres: { sql: `SELECT nextval('tessera_versionnumber'), least(1000, 500 - 1000 * ("n" - 1)) FROM generate_series(1, 1) AS "n"`, params: [] },
-    mssql: { sql: "DECLARE @first SQL_VARIANT; EXEC sp_sequence_get_range @sequence_name = N'tessera_versionnumber', @range_size = @p1, @range_first_value = @first OUTPUT; SELECT CAST(@first AS BIGINT), @p1", params: [500] },
-  },
-  {
-    name: 'reserveVersions(2500): three of PostgreSQL\'s blocks',
-    render: (dl) => dl.reserveVersions(2500),
-    sqlite: [
-      { sql: `UPDATE "tessera_sequence" SET "value" = "value" + ? WHERE "name" = 'versionnumber'`, params: [2500] },
-      { sql: `SELECT "value" - ? + 1, ? FROM "tessera_sequence" WHERE "name" = 'versionnumber'`, params: [2500, 2500] },
-    ],
-    postgres: { sql: `SELECT nextval('tessera_versionnumber'), least(1000, 2500 - 1000 * ("n" - 1)) FROM generate_series(1, 3) AS "n"`, params: [] },
-    mssql: { sql: "DECLARE @first SQL_VARIANT; EXEC sp_sequence_get_range @sequence_name = N'tessera_versionnumber', @range_size = @p1, @range_first_value = @first OUTPUT; SELECT CAST(@first AS BIGINT), @p1", params: [2500] },
-  },
+  reserveVersionsCase(1, 1),
+  reserveVersionsCase(500, 1),
+  reserveVersionsCase(2500, 3),
   // ---- DDL ----
   {
     name: 'createTable msdyn_copilotinteractiondata',
