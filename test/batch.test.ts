@@ -68,6 +68,9 @@ for (const database of DATABASES) {
       expect(stopped.status).to.equal(404);
       expect(answers(stopped).map((a) => a.status)).to.deep.equal([200, 404]);
       expect(JSON.parse(answers(stopped)[1]!.body).error.code).to.equal('0x80040217');
+      // A failed part carries REQ_ID, as Dataverse's do; a part that succeeded does not.
+      expect(answers(stopped)[1]!.headers).to.match(/\r\nREQ_ID: [0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}\r\n/);
+      expect(answers(stopped)[0]!.headers).not.to.contain('REQ_ID');
       expect((await call('GET', `${s.root}${SET}/$count?$filter=msdyn_name eq 'after a failure'`)).text).to.equal('0');
       const all = await call('POST', `${s.root}$batch`, body, { 'Content-Type': 'multipart/mixed; boundary="b_2"', Prefer: 'odata.continue-on-error' });
       expect(all.status).to.equal(200);

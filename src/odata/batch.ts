@@ -148,9 +148,13 @@ const BIND_LIST = new RegExp(`${RECORD_URL_MEMBER.slice(0, -1)}\\[)([^\\]]*)\\]`
 /** A reference among a bind array's items. */
 const REFERENCE = /"\$([^"/?]+)"/g;
 
-/** One `application/http` part of an answer. */
+/**
+ * One `application/http` part of an answer. A failed request's part also carries `REQ_ID: <uuid>`,
+ * as Dataverse's do (digest §7), so that a client can quote the failure.
+ */
 function httpPart(boundary: string, response: HttpResponse, contentId?: string): string {
-  const head = [`HTTP/1.1 ${response.status} ${STATUS_CODES[response.status] ?? ''}`, ...Object.entries(response.headers).map(([k, v]) => `${k}: ${v}`)].join('\r\n');
+  const headers = response.status >= 400 ? { REQ_ID: randomUUID(), ...response.headers } : response.headers;
+  const head = [`HTTP/1.1 ${response.status} ${STATUS_CODES[response.status] ?? ''}`, ...Object.entries(headers).map(([k, v]) => `${k}: ${v}`)].join('\r\n');
   return `--${boundary}\r\nContent-Type: application/http\r\nContent-Transfer-Encoding: binary\r\n${contentId ? `Content-ID: ${contentId}\r\n` : ''}\r\n${head}\r\n\r\n${response.body ?? ''}\r\n`;
 }
 
