@@ -92,6 +92,15 @@ for (const database of DATABASES) {
       expect(r.json.value).to.deep.equal([]);
     });
 
+    it('answers a URL past the 64 KiB of request line and headers with 431 and the error JSON, not a bare status line', async () => {
+      const r = await call('GET', url(`?$filter=${encodeURIComponent(`msdyn_name eq '${'x'.repeat(70000)}'`)}`));
+      expect(r.status).to.equal(431);
+      expect(r.headers.get('content-type')).to.equal('application/json; odata.metadata=minimal');
+      expect(r.json.error.code).to.equal('0x80060888');
+      expect(r.json.error.message).to.contain('$batch');
+      expect((await call('GET', url('?$top=1'))).status).to.equal(200);
+    });
+
     it('rejects hostile keys, option values and skiptokens with a clean 400 and changes nothing', async () => {
       const before = await count();
       const attempts = [

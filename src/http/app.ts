@@ -1,8 +1,9 @@
-import { createServer, type Server } from 'node:http';
+import { createServer, STATUS_CODES, type Server } from 'node:http';
+import type { Duplex } from 'node:stream';
 import cors from 'cors';
 import express, { type NextFunction, type Request, type Response } from 'express';
-import { Errors, type ServiceError } from '../errors.js';
-import { errorResponse, type HttpResponse } from '../odata/respond.js';
+import { Errors, ServiceError } from '../errors.js';
+import { errorResponse, JSON_CONTENT_TYPE, type HttpResponse } from '../odata/respond.js';
 import type { HttpRequest } from '../odata/request.js';
 
 /** What the HTTP layer needs from the pipeline: `Service` satisfies it. */
@@ -86,9 +87,30 @@ export function createApp(handler: RequestHandler, options: AppOptions = {}): ex
  */
 export const MAX_HEADER_BYTES = 64 * 1024;
 
+/**
+ * Answers what Node's HTTP parser refuses before there is a request (Node's own answer is a bare
+ * status line) with Dataverse's error JSON, and closes the connection: 431 for a request line and
+ * headers over MAX_HEADER_BYTES (a URL past Dataverse's 32,768 characters, digest §9, gets a hint
+ * at `$batch`), 408 when the request did not arrive in time, 400 for anything else that is not HTTP.
+ */
+function refuseUnparsable(err: NodeJS.ErrnoException, socket: Duplex): void {
+  if (!socket.writable) {
+    socket.destroy();
+    return;
+  }
+  const [status, message] = err.code === 'HPE_HEADER_OVERFLOW'
+    ? [431, `The URL and headers exceed ${MAX_HEADER_BYTES} bytes. URLs may have up to 32,768 characters; send a longer query as a request in a $batch, where one may have up to 65,536.`]
+    : err.code === 'ERR_HTTP_REQUEST_TIMEOUT'
+      ? [408, 'The request did not arrive in time.']
+      : [400, 'The request is not valid HTTP/1.1.'];
+  const body = JSON.stringify(new ServiceError(status, '0x80060888', message).toJSON());
+  socket.end(`HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\nContent-Type: ${JSON_CONTENT_TYPE}\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`);
+}
+
 /** An HTTP server for the app, listening on `port` (0 = any) and `host` (default: all interfaces). */
 export function listen(handler: RequestHandler, port: number, host?: string, options: AppOptions = {}): Promise<Server> {
   const server = createServer({ maxHeaderSize: MAX_HEADER_BYTES }, createApp(handler, options));
+  server.on('clientError', refuseUnparsable);
   return new Promise((resolve, reject) => {
     server.once('error', reject);
     server.listen(port, host, () => {
