@@ -1,6 +1,7 @@
 import { Errors, ServiceError } from './errors.js';
 import type { EntityModel, Model, NavigationPropertyModel } from './model/types.js';
 import { ORGANIZATION, SYSTEMUSER } from './model/system-columns.js';
+import { answerDefinitions } from './odata/definitions.js';
 import { renderCsdl } from './odata/csdl.js';
 import { batchResponse, parseBatch, withReferences, type BatchAnswer, type BatchPart } from './odata/batch.js';
 import { header, parseRequest, type HttpRequest, type ODataRequest, type QueryOptions } from './odata/request.js';
@@ -267,6 +268,10 @@ export class Service {
         if (req.method !== 'GET') throw Errors.methodNotAllowed(req.method, 'the service document');
         return serviceDocument(req.serviceRoot, this.model);
       case 'batch': throw new Error('$batch is answered by Service.batch, before dispatch');
+      case 'definitions':
+        // The metadata files are the only source of table definitions: nothing changes them here.
+        if (req.method !== 'GET') throw Errors.notImplemented(`${req.method} on EntityDefinitions (table definitions come from the metadata files; edit them and restart)`);
+        return answerDefinitions(req, this.model, r);
       case 'metadata': {
         if (req.method !== 'GET') throw Errors.methodNotAllowed(req.method, '$metadata');
         // `?annotations=true`, or any `odata.include-annotations` preference, asks for the annotated document (digest §1.3).

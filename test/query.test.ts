@@ -162,12 +162,14 @@ for (const database of DATABASES) {
       }
     });
 
-    it('answers 501 naming the metadata entity sets, whatever the URL under them', async () => {
-      for (const path of ['EntityDefinitions?$select=EntitySetName,LogicalName', "EntityDefinitions(LogicalName='msdyn_copilotinteraction')/Attributes", "GlobalOptionSetDefinitions(Name='x')"]) {
+    it('answers 501 naming the metadata entity sets other than EntityDefinitions, whatever the URL under them', async () => {
+      for (const path of ['RelationshipDefinitions', "GlobalOptionSetDefinitions(Name='x')", 'ManagedPropertyDefinitions?$select=LogicalName']) {
         const r = await call('GET', `${s.root}${path}`);
         expect(r.status, path).to.equal(501);
-        expect(r.json.error.message, path).to.match(/^The metadata entity set '(EntityDefinitions|GlobalOptionSetDefinitions)' is not supported by this service yet\.$/);
+        expect(r.json.error.message, path).to.match(/^The metadata entity set '(RelationshipDefinitions|GlobalOptionSetDefinitions|ManagedPropertyDefinitions)' is not supported by this service yet\.$/);
       }
+      const keys = await call('GET', `${s.root}EntityDefinitions(LogicalName='msdyn_copilotinteraction')/Keys`);
+      expect(keys.status).to.equal(501);
     });
 
     it('refuses Prefer: odata.track-changes, as Dataverse does for a table without change tracking', async () => {

@@ -50,6 +50,8 @@ const DATE = /^\d{4}-\d{2}-\d{2}(?![\dT])/;
 const NUMBER = /^-?\d+(\.\d+)?([eE][+-]?\d+)?[mMdDfFlL]?/;
 const IDENT = /^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*/;
 const ALIAS = /^@[A-Za-z_][A-Za-z0-9_]*/;
+/** A qualified enum type's member: `Namespace.Type'Member'`. */
+const ENUM = /^[A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z_][A-Za-z0-9_]*)+'([A-Za-z_][A-Za-z0-9_]*)'/;
 
 const COMPARE_OPS = new Set<string>(['eq', 'ne', 'gt', 'ge', 'lt', 'le']);
 const UNSUPPORTED_OPS = new Set<string>(['add', 'sub', 'mul', 'div', 'mod', 'has', 'in']);
@@ -109,6 +111,14 @@ function tokenize(text: string, start = 0, end = text.length): Token[] {
     if (m) { tokens.push({ kind: 'date', text: m[0], pos: i }); i += m[0].length; continue; }
     m = NUMBER.exec(rest);
     if (m) { tokens.push({ kind: 'number', text: m[0], pos: i }); i += m[0].length; continue; }
+    m = ENUM.exec(rest);
+    if (m) {
+      // An enum literal, `Microsoft.Dynamics.CRM.OwnershipTypes'UserOwned'` (OData ABNF enum): its
+      // member's name, compared as a string (the metadata entity types' enum properties are).
+      tokens.push({ kind: 'string', text: m[1]!, pos: i });
+      i += m[0].length;
+      continue;
+    }
     m = IDENT.exec(rest);
     if (m) { tokens.push({ kind: 'ident', text: m[0], pos: i }); i += m[0].length; continue; }
     m = ALIAS.exec(rest);

@@ -31,7 +31,15 @@ export type Resource =
    */
   | { kind: 'operation'; name: string; segment: string; qualified: boolean; params?: string; binding?: { entitySet: string; id?: string } }
   /** `<set>(<id>)/<navigation>[(<child id>)]/$ref`: the association itself (digest §2.2, §2.5). */
-  | { kind: 'ref'; entitySet: string; id: string; navigation: string; childId?: string };
+  | { kind: 'ref'; entitySet: string; id: string; navigation: string; childId?: string }
+  /**
+   * `EntityDefinitions[(<key>)][/Attributes[(<key>)]][/Microsoft.Dynamics.CRM.<type>AttributeMetadata]`
+   * (digest §8): table definitions, their columns, a column cast to its derived type.
+   */
+  | { kind: 'definitions'; entity?: DefinitionKey; attributes?: { key?: DefinitionKey; cast?: string } };
+
+/** A metadata entity's key: `LogicalName='x'` or its MetadataId (a GUID). */
+export type DefinitionKey = { LogicalName: string; MetadataId?: undefined } | { MetadataId: string; LogicalName?: undefined };
 
 /** The parsed system query options; absent options are undefined. */
 export interface QueryOptions {
@@ -133,6 +141,35 @@ function operationName(name: string): { name: string; qualified: boolean } {
   return ns ? { name: name.slice(ns.length), qualified: true } : { name, qualified: false };
 }
 
+/** A metadata entity's key predicate: `LogicalName='x'` or a MetadataId; 400 for anything else. */
+function definitionKey(key: string, segment: string): DefinitionKey {
+  const named = /^\s*LogicalName\s*=\s*'((?:[^']|'')*)'\s*$/.exec(key);
+  if (named) return { LogicalName: named[1]!.replace(/''/g, "'") };
+  const id = key.trim().replace(/^\{(.*)\}$/, '$1');
+  if (GUID_KEY.test(id)) return { MetadataId: id.toLowerCase() };
+  throw Errors.badQuery(`The key of '${segment}' must be LogicalName='<name>' or a MetadataId.`);
+}
+
+/** The segments of an `EntityDefinitions` path (see Resource `definitions`). */
+function definitionsPath(segments: readonly string[], key: string | undefined): Resource {
+  const entity = key === undefined ? undefined : definitionKey(key, segments[0]!);
+  if (segments.length === 1) return { kind: 'definitions', entity };
+  const attributes = SEGMENT.exec(segments[1]!);
+  if (!entity || !attributes || attributes[1] !== 'Attributes' || segments.length > 3) {
+    throw Errors.notImplemented(`The metadata path '${segments.join('/')}' (only EntityDefinitions(<key>)/Attributes[(<key>)][/<cast>] is served)`);
+  }
+  const cast = segments[2];
+  if (cast !== undefined && !NAMESPACES.some((n) => cast.startsWith(n))) throw Errors.resourceNotFound(cast);
+  return {
+    kind: 'definitions',
+    entity,
+    attributes: {
+      key: attributes[2] === undefined ? undefined : definitionKey(attributes[2], segments[1]!),
+      cast: cast === undefined ? undefined : operationName(cast).name,
+    },
+  };
+}
+
 function parsePath(path: string): Resource {
   if (path === '') return { kind: 'serviceDocument' };
   const segments = path.split('/').map((s) => {
@@ -146,6 +183,7 @@ function parsePath(path: string): Resource {
   if (!m) throw Errors.resourceNotFound(first);
   const name = m[1]!;
   const key = m[2];
+  if (name === 'EntityDefinitions') return definitionsPath(segments, key);
   if (METADATA_SETS.has(name)) throw Errors.notImplemented(`The metadata entity set '${name}'`);
   if (name.includes('.')) {
     // A namespace-qualified root segment: only unbound operations could be meant.
@@ -246,7 +284,7 @@ function parseQuery(raw: string): QueryOptions {
  * Parses one request. Throws ServiceError: 404 `0x8006088a` for paths outside the API or with an
  * unknown shape, 400 `0x80060888` for syntax errors and options Dataverse rejects (`$skip`,
  * `$search`, `$format` …), 501 for valid constructs not implemented yet (`$deltatoken`,
- * the metadata entity sets such as EntityDefinitions, paths deeper than `<set>(<id>)/<navigation>[/$ref|/$count]`).
+ * the metadata entity sets other than EntityDefinitions, paths deeper than `<set>(<id>)/<navigation>[/$ref|/$count]`).
  */
 export function parseRequest(req: HttpRequest): ODataRequest {
   const q = req.url.indexOf('?');

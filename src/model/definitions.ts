@@ -1,0 +1,255 @@
+import { createHash } from 'node:crypto';
+import type { AttributeModel, AttributeType, EntityModel, OptionMetadata } from './types.js';
+
+/**
+ * The model as Dataverse's metadata entity types (Web API Metadata Entity Type Reference:
+ * EntityMetadata, AttributeMetadata and its derived types, OptionSetMetadata, EntityKeyMetadata),
+ * the JSON that `EntityDefinitions` answers with (digest §8). Read-only: the metadata files are
+ * the source; nothing here can be changed through the API.
+ */
+
+/** A JSON object of one of the metadata entity or complex types. */
+export type Definition = Record<string, unknown>;
+
+/** The language of every label: the files hold one text each, read as English (1033). */
+const LANGUAGE_CODE = 1033;
+
+/**
+ * A stable MetadataId for a named definition: the same name gives the same GUID on every start
+ * and every server (Dataverse's are stored; ours are derived from the name, SHA-1, RFC 4122
+ * variant, version 5 layout). `parts` name the definition, e.g. `['attribute', 'account', 'name']`.
+ */
+export function metadataId(...parts: string[]): string {
+  const h = createHash('sha1').update(`tessera:${parts.join(':')}`).digest('hex');
+  const variant = ((parseInt(h[16]!, 16) & 0x3) | 0x8).toString(16);
+  return `${h.slice(0, 8)}-${h.slice(8, 12)}-5${h.slice(13, 16)}-${variant}${h.slice(17, 20)}-${h.slice(20, 32)}`;
+}
+
+/**
+ * A Label complex type: `{"LocalizedLabels":[LocalizedLabel],"UserLocalizedLabel":LocalizedLabel}`,
+ * or no labels and a null UserLocalizedLabel for an empty text.
+ */
+function label(text: string | undefined, ...id: string[]): Definition {
+  if (!text) return { LocalizedLabels: [], UserLocalizedLabel: null };
+  const localized = { Label: text, LanguageCode: LANGUAGE_CODE, IsManaged: false, MetadataId: metadataId('label', ...id), HasChanged: null };
+  return { LocalizedLabels: [localized], UserLocalizedLabel: localized };
+}
+
+/** A BooleanManagedProperty complex type (`IsCustomizable`, `IsRenameable` …): a value that can be changed. */
+function managed(value: boolean, name: string): Definition {
+  return { Value: value, CanBeChanged: true, ManagedPropertyLogicalName: name };
+}
+
+/** Derived AttributeMetadata type and AttributeTypeName of each AttributeType. */
+const ATTRIBUTE_TYPES: Record<AttributeType, { type: string; typeName: string }> = {
+  String: { type: 'StringAttributeMetadata', typeName: 'StringType' },
+  Memo: { type: 'MemoAttributeMetadata', typeName: 'MemoType' },
+  Integer: { type: 'IntegerAttributeMetadata', typeName: 'IntegerType' },
+  BigInt: { type: 'BigIntAttributeMetadata', typeName: 'BigIntType' },
+  Decimal: { type: 'DecimalAttributeMetadata', typeName: 'DecimalType' },
+  Double: { type: 'DoubleAttributeMetadata', typeName: 'DoubleType' },
+  Money: { type: 'MoneyAttributeMetadata', typeName: 'MoneyType' },
+  Boolean: { type: 'BooleanAttributeMetadata', typeName: 'BooleanType' },
+  DateTime: { type: 'DateTimeAttributeMetadata', typeName: 'DateTimeType' },
+  Uniqueidentifier: { type: 'UniqueIdentifierAttributeMetadata', typeName: 'UniqueidentifierType' },
+  Lookup: { type: 'LookupAttributeMetadata', typeName: 'LookupType' },
+  Owner: { type: 'LookupAttributeMetadata', typeName: 'OwnerType' },
+  Customer: { type: 'LookupAttributeMetadata', typeName: 'CustomerType' },
+  Picklist: { type: 'PicklistAttributeMetadata', typeName: 'PicklistType' },
+  State: { type: 'StateAttributeMetadata', typeName: 'StateType' },
+  Status: { type: 'StatusAttributeMetadata', typeName: 'StatusType' },
+  EntityName: { type: 'EntityNameAttributeMetadata', typeName: 'EntityNameType' },
+};
+
+/** The derived AttributeMetadata type of `a`, e.g. `PicklistAttributeMetadata` (without namespace). */
+export function attributeMetadataType(a: AttributeModel): string {
+  return ATTRIBUTE_TYPES[a.AttributeType].type;
+}
+
+/** Every derived AttributeMetadata type an `Attributes/Microsoft.Dynamics.CRM.<type>` cast may name. */
+export const ATTRIBUTE_METADATA_TYPES: ReadonlySet<string> = new Set(Object.values(ATTRIBUTE_TYPES).map((t) => t.type));
+
+/** Whether `a` is a system column the engine adds (createdon, versionnumber …), not one the file declares. */
+function isCustom(entity: EntityModel, a: AttributeModel): boolean {
+  return !a.IsSystemSupplied && a.LogicalName !== entity.PrimaryIdAttribute;
+}
+
+/**
+ * EntityMetadata of `entity`, without its collection-valued navigation properties (`Attributes`,
+ * `Keys`, relationships), which are expanded on request.
+ */
+export function entityDefinition(entity: EntityModel): Definition {
+  const id = ['entity', entity.LogicalName];
+  const stateful = entity.attributesByName.has('statecode');
+  return {
+    MetadataId: metadataId(...id),
+    LogicalName: entity.LogicalName,
+    SchemaName: entity.SchemaName,
+    EntitySetName: entity.EntitySetName,
+    LogicalCollectionName: entity.EntitySetName,
+    CollectionSchemaName: `${entity.SchemaName}s`,
+    DisplayName: label(entity.DisplayName, ...id, 'DisplayName'),
+    DisplayCollectionName: label(entity.DisplayCollectionName, ...id, 'DisplayCollectionName'),
+    Description: label(entity.Description, ...id, 'Description'),
+    PrimaryIdAttribute: entity.PrimaryIdAttribute,
+    PrimaryNameAttribute: entity.PrimaryNameAttribute ?? null,
+    OwnershipType: entity.OwnershipType,
+    IsActivity: false,
+    IsIntersect: entity.IsIntersect,
+    IsCustomEntity: true,
+    IsManaged: false,
+    IsStateModelAware: stateful,
+    EnforceStateTransitions: entity.EnforceStateTransitions,
+    ChangeTrackingEnabled: false,
+    IsOptimisticConcurrencyEnabled: true,
+    IsRetentionEnabled: entity.IsRetentionEnabled,
+    IsCustomizable: managed(true, 'iscustomizable'),
+    IsValidForAdvancedFind: !entity.IsIntersect,
+    HasNotes: false,
+    HasActivities: false,
+  };
+}
+
+/** An option of an option set, as OptionMetadata (StatusOptionMetadata / StateOptionMetadata for status and state). */
+function optionDefinition(o: OptionMetadata, ...id: string[]): Definition {
+  const option: Definition = {
+    Value: o.Value,
+    Label: label(o.Label, ...id, String(o.Value)),
+    Description: label(o.Description, ...id, String(o.Value), 'Description'),
+    Color: null,
+    IsManaged: false,
+    ExternalValue: null,
+    MetadataId: null,
+    HasChanged: null,
+  };
+  if (o.State !== undefined) option['State'] = o.State;
+  if (o.TransitionData !== undefined) option['TransitionData'] = o.TransitionData;
+  if (o.DefaultStatus !== undefined) option['DefaultStatus'] = o.DefaultStatus;
+  if (o.InvariantName !== undefined) option['InvariantName'] = o.InvariantName;
+  return option;
+}
+
+/**
+ * The OptionSetMetadata of a Picklist, State or Status column (`OptionSetType` Picklist, State or
+ * Status), or the BooleanOptionSetMetadata of a Boolean one (TrueOption / FalseOption, labelled
+ * Yes / No); undefined for other columns.
+ */
+export function optionSetDefinition(entity: EntityModel, a: AttributeModel): Definition | undefined {
+  const id = ['optionset', entity.LogicalName, a.LogicalName];
+  const common = {
+    MetadataId: metadataId(...id),
+    HasChanged: null,
+    IsCustomOptionSet: true,
+    IsGlobal: false,
+    IsManaged: false,
+    IsCustomizable: managed(true, 'iscustomizable'),
+    Name: a.OptionSet?.Name ?? `${entity.LogicalName}_${a.LogicalName}`,
+    DisplayName: label(a.DisplayName, ...id, 'DisplayName'),
+    Description: label(a.Description, ...id, 'Description'),
+    IntroducedVersion: null,
+    ExternalTypeName: null,
+  };
+  if (a.AttributeType === 'Boolean') {
+    const option = (value: number, text: string) => optionDefinition({ Value: value, Label: text }, ...id);
+    return { ...common, OptionSetType: 'Boolean', TrueOption: option(1, 'Yes'), FalseOption: option(0, 'No') };
+  }
+  if (!a.OptionSet) return undefined;
+  return { ...common, OptionSetType: a.AttributeType, Options: a.OptionSet.Options.map((o) => optionDefinition(o, ...id)) };
+}
+
+/**
+ * The properties each derived AttributeMetadata type adds to the base type's (Web API Metadata
+ * Entity Type Reference), besides the navigation properties OptionSet / GlobalOptionSet of the
+ * option-set types.
+ */
+const DERIVED_PROPERTIES: Readonly<Record<string, readonly string[]>> = {
+  StringAttributeMetadata: ['MaxLength', 'Format'],
+  MemoAttributeMetadata: ['MaxLength', 'Format'],
+  IntegerAttributeMetadata: ['MinValue', 'MaxValue', 'Format'],
+  BigIntAttributeMetadata: ['MinValue', 'MaxValue'],
+  DecimalAttributeMetadata: ['MinValue', 'MaxValue', 'Precision'],
+  DoubleAttributeMetadata: ['MinValue', 'MaxValue', 'Precision'],
+  MoneyAttributeMetadata: ['MinValue', 'MaxValue', 'Precision'],
+  DateTimeAttributeMetadata: ['Format', 'DateTimeBehavior'],
+  LookupAttributeMetadata: ['Targets'],
+  PicklistAttributeMetadata: ['DefaultFormValue'],
+  StateAttributeMetadata: ['DefaultFormValue'],
+  StatusAttributeMetadata: ['DefaultFormValue'],
+};
+
+/** The derived types with an option set to expand (`OptionSet`, `GlobalOptionSet`). */
+export const OPTION_SET_TYPES: ReadonlySet<string> = new Set(['PicklistAttributeMetadata', 'StateAttributeMetadata', 'StatusAttributeMetadata', 'BooleanAttributeMetadata']);
+
+/** The properties of derived AttributeMetadata type `type` beyond the base type's (none for an unknown type). */
+export function derivedProperties(type: string): readonly string[] {
+  return DERIVED_PROPERTIES[type] ?? [];
+}
+
+/**
+ * AttributeMetadata of column `a` of `entity`, with `@odata.type` naming its derived type and
+ * that type's own properties (see DERIVED_PROPERTIES), without the OptionSet, which is expanded
+ * on request.
+ */
+export function attributeDefinition(entity: EntityModel, a: AttributeModel): Definition {
+  const id = ['attribute', entity.LogicalName, a.LogicalName];
+  const { type, typeName } = ATTRIBUTE_TYPES[a.AttributeType];
+  const own: Record<string, unknown> = {
+    MaxLength: a.MaxLength ?? null,
+    Format: a.Format ?? DEFAULT_FORMAT[a.AttributeType === 'DateTime' && a.DateTimeBehavior === 'DateOnly' ? 'DateOnly' : a.AttributeType] ?? null,
+    MinValue: a.MinValue ?? null,
+    MaxValue: a.MaxValue ?? null,
+    Precision: a.Precision ?? null,
+    DateTimeBehavior: { Value: a.DateTimeBehavior ?? 'UserLocal' },
+    Targets: [...a.Targets],
+    DefaultFormValue: a.AttributeType === 'Picklist' ? -1 : null,
+  };
+  const d: Definition = {
+    '@odata.type': `#Microsoft.Dynamics.CRM.${type}`,
+    MetadataId: metadataId(...id),
+    HasChanged: null,
+    LogicalName: a.LogicalName,
+    SchemaName: a.SchemaName,
+    EntityLogicalName: entity.LogicalName,
+    AttributeType: a.AttributeType,
+    AttributeTypeName: { Value: typeName },
+    AttributeOf: a.AttributeOf ?? null,
+    ColumnNumber: a.ColumnNumber,
+    DisplayName: label(a.DisplayName, ...id, 'DisplayName'),
+    Description: label(a.Description, ...id, 'Description'),
+    RequiredLevel: { Value: a.RequiredLevel, CanBeChanged: !a.IsSystemSupplied, ManagedPropertyLogicalName: 'canmodifyrequirementlevelsettings' },
+    IsPrimaryId: a.IsPrimaryId,
+    IsPrimaryName: a.IsPrimaryName,
+    IsValidForCreate: a.IsValidForCreate,
+    IsValidForUpdate: a.IsValidForUpdate,
+    IsValidForRead: a.IsValidForRead,
+    IsCustomAttribute: isCustom(entity, a),
+    IsManaged: false,
+    IsLogical: !a.IsStored,
+    IsSearchable: a.IsStored,
+    IsFilterable: a.IsStored,
+    IsValidForAdvancedFind: managed(a.IsStored, 'canmodifysearchsettings'),
+  };
+  for (const name of derivedProperties(type)) d[name] = own[name];
+  return d;
+}
+
+/** The Format a column without one in its file has, by AttributeType (DateOnly: a date-only DateTime). */
+const DEFAULT_FORMAT: Readonly<Record<string, string>> = { String: 'Text', Memo: 'TextArea', Integer: 'None', DateTime: 'DateAndTime', DateOnly: 'DateOnly' };
+
+/** EntityKeyMetadata of each alternate key of `entity`. */
+export function keyDefinitions(entity: EntityModel): Definition[] {
+  return entity.Keys.map((k) => {
+    const id = ['key', entity.LogicalName, k.LogicalName];
+    return {
+      MetadataId: metadataId(...id),
+      HasChanged: null,
+      LogicalName: k.LogicalName,
+      SchemaName: k.LogicalName,
+      EntityLogicalName: entity.LogicalName,
+      DisplayName: label(k.DisplayName, ...id, 'DisplayName'),
+      KeyAttributes: k.KeyAttributes.map((a) => a.LogicalName),
+      EntityKeyIndexStatus: 'Active',
+      IsManaged: false,
+    };
+  });
+}
