@@ -270,7 +270,10 @@ export class Service {
       case 'batch': throw new Error('$batch is answered by Service.batch, before dispatch');
       case 'definitions':
         // The metadata files are the only source of table definitions: nothing changes them here.
-        if (req.method !== 'GET') throw Errors.notImplemented(`${req.method} on EntityDefinitions (table definitions come from the metadata files; edit them and restart)`);
+        if (['POST', 'PUT', 'PATCH', 'DELETE'].includes(req.method)) {
+          throw Errors.notImplemented(`${req.method} on ${r.set} (definitions come from the metadata files; edit them and restart)`);
+        }
+        if (req.method !== 'GET') throw Errors.methodNotAllowed(req.method, r.set);
         return answerDefinitions(req, this.model, r);
       case 'metadata': {
         if (req.method !== 'GET') throw Errors.methodNotAllowed(req.method, '$metadata');

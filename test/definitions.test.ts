@@ -1,17 +1,42 @@
+import { join } from 'node:path';
 import { expect } from 'chai';
 import { DynamicsWebApi } from 'dynamics-web-api';
+import {
+  attributeDefinition, attributeMetadata, attributeMetadataType, ENTITY_KEY_METADATA, ENTITY_METADATA, entityDefinition, keyDefinitions,
+  OPTION_SET_METADATA, optionSetDefinition,
+} from '../src/model/definitions.js';
+import { loadModel } from '../src/model/loader.js';
 import { call, DATABASES, startServer, type TestServer } from './support/server.js';
 
 /**
- * EntityDefinitions (digest §8): the shipped metadata files read back as EntityMetadata and
- * AttributeMetadata, over HTTP and through the unmodified dynamics-web-api client.
+ * EntityDefinitions and GlobalOptionSetDefinitions (digest §8): the shipped metadata files read
+ * back as EntityMetadata, AttributeMetadata and OptionSetMetadata, over HTTP and through the
+ * unmodified dynamics-web-api client.
  */
 
 const ENTITY = 'msdyn_copilotinteraction';
+const GLOBAL = 'msdyn_copilotinteractions_msdyn_interactiontype';
 const GUID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+const names = (r: { json: { value: Array<{ LogicalName: string }> } }) => r.json.value.map((v) => v.LogicalName).sort();
+
+describe('metadata entity types (model/definitions.ts)', () => {
+  it('write exactly the properties their declared types list, so $select and $filter checks match the JSON', () => {
+    const model = loadModel(join(import.meta.dirname, '..', '..', 'metadata'));
+    for (const entity of model.entities) {
+      expect(Object.keys(entityDefinition(entity)).sort(), entity.LogicalName).to.deep.equal(Object.keys(ENTITY_METADATA).sort());
+      for (const key of keyDefinitions(entity)) expect(Object.keys(key).sort()).to.deep.equal(Object.keys(ENTITY_KEY_METADATA).sort());
+      for (const a of entity.Attributes) {
+        const written = Object.keys(attributeDefinition(entity, a)).filter((k) => k !== '@odata.type').sort();
+        expect(written, `${entity.LogicalName}.${a.LogicalName}`).to.deep.equal(Object.keys(attributeMetadata(attributeMetadataType(a))).sort());
+        const options = optionSetDefinition(entity, a);
+        if (options) for (const k of Object.keys(options)) expect(OPTION_SET_METADATA, k).to.have.own.property(k);
+      }
+    }
+  });
+});
 
 for (const database of DATABASES) {
-  describe(`EntityDefinitions [${database.name}]`, () => {
+  describe(`EntityDefinitions and GlobalOptionSetDefinitions [${database.name}]`, () => {
     let s: TestServer;
     let api: DynamicsWebApi;
     before(async () => {
@@ -29,76 +54,132 @@ for (const database of DATABASES) {
       expect(Object.keys(copilot).sort()).to.deep.equal(['EntitySetName', 'LogicalName', 'MetadataId']);
       expect(copilot.EntitySetName).to.equal('msdyn_copilotinteractions');
       expect(copilot.MetadataId).to.match(GUID_RE);
-      expect(r.json.value.map((e: { LogicalName: string }) => e.LogicalName)).to.include.members(['systemuser', 'organization', 'msdyn_copilotinteractiondata']);
+      expect(names(r)).to.include.members(['systemuser', 'organization', 'msdyn_copilotinteractiondata']);
       const again = await get(`EntityDefinitions(${copilot.MetadataId})?$select=LogicalName`);
       expect(again.json).to.deep.equal({ '@odata.context': `${s.root}$metadata#EntityDefinitions(LogicalName)/$entity`, MetadataId: copilot.MetadataId, LogicalName: ENTITY });
     });
 
     it('answers one table by LogicalName with labels, and expands its Attributes with their own $select and $filter', async () => {
-      const r = await get(`EntityDefinitions(LogicalName='${ENTITY}')?$select=DisplayName,PrimaryIdAttribute,OwnershipType&$expand=Attributes($select=LogicalName,RequiredLevel;$filter=AttributeType eq Microsoft.Dynamics.CRM.AttributeTypeCode'Picklist')`);
+      const r = await get(`EntityDefinitions(LogicalName='${ENTITY}')?$select=DisplayName,PrimaryIdAttribute,OwnershipType,IsCustomEntity&$expand=Attributes($select=LogicalName,RequiredLevel;$filter=AttributeType eq Microsoft.Dynamics.CRM.AttributeTypeCode'Picklist')`);
       expect(r.status, r.text).to.equal(200);
-      expect(r.json.PrimaryIdAttribute).to.equal('msdyn_copilotinteractionid');
-      expect(r.json.DisplayName.UserLocalizedLabel.Label).to.equal('Copilot Interaction');
-      expect(r.json.DisplayName.LocalizedLabels[0].LanguageCode).to.equal(1033);
-      const picklists = r.json.Attributes.map((a: { LogicalName: string }) => a.LogicalName).sort();
+      expect(r.json).to.include({ PrimaryIdAttribute: 'msdyn_copilotinteractionid', IsCustomEntity: true });
+      expect(r.json.DisplayName.UserLocalizedLabel).to.include({ Label: 'Copilot Interaction', LanguageCode: 1033 });
+      expect(r.json.DisplayName.LocalizedLabels).to.deep.equal([r.json.DisplayName.UserLocalizedLabel]);
       // msft_datastate: the retention column a retention-enabled table has (system-columns.ts).
-      expect(picklists).to.deep.equal(['msdyn_interactiontype', 'msdyn_scenariotype', 'msft_datastate']);
-      expect(r.json.Attributes[0]['@odata.type']).to.equal('#Microsoft.Dynamics.CRM.PicklistAttributeMetadata');
-      expect(r.json.Attributes.find((a: { LogicalName: string }) => a.LogicalName === 'msdyn_interactiontype').RequiredLevel.Value).to.equal('ApplicationRequired');
+      expect(r.json.Attributes.map((a: { LogicalName: string }) => a.LogicalName).sort()).to.deep.equal(['msdyn_interactiontype', 'msdyn_scenariotype', 'msft_datastate']);
+      const interaction = r.json.Attributes.find((a: { LogicalName: string }) => a.LogicalName === 'msdyn_interactiontype');
+      expect(Object.keys(interaction).sort()).to.deep.equal(['@odata.type', 'LogicalName', 'MetadataId', 'RequiredLevel']);
+      expect(interaction['@odata.type']).to.equal('#Microsoft.Dynamics.CRM.PicklistAttributeMetadata');
+      expect(interaction.RequiredLevel.Value).to.equal('ApplicationRequired');
+      const system = await get("EntityDefinitions(LogicalName='systemuser')?$select=IsCustomEntity&$expand=Attributes($select=IsCustomAttribute;$filter=LogicalName eq 'fullname')");
+      expect(system.json.IsCustomEntity).to.equal(false);
+      expect(system.json.Attributes.map((a: { IsCustomAttribute: boolean }) => a.IsCustomAttribute)).to.deep.equal([false]);
     });
 
-    it('expands a table\'s alternate keys as EntityKeyMetadata', async () => {
+    it('expands a table\'s alternate keys as EntityKeyMetadata, with their own $select', async () => {
       const r = await get("EntityDefinitions(LogicalName='retentionconfig')?$select=LogicalName&$expand=Keys($select=KeyAttributes)");
       expect(r.status, r.text).to.equal(200);
-      expect(r.json.Keys.map((k: { KeyAttributes: string[] }) => k.KeyAttributes)).to.deep.include(['uniquename']);
-      expect(Object.keys(r.json.Keys[0]).sort()).to.deep.equal(['KeyAttributes', 'MetadataId']);
+      expect(r.json.Keys).to.deep.equal([{ MetadataId: r.json.Keys[0].MetadataId, KeyAttributes: ['uniquename'] }]);
     });
 
-    it('filters tables and columns on complex paths and enum literals, and columns cast to their type on that type\'s properties', async () => {
+    it('filters on complex paths and enum literals, and casts columns to a derived type for its own properties', async () => {
       const byLabel = await get("EntityDefinitions?$select=LogicalName&$filter=DisplayName/UserLocalizedLabel/Label eq 'Copilot Interaction' and not (IsIntersect eq true)");
-      expect(byLabel.json.value.map((e: { LogicalName: string }) => e.LogicalName)).to.deep.equal([ENTITY]);
+      expect(names(byLabel)).to.deep.equal([ENTITY]);
+      const owned = await get("EntityDefinitions?$select=OwnershipType&$filter=OwnershipType ne Microsoft.Dynamics.CRM.OwnershipTypes'UserOwned'");
+      expect(owned.json.value.length).to.be.above(0);
+      for (const e of owned.json.value) expect(e.OwnershipType).not.to.equal('UserOwned');
       const required = await get(`EntityDefinitions(LogicalName='${ENTITY}')/Attributes?$select=LogicalName&$filter=RequiredLevel/Value eq Microsoft.Dynamics.CRM.AttributeRequiredLevel'ApplicationRequired'`);
-      expect(required.json.value.map((a: { LogicalName: string }) => a.LogicalName).sort()).to.deep.equal(['msdyn_interactiontype', 'msdyn_name', 'msdyn_scenariorequestid', 'msdyn_scenariotype']);
+      expect(names(required)).to.deep.equal(['msdyn_interactiontype', 'msdyn_name', 'msdyn_scenariorequestid', 'msdyn_scenariotype']);
       const long = await get(`EntityDefinitions(LogicalName='${ENTITY}')/Attributes/Microsoft.Dynamics.CRM.MemoAttributeMetadata?$select=LogicalName,MaxLength&$filter=MaxLength gt 1000`);
-      expect(long.status, long.text).to.equal(200);
       expect(long.json.value).to.deep.equal([{ '@odata.type': '#Microsoft.Dynamics.CRM.MemoAttributeMetadata', MetadataId: long.json.value[0].MetadataId, LogicalName: 'msdyn_interactioncontext', MaxLength: 1048576 }]);
       const short = await get(`EntityDefinitions(LogicalName='${ENTITY}')/Attributes/Microsoft.Dynamics.CRM.StringAttributeMetadata?$select=LogicalName&$filter=MaxLength gt 1000`);
       expect(short.json.value).to.deep.equal([]);
     });
 
-    it('expands the OptionSet of a column cast to PicklistAttributeMetadata, options with labels in file order', async () => {
+    it('expands a cast column\'s option set: global ones also as GlobalOptionSet, the same as in GlobalOptionSetDefinitions', async () => {
       const r = await get(`EntityDefinitions(LogicalName='${ENTITY}')/Attributes(LogicalName='msdyn_interactiontype')/Microsoft.Dynamics.CRM.PicklistAttributeMetadata?$select=LogicalName&$expand=OptionSet,GlobalOptionSet`);
       expect(r.status, r.text).to.equal(200);
-      expect(r.json.OptionSet.OptionSetType).to.equal('Picklist');
-      expect(r.json.OptionSet.IsGlobal).to.equal(false);
-      expect(r.json.GlobalOptionSet).to.equal(null);
+      expect(r.json.OptionSet).to.include({ OptionSetType: 'Picklist', IsGlobal: true, Name: GLOBAL });
+      expect(r.json.GlobalOptionSet).to.deep.equal(r.json.OptionSet);
       expect(r.json.OptionSet.Options[0]).to.include({ Value: 100230301 });
       expect(r.json.OptionSet.Options[0].Label.UserLocalizedLabel.Label).to.equal('ThumbsUp');
-      const status = await get(`EntityDefinitions(LogicalName='${ENTITY}')/Attributes(LogicalName='statuscode')/Microsoft.Dynamics.CRM.StatusAttributeMetadata?$expand=OptionSet($select=Options)`);
-      expect(status.json.OptionSet.Options.every((o: { State?: number }) => typeof o.State === 'number')).to.equal(true);
+      const own = await get(`EntityDefinitions(LogicalName='${ENTITY}')/Attributes(LogicalName='msdyn_scenariotype')/Microsoft.Dynamics.CRM.PicklistAttributeMetadata?$expand=OptionSet($select=IsGlobal),GlobalOptionSet`);
+      expect(own.json.OptionSet).to.deep.equal({ MetadataId: own.json.OptionSet.MetadataId, IsGlobal: false });
+      expect(own.json.GlobalOptionSet).to.equal(null);
+      const byName = await get(`GlobalOptionSetDefinitions(Name='${GLOBAL}')?$select=Name`);
+      expect(byName.json).to.deep.equal({
+        '@odata.context': `${s.root}$metadata#GlobalOptionSetDefinitions(Name)/$entity`, '@odata.type': '#Microsoft.Dynamics.CRM.OptionSetMetadata', MetadataId: r.json.OptionSet.MetadataId, Name: GLOBAL,
+      });
+      const all = await get('GlobalOptionSetDefinitions?$select=Name');
+      expect(all.json.value.map((o: { Name: string }) => o.Name)).to.deep.equal([GLOBAL]);
+      expect((await get(`GlobalOptionSetDefinitions(${r.json.OptionSet.MetadataId})`)).json.Options.length).to.equal(r.json.OptionSet.Options.length);
     });
 
-    it('refuses what Dataverse refuses: unknown keys, properties, casts, options and functions', async () => {
+    it('writes status options as StatusOptionMetadata (State, TransitionData) and state options as StateOptionMetadata', async () => {
+      const status = await get(`EntityDefinitions(LogicalName='${ENTITY}')/Attributes(LogicalName='statuscode')/Microsoft.Dynamics.CRM.StatusAttributeMetadata?$expand=OptionSet($select=Options)`);
+      expect(Object.keys(status.json.OptionSet).sort()).to.deep.equal(['MetadataId', 'Options']);
+      for (const o of status.json.OptionSet.Options) {
+        expect(o['@odata.type']).to.equal('#Microsoft.Dynamics.CRM.StatusOptionMetadata');
+        expect(o.State).to.be.a('number');
+        expect(o).to.have.own.property('TransitionData');
+      }
+      const state = await get(`EntityDefinitions(LogicalName='${ENTITY}')/Attributes(LogicalName='statecode')/Microsoft.Dynamics.CRM.StateAttributeMetadata?$expand=OptionSet`);
+      for (const o of state.json.OptionSet.Options) {
+        expect(o['@odata.type']).to.equal('#Microsoft.Dynamics.CRM.StateOptionMetadata');
+        expect(o.DefaultStatus).to.be.a('number');
+      }
+    });
+
+    it('checks every option against the type before looking at rows: unknown names, wrong types and functions are 400 even when no row is evaluated', async () => {
       const cases: Array<[string, number, string]> = [
         ["EntityDefinitions(LogicalName='nope')", 404, "Could not find an entity with LogicalName 'nope'."],
         [`EntityDefinitions(LogicalName='${ENTITY}')/Attributes(LogicalName='nope')`, 404, `Could not find an attribute of '${ENTITY}' with LogicalName 'nope'.`],
+        [`EntityDefinitions(LogicalName='${ENTITY}')/Attributes(LogicalName='msdyn_name')/Microsoft.Dynamics.CRM.PicklistAttributeMetadata`, 404, 'of type PicklistAttributeMetadata'],
+        ["GlobalOptionSetDefinitions(Name='nope')", 404, "Could not find an option set with Name 'nope'."],
         ['EntityDefinitions?$select=Nope', 400, "Could not find a property named 'Nope' on type 'Microsoft.Dynamics.CRM.EntityMetadata'."],
+        ['EntityDefinitions?$select=*,Nope', 400, "property named 'Nope'"],
         [`EntityDefinitions(LogicalName='${ENTITY}')/Attributes?$select=MaxLength`, 400, "Could not find a property named 'MaxLength' on type 'Microsoft.Dynamics.CRM.AttributeMetadata'."],
+        [`EntityDefinitions(LogicalName='${ENTITY}')/Attributes/Microsoft.Dynamics.CRM.MoneyAttributeMetadata?$filter=Nope eq 1`, 400, "property named 'Nope'"],
+        ['EntityDefinitions?$filter=IsIntersect eq true and Nope eq 1', 400, "property named 'Nope'"],
+        ["EntityDefinitions?$filter=LogicalName ne 'x' or startswith(LogicalName,'a')", 400, 'functions, lambdas and arrays are not supported'],
+        ['EntityDefinitions?$filter=DisplayName/constructor ne null', 400, "property named 'constructor' on type 'DisplayName'"],
+        ['EntityDefinitions?$filter=LogicalName/Foo eq null', 400, "property named 'Foo'"],
+        [`EntityDefinitions(LogicalName='${ENTITY}')/Attributes?$filter=IsPrimaryId eq 1`, 400, 'incompatible types'],
+        [`EntityDefinitions(LogicalName='${ENTITY}')/Attributes/Microsoft.Dynamics.CRM.StringAttributeMetadata?$filter=MaxLength gt '1000'`, 400, 'incompatible types'],
+        ["EntityDefinitions?$filter=OwnershipType eq Microsoft.Dynamics.CRM.AttributeTypeCode'UserOwned'", 400, 'incompatible types'],
+        ["EntityDefinitions?$filter=IsCustomEntity gt false", 400, 'incompatible types'],
+        ["EntityDefinitions(LogicalName='systemuser')?$expand=Keys($select=Nope)", 400, "on type 'Microsoft.Dynamics.CRM.EntityKeyMetadata'"],
+        [`EntityDefinitions(LogicalName='${ENTITY}')/Attributes?$expand=OptionSet`, 400, 'OptionSet is expanded on a cast'],
+        [`EntityDefinitions(LogicalName='${ENTITY}')/Attributes/Microsoft.Dynamics.CRM.PicklistAttributeMetadata?$expand=OptionSet($filter=IsGlobal eq true)`, 400, 'Only $select applies'],
         ['EntityDefinitions?$top=1', 400, "The query option '$top' is not supported on metadata entities."],
-        ["EntityDefinitions?$filter=startswith(LogicalName,'msdyn')", 400, 'A $filter on metadata entities may compare properties'],
+        ["GlobalOptionSetDefinitions?$filter=Name eq 'x'", 400, "'$filter' is not supported on GlobalOptionSetDefinitions"],
         [`EntityDefinitions(LogicalName='${ENTITY}')/Attributes/Microsoft.Dynamics.CRM.NopeAttributeMetadata`, 404, "Resource not found for the segment 'Microsoft.Dynamics.CRM.NopeAttributeMetadata'."],
         ['EntityDefinitions(Name=1)', 400, "must be LogicalName='<name>' or a MetadataId"],
+        ["EntityDefinitions(LogicalName='systemuser')?$expand=ManyToOneRelationships", 501, 'ManyToOneRelationships'],
       ];
       for (const [path, status, message] of cases) {
         const r = await get(path);
         expect(r.status, path).to.equal(status);
         expect(r.json.error.message, path).to.contain(message);
       }
-      const put = await call('PUT', `${s.root}EntityDefinitions(LogicalName='${ENTITY}')`, {});
-      expect(put.status).to.equal(501);
+      expect((await call('PUT', `${s.root}EntityDefinitions(LogicalName='${ENTITY}')`, {})).status).to.equal(501);
+      expect((await call('DELETE', `${s.root}GlobalOptionSetDefinitions(Name='${GLOBAL}')`)).status).to.equal(501);
+      expect((await call('HEAD', `${s.root}EntityDefinitions`)).status).to.equal(405);
     });
 
-    it('serves dynamics-web-api with useEntityNames (logical names for collections), retrieveEntity and retrieveAttributes', async () => {
+    it('refuses an enum literal against a table\'s column or key, whose choices are numbers', async () => {
+      for (const path of [
+        "msdyn_copilotinteractions?$filter=msdyn_name eq Microsoft.Dynamics.CRM.Whatever'Y'",
+        "msdyn_copilotinteractions?$filter=msdyn_name eq @p&@p=a.b'Y'",
+        "retentionconfigs(uniquename=a.b'abc')",
+      ]) {
+        const r = await get(path);
+        expect(r.status, path).to.equal(400);
+        expect(r.json.error.message, path).to.contain("'Edm.Enum'");
+      }
+    });
+
+    it('serves dynamics-web-api: useEntityNames, retrieveEntity, retrieveAttributes and retrieveGlobalOptionSet', async () => {
       const created = await api.create({ collection: ENTITY, data: { msdyn_name: 'by logical name', msdyn_interactiontype: 100230301, msdyn_scenariotype: 100230201, msdyn_scenariorequestid: 'r-1' } });
       expect(String(created)).to.match(GUID_RE);
       const found = await api.retrieveMultiple({ collection: ENTITY, select: ['msdyn_name'], filter: "msdyn_name eq 'by logical name'" });
@@ -108,6 +189,8 @@ for (const database of DATABASES) {
       const picklists = await api.retrieveAttributes({ entityKey: `LogicalName='${ENTITY}'`, castType: 'Microsoft.Dynamics.CRM.PicklistAttributeMetadata', select: ['LogicalName'], expand: [{ property: 'OptionSet' }] });
       const interaction = picklists.value.find((a) => a['LogicalName'] === 'msdyn_interactiontype')!;
       expect((interaction['OptionSet'] as { Options: Array<{ Value: number }> }).Options.map((o) => o.Value)).to.include(100230301);
+      const global = await api.retrieveGlobalOptionSet({ key: `Name='${GLOBAL}'`, select: ['Name'] });
+      expect(global).to.include({ Name: GLOBAL });
     });
   });
 }

@@ -162,14 +162,15 @@ for (const database of DATABASES) {
       }
     });
 
-    it('answers 501 naming the metadata entity sets other than EntityDefinitions, whatever the URL under them', async () => {
-      for (const path of ['RelationshipDefinitions', "GlobalOptionSetDefinitions(Name='x')", 'ManagedPropertyDefinitions?$select=LogicalName']) {
+    it('answers 501 naming the metadata entity sets not served, whatever the URL under them', async () => {
+      for (const path of ['RelationshipDefinitions', "RelationshipDefinitions(SchemaName='x')", 'ManagedPropertyDefinitions?$select=LogicalName']) {
         const r = await call('GET', `${s.root}${path}`);
         expect(r.status, path).to.equal(501);
-        expect(r.json.error.message, path).to.match(/^The metadata entity set '(RelationshipDefinitions|GlobalOptionSetDefinitions|ManagedPropertyDefinitions)' is not supported by this service yet\.$/);
+        expect(r.json.error.message, path).to.match(/^The metadata entity set '(RelationshipDefinitions|ManagedPropertyDefinitions)' is not supported by this service yet\.$/);
       }
-      const keys = await call('GET', `${s.root}EntityDefinitions(LogicalName='msdyn_copilotinteraction')/Keys`);
-      expect(keys.status).to.equal(501);
+      for (const path of ["EntityDefinitions(LogicalName='msdyn_copilotinteraction')/Keys", "GlobalOptionSetDefinitions(Name='x')/Options"]) {
+        expect((await call('GET', `${s.root}${path}`)).status, path).to.equal(501);
+      }
     });
 
     it('refuses Prefer: odata.track-changes, as Dataverse does for a table without change tracking', async () => {

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { AttributeModel, AttributeType, EntityModel, OptionMetadata } from './types.js';
+import type { AttributeModel, AttributeType, EntityModel, Model, OptionMetadata } from './types.js';
 
 /**
  * The model as Dataverse's metadata entity types (Web API Metadata Entity Type Reference:
@@ -69,9 +69,13 @@ export function attributeMetadataType(a: AttributeModel): string {
 /** Every derived AttributeMetadata type an `Attributes/Microsoft.Dynamics.CRM.<type>` cast may name. */
 export const ATTRIBUTE_METADATA_TYPES: ReadonlySet<string> = new Set(Object.values(ATTRIBUTE_TYPES).map((t) => t.type));
 
-/** Whether `a` is a system column the engine adds (createdon, versionnumber …), not one the file declares. */
-function isCustom(entity: EntityModel, a: AttributeModel): boolean {
-  return !a.IsSystemSupplied && a.LogicalName !== entity.PrimaryIdAttribute;
+/**
+ * Whether a table or column is custom, as Dataverse tells: custom names carry a publisher prefix
+ * (`msdyn_`, `new_`), system ones (`systemuser`, `fullname`) do not; columns the engine adds are
+ * system columns.
+ */
+function isCustomName(logicalName: string): boolean {
+  return logicalName.includes('_');
 }
 
 /**
@@ -83,6 +87,7 @@ export function entityDefinition(entity: EntityModel): Definition {
   const stateful = entity.attributesByName.has('statecode');
   return {
     MetadataId: metadataId(...id),
+    HasChanged: null,
     LogicalName: entity.LogicalName,
     SchemaName: entity.SchemaName,
     EntitySetName: entity.EntitySetName,
@@ -96,7 +101,7 @@ export function entityDefinition(entity: EntityModel): Definition {
     OwnershipType: entity.OwnershipType,
     IsActivity: false,
     IsIntersect: entity.IsIntersect,
-    IsCustomEntity: true,
+    IsCustomEntity: isCustomName(entity.LogicalName),
     IsManaged: false,
     IsStateModelAware: stateful,
     EnforceStateTransitions: entity.EnforceStateTransitions,
@@ -110,9 +115,15 @@ export function entityDefinition(entity: EntityModel): Definition {
   };
 }
 
-/** An option of an option set, as OptionMetadata (StatusOptionMetadata / StateOptionMetadata for status and state). */
-function optionDefinition(o: OptionMetadata, ...id: string[]): Definition {
+/**
+ * An option of an option set as OptionMetadata; a status option as StatusOptionMetadata (`State`,
+ * `TransitionData`, null without one) and a state option as StateOptionMetadata (`DefaultStatus`,
+ * `InvariantName`), each with `@odata.type`, derived types in a Collection(OptionMetadata).
+ */
+function optionDefinition(o: OptionMetadata, kind: string, ...id: string[]): Definition {
+  const derived = kind === 'Status' ? 'StatusOptionMetadata' : kind === 'State' ? 'StateOptionMetadata' : undefined;
   const option: Definition = {
+    ...(derived ? { '@odata.type': `#Microsoft.Dynamics.CRM.${derived}` } : {}),
     Value: o.Value,
     Label: label(o.Label, ...id, String(o.Value)),
     Description: label(o.Description, ...id, String(o.Value), 'Description'),
@@ -122,10 +133,8 @@ function optionDefinition(o: OptionMetadata, ...id: string[]): Definition {
     MetadataId: null,
     HasChanged: null,
   };
-  if (o.State !== undefined) option['State'] = o.State;
-  if (o.TransitionData !== undefined) option['TransitionData'] = o.TransitionData;
-  if (o.DefaultStatus !== undefined) option['DefaultStatus'] = o.DefaultStatus;
-  if (o.InvariantName !== undefined) option['InvariantName'] = o.InvariantName;
+  if (kind === 'Status') Object.assign(option, { State: o.State ?? null, TransitionData: o.TransitionData ?? null });
+  if (kind === 'State') Object.assign(option, { DefaultStatus: o.DefaultStatus ?? null, InvariantName: o.InvariantName ?? null });
   return option;
 }
 
@@ -135,12 +144,13 @@ function optionDefinition(o: OptionMetadata, ...id: string[]): Definition {
  * Yes / No); undefined for other columns.
  */
 export function optionSetDefinition(entity: EntityModel, a: AttributeModel): Definition | undefined {
-  const id = ['optionset', entity.LogicalName, a.LogicalName];
+  // A global option set is one definition, whichever column it is reached from.
+  const id = a.OptionSet?.IsGlobal ? ['globaloptionset', a.OptionSet.Name] : ['optionset', entity.LogicalName, a.LogicalName];
   const common = {
     MetadataId: metadataId(...id),
     HasChanged: null,
     IsCustomOptionSet: true,
-    IsGlobal: false,
+    IsGlobal: a.OptionSet?.IsGlobal ?? false,
     IsManaged: false,
     IsCustomizable: managed(true, 'iscustomizable'),
     Name: a.OptionSet?.Name ?? `${entity.LogicalName}_${a.LogicalName}`,
@@ -150,11 +160,11 @@ export function optionSetDefinition(entity: EntityModel, a: AttributeModel): Def
     ExternalTypeName: null,
   };
   if (a.AttributeType === 'Boolean') {
-    const option = (value: number, text: string) => optionDefinition({ Value: value, Label: text }, ...id);
+    const option = (value: number, text: string) => optionDefinition({ Value: value, Label: text }, 'Boolean', ...id);
     return { ...common, OptionSetType: 'Boolean', TrueOption: option(1, 'Yes'), FalseOption: option(0, 'No') };
   }
   if (!a.OptionSet) return undefined;
-  return { ...common, OptionSetType: a.AttributeType, Options: a.OptionSet.Options.map((o) => optionDefinition(o, ...id)) };
+  return { ...common, OptionSetType: a.AttributeType, Options: a.OptionSet.Options.map((o) => optionDefinition(o, a.AttributeType, ...id)) };
 }
 
 /**
@@ -222,7 +232,7 @@ export function attributeDefinition(entity: EntityModel, a: AttributeModel): Def
     IsValidForCreate: a.IsValidForCreate,
     IsValidForUpdate: a.IsValidForUpdate,
     IsValidForRead: a.IsValidForRead,
-    IsCustomAttribute: isCustom(entity, a),
+    IsCustomAttribute: !a.IsSystemSupplied && isCustomName(a.LogicalName),
     IsManaged: false,
     IsLogical: !a.IsStored,
     IsSearchable: a.IsStored,
@@ -235,6 +245,20 @@ export function attributeDefinition(entity: EntityModel, a: AttributeModel): Def
 
 /** The Format a column without one in its file has, by AttributeType (DateOnly: a date-only DateTime). */
 const DEFAULT_FORMAT: Readonly<Record<string, string>> = { String: 'Text', Memo: 'TextArea', Integer: 'None', DateTime: 'DateAndTime', DateOnly: 'DateOnly' };
+
+/**
+ * The global option sets (GlobalOptionSetDefinitions) as OptionSetMetadata, each once, in the
+ * order their first columns come in the model; labelled like the first column that declares it.
+ */
+export function globalOptionSetDefinitions(model: Model): Definition[] {
+  const seen = new Map<string, Definition>();
+  for (const entity of model.entities) {
+    for (const a of entity.Attributes) {
+      if (a.OptionSet?.IsGlobal && !seen.has(a.OptionSet.Name)) seen.set(a.OptionSet.Name, optionSetDefinition(entity, a)!);
+    }
+  }
+  return [...seen.values()];
+}
 
 /** EntityKeyMetadata of each alternate key of `entity`. */
 export function keyDefinitions(entity: EntityModel): Definition[] {
@@ -253,3 +277,65 @@ export function keyDefinitions(entity: EntityModel): Definition[] {
     };
   });
 }
+
+/**
+ * The type of a property of a metadata entity or complex type, for checking `$select` and
+ * `$filter`: a primitive, an enum (its type name without namespace), a complex type (its
+ * properties) or a collection (selectable, not filterable without a lambda).
+ */
+export type PropertyType =
+  | 'String' | 'Guid' | 'Int32' | 'Number' | 'Boolean' | 'Collection'
+  | { readonly enum: string }
+  | { readonly complex: Readonly<Record<string, PropertyType>> };
+
+/** Label: LocalizedLabels and the UserLocalizedLabel (a LocalizedLabel). */
+const LABEL: PropertyType = {
+  complex: { LocalizedLabels: 'Collection', UserLocalizedLabel: { complex: { Label: 'String', LanguageCode: 'Int32', IsManaged: 'Boolean', MetadataId: 'Guid', HasChanged: 'Boolean' } } },
+};
+/** BooleanManagedProperty. */
+const MANAGED: PropertyType = { complex: { Value: 'Boolean', CanBeChanged: 'Boolean', ManagedPropertyLogicalName: 'String' } };
+/** A complex type with one string Value (AttributeTypeDisplayName, DateTimeBehavior). */
+const VALUE: PropertyType = { complex: { Value: 'String' } };
+
+/** EntityMetadata's properties, as entityDefinition writes them. */
+export const ENTITY_METADATA: Readonly<Record<string, PropertyType>> = {
+  MetadataId: 'Guid', HasChanged: 'Boolean', LogicalName: 'String', SchemaName: 'String', EntitySetName: 'String', LogicalCollectionName: 'String',
+  CollectionSchemaName: 'String', DisplayName: LABEL, DisplayCollectionName: LABEL, Description: LABEL, PrimaryIdAttribute: 'String',
+  PrimaryNameAttribute: 'String', OwnershipType: { enum: 'OwnershipTypes' }, IsActivity: 'Boolean', IsIntersect: 'Boolean', IsCustomEntity: 'Boolean',
+  IsManaged: 'Boolean', IsStateModelAware: 'Boolean', EnforceStateTransitions: 'Boolean', ChangeTrackingEnabled: 'Boolean',
+  IsOptimisticConcurrencyEnabled: 'Boolean', IsRetentionEnabled: 'Boolean', IsCustomizable: MANAGED, IsValidForAdvancedFind: 'Boolean',
+  HasNotes: 'Boolean', HasActivities: 'Boolean',
+};
+
+/** AttributeMetadata's own properties (the base type's), as attributeDefinition writes them. */
+export const ATTRIBUTE_METADATA: Readonly<Record<string, PropertyType>> = {
+  MetadataId: 'Guid', HasChanged: 'Boolean', LogicalName: 'String', SchemaName: 'String', EntityLogicalName: 'String',
+  AttributeType: { enum: 'AttributeTypeCode' }, AttributeTypeName: VALUE, AttributeOf: 'String', ColumnNumber: 'Int32', DisplayName: LABEL,
+  Description: LABEL, RequiredLevel: { complex: { Value: { enum: 'AttributeRequiredLevel' }, CanBeChanged: 'Boolean', ManagedPropertyLogicalName: 'String' } },
+  IsPrimaryId: 'Boolean', IsPrimaryName: 'Boolean', IsValidForCreate: 'Boolean', IsValidForUpdate: 'Boolean', IsValidForRead: 'Boolean',
+  IsCustomAttribute: 'Boolean', IsManaged: 'Boolean', IsLogical: 'Boolean', IsSearchable: 'Boolean', IsFilterable: 'Boolean', IsValidForAdvancedFind: MANAGED,
+};
+
+/** The types of the properties DERIVED_PROPERTIES names. */
+const DERIVED_TYPES: Readonly<Record<string, PropertyType>> = {
+  MaxLength: 'Int32', Format: 'String', MinValue: 'Number', MaxValue: 'Number', Precision: 'Int32', DateTimeBehavior: VALUE, Targets: 'Collection', DefaultFormValue: 'Int32',
+};
+
+/** The properties of AttributeMetadata (no `type`) or of its derived type `type`. */
+export function attributeMetadata(type?: string): Readonly<Record<string, PropertyType>> {
+  if (!type) return ATTRIBUTE_METADATA;
+  return { ...ATTRIBUTE_METADATA, ...Object.fromEntries(derivedProperties(type).map((name) => [name, DERIVED_TYPES[name]!])) };
+}
+
+/** OptionSetMetadata's (and BooleanOptionSetMetadata's) properties, as optionSetDefinition writes them. */
+export const OPTION_SET_METADATA: Readonly<Record<string, PropertyType>> = {
+  MetadataId: 'Guid', HasChanged: 'Boolean', IsCustomOptionSet: 'Boolean', IsGlobal: 'Boolean', IsManaged: 'Boolean', IsCustomizable: MANAGED,
+  Name: 'String', DisplayName: LABEL, Description: LABEL, IntroducedVersion: 'String', ExternalTypeName: 'String',
+  OptionSetType: { enum: 'OptionSetType' }, Options: 'Collection', TrueOption: { complex: { Value: 'Int32' } }, FalseOption: { complex: { Value: 'Int32' } },
+};
+
+/** EntityKeyMetadata's properties, as keyDefinitions writes them. */
+export const ENTITY_KEY_METADATA: Readonly<Record<string, PropertyType>> = {
+  MetadataId: 'Guid', HasChanged: 'Boolean', LogicalName: 'String', SchemaName: 'String', EntityLogicalName: 'String', DisplayName: LABEL,
+  KeyAttributes: 'Collection', EntityKeyIndexStatus: { enum: 'EntityKeyIndexStatus' }, IsManaged: 'Boolean',
+};

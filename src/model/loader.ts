@@ -123,6 +123,7 @@ function buildAttribute(file: EntityFile, a: AttributeFile, systemSupplied: bool
     OptionSet: a.OptionSet
       ? Object.freeze({
         Name: a.OptionSet.Name ?? `${file.LogicalName}_${a.LogicalName}`,
+        IsGlobal: a.OptionSet.IsGlobal ?? false,
         Options: Object.freeze(a.OptionSet.Options.map((o) => Object.freeze({ ...o }))),
       })
       : undefined,
@@ -206,11 +207,20 @@ function checkModel(entities: EntityModel[], indexOf: Map<EntityModel, Map<strin
   const problems: ModelProblem[] = [];
   const byName = new Map(entities.map((e) => [e.LogicalName, e]));
   const sets = new Map<string, EntityModel>();
+  // Global option sets by Name: the first declaration, its options as JSON, and where it is.
+  const globals = new Map<string, { options: string; where: string }>();
   for (const e of entities) {
     const pointerOf = (a: AttributeModel, rest: string) => {
       const i = indexOf.get(e)!.get(a.LogicalName);
       return i === undefined ? `(engine-supplied column '${a.LogicalName}')` : `/Attributes/${i}${rest}`;
     };
+    for (const a of e.Attributes) {
+      if (!a.OptionSet?.IsGlobal) continue;
+      const options = JSON.stringify(a.OptionSet.Options);
+      const first = globals.get(a.OptionSet.Name);
+      if (!first) globals.set(a.OptionSet.Name, { options, where: `${e.LogicalName}.${a.LogicalName}` });
+      else if (first.options !== options) problems.push({ file: e.source, pointer: pointerOf(a, '/OptionSet'), reason: `the global option set '${a.OptionSet.Name}' has other options in ${first.where}; a global option set is the same wherever it is declared` });
+    }
     const other = sets.get(e.EntitySetName);
     if (other) problems.push({ file: e.source, pointer: '/EntitySetName', reason: `EntitySetName '${e.EntitySetName}' is also used by ${other.source}` });
     sets.set(e.EntitySetName, e);

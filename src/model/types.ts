@@ -283,7 +283,11 @@ export interface AttributeModel {
   readonly Targets: readonly string[];
   readonly DateTimeBehavior?: DateTimeBehavior;
   readonly Format?: string;
-  readonly OptionSet?: { readonly Name: string; readonly Options: readonly OptionMetadata[] };
+  /**
+   * The column's choices. `IsGlobal`: a global option set (GlobalOptionSetDefinitions), shared by
+   * `Name` with every column that declares it, with the same options everywhere (checked on load).
+   */
+  readonly OptionSet?: { readonly Name: string; readonly IsGlobal: boolean; readonly Options: readonly OptionMetadata[] };
   readonly AttributeOf?: string;
   readonly IsPrimaryId: boolean;
   readonly IsPrimaryName: boolean;

@@ -1,7 +1,7 @@
 import { Errors, ServiceError } from '../errors.js';
 import {
-  ATTRIBUTE_METADATA_TYPES, attributeDefinition, attributeMetadataType, derivedProperties, entityDefinition, keyDefinitions,
-  OPTION_SET_TYPES, optionSetDefinition, type Definition,
+  ATTRIBUTE_METADATA_TYPES, attributeDefinition, attributeMetadata, attributeMetadataType, ENTITY_KEY_METADATA, ENTITY_METADATA, entityDefinition,
+  globalOptionSetDefinitions, keyDefinitions, OPTION_SET_METADATA, OPTION_SET_TYPES, optionSetDefinition, type Definition, type PropertyType,
 } from '../model/definitions.js';
 import type { AttributeModel, EntityModel, Model } from '../model/types.js';
 import type { ExpandItem } from './expand.js';
@@ -10,77 +10,113 @@ import type { DefinitionKey, ODataRequest, Resource } from './request.js';
 import { json, type HttpResponse } from './respond.js';
 
 /**
- * `GET EntityDefinitions…` (digest §8; Microsoft's "Query table definitions using the Web API"):
- * the model's tables as EntityMetadata, their columns as AttributeMetadata, read-only.
+ * `GET EntityDefinitions…` and `GET GlobalOptionSetDefinitions…` (digest §8; Microsoft's "Query
+ * table definitions using the Web API"): the model's tables as EntityMetadata, their columns as
+ * AttributeMetadata, its global option sets as OptionSetMetadata, read-only.
  * - `EntityDefinitions`, `EntityDefinitions(LogicalName='x')` or `(<MetadataId>)`;
  * - `…/Attributes`, `…/Attributes(LogicalName='y')` or `(<MetadataId>)`, each optionally cast to
  *   its derived type (`/Microsoft.Dynamics.CRM.PicklistAttributeMetadata`), which keeps the columns
- *   of that type and allows their own properties and `$expand=OptionSet,GlobalOptionSet`.
- * Query options: `$select` (MetadataId, and `@odata.type` of columns, always come back), `$filter`
- * (comparisons, `and`, `or`, `not` over properties and complex paths such as
- * `RequiredLevel/Value`, enum literals such as `Microsoft.Dynamics.CRM.OwnershipTypes'UserOwned'`),
- * `$expand` of `Attributes` (with its own `$select` and `$filter`) and `Keys` on a table. As in
+ *   of that type and allows their own properties and `$expand=OptionSet,GlobalOptionSet`;
+ * - `GlobalOptionSetDefinitions`, `GlobalOptionSetDefinitions(Name='x')` or `(<MetadataId>)`,
+ *   `$select` only (Dataverse refuses `$filter` there).
+ * Query options: `$select` (MetadataId, and `@odata.type` of derived types, always come back),
+ * `$filter` (comparisons, `and`, `or`, `not` over properties and complex paths such as
+ * `RequiredLevel/Value`, with enum literals such as `Microsoft.Dynamics.CRM.OwnershipTypes'UserOwned'`
+ * for enum properties), `$expand` of `Attributes` (its own `$select` and `$filter`) and `Keys` on a
+ * table, and of an option set on a cast column (its own `$select`). Every option is checked against
+ * the type before any row is looked at, so a wrong one is a 400 however many rows there are. As in
  * Dataverse there is no paging; `$top`, `$orderby`, `$count` and the rest are refused (400).
  */
 
 type DefinitionsResource = Extract<Resource, { kind: 'definitions' }>;
+
+const NAMESPACE = 'Microsoft.Dynamics.CRM';
 
 /** Query options a metadata query does not take. */
 const REFUSED: ReadonlyArray<[keyof ODataRequest['query'], string]> = [
   ['top', '$top'], ['orderBy', '$orderby'], ['count', '$count'], ['skipToken', '$skiptoken'], ['apply', '$apply'], ['fetchXml', 'fetchXml'],
 ];
 
-/** A type's properties a query may name, and what to call the type in errors. */
+/** A metadata type: its name (in errors), its properties and the navigation properties `$expand` may name. */
 interface DefinitionType {
   readonly name: string;
-  readonly properties: ReadonlySet<string>;
-  /** Navigation properties `$expand` may name. */
+  readonly properties: Readonly<Record<string, PropertyType>>;
   readonly navigation: ReadonlySet<string>;
 }
 
-const NAMESPACE = 'Microsoft.Dynamics.CRM';
+/** EntityMetadata's relationship collections: valid navigation properties this service does not serve yet. */
+const RELATIONSHIP_NAVIGATION = new Set(['OneToManyRelationships', 'ManyToOneRelationships', 'ManyToManyRelationships']);
 
-/** EntityKeyMetadata's properties (model/definitions.ts keyDefinitions). */
-const KEY_TYPE: DefinitionType = {
-  name: `${NAMESPACE}.EntityKeyMetadata`,
-  properties: new Set(['MetadataId', 'HasChanged', 'LogicalName', 'SchemaName', 'EntityLogicalName', 'DisplayName', 'KeyAttributes', 'EntityKeyIndexStatus', 'IsManaged']),
-  navigation: new Set(),
-};
+const ENTITY: DefinitionType = { name: `${NAMESPACE}.EntityMetadata`, properties: ENTITY_METADATA, navigation: new Set(['Attributes', 'Keys']) };
+const KEY: DefinitionType = { name: `${NAMESPACE}.EntityKeyMetadata`, properties: ENTITY_KEY_METADATA, navigation: new Set() };
+const OPTION_SET: DefinitionType = { name: `${NAMESPACE}.OptionSetMetadata`, properties: OPTION_SET_METADATA, navigation: new Set() };
+
+/** Base AttributeMetadata (no cast), or the derived type `cast`. */
+function attributeType(cast?: string): DefinitionType {
+  return {
+    name: `${NAMESPACE}.${cast ?? 'AttributeMetadata'}`,
+    properties: attributeMetadata(cast),
+    navigation: new Set(cast && OPTION_SET_TYPES.has(cast) ? ['OptionSet', 'GlobalOptionSet'] : []),
+  };
+}
 
 /**
- * Answers a GET on EntityDefinitions. Throws 404 `0x80040217` for a table or column no key
- * matches (message: INF, Dataverse's wording is not documented), 404 for a cast to a type that is
- * not a derived AttributeMetadata type, 400 `0x80060888` for unknown properties in `$select`,
- * `$filter` or `$expand`, for functions and lambdas in `$filter`, and for the refused options.
+ * Answers a GET on EntityDefinitions or GlobalOptionSetDefinitions. Throws 404 `0x80040217` for a
+ * table, column or option set no key matches (message: INF, Dataverse's wording is not
+ * documented), 404 `0x8006088a` for a cast to a type that is not one of the set's derived types,
+ * 400 `0x80060888` for unknown properties in `$select`, `$filter` or `$expand`, for comparisons of
+ * incompatible types, functions and lambdas in `$filter`, and for the refused options; 501 for
+ * `$expand` of the relationship collections.
  */
 export function answerDefinitions(req: ODataRequest, model: Model, r: DefinitionsResource): HttpResponse {
   for (const [option, name] of REFUSED) {
     if (req.query[option] !== undefined) throw Errors.badQuery(`The query option '${name}' is not supported on metadata entities.`);
   }
+  if (r.set === 'GlobalOptionSetDefinitions') return answerOptionSets(req, model, r);
+  const { select, filter, expand } = req.query;
   const root = `${req.serviceRoot}$metadata#EntityDefinitions`;
   if (!r.attributes) {
-    const type = entityType(model);
-    if (r.entity) {
-      const entity = findEntity(model, r.entity);
-      return json(200, { '@odata.context': `${root}${selection(req.query.select)}/$entity`, ...entityObject(entity, type, req.query.select, req.query.expand) });
+    checkOptions(ENTITY, select, filter, expand);
+    if (r.key) {
+      const entity = findEntity(model, r.key);
+      return json(200, { '@odata.context': `${root}${selection(select)}/$entity`, ...entityObject(entity, select, expand) });
     }
-    const value = model.entities.filter((e) => matches(req.query.filter, entityDefinition(e), type))
-      .map((e) => entityObject(e, type, req.query.select, req.query.expand));
-    return json(200, { '@odata.context': `${root}${selection(req.query.select)}`, value });
+    const value = model.entities.filter((e) => matches(filter, entityDefinition(e))).map((e) => entityObject(e, select, expand));
+    return json(200, { '@odata.context': `${root}${selection(select)}`, value });
   }
-  const entity = findEntity(model, r.entity!);
+  const entity = findEntity(model, r.key!);
   const cast = r.attributes.cast;
   if (cast !== undefined && !ATTRIBUTE_METADATA_TYPES.has(cast)) throw Errors.resourceNotFound(`${NAMESPACE}.${cast}`);
   const type = attributeType(cast);
-  const context = `${root}(${entityDefinition(entity).MetadataId as string})/Attributes${cast ? `/${NAMESPACE}.${cast}` : ''}${selection(req.query.select)}`;
+  checkOptions(type, select, filter, expand);
+  const context = `${root}(${entityDefinition(entity).MetadataId as string})/Attributes${cast ? `/${NAMESPACE}.${cast}` : ''}${selection(select)}`;
   const columns = entity.Attributes.filter((a) => cast === undefined || attributeMetadataType(a) === cast);
   if (r.attributes.key) {
     const a = findAttribute(entity, columns, r.attributes.key, cast);
-    return json(200, { '@odata.context': `${context}/$entity`, ...attributeObject(entity, a, type, req.query.select, req.query.expand) });
+    return json(200, { '@odata.context': `${context}/$entity`, ...attributeObject(entity, a, select, expand) });
   }
-  const value = columns.filter((a) => matches(req.query.filter, attributeDefinition(entity, a), type))
-    .map((a) => attributeObject(entity, a, type, req.query.select, req.query.expand));
+  const value = columns.filter((a) => matches(filter, attributeDefinition(entity, a))).map((a) => attributeObject(entity, a, select, expand));
   return json(200, { '@odata.context': context, value });
+}
+
+/** The derived types of GlobalOptionSetDefinitions' OptionSetMetadataBase a cast may name. */
+const OPTION_SET_METADATA_TYPES: ReadonlySet<string> = new Set(['OptionSetMetadata', 'BooleanOptionSetMetadata']);
+
+/** GlobalOptionSetDefinitions: every global option set, or one by `Name='x'` or MetadataId, each with `@odata.type`. */
+function answerOptionSets(req: ODataRequest, model: Model, r: DefinitionsResource): HttpResponse {
+  if (req.query.filter !== undefined) throw Errors.badQuery("The query option '$filter' is not supported on GlobalOptionSetDefinitions.");
+  if (req.query.expand !== undefined) throw Errors.badQuery("The query option '$expand' is not supported on GlobalOptionSetDefinitions.");
+  if (r.cast !== undefined && !OPTION_SET_METADATA_TYPES.has(r.cast)) throw Errors.resourceNotFound(`${NAMESPACE}.${r.cast}`);
+  checkSelect(OPTION_SET, req.query.select);
+  // Every global option set here is a Picklist's: an OptionSetMetadata.
+  const all = r.cast === 'BooleanOptionSetMetadata' ? [] : globalOptionSetDefinitions(model);
+  const typed = (d: Definition) => project({ '@odata.type': `#${NAMESPACE}.OptionSetMetadata`, ...d }, req.query.select);
+  const context = `${req.serviceRoot}$metadata#GlobalOptionSetDefinitions${r.cast ? `/${NAMESPACE}.${r.cast}` : ''}${selection(req.query.select)}`;
+  if (!r.key) return json(200, { '@odata.context': context, value: all.map(typed) });
+  const key = r.key;
+  const found = all.find((d) => (key.property === 'Name' ? d['Name'] === key.value : d['MetadataId'] === key.value));
+  if (!found) throw notFound('an option set', key);
+  return json(200, { '@odata.context': `${context}/$entity`, ...typed(found) });
 }
 
 /** `(a,b)` for a `$select`, else nothing. */
@@ -88,133 +124,189 @@ function selection(select: readonly string[] | undefined): string {
   return select ? `(${select.join(',')})` : '';
 }
 
-/** EntityMetadata's properties (the same for every table). */
-function entityType(model: Model): DefinitionType {
-  const sample = model.entities[0];
-  return { name: `${NAMESPACE}.EntityMetadata`, properties: new Set(sample ? Object.keys(entityDefinition(sample)) : []), navigation: new Set(['Attributes', 'Keys']) };
-}
-
-/** Base AttributeMetadata's properties (no cast), or those of the derived type `cast`. */
-function attributeType(cast: string | undefined): DefinitionType {
-  const base = ['MetadataId', 'HasChanged', 'LogicalName', 'SchemaName', 'EntityLogicalName', 'AttributeType', 'AttributeTypeName', 'AttributeOf', 'ColumnNumber',
-    'DisplayName', 'Description', 'RequiredLevel', 'IsPrimaryId', 'IsPrimaryName', 'IsValidForCreate', 'IsValidForUpdate', 'IsValidForRead', 'IsCustomAttribute',
-    'IsManaged', 'IsLogical', 'IsSearchable', 'IsFilterable', 'IsValidForAdvancedFind'];
-  return {
-    name: `${NAMESPACE}.${cast ?? 'AttributeMetadata'}`,
-    properties: new Set([...base, ...(cast ? derivedProperties(cast) : [])]),
-    navigation: new Set(cast && OPTION_SET_TYPES.has(cast) ? ['OptionSet', 'GlobalOptionSet'] : []),
-  };
-}
-
 function notFound(what: string, key: DefinitionKey): ServiceError {
-  const by = key.LogicalName !== undefined ? `LogicalName '${key.LogicalName}'` : `MetadataId ${key.MetadataId}`;
+  const by = key.property === 'MetadataId' ? `MetadataId ${key.value}` : `${key.property} '${key.value}'`;
   return new ServiceError(404, '0x80040217', `Could not find ${what} with ${by}.`);
 }
 
 function findEntity(model: Model, key: DefinitionKey): EntityModel {
-  const entity = key.LogicalName !== undefined
-    ? model.byLogicalName.get(key.LogicalName)
-    : model.entities.find((e) => entityDefinition(e).MetadataId === key.MetadataId);
+  const entity = key.property === 'MetadataId'
+    ? model.entities.find((e) => entityDefinition(e).MetadataId === key.value)
+    : model.byLogicalName.get(key.value);
   if (!entity) throw notFound('an entity', key);
   return entity;
 }
 
 function findAttribute(entity: EntityModel, columns: readonly AttributeModel[], key: DefinitionKey, cast: string | undefined): AttributeModel {
-  const a = key.LogicalName !== undefined
-    ? columns.find((c) => c.LogicalName === key.LogicalName)
-    : columns.find((c) => attributeDefinition(entity, c).MetadataId === key.MetadataId);
+  const a = key.property === 'MetadataId'
+    ? columns.find((c) => attributeDefinition(entity, c).MetadataId === key.value)
+    : columns.find((c) => c.LogicalName === key.value);
   if (!a) throw notFound(`an attribute of '${entity.LogicalName}'${cast ? ` of type ${cast}` : ''}`, key);
   return a;
 }
 
-/** `definition` with only the selected properties (MetadataId and `@odata.type` always). */
-function project(definition: Definition, type: DefinitionType, select: readonly string[] | undefined): Definition {
-  if (!select) return definition;
-  const out: Definition = {};
-  if (definition['@odata.type'] !== undefined) out['@odata.type'] = definition['@odata.type'];
-  for (const name of select) {
-    if (name === '*') return definition;
-    if (!type.properties.has(name)) throw unknownProperty(name, type);
-  }
-  for (const [name, value] of Object.entries(definition)) if (name === 'MetadataId' || select.includes(name)) out[name] = value;
-  return out;
+function unknownProperty(name: string, type: string): ServiceError {
+  return Errors.badQuery(`Could not find a property named '${name}' on type '${type}'.`);
 }
 
-function unknownProperty(name: string, type: DefinitionType): ServiceError {
-  return Errors.badQuery(`Could not find a property named '${name}' on type '${type.name}'.`);
-}
+// ---- checks, before any row is looked at ----
 
-/** The expand items, each checked against the type's navigation properties. */
-function expansions(expand: readonly ExpandItem[] | undefined, type: DefinitionType): readonly ExpandItem[] {
+/** Checks `$select`, `$filter` and `$expand` (with their nested options) against `type`. */
+function checkOptions(type: DefinitionType, select: readonly string[] | undefined, filter: Expr | undefined, expand: readonly ExpandItem[] | undefined): void {
+  checkSelect(type, select);
+  if (filter) checkBoolean(filter, type);
   for (const item of expand ?? []) {
+    if (RELATIONSHIP_NAVIGATION.has(item.property) && type === ENTITY) throw Errors.notImplemented(`$expand=${item.property} on EntityDefinitions`);
     if (!type.navigation.has(item.property) || item.ref) {
-      throw Errors.badQuery(`Could not find a navigation property named '${item.property}' on type '${type.name}'${type.name.endsWith('.AttributeMetadata') ? '; OptionSet is expanded on a cast to the derived type, e.g. Attributes/Microsoft.Dynamics.CRM.PicklistAttributeMetadata' : ''}.`);
+      const hint = type.name.endsWith('.AttributeMetadata') && item.property === 'OptionSet' ? '; OptionSet is expanded on a cast to the derived type, e.g. Attributes/Microsoft.Dynamics.CRM.PicklistAttributeMetadata' : '';
+      throw Errors.badQuery(`Could not find a navigation property named '${item.property}' on type '${type.name}'${hint}.`);
     }
     if (item.orderBy || item.top !== undefined) throw Errors.badQuery(`$orderby and $top are not supported on metadata entities ($expand=${item.property}).`);
+    const target = item.property === 'Attributes' ? attributeType() : item.property === 'Keys' ? KEY : OPTION_SET;
+    // An option set is one object: only its $select applies.
+    if (target === OPTION_SET && (item.filter || item.expand)) throw Errors.badQuery(`Only $select applies inside $expand=${item.property}.`);
+    checkOptions(target, item.select, item.filter, item.expand);
   }
-  return expand ?? [];
 }
 
-function entityObject(entity: EntityModel, type: DefinitionType, select: readonly string[] | undefined, expand: readonly ExpandItem[] | undefined): Definition {
-  const out = project(entityDefinition(entity), type, select);
-  for (const item of expansions(expand, type)) {
-    if (item.property === 'Keys') {
-      out['Keys'] = keyDefinitions(entity).filter((k) => matches(item.filter, k, KEY_TYPE)).map((k) => project(k, KEY_TYPE, item.select));
-      continue;
-    }
-    const columns = attributeType(undefined);
-    out['Attributes'] = entity.Attributes.filter((a) => matches(item.filter, attributeDefinition(entity, a), columns))
-      .map((a) => attributeObject(entity, a, columns, item.select, item.expand));
+function checkSelect(type: DefinitionType, select: readonly string[] | undefined): void {
+  for (const name of select ?? []) if (name !== '*' && !Object.hasOwn(type.properties, name)) throw unknownProperty(name, type.name);
+}
+
+/** What a `$filter` operand is: a property's type, or a literal's kind (`null` fits any primitive). */
+type Operand = PropertyType | 'Null' | { readonly literal: Extract<Expr, { kind: 'literal' }> };
+
+/** Checks that `e` is a boolean expression over `type`'s properties. */
+function checkBoolean(e: Expr, type: DefinitionType): void {
+  switch (e.kind) {
+    case 'and': case 'or': checkBoolean(e.left, type); checkBoolean(e.right, type); return;
+    case 'not': checkBoolean(e.operand, type); return;
+    case 'compare': checkComparison(e, type); return;
+    case 'path': if (operandOf(e, type) === 'Boolean') return; break;
+    case 'literal': if (e.literal === 'boolean') return; break;
+    default: break;
   }
-  return out;
+  throw Errors.badQuery('A $filter on metadata entities may compare properties with eq, ne, gt, ge, lt and le, and join them with and, or and not; functions, lambdas and arrays are not supported there.');
 }
 
-function attributeObject(entity: EntityModel, a: AttributeModel, type: DefinitionType, select: readonly string[] | undefined, expand: readonly ExpandItem[] | undefined): Definition {
-  const out = project(attributeDefinition(entity, a), type, select);
-  for (const item of expansions(expand, type)) {
-    // No column belongs to a global option set: each has its own (IsGlobal false).
-    out[item.property] = item.property === 'OptionSet' ? optionSetDefinition(entity, a) ?? null : null;
+/** The type of a property path (`RequiredLevel/Value`) or a literal; 400 for anything else. */
+function operandOf(e: Expr, type: DefinitionType): Operand {
+  if (e.kind === 'literal') return e.literal === 'null' ? 'Null' : { literal: e };
+  if (e.kind !== 'path') throw Errors.badQuery('A $filter on metadata entities may compare properties with eq, ne, gt, ge, lt and le, and join them with and, or and not; functions, lambdas and arrays are not supported there.');
+  let properties: Readonly<Record<string, PropertyType>> | undefined = type.properties;
+  let owner = type.name;
+  let t: PropertyType | undefined;
+  for (const segment of e.segments) {
+    if (!properties || !Object.hasOwn(properties, segment)) throw unknownProperty(segment, owner);
+    t = properties[segment]!;
+    properties = typeof t === 'object' && 'complex' in t ? t.complex : undefined;
+    owner = segment;
   }
-  return out;
+  return t!;
 }
 
-/** Whether `definition` satisfies `filter` (no filter: always). */
-function matches(filter: Expr | undefined, definition: Definition, type: DefinitionType): boolean {
-  return filter === undefined || evaluate(filter, definition, type) === true;
+/** A comparison's two sides must be comparable: same primitive, an enum of the property's enum type, or null. */
+function checkComparison(e: Extract<Expr, { kind: 'compare' }>, type: DefinitionType): void {
+  const left = operandOf(e.left, type);
+  const right = operandOf(e.right, type);
+  const describe = (o: Operand): string => (typeof o === 'string' ? o : 'literal' in o ? o.literal.raw : 'enum' in o ? `${NAMESPACE}.${o.enum}` : 'a complex type');
+  const incompatible = () => Errors.badQuery(`A binary operator with incompatible types was detected. Found operand types '${describe(left)}' and '${describe(right)}' for operator kind '${e.op}'.`);
+  const property = typeof left === 'object' && 'literal' in left ? right : left;
+  const other = property === left ? right : left;
+  if (property === 'Null' || (typeof property === 'object' && 'literal' in property)) throw incompatible();
+  if (property === 'Collection' || (typeof property === 'object' && 'complex' in property)) throw incompatible();
+  if (other === 'Null') return;
+  if (typeof other === 'string' || 'complex' in other || 'enum' in other) {
+    // Two properties: the same type.
+    if (JSON.stringify(other) !== JSON.stringify(property)) throw incompatible();
+  } else if (!fits(property, other.literal)) throw incompatible();
+  const ordered = property === 'Int32' || property === 'Number' || property === 'String';
+  if (e.op !== 'eq' && e.op !== 'ne' && !ordered) throw incompatible();
 }
 
-/** The value of `e` on `definition`: a primitive, null, or (for a complex path) an object. */
-function evaluate(e: Expr, definition: Definition, type: DefinitionType): unknown {
+/** Whether literal `l` can be compared with a property of type `t`. */
+function fits(t: PropertyType, l: Extract<Expr, { kind: 'literal' }>): boolean {
+  if (typeof t === 'object') {
+    if (!('enum' in t)) return false;
+    // `Microsoft.Dynamics.CRM.OwnershipTypes'UserOwned'` (or the bare member as a string); members
+    // by name only: the values are not what these enums are stored as here.
+    if (/^\d+$/.test(String(l.value))) return false;
+    return l.literal === 'string' || (l.literal === 'enum' && (l.enumType === `${NAMESPACE}.${t.enum}` || l.enumType === `mscrm.${t.enum}`));
+  }
+  switch (t) {
+    case 'String': return l.literal === 'string';
+    case 'Guid': return l.literal === 'guid' || l.literal === 'string';
+    case 'Int32': return l.literal === 'integer';
+    case 'Number': return l.literal === 'integer' || l.literal === 'decimal';
+    case 'Boolean': return l.literal === 'boolean';
+    default: return false;
+  }
+}
+
+// ---- evaluation, after the checks ----
+
+/** Whether `definition` satisfies the checked `filter` (no filter: always). */
+function matches(filter: Expr | undefined, definition: Definition): boolean {
+  return filter === undefined || evaluate(filter, definition) === true;
+}
+
+/** The value of the checked expression `e` on `definition`. */
+function evaluate(e: Expr, definition: Definition): unknown {
   switch (e.kind) {
     case 'literal': return e.value;
     case 'path': {
-      if (!type.properties.has(e.segments[0]!)) throw unknownProperty(e.segments[0]!, type);
       let value: unknown = definition;
       for (const segment of e.segments) {
-        if (value === null || typeof value !== 'object') return null;
-        if (!(segment in value)) throw unknownProperty(segment, type);
+        if (value === null || typeof value !== 'object' || !Object.hasOwn(value, segment)) return null;
         value = (value as Record<string, unknown>)[segment];
       }
       return value;
     }
     case 'compare': {
-      const left = evaluate(e.left, definition, type);
-      const right = evaluate(e.right, definition, type);
-      switch (e.op) {
-        case 'eq': return left === right;
-        case 'ne': return left !== right;
-        default: {
-          if (left === null || right === null || typeof left !== typeof right || (typeof left !== 'number' && typeof left !== 'string')) return false;
-          const l = left as number | string;
-          const r = right as number | string;
-          return e.op === 'gt' ? l > r : e.op === 'ge' ? l >= r : e.op === 'lt' ? l < r : l <= r;
-        }
-      }
+      const left = evaluate(e.left, definition);
+      const right = evaluate(e.right, definition);
+      if (e.op === 'eq') return left === right;
+      if (e.op === 'ne') return left !== right;
+      if (left === null || right === null) return false;
+      const l = left as number | string;
+      const r = right as number | string;
+      return e.op === 'gt' ? l > r : e.op === 'ge' ? l >= r : e.op === 'lt' ? l < r : l <= r;
     }
-    case 'and': return evaluate(e.left, definition, type) === true && evaluate(e.right, definition, type) === true;
-    case 'or': return evaluate(e.left, definition, type) === true || evaluate(e.right, definition, type) === true;
-    case 'not': return evaluate(e.operand, definition, type) !== true;
-    default:
-      throw Errors.badQuery('A $filter on metadata entities may compare properties with eq, ne, gt, ge, lt and le, and join them with and, or and not; functions, lambdas and arrays are not supported there.');
+    case 'and': return evaluate(e.left, definition) === true && evaluate(e.right, definition) === true;
+    case 'or': return evaluate(e.left, definition) === true || evaluate(e.right, definition) === true;
+    case 'not': return evaluate(e.operand, definition) !== true;
+    default: throw new Error(`unchecked $filter node '${e.kind}'`);
   }
+}
+
+/** `definition` with only the selected properties (MetadataId and `@odata.type` always). */
+function project(definition: Definition, select: readonly string[] | undefined): Definition {
+  if (!select || select.includes('*')) return definition;
+  const out: Definition = {};
+  for (const [name, value] of Object.entries(definition)) {
+    if (name === '@odata.type' || name === 'MetadataId' || select.includes(name)) out[name] = value;
+  }
+  return out;
+}
+
+function entityObject(entity: EntityModel, select: readonly string[] | undefined, expand: readonly ExpandItem[] | undefined): Definition {
+  const out = project(entityDefinition(entity), select);
+  for (const item of expand ?? []) {
+    const rows = item.property === 'Keys'
+      ? keyDefinitions(entity)
+      : entity.Attributes.map((a) => attributeObject(entity, a, undefined, item.expand));
+    out[item.property] = rows.filter((d) => matches(item.filter, d)).map((d) => project(d, item.select));
+  }
+  return out;
+}
+
+function attributeObject(entity: EntityModel, a: AttributeModel, select: readonly string[] | undefined, expand: readonly ExpandItem[] | undefined): Definition {
+  const out = project(attributeDefinition(entity, a), select);
+  for (const item of expand ?? []) {
+    // A column's OptionSet, global or its own; GlobalOptionSet only for a global one.
+    const options = optionSetDefinition(entity, a) ?? null;
+    const value = item.property === 'OptionSet' || options?.['IsGlobal'] ? options : null;
+    out[item.property] = value && project(value, item.select);
+  }
+  return out;
 }

@@ -20,15 +20,20 @@ import { groupChain, MAX_NESTING } from '../nesting.js';
  * later stage (plan, SQL rendering, the database's own expression depth limit).
  */
 
-/** A literal's lexical kind; the plan stage converts it to the compared property's type. */
-export type LiteralKind = 'string' | 'integer' | 'decimal' | 'boolean' | 'null' | 'guid' | 'date' | 'datetime';
+/**
+ * A literal's lexical kind; the plan stage converts it to the compared property's type. `enum`:
+ * `Namespace.Type'Member'` (OData ABNF enum), valid only against enum-typed properties, which only
+ * the metadata entity types have (tables' choices are Edm.Int32), so tables refuse it.
+ */
+export type LiteralKind = 'string' | 'integer' | 'decimal' | 'boolean' | 'null' | 'guid' | 'date' | 'datetime' | 'enum';
 
 /** A comparison operator of OData's `$filter`. */
 export type CompareOp = 'eq' | 'ne' | 'gt' | 'ge' | 'lt' | 'le';
 
 /** Untyped `$filter` / `$orderby` expression. `pos` is the 0-based offset in the option text. */
 export type Expr =
-  | { kind: 'literal'; literal: LiteralKind; value: string | number | boolean | null; raw: string; pos: number }
+  /** `enumType`: an enum literal's qualified type name (`value` is its member). */
+  | { kind: 'literal'; literal: LiteralKind; value: string | number | boolean | null; raw: string; pos: number; enumType?: string }
   | { kind: 'path'; segments: string[]; pos: number }
   | { kind: 'compare'; op: CompareOp; left: Expr; right: Expr; pos: number }
   | { kind: 'and' | 'or'; left: Expr; right: Expr; pos: number }
@@ -41,7 +46,7 @@ export type Expr =
   /** A JSON array literal (`PropertyValues=["a","b"]`). */
   | { kind: 'array'; values: unknown[]; pos: number };
 
-type TokenKind = 'ident' | 'string' | 'number' | 'guid' | 'date' | 'datetime' | 'alias' | 'json' | 'punct' | 'end';
+type TokenKind = 'ident' | 'string' | 'number' | 'guid' | 'date' | 'datetime' | 'alias' | 'json' | 'punct' | 'enum' | 'end';
 interface Token { kind: TokenKind; text: string; pos: number }
 
 const GUID = /^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}/;
@@ -50,8 +55,8 @@ const DATE = /^\d{4}-\d{2}-\d{2}(?![\dT])/;
 const NUMBER = /^-?\d+(\.\d+)?([eE][+-]?\d+)?[mMdDfFlL]?/;
 const IDENT = /^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*/;
 const ALIAS = /^@[A-Za-z_][A-Za-z0-9_]*/;
-/** A qualified enum type's member: `Namespace.Type'Member'`. */
-const ENUM = /^[A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z_][A-Za-z0-9_]*)+'([A-Za-z_][A-Za-z0-9_]*)'/;
+/** An enum literal: a qualified type, then its member's name or value in quotes (`Namespace.Type'Member'`). */
+const ENUM = /^[A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z_][A-Za-z0-9_]*)+'[A-Za-z0-9_]+'/;
 
 const COMPARE_OPS = new Set<string>(['eq', 'ne', 'gt', 'ge', 'lt', 'le']);
 const UNSUPPORTED_OPS = new Set<string>(['add', 'sub', 'mul', 'div', 'mod', 'has', 'in']);
@@ -112,13 +117,7 @@ function tokenize(text: string, start = 0, end = text.length): Token[] {
     m = NUMBER.exec(rest);
     if (m) { tokens.push({ kind: 'number', text: m[0], pos: i }); i += m[0].length; continue; }
     m = ENUM.exec(rest);
-    if (m) {
-      // An enum literal, `Microsoft.Dynamics.CRM.OwnershipTypes'UserOwned'` (OData ABNF enum): its
-      // member's name, compared as a string (the metadata entity types' enum properties are).
-      tokens.push({ kind: 'string', text: m[1]!, pos: i });
-      i += m[0].length;
-      continue;
-    }
+    if (m) { tokens.push({ kind: 'enum', text: m[0], pos: i }); i += m[0].length; continue; }
     m = IDENT.exec(rest);
     if (m) { tokens.push({ kind: 'ident', text: m[0], pos: i }); i += m[0].length; continue; }
     m = ALIAS.exec(rest);
@@ -253,6 +252,10 @@ class Parser {
     const t = this.next();
     switch (t.kind) {
       case 'string': return { kind: 'literal', literal: 'string', value: t.text, raw: `'${t.text}'`, pos: t.pos };
+      case 'enum': {
+        const quote = t.text.indexOf("'");
+        return { kind: 'literal', literal: 'enum', value: t.text.slice(quote + 1, -1), raw: t.text, pos: t.pos, enumType: t.text.slice(0, quote) };
+      }
       case 'guid': return { kind: 'literal', literal: 'guid', value: t.text.toLowerCase(), raw: t.text, pos: t.pos };
       case 'date': return { kind: 'literal', literal: 'date', value: t.text, raw: t.text, pos: t.pos };
       case 'datetime': return { kind: 'literal', literal: 'datetime', value: t.text, raw: t.text, pos: t.pos };

@@ -34,14 +34,20 @@ export type Resource =
   | { kind: 'ref'; entitySet: string; id: string; navigation: string; childId?: string }
   /**
    * `EntityDefinitions[(<key>)][/Attributes[(<key>)]][/Microsoft.Dynamics.CRM.<type>AttributeMetadata]`
-   * (digest §8): table definitions, their columns, a column cast to its derived type.
+   * and `GlobalOptionSetDefinitions[(<key>)][/Microsoft.Dynamics.CRM.<type>]` (digest §8): table
+   * definitions, their columns (a column cast to its derived type), global option sets.
    */
-  | { kind: 'definitions'; entity?: DefinitionKey; attributes?: { key?: DefinitionKey; cast?: string } };
+  | { kind: 'definitions'; set: 'EntityDefinitions' | 'GlobalOptionSetDefinitions'; key?: DefinitionKey; attributes?: { key?: DefinitionKey; cast?: string }; cast?: string };
 
-/** A metadata entity's key: `LogicalName='x'` or its MetadataId (a GUID). */
-export type DefinitionKey = { LogicalName: string; MetadataId?: undefined } | { MetadataId: string; LogicalName?: undefined };
+/**
+ * A metadata entity's key: its MetadataId (a GUID), or its name — `LogicalName='x'` for tables and
+ * columns, `Name='x'` for option sets.
+ */
+export interface DefinitionKey {
+  readonly property: 'LogicalName' | 'Name' | 'MetadataId';
+  readonly value: string;
+}
 
-/** The parsed system query options; absent options are undefined. */
 export interface QueryOptions {
   /** `$select` items as written, in order. */
   select?: string[];
@@ -141,31 +147,41 @@ function operationName(name: string): { name: string; qualified: boolean } {
   return ns ? { name: name.slice(ns.length), qualified: true } : { name, qualified: false };
 }
 
-/** A metadata entity's key predicate: `LogicalName='x'` or a MetadataId; 400 for anything else. */
-function definitionKey(key: string, segment: string): DefinitionKey {
-  const named = /^\s*LogicalName\s*=\s*'((?:[^']|'')*)'\s*$/.exec(key);
-  if (named) return { LogicalName: named[1]!.replace(/''/g, "'") };
+/** A metadata entity's key predicate: `<name>='x'` or a MetadataId; 400 for anything else. */
+function definitionKey(key: string, segment: string, name: 'LogicalName' | 'Name'): DefinitionKey {
+  const named = new RegExp(`^\\s*${name}\\s*=\\s*'((?:[^']|'')*)'\\s*$`).exec(key);
+  if (named) return { property: name, value: named[1]!.replace(/''/g, "'") };
   const id = key.trim().replace(/^\{(.*)\}$/, '$1');
-  if (GUID_KEY.test(id)) return { MetadataId: id.toLowerCase() };
-  throw Errors.badQuery(`The key of '${segment}' must be LogicalName='<name>' or a MetadataId.`);
+  if (GUID_KEY.test(id)) return { property: 'MetadataId', value: id.toLowerCase() };
+  throw Errors.badQuery(`The key of '${segment}' must be ${name}='<name>' or a MetadataId.`);
 }
 
-/** The segments of an `EntityDefinitions` path (see Resource `definitions`). */
-function definitionsPath(segments: readonly string[], key: string | undefined): Resource {
-  const entity = key === undefined ? undefined : definitionKey(key, segments[0]!);
-  if (segments.length === 1) return { kind: 'definitions', entity };
-  const attributes = SEGMENT.exec(segments[1]!);
-  if (!entity || !attributes || attributes[1] !== 'Attributes' || segments.length > 3) {
-    throw Errors.notImplemented(`The metadata path '${segments.join('/')}' (only EntityDefinitions(<key>)/Attributes[(<key>)][/<cast>] is served)`);
+/** A cast segment `Microsoft.Dynamics.CRM.<type>`: the bare type name; 404 for anything else. */
+function castOf(segment: string | undefined): string | undefined {
+  if (segment === undefined) return undefined;
+  if (!NAMESPACES.some((n) => segment.startsWith(n))) throw Errors.resourceNotFound(segment);
+  return operationName(segment).name;
+}
+
+/** The segments of an `EntityDefinitions` or `GlobalOptionSetDefinitions` path (see Resource `definitions`). */
+function definitionsPath(set: 'EntityDefinitions' | 'GlobalOptionSetDefinitions', segments: readonly string[], key: string | undefined): Resource {
+  const served = set === 'EntityDefinitions' ? 'EntityDefinitions(<key>)/Attributes[(<key>)][/<cast>]' : 'GlobalOptionSetDefinitions[(<key>)][/<cast>]';
+  const unserved = () => Errors.notImplemented(`The metadata path '${segments.join('/')}' (only ${served} is served)`);
+  const own = key === undefined ? undefined : definitionKey(key, segments[0]!, set === 'EntityDefinitions' ? 'LogicalName' : 'Name');
+  if (segments.length === 1) return { kind: 'definitions', set, key: own };
+  if (set === 'GlobalOptionSetDefinitions') {
+    if (segments.length > 2 || !segments[1]!.includes('.')) throw unserved();
+    return { kind: 'definitions', set, key: own, cast: castOf(segments[1]) };
   }
-  const cast = segments[2];
-  if (cast !== undefined && !NAMESPACES.some((n) => cast.startsWith(n))) throw Errors.resourceNotFound(cast);
+  const attributes = SEGMENT.exec(segments[1]!);
+  if (!own || !attributes || attributes[1] !== 'Attributes' || segments.length > 3) throw unserved();
   return {
     kind: 'definitions',
-    entity,
+    set,
+    key: own,
     attributes: {
-      key: attributes[2] === undefined ? undefined : definitionKey(attributes[2], segments[1]!),
-      cast: cast === undefined ? undefined : operationName(cast).name,
+      key: attributes[2] === undefined ? undefined : definitionKey(attributes[2], segments[1]!, 'LogicalName'),
+      cast: castOf(segments[2]),
     },
   };
 }
@@ -183,7 +199,7 @@ function parsePath(path: string): Resource {
   if (!m) throw Errors.resourceNotFound(first);
   const name = m[1]!;
   const key = m[2];
-  if (name === 'EntityDefinitions') return definitionsPath(segments, key);
+  if (name === 'EntityDefinitions' || name === 'GlobalOptionSetDefinitions') return definitionsPath(name, segments, key);
   if (METADATA_SETS.has(name)) throw Errors.notImplemented(`The metadata entity set '${name}'`);
   if (name.includes('.')) {
     // A namespace-qualified root segment: only unbound operations could be meant.
@@ -284,7 +300,7 @@ function parseQuery(raw: string): QueryOptions {
  * Parses one request. Throws ServiceError: 404 `0x8006088a` for paths outside the API or with an
  * unknown shape, 400 `0x80060888` for syntax errors and options Dataverse rejects (`$skip`,
  * `$search`, `$format` …), 501 for valid constructs not implemented yet (`$deltatoken`,
- * the metadata entity sets other than EntityDefinitions, paths deeper than `<set>(<id>)/<navigation>[/$ref|/$count]`).
+ * RelationshipDefinitions and ManagedPropertyDefinitions, paths deeper than `<set>(<id>)/<navigation>[/$ref|/$count]`).
  */
 export function parseRequest(req: HttpRequest): ODataRequest {
   const q = req.url.indexOf('?');

@@ -207,7 +207,7 @@ export function textValue(a: AttributeModel, text: string, bad: () => Error): { 
 /** The Edm type name a `$filter` literal kind denotes, for error messages. */
 const LITERAL_EDM: Record<LiteralKind, string> = {
   string: 'Edm.String', integer: 'Edm.Int32', decimal: 'Edm.Decimal', boolean: 'Edm.Boolean',
-  null: 'null', guid: 'Edm.Guid', date: 'Edm.Date', datetime: 'Edm.DateTimeOffset',
+  null: 'null', guid: 'Edm.Guid', date: 'Edm.Date', datetime: 'Edm.DateTimeOffset', enum: 'Edm.Enum',
 };
 
 const NUMERIC: ReadonlySet<EdmType> = new Set(['Edm.Int32', 'Edm.Int64', 'Edm.Decimal', 'Edm.Double']);
