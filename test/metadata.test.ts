@@ -100,6 +100,19 @@ describe('metadata files', () => {
     expect(text).to.contain("b.json /Attributes/0/OptionSet/Options/0/State");
   });
 
+  it('reports a global option set declared with other options elsewhere; the same options twice are one set', () => {
+    const table = (name: string, options: Array<{ Value: number; Label: string }>) => ({ source: `${name}.json`, json: {
+      LogicalName: name, EntitySetName: `${name}s`, PrimaryIdAttribute: `${name}id`, OwnershipType: 'None', HasStateModel: false,
+      Attributes: [{ LogicalName: 'new_level', AttributeType: 'Picklist', OptionSet: { Name: 'new_level', IsGlobal: true, Options: options } }],
+    } });
+    const low = [{ Value: 1, Label: 'Low' }];
+    expect(buildModel([...shippedFiles(), table('new_d', low), table('new_e', low)]).byLogicalName.get('new_e')!.attributesByName.get('new_level')!.OptionSet!.IsGlobal).to.equal(true);
+    const problems = problemsOf(() => buildModel([...shippedFiles(), table('new_d', low), table('new_e', [...low, { Value: 2, Label: 'High' }])]));
+    expect(problems.map((p) => `${p.file} ${p.pointer} ${p.reason}`)).to.deep.equal([
+      "new_e.json /Attributes/0/OptionSet the global option set 'new_level' has other options in new_d.new_level; a global option set is the same wherever it is declared",
+    ]);
+  });
+
   it('reports declared indexes over unknown or Memo columns, and duplicate index names', () => {
     const problems = problemsOf(() => buildModel([
       { source: 'c.json', json: { LogicalName: 'new_c', EntitySetName: 'new_cs', PrimaryIdAttribute: 'new_cid', OwnershipType: 'None', HasStateModel: false,
