@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { expect } from 'chai';
 import { rmSync, writeFileSync } from 'node:fs';
+import { connect } from 'node:net';
 import { join } from 'node:path';
 import { call, copyMetadata, DATABASES, startServer, type TestServer } from './support/server.js';
 
@@ -99,6 +100,29 @@ for (const database of DATABASES) {
       expect(r.json.error.code).to.equal('0x80060888');
       expect(r.json.error.message).to.contain('$batch');
       expect((await call('GET', url('?$top=1'))).status).to.equal(200);
+    });
+
+    it('answers bytes that are not HTTP with 400 and the error JSON, then closes the connection even when the client keeps its side open', async () => {
+      const { hostname, port } = new URL(s.origin);
+      const socket = connect({ host: hostname, port: Number(port), allowHalfOpen: true });
+      let text = '';
+      socket.on('data', (d: Buffer) => { text += d.toString(); });
+      socket.on('error', () => undefined);
+      // Once the answer has ended, more bytes reach a closed socket (a reset closes ours) only if
+      // the server closed its socket, not just its writing side.
+      const closed = new Promise<string>((resolve) => {
+        socket.on('close', () => resolve('closed'));
+        setTimeout(() => resolve('still open'), 3000);
+      });
+      socket.on('end', () => {
+        socket.write('more');
+        setTimeout(() => { if (!socket.destroyed) socket.write('more'); }, 100);
+      });
+      socket.write('GARBAGE\r\n\r\n');
+      expect(await closed).to.equal('closed');
+      socket.destroy();
+      expect(text).to.match(/^HTTP\/1\.1 400 Bad Request\r\n/);
+      expect(JSON.parse(text.slice(text.indexOf('\r\n\r\n') + 4)).error.code).to.equal('0x80060888');
     });
 
     it('rejects hostile keys, option values and skiptokens with a clean 400 and changes nothing', async () => {

@@ -104,7 +104,9 @@ function refuseUnparsable(err: NodeJS.ErrnoException, socket: Duplex): void {
       ? [408, 'The request did not arrive in time.']
       : [400, 'The request is not valid HTTP/1.1.'];
   const body = JSON.stringify(new ServiceError(status, '0x80060888', message).toJSON());
-  socket.end(`HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\nContent-Type: ${JSON_CONTENT_TYPE}\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`);
+  // Closed once written, as Node's own handler does: a client that never closes its side must
+  // not keep the socket.
+  socket.end(`HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\nContent-Type: ${JSON_CONTENT_TYPE}\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`, () => socket.destroy());
 }
 
 /** An HTTP server for the app, listening on `port` (0 = any) and `host` (default: all interfaces). */
