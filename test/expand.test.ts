@@ -64,6 +64,9 @@ for (const database of DATABASES) {
       expect(top[CHILDREN].map((c: { msdyn_name: string }) => c.msdyn_name)).to.deep.equal(['a']);
       const none = await get(`msdyn_copilotinteractiondatas(${emptyId})?$expand=${CHILDREN}($select=msdyn_name)`);
       expect(none[CHILDREN]).to.deep.equal([]);
+      // Parameter aliases of the request serve nested options too.
+      const aliased = await get(`msdyn_copilotinteractiondatas(${dataId})?$expand=${CHILDREN}($select=msdyn_name;$filter=msdyn_name eq @p;$orderby=@o)&@p='b'&@o=msdyn_name`);
+      expect(aliased[CHILDREN].map((c: { msdyn_name: string }) => c.msdyn_name)).to.deep.equal(['b']);
     });
 
     it('expands in collections with paging and keeps values typed (dates, numbers, booleans, GUIDs)', async () => {
@@ -197,6 +200,11 @@ for (const database of DATABASES) {
       expect(Object.keys(first.json.value[0])).to.not.include('importsequencenumber');
       const second = await call('GET', first.json['@odata.nextLink']);
       expect(second.json.value.map((v: { msdyn_name: string }) => v.msdyn_name)).to.deep.equal(['child 5001']);
+      // The link carries the parameter aliases its options use.
+      const aliased = await call('GET', `${s.root}msdyn_copilotinteractiondatas(${bigId})?$expand=${CHILDREN}($select=msdyn_name;$filter=importsequencenumber ge @n)&@n=1`);
+      const aliasedLink = aliased.json[`${CHILDREN}@odata.nextLink`] as string;
+      expect(aliasedLink).to.contain('&@n=1');
+      expect((await call('GET', aliasedLink)).json.value).to.have.length(5000);
       // With $top the client chose how many: no link.
       const top = await call('GET', `${s.root}msdyn_copilotinteractiondatas(${bigId})?$expand=${CHILDREN}($select=msdyn_name;$top=5000)`);
       expect(top.json[CHILDREN]).to.have.length(5000);

@@ -41,7 +41,7 @@ export function splitTopLevel(text: string, separator: string): string[] {
   return parts.map((p) => p.trim());
 }
 
-function parseItem(text: string): ExpandItem {
+function parseItem(text: string, aliases?: ReadonlyMap<string, string>): ExpandItem {
   const m = /^([A-Za-z_][A-Za-z0-9_]*)(\/\$ref)?(?:\((.*)\))?$/s.exec(text);
   if (!m) throw Errors.badQuery(`'${text}' is not a valid $expand item.`);
   const item: { -readonly [K in keyof ExpandItem]: ExpandItem[K] } = { property: m[1]! };
@@ -59,22 +59,27 @@ function parseItem(text: string): ExpandItem {
     if (name !== '$top') query.push(`${name}=${encodeURIComponent(value.trim())}`);
     switch (name) {
       case '$select': item.select = value.split(',').map((s) => s.trim()).filter(Boolean); break;
-      case '$filter': item.filter = parseFilter(value); break;
-      case '$orderby': item.orderBy = parseOrderBy(value); break;
+      case '$filter': item.filter = parseFilter(value, aliases); break;
+      case '$orderby': item.orderBy = parseOrderBy(value, aliases); break;
       case '$top':
         if (!/^\d+$/.test(value.trim()) || Number(value) > 5000) throw Errors.badQuery(`The $top inside $expand must be a whole number from 0 to 5000; '${value}' is not.`);
         item.top = Number(value);
         break;
-      case '$expand': item.expand = parseExpand(value); break;
+      case '$expand': item.expand = parseExpand(value, aliases); break;
       default: throw Errors.badQuery(`The query option '${name}' is not supported inside $expand; use $select, $filter, $orderby, $top or $expand.`);
     }
   }
-  if (query.length) item.query = query.join('&');
+  // The link to the whole collection carries the request's parameter aliases the options may use.
+  if (query.length) item.query = [...query, ...[...aliases ?? []].map(([name, value]) => `${name}=${encodeURIComponent(value)}`)].join('&');
   return item;
 }
 
-/** Parses a `$expand` value. Throws 400 `0x80060888` for malformed items and unsupported options. */
-export function parseExpand(text: string): ExpandItem[] {
+/**
+ * Parses a `$expand` value; `aliases` are the request's parameter aliases (`@p=…`), which nested
+ * `$filter` and `$orderby` may use as the top-level ones do. Throws 400 `0x80060888` for malformed
+ * items and unsupported options.
+ */
+export function parseExpand(text: string, aliases?: ReadonlyMap<string, string>): ExpandItem[] {
   if (!text.trim()) throw Errors.badQuery('The $expand query option must not be empty.');
-  return splitTopLevel(text, ',').map(parseItem);
+  return splitTopLevel(text, ',').map((item) => parseItem(item, aliases));
 }

@@ -286,7 +286,7 @@ function parseQuery(raw: string): QueryOptions {
         break;
       }
       case '$skiptoken': query.skipToken = value; break;
-      case '$expand': query.expand = parseExpand(value); break;
+      case '$expand': query.expand = parseExpand(value, query.aliases); break;
       case '$id': query.id = value; break;
       case '$apply': query.apply = parseApply(value, query.aliases); break;
       case 'fetchXml': query.fetchXml = value; break;
