@@ -1,3 +1,4 @@
+import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { expect } from 'chai';
 import { DynamicsWebApi } from 'dynamics-web-api';
@@ -5,8 +6,8 @@ import {
   attributeDefinition, attributeMetadata, attributeMetadataType, ENTITY_KEY_METADATA, ENTITY_METADATA, entityDefinition, keyDefinitions,
   OPTION_SET_METADATA, optionSetDefinition,
 } from '../src/model/definitions.js';
-import { loadModel } from '../src/model/loader.js';
-import { call, DATABASES, startServer, type TestServer } from './support/server.js';
+import { buildModel, loadModel } from '../src/model/loader.js';
+import { call, DATABASES, SHIPPED_METADATA, startServer, type TestServer } from './support/server.js';
 
 /**
  * EntityDefinitions and GlobalOptionSetDefinitions (digest §8): the shipped metadata files read
@@ -20,6 +21,18 @@ const GUID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/
 const names = (r: { json: { value: Array<{ LogicalName: string }> } }) => r.json.value.map((v) => v.LogicalName).sort();
 
 describe('metadata entity types (model/definitions.ts)', () => {
+  it('write one global option set the same whichever column reaches it: the first declaration\'s labels and id', () => {
+    const table = (name: string) => ({ source: `${name}.json`, json: {
+      LogicalName: name, EntitySetName: `${name}s`, PrimaryIdAttribute: `${name}id`, OwnershipType: 'None', HasStateModel: false,
+      Attributes: [{ LogicalName: 'new_level', AttributeType: 'Picklist', DisplayName: `Level of ${name}`, OptionSet: { Name: 'new_level', IsGlobal: true, Options: [{ Value: 1, Label: 'Low' }] } }],
+    } });
+    const shipped = readdirSync(SHIPPED_METADATA).filter((n) => n.endsWith('.json')).map((n) => ({ source: n, json: JSON.parse(readFileSync(join(SHIPPED_METADATA, n), 'utf8')) }));
+    const model = buildModel([...shipped, table('new_d'), table('new_e')]);
+    const at = (name: string) => optionSetDefinition(model, model.byLogicalName.get(name)!, model.byLogicalName.get(name)!.attributesByName.get('new_level')!);
+    expect(at('new_e')).to.deep.equal(at('new_d'));
+    expect((at('new_e')!['DisplayName'] as { UserLocalizedLabel: { Label: string } }).UserLocalizedLabel.Label).to.equal('Level of new_d');
+  });
+
   it('write exactly the properties their declared types list, so $select and $filter checks match the JSON', () => {
     const model = loadModel(join(import.meta.dirname, '..', '..', 'metadata'));
     for (const entity of model.entities) {
@@ -28,7 +41,7 @@ describe('metadata entity types (model/definitions.ts)', () => {
       for (const a of entity.Attributes) {
         const written = Object.keys(attributeDefinition(entity, a)).filter((k) => k !== '@odata.type').sort();
         expect(written, `${entity.LogicalName}.${a.LogicalName}`).to.deep.equal(Object.keys(attributeMetadata(attributeMetadataType(a))).sort());
-        const options = optionSetDefinition(entity, a);
+        const options = optionSetDefinition(model, entity, a);
         if (options) for (const k of Object.keys(options)) expect(OPTION_SET_METADATA, k).to.have.own.property(k);
       }
     }
@@ -85,9 +98,18 @@ for (const database of DATABASES) {
     it('filters on complex paths and enum literals, and casts columns to a derived type for its own properties', async () => {
       const byLabel = await get("EntityDefinitions?$select=LogicalName&$filter=DisplayName/UserLocalizedLabel/Label eq 'Copilot Interaction' and not (IsIntersect eq true)");
       expect(names(byLabel)).to.deep.equal([ENTITY]);
-      const owned = await get("EntityDefinitions?$select=OwnershipType&$filter=OwnershipType ne Microsoft.Dynamics.CRM.OwnershipTypes'UserOwned'");
-      expect(owned.json.value.length).to.be.above(0);
-      for (const e of owned.json.value) expect(e.OwnershipType).not.to.equal('UserOwned');
+      const owned = await get("EntityDefinitions?$select=LogicalName&$filter=OwnershipType eq Microsoft.Dynamics.CRM.OwnershipTypes'BusinessOwned' or OwnershipType eq 'None'");
+      expect(names(owned)).to.deep.equal(['organization', 'systemuser']);
+      const org = await get('EntityDefinitions?$select=MetadataId');
+      const id = org.json.value[0].MetadataId as string;
+      for (const form of [`'${id.toUpperCase()}'`, `'{${id}}'`, id]) {
+        const r = await get(`EntityDefinitions?$select=LogicalName&$filter=MetadataId eq ${form}`);
+        expect(r.json.value.map((v: { MetadataId: string }) => v.MetadataId), form).to.deep.equal([id]);
+      }
+      const text = await get(`EntityDefinitions(LogicalName='${ENTITY}')/Attributes/Microsoft.Dynamics.CRM.StringAttributeMetadata?$select=LogicalName&$filter=Format eq Microsoft.Dynamics.CRM.StringFormat'Text' and IsCustomAttribute eq true`);
+      expect(names(text)).to.deep.equal(['msdyn_interactiondataidname', 'msdyn_interactionforid', 'msdyn_interactionforlogicalname', 'msdyn_name', 'msdyn_scenariorequestid']);
+      const none = await get(`EntityDefinitions(LogicalName='${ENTITY}')/Attributes/Microsoft.Dynamics.CRM.MultiSelectPicklistAttributeMetadata?$select=LogicalName&$expand=OptionSet`);
+      expect(none.json.value).to.deep.equal([]);
       const required = await get(`EntityDefinitions(LogicalName='${ENTITY}')/Attributes?$select=LogicalName&$filter=RequiredLevel/Value eq Microsoft.Dynamics.CRM.AttributeRequiredLevel'ApplicationRequired'`);
       expect(names(required)).to.deep.equal(['msdyn_interactiontype', 'msdyn_name', 'msdyn_scenariorequestid', 'msdyn_scenariotype']);
       const long = await get(`EntityDefinitions(LogicalName='${ENTITY}')/Attributes/Microsoft.Dynamics.CRM.MemoAttributeMetadata?$select=LogicalName,MaxLength&$filter=MaxLength gt 1000`);
@@ -148,6 +170,9 @@ for (const database of DATABASES) {
         [`EntityDefinitions(LogicalName='${ENTITY}')/Attributes/Microsoft.Dynamics.CRM.StringAttributeMetadata?$filter=MaxLength gt '1000'`, 400, 'incompatible types'],
         ["EntityDefinitions?$filter=OwnershipType eq Microsoft.Dynamics.CRM.AttributeTypeCode'UserOwned'", 400, 'incompatible types'],
         ["EntityDefinitions?$filter=IsCustomEntity gt false", 400, 'incompatible types'],
+        ["EntityDefinitions?$filter=OwnershipType eq 'Nope'", 400, "'Nope' is not a member of the enum type 'Microsoft.Dynamics.CRM.OwnershipTypes'"],
+        ["EntityDefinitions?$filter=OwnershipType eq Microsoft.Dynamics.CRM.OwnershipTypes'2'", 400, "'2' is not a member"],
+        ["EntityDefinitions?$filter=MetadataId eq 'garbage'", 400, 'incompatible types'],
         ["EntityDefinitions(LogicalName='systemuser')?$expand=Keys($select=Nope)", 400, "on type 'Microsoft.Dynamics.CRM.EntityKeyMetadata'"],
         [`EntityDefinitions(LogicalName='${ENTITY}')/Attributes?$expand=OptionSet`, 400, 'OptionSet is expanded on a cast'],
         [`EntityDefinitions(LogicalName='${ENTITY}')/Attributes/Microsoft.Dynamics.CRM.PicklistAttributeMetadata?$expand=OptionSet($filter=IsGlobal eq true)`, 400, 'Only $select applies'],

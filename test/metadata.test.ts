@@ -111,6 +111,13 @@ describe('metadata files', () => {
     expect(problems.map((p) => `${p.file} ${p.pointer} ${p.reason}`)).to.deep.equal([
       "new_e.json /Attributes/0/OptionSet the global option set 'new_level' has other options in new_d.new_level; a global option set is the same wherever it is declared",
     ]);
+    // A local option set may not take a global one's name.
+    const local = table('new_f', low);
+    ((local.json.Attributes[0] as { OptionSet: { IsGlobal: boolean } }).OptionSet).IsGlobal = false;
+    const clash = problemsOf(() => buildModel([...shippedFiles(), table('new_d', low), local]));
+    expect(clash.map((p) => `${p.file} ${p.pointer} ${p.reason}`)).to.deep.equal([
+      "new_f.json /Attributes/0/OptionSet/Name the option set name 'new_level' is also used by new_d.new_level; only a global option set (IsGlobal, the same options) may be declared twice",
+    ]);
   });
 
   it('reports declared indexes over unknown or Memo columns, and duplicate index names', () => {

@@ -66,8 +66,16 @@ export function attributeMetadataType(a: AttributeModel): string {
   return ATTRIBUTE_TYPES[a.AttributeType].type;
 }
 
-/** Every derived AttributeMetadata type an `Attributes/Microsoft.Dynamics.CRM.<type>` cast may name. */
-export const ATTRIBUTE_METADATA_TYPES: ReadonlySet<string> = new Set(Object.values(ATTRIBUTE_TYPES).map((t) => t.type));
+/**
+ * Every derived AttributeMetadata type an `Attributes/Microsoft.Dynamics.CRM.<type>` cast may name:
+ * those of the columns here, and Dataverse's others, which no column here has (a cast to one
+ * answers an empty collection, as in an organization without such columns). EnumAttributeMetadata
+ * is abstract and cannot be cast to.
+ */
+export const ATTRIBUTE_METADATA_TYPES: ReadonlySet<string> = new Set([
+  ...Object.values(ATTRIBUTE_TYPES).map((t) => t.type),
+  'FileAttributeMetadata', 'ImageAttributeMetadata', 'ManagedPropertyAttributeMetadata', 'MultiSelectPicklistAttributeMetadata',
+]);
 
 /**
  * Whether a table or column is custom, as Dataverse tells: custom names carry a publisher prefix
@@ -139,12 +147,27 @@ function optionDefinition(o: OptionMetadata, kind: string, ...id: string[]): Def
 }
 
 /**
+ * The column that defines option set `name` for the model: the first that declares it. A global
+ * option set is one definition, labelled like this column, whichever column it is reached from.
+ */
+function declaringColumn(model: Model, name: string): { entity: EntityModel; a: AttributeModel } | undefined {
+  for (const entity of model.entities) {
+    for (const a of entity.Attributes) if (a.OptionSet?.Name === name) return { entity, a };
+  }
+  return undefined;
+}
+
+/**
  * The OptionSetMetadata of a Picklist, State or Status column (`OptionSetType` Picklist, State or
  * Status), or the BooleanOptionSetMetadata of a Boolean one (TrueOption / FalseOption, labelled
- * Yes / No); undefined for other columns.
+ * Yes / No); undefined for other columns. A global option set's is its first declaration's
+ * (see declaringColumn).
  */
-export function optionSetDefinition(entity: EntityModel, a: AttributeModel): Definition | undefined {
-  // A global option set is one definition, whichever column it is reached from.
+export function optionSetDefinition(model: Model, entity: EntityModel, a: AttributeModel): Definition | undefined {
+  if (a.OptionSet?.IsGlobal) {
+    const first = declaringColumn(model, a.OptionSet.Name);
+    if (first && first.a !== a) return optionSetDefinition(model, first.entity, first.a);
+  }
   const id = a.OptionSet?.IsGlobal ? ['globaloptionset', a.OptionSet.Name] : ['optionset', entity.LogicalName, a.LogicalName];
   const common = {
     MetadataId: metadataId(...id),
@@ -168,31 +191,60 @@ export function optionSetDefinition(entity: EntityModel, a: AttributeModel): Def
 }
 
 /**
- * The properties each derived AttributeMetadata type adds to the base type's (Web API Metadata
- * Entity Type Reference), besides the navigation properties OptionSet / GlobalOptionSet of the
- * option-set types.
+ * The enum types of the metadata properties and their members (Web API Metadata Entity Type
+ * Reference), for checking enum literals in `$filter`.
  */
-const DERIVED_PROPERTIES: Readonly<Record<string, readonly string[]>> = {
-  StringAttributeMetadata: ['MaxLength', 'Format'],
-  MemoAttributeMetadata: ['MaxLength', 'Format'],
-  IntegerAttributeMetadata: ['MinValue', 'MaxValue', 'Format'],
-  BigIntAttributeMetadata: ['MinValue', 'MaxValue'],
-  DecimalAttributeMetadata: ['MinValue', 'MaxValue', 'Precision'],
-  DoubleAttributeMetadata: ['MinValue', 'MaxValue', 'Precision'],
-  MoneyAttributeMetadata: ['MinValue', 'MaxValue', 'Precision'],
-  DateTimeAttributeMetadata: ['Format', 'DateTimeBehavior'],
-  LookupAttributeMetadata: ['Targets'],
-  PicklistAttributeMetadata: ['DefaultFormValue'],
-  StateAttributeMetadata: ['DefaultFormValue'],
-  StatusAttributeMetadata: ['DefaultFormValue'],
+export const ENUMS: Readonly<Record<string, readonly string[]>> = {
+  OwnershipTypes: ['None', 'UserOwned', 'TeamOwned', 'BusinessOwned', 'OrganizationOwned', 'BusinessParented'],
+  AttributeTypeCode: ['Boolean', 'Customer', 'DateTime', 'Decimal', 'Double', 'Integer', 'Lookup', 'Memo', 'Money', 'Owner', 'PartyList', 'Picklist', 'State', 'Status',
+    'String', 'Uniqueidentifier', 'CalendarRules', 'Virtual', 'BigInt', 'ManagedProperty', 'EntityName'],
+  AttributeRequiredLevel: ['None', 'SystemRequired', 'ApplicationRequired', 'Recommended'],
+  OptionSetType: ['Picklist', 'State', 'Status', 'Boolean'],
+  EntityKeyIndexStatus: ['Pending', 'InProgress', 'Active', 'Failed'],
+  StringFormat: ['Email', 'Text', 'TextArea', 'Url', 'TickerSymbol', 'PhoneticGuide', 'VersionNumber', 'Phone', 'Json', 'RichText'],
+  IntegerFormat: ['None', 'Duration', 'TimeZone', 'Language', 'Locale'],
+  DateTimeFormat: ['DateOnly', 'DateAndTime'],
+};
+
+/**
+ * The type of a property of a metadata entity or complex type, for checking `$select` and
+ * `$filter`: a primitive, an enum (its type name, a key of ENUMS), a complex type (its
+ * properties) or a collection (selectable, not filterable without a lambda).
+ */
+export type PropertyType =
+  | 'String' | 'Guid' | 'Int32' | 'Number' | 'Boolean' | 'Collection'
+  | { readonly enum: string }
+  | { readonly complex: Readonly<Record<string, PropertyType>> };
+
+/** A complex type with one string Value (AttributeTypeDisplayName, DateTimeBehavior). */
+const VALUE: PropertyType = { complex: { Value: 'String' } };
+
+/**
+ * The properties each derived AttributeMetadata type adds to the base type's, with their types
+ * (Web API Metadata Entity Type Reference), besides the navigation properties OptionSet /
+ * GlobalOptionSet of the option-set types.
+ */
+const DERIVED_PROPERTIES: Readonly<Record<string, Readonly<Record<string, PropertyType>>>> = {
+  StringAttributeMetadata: { MaxLength: 'Int32', Format: { enum: 'StringFormat' } },
+  MemoAttributeMetadata: { MaxLength: 'Int32', Format: { enum: 'StringFormat' } },
+  IntegerAttributeMetadata: { MinValue: 'Number', MaxValue: 'Number', Format: { enum: 'IntegerFormat' } },
+  BigIntAttributeMetadata: { MinValue: 'Number', MaxValue: 'Number' },
+  DecimalAttributeMetadata: { MinValue: 'Number', MaxValue: 'Number', Precision: 'Int32' },
+  DoubleAttributeMetadata: { MinValue: 'Number', MaxValue: 'Number', Precision: 'Int32' },
+  MoneyAttributeMetadata: { MinValue: 'Number', MaxValue: 'Number', Precision: 'Int32' },
+  DateTimeAttributeMetadata: { Format: { enum: 'DateTimeFormat' }, DateTimeBehavior: VALUE },
+  LookupAttributeMetadata: { Targets: 'Collection' },
+  PicklistAttributeMetadata: { DefaultFormValue: 'Int32' },
+  StateAttributeMetadata: { DefaultFormValue: 'Int32' },
+  StatusAttributeMetadata: { DefaultFormValue: 'Int32' },
 };
 
 /** The derived types with an option set to expand (`OptionSet`, `GlobalOptionSet`). */
-export const OPTION_SET_TYPES: ReadonlySet<string> = new Set(['PicklistAttributeMetadata', 'StateAttributeMetadata', 'StatusAttributeMetadata', 'BooleanAttributeMetadata']);
+export const OPTION_SET_TYPES: ReadonlySet<string> = new Set(['PicklistAttributeMetadata', 'StateAttributeMetadata', 'StatusAttributeMetadata', 'BooleanAttributeMetadata', 'MultiSelectPicklistAttributeMetadata']);
 
 /** The properties of derived AttributeMetadata type `type` beyond the base type's (none for an unknown type). */
 export function derivedProperties(type: string): readonly string[] {
-  return DERIVED_PROPERTIES[type] ?? [];
+  return Object.keys(DERIVED_PROPERTIES[type] ?? {});
 }
 
 /**
@@ -254,7 +306,7 @@ export function globalOptionSetDefinitions(model: Model): Definition[] {
   const seen = new Map<string, Definition>();
   for (const entity of model.entities) {
     for (const a of entity.Attributes) {
-      if (a.OptionSet?.IsGlobal && !seen.has(a.OptionSet.Name)) seen.set(a.OptionSet.Name, optionSetDefinition(entity, a)!);
+      if (a.OptionSet?.IsGlobal && !seen.has(a.OptionSet.Name)) seen.set(a.OptionSet.Name, optionSetDefinition(model, entity, a)!);
     }
   }
   return [...seen.values()];
@@ -278,25 +330,12 @@ export function keyDefinitions(entity: EntityModel): Definition[] {
   });
 }
 
-/**
- * The type of a property of a metadata entity or complex type, for checking `$select` and
- * `$filter`: a primitive, an enum (its type name without namespace), a complex type (its
- * properties) or a collection (selectable, not filterable without a lambda).
- */
-export type PropertyType =
-  | 'String' | 'Guid' | 'Int32' | 'Number' | 'Boolean' | 'Collection'
-  | { readonly enum: string }
-  | { readonly complex: Readonly<Record<string, PropertyType>> };
-
 /** Label: LocalizedLabels and the UserLocalizedLabel (a LocalizedLabel). */
 const LABEL: PropertyType = {
   complex: { LocalizedLabels: 'Collection', UserLocalizedLabel: { complex: { Label: 'String', LanguageCode: 'Int32', IsManaged: 'Boolean', MetadataId: 'Guid', HasChanged: 'Boolean' } } },
 };
 /** BooleanManagedProperty. */
 const MANAGED: PropertyType = { complex: { Value: 'Boolean', CanBeChanged: 'Boolean', ManagedPropertyLogicalName: 'String' } };
-/** A complex type with one string Value (AttributeTypeDisplayName, DateTimeBehavior). */
-const VALUE: PropertyType = { complex: { Value: 'String' } };
-
 /** EntityMetadata's properties, as entityDefinition writes them. */
 export const ENTITY_METADATA: Readonly<Record<string, PropertyType>> = {
   MetadataId: 'Guid', HasChanged: 'Boolean', LogicalName: 'String', SchemaName: 'String', EntitySetName: 'String', LogicalCollectionName: 'String',
@@ -316,15 +355,10 @@ export const ATTRIBUTE_METADATA: Readonly<Record<string, PropertyType>> = {
   IsCustomAttribute: 'Boolean', IsManaged: 'Boolean', IsLogical: 'Boolean', IsSearchable: 'Boolean', IsFilterable: 'Boolean', IsValidForAdvancedFind: MANAGED,
 };
 
-/** The types of the properties DERIVED_PROPERTIES names. */
-const DERIVED_TYPES: Readonly<Record<string, PropertyType>> = {
-  MaxLength: 'Int32', Format: 'String', MinValue: 'Number', MaxValue: 'Number', Precision: 'Int32', DateTimeBehavior: VALUE, Targets: 'Collection', DefaultFormValue: 'Int32',
-};
-
 /** The properties of AttributeMetadata (no `type`) or of its derived type `type`. */
 export function attributeMetadata(type?: string): Readonly<Record<string, PropertyType>> {
   if (!type) return ATTRIBUTE_METADATA;
-  return { ...ATTRIBUTE_METADATA, ...Object.fromEntries(derivedProperties(type).map((name) => [name, DERIVED_TYPES[name]!])) };
+  return { ...ATTRIBUTE_METADATA, ...DERIVED_PROPERTIES[type] };
 }
 
 /** OptionSetMetadata's (and BooleanOptionSetMetadata's) properties, as optionSetDefinition writes them. */

@@ -207,19 +207,22 @@ function checkModel(entities: EntityModel[], indexOf: Map<EntityModel, Map<strin
   const problems: ModelProblem[] = [];
   const byName = new Map(entities.map((e) => [e.LogicalName, e]));
   const sets = new Map<string, EntityModel>();
-  // Global option sets by Name: the first declaration, its options as JSON, and where it is.
-  const globals = new Map<string, { options: string; where: string }>();
+  // Option sets by Name: the first declaration, whether global, its options as JSON, and where it is.
+  const optionSets = new Map<string, { global: boolean; options: string; where: string }>();
   for (const e of entities) {
     const pointerOf = (a: AttributeModel, rest: string) => {
       const i = indexOf.get(e)!.get(a.LogicalName);
       return i === undefined ? `(engine-supplied column '${a.LogicalName}')` : `/Attributes/${i}${rest}`;
     };
+    // An option set's Name is unique, but for a global one declared again with the same options.
     for (const a of e.Attributes) {
-      if (!a.OptionSet?.IsGlobal) continue;
+      if (!a.OptionSet) continue;
+      const { Name, IsGlobal } = a.OptionSet;
       const options = JSON.stringify(a.OptionSet.Options);
-      const first = globals.get(a.OptionSet.Name);
-      if (!first) globals.set(a.OptionSet.Name, { options, where: `${e.LogicalName}.${a.LogicalName}` });
-      else if (first.options !== options) problems.push({ file: e.source, pointer: pointerOf(a, '/OptionSet'), reason: `the global option set '${a.OptionSet.Name}' has other options in ${first.where}; a global option set is the same wherever it is declared` });
+      const first = optionSets.get(Name);
+      if (!first) optionSets.set(Name, { global: IsGlobal, options, where: `${e.LogicalName}.${a.LogicalName}` });
+      else if (!first.global || !IsGlobal) problems.push({ file: e.source, pointer: pointerOf(a, '/OptionSet/Name'), reason: `the option set name '${Name}' is also used by ${first.where}; only a global option set (IsGlobal, the same options) may be declared twice` });
+      else if (first.options !== options) problems.push({ file: e.source, pointer: pointerOf(a, '/OptionSet'), reason: `the global option set '${Name}' has other options in ${first.where}; a global option set is the same wherever it is declared` });
     }
     const other = sets.get(e.EntitySetName);
     if (other) problems.push({ file: e.source, pointer: '/EntitySetName', reason: `EntitySetName '${e.EntitySetName}' is also used by ${other.source}` });

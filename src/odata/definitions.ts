@@ -1,7 +1,7 @@
 import { Errors, ServiceError } from '../errors.js';
 import {
   ATTRIBUTE_METADATA_TYPES, attributeDefinition, attributeMetadata, attributeMetadataType, ENTITY_KEY_METADATA, ENTITY_METADATA, entityDefinition,
-  globalOptionSetDefinitions, keyDefinitions, OPTION_SET_METADATA, OPTION_SET_TYPES, optionSetDefinition, type Definition, type PropertyType,
+  ENUMS, globalOptionSetDefinitions, keyDefinitions, OPTION_SET_METADATA, OPTION_SET_TYPES, optionSetDefinition, type Definition, type PropertyType,
 } from '../model/definitions.js';
 import type { AttributeModel, EntityModel, Model } from '../model/types.js';
 import type { ExpandItem } from './expand.js';
@@ -75,27 +75,27 @@ export function answerDefinitions(req: ODataRequest, model: Model, r: Definition
   if (r.set === 'GlobalOptionSetDefinitions') return answerOptionSets(req, model, r);
   const { select, filter, expand } = req.query;
   const root = `${req.serviceRoot}$metadata#EntityDefinitions`;
+  const filters = new Map<unknown, Predicate>();
   if (!r.attributes) {
-    checkOptions(ENTITY, select, filter, expand);
+    checkOptions(ENTITY, select, filter, expand, filters);
     if (r.key) {
       const entity = findEntity(model, r.key);
-      return json(200, { '@odata.context': `${root}${selection(select)}/$entity`, ...entityObject(entity, select, expand) });
+      return json(200, { '@odata.context': `${root}${selection(select)}/$entity`, ...entityObject(model, entity, select, expand, filters) });
     }
-    const value = model.entities.filter((e) => matches(filter, entityDefinition(e))).map((e) => entityObject(e, select, expand));
+    const value = model.entities.filter((e) => filters.get(undefined)!(entityDefinition(e))).map((e) => entityObject(model, e, select, expand, filters));
     return json(200, { '@odata.context': `${root}${selection(select)}`, value });
   }
   const entity = findEntity(model, r.key!);
   const cast = r.attributes.cast;
   if (cast !== undefined && !ATTRIBUTE_METADATA_TYPES.has(cast)) throw Errors.resourceNotFound(`${NAMESPACE}.${cast}`);
-  const type = attributeType(cast);
-  checkOptions(type, select, filter, expand);
+  checkOptions(attributeType(cast), select, filter, expand, filters);
   const context = `${root}(${entityDefinition(entity).MetadataId as string})/Attributes${cast ? `/${NAMESPACE}.${cast}` : ''}${selection(select)}`;
   const columns = entity.Attributes.filter((a) => cast === undefined || attributeMetadataType(a) === cast);
   if (r.attributes.key) {
     const a = findAttribute(entity, columns, r.attributes.key, cast);
-    return json(200, { '@odata.context': `${context}/$entity`, ...attributeObject(entity, a, select, expand) });
+    return json(200, { '@odata.context': `${context}/$entity`, ...attributeObject(model, entity, a, select, expand) });
   }
-  const value = columns.filter((a) => matches(filter, attributeDefinition(entity, a))).map((a) => attributeObject(entity, a, select, expand));
+  const value = columns.filter((a) => filters.get(undefined)!(attributeDefinition(entity, a))).map((a) => attributeObject(model, entity, a, select, expand));
   return json(200, { '@odata.context': context, value });
 }
 
@@ -149,12 +149,19 @@ function unknownProperty(name: string, type: string): ServiceError {
   return Errors.badQuery(`Could not find a property named '${name}' on type '${type}'.`);
 }
 
-// ---- checks, before any row is looked at ----
+// ---- checks and compilation, before any row is looked at ----
 
-/** Checks `$select`, `$filter` and `$expand` (with their nested options) against `type`. */
-function checkOptions(type: DefinitionType, select: readonly string[] | undefined, filter: Expr | undefined, expand: readonly ExpandItem[] | undefined): void {
+/** A compiled `$filter`: whether a definition satisfies it. */
+type Predicate = (d: Definition) => boolean;
+
+/**
+ * Checks `$select`, `$filter` and `$expand` (with their nested options) against `type`; returns
+ * the compiled `$filter` of each level (`filters.get(undefined)` for this one, keyed by expand
+ * item for the nested ones).
+ */
+function checkOptions(type: DefinitionType, select: readonly string[] | undefined, filter: Expr | undefined, expand: readonly ExpandItem[] | undefined, filters: Map<unknown, Predicate>, at?: unknown): void {
   checkSelect(type, select);
-  if (filter) checkBoolean(filter, type);
+  filters.set(at, filter ? compileBoolean(filter, type) : () => true);
   for (const item of expand ?? []) {
     if (RELATIONSHIP_NAVIGATION.has(item.property) && type === ENTITY) throw Errors.notImplemented(`$expand=${item.property} on EntityDefinitions`);
     if (!type.navigation.has(item.property) || item.ref) {
@@ -165,7 +172,7 @@ function checkOptions(type: DefinitionType, select: readonly string[] | undefine
     const target = item.property === 'Attributes' ? attributeType() : item.property === 'Keys' ? KEY : OPTION_SET;
     // An option set is one object: only its $select applies.
     if (target === OPTION_SET && (item.filter || item.expand)) throw Errors.badQuery(`Only $select applies inside $expand=${item.property}.`);
-    checkOptions(target, item.select, item.filter, item.expand);
+    checkOptions(target, item.select, item.filter, item.expand, filters, item);
   }
 }
 
@@ -173,26 +180,35 @@ function checkSelect(type: DefinitionType, select: readonly string[] | undefined
   for (const name of select ?? []) if (name !== '*' && !Object.hasOwn(type.properties, name)) throw unknownProperty(name, type.name);
 }
 
-/** What a `$filter` operand is: a property's type, or a literal's kind (`null` fits any primitive). */
-type Operand = PropertyType | 'Null' | { readonly literal: Extract<Expr, { kind: 'literal' }> };
+const UNSUPPORTED = 'A $filter on metadata entities may compare properties with eq, ne, gt, ge, lt and le, and join them with and, or and not; functions, lambdas and arrays are not supported there.';
 
-/** Checks that `e` is a boolean expression over `type`'s properties. */
-function checkBoolean(e: Expr, type: DefinitionType): void {
+/** A `$filter` operand: a property path's type and how to read it, or a literal. */
+type Operand =
+  | { readonly kind: 'property'; readonly type: PropertyType; readonly read: (d: Definition) => unknown }
+  | { readonly kind: 'literal'; readonly literal: Extract<Expr, { kind: 'literal' }> };
+
+/** Compiles `e`, which must be a boolean expression over `type`'s properties. */
+function compileBoolean(e: Expr, type: DefinitionType): Predicate {
   switch (e.kind) {
-    case 'and': case 'or': checkBoolean(e.left, type); checkBoolean(e.right, type); return;
-    case 'not': checkBoolean(e.operand, type); return;
-    case 'compare': checkComparison(e, type); return;
-    case 'path': if (operandOf(e, type) === 'Boolean') return; break;
-    case 'literal': if (e.literal === 'boolean') return; break;
+    case 'and': { const l = compileBoolean(e.left, type); const r = compileBoolean(e.right, type); return (d) => l(d) && r(d); }
+    case 'or': { const l = compileBoolean(e.left, type); const r = compileBoolean(e.right, type); return (d) => l(d) || r(d); }
+    case 'not': { const o = compileBoolean(e.operand, type); return (d) => !o(d); }
+    case 'compare': return compileComparison(e, type);
+    case 'path': {
+      const o = operandOf(e, type);
+      if (o.kind === 'property' && o.type === 'Boolean') return (d) => o.read(d) === true;
+      break;
+    }
+    case 'literal': if (e.literal === 'boolean') return () => e.value === true; break;
     default: break;
   }
-  throw Errors.badQuery('A $filter on metadata entities may compare properties with eq, ne, gt, ge, lt and le, and join them with and, or and not; functions, lambdas and arrays are not supported there.');
+  throw Errors.badQuery(UNSUPPORTED);
 }
 
-/** The type of a property path (`RequiredLevel/Value`) or a literal; 400 for anything else. */
+/** The operand `e`: a property path (`RequiredLevel/Value`, own properties only) or a literal; 400 for anything else. */
 function operandOf(e: Expr, type: DefinitionType): Operand {
-  if (e.kind === 'literal') return e.literal === 'null' ? 'Null' : { literal: e };
-  if (e.kind !== 'path') throw Errors.badQuery('A $filter on metadata entities may compare properties with eq, ne, gt, ge, lt and le, and join them with and, or and not; functions, lambdas and arrays are not supported there.');
+  if (e.kind === 'literal') return { kind: 'literal', literal: e };
+  if (e.kind !== 'path') throw Errors.badQuery(UNSUPPORTED);
   let properties: Readonly<Record<string, PropertyType>> | undefined = type.properties;
   let owner = type.name;
   let t: PropertyType | undefined;
@@ -202,82 +218,92 @@ function operandOf(e: Expr, type: DefinitionType): Operand {
     properties = typeof t === 'object' && 'complex' in t ? t.complex : undefined;
     owner = segment;
   }
-  return t!;
-}
-
-/** A comparison's two sides must be comparable: same primitive, an enum of the property's enum type, or null. */
-function checkComparison(e: Extract<Expr, { kind: 'compare' }>, type: DefinitionType): void {
-  const left = operandOf(e.left, type);
-  const right = operandOf(e.right, type);
-  const describe = (o: Operand): string => (typeof o === 'string' ? o : 'literal' in o ? o.literal.raw : 'enum' in o ? `${NAMESPACE}.${o.enum}` : 'a complex type');
-  const incompatible = () => Errors.badQuery(`A binary operator with incompatible types was detected. Found operand types '${describe(left)}' and '${describe(right)}' for operator kind '${e.op}'.`);
-  const property = typeof left === 'object' && 'literal' in left ? right : left;
-  const other = property === left ? right : left;
-  if (property === 'Null' || (typeof property === 'object' && 'literal' in property)) throw incompatible();
-  if (property === 'Collection' || (typeof property === 'object' && 'complex' in property)) throw incompatible();
-  if (other === 'Null') return;
-  if (typeof other === 'string' || 'complex' in other || 'enum' in other) {
-    // Two properties: the same type.
-    if (JSON.stringify(other) !== JSON.stringify(property)) throw incompatible();
-  } else if (!fits(property, other.literal)) throw incompatible();
-  const ordered = property === 'Int32' || property === 'Number' || property === 'String';
-  if (e.op !== 'eq' && e.op !== 'ne' && !ordered) throw incompatible();
-}
-
-/** Whether literal `l` can be compared with a property of type `t`. */
-function fits(t: PropertyType, l: Extract<Expr, { kind: 'literal' }>): boolean {
-  if (typeof t === 'object') {
-    if (!('enum' in t)) return false;
-    // `Microsoft.Dynamics.CRM.OwnershipTypes'UserOwned'` (or the bare member as a string); members
-    // by name only: the values are not what these enums are stored as here.
-    if (/^\d+$/.test(String(l.value))) return false;
-    return l.literal === 'string' || (l.literal === 'enum' && (l.enumType === `${NAMESPACE}.${t.enum}` || l.enumType === `mscrm.${t.enum}`));
-  }
-  switch (t) {
-    case 'String': return l.literal === 'string';
-    case 'Guid': return l.literal === 'guid' || l.literal === 'string';
-    case 'Int32': return l.literal === 'integer';
-    case 'Number': return l.literal === 'integer' || l.literal === 'decimal';
-    case 'Boolean': return l.literal === 'boolean';
-    default: return false;
-  }
-}
-
-// ---- evaluation, after the checks ----
-
-/** Whether `definition` satisfies the checked `filter` (no filter: always). */
-function matches(filter: Expr | undefined, definition: Definition): boolean {
-  return filter === undefined || evaluate(filter, definition) === true;
-}
-
-/** The value of the checked expression `e` on `definition`. */
-function evaluate(e: Expr, definition: Definition): unknown {
-  switch (e.kind) {
-    case 'literal': return e.value;
-    case 'path': {
-      let value: unknown = definition;
-      for (const segment of e.segments) {
+  const segments = e.segments;
+  return {
+    kind: 'property',
+    type: t!,
+    read: (d) => {
+      let value: unknown = d;
+      for (const segment of segments) {
         if (value === null || typeof value !== 'object' || !Object.hasOwn(value, segment)) return null;
         value = (value as Record<string, unknown>)[segment];
       }
       return value;
-    }
-    case 'compare': {
-      const left = evaluate(e.left, definition);
-      const right = evaluate(e.right, definition);
-      if (e.op === 'eq') return left === right;
-      if (e.op === 'ne') return left !== right;
-      if (left === null || right === null) return false;
-      const l = left as number | string;
-      const r = right as number | string;
-      return e.op === 'gt' ? l > r : e.op === 'ge' ? l >= r : e.op === 'lt' ? l < r : l <= r;
-    }
-    case 'and': return evaluate(e.left, definition) === true && evaluate(e.right, definition) === true;
-    case 'or': return evaluate(e.left, definition) === true || evaluate(e.right, definition) === true;
-    case 'not': return evaluate(e.operand, definition) !== true;
-    default: throw new Error(`unchecked $filter node '${e.kind}'`);
-  }
+    },
+  };
 }
+
+const GUID = /^\{?([0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12})\}?$/;
+
+function describe(o: Operand): string {
+  if (o.kind === 'literal') return o.literal.literal === 'enum' ? o.literal.enumType! : o.literal.raw;
+  const t = o.type;
+  return typeof t === 'string' ? t : 'enum' in t ? `${NAMESPACE}.${t.enum}` : 'a complex type';
+}
+
+/**
+ * Compiles a comparison: a property with a literal of its type (a GUID in any of its forms, an
+ * enum member of the property's own enum type, by name; null), or two properties of one type.
+ * Only numbers and strings are ordered (gt, ge, lt, le).
+ */
+function compileComparison(e: Extract<Expr, { kind: 'compare' }>, type: DefinitionType): Predicate {
+  const left = operandOf(e.left, type);
+  const right = operandOf(e.right, type);
+  const incompatible = () => Errors.badQuery(`A binary operator with incompatible types was detected. Found operand types '${describe(left)}' and '${describe(right)}' for operator kind '${e.op}'.`);
+  const property = left.kind === 'property' ? left : right.kind === 'property' ? right : undefined;
+  if (!property) throw incompatible();
+  const other = property === left ? right : left;
+  const t = property.type;
+  if (t === 'Collection' || (typeof t === 'object' && 'complex' in t)) throw incompatible();
+  const ordered = t === 'Int32' || t === 'Number' || t === 'String';
+  if (e.op !== 'eq' && e.op !== 'ne' && !ordered) throw incompatible();
+  let read: (d: Definition) => unknown;
+  if (other.kind === 'property') {
+    if (JSON.stringify(other.type) !== JSON.stringify(t)) throw incompatible();
+    read = other.read;
+  } else {
+    const value = literalFor(t, other.literal, incompatible);
+    read = () => value;
+  }
+  const [l, r] = property === left ? [property.read, read] : [read, property.read];
+  const compare = COMPARE[e.op];
+  return (d) => compare(l(d), r(d));
+}
+
+/** The value literal `l` stands for when compared with a property of type `t`; throws `incompatible()` when it cannot. */
+function literalFor(t: PropertyType, l: Extract<Expr, { kind: 'literal' }>, incompatible: () => Error): unknown {
+  if (l.literal === 'null') return null;
+  if (typeof t === 'object') {
+    if (!('enum' in t) || (l.literal !== 'enum' && l.literal !== 'string')) throw incompatible();
+    if (l.literal === 'enum' && l.enumType !== `${NAMESPACE}.${t.enum}` && l.enumType !== `mscrm.${t.enum}`) throw incompatible();
+    const members = ENUMS[t.enum] ?? [];
+    if (!members.includes(String(l.value))) throw Errors.badQuery(`'${String(l.value)}' is not a member of the enum type '${NAMESPACE}.${t.enum}' (${members.join(', ')}).`);
+    return l.value;
+  }
+  switch (t) {
+    case 'String': if (l.literal === 'string') return l.value; break;
+    case 'Guid': {
+      const m = l.literal === 'guid' || l.literal === 'string' ? GUID.exec(String(l.value)) : null;
+      if (m) return m[1]!.toLowerCase();
+      break;
+    }
+    case 'Int32': if (l.literal === 'integer') return l.value; break;
+    case 'Number': if (l.literal === 'integer' || l.literal === 'decimal') return l.value; break;
+    case 'Boolean': if (l.literal === 'boolean') return l.value; break;
+    default: break;
+  }
+  throw incompatible();
+}
+
+/** The comparison operators over checked values (null: equal only to null, never ordered). */
+const COMPARE: Readonly<Record<Extract<Expr, { kind: 'compare' }>['op'], (l: unknown, r: unknown) => boolean>> = {
+  eq: (l, r) => l === r,
+  ne: (l, r) => l !== r,
+  gt: (l, r) => l !== null && r !== null && (l as number) > (r as number),
+  ge: (l, r) => l !== null && r !== null && (l as number) >= (r as number),
+  lt: (l, r) => l !== null && r !== null && (l as number) < (r as number),
+  le: (l, r) => l !== null && r !== null && (l as number) <= (r as number),
+};
 
 /** `definition` with only the selected properties (MetadataId and `@odata.type` always). */
 function project(definition: Definition, select: readonly string[] | undefined): Definition {
@@ -289,22 +315,22 @@ function project(definition: Definition, select: readonly string[] | undefined):
   return out;
 }
 
-function entityObject(entity: EntityModel, select: readonly string[] | undefined, expand: readonly ExpandItem[] | undefined): Definition {
+function entityObject(model: Model, entity: EntityModel, select: readonly string[] | undefined, expand: readonly ExpandItem[] | undefined, filters: ReadonlyMap<unknown, Predicate>): Definition {
   const out = project(entityDefinition(entity), select);
   for (const item of expand ?? []) {
     const rows = item.property === 'Keys'
       ? keyDefinitions(entity)
-      : entity.Attributes.map((a) => attributeObject(entity, a, undefined, item.expand));
-    out[item.property] = rows.filter((d) => matches(item.filter, d)).map((d) => project(d, item.select));
+      : entity.Attributes.map((a) => attributeObject(model, entity, a, undefined, item.expand));
+    out[item.property] = rows.filter(filters.get(item)!).map((d) => project(d, item.select));
   }
   return out;
 }
 
-function attributeObject(entity: EntityModel, a: AttributeModel, select: readonly string[] | undefined, expand: readonly ExpandItem[] | undefined): Definition {
+function attributeObject(model: Model, entity: EntityModel, a: AttributeModel, select: readonly string[] | undefined, expand: readonly ExpandItem[] | undefined): Definition {
   const out = project(attributeDefinition(entity, a), select);
   for (const item of expand ?? []) {
     // A column's OptionSet, global or its own; GlobalOptionSet only for a global one.
-    const options = optionSetDefinition(entity, a) ?? null;
+    const options = optionSetDefinition(model, entity, a) ?? null;
     const value = item.property === 'OptionSet' || options?.['IsGlobal'] ? options : null;
     out[item.property] = value && project(value, item.select);
   }
