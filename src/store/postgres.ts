@@ -4,6 +4,7 @@ import pg from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
 import { postgresDialect } from '../sql/postgres.js';
 import type { Statement } from '../sql/dialect.js';
+import { Errors } from '../errors.js';
 import { atOnce, oneAtATime, type Database, type Executor } from './database.js';
 
 /** `date` columns come back as their `YYYY-MM-DD` text, not as a Date in the server's zone. */
@@ -62,7 +63,16 @@ function executor(client: pg.Pool | pg.PoolClient, queued: <T>(work: () => Promi
 }
 
 /** Runs of one transaction when PostgreSQL picks it as a deadlock victim (see transaction). */
-const TRANSACTION_ATTEMPTS = 4;
+const TRANSACTION_ATTEMPTS = 8;
+
+/**
+ * Milliseconds to wait before run `attempt + 1` of a transaction that lost a deadlock: a random
+ * time up to 5 ms × 2^attempt (at most 320 ms), so that the writers that collided do not collide
+ * again in step.
+ */
+function backoff(attempt: number): number {
+  return Math.random() * Math.min(320, 5 * 2 ** attempt);
+}
 
 /**
  * PostgreSQL through a pg pool. URL: `postgres://user:password@host:port/database[?schema=name]`;
@@ -103,9 +113,10 @@ export class PostgresDatabase implements Database {
    * Runs `fn` in a transaction on one pooled connection. BEGIN, `fn`'s statements and the final
    * COMMIT or ROLLBACK go through one queue, so a statement `fn` sent without awaiting still runs
    * inside the transaction, before its end, and never on the connection once it is back in the pool.
-   * When PostgreSQL ends it as a deadlock victim (40P01; two writers taking the same unique keys
-   * in opposite orders) or a serialization failure (40001), `fn` runs again, up to
-   * TRANSACTION_ATTEMPTS times: nothing of the failed run was kept, and `fn` plans from scratch.
+   * When PostgreSQL ends it as a deadlock victim (40P01; two writers taking the same rows or
+   * unique keys in opposite orders) or a serialization failure (40001), `fn` runs again after a
+   * random backoff, up to TRANSACTION_ATTEMPTS times: nothing of the failed run was kept, and `fn`
+   * plans from scratch. Past them it throws 503 `0x80044150` (Errors.deadlock), never a 500.
    */
   async transaction<T>(fn: (tx: Executor) => Promise<T>): Promise<T> {
     for (let attempt = 1; ; attempt++) {
@@ -115,7 +126,9 @@ export class PostgresDatabase implements Database {
         // A deadlock victim or a serialization failure (40P01, 40001) is rolled back whole and
         // may simply run again; past the attempts it is reported like any other fault.
         const code = (err as { code?: unknown }).code;
-        if ((code !== '40P01' && code !== '40001') || attempt >= TRANSACTION_ATTEMPTS) throw err;
+        if (code !== '40P01' && code !== '40001') throw err;
+        if (attempt >= TRANSACTION_ATTEMPTS) throw Errors.deadlock(attempt);
+        await new Promise((resolve) => setTimeout(resolve, backoff(attempt)));
       }
     }
   }
