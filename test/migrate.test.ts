@@ -7,6 +7,8 @@ import { buildModel } from '../src/model/loader.js';
 import type { Model } from '../src/model/types.js';
 import { Service } from '../src/service.js';
 import { migrate, MigrationError, pendingDdl } from '../src/store/migrate.js';
+import { openDatabase } from '../src/store/open.js';
+import { randomUUID } from 'node:crypto';
 import { DATABASES, SHIPPED_METADATA } from './support/server.js';
 
 const CLI = join(import.meta.dirname, '..', 'src', 'cli.js');
@@ -116,6 +118,20 @@ describe('tessera migrate and database URLs', () => {
       expect(after.stdout).to.not.contain('CREATE TABLE "msdyn_copilotinteraction"');
     } finally {
       rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  const postgresUrl = process.env['TESSERA_TEST_POSTGRES_URL'];
+  if (postgresUrl) it('creates the ?schema= of a PostgreSQL URL when it is missing, rather than writing into public', async () => {
+    const schema = `t_${randomUUID().replace(/-/g, '').slice(0, 12)}`;
+    const db = await openDatabase(`${postgresUrl}${postgresUrl.includes('?') ? '&' : '?'}schema=${schema}`);
+    try {
+      await migrate(db, model([{ LogicalName: 'new_name', AttributeType: 'String', MaxLength: 50 }]));
+      const where = await db.rows({ sql: "SELECT table_schema FROM information_schema.tables WHERE table_name = 'new_thing'", params: [] });
+      expect(where.map((r) => r[0])).to.deep.equal([schema]);
+    } finally {
+      await db.run({ sql: `DROP SCHEMA IF EXISTS ${schema} CASCADE`, params: [] });
+      await db.close();
     }
   });
 

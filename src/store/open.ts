@@ -18,7 +18,7 @@ function reason(err: unknown): string {
 /**
  * Opens the database a URL names and checks that it answers. The URL picks the dialect:
  * `sqlite:<path>` (or `sqlite::memory:`), `postgres://…` / `postgresql://…` (optional
- * `?schema=`), `mssql://…` / `sqlserver://…`. Throws DatabaseUrlError for an unknown URL and for a
+ * `?schema=`, created when missing), `mssql://…` / `sqlserver://…`. Throws DatabaseUrlError for an unknown URL and for a
  * server that cannot be reached (host, port and the driver's reason in one line).
  */
 export async function openDatabase(url: string): Promise<Database> {
@@ -34,6 +34,7 @@ export async function openDatabase(url: string): Promise<Database> {
   try {
     if (db instanceof MssqlDatabase) await db.connect();
     await db.rows({ sql: 'SELECT 1 AS one', params: [] });
+    if (db instanceof PostgresDatabase) await db.ensureSchema();
   } catch (err) {
     await db.close().catch(() => undefined);
     const u = new URL(url.replace(/^sqlserver:/, 'mssql:'));

@@ -85,10 +85,13 @@ export class PostgresDatabase implements Database {
   private readonly pool: pg.Pool;
   private readonly reader: Executor;
   readonly description: string;
+  /** The URL's `schema`, if any: first on the search path (see ensureSchema). */
+  readonly schema: string | undefined;
 
   constructor(url: string, poolSize = 10) {
     const parsed = new URL(url);
-    const schema = parsed.searchParams.get('schema');
+    const schema = parsed.searchParams.get('schema') ?? undefined;
+    this.schema = schema;
     parsed.searchParams.delete('schema');
     this.description = `postgres://${parsed.hostname}:${parsed.port || 5432}${parsed.pathname}${schema ? ` (schema ${schema})` : ''}`;
     this.pool = new pg.Pool({
@@ -154,6 +157,17 @@ export class PostgresDatabase implements Database {
     } finally {
       client.release();
     }
+  }
+
+  /**
+   * Creates the URL's schema when it does not exist yet. Without it, PostgreSQL would create the
+   * tables in the next schema on the search path (`public`) without a word. A schema that exists
+   * needs no privilege beyond using it.
+   */
+  async ensureSchema(): Promise<void> {
+    if (!this.schema) return;
+    const [found] = await this.rows({ sql: 'SELECT 1 FROM pg_namespace WHERE nspname = $1', params: [this.schema] });
+    if (!found) await this.run({ sql: `CREATE SCHEMA IF NOT EXISTS ${postgresDialect.quote(this.schema)}`, params: [] });
   }
 
   isUniqueViolation(err: unknown): boolean {
