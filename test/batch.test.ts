@@ -180,6 +180,19 @@ for (const database of DATABASES) {
       expect(rows[0]).to.equal(rows[1]);
     });
 
+    // On PostgreSQL BEGIN travels with a transaction's first parameterless statement: when that
+    // statement fails, the transaction must still be rolled back, or its pooled connection would
+    // stay in an aborted transaction for the next request.
+    it('leaves no connection in a failed transaction when a transaction\'s first statement fails', async () => {
+      for (let i = 0; i < 6; i++) {
+        const failed = await s.db.transaction((tx) => tx.rows({ sql: 'SELECT x FROM tessera_no_such_table', params: [] })).then(() => 'ran', () => 'failed');
+        expect(failed).to.equal('failed');
+      }
+      // More transactions than the pool has connections: each must find a clean one.
+      const answers = await Promise.all(Array.from({ length: 8 }, () => s.db.transaction((tx) => tx.rows({ sql: 'SELECT 7', params: [] }))));
+      expect(answers.map((rows) => Number(rows[0]![0]))).to.deep.equal(Array(8).fill(7));
+    });
+
     // SQLite has one writer and never picks a victim.
     if (database.name === 'postgres') it('runs a transaction PostgreSQL keeps choosing as a deadlock victim 8 times, then answers 503 0x80044150, not 500', async () => {
       let runs = 0;
