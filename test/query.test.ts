@@ -46,11 +46,29 @@ for (const database of DATABASES) {
         ['importsequencenumber le -6', ['delta']],
         ['importsequencenumber ne 1', ['beta', 'Gamma ray', "O'Brian", '100% sure_thing', 'delta']],
         ['3 lt importsequencenumber', ["O'Brian", '100% sure_thing']],
+        // Numbers beyond what the column's type holds are compared, not bound (PostgreSQL refused them: 500).
+        ['importsequencenumber gt 2147483648', []],
+        ['importsequencenumber lt 99999999999', ['Alpha', 'beta', 'Gamma ray', "O'Brian", '100% sure_thing', 'delta']],
+        ['importsequencenumber ge -99999999999 and importsequencenumber le 2', ['Alpha', 'beta', 'delta']],
+        ['importsequencenumber eq 99999999999 or importsequencenumber eq 1', ['Alpha']],
+        ['importsequencenumber ne 99999999999', ['Alpha', 'beta', 'Gamma ray', "O'Brian", '100% sure_thing', 'delta']],
+        ['msdyn_interactiontype eq 99999999999', []],
+        ['versionnumber gt 9223372036854775807', []],
+        ['versionnumber ge -9223372036854775808', ['Alpha', 'beta', 'Gamma ray', "O'Brian", '100% sure_thing', 'delta']],
+        ['Microsoft.Dynamics.CRM.In(PropertyName=\'importsequencenumber\',PropertyValues=["2","99999999999"])', ['beta']],
+        ['Microsoft.Dynamics.CRM.In(PropertyName=\'importsequencenumber\',PropertyValues=["99999999999"])', []],
+        ['Microsoft.Dynamics.CRM.Between(PropertyName=\'importsequencenumber\',PropertyValues=["4","99999999999"])', ["O'Brian", '100% sure_thing']],
       ];
       for (const [filter, expected] of cases) {
         const r = await get(`$select=msdyn_name&$orderby=importsequencenumber desc&$filter=${encodeURIComponent(filter)}`);
         expect(r.status, filter).to.equal(200);
         expect([...names(r)].sort(), filter).to.deep.equal([...expected].sort());
+      }
+      for (const [operator, count] of [['gt', 0], ['lt', 6]] as const) {
+        const fetch = `<fetch><entity name="msdyn_copilotinteraction"><attribute name="msdyn_name"/><filter><condition attribute="importsequencenumber" operator="${operator}" value="99999999999"/></filter></entity></fetch>`;
+        const r = await get(`fetchXml=${encodeURIComponent(fetch)}`);
+        expect(r.status, `FetchXML ${operator}`).to.equal(200);
+        expect(r.json.value, `FetchXML ${operator}`).to.have.length(count);
       }
     });
 

@@ -5,7 +5,8 @@ import { annotationSet } from '../odata/annotations.js';
 import type { Expr } from '../odata/expression.js';
 import { FILTER_LINK_TYPES, type ConditionOperator, type FetchCondition, type FetchFilter, type FetchLink, type FetchQuery, type FetchTable } from '../odata/fetchxml.js';
 import type { Preferences } from '../odata/prefer.js';
-import { compareValue, escapeLike } from './filter.js';
+import { compareValue, inValues } from './compare.js';
+import { escapeLike } from './filter.js';
 import { decodePagingCookie } from './paging-cookie.js';
 import { planQueryFunction, type QueryFunctionContext } from './query-functions.js';
 import { MAX_PAGE_SIZE, planLookupNames, type PlanContext } from './read.js';
@@ -379,7 +380,7 @@ export class FetchPlanner {
         return op.startsWith('not-') ? not(e) : e;
       }
       case 'in': case 'not-in': {
-        const e: PlanExpr = { kind: 'in', attribute: a, values: list().map((t) => value(t).value) };
+        const e = inValues(a, list().map((t) => value(t).value));
         return op === 'in' ? e : not(e);
       }
       case 'between': case 'not-between': {
@@ -390,7 +391,7 @@ export class FetchPlanner {
         return op === 'between' ? e : not(e);
       }
       case 'contain-values': case 'not-contain-values': {
-        const e: PlanExpr = { kind: 'in', attribute: a, values: list().map((t) => value(t).value) };
+        const e = inValues(a, list().map((t) => value(t).value));
         return op === 'contain-values' ? e : not(e);
       }
       default: return this.queryFunction(table, a, c, where);

@@ -2,6 +2,7 @@ import { Errors } from '../errors.js';
 import type { AttributeModel, EntityModel, NavigationPropertyModel } from '../model/types.js';
 import type { CompareOp, Expr } from '../odata/expression.js';
 import type { ColumnPath, PlanExpr, Value } from './types.js';
+import { compareValue } from './compare.js';
 import { literalValue } from './values.js';
 import { planQueryFunction, type QueryFunctionContext } from './query-functions.js';
 
@@ -101,24 +102,6 @@ function compareLiteral(entity: EntityModel, a: AttributeModel, op: CompareOp, l
   }
   const { value, fraction } = literalValue(entity, a, lit.literal, lit.value, OP_KIND[op]);
   return compareValue(a, op, value, fraction);
-}
-
-/**
- * A comparison of column `a` with a canonical, non-null value. `fraction` says the value was a
- * date-time with sub-second digits, which stored (whole-second) values can never equal; `ne`
- * keeps OData's and Dataverse's null semantics (a null column is not equal to any value).
- */
-export function compareValue(a: AttributeModel, op: CompareOp, value: Value, fraction: boolean): PlanExpr {
-  let effective = op;
-  if (fraction) {
-    // Stored date-times are whole seconds: v >= x.5 ⇔ v > x, v < x.5 ⇔ v <= x, v = x.5 never.
-    if (op === 'eq') return { kind: 'const', value: false };
-    if (op === 'ne') return { kind: 'const', value: true };
-    effective = op === 'ge' ? 'gt' : op === 'lt' ? 'le' : op;
-  }
-  const compare: PlanExpr = { kind: 'compare', op: effective, attribute: a, value };
-  // OData: a null column is "not equal" to any value; SQL's `<>` would drop it.
-  return op === 'ne' ? { kind: 'or', left: compare, right: { kind: 'isNull', attribute: a, negate: false } } : compare;
 }
 
 function stringFunction(entity: EntityModel, e: Extract<Expr, { kind: 'call' }>): PlanExpr {

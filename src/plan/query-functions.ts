@@ -2,6 +2,7 @@ import { Errors } from '../errors.js';
 import type { AttributeModel, EntityModel } from '../model/types.js';
 import type { Expr } from '../odata/expression.js';
 import type { Caller, PlanExpr, Value } from './types.js';
+import { compareValue, inValues } from './compare.js';
 import { literalValue } from './values.js';
 
 /**
@@ -120,12 +121,12 @@ export function planQueryFunction(entity: EntityModel, fn: Fn, ctx: QueryFunctio
   switch (name) {
     case 'In': case 'NotIn': case 'ContainValues': case 'DoesNotContainValues': {
       const values = arrayParam(fn, entity, a, name.includes('Contain') ? 'PropertyValues' : 'PropertyValues');
-      const e: PlanExpr = { kind: 'in', attribute: a, values };
+      const e = inValues(a, values);
       return name === 'In' || name === 'ContainValues' ? e : not(e);
     }
     case 'Between': case 'NotBetween': {
       const [low, high] = arrayParam(fn, entity, a, 'PropertyValues', 2);
-      const e: PlanExpr = { kind: 'and', left: { kind: 'compare', op: 'ge', attribute: a, value: low! }, right: { kind: 'compare', op: 'le', attribute: a, value: high! } };
+      const e: PlanExpr = { kind: 'and', left: compareValue(a, 'ge', low!, false), right: compareValue(a, 'le', high!, false) };
       return name === 'Between' ? e : not(e);
     }
     case 'On': case 'OnOrAfter': case 'OnOrBefore': {

@@ -1,0 +1,60 @@
+import type { AttributeModel } from '../model/types.js';
+import type { CompareOp } from '../odata/expression.js';
+import type { PlanExpr, Value } from './types.js';
+
+/**
+ * Comparisons of a column with a canonical value, shared by `$filter`, the Dataverse query
+ * functions and FetchXML conditions: OData's null semantics for `ne`, whole-second date-times,
+ * and integers beyond what the column's type can hold decided without the database.
+ */
+
+/**
+ * A comparison of column `a` with a canonical, non-null value. `fraction` says the value was a
+ * date-time with sub-second digits, which stored (whole-second) values can never equal; `ne`
+ * keeps OData's and Dataverse's null semantics (a null column is not equal to any value).
+ */
+export function compareValue(a: AttributeModel, op: CompareOp, value: Value, fraction: boolean): PlanExpr {
+  const outside = outsideRange(a, value);
+  if (outside) {
+    // No stored value can equal it, and every one is on the same side of it: decided here rather
+    // than binding a number the column's type cannot hold (PostgreSQL refuses to).
+    if (op === 'eq') return { kind: 'const', value: false };
+    if (op === 'ne') return { kind: 'const', value: true };
+    const above = op === 'gt' || op === 'ge';
+    return above === (outside === 'below') ? { kind: 'isNull', attribute: a, negate: true } : { kind: 'const', value: false };
+  }
+  let effective = op;
+  if (fraction) {
+    // Stored date-times are whole seconds: v >= x.5 ⇔ v > x, v < x.5 ⇔ v <= x, v = x.5 never.
+    if (op === 'eq') return { kind: 'const', value: false };
+    if (op === 'ne') return { kind: 'const', value: true };
+    effective = op === 'ge' ? 'gt' : op === 'lt' ? 'le' : op;
+  }
+  const compare: PlanExpr = { kind: 'compare', op: effective, attribute: a, value };
+  // OData: a null column is "not equal" to any value; SQL's `<>` would drop it.
+  return op === 'ne' ? { kind: 'or', left: compare, right: { kind: 'isNull', attribute: a, negate: false } } : compare;
+}
+
+/** The range an integer column's database type holds: int4, or int8 short of ±2^63, which a double cannot bind exactly. */
+const INTEGER_RANGE: Partial<Record<AttributeModel['EdmType'], readonly [number, number]>> = {
+  'Edm.Int32': [-2147483648, 2147483647],
+  'Edm.Int64': [-9223372036854775000, 9223372036854775000],
+};
+
+/**
+ * Whether `value` lies beyond what integer column `a` can store: 'above', 'below', or undefined
+ * (in range, or not an integer column).
+ */
+export function outsideRange(a: AttributeModel, value: Value): 'above' | 'below' | undefined {
+  const range = INTEGER_RANGE[a.EdmType];
+  if (!range || typeof value !== 'number') return undefined;
+  return value > range[1] ? 'above' : value < range[0] ? 'below' : undefined;
+}
+
+/**
+ * `a IN (values)` without the values `a` cannot store (none can match); false when none is left.
+ */
+export function inValues(a: AttributeModel, values: readonly Value[]): PlanExpr {
+  const storable = values.filter((v) => !outsideRange(a, v));
+  return storable.length ? { kind: 'in', attribute: a, values: storable } : { kind: 'const', value: false };
+}
