@@ -164,6 +164,33 @@ for (const database of DATABASES) {
         expect(after.modifiedon >= before.modifiedon).to.equal(true);
       });
 
+      it('answers 412 0x80040237 when an update gives a row an alternate key another row has, on every update path', async () => {
+        const keyed = (id: string) => `${s.root}retentionconfigs(uniquename='${id}')`;
+        const config = { name: 'a', entitylogicalname: 'msdyn_copilotinteraction', criteria: '<fetch><entity name="msdyn_copilotinteraction"/></fetch>' };
+        for (const key of ['k-one', 'k-two']) expect((await call('PATCH', keyed(key), config)).status).to.equal(204);
+        const one = (await call('GET', `${keyed('k-one')}?$select=retentionconfigid`)).json.retentionconfigid as string;
+        const attempts = [
+          await call('PATCH', keyed('k-one'), { uniquename: 'k-two' }, { 'If-Match': '*' }),
+          await call('PATCH', `${s.root}retentionconfigs(${one})`, { uniquename: 'k-two' }),
+          await call('PUT', `${s.root}retentionconfigs(${one})/uniquename`, { value: 'k-two' }),
+          await call('POST', `${s.root}retentionconfigs/Microsoft.Dynamics.CRM.UpdateMultiple`, { Targets: [{ '@odata.type': 'Microsoft.Dynamics.CRM.retentionconfig', retentionconfigid: one, uniquename: 'k-two' }] }),
+        ];
+        for (const r of attempts) {
+          expect(r.status, r.text).to.equal(412);
+          expect(r.json.error.code).to.equal('0x80040237');
+        }
+        expect((await call('GET', `${keyed('k-one')}?$select=uniquename`)).json.uniquename).to.equal('k-one');
+      });
+
+      it('answers every concurrent upsert of one new row 204: the ones that lose the race update the row', async () => {
+        for (let round = 0; round < 5; round++) {
+          const id = randomUUID();
+          const answers = await Promise.all(Array.from({ length: 16 }, (_, i) => call('PATCH', url(id), { msdyn_name: `racer ${i}` })));
+          expect(answers.map((r) => r.status), answers.map((r) => r.text).join(' ')).to.deep.equal(Array(16).fill(204));
+          expect((await call('GET', `${url()}?$select=msdyn_name&$filter=msdyn_copilotinteractionid eq ${id}`)).json.value).to.have.length(1);
+        }
+      });
+
       it('returns the row with Prefer: return=representation (200)', async () => {
         const id = await create({ msdyn_name: 'r' });
         const r = await call('PATCH', `${url(id)}?$select=msdyn_name`, { msdyn_name: 'r2' }, { Prefer: 'return=representation', 'If-Match': '*' });

@@ -97,6 +97,12 @@ export interface Dialect {
    * sequence steps over). Run inside the write transaction.
    */
   reserveVersions(count: number): Statement[];
+  /**
+   * Savepoint statements inside a transaction: set `name`, roll back to it (the transaction goes
+   * on, as if nothing after the savepoint had run, even after an error), and release it (none on
+   * SQL Server, where a savepoint needs no release).
+   */
+  readonly savepoint: { set(name: string): string; rollbackTo(name: string): string; release?(name: string): string };
   /** DDL run before any table DDL: extensions, the row version sequence, bookkeeping tables. */
   readonly setupDdl: readonly string[];
   /** `ALTER TABLE <t> <addColumn> <definition>`: `ADD COLUMN` or `ADD`. */

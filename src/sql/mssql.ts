@@ -45,6 +45,7 @@ export const mssqlDialect: Dialect = {
       default: return v as string;
     }
   },
+  savepoint: { set: (n) => `SAVE TRANSACTION ${n}`, rollbackTo: (n) => `ROLLBACK TRANSACTION ${n}` },
   reserveVersions: (count) => [{
     sql: 'DECLARE @first SQL_VARIANT; '
       + "EXEC sp_sequence_get_range @sequence_name = N'tessera_versionnumber', @range_size = @p1, @range_first_value = @first OUTPUT; "

@@ -48,6 +48,7 @@ export const postgresDialect: Dialect = {
   // The count is written into the text (a safe integer, checked) rather than bound, so that the
   // statement needs no parameters and can open its transaction in the same round trip
   // (store/postgres.ts).
+  savepoint: { set: (n) => `SAVEPOINT ${n}`, rollbackTo: (n) => `ROLLBACK TO SAVEPOINT ${n}`, release: (n) => `RELEASE SAVEPOINT ${n}` },
   reserveVersions: (count) => {
     if (!Number.isSafeInteger(count) || count < 1) throw new RangeError(`reserveVersions: count must be a positive integer, not ${count}`);
     return [{

@@ -38,6 +38,7 @@ export const sqliteDialect: Dialect = {
     if (typeof v === 'bigint') return toNumber(v);
     return v as string | number;
   },
+  savepoint: { set: (n) => `SAVEPOINT ${n}`, rollbackTo: (n) => `ROLLBACK TO SAVEPOINT ${n}`, release: (n) => `RELEASE SAVEPOINT ${n}` },
   reserveVersions: (count) => [
     { sql: `UPDATE "tessera_sequence" SET "value" = "value" + ? WHERE "name" = 'versionnumber'`, params: [count] },
     {

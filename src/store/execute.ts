@@ -302,9 +302,11 @@ export async function executeInsertMany(db: Database, plans: readonly InsertPlan
 
 /**
  * After a guarded write changed no row: reads the guard columns to say why. Returns false when
- * the row does not exist; throws the failing guard's error otherwise.
+ * the row does not exist; throws the failing guard's error; returns true when the row exists and
+ * every guard holds, which means another transaction committed the row (or a change to it) after
+ * the write's statement read the table (PostgreSQL's READ COMMITTED): the write may run again.
  */
-async function explain(tx: Executor, db: Database, plan: UpdatePlan | DeletePlan): Promise<false> {
+async function explain(tx: Executor, db: Database, plan: UpdatePlan | DeletePlan): Promise<boolean> {
   const guards: readonly Guard[] = plan.guards;
   const [row] = await tx.rows(renderSelectById(db.dialect, plan.entity, plan.id, guards.map((g) => g.attribute)));
   if (!row) return false;
@@ -312,8 +314,20 @@ async function explain(tx: Executor, db: Database, plan: UpdatePlan | DeletePlan
     const current = db.dialect.fromDb(g.attribute, row[i]);
     if (!g.values.includes(current)) throw g.fail(current);
   });
-  throw new Error(`guarded write on ${plan.entity.LogicalName}(${plan.id}) changed nothing although every guard holds`);
+  return true;
 }
+
+/** Runs a write statement, a unique index refusing it being 412 `0x80040237` (an alternate key taken). */
+async function runUnique(tx: Executor, db: Database, stmt: Statement): Promise<number> {
+  try {
+    return await tx.run(stmt);
+  } catch (err) {
+    throw db.isUniqueViolation(err) ? Errors.duplicateRecord() : err;
+  }
+}
+
+/** Times an update or upsert runs again after losing a race with another transaction (see writeIn). */
+const WRITE_ROUNDS = 3;
 
 /**
  * Runs one write plan inside the transaction `tx` (for messages that run several writes and reads
@@ -346,22 +360,52 @@ export async function writeIn(
       return insert(tx, db, plan);
     case 'update': {
       await checkReferences(tx, db, plan.references);
-      const changed = await tx.run(renderUpdate(db.dialect, plan, await nextVersion(tx, db)));
-      if (changed) return { id: plan.id, created: false };
-      await explain(tx, db, plan);
-      if (plan.upsert instanceof Error) throw plan.upsert;
-      if (plan.upsert) return insert(tx, db, plan.upsert);
-      throw notFound(plan);
+      // Another transaction may create or change the row between this one's statements: then the
+      // update runs again (a new statement sees what was committed), and an upsert's create that
+      // meets the row created meanwhile is undone to its savepoint and becomes an update.
+      for (let round = 1; ; round++) {
+        const changed = await runUnique(tx, db, renderUpdate(db.dialect, plan, await nextVersion(tx, db)));
+        if (changed) return { id: plan.id, created: false };
+        if (await explain(tx, db, plan)) {
+          if (round < WRITE_ROUNDS) continue;
+          throw new Error(`update of ${plan.entity.LogicalName}(${plan.id}) lost ${round} races with other transactions`);
+        }
+        if (plan.upsert instanceof Error) throw plan.upsert;
+        if (!plan.upsert) throw notFound(plan);
+        const created = await upsertCreate(tx, db, plan.upsert, round < WRITE_ROUNDS);
+        if (created) return created;
+      }
     }
     case 'delete': {
       const changed = await tx.run(renderDelete(db.dialect, plan));
       if (!changed) {
-        await explain(tx, db, plan);
+        if (await explain(tx, db, plan)) throw new Error(`delete of ${plan.entity.LogicalName}(${plan.id}) changed nothing although every guard holds`);
         throw notFound(plan);
       }
       for (const links of plan.cascade) await writeIn(tx, db, links);
       return { id: plan.id, created: false };
     }
+  }
+}
+
+/**
+ * An upsert's create, inside a savepoint when `mayRetry`: when the row's id was taken meanwhile
+ * (another transaction created it after this one's update found nothing), the create is undone
+ * and undefined returned, for the update to run again; any other failure is thrown.
+ */
+async function upsertCreate(tx: Executor, db: Database, plan: InsertPlan, mayRetry: boolean): Promise<WriteResult | undefined> {
+  if (!mayRetry) return insert(tx, db, plan);
+  const { savepoint } = db.dialect;
+  await tx.run({ sql: savepoint.set('tessera_upsert'), params: [] });
+  try {
+    const created = await insert(tx, db, plan);
+    if (savepoint.release) await tx.run({ sql: savepoint.release('tessera_upsert'), params: [] });
+    return created;
+  } catch (err) {
+    await tx.run({ sql: savepoint.rollbackTo('tessera_upsert'), params: [] });
+    const [taken] = await tx.rows(renderSelectById(db.dialect, plan.entity, plan.id, []));
+    if (taken) return undefined;
+    throw err;
   }
 }
 
