@@ -147,6 +147,11 @@ for (const database of DATABASES) {
       }
       const nul = await call('POST', url(), { msdyn_name: 'nul\u0000char' });
       expect(nul.status).to.equal(400);
+      // A lone surrogate, sent as the JSON escape \ud800: refused, not stored as U+FFFD.
+      const lone = await call('POST', url(), '{"msdyn_name":"\\ud800x"}');
+      expect(lone.status, lone.text).to.equal(400);
+      expect(lone.json.error.code).to.equal('0x80048d19');
+      expect(lone.json.error.message).to.contain('unpaired UTF-16 surrogate');
       const badKey = await call('PATCH', `${s.root}${SET}(${"x'"})`, { msdyn_name: 'x' });
       expect(badKey.status).to.be.oneOf([400, 501]);
       const bind = await call('POST', url(), { 'msdyn_interactiondataid@odata.bind': "/msdyn_copilotinteractiondatas('; DROP TABLE x; --')" });

@@ -9,6 +9,9 @@ import type { Value } from './types.js';
  * without fractional seconds (digest §1.4, §11.5); Date `YYYY-MM-DD`.
  */
 
+/** String.prototype.isWellFormed (ES2024, in Node 20), which this project's TypeScript lib does not declare yet. */
+type WellFormed = string & { isWellFormed(): boolean };
+
 const GUID = /^\{?([0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12})\}?$/;
 const ISO = /^(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2})(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})?)?$/;
 
@@ -130,6 +133,9 @@ export function bodyValue(entity: EntityModel, a: AttributeModel, raw: unknown):
     case 'String': case 'Memo': case 'EntityName': {
       if (typeof raw !== 'string') throw wrongType(entity, a, raw);
       if (raw.includes('\u0000')) throw Errors.payload(entity.EntitySetName, `The value of '${a.LogicalName}' contains the NUL character, which cannot be stored.`);
+      // A lone UTF-16 surrogate (`"\ud800"` in JSON) has no UTF-8 form: each database would store
+      // its own replacement instead of the value sent.
+      if (!(raw as WellFormed).isWellFormed()) throw Errors.payload(entity.EntitySetName, `The value of '${a.LogicalName}' contains an unpaired UTF-16 surrogate, which cannot be stored.`);
       if (a.MaxLength !== undefined && raw.length > a.MaxLength) throw Errors.maxLength(a.LogicalName, entity.LogicalName, a.MaxLength);
       return raw;
     }
