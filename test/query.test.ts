@@ -78,6 +78,14 @@ for (const database of DATABASES) {
       expect(await q('(importsequencenumber eq 1 or importsequencenumber eq 2) and msdyn_interactiontype eq 100230302')).to.deep.equal(['beta']);
       expect(await q('not importsequencenumber ge 2 and msdyn_interactiontype eq 100230302')).to.deep.equal(['delta']);
       expect(await q('not (importsequencenumber ge 2 and msdyn_interactiontype eq 100230302)')).to.deep.equal(['delta', 'Alpha', 'Gamma ray', "O'Brian", '100% sure_thing']);
+      // OData's not: a comparison with a null column is false, so its negation is true, as with ne
+      // (three rows have no msdyn_interactionforid).
+      const notEqual = await q("msdyn_interactionforid ne 'x'");
+      expect(notEqual).to.deep.equal(['delta', 'Gamma ray', "O'Brian", '100% sure_thing']);
+      expect(await q("not (msdyn_interactionforid eq 'x')")).to.deep.equal(notEqual);
+      expect(await q("not (msdyn_interactionforid eq 'x' or importsequencenumber eq 5)")).to.deep.equal(['delta', 'Gamma ray', "O'Brian"]);
+      expect(await q("not startswith(msdyn_interactionforid,'del')")).to.deep.equal(['Alpha', 'beta', 'Gamma ray', "O'Brian", '100% sure_thing']);
+      expect(await q("not (not (msdyn_interactionforid eq 'x'))")).to.deep.equal(['Alpha', 'beta']);
     });
 
     it('compares strings case-insensitively, with doubled quotes and raw or encoded quotes', async () => {

@@ -58,3 +58,30 @@ export function inValues(a: AttributeModel, values: readonly Value[]): PlanExpr 
   const storable = values.filter((v) => !outsideRange(a, v));
   return storable.length ? { kind: 'in', attribute: a, values: storable } : { kind: 'const', value: false };
 }
+
+/** The comparison that holds exactly when `op` does not, both sides being non-null. */
+const NEGATED: Readonly<Record<CompareOp, CompareOp>> = { eq: 'ne', ne: 'eq', gt: 'le', ge: 'lt', lt: 'ge', le: 'gt' };
+
+/**
+ * OData's `not` (OData 4.01 Part 2, §5.1.1.3; null-valued comparisons are false, so their negation
+ * is true): the negation of `e` in two-valued logic, pushed down to the leaves, so that a row
+ * where a compared column is null passes `not (x eq 'v')` as it passes `x ne 'v'`. SQL's NOT of a
+ * comparison with a null is null and would leave that row out.
+ */
+export function odataNot(e: PlanExpr): PlanExpr {
+  const orNull = (test: PlanExpr, ...columns: AttributeModel[]): PlanExpr =>
+    columns.reduce<PlanExpr>((left, a) => ({ kind: 'or', left, right: { kind: 'isNull', attribute: a, negate: false } }), test);
+  switch (e.kind) {
+    case 'compare': return orNull({ ...e, op: NEGATED[e.op] }, e.attribute);
+    case 'compareColumns': return orNull({ ...e, op: NEGATED[e.op] }, e.left, e.right);
+    case 'isNull': return { ...e, negate: !e.negate };
+    case 'in': case 'like': return orNull({ kind: 'not', operand: e }, e.attribute);
+    case 'exists': return { kind: 'not', operand: e };
+    case 'and': return { kind: 'or', left: odataNot(e.left), right: odataNot(e.right) };
+    case 'or': return { kind: 'and', left: odataNot(e.left), right: odataNot(e.right) };
+    // Negations built with SQL's NOT (NotIn, NotBetween) leave nulls out whichever way they go:
+    // in a WHERE clause a null is as good as false, so undoing one leaves its operand.
+    case 'not': return e.operand;
+    case 'const': return { kind: 'const', value: !e.value };
+  }
+}

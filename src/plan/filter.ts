@@ -2,7 +2,7 @@ import { Errors } from '../errors.js';
 import type { AttributeModel, EntityModel, NavigationPropertyModel } from '../model/types.js';
 import type { CompareOp, Expr } from '../odata/expression.js';
 import type { ColumnPath, PlanExpr, Value } from './types.js';
-import { compareValue } from './compare.js';
+import { compareValue, odataNot } from './compare.js';
 import { literalValue } from './values.js';
 import { planQueryFunction, type QueryFunctionContext } from './query-functions.js';
 
@@ -91,7 +91,7 @@ function lambda(entity: EntityModel, e: Extract<Expr, { kind: 'lambda' }>, ctx: 
   const body = e.body && e.variable ? booleanOperand(collection.target, stripVariable(e.body, e.variable), ctx) : undefined;
   const test: PlanExpr = e.op === 'any'
     ? { kind: 'exists', navigation: collection, where: body }
-    : { kind: 'not', operand: { kind: 'exists', navigation: collection, where: { kind: 'not', operand: body! } } };
+    : { kind: 'not', operand: { kind: 'exists', navigation: collection, where: odataNot(body!) } };
   return across(navs, test);
 }
 
@@ -128,7 +128,7 @@ function booleanOperand(entity: EntityModel, e: Expr, ctx: QueryFunctionContext)
       return { kind: e.kind, left: booleanOperand(entity, e.left, ctx), right: booleanOperand(entity, e.right, ctx) };
     case 'not':
       if (e.operand.kind === 'function') throw Errors.badQuery('Not operator along with the Custom Named Condition operators is not allowed');
-      return { kind: 'not', operand: booleanOperand(entity, e.operand, ctx) };
+      return odataNot(booleanOperand(entity, e.operand, ctx));
     case 'function':
       return planQueryFunction(entity, e, ctx, (name) => resolveProperty(entity, name));
     case 'array':
