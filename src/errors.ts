@@ -126,12 +126,13 @@ export const Errors = {
   tooLarge: (limit: number) =>
     new ServiceError(413, '0x8004418A', `The request body exceeds the maximum allowed size of ${limit} bytes.`),
   /**
-   * 503 `0x80044150`: the database chose the request's transaction as a deadlock victim again and
-   * again (`attempts` runs), so it was rolled back; the request may simply be sent again. The code
-   * is Dataverse's for a SQL deadlock (digest §6.3); 503 says the condition is temporary.
+   * 503 `0x80044150`: the request lost to concurrent requests on the same rows in each of its
+   * `attempts` (PostgreSQL chose its transaction as a deadlock victim, or the row it writes kept
+   * changing under it), so it was rolled back; it may simply be sent again. The code is Dataverse's
+   * for a SQL deadlock (digest §6.3); 503 says the condition is temporary.
    */
-  deadlock: (attempts: number) =>
-    new ServiceError(503, '0x80044150', `The request conflicted with concurrent requests (a database deadlock) in each of ${attempts} attempts and was rolled back; send it again.`),
+  writeConflict: (attempts: number) =>
+    new ServiceError(503, '0x80044150', `The request conflicted with concurrent requests in each of ${attempts} attempts and was rolled back; send it again.`),
   /** 500 `0x80040216`: unexpected fault; details are logged, never sent. */
   internal: () => new ServiceError(500, '0x80040216', 'An unexpected error occurred.'),
 } as const;

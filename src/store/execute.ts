@@ -199,9 +199,7 @@ async function insertStream(tx: Executor, db: Database, count: number, planAt: (
   const send = (answer: Promise<unknown>, index = Infinity): void => {
     sent.push(answer.then(ignore, (err: unknown) => { fail(index, err); }));
   };
-  const insert = (stmt: Statement) => send(tx.run(stmt).catch((err: unknown) => {
-    throw db.isUniqueViolation(err) ? Errors.duplicateRecord() : err;
-  }));
+  const insert = (stmt: Statement) => send(runUnique(tx, db, stmt));
   // The COPY open across steps: its command, and the stream its rows are written to.
   let feed: { sql: string; rows: PassThrough } | undefined;
   const closeFeed = () => {
@@ -336,7 +334,8 @@ const WRITE_ROUNDS = 3;
  * 412 `0x80040237` for a duplicate key ("Cannot insert duplicate key." for a pair linked
  * already), a DisassociatePlan's `missing()` when there was no link, and the plan's guard errors
  * (412 `0x80060882` for a stale If-Match, 400 `0x80048408` for a status of another state, 400
- * `0x8004F00E` for a transition the state model forbids).
+ * `0x8004F00E` for a transition the state model forbids); 503 `0x80044150` when the row kept
+ * changing under an update or delete for WRITE_ROUNDS runs.
  */
 export async function writeIn(
   tx: Executor, db: Database, plan: WritePlan, missing?: () => Error,
@@ -368,7 +367,7 @@ export async function writeIn(
         if (changed) return { id: plan.id, created: false };
         if (await explain(tx, db, plan)) {
           if (round < WRITE_ROUNDS) continue;
-          throw new Error(`update of ${plan.entity.LogicalName}(${plan.id}) lost ${round} races with other transactions`);
+          throw Errors.writeConflict(round);
         }
         if (plan.upsert instanceof Error) throw plan.upsert;
         if (!plan.upsert) throw notFound(plan);
@@ -377,10 +376,11 @@ export async function writeIn(
       }
     }
     case 'delete': {
-      const changed = await tx.run(renderDelete(db.dialect, plan));
-      if (!changed) {
-        if (await explain(tx, db, plan)) throw new Error(`delete of ${plan.entity.LogicalName}(${plan.id}) changed nothing although every guard holds`);
-        throw notFound(plan);
+      // As for an update: a row committed after the statement read the table is deleted by running it again.
+      for (let round = 1; ; round++) {
+        if (await tx.run(renderDelete(db.dialect, plan))) break;
+        if (!(await explain(tx, db, plan))) throw notFound(plan);
+        if (round >= WRITE_ROUNDS) throw Errors.writeConflict(round);
       }
       for (const links of plan.cascade) await writeIn(tx, db, links);
       return { id: plan.id, created: false };

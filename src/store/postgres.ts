@@ -119,7 +119,7 @@ export class PostgresDatabase implements Database {
    * When PostgreSQL ends it as a deadlock victim (40P01; two writers taking the same rows or
    * unique keys in opposite orders) or a serialization failure (40001), `fn` runs again after a
    * random backoff, up to TRANSACTION_ATTEMPTS times: nothing of the failed run was kept, and `fn`
-   * plans from scratch. Past them it throws 503 `0x80044150` (Errors.deadlock), never a 500.
+   * plans from scratch. Past them it throws 503 `0x80044150` (Errors.writeConflict), never a 500.
    */
   async transaction<T>(fn: (tx: Executor) => Promise<T>): Promise<T> {
     for (let attempt = 1; ; attempt++) {
@@ -130,7 +130,7 @@ export class PostgresDatabase implements Database {
         // may simply run again; past the attempts it is reported like any other fault.
         const code = (err as { code?: unknown }).code;
         if (code !== '40P01' && code !== '40001') throw err;
-        if (attempt >= TRANSACTION_ATTEMPTS) throw Errors.deadlock(attempt);
+        if (attempt >= TRANSACTION_ATTEMPTS) throw Errors.writeConflict(attempt);
         await new Promise((resolve) => setTimeout(resolve, backoff(attempt)));
       }
     }
