@@ -50,6 +50,12 @@ export const Errors = {
   /** 405: the verb is not allowed on this resource (e.g. PATCH on a collection). */
   methodNotAllowed: (method: string, what: string) =>
     new ServiceError(405, '0x80060888', `The HTTP method '${method}' is not allowed on ${what}.`),
+  /**
+   * 405 `0x80040227` CannotDeleteDueToAssociation: rows of a Restrict relationship still point at
+   * the row being deleted (digest §2.4, §5.3; message as Dataverse's error list gives it).
+   */
+  deleteRestricted: () =>
+    new ServiceError(405, '0x80040227', 'The object you tried to delete is associated with another object and cannot be deleted.'),
   /** 412 `0x80040237`: a row with that key exists already (create, If-None-Match: *). */
   duplicateRecord: () =>
     new ServiceError(412, '0x80040237', 'A record with matching key values already exists.'),

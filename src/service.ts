@@ -586,7 +586,7 @@ export class Service {
 
   private async delete(req: ODataRequest, entity: EntityModel, id: string): Promise<HttpResponse> {
     only(req, []);
-    await executeWrite(this.db, planDelete(entity, id, req.ifMatch));
+    await executeWrite(this.db, planDelete(entity, id, req.ifMatch, this.caller));
     return { status: 204, headers: {} };
   }
 }

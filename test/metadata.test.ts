@@ -85,6 +85,35 @@ describe('metadata files', () => {
     expect(problems.find((p) => p.pointer === '/Attributes/2')!.reason).to.contain("unknown property 'Colour'");
   });
 
+  it('reads CascadeConfiguration.Delete of a lookup (RemoveLink by default, Restrict on system lookups) and refuses it elsewhere', () => {
+    const file = (attributes: object[]) => ({ source: 'new_a.json', json: {
+      LogicalName: 'new_a', EntitySetName: 'new_as', PrimaryIdAttribute: 'new_aid', OwnershipType: 'UserOwned', HasStateModel: false, Attributes: attributes,
+    } });
+    const model = buildModel([...shippedFiles(), file([
+      { LogicalName: 'new_parent', AttributeType: 'Lookup', Targets: ['new_a'], CascadeConfiguration: { Delete: 'Cascade' } },
+      { LogicalName: 'new_data', AttributeType: 'Lookup', Targets: ['msdyn_copilotinteractiondata'] },
+    ])]);
+    const deleteOf = (table: string, column: string) => [...model.byLogicalName.get(table)!.navigation.values()]
+      .find((n) => n.kind === 'single' && !n.intersect && n.relationship.ReferencingAttribute.LogicalName === column)!.relationship as { CascadeConfiguration: { Delete: string } };
+    expect(deleteOf('new_a', 'new_parent').CascadeConfiguration.Delete).to.equal('Cascade');
+    expect(deleteOf('new_a', 'new_data').CascadeConfiguration.Delete).to.equal('RemoveLink');
+    expect(deleteOf('msdyn_copilotinteraction', 'msdyn_interactiondataid').CascadeConfiguration.Delete).to.equal('RemoveLink');
+    for (const system of ['createdby', 'modifiedby', 'ownerid', 'owninguser']) expect(deleteOf('new_a', system).CascadeConfiguration.Delete, system).to.equal('Restrict');
+    const problems = problemsOf(() => buildModel([...shippedFiles(), file([
+      { LogicalName: 'new_name', AttributeType: 'String', CascadeConfiguration: { Delete: 'Cascade' } },
+      { LogicalName: 'new_parent', AttributeType: 'Lookup', Targets: ['new_a'], CascadeConfiguration: { Delete: 'NoCascade' } },
+      { LogicalName: 'new_other', AttributeType: 'Lookup', Targets: ['new_a'], CascadeConfiguration: { Assign: 'Cascade', Delete: 'Cascade' } },
+    ])]));
+    expect(problems.map((p) => `${p.pointer} ${p.reason}`)).to.have.members([
+      '/Attributes/1/CascadeConfiguration/Delete must be equal to one of the allowed values: Cascade, RemoveLink, Restrict',
+      "/Attributes/2/CascadeConfiguration unknown property 'Assign'",
+    ]);
+    const misplaced = problemsOf(() => buildModel([...shippedFiles(), file([{ LogicalName: 'new_name', AttributeType: 'String', CascadeConfiguration: { Delete: 'Cascade' } }])]));
+    expect(misplaced.map((p) => `${p.pointer} ${p.reason}`)).to.deep.equal([
+      '/Attributes/0/CascadeConfiguration CascadeConfiguration is what deleting a referenced row does to the rows of a lookup; only a Lookup, Customer or Owner column has one',
+    ]);
+  });
+
   it('reports cross-file problems: missing lookup targets, bad state models, duplicate names', () => {
     const problems = problemsOf(() => buildModel([
       { source: 'a.json', json: { LogicalName: 'new_a', EntitySetName: 'new_as', PrimaryIdAttribute: 'new_aid', OwnershipType: 'None', HasStateModel: false, Attributes: [

@@ -2,7 +2,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { expect } from 'chai';
 import { buildModel, loadModel } from '../src/model/loader.js';
-import type { EntityFile, EntityModel, Model } from '../src/model/types.js';
+import type { AttributeModel, EntityFile, EntityModel, Model } from '../src/model/types.js';
 import { TERMS } from '../src/odata/annotations.js';
 import { parseRequest, type ODataRequest } from '../src/odata/request.js';
 import { planAggregate } from '../src/plan/aggregate.js';
@@ -16,12 +16,13 @@ import { encodeSkipToken } from '../src/plan/skiptoken.js';
 import type { AggregatePlan, AssociatePlan, Caller, CountPlan, DisassociatePlan, InsertPlan, ReadPlan, UpdatePlan, Value } from '../src/plan/types.js';
 import { relatedTo, restrict } from '../src/plan/navigation.js';
 import { planAssociate, planDisassociate } from '../src/plan/associate.js';
+import { referencingRows } from '../src/plan/delete.js';
 import { parseBody, planDelete, planUpdate } from '../src/plan/write.js';
 import { createTable, incompatibleChanges, migrationDdl, selectSnapshot, type ExistingSchema } from '../src/sql/ddl.js';
 import type { Dialect, Statement } from '../src/sql/dialect.js';
 import { mssqlDialect } from '../src/sql/mssql.js';
 import { postgresDialect } from '../src/sql/postgres.js';
-import { renderAggregate, renderCount, renderDelete, renderDisassociate, renderInsert, renderInsertMany, renderRead, renderSelectById, renderUpdate } from '../src/sql/render.js';
+import { renderAggregate, renderCount, renderDelete, renderDisassociate, renderInsert, renderInsertMany, renderRead, renderReferencingIds, renderRemoveLink, renderSelectById, renderUpdate } from '../src/sql/render.js';
 import { sqliteDialect } from '../src/sql/sqlite.js';
 import { RELATIONSHIP_FILES, TAGS } from './support/relationship-metadata.js';
 
@@ -799,7 +800,7 @@ const cases: Case[] = [
   },
   {
     name: "delete of a row with many-to-many links: the row, then its links",
-    render: (dl) => (() => { const plan = planDelete(entity(related, 'new_tag'), ID, undefined); return [renderDelete(dl, plan), ...plan.cascade.map((c) => renderDisassociate(dl, c))]; })(),
+    render: (dl) => (() => { const plan = planDelete(entity(related, 'new_tag'), ID, undefined, caller); return [renderDelete(dl, plan), ...plan.links.map((c) => renderDisassociate(dl, c))]; })(),
     sqlite: [
       { sql: "DELETE FROM \"new_tag\" WHERE \"new_tagid\" = ?", params: ["0a1b2c3d-0000-4000-8000-000000000001"] },
       { sql: "DELETE FROM \"new_msdyn_copilotinteraction_new_tag\" WHERE \"new_tagid\" = ?", params: ["0a1b2c3d-0000-4000-8000-000000000001"] },
@@ -811,6 +812,34 @@ const cases: Case[] = [
     mssql: [
       { sql: "DELETE FROM [new_tag] WHERE [new_tagid] = @p1", params: ["0a1b2c3d-0000-4000-8000-000000000001"] },
       { sql: "DELETE FROM [new_msdyn_copilotinteraction_new_tag] WHERE [new_tagid] = @p1", params: ["0a1b2c3d-0000-4000-8000-000000000001"] },
+    ],
+  },
+  {
+    name: "delete of an account: its contacts' polymorphic lookup cleared (RemoveLink), users' references looked for (Restrict)",
+    render: (dl) => (() => {
+      const removeLink = referencingRows(entity(related, 'account'), caller, T1).find((r) => r.behavior === 'RemoveLink' && r.relationship.ReferencingEntity.LogicalName === 'contact')!;
+      const user = referencingRows(entity(related, 'systemuser'), caller, T1).find((r) => r.relationship.SchemaName === 'lk_account_createdby')!;
+      expect(user.behavior).to.equal('Restrict');
+      return [
+        renderRemoveLink(dl, removeLink.relationship, ID, (removeLink as { set: ReadonlyMap<AttributeModel, Value> }).set, 77),
+        renderReferencingIds(dl, user.relationship, ID2, 1),
+        renderReferencingIds(dl, removeLink.relationship, ID),
+      ];
+    })(),
+    sqlite: [
+      { sql: "UPDATE \"contact\" SET \"parentcustomerid\" = ?, \"parentcustomeridtype\" = ?, \"modifiedon\" = ?, \"modifiedby\" = ?, \"versionnumber\" = ? WHERE \"parentcustomerid\" = ? AND \"parentcustomeridtype\" = ?", params: [null,null,"2024-01-01T10:00:00Z","aaaaaaaa-0000-4000-8000-00000000000a",77,"0a1b2c3d-0000-4000-8000-000000000001","account"] },
+      { sql: "SELECT \"accountid\" FROM \"account\" WHERE \"createdby\" = ? LIMIT ?", params: ["0a1b2c3d-0000-4000-8000-000000000002",1] },
+      { sql: "SELECT \"contactid\" FROM \"contact\" WHERE \"parentcustomerid\" = ? AND \"parentcustomeridtype\" = ?", params: ["0a1b2c3d-0000-4000-8000-000000000001","account"] },
+    ],
+    postgres: [
+      { sql: "UPDATE \"contact\" SET \"parentcustomerid\" = $1, \"parentcustomeridtype\" = $2, \"modifiedon\" = $3, \"modifiedby\" = $4, \"versionnumber\" = $5 WHERE \"parentcustomerid\" = $6 AND \"parentcustomeridtype\" = $7", params: [null,null,"2024-01-01T10:00:00Z","aaaaaaaa-0000-4000-8000-00000000000a",77,"0a1b2c3d-0000-4000-8000-000000000001","account"] },
+      { sql: "SELECT \"accountid\" FROM \"account\" WHERE \"createdby\" = $1 LIMIT $2", params: ["0a1b2c3d-0000-4000-8000-000000000002",1] },
+      { sql: "SELECT \"contactid\" FROM \"contact\" WHERE \"parentcustomerid\" = $1 AND \"parentcustomeridtype\" = $2", params: ["0a1b2c3d-0000-4000-8000-000000000001","account"] },
+    ],
+    mssql: [
+      { sql: "UPDATE [contact] SET [parentcustomerid] = @p1, [parentcustomeridtype] = @p2, [modifiedon] = @p3, [modifiedby] = @p4, [versionnumber] = @p5 WHERE [parentcustomerid] = @p6 AND [parentcustomeridtype] = @p7", params: [null,null,d("2024-01-01T10:00:00Z"),"aaaaaaaa-0000-4000-8000-00000000000a",77,"0a1b2c3d-0000-4000-8000-000000000001","account"] },
+      { sql: "SELECT TOP (@p2) [accountid] FROM [account] WHERE [createdby] = @p1", params: ["0a1b2c3d-0000-4000-8000-000000000002",1] },
+      { sql: "SELECT [contactid] FROM [contact] WHERE [parentcustomerid] = @p1 AND [parentcustomeridtype] = @p2", params: ["0a1b2c3d-0000-4000-8000-000000000001","account"] },
     ],
   },
   {
@@ -915,14 +944,14 @@ const cases: Case[] = [
   },
   {
     name: 'delete without a guard',
-    render: (dl) => renderDelete(dl, planDelete(interaction, ID, undefined)),
+    render: (dl) => renderDelete(dl, planDelete(interaction, ID, undefined, caller)),
     sqlite: { sql: 'DELETE FROM "msdyn_copilotinteraction" WHERE "msdyn_copilotinteractionid" = ?', params: ['0a1b2c3d-0000-4000-8000-000000000001'] },
     postgres: { sql: 'DELETE FROM "msdyn_copilotinteraction" WHERE "msdyn_copilotinteractionid" = $1', params: ['0a1b2c3d-0000-4000-8000-000000000001'] },
     mssql: { sql: 'DELETE FROM [msdyn_copilotinteraction] WHERE [msdyn_copilotinteractionid] = @p1', params: ['0a1b2c3d-0000-4000-8000-000000000001'] },
   },
   {
     name: 'delete with an If-Match version guard',
-    render: (dl) => renderDelete(dl, planDelete(interaction, ID, '42')),
+    render: (dl) => renderDelete(dl, planDelete(interaction, ID, '42', caller)),
     sqlite: { sql: 'DELETE FROM "msdyn_copilotinteraction" WHERE "msdyn_copilotinteractionid" = ? AND "versionnumber" = ?', params: ['0a1b2c3d-0000-4000-8000-000000000001', 42] },
     postgres: { sql: 'DELETE FROM "msdyn_copilotinteraction" WHERE "msdyn_copilotinteractionid" = $1 AND "versionnumber" = $2', params: ['0a1b2c3d-0000-4000-8000-000000000001', 42] },
     mssql: { sql: 'DELETE FROM [msdyn_copilotinteraction] WHERE [msdyn_copilotinteractionid] = @p1 AND [versionnumber] = @p2', params: ['0a1b2c3d-0000-4000-8000-000000000001', 42] },
@@ -1180,7 +1209,7 @@ const fetchCases: Case[] = [
   },
   {
     name: 'retention: PurgeRetainedContent reads a page of retained rows up to a version, then deletes each if unchanged',
-    render: (dl) => [renderRead(dl, planRetainedPage(interaction, 40, 100)), renderDelete(dl, planPurge(interaction, ID, 39))],
+    render: (dl) => [renderRead(dl, planRetainedPage(interaction, 40, 100)), renderDelete(dl, planPurge(interaction, ID, 39, caller))],
     sqlite: [
       { sql: 'SELECT "msdyn_copilotinteractionid", "versionnumber" FROM "msdyn_copilotinteraction" WHERE "msft_datastate" = 1 AND "versionnumber" <= ? ORDER BY "msdyn_copilotinteractionid" ASC LIMIT ?', params: [40, 101] },
       { sql: 'DELETE FROM "msdyn_copilotinteraction" WHERE "msdyn_copilotinteractionid" = ? AND "msft_datastate" = ? AND "versionnumber" = ?', params: [ID, 1, 39] },

@@ -32,7 +32,7 @@ export const message: Message = {
     const read = planRetainedPage(entity, args['MaxVersionToPurge'] as number, retentionPageSize(args['PageSize']));
     const result = await executeRead(ctx.db, read);
     const [pk, version] = read.columns.map((a) => result.columns.indexOf(a));
-    const { changed } = await executeGuarded(ctx.db, result.rows.map((row) => planPurge(entity, row[pk!] as string, row[version!] as number)));
+    const { changed } = await executeGuarded(ctx.db, result.rows.map((row) => planPurge(entity, row[pk!] as string, row[version!] as number, ctx.caller)));
     return { EntityCountCollection: entityCounts(entity, changed), HasMoreRecords: result.hasMore };
   },
 };

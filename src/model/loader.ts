@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { Ajv, type ErrorObject } from 'ajv';
 import { parseString } from 'xml2js';
 import { entityFileSchema } from './schema.js';
-import { buildManyToMany, buildOneToMany, type ManyToManyDeclaration } from './relationships.js';
+import { buildManyToMany, buildOneToMany, type DeclaredRelationship, type ManyToManyDeclaration } from './relationships.js';
 import { systemColumns } from './system-columns.js';
 import type { AttributeFile, AttributeModel, EdmType, EntityFile, EntityKeyModel, EntityModel, Model } from './types.js';
 
@@ -180,6 +180,9 @@ function checkEntity(source: string, file: EntityFile): ModelProblem[] {
         if (values.has(o.Value)) problems.push({ file: source, pointer: at(i, `/OptionSet/Options/${j}/Value`), reason: `duplicate option value ${o.Value}` });
         values.add(o.Value);
       });
+    }
+    if (a.CascadeConfiguration && !a.Targets) {
+      problems.push({ file: source, pointer: at(i, '/CascadeConfiguration'), reason: 'CascadeConfiguration is what deleting a referenced row does to the rows of a lookup; only a Lookup, Customer or Owner column has one' });
     }
     if ((a.Targets?.length ?? 0) > 1) {
       for (const option of ['ReferencingEntityNavigationPropertyName', 'RelationshipSchemaName'] as const) {
@@ -362,7 +365,7 @@ export function buildModel(files: ReadonlyArray<{ source: string; json: unknown 
   const entities: EntityModel[] = [];
   const indexOf = new Map<EntityModel, Map<string, number>>();
   const logicalNames = new Map<string, string>();
-  const schemaNames = new Map<string, string>();
+  const declared = new Map<string, DeclaredRelationship>();
   const manyToMany: ManyToManyDeclaration[] = [];
   for (const { source, json } of files) {
     if (!validateFile(json)) {
@@ -378,12 +381,12 @@ export function buildModel(files: ReadonlyArray<{ source: string; json: unknown 
     const entity = buildEntity(source, file);
     if (Array.isArray(entity)) { problems.push(...entity); continue; }
     indexOf.set(entity, new Map(file.Attributes.map((a, i) => [a.LogicalName, i])));
-    for (const a of file.Attributes) if (a.RelationshipSchemaName) schemaNames.set(`${file.LogicalName}.${a.LogicalName}`, a.RelationshipSchemaName);
+    for (const a of file.Attributes) if (a.Targets) declared.set(`${file.LogicalName}.${a.LogicalName}`, a);
     (file.ManyToManyRelationships ?? []).forEach((r, i) => manyToMany.push({ source, pointer: `/ManyToManyRelationships/${i}`, declaredBy: file.LogicalName, file: r }));
     entities.push(entity);
   }
   problems.push(...checkModel(entities, indexOf));
-  if (!problems.length) problems.push(...buildOneToMany(entities, schemaNames));
+  if (!problems.length) problems.push(...buildOneToMany(entities, declared));
   if (!problems.length) {
     const built = buildManyToMany(entities, manyToMany, (source, file) => buildEntity(source, file, true) as EntityModel);
     problems.push(...built.problems);

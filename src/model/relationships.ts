@@ -1,6 +1,6 @@
 import type { ModelProblem } from './loader.js';
 import type {
-  AttributeModel, EntityFile, EntityModel, ManyToManyNavigationModel, ManyToManyRelationshipFile, ManyToManyRelationshipModel,
+  AttributeFile, AttributeModel, CascadeDelete, EntityFile, EntityModel, ManyToManyNavigationModel, ManyToManyRelationshipFile, ManyToManyRelationshipModel,
   NavigationPropertyModel, OneToManyNavigationModel, RelationshipModel,
 } from './types.js';
 
@@ -26,6 +26,18 @@ function defaultSchemaName(referencing: EntityModel, a: AttributeModel, target: 
   }
 }
 
+/** The lookups the system columns add (created/modified (on behalf) by, owner, organization). */
+const SYSTEM_LOOKUPS = new Set(['createdby', 'createdonbehalfby', 'modifiedby', 'modifiedonbehalfby', 'organizationid', 'owninguser', 'ownerid']);
+
+/**
+ * What deleting a referenced row does by default (see AttributeFile.CascadeConfiguration):
+ * Restrict for the system lookups (Dataverse never deletes a user or organization in use),
+ * RemoveLink, the default of a custom relationship, for every other.
+ */
+function defaultCascadeDelete(a: AttributeModel): CascadeDelete {
+  return SYSTEM_LOOKUPS.has(a.LogicalName) ? 'Restrict' : 'RemoveLink';
+}
+
 /**
  * Adds `nav` to its source table unless the name is taken by a property or another navigation
  * property there; returns the problem otherwise.
@@ -39,12 +51,15 @@ function register(nav: NavigationPropertyModel, file: string, pointer: string, h
   return undefined;
 }
 
+/** What a metadata file declares of the relationship behind a lookup. */
+export type DeclaredRelationship = Pick<AttributeFile, 'RelationshipSchemaName' | 'CascadeConfiguration'>;
+
 /**
  * Derives a one-to-many relationship from every stored lookup (one per target) and registers its
- * two navigation properties. `schemaNames` holds the files' RelationshipSchemaName by
- * `<table>.<column>`. Returns problems for names that collide.
+ * two navigation properties. `declared` holds the files' lookups by `<table>.<column>`
+ * (RelationshipSchemaName, CascadeConfiguration). Returns problems for names that collide.
  */
-export function buildOneToMany(entities: readonly EntityModel[], schemaNames: ReadonlyMap<string, string>): ModelProblem[] {
+export function buildOneToMany(entities: readonly EntityModel[], declared: ReadonlyMap<string, DeclaredRelationship>): ModelProblem[] {
   const problems: ModelProblem[] = [];
   const byName = new Map(entities.map((e) => [e.LogicalName, e]));
   for (const e of entities) {
@@ -53,11 +68,13 @@ export function buildOneToMany(entities: readonly EntityModel[], schemaNames: Re
       const polymorphic = a.Targets.length > 1;
       for (const t of a.Targets) {
         const target = byName.get(t)!;
-        const schemaName = schemaNames.get(`${e.LogicalName}.${a.LogicalName}`) ?? defaultSchemaName(e, a, t);
+        const file = declared.get(`${e.LogicalName}.${a.LogicalName}`);
+        const schemaName = file?.RelationshipSchemaName ?? defaultSchemaName(e, a, t);
         const single = polymorphic ? `${a.LogicalName}_${t}` : a.NavigationPropertyName!;
         const relationship: RelationshipModel = Object.freeze({
           RelationshipType: 'OneToManyRelationship', SchemaName: schemaName, ReferencedEntity: target, ReferencingEntity: e, ReferencingAttribute: a,
           ReferencingEntityNavigationPropertyName: single, ReferencedEntityNavigationPropertyName: schemaName,
+          CascadeConfiguration: Object.freeze({ Delete: file?.CascadeConfiguration?.Delete ?? defaultCascadeDelete(a) }),
         });
         const where = `(lookup '${a.LogicalName}')`;
         const many: OneToManyNavigationModel = { Name: schemaName, kind: 'collection', relationship, source: target, target: e, Partner: single };

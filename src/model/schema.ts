@@ -48,6 +48,12 @@ const attribute = {
     Targets: { type: 'array', minItems: 1, items: logicalName, uniqueItems: true },
     ReferencingEntityNavigationPropertyName: navigationName,
     RelationshipSchemaName: navigationName,
+    CascadeConfiguration: {
+      type: 'object',
+      required: ['Delete'],
+      additionalProperties: false,
+      properties: { Delete: { enum: ['Cascade', 'RemoveLink', 'Restrict'] } },
+    },
     DateTimeBehavior: { enum: ['UserLocal', 'DateOnly', 'TimeZoneIndependent'] },
     Format: { type: 'string' },
     OptionSet: {

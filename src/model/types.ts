@@ -98,6 +98,13 @@ export interface AttributeFile {
    * relationship of a polymorphic lookup).
    */
   RelationshipSchemaName?: string;
+  /**
+   * Lookup: what deleting a referenced row does to the rows that point at it (the relationship's
+   * CascadeConfiguration; only Delete is read). Defaults: RemoveLink, Dataverse's default for a
+   * custom relationship; Restrict for the system lookups (created/modified (on behalf) by, owner,
+   * organization), whose rows Dataverse never deletes while they are in use.
+   */
+  CascadeConfiguration?: { Delete: CascadeDelete };
   DateTimeBehavior?: DateTimeBehavior;
   /** Display format (DateOnly / DateAndTime for DateTime, Text / Email / Url for String, None for numbers). */
   Format?: string;
@@ -178,6 +185,14 @@ export interface EntityKeyFile {
 }
 
 /**
+ * What deleting a referenced row does to the rows whose lookup names it: Dataverse's CascadeType
+ * values valid for CascadeConfiguration.Delete (Dataverse docs, "CascadeConfiguration.Delete",
+ * "CascadeType"): 'RemoveLink' clears their lookup, 'Restrict' refuses the delete while any exist
+ * (405 `0x80040227`, digest §2.4), 'Cascade' deletes them as well.
+ */
+export type CascadeDelete = 'Cascade' | 'RemoveLink' | 'Restrict';
+
+/**
  * A one-to-many relationship derived from a lookup (OneToManyRelationshipMetadata): rows of
  * `ReferencingEntity` point at one row of `ReferencedEntity` through `ReferencingAttribute`.
  * A polymorphic lookup has one such relationship per target, sharing the column; the column's
@@ -193,6 +208,8 @@ export interface RelationshipModel {
   readonly ReferencingEntityNavigationPropertyName: string;
   /** Collection-valued navigation property on the referenced table (= SchemaName). */
   readonly ReferencedEntityNavigationPropertyName: string;
+  /** What deleting a ReferencedEntity row does to its referencing rows (see AttributeFile.CascadeConfiguration). */
+  readonly CascadeConfiguration: { readonly Delete: CascadeDelete };
 }
 
 /**

@@ -63,10 +63,3 @@ export function planDisassociate(model: Model, caller: Caller, nav: NavigationPr
   const plan = planUpdate(model, nav.target, targetId!, { [`${nav.Partner}@odata.bind`]: null }, caller, '*', undefined) as UpdatePlan;
   return { ...plan, guards: [...plan.guards, { attribute: lookup, values: [sourceId], fail: missing }] };
 }
-
-/** The links of row `id` in every many-to-many relationship of its table, removed when it is deleted. */
-export function linksOf(nav: Iterable<NavigationPropertyModel>, id: string): DisassociatePlan[] {
-  const out: DisassociatePlan[] = [];
-  for (const n of nav) if (n.intersect) out.push({ kind: 'disassociate', entity: n.intersect.entity, match: [{ attribute: n.intersect.own, id }] });
-  return out;
-}

@@ -1,4 +1,4 @@
-import { linksOf } from './associate.js';
+import { deletePlan } from './delete.js';
 import { activeRowGuard } from './write.js';
 import { pkOf } from '../model/primary-key.js';
 import { Errors } from '../errors.js';
@@ -8,7 +8,7 @@ import type { FetchQuery } from '../odata/fetchxml.js';
 import { planFetch, type FetchContext } from './fetch.js';
 import { decodePagingCookie } from './paging-cookie.js';
 import { MAX_PAGE_SIZE } from './read.js';
-import type { DeletePlan, ReadPlan, UpdatePlan } from './types.js';
+import type { Caller, DeletePlan, ReadPlan, UpdatePlan } from './types.js';
 
 /**
  * Plans of long-term retention (Dataverse "Long-term data retention", digest §6.7): marking rows
@@ -65,21 +65,17 @@ export function planDataState(entity: EntityModel, id: string, to: 'retained' | 
 }
 
 /**
- * Deletes one retained row, guarded by `msft_datastate` = 1 and the versionnumber it was read with,
- * so a row rolled back (or changed) since the read is left alone.
+ * Deletes one retained row by `caller`, guarded by `msft_datastate` = 1 and the versionnumber it
+ * was read with, so a row rolled back (or changed) since the read is left alone. Its many-to-many
+ * links and referencing rows are treated as on any delete (delete.ts).
  */
-export function planPurge(entity: EntityModel, id: string, version: number): DeletePlan {
+export function planPurge(entity: EntityModel, id: string, version: number, caller: Caller): DeletePlan {
   const dataState = entity.attributesByName.get(DATASTATE)!;
   const versionnumber = entity.attributesByName.get('versionnumber')!;
-  return {
-    kind: 'delete', entity, id,
-    guards: [
-      { attribute: dataState, values: [DATASTATE_RETAINED], fail: () => Errors.internal() },
-      { attribute: versionnumber, values: [version], fail: () => Errors.internal() },
-    ],
-    // A purged row's many-to-many links go with it, as on any delete.
-    cascade: linksOf(entity.navigation.values(), id),
-  };
+  return deletePlan(entity, id, [
+    { attribute: dataState, values: [DATASTATE_RETAINED], fail: () => Errors.internal() },
+    { attribute: versionnumber, values: [version], fail: () => Errors.internal() },
+  ], caller);
 }
 
 /**

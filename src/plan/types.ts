@@ -1,4 +1,4 @@
-import type { AttributeModel, EntityModel, NavigationPropertyModel } from '../model/types.js';
+import type { AttributeModel, EntityModel, NavigationPropertyModel, RelationshipModel } from '../model/types.js';
 import type { AnnotationSet } from '../odata/annotations.js';
 
 /**
@@ -223,16 +223,31 @@ export interface UpdatePlan {
 }
 
 /**
- * A delete of one row by primary key, optionally guarded by an If-Match version. `cascade` removes
- * the row's many-to-many links with it.
+ * A delete of one row by primary key, optionally guarded by an If-Match version. `links` removes
+ * the row's many-to-many links with it; `referencing` says what happens to the rows whose lookups
+ * name it, one entry per one-to-many relationship of which its table is the referenced side.
  */
 export interface DeletePlan {
   readonly kind: 'delete';
   readonly entity: EntityModel;
   readonly id: string;
   readonly guards: readonly Guard[];
-  readonly cascade: readonly DisassociatePlan[];
+  readonly links: readonly DisassociatePlan[];
+  readonly referencing: readonly ReferencingRows[];
 }
+
+/**
+ * The rows of one one-to-many relationship that point at a deleted row, and what the delete does
+ * to them (the relationship's CascadeConfiguration.Delete, see model CascadeDelete):
+ * - RemoveLink: each is updated with `set` (the lookup and its type column null, modifiedon and
+ *   modifiedby stamped) and a new row version;
+ * - Restrict: the delete fails with 405 `0x80040227` while any exists;
+ * - Cascade: each is deleted as `deleteOf(its id)` plans it, with its own related rows.
+ */
+export type ReferencingRows =
+  | { readonly behavior: 'RemoveLink'; readonly relationship: RelationshipModel; readonly set: ReadonlyMap<AttributeModel, Value> }
+  | { readonly behavior: 'Restrict'; readonly relationship: RelationshipModel }
+  | { readonly behavior: 'Cascade'; readonly relationship: RelationshipModel; readonly deleteOf: (id: string) => DeletePlan };
 
 /**
  * Links two rows through a many-to-many relationship (digest §2.5): `link` is the new intersect

@@ -4,7 +4,8 @@ import { parseJsonBody } from '../odata/json-body.js';
 import { DATASTATE, DATASTATE_ACTIVE } from '../model/system-columns.js';
 import type { AttributeModel, EntityModel, Model, NavigationPropertyModel, OneToManyNavigationModel, OptionMetadata } from '../model/types.js';
 import { ColumnValues } from './column-values.js';
-import { linksOf, planAssociate } from './associate.js';
+import { planAssociate } from './associate.js';
+import { deletePlan } from './delete.js';
 import { namedPrimaryKey } from './keys.js';
 import type { Caller, DeletePlan, Guard, InsertPlan, RowReference, UpdatePlan, Value, WritePlan } from './types.js';
 import { bodyValue, canonicalGuid, nowUtc } from './values.js';
@@ -505,10 +506,11 @@ export function planUpdate(
 }
 
 /**
- * Plans `DELETE /<set>(<id>)`, guarded by an If-Match version when one is sent (digest §2.4); the
- * row's many-to-many links go with it. Throws 400 `0x80040800` on an intersect table.
+ * Plans `DELETE /<set>(<id>)` by `caller`, guarded by an If-Match version when one is sent (digest
+ * §2.4); the row's many-to-many links go with it, and its referencing rows are cleared, refuse the
+ * delete or are deleted too (see delete.ts). Throws 400 `0x80040800` on an intersect table.
  */
-export function planDelete(entity: EntityModel, id: string, ifMatch: '*' | string | undefined): DeletePlan {
+export function planDelete(entity: EntityModel, id: string, ifMatch: '*' | string | undefined, caller: Caller): DeletePlan {
   writable(entity, 'Delete');
-  return { kind: 'delete', entity, id, guards: versionGuard(entity, ifMatch), cascade: linksOf(entity.navigation.values(), id) };
+  return deletePlan(entity, id, versionGuard(entity, ifMatch), caller);
 }

@@ -1,6 +1,6 @@
 import { DATASTATE, DATASTATE_RETAINED } from '../model/system-columns.js';
 import { pkOf } from '../model/primary-key.js';
-import type { AttributeModel, EntityKeyModel, EntityModel, NavigationPropertyModel } from '../model/types.js';
+import type { AttributeModel, EntityKeyModel, EntityModel, NavigationPropertyModel, RelationshipModel } from '../model/types.js';
 import type { AggregatePlan, AggregateValue, ColumnPath, CountPlan, DataSource, DeletePlan, DisassociatePlan, ExpandPlan, Guard, InsertPlan, LinkedColumn, PlanExpr, ReadPlan, SortKey, UpdatePlan, Value } from '../plan/types.js';
 import { Errors } from '../errors.js';
 import type { Dialect, Statement } from './dialect.js';
@@ -508,6 +508,39 @@ export function renderDelete(d: Dialect, plan: DeletePlan): Statement {
 export function renderDisassociate(d: Dialect, plan: DisassociatePlan): Statement {
   const p = new Params(d);
   return { sql: `DELETE FROM ${table(d, plan.entity)}${whereClause(plan.match.map((m) => `${col(d, m.attribute)} = ${p.value(m.attribute, m.id)}`))}`, params: p.values };
+}
+
+/**
+ * ` WHERE` the lookup of `relationship` names row `id` of its referenced table (for a polymorphic
+ * lookup, also its type column names that table).
+ */
+function referencing(d: Dialect, relationship: RelationshipModel, id: string, p: Params): string {
+  const lookup = relationship.ReferencingAttribute;
+  const conditions = [`${col(d, lookup)} = ${p.value(lookup, id)}`];
+  const type = lookup.TypeAttribute;
+  if (type) conditions.push(`${col(d, type)} = ${p.value(type, relationship.ReferencedEntity.LogicalName)}`);
+  return whereClause(conditions);
+}
+
+/**
+ * UPDATE of every row whose lookup of `relationship` names row `id` (a RemoveLink on its delete):
+ * `set` (the cleared lookup and the stamps) and row version `version`.
+ */
+export function renderRemoveLink(d: Dialect, relationship: RelationshipModel, id: string, set: ReadonlyMap<AttributeModel, Value>, version: number): Statement {
+  const p = new Params(d);
+  const e = relationship.ReferencingEntity;
+  const versionAttribute = e.attributesByName.get('versionnumber')!;
+  const sets = [...set].map(([a, v]) => `${col(d, a)} = ${p.value(a, v)}`);
+  sets.push(`${col(d, versionAttribute)} = ${p.value(versionAttribute, version)}`);
+  return { sql: `UPDATE ${table(d, e)} SET ${sets.join(', ')}${referencing(d, relationship, id, p)}`, params: p.values };
+}
+
+/** The primary keys of the rows whose lookup of `relationship` names row `id`; at most `limit` of them when given. */
+export function renderReferencingIds(d: Dialect, relationship: RelationshipModel, id: string, limit?: number): Statement {
+  const p = new Params(d);
+  const e = relationship.ReferencingEntity;
+  const body = `${col(d, pkOf(e))} FROM ${table(d, e)}${referencing(d, relationship, id, p)}`;
+  return { sql: limit === undefined ? `SELECT ${body}` : d.selectLimited(body, '', p.add(limit)), params: p.values };
 }
 
 /**

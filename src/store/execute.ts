@@ -3,9 +3,13 @@ import { setImmediate } from 'node:timers/promises';
 import { Errors, ServiceError } from '../errors.js';
 import type { AttributeModel, EntityKeyModel, EntityModel } from '../model/types.js';
 import type { AggregatePlan, CountPlan, DeletePlan, ExpandPlan, Guard, InsertPlan, ReadPlan, RowReference, UpdatePlan, Value, WritePlan, WriteResult } from '../plan/types.js';
+import { pkOf } from '../model/primary-key.js';
 import type { Statement } from '../sql/dialect.js';
 import { fromJson } from '../sql/types.js';
-import { expansionColumns, fetchedColumns, renderAggregate, renderCount, renderDelete, renderDisassociate, renderExistingIds, renderInsertMany, renderRead, renderSelectById, renderSelectByKey, renderUpdate } from '../sql/render.js';
+import {
+  expansionColumns, fetchedColumns, renderAggregate, renderCount, renderDelete, renderDisassociate, renderExistingIds, renderInsertMany, renderRead,
+  renderReferencingIds, renderRemoveLink, renderSelectById, renderSelectByKey, renderUpdate,
+} from '../sql/render.js';
 import type { Database, Executor } from './database.js';
 
 /**
@@ -335,7 +339,8 @@ const WRITE_ROUNDS = 3;
  * already), a DisassociatePlan's `missing()` when there was no link, and the plan's guard errors
  * (412 `0x80060882` for a stale If-Match, 400 `0x80048408` for a status of another state, 400
  * `0x8004F00E` for a transition the state model forbids); 503 `0x80044150` when the row kept
- * changing under an update or delete for WRITE_ROUNDS runs.
+ * changing under an update or delete for WRITE_ROUNDS runs; 405 `0x80040227` for a delete that a
+ * Restrict relationship refuses (see afterDelete).
  */
 export async function writeIn(
   tx: Executor, db: Database, plan: WritePlan, missing?: () => Error,
@@ -382,8 +387,34 @@ export async function writeIn(
         if (!(await explain(tx, db, plan))) throw notFound(plan);
         if (round >= WRITE_ROUNDS) throw Errors.writeConflict(round);
       }
-      for (const links of plan.cascade) await writeIn(tx, db, links);
+      await afterDelete(tx, db, plan);
       return { id: plan.id, created: false };
+    }
+  }
+}
+
+/**
+ * After row `plan.id` was deleted: removes its many-to-many links and treats the rows whose
+ * lookups named it as `plan.referencing` says (see DeletePlan): throws 405 `0x80040227` when a
+ * Restrict relationship still has such a row; clears a RemoveLink's lookups, with one new row
+ * version for the rows of each relationship; deletes a Cascade's rows, each with its own links and
+ * referencing rows. A row deleted first needs no exception for its own references, and a cycle of
+ * Cascade relationships ends at rows already deleted.
+ */
+async function afterDelete(tx: Executor, db: Database, plan: DeletePlan): Promise<void> {
+  for (const links of plan.links) await writeIn(tx, db, links);
+  for (const r of plan.referencing) {
+    if (r.behavior === 'Restrict' && (await tx.rows(renderReferencingIds(db.dialect, r.relationship, plan.id, 1))).length) throw Errors.deleteRestricted();
+  }
+  for (const r of plan.referencing) {
+    if (r.behavior === 'RemoveLink') {
+      await tx.run(renderRemoveLink(db.dialect, r.relationship, plan.id, r.set, await nextVersion(tx, db)));
+    } else if (r.behavior === 'Cascade') {
+      const pk = pkOf(r.relationship.ReferencingEntity);
+      for (const [id] of await tx.rows(renderReferencingIds(db.dialect, r.relationship, plan.id))) {
+        const child = r.deleteOf(String(db.dialect.fromDb(pk, id)));
+        if (await tx.run(renderDelete(db.dialect, child))) await afterDelete(tx, db, child);
+      }
     }
   }
 }
@@ -419,7 +450,9 @@ export interface GuardedOutcome {
  * Runs guarded updates and deletes in one transaction where a failing guard is not an error: such
  * a row is left alone and not counted (the retention messages: a row already retained, or rolled
  * back before its purge). A row that does not exist is reported in `missing`. Lookup references
- * are not checked (the plans set none). Row versions are reserved in one block.
+ * are not checked (the plans set none). Row versions are reserved in one block. A deleted row's
+ * links and referencing rows are treated as on any delete (afterDelete; a Restrict fails the whole
+ * call with 405 `0x80040227`).
  */
 export function executeGuarded(db: Database, plans: ReadonlyArray<UpdatePlan | DeletePlan>): Promise<GuardedOutcome> {
   return db.transaction(async (tx) => {
@@ -429,7 +462,10 @@ export function executeGuarded(db: Database, plans: ReadonlyArray<UpdatePlan | D
     const missing: string[] = [];
     for (const plan of plans) {
       const stmt = plan.kind === 'update' ? renderUpdate(db.dialect, plan, versions.shift()!) : renderDelete(db.dialect, plan);
-      if (await tx.run(stmt)) changed++;
+      if (await tx.run(stmt)) {
+        changed++;
+        if (plan.kind === 'delete') await afterDelete(tx, db, plan);
+      }
       else if (!(await tx.rows(renderSelectById(db.dialect, plan.entity, plan.id, []))).length) missing.push(plan.id);
     }
     return { changed, missing };

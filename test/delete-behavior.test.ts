@@ -1,0 +1,143 @@
+import { rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { expect } from 'chai';
+import type { EntityFile } from '../src/model/types.js';
+import { SYSTEM_CALLER } from '../src/service.js';
+import { call, copyMetadata, createRow, DATABASES, startServer, type TestServer } from './support/server.js';
+
+/**
+ * What deleting a row does to the rows whose lookups name it (CascadeConfiguration.Delete,
+ * digest §2.4): on the shipped tables, RemoveLink for msdyn_interactiondataid and Restrict for
+ * the system lookups; on the tables below, each behaviour declared in a metadata file.
+ */
+
+const lookup = (name: string, target: string, Delete?: 'Cascade' | 'RemoveLink' | 'Restrict') =>
+  ({ LogicalName: name, AttributeType: 'Lookup', Targets: [target], ...(Delete ? { CascadeConfiguration: { Delete } } : {}) }) as const;
+
+/**
+ * new_project ← new_task (Cascade; a task's subtasks too, through new_parenttaskid) ← new_note
+ * (Restrict on its task; RemoveLink, the default, on its project). Tasks are linked to
+ * interactions through a many-to-many relationship.
+ */
+const FILES: EntityFile[] = [
+  {
+    LogicalName: 'new_project', EntitySetName: 'new_projects', PrimaryIdAttribute: 'new_projectid', PrimaryNameAttribute: 'new_name', OwnershipType: 'UserOwned',
+    Attributes: [{ LogicalName: 'new_projectid', AttributeType: 'Uniqueidentifier' }, { LogicalName: 'new_name', AttributeType: 'String', MaxLength: 100 }],
+  },
+  {
+    LogicalName: 'new_task', EntitySetName: 'new_tasks', PrimaryIdAttribute: 'new_taskid', PrimaryNameAttribute: 'new_name', OwnershipType: 'UserOwned',
+    Attributes: [
+      { LogicalName: 'new_taskid', AttributeType: 'Uniqueidentifier' }, { LogicalName: 'new_name', AttributeType: 'String', MaxLength: 100 },
+      lookup('new_projectid', 'new_project', 'Cascade'), lookup('new_parenttaskid', 'new_task', 'Cascade'),
+    ],
+    ManyToManyRelationships: [{ SchemaName: 'new_task_msdyn_copilotinteraction', Entity1LogicalName: 'new_task', Entity2LogicalName: 'msdyn_copilotinteraction' }],
+  },
+  {
+    LogicalName: 'new_note', EntitySetName: 'new_notes', PrimaryIdAttribute: 'new_noteid', PrimaryNameAttribute: 'new_name', OwnershipType: 'UserOwned',
+    Attributes: [
+      { LogicalName: 'new_noteid', AttributeType: 'Uniqueidentifier' }, { LogicalName: 'new_name', AttributeType: 'String', MaxLength: 100 },
+      lookup('new_taskid', 'new_task', 'Restrict'), lookup('new_projectid', 'new_project'),
+    ],
+  },
+] as EntityFile[];
+
+for (const database of DATABASES) {
+  describe(`delete of a referenced row [${database.name}]`, () => {
+    let s: TestServer;
+    let dir: string;
+
+    const create = async (set: string, body: object, key: string) => (await createRow(s, set, body))[key] as string;
+    const get = async (path: string) => (await call('GET', `${s.root}${path}`)).json;
+    const exists = async (path: string) => (await call('GET', `${s.root}${path}`)).status === 200;
+
+    before(async () => {
+      dir = copyMetadata();
+      for (const file of FILES) writeFileSync(join(dir, `${file.LogicalName}.json`), JSON.stringify(file));
+      s = await startServer(dir, database);
+    });
+    after(async () => {
+      await s.close();
+      rmSync(dir, { recursive: true, force: true });
+    });
+
+    it('RemoveLink (msdyn_interactiondataid): the interactions pointing at a deleted data row lose the lookup and get a new version', async () => {
+      const data = await create('msdyn_copilotinteractiondatas', { msdyn_name: 'transcript' }, 'msdyn_copilotinteractiondataid');
+      const other = await create('msdyn_copilotinteractiondatas', { msdyn_name: 'other' }, 'msdyn_copilotinteractiondataid');
+      const bound = (d: string) => ({ msdyn_name: 'i', 'msdyn_interactiondataid@odata.bind': `/msdyn_copilotinteractiondatas(${d})` });
+      const linked = [await create('msdyn_copilotinteractions', bound(data), 'msdyn_copilotinteractionid'), await create('msdyn_copilotinteractions', bound(data), 'msdyn_copilotinteractionid')];
+      const untouched = await create('msdyn_copilotinteractions', bound(other), 'msdyn_copilotinteractionid');
+      const select = '?$select=_msdyn_interactiondataid_value,modifiedon,_modifiedby_value';
+      const before = await Promise.all([...linked, untouched].map((id) => get(`msdyn_copilotinteractions(${id})${select}`)));
+
+      expect((await call('DELETE', `${s.root}msdyn_copilotinteractiondatas(${data})`)).status).to.equal(204);
+
+      for (const [i, id] of linked.entries()) {
+        const row = await get(`msdyn_copilotinteractions(${id})${select}`);
+        expect(row._msdyn_interactiondataid_value).to.equal(null);
+        expect(Number(/\d+/.exec(row['@odata.etag'])![0])).to.be.greaterThan(Number(/\d+/.exec(before[i]['@odata.etag'])![0]));
+        expect(row.modifiedon >= before[i].modifiedon).to.equal(true);
+        expect(row._modifiedby_value).to.equal(SYSTEM_CALLER.systemuserid);
+      }
+      expect(await get(`msdyn_copilotinteractions(${untouched})${select}`)).to.deep.equal(before[2]);
+    });
+
+    it('Restrict (system lookups): a user that rows were created by cannot be deleted (405 0x80040227); one nothing points at can', async () => {
+      const r = await call('DELETE', `${s.root}systemusers(${SYSTEM_CALLER.systemuserid})`);
+      expect(r.status).to.equal(405);
+      expect(r.json).to.deep.equal({ error: { code: '0x80040227', message: 'The object you tried to delete is associated with another object and cannot be deleted.' } });
+      expect(await exists(`systemusers(${SYSTEM_CALLER.systemuserid})`)).to.equal(true);
+      const lone = await create('systemusers', { fullname: 'Ann' }, 'systemuserid');
+      expect((await call('DELETE', `${s.root}systemusers(${lone})`)).status).to.equal(204);
+      expect(await exists(`systemusers(${lone})`)).to.equal(false);
+    });
+
+    it('Cascade: a project takes its tasks, their subtasks and their many-to-many links with it; its notes lose the lookup', async () => {
+      const project = await create('new_projects', { new_name: 'P' }, 'new_projectid');
+      const keep = await create('new_projects', { new_name: 'Q' }, 'new_projectid');
+      const toProject = (p: string) => ({ 'new_projectid@odata.bind': `/new_projects(${p})` });
+      const task = await create('new_tasks', { new_name: 't', ...toProject(project) }, 'new_taskid');
+      // A subtask of the project's task that belongs to no project: deleted through its parent.
+      const subtask = await create('new_tasks', { new_name: 'sub', 'new_parenttaskid@odata.bind': `/new_tasks(${task})` }, 'new_taskid');
+      const kept = await create('new_tasks', { new_name: 'k', ...toProject(keep) }, 'new_taskid');
+      const note = await create('new_notes', { new_name: 'n', ...toProject(project) }, 'new_noteid');
+      const interaction = await create('msdyn_copilotinteractions', { msdyn_name: 'i' }, 'msdyn_copilotinteractionid');
+      for (const t of [subtask, kept]) {
+        const link = await call('POST', `${s.root}new_tasks(${t})/new_task_msdyn_copilotinteraction/$ref`, { '@odata.id': `${s.root}msdyn_copilotinteractions(${interaction})` });
+        expect(link.status).to.equal(204);
+      }
+
+      expect((await call('DELETE', `${s.root}new_projects(${project})`)).status).to.equal(204);
+
+      for (const gone of [`new_projects(${project})`, `new_tasks(${task})`, `new_tasks(${subtask})`]) expect(await exists(gone), gone).to.equal(false);
+      expect((await get(`new_notes(${note})?$select=_new_projectid_value`))._new_projectid_value).to.equal(null);
+      expect(await exists(`new_tasks(${kept})`)).to.equal(true);
+      const links = await get(`msdyn_copilotinteractions(${interaction})/new_task_msdyn_copilotinteraction?$select=new_name`);
+      expect(links.value.map((t: { new_taskid: string }) => t.new_taskid)).to.deep.equal([kept]);
+    });
+
+    it('Restrict below a Cascade refuses the whole delete: nothing is deleted or cleared', async () => {
+      const project = await create('new_projects', { new_name: 'R' }, 'new_projectid');
+      const task = await create('new_tasks', { new_name: 't', 'new_projectid@odata.bind': `/new_projects(${project})` }, 'new_taskid');
+      const subtask = await create('new_tasks', { new_name: 'sub', 'new_parenttaskid@odata.bind': `/new_tasks(${task})` }, 'new_taskid');
+      const onProject = await create('new_notes', { new_name: 'p', 'new_projectid@odata.bind': `/new_projects(${project})` }, 'new_noteid');
+      await create('new_notes', { new_name: 'blocks', 'new_taskid@odata.bind': `/new_tasks(${subtask})` }, 'new_noteid');
+
+      const r = await call('DELETE', `${s.root}new_projects(${project})`);
+      expect(r.status).to.equal(405);
+      expect(r.json.error.code).to.equal('0x80040227');
+      for (const row of [`new_projects(${project})`, `new_tasks(${task})`, `new_tasks(${subtask})`]) expect(await exists(row), row).to.equal(true);
+      expect((await get(`new_notes(${onProject})?$select=_new_projectid_value`))._new_projectid_value).to.equal(project);
+    });
+
+    it('a task that is its own parent, and two tasks that are each other\'s parent, are deleted without looping', async () => {
+      const self = await create('new_tasks', { new_name: 'self' }, 'new_taskid');
+      expect((await call('PATCH', `${s.root}new_tasks(${self})`, { 'new_parenttaskid@odata.bind': `/new_tasks(${self})` })).status).to.equal(204);
+      expect((await call('DELETE', `${s.root}new_tasks(${self})`)).status).to.equal(204);
+      const a = await create('new_tasks', { new_name: 'a' }, 'new_taskid');
+      const b = await create('new_tasks', { new_name: 'b', 'new_parenttaskid@odata.bind': `/new_tasks(${a})` }, 'new_taskid');
+      expect((await call('PATCH', `${s.root}new_tasks(${a})`, { 'new_parenttaskid@odata.bind': `/new_tasks(${b})` })).status).to.equal(204);
+      expect((await call('DELETE', `${s.root}new_tasks(${a})`)).status).to.equal(204);
+      expect(await exists(`new_tasks(${b})`)).to.equal(false);
+    });
+  });
+}
