@@ -1,12 +1,14 @@
-import { readdirSync, readFileSync } from 'node:fs';
+import { cpSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect } from 'chai';
 import { DynamicsWebApi } from 'dynamics-web-api';
 import {
   attributeDefinition, attributeMetadata, attributeMetadataType, ENTITY_KEY_METADATA, ENTITY_METADATA, entityDefinition, keyDefinitions,
-  OPTION_SET_METADATA, optionSetDefinition,
+  MANY_TO_MANY_METADATA, modelRelationships, ONE_TO_MANY_METADATA, OPTION_SET_METADATA, optionSetDefinition, relationshipDefinition,
 } from '../src/model/definitions.js';
 import { buildModel, loadModel } from '../src/model/loader.js';
+import { RELATIONSHIP_FILES, TAGS } from './support/relationship-metadata.js';
 import { call, DATABASES, SHIPPED_METADATA, startServer, type TestServer } from './support/server.js';
 
 /**
@@ -45,6 +47,16 @@ describe('metadata entity types (model/definitions.ts)', () => {
         if (options) for (const k of Object.keys(options)) expect(OPTION_SET_METADATA, k).to.have.own.property(k);
       }
     }
+    const shipped = readdirSync(SHIPPED_METADATA).filter((n) => n.endsWith('.json')).map((n) => ({ source: n, json: JSON.parse(readFileSync(join(SHIPPED_METADATA, n), 'utf8')) }));
+    const related = buildModel([...shipped, ...RELATIONSHIP_FILES.map((json) => ({ source: `${json.LogicalName}.json`, json }))]);
+    const kinds = new Set<string>();
+    for (const r of modelRelationships(related)) {
+      const { '@odata.type': type, ...written } = relationshipDefinition(r);
+      kinds.add(type as string);
+      const declared = r.RelationshipType === 'ManyToManyRelationship' ? MANY_TO_MANY_METADATA : ONE_TO_MANY_METADATA;
+      expect(Object.keys(written).sort(), r.SchemaName).to.deep.equal(Object.keys(declared).sort());
+    }
+    expect([...kinds].sort()).to.deep.equal(['#Microsoft.Dynamics.CRM.ManyToManyRelationshipMetadata', '#Microsoft.Dynamics.CRM.OneToManyRelationshipMetadata']);
   });
 });
 
@@ -180,7 +192,14 @@ for (const database of DATABASES) {
         ["GlobalOptionSetDefinitions?$filter=Name eq 'x'", 400, "'$filter' is not supported on GlobalOptionSetDefinitions"],
         [`EntityDefinitions(LogicalName='${ENTITY}')/Attributes/Microsoft.Dynamics.CRM.NopeAttributeMetadata`, 404, "Resource not found for the segment 'Microsoft.Dynamics.CRM.NopeAttributeMetadata'."],
         ['EntityDefinitions(Name=1)', 400, "must be LogicalName='<name>' or a MetadataId"],
-        ["EntityDefinitions(LogicalName='systemuser')?$expand=ManyToOneRelationships", 501, 'ManyToOneRelationships'],
+        ["EntityDefinitions(LogicalName='systemuser')/ManyToOneRelationships", 501, "only EntityDefinitions(<key>)/Attributes[(<key>)][/<cast>] is served"],
+        ["EntityDefinitions(LogicalName='systemuser')?$expand=ManyToOneRelationships($select=Entity1LogicalName)", 400, "on type 'Microsoft.Dynamics.CRM.OneToManyRelationshipMetadata'"],
+        ['RelationshipDefinitions?$select=ReferencedEntity', 400, "Could not find a property named 'ReferencedEntity' on type 'Microsoft.Dynamics.CRM.RelationshipMetadataBase'"],
+        ["RelationshipDefinitions/Microsoft.Dynamics.CRM.OneToManyRelationshipMetadata?$filter=CascadeConfiguration/Delete eq Microsoft.Dynamics.CRM.CascadeType'Sometimes'", 400, "'Sometimes' is not a member of the enum type 'Microsoft.Dynamics.CRM.CascadeType'"],
+        ['RelationshipDefinitions/Microsoft.Dynamics.CRM.EntityMetadata', 404, "Resource not found for the segment 'Microsoft.Dynamics.CRM.EntityMetadata'."],
+        ['RelationshipDefinitions?$expand=Foo', 400, "'$expand' is not supported on RelationshipDefinitions"],
+        ["RelationshipDefinitions(SchemaName='nope')", 404, "Could not find a relationship with SchemaName 'nope'."],
+        ["RelationshipDefinitions(LogicalName='x')", 400, "must be SchemaName='<name>' or a MetadataId"],
       ];
       for (const [path, status, message] of cases) {
         const r = await get(path);
@@ -190,6 +209,60 @@ for (const database of DATABASES) {
       expect((await call('PUT', `${s.root}EntityDefinitions(LogicalName='${ENTITY}')`, {})).status).to.equal(501);
       expect((await call('DELETE', `${s.root}GlobalOptionSetDefinitions(Name='${GLOBAL}')`)).status).to.equal(501);
       expect((await call('HEAD', `${s.root}EntityDefinitions`)).status).to.equal(405);
+    });
+
+    it('serves RelationshipDefinitions and the relationship collections of a table, with CascadeConfiguration.Delete as deletes behave', async () => {
+      const all = await get('RelationshipDefinitions?$select=SchemaName,RelationshipType');
+      expect(all.status, all.text).to.equal(200);
+      expect(all.json['@odata.context']).to.equal(`${s.root}$metadata#RelationshipDefinitions(SchemaName,RelationshipType)`);
+      const data = 'msdyn_copilotinteractiondata_msdyn_copilotinteraction_msdyn_interactiondataid';
+      const item = all.json.value.find((r: { SchemaName: string }) => r.SchemaName === data);
+      expect(item).to.deep.equal({ '@odata.type': '#Microsoft.Dynamics.CRM.OneToManyRelationshipMetadata', MetadataId: item.MetadataId, SchemaName: data, RelationshipType: 'OneToManyRelationship' });
+      const cast = `RelationshipDefinitions/Microsoft.Dynamics.CRM.OneToManyRelationshipMetadata`;
+      const removeLink = await get(`${cast}?$select=SchemaName,ReferencingEntity,CascadeConfiguration&$filter=ReferencedEntity eq 'msdyn_copilotinteractiondata' and CascadeConfiguration/Delete eq Microsoft.Dynamics.CRM.CascadeType'RemoveLink'`);
+      expect(removeLink.json.value.map((r: { SchemaName: string; ReferencingEntity: string; CascadeConfiguration: { Delete: string } }) => [r.SchemaName, r.ReferencingEntity, r.CascadeConfiguration.Delete]))
+        .to.deep.equal([[data, ENTITY, 'RemoveLink']]);
+      const one = await get(`RelationshipDefinitions(SchemaName='lk_${ENTITY}_createdby')`);
+      expect(one.json).to.deep.include({
+        '@odata.context': `${s.root}$metadata#RelationshipDefinitions/$entity`, ReferencedEntity: 'systemuser', ReferencedAttribute: 'systemuserid',
+        ReferencingEntity: ENTITY, ReferencingAttribute: 'createdby', ReferencingEntityNavigationPropertyName: 'createdby', IsCustomRelationship: false,
+      });
+      expect(one.json.CascadeConfiguration.Delete).to.equal('Restrict');
+      expect((await get(`RelationshipDefinitions(${one.json.MetadataId})?$select=SchemaName`)).json.SchemaName).to.equal(`lk_${ENTITY}_createdby`);
+      expect((await get(`RelationshipDefinitions/Microsoft.Dynamics.CRM.ManyToManyRelationshipMetadata`)).json.value).to.deep.equal([]);
+
+      const table = await get(`EntityDefinitions(LogicalName='msdyn_copilotinteractiondata')?$select=LogicalName&$expand=OneToManyRelationships($select=SchemaName;$filter=ReferencingEntity eq '${ENTITY}'),ManyToOneRelationships($select=ReferencingAttribute),ManyToManyRelationships`);
+      expect(table.status, table.text).to.equal(200);
+      expect(table.json.OneToManyRelationships).to.deep.equal([{ MetadataId: item.MetadataId, SchemaName: data }]);
+      expect(table.json.ManyToOneRelationships.map((r: { ReferencingAttribute: string }) => r.ReferencingAttribute).sort())
+        .to.deep.equal(['createdby', 'createdonbehalfby', 'modifiedby', 'modifiedonbehalfby', 'organizationid']);
+      expect(table.json.ManyToManyRelationships).to.deep.equal([]);
+      const viaClient = await api.retrieveRelationships({ castType: 'Microsoft.Dynamics.CRM.OneToManyRelationshipMetadata', select: ['SchemaName'], filter: "ReferencedEntity eq 'msdyn_copilotinteractiondata'" });
+      expect(viaClient.value.map((r: { SchemaName: string }) => r.SchemaName)).to.deep.equal([data]);
+      expect((await api.retrieveRelationship({ key: item.MetadataId, select: ['SchemaName'] })).SchemaName).to.equal(data);
+    });
+
+    it('lists a many-to-many relationship on both tables and in RelationshipDefinitions', async () => {
+      const dir = mkdtempSync(join(tmpdir(), 'tessera-rel-'));
+      cpSync(SHIPPED_METADATA, dir, { recursive: true });
+      for (const file of RELATIONSHIP_FILES) writeFileSync(join(dir, `${file.LogicalName}.json`), JSON.stringify(file));
+      const related = await startServer(dir, database);
+      try {
+        const expected = {
+          SchemaName: TAGS, Entity1LogicalName: ENTITY, Entity2LogicalName: 'new_tag', IntersectEntityName: TAGS, Entity1IntersectAttribute: `${ENTITY}id`,
+          Entity2IntersectAttribute: 'new_tagid', Entity1NavigationPropertyName: TAGS, Entity2NavigationPropertyName: TAGS,
+        };
+        const nn = await call('GET', `${related.root}RelationshipDefinitions/Microsoft.Dynamics.CRM.ManyToManyRelationshipMetadata`);
+        expect(nn.json.value).to.have.length(1);
+        expect(nn.json.value[0]).to.deep.include({ '@odata.type': '#Microsoft.Dynamics.CRM.ManyToManyRelationshipMetadata', RelationshipType: 'ManyToManyRelationship', ...expected });
+        for (const side of [ENTITY, 'new_tag']) {
+          const t = await call('GET', `${related.root}EntityDefinitions(LogicalName='${side}')?$select=LogicalName&$expand=ManyToManyRelationships($select=${Object.keys(expected).join(',')})`);
+          expect(t.json.ManyToManyRelationships, side).to.deep.equal([{ MetadataId: nn.json.value[0].MetadataId, ...expected }]);
+        }
+      } finally {
+        await related.close();
+        rmSync(dir, { recursive: true, force: true });
+      }
     });
 
     it('refuses an enum literal against a table\'s column or key, whose choices are numbers', async () => {

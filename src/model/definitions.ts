@@ -1,10 +1,12 @@
 import { createHash } from 'node:crypto';
-import type { AttributeModel, AttributeType, EntityModel, Model, OptionMetadata } from './types.js';
+import { pkOf } from './primary-key.js';
+import type { AttributeModel, AttributeType, EntityModel, ManyToManyRelationshipModel, Model, OptionMetadata, RelationshipModel } from './types.js';
 
 /**
  * The model as Dataverse's metadata entity types (Web API Metadata Entity Type Reference:
- * EntityMetadata, AttributeMetadata and its derived types, OptionSetMetadata, EntityKeyMetadata),
- * the JSON that `EntityDefinitions` answers with (digest §8). Read-only: the metadata files are
+ * EntityMetadata, AttributeMetadata and its derived types, OptionSetMetadata, EntityKeyMetadata,
+ * OneToManyRelationshipMetadata and ManyToManyRelationshipMetadata), the JSON that
+ * `EntityDefinitions` and `RelationshipDefinitions` answer with (digest §8). Read-only: the metadata files are
  * the source; nothing here can be changed through the API.
  */
 
@@ -204,6 +206,9 @@ export const ENUMS: Readonly<Record<string, readonly string[]>> = {
   StringFormat: ['Email', 'Text', 'TextArea', 'Url', 'TickerSymbol', 'PhoneticGuide', 'VersionNumber', 'Phone', 'Json', 'RichText'],
   IntegerFormat: ['None', 'Duration', 'TimeZone', 'Language', 'Locale'],
   DateTimeFormat: ['DateOnly', 'DateAndTime'],
+  CascadeType: ['NoCascade', 'Cascade', 'Active', 'UserOwned', 'RemoveLink', 'Restrict'],
+  RelationshipType: ['OneToManyRelationship', 'ManyToManyRelationship', 'Default'],
+  SecurityTypes: ['None', 'Append', 'ParentChild', 'Pointer', 'Inheritance'],
 };
 
 /**
@@ -330,6 +335,78 @@ export function keyDefinitions(entity: EntityModel): Definition[] {
   });
 }
 
+/** A relationship of the model, of either kind. */
+export type AnyRelationship = RelationshipModel | ManyToManyRelationshipModel;
+
+/** Every relationship of the model once: the one-to-many ones in table and column order, then the many-to-many ones. */
+export function modelRelationships(model: Model): AnyRelationship[] {
+  const oneToMany: RelationshipModel[] = [];
+  const manyToMany = new Map<string, ManyToManyRelationshipModel>();
+  for (const entity of model.entities) {
+    for (const nav of entity.navigation.values()) {
+      if (nav.intersect) manyToMany.set(nav.relationship.SchemaName, nav.relationship);
+      else if (nav.kind === 'single') oneToMany.push(nav.relationship);
+    }
+  }
+  return [...oneToMany, ...manyToMany.values()];
+}
+
+/** The relationships of `entity` an EntityMetadata collection lists: where it is referenced, referencing, or either side of a many-to-many. */
+export function entityRelationships(model: Model, entity: EntityModel, property: 'OneToManyRelationships' | 'ManyToOneRelationships' | 'ManyToManyRelationships'): AnyRelationship[] {
+  return modelRelationships(model).filter((r) => (r.RelationshipType === 'ManyToManyRelationship'
+    ? property === 'ManyToManyRelationships' && (r.Entity1 === entity || r.Entity2 === entity)
+    : (property === 'OneToManyRelationships' && r.ReferencedEntity === entity) || (property === 'ManyToOneRelationships' && r.ReferencingEntity === entity)));
+}
+
+/**
+ * OneToManyRelationshipMetadata or ManyToManyRelationshipMetadata of `r`, with `@odata.type`.
+ * Of CascadeConfiguration only Delete does anything here (model CascadeDelete); the other actions
+ * are NoCascade, as Tessera has no Assign, Share, Merge or Reparent messages.
+ */
+export function relationshipDefinition(r: AnyRelationship): Definition {
+  const base = {
+    MetadataId: metadataId('relationship', r.SchemaName),
+    HasChanged: null,
+    SchemaName: r.SchemaName,
+    RelationshipType: r.RelationshipType,
+    IsManaged: false,
+    IsValidForAdvancedFind: true,
+    IsCustomizable: managed(true, 'iscustomizable'),
+    IntroducedVersion: '1.0',
+  };
+  if (r.RelationshipType === 'ManyToManyRelationship') {
+    return {
+      '@odata.type': '#Microsoft.Dynamics.CRM.ManyToManyRelationshipMetadata',
+      ...base,
+      IsCustomRelationship: isCustomName(r.SchemaName),
+      SecurityTypes: 'None',
+      Entity1LogicalName: r.Entity1.LogicalName,
+      Entity2LogicalName: r.Entity2.LogicalName,
+      IntersectEntityName: r.IntersectEntity.LogicalName,
+      Entity1IntersectAttribute: r.Entity1IntersectAttribute.LogicalName,
+      Entity2IntersectAttribute: r.Entity2IntersectAttribute.LogicalName,
+      Entity1NavigationPropertyName: r.Entity1NavigationPropertyName,
+      Entity2NavigationPropertyName: r.Entity2NavigationPropertyName,
+    };
+  }
+  return {
+    '@odata.type': '#Microsoft.Dynamics.CRM.OneToManyRelationshipMetadata',
+    ...base,
+    IsCustomRelationship: isCustomName(r.ReferencingAttribute.LogicalName),
+    SecurityTypes: 'Append',
+    IsHierarchical: false,
+    ReferencedAttribute: pkOf(r.ReferencedEntity).LogicalName,
+    ReferencedEntity: r.ReferencedEntity.LogicalName,
+    ReferencingAttribute: r.ReferencingAttribute.LogicalName,
+    ReferencingEntity: r.ReferencingEntity.LogicalName,
+    ReferencedEntityNavigationPropertyName: r.ReferencedEntityNavigationPropertyName,
+    ReferencingEntityNavigationPropertyName: r.ReferencingEntityNavigationPropertyName,
+    CascadeConfiguration: {
+      Assign: 'NoCascade', Delete: r.CascadeConfiguration.Delete, Merge: 'NoCascade', Reparent: 'NoCascade', Share: 'NoCascade', Unshare: 'NoCascade', RollupView: 'NoCascade',
+    },
+  };
+}
+
 /** Label: LocalizedLabels and the UserLocalizedLabel (a LocalizedLabel). */
 const LABEL: PropertyType = {
   complex: { LocalizedLabels: 'Collection', UserLocalizedLabel: { complex: { Label: 'String', LanguageCode: 'Int32', IsManaged: 'Boolean', MetadataId: 'Guid', HasChanged: 'Boolean' } } },
@@ -372,4 +449,25 @@ export const OPTION_SET_METADATA: Readonly<Record<string, PropertyType>> = {
 export const ENTITY_KEY_METADATA: Readonly<Record<string, PropertyType>> = {
   MetadataId: 'Guid', HasChanged: 'Boolean', LogicalName: 'String', SchemaName: 'String', EntityLogicalName: 'String', DisplayName: LABEL,
   KeyAttributes: 'Collection', EntityKeyIndexStatus: { enum: 'EntityKeyIndexStatus' }, IsManaged: 'Boolean',
+};
+
+/** RelationshipMetadataBase's properties, as relationshipDefinition writes them for both kinds. */
+export const RELATIONSHIP_METADATA: Readonly<Record<string, PropertyType>> = {
+  MetadataId: 'Guid', HasChanged: 'Boolean', SchemaName: 'String', RelationshipType: { enum: 'RelationshipType' }, IsManaged: 'Boolean',
+  IsValidForAdvancedFind: 'Boolean', IsCustomizable: MANAGED, IntroducedVersion: 'String', IsCustomRelationship: 'Boolean', SecurityTypes: { enum: 'SecurityTypes' },
+};
+
+const CASCADE: PropertyType = { enum: 'CascadeType' };
+
+/** OneToManyRelationshipMetadata's properties (the base type's and its own). */
+export const ONE_TO_MANY_METADATA: Readonly<Record<string, PropertyType>> = {
+  ...RELATIONSHIP_METADATA, IsHierarchical: 'Boolean', ReferencedAttribute: 'String', ReferencedEntity: 'String', ReferencingAttribute: 'String',
+  ReferencingEntity: 'String', ReferencedEntityNavigationPropertyName: 'String', ReferencingEntityNavigationPropertyName: 'String',
+  CascadeConfiguration: { complex: { Assign: CASCADE, Delete: CASCADE, Merge: CASCADE, Reparent: CASCADE, Share: CASCADE, Unshare: CASCADE, RollupView: CASCADE } },
+};
+
+/** ManyToManyRelationshipMetadata's properties (the base type's and its own). */
+export const MANY_TO_MANY_METADATA: Readonly<Record<string, PropertyType>> = {
+  ...RELATIONSHIP_METADATA, Entity1LogicalName: 'String', Entity2LogicalName: 'String', IntersectEntityName: 'String', Entity1IntersectAttribute: 'String',
+  Entity2IntersectAttribute: 'String', Entity1NavigationPropertyName: 'String', Entity2NavigationPropertyName: 'String',
 };

@@ -1,29 +1,37 @@
 import { Errors, ServiceError } from '../errors.js';
 import {
-  ATTRIBUTE_METADATA_TYPES, attributeDefinition, attributeMetadataType, entityDefinition, globalOptionSetDefinitions, keyDefinitions,
-  optionSetDefinition, type Definition,
+  ATTRIBUTE_METADATA_TYPES, attributeDefinition, attributeMetadataType, entityDefinition, entityRelationships, globalOptionSetDefinitions, keyDefinitions,
+  modelRelationships, optionSetDefinition, relationshipDefinition, type Definition,
 } from '../model/definitions.js';
-import { attributeType, checkOptions, checkSelect, ENTITY, NAMESPACE, OPTION_SET, type Predicate } from '../plan/definitions.js';
+import {
+  attributeType, checkOptions, checkSelect, ENTITY, isRelationshipNavigation, MANY_TO_MANY, NAMESPACE, ONE_TO_MANY, OPTION_SET, RELATIONSHIP, type Predicate,
+} from '../plan/definitions.js';
 import type { AttributeModel, EntityModel, Model } from '../model/types.js';
 import type { ExpandItem } from './expand.js';
 import type { DefinitionKey, ODataRequest, Resource } from './request.js';
 import { json, type HttpResponse } from './respond.js';
 
 /**
- * `GET EntityDefinitions…` and `GET GlobalOptionSetDefinitions…` (digest §8; Microsoft's "Query
- * table definitions using the Web API"): the model's tables as EntityMetadata, their columns as
- * AttributeMetadata, its global option sets as OptionSetMetadata, read-only.
+ * `GET EntityDefinitions…`, `GET RelationshipDefinitions…` and `GET GlobalOptionSetDefinitions…`
+ * (digest §8; Microsoft's "Query table definitions using the Web API"): the model's tables as
+ * EntityMetadata, their columns as AttributeMetadata, its relationships as
+ * OneToManyRelationshipMetadata / ManyToManyRelationshipMetadata, its global option sets as
+ * OptionSetMetadata, read-only.
  * - `EntityDefinitions`, `EntityDefinitions(LogicalName='x')` or `(<MetadataId>)`;
  * - `…/Attributes`, `…/Attributes(LogicalName='y')` or `(<MetadataId>)`, each optionally cast to
  *   its derived type (`/Microsoft.Dynamics.CRM.PicklistAttributeMetadata`), which keeps the columns
  *   of that type and allows their own properties and `$expand=OptionSet,GlobalOptionSet`;
  * - `GlobalOptionSetDefinitions`, `GlobalOptionSetDefinitions(Name='x')` or `(<MetadataId>)`,
- *   `$select` only (Dataverse refuses `$filter` there).
+ *   `$select` only (Dataverse refuses `$filter` there);
+ * - `RelationshipDefinitions`, `RelationshipDefinitions(SchemaName='x')` or `(<MetadataId>)`,
+ *   optionally cast to one kind (`/Microsoft.Dynamics.CRM.OneToManyRelationshipMetadata`), whose
+ *   own properties `$select` and `$filter` may then name.
  * Query options: `$select` (MetadataId, and `@odata.type` of derived types, always come back),
  * `$filter` (comparisons, `and`, `or`, `not` over properties and complex paths such as
  * `RequiredLevel/Value`, with enum literals such as `Microsoft.Dynamics.CRM.OwnershipTypes'UserOwned'`
- * for enum properties), `$expand` of `Attributes` (its own `$select` and `$filter`) and `Keys` on a
- * table, and of an option set on a cast column (its own `$select`). Every option is checked against
+ * for enum properties), `$expand` of `Attributes` (its own `$select` and `$filter`), `Keys` and the
+ * relationship collections (`OneToManyRelationships`, `ManyToOneRelationships`,
+ * `ManyToManyRelationships`) on a table, and of an option set on a cast column (its own `$select`). Every option is checked against
  * the type before any row is looked at, so a wrong one is a 400 however many rows there are. As in
  * Dataverse there is no paging; `$top`, `$orderby`, `$count` and the rest are refused (400).
  */
@@ -40,14 +48,14 @@ const REFUSED: ReadonlyArray<[keyof ODataRequest['query'], string]> = [
  * table, column or option set no key matches (message: INF, Dataverse's wording is not
  * documented), 404 `0x8006088a` for a cast to a type that is not one of the set's derived types,
  * 400 `0x80060888` for unknown properties in `$select`, `$filter` or `$expand`, for comparisons of
- * incompatible types, functions and lambdas in `$filter`, and for the refused options; 501 for
- * `$expand` of the relationship collections.
+ * incompatible types, functions and lambdas in `$filter`, and for the refused options.
  */
 export function answerDefinitions(req: ODataRequest, model: Model, r: DefinitionsResource): HttpResponse {
   for (const [option, name] of REFUSED) {
     if (req.query[option] !== undefined) throw Errors.badQuery(`The query option '${name}' is not supported on metadata entities.`);
   }
   if (r.set === 'GlobalOptionSetDefinitions') return answerOptionSets(req, model, r);
+  if (r.set === 'RelationshipDefinitions') return answerRelationships(req, model, r);
   const { select, filter, expand } = req.query;
   const root = `${req.serviceRoot}$metadata#EntityDefinitions`;
   const filters = new Map<unknown, Predicate>();
@@ -94,6 +102,31 @@ function answerOptionSets(req: ODataRequest, model: Model, r: DefinitionsResourc
   return json(200, { '@odata.context': `${context}/$entity`, ...typed(found) });
 }
 
+/** The derived types of RelationshipDefinitions' RelationshipMetadataBase a cast may name, with the relationship kind each holds. */
+const RELATIONSHIP_TYPES: Readonly<Record<string, { type: typeof ONE_TO_MANY; kind: string }>> = {
+  OneToManyRelationshipMetadata: { type: ONE_TO_MANY, kind: 'OneToManyRelationship' },
+  ManyToManyRelationshipMetadata: { type: MANY_TO_MANY, kind: 'ManyToManyRelationship' },
+};
+
+/**
+ * RelationshipDefinitions: every relationship (each with `@odata.type`), or one by
+ * `SchemaName='x'` or MetadataId; a cast keeps one kind and allows its own properties.
+ */
+function answerRelationships(req: ODataRequest, model: Model, r: DefinitionsResource): HttpResponse {
+  if (req.query.expand !== undefined) throw Errors.badQuery("The query option '$expand' is not supported on RelationshipDefinitions.");
+  const cast = r.cast === undefined ? undefined : RELATIONSHIP_TYPES[r.cast];
+  if (r.cast !== undefined && !cast) throw Errors.resourceNotFound(`${NAMESPACE}.${r.cast}`);
+  const filters = new Map<unknown, Predicate>();
+  checkOptions(cast?.type ?? RELATIONSHIP, req.query.select, req.query.filter, undefined, filters);
+  const all = modelRelationships(model).filter((x) => !cast || x.RelationshipType === cast.kind).map(relationshipDefinition);
+  const context = `${req.serviceRoot}$metadata#RelationshipDefinitions${r.cast ? `/${NAMESPACE}.${r.cast}` : ''}${selection(req.query.select)}`;
+  if (!r.key) return json(200, { '@odata.context': context, value: all.filter(filters.get(undefined)!).map((d) => project(d, req.query.select)) });
+  const key = r.key;
+  const found = all.find((d) => (key.property === 'SchemaName' ? d['SchemaName'] === key.value : d['MetadataId'] === key.value));
+  if (!found) throw notFound('a relationship', key);
+  return json(200, { '@odata.context': `${context}/$entity`, ...project(found, req.query.select) });
+}
+
 /** `(a,b)` for a `$select`, else nothing. */
 function selection(select: readonly string[] | undefined): string {
   return select ? `(${select.join(',')})` : '';
@@ -133,9 +166,11 @@ function project(definition: Definition, select: readonly string[] | undefined):
 function entityObject(model: Model, entity: EntityModel, select: readonly string[] | undefined, expand: readonly ExpandItem[] | undefined, filters: ReadonlyMap<unknown, Predicate>): Definition {
   const out = project(entityDefinition(entity), select);
   for (const item of expand ?? []) {
-    const rows = item.property === 'Keys'
-      ? keyDefinitions(entity)
-      : entity.Attributes.map((a) => attributeObject(model, entity, a, undefined, item.expand));
+    const property = item.property;
+    // The collections are typed: their items carry no @odata.type.
+    const rows = property === 'Keys' ? keyDefinitions(entity)
+      : isRelationshipNavigation(property) ? entityRelationships(model, entity, property).map((x) => { const { '@odata.type': _, ...d } = relationshipDefinition(x); return d; })
+        : entity.Attributes.map((a) => attributeObject(model, entity, a, undefined, item.expand));
     out[item.property] = rows.filter(filters.get(item)!).map((d) => project(d, item.select));
   }
   return out;

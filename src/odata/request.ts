@@ -34,17 +34,21 @@ export type Resource =
   | { kind: 'ref'; entitySet: string; id: string; navigation: string; childId?: string }
   /**
    * `EntityDefinitions[(<key>)][/Attributes[(<key>)]][/Microsoft.Dynamics.CRM.<type>AttributeMetadata]`
-   * and `GlobalOptionSetDefinitions[(<key>)][/Microsoft.Dynamics.CRM.<type>]` (digest §8): table
-   * definitions, their columns (a column cast to its derived type), global option sets.
+   * and `GlobalOptionSetDefinitions[(<key>)][/Microsoft.Dynamics.CRM.<type>]`, the same for
+   * `RelationshipDefinitions` (digest §8): table definitions, their columns (a column cast to its
+   * derived type), global option sets, relationships.
    */
-  | { kind: 'definitions'; set: 'EntityDefinitions' | 'GlobalOptionSetDefinitions'; key?: DefinitionKey; attributes?: { key?: DefinitionKey; cast?: string }; cast?: string };
+  | { kind: 'definitions'; set: DefinitionSet; key?: DefinitionKey; attributes?: { key?: DefinitionKey; cast?: string }; cast?: string };
+
+/** The metadata entity sets Tessera serves. */
+export type DefinitionSet = 'EntityDefinitions' | 'GlobalOptionSetDefinitions' | 'RelationshipDefinitions';
 
 /**
  * A metadata entity's key: its MetadataId (a GUID), or its name — `LogicalName='x'` for tables and
- * columns, `Name='x'` for option sets.
+ * columns, `Name='x'` for option sets, `SchemaName='x'` for relationships.
  */
 export interface DefinitionKey {
-  readonly property: 'LogicalName' | 'Name' | 'MetadataId';
+  readonly property: 'LogicalName' | 'Name' | 'SchemaName' | 'MetadataId';
   readonly value: string;
 }
 
@@ -148,7 +152,7 @@ function operationName(name: string): { name: string; qualified: boolean } {
 }
 
 /** A metadata entity's key predicate: `<name>='x'` or a MetadataId; 400 for anything else. */
-function definitionKey(key: string, segment: string, name: 'LogicalName' | 'Name'): DefinitionKey {
+function definitionKey(key: string, segment: string, name: 'LogicalName' | 'Name' | 'SchemaName'): DefinitionKey {
   const named = new RegExp(`^\\s*${name}\\s*=\\s*'((?:[^']|'')*)'\\s*$`).exec(key);
   if (named) return { property: name, value: named[1]!.replace(/''/g, "'") };
   const id = key.trim().replace(/^\{(.*)\}$/, '$1');
@@ -163,13 +167,18 @@ function castOf(segment: string | undefined): string | undefined {
   return operationName(segment).name;
 }
 
-/** The segments of an `EntityDefinitions` or `GlobalOptionSetDefinitions` path (see Resource `definitions`). */
-function definitionsPath(set: 'EntityDefinitions' | 'GlobalOptionSetDefinitions', segments: readonly string[], key: string | undefined): Resource {
-  const served = set === 'EntityDefinitions' ? 'EntityDefinitions(<key>)/Attributes[(<key>)][/<cast>]' : 'GlobalOptionSetDefinitions[(<key>)][/<cast>]';
+/** The property a metadata entity set's named key uses. */
+const KEY_NAME: Readonly<Record<DefinitionSet, 'LogicalName' | 'Name' | 'SchemaName'>> = {
+  EntityDefinitions: 'LogicalName', GlobalOptionSetDefinitions: 'Name', RelationshipDefinitions: 'SchemaName',
+};
+
+/** The segments of an `EntityDefinitions`, `GlobalOptionSetDefinitions` or `RelationshipDefinitions` path (see Resource `definitions`). */
+function definitionsPath(set: DefinitionSet, segments: readonly string[], key: string | undefined): Resource {
+  const served = set === 'EntityDefinitions' ? 'EntityDefinitions(<key>)/Attributes[(<key>)][/<cast>]' : `${set}[(<key>)][/<cast>]`;
   const unserved = () => Errors.notImplemented(`The metadata path '${segments.join('/')}' (only ${served} is served)`);
-  const own = key === undefined ? undefined : definitionKey(key, segments[0]!, set === 'EntityDefinitions' ? 'LogicalName' : 'Name');
+  const own = key === undefined ? undefined : definitionKey(key, segments[0]!, KEY_NAME[set]);
   if (segments.length === 1) return { kind: 'definitions', set, key: own };
-  if (set === 'GlobalOptionSetDefinitions') {
+  if (set !== 'EntityDefinitions') {
     if (segments.length > 2 || !segments[1]!.includes('.')) throw unserved();
     return { kind: 'definitions', set, key: own, cast: castOf(segments[1]) };
   }
@@ -199,7 +208,7 @@ function parsePath(path: string): Resource {
   if (!m) throw Errors.resourceNotFound(first);
   const name = m[1]!;
   const key = m[2];
-  if (name === 'EntityDefinitions' || name === 'GlobalOptionSetDefinitions') return definitionsPath(name, segments, key);
+  if (Object.hasOwn(KEY_NAME, name)) return definitionsPath(name as DefinitionSet, segments, key);
   if (METADATA_SETS.has(name)) throw Errors.notImplemented(`The metadata entity set '${name}'`);
   if (name.includes('.')) {
     // A namespace-qualified root segment: only unbound operations could be meant.

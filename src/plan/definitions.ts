@@ -1,13 +1,15 @@
 import { Errors, type ServiceError } from '../errors.js';
 import {
-  attributeMetadata, ENTITY_KEY_METADATA, ENTITY_METADATA, ENUMS, OPTION_SET_METADATA, OPTION_SET_TYPES, type Definition, type PropertyType,
+  attributeMetadata, ENTITY_KEY_METADATA, ENTITY_METADATA, ENUMS, MANY_TO_MANY_METADATA, ONE_TO_MANY_METADATA, OPTION_SET_METADATA, OPTION_SET_TYPES,
+  RELATIONSHIP_METADATA, type Definition, type PropertyType,
 } from '../model/definitions.js';
 import type { ExpandItem } from '../odata/expand.js';
 import type { Expr } from '../odata/expression.js';
 import { canonicalGuid } from './values.js';
 
 /**
- * Queries on the metadata entity types (EntityDefinitions, GlobalOptionSetDefinitions): their
+ * Queries on the metadata entity types (EntityDefinitions, RelationshipDefinitions,
+ * GlobalOptionSetDefinitions): their
  * `$select`, `$filter` and `$expand` checked against the types' declared properties
  * (model/definitions.ts) before any row is read, and `$filter` compiled into a predicate over the
  * definitions' JSON, which is all these queries run on (no SQL). The answer is built in
@@ -24,13 +26,22 @@ export interface DefinitionType {
   readonly navigation: ReadonlySet<string>;
 }
 
-/** EntityMetadata's relationship collections: valid navigation properties this service does not serve yet. */
-const RELATIONSHIP_NAVIGATION = new Set(['OneToManyRelationships', 'ManyToOneRelationships', 'ManyToManyRelationships']);
+/** EntityMetadata's relationship collections. */
+export type RelationshipNavigation = 'OneToManyRelationships' | 'ManyToOneRelationships' | 'ManyToManyRelationships';
+const RELATIONSHIP_NAVIGATION: ReadonlySet<string> = new Set<RelationshipNavigation>(['OneToManyRelationships', 'ManyToOneRelationships', 'ManyToManyRelationships']);
 
-/** EntityMetadata, EntityKeyMetadata and OptionSetMetadata, as types a query is checked against. */
-export const ENTITY: DefinitionType = { name: `${NAMESPACE}.EntityMetadata`, properties: ENTITY_METADATA, navigation: new Set(['Attributes', 'Keys']) };
+/** Whether `property` is one of EntityMetadata's relationship collections. */
+export function isRelationshipNavigation(property: string): property is RelationshipNavigation {
+  return RELATIONSHIP_NAVIGATION.has(property);
+}
+
+/** The metadata types a query is checked against: EntityMetadata, EntityKeyMetadata, OptionSetMetadata and the relationship types. */
+export const ENTITY: DefinitionType = { name: `${NAMESPACE}.EntityMetadata`, properties: ENTITY_METADATA, navigation: new Set(['Attributes', 'Keys', ...RELATIONSHIP_NAVIGATION]) };
 const KEY: DefinitionType = { name: `${NAMESPACE}.EntityKeyMetadata`, properties: ENTITY_KEY_METADATA, navigation: new Set() };
 export const OPTION_SET: DefinitionType = { name: `${NAMESPACE}.OptionSetMetadata`, properties: OPTION_SET_METADATA, navigation: new Set() };
+export const RELATIONSHIP: DefinitionType = { name: `${NAMESPACE}.RelationshipMetadataBase`, properties: RELATIONSHIP_METADATA, navigation: new Set() };
+export const ONE_TO_MANY: DefinitionType = { name: `${NAMESPACE}.OneToManyRelationshipMetadata`, properties: ONE_TO_MANY_METADATA, navigation: new Set() };
+export const MANY_TO_MANY: DefinitionType = { name: `${NAMESPACE}.ManyToManyRelationshipMetadata`, properties: MANY_TO_MANY_METADATA, navigation: new Set() };
 
 /** Base AttributeMetadata (no cast), or the derived type `cast`. */
 export function attributeType(cast?: string): DefinitionType {
@@ -54,20 +65,19 @@ export type Predicate = (d: Definition) => boolean;
  * Checks `$select`, `$filter` and `$expand` (with their nested options) against `type`, and puts
  * the compiled `$filter` of each level in `filters` (under `at`: undefined for the top level, the
  * expand item for a nested one). Throws 400 `0x80060888` for unknown properties or navigation
- * properties, incompatible comparisons, functions, lambdas, `$orderby`/`$top` inside `$expand`;
- * 501 for `$expand` of EntityMetadata's relationship collections.
+ * properties, incompatible comparisons, functions, lambdas, `$orderby`/`$top` inside `$expand`.
  */
 export function checkOptions(type: DefinitionType, select: readonly string[] | undefined, filter: Expr | undefined, expand: readonly ExpandItem[] | undefined, filters: Map<unknown, Predicate>, at?: unknown): void {
   checkSelect(type, select);
   filters.set(at, filter ? compileBoolean(filter, type) : () => true);
   for (const item of expand ?? []) {
-    if (RELATIONSHIP_NAVIGATION.has(item.property) && type === ENTITY) throw Errors.notImplemented(`$expand=${item.property} on EntityDefinitions`);
     if (!type.navigation.has(item.property) || item.ref) {
       const hint = type.name.endsWith('.AttributeMetadata') && item.property === 'OptionSet' ? '; OptionSet is expanded on a cast to the derived type, e.g. Attributes/Microsoft.Dynamics.CRM.PicklistAttributeMetadata' : '';
       throw Errors.badQuery(`Could not find a navigation property named '${item.property}' on type '${type.name}'${hint}.`);
     }
     if (item.orderBy || item.top !== undefined) throw Errors.badQuery(`$orderby and $top are not supported on metadata entities ($expand=${item.property}).`);
-    const target = item.property === 'Attributes' ? attributeType() : item.property === 'Keys' ? KEY : OPTION_SET;
+    const target = item.property === 'Attributes' ? attributeType() : item.property === 'Keys' ? KEY
+      : item.property === 'ManyToManyRelationships' ? MANY_TO_MANY : isRelationshipNavigation(item.property) ? ONE_TO_MANY : OPTION_SET;
     // An option set is one object: only its $select applies.
     if (target === OPTION_SET && (item.filter || item.expand)) throw Errors.badQuery(`Only $select applies inside $expand=${item.property}.`);
     checkOptions(target, item.select, item.filter, item.expand, filters, item);
