@@ -129,6 +129,20 @@ for (const database of DATABASES) {
       expect((await get(`new_notes(${onProject})?$select=_new_projectid_value`))._new_projectid_value).to.equal(project);
     });
 
+    it('PurgeRetainedContent removes a purged row\'s many-to-many links: an interaction created again with its id has none', async () => {
+      const id = '0a1b2c3d-0000-4000-8000-00000000c0de';
+      const task = await create('new_tasks', { new_name: 'linked' }, 'new_taskid');
+      const links = `new_tasks(${task})/new_task_msdyn_copilotinteraction`;
+      const recreate = async () => expect((await call('POST', `${s.root}msdyn_copilotinteractions`, { msdyn_copilotinteractionid: id, msdyn_name: 'purge-me' })).status).to.equal(204);
+      await recreate();
+      expect((await call('POST', `${s.root}${links}/$ref`, { '@odata.id': `${s.root}msdyn_copilotinteractions(${id})` })).status).to.equal(204);
+      expect((await call('POST', `${s.root}Retain`, { Target: { '@odata.type': 'Microsoft.Dynamics.CRM.msdyn_copilotinteraction', msdyn_copilotinteractionid: id } })).status).to.equal(200);
+      const purged = await call('POST', `${s.root}PurgeRetainedContent`, { EntityName: 'msdyn_copilotinteraction', MaxVersionToPurge: Number.MAX_SAFE_INTEGER });
+      expect(purged.json.EntityCountCollection.Values).to.deep.equal([1]);
+      await recreate();
+      expect((await get(`${links}?$select=msdyn_name`)).value).to.deep.equal([]);
+    });
+
     it('a task that is its own parent, and two tasks that are each other\'s parent, are deleted without looping', async () => {
       const self = await create('new_tasks', { new_name: 'self' }, 'new_taskid');
       expect((await call('PATCH', `${s.root}new_tasks(${self})`, { 'new_parenttaskid@odata.bind': `/new_tasks(${self})` })).status).to.equal(204);

@@ -147,5 +147,17 @@ for (const database of DATABASES) {
       expect(direct.json.error.message).to.contain("'parentcustomerid_account@odata.bind' or 'parentcustomerid_contact@odata.bind'");
       expect((await call('GET', `${s.root}contacts?$filter=fullname eq 'x'`)).json.value).to.deep.equal([]);
     });
+
+    it('deleting an account clears the lookup and type column of the contacts under it (RemoveLink), not of those under a contact', async () => {
+      const doomed = (await create('accounts', { name: 'Doomed' })).accountid as string;
+      const child = await contact('Under account', { 'parentcustomerid_account@odata.bind': `/accounts(${doomed})` });
+      const other = await contact('Under contact', { 'parentcustomerid_contact@odata.bind': `/contacts(${boss})` });
+      expect((await call('DELETE', `${s.root}accounts(${doomed})`)).status).to.equal(204);
+      expect((await parent(child))._parentcustomerid_value).to.equal(null);
+      expect((await parent(other))._parentcustomerid_value).to.equal(boss);
+      const typeOf = async (id: string) => (await s.db.rows({ sql: `SELECT parentcustomeridtype FROM contact WHERE contactid = ${s.db.dialect.placeholder(1)}`, params: [id] }))[0]![0];
+      expect(await typeOf(child), 'the type column is cleared with the lookup').to.equal(null);
+      expect(await typeOf(other)).to.equal('contact');
+    });
   });
 }
