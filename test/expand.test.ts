@@ -78,6 +78,40 @@ for (const database of DATABASES) {
       expect(users.value[0].lk_msdyn_copilotinteraction_createdby.map((c: { msdyn_name: string }) => c.msdyn_name)).to.deep.equal(['a', 'b']);
     });
 
+    it('with odata.maxpagesize and a nested $expand, pages each expanded collection and refuses $top and $orderby in it (digest §3.6)', async () => {
+      const page2 = { Prefer: 'odata.maxpagesize=2' };
+      const nested = `msdyn_copilotinteractiondatas(${dataId})?$select=msdyn_name&$expand=${CHILDREN}($select=msdyn_name;$filter=msdyn_name ne 'x';$expand=createdby($select=fullname))`;
+      const r = await call('GET', `${s.root}${nested}`, undefined, page2);
+      expect(r.status, r.text).to.equal(200);
+      expect(r.json[CHILDREN].map((c: { msdyn_name: string; createdby: { fullname: string } }) => [c.msdyn_name, c.createdby.fullname])).to.have.length(2);
+      const link = r.json[`${CHILDREN}@odata.nextLink`] as string;
+      expect(link.startsWith(`${s.root}msdyn_copilotinteractiondatas(${dataId})/${CHILDREN}?$select=msdyn_name&$filter=`)).to.equal(true);
+      // The link reads the collection with the item's options, paged as asked.
+      const rest = await call('GET', link, undefined, page2);
+      expect(rest.status, rest.text).to.equal(200);
+      expect(rest.json.value).to.have.length(2);
+      expect(rest.json.value[0].createdby).to.have.property('fullname');
+      expect(rest.json).to.have.property('@odata.nextLink');
+      // Collections of a collection read are paged the same way; an empty one has no link.
+      const all = await call('GET', `${s.root}msdyn_copilotinteractiondatas?$select=msdyn_name&$expand=${CHILDREN}($select=msdyn_name;$expand=createdby($select=fullname))`, undefined, page2);
+      const byName = Object.fromEntries(all.json.value.map((d: Record<string, unknown>) => [d['msdyn_name'], d]));
+      expect(byName['payload'][CHILDREN]).to.have.length(2);
+      expect(byName['payload']).to.have.property(`${CHILDREN}@odata.nextLink`);
+      expect(byName['no children'][CHILDREN]).to.deep.equal([]);
+      expect(byName['no children']).to.not.have.property(`${CHILDREN}@odata.nextLink`);
+      // Without a nested $expand the page size does not reach into the expansion.
+      const flat = await call('GET', `${s.root}msdyn_copilotinteractiondatas(${dataId})?$expand=${CHILDREN}($select=msdyn_name)`, undefined, page2);
+      expect(flat.json[CHILDREN]).to.have.length(3);
+      expect(flat.json).to.not.have.property(`${CHILDREN}@odata.nextLink`);
+      for (const option of ['$top=1', '$orderby=msdyn_name']) {
+        const refused = await call('GET', `${s.root}msdyn_copilotinteractiondatas?$expand=${CHILDREN}(${option};$expand=createdby)`, undefined, page2);
+        expect(refused.status, option).to.equal(400);
+        expect(refused.json.error).to.deep.equal({ code: '0x80060888', message: 'Only $select and $filter clause can be provided while doing $expand on many-to-one relationship or nested one-to-many relationship.' });
+        // Without the page size they are fine.
+        expect((await call('GET', `${s.root}msdyn_copilotinteractiondatas?$expand=${CHILDREN}(${option};$expand=createdby)`)).status, option).to.equal(200);
+      }
+    });
+
     it('refuses unknown properties, options not allowed on single-valued expansions, and more than 15 expansions', async () => {
       const bad = async (q: string, status = 400) => {
         const r = await call('GET', `${s.root}${SET}?${q}`);

@@ -1,6 +1,5 @@
 import type { ServiceError } from '../errors.js';
 import type { AttributeModel, EntityModel, Model } from '../model/types.js';
-import { MAX_CHILDREN } from '../plan/expand.js';
 import { encodeSkipToken } from '../plan/skiptoken.js';
 import type { AggregatePlan, ExpandPlan, ReadPlan, Value } from '../plan/types.js';
 import type { AggregateRow } from '../store/execute.js';
@@ -70,16 +69,17 @@ function expandedEntity(e: ExpandPlan, row: Record<string, unknown> | null, serv
 
 /**
  * Writes expansion `e` of the row `parent`(`parentId`) into `out`: the related row (or null), or
- * the array of related rows; past MAX_CHILDREN of them (read when the item has no `$top`), the
- * first MAX_CHILDREN and `<nav>@odata.nextLink` to the whole collection with the item's options
- * (digest §3.6).
+ * the array of related rows; past a page of them (MAX_CHILDREN, or the `odata.maxpagesize` of a
+ * nested `$expand`; read when the item has no `$top`), the first page and `<nav>@odata.nextLink`
+ * to the whole collection with the item's options (digest §3.6).
  */
 function writeExpansion(out: Record<string, unknown>, e: ExpandPlan, v: unknown, serviceRoot: string, parent: EntityModel, parentId: string): void {
   const name = e.navigation.Name;
   if (e.navigation.kind === 'single') { out[name] = expandedEntity(e, v as Record<string, unknown> | null, serviceRoot); return; }
   const rows = v as Array<Record<string, unknown>>;
-  const more = e.rest !== undefined && rows.length > MAX_CHILDREN;
-  out[name] = (more ? rows.slice(0, MAX_CHILDREN) : rows).map((r) => expandedEntity(e, r, serviceRoot));
+  const page = e.limit - 1;
+  const more = e.rest !== undefined && rows.length > page;
+  out[name] = (more ? rows.slice(0, page) : rows).map((r) => expandedEntity(e, r, serviceRoot));
   if (more) out[`${name}@odata.nextLink`] = `${entityId(serviceRoot, parent.EntitySetName, parentId)}/${name}${e.rest ? `?${e.rest}` : ''}`;
 }
 

@@ -5,7 +5,7 @@ import type { Preferences } from '../odata/prefer.js';
 import { planFilter, resolveProperty } from './filter.js';
 import { Errors } from '../errors.js';
 import { decodeSkipToken } from './skiptoken.js';
-import { planExpand } from './expand.js';
+import { hasNestedExpand, planExpand } from './expand.js';
 import type { Caller, CountPlan, ReadPlan, SortKey } from './types.js';
 import type { QueryFunctionContext } from './query-functions.js';
 
@@ -77,7 +77,9 @@ function planOrderBy(entity: EntityModel, query: QueryOptions): SortKey[] {
  */
 export function planRead(entity: EntityModel, query: QueryOptions, prefer: Preferences, id?: string, context?: PlanContext): ReadPlan {
   const columns = planSelect(entity, query.select);
-  const expand = query.expand ? planExpand(entity, query.expand, functionContext(context)) : [];
+  const expand = query.expand
+    ? planExpand(entity, query.expand, functionContext(context), hasNestedExpand(query.expand) ? prefer.maxPageSize : undefined)
+    : [];
   // `<lookup>/$ref` returns the lookup's `_x_value` beside the reference (digest §3.6).
   for (const e of expand) {
     const lookup = e.ref && e.navigation.kind === 'single' ? e.navigation.relationship.ReferencingAttribute : undefined;

@@ -148,13 +148,16 @@ export interface ExpandPlan {
   readonly filter?: PlanExpr;
   /** Collection-valued only; ends with the primary key. */
   readonly orderBy: readonly SortKey[];
-  /** Collection-valued only: most rows per parent (`$top`, else 5,000 and one more, see `rest`). */
+  /**
+   * Collection-valued only: most rows read per parent: `$top`, else the page (5,000, or the
+   * `odata.maxpagesize` of a nested `$expand`) and one more, see `rest`.
+   */
   readonly limit: number;
   readonly expand: readonly ExpandPlan[];
   /**
    * Collection-valued without `$top`: the query string (may be empty) of the link to the whole
    * collection, `<parent URL>/<nav>?<rest>`, answered as `<nav>@odata.nextLink` when a parent
-   * has more than MAX_CHILDREN related rows; one more than that is read to tell.
+   * has more related rows than the page (`limit` - 1); one more than that is read to tell.
    */
   readonly rest?: string;
 }
