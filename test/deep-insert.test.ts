@@ -101,7 +101,7 @@ for (const database of DATABASES) {
       const ownLink = await call('POST', `${s.root}accounts`, { name: 'x', [CONTACTS]: [{ fullname: 'y', 'parentcustomerid_contact@odata.bind': `/contacts(${account})` }] });
       expect(ownLink.status).to.equal(400);
       expect(ownLink.json.error.message).to.contain("set the same lookup 'parentcustomerid'");
-      const children = 'msdyn_copilotinteractiondata_msdyn_copilotinteraction_msdyn_interactiondataid';
+      const children = 'msdyn_msdyn_copilotinteractiondata_msdyn_copilotinteraction_interactiondataid';
       const ownSingle = await call('POST', `${s.root}msdyn_copilotinteractiondatas`, { msdyn_name: 'x', [children]: [{ msdyn_name: 'x', 'msdyn_interactiondataid@odata.bind': '/msdyn_copilotinteractiondatas(00000000-0000-0000-0000-000000000009)' }] });
       expect(ownSingle.status).to.equal(400);
       expect(ownSingle.json.error.message).to.contain("it cannot set 'msdyn_interactiondataid' itself");

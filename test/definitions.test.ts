@@ -192,7 +192,9 @@ for (const database of DATABASES) {
         ["GlobalOptionSetDefinitions?$filter=Name eq 'x'", 400, "'$filter' is not supported on GlobalOptionSetDefinitions"],
         [`EntityDefinitions(LogicalName='${ENTITY}')/Attributes/Microsoft.Dynamics.CRM.NopeAttributeMetadata`, 404, "Resource not found for the segment 'Microsoft.Dynamics.CRM.NopeAttributeMetadata'."],
         ['EntityDefinitions(Name=1)', 400, "must be LogicalName='<name>' or a MetadataId"],
-        ["EntityDefinitions(LogicalName='systemuser')/ManyToOneRelationships", 501, "only EntityDefinitions(<key>)/Attributes[(<key>)][/<cast>] is served"],
+        ["EntityDefinitions(LogicalName='systemuser')/ManyToOneRelationships/SchemaName", 501, 'is served'],
+        ["EntityDefinitions(LogicalName='systemuser')/ManyToOneRelationships(SchemaName='nope')", 404, "Could not find a relationship in ManyToOneRelationships of 'systemuser' with SchemaName 'nope'."],
+        ["RelationshipDefinitions?$filter=RelationshipType eq Microsoft.Dynamics.CRM.RelationshipType'Default'", 400, "'Default' is not a member of the enum type 'Microsoft.Dynamics.CRM.RelationshipType'"],
         ["EntityDefinitions(LogicalName='systemuser')?$expand=ManyToOneRelationships($select=Entity1LogicalName)", 400, "on type 'Microsoft.Dynamics.CRM.OneToManyRelationshipMetadata'"],
         ['RelationshipDefinitions?$select=ReferencedEntity', 400, "Could not find a property named 'ReferencedEntity' on type 'Microsoft.Dynamics.CRM.RelationshipMetadataBase'"],
         ["RelationshipDefinitions/Microsoft.Dynamics.CRM.OneToManyRelationshipMetadata?$filter=CascadeConfiguration/Delete eq Microsoft.Dynamics.CRM.CascadeType'Sometimes'", 400, "'Sometimes' is not a member of the enum type 'Microsoft.Dynamics.CRM.CascadeType'"],
@@ -215,7 +217,7 @@ for (const database of DATABASES) {
       const all = await get('RelationshipDefinitions?$select=SchemaName,RelationshipType');
       expect(all.status, all.text).to.equal(200);
       expect(all.json['@odata.context']).to.equal(`${s.root}$metadata#RelationshipDefinitions(SchemaName,RelationshipType)`);
-      const data = 'msdyn_copilotinteractiondata_msdyn_copilotinteraction_msdyn_interactiondataid';
+      const data = 'msdyn_msdyn_copilotinteractiondata_msdyn_copilotinteraction_interactiondataid';
       const item = all.json.value.find((r: { SchemaName: string }) => r.SchemaName === data);
       expect(item).to.deep.equal({ '@odata.type': '#Microsoft.Dynamics.CRM.OneToManyRelationshipMetadata', MetadataId: item.MetadataId, SchemaName: data, RelationshipType: 'OneToManyRelationship' });
       const cast = `RelationshipDefinitions/Microsoft.Dynamics.CRM.OneToManyRelationshipMetadata`;
@@ -240,6 +242,32 @@ for (const database of DATABASES) {
       const viaClient = await api.retrieveRelationships({ castType: 'Microsoft.Dynamics.CRM.OneToManyRelationshipMetadata', select: ['SchemaName'], filter: "ReferencedEntity eq 'msdyn_copilotinteractiondata'" });
       expect(viaClient.value.map((r: { SchemaName: string }) => r.SchemaName)).to.deep.equal([data]);
       expect((await api.retrieveRelationship({ key: item.MetadataId, select: ['SchemaName'] })).SchemaName).to.equal(data);
+    });
+
+    it('answers a table\'s relationship collections as paths, and describes system lookups as Dataverse does', async () => {
+      const data = 'msdyn_msdyn_copilotinteractiondata_msdyn_copilotinteraction_interactiondataid';
+      const path = `EntityDefinitions(LogicalName='${ENTITY}')/ManyToOneRelationships`;
+      const list = await get(`${path}?$select=SchemaName,SecurityTypes,CascadeConfiguration&$filter=ReferencingAttribute eq 'msdyn_interactiondataid' or ReferencingAttribute eq 'createdby'`);
+      expect(list.status, list.text).to.equal(200);
+      const id = (await get(`EntityDefinitions(LogicalName='${ENTITY}')?$select=LogicalName`)).json.MetadataId;
+      expect(list.json['@odata.context']).to.equal(`${s.root}$metadata#EntityDefinitions(${id})/ManyToOneRelationships(SchemaName,SecurityTypes,CascadeConfiguration)`);
+      const bySchema = Object.fromEntries(list.json.value.map((r: { SchemaName: string }) => [r.SchemaName, r]));
+      expect(Object.keys(bySchema).sort()).to.deep.equal([`lk_${ENTITY}_createdby`, data].sort());
+      expect(bySchema[data]).to.not.have.property('@odata.type');
+      expect(bySchema[data].SecurityTypes).to.equal('Append');
+      expect(bySchema[`lk_${ENTITY}_createdby`].SecurityTypes).to.equal('None');
+      expect(bySchema[data].CascadeConfiguration).to.deep.equal({
+        Assign: 'NoCascade', Delete: 'RemoveLink', Merge: 'NoCascade', Reparent: 'NoCascade', Share: 'NoCascade', Unshare: 'NoCascade', RollupView: 'NoCascade', Archive: 'NoCascade',
+      });
+      const one = await get(`${path}(SchemaName='${data}')?$select=AssociatedMenuConfiguration,RelationshipBehavior`);
+      expect(one.status, one.text).to.equal(200);
+      expect(one.json['@odata.context']).to.equal(`${s.root}$metadata#EntityDefinitions(${id})/ManyToOneRelationships(AssociatedMenuConfiguration,RelationshipBehavior)/$entity`);
+      expect(one.json.AssociatedMenuConfiguration).to.deep.include({ Behavior: 'UseCollectionName', Group: 'Details', AvailableOffline: true, ViewId: '00000000-0000-0000-0000-000000000000' });
+      expect(one.json.RelationshipBehavior).to.equal(0);
+      expect((await get(`${path}(${one.json.MetadataId})?$select=SchemaName`)).json.SchemaName).to.equal(data);
+      // The referenced side lists it under OneToManyRelationships, not ManyToOneRelationships.
+      expect((await get(`EntityDefinitions(LogicalName='msdyn_copilotinteractiondata')/OneToManyRelationships?$select=SchemaName`)).json.value.map((r: { SchemaName: string }) => r.SchemaName)).to.deep.equal([data]);
+      expect((await get(`EntityDefinitions(LogicalName='msdyn_copilotinteractiondata')/ManyToOneRelationships(SchemaName='${data}')`)).status).to.equal(404);
     });
 
     it('lists a many-to-many relationship on both tables and in RelationshipDefinitions', async () => {

@@ -54,7 +54,7 @@ for (const database of DATABASES) {
       expect(nav.$.Type).to.equal('mscrm.msdyn_copilotinteractiondata');
       expect(nav.ReferentialConstraint[0].$).to.deep.equal({ Property: '_msdyn_interactiondataid_value', ReferencedProperty: 'msdyn_copilotinteractiondataid' });
       expect(ci.NavigationProperty.map((n: any) => n.$.Name)).to.include.members(['createdby', 'modifiedby', 'organizationid']);
-    expect(nav.$.Partner).to.equal('msdyn_copilotinteractiondata_msdyn_copilotinteraction_msdyn_interactiondataid');
+    expect(nav.$.Partner).to.equal('msdyn_msdyn_copilotinteractiondata_msdyn_copilotinteraction_interactiondataid');
     const createdby = ci.NavigationProperty.find((n: any) => n.$.Name === 'createdby');
     expect(createdby.$).to.deep.equal({ Name: 'createdby', Type: 'mscrm.systemuser', Partner: 'lk_msdyn_copilotinteraction_createdby' });
     // The other side: collection-valued navigation properties on the referenced tables.

@@ -730,9 +730,9 @@ for (const database of DATABASES) {
       expect(rec.createdby.fullname).to.equal('SYSTEM');
       const data = await api.retrieve({
         collection: 'msdyn_copilotinteractiondatas', key: dataId, select: ['msdyn_name'],
-        expand: [{ property: 'msdyn_copilotinteractiondata_msdyn_copilotinteraction_msdyn_interactiondataid', select: ['msdyn_name'], filter: "msdyn_name eq 'dwa-bound'", top: 5, orderBy: ['msdyn_name desc'] }],
+        expand: [{ property: 'msdyn_msdyn_copilotinteractiondata_msdyn_copilotinteraction_interactiondataid', select: ['msdyn_name'], filter: "msdyn_name eq 'dwa-bound'", top: 5, orderBy: ['msdyn_name desc'] }],
       });
-      expect(data.msdyn_copilotinteractiondata_msdyn_copilotinteraction_msdyn_interactiondataid.map((c: { msdyn_name: string }) => c.msdyn_name)).to.deep.equal(['dwa-bound']);
+      expect(data.msdyn_msdyn_copilotinteractiondata_msdyn_copilotinteraction_interactiondataid.map((c: { msdyn_name: string }) => c.msdyn_name)).to.deep.equal(['dwa-bound']);
       const contact: string = await api.create({ collection: 'contacts', data: { fullname: 'Keyed child', 'parentcustomerid_account@odata.bind': "accounts(accountnumber='C-1')" } });
       const byKey = await api.retrieve({ collection: 'contacts', key: contact, select: ['fullname'], expand: [{ property: 'parentcustomerid_account', select: ['name'] }] });
       expect(byKey.parentcustomerid_account).to.include({ name: 'Contoso', accountid: accountId });

@@ -3,7 +3,7 @@ import type { Statement } from '../src/sql/dialect.js';
 import { call, DATABASES, startServer, type TestServer } from './support/server.js';
 
 const SET = 'msdyn_copilotinteractions';
-const CHILDREN = 'msdyn_copilotinteractiondata_msdyn_copilotinteraction_msdyn_interactiondataid';
+const CHILDREN = 'msdyn_msdyn_copilotinteractiondata_msdyn_copilotinteraction_interactiondataid';
 
 for (const database of DATABASES) {
   describe(`$expand [${database.name}]`, () => {
@@ -181,7 +181,7 @@ for (const database of DATABASES) {
     });
 
     it('filters with any/all over collection-valued navigation properties (EXISTS)', async () => {
-      const rel = 'msdyn_copilotinteractiondata_msdyn_copilotinteraction_msdyn_interactiondataid';
+      const rel = 'msdyn_msdyn_copilotinteractiondata_msdyn_copilotinteraction_interactiondataid';
       expect(await names('msdyn_copilotinteractiondatas', `${rel}/any(c: c/importsequencenumber ge 5)`)).to.deep.equal(['Red payload']);
       expect(await names('msdyn_copilotinteractiondatas', `${rel}/any()`)).to.deep.equal(['Blue payload', 'Red payload']);
       expect(await names('msdyn_copilotinteractiondatas', `${rel}/all(c: c/importsequencenumber lt 3)`)).to.deep.equal(['Blue payload', 'Empty payload']);
@@ -190,7 +190,7 @@ for (const database of DATABASES) {
     });
 
     it('refuses lambdas on single-valued properties and collections in plain paths', async () => {
-      const rel = 'msdyn_copilotinteractiondata_msdyn_copilotinteraction_msdyn_interactiondataid';
+      const rel = 'msdyn_msdyn_copilotinteractiondata_msdyn_copilotinteraction_interactiondataid';
       for (const f of [`createdby/any(u: u/fullname eq 'x')`, `${rel}/msdyn_name eq 'x'`, `${rel}/any(c: importsequencenumber eq 1)`, `${rel}/any(c: c/nope eq 1)`, `${rel}/every(c: c/msdyn_name eq 'x')`]) {
         const r = await call('GET', `${s.root}msdyn_copilotinteractiondatas?$filter=${encodeURIComponent(f)}`);
         expect(r.status, f).to.equal(400);

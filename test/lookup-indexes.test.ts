@@ -5,7 +5,7 @@ import { call, createRow, DATABASES, recordStatements, startServer, type TestSer
 
 const SET = 'msdyn_copilotinteractions';
 const DATA_SET = 'msdyn_copilotinteractiondatas';
-const CHILDREN = 'msdyn_copilotinteractiondata_msdyn_copilotinteraction_msdyn_interactiondataid';
+const CHILDREN = 'msdyn_msdyn_copilotinteractiondata_msdyn_copilotinteraction_interactiondataid';
 const INDEX = 'ix_msdyn_copilotinteraction_msdyn_interactiondataid';
 
 /** The database's plan for `stmt`, as one line of text; on PostgreSQL with sequential scans off, so a usable index is used even on a tiny table. */

@@ -102,12 +102,21 @@ describe('metadata files', () => {
     const problems = problemsOf(() => buildModel([...shippedFiles(), file([
       { LogicalName: 'new_name', AttributeType: 'String', CascadeConfiguration: { Delete: 'Cascade' } },
       { LogicalName: 'new_parent', AttributeType: 'Lookup', Targets: ['new_a'], CascadeConfiguration: { Delete: 'NoCascade' } },
-      { LogicalName: 'new_other', AttributeType: 'Lookup', Targets: ['new_a'], CascadeConfiguration: { Assign: 'Cascade', Delete: 'Cascade' } },
+      { LogicalName: 'new_other', AttributeType: 'Lookup', Targets: ['new_a'], CascadeConfiguration: { Assign: 'Sometimes', Colour: 'Cascade' } },
     ])]));
     expect(problems.map((p) => `${p.pointer} ${p.reason}`)).to.have.members([
       '/Attributes/1/CascadeConfiguration/Delete must be equal to one of the allowed values: Cascade, RemoveLink, Restrict',
-      "/Attributes/2/CascadeConfiguration unknown property 'Assign'",
+      '/Attributes/2/CascadeConfiguration/Assign must be equal to one of the allowed values: NoCascade, Cascade, Active, UserOwned, RemoveLink, Restrict',
+      "/Attributes/2/CascadeConfiguration unknown property 'Colour'",
     ]);
+    // Dataverse's whole CascadeConfiguration is accepted as it writes it; the other actions are kept as declared.
+    const full = buildModel([...shippedFiles(), file([{ LogicalName: 'new_parent', AttributeType: 'Lookup', Targets: ['new_a'], CascadeConfiguration: {
+      Assign: 'Cascade', Delete: 'Cascade', Merge: 'NoCascade', Reparent: 'Cascade', Share: 'Cascade', Unshare: 'Cascade', RollupView: 'NoCascade', Archive: 'RemoveLink',
+    } }])]);
+    const config = [...full.byLogicalName.get('new_a')!.navigation.values()].find((n) => n.Name === 'new_parent')!.relationship as unknown as { CascadeConfiguration: object };
+    expect(config.CascadeConfiguration).to.deep.equal({
+      Assign: 'Cascade', Delete: 'Cascade', Merge: 'NoCascade', Reparent: 'Cascade', Share: 'Cascade', Unshare: 'Cascade', RollupView: 'NoCascade', Archive: 'RemoveLink',
+    });
     const misplaced = problemsOf(() => buildModel([...shippedFiles(), file([{ LogicalName: 'new_name', AttributeType: 'String', CascadeConfiguration: { Delete: 'Cascade' } }])]));
     expect(misplaced.map((p) => `${p.pointer} ${p.reason}`)).to.deep.equal([
       '/Attributes/0/CascadeConfiguration CascadeConfiguration is what deleting a referenced row does to the rows of a lookup; only a Lookup, Customer or Owner column has one',

@@ -11,7 +11,7 @@ import { call, DATABASES, startServer, type Reply, type TestServer } from './sup
  */
 
 const SET = 'msdyn_copilotinteractions';
-const CHILDREN = 'msdyn_copilotinteractiondata_msdyn_copilotinteraction_msdyn_interactiondataid';
+const CHILDREN = 'msdyn_msdyn_copilotinteractiondata_msdyn_copilotinteraction_interactiondataid';
 const TOO_DEEP = `more than ${MAX_NESTING} levels deep`;
 
 /** `GET <path>?<option>=<value>`, the value URL-encoded. */

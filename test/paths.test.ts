@@ -4,7 +4,7 @@ import { expect } from 'chai';
 import { call, copyMetadata, DATABASES, startServer, type TestServer } from './support/server.js';
 
 const SET = 'msdyn_copilotinteractions';
-const CHILDREN = 'msdyn_copilotinteractiondata_msdyn_copilotinteraction_msdyn_interactiondataid';
+const CHILDREN = 'msdyn_msdyn_copilotinteractiondata_msdyn_copilotinteraction_interactiondataid';
 
 for (const database of DATABASES) {
   describe(`URL paths: alternate keys, properties, navigation properties [${database.name}]`, () => {

@@ -19,7 +19,7 @@ const TABLE = 'msdyn_copilotinteraction';
 const TYPE = `Microsoft.Dynamics.CRM.${TABLE}`;
 const PK = 'msdyn_copilotinteractionid';
 const DATA_SET = 'msdyn_copilotinteractiondatas';
-const CHILDREN = 'msdyn_copilotinteractiondata_msdyn_copilotinteraction_msdyn_interactiondataid';
+const CHILDREN = 'msdyn_msdyn_copilotinteractiondata_msdyn_copilotinteraction_interactiondataid';
 const CLI = join(import.meta.dirname, '..', 'src', 'cli.js');
 
 /** FetchXML of the copilot table: name and version of the rows whose name starts with `prefix`. */

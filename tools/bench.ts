@@ -194,7 +194,7 @@ const PAGE_QUERY: Record<string, string> = {
 const pathOf = (query: Record<string, string>) => `${ROOT}msdyn_copilotinteractions?${Object.entries(query).map(([k, v]) => `${k}=${encodeURIComponent(v)}`).join('&')}`;
 const PAGE_PATH = pathOf(PAGE_QUERY);
 /** The collection-valued navigation property from a copilot interaction data row to its interactions. */
-const INTERACTIONS = 'msdyn_copilotinteractiondata_msdyn_copilotinteraction_msdyn_interactiondataid';
+const INTERACTIONS = 'msdyn_msdyn_copilotinteractiondata_msdyn_copilotinteraction_interactiondataid';
 /**
  * The same page with two single-valued expansions (the creating user, the interaction data row)
  * and one collection expansion nested in the second (the data row's interactions, ~10 each).

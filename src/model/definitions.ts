@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { pkOf } from './primary-key.js';
+import { isSystemLookup } from './relationships.js';
 import type { AttributeModel, AttributeType, EntityModel, ManyToManyRelationshipModel, Model, OptionMetadata, RelationshipModel } from './types.js';
 
 /**
@@ -207,7 +208,9 @@ export const ENUMS: Readonly<Record<string, readonly string[]>> = {
   IntegerFormat: ['None', 'Duration', 'TimeZone', 'Language', 'Locale'],
   DateTimeFormat: ['DateOnly', 'DateAndTime'],
   CascadeType: ['NoCascade', 'Cascade', 'Active', 'UserOwned', 'RemoveLink', 'Restrict'],
-  RelationshipType: ['OneToManyRelationship', 'ManyToManyRelationship', 'Default'],
+  RelationshipType: ['OneToManyRelationship', 'ManyToManyRelationship'],
+  AssociatedMenuBehavior: ['UseCollectionName', 'UseLabel', 'DoNotDisplay'],
+  AssociatedMenuGroup: ['Details', 'Sales', 'Service', 'Marketing'],
   SecurityTypes: ['None', 'Append', 'ParentChild', 'Pointer', 'Inheritance'],
 };
 
@@ -359,9 +362,22 @@ export function entityRelationships(model: Model, entity: EntityModel, property:
 }
 
 /**
+ * An AssociatedMenuConfiguration: how a model-driven app would list the related rows. Tessera has
+ * no app, so every relationship has Dataverse's default (the collection name, in Details).
+ */
+function associatedMenu(...id: string[]): Definition {
+  return {
+    Behavior: 'UseCollectionName', Group: 'Details', Label: label(undefined, ...id), Order: null, IsCustomizable: true, Icon: null,
+    ViewId: '00000000-0000-0000-0000-000000000000', AvailableOffline: true, MenuId: null, QueryApi: null,
+  };
+}
+
+/**
  * OneToManyRelationshipMetadata or ManyToManyRelationshipMetadata of `r`, with `@odata.type`.
  * Of CascadeConfiguration only Delete does anything here (model CascadeDelete); the other actions
- * are NoCascade, as Tessera has no Assign, Share, Merge or Reparent messages.
+ * are as the metadata file declares them (NoCascade by default) but do nothing, as Tessera has no
+ * Assign, Share, Merge or Reparent messages and Retain does not reach related rows (Archive). SecurityTypes: None for the system lookups and many-to-many
+ * relationships, Append for other lookups (as Dataverse reports them).
  */
 export function relationshipDefinition(r: AnyRelationship): Definition {
   const base = {
@@ -387,23 +403,30 @@ export function relationshipDefinition(r: AnyRelationship): Definition {
       Entity2IntersectAttribute: r.Entity2IntersectAttribute.LogicalName,
       Entity1NavigationPropertyName: r.Entity1NavigationPropertyName,
       Entity2NavigationPropertyName: r.Entity2NavigationPropertyName,
+      Entity1AssociatedMenuConfiguration: associatedMenu('relationship', r.SchemaName, 'Entity1'),
+      Entity2AssociatedMenuConfiguration: associatedMenu('relationship', r.SchemaName, 'Entity2'),
     };
   }
   return {
     '@odata.type': '#Microsoft.Dynamics.CRM.OneToManyRelationshipMetadata',
     ...base,
     IsCustomRelationship: isCustomName(r.ReferencingAttribute.LogicalName),
-    SecurityTypes: 'Append',
+    SecurityTypes: isSystemLookup(r.ReferencingAttribute) ? 'None' : 'Append',
     IsHierarchical: false,
+    RelationshipBehavior: 0,
+    IsDenormalizedLookup: null,
+    DenormalizedAttributeName: null,
+    IsRelationshipAttributeDenormalized: false,
+    EntityKey: null,
+    RelationshipAttributes: [],
     ReferencedAttribute: pkOf(r.ReferencedEntity).LogicalName,
     ReferencedEntity: r.ReferencedEntity.LogicalName,
     ReferencingAttribute: r.ReferencingAttribute.LogicalName,
     ReferencingEntity: r.ReferencingEntity.LogicalName,
     ReferencedEntityNavigationPropertyName: r.ReferencedEntityNavigationPropertyName,
     ReferencingEntityNavigationPropertyName: r.ReferencingEntityNavigationPropertyName,
-    CascadeConfiguration: {
-      Assign: 'NoCascade', Delete: r.CascadeConfiguration.Delete, Merge: 'NoCascade', Reparent: 'NoCascade', Share: 'NoCascade', Unshare: 'NoCascade', RollupView: 'NoCascade',
-    },
+    CascadeConfiguration: { ...r.CascadeConfiguration },
+    AssociatedMenuConfiguration: associatedMenu('relationship', r.SchemaName),
   };
 }
 
@@ -459,15 +482,26 @@ export const RELATIONSHIP_METADATA: Readonly<Record<string, PropertyType>> = {
 
 const CASCADE: PropertyType = { enum: 'CascadeType' };
 
+/** AssociatedMenuConfiguration, as associatedMenu writes it. */
+const ASSOCIATED_MENU: PropertyType = {
+  complex: {
+    Behavior: { enum: 'AssociatedMenuBehavior' }, Group: { enum: 'AssociatedMenuGroup' }, Label: LABEL, Order: 'Int32', IsCustomizable: 'Boolean', Icon: 'String',
+    ViewId: 'Guid', AvailableOffline: 'Boolean', MenuId: 'String', QueryApi: 'String',
+  },
+};
+
 /** OneToManyRelationshipMetadata's properties (the base type's and its own). */
 export const ONE_TO_MANY_METADATA: Readonly<Record<string, PropertyType>> = {
   ...RELATIONSHIP_METADATA, IsHierarchical: 'Boolean', ReferencedAttribute: 'String', ReferencedEntity: 'String', ReferencingAttribute: 'String',
   ReferencingEntity: 'String', ReferencedEntityNavigationPropertyName: 'String', ReferencingEntityNavigationPropertyName: 'String',
-  CascadeConfiguration: { complex: { Assign: CASCADE, Delete: CASCADE, Merge: CASCADE, Reparent: CASCADE, Share: CASCADE, Unshare: CASCADE, RollupView: CASCADE } },
+  CascadeConfiguration: { complex: { Assign: CASCADE, Delete: CASCADE, Merge: CASCADE, Reparent: CASCADE, Share: CASCADE, Unshare: CASCADE, RollupView: CASCADE, Archive: CASCADE } },
+  RelationshipBehavior: 'Int32', IsDenormalizedLookup: 'Boolean', DenormalizedAttributeName: 'String', IsRelationshipAttributeDenormalized: 'Boolean',
+  EntityKey: 'String', RelationshipAttributes: 'Collection', AssociatedMenuConfiguration: ASSOCIATED_MENU,
 };
 
 /** ManyToManyRelationshipMetadata's properties (the base type's and its own). */
 export const MANY_TO_MANY_METADATA: Readonly<Record<string, PropertyType>> = {
   ...RELATIONSHIP_METADATA, Entity1LogicalName: 'String', Entity2LogicalName: 'String', IntersectEntityName: 'String', Entity1IntersectAttribute: 'String',
   Entity2IntersectAttribute: 'String', Entity1NavigationPropertyName: 'String', Entity2NavigationPropertyName: 'String',
+  Entity1AssociatedMenuConfiguration: ASSOCIATED_MENU, Entity2AssociatedMenuConfiguration: ASSOCIATED_MENU,
 };

@@ -1,6 +1,7 @@
 import type { ModelProblem } from './loader.js';
+import { CASCADE_ACTIONS } from './schema.js';
 import type {
-  AttributeFile, AttributeModel, CascadeDelete, EntityFile, EntityModel, ManyToManyNavigationModel, ManyToManyRelationshipFile, ManyToManyRelationshipModel,
+  AttributeFile, AttributeModel, CascadeDelete, CascadeType, EntityFile, EntityModel, ManyToManyNavigationModel, ManyToManyRelationshipFile, ManyToManyRelationshipModel,
   NavigationPropertyModel, OneToManyNavigationModel, RelationshipModel,
 } from './types.js';
 
@@ -29,13 +30,18 @@ function defaultSchemaName(referencing: EntityModel, a: AttributeModel, target: 
 /** The lookups the system columns add (created/modified (on behalf) by, owner, organization). */
 const SYSTEM_LOOKUPS = new Set(['createdby', 'createdonbehalfby', 'modifiedby', 'modifiedonbehalfby', 'organizationid', 'owninguser', 'ownerid']);
 
+/** Whether `a` is one of the lookups the system columns add (SYSTEM_LOOKUPS). */
+export function isSystemLookup(a: AttributeModel): boolean {
+  return SYSTEM_LOOKUPS.has(a.LogicalName);
+}
+
 /**
  * What deleting a referenced row does by default (see AttributeFile.CascadeConfiguration):
  * Restrict for the system lookups (Dataverse never deletes a user or organization in use),
  * RemoveLink, the default of a custom relationship, for every other.
  */
 function defaultCascadeDelete(a: AttributeModel): CascadeDelete {
-  return SYSTEM_LOOKUPS.has(a.LogicalName) ? 'Restrict' : 'RemoveLink';
+  return isSystemLookup(a) ? 'Restrict' : 'RemoveLink';
 }
 
 /**
@@ -74,7 +80,10 @@ export function buildOneToMany(entities: readonly EntityModel[], declared: Reado
         const relationship: RelationshipModel = Object.freeze({
           RelationshipType: 'OneToManyRelationship', SchemaName: schemaName, ReferencedEntity: target, ReferencingEntity: e, ReferencingAttribute: a,
           ReferencingEntityNavigationPropertyName: single, ReferencedEntityNavigationPropertyName: schemaName,
-          CascadeConfiguration: Object.freeze({ Delete: file?.CascadeConfiguration?.Delete ?? defaultCascadeDelete(a) }),
+          CascadeConfiguration: Object.freeze({
+            ...Object.fromEntries(CASCADE_ACTIONS.map((action) => [action, file?.CascadeConfiguration?.[action] ?? 'NoCascade'])) as Record<(typeof CASCADE_ACTIONS)[number], CascadeType>,
+            Delete: file?.CascadeConfiguration?.Delete ?? defaultCascadeDelete(a),
+          }),
         });
         const where = `(lookup '${a.LogicalName}')`;
         const many: OneToManyNavigationModel = { Name: schemaName, kind: 'collection', relationship, source: target, target: e, Partner: single };

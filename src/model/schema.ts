@@ -9,6 +9,11 @@ export const ATTRIBUTE_TYPES = [
   'Uniqueidentifier', 'Lookup', 'Owner', 'Customer', 'Picklist', 'State', 'Status', 'EntityName',
 ] as const;
 
+/** Dataverse's CascadeType values (CascadeConfiguration of a one-to-many relationship). */
+export const CASCADE_TYPES = ['NoCascade', 'Cascade', 'Active', 'UserOwned', 'RemoveLink', 'Restrict'] as const;
+/** The actions of a CascadeConfiguration besides Delete (only Delete does anything in Tessera). */
+export const CASCADE_ACTIONS = ['Assign', 'Share', 'Unshare', 'Reparent', 'Merge', 'RollupView', 'Archive'] as const;
+
 const logicalName = { type: 'string', pattern: '^[a-z][a-z0-9_]{0,99}$' };
 const navigationName = { type: 'string', pattern: '^[A-Za-z_][A-Za-z0-9_]*$' };
 
@@ -50,9 +55,11 @@ const attribute = {
     RelationshipSchemaName: navigationName,
     CascadeConfiguration: {
       type: 'object',
-      required: ['Delete'],
       additionalProperties: false,
-      properties: { Delete: { enum: ['Cascade', 'RemoveLink', 'Restrict'] } },
+      properties: {
+        Delete: { enum: ['Cascade', 'RemoveLink', 'Restrict'] },
+        ...Object.fromEntries(CASCADE_ACTIONS.map((action) => [action, { enum: CASCADE_TYPES }])),
+      },
     },
     DateTimeBehavior: { enum: ['UserLocal', 'DateOnly', 'TimeZoneIndependent'] },
     Format: { type: 'string' },

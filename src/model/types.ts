@@ -1,3 +1,5 @@
+import type { CASCADE_ACTIONS, CASCADE_TYPES } from './schema.js';
+
 /**
  * Metadata vocabulary. File types (`*File`) mirror Dataverse's EntityMetadata / AttributeMetadata
  * names as they are written in `metadata/*.json`; runtime types (`EntityModel`, `AttributeModel`,
@@ -99,12 +101,14 @@ export interface AttributeFile {
    */
   RelationshipSchemaName?: string;
   /**
-   * Lookup: what deleting a referenced row does to the rows that point at it (the relationship's
-   * CascadeConfiguration; only Delete is read). Defaults: RemoveLink, Dataverse's default for a
-   * custom relationship; Restrict for the system lookups (created/modified (on behalf) by, owner,
-   * organization), whose rows Dataverse never deletes while they are in use.
+   * Lookup: the relationship's CascadeConfiguration, as Dataverse writes it. Delete is what
+   * deleting a referenced row does to the rows that point at it; defaults: RemoveLink, Dataverse's
+   * default for a custom relationship; Restrict for the system lookups (created/modified (on
+   * behalf) by, owner, organization), whose rows Dataverse never deletes while they are in use.
+   * The other actions (Assign, Share, Merge …, any CascadeType, default NoCascade) are reported in
+   * RelationshipDefinitions but do nothing: Tessera has none of those messages.
    */
-  CascadeConfiguration?: { Delete: CascadeDelete };
+  CascadeConfiguration?: CascadeConfigurationFile;
   DateTimeBehavior?: DateTimeBehavior;
   /** Display format (DateOnly / DateAndTime for DateTime, Text / Email / Url for String, None for numbers). */
   Format?: string;
@@ -192,6 +196,12 @@ export interface EntityKeyFile {
  */
 export type CascadeDelete = 'Cascade' | 'RemoveLink' | 'Restrict';
 
+/** Dataverse's CascadeType values (CascadeConfiguration of a one-to-many relationship). */
+export type CascadeType = (typeof CASCADE_TYPES)[number];
+
+/** A lookup's CascadeConfiguration in a metadata file: Delete, and any of the other actions. */
+export type CascadeConfigurationFile = { Delete?: CascadeDelete } & { [K in (typeof CASCADE_ACTIONS)[number]]?: CascadeType };
+
 /**
  * A one-to-many relationship derived from a lookup (OneToManyRelationshipMetadata): rows of
  * `ReferencingEntity` point at one row of `ReferencedEntity` through `ReferencingAttribute`.
@@ -208,8 +218,12 @@ export interface RelationshipModel {
   readonly ReferencingEntityNavigationPropertyName: string;
   /** Collection-valued navigation property on the referenced table (= SchemaName). */
   readonly ReferencedEntityNavigationPropertyName: string;
-  /** What deleting a ReferencedEntity row does to its referencing rows (see AttributeFile.CascadeConfiguration). */
-  readonly CascadeConfiguration: { readonly Delete: CascadeDelete };
+  /**
+   * The relationship's CascadeConfiguration (see AttributeFile.CascadeConfiguration): Delete is
+   * what deleting a ReferencedEntity row does to its referencing rows; the other actions are
+   * descriptive only.
+   */
+  readonly CascadeConfiguration: { readonly Delete: CascadeDelete } & { readonly [K in (typeof CASCADE_ACTIONS)[number]]: CascadeType };
 }
 
 /**

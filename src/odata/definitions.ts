@@ -59,7 +59,7 @@ export function answerDefinitions(req: ODataRequest, model: Model, r: Definition
   const { select, filter, expand } = req.query;
   const root = `${req.serviceRoot}$metadata#EntityDefinitions`;
   const filters = new Map<unknown, Predicate>();
-  if (!r.attributes) {
+  if (!r.attributes && !r.relationships) {
     checkOptions(ENTITY, select, filter, expand, filters);
     if (r.key) {
       const entity = findEntity(model, r.key);
@@ -69,13 +69,14 @@ export function answerDefinitions(req: ODataRequest, model: Model, r: Definition
     return json(200, { '@odata.context': `${root}${selection(select)}`, value });
   }
   const entity = findEntity(model, r.key!);
-  const cast = r.attributes.cast;
+  if (r.relationships) return answerEntityRelationships(req, model, entity, r.relationships);
+  const cast = r.attributes!.cast;
   if (cast !== undefined && !ATTRIBUTE_METADATA_TYPES.has(cast)) throw Errors.resourceNotFound(`${NAMESPACE}.${cast}`);
   checkOptions(attributeType(cast), select, filter, expand, filters);
   const context = `${root}(${entityDefinition(entity).MetadataId as string})/Attributes${cast ? `/${NAMESPACE}.${cast}` : ''}${selection(select)}`;
   const columns = entity.Attributes.filter((a) => cast === undefined || attributeMetadataType(a) === cast);
-  if (r.attributes.key) {
-    const a = findAttribute(entity, columns, r.attributes.key, cast);
+  if (r.attributes!.key) {
+    const a = findAttribute(entity, columns, r.attributes!.key, cast);
     return json(200, { '@odata.context': `${context}/$entity`, ...attributeObject(model, entity, a, select, expand) });
   }
   const value = columns.filter((a) => filters.get(undefined)!(attributeDefinition(entity, a))).map((a) => attributeObject(model, entity, a, select, expand));
@@ -127,6 +128,30 @@ function answerRelationships(req: ODataRequest, model: Model, r: DefinitionsReso
   return json(200, { '@odata.context': `${context}/$entity`, ...project(found, req.query.select) });
 }
 
+/** A relationship's definition as an item of a typed collection (no `@odata.type`). */
+function untyped(definition: Definition): Definition {
+  const { '@odata.type': _type, ...rest } = definition;
+  return rest;
+}
+
+/**
+ * `EntityDefinitions(<key>)/<collection>[(<key>)]`: the table's relationships of one collection
+ * (see entityRelationships), or one of them by SchemaName or MetadataId (404 `0x80040217` when
+ * the collection has none such), with `$select` and `$filter` of its type.
+ */
+function answerEntityRelationships(req: ODataRequest, model: Model, entity: EntityModel, r: NonNullable<DefinitionsResource['relationships']>): HttpResponse {
+  if (req.query.expand !== undefined) throw Errors.badQuery(`The query option '$expand' is not supported on ${r.property}.`);
+  const filters = new Map<unknown, Predicate>();
+  checkOptions(r.property === 'ManyToManyRelationships' ? MANY_TO_MANY : ONE_TO_MANY, req.query.select, req.query.filter, undefined, filters);
+  const all = entityRelationships(model, entity, r.property).map((x) => untyped(relationshipDefinition(x)));
+  const context = `${req.serviceRoot}$metadata#EntityDefinitions(${entityDefinition(entity).MetadataId as string})/${r.property}${selection(req.query.select)}`;
+  if (!r.key) return json(200, { '@odata.context': context, value: all.filter(filters.get(undefined)!).map((d) => project(d, req.query.select)) });
+  const key = r.key;
+  const found = all.find((d) => (key.property === 'SchemaName' ? d['SchemaName'] === key.value : d['MetadataId'] === key.value));
+  if (!found) throw notFound(`a relationship in ${r.property} of '${entity.LogicalName}'`, key);
+  return json(200, { '@odata.context': `${context}/$entity`, ...project(found, req.query.select) });
+}
+
 /** `(a,b)` for a `$select`, else nothing. */
 function selection(select: readonly string[] | undefined): string {
   return select ? `(${select.join(',')})` : '';
@@ -169,7 +194,7 @@ function entityObject(model: Model, entity: EntityModel, select: readonly string
     const property = item.property;
     // The collections are typed: their items carry no @odata.type.
     const rows = property === 'Keys' ? keyDefinitions(entity)
-      : isRelationshipNavigation(property) ? entityRelationships(model, entity, property).map((x) => { const { '@odata.type': _, ...d } = relationshipDefinition(x); return d; })
+      : isRelationshipNavigation(property) ? entityRelationships(model, entity, property).map((x) => untyped(relationshipDefinition(x)))
         : entity.Attributes.map((a) => attributeObject(model, entity, a, undefined, item.expand));
     out[item.property] = rows.filter(filters.get(item)!).map((d) => project(d, item.select));
   }

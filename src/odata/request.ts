@@ -38,7 +38,11 @@ export type Resource =
    * `RelationshipDefinitions` (digest §8): table definitions, their columns (a column cast to its
    * derived type), global option sets, relationships.
    */
-  | { kind: 'definitions'; set: DefinitionSet; key?: DefinitionKey; attributes?: { key?: DefinitionKey; cast?: string }; cast?: string };
+  | {
+    kind: 'definitions'; set: DefinitionSet; key?: DefinitionKey; attributes?: { key?: DefinitionKey; cast?: string }; cast?: string;
+    /** `EntityDefinitions(<key>)/<OneToMany|ManyToOne|ManyToMany>Relationships[(<key>)]`. */
+    relationships?: { property: 'OneToManyRelationships' | 'ManyToOneRelationships' | 'ManyToManyRelationships'; key?: DefinitionKey };
+  };
 
 /** The metadata entity sets Tessera serves. */
 export type DefinitionSet = 'EntityDefinitions' | 'GlobalOptionSetDefinitions' | 'RelationshipDefinitions';
@@ -174,7 +178,7 @@ const KEY_NAME: Readonly<Record<DefinitionSet, 'LogicalName' | 'Name' | 'SchemaN
 
 /** The segments of an `EntityDefinitions`, `GlobalOptionSetDefinitions` or `RelationshipDefinitions` path (see Resource `definitions`). */
 function definitionsPath(set: DefinitionSet, segments: readonly string[], key: string | undefined): Resource {
-  const served = set === 'EntityDefinitions' ? 'EntityDefinitions(<key>)/Attributes[(<key>)][/<cast>]' : `${set}[(<key>)][/<cast>]`;
+  const served = set === 'EntityDefinitions' ? 'EntityDefinitions(<key>)/Attributes[(<key>)][/<cast>] and /<relationship collection>[(<key>)]' : `${set}[(<key>)][/<cast>]`;
   const unserved = () => Errors.notImplemented(`The metadata path '${segments.join('/')}' (only ${served} is served)`);
   const own = key === undefined ? undefined : definitionKey(key, segments[0]!, KEY_NAME[set]);
   if (segments.length === 1) return { kind: 'definitions', set, key: own };
@@ -183,7 +187,14 @@ function definitionsPath(set: DefinitionSet, segments: readonly string[], key: s
     return { kind: 'definitions', set, key: own, cast: castOf(segments[1]) };
   }
   const attributes = SEGMENT.exec(segments[1]!);
-  if (!own || !attributes || attributes[1] !== 'Attributes' || segments.length > 3) throw unserved();
+  const collection = attributes?.[1];
+  if (own && segments.length === 2 && (collection === 'OneToManyRelationships' || collection === 'ManyToOneRelationships' || collection === 'ManyToManyRelationships')) {
+    return {
+      kind: 'definitions', set, key: own,
+      relationships: { property: collection, key: attributes![2] === undefined ? undefined : definitionKey(attributes![2], segments[1]!, 'SchemaName') },
+    };
+  }
+  if (!own || !attributes || collection !== 'Attributes' || segments.length > 3) throw unserved();
   return {
     kind: 'definitions',
     set,
