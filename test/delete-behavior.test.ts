@@ -2,7 +2,9 @@ import { rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { expect } from 'chai';
 import type { EntityFile } from '../src/model/types.js';
+import { planCreate, planUpdate } from '../src/plan/write.js';
 import { SYSTEM_CALLER } from '../src/service.js';
+import { writeIn } from '../src/store/execute.js';
 import { call, copyMetadata, createRow, DATABASES, startServer, type TestServer } from './support/server.js';
 
 /**
@@ -15,9 +17,9 @@ const lookup = (name: string, target: string, Delete?: 'Cascade' | 'RemoveLink' 
   ({ LogicalName: name, AttributeType: 'Lookup', Targets: [target], ...(Delete ? { CascadeConfiguration: { Delete } } : {}) }) as const;
 
 /**
- * new_project ← new_task (Cascade; a task's subtasks too, through new_parenttaskid) ← new_note
- * (Restrict on its task; RemoveLink, the default, on its project). Tasks are linked to
- * interactions through a many-to-many relationship.
+ * new_project ← new_task (Cascade; a task's subtasks too, through new_parenttaskid; a task's
+ * blocker is Restrict) ← new_note (Restrict on its task and on an interaction; RemoveLink, the
+ * default, on its project). Tasks are linked to interactions through a many-to-many relationship.
  */
 const FILES: EntityFile[] = [
   {
@@ -28,7 +30,7 @@ const FILES: EntityFile[] = [
     LogicalName: 'new_task', EntitySetName: 'new_tasks', PrimaryIdAttribute: 'new_taskid', PrimaryNameAttribute: 'new_name', OwnershipType: 'UserOwned',
     Attributes: [
       { LogicalName: 'new_taskid', AttributeType: 'Uniqueidentifier' }, { LogicalName: 'new_name', AttributeType: 'String', MaxLength: 100 },
-      lookup('new_projectid', 'new_project', 'Cascade'), lookup('new_parenttaskid', 'new_task', 'Cascade'),
+      lookup('new_projectid', 'new_project', 'Cascade'), lookup('new_parenttaskid', 'new_task', 'Cascade'), lookup('new_blockerid', 'new_task', 'Restrict'),
     ],
     ManyToManyRelationships: [{ SchemaName: 'new_task_msdyn_copilotinteraction', Entity1LogicalName: 'new_task', Entity2LogicalName: 'msdyn_copilotinteraction' }],
   },
@@ -36,7 +38,7 @@ const FILES: EntityFile[] = [
     LogicalName: 'new_note', EntitySetName: 'new_notes', PrimaryIdAttribute: 'new_noteid', PrimaryNameAttribute: 'new_name', OwnershipType: 'UserOwned',
     Attributes: [
       { LogicalName: 'new_noteid', AttributeType: 'Uniqueidentifier' }, { LogicalName: 'new_name', AttributeType: 'String', MaxLength: 100 },
-      lookup('new_taskid', 'new_task', 'Restrict'), lookup('new_projectid', 'new_project'),
+      lookup('new_taskid', 'new_task', 'Restrict'), lookup('new_projectid', 'new_project'), lookup('new_interactionid', 'msdyn_copilotinteraction', 'Restrict'),
     ],
   },
 ] as EntityFile[];
@@ -141,6 +143,69 @@ for (const database of DATABASES) {
       expect(purged.json.EntityCountCollection.Values).to.deep.equal([1]);
       await recreate();
       expect((await get(`${links}?$select=msdyn_name`)).value).to.deep.equal([]);
+    });
+
+    it('a Restrict row the same cascade deletes does not block it, whichever was created first', async () => {
+      for (const blockerFirst of [true, false]) {
+        const project = await create('new_projects', { new_name: 'B' }, 'new_projectid');
+        const under = { 'new_projectid@odata.bind': `/new_projects(${project})` };
+        let blocker = blockerFirst ? await create('new_tasks', { new_name: 'blocker', ...under }, 'new_taskid') : '';
+        const blocked = await create('new_tasks', { new_name: 'blocked', ...under }, 'new_taskid');
+        if (!blockerFirst) blocker = await create('new_tasks', { new_name: 'blocker', ...under }, 'new_taskid');
+        expect((await call('PATCH', `${s.root}new_tasks(${blocked})`, { 'new_blockerid@odata.bind': `/new_tasks(${blocker})` })).status).to.equal(204);
+        expect((await call('DELETE', `${s.root}new_projects(${project})`)).status, `blocker first: ${blockerFirst}`).to.equal(204);
+        for (const t of [blocker, blocked]) expect(await exists(`new_tasks(${t})`)).to.equal(false);
+      }
+    });
+
+    it('a delete waits for a write that binds to the row: the Restrict sees the new row (405), nothing dangles', async () => {
+      const model = s.service.model;
+      const task = await create('new_tasks', { new_name: 'contested' }, 'new_taskid');
+      let deleting: Promise<{ status: number }> | undefined;
+      let note = '';
+      await s.db.transaction(async (tx) => {
+        const plan = planCreate(model, model.byLogicalName.get('new_note')!, { new_name: 'late', 'new_taskid@odata.bind': `/new_tasks(${task})` }, SYSTEM_CALLER);
+        note = (await writeIn(tx, s.db, plan)).id;
+        deleting = call('DELETE', `${s.root}new_tasks(${task})`);
+        await new Promise((resolve) => setTimeout(resolve, 300));
+      });
+      expect((await deleting!).status).to.equal(405);
+      expect(await exists(`new_tasks(${task})`)).to.equal(true);
+      expect((await get(`new_notes(${note})?$select=_new_taskid_value`))._new_taskid_value).to.equal(task);
+    });
+
+    it('a Cascade leaves alone a row another transaction moved to another parent while the delete waited', async () => {
+      const model = s.service.model;
+      const from = await create('new_projects', { new_name: 'from' }, 'new_projectid');
+      const to = await create('new_projects', { new_name: 'to' }, 'new_projectid');
+      const task = await create('new_tasks', { new_name: 'moving', 'new_projectid@odata.bind': `/new_projects(${from})` }, 'new_taskid');
+      let deleting: Promise<{ status: number }> | undefined;
+      await s.db.transaction(async (tx) => {
+        const plan = planUpdate(model, model.byLogicalName.get('new_task')!, task, { 'new_projectid@odata.bind': `/new_projects(${to})` }, SYSTEM_CALLER, '*', undefined);
+        await writeIn(tx, s.db, plan);
+        deleting = call('DELETE', `${s.root}new_projects(${from})`);
+        await new Promise((resolve) => setTimeout(resolve, 300));
+      });
+      expect((await deleting!).status).to.equal(204);
+      expect((await get(`new_tasks(${task})?$select=_new_projectid_value`))._new_projectid_value).to.equal(to);
+    });
+
+    it('PurgeRetainedContent leaves a row a Restrict holds retained and purges the others', async () => {
+      const held = await create('msdyn_copilotinteractions', { msdyn_name: 'held' }, 'msdyn_copilotinteractionid');
+      const free = await create('msdyn_copilotinteractions', { msdyn_name: 'free' }, 'msdyn_copilotinteractionid');
+      await create('new_notes', { new_name: 'holds', 'new_interactionid@odata.bind': `/msdyn_copilotinteractions(${held})` }, 'new_noteid');
+      for (const id of [held, free]) {
+        const retained = await call('POST', `${s.root}Retain`, { Target: { '@odata.type': 'Microsoft.Dynamics.CRM.msdyn_copilotinteraction', msdyn_copilotinteractionid: id } });
+        expect(retained.status, retained.text).to.equal(200);
+      }
+      const purge = () => call('POST', `${s.root}PurgeRetainedContent`, { EntityName: 'msdyn_copilotinteraction', MaxVersionToPurge: Number.MAX_SAFE_INTEGER });
+      const first = await purge();
+      expect(first.status, first.text).to.equal(200);
+      expect(first.json.EntityCountCollection.Values).to.deep.equal([1]);
+      expect((await purge()).json.EntityCountCollection.Values).to.deep.equal([0]);
+      const retainedRows = '<fetch datasource="retained"><entity name="msdyn_copilotinteraction"><attribute name="msdyn_name"/></entity></fetch>';
+      const left = await call('GET', `${s.root}msdyn_copilotinteractions?fetchXml=${encodeURIComponent(retainedRows)}`);
+      expect(left.json.value.map((r: { msdyn_name: string }) => r.msdyn_name)).to.deep.equal(['held']);
     });
 
     it('a task that is its own parent, and two tasks that are each other\'s parent, are deleted without looping', async () => {

@@ -16,13 +16,13 @@ import { encodeSkipToken } from '../src/plan/skiptoken.js';
 import type { AggregatePlan, AssociatePlan, Caller, CountPlan, DisassociatePlan, InsertPlan, ReadPlan, UpdatePlan, Value } from '../src/plan/types.js';
 import { relatedTo, restrict } from '../src/plan/navigation.js';
 import { planAssociate, planDisassociate } from '../src/plan/associate.js';
-import { referencingRows } from '../src/plan/delete.js';
+import { deletePlan } from '../src/plan/delete.js';
 import { parseBody, planDelete, planUpdate } from '../src/plan/write.js';
 import { createTable, incompatibleChanges, migrationDdl, selectSnapshot, type ExistingSchema } from '../src/sql/ddl.js';
 import type { Dialect, Statement } from '../src/sql/dialect.js';
 import { mssqlDialect } from '../src/sql/mssql.js';
 import { postgresDialect } from '../src/sql/postgres.js';
-import { renderAggregate, renderCount, renderDelete, renderDisassociate, renderInsert, renderInsertMany, renderRead, renderReferencingIds, renderRemoveLink, renderSelectById, renderUpdate } from '../src/sql/render.js';
+import { renderAggregate, renderCount, renderDelete, renderDisassociate, renderInsert, renderInsertMany, renderRead, renderAnyReferencing, renderDeleteReferencing, renderDeleteWhereIn, renderRemoveLink, renderSelectById, renderUpdate } from '../src/sql/render.js';
 import { sqliteDialect } from '../src/sql/sqlite.js';
 import { RELATIONSHIP_FILES, TAGS } from './support/relationship-metadata.js';
 
@@ -800,46 +800,47 @@ const cases: Case[] = [
   },
   {
     name: "delete of a row with many-to-many links: the row, then its links",
-    render: (dl) => (() => { const plan = planDelete(entity(related, 'new_tag'), ID, undefined, caller); return [renderDelete(dl, plan), ...plan.links.map((c) => renderDisassociate(dl, c))]; })(),
+    render: (dl) => (() => { const plan = planDelete(entity(related, 'new_tag'), ID, undefined, caller); return [renderDelete(dl, plan), ...plan.effects.get(plan.entity)!.links.flatMap((l) => renderDeleteWhereIn(dl, l.entity, l.attribute, [ID]))]; })(),
     sqlite: [
       { sql: "DELETE FROM \"new_tag\" WHERE \"new_tagid\" = ?", params: ["0a1b2c3d-0000-4000-8000-000000000001"] },
-      { sql: "DELETE FROM \"new_msdyn_copilotinteraction_new_tag\" WHERE \"new_tagid\" = ?", params: ["0a1b2c3d-0000-4000-8000-000000000001"] },
+      { sql: "DELETE FROM \"new_msdyn_copilotinteraction_new_tag\" WHERE \"new_tagid\" IN (?)", params: ["0a1b2c3d-0000-4000-8000-000000000001"] },
     ],
     postgres: [
       { sql: "DELETE FROM \"new_tag\" WHERE \"new_tagid\" = $1", params: ["0a1b2c3d-0000-4000-8000-000000000001"] },
-      { sql: "DELETE FROM \"new_msdyn_copilotinteraction_new_tag\" WHERE \"new_tagid\" = $1", params: ["0a1b2c3d-0000-4000-8000-000000000001"] },
+      { sql: "DELETE FROM \"new_msdyn_copilotinteraction_new_tag\" WHERE \"new_tagid\" IN ($1)", params: ["0a1b2c3d-0000-4000-8000-000000000001"] },
     ],
     mssql: [
       { sql: "DELETE FROM [new_tag] WHERE [new_tagid] = @p1", params: ["0a1b2c3d-0000-4000-8000-000000000001"] },
-      { sql: "DELETE FROM [new_msdyn_copilotinteraction_new_tag] WHERE [new_tagid] = @p1", params: ["0a1b2c3d-0000-4000-8000-000000000001"] },
+      { sql: "DELETE FROM [new_msdyn_copilotinteraction_new_tag] WHERE [new_tagid] IN (@p1)", params: ["0a1b2c3d-0000-4000-8000-000000000001"] },
     ],
   },
   {
     name: "delete of an account: its contacts' polymorphic lookup cleared (RemoveLink), users' references looked for (Restrict)",
     render: (dl) => (() => {
-      const removeLink = referencingRows(entity(related, 'account'), caller, T1).find((r) => r.behavior === 'RemoveLink' && r.relationship.ReferencingEntity.LogicalName === 'contact')!;
-      const user = referencingRows(entity(related, 'systemuser'), caller, T1).find((r) => r.relationship.SchemaName === 'lk_account_createdby')!;
+      const referencing = (table: string) => deletePlan(entity(related, table), ID, [], caller, T1).effects.get(entity(related, table))!.referencing;
+      const removeLink = referencing('account').find((r) => r.behavior === 'RemoveLink' && r.relationship.ReferencingEntity.LogicalName === 'contact')!;
+      const user = referencing('systemuser').find((r) => r.relationship.SchemaName === 'lk_account_createdby')!;
       expect(user.behavior).to.equal('Restrict');
       return [
-        renderRemoveLink(dl, removeLink.relationship, ID, (removeLink as { set: ReadonlyMap<AttributeModel, Value> }).set, 77),
-        renderReferencingIds(dl, user.relationship, ID2, 1),
-        renderReferencingIds(dl, removeLink.relationship, ID),
+        ...renderRemoveLink(dl, removeLink.relationship, [ID, ID3], (removeLink as { set: ReadonlyMap<AttributeModel, Value> }).set, 77),
+        ...renderAnyReferencing(dl, user.relationship, [ID2]),
+        ...renderDeleteReferencing(dl, removeLink.relationship, [ID]),
       ];
     })(),
     sqlite: [
-      { sql: "UPDATE \"contact\" SET \"parentcustomerid\" = ?, \"parentcustomeridtype\" = ?, \"modifiedon\" = ?, \"modifiedby\" = ?, \"versionnumber\" = ? WHERE \"parentcustomerid\" = ? AND \"parentcustomeridtype\" = ?", params: [null,null,"2024-01-01T10:00:00Z","aaaaaaaa-0000-4000-8000-00000000000a",77,"0a1b2c3d-0000-4000-8000-000000000001","account"] },
-      { sql: "SELECT \"accountid\" FROM \"account\" WHERE \"createdby\" = ? LIMIT ?", params: ["0a1b2c3d-0000-4000-8000-000000000002",1] },
-      { sql: "SELECT \"contactid\" FROM \"contact\" WHERE \"parentcustomerid\" = ? AND \"parentcustomeridtype\" = ?", params: ["0a1b2c3d-0000-4000-8000-000000000001","account"] },
+      { sql: "UPDATE \"contact\" SET \"parentcustomerid\" = ?, \"parentcustomeridtype\" = ?, \"modifiedon\" = ?, \"modifiedby\" = ?, \"versionnumber\" = ? WHERE \"parentcustomerid\" IN (?, ?) AND \"parentcustomeridtype\" = ?", params: [null,null,"2024-01-01T10:00:00Z","aaaaaaaa-0000-4000-8000-00000000000a",77,"0a1b2c3d-0000-4000-8000-000000000001","0a1b2c3d-0000-4000-8000-000000000003","account"] },
+      { sql: "SELECT \"accountid\" FROM \"account\" WHERE \"createdby\" IN (?) LIMIT ?", params: ["0a1b2c3d-0000-4000-8000-000000000002",1] },
+      { sql: "DELETE FROM \"contact\" WHERE \"parentcustomerid\" IN (?) AND \"parentcustomeridtype\" = ? RETURNING \"contactid\"", params: ["0a1b2c3d-0000-4000-8000-000000000001","account"] },
     ],
     postgres: [
-      { sql: "UPDATE \"contact\" SET \"parentcustomerid\" = $1, \"parentcustomeridtype\" = $2, \"modifiedon\" = $3, \"modifiedby\" = $4, \"versionnumber\" = $5 WHERE \"parentcustomerid\" = $6 AND \"parentcustomeridtype\" = $7", params: [null,null,"2024-01-01T10:00:00Z","aaaaaaaa-0000-4000-8000-00000000000a",77,"0a1b2c3d-0000-4000-8000-000000000001","account"] },
-      { sql: "SELECT \"accountid\" FROM \"account\" WHERE \"createdby\" = $1 LIMIT $2", params: ["0a1b2c3d-0000-4000-8000-000000000002",1] },
-      { sql: "SELECT \"contactid\" FROM \"contact\" WHERE \"parentcustomerid\" = $1 AND \"parentcustomeridtype\" = $2", params: ["0a1b2c3d-0000-4000-8000-000000000001","account"] },
+      { sql: "UPDATE \"contact\" SET \"parentcustomerid\" = $1, \"parentcustomeridtype\" = $2, \"modifiedon\" = $3, \"modifiedby\" = $4, \"versionnumber\" = $5 WHERE \"parentcustomerid\" IN ($6, $7) AND \"parentcustomeridtype\" = $8", params: [null,null,"2024-01-01T10:00:00Z","aaaaaaaa-0000-4000-8000-00000000000a",77,"0a1b2c3d-0000-4000-8000-000000000001","0a1b2c3d-0000-4000-8000-000000000003","account"] },
+      { sql: "SELECT \"accountid\" FROM \"account\" WHERE \"createdby\" IN ($1) LIMIT $2", params: ["0a1b2c3d-0000-4000-8000-000000000002",1] },
+      { sql: "DELETE FROM \"contact\" WHERE \"parentcustomerid\" IN ($1) AND \"parentcustomeridtype\" = $2 RETURNING \"contactid\"", params: ["0a1b2c3d-0000-4000-8000-000000000001","account"] },
     ],
     mssql: [
-      { sql: "UPDATE [contact] SET [parentcustomerid] = @p1, [parentcustomeridtype] = @p2, [modifiedon] = @p3, [modifiedby] = @p4, [versionnumber] = @p5 WHERE [parentcustomerid] = @p6 AND [parentcustomeridtype] = @p7", params: [null,null,d("2024-01-01T10:00:00Z"),"aaaaaaaa-0000-4000-8000-00000000000a",77,"0a1b2c3d-0000-4000-8000-000000000001","account"] },
-      { sql: "SELECT TOP (@p2) [accountid] FROM [account] WHERE [createdby] = @p1", params: ["0a1b2c3d-0000-4000-8000-000000000002",1] },
-      { sql: "SELECT [contactid] FROM [contact] WHERE [parentcustomerid] = @p1 AND [parentcustomeridtype] = @p2", params: ["0a1b2c3d-0000-4000-8000-000000000001","account"] },
+      { sql: "UPDATE [contact] SET [parentcustomerid] = @p1, [parentcustomeridtype] = @p2, [modifiedon] = @p3, [modifiedby] = @p4, [versionnumber] = @p5 WHERE [parentcustomerid] IN (@p6, @p7) AND [parentcustomeridtype] = @p8", params: [null,null,d("2024-01-01T10:00:00Z"),"aaaaaaaa-0000-4000-8000-00000000000a",77,"0a1b2c3d-0000-4000-8000-000000000001","0a1b2c3d-0000-4000-8000-000000000003","account"] },
+      { sql: "SELECT TOP (@p2) [accountid] FROM [account] WHERE [createdby] IN (@p1)", params: ["0a1b2c3d-0000-4000-8000-000000000002",1] },
+      { sql: "DELETE FROM [contact] OUTPUT DELETED.[contactid] WHERE [parentcustomerid] IN (@p1) AND [parentcustomeridtype] = @p2", params: ["0a1b2c3d-0000-4000-8000-000000000001","account"] },
     ],
   },
   {

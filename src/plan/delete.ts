@@ -1,6 +1,6 @@
-import type { EntityModel, NavigationPropertyModel } from '../model/types.js';
+import type { EntityModel } from '../model/types.js';
 import { ColumnValues } from './column-values.js';
-import type { Caller, DeletePlan, DisassociatePlan, Guard, ReferencingRows } from './types.js';
+import type { Caller, DeleteEffects, DeletePlan, Guard, ReferencingRows } from './types.js';
 import { nowUtc } from './values.js';
 
 /**
@@ -10,53 +10,51 @@ import { nowUtc } from './values.js';
  * refuses the delete, Cascade deletes them too).
  */
 
-/** The links of row `id` in every many-to-many relationship of its table, removed when it is deleted. */
-export function linksOf(nav: Iterable<NavigationPropertyModel>, id: string): DisassociatePlan[] {
-  const out: DisassociatePlan[] = [];
-  for (const n of nav) if (n.intersect) out.push({ kind: 'disassociate', entity: n.intersect.entity, match: [{ attribute: n.intersect.own, id }] });
-  return out;
-}
-
 /**
- * What deleting a row of `entity` does to the rows of each one-to-many relationship whose
- * referenced table it is; the rows a RemoveLink clears are stamped as modified by `caller` at
- * `now` (canonical UTC). A Cascade plans its rows' deletes the same way, when they are found.
+ * What deleting rows of `entity` does: its many-to-many links go, and the rows of each one-to-many
+ * relationship whose referenced table it is are deleted, counted or cleared; the rows a
+ * RemoveLink clears are stamped as modified by `caller` at `now` (canonical UTC).
  */
-export function referencingRows(entity: EntityModel, caller: Caller, now = nowUtc()): ReferencingRows[] {
-  const out: ReferencingRows[] = [];
+function deleteEffects(entity: EntityModel, caller: Caller, now: string): DeleteEffects {
+  const links: Array<DeleteEffects['links'][number]> = [];
+  const referencing: ReferencingRows[] = [];
   for (const nav of entity.navigation.values()) {
-    if (nav.intersect || nav.kind !== 'collection') continue;
-    const { relationship } = nav;
-    switch (relationship.CascadeConfiguration.Delete) {
-      case 'Restrict':
-        out.push({ behavior: 'Restrict', relationship });
-        break;
-      case 'Cascade': {
-        const target = relationship.ReferencingEntity;
-        out.push({ behavior: 'Cascade', relationship, deleteOf: (id) => deletePlan(target, id, [], caller, now) });
-        break;
-      }
-      case 'RemoveLink': {
-        const referencing = relationship.ReferencingEntity;
-        const lookup = relationship.ReferencingAttribute;
-        const set = new ColumnValues(referencing).set(lookup, null);
-        if (lookup.TypeAttribute) set.set(lookup.TypeAttribute, null);
-        const modifiedOn = referencing.attributesByName.get('modifiedon');
-        const modifiedBy = referencing.attributesByName.get('modifiedby');
-        if (modifiedOn?.IsStored) set.set(modifiedOn, now);
-        if (modifiedBy?.IsStored) set.set(modifiedBy, caller.systemuserid);
-        out.push({ behavior: 'RemoveLink', relationship, set });
-        break;
-      }
+    if (nav.intersect) {
+      links.push({ entity: nav.intersect.entity, attribute: nav.intersect.own });
+      continue;
     }
+    if (nav.kind !== 'collection') continue;
+    const { relationship } = nav;
+    const behavior = relationship.CascadeConfiguration.Delete;
+    if (behavior !== 'RemoveLink') {
+      referencing.push({ behavior, relationship });
+      continue;
+    }
+    const table = relationship.ReferencingEntity;
+    const lookup = relationship.ReferencingAttribute;
+    const set = new ColumnValues(table).set(lookup, null);
+    if (lookup.TypeAttribute) set.set(lookup.TypeAttribute, null);
+    const modifiedOn = table.attributesByName.get('modifiedon');
+    const modifiedBy = table.attributesByName.get('modifiedby');
+    if (modifiedOn?.IsStored) set.set(modifiedOn, now);
+    if (modifiedBy?.IsStored) set.set(modifiedBy, caller.systemuserid);
+    referencing.push({ behavior, relationship, set });
   }
-  return out;
+  return { links, referencing };
 }
 
 /**
- * The delete of row `id` of `entity` under `guards` (none: whatever its values), with its
- * many-to-many links and its referencing rows (see referencingRows).
+ * The delete of row `id` of `entity` under `guards` (none: whatever its values) by `caller`, with
+ * the effects of deleting rows of `entity` and of every table its Cascade relationships reach.
  */
 export function deletePlan(entity: EntityModel, id: string, guards: readonly Guard[], caller: Caller, now = nowUtc()): DeletePlan {
-  return { kind: 'delete', entity, id, guards, links: linksOf(entity.navigation.values(), id), referencing: referencingRows(entity, caller, now) };
+  const effects = new Map<EntityModel, DeleteEffects>();
+  const pending = [entity];
+  for (let table = pending.pop(); table; table = pending.pop()) {
+    if (effects.has(table)) continue;
+    const own = deleteEffects(table, caller, now);
+    effects.set(table, own);
+    for (const r of own.referencing) if (r.behavior === 'Cascade') pending.push(r.relationship.ReferencingEntity);
+  }
+  return { kind: 'delete', entity, id, guards, effects };
 }

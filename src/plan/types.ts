@@ -226,31 +226,39 @@ export interface UpdatePlan {
 }
 
 /**
- * A delete of one row by primary key, optionally guarded by an If-Match version. `links` removes
- * the row's many-to-many links with it; `referencing` says what happens to the rows whose lookups
- * name it, one entry per one-to-many relationship of which its table is the referenced side.
+ * A delete of one row by primary key, optionally guarded by an If-Match version. `effects` says
+ * what deleting rows of each table it can reach does (the row's own table, and every table a
+ * Cascade relationship leads to from there).
  */
 export interface DeletePlan {
   readonly kind: 'delete';
   readonly entity: EntityModel;
   readonly id: string;
   readonly guards: readonly Guard[];
-  readonly links: readonly DisassociatePlan[];
+  readonly effects: ReadonlyMap<EntityModel, DeleteEffects>;
+}
+
+/** What deleting rows of one table does besides removing them. */
+export interface DeleteEffects {
+  /** The many-to-many links that go with the rows: each intersect table and its column holding their ids. */
+  readonly links: ReadonlyArray<{ readonly entity: EntityModel; readonly attribute: AttributeModel }>;
+  /** One entry per one-to-many relationship of which the table is the referenced side. */
   readonly referencing: readonly ReferencingRows[];
 }
 
 /**
- * The rows of one one-to-many relationship that point at a deleted row, and what the delete does
+ * The rows of one one-to-many relationship that point at deleted rows, and what the delete does
  * to them (the relationship's CascadeConfiguration.Delete, see model CascadeDelete):
+ * - Cascade: they are deleted too, with their own effects;
+ * - Restrict: the delete fails with 405 `0x80040227` while any is left (rows the same delete
+ *   removes do not count);
  * - RemoveLink: each is updated with `set` (the lookup and its type column null, modifiedon and
- *   modifiedby stamped) and a new row version;
- * - Restrict: the delete fails with 405 `0x80040227` while any exists;
- * - Cascade: each is deleted as `deleteOf(its id)` plans it, with its own related rows.
+ *   modifiedby stamped) and a new row version.
  */
 export type ReferencingRows =
   | { readonly behavior: 'RemoveLink'; readonly relationship: RelationshipModel; readonly set: ReadonlyMap<AttributeModel, Value> }
   | { readonly behavior: 'Restrict'; readonly relationship: RelationshipModel }
-  | { readonly behavior: 'Cascade'; readonly relationship: RelationshipModel; readonly deleteOf: (id: string) => DeletePlan };
+  | { readonly behavior: 'Cascade'; readonly relationship: RelationshipModel };
 
 /**
  * Links two rows through a many-to-many relationship (digest §2.5): `link` is the new intersect

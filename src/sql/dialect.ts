@@ -103,6 +103,18 @@ export interface Dialect {
    * SQL Server, where a savepoint needs no release).
    */
   readonly savepoint: { set(name: string): string; rollbackTo(name: string): string; release?(name: string): string };
+  /**
+   * A read of a row a write is about to point at, locked as a foreign key check locks it, so that
+   * the row cannot be deleted before the writing transaction ends and a delete that came first is
+   * waited for (PostgreSQL `FOR KEY SHARE`, SQL Server `WITH (HOLDLOCK, ROWLOCK)`; nothing on
+   * SQLite, whose writes take turns): `hint` follows the table name, `suffix` ends the SELECT.
+   */
+  readonly keyShareLock: { readonly hint: string; readonly suffix: string };
+  /**
+   * `DELETE FROM <table> WHERE <where>` that answers the deleted rows' `column` (RETURNING, or
+   * SQL Server's OUTPUT DELETED).
+   */
+  deleteReturning(table: string, where: string, column: string): string;
   /** DDL run before any table DDL: extensions, the row version sequence, bookkeeping tables. */
   readonly setupDdl: readonly string[];
   /** `ALTER TABLE <t> <addColumn> <definition>`: `ADD COLUMN` or `ADD`. */

@@ -46,6 +46,8 @@ export const mssqlDialect: Dialect = {
     }
   },
   savepoint: { set: (n) => `SAVE TRANSACTION ${n}`, rollbackTo: (n) => `ROLLBACK TRANSACTION ${n}` },
+  keyShareLock: { hint: ' WITH (HOLDLOCK, ROWLOCK)', suffix: '' },
+  deleteReturning: (table, where, column) => `DELETE FROM ${table} OUTPUT DELETED.${column} WHERE ${where}`,
   reserveVersions: (count) => [{
     sql: 'DECLARE @first SQL_VARIANT; '
       + "EXEC sp_sequence_get_range @sequence_name = N'tessera_versionnumber', @range_size = @p1, @range_first_value = @first OUTPUT; "

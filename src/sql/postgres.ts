@@ -49,6 +49,8 @@ export const postgresDialect: Dialect = {
   // statement needs no parameters and can open its transaction in the same round trip
   // (store/postgres.ts).
   savepoint: { set: (n) => `SAVEPOINT ${n}`, rollbackTo: (n) => `ROLLBACK TO SAVEPOINT ${n}`, release: (n) => `RELEASE SAVEPOINT ${n}` },
+  keyShareLock: { hint: '', suffix: ' FOR KEY SHARE' },
+  deleteReturning: (table, where, column) => `DELETE FROM ${table} WHERE ${where} RETURNING ${column}`,
   reserveVersions: (count) => {
     if (!Number.isSafeInteger(count) || count < 1) throw new RangeError(`reserveVersions: count must be a positive integer, not ${count}`);
     return [{

@@ -510,48 +510,85 @@ export function renderDisassociate(d: Dialect, plan: DisassociatePlan): Statemen
   return { sql: `DELETE FROM ${table(d, plan.entity)}${whereClause(plan.match.map((m) => `${col(d, m.attribute)} = ${p.value(m.attribute, m.id)}`))}`, params: p.values };
 }
 
+/** Most ids one statement of a set-based delete names (`IN (…)`), kept well under every dialect's parameter limit. */
+function idsPerStatement(d: Dialect): number {
+  return Math.min(1000, d.maxParameters - 20);
+}
+
+/** `ids` in slices of idsPerStatement. */
+function idSlices(d: Dialect, ids: readonly string[]): string[][] {
+  const per = idsPerStatement(d);
+  const out: string[][] = [];
+  for (let start = 0; start < ids.length; start += per) out.push(ids.slice(start, start + per));
+  return out;
+}
+
 /**
- * ` WHERE` the lookup of `relationship` names row `id` of its referenced table (for a polymorphic
- * lookup, also its type column names that table).
+ * The condition that the lookup of `relationship` names one of `ids` of its referenced table (for
+ * a polymorphic lookup, also that its type column names that table).
  */
-function referencing(d: Dialect, relationship: RelationshipModel, id: string, p: Params): string {
+function referencingAny(d: Dialect, relationship: RelationshipModel, ids: readonly string[], p: Params): string {
   const lookup = relationship.ReferencingAttribute;
-  const conditions = [`${col(d, lookup)} = ${p.value(lookup, id)}`];
+  const conditions = [`${col(d, lookup)} IN (${ids.map((id) => p.value(lookup, id)).join(', ')})`];
   const type = lookup.TypeAttribute;
   if (type) conditions.push(`${col(d, type)} = ${p.value(type, relationship.ReferencedEntity.LogicalName)}`);
-  return whereClause(conditions);
+  return conditions.join(' AND ');
 }
 
 /**
- * UPDATE of every row whose lookup of `relationship` names row `id` (a RemoveLink on its delete):
- * `set` (the cleared lookup and the stamps) and row version `version`.
+ * UPDATEs of every row whose lookup of `relationship` names one of `ids` (a RemoveLink on their
+ * delete): `set` (the cleared lookup and the stamps) and row version `version`; one statement per
+ * slice of ids.
  */
-export function renderRemoveLink(d: Dialect, relationship: RelationshipModel, id: string, set: ReadonlyMap<AttributeModel, Value>, version: number): Statement {
-  const p = new Params(d);
+export function renderRemoveLink(d: Dialect, relationship: RelationshipModel, ids: readonly string[], set: ReadonlyMap<AttributeModel, Value>, version: number): Statement[] {
   const e = relationship.ReferencingEntity;
   const versionAttribute = e.attributesByName.get('versionnumber')!;
-  const sets = [...set].map(([a, v]) => `${col(d, a)} = ${p.value(a, v)}`);
-  sets.push(`${col(d, versionAttribute)} = ${p.value(versionAttribute, version)}`);
-  return { sql: `UPDATE ${table(d, e)} SET ${sets.join(', ')}${referencing(d, relationship, id, p)}`, params: p.values };
+  return idSlices(d, ids).map((slice) => {
+    const p = new Params(d);
+    const sets = [...set].map(([a, v]) => `${col(d, a)} = ${p.value(a, v)}`);
+    sets.push(`${col(d, versionAttribute)} = ${p.value(versionAttribute, version)}`);
+    return { sql: `UPDATE ${table(d, e)} SET ${sets.join(', ')} WHERE ${referencingAny(d, relationship, slice, p)}`, params: p.values };
+  });
 }
 
-/** The primary keys of the rows whose lookup of `relationship` names row `id`; at most `limit` of them when given. */
-export function renderReferencingIds(d: Dialect, relationship: RelationshipModel, id: string, limit?: number): Statement {
-  const p = new Params(d);
+/** SELECTs of one primary key of a row whose lookup of `relationship` names one of `ids` (a Restrict's check), one per slice of ids. */
+export function renderAnyReferencing(d: Dialect, relationship: RelationshipModel, ids: readonly string[]): Statement[] {
   const e = relationship.ReferencingEntity;
-  const body = `${col(d, pkOf(e))} FROM ${table(d, e)}${referencing(d, relationship, id, p)}`;
-  return { sql: limit === undefined ? `SELECT ${body}` : d.selectLimited(body, '', p.add(limit)), params: p.values };
+  return idSlices(d, ids).map((slice) => {
+    const p = new Params(d);
+    const where = referencingAny(d, relationship, slice, p);
+    return { sql: d.selectLimited(`${col(d, pkOf(e))} FROM ${table(d, e)} WHERE ${where}`, '', p.add(1)), params: p.values };
+  });
+}
+
+/** DELETEs of the rows whose lookup of `relationship` names one of `ids` (a Cascade), answering their primary keys; one per slice of ids. */
+export function renderDeleteReferencing(d: Dialect, relationship: RelationshipModel, ids: readonly string[]): Statement[] {
+  const e = relationship.ReferencingEntity;
+  return idSlices(d, ids).map((slice) => {
+    const p = new Params(d);
+    return { sql: d.deleteReturning(table(d, e), referencingAny(d, relationship, slice, p), col(d, pkOf(e))), params: p.values };
+  });
+}
+
+/** DELETEs of the rows of `e` whose `attribute` is one of `ids` (the many-to-many links of deleted rows), one per slice of ids. */
+export function renderDeleteWhereIn(d: Dialect, e: EntityModel, attribute: AttributeModel, ids: readonly string[]): Statement[] {
+  return idSlices(d, ids).map((slice) => {
+    const p = new Params(d);
+    return { sql: `DELETE FROM ${table(d, e)} WHERE ${col(d, attribute)} IN (${slice.map((id) => p.value(attribute, id)).join(', ')})`, params: p.values };
+  });
 }
 
 /**
  * Reads the given columns of one row by key (after a guarded write changed nothing, or to check a
- * row exists). With `visibleOnly`, a row reads cannot see (retained) counts as missing, as for a
- * row a lookup or link is about to point at.
+ * row exists). With `reference`, the row is one a lookup or link is about to point at: a row reads
+ * cannot see (retained) counts as missing, and the row is locked as a foreign key check locks it
+ * (Dialect.keyShareLock), so that no delete removes it before the write commits.
  */
-export function renderSelectById(d: Dialect, e: EntityModel, id: string, columns: readonly AttributeModel[], visibleOnly = false): Statement {
+export function renderSelectById(d: Dialect, e: EntityModel, id: string, columns: readonly AttributeModel[], reference = false): Statement {
   const p = new Params(d);
   const list = columns.length ? columns.map((a) => col(d, a)).join(', ') : col(d, pkOf(e));
-  return { sql: `SELECT ${list} FROM ${table(d, e)}${keyAndGuards(d, e, id, [], p)}${visibleOnly ? andVisible(d, e) : ''}`, params: p.values };
+  const from = `${table(d, e)}${reference ? d.keyShareLock.hint : ''}`;
+  return { sql: `SELECT ${list} FROM ${from}${keyAndGuards(d, e, id, [], p)}${reference ? `${andVisible(d, e)}${d.keyShareLock.suffix}` : ''}`, params: p.values };
 }
 
 /**

@@ -39,6 +39,8 @@ export const sqliteDialect: Dialect = {
     return v as string | number;
   },
   savepoint: { set: (n) => `SAVEPOINT ${n}`, rollbackTo: (n) => `ROLLBACK TO SAVEPOINT ${n}`, release: (n) => `RELEASE SAVEPOINT ${n}` },
+  keyShareLock: { hint: '', suffix: '' },
+  deleteReturning: (table, where, column) => `DELETE FROM ${table} WHERE ${where} RETURNING ${column}`,
   reserveVersions: (count) => [
     { sql: `UPDATE "tessera_sequence" SET "value" = "value" + ? WHERE "name" = 'versionnumber'`, params: [count] },
     {

@@ -8,7 +8,7 @@ import type { Statement } from '../sql/dialect.js';
 import { fromJson } from '../sql/types.js';
 import {
   expansionColumns, fetchedColumns, renderAggregate, renderCount, renderDelete, renderDisassociate, renderExistingIds, renderInsertMany, renderRead,
-  renderReferencingIds, renderRemoveLink, renderSelectById, renderSelectByKey, renderUpdate,
+  renderAnyReferencing, renderDeleteReferencing, renderDeleteWhereIn, renderRemoveLink, renderSelectById, renderSelectByKey, renderUpdate,
 } from '../sql/render.js';
 import type { Database, Executor } from './database.js';
 
@@ -394,27 +394,50 @@ export async function writeIn(
 }
 
 /**
- * After row `plan.id` was deleted: removes its many-to-many links and treats the rows whose
- * lookups named it as `plan.referencing` says (see DeletePlan): throws 405 `0x80040227` when a
- * Restrict relationship still has such a row; clears a RemoveLink's lookups, with one new row
- * version for the rows of each relationship; deletes a Cascade's rows, each with its own links and
- * referencing rows. A row deleted first needs no exception for its own references, and a cycle of
- * Cascade relationships ends at rows already deleted.
+ * After row `plan.id` was deleted, what its delete does (DeletePlan.effects), set-based, a few
+ * statements per relationship and level rather than per row:
+ * 1. Cascade: the rows pointing at deleted rows are deleted, level by level, each statement
+ *    answering the ids it removed (a cycle ends at rows already gone). Being a statement over the
+ *    lookup, it also leaves alone a row another transaction moved to another parent meanwhile.
+ * 2. The deleted rows' many-to-many links go.
+ * 3. Restrict: 405 `0x80040227` when any row left points at a deleted row; rows the same delete
+ *    removed do not count, so the answer does not depend on the order rows were found in.
+ * 4. RemoveLink: the rows left that point at deleted rows are cleared, with one new row version.
  */
 async function afterDelete(tx: Executor, db: Database, plan: DeletePlan): Promise<void> {
-  for (const links of plan.links) await writeIn(tx, db, links);
-  for (const r of plan.referencing) {
-    if (r.behavior === 'Restrict' && (await tx.rows(renderReferencingIds(db.dialect, r.relationship, plan.id, 1))).length) throw Errors.deleteRestricted();
-  }
-  for (const r of plan.referencing) {
-    if (r.behavior === 'RemoveLink') {
-      await tx.run(renderRemoveLink(db.dialect, r.relationship, plan.id, r.set, await nextVersion(tx, db)));
-    } else if (r.behavior === 'Cascade') {
-      const pk = pkOf(r.relationship.ReferencingEntity);
-      for (const [id] of await tx.rows(renderReferencingIds(db.dialect, r.relationship, plan.id))) {
-        const child = r.deleteOf(String(db.dialect.fromDb(pk, id)));
-        if (await tx.run(renderDelete(db.dialect, child))) await afterDelete(tx, db, child);
+  const d = db.dialect;
+  const deleted = new Map<EntityModel, string[]>([[plan.entity, [plan.id]]]);
+  for (let level: Array<[EntityModel, string[]]> = [[plan.entity, [plan.id]]]; level.length;) {
+    const next: Array<[EntityModel, string[]]> = [];
+    for (const [entity, ids] of level) {
+      for (const r of plan.effects.get(entity)!.referencing) {
+        if (r.behavior !== 'Cascade') continue;
+        const child = r.relationship.ReferencingEntity;
+        const pk = pkOf(child);
+        const gone: string[] = [];
+        for (const stmt of renderDeleteReferencing(d, r.relationship, ids)) for (const [id] of await tx.rows(stmt)) gone.push(String(d.fromDb(pk, id)));
+        if (!gone.length) continue;
+        const all = deleted.get(child);
+        if (all) all.push(...gone); else deleted.set(child, gone);
+        next.push([child, gone]);
       }
+    }
+    level = next;
+  }
+  for (const [entity, ids] of deleted) {
+    const effects = plan.effects.get(entity)!;
+    for (const link of effects.links) for (const stmt of renderDeleteWhereIn(d, link.entity, link.attribute, ids)) await tx.run(stmt);
+    for (const r of effects.referencing) {
+      if (r.behavior !== 'Restrict') continue;
+      for (const stmt of renderAnyReferencing(d, r.relationship, ids)) if ((await tx.rows(stmt)).length) throw Errors.deleteRestricted();
+    }
+  }
+  let version: number | undefined;
+  for (const [entity, ids] of deleted) {
+    for (const r of plan.effects.get(entity)!.referencing) {
+      if (r.behavior !== 'RemoveLink') continue;
+      version ??= await nextVersion(tx, db);
+      for (const stmt of renderRemoveLink(d, r.relationship, ids, r.set, version)) await tx.run(stmt);
     }
   }
 }
@@ -451,8 +474,9 @@ export interface GuardedOutcome {
  * a row is left alone and not counted (the retention messages: a row already retained, or rolled
  * back before its purge). A row that does not exist is reported in `missing`. Lookup references
  * are not checked (the plans set none). Row versions are reserved in one block. A deleted row's
- * links and referencing rows are treated as on any delete (afterDelete; a Restrict fails the whole
- * call with 405 `0x80040227`).
+ * links and referencing rows are treated as on any delete (afterDelete); a delete that a Restrict
+ * refuses is undone to a savepoint and left out like a failing guard (PurgeRetainedContent purges
+ * the other rows and leaves that one retained).
  */
 export function executeGuarded(db: Database, plans: ReadonlyArray<UpdatePlan | DeletePlan>): Promise<GuardedOutcome> {
   return db.transaction(async (tx) => {
@@ -461,15 +485,40 @@ export function executeGuarded(db: Database, plans: ReadonlyArray<UpdatePlan | D
     let changed = 0;
     const missing: string[] = [];
     for (const plan of plans) {
-      const stmt = plan.kind === 'update' ? renderUpdate(db.dialect, plan, versions.shift()!) : renderDelete(db.dialect, plan);
-      if (await tx.run(stmt)) {
-        changed++;
-        if (plan.kind === 'delete') await afterDelete(tx, db, plan);
-      }
+      const done = plan.kind === 'update' ? await tx.run(renderUpdate(db.dialect, plan, versions.shift()!)) : await deleteUnlessRestricted(tx, db, plan);
+      if (done) changed++;
       else if (!(await tx.rows(renderSelectById(db.dialect, plan.entity, plan.id, []))).length) missing.push(plan.id);
     }
     return { changed, missing };
   });
+}
+
+/** Whether a delete of `plan` can meet a Restrict relationship (then it runs in a savepoint). */
+function mayBeRestricted(plan: DeletePlan): boolean {
+  for (const effects of plan.effects.values()) if (effects.referencing.some((r) => r.behavior === 'Restrict')) return true;
+  return false;
+}
+
+/**
+ * Deletes `plan`'s row with its effects; 0 when its guards fail or a Restrict refuses it (then
+ * inside a savepoint, rolled back to), 1 when deleted.
+ */
+async function deleteUnlessRestricted(tx: Executor, db: Database, plan: DeletePlan): Promise<number> {
+  const { savepoint } = db.dialect;
+  const guarded = mayBeRestricted(plan);
+  if (guarded) await tx.run({ sql: savepoint.set('tessera_delete'), params: [] });
+  const release = async () => { if (guarded && savepoint.release) await tx.run({ sql: savepoint.release('tessera_delete'), params: [] }); };
+  try {
+    const deleted = await tx.run(renderDelete(db.dialect, plan));
+    if (deleted) await afterDelete(tx, db, plan);
+    await release();
+    return deleted ? 1 : 0;
+  } catch (err) {
+    if (!guarded || !(err instanceof ServiceError) || err.code !== Errors.deleteRestricted().code) throw err;
+    await tx.run({ sql: savepoint.rollbackTo('tessera_delete'), params: [] });
+    await release();
+    return 0;
+  }
 }
 
 /** Runs one write plan in its own transaction; errors as for writeIn. */
