@@ -235,6 +235,8 @@ for (const database of DATABASES) {
 
       const table = await get(`EntityDefinitions(LogicalName='msdyn_copilotinteractiondata')?$select=LogicalName&$expand=OneToManyRelationships($select=SchemaName;$filter=ReferencingEntity eq '${ENTITY}'),ManyToOneRelationships($select=ReferencingAttribute),ManyToManyRelationships`);
       expect(table.status, table.text).to.equal(200);
+      // The context echoes the expansions, as for tables (OData JSON Format §10).
+      expect(table.json['@odata.context']).to.equal(`${s.root}$metadata#EntityDefinitions(LogicalName,OneToManyRelationships(SchemaName),ManyToOneRelationships(ReferencingAttribute),ManyToManyRelationships())/$entity`);
       expect(table.json.OneToManyRelationships).to.deep.equal([{ MetadataId: item.MetadataId, SchemaName: data }]);
       expect(table.json.ManyToOneRelationships.map((r: { ReferencingAttribute: string }) => r.ReferencingAttribute).sort())
         .to.deep.equal(['createdby', 'createdonbehalfby', 'modifiedby', 'modifiedonbehalfby', 'organizationid']);

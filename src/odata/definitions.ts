@@ -63,17 +63,17 @@ export function answerDefinitions(req: ODataRequest, model: Model, r: Definition
     checkOptions(ENTITY, select, filter, expand, filters);
     if (r.key) {
       const entity = findEntity(model, r.key);
-      return json(200, { '@odata.context': `${root}${selection(select)}/$entity`, ...entityObject(model, entity, select, expand, filters) });
+      return json(200, { '@odata.context': `${root}${selection(select, expand)}/$entity`, ...entityObject(model, entity, select, expand, filters) });
     }
     const value = model.entities.filter((e) => filters.get(undefined)!(entityDefinition(e))).map((e) => entityObject(model, e, select, expand, filters));
-    return json(200, { '@odata.context': `${root}${selection(select)}`, value });
+    return json(200, { '@odata.context': `${root}${selection(select, expand)}`, value });
   }
   const entity = findEntity(model, r.key!);
   if (r.relationships) return answerEntityRelationships(req, model, entity, r.relationships);
   const cast = r.attributes!.cast;
   if (cast !== undefined && !ATTRIBUTE_METADATA_TYPES.has(cast)) throw Errors.resourceNotFound(`${NAMESPACE}.${cast}`);
   checkOptions(attributeType(cast), select, filter, expand, filters);
-  const context = `${root}(${entityDefinition(entity).MetadataId as string})/Attributes${cast ? `/${NAMESPACE}.${cast}` : ''}${selection(select)}`;
+  const context = `${root}(${entityDefinition(entity).MetadataId as string})/Attributes${cast ? `/${NAMESPACE}.${cast}` : ''}${selection(select, expand)}`;
   const columns = entity.Attributes.filter((a) => cast === undefined || attributeMetadataType(a) === cast);
   if (r.attributes!.key) {
     const a = findAttribute(entity, columns, r.attributes!.key, cast);
@@ -152,9 +152,15 @@ function answerEntityRelationships(req: ODataRequest, model: Model, entity: Enti
   return json(200, { '@odata.context': `${context}/$entity`, ...project(found, req.query.select) });
 }
 
-/** `(a,b)` for a `$select`, else nothing. */
-function selection(select: readonly string[] | undefined): string {
-  return select ? `(${select.join(',')})` : '';
+/** The context URL's select items: `$select`'s, then each expansion with its own (`Attributes(LogicalName)`), as for tables. */
+function selectItems(select: readonly string[] | undefined, expand: readonly ExpandItem[] | undefined): string[] {
+  return [...(select ?? []), ...(expand ?? []).map((e) => `${e.property}(${selectItems(e.select, e.expand).join(',')})`)];
+}
+
+/** `(a,b,Attributes(c))` for a `$select` or `$expand`, else nothing. */
+function selection(select: readonly string[] | undefined, expand?: readonly ExpandItem[]): string {
+  const items = selectItems(select, expand);
+  return items.length ? `(${items.join(',')})` : '';
 }
 
 function notFound(what: string, key: DefinitionKey): ServiceError {
