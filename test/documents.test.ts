@@ -15,7 +15,40 @@ for (const database of DATABASES) {
       expect(r.headers.get('content-type')).to.equal('application/json; odata.metadata=minimal');
       expect(r.json['@odata.context']).to.equal(`${s.root}$metadata`);
       expect(r.json.value).to.deep.include({ name: 'msdyn_copilotinteractions', kind: 'EntitySet', url: 'msdyn_copilotinteractions' });
-      expect(r.json.value.map((v: { name: string }) => v.name).sort()).to.deep.equal(['msdyn_copilotinteractiondatas', 'msdyn_copilotinteractions', 'organizations', 'retentionconfigs', 'systemusers']);
+      expect(r.json.value.map((v: { name: string }) => v.name).sort()).to.deep.equal([
+        'EntityDefinitions', 'GlobalOptionSetDefinitions', 'RelationshipDefinitions', 'msdyn_copilotinteractiondatas', 'msdyn_copilotinteractions', 'organizations', 'retentionconfigs', 'systemusers',
+      ]);
+    });
+
+    it('declares the metadata entity types, their complex and enum types, and every type it names', async () => {
+      const schema = (await parseStringPromise((await call('GET', `${s.root}$metadata`)).text))['edmx:Edmx']['edmx:DataServices'][0].Schema[0];
+      const byName = (list: any[] | undefined) => Object.fromEntries((list ?? []).map((t: any) => [t.$.Name, t]));
+      const entities = byName(schema.EntityType);
+      const complex = byName(schema.ComplexType);
+      const enums = byName(schema.EnumType);
+      const props = (t: any) => Object.fromEntries((t.Property ?? []).map((p: any) => [p.$.Name, p.$.Type]));
+      const entity = entities['EntityMetadata'];
+      expect(entity.Key[0].PropertyRef[0].$.Name).to.equal('MetadataId');
+      expect(props(entity)).to.include({ LogicalName: 'Edm.String', DisplayName: 'mscrm.Label', OwnershipType: 'mscrm.OwnershipTypes', IsCustomizable: 'mscrm.BooleanManagedProperty' });
+      expect(entity.NavigationProperty.map((n: any) => n.$)).to.deep.include({ Name: 'Attributes', Type: 'Collection(mscrm.AttributeMetadata)' });
+      const picklist = entities['PicklistAttributeMetadata'];
+      expect(picklist.$.BaseType).to.equal('mscrm.AttributeMetadata');
+      expect(picklist.NavigationProperty.map((n: any) => n.$.Name)).to.deep.equal(['OptionSet', 'GlobalOptionSet']);
+      expect(props(entities['IntegerAttributeMetadata'])).to.include({ MinValue: 'Edm.Int32', MaxValue: 'Edm.Int32' });
+      expect(props(entities['OneToManyRelationshipMetadata'])).to.include({ CascadeConfiguration: 'mscrm.CascadeConfiguration', ReferencedEntity: 'Edm.String' });
+      expect(props(complex['Label'])).to.deep.equal({ LocalizedLabels: 'Collection(mscrm.LocalizedLabel)', UserLocalizedLabel: 'mscrm.LocalizedLabel' });
+      expect(complex['StatusOptionMetadata'].$.BaseType).to.equal('mscrm.OptionMetadata');
+      expect(enums['OwnershipTypes'].$.IsFlags).to.equal('true');
+      expect(enums['OwnershipTypes'].Member.map((m: any) => m.$)).to.deep.include({ Name: 'UserOwned', Value: '1' });
+      // Every type a property, navigation property, base type or entity set names is declared.
+      const declared = new Set([...Object.keys(entities), ...Object.keys(complex), ...Object.keys(enums)].map((n) => `mscrm.${n}`));
+      const named: string[] = [];
+      for (const t of [...schema.EntityType, ...schema.ComplexType]) {
+        if (t.$.BaseType) named.push(t.$.BaseType);
+        for (const p of [...(t.Property ?? []), ...(t.NavigationProperty ?? [])]) named.push(p.$.Type.replace(/^Collection\((.*)\)$/, '$1'));
+      }
+      for (const set of schema.EntityContainer[0].EntitySet) named.push(set.$.EntityType.replace('Microsoft.Dynamics.CRM.', 'mscrm.'));
+      expect(named.filter((n) => !n.startsWith('Edm.') && !declared.has(n))).to.deep.equal([]);
     });
 
     it('answers on v9.0 and v9.1 too and echoes the version in links', async () => {
@@ -67,7 +100,10 @@ for (const database of DATABASES) {
       expect(container.$.Name).to.equal('System');
       const sets = Object.fromEntries(container.EntitySet.map((e: any) => [e.$.Name, e]));
       expect(sets['msdyn_copilotinteractions'].$.EntityType).to.equal('Microsoft.Dynamics.CRM.msdyn_copilotinteraction');
-      expect(Object.keys(sets).sort()).to.deep.equal(['msdyn_copilotinteractiondatas', 'msdyn_copilotinteractions', 'organizations', 'retentionconfigs', 'systemusers']);
+      expect(Object.keys(sets).sort()).to.deep.equal([
+        'EntityDefinitions', 'GlobalOptionSetDefinitions', 'RelationshipDefinitions', 'msdyn_copilotinteractiondatas', 'msdyn_copilotinteractions', 'organizations', 'retentionconfigs', 'systemusers',
+      ]);
+      expect(sets['EntityDefinitions'].$.EntityType).to.equal('Microsoft.Dynamics.CRM.EntityMetadata');
       expect(sets['msdyn_copilotinteractions'].NavigationPropertyBinding.map((b: any) => b.$)).to.deep.include({ Path: 'msdyn_interactiondataid', Target: 'msdyn_copilotinteractiondatas' });
     expect(sets['systemusers'].NavigationPropertyBinding.map((b: any) => b.$)).to.deep.include({ Path: 'lk_msdyn_copilotinteraction_createdby', Target: 'msdyn_copilotinteractions' });
     });

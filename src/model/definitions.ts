@@ -222,10 +222,11 @@ export const ENUMS: Readonly<Record<string, readonly string[]>> = {
 export type PropertyType =
   | 'String' | 'Guid' | 'Int32' | 'Number' | 'Boolean' | 'Collection'
   | { readonly enum: string }
-  | { readonly complex: Readonly<Record<string, PropertyType>> };
+  | { readonly complex: Readonly<Record<string, PropertyType>>; readonly name: string };
 
-/** A complex type with one string Value (AttributeTypeDisplayName, DateTimeBehavior). */
-const VALUE: PropertyType = { complex: { Value: 'String' } };
+/** The complex types with one string Value. */
+const TYPE_NAME: PropertyType = { complex: { Value: 'String' }, name: 'AttributeTypeDisplayName' };
+const DATE_TIME_BEHAVIOR: PropertyType = { complex: { Value: 'String' }, name: 'DateTimeBehavior' };
 
 /**
  * The properties each derived AttributeMetadata type adds to the base type's, with their types
@@ -240,7 +241,7 @@ const DERIVED_PROPERTIES: Readonly<Record<string, Readonly<Record<string, Proper
   DecimalAttributeMetadata: { MinValue: 'Number', MaxValue: 'Number', Precision: 'Int32' },
   DoubleAttributeMetadata: { MinValue: 'Number', MaxValue: 'Number', Precision: 'Int32' },
   MoneyAttributeMetadata: { MinValue: 'Number', MaxValue: 'Number', Precision: 'Int32' },
-  DateTimeAttributeMetadata: { Format: { enum: 'DateTimeFormat' }, DateTimeBehavior: VALUE },
+  DateTimeAttributeMetadata: { Format: { enum: 'DateTimeFormat' }, DateTimeBehavior: DATE_TIME_BEHAVIOR },
   LookupAttributeMetadata: { Targets: 'Collection' },
   PicklistAttributeMetadata: { DefaultFormValue: 'Int32' },
   StateAttributeMetadata: { DefaultFormValue: 'Int32' },
@@ -432,10 +433,33 @@ export function relationshipDefinition(r: AnyRelationship): Definition {
 
 /** Label: LocalizedLabels and the UserLocalizedLabel (a LocalizedLabel). */
 const LABEL: PropertyType = {
-  complex: { LocalizedLabels: 'Collection', UserLocalizedLabel: { complex: { Label: 'String', LanguageCode: 'Int32', IsManaged: 'Boolean', MetadataId: 'Guid', HasChanged: 'Boolean' } } },
+  complex: {
+    LocalizedLabels: 'Collection',
+    UserLocalizedLabel: { complex: { Label: 'String', LanguageCode: 'Int32', IsManaged: 'Boolean', MetadataId: 'Guid', HasChanged: 'Boolean' }, name: 'LocalizedLabel' },
+  },
+  name: 'Label',
 };
 /** BooleanManagedProperty. */
-const MANAGED: PropertyType = { complex: { Value: 'Boolean', CanBeChanged: 'Boolean', ManagedPropertyLogicalName: 'String' } };
+const MANAGED: PropertyType = { complex: { Value: 'Boolean', CanBeChanged: 'Boolean', ManagedPropertyLogicalName: 'String' }, name: 'BooleanManagedProperty' };
+/** OptionMetadata, as optionDefinition writes it (its derived types add their own, see OPTION_DERIVED). */
+const OPTION: PropertyType = {
+  complex: { Value: 'Int32', Label: LABEL, Description: LABEL, Color: 'String', IsManaged: 'Boolean', ExternalValue: 'String', MetadataId: 'Guid', HasChanged: 'Boolean' },
+  name: 'OptionMetadata',
+};
+/** The properties StatusOptionMetadata and StateOptionMetadata add to OptionMetadata's. */
+export const OPTION_DERIVED: Readonly<Record<string, Readonly<Record<string, PropertyType>>>> = {
+  StatusOptionMetadata: { State: 'Int32', TransitionData: 'String' },
+  StateOptionMetadata: { DefaultStatus: 'Int32', InvariantName: 'String' },
+};
+/**
+ * The item type of each collection-valued property (`'Collection'` above), by property name, for
+ * `$metadata`: a primitive (`Edm.String`) or a complex type's name.
+ */
+export const COLLECTION_ITEMS: Readonly<Record<string, string>> = {
+  LocalizedLabels: 'LocalizedLabel', Targets: 'Edm.String', KeyAttributes: 'Edm.String', Options: 'OptionMetadata', RelationshipAttributes: 'Edm.String',
+};
+/** The complex types no property of the metadata entity types names directly. */
+export const OTHER_COMPLEX_TYPES: readonly PropertyType[] = [OPTION];
 /** EntityMetadata's properties, as entityDefinition writes them. */
 export const ENTITY_METADATA: Readonly<Record<string, PropertyType>> = {
   MetadataId: 'Guid', HasChanged: 'Boolean', LogicalName: 'String', SchemaName: 'String', EntitySetName: 'String', LogicalCollectionName: 'String',
@@ -449,8 +473,9 @@ export const ENTITY_METADATA: Readonly<Record<string, PropertyType>> = {
 /** AttributeMetadata's own properties (the base type's), as attributeDefinition writes them. */
 export const ATTRIBUTE_METADATA: Readonly<Record<string, PropertyType>> = {
   MetadataId: 'Guid', HasChanged: 'Boolean', LogicalName: 'String', SchemaName: 'String', EntityLogicalName: 'String',
-  AttributeType: { enum: 'AttributeTypeCode' }, AttributeTypeName: VALUE, AttributeOf: 'String', ColumnNumber: 'Int32', DisplayName: LABEL,
-  Description: LABEL, RequiredLevel: { complex: { Value: { enum: 'AttributeRequiredLevel' }, CanBeChanged: 'Boolean', ManagedPropertyLogicalName: 'String' } },
+  AttributeType: { enum: 'AttributeTypeCode' }, AttributeTypeName: TYPE_NAME, AttributeOf: 'String', ColumnNumber: 'Int32', DisplayName: LABEL,
+  Description: LABEL,
+  RequiredLevel: { complex: { Value: { enum: 'AttributeRequiredLevel' }, CanBeChanged: 'Boolean', ManagedPropertyLogicalName: 'String' }, name: 'AttributeRequiredLevelManagedProperty' },
   IsPrimaryId: 'Boolean', IsPrimaryName: 'Boolean', IsValidForCreate: 'Boolean', IsValidForUpdate: 'Boolean', IsValidForRead: 'Boolean',
   IsCustomAttribute: 'Boolean', IsManaged: 'Boolean', IsLogical: 'Boolean', IsSearchable: 'Boolean', IsFilterable: 'Boolean', IsValidForAdvancedFind: MANAGED,
 };
@@ -465,7 +490,7 @@ export function attributeMetadata(type?: string): Readonly<Record<string, Proper
 export const OPTION_SET_METADATA: Readonly<Record<string, PropertyType>> = {
   MetadataId: 'Guid', HasChanged: 'Boolean', IsCustomOptionSet: 'Boolean', IsGlobal: 'Boolean', IsManaged: 'Boolean', IsCustomizable: MANAGED,
   Name: 'String', DisplayName: LABEL, Description: LABEL, IntroducedVersion: 'String', ExternalTypeName: 'String',
-  OptionSetType: { enum: 'OptionSetType' }, Options: 'Collection', TrueOption: { complex: { Value: 'Int32' } }, FalseOption: { complex: { Value: 'Int32' } },
+  OptionSetType: { enum: 'OptionSetType' }, Options: 'Collection', TrueOption: OPTION, FalseOption: OPTION,
 };
 
 /** EntityKeyMetadata's properties, as keyDefinitions writes them. */
@@ -488,13 +513,17 @@ const ASSOCIATED_MENU: PropertyType = {
     Behavior: { enum: 'AssociatedMenuBehavior' }, Group: { enum: 'AssociatedMenuGroup' }, Label: LABEL, Order: 'Int32', IsCustomizable: 'Boolean', Icon: 'String',
     ViewId: 'Guid', AvailableOffline: 'Boolean', MenuId: 'String', QueryApi: 'String',
   },
+  name: 'AssociatedMenuConfiguration',
 };
 
 /** OneToManyRelationshipMetadata's properties (the base type's and its own). */
 export const ONE_TO_MANY_METADATA: Readonly<Record<string, PropertyType>> = {
   ...RELATIONSHIP_METADATA, IsHierarchical: 'Boolean', ReferencedAttribute: 'String', ReferencedEntity: 'String', ReferencingAttribute: 'String',
   ReferencingEntity: 'String', ReferencedEntityNavigationPropertyName: 'String', ReferencingEntityNavigationPropertyName: 'String',
-  CascadeConfiguration: { complex: { Assign: CASCADE, Delete: CASCADE, Merge: CASCADE, Reparent: CASCADE, Share: CASCADE, Unshare: CASCADE, RollupView: CASCADE, Archive: CASCADE } },
+  CascadeConfiguration: {
+    complex: { Assign: CASCADE, Delete: CASCADE, Merge: CASCADE, Reparent: CASCADE, Share: CASCADE, Unshare: CASCADE, RollupView: CASCADE, Archive: CASCADE },
+    name: 'CascadeConfiguration',
+  },
   RelationshipBehavior: 'Int32', IsDenormalizedLookup: 'Boolean', DenormalizedAttributeName: 'String', IsRelationshipAttributeDenormalized: 'Boolean',
   EntityKey: 'String', RelationshipAttributes: 'Collection', AssociatedMenuConfiguration: ASSOCIATED_MENU,
 };

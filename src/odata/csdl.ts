@@ -1,5 +1,6 @@
 import { Builder } from 'xml2js';
 import type { AttributeModel, EntityModel, Model, NavigationPropertyModel } from '../model/types.js';
+import { definitionTypes } from './csdl-definitions.js';
 
 /**
  * `$metadata` as CSDL 4.0 XML (digest §1.3): namespace `Microsoft.Dynamics.CRM`, alias `mscrm`,
@@ -8,7 +9,8 @@ import type { AttributeModel, EntityModel, Model, NavigationPropertyModel } from
  * ReferentialConstraint (one per target of a polymorphic lookup, all on the same `_x_value`),
  * the collection-valued ones of the relationships pointing at it and of its many-to-many
  * relationships (Partner: the other side's), and an EntityContainer `System` listing every entity
- * set with its navigation bindings. Intersect tables are entity types and sets of their own.
+ * set with its navigation bindings. Intersect tables are entity types and sets of their own. The
+ * metadata entity types and sets (EntityDefinitions …) come from csdl-definitions.ts.
  */
 
 export const NAMESPACE = 'Microsoft.Dynamics.CRM';
@@ -137,6 +139,7 @@ function operation(op: OperationDeclaration): object {
  * Pure; the caller caches it per model.
  */
 export function renderCsdl(model: Model, operations: readonly OperationDeclaration[] = [], annotated = false): string {
+  const definitions = definitionTypes();
   const doc = {
     'edmx:Edmx': {
       $: { Version: '4.0', 'xmlns:edmx': 'http://docs.oasis-open.org/odata/ns/edmx' },
@@ -148,13 +151,15 @@ export function renderCsdl(model: Model, operations: readonly OperationDeclarati
             { $: { Name: 'expando', BaseType: `${ALIAS}.crmbaseentity`, OpenType: 'true' } },
             ...model.entities.map((e) => entityType(e, annotated)),
             { $: { Name: 'crmmodelbaseentity', Abstract: 'true' } },
+            ...definitions.EntityType,
           ],
-          ComplexType: complexTypes(operations),
+          ComplexType: [...complexTypes(operations), ...definitions.ComplexType],
+          EnumType: definitions.EnumType,
           Action: operations.filter((o) => o.Kind === 'Action').map(operation),
           Function: operations.filter((o) => o.Kind === 'Function').map(operation),
           EntityContainer: {
             $: { Name: 'System' },
-            EntitySet: model.entities.map(entitySet),
+            EntitySet: [...model.entities.map(entitySet), ...definitions.EntitySet],
             ActionImport: operations.filter((o) => o.Kind === 'Action' && !o.Binding).map((o) => ({ $: { Name: o.Name, Action: `${NAMESPACE}.${o.Name}` } })),
             FunctionImport: operations.filter((o) => o.Kind === 'Function' && !o.Binding).map((o) => ({ $: { Name: o.Name, Function: `${NAMESPACE}.${o.Name}` } })),
           },

@@ -1,6 +1,7 @@
 import type { ServiceError } from '../errors.js';
 import type { AttributeModel, EntityModel, Model } from '../model/types.js';
 import { encodeSkipToken } from '../plan/skiptoken.js';
+import { DEFINITION_SETS } from './csdl-definitions.js';
 import type { AggregatePlan, ExpandPlan, ReadPlan, Value } from '../plan/types.js';
 import type { AggregateRow } from '../store/execute.js';
 import { Formatter, TERMS, type AnnotationSet } from './annotations.js';
@@ -222,10 +223,10 @@ export function nextLink(serviceRoot: string, plan: ReadPlan, rawQuery: string, 
   return `${serviceRoot}${path}?${kept.join('&')}`;
 }
 
-/** The service document: every entity set (digest §1.2). */
+/** The service document: every entity set, the metadata sets (EntityDefinitions …) last (digest §1.2). */
 export function serviceDocument(serviceRoot: string, model: Model): HttpResponse {
   return json(200, {
     '@odata.context': `${serviceRoot}$metadata`,
-    value: model.entities.map((e) => ({ name: e.EntitySetName, kind: 'EntitySet', url: e.EntitySetName })),
+    value: [...model.entities.map((e) => e.EntitySetName), ...Object.keys(DEFINITION_SETS)].map((name) => ({ name, kind: 'EntitySet', url: name })),
   });
 }
