@@ -193,7 +193,7 @@ for (const database of DATABASES) {
         [`EntityDefinitions(LogicalName='${ENTITY}')/Attributes/Microsoft.Dynamics.CRM.NopeAttributeMetadata`, 404, "Resource not found for the segment 'Microsoft.Dynamics.CRM.NopeAttributeMetadata'."],
         ['EntityDefinitions(Name=1)', 400, "must be LogicalName='<name>' or a MetadataId"],
         ["EntityDefinitions(LogicalName='systemuser')/ManyToOneRelationships/SchemaName", 501, 'is served'],
-        ["EntityDefinitions(LogicalName='systemuser')/ManyToOneRelationships(SchemaName='nope')", 404, "Could not find a relationship in ManyToOneRelationships of 'systemuser' with SchemaName 'nope'."],
+        ["EntityDefinitions(LogicalName='systemuser')/ManyToOneRelationships(SchemaName='nope')", 404, "Could not find an item of ManyToOneRelationships of 'systemuser' with SchemaName 'nope'."],
         ["RelationshipDefinitions?$filter=RelationshipType eq Microsoft.Dynamics.CRM.RelationshipType'Default'", 400, "'Default' is not a member of the enum type 'Microsoft.Dynamics.CRM.RelationshipType'"],
         ["EntityDefinitions(LogicalName='systemuser')?$expand=ManyToOneRelationships($select=Entity1LogicalName)", 400, "on type 'Microsoft.Dynamics.CRM.OneToManyRelationshipMetadata'"],
         ['RelationshipDefinitions?$select=ReferencedEntity', 400, "Could not find a property named 'ReferencedEntity' on type 'Microsoft.Dynamics.CRM.RelationshipMetadataBase'"],
@@ -270,6 +270,27 @@ for (const database of DATABASES) {
       // The referenced side lists it under OneToManyRelationships, not ManyToOneRelationships.
       expect((await get(`EntityDefinitions(LogicalName='msdyn_copilotinteractiondata')/OneToManyRelationships?$select=SchemaName`)).json.value.map((r: { SchemaName: string }) => r.SchemaName)).to.deep.equal([data]);
       expect((await get(`EntityDefinitions(LogicalName='msdyn_copilotinteractiondata')/ManyToOneRelationships(SchemaName='${data}')`)).status).to.equal(404);
+    });
+
+    it('answers a table\'s Keys and a column\'s OptionSet / GlobalOptionSet as paths', async () => {
+      const keys = await get(`EntityDefinitions(LogicalName='retentionconfig')/Keys?$select=LogicalName,KeyAttributes`);
+      expect(keys.status, keys.text).to.equal(200);
+      expect(keys.json.value).to.have.length(1);
+      const key = keys.json.value[0];
+      expect((await get(`EntityDefinitions(LogicalName='retentionconfig')/Keys(LogicalName='${key.LogicalName}')?$select=KeyAttributes`)).json.KeyAttributes).to.deep.equal(key.KeyAttributes);
+      expect((await get(`EntityDefinitions(LogicalName='retentionconfig')/Keys(${key.MetadataId})`)).json.LogicalName).to.equal(key.LogicalName);
+      expect((await get(`EntityDefinitions(LogicalName='retentionconfig')/Keys(LogicalName='nope')`)).status).to.equal(404);
+      const column = `EntityDefinitions(LogicalName='${ENTITY}')/Attributes(LogicalName='msdyn_scenariotype')/Microsoft.Dynamics.CRM.PicklistAttributeMetadata`;
+      const own = await get(`${column}/OptionSet?$select=Name,Options`);
+      expect(own.status, own.text).to.equal(200);
+      expect(own.json['@odata.context']).to.match(/\$metadata#EntityDefinitions\([0-9a-f-]+\)\/Attributes\([0-9a-f-]+\)\/Microsoft\.Dynamics\.CRM\.PicklistAttributeMetadata\/OptionSet\(Name,Options\)\/\$entity$/);
+      expect(own.json.Options.map((o: { Value: number }) => o.Value)).to.include(100230201);
+      expect((await get(`${column}/GlobalOptionSet`)).status, 'a local option set has no global one').to.equal(204);
+      const global = await get(`EntityDefinitions(LogicalName='${ENTITY}')/Attributes(LogicalName='msdyn_interactiontype')/Microsoft.Dynamics.CRM.PicklistAttributeMetadata/GlobalOptionSet?$select=Name`);
+      expect(global.json.Name).to.equal(GLOBAL);
+      expect((await get(`EntityDefinitions(LogicalName='${ENTITY}')/Attributes(LogicalName='msdyn_name')/Microsoft.Dynamics.CRM.StringAttributeMetadata/OptionSet`)).status).to.equal(404);
+      expect((await get(`${column}/OptionSet?$filter=IsGlobal eq true`)).status).to.equal(400);
+      expect((await get(`EntityDefinitions(LogicalName='${ENTITY}')/Attributes/Microsoft.Dynamics.CRM.PicklistAttributeMetadata/OptionSet`)).status, 'an option set needs the column\'s key').to.equal(501);
     });
 
     it('lists a many-to-many relationship on both tables and in RelationshipDefinitions', async () => {

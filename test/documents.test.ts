@@ -33,7 +33,12 @@ for (const database of DATABASES) {
       expect(entity.NavigationProperty.map((n: any) => n.$)).to.deep.include({ Name: 'Attributes', Type: 'Collection(mscrm.AttributeMetadata)' });
       const picklist = entities['PicklistAttributeMetadata'];
       expect(picklist.$.BaseType).to.equal('mscrm.AttributeMetadata');
-      expect(picklist.NavigationProperty.map((n: any) => n.$.Name)).to.deep.equal(['OptionSet', 'GlobalOptionSet']);
+      // Typed as the option set's own kind, so a typed client finds Options (TrueOption …) on it.
+      expect(picklist.NavigationProperty.map((n: any) => n.$)).to.deep.equal([
+        { Name: 'OptionSet', Type: 'mscrm.OptionSetMetadata', Nullable: 'true' }, { Name: 'GlobalOptionSet', Type: 'mscrm.OptionSetMetadata', Nullable: 'true' },
+      ]);
+      expect(entities['BooleanAttributeMetadata'].NavigationProperty[0].$.Type).to.equal('mscrm.BooleanOptionSetMetadata');
+      expect(entity.Property.find((p: any) => p.$.Name === 'MetadataId').$).to.deep.equal({ Name: 'MetadataId', Type: 'Edm.Guid', Nullable: 'false' });
       expect(props(entities['IntegerAttributeMetadata'])).to.include({ MinValue: 'Edm.Int32', MaxValue: 'Edm.Int32' });
       expect(props(entities['OneToManyRelationshipMetadata'])).to.include({ CascadeConfiguration: 'mscrm.CascadeConfiguration', ReferencedEntity: 'Edm.String' });
       expect(props(complex['Label'])).to.deep.equal({ LocalizedLabels: 'Collection(mscrm.LocalizedLabel)', UserLocalizedLabel: 'mscrm.LocalizedLabel' });

@@ -194,7 +194,7 @@ for (const database of DATABASES) {
         expect(r.status, path).to.equal(501);
         expect(r.json.error.message, path).to.equal("The metadata entity set 'ManagedPropertyDefinitions' is not supported by this service yet.");
       }
-      for (const path of ["EntityDefinitions(LogicalName='msdyn_copilotinteraction')/Keys", "GlobalOptionSetDefinitions(Name='x')/Options", "RelationshipDefinitions(SchemaName='x')/Foo"]) {
+      for (const path of ["EntityDefinitions(LogicalName='msdyn_copilotinteraction')/Keys/LogicalName", "GlobalOptionSetDefinitions(Name='x')/Options", "RelationshipDefinitions(SchemaName='x')/Foo"]) {
         expect((await call('GET', `${s.root}${path}`)).status, path).to.equal(501);
       }
     });

@@ -42,9 +42,9 @@ function typeOf(name: string, t: PropertyType, owner: string): string {
   return PRIMITIVES[t]!;
 }
 
-/** `<Property>` elements for `properties` of type `owner`. */
-function properties(properties: Readonly<Record<string, PropertyType>>, owner: string): object[] {
-  return Object.entries(properties).map(([name, t]) => ({ $: { Name: name, Type: typeOf(name, t, owner) } }));
+/** `<Property>` elements for `properties` of type `owner`; `key` (MetadataId of a keyed type) is not nullable. */
+function properties(properties: Readonly<Record<string, PropertyType>>, owner: string, key?: string): object[] {
+  return Object.entries(properties).map(([name, t]) => ({ $: { Name: name, Type: typeOf(name, t, owner), ...(name === key ? { Nullable: 'false' } : {}) } }));
 }
 
 /** The properties of `all` that are not in `base` (a derived type's own). */
@@ -57,7 +57,7 @@ function entityType(name: string, props: Readonly<Record<string, PropertyType>>,
   return {
     $: { Name: name, ...(options.base ? { BaseType: `${ALIAS}.${options.base}` } : {}), ...(options.abstract ? { Abstract: 'true' } : {}) },
     ...(options.base ? {} : { Key: { PropertyRef: { $: { Name: 'MetadataId' } } } }),
-    Property: properties(props, name),
+    Property: properties(props, name, options.base ? undefined : 'MetadataId'),
     ...(options.navigation?.length ? { NavigationProperty: options.navigation.map(([n, type]) => ({ $: { Name: n, Type: type, ...(type.startsWith('Collection(') ? {} : { Nullable: 'true' }) } })) } : {}),
   };
 }
@@ -93,7 +93,8 @@ export function definitionTypes(): { EntityType: object[]; ComplexType: object[]
       entityType('AttributeMetadata', ATTRIBUTE_METADATA),
       ...derivedAttributes.map((t) => entityType(t, Object.fromEntries(derivedProperties(t).map((n) => [n, attributeMetadata(t)[n]!])), {
         base: 'AttributeMetadata',
-        navigation: OPTION_SET_TYPES.has(t) ? [['OptionSet', `${ALIAS}.OptionSetMetadataBase`], ['GlobalOptionSet', `${ALIAS}.OptionSetMetadataBase`]] : [],
+        // As Dataverse's SDK types them: the option set's own kind, so its Options (TrueOption …) are declared.
+        navigation: OPTION_SET_TYPES.has(t) ? (['OptionSet', 'GlobalOptionSet'] as const).map((n) => [n, `${ALIAS}.${t === 'BooleanAttributeMetadata' ? 'Boolean' : ''}OptionSetMetadata`] as [string, string]) : [],
       })),
       entityType('OptionSetMetadataBase', optionSetBase, { abstract: true }),
       entityType('OptionSetMetadata', { Options: OPTION_SET_METADATA['Options']! }, { base: 'OptionSetMetadataBase' }),

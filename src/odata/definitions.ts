@@ -1,10 +1,11 @@
 import { Errors, ServiceError } from '../errors.js';
 import {
   ATTRIBUTE_METADATA_TYPES, attributeDefinition, attributeMetadataType, entityDefinition, entityRelationships, globalOptionSetDefinitions, keyDefinitions,
-  modelRelationships, optionSetDefinition, relationshipDefinition, type Definition,
+  modelRelationships, OPTION_SET_TYPES, optionSetDefinition, relationshipDefinition, type Definition,
 } from '../model/definitions.js';
 import {
-  attributeType, checkOptions, checkSelect, ENTITY, isRelationshipNavigation, MANY_TO_MANY, NAMESPACE, ONE_TO_MANY, OPTION_SET, RELATIONSHIP, type Predicate,
+  attributeType, checkOptions, checkSelect, ENTITY, isRelationshipNavigation, KEY, MANY_TO_MANY, NAMESPACE, ONE_TO_MANY, OPTION_SET, RELATIONSHIP,
+  type DefinitionType, type Predicate,
 } from '../plan/definitions.js';
 import type { AttributeModel, EntityModel, Model } from '../model/types.js';
 import type { ExpandItem } from './expand.js';
@@ -59,7 +60,7 @@ export function answerDefinitions(req: ODataRequest, model: Model, r: Definition
   const { select, filter, expand } = req.query;
   const root = `${req.serviceRoot}$metadata#EntityDefinitions`;
   const filters = new Map<unknown, Predicate>();
-  if (!r.attributes && !r.relationships) {
+  if (!r.attributes && !r.relationships && !r.keys) {
     checkOptions(ENTITY, select, filter, expand, filters);
     if (r.key) {
       const entity = findEntity(model, r.key);
@@ -69,8 +70,14 @@ export function answerDefinitions(req: ODataRequest, model: Model, r: Definition
     return json(200, { '@odata.context': `${root}${selection(select, expand)}`, value });
   }
   const entity = findEntity(model, r.key!);
-  if (r.relationships) return answerEntityRelationships(req, model, entity, r.relationships);
+  if (r.relationships) {
+    const { property, key } = r.relationships;
+    const type = property === 'ManyToManyRelationships' ? MANY_TO_MANY : ONE_TO_MANY;
+    return answerTableCollection(req, entity, property, type, entityRelationships(model, entity, property).map((x) => untyped(relationshipDefinition(x))), key, 'SchemaName');
+  }
+  if (r.keys) return answerTableCollection(req, entity, 'Keys', KEY, keyDefinitions(entity), r.keys.key, 'LogicalName');
   const cast = r.attributes!.cast;
+  if (r.attributes!.optionSet) return answerColumnOptionSet(req, model, entity, r.attributes!.key!, cast, r.attributes!.optionSet);
   if (cast !== undefined && !ATTRIBUTE_METADATA_TYPES.has(cast)) throw Errors.resourceNotFound(`${NAMESPACE}.${cast}`);
   checkOptions(attributeType(cast), select, filter, expand, filters);
   const context = `${root}(${entityDefinition(entity).MetadataId as string})/Attributes${cast ? `/${NAMESPACE}.${cast}` : ''}${selection(select, expand)}`;
@@ -135,21 +142,43 @@ function untyped(definition: Definition): Definition {
 }
 
 /**
- * `EntityDefinitions(<key>)/<collection>[(<key>)]`: the table's relationships of one collection
- * (see entityRelationships), or one of them by SchemaName or MetadataId (404 `0x80040217` when
- * the collection has none such), with `$select` and `$filter` of its type.
+ * `EntityDefinitions(<key>)/<property>[(<key>)]` for a collection of the table's definitions of
+ * `type` (its relationships of one kind, its keys): all of `definitions`, or the one whose
+ * `name` property or MetadataId is the key (404 `0x80040217` when none is), with `$select` and
+ * `$filter` of the type.
  */
-function answerEntityRelationships(req: ODataRequest, model: Model, entity: EntityModel, r: NonNullable<DefinitionsResource['relationships']>): HttpResponse {
-  if (req.query.expand !== undefined) throw Errors.badQuery(`The query option '$expand' is not supported on ${r.property}.`);
+function answerTableCollection(
+  req: ODataRequest, entity: EntityModel, property: string, type: DefinitionType, definitions: readonly Definition[], key: DefinitionKey | undefined, name: string,
+): HttpResponse {
+  if (req.query.expand !== undefined) throw Errors.badQuery(`The query option '$expand' is not supported on ${property}.`);
   const filters = new Map<unknown, Predicate>();
-  checkOptions(r.property === 'ManyToManyRelationships' ? MANY_TO_MANY : ONE_TO_MANY, req.query.select, req.query.filter, undefined, filters);
-  const all = entityRelationships(model, entity, r.property).map((x) => untyped(relationshipDefinition(x)));
-  const context = `${req.serviceRoot}$metadata#EntityDefinitions(${entityDefinition(entity).MetadataId as string})/${r.property}${selection(req.query.select)}`;
-  if (!r.key) return json(200, { '@odata.context': context, value: all.filter(filters.get(undefined)!).map((d) => project(d, req.query.select)) });
-  const key = r.key;
-  const found = all.find((d) => (key.property === 'SchemaName' ? d['SchemaName'] === key.value : d['MetadataId'] === key.value));
-  if (!found) throw notFound(`a relationship in ${r.property} of '${entity.LogicalName}'`, key);
+  checkOptions(type, req.query.select, req.query.filter, undefined, filters);
+  const context = `${req.serviceRoot}$metadata#EntityDefinitions(${entityDefinition(entity).MetadataId as string})/${property}${selection(req.query.select)}`;
+  if (!key) return json(200, { '@odata.context': context, value: definitions.filter(filters.get(undefined)!).map((d) => project(d, req.query.select)) });
+  const found = definitions.find((d) => (key.property === 'MetadataId' ? d['MetadataId'] === key.value : d[name] === key.value));
+  if (!found) throw notFound(`an item of ${property} of '${entity.LogicalName}'`, key);
   return json(200, { '@odata.context': `${context}/$entity`, ...project(found, req.query.select) });
+}
+
+/**
+ * `…/Attributes(<key>)/<cast>/OptionSet` or `/GlobalOptionSet`: the column's option set (its own
+ * or the global one; GlobalOptionSet only for a global one, else 204 No Content, a null
+ * single-valued navigation property), `$select` only. The cast must be a type with an option set
+ * (404 `0x8006088a` for another).
+ */
+function answerColumnOptionSet(req: ODataRequest, model: Model, entity: EntityModel, key: DefinitionKey, cast: string | undefined, property: 'OptionSet' | 'GlobalOptionSet'): HttpResponse {
+  if (cast === undefined || !OPTION_SET_TYPES.has(cast)) throw Errors.resourceNotFound(property);
+  for (const [option, label] of [['filter', '$filter'], ['expand', '$expand']] as const) {
+    if (req.query[option] !== undefined) throw Errors.badQuery(`The query option '${label}' is not supported on ${property}.`);
+  }
+  checkSelect(OPTION_SET, req.query.select);
+  const a = findAttribute(entity, entity.Attributes.filter((c) => attributeMetadataType(c) === cast), key, cast);
+  const options = optionSetDefinition(model, entity, a) ?? null;
+  const value = property === 'OptionSet' || options?.['IsGlobal'] ? options : null;
+  if (!value) return { status: 204, headers: {} };
+  const id = (d: Definition) => d['MetadataId'] as string;
+  const context = `${req.serviceRoot}$metadata#EntityDefinitions(${id(entityDefinition(entity))})/Attributes(${id(attributeDefinition(entity, a))})/${NAMESPACE}.${cast}/${property}${selection(req.query.select)}`;
+  return json(200, { '@odata.context': `${context}/$entity`, ...project(value, req.query.select) });
 }
 
 /** The context URL's select items: `$select`'s, then each expansion with its own (`Attributes(LogicalName)`), as for tables. */

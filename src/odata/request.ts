@@ -39,9 +39,13 @@ export type Resource =
    * derived type), global option sets, relationships.
    */
   | {
-    kind: 'definitions'; set: DefinitionSet; key?: DefinitionKey; attributes?: { key?: DefinitionKey; cast?: string }; cast?: string;
+    kind: 'definitions'; set: DefinitionSet; key?: DefinitionKey; cast?: string;
+    /** `…/Attributes[(<key>)][/<cast>[/OptionSet|/GlobalOptionSet]]` (the option set needs a key and a cast). */
+    attributes?: { key?: DefinitionKey; cast?: string; optionSet?: 'OptionSet' | 'GlobalOptionSet' };
     /** `EntityDefinitions(<key>)/<OneToMany|ManyToOne|ManyToMany>Relationships[(<key>)]`. */
     relationships?: { property: 'OneToManyRelationships' | 'ManyToOneRelationships' | 'ManyToManyRelationships'; key?: DefinitionKey };
+    /** `EntityDefinitions(<key>)/Keys[(<key>)]`. */
+    keys?: { key?: DefinitionKey };
   };
 
 /** The metadata entity sets Tessera serves. */
@@ -178,7 +182,9 @@ const KEY_NAME: Readonly<Record<DefinitionSet, 'LogicalName' | 'Name' | 'SchemaN
 
 /** The segments of an `EntityDefinitions`, `GlobalOptionSetDefinitions` or `RelationshipDefinitions` path (see Resource `definitions`). */
 function definitionsPath(set: DefinitionSet, segments: readonly string[], key: string | undefined): Resource {
-  const served = set === 'EntityDefinitions' ? 'EntityDefinitions(<key>)/Attributes[(<key>)][/<cast>] and /<relationship collection>[(<key>)]' : `${set}[(<key>)][/<cast>]`;
+  const served = set === 'EntityDefinitions'
+    ? 'EntityDefinitions(<key>)/Attributes[(<key>)][/<cast>[/OptionSet]], /Keys[(<key>)] and /<relationship collection>[(<key>)]'
+    : `${set}[(<key>)][/<cast>]`;
   const unserved = () => Errors.notImplemented(`The metadata path '${segments.join('/')}' (only ${served} is served)`);
   const own = key === undefined ? undefined : definitionKey(key, segments[0]!, KEY_NAME[set]);
   if (segments.length === 1) return { kind: 'definitions', set, key: own };
@@ -194,16 +200,14 @@ function definitionsPath(set: DefinitionSet, segments: readonly string[], key: s
       relationships: { property: collection, key: attributes![2] === undefined ? undefined : definitionKey(attributes![2], segments[1]!, 'SchemaName') },
     };
   }
-  if (!own || !attributes || collection !== 'Attributes' || segments.length > 3) throw unserved();
-  return {
-    kind: 'definitions',
-    set,
-    key: own,
-    attributes: {
-      key: attributes[2] === undefined ? undefined : definitionKey(attributes[2], segments[1]!, 'LogicalName'),
-      cast: castOf(segments[2]),
-    },
-  };
+  if (own && segments.length === 2 && collection === 'Keys') {
+    return { kind: 'definitions', set, key: own, keys: { key: attributes![2] === undefined ? undefined : definitionKey(attributes![2], segments[1]!, 'LogicalName') } };
+  }
+  if (!own || !attributes || collection !== 'Attributes' || segments.length > 4) throw unserved();
+  const column = attributes[2] === undefined ? undefined : definitionKey(attributes[2], segments[1]!, 'LogicalName');
+  const optionSet = segments[3];
+  if (optionSet !== undefined && ((optionSet !== 'OptionSet' && optionSet !== 'GlobalOptionSet') || !column)) throw unserved();
+  return { kind: 'definitions', set, key: own, attributes: { key: column, cast: castOf(segments[2]), ...(optionSet ? { optionSet } : {}) } };
 }
 
 function parsePath(path: string): Resource {

@@ -37,7 +37,7 @@ export function isRelationshipNavigation(property: string): property is Relation
 
 /** The metadata types a query is checked against: EntityMetadata, EntityKeyMetadata, OptionSetMetadata and the relationship types. */
 export const ENTITY: DefinitionType = { name: `${NAMESPACE}.EntityMetadata`, properties: ENTITY_METADATA, navigation: new Set(['Attributes', 'Keys', ...RELATIONSHIP_NAVIGATION]) };
-const KEY: DefinitionType = { name: `${NAMESPACE}.EntityKeyMetadata`, properties: ENTITY_KEY_METADATA, navigation: new Set() };
+export const KEY: DefinitionType = { name: `${NAMESPACE}.EntityKeyMetadata`, properties: ENTITY_KEY_METADATA, navigation: new Set() };
 export const OPTION_SET: DefinitionType = { name: `${NAMESPACE}.OptionSetMetadata`, properties: OPTION_SET_METADATA, navigation: new Set() };
 export const RELATIONSHIP: DefinitionType = { name: `${NAMESPACE}.RelationshipMetadataBase`, properties: RELATIONSHIP_METADATA, navigation: new Set() };
 export const ONE_TO_MANY: DefinitionType = { name: `${NAMESPACE}.OneToManyRelationshipMetadata`, properties: ONE_TO_MANY_METADATA, navigation: new Set() };
