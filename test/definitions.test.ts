@@ -272,6 +272,15 @@ for (const database of DATABASES) {
       expect((await get(`EntityDefinitions(LogicalName='msdyn_copilotinteractiondata')/ManyToOneRelationships(SchemaName='${data}')`)).status).to.equal(404);
     });
 
+    it('gives ObjectTypeCode and the common capability properties, filterable', async () => {
+      const users = await get('EntityDefinitions?$select=LogicalName,ObjectTypeCode,IsAuditEnabled&$filter=ObjectTypeCode eq 8');
+      expect(users.json.value.map((e: Record<string, unknown>) => [e['LogicalName'], e['ObjectTypeCode'], (e['IsAuditEnabled'] as { Value: boolean }).Value])).to.deep.equal([['systemuser', 8, false]]);
+      const custom = await get(`EntityDefinitions(LogicalName='${ENTITY}')?$select=ObjectTypeCode,TableType,CanCreateAttributes`);
+      expect(custom.json.ObjectTypeCode).to.be.within(10_000, 99_999);
+      expect(custom.json.TableType).to.equal('Standard');
+      expect(custom.json.CanCreateAttributes.Value).to.equal(false);
+    });
+
     it('answers a table\'s Keys and a column\'s OptionSet / GlobalOptionSet as paths', async () => {
       const keys = await get(`EntityDefinitions(LogicalName='retentionconfig')/Keys?$select=LogicalName,KeyAttributes`);
       expect(keys.status, keys.text).to.equal(200);

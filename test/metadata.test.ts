@@ -123,6 +123,19 @@ describe('metadata files', () => {
     ]);
   });
 
+  it('gives every table an ObjectTypeCode: Dataverse\'s for system tables, a stable one from the name, or the declared one, unique', () => {
+    const file = (name: string, code?: number) => ({ source: `${name}.json`, json: {
+      LogicalName: name, EntitySetName: `${name}s`, PrimaryIdAttribute: `${name}id`, OwnershipType: 'None', HasStateModel: false, Attributes: [], ...(code ? { ObjectTypeCode: code } : {}),
+    } });
+    const model = buildModel([...shippedFiles(), file('new_a'), file('new_b', 12345)]);
+    const code = (name: string) => model.byLogicalName.get(name)!.ObjectTypeCode;
+    expect([code('systemuser'), code('organization'), code('new_b')]).to.deep.equal([8, 1019, 12345]);
+    expect(code('new_a')).to.be.within(10_000, 99_999);
+    expect(buildModel([...shippedFiles(), file('new_a')]).byLogicalName.get('new_a')!.ObjectTypeCode, 'the same on every load').to.equal(code('new_a'));
+    const clash = problemsOf(() => buildModel([...shippedFiles(), file('new_a', 8)]));
+    expect(clash.map((p) => `${p.file} ${p.pointer} ${p.reason}`)).to.deep.equal(["new_a.json /ObjectTypeCode ObjectTypeCode 8 is also table 'systemuser''s; declare another"]);
+  });
+
   it('reports cross-file problems: missing lookup targets, bad state models, duplicate names', () => {
     const problems = problemsOf(() => buildModel([
       { source: 'a.json', json: { LogicalName: 'new_a', EntitySetName: 'new_as', PrimaryIdAttribute: 'new_aid', OwnershipType: 'None', HasStateModel: false, Attributes: [

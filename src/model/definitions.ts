@@ -123,6 +123,32 @@ export function entityDefinition(entity: EntityModel): Definition {
     IsValidForAdvancedFind: !entity.IsIntersect,
     HasNotes: false,
     HasActivities: false,
+    ObjectTypeCode: entity.ObjectTypeCode,
+    TableType: 'Standard',
+    IntroducedVersion: '1.0',
+    PrimaryImageAttribute: null,
+    EntityColor: null,
+    IconSmallName: null,
+    IconMediumName: null,
+    IconLargeName: null,
+    ExternalName: null,
+    ExternalCollectionName: null,
+    // Capabilities Tessera does not have: no auditing, queues, connections, offline, business
+    // processes or app designers (forms, views, charts), and columns come only from metadata files.
+    IsAuditEnabled: managed(false, 'canmodifyauditsettings'),
+    IsValidForQueue: managed(false, 'canmodifyqueuesettings'),
+    IsConnectionsEnabled: managed(false, 'canmodifyconnectionsettings'),
+    IsAvailableOffline: false,
+    IsBusinessProcessEnabled: false,
+    IsActivityParty: false,
+    IsChildEntity: false,
+    IsPrivate: false,
+    IsRenameable: managed(true, 'isrenameable'),
+    IsMappable: managed(!entity.IsIntersect, 'ismappable'),
+    CanCreateAttributes: managed(false, 'cancreateattributes'),
+    CanCreateForms: managed(false, 'cancreateforms'),
+    CanCreateViews: managed(false, 'cancreateviews'),
+    CanCreateCharts: managed(false, 'cancreatecharts'),
   };
 }
 
@@ -467,7 +493,11 @@ export const ENTITY_METADATA: Readonly<Record<string, PropertyType>> = {
   PrimaryNameAttribute: 'String', OwnershipType: { enum: 'OwnershipTypes' }, IsActivity: 'Boolean', IsIntersect: 'Boolean', IsCustomEntity: 'Boolean',
   IsManaged: 'Boolean', IsStateModelAware: 'Boolean', EnforceStateTransitions: 'Boolean', ChangeTrackingEnabled: 'Boolean',
   IsOptimisticConcurrencyEnabled: 'Boolean', IsRetentionEnabled: 'Boolean', IsCustomizable: MANAGED, IsValidForAdvancedFind: 'Boolean',
-  HasNotes: 'Boolean', HasActivities: 'Boolean',
+  HasNotes: 'Boolean', HasActivities: 'Boolean', ObjectTypeCode: 'Int32', TableType: 'String', IntroducedVersion: 'String', PrimaryImageAttribute: 'String',
+  EntityColor: 'String', IconSmallName: 'String', IconMediumName: 'String', IconLargeName: 'String', ExternalName: 'String', ExternalCollectionName: 'String',
+  IsAuditEnabled: MANAGED, IsValidForQueue: MANAGED, IsConnectionsEnabled: MANAGED, IsAvailableOffline: 'Boolean', IsBusinessProcessEnabled: 'Boolean',
+  IsActivityParty: 'Boolean', IsChildEntity: 'Boolean', IsPrivate: 'Boolean', IsRenameable: MANAGED, IsMappable: MANAGED, CanCreateAttributes: MANAGED,
+  CanCreateForms: MANAGED, CanCreateViews: MANAGED, CanCreateCharts: MANAGED,
 };
 
 /** AttributeMetadata's own properties (the base type's), as attributeDefinition writes them. */

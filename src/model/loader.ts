@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Ajv, type ErrorObject } from 'ajv';
@@ -349,9 +350,30 @@ function buildEntity(source: string, file: EntityFile, intersect = false): Entit
     IsIntersect: intersect,
     EnforceStateTransitions: file.EnforceStateTransitions === true,
     IsRetentionEnabled: file.IsRetentionEnabled === true,
+    ObjectTypeCode: file.ObjectTypeCode ?? defaultObjectTypeCode(file.LogicalName),
     Transitions: transitions,
     source,
   });
+}
+
+/** Dataverse's ObjectTypeCode of the system tables Tessera ships. */
+const SYSTEM_OBJECT_TYPE_CODES: Readonly<Record<string, number>> = { systemuser: 8, organization: 1019 };
+
+/** A table's ObjectTypeCode when its file declares none (see EntityFile.ObjectTypeCode). */
+function defaultObjectTypeCode(logicalName: string): number {
+  return SYSTEM_OBJECT_TYPE_CODES[logicalName] ?? 10_000 + (createHash('sha1').update(logicalName).digest().readUInt32BE(0) % 90_000);
+}
+
+/** A problem per table whose ObjectTypeCode another table has already. */
+function objectTypeCodeProblems(entities: readonly EntityModel[]): ModelProblem[] {
+  const taken = new Map<number, EntityModel>();
+  const problems: ModelProblem[] = [];
+  for (const e of entities) {
+    const other = taken.get(e.ObjectTypeCode);
+    if (other) problems.push({ file: e.source, pointer: '/ObjectTypeCode', reason: `ObjectTypeCode ${e.ObjectTypeCode} is also table '${other.LogicalName}''s; declare another` });
+    else taken.set(e.ObjectTypeCode, e);
+  }
+  return problems;
 }
 
 /**
@@ -392,6 +414,7 @@ export function buildModel(files: ReadonlyArray<{ source: string; json: unknown 
     problems.push(...built.problems);
     entities.push(...built.intersects);
   }
+  if (!problems.length) problems.push(...objectTypeCodeProblems(entities));
   if (problems.length) throw new ModelError(problems);
   return Object.freeze({
     entities: Object.freeze(entities),

@@ -143,6 +143,12 @@ export interface EntityFile {
    * IsRetentionEnabled; default false). The engine then adds the `msft_datastate` column.
    */
   IsRetentionEnabled?: boolean;
+  /**
+   * EntityMetadata ObjectTypeCode: the table's number, unique in the model. Defaults: Dataverse's
+   * for systemuser (8) and organization (1019); for any other table a number from 10,000 up
+   * derived from its LogicalName (the same on every start; declare one if two tables meet).
+   */
+  ObjectTypeCode?: number;
   Attributes: AttributeFile[];
   /** Alternate keys (EntityKeyMetadata): each a unique combination of columns. */
   Keys?: EntityKeyFile[];
@@ -379,6 +385,8 @@ export interface EntityModel {
    * `msft_datastate` column (see system-columns.ts).
    */
   readonly IsRetentionEnabled: boolean;
+  /** EntityMetadata ObjectTypeCode (see EntityFile.ObjectTypeCode). */
+  readonly ObjectTypeCode: number;
   /**
    * With EnforceStateTransitions: source statuscode → the statuscodes it may move to, for the
    * status options that carry TransitionData (a status without it may move anywhere).
