@@ -73,9 +73,9 @@ export function answerDefinitions(req: ODataRequest, model: Model, r: Definition
   if (r.relationships) {
     const { property, key } = r.relationships;
     const type = property === 'ManyToManyRelationships' ? MANY_TO_MANY : ONE_TO_MANY;
-    return answerTableCollection(req, entity, property, type, entityRelationships(model, entity, property).map((x) => untyped(relationshipDefinition(x))), key, 'SchemaName');
+    return answerTableCollection(req, entity, property, type, entityRelationships(model, entity, property).map((x) => untyped(relationshipDefinition(x))), key);
   }
-  if (r.keys) return answerTableCollection(req, entity, 'Keys', KEY, keyDefinitions(entity), r.keys.key, 'LogicalName');
+  if (r.keys) return answerTableCollection(req, entity, 'Keys', KEY, keyDefinitions(entity), r.keys.key);
   const cast = r.attributes!.cast;
   if (r.attributes!.optionSet) return answerColumnOptionSet(req, model, entity, r.attributes!.key!, cast, r.attributes!.optionSet);
   if (cast !== undefined && !ATTRIBUTE_METADATA_TYPES.has(cast)) throw Errors.resourceNotFound(`${NAMESPACE}.${cast}`);
@@ -100,14 +100,21 @@ function answerOptionSets(req: ODataRequest, model: Model, r: DefinitionsResourc
   if (r.cast !== undefined && !OPTION_SET_METADATA_TYPES.has(r.cast)) throw Errors.resourceNotFound(`${NAMESPACE}.${r.cast}`);
   checkSelect(OPTION_SET, req.query.select);
   // Every global option set here is a Picklist's: an OptionSetMetadata.
-  const all = r.cast === 'BooleanOptionSetMetadata' ? [] : globalOptionSetDefinitions(model);
-  const typed = (d: Definition) => project({ '@odata.type': `#${NAMESPACE}.OptionSetMetadata`, ...d }, req.query.select);
+  const all = r.cast === 'BooleanOptionSetMetadata' ? [] : globalOptionSetDefinitions(model).map((d) => ({ '@odata.type': `#${NAMESPACE}.OptionSetMetadata`, ...d }));
   const context = `${req.serviceRoot}$metadata#GlobalOptionSetDefinitions${r.cast ? `/${NAMESPACE}.${r.cast}` : ''}${selection(req.query.select)}`;
-  if (!r.key) return json(200, { '@odata.context': context, value: all.map(typed) });
-  const key = r.key;
-  const found = all.find((d) => (key.property === 'Name' ? d['Name'] === key.value : d['MetadataId'] === key.value));
-  if (!found) throw notFound('an option set', key);
-  return json(200, { '@odata.context': `${context}/$entity`, ...typed(found) });
+  return answerCollection(req, context, all, () => true, r.key, 'an option set');
+}
+
+/**
+ * A collection of definitions at `context` (a context URL without `/$entity`): those that
+ * satisfy `filter`, or, with `key`, the one whose keyed property (MetadataId or its name) has the
+ * key's value (404 `0x80040217` naming `what` when none has); each with `$select`'s properties.
+ */
+function answerCollection(req: ODataRequest, context: string, definitions: readonly Definition[], filter: Predicate, key: DefinitionKey | undefined, what: string): HttpResponse {
+  if (!key) return json(200, { '@odata.context': context, value: definitions.filter(filter).map((d) => project(d, req.query.select)) });
+  const found = definitions.find((d) => d[key.property] === key.value);
+  if (!found) throw notFound(what, key);
+  return json(200, { '@odata.context': `${context}/$entity`, ...project(found, req.query.select) });
 }
 
 /** The derived types of RelationshipDefinitions' RelationshipMetadataBase a cast may name, with the relationship kind each holds. */
@@ -128,11 +135,7 @@ function answerRelationships(req: ODataRequest, model: Model, r: DefinitionsReso
   checkOptions(cast?.type ?? RELATIONSHIP, req.query.select, req.query.filter, undefined, filters);
   const all = modelRelationships(model).filter((x) => !cast || x.RelationshipType === cast.kind).map(relationshipDefinition);
   const context = `${req.serviceRoot}$metadata#RelationshipDefinitions${r.cast ? `/${NAMESPACE}.${r.cast}` : ''}${selection(req.query.select)}`;
-  if (!r.key) return json(200, { '@odata.context': context, value: all.filter(filters.get(undefined)!).map((d) => project(d, req.query.select)) });
-  const key = r.key;
-  const found = all.find((d) => (key.property === 'SchemaName' ? d['SchemaName'] === key.value : d['MetadataId'] === key.value));
-  if (!found) throw notFound('a relationship', key);
-  return json(200, { '@odata.context': `${context}/$entity`, ...project(found, req.query.select) });
+  return answerCollection(req, context, all, filters.get(undefined)!, r.key, 'a relationship');
 }
 
 /** A relationship's definition as an item of a typed collection (no `@odata.type`). */
@@ -143,21 +146,15 @@ function untyped(definition: Definition): Definition {
 
 /**
  * `EntityDefinitions(<key>)/<property>[(<key>)]` for a collection of the table's definitions of
- * `type` (its relationships of one kind, its keys): all of `definitions`, or the one whose
- * `name` property or MetadataId is the key (404 `0x80040217` when none is), with `$select` and
- * `$filter` of the type.
+ * `type` (its relationships of one kind, its keys), with `$select` and `$filter` of the type; see
+ * answerCollection.
  */
-function answerTableCollection(
-  req: ODataRequest, entity: EntityModel, property: string, type: DefinitionType, definitions: readonly Definition[], key: DefinitionKey | undefined, name: string,
-): HttpResponse {
+function answerTableCollection(req: ODataRequest, entity: EntityModel, property: string, type: DefinitionType, definitions: readonly Definition[], key: DefinitionKey | undefined): HttpResponse {
   if (req.query.expand !== undefined) throw Errors.badQuery(`The query option '$expand' is not supported on ${property}.`);
   const filters = new Map<unknown, Predicate>();
   checkOptions(type, req.query.select, req.query.filter, undefined, filters);
   const context = `${req.serviceRoot}$metadata#EntityDefinitions(${entityDefinition(entity).MetadataId as string})/${property}${selection(req.query.select)}`;
-  if (!key) return json(200, { '@odata.context': context, value: definitions.filter(filters.get(undefined)!).map((d) => project(d, req.query.select)) });
-  const found = definitions.find((d) => (key.property === 'MetadataId' ? d['MetadataId'] === key.value : d[name] === key.value));
-  if (!found) throw notFound(`an item of ${property} of '${entity.LogicalName}'`, key);
-  return json(200, { '@odata.context': `${context}/$entity`, ...project(found, req.query.select) });
+  return answerCollection(req, context, definitions, filters.get(undefined)!, key, `an item of ${property} of '${entity.LogicalName}'`);
 }
 
 /**

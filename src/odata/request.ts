@@ -52,8 +52,9 @@ export type Resource =
 export type DefinitionSet = 'EntityDefinitions' | 'GlobalOptionSetDefinitions' | 'RelationshipDefinitions';
 
 /**
- * A metadata entity's key: its MetadataId (a GUID), or its name — `LogicalName='x'` for tables and
- * columns, `Name='x'` for option sets, `SchemaName='x'` for relationships.
+ * A metadata entity's key: its MetadataId (a GUID), or its name — `LogicalName='x'` for tables,
+ * columns and keys, `Name='x'` for option sets, `SchemaName='x'` for relationships. `property` is
+ * the definition's property the key names, so a definition matches when `d[property] === value`.
  */
 export interface DefinitionKey {
   readonly property: 'LogicalName' | 'Name' | 'SchemaName' | 'MetadataId';
