@@ -132,6 +132,13 @@ export const Errors = {
   tooLarge: (limit: number) =>
     new ServiceError(413, '0x8004418A', `The request body exceeds the maximum allowed size of ${limit} bytes.`),
   /**
+   * 503 `0x80044150`: a change tracking read waited `seconds` for writes that hold older row
+   * versions to end, and they did not (a transaction left open): no token could be made that
+   * would not skip them. Temporary; the code is writeConflict's, the SQL error family's.
+   */
+  writesStillOpen: (seconds: number) =>
+    new ServiceError(503, '0x80044150', `Writes that began before this request were still open after ${seconds} seconds, so no change tracking token could be made; send it again.`),
+  /**
    * 503 `0x80044150`: the request lost to concurrent requests on the same rows in each of its
    * `attempts` (PostgreSQL chose its transaction as a deadlock victim, or the row it writes kept
    * changing under it), so it was rolled back; it may simply be sent again. The code is Dataverse's

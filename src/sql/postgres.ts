@@ -4,7 +4,7 @@ import { BINARY_COPY } from './pg-copy-binary.js';
 import { canonicalDate, columnType } from './types.js';
 
 /** Row version numbers one `nextval` of `tessera_versionnumber` reserves. */
-const VERSION_BLOCK = 1000;
+export const VERSION_BLOCK = 1000;
 
 /**
  * PostgreSQL dialect (pg). Strings are `citext`, so `=`, ordering and LIKE are case-insensitive
@@ -47,14 +47,16 @@ export const postgresDialect: Dialect = {
   // advance by a block per write; clients only compare them.
   // The count is written into the text (a safe integer, checked) rather than bound, so that the
   // statement needs no parameters and can open its transaction in the same round trip
-  // (store/postgres.ts).
+  // (store/postgres.ts). The transaction takes its id (pg_current_xact_id, in a CTE the join
+  // reads before any nextval runs) before it reserves: then a snapshot taken after a version was
+  // handed out lists the transaction holding it until it ends (settledVersion relies on it).
   savepoint: { set: (n) => `SAVEPOINT ${n}`, rollbackTo: (n) => `ROLLBACK TO SAVEPOINT ${n}`, release: (n) => `RELEASE SAVEPOINT ${n}` },
   keyShareLock: { hint: '', suffix: ' FOR KEY SHARE' },
   deleteReturning: (table, where, column) => `DELETE FROM ${table} WHERE ${where} RETURNING ${column}`,
   reserveVersions: (count) => {
     if (!Number.isSafeInteger(count) || count < 1) throw new RangeError(`reserveVersions: count must be a positive integer, not ${count}`);
     return [{
-      sql: `SELECT nextval('tessera_versionnumber'), least(${VERSION_BLOCK}, ${count} - ${VERSION_BLOCK} * ("n" - 1)) FROM generate_series(1, ${Math.ceil(count / VERSION_BLOCK)}) AS "n"`,
+      sql: `WITH "x" AS MATERIALIZED (SELECT pg_current_xact_id()) SELECT nextval('tessera_versionnumber'), least(${VERSION_BLOCK}, ${count} - ${VERSION_BLOCK} * ("n" - 1)) FROM "x", generate_series(1, ${Math.ceil(count / VERSION_BLOCK)}) AS "n"`,
       params: [],
     }];
   },

@@ -23,6 +23,15 @@ export interface Database extends Executor {
   /** A short description for logs, e.g. `sqlite:./data/tessera.db`. */
   readonly description: string;
   transaction<T>(fn: (tx: Executor) => Promise<T>): Promise<T>;
+  /**
+   * The highest row version V such that every transaction that reserved a version ≤ V has ended
+   * (committed or rolled back): a read that starts after this resolves sees every row and
+   * deletion up to V that will ever be seen. Change tracking's delta tokens carry it (digest
+   * §10), so that a write still in flight when a token is made is reported by the next delta.
+   * Throws 503 when such a transaction stays open too long (PostgreSQL), 501 where the database
+   * cannot tell (SQL Server, for now).
+   */
+  settledVersion(): Promise<number>;
   /** True when `err` is the driver's unique/primary-key violation. */
   isUniqueViolation(err: unknown): boolean;
   /**
@@ -78,6 +87,11 @@ export class InTransaction implements Database {
 
   transaction<T>(fn: (tx: Executor) => Promise<T>): Promise<T> {
     return fn(this.tx);
+  }
+
+  /** The outer database's (a change set holds no reads, so nothing here waits for itself). */
+  settledVersion(): Promise<number> {
+    return this.outer.settledVersion();
   }
 
   isUniqueViolation(err: unknown): boolean {

@@ -1,5 +1,6 @@
 import mssql from 'mssql';
 import { mssqlDialect } from '../sql/mssql.js';
+import { Errors } from '../errors.js';
 import type { Statement } from '../sql/dialect.js';
 import { atOnce, oneAtATime, type Database, type Executor } from './database.js';
 
@@ -95,6 +96,15 @@ export class MssqlDatabase implements Database {
       await queued(() => tx.rollback()).catch(() => undefined);
       throw err;
     }
+  }
+
+  /**
+   * Not yet: versions come from sp_sequence_get_range outside the transactions that hold them,
+   * and telling when those have ended needs the server's transaction views (VIEW SERVER STATE).
+   * Throws 501, so change tracking answers 501 here rather than a token that could skip a write.
+   */
+  async settledVersion(): Promise<number> {
+    throw Errors.notImplemented('Change tracking on SQL Server');
   }
 
   isUniqueViolation(err: unknown): boolean {

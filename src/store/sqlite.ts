@@ -153,6 +153,17 @@ export class SqliteDatabase implements Database {
     return result;
   }
 
+  /**
+   * The row version counter as committed: writes take turns and reserve their versions inside
+   * their transaction, so every version up to it belongs to a transaction that has ended. On
+   * `:memory:` (one connection) it is read in the writers' queue, after the writes before it.
+   */
+  async settledVersion(): Promise<number> {
+    const read = this.reader === this.writer ? (s: Statement) => this.transaction((tx) => tx.rows(s)) : (s: Statement) => this.reader.rows(s);
+    const [[value]] = await read({ sql: `SELECT "value" FROM "tessera_sequence" WHERE "name" = 'versionnumber'`, params: [] }) as [[number]];
+    return Number(value);
+  }
+
   isUniqueViolation(err: unknown): boolean {
     const code = (err as { code?: unknown }).code;
     return code === 'SQLITE_CONSTRAINT_PRIMARYKEY' || code === 'SQLITE_CONSTRAINT_UNIQUE';
