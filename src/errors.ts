@@ -32,9 +32,15 @@ export const Errors = {
   /** 404 `0x80040217`: no row with that key. */
   recordNotFound: (logicalName: string, id: string) =>
     new ServiceError(404, '0x80040217', `${logicalName} With Id = ${id} Does Not Exist`),
-  /** 400 `0x80072491`: `Prefer: odata.track-changes` on a table without change tracking (digest §10; no table has it yet). */
+  /** 400 `0x80072491`: change tracking asked of a table whose ChangeTrackingEnabled is false (digest §10). */
   changeTrackingNotEnabled: (logicalName: string) =>
     new ServiceError(400, '0x80072491', `Entity ${logicalName} isn't enabled for change tracking.`),
+  /**
+   * 400 `0x80044352` ExpiredVersionStamp: a `$deltatoken` older than the organization's
+   * ExpireChangeTrackingInDays (Dataverse web service error codes; the client must sync anew).
+   */
+  expiredVersionStamp: () =>
+    new ServiceError(400, '0x80044352', 'Version stamp associated with the client has expired. Please perform a full sync.'),
   /** 404 `0x80040217`: no row has the alternate key values of the URL. */
   keyNotFound: (logicalName: string) =>
     new ServiceError(404, '0x80040217', `A record with the specified key values does not exist in ${logicalName} entity`),

@@ -10,6 +10,8 @@ import { fetchResponse } from './odata/fetch-respond.js';
 import { parseFetchXml } from './odata/fetchxml.js';
 import { aggregateBody, collectionHead, contextUrl, entityId, entityWriter, errorResponse, etag, json, nextLink, preferenceApplied, serviceDocument, type HttpResponse } from './odata/respond.js';
 import { planFetch } from './plan/fetch.js';
+import { asksForChanges, DEFAULT_EXPIRE_CHANGE_TRACKING_DAYS, planChanges, type ChangesPlan } from './plan/changes.js';
+import { answerChanges, countChanges } from './odata/changes.js';
 import { planFetchAggregate } from './plan/fetch-aggregate.js';
 import { functionContext, planCount, planRead, type PlanContext } from './plan/read.js';
 import { AGGREGATE_RECORD_LIMIT } from './plan/aggregate.js';
@@ -91,12 +93,15 @@ class ChangeSetFailure extends Error {
 }
 
 /**
- * Throws 400 `0x80072491` when a collection read asks for a delta link (`Prefer:
- * odata.track-changes`): no table has change tracking yet, and a preference silently dropped
- * would let the client believe its sync had started (digest §10).
+ * Throws when a read that cannot track changes (a FetchXML query, related rows) asks for them
+ * (digest §10): 400 `0x80072491` when the table does not track changes, else 400 `0x80060888`
+ * naming what the read is. A preference silently dropped would let the client believe its sync
+ * had started.
  */
-function refuseChangeTracking(req: ODataRequest, entity: EntityModel): void {
-  if (req.prefer.trackChanges) throw Errors.changeTrackingNotEnabled(entity.LogicalName);
+function refuseChangeTracking(req: ODataRequest, entity: EntityModel, what: string): void {
+  if (!asksForChanges(req.query, req.prefer)) return;
+  if (!entity.ChangeTrackingEnabled) throw Errors.changeTrackingNotEnabled(entity.LogicalName);
+  throw Errors.badQuery(`${what} isn't supported when Change Tracking is enabled; track changes of the entity set itself.`);
 }
 
 /**
@@ -135,7 +140,7 @@ export class Service {
     await migrate(db, model);
     const service = new Service(model, db, log, await loadMessages(), options);
     await service.seed(SYSTEMUSER, service.caller.systemuserid, { fullname: 'SYSTEM' });
-    await service.seed(ORGANIZATION, service.caller.organizationid, { name: 'Tessera' });
+    await service.seed(ORGANIZATION, service.caller.organizationid, { name: 'Tessera', expirechangetrackingindays: DEFAULT_EXPIRE_CHANGE_TRACKING_DAYS });
     return service;
   }
 
@@ -291,7 +296,8 @@ export class Service {
           const nav = this.navigation(entity, r.navigation.name);
           if (nav.kind !== 'collection') throw Errors.badQuery(`'${nav.Name}' is single-valued; $count needs a collection-valued navigation property.`);
           plan = restrict(planCount(nav.target, req.query, this.context), relatedTo(nav, r.navigation.id));
-        } else plan = planCount(entity, req.query, this.context);
+        } else if (req.query.deltaToken !== undefined) return countChanges(this.db, await this.planChanges(req, entity));
+        else plan = planCount(entity, req.query, this.context);
         const n = await executeCount(this.db, plan);
         return { status: 200, headers: { 'Content-Type': 'text/plain' }, body: String(n) };
       }
@@ -448,7 +454,8 @@ export class Service {
    * With `ref`, rows are written as references (`Collection($ref)`) with the primary key alone.
    */
   private async readCollection(req: ODataRequest, entity: EntityModel, link?: PlanExpr, path?: string, ref?: (row: readonly Value[]) => object): Promise<HttpResponse> {
-    refuseChangeTracking(req, entity);
+    if (link || ref) refuseChangeTracking(req, entity, 'A read of related rows');
+    else if (asksForChanges(req.query, req.prefer)) return answerChanges(this.db, req, await this.planChanges(req, entity), this.context.clock());
     if (req.query.apply && !ref) return this.aggregate(req, entity, link);
     const base = planRead(entity, ref ? { ...req.query, select: [entity.PrimaryIdAttribute] } : req.query, req.prefer, undefined, this.context);
     const plan = link ? restrict(base, link) : base;
@@ -460,6 +467,18 @@ export class Service {
     if (result.hasMore) body['@odata.nextLink'] = nextLink(req.serviceRoot, plan, req.rawQuery, result.columns, result.rows[result.rows.length - 1]!, path);
     const applied = preferenceApplied(plan, req.prefer.includeAnnotations);
     return json(200, body, applied ? { 'Preference-Applied': applied } : {});
+  }
+
+  /**
+   * Plans a page of changes of `entity` (plan/changes.ts), delta tokens valid for the
+   * organization's ExpireChangeTrackingInDays (DEFAULT_EXPIRE_CHANGE_TRACKING_DAYS when unset).
+   */
+  private async planChanges(req: ODataRequest, entity: EntityModel): Promise<ChangesPlan> {
+    const organization = this.model.byLogicalName.get(ORGANIZATION)!;
+    const read = planRead(organization, { select: ['expirechangetrackingindays'] }, { returnRepresentation: false }, this.caller.organizationid);
+    const [row] = (await executeRead(this.db, read)).rows;
+    const days = row?.[read.columns.findIndex((a) => a.LogicalName === 'expirechangetrackingindays')];
+    return planChanges(entity, req.query, req.prefer, this.context, typeof days === 'number' ? days : DEFAULT_EXPIRE_CHANGE_TRACKING_DAYS);
   }
 
   /** `GET /<set>?$apply=…` (digest §3.7): grouped and aggregated rows, computed in one SQL statement. */
@@ -480,7 +499,7 @@ export class Service {
    * aliases as keys. Only `$count` may accompany it (as `returntotalrecordcount`).
    */
   private async readFetch(req: ODataRequest, entity: EntityModel): Promise<HttpResponse> {
-    refuseChangeTracking(req, entity);
+    refuseChangeTracking(req, entity, 'The "fetchXml" query parameter');
     for (const option of ['select', 'filter', 'orderBy', 'top', 'skipToken', 'expand', 'apply'] as const) {
       if (req.query[option] !== undefined) throw Errors.badQuery(`The query option '$${option.toLowerCase()}' cannot be combined with fetchXml.`);
     }

@@ -116,7 +116,7 @@ export function entityDefinition(entity: EntityModel): Definition {
     IsManaged: false,
     IsStateModelAware: stateful,
     EnforceStateTransitions: entity.EnforceStateTransitions,
-    ChangeTrackingEnabled: false,
+    ChangeTrackingEnabled: entity.ChangeTrackingEnabled,
     IsOptimisticConcurrencyEnabled: true,
     IsRetentionEnabled: entity.IsRetentionEnabled,
     IsCustomizable: managed(true, 'iscustomizable'),

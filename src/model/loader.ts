@@ -350,6 +350,7 @@ function buildEntity(source: string, file: EntityFile, intersect = false): Entit
     IsIntersect: intersect,
     EnforceStateTransitions: file.EnforceStateTransitions === true,
     IsRetentionEnabled: file.IsRetentionEnabled === true,
+    ChangeTrackingEnabled: file.ChangeTrackingEnabled === true,
     ObjectTypeCode: file.ObjectTypeCode ?? defaultObjectTypeCode(file.LogicalName),
     Transitions: transitions,
     source,

@@ -151,6 +151,7 @@ export const entityFileSchema = {
     HasStateModel: { type: 'boolean' },
     EnforceStateTransitions: { type: 'boolean' },
     IsRetentionEnabled: { type: 'boolean' },
+    ChangeTrackingEnabled: { type: 'boolean' },
     ObjectTypeCode: { type: 'integer', minimum: 1, maximum: 2147483647 },
     Attributes: { type: 'array', items: attribute },
     Keys: columnSets,

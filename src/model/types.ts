@@ -144,6 +144,12 @@ export interface EntityFile {
    */
   IsRetentionEnabled?: boolean;
   /**
+   * Whether clients may track the table's changes with `Prefer: odata.track-changes` and delta
+   * links (Dataverse EntityMetadata ChangeTrackingEnabled; default false). The table then gets an
+   * index on versionnumber, and its deleted rows are remembered (tessera_deletedrow).
+   */
+  ChangeTrackingEnabled?: boolean;
+  /**
    * EntityMetadata ObjectTypeCode: the table's number, unique in the model. Defaults: Dataverse's
    * for systemuser (8) and organization (1019); for any other table a number from 10,000 up
    * derived from its LogicalName (the same on every start; declare one if two tables meet).
@@ -385,6 +391,8 @@ export interface EntityModel {
    * `msft_datastate` column (see system-columns.ts).
    */
   readonly IsRetentionEnabled: boolean;
+  /** Change tracking (see EntityFile.ChangeTrackingEnabled; digest §10). */
+  readonly ChangeTrackingEnabled: boolean;
   /** EntityMetadata ObjectTypeCode (see EntityFile.ObjectTypeCode). */
   readonly ObjectTypeCode: number;
   /**

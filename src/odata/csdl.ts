@@ -73,11 +73,20 @@ function entityType(e: EntityModel, annotated: boolean): object {
   };
 }
 
-function entitySet(e: EntityModel): object {
+/**
+ * An `<EntitySet>` with its navigation bindings; `annotated`, the Capabilities ChangeTracking
+ * annotation (`Supported` true) on sets of tables that track changes (Dataverse change tracking
+ * doc: the annotation marks them in `$metadata?annotations=true`).
+ */
+function entitySet(e: EntityModel, annotated: boolean): object {
   const bindings = [...e.navigation.values()].map((n) => ({ $: { Path: n.Name, Target: n.target.EntitySetName } }));
+  const tracking = annotated && e.ChangeTrackingEnabled
+    ? { Annotation: [{ $: { Term: 'Org.OData.Capabilities.V1.ChangeTracking' }, Record: { PropertyValue: { $: { Property: 'Supported', Bool: 'true' } } } }] }
+    : {};
   return {
     $: { Name: e.EntitySetName, EntityType: `${NAMESPACE}.${e.LogicalName}` },
     ...(bindings.length ? { NavigationPropertyBinding: bindings } : {}),
+    ...tracking,
   };
 }
 
@@ -159,7 +168,7 @@ export function renderCsdl(model: Model, operations: readonly OperationDeclarati
           Function: operations.filter((o) => o.Kind === 'Function').map(operation),
           EntityContainer: {
             $: { Name: 'System' },
-            EntitySet: [...model.entities.map(entitySet), ...definitions.EntitySet],
+            EntitySet: [...model.entities.map((e) => entitySet(e, annotated)), ...definitions.EntitySet],
             ActionImport: operations.filter((o) => o.Kind === 'Action' && !o.Binding).map((o) => ({ $: { Name: o.Name, Action: `${NAMESPACE}.${o.Name}` } })),
             FunctionImport: operations.filter((o) => o.Kind === 'Function' && !o.Binding).map((o) => ({ $: { Name: o.Name, Function: `${NAMESPACE}.${o.Name}` } })),
           },

@@ -71,6 +71,8 @@ export interface QueryOptions {
   count?: boolean;
   /** `$skiptoken` as received (opaque; decoded by plan/). */
   skipToken?: string;
+  /** `$deltatoken`, percent-decoded (a change tracking delta link's; read by plan/changes.ts). */
+  deltaToken?: string;
   /** `$expand` items. */
   expand?: ExpandItem[];
   /** `$apply` transformations in order (aggregation, digest §3.7). */
@@ -120,10 +122,10 @@ const GUID_KEY = /^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[
 /** Options Dataverse itself rejects (digest §3, §13 #39). */
 const REJECTED = new Set(['$skip', '$search', '$format', '$levels', '$compute', '$index', '$schemaversion']);
 /** Valid Dataverse options that Tessera does not implement yet (later issues). */
-const NOT_YET = new Set(['$deltatoken', 'savedQuery', 'userQuery']);
+const NOT_YET = new Set(['savedQuery', 'userQuery']);
 /** Dataverse's metadata entity sets (digest §8): valid URLs that Tessera does not serve yet (501). */
 const METADATA_SETS = new Set(['EntityDefinitions', 'RelationshipDefinitions', 'GlobalOptionSetDefinitions', 'ManagedPropertyDefinitions']);
-const SUPPORTED = new Set(['$select', '$filter', '$orderby', '$top', '$count', '$skiptoken', '$expand', '$id', '$apply']);
+const SUPPORTED = new Set(['$select', '$filter', '$orderby', '$top', '$count', '$skiptoken', '$deltatoken', '$expand', '$id', '$apply']);
 
 /** Decodes one query-string component: `+` → space, then percent-decoding. Throws 400 on bad escapes. */
 export function decodeComponent(s: string): string {
@@ -311,6 +313,7 @@ function parseQuery(raw: string): QueryOptions {
         break;
       }
       case '$skiptoken': query.skipToken = value; break;
+      case '$deltatoken': query.deltaToken = value; break;
       case '$expand': query.expand = parseExpand(value, query.aliases); break;
       case '$id': query.id = value; break;
       case '$apply': query.apply = parseApply(value, query.aliases); break;
@@ -324,8 +327,8 @@ function parseQuery(raw: string): QueryOptions {
 /**
  * Parses one request. Throws ServiceError: 404 `0x8006088a` for paths outside the API or with an
  * unknown shape, 400 `0x80060888` for syntax errors and options Dataverse rejects (`$skip`,
- * `$search`, `$format` …), 501 for valid constructs not implemented yet (`$deltatoken`,
- * RelationshipDefinitions and ManagedPropertyDefinitions, paths deeper than `<set>(<id>)/<navigation>[/$ref|/$count]`).
+ * `$search`, `$format` …), 501 for valid constructs not implemented yet (`savedQuery`, `userQuery`,
+ * ManagedPropertyDefinitions, paths deeper than `<set>(<id>)/<navigation>[/$ref|/$count]`).
  */
 export function parseRequest(req: HttpRequest): ODataRequest {
   const q = req.url.indexOf('?');

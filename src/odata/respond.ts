@@ -212,15 +212,25 @@ export function preferenceApplied(plan: Pick<ReadPlan, 'annotations' | 'maxPageS
 }
 
 /**
+ * The request's own URL (`path` below the service root) with every option kept but `drop`ped
+ * ones (matched by name, `$` written as such or as `%24`), and `name=value` added last; `value`
+ * is written as given (already URL-safe).
+ */
+export function linkWith(serviceRoot: string, path: string, rawQuery: string, drop: readonly string[], name: string, value: string): string {
+  const dropped = new RegExp(`^(?:\\$|%24)(?:${drop.join('|')})=`, 'i');
+  const kept = rawQuery.split('&').filter((p) => p && !dropped.test(p));
+  kept.push(`${name}=${value}`);
+  return `${serviceRoot}${path}?${kept.join('&')}`;
+}
+
+/**
  * The `@odata.nextLink` for a page whose last row is `lastRow`: the request's own URL (`path`
  * below the service root, default the entity set) with every option kept and `$skiptoken`
- * replaced (digest §3.4, §13 #12).
+ * replaced (digest §3.4, §13 #12); `settled` for a page of tracked changes (plan/changes.ts).
  */
-export function nextLink(serviceRoot: string, plan: ReadPlan, rawQuery: string, fetched: readonly unknown[], lastRow: readonly Value[], path = plan.entity.EntitySetName): string {
+export function nextLink(serviceRoot: string, plan: ReadPlan, rawQuery: string, fetched: readonly unknown[], lastRow: readonly Value[], path = plan.entity.EntitySetName, settled?: number): string {
   const values = plan.orderBy.map((k) => lastRow[fetched.indexOf(k.attribute)]!);
-  const kept = rawQuery.split('&').filter((p) => p && !/^(\$|%24)skiptoken=/i.test(p));
-  kept.push(`$skiptoken=${encodeSkipToken(plan.orderBy, values)}`);
-  return `${serviceRoot}${path}?${kept.join('&')}`;
+  return linkWith(serviceRoot, path, rawQuery, ['skiptoken'], '$skiptoken', encodeSkipToken(plan.orderBy, values, settled));
 }
 
 /** The service document: every entity set, the metadata sets (EntityDefinitions …) last (digest §1.2). */

@@ -56,5 +56,5 @@ export function deletePlan(entity: EntityModel, id: string, guards: readonly Gua
     effects.set(table, own);
     for (const r of own.referencing) if (r.behavior === 'Cascade') pending.push(r.relationship.ReferencingEntity);
   }
-  return { kind: 'delete', entity, id, guards, effects };
+  return { kind: 'delete', entity, id, guards, effects, deletedOn: now };
 }

@@ -7,16 +7,37 @@ import { bodyValue } from './values.js';
  * Keyset `$skiptoken`s (DESIGN.md §3): the token carries the previous page's last sort-key
  * values, so page N costs what page 1 costs. It is opaque to clients (digest §3.4): base64url of
  * `{"o":"<order signature>","v":[…values]}`; the signature ties a token to the `$orderby` it was
- * made for.
+ * made for. A page of tracked changes adds `"w":<settled row version>` (plan/changes.ts), the
+ * upper bound of the changes every page of the same answer reads.
  */
 
-function signature(orderBy: readonly SortKey[]): string {
+/** `versionnumber+,msdyn_copilotinteractionid+`: the sort keys' names and directions. */
+export function orderSignature(orderBy: readonly SortKey[]): string {
   return orderBy.map((k) => `${k.attribute.LogicalName}${k.descending ? '-' : '+'}`).join(',');
 }
 
-/** Makes the token for the row whose sort-key values are `values` (one per key, in order). */
-export function encodeSkipToken(orderBy: readonly SortKey[], values: readonly Value[]): string {
-  return Buffer.from(JSON.stringify({ o: signature(orderBy), v: values })).toString('base64url');
+/**
+ * Makes the token for the row whose sort-key values are `values` (one per key, in order); with
+ * `settled`, a page of tracked changes.
+ */
+export function encodeSkipToken(orderBy: readonly SortKey[], values: readonly Value[], settled?: number): string {
+  return Buffer.from(JSON.stringify({ o: orderSignature(orderBy), v: values, ...(settled === undefined ? {} : { w: settled }) })).toString('base64url');
+}
+
+/**
+ * A token's order signature and settled version, without checking its values (to tell which
+ * kind of page it continues); undefined fields when the token is not one of ours.
+ */
+export function peekSkipToken(token: string): { order?: string; settled?: number } {
+  try {
+    const p = JSON.parse(Buffer.from(token, 'base64url').toString('utf8')) as { o?: unknown; w?: unknown };
+    return {
+      order: typeof p?.o === 'string' ? p.o : undefined,
+      settled: Number.isSafeInteger(p?.w) ? p.w as number : undefined,
+    };
+  } catch {
+    return {};
+  }
 }
 
 /**
@@ -34,7 +55,7 @@ export function decodeSkipToken(entity: EntityModel, orderBy: readonly SortKey[]
     throw bad();
   }
   const p = parsed as { o?: unknown; v?: unknown };
-  if (!p || typeof p !== 'object' || p.o !== signature(orderBy) || !Array.isArray(p.v) || p.v.length !== orderBy.length) throw bad();
+  if (!p || typeof p !== 'object' || p.o !== orderSignature(orderBy) || !Array.isArray(p.v) || p.v.length !== orderBy.length) throw bad();
   const values = (p.v as unknown[]).map((v, i) => {
     if (v === null) return null;
     try {

@@ -236,6 +236,8 @@ export interface DeletePlan {
   readonly id: string;
   readonly guards: readonly Guard[];
   readonly effects: ReadonlyMap<EntityModel, DeleteEffects>;
+  /** The delete's time (canonical UTC), kept with the deleted rows of change-tracked tables. */
+  readonly deletedOn: string;
 }
 
 /** What deleting rows of one table does besides removing them. */

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { AttributeModel, EntityModel, Model } from '../model/types.js';
 import type { Dialect, Statement } from './dialect.js';
+import { createDeletedRowsTable, DELETED_ROWS, tracksChanges } from './deleted-rows.js';
 
 /**
  * Schema from metadata: tables, primary keys and indexes are created from the model; a new table
@@ -124,11 +125,14 @@ function indexedColumns(e: EntityModel): AttributeModel[] {
  * The DDL that brings `existing` up to `model`: the dialect's setup, CREATE TABLE for new tables
  * (intersect tables of many-to-many relationships included), ADD COLUMN for new columns, the
  * indexes of `indexedColumns`, a unique index per alternate key and an index per declared
- * `Indexes` entry. Idempotent.
+ * `Indexes` entry; for change tracking, an index on versionnumber of each tracked table and the
+ * table of deleted rows (sql/deleted-rows.ts). Idempotent.
  */
 export function migrationDdl(d: Dialect, model: Model, existing: ExistingSchema): string[] {
   const ddl = [...d.setupDdl];
   if (!existing.has(SNAPSHOT)) ddl.push(createSnapshotTable(d));
+  const tracked = tracksChanges(model);
+  if (tracked && !existing.has(DELETED_ROWS)) ddl.push(...createDeletedRowsTable(d, tracked));
   for (const e of model.entities) {
     const columns = existing.get(e.LogicalName);
     if (!columns) ddl.push(createTable(d, e));
@@ -141,6 +145,8 @@ export function migrationDdl(d: Dialect, model: Model, existing: ExistingSchema)
       const column = d.quote(a.LogicalName);
       if (d.canIndex(a)) ddl.push(d.createIndex(d.quote(indexName('ix', e, a.LogicalName)), d.quote(e.LogicalName), [column], e.IsIntersect ? undefined : `${column} IS NOT NULL`));
     }
+    // Change pages read rows by version range in version order (plan/changes.ts).
+    if (e.ChangeTrackingEnabled) ddl.push(d.createIndex(d.quote(indexName('ix', e, 'versionnumber')), d.quote(e.LogicalName), [d.quote('versionnumber')]));
     for (const x of e.Indexes) {
       if (x.KeyAttributes.every((a) => d.canIndex(a))) {
         ddl.push(d.createIndex(d.quote(indexName('ndx', e, x.LogicalName)), d.quote(e.LogicalName), x.KeyAttributes.map((a) => d.quote(a.LogicalName))));

@@ -5,6 +5,7 @@ import type { AttributeModel, EntityKeyModel, EntityModel } from '../model/types
 import type { AggregatePlan, CountPlan, DeletePlan, ExpandPlan, Guard, InsertPlan, ReadPlan, RowReference, UpdatePlan, Value, WritePlan, WriteResult } from '../plan/types.js';
 import { pkOf } from '../model/primary-key.js';
 import type { Statement } from '../sql/dialect.js';
+import { renderDeletedIds, renderRecordDeletions } from '../sql/deleted-rows.js';
 import { fromJson } from '../sql/types.js';
 import {
   expansionColumns, fetchedColumns, renderAggregate, renderCount, renderDelete, renderDisassociate, renderExistingIds, renderInsertMany, renderRead,
@@ -403,6 +404,8 @@ export async function writeIn(
  * 3. Restrict: 405 `0x80040227` when any row left points at a deleted row; rows the same delete
  *    removed do not count, so the answer does not depend on the order rows were found in.
  * 4. RemoveLink: the rows left that point at deleted rows are cleared, with one new row version.
+ * 5. The deleted rows of change-tracked tables are remembered, at that same version, for delta
+ *    answers (sql/deleted-rows.ts).
  */
 async function afterDelete(tx: Executor, db: Database, plan: DeletePlan): Promise<void> {
   const d = db.dialect;
@@ -440,6 +443,20 @@ async function afterDelete(tx: Executor, db: Database, plan: DeletePlan): Promis
       for (const stmt of renderRemoveLink(d, r.relationship, ids, r.set, version)) await tx.run(stmt);
     }
   }
+  for (const [entity, ids] of deleted) {
+    if (!entity.ChangeTrackingEnabled) continue;
+    version ??= await nextVersion(tx, db);
+    for (const stmt of renderRecordDeletions(d, entity, ids, version, plan.deletedOn)) await tx.run(stmt);
+  }
+}
+
+/**
+ * The ids of the rows of `entity` deleted or retained between row versions `since` (excluded) and
+ * `settled` (included), ascending, after `after`, at most `limit` (see renderDeletedIds).
+ */
+export async function executeDeletedIds(db: Database, entity: EntityModel, since: number, settled: number, after: string | undefined, limit: number): Promise<string[]> {
+  const pk = pkOf(entity);
+  return (await db.rows(renderDeletedIds(db.dialect, entity, since, settled, after, limit))).map(([id]) => String(db.dialect.fromDb(pk, id)));
 }
 
 /**
