@@ -6,6 +6,17 @@ import { canonicalDate, columnType } from './types.js';
 /** Row version numbers one `nextval` of `tessera_versionnumber` reserves. */
 export const VERSION_BLOCK = 1000;
 
+/** The high 32 bits of VERSION_HOLDERS_LOCK: pg_locks shows them as `classid`. */
+export const VERSION_HOLDERS_CLASS = 0x7e55e7a;
+
+/**
+ * The advisory lock every transaction that reserves row versions holds (shared) to its end: the
+ * bigint VERSION_HOLDERS_CLASS << 32 | the oid of this schema's version sequence, so Tessera
+ * databases in other schemas or databases do not share it. pg_locks lists it with `classid`
+ * VERSION_HOLDERS_CLASS, `objid` the sequence's oid, `objsubid` 1.
+ */
+export const VERSION_HOLDERS_LOCK = `${VERSION_HOLDERS_CLASS}::bigint * 4294967296 + 'tessera_versionnumber'::regclass::oid::bigint`;
+
 /**
  * PostgreSQL dialect (pg). Strings are `citext`, so `=`, ordering and LIKE are case-insensitive
  * (the citext extension is created in `public`). Nulls are ordered explicitly (NULLS FIRST
@@ -47,16 +58,16 @@ export const postgresDialect: Dialect = {
   // advance by a block per write; clients only compare them.
   // The count is written into the text (a safe integer, checked) rather than bound, so that the
   // statement needs no parameters and can open its transaction in the same round trip
-  // (store/postgres.ts). The transaction takes its id (pg_current_xact_id, in a CTE the join
-  // reads before any nextval runs) before it reserves: then a snapshot taken after a version was
-  // handed out lists the transaction holding it until it ends (settledVersion relies on it).
+  // (store/postgres.ts). Before it reserves (in a CTE the join reads before any nextval runs),
+  // the transaction takes VERSION_HOLDERS_LOCK in shared mode, which it keeps to its end: so the
+  // transactions holding versions are listed in pg_locks (settledVersion waits for them).
   savepoint: { set: (n) => `SAVEPOINT ${n}`, rollbackTo: (n) => `ROLLBACK TO SAVEPOINT ${n}`, release: (n) => `RELEASE SAVEPOINT ${n}` },
   keyShareLock: { hint: '', suffix: ' FOR KEY SHARE' },
   deleteReturning: (table, where, column) => `DELETE FROM ${table} WHERE ${where} RETURNING ${column}`,
   reserveVersions: (count) => {
     if (!Number.isSafeInteger(count) || count < 1) throw new RangeError(`reserveVersions: count must be a positive integer, not ${count}`);
     return [{
-      sql: `WITH "x" AS MATERIALIZED (SELECT pg_current_xact_id()) SELECT nextval('tessera_versionnumber'), least(${VERSION_BLOCK}, ${count} - ${VERSION_BLOCK} * ("n" - 1)) FROM "x", generate_series(1, ${Math.ceil(count / VERSION_BLOCK)}) AS "n"`,
+      sql: `WITH "x" AS MATERIALIZED (SELECT pg_advisory_xact_lock_shared(${VERSION_HOLDERS_LOCK})) SELECT nextval('tessera_versionnumber'), least(${VERSION_BLOCK}, ${count} - ${VERSION_BLOCK} * ("n" - 1)) FROM "x", generate_series(1, ${Math.ceil(count / VERSION_BLOCK)}) AS "n"`,
       params: [],
     }];
   },

@@ -2,7 +2,7 @@ import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import pg from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
-import { postgresDialect, VERSION_BLOCK } from '../sql/postgres.js';
+import { postgresDialect, VERSION_BLOCK, VERSION_HOLDERS_CLASS } from '../sql/postgres.js';
 import type { Statement } from '../sql/dialect.js';
 import { Errors } from '../errors.js';
 import { atOnce, oneAtATime, type Database, type Executor } from './database.js';
@@ -176,22 +176,27 @@ export class PostgresDatabase implements Database {
   /**
    * Sequences are not transactional: a transaction may hold version 5 uncommitted while one
    * holding 6 has committed. So: read the highest version handed out (L, the sequence's last block
-   * end); then take a snapshot, whose in-progress list holds every transaction that reserved a
-   * version ≤ L and has not ended (each takes its transaction id before reserving, see
-   * reserveVersions); then wait until none of those is in progress (polling, 1 ms doubling to
-   * 50 ms). Writes last milliseconds, so this does too; a transaction left open for
-   * SETTLE_TIMEOUT_MS makes it throw 503 `0x80044150` (Errors.writesStillOpen).
+   * end); then list the transactions holding VERSION_HOLDERS_LOCK, which every transaction that
+   * reserved a version ≤ L took before reserving and keeps until it has ended (see
+   * reserveVersions); then wait until none of those holds it any more (polling, 1 ms doubling to
+   * 50 ms). Other transactions on the server, Tessera's later writes and other schemas' are not
+   * waited for. Writes last milliseconds, so this does too; one left open for SETTLE_TIMEOUT_MS
+   * makes it throw 503 `0x80044150` (Errors.writesStillOpen).
    */
   async settledVersion(): Promise<number> {
     const [[last, called]] = await this.rows({ sql: 'SELECT last_value, is_called FROM tessera_versionnumber', params: [] }) as [[string, boolean]];
     const settled = called ? Number(last) + VERSION_BLOCK - 1 : Number(last) - 1;
-    const [[snapshot]] = await this.rows({ sql: 'SELECT pg_current_snapshot()::text', params: [] }) as [[string]];
-    const waiting = { sql: `SELECT count(*)::int FROM pg_snapshot_xip($1::pg_snapshot) AS "x" WHERE pg_xact_status("x") = 'in progress'`, params: [snapshot] };
+    const holders = (extra: string, params: unknown[]) => ({
+      sql: `SELECT "virtualtransaction" FROM pg_locks WHERE "locktype" = 'advisory' AND "database" = (SELECT "oid" FROM pg_database WHERE "datname" = current_database()) `
+        + `AND "classid" = ${VERSION_HOLDERS_CLASS} AND "objid" = 'tessera_versionnumber'::regclass::oid AND "objsubid" = 1${extra}`,
+      params,
+    });
+    const open = (await this.rows(holders('', []))).map(([v]) => v);
+    if (!open.length) return settled;
     for (let waited = 0, pause = 1; ; waited += pause, pause = Math.min(50, pause * 2)) {
-      const [[running]] = await this.rows(waiting) as [[number]];
-      if (!running) return settled;
-      if (waited >= SETTLE_TIMEOUT_MS) throw Errors.writesStillOpen(SETTLE_TIMEOUT_MS / 1000);
       await new Promise((resolve) => setTimeout(resolve, pause));
+      if (!(await this.rows(holders(' AND "virtualtransaction" = ANY($1::text[])', [open]))).length) return settled;
+      if (waited >= SETTLE_TIMEOUT_MS) throw Errors.writesStillOpen(SETTLE_TIMEOUT_MS / 1000);
     }
   }
 
