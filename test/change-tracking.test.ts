@@ -115,7 +115,9 @@ for (const database of DATABASES) {
       const value: Entry[] = delta.json.value;
       expect(value.filter((e) => !isDeletion(e)).map((r) => [r['new_listid'], r['new_name']])).to.deep.equal([[b, 'b2'], [d, 'd']]);
       expect(value.slice(2)).to.deep.equal([a, gone].sort().map((id) => ({ '@odata.context': `${s.root}$metadata#new_lists/$deletedEntity`, id, reason: 'deleted' })));
-      expect((await get(`new_lists/$count?$deltatoken=${first.json['@odata.deltaLink'].split('$deltatoken=')[1]}`)).text).to.equal('4');
+      const count = `new_lists/$count?$deltatoken=${first.json['@odata.deltaLink'].split('$deltatoken=')[1]}`;
+      expect((await get(count)).text).to.equal('4');
+      expect((await get(count, { Prefer: 'odata.maxpagesize=1' })).text, 'the page size does not limit a count').to.equal('4');
 
       const quiet = await get(delta.json['@odata.deltaLink'], TRACK);
       expect(quiet.json.value).to.deep.equal([]);
@@ -165,28 +167,41 @@ for (const database of DATABASES) {
       expect((await all(link)).entries.map((r) => [r['new_listid'], r['new_name']])).to.deep.equal([[id, 'phoenix2']]);
     });
 
-    it('a write still open when the token is made is in the answer or in the next delta, never lost', async () => {
-      const model = s.service.model;
-      let reading: Promise<{ entries: Entry[]; deltaLink: string }> | undefined;
-      let held = '';
-      let later = '';
-      await s.db.transaction(async (tx) => {
-        held = (await writeIn(tx, s.db, planCreate(model, model.byLogicalName.get('new_list')!, { new_name: 'held' }, SYSTEM_CALLER))).id;
-        // PostgreSQL: another write takes a later version and commits first. SQLite: writes take
-        // turns, so it waits for this one.
-        const creating = create('new_lists', { new_name: 'later' }, 'new_listid').then((id) => { later = id; });
-        await new Promise((resolve) => setTimeout(resolve, 100));
-        reading = all('new_lists?$select=new_name', TRACK);
-        await new Promise((resolve) => setTimeout(resolve, 300));
-        if (database.name === 'postgres') await creating;
-      });
-      const first = await reading!;
-      while (!later) await new Promise((resolve) => setTimeout(resolve, 10));
-      const delta = await all(first.deltaLink);
-      const seen = [...first.entries, ...delta.entries].map((r) => r['new_listid']);
-      expect(seen).to.include(held);
-      expect(seen).to.include(later);
+    it('a page full of rows continues with the deletions from the first id on (the all-zero id included)', async () => {
+      const zero = '00000000-0000-0000-0000-000000000000';
+      expect((await call('POST', `${s.root}new_lists`, { new_listid: zero, new_name: 'zero' })).status).to.equal(204);
+      const link = (await all('new_lists?$select=new_name', TRACK)).deltaLink;
+      await create('new_lists', { new_name: 'one more' }, 'new_listid');
+      expect((await call('DELETE', `${s.root}new_lists(${zero})`)).status).to.equal(204);
+      const delta = await all(link, { Prefer: 'odata.maxpagesize=1' });
+      expect(delta.pages.map((p) => p.json.value.length)).to.deep.equal([1, 1]);
+      expect(delta.entries[1]).to.deep.equal({ '@odata.context': `${s.root}$metadata#new_lists/$deletedEntity`, id: zero, reason: 'deleted' });
     });
+
+    for (const laterWrite of [true, false]) {
+      it(`a write still open when the token is made is in the answer or in the next delta, never lost (${laterWrite ? 'a later write committed first' : 'the newest write'})`, async () => {
+        const model = s.service.model;
+        let reading: Promise<{ entries: Entry[]; deltaLink: string }> | undefined;
+        let held = '';
+        let later = laterWrite ? '' : 'none';
+        await s.db.transaction(async (tx) => {
+          held = (await writeIn(tx, s.db, planCreate(model, model.byLogicalName.get('new_list')!, { new_name: 'held' }, SYSTEM_CALLER))).id;
+          // PostgreSQL: another write takes a later version and commits first. SQLite: writes take
+          // turns, so it waits for this one.
+          const creating = laterWrite ? create('new_lists', { new_name: 'later' }, 'new_listid').then((id) => { later = id; }) : undefined;
+          await new Promise((resolve) => setTimeout(resolve, 100));
+          reading = all('new_lists?$select=new_name', TRACK);
+          await new Promise((resolve) => setTimeout(resolve, 300));
+          if (database.name === 'postgres') await creating;
+        });
+        const first = await reading!;
+        while (!later) await new Promise((resolve) => setTimeout(resolve, 10));
+        const delta = await all(first.deltaLink);
+        const seen = [...first.entries, ...delta.entries].map((r) => r['new_listid']);
+        expect(seen).to.include(held);
+        if (laterWrite) expect(seen).to.include(later);
+      });
+    }
 
     it('the unmodified dynamics-web-api client syncs with trackChanges and follows the delta link as-is', async () => {
       const api = new DynamicsWebApi({ serverUrl: s.origin, dataApi: { version: '9.2' } });
@@ -220,8 +235,13 @@ for (const database of DATABASES) {
       expect((await call('PATCH', `${s.root}organizations(${org})`, { expirechangetrackingindays: 30 })).status).to.equal(204);
       expect((await get(`new_lists?$deltatoken=${tokenDaysAgo(8)}`)).status).to.equal(200);
       await refused('new_lists?$skiptoken=eyJ3IjoxfQ', TRACK, 400, '0x80060888');
+      await refused(`new_lists?$deltatoken=${tokenDaysAgo(-1)}`, {}, 400, '0x80060888');
+      await refused(`new_lists?$deltatoken=${tokenDaysAgo(0).replace(/^1000/, '999999999999')}`, {}, 400, '0x80044352');
+      await refused(`new_lists/$count?$deltatoken=${tokenDaysAgo(0).replace(/^1000/, '999999999999')}`, {}, 400, '0x80044352');
       const list = await create('new_lists', { new_name: 'with items' }, 'new_listid');
       await refused(`new_lists(${list})/new_list_new_item_new_listid`, TRACK, 400, '0x80060888');
+      await refused(`new_lists(${list})?$deltatoken=${tokenDaysAgo(0)}`, {}, 400, '0x80060888');
+      await refused(`new_lists(${list})/new_list_new_item_new_listid/$count?$deltatoken=${tokenDaysAgo(0)}`, {}, 400, '0x80060888');
       await refused(`new_lists?fetchXml=${encodeURIComponent('<fetch><entity name="new_list"/></fetch>')}`, TRACK, 400, '0x80060888');
     });
   });

@@ -14,8 +14,8 @@ import { DATABASES, SHIPPED_METADATA } from './support/server.js';
 const CLI = join(import.meta.dirname, '..', 'src', 'cli.js');
 const base = ['systemuser', 'organization'].map((t) => ({ source: `${t}.json`, json: JSON.parse(readFileSync(join(SHIPPED_METADATA, `${t}.json`), 'utf8')) }));
 
-function model(attributes: object[]): Model {
-  return buildModel([...base, { source: 'new_thing.json', json: { LogicalName: 'new_thing', EntitySetName: 'new_things', PrimaryIdAttribute: 'new_thingid', OwnershipType: 'OrganizationOwned', Attributes: attributes } }]);
+function model(attributes: object[], table: object = {}): Model {
+  return buildModel([...base, { source: 'new_thing.json', json: { LogicalName: 'new_thing', EntitySetName: 'new_things', PrimaryIdAttribute: 'new_thingid', OwnershipType: 'OrganizationOwned', Attributes: attributes, ...table } }]);
 }
 
 const log = { error: () => undefined };
@@ -95,6 +95,27 @@ for (const database of DATABASES) {
           { LogicalName: 'new_note', AttributeType: 'Memo', MaxLength: 2000 },
         ]));
         expect(ddl.filter((s) => /ALTER TABLE/.test(s)), 'the refused migration added nothing').to.deep.equal([]);
+      } finally {
+        await drop();
+      }
+    });
+
+    it('turns change tracking on for a table with rows, and refuses to turn it off again', async () => {
+      const { db, drop } = await database.create();
+      try {
+        const columns = [{ LogicalName: 'new_name', AttributeType: 'String', MaxLength: 50 }];
+        const plain = await Service.open(model(columns), db, log);
+        expect((await plain.handle({ method: 'POST', url: '/api/data/v9.2/new_things', headers: {}, body: '{"new_name":"before"}', origin: 'http://x' })).status).to.equal(204);
+        const tracked = await Service.open(model(columns, { ChangeTrackingEnabled: true }), db, log);
+        const sync = await tracked.handle({ method: 'GET', url: '/api/data/v9.2/new_things?$select=new_name', headers: { prefer: 'odata.track-changes' }, origin: 'http://x' });
+        expect(sync.status, sync.body).to.equal(200);
+        expect(JSON.parse(sync.body!).value.map((r: Record<string, unknown>) => r['new_name'])).to.deep.equal(['before']);
+        let error: unknown;
+        try { await migrate(db, model(columns)); } catch (err) { error = err; }
+        expect(error).to.be.instanceOf(MigrationError);
+        expect((error as MigrationError).changes).to.deep.equal([
+          "table 'new_thing': ChangeTrackingEnabled turned off (change tracking cannot be turned off once on, as in Dataverse; set it back to true)",
+        ]);
       } finally {
         await drop();
       }

@@ -2,12 +2,10 @@ import type { ChangesPlan } from '../plan/changes.js';
 import { deletionOrder, formatDeltaToken, withVersions } from '../plan/changes.js';
 import { encodeSkipToken } from '../plan/skiptoken.js';
 import type { Database } from '../store/database.js';
-import { executeCount, executeDeletedIds, executeRead } from '../store/execute.js';
+import { COUNT_CAP, executeCount, executeDeletedIds, executeRead } from '../store/execute.js';
+import { Errors } from '../errors.js';
 import type { ODataRequest } from './request.js';
 import { contextUrl, entityWriter, json, linkWith, nextLink, preferenceApplied, type HttpResponse } from './respond.js';
-
-/** Where a page that ends with a full page of rows starts the deletions: before every id. */
-const BEFORE_ANY_ID = '00000000-0000-0000-0000-000000000000';
 
 /**
  * Answers a page of changes (digest §10): `200` with `@odata.context` (`…#<set>(<select>)`, and
@@ -16,10 +14,11 @@ const BEFORE_ANY_ID = '00000000-0000-0000-0000-000000000000';
  * then `value`: the changed rows as on any read, then, on delta answers, each deleted row as
  * `{"@odata.context":"…#<set>/$deletedEntity","id":"<guid>","reason":"deleted"}`; other pages end
  * with `@odata.nextLink`. `Preference-Applied` names `odata.track-changes` when it was asked for.
- * Throws what Database.settledVersion throws (503 when writes stay open, 501 on SQL Server).
+ * Throws what Database.settledVersion throws (503 when writes stay open, 501 on SQL Server), and
+ * 400 `0x80044352` for a token ahead of the database.
  */
 export async function answerChanges(db: Database, req: ODataRequest, plan: ChangesPlan, now: Date): Promise<HttpResponse> {
-  const settled = plan.settled ?? await db.settledVersion();
+  const settled = await settle(db, plan);
   const root = req.serviceRoot;
   const set = plan.entity.EntitySetName;
   const value: object[] = [];
@@ -38,7 +37,8 @@ export async function answerChanges(db: Database, req: ODataRequest, plan: Chang
     const shown = ids.slice(0, room);
     for (const id of shown) value.push({ '@odata.context': `${root}$metadata#${set}/$deletedEntity`, id, reason: 'deleted' });
     if (ids.length > room) {
-      const token = encodeSkipToken(deletionOrder(plan.entity), [shown.length ? shown[shown.length - 1]! : BEFORE_ANY_ID], settled);
+      // A page full of rows: the next starts the deletions (no sort key, so before any id).
+      const token = shown.length ? encodeSkipToken(deletionOrder(plan.entity), [shown[shown.length - 1]!], settled) : encodeSkipToken([], [], settled);
       next = linkWith(root, set, req.rawQuery, ['skiptoken'], '$skiptoken', token);
     }
   }
@@ -52,12 +52,24 @@ export async function answerChanges(db: Database, req: ODataRequest, plan: Chang
 
 /**
  * `GET /<set>/$count?$deltatoken=…` (digest §10): how many changes the delta link would answer,
- * rows created or changed and rows deleted, as plain text.
+ * rows created or changed and rows deleted, as plain text, at most COUNT_CAP (5,000, as any
+ * `$count`). Throws as answerChanges.
  */
 export async function countChanges(db: Database, plan: ChangesPlan): Promise<HttpResponse> {
-  const settled = plan.settled ?? await db.settledVersion();
+  const settled = await settle(db, plan);
   const read = withVersions(plan.read, plan.since, settled);
   const rows = await executeCount(db, { entity: plan.entity, filter: read.filter });
-  const deleted = plan.since === undefined ? 0 : (await executeDeletedIds(db, plan.entity, plan.since, settled, undefined, plan.limit)).length;
-  return { status: 200, headers: { 'Content-Type': 'text/plain' }, body: String(rows + deleted) };
+  const deleted = plan.since === undefined ? 0 : (await executeDeletedIds(db, plan.entity, plan.since, settled, undefined, COUNT_CAP)).length;
+  return { status: 200, headers: { 'Content-Type': 'text/plain' }, body: String(Math.min(COUNT_CAP, rows + deleted)) };
+}
+
+/**
+ * The settled version a page reads up to: its skiptoken's, or the database's now. Throws 400
+ * `0x80044352` when the `$deltatoken` is ahead of the database (restored from a backup, say):
+ * the changes between cannot be told, so the client must sync anew.
+ */
+async function settle(db: Database, plan: ChangesPlan): Promise<number> {
+  const settled = plan.settled ?? await db.settledVersion();
+  if (plan.since !== undefined && plan.since > settled) throw Errors.expiredVersionStamp();
+  return settled;
 }

@@ -47,9 +47,12 @@ export function formatDeltaToken(token: DeltaToken): string {
 
 const TOKEN = /^(\d{1,15})!(\d\d)\/(\d\d)\/(\d{4}) (\d\d):(\d\d):(\d\d)$/;
 
+/** How far ahead of the clock a token's time may be (clocks of several servers differ a little), in ms. */
+const CLOCK_SKEW_MS = 5 * 60_000;
+
 /**
  * Reads a `$deltatoken` (already percent-decoded). Throws 400 `0x80060888` for text that is not a
- * token, and 400 `0x80044352` (ExpiredVersionStamp, Dataverse's error for a token older than the
+ * token or whose time is ahead of `now` (by more than CLOCK_SKEW_MS), and 400 `0x80044352` (ExpiredVersionStamp, Dataverse's error for a token older than the
  * organization's ExpireChangeTrackingInDays) when it was made more than `expireDays` days
  * before `now`.
  */
@@ -59,6 +62,7 @@ export function parseDeltaToken(text: string, now: Date, expireDays: number): De
   if (!m || !made || Number.isNaN(made.getTime()) || pad(made.getUTCMonth() + 1) !== m[2] || pad(made.getUTCDate()) !== m[3]) {
     throw Errors.badQuery(`The $deltatoken '${text}' is not valid; use the @odata.deltaLink the service returned.`);
   }
+  if (made.getTime() - now.getTime() > CLOCK_SKEW_MS) throw Errors.badQuery(`The $deltatoken '${text}' was not made by this service; use the @odata.deltaLink the service returned.`);
   if (now.getTime() - made.getTime() > expireDays * 86_400_000) throw Errors.expiredVersionStamp();
   return { version: Number(m[1]), made };
 }
@@ -123,11 +127,14 @@ export function planChanges(entity: EntityModel, query: QueryOptions, prefer: Pr
   if (skipToken === undefined) return { kind: 'changes', entity, since, read, phase: 'rows', limit };
   const { order, settled } = peekSkipToken(skipToken);
   const bad = () => Errors.badQuery('The $skiptoken is not valid for this query; use the @odata.nextLink the service returned.');
-  if (settled === undefined) throw bad();
+  if (settled === undefined || settled < 0 || (since !== undefined && settled < since)) throw bad();
   if (order === orderSignature(rowOrder)) {
     return { kind: 'changes', entity, since, settled, read: { ...read, after: decodeSkipToken(entity, rowOrder, skipToken) }, phase: 'rows', limit };
   }
-  if (since === undefined || order !== orderSignature(deletionOrder(entity))) throw bad();
+  if (since === undefined) throw bad();
+  // The deletions from their start (an empty sort key) or after the id the token carries.
+  if (order === '' && decodeSkipToken(entity, [], skipToken).length === 0) return { kind: 'changes', entity, since, settled, read, phase: 'deletions', limit };
+  if (order !== orderSignature(deletionOrder(entity))) throw bad();
   const [after] = decodeSkipToken(entity, deletionOrder(entity), skipToken);
   return { kind: 'changes', entity, since, settled, read, phase: 'deletions', deletionsAfter: after as string, limit };
 }

@@ -88,7 +88,7 @@ export function planRead(entity: EntityModel, query: QueryOptions, prefer: Prefe
   const annotations = annotationSet(prefer.includeAnnotations);
   const lookupNames = annotations?.formattedValue && context ? planLookupNames(context.model, columns) : [];
   if (id !== undefined) {
-    for (const option of ['filter', 'orderBy', 'top', 'count', 'skipToken', 'apply'] as const) {
+    for (const option of ['filter', 'orderBy', 'top', 'count', 'skipToken', 'deltaToken', 'apply'] as const) {
       if (query[option] !== undefined) throw Errors.badQuery(`The query option '$${option.toLowerCase()}' cannot be used when retrieving a single record.`);
     }
     const pk = entity.attributesByName.get(entity.PrimaryIdAttribute)!;
@@ -114,9 +114,12 @@ export function planRead(entity: EntityModel, query: QueryOptions, prefer: Prefe
   };
 }
 
-/** Plans `GET /<set>/$count`; only `$filter` may accompany it. */
+/**
+ * Plans `GET /<set>/$count`; only `$filter` may accompany it (a `$deltatoken` is counted by
+ * odata/changes.ts countChanges, on entity sets only).
+ */
 export function planCount(entity: EntityModel, query: QueryOptions, context?: PlanContext): CountPlan {
-  for (const option of ['select', 'orderBy', 'top', 'count', 'skipToken', 'expand', 'apply'] as const) {
+  for (const option of ['select', 'orderBy', 'top', 'count', 'skipToken', 'deltaToken', 'expand', 'apply'] as const) {
     if (query[option] !== undefined) throw Errors.badQuery(`The query option '$${option.toLowerCase()}' cannot be used with /$count.`);
   }
   return { kind: 'count', entity, filter: query.filter ? planFilter(entity, query.filter, functionContext(context)) : undefined };

@@ -71,15 +71,23 @@ export function selectSnapshot(d: Dialect): Statement {
   return { sql: `SELECT ${['entity', 'attribute', 'attributetype', 'maxlength'].map((c) => d.quote(c)).join(', ')} FROM ${d.quote(SNAPSHOT)}`, params: [] };
 }
 
+/**
+ * The bookkeeping row (in the place of a column name, which cannot start with `$`) that records
+ * a table tracks changes, so that turning it off is caught (see incompatibleChanges).
+ */
+const CHANGE_TRACKING_ROW = '$changetracking';
+
 /** Rewrites the bookkeeping rows of every table in the model. */
 export function writeSnapshot(d: Dialect, model: Model): Statement[] {
   const out: Statement[] = [];
   for (const e of model.entities) {
     out.push({ sql: `DELETE FROM ${d.quote(SNAPSHOT)} WHERE ${d.quote('entity')} = ${d.placeholder(1)}`, params: [e.LogicalName] });
-    for (const a of stored(e)) {
+    const rows: Array<[string, string, number | null]> = stored(e).map((a) => [a.LogicalName, a.AttributeType, a.MaxLength ?? null]);
+    if (e.ChangeTrackingEnabled) rows.push([CHANGE_TRACKING_ROW, 'ChangeTracking', null]);
+    for (const [attribute, type, maxLength] of rows) {
       out.push({
         sql: `INSERT INTO ${d.quote(SNAPSHOT)} (${['entity', 'attribute', 'attributetype', 'maxlength'].map((c) => d.quote(c)).join(', ')}) VALUES (${[1, 2, 3, 4].map((i) => d.placeholder(i)).join(', ')})`,
-        params: [e.LogicalName, a.LogicalName, a.AttributeType, a.MaxLength ?? null],
+        params: [e.LogicalName, attribute, type, maxLength],
       });
     }
   }
@@ -88,14 +96,20 @@ export function writeSnapshot(d: Dialect, model: Model): Statement[] {
 
 /**
  * Metadata changes the database cannot follow without losing or breaking data: a stored column
- * whose AttributeType changed, whose MaxLength shrank, or that the metadata no longer declares.
- * Returns one message per change, naming table, column and change; empty when compatible.
+ * whose AttributeType changed, whose MaxLength shrank, or that the metadata no longer declares;
+ * a table whose change tracking was turned off. Returns one message per change, naming table, column and change; empty when compatible.
  */
 export function incompatibleChanges(model: Model, snapshot: readonly SnapshotAttribute[]): string[] {
   const problems: string[] = [];
   for (const s of snapshot) {
     const e = model.byLogicalName.get(s.entity);
     if (!e) continue; // a table left out of the metadata keeps its data and is simply not served
+    if (s.attribute === CHANGE_TRACKING_ROW) {
+      // Dataverse: "Once change tracking has been enabled for a table, it is not possible to disable it."
+      // The rows deleted while it was off would be missing from the delta answers after.
+      if (!e.ChangeTrackingEnabled) problems.push(`table '${s.entity}': ChangeTrackingEnabled turned off (change tracking cannot be turned off once on, as in Dataverse; set it back to true)`);
+      continue;
+    }
     const a = e.attributesByName.get(s.attribute);
     if (!a || !a.IsStored) problems.push(`table '${s.entity}', column '${s.attribute}': dropped from the metadata (columns are never dropped; declare it again)`);
     else if (a.AttributeType !== s.attributeType) problems.push(`table '${s.entity}', column '${s.attribute}': type change from ${s.attributeType} to ${a.AttributeType}`);

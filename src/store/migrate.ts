@@ -44,7 +44,8 @@ export async function pendingDdl(db: Database, model: Model): Promise<string[]> 
 /**
  * Creates missing tables, columns and indexes for `model` in one transaction and records what it
  * created (additive only: nothing is dropped). Returns the DDL it ran. Throws MigrationError, with
- * nothing changed, for a type change, a MaxLength shrink or a dropped column.
+ * nothing changed, for a type change, a MaxLength shrink, a dropped column or change tracking
+ * turned off.
  */
 export async function migrate(db: Database, model: Model): Promise<string[]> {
   return db.transaction(async (tx) => {
