@@ -52,9 +52,9 @@ const CLOCK_SKEW_MS = 5 * 60_000;
 
 /**
  * Reads a `$deltatoken` (already percent-decoded). Throws 400 `0x80060888` for text that is not a
- * token or whose time is ahead of `now` (by more than CLOCK_SKEW_MS), and 400 `0x80044352` (ExpiredVersionStamp, Dataverse's error for a token older than the
- * organization's ExpireChangeTrackingInDays) when it was made more than `expireDays` days
- * before `now`.
+ * token or whose time is ahead of `now` by more than CLOCK_SKEW_MS, and 400 `0x80044352`
+ * (ExpiredVersionStamp, Dataverse's error for a token older than the organization's
+ * ExpireChangeTrackingInDays) when it was made more than `expireDays` days before `now`.
  */
 export function parseDeltaToken(text: string, now: Date, expireDays: number): DeltaToken {
   const m = TOKEN.exec(text);
