@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 import { Command, Option } from 'commander';
 import { listen } from './http/app.js';
+import { DATAVERSE_LIMITS } from './http/service-protection.js';
 import { logger } from './log.js';
 import { loadModel, ModelError } from './model/loader.js';
 import { runRetention } from './retention/run.js';
@@ -20,6 +21,7 @@ const metadataOption = new Option('-m, --metadata <dir>', 'folder of table metad
 const databaseOption = new Option('-d, --database <url>', 'database URL').env('TESSERA_DATABASE_URL').default(DEFAULT_DATABASE_URL);
 const maxTargetsOption = new Option('--max-targets <n>', 'most Targets in one CreateMultiple/UpdateMultiple/UpsertMultiple').env('TESSERA_MAX_TARGETS').default(String(DEFAULT_MAX_TARGETS));
 const maxBodyOption = new Option('--max-body-bytes <n>', 'largest accepted request body (413 above it)').env('TESSERA_MAX_BODY_BYTES').default(String(32 * 1024 * 1024));
+const protectionOption = new Option('--service-protection', "Dataverse's service protection limits: 429 over 6,000 requests or 1,200,000 ms of run time per 300 s, or 52 requests at once").env('TESSERA_SERVICE_PROTECTION');
 const corsOption = new Option('--cors-origins <list>', "comma-separated browser origins allowed across origins (CORS), or '*'").env('TESSERA_CORS_ORIGINS').default('');
 
 /** The origins of `--cors-origins`: `*` or `scheme://host[:port]` each. Throws an Error naming a bad one. */
@@ -55,8 +57,8 @@ const program = new Command('tessera').description('Metadata-driven OData v4 ser
 
 program.command('serve')
   .description('serve the Web API at http://localhost:<port>/api/data/v9.2/')
-  .addOption(portOption).addOption(metadataOption).addOption(databaseOption).addOption(maxTargetsOption).addOption(maxBodyOption).addOption(corsOption)
-  .action(async (opts: { port: string; metadata: string; database: string; maxTargets: string; maxBodyBytes: string; corsOrigins: string }) => {
+  .addOption(portOption).addOption(metadataOption).addOption(databaseOption).addOption(maxTargetsOption).addOption(maxBodyOption).addOption(corsOption).addOption(protectionOption)
+  .action(async (opts: { port: string; metadata: string; database: string; maxTargets: string; maxBodyBytes: string; corsOrigins: string; serviceProtection?: boolean }) => {
     try {
       const maxTargets = positive('--max-targets', opts.maxTargets);
       const maxBodyBytes = positive('--max-body-bytes', opts.maxBodyBytes);
@@ -64,7 +66,7 @@ program.command('serve')
       const model = loadModel(opts.metadata);
       const db = await openDatabase(opts.database);
       const service = await Service.open(model, db, logger, { maxTargets });
-      const server = await listen(service, Number(opts.port), undefined, { maxBodyBytes, corsOrigins: allowed });
+      const server = await listen(service, Number(opts.port), undefined, { maxBodyBytes, corsOrigins: allowed, serviceProtection: opts.serviceProtection ? DATAVERSE_LIMITS : undefined });
       const address = server.address();
       const port = typeof address === 'object' && address ? address.port : opts.port;
       logger.info({ database: db.description, tables: model.entities.map((e) => `${e.LogicalName} (${e.EntitySetName})`) },

@@ -134,6 +134,21 @@ export const Errors = {
   /** 501 `0x0`: a valid OData construct Tessera does not implement yet. */
   notImplemented: (what: string) =>
     new ServiceError(501, '0x0', `${what} is not supported by this service yet.`),
+  /**
+   * 429 `0x80072322`: service protection, more than `limit` requests by one user in the window
+   * (Dataverse "Service protection API limits": 6,000 per 300 s).
+   */
+  requestLimit: (limit: number, seconds: number) =>
+    new ServiceError(429, '0x80072322', `Number of requests exceeded the limit of ${limit} over time window of ${seconds} seconds.`),
+  /**
+   * 429 `0x80072321`: service protection, one user's requests ran longer than `limitMs` in all
+   * in the window (Dataverse: 1,200,000 ms per 300 s).
+   */
+  executionTimeLimit: (limitMs: number, seconds: number) =>
+    new ServiceError(429, '0x80072321', `Combined execution time of incoming requests exceeded limit of ${limitMs} milliseconds over time window of ${seconds} seconds. Decrease number of concurrent requests or reduce the duration of requests and try again later.`),
+  /** 429 `0x80072326`: service protection, more than `limit` requests of one user at once (Dataverse: 52). */
+  concurrencyLimit: (limit: number) =>
+    new ServiceError(429, '0x80072326', `Number of concurrent requests exceeded the limit of ${limit}.`),
   /** 413 `0x8004418A`: request body over the configured limit. */
   tooLarge: (limit: number) =>
     new ServiceError(413, '0x8004418A', `The request body exceeds the maximum allowed size of ${limit} bytes.`),

@@ -5,6 +5,7 @@ import express, { type NextFunction, type Request, type Response } from 'express
 import { Errors, ServiceError } from '../errors.js';
 import { errorResponse, JSON_CONTENT_TYPE, type HttpResponse } from '../odata/respond.js';
 import type { HttpRequest } from '../odata/request.js';
+import { serviceProtection, type ServiceProtectionLimits } from './service-protection.js';
 
 /** What the HTTP layer needs from the pipeline: `Service` satisfies it. */
 export interface RequestHandler {
@@ -21,6 +22,11 @@ export interface AppOptions {
    * preflight OPTIONS is answered 405 like any other unsupported method.
    */
   corsOrigins?: readonly string[];
+  /**
+   * Dataverse's service protection limits (429 with Retry-After), e.g. DATAVERSE_LIMITS; default
+   * none. Every request runs as the built-in system user for now, so the limits are the server's.
+   */
+  serviceProtection?: ServiceProtectionLimits;
 }
 
 /**
@@ -45,7 +51,8 @@ function origin(req: Request): string {
 }
 
 /**
- * The express app: CORS when `options.corsOrigins` allows any origin, a raw-text body reader with
+ * The express app: CORS when `options.corsOrigins` allows any origin, service protection limits
+ * when `options.serviceProtection` sets them, a raw-text body reader with
  * a size limit, then one handler that hands every request to the pipeline (DESIGN.md §1, http/). Body-reading failures are answered in Dataverse's
  * error envelope: 413 over the limit, 400 for undecodable bodies.
  */
@@ -60,6 +67,7 @@ export function createApp(handler: RequestHandler, options: AppOptions = {}): ex
     // Preflights are answered here (204); the allowed request headers are those the browser asks for.
     app.use(cors({ origin: origins.includes('*') ? '*' : [...origins], methods: ['GET', 'POST', 'PATCH', 'PUT', 'DELETE'], exposedHeaders: EXPOSED_HEADERS, maxAge: 600 }));
   }
+  if (options.serviceProtection) app.use(serviceProtection(options.serviceProtection, () => 'system'));
   const readBody = express.text({ type: () => true, limit, defaultCharset: 'utf-8' });
   app.use((req: Request, res: Response, next: NextFunction) => (req.method === 'GET' ? next() : readBody(req, res, next)));
   app.use((req: Request, res: Response, next: NextFunction) => {
