@@ -3,14 +3,17 @@ import { Command, Option } from 'commander';
 import { listen } from './http/app.js';
 import { DATAVERSE_LIMITS } from './http/service-protection.js';
 import { logger } from './log.js';
+import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { loadModel, ModelError } from './model/loader.js';
+import { ImportError, voyadoTable } from './model/sources/voyado.js';
 import { runRetention } from './retention/run.js';
 import { DEFAULT_MAX_TARGETS, Service } from './service.js';
 import { migrate, MigrationError, pendingDdl } from './store/migrate.js';
 import { DatabaseUrlError, DEFAULT_DATABASE_URL, openDatabase } from './store/open.js';
 
 /**
- * `tessera serve | migrate | retention run`. Every flag has an environment variable: TESSERA_PORT,
+ * `tessera serve | migrate | import voyado <file> | retention run`. Every flag has an environment variable: TESSERA_PORT,
  * TESSERA_METADATA, TESSERA_DATABASE_URL, TESSERA_MAX_TARGETS, TESSERA_MAX_BODY_BYTES,
  * TESSERA_CORS_ORIGINS. Exits 1 with
  * one readable message per problem for a broken metadata folder, database URL or setting.
@@ -42,6 +45,8 @@ function positive(name: string, value: string): number {
 function fail(err: unknown): never {
   if (err instanceof ModelError) {
     process.stderr.write(`tessera: the metadata is not valid (${err.problems.length} problem${err.problems.length === 1 ? '' : 's'}):\n${err.message.split('\n').map((l) => `  ${l}`).join('\n')}\n`);
+  } else if (err instanceof ImportError) {
+    process.stderr.write(`tessera: the schema cannot become a table (${err.problems.length} problem${err.problems.length === 1 ? '' : 's'}):\n${err.problems.map((l) => `  ${l}`).join('\n')}\n`);
   } else if (err instanceof DatabaseUrlError || err instanceof MigrationError) {
     process.stderr.write(`tessera: ${err.message}\n`);
   } else {
@@ -90,6 +95,38 @@ program.command('migrate')
       const ddl = opts.dryRun ? await pendingDdl(db, model) : await migrate(db, model);
       for (const sql of ddl) process.stdout.write(`${sql};\n`);
       await db.close();
+    } catch (err) {
+      fail(err);
+    }
+  });
+
+program.command('import')
+  .description('write the metadata file of a table for an external interaction schema')
+  .argument('<source>', "'voyado': a Voyado Engage interaction schema (the body of POST api/v3/interactionschemas)")
+  .argument('<file>', 'the schema (JSON)')
+  .addOption(metadataOption)
+  .option('--prefix <prefix>', 'publisher prefix of the table and column names', 'new')
+  .action((source: string, file: string, opts: { metadata: string; prefix: string }) => {
+    try {
+      if (source !== 'voyado') throw new Error(`import: unknown source '${source}'; the one known is 'voyado'`);
+      let schema: unknown;
+      try {
+        schema = JSON.parse(readFileSync(file, 'utf8'));
+      } catch (err) {
+        throw new Error(`import: cannot read ${file} as JSON: ${(err as Error).message}`);
+      }
+      const table = voyadoTable(schema, opts.prefix);
+      const target = join(opts.metadata, `${table.LogicalName}.json`);
+      if (existsSync(target)) throw new Error(`import: ${target} exists; remove it or choose another --prefix`);
+      writeFileSync(target, `${JSON.stringify(table, null, 2)}\n`);
+      // The folder must still load, the new file with the others (a name taken by another table, say).
+      try {
+        loadModel(opts.metadata);
+      } catch (err) {
+        rmSync(target);
+        throw err;
+      }
+      process.stdout.write(`wrote ${target}: table ${table.LogicalName} (${table.EntitySetName}) with ${table.Attributes.length} columns; start the server to create it\n`);
     } catch (err) {
       fail(err);
     }

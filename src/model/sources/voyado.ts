@@ -1,0 +1,134 @@
+import type { AttributeFile, EntityFile } from '../types.js';
+
+/**
+ * Tables from Voyado Engage interaction schemas (seeds/voyado-engage-interactions.md): the body
+ * of `POST api/v3/interactionschemas`, `{"id","displayName","jsonSchema":{"type":"object",
+ * "properties":{…},"required":[…]}}`, becomes a metadata file of one table whose rows are
+ * interactions of that schema:
+ * - table `<prefix>_<id>` (lower case, `-` as `_`), DisplayName the schema's displayName;
+ * - one column `<prefix>_<property>` per property: `integer` → Integer (BigInt when its
+ *   minimum/maximum leave Int32), `number` → Double, `boolean` → Boolean, `string` → String
+ *   (MaxLength its maxLength, else 4,000; Memo above 4,000), with `format` `date-time` →
+ *   DateTime, `date` → DateTime DateOnly, `uuid` → Uniqueidentifier, `email`/`uri` → String
+ *   Format Email/Url; DisplayName its displayName, ApplicationRequired when `required`;
+ * - what every interaction carries besides its payload: `<prefix>_contactid` (the Engage
+ *   contact, required, indexed) and `<prefix>_createddate` (DateTime);
+ * - the primary name: the `name` string property when there is one, else an added
+ *   `<prefix>_name` (String 100).
+ * Voyado's display hints (showInContactCard, addToSegmentation, sortOrder) have no column.
+ */
+
+/** A schema that cannot become a table; `problems` names each property or field at fault. */
+export class ImportError extends Error {
+  constructor(readonly problems: string[]) {
+    super(problems.join('\n'));
+    this.name = 'ImportError';
+  }
+}
+
+/** Voyado's rule for schema ids: letters, digits, `_` and `-`. */
+const SCHEMA_ID = /^[A-Za-z0-9_-]+$/;
+/** A Dataverse publisher prefix: lower-case letters and digits, starting with a letter. */
+const PREFIX = /^[a-z][a-z0-9]{1,7}$/;
+/** The largest String column; longer strings are Memo (Dataverse's limits). */
+const STRING_MAX = 4000;
+const INT32 = { min: -2147483648, max: 2147483647 };
+
+type Json = Record<string, unknown>;
+const isObject = (v: unknown): v is Json => typeof v === 'object' && v !== null && !Array.isArray(v);
+
+/** `Purchase-Timestamp` → `purchase_timestamp`: lower case, every other character than a-z, 0-9 as `_`. */
+function columnPart(name: string): string {
+  return name.toLowerCase().replace(/[^a-z0-9]+/g, '_').replace(/^_+|_+$/g, '');
+}
+
+/** The column of one property, or a problem. */
+function column(prefix: string, name: string, p: unknown, required: boolean): AttributeFile | string {
+  if (!isObject(p)) return `property '${name}': must be an object`;
+  const make = (AttributeType: AttributeFile['AttributeType'], extra: Partial<AttributeFile> = {}): AttributeFile => ({
+    LogicalName: `${prefix}_${columnPart(name)}`,
+    AttributeType,
+    DisplayName: typeof p['displayName'] === 'string' ? p['displayName'] : name,
+    ...(typeof p['description'] === 'string' ? { Description: p['description'] } : {}),
+    ...(required ? { RequiredLevel: 'ApplicationRequired' as const } : {}),
+    ...extra,
+  });
+  const bound = (key: string) => (typeof p[key] === 'number' ? p[key] as number : undefined);
+  const range = (min: number | undefined, max: number | undefined) => ({ ...(min !== undefined ? { MinValue: min } : {}), ...(max !== undefined ? { MaxValue: max } : {}) });
+  switch (p['type']) {
+    case 'integer': {
+      const min = bound('minimum');
+      const max = bound('maximum');
+      const wide = (min !== undefined && min < INT32.min) || (max !== undefined && max > INT32.max);
+      return wide ? make('BigInt') : make('Integer', range(min, max));
+    }
+    case 'number':
+      return make('Double', range(bound('minimum'), bound('maximum')));
+    case 'boolean':
+      return make('Boolean');
+    case 'string': {
+      switch (p['format']) {
+        case 'date-time': return make('DateTime');
+        case 'date': return make('DateTime', { DateTimeBehavior: 'DateOnly' });
+        case 'uuid': return make('Uniqueidentifier');
+        default: break;
+      }
+      const length = bound('maxLength') ?? STRING_MAX;
+      if (!Number.isInteger(length) || length < 1 || length > 1048576) return `property '${name}': maxLength must be a whole number from 1 to 1048576`;
+      const format = p['format'] === 'email' ? { Format: 'Email' } : p['format'] === 'uri' ? { Format: 'Url' } : {};
+      return length > STRING_MAX ? make('Memo', { MaxLength: length }) : make('String', { MaxLength: length, ...format });
+    }
+    case 'object': case 'array':
+      return `property '${name}': nested ${p['type']}s are not supported (Voyado allows no structure below the properties); flatten it into properties`;
+    default:
+      return `property '${name}': type must be "string", "number", "integer" or "boolean", not ${JSON.stringify(p['type'])}`;
+  }
+}
+
+/**
+ * The metadata file (EntityFile) of the interactions of a Voyado schema, with columns named
+ * `<prefix>_…`. Throws ImportError listing every problem: not a schema object, an id with
+ * characters Voyado refuses, a bad prefix, a property of an unknown or nested type, two
+ * properties that make the same column, or a property named like a column every interaction has.
+ */
+export function voyadoTable(schema: unknown, prefix = 'new'): EntityFile {
+  const problems: string[] = [];
+  if (!PREFIX.test(prefix)) problems.push(`prefix '${prefix}': must be 2 to 8 lower-case letters and digits, starting with a letter`);
+  if (!isObject(schema)) throw new ImportError(['the schema must be a JSON object with id, displayName and jsonSchema']);
+  const id = schema['id'];
+  if (typeof id !== 'string' || !SCHEMA_ID.test(id)) problems.push(`id: must be letters, digits, '_' and '-' (Voyado's rule), not ${JSON.stringify(id)}`);
+  const json = schema['jsonSchema'];
+  if (!isObject(json) || json['type'] !== 'object' || !isObject(json['properties'])) {
+    problems.push('jsonSchema: must be {"type":"object","properties":{…}}');
+    throw new ImportError(problems);
+  }
+  const required = new Set(Array.isArray(json['required']) ? json['required'].filter((r): r is string => typeof r === 'string') : []);
+  const logicalName = `${prefix}_${columnPart(String(id))}`;
+  const contact: AttributeFile = { LogicalName: `${prefix}_contactid`, AttributeType: 'Uniqueidentifier', DisplayName: 'Contact', Description: 'The Engage contact the interaction belongs to.', RequiredLevel: 'ApplicationRequired' };
+  const created: AttributeFile = { LogicalName: `${prefix}_createddate`, AttributeType: 'DateTime', DisplayName: 'Created date', Description: 'When the interaction happened.' };
+  const attributes: AttributeFile[] = [];
+  const seen = new Map<string, string>([[contact.LogicalName, 'contactId (every interaction has it)'], [created.LogicalName, 'createdDate (every interaction has it)']]);
+  for (const [name, p] of Object.entries(json['properties'])) {
+    const c = column(prefix, name, p, required.has(name));
+    if (typeof c === 'string') { problems.push(c); continue; }
+    const clash = seen.get(c.LogicalName);
+    if (clash) problems.push(`property '${name}': makes the column '${c.LogicalName}', as ${clash} does`);
+    else { seen.set(c.LogicalName, `property '${name}'`); attributes.push(c); }
+  }
+  for (const r of required) if (!(r in json['properties'])) problems.push(`required: '${r}' is not a property`);
+  if (problems.length) throw new ImportError(problems);
+  const named = attributes.find((a) => a.LogicalName === `${prefix}_name` && a.AttributeType === 'String');
+  const name: AttributeFile = named ?? { LogicalName: `${prefix}_name`, AttributeType: 'String', MaxLength: 100, DisplayName: 'Name', Description: 'The interaction\'s name (not part of the Voyado schema).' };
+  if (!named && seen.has(name.LogicalName)) throw new ImportError([`property 'name': the primary name column '${name.LogicalName}' must be a string without format`]);
+  return {
+    LogicalName: logicalName,
+    EntitySetName: `${logicalName}s`,
+    DisplayName: typeof schema['displayName'] === 'string' ? schema['displayName'] : String(id),
+    Description: `Interactions of the Voyado Engage schema '${String(id)}'.`,
+    PrimaryIdAttribute: `${logicalName}id`,
+    PrimaryNameAttribute: name.LogicalName,
+    OwnershipType: 'OrganizationOwned',
+    Attributes: [...(named ? [] : [name]), contact, created, ...attributes],
+    Indexes: [{ LogicalName: `${prefix}_contactid`, KeyAttributes: [contact.LogicalName, created.LogicalName] }],
+  } as EntityFile;
+}
