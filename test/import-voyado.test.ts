@@ -3,7 +3,8 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'no
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect } from 'chai';
-import { ImportError, voyadoTable } from '../src/model/sources/voyado.js';
+import { ImportError } from '../src/model/sources/columns.js';
+import { voyadoTable } from '../src/model/sources/voyado.js';
 import { call, copyMetadata, DATABASES, startServer } from './support/server.js';
 
 /**

@@ -1,4 +1,5 @@
 import type { AttributeFile, EntityFile } from '../types.js';
+import { ColumnSet, ImportError, isObject, namePart, prefixProblem } from './columns.js';
 
 /**
  * Tables from Voyado Engage interaction schemas (seeds/voyado-engage-interactions.md): the body
@@ -18,35 +19,17 @@ import type { AttributeFile, EntityFile } from '../types.js';
  * Voyado's display hints (showInContactCard, addToSegmentation, sortOrder) have no column.
  */
 
-/** A schema that cannot become a table; `problems` names each property or field at fault. */
-export class ImportError extends Error {
-  constructor(readonly problems: string[]) {
-    super(problems.join('\n'));
-    this.name = 'ImportError';
-  }
-}
-
 /** Voyado's rule for schema ids: letters, digits, `_` and `-`. */
 const SCHEMA_ID = /^[A-Za-z0-9_-]+$/;
-/** A Dataverse publisher prefix: lower-case letters and digits, starting with a letter. */
-const PREFIX = /^[a-z][a-z0-9]{1,7}$/;
 /** The largest String column; longer strings are Memo (Dataverse's limits). */
 const STRING_MAX = 4000;
 const INT32 = { min: -2147483648, max: 2147483647 };
-
-type Json = Record<string, unknown>;
-const isObject = (v: unknown): v is Json => typeof v === 'object' && v !== null && !Array.isArray(v);
-
-/** `Purchase-Timestamp` → `purchase_timestamp`: lower case, every other character than a-z, 0-9 as `_`. */
-function columnPart(name: string): string {
-  return name.toLowerCase().replace(/[^a-z0-9]+/g, '_').replace(/^_+|_+$/g, '');
-}
 
 /** The column of one property, or a problem. */
 function column(prefix: string, name: string, p: unknown, required: boolean): AttributeFile | string {
   if (!isObject(p)) return `property '${name}': must be an object`;
   const make = (AttributeType: AttributeFile['AttributeType'], extra: Partial<AttributeFile> = {}): AttributeFile => ({
-    LogicalName: `${prefix}_${columnPart(name)}`,
+    LogicalName: `${prefix}_${namePart(name)}`,
     AttributeType,
     DisplayName: typeof p['displayName'] === 'string' ? p['displayName'] : name,
     ...(typeof p['description'] === 'string' ? { Description: p['description'] } : {}),
@@ -93,7 +76,8 @@ function column(prefix: string, name: string, p: unknown, required: boolean): At
  */
 export function voyadoTable(schema: unknown, prefix = 'new'): EntityFile {
   const problems: string[] = [];
-  if (!PREFIX.test(prefix)) problems.push(`prefix '${prefix}': must be 2 to 8 lower-case letters and digits, starting with a letter`);
+  const badPrefix = prefixProblem(prefix);
+  if (badPrefix) problems.push(badPrefix);
   if (!isObject(schema)) throw new ImportError(['the schema must be a JSON object with id, displayName and jsonSchema']);
   const id = schema['id'];
   if (typeof id !== 'string' || !SCHEMA_ID.test(id)) problems.push(`id: must be letters, digits, '_' and '-' (Voyado's rule), not ${JSON.stringify(id)}`);
@@ -103,32 +87,24 @@ export function voyadoTable(schema: unknown, prefix = 'new'): EntityFile {
     throw new ImportError(problems);
   }
   const required = new Set(Array.isArray(json['required']) ? json['required'].filter((r): r is string => typeof r === 'string') : []);
-  const logicalName = `${prefix}_${columnPart(String(id))}`;
+  const logicalName = `${prefix}_${namePart(String(id))}`;
   const contact: AttributeFile = { LogicalName: `${prefix}_contactid`, AttributeType: 'Uniqueidentifier', DisplayName: 'Contact', Description: 'The Engage contact the interaction belongs to.', RequiredLevel: 'ApplicationRequired' };
   const created: AttributeFile = { LogicalName: `${prefix}_createddate`, AttributeType: 'DateTime', DisplayName: 'Created date', Description: 'When the interaction happened.' };
-  const attributes: AttributeFile[] = [];
-  const seen = new Map<string, string>([[contact.LogicalName, 'contactId (every interaction has it)'], [created.LogicalName, 'createdDate (every interaction has it)']]);
-  for (const [name, p] of Object.entries(json['properties'])) {
-    const c = column(prefix, name, p, required.has(name));
-    if (typeof c === 'string') { problems.push(c); continue; }
-    const clash = seen.get(c.LogicalName);
-    if (clash) problems.push(`property '${name}': makes the column '${c.LogicalName}', as ${clash} does`);
-    else { seen.set(c.LogicalName, `property '${name}'`); attributes.push(c); }
-  }
+  const columns = new ColumnSet([{ column: contact, maker: 'contactId (every interaction has it)' }, { column: created, maker: 'createdDate (every interaction has it)' }]);
+  for (const [name, p] of Object.entries(json['properties'])) columns.add(`property '${name}'`, column(prefix, name, p, required.has(name)));
+  problems.push(...columns.problems);
   for (const r of required) if (!(r in json['properties'])) problems.push(`required: '${r}' is not a property`);
   if (problems.length) throw new ImportError(problems);
-  const named = attributes.find((a) => a.LogicalName === `${prefix}_name` && a.AttributeType === 'String');
-  const name: AttributeFile = named ?? { LogicalName: `${prefix}_name`, AttributeType: 'String', MaxLength: 100, DisplayName: 'Name', Description: 'The interaction\'s name (not part of the Voyado schema).' };
-  if (!named && seen.has(name.LogicalName)) throw new ImportError([`property 'name': the primary name column '${name.LogicalName}' must be a string without format`]);
+  const { attributes, primaryName } = columns.withPrimaryName(prefix, `${prefix}_name`, 'The interaction\'s name (not part of the Voyado schema).');
   return {
     LogicalName: logicalName,
     EntitySetName: `${logicalName}s`,
     DisplayName: typeof schema['displayName'] === 'string' ? schema['displayName'] : String(id),
     Description: `Interactions of the Voyado Engage schema '${String(id)}'.`,
     PrimaryIdAttribute: `${logicalName}id`,
-    PrimaryNameAttribute: name.LogicalName,
+    PrimaryNameAttribute: primaryName,
     OwnershipType: 'OrganizationOwned',
-    Attributes: [...(named ? [] : [name]), contact, created, ...attributes],
+    Attributes: attributes,
     Indexes: [{ LogicalName: `${prefix}_contactid`, KeyAttributes: [contact.LogicalName, created.LogicalName] }],
   } as EntityFile;
 }
