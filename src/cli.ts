@@ -6,17 +6,17 @@ import { logger } from './log.js';
 import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { loadModel, ModelError } from './model/loader.js';
-import { ImportError } from './model/sources/columns.js';
+import { ImportError, type ImportResult } from './model/sources/columns.js';
 import { voyadoTable } from './model/sources/voyado.js';
 import { customerInsightsTable } from './model/sources/customer-insights.js';
-import type { EntityFile } from './model/types.js';
+import { dataverseReferenceTable } from './model/sources/dataverse-reference.js';
 import { runRetention } from './retention/run.js';
 import { DEFAULT_MAX_TARGETS, Service } from './service.js';
 import { migrate, MigrationError, pendingDdl } from './store/migrate.js';
 import { DatabaseUrlError, DEFAULT_DATABASE_URL, openDatabase } from './store/open.js';
 
 /**
- * `tessera serve | migrate | import voyado|customer-insights <file> | retention run`. Every flag has an environment variable: TESSERA_PORT,
+ * `tessera serve | migrate | import voyado|customer-insights|dataverse <file> | retention run`. Every flag has an environment variable: TESSERA_PORT,
  * TESSERA_METADATA, TESSERA_DATABASE_URL, TESSERA_MAX_TARGETS, TESSERA_MAX_BODY_BYTES,
  * TESSERA_CORS_ORIGINS. Exits 1 with
  * one readable message per problem for a broken metadata folder, database URL or setting.
@@ -103,26 +103,42 @@ program.command('migrate')
     }
   });
 
-/** `tessera import <source>`: the converters of other metadata sources (src/model/sources/). */
-const IMPORTERS: Readonly<Record<string, (source: unknown, prefix: string) => EntityFile>> = { voyado: voyadoTable, 'customer-insights': customerInsightsTable };
+/** JSON text, or an ImportError saying it is not JSON. */
+function json(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch (err) {
+    throw new ImportError([`not JSON: ${(err as Error).message}`]);
+  }
+}
+
+/**
+ * `tessera import <source>`: the converters of other metadata sources (src/model/sources/), from
+ * the file's text to a table and notes on what was left out.
+ */
+const IMPORTERS: Readonly<Record<string, (text: string, prefix: string) => ImportResult>> = {
+  voyado: (text, prefix) => ({ table: voyadoTable(json(text), prefix), notes: [] }),
+  'customer-insights': (text, prefix) => ({ table: customerInsightsTable(json(text), prefix), notes: [] }),
+  dataverse: (text) => dataverseReferenceTable(text),
+};
 
 program.command('import')
   .description('write the metadata file of a table for an external interaction schema')
-  .argument('<source>', "'voyado': a Voyado Engage interaction schema (the body of POST api/v3/interactionschemas); 'customer-insights': a Customer Insights interaction type definition")
-  .argument('<file>', 'the schema or definition (JSON)')
+  .argument('<source>', "'voyado': a Voyado Engage interaction schema (the body of POST api/v3/interactionschemas); 'customer-insights': a Customer Insights interaction type definition; 'dataverse': a Dataverse table reference page (markdown)")
+  .argument('<file>', 'the schema, definition (JSON) or page')
+  .option('--prefix <prefix>', 'publisher prefix of the table and column names (not for dataverse pages, which name them)', 'new')
   .addOption(metadataOption)
-  .option('--prefix <prefix>', 'publisher prefix of the table and column names', 'new')
   .action((source: string, file: string, opts: { metadata: string; prefix: string }) => {
     try {
       const convert = IMPORTERS[source];
       if (!convert) throw new Error(`import: unknown source '${source}'; known: ${Object.keys(IMPORTERS).join(', ')}`);
-      let schema: unknown;
+      let text: string;
       try {
-        schema = JSON.parse(readFileSync(file, 'utf8'));
+        text = readFileSync(file, 'utf8');
       } catch (err) {
-        throw new Error(`import: cannot read ${file} as JSON: ${(err as Error).message}`);
+        throw new Error(`import: cannot read ${file}: ${(err as Error).message}`);
       }
-      const table = convert(schema, opts.prefix);
+      const { table, notes } = convert(text, opts.prefix);
       const target = join(opts.metadata, `${table.LogicalName}.json`);
       if (existsSync(target)) throw new Error(`import: ${target} exists; remove it or choose another --prefix`);
       writeFileSync(target, `${JSON.stringify(table, null, 2)}\n`);
@@ -134,6 +150,7 @@ program.command('import')
         throw err;
       }
       process.stdout.write(`wrote ${target}: table ${table.LogicalName} (${table.EntitySetName}) with ${table.Attributes.length} columns; start the server to create it\n`);
+      for (const note of notes) process.stdout.write(`  ${note}\n`);
     } catch (err) {
       fail(err);
     }

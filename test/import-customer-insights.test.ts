@@ -100,7 +100,7 @@ describe('Customer Insights interaction types as tables', () => {
       expect(JSON.parse(readFileSync(join(dir, 'ci_emailopened.json'), 'utf8'))).to.deep.equal(customerInsightsTable(OPENED, 'ci'));
       const unknown = spawnSync(process.execPath, [CLI, 'import', 'dynamics', join(work, 'opened.json'), '--metadata', dir], { encoding: 'utf8' });
       expect(unknown.status).to.equal(1);
-      expect(unknown.stderr).to.equal("tessera: import: unknown source 'dynamics'; known: voyado, customer-insights\n");
+      expect(unknown.stderr).to.equal("tessera: import: unknown source 'dynamics'; known: voyado, customer-insights, dataverse\n");
     } finally {
       rmSync(dir, { recursive: true, force: true });
       rmSync(work, { recursive: true, force: true });

@@ -1,4 +1,4 @@
-import type { AttributeFile } from '../types.js';
+import type { AttributeFile, EntityFile } from '../types.js';
 
 /**
  * What the importers of other metadata sources share (voyado.ts, customer-insights.ts): their
@@ -12,6 +12,12 @@ export class ImportError extends Error {
     super(problems.join('\n'));
     this.name = 'ImportError';
   }
+}
+
+/** What an import made, and what of the source it left out (one line each). */
+export interface ImportResult {
+  readonly table: EntityFile;
+  readonly notes: readonly string[];
 }
 
 export type Json = Record<string, unknown>;
