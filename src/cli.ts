@@ -123,7 +123,7 @@ const IMPORTERS: Readonly<Record<string, (text: string, prefix: string) => Impor
 };
 
 program.command('import')
-  .description('write the metadata file of a table for an external interaction schema')
+  .description('write the metadata file of a table for an external interaction schema or a Dataverse table reference page')
   .argument('<source>', "'voyado': a Voyado Engage interaction schema (the body of POST api/v3/interactionschemas); 'customer-insights': a Customer Insights interaction type definition; 'dataverse': a Dataverse table reference page (markdown)")
   .argument('<file>', 'the schema, definition (JSON) or page')
   .option('--prefix <prefix>', 'publisher prefix of the table and column names (not for dataverse pages, which name them)', 'new')
