@@ -128,10 +128,12 @@ program.command('import')
   .argument('<file>', 'the schema, definition (JSON) or page')
   .option('--prefix <prefix>', 'publisher prefix of the table and column names (not for dataverse pages, which name them)', 'new')
   .addOption(metadataOption)
-  .action((source: string, file: string, opts: { metadata: string; prefix: string }) => {
+  .action((source: string, file: string, opts: { metadata: string; prefix: string }, command: Command) => {
     try {
       const convert = IMPORTERS[source];
       if (!convert) throw new Error(`import: unknown source '${source}'; known: ${Object.keys(IMPORTERS).join(', ')}`);
+      // A reference page names its table and columns: a prefix would be silently ignored.
+      if (source === 'dataverse' && command.getOptionValueSource('prefix') === 'cli') throw new Error('import: --prefix does not apply to dataverse pages, which name their table and columns');
       let text: string;
       try {
         text = readFileSync(file, 'utf8');

@@ -1,11 +1,9 @@
-import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { expect } from 'chai';
 import { ImportError } from '../src/model/sources/columns.js';
 import { customerInsightsTable } from '../src/model/sources/customer-insights.js';
-import { call, copyMetadata, DATABASES, startServer } from './support/server.js';
+import { call, DATABASES, runCli, startServer, withMetadataCopy } from './support/server.js';
 
 /**
  * `tessera import customer-insights`: a Customer Insights interaction type
@@ -43,8 +41,6 @@ const OPENED = {
     ],
   },
 };
-
-const CLI = join(import.meta.dirname, '..', 'src', 'cli.js');
 
 describe('Customer Insights interaction types as tables', () => {
   it('maps the seed\'s ARM body: a column per field, the id properties as an alternate key, an added primary name', () => {
@@ -90,26 +86,19 @@ describe('Customer Insights interaction types as tables', () => {
     ]);
   });
 
-  it('tessera import customer-insights writes the file into the metadata folder', () => {
-    const dir = copyMetadata();
-    const work = mkdtempSync(join(tmpdir(), 'tessera-ci-'));
-    try {
+  it('tessera import customer-insights writes the file into the metadata folder', () =>
+    withMetadataCopy((dir, work) => {
       writeFileSync(join(work, 'opened.json'), JSON.stringify(OPENED));
-      const r = spawnSync(process.execPath, [CLI, 'import', 'customer-insights', join(work, 'opened.json'), '--prefix', 'ci', '--metadata', dir], { encoding: 'utf8' });
+      const r = runCli('import', 'customer-insights', join(work, 'opened.json'), '--prefix', 'ci', '--metadata', dir);
       expect(r.status, r.stderr).to.equal(0);
       expect(JSON.parse(readFileSync(join(dir, 'ci_emailopened.json'), 'utf8'))).to.deep.equal(customerInsightsTable(OPENED, 'ci'));
-      const unknown = spawnSync(process.execPath, [CLI, 'import', 'dynamics', join(work, 'opened.json'), '--metadata', dir], { encoding: 'utf8' });
+      const unknown = runCli('import', 'dynamics', join(work, 'opened.json'), '--metadata', dir);
       expect(unknown.status).to.equal(1);
       expect(unknown.stderr).to.equal("tessera: import: unknown source 'dynamics'; known: voyado, customer-insights, dataverse\n");
-    } finally {
-      rmSync(dir, { recursive: true, force: true });
-      rmSync(work, { recursive: true, force: true });
-    }
-  });
+    }));
 
   for (const database of DATABASES) {
-    it(`serves the imported table: an upsert by the alternate key of the id properties [${database.name}]`, async () => {
-      const dir = copyMetadata();
+    it(`serves the imported table: an upsert by the alternate key of the id properties [${database.name}]`, () => withMetadataCopy(async (dir) => {
       writeFileSync(join(dir, 'ci_emailopened.json'), JSON.stringify(customerInsightsTable(OPENED, 'ci')));
       const s = await startServer(dir, database);
       try {
@@ -122,8 +111,7 @@ describe('Customer Insights interaction types as tables', () => {
         expect(rows.json.value.map((r: Record<string, unknown>) => [r['ci_subject'], r['ci_clicks'], r['ci_receiver']])).to.deep.equal([['Spring', 3, 'ann@example.com']]);
       } finally {
         await s.close();
-        rmSync(dir, { recursive: true, force: true });
       }
-    });
+    }));
   }
 });

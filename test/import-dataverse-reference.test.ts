@@ -1,11 +1,10 @@
-import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { expect } from 'chai';
 import type { EntityFile } from '../src/model/types.js';
 import { ImportError } from '../src/model/sources/columns.js';
 import { dataverseReferenceTable } from '../src/model/sources/dataverse-reference.js';
-import { call, copyMetadata, DATABASES, SHIPPED_METADATA, startServer } from './support/server.js';
+import { call, DATABASES, runCli, SHIPPED_METADATA, startServer, withMetadataCopy } from './support/server.js';
 
 /**
  * `tessera import dataverse`: a Dataverse table reference page becomes a metadata file. The seed
@@ -15,7 +14,6 @@ import { call, copyMetadata, DATABASES, SHIPPED_METADATA, startServer } from './
  */
 
 const PAGE = join(import.meta.dirname, '..', '..', '..', 'shared', 'seeds', 'dataverse-msdyn_copilotinteraction.md');
-const CLI = join(import.meta.dirname, '..', 'src', 'cli.js');
 
 /** A file without what a reference page cannot hold: option set names, relationship names and cascades, indexes. */
 function pageView(file: EntityFile): EntityFile {
@@ -64,26 +62,24 @@ describe('Dataverse table reference pages as tables', function () {
   });
 
   for (const database of DATABASES) {
-    it(`tessera import dataverse writes a file the server serves [${database.name}]`, async () => {
-      const dir = copyMetadata();
+    it(`tessera import dataverse writes a file the server serves [${database.name}]`, () => withMetadataCopy(async (dir) => {
       rmSync(join(dir, 'msdyn_copilotinteraction.json'));
+      const prefixed = runCli('import', 'dataverse', PAGE, '--prefix', 'abc', '--metadata', dir);
+      expect(prefixed.status).to.equal(1);
+      expect(prefixed.stderr).to.equal('tessera: import: --prefix does not apply to dataverse pages, which name their table and columns\n');
+      const r = runCli('import', 'dataverse', PAGE, '--metadata', dir);
+      expect(r.status, r.stderr).to.equal(0);
+      expect(r.stdout).to.contain('table msdyn_copilotinteraction (msdyn_copilotinteractions) with 34 columns');
+      const s = await startServer(dir, database);
       try {
-        const r = spawnSync(process.execPath, [CLI, 'import', 'dataverse', PAGE, '--metadata', dir], { encoding: 'utf8' });
-        expect(r.status, r.stderr).to.equal(0);
-        expect(r.stdout).to.contain('table msdyn_copilotinteraction (msdyn_copilotinteractions) with 34 columns');
-        const s = await startServer(dir, database);
-        try {
-          const created = await call('POST', `${s.root}msdyn_copilotinteractions`, { msdyn_name: 'imported', msdyn_scenariorequestid: 'r1', msdyn_interactiontype: 100230301, msdyn_scenariotype: 100230204 }, { Prefer: 'return=representation' });
-          expect(created.status, created.text).to.equal(201);
-          expect(created.json.statecode).to.equal(0);
-          const retained = await call('POST', `${s.root}Retain`, { Target: { '@odata.type': 'Microsoft.Dynamics.CRM.msdyn_copilotinteraction', msdyn_copilotinteractionid: created.json.msdyn_copilotinteractionid } });
-          expect(retained.status, 'the page lists Retain: the table keeps rows for retention').to.equal(200);
-        } finally {
-          await s.close();
-        }
+        const created = await call('POST', `${s.root}msdyn_copilotinteractions`, { msdyn_name: 'imported', msdyn_scenariorequestid: 'r1', msdyn_interactiontype: 100230301, msdyn_scenariotype: 100230204 }, { Prefer: 'return=representation' });
+        expect(created.status, created.text).to.equal(201);
+        expect(created.json.statecode).to.equal(0);
+        const retained = await call('POST', `${s.root}Retain`, { Target: { '@odata.type': 'Microsoft.Dynamics.CRM.msdyn_copilotinteraction', msdyn_copilotinteractionid: created.json.msdyn_copilotinteractionid } });
+        expect(retained.status, 'the page lists Retain: the table keeps rows for retention').to.equal(200);
       } finally {
-        rmSync(dir, { recursive: true, force: true });
+        await s.close();
       }
-    });
+    }));
   }
 });

@@ -1,11 +1,9 @@
-import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { expect } from 'chai';
 import { ImportError } from '../src/model/sources/columns.js';
 import { voyadoTable } from '../src/model/sources/voyado.js';
-import { call, copyMetadata, DATABASES, startServer } from './support/server.js';
+import { call, DATABASES, runCli, startServer, withMetadataCopy } from './support/server.js';
 
 /**
  * `tessera import voyado`: a Voyado Engage interaction schema (seeds/voyado-engage-interactions.md)
@@ -27,8 +25,6 @@ const REUSE = {
     required: ['name'],
   },
 };
-
-const CLI = join(import.meta.dirname, '..', 'src', 'cli.js');
 
 describe('Voyado interaction schemas as tables', () => {
   it('maps the schema: a column per property, the contact and date every interaction has, the name as primary name', () => {
@@ -100,13 +96,11 @@ describe('Voyado interaction schemas as tables', () => {
     ]);
   });
 
-  it('tessera import voyado writes the file into the metadata folder, refuses to overwrite it, and explains bad schemas', () => {
-    const dir = copyMetadata();
-    const work = mkdtempSync(join(tmpdir(), 'tessera-voyado-'));
-    try {
+  it('tessera import voyado writes the file into the metadata folder, refuses to overwrite it, and explains bad schemas', () =>
+    withMetadataCopy((dir, work) => {
       const schema = join(work, 'reuse.json');
       writeFileSync(schema, JSON.stringify(REUSE));
-      const run = (...args: string[]) => spawnSync(process.execPath, [CLI, 'import', 'voyado', ...args, '--metadata', dir], { encoding: 'utf8' });
+      const run = (file: string) => runCli('import', 'voyado', file, '--metadata', dir);
       const first = run(schema);
       expect(first.status, first.stderr).to.equal(0);
       expect(first.stdout).to.contain('table new_reuse_spring_2023 (new_reuse_spring_2023s) with 5 columns');
@@ -120,15 +114,10 @@ describe('Voyado interaction schemas as tables', () => {
       expect(refused.status).to.equal(1);
       expect(refused.stderr).to.equal('tessera: the schema cannot become a table (1 problem):\n  id: must be letters, digits, \'_\' and \'-\' (Voyado\'s rule), not "x y"\n');
       expect(existsSync(join(dir, 'new_x_y.json'))).to.equal(false);
-    } finally {
-      rmSync(dir, { recursive: true, force: true });
-      rmSync(work, { recursive: true, force: true });
-    }
-  });
+    }));
 
   for (const database of DATABASES) {
-    it(`serves the imported table: an interaction as Voyado's example sends it [${database.name}]`, async () => {
-      const dir = copyMetadata();
+    it(`serves the imported table: an interaction as Voyado's example sends it [${database.name}]`, () => withMetadataCopy(async (dir) => {
       writeFileSync(join(dir, 'new_reuse_spring_2023.json'), JSON.stringify(voyadoTable(REUSE)));
       const s = await startServer(dir, database);
       try {
@@ -141,8 +130,7 @@ describe('Voyado interaction schemas as tables', () => {
         expect(badType.status).to.equal(400);
       } finally {
         await s.close();
-        rmSync(dir, { recursive: true, force: true });
       }
-    });
+    }));
   }
 });

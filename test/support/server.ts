@@ -1,3 +1,4 @@
+import { spawnSync, type SpawnSyncReturns } from 'node:child_process';
 import { cpSync, mkdtempSync, rmSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import type { Server } from 'node:http';
@@ -129,6 +130,29 @@ export function copyMetadata(): string {
   const dir = mkdtempSync(join(tmpdir(), 'tessera-meta-'));
   cpSync(SHIPPED_METADATA, dir, { recursive: true });
   return dir;
+}
+
+/**
+ * Runs `fn` with a new temp folder holding a copy of the shipped metadata, and `work`, an empty
+ * temp folder for other files; removes both afterwards, whatever `fn` does.
+ */
+export async function withMetadataCopy<T>(fn: (dir: string, work: string) => Promise<T> | T): Promise<T> {
+  const dir = copyMetadata();
+  const work = mkdtempSync(join(tmpdir(), 'tessera-work-'));
+  try {
+    return await fn(dir, work);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+    rmSync(work, { recursive: true, force: true });
+  }
+}
+
+/** The built CLI (dist/src/cli.js). */
+const CLI = join(import.meta.dirname, '..', '..', 'src', 'cli.js');
+
+/** Runs `tessera <args>` as a user would (20 s at most); its exit status, stdout and stderr. */
+export function runCli(...args: string[]): SpawnSyncReturns<string> {
+  return spawnSync(process.execPath, [CLI, ...args], { encoding: 'utf8', timeout: 20000 });
 }
 
 /** A parsed HTTP answer. */
