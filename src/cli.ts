@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 import { Command, Option } from 'commander';
 import { listen } from './http/app.js';
+import { createAuthenticator, type AuthenticationOptions } from './http/authentication.js';
 import { DATAVERSE_LIMITS } from './http/service-protection.js';
 import { logger } from './log.js';
 import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -18,7 +19,8 @@ import { DatabaseUrlError, DEFAULT_DATABASE_URL, openDatabase } from './store/op
 /**
  * `tessera serve | migrate | import voyado|customer-insights|dataverse <file> | retention run`. Every flag has an environment variable: TESSERA_PORT,
  * TESSERA_METADATA, TESSERA_DATABASE_URL, TESSERA_MAX_TARGETS, TESSERA_MAX_BODY_BYTES,
- * TESSERA_CORS_ORIGINS. Exits 1 with
+ * TESSERA_CORS_ORIGINS, TESSERA_SERVICE_PROTECTION, TESSERA_AUTH_ISSUER, TESSERA_AUTH_AUDIENCE,
+ * TESSERA_AUTH_JWKS. Exits 1 with
  * one readable message per problem for a broken metadata folder, database URL or setting.
  */
 
@@ -28,6 +30,9 @@ const databaseOption = new Option('-d, --database <url>', 'database URL').env('T
 const maxTargetsOption = new Option('--max-targets <n>', 'most Targets in one CreateMultiple/UpdateMultiple/UpsertMultiple').env('TESSERA_MAX_TARGETS').default(String(DEFAULT_MAX_TARGETS));
 const maxBodyOption = new Option('--max-body-bytes <n>', 'largest accepted request body (413 above it)').env('TESSERA_MAX_BODY_BYTES').default(String(32 * 1024 * 1024));
 const protectionOption = new Option('--service-protection', "Dataverse's service protection limits: 429 over 6,000 requests or 1,200,000 ms of run time per 300 s, or 52 requests at once").env('TESSERA_SERVICE_PROTECTION');
+const issuerOption = new Option('--auth-issuer <url>', "require bearer tokens from this OpenID Connect issuer (e.g. https://login.microsoftonline.com/<tenant>/v2.0)").env('TESSERA_AUTH_ISSUER');
+const audienceOption = new Option('--auth-audience <list>', 'comma-separated token audiences accepted (e.g. https://org.example.com)').env('TESSERA_AUTH_AUDIENCE');
+const jwksOption = new Option('--auth-jwks <url-or-file>', "the issuer's signing keys (default: the jwks_uri of its OpenID configuration)").env('TESSERA_AUTH_JWKS');
 const corsOption = new Option('--cors-origins <list>', "comma-separated browser origins allowed across origins (CORS), or '*'").env('TESSERA_CORS_ORIGINS').default('');
 
 /** The origins of `--cors-origins`: `*` or `scheme://host[:port]` each. Throws an Error naming a bad one. */
@@ -37,6 +42,20 @@ function corsOrigins(value: string): string[] {
     if (o !== '*' && !/^https?:\/\/[^/?#\s]+$/i.test(o)) throw new Error(`--cors-origins: '${o}' is not an origin (scheme://host[:port]) or '*'`);
   }
   return origins;
+}
+
+/**
+ * The authentication settings of `serve`, or undefined when none is set. Throws an Error when
+ * only some are set: an issuer needs an audience, and keys or an audience need an issuer.
+ */
+function authentication(opts: { authIssuer?: string; authAudience?: string; authJwks?: string }): AuthenticationOptions | undefined {
+  const audience = (opts.authAudience ?? '').split(',').map((a) => a.trim()).filter(Boolean);
+  if (!opts.authIssuer) {
+    if (audience.length || opts.authJwks) throw new Error('--auth-audience and --auth-jwks need --auth-issuer');
+    return undefined;
+  }
+  if (!audience.length) throw new Error('--auth-issuer needs --auth-audience: the audience tokens must be issued for');
+  return { issuer: opts.authIssuer, audience, ...(opts.authJwks ? { jwks: opts.authJwks } : {}) };
 }
 
 function positive(name: string, value: string): number {
@@ -66,15 +85,20 @@ const program = new Command('tessera').description('Metadata-driven OData v4 ser
 program.command('serve')
   .description('serve the Web API at http://localhost:<port>/api/data/v9.2/')
   .addOption(portOption).addOption(metadataOption).addOption(databaseOption).addOption(maxTargetsOption).addOption(maxBodyOption).addOption(corsOption).addOption(protectionOption)
-  .action(async (opts: { port: string; metadata: string; database: string; maxTargets: string; maxBodyBytes: string; corsOrigins: string; serviceProtection?: boolean }) => {
+  .addOption(issuerOption).addOption(audienceOption).addOption(jwksOption)
+  .action(async (opts: { port: string; metadata: string; database: string; maxTargets: string; maxBodyBytes: string; corsOrigins: string; serviceProtection?: boolean; authIssuer?: string; authAudience?: string; authJwks?: string }) => {
     try {
       const maxTargets = positive('--max-targets', opts.maxTargets);
       const maxBodyBytes = positive('--max-body-bytes', opts.maxBodyBytes);
       const allowed = corsOrigins(opts.corsOrigins);
+      const auth = authentication(opts);
       const model = loadModel(opts.metadata);
+      const authenticator = auth ? await createAuthenticator(auth) : undefined;
       const db = await openDatabase(opts.database);
       const service = await Service.open(model, db, logger, { maxTargets });
-      const server = await listen(service, Number(opts.port), undefined, { maxBodyBytes, corsOrigins: allowed, serviceProtection: opts.serviceProtection ? DATAVERSE_LIMITS : undefined });
+      const server = await listen(service, Number(opts.port), undefined, {
+        maxBodyBytes, corsOrigins: allowed, serviceProtection: opts.serviceProtection ? DATAVERSE_LIMITS : undefined, authentication: authenticator,
+      });
       const address = server.address();
       const port = typeof address === 'object' && address ? address.port : opts.port;
       logger.info({ database: db.description, tables: model.entities.map((e) => `${e.LogicalName} (${e.EntitySetName})`) },

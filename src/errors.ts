@@ -149,6 +149,35 @@ export const Errors = {
   /** 429 `0x80072326`: service protection, more than `limit` requests of one user at once (Dataverse: 52). */
   concurrencyLimit: (limit: number) =>
     new ServiceError(429, '0x80072326', `Number of concurrent requests exceeded the limit of ${limit}.`),
+  /**
+   * 401 `0x80044302` RequestIsNotAuthenticated: no bearer token, or one that is not valid
+   * (signature, issuer, audience, lifetime); `reason` says which. Sent with `WWW-Authenticate`
+   * (http/authentication.ts). Dataverse's 401 has no body; this one has its error JSON, as every
+   * other error does.
+   */
+  notAuthenticated: (reason: string) =>
+    new ServiceError(401, '0x80044302', `Request is not authenticated: ${reason}`),
+  /** 401 `0x8005F101` AccessTokenExpired: the bearer token's `exp` has passed (Dataverse web service error codes). */
+  tokenExpired: () =>
+    new ServiceError(401, '0x8005F101', 'The requested resource requires authentication: the access token has expired.'),
+  /**
+   * 503 `0x80044302`: the issuer's signing keys could not be fetched, so no token can be checked
+   * now; temporary.
+   */
+  signingKeysUnavailable: () =>
+    new ServiceError(503, '0x80044302', "The issuer's signing keys could not be read, so the access token cannot be checked now; send the request again."),
+  /**
+   * 403 `0x80072560` UserNotMemberOfOrg: the token is valid but names an application that has no
+   * application user (systemuser with its applicationid).
+   */
+  notAnOrganizationUser: (applicationId: string) =>
+    new ServiceError(403, '0x80072560', `The user is not a member of the organization: no application user has applicationid ${applicationId}.`),
+  /**
+   * 400 `0x80040225` (unManagedidsusernotenabled): the caller, or the user a request impersonates,
+   * is disabled (systemuser.isdisabled). Message as Dataverse's runtime text; 400 as it answers.
+   */
+  userDisabled: (systemuserid: string, organizationid: string) =>
+    new ServiceError(400, '0x80040225', `The user with SystemUserId=${systemuserid} in OrganizationContext=${organizationid} is disabled. Disabled users cannot access the system. Consider enabling this user.`),
   /** 413 `0x8004418A`: request body over the configured limit. */
   tooLarge: (limit: number) =>
     new ServiceError(413, '0x8004418A', `The request body exceeds the maximum allowed size of ${limit} bytes.`),

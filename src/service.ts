@@ -28,6 +28,8 @@ import { migrate } from './store/migrate.js';
 import { invokeOperation, type OperationEnvironment } from './messages/dispatch.js';
 import { loadMessages } from './messages/registry.js';
 import type { Message } from './messages/types.js';
+import { impersonate, signIn } from './security/callers.js';
+import type { Identity } from './security/identity.js';
 
 /**
  * The pipeline without HTTP: `handle(request) → response` runs parse → plan → sql → execute →
@@ -165,7 +167,8 @@ export class Service {
     try {
       const parsed = parseRequest(req);
       if (parsed.resource.kind === 'batch' && inBatch) throw Errors.badQuery('A $batch cannot hold another $batch.');
-      res = parsed.resource.kind === 'batch' ? await this.batch(req, parsed) : await this.dispatch(parsed, `${req.origin}${req.url}`);
+      const self = await this.runAs(req);
+      res = parsed.resource.kind === 'batch' ? await self.batch(req, parsed) : await self.dispatch(parsed, `${req.origin}${req.url}`);
     } catch (err) {
       if (err instanceof ServiceError) res = errorResponse(err);
       else if (faults === 'throw') throw err;
@@ -243,6 +246,36 @@ export class Service {
     const location = response.headers['OData-EntityId'];
     if (location && !response.headers['Location']) response.headers['Location'] = location;
     return response;
+  }
+
+  /**
+   * The caller a verified token's identity stands for: its systemuser row, made on a user's first
+   * sign-in (security/callers.ts signIn, whose errors it throws), in this service's organization.
+   * An unexpected fault is logged and thrown as 500 `0x80040216`.
+   */
+  async signIn(identity: Identity): Promise<Caller> {
+    try {
+      return await signIn(this.model, this.db, identity, this.caller);
+    } catch (err) {
+      if (err instanceof ServiceError) throw err;
+      this.log.error({ err, identity: identity.objectId }, 'unexpected fault signing in');
+      throw Errors.internal();
+    }
+  }
+
+  /**
+   * This service as the user `req` runs as: the one its token named (`req.caller`, else this
+   * service's caller), or the user its CallerObjectId / MSCRMCallerID header impersonates (whose
+   * errors it throws). A `$batch` part runs as its batch unless it impersonates.
+   */
+  private async runAs(req: HttpRequest): Promise<Service> {
+    const caller = await impersonate(this.model, this.db, req.headers, req.caller ?? this.caller);
+    return caller === this.caller ? this : this.as(caller);
+  }
+
+  /** This service run as `caller`: the same model, database, messages, limits and `$metadata`. */
+  private as(caller: Caller): Service {
+    return Object.assign(Object.create(Service.prototype) as Service, this, { caller, context: { ...this.context, caller }, operations: { ...this.operations, caller } });
   }
 
   /** This service over `db` instead (a change set's transaction): the same model, caller, messages, limits and `$metadata`. */

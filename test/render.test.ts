@@ -829,17 +829,17 @@ const cases: Case[] = [
       ];
     })(),
     sqlite: [
-      { sql: "UPDATE \"contact\" SET \"parentcustomerid\" = ?, \"parentcustomeridtype\" = ?, \"modifiedon\" = ?, \"modifiedby\" = ?, \"versionnumber\" = ? WHERE \"parentcustomerid\" IN (?, ?) AND \"parentcustomeridtype\" = ?", params: [null,null,"2024-01-01T10:00:00Z","aaaaaaaa-0000-4000-8000-00000000000a",77,"0a1b2c3d-0000-4000-8000-000000000001","0a1b2c3d-0000-4000-8000-000000000003","account"] },
+      { sql: "UPDATE \"contact\" SET \"parentcustomerid\" = ?, \"parentcustomeridtype\" = ?, \"modifiedon\" = ?, \"modifiedby\" = ?, \"modifiedonbehalfby\" = ?, \"versionnumber\" = ? WHERE \"parentcustomerid\" IN (?, ?) AND \"parentcustomeridtype\" = ?", params: [null,null,"2024-01-01T10:00:00Z","aaaaaaaa-0000-4000-8000-00000000000a",null,77,"0a1b2c3d-0000-4000-8000-000000000001","0a1b2c3d-0000-4000-8000-000000000003","account"] },
       { sql: "SELECT \"accountid\" FROM \"account\" WHERE \"createdby\" IN (?) LIMIT ?", params: ["0a1b2c3d-0000-4000-8000-000000000002",1] },
       { sql: "DELETE FROM \"contact\" WHERE \"parentcustomerid\" IN (?) AND \"parentcustomeridtype\" = ? RETURNING \"contactid\"", params: ["0a1b2c3d-0000-4000-8000-000000000001","account"] },
     ],
     postgres: [
-      { sql: "UPDATE \"contact\" SET \"parentcustomerid\" = $1, \"parentcustomeridtype\" = $2, \"modifiedon\" = $3, \"modifiedby\" = $4, \"versionnumber\" = $5 WHERE \"parentcustomerid\" IN ($6, $7) AND \"parentcustomeridtype\" = $8", params: [null,null,"2024-01-01T10:00:00Z","aaaaaaaa-0000-4000-8000-00000000000a",77,"0a1b2c3d-0000-4000-8000-000000000001","0a1b2c3d-0000-4000-8000-000000000003","account"] },
+      { sql: "UPDATE \"contact\" SET \"parentcustomerid\" = $1, \"parentcustomeridtype\" = $2, \"modifiedon\" = $3, \"modifiedby\" = $4, \"modifiedonbehalfby\" = $5, \"versionnumber\" = $6 WHERE \"parentcustomerid\" IN ($7, $8) AND \"parentcustomeridtype\" = $9", params: [null,null,"2024-01-01T10:00:00Z","aaaaaaaa-0000-4000-8000-00000000000a",null,77,"0a1b2c3d-0000-4000-8000-000000000001","0a1b2c3d-0000-4000-8000-000000000003","account"] },
       { sql: "SELECT \"accountid\" FROM \"account\" WHERE \"createdby\" IN ($1) LIMIT $2", params: ["0a1b2c3d-0000-4000-8000-000000000002",1] },
       { sql: "DELETE FROM \"contact\" WHERE \"parentcustomerid\" IN ($1) AND \"parentcustomeridtype\" = $2 RETURNING \"contactid\"", params: ["0a1b2c3d-0000-4000-8000-000000000001","account"] },
     ],
     mssql: [
-      { sql: "UPDATE [contact] SET [parentcustomerid] = @p1, [parentcustomeridtype] = @p2, [modifiedon] = @p3, [modifiedby] = @p4, [versionnumber] = @p5 WHERE [parentcustomerid] IN (@p6, @p7) AND [parentcustomeridtype] = @p8", params: [null,null,d("2024-01-01T10:00:00Z"),"aaaaaaaa-0000-4000-8000-00000000000a",77,"0a1b2c3d-0000-4000-8000-000000000001","0a1b2c3d-0000-4000-8000-000000000003","account"] },
+      { sql: "UPDATE [contact] SET [parentcustomerid] = @p1, [parentcustomeridtype] = @p2, [modifiedon] = @p3, [modifiedby] = @p4, [modifiedonbehalfby] = @p5, [versionnumber] = @p6 WHERE [parentcustomerid] IN (@p7, @p8) AND [parentcustomeridtype] = @p9", params: [null,null,d("2024-01-01T10:00:00Z"),"aaaaaaaa-0000-4000-8000-00000000000a",null,77,"0a1b2c3d-0000-4000-8000-000000000001","0a1b2c3d-0000-4000-8000-000000000003","account"] },
       { sql: "SELECT TOP (@p2) [accountid] FROM [account] WHERE [createdby] IN (@p1)", params: ["0a1b2c3d-0000-4000-8000-000000000002",1] },
       { sql: "DELETE FROM [contact] OUTPUT DELETED.[contactid] WHERE [parentcustomerid] IN (@p1) AND [parentcustomeridtype] = @p2", params: ["0a1b2c3d-0000-4000-8000-000000000001","account"] },
     ],

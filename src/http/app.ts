@@ -5,11 +5,16 @@ import express, { type NextFunction, type Request, type Response } from 'express
 import { Errors, ServiceError } from '../errors.js';
 import { errorResponse, JSON_CONTENT_TYPE, type HttpResponse } from '../odata/respond.js';
 import type { HttpRequest } from '../odata/request.js';
+import type { Caller } from '../plan/types.js';
+import type { Identity } from '../security/identity.js';
+import type { Authenticator } from './authentication.js';
 import { serviceProtection, type ServiceProtectionLimits } from './service-protection.js';
 
 /** What the HTTP layer needs from the pipeline: `Service` satisfies it. */
 export interface RequestHandler {
   handle(req: HttpRequest): Promise<HttpResponse>;
+  /** The caller a verified token's identity stands for (Service.signIn); throws ServiceError. */
+  signIn(identity: Identity): Promise<Caller>;
 }
 
 /** HTTP options. */
@@ -24,9 +29,16 @@ export interface AppOptions {
   corsOrigins?: readonly string[];
   /**
    * Dataverse's service protection limits (429 with Retry-After), e.g. DATAVERSE_LIMITS; default
-   * none. Every request runs as the built-in system user for now, so the limits are the server's.
+   * none. The limits count per signed-in user; without `authentication`, every request is the
+   * built-in system user's, so they are the server's.
    */
   serviceProtection?: ServiceProtectionLimits;
+  /**
+   * Checks every request's bearer token (createAuthenticator) and runs it as the user the token
+   * names; without a valid one it is answered 401 with `WWW-Authenticate`. Default none: every
+   * request runs as the built-in system user and `Authorization` is ignored.
+   */
+  authentication?: Authenticator;
 }
 
 /**
@@ -51,7 +63,8 @@ function origin(req: Request): string {
 }
 
 /**
- * The express app: CORS when `options.corsOrigins` allows any origin, service protection limits
+ * The express app: CORS when `options.corsOrigins` allows any origin, bearer token sign-in when
+ * `options.authentication` is set (401 otherwise), service protection limits per user
  * when `options.serviceProtection` sets them, a raw-text body reader with
  * a size limit, then one handler that hands every request to the pipeline (DESIGN.md §1, http/). Body-reading failures are answered in Dataverse's
  * error envelope: 413 over the limit, 400 for undecodable bodies.
@@ -67,23 +80,35 @@ export function createApp(handler: RequestHandler, options: AppOptions = {}): ex
     // Preflights are answered here (204); the allowed request headers are those the browser asks for.
     app.use(cors({ origin: origins.includes('*') ? '*' : [...origins], methods: ['GET', 'POST', 'PATCH', 'PUT', 'DELETE'], exposedHeaders: EXPOSED_HEADERS, maxAge: 600 }));
   }
-  if (options.serviceProtection) app.use(serviceProtection(options.serviceProtection, () => 'system'));
+  const auth = options.authentication;
+  if (auth) {
+    app.use((req: Request, res: Response, next: NextFunction) => {
+      auth.authenticate(req.headers.authorization).then((identity) => handler.signIn(identity)).then((caller) => {
+        res.locals['caller'] = caller;
+        next();
+      }, next);
+    });
+  }
+  // Limits count per signed-in user (Dataverse: per user per web server).
+  if (options.serviceProtection) app.use(serviceProtection(options.serviceProtection, (res) => (res.locals['caller'] as Caller | undefined)?.systemuserid ?? 'system'));
   const readBody = express.text({ type: () => true, limit, defaultCharset: 'utf-8' });
   app.use((req: Request, res: Response, next: NextFunction) => (req.method === 'GET' ? next() : readBody(req, res, next)));
   app.use((req: Request, res: Response, next: NextFunction) => {
     const body = typeof req.body === 'string' && req.body.length ? req.body : undefined;
     // A response that cannot be sent (a header value Node refuses) is a 500, never a crash.
-    handler.handle({ method: req.method, url: req.originalUrl, headers: req.headers, body, origin: origin(req) })
+    handler.handle({ method: req.method, url: req.originalUrl, headers: req.headers, body, origin: origin(req), caller: res.locals['caller'] as Caller | undefined })
       .then((out) => send(res, out))
       .catch(next);
   });
   app.use((err: { type?: string; status?: number }, _req: Request, res: Response, _next: NextFunction) => {
     let e: ServiceError;
-    if (err.type === 'entity.too.large') e = Errors.tooLarge(limit);
+    if (err instanceof ServiceError) e = err;
+    else if (err.type === 'entity.too.large') e = Errors.tooLarge(limit);
     else if (err.status && err.status >= 400 && err.status < 500) e = Errors.badQuery(`The request body could not be read (${err.type ?? 'bad request'}).`);
     else e = Errors.internal();
     const out = errorResponse(e);
     out.headers['OData-Version'] = '4.0';
+    if (e.status === 401 && auth) out.headers['WWW-Authenticate'] = auth.challenge;
     send(res, out);
   });
   return app;

@@ -26,9 +26,9 @@ export const DATAVERSE_LIMITS: ServiceProtectionLimits = { windowSeconds: 300, r
  * requests, `0x80072321` once the window's execution time is spent, `0x80072322` over the
  * window's request count. The count and the time are kept by rate-limiter-flexible (fixed windows
  * that start with a user's first request, where Dataverse slides them). `user` names the caller a
- * request counts for (one built-in user until requests carry tokens).
+ * request counts for, from the response's locals (the signed-in user).
  */
-export function serviceProtection(limits: ServiceProtectionLimits, user: (req: Request) => string): (req: Request, res: Response, next: NextFunction) => void {
+export function serviceProtection(limits: ServiceProtectionLimits, user: (res: Response) => string): (req: Request, res: Response, next: NextFunction) => void {
   const requests = new RateLimiterMemory({ keyPrefix: 'requests', points: limits.requests, duration: limits.windowSeconds });
   const time = new RateLimiterMemory({ keyPrefix: 'time', points: limits.executionMs, duration: limits.windowSeconds });
   const running = new Map<string, number>();
@@ -41,7 +41,7 @@ export function serviceProtection(limits: ServiceProtectionLimits, user: (req: R
     res.end(out.body);
   };
   return (req, res, next) => {
-    const key = user(req);
+    const key = user(res);
     const now = running.get(key) ?? 0;
     if (now >= limits.concurrent) return refuse(res, Errors.concurrencyLimit(limits.concurrent), 1000);
     running.set(key, now + 1);

@@ -1,4 +1,5 @@
 import { Errors } from '../errors.js';
+import type { Caller } from '../plan/types.js';
 import { parseApply, type Transformation } from './apply.js';
 import { parseExpand, type ExpandItem } from './expand.js';
 import { parseFilter, parseOrderBy, type Expr } from './expression.js';
@@ -95,6 +96,8 @@ export interface HttpRequest {
   body?: string;
   /** `scheme://host[:port]` the client used (from Host / X-Forwarded-*), for absolute links. */
   origin: string;
+  /** The user the request's bearer token names (http/ signs in); absent: the service's own caller. */
+  caller?: Caller;
 }
 
 /** Output of the parse stage. */

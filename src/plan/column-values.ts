@@ -1,5 +1,5 @@
 import type { AttributeModel, EntityModel } from '../model/types.js';
-import type { Value } from './types.js';
+import type { Caller, Value } from './types.js';
 
 /**
  * The values a write sets in one row of `entity`, by column: `InsertPlan.values` and
@@ -74,4 +74,19 @@ export class ColumnValues implements ReadonlyMap<AttributeModel, Value> {
   get [Symbol.toStringTag](): string {
     return 'ColumnValues';
   }
+}
+
+/**
+ * Stamps a change of a row of `entity` in `values`, for the columns the table stores: modifiedon
+ * (`now`, canonical UTC), modifiedby (the caller) and modifiedonbehalfby (the user impersonating
+ * the caller, or null: it says who made the latest change).
+ */
+export function stampModified(entity: EntityModel, values: ColumnValues, caller: Caller, now: string): void {
+  const stamp = (name: string, value: Value) => {
+    const a = entity.attributesByName.get(name);
+    if (a?.IsStored) values.set(a, value);
+  };
+  stamp('modifiedon', now);
+  stamp('modifiedby', caller.systemuserid);
+  stamp('modifiedonbehalfby', caller.delegate?.systemuserid ?? null);
 }

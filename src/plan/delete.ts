@@ -1,5 +1,5 @@
 import type { EntityModel } from '../model/types.js';
-import { ColumnValues } from './column-values.js';
+import { ColumnValues, stampModified } from './column-values.js';
 import type { Caller, DeleteEffects, DeletePlan, Guard, ReferencingRows } from './types.js';
 import { nowUtc } from './values.js';
 
@@ -34,10 +34,7 @@ function deleteEffects(entity: EntityModel, caller: Caller, now: string): Delete
     const lookup = relationship.ReferencingAttribute;
     const set = new ColumnValues(table).set(lookup, null);
     if (lookup.TypeAttribute) set.set(lookup.TypeAttribute, null);
-    const modifiedOn = table.attributesByName.get('modifiedon');
-    const modifiedBy = table.attributesByName.get('modifiedby');
-    if (modifiedOn?.IsStored) set.set(modifiedOn, now);
-    if (modifiedBy?.IsStored) set.set(modifiedBy, caller.systemuserid);
+    stampModified(table, set, caller, now);
     referencing.push({ behavior, relationship, set });
   }
   return { links, referencing };

@@ -9,12 +9,20 @@ import type { AnnotationSet } from '../odata/annotations.js';
  */
 export type Value = string | number | boolean | null;
 
-/** The user a request runs as (a built-in system user until authentication exists). */
+/**
+ * The user a request runs as: the built-in system user, the user its bearer token names, or the
+ * user it impersonates (security/callers.ts).
+ */
 export interface Caller {
   readonly systemuserid: string;
   readonly organizationid: string;
   /** The caller's business unit (a built-in one until business units are modelled). */
   readonly businessunitid: string;
+  /**
+   * When the request impersonates this user (CallerObjectId / MSCRMCallerID): the user who sent
+   * it, whom writes stamp in createdonbehalfby / modifiedonbehalfby ("Created By (Delegate)").
+   */
+  readonly delegate?: Caller;
 }
 
 /**

@@ -3,7 +3,7 @@ import { Errors } from '../errors.js';
 import { parseJsonBody } from '../odata/json-body.js';
 import { DATASTATE, DATASTATE_ACTIVE } from '../model/system-columns.js';
 import type { AttributeModel, EntityModel, Model, NavigationPropertyModel, OneToManyNavigationModel, OptionMetadata } from '../model/types.js';
-import { ColumnValues } from './column-values.js';
+import { ColumnValues, stampModified } from './column-values.js';
 import { planAssociate } from './associate.js';
 import { deletePlan } from './delete.js';
 import { namedPrimaryKey } from './keys.js';
@@ -300,11 +300,6 @@ function stateOfStatus(entity: EntityModel, status: number): number | undefined 
   return options(entity.attributesByName.get('statuscode')).find((s) => s.Value === status)?.State;
 }
 
-function stampIfPresent(entity: EntityModel, values: ColumnValues, name: string, value: Value): void {
-  const a = entity.attributesByName.get(name);
-  if (a?.IsStored) values.set(a, value);
-}
-
 /** The columns a Create stamps, looked up once per table rather than once per row. */
 interface CreateStamps {
   readonly pk: AttributeModel;
@@ -312,6 +307,8 @@ interface CreateStamps {
   readonly times: readonly AttributeModel[];
   /** createdby, modifiedby: the caller. */
   readonly users: readonly AttributeModel[];
+  /** createdonbehalfby, modifiedonbehalfby: the user impersonating the caller, if any. */
+  readonly delegates: readonly AttributeModel[];
   readonly organization?: AttributeModel;
   readonly owner?: AttributeModel;
   readonly owningUser?: AttributeModel;
@@ -336,6 +333,7 @@ function stampsOf(entity: EntityModel): CreateStamps {
     pk: entity.attributesByName.get(entity.PrimaryIdAttribute)!,
     times: ['createdon', 'modifiedon'].map(stored).filter((a) => a !== undefined),
     users: ['createdby', 'modifiedby'].map(stored).filter((a) => a !== undefined),
+    delegates: ['createdonbehalfby', 'modifiedonbehalfby'].map(stored).filter((a) => a !== undefined),
     organization: stored('organizationid'),
     owner: entity.attributesByName.get('ownerid'),
     owningUser: stored('owninguser'),
@@ -384,6 +382,7 @@ export function planCreate(model: Model, entity: EntityModel, body: Record<strin
   values.set(stamps.pk, id);
   for (const a of stamps.times) values.set(a, now);
   for (const a of stamps.users) values.set(a, caller.systemuserid);
+  if (caller.delegate) for (const a of stamps.delegates) values.set(a, caller.delegate.systemuserid);
   if (stamps.organization) values.set(stamps.organization, caller.organizationid);
   const owner = stamps.owner;
   if (owner && (values.get(owner) ?? null) === null) values.set(owner, caller.systemuserid);
@@ -492,8 +491,7 @@ export function planUpdate(
   }
   const retained = activeRowGuard(entity, id);
   if (retained) guards.push(retained);
-  stampIfPresent(entity, set, 'modifiedon', nowUtc());
-  stampIfPresent(entity, set, 'modifiedby', caller.systemuserid);
+  stampModified(entity, set, caller, nowUtc());
   let upsert: InsertPlan | Error | undefined;
   if (ifMatch === undefined) {
     try {

@@ -1,0 +1,110 @@
+import { Errors, ServiceError } from '../errors.js';
+import type { EntityModel, Model } from '../model/types.js';
+import { header, type HttpRequest } from '../odata/request.js';
+import { SYSTEMUSER } from '../model/system-columns.js';
+import { restrict } from '../plan/navigation.js';
+import { planRead } from '../plan/read.js';
+import type { Caller, Value } from '../plan/types.js';
+import { planCreate } from '../plan/write.js';
+import type { Database } from '../store/database.js';
+import { executeRead, executeWrite } from '../store/execute.js';
+import type { Identity } from './identity.js';
+
+/**
+ * The systemuser rows requests run as: the user a bearer token names (signIn) and the user a
+ * request impersonates (impersonate). Until business units and organizations are modelled, every
+ * user belongs to the organization and business unit of the built-in system user.
+ */
+
+/** A systemuser row, as far as sign-in needs it. */
+interface UserRow {
+  readonly systemuserid: string;
+  readonly fullname: Value;
+  readonly isdisabled: boolean;
+}
+
+function systemuser(model: Model): EntityModel {
+  return model.byLogicalName.get(SYSTEMUSER)!;
+}
+
+/** The systemuser row whose `column` holds `value`, if any. */
+async function findUser(model: Model, db: Database, column: string, value: string): Promise<UserRow | undefined> {
+  const users = systemuser(model);
+  const attribute = users.attributesByName.get(column)!;
+  const plan = restrict(planRead(users, { select: ['systemuserid', 'fullname', 'isdisabled'], top: 1 }, { returnRepresentation: false }), { kind: 'compare', op: 'eq', attribute, value });
+  const [row] = (await executeRead(db, plan)).rows;
+  return row ? { systemuserid: row[0] as string, fullname: row[1]!, isdisabled: row[2] === true } : undefined;
+}
+
+/** `row` as the caller, in `base`'s organization and business unit. Throws 400 `0x80040225` for a disabled user. */
+function enabled(row: UserRow, base: Caller): Caller {
+  if (row.isdisabled) throw Errors.userDisabled(row.systemuserid, base.organizationid);
+  return { systemuserid: row.systemuserid, organizationid: base.organizationid, businessunitid: base.businessunitid };
+}
+
+/**
+ * The caller a verified token names (Dataverse "Manage application users", "Add users"):
+ * - an application calling as itself is the application user whose `applicationid` is its client
+ *   id; without one it is refused (403 `0x80072560`), as Dataverse has no such user made on sign-in;
+ * - a user is the systemuser whose `azureactivedirectoryobjectid` is the token's `oid`. A user
+ *   signing in for the first time gets a row made from the token's claims (fullname, firstname,
+ *   lastname, domainname, internalemailaddress), created by `base`, as Dataverse adds a user on
+ *   first access.
+ * A disabled user (`isdisabled`) is refused with 400 `0x80040225`. `base` is the built-in system
+ * user: the organization and business unit every caller gets.
+ */
+export async function signIn(model: Model, db: Database, identity: Identity, base: Caller): Promise<Caller> {
+  if (identity.applicationId) {
+    const app = await findUser(model, db, 'applicationid', identity.applicationId);
+    if (!app) throw Errors.notAnOrganizationUser(identity.applicationId);
+    return enabled(app, base);
+  }
+  const known = await findUser(model, db, 'azureactivedirectoryobjectid', identity.objectId);
+  if (known) return enabled(known, base);
+  const body: Record<string, unknown> = { azureactivedirectoryobjectid: identity.objectId };
+  const put = (column: string, value: string | undefined, maxLength: number) => {
+    if (value) body[column] = value.slice(0, maxLength);
+  };
+  const users = systemuser(model);
+  const max = (column: string) => users.attributesByName.get(column)?.MaxLength ?? 100;
+  put('fullname', identity.name ?? ([identity.givenName, identity.familyName].filter(Boolean).join(' ') || identity.userName), max('fullname'));
+  put('firstname', identity.givenName, max('firstname'));
+  put('lastname', identity.familyName, max('lastname'));
+  put('domainname', identity.userName, max('domainname'));
+  if (identity.email && /^[^@\s]+@[^@\s]+$/.test(identity.email)) put('internalemailaddress', identity.email, max('internalemailaddress'));
+  try {
+    const id = (await executeWrite(db, planCreate(model, users, body, base))).id!;
+    return { systemuserid: id, organizationid: base.organizationid, businessunitid: base.businessunitid };
+  } catch (err) {
+    // Two first requests of the same user at once: the other one made the row (the alternate key on the object id).
+    if (!(err instanceof ServiceError && err.status === 412)) throw err;
+    const made = await findUser(model, db, 'azureactivedirectoryobjectid', identity.objectId);
+    if (!made) throw err;
+    return enabled(made, base);
+  }
+}
+
+/**
+ * The caller a request runs as when it impersonates another user (Dataverse "Impersonate another
+ * user using the Web API"): the `CallerObjectId` header names the user by Entra object id, the
+ * legacy `MSCRMCallerID` by systemuserid; `caller` otherwise. The impersonated caller's `delegate`
+ * is the user who sent the request (`caller`, or the delegate `caller` already acts for, so that a
+ * `$batch` part impersonates from the signed-in user), whom writes stamp in createdonbehalfby and
+ * modifiedonbehalfby. Every user may impersonate until security roles (prvActOnBehalfOfAnotherUser)
+ * exist. Throws 400 `0x80040203` for a header that is not a GUID, 404 `0x80040217` for a user that
+ * does not exist and 400 `0x80040225` for a disabled one.
+ */
+export async function impersonate(model: Model, db: Database, headers: HttpRequest['headers'], caller: Caller): Promise<Caller> {
+  const byObjectId = header(headers, 'callerobjectid');
+  const byUserId = byObjectId === undefined ? header(headers, 'mscrmcallerid') : undefined;
+  const value = byObjectId ?? byUserId;
+  if (value === undefined) return caller;
+  const name = byObjectId !== undefined ? 'CallerObjectId' : 'MSCRMCallerID';
+  const id = /^\{?([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})\}?$/i.exec(value.trim())?.[1]?.toLowerCase();
+  if (!id) throw Errors.invalidArgument(`The ${name} header must be a GUID, not '${value}'.`);
+  const delegate = caller.delegate ?? caller;
+  const row = byObjectId !== undefined ? await findUser(model, db, 'azureactivedirectoryobjectid', id) : await findUser(model, db, 'systemuserid', id);
+  if (!row) throw Errors.recordNotFound(SYSTEMUSER, id);
+  const target = enabled(row, delegate);
+  return target.systemuserid === delegate.systemuserid ? delegate : { ...target, delegate };
+}

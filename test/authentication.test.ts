@@ -1,0 +1,309 @@
+import { expect } from 'chai';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { randomUUID } from 'node:crypto';
+import { exportJWK, generateKeyPair, SignJWT, type CryptoKey, type JWTPayload } from 'jose';
+import { DynamicsWebApi } from 'dynamics-web-api';
+import { createAuthenticator, type Authenticator } from '../src/http/authentication.js';
+import { call, DATABASES, SHIPPED_METADATA, startServer, type Reply, type TestServer } from './support/server.js';
+
+/**
+ * Bearer token sign-in (jose) and impersonation (CallerObjectId / MSCRMCallerID): who a request
+ * runs as, what it stamps, and Dataverse's errors. Tokens are signed here with a key whose public
+ * half the server reads from a JWKS file (and, in one test, through OpenID discovery).
+ */
+const ISSUER = 'https://login.example.test/tenant-1/v2.0';
+const AUDIENCE = 'https://org.example.test';
+
+interface Keys {
+  readonly privateKey: CryptoKey;
+  readonly jwks: { keys: object[] };
+}
+
+async function keys(kid: string): Promise<Keys> {
+  const { privateKey, publicKey } = await generateKeyPair('RS256');
+  return { privateKey, jwks: { keys: [{ ...await exportJWK(publicKey), kid, alg: 'RS256', use: 'sig' }] } };
+}
+
+/** A token signed with `key` for a user (default) with `claims` over the defaults. */
+function token(key: Keys, claims: JWTPayload, options: { expires?: string | number; issuer?: string; audience?: string } = {}): Promise<string> {
+  return new SignJWT({ scp: 'user_impersonation', ...claims })
+    .setProtectedHeader({ alg: 'RS256', kid: (key.jwks.keys[0] as { kid: string }).kid })
+    .setIssuer(options.issuer ?? ISSUER).setAudience(options.audience ?? AUDIENCE)
+    .setIssuedAt().setExpirationTime(options.expires ?? '1h')
+    .sign(key.privateKey);
+}
+
+const bearer = (t: string, more: Record<string, string> = {}) => ({ Authorization: `Bearer ${t}`, ...more });
+
+function expectError(r: Reply, status: number, code: string, message?: string | RegExp): void {
+  expect(r.status, r.text).to.equal(status);
+  expect(r.json.error.code).to.equal(code);
+  if (typeof message === 'string') expect(r.json.error.message).to.equal(message);
+  else if (message) expect(r.json.error.message).to.match(message);
+  expect(r.headers.get('odata-version')).to.equal('4.0');
+}
+
+let signing: Keys;
+let work: string;
+let jwksFile: string;
+
+before(async () => {
+  signing = await keys('k1');
+  work = mkdtempSync(join(tmpdir(), 'tessera-auth-'));
+  jwksFile = join(work, 'jwks.json');
+  writeFileSync(jwksFile, JSON.stringify(signing.jwks));
+});
+after(() => rmSync(work, { recursive: true, force: true }));
+
+describe('bearer tokens (jose)', () => {
+  let s: TestServer;
+  let auth: Authenticator;
+  before(async () => {
+    auth = await createAuthenticator({ issuer: ISSUER, audience: [AUDIENCE], jwks: jwksFile });
+    s = await startServer(SHIPPED_METADATA, undefined, { authentication: auth });
+  });
+  after(() => s.close());
+
+  it('answers a request without a token 401 0x80044302 with a WWW-Authenticate challenge, $metadata included', async () => {
+    for (const path of ['systemusers', '$metadata', '', 'WhoAmI()']) {
+      const r = await call('GET', `${s.root}${path}`);
+      expectError(r, 401, '0x80044302', 'Request is not authenticated: send an access token in the Authorization header (Bearer <token>).');
+      expect(r.headers.get('www-authenticate')).to.equal(`Bearer authorization_uri=${ISSUER}, resource_id=${AUDIENCE}`);
+    }
+    expectError(await call('GET', `${s.root}systemusers`, undefined, { Authorization: 'Basic dXNlcjpwYXNz' }), 401, '0x80044302', /must be Bearer <token>/);
+  });
+
+  it('refuses tokens with another signature, issuer or audience, expired (0x8005F101) or without oid', async () => {
+    const stranger = await keys('k1');
+    const oid = randomUUID();
+    expectError(await call('GET', `${s.root}WhoAmI()`, undefined, bearer(await token(stranger, { oid }))), 401, '0x80044302', /not signed by one of the issuer's keys/);
+    expectError(await call('GET', `${s.root}WhoAmI()`, undefined, bearer(await token(signing, { oid }, { issuer: 'https://evil.test/' }))), 401, '0x80044302', /'?iss'? claim is not valid/);
+    expectError(await call('GET', `${s.root}WhoAmI()`, undefined, bearer(await token(signing, { oid }, { audience: 'https://other.test' }))), 401, '0x80044302', /'?aud'? claim is not valid/);
+    const expired = await token(signing, { oid }, { expires: Math.floor(Date.now() / 1000) - 120 });
+    const r = await call('GET', `${s.root}WhoAmI()`, undefined, bearer(expired));
+    expectError(r, 401, '0x8005F101');
+    expect(r.headers.get('www-authenticate')).to.match(/^Bearer authorization_uri=/);
+    expectError(await call('GET', `${s.root}WhoAmI()`, undefined, bearer(await token(signing, {}))), 401, '0x80044302', /no oid claim/);
+    expectError(await call('GET', `${s.root}WhoAmI()`, undefined, bearer('not.a.jwt')), 401, '0x80044302', /not a valid JWT/);
+    const users = await s.service.handle({ method: 'GET', url: `/api/data/v9.2/systemusers?$filter=azureactivedirectoryobjectid eq ${oid}&$count=true`, headers: {}, origin: s.origin });
+    expect(JSON.parse(users.body!)['@odata.count'], 'no refused token makes a user').to.equal(0);
+  });
+});
+
+for (const database of DATABASES) {
+  describe(`callers [${database.name}]`, () => {
+    let s: TestServer;
+    before(async () => {
+      s = await startServer(SHIPPED_METADATA, database, { authentication: await createAuthenticator({ issuer: ISSUER, audience: [AUDIENCE], jwks: jwksFile }) });
+    });
+    after(() => s.close());
+
+    /** The server's answer to `req` run as the built-in system user, bypassing HTTP sign-in. */
+    const asSystem = async (method: string, path: string, body?: object) => {
+      const r = await s.service.handle({ method, url: `/api/data/v9.2/${path}`, headers: { 'content-type': 'application/json', prefer: 'return=representation' }, body: body && JSON.stringify(body), origin: s.origin });
+      return { status: r.status, json: r.body ? JSON.parse(r.body) : undefined };
+    };
+    const whoAmI = async (t: string, headers: Record<string, string> = {}) => {
+      const r = await call('GET', `${s.root}WhoAmI()`, undefined, bearer(t, headers));
+      expect(r.status, r.text).to.equal(200);
+      return r.json.UserId as string;
+    };
+    const newUser = async (fields: object = {}) => {
+      const oid = randomUUID();
+      const created = await asSystem('POST', 'systemusers', { fullname: 'Made by an admin', azureactivedirectoryobjectid: oid, ...fields });
+      expect(created.status).to.equal(201);
+      return { oid, id: created.json.systemuserid as string, token: await token(signing, { oid, upn: `${oid}@example.test` }) };
+    };
+
+    it("makes a user's row on first sign-in from the token's claims, and runs every request as it", async () => {
+      const oid = randomUUID();
+      const t = await token(signing, { oid: oid.toUpperCase(), upn: 'ada@example.test', name: 'Ada Lovelace', given_name: 'Ada', family_name: 'Lovelace', email: 'ada@example.test' });
+      const id = await whoAmI(t);
+      expect(await whoAmI(t), 'the second request finds the row').to.equal(id);
+      const row = await asSystem('GET', `systemusers(${id})?$select=fullname,firstname,lastname,domainname,internalemailaddress,azureactivedirectoryobjectid,_createdby_value`);
+      const system = s.service.caller.systemuserid;
+      expect(row.json).to.include({
+        fullname: 'Ada Lovelace', firstname: 'Ada', lastname: 'Lovelace', domainname: 'ada@example.test', internalemailaddress: 'ada@example.test',
+        azureactivedirectoryobjectid: oid, _createdby_value: system,
+      });
+      const created = await call('POST', `${s.root}msdyn_copilotinteractions?$select=_createdby_value,_modifiedby_value,_createdonbehalfby_value`, { msdyn_name: 'mine' }, bearer(t, { Prefer: 'return=representation' }));
+      expect(created.status, created.text).to.equal(201);
+      expect(created.json).to.include({ _createdby_value: id, _modifiedby_value: id, _createdonbehalfby_value: null });
+      const mine = await call('GET', `${s.root}msdyn_copilotinteractions?$select=msdyn_name&$filter=_createdby_value eq ${id}`, undefined, bearer(t));
+      expect(mine.json.value.map((r: { msdyn_name: string }) => r.msdyn_name)).to.deep.equal(['mine']);
+    });
+
+    it('makes one row when a new user sends several first requests at once', async () => {
+      const oid = randomUUID();
+      const t = await token(signing, { oid, upn: 'many@example.test' });
+      let sent: Array<Promise<string>> = [];
+      // While this transaction is open, SQLite's writers wait: every request has looked for the
+      // user and found none before the first one makes the row.
+      await s.db.transaction(async () => {
+        sent = Array.from({ length: 6 }, () => whoAmI(t));
+        await new Promise((resolve) => setTimeout(resolve, 300));
+      });
+      const ids = await Promise.all(sent);
+      expect(new Set(ids).size).to.equal(1);
+      const count = await asSystem('GET', `systemusers/$count?$filter=azureactivedirectoryobjectid eq ${oid}`);
+      expect(count.json).to.equal(1);
+    });
+
+    it('runs an application token as the application user with its applicationid, and refuses it without one (403 0x80072560)', async () => {
+      const appId = randomUUID();
+      const appToken = await new SignJWT({ oid: randomUUID(), azp: appId, idtyp: 'app', roles: ['user'] })
+        .setProtectedHeader({ alg: 'RS256', kid: 'k1' }).setIssuer(ISSUER).setAudience(AUDIENCE).setExpirationTime('1h').sign(signing.privateKey);
+      expectError(await call('GET', `${s.root}WhoAmI()`, undefined, bearer(appToken)), 403, '0x80072560', `The user is not a member of the organization: no application user has applicationid ${appId}.`);
+      const app = await asSystem('POST', 'systemusers', { fullname: '# integration', applicationid: appId });
+      expect(app.status).to.equal(201);
+      expect(await whoAmI(appToken)).to.equal(app.json.systemuserid);
+    });
+
+    it('refuses a disabled user with 0x80040225, and lets it in once enabled again', async () => {
+      const user = await newUser({ isdisabled: true });
+      const org = s.service.caller.organizationid;
+      expectError(await call('GET', `${s.root}WhoAmI()`, undefined, bearer(user.token)), 400, '0x80040225',
+        `The user with SystemUserId=${user.id} in OrganizationContext=${org} is disabled. Disabled users cannot access the system. Consider enabling this user.`);
+      expect((await asSystem('PATCH', `systemusers(${user.id})`, { isdisabled: false })).status).to.equal(200);
+      expect(await whoAmI(user.token)).to.equal(user.id);
+    });
+
+    it('impersonates with MSCRMCallerID or CallerObjectId: the row is by the impersonated user, on behalf of the caller', async () => {
+      const caller = await newUser();
+      const target = await newUser();
+      const select = '$select=_createdby_value,_createdonbehalfby_value,_modifiedby_value,_modifiedonbehalfby_value';
+      for (const header of [{ MSCRMCallerID: `{${target.id.toUpperCase()}}` }, { CallerObjectId: target.oid }] as Array<Record<string, string>>) {
+        expect(await whoAmI(caller.token, header), 'WhoAmI names the impersonated user').to.equal(target.id);
+        const created = await call('POST', `${s.root}msdyn_copilotinteractions?${select}`, { msdyn_name: 'on behalf' }, bearer(caller.token, { ...header, Prefer: 'return=representation' }));
+        expect(created.status, created.text).to.equal(201);
+        expect(created.json).to.include({ _createdby_value: target.id, _createdonbehalfby_value: caller.id, _modifiedby_value: target.id, _modifiedonbehalfby_value: caller.id });
+        const id = created.json.msdyn_copilotinteractionid;
+        const updated = await call('PATCH', `${s.root}msdyn_copilotinteractions(${id})?${select}`, { msdyn_name: 'by the caller' }, bearer(caller.token, { Prefer: 'return=representation' }));
+        expect(updated.json, 'a change without impersonation clears the delegate').to.include({ _createdonbehalfby_value: caller.id, _modifiedby_value: caller.id, _modifiedonbehalfby_value: null });
+      }
+      const self = await call('POST', `${s.root}msdyn_copilotinteractions?${select}`, { msdyn_name: 'self' }, bearer(caller.token, { CallerObjectId: caller.oid, Prefer: 'return=representation' }));
+      expect(self.json, 'impersonating oneself is no impersonation').to.include({ _createdby_value: caller.id, _createdonbehalfby_value: null });
+    });
+
+    it('impersonates per $batch part, always on behalf of the signed-in user', async () => {
+      const caller = await newUser();
+      const target = await newUser();
+      const batchTarget = await newUser();
+      const boundary = 'batch_x';
+      const part = (headers: string) => `--${boundary}\r\nContent-Type: application/http\r\nContent-Transfer-Encoding: binary\r\n\r\nPOST ${s.root}msdyn_copilotinteractions?$select=_createdby_value,_createdonbehalfby_value HTTP/1.1\r\nContent-Type: application/json\r\nPrefer: return=representation\r\n${headers}\r\n{"msdyn_name":"in a batch"}\r\n`;
+      const body = `${part(`MSCRMCallerID: ${target.id}\r\n`)}${part('')}--${boundary}--\r\n`;
+      const answers = async (headers: Record<string, string>) => {
+        const r = await call('POST', `${s.root}$batch`, body, bearer(caller.token, { 'Content-Type': `multipart/mixed;boundary=${boundary}`, ...headers }));
+        expect(r.status, r.text).to.equal(200);
+        return [...r.text.matchAll(/\{"@odata\.context".*\}/g)].map((m) => JSON.parse(m[0])).map((a) => [a._createdby_value, a._createdonbehalfby_value]);
+      };
+      expect(await answers({})).to.deep.equal([[target.id, caller.id], [caller.id, null]]);
+      expect(await answers({ MSCRMCallerID: batchTarget.id }), 'a part without the header runs as its batch').to.deep.equal([[target.id, caller.id], [batchTarget.id, caller.id]]);
+    });
+
+    it('refuses impersonating a user that does not exist (404), is disabled (0x80040225), or a header that is no GUID (400)', async () => {
+      const caller = await newUser();
+      const missing = randomUUID();
+      expectError(await call('GET', `${s.root}WhoAmI()`, undefined, bearer(caller.token, { MSCRMCallerID: missing })), 404, '0x80040217', `systemuser With Id = ${missing} Does Not Exist`);
+      expectError(await call('GET', `${s.root}WhoAmI()`, undefined, bearer(caller.token, { CallerObjectId: missing })), 404, '0x80040217');
+      const disabled = await newUser({ isdisabled: true });
+      expectError(await call('GET', `${s.root}WhoAmI()`, undefined, bearer(caller.token, { MSCRMCallerID: disabled.id })), 400, '0x80040225');
+      expectError(await call('GET', `${s.root}WhoAmI()`, undefined, bearer(caller.token, { MSCRMCallerID: 'someone' })), 400, '0x80040203', "The MSCRMCallerID header must be a GUID, not 'someone'.");
+    });
+  });
+}
+
+describe('impersonation without authentication', () => {
+  it('runs a request with MSCRMCallerID as that user, on behalf of the built-in system user', async () => {
+    const s = await startServer();
+    try {
+      const user = await call('POST', `${s.root}systemusers`, { fullname: 'Grace' }, { Prefer: 'return=representation' });
+      const id = user.json.systemuserid;
+      const who = await call('GET', `${s.root}WhoAmI()`, undefined, { MSCRMCallerID: id });
+      expect(who.json.UserId).to.equal(id);
+      const row = await call('POST', `${s.root}msdyn_copilotinteractions?$select=_createdby_value,_createdonbehalfby_value`, { msdyn_name: 'x' }, { MSCRMCallerID: id, Prefer: 'return=representation' });
+      expect(row.json).to.include({ _createdby_value: id, _createdonbehalfby_value: s.service.caller.systemuserid });
+    } finally {
+      await s.close();
+    }
+  });
+});
+
+describe('sign-in through OpenID discovery, per-user limits and dynamics-web-api', () => {
+  let issuerServer: Server;
+  let issuer: string;
+  before(async () => {
+    issuerServer = createServer((req, res) => {
+      res.setHeader('Content-Type', 'application/json');
+      if (req.url === '/tenant/v2.0/.well-known/openid-configuration') {
+        res.end(JSON.stringify({ issuer, jwks_uri: `${issuer.replace('/v2.0', '')}/discovery/v2.0/keys`, authorization_endpoint: `${issuer.replace('/v2.0', '')}/oauth2/v2.0/authorize` }));
+      } else if (req.url === '/tenant/discovery/v2.0/keys') res.end(JSON.stringify(signing.jwks));
+      else res.writeHead(404).end('{}');
+    });
+    await new Promise<void>((resolve) => issuerServer.listen(0, '127.0.0.1', resolve));
+    issuer = `http://127.0.0.1:${(issuerServer.address() as AddressInfo).port}/tenant/v2.0`;
+  });
+  after(() => new Promise<void>((resolve) => issuerServer.close(() => resolve())));
+
+  it("reads the keys from the issuer's jwks_uri and names its authorization endpoint in the challenge", async () => {
+    const auth = await createAuthenticator({ issuer, audience: [AUDIENCE] });
+    expect(auth.challenge).to.equal(`Bearer authorization_uri=${issuer.replace('/v2.0', '')}/oauth2/v2.0/authorize, resource_id=${AUDIENCE}`);
+    const identity = await auth.authenticate(`Bearer ${await token(signing, { oid: 'AB' }, { issuer })}`);
+    expect(identity).to.deep.equal({ objectId: 'ab' });
+  });
+
+  it('fails to start with a message naming the URL when the issuer has no OpenID configuration', async () => {
+    let error: Error | undefined;
+    try {
+      await createAuthenticator({ issuer: `${issuer}/nowhere`, audience: [AUDIENCE] });
+    } catch (err) {
+      error = err as Error;
+    }
+    expect(error?.message).to.equal(`cannot read the OpenID configuration at ${issuer}/nowhere/.well-known/openid-configuration: HTTP 404`);
+  });
+
+  it('counts service protection limits per signed-in user', async () => {
+    const s = await startServer(SHIPPED_METADATA, undefined, {
+      authentication: await createAuthenticator({ issuer, audience: [AUDIENCE] }),
+      serviceProtection: { windowSeconds: 300, requests: 2, executionMs: 1e9, concurrent: 50 },
+    });
+    try {
+      const [a, b] = [await token(signing, { oid: randomUUID(), upn: 'a@x' }, { issuer }), await token(signing, { oid: randomUUID(), upn: 'b@x' }, { issuer })];
+      const status = async (t: string) => (await call('GET', `${s.root}WhoAmI()`, undefined, bearer(t))).status;
+      expect([await status(a), await status(a), await status(a)]).to.deep.equal([200, 200, 429]);
+      expect([await status(b), await status(b)], "another user's requests have their own count").to.deep.equal([200, 200]);
+    } finally {
+      await s.close();
+    }
+  });
+
+  it('serves the unmodified dynamics-web-api with onTokenRefresh, and its impersonateAAD option', async () => {
+    const s = await startServer(SHIPPED_METADATA, undefined, { authentication: await createAuthenticator({ issuer, audience: [AUDIENCE] }) });
+    try {
+      const oid = randomUUID();
+      const t = await token(signing, { oid, upn: 'dwa@example.test', name: 'DWA user' }, { issuer });
+      const api = new DynamicsWebApi({ serverUrl: s.origin, dataApi: { version: '9.2' }, onTokenRefresh: async () => t });
+      const me = await api.callFunction<{ UserId: string }>({ name: 'WhoAmI' });
+      const id = await api.create<Record<string, string>>({ collection: 'msdyn_copilotinteractions', data: { msdyn_name: 'from dwa' }, returnRepresentation: true, select: ['msdyn_copilotinteractionid'] });
+      const row = await api.retrieve<Record<string, unknown>>({ collection: 'msdyn_copilotinteractions', key: id!['msdyn_copilotinteractionid']!, select: ['_createdby_value'] });
+      expect(row?.['_createdby_value']).to.equal(me!.UserId);
+      const other = await call('POST', `${s.root}systemusers`, { fullname: 'Other', azureactivedirectoryobjectid: randomUUID() }, bearer(t, { Prefer: 'return=representation' }));
+      const asOther = new DynamicsWebApi({ serverUrl: s.origin, dataApi: { version: '9.2' }, onTokenRefresh: async () => t, impersonateAAD: other.json.azureactivedirectoryobjectid });
+      expect((await asOther.callFunction<{ UserId: string }>({ name: 'WhoAmI' }))!.UserId).to.equal(other.json.systemuserid);
+      const anonymous = new DynamicsWebApi({ serverUrl: s.origin, dataApi: { version: '9.2' } });
+      let refused: { status?: number; code?: string } | undefined;
+      try {
+        await anonymous.callFunction({ name: 'WhoAmI' });
+      } catch (err) {
+        refused = err as { status?: number; code?: string };
+      }
+      expect(refused).to.include({ status: 401, code: '0x80044302' });
+    } finally {
+      await s.close();
+    }
+  });
+});
