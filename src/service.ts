@@ -23,6 +23,7 @@ import { parseBody, planCreate, planDelete, planUpdate, resolveBind, sequentialG
 import { namedPrimaryKey, planAlternateKey } from './plan/keys.js';
 import { resolveKeyedBinds, resolveKeyedUrl } from './store/keyed-urls.js';
 import { InTransaction, type Database } from './store/database.js';
+import { TimedDatabase } from './store/timed-database.js';
 import { executeAggregate, executeCount, executeRead, executeWrite, findByKey } from './store/execute.js';
 import { migrate } from './store/migrate.js';
 import { invokeOperation, type OperationEnvironment } from './messages/dispatch.js';
@@ -120,6 +121,8 @@ export class Service {
   private readonly operations: OperationEnvironment;
   private readonly context: PlanContext;
   private readonly aggregateRecordLimit: number;
+  /** Within `handle`: the milliseconds its request (and a `$batch`'s parts) spent being parsed. */
+  private timing?: { parseMs: number };
 
   /**
    * Use `Service.open` to also prepare the database and load the messages. `model` is immutable; a
@@ -152,9 +155,23 @@ export class Service {
     if (!existing.rows.length) await executeWrite(this.db, planCreate(this.model, entity, body, this.caller, id));
   }
 
-  /** Handles one request; never throws. Unexpected faults are logged and answered 500. */
-  handle(req: HttpRequest): Promise<HttpResponse> {
-    return this.answer(req, false);
+  /**
+   * Handles one request; never throws. Unexpected faults are logged and answered 500. The answer
+   * carries its stage timings (W3C Server Timing; DESIGN.md §5): `Server-Timing: parse;dur=…,
+   * db;dur=…, total;dur=…` in milliseconds, where `parse` is reading the URL and headers, `db` the
+   * wall time spent waiting on the database (TimedDatabase) and the rest of `total` planning,
+   * rendering SQL and writing the answer.
+   */
+  async handle(req: HttpRequest): Promise<HttpResponse> {
+    const started = performance.now();
+    const db = new TimedDatabase(this.db);
+    const timing = { parseMs: 0 };
+    const timed = this.over(db);
+    timed.timing = timing;
+    const res = await timed.answer(req, false);
+    const ms = (n: number) => n.toFixed(2);
+    res.headers['Server-Timing'] = `parse;dur=${ms(timing.parseMs)}, db;dur=${ms(db.elapsedMs)}, total;dur=${ms(performance.now() - started)}`;
+    return res;
   }
 
   /**
@@ -165,7 +182,9 @@ export class Service {
   private async answer(req: HttpRequest, inBatch: boolean, faults: 'answer' | 'throw' = 'answer'): Promise<HttpResponse> {
     let res: HttpResponse;
     try {
+      const parseStarted = performance.now();
       const parsed = parseRequest(req);
+      if (this.timing) this.timing.parseMs += performance.now() - parseStarted;
       if (parsed.resource.kind === 'batch' && inBatch) throw Errors.badQuery('A $batch cannot hold another $batch.');
       const self = await this.runAs(req);
       res = parsed.resource.kind === 'batch' ? await self.batch(req, parsed) : await self.dispatch(parsed, `${req.origin}${req.url}`);
