@@ -29,12 +29,13 @@ async function keys(kid: string): Promise<Keys> {
 }
 
 /** A token signed with `key` for a user (default) with `claims` over the defaults. */
-function token(key: Keys, claims: JWTPayload, options: { expires?: string | number; issuer?: string; audience?: string } = {}): Promise<string> {
-  return new SignJWT({ scp: 'user_impersonation', ...claims })
+function token(key: Keys, claims: JWTPayload, options: { expires?: string | number | null; issuer?: string; audience?: string } = {}): Promise<string> {
+  const jwt = new SignJWT({ scp: 'user_impersonation', ...claims })
     .setProtectedHeader({ alg: 'RS256', kid: (key.jwks.keys[0] as { kid: string }).kid })
     .setIssuer(options.issuer ?? ISSUER).setAudience(options.audience ?? AUDIENCE)
-    .setIssuedAt().setExpirationTime(options.expires ?? '1h')
-    .sign(key.privateKey);
+    .setIssuedAt();
+  if (options.expires !== null) jwt.setExpirationTime(options.expires ?? '1h');
+  return jwt.sign(key.privateKey);
 }
 
 const bearer = (t: string, more: Record<string, string> = {}) => ({ Authorization: `Bearer ${t}`, ...more });
@@ -81,13 +82,17 @@ describe('bearer tokens (jose)', () => {
     const stranger = await keys('k1');
     const oid = randomUUID();
     expectError(await call('GET', `${s.root}WhoAmI()`, undefined, bearer(await token(stranger, { oid }))), 401, '0x80044302', /not signed by one of the issuer's keys/);
-    expectError(await call('GET', `${s.root}WhoAmI()`, undefined, bearer(await token(signing, { oid }, { issuer: 'https://evil.test/' }))), 401, '0x80044302', /'?iss'? claim is not valid/);
-    expectError(await call('GET', `${s.root}WhoAmI()`, undefined, bearer(await token(signing, { oid }, { audience: 'https://other.test' }))), 401, '0x80044302', /'?aud'? claim is not valid/);
+    expectError(await call('GET', `${s.root}WhoAmI()`, undefined, bearer(await token(signing, { oid }, { issuer: 'https://evil.test/' }))), 401, '0x80044302', /'?iss'? claim is missing or not valid here/);
+    expectError(await call('GET', `${s.root}WhoAmI()`, undefined, bearer(await token(signing, { oid }, { audience: 'https://other.test' }))), 401, '0x80044302', /'?aud'? claim is missing or not valid here/);
     const expired = await token(signing, { oid }, { expires: Math.floor(Date.now() / 1000) - 120 });
     const r = await call('GET', `${s.root}WhoAmI()`, undefined, bearer(expired));
     expectError(r, 401, '0x8005F101');
     expect(r.headers.get('www-authenticate')).to.match(/^Bearer authorization_uri=/);
     expectError(await call('GET', `${s.root}WhoAmI()`, undefined, bearer(await token(signing, {}))), 401, '0x80044302', /no oid claim/);
+    expectError(await call('GET', `${s.root}WhoAmI()`, undefined, bearer(await token(signing, { oid: 'not-a-guid' }))), 401, '0x80044302', "Request is not authenticated: the access token's oid claim is not a GUID.");
+    expectError(await call('GET', `${s.root}WhoAmI()`, undefined, bearer(await token(signing, { oid }, { expires: null }))), 401, '0x80044302', /token's exp claim is missing or not valid here/);
+    const nameless = await token(signing, { oid, idtyp: 'app', scp: undefined });
+    expectError(await call('GET', `${s.root}WhoAmI()`, undefined, bearer(nameless)), 401, '0x80044302', /application's access token has no client id/);
     expectError(await call('GET', `${s.root}WhoAmI()`, undefined, bearer('not.a.jwt')), 401, '0x80044302', /not a valid JWT/);
     const users = await s.service.handle({ method: 'GET', url: `/api/data/v9.2/systemusers?$filter=azureactivedirectoryobjectid eq ${oid}&$count=true`, headers: {}, origin: s.origin });
     expect(JSON.parse(users.body!)['@odata.count'], 'no refused token makes a user').to.equal(0);
@@ -135,6 +140,22 @@ for (const database of DATABASES) {
       expect(created.json).to.include({ _createdby_value: id, _modifiedby_value: id, _createdonbehalfby_value: null });
       const mine = await call('GET', `${s.root}msdyn_copilotinteractions?$select=msdyn_name&$filter=_createdby_value eq ${id}`, undefined, bearer(t));
       expect(mine.json.value.map((r: { msdyn_name: string }) => r.msdyn_name)).to.deep.equal(['mine']);
+    });
+
+    it('takes the oid with braces or in upper case as the same user, and the audience with or without its trailing slash', async () => {
+      const oid = randomUUID();
+      const first = await whoAmI(await token(signing, { oid: `{${oid.toUpperCase()}}`, upn: 'braced@example.test' }));
+      expect(await whoAmI(await token(signing, { oid: `{${oid.toUpperCase()}}`, upn: 'braced@example.test' })), 'the second sign-in finds the row').to.equal(first);
+      expect(await whoAmI(await token(signing, { oid }, { audience: `${AUDIENCE}/` }))).to.equal(first);
+    });
+
+    it("cuts long names at the column's MaxLength without splitting a character, and leaves out an email address that does not fit", async () => {
+      const oid = randomUUID();
+      const t = await token(signing, { oid, upn: 'long@example.test', name: `${'a'.repeat(199)}😀`, given_name: `${'b'.repeat(63)}😀`, email: `${'c'.repeat(95)}@example.test` });
+      const id = await whoAmI(t);
+      expect(await whoAmI(t)).to.equal(id);
+      const row = await asSystem('GET', `systemusers(${id})?$select=fullname,firstname,internalemailaddress`);
+      expect(row.json).to.include({ fullname: 'a'.repeat(199), firstname: 'b'.repeat(63), internalemailaddress: null });
     });
 
     it('makes one row when a new user sends several first requests at once', async () => {
@@ -209,7 +230,7 @@ for (const database of DATABASES) {
       const caller = await newUser();
       const missing = randomUUID();
       expectError(await call('GET', `${s.root}WhoAmI()`, undefined, bearer(caller.token, { MSCRMCallerID: missing })), 404, '0x80040217', `systemuser With Id = ${missing} Does Not Exist`);
-      expectError(await call('GET', `${s.root}WhoAmI()`, undefined, bearer(caller.token, { CallerObjectId: missing })), 404, '0x80040217');
+      expectError(await call('GET', `${s.root}WhoAmI()`, undefined, bearer(caller.token, { CallerObjectId: missing })), 404, '0x80040217', 'A record with the specified key values does not exist in systemuser entity');
       const disabled = await newUser({ isdisabled: true });
       expectError(await call('GET', `${s.root}WhoAmI()`, undefined, bearer(caller.token, { MSCRMCallerID: disabled.id })), 400, '0x80040225');
       expectError(await call('GET', `${s.root}WhoAmI()`, undefined, bearer(caller.token, { MSCRMCallerID: 'someone' })), 400, '0x80040203', "The MSCRMCallerID header must be a GUID, not 'someone'.");
@@ -242,6 +263,8 @@ describe('sign-in through OpenID discovery, per-user limits and dynamics-web-api
       if (req.url === '/tenant/v2.0/.well-known/openid-configuration') {
         res.end(JSON.stringify({ issuer, jwks_uri: `${issuer.replace('/v2.0', '')}/discovery/v2.0/keys`, authorization_endpoint: `${issuer.replace('/v2.0', '')}/oauth2/v2.0/authorize` }));
       } else if (req.url === '/tenant/discovery/v2.0/keys') res.end(JSON.stringify(signing.jwks));
+      else if (req.url === '/html/v2.0/.well-known/openid-configuration') res.end('<html>sign in</html>');
+      else if (req.url === '/failing/keys') res.writeHead(500).end('{}');
       else res.writeHead(404).end('{}');
     });
     await new Promise<void>((resolve) => issuerServer.listen(0, '127.0.0.1', resolve));
@@ -252,8 +275,9 @@ describe('sign-in through OpenID discovery, per-user limits and dynamics-web-api
   it("reads the keys from the issuer's jwks_uri and names its authorization endpoint in the challenge", async () => {
     const auth = await createAuthenticator({ issuer, audience: [AUDIENCE] });
     expect(auth.challenge).to.equal(`Bearer authorization_uri=${issuer.replace('/v2.0', '')}/oauth2/v2.0/authorize, resource_id=${AUDIENCE}`);
-    const identity = await auth.authenticate(`Bearer ${await token(signing, { oid: 'AB' }, { issuer })}`);
-    expect(identity).to.deep.equal({ objectId: 'ab' });
+    const oid = randomUUID();
+    const identity = await auth.authenticate(`Bearer ${await token(signing, { oid: oid.toUpperCase() }, { issuer })}`);
+    expect(identity).to.deep.equal({ objectId: oid });
   });
 
   it('fails to start with a message naming the URL when the issuer has no OpenID configuration', async () => {
@@ -264,6 +288,30 @@ describe('sign-in through OpenID discovery, per-user limits and dynamics-web-api
       error = err as Error;
     }
     expect(error?.message).to.equal(`cannot read the OpenID configuration at ${issuer}/nowhere/.well-known/openid-configuration: HTTP 404`);
+    const refused = async (options: Parameters<typeof createAuthenticator>[0]) => {
+      try {
+        await createAuthenticator(options);
+      } catch (err) {
+        return (err as Error).message;
+      }
+      return undefined;
+    };
+    const html = issuer.replace('/tenant/', '/html/');
+    expect(await refused({ issuer: html, audience: [AUDIENCE] })).to.match(new RegExp(`^cannot read the OpenID configuration at ${html}/\\.well-known/openid-configuration: .*JSON`));
+    const empty = join(work, 'empty.json');
+    writeFileSync(empty, '{}');
+    expect(await refused({ issuer, audience: [AUDIENCE], jwks: empty })).to.match(new RegExp(`^the JSON Web Key Set file ${empty} is not a key set: `));
+  });
+
+  it("answers 503 when the issuer's key set cannot be fetched, so that the client retries rather than signs in again", async () => {
+    const auth = await createAuthenticator({ issuer, audience: [AUDIENCE], jwks: `${issuer.replace('/tenant/v2.0', '')}/failing/keys` });
+    let error: { status?: number; code?: string } | undefined;
+    try {
+      await auth.authenticate(`Bearer ${await token(signing, { oid: randomUUID() }, { issuer })}`);
+    } catch (err) {
+      error = err as { status?: number; code?: string };
+    }
+    expect(error).to.include({ status: 503, code: '0x80044302' });
   });
 
   it('counts service protection limits per signed-in user', async () => {

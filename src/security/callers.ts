@@ -4,6 +4,7 @@ import { header, type HttpRequest } from '../odata/request.js';
 import { SYSTEMUSER } from '../model/system-columns.js';
 import { restrict } from '../plan/navigation.js';
 import { planRead } from '../plan/read.js';
+import { canonicalGuid } from '../plan/values.js';
 import type { Caller, Value } from '../plan/types.js';
 import { planCreate } from '../plan/write.js';
 import type { Database } from '../store/database.js';
@@ -62,16 +63,21 @@ export async function signIn(model: Model, db: Database, identity: Identity, bas
   const known = await findUser(model, db, 'azureactivedirectoryobjectid', identity.objectId);
   if (known) return enabled(known, base);
   const body: Record<string, unknown> = { azureactivedirectoryobjectid: identity.objectId };
-  const put = (column: string, value: string | undefined, maxLength: number) => {
-    if (value) body[column] = value.slice(0, maxLength);
+  // Names are cut to the column's MaxLength (never inside a surrogate pair); a sign-in name or
+  // an email address that does not fit is left out rather than cut into another one.
+  const put = (column: string, value: string | undefined, maxLength: number, cut = true) => {
+    if (!value || (!cut && value.length > maxLength)) return;
+    let end = Math.min(value.length, maxLength);
+    if (end < value.length && /[\uD800-\uDBFF]/.test(value[end - 1]!)) end--;
+    body[column] = value.slice(0, end);
   };
   const users = systemuser(model);
   const max = (column: string) => users.attributesByName.get(column)?.MaxLength ?? 100;
   put('fullname', identity.name ?? ([identity.givenName, identity.familyName].filter(Boolean).join(' ') || identity.userName), max('fullname'));
   put('firstname', identity.givenName, max('firstname'));
   put('lastname', identity.familyName, max('lastname'));
-  put('domainname', identity.userName, max('domainname'));
-  if (identity.email && /^[^@\s]+@[^@\s]+$/.test(identity.email)) put('internalemailaddress', identity.email, max('internalemailaddress'));
+  put('domainname', identity.userName, max('domainname'), false);
+  if (identity.email && /^[^@\s]+@[^@\s]+$/.test(identity.email)) put('internalemailaddress', identity.email, max('internalemailaddress'), false);
   try {
     const id = (await executeWrite(db, planCreate(model, users, body, base))).id!;
     return { systemuserid: id, organizationid: base.organizationid, businessunitid: base.businessunitid };
@@ -92,7 +98,8 @@ export async function signIn(model: Model, db: Database, identity: Identity, bas
  * `$batch` part impersonates from the signed-in user), whom writes stamp in createdonbehalfby and
  * modifiedonbehalfby. Every user may impersonate until security roles (prvActOnBehalfOfAnotherUser)
  * exist. Throws 400 `0x80040203` for a header that is not a GUID, 404 `0x80040217` for a user that
- * does not exist and 400 `0x80040225` for a disabled one.
+ * does not exist (for CallerObjectId, as for an alternate key no row has) and 400 `0x80040225` for a
+ * disabled one.
  */
 export async function impersonate(model: Model, db: Database, headers: HttpRequest['headers'], caller: Caller): Promise<Caller> {
   const byObjectId = header(headers, 'callerobjectid');
@@ -100,11 +107,11 @@ export async function impersonate(model: Model, db: Database, headers: HttpReque
   const value = byObjectId ?? byUserId;
   if (value === undefined) return caller;
   const name = byObjectId !== undefined ? 'CallerObjectId' : 'MSCRMCallerID';
-  const id = /^\{?([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})\}?$/i.exec(value.trim())?.[1]?.toLowerCase();
+  const id = canonicalGuid(value);
   if (!id) throw Errors.invalidArgument(`The ${name} header must be a GUID, not '${value}'.`);
   const delegate = caller.delegate ?? caller;
   const row = byObjectId !== undefined ? await findUser(model, db, 'azureactivedirectoryobjectid', id) : await findUser(model, db, 'systemuserid', id);
-  if (!row) throw Errors.recordNotFound(SYSTEMUSER, id);
+  if (!row) throw byObjectId !== undefined ? Errors.keyNotFound(SYSTEMUSER) : Errors.recordNotFound(SYSTEMUSER, id);
   const target = enabled(row, delegate);
   return target.systemuserid === delegate.systemuserid ? delegate : { ...target, delegate };
 }
