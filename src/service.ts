@@ -28,6 +28,7 @@ import { executeAggregate, executeCount, executeRead, executeWrite, findByKey } 
 import { migrate } from './store/migrate.js';
 import { invokeOperation, type OperationEnvironment } from './messages/dispatch.js';
 import { loadMessages } from './messages/registry.js';
+import { keepSdkMessages } from './messages/sdk-messages.js';
 import type { Message } from './messages/types.js';
 import { impersonate, signIn } from './security/callers.js';
 import type { Identity } from './security/identity.js';
@@ -137,15 +138,18 @@ export class Service {
   }
 
   /**
-   * Creates missing tables/columns (additive), loads the messages in src/messages/, and creates the
-   * built-in system user and organization rows, then returns a ready Service. Throws
+   * Creates missing tables/columns (additive), loads the messages in src/messages/, creates the
+   * built-in system user and organization rows and keeps the sdkmessage/sdkmessagefilter rows
+   * (messages/sdk-messages.ts), then returns a ready Service. Throws
    * MigrationError or the driver's error when the database cannot be prepared.
    */
   static async open(model: Model, db: Database, log: FaultLogger, options: ServiceOptions = {}): Promise<Service> {
     await migrate(db, model);
-    const service = new Service(model, db, log, await loadMessages(), options);
+    const messages = await loadMessages();
+    const service = new Service(model, db, log, messages, options);
     await service.seed(SYSTEMUSER, service.caller.systemuserid, { fullname: 'SYSTEM' });
     await service.seed(ORGANIZATION, service.caller.organizationid, { name: 'Tessera', expirechangetrackingindays: DEFAULT_EXPIRE_CHANGE_TRACKING_DAYS });
+    await keepSdkMessages(model, db, messages.values(), service.caller);
     return service;
   }
 

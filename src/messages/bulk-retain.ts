@@ -2,7 +2,7 @@ import { parseFetchXml } from '../odata/fetchxml.js';
 import { cookieOfRows } from '../plan/paging-cookie.js';
 import { planCriteria, planDataState, retentionPageSize } from '../plan/retention.js';
 import { executeGuarded, executeRead } from '../store/execute.js';
-import { ENTITY_COUNT_PROPERTY, ENTITY_RECORD_COUNT_COLLECTION, entityCounts } from './retention.js';
+import { ENTITY_COUNT_PROPERTY, ENTITY_RECORD_COUNT_COLLECTION, entityCounts, takesRetained } from './retention.js';
 import type { Message } from './types.js';
 
 /**
@@ -39,6 +39,7 @@ export const message: Message = {
     ],
     Uses: [ENTITY_RECORD_COUNT_COLLECTION],
   },
+  takes: takesRetained,
   async invoke(ctx, args) {
     const query = parseFetchXml(args['FetchXml'] as string);
     const context = { model: ctx.model, caller: ctx.caller, now: ctx.clock() };

@@ -21,6 +21,7 @@ export const message: Message = {
     { Name: 'NewStatus', Type: 'Edm.Int32' },
   ],
   ReturnType: { Name: 'IsValidStateTransitionResponse', Properties: [{ Name: 'IsValid', Type: 'Edm.Boolean' }] },
+  takes: (entity) => entity.attributesByName.has('statecode') && entity.attributesByName.has('statuscode'),
   async invoke(ctx, args) {
     const { entity, id } = args['Entity'] as RecordReference;
     const state = entity.attributesByName.get('statecode');

@@ -1,6 +1,6 @@
 import { planPurge, planRetainedPage, retentionPageSize, retentionTable } from '../plan/retention.js';
 import { executeGuarded, executeRead } from '../store/execute.js';
-import { ENTITY_COUNT_PROPERTY, ENTITY_RECORD_COUNT_COLLECTION, entityCounts } from './retention.js';
+import { ENTITY_COUNT_PROPERTY, ENTITY_RECORD_COUNT_COLLECTION, entityCounts, takesRetained } from './retention.js';
 import type { Message } from './types.js';
 
 /**
@@ -27,6 +27,7 @@ export const message: Message = {
     Properties: [ENTITY_COUNT_PROPERTY, { Name: 'HasMoreRecords', Type: 'Edm.Boolean' }],
     Uses: [ENTITY_RECORD_COUNT_COLLECTION],
   },
+  takes: takesRetained,
   async invoke(ctx, args) {
     const entity = retentionTable(ctx.model, args['EntityName'] as string);
     const read = planRetainedPage(entity, args['MaxVersionToPurge'] as number, retentionPageSize(args['PageSize']));

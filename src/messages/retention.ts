@@ -24,6 +24,11 @@ export const ENTITY_RECORD_COUNT_COLLECTION: ComplexTypeDefinition = {
   ],
 };
 
+/** The tables the retention messages take (Message.takes): those with long-term retention enabled. */
+export function takesRetained(entity: EntityModel): boolean {
+  return entity.IsRetentionEnabled;
+}
+
 /** The `EntityCountCollection` property of a response type. */
 export const ENTITY_COUNT_PROPERTY = { Name: 'EntityCountCollection', Type: 'mscrm.EntityRecordCountCollection' } as const;
 
@@ -64,6 +69,7 @@ export function dataStateMessage(name: 'Retain' | 'RollbackRetain', to: 'retaine
     Kind: 'Action',
     Parameters: [{ Name: 'Target', Type: 'mscrm.crmbaseentity' }, { Name: 'OperationId', Type: 'Edm.Guid', Optional: true }],
     ReturnType: { Name: `${name}Response`, Properties: [ENTITY_COUNT_PROPERTY], Uses: [ENTITY_RECORD_COUNT_COLLECTION] },
+    takes: takesRetained,
     async invoke(ctx, args) {
       const { entity, id } = retentionTarget(ctx.model, args['Target']);
       const { changed, missing } = await executeGuarded(ctx.db, [planDataState(entity, id, to)]);

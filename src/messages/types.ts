@@ -81,6 +81,12 @@ export interface Message {
   readonly Parameters: readonly ParameterDefinition[];
   /** The response's ComplexType; absent = no body (204). */
   readonly ReturnType?: ComplexTypeDefinition;
+  /**
+   * Whether the message takes rows of `entity` (its `sdkmessagefilter` rows, which clients query
+   * to learn whether a table supports it, digest §6.3). Default: every table but intersect
+   * tables for a bound message; no table for an unbound one, which gets one filter for `none`.
+   */
+  takes?(entity: EntityModel): boolean;
   /** Runs the message; returns the response properties (without `@odata.context`) or nothing. */
   invoke(ctx: MessageContext, args: Arguments): Promise<Record<string, unknown> | void>;
 }

@@ -1,6 +1,7 @@
 import { ServiceError } from '../errors.js';
 import { parseFetchXml } from '../odata/fetchxml.js';
 import { planCriteria, retentionPageSize } from '../plan/retention.js';
+import { takesRetained } from './retention.js';
 import type { Message } from './types.js';
 
 /**
@@ -25,6 +26,7 @@ export const message: Message = {
     Name: 'ValidateRetentionConfigResponse',
     Properties: [{ Name: 'ErrorMessage', Type: 'Edm.String', Nullable: true }, { Name: 'IsValidationSuccessful', Type: 'Edm.Boolean' }],
   },
+  takes: takesRetained,
   async invoke(ctx, args) {
     try {
       const context = { model: ctx.model, caller: ctx.caller, now: ctx.clock() };

@@ -20,6 +20,12 @@ export const DATASTATE_RETAINED = 1;
 export const SYSTEMUSER = 'systemuser';
 /** The organization table: organizationid on organization-owned tables points here. */
 export const ORGANIZATION = 'organization';
+/** The messages the service answers (sdkmessage): kept by the service, read-only to clients. */
+export const SDKMESSAGE = 'sdkmessage';
+/** Which tables each message takes (sdkmessagefilter): kept by the service, read-only to clients. */
+export const SDKMESSAGEFILTER = 'sdkmessagefilter';
+/** Tables whose rows only the service writes (messages/sdk-messages.ts); clients' writes are refused. */
+export const SERVICE_MAINTAINED: ReadonlySet<string> = new Set([SDKMESSAGE, SDKMESSAGEFILTER]);
 
 function userLookup(LogicalName: string, DisplayName: string): AttributeFile {
   return { LogicalName, AttributeType: 'Lookup', Targets: [SYSTEMUSER], DisplayName, RequiredLevel: 'None', ...readOnly };

@@ -1,7 +1,7 @@
 import { randomFillSync } from 'node:crypto';
 import { Errors } from '../errors.js';
 import { parseJsonBody } from '../odata/json-body.js';
-import { DATASTATE, DATASTATE_ACTIVE } from '../model/system-columns.js';
+import { DATASTATE, DATASTATE_ACTIVE, SERVICE_MAINTAINED } from '../model/system-columns.js';
 import type { AttributeModel, EntityModel, Model, NavigationPropertyModel, OneToManyNavigationModel, OptionMetadata } from '../model/types.js';
 import { ColumnValues, stampModified } from './column-values.js';
 import { planAssociate } from './associate.js';
@@ -359,9 +359,12 @@ function checkRequired(entity: EntityModel, values: ReadonlyMap<AttributeModel, 
   }
 }
 
-/** Refuses writes to an intersect table: its rows are the links written through `$ref` (400 `0x80040800`). */
+/**
+ * Refuses writes (400 `0x80040800`) to an intersect table, whose rows are the links written
+ * through `$ref`, and to a table the service maintains itself (SERVICE_MAINTAINED).
+ */
 function writable(entity: EntityModel, message: 'Create' | 'Update' | 'Delete'): void {
-  if (entity.IsIntersect) throw Errors.messageNotSupported(message, entity.LogicalName);
+  if (entity.IsIntersect || SERVICE_MAINTAINED.has(entity.LogicalName)) throw Errors.messageNotSupported(message, entity.LogicalName);
 }
 
 /**
@@ -370,10 +373,18 @@ function writable(entity: EntityModel, message: 'Create' | 'Update' | 'Delete'):
  * Navigation properties with new rows or bound URLs become the plan's `before`/`after` writes.
  * Throws the body errors of this module, 400 `0x80048408` for a statuscode that is not a
  * status of the Active state (new rows always start in statecode 0), and 400 `0x80040800` on an
- * intersect table.
+ * intersect or SERVICE_MAINTAINED table.
  */
 export function planCreate(model: Model, entity: EntityModel, body: Record<string, unknown>, caller: Caller, urlId?: string, now = nowUtc()): InsertPlan {
   writable(entity, 'Create');
+  return planServiceCreate(model, entity, body, caller, urlId, now);
+}
+
+/**
+ * planCreate without asking whether clients may create rows of the table: for the rows the
+ * service keeps itself in a SERVICE_MAINTAINED table. Throws as planCreate otherwise does.
+ */
+export function planServiceCreate(model: Model, entity: EntityModel, body: Record<string, unknown>, caller: Caller, urlId?: string, now = nowUtc()): InsertPlan {
   const { values, references, before, collections } = assign(model, entity, body, 'create', caller);
   const stamps = stampsOf(entity);
   const pk = stamps.pk;

@@ -1,0 +1,108 @@
+import { createHash } from 'node:crypto';
+import type { EntityModel, Model } from '../model/types.js';
+import { SDKMESSAGE, SDKMESSAGEFILTER, SERVICE_MAINTAINED } from '../model/system-columns.js';
+import { deletePlan } from '../plan/delete.js';
+import { planRead } from '../plan/read.js';
+import type { Caller } from '../plan/types.js';
+import { planServiceCreate } from '../plan/write.js';
+import type { Database } from '../store/database.js';
+import { executeInsertMany, executeRead, executeWrite } from '../store/execute.js';
+import type { Message } from './types.js';
+
+/**
+ * The `sdkmessage` and `sdkmessagefilter` rows: which messages the service answers and which
+ * tables each takes. Clients query them to learn whether a table supports a message before they
+ * call it, e.g. Dataverse's bulk operations sample (digest §6.3):
+ * `GET /sdkmessagefilters?$select=sdkmessagefilterid&$filter=sdkmessageid/name eq @message and
+ * primaryobjecttypecode eq @table&@message='CreateMultiple'&@table='<table>'` (no row: not
+ * supported). The rows follow from the model and the message registry; keepSdkMessages writes
+ * them at start, with ids derived from their names, so they stay the same from start to start.
+ */
+
+/** A message's rows: its own and one filter per table it takes (`none` when it takes none). */
+interface CatalogueEntry {
+  readonly name: string;
+  readonly tables: readonly string[];
+}
+
+/** The table a filter of an unbound message that takes no table names (Dataverse's `none`). */
+const NO_TABLE = 'none';
+
+/** Whether clients may create, change and delete rows of `entity` (not an intersect or SERVICE_MAINTAINED table). */
+function writableTable(entity: EntityModel): boolean {
+  return !entity.IsIntersect && !SERVICE_MAINTAINED.has(entity.LogicalName);
+}
+
+/** The single-row messages the HTTP verbs answer (digest §6.2), with the tables each takes. */
+const VERB_MESSAGES: ReadonlyArray<readonly [string, (entity: EntityModel) => boolean]> = [
+  ['Retrieve', () => true],
+  ['RetrieveMultiple', () => true],
+  ['Create', writableTable],
+  ['Update', writableTable],
+  ['Upsert', writableTable],
+  ['Delete', writableTable],
+  ['Associate', writableTable],
+  ['Disassociate', writableTable],
+  ['SetState', (e) => writableTable(e) && e.attributesByName.has('statecode')],
+];
+
+/**
+ * Every message and the tables it takes: the verbs' messages, then the registered messages in
+ * name order (a bound one takes the tables its `takes` accepts, by default every table clients
+ * write; an unbound one those `takes` accepts, or none).
+ */
+export function sdkMessageCatalogue(model: Model, messages: Iterable<Message>): CatalogueEntry[] {
+  const tables = (takes: (e: EntityModel) => boolean) => model.entities.filter(takes).map((e) => e.LogicalName);
+  const registered = [...messages].sort((a, b) => a.Name.localeCompare(b.Name)).map((m): CatalogueEntry => {
+    const takes = m.takes?.bind(m) ?? (m.Binding ? writableTable : undefined);
+    return { name: m.Name, tables: takes ? tables(takes) : [NO_TABLE] };
+  });
+  return [...VERB_MESSAGES.map(([name, takes]) => ({ name, tables: tables(takes) })), ...registered];
+}
+
+/** A GUID (version 5 layout) derived from `name`: the same on every start. */
+function nameGuid(name: string): string {
+  const h = createHash('sha1').update(`tessera:${name}`).digest();
+  h[6] = (h[6]! & 0x0f) | 0x50;
+  h[8] = (h[8]! & 0x3f) | 0x80;
+  const x = h.subarray(0, 16).toString('hex');
+  return `${x.slice(0, 8)}-${x.slice(8, 12)}-${x.slice(12, 16)}-${x.slice(16, 20)}-${x.slice(20)}`;
+}
+
+async function existingIds(db: Database, entity: EntityModel): Promise<Set<string>> {
+  // Every row, not a page: a message per table at most.
+  const read = await executeRead(db, planRead(entity, { select: [entity.PrimaryIdAttribute], top: 1_000_000 }, { returnRepresentation: false }));
+  return new Set(read.rows.map((r) => r[0] as string));
+}
+
+/**
+ * Brings the sdkmessage and sdkmessagefilter rows in line with sdkMessageCatalogue: creates the
+ * missing ones (as `caller`, in one transaction per table) and deletes those of messages or
+ * tables that are gone (a message's filters go with it: Cascade). Does nothing when the model
+ * lacks either table. Throws the database's errors.
+ */
+export async function keepSdkMessages(model: Model, db: Database, messages: Iterable<Message>, caller: Caller): Promise<void> {
+  const sdkmessage = model.byLogicalName.get(SDKMESSAGE);
+  const filter = model.byLogicalName.get(SDKMESSAGEFILTER);
+  if (!sdkmessage || !filter) return;
+  const wantedMessages = new Map<string, Record<string, unknown>>();
+  const wantedFilters = new Map<string, Record<string, unknown>>();
+  for (const { name, tables } of sdkMessageCatalogue(model, messages)) {
+    const id = nameGuid(`sdkmessage:${name}`);
+    wantedMessages.set(id, { name, isprivate: false });
+    for (const table of tables) {
+      wantedFilters.set(nameGuid(`sdkmessagefilter:${name}:${table}`), {
+        name: null, primaryobjecttypecode: table, secondaryobjecttypecode: NO_TABLE, isvisible: true, iscustomprocessingstepallowed: false,
+        'sdkmessageid@odata.bind': `${sdkmessage.EntitySetName}(${id})`,
+      });
+    }
+  }
+  const keep = async (entity: EntityModel, wanted: ReadonlyMap<string, Record<string, unknown>>) => {
+    const existing = await existingIds(db, entity);
+    for (const id of existing) if (!wanted.has(id)) await executeWrite(db, deletePlan(entity, id, [], caller));
+    const missing = [...wanted].filter(([id]) => !existing.has(id));
+    if (missing.length) await executeInsertMany(db, missing.map(([id, body]) => planServiceCreate(model, entity, body, caller, id)));
+  };
+  await keep(sdkmessage, wantedMessages);
+  await keep(filter, wantedFilters);
+}
