@@ -71,8 +71,10 @@ function expandedEntity(e: ExpandPlan, row: Record<string, unknown> | null, serv
 /**
  * Writes expansion `e` of the row `parent`(`parentId`) into `out`: the related row (or null), or
  * the array of related rows; past a page of them (MAX_CHILDREN, or the `odata.maxpagesize` of a
- * nested `$expand`; read when the item has no `$top`), the first page and `<nav>@odata.nextLink`
- * to the whole collection with the item's options (digest §3.6).
+ * nested `$expand`; read when the item has no `$top`), the first page and `<nav>@odata.nextLink`:
+ * the related collection with the item's options and a `$skiptoken` after the page's last row,
+ * so that it answers the rows "that weren't included" (digest §3.6; Dataverse "Join tables using
+ * OData", nested `$expand` on collection-valued navigation properties).
  */
 function writeExpansion(out: Record<string, unknown>, e: ExpandPlan, v: unknown, serviceRoot: string, parent: EntityModel, parentId: string): void {
   const name = e.navigation.Name;
@@ -81,7 +83,10 @@ function writeExpansion(out: Record<string, unknown>, e: ExpandPlan, v: unknown,
   const page = e.limit - 1;
   const more = e.rest !== undefined && rows.length > page;
   out[name] = (more ? rows.slice(0, page) : rows).map((r) => expandedEntity(e, r, serviceRoot));
-  if (more) out[`${name}@odata.nextLink`] = `${entityId(serviceRoot, parent.EntitySetName, parentId)}/${name}${e.rest ? `?${e.rest}` : ''}`;
+  if (!more) return;
+  const last = rows[page - 1]!;
+  const skipToken = `$skiptoken=${encodeSkipToken(e.orderBy, e.orderBy.map((k) => last[k.attribute.PropertyName] as Value))}`;
+  out[`${name}@odata.nextLink`] = `${entityId(serviceRoot, parent.EntitySetName, parentId)}/${name}?${e.rest ? `${e.rest}&` : ''}${skipToken}`;
 }
 
 /**

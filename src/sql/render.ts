@@ -256,10 +256,17 @@ function renderLinked(d: Dialect, l: LinkedColumn, outer: string, p: Params): st
   return ref;
 }
 
-/** The columns an expansion returns (output columns and versionnumber), in order. */
+/**
+ * The columns an expansion returns, in order: output columns, versionnumber (ETag) and, for a
+ * collection that may link to the rest (ExpandPlan.rest), its sort keys, which that link's
+ * `$skiptoken` carries.
+ */
 export function expansionColumns(e: ExpandPlan): AttributeModel[] {
-  const version = e.navigation.target.attributesByName.get('versionnumber');
-  return version && !e.columns.includes(version) ? [...e.columns, version] : [...e.columns];
+  const out = [...e.columns];
+  const add = (a: AttributeModel | undefined) => { if (a && !out.includes(a)) out.push(a); };
+  add(e.navigation.target.attributesByName.get('versionnumber'));
+  if (e.rest !== undefined) for (const k of e.orderBy) add(k.attribute);
+  return out;
 }
 
 /**
