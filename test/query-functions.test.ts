@@ -68,6 +68,11 @@ for (const database of DATABASES) {
       expect(await q(`${F}.Yesterday(PropertyName='msdyn_clienttimestamp')`)).to.deep.equal(['yesterday noon']);
       expect(await q(`${F}.Tomorrow(PropertyName='msdyn_clienttimestamp')`)).to.deep.equal(['tomorrow noon']);
       expect(await q(`${F}.Today(PropertyName='createdon')`)).to.have.length(rows.length);
+      // The last day a column can hold: its day after is no bound, not an out-of-range value.
+      expect(await q(`${F}.On(PropertyName='msdyn_clienttimestamp',PropertyValue='9999-12-31')`)).to.deep.equal([]);
+      const dated = await q(`msdyn_clienttimestamp ne null`);
+      expect(await q(`${F}.OnOrBefore(PropertyName='msdyn_clienttimestamp',PropertyValue='9999-12-31')`)).to.deep.equal(dated);
+      expect(await q(`${F}.OnOrAfter(PropertyName='msdyn_clienttimestamp',PropertyValue='1753-01-01')`)).to.deep.equal(dated);
     });
 
     it('LastX / NextX / OlderThanX in hours, days, months and years', async () => {

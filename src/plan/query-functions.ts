@@ -3,7 +3,7 @@ import type { AttributeModel, EntityModel } from '../model/types.js';
 import type { Expr } from '../odata/expression.js';
 import type { Caller, PlanExpr, Value } from './types.js';
 import { compareValue, inValues } from './compare.js';
-import { literalValue } from './values.js';
+import { literalValue, MAX_TIME, MIN_TIME } from './values.js';
 
 /**
  * Dataverse query functions in `$filter` (digest §3.2): `Microsoft.Dynamics.CRM.<Fn>(PropertyName=
@@ -20,10 +20,6 @@ export interface QueryFunctionContext {
 type Fn = Extract<Expr, { kind: 'function' }>;
 
 const DAY = 86400000;
-
-/** Earliest and latest instants Dataverse accepts (digest §1.4). */
-const MIN_TIME = Date.UTC(1753, 0, 1);
-const MAX_TIME = Date.UTC(9999, 11, 31, 23, 59, 59);
 
 /**
  * Canonical UTC text of `ms`. Throws 400 `0x80040239` when a function's arithmetic (e.g.
@@ -86,8 +82,11 @@ function dateColumn(fn: Fn, a: AttributeModel, timeOfDay: boolean): void {
 function range(a: AttributeModel, from: number | undefined, to: number | undefined, toInclusive = false): PlanExpr {
   const value = (ms: number) => (a.EdmType === 'Edm.Date' ? iso(ms).slice(0, 10) : iso(ms));
   const parts: PlanExpr[] = [];
-  if (from !== undefined) parts.push({ kind: 'compare', op: 'ge', attribute: a, value: value(from) });
-  if (to !== undefined) parts.push({ kind: 'compare', op: toInclusive ? 'le' : 'lt', attribute: a, value: value(to) });
+  // A bound past the instants a column can hold (the day after 9999-12-31, a hundred years before
+  // 1753) holds back no value: it is left out rather than compared, which would be out of range.
+  if (from !== undefined && from > MIN_TIME) parts.push({ kind: 'compare', op: 'ge', attribute: a, value: value(from) });
+  if (to !== undefined && to <= MAX_TIME) parts.push({ kind: 'compare', op: toInclusive ? 'le' : 'lt', attribute: a, value: value(to) });
+  if (!parts.length) return { kind: 'isNull', attribute: a, negate: true };
   return parts.length === 1 ? parts[0]! : { kind: 'and', left: parts[0]!, right: parts[1]! };
 }
 

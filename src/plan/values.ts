@@ -15,9 +15,10 @@ type WellFormed = string & { isWellFormed(): boolean };
 const GUID = /^\{?([0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12})\}?$/;
 const ISO = /^(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2})(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})?)?$/;
 
-/** Earliest and latest instants Dataverse accepts (digest §1.4: min 1753-01-01). */
-const MIN_TIME = Date.UTC(1753, 0, 1);
-const MAX_TIME = Date.UTC(9999, 11, 31, 23, 59, 59);
+/** Earliest and latest instants Dataverse accepts (digest §1.4: min 1753-01-01), in ms since the epoch. */
+export const MIN_TIME = Date.UTC(1753, 0, 1);
+/** See MIN_TIME. */
+export const MAX_TIME = Date.UTC(9999, 11, 31, 23, 59, 59);
 
 /** Returns the canonical lower-case GUID, or undefined when `text` is not a GUID. */
 export function canonicalGuid(text: string): string | undefined {
