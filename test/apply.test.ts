@@ -131,6 +131,19 @@ for (const database of DATABASES) {
       ]);
     });
 
+    it('groups and counts a lookup path case-insensitively, as the column itself', async () => {
+      const lower = await create(s, 'new_projects', { new_name: 'aPOLLO' });
+      const task = await create(s, SET, { new_name: 't7', new_cost: 1, 'new_projectid@odata.bind': `/new_projects(${lower})` });
+      try {
+        const value = await groups(apply(s, 'groupby((new_projectid/new_name),aggregate($count as n))'));
+        expect(value.map((v) => [String(v['new_project_new_name'] ?? '').toLowerCase(), v['n']])).to.deep.equal([['', 1], ['apollo', 4], ['zephyr', 2]]);
+        expect(await groups(apply(s, 'aggregate(new_projectid/new_name with countdistinct as d)'))).to.deep.equal([{ d: 2 }]);
+      } finally {
+        expect((await call('DELETE', `${s.root}${SET}(${task})`)).status).to.equal(204);
+        expect((await call('DELETE', `${s.root}new_projects(${lower})`)).status).to.equal(204);
+      }
+    });
+
     it('filter(…) before groupby/aggregate: comparisons, lookup paths (case-insensitive), chains, aliases, and $filter', async () => {
       expect(await groups(apply(s, 'filter(new_hours ge 4)/groupby((new_priority),aggregate($count as n))'))).to.deep.equal([{ new_priority: 1, n: 2 }, { new_priority: 2, n: 1 }]);
       expect(await groups(apply(s, "filter(new_projectid/new_name eq 'APOLLO')/aggregate(new_hours with sum as h)"))).to.deep.equal([{ h: 7 }]);

@@ -298,14 +298,16 @@ export function renderCount(d: Dialect, plan: Pick<CountPlan, 'entity' | 'filter
 /**
  * The value of `c` for a row of `scope` (the SQL name of the planned table): the column itself, or
  * a scalar subquery per navigation property (aliases `j1`, `j2`, …) down to the related row's
- * column; NULL when a lookup on the way is empty.
+ * column, with the collation the column declares (SQLite gives a subquery none, so it would group
+ * and sort `DataA` apart from `dataa`); NULL when a lookup on the way is empty.
  */
 function pathValue(d: Dialect, c: ColumnPath, scope: string, depth = 1): string {
   const [nav, ...rest] = c.navs;
   if (!nav) return `${scope}.${col(d, c.attribute)}`;
   const alias = d.quote(`j${depth}`);
   const value = pathValue(d, { navs: rest, attribute: c.attribute }, alias, depth + 1);
-  return `(SELECT ${value} FROM ${table(d, nav.target)} ${alias} WHERE ${alias}.${col(d, pkOf(nav.target))} = ${scope}.${col(d, stepLookup(nav))}${andVisible(d, nav.target)})`;
+  const collation = depth === 1 ? /\sCOLLATE\s+\S+$/i.exec(d.columnType(c.attribute))?.[0] ?? '' : '';
+  return `(SELECT ${value} FROM ${table(d, nav.target)} ${alias} WHERE ${alias}.${col(d, pkOf(nav.target))} = ${scope}.${col(d, stepLookup(nav))}${andVisible(d, nav.target)})${collation}`;
 }
 
 const WHOLE_NUMBERS = new Set(['Integer', 'BigInt']);
