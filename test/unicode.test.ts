@@ -28,6 +28,15 @@ for (const database of DATABASES) {
       expect(await names("$filter=msdyn_name ne 'ÉTÉ LATIN1' and msdyn_name ne 'plain ascii'")).to.have.members(['Grüße 日本', 'ÉCOLE']);
     });
 
+    it('folds them in gt, ge, lt, le and Between: a value equal but for case is neither above nor below', async () => {
+      // Folded, the names order grüße 日本 < plain ascii < école < été latin1 (code points).
+      expect(await names("$filter=msdyn_name gt 'ÉTÉ LATIN1'")).to.deep.equal([]);
+      expect(await names("$filter=msdyn_name ge 'ÉTÉ LATIN1'")).to.deep.equal(['été latin1']);
+      expect(await names("$filter=msdyn_name lt 'école'")).to.have.members(['Grüße 日本', 'plain ascii']);
+      expect(await names("$filter=msdyn_name le 'école'")).to.have.members(['Grüße 日本', 'plain ascii', 'ÉCOLE']);
+      expect(await names(`$filter=Microsoft.Dynamics.CRM.Between(PropertyName='msdyn_name',PropertyValues=${encodeURIComponent('["ÉTÉ LATIN1","ÉTÉ LATIN1"]')})`)).to.deep.equal(['été latin1']);
+    });
+
     it('folds them in Dataverse query functions and FetchXML too', async () => {
       expect(await names(`$filter=Microsoft.Dynamics.CRM.In(PropertyName='msdyn_name',PropertyValues=${encodeURIComponent(`["ÉTÉ LATIN1","PLAIN ASCII"]`)})`)).to.have.members(['plain ascii', 'été latin1']);
       const like = `<fetch><entity name="msdyn_copilotinteraction"><attribute name="msdyn_name"/><filter><condition attribute="msdyn_name" operator="like" value="%GRÜ%"/></filter></entity></fetch>`;

@@ -95,7 +95,7 @@ function andVisible(d: Dialect, e: EntityModel): string {
 export function renderExpr(d: Dialect, e: PlanExpr, p: Params, scope: string, depth = 1): string {
   switch (e.kind) {
     case 'compare': {
-      const fold = (e.op === 'eq' || e.op === 'ne') && foldedText(d, e.attribute, [e.value]);
+      const fold = foldedText(d, e.attribute, [e.value]);
       if (fold) return `${fold}(${col(d, e.attribute)}) ${SQL_OP[e.op]} ${p.add((e.value as string).toLowerCase())}`;
       return `${col(d, e.attribute)} ${SQL_OP[e.op]} ${p.value(e.attribute, e.value)}`;
     }
