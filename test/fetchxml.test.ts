@@ -159,14 +159,15 @@ for (const database of DATABASES) {
         expect(await names(condition('msdyn_name', 'eq', "O'Brien"))).to.deep.equal(["O'Brien"]);
       });
 
-      it('like and not-like with % and _ wildcards; begins-with, ends-with and their negations match text literally', async () => {
+      it('like, not-like, begins-with, ends-with and their negations with % and _ wildcards, and [x] for x itself', async () => {
         expect(await names(condition('msdyn_name', 'like', '%ta%'))).to.deep.equal(['zeta_x', 'beta', 'delta']);
         expect(await names(condition('msdyn_name', 'like', '_eta%'))).to.deep.equal(['zeta_x', 'beta']);
         expect(await names(condition('msdyn_name', 'not-like', '%a'))).to.deep.equal(['zeta_x', 'epsilon 50%', "O'Brien"]);
         expect(await names(condition('msdyn_name', 'begins-with', 'ZETA_'))).to.deep.equal(['zeta_x']);
-        // The wildcard characters are text for begins-with / ends-with.
-        expect(await names(condition('msdyn_name', 'begins-with', 'zeta%'))).to.deep.equal([]);
-        expect(await names(condition('msdyn_name', 'ends-with', '50%'))).to.deep.equal(['epsilon 50%']);
+        // Wildcards work in begins-with / ends-with too; a character in brackets is itself.
+        expect(await names(condition('msdyn_name', 'begins-with', '_eta'))).to.deep.equal(['zeta_x', 'beta']);
+        expect(await names(condition('msdyn_name', 'ends-with', '50[%]'))).to.deep.equal(['epsilon 50%']);
+        expect(await names(condition('msdyn_name', 'like', '%[_]%'))).to.deep.equal(['zeta_x']);
         expect(await names(condition('msdyn_name', 'not-begin-with', 'e'))).to.deep.equal(['zeta_x', 'alpha', 'beta', 'gamma', 'delta', "O'Brien"]);
         expect(await names(condition('msdyn_name', 'not-end-with', 'a'))).to.deep.equal(['zeta_x', 'epsilon 50%', "O'Brien"]);
       });

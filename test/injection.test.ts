@@ -70,18 +70,20 @@ for (const database of DATABASES) {
       await call('DELETE', `${s.root}${SET}(${r.json.msdyn_copilotinteractionid})`);
     });
 
-    it('matches filter literals exactly (eq) and literally (contains / startswith / endswith)', async () => {
+    it('matches filter literals exactly (eq) and literally (contains / startswith / endswith, wildcards in brackets)', async () => {
       for (const text of PAYLOADS) {
         const literal = `'${text.replace(/'/g, "''")}'`;
+        // Dataverse reads % and _ in the string functions as wildcards; [x] stands for x itself.
+        const pattern = `'${text.replace(/'/g, "''").replace(/[%_[]/g, (c) => `[${c}]`)}'`;
         const eq = await call('GET', url(`?$select=msdyn_name&$filter=${encodeURIComponent(`msdyn_name eq ${literal}`)}`));
         expect(eq.status, text).to.equal(200);
         expect(eq.json.value.map((v: { msdyn_name: string }) => v.msdyn_name), text).to.deep.equal([text]);
-        const contains = await call('GET', url(`?$select=msdyn_name&$filter=${encodeURIComponent(`contains(msdyn_name,${literal})`)}`));
+        const contains = await call('GET', url(`?$select=msdyn_name&$filter=${encodeURIComponent(`contains(msdyn_name,${pattern})`)}`));
         const expected = [...PAYLOADS, 'plain'].filter((p) => p.toLowerCase().includes(text.toLowerCase())).sort();
         expect(contains.json.value.map((v: { msdyn_name: string }) => v.msdyn_name).sort(), `contains ${text}`).to.deep.equal(expected);
-        const starts = await call('GET', url(`?$select=msdyn_name&$filter=${encodeURIComponent(`startswith(msdyn_name,${literal})`)}`));
+        const starts = await call('GET', url(`?$select=msdyn_name&$filter=${encodeURIComponent(`startswith(msdyn_name,${pattern})`)}`));
         expect(starts.json.value.map((v: { msdyn_name: string }) => v.msdyn_name).sort(), `startswith ${text}`).to.deep.equal([...PAYLOADS, 'plain'].filter((p) => p.toLowerCase().startsWith(text.toLowerCase())).sort());
-        const ends = await call('GET', url(`?$select=msdyn_name&$filter=${encodeURIComponent(`endswith(msdyn_name,${literal})`)}`));
+        const ends = await call('GET', url(`?$select=msdyn_name&$filter=${encodeURIComponent(`endswith(msdyn_name,${pattern})`)}`));
         expect(ends.json.value.map((v: { msdyn_name: string }) => v.msdyn_name).sort(), `endswith ${text}`).to.deep.equal([...PAYLOADS, 'plain'].filter((p) => p.toLowerCase().endsWith(text.toLowerCase())).sort());
       }
       expect(await count()).to.equal(PAYLOADS.length + 1);

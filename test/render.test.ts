@@ -443,13 +443,13 @@ const cases: Case[] = [
     mssql: { sql: 'SELECT TOP (@p5) [msdyn_name], [msdyn_copilotinteractionid], [versionnumber] FROM [msdyn_copilotinteraction] WHERE ([msft_datastate] IS NULL OR [msft_datastate] <> 1) AND (((([importsequencenumber] <> @p1 OR [importsequencenumber] IS NULL) AND ([msdyn_name] <> @p2 OR [msdyn_name] IS NULL)) AND [statecode] = @p3) OR [msdyn_interactiontype] = @p4) ORDER BY [msdyn_copilotinteractionid] ASC', params: [1, 'a', 0, 100230301, 5001] },
   },
   {
-    name: '$filter contains startswith endswith escape % _ [ \\',
+    name: '$filter contains startswith endswith: % and _ are wildcards, [x] is x, \\ is escaped',
     render: (dl) => renderRead(dl, read('msdyn_copilotinteractions', {
-      $select: 'msdyn_name', $filter: "contains(msdyn_name,'50%_[a]\\b') or startswith(msdyn_name,'a_b') or endswith(msdyn_interactionforid,'\\')",
+      $select: 'msdyn_name', $filter: "contains(msdyn_name,'50[%]_[[]a]\\b') or startswith(msdyn_name,'a_b') or endswith(msdyn_interactionforid,'\\')",
     })),
-    sqlite: { sql: `SELECT "msdyn_name", "msdyn_copilotinteractionid", "versionnumber" FROM "msdyn_copilotinteraction" WHERE ("msft_datastate" IS NULL OR "msft_datastate" <> 1) AND (("msdyn_name" LIKE ? ESCAPE '\\' OR "msdyn_name" LIKE ? ESCAPE '\\') OR "msdyn_interactionforid" LIKE ? ESCAPE '\\') ORDER BY "msdyn_copilotinteractionid" ASC LIMIT ?`, params: ['%50\\%\\_\\[a]\\\\b%', 'a\\_b%', '%\\\\', 5001] },
-    postgres: { sql: `SELECT "msdyn_name", "msdyn_copilotinteractionid", "versionnumber" FROM "msdyn_copilotinteraction" WHERE ("msft_datastate" IS NULL OR "msft_datastate" <> 1) AND (("msdyn_name" LIKE $1 ESCAPE '\\' OR "msdyn_name" LIKE $2 ESCAPE '\\') OR "msdyn_interactionforid" LIKE $3 ESCAPE '\\') ORDER BY "msdyn_copilotinteractionid" ASC NULLS FIRST LIMIT $4`, params: ['%50\\%\\_\\[a]\\\\b%', 'a\\_b%', '%\\\\', 5001] },
-    mssql: { sql: "SELECT TOP (@p4) [msdyn_name], [msdyn_copilotinteractionid], [versionnumber] FROM [msdyn_copilotinteraction] WHERE ([msft_datastate] IS NULL OR [msft_datastate] <> 1) AND (([msdyn_name] LIKE @p1 ESCAPE '\\' OR [msdyn_name] LIKE @p2 ESCAPE '\\') OR [msdyn_interactionforid] LIKE @p3 ESCAPE '\\') ORDER BY [msdyn_copilotinteractionid] ASC", params: ['%50\\%\\_\\[a]\\\\b%', 'a\\_b%', '%\\\\', 5001] },
+    sqlite: { sql: `SELECT "msdyn_name", "msdyn_copilotinteractionid", "versionnumber" FROM "msdyn_copilotinteraction" WHERE ("msft_datastate" IS NULL OR "msft_datastate" <> 1) AND (("msdyn_name" LIKE ? ESCAPE '\\' OR "msdyn_name" LIKE ? ESCAPE '\\') OR "msdyn_interactionforid" LIKE ? ESCAPE '\\') ORDER BY "msdyn_copilotinteractionid" ASC LIMIT ?`, params: ['%50\\%_\\[a]\\\\b%', 'a_b%', '%\\\\', 5001] },
+    postgres: { sql: `SELECT "msdyn_name", "msdyn_copilotinteractionid", "versionnumber" FROM "msdyn_copilotinteraction" WHERE ("msft_datastate" IS NULL OR "msft_datastate" <> 1) AND (("msdyn_name" LIKE $1 ESCAPE '\\' OR "msdyn_name" LIKE $2 ESCAPE '\\') OR "msdyn_interactionforid" LIKE $3 ESCAPE '\\') ORDER BY "msdyn_copilotinteractionid" ASC NULLS FIRST LIMIT $4`, params: ['%50\\%_\\[a]\\\\b%', 'a_b%', '%\\\\', 5001] },
+    mssql: { sql: "SELECT TOP (@p4) [msdyn_name], [msdyn_copilotinteractionid], [versionnumber] FROM [msdyn_copilotinteraction] WHERE ([msft_datastate] IS NULL OR [msft_datastate] <> 1) AND (([msdyn_name] LIKE @p1 ESCAPE '\\' OR [msdyn_name] LIKE @p2 ESCAPE '\\') OR [msdyn_interactionforid] LIKE @p3 ESCAPE '\\') ORDER BY [msdyn_copilotinteractionid] ASC", params: ['%50\\%_\\[a]\\\\b%', 'a_b%', '%\\\\', 5001] },
   },
   {
     name: '$filter string function eq false becomes NOT',

@@ -6,7 +6,7 @@ import type { Expr } from '../odata/expression.js';
 import { FILTER_LINK_TYPES, type ConditionOperator, type FetchCondition, type FetchFilter, type FetchLink, type FetchQuery, type FetchTable } from '../odata/fetchxml.js';
 import type { Preferences } from '../odata/prefer.js';
 import { compareValue, inValues } from './compare.js';
-import { escapeLike } from './filter.js';
+import { likePattern } from './filter.js';
 import { decodePagingCookie } from './paging-cookie.js';
 import { planQueryFunction, type QueryFunctionContext } from './query-functions.js';
 import { MAX_PAGE_SIZE, planLookupNames, type PlanContext } from './read.js';
@@ -367,15 +367,13 @@ export class FetchPlanner {
       case 'like': case 'not-like': {
         string();
         const pattern = single();
-        // SQL Server reads [..] as a character class; SQLite and PostgreSQL read it literally.
-        if (pattern.includes('[')) throw Errors.notImplemented(`Character classes ([…]) in the like pattern of ${where}`);
         if (pattern.includes('\u0000')) throw Errors.invalidArgument(`Invalid FetchXML: the value of ${where} contains the NUL character.`);
-        const e: PlanExpr = { kind: 'like', attribute: a, pattern: pattern.replace(/\\/g, '\\\\') };
+        const e: PlanExpr = { kind: 'like', attribute: a, pattern: likePattern(pattern, `the like pattern of ${where}`) };
         return op === 'like' ? e : not(e);
       }
       case 'begins-with': case 'not-begin-with': case 'ends-with': case 'not-end-with': {
         string();
-        const text = escapeLike(String(value(single()).value));
+        const text = likePattern(String(value(single()).value), `the ${op} value of ${where}`);
         const e: PlanExpr = { kind: 'like', attribute: a, pattern: op.endsWith('begin-with') || op === 'begins-with' ? `${text}%` : `%${text}` };
         return op.startsWith('not-') ? not(e) : e;
       }

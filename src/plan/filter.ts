@@ -10,16 +10,34 @@ import { planQueryFunction, type QueryFunctionContext } from './query-functions.
  * Resolves a parsed `$filter` against a table into a typed PlanExpr (digest §3.2):
  * comparisons between a column and a literal or two columns, `and`/`or`/`not`, `eq null`,
  * and the three string functions Dataverse supports, turned into case-insensitive LIKE with the
- * user's `%`, `_`, `[` and `\` escaped.
+ * user's text read as Dataverse reads it (likePattern).
  */
 
 const FLIP: Record<CompareOp, CompareOp> = { eq: 'eq', ne: 'ne', gt: 'lt', ge: 'le', lt: 'gt', le: 'ge' };
 const OP_KIND: Record<CompareOp, string> = { eq: 'Equal', ne: 'NotEqual', gt: 'GreaterThan', ge: 'GreaterThanOrEqual', lt: 'LessThan', le: 'LessThanOrEqual' };
 const STRING_FUNCTIONS = new Set(['contains', 'startswith', 'endswith']);
 
-/** Escapes LIKE wildcards in user text; the SQL uses `ESCAPE '\'`. */
-export function escapeLike(text: string): string {
-  return text.replace(/[\\%_[]/g, (c) => `\\${c}`);
+/**
+ * The LIKE pattern (the SQL uses `ESCAPE '\'`) of a Dataverse string condition's text, read as
+ * Dataverse reads it ("Use wildcard characters in conditions for string values": contains,
+ * startswith, endswith, FetchXML like, begins-with, ends-with and their negations): `%` and `_`
+ * are wildcards, and a character in brackets is itself (`[%]`, `[_]`, `[[]`). Throws 501 for a
+ * character class (`[a-c]`, `[^a]`), which only SQL Server's LIKE reads; `where` names the
+ * condition.
+ */
+export function likePattern(text: string, where: string): string {
+  let out = '';
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i]!;
+    if (c === '[') {
+      const close = text.indexOf(']', i + 2);
+      if (close !== i + 2) throw Errors.notImplemented(`Character classes ([…]) in ${where}`);
+      // Escaped when LIKE could read it otherwise (SQL Server reads `[` too).
+      out += /[\\%_[]/.test(text[i + 1]!) ? `\\${text[i + 1]}` : text[i + 1];
+      i = close;
+    } else out += c === '\\' ? '\\\\' : c;
+  }
+  return out;
 }
 
 /**
@@ -112,7 +130,7 @@ function stringFunction(entity: EntityModel, e: Extract<Expr, { kind: 'call' }>)
   const { navs, attribute: a } = resolveChain(entity, target);
   if (a.EdmType !== 'Edm.String') throw Errors.badQuery(`The function '${e.name}' needs a string column; '${a.PropertyName}' is ${a.EdmType}.`);
   if (String(arg.value).includes('\u0000')) throw Errors.badQuery('A string literal in $filter contains the NUL character.');
-  const text = escapeLike(String(arg.value));
+  const text = likePattern(String(arg.value), `${e.name}()`);
   const pattern = e.name === 'contains' ? `%${text}%` : e.name === 'startswith' ? `${text}%` : `%${text}`;
   return across(navs, { kind: 'like', attribute: a, pattern });
 }
