@@ -84,8 +84,9 @@ function range(a: AttributeModel, from: number | undefined, to: number | undefin
   const parts: PlanExpr[] = [];
   // A bound past the instants a column can hold (the day after 9999-12-31, a hundred years before
   // 1753) holds back no value: it is left out rather than compared, which would be out of range.
-  if (from !== undefined && from > MIN_TIME) parts.push({ kind: 'compare', op: 'ge', attribute: a, value: value(from) });
-  if (to !== undefined && to <= MAX_TIME) parts.push({ kind: 'compare', op: toInclusive ? 'le' : 'lt', attribute: a, value: value(to) });
+  // (NaN, from arithmetic that overflows, is kept: iso() refuses it.)
+  if (from !== undefined && !(from <= MIN_TIME)) parts.push({ kind: 'compare', op: 'ge', attribute: a, value: value(from) });
+  if (to !== undefined && !(to > MAX_TIME)) parts.push({ kind: 'compare', op: toInclusive ? 'le' : 'lt', attribute: a, value: value(to) });
   if (!parts.length) return { kind: 'isNull', attribute: a, negate: true };
   return parts.length === 1 ? parts[0]! : { kind: 'and', left: parts[0]!, right: parts[1]! };
 }
