@@ -252,7 +252,9 @@ export class Service {
       });
     } catch (err) {
       if (err instanceof ChangeSetFailure) return { response: err.response };
-      // An unexpected fault (after the database's own retries): the set is rolled back and answered 500.
+      // The database's own refusal after its retries (503 writeConflict): rolled back, answered as such.
+      if (err instanceof ServiceError) return { response: withVersion(errorResponse(err)) };
+      // An unexpected fault: the set is rolled back and answered 500.
       this.log.error({ err }, 'unexpected fault in a $batch change set');
       return { response: withVersion(errorResponse(Errors.internal())) };
     }

@@ -229,6 +229,15 @@ for (const database of DATABASES) {
         expect(stale.json).to.deep.equal({ error: { code: '0x80060882', message: "The version of the existing record doesn't match the RowVersion property provided." } });
         expect((await call('GET', url(id))).json.msdyn_name).to.equal('v2');
         expect((await call('PATCH', url(randomUUID()), { msdyn_name: 'x' }, { 'If-Match': etag })).status).to.equal(404);
+        // Versions no row has, past 2^53: 412 too, on every write that takes If-Match.
+        for (const huge of ['W/"9223372036854775807"', 'W/"99999999999999999999"']) {
+          for (const [method, path, body] of [['PATCH', url(id), { msdyn_name: 'v4' }], ['PUT', `${url(id)}/msdyn_name`, { value: 'v4' }], ['DELETE', url(id), undefined]] as const) {
+            const r = await call(method, path, body, { 'If-Match': huge });
+            expect(r.status, `${method} ${huge}: ${r.text}`).to.equal(412);
+            expect(r.json.error.code).to.equal('0x80060882');
+          }
+        }
+        expect((await call('GET', url(id))).json.msdyn_name).to.equal('v2');
       });
 
       it('If-None-Match: * creates only: an existing row is 412 0x80040237', async () => {

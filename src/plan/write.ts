@@ -444,7 +444,9 @@ function transitionGuard(entity: EntityModel, status: AttributeModel, target: nu
 function versionGuard(entity: EntityModel, ifMatch: string | undefined): Guard[] {
   if (ifMatch === undefined || ifMatch === '*') return [];
   const version = entity.attributesByName.get('versionnumber')!;
-  return [{ attribute: version, values: [Number(ifMatch)], fail: () => Errors.concurrencyMismatch() }];
+  // A version past 2^53 (W/"9223372036854775807") is none a row has: the guard lets nothing pass.
+  const n = Number(ifMatch);
+  return [{ attribute: version, values: Number.isSafeInteger(n) ? [n] : [], fail: () => Errors.concurrencyMismatch() }];
 }
 
 /**
