@@ -24,6 +24,11 @@ export class ServiceError extends Error {
 const PAYLOAD_PREFIX = (set: string) =>
   `Error identified in Payload provided by the user for Entity :'${set}', For more information on this error please follow this help link https://go.microsoft.com/fwlink/?linkid=2195293  ---->  InnerException : Microsoft.OData.ODataException: `;
 
+/** Whether `err` is 412 `0x80040237`: a row with those key values exists (Errors.duplicateRecord). */
+export function isDuplicateKey(err: unknown): boolean {
+  return err instanceof ServiceError && err.status === 412 && err.code === '0x80040237';
+}
+
 /** Factories for the errors of digest §5.3, one per situation; each returns a ServiceError. */
 export const Errors = {
   /** 404 `0x8006088a`: unknown entity set, operation or path segment. */

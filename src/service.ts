@@ -1,4 +1,4 @@
-import { Errors, ServiceError } from './errors.js';
+import { Errors, isDuplicateKey, ServiceError } from './errors.js';
 import type { EntityModel, Model, NavigationPropertyModel } from './model/types.js';
 import { ORGANIZATION, SYSTEMUSER } from './model/system-columns.js';
 import { answerDefinitions } from './odata/definitions.js';
@@ -20,7 +20,7 @@ import type { AggregatePlan, Caller, PlanExpr, ReadPlan, Value } from './plan/ty
 import { planAssociate, planDisassociate } from './plan/associate.js';
 import { relatedTo, restrict } from './plan/navigation.js';
 import { parseBody, planCreate, planDelete, planUpdate, resolveBind, sequentialGuid } from './plan/write.js';
-import { namedPrimaryKey, planAlternateKey } from './plan/keys.js';
+import { KEY_RACE_ATTEMPTS, namedPrimaryKey, planAlternateKey } from './plan/keys.js';
 import { resolveKeyedBinds, resolveKeyedUrl } from './store/keyed-urls.js';
 import { InTransaction, type Database } from './store/database.js';
 import { TimedDatabase } from './store/timed-database.js';
@@ -650,9 +650,17 @@ export class Service {
           throw err instanceof ServiceError && err.status === 404 ? missing() : err;
         });
       case 'PATCH': {
-        if (!id && req.ifMatch !== undefined) throw missing();
         const defaults = Object.fromEntries(key.KeyAttributes.map((a, i) => [a.PropertyName, values[i]]));
-        return this.update(req, entity, id ?? sequentialGuid(), location, id ? {} : defaults);
+        // Upserts of one new key at once: each one whose create loses to another's (412 on the
+        // key's unique index) looks the key up again and updates the row the other made.
+        for (let attempt = 1, found = id; ; attempt++, found = await findByKey(this.db, this.db, entity, key, values)) {
+          if (!found && req.ifMatch !== undefined) throw missing();
+          try {
+            return await this.update(req, entity, found ?? sequentialGuid(), location, found ? {} : defaults);
+          } catch (err) {
+            if (found || attempt >= KEY_RACE_ATTEMPTS || !isDuplicateKey(err)) throw err;
+          }
+        }
       }
       case 'DELETE':
         if (!id) throw missing();

@@ -340,6 +340,16 @@ for (const database of DATABASES) {
         expect(bad.status).to.equal(400);
         expect(bad.json.error.code).to.equal('0x80048408');
       });
+
+      it('applies only the first of Targets with the same key, as Dataverse does', async () => {
+        const [id] = (await createMultiple([item({ msdyn_name: 'twice' })])).json.Ids;
+        const r = await call('POST', `${s.root}${SET}/${NS}.UpdateMultiple`, { Targets: [
+          item({ msdyn_copilotinteractionid: id, msdyn_name: 'first' }),
+          item({ msdyn_copilotinteractionid: id.toUpperCase(), msdyn_name: 'second', importsequencenumber: 7 }),
+        ] });
+        expect(r.status, r.text).to.equal(204);
+        expect((await call('GET', `${s.root}${SET}(${id})`)).json).to.include({ msdyn_name: 'first', importsequencenumber: null });
+      });
     });
 
     describe('UpsertMultiple', () => {
@@ -371,6 +381,36 @@ for (const database of DATABASES) {
         const badKey = await call('POST', `${s.root}new_tickets/${NS}.UpsertMultiple`, { Targets: [{ '@odata.type': t, '@odata.id': "new_tickets(new_title='x')" }] });
         expect(badKey.status).to.equal(400);
         expect(badKey.json.error.message).to.match(/^Targets\[0\]: The key \(new_title\) is not an alternate key/);
+      });
+
+      it('refuses Targets that name one record twice (by primary or alternate key) and writes nothing', async () => {
+        const t = `${NS}.new_ticket`;
+        const fresh = randomUUID();
+        const byId = await call('POST', `${s.root}${SET}/${NS}.UpsertMultiple`, { Targets: [
+          item({ msdyn_copilotinteractionid: fresh, msdyn_name: 'a' }), item({ msdyn_copilotinteractionid: fresh, msdyn_name: 'b' }),
+        ] });
+        expect(byId.status).to.equal(400);
+        expect(byId.json.error).to.deep.equal({ code: '0x80040203', message: 'Targets[1]: This record has the same key as Targets[0]; UpsertMultiple takes each record once.' });
+        expect((await call('GET', `${s.root}${SET}(${fresh})`)).status).to.equal(404);
+        const byKey = await call('POST', `${s.root}new_tickets/${NS}.UpsertMultiple`, { Targets: [
+          { '@odata.type': t, '@odata.id': "new_tickets(new_code='DUP-1')", new_title: 'a' },
+          { '@odata.type': t, '@odata.id': "new_tickets(new_code='D2')", new_title: 'b' },
+          { '@odata.type': t, '@odata.id': "new_tickets(new_code='dup-1')", new_title: 'c' },
+        ] });
+        expect(byKey.status).to.equal(400);
+        expect(byKey.json.error.message).to.equal('Targets[2]: This record has the same key as Targets[0]; UpsertMultiple takes each record once.');
+        expect((await call('GET', `${s.root}new_tickets?$filter=new_code eq 'D2'`)).json.value).to.deep.equal([]);
+      });
+
+      it('creates one row when requests upsert the same new alternate key at once; the others update it', async () => {
+        const t = `${NS}.new_ticket`;
+        const upserts = await Promise.all(Array.from({ length: 8 }, (_, i) => (i % 2
+          ? call('PATCH', `${s.root}new_tickets(new_code='RACE-1')`, { new_title: `patch ${i}` })
+          : call('POST', `${s.root}new_tickets/${NS}.UpsertMultiple`, { Targets: [{ '@odata.type': t, '@odata.id': "new_tickets(new_code='RACE-1')", new_title: `bulk ${i}` }] }))));
+        expect(upserts.map((r) => r.status), upserts.map((r) => r.text).join(' ')).to.deep.equal(Array(8).fill(204));
+        const rows = (await call('GET', `${s.root}new_tickets?$select=new_code&$filter=new_code eq 'RACE-1'`)).json.value;
+        expect(rows).to.have.length(1);
+        expect((await call('DELETE', `${s.root}new_tickets(${rows[0].new_ticketid})`)).status).to.equal(204);
       });
     });
 

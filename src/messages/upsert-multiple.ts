@@ -1,17 +1,20 @@
 import { randomUUID } from 'node:crypto';
-import { Errors } from '../errors.js';
-import { planAlternateKey, type AlternateKeyValue } from '../plan/keys.js';
+import { Errors, isDuplicateKey } from '../errors.js';
+import type { EntityModel } from '../model/types.js';
+import { KEY_RACE_ATTEMPTS, planAlternateKey, type AlternateKeyValue } from '../plan/keys.js';
 import { canonicalGuid } from '../plan/values.js';
 import { planUpdate, splitRecordUrl } from '../plan/write.js';
 import { findByKey, writeIn } from '../store/execute.js';
 import { atIndex, boundEntity, eachTarget } from './targets.js';
-import type { Message } from './types.js';
+import type { Message, MessageContext } from './types.js';
 
 /**
  * UpsertMultiple (digest §6.4): `POST /<set>/Microsoft.Dynamics.CRM.UpsertMultiple` → 204. Each
  * Target is identified by its primary key or by `"@odata.id": "<set>(<alternate key>)"`; it is
  * updated when the row exists and created otherwise (a new row gets the alternate key values),
- * with the same planning as a single upsert (PATCH without If-Match). One transaction.
+ * with the same planning as a single upsert (PATCH without If-Match). One transaction. Two Targets
+ * with the same key are refused (400 `0x80040203`), as Dataverse returns an error for them
+ * ("Duplicate records in UpsertMultiple Targets parameter", bulk operations doc).
  */
 export const message: Message = {
   Name: 'UpsertMultiple',
@@ -21,7 +24,7 @@ export const message: Message = {
   async invoke(ctx, args) {
     const entity = boundEntity(ctx);
     const pk = entity.PrimaryIdAttribute;
-    const items = eachTarget(ctx, entity, args['Targets'] as Array<Record<string, unknown>>, (item) => {
+    const items = eachTarget(ctx, entity, args['Targets'] as Array<Record<string, unknown>>, (item): Target => {
       const odataId = item['@odata.id'];
       if (typeof odataId === 'string') {
         const url = splitRecordUrl(odataId);
@@ -34,24 +37,53 @@ export const message: Message = {
       if (!id) throw Errors.badQuery(`Each record needs its primary key '${pk}' or an '@odata.id' with an alternate key.`);
       return { item, id };
     });
-    await ctx.db.transaction(async (tx) => {
-      for (const [i, target] of items.entries()) {
-        let { item, id } = target as { item: Record<string, unknown>; id?: string; key?: AlternateKeyValue };
-        const key = (target as { key?: AlternateKeyValue }).key;
-        if (key) {
-          id = await findByKey(tx, ctx.db, entity, key.key, key.values);
-          if (!id) {
-            // Create: the key values from the reference are written unless the body sets them.
-            item = { ...item };
-            key.key.KeyAttributes.forEach((a, j) => { if (!(a.PropertyName in item)) item[a.PropertyName] = key.values[j]; });
-          }
-        }
-        try {
-          await writeIn(tx, ctx.db, planUpdate(ctx.model, entity, id ?? randomUUID(), item, ctx.caller, undefined, undefined));
-        } catch (err) {
-          throw atIndex(i, err as Error);
-        }
-      }
+    const first = new Map<string, number>();
+    items.forEach(({ id, key }, i) => {
+      const name = id ?? `${key!.key.LogicalName}:${JSON.stringify(key!.values.map((v) => (typeof v === 'string' ? v.toLowerCase() : v)))}`;
+      const earlier = first.get(name);
+      if (earlier !== undefined) throw atIndex(i, Errors.invalidArgument(`This record has the same key as Targets[${earlier}]; UpsertMultiple takes each record once.`));
+      first.set(name, i);
     });
+    const byKey = items.some((target) => target.key !== undefined);
+    // Upserts of one new alternate key at once: a request whose create loses to another's (412 on
+    // the key's unique index) runs again, and finds and updates the row the other made.
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await upsertAll(ctx, entity, items);
+        return;
+      } catch (err) {
+        if (!byKey || attempt >= KEY_RACE_ATTEMPTS || !isDuplicateKey(err)) throw err;
+      }
+    }
   },
 };
+
+/** A Target by primary key (`id`) or by alternate key (`key`). */
+interface Target {
+  readonly item: Record<string, unknown>;
+  readonly id?: string;
+  readonly key?: AlternateKeyValue;
+}
+
+/** Upserts every target in one transaction, naming a failing one's index. */
+function upsertAll(ctx: MessageContext, entity: EntityModel, items: readonly Target[]): Promise<void> {
+  return ctx.db.transaction(async (tx) => {
+    for (const [i, { item: given, id: known, key }] of items.entries()) {
+      let item = given;
+      let id = known;
+      if (key) {
+        id = await findByKey(tx, ctx.db, entity, key.key, key.values);
+        if (!id) {
+          // Create: the key values from the reference are written unless the body sets them.
+          item = { ...item };
+          key.key.KeyAttributes.forEach((a, j) => { if (!(a.PropertyName in item)) item[a.PropertyName] = key.values[j]; });
+        }
+      }
+      try {
+        await writeIn(tx, ctx.db, planUpdate(ctx.model, entity, id ?? randomUUID(), item, ctx.caller, undefined, undefined));
+      } catch (err) {
+        throw atIndex(i, err as Error);
+      }
+    }
+  });
+}

@@ -40,3 +40,9 @@ export function namedPrimaryKey(entity: EntityModel, predicate: string): string 
   const m = /^\s*([A-Za-z_][A-Za-z0-9_]*)\s*=\s*'?([^']*?)'?\s*$/.exec(predicate);
   return m && m[1] === entity.PrimaryIdAttribute ? canonicalGuid(m[2]!) : undefined;
 }
+
+/**
+ * How many times an upsert by alternate key whose create loses to a concurrent one (412 on the
+ * key's unique index) looks the key up again and updates the row the other made.
+ */
+export const KEY_RACE_ATTEMPTS = 3;
