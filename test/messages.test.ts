@@ -412,6 +412,22 @@ for (const database of DATABASES) {
         expect(rows).to.have.length(1);
         expect((await call('DELETE', `${s.root}new_tickets(${rows[0].new_ticketid})`)).status).to.equal(204);
       });
+
+      it('UpdateMultiple takes alternate keys in @odata.id too; a key no row has fails all with 404', async () => {
+        const t = `${NS}.new_ticket`;
+        const r = await call('POST', `${s.root}new_tickets/${NS}.UpdateMultiple`, { Targets: [
+          { '@odata.type': t, '@odata.id': "new_tickets(new_code='t-2')", new_title: 'two by key' },
+        ] });
+        expect(r.status, r.text).to.equal(204);
+        const missing = await call('POST', `${s.root}new_tickets/${NS}.UpdateMultiple`, { Targets: [
+          { '@odata.type': t, '@odata.id': "new_tickets(new_code='T-1')", new_title: 'not written' },
+          { '@odata.type': t, '@odata.id': "new_tickets(new_code='NOPE')", new_title: 'x' },
+        ] });
+        expect(missing.status).to.equal(404);
+        expect(missing.json.error).to.deep.equal({ code: '0x80040217', message: 'Targets[1]: A record with the specified key values does not exist in new_ticket entity' });
+        const rows = (await call('GET', `${s.root}new_tickets?$select=new_code,new_title&$filter=new_code eq 'T-1' or new_code eq 'T-2'&$orderby=new_code`)).json.value;
+        expect(rows.map((x: { new_title: string }) => x.new_title)).to.deep.equal(['one again', 'two by key']);
+      });
     });
 
     describe('state model with EnforceStateTransitions', () => {

@@ -1,6 +1,10 @@
 import { Errors, ServiceError } from '../errors.js';
 import type { EntityModel } from '../model/types.js';
-import { isTypeOf } from '../plan/write.js';
+import { planAlternateKey, type AlternateKeyValue } from '../plan/keys.js';
+import { canonicalGuid } from '../plan/values.js';
+import { isTypeOf, splitRecordUrl } from '../plan/write.js';
+import type { Executor, Database } from '../store/database.js';
+import { findByKey } from '../store/execute.js';
 import type { MessageContext } from './types.js';
 
 /**
@@ -62,4 +66,42 @@ export function eachTarget<T>(ctx: MessageContext, entity: EntityModel, targets:
     const item = itemAt(i);
     return atItem(i, () => fn(item, i));
   });
+}
+
+/** A Target identified by its primary key (`id`) or by an alternate key (`key`). */
+export interface KeyedTarget {
+  readonly item: Record<string, unknown>;
+  readonly id?: string;
+  readonly key?: AlternateKeyValue;
+}
+
+/**
+ * How `item` of `entity` names its record (UpdateMultiple / UpsertMultiple, digest §6.4): by
+ * `"@odata.id": "<set>(<id>)"` or `"<set>(<alternate key>)"` (relative or absolute), else by its
+ * primary key. Throws 400 for an `@odata.id` of another set, a key that is not an alternate key,
+ * and an item with neither.
+ */
+export function keyedTarget(entity: EntityModel, item: Record<string, unknown>): KeyedTarget {
+  const odataId = item['@odata.id'];
+  if (typeof odataId === 'string') {
+    const url = splitRecordUrl(odataId);
+    if (!url || url.entitySet !== entity.EntitySetName) throw Errors.badQuery(`The @odata.id '${odataId}' does not address a record of '${entity.EntitySetName}'.`);
+    const id = canonicalGuid(url.key);
+    return id ? { item, id } : { item, key: planAlternateKey(entity, url.key) };
+  }
+  const raw = item[entity.PrimaryIdAttribute];
+  const id = typeof raw === 'string' ? canonicalGuid(raw) : undefined;
+  if (!id) throw Errors.badQuery(`Each record needs its primary key '${entity.PrimaryIdAttribute}' or an '@odata.id' with an alternate key.`);
+  return { item, id };
+}
+
+/** A name for the record `target` names, equal for Targets that name one record (keys compare case-insensitively, as the databases do). */
+export function targetName(target: KeyedTarget): string {
+  const { id, key } = target;
+  return id ?? `${key!.key.LogicalName}:${JSON.stringify(key!.values.map((v) => (typeof v === 'string' ? v.toLowerCase() : v)))}`;
+}
+
+/** The id of the row `target` names, looking its alternate key up in `tx`; undefined when there is none. */
+export async function targetId(tx: Executor, db: Database, entity: EntityModel, target: KeyedTarget): Promise<string | undefined> {
+  return target.key ? findByKey(tx, db, entity, target.key.key, target.key.values) : target.id;
 }

@@ -1,11 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import { Errors, isDuplicateKey } from '../errors.js';
 import type { EntityModel } from '../model/types.js';
-import { KEY_RACE_ATTEMPTS, planAlternateKey, type AlternateKeyValue } from '../plan/keys.js';
-import { canonicalGuid } from '../plan/values.js';
-import { planUpdate, splitRecordUrl } from '../plan/write.js';
-import { findByKey, writeIn } from '../store/execute.js';
-import { atIndex, boundEntity, eachTarget } from './targets.js';
+import { KEY_RACE_ATTEMPTS } from '../plan/keys.js';
+import { planUpdate } from '../plan/write.js';
+import { writeIn } from '../store/execute.js';
+import { atIndex, boundEntity, eachTarget, keyedTarget, targetId, targetName, type KeyedTarget } from './targets.js';
 import type { Message, MessageContext } from './types.js';
 
 /**
@@ -23,23 +22,10 @@ export const message: Message = {
   Parameters: [{ Name: 'Targets', Type: 'Collection(mscrm.crmbaseentity)' }],
   async invoke(ctx, args) {
     const entity = boundEntity(ctx);
-    const pk = entity.PrimaryIdAttribute;
-    const items = eachTarget(ctx, entity, args['Targets'] as Array<Record<string, unknown>>, (item): Target => {
-      const odataId = item['@odata.id'];
-      if (typeof odataId === 'string') {
-        const url = splitRecordUrl(odataId);
-        if (!url || url.entitySet !== entity.EntitySetName) throw Errors.badQuery(`The @odata.id '${odataId}' does not address a record of '${entity.EntitySetName}'.`);
-        const id = canonicalGuid(url.key);
-        return id ? { item, id } : { item, key: planAlternateKey(entity, url.key) };
-      }
-      const raw = item[pk];
-      const id = typeof raw === 'string' ? canonicalGuid(raw) : undefined;
-      if (!id) throw Errors.badQuery(`Each record needs its primary key '${pk}' or an '@odata.id' with an alternate key.`);
-      return { item, id };
-    });
+    const items = eachTarget(ctx, entity, args['Targets'] as Array<Record<string, unknown>>, (item) => keyedTarget(entity, item));
     const first = new Map<string, number>();
-    items.forEach(({ id, key }, i) => {
-      const name = id ?? `${key!.key.LogicalName}:${JSON.stringify(key!.values.map((v) => (typeof v === 'string' ? v.toLowerCase() : v)))}`;
+    items.forEach((target, i) => {
+      const name = targetName(target);
       const earlier = first.get(name);
       if (earlier !== undefined) throw atIndex(i, Errors.invalidArgument(`This record has the same key as Targets[${earlier}]; UpsertMultiple takes each record once.`));
       first.set(name, i);
@@ -58,27 +44,15 @@ export const message: Message = {
   },
 };
 
-/** A Target by primary key (`id`) or by alternate key (`key`). */
-interface Target {
-  readonly item: Record<string, unknown>;
-  readonly id?: string;
-  readonly key?: AlternateKeyValue;
-}
-
 /** Upserts every target in one transaction, naming a failing one's index. */
-function upsertAll(ctx: MessageContext, entity: EntityModel, items: readonly Target[]): Promise<void> {
+function upsertAll(ctx: MessageContext, entity: EntityModel, items: readonly KeyedTarget[]): Promise<void> {
   return ctx.db.transaction(async (tx) => {
-    for (const [i, { item: given, id: known, key }] of items.entries()) {
-      let item = given;
-      let id = known;
-      if (key) {
-        id = await findByKey(tx, ctx.db, entity, key.key, key.values);
-        if (!id) {
-          // Create: the key values from the reference are written unless the body sets them.
-          item = { ...item };
-          key.key.KeyAttributes.forEach((a, j) => { if (!(a.PropertyName in item)) item[a.PropertyName] = key.values[j]; });
-        }
-      }
+    for (const [i, target] of items.entries()) {
+      const { key } = target;
+      const id = await targetId(tx, ctx.db, entity, target);
+      const item = { ...target.item };
+      // A create by alternate key writes the key's values unless the body sets them.
+      if (key && !id) key.key.KeyAttributes.forEach((a, j) => { if (!(a.PropertyName in item)) item[a.PropertyName] = key.values[j]; });
       try {
         await writeIn(tx, ctx.db, planUpdate(ctx.model, entity, id ?? randomUUID(), item, ctx.caller, undefined, undefined));
       } catch (err) {
