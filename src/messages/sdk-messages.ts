@@ -1,10 +1,10 @@
 import { createHash } from 'node:crypto';
 import type { EntityModel, Model } from '../model/types.js';
-import { SDKMESSAGE, SDKMESSAGEFILTER, SERVICE_MAINTAINED } from '../model/system-columns.js';
+import { SDKMESSAGE, SDKMESSAGEFILTER } from '../model/system-columns.js';
 import { deletePlan } from '../plan/delete.js';
 import { planRead } from '../plan/read.js';
 import type { Caller } from '../plan/types.js';
-import { planServiceCreate } from '../plan/write.js';
+import { clientWritable, planServiceCreate } from '../plan/write.js';
 import type { Database } from '../store/database.js';
 import { executeInsertMany, executeRead, executeWrite } from '../store/execute.js';
 import type { Message } from './types.js';
@@ -28,22 +28,17 @@ interface CatalogueEntry {
 /** The table a filter of an unbound message that takes no table names (Dataverse's `none`). */
 const NO_TABLE = 'none';
 
-/** Whether clients may create, change and delete rows of `entity` (not an intersect or SERVICE_MAINTAINED table). */
-function writableTable(entity: EntityModel): boolean {
-  return !entity.IsIntersect && !SERVICE_MAINTAINED.has(entity.LogicalName);
-}
-
 /** The single-row messages the HTTP verbs answer (digest §6.2), with the tables each takes. */
 const VERB_MESSAGES: ReadonlyArray<readonly [string, (entity: EntityModel) => boolean]> = [
   ['Retrieve', () => true],
   ['RetrieveMultiple', () => true],
-  ['Create', writableTable],
-  ['Update', writableTable],
-  ['Upsert', writableTable],
-  ['Delete', writableTable],
-  ['Associate', writableTable],
-  ['Disassociate', writableTable],
-  ['SetState', (e) => writableTable(e) && e.attributesByName.has('statecode')],
+  ['Create', clientWritable],
+  ['Update', clientWritable],
+  ['Upsert', clientWritable],
+  ['Delete', clientWritable],
+  ['Associate', clientWritable],
+  ['Disassociate', clientWritable],
+  ['SetState', (e) => clientWritable(e) && e.attributesByName.has('statecode')],
 ];
 
 /**
@@ -54,7 +49,7 @@ const VERB_MESSAGES: ReadonlyArray<readonly [string, (entity: EntityModel) => bo
 export function sdkMessageCatalogue(model: Model, messages: Iterable<Message>): CatalogueEntry[] {
   const tables = (takes: (e: EntityModel) => boolean) => model.entities.filter(takes).map((e) => e.LogicalName);
   const registered = [...messages].sort((a, b) => a.Name.localeCompare(b.Name)).map((m): CatalogueEntry => {
-    const takes = m.takes?.bind(m) ?? (m.Binding ? writableTable : undefined);
+    const takes = m.takes?.bind(m) ?? (m.Binding ? clientWritable : undefined);
     return { name: m.Name, tables: takes ? tables(takes) : [NO_TABLE] };
   });
   return [...VERB_MESSAGES.map(([name, takes]) => ({ name, tables: tables(takes) })), ...registered];

@@ -360,11 +360,17 @@ function checkRequired(entity: EntityModel, values: ReadonlyMap<AttributeModel, 
 }
 
 /**
- * Refuses writes (400 `0x80040800`) to an intersect table, whose rows are the links written
- * through `$ref`, and to a table the service maintains itself (SERVICE_MAINTAINED).
+ * Whether clients may create, change and delete rows of `entity`: not an intersect table, whose
+ * rows are the links written through `$ref`, nor a table the service maintains itself
+ * (SERVICE_MAINTAINED).
  */
+export function clientWritable(entity: EntityModel): boolean {
+  return !entity.IsIntersect && !SERVICE_MAINTAINED.has(entity.LogicalName);
+}
+
+/** Refuses writes (400 `0x80040800`) to a table that is not clientWritable. */
 function writable(entity: EntityModel, message: 'Create' | 'Update' | 'Delete'): void {
-  if (entity.IsIntersect || SERVICE_MAINTAINED.has(entity.LogicalName)) throw Errors.messageNotSupported(message, entity.LogicalName);
+  if (!clientWritable(entity)) throw Errors.messageNotSupported(message, entity.LogicalName);
 }
 
 /**

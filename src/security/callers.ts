@@ -1,11 +1,11 @@
-import { Errors, ServiceError } from '../errors.js';
+import { Errors, isDuplicateKey } from '../errors.js';
 import type { EntityModel, Model } from '../model/types.js';
 import { header, type HttpRequest } from '../odata/request.js';
 import { SYSTEMUSER } from '../model/system-columns.js';
 import { restrict } from '../plan/navigation.js';
 import { planRead } from '../plan/read.js';
 import { canonicalGuid } from '../plan/values.js';
-import type { Caller, Value } from '../plan/types.js';
+import type { Caller } from '../plan/types.js';
 import { planCreate } from '../plan/write.js';
 import type { Database } from '../store/database.js';
 import { executeRead, executeWrite } from '../store/execute.js';
@@ -20,7 +20,6 @@ import type { Identity } from './identity.js';
 /** A systemuser row, as far as sign-in needs it. */
 interface UserRow {
   readonly systemuserid: string;
-  readonly fullname: Value;
   readonly isdisabled: boolean;
 }
 
@@ -32,9 +31,9 @@ function systemuser(model: Model): EntityModel {
 async function findUser(model: Model, db: Database, column: string, value: string): Promise<UserRow | undefined> {
   const users = systemuser(model);
   const attribute = users.attributesByName.get(column)!;
-  const plan = restrict(planRead(users, { select: ['systemuserid', 'fullname', 'isdisabled'], top: 1 }, { returnRepresentation: false }), { kind: 'compare', op: 'eq', attribute, value });
+  const plan = restrict(planRead(users, { select: ['systemuserid', 'isdisabled'], top: 1 }, { returnRepresentation: false }), { kind: 'compare', op: 'eq', attribute, value });
   const [row] = (await executeRead(db, plan)).rows;
-  return row ? { systemuserid: row[0] as string, fullname: row[1]!, isdisabled: row[2] === true } : undefined;
+  return row ? { systemuserid: row[0] as string, isdisabled: row[1] === true } : undefined;
 }
 
 /** `row` as the caller, in `base`'s organization and business unit. Throws 400 `0x80040225` for a disabled user. */
@@ -83,7 +82,7 @@ export async function signIn(model: Model, db: Database, identity: Identity, bas
     return { systemuserid: id, organizationid: base.organizationid, businessunitid: base.businessunitid };
   } catch (err) {
     // Two first requests of the same user at once: the other one made the row (the alternate key on the object id).
-    if (!(err instanceof ServiceError && err.status === 412)) throw err;
+    if (!isDuplicateKey(err)) throw err;
     const made = await findUser(model, db, 'azureactivedirectoryobjectid', identity.objectId);
     if (!made) throw err;
     return enabled(made, base);
