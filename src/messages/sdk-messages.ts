@@ -1,12 +1,9 @@
-import { createHash } from 'node:crypto';
 import type { EntityModel, Model } from '../model/types.js';
 import { SDKMESSAGE, SDKMESSAGEFILTER } from '../model/system-columns.js';
-import { deletePlan } from '../plan/delete.js';
-import { planRead } from '../plan/read.js';
 import type { Caller } from '../plan/types.js';
-import { clientWritable, planServiceCreate } from '../plan/write.js';
+import { clientWritable } from '../plan/write.js';
 import type { Database } from '../store/database.js';
-import { executeInsertMany, executeRead, executeWrite } from '../store/execute.js';
+import { keepRows, nameGuid } from '../store/kept-rows.js';
 import type { Message } from './types.js';
 
 /**
@@ -55,21 +52,6 @@ export function sdkMessageCatalogue(model: Model, messages: Iterable<Message>): 
   return [...VERB_MESSAGES.map(([name, takes]) => ({ name, tables: tables(takes) })), ...registered];
 }
 
-/** A GUID (version 5 layout) derived from `name`: the same on every start. */
-function nameGuid(name: string): string {
-  const h = createHash('sha1').update(`tessera:${name}`).digest();
-  h[6] = (h[6]! & 0x0f) | 0x50;
-  h[8] = (h[8]! & 0x3f) | 0x80;
-  const x = h.subarray(0, 16).toString('hex');
-  return `${x.slice(0, 8)}-${x.slice(8, 12)}-${x.slice(12, 16)}-${x.slice(16, 20)}-${x.slice(20)}`;
-}
-
-async function existingIds(db: Database, entity: EntityModel): Promise<Set<string>> {
-  // Every row, not a page: a message per table at most.
-  const read = await executeRead(db, planRead(entity, { select: [entity.PrimaryIdAttribute], top: 1_000_000 }, { returnRepresentation: false }));
-  return new Set(read.rows.map((r) => r[0] as string));
-}
-
 /**
  * Brings the sdkmessage and sdkmessagefilter rows in line with sdkMessageCatalogue: creates the
  * missing ones (as `caller`, in one transaction per table) and deletes those of messages or
@@ -92,12 +74,6 @@ export async function keepSdkMessages(model: Model, db: Database, messages: Iter
       });
     }
   }
-  const keep = async (entity: EntityModel, wanted: ReadonlyMap<string, Record<string, unknown>>) => {
-    const existing = await existingIds(db, entity);
-    for (const id of existing) if (!wanted.has(id)) await executeWrite(db, deletePlan(entity, id, [], caller));
-    const missing = [...wanted].filter(([id]) => !existing.has(id));
-    if (missing.length) await executeInsertMany(db, missing.map(([id, body]) => planServiceCreate(model, entity, body, caller, id)));
-  };
-  await keep(sdkmessage, wantedMessages);
-  await keep(filter, wantedFilters);
+  await keepRows(model, db, sdkmessage, wantedMessages, caller);
+  await keepRows(model, db, filter, wantedFilters, caller);
 }
