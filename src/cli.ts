@@ -32,6 +32,7 @@ const maxBodyOption = new Option('--max-body-bytes <n>', 'largest accepted reque
 const protectionOption = new Option('--service-protection', "Dataverse's service protection limits: 429 over 6,000 requests or 1,200,000 ms of run time per 300 s, or 52 requests at once").env('TESSERA_SERVICE_PROTECTION');
 const issuerOption = new Option('--auth-issuer <url>', "require bearer tokens from this OpenID Connect issuer (e.g. https://login.microsoftonline.com/<tenant>/v2.0)").env('TESSERA_AUTH_ISSUER');
 const audienceOption = new Option('--auth-audience <list>', 'comma-separated token audiences accepted (e.g. https://org.example.com)').env('TESSERA_AUTH_AUDIENCE');
+const adminsOption = new Option('--auth-admins <list>', 'comma-separated Entra object ids of users (or client ids of applications) given the System Administrator role when they sign in').env('TESSERA_AUTH_ADMINS');
 const jwksOption = new Option('--auth-jwks <url-or-file>', "the issuer's signing keys (default: the jwks_uri of its OpenID configuration)").env('TESSERA_AUTH_JWKS');
 const corsOption = new Option('--cors-origins <list>', "comma-separated browser origins allowed across origins (CORS), or '*'").env('TESSERA_CORS_ORIGINS').default('');
 
@@ -85,8 +86,8 @@ const program = new Command('tessera').description('Metadata-driven OData v4 ser
 program.command('serve')
   .description('serve the Web API at http://localhost:<port>/api/data/v9.2/')
   .addOption(portOption).addOption(metadataOption).addOption(databaseOption).addOption(maxTargetsOption).addOption(maxBodyOption).addOption(corsOption).addOption(protectionOption)
-  .addOption(issuerOption).addOption(audienceOption).addOption(jwksOption)
-  .action(async (opts: { port: string; metadata: string; database: string; maxTargets: string; maxBodyBytes: string; corsOrigins: string; serviceProtection?: boolean; authIssuer?: string; authAudience?: string; authJwks?: string }) => {
+  .addOption(issuerOption).addOption(audienceOption).addOption(jwksOption).addOption(adminsOption)
+  .action(async (opts: { port: string; metadata: string; database: string; maxTargets: string; maxBodyBytes: string; corsOrigins: string; serviceProtection?: boolean; authIssuer?: string; authAudience?: string; authJwks?: string; authAdmins?: string }) => {
     try {
       const maxTargets = positive('--max-targets', opts.maxTargets);
       const maxBodyBytes = positive('--max-body-bytes', opts.maxBodyBytes);
@@ -95,7 +96,9 @@ program.command('serve')
       const model = loadModel(opts.metadata);
       const authenticator = auth ? await createAuthenticator(auth) : undefined;
       const db = await openDatabase(opts.database);
-      const service = await Service.open(model, db, logger, { maxTargets });
+      const administrators = (opts.authAdmins ?? '').split(',').map((a) => a.trim()).filter(Boolean);
+      if (administrators.length && !auth) throw new Error('--auth-admins needs --auth-issuer: without sign-in every request runs as the system user');
+      const service = await Service.open(model, db, logger, { maxTargets, administrators });
       const server = await listen(service, Number(opts.port), undefined, {
         maxBodyBytes, corsOrigins: allowed, serviceProtection: opts.serviceProtection ? DATAVERSE_LIMITS : undefined, authentication: authenticator,
       });

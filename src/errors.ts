@@ -183,6 +183,22 @@ export const Errors = {
    */
   userDisabled: (systemuserid: string, organizationid: string) =>
     new ServiceError(400, '0x80040225', `The user with SystemUserId=${systemuserid} in OrganizationContext=${organizationid} is disabled. Disabled users cannot access the system. Consider enabling this user.`),
+  /**
+   * 403 `0x80040220` PrivilegeDenied: the caller's roles do not hold privilege `name` (Dataverse's
+   * runtime text, e.g. "Principal user (Id=…, type=8, roleCount=1, privilegeCount=12, …), is missing
+   * prvReadOfficeDocument privilege (Id=…) on OTC=4490 for entity 'officedocument' …"; Tessera has
+   * no object type codes). `table` is the table the privilege guards, when it guards one.
+   */
+  privilegeDenied: (userId: string, roleCount: number, privilegeCount: number, name: string, privilegeId: string, table?: { LogicalName: string; DisplayName: string }) =>
+    new ServiceError(403, '0x80040220', `Principal user (Id=${userId}, type=8, roleCount=${roleCount}, privilegeCount=${privilegeCount}, accessMode='0 Read-Write'), is missing ${name} privilege (Id=${privilegeId})`
+      + `${table ? ` for entity '${table.LogicalName}' (LocalizedName='${table.DisplayName}')` : ''}. context.Caller=${userId}. Consider adding missed privilege to one of the principal (user/team) roles.`),
+  /**
+   * 403 `0x80048306`: the caller holds the privilege, but not at a depth that reaches row `id`
+   * (owned by `ownerId`): Dataverse's "SecLib::AccessCheckEx failed. Returned hr = -2147187962, …"
+   * with the AccessRights name, e.g. WriteAccess.
+   */
+  accessDenied: (userId: string, businessUnitId: string, table: string, id: string, ownerId: unknown, right: string) =>
+    new ServiceError(403, '0x80048306', `SecLib::AccessCheckEx failed. Returned hr = -2147187962, ObjectID: ${id}, OwnerId: ${String(ownerId)}, OwnerIdType: 8 and CallingUser: ${userId}. ObjectTypeName: ${table}, objectBusinessUnitId: ${businessUnitId}, AccessRights: ${right} `),
   /** 413 `0x8004418A`: request body over the configured limit. */
   tooLarge: (limit: number) =>
     new ServiceError(413, '0x8004418A', `The request body exceeds the maximum allowed size of ${limit} bytes.`),

@@ -22,7 +22,7 @@ import { relatedTo, restrict } from './plan/navigation.js';
 import { parseBody, planCreate, planDelete, planUpdate, resolveBind, sequentialGuid } from './plan/write.js';
 import { KEY_RACE_ATTEMPTS, namedPrimaryKey, planAlternateKey } from './plan/keys.js';
 import { resolveKeyedBinds, resolveKeyedUrl } from './store/keyed-urls.js';
-import { InTransaction, type Database } from './store/database.js';
+import { InTransaction, withSecurity, type Database } from './store/database.js';
 import { TimedDatabase } from './store/timed-database.js';
 import { executeAggregate, executeCount, executeRead, executeWrite, findByKey } from './store/execute.js';
 import { migrate } from './store/migrate.js';
@@ -32,6 +32,8 @@ import { keepSdkMessages } from './messages/sdk-messages.js';
 import type { Message } from './messages/types.js';
 import { impersonate, signIn } from './security/callers.js';
 import type { Identity } from './security/identity.js';
+import { loadAccess, type CallerAccess } from './security/access.js';
+import { ACT_ON_BEHALF, ensureAdministrator, keepSecurityRows } from './security/privileges.js';
 
 /**
  * The pipeline without HTTP: `handle(request) → response` runs parse → plan → sql → execute →
@@ -78,6 +80,12 @@ export interface ServiceOptions {
    * (createdon, modifiedon) with the system clock.
    */
   clock?: () => Date;
+  /**
+   * Entra object ids (users) and application (client) ids of applications whose users get the
+   * System Administrator role when they sign in (security/privileges.ts ensureAdministrator):
+   * the first administrators, who give other users roles. Default none.
+   */
+  administrators?: readonly string[];
 }
 
 /** Dataverse's guidance for records per bulk request (digest §6.3). */
@@ -122,6 +130,8 @@ export class Service {
   private readonly operations: OperationEnvironment;
   private readonly context: PlanContext;
   private readonly aggregateRecordLimit: number;
+  /** ServiceOptions.administrators, lower case. */
+  private readonly administrators: ReadonlySet<string>;
   /** Within `handle`: the milliseconds its request (and a `$batch`'s parts) spent being parsed. */
   private timing?: { parseMs: number };
 
@@ -133,6 +143,7 @@ export class Service {
     this.caller = options.caller ?? SYSTEM_CALLER;
     this.context = { model, caller: this.caller, clock: options.clock ?? (() => new Date()) };
     this.aggregateRecordLimit = options.aggregateRecordLimit ?? AGGREGATE_RECORD_LIMIT;
+    this.administrators = new Set((options.administrators ?? []).map((id) => id.toLowerCase()));
     this.csdl = renderCsdl(model, [...messages.values()]);
     this.operations = { model, db, caller: this.caller, clock: this.context.clock, messages, limits: { maxTargets: options.maxTargets ?? DEFAULT_MAX_TARGETS } };
   }
@@ -150,6 +161,7 @@ export class Service {
     await service.seed(SYSTEMUSER, service.caller.systemuserid, { fullname: 'SYSTEM' });
     await service.seed(ORGANIZATION, service.caller.organizationid, { name: 'Tessera', expirechangetrackingindays: DEFAULT_EXPIRE_CHANGE_TRACKING_DAYS });
     await keepSdkMessages(model, db, messages.values(), service.caller);
+    await keepSecurityRows(model, db, service.caller);
     return service;
   }
 
@@ -280,7 +292,10 @@ export class Service {
    */
   async signIn(identity: Identity): Promise<Caller> {
     try {
-      return await signIn(this.model, this.db, identity, this.caller);
+      const caller = await signIn(this.model, this.db, identity, this.caller);
+      const id = identity.applicationId ?? identity.objectId;
+      if (this.administrators.has(id.toLowerCase())) await ensureAdministrator(this.model, this.db, caller.systemuserid, this.caller);
+      return caller;
     } catch (err) {
       if (err instanceof ServiceError) throw err;
       this.log.error({ err, identity: identity.objectId }, 'unexpected fault signing in');
@@ -294,13 +309,25 @@ export class Service {
    * errors it throws). A `$batch` part runs as its batch unless it impersonates.
    */
   private async runAs(req: HttpRequest): Promise<Service> {
-    const caller = await impersonate(this.model, this.db, req.headers, req.caller ?? this.caller);
-    return caller === this.caller ? this : this.as(caller);
+    // Who the caller is and what it may do are read past the caller's own privileges.
+    const db = this.db.security ? withSecurity(this.db, undefined) : this.db;
+    const caller = await impersonate(this.model, db, req.headers, req.caller ?? this.caller);
+    if (caller === this.caller) return this;
+    if (caller.delegate) {
+      // Impersonating takes the signed-in user's prvActOnBehalfOfAnotherUser (Dataverse's Delegate role).
+      const sender = await loadAccess(this.model, db, caller.delegate, SYSTEM_CALLER);
+      if (sender && !sender.holds(ACT_ON_BEHALF)) throw sender.missing(ACT_ON_BEHALF);
+    }
+    return this.as(caller, await loadAccess(this.model, db, caller, SYSTEM_CALLER));
   }
 
-  /** This service run as `caller`: the same model, database, messages, limits and `$metadata`. */
-  private as(caller: Caller): Service {
-    return Object.assign(Object.create(Service.prototype) as Service, this, { caller, context: { ...this.context, caller }, operations: { ...this.operations, caller } });
+  /**
+   * This service run as `caller`, whose privileges are `access` (none: nothing is checked): the
+   * same model, messages, limits and `$metadata`; its database applies `access` to every plan.
+   */
+  private as(caller: Caller, access?: CallerAccess): Service {
+    const db = access || this.db.security ? withSecurity(this.db, access) : this.db;
+    return Object.assign(Object.create(Service.prototype) as Service, this, { caller, db, context: { ...this.context, caller }, operations: { ...this.operations, caller, db } });
   }
 
   /** This service over `db` instead (a change set's transaction): the same model, caller, messages, limits and `$metadata`. */

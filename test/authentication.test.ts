@@ -8,6 +8,7 @@ import { randomUUID } from 'node:crypto';
 import { exportJWK, generateKeyPair, SignJWT, type CryptoKey, type JWTPayload } from 'jose';
 import { DynamicsWebApi } from 'dynamics-web-api';
 import { createAuthenticator, type Authenticator } from '../src/http/authentication.js';
+import { SYSTEM_ADMINISTRATOR_ID } from '../src/security/privileges.js';
 import { call, DATABASES, SHIPPED_METADATA, startServer, type Reply, type TestServer } from './support/server.js';
 
 /**
@@ -117,10 +118,17 @@ for (const database of DATABASES) {
       expect(r.status, r.text).to.equal(200);
       return r.json.UserId as string;
     };
-    const newUser = async (fields: object = {}) => {
+    /** Gives user `id` the System Administrator role. */
+    const makeAdmin = async (id: string) => {
+      const r = await s.service.handle({ method: 'POST', url: `/api/data/v9.2/systemusers(${id})/systemuserroles_association/$ref`, headers: { 'content-type': 'application/json' }, body: JSON.stringify({ '@odata.id': `${s.root}roles(${SYSTEM_ADMINISTRATOR_ID})` }), origin: s.origin });
+      expect(r.status, r.body).to.equal(204);
+    };
+    /** A user made by the system user; an administrator unless `admin` is false. */
+    const newUser = async (fields: object = {}, admin = true) => {
       const oid = randomUUID();
       const created = await asSystem('POST', 'systemusers', { fullname: 'Made by an admin', azureactivedirectoryobjectid: oid, ...fields });
       expect(created.status).to.equal(201);
+      if (admin) await makeAdmin(created.json.systemuserid);
       return { oid, id: created.json.systemuserid as string, token: await token(signing, { oid, upn: `${oid}@example.test` }) };
     };
 
@@ -135,6 +143,9 @@ for (const database of DATABASES) {
         fullname: 'Ada Lovelace', firstname: 'Ada', lastname: 'Lovelace', domainname: 'ada@example.test', internalemailaddress: 'ada@example.test',
         azureactivedirectoryobjectid: oid, _createdby_value: system,
       });
+      const refused = await call('POST', `${s.root}msdyn_copilotinteractions`, { msdyn_name: 'mine' }, bearer(t));
+      expectError(refused, 403, '0x80040220', /is missing prvCreatemsdyn_copilotinteraction privilege/);
+      await makeAdmin(id);
       const created = await call('POST', `${s.root}msdyn_copilotinteractions?$select=_createdby_value,_modifiedby_value,_createdonbehalfby_value`, { msdyn_name: 'mine' }, bearer(t, { Prefer: 'return=representation' }));
       expect(created.status, created.text).to.equal(201);
       expect(created.json).to.include({ _createdby_value: id, _modifiedby_value: id, _createdonbehalfby_value: null });
@@ -226,6 +237,24 @@ for (const database of DATABASES) {
       expect(await answers({ MSCRMCallerID: batchTarget.id }), 'a part without the header runs as its batch').to.deep.equal([[target.id, caller.id], [batchTarget.id, caller.id]]);
     });
 
+    it('impersonates only with prvActOnBehalfOfAnotherUser (0x80040220 without it), in a $batch part too', async () => {
+      const plain = await newUser({}, false);
+      const target = await newUser();
+      expectError(await call('GET', `${s.root}WhoAmI()`, undefined, bearer(plain.token, { MSCRMCallerID: target.id })), 403, '0x80040220', /is missing prvActOnBehalfOfAnotherUser privilege/);
+      const boundary = 'batch_y';
+      const body = `--${boundary}\r\nContent-Type: application/http\r\nContent-Transfer-Encoding: binary\r\n\r\nGET ${s.root}WhoAmI() HTTP/1.1\r\nMSCRMCallerID: ${target.id}\r\n\r\n\r\n--${boundary}--\r\n`;
+      const batch = await call('POST', `${s.root}$batch`, body, bearer(plain.token, { 'Content-Type': `multipart/mixed;boundary=${boundary}` }));
+      expect(batch.text).to.contain('0x80040220').and.contain('prvActOnBehalfOfAnotherUser');
+      const role = await asSystem('POST', 'roles', { name: 'Delegate' });
+      const add = await s.service.handle({ method: 'POST', url: `/api/data/v9.2/roles(${role.json.roleid})/Microsoft.Dynamics.CRM.AddPrivilegesRole`, headers: { 'content-type': 'application/json' }, body: JSON.stringify({ Privileges: [{ PrivilegeName: 'prvActOnBehalfOfAnotherUser', Depth: 'Global' }] }), origin: s.origin });
+      expect(add.status, add.body).to.equal(204);
+      const link = await s.service.handle({ method: 'POST', url: `/api/data/v9.2/systemusers(${plain.id})/systemuserroles_association/$ref`, headers: { 'content-type': 'application/json' }, body: JSON.stringify({ '@odata.id': `${s.root}roles(${role.json.roleid})` }), origin: s.origin });
+      expect(link.status, link.body).to.equal(204);
+      expect(await whoAmI(plain.token, { MSCRMCallerID: target.id })).to.equal(target.id);
+      const created = await call('POST', `${s.root}msdyn_copilotinteractions`, { msdyn_name: 'x' }, bearer(plain.token, { MSCRMCallerID: target.id }));
+      expect(created.status, 'the row is created with the privileges of the impersonated user').to.equal(204);
+    });
+
     it('refuses impersonating a user that does not exist (404), is disabled (0x80040225), or a header that is no GUID (400)', async () => {
       const caller = await newUser();
       const missing = randomUUID();
@@ -244,6 +273,9 @@ describe('impersonation without authentication', () => {
     try {
       const user = await call('POST', `${s.root}systemusers`, { fullname: 'Grace' }, { Prefer: 'return=representation' });
       const id = user.json.systemuserid;
+      const refused = await call('POST', `${s.root}msdyn_copilotinteractions`, { msdyn_name: 'x' }, { MSCRMCallerID: id });
+      expect(refused.status, 'with the privileges of the impersonated user, who has no role').to.equal(403);
+      await call('POST', `${s.root}systemusers(${id})/systemuserroles_association/$ref`, { '@odata.id': `${s.root}roles(${SYSTEM_ADMINISTRATOR_ID})` });
       const who = await call('GET', `${s.root}WhoAmI()`, undefined, { MSCRMCallerID: id });
       expect(who.json.UserId).to.equal(id);
       const row = await call('POST', `${s.root}msdyn_copilotinteractions?$select=_createdby_value,_createdonbehalfby_value`, { msdyn_name: 'x' }, { MSCRMCallerID: id, Prefer: 'return=representation' });
@@ -330,9 +362,10 @@ describe('sign-in through OpenID discovery, per-user limits and dynamics-web-api
   });
 
   it('serves the unmodified dynamics-web-api with onTokenRefresh, and its impersonateAAD option', async () => {
-    const s = await startServer(SHIPPED_METADATA, undefined, { authentication: await createAuthenticator({ issuer, audience: [AUDIENCE] }) });
+    const oid = randomUUID();
+    // The user is one of the administrators the service starts with: System Administrator at sign-in.
+    const s = await startServer(SHIPPED_METADATA, undefined, { authentication: await createAuthenticator({ issuer, audience: [AUDIENCE] }), administrators: [oid.toUpperCase()] });
     try {
-      const oid = randomUUID();
       const t = await token(signing, { oid, upn: 'dwa@example.test', name: 'DWA user' }, { issuer });
       const api = new DynamicsWebApi({ serverUrl: s.origin, dataApi: { version: '9.2' }, onTokenRefresh: async () => t });
       const me = await api.callFunction<{ UserId: string }>({ name: 'WhoAmI' });

@@ -164,6 +164,10 @@ function jsonValue(message: Message, p: ParameterDefinition, v: unknown): unknow
       if (!Array.isArray(v)) throw wrong();
       return v.map((x) => { const g = typeof x === 'string' ? canonicalGuid(x) : undefined; if (!g) throw wrong(); return g; });
     }
+    default:
+      // A collection of a complex type: objects, whose properties the message checks.
+      if (!Array.isArray(v) || v.some((x) => !x || typeof x !== 'object' || Array.isArray(x))) throw wrong();
+      return v;
   }
 }
 

@@ -16,12 +16,19 @@ import type { Database } from '../store/database.js';
  */
 export type ParameterType =
   | 'Edm.String' | 'Edm.Int32' | 'Edm.Int64' | 'Edm.Boolean' | 'Edm.Guid' | 'Edm.Decimal' | 'Edm.Double'
-  | 'mscrm.crmbaseentity' | 'Collection(mscrm.crmbaseentity)' | 'Collection(Edm.String)' | 'Collection(Edm.Guid)';
+  | 'mscrm.crmbaseentity' | 'Collection(mscrm.crmbaseentity)' | 'Collection(Edm.String)' | 'Collection(Edm.Guid)'
+  | `Collection(mscrm.${string})`;
 
 /** One declared parameter (after the binding parameter). */
 export interface ParameterDefinition {
   readonly Name: string;
+  /** For a collection of a complex type, `Collection(mscrm.<ComplexType.Name>)`. */
   readonly Type: ParameterType;
+  /**
+   * The complex type of a `Collection(mscrm.<Name>)` parameter, declared in `$metadata`; its
+   * values arrive as JSON objects, which the message checks itself.
+   */
+  readonly ComplexType?: ComplexTypeDefinition;
   /** Optional parameters may be left out; required ones are checked before `invoke`. */
   readonly Optional?: boolean;
 }
@@ -35,6 +42,8 @@ export interface ComplexTypeDefinition {
   readonly Name: string;
   readonly Properties: ReadonlyArray<{ readonly Name: string; readonly Type: string; readonly Nullable?: boolean }>;
   readonly Uses?: readonly ComplexTypeDefinition[];
+  /** Enumeration types its properties use (`<EnumType>`, members numbered from 0 in order). */
+  readonly Enums?: ReadonlyArray<{ readonly Name: string; readonly Members: readonly string[] }>;
 }
 
 /** What an operation is called with: the binding and the checked parameter values. */

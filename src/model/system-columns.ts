@@ -24,8 +24,17 @@ export const ORGANIZATION = 'organization';
 export const SDKMESSAGE = 'sdkmessage';
 /** Which tables each message takes (sdkmessagefilter): kept by the service, read-only to clients. */
 export const SDKMESSAGEFILTER = 'sdkmessagefilter';
-/** Tables whose rows only the service writes (messages/sdk-messages.ts); clients' writes are refused. */
-export const SERVICE_MAINTAINED: ReadonlySet<string> = new Set([SDKMESSAGE, SDKMESSAGEFILTER]);
+/** The privilege table: one row per privilege, kept by the service (security/privileges.ts). */
+export const PRIVILEGE = 'privilege';
+/** The security role table. */
+export const ROLE = 'role';
+/** Which privileges a role holds at which depth: written by the role messages only. */
+export const ROLEPRIVILEGES = 'roleprivileges';
+/**
+ * Tables whose rows only the service writes (messages/sdk-messages.ts, security/privileges.ts,
+ * the role messages); clients' writes are refused.
+ */
+export const SERVICE_MAINTAINED: ReadonlySet<string> = new Set([SDKMESSAGE, SDKMESSAGEFILTER, PRIVILEGE, ROLEPRIVILEGES]);
 
 function userLookup(LogicalName: string, DisplayName: string): AttributeFile {
   return { LogicalName, AttributeType: 'Lookup', Targets: [SYSTEMUSER], DisplayName, RequiredLevel: 'None', ...readOnly };

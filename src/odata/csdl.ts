@@ -98,7 +98,7 @@ export interface OperationDeclaration {
   readonly Name: string;
   readonly Kind: 'Action' | 'Function';
   readonly Binding?: 'entity' | 'entityset';
-  readonly Parameters: ReadonlyArray<{ readonly Name: string; readonly Type: string; readonly Optional?: boolean }>;
+  readonly Parameters: ReadonlyArray<{ readonly Name: string; readonly Type: string; readonly Optional?: boolean; readonly ComplexType?: ComplexTypeDeclaration }>;
   readonly ReturnType?: ComplexTypeDeclaration;
 }
 
@@ -110,21 +110,34 @@ export interface ComplexTypeDeclaration {
   readonly Name: string;
   readonly Properties: ReadonlyArray<{ readonly Name: string; readonly Type: string; readonly Nullable?: boolean }>;
   readonly Uses?: readonly ComplexTypeDeclaration[];
+  /** The enumeration types its properties use, members numbered from 0. */
+  readonly Enums?: ReadonlyArray<{ readonly Name: string; readonly Members: readonly string[] }>;
 }
 
-/** The complex types of the operations' return types, those they use first, each once. */
-function complexTypes(operations: readonly OperationDeclaration[]): object[] {
+/**
+ * The complex types of the operations' return types and parameters (those they use first, each
+ * once), and the enumeration types they use.
+ */
+function complexTypes(operations: readonly OperationDeclaration[]): { ComplexType: object[]; EnumType: object[] } {
   const seen = new Map<string, ComplexTypeDeclaration>();
+  const enums = new Map<string, readonly string[]>();
   const add = (t: ComplexTypeDeclaration) => {
     if (seen.has(t.Name)) return;
     for (const used of t.Uses ?? []) add(used);
+    for (const e of t.Enums ?? []) enums.set(e.Name, e.Members);
     seen.set(t.Name, t);
   };
-  for (const o of operations) if (o.ReturnType) add(o.ReturnType);
-  return [...seen.values()].map((t) => ({
-    $: { Name: t.Name },
-    Property: t.Properties.map((p) => ({ $: { Name: p.Name, Type: p.Type, Nullable: p.Nullable ? 'true' : 'false' } })),
-  }));
+  for (const o of operations) {
+    if (o.ReturnType) add(o.ReturnType);
+    for (const p of o.Parameters) if (p.ComplexType) add(p.ComplexType);
+  }
+  return {
+    ComplexType: [...seen.values()].map((t) => ({
+      $: { Name: t.Name },
+      Property: t.Properties.map((p) => ({ $: { Name: p.Name, Type: p.Type, Nullable: p.Nullable ? 'true' : 'false' } })),
+    })),
+    EnumType: [...enums].map(([name, members]) => ({ $: { Name: name }, Member: members.map((m, i) => ({ $: { Name: m, Value: String(i) } })) })),
+  };
 }
 
 function operation(op: OperationDeclaration): object {
@@ -149,6 +162,7 @@ function operation(op: OperationDeclaration): object {
  */
 export function renderCsdl(model: Model, operations: readonly OperationDeclaration[] = [], annotated = false): string {
   const definitions = definitionTypes();
+  const used = complexTypes(operations);
   const doc = {
     'edmx:Edmx': {
       $: { Version: '4.0', 'xmlns:edmx': 'http://docs.oasis-open.org/odata/ns/edmx' },
@@ -162,8 +176,8 @@ export function renderCsdl(model: Model, operations: readonly OperationDeclarati
             { $: { Name: 'crmmodelbaseentity', Abstract: 'true' } },
             ...definitions.EntityType,
           ],
-          ComplexType: [...complexTypes(operations), ...definitions.ComplexType],
-          EnumType: definitions.EnumType,
+          ComplexType: [...used.ComplexType, ...definitions.ComplexType],
+          EnumType: [...used.EnumType, ...definitions.EnumType],
           Action: operations.filter((o) => o.Kind === 'Action').map(operation),
           Function: operations.filter((o) => o.Kind === 'Function').map(operation),
           EntityContainer: {

@@ -357,3 +357,26 @@ export interface AggregatePlan {
   /** Active (default) or retained rows of a retention-enabled table. */
   readonly dataSource?: DataSource;
 }
+
+/** A read the executor runs: a ReadPlan, a CountPlan or an AggregatePlan. */
+export type ReadingPlan = ReadPlan | CountPlan | AggregatePlan | Pick<CountPlan, 'entity' | 'filter' | 'dataSource'>;
+
+/**
+ * What the caller may do, applied by the executor to every plan it runs for the caller
+ * (security/access.ts; Dataverse "Security roles and privileges"). Each method returns the plan
+ * as the caller may run it — rows it may not read filtered out, guards on rows it may not change —
+ * or throws 403 `0x80040220` for a privilege the caller lacks.
+ */
+export interface PlanSecurity {
+  /** `plan` narrowed to the rows the caller may read, in its own table and every table it reaches. */
+  read<P extends ReadingPlan>(plan: P): P;
+  /** True when the caller reads only the rows of `entity` it owns (`ownerid`, column of the error's OwnerId). */
+  readsOwnOnly(entity: EntityModel): boolean;
+  /** `plan` (and the writes it carries) checked against the caller's privileges, guarded to the rows it may change. */
+  write<P extends WritePlan>(plan: P): P;
+  /**
+   * The error for row `id` of `entity`, owned by `owner`, that exists but that the caller may not
+   * reach with `right` (403 `0x80048306`).
+   */
+  denied(entity: EntityModel, id: string, owner: Value, right: 'ReadAccess' | 'WriteAccess' | 'DeleteAccess'): Error;
+}

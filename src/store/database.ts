@@ -1,3 +1,4 @@
+import type { PlanSecurity } from '../plan/types.js';
 import type { Dialect, Statement } from '../sql/dialect.js';
 
 /**
@@ -22,6 +23,12 @@ export interface Database extends Executor {
   readonly dialect: Dialect;
   /** A short description for logs, e.g. `sqlite:./data/tessera.db`. */
   readonly description: string;
+  /**
+   * The caller's privileges, which the executor applies to every plan it runs on this database
+   * (store/execute.ts); undefined when every plan runs as it is (the built-in system user, a
+   * System Administrator, the service's own work).
+   */
+  readonly security?: PlanSecurity;
   transaction<T>(fn: (tx: Executor) => Promise<T>): Promise<T>;
   /**
    * The highest row version V such that every transaction that reserved a version ≤ V has ended
@@ -41,6 +48,21 @@ export interface Database extends Executor {
    */
   isTransactionAborted(err: unknown): boolean;
   close(): Promise<void>;
+}
+
+/**
+ * `db` run for a caller whose privileges are `security` (Database.security; undefined: nothing is
+ * checked): every other member is `db`'s own, called on `db` itself, so that state it keeps
+ * (TimedDatabase's timings) is shared.
+ */
+export function withSecurity(db: Database, security: PlanSecurity | undefined): Database {
+  return new Proxy(db, {
+    get(target, key) {
+      if (key === 'security') return security;
+      const value: unknown = Reflect.get(target, key);
+      return typeof value === 'function' ? (value as (...args: unknown[]) => unknown).bind(target) : value;
+    },
+  });
 }
 
 /** Runs work at once: for statements that each take any free connection of a pool. */
@@ -71,10 +93,12 @@ export function oneAtATime(): <T>(work: () => Promise<T>) => Promise<T> {
 export class InTransaction implements Database {
   readonly dialect: Database['dialect'];
   readonly description: string;
+  readonly security?: PlanSecurity;
 
   constructor(private readonly outer: Database, private readonly tx: Executor) {
     this.dialect = outer.dialect;
     this.description = outer.description;
+    if (outer.security) this.security = outer.security;
   }
 
   rows(stmt: Statement): Promise<unknown[][]> {

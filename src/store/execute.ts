@@ -2,7 +2,7 @@ import { PassThrough } from 'node:stream';
 import { setImmediate } from 'node:timers/promises';
 import { Errors, ServiceError } from '../errors.js';
 import type { AttributeModel, EntityKeyModel, EntityModel } from '../model/types.js';
-import type { AggregatePlan, CountPlan, DeletePlan, ExpandPlan, Guard, InsertPlan, ReadPlan, RowReference, UpdatePlan, Value, WritePlan, WriteResult } from '../plan/types.js';
+import type { AggregatePlan, CountPlan, DeletePlan, ExpandPlan, Guard, InsertPlan, PlanSecurity, ReadPlan, RowReference, UpdatePlan, Value, WritePlan, WriteResult } from '../plan/types.js';
 import { pkOf } from '../model/primary-key.js';
 import type { Statement } from '../sql/dialect.js';
 import { renderDeletedIds, renderRecordDeletions } from '../sql/deleted-rows.js';
@@ -38,9 +38,11 @@ export interface ReadResult {
 }
 
 /** Runs a ReadPlan (and its count, when asked) on committed data. */
-export async function executeRead(db: Database, plan: ReadPlan): Promise<ReadResult> {
+export async function executeRead(db: Database, asked: ReadPlan): Promise<ReadResult> {
+  const plan = db.security ? db.security.read(asked) : asked;
   const columns = fetchedColumns(plan);
   const raw = await db.rows(renderRead(db.dialect, plan));
+  if (!raw.length && plan.id !== undefined && db.security?.readsOwnOnly(plan.entity)) await refuseHidden(db, db, db.security, plan.entity, plan.id, 'ReadAccess');
   const hasMore = plan.paged && raw.length > plan.limit;
   if (hasMore) raw.length = plan.limit;
   const n = columns.length;
@@ -56,6 +58,17 @@ export async function executeRead(db: Database, plan: ReadPlan): Promise<ReadRes
   if (!plan.count) return { columns, rows, hasMore };
   const total = await countUpTo(db, plan);
   return { columns, rows, hasMore, count: Math.min(total, COUNT_CAP), countLimitExceeded: total > COUNT_CAP };
+}
+
+/**
+ * For a row the caller's privileges hid: throws the record-level refusal (403 `0x80048306`) when
+ * row `id` exists and another user owns it; returns when it does not exist (the caller's 404).
+ */
+async function refuseHidden(tx: Executor, db: Database, security: PlanSecurity, entity: EntityModel, id: string, right: 'ReadAccess' | 'WriteAccess' | 'DeleteAccess'): Promise<void> {
+  const owner = entity.attributesByName.get('ownerid');
+  if (!owner) return;
+  const [row] = await tx.rows(renderSelectById(db.dialect, entity, id, [owner]));
+  if (row) throw security.denied(entity, id, db.dialect.fromDb(owner, row[0]), right);
 }
 
 /** Related rows of one expansion: canonical values keyed by property name, nested expansions decoded too. */
@@ -84,7 +97,7 @@ async function countUpTo(db: Database, plan: Pick<CountPlan, 'entity' | 'filter'
 
 /** Counts the rows matching a plan's filter, capped at COUNT_CAP. */
 export async function executeCount(db: Database, plan: Pick<CountPlan, 'entity' | 'filter' | 'dataSource'>): Promise<number> {
-  return Math.min(await countUpTo(db, plan), COUNT_CAP);
+  return Math.min(await countUpTo(db, db.security ? db.security.read(plan) : plan), COUNT_CAP);
 }
 
 /** One group of an aggregate's result, canonical values in the plan's order. */
@@ -101,7 +114,8 @@ export interface AggregateRow {
  * Runs an AggregatePlan on committed data: one statement (see renderAggregate). Throws 400
  * `0x8004E023` AggregateQueryRecordLimit when more than `plan.recordLimit` rows would be aggregated.
  */
-export async function executeAggregate(db: Database, plan: AggregatePlan): Promise<AggregateRow[]> {
+export async function executeAggregate(db: Database, asked: AggregatePlan): Promise<AggregateRow[]> {
+  const plan = db.security ? db.security.read(asked) : asked;
   const raw = await db.rows(renderAggregate(db.dialect, plan));
   const total = raw.length ? Number(raw[0]![raw[0]!.length - 1]) : 0;
   if (total > plan.recordLimit) throw Errors.aggregateRecordLimit();
@@ -295,7 +309,9 @@ async function insertStream(tx: Executor, db: Database, count: number, planAt: (
  * Resolves with the new rows' ids, in item order.
  */
 export function executeInsertStream(db: Database, count: number, planAt: (index: number) => InsertPlan, name?: ItemNamer): Promise<string[]> {
-  return db.transaction((tx) => insertStream(tx, db, count, planAt, name));
+  const { security } = db;
+  const secured = security ? (i: number) => security.write(planAt(i)) : planAt;
+  return db.transaction((tx) => insertStream(tx, db, count, secured, name));
 }
 
 /** executeInsertStream over plans made beforehand. */
@@ -344,8 +360,9 @@ const WRITE_ROUNDS = 3;
  * Restrict relationship refuses (see afterDelete).
  */
 export async function writeIn(
-  tx: Executor, db: Database, plan: WritePlan, missing?: () => Error,
+  tx: Executor, db: Database, asked: WritePlan, missing?: () => Error,
 ): Promise<WriteResult> {
+  const plan = db.security ? db.security.write(asked) : asked;
   const notFound = (p: UpdatePlan | DeletePlan) => (missing ? missing() : Errors.recordNotFound(p.entity.LogicalName, p.id));
   switch (plan.kind) {
     case 'associate':
@@ -455,6 +472,7 @@ async function afterDelete(tx: Executor, db: Database, plan: DeletePlan): Promis
  * `settled` (included), ascending, after `after`, at most `limit` (see renderDeletedIds).
  */
 export async function executeDeletedIds(db: Database, entity: EntityModel, since: number, settled: number, after: string | undefined, limit: number): Promise<string[]> {
+  db.security?.read({ entity });
   const pk = pkOf(entity);
   return (await db.rows(renderDeletedIds(db.dialect, entity, since, settled, after, limit))).map(([id]) => String(db.dialect.fromDb(pk, id)));
 }
@@ -495,7 +513,9 @@ export interface GuardedOutcome {
  * refuses is undone to a savepoint and left out like a failing guard (PurgeRetainedContent purges
  * the other rows and leaves that one retained).
  */
-export function executeGuarded(db: Database, plans: ReadonlyArray<UpdatePlan | DeletePlan>): Promise<GuardedOutcome> {
+export function executeGuarded(db: Database, asked: ReadonlyArray<UpdatePlan | DeletePlan>): Promise<GuardedOutcome> {
+  const { security } = db;
+  const plans = security ? asked.map((p) => security.write(p)) : asked;
   return db.transaction(async (tx) => {
     const updates = plans.filter((p) => p.kind === 'update').length;
     const versions = updates ? await reserveVersions(tx, db, updates) : [];

@@ -1,3 +1,4 @@
+import type { PlanSecurity } from '../plan/types.js';
 import type { Statement } from '../sql/dialect.js';
 import type { Database, Executor } from './database.js';
 
@@ -16,9 +17,12 @@ export class TimedDatabase implements Database {
   private busy = 0;
   private since = 0;
 
+  readonly security?: PlanSecurity;
+
   constructor(private readonly inner: Database) {
     this.dialect = inner.dialect;
     this.description = inner.description;
+    if (inner.security) this.security = inner.security;
   }
 
   private enter(): void {

@@ -1,0 +1,82 @@
+import { Errors } from '../errors.js';
+import { PRIVILEGE, ROLE, ROLEPRIVILEGES } from '../model/system-columns.js';
+import type { EntityModel } from '../model/types.js';
+import { planServiceCreate, planUpdate } from '../plan/write.js';
+import { restrict } from '../plan/navigation.js';
+import { planRead } from '../plan/read.js';
+import type { UpdatePlan, WritePlan } from '../plan/types.js';
+import { InTransaction, withSecurity } from '../store/database.js';
+import { executeRead, writeIn } from '../store/execute.js';
+import { DepthMask, privilegeCatalogue, rolePrivilegeId, type DepthName, type PrivilegeModel } from '../security/privileges.js';
+import type { ComplexTypeDefinition, MessageContext } from './types.js';
+
+/**
+ * What the role messages share (AddPrivilegesRole, RemovePrivilegeRole; Dataverse "Security
+ * roles and privileges"): the bound role, the RolePrivilege complex type, and the writes to
+ * `roleprivileges`, which clients cannot write themselves. A call takes the caller's Write
+ * privilege on the role (prvWriteRole), checked by stamping the role's modifiedon/modifiedby
+ * in the same transaction; the role's privileges are then written past the caller's checks.
+ */
+
+/** Dataverse's PrivilegeDepth members, in value order (Basic = 0 … Global = 3). */
+const DEPTHS: readonly DepthName[] = ['Basic', 'Local', 'Deep', 'Global'];
+
+/** `Microsoft.Dynamics.CRM.RolePrivilege`: one privilege at a depth. */
+export const ROLE_PRIVILEGE: ComplexTypeDefinition = {
+  Name: 'RolePrivilege',
+  Properties: [
+    { Name: 'Depth', Type: 'mscrm.PrivilegeDepth' },
+    { Name: 'PrivilegeId', Type: 'Edm.Guid' },
+    { Name: 'BusinessUnitId', Type: 'Edm.Guid', Nullable: true },
+    { Name: 'PrivilegeName', Type: 'Edm.String', Nullable: true },
+  ],
+  Enums: [{ Name: 'PrivilegeDepth', Members: DEPTHS }],
+};
+
+/** The role a role message is bound to (`/roles(<id>)/Microsoft.Dynamics.CRM.X`); 404 on another table. */
+export function boundRole(ctx: MessageContext, name: string): { role: EntityModel; id: string } {
+  const entity = ctx.binding?.entity;
+  if (!entity || entity.LogicalName !== ROLE || !ctx.binding?.id) throw Errors.resourceNotFound(`Microsoft.Dynamics.CRM.${name}`);
+  return { role: entity, id: ctx.binding.id };
+}
+
+/** A RolePrivilege object as a privilege and a depth mask; 400 for an unknown privilege or a depth it cannot have. */
+export function rolePrivilege(ctx: MessageContext, item: Record<string, unknown>, index: number): { privilege: PrivilegeModel; mask: number } {
+  const catalogue = privilegeCatalogue(ctx.model);
+  const id = typeof item['PrivilegeId'] === 'string' ? item['PrivilegeId'].toLowerCase() : undefined;
+  const name = typeof item['PrivilegeName'] === 'string' ? item['PrivilegeName'] : undefined;
+  const privilege = catalogue.find((p) => (id ? p.id === id : name !== undefined && p.name.toLowerCase() === name.toLowerCase()));
+  if (!privilege) throw Errors.invalidArgument(`Privileges[${index}]: no privilege has ${id ? `Id ${id}` : name !== undefined ? `the name '${name}'` : 'the PrivilegeId or PrivilegeName given'}.`);
+  const raw = item['Depth'];
+  const depth = typeof raw === 'number' ? DEPTHS[raw] : DEPTHS.find((d) => d.toLowerCase() === String(raw).toLowerCase());
+  if (!depth) throw Errors.invalidArgument(`Privileges[${index}]: Depth must be one of ${DEPTHS.join(', ')}, not '${String(raw)}'.`);
+  if (!privilege.depths.includes(depth)) throw Errors.invalidArgument(`Privileges[${index}]: ${privilege.name} cannot be held at ${depth} depth; it can at ${privilege.depths.join(', ')}.`);
+  return { privilege, mask: DepthMask[depth] };
+}
+
+/**
+ * Runs `change(tx, db)` in one transaction after stamping the role (which takes the caller's
+ * Write privilege on it, and answers 404 for a role that does not exist); `db` runs past the
+ * caller's checks.
+ */
+export function changeRole(ctx: MessageContext, role: EntityModel, id: string, change: (held: ReadonlySet<string>, grants: EntityModel, run: (plan: WritePlan) => Promise<unknown>) => Promise<void>): Promise<void> {
+  const grants = ctx.model.byLogicalName.get(ROLEPRIVILEGES)!;
+  return ctx.db.transaction(async (tx) => {
+    await writeIn(tx, ctx.db, planUpdate(ctx.model, role, id, {}, ctx.caller, '*', undefined) as UpdatePlan);
+    const trusted = new InTransaction(withSecurity(ctx.db, undefined), tx);
+    const roleId = grants.attributesByName.get('roleid')!;
+    const read = restrict(planRead(grants, { select: [grants.PrimaryIdAttribute], top: 1_000_000 }, { returnRepresentation: false }), { kind: 'compare', op: 'eq', attribute: roleId, value: id });
+    const held = new Set((await executeRead(trusted, read)).rows.map((r) => r[0] as string));
+    await change(held, grants, (plan) => writeIn(tx, trusted, plan));
+  });
+}
+
+/** The roleprivileges row giving `roleId` `privilege` at `mask`, as a create plan. */
+export function grantPlan(ctx: MessageContext, grants: EntityModel, roleId: string, privilege: PrivilegeModel, mask: number) {
+  const role = ctx.model.byLogicalName.get(ROLE)!;
+  return planServiceCreate(ctx.model, grants, {
+    'roleid@odata.bind': `${role.EntitySetName}(${roleId})`,
+    'privilegeid@odata.bind': `${ctx.model.byLogicalName.get(PRIVILEGE)!.EntitySetName}(${privilege.id})`,
+    privilegedepthmask: mask,
+  }, ctx.caller, rolePrivilegeId(roleId, privilege.id));
+}

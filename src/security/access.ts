@@ -1,0 +1,258 @@
+import { Errors } from '../errors.js';
+import { ROLE, ROLEPRIVILEGES } from '../model/system-columns.js';
+import type { AttributeModel, EntityModel, Model } from '../model/types.js';
+import { restrict } from '../plan/navigation.js';
+import { planRead } from '../plan/read.js';
+import type {
+  Caller, ExpandPlan, Guard, InsertPlan, LinkedColumn, PlanExpr, PlanSecurity, ReadingPlan, Value, WritePlan,
+} from '../plan/types.js';
+import type { Database } from '../store/database.js';
+import { executeRead } from '../store/execute.js';
+import {
+  DepthMask, privilegeCatalogue, privilegeName, SYSTEM_ADMINISTRATOR_ID, USER_ROLES,
+  type AccessRightName, type PrivilegeModel,
+} from './privileges.js';
+
+/**
+ * What a caller may do, from the privileges its roles hold (Dataverse "Security roles and
+ * privileges", "How access to a record is determined"). Business units are not modelled yet:
+ * every user and every row belongs to the one root business unit, so a privilege held at Local,
+ * Deep or Global depth reaches every row, and one held at Basic depth the rows the caller owns
+ * (`ownerid`). Teams and sharing are not modelled: a row is reached through its owner alone.
+ */
+
+/** How far a caller's privilege reaches: not at all, the rows it owns, or every row. */
+export type Reach = 'none' | 'own' | 'all';
+
+/** The privileges of a model, by table and right, and by id. */
+interface Catalogue {
+  readonly byId: ReadonlyMap<string, PrivilegeModel>;
+  readonly byTable: ReadonlyMap<EntityModel, ReadonlyMap<AccessRightName, PrivilegeModel>>;
+}
+
+const catalogues = new WeakMap<Model, Catalogue>();
+
+function catalogueOf(model: Model): Catalogue {
+  let c = catalogues.get(model);
+  if (!c) {
+    const byId = new Map<string, PrivilegeModel>();
+    const byTable = new Map<EntityModel, Map<AccessRightName, PrivilegeModel>>();
+    for (const p of privilegeCatalogue(model)) {
+      byId.set(p.id, p);
+      if (!p.entity || !p.right) continue;
+      let rights = byTable.get(p.entity);
+      if (!rights) byTable.set(p.entity, (rights = new Map()));
+      rights.set(p.right, p);
+    }
+    c = { byId, byTable };
+    catalogues.set(model, c);
+  }
+  return c;
+}
+
+/** The AccessRights name Dataverse's record-level refusal reports for a right. */
+const ACCESS_NAMES: Partial<Record<AccessRightName, 'ReadAccess' | 'WriteAccess' | 'DeleteAccess'>> = { Read: 'ReadAccess', Write: 'WriteAccess', Delete: 'DeleteAccess' };
+
+/**
+ * A caller's privileges, applied to plans (PlanSecurity): `grants` maps privilege ids to the
+ * widest depth mask any of the caller's roles holds them at.
+ */
+export class CallerAccess implements PlanSecurity {
+  private readonly catalogue: Catalogue;
+
+  constructor(readonly model: Model, readonly caller: Caller, private readonly grants: ReadonlyMap<string, number>, private readonly roleCount: number) {
+    this.catalogue = catalogueOf(model);
+  }
+
+  /** How far the caller's `right` on `entity` reaches (a table without such a privilege: every row, as for intersect tables). */
+  reach(entity: EntityModel, right: AccessRightName): Reach {
+    const privilege = this.catalogue.byTable.get(entity)?.get(right);
+    if (!privilege) return entity.IsIntersect || !this.catalogue.byTable.has(entity) ? 'all' : 'none';
+    const mask = this.grants.get(privilege.id) ?? 0;
+    if (!mask) return 'none';
+    // One business unit: Local and Deep reach what Global does.
+    return mask === DepthMask.Basic && entity.OwnershipType === 'UserOwned' ? 'own' : 'all';
+  }
+
+  /** Whether the caller holds the privilege of its own `name` (e.g. prvActOnBehalfOfAnotherUser). */
+  holds(name: string): boolean {
+    const privilege = [...this.catalogue.byId.values()].find((p) => p.name === name);
+    return !!privilege && (this.grants.get(privilege.id) ?? 0) > 0;
+  }
+
+  /** 403 `0x80040220` for a missing privilege `name` (on `entity`, when it guards a table). */
+  missing(name: string, entity?: EntityModel): Error {
+    const privilege = [...this.catalogue.byId.values()].find((p) => p.name === name);
+    return Errors.privilegeDenied(this.caller.systemuserid, this.roleCount, this.grants.size, name, privilege?.id ?? '', entity && { LogicalName: entity.LogicalName, DisplayName: entity.DisplayName ?? entity.LogicalName });
+  }
+
+  /** The reach of `right` on `entity`; throws 403 `0x80040220` when the caller has none. */
+  private require(entity: EntityModel, right: AccessRightName): Reach {
+    const reach = this.reach(entity, right);
+    if (reach === 'none') throw this.missing(privilegeName(entity, right), entity);
+    return reach;
+  }
+
+  /** The owner column of a user-owned table. */
+  private owner(entity: EntityModel): AttributeModel | undefined {
+    return entity.OwnershipType === 'UserOwned' ? entity.attributesByName.get('ownerid') : undefined;
+  }
+
+  /** The condition on `entity`'s rows the caller may read: none when it reaches all; throws when it reaches none. */
+  private readable(entity: EntityModel): PlanExpr | undefined {
+    if (this.require(entity, 'Read') === 'all') return undefined;
+    return { kind: 'compare', op: 'eq', attribute: this.owner(entity)!, value: this.caller.systemuserid };
+  }
+
+  /** `e` with every condition on related rows narrowed to the related rows the caller may read. */
+  private expr(e: PlanExpr | undefined): PlanExpr | undefined {
+    if (!e) return e;
+    switch (e.kind) {
+      case 'exists': {
+        const own = this.readable(e.navigation.target);
+        const where = this.expr(e.where);
+        return { ...e, where: own && where ? { kind: 'and', left: own, right: where } : own ?? where };
+      }
+      case 'and': case 'or': {
+        // Left spines of one kind may be long (FetchXML chains): walked in a loop.
+        const rights: PlanExpr[] = [];
+        let node: PlanExpr = e;
+        for (; node.kind === e.kind; node = node.left) rights.push(this.expr(node.right)!);
+        let out = this.expr(node)!;
+        for (let i = rights.length - 1; i >= 0; i--) out = { kind: e.kind, left: out, right: rights[i]! };
+        return out;
+      }
+      case 'not': return { kind: 'not', operand: this.expr(e.operand)! };
+      default: return e;
+    }
+  }
+
+  private narrowed<P extends { readonly filter?: PlanExpr }>(plan: P, entity: EntityModel): P {
+    const own = this.readable(entity);
+    const secured = { ...plan, filter: this.expr(plan.filter) };
+    return own ? restrict(secured, own) : secured;
+  }
+
+  private expansion(e: ExpandPlan): ExpandPlan {
+    return { ...this.narrowed(e, e.navigation.target), expand: e.expand.map((x) => this.expansion(x)) };
+  }
+
+  private linked(l: LinkedColumn): LinkedColumn {
+    return {
+      ...l,
+      path: l.path.map((step) => {
+        const own = this.readable(step.navigation.target);
+        const where = this.expr(step.where);
+        return { ...step, where: own && where ? { kind: 'and', left: own, right: where } : own ?? where };
+      }),
+    };
+  }
+
+  readsOwnOnly(entity: EntityModel): boolean {
+    return this.reach(entity, 'Read') === 'own';
+  }
+
+  read<P extends ReadingPlan>(plan: P): P {
+    const out = this.narrowed(plan, plan.entity) as P & { expand?: readonly ExpandPlan[]; linked?: readonly LinkedColumn[] };
+    if (out.expand?.length) out.expand = out.expand.map((e) => this.expansion(e));
+    if (out.linked?.length) out.linked = out.linked.map((l) => this.linked(l));
+    return out;
+  }
+
+  /** A guard that lets the write through only on rows the caller owns, failing with the record-level refusal. */
+  private ownGuard(entity: EntityModel, id: string, right: AccessRightName): Guard {
+    return { attribute: this.owner(entity)!, values: [this.caller.systemuserid], fail: (owner) => this.denied(entity, id, owner, ACCESS_NAMES[right]!) };
+  }
+
+  /** Checks a new row: Create (its owner the caller, unless Create reaches every row), Append and AppendTo for the rows it points at. */
+  private insert(plan: InsertPlan): InsertPlan {
+    const reach = this.require(plan.entity, 'Create');
+    const owner = this.owner(plan.entity);
+    if (reach === 'own' && owner && plan.values.get(owner) !== this.caller.systemuserid) {
+      throw this.missing(privilegeName(plan.entity, 'Assign'), plan.entity);
+    }
+    this.references(plan.entity, plan.references);
+    return { ...plan, ...(plan.before ? { before: plan.before.map((p) => this.insert(p)) } : {}), ...(plan.after ? { after: plan.after.map((p) => this.write(p)) } : {}) };
+  }
+
+  /** Append on `entity` and AppendTo on each table its new lookups point at (table level). */
+  private references(entity: EntityModel, references: InsertPlan['references']): void {
+    if (!references.length) return;
+    this.require(entity, 'Append');
+    for (const r of references) this.require(r.entity, 'AppendTo');
+  }
+
+  write<P extends WritePlan>(plan: P): P {
+    switch (plan.kind) {
+      case 'insert': return this.insert(plan) as P;
+      case 'update': {
+        const reach = this.require(plan.entity, 'Write');
+        const owner = this.owner(plan.entity);
+        if (owner && plan.set.has(owner)) this.require(plan.entity, 'Assign');
+        this.references(plan.entity, plan.references);
+        let upsert = plan.upsert;
+        if (upsert && !(upsert instanceof Error)) {
+          try {
+            upsert = this.insert(upsert);
+          } catch (err) {
+            upsert = err as Error;
+          }
+        }
+        const guards = reach === 'own' && owner ? [...plan.guards, this.ownGuard(plan.entity, plan.id, 'Write')] : plan.guards;
+        return { ...plan, guards, ...(upsert !== undefined ? { upsert } : {}) };
+      }
+      case 'delete': {
+        const reach = this.require(plan.entity, 'Delete');
+        const owner = this.owner(plan.entity);
+        return reach === 'own' && owner ? { ...plan, guards: [...plan.guards, this.ownGuard(plan.entity, plan.id, 'Delete')] } : plan;
+      }
+      case 'associate':
+      case 'disassociate': {
+        const entities = plan.kind === 'associate' ? plan.link.references.map((r) => r.entity) : linkedTables(this.model, plan.entity);
+        for (const entity of entities) this.require(entity, 'AppendTo');
+        // Giving or taking a role is prvAssignRole (Dataverse), not for users who only link rows.
+        if (entities.some((e) => e.LogicalName === ROLE)) this.require(this.model.byLogicalName.get(ROLE)!, 'Assign');
+        return plan;
+      }
+    }
+  }
+
+  denied(entity: EntityModel, id: string, owner: Value, right: 'ReadAccess' | 'WriteAccess' | 'DeleteAccess'): Error {
+    return Errors.accessDenied(this.caller.systemuserid, this.caller.businessunitid, entity.LogicalName, id, owner, right);
+  }
+}
+
+/** The two tables an intersect table links. */
+function linkedTables(model: Model, intersect: EntityModel): EntityModel[] {
+  for (const entity of model.entities) {
+    for (const nav of entity.navigation.values()) if (nav.intersect?.entity === intersect) return [nav.source, nav.target];
+  }
+  return [];
+}
+
+/**
+ * The privileges `caller` holds through its roles (systemuserroles_association → roleprivileges),
+ * as PlanSecurity; undefined when nothing needs checking: the built-in system user (`system`), or
+ * a caller holding the System Administrator role, which reaches everything. One read. Throws the
+ * database's errors.
+ */
+export async function loadAccess(model: Model, db: Database, caller: Caller, system: Caller): Promise<CallerAccess | undefined> {
+  if (caller.systemuserid === system.systemuserid) return undefined;
+  const grants = model.byLogicalName.get(ROLEPRIVILEGES);
+  const role = model.byLogicalName.get(ROLE);
+  if (!grants || !role) return undefined;
+  const roleNav = grants.navigation.get('roleid')!;
+  const usersNav = role.navigation.get(USER_ROLES)!;
+  const users = usersNav.target;
+  const held: PlanExpr = {
+    kind: 'exists', navigation: roleNav,
+    where: { kind: 'exists', navigation: usersNav, where: { kind: 'compare', op: 'eq', attribute: users.attributesByName.get(users.PrimaryIdAttribute)!, value: caller.systemuserid } },
+  };
+  const read = restrict(planRead(grants, { select: ['_roleid_value', '_privilegeid_value', 'privilegedepthmask'], top: 1_000_000 }, { returnRepresentation: false }), held);
+  const rows = (await executeRead(db, read)).rows;
+  const roles = new Set(rows.map((r) => r[0] as string));
+  if (roles.has(SYSTEM_ADMINISTRATOR_ID)) return undefined;
+  const masks = new Map<string, number>();
+  for (const [, privilege, mask] of rows) masks.set(privilege as string, Math.max(masks.get(privilege as string) ?? 0, Number(mask ?? 0)));
+  return new CallerAccess(model, caller, masks, roles.size);
+}
