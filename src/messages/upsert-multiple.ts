@@ -4,7 +4,8 @@ import type { EntityModel } from '../model/types.js';
 import { KEY_RACE_ATTEMPTS } from '../plan/keys.js';
 import { planUpdate } from '../plan/write.js';
 import { writeIn } from '../store/execute.js';
-import { atIndex, boundEntity, eachTarget, keyedTarget, targetId, targetName, type KeyedTarget } from './targets.js';
+import type { UpdatePlan } from '../plan/types.js';
+import { atIndex, atItem, boundEntity, eachTarget, keyedTarget, targetId, targetName, type KeyedTarget } from './targets.js';
 import type { Message, MessageContext } from './types.js';
 
 /**
@@ -44,19 +45,28 @@ export const message: Message = {
   },
 };
 
-/** Upserts every target in one transaction, naming a failing one's index. */
+/**
+ * Upserts every target in one transaction, naming a failing one's index. Every target is planned
+ * first, in item order; the rows are then written in id order, so that concurrent requests over
+ * the same rows lock them in one order instead of deadlocking.
+ */
 function upsertAll(ctx: MessageContext, entity: EntityModel, items: readonly KeyedTarget[]): Promise<void> {
   return ctx.db.transaction(async (tx) => {
-    for (const [i, target] of items.entries()) {
+    const plans: Array<{ readonly index: number; readonly plan: UpdatePlan }> = [];
+    for (const [index, target] of items.entries()) {
       const { key } = target;
       const id = await targetId(tx, ctx.db, entity, target);
       const item = { ...target.item };
       // A create by alternate key writes the key's values unless the body sets them.
       if (key && !id) key.key.KeyAttributes.forEach((a, j) => { if (!(a.PropertyName in item)) item[a.PropertyName] = key.values[j]; });
+      plans.push({ index, plan: atItem(index, () => planUpdate(ctx.model, entity, id ?? randomUUID(), item, ctx.caller, undefined, undefined) as UpdatePlan) });
+    }
+    plans.sort((a, b) => (a.plan.id < b.plan.id ? -1 : a.plan.id > b.plan.id ? 1 : 0));
+    for (const { index, plan } of plans) {
       try {
-        await writeIn(tx, ctx.db, planUpdate(ctx.model, entity, id ?? randomUUID(), item, ctx.caller, undefined, undefined));
+        await writeIn(tx, ctx.db, plan);
       } catch (err) {
-        throw atIndex(i, err as Error);
+        throw atIndex(index, err as Error);
       }
     }
   });
