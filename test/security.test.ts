@@ -77,6 +77,9 @@ for (const database of DATABASES) {
         expect(r.json.error.code).to.equal('0x80040220');
         expect(r.json.error.message).to.match(new RegExp(`^Principal user \\(Id=${nobody}, type=8, roleCount=0, .*is missing prv(Read|Create)${TABLE} privilege \\(Id=[0-9a-f-]{36}\\) for entity '${TABLE}'`));
       }
+      const links = await call('GET', `${s.root}systemuserrolescollection`, undefined, as(nobody));
+      expect(links.status, 'the links between users and roles take Read on both').to.equal(403);
+      expect(links.json.error.message).to.match(/is missing prvRead(User|Role) privilege/);
       const who = await call('GET', `${s.root}WhoAmI()`, undefined, as(nobody));
       expect(who.status, 'WhoAmI takes no privilege').to.equal(200);
       expect(who.json.UserId).to.equal(nobody);

@@ -100,6 +100,11 @@ export class CallerAccess implements PlanSecurity {
 
   /** The condition on `entity`'s rows the caller may read: none when it reaches all; throws when it reaches none. */
   private readable(entity: EntityModel): PlanExpr | undefined {
+    // An intersect table's rows are links: reading them takes Read on both tables they link.
+    if (entity.IsIntersect) {
+      for (const linked of linkedTables(this.model, entity)) this.require(linked, 'Read');
+      return undefined;
+    }
     if (this.require(entity, 'Read') === 'all') return undefined;
     return { kind: 'compare', op: 'eq', attribute: this.owner(entity)!, value: this.caller.systemuserid };
   }
