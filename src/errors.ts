@@ -199,6 +199,18 @@ export const Errors = {
    */
   accessDenied: (userId: string, businessUnitId: string, table: string, id: string, ownerId: unknown, right: string) =>
     new ServiceError(403, '0x80048306', `SecLib::AccessCheckEx failed. Returned hr = -2147187962, ObjectID: ${id}, OwnerId: ${String(ownerId)}, OwnerIdType: 8 and CallingUser: ${userId}. ObjectTypeName: ${table}, objectBusinessUnitId: ${businessUnitId}, AccessRights: ${right} `),
+  /**
+   * 403 `0x80040220`: what only a System Administrator may do (`what`, e.g. "give the System
+   * Administrator role"); Dataverse keeps that role from being changed, deleted or given by others.
+   */
+  notAdministrator: (userId: string, what: string) =>
+    new ServiceError(403, '0x80040220', `Principal user (Id=${userId}, type=8) cannot ${what}: only a System Administrator can.`),
+  /**
+   * 403 `0x80040220`: a role may not get a privilege at a depth beyond the one its granter holds
+   * it at (Dataverse refuses to let users give privileges they do not have).
+   */
+  grantBeyondOwn: (userId: string, name: string, depth: string) =>
+    new ServiceError(403, '0x80040220', `Principal user (Id=${userId}, type=8) cannot give ${name} at ${depth} depth: it does not hold it at that depth.`),
   /** 413 `0x8004418A`: request body over the configured limit. */
   tooLarge: (limit: number) =>
     new ServiceError(413, '0x8004418A', `The request body exceeds the maximum allowed size of ${limit} bytes.`),

@@ -16,7 +16,7 @@ import { planFetchAggregate } from './plan/fetch-aggregate.js';
 import { functionContext, planCount, planRead, type PlanContext } from './plan/read.js';
 import { AGGREGATE_RECORD_LIMIT } from './plan/aggregate.js';
 import { planApply } from './plan/apply.js';
-import type { AggregatePlan, Caller, PlanExpr, ReadPlan, Value } from './plan/types.js';
+import type { AggregatePlan, Caller, PlanExpr, ReadPlan, Value, WritePlan, WriteResult } from './plan/types.js';
 import { planAssociate, planDisassociate } from './plan/associate.js';
 import { relatedTo, restrict } from './plan/navigation.js';
 import { parseBody, planCreate, planDelete, planUpdate, resolveBind, sequentialGuid } from './plan/write.js';
@@ -310,7 +310,7 @@ export class Service {
    */
   private async runAs(req: HttpRequest): Promise<Service> {
     // Who the caller is and what it may do are read past the caller's own privileges.
-    const db = this.db.security ? withSecurity(this.db, undefined) : this.db;
+    const db = this.trusted();
     const caller = await impersonate(this.model, db, req.headers, req.caller ?? this.caller);
     if (caller === this.caller) return this;
     if (caller.delegate) {
@@ -319,6 +319,24 @@ export class Service {
       if (sender && !sender.holds(ACT_ON_BEHALF)) throw sender.missing(ACT_ON_BEHALF);
     }
     return this.as(caller, await loadAccess(this.model, db, caller, SYSTEM_CALLER));
+  }
+
+  /** This service's database without the caller's privilege checks, for what the service reads for itself. */
+  private trusted(): Database {
+    return this.db.security ? withSecurity(this.db, undefined) : this.db;
+  }
+
+  /**
+   * Runs `plan`, then answers with `answer(service, result)`. When the caller's privileges are
+   * checked and the answer reads the row (`Prefer: return=representation`), both run in one
+   * transaction: a row the caller may write but not read back is not written (403, nothing changed).
+   */
+  private async writeAnswering(req: ODataRequest, plan: WritePlan, answer: (service: Service, result: WriteResult) => Promise<HttpResponse>): Promise<HttpResponse> {
+    if (!req.prefer.returnRepresentation || !this.db.security) return answer(this, await executeWrite(this.db, plan));
+    return this.db.transaction(async (tx) => {
+      const inOne = this.over(new InTransaction(this.db, tx));
+      return answer(inOne, await executeWrite(inOne.db, plan));
+    });
   }
 
   /**
@@ -380,6 +398,7 @@ export class Service {
           // `<set>(<id>)/<collection>/$count`: the related rows (digest §2.2), filtered on their table.
           const nav = this.navigation(entity, r.navigation.name);
           if (nav.kind !== 'collection') throw Errors.badQuery(`'${nav.Name}' is single-valued; $count needs a collection-valued navigation property.`);
+          await this.mayRead(entity, r.navigation.id);
           plan = restrict(planCount(nav.target, req.query, this.context), relatedTo(nav, r.navigation.id));
         } else if (req.query.deltaToken !== undefined) return countChanges(this.db, await this.planChanges(req, entity));
         else plan = planCount(entity, req.query, this.context);
@@ -445,6 +464,7 @@ export class Service {
     }
     const nav = this.navigation(entity, name);
     if (req.method !== 'GET') throw Errors.methodNotAllowed(req.method, `the navigation property '${name}' (use $ref to associate records)`);
+    await this.mayRead(entity, id);
     const link = relatedTo(nav, id);
     if (nav.kind === 'collection') return this.readCollection(req, nav.target, link, `${entity.EntitySetName}(${id})/${name}`);
     only(req, ['select', 'expand']); // one row: $filter, $orderby, $top, $count would be ignored
@@ -453,6 +473,16 @@ export class Service {
     const row = result.rows[0];
     if (!row) return { status: 204, headers: {} };
     return json(200, entityWriter(plan, result.columns, req.serviceRoot, contextUrl(req.serviceRoot, plan, true))(row));
+  }
+
+  /**
+   * When the caller's privileges are checked: throws unless it may read row `id` of `entity` (403
+   * `0x80040220` without the privilege, `0x80048306` for a row outside its depth), before it reads
+   * rows through that row's navigation properties. A row that does not exist passes: what follows
+   * answers for it.
+   */
+  private async mayRead(entity: EntityModel, id: string): Promise<void> {
+    if (this.db.security) await executeRead(this.db, planRead(entity, { select: [entity.PrimaryIdAttribute] }, { returnRepresentation: false }, id));
   }
 
   /** A record URL with an alternate key as its row's id URL (see store/keyed-urls.ts). */
@@ -520,6 +550,7 @@ export class Service {
 
   /** `GET <set>(<id>)/<nav>/$ref`: the related rows' URLs (digest §2.2). */
   private async readReferences(req: ODataRequest, entity: EntityModel, nav: NavigationPropertyModel, id: string): Promise<HttpResponse> {
+    await this.mayRead(entity, id);
     const link = relatedTo(nav, id);
     const target = nav.target;
     const ref = (row: readonly Value[]) => ({ '@odata.id': entityId(req.serviceRoot, target.EntitySetName, row[0] as string) });
@@ -561,7 +592,8 @@ export class Service {
   private async planChanges(req: ODataRequest, entity: EntityModel): Promise<ChangesPlan> {
     const organization = this.model.byLogicalName.get(ORGANIZATION)!;
     const read = planRead(organization, { select: ['expirechangetrackingindays'] }, { returnRepresentation: false }, this.caller.organizationid);
-    const [row] = (await executeRead(this.db, read)).rows;
+    // The organization's setting, not a read of the caller's: past the caller's privileges.
+    const [row] = (await executeRead(this.trusted(), read)).rows;
     const days = row?.[read.columns.findIndex((a) => a.LogicalName === 'expirechangetrackingindays')];
     return planChanges(entity, req.query, req.prefer, this.context, typeof days === 'number' ? days : DEFAULT_EXPIRE_CHANGE_TRACKING_DAYS);
   }
@@ -637,9 +669,10 @@ export class Service {
     only(req, ['select', 'expand']);
     const plan = planCreate(this.model, entity, await this.keyedBinds(parseBody(entity, req.body)), this.caller);
     this.representationPlan(req, entity, plan.id); // reject a bad $select or $expand before writing
-    const { id } = await executeWrite(this.db, plan);
-    if (req.prefer.returnRepresentation) return this.representation(req, entity, id, 201);
-    return { status: 204, headers: { 'OData-EntityId': entityId(req.serviceRoot, entity.EntitySetName, id) } };
+    return this.writeAnswering(req, plan, async (service, { id }) => {
+      if (req.prefer.returnRepresentation) return service.representation(req, entity, id, 201);
+      return { status: 204, headers: { 'OData-EntityId': entityId(req.serviceRoot, entity.EntitySetName, id) } };
+    });
   }
 
   /**
@@ -651,9 +684,10 @@ export class Service {
     only(req, ['select', 'expand']);
     const plan = planUpdate(this.model, entity, id, { ...defaults, ...await this.keyedBinds(parseBody(entity, req.body)) }, this.caller, req.ifMatch, req.ifNoneMatch);
     this.representationPlan(req, entity, id);
-    const { created } = await executeWrite(this.db, plan);
-    if (req.prefer.returnRepresentation) return this.representation(req, entity, id, created ? 201 : 200);
-    return { status: 204, headers: { 'OData-EntityId': location } };
+    return this.writeAnswering(req, plan, async (service, { created }) => {
+      if (req.prefer.returnRepresentation) return service.representation(req, entity, id, created ? 201 : 200);
+      return { status: 204, headers: { 'OData-EntityId': location } };
+    });
   }
 
   /**

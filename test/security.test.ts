@@ -1,5 +1,6 @@
 import { expect } from 'chai';
-import { rmSync } from 'node:fs';
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { relationshipMetadata } from './support/relationship-metadata.js';
 import { call, createRow, DATABASES, startServer, type TestServer } from './support/server.js';
 
@@ -23,6 +24,9 @@ for (const database of DATABASES) {
     let metadata: string;
     before(async () => {
       metadata = relationshipMetadata();
+      // Accounts track changes and may be retained, for the change tracking and Retain checks.
+      const file = join(metadata, 'account.json');
+      writeFileSync(file, JSON.stringify({ ...JSON.parse(readFileSync(file, 'utf8')), ChangeTrackingEnabled: true, IsRetentionEnabled: true }));
       s = await startServer(metadata, database);
     });
     after(async () => {
@@ -187,6 +191,111 @@ for (const database of DATABASES) {
       expect((await call('GET', `${s.root}${SET}?$select=name`, undefined, as(grace))).status, 'without the role Grace reads nothing').to.equal(403);
     });
 
+    it('checks Assign and AppendTo on the row at Basic depth; setting oneself as owner takes neither', async () => {
+      const owners = await role('Owners', { ...rights(['Create', 'Read', 'Write', 'Append'], 'Global'), [`prvAssign${TABLE}`]: 'Basic', prvReadcontact: 'Global', prvCreatecontact: 'Basic', prvAppendTocontact: 'Basic' });
+      const kim = await user('Kim', owners);
+      const lee = await user('Lee', owners);
+      const theirs = (await call('POST', `${s.root}${SET}`, { name: 'lee account', 'ownerid@odata.bind': `systemusers(${lee})` }, { ...as(lee), Prefer: 'return=representation' }));
+      expect(theirs.status, `naming oneself as owner: ${theirs.text}`).to.equal(201);
+      const leeAccount = theirs.json.accountid as string;
+      const mine = (await call('POST', `${s.root}${SET}`, { name: 'kim account' }, { ...as(kim), Prefer: 'return=representation' })).json.accountid as string;
+      const take = await call('PATCH', `${s.root}${SET}(${leeAccount})`, { 'ownerid@odata.bind': `systemusers(${kim})` }, as(kim));
+      expect(take.status, take.text).to.equal(403);
+      expect(take.json.error.code).to.equal('0x80048306');
+      expect(take.json.error.message).to.contain('AccessRights: AssignAccess');
+      expect((await call('GET', `${s.root}${SET}(${leeAccount})?$select=_ownerid_value`)).json._ownerid_value).to.equal(lee);
+      expect((await call('PATCH', `${s.root}${SET}(${mine})`, { 'ownerid@odata.bind': `systemusers(${lee})` }, as(kim))).status, 'Basic Assign gives away its own rows').to.equal(204);
+
+      const leeContact = (await call('POST', `${s.root}contacts`, { fullname: 'Lee Contact' }, { ...as(lee), Prefer: 'return=representation' })).json.contactid as string;
+      const kimContact = (await call('POST', `${s.root}contacts`, { fullname: 'Kim Contact' }, { ...as(kim), Prefer: 'return=representation' })).json.contactid as string;
+      const other = await call('POST', `${s.root}${SET}`, { name: 'points at lee', 'primarycontactid@odata.bind': `contacts(${leeContact})` }, as(kim));
+      expect(other.status, other.text).to.equal(403);
+      expect(other.json.error.code).to.equal('0x80048306');
+      expect(other.json.error.message).to.contain(`ObjectID: ${leeContact}`).and.contain('AccessRights: AppendToAccess');
+      expect((await call('POST', `${s.root}${SET}`, { name: 'points at kim', 'primarycontactid@odata.bind': `contacts(${kimContact})` }, as(kim))).status).to.equal(204);
+      const bind = await call('PUT', `${s.root}${SET}(${leeAccount})/primarycontactid/$ref`, { '@odata.id': `${s.root}contacts(${kimContact})` }, as(kim));
+      expect(bind.status, 'Append reaches every account; AppendTo its own contact').to.equal(204);
+    });
+
+    it('answers 403 and writes nothing when the row written cannot be read back (Prefer: return=representation)', async () => {
+      const creator = await user('Creator only', await role('Create only', rights(['Create'], 'Global')));
+      const before = Number((await call('GET', `${s.root}${SET}/$count`)).text);
+      const r = await call('POST', `${s.root}${SET}`, { name: 'unreadable' }, { ...as(creator), Prefer: 'return=representation' });
+      expect(r.status, r.text).to.equal(403);
+      expect(r.json.error.message).to.contain(`prvRead${TABLE}`);
+      expect(Number((await call('GET', `${s.root}${SET}/$count`)).text), 'nothing created').to.equal(before);
+      expect((await call('POST', `${s.root}${SET}`, { name: 'written' }, as(creator))).status, 'without the representation it may create').to.equal(204);
+      const writer = await user('Writer', await role('Write all, read own', { ...rights(['Write'], 'Global'), ...rights(['Read'], 'Basic') }));
+      const row = (await createRow(s, SET, { name: 'system row' })).accountid as string;
+      const patch = await call('PATCH', `${s.root}${SET}(${row})`, { name: 'changed' }, { ...as(writer), Prefer: 'return=representation' });
+      expect(patch.status, patch.text).to.equal(403);
+      expect((await call('GET', `${s.root}${SET}(${row})?$select=name`)).json.name, 'nothing changed').to.equal('system row');
+    });
+
+    it('upserts a new row with Create alone; an existing one takes Write', async () => {
+      const creator = await user('Upserter', await role('Create and read', rights(['Create', 'Read'], 'Global')));
+      const id = '00000000-0000-0000-0000-00000000c0de';
+      const created = await call('PATCH', `${s.root}${SET}(${id})`, { name: 'upserted' }, as(creator));
+      expect(created.status, created.text).to.equal(204);
+      const again = await call('PATCH', `${s.root}${SET}(${id})`, { name: 'changed' }, as(creator));
+      expect(again.status).to.equal(403);
+      expect(again.json.error.message).to.contain(`prvWrite${TABLE}`);
+      expect((await call('GET', `${s.root}${SET}(${id})?$select=name`)).json.name).to.equal('upserted');
+    });
+
+    it('Retain of a row outside the depth is 403, not a row skipped', async () => {
+      const retainer = await role('Retainer', rights(['Create', 'Read', 'Write'], 'Basic'));
+      const mia = await user('Mia', retainer);
+      const ned = await user('Ned', retainer);
+      const neds = (await call('POST', `${s.root}${SET}`, { name: 'ned retained?' }, { ...as(ned), Prefer: 'return=representation' })).json.accountid as string;
+      const r = await call('POST', `${s.root}Retain`, { Target: { '@odata.type': `Microsoft.Dynamics.CRM.${TABLE}`, accountid: neds } }, as(mia));
+      expect(r.status, r.text).to.equal(403);
+      expect(r.json.error.code).to.equal('0x80048306');
+      expect((await call('GET', `${s.root}${SET}(${neds})?$select=name`)).status, 'still active').to.equal(200);
+    });
+
+    it('checks Read on the tables an aggregate reaches through lookups, and on the row a navigation starts from', async () => {
+      const accountsOnly = await user('Olga', await role('Accounts read', rights(['Read'], 'Global')));
+      const apply = await call('GET', `${s.root}${SET}?$apply=aggregate(primarycontactid/createdon with max as m)`, undefined, as(accountsOnly));
+      expect(apply.status, apply.text).to.equal(403);
+      expect(apply.json.error.message).to.contain('prvReadcontact');
+      const fetch = `<fetch aggregate="true"><entity name="${TABLE}"><attribute name="accountid" alias="n" aggregate="count"/><link-entity name="contact" from="contactid" to="primarycontactid" link-type="outer" alias="c"><attribute name="fullname" alias="f" groupby="true"/></link-entity></entity></fetch>`;
+      const fetched = await call('GET', `${s.root}${SET}?fetchXml=${encodeURIComponent(fetch)}`, undefined, as(accountsOnly));
+      expect(fetched.status, fetched.text).to.equal(403);
+      const basic = await role('Contacts own', { prvReadcontact: 'Basic', prvCreatecontact: 'Basic', ...rights(['Read'], 'Global') });
+      const pat = await user('Pat', basic);
+      const contact = (await createRow(s, 'contacts', { fullname: 'System Contact' })).contactid as string;
+      for (const path of [`contacts(${contact})/contact_account_primarycontactid`, `contacts(${contact})/contact_account_primarycontactid/$count`, `contacts(${contact})/contact_account_primarycontactid/$ref`]) {
+        const r = await call('GET', `${s.root}${path}`, undefined, as(pat));
+        expect(r.status, `${path}: ${r.text}`).to.equal(403);
+        expect(r.json.error.code).to.equal('0x80048306');
+      }
+    });
+
+    it('tracks changes without the organization privilege', async () => {
+      const reader = await user('Quinn', await role('Readers', rights(['Read'], 'Global')));
+      const r = await call('GET', `${s.root}${SET}?$select=name`, undefined, { ...as(reader), Prefer: 'odata.track-changes' });
+      expect(r.status, r.text).to.equal(200);
+      expect(r.json['@odata.deltaLink']).to.be.a('string');
+    });
+
+    it('keeps the System Administrator role from users: its privileges, its row and giving it', async () => {
+      const admin = (await call('GET', `${s.root}roles?$select=roleid&$filter=name eq 'System Administrator'`)).json.value[0].roleid as string;
+      const roleAdmin = await user('Rita', await role('Role admin', { prvReadRole: 'Global', prvWriteRole: 'Global', prvDeleteRole: 'Global', prvAssignRole: 'Global', prvAppendToRole: 'Global', prvAppendToUser: 'Global', prvReadUser: 'Global' }));
+      for (const [method, path, body] of [['PATCH', `roles(${admin})`, { name: 'Renamed' }], ['DELETE', `roles(${admin})`, undefined], ['POST', `systemusers(${roleAdmin})/systemuserroles_association/$ref`, { '@odata.id': `${s.root}roles(${admin})` }]] as const) {
+        const r = await call(method, `${s.root}${path}`, body, as(roleAdmin));
+        expect(r.status, `${method} ${path}: ${r.text}`).to.equal(403);
+        expect(r.json.error.message).to.contain('only a System Administrator can');
+      }
+      const add = await call('POST', `${s.root}roles(${admin})/Microsoft.Dynamics.CRM.RemovePrivilegeRole`, { PrivilegeId: (await call('GET', `${s.root}privileges?$select=name&$filter=name eq 'prvReadRole'`)).json.value[0].privilegeid });
+      expect(add.status, 'not even the system user changes its privileges').to.equal(403);
+      expect((await call('GET', `${s.root}roles(${admin})?$select=name`)).json.name).to.equal('System Administrator');
+      const own = (await call('GET', `${s.root}systemusers(${roleAdmin})/systemuserroles_association?$select=roleid`)).json.value[0].roleid as string;
+      const escalate = await call('POST', `${s.root}roles(${own})/Microsoft.Dynamics.CRM.AddPrivilegesRole`, { Privileges: [{ PrivilegeName: `prvDelete${TABLE}`, Depth: 'Global' }] }, as(roleAdmin));
+      expect(escalate.status, 'a user gives no privilege it does not hold').to.equal(403);
+      expect(escalate.json.error.message).to.contain(`cannot give prvDelete${TABLE} at Global depth`);
+    });
+
     it('AddPrivilegesRole checks its input, changes depths, and RemovePrivilegeRole takes a privilege away', async () => {
       const id = (await createRow(s, 'roles', { name: 'Editable' })).roleid as string;
       const add = (body: unknown) => call('POST', `${s.root}roles(${id})/Microsoft.Dynamics.CRM.AddPrivilegesRole`, body);
@@ -195,6 +304,8 @@ for (const database of DATABASES) {
         [{ Privileges: [{ PrivilegeName: 'prvReadUser', Depth: 'Basic' }] }, /prvReadUser cannot be held at Basic depth/],
         [{ Privileges: [{ PrivilegeName: `prvRead${TABLE}`, Depth: 'Everywhere' }] }, /Depth must be one of Basic, Local, Deep, Global/],
         [{ Privileges: 'all' }, /not a valid Collection\(mscrm.RolePrivilege\)/],
+        [{ Privileges: [{ PrivilegeName: `prvRead${TABLE}`, Depth: 'Global', Extra: 1 }] }, /'Extra' is not a property of RolePrivilege/],
+        [{ Privileges: [{ PrivilegeName: 'prvWriteRole', PrivilegeId: '00000000-0000-0000-0000-000000000001', Depth: 'Global' }] }, /no privilege has Id/],
       ] as const;
       for (const [body, message] of bad) {
         const r = await add(body);
@@ -205,11 +316,17 @@ for (const database of DATABASES) {
         .map((g: { privilegedepthmask: number; privilegeid: { name: string } }) => [g.privilegeid.name, g.privilegedepthmask]);
       expect(await grants(), 'a refused call changes nothing').to.deep.equal([]);
       expect((await add({ Privileges: [{ PrivilegeName: `prvRead${TABLE}`, Depth: 'Basic' }, { PrivilegeName: `prvWrite${TABLE}`, Depth: 3 }] })).status).to.equal(204);
-      expect((await add({ Privileges: [{ PrivilegeName: `prvRead${TABLE}`, Depth: 'Deep' }] })).status).to.equal(204);
+      expect((await add({ Privileges: [{ PrivilegeName: `prvRead${TABLE}`, Depth: '2' }] })).status, 'a numeric string depth').to.equal(204);
       expect(new Map(await grants())).to.deep.equal(new Map([[`prvRead${TABLE}`, 4], [`prvWrite${TABLE}`, 8]]));
       const write = (await call('GET', `${s.root}privileges?$select=name&$filter=name eq 'prvWrite${TABLE}'`)).json.value[0].privilegeid as string;
       expect((await call('POST', `${s.root}roles(${id})/Microsoft.Dynamics.CRM.RemovePrivilegeRole`, { PrivilegeId: write })).status).to.equal(204);
       expect(await grants()).to.deep.equal([[`prvRead${TABLE}`, 4]]);
+      const readId = (await call('GET', `${s.root}privileges?$select=name&$filter=name eq 'prvRead${TABLE}'`)).json.value[0].privilegeid as string;
+      const mismatch = await add({ Privileges: [{ PrivilegeName: 'prvWriteRole', PrivilegeId: readId, Depth: 'Global' }] });
+      expect(mismatch.status).to.equal(400);
+      expect(mismatch.json.error.message).to.contain(`is prvRead${TABLE}, not 'prvWriteRole'`);
+      const unknown = await call('POST', `${s.root}roles(${id})/Microsoft.Dynamics.CRM.RemovePrivilegeRole`, { PrivilegeId: '00000000-0000-0000-0000-000000000001' });
+      expect(unknown.status, unknown.text).to.equal(400);
       const missing = await call('POST', `${s.root}roles(00000000-0000-0000-0000-0000000000aa)/Microsoft.Dynamics.CRM.AddPrivilegesRole`, { Privileges: [] });
       expect(missing.status).to.equal(404);
       const direct = await call('POST', `${s.root}roleprivilegescollection`, { privilegedepthmask: 8 });

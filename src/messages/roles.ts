@@ -7,7 +7,8 @@ import { planRead } from '../plan/read.js';
 import type { UpdatePlan, WritePlan } from '../plan/types.js';
 import { InTransaction, withSecurity } from '../store/database.js';
 import { executeRead, writeIn } from '../store/execute.js';
-import { DepthMask, privilegeCatalogue, rolePrivilegeId, type DepthName, type PrivilegeModel } from '../security/privileges.js';
+import { CallerAccess } from '../security/access.js';
+import { DepthMask, privilegeCatalogue, rolePrivilegeId, SYSTEM_ADMINISTRATOR_ID, type DepthName, type PrivilegeModel } from '../security/privileges.js';
 import type { ComplexTypeDefinition, MessageContext } from './types.js';
 
 /**
@@ -37,21 +38,57 @@ export const ROLE_PRIVILEGE: ComplexTypeDefinition = {
 export function boundRole(ctx: MessageContext, name: string): { role: EntityModel; id: string } {
   const entity = ctx.binding?.entity;
   if (!entity || entity.LogicalName !== ROLE || !ctx.binding?.id) throw Errors.resourceNotFound(`Microsoft.Dynamics.CRM.${name}`);
+  // Kept by the service with every privilege: Dataverse's cannot be modified either.
+  if (ctx.binding.id === SYSTEM_ADMINISTRATOR_ID) throw Errors.notAdministrator(ctx.caller.systemuserid, 'change the privileges of the System Administrator role');
   return { role: entity, id: ctx.binding.id };
 }
 
-/** A RolePrivilege object as a privilege and a depth mask; 400 for an unknown privilege or a depth it cannot have. */
+/** The RolePrivilege properties a client may send. */
+const ROLE_PRIVILEGE_PROPERTIES = new Set(ROLE_PRIVILEGE.Properties.map((p) => p.Name));
+
+/** The privilege with id `id` (any case); 400 when there is none. */
+export function privilegeById(ctx: MessageContext, id: string, where: string): PrivilegeModel {
+  const privilege = privilegeCatalogue(ctx.model).find((p) => p.id === id.toLowerCase());
+  if (!privilege) throw Errors.invalidArgument(`${where}no privilege has Id ${id}.`);
+  return privilege;
+}
+
+/**
+ * A RolePrivilege object as a privilege and a depth mask: PrivilegeId or PrivilegeName (both must
+ * name the same one), Depth as a member name or its value (a number or a numeric string, as
+ * OData JSON allows). 400 for another property, an unknown privilege, or a depth it cannot have;
+ * 403 `0x80040220` for a depth beyond the one the caller holds the privilege at (a user may not
+ * give what it does not hold).
+ */
 export function rolePrivilege(ctx: MessageContext, item: Record<string, unknown>, index: number): { privilege: PrivilegeModel; mask: number } {
-  const catalogue = privilegeCatalogue(ctx.model);
-  const id = typeof item['PrivilegeId'] === 'string' ? item['PrivilegeId'].toLowerCase() : undefined;
-  const name = typeof item['PrivilegeName'] === 'string' ? item['PrivilegeName'] : undefined;
-  const privilege = catalogue.find((p) => (id ? p.id === id : name !== undefined && p.name.toLowerCase() === name.toLowerCase()));
-  if (!privilege) throw Errors.invalidArgument(`Privileges[${index}]: no privilege has ${id ? `Id ${id}` : name !== undefined ? `the name '${name}'` : 'the PrivilegeId or PrivilegeName given'}.`);
+  const at = `Privileges[${index}]: `;
+  for (const key of Object.keys(item)) {
+    if (!key.includes('@') && !ROLE_PRIVILEGE_PROPERTIES.has(key)) throw Errors.invalidArgument(`${at}'${key}' is not a property of RolePrivilege; its properties are ${[...ROLE_PRIVILEGE_PROPERTIES].join(', ')}.`);
+  }
+  const id = item['PrivilegeId'];
+  const name = item['PrivilegeName'];
+  if (id !== undefined && id !== null && typeof id !== 'string') throw Errors.invalidArgument(`${at}PrivilegeId must be a GUID.`);
+  if (name !== undefined && name !== null && typeof name !== 'string') throw Errors.invalidArgument(`${at}PrivilegeName must be a string.`);
+  let privilege: PrivilegeModel | undefined;
+  if (id) privilege = privilegeById(ctx, id, at);
+  if (name) {
+    const named = privilegeCatalogue(ctx.model).find((p) => p.name.toLowerCase() === name.toLowerCase());
+    if (!named) throw Errors.invalidArgument(`${at}no privilege has the name '${name}'.`);
+    if (privilege && privilege !== named) throw Errors.invalidArgument(`${at}PrivilegeId ${privilege.id} is ${privilege.name}, not '${name}'.`);
+    privilege = named;
+  }
+  if (!privilege) throw Errors.invalidArgument(`${at}give the PrivilegeId or the PrivilegeName.`);
   const raw = item['Depth'];
-  const depth = typeof raw === 'number' ? DEPTHS[raw] : DEPTHS.find((d) => d.toLowerCase() === String(raw).toLowerCase());
-  if (!depth) throw Errors.invalidArgument(`Privileges[${index}]: Depth must be one of ${DEPTHS.join(', ')}, not '${String(raw)}'.`);
-  if (!privilege.depths.includes(depth)) throw Errors.invalidArgument(`Privileges[${index}]: ${privilege.name} cannot be held at ${depth} depth; it can at ${privilege.depths.join(', ')}.`);
-  return { privilege, mask: DepthMask[depth] };
+  const value = typeof raw === 'number' ? raw : typeof raw === 'string' && /^\d+$/.test(raw) ? Number(raw) : undefined;
+  const depth = value !== undefined ? DEPTHS[value] : DEPTHS.find((d) => d.toLowerCase() === String(raw).toLowerCase());
+  if (!depth) throw Errors.invalidArgument(`${at}Depth must be one of ${DEPTHS.join(', ')}, not '${String(raw)}'.`);
+  if (!privilege.depths.includes(depth)) throw Errors.invalidArgument(`${at}${privilege.name} cannot be held at ${depth} depth; it can at ${privilege.depths.join(', ')}.`);
+  const mask = DepthMask[depth];
+  const security = ctx.db.security;
+  if (security instanceof CallerAccess && security.depthOf(privilege.id) < mask) {
+    throw Errors.grantBeyondOwn(ctx.caller.systemuserid, privilege.name, depth);
+  }
+  return { privilege, mask };
 }
 
 /**

@@ -183,6 +183,8 @@ export interface CountPlan {
 export interface RowReference {
   readonly entity: EntityModel;
   readonly id: string;
+  /** A condition the row must also meet (the caller's AppendTo at Basic depth: a row it owns); its error when it does not. */
+  readonly guard?: Guard;
 }
 
 /**
@@ -213,6 +215,11 @@ export interface Guard {
   readonly values: readonly Value[];
   /** Builds the error for a failed guard, given the row's current value. */
   readonly fail: (current: Value) => Error;
+  /**
+   * True for the caller's privileges: the request fails even where other guards only leave the
+   * row alone (executeGuarded, the retention messages).
+   */
+  readonly strict?: boolean;
 }
 
 /**
@@ -378,5 +385,5 @@ export interface PlanSecurity {
    * The error for row `id` of `entity`, owned by `owner`, that exists but that the caller may not
    * reach with `right` (403 `0x80048306`).
    */
-  denied(entity: EntityModel, id: string, owner: Value, right: 'ReadAccess' | 'WriteAccess' | 'DeleteAccess'): Error;
+  denied(entity: EntityModel, id: string, owner: Value, right: `${string}Access`): Error;
 }

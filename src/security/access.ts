@@ -3,8 +3,9 @@ import { ROLE, ROLEPRIVILEGES } from '../model/system-columns.js';
 import type { AttributeModel, EntityModel, Model } from '../model/types.js';
 import { restrict } from '../plan/navigation.js';
 import { planRead } from '../plan/read.js';
+import { pkOf } from '../model/primary-key.js';
 import type {
-  Caller, ExpandPlan, Guard, InsertPlan, LinkedColumn, PlanExpr, PlanSecurity, ReadingPlan, Value, WritePlan,
+  Caller, ExpandPlan, Guard, InsertPlan, LinkedColumn, PlanExpr, PlanSecurity, ReadingPlan, RowReference, UpdatePlan, Value, WritePlan,
 } from '../plan/types.js';
 import type { Database } from '../store/database.js';
 import { executeRead } from '../store/execute.js';
@@ -50,8 +51,6 @@ function catalogueOf(model: Model): Catalogue {
   return c;
 }
 
-/** The AccessRights name Dataverse's record-level refusal reports for a right. */
-const ACCESS_NAMES: Partial<Record<AccessRightName, 'ReadAccess' | 'WriteAccess' | 'DeleteAccess'>> = { Read: 'ReadAccess', Write: 'WriteAccess', Delete: 'DeleteAccess' };
 
 /**
  * A caller's privileges, applied to plans (PlanSecurity): `grants` maps privilege ids to the
@@ -158,71 +157,143 @@ export class CallerAccess implements PlanSecurity {
   }
 
   read<P extends ReadingPlan>(plan: P): P {
+    if ('kind' in plan && plan.kind === 'aggregate') {
+      // Columns of related rows grouped or aggregated: Read on their tables (not narrowed by row).
+      const paths = [...plan.groupBy.map((g) => g.column), ...plan.aggregates.map((a) => a.column)];
+      for (const path of paths) for (const nav of path?.navs ?? []) this.require(nav.target, 'Read');
+    }
     const out = this.narrowed(plan, plan.entity) as P & { expand?: readonly ExpandPlan[]; linked?: readonly LinkedColumn[] };
     if (out.expand?.length) out.expand = out.expand.map((e) => this.expansion(e));
     if (out.linked?.length) out.linked = out.linked.map((l) => this.linked(l));
     return out;
   }
 
-  /** A guard that lets the write through only on rows the caller owns, failing with the record-level refusal. */
+  /**
+   * A guard that lets a write through only on a row of `entity` the caller owns (its `right` at
+   * Basic depth), failing with the record-level refusal; strict, so that no write path skips it.
+   */
   private ownGuard(entity: EntityModel, id: string, right: AccessRightName): Guard {
-    return { attribute: this.owner(entity)!, values: [this.caller.systemuserid], fail: (owner) => this.denied(entity, id, owner, ACCESS_NAMES[right]!) };
+    return { attribute: this.owner(entity)!, values: [this.caller.systemuserid], strict: true, fail: (owner) => this.denied(entity, id, owner, `${right}Access`) };
   }
 
-  /** Checks a new row: Create (its owner the caller, unless Create reaches every row), Append and AppendTo for the rows it points at. */
+  /** `guards` and, when `right` on `entity` reaches only the caller's rows, the guard to its own row. */
+  private guarded(entity: EntityModel, id: string, right: AccessRightName, guards: readonly Guard[]): readonly Guard[] {
+    return this.require(entity, right) === 'own' && this.owner(entity) ? [...guards, this.ownGuard(entity, id, right)] : guards;
+  }
+
+  /**
+   * The rows new lookups point at, checked for AppendTo on their tables (at Basic depth: rows the
+   * caller owns). The owner a write sets is no such reference: that is Assign's.
+   */
+  private appendTo(entity: EntityModel, references: readonly RowReference[], owner: Value | undefined): RowReference[] {
+    const users = this.owner(entity)?.Targets[0];
+    return references.map((r) => {
+      if (owner !== undefined && r.id === owner && r.entity.LogicalName === users) return r;
+      return this.require(r.entity, 'AppendTo') === 'own' && this.owner(r.entity) ? { ...r, guard: this.ownGuard(r.entity, r.id, 'AppendTo') } : r;
+    });
+  }
+
+  /** Whether `references` holds any lookup besides the owner `owner`. */
+  private setsLookups(entity: EntityModel, references: readonly RowReference[], owner: Value | undefined): boolean {
+    const users = this.owner(entity)?.Targets[0];
+    return references.some((r) => !(owner !== undefined && r.id === owner && r.entity.LogicalName === users));
+  }
+
+  /**
+   * Checks a new row: Create; Assign when its owner is another user; Append when it sets lookups,
+   * AppendTo on the rows they point at; the same for a deep insert's rows.
+   */
   private insert(plan: InsertPlan): InsertPlan {
-    const reach = this.require(plan.entity, 'Create');
-    const owner = this.owner(plan.entity);
-    if (reach === 'own' && owner && plan.values.get(owner) !== this.caller.systemuserid) {
-      throw this.missing(privilegeName(plan.entity, 'Assign'), plan.entity);
-    }
-    this.references(plan.entity, plan.references);
-    return { ...plan, ...(plan.before ? { before: plan.before.map((p) => this.insert(p)) } : {}), ...(plan.after ? { after: plan.after.map((p) => this.write(p)) } : {}) };
+    this.require(plan.entity, 'Create');
+    const ownerColumn = this.owner(plan.entity);
+    const owner = ownerColumn ? plan.values.get(ownerColumn) : undefined;
+    if (owner !== undefined && owner !== null && owner !== this.caller.systemuserid) this.require(plan.entity, 'Assign');
+    if (this.setsLookups(plan.entity, plan.references, owner)) this.require(plan.entity, 'Append');
+    return {
+      ...plan,
+      references: this.appendTo(plan.entity, plan.references, owner),
+      ...(plan.before ? { before: plan.before.map((p) => this.insert(p)) } : {}),
+      ...(plan.after ? { after: plan.after.map((p) => this.write(p)) } : {}),
+    };
   }
 
-  /** Append on `entity` and AppendTo on each table its new lookups point at (table level). */
-  private references(entity: EntityModel, references: InsertPlan['references']): void {
-    if (!references.length) return;
-    this.require(entity, 'Append');
-    for (const r of references) this.require(r.entity, 'AppendTo');
+  /**
+   * Checks an update: Write on the row; Assign on it when it changes the owner; Append on it when
+   * it sets lookups, AppendTo on the rows they point at. At Basic depth each is a guard to a row
+   * the caller owns, checked in the UPDATE itself. An upsert's create is checked as a new row; a
+   * caller without Write may still upsert a row that does not exist (the update then refuses
+   * every row, with the missing privilege as its error).
+   */
+  private update(plan: UpdatePlan): UpdatePlan {
+    let upsert = plan.upsert;
+    if (upsert && !(upsert instanceof Error)) {
+      try {
+        upsert = this.insert(upsert);
+      } catch (err) {
+        upsert = err as Error;
+      }
+    }
+    let guards = plan.guards;
+    if (this.reach(plan.entity, 'Write') === 'none') {
+      if (!upsert || upsert instanceof Error) this.require(plan.entity, 'Write');
+      const missing = this.missing(privilegeName(plan.entity, 'Write'), plan.entity);
+      guards = [...guards, { attribute: pkOf(plan.entity), values: [], strict: true, fail: () => missing }];
+    } else guards = this.guarded(plan.entity, plan.id, 'Write', guards);
+    const ownerColumn = this.owner(plan.entity);
+    const owner = ownerColumn ? plan.set.get(ownerColumn) : undefined;
+    if (owner !== undefined) guards = this.guarded(plan.entity, plan.id, 'Assign', guards);
+    if (this.setsLookups(plan.entity, plan.references, owner)) guards = this.guarded(plan.entity, plan.id, 'Append', guards);
+    return { ...plan, guards, references: this.appendTo(plan.entity, plan.references, owner), ...(upsert !== undefined ? { upsert } : {}) };
   }
 
   write<P extends WritePlan>(plan: P): P {
     switch (plan.kind) {
       case 'insert': return this.insert(plan) as P;
-      case 'update': {
-        const reach = this.require(plan.entity, 'Write');
-        const owner = this.owner(plan.entity);
-        if (owner && plan.set.has(owner)) this.require(plan.entity, 'Assign');
-        this.references(plan.entity, plan.references);
-        let upsert = plan.upsert;
-        if (upsert && !(upsert instanceof Error)) {
-          try {
-            upsert = this.insert(upsert);
-          } catch (err) {
-            upsert = err as Error;
-          }
-        }
-        const guards = reach === 'own' && owner ? [...plan.guards, this.ownGuard(plan.entity, plan.id, 'Write')] : plan.guards;
-        return { ...plan, guards, ...(upsert !== undefined ? { upsert } : {}) };
+      case 'update':
+        this.protect(plan.entity, plan.id);
+        return this.update(plan) as P;
+      case 'delete':
+        this.protect(plan.entity, plan.id);
+        return { ...plan, guards: this.guarded(plan.entity, plan.id, 'Delete', plan.guards) };
+      case 'associate': {
+        // Linking two rows: AppendTo on both (at Basic depth, rows the caller owns).
+        const references = plan.link.references.map((r) => (this.require(r.entity, 'AppendTo') === 'own' && this.owner(r.entity) ? { ...r, guard: this.ownGuard(r.entity, r.id, 'AppendTo') } : r));
+        this.roleLinks(plan.link.references.map((r) => r.entity), plan.link.references);
+        return { ...plan, link: { ...plan.link, references } };
       }
-      case 'delete': {
-        const reach = this.require(plan.entity, 'Delete');
-        const owner = this.owner(plan.entity);
-        return reach === 'own' && owner ? { ...plan, guards: [...plan.guards, this.ownGuard(plan.entity, plan.id, 'Delete')] } : plan;
-      }
-      case 'associate':
       case 'disassociate': {
-        const entities = plan.kind === 'associate' ? plan.link.references.map((r) => r.entity) : linkedTables(this.model, plan.entity);
+        const entities = linkedTables(this.model, plan.entity);
         for (const entity of entities) this.require(entity, 'AppendTo');
-        // Giving or taking a role is prvAssignRole (Dataverse), not for users who only link rows.
-        if (entities.some((e) => e.LogicalName === ROLE)) this.require(this.model.byLogicalName.get(ROLE)!, 'Assign');
+        this.roleLinks(entities, []);
+        if (entities.some((e) => e.LogicalName === ROLE) && plan.match.some((m) => m.id === SYSTEM_ADMINISTRATOR_ID)) {
+          throw Errors.notAdministrator(this.caller.systemuserid, 'take the System Administrator role');
+        }
         return plan;
       }
     }
   }
 
-  denied(entity: EntityModel, id: string, owner: Value, right: 'ReadAccess' | 'WriteAccess' | 'DeleteAccess'): Error {
+  /**
+   * Giving or taking a role is prvAssignRole (Dataverse), besides AppendTo; and only a System
+   * Administrator gives the System Administrator role (a user may not give what it does not hold).
+   */
+  private roleLinks(entities: readonly EntityModel[], references: readonly RowReference[]): void {
+    if (!entities.some((e) => e.LogicalName === ROLE)) return;
+    this.require(this.model.byLogicalName.get(ROLE)!, 'Assign');
+    if (references.some((r) => r.entity.LogicalName === ROLE && r.id === SYSTEM_ADMINISTRATOR_ID)) throw Errors.notAdministrator(this.caller.systemuserid, 'give the System Administrator role');
+  }
+
+  /** The System Administrator role is changed by no one but the service (Dataverse: it cannot be modified or deleted). */
+  private protect(entity: EntityModel, id: string): void {
+    if (entity.LogicalName === ROLE && id === SYSTEM_ADMINISTRATOR_ID) throw Errors.notAdministrator(this.caller.systemuserid, 'change or delete the System Administrator role');
+  }
+
+  /** The widest depth mask the caller holds privilege `id` at (0: not at all). */
+  depthOf(id: string): number {
+    return this.grants.get(id) ?? 0;
+  }
+
+  denied(entity: EntityModel, id: string, owner: Value, right: `${AccessRightName}Access`): Error {
     return Errors.accessDenied(this.caller.systemuserid, this.caller.businessunitid, entity.LogicalName, id, owner, right);
   }
 }

@@ -64,7 +64,7 @@ export async function executeRead(db: Database, asked: ReadPlan): Promise<ReadRe
  * For a row the caller's privileges hid: throws the record-level refusal (403 `0x80048306`) when
  * row `id` exists and another user owns it; returns when it does not exist (the caller's 404).
  */
-async function refuseHidden(tx: Executor, db: Database, security: PlanSecurity, entity: EntityModel, id: string, right: 'ReadAccess' | 'WriteAccess' | 'DeleteAccess'): Promise<void> {
+async function refuseHidden(tx: Executor, db: Database, security: PlanSecurity, entity: EntityModel, id: string, right: `${string}Access`): Promise<void> {
   const owner = entity.attributesByName.get('ownerid');
   if (!owner) return;
   const [row] = await tx.rows(renderSelectById(db.dialect, entity, id, [owner]));
@@ -152,11 +152,15 @@ async function nextVersion(tx: Executor, db: Database): Promise<number> {
   return (await reserveVersions(tx, db, 1))[0]!;
 }
 
-/** Throws 404 `0x80040217` unless the row `ref` names exists (and is not retained). */
+/** Throws 404 `0x80040217` unless the row `ref` names exists (and is not retained), and its guard's error unless the row meets it. */
 async function checkReference(tx: Executor, db: Database, ref: RowReference): Promise<void> {
-  const pk = ref.entity.attributesByName.get(ref.entity.PrimaryIdAttribute)!;
-  const found = await tx.rows(renderSelectById(db.dialect, ref.entity, ref.id, [pk], true));
-  if (!found.length) throw Errors.recordNotFound(ref.entity.LogicalName, ref.id);
+  const column = ref.guard?.attribute ?? ref.entity.attributesByName.get(ref.entity.PrimaryIdAttribute)!;
+  const [row] = await tx.rows(renderSelectById(db.dialect, ref.entity, ref.id, [column], true));
+  if (!row) throw Errors.recordNotFound(ref.entity.LogicalName, ref.id);
+  if (ref.guard) {
+    const current = db.dialect.fromDb(column, row[0]);
+    if (!ref.guard.values.includes(current)) throw ref.guard.fail(current);
+  }
 }
 
 async function checkReferences(tx: Executor, db: Database, references: readonly RowReference[]): Promise<void> {
@@ -324,9 +328,9 @@ export async function executeInsertMany(db: Database, plans: readonly InsertPlan
  * the row does not exist; throws the failing guard's error; returns true when the row exists and
  * every guard holds, which means another transaction committed the row (or a change to it) after
  * the write's statement read the table (PostgreSQL's READ COMMITTED): the write may run again.
+ * `guards` (default all the plan's) are the ones that may fail it.
  */
-async function explain(tx: Executor, db: Database, plan: UpdatePlan | DeletePlan): Promise<boolean> {
-  const guards: readonly Guard[] = plan.guards;
+async function explain(tx: Executor, db: Database, plan: UpdatePlan | DeletePlan, guards: readonly Guard[] = plan.guards): Promise<boolean> {
   const [row] = await tx.rows(renderSelectById(db.dialect, plan.entity, plan.id, guards.map((g) => g.attribute)));
   if (!row) return false;
   guards.forEach((g, i) => {
@@ -524,7 +528,8 @@ export function executeGuarded(db: Database, asked: ReadonlyArray<UpdatePlan | D
     for (const plan of plans) {
       const done = plan.kind === 'update' ? await tx.run(renderUpdate(db.dialect, plan, versions.shift()!)) : await deleteUnlessRestricted(tx, db, plan);
       if (done) changed++;
-      else if (!(await tx.rows(renderSelectById(db.dialect, plan.entity, plan.id, []))).length) missing.push(plan.id);
+      // A row left alone by a strict guard (the caller's privileges) fails the request.
+      else if (!(await explain(tx, db, plan, plan.guards.filter((g) => g.strict)))) missing.push(plan.id);
     }
     return { changed, missing };
   });
