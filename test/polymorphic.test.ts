@@ -131,6 +131,19 @@ for (const database of DATABASES) {
       expect((await parent(twin))['_parentcustomerid_value@Microsoft.Dynamics.CRM.lookuplogicalname']).to.equal('contact');
     });
 
+    it('UpsertMultiple creates a row before the items that point at it, whatever their ids', async () => {
+      // The pointing row's id sorts first: a request that wrote rows in id order would miss its parent.
+      const parentId = 'ffffffff-0000-4000-8000-000000000001';
+      const childId = '00000000-0000-4000-8000-000000000002';
+      const type = 'Microsoft.Dynamics.CRM.contact';
+      const r = await call('POST', `${s.root}contacts/Microsoft.Dynamics.CRM.UpsertMultiple`, { Targets: [
+        { '@odata.type': type, contactid: parentId, fullname: 'Upserted parent' },
+        { '@odata.type': type, contactid: childId, fullname: 'Upserted child', 'parentcustomerid_contact@odata.bind': `contacts(${parentId})` },
+      ] });
+      expect(r.status, r.text).to.equal(204);
+      expect((await parent(childId))._parentcustomerid_value).to.equal(parentId);
+    });
+
     it('refuses the column name, two targets at once, and a URL of another table', async () => {
       const column = await call('POST', `${s.root}contacts`, { fullname: 'x', 'parentcustomerid@odata.bind': `/accounts(${contoso})` });
       expect(column.status).to.equal(400);

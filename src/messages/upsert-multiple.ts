@@ -48,7 +48,8 @@ export const message: Message = {
 /**
  * Upserts every target in one transaction, naming a failing one's index. Every target is planned
  * first, in item order; the rows are then written in id order, so that concurrent requests over
- * the same rows lock them in one order instead of deadlocking.
+ * the same rows lock them in one order instead of deadlocking — unless an item points at a row of
+ * the same request, which an earlier item may create: then in item order.
  */
 function upsertAll(ctx: MessageContext, entity: EntityModel, items: readonly KeyedTarget[]): Promise<void> {
   return ctx.db.transaction(async (tx) => {
@@ -61,7 +62,10 @@ function upsertAll(ctx: MessageContext, entity: EntityModel, items: readonly Key
       if (key && !id) key.key.KeyAttributes.forEach((a, j) => { if (!(a.PropertyName in item)) item[a.PropertyName] = key.values[j]; });
       plans.push({ index, plan: atItem(index, () => planUpdate(ctx.model, entity, id ?? randomUUID(), item, ctx.caller, undefined, undefined) as UpdatePlan) });
     }
-    plans.sort((a, b) => (a.plan.id < b.plan.id ? -1 : a.plan.id > b.plan.id ? 1 : 0));
+    // Items that point at rows of the same request (which may create them) keep their order.
+    const ids = new Set(plans.map(({ plan }) => plan.id));
+    const linked = plans.some(({ plan }) => plan.references.some((r) => r.entity === entity && ids.has(r.id)));
+    if (!linked) plans.sort((a, b) => (a.plan.id < b.plan.id ? -1 : a.plan.id > b.plan.id ? 1 : 0));
     for (const { index, plan } of plans) {
       try {
         await writeIn(tx, ctx.db, plan);
