@@ -471,7 +471,7 @@ export class Service {
     const plan = this.related(req, nav, link, { select: req.query.select, expand: req.query.expand });
     const result = await executeRead(this.db, plan);
     const row = result.rows[0];
-    if (!row) return { status: 204, headers: {} };
+    if (!row) return this.noRelatedRow(entity, id, nav);
     return json(200, entityWriter(plan, result.columns, req.serviceRoot, contextUrl(req.serviceRoot, plan, true))(row));
   }
 
@@ -483,6 +483,21 @@ export class Service {
    */
   private async mayRead(entity: EntityModel, id: string): Promise<void> {
     if (this.db.security) await executeRead(this.db, planRead(entity, { select: [entity.PrimaryIdAttribute] }, { returnRepresentation: false }, id));
+  }
+
+  /**
+   * The answer when row `id`'s single-valued `nav` led to no row: 204, unless the caller's
+   * privileges hid the row its lookup points at (then mayRead's 403).
+   */
+  private async noRelatedRow(entity: EntityModel, id: string, nav: NavigationPropertyModel): Promise<HttpResponse> {
+    const lookup = entity.lookupsByNavigation.get(nav.Name);
+    if (this.db.security && lookup) {
+      const read = planRead(entity, { select: [lookup.PropertyName] }, { returnRepresentation: false }, id);
+      const [row] = (await executeRead(this.trusted(), read)).rows;
+      const value = row?.[read.columns.indexOf(lookup)];
+      if (typeof value === 'string') await this.mayRead(nav.target, value);
+    }
+    return { status: 204, headers: {} };
   }
 
   /** A record URL with an alternate key as its row's id URL (see store/keyed-urls.ts). */
@@ -561,7 +576,7 @@ export class Service {
     only(req, []);
     const result = await executeRead(this.db, this.related(req, nav, link, { select: [target.PrimaryIdAttribute] }));
     const row = result.rows[0];
-    if (!row) return { status: 204, headers: {} };
+    if (!row) return this.noRelatedRow(entity, id, nav);
     return json(200, { '@odata.context': `${req.serviceRoot}$metadata#$ref`, ...ref(row) });
   }
 

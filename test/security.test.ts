@@ -26,7 +26,11 @@ for (const database of DATABASES) {
       metadata = relationshipMetadata();
       // Accounts track changes and may be retained, for the change tracking and Retain checks.
       const file = join(metadata, 'account.json');
-      writeFileSync(file, JSON.stringify({ ...JSON.parse(readFileSync(file, 'utf8')), ChangeTrackingEnabled: true, IsRetentionEnabled: true }));
+      // Accounts and contacts are also linked many-to-many, both sides user-owned.
+      writeFileSync(file, JSON.stringify({
+        ...JSON.parse(readFileSync(file, 'utf8')), ChangeTrackingEnabled: true, IsRetentionEnabled: true,
+        ManyToManyRelationships: [{ SchemaName: 'new_account_contact', Entity1LogicalName: 'account', Entity2LogicalName: 'contact' }],
+      }));
       s = await startServer(metadata, database);
     });
     after(async () => {
@@ -296,6 +300,88 @@ for (const database of DATABASES) {
       expect(escalate.json.error.message).to.contain(`cannot give prvDelete${TABLE} at Global depth`);
     });
 
+    it('checks AppendTo on both rows of a many-to-many link, taking it away as giving it, and deep-inserted rows as bound ones', async () => {
+      const basic = await role('Linkers', { ...rights(['Create', 'Read', 'Write', 'Append', 'AppendTo'], 'Basic'), prvCreatecontact: 'Basic', prvReadcontact: 'Basic', prvAppendTocontact: 'Basic', prvAppendcontact: 'Basic' });
+      const ursula = await user('Ursula', basic);
+      const victor = await user('Victor', basic);
+      const make = async (who: string, set: string, body: object) => (await call('POST', `${s.root}${set}`, body, { ...as(who), Prefer: 'return=representation' })).json;
+      const account = (await make(victor, SET, { name: 'victor linked' })).accountid as string;
+      const contact = (await make(victor, 'contacts', { fullname: 'Victor Linked' })).contactid as string;
+      const mine = (await make(ursula, SET, { name: 'ursula linked' })).accountid as string;
+      const link = (from: string, to: string) => call('POST', `${s.root}${SET}(${from})/new_account_contact/$ref`, { '@odata.id': `${s.root}contacts(${to})` });
+      expect((await link(account, contact)).status).to.equal(204);
+      expect((await link(mine, contact)).status).to.equal(204);
+      for (const from of [account, mine]) {
+        const r = await call('DELETE', `${s.root}${SET}(${from})/new_account_contact(${contact})/$ref`, undefined, as(ursula));
+        expect(r.status, r.text).to.equal(403);
+        expect(r.json.error.code).to.equal('0x80048306');
+        expect(r.json.error.message).to.contain('AccessRights: AppendToAccess');
+      }
+      const links = await call('GET', `${s.root}contacts(${contact})/new_account_contact?$select=name`);
+      expect(links.json.value, 'both links stay').to.have.length(2);
+
+      const deep = await call('POST', `${s.root}${SET}`, { name: 'deep', primarycontactid: { fullname: 'Nested', 'ownerid@odata.bind': `systemusers(${victor})` } }, as(ursula));
+      expect(deep.status, deep.text).to.equal(403);
+      const creators = await user('Wendy', await role('Creators everywhere', { ...rights(['Create', 'Read'], 'Global'), prvCreatecontact: 'Global', prvReadcontact: 'Global' }));
+      const noAppend = await call('POST', `${s.root}${SET}`, { name: 'deep', primarycontactid: { fullname: 'Nested' } }, as(creators));
+      expect(noAppend.status, noAppend.text).to.equal(403);
+      expect(noAppend.json.error.message).to.contain(`prvAppend${TABLE}`);
+      expect((await call('POST', `${s.root}${SET}`, { name: 'deep own', primarycontactid: { fullname: 'Nested own' } }, as(ursula))).status).to.equal(204);
+    });
+
+    it('refuses a row outside the depth before telling its version; takes nothing more to upsert a new row owned by oneself', async () => {
+      const basic = await role('Writers own', rights(['Create', 'Read', 'Write', 'Delete'], 'Basic'));
+      const xena = await user('Xena', basic);
+      const row = (await createRow(s, SET, { name: 'versioned' })).accountid as string;
+      for (const method of ['PATCH', 'DELETE']) {
+        const r = await call(method, `${s.root}${SET}(${row})`, method === 'PATCH' ? { name: 'x' } : undefined, { ...as(xena), 'If-Match': 'W/"1"' });
+        expect(r.status, `${method}: ${r.text}`).to.equal(403);
+        expect(r.json.error.code).to.equal('0x80048306');
+      }
+      const id = '00000000-0000-0000-0000-00000000a55e';
+      const upsert = await call('PATCH', `${s.root}${SET}(${id})`, { name: 'self-owned', 'ownerid@odata.bind': `systemusers(${xena})` }, as(xena));
+      expect(upsert.status, upsert.text).to.equal(204);
+      const take = await call('PATCH', `${s.root}${SET}(${row})`, { 'ownerid@odata.bind': `systemusers(${xena})` }, as(xena));
+      expect(take.status, "taking another's row").to.equal(403);
+    });
+
+    it("keeps users from deleting users or changing SYSTEM; BulkRetain selects only rows the caller may change", async () => {
+      const userAdmin = await user('Yuri', await role('User admin', { prvReadUser: 'Global', prvWriteUser: 'Global', ...rights(['Read'], 'Global'), ...rights(['Create', 'Write'], 'Basic') }));
+      const deletes = await call('GET', `${s.root}privileges?$select=name&$filter=name eq 'prvDeleteUser'`);
+      expect(deletes.json.value, 'users are disabled, never deleted').to.have.length(0);
+      const other = await user('Zoe');
+      expect((await call('DELETE', `${s.root}systemusers(${other})`, undefined, as(userAdmin))).status).to.equal(403);
+      const system = s.service.caller.systemuserid;
+      const disable = await call('PATCH', `${s.root}systemusers(${system})`, { isdisabled: true }, as(userAdmin));
+      expect(disable.status, disable.text).to.equal(403);
+      expect(disable.json.error.message).to.contain('cannot change the SYSTEM user');
+
+      const theirs = (await createRow(s, SET, { name: 'bulk-ret system' })).accountid as string;
+      const own = (await call('POST', `${s.root}${SET}`, { name: 'bulk-ret yuri' }, { ...as(userAdmin), Prefer: 'return=representation' })).json.accountid as string;
+      const fetch = `<fetch><entity name="${TABLE}"><attribute name="accountid"/><filter><condition attribute="name" operator="like" value="bulk-ret %"/></filter></entity></fetch>`;
+      const r = await call('POST', `${s.root}BulkRetain`, { EntityName: TABLE, FetchXml: fetch }, as(userAdmin));
+      expect(r.status, r.text).to.equal(200);
+      expect(r.json.EntityCountCollection.Values).to.deep.equal([1]);
+      expect((await call('GET', `${s.root}${SET}(${own})`)).status, 'its own row is retained').to.equal(404);
+      expect((await call('GET', `${s.root}${SET}(${theirs})`)).status, "another's row stays active").to.equal(200);
+    });
+
+    it('answers 403 for a single-valued navigation to a row the caller cannot read, not "no row"', async () => {
+      const reader = await user('Abe', await role('Accounts, own contacts', { ...rights(['Read'], 'Global'), prvReadcontact: 'Basic' }));
+      const contact = (await createRow(s, 'contacts', { fullname: 'Hidden' })).contactid as string;
+      const account = (await createRow(s, SET, { name: 'points at hidden', 'primarycontactid@odata.bind': `contacts(${contact})` })).accountid as string;
+      for (const path of [`${SET}(${account})/primarycontactid`, `${SET}(${account})/primarycontactid/$ref`]) {
+        const r = await call('GET', `${s.root}${path}`, undefined, as(reader));
+        expect(r.status, `${path}: ${r.text}`).to.equal(403);
+        expect(r.json.error.code).to.equal('0x80048306');
+      }
+      const none = (await createRow(s, SET, { name: 'points nowhere' })).accountid as string;
+      expect((await call('GET', `${s.root}${SET}(${none})/primarycontactid`, undefined, as(reader))).status).to.equal(204);
+      const bulk = await call('POST', `${s.root}${SET}/Microsoft.Dynamics.CRM.CreateMultiple`, { Targets: [{ '@odata.type': `Microsoft.Dynamics.CRM.${TABLE}`, name: 'x' }] }, as(reader));
+      expect(bulk.status).to.equal(403);
+      expect(bulk.json.error.message, 'names the item').to.match(new RegExp(`^Targets\\[0\\]: .*prvCreate${TABLE}`));
+    });
+
     it('AddPrivilegesRole checks its input, changes depths, and RemovePrivilegeRole takes a privilege away', async () => {
       const id = (await createRow(s, 'roles', { name: 'Editable' })).roleid as string;
       const add = (body: unknown) => call('POST', `${s.root}roles(${id})/Microsoft.Dynamics.CRM.AddPrivilegesRole`, body);
@@ -306,6 +392,8 @@ for (const database of DATABASES) {
         [{ Privileges: 'all' }, /not a valid Collection\(mscrm.RolePrivilege\)/],
         [{ Privileges: [{ PrivilegeName: `prvRead${TABLE}`, Depth: 'Global', Extra: 1 }] }, /'Extra' is not a property of RolePrivilege/],
         [{ Privileges: [{ PrivilegeName: 'prvWriteRole', PrivilegeId: '00000000-0000-0000-0000-000000000001', Depth: 'Global' }] }, /no privilege has Id/],
+        [{ Privileges: [{ PrivilegeName: 'prvWriteRole', Depth: 'Global', BusinessUnitId: 'nope' }] }, /BusinessUnitId must be a GUID/],
+        [{ Privileges: [{ PrivilegeName: 'prvWriteRole', Depth: 'Local' }, { PrivilegeName: 'prvWriteRole', Depth: 'Global' }] }, /prvWriteRole is given at Privileges\[0\] already/],
       ] as const;
       for (const [body, message] of bad) {
         const r = await add(body);

@@ -1,3 +1,4 @@
+import { Errors } from '../errors.js';
 import { deletePlan } from '../plan/delete.js';
 import { boundRole, changeRole, grantPlan, ROLE_PRIVILEGE, rolePrivilege } from './roles.js';
 import type { Message } from './types.js';
@@ -9,7 +10,7 @@ import { rolePrivilegeId } from '../security/privileges.js';
  * `{"Privileges":[{"PrivilegeId":"<id>","Depth":"Global"}, …]}` (or `PrivilegeName` instead of the
  * id; Depth as a member name or its number) → 204. The role then holds each privilege at that
  * depth; a privilege it held already takes the new depth. All or nothing; 400 for an unknown
- * privilege or a depth it cannot have, 404 for a role that does not exist; the caller needs
+ * privilege, one given twice, or a depth it cannot have, 404 for a role that does not exist; the caller needs
  * prvWriteRole.
  */
 export const message: Message = {
@@ -21,12 +22,15 @@ export const message: Message = {
   async invoke(ctx, args) {
     const { role, id } = boundRole(ctx, 'AddPrivilegesRole');
     const items = (args['Privileges'] as Array<Record<string, unknown>>).map((item, i) => rolePrivilege(ctx, item, i));
+    const first = new Map<string, number>();
+    items.forEach(({ privilege }, i) => {
+      const earlier = first.get(privilege.id);
+      if (earlier !== undefined) throw Errors.invalidArgument(`Privileges[${i}]: ${privilege.name} is given at Privileges[${earlier}] already.`);
+      first.set(privilege.id, i);
+    });
     await changeRole(ctx, role, id, async (held, grants, run) => {
-      const done = new Set<string>();
       for (const { privilege, mask } of items) {
         const rowId = rolePrivilegeId(id, privilege.id);
-        if (done.has(rowId)) continue;
-        done.add(rowId);
         if (held.has(rowId)) await run(deletePlan(grants, rowId, [], ctx.caller));
         await run(grantPlan(ctx, grants, id, privilege, mask));
       }

@@ -44,7 +44,8 @@ export const message: Message = {
     const query = parseFetchXml(args['FetchXml'] as string);
     const context = { model: ctx.model, caller: ctx.caller, now: ctx.clock() };
     const { read, page } = planCriteria(ctx.model, (args['EntityName'] as string | null) ?? undefined, query, context, retentionPageSize(args['PageSize']), (args['PagingCookie'] as string | null) ?? undefined);
-    const result = await executeRead(ctx.db, read);
+    // Rows the caller may not change are not selected (its Write at Basic depth: its own).
+    const result = await executeRead(ctx.db, { ...read, forRight: 'Write' });
     const pk = result.columns.indexOf(read.columns[0]!);
     const { changed } = await executeGuarded(ctx.db, result.rows.map((row) => planDataState(read.entity, row[pk] as string, 'retained')));
     return {

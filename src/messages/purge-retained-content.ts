@@ -31,7 +31,8 @@ export const message: Message = {
   async invoke(ctx, args) {
     const entity = retentionTable(ctx.model, args['EntityName'] as string);
     const read = planRetainedPage(entity, args['MaxVersionToPurge'] as number, retentionPageSize(args['PageSize']));
-    const result = await executeRead(ctx.db, read);
+    // Rows the caller may not delete are left retained (its Delete at Basic depth: its own).
+    const result = await executeRead(ctx.db, { ...read, forRight: 'Delete' });
     const [pk, version] = read.columns.map((a) => result.columns.indexOf(a));
     const { changed } = await executeGuarded(ctx.db, result.rows.map((row) => planPurge(entity, row[pk!] as string, row[version!] as number, ctx.caller)));
     return { EntityCountCollection: entityCounts(entity, changed), HasMoreRecords: result.hasMore };

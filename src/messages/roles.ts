@@ -3,6 +3,7 @@ import { PRIVILEGE, ROLE, ROLEPRIVILEGES } from '../model/system-columns.js';
 import type { EntityModel } from '../model/types.js';
 import { planServiceCreate, planUpdate } from '../plan/write.js';
 import { restrict } from '../plan/navigation.js';
+import { canonicalGuid } from '../plan/values.js';
 import { planRead } from '../plan/read.js';
 import type { UpdatePlan, WritePlan } from '../plan/types.js';
 import { InTransaction, withSecurity } from '../store/database.js';
@@ -67,6 +68,8 @@ export function rolePrivilege(ctx: MessageContext, item: Record<string, unknown>
   }
   const id = item['PrivilegeId'];
   const name = item['PrivilegeName'];
+  const unit = item['BusinessUnitId'];
+  if (unit !== undefined && unit !== null && (typeof unit !== 'string' || !canonicalGuid(unit))) throw Errors.invalidArgument(`${at}BusinessUnitId must be a GUID.`);
   if (id !== undefined && id !== null && typeof id !== 'string') throw Errors.invalidArgument(`${at}PrivilegeId must be a GUID.`);
   if (name !== undefined && name !== null && typeof name !== 'string') throw Errors.invalidArgument(`${at}PrivilegeName must be a string.`);
   let privilege: PrivilegeModel | undefined;

@@ -57,7 +57,10 @@ export function planAssociate(model: Model, caller: Caller, nav: NavigationPrope
  */
 export function planDisassociate(model: Model, caller: Caller, nav: NavigationPropertyModel, sourceId: string, targetId?: string): UpdatePlan | DisassociatePlan {
   const missing = () => Errors.recordNotFound(nav.target.LogicalName, targetId!);
-  if (nav.intersect) return { kind: 'disassociate', entity: nav.intersect.entity, match: pair(nav, sourceId, targetId!), missing };
+  if (nav.intersect) {
+    const references = [{ entity: nav.source, id: sourceId }, ...(targetId ? [{ entity: nav.target, id: targetId }] : [])];
+    return { kind: 'disassociate', entity: nav.intersect.entity, match: pair(nav, sourceId, targetId!), missing, references };
+  }
   const lookup = writableLookup(nav);
   if (nav.kind === 'single') return planUpdate(model, nav.source, sourceId, { [`${nav.Name}@odata.bind`]: null }, caller, '*', undefined) as UpdatePlan;
   const plan = planUpdate(model, nav.target, targetId!, { [`${nav.Partner}@odata.bind`]: null }, caller, '*', undefined) as UpdatePlan;

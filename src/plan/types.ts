@@ -118,6 +118,11 @@ export interface ReadPlan {
   readonly offset?: number;
   /** Active (default) or retained rows of a retention-enabled table. */
   readonly dataSource?: DataSource;
+  /**
+   * The rows are read to be changed with this right (BulkRetain: Write, PurgeRetainedContent:
+   * Delete): the caller's reach of it narrows them too, so that rows it may not change are left out.
+   */
+  readonly forRight?: 'Write' | 'Delete';
 }
 
 /**
@@ -296,6 +301,8 @@ export interface DisassociatePlan {
   readonly entity: EntityModel;
   readonly match: ReadonlyArray<{ readonly attribute: AttributeModel; readonly id: string }>;
   readonly missing?: () => Error;
+  /** The linked rows; those with a guard (the caller's AppendTo at Basic depth) are checked before the link goes. */
+  readonly references?: readonly RowReference[];
 }
 
 /** Any write a request can make; one request's writes run in one transaction. */

@@ -1,5 +1,5 @@
 import { Errors } from '../errors.js';
-import { ROLE, ROLEPRIVILEGES } from '../model/system-columns.js';
+import { ROLE, ROLEPRIVILEGES, SYSTEMUSER } from '../model/system-columns.js';
 import type { AttributeModel, EntityModel, Model } from '../model/types.js';
 import { restrict } from '../plan/navigation.js';
 import { planRead } from '../plan/read.js';
@@ -59,7 +59,8 @@ function catalogueOf(model: Model): Catalogue {
 export class CallerAccess implements PlanSecurity {
   private readonly catalogue: Catalogue;
 
-  constructor(readonly model: Model, readonly caller: Caller, private readonly grants: ReadonlyMap<string, number>, private readonly roleCount: number) {
+  /** `system`: the built-in system user's id, whose row users may not change. */
+  constructor(readonly model: Model, readonly caller: Caller, private readonly grants: ReadonlyMap<string, number>, private readonly roleCount: number, private readonly system: string) {
     this.catalogue = catalogueOf(model);
   }
 
@@ -105,6 +106,11 @@ export class CallerAccess implements PlanSecurity {
       return undefined;
     }
     if (this.require(entity, 'Read') === 'all') return undefined;
+    return this.ownRows(entity);
+  }
+
+  /** The caller's own rows of a user-owned table. */
+  private ownRows(entity: EntityModel): PlanExpr {
     return { kind: 'compare', op: 'eq', attribute: this.owner(entity)!, value: this.caller.systemuserid };
   }
 
@@ -131,8 +137,8 @@ export class CallerAccess implements PlanSecurity {
     }
   }
 
-  private narrowed<P extends { readonly filter?: PlanExpr }>(plan: P, entity: EntityModel): P {
-    const own = this.readable(entity);
+  private narrowed<P extends { readonly filter?: PlanExpr }>(plan: P, entity: EntityModel, forRight?: AccessRightName): P {
+    const own = this.readable(entity) ?? (forRight && this.require(entity, forRight) === 'own' ? this.ownRows(entity) : undefined);
     const secured = { ...plan, filter: this.expr(plan.filter) };
     return own ? restrict(secured, own) : secured;
   }
@@ -162,7 +168,8 @@ export class CallerAccess implements PlanSecurity {
       const paths = [...plan.groupBy.map((g) => g.column), ...plan.aggregates.map((a) => a.column)];
       for (const path of paths) for (const nav of path?.navs ?? []) this.require(nav.target, 'Read');
     }
-    const out = this.narrowed(plan, plan.entity) as P & { expand?: readonly ExpandPlan[]; linked?: readonly LinkedColumn[] };
+    const forRight = 'forRight' in plan ? plan.forRight : undefined;
+    const out = this.narrowed(plan, plan.entity, forRight) as P & { expand?: readonly ExpandPlan[]; linked?: readonly LinkedColumn[] };
     if (out.expand?.length) out.expand = out.expand.map((e) => this.expansion(e));
     if (out.linked?.length) out.linked = out.linked.map((l) => this.linked(l));
     return out;
@@ -178,7 +185,13 @@ export class CallerAccess implements PlanSecurity {
 
   /** `guards` and, when `right` on `entity` reaches only the caller's rows, the guard to its own row. */
   private guarded(entity: EntityModel, id: string, right: AccessRightName, guards: readonly Guard[]): readonly Guard[] {
-    return this.require(entity, right) === 'own' && this.owner(entity) ? [...guards, this.ownGuard(entity, id, right)] : guards;
+    // First: a row the caller may not reach is refused before its version or state is told.
+    return this.require(entity, right) === 'own' && this.owner(entity) ? [this.ownGuard(entity, id, right), ...guards] : guards;
+  }
+
+  /** `r` with the caller's AppendTo checked on its row: table level, and at Basic depth a guard to a row it owns. */
+  private appendToRow(r: RowReference): RowReference {
+    return this.require(r.entity, 'AppendTo') === 'own' && this.owner(r.entity) ? { ...r, guard: this.ownGuard(r.entity, r.id, 'AppendTo') } : r;
   }
 
   /**
@@ -189,7 +202,7 @@ export class CallerAccess implements PlanSecurity {
     const users = this.owner(entity)?.Targets[0];
     return references.map((r) => {
       if (owner !== undefined && r.id === owner && r.entity.LogicalName === users) return r;
-      return this.require(r.entity, 'AppendTo') === 'own' && this.owner(r.entity) ? { ...r, guard: this.ownGuard(r.entity, r.id, 'AppendTo') } : r;
+      return this.appendToRow(r);
     });
   }
 
@@ -208,6 +221,14 @@ export class CallerAccess implements PlanSecurity {
     const ownerColumn = this.owner(plan.entity);
     const owner = ownerColumn ? plan.values.get(ownerColumn) : undefined;
     if (owner !== undefined && owner !== null && owner !== this.caller.systemuserid) this.require(plan.entity, 'Assign');
+    // Related rows created with it (deep insert) are pointed at by its lookups: Append here,
+    // AppendTo there, on rows the caller owns at Basic depth.
+    for (const related of plan.before ?? []) {
+      this.require(plan.entity, 'Append');
+      const relatedOwner = this.owner(related.entity);
+      const by = relatedOwner ? related.values.get(relatedOwner) : undefined;
+      if (this.require(related.entity, 'AppendTo') === 'own' && relatedOwner && by !== this.caller.systemuserid) throw this.denied(related.entity, related.id, by ?? null, 'AppendToAccess');
+    }
     if (this.setsLookups(plan.entity, plan.references, owner)) this.require(plan.entity, 'Append');
     return {
       ...plan,
@@ -237,11 +258,15 @@ export class CallerAccess implements PlanSecurity {
     if (this.reach(plan.entity, 'Write') === 'none') {
       if (!upsert || upsert instanceof Error) this.require(plan.entity, 'Write');
       const missing = this.missing(privilegeName(plan.entity, 'Write'), plan.entity);
-      guards = [...guards, { attribute: pkOf(plan.entity), values: [], strict: true, fail: () => missing }];
+      guards = [{ attribute: pkOf(plan.entity), values: [], strict: true, fail: () => missing }, ...guards];
     } else guards = this.guarded(plan.entity, plan.id, 'Write', guards);
     const ownerColumn = this.owner(plan.entity);
     const owner = ownerColumn ? plan.set.get(ownerColumn) : undefined;
-    if (owner !== undefined) guards = this.guarded(plan.entity, plan.id, 'Assign', guards);
+    if (owner === this.caller.systemuserid && this.reach(plan.entity, 'Assign') !== 'all') {
+      // Oneself as owner: nothing more for a row the caller owns or creates; taking another's row is Assign.
+      const missing = this.reach(plan.entity, 'Assign') === 'none' ? this.missing(privilegeName(plan.entity, 'Assign'), plan.entity) : undefined;
+      guards = [{ ...this.ownGuard(plan.entity, plan.id, 'Assign'), ...(missing ? { fail: () => missing } : {}) }, ...guards];
+    } else if (owner !== undefined) guards = this.guarded(plan.entity, plan.id, 'Assign', guards);
     if (this.setsLookups(plan.entity, plan.references, owner)) guards = this.guarded(plan.entity, plan.id, 'Append', guards);
     return { ...plan, guards, references: this.appendTo(plan.entity, plan.references, owner), ...(upsert !== undefined ? { upsert } : {}) };
   }
@@ -257,7 +282,7 @@ export class CallerAccess implements PlanSecurity {
         return { ...plan, guards: this.guarded(plan.entity, plan.id, 'Delete', plan.guards) };
       case 'associate': {
         // Linking two rows: AppendTo on both (at Basic depth, rows the caller owns).
-        const references = plan.link.references.map((r) => (this.require(r.entity, 'AppendTo') === 'own' && this.owner(r.entity) ? { ...r, guard: this.ownGuard(r.entity, r.id, 'AppendTo') } : r));
+        const references = plan.link.references.map((r) => this.appendToRow(r));
         this.roleLinks(plan.link.references.map((r) => r.entity), plan.link.references);
         return { ...plan, link: { ...plan.link, references } };
       }
@@ -265,10 +290,11 @@ export class CallerAccess implements PlanSecurity {
         const entities = linkedTables(this.model, plan.entity);
         for (const entity of entities) this.require(entity, 'AppendTo');
         this.roleLinks(entities, []);
+        const references = plan.references?.map((r) => this.appendToRow(r));
         if (entities.some((e) => e.LogicalName === ROLE) && plan.match.some((m) => m.id === SYSTEM_ADMINISTRATOR_ID)) {
           throw Errors.notAdministrator(this.caller.systemuserid, 'take the System Administrator role');
         }
-        return plan;
+        return references ? { ...plan, references } : plan;
       }
     }
   }
@@ -286,6 +312,7 @@ export class CallerAccess implements PlanSecurity {
   /** The System Administrator role is changed by no one but the service (Dataverse: it cannot be modified or deleted). */
   private protect(entity: EntityModel, id: string): void {
     if (entity.LogicalName === ROLE && id === SYSTEM_ADMINISTRATOR_ID) throw Errors.notAdministrator(this.caller.systemuserid, 'change or delete the System Administrator role');
+    if (entity.LogicalName === SYSTEMUSER && id === this.system) throw Errors.notAdministrator(this.caller.systemuserid, 'change the SYSTEM user');
   }
 
   /** The widest depth mask the caller holds privilege `id` at (0: not at all). */
@@ -330,5 +357,5 @@ export async function loadAccess(model: Model, db: Database, caller: Caller, sys
   if (roles.has(SYSTEM_ADMINISTRATOR_ID)) return undefined;
   const masks = new Map<string, number>();
   for (const [, privilege, mask] of rows) masks.set(privilege as string, Math.max(masks.get(privilege as string) ?? 0, Number(mask ?? 0)));
-  return new CallerAccess(model, caller, masks, roles.size);
+  return new CallerAccess(model, caller, masks, roles.size, system.systemuserid);
 }

@@ -73,7 +73,8 @@ function depthsOf(entity: EntityModel): DepthName[] {
 /** The rights a table has privileges for: Read always; the rest where clients write it; Assign and Share on owned rows. */
 function rightsOf(entity: EntityModel): AccessRightName[] {
   if (!clientWritable(entity)) return ['Read'];
-  const rights: AccessRightName[] = ['Create', 'Read', 'Write', 'Delete', 'Append', 'AppendTo'];
+  // Dataverse's users are disabled, never deleted: there is no prvDeleteUser.
+  const rights: AccessRightName[] = entity.LogicalName === SYSTEMUSER ? ['Create', 'Read', 'Write', 'Append', 'AppendTo'] : ['Create', 'Read', 'Write', 'Delete', 'Append', 'AppendTo'];
   if (entity.OwnershipType === 'UserOwned') rights.push('Assign', 'Share');
   // Dataverse's prvAssignRole: giving users a role.
   else if (entity.LogicalName === ROLE) rights.push('Assign');

@@ -314,7 +314,15 @@ async function insertStream(tx: Executor, db: Database, count: number, planAt: (
  */
 export function executeInsertStream(db: Database, count: number, planAt: (index: number) => InsertPlan, name?: ItemNamer): Promise<string[]> {
   const { security } = db;
-  const secured = security ? (i: number) => security.write(planAt(i)) : planAt;
+  const named = (i: number, err: unknown) => (name ? name(i, err as Error) : err);
+  const secured = security ? (i: number) => {
+    const plan = planAt(i);
+    try {
+      return security.write(plan);
+    } catch (err) {
+      throw named(i, err);
+    }
+  } : planAt;
   return db.transaction((tx) => insertStream(tx, db, count, secured, name));
 }
 
@@ -378,6 +386,7 @@ export async function writeIn(
         throw err;
       }
     case 'disassociate': {
+      await checkReferences(tx, db, (plan.references ?? []).filter((r) => r.guard));
       const removed = await tx.run(renderDisassociate(db.dialect, plan));
       if (!removed && plan.missing) throw plan.missing();
       return { id: plan.match[0]!.id, created: false };
