@@ -30,7 +30,7 @@ import { invokeOperation, type OperationEnvironment } from './messages/dispatch.
 import { loadMessages } from './messages/registry.js';
 import { keepSdkMessages } from './messages/sdk-messages.js';
 import type { Message } from './messages/types.js';
-import { impersonate, signIn } from './security/callers.js';
+import { impersonate, signIn, SYSTEM_CALLER } from './security/callers.js';
 import type { Identity } from './security/identity.js';
 import { loadAccess, type CallerAccess } from './security/access.js';
 import { ACT_ON_BEHALF, ensureAdministrator, keepSecurityRows } from './security/privileges.js';
@@ -40,12 +40,7 @@ import { ACT_ON_BEHALF, ensureAdministrator, keepSecurityRows } from './security
  * respond for one request (DESIGN.md §1). Express, `$batch` and tests all call `handle`.
  */
 
-/** The built-in system user every request runs as until authentication exists. */
-export const SYSTEM_CALLER: Caller = Object.freeze({
-  systemuserid: '8f7f6c3e-2f43-4a8a-9d0b-5e3c5a1d0001',
-  organizationid: '8f7f6c3e-2f43-4a8a-9d0b-5e3c5a1d0002',
-  businessunitid: '8f7f6c3e-2f43-4a8a-9d0b-5e3c5a1d0003',
-});
+export { SYSTEM_CALLER } from './security/callers.js';
 
 /** Where unexpected faults are reported (pino's logger fits). */
 export interface FaultLogger {

@@ -382,6 +382,33 @@ for (const database of DATABASES) {
       expect(bulk.json.error.message, 'names the item').to.match(new RegExp(`^Targets\\[0\\]: .*prvCreate${TABLE}`));
     });
 
+    it('RetrieveUserPrivileges lists what a user holds; RetrievePrincipalAccess what it may do to a record', async () => {
+      const reader = await role('Principal reader', { ...rights(['Read', 'Write'], 'Basic'), [`prvCreate${TABLE}`]: 'Global' });
+      const bea = await user('Bea', reader);
+      const held = await call('GET', `${s.root}systemusers(${bea})/Microsoft.Dynamics.CRM.RetrieveUserPrivileges()`);
+      expect(held.status, held.text).to.equal(200);
+      expect(held.json.RolePrivileges.map((p: { PrivilegeName: string; Depth: string }) => [p.PrivilegeName, p.Depth])).to.deep.equal([
+        [`prvCreate${TABLE}`, 'Global'], [`prvRead${TABLE}`, 'Basic'], [`prvWrite${TABLE}`, 'Basic'],
+      ]);
+      const system = await call('GET', `${s.root}systemusers(${s.service.caller.systemuserid})/Microsoft.Dynamics.CRM.RetrieveUserPrivileges()`);
+      expect(system.json.RolePrivileges).to.have.length(Number((await call('GET', `${s.root}privileges/$count`)).text));
+
+      const own = (await call('POST', `${s.root}${SET}`, { name: 'bea own' }, { ...as(bea), Prefer: 'return=representation' })).json.accountid as string;
+      const other = (await createRow(s, SET, { name: 'not bea' })).accountid as string;
+      const access = async (record: string) => {
+        const r = await call('GET', `${s.root}systemusers(${bea})/Microsoft.Dynamics.CRM.RetrievePrincipalAccess(Target=@t)?@t={'@odata.id':'${SET}(${record})'}`);
+        expect(r.status, r.text).to.equal(200);
+        return r.json.AccessRights as string;
+      };
+      expect(await access(own)).to.equal('ReadAccess, WriteAccess, CreateAccess');
+      expect(await access(other)).to.equal('CreateAccess');
+      const nobody = await user('Cal');
+      const denied = await call('GET', `${s.root}systemusers(${bea})/Microsoft.Dynamics.CRM.RetrievePrincipalAccess(Target=@t)?@t={'@odata.id':'${SET}(${own})'}`, undefined, as(nobody));
+      expect(denied.status, 'the caller needs Read on the user').to.equal(403);
+      const metadata = (await call('GET', `${s.root}$metadata`)).text;
+      expect(metadata).to.contain('<EnumType Name="AccessRights" IsFlags="true"><Member Name="None" Value="0"/><Member Name="ReadAccess" Value="1"/>');
+    });
+
     it('AddPrivilegesRole checks its input, changes depths, and RemovePrivilegeRole takes a privilege away', async () => {
       const id = (await createRow(s, 'roles', { name: 'Editable' })).roleid as string;
       const add = (body: unknown) => call('POST', `${s.root}roles(${id})/Microsoft.Dynamics.CRM.AddPrivilegesRole`, body);

@@ -1,5 +1,5 @@
 import { Errors } from '../errors.js';
-import { PRIVILEGE, ROLE, ROLEPRIVILEGES } from '../model/system-columns.js';
+import { PRIVILEGE, ROLE, ROLEPRIVILEGES, SYSTEMUSER } from '../model/system-columns.js';
 import type { EntityModel } from '../model/types.js';
 import { planServiceCreate, planUpdate } from '../plan/write.js';
 import { restrict } from '../plan/navigation.js';
@@ -8,7 +8,8 @@ import { planRead } from '../plan/read.js';
 import type { UpdatePlan, WritePlan } from '../plan/types.js';
 import { InTransaction, withSecurity } from '../store/database.js';
 import { executeRead, writeIn } from '../store/execute.js';
-import { CallerAccess } from '../security/access.js';
+import { CallerAccess, userGrants, type UserGrants } from '../security/access.js';
+import { SYSTEM_CALLER } from '../security/callers.js';
 import { DepthMask, privilegeCatalogue, rolePrivilegeId, SYSTEM_ADMINISTRATOR_ID, type DepthName, type PrivilegeModel } from '../security/privileges.js';
 import type { ComplexTypeDefinition, MessageContext } from './types.js';
 
@@ -34,6 +35,28 @@ export const ROLE_PRIVILEGE: ComplexTypeDefinition = {
   ],
   Enums: [{ Name: 'PrivilegeDepth', Members: DEPTHS }],
 };
+
+/** A depth mask's PrivilegeDepth member (the widest depth it holds). */
+export function depthName(mask: number): DepthName {
+  return mask >= DepthMask.Global ? 'Global' : mask >= DepthMask.Deep ? 'Deep' : mask >= DepthMask.Local ? 'Local' : 'Basic';
+}
+
+/**
+ * The user a user message is bound to (`/systemusers(<id>)/Microsoft.Dynamics.CRM.X`), after
+ * checking that the caller may read it (403) and that it exists (404); 404 on another table.
+ */
+export async function boundUser(ctx: MessageContext, name: string): Promise<string> {
+  const entity = ctx.binding?.entity;
+  if (!entity || entity.LogicalName !== SYSTEMUSER || !ctx.binding?.id) throw Errors.resourceNotFound(`Microsoft.Dynamics.CRM.${name}`);
+  const read = await executeRead(ctx.db, planRead(entity, { select: [entity.PrimaryIdAttribute] }, { returnRepresentation: false }, ctx.binding.id));
+  if (!read.rows.length) throw Errors.recordNotFound(SYSTEMUSER, ctx.binding.id);
+  return ctx.binding.id;
+}
+
+/** What user `userId` holds through its roles (userGrants), read past the caller's checks. */
+export function grantsOf(ctx: MessageContext, userId: string): Promise<UserGrants> {
+  return userGrants(ctx.model, withSecurity(ctx.db, undefined), userId, SYSTEM_CALLER);
+}
 
 /** The role a role message is bound to (`/roles(<id>)/Microsoft.Dynamics.CRM.X`); 404 on another table. */
 export function boundRole(ctx: MessageContext, name: string): { role: EntityModel; id: string } {

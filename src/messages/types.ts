@@ -42,8 +42,18 @@ export interface ComplexTypeDefinition {
   readonly Name: string;
   readonly Properties: ReadonlyArray<{ readonly Name: string; readonly Type: string; readonly Nullable?: boolean }>;
   readonly Uses?: readonly ComplexTypeDefinition[];
-  /** Enumeration types its properties use (`<EnumType>`, members numbered from 0 in order). */
-  readonly Enums?: ReadonlyArray<{ readonly Name: string; readonly Members: readonly string[] }>;
+  /**
+   * Enumeration types its properties use (`<EnumType>`): members by name, numbered from 0 in
+   * order, or with their values; `IsFlags` for a flags enumeration (values combine).
+   */
+  readonly Enums?: ReadonlyArray<EnumTypeDefinition>;
+}
+
+/** An `<EnumType>` an operation's complex types use. */
+export interface EnumTypeDefinition {
+  readonly Name: string;
+  readonly Members: ReadonlyArray<string | { readonly Name: string; readonly Value: number }>;
+  readonly IsFlags?: boolean;
 }
 
 /** What an operation is called with: the binding and the checked parameter values. */

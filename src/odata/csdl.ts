@@ -110,8 +110,8 @@ export interface ComplexTypeDeclaration {
   readonly Name: string;
   readonly Properties: ReadonlyArray<{ readonly Name: string; readonly Type: string; readonly Nullable?: boolean }>;
   readonly Uses?: readonly ComplexTypeDeclaration[];
-  /** The enumeration types its properties use, members numbered from 0. */
-  readonly Enums?: ReadonlyArray<{ readonly Name: string; readonly Members: readonly string[] }>;
+  /** The enumeration types its properties use: members numbered from 0, or with their values. */
+  readonly Enums?: ReadonlyArray<{ readonly Name: string; readonly Members: ReadonlyArray<string | { readonly Name: string; readonly Value: number }>; readonly IsFlags?: boolean }>;
 }
 
 /**
@@ -120,11 +120,11 @@ export interface ComplexTypeDeclaration {
  */
 function complexTypes(operations: readonly OperationDeclaration[]): { ComplexType: object[]; EnumType: object[] } {
   const seen = new Map<string, ComplexTypeDeclaration>();
-  const enums = new Map<string, readonly string[]>();
+  const enums = new Map<string, NonNullable<ComplexTypeDeclaration['Enums']>[number]>();
   const add = (t: ComplexTypeDeclaration) => {
     if (seen.has(t.Name)) return;
     for (const used of t.Uses ?? []) add(used);
-    for (const e of t.Enums ?? []) enums.set(e.Name, e.Members);
+    for (const e of t.Enums ?? []) enums.set(e.Name, e);
     seen.set(t.Name, t);
   };
   for (const o of operations) {
@@ -136,7 +136,10 @@ function complexTypes(operations: readonly OperationDeclaration[]): { ComplexTyp
       $: { Name: t.Name },
       Property: t.Properties.map((p) => ({ $: { Name: p.Name, Type: p.Type, Nullable: p.Nullable ? 'true' : 'false' } })),
     })),
-    EnumType: [...enums].map(([name, members]) => ({ $: { Name: name }, Member: members.map((m, i) => ({ $: { Name: m, Value: String(i) } })) })),
+    EnumType: [...enums.values()].map((e) => ({
+      $: { Name: e.Name, ...(e.IsFlags ? { IsFlags: 'true' } : {}) },
+      Member: e.Members.map((m, i) => (typeof m === 'string' ? { $: { Name: m, Value: String(i) } } : { $: { Name: m.Name, Value: String(m.Value) } })),
+    })),
   };
 }
 

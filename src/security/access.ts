@@ -333,29 +333,47 @@ function linkedTables(model: Model, intersect: EntityModel): EntityModel[] {
   return [];
 }
 
+/** What a user holds through its roles: the roles' ids, and each privilege's widest depth mask. */
+export interface UserGrants {
+  readonly roles: ReadonlySet<string>;
+  /** Privilege id → depth mask; every privilege at Global for the system user and System Administrators. */
+  readonly masks: ReadonlyMap<string, number>;
+  /** True for the system user and System Administrators: nothing is checked. */
+  readonly unrestricted: boolean;
+}
+
 /**
- * The privileges `caller` holds through its roles (systemuserroles_association → roleprivileges),
- * as PlanSecurity; undefined when nothing needs checking: the built-in system user (`system`), or
- * a caller holding the System Administrator role, which reaches everything. One read. Throws the
- * database's errors.
+ * The privileges user `userId` holds through its roles (systemuserroles_association →
+ * roleprivileges), in one read; the system user (`system`) and System Administrators hold every
+ * privilege at Global depth. Throws the database's errors.
  */
-export async function loadAccess(model: Model, db: Database, caller: Caller, system: Caller): Promise<CallerAccess | undefined> {
-  if (caller.systemuserid === system.systemuserid) return undefined;
+export async function userGrants(model: Model, db: Database, userId: string, system: Caller): Promise<UserGrants> {
   const grants = model.byLogicalName.get(ROLEPRIVILEGES);
   const role = model.byLogicalName.get(ROLE);
-  if (!grants || !role) return undefined;
+  const all = (): UserGrants => ({ roles: new Set(), masks: new Map(privilegeCatalogue(model).map((p) => [p.id, DepthMask.Global])), unrestricted: true });
+  if (userId === system.systemuserid || !grants || !role) return all();
   const roleNav = grants.navigation.get('roleid')!;
   const usersNav = role.navigation.get(USER_ROLES)!;
   const users = usersNav.target;
   const held: PlanExpr = {
     kind: 'exists', navigation: roleNav,
-    where: { kind: 'exists', navigation: usersNav, where: { kind: 'compare', op: 'eq', attribute: users.attributesByName.get(users.PrimaryIdAttribute)!, value: caller.systemuserid } },
+    where: { kind: 'exists', navigation: usersNav, where: { kind: 'compare', op: 'eq', attribute: users.attributesByName.get(users.PrimaryIdAttribute)!, value: userId } },
   };
   const read = restrict(planRead(grants, { select: ['_roleid_value', '_privilegeid_value', 'privilegedepthmask'], top: 1_000_000 }, { returnRepresentation: false }), held);
   const rows = (await executeRead(db, read)).rows;
   const roles = new Set(rows.map((r) => r[0] as string));
-  if (roles.has(SYSTEM_ADMINISTRATOR_ID)) return undefined;
+  if (roles.has(SYSTEM_ADMINISTRATOR_ID)) return { ...all(), roles };
   const masks = new Map<string, number>();
   for (const [, privilege, mask] of rows) masks.set(privilege as string, Math.max(masks.get(privilege as string) ?? 0, Number(mask ?? 0)));
-  return new CallerAccess(model, caller, masks, roles.size, system.systemuserid);
+  return { roles, masks, unrestricted: false };
+}
+
+/**
+ * The privileges `caller` holds (userGrants) as PlanSecurity; undefined when nothing needs
+ * checking: the built-in system user (`system`), or a caller holding the System Administrator
+ * role. One read. Throws the database's errors.
+ */
+export async function loadAccess(model: Model, db: Database, caller: Caller, system: Caller): Promise<CallerAccess | undefined> {
+  const held = await userGrants(model, db, caller.systemuserid, system);
+  return held.unrestricted ? undefined : new CallerAccess(model, caller, held.masks, held.roles.size, system.systemuserid);
 }

@@ -17,6 +17,13 @@ import type { Identity } from './identity.js';
  * user belongs to the organization and business unit of the built-in system user.
  */
 
+/** The built-in system user: every request runs as it without sign-in; it holds every privilege. */
+export const SYSTEM_CALLER: Caller = Object.freeze({
+  systemuserid: '8f7f6c3e-2f43-4a8a-9d0b-5e3c5a1d0001',
+  organizationid: '8f7f6c3e-2f43-4a8a-9d0b-5e3c5a1d0002',
+  businessunitid: '8f7f6c3e-2f43-4a8a-9d0b-5e3c5a1d0003',
+});
+
 /** A systemuser row, as far as sign-in needs it. */
 interface UserRow {
   readonly systemuserid: string;

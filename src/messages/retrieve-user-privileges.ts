@@ -1,0 +1,29 @@
+import { SYSTEMUSER } from '../model/system-columns.js';
+import { privilegeCatalogue } from '../security/privileges.js';
+import { boundUser, depthName, grantsOf, ROLE_PRIVILEGE } from './roles.js';
+import type { Message } from './types.js';
+
+/**
+ * RetrieveUserPrivileges (Dataverse Web API function, bound to a user):
+ * `GET /systemusers(<id>)/Microsoft.Dynamics.CRM.RetrieveUserPrivileges()` →
+ * `{"RolePrivileges":[{"Depth":"Global","PrivilegeId":"…","BusinessUnitId":"…","PrivilegeName":"…"}, …]}`:
+ * every privilege the user holds through its roles, at the widest depth any of them gives it
+ * (the system user and System Administrators: every privilege at Global), in name order. 404 for a
+ * user that does not exist; the caller needs Read on it.
+ */
+export const message: Message = {
+  Name: 'RetrieveUserPrivileges',
+  Kind: 'Function',
+  Binding: 'entity',
+  Parameters: [],
+  ReturnType: { Name: 'RetrieveUserPrivilegesResponse', Properties: [{ Name: 'RolePrivileges', Type: 'Collection(mscrm.RolePrivilege)' }], Uses: [ROLE_PRIVILEGE] },
+  takes: (entity) => entity.LogicalName === SYSTEMUSER,
+  async invoke(ctx) {
+    const userId = await boundUser(ctx, 'RetrieveUserPrivileges');
+    const { masks } = await grantsOf(ctx, userId);
+    const held = privilegeCatalogue(ctx.model).filter((p) => masks.get(p.id)).sort((a, b) => a.name.localeCompare(b.name));
+    return {
+      RolePrivileges: held.map((p) => ({ Depth: depthName(masks.get(p.id)!), PrivilegeId: p.id, BusinessUnitId: ctx.caller.businessunitid, PrivilegeName: p.name })),
+    };
+  },
+};
