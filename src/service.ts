@@ -127,6 +127,8 @@ export class Service {
   private readonly aggregateRecordLimit: number;
   /** ServiceOptions.administrators, lower case. */
   private readonly administrators: ReadonlySet<string>;
+  /** The users of `administrators` given the System Administrator role since start (once each). */
+  private readonly madeAdministrators = new Set<string>();
   /** Within `handle`: the milliseconds its request (and a `$batch`'s parts) spent being parsed. */
   private timing?: { parseMs: number };
 
@@ -289,7 +291,10 @@ export class Service {
     try {
       const caller = await signIn(this.model, this.db, identity, this.caller);
       const id = identity.applicationId ?? identity.objectId;
-      if (this.administrators.has(id.toLowerCase())) await ensureAdministrator(this.model, this.db, caller.systemuserid, this.caller);
+      if (this.administrators.has(id.toLowerCase()) && !this.madeAdministrators.has(caller.systemuserid)) {
+        await ensureAdministrator(this.model, this.db, caller.systemuserid, this.caller);
+        this.madeAdministrators.add(caller.systemuserid);
+      }
       return caller;
     } catch (err) {
       if (err instanceof ServiceError) throw err;

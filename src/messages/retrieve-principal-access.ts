@@ -3,7 +3,7 @@ import { SYSTEMUSER } from '../model/system-columns.js';
 import { planRead } from '../plan/read.js';
 import { CallerAccess } from '../security/access.js';
 import { SYSTEM_CALLER } from '../security/callers.js';
-import { AccessRight, privilegeCatalogue, type AccessRightName } from '../security/privileges.js';
+import { AccessRight, privilegesOf } from '../security/privileges.js';
 import { executeRead } from '../store/execute.js';
 import { boundUser, grantsOf } from './roles.js';
 import type { Message, RecordReference } from './types.js';
@@ -40,7 +40,7 @@ export const message: Message = {
     const ownerId = owner ? row[read.columns.indexOf(owner)] : undefined;
     const held = await grantsOf(ctx, userId);
     const access = new CallerAccess(ctx.model, { ...SYSTEM_CALLER, systemuserid: userId }, held.masks, held.roles.size, SYSTEM_CALLER.systemuserid);
-    const rights = privilegeCatalogue(ctx.model).filter((p) => p.entity === entity && p.right).map((p) => p.right!) as AccessRightName[];
+    const rights = [...privilegesOf(ctx.model).byTable.get(entity)?.keys() ?? []];
     const granted = rights.filter((right) => {
       const reach = held.unrestricted ? 'all' : access.reach(entity, right);
       return reach === 'all' || (reach === 'own' && ownerId === userId);

@@ -1,5 +1,5 @@
 import { SYSTEMUSER } from '../model/system-columns.js';
-import { privilegeCatalogue } from '../security/privileges.js';
+import { privilegesOf } from '../security/privileges.js';
 import { boundUser, depthName, grantsOf, ROLE_PRIVILEGE } from './roles.js';
 import type { Message } from './types.js';
 
@@ -21,7 +21,7 @@ export const message: Message = {
   async invoke(ctx) {
     const userId = await boundUser(ctx, 'RetrieveUserPrivileges');
     const { masks } = await grantsOf(ctx, userId);
-    const held = privilegeCatalogue(ctx.model).filter((p) => masks.get(p.id)).sort((a, b) => a.name.localeCompare(b.name));
+    const held = privilegesOf(ctx.model).all.filter((p) => masks.get(p.id)).sort((a, b) => a.name.localeCompare(b.name));
     return {
       RolePrivileges: held.map((p) => ({ Depth: depthName(masks.get(p.id)!), PrivilegeId: p.id, BusinessUnitId: ctx.caller.businessunitid, PrivilegeName: p.name })),
     };

@@ -10,7 +10,7 @@ import { InTransaction, withSecurity } from '../store/database.js';
 import { executeRead, writeIn } from '../store/execute.js';
 import { CallerAccess, userGrants, type UserGrants } from '../security/access.js';
 import { SYSTEM_CALLER } from '../security/callers.js';
-import { DepthMask, privilegeCatalogue, rolePrivilegeId, SYSTEM_ADMINISTRATOR_ID, type DepthName, type PrivilegeModel } from '../security/privileges.js';
+import { DepthMask, privilegesOf, rolePrivilegeId, SYSTEM_ADMINISTRATOR_ID, type DepthName, type PrivilegeModel } from '../security/privileges.js';
 import type { ComplexTypeDefinition, MessageContext } from './types.js';
 
 /**
@@ -72,7 +72,7 @@ const ROLE_PRIVILEGE_PROPERTIES = new Set(ROLE_PRIVILEGE.Properties.map((p) => p
 
 /** The privilege with id `id` (any case); 400 when there is none. */
 export function privilegeById(ctx: MessageContext, id: string, where: string): PrivilegeModel {
-  const privilege = privilegeCatalogue(ctx.model).find((p) => p.id === id.toLowerCase());
+  const privilege = privilegesOf(ctx.model).byId.get(id.toLowerCase());
   if (!privilege) throw Errors.invalidArgument(`${where}no privilege has Id ${id}.`);
   return privilege;
 }
@@ -98,7 +98,7 @@ export function rolePrivilege(ctx: MessageContext, item: Record<string, unknown>
   let privilege: PrivilegeModel | undefined;
   if (id) privilege = privilegeById(ctx, id, at);
   if (name) {
-    const named = privilegeCatalogue(ctx.model).find((p) => p.name.toLowerCase() === name.toLowerCase());
+    const named = privilegesOf(ctx.model).byName.get(name.toLowerCase());
     if (!named) throw Errors.invalidArgument(`${at}no privilege has the name '${name}'.`);
     if (privilege && privilege !== named) throw Errors.invalidArgument(`${at}PrivilegeId ${privilege.id} is ${privilege.name}, not '${name}'.`);
     privilege = named;

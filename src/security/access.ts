@@ -10,8 +10,8 @@ import type {
 import type { Database } from '../store/database.js';
 import { executeRead } from '../store/execute.js';
 import {
-  DepthMask, privilegeCatalogue, privilegeName, SYSTEM_ADMINISTRATOR_ID, USER_ROLES,
-  type AccessRightName, type PrivilegeModel,
+  DepthMask, privilegeName, privilegesOf, SYSTEM_ADMINISTRATOR_ID, USER_ROLES,
+  type AccessRightName, type PrivilegeIndex,
 } from './privileges.js';
 
 /**
@@ -25,43 +25,16 @@ import {
 /** How far a caller's privilege reaches: not at all, the rows it owns, or every row. */
 export type Reach = 'none' | 'own' | 'all';
 
-/** The privileges of a model, by table and right, and by id. */
-interface Catalogue {
-  readonly byId: ReadonlyMap<string, PrivilegeModel>;
-  readonly byTable: ReadonlyMap<EntityModel, ReadonlyMap<AccessRightName, PrivilegeModel>>;
-}
-
-const catalogues = new WeakMap<Model, Catalogue>();
-
-function catalogueOf(model: Model): Catalogue {
-  let c = catalogues.get(model);
-  if (!c) {
-    const byId = new Map<string, PrivilegeModel>();
-    const byTable = new Map<EntityModel, Map<AccessRightName, PrivilegeModel>>();
-    for (const p of privilegeCatalogue(model)) {
-      byId.set(p.id, p);
-      if (!p.entity || !p.right) continue;
-      let rights = byTable.get(p.entity);
-      if (!rights) byTable.set(p.entity, (rights = new Map()));
-      rights.set(p.right, p);
-    }
-    c = { byId, byTable };
-    catalogues.set(model, c);
-  }
-  return c;
-}
-
-
 /**
  * A caller's privileges, applied to plans (PlanSecurity): `grants` maps privilege ids to the
  * widest depth mask any of the caller's roles holds them at.
  */
 export class CallerAccess implements PlanSecurity {
-  private readonly catalogue: Catalogue;
+  private readonly catalogue: PrivilegeIndex;
 
   /** `system`: the built-in system user's id, whose row users may not change. */
   constructor(readonly model: Model, readonly caller: Caller, private readonly grants: ReadonlyMap<string, number>, private readonly roleCount: number, private readonly system: string) {
-    this.catalogue = catalogueOf(model);
+    this.catalogue = privilegesOf(model);
   }
 
   /** How far the caller's `right` on `entity` reaches (a table without such a privilege: every row, as for intersect tables). */
@@ -76,13 +49,13 @@ export class CallerAccess implements PlanSecurity {
 
   /** Whether the caller holds the privilege of its own `name` (e.g. prvActOnBehalfOfAnotherUser). */
   holds(name: string): boolean {
-    const privilege = [...this.catalogue.byId.values()].find((p) => p.name === name);
+    const privilege = this.catalogue.byName.get(name.toLowerCase());
     return !!privilege && (this.grants.get(privilege.id) ?? 0) > 0;
   }
 
   /** 403 `0x80040220` for a missing privilege `name` (on `entity`, when it guards a table). */
   missing(name: string, entity?: EntityModel): Error {
-    const privilege = [...this.catalogue.byId.values()].find((p) => p.name === name);
+    const privilege = this.catalogue.byName.get(name.toLowerCase());
     return Errors.privilegeDenied(this.caller.systemuserid, this.roleCount, this.grants.size, name, privilege?.id ?? '', entity && { LogicalName: entity.LogicalName, DisplayName: entity.DisplayName ?? entity.LogicalName });
   }
 
@@ -350,7 +323,7 @@ export interface UserGrants {
 export async function userGrants(model: Model, db: Database, userId: string, system: Caller): Promise<UserGrants> {
   const grants = model.byLogicalName.get(ROLEPRIVILEGES);
   const role = model.byLogicalName.get(ROLE);
-  const all = (): UserGrants => ({ roles: new Set(), masks: new Map(privilegeCatalogue(model).map((p) => [p.id, DepthMask.Global])), unrestricted: true });
+  const all = (): UserGrants => ({ roles: new Set(), masks: new Map(privilegesOf(model).all.map((p) => [p.id, DepthMask.Global])), unrestricted: true });
   if (userId === system.systemuserid || !grants || !role) return all();
   const roleNav = grants.navigation.get('roleid')!;
   const usersNav = role.navigation.get(USER_ROLES)!;

@@ -96,6 +96,35 @@ export function privilegeCatalogue(model: Model): PrivilegeModel[] {
   return out;
 }
 
+/** A model's privileges (privilegeCatalogue), indexed; made once per model. */
+export interface PrivilegeIndex {
+  readonly all: readonly PrivilegeModel[];
+  readonly byId: ReadonlyMap<string, PrivilegeModel>;
+  /** By name in lower case. */
+  readonly byName: ReadonlyMap<string, PrivilegeModel>;
+  readonly byTable: ReadonlyMap<EntityModel, ReadonlyMap<AccessRightName, PrivilegeModel>>;
+}
+
+const indexes = new WeakMap<Model, PrivilegeIndex>();
+
+/** The privileges of `model`, indexed by id, name and table (cached per model). */
+export function privilegesOf(model: Model): PrivilegeIndex {
+  let index = indexes.get(model);
+  if (!index) {
+    const all = privilegeCatalogue(model);
+    const byTable = new Map<EntityModel, Map<AccessRightName, PrivilegeModel>>();
+    for (const p of all) {
+      if (!p.entity || !p.right) continue;
+      let rights = byTable.get(p.entity);
+      if (!rights) byTable.set(p.entity, (rights = new Map()));
+      rights.set(p.right, p);
+    }
+    index = { all, byId: new Map(all.map((p) => [p.id, p])), byName: new Map(all.map((p) => [p.name.toLowerCase(), p])), byTable };
+    indexes.set(model, index);
+  }
+  return index;
+}
+
 /** A privilege's id, the same on every start. */
 export function privilegeId(name: string): string {
   return nameGuid(`privilege:${name}`);
@@ -121,7 +150,7 @@ export async function keepSecurityRows(model: Model, db: Database, caller: Calle
   const role = model.byLogicalName.get(ROLE);
   const grants = model.byLogicalName.get(ROLEPRIVILEGES);
   if (!privilege || !role || !grants) return;
-  const catalogue = privilegeCatalogue(model);
+  const catalogue = privilegesOf(model).all;
   await keepRows(model, db, privilege, new Map(catalogue.map((p) => [p.id, {
     name: p.name, accessright: p.right ? AccessRight[p.right] : 0,
     canbebasic: p.depths.includes('Basic'), canbelocal: p.depths.includes('Local'), canbedeep: p.depths.includes('Deep'), canbeglobal: p.depths.includes('Global'),
