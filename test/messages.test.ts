@@ -281,18 +281,30 @@ for (const database of DATABASES) {
         });
       }
 
-      it('rolls back on a duplicate alternate key found by the database, early or late in the rows sent', async () => {
+      it('rolls back on a duplicate alternate key found by the database, early or late in the rows sent, and names the item', async () => {
         const t = `${NS}.new_ticket`;
         const tickets = (prefix: string) => Array.from({ length: 450 }, (_, i) => ({ '@odata.type': t, new_title: `ticket ${i}`, new_code: `${prefix}-${i}` }));
+        const createTickets = (targets: unknown[]) => call('POST', `${s.root}new_tickets/${NS}.CreateMultiple`, { Targets: targets });
         const before = await count('new_tickets');
+        // Keys compare as the column does: case-insensitively.
         for (const [first, second] of [[1, 2], [10, 420]] as const) {
           const targets = tickets(`K${first}`);
-          targets[second]!.new_code = targets[first]!.new_code;
-          const r = await call('POST', `${s.root}new_tickets/${NS}.CreateMultiple`, { Targets: targets });
+          targets[second]!.new_code = targets[first]!.new_code.toLowerCase();
+          const r = await createTickets(targets);
           expect(r.status, r.text).to.equal(412);
-          expect(r.json.error.code).to.equal('0x80040237');
+          expect(r.json.error).to.deep.equal({ code: '0x80040237', message: `Targets[${second}]: A record with matching key values already exists.` });
           expect(await count('new_tickets')).to.equal(before);
         }
+        expect((await createTickets([{ '@odata.type': t, new_title: 'stored', new_code: 'STORED-1' }])).status).to.equal(200);
+        const clash = tickets('S');
+        clash[333]!.new_code = 'stored-1';
+        const stored = await createTickets(clash);
+        expect(stored.status, stored.text).to.equal(412);
+        expect(stored.json.error.message).to.equal('Targets[333]: A record with matching key values already exists.');
+        const one = await createTickets([{ '@odata.type': t, new_title: 'again', new_code: 'Stored-1' }]);
+        expect(one.json.error.message).to.equal('Targets[0]: A record with matching key values already exists.');
+        expect(await count('new_tickets')).to.equal(before + 1);
+        expect((await call('DELETE', `${s.root}new_tickets(new_code='STORED-1')`)).status).to.equal(204);
       });
 
       it('limits the number of targets and the body size', async () => {

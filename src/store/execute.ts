@@ -1,6 +1,6 @@
 import { PassThrough } from 'node:stream';
 import { setImmediate } from 'node:timers/promises';
-import { Errors, ServiceError } from '../errors.js';
+import { Errors, isDuplicateKey, ServiceError } from '../errors.js';
 import type { AttributeModel, EntityKeyModel, EntityModel } from '../model/types.js';
 import type { AggregatePlan, CountPlan, DeletePlan, ExpandPlan, Guard, InsertPlan, PlanSecurity, ReadPlan, RowReference, UpdatePlan, Value, WritePlan, WriteResult } from '../plan/types.js';
 import { pkOf } from '../model/primary-key.js';
@@ -300,7 +300,12 @@ async function insertStream(tx: Executor, db: Database, count: number, planAt: (
     throw err;
   }
   await Promise.all(sent);
-  if (failures.length) throw failures.reduce((a, b) => (b.index < a.index ? b : a)).error;
+  if (failures.length) {
+    const first = failures.reduce((a, b) => (b.index < a.index ? b : a));
+    // A unique index refused a statement of several items: executeInsertStream names the item.
+    if (name && first.index === Infinity && isDuplicateKey(first.error)) throw new UnplacedDuplicate(first.error as Error);
+    throw first.error;
+  }
   if (refused.length) throw refused[0];
   return ids;
 }
@@ -309,10 +314,11 @@ async function insertStream(tx: Executor, db: Database, count: number, planAt: (
  * Creates rows of one table in one transaction through the bulk path (the way CreateMultiple and
  * bulk loads write), planning them step by step while the database writes the rows planned
  * before (see insertStream): `planAt(i)` plans item `i` of `count`, throwing to fail the call.
- * All or nothing; errors as for executeWrite's inserts, those of one row passed through `name`.
+ * All or nothing; errors as for executeWrite's inserts, those of one row passed through `name`,
+ * including 412 `0x80040237` for an alternate key taken (tied to its item by placeDuplicate).
  * Resolves with the new rows' ids, in item order.
  */
-export function executeInsertStream(db: Database, count: number, planAt: (index: number) => InsertPlan, name?: ItemNamer): Promise<string[]> {
+export async function executeInsertStream(db: Database, count: number, planAt: (index: number) => InsertPlan, name?: ItemNamer): Promise<string[]> {
   const { security } = db;
   const named = (i: number, err: unknown) => (name ? name(i, err as Error) : err);
   const secured = security ? (i: number) => {
@@ -323,7 +329,50 @@ export function executeInsertStream(db: Database, count: number, planAt: (index:
       throw named(i, err);
     }
   } : planAt;
-  return db.transaction((tx) => insertStream(tx, db, count, secured, name));
+  try {
+    return await db.transaction((tx) => insertStream(tx, db, count, secured, name));
+  } catch (err) {
+    if (!(err instanceof UnplacedDuplicate)) throw err;
+    const index = count > 1 ? await placeDuplicate(db, count, secured) : 0;
+    throw index === undefined ? err.error : name!(index, err.error);
+  }
+}
+
+/** A duplicate alternate key refused by a statement of many rows, not yet tied to one item. */
+class UnplacedDuplicate extends Error {
+  constructor(readonly error: Error) {
+    super(error.message);
+  }
+}
+
+/**
+ * Finds the item whose alternate key a bulk insert found taken, after that insert rolled back: in a
+ * transaction that is always rolled back, inserts the items one by one, as planned again by
+ * `planAt`; the first one the database refuses as a duplicate is the item to name (the later of two
+ * equal keys in the request, or one already stored). The database's own comparison decides, so
+ * the item found is the one its unique index refused, whatever the column's collation. Only on
+ * that failure path: a request that succeeds pays nothing for it. Returns undefined when no item
+ * is refused now (a row committed meanwhile was removed again).
+ */
+async function placeDuplicate(db: Database, count: number, planAt: (index: number) => InsertPlan): Promise<number | undefined> {
+  const found = new Error('placed');
+  let index: number | undefined;
+  try {
+    await db.transaction(async (tx) => {
+      for (let i = 0; i < count; i++) {
+        try {
+          await insertStream(tx, db, 1, () => planAt(i));
+        } catch (err) {
+          if (isDuplicateKey(err)) index = i;
+          break;
+        }
+      }
+      throw found;
+    });
+  } catch (err) {
+    if (err !== found) throw err;
+  }
+  return index;
 }
 
 /** executeInsertStream over plans made beforehand. */
