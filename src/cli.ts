@@ -11,6 +11,7 @@ import { ImportError, type ImportResult } from './model/sources/columns.js';
 import { voyadoTable } from './model/sources/voyado.js';
 import { customerInsightsTable } from './model/sources/customer-insights.js';
 import { dataverseReferenceTable } from './model/sources/dataverse-reference.js';
+import { ReloadingService, watchMetadata } from './reload.js';
 import { runRetention } from './retention/run.js';
 import { DEFAULT_MAX_TARGETS, Service } from './service.js';
 import { migrate, MigrationError, pendingDdl } from './store/migrate.js';
@@ -20,7 +21,8 @@ import { DatabaseUrlError, DEFAULT_DATABASE_URL, openDatabase } from './store/op
  * `tessera serve | migrate | import voyado|customer-insights|dataverse <file> | retention run`. Every flag has an environment variable: TESSERA_PORT,
  * TESSERA_METADATA, TESSERA_DATABASE_URL, TESSERA_MAX_TARGETS, TESSERA_MAX_BODY_BYTES,
  * TESSERA_CORS_ORIGINS, TESSERA_SERVICE_PROTECTION, TESSERA_AUTH_ISSUER, TESSERA_AUTH_AUDIENCE,
- * TESSERA_AUTH_JWKS. Exits 1 with
+ * TESSERA_AUTH_JWKS, TESSERA_AUTH_ADMINS, TESSERA_NO_WATCH. `serve` reloads the metadata folder when its files
+ * change (reload.ts) unless `--no-watch`. Exits 1 with
  * one readable message per problem for a broken metadata folder, database URL or setting.
  */
 
@@ -34,6 +36,7 @@ const issuerOption = new Option('--auth-issuer <url>', "require bearer tokens fr
 const audienceOption = new Option('--auth-audience <list>', 'comma-separated token audiences accepted (e.g. https://org.example.com)').env('TESSERA_AUTH_AUDIENCE');
 const adminsOption = new Option('--auth-admins <list>', 'comma-separated Entra object ids of users (or client ids of applications) given the System Administrator role when they sign in').env('TESSERA_AUTH_ADMINS');
 const jwksOption = new Option('--auth-jwks <url-or-file>', "the issuer's signing keys (default: the jwks_uri of its OpenID configuration)").env('TESSERA_AUTH_JWKS');
+const noWatchOption = new Option('--no-watch', 'do not reload the metadata folder when its files change').env('TESSERA_NO_WATCH');
 const corsOption = new Option('--cors-origins <list>', "comma-separated browser origins allowed across origins (CORS), or '*'").env('TESSERA_CORS_ORIGINS').default('');
 
 /** The origins of `--cors-origins`: `*` or `scheme://host[:port]` each. Throws an Error naming a bad one. */
@@ -86,27 +89,29 @@ const program = new Command('tessera').description('Metadata-driven OData v4 ser
 program.command('serve')
   .description('serve the Web API at http://localhost:<port>/api/data/v9.2/')
   .addOption(portOption).addOption(metadataOption).addOption(databaseOption).addOption(maxTargetsOption).addOption(maxBodyOption).addOption(corsOption).addOption(protectionOption)
-  .addOption(issuerOption).addOption(audienceOption).addOption(jwksOption).addOption(adminsOption)
-  .action(async (opts: { port: string; metadata: string; database: string; maxTargets: string; maxBodyBytes: string; corsOrigins: string; serviceProtection?: boolean; authIssuer?: string; authAudience?: string; authJwks?: string; authAdmins?: string }) => {
+  .addOption(issuerOption).addOption(audienceOption).addOption(jwksOption).addOption(adminsOption).addOption(noWatchOption)
+  .action(async (opts: { port: string; metadata: string; database: string; maxTargets: string; maxBodyBytes: string; corsOrigins: string; serviceProtection?: boolean; authIssuer?: string; authAudience?: string; authJwks?: string; authAdmins?: string; watch: boolean }) => {
     try {
       const maxTargets = positive('--max-targets', opts.maxTargets);
       const maxBodyBytes = positive('--max-body-bytes', opts.maxBodyBytes);
       const allowed = corsOrigins(opts.corsOrigins);
       const auth = authentication(opts);
-      const model = loadModel(opts.metadata);
+      loadModel(opts.metadata); // a broken folder fails before the database is touched
       const authenticator = auth ? await createAuthenticator(auth) : undefined;
       const db = await openDatabase(opts.database);
       const administrators = (opts.authAdmins ?? '').split(',').map((a) => a.trim()).filter(Boolean);
       if (administrators.length && !auth) throw new Error('--auth-admins needs --auth-issuer: without sign-in every request runs as the system user');
-      const service = await Service.open(model, db, logger, { maxTargets, administrators });
+      const service = await ReloadingService.open(opts.metadata, db, logger, { maxTargets, administrators });
       const server = await listen(service, Number(opts.port), undefined, {
         maxBodyBytes, corsOrigins: allowed, serviceProtection: opts.serviceProtection ? DATAVERSE_LIMITS : undefined, authentication: authenticator,
       });
+      const unwatch = opts.watch ? await watchMetadata(service, opts.metadata, logger) : async () => undefined;
       const address = server.address();
       const port = typeof address === 'object' && address ? address.port : opts.port;
-      logger.info({ database: db.description, tables: model.entities.map((e) => `${e.LogicalName} (${e.EntitySetName})`) },
-        `Tessera serving http://localhost:${port}/api/data/v9.2/ with ${model.entities.length} tables: ${model.entities.map((e) => e.EntitySetName).join(', ')}`);
-      const stop = () => server.close(() => { void db.close().then(() => process.exit(0)); });
+      const { model } = service;
+      logger.info({ database: db.description, tables: model.entities.map((e) => `${e.LogicalName} (${e.EntitySetName})`), watching: opts.watch ? opts.metadata : undefined },
+        `Tessera serving http://localhost:${port}/api/data/v9.2/ with ${model.entities.length} tables: ${model.entities.map((e) => e.EntitySetName).join(', ')}${opts.watch ? `; reloading ${opts.metadata} when its files change` : ''}`);
+      const stop = () => server.close(() => { void unwatch().then(() => db.close()).then(() => process.exit(0)); });
       process.on('SIGINT', stop);
       process.on('SIGTERM', stop);
     } catch (err) {

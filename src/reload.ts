@@ -1,0 +1,159 @@
+import { createHash } from 'node:crypto';
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { watch } from 'chokidar';
+import type { RequestHandler } from './http/app.js';
+import type { HttpRequest } from './odata/request.js';
+import type { HttpResponse } from './odata/respond.js';
+import { loadModel, ModelError } from './model/loader.js';
+import type { Model } from './model/types.js';
+import type { Caller } from './plan/types.js';
+import type { Identity } from './security/identity.js';
+import { Service, type FaultLogger, type ServiceOptions } from './service.js';
+import type { Database } from './store/database.js';
+
+/**
+ * Metadata reload: an admin adds or changes a table by saving its metadata file, and the running
+ * service serves it without a restart, as a published customization takes effect at once in
+ * Dataverse. A reload builds a new Service (the model is immutable, see Service) and swaps it in
+ * between requests: a request already running finishes on the model it started with.
+ */
+
+/** What a reload did: `tables` added and removed by LogicalName, or why nothing changed. */
+export type ReloadResult =
+  | { readonly outcome: 'reloaded'; readonly added: readonly string[]; readonly removed: readonly string[]; readonly tables: number }
+  | { readonly outcome: 'unchanged' }
+  | { readonly outcome: 'refused'; readonly reason: string };
+
+/** Where reloads are reported: pino's logger fits. */
+export interface ReloadLogger extends FaultLogger {
+  info(obj: object, msg: string): void;
+}
+
+/**
+ * A RequestHandler over the current Service of a metadata folder. `reload()` reads the folder
+ * again: when its `*.json` files changed, it loads the model, migrates the database (additive, as
+ * `Service.open` does at start) and swaps the new Service in. A folder that no longer loads
+ * (ModelError: a broken file, an inconsistent definition) or a change the database refuses
+ * (MigrationError: a column that would shrink or change type) leaves the current Service serving
+ * and answers `refused` with the reason; nothing is half applied, as DDL runs before the swap and
+ * every migration step is additive.
+ */
+export class ReloadingService implements RequestHandler {
+  private current: Service;
+  private fingerprint: string;
+  /** The reload running now; reloads run one at a time. */
+  private running?: Promise<ReloadResult>;
+
+  private constructor(service: Service, fingerprint: string, private readonly folder: string, private readonly db: Database,
+    private readonly log: FaultLogger, private readonly options: ServiceOptions) {
+    this.current = service;
+    this.fingerprint = fingerprint;
+  }
+
+  /**
+   * Loads `folder` and opens its Service on `db`. Throws what loadModel and Service.open throw
+   * (ModelError, MigrationError, the driver's error): a service that cannot start does not start.
+   */
+  static async open(folder: string, db: Database, log: FaultLogger, options: ServiceOptions = {}): Promise<ReloadingService> {
+    const fingerprint = folderFingerprint(folder);
+    const service = await Service.open(loadModel(folder), db, log, options);
+    return new ReloadingService(service, fingerprint, folder, db, log, options);
+  }
+
+  /** The model requests are served with now. */
+  get model(): Model {
+    return this.current.model;
+  }
+
+  handle(req: HttpRequest): Promise<HttpResponse> {
+    return this.current.handle(req);
+  }
+
+  signIn(identity: Identity): Promise<Caller> {
+    return this.current.signIn(identity);
+  }
+
+  /**
+   * Reads the folder again and swaps in a new Service when its `*.json` files changed (names or
+   * contents). Never throws: a refusal is answered, with the reason, and the current Service
+   * keeps serving. A call while a reload runs waits for it and then reloads once more, so the
+   * last saved state of the folder is the one served.
+   */
+  async reload(): Promise<ReloadResult> {
+    while (this.running) await this.running.catch(() => undefined);
+    this.running = this.reloadNow();
+    try {
+      return await this.running;
+    } finally {
+      this.running = undefined;
+    }
+  }
+
+  private async reloadNow(): Promise<ReloadResult> {
+    let fingerprint: string;
+    let model: Model;
+    try {
+      fingerprint = folderFingerprint(this.folder);
+      if (fingerprint === this.fingerprint) return { outcome: 'unchanged' };
+      model = loadModel(this.folder);
+    } catch (err) {
+      return { outcome: 'refused', reason: err instanceof ModelError ? err.message : (err as Error).message };
+    }
+    let service: Service;
+    try {
+      service = await Service.open(model, this.db, this.log, this.options);
+    } catch (err) {
+      return { outcome: 'refused', reason: (err as Error).message };
+    }
+    const before = new Set(this.current.model.entities.map((e) => e.LogicalName));
+    const after = new Set(model.entities.map((e) => e.LogicalName));
+    this.current = service;
+    this.fingerprint = fingerprint;
+    return {
+      outcome: 'reloaded',
+      added: [...after].filter((n) => !before.has(n)),
+      removed: [...before].filter((n) => !after.has(n)),
+      tables: after.size,
+    };
+  }
+}
+
+/** A hash of the folder's `*.json` file names and contents, to tell a real change from a touch. */
+function folderFingerprint(folder: string): string {
+  const hash = createHash('sha256');
+  for (const name of readdirSync(folder).filter((n) => n.endsWith('.json')).sort()) {
+    hash.update(name).update('\0').update(readFileSync(join(folder, name))).update('\0');
+  }
+  return hash.digest('hex');
+}
+
+/**
+ * Watches the service's metadata folder (chokidar) and reloads it after `*.json` files are
+ * added, changed or removed, once writes have settled (`settleMs`, default 300 ms without a
+ * change, so an editor's save or a copy in progress is read whole). Logs each outcome: info for a
+ * reload (tables added and removed), error with the problems for a refusal. Resolves once the
+ * watcher is ready, with a function that stops it.
+ */
+export async function watchMetadata(service: ReloadingService, folder: string, log: ReloadLogger, settleMs = 300): Promise<() => Promise<void>> {
+  const watcher = watch(folder, {
+    ignoreInitial: true,
+    depth: 0,
+    // Only table files: a SQLite database kept in the folder must not be polled while it is written.
+    ignored: (path, stats) => !!stats?.isFile() && !path.endsWith('.json'),
+    awaitWriteFinish: { stabilityThreshold: settleMs, pollInterval: Math.max(10, Math.floor(settleMs / 4)) },
+  });
+  const reload = () => {
+    void service.reload().then((r) => {
+      if (r.outcome === 'reloaded') {
+        log.info({ added: r.added, removed: r.removed, tables: r.tables }, `Metadata reloaded from ${folder}: ${r.tables} tables${r.added.length ? `, added ${r.added.join(', ')}` : ''}${r.removed.length ? `, no longer served ${r.removed.join(', ')}` : ''}`);
+      } else if (r.outcome === 'refused') {
+        log.error({ reason: r.reason }, `Metadata in ${folder} not reloaded; still serving the previous tables: ${r.reason}`);
+      }
+    });
+  };
+  watcher.on('add', reload).on('change', reload).on('unlink', reload);
+  watcher.on('error', (err) => log.error({ err }, `Watching ${folder} failed`));
+  await new Promise<void>((resolve) => watcher.once('ready', () => resolve()));
+  return () => watcher.close();
+}
