@@ -4,6 +4,7 @@ import type { ExpandItem } from '../odata/expand.js';
 import { planFilter, resolveProperty } from './filter.js';
 import type { QueryFunctionContext } from './query-functions.js';
 import type { ExpandPlan, SortKey } from './types.js';
+import { sortKeysFor } from './lookup-name.js';
 
 /** Dataverse's limit on `$expand` items per request (digest §3.6). */
 export const MAX_EXPANSIONS = 15;
@@ -45,10 +46,13 @@ export function planExpand(entity: EntityModel, items: readonly ExpandItem[], ct
     if ((navigation.kind === 'single' || pageSize !== undefined) && (item.orderBy || item.top !== undefined)) throw Errors.badQuery(ONLY_SELECT_AND_FILTER);
     const columns = item.select ? item.select.map((name) => resolveProperty(target, name)) : [...target.attributesByProperty.values()];
     if (!columns.includes(pk)) columns.push(pk);
-    const orderBy: SortKey[] = (item.orderBy ?? []).map((o) => {
+    const orderBy: SortKey[] = [];
+    for (const o of item.orderBy ?? []) {
       if (o.expr.kind !== 'path' || o.expr.segments.length !== 1) throw Errors.badQuery('$orderby items inside $expand must be column names.');
-      return { attribute: resolveProperty(target, o.expr.segments[0]!), descending: o.descending };
-    });
+      for (const key of sortKeysFor(ctx.model, target, resolveProperty(target, o.expr.segments[0]!), o.descending)) {
+        if (!orderBy.some((k) => k.attribute === key.attribute)) orderBy.push(key);
+      }
+    }
     if (!orderBy.some((k) => k.attribute === pk)) orderBy.push({ attribute: pk, descending: false });
     return {
       navigation,

@@ -8,6 +8,7 @@ import type { Preferences } from '../odata/prefer.js';
 import { compareValue, inValues } from './compare.js';
 import { likePattern } from './filter.js';
 import { decodePagingCookie } from './paging-cookie.js';
+import { sortKeysFor } from './lookup-name.js';
 import { planQueryFunction, type QueryFunctionContext } from './query-functions.js';
 import { MAX_PAGE_SIZE, planLookupNames, type PlanContext } from './read.js';
 import type { DataSource, LinkedColumn, LinkStep, PlanExpr, ReadPlan, SortKey, Value } from './types.js';
@@ -153,7 +154,7 @@ export class FetchPlanner {
   private readonly functions: QueryFunctionContext;
 
   /** A planner for one query on `model`; `context` gives date and user operators the caller and the clock. */
-  constructor(private readonly model: Model, context: FetchContext) {
+  constructor(readonly model: Model, context: FetchContext) {
     this.functions = { caller: context.caller, now: context.now };
   }
 
@@ -494,8 +495,9 @@ function rootOrder(planner: FetchPlanner, entity: EntityModel, query: FetchQuery
   for (const o of query.entity.orders) {
     if (o.entityname !== undefined) throw Errors.notImplemented(`Ordering by columns of a link-entity (entityname '${o.entityname}')`);
     if (o.attribute === undefined) throw Errors.invalidArgument(`Invalid FetchXML: an <order> by alias ('${o.alias}') is only valid in aggregate queries.`);
-    const attribute = planner.column(entity, o.attribute);
-    if (!keys.some((k) => k.attribute === attribute)) keys.push({ attribute, descending: o.descending });
+    for (const key of sortKeysFor(planner.model, entity, planner.column(entity, o.attribute), o.descending)) {
+      if (!keys.some((k) => k.attribute === key.attribute)) keys.push(key);
+    }
   }
   // A total order: the primary key; with distinct (no primary key) every output column.
   for (const attribute of query.distinct ? columns : [pkOf(entity)]) {

@@ -1,5 +1,5 @@
 import { Errors } from '../errors.js';
-import type { AttributeModel, EntityModel } from '../model/types.js';
+import type { AttributeModel, EntityModel, Model } from '../model/types.js';
 import type { Expr } from '../odata/expression.js';
 import type { Caller, PlanExpr, Value } from './types.js';
 import { compareValue, inValues } from './compare.js';
@@ -15,6 +15,8 @@ import { literalValue, MAX_TIME, MIN_TIME } from './values.js';
 export interface QueryFunctionContext {
   readonly caller?: Caller;
   readonly now: Date;
+  /** The model, for what a query reaches beyond its table (a lookup's name when ordering by it). */
+  readonly model?: Model;
 }
 
 type Fn = Extract<Expr, { kind: 'function' }>;

@@ -5,6 +5,7 @@ import type { Preferences } from '../odata/prefer.js';
 import { planFilter, resolveProperty } from './filter.js';
 import { Errors } from '../errors.js';
 import { decodeSkipToken } from './skiptoken.js';
+import { sortKeysFor } from './lookup-name.js';
 import { hasNestedExpand, planExpand } from './expand.js';
 import type { Caller, CountPlan, ReadPlan, SortKey } from './types.js';
 import type { QueryFunctionContext } from './query-functions.js';
@@ -19,7 +20,7 @@ export interface PlanContext {
 
 /** What query functions need of a plan context: the caller and now (the system clock without one). */
 export function functionContext(context?: PlanContext): QueryFunctionContext {
-  return { caller: context?.caller, now: context ? context.clock() : new Date() };
+  return { caller: context?.caller, now: context ? context.clock() : new Date(), model: context?.model };
 }
 
 /** Dataverse's page size limit and default (digest §3.4). */
@@ -53,14 +54,17 @@ export function planLookupNames(model: Model, columns: readonly AttributeModel[]
   }));
 }
 
-function planOrderBy(entity: EntityModel, query: QueryOptions): SortKey[] {
+/** `$orderby` as sort keys; a lookup sorts by the related row's primary name (plan/lookup-name.ts). */
+function planOrderBy(entity: EntityModel, query: QueryOptions, model?: Model): SortKey[] {
   const keys: SortKey[] = [];
   for (const item of query.orderBy ?? []) {
     if (item.expr.kind !== 'path' || item.expr.segments.length !== 1) {
       throw Errors.badQuery('$orderby items must be column names, optionally followed by asc or desc.');
     }
     const attribute = resolveProperty(entity, item.expr.segments[0]!);
-    if (!keys.some((k) => k.attribute === attribute)) keys.push({ attribute, descending: item.descending });
+    for (const key of sortKeysFor(model, entity, attribute, item.descending)) {
+      if (!keys.some((k) => k.attribute === key.attribute)) keys.push(key);
+    }
   }
   const pk = entity.attributesByName.get(entity.PrimaryIdAttribute)!;
   if (!keys.some((k) => k.attribute === pk)) keys.push({ attribute: pk, descending: false });
@@ -94,7 +98,7 @@ export function planRead(entity: EntityModel, query: QueryOptions, prefer: Prefe
     const pk = entity.attributesByName.get(entity.PrimaryIdAttribute)!;
     return { kind: 'read', entity, columns, selectList: query.select, orderBy: [{ attribute: pk, descending: false }], limit: 1, paged: false, count: false, id, annotations, lookupNames, expand };
   }
-  const orderBy = planOrderBy(entity, query);
+  const orderBy = planOrderBy(entity, query, context?.model);
   const paged = query.top === undefined;
   return {
     kind: 'read',

@@ -5,6 +5,7 @@ import type { AggregatePlan, AggregateValue, ColumnPath, CountPlan, DataSource, 
 import { Errors } from '../errors.js';
 import type { Dialect, Statement } from './dialect.js';
 import { groupChain } from '../nesting.js';
+import { lookupNameOf } from '../plan/lookup-name.js';
 
 /**
  * Renders plans to parameterised SQL for any dialect. Identifiers come only from the model;
@@ -30,6 +31,36 @@ const SQL_OP = { eq: '=', ne: '<>', gt: '>', ge: '>=', lt: '<', le: '<=' } as co
 
 function col(d: Dialect, a: AttributeModel): string {
   return d.quote(a.LogicalName);
+}
+
+/**
+ * A column of the row `scope` (SQL name or alias of its table) as SQL: the column itself, or for
+ * a computed lookup name (plan/lookup-name.ts) the related row's primary name, a scalar subquery
+ * per target (for a polymorphic lookup, each on the row's type column; the target names are
+ * logical names, identifiers, so they are written as literals and add no parameter), with the
+ * collation of a string column (SQLite gives a subquery none).
+ */
+function columnTerm(d: Dialect, a: AttributeModel, scope: string): string {
+  const name = lookupNameOf(a);
+  if (!name) return `${scope}.${col(d, a)}`;
+  const r = d.quote('nm');
+  const { lookup } = name;
+  const reads = name.targets.map(({ entity, name: primary }) => {
+    const typed = lookup.TypeAttribute ? ` AND ${scope}.${col(d, lookup.TypeAttribute)} = '${entity.LogicalName}'` : '';
+    return `(SELECT ${r}.${col(d, primary)} FROM ${table(d, entity)} ${r} WHERE ${r}.${col(d, pkOf(entity))} = ${scope}.${col(d, lookup)}${typed}${andVisible(d, entity)})`;
+  });
+  const collation = /\sCOLLATE\s+\S+$/i.exec(d.columnType(a))?.[0] ?? '';
+  return `${reads.length === 1 ? reads[0] : `COALESCE(${reads.join(', ')})`}${collation}`;
+}
+
+/** A sort key's term: the bare column (the read's own table), or a computed lookup name of `scope`'s row. */
+function sortTerm(d: Dialect, a: AttributeModel, scope: string): string {
+  return lookupNameOf(a) ? columnTerm(d, a, scope) : col(d, a);
+}
+
+/** A fetched column of a read of `scope`: the bare column, or a computed lookup name under its logical name. */
+function fetchedTerm(d: Dialect, a: AttributeModel, scope: string): string {
+  return lookupNameOf(a) ? `${columnTerm(d, a, scope)} AS ${col(d, a)}` : col(d, a);
 }
 
 function table(d: Dialect, e: EntityModel): string {
@@ -148,15 +179,16 @@ function foldedText(d: Dialect, a: AttributeModel, values: readonly Value[]): st
  * ascending, last descending): an OR over each key position i of
  * (keys before i equal their values) AND (key i after its value).
  */
-function renderAfter(d: Dialect, keys: readonly SortKey[], values: readonly Value[], p: Params): string {
+function renderAfter(d: Dialect, keys: readonly SortKey[], values: readonly Value[], p: Params, scope: string): string {
   const disjuncts: string[] = [];
+  const terms = keys.map((k) => sortTerm(d, k.attribute, scope));
   for (let i = 0; i < keys.length; i++) {
     const { attribute, descending } = keys[i]!;
     const v = values[i]!;
     if (v === null && descending) continue; // nothing sorts after a null when nulls come last
     // Parameters are added in text order: positional placeholders depend on it.
-    const parts = keys.slice(0, i).map((k, j) => (values[j] === null ? `${col(d, k.attribute)} IS NULL` : `${col(d, k.attribute)} = ${p.value(k.attribute, values[j]!)}`));
-    const c = col(d, attribute);
+    const parts = keys.slice(0, i).map((k, j) => (values[j] === null ? `${terms[j]} IS NULL` : `${terms[j]} = ${p.value(k.attribute, values[j]!)}`));
+    const c = terms[i]!;
     if (v === null) parts.push(`${c} IS NOT NULL`);
     else parts.push(descending ? `(${c} < ${p.value(attribute, v)} OR ${c} IS NULL)` : `${c} > ${p.value(attribute, v)}`);
     disjuncts.push(parts.length > 1 ? `(${parts.join(' AND ')})` : parts[0]!);
@@ -208,17 +240,17 @@ export function renderRead(d: Dialect, plan: ReadPlan): Statement {
   const expansions = plan.expand.map((e) => renderExpansion(d, e, outer, 1, p));
   // Named, so that an ORDER BY column of the read's table cannot be taken for a linked column.
   const linked = (plan.linked ?? []).map((l, i) => `${renderLinked(d, l, outer, p)} AS ${d.quote(`linked${i + 1}`)}`);
-  const columns = [...fetchedColumns(plan).map((a) => col(d, a)), ...names, ...expansions, ...linked].join(', ');
+  const columns = [...fetchedColumns(plan).map((a) => fetchedTerm(d, a, outer)), ...names, ...expansions, ...linked].join(', ');
   const conditions: string[] = [];
   if (plan.id !== undefined) conditions.push(`${col(d, pkOf(plan.entity))} = ${p.value(pkOf(plan.entity), plan.id)}`);
   const visible = visibleRows(d, plan.entity, plan.dataSource);
   if (visible) conditions.push(visible);
   if (plan.filter) conditions.push(renderExpr(d, plan.filter, p, outer));
-  if (plan.after) conditions.push(renderAfter(d, plan.orderBy, plan.after, p));
+  if (plan.after) conditions.push(renderAfter(d, plan.orderBy, plan.after, p, outer));
   const body = `${columns} FROM ${table(d, plan.entity)}${whereClause(conditions)}`;
   // A key is unique: no ORDER BY or LIMIT (with SQLite, a bound LIMIT costs more than the lookup).
   if (plan.id !== undefined) return { sql: `SELECT ${body}`, params: p.values };
-  const order = plan.orderBy.map((k) => d.orderItem(col(d, k.attribute), k.descending)).join(', ');
+  const order = plan.orderBy.map((k) => d.orderItem(sortTerm(d, k.attribute, outer), k.descending)).join(', ');
   const limit = p.add(plan.paged ? plan.limit + 1 : plan.limit);
   const offset = plan.offset ? p.add(plan.offset) : undefined;
   return { sql: d.selectLimited(body, order, limit, { distinct: plan.distinct, offset }), params: p.values };
@@ -277,13 +309,13 @@ export function expansionColumns(e: ExpandPlan): AttributeModel[] {
 function renderExpansion(d: Dialect, e: ExpandPlan, parent: string, depth: number, p: Params): string {
   const target = e.navigation.target;
   const alias = d.quote(`e${depth}`);
-  const pairs = expansionColumns(e).map((a) => ({ key: a.PropertyName, expr: `${alias}.${col(d, a)}`, json: false }));
+  const pairs = expansionColumns(e).map((a) => ({ key: a.PropertyName, expr: columnTerm(d, a, alias), json: false }));
   for (const child of e.expand) pairs.push({ key: child.navigation.Name, expr: renderExpansion(d, child, alias, depth + 1, p), json: true });
   const link = renderLink(d, e.navigation, parent, alias, depth, p);
   const filter = e.filter ? ` AND ${renderExpr(d, e.filter, p, alias, depth + 1)}` : '';
   const from = `${table(d, target)} ${alias} WHERE ${link}${andVisible(d, target)}${filter}`;
   if (e.navigation.kind === 'single') return d.jsonSubquery({ pairs, from, single: true, orderBy: '' });
-  const orderBy = e.orderBy.map((k) => d.orderItem(col(d, k.attribute), k.descending)).join(', ');
+  const orderBy = e.orderBy.map((k) => d.orderItem(sortTerm(d, k.attribute, alias), k.descending)).join(', ');
   return d.jsonSubquery({ pairs, from, single: false, orderBy, limit: p.add(e.limit) });
 }
 
