@@ -425,6 +425,29 @@ for (const database of DATABASES) {
         expect((await call('DELETE', `${s.root}new_tickets(${rows[0].new_ticketid})`)).status).to.equal(204);
       });
 
+      it('requests upserting the same new alternate keys at once all succeed: rows are written in key order, not in new-id order', async () => {
+        const t = `${NS}.new_ticket`;
+        const keys = Array.from({ length: 20 }, (_, i) => `MANY-${i}`);
+        // PostgreSQL resolves a deadlock by failing one transaction, which Tessera retries: the
+        // answers alone may not show it, the database's count does.
+        const deadlocks = async () => Number((await s.db.rows({ sql: 'SELECT deadlocks FROM pg_stat_database WHERE datname = current_database()', params: [] }))[0]![0]);
+        const before = database.name === 'postgres' ? await deadlocks() : 0;
+        const upserts = await Promise.all(Array.from({ length: 8 }, (_, r) => call('POST', `${s.root}new_tickets/${NS}.UpsertMultiple`, {
+          Targets: keys.map((k) => ({ '@odata.type': t, '@odata.id': `new_tickets(new_code='${k}')`, new_title: `request ${r}` })),
+        })));
+        expect(upserts.map((r) => r.status), upserts.map((r) => r.text).join(' ')).to.deep.equal(Array(8).fill(204));
+        const rows = (await call('GET', `${s.root}new_tickets?$select=new_code,new_title&$filter=startswith(new_code,'MANY-')`)).json.value;
+        expect(rows).to.have.length(20);
+        // Each request wrote every key in one transaction: the last one to commit holds all of them.
+        expect(new Set(rows.map((r: { new_title: string }) => r.new_title)).size).to.equal(1);
+        if (database.name === 'postgres') {
+          // A backend reports its statistics within a second of going idle.
+          await new Promise((resolve) => setTimeout(resolve, 1500));
+          expect(await deadlocks() - before, 'deadlocks between the requests').to.equal(0);
+        }
+        for (const row of rows) expect((await call('DELETE', `${s.root}new_tickets(${row.new_ticketid})`)).status).to.equal(204);
+      });
+
       it('UpdateMultiple takes alternate keys in @odata.id too; a key no row has fails all with 404', async () => {
         const t = `${NS}.new_ticket`;
         const r = await call('POST', `${s.root}new_tickets/${NS}.UpdateMultiple`, { Targets: [

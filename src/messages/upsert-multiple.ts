@@ -47,25 +47,27 @@ export const message: Message = {
 
 /**
  * Upserts every target in one transaction, naming a failing one's index. Every target is planned
- * first, in item order; the rows are then written in id order, so that concurrent requests over
- * the same rows lock them in one order instead of deadlocking — unless an item points at a row of
- * the same request, which an earlier item may create: then in item order.
+ * first, in item order; the rows are then written in the order of the names the items give them
+ * (targetName: the primary key, or the alternate key's values, never the fresh id a new row gets),
+ * so that concurrent requests over the same records lock them in one order instead of
+ * deadlocking — unless an item points at a row of the same request, which an earlier item may
+ * create: then in item order.
  */
 function upsertAll(ctx: MessageContext, entity: EntityModel, items: readonly KeyedTarget[]): Promise<void> {
   return ctx.db.transaction(async (tx) => {
-    const plans: Array<{ readonly index: number; readonly plan: UpdatePlan }> = [];
+    const plans: Array<{ readonly index: number; readonly plan: UpdatePlan; readonly name: string }> = [];
     for (const [index, target] of items.entries()) {
       const { key } = target;
       const id = await targetId(tx, ctx.db, entity, target);
       const item = { ...target.item };
       // A create by alternate key writes the key's values unless the body sets them.
       if (key && !id) key.key.KeyAttributes.forEach((a, j) => { if (!(a.PropertyName in item)) item[a.PropertyName] = key.values[j]; });
-      plans.push({ index, plan: atItem(index, () => planUpdate(ctx.model, entity, id ?? randomUUID(), item, ctx.caller, undefined, undefined) as UpdatePlan) });
+      plans.push({ index, name: targetName(target), plan: atItem(index, () => planUpdate(ctx.model, entity, id ?? randomUUID(), item, ctx.caller, undefined, undefined) as UpdatePlan) });
     }
     // Items that point at rows of the same request (which may create them) keep their order.
     const ids = new Set(plans.map(({ plan }) => plan.id));
     const linked = plans.some(({ plan }) => plan.references.some((r) => r.entity === entity && ids.has(r.id)));
-    if (!linked) plans.sort((a, b) => (a.plan.id < b.plan.id ? -1 : a.plan.id > b.plan.id ? 1 : 0));
+    if (!linked) plans.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
     for (const { index, plan } of plans) {
       try {
         await writeIn(tx, ctx.db, plan);
