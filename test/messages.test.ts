@@ -463,6 +463,23 @@ for (const database of DATABASES) {
         const rows = (await call('GET', `${s.root}new_tickets?$select=new_code,new_title&$filter=new_code eq 'T-1' or new_code eq 'T-2'&$orderby=new_code`)).json.value;
         expect(rows.map((x: { new_title: string }) => x.new_title)).to.deep.equal(['one again', 'two by key']);
       });
+
+      it('UpdateMultiple names the item a write refuses (a taken alternate key) and converts a primary key that is not a GUID as a write does', async () => {
+        const t = `${NS}.new_ticket`;
+        const ids = (await call('GET', `${s.root}new_tickets?$select=new_code&$filter=new_code eq 'T-1' or new_code eq 'T-2'&$orderby=new_code`)).json.value.map((x: { new_ticketid: string }) => x.new_ticketid);
+        const taken = await call('POST', `${s.root}new_tickets/${NS}.UpdateMultiple`, { Targets: [
+          { '@odata.type': t, new_ticketid: ids[0], new_title: 'not written' },
+          { '@odata.type': t, new_ticketid: ids[1], new_code: 'T-1' },
+        ] });
+        expect(taken.status, taken.text).to.equal(412);
+        expect(taken.json.error).to.deep.equal({ code: '0x80040237', message: 'Targets[1]: A record with matching key values already exists.' });
+        const numeric = await call('POST', `${s.root}new_tickets/${NS}.UpdateMultiple`, { Targets: [{ '@odata.type': t, new_ticketid: 5, new_title: 'x' }] });
+        expect(numeric.status).to.equal(400);
+        expect(numeric.json.error.code).to.equal('0x80048d19');
+        expect(numeric.json.error.message).to.match(/^Targets\[0\]: .*Cannot convert the literal '5' to the expected type 'Edm.Guid'/);
+        const rows = (await call('GET', `${s.root}new_tickets?$select=new_title&$filter=new_code eq 'T-1'`)).json.value;
+        expect(rows.map((x: { new_title: string }) => x.new_title)).to.deep.equal(['one again']);
+      });
     });
 
     describe('state model with EnforceStateTransitions', () => {

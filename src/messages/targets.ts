@@ -1,7 +1,8 @@
 import { Errors, ServiceError } from '../errors.js';
 import type { EntityModel } from '../model/types.js';
 import { planAlternateKey, type AlternateKeyValue } from '../plan/keys.js';
-import { canonicalGuid } from '../plan/values.js';
+import { bodyValue, canonicalGuid } from '../plan/values.js';
+import { pkOf } from '../model/primary-key.js';
 import { isTypeOf, splitRecordUrl } from '../plan/write.js';
 import type { Executor, Database } from '../store/database.js';
 import { findByKey } from '../store/execute.js';
@@ -90,9 +91,9 @@ export function keyedTarget(entity: EntityModel, item: Record<string, unknown>):
     return id ? { item, id } : { item, key: planAlternateKey(entity, url.key) };
   }
   const raw = item[entity.PrimaryIdAttribute];
-  const id = typeof raw === 'string' ? canonicalGuid(raw) : undefined;
-  if (!id) throw Errors.badQuery(`Each record needs its primary key '${entity.PrimaryIdAttribute}' or an '@odata.id' with an alternate key.`);
-  return { item, id };
+  if (raw === undefined || raw === null) throw Errors.badQuery(`Each record needs its primary key '${entity.PrimaryIdAttribute}' or an '@odata.id' with an alternate key.`);
+  // A key that is not a GUID: the conversion error a single write gives (0x80048d19).
+  return { item, id: bodyValue(entity, pkOf(entity), raw) as string };
 }
 
 /** A name for the record `target` names, equal for Targets that name one record (keys compare case-insensitively, as the databases do). */

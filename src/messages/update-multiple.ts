@@ -26,16 +26,24 @@ export const message: Message = {
     const targets = eachTarget(ctx, entity, args['Targets'] as Array<Record<string, unknown>>, (item, index) => ({ ...keyedTarget(entity, item), index }))
       .filter((target) => !seen.has(targetName(target)) && seen.add(targetName(target)));
     await ctx.db.transaction(async (tx) => {
-      const plans: UpdatePlan[] = [];
+      const plans: Array<{ readonly index: number; readonly plan: UpdatePlan }> = [];
       for (const target of targets) {
         const id = await targetId(tx, ctx.db, entity, target);
         if (!id) throw atIndex(target.index, Errors.keyNotFound(entity.LogicalName));
-        plans.push(atItem(target.index, () => planUpdate(ctx.model, entity, id, target.item, ctx.caller, '*', undefined) as UpdatePlan));
+        plans.push({ index: target.index, plan: atItem(target.index, () => planUpdate(ctx.model, entity, id, target.item, ctx.caller, '*', undefined) as UpdatePlan) });
       }
       // Rows are written in id order, so concurrent requests over the same rows lock them in one
       // order instead of deadlocking (each item writes its own row: the order changes nothing else).
-      plans.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
-      for (const plan of plans) await writeIn(tx, ctx.db, plan, () => Errors.recordsNotFound(entity.LogicalName, plan.id));
+      plans.sort((a, b) => (a.plan.id < b.plan.id ? -1 : a.plan.id > b.plan.id ? 1 : 0));
+      for (const { index, plan } of plans) {
+        // A missing row is named by its id, as Dataverse does; every other refusal by its item.
+        const missing = Errors.recordsNotFound(entity.LogicalName, plan.id);
+        try {
+          await writeIn(tx, ctx.db, plan, () => missing);
+        } catch (err) {
+          throw err === missing ? err : atIndex(index, err as Error);
+        }
+      }
     });
   },
 };
