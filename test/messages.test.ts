@@ -16,6 +16,7 @@ const TICKET = {
   Attributes: [
     { LogicalName: 'new_title', AttributeType: 'String', MaxLength: 100 },
     { LogicalName: 'new_code', AttributeType: 'String', MaxLength: 20 },
+    { LogicalName: 'new_seq', AttributeType: 'Integer', MinValue: 0, MaxValue: 1000 },
     { LogicalName: 'statecode', AttributeType: 'State', OptionSet: { Options: [
       { Value: 0, Label: 'Active', DefaultStatus: 1, InvariantName: 'Active' },
       { Value: 1, Label: 'Resolved', DefaultStatus: 2, InvariantName: 'Resolved' },
@@ -26,7 +27,7 @@ const TICKET = {
       { Value: 2, Label: 'Solved', State: 1 },
     ] } },
   ],
-  Keys: [{ LogicalName: 'new_code_key', KeyAttributes: ['new_code'] }],
+  Keys: [{ LogicalName: 'new_code_key', KeyAttributes: ['new_code'] }, { LogicalName: 'new_seq_key', KeyAttributes: ['new_seq'] }],
 };
 
 /** A column of every type the bulk path writes (PostgreSQL: binary COPY), for a like-for-like check against single creates. */
@@ -462,6 +463,22 @@ for (const database of DATABASES) {
         expect(missing.json.error).to.deep.equal({ code: '0x80040217', message: 'Targets[1]: A record with the specified key values does not exist in new_ticket entity' });
         const rows = (await call('GET', `${s.root}new_tickets?$select=new_code,new_title&$filter=new_code eq 'T-1' or new_code eq 'T-2'&$orderby=new_code`)).json.value;
         expect(rows.map((x: { new_title: string }) => x.new_title)).to.deep.equal(['one again', 'two by key']);
+      });
+
+      it('an integer alternate key past its type\'s range is a 400 in URLs and @odata.id, never a database error', async () => {
+        const t = `${NS}.new_ticket`;
+        for (const [method, body] of [['GET', undefined], ['PATCH', { new_title: 'x' }], ['DELETE', undefined]] as const) {
+          const r = await call(method, `${s.root}new_tickets(new_seq=99999999999)`, body);
+          expect(r.status, `${method} ${r.text}`).to.equal(400);
+          expect(r.json.error).to.deep.equal({ code: '0x80060888', message: "The key value 99999999999 of 'new_seq' is not a valid Edm.Int32." });
+        }
+        expect((await call('GET', `${s.root}new_tickets(new_seq=-2147483649)`)).status).to.equal(400);
+        expect((await call('GET', `${s.root}new_tickets(new_seq=2147483647)`)).status, 'in range, no such row').to.equal(404);
+        for (const name of ['UpsertMultiple', 'UpdateMultiple']) {
+          const r = await call('POST', `${s.root}new_tickets/${NS}.${name}`, { Targets: [{ '@odata.type': t, '@odata.id': 'new_tickets(new_seq=2147483648)', new_title: 'x' }] });
+          expect(r.status, r.text).to.equal(400);
+          expect(r.json.error.message).to.equal("Targets[0]: The key value 2147483648 of 'new_seq' is not a valid Edm.Int32.");
+        }
       });
 
       it('UpdateMultiple names the item a write refuses (a taken alternate key) and converts a primary key that is not a GUID as a write does', async () => {

@@ -11,10 +11,17 @@ export interface AlternateKeyValue {
   readonly values: readonly Value[];
 }
 
+/** The values an integer key column's OData type holds (a literal past them names no row and could not be bound). */
+const KEY_RANGES: Partial<Record<string, readonly [number, number]>> = {
+  'Edm.Int32': [-2147483648, 2147483647],
+  'Edm.Int64': [-9223372036854775808, 9223372036854775807],
+};
+
 /**
  * Resolves a key predicate such as `sample_key1='a',sample_key2=1` (digest §2.2, §6.4) against the
  * table's alternate keys: the named columns must be exactly one key's columns. Throws 400 when no
- * key has those columns, a value is null or of the wrong type, or the text is not a predicate.
+ * key has those columns, a value is null, of the wrong type or past its integer type's range, or
+ * the text is not a predicate.
  */
 export function planAlternateKey(entity: EntityModel, predicate: string): AlternateKeyValue {
   const pairs = parseKeyPredicate(predicate);
@@ -27,7 +34,12 @@ export function planAlternateKey(entity: EntityModel, predicate: string): Altern
   const values = key.KeyAttributes.map((a) => {
     const pair = pairs.find((p) => p.name === a.PropertyName)!;
     if (pair.value.value === null) throw Errors.badQuery(`The alternate key value of '${a.PropertyName}' cannot be null.`);
-    return literalValue(entity, a, pair.value.literal, pair.value.value, 'Equal').value;
+    const { value } = literalValue(entity, a, pair.value.literal, pair.value.value, 'Equal');
+    const range = KEY_RANGES[a.EdmType];
+    if (range && typeof value === 'number' && (value < range[0] || value > range[1])) {
+      throw Errors.badQuery(`The key value ${value} of '${a.PropertyName}' is not a valid ${a.EdmType}.`);
+    }
+    return value;
   });
   return { key, values };
 }
