@@ -481,6 +481,17 @@ for (const database of DATABASES) {
         }
       });
 
+      it('reads @odata.id keys percent-encoded as URLs are', async () => {
+        const t = `${NS}.new_ticket`;
+        const r = await call('POST', `${s.root}new_tickets/${NS}.UpsertMultiple`, { Targets: [
+          { '@odata.type': t, '@odata.id': 'new_tickets(new_code=%27PCT%201%27)', new_title: 'encoded' },
+        ] });
+        expect(r.status, r.text).to.equal(204);
+        const rows = (await call('GET', `${s.root}new_tickets?$select=new_code,new_title&$filter=new_title eq 'encoded'`)).json.value;
+        expect(rows.map((x: { new_code: string }) => x.new_code)).to.deep.equal(['PCT 1']);
+        expect((await call('DELETE', `${s.root}new_tickets(${rows[0].new_ticketid})`)).status).to.equal(204);
+      });
+
       it('UpdateMultiple names the item a write refuses (a taken alternate key) and converts a primary key that is not a GUID as a write does', async () => {
         const t = `${NS}.new_ticket`;
         const ids = (await call('GET', `${s.root}new_tickets?$select=new_code&$filter=new_code eq 'T-1' or new_code eq 'T-2'&$orderby=new_code`)).json.value.map((x: { new_ticketid: string }) => x.new_ticketid);
@@ -533,6 +544,19 @@ for (const database of DATABASES) {
         const ticket = (await call('POST', `${s.root}new_tickets`, { new_title: 't' }, { Prefer: 'return=representation' })).json.new_ticketid;
         expect((await isValid(`{'@odata.id':'new_tickets(${ticket})'}`, 'Resolved', 2)).json.IsValid).to.equal(false);
         expect((await isValid(`{'@odata.id':'new_tickets(${ticket})'}`, 'Active', 3)).json.IsValid).to.equal(true);
+      });
+
+      it('takes record references by alternate key, with quotes doubled, JSON-escaped or percent-encoded', async () => {
+        await call('POST', `${s.root}new_tickets`, { new_title: 'keyed', new_code: "O'K-1" });
+        expect((await isValid(`{'@odata.id':'new_tickets(new_code=''O''''K-1'')'}`, 'Active', 3)).json.IsValid).to.equal(true);
+        const json = await isValid(`{"@odata.id":"new_tickets(new_code='O''K-1')"}`, 'Resolved', 2);
+        expect(json.status, json.text).to.equal(200);
+        expect(json.json.IsValid).to.equal(false);
+        expect((await isValid(`{"@odata.id":"new_tickets(new_code=%27O%27%27K-1%27)"}`, 'Active', 3)).json.IsValid).to.equal(true);
+        const unknown = await isValid(`{'@odata.id':'new_tickets(new_code=''NOPE'')'}`, 'Active', 3);
+        expect(unknown.status).to.equal(404);
+        expect(unknown.json.error.code).to.equal('0x80040217');
+        expect((await call('DELETE', `${s.root}new_tickets(new_code='O''K-1')`)).status).to.equal(204);
       });
 
       it('answers 404 for an unknown record and 400 for a bad state, a bad type or a missing parameter', async () => {

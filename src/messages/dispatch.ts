@@ -4,7 +4,7 @@ import type { ODataRequest } from '../odata/request.js';
 import { json, type HttpResponse } from '../odata/respond.js';
 import type { Caller } from '../plan/types.js';
 import type { Database } from '../store/database.js';
-import { resolveKeyedBinds } from '../store/keyed-urls.js';
+import { resolveKeyedBinds, resolveKeyedUrl } from '../store/keyed-urls.js';
 import { actionArguments, functionArguments } from './parameters.js';
 import type { Message, MessageLimits } from './types.js';
 
@@ -52,7 +52,7 @@ export async function invokeOperation(env: OperationEnvironment, req: ODataReque
   // Alternate keys in the records' @odata.bind URLs are looked up first (store/keyed-urls.ts).
   const args = message.Kind === 'Action'
     ? await resolveKeyedBinds(env.db, env.db, env.model, actionArguments(message, req.body))
-    : functionArguments(env.model, message, r.params, req.query.aliases);
+    : await functionArguments(env.model, message, r.params, req.query.aliases, (url) => resolveKeyedUrl(env.db, env.db, env.model, url));
   const result = await message.invoke({
     model: env.model,
     db: env.db,

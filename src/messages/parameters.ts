@@ -42,10 +42,26 @@ function splitParameters(text: string): string[] {
   return parts.map((p) => p.trim());
 }
 
-function recordReference(model: Model, message: Message, p: ParameterDefinition, text: string): RecordReference {
-  const m = /^\{\s*["']@odata\.id["']\s*:\s*["']([^"']*)["']\s*\}$/.exec(text.trim());
-  const ref = m ? resolveRecordUrl(model, m[1]!) : undefined;
-  if (!ref) throw bad(message, `The value of parameter '${p.Name}' must be a record reference such as {'@odata.id':'accounts(<guid>)'}; '${text}' is not`);
+/**
+ * A record reference parameter, `{'@odata.id':'<record URL>'}` or `{"@odata.id":"<record URL>"}`
+ * (a quote inside doubled in the first form, JSON-escaped in the second), its URL keyed by id or by
+ * an alternate key (`keyedUrl` looks the key up: 404 `0x80040217` when no row has it).
+ */
+async function recordReference(model: Model, message: Message, p: ParameterDefinition, text: string, keyedUrl: (url: string) => Promise<string>): Promise<RecordReference> {
+  const wrong = () => bad(message, `The value of parameter '${p.Name}' must be a record reference such as {'@odata.id':'accounts(<guid>)'}; '${text}' is not`);
+  const m = /^\{\s*(["'])@odata\.id\1\s*:\s*(["'])(.*)\2\s*\}$/s.exec(text.trim());
+  if (!m) throw wrong();
+  let url: string;
+  if (m[2] === "'") url = m[3]!.replace(/''/g, "'");
+  else {
+    try {
+      url = JSON.parse(`"${m[3]}"`) as string;
+    } catch {
+      throw wrong();
+    }
+  }
+  const ref = resolveRecordUrl(model, await keyedUrl(url));
+  if (!ref) throw wrong();
   return ref;
 }
 
@@ -78,8 +94,6 @@ function inlineValue(model: Model, message: Message, p: ParameterDefinition, tex
       if (!g) throw wrong();
       return g;
     }
-    case 'mscrm.crmbaseentity':
-      return recordReference(model, message, p, t);
     default:
       throw bad(message, `The parameter '${p.Name}' of type ${p.Type} cannot be passed in a function call`);
   }
@@ -100,10 +114,14 @@ function declaration(message: Message, name: string): ParameterDefinition {
 }
 
 /**
- * Function arguments from the text inside `Name(…)` and the request's parameter aliases.
- * Throws 400 `0x80060888` for unknown, repeated, missing or ill-typed parameters and unset aliases.
+ * Function arguments from the text inside `Name(…)` and the request's parameter aliases; record
+ * references keyed by an alternate key are looked up through `keyedUrl` (store/keyed-urls.ts).
+ * Throws 400 `0x80060888` for unknown, repeated, missing or ill-typed parameters and unset aliases,
+ * and what `keyedUrl` throws (404 `0x80040217` for a key no row has).
  */
-export function functionArguments(model: Model, message: Message, inline: string | undefined, aliases: ReadonlyMap<string, string> | undefined): Arguments {
+export async function functionArguments(
+  model: Model, message: Message, inline: string | undefined, aliases: ReadonlyMap<string, string> | undefined, keyedUrl: (url: string) => Promise<string>,
+): Promise<Arguments> {
   const args: Record<string, unknown> = {};
   for (const part of splitParameters(inline ?? '')) {
     const eq = part.indexOf('=');
@@ -117,7 +135,7 @@ export function functionArguments(model: Model, message: Message, inline: string
       if (aliased === undefined) throw bad(message, `The parameter alias '${text}' has no value in the query string`);
       text = aliased;
     }
-    args[name] = inlineValue(model, message, p, text);
+    args[name] = p.Type === 'mscrm.crmbaseentity' && text !== 'null' ? await recordReference(model, message, p, text, keyedUrl) : inlineValue(model, message, p, text);
   }
   checkRequired(message, args);
   return args;
