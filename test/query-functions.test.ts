@@ -108,6 +108,10 @@ for (const database of DATABASES) {
       expect(await q(`${F}.EqualUserId(PropertyName='_createdby_value')`)).to.have.length(rows.length);
       expect(await q(`${F}.NotEqualUserId(PropertyName='_createdby_value')`)).to.deep.equal([]);
       expect(await q(`${F}.NotEqualUserId(PropertyName='_createdonbehalfby_value')`)).to.have.length(rows.length);
+      // A lookup's logical name names it too, as Dataverse's samples write it.
+      expect(await q(`${F}.EqualUserId(PropertyName='createdby')`)).to.have.length(rows.length);
+      expect(await q(`${F}.In(PropertyName='createdby',PropertyValues=["${s.service.caller.systemuserid}"])`)).to.have.length(rows.length);
+      expect((await call('GET', `${s.root}${SET}?$filter=${encodeURIComponent(`${F}.EqualUserId(PropertyName='createdbyname')`)}`)).status).to.equal(400);
     });
 
     it('combines with other conditions and refuses not, bad parameters and unknown functions', async () => {

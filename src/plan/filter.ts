@@ -52,6 +52,17 @@ export function resolveProperty(entity: EntityModel, name: string): AttributeMod
 }
 
 /**
+ * The column a query function's `PropertyName` names: a property (`_ownerid_value`), or as
+ * Dataverse's own samples write it, a column's logical name (`ownerid`), the attribute of the query
+ * condition the function becomes. Throws 400 "Could not find a property named …" for neither.
+ */
+function queryFunctionColumn(entity: EntityModel, name: string): AttributeModel {
+  const a = entity.attributesByProperty.get(name) ?? entity.attributesByName.get(name);
+  if (!a || !entity.attributesByProperty.has(a.PropertyName)) throw Errors.propertyNotFound(name, entity.LogicalName);
+  return a;
+}
+
+/**
  * Resolves a property path (`statuscode`, `createdby/fullname`) on `entity`: every segment but the
  * last must be a single-valued navigation property, the last a readable column of the table reached.
  * Throws 400 "Could not find a property named …" for unknown names, and 400 for a collection-valued
@@ -148,7 +159,7 @@ function booleanOperand(entity: EntityModel, e: Expr, ctx: QueryFunctionContext)
       if (e.operand.kind === 'function') throw Errors.badQuery('Not operator along with the Custom Named Condition operators is not allowed');
       return odataNot(booleanOperand(entity, e.operand, ctx));
     case 'function':
-      return planQueryFunction(entity, e, ctx, (name) => resolveProperty(entity, name));
+      return planQueryFunction(entity, e, ctx, (name) => queryFunctionColumn(entity, name));
     case 'array':
       throw Errors.badQuery('A JSON array is only valid as a query function parameter.');
     case 'compare':
