@@ -154,6 +154,10 @@ for (const database of DATABASES) {
         expect(many[0]).to.include({ new_when: '2000-01-01T00:00:00Z', new_day: '2000-01-01', new_flag: false });
         expect(many[2]).to.include({ new_big: 9007199254740991, new_count: 2147483647, new_when: '9999-12-31T23:59:59Z', new_day: '9999-12-31' });
         expect(many[5]).to.include({ new_when: '2024-03-01T08:00:00Z', new_price: 0.1 });
+        // Decimal and Money values are rounded to their Precision, half away from zero, on every database.
+        expect(many[3]).to.include({ new_amount: 0.001, new_price: 12.35 });
+        expect(many[4]).to.include({ new_amount: 0, new_price: -0.01 });
+        expect(many[5]).to.include({ new_amount: 12345678.901 });
         expect(many[6]).to.include({ new_name: 'ünï 😀 \\N\t"\n', new_notes: 'tab\there\r\nnext \\ NULL', _new_userid_value: user });
         expect(Object.values(columns(many[7])).every((v) => v === null), JSON.stringify(many[7])).to.equal(true);
         // Past 2^53 reads cannot tell integers apart, but filters can: both rows hold the same one.

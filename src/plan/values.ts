@@ -111,6 +111,24 @@ function checkRange(entity: EntityModel, a: AttributeModel, n: number): number {
   return n;
 }
 
+/**
+ * `n` rounded to `precision` decimal places, half away from zero, on its shortest decimal form
+ * (the text a driver sends): as a `numeric(38,p)` column rounds the value it stores, so a Decimal
+ * or Money column holds the same value on every database (1.005 at 2 places is 1.01, which
+ * `toFixed` would make 1.00 from the double's binary value).
+ */
+export function roundToPrecision(n: number, precision: number): number {
+  const text = String(Math.abs(n));
+  const m = /^(\d+)\.(\d+)$/.exec(text);
+  if (!m) return /e-/.test(text) ? Number(n.toFixed(precision)) : n; // whole, or past 1e21: nothing to cut
+  const [, whole, fraction] = m as unknown as [string, string, string];
+  if (fraction.length <= precision) return n;
+  let scaled = BigInt(whole + fraction.slice(0, precision));
+  if (fraction[precision]! >= '5') scaled += 1n;
+  const rounded = Number(`${scaled}e-${precision}`);
+  return n < 0 && rounded !== 0 ? -rounded : rounded;
+}
+
 const optionValues = new WeakMap<AttributeModel, ReadonlySet<number>>();
 
 function checkOption(entity: EntityModel, a: AttributeModel, n: number): number {
@@ -148,7 +166,8 @@ export function bodyValue(entity: EntityModel, a: AttributeModel, raw: unknown):
     case 'Decimal': case 'Money': case 'Double': {
       const n = typeof raw === 'string' && a.AttributeType !== 'Double' && /^-?\d+(\.\d+)?$/.test(raw) ? Number(raw) : raw;
       if (typeof n !== 'number' || !Number.isFinite(n)) throw wrongType(entity, a, raw);
-      return checkRange(entity, a, n);
+      checkRange(entity, a, n);
+      return a.AttributeType === 'Double' || a.Precision === undefined ? n : roundToPrecision(n, a.Precision);
     }
     case 'Picklist': case 'State': case 'Status': {
       if (typeof raw !== 'number' || !Number.isInteger(raw)) throw wrongType(entity, a, raw);
