@@ -1,16 +1,28 @@
+import { rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { expect } from 'chai';
-import { call, DATABASES, startServer, type TestServer } from './support/server.js';
+import { call, copyMetadata, DATABASES, startServer, type TestServer } from './support/server.js';
 
 const SET = 'msdyn_copilotinteractions';
 
 for (const database of DATABASES) {
   describe(`case-insensitive comparison beyond A-Z [${database.name}]`, () => {
     let s: TestServer;
+    let dir: string;
     before(async () => {
-      s = await startServer(undefined, database);
+      dir = copyMetadata();
+      writeFileSync(join(dir, 'new_place.json'), JSON.stringify({
+        LogicalName: 'new_place', EntitySetName: 'new_places', PrimaryIdAttribute: 'new_placeid', PrimaryNameAttribute: 'new_name', OwnershipType: 'OrganizationOwned',
+        Attributes: [{ LogicalName: 'new_name', AttributeType: 'String', MaxLength: 100 }, { LogicalName: 'new_size', AttributeType: 'Integer' }],
+        Keys: [{ LogicalName: 'new_name_key', KeyAttributes: ['new_name'] }],
+      }));
+      s = await startServer(dir, database);
       for (const msdyn_name of ['été latin1', 'Grüße 日本', 'ÉCOLE', 'plain ascii']) await call('POST', `${s.root}${SET}`, { msdyn_name });
     });
-    after(async () => { await s.close(); });
+    after(async () => {
+      await s.close();
+      rmSync(dir, { recursive: true, force: true });
+    });
 
     const names = async (query: string) => {
       const r = await call('GET', `${s.root}${SET}?$select=msdyn_name&$orderby=msdyn_name&${query}`);
@@ -35,6 +47,16 @@ for (const database of DATABASES) {
       expect(await names("$filter=msdyn_name lt 'école'")).to.have.members(['Grüße 日本', 'plain ascii']);
       expect(await names("$filter=msdyn_name le 'école'")).to.have.members(['Grüße 日本', 'plain ascii', 'ÉCOLE']);
       expect(await names(`$filter=Microsoft.Dynamics.CRM.Between(PropertyName='msdyn_name',PropertyValues=${encodeURIComponent('["ÉTÉ LATIN1","ÉTÉ LATIN1"]')})`)).to.deep.equal(['été latin1']);
+    });
+
+    it('finds a row by an alternate key that differs in the case of accented letters, so an upsert updates it', async () => {
+      expect((await call('POST', `${s.root}new_places`, { new_name: 'Émile Zola', new_size: 1 })).status).to.equal(204);
+      const found = await call('GET', `${s.root}new_places(new_name='émile zola')?$select=new_name`);
+      expect(found.status, found.text).to.equal(200);
+      expect(found.json.new_name).to.equal('Émile Zola');
+      expect((await call('PATCH', `${s.root}new_places(new_name='ÉMILE ZOLA')`, { new_size: 2 })).status).to.equal(204);
+      const rows = (await call('GET', `${s.root}new_places?$select=new_name,new_size`)).json.value;
+      expect(rows.map((r: { new_name: string; new_size: number }) => [r.new_name, r.new_size])).to.deep.equal([['Émile Zola', 2]]);
     });
 
     it('folds them in Dataverse query functions and FetchXML too', async () => {

@@ -648,9 +648,15 @@ export function renderExistingIds(d: Dialect, e: EntityModel, ids: readonly stri
   return out;
 }
 
-/** Reads the primary key of the row with the given alternate key values. */
+/**
+ * Reads the primary key of the row with the given alternate key values, compared as `$filter`'s
+ * `eq` compares them (text case-insensitively, folded beyond ASCII where the database does not).
+ */
 export function renderSelectByKey(d: Dialect, e: EntityModel, key: EntityKeyModel, values: readonly Value[]): Statement {
   const p = new Params(d);
-  const where = key.KeyAttributes.map((a, i) => `${col(d, a)} = ${p.value(a, values[i]!)}`).join(' AND ');
+  const where = key.KeyAttributes.map((a, i) => {
+    const fold = foldedText(d, a, [values[i]!]);
+    return fold ? `${fold}(${col(d, a)}) = ${p.add((values[i] as string).toLowerCase())}` : `${col(d, a)} = ${p.value(a, values[i]!)}`;
+  }).join(' AND ');
   return { sql: `SELECT ${col(d, pkOf(e))} FROM ${table(d, e)} WHERE ${where}`, params: p.values };
 }
