@@ -496,6 +496,24 @@ for (const database of DATABASES) {
         expect((await call('DELETE', `${s.root}new_tickets(${rows[0].new_ticketid})`)).status).to.equal(204);
       });
 
+      it('takes a row named twice by different keys (its id, an alternate key) as a row named twice by one key', async () => {
+        const t = `${NS}.new_ticket`;
+        const id = (await call('POST', `${s.root}new_tickets`, { new_title: 'twice', new_code: 'TWICE-1' }, { Prefer: 'return=representation' })).json.new_ticketid;
+        const upsert = await call('POST', `${s.root}new_tickets/${NS}.UpsertMultiple`, { Targets: [
+          { '@odata.type': t, new_ticketid: id, new_title: 'by id' },
+          { '@odata.type': t, '@odata.id': "new_tickets(new_code='twice-1')", new_title: 'by key' },
+        ] });
+        expect(upsert.status, upsert.text).to.equal(400);
+        expect(upsert.json.error.message).to.equal('Targets[1]: This record has the same key as Targets[0]; UpsertMultiple takes each record once.');
+        const update = await call('POST', `${s.root}new_tickets/${NS}.UpdateMultiple`, { Targets: [
+          { '@odata.type': t, '@odata.id': "new_tickets(new_code='TWICE-1')", new_title: 'first' },
+          { '@odata.type': t, new_ticketid: id, new_title: 'second' },
+        ] });
+        expect(update.status, update.text).to.equal(204);
+        expect((await call('GET', `${s.root}new_tickets(${id})?$select=new_title`)).json.new_title).to.equal('first');
+        expect((await call('DELETE', `${s.root}new_tickets(${id})`)).status).to.equal(204);
+      });
+
       it('UpdateMultiple names the item a write refuses (a taken alternate key) and converts a primary key that is not a GUID as a write does', async () => {
         const t = `${NS}.new_ticket`;
         const ids = (await call('GET', `${s.root}new_tickets?$select=new_code&$filter=new_code eq 'T-1' or new_code eq 'T-2'&$orderby=new_code`)).json.value.map((x: { new_ticketid: string }) => x.new_ticketid);

@@ -27,9 +27,13 @@ export const message: Message = {
       .filter((target) => !seen.has(targetName(target)) && seen.add(targetName(target)));
     await ctx.db.transaction(async (tx) => {
       const plans: Array<{ readonly index: number; readonly plan: UpdatePlan }> = [];
+      // The first of the Targets naming one row counts, whichever keys (its id, an alternate key) they use.
+      const rows = new Set<string>();
       for (const target of targets) {
         const id = await targetId(tx, ctx.db, entity, target);
         if (!id) throw atIndex(target.index, Errors.keyNotFound(entity.LogicalName));
+        if (rows.has(id)) continue;
+        rows.add(id);
         plans.push({ index: target.index, plan: atItem(target.index, () => planUpdate(ctx.model, entity, id, target.item, ctx.caller, '*', undefined) as UpdatePlan) });
       }
       // Rows are written in id order, so concurrent requests over the same rows lock them in one

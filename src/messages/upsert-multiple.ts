@@ -28,7 +28,7 @@ export const message: Message = {
     items.forEach((target, i) => {
       const name = targetName(target);
       const earlier = first.get(name);
-      if (earlier !== undefined) throw atIndex(i, Errors.invalidArgument(`This record has the same key as Targets[${earlier}]; UpsertMultiple takes each record once.`));
+      if (earlier !== undefined) throw atIndex(i, sameRecord(earlier));
       first.set(name, i);
     });
     const byKey = items.some((target) => target.key !== undefined);
@@ -45,6 +45,11 @@ export const message: Message = {
   },
 };
 
+/** 400 `0x80040203` for a Target naming the record Targets[earlier] names. */
+function sameRecord(earlier: number): Error {
+  return Errors.invalidArgument(`This record has the same key as Targets[${earlier}]; UpsertMultiple takes each record once.`);
+}
+
 /**
  * Upserts every target in one transaction, naming a failing one's index. Every target is planned
  * first, in item order; the rows are then written in the order of the names the items give them
@@ -56,9 +61,16 @@ export const message: Message = {
 function upsertAll(ctx: MessageContext, entity: EntityModel, items: readonly KeyedTarget[]): Promise<void> {
   return ctx.db.transaction(async (tx) => {
     const plans: Array<{ readonly index: number; readonly plan: UpdatePlan; readonly name: string }> = [];
+    // Items naming one row by different keys (its id, an alternate key) are refused as those naming it by one key are.
+    const rows = new Map<string, number>();
     for (const [index, target] of items.entries()) {
       const { key } = target;
       const id = await targetId(tx, ctx.db, entity, target);
+      if (id !== undefined) {
+        const earlier = rows.get(id);
+        if (earlier !== undefined) throw atIndex(index, sameRecord(earlier));
+        rows.set(id, index);
+      }
       const item = { ...target.item };
       // A create by alternate key writes the key's values unless the body sets them.
       if (key && !id) key.key.KeyAttributes.forEach((a, j) => { if (!(a.PropertyName in item)) item[a.PropertyName] = key.values[j]; });
