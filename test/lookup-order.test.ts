@@ -138,6 +138,7 @@ for (const database of DATABASES) {
       const fetch = (extra: string, order: string) => `${s.root}accounts?fetchXml=${encodeURIComponent(`<fetch ${extra}><entity name='account'><attribute name='name' />${order}<order attribute='name' /></entity></fetch>`)}`;
       expect(await names(fetch('', "<order attribute='primarycontactid' />"))).to.deep.equal(['e-none', 'b-ann', 'c-bob', 'd-bob', 'a-zoe']);
       expect(await names(fetch('', "<order attribute='primarycontactid' descending='true' />"))).to.deep.equal(['a-zoe', 'c-bob', 'd-bob', 'b-ann', 'e-none']);
+      expect(await names(fetch("distinct='true'", "<attribute name='primarycontactid' /><order attribute='primarycontactid' />"))).to.deep.equal(['e-none', 'b-ann', 'c-bob', 'd-bob', 'a-zoe']);
       const first = await call('GET', fetch("count='2' page='1'", "<order attribute='primarycontactid' />"), undefined, { Prefer: 'odata.include-annotations="*"' });
       expect(first.json.value.map((a: { name: string }) => a.name)).to.deep.equal(['e-none', 'b-ann']);
       const annotation = first.json['@Microsoft.Dynamics.CRM.fetchxmlpagingcookie'] as string;
