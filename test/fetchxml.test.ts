@@ -119,15 +119,16 @@ for (const database of DATABASES) {
         }
       });
 
-      it('order: descending, several keys, choices by value; top limits without paging', async () => {
-        const body = await ok(fetchXml(`${NAME}<order attribute="msdyn_interactiontype" descending="true"/><order attribute="msdyn_name"/>`, 'top="4"'));
+      it('order: descending, several keys, choices by value with useraworderby; top limits without paging', async () => {
+        const body = await ok(fetchXml(`${NAME}<order attribute="msdyn_interactiontype" descending="true"/><order attribute="msdyn_name"/>`, 'top="4" useraworderby="true"'));
         expect(body.value.map((v: { msdyn_name: string }) => v.msdyn_name)).to.deep.equal(['zeta_x', 'beta', 'epsilon 50%', 'alpha']);
         expect(statements[0]!.params).to.include(4);
       });
 
       it('distinct: each combination of the returned columns once, without ETag or primary key', async () => {
         const body = await ok(fetchXml('<attribute name="msdyn_interactiontype"/><attribute name="statecode"/><order attribute="msdyn_interactiontype"/>', 'distinct="true"'));
-        expect(body.value).to.deep.equal([{ statecode: 0 }, { msdyn_interactiontype: 100230301, statecode: 0 }, { msdyn_interactiontype: 100230302, statecode: 0 }, { msdyn_interactiontype: 100230303, statecode: 0 }]);
+        // Choices sort by label: ThumbsClear, ThumbsDown, ThumbsUp.
+        expect(body.value).to.deep.equal([{ statecode: 0 }, { msdyn_interactiontype: 100230303, statecode: 0 }, { msdyn_interactiontype: 100230302, statecode: 0 }, { msdyn_interactiontype: 100230301, statecode: 0 }]);
         expect(statements[0]!.sql).to.match(/^SELECT DISTINCT /);
       });
 

@@ -145,6 +145,8 @@ export interface FetchQuery {
   readonly aggregateLimit?: number;
   /** `retained`: query long-term retained rows (Dataverse long-term data retention). */
   readonly datasource?: 'retained';
+  /** `useraworderby`: choice columns sort by value rather than by label. */
+  readonly useRawOrderBy: boolean;
 }
 
 /** One parsed XML element (xml2js with explicitChildren and preserveChildrenOrder). */
@@ -356,6 +358,7 @@ function parseFetchElement(node: XmlNode): FetchQuery {
     page: integer(node, a, 'page', 1, Number.MAX_SAFE_INTEGER),
     pagingCookie: a['paging-cookie']?.trim() || undefined,
     distinct: boolean(node, a, 'distinct') ?? false,
+    useRawOrderBy: boolean(node, a, 'useraworderby') ?? false,
     returnTotalRecordCount: boolean(node, a, 'returntotalrecordcount') ?? false,
     aggregate: boolean(node, a, 'aggregate') ?? false,
     aggregateLimit: integer(node, a, 'aggregatelimit', 1, 50000),

@@ -4,7 +4,7 @@ import type { ExpandItem } from '../odata/expand.js';
 import { planFilter, resolveProperty } from './filter.js';
 import type { QueryFunctionContext } from './query-functions.js';
 import type { ExpandPlan, SortKey } from './types.js';
-import { sortKeysFor } from './lookup-name.js';
+import { sortKeysFor } from './sort-columns.js';
 
 /** Dataverse's limit on `$expand` items per request (digest §3.6). */
 export const MAX_EXPANSIONS = 15;

@@ -8,7 +8,7 @@ import type { Preferences } from '../odata/prefer.js';
 import { compareValue, inValues } from './compare.js';
 import { likePattern } from './filter.js';
 import { decodePagingCookie } from './paging-cookie.js';
-import { sortKeysFor } from './lookup-name.js';
+import { sortKeysFor } from './sort-columns.js';
 import { planQueryFunction, type QueryFunctionContext } from './query-functions.js';
 import { MAX_PAGE_SIZE, planLookupNames, type PlanContext } from './read.js';
 import type { DataSource, LinkedColumn, LinkStep, PlanExpr, ReadPlan, SortKey, Value } from './types.js';
@@ -495,7 +495,7 @@ function rootOrder(planner: FetchPlanner, entity: EntityModel, query: FetchQuery
   for (const o of query.entity.orders) {
     if (o.entityname !== undefined) throw Errors.notImplemented(`Ordering by columns of a link-entity (entityname '${o.entityname}')`);
     if (o.attribute === undefined) throw Errors.invalidArgument(`Invalid FetchXML: an <order> by alias ('${o.alias}') is only valid in aggregate queries.`);
-    for (const key of sortKeysFor(planner.model, entity, planner.column(entity, o.attribute), o.descending)) {
+    for (const key of sortKeysFor(planner.model, entity, planner.column(entity, o.attribute), o.descending, !query.useRawOrderBy)) {
       if (!keys.some((k) => k.attribute === key.attribute)) keys.push(key);
     }
   }

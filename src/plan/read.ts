@@ -5,7 +5,7 @@ import type { Preferences } from '../odata/prefer.js';
 import { planFilter, resolveProperty } from './filter.js';
 import { Errors } from '../errors.js';
 import { decodeSkipToken } from './skiptoken.js';
-import { sortKeysFor } from './lookup-name.js';
+import { sortKeysFor } from './sort-columns.js';
 import { hasNestedExpand, planExpand } from './expand.js';
 import type { Caller, CountPlan, ReadPlan, SortKey } from './types.js';
 import type { QueryFunctionContext } from './query-functions.js';

@@ -5,7 +5,7 @@ import type { AggregatePlan, AggregateValue, ColumnPath, CountPlan, DataSource, 
 import { Errors } from '../errors.js';
 import type { Dialect, Statement } from './dialect.js';
 import { groupChain } from '../nesting.js';
-import { lookupNameOf } from '../plan/lookup-name.js';
+import { sortColumnOf } from '../plan/sort-columns.js';
 
 /**
  * Renders plans to parameterised SQL for any dialect. Identifiers come only from the model;
@@ -34,18 +34,23 @@ function col(d: Dialect, a: AttributeModel): string {
 }
 
 /**
- * A column of the row `scope` (SQL name or alias of its table) as SQL: the column itself, or for
- * a computed lookup name (plan/lookup-name.ts) the related row's primary name, a scalar subquery
- * per target (for a polymorphic lookup, each on the row's type column; the target names are
- * logical names, identifiers, so they are written as literals and add no parameter), with the
- * collation of a string column (SQLite gives a subquery none).
+ * A column of the row `scope` (SQL name or alias of its table) as SQL: the column itself, or a
+ * computed sort column (plan/sort-columns.ts): a choice's label rank, a CASE over its values; a
+ * lookup's name, the related row's primary name by a scalar subquery per target (for a polymorphic
+ * lookup, each on the row's type column; the target names are logical names, identifiers, so they
+ * are written as literals and add no parameter), with the collation of a string column (SQLite
+ * gives a subquery none).
  */
 function columnTerm(d: Dialect, a: AttributeModel, scope: string): string {
-  const name = lookupNameOf(a);
-  if (!name) return `${scope}.${col(d, a)}`;
+  const sort = sortColumnOf(a);
+  if (!sort) return `${scope}.${col(d, a)}`;
+  if (sort.kind === 'labelRank') {
+    // Whole numbers only: nothing to bind or escape.
+    return `CASE ${scope}.${col(d, sort.choice)}${[...sort.ranks].map(([value, rank]) => ` WHEN ${value} THEN ${rank}`).join('')} END`;
+  }
   const r = d.quote('nm');
-  const { lookup } = name;
-  const reads = name.targets.map(({ entity, name: primary }) => {
+  const { lookup } = sort;
+  const reads = sort.targets.map(({ entity, name: primary }) => {
     const typed = lookup.TypeAttribute ? ` AND ${scope}.${col(d, lookup.TypeAttribute)} = '${entity.LogicalName}'` : '';
     return `(SELECT ${r}.${col(d, primary)} FROM ${table(d, entity)} ${r} WHERE ${r}.${col(d, pkOf(entity))} = ${scope}.${col(d, lookup)}${typed}${andVisible(d, entity)})`;
   });
@@ -53,14 +58,14 @@ function columnTerm(d: Dialect, a: AttributeModel, scope: string): string {
   return `${reads.length === 1 ? reads[0] : `COALESCE(${reads.join(', ')})`}${collation}`;
 }
 
-/** A sort key's term: the bare column (the read's own table), or a computed lookup name of `scope`'s row. */
+/** A sort key's term: the bare column (the read's own table), or a computed sort column of `scope`'s row. */
 function sortTerm(d: Dialect, a: AttributeModel, scope: string): string {
-  return lookupNameOf(a) ? columnTerm(d, a, scope) : col(d, a);
+  return sortColumnOf(a) ? columnTerm(d, a, scope) : col(d, a);
 }
 
-/** A fetched column of a read of `scope`: the bare column, or a computed lookup name under its logical name. */
+/** A fetched column of a read of `scope`: the bare column, or a computed sort column under its logical name. */
 function fetchedTerm(d: Dialect, a: AttributeModel, scope: string): string {
-  return lookupNameOf(a) ? `${columnTerm(d, a, scope)} AS ${col(d, a)}` : col(d, a);
+  return sortColumnOf(a) ? `${columnTerm(d, a, scope)} AS ${col(d, a)}` : col(d, a);
 }
 
 function table(d: Dialect, e: EntityModel): string {

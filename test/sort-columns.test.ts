@@ -6,9 +6,10 @@ import { relationshipMetadata } from './support/relationship-metadata.js';
 import { call, DATABASES, startServer, type TestServer } from './support/server.js';
 
 /**
- * Ordering by a lookup column sorts by the related row's primary name, as Dataverse does ("Order
- * rows", Ordering lookup and choice columns, in both the Web API and FetchXML docs), through
- * `$orderby`, keyset paging, `$expand`'s `$orderby` and FetchXML `<order>` with paging cookies.
+ * Ordering by a lookup column sorts by the related row's primary name, and in FetchXML by a choice
+ * column by its label, as Dataverse does ("Order rows", Ordering lookup and choice columns, in
+ * both the Web API and FetchXML docs), through `$orderby`, keyset paging, `$expand`'s `$orderby`
+ * and FetchXML `<order>` with paging cookies.
  */
 
 /** Notes of an account, each pointing at a contact: a collection whose rows have a varying lookup. */
@@ -18,6 +19,7 @@ const NOTE: EntityFile = {
     { LogicalName: 'new_name', AttributeType: 'String', MaxLength: 100 },
     { LogicalName: 'new_accountid', AttributeType: 'Lookup', Targets: ['account'], RelationshipSchemaName: 'new_account_notes' },
     { LogicalName: 'new_contactid', AttributeType: 'Lookup', Targets: ['contact'] },
+    { LogicalName: 'new_kind', AttributeType: 'Picklist', OptionSet: { Options: [{ Value: 1, Label: 'Zebra' }, { Value: 2, Label: 'apple' }, { Value: 3, Label: 'Mango' }] } },
   ],
 };
 
@@ -27,7 +29,7 @@ const BOB = '00000000-0000-0000-0000-000000000002';
 const ANN = '00000000-0000-0000-0000-000000000003';
 
 for (const database of DATABASES) {
-  describe(`Ordering by a lookup [${database.name}]`, function () {
+  describe(`Ordering by lookup and choice columns [${database.name}]`, function () {
     this.timeout(60000);
     let s: TestServer;
     let dir: string;
@@ -148,6 +150,29 @@ for (const database of DATABASES) {
       const second = await call('GET', fetch(`count='2' page='2' paging-cookie='${attribute}'`, "<order attribute='primarycontactid' />"));
       expect(second.status, second.text).to.equal(200);
       expect(second.json.value.map((a: { name: string }) => a.name)).to.deep.equal(['c-bob', 'd-bob']);
+    });
+
+    it('FetchXML sorts a choice by its label (case-insensitively) unless useraworderby; the Web API by its value', async () => {
+      for (const [name, kind] of [['k-zebra', 1], ['k-apple', 2], ['k-mango', 3], ['k-none', null], ['k-apple-2', 2]] as const) {
+        expect((await call('POST', `${s.root}new_notes`, { new_name: name, new_kind: kind, 'new_accountid@odata.bind': `/accounts(${account['b-ann']})` })).status).to.equal(204);
+      }
+      const fetch = (extra: string, order: string) => `${s.root}new_notes?fetchXml=${encodeURIComponent(`<fetch ${extra}><entity name='new_note'><attribute name='new_name' />${order}<order attribute='new_name' /><filter><condition attribute='new_accountid' operator='eq' value='${account['b-ann']}' /></filter></entity></fetch>`)}`;
+      expect(await names(fetch('', "<order attribute='new_kind' />"))).to.deep.equal(['k-none', 'k-apple', 'k-apple-2', 'k-mango', 'k-zebra']);
+      expect(await names(fetch('', "<order attribute='new_kind' descending='true' />"))).to.deep.equal(['k-zebra', 'k-mango', 'k-apple', 'k-apple-2', 'k-none']);
+      expect(await names(fetch("useraworderby='true'", "<order attribute='new_kind' />"))).to.deep.equal(['k-none', 'k-zebra', 'k-apple', 'k-apple-2', 'k-mango']);
+      expect(await names(`${s.root}new_notes?$select=new_name&$orderby=new_kind,new_name&$filter=_new_accountid_value eq ${account['b-ann']}`)).to.deep.equal(['k-none', 'k-zebra', 'k-apple', 'k-apple-2', 'k-mango']);
+      // Pages of two continue in label order.
+      const seen: string[] = [];
+      let cookie: string | undefined;
+      for (let page = 1; page <= 3; page++) {
+        const attribute = cookie ? ` paging-cookie='${cookie.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/'/g, '&apos;')}'` : '';
+        const r = await call('GET', fetch(`count='2' page='${page}'${attribute}`, "<order attribute='new_kind' />"), undefined, { Prefer: 'odata.include-annotations="*"' });
+        expect(r.status, r.text).to.equal(200);
+        seen.push(...r.json.value.map((n: { new_name: string }) => n.new_name));
+        const annotation = r.json['@Microsoft.Dynamics.CRM.fetchxmlpagingcookie'] as string | undefined;
+        cookie = annotation ? decodeURIComponent(decodeURIComponent(/pagingcookie="([^"]*)"/.exec(annotation)![1]!)) : undefined;
+      }
+      expect(seen).to.deep.equal(['k-none', 'k-apple', 'k-apple-2', 'k-mango', 'k-zebra']);
     });
   });
 }
