@@ -1,7 +1,7 @@
 import { Errors } from '../errors.js';
 import type { Model } from '../model/types.js';
 import { parseJsonBody } from '../odata/json-body.js';
-import { canonicalGuid } from '../plan/values.js';
+import { canonicalGuid, integerValue } from '../plan/values.js';
 import { resolveRecordUrl } from '../plan/write.js';
 import type { Arguments, Message, ParameterDefinition, RecordReference } from './types.js';
 
@@ -139,21 +139,6 @@ export async function functionArguments(
   }
   checkRequired(message, args);
   return args;
-}
-
-/**
- * The value of the whole number `n` (a number, or decimal digits) as `type`, or undefined outside
- * it: Edm.Int32 is −2^31 … 2^31−1; Edm.Int64 is −2^63 … 2^63−1 (as a JSON number 2^63−1 reads as
- * 2^63, which is taken for it), answered within the doubles an int8 holds, ±9223372036854774784
- * (model/loader.ts), so that long.MaxValue, "no limit", can be stored and compared.
- */
-function integerValue(type: 'Edm.Int32' | 'Edm.Int64', n: number | string): number | undefined {
-  if (type === 'Edm.Int32') {
-    const x = Number(n);
-    return x >= -2147483648 && x <= 2147483647 ? x : undefined;
-  }
-  const fits = typeof n === 'string' ? BigInt(n) >= -(2n ** 63n) && BigInt(n) < 2n ** 63n : n >= -(2 ** 63) && n <= 2 ** 63;
-  return fits ? Math.min(Math.max(Number(n), -9223372036854774784), 9223372036854774784) : undefined;
 }
 
 function jsonValue(message: Message, p: ParameterDefinition, v: unknown): unknown {

@@ -2,7 +2,7 @@ import { Errors } from '../errors.js';
 import { planUpdate } from '../plan/write.js';
 import type { UpdatePlan } from '../plan/types.js';
 import { writeIn } from '../store/execute.js';
-import { atIndex, atItem, boundEntity, eachTarget, keyedTarget, targetId, targetName } from './targets.js';
+import { atIndex, atItem, boundEntity, eachTarget, keyedTarget, targetId } from './targets.js';
 import type { Message } from './types.js';
 
 /**
@@ -21,13 +21,11 @@ export const message: Message = {
   Parameters: [{ Name: 'Targets', Type: 'Collection(mscrm.crmbaseentity)' }],
   async invoke(ctx, args) {
     const entity = boundEntity(ctx);
-    // "The operation is performed on the first record only" of those with one key (bulk operations doc).
-    const seen = new Set<string>();
-    const targets = eachTarget(ctx, entity, args['Targets'] as Array<Record<string, unknown>>, (item, index) => ({ ...keyedTarget(entity, item), index }))
-      .filter((target) => !seen.has(targetName(target)) && seen.add(targetName(target)));
+    const targets = eachTarget(ctx, entity, args['Targets'] as Array<Record<string, unknown>>, (item, index) => ({ ...keyedTarget(entity, item), index }));
     await ctx.db.transaction(async (tx) => {
       const plans: Array<{ readonly index: number; readonly plan: UpdatePlan }> = [];
-      // The first of the Targets naming one row counts, whichever keys (its id, an alternate key) they use.
+      // "The operation is performed on the first record only" of those naming one row (bulk
+      // operations doc), whichever keys (its id, an alternate key) they use.
       const rows = new Set<string>();
       for (const target of targets) {
         const id = await targetId(tx, ctx.db, entity, target);

@@ -2,7 +2,7 @@ import { Errors } from '../errors.js';
 import type { EntityKeyModel, EntityModel } from '../model/types.js';
 import { parseKeyPredicate } from '../odata/expression.js';
 import type { Value } from './types.js';
-import { canonicalGuid, literalValue } from './values.js';
+import { canonicalGuid, integerValue, literalValue } from './values.js';
 
 /** A row addressed by one of its table's alternate keys. */
 export interface AlternateKeyValue {
@@ -10,12 +10,6 @@ export interface AlternateKeyValue {
   /** One canonical value per key column, in the key's order. */
   readonly values: readonly Value[];
 }
-
-/** The values an integer key column's OData type holds (a literal past them names no row and could not be bound). */
-const KEY_RANGES: Partial<Record<string, readonly [number, number]>> = {
-  'Edm.Int32': [-2147483648, 2147483647],
-  'Edm.Int64': [-9223372036854775808, 9223372036854775807],
-};
 
 /**
  * Resolves a key predicate such as `sample_key1='a',sample_key2=1` (digest §2.2, §6.4) against the
@@ -35,11 +29,11 @@ export function planAlternateKey(entity: EntityModel, predicate: string): Altern
     const pair = pairs.find((p) => p.name === a.PropertyName)!;
     if (pair.value.value === null) throw Errors.badQuery(`The alternate key value of '${a.PropertyName}' cannot be null.`);
     const { value } = literalValue(entity, a, pair.value.literal, pair.value.value, 'Equal');
-    const range = KEY_RANGES[a.EdmType];
-    if (range && typeof value === 'number' && (value < range[0] || value > range[1])) {
-      throw Errors.badQuery(`The key value ${value} of '${a.PropertyName}' is not a valid ${a.EdmType}.`);
-    }
-    return value;
+    if (a.EdmType !== 'Edm.Int32' && a.EdmType !== 'Edm.Int64') return value;
+    // Past its type a literal names no row and could not be bound.
+    const n = integerValue(a.EdmType, value as number);
+    if (n === undefined) throw Errors.badQuery(`The key value ${value} of '${a.PropertyName}' is not a valid ${a.EdmType}.`);
+    return n;
   });
   return { key, values };
 }

@@ -239,6 +239,21 @@ const LITERAL_EDM: Record<LiteralKind, string> = {
 const NUMERIC: ReadonlySet<EdmType> = new Set(['Edm.Int32', 'Edm.Int64', 'Edm.Decimal', 'Edm.Double']);
 
 /**
+ * The value of the whole number `n` (a number, or decimal digits) as `type`, or undefined outside
+ * it: Edm.Int32 is −2^31 … 2^31−1; Edm.Int64 is −2^63 … 2^63−1 (as a JSON number 2^63−1 reads as
+ * 2^63, which is taken for it), answered within the doubles an int8 holds, ±9223372036854774784
+ * (model/loader.ts), so that long.MaxValue, "no limit", can be stored and compared.
+ */
+export function integerValue(type: 'Edm.Int32' | 'Edm.Int64', n: number | string): number | undefined {
+  if (type === 'Edm.Int32') {
+    const x = Number(n);
+    return x >= -2147483648 && x <= 2147483647 ? x : undefined;
+  }
+  const fits = typeof n === 'string' ? BigInt(n) >= -(2n ** 63n) && BigInt(n) < 2n ** 63n : n >= -(2 ** 63) && n <= 2 ** 63;
+  return fits ? Math.min(Math.max(Number(n), -9223372036854774784), 9223372036854774784) : undefined;
+}
+
+/**
  * Converts a non-null `$filter` literal to `a`'s canonical value. Returns the value and, for
  * DateTimeOffset literals with sub-second digits, `fraction: true` (stored values are whole
  * seconds; the caller adjusts the operator). Throws 400 with ODL's "incompatible types" text
