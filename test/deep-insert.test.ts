@@ -90,7 +90,52 @@ for (const database of DATABASES) {
       expect(await counts()).to.deep.equal([before[0], before[1], before[2]! + 1, before[3], before[4]]);
     });
 
-    it('refuses deep update, a child that sets its own link, system-maintained collections and CreateMultiple items with related rows', async () => {
+    it('creates related rows and binds inside CreateMultiple items, around their item, in item order', async () => {
+      const before = await counts();
+      const existing = (await create('contacts', { fullname: 'Bulk-bound' })).contactid;
+      const type = 'Microsoft.Dynamics.CRM.account';
+      // 300 items span three planning steps (50, then 200 at a time); the deep ones sit in each.
+      const targets: Array<Record<string, unknown>> = Array.from({ length: 300 }, (_, i) => ({ '@odata.type': type, name: `bulk ${i}` }));
+      Object.assign(targets[0]!, { primarycontactid: { fullname: 'Primary of 0' } });
+      Object.assign(targets[120]!, { [CONTACTS]: [{ fullname: 'Child of 120', [REPORTS]: [{ fullname: 'Report of 120' }] }] });
+      Object.assign(targets[260]!, { [`${CONTACTS}@odata.bind`]: [`/contacts(${existing})`], primarycontactid: { fullname: 'Primary of 260' } });
+      const r = await call('POST', `${s.root}accounts/Microsoft.Dynamics.CRM.CreateMultiple`, { Targets: targets });
+      expect(r.status, r.text).to.equal(200);
+      const ids: string[] = r.json.Ids;
+      expect(ids).to.have.length(300);
+      expect(await counts()).to.deep.equal([before[0]! + 300, before[1]! + 5, before[2], before[3], before[4]]);
+      const account = async (i: number) => (await call('GET', `${s.root}accounts(${ids[i]})?$select=name&$expand=primarycontactid($select=fullname),${CONTACTS}($select=fullname;$expand=${REPORTS}($select=fullname))`)).json;
+      const first = await account(0);
+      expect([first.name, first.primarycontactid?.fullname, first[CONTACTS]]).to.deep.equal(['bulk 0', 'Primary of 0', []]);
+      const middle = await account(120);
+      expect([middle.name, middle.primarycontactid, middle[CONTACTS].map((c: any) => [c.fullname, c[REPORTS].map((x: any) => x.fullname)])])
+        .to.deep.equal(['bulk 120', null, [['Child of 120', ['Report of 120']]]]);
+      const last = await account(260);
+      expect([last.name, last.primarycontactid?.fullname, last[CONTACTS].map((c: any) => c.contactid)]).to.deep.equal(['bulk 260', 'Primary of 260', [existing]]);
+      expect((await account(299)).name).to.equal('bulk 299');
+    });
+
+    it('rolls back a whole CreateMultiple when a related row or bind of one item fails, naming the item', async () => {
+      const before = await counts();
+      const type = 'Microsoft.Dynamics.CRM.account';
+      const targets = (bad: Record<string, unknown>, at: number) => Array.from({ length: 260 }, (_, i) => ({
+        '@odata.type': type, name: `undone ${i}`, ...(i % 7 === 0 ? { primarycontactid: { fullname: `p${i}` }, [CONTACTS]: [{ fullname: `c${i}` }] } : {}), ...(i === at ? bad : {}),
+      }));
+      const cases: Array<[Record<string, unknown>, number, number, string]> = [
+        [{ primarycontactid: { fullname: 'x'.repeat(161) } }, 3, 400, '0x80044331'],
+        [{ [CONTACTS]: [{ fullname: 'ok' }, { fullname: 'x'.repeat(161) }] }, 130, 400, '0x80044331'],
+        [{ [`${CONTACTS}@odata.bind`]: ['/contacts(00000000-0000-0000-0000-000000000009)'] }, 255, 404, '0x80040217'],
+      ];
+      for (const [bad, at, status, code] of cases) {
+        const r = await call('POST', `${s.root}accounts/Microsoft.Dynamics.CRM.CreateMultiple`, { Targets: targets(bad, at) });
+        expect(r.status, r.text).to.equal(status);
+        expect(r.json.error.code).to.equal(code);
+        expect(r.json.error.message).to.match(new RegExp(`^Targets\\[${at}\\]: `));
+      }
+      expect(await counts()).to.deep.equal(before);
+    });
+
+    it('refuses deep update, a child that sets its own link and system-maintained collections', async () => {
       const account = (await create('accounts', { name: 'Target' })).accountid;
       const deepUpdate = await call('PATCH', `${s.root}accounts(${account})`, { primarycontactid: { fullname: 'nope' } }, { 'If-Match': '*' });
       expect(deepUpdate.status).to.equal(400);
@@ -110,9 +155,6 @@ for (const database of DATABASES) {
       expect(system.json.error.message).to.contain("its lookup 'createdby' is maintained by the system");
       const notArray = await call('POST', `${s.root}accounts`, { name: 'x', [CONTACTS]: { fullname: 'y' } });
       expect(notArray.status).to.equal(400);
-      const bulk = await call('POST', `${s.root}accounts/Microsoft.Dynamics.CRM.CreateMultiple`, { Targets: [{ '@odata.type': 'Microsoft.Dynamics.CRM.account', name: 'x', primarycontactid: { fullname: 'y' } }] });
-      expect(bulk.status).to.equal(400);
-      expect(bulk.json.error.message).to.contain('Targets[0]: ');
       expect((await call('GET', `${s.root}accounts?$filter=name eq 'x'`)).json.value).to.deep.equal([]);
     });
 

@@ -1,6 +1,4 @@
-import { Errors } from '../errors.js';
 import { nowUtc } from '../plan/values.js';
-import type { InsertPlan } from '../plan/types.js';
 import { planCreate } from '../plan/write.js';
 import { executeInsertStream } from '../store/execute.js';
 import { atIndex, boundEntity, targetItems } from './targets.js';
@@ -12,8 +10,8 @@ import type { Message } from './types.js';
  * `{"Ids":[…]}` in input order. Each item is planned exactly as a single Create; all rows go to the
  * database through the bulk path in one transaction (planned step by step, each step's rows
  * written while the next is planned), so any bad item leaves nothing written, and
- * the error names the item (`Targets[i]: …`). Items cannot carry related records (deep insert or
- * collection binds): the bulk path writes one table.
+ * the error names the item (`Targets[i]: …`). Items may carry related records and collection
+ * binds as a single Create does (deep insert, digest §6.3); those are written around their item.
  */
 export const message: Message = {
   Name: 'CreateMultiple',
@@ -30,14 +28,11 @@ export const message: Message = {
     // Errors are named inline rather than through atItem, whose closure per item is garbage.
     const ids = await executeInsertStream(ctx.db, targets.length, (i) => {
       const item = itemAt(i);
-      let plan: InsertPlan;
       try {
-        plan = planCreate(ctx.model, entity, item, ctx.caller, undefined, now);
+        return planCreate(ctx.model, entity, item, ctx.caller, undefined, now);
       } catch (err) {
         throw atIndex(i, err as Error);
       }
-      if (plan.before?.length || plan.after?.length) throw atIndex(i, Errors.payload(entity.EntitySetName, 'CreateMultiple creates records of one table: related records (deep insert) and collection-valued @odata.bind are not supported; create them with POST.'));
-      return plan;
     }, atIndex);
     return { Ids: ids };
   },
