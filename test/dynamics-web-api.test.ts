@@ -551,6 +551,22 @@ for (const database of DATABASES) {
       expect((await api.retrieve({ collection: SET, key: id, select: ['msdyn_name'] })).msdyn_name).to.equal('to retain');
     });
 
+    it('fetch: link-entity columns arrive as one object per alias; an aggregate query works with the page="1" the client adds', async () => {
+      const id: string = await api.create({ collection: SET, data: row('linked') });
+      const linked = await api.fetch<Record<string, any>>({
+        collection: SET,
+        fetchXml: `<fetch><entity name="${ENTITY}"><attribute name="msdyn_name"/><filter><condition attribute="${PK}" operator="eq" value="${id}"/></filter><link-entity name="systemuser" from="systemuserid" to="createdby" alias="cu"><attribute name="fullname"/></link-entity></entity></fetch>`,
+      });
+      expect(linked.value[0]!.cu).to.deep.include({ fullname: 'SYSTEM' });
+      seen.length = 0;
+      const grouped = await api.fetch<Record<string, any>>({
+        collection: SET,
+        fetchXml: `<fetch aggregate="true"><entity name="${ENTITY}"><attribute name="${PK}" alias="n" aggregate="count"/><filter><condition attribute="${PK}" operator="eq" value="${id}"/></filter></entity></fetch>`,
+      });
+      expect(decodeURIComponent(seen[0]!.url), 'the client pages every fetch').to.contain('page="1"');
+      expect(grouped.value).to.deep.equal([{ n: 1 }]);
+    });
+
     it('IsValidStateTransition: the client\'s @p aliases are accepted; Inactive/2 is valid, Active/2 and Inactive/1 are not', async () => {
       const id: string = await api.create({ collection: SET, data: row('ivst') });
       const entity = `${SET}(${id})`;

@@ -247,19 +247,19 @@ for (const database of DATABASES) {
         const body = await ok(fetchXml(`${NAME}${BY_SEQUENCE}${toData('<attribute name="msdyn_name"/><attribute name="createdby"/>')}`), ALL_ANNOTATIONS);
         expect(body.value).to.have.length(rows.length);
         const alpha = body.value.find((v: { msdyn_name: string }) => v.msdyn_name === 'alpha');
-        expect(alpha).to.deep.include({ 'd.msdyn_name': 'Red payload', 'd.createdby': s.service.caller.systemuserid, 'd.createdby@Microsoft.Dynamics.CRM.lookuplogicalname': 'systemuser' });
+        expect(alpha).to.deep.include({ 'd_x002e_msdyn_name': 'Red payload', 'd_x002e_createdby': s.service.caller.systemuserid, 'd_x002e_createdby@Microsoft.Dynamics.CRM.lookuplogicalname': 'systemuser' });
         const delta = body.value.find((v: { msdyn_name: string }) => v.msdyn_name === 'delta');
-        expect(Object.keys(delta).filter((k) => k.startsWith('d.'))).to.deep.equal([]);
+        expect(Object.keys(delta).filter((k) => k.startsWith('d_x002e_'))).to.deep.equal([]);
       });
 
       it('many-to-one inner restricts the rows; filters inside the link apply to the join; nested links and default aliases', async () => {
         const inner = await ok(fetchXml(`${NAME}${BY_SEQUENCE}${toData('<attribute name="msdyn_name"/>', 'inner', '<filter><condition attribute="msdyn_name" operator="begins-with" value="blue"/></filter>')}`));
-        expect(inner.value.map((v: Record<string, string>) => [v['msdyn_name'], v['d.msdyn_name']])).to.deep.equal([['gamma', 'Blue payload'], ["O'Brien", 'Blue payload']]);
+        expect(inner.value.map((v: Record<string, string>) => [v['msdyn_name'], v['d_x002e_msdyn_name']])).to.deep.equal([['gamma', 'Blue payload'], ["O'Brien", 'Blue payload']]);
         // An outer link with a filter: rows stay, the columns are there only where the linked row passes.
         const outer = await ok(fetchXml(`${NAME}${BY_SEQUENCE}${toData('<attribute name="msdyn_name"/>', 'outer', '<filter><condition attribute="msdyn_name" operator="begins-with" value="blue"/></filter>')}`));
-        expect(outer.value.map((v: Record<string, string>) => v['d.msdyn_name'] ?? null)).to.deep.equal([null, null, null, 'Blue payload', null, null, 'Blue payload']);
+        expect(outer.value.map((v: Record<string, string>) => v['d_x002e_msdyn_name'] ?? null)).to.deep.equal([null, null, null, 'Blue payload', null, null, 'Blue payload']);
         const nested = await ok(fetchXml(`${NAME}${condition('msdyn_name', 'eq', 'beta')}<link-entity name="${DATA}" from="${DATA}id" to="msdyn_interactiondataid"><link-entity name="systemuser" from="systemuserid" to="createdby" link-type="outer"><attribute name="fullname"/></link-entity></link-entity>`));
-        expect(nested.value[0]).to.deep.include({ msdyn_name: 'beta', 'systemuser1.fullname': 'SYSTEM' });
+        expect(nested.value[0]).to.deep.include({ msdyn_name: 'beta', 'systemuser1_x002e_fullname': 'SYSTEM' });
       });
 
       it('a condition naming an outer link (entityname) tests the joined row: null finds rows without one', async () => {
@@ -290,7 +290,7 @@ for (const database of DATABASES) {
 
       it('from and to may be left out when one relationship fits', async () => {
         const body = await ok(fetchXml(`${NAME}${condition('msdyn_name', 'eq', 'gamma')}<link-entity name="${DATA}" alias="d"><attribute name="msdyn_name"/></link-entity>`));
-        expect(body.value[0]['d.msdyn_name']).to.equal('Blue payload');
+        expect(body.value[0]['d_x002e_msdyn_name']).to.equal('Blue payload');
       });
     });
 

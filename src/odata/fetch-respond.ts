@@ -8,7 +8,7 @@ import { collectionHead, entityWriter, json, preferenceApplied, writeProperty, t
  * Respond stage of the FetchXML front end (digest §3.8; Dataverse "Use FetchXML with Web API" and
  * "Page results using FetchXml"): rows as for OData reads (`@odata.etag`, lookups as `_x_value`,
  * annotations when asked for) except that null columns are left out, and link-entity columns
- * follow as `<alias>.<attribute>`. While more rows follow the page, and only when asked for with
+ * follow as `<alias>_x002e_<attribute>` (linkedColumnName). While more rows follow the page, and only when asked for with
  * `Prefer: odata.include-annotations`, the body carries `@Microsoft.Dynamics.CRM.fetchxmlpagingcookie`
  * and `@Microsoft.Dynamics.CRM.morerecords: true`; both are absent on the last page.
  */

@@ -167,10 +167,14 @@ export function entityWriter(plan: ReadPlan, fetched: readonly unknown[], servic
  * then the group values read across lookups (`contact_fullname`), the order of Dataverse's
  * examples. Null values are left out, as Dataverse leaves out null group values. With
  * FormattedValue asked for, aggregates carry one too (counts as numbers, the others formatted like
- * their column).
+ * their column). A page of groups (`plan.page`) that has more after it carries
+ * `@Microsoft.Dynamics.CRM.morerecords: true` when annotations ask for it, as FetchXML pages do.
  */
-export function aggregateBody(serviceRoot: string, plan: AggregatePlan, rows: readonly AggregateRow[]): Record<string, unknown> {
+export function aggregateBody(serviceRoot: string, plan: AggregatePlan, all: readonly AggregateRow[]): Record<string, unknown> {
   const ann = plan.annotations;
+  // A page of groups was read with one group more, which only tells that more follow.
+  const more = plan.page !== undefined && all.length > plan.page.size;
+  const rows = more ? all.slice(0, plan.page!.size) : all;
   const own = plan.groupBy.flatMap((g, i) => (g.column.navs.length ? [] : [i]));
   const related = plan.groupBy.flatMap((g, i) => (g.column.navs.length ? [i] : []));
   const value = rows.map((row) => {
@@ -192,7 +196,7 @@ export function aggregateBody(serviceRoot: string, plan: AggregatePlan, rows: re
     related.forEach(group);
     return out;
   });
-  return { '@odata.context': `${serviceRoot}$metadata#${plan.entity.EntitySetName}`, value };
+  return { '@odata.context': `${serviceRoot}$metadata#${plan.entity.EntitySetName}`, ...(more && ann?.moreRecords ? { [`@${TERMS.moreRecords}`]: true } : {}), value };
 }
 
 /**

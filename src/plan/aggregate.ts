@@ -1,7 +1,7 @@
 import { Errors } from '../errors.js';
 import type { AttributeType, EntityModel } from '../model/types.js';
 import type { AnnotationSet } from '../odata/annotations.js';
-import type { AggregateFunction, AggregateGroup, AggregatePlan, AggregateSortKey, AggregateValue, ColumnPath, PlanExpr } from './types.js';
+import type { AggregateFunction, AggregateGroup, AggregatePage, AggregatePlan, AggregateSortKey, AggregateValue, ColumnPath, PlanExpr } from './types.js';
 
 /**
  * The front-end-neutral builder of aggregate plans. OData's `$apply` (plan/apply.ts) and FetchXML's
@@ -25,6 +25,9 @@ export const AGGREGATE_RECORD_LIMIT = 50000;
  * - `filter`: which rows are aggregated (a planned `$filter` or FetchXML filter).
  * - `orderBy`: output names (group-by or aggregate aliases), most significant first.
  * - `top`: most groups returned.
+ * - `page`: FetchXML's `count` and `page` on an aggregate query: `size` groups per page, the
+ *   page's first group at `skip` (in the complete output order); one more group is read to tell
+ *   whether more follow. Not with `top`.
  * - `recordLimit`: a lower limit on input rows for this query (FetchXML's `aggregatelimit`); it
  *   cannot raise the service's limit.
  * - `annotations`: the instance annotations asked for; with FormattedValue, grouped lookups also
@@ -37,6 +40,7 @@ export interface AggregateSpec {
   readonly filter?: PlanExpr;
   readonly orderBy?: ReadonlyArray<{ readonly alias: string; readonly descending: boolean }>;
   readonly top?: number;
+  readonly page?: AggregatePage;
   readonly recordLimit?: number;
   readonly annotations?: AnnotationSet;
 }
@@ -138,7 +142,7 @@ export function planAggregate(spec: AggregateSpec, maxRecords = AGGREGATE_RECORD
     aggregates,
     filter: spec.filter,
     orderBy,
-    top: spec.top,
+    ...(spec.page ? { top: spec.page.size + 1, page: spec.page } : { top: spec.top }),
     recordLimit: Math.min(spec.recordLimit ?? maxRecords, maxRecords),
     annotations: spec.annotations,
   };

@@ -4,7 +4,8 @@ import { annotationSet } from '../odata/annotations.js';
 import type { FetchAttribute, FetchLink, FetchQuery } from '../odata/fetchxml.js';
 import type { Preferences } from '../odata/prefer.js';
 import { planAggregate, type AggregateSpec } from './aggregate.js';
-import { FetchPlanner, type FetchContext, type VisitedLink } from './fetch.js';
+import { MAX_PAGE_SIZE } from './read.js';
+import { FetchPlanner, linkedColumnName, type FetchContext, type VisitedLink } from './fetch.js';
 import type { AggregateFunction, AggregatePlan, ColumnPath } from './types.js';
 
 /**
@@ -14,7 +15,7 @@ import type { AggregateFunction, AggregatePlan, ColumnPath } from './types.js';
  *
  * What maps to what:
  * - `<attribute groupby="true" alias="a">` → a group-by column named `a` (without an alias: the
- *   column's own name, `<link alias>.<column>` for link-entity columns);
+ *   column's own name, `<link alias>_x002e_<column>` for link-entity columns);
  * - `<attribute aggregate="sum|avg|min|max|count|countcolumn" alias="b">` → an aggregate named `b`;
  *   `countcolumn` with `distinct="true"` is countdistinct; `count` counts rows whatever its column;
  * - attributes of many-to-one `link-entity` elements → columns reached through the lookups
@@ -24,9 +25,9 @@ import type { AggregateFunction, AggregatePlan, ColumnPath } from './types.js';
  *   `aggregatelimit` → a lower input-row limit (it cannot raise the service's).
  */
 
-/** Output name of an unaliased group-by column: its property name, or `<link alias>.<column>` across a link. */
+/** Output name of an unaliased group-by column: its property name, or linkedColumnName across a link. */
 function defaultName(attribute: AttributeModel, link: VisitedLink | undefined): string {
-  return link ? `${link.alias}.${attribute.LogicalName}` : attribute.PropertyName;
+  return link ? linkedColumnName(link.alias, attribute) : attribute.PropertyName;
 }
 
 function invalid(message: string): Error {
@@ -89,14 +90,16 @@ function checkLink(link: FetchLink, visited: VisitedLink): void {
  * misplaced `distinct` or `dategrouping`, an `<order attribute>` that names no group-by column of
  * the entity; 400 `0x80060888` for what planAggregate refuses (a function on a column type it does
  * not take, a repeated alias, an order by an unknown alias); everything plain FetchXML planning
- * refuses for names, filters and links; and 501 for paging or counting aggregate results,
+ * refuses for names, filters and links; and 501 for counting aggregate results,
  * `dategrouping`, one-to-many joins that multiply rows, outer links with filters whose columns are
- * used, and retained data. The record limit itself (0x8004E023) is raised by executeAggregate.
+ * used, and retained data; `top` with `count` or `page` is 400 `0x80040203`, as in plain queries.
+ * `count` and `page` page the groups (AggregateSpec.page). The record limit itself (0x8004E023) is raised by executeAggregate.
  */
 export function planFetchAggregate(entity: EntityModel, query: FetchQuery, context: FetchContext, prefer: Preferences, countOption: boolean, maxRecords: number): AggregatePlan {
   if (!query.aggregate) throw new Error('planFetchAggregate: the query is not aggregate="true"');
   if (query.datasource === 'retained') throw Errors.notImplemented('Aggregating long-term retained data (datasource="retained" with aggregate="true")');
-  if (query.count !== undefined || query.page !== undefined || query.pagingCookie !== undefined) throw Errors.notImplemented('Paging aggregate results (count, page or paging-cookie with aggregate="true")');
+  const paged = query.count !== undefined || query.page !== undefined;
+  if (query.top !== undefined && paged) throw Errors.invalidArgument(`The top attribute can't be specified with paging attribute ${query.page !== undefined ? 'page' : 'count'}`);
   if (query.returnTotalRecordCount || countOption) throw Errors.notImplemented('A total record count of aggregate results (returntotalrecordcount or $count with aggregate="true")');
   const planner = new FetchPlanner(context.model, context);
   const root = planner.root(query, entity);
@@ -123,7 +126,8 @@ export function planFetchAggregate(entity: EntityModel, query: FetchQuery, conte
     aggregates: outputs.flatMap((o) => (o.kind === 'aggregate' ? [{ alias: o.alias, fn: o.fn, column: o.column }] : [])),
     filter: planner.rootFilter(root, query, reachable),
     orderBy,
-    top: query.top,
+    // Pages of groups are skipped over ("simple paging"): a paging cookie is not used here.
+    ...(paged ? { page: { size: query.count ?? MAX_PAGE_SIZE, skip: ((query.page ?? 1) - 1) * (query.count ?? MAX_PAGE_SIZE) } } : { top: query.top }),
     recordLimit: query.aggregateLimit,
     annotations: annotationSet(prefer.includeAnnotations),
   };

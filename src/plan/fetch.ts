@@ -472,7 +472,7 @@ export class FetchPlanner {
       if (attributes.length && path.some((s) => !s.navigation.intersect && s.navigation.relationship.ReferencingAttribute.TypeAttribute)) {
         throw Errors.notImplemented(`Columns of the link-entity '${alias}' through a polymorphic lookup`);
       }
-      for (const attribute of new Set(attributes)) columns.push({ name: `${alias}.${attribute.LogicalName}`, path, attribute });
+      for (const attribute of new Set(attributes)) columns.push({ name: linkedColumnName(alias, attribute), path, attribute });
     });
     return { columns, reachable };
   }
@@ -587,4 +587,13 @@ export function planFetch(entity: EntityModel, query: FetchQuery, context: Fetch
     dataSource: dataSourceOf(entity, query),
   };
   return { read, page, query };
+}
+
+/**
+ * The property name of a link-entity column in a FetchXML result: `<alias>_x002e_<column>`, the
+ * Web API's encoding of `<alias>.<column>` (a `.` cannot be in an OData property name), which
+ * clients such as dynamics-web-api turn back into an object per alias (digest §11.5).
+ */
+export function linkedColumnName(alias: string, attribute: AttributeModel): string {
+  return `${alias}_x002e_${attribute.LogicalName}`;
 }

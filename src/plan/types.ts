@@ -354,6 +354,12 @@ export interface AggregateSortKey {
  * `planAggregate` (plan/aggregate.ts). More than `recordLimit` input rows is an error (Dataverse's
  * AggregateQueryRecordLimit, digest §3.7).
  */
+/** A page of aggregate groups: at most `size` groups, after skipping `skip` in output order. */
+export interface AggregatePage {
+  readonly size: number;
+  readonly skip: number;
+}
+
 export interface AggregatePlan {
   readonly kind: 'aggregate';
   readonly entity: EntityModel;
@@ -362,8 +368,10 @@ export interface AggregatePlan {
   readonly filter?: PlanExpr;
   /** The complete output order: the keys asked for, then every other group-by column ascending. */
   readonly orderBy: readonly AggregateSortKey[];
-  /** Most groups returned (`$top`); undefined = all. */
+  /** Most groups returned (`$top`; with `page`, its size + 1); undefined = all. */
   readonly top?: number;
+  /** A page of groups (FetchXML `count`/`page`): `top` is one more than its size, to tell whether more follow. */
+  readonly page?: AggregatePage;
   /** Most input rows the aggregate may read. */
   readonly recordLimit: number;
   /** Instance annotations to emit (Prefer: odata.include-annotations); undefined = none. */

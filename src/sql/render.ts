@@ -391,7 +391,10 @@ export function renderAggregate(d: Dialect, plan: AggregatePlan): Statement {
   const grouping = [...new Set(keys)];
   const body = `${columns} FROM (${rows}) ${s}${grouping.length ? ` GROUP BY ${grouping.join(', ')}` : ''}`;
   const order = plan.orderBy.map((k) => d.orderItem(k.output === 'group' ? keys[k.index]! : d.quote(`v${k.index}`), k.descending)).join(', ');
-  if (plan.top !== undefined) return { sql: d.selectLimited(body, order, p.add(plan.top)), params: p.values };
+  if (plan.top !== undefined) {
+    const limit = p.add(plan.top);
+    return { sql: d.selectLimited(body, order, limit, plan.page?.skip ? { offset: p.add(plan.page.skip) } : undefined), params: p.values };
+  }
   return { sql: `SELECT ${body}${order ? ` ORDER BY ${order}` : ''}`, params: p.values };
 }
 
