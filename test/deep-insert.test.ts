@@ -1,6 +1,7 @@
+import { randomUUID } from 'node:crypto';
 import { rmSync } from 'node:fs';
 import { expect } from 'chai';
-import { call, createRow, DATABASES, startServer, type TestServer } from './support/server.js';
+import { call, createRow, DATABASES, startServer, type Reply, type TestServer } from './support/server.js';
 import { relationshipMetadata, TAGS } from './support/relationship-metadata.js';
 
 const CONTACTS = 'account_contact_parentcustomerid';
@@ -133,6 +134,43 @@ for (const database of DATABASES) {
         expect(r.json.error.message).to.match(new RegExp(`^Targets\\[${at}\\]: `));
       }
       expect(await counts()).to.deep.equal(before);
+    });
+
+    it('CreateMultiple sees its items\' rows in item order, as single creates sent one after another would', async () => {
+      const bulk = (set: string, type: string, items: Array<Record<string, unknown>>) =>
+        call('POST', `${s.root}${set}/Microsoft.Dynamics.CRM.CreateMultiple`, { Targets: items.map((t) => ({ '@odata.type': `Microsoft.Dynamics.CRM.${type}`, ...t })) });
+      const parentOf = async (id: string) => (await call('GET', `${s.root}contacts(${id})?$select=_parentcustomerid_value`)).json._parentcustomerid_value;
+      // An earlier item's row, in the same step, is there to bind to, directly or from a related row.
+      const x = randomUUID();
+      const earlier = await bulk('contacts', 'contact', [
+        { contactid: x, fullname: 'a' },
+        { fullname: 'b', 'parentcustomerid_contact@odata.bind': `/contacts(${x})` },
+        { fullname: 'c', parentcustomerid_contact: { fullname: 'r', 'parentcustomerid_contact@odata.bind': `/contacts(${x})` } },
+      ]);
+      expect(earlier.status, earlier.text).to.equal(200);
+      expect(await parentOf(earlier.json.Ids[1])).to.equal(x);
+      const before = await counts();
+      const fails = async (r: Reply, status: number, code: string, index: number) => {
+        expect(r.status, r.text).to.equal(status);
+        expect(r.json.error.code).to.equal(code);
+        expect(r.json.error.message).to.match(new RegExp(`^Targets\\[${index}\\]: `));
+      };
+      // A later item's row is not there yet.
+      const y = randomUUID();
+      await fails(await bulk('accounts', 'account', [{ name: 'a', 'primarycontactid@odata.bind': `/contacts(${y})` }, { name: 'b', primarycontactid: { contactid: y, fullname: 'c' } }]), 404, '0x80040217', 0);
+      // A clash is the later item's, whichever of the two writes the row in a related record.
+      const z = randomUUID();
+      await fails(await bulk('contacts', 'contact', [{ contactid: z, fullname: 'a' }, { fullname: 'b', parentcustomerid_contact: { contactid: z, fullname: 'r' } }]), 412, '0x80040237', 1);
+      await fails(await bulk('contacts', 'contact', [{ fullname: 'a', [REPORTS]: [{ contactid: z, fullname: 'r' }] }, { contactid: z, fullname: 'b' }]), 412, '0x80040237', 1);
+      // The first failing item is named on every database, and before a later item's bad body.
+      const stored = (await create('contacts', { fullname: 'stored' })).contactid;
+      const after = await counts();
+      await fails(await bulk('accounts', 'account', [
+        { name: 'a', 'primarycontactid@odata.bind': '/contacts(00000000-0000-0000-0000-000000000009)' }, { name: 'b', primarycontactid: { contactid: stored, fullname: 'x' } },
+      ]), 404, '0x80040217', 0);
+      await fails(await bulk('accounts', 'account', [{ name: 'a' }, { name: 'b', primarycontactid: { contactid: stored, fullname: 'x' } }, { name: 'c' }, { name: 'd', bogus: 1 }]), 412, '0x80040237', 1);
+      expect(await counts()).to.deep.equal(after);
+      expect(after).to.deep.equal([before[0], before[1]! + 1, before[2], before[3], before[4]]);
     });
 
     it('refuses deep update, a child that sets its own link and system-maintained collections', async () => {

@@ -192,23 +192,27 @@ const ignore = (): void => undefined;
  * with reserved row versions, planning them step by step: `planAt(i)` is called for each index in
  * order, and each step's rows are sent to the database without waiting for the answer, so the
  * database writes them while the next step is planned. On PostgreSQL one COPY stays open across
- * steps, each step's rows fed into it as they are planned; it is closed before any check that must
- * run ahead of later rows (a lookup target, a key the client chose) and after the last step.
+ * steps, each step's rows fed into it as they are planned; it is closed before any other statement
+ * (a lookup target's check, a key the client chose, a deep insert's rows) and after the last step.
  * Whatever happens, every statement sent has been answered when this returns or throws.
- * An item with a deep insert (digest §2.1, §6.3) has its `before` rows inserted as it is planned,
- * ahead of its step's rows, and its `after` writes run once its step's rows are sent; both close
- * the open COPY first, so such items cost a round trip each where plain items cost none.
  *
- * Errors, all failing the whole call: whatever `planAt` throws, first (every item is planned
- * before any database error is reported, as when items were all planned up front); then the
- * failure of the lowest-numbered item: 404 `0x80040217` for a lookup target that does not exist,
- * 412 `0x80040237` for a key taken (repeated in the batch, at its repetition, or already stored);
- * then a failure of the rows' statements (a duplicate alternate key: 412 `0x80040237`); a
- * statement refused only because the transaction had failed before it (PostgreSQL's 25P02, say a
- * lookup check sent after a COPY that failed) is reported only if nothing else failed. With
- * `name`, an error that belongs to one item is passed through `name(index, error)`. Returns the
- * rows' ids, in item order; a step's plans are let go once its rows are rendered, so a bulk
- * request does not keep a thousand plans alive (the garbage collector would copy and promote them).
+ * The database sees the items' writes in item order, as if each were a single Create sent after
+ * the one before it (digest §2.1, §6.3): an item's lookup targets are checked as it is planned, so
+ * an earlier item's rows count (without a check: they are written in this transaction) and a
+ * later item's do not; an item with a deep insert (`before`: its related rows; `after`: the rows
+ * pointing at it) starts a new step after the earlier items' rows are sent, has its related rows
+ * inserted first, and ends its step, its dependent writes running once its row is sent. Such items
+ * therefore cost a round trip or two each where plain items cost none.
+ *
+ * Errors, all failing the whole call, the lowest-numbered item's first: whatever `planAt` throws
+ * unless an earlier item failed in the database; 404 `0x80040217` for a lookup target that does
+ * not exist, 412 `0x80040237` for a key taken (repeated in the batch, at its repetition, or already
+ * stored) and a deep insert's own errors; then a failure of the rows' statements (a duplicate
+ * alternate key: 412 `0x80040237`); a statement refused only because the transaction had failed
+ * before it (PostgreSQL's 25P02) is reported only if nothing else failed. With `name`, an error
+ * that belongs to one item is passed through `name(index, error)`. Returns the rows' ids, in item
+ * order; a step's plans are let go once its rows are rendered, so a bulk request does not keep a
+ * thousand plans alive (the garbage collector would copy and promote them).
  */
 async function insertStream(tx: Executor, db: Database, count: number, planAt: (index: number) => InsertPlan, name?: ItemNamer): Promise<string[]> {
   const sent: Array<Promise<void>> = [];
@@ -233,23 +237,25 @@ async function insertStream(tx: Executor, db: Database, count: number, planAt: (
   const versions = reserveVersions(tx, db, count);
   versions.catch(ignore);
   const ids: string[] = [];
-  // Lookup targets checked once each, by the first item that names them.
-  const checked = new Set<string>();
+  // Rows looked up (lookup targets) or written by the items so far, as `<table>(<id>)`.
+  const known = new Set<string>();
   // Ids the client chose, by the first item that chose them: only those can clash.
   const chosen = new Map<string, number>();
+  // An item planned that starts the next step (it has a deep insert's related rows).
+  let next: InsertPlan | undefined;
+  let index = 0;
   try {
-    for (let start = 0, end = 0; start < count; start = end) {
-      end = Math.min(count, start + (start ? INSERT_STEP : FIRST_INSERT_STEP));
-      const references: Array<{ ref: RowReference; index: number }> = [];
+    for (let start = 0; start < count; start = index) {
+      const limit = Math.min(count, start + (start ? INSERT_STEP : FIRST_INSERT_STEP));
       const given: string[] = [];
       const step: InsertPlan[] = [];
-      // A deep insert's writes to rows pointing at its item, run once the step's rows are sent.
-      const after: Array<{ write: WritePlan; index: number }> = [];
-      for (let i = start; i < end; i++) {
-        const plan = planAt(i);
-        step.push(plan);
+      let after: readonly WritePlan[] = [];
+      for (; index < limit; index++) {
+        const i = index;
+        const plan = next ?? planAt(i);
+        next = undefined;
         if (plan.before?.length) {
-          // Its related rows go in now, ahead of the step's rows (and of its reference checks).
+          if (step.length) { next = plan; break; }
           closeFeed();
           try {
             for (const related of plan.before) await insert(tx, db, related);
@@ -257,15 +263,17 @@ async function insertStream(tx: Executor, db: Database, count: number, planAt: (
             fail(i, err);
           }
         }
-        for (const write of plan.after ?? []) after.push({ write, index: i });
+        step.push(plan);
         ids.push(plan.id);
-        for (let r = 0; r < plan.references.length; r++) {
-          const ref = plan.references[r]!;
+        for (const ref of plan.references) {
           const key = `${ref.entity.LogicalName}(${ref.id})`;
-          if (checked.has(key)) continue;
-          checked.add(key);
-          references.push({ ref, index: i });
+          if (known.has(key)) continue;
+          known.add(key);
+          closeFeed();
+          send(checkReference(tx, db, ref), i);
         }
+        if (plan.before || plan.after) for (const key of writtenRows(plan)) known.add(key);
+        else known.add(`${plan.entity.LogicalName}(${plan.id})`);
         if (plan.idGiven && name && count > 1) {
           // A repetition fails here; only first uses are looked up (a repeated id is stored by
           // then, inserted with an earlier step).
@@ -276,13 +284,14 @@ async function insertStream(tx: Executor, db: Database, count: number, planAt: (
             given.push(plan.id);
           }
         }
+        if (plan.after?.length) { after = plan.after; index++; break; }
       }
+      const end = index;
       const entity = step[0]!.entity;
       const pk = entity.attributesByName.get(entity.PrimaryIdAttribute)!;
       const checks = renderExistingIds(db.dialect, entity, given);
       // Checks run before this step's rows: rows fed into an open COPY would go in first.
-      if (references.length || checks.length) closeFeed();
-      for (const { ref, index } of references) send(checkReference(tx, db, ref), index);
+      if (checks.length) closeFeed();
       for (const stmt of checks) {
         send(tx.rows(stmt).then(([row]) => {
           if (row) fail(chosen.get(String(db.dialect.fromDb(pk, row[0])))!, Errors.duplicateRecord());
@@ -303,9 +312,9 @@ async function insertStream(tx: Executor, db: Database, count: number, planAt: (
         feed.rows.write(stmt.copy);
       }
       if (after.length) {
-        // Sent after the step's rows, so that they find their item stored.
+        // The step's last item: its dependent writes find its row stored.
         closeFeed();
-        for (const { write, index } of after) await writeIn(tx, db, write).catch((err: unknown) => fail(index, err));
+        for (const write of after) await writeIn(tx, db, write).catch((err: unknown) => fail(end - 1, err));
       }
       // Let other requests, and the answers to what was sent, have the thread between steps.
       if (end < count) await setImmediate();
@@ -315,6 +324,9 @@ async function insertStream(tx: Executor, db: Database, count: number, planAt: (
     // An open COPY is abandoned (the server discards it); nothing sent is left running.
     feed?.rows.destroy(err as Error);
     await Promise.all(sent);
+    // An earlier item's failure comes first, as if the items had been sent one by one.
+    const earlier = failures.filter((f) => f.index < index);
+    if (earlier.length) throw earlier.reduce((a, b) => (b.index < a.index ? b : a)).error;
     throw err;
   }
   await Promise.all(sent);
@@ -326,6 +338,14 @@ async function insertStream(tx: Executor, db: Database, count: number, planAt: (
   }
   if (refused.length) throw refused[0];
   return ids;
+}
+
+/** The rows an insert writes, as `<table>(<id>)`: its own, its deep insert's related rows and the rows it creates pointing at it. */
+function writtenRows(plan: InsertPlan): string[] {
+  const rows = [`${plan.entity.LogicalName}(${plan.id})`];
+  for (const related of plan.before ?? []) rows.push(...writtenRows(related));
+  for (const write of plan.after ?? []) if (write.kind === 'insert') rows.push(...writtenRows(write));
+  return rows;
 }
 
 /**
