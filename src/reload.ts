@@ -1,16 +1,17 @@
 import { createHash } from 'node:crypto';
-import { readdirSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { readFileSync } from 'node:fs';
+import { basename, join } from 'node:path';
 import { watch } from 'chokidar';
 import type { RequestHandler } from './http/app.js';
 import type { HttpRequest } from './odata/request.js';
 import type { HttpResponse } from './odata/respond.js';
-import { loadModel, ModelError } from './model/loader.js';
+import { loadModel, ModelError, tableFileNames } from './model/loader.js';
 import type { Model } from './model/types.js';
 import type { Caller } from './plan/types.js';
 import type { Identity } from './security/identity.js';
 import { Service, type FaultLogger, type ServiceOptions } from './service.js';
 import type { Database } from './store/database.js';
+import { COUNT_CAP, executeCount } from './store/execute.js';
 
 /**
  * Metadata reload: an admin adds or changes a table by saving its metadata file, and the running
@@ -37,7 +38,7 @@ export interface ReloadLogger extends FaultLogger {
  * (ModelError: a broken file, an inconsistent definition) or a change the database refuses
  * (MigrationError: a column that would shrink or change type) leaves the current Service serving
  * and answers `refused` with the reason; nothing is half applied, as DDL runs before the swap and
- * every migration step is additive.
+ * every migration step is additive. A changed SchemaName is refused too (schemaNameChanges).
  */
 export class ReloadingService implements RequestHandler {
   private current: Service;
@@ -100,8 +101,12 @@ export class ReloadingService implements RequestHandler {
     } catch (err) {
       return { outcome: 'refused', reason: err instanceof ModelError ? err.message : (err as Error).message };
     }
+    const renamed = schemaNameChanges(this.current.model, model);
+    if (renamed.length) return { outcome: 'refused', reason: renamed.join('; ') };
     let service: Service;
     try {
+      const dangling = await referencesOfRemoved(this.db, this.current.model, model);
+      if (dangling.length) return { outcome: 'refused', reason: dangling.join('; ') };
       service = await Service.open(model, this.db, this.log, this.options);
     } catch (err) {
       return { outcome: 'refused', reason: (err as Error).message };
@@ -119,11 +124,55 @@ export class ReloadingService implements RequestHandler {
   }
 }
 
+/**
+ * One line per table served before and after whose SchemaName changed: Dataverse never changes a
+ * table's SchemaName, and its privileges (`prvRead<SchemaName>`, their ids and every role's grant
+ * of them) are named by it, so a change would drop the grants.
+ */
+function schemaNameChanges(before: Model, after: Model): string[] {
+  return after.entities.flatMap((e) => {
+    const old = before.byLogicalName.get(e.LogicalName);
+    return old && old.SchemaName !== e.SchemaName
+      ? [`${e.source}: the SchemaName of table '${e.LogicalName}' cannot change from '${old.SchemaName}' to '${e.SchemaName}' (its privileges and their grants are named by it)`]
+      : [];
+  });
+}
+
+/**
+ * One line per lookup of a table `after` stops serving whose stored rows point at rows of a table
+ * it still serves (system lookups aside: users and the organization are not deleted). While the
+ * table is not served, deleting those rows would not apply the relationship's delete behaviour to
+ * its rows (Restrict, Cascade, RemoveLink), and when it came back its lookups would name rows that
+ * are gone; so its removal is refused until its rows no longer point there. Throws the database's
+ * errors.
+ */
+async function referencesOfRemoved(db: Database, before: Model, after: Model): Promise<string[]> {
+  const lines: string[] = [];
+  for (const e of before.entities) {
+    if (after.byLogicalName.has(e.LogicalName)) continue;
+    for (const a of e.Attributes) {
+      const served = a.Targets.filter((t) => after.byLogicalName.has(t));
+      if (!a.IsStored || a.IsSystemSupplied || !served.length) continue;
+      const rows = await executeCount(db, { entity: e, filter: { kind: 'isNull', attribute: a, negate: true } });
+      if (!rows) continue;
+      lines.push(`${e.source}: table '${e.LogicalName}' cannot stop being served while ${rows >= COUNT_CAP ? `${COUNT_CAP} or more` : rows} of its rows point at rows of ${served.map((t) => `'${t}'`).join(', ')} through '${a.LogicalName}' (deleting those rows meanwhile would leave them pointing at nothing); clear or delete them first, or remove the file of ${served.length > 1 ? 'those tables' : `'${served[0]}'`} too`);
+    }
+  }
+  return lines;
+}
+
 /** A hash of the folder's `*.json` file names and contents, to tell a real change from a touch. */
 function folderFingerprint(folder: string): string {
   const hash = createHash('sha256');
-  for (const name of readdirSync(folder).filter((n) => n.endsWith('.json')).sort()) {
-    hash.update(name).update('\0').update(readFileSync(join(folder, name))).update('\0');
+  for (const name of tableFileNames(folder)) {
+    let bytes: Buffer | string;
+    try {
+      bytes = readFileSync(join(folder, name));
+    } catch (err) {
+      // Gone or unreadable since the listing: loadModel says so, when it reads the folder.
+      bytes = `unreadable: ${(err as Error).message}`;
+    }
+    hash.update(name).update('\0').update(bytes).update('\0');
   }
   return hash.digest('hex');
 }
@@ -139,21 +188,37 @@ export async function watchMetadata(service: ReloadingService, folder: string, l
   const watcher = watch(folder, {
     ignoreInitial: true,
     depth: 0,
-    // Only table files: a SQLite database kept in the folder must not be polled while it is written.
-    ignored: (path, stats) => !!stats?.isFile() && !path.endsWith('.json'),
+    // Only table files (see tableFileNames): a SQLite database kept in the folder must not be
+    // polled while it is written, nor an editor's lock file (`.#x.json`) read.
+    ignored: (path, stats) => basename(path).startsWith('.') || (!!stats?.isFile() && !path.endsWith('.json')),
     awaitWriteFinish: { stabilityThreshold: settleMs, pollInterval: Math.max(10, Math.floor(settleMs / 4)) },
   });
+  // After a refusal, whether the folder is back to what is served (then said once).
+  let refused = false;
   const reload = () => {
     void service.reload().then((r) => {
       if (r.outcome === 'reloaded') {
         log.info({ added: r.added, removed: r.removed, tables: r.tables }, `Metadata reloaded from ${folder}: ${r.tables} tables${r.added.length ? `, added ${r.added.join(', ')}` : ''}${r.removed.length ? `, no longer served ${r.removed.join(', ')}` : ''}`);
       } else if (r.outcome === 'refused') {
         log.error({ reason: r.reason }, `Metadata in ${folder} not reloaded; still serving the previous tables: ${r.reason}`);
+      } else if (refused) {
+        log.info({}, `Metadata in ${folder} is again what is served; nothing to reload`);
       }
+      refused = r.outcome === 'refused';
     });
   };
-  watcher.on('add', reload).on('change', reload).on('unlink', reload);
+  // A removal waits as long as a write does: an editor that moves the file away and writes it
+  // again (Emacs's first save) must not make the table unserved in between.
+  let removal: NodeJS.Timeout | undefined;
+  const removed = () => {
+    clearTimeout(removal);
+    removal = setTimeout(reload, settleMs);
+  };
+  watcher.on('add', reload).on('change', reload).on('unlink', removed);
   watcher.on('error', (err) => log.error({ err }, `Watching ${folder} failed`));
   await new Promise<void>((resolve) => watcher.once('ready', () => resolve()));
-  return () => watcher.close();
+  return async () => {
+    clearTimeout(removal);
+    await watcher.close();
+  };
 }

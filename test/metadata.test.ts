@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { expect } from 'chai';
 import { buildModel, loadModel, ModelError } from '../src/model/loader.js';
@@ -83,6 +83,30 @@ describe('metadata files', () => {
     expect(pointers).to.include('/Attributes/0/MaxLength');
     expect(pointers).to.include('/Attributes/1/AttributeType');
     expect(problems.find((p) => p.pointer === '/Attributes/2')!.reason).to.contain("unknown property 'Colour'");
+  });
+
+  it('reads only table files: hidden files, folders and dangling links named *.json are skipped; a byte order mark is allowed', () => {
+    const dir = copyMetadata();
+    try {
+      writeFileSync(join(dir, '._new_thing.json'), 'not json');
+      mkdirSync(join(dir, 'backup.json'));
+      symlinkSync(join(dir, 'nowhere.json'), join(dir, '.#organization.json'));
+      symlinkSync(join(dir, 'nowhere.json'), join(dir, 'dangling.json'));
+      writeFileSync(join(dir, 'new_thing.json'), `\uFEFF${JSON.stringify({ LogicalName: 'new_thing', EntitySetName: 'new_things', PrimaryIdAttribute: 'new_thingid', OwnershipType: 'OrganizationOwned', Attributes: [] })}`);
+      expect(loadModel(dir).byLogicalName.has('new_thing')).to.equal(true);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('refuses table names Tessera keeps for itself and SchemaNames that differ only in case (their privileges would share names)', () => {
+    const table = (LogicalName: string, SchemaName?: string) => ({ source: `${LogicalName}.json`, json: {
+      LogicalName, ...(SchemaName ? { SchemaName } : {}), EntitySetName: `${LogicalName}s`, PrimaryIdAttribute: `${LogicalName}id`, OwnershipType: 'OrganizationOwned', Attributes: [],
+    } });
+    const reserved = problemsOf(() => buildModel([table('tessera_deletedrow')]));
+    expect(reserved.map((p) => [p.pointer, p.reason])).to.deep.include(['/LogicalName', "table names starting with 'tessera_' are reserved for Tessera's own bookkeeping tables; choose another prefix"]);
+    const clash = problemsOf(() => buildModel([table('new_q1', 'new_Q2'), table('new_q2')]));
+    expect(clash.map((p) => p.reason).join('\n')).to.contain("SchemaName 'new_q2' differs only in case from table 'new_q1''s 'new_Q2'");
   });
 
   it('reads CascadeConfiguration.Delete of a lookup (RemoveLink by default, Restrict on system lookups) and refuses it elsewhere', () => {

@@ -1,13 +1,16 @@
 import { spawn } from 'node:child_process';
-import { rmSync, unlinkSync, writeFileSync } from 'node:fs';
+import { renameSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
+import { setTimeout as delay } from 'node:timers/promises';
 import { expect } from 'chai';
 import { listen } from '../src/http/app.js';
 import type { EntityFile } from '../src/model/types.js';
 import { ReloadingService } from '../src/reload.js';
+import type { Database } from '../src/store/database.js';
+import { pendingDdl } from '../src/store/migrate.js';
 import { call, copyMetadata, DATABASES } from './support/server.js';
 
 /** A table an admin drops into the metadata folder. */
@@ -30,12 +33,14 @@ for (const database of DATABASES) {
     let server: Server;
     let root: string;
     let drop: () => Promise<void>;
+    let db: Database;
     const errors: string[] = [];
 
     before(async () => {
       dir = copyMetadata();
       const created = await database.create();
       drop = created.drop;
+      db = created.db;
       service = await ReloadingService.open(dir, created.db, { error: (_obj, msg) => { errors.push(msg); } });
       server = await listen(service, 0, '127.0.0.1');
       root = `http://127.0.0.1:${(server.address() as AddressInfo).port}/api/data/v9.2/`;
@@ -96,6 +101,58 @@ for (const database of DATABASES) {
       expect((await call('GET', `${root}new_things/$count`)).text).to.equal('3');
       expect(errors).to.deep.equal([]);
     });
+
+    it('follows alternate keys: a new key is refused while rows break it, a removed key stops being enforced, a changed key is enforced on its new columns', async () => {
+      const key = (...columns: string[]): EntityFile => ({ ...SIZED, Keys: [{ LogicalName: 'new_key', KeyAttributes: columns }] });
+      expect((await call('POST', `${root}new_things`, { new_name: 'SECOND', new_size: 8 })).status).to.equal(204);
+      write(dir, key('new_name'));
+      const broken = await service.reload();
+      expect(broken.outcome).to.equal('refused');
+      expect(broken.outcome === 'refused' && broken.reason).to.contain("alternate key 'new_key' of 'new_thing' (new_name): rows share its values").and.match(/\("second"\) in 2 rows/i);
+      const extra = (await call('GET', `${root}new_things?$filter=new_size eq 8&$select=new_thingid`)).json.value[0].new_thingid;
+      expect((await call('DELETE', `${root}new_things(${extra})`)).status).to.equal(204);
+      expect(await service.reload()).to.deep.include({ outcome: 'reloaded' });
+      const clash = await call('POST', `${root}new_things`, { new_name: 'Second', new_size: 9 });
+      expect(clash.status, 'the key is enforced, case-insensitively').to.equal(412);
+      write(dir, key('new_size'));
+      expect(await service.reload()).to.deep.include({ outcome: 'reloaded' });
+      expect((await call('POST', `${root}new_things`, { new_name: 'second', new_size: 70 })).status, 'new_name is no key any more').to.equal(204);
+      expect((await call('POST', `${root}new_things`, { new_name: 'other', new_size: 70 })).status, 'new_size is').to.equal(412);
+      write(dir, SIZED);
+      expect(await service.reload()).to.deep.include({ outcome: 'reloaded' });
+      expect((await call('POST', `${root}new_things`, { new_name: 'other', new_size: 70 })).status, 'no key at all').to.equal(204);
+    });
+
+    it('refuses a changed SchemaName and removing a table whose rows point at served rows, keeps role grants of a table whose file comes back, and migrates no index it has already', async () => {
+      const role = (await call('POST', `${root}roles`, { name: 'thing readers' }, { Prefer: 'return=representation' })).json.roleid;
+      const grant = await call('POST', `${root}roles(${role})/Microsoft.Dynamics.CRM.AddPrivilegesRole`, { Privileges: [{ PrivilegeName: 'prvReadnew_thing', Depth: 'Global' }] });
+      expect(grant.status, grant.text).to.equal(204);
+      const grants = async () => (await call('GET', `${root}roles(${role})/role_roleprivileges/$count`)).text;
+      expect(await grants()).to.equal('1');
+      write(dir, { ...SIZED, SchemaName: 'new_Thing' });
+      const renamed = await service.reload();
+      expect(renamed.outcome === 'refused' && renamed.reason).to.contain("the SchemaName of table 'new_thing' cannot change from 'new_thing' to 'new_Thing'");
+      unlinkSync(join(dir, 'new_thing.json'));
+      expect(await service.reload()).to.deep.include({ outcome: 'reloaded', removed: ['new_thing'] });
+      write(dir, SIZED);
+      expect(await service.reload()).to.deep.include({ outcome: 'reloaded', added: ['new_thing'] });
+      expect(await grants(), 'the grant is there again').to.equal('1');
+      const part: EntityFile = {
+        LogicalName: 'new_part', EntitySetName: 'new_parts', PrimaryIdAttribute: 'new_partid', PrimaryNameAttribute: 'new_name', OwnershipType: 'OrganizationOwned',
+        Attributes: [{ LogicalName: 'new_name', AttributeType: 'String', MaxLength: 100 }, { LogicalName: 'new_thingid', AttributeType: 'Lookup', Targets: ['new_thing'] }],
+      };
+      write(dir, part);
+      expect(await service.reload()).to.deep.include({ outcome: 'reloaded', added: ['new_part'] });
+      const thing = (await call('GET', `${root}new_things?$top=1&$select=new_thingid`)).json.value[0].new_thingid;
+      const p = (await call('POST', `${root}new_parts`, { new_name: 'p', 'new_thingid@odata.bind': `/new_things(${thing})` }, { Prefer: 'return=representation' })).json.new_partid;
+      unlinkSync(join(dir, 'new_part.json'));
+      const kept = await service.reload();
+      expect(kept.outcome === 'refused' && kept.reason, JSON.stringify(kept)).to.contain("table 'new_part' cannot stop being served while 1 of its rows point at rows of 'new_thing' through 'new_thingid'");
+      expect((await call('DELETE', `${root}new_parts(${p})`)).status).to.equal(204);
+      expect(await service.reload()).to.deep.include({ outcome: 'reloaded', removed: ['new_part'] });
+      const ddl = await pendingDdl(db, service.model);
+      expect(ddl.filter((d) => /INDEX/i.test(d)), 'indexes that exist are not created again').to.deep.equal([]);
+    });
   });
 }
 
@@ -111,17 +168,19 @@ describe('tessera serve watches its metadata folder', function () {
       lines.push(line);
       for (const w of waiters.splice(0)) w();
     });
-    /** The first log line matching `pattern`, waiting for it (the test's timeout bounds the wait). */
-    const logged = async (pattern: RegExp): Promise<string> => {
+    /** The first log line matching `pattern`, waiting for it at most `seconds` (then throwing, so that the server is stopped). */
+    const logged = async (pattern: RegExp, seconds = 20): Promise<string> => {
+      const until = Date.now() + seconds * 1000;
       for (;;) {
         const found = lines.find((l) => pattern.test(l));
         if (found) return found;
-        await new Promise<void>((resolve) => waiters.push(resolve));
+        if (Date.now() > until) throw new Error(`no log line matched ${pattern} within ${seconds} s; the lines: ${lines.join('\n')}`);
+        await new Promise<void>((resolve) => { waiters.push(resolve); setTimeout(resolve, 500); });
       }
     };
     const port = /http:\/\/localhost:(\d+)\//.exec(await logged(/Tessera serving/))![1];
     const stop = () => new Promise<void>((resolve) => { child.once('exit', () => resolve()); child.kill('SIGTERM'); });
-    return { root: `http://127.0.0.1:${port}/api/data/v9.2/`, logged, stop };
+    return { root: `http://127.0.0.1:${port}/api/data/v9.2/`, logged, stop, lines };
   }
 
   it('serves a dropped table file without a restart, and logs a broken one while serving the rest', async () => {
@@ -137,6 +196,16 @@ describe('tessera serve watches its metadata folder', function () {
       expect(refused.level).to.equal(50);
       expect(refused.msg).to.contain('broken.json');
       expect((await call('GET', `${s.root}new_things`)).status).to.equal(200);
+      unlinkSync(join(dir, 'broken.json'));
+      expect(JSON.parse(await s.logged(/again what is served/)).level, 'the recovery is said').to.equal(30);
+      // An editor's save that moves the file away and writes it again does not unserve the table.
+      renameSync(join(dir, 'new_thing.json'), join(dir, 'new_thing.json~'));
+      await delay(100);
+      write(dir, SIZED);
+      unlinkSync(join(dir, 'new_thing.json~'));
+      while ((await call('GET', `${s.root}new_things?$select=new_size`)).status !== 200) await delay(50);
+      await delay(1000);
+      expect(s.lines.filter((l) => /no longer served/.test(l)), 'never unserved').to.deep.equal([]);
     } finally {
       await s.stop();
       rmSync(dir, { recursive: true, force: true });

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { readdirSync, readFileSync } from 'node:fs';
+import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { Ajv, type ErrorObject } from 'ajv';
 import { parseString } from 'xml2js';
@@ -166,6 +166,9 @@ export function parseTransitionData(xml: string): number[] | string {
 /** Checks one file's internal rules (beyond the JSON Schema) and returns its problems. */
 function checkEntity(source: string, file: EntityFile): ModelProblem[] {
   const problems: ModelProblem[] = [];
+  if (file.LogicalName.startsWith(RESERVED_PREFIX)) {
+    problems.push({ file: source, pointer: '/LogicalName', reason: `table names starting with '${RESERVED_PREFIX}' are reserved for Tessera's own bookkeeping tables; choose another prefix` });
+  }
   const at = (i: number, rest = '') => `/Attributes/${i}${rest}`;
   const seen = new Map<string, number>();
   file.Attributes.forEach((a, i) => {
@@ -211,6 +214,7 @@ function checkModel(entities: EntityModel[], indexOf: Map<EntityModel, Map<strin
   const problems: ModelProblem[] = [];
   const byName = new Map(entities.map((e) => [e.LogicalName, e]));
   const sets = new Map<string, EntityModel>();
+  const schemaNames = new Map<string, EntityModel>();
   // Option sets by Name: the first declaration, whether global, its options as JSON, and where it is.
   const optionSets = new Map<string, { global: boolean; options: string; where: string }>();
   for (const e of entities) {
@@ -228,6 +232,11 @@ function checkModel(entities: EntityModel[], indexOf: Map<EntityModel, Map<strin
       else if (!first.global || !IsGlobal) problems.push({ file: e.source, pointer: pointerOf(a, '/OptionSet/Name'), reason: `the option set name '${Name}' is also used by ${first.where}; only a global option set (IsGlobal, the same options) may be declared twice` });
       else if (first.options !== options) problems.push({ file: e.source, pointer: pointerOf(a, '/OptionSet'), reason: `the global option set '${Name}' has other options in ${first.where}; a global option set is the same wherever it is declared` });
     }
+    // Privilege names (prv<Right><SchemaName>) are matched case-insensitively, as Dataverse does.
+    const schemaName = e.SchemaName.toLowerCase();
+    const sameSchema = schemaNames.get(schemaName);
+    if (sameSchema) problems.push({ file: e.source, pointer: '/SchemaName', reason: `SchemaName '${e.SchemaName}' differs only in case from table '${sameSchema.LogicalName}''s '${sameSchema.SchemaName}'; its privileges would have the same names` });
+    schemaNames.set(schemaName, e);
     const other = sets.get(e.EntitySetName);
     if (other) problems.push({ file: e.source, pointer: '/EntitySetName', reason: `EntitySetName '${e.EntitySetName}' is also used by ${other.source}` });
     sets.set(e.EntitySetName, e);
@@ -424,15 +433,38 @@ export function buildModel(files: ReadonlyArray<{ source: string; json: unknown 
   });
 }
 
+/** Table names with this prefix are Tessera's own (tessera_attribute, tessera_deletedrow, …). */
+const RESERVED_PREFIX = 'tessera_';
+
 /**
- * Loads every `*.json` file of a metadata folder (sorted by name) and builds the model.
+ * The table files of a metadata folder, sorted by name: regular files (or links to them) named
+ * `*.json`, except hidden ones (`.name.json`: editors' lock files, macOS's `._` companions).
+ * Throws what readdir throws.
+ */
+export function tableFileNames(folder: string): string[] {
+  return readdirSync(folder, { withFileTypes: true })
+    .filter((d) => d.name.endsWith('.json') && !d.name.startsWith('.') && (d.isFile() || (d.isSymbolicLink() && isFileAt(join(folder, d.name)))))
+    .map((d) => d.name)
+    .sort();
+}
+
+function isFileAt(path: string): boolean {
+  try {
+    return statSync(path).isFile();
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Loads every table file of a metadata folder (see tableFileNames) and builds the model.
  * Throws ModelError (file, JSON pointer, reason per problem) for unreadable JSON, schema
  * violations and inconsistent definitions, and when the folder holds no table at all.
  */
 export function loadModel(folder: string): Model {
   let names: string[];
   try {
-    names = readdirSync(folder).filter((n) => n.endsWith('.json')).sort();
+    names = tableFileNames(folder);
   } catch (err) {
     throw new ModelError([{ file: folder, pointer: '', reason: `cannot read the metadata folder: ${(err as Error).message}` }]);
   }
@@ -441,8 +473,16 @@ export function loadModel(folder: string): Model {
   const problems: ModelProblem[] = [];
   for (const name of names) {
     const source = join(folder, name);
+    let text: string;
     try {
-      files.push({ source, json: JSON.parse(readFileSync(source, 'utf8')) });
+      text = readFileSync(source, 'utf8');
+    } catch (err) {
+      problems.push({ file: source, pointer: '', reason: `cannot read the file: ${(err as Error).message}` });
+      continue;
+    }
+    try {
+      // A byte order mark (Windows editors save one) is not part of the JSON.
+      files.push({ source, json: JSON.parse(text.charCodeAt(0) === 0xfeff ? text.slice(1) : text) });
     } catch (err) {
       problems.push({ file: source, pointer: '', reason: `not valid JSON: ${(err as Error).message}` });
     }

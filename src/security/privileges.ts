@@ -142,8 +142,10 @@ export function rolePrivilegeId(roleId: string, privilegeId: string): string {
 /**
  * Brings the privilege rows in line with privilegeCatalogue and keeps the System Administrator
  * role with every privilege at Global depth (as `caller`, the built-in system user). Privileges of
- * tables that are gone are deleted, and with them (Cascade) every role's grant of them. Does
- * nothing when the model lacks the security tables. Throws the database's errors.
+ * tables that are no longer served are kept, with every role's grant of them, as the tables' rows
+ * are: a table file that comes back (an editor's save, a restart without it) finds its roles'
+ * grants; they give nothing while the table is not served. Does nothing when the model lacks the
+ * security tables. Throws the database's errors.
  */
 export async function keepSecurityRows(model: Model, db: Database, caller: Caller): Promise<void> {
   const privilege = model.byLogicalName.get(PRIVILEGE);
@@ -154,7 +156,7 @@ export async function keepSecurityRows(model: Model, db: Database, caller: Calle
   await keepRows(model, db, privilege, new Map(catalogue.map((p) => [p.id, {
     name: p.name, accessright: p.right ? AccessRight[p.right] : 0,
     canbebasic: p.depths.includes('Basic'), canbelocal: p.depths.includes('Local'), canbedeep: p.depths.includes('Deep'), canbeglobal: p.depths.includes('Global'),
-  }])), caller);
+  }])), caller, undefined, true);
   const admins = new Map([[SYSTEM_ADMINISTRATOR_ID, { name: SYSTEM_ADMINISTRATOR, description: 'Every privilege at organization depth. Kept by Tessera.' }]]);
   await keepRows(model, db, role, admins, caller, (read) => restrict(read, { kind: 'in', attribute: role.attributesByName.get(role.PrimaryIdAttribute)!, values: [SYSTEM_ADMINISTRATOR_ID] }));
   const roleId = grants.attributesByName.get('roleid')!;

@@ -1,11 +1,12 @@
 import { createHash } from 'node:crypto';
-import type { AttributeModel, EntityModel, Model } from '../model/types.js';
+import type { AttributeModel, EntityKeyModel, EntityModel, Model } from '../model/types.js';
 import type { Dialect, Statement } from './dialect.js';
 import { createDeletedRowsTable, DELETED_ROWS, tracksChanges } from './deleted-rows.js';
 
 /**
  * Schema from metadata: tables, primary keys and indexes are created from the model; a new table
- * or column is added; nothing is ever dropped or altered. Which attributes were created, with
+ * or column is added; no table or column is ever dropped or altered (only the indexes of alternate
+ * keys and declared indexes follow the model, see migrationDdl). Which attributes were created, with
  * which type and MaxLength, is kept in the bookkeeping table `tessera_attribute`, so that an
  * incompatible metadata change (type change, MaxLength shrink, dropped column) is refused with a
  * message instead of silently diverging from the data (issue #3 §2).
@@ -135,14 +136,79 @@ function indexedColumns(e: EntityModel): AttributeModel[] {
   return stored(e).filter((a) => a.Targets.length > 0 && !UNINDEXED_LOOKUPS.has(a.LogicalName));
 }
 
+/** Existing indexes as read from the catalog: table name → index name → its key columns, in order. */
+export type ExistingIndexes = ReadonlyMap<string, ReadonlyMap<string, readonly string[]>>;
+
+/** An index a table should have: its name and key columns (unquoted), its DDL, and its alternate key if it is one. */
+interface WantedIndex {
+  readonly name: string;
+  readonly columns: readonly string[];
+  readonly ddl: string;
+  readonly key?: EntityKeyModel;
+}
+
+/**
+ * The indexes of `e`: those of `indexedColumns`, versionnumber's for change tracking (change pages
+ * read rows by version range in version order, plan/changes.ts), one per declared `Indexes` entry
+ * and a unique one per alternate key.
+ */
+function wantedIndexes(d: Dialect, e: EntityModel): WantedIndex[] {
+  const table = d.quote(e.LogicalName);
+  const wanted: WantedIndex[] = [];
+  const add = (prefix: 'ix' | 'ak' | 'ndx', suffix: string, columns: readonly AttributeModel[], ddl: (name: string, quoted: string[]) => string, key?: EntityKeyModel) => {
+    const name = indexName(prefix, e, suffix);
+    wanted.push({ name, columns: columns.map((a) => a.LogicalName), ddl: ddl(d.quote(name), columns.map((a) => d.quote(a.LogicalName))), key });
+  };
+  for (const a of indexedColumns(e)) {
+    if (d.canIndex(a)) add('ix', a.LogicalName, [a], (name, [column]) => d.createIndex(name, table, [column!], e.IsIntersect ? undefined : `${column} IS NOT NULL`));
+  }
+  if (e.ChangeTrackingEnabled) add('ix', 'versionnumber', [e.attributesByName.get('versionnumber')!], (name, columns) => d.createIndex(name, table, columns));
+  for (const x of e.Indexes) {
+    if (x.KeyAttributes.every((a) => d.canIndex(a))) add('ndx', x.LogicalName, x.KeyAttributes, (name, columns) => d.createIndex(name, table, columns));
+  }
+  for (const k of e.Keys) add('ak', k.LogicalName, k.KeyAttributes, (name, columns) => d.createUniqueIndex(name, table, columns), k);
+  return wanted;
+}
+
+/** Whether `wanted` must be built: it is missing from `have` (undefined: the catalog was not read) or has other columns. */
+function mustBuild(wanted: WantedIndex, have: ReadonlyMap<string, readonly string[]> | undefined): boolean {
+  const columns = have?.get(wanted.name);
+  return !columns || columns.length !== wanted.columns.length || columns.some((c, i) => c !== wanted.columns[i]);
+}
+
+/** Names of the indexes this module makes that a table may lose: declared ones and alternate keys (lookup indexes go only with their column, which stays). */
+const DROPPABLE = /^(ak|ndx)_/;
+
+/**
+ * The alternate keys of tables that exist already whose unique index the migration builds (a key
+ * that is new, or whose columns changed): their rows may already break them (see
+ * renderKeyDuplicates).
+ */
+export function keysToBuild(d: Dialect, model: Model, existing: ExistingSchema, indexes: ExistingIndexes): Array<{ entity: EntityModel; key: EntityKeyModel }> {
+  return model.entities.filter((e) => existing.has(e.LogicalName)).flatMap((e) =>
+    wantedIndexes(d, e).filter((w) => w.key && mustBuild(w, indexes.get(e.LogicalName))).map((w) => ({ entity: e, key: w.key! })));
+}
+
+/**
+ * Up to three sets of values that two or more rows of `e` share in the columns of `key` (none
+ * null): what would stop its unique index. Columns compare as the index does (their collation).
+ */
+export function renderKeyDuplicates(d: Dialect, e: EntityModel, key: EntityKeyModel): Statement {
+  const columns = key.KeyAttributes.map((a) => d.quote(a.LogicalName));
+  const body = `${columns.join(', ')}, COUNT(*) FROM ${d.quote(e.LogicalName)} WHERE ${columns.map((c) => `${c} IS NOT NULL`).join(' AND ')} GROUP BY ${columns.join(', ')} HAVING COUNT(*) > 1`;
+  return { sql: d.selectLimited(body, '', '3'), params: [] };
+}
+
 /**
  * The DDL that brings `existing` up to `model`: the dialect's setup, CREATE TABLE for new tables
- * (intersect tables of many-to-many relationships included), ADD COLUMN for new columns, the
- * indexes of `indexedColumns`, a unique index per alternate key and an index per declared
- * `Indexes` entry; for change tracking, an index on versionnumber of each tracked table and the
- * table of deleted rows (sql/deleted-rows.ts). Idempotent.
+ * (intersect tables of many-to-many relationships included), ADD COLUMN for new columns, and the
+ * indexes of wantedIndexes; for change tracking, the table of deleted rows (sql/deleted-rows.ts).
+ * With `indexes` (the catalog's), an index that exists with its columns is left alone (so a
+ * migration locks only the tables it changes), one whose columns changed is dropped and built
+ * again, and the alternate-key and declared indexes a table no longer has are dropped; without
+ * it, every index is created unless it exists (by name). Idempotent.
  */
-export function migrationDdl(d: Dialect, model: Model, existing: ExistingSchema): string[] {
+export function migrationDdl(d: Dialect, model: Model, existing: ExistingSchema, indexes?: ExistingIndexes): string[] {
   const ddl = [...d.setupDdl];
   if (!existing.has(SNAPSHOT)) ddl.push(createSnapshotTable(d));
   const tracked = tracksChanges(model);
@@ -155,19 +221,14 @@ export function migrationDdl(d: Dialect, model: Model, existing: ExistingSchema)
         if (!columns.has(a.LogicalName)) ddl.push(`ALTER TABLE ${d.quote(e.LogicalName)} ${d.addColumn} ${columnDef(d, e, a)}`);
       }
     }
-    for (const a of indexedColumns(e)) {
-      const column = d.quote(a.LogicalName);
-      if (d.canIndex(a)) ddl.push(d.createIndex(d.quote(indexName('ix', e, a.LogicalName)), d.quote(e.LogicalName), [column], e.IsIntersect ? undefined : `${column} IS NOT NULL`));
-    }
-    // Change pages read rows by version range in version order (plan/changes.ts).
-    if (e.ChangeTrackingEnabled) ddl.push(d.createIndex(d.quote(indexName('ix', e, 'versionnumber')), d.quote(e.LogicalName), [d.quote('versionnumber')]));
-    for (const x of e.Indexes) {
-      if (x.KeyAttributes.every((a) => d.canIndex(a))) {
-        ddl.push(d.createIndex(d.quote(indexName('ndx', e, x.LogicalName)), d.quote(e.LogicalName), x.KeyAttributes.map((a) => d.quote(a.LogicalName))));
-      }
-    }
-    for (const k of e.Keys) {
-      ddl.push(d.createUniqueIndex(d.quote(indexName('ak', e, k.LogicalName)), d.quote(e.LogicalName), k.KeyAttributes.map((a) => d.quote(a.LogicalName))));
+    const wanted = wantedIndexes(d, e);
+    const have = indexes?.get(e.LogicalName);
+    const drop = (name: string) => ddl.push(d.dropIndex(d.quote(name), d.quote(e.LogicalName)));
+    for (const name of have?.keys() ?? []) if (DROPPABLE.test(name) && !wanted.some((w) => w.name === name)) drop(name);
+    for (const w of wanted) {
+      if (indexes && !mustBuild(w, have)) continue;
+      if (have?.has(w.name)) drop(w.name);
+      ddl.push(w.ddl);
     }
   }
   return ddl;

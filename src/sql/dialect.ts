@@ -134,8 +134,16 @@ export interface Dialect {
   createIndex(name: string, table: string, columns: readonly string[], where?: string): string;
   /** DDL creating a unique index over `columns` unless it exists; rows with a null key column are exempt. */
   createUniqueIndex(name: string, table: string, columns: readonly string[]): string;
+  /** DDL dropping index `name` of `table` (both quoted). */
+  dropIndex(name: string, table: string): string;
   /** Catalog query returning one row per existing column: `[table_name, column_name]`. */
   readonly catalogColumns: Statement;
+  /**
+   * Catalog query returning one row per key column of each index of the schema's tables but the
+   * primary keys' own (SQLite's automatic ones): `[table_name, index_name, column_name]`,
+   * ordered by table, index and the column's place in the index.
+   */
+  readonly catalogIndexes: Statement;
 }
 
 /** Canonical number from a driver value that may be a string (bigint, numeric) or a number. */

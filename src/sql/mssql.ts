@@ -69,4 +69,12 @@ export const mssqlDialect: Dialect = {
     sql: 'SELECT TABLE_NAME, COLUMN_NAME FROM INFORMATION_SCHEMA.COLUMNS WHERE TABLE_SCHEMA = SCHEMA_NAME()',
     params: [],
   },
+  dropIndex: (name, table) => `DROP INDEX ${name} ON ${table}`,
+  catalogIndexes: {
+    sql: 'SELECT t.name, i.name, c.name FROM sys.indexes i JOIN sys.tables t ON t.object_id = i.object_id '
+      + 'JOIN sys.index_columns ic ON ic.object_id = i.object_id AND ic.index_id = i.index_id AND ic.is_included_column = 0 '
+      + 'JOIN sys.columns c ON c.object_id = ic.object_id AND c.column_id = ic.column_id '
+      + 'WHERE t.schema_id = SCHEMA_ID() AND i.is_primary_key = 0 ORDER BY t.name, i.name, ic.key_ordinal',
+    params: [],
+  },
 };

@@ -93,4 +93,11 @@ export const postgresDialect: Dialect = {
     sql: `SELECT table_name, column_name FROM information_schema.columns WHERE table_schema = current_schema()`,
     params: [],
   },
+  dropIndex: (name) => `DROP INDEX ${name}`,
+  catalogIndexes: {
+    sql: `SELECT t.relname, c.relname, a.attname FROM pg_index x JOIN pg_class c ON c.oid = x.indexrelid JOIN pg_class t ON t.oid = x.indrelid `
+      + `JOIN pg_namespace n ON n.oid = t.relnamespace CROSS JOIN LATERAL unnest(x.indkey::int2[]) WITH ORDINALITY AS k(attnum, ord) `
+      + `JOIN pg_attribute a ON a.attrelid = t.oid AND a.attnum = k.attnum WHERE n.nspname = current_schema() AND NOT x.indisprimary ORDER BY 1, 2, k.ord`,
+    params: [],
+  },
 };

@@ -61,4 +61,10 @@ export const sqliteDialect: Dialect = {
     sql: `SELECT m.name AS table_name, p.name AS column_name FROM sqlite_master m JOIN pragma_table_info(m.name) p WHERE m.type = 'table'`,
     params: [],
   },
+  dropIndex: (name) => `DROP INDEX ${name}`,
+  catalogIndexes: {
+    // Automatic indexes (primary keys, UNIQUE constraints) have no SQL of their own.
+    sql: `SELECT m.tbl_name, m.name, i.name FROM sqlite_master m JOIN pragma_index_info(m.name) i WHERE m.type = 'index' AND m.sql IS NOT NULL ORDER BY m.tbl_name, m.name, i.seqno`,
+    params: [],
+  },
 };

@@ -32,14 +32,15 @@ async function existingIds(db: Database, entity: EntityModel, where?: (read: Rea
 /**
  * Brings the rows of `entity` (or those `where` selects) in line with `wanted` (id → create body):
  * creates the missing ones as `caller`, in one transaction, and deletes those not wanted (with
- * their cascades). Rows that exist are left as they are. Throws the database's errors.
+ * their cascades) unless `keepUnwanted`. Rows that exist are left as they are. Throws the
+ * database's errors.
  */
 export async function keepRows(
   model: Model, db: Database, entity: EntityModel, wanted: ReadonlyMap<string, Record<string, unknown>>, caller: Caller,
-  where?: (read: ReadPlan) => ReadPlan,
+  where?: (read: ReadPlan) => ReadPlan, keepUnwanted = false,
 ): Promise<void> {
   const existing = await existingIds(db, entity, where);
-  for (const id of existing) if (!wanted.has(id)) await executeWrite(db, deletePlan(entity, id, [], caller));
+  if (!keepUnwanted) for (const id of existing) if (!wanted.has(id)) await executeWrite(db, deletePlan(entity, id, [], caller));
   const missing = [...wanted].filter(([id]) => !existing.has(id));
   if (missing.length) await executeInsertMany(db, missing.map(([id, body]) => planServiceCreate(model, entity, body, caller, id)));
 }
