@@ -864,7 +864,7 @@ const cases: Case[] = [
   },
   {
     name: "migrationDdl of an intersect table: unique pair, index on the second column",
-    render: (dl) => migrationDdl(dl, { entities: [entity(related, INTERSECT)], byLogicalName: new Map(), byEntitySetName: new Map() }, new Map([['tessera_attribute', new Set<string>()]])),
+    render: (dl) => migrationDdl(dl, { entities: [entity(related, INTERSECT)], byLogicalName: new Map(), byEntitySetName: new Map() }, new Map([['tessera_attribute', new Set<string>()]]), new Map()),
     sqlite: [
       "CREATE TABLE IF NOT EXISTS \"tessera_sequence\" (\"name\" TEXT PRIMARY KEY, \"value\" INTEGER NOT NULL)",
       "INSERT OR IGNORE INTO \"tessera_sequence\" (\"name\", \"value\") VALUES ('versionnumber', 1000)",
@@ -1006,7 +1006,7 @@ const cases: Case[] = [
     // SQL Server: no declared index on the NVARCHAR(4000) [tst_name] (index keys are limited to
     // 1,700 bytes, NVARCHAR(850)); SQLite and PostgreSQL create it. No implicit primary-name index.
     name: 'migrationDdl for a brand-new database (tiny model)',
-    render: (dl) => migrationDdl(dl, tiny, new Map()),
+    render: (dl) => migrationDdl(dl, tiny, new Map(), new Map()),
     sqlite: [
       { sql: 'CREATE TABLE IF NOT EXISTS "tessera_sequence" ("name" TEXT PRIMARY KEY, "value" INTEGER NOT NULL)', params: [] },
       { sql: `INSERT OR IGNORE INTO "tessera_sequence" ("name", "value") VALUES ('versionnumber', 1000)`, params: [] },
@@ -1047,7 +1047,7 @@ const cases: Case[] = [
         ['tessera_attribute', new Set(['entity', 'attribute', 'attributetype', 'maxlength'])],
         ...tiny.entities.map((e) => [e.LogicalName, new Set(e.Attributes.filter((a) => a.IsStored && a.LogicalName !== 'tst_score').map((a) => a.LogicalName))] as const),
       ]);
-      return migrationDdl(dl, tiny, existing);
+      return migrationDdl(dl, tiny, existing, new Map());
     },
     sqlite: [
       { sql: 'CREATE TABLE IF NOT EXISTS "tessera_sequence" ("name" TEXT PRIMARY KEY, "value" INTEGER NOT NULL)', params: [] },

@@ -156,15 +156,15 @@ export async function keepSecurityRows(model: Model, db: Database, caller: Calle
   await keepRows(model, db, privilege, new Map(catalogue.map((p) => [p.id, {
     name: p.name, accessright: p.right ? AccessRight[p.right] : 0,
     canbebasic: p.depths.includes('Basic'), canbelocal: p.depths.includes('Local'), canbedeep: p.depths.includes('Deep'), canbeglobal: p.depths.includes('Global'),
-  }])), caller, undefined, true);
+  }])), caller, { keepUnwanted: true });
   const admins = new Map([[SYSTEM_ADMINISTRATOR_ID, { name: SYSTEM_ADMINISTRATOR, description: 'Every privilege at organization depth. Kept by Tessera.' }]]);
-  await keepRows(model, db, role, admins, caller, (read) => restrict(read, { kind: 'in', attribute: role.attributesByName.get(role.PrimaryIdAttribute)!, values: [SYSTEM_ADMINISTRATOR_ID] }));
+  await keepRows(model, db, role, admins, caller, { where: (read) => restrict(read, { kind: 'in', attribute: role.attributesByName.get(role.PrimaryIdAttribute)!, values: [SYSTEM_ADMINISTRATOR_ID] }) });
   const roleId = grants.attributesByName.get('roleid')!;
   await keepRows(model, db, grants, new Map(catalogue.map((p) => [rolePrivilegeId(SYSTEM_ADMINISTRATOR_ID, p.id), {
     [`roleid@odata.bind`]: `${role.EntitySetName}(${SYSTEM_ADMINISTRATOR_ID})`,
     [`privilegeid@odata.bind`]: `${privilege.EntitySetName}(${p.id})`,
     privilegedepthmask: DepthMask.Global,
-  }])), caller, (read) => restrict(read, { kind: 'compare', op: 'eq', attribute: roleId, value: SYSTEM_ADMINISTRATOR_ID }));
+  }])), caller, { where: (read) => restrict(read, { kind: 'compare', op: 'eq', attribute: roleId, value: SYSTEM_ADMINISTRATOR_ID }) });
 }
 
 /**

@@ -170,7 +170,7 @@ function wantedIndexes(d: Dialect, e: EntityModel): WantedIndex[] {
   return wanted;
 }
 
-/** Whether `wanted` must be built: it is missing from `have` (undefined: the catalog was not read) or has other columns. */
+/** Whether `wanted` must be built: `have` (the table's indexes; undefined for none) lacks it or gives it other columns. */
 function mustBuild(wanted: WantedIndex, have: ReadonlyMap<string, readonly string[]> | undefined): boolean {
   const columns = have?.get(wanted.name);
   return !columns || columns.length !== wanted.columns.length || columns.some((c, i) => c !== wanted.columns[i]);
@@ -203,12 +203,11 @@ export function renderKeyDuplicates(d: Dialect, e: EntityModel, key: EntityKeyMo
  * The DDL that brings `existing` up to `model`: the dialect's setup, CREATE TABLE for new tables
  * (intersect tables of many-to-many relationships included), ADD COLUMN for new columns, and the
  * indexes of wantedIndexes; for change tracking, the table of deleted rows (sql/deleted-rows.ts).
- * With `indexes` (the catalog's), an index that exists with its columns is left alone (so a
+ * Against `indexes` (the catalog's): an index that exists with its columns is left alone (so a
  * migration locks only the tables it changes), one whose columns changed is dropped and built
- * again, and the alternate-key and declared indexes a table no longer has are dropped; without
- * it, every index is created unless it exists (by name). Idempotent.
+ * again, and the alternate-key and declared indexes a table no longer has are dropped. Idempotent.
  */
-export function migrationDdl(d: Dialect, model: Model, existing: ExistingSchema, indexes?: ExistingIndexes): string[] {
+export function migrationDdl(d: Dialect, model: Model, existing: ExistingSchema, indexes: ExistingIndexes): string[] {
   const ddl = [...d.setupDdl];
   if (!existing.has(SNAPSHOT)) ddl.push(createSnapshotTable(d));
   const tracked = tracksChanges(model);
@@ -222,11 +221,11 @@ export function migrationDdl(d: Dialect, model: Model, existing: ExistingSchema,
       }
     }
     const wanted = wantedIndexes(d, e);
-    const have = indexes?.get(e.LogicalName);
+    const have = indexes.get(e.LogicalName);
     const drop = (name: string) => ddl.push(d.dropIndex(d.quote(name), d.quote(e.LogicalName)));
     for (const name of have?.keys() ?? []) if (DROPPABLE.test(name) && !wanted.some((w) => w.name === name)) drop(name);
     for (const w of wanted) {
-      if (indexes && !mustBuild(w, have)) continue;
+      if (!mustBuild(w, have)) continue;
       if (have?.has(w.name)) drop(w.name);
       ddl.push(w.ddl);
     }

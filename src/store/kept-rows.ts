@@ -29,6 +29,12 @@ async function existingIds(db: Database, entity: EntityModel, where?: (read: Rea
   return new Set((await executeRead(db, read)).rows.map((r) => r[0] as string));
 }
 
+/** Options of keepRows: `where` narrows the rows kept in line; `keepUnwanted` leaves rows not wanted in place. */
+export interface KeepOptions {
+  readonly where?: (read: ReadPlan) => ReadPlan;
+  readonly keepUnwanted?: boolean;
+}
+
 /**
  * Brings the rows of `entity` (or those `where` selects) in line with `wanted` (id → create body):
  * creates the missing ones as `caller`, in one transaction, and deletes those not wanted (with
@@ -37,7 +43,7 @@ async function existingIds(db: Database, entity: EntityModel, where?: (read: Rea
  */
 export async function keepRows(
   model: Model, db: Database, entity: EntityModel, wanted: ReadonlyMap<string, Record<string, unknown>>, caller: Caller,
-  where?: (read: ReadPlan) => ReadPlan, keepUnwanted = false,
+  { where, keepUnwanted = false }: KeepOptions = {},
 ): Promise<void> {
   const existing = await existingIds(db, entity, where);
   if (!keepUnwanted) for (const id of existing) if (!wanted.has(id)) await executeWrite(db, deletePlan(entity, id, [], caller));
