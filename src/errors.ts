@@ -15,9 +15,12 @@ export class ServiceError extends Error {
     this.name = 'ServiceError';
   }
 
-  /** The JSON body Dataverse sends for this error. */
-  toJSON(): { error: { code: string; message: string } } {
-    return { error: { code: this.code, message: this.message } };
+  /**
+   * The JSON body Dataverse sends for this error; `annotations` (errorAnnotations: the
+   * `@Microsoft.PowerApps.CDS.*` members a request asked for) follow code and message.
+   */
+  toJSON(annotations: Record<string, string> = {}): { error: { code: string; message: string } } {
+    return { error: { code: this.code, message: this.message, ...annotations } };
   }
 }
 

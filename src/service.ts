@@ -202,11 +202,11 @@ export class Service {
       const self = await this.runAs(req);
       res = parsed.resource.kind === 'batch' ? await self.batch(req, parsed) : await self.dispatch(parsed, `${req.origin}${req.url}`);
     } catch (err) {
-      if (err instanceof ServiceError) res = errorResponse(err);
+      if (err instanceof ServiceError) res = errorResponse(err, req.headers);
       else if (faults === 'throw') throw err;
       else {
         this.log.error({ err, method: req.method, url: req.url }, 'unexpected fault');
-        res = errorResponse(Errors.internal());
+        res = errorResponse(Errors.internal(), req.headers);
       }
     }
     return withVersion(res);
@@ -224,7 +224,7 @@ export class Service {
     const answers: BatchAnswer[] = [];
     const base = { origin: req.origin, path: new URL(parsed.serviceRoot).pathname };
     for (const item of parseBatch(header(req.headers, 'content-type'), req.body)) {
-      const answer: BatchAnswer = 'request' in item ? { response: await this.answerPart(item.request, base) } : await this.changeSet(item.changeSet, base);
+      const answer: BatchAnswer = 'request' in item ? { response: await this.answerPart(item.request, base) } : await this.changeSet(item.changeSet, base, req.headers);
       answers.push(answer);
       if ('response' in answer && answer.response.status >= 400 && !parsed.prefer.continueOnError) return batchResponse(answers, answer.response.status);
     }
@@ -238,7 +238,7 @@ export class Service {
    * its only answer (an unexpected fault: a logged 500). A set PostgreSQL ends as a deadlock
    * victim runs again (PostgresDatabase.transaction).
    */
-  private async changeSet(requests: readonly BatchPart[], base: BatchBase): Promise<BatchAnswer> {
+  private async changeSet(requests: readonly BatchPart[], base: BatchBase, batchHeaders: HttpRequest['headers']): Promise<BatchAnswer> {
     try {
       return await this.db.transaction(async (tx) => {
         const inSet = this.over(new InTransaction(this.db, tx));
@@ -249,7 +249,7 @@ export class Service {
           try {
             part = withReferences(request, urls);
           } catch (err) {
-            throw new ChangeSetFailure(withVersion(errorResponse(err as ServiceError)));
+            throw new ChangeSetFailure(withVersion(errorResponse(err as ServiceError, request.headers)));
           }
           const response = await inSet.answerPart(part, base, 'throw');
           if (response.status >= 400) throw new ChangeSetFailure(response);
@@ -262,10 +262,10 @@ export class Service {
     } catch (err) {
       if (err instanceof ChangeSetFailure) return { response: err.response };
       // The database's own refusal after its retries (503 writeConflict): rolled back, answered as such.
-      if (err instanceof ServiceError) return { response: withVersion(errorResponse(err)) };
+      if (err instanceof ServiceError) return { response: withVersion(errorResponse(err, batchHeaders)) };
       // An unexpected fault: the set is rolled back and answered 500.
       this.log.error({ err }, 'unexpected fault in a $batch change set');
-      return { response: withVersion(errorResponse(Errors.internal())) };
+      return { response: withVersion(errorResponse(Errors.internal(), batchHeaders)) };
     }
   }
 

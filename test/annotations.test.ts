@@ -5,6 +5,8 @@ const SET = 'msdyn_copilotinteractions';
 const FV = 'OData.Community.Display.V1.FormattedValue';
 const LLN = 'Microsoft.Dynamics.CRM.lookuplogicalname';
 const ANP = 'Microsoft.Dynamics.CRM.associatednavigationproperty';
+const HELP = 'Microsoft.PowerApps.CDS.HelpLink';
+const INNER = 'Microsoft.PowerApps.CDS.InnerError.Message';
 
 for (const database of DATABASES) {
   describe(`annotations (Prefer: odata.include-annotations) [${database.name}]`, () => {
@@ -86,6 +88,54 @@ for (const database of DATABASES) {
       const etag = r.headers.get('etag')!;
       expect((await call('GET', `${s.root}${SET}(${id})`, undefined, { 'If-None-Match': etag, Prefer: 'odata.include-annotations="*"' })).status).to.equal(200);
       expect((await call('GET', `${s.root}${SET}(${id})`, undefined, { 'If-None-Match': etag })).status).to.equal(304);
+    });
+
+    it('adds HelpLink and InnerError.Message to platform errors when asked, after code and message', async () => {
+      const missing = `${s.root}${SET}(00000000-0000-0000-0000-000000000001)`;
+      const plain = await call('GET', missing);
+      expect(plain.status).to.equal(404);
+      expect(Object.keys(plain.json.error)).to.deep.equal(['code', 'message']);
+      const r = await call('GET', missing, undefined, { Prefer: 'odata.include-annotations="*"' });
+      expect(r.status).to.equal(404);
+      expect(r.json.error).to.deep.equal({
+        code: '0x80040217',
+        message: plain.json.error.message,
+        [`@${HELP}`]: 'http://go.microsoft.com/fwlink/?LinkID=398563&error=Microsoft.Crm.CrmException%3a80040217&client=platform',
+        [`@${INNER}`]: plain.json.error.message,
+      });
+      expect(Object.keys(r.json.error).slice(0, 2)).to.deep.equal(['code', 'message']);
+    });
+
+    it('selects error annotations by term, wildcard and exclusion, never on OData-layer errors', async () => {
+      const bad = { msdyn_name: 'x', msdyn_interactiontype: 7 };
+      const only = await call('POST', `${s.root}${SET}`, bad, { Prefer: `odata.include-annotations="${HELP}"` });
+      expect(only.status).to.equal(400);
+      expect(Object.keys(only.json.error)).to.deep.equal(['code', 'message', `@${HELP}`]);
+      expect(only.json.error[`@${HELP}`]).to.contain(`%3a${only.json.error.code.slice(2)}&`);
+      const wildcard = await call('POST', `${s.root}${SET}`, bad, { Prefer: `odata.include-annotations="Microsoft.PowerApps.CDS.*,-${HELP}"` });
+      expect(Object.keys(wildcard.json.error)).to.deep.equal(['code', 'message', `@${INNER}`]);
+      const others = await call('POST', `${s.root}${SET}`, bad, { Prefer: `odata.include-annotations="${FV},Microsoft.PowerApps.CDS.ErrorDetails*"` });
+      expect(Object.keys(others.json.error)).to.deep.equal(['code', 'message']);
+      const odataLayer = await call('POST', `${s.root}${SET}`, { nosuchcolumn: 1 }, { Prefer: 'odata.include-annotations="*"' });
+      expect(odataLayer.status).to.equal(400);
+      expect(odataLayer.json.error.code).to.equal('0x0');
+      expect(Object.keys(odataLayer.json.error)).to.deep.equal(['code', 'message']);
+    });
+
+    it('annotates errors of a request whose other preferences are refused, and of $batch parts', async () => {
+      const badPrefer = await call('GET', `${s.root}${SET}`, undefined, { Prefer: 'odata.include-annotations="*", odata.maxpagesize=0' });
+      expect(badPrefer.status).to.equal(400);
+      expect(badPrefer.json.error).to.have.property(`@${INNER}`, badPrefer.json.error.message);
+      const boundary = 'batch_errors';
+      const body = [
+        `--${boundary}`, 'Content-Type: application/http', 'Content-Transfer-Encoding: binary', '',
+        `GET ${s.root}${SET}(00000000-0000-0000-0000-000000000002) HTTP/1.1`, 'Prefer: odata.include-annotations="*"', '', '',
+        `--${boundary}--`, '',
+      ].join('\r\n');
+      const batch = await fetch(`${s.root}$batch`, { method: 'POST', headers: { 'Content-Type': `multipart/mixed; boundary=${boundary}` }, body });
+      const text = await batch.text();
+      expect(text).to.contain('"code":"0x80040217"');
+      expect(text).to.contain(`"@${HELP}":"http://go.microsoft.com/fwlink/?LinkID=398563&error=Microsoft.Crm.CrmException%3a80040217&client=platform"`);
     });
 
     it('formats booleans as Yes/No', async () => {

@@ -100,13 +100,13 @@ export function createApp(handler: RequestHandler, options: AppOptions = {}): ex
       .then((out) => send(res, out))
       .catch(next);
   });
-  app.use((err: { type?: string; status?: number }, _req: Request, res: Response, _next: NextFunction) => {
+  app.use((err: { type?: string; status?: number }, req: Request, res: Response, _next: NextFunction) => {
     let e: ServiceError;
     if (err instanceof ServiceError) e = err;
     else if (err.type === 'entity.too.large') e = Errors.tooLarge(limit);
     else if (err.status && err.status >= 400 && err.status < 500) e = Errors.badQuery(`The request body could not be read (${err.type ?? 'bad request'}).`);
     else e = Errors.internal();
-    const out = errorResponse(e);
+    const out = errorResponse(e, req.headers);
     out.headers['OData-Version'] = '4.0';
     if (e.status === 401 && auth) out.headers['WWW-Authenticate'] = auth.challenge;
     send(res, out);

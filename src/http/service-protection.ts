@@ -32,8 +32,8 @@ export function serviceProtection(limits: ServiceProtectionLimits, user: (res: R
   const requests = new RateLimiterMemory({ keyPrefix: 'requests', points: limits.requests, duration: limits.windowSeconds });
   const time = new RateLimiterMemory({ keyPrefix: 'time', points: limits.executionMs, duration: limits.windowSeconds });
   const running = new Map<string, number>();
-  const refuse = (res: Response, error: ServiceError, retryAfterMs: number) => {
-    const out: HttpResponse = errorResponse(error);
+  const refuse = (req: Request, res: Response, error: ServiceError, retryAfterMs: number) => {
+    const out: HttpResponse = errorResponse(error, req.headers);
     res.status(out.status);
     res.setHeader('Retry-After', String(Math.max(1, Math.ceil(retryAfterMs / 1000))));
     res.setHeader('OData-Version', '4.0');
@@ -43,7 +43,7 @@ export function serviceProtection(limits: ServiceProtectionLimits, user: (res: R
   return (req, res, next) => {
     const key = user(res);
     const now = running.get(key) ?? 0;
-    if (now >= limits.concurrent) return refuse(res, Errors.concurrencyLimit(limits.concurrent), 1000);
+    if (now >= limits.concurrent) return refuse(req, res, Errors.concurrencyLimit(limits.concurrent), 1000);
     running.set(key, now + 1);
     const started = performance.now();
     let ended = false;
@@ -58,13 +58,13 @@ export function serviceProtection(limits: ServiceProtectionLimits, user: (res: R
       const spent = await time.get(key);
       if (spent && spent.consumedPoints >= limits.executionMs) {
         end();
-        return refuse(res, Errors.executionTimeLimit(limits.executionMs, limits.windowSeconds), spent.msBeforeNext);
+        return refuse(req, res, Errors.executionTimeLimit(limits.executionMs, limits.windowSeconds), spent.msBeforeNext);
       }
       try {
         await requests.consume(key);
       } catch (rejected) {
         end();
-        return refuse(res, Errors.requestLimit(limits.requests, limits.windowSeconds), (rejected as { msBeforeNext: number }).msBeforeNext);
+        return refuse(req, res, Errors.requestLimit(limits.requests, limits.windowSeconds), (rejected as { msBeforeNext: number }).msBeforeNext);
       }
       res.on('close', end);
       next();

@@ -18,10 +18,17 @@ export const TERMS = {
 /** Which annotations a response carries. */
 export type AnnotationSet = { readonly [K in keyof typeof TERMS]: boolean };
 
+/** `*` matches every term, `Microsoft.Dynamics.CRM.*` or `Microsoft.PowerApps.CDS.ErrorDetails*` every term they start; anything else one term. */
 function matches(pattern: string, term: string): boolean {
-  if (pattern === '*') return true;
-  if (pattern.endsWith('.*')) return term.startsWith(pattern.slice(0, -1));
-  return pattern === term;
+  return pattern.endsWith('*') ? term.startsWith(pattern.slice(0, -1)) : pattern === term;
+}
+
+/** Whether the preference value (quoted or not) selects `term`: some pattern includes it and no `-pattern` excludes it. */
+function selector(preference: string): (term: string) => boolean {
+  const patterns = preference.replace(/^"(.*)"$/, '$1').split(',').map((p) => p.trim()).filter(Boolean);
+  const include = patterns.filter((p) => !p.startsWith('-'));
+  const exclude = patterns.filter((p) => p.startsWith('-')).map((p) => p.slice(1));
+  return (term) => include.some((p) => matches(p, term)) && !exclude.some((p) => matches(p, term));
 }
 
 /**
@@ -30,13 +37,35 @@ function matches(pattern: string, term: string): boolean {
  */
 export function annotationSet(preference: string | undefined): AnnotationSet | undefined {
   if (!preference) return undefined;
-  const patterns = preference.replace(/^"(.*)"$/, '$1').split(',').map((p) => p.trim()).filter(Boolean);
-  const include = patterns.filter((p) => !p.startsWith('-'));
-  const exclude = patterns.filter((p) => p.startsWith('-')).map((p) => p.slice(1));
-  const wanted = (term: string) => include.some((p) => matches(p, term)) && !exclude.some((p) => matches(p, term));
+  const wanted = selector(preference);
   const set = Object.fromEntries(Object.entries(TERMS).map(([k, term]) => [k, wanted(term)])) as unknown as AnnotationSet;
   return Object.values(set).some(Boolean) ? set : undefined;
 }
+
+/**
+ * The annotations a platform error carries inside its `error` object when the request's
+ * `odata.include-annotations` preference selects them (Dataverse "Compose HTTP requests and
+ * handle errors", Include additional details with errors; digest §5.1), as `{"@<term>": value}`:
+ * `Microsoft.PowerApps.CDS.HelpLink`, the go.microsoft.com link for the error's code, and
+ * `Microsoft.PowerApps.CDS.InnerError.Message`, its message. The other terms of that page
+ * (`ErrorDetails.OperationStatus`, `ErrorDetails.SubErrorCode`, `TraceText`) are set by plug-ins,
+ * which Tessera does not run, so they are never sent. Errors of the OData layer (code `0x0` or
+ * empty) carry none, nor does anything when `preference` is undefined.
+ */
+export function errorAnnotations(code: string, message: string, preference: string | undefined): Record<string, string> {
+  if (!preference || !/^0x[0-9a-f]{8}$/i.test(code)) return {};
+  const wanted = selector(preference);
+  const out: Record<string, string> = {};
+  if (wanted(ERROR_TERMS.helpLink)) out[`@${ERROR_TERMS.helpLink}`] = `http://go.microsoft.com/fwlink/?LinkID=398563&error=Microsoft.Crm.CrmException%3a${code.slice(2)}&client=platform`;
+  if (wanted(ERROR_TERMS.innerErrorMessage)) out[`@${ERROR_TERMS.innerErrorMessage}`] = message;
+  return out;
+}
+
+/** The error annotations Tessera emits (errorAnnotations). */
+export const ERROR_TERMS = {
+  helpLink: 'Microsoft.PowerApps.CDS.HelpLink',
+  innerErrorMessage: 'Microsoft.PowerApps.CDS.InnerError.Message',
+} as const;
 
 /**
  * Formatting of FormattedValue annotations in one locale (TESSERA_LOCALE, default en-US), times in

@@ -31,6 +31,23 @@ function splitPreferences(value: string): string[] {
   return out.map((s) => s.trim()).filter(Boolean);
 }
 
+/** The preferences of a Prefer header value: lower-cased names, their arguments as sent ('' when none). */
+function preferenceItems(value: string | undefined): Array<{ name: string; arg: string }> {
+  return value ? splitPreferences(value).map((item) => {
+    const eq = item.indexOf('=');
+    return { name: (eq < 0 ? item : item.slice(0, eq)).trim().toLowerCase(), arg: eq < 0 ? '' : item.slice(eq + 1).trim() };
+  }) : [];
+}
+
+/**
+ * The `odata.include-annotations` value of a Prefer header value as sent, undefined when absent.
+ * Unlike parsePrefer it never throws, so that the answer to any failed request, a bad Prefer
+ * header's own included, can carry the error annotations asked for.
+ */
+export function includeAnnotationsOf(value: string | undefined): string | undefined {
+  return preferenceItems(value).find((p) => p.name === 'odata.include-annotations')?.arg;
+}
+
 /**
  * Parses the Prefer header (undefined when absent). Unknown preferences are ignored, as the HTTP
  * Prefer RFC 7240 §2 requires. Throws 400 for an `odata.maxpagesize` that is not 1…5000
@@ -38,11 +55,7 @@ function splitPreferences(value: string): string[] {
  */
 export function parsePrefer(value: string | undefined): Preferences {
   const prefs: Preferences = { returnRepresentation: false };
-  if (!value) return prefs;
-  for (const item of splitPreferences(value)) {
-    const eq = item.indexOf('=');
-    const name = (eq < 0 ? item : item.slice(0, eq)).trim().toLowerCase();
-    const arg = eq < 0 ? '' : item.slice(eq + 1).trim();
+  for (const { name, arg } of preferenceItems(value)) {
     if (name === 'return' && arg.toLowerCase() === 'representation') prefs.returnRepresentation = true;
     else if (name === 'odata.maxpagesize') {
       const n = /^\d+$/.test(arg) ? Number(arg) : NaN;

@@ -4,7 +4,9 @@ import { encodeSkipToken } from '../plan/skiptoken.js';
 import { DEFINITION_SETS } from './csdl-definitions.js';
 import type { AggregatePlan, ExpandPlan, ReadPlan, Value } from '../plan/types.js';
 import type { AggregateRow } from '../store/execute.js';
-import { Formatter, TERMS, type AnnotationSet } from './annotations.js';
+import { errorAnnotations, Formatter, TERMS, type AnnotationSet } from './annotations.js';
+import { includeAnnotationsOf } from './prefer.js';
+import { header, type HttpRequest } from './request.js';
 
 /**
  * Respond stage: plan results become OData JSON responses (digest §2, §3, §4.2).
@@ -27,9 +29,13 @@ export function json(status: number, body: unknown, headers: Record<string, stri
   return { status, headers: { 'Content-Type': JSON_CONTENT_TYPE, ...headers }, body: JSON.stringify(body) };
 }
 
-/** The error envelope `{"error":{"code","message"}}` with the error's status (digest §5.1). */
-export function errorResponse(err: ServiceError): HttpResponse {
-  return json(err.status, err.toJSON());
+/**
+ * The error envelope `{"error":{"code","message"}}` with the error's status (digest §5.1), and
+ * the error annotations (errorAnnotations) that the `odata.include-annotations` preference in
+ * `headers`, the failed request's, selects.
+ */
+export function errorResponse(err: ServiceError, headers: HttpRequest['headers'] = {}): HttpResponse {
+  return json(err.status, err.toJSON(errorAnnotations(err.code, err.message, includeAnnotationsOf(header(headers, 'prefer')))));
 }
 
 /** `ETag` / `@odata.etag` value for a row version. */
