@@ -111,6 +111,16 @@ function refuseChangeTracking(req: ODataRequest, entity: EntityModel, what: stri
   throw Errors.badQuery(`${what} isn't supported when Change Tracking is enabled; track changes of the entity set itself.`);
 }
 
+/** The query option that makes a GET a FetchXML query. */
+type FetchOption = 'fetchXml' | 'savedQuery' | 'userQuery';
+
+/** Which FetchXML query option a request carries, if any (fetchXml first). */
+function fetchOptionOf(query: QueryOptions): FetchOption | undefined {
+  if (query.fetchXml !== undefined) return 'fetchXml';
+  if (query.predefinedQuery) return query.predefinedQuery.table === 'savedquery' ? 'savedQuery' : 'userQuery';
+  return undefined;
+}
+
 /**
  * The pipeline for one model and database (DESIGN.md §1): `handle` takes an HttpRequest and
  * answers an HttpResponse, running parse → plan → sql → execute → respond. It never throws for
@@ -361,8 +371,9 @@ export class Service {
 
   private async dispatch(req: ODataRequest, url: string): Promise<HttpResponse> {
     const r = req.resource;
-    if (req.query.fetchXml !== undefined && (r.kind !== 'collection' || req.method !== 'GET')) {
-      throw Errors.badQuery('The fetchXml query option is only valid on a GET of an entity set.');
+    const fetchOption = fetchOptionOf(req.query);
+    if (fetchOption && (r.kind !== 'collection' || req.method !== 'GET')) {
+      throw Errors.badQuery(`The ${fetchOption} query option is only valid on a GET of an entity set.`);
     }
     switch (r.kind) {
       case 'operation': {
@@ -410,7 +421,7 @@ export class Service {
           return invokeOperation(this.operations, req, { kind: 'operation', name: r.entitySet, segment: r.entitySet, qualified: false }, url);
         }
         const entity = this.entitySet(r.entitySet);
-        if (req.method === 'GET' && req.query.fetchXml !== undefined) return this.readFetch(req, entity);
+        if (req.method === 'GET' && fetchOption) return this.readFetch(req, entity, fetchOption);
         if (req.method === 'GET') return this.readCollection(req, entity);
         if (req.method === 'POST') return this.create(req, entity);
         throw Errors.methodNotAllowed(req.method, `the collection '${entity.EntitySetName}'`);
@@ -626,20 +637,43 @@ export class Service {
   }
 
   /**
-   * `GET /<set>?fetchXml=…` (digest §3.8): parse → plan → the same read as OData → FetchXML's
-   * response shape; `aggregate="true"` queries → the same aggregate as `$apply`, answered with the
-   * aliases as keys. Only `$count` may accompany it (as `returntotalrecordcount`).
+   * `GET /<set>?fetchXml=…` (digest §3.8), or `?savedQuery=<id>` / `?userQuery=<id>` (the FetchXML
+   * of that view, predefinedFetchXml): parse → plan → the same read as OData → FetchXML's response
+   * shape; `aggregate="true"` queries → the same aggregate as `$apply`, answered with the aliases
+   * as keys. Only `$count` may accompany it (as `returntotalrecordcount`); `option` names the
+   * query option in errors.
    */
-  private async readFetch(req: ODataRequest, entity: EntityModel): Promise<HttpResponse> {
-    refuseChangeTracking(req, entity, 'The "fetchXml" query parameter');
-    for (const option of ['select', 'filter', 'orderBy', 'top', 'skipToken', 'expand', 'apply'] as const) {
-      if (req.query[option] !== undefined) throw Errors.badQuery(`The query option '$${option.toLowerCase()}' cannot be combined with fetchXml.`);
+  private async readFetch(req: ODataRequest, entity: EntityModel, option: FetchOption): Promise<HttpResponse> {
+    refuseChangeTracking(req, entity, `The "${option}" query parameter`);
+    for (const other of ['select', 'filter', 'orderBy', 'top', 'skipToken', 'expand', 'apply'] as const) {
+      if (req.query[other] !== undefined) throw Errors.badQuery(`The query option '$${other.toLowerCase()}' cannot be combined with ${option}.`);
     }
-    const fetch = parseFetchXml(req.query.fetchXml!);
+    const view = req.query.predefinedQuery;
+    if (view && req.query.fetchXml !== undefined) throw Errors.badQuery(`The query option 'fetchXml' cannot be combined with ${view.table === 'savedquery' ? 'savedQuery' : 'userQuery'}.`);
+    const fetch = parseFetchXml(view ? await this.predefinedFetchXml(view, entity) : req.query.fetchXml!);
     if (fetch.aggregate) return this.aggregateResponse(req, planFetchAggregate(entity, fetch, { ...this.context, now: this.context.clock() }, req.prefer, req.query.count === true, this.aggregateRecordLimit));
     const plan = planFetch(entity, fetch, { ...this.context, now: this.context.clock() }, req.prefer, req.query.count === true);
     const result = await executeRead(this.db, plan.read);
     return fetchResponse(req.serviceRoot, plan, result, req.prefer.includeAnnotations);
+  }
+
+  /**
+   * The FetchXML of the savedquery or userquery row `view` names, read as the caller (Dataverse
+   * "Retrieve and execute predefined queries"). Throws 404 `0x80040217` when there is no such row
+   * (or its table is not served), the read's own 403 when the caller may not read it, and 400
+   * `0x80040203` when it is a view of a table other than `entity`.
+   */
+  private async predefinedFetchXml(view: NonNullable<QueryOptions['predefinedQuery']>, entity: EntityModel): Promise<string> {
+    const views = this.model.byLogicalName.get(view.table);
+    if (!views) throw Errors.recordNotFound(view.table, view.id);
+    const read = await executeRead(this.db, planRead(views, { select: ['returnedtypecode', 'fetchxml'] }, { returnRepresentation: false }, view.id, this.context));
+    const [row] = read.rows;
+    if (!row) throw Errors.recordNotFound(view.table, view.id);
+    const [table, fetchXml] = row as [string | null, string | null];
+    if (table !== entity.LogicalName) {
+      throw Errors.invalidArgument(`The ${view.table} '${view.id}' is a view of '${table}', not of '${entity.LogicalName}' (the entity set '${entity.EntitySetName}').`);
+    }
+    return fetchXml ?? '';
   }
 
   /** Reads one row for a single-entity response (context first); undefined when it does not exist. */

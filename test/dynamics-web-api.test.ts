@@ -229,6 +229,17 @@ for (const database of DATABASES) {
       expect(res.oDataNextLink).to.equal(undefined);
     });
 
+    it('savedQuery and userQuery run the view\'s FetchXML (null columns left out)', async () => {
+      const fetchXml = `<fetch><entity name="msdyn_copilotinteraction"><attribute name="msdyn_name"/><filter><condition attribute="msdyn_name" operator="like" value="%query"/>`
+        + `<condition attribute="msdyn_interactiontype" operator="eq" value="${ITYPE_B}"/></filter></entity></fetch>`;
+      const savedQuery: string = await api.create({ collection: 'savedqueries', data: { name: 'Bravo', returnedtypecode: 'msdyn_copilotinteraction', fetchxml: fetchXml } });
+      const userQuery: string = await api.create({ collection: 'userqueries', data: { name: 'Bravo, mine', returnedtypecode: 'msdyn_copilotinteraction', fetchxml: fetchXml } });
+      // The client declares savedQuery and userQuery on retrieve (no key: the collection's rows).
+      for (const res of [await api.retrieve<{ value: Array<Record<string, unknown>> }>({ collection: SET, savedQuery }), await api.retrieve<{ value: Array<Record<string, unknown>> }>({ collection: SET, userQuery })]) {
+        expect(res.value.map((r) => [r[PK], r['msdyn_name']])).to.deep.equal([[ids.get('Bravo query'), 'Bravo query']]);
+      }
+    });
+
     it('filter with a quoted string containing an apostrophe (eq, doubled quote)', async () => {
       const id: string = await api.create({ collection: SET, data: row("O'Brien query", ITYPE_B) });
       const res = await api.retrieveMultiple({ collection: SET, select: ['msdyn_name'], filter: "msdyn_name eq 'O''Brien query'" });

@@ -84,6 +84,11 @@ export interface QueryOptions {
   aliases?: ReadonlyMap<string, string>;
   /** `fetchXml`: a FetchXML query as sent (parsed by odata/fetchxml.ts), digest §3.8. */
   fetchXml?: string;
+  /**
+   * `savedQuery=<guid>` / `userQuery=<guid>`: run the FetchXML of that savedquery (system view) or
+   * userquery (saved view) row (digest §3; Dataverse "Retrieve and execute predefined queries").
+   */
+  predefinedQuery?: { table: 'savedquery' | 'userquery'; id: string };
 }
 
 /** Input of the pipeline: plain values, no express types. Header names are lower case. */
@@ -124,8 +129,8 @@ const GUID_KEY = /^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[
 
 /** Options Dataverse itself rejects (digest §3, §13 #39). */
 const REJECTED = new Set(['$skip', '$search', '$format', '$levels', '$compute', '$index', '$schemaversion']);
-/** Valid Dataverse options that Tessera does not implement yet (later issues). */
-const NOT_YET = new Set(['savedQuery', 'userQuery']);
+/** The predefined-query options, by the table holding their views. */
+const PREDEFINED = new Map([['savedQuery', 'savedquery'], ['userQuery', 'userquery']] as const);
 /** Dataverse's metadata entity sets (digest §8): valid URLs that Tessera does not serve yet (501). */
 const METADATA_SETS = new Set(['EntityDefinitions', 'RelationshipDefinitions', 'GlobalOptionSetDefinitions', 'ManagedPropertyDefinitions']);
 const SUPPORTED = new Set(['$select', '$filter', '$orderby', '$top', '$count', '$skiptoken', '$deltatoken', '$expand', '$id', '$apply']);
@@ -286,7 +291,6 @@ function parseQuery(raw: string): QueryOptions {
     if (options.has(name)) throw Errors.badQuery(`The query parameter '${name}' is specified more than once.`);
     options.set(name, value);
     if (REJECTED.has(name)) throw Errors.badQuery(`The query parameter '${name}' is not supported.`);
-    if (NOT_YET.has(name)) throw Errors.notImplemented(`The query parameter '${name}'`);
     if (name.startsWith('@')) {
       if (!/^@[A-Za-z_][A-Za-z0-9_]*$/.test(name)) throw Errors.badQuery(`'${name}' is not a valid parameter alias name.`);
       query.aliases = new Map([...(query.aliases ?? []), [name, value]]);
@@ -321,6 +325,13 @@ function parseQuery(raw: string): QueryOptions {
       case '$id': query.id = value; break;
       case '$apply': query.apply = parseApply(value, query.aliases); break;
       case 'fetchXml': query.fetchXml = value; break;
+      case 'savedQuery': case 'userQuery': {
+        if (query.predefinedQuery) throw Errors.badQuery('The savedQuery and userQuery query options cannot be combined.');
+        const id = value.trim().replace(/^\{(.*)\}$/, '$1');
+        if (!GUID_KEY.test(id)) throw Errors.badQuery(`The ${name} query option must be the id (a GUID) of a ${PREDEFINED.get(name)}; '${value}' is not.`);
+        query.predefinedQuery = { table: PREDEFINED.get(name)!, id: id.toLowerCase() };
+        break;
+      }
       default: break; // aliases, and custom query options (e.g. `tag`) which OData says to ignore
     }
   }
@@ -330,8 +341,9 @@ function parseQuery(raw: string): QueryOptions {
 /**
  * Parses one request. Throws ServiceError: 404 `0x8006088a` for paths outside the API or with an
  * unknown shape, 400 `0x80060888` for syntax errors and options Dataverse rejects (`$skip`,
- * `$search`, `$format` …), 501 for valid constructs not implemented yet (`savedQuery`, `userQuery`,
- * ManagedPropertyDefinitions, paths deeper than `<set>(<id>)/<navigation>[/$ref|/$count]`).
+ * `$search`, `$format` …) and for a `savedQuery`/`userQuery` that is not a GUID, 501 for valid
+ * constructs not implemented yet (ManagedPropertyDefinitions, paths deeper than
+ * `<set>(<id>)/<navigation>[/$ref|/$count]`).
  */
 export function parseRequest(req: HttpRequest): ODataRequest {
   const q = req.url.indexOf('?');
