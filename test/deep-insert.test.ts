@@ -116,6 +116,23 @@ for (const database of DATABASES) {
       expect((await account(299)).name).to.equal('bulk 299');
     });
 
+    it('gives every row a CreateMultiple with deep inserts writes a version of its own', async () => {
+      const bulk = async (set: string, type: string, targets: Array<Record<string, unknown>>) => {
+        const r = await call('POST', `${s.root}${set}/Microsoft.Dynamics.CRM.CreateMultiple`, { Targets: targets.map((t) => ({ '@odata.type': `Microsoft.Dynamics.CRM.${type}`, ...t })) });
+        expect(r.status, r.text).to.equal(200);
+      };
+      // Related rows written before their item (another table) and after it (the same table).
+      await bulk('accounts', 'account', [{ name: 'versioned 0', primarycontactid: { fullname: 'versioned p0' } }, { name: 'versioned 1' }, { name: 'versioned 2', primarycontactid: { fullname: 'versioned p2' } }]);
+      await bulk('contacts', 'contact', [{ fullname: 'versioned c0', [REPORTS]: [{ fullname: 'versioned r0' }] }, { fullname: 'versioned c1' }, { fullname: 'versioned c2' }]);
+      const versions: number[] = [];
+      for (const [set, name] of [['accounts', 'name'], ['contacts', 'fullname']]) {
+        const r = await call('GET', `${s.root}${set}?$select=versionnumber&$filter=startswith(${name},'versioned ')`);
+        versions.push(...r.json.value.map((row: { versionnumber: number }) => row.versionnumber));
+      }
+      expect(versions).to.have.length(9);
+      expect(new Set(versions).size, versions.join(', ')).to.equal(9);
+    });
+
     it('rolls back a whole CreateMultiple when a related row or bind of one item fails, naming the item', async () => {
       const before = await counts();
       const type = 'Microsoft.Dynamics.CRM.account';

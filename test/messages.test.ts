@@ -277,7 +277,7 @@ for (const database of DATABASES) {
           expect(r.status, r.text).to.equal(200);
           const versions = await versionsOf(r.json.Ids);
           expect(versions.slice(1).map((v, i) => v - versions[i]!)).to.deep.equal(Array(29).fill(1));
-          const runs = await s.db.rows(s.db.dialect.reserveVersions(2500).at(-1)!);
+          const runs = await s.db.rows(s.db.dialect.reserveVersions(2500));
           const first = Number(runs[0]![0]);
           expect(runs.map(([start, length]) => [Number(start) - first, Number(length)])).to.deep.equal([[0, 1000], [1000, 1000], [2000, 500]]);
           expect(first - versions[0]!).to.equal(1000);

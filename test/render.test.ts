@@ -282,10 +282,7 @@ function reserveVersionsCase(count: number, blocks: number): Case {
   return {
     name: `reserveVersions(${count})`,
     render: (dl) => dl.reserveVersions(count),
-    sqlite: [
-      { sql: `UPDATE "tessera_sequence" SET "value" = "value" + ? WHERE "name" = 'versionnumber'`, params: [count] },
-      { sql: `SELECT "value" - ? + 1, ? FROM "tessera_sequence" WHERE "name" = 'versionnumber'`, params: [count, count] },
-    ],
+    sqlite: { sql: `UPDATE "tessera_sequence" SET "value" = "value" + ? WHERE "name" = 'versionnumber' RETURNING "value" - ? + 1, ?`, params: [count, count, count] },
     postgres: { sql: `WITH "x" AS MATERIALIZED (SELECT pg_advisory_xact_lock_shared(132472442::bigint * 4294967296 + 'tessera_versionnumber'::regclass::oid::bigint)) SELECT nextval('tessera_versionnumber'), least(1000, ${count} - 1000 * ("n" - 1)) FROM "x", generate_series(1, ${blocks}) AS "n"`, params: [] },
     mssql: { sql: "DECLARE @first SQL_VARIANT; EXEC sp_sequence_get_range @sequence_name = N'tessera_versionnumber', @range_size = @p1, @range_first_value = @first OUTPUT; SELECT CAST(@first AS BIGINT), @p1", params: [count] },
   };

@@ -91,12 +91,13 @@ export interface Dialect {
   /** Converts a driver value read from a column back to its canonical value. */
   fromDb(a: AttributeModel, v: unknown): Value;
   /**
-   * Statements that reserve `count` new database-wide row version numbers; the last statement
-   * returns them as runs of consecutive numbers, one row `[first, length]` per run (in any order;
-   * SQLite and SQL Server reserve one run; PostgreSQL one per 1,000 numbers, each a block its
-   * sequence steps over). Run inside the write transaction.
+   * The statement that reserves `count` new database-wide row version numbers and returns them as
+   * runs of consecutive numbers, one row `[first, length]` per run (in any order; SQLite and SQL
+   * Server reserve one run; PostgreSQL one per 1,000 numbers, each a block its sequence steps
+   * over). Run inside the write transaction. One statement, so that reservations sent without
+   * waiting for each other (a bulk insert's, and its deep inserts') never interleave.
    */
-  reserveVersions(count: number): Statement[];
+  reserveVersions(count: number): Statement;
   /**
    * Savepoint statements inside a transaction: set `name`, roll back to it (the transaction goes
    * on, as if nothing after the savepoint had run, even after an error), and release it (none on

@@ -48,12 +48,12 @@ export const mssqlDialect: Dialect = {
   savepoint: { set: (n) => `SAVE TRANSACTION ${n}`, rollbackTo: (n) => `ROLLBACK TRANSACTION ${n}` },
   keyShareLock: { hint: ' WITH (HOLDLOCK, ROWLOCK)', suffix: '' },
   deleteReturning: (table, where, column) => `DELETE FROM ${table} OUTPUT DELETED.${column} WHERE ${where}`,
-  reserveVersions: (count) => [{
+  reserveVersions: (count) => ({
     sql: 'DECLARE @first SQL_VARIANT; '
       + "EXEC sp_sequence_get_range @sequence_name = N'tessera_versionnumber', @range_size = @p1, @range_first_value = @first OUTPUT; "
       + 'SELECT CAST(@first AS BIGINT), @p1',
     params: [count],
-  }],
+  }),
   setupDdl: [
     `IF OBJECT_ID(N'tessera_versionnumber', N'SO') IS NULL CREATE SEQUENCE [tessera_versionnumber] AS BIGINT START WITH 1000`,
   ],

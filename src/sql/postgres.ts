@@ -66,10 +66,10 @@ export const postgresDialect: Dialect = {
   deleteReturning: (table, where, column) => `DELETE FROM ${table} WHERE ${where} RETURNING ${column}`,
   reserveVersions: (count) => {
     if (!Number.isSafeInteger(count) || count < 1) throw new RangeError(`reserveVersions: count must be a positive integer, not ${count}`);
-    return [{
+    return {
       sql: `WITH "x" AS MATERIALIZED (SELECT pg_advisory_xact_lock_shared(${VERSION_HOLDERS_LOCK})) SELECT nextval('tessera_versionnumber'), least(${VERSION_BLOCK}, ${count} - ${VERSION_BLOCK} * ("n" - 1)) FROM "x", generate_series(1, ${Math.ceil(count / VERSION_BLOCK)}) AS "n"`,
       params: [],
-    }];
+    };
   },
   setupDdl: [
     'CREATE EXTENSION IF NOT EXISTS citext WITH SCHEMA public',

@@ -41,13 +41,10 @@ export const sqliteDialect: Dialect = {
   savepoint: { set: (n) => `SAVEPOINT ${n}`, rollbackTo: (n) => `ROLLBACK TO SAVEPOINT ${n}`, release: (n) => `RELEASE SAVEPOINT ${n}` },
   keyShareLock: { hint: '', suffix: '' },
   deleteReturning: (table, where, column) => `DELETE FROM ${table} WHERE ${where} RETURNING ${column}`,
-  reserveVersions: (count) => [
-    { sql: `UPDATE "tessera_sequence" SET "value" = "value" + ? WHERE "name" = 'versionnumber'`, params: [count] },
-    {
-      sql: `SELECT "value" - ? + 1, ? FROM "tessera_sequence" WHERE "name" = 'versionnumber'`,
-      params: [count, count],
-    },
-  ],
+  reserveVersions: (count) => ({
+    sql: `UPDATE "tessera_sequence" SET "value" = "value" + ? WHERE "name" = 'versionnumber' RETURNING "value" - ? + 1, ?`,
+    params: [count, count, count],
+  }),
   setupDdl: [
     `CREATE TABLE IF NOT EXISTS "tessera_sequence" ("name" TEXT PRIMARY KEY, "value" INTEGER NOT NULL)`,
     `INSERT OR IGNORE INTO "tessera_sequence" ("name", "value") VALUES ('versionnumber', 1000)`,

@@ -137,12 +137,7 @@ export async function executeAggregate(db: Database, asked: AggregatePlan): Prom
 
 /** Reserves `count` row versions in the transaction; ascending. */
 async function reserveVersions(tx: Executor, db: Database, count: number): Promise<number[]> {
-  const statements = db.dialect.reserveVersions(count);
-  let rows: unknown[][] = [];
-  for (const [i, stmt] of statements.entries()) {
-    if (i < statements.length - 1) await tx.run(stmt);
-    else rows = await tx.rows(stmt);
-  }
+  const rows = await tx.rows(db.dialect.reserveVersions(count));
   const versions: number[] = [];
   for (const [first, length] of rows) for (let v = Number(first), n = Number(length); n > 0; n--) versions.push(v++);
   return rows.length > 1 ? versions.sort((a, b) => a - b) : versions;
