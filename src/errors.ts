@@ -206,6 +206,12 @@ export const Errors = {
    * 403 `0x80040220`: what only a System Administrator may do (`what`, e.g. "give the System
    * Administrator role"); Dataverse keeps that role from being changed, deleted or given by others.
    */
+  /**
+   * 403 `0x80040220`: the System Administrator role is changed or deleted, by anyone (Dataverse
+   * keeps it: it cannot be modified or deleted); the service keeps it with every privilege.
+   */
+  keptRole: () =>
+    new ServiceError(403, '0x80040220', 'The System Administrator role cannot be changed or deleted: the service keeps it, with every privilege at Global depth.'),
   notAdministrator: (userId: string, what: string) =>
     new ServiceError(403, '0x80040220', `Principal user (Id=${userId}, type=8) cannot ${what}: only a System Administrator can.`),
   /**

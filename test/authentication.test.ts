@@ -8,7 +8,7 @@ import { randomUUID } from 'node:crypto';
 import { exportJWK, generateKeyPair, SignJWT, type CryptoKey, type JWTPayload } from 'jose';
 import { DynamicsWebApi } from 'dynamics-web-api';
 import { createAuthenticator, type Authenticator } from '../src/http/authentication.js';
-import { SYSTEM_ADMINISTRATOR_ID } from '../src/security/privileges.js';
+import { SYSTEM_ADMINISTRATOR_ID } from '../src/model/kept-ids.js';
 import { call, DATABASES, SHIPPED_METADATA, startServer, type Reply, type TestServer } from './support/server.js';
 
 /**

@@ -286,11 +286,20 @@ for (const database of DATABASES) {
     it('keeps the System Administrator role from users: its privileges, its row and giving it', async () => {
       const admin = (await call('GET', `${s.root}roles?$select=roleid&$filter=name eq 'System Administrator'`)).json.value[0].roleid as string;
       const roleAdmin = await user('Rita', await role('Role admin', { prvReadRole: 'Global', prvWriteRole: 'Global', prvDeleteRole: 'Global', prvAssignRole: 'Global', prvAppendToRole: 'Global', prvAppendToUser: 'Global', prvReadUser: 'Global' }));
-      for (const [method, path, body] of [['PATCH', `roles(${admin})`, { name: 'Renamed' }], ['DELETE', `roles(${admin})`, undefined], ['POST', `systemusers(${roleAdmin})/systemuserroles_association/$ref`, { '@odata.id': `${s.root}roles(${admin})` }]] as const) {
-        const r = await call(method, `${s.root}${path}`, body, as(roleAdmin));
-        expect(r.status, `${method} ${path}: ${r.text}`).to.equal(403);
-        expect(r.json.error.message).to.contain('only a System Administrator can');
+      const give = await call('POST', `${s.root}systemusers(${roleAdmin})/systemuserroles_association/$ref`, { '@odata.id': `${s.root}roles(${admin})` }, as(roleAdmin));
+      expect(give.status, give.text).to.equal(403);
+      expect(give.json.error.message).to.contain('only a System Administrator can');
+      // Its row: no one, not the system user either (it holds every privilege), renames or deletes it.
+      const changes = [['PATCH', { name: 'Renamed' }, { 'If-Match': '*' }], ['PATCH', { name: 'Renamed' }, {}], ['DELETE', undefined, {}]] as const;
+      for (const caller of [as(roleAdmin), {}]) {
+        for (const [method, body, headers] of changes) {
+          const r = await call(method, `${s.root}roles(${admin})`, body, { ...caller, ...headers });
+          expect(r.status, `${method} as ${JSON.stringify(caller)}: ${r.text}`).to.equal(403);
+          expect(r.json.error).to.deep.equal({ code: '0x80040220', message: 'The System Administrator role cannot be changed or deleted: the service keeps it, with every privilege at Global depth.' });
+        }
       }
+      const batch = await call('POST', `${s.root}roles/Microsoft.Dynamics.CRM.UpdateMultiple`, { Targets: [{ '@odata.type': 'Microsoft.Dynamics.CRM.role', roleid: admin, name: 'Renamed' }] });
+      expect(batch.status, batch.text).to.equal(403);
       const add = await call('POST', `${s.root}roles(${admin})/Microsoft.Dynamics.CRM.RemovePrivilegeRole`, { PrivilegeId: (await call('GET', `${s.root}privileges?$select=name&$filter=name eq 'prvReadRole'`)).json.value[0].privilegeid });
       expect(add.status, 'not even the system user changes its privileges').to.equal(403);
       expect((await call('GET', `${s.root}roles(${admin})?$select=name`)).json.name).to.equal('System Administrator');

@@ -10,7 +10,8 @@ import { InTransaction, withSecurity } from '../store/database.js';
 import { executeRead, writeIn } from '../store/execute.js';
 import { CallerAccess, userGrants, type UserGrants } from '../security/access.js';
 import { SYSTEM_CALLER } from '../security/callers.js';
-import { DepthMask, privilegesOf, rolePrivilegeId, SYSTEM_ADMINISTRATOR_ID, type DepthName, type PrivilegeModel } from '../security/privileges.js';
+import { SYSTEM_ADMINISTRATOR_ID } from '../model/kept-ids.js';
+import { DepthMask, privilegesOf, rolePrivilegeId, type DepthName, type PrivilegeModel } from '../security/privileges.js';
 import type { ComplexTypeDefinition, MessageContext } from './types.js';
 
 /**
@@ -63,7 +64,7 @@ export function boundRole(ctx: MessageContext, name: string): { role: EntityMode
   const entity = ctx.binding?.entity;
   if (!entity || entity.LogicalName !== ROLE || !ctx.binding?.id) throw Errors.resourceNotFound(`Microsoft.Dynamics.CRM.${name}`);
   // Kept by the service with every privilege: Dataverse's cannot be modified either.
-  if (ctx.binding.id === SYSTEM_ADMINISTRATOR_ID) throw Errors.notAdministrator(ctx.caller.systemuserid, 'change the privileges of the System Administrator role');
+  if (ctx.binding.id === SYSTEM_ADMINISTRATOR_ID) throw Errors.keptRole();
   return { role: entity, id: ctx.binding.id };
 }
 

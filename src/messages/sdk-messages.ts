@@ -3,7 +3,8 @@ import { SDKMESSAGE, SDKMESSAGEFILTER } from '../model/system-columns.js';
 import type { Caller } from '../plan/types.js';
 import { clientWritable } from '../plan/write.js';
 import type { Database } from '../store/database.js';
-import { keepRows, nameGuid } from '../store/kept-rows.js';
+import { nameGuid } from '../model/kept-ids.js';
+import { keepRows } from '../store/kept-rows.js';
 import type { Message } from './types.js';
 
 /**

@@ -1,7 +1,8 @@
 import { randomFillSync } from 'node:crypto';
 import { Errors } from '../errors.js';
 import { parseJsonBody } from '../odata/json-body.js';
-import { DATASTATE, DATASTATE_ACTIVE, SERVICE_MAINTAINED } from '../model/system-columns.js';
+import { SYSTEM_ADMINISTRATOR_ID } from '../model/kept-ids.js';
+import { DATASTATE, DATASTATE_ACTIVE, ROLE, SERVICE_MAINTAINED } from '../model/system-columns.js';
 import type { AttributeModel, EntityModel, Model, NavigationPropertyModel, OneToManyNavigationModel, OptionMetadata } from '../model/types.js';
 import { ColumnValues, stampModified } from './column-values.js';
 import { planAssociate } from './associate.js';
@@ -487,7 +488,8 @@ export function activeRowGuard(entity: EntityModel, id: string): Guard | undefin
  * State rules (digest §6.5): statecode alone gets its DefaultStatus; statecode + statuscode must
  * agree (400 `0x80048408`; statecode with a null statuscode gets the DefaultStatus); statuscode alone
  * must belong to the row's current state, checked as a guard in the UPDATE itself (null never
- * does: 400 `0x80048408`). On retention-enabled tables a retained row cannot be updated
+ * does: 400 `0x80048408`). The System Administrator role is refused to every caller (403,
+ * Errors.keptRole). On retention-enabled tables a retained row cannot be updated
  * (activeRowGuard); an upsert of one fails the same way instead of creating a second row.
  */
 export function planUpdate(
@@ -495,6 +497,7 @@ export function planUpdate(
   ifMatch: '*' | string | undefined, ifNoneMatch: '*' | string | undefined,
 ): UpdatePlan | InsertPlan {
   writable(entity, 'Update');
+  refuseKeptRole(entity, id);
   if (ifNoneMatch === '*') return planCreate(model, entity, body, caller, id);
   const { values: set, references } = assign(model, entity, body, 'update', caller);
   const guards = versionGuard(entity, ifMatch);
@@ -535,12 +538,19 @@ export function planUpdate(
   return { kind: 'update', entity, id, set, guards, references, upsert };
 }
 
+/** Throws Errors.keptRole (403) for the System Administrator role's row: no caller changes or deletes it. */
+function refuseKeptRole(entity: EntityModel, id: string): void {
+  if (entity.LogicalName === ROLE && id === SYSTEM_ADMINISTRATOR_ID) throw Errors.keptRole();
+}
+
 /**
  * Plans `DELETE /<set>(<id>)` by `caller`, guarded by an If-Match version when one is sent (digest
  * §2.4); the row's many-to-many links go with it, and its referencing rows are cleared, refuse the
- * delete or are deleted too (see delete.ts). Throws 400 `0x80040800` on an intersect table.
+ * delete or are deleted too (see delete.ts). Throws 400 `0x80040800` on an intersect table, and 403
+ * for the System Administrator role (Errors.keptRole).
  */
 export function planDelete(entity: EntityModel, id: string, ifMatch: '*' | string | undefined, caller: Caller): DeletePlan {
   writable(entity, 'Delete');
+  refuseKeptRole(entity, id);
   return deletePlan(entity, id, versionGuard(entity, ifMatch), caller);
 }

@@ -1,3 +1,4 @@
+import { SYSTEM_ADMINISTRATOR_ID } from '../model/kept-ids.js';
 import { Errors } from '../errors.js';
 import { ROLE, ROLEPRIVILEGES, SYSTEMUSER } from '../model/system-columns.js';
 import type { AttributeModel, EntityModel, Model } from '../model/types.js';
@@ -10,7 +11,7 @@ import type {
 import type { Database } from '../store/database.js';
 import { executeRead } from '../store/execute.js';
 import {
-  DepthMask, privilegeName, privilegesOf, SYSTEM_ADMINISTRATOR_ID, USER_ROLES,
+  DepthMask, privilegeName, privilegesOf, USER_ROLES,
   type AccessRightName, type PrivilegeIndex,
 } from './privileges.js';
 
@@ -282,9 +283,8 @@ export class CallerAccess implements PlanSecurity {
     if (references.some((r) => r.entity.LogicalName === ROLE && r.id === SYSTEM_ADMINISTRATOR_ID)) throw Errors.notAdministrator(this.caller.systemuserid, 'give the System Administrator role');
   }
 
-  /** The System Administrator role is changed by no one but the service (Dataverse: it cannot be modified or deleted). */
+  /** Users cannot change the SYSTEM user (the System Administrator role no caller changes: planUpdate, planDelete). */
   private protect(entity: EntityModel, id: string): void {
-    if (entity.LogicalName === ROLE && id === SYSTEM_ADMINISTRATOR_ID) throw Errors.notAdministrator(this.caller.systemuserid, 'change or delete the System Administrator role');
     if (entity.LogicalName === SYSTEMUSER && id === this.system) throw Errors.notAdministrator(this.caller.systemuserid, 'change the SYSTEM user');
   }
 

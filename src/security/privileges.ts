@@ -8,7 +8,8 @@ import type { Caller, PlanExpr } from '../plan/types.js';
 import { clientWritable } from '../plan/write.js';
 import type { Database } from '../store/database.js';
 import { executeRead, executeWrite } from '../store/execute.js';
-import { keepRows, nameGuid } from '../store/kept-rows.js';
+import { nameGuid, SYSTEM_ADMINISTRATOR, SYSTEM_ADMINISTRATOR_ID } from '../model/kept-ids.js';
+import { keepRows } from '../store/kept-rows.js';
 
 /**
  * Privileges and the built-in System Administrator role (Dataverse "Security concepts",
@@ -130,9 +131,6 @@ export function privilegeId(name: string): string {
   return nameGuid(`privilege:${name}`);
 }
 
-/** The System Administrator role's name and id: every privilege at Global depth, kept at start. */
-export const SYSTEM_ADMINISTRATOR = 'System Administrator';
-export const SYSTEM_ADMINISTRATOR_ID = nameGuid(`role:${SYSTEM_ADMINISTRATOR}`);
 
 /** The id of the roleprivileges row of `roleId` and `privilegeId`: one row per pair. */
 export function rolePrivilegeId(roleId: string, privilegeId: string): string {

@@ -1,5 +1,5 @@
-import { createHash } from 'node:crypto';
 import type { EntityModel, Model } from '../model/types.js';
+import { nameGuid } from '../model/kept-ids.js';
 import { deletePlan } from '../plan/delete.js';
 import { planRead } from '../plan/read.js';
 import type { Caller, ReadPlan } from '../plan/types.js';
@@ -12,15 +12,6 @@ import { executeInsertMany, executeRead, executeWrite } from './execute.js';
  * System Administrator role): each has an id derived from a name, so it stays the same from start
  * to start and a row is known by its id alone.
  */
-
-/** A GUID (version 5 layout) derived from `name`: the same on every start. */
-export function nameGuid(name: string): string {
-  const h = createHash('sha1').update(`tessera:${name}`).digest();
-  h[6] = (h[6]! & 0x0f) | 0x50;
-  h[8] = (h[8]! & 0x3f) | 0x80;
-  const x = h.subarray(0, 16).toString('hex');
-  return `${x.slice(0, 8)}-${x.slice(8, 12)}-${x.slice(12, 16)}-${x.slice(16, 20)}-${x.slice(20)}`;
-}
 
 /** The ids of the rows of `entity` (every row, not a page: for tables of a few thousand rows). */
 async function existingIds(db: Database, entity: EntityModel, where?: (read: ReadPlan) => ReadPlan): Promise<Set<string>> {
