@@ -20,7 +20,7 @@ import type { AggregatePlan, Caller, PlanExpr, ReadPlan, Value, WritePlan, Write
 import { planAssociate, planDisassociate } from './plan/associate.js';
 import { relatedTo, restrict } from './plan/navigation.js';
 import { parseBody, planCreate, planDelete, planUpdate, resolveBind, sequentialGuid } from './plan/write.js';
-import { KEY_RACE_ATTEMPTS, namedPrimaryKey, planAlternateKey } from './plan/keys.js';
+import { givenPrimaryKey, KEY_RACE_ATTEMPTS, namedPrimaryKey, planAlternateKey } from './plan/keys.js';
 import { resolveKeyedBinds, resolveKeyedUrl } from './store/keyed-urls.js';
 import { InTransaction, withSecurity, type Database } from './store/database.js';
 import { TimedDatabase } from './store/timed-database.js';
@@ -378,6 +378,11 @@ export class Service {
     switch (r.kind) {
       case 'operation': {
         const b = r.binding;
+        if (b?.alternateKey !== undefined) {
+          // Not a set (`WhoAmI()/UserId`): 404 for it; a set's record by alternate key: not yet.
+          this.entitySet(b.entitySet);
+          throw Errors.notImplemented(`Alternate keys ('${b.entitySet}(${b.alternateKey})')`);
+        }
         if (b && !r.qualified && r.params === undefined && !this.operations.messages.has(r.name)) return this.segment(req, this.entitySet(b.entitySet), b.id, r.name);
         return invokeOperation(this.operations, req, r, url);
       }
@@ -766,7 +771,8 @@ export class Service {
         for (let attempt = 1, found = id; ; attempt++, found = await findByKey(this.db, this.db, entity, key, values)) {
           if (!found && req.ifMatch !== undefined) throw missing();
           try {
-            return await this.update(req, entity, found ?? sequentialGuid(), location, found ? {} : defaults);
+            const body = found ? undefined : parseBody(entity, req.body);
+            return await this.update(req, entity, found ?? (body && givenPrimaryKey(entity, body)) ?? sequentialGuid(), location, found ? {} : defaults);
           } catch (err) {
             if (found || attempt >= KEY_RACE_ATTEMPTS || !isDuplicateKey(err)) throw err;
           }

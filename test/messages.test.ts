@@ -548,6 +548,49 @@ for (const database of DATABASES) {
         expect((await call('PATCH', `${s.root}new_tickets(${id})`, { statecode: 1, statuscode: 2 })).status).to.equal(204);
         expect((await call('GET', `${s.root}new_tickets(${id})`)).json).to.include({ statecode: 1, statuscode: 2 });
       });
+
+      it('refuses statecode null with 400 on every update path: statecode is always required', async () => {
+        const id = (await call('POST', `${s.root}new_tickets`, { new_title: 'null state', new_code: 'NULL-1' }, { Prefer: 'return=representation' })).json.new_ticketid;
+        const attempts: Array<[string, string, unknown, Record<string, string>]> = [
+          ['PATCH', `new_tickets(${id})`, { statecode: null }, { 'If-Match': '*' }],
+          ['PATCH', `new_tickets(${id})`, { statecode: null }, {}],
+          ['PATCH', "new_tickets(new_code='NULL-1')", { statecode: null }, {}],
+          ['DELETE', `new_tickets(${id})/statecode`, undefined, {}],
+          ['POST', `new_tickets/${NS}.UpdateMultiple`, { Targets: [{ '@odata.type': `${NS}.new_ticket`, new_ticketid: id, statecode: null }] }, {}],
+          ['POST', `new_tickets/${NS}.UpsertMultiple`, { Targets: [{ '@odata.type': `${NS}.new_ticket`, '@odata.id': "new_tickets(new_code='NULL-1')", statecode: null }] }, {}],
+        ];
+        for (const [method, path, body, headers] of attempts) {
+          const r = await call(method, `${s.root}${path}`, body, headers);
+          expect(r.status, `${method} ${path}: ${r.text}`).to.equal(400);
+          expect(r.json.error.message, path).to.contain("'statecode'");
+        }
+        expect((await call('GET', `${s.root}new_tickets(${id})?$select=statecode,statuscode`)).json).to.include({ statecode: 0, statuscode: 1 });
+        const attribute = await call('GET', `${s.root}EntityDefinitions(LogicalName='new_ticket')/Attributes(LogicalName='statecode')?$select=IsValidForCreate,RequiredLevel`);
+        expect(attribute.json).to.include({ IsValidForCreate: false });
+        expect(attribute.json.RequiredLevel.Value).to.equal('SystemRequired');
+      });
+
+      it('an upsert that creates its row takes the body as a Create does: state ignored, the body\'s id kept', async () => {
+        const byKey = await call('PATCH', `${s.root}new_tickets(new_code='UP-1')`, { statecode: 1, statuscode: 3, new_title: 'upserted' }, { Prefer: 'return=representation' });
+        expect(byKey.status, byKey.text).to.equal(201);
+        const posted = await call('POST', `${s.root}new_tickets`, { new_code: 'UP-2', statecode: 1, statuscode: 3, new_title: 'posted' }, { Prefer: 'return=representation' });
+        expect(posted.status, posted.text).to.equal(201);
+        for (const r of [byKey, posted]) expect(r.json).to.include({ statecode: 0, statuscode: 3 });
+        const again = await call('PATCH', `${s.root}new_tickets(new_code='UP-1')`, { statecode: 1, statuscode: 3 });
+        expect(again.status, 'the row exists now: an update, whose state must agree').to.equal(400);
+        expect(again.json.error.code).to.equal('0x80048408');
+        const chosen = [randomUUID(), randomUUID()];
+        expect((await call('PATCH', `${s.root}new_tickets(new_code='UP-3')`, { new_ticketid: chosen[0], new_title: 'mine' })).status).to.equal(204);
+        const bulk = await call('POST', `${s.root}new_tickets/${NS}.UpsertMultiple`, { Targets: [{ '@odata.type': `${NS}.new_ticket`, '@odata.id': "new_tickets(new_code='UP-4')", new_ticketid: chosen[1] }] });
+        expect(bulk.status, bulk.text).to.equal(204);
+        for (const [i, code] of ['UP-3', 'UP-4'].entries()) {
+          expect((await call('GET', `${s.root}new_tickets(new_code='${code}')?$select=new_ticketid`)).json.new_ticketid).to.equal(chosen[i]);
+        }
+        const fresh = await call('POST', `${s.root}new_tickets/${NS}.UpsertMultiple`, { Targets: [{ '@odata.type': `${NS}.new_ticket`, '@odata.id': "new_tickets(new_code='UP-5')" }] });
+        expect(fresh.status).to.equal(204);
+        const made = (await call('GET', `${s.root}new_tickets(new_code='UP-5')?$select=new_ticketid`)).json.new_ticketid as string;
+        expect(made[14], 'a new row\'s id is time-ordered (version 7), as single creates make them').to.equal('7');
+      });
     });
 
     describe('IsValidStateTransition and WhoAmI', () => {
@@ -625,6 +668,22 @@ for (const database of DATABASES) {
         const extra = await call('POST', `${s.root}${SET}/${NS}.CreateMultiple`, { Targets: [item({})], Other: 1 });
         expect(extra.status).to.equal(400);
         expect(extra.json.error.message).to.contain("'Other' is not a parameter");
+      });
+
+      it('answers 404 naming the segment for paths past an operation call, 501 for operations bound to an alternate key', async () => {
+        const paths: Array<[string, string, string]> = [
+          ['GET', 'WhoAmI()/UserId', 'WhoAmI'],
+          ['GET', "IsValidStateTransition(Entity=@p1,NewState=@p2,NewStatus=@p3)/IsValid", 'IsValidStateTransition'],
+          ['GET', 'WhoAmI()/$count', '$count'],
+          ['POST', `${SET}/${NS}.CreateMultiple/foo`, 'foo'],
+        ];
+        for (const [method, path, segment] of paths) {
+          const r = await call(method, `${s.root}${path}`, method === 'POST' ? {} : undefined);
+          expect(r.status, `${path}: ${r.text}`).to.equal(404);
+          expect(r.json.error).to.deep.equal({ code: '0x8006088a', message: `Resource not found for the segment '${segment}'.` });
+        }
+        const byKey = await call('POST', `${s.root}new_tickets(new_code='X')/${NS}.Nope`, {});
+        expect(byKey.status).to.equal(501);
       });
     });
   });

@@ -1,8 +1,7 @@
-import { randomUUID } from 'node:crypto';
 import { Errors, isDuplicateKey } from '../errors.js';
 import type { EntityModel } from '../model/types.js';
-import { KEY_RACE_ATTEMPTS } from '../plan/keys.js';
-import { planUpdate } from '../plan/write.js';
+import { givenPrimaryKey, KEY_RACE_ATTEMPTS } from '../plan/keys.js';
+import { planUpdate, sequentialGuid } from '../plan/write.js';
 import { writeIn } from '../store/execute.js';
 import type { UpdatePlan } from '../plan/types.js';
 import { atIndex, atItem, boundEntity, eachTarget, keyedTarget, targetId, targetName, type KeyedTarget } from './targets.js';
@@ -74,7 +73,7 @@ function upsertAll(ctx: MessageContext, entity: EntityModel, items: readonly Key
       const item = { ...target.item };
       // A create by alternate key writes the key's values unless the body sets them.
       if (key && !id) key.key.KeyAttributes.forEach((a, j) => { if (!(a.PropertyName in item)) item[a.PropertyName] = key.values[j]; });
-      plans.push({ index, name: targetName(target), plan: atItem(index, () => planUpdate(ctx.model, entity, id ?? randomUUID(), item, ctx.caller, undefined, undefined) as UpdatePlan) });
+      plans.push({ index, name: targetName(target), plan: atItem(index, () => planUpdate(ctx.model, entity, id ?? givenPrimaryKey(entity, item) ?? sequentialGuid(), item, ctx.caller, undefined, undefined) as UpdatePlan) });
     }
     // Items that point at rows of the same request (which may create them) keep their order.
     const ids = new Set(plans.map(({ plan }) => plan.id));

@@ -110,8 +110,9 @@ function buildAttribute(file: EntityFile, a: AttributeFile, systemSupplied: bool
     AttributeType: a.AttributeType,
     DisplayName: a.DisplayName ?? a.LogicalName,
     Description: a.Description ?? '',
-    RequiredLevel: a.RequiredLevel ?? (primaryId ? 'SystemRequired' : 'None'),
-    IsValidForCreate: a.AttributeOf ? false : a.IsValidForCreate ?? true,
+    // statecode is always required and never set on create: rows start in their first state (planServiceCreate).
+    RequiredLevel: a.AttributeType === 'State' ? 'SystemRequired' : a.RequiredLevel ?? (primaryId ? 'SystemRequired' : 'None'),
+    IsValidForCreate: a.AttributeOf || a.AttributeType === 'State' ? false : a.IsValidForCreate ?? true,
     IsValidForUpdate: a.AttributeOf ? false : a.IsValidForUpdate ?? !primaryId,
     IsValidForRead: a.IsValidForRead ?? true,
     MaxLength: a.MaxLength ?? DEFAULT_MAX_LENGTH[a.AttributeType],

@@ -30,7 +30,7 @@ export type Resource =
    * (bound). `qualified` tells whether the name carried the `Microsoft.Dynamics.CRM.` (or `mscrm.`)
    * namespace; `params` is the raw text inside a function's parentheses.
    */
-  | { kind: 'operation'; name: string; segment: string; qualified: boolean; params?: string; binding?: { entitySet: string; id?: string } }
+  | { kind: 'operation'; name: string; segment: string; qualified: boolean; params?: string; binding?: { entitySet: string; id?: string; alternateKey?: string } }
   /** `<set>(<id>)/<navigation>[(<child id>)]/$ref`: the association itself (digest §2.2, §2.5). */
   | { kind: 'ref'; entitySet: string; id: string; navigation: string; childId?: string }
   /**
@@ -249,7 +249,8 @@ function parsePath(path: string): Resource {
     const op = second ? operationName(second[1]!) : undefined;
     if (second && op && (op.qualified || !second[1]!.includes('.'))) {
       const id = key === undefined ? undefined : key.trim().replace(/^\{(.*)\}$/, '$1');
-      if (id !== undefined && !GUID_KEY.test(id)) throw Errors.notImplemented(`Alternate keys ('${first}')`);
+      // A key that is no GUID: an alternate key of a set, or (the service tells) a function call's parameters.
+      if (id !== undefined && !GUID_KEY.test(id)) return { kind: 'operation', ...op, segment: segments[1]!, params: second[2], binding: { entitySet: name, alternateKey: key! } };
       return { kind: 'operation', ...op, segment: segments[1]!, params: second[2], binding: { entitySet: name, id: id?.toLowerCase() } };
     }
     throw Errors.resourceNotFound(segments[1]!);
@@ -269,6 +270,9 @@ function parsePath(path: string): Resource {
     if (!GUID_KEY.test(id) || !nav || nav[2] !== undefined) throw Errors.badQuery(`'${segments.join('/')}' is not a valid $count path; it is <set>(<id>)/<collection-valued navigation property>/$count.`);
     return { kind: 'count', entitySet: name, navigation: { id: id.toLowerCase(), name: nav[1]! } };
   }
+  // Segments after a function call (`WhoAmI()/…`, never a key: keys are not empty) or an operation.
+  if (segments.length > 1 && key === '') throw Errors.resourceNotFound(segments[1]!);
+  if (segments.length > 2 && segments[1]!.includes('.')) throw Errors.resourceNotFound(segments[2]!);
   if (segments.length > 1) {
     throw Errors.notImplemented(`The path '${segments.join('/')}' (\$count on an entity and deeper navigation paths)`);
   }

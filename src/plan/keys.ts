@@ -48,6 +48,16 @@ export function namedPrimaryKey(entity: EntityModel, predicate: string): string 
 }
 
 /**
+ * The primary key a body sets (`<table>id`: a GUID, canonical), undefined when it sets none or
+ * something else (planning the body then refuses that). An upsert by alternate key that creates
+ * its row gives it this id, as a Create of the body would.
+ */
+export function givenPrimaryKey(entity: EntityModel, body: Record<string, unknown>): string | undefined {
+  const v = body[entity.PrimaryIdAttribute];
+  return typeof v === 'string' ? canonicalGuid(v) : undefined;
+}
+
+/**
  * How many times an upsert by alternate key whose create loses to a concurrent one (412 on the
  * key's unique index) looks the key up again and updates the row the other made.
  */

@@ -1,5 +1,5 @@
 import { randomFillSync } from 'node:crypto';
-import { Errors } from '../errors.js';
+import { Errors, ServiceError } from '../errors.js';
 import { parseJsonBody } from '../odata/json-body.js';
 import { SYSTEM_ADMINISTRATOR_ID } from '../model/kept-ids.js';
 import { DATASTATE, DATASTATE_ACTIVE, ROLE, SERVICE_MAINTAINED } from '../model/system-columns.js';
@@ -499,6 +499,32 @@ export function planUpdate(
   writable(entity, 'Update');
   refuseKeptRole(entity, id);
   if (ifNoneMatch === '*') return planCreate(model, entity, body, caller, id);
+  let upsert: InsertPlan | Error | undefined;
+  if (ifMatch === undefined) {
+    try {
+      upsert = planCreate(model, entity, body, caller, id);
+    } catch (err) {
+      upsert = err as Error;
+    }
+  }
+  let update: Pick<UpdatePlan, 'set' | 'guards' | 'references'>;
+  try {
+    update = planRowUpdate(model, entity, id, body, caller, ifMatch);
+  } catch (err) {
+    // An upsert whose body cannot update the row may still create it, as a Create of the same
+    // body would: the update's error is raised only if the row exists (a guard no row passes).
+    if (ifMatch !== undefined || !(err instanceof ServiceError)) throw err;
+    const set = new ColumnValues(entity);
+    stampModified(entity, set, caller, nowUtc());
+    update = { set, references: [], guards: [{ attribute: entity.attributesByName.get(entity.PrimaryIdAttribute)!, values: [], fail: () => err }] };
+  }
+  return { kind: 'update', entity, id, ...update, upsert };
+}
+
+/** The update half of planUpdate: the columns to set, the guards of the row's state and version, and the rows the body points at. Throws as planUpdate. */
+function planRowUpdate(
+  model: Model, entity: EntityModel, id: string, body: Record<string, unknown>, caller: Caller, ifMatch: '*' | string | undefined,
+): Pick<UpdatePlan, 'set' | 'guards' | 'references'> {
   const { values: set, references } = assign(model, entity, body, 'update', caller);
   const guards = versionGuard(entity, ifMatch);
   const state = entity.attributesByName.get('statecode');
@@ -527,15 +553,7 @@ export function planUpdate(
   const retained = activeRowGuard(entity, id);
   if (retained) guards.push(retained);
   stampModified(entity, set, caller, nowUtc());
-  let upsert: InsertPlan | Error | undefined;
-  if (ifMatch === undefined) {
-    try {
-      upsert = planCreate(model, entity, body, caller, id);
-    } catch (err) {
-      upsert = err as Error;
-    }
-  }
-  return { kind: 'update', entity, id, set, guards, references, upsert };
+  return { set, guards, references };
 }
 
 /** Throws Errors.keptRole (403) for the System Administrator role's row: no caller changes or deletes it. */
