@@ -7,7 +7,7 @@ import { logger } from './log.js';
 import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { loadModel, ModelError } from './model/loader.js';
-import { ImportError, type ImportResult } from './model/sources/columns.js';
+import { ImportError, metadataFileText, type ImportResult } from './model/sources/columns.js';
 import { voyadoTable } from './model/sources/voyado.js';
 import { customerInsightsTable } from './model/sources/customer-insights.js';
 import { dataverseReferenceTable } from './model/sources/dataverse-reference.js';
@@ -126,7 +126,7 @@ program.command('migrate')
   .action(async (opts: { metadata: string; database: string; dryRun?: boolean }) => {
     try {
       const model = loadModel(opts.metadata);
-      const db = await openDatabase(opts.database);
+      const db = await openDatabase(opts.database, { create: !opts.dryRun });
       const ddl = opts.dryRun ? await pendingDdl(db, model) : await migrate(db, model);
       for (const sql of ddl) process.stdout.write(`${sql};\n`);
       await db.close();
@@ -175,7 +175,7 @@ program.command('import')
       const { table, notes } = convert(text, opts.prefix);
       const target = join(opts.metadata, `${table.LogicalName}.json`);
       if (existsSync(target)) throw new Error(`import: ${target} exists; remove it or choose another --prefix`);
-      writeFileSync(target, `${JSON.stringify(table, null, 2)}\n`);
+      writeFileSync(target, metadataFileText(table));
       // The folder must still load, the new file with the others (a name taken by another table, say).
       try {
         loadModel(opts.metadata);

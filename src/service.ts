@@ -395,7 +395,7 @@ export class Service {
       case 'definitions':
         // The metadata files are the only source of table definitions: nothing changes them here.
         if (['POST', 'PUT', 'PATCH', 'DELETE'].includes(req.method)) {
-          throw Errors.notImplemented(`${req.method} on ${r.set} (definitions come from the metadata files; edit them and restart)`);
+          throw Errors.notImplemented(`${req.method} on ${r.set} (definitions come from the metadata files: edit those, and the server reloads them)`);
         }
         if (req.method !== 'GET') throw Errors.methodNotAllowed(req.method, r.set);
         return answerDefinitions(req, this.model, r);

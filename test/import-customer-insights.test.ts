@@ -66,6 +66,21 @@ describe('Customer Insights interaction types as tables', () => {
     expect(table.Indexes).to.deep.equal([{ LogicalName: 'ci_timeopened', KeyAttributes: ['ci_timeopened'] }]);
   });
 
+  it('reads property names whatever their case, as the seed\'s JSON example writes them', () => {
+    const table = customerInsightsTable({
+      IdPropertyNames: ['TestInteractionType6358'], ApiEntitySetName: 'Test6358Opened', TimestampPropertyName: 'TimeOpened', TypeName: 'TestInteractionType6358',
+      Fields: [
+        { FieldName: 'TestInteractionType6358', FieldType: 'Edm.String', IsRequired: true },
+        { FieldName: 'TimeOpened', FieldType: 'Edm.DateTimeOffset', DisplayName: { 'en-US': 'Time opened' } },
+      ],
+    }, 'ci');
+    expect(table).to.deep.include({ LogicalName: 'ci_testinteractiontype6358', EntitySetName: 'ci_test6358opened' });
+    expect(table.Keys).to.deep.equal([{ LogicalName: 'ci_testinteractiontype6358_key', KeyAttributes: ['ci_testinteractiontype6358'] }]);
+    expect(table.Indexes).to.deep.equal([{ LogicalName: 'ci_timeopened', KeyAttributes: ['ci_timeopened'] }]);
+    expect(table.Attributes.find((a) => a.LogicalName === 'ci_timeopened')).to.deep.include({ DisplayName: 'Time opened' });
+    expect(table.Attributes.find((a) => a.LogicalName === 'ci_testinteractiontype6358')).to.deep.include({ RequiredLevel: 'ApplicationRequired' });
+  });
+
   it('names every problem of a definition it cannot map', () => {
     let error: unknown;
     try {

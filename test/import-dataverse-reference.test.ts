@@ -70,6 +70,8 @@ describe('Dataverse table reference pages as tables', function () {
       const r = runCli('import', 'dataverse', PAGE, '--metadata', dir);
       expect(r.status, r.stderr).to.equal(0);
       expect(r.stdout).to.contain('table msdyn_copilotinteraction (msdyn_copilotinteractions) with 34 columns');
+      const written = readFileSync(join(dir, 'msdyn_copilotinteraction.json'), 'utf8');
+      expect(written, 'Int64 bounds as the page gives them').to.contain('"MinValue": -9223372036854775808,').and.contain('"MaxValue": 9223372036854775807');
       const s = await startServer(dir, database);
       try {
         const created = await call('POST', `${s.root}msdyn_copilotinteractions`, { msdyn_name: 'imported', msdyn_scenariorequestid: 'r1', msdyn_interactiontype: 100230301, msdyn_scenariotype: 100230204 }, { Prefer: 'return=representation' });

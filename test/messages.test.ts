@@ -382,6 +382,17 @@ for (const database of DATABASES) {
         expect((await call('GET', `${s.root}${SET}(${fresh})`)).json).to.include({ msdyn_name: 'created', statecode: 0 });
       });
 
+      it('takes the primary key named in @odata.id, as URLs do (new_tickets(new_ticketid=<id>))', async () => {
+        const t = `${NS}.new_ticket`;
+        const id = (await call('POST', `${s.root}new_tickets`, { new_title: 'named' }, { Prefer: 'return=representation' })).json.new_ticketid;
+        for (const [message, title] of [['UpdateMultiple', 'named update'], ['UpsertMultiple', 'named upsert']]) {
+          const r = await call('POST', `${s.root}new_tickets/${NS}.${message}`, { Targets: [{ '@odata.type': t, '@odata.id': `new_tickets(new_ticketid=${id})`, new_title: title }] });
+          expect(r.status, `${message}: ${r.text}`).to.equal(204);
+          expect((await call('GET', `${s.root}new_tickets(${id})?$select=new_title`)).json.new_title).to.equal(title);
+        }
+        expect((await call('DELETE', `${s.root}new_tickets(${id})`)).status).to.equal(204);
+      });
+
       it('creates or updates by alternate key in @odata.id', async () => {
         const t = `${NS}.new_ticket`;
         const first = await call('POST', `${s.root}new_tickets/${NS}.UpsertMultiple`, { Targets: [

@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect } from 'chai';
@@ -127,10 +127,11 @@ describe('tessera migrate and database URLs', () => {
   it('prints the DDL with --dry-run without running it, then applies it', () => {
     const dir = mkdtempSync(join(tmpdir(), 'tessera-migrate-'));
     try {
-      const url = `sqlite:${join(dir, 'm.db')}`;
+      const url = `sqlite:${join(dir, 'sub', 'm.db')}`;
       const dry = spawnSync(process.execPath, [CLI, 'migrate', '--dry-run', '--metadata', SHIPPED_METADATA, '--database', url], { encoding: 'utf8' });
       expect(dry.status, dry.stderr).to.equal(0);
       expect(dry.stdout).to.contain('CREATE TABLE "msdyn_copilotinteraction" (');
+      expect(existsSync(join(dir, 'sub')), 'a dry run creates no folder and no file').to.equal(false);
       const again = spawnSync(process.execPath, [CLI, 'migrate', '--dry-run', '--metadata', SHIPPED_METADATA, '--database', url], { encoding: 'utf8' });
       expect(again.stdout, 'a dry run changes nothing').to.contain('CREATE TABLE "msdyn_copilotinteraction" (');
       const real = spawnSync(process.execPath, [CLI, 'migrate', '--metadata', SHIPPED_METADATA, '--database', url], { encoding: 'utf8' });
@@ -145,7 +146,14 @@ describe('tessera migrate and database URLs', () => {
   const postgresUrl = process.env['TESSERA_TEST_POSTGRES_URL'];
   if (postgresUrl) it('creates the ?schema= of a PostgreSQL URL when it is missing, rather than writing into public', async () => {
     const schema = `t_${randomUUID().replace(/-/g, '').slice(0, 12)}`;
-    const db = await openDatabase(`${postgresUrl}${postgresUrl.includes('?') ? '&' : '?'}schema=${schema}`);
+    const url = `${postgresUrl}${postgresUrl.includes('?') ? '&' : '?'}schema=${schema}`;
+    const dry = spawnSync(process.execPath, [CLI, 'migrate', '--dry-run', '--metadata', SHIPPED_METADATA, '--database', url], { encoding: 'utf8' });
+    expect(dry.status, dry.stderr).to.equal(0);
+    expect(dry.stdout).to.contain('CREATE TABLE "msdyn_copilotinteraction" (');
+    const base = await openDatabase(postgresUrl);
+    const schemas = await base.rows({ sql: 'SELECT 1 FROM pg_namespace WHERE nspname = $1', params: [schema] }).finally(() => base.close());
+    expect(schemas, 'a dry run creates no schema').to.have.length(0);
+    const db = await openDatabase(url);
     try {
       await migrate(db, model([{ LogicalName: 'new_name', AttributeType: 'String', MaxLength: 50 }]));
       const where = await db.rows({ sql: "SELECT table_schema FROM information_schema.tables WHERE table_name = 'new_thing'", params: [] });

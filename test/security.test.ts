@@ -457,7 +457,8 @@ for (const database of DATABASES) {
       expect(direct.status, 'roleprivileges is written by the messages only').to.equal(400);
       const metadata = await call('GET', `${s.root}$metadata`);
       expect(metadata.text).to.contain('<EnumType Name="PrivilegeDepth"><Member Name="Basic" Value="0"/>')
-        .and.contain('<Action Name="AddPrivilegesRole" IsBound="true"><Parameter Name="entity" Type="mscrm.crmbaseentity" Nullable="false"/><Parameter Name="Privileges" Type="Collection(mscrm.RolePrivilege)" Nullable="false"/>');
+        .and.contain('<Action Name="AddPrivilegesRole" IsBound="true"><Parameter Name="entity" Type="mscrm.role" Nullable="false"/><Parameter Name="Privileges" Type="Collection(mscrm.RolePrivilege)" Nullable="false"/>')
+        .and.contain('<Function Name="RetrieveUserPrivileges" IsBound="true"><Parameter Name="entity" Type="mscrm.systemuser" Nullable="false"/>');
     });
   });
 }

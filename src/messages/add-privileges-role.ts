@@ -17,8 +17,8 @@ export const message: Message = {
   Name: 'AddPrivilegesRole',
   Kind: 'Action',
   Binding: 'entity',
+  BindingTable: 'role',
   Parameters: [{ Name: 'Privileges', Type: 'Collection(mscrm.RolePrivilege)', ComplexType: ROLE_PRIVILEGE }],
-  takes: (entity) => entity.LogicalName === 'role',
   async invoke(ctx, args) {
     const { role, id } = boundRole(ctx, 'AddPrivilegesRole');
     const items = (args['Privileges'] as Array<Record<string, unknown>>).map((item, i) => rolePrivilege(ctx, item, i));

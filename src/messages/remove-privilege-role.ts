@@ -13,8 +13,8 @@ export const message: Message = {
   Name: 'RemovePrivilegeRole',
   Kind: 'Action',
   Binding: 'entity',
+  BindingTable: 'role',
   Parameters: [{ Name: 'PrivilegeId', Type: 'Edm.Guid' }],
-  takes: (entity) => entity.LogicalName === 'role',
   async invoke(ctx, args) {
     const { role, id } = boundRole(ctx, 'RemovePrivilegeRole');
     const rowId = rolePrivilegeId(id, privilegeById(ctx, args['PrivilegeId'] as string, '').id);

@@ -27,9 +27,9 @@ export const message: Message = {
   Name: 'RetrievePrincipalAccess',
   Kind: 'Function',
   Binding: 'entity',
+  BindingTable: SYSTEMUSER,
   Parameters: [{ Name: 'Target', Type: 'mscrm.crmbaseentity' }],
   ReturnType: { Name: 'RetrievePrincipalAccessResponse', Properties: [{ Name: 'AccessRights', Type: 'mscrm.AccessRights' }], Enums: [ACCESS_RIGHTS] },
-  takes: (entity) => entity.LogicalName === SYSTEMUSER,
   async invoke(ctx, args) {
     const userId = await boundUser(ctx, 'RetrievePrincipalAccess');
     const { entity, id } = args['Target'] as RecordReference;

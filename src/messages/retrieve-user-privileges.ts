@@ -15,9 +15,9 @@ export const message: Message = {
   Name: 'RetrieveUserPrivileges',
   Kind: 'Function',
   Binding: 'entity',
+  BindingTable: SYSTEMUSER,
   Parameters: [],
   ReturnType: { Name: 'RetrieveUserPrivilegesResponse', Properties: [{ Name: 'RolePrivileges', Type: 'Collection(mscrm.RolePrivilege)' }], Uses: [ROLE_PRIVILEGE] },
-  takes: (entity) => entity.LogicalName === SYSTEMUSER,
   async invoke(ctx) {
     const userId = await boundUser(ctx, 'RetrieveUserPrivileges');
     const { masks } = await grantsOf(ctx, userId);

@@ -47,7 +47,7 @@ const VERB_MESSAGES: ReadonlyArray<readonly [string, (entity: EntityModel) => bo
 export function sdkMessageCatalogue(model: Model, messages: Iterable<Message>): CatalogueEntry[] {
   const tables = (takes: (e: EntityModel) => boolean) => model.entities.filter(takes).map((e) => e.LogicalName);
   const registered = [...messages].sort((a, b) => a.Name.localeCompare(b.Name)).map((m): CatalogueEntry => {
-    const takes = m.takes?.bind(m) ?? (m.Binding ? clientWritable : undefined);
+    const takes = m.takes?.bind(m) ?? (m.BindingTable ? (e: EntityModel) => e.LogicalName === m.BindingTable : m.Binding ? clientWritable : undefined);
     return { name: m.Name, tables: takes ? tables(takes) : [NO_TABLE] };
   });
   return [...VERB_MESSAGES.map(([name, takes]) => ({ name, tables: tables(takes) })), ...registered];

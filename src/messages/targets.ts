@@ -1,6 +1,6 @@
 import { Errors, ServiceError } from '../errors.js';
 import type { EntityModel } from '../model/types.js';
-import { planAlternateKey, type AlternateKeyValue } from '../plan/keys.js';
+import { namedPrimaryKey, planAlternateKey, type AlternateKeyValue } from '../plan/keys.js';
 import { bodyValue, canonicalGuid } from '../plan/values.js';
 import { pkOf } from '../model/primary-key.js';
 import { isTypeOf, splitRecordUrl } from '../plan/write.js';
@@ -87,7 +87,8 @@ export function keyedTarget(entity: EntityModel, item: Record<string, unknown>):
   if (typeof odataId === 'string') {
     const url = splitRecordUrl(odataId);
     if (!url || url.entitySet !== entity.EntitySetName) throw Errors.badQuery(`The @odata.id '${odataId}' does not address a record of '${entity.EntitySetName}'.`);
-    const id = canonicalGuid(url.key);
+    // A bare GUID or `<table>id=<guid>`, as in a URL (digest §2.2); else an alternate key.
+    const id = canonicalGuid(url.key) ?? namedPrimaryKey(entity, url.key);
     return id ? { item, id } : { item, key: planAlternateKey(entity, url.key) };
   }
   const raw = item[entity.PrimaryIdAttribute];

@@ -97,13 +97,20 @@ export interface Message {
    * (`/<set>/Microsoft.Dynamics.CRM.X`) or `entity` (`/<set>(<id>)/Microsoft.Dynamics.CRM.X`).
    */
   readonly Binding?: 'entity' | 'entityset';
+  /**
+   * The one table a bound message takes (e.g. `systemuser` for RetrieveUserPrivileges): its
+   * binding parameter is typed `mscrm.<table>` in `$metadata`, as Dataverse declares it, and it
+   * takes no other table (the default of `takes`). Absent: `mscrm.crmbaseentity`, any table.
+   */
+  readonly BindingTable?: string;
   readonly Parameters: readonly ParameterDefinition[];
   /** The response's ComplexType; absent = no body (204). */
   readonly ReturnType?: ComplexTypeDefinition;
   /**
    * Whether the message takes rows of `entity` (its `sdkmessagefilter` rows, which clients query
-   * to learn whether a table supports it, digest §6.3). Default: every table but intersect
-   * tables for a bound message; no table for an unbound one, which gets one filter for `none`.
+   * to learn whether a table supports it, digest §6.3). Default: `BindingTable` alone, else every
+   * table but intersect tables for a bound message; no table for an unbound one, which gets one
+   * filter for `none`.
    */
   takes?(entity: EntityModel): boolean;
   /** Runs the message; returns the response properties (without `@odata.context`) or nothing. */

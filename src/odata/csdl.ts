@@ -98,6 +98,8 @@ export interface OperationDeclaration {
   readonly Name: string;
   readonly Kind: 'Action' | 'Function';
   readonly Binding?: 'entity' | 'entityset';
+  /** The table the binding parameter is typed as; absent: `crmbaseentity`. */
+  readonly BindingTable?: string;
   readonly Parameters: ReadonlyArray<{ readonly Name: string; readonly Type: string; readonly Optional?: boolean; readonly ComplexType?: ComplexTypeDeclaration }>;
   readonly ReturnType?: ComplexTypeDeclaration;
 }
@@ -146,7 +148,8 @@ function complexTypes(operations: readonly OperationDeclaration[]): { ComplexTyp
 function operation(op: OperationDeclaration): object {
   const parameters = op.Parameters.map((p) => ({ $: { Name: p.Name, Type: p.Type, Nullable: p.Optional ? 'true' : 'false' } }));
   if (op.Binding) {
-    const type = op.Binding === 'entity' ? `${ALIAS}.crmbaseentity` : `Collection(${ALIAS}.crmbaseentity)`;
+    const table = `${ALIAS}.${op.BindingTable ?? 'crmbaseentity'}`;
+    const type = op.Binding === 'entity' ? table : `Collection(${table})`;
     parameters.unshift({ $: { Name: op.Binding, Type: type, Nullable: 'false' } });
   }
   return {

@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import { MssqlDatabase } from './mssql.js';
 import { PostgresDatabase } from './postgres.js';
 import { SqliteDatabase } from './sqlite.js';
@@ -20,13 +21,16 @@ function reason(err: unknown): string {
  * `sqlite:<path>` (or `sqlite::memory:`), `postgres://…` / `postgresql://…` (optional
  * `?schema=`, created when missing), `mssql://…` / `sqlserver://…`. Throws DatabaseUrlError for an unknown URL and for a
  * server that cannot be reached (host, port and the driver's reason in one line).
+ * With `create: false` (`migrate --dry-run`) nothing is created: a SQLite file that does not exist
+ * is read as an empty database (in memory), a PostgreSQL schema that does not exist is left so
+ * (its catalog then shows no tables).
  */
-export async function openDatabase(url: string): Promise<Database> {
+export async function openDatabase(url: string, { create = true }: { create?: boolean } = {}): Promise<Database> {
   let db: Database;
   if (url.startsWith('sqlite:')) {
     const path = url.slice('sqlite:'.length).replace(/^\/\/(?=\/)/, '');
     if (!path) throw new DatabaseUrlError(`the database URL '${url}' has no file path (e.g. sqlite:./data/tessera.db)`);
-    return new SqliteDatabase(path);
+    return new SqliteDatabase(!create && path !== ':memory:' && !existsSync(path) ? ':memory:' : path);
   }
   if (/^postgres(ql)?:\/\//.test(url)) db = new PostgresDatabase(url);
   else if (/^(mssql|sqlserver):\/\//.test(url)) db = new MssqlDatabase(url);
@@ -34,7 +38,7 @@ export async function openDatabase(url: string): Promise<Database> {
   try {
     if (db instanceof MssqlDatabase) await db.connect();
     await db.rows({ sql: 'SELECT 1 AS one', params: [] });
-    if (db instanceof PostgresDatabase) await db.ensureSchema();
+    if (db instanceof PostgresDatabase && create) await db.ensureSchema();
   } catch (err) {
     await db.close().catch(() => undefined);
     const u = new URL(url.replace(/^sqlserver:/, 'mssql:'));

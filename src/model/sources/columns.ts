@@ -20,6 +20,15 @@ export interface ImportResult {
   readonly notes: readonly string[];
 }
 
+/**
+ * A metadata file's text: `table` as indented JSON. Int64's bounds, which a JavaScript number holds
+ * only as ±2^63 (written `9223372036854776000`, outside Int64), are written as Int64's own
+ * (`-9223372036854775808`, `9223372036854775807`), as Dataverse's reference pages give them.
+ */
+export function metadataFileText(table: EntityFile): string {
+  return `${JSON.stringify(table, null, 2)}\n`.replace(/(?<![\d.])(-?)9223372036854776000(?![\d.])/g, (_, minus: string) => (minus ? '-9223372036854775808' : '9223372036854775807'));
+}
+
 export type Json = Record<string, unknown>;
 
 /** Whether `v` is a JSON object (not null, not an array). */

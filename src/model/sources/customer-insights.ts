@@ -52,20 +52,27 @@ function text(v: unknown): string | undefined {
 
 /** The column of one field, or a problem. */
 function column(prefix: string, field: Json, index: number, keyed: boolean): AttributeFile | string {
-  const name = field['fieldName'];
+  const name = field['fieldname'];
   if (typeof name !== 'string' || !namePart(name)) return `fields[${index}]: fieldName must be a name`;
-  if (field['isArray'] === true) return `field '${name}': arrays have no column type; store them as rows of another table`;
-  const type = FIELD_TYPES[String(field['fieldType'])];
-  if (!type) return `field '${name}': fieldType must be one of ${Object.keys(FIELD_TYPES).join(', ')}, not ${JSON.stringify(field['fieldType'])}`;
+  if (field['isarray'] === true) return `field '${name}': arrays have no column type; store them as rows of another table`;
+  const type = FIELD_TYPES[String(field['fieldtype'])];
+  if (!type) return `field '${name}': fieldType must be one of ${Object.keys(FIELD_TYPES).join(', ')}, not ${JSON.stringify(field['fieldtype'])}`;
   const length = type.AttributeType === 'String' ? { MaxLength: keyed ? KEY_STRING_LENGTH : STRING_LENGTH } : {};
   return {
     LogicalName: `${prefix}_${namePart(name)}`,
     ...type,
-    DisplayName: text(field['displayName']) ?? name,
+    DisplayName: text(field['displayname']) ?? name,
     ...(text(field['description']) ? { Description: text(field['description']) } : {}),
-    ...(field['isRequired'] === true ? { RequiredLevel: 'ApplicationRequired' } : {}),
+    ...(field['isrequired'] === true ? { RequiredLevel: 'ApplicationRequired' } : {}),
     ...length,
   } as AttributeFile;
+}
+
+/** `v` with every object's property names in lower case, nested objects and arrays included. */
+function lowerKeys(v: unknown): unknown {
+  if (Array.isArray(v)) return v.map(lowerKeys);
+  if (!isObject(v)) return v;
+  return Object.fromEntries(Object.entries(v).map(([k, x]) => [k.toLowerCase(), lowerKeys(x)]));
 }
 
 /**
@@ -79,32 +86,35 @@ export function customerInsightsTable(definition: unknown, prefix = 'new'): Enti
   const badPrefix = prefixProblem(prefix);
   if (badPrefix) problems.push(badPrefix);
   if (!isObject(definition)) throw new ImportError(['the interaction type must be a JSON object with fields']);
-  const d = isObject(definition['properties']) && Array.isArray(definition['properties']['fields']) ? definition['properties'] : definition;
-  const typeName = [d['typeName'], definition['name'], d['apiEntitySetName']].find((n): n is string => typeof n === 'string' && namePart(n) !== '');
+  // Property names are read whatever their case, as Customer Insights reads them (its own example
+  // writes `IdPropertyNames` where its reference table says `idPropertyNames`).
+  const def = lowerKeys(definition) as Json;
+  const d = isObject(def['properties']) && Array.isArray(def['properties']['fields']) ? def['properties'] : def;
+  const typeName = [d['typename'], def['name'], d['apientitysetname']].find((n): n is string => typeof n === 'string' && namePart(n) !== '');
   if (!typeName) problems.push('typeName: the interaction type needs a name (typeName, name or apiEntitySetName)');
   if (!Array.isArray(d['fields'])) { problems.push('fields: must be a list of fields'); throw new ImportError(problems); }
-  const ids = Array.isArray(d['idPropertyNames']) ? d['idPropertyNames'].filter((n): n is string => typeof n === 'string') : [];
+  const ids = Array.isArray(d['idpropertynames']) ? d['idpropertynames'].filter((n): n is string => typeof n === 'string') : [];
   const columns = new ColumnSet([]);
   const byField = new Map<string, AttributeFile>();
   d['fields'].forEach((f: unknown, i: number) => {
     if (!isObject(f)) { columns.add(`fields[${i}]`, `fields[${i}]: must be an object`); return; }
-    const c = column(prefix, f, i, ids.includes(String(f['fieldName'])));
-    columns.add(`field '${String(f['fieldName'])}'`, c);
-    if (typeof c !== 'string') byField.set(String(f['fieldName']), c);
+    const c = column(prefix, f, i, ids.includes(String(f['fieldname'])));
+    columns.add(`field '${String(f['fieldname'])}'`, c);
+    if (typeof c !== 'string') byField.set(String(f['fieldname']), c);
   });
   problems.push(...columns.problems);
   for (const id of ids) if (!byField.has(id)) problems.push(`idPropertyNames: '${id}' is not a field`);
-  const timestamp = typeof d['timestampPropertyName'] === 'string' ? d['timestampPropertyName'] : undefined;
+  const timestamp = typeof d['timestamppropertyname'] === 'string' ? d['timestamppropertyname'] : undefined;
   if (timestamp !== undefined && byField.get(timestamp)?.AttributeType !== 'DateTime') problems.push(`timestampPropertyName: '${timestamp}' is not a date field`);
   if (problems.length) throw new ImportError(problems);
   const logicalName = `${prefix}_${namePart(typeName!)}`;
-  const nameField = d['fields'].find((f: unknown) => isObject(f) && f['isName'] === true && byField.get(String(f['fieldName']))?.AttributeType === 'String') as Json | undefined;
-  const { attributes, primaryName } = columns.withPrimaryName(prefix, nameField ? byField.get(String(nameField['fieldName']))!.LogicalName : undefined, 'The interaction\'s name (not part of the interaction type).');
-  const setName = typeof d['apiEntitySetName'] === 'string' && namePart(d['apiEntitySetName']) ? `${prefix}_${namePart(d['apiEntitySetName'])}` : `${logicalName}s`;
+  const nameField = d['fields'].find((f: unknown) => isObject(f) && f['isname'] === true && byField.get(String(f['fieldname']))?.AttributeType === 'String') as Json | undefined;
+  const { attributes, primaryName } = columns.withPrimaryName(prefix, nameField ? byField.get(String(nameField['fieldname']))!.LogicalName : undefined, 'The interaction\'s name (not part of the interaction type).');
+  const setName = typeof d['apientitysetname'] === 'string' && namePart(d['apientitysetname']) ? `${prefix}_${namePart(d['apientitysetname'])}` : `${logicalName}s`;
   return {
     LogicalName: logicalName,
     EntitySetName: setName,
-    DisplayName: text(d['displayName']) ?? typeName!,
+    DisplayName: text(d['displayname']) ?? typeName!,
     Description: text(d['description']) ?? `Interactions of the Customer Insights interaction type '${typeName!}'.`,
     PrimaryIdAttribute: `${logicalName}id`,
     PrimaryNameAttribute: primaryName,
