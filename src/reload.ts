@@ -20,9 +20,12 @@ import { COUNT_CAP, executeCount } from './store/execute.js';
  * between requests: a request already running finishes on the model it started with.
  */
 
-/** What a reload did: `tables` added and removed by LogicalName, or why nothing changed. */
+/**
+ * What a reload did: tables added, removed and `changed` (served before and after, their file's
+ * contents changed) by LogicalName, and how many are served; or why nothing changed.
+ */
 export type ReloadResult =
-  | { readonly outcome: 'reloaded'; readonly added: readonly string[]; readonly removed: readonly string[]; readonly tables: number }
+  | { readonly outcome: 'reloaded'; readonly added: readonly string[]; readonly removed: readonly string[]; readonly changed: readonly string[]; readonly tables: number }
   | { readonly outcome: 'unchanged' }
   | { readonly outcome: 'refused'; readonly reason: string };
 
@@ -42,14 +45,15 @@ export interface ReloadLogger extends FaultLogger {
  */
 export class ReloadingService implements RequestHandler {
   private current: Service;
-  private fingerprint: string;
+  /** The served folder's table files: name → hash of the contents. */
+  private files: ReadonlyMap<string, string>;
   /** The reload running now; reloads run one at a time. */
   private running?: Promise<ReloadResult>;
 
-  private constructor(service: Service, fingerprint: string, private readonly folder: string, private readonly db: Database,
+  private constructor(service: Service, files: ReadonlyMap<string, string>, private readonly folder: string, private readonly db: Database,
     private readonly log: FaultLogger, private readonly options: ServiceOptions) {
     this.current = service;
-    this.fingerprint = fingerprint;
+    this.files = files;
   }
 
   /**
@@ -57,9 +61,9 @@ export class ReloadingService implements RequestHandler {
    * (ModelError, MigrationError, the driver's error): a service that cannot start does not start.
    */
   static async open(folder: string, db: Database, log: FaultLogger, options: ServiceOptions = {}): Promise<ReloadingService> {
-    const fingerprint = folderFingerprint(folder);
+    const files = fileHashes(folder);
     const service = await Service.open(loadModel(folder), db, log, options);
-    return new ReloadingService(service, fingerprint, folder, db, log, options);
+    return new ReloadingService(service, files, folder, db, log, options);
   }
 
   /** The model requests are served with now. */
@@ -92,11 +96,11 @@ export class ReloadingService implements RequestHandler {
   }
 
   private async reloadNow(): Promise<ReloadResult> {
-    let fingerprint: string;
+    let files: ReadonlyMap<string, string>;
     let model: Model;
     try {
-      fingerprint = folderFingerprint(this.folder);
-      if (fingerprint === this.fingerprint) return { outcome: 'unchanged' };
+      files = fileHashes(this.folder);
+      if (files.size === this.files.size && [...files].every(([name, hash]) => this.files.get(name) === hash)) return { outcome: 'unchanged' };
       model = loadModel(this.folder);
     } catch (err) {
       return { outcome: 'refused', reason: err instanceof ModelError ? err.message : (err as Error).message };
@@ -111,14 +115,20 @@ export class ReloadingService implements RequestHandler {
     } catch (err) {
       return { outcome: 'refused', reason: (err as Error).message };
     }
-    const before = new Set(this.current.model.entities.map((e) => e.LogicalName));
+    const before = new Map(this.current.model.entities.map((e) => [e.LogicalName, e]));
     const after = new Set(model.entities.map((e) => e.LogicalName));
+    const changed = model.entities.filter((e) => {
+      const served = before.get(e.LogicalName);
+      const file = basename(e.source);
+      return served && (basename(served.source) !== file || this.files.get(file) !== files.get(file));
+    }).map((e) => e.LogicalName);
     this.current = service;
-    this.fingerprint = fingerprint;
+    this.files = files;
     return {
       outcome: 'reloaded',
       added: [...after].filter((n) => !before.has(n)),
-      removed: [...before].filter((n) => !after.has(n)),
+      removed: [...before.keys()].filter((n) => !after.has(n)),
+      changed,
       tables: after.size,
     };
   }
@@ -161,9 +171,9 @@ async function referencesOfRemoved(db: Database, before: Model, after: Model): P
   return lines;
 }
 
-/** A hash of the folder's `*.json` file names and contents, to tell a real change from a touch. */
-function folderFingerprint(folder: string): string {
-  const hash = createHash('sha256');
+/** The folder's table files, name → hash of the contents: to tell a real change from a touch, and which tables changed. */
+function fileHashes(folder: string): Map<string, string> {
+  const hashes = new Map<string, string>();
   for (const name of tableFileNames(folder)) {
     let bytes: Buffer | string;
     try {
@@ -172,9 +182,9 @@ function folderFingerprint(folder: string): string {
       // Gone or unreadable since the listing: loadModel says so, when it reads the folder.
       bytes = `unreadable: ${(err as Error).message}`;
     }
-    hash.update(name).update('\0').update(bytes).update('\0');
+    hashes.set(name, createHash('sha256').update(bytes).digest('hex'));
   }
-  return hash.digest('hex');
+  return hashes;
 }
 
 /**
@@ -198,7 +208,7 @@ export async function watchMetadata(service: ReloadingService, folder: string, l
   const reload = () => {
     void service.reload().then((r) => {
       if (r.outcome === 'reloaded') {
-        log.info({ added: r.added, removed: r.removed, tables: r.tables }, `Metadata reloaded from ${folder}: ${r.tables} tables${r.added.length ? `, added ${r.added.join(', ')}` : ''}${r.removed.length ? `, no longer served ${r.removed.join(', ')}` : ''}`);
+        log.info({ added: r.added, removed: r.removed, changed: r.changed, tables: r.tables }, `Metadata reloaded from ${folder}: ${r.tables} tables${r.added.length ? `, added ${r.added.join(', ')}` : ''}${r.changed.length ? `, changed ${r.changed.join(', ')}` : ''}${r.removed.length ? `, no longer served ${r.removed.join(', ')}` : ''}`);
       } else if (r.outcome === 'refused') {
         log.error({ reason: r.reason }, `Metadata in ${folder} not reloaded; still serving the previous tables: ${r.reason}`);
       } else if (refused) {

@@ -51,6 +51,7 @@ for (const database of DATABASES) {
         expect(r.headers.get('content-type')).to.match(/^multipart\/mixed; boundary=batchresponse_[0-9a-f-]{36}$/);
         const [get, post, count] = answers(r);
         expect(get!.status).to.equal(200);
+        expect(get!.headers).to.contain('Content-Type: application/json; odata.metadata=minimal; odata.streaming=true');
         expect(JSON.parse(get!.body).value.map((v: { msdyn_name: string }) => v.msdyn_name)).to.deep.equal(['batched 1']);
         expect(post!.status).to.equal(204);
         expect(post!.headers).to.match(new RegExp(`OData-EntityId: ${s.root}${SET}\\([0-9a-f-]{36}\\)`));

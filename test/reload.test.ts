@@ -57,7 +57,7 @@ for (const database of DATABASES) {
       expect(await service.reload()).to.deep.equal({ outcome: 'unchanged' });
       write(dir, THING);
       const r = await service.reload();
-      expect(r).to.deep.include({ outcome: 'reloaded', added: ['new_thing'], removed: [] });
+      expect(r).to.deep.include({ outcome: 'reloaded', added: ['new_thing'], removed: [], changed: [] });
       const created = await call('POST', `${root}new_things`, { new_name: 'first' }, { Prefer: 'return=representation' });
       expect(created.status, created.text).to.equal(201);
       expect((await call('GET', `${root}new_things?$select=new_name`)).json.value.map((t: { new_name: string }) => t.new_name)).to.deep.equal(['first']);
@@ -69,7 +69,7 @@ for (const database of DATABASES) {
 
     it('adds a column to a served table; its rows keep their values', async () => {
       write(dir, SIZED);
-      expect(await service.reload()).to.deep.include({ outcome: 'reloaded', added: [], removed: [] });
+      expect(await service.reload()).to.deep.include({ outcome: 'reloaded', added: [], removed: [], changed: ['new_thing'] });
       expect((await call('POST', `${root}new_things`, { new_name: 'second', new_size: 7 })).status).to.equal(204);
       const rows = (await call('GET', `${root}new_things?$select=new_name,new_size&$orderby=new_name`)).json.value;
       expect(rows.map((t: { new_name: string; new_size: number | null }) => [t.new_name, t.new_size])).to.deep.equal([['first', null], ['second', 7]]);
@@ -191,6 +191,8 @@ describe('tessera serve watches its metadata folder', function () {
       write(dir, THING);
       expect(JSON.parse(await s.logged(/Metadata reloaded/)).added).to.deep.equal(['new_thing']);
       expect((await call('GET', `${s.root}new_things`)).status).to.equal(200);
+      write(dir, { ...THING, Description: 'Changed.' });
+      expect(JSON.parse(await s.logged(/changed new_thing/)).changed, 'the log names the changed table').to.deep.equal(['new_thing']);
       writeFileSync(join(dir, 'broken.json'), '[');
       const refused = JSON.parse(await s.logged(/not reloaded/));
       expect(refused.level).to.equal(50);
