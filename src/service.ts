@@ -117,8 +117,7 @@ type FetchOption = 'fetchXml' | 'savedQuery' | 'userQuery';
 /** Which FetchXML query option a request carries, if any (fetchXml first). */
 function fetchOptionOf(query: QueryOptions): FetchOption | undefined {
   if (query.fetchXml !== undefined) return 'fetchXml';
-  if (query.predefinedQuery) return query.predefinedQuery.table === 'savedquery' ? 'savedQuery' : 'userQuery';
-  return undefined;
+  return query.predefinedQuery?.option;
 }
 
 /**
@@ -654,7 +653,7 @@ export class Service {
       if (req.query[other] !== undefined) throw Errors.badQuery(`The query option '$${other.toLowerCase()}' cannot be combined with ${option}.`);
     }
     const view = req.query.predefinedQuery;
-    if (view && req.query.fetchXml !== undefined) throw Errors.badQuery(`The query option 'fetchXml' cannot be combined with ${view.table === 'savedquery' ? 'savedQuery' : 'userQuery'}.`);
+    if (view && req.query.fetchXml !== undefined) throw Errors.badQuery(`The query option 'fetchXml' cannot be combined with ${view.option}.`);
     const fetch = parseFetchXml(view ? await this.predefinedFetchXml(view, entity) : req.query.fetchXml!);
     if (fetch.aggregate) return this.aggregateResponse(req, planFetchAggregate(entity, fetch, { ...this.context, now: this.context.clock() }, req.prefer, req.query.count === true, this.aggregateRecordLimit));
     const plan = planFetch(entity, fetch, { ...this.context, now: this.context.clock() }, req.prefer, req.query.count === true);

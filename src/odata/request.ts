@@ -88,7 +88,7 @@ export interface QueryOptions {
    * `savedQuery=<guid>` / `userQuery=<guid>`: run the FetchXML of that savedquery (system view) or
    * userquery (saved view) row (digest §3; Dataverse "Retrieve and execute predefined queries").
    */
-  predefinedQuery?: { table: 'savedquery' | 'userquery'; id: string };
+  predefinedQuery?: { option: 'savedQuery' | 'userQuery'; table: 'savedquery' | 'userquery'; id: string };
 }
 
 /** Input of the pipeline: plain values, no express types. Header names are lower case. */
@@ -333,7 +333,7 @@ function parseQuery(raw: string): QueryOptions {
         if (query.predefinedQuery) throw Errors.badQuery('The savedQuery and userQuery query options cannot be combined.');
         const id = value.trim().replace(/^\{(.*)\}$/, '$1');
         if (!GUID_KEY.test(id)) throw Errors.badQuery(`The ${name} query option must be the id (a GUID) of a ${PREDEFINED.get(name)}; '${value}' is not.`);
-        query.predefinedQuery = { table: PREDEFINED.get(name)!, id: id.toLowerCase() };
+        query.predefinedQuery = { option: name, table: PREDEFINED.get(name)!, id: id.toLowerCase() };
         break;
       }
       default: break; // aliases, and custom query options (e.g. `tag`) which OData says to ignore
