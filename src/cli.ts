@@ -173,6 +173,7 @@ program.command('import')
         throw new Error(`import: cannot read ${file}: ${(err as Error).message}`);
       }
       const { table, notes } = convert(text, opts.prefix);
+      if (!existsSync(opts.metadata)) throw new Error(`import: the metadata folder ${opts.metadata} does not exist`);
       const target = join(opts.metadata, `${table.LogicalName}.json`);
       if (existsSync(target)) throw new Error(`import: ${target} exists; remove it or choose another --prefix`);
       writeFileSync(target, metadataFileText(table));

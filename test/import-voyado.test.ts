@@ -1,4 +1,4 @@
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { expect } from 'chai';
 import { ImportError } from '../src/model/sources/columns.js';
@@ -114,6 +114,22 @@ describe('Voyado interaction schemas as tables', () => {
       expect(refused.status).to.equal(1);
       expect(refused.stderr).to.equal('tessera: the schema cannot become a table (1 problem):\n  id: must be letters, digits, \'_\' and \'-\' (Voyado\'s rule), not "x y"\n');
       expect(existsSync(join(dir, 'new_x_y.json'))).to.equal(false);
+    }));
+
+  it('tessera import voyado into a folder without the system tables names the files to add there, and a missing folder as such', () =>
+    withMetadataCopy((_dir, work) => {
+      const schema = join(work, 'reuse.json');
+      writeFileSync(schema, JSON.stringify(REUSE));
+      const empty = join(work, 'empty');
+      mkdirSync(empty);
+      const refused = runCli('import', 'voyado', schema, '--metadata', empty);
+      expect(refused.status).to.equal(1);
+      expect(refused.stderr).to.contain(`lookup target 'systemuser' is not a table in the model (add ${join(empty, 'systemuser.json')})`);
+      expect(refused.stderr).to.contain(`lookup target 'organization' is not a table in the model (add ${join(empty, 'organization.json')})`);
+      expect(readdirSync(empty)).to.deep.equal([]);
+      const missing = runCli('import', 'voyado', schema, '--metadata', join(work, 'missing'));
+      expect(missing.status).to.equal(1);
+      expect(missing.stderr).to.equal(`tessera: import: the metadata folder ${join(work, 'missing')} does not exist\n`);
     }));
 
   for (const database of DATABASES) {

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { readdirSync, readFileSync, statSync } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { Ajv, type ErrorObject } from 'ajv';
 import { parseString } from 'xml2js';
 import { entityFileSchema } from './schema.js';
@@ -244,7 +244,7 @@ function checkModel(entities: EntityModel[], indexOf: Map<EntityModel, Map<strin
     const properties = new Map<string, string>();
     for (const a of e.Attributes) {
       for (const t of a.Targets) {
-        if (!byName.has(t)) problems.push({ file: e.source, pointer: pointerOf(a, '/Targets'), reason: `lookup target '${t}' is not a table in the model (add metadata/${t}.json)` });
+        if (!byName.has(t)) problems.push({ file: e.source, pointer: pointerOf(a, '/Targets'), reason: `lookup target '${t}' is not a table in the model (add ${join(dirname(e.source), `${t}.json`)})` });
       }
       if (a.AttributeOf) {
         const of = e.attributesByName.get(a.AttributeOf);

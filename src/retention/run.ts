@@ -166,7 +166,7 @@ async function runPolicy(env: RetentionEnvironment, ctx: MessageContext, p: Poli
 export async function runRetention(env: RetentionEnvironment, options: RetentionRunOptions): Promise<RetentionSummary> {
   const now = options.now ?? new Date();
   const configs = env.model.byLogicalName.get('retentionconfig');
-  if (!configs) throw new Error("the model has no 'retentionconfig' table (add metadata/retentionconfig.json)");
+  if (!configs) throw new Error("the model has no 'retentionconfig' table (add retentionconfig.json, which Tessera's metadata folder ships, to the metadata folder)");
   const ctx: MessageContext = { model: env.model, db: env.db, caller: env.caller, clock: () => now, serviceRoot: '', limits: { maxTargets: 1 } };
   const summary: RetentionSummary = { tables: new Map(), policiesRun: 0, failures: [] };
   for (const p of await activePolicies(env, configs)) {
