@@ -58,7 +58,24 @@ for (const database of DATABASES) {
       await expectError({ msdyn_clienttimestamp: '1700-01-01T00:00:00Z' }, 400, '0x80040239');
       const r = await call('POST', `${s.root}${SET}`, { msdyn_clienttimestamp: '2024-05-01T10:20:30.789-05:00', overriddencreatedon: '2024-05-01' }, { Prefer: 'return=representation' });
       expect(r.json.msdyn_clienttimestamp).to.equal('2024-05-01T15:20:30Z');
-      expect(r.json.overriddencreatedon).to.equal('2024-05-01T00:00:00Z');
+      expect(r.json.createdon).to.equal('2024-05-01T00:00:00Z');
+    });
+
+    it('takes overriddencreatedon as a migrated row\'s createdon, and stamps overriddencreatedon with the time of the migration', async () => {
+      const before = Date.now() - 2000;
+      const r = await call('POST', `${s.root}${SET}`, { msdyn_name: 'migrated', overriddencreatedon: '2019-03-01T08:30:00Z' }, { Prefer: 'return=representation' });
+      expect(r.status, r.text).to.equal(201);
+      expect(r.json.createdon).to.equal('2019-03-01T08:30:00Z');
+      expect(Date.parse(r.json.overriddencreatedon)).to.be.within(before, Date.now() + 2000);
+      expect(r.json.modifiedon).to.equal(r.json.overriddencreatedon);
+      const plain = await call('POST', `${s.root}${SET}`, { msdyn_name: 'new' }, { Prefer: 'return=representation' });
+      expect(plain.json.overriddencreatedon).to.equal(null);
+      expect(plain.json.createdon).to.equal(plain.json.modifiedon);
+      const bulk = await call('POST', `${s.root}${SET}/Microsoft.Dynamics.CRM.CreateMultiple`, { Targets: [{ '@odata.type': 'Microsoft.Dynamics.CRM.msdyn_copilotinteraction', msdyn_name: 'migrated too', overriddencreatedon: '2018-01-02T03:04:05Z' }] });
+      expect(bulk.status, bulk.text).to.equal(200);
+      const row = await call('GET', `${s.root}${SET}(${bulk.json.Ids[0]})?$select=createdon,overriddencreatedon`);
+      expect(row.json.createdon).to.equal('2018-01-02T03:04:05Z');
+      expect(row.json.overriddencreatedon).to.not.equal(null);
     });
 
     it('rejects null for a SystemRequired column, accepts null for others', async () => {

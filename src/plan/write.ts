@@ -323,6 +323,8 @@ interface CreateStamps {
   readonly users: readonly AttributeModel[];
   /** createdonbehalfby, modifiedonbehalfby: the user impersonating the caller, if any. */
   readonly delegates: readonly AttributeModel[];
+  /** createdon and overriddencreatedon, when the table stores both: a migrated row's dates. */
+  readonly migration?: { readonly createdOn: AttributeModel; readonly overriddenCreatedOn: AttributeModel };
   readonly organization?: AttributeModel;
   readonly owner?: AttributeModel;
   readonly owningUser?: AttributeModel;
@@ -348,6 +350,7 @@ function stampsOf(entity: EntityModel): CreateStamps {
     times: ['createdon', 'modifiedon'].map(stored).filter((a) => a !== undefined),
     users: ['createdby', 'modifiedby'].map(stored).filter((a) => a !== undefined),
     delegates: ['createdonbehalfby', 'modifiedonbehalfby'].map(stored).filter((a) => a !== undefined),
+    migration: stored('createdon') && stored('overriddencreatedon') ? { createdOn: stored('createdon')!, overriddenCreatedOn: stored('overriddencreatedon')! } : undefined,
     organization: stored('organizationid'),
     owner: entity.attributesByName.get('ownerid'),
     owningUser: stored('owninguser'),
@@ -389,7 +392,10 @@ function writable(entity: EntityModel, message: 'Create' | 'Update' | 'Delete'):
 
 /**
  * Plans a Create. `urlId` is the key from a PATCH URL (upsert) and wins over a body key; `now`
- * (canonical UTC) stamps createdon/modifiedon, so a bulk create stamps every row alike.
+ * (canonical UTC) stamps createdon/modifiedon, so a bulk create stamps every row alike. A row
+ * migrated from another system gives its creation time in `overriddencreatedon`: that becomes
+ * createdon, and overriddencreatedon ("Record Created On", the time the record was migrated) is
+ * stamped with `now`, as Dataverse does (OverriddenCreatedOn column of every table reference page).
  * Navigation properties with new rows or bound URLs become the plan's `before`/`after` writes.
  * Throws the body errors of this module, 400 `0x80048408` for a statuscode that is not a
  * status of the Active state (new rows always start in statecode 0), and 400 `0x80040800` on an
@@ -411,7 +417,12 @@ export function planServiceCreate(model: Model, entity: EntityModel, body: Recor
   const given = urlId ?? (values.get(pk) as string | undefined);
   const id = given ?? sequentialGuid();
   values.set(stamps.pk, id);
+  const migrated = stamps.migration ? values.get(stamps.migration.overriddenCreatedOn) ?? null : null;
   for (const a of stamps.times) values.set(a, now);
+  if (migrated !== null) {
+    values.set(stamps.migration!.createdOn, migrated);
+    values.set(stamps.migration!.overriddenCreatedOn, now);
+  }
   for (const a of stamps.users) values.set(a, caller.systemuserid);
   if (caller.delegate) for (const a of stamps.delegates) values.set(a, caller.delegate.systemuserid);
   if (stamps.organization) values.set(stamps.organization, caller.organizationid);
