@@ -40,6 +40,12 @@ export const Errors = {
   /** 404 `0x80040217`: no row with that key. */
   recordNotFound: (logicalName: string, id: string) =>
     new ServiceError(404, '0x80040217', `${logicalName} With Id = ${id} Does Not Exist`),
+  /**
+   * 404 `0x80040217`: removing a link (`DELETE …/<collection>(<id>)/$ref`) between rows that both
+   * exist but are not linked through `navigation` (digest §2.5: a missing link is 404).
+   */
+  notLinked: (target: string, targetId: string, source: string, sourceId: string, navigation: string) =>
+    new ServiceError(404, '0x80040217', `${target} With Id = ${targetId} is not linked to ${source} With Id = ${sourceId} through '${navigation}'`),
   /** 400 `0x80072491`: change tracking asked of a table whose ChangeTrackingEnabled is false (digest §10). */
   changeTrackingNotEnabled: (logicalName: string) =>
     new ServiceError(400, '0x80072491', `Entity ${logicalName} isn't enabled for change tracking.`),

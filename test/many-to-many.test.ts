@@ -131,7 +131,9 @@ for (const database of DATABASES) {
       expect(otherTable.json.error.code).to.equal('0x80090800');
       const notLinked = await call('DELETE', `${s.root}new_tags(${tag['red']})/${TAGS}(${ci['b']})/$ref`);
       expect(notLinked.status).to.equal(404);
-      expect(notLinked.json.error.code).to.equal('0x80040217');
+      expect(notLinked.json.error.message).to.equal(`msdyn_copilotinteraction With Id = ${ci['b']} is not linked to new_tag With Id = ${tag['red']} through '${TAGS}'`);
+      const gone = await call('DELETE', `${s.root}new_tags(${tag['red']})/${TAGS}(00000000-0000-0000-0000-00000000000f)/$ref`);
+      expect(gone.json.error).to.deep.equal({ code: '0x80040217', message: 'msdyn_copilotinteraction With Id = 00000000-0000-0000-0000-00000000000f Does Not Exist' });
       expect(names((await call('GET', `${s.root}new_tags(${tag['red']})/${TAGS}?$select=msdyn_name`)).json.value)).to.deep.equal(['a']);
       expect(names((await call('GET', `${s.root}${SET}(${ci['a']})/${TAGS}?$select=new_name`)).json.value, 'new_name')).to.deep.equal(['red']);
     });

@@ -147,6 +147,7 @@ for (const database of DATABASES) {
       expect(await lookup()).to.equal(data);
       const notLinked = await call('DELETE', `${s.root}msdyn_copilotinteractiondatas(${other})/${CHILDREN}(${id})/$ref`);
       expect(notLinked.status).to.equal(404);
+      expect(notLinked.json.error).to.deep.equal({ code: '0x80040217', message: `msdyn_copilotinteraction With Id = ${id} is not linked to msdyn_copilotinteractiondata With Id = ${other} through '${CHILDREN}'` });
       expect(await lookup()).to.equal(data);
       expect((await call('DELETE', `${s.root}msdyn_copilotinteractiondatas(${data})/${CHILDREN}/$ref?$id=${encodeURIComponent(`${s.root}${SET}(${id})`)}`)).status).to.equal(204);
       expect(await lookup()).to.equal(null);

@@ -52,11 +52,11 @@ export function planAssociate(model: Model, caller: Caller, nav: NavigationPrope
 
 /**
  * Plans unlinking: a single-valued property is cleared (`targetId` unused); the related row of a
- * collection (`targetId`) is unlinked from row `sourceId`, with 404 `0x80040217` naming it when it
- * is not linked to that row. Throws 400 for a lookup the system maintains.
+ * collection (`targetId`) is unlinked from row `sourceId`: 404 `0x80040217` when either row does
+ * not exist, or when they are not linked (Errors.notLinked). Throws 400 for a lookup the system maintains.
  */
 export function planDisassociate(model: Model, caller: Caller, nav: NavigationPropertyModel, sourceId: string, targetId?: string): UpdatePlan | DisassociatePlan {
-  const missing = () => Errors.recordNotFound(nav.target.LogicalName, targetId!);
+  const missing = () => Errors.notLinked(nav.target.LogicalName, targetId!, nav.source.LogicalName, sourceId, nav.Name);
   if (nav.intersect) {
     const references = [{ entity: nav.source, id: sourceId }, ...(targetId ? [{ entity: nav.target, id: targetId }] : [])];
     return { kind: 'disassociate', entity: nav.intersect.entity, match: pair(nav, sourceId, targetId!), missing, references };

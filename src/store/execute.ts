@@ -470,7 +470,11 @@ export async function writeIn(
     case 'disassociate': {
       await checkReferences(tx, db, (plan.references ?? []).filter((r) => r.guard));
       const removed = await tx.run(renderDisassociate(db.dialect, plan));
-      if (!removed && plan.missing) throw plan.missing();
+      if (!removed && plan.missing) {
+        // Nothing to unlink: a row that does not exist is named as such, before the missing link.
+        await checkReferences(tx, db, plan.references ?? []);
+        throw plan.missing();
+      }
       return { id: plan.match[0]!.id, created: false };
     }
     case 'insert':
