@@ -25,7 +25,7 @@ for (const database of DATABASES) {
     after(async () => { await s.close(); });
 
     it('adds FormattedValue, lookuplogicalname and associatednavigationproperty with "*", in Dataverse\'s order', async () => {
-      const r = await call('GET', `${s.root}${SET}(${id})?$select=msdyn_name,msdyn_interactiontype,statecode,importsequencenumber,msdyn_clienttimestamp,overriddencreatedon,_msdyn_interactiondataid_value,_createdby_value,_modifiedonbehalfby_value`, undefined, { Prefer: 'odata.include-annotations="*"' });
+      const r = await call('GET', `${s.root}${SET}(${id})?$select=msdyn_name,msdyn_interactiontype,statecode,importsequencenumber,msdyn_clienttimestamp,createdon,overriddencreatedon,_msdyn_interactiondataid_value,_createdby_value,_modifiedonbehalfby_value`, undefined, { Prefer: 'odata.include-annotations="*"' });
       expect(r.status).to.equal(200);
       expect(r.headers.get('preference-applied')).to.equal('odata.include-annotations="*"');
       const keys = Object.keys(r.json);
@@ -35,7 +35,7 @@ for (const database of DATABASES) {
         [`statecode@${FV}`]: 'Active',
         [`importsequencenumber@${FV}`]: '9,500',
         [`msdyn_clienttimestamp@${FV}`]: '4/7/2023 2:59 PM',
-        [`overriddencreatedon@${FV}`]: '4/1/2023',
+        [`createdon@${FV}`]: '4/1/2023 12:00 AM',
         [`_msdyn_interactiondataid_value@${FV}`]: 'Payload #1',
         [`_msdyn_interactiondataid_value@${LLN}`]: 'msdyn_copilotinteractiondata',
         [`_msdyn_interactiondataid_value@${ANP}`]: 'msdyn_interactiondataid',
@@ -45,6 +45,8 @@ for (const database of DATABASES) {
       const i = keys.indexOf('_msdyn_interactiondataid_value');
       expect(keys.slice(i - 3, i + 1)).to.deep.equal([`_msdyn_interactiondataid_value@${ANP}`, `_msdyn_interactiondataid_value@${LLN}`, `_msdyn_interactiondataid_value@${FV}`, '_msdyn_interactiondataid_value']);
       expect(keys.indexOf(`msdyn_interactiontype@${FV}`)).to.equal(keys.indexOf('msdyn_interactiontype') - 1);
+      // A DateOnly-format column is formatted without its time (the migration's date: today).
+      expect(r.json[`overriddencreatedon@${FV}`]).to.match(/^\d{1,2}\/\d{1,2}\/\d{4}$/);
       expect(r.json).to.not.have.property(`msdyn_name@${FV}`);
       expect(r.json).to.not.have.property(`_modifiedonbehalfby_value@${FV}`);
       expect(r.json).to.have.property('_modifiedonbehalfby_value', null);
@@ -54,6 +56,29 @@ for (const database of DATABASES) {
       const r = await call('GET', `${s.root}systemusers?$select=fullname,_createdby_value&$orderby=fullname`, undefined, { Prefer: 'odata.include-annotations="*"' });
       expect(r.status, r.text).to.equal(200);
       expect(r.json.value[0]).to.include({ fullname: 'SYSTEM', [`_createdby_value@${FV}`]: 'SYSTEM' });
+    });
+
+    it('annotates expanded rows as top-level ones, single-valued and collection-valued, nested too', async () => {
+      const expand = '$expand=createdby($select=fullname,createdon),msdyn_msdyn_copilotinteractiondata_msdyn_copilotinteraction_interactiondataid($select=msdyn_interactiontype,statecode,_createdby_value;$expand=createdby($select=fullname,createdon))';
+      const r = await call('GET', `${s.root}msdyn_copilotinteractiondatas(${dataId})?$select=msdyn_name&${expand}`, undefined, { Prefer: 'odata.include-annotations="*"' });
+      expect(r.status, r.text).to.equal(200);
+      expect(Object.keys(r.json.createdby)).to.deep.equal(['@odata.etag', 'fullname', `createdon@${FV}`, 'createdon', 'systemuserid']);
+      const [child] = r.json.msdyn_msdyn_copilotinteractiondata_msdyn_copilotinteraction_interactiondataid;
+      expect(child).to.deep.include({
+        [`msdyn_interactiontype@${FV}`]: 'ThumbsDown',
+        [`statecode@${FV}`]: 'Active',
+        [`_createdby_value@${ANP}`]: 'createdby',
+        [`_createdby_value@${LLN}`]: 'systemuser',
+        [`_createdby_value@${FV}`]: 'SYSTEM',
+        msdyn_copilotinteractionid: id,
+      });
+      expect(child.createdby).to.have.property(`createdon@${FV}`);
+      expect(Object.keys(child).filter((k) => k.startsWith('$'))).to.deep.equal([]);
+      const lookupsOnly = await call('GET', `${s.root}msdyn_copilotinteractiondatas(${dataId})?$select=msdyn_name&${expand}`, undefined, { Prefer: `odata.include-annotations="${LLN}"` });
+      const [bare] = lookupsOnly.json.msdyn_msdyn_copilotinteractiondata_msdyn_copilotinteraction_interactiondataid;
+      expect(Object.keys(bare)).to.deep.equal(['@odata.etag', 'msdyn_interactiontype', 'statecode', `_createdby_value@${LLN}`, '_createdby_value', 'msdyn_copilotinteractionid', 'createdby']);
+      const none = await call('GET', `${s.root}msdyn_copilotinteractiondatas(${dataId})?$select=msdyn_name&${expand}`);
+      expect(Object.keys(none.json.createdby)).to.deep.equal(['@odata.etag', 'fullname', 'createdon', 'systemuserid']);
     });
 
     it('honours a list of terms and wildcards', async () => {

@@ -108,6 +108,15 @@ for (const database of DATABASES) {
       const twins = await call('GET', `${s.root}contacts(${child})?$select=fullname&$expand=parentcustomerid_account($select=name),parentcustomerid_contact($select=fullname)`, undefined, ALL);
       expect(twins.json.parentcustomerid_account).to.equal(null);
       expect(twins.json.parentcustomerid_contact.fullname).to.equal('Same id contact');
+      // An expanded row's polymorphic lookup is annotated with the table its type column names.
+      const grandchild = await contact('Grandchild', { 'parentcustomerid_contact@odata.bind': `/contacts(${child})` });
+      const nested = await call('GET', `${s.root}contacts(${grandchild})?$select=fullname&$expand=parentcustomerid_contact($select=fullname,_parentcustomerid_value)`, undefined, ALL);
+      expect(nested.json.parentcustomerid_contact).to.deep.include({
+        '_parentcustomerid_value@Microsoft.Dynamics.CRM.associatednavigationproperty': 'parentcustomerid_contact',
+        '_parentcustomerid_value@Microsoft.Dynamics.CRM.lookuplogicalname': 'contact',
+        '_parentcustomerid_value@OData.Community.Display.V1.FormattedValue': 'Same id contact',
+        _parentcustomerid_value: shared,
+      });
       expect((await parent(child))['_parentcustomerid_value@OData.Community.Display.V1.FormattedValue']).to.equal('Same id contact');
       const accounts = await call('GET', `${s.root}accounts(${shared})/account_contact_parentcustomerid`);
       expect(accounts.json.value).to.deep.equal([]);

@@ -1,6 +1,7 @@
 import type { ServiceError } from '../errors.js';
 import type { AttributeModel, EntityModel, Model } from '../model/types.js';
 import { encodeSkipToken } from '../plan/skiptoken.js';
+import { expandedLookupNameKey } from '../plan/expand.js';
 import { DEFINITION_SETS } from './csdl-definitions.js';
 import type { AggregatePlan, ExpandPlan, ReadPlan, Value } from '../plan/types.js';
 import type { AggregateRow } from '../store/execute.js';
@@ -59,18 +60,27 @@ export function contextUrl(serviceRoot: string, plan: ReadPlan, single: boolean)
 }
 
 /**
- * An expanded row as OData JSON: `@odata.etag`, its columns in plan order, then nested
- * expansions; for `<nav>/$ref` its `@odata.id` alone (digest §3.6).
+ * An expanded row as OData JSON: `@odata.etag`, its columns in plan order, each preceded by the
+ * annotations `ann` asks for as at the top level (writeProperty; digest §4.1: Dataverse annotates
+ * expanded rows too), then nested expansions; for `<nav>/$ref` its `@odata.id` alone (digest §3.6).
  */
-function expandedEntity(e: ExpandPlan, row: Record<string, unknown> | null, serviceRoot: string): Record<string, unknown> | null {
+function expandedEntity(e: ExpandPlan, row: Record<string, unknown> | null, serviceRoot: string, ann: AnnotationSet | undefined): Record<string, unknown> | null {
   if (!row) return null;
   const target = e.navigation.target;
   const id = row[target.PrimaryIdAttribute] as string;
   if (e.ref) return { '@odata.id': entityId(serviceRoot, target.EntitySetName, id) };
   const out: Record<string, unknown> = {};
   if (row['versionnumber'] !== null && row['versionnumber'] !== undefined) out['@odata.etag'] = etag(row['versionnumber'] as Value);
-  for (const a of e.columns) out[a.PropertyName] = row[a.PropertyName];
-  for (const child of e.expand) writeExpansion(out, child, row[child.navigation.Name], serviceRoot, target, id);
+  if (!ann || !e.annotated) for (const a of e.columns) out[a.PropertyName] = row[a.PropertyName];
+  else {
+    const names = e.annotated.lookupNames;
+    for (const a of e.columns) {
+      const formatted = names.map((l, i) => (l.attribute === a ? row[expandedLookupNameKey(i)] : null)).find((n) => n !== null && n !== undefined);
+      const target = a.TypeAttribute ? (row[a.TypeAttribute.PropertyName] as string | null) ?? undefined : undefined;
+      writeProperty(out, ann, a, a.PropertyName, row[a.PropertyName], formatted, a.TypeAttribute ? target : undefined);
+    }
+  }
+  for (const child of e.expand) writeExpansion(out, child, row[child.navigation.Name], serviceRoot, target, id, ann);
   return out;
 }
 
@@ -82,13 +92,13 @@ function expandedEntity(e: ExpandPlan, row: Record<string, unknown> | null, serv
  * so that it answers the rows "that weren't included" (digest §3.6; Dataverse "Join tables using
  * OData", nested `$expand` on collection-valued navigation properties).
  */
-function writeExpansion(out: Record<string, unknown>, e: ExpandPlan, v: unknown, serviceRoot: string, parent: EntityModel, parentId: string): void {
+function writeExpansion(out: Record<string, unknown>, e: ExpandPlan, v: unknown, serviceRoot: string, parent: EntityModel, parentId: string, ann: AnnotationSet | undefined): void {
   const name = e.navigation.Name;
-  if (e.navigation.kind === 'single') { out[name] = expandedEntity(e, v as Record<string, unknown> | null, serviceRoot); return; }
+  if (e.navigation.kind === 'single') { out[name] = expandedEntity(e, v as Record<string, unknown> | null, serviceRoot, ann); return; }
   const rows = v as Array<Record<string, unknown>>;
   const page = e.limit - 1;
   const more = e.rest !== undefined && rows.length > page;
-  out[name] = (more ? rows.slice(0, page) : rows).map((r) => expandedEntity(e, r, serviceRoot));
+  out[name] = (more ? rows.slice(0, page) : rows).map((r) => expandedEntity(e, r, serviceRoot, ann));
   if (!more) return;
   const last = rows[page - 1]!;
   const skipToken = `$skiptoken=${encodeSkipToken(e.orderBy, e.orderBy.map((k) => last[k.attribute.PropertyName] as Value))}`;
@@ -161,7 +171,7 @@ export function entityWriter(plan: ReadPlan, fetched: readonly unknown[], servic
       const formatted = names.map((j) => row[j]).find((n) => n !== null && n !== undefined);
       writeProperty(out, ann, a, name, row[i], formatted, target ?? undefined);
     }
-    for (const { e, i } of expansions) writeExpansion(out, e, row[i], serviceRoot, plan.entity, row[idIndex] as string);
+    for (const { e, i } of expansions) writeExpansion(out, e, row[i], serviceRoot, plan.entity, row[idIndex] as string, ann);
     return out;
   };
 }

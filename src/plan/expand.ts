@@ -13,6 +13,14 @@ export const MAX_CHILDREN = 5000;
 
 const ONLY_SELECT_AND_FILTER = 'Only $select and $filter clause can be provided while doing $expand on many-to-one relationship or nested one-to-many relationship.';
 
+/**
+ * The key of an expanded row's `i`th lookup name (ExpandPlan.annotated) in its JSON and in the
+ * decoded row: `$` is in no property or navigation property name.
+ */
+export function expandedLookupNameKey(i: number): string {
+  return `$name${i + 1}`;
+}
+
 /** Whether `items` nest an `$expand` inside one of them (which, with `odata.maxpagesize`, pages every expanded collection). */
 export function hasNestedExpand(items: readonly ExpandItem[]): boolean {
   return items.some((item) => (item.expand?.length ?? 0) > 0);

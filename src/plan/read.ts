@@ -7,7 +7,7 @@ import { Errors } from '../errors.js';
 import { decodeSkipToken } from './skiptoken.js';
 import { sortKeysFor } from './sort-columns.js';
 import { hasNestedExpand, planExpand } from './expand.js';
-import type { Caller, CountPlan, ReadPlan, SortKey } from './types.js';
+import type { Caller, CountPlan, ExpandPlan, ReadPlan, SortKey } from './types.js';
 import type { QueryFunctionContext } from './query-functions.js';
 
 /** The model and caller a read is planned for. */
@@ -54,6 +54,18 @@ export function planLookupNames(model: Model, columns: readonly AttributeModel[]
   }));
 }
 
+/**
+ * The expansions of an annotated response, each marked `annotated` (ExpandPlan.annotated) with
+ * the lookup names FormattedValue needs, nested ones too; `<nav>/$ref` expansions answer no columns.
+ */
+function annotateExpansions(model: Model, expand: readonly ExpandPlan[], formattedValue: boolean): ExpandPlan[] {
+  return expand.map((e) => (e.ref ? e : {
+    ...e,
+    annotated: { lookupNames: formattedValue ? planLookupNames(model, e.columns) : [] },
+    expand: annotateExpansions(model, e.expand, formattedValue),
+  }));
+}
+
 /** `$orderby` as sort keys; a lookup sorts by the related row's primary name (plan/lookup-name.ts). */
 function planOrderBy(entity: EntityModel, query: QueryOptions, model?: Model): SortKey[] {
   const keys: SortKey[] = [];
@@ -81,15 +93,16 @@ function planOrderBy(entity: EntityModel, query: QueryOptions, model?: Model): S
  */
 export function planRead(entity: EntityModel, query: QueryOptions, prefer: Preferences, id?: string, context?: PlanContext): ReadPlan {
   const columns = planSelect(entity, query.select);
-  const expand = query.expand
+  const annotations = annotationSet(prefer.includeAnnotations);
+  const planned = query.expand
     ? planExpand(entity, query.expand, functionContext(context), hasNestedExpand(query.expand) ? prefer.maxPageSize : undefined)
     : [];
+  const expand = annotations && context ? annotateExpansions(context.model, planned, annotations.formattedValue === true) : planned;
   // `<lookup>/$ref` returns the lookup's `_x_value` beside the reference (digest §3.6).
   for (const e of expand) {
     const lookup = e.ref && e.navigation.kind === 'single' ? e.navigation.relationship.ReferencingAttribute : undefined;
     if (lookup && !columns.includes(lookup)) columns.push(lookup);
   }
-  const annotations = annotationSet(prefer.includeAnnotations);
   const lookupNames = annotations?.formattedValue && context ? planLookupNames(context.model, columns) : [];
   if (id !== undefined) {
     for (const option of ['filter', 'orderBy', 'top', 'count', 'skipToken', 'deltaToken', 'apply'] as const) {

@@ -168,6 +168,12 @@ export interface ExpandPlan {
   readonly limit: number;
   readonly expand: readonly ExpandPlan[];
   /**
+   * Set when the response carries annotations (`Prefer: odata.include-annotations`): the related
+   * rows are annotated as the parent's are (digest §4.1), so their polymorphic lookups' type
+   * columns are read, and, for FormattedValue, their lookups' names (as ReadPlan.lookupNames).
+   */
+  readonly annotated?: { readonly lookupNames: ReadPlan['lookupNames'] };
+  /**
    * Collection-valued without `$top`: the query string (may be empty) of the link to the whole
    * collection, `<parent URL>/<nav>?<rest>`, answered as `<nav>@odata.nextLink` when a parent
    * has more related rows than the page (`limit` - 1); one more than that is read to tell.

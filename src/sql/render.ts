@@ -6,6 +6,7 @@ import { Errors } from '../errors.js';
 import type { Dialect, Statement } from './dialect.js';
 import { groupChain } from '../nesting.js';
 import { sortColumnOf } from '../plan/sort-columns.js';
+import { expandedLookupNameKey } from '../plan/expand.js';
 
 /**
  * Renders plans to parameterised SQL for any dialect. Identifiers come only from the model;
@@ -238,10 +239,7 @@ export function renderRead(d: Dialect, plan: ReadPlan): Statement {
   // Lookup names: a correlated scalar subquery per lookup (and target), after the fetched columns.
   // Aliased (`_name<n>` cannot be a column's logical name): PostgreSQL would otherwise name the
   // output after the target's column, and `ORDER BY "fullname"` would be ambiguous.
-  const names = plan.lookupNames.map(({ attribute, target }, i) => {
-    const name = target.attributesByName.get(target.PrimaryNameAttribute!)!;
-    return `(SELECT ${d.quote('r')}.${col(d, name)} FROM ${table(d, target)} ${d.quote('r')} WHERE ${renderLookupJoin(d, attribute, target, outer, d.quote('r'), p)}${andVisible(d, target)}) AS ${d.quote(`_name${i + 1}`)}`;
-  });
+  const names = plan.lookupNames.map((l, i) => `${renderLookupName(d, l, outer, 'r', p)} AS ${d.quote(`_name${i + 1}`)}`);
   const expansions = plan.expand.map((e) => renderExpansion(d, e, outer, 1, p));
   // Named, so that an ORDER BY column of the read's table cannot be taken for a linked column.
   const linked = (plan.linked ?? []).map((l, i) => `${renderLinked(d, l, outer, p)} AS ${d.quote(`linked${i + 1}`)}`);
@@ -259,6 +257,16 @@ export function renderRead(d: Dialect, plan: ReadPlan): Statement {
   const limit = p.add(plan.paged ? plan.limit + 1 : plan.limit);
   const offset = plan.offset ? p.add(plan.offset) : undefined;
   return { sql: d.selectLimited(body, order, limit, { distinct: plan.distinct, offset }), params: p.values };
+}
+
+/**
+ * The primary name of the row lookup `attribute` of the row `outer` points at in `target`, as a
+ * correlated scalar subquery (null when the lookup is empty or points at another table); `alias`
+ * names the target's table inside it.
+ */
+function renderLookupName(d: Dialect, { attribute, target }: ReadPlan['lookupNames'][number], outer: string, alias: string, p: Params): string {
+  const name = target.attributesByName.get(target.PrimaryNameAttribute!)!;
+  return `(SELECT ${d.quote(alias)}.${col(d, name)} FROM ${table(d, target)} ${d.quote(alias)} WHERE ${renderLookupJoin(d, attribute, target, outer, d.quote(alias), p)}${andVisible(d, target)})`;
 }
 
 /**
@@ -294,15 +302,16 @@ function renderLinked(d: Dialect, l: LinkedColumn, outer: string, p: Params): st
 }
 
 /**
- * The columns an expansion returns, in order: output columns, versionnumber (ETag) and, for a
- * collection that may link to the rest (ExpandPlan.rest), its sort keys, which that link's
- * `$skiptoken` carries.
+ * The columns an expansion returns, in order: output columns, versionnumber (ETag), for a
+ * collection that may link to the rest (ExpandPlan.rest) its sort keys, which that link's
+ * `$skiptoken` carries, and in an annotated response the polymorphic lookups' type columns.
  */
 export function expansionColumns(e: ExpandPlan): AttributeModel[] {
   const out = [...e.columns];
   const add = (a: AttributeModel | undefined) => { if (a && !out.includes(a)) out.push(a); };
   add(e.navigation.target.attributesByName.get('versionnumber'));
   if (e.rest !== undefined) for (const k of e.orderBy) add(k.attribute);
+  if (e.annotated) for (const a of e.columns) add(a.TypeAttribute);
   return out;
 }
 
@@ -315,6 +324,7 @@ function renderExpansion(d: Dialect, e: ExpandPlan, parent: string, depth: numbe
   const target = e.navigation.target;
   const alias = d.quote(`e${depth}`);
   const pairs = expansionColumns(e).map((a) => ({ key: a.PropertyName, expr: columnTerm(d, a, alias), json: false }));
+  e.annotated?.lookupNames.forEach((l, i) => pairs.push({ key: expandedLookupNameKey(i), expr: renderLookupName(d, l, alias, `r${depth}`, p), json: false }));
   for (const child of e.expand) pairs.push({ key: child.navigation.Name, expr: renderExpansion(d, child, alias, depth + 1, p), json: true });
   const link = renderLink(d, e.navigation, parent, alias, depth, p);
   const filter = e.filter ? ` AND ${renderExpr(d, e.filter, p, alias, depth + 1)}` : '';

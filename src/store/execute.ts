@@ -7,6 +7,7 @@ import { pkOf } from '../model/primary-key.js';
 import type { Statement } from '../sql/dialect.js';
 import { renderDeletedIds, renderRecordDeletions } from '../sql/deleted-rows.js';
 import { fromJson } from '../sql/types.js';
+import { expandedLookupNameKey } from '../plan/expand.js';
 import {
   expansionColumns, fetchedColumns, renderAggregate, renderCount, renderDelete, renderDisassociate, renderExistingIds, renderInsertMany, renderRead,
   renderAnyReferencing, renderDeleteReferencing, renderDeleteWhereIn, renderRemoveLink, renderSelectById, renderSelectByKey, renderUpdate,
@@ -71,7 +72,7 @@ async function refuseHidden(tx: Executor, db: Database, security: PlanSecurity, 
   if (row) throw security.denied(entity, id, db.dialect.fromDb(owner, row[0]), right);
 }
 
-/** Related rows of one expansion: canonical values keyed by property name, nested expansions decoded too. */
+/** Related rows of one expansion: canonical values keyed by property name, lookup names (ExpandPlan.annotated) by expandedLookupNameKey, nested expansions decoded too. */
 export type ExpandedRow = Record<string, unknown>;
 
 /**
@@ -83,6 +84,7 @@ function decodeExpansion(e: ExpandPlan, raw: unknown): ExpandedRow | ExpandedRow
   const one = (o: Record<string, unknown>): ExpandedRow => {
     const row: ExpandedRow = {};
     for (const a of expansionColumns(e)) row[a.PropertyName] = fromJson(a, o[a.PropertyName]);
+    e.annotated?.lookupNames.forEach((_, i) => { const key = expandedLookupNameKey(i); row[key] = o[key] ?? null; });
     for (const child of e.expand) row[child.navigation.Name] = decodeExpansion(child, o[child.navigation.Name]);
     return row;
   };
