@@ -1,5 +1,5 @@
 import { Errors, isDuplicateKey, ServiceError } from './errors.js';
-import type { EntityModel, Model, NavigationPropertyModel } from './model/types.js';
+import type { AttributeModel, EntityModel, Model, NavigationPropertyModel } from './model/types.js';
 import { ORGANIZATION, SYSTEMUSER } from './model/system-columns.js';
 import { answerDefinitions } from './odata/definitions.js';
 import { renderCsdl } from './odata/csdl.js';
@@ -387,6 +387,19 @@ export class Service {
       }
       case 'ref':
         return this.reference(req, this.entitySet(r.entitySet), r.id, r.navigation, r.childId);
+      case 'value': {
+        // A property's raw value: 200 text/plain, 204 when null (OData Protocol §11.2.4.1).
+        const entity = this.entitySet(r.entitySet);
+        const attribute = entity.attributesByProperty.get(r.property);
+        if (!attribute) {
+          if (entity.navigation.has(r.property)) throw Errors.badQuery(`$value reads the raw value of a property; '${r.property}' is a navigation property.`);
+          throw Errors.resourceNotFound(r.property);
+        }
+        if (req.method !== 'GET') throw Errors.methodNotAllowed(req.method, `the raw value of the property '${r.property}'`);
+        const value = await this.propertyValue(req, entity, r.id, attribute);
+        if (value === null) return { status: 204, headers: {} };
+        return { status: 200, headers: { 'Content-Type': 'text/plain; charset=utf-8' }, body: String(value) };
+      }
       case 'serviceDocument':
         if (req.method !== 'GET') throw Errors.methodNotAllowed(req.method, 'the service document');
         return serviceDocument(req.serviceRoot, this.model);
@@ -457,11 +470,7 @@ export class Service {
     const attribute = entity.attributesByProperty.get(name);
     if (attribute) {
       if (req.method === 'GET') {
-        only(req, []);
-        const read = await executeRead(this.db, planRead(entity, { select: [name] }, req.prefer, id));
-        const row = read.rows[0];
-        if (!row) throw Errors.recordNotFound(entity.LogicalName, id);
-        const value = row[read.columns.indexOf(attribute)];
+        const value = await this.propertyValue(req, entity, id, attribute);
         if (value === null) return { status: 204, headers: {} };
         return json(200, { '@odata.context': `${req.serviceRoot}$metadata#${entity.EntitySetName}(${id})/${name}`, value });
       }
@@ -488,6 +497,19 @@ export class Service {
     const row = result.rows[0];
     if (!row) return this.noRelatedRow(entity, id, nav);
     return json(200, entityWriter(plan, result.columns, req.serviceRoot, contextUrl(req.serviceRoot, plan, true))(row));
+  }
+
+  /**
+   * The value of column `attribute` of row `id`, for a GET of the property or its `$value`, which
+   * take no query options (400). Throws 404 `0x80040217` when there is no such row, and the
+   * caller's read refusals.
+   */
+  private async propertyValue(req: ODataRequest, entity: EntityModel, id: string, attribute: AttributeModel): Promise<Value> {
+    only(req, []);
+    const read = await executeRead(this.db, planRead(entity, { select: [attribute.PropertyName] }, req.prefer, id));
+    const row = read.rows[0];
+    if (!row) throw Errors.recordNotFound(entity.LogicalName, id);
+    return row[read.columns.indexOf(attribute)]!;
   }
 
   /**

@@ -73,6 +73,27 @@ for (const database of DATABASES) {
       expect((await call('GET', `${s.root}${SET}(00000000-0000-0000-0000-000000000001)/msdyn_name`)).status).to.equal(404);
     });
 
+    it('reads a property\'s raw value ($value) as text, 204 when null', async () => {
+      const id = (await call('POST', `${s.root}${SET}`, { msdyn_name: 'Grüße & more', importsequencenumber: 42, msdyn_interactiontype: 100230301 }, { Prefer: 'return=representation' })).json.msdyn_copilotinteractionid;
+      const raw = async (property: string) => {
+        const r = await call('GET', `${s.root}${SET}(${id})/${property}/$value`);
+        return { status: r.status, type: r.headers.get('content-type'), text: r.text };
+      };
+      expect(await raw('msdyn_name')).to.deep.equal({ status: 200, type: 'text/plain; charset=utf-8', text: 'Grüße & more' });
+      expect((await raw('importsequencenumber')).text).to.equal('42');
+      expect((await raw('msdyn_interactiontype')).text).to.equal('100230301');
+      expect((await raw('_createdby_value')).text).to.match(/^[0-9a-f-]{36}$/);
+      expect((await raw('createdon')).text).to.match(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/);
+      expect((await raw('msdyn_interactioncontext')).status).to.equal(204);
+      const nav = await call('GET', `${s.root}${SET}(${id})/createdby/$value`);
+      expect(nav.status).to.equal(400);
+      expect((await call('GET', `${s.root}${SET}(${id})/nope/$value`)).status).to.equal(404);
+      expect((await call('GET', `${s.root}${SET}(00000000-0000-0000-0000-000000000001)/msdyn_name/$value`)).json.error.code).to.equal('0x80040217');
+      expect((await call('GET', `${s.root}${SET}(${id})/msdyn_name/$value?$select=msdyn_name`)).status).to.equal(400);
+      expect((await call('PUT', `${s.root}${SET}(${id})/msdyn_name/$value`, { value: 'x' })).status).to.equal(405);
+      expect((await call('DELETE', `${s.root}${SET}(${id})`)).status).to.equal(204);
+    });
+
     it('reads through navigation properties: the looked-up row, and related rows with options and paging', async () => {
       const dataId = (await call('POST', `${s.root}msdyn_copilotinteractiondatas`, { msdyn_name: 'nav data' }, { Prefer: 'return=representation' })).json.msdyn_copilotinteractiondataid;
       const ids: string[] = [];

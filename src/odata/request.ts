@@ -31,6 +31,11 @@ export type Resource =
    * namespace; `params` is the raw text inside a function's parentheses.
    */
   | { kind: 'operation'; name: string; segment: string; qualified: boolean; params?: string; binding?: { entitySet: string; id?: string; alternateKey?: string } }
+  /**
+   * `<set>(<id>)/<property>/$value`: a property's raw value as text (Dataverse "Retrieve the raw
+   * value of a property"; OData Protocol §11.2.4.1).
+   */
+  | { kind: 'value'; entitySet: string; id: string; property: string }
   /** `<set>(<id>)/<navigation>[(<child id>)]/$ref`: the association itself (digest §2.2, §2.5). */
   | { kind: 'ref'; entitySet: string; id: string; navigation: string; childId?: string }
   /**
@@ -270,11 +275,16 @@ function parsePath(path: string): Resource {
     if (!GUID_KEY.test(id) || !nav || nav[2] !== undefined) throw Errors.badQuery(`'${segments.join('/')}' is not a valid $count path; it is <set>(<id>)/<collection-valued navigation property>/$count.`);
     return { kind: 'count', entitySet: name, navigation: { id: id.toLowerCase(), name: nav[1]! } };
   }
+  if (segments.length === 3 && segments[2] === '$value' && key !== undefined && SEGMENT.exec(segments[1]!)?.[2] === undefined) {
+    const id = key.trim().replace(/^\{(.*)\}$/, '$1');
+    if (!GUID_KEY.test(id)) throw Errors.notImplemented(`Alternate keys ('${name}(${key})')`);
+    return { kind: 'value', entitySet: name, id: id.toLowerCase(), property: segments[1]! };
+  }
   // Segments after a function call (`WhoAmI()/…`, never a key: keys are not empty) or an operation.
   if (segments.length > 1 && key === '') throw Errors.resourceNotFound(segments[1]!);
   if (segments.length > 2 && segments[1]!.includes('.')) throw Errors.resourceNotFound(segments[2]!);
   if (segments.length > 1) {
-    throw Errors.notImplemented(`The path '${segments.join('/')}' (\$count on an entity and deeper navigation paths)`);
+    throw Errors.notImplemented(`The path '${segments.join('/')}'`);
   }
   if (key === undefined) return { kind: 'collection', entitySet: name };
   const id = key.trim().replace(/^\{(.*)\}$/, '$1');
