@@ -478,6 +478,20 @@ export class FetchPlanner {
   }
 }
 
+/**
+ * For the FormattedValue of link-entity lookup columns (as of the root's, planLookupNames): the
+ * primary name of the row each one-target lookup points at, one step further along its path.
+ */
+function linkedLookupNames(model: Model, linked: readonly LinkedColumn[]): LinkedColumn[] {
+  return linked.flatMap((c) => {
+    const table = c.path[c.path.length - 1]!.navigation.target;
+    const nav = c.attribute.NavigationPropertyName ? table.navigation.get(c.attribute.NavigationPropertyName) : undefined;
+    const target = c.attribute.Targets.length === 1 ? model.byLogicalName.get(c.attribute.Targets[0]!) : undefined;
+    if (!nav || nav.kind !== 'single' || nav.intersect || !target?.PrimaryNameAttribute) return [];
+    return [{ name: `${c.name}@name`, path: [...c.path, { navigation: nav }], attribute: target.attributesByName.get(target.PrimaryNameAttribute)!, nameOf: c.name }];
+  });
+}
+
 /** Output columns of the root entity: `all-attributes` or none → every readable column. */
 function rootColumns(planner: FetchPlanner, entity: EntityModel, query: FetchQuery): AttributeModel[] {
   const t = query.entity;
@@ -567,6 +581,7 @@ export function planFetch(entity: EntityModel, query: FetchQuery, context: Fetch
     else offset = (page - 1) * size;
   }
   const annotations = annotationSet(prefer.includeAnnotations);
+  if (annotations?.formattedValue) linked.push(...linkedLookupNames(context.model, linked));
   const read: ReadPlan = {
     kind: 'read',
     entity,

@@ -144,6 +144,11 @@ export interface LinkedColumn {
   readonly name: string;
   readonly path: readonly LinkStep[];
   readonly attribute: AttributeModel;
+  /**
+   * Set on a column that is not returned itself: the primary name of the row the lookup column
+   * `nameOf` (another LinkedColumn's name) points at, its FormattedValue.
+   */
+  readonly nameOf?: string;
 }
 
 /**
