@@ -280,6 +280,19 @@ for (const database of DATABASES) {
       expect(custom.json.ObjectTypeCode).to.be.within(10_000, 99_999);
       expect(custom.json.TableType).to.equal('Standard');
       expect(custom.json.CanCreateAttributes.Value).to.equal(false);
+      const kinds = await get(`EntityDefinitions(LogicalName='${ENTITY}')?$select=IsLogicalEntity,IsBPFEntity,IsElasticTable,IsArchivalEnabled,IconVectorName,DataProviderId`);
+      expect(kinds.status, kinds.text).to.equal(200);
+      expect(kinds.json).to.deep.include({ IsLogicalEntity: false, IsBPFEntity: false, IsElasticTable: false, IsArchivalEnabled: true, IconVectorName: null, DataProviderId: null });
+      // The column properties tools commonly select (dynamics-web-api retrieveAttributes, maker tools).
+      const columns = await get(`EntityDefinitions(LogicalName='${ENTITY}')/Attributes?$select=LogicalName,IsCustomizable,IsAuditEnabled,IsSecured,IsRetrievable,IsValidForForm,IsValidForGrid,SourceType,IntroducedVersion,IsRenameable,IsSortableEnabled,CanBeSecuredForRead,AutoNumberFormat&$filter=LogicalName eq 'msdyn_name' or LogicalName eq 'createdon'`);
+      expect(columns.status, columns.text).to.equal(200);
+      const byName = Object.fromEntries(columns.json.value.map((a: Record<string, any>) => [a['LogicalName'], a]));
+      expect(byName['msdyn_name']).to.deep.include({ IsSecured: false, IsRetrievable: true, IsValidForForm: true, IsValidForGrid: true, SourceType: 0, IntroducedVersion: '1.0', CanBeSecuredForRead: false, AutoNumberFormat: null });
+      expect(byName['msdyn_name'].IsCustomizable.Value).to.equal(true);
+      expect(byName['msdyn_name'].IsRenameable.Value).to.equal(true);
+      expect(byName['createdon'].IsAuditEnabled.Value).to.equal(false);
+      const secured = await get(`EntityDefinitions(LogicalName='${ENTITY}')/Attributes?$select=LogicalName&$filter=IsSecured eq true`);
+      expect(secured.json.value).to.deep.equal([]);
     });
 
     it('answers a table\'s Keys and a column\'s OptionSet / GlobalOptionSet as paths', async () => {

@@ -149,6 +149,14 @@ export function entityDefinition(entity: EntityModel): Definition {
     CanCreateForms: managed(false, 'cancreateforms'),
     CanCreateViews: managed(false, 'cancreateviews'),
     CanCreateCharts: managed(false, 'cancreatecharts'),
+    // Kinds of table Tessera does not have: logical, business process flow, elastic; long-term
+    // retention is what Dataverse calls archival; no virtual-table data provider.
+    IsLogicalEntity: false,
+    IsBPFEntity: false,
+    IsElasticTable: false,
+    IsArchivalEnabled: entity.IsRetentionEnabled,
+    IconVectorName: null,
+    DataProviderId: null,
   };
 }
 
@@ -325,6 +333,29 @@ export function attributeDefinition(entity: EntityModel, a: AttributeModel): Def
     IsSearchable: a.IsStored,
     IsFilterable: a.IsStored,
     IsValidForAdvancedFind: managed(a.IsStored, 'canmodifysearchsettings'),
+    IsCustomizable: managed(true, 'iscustomizable'),
+    IsRenameable: managed(true, 'isrenameable'),
+    IsSortableEnabled: managed(a.IsStored, 'canmodifyissortablesettings'),
+    IsGlobalFilterEnabled: managed(false, 'canmodifyglobalfiltersettings'),
+    // No auditing and no field security (every column is readable as its row is); every column is
+    // a simple one (SourceType 0: no calculated or rollup columns), shown in forms and grids.
+    IsAuditEnabled: managed(false, 'canmodifyauditsettings'),
+    IsSecured: false,
+    CanBeSecuredForRead: false,
+    CanBeSecuredForCreate: false,
+    CanBeSecuredForUpdate: false,
+    IsRetrievable: a.IsValidForRead,
+    IsValidForForm: a.IsStored,
+    IsValidForGrid: a.IsStored,
+    IsRequiredForForm: a.RequiredLevel === 'SystemRequired',
+    IsDataSourceSecret: false,
+    SourceType: a.IsStored ? 0 : null,
+    IntroducedVersion: '1.0',
+    DeprecatedVersion: null,
+    AutoNumberFormat: null,
+    ExternalName: null,
+    InheritsFrom: null,
+    LinkedAttributeId: null,
   };
   for (const name of derivedProperties(type)) d[name] = own[name];
   return d;
@@ -497,7 +528,8 @@ export const ENTITY_METADATA: Readonly<Record<string, PropertyType>> = {
   EntityColor: 'String', IconSmallName: 'String', IconMediumName: 'String', IconLargeName: 'String', ExternalName: 'String', ExternalCollectionName: 'String',
   IsAuditEnabled: MANAGED, IsValidForQueue: MANAGED, IsConnectionsEnabled: MANAGED, IsAvailableOffline: 'Boolean', IsBusinessProcessEnabled: 'Boolean',
   IsActivityParty: 'Boolean', IsChildEntity: 'Boolean', IsPrivate: 'Boolean', IsRenameable: MANAGED, IsMappable: MANAGED, CanCreateAttributes: MANAGED,
-  CanCreateForms: MANAGED, CanCreateViews: MANAGED, CanCreateCharts: MANAGED,
+  CanCreateForms: MANAGED, CanCreateViews: MANAGED, CanCreateCharts: MANAGED, IsLogicalEntity: 'Boolean', IsBPFEntity: 'Boolean',
+  IsElasticTable: 'Boolean', IsArchivalEnabled: 'Boolean', IconVectorName: 'String', DataProviderId: 'Guid',
 };
 
 /** AttributeMetadata's own properties (the base type's), as attributeDefinition writes them. */
@@ -508,6 +540,11 @@ export const ATTRIBUTE_METADATA: Readonly<Record<string, PropertyType>> = {
   RequiredLevel: { complex: { Value: { enum: 'AttributeRequiredLevel' }, CanBeChanged: 'Boolean', ManagedPropertyLogicalName: 'String' }, name: 'AttributeRequiredLevelManagedProperty' },
   IsPrimaryId: 'Boolean', IsPrimaryName: 'Boolean', IsValidForCreate: 'Boolean', IsValidForUpdate: 'Boolean', IsValidForRead: 'Boolean',
   IsCustomAttribute: 'Boolean', IsManaged: 'Boolean', IsLogical: 'Boolean', IsSearchable: 'Boolean', IsFilterable: 'Boolean', IsValidForAdvancedFind: MANAGED,
+  IsCustomizable: MANAGED, IsRenameable: MANAGED, IsSortableEnabled: MANAGED, IsGlobalFilterEnabled: MANAGED, IsAuditEnabled: MANAGED,
+  IsSecured: 'Boolean', CanBeSecuredForRead: 'Boolean', CanBeSecuredForCreate: 'Boolean', CanBeSecuredForUpdate: 'Boolean', IsRetrievable: 'Boolean',
+  IsValidForForm: 'Boolean', IsValidForGrid: 'Boolean', IsRequiredForForm: 'Boolean', IsDataSourceSecret: 'Boolean', SourceType: 'Int32',
+  IntroducedVersion: 'String', DeprecatedVersion: 'String', AutoNumberFormat: 'String', ExternalName: 'String', InheritsFrom: 'String',
+  LinkedAttributeId: 'Guid',
 };
 
 /** The properties of AttributeMetadata (no `type`) or of its derived type `type`. */
