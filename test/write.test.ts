@@ -1,5 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { expect } from 'chai';
+import { planUpdate } from '../src/plan/write.js';
+import { SYSTEM_CALLER } from '../src/service.js';
+import { writeIn } from '../src/store/execute.js';
 import { DATABASES, call, startServer, type TestServer } from './support/server.js';
 
 const SET = 'msdyn_copilotinteractions';
@@ -189,6 +192,32 @@ for (const database of DATABASES) {
           expect(answers.map((r) => r.status), answers.map((r) => r.text).join(' ')).to.deep.equal(Array(16).fill(204));
           expect((await call('GET', `${url()}?$select=msdyn_name&$filter=msdyn_copilotinteractionid eq ${id}`)).json.value).to.have.length(1);
         }
+      });
+
+      it('gives an update that waited for another writer of its row a later row version than that writer\'s', async () => {
+        const id = await create({ msdyn_name: 'contended' });
+        const entity = s.service.model.byEntitySetName.get(SET)!;
+        let waiting: Promise<Awaited<ReturnType<typeof call>>> | undefined;
+        let held = 0;
+        await s.db.transaction(async (tx) => {
+          // PostgreSQL: this transaction holds the row while the PATCH reserves its version and
+          // waits for it; SQLite: writes take turns, so the PATCH waits for this whole transaction.
+          if (database.name === 'postgres') await tx.rows({ sql: 'SELECT 1 FROM "msdyn_copilotinteraction" WHERE "msdyn_copilotinteractionid" = $1 FOR UPDATE', params: [id] });
+          waiting = call('PATCH', url(id), { msdyn_name: 'waited' }, { 'If-Match': '*' });
+          for (let i = 0; i < 100; i++) {
+            await new Promise((r) => setTimeout(r, 20));
+            if (database.name !== 'postgres') break;
+            const [[n]] = await s.db.rows({ sql: "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND query LIKE 'UPDATE \"msdyn_copilotinteraction\"%'", params: [] }) as [[string]];
+            if (Number(n) > 0) break;
+          }
+          await writeIn(tx, s.db, planUpdate(s.service.model, entity, id, { msdyn_name: 'held' }, SYSTEM_CALLER, '*', undefined));
+          const [[v]] = await tx.rows({ sql: `SELECT "versionnumber" FROM "msdyn_copilotinteraction" WHERE "msdyn_copilotinteractionid" = ${database.name === 'postgres' ? '$1' : '?'}`, params: [id] }) as [[number | string]];
+          held = Number(v);
+        });
+        expect((await waiting!).status).to.equal(204);
+        const after = (await call('GET', `${url(id)}?$select=msdyn_name,versionnumber`)).json;
+        expect(after.msdyn_name).to.equal('waited');
+        expect(after.versionnumber).to.be.above(held);
       });
 
       it('returns the row with Prefer: return=representation (200)', async () => {

@@ -99,6 +99,16 @@ export interface Dialect {
    */
   reserveVersions(count: number): Statement;
   /**
+   * Where writers run side by side (PostgreSQL): the SQL expression an UPDATE sets `versionnumber`
+   * to, taking a new row version when the statement writes the row, after any wait for another
+   * transaction's lock on it, so that a row's committed versions only grow. A version reserved
+   * before the UPDATE may be older than the one a writer that held the row meanwhile committed.
+   * The transaction still reserves a version first (reserveVersions), which marks it as a version
+   * holder for change tracking. Absent: the reserved version is written (SQLite: one writer at a
+   * time).
+   */
+  readonly rowVersionOnUpdate?: string;
+  /**
    * Savepoint statements inside a transaction: set `name`, roll back to it (the transaction goes
    * on, as if nothing after the savepoint had run, even after an error), and release it (none on
    * SQL Server, where a savepoint needs no release).

@@ -71,6 +71,7 @@ export const postgresDialect: Dialect = {
       params: [],
     };
   },
+  rowVersionOnUpdate: "nextval('tessera_versionnumber')",
   setupDdl: [
     'CREATE EXTENSION IF NOT EXISTS citext WITH SCHEMA public',
     `CREATE SEQUENCE IF NOT EXISTS tessera_versionnumber START WITH 1000 INCREMENT BY ${VERSION_BLOCK}`,

@@ -547,13 +547,16 @@ function keyAndGuards(d: Dialect, e: EntityModel, id: string, guards: readonly G
   return whereClause(conditions);
 }
 
-/** UPDATE of one row by key with the plan's guards in the WHERE clause. */
+/**
+ * UPDATE of one row by key with the plan's guards in the WHERE clause; `version` is its new row
+ * version, unless the dialect takes one as the row is written (Dialect.rowVersionOnUpdate).
+ */
 export function renderUpdate(d: Dialect, plan: UpdatePlan, version: number): Statement {
   const p = new Params(d);
   const sets: string[] = [];
   for (const [a, v] of plan.set) sets.push(`${col(d, a)} = ${p.value(a, v)}`);
   const versionAttribute = plan.entity.attributesByName.get('versionnumber')!;
-  sets.push(`${col(d, versionAttribute)} = ${p.value(versionAttribute, version)}`);
+  sets.push(`${col(d, versionAttribute)} = ${d.rowVersionOnUpdate ?? p.value(versionAttribute, version)}`);
   return { sql: `UPDATE ${table(d, plan.entity)} SET ${sets.join(', ')}${keyAndGuards(d, plan.entity, plan.id, plan.guards, p)}`, params: p.values };
 }
 
