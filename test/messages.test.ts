@@ -464,6 +464,24 @@ for (const database of DATABASES) {
         for (const row of rows) expect((await call('DELETE', `${s.root}new_tickets(${row.new_ticketid})`)).status).to.equal(204);
       });
 
+      it('UpsertMultiple by alternate key locks rows in id order, as UpdateMultiple does: the two over the same rows never deadlock', async () => {
+        const t = `${NS}.new_ticket`;
+        // Ids in the reverse order of their keys: key order and id order disagree.
+        const rows = [['ffffffff-0000-4000-8000-0000000000a1', 'ORDER-A'], ['00000000-0000-4000-8000-0000000000b2', 'ORDER-B']] as const;
+        for (const [id, code] of rows) expect((await call('POST', `${s.root}new_tickets`, { new_ticketid: id, new_code: code, new_title: 'order' })).status).to.equal(204);
+        const deadlocks = async () => Number((await s.db.rows({ sql: 'SELECT deadlocks FROM pg_stat_database WHERE datname = current_database()', params: [] }))[0]![0]);
+        const before = database.name === 'postgres' ? await deadlocks() : 0;
+        const answers = await Promise.all(Array.from({ length: 24 }, (_, i) => (i % 2
+          ? call('POST', `${s.root}new_tickets/${NS}.UpdateMultiple`, { Targets: rows.map(([id]) => ({ '@odata.type': t, new_ticketid: id, new_title: `update ${i}` })) })
+          : call('POST', `${s.root}new_tickets/${NS}.UpsertMultiple`, { Targets: rows.map(([, code]) => ({ '@odata.type': t, '@odata.id': `new_tickets(new_code='${code}')`, new_title: `upsert ${i}` })) }))));
+        expect(answers.map((r) => r.status), answers.map((r) => r.text).join(' ')).to.deep.equal(Array(24).fill(204));
+        if (database.name === 'postgres') {
+          await new Promise((resolve) => setTimeout(resolve, 1500));
+          expect(await deadlocks() - before, 'deadlocks between the requests').to.equal(0);
+        }
+        for (const [id] of rows) expect((await call('DELETE', `${s.root}new_tickets(${id})`)).status).to.equal(204);
+      });
+
       it('UpdateMultiple takes alternate keys in @odata.id too; a key no row has fails all with 404', async () => {
         const t = `${NS}.new_ticket`;
         const r = await call('POST', `${s.root}new_tickets/${NS}.UpdateMultiple`, { Targets: [
@@ -523,6 +541,14 @@ for (const database of DATABASES) {
         expect(update.status, update.text).to.equal(204);
         expect((await call('GET', `${s.root}new_tickets(${id})?$select=new_title`)).json.new_title).to.equal('first');
         expect((await call('DELETE', `${s.root}new_tickets(${id})`)).status).to.equal(204);
+        // A new row: the key an item names by @odata.id is the one an earlier item's row takes.
+        const fresh = await call('POST', `${s.root}new_tickets/${NS}.UpsertMultiple`, { Targets: [
+          { '@odata.type': t, new_ticketid: '0a1b2c3d-0000-4000-8000-00000000ab01', new_code: 'TWICE-2', new_title: 'by id' },
+          { '@odata.type': t, '@odata.id': "new_tickets(new_code='twice-2')", new_title: 'by key' },
+        ] });
+        expect(fresh.status, fresh.text).to.equal(400);
+        expect(fresh.json.error).to.deep.equal({ code: '0x80040203', message: 'Targets[1]: This record has the same key as Targets[0]; UpsertMultiple takes each record once.' });
+        expect((await call('GET', `${s.root}new_tickets?$filter=new_code eq 'TWICE-2'`)).json.value).to.deep.equal([]);
       });
 
       it('UpdateMultiple names the item a write refuses (a taken alternate key) and converts a primary key that is not a GUID as a write does', async () => {

@@ -51,17 +51,21 @@ function sameRecord(earlier: number): Error {
 
 /**
  * Upserts every target in one transaction, naming a failing one's index. Every target is planned
- * first, in item order; the rows are then written in the order of the names the items give them
- * (targetName: the primary key, or the alternate key's values, never the fresh id a new row gets),
- * so that concurrent requests over the same records lock them in one order instead of
- * deadlocking — unless an item points at a row of the same request, which an earlier item may
- * create: then in item order.
+ * first, in item order; the rows are then written in one order every request over the same records
+ * follows, so that they lock them in that order instead of deadlocking: first the rows named by an
+ * id (a primary key, or an alternate key that found its row) in id order, as UpdateMultiple writes
+ * them; then the rows an alternate key will create, in the order of their key values (targetName;
+ * never the fresh id a new row gets) — unless an item points at a row of the same request, which
+ * an earlier item may create: then in item order.
  */
 function upsertAll(ctx: MessageContext, entity: EntityModel, items: readonly KeyedTarget[]): Promise<void> {
   return ctx.db.transaction(async (tx) => {
-    const plans: Array<{ readonly index: number; readonly plan: UpdatePlan; readonly name: string }> = [];
+    // Write order (see above): `name`, the row's id when known, then `created`, the key values of a row an alternate key creates.
+    const plans: Array<{ readonly index: number; readonly plan: UpdatePlan; readonly name: string; readonly created: string }> = [];
     // Items naming one row by different keys (its id, an alternate key) are refused as those naming it by one key are.
     const rows = new Map<string, number>();
+    // The alternate key values (targetName) each item's body gives its row, with the item's index.
+    const claims = new Map<string, number>();
     for (const [index, target] of items.entries()) {
       const { key } = target;
       const id = await targetId(tx, ctx.db, entity, target);
@@ -73,12 +77,20 @@ function upsertAll(ctx: MessageContext, entity: EntityModel, items: readonly Key
       const item = { ...target.item };
       // A create by alternate key writes the key's values unless the body sets them.
       if (key && !id) key.key.KeyAttributes.forEach((a, j) => { if (!(a.PropertyName in item)) item[a.PropertyName] = key.values[j]; });
-      plans.push({ index, name: targetName(target), plan: atItem(index, () => planUpdate(ctx.model, entity, id ?? givenPrimaryKey(entity, item) ?? sequentialGuid(), item, ctx.caller, undefined, undefined) as UpdatePlan) });
+      // A key no stored row has may be one an earlier item's row takes: that item names the same record.
+      const claimed = key && !id ? claims.get(targetName(target)) : undefined;
+      if (claimed !== undefined) throw atIndex(index, sameRecord(claimed));
+      const plan = atItem(index, () => planUpdate(ctx.model, entity, id ?? givenPrimaryKey(entity, item) ?? sequentialGuid(), item, ctx.caller, undefined, undefined) as UpdatePlan);
+      for (const k of entity.Keys) {
+        const values = k.KeyAttributes.map((a) => plan.set.get(a) ?? null);
+        if (values.every((v) => v !== null)) claims.set(targetName({ item, key: { key: k, values } }), index);
+      }
+      plans.push({ index, name: id ?? '', created: id === undefined ? targetName(target) : '', plan });
     }
     // Items that point at rows of the same request (which may create them) keep their order.
     const ids = new Set(plans.map(({ plan }) => plan.id));
     const linked = plans.some(({ plan }) => plan.references.some((r) => r.entity === entity && ids.has(r.id)));
-    if (!linked) plans.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+    if (!linked) plans.sort((a, b) => compare(a.created, b.created) || compare(a.name, b.name));
     for (const { index, plan } of plans) {
       try {
         await writeIn(tx, ctx.db, plan);
@@ -87,4 +99,8 @@ function upsertAll(ctx: MessageContext, entity: EntityModel, items: readonly Key
       }
     }
   });
+}
+
+function compare(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
 }
