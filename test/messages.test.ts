@@ -197,6 +197,14 @@ for (const database of DATABASES) {
         const wrong = await createMultiple([{ '@odata.type': `${NS}.systemuser`, fullname: 'x' }]);
         expect(wrong.status).to.equal(400);
         expect(wrong.json.error.message).to.match(/^Targets\[0\]: /);
+        for (const [bad, what] of [[null, 'null'], [['x'], 'an array'], ['x', 'string']] as const) {
+          for (const name of ['CreateMultiple', 'UpdateMultiple', 'UpsertMultiple']) {
+            const r = await call('POST', `${s.root}${SET}/${NS}.${name}`, { Targets: [item({ msdyn_copilotinteractionid: randomUUID(), msdyn_name: 'a' }), bad] });
+            expect(r.status, `${name} ${r.text}`).to.equal(400);
+            expect(r.json.error.message).to.match(/^Targets\[1\]: /);
+            expect(r.json.error.message).to.contain(`Each record in Targets is a JSON object with its '@odata.type' ("@odata.type": "Microsoft.Dynamics.CRM.msdyn_copilotinteraction"), not ${what}.`);
+          }
+        }
         expect(await count()).to.equal(before);
       });
 

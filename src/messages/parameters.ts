@@ -158,7 +158,8 @@ function jsonValue(message: Message, p: ParameterDefinition, v: unknown): unknow
     case 'Edm.Guid': { const g = typeof v === 'string' ? canonicalGuid(v) : undefined; if (!g) throw wrong(); return g; }
     case 'mscrm.crmbaseentity': if (typeof v !== 'object' || Array.isArray(v)) throw wrong(); return v;
     case 'Collection(mscrm.crmbaseentity)':
-      if (!Array.isArray(v) || v.some((x) => !x || typeof x !== 'object' || Array.isArray(x))) throw wrong();
+      // Each item is checked by the message, which names a bad one's index (messages/targets.ts).
+      if (!Array.isArray(v)) throw wrong();
       return v;
     case 'Collection(Edm.String)':
       if (!Array.isArray(v) || v.some((x) => typeof x !== 'string')) throw wrong();

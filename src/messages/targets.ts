@@ -29,7 +29,7 @@ export function boundEntity(ctx: MessageContext): EntityModel {
 /**
  * Checks the Targets array's length and returns `itemAt(i)`, which returns item `i` after checking
  * its `@odata.type`. Throws 400 for an empty or over-long array; `itemAt` throws 400, named with
- * the item's index, for a missing or foreign `@odata.type`.
+ * the item's index, for an item that is no JSON object and a missing or foreign `@odata.type`.
  */
 export function targetItems(ctx: MessageContext, entity: EntityModel, targets: ReadonlyArray<Record<string, unknown>>): (index: number) => Record<string, unknown> {
   if (!targets.length) throw Errors.badQuery('Targets must contain at least one record.');
@@ -38,7 +38,10 @@ export function targetItems(ctx: MessageContext, entity: EntityModel, targets: R
   }
   const type = `Microsoft.Dynamics.CRM.${entity.LogicalName}`;
   return (i) => {
-    const item = targets[i]!;
+    const item = targets[i];
+    if (!item || typeof item !== 'object' || Array.isArray(item)) {
+      throw atIndex(i, Errors.payload(entity.EntitySetName, `Each record in Targets is a JSON object with its '@odata.type' ("@odata.type": "${type}"), not ${item === null ? 'null' : Array.isArray(item) ? 'an array' : typeof item}.`));
+    }
     const given = item['@odata.type'];
     if (given === undefined) throw atIndex(i, Errors.payload(entity.EntitySetName, `The '@odata.type' annotation is required on every record in Targets ("@odata.type": "${type}").`));
     if (!isTypeOf(entity, given)) {
