@@ -1,5 +1,7 @@
 import { expect } from 'chai';
 import { DynamicsWebApi } from 'dynamics-web-api';
+import type { ServiceError } from '../src/errors.js';
+import { errorResponse } from '../src/odata/respond.js';
 import { call, DATABASES, startServer, type TestServer } from './support/server.js';
 
 const SET = 'msdyn_copilotinteractions';
@@ -204,6 +206,8 @@ for (const database of DATABASES) {
       const err = await victim.then(() => undefined, (e: unknown) => e);
       expect(runs).to.equal(8);
       expect(err).to.include({ status: 503, code: '0x80044150' });
+      // The client may simply send it again: the answer says when.
+      expect(errorResponse(err as ServiceError).headers).to.include({ 'Retry-After': '1' });
     });
 
     it('works with dynamics-web-api\'s startBatch / executeBatch, change sets included', async () => {

@@ -33,10 +33,11 @@ export function json(status: number, body: unknown, headers: Record<string, stri
 /**
  * The error envelope `{"error":{"code","message"}}` with the error's status (digest §5.1), and
  * the error annotations (errorAnnotations) that the `odata.include-annotations` preference in
- * `headers`, the failed request's, selects.
+ * `headers`, the failed request's, selects. A 503 (a conflict with concurrent writes, which the
+ * client may simply send again) says when: `Retry-After: 1` (RFC 9110 §10.2.3).
  */
 export function errorResponse(err: ServiceError, headers: HttpRequest['headers'] = {}): HttpResponse {
-  return json(err.status, err.toJSON(errorAnnotations(err.code, err.message, includeAnnotationsOf(header(headers, 'prefer')))));
+  return json(err.status, err.toJSON(errorAnnotations(err.code, err.message, includeAnnotationsOf(header(headers, 'prefer')))), err.status === 503 ? { 'Retry-After': '1' } : {});
 }
 
 /** `ETag` / `@odata.etag` value for a row version. */
