@@ -77,8 +77,9 @@ function expandedEntity(e: ExpandPlan, row: Record<string, unknown> | null, serv
     const names = e.annotated.lookupNames;
     for (const a of e.columns) {
       const formatted = names.map((l, i) => (l.attribute === a ? row[expandedLookupNameKey(i)] : null)).find((n) => n !== null && n !== undefined);
-      const target = a.TypeAttribute ? (row[a.TypeAttribute.PropertyName] as string | null) ?? undefined : undefined;
-      writeProperty(out, ann, a, a.PropertyName, row[a.PropertyName], formatted, a.TypeAttribute ? target : undefined);
+      // A polymorphic lookup's table is its type column's value (undefined: writeProperty's default).
+      const table = a.TypeAttribute ? (row[a.TypeAttribute.PropertyName] as string | null) ?? undefined : undefined;
+      writeProperty(out, ann, a, a.PropertyName, row[a.PropertyName], formatted, table);
     }
   }
   for (const child of e.expand) writeExpansion(out, child, row[child.navigation.Name], serviceRoot, target, id, ann);
