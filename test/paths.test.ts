@@ -88,6 +88,8 @@ for (const database of DATABASES) {
       const nav = await call('GET', `${s.root}${SET}(${id})/createdby/$value`);
       expect(nav.status).to.equal(400);
       expect((await call('GET', `${s.root}${SET}(${id})/nope/$value`)).status).to.equal(404);
+      // After a function call, as any segment there: no such resource.
+      expect((await call('GET', `${s.root}WhoAmI()/UserId/$value`)).json.error.code).to.equal('0x8006088a');
       expect((await call('GET', `${s.root}${SET}(00000000-0000-0000-0000-000000000001)/msdyn_name/$value`)).json.error.code).to.equal('0x80040217');
       expect((await call('GET', `${s.root}${SET}(${id})/msdyn_name/$value?$select=msdyn_name`)).status).to.equal(400);
       expect((await call('PUT', `${s.root}${SET}(${id})/msdyn_name/$value`, { value: 'x' })).status).to.equal(405);

@@ -275,7 +275,7 @@ function parsePath(path: string): Resource {
     if (!GUID_KEY.test(id) || !nav || nav[2] !== undefined) throw Errors.badQuery(`'${segments.join('/')}' is not a valid $count path; it is <set>(<id>)/<collection-valued navigation property>/$count.`);
     return { kind: 'count', entitySet: name, navigation: { id: id.toLowerCase(), name: nav[1]! } };
   }
-  if (segments.length === 3 && segments[2] === '$value' && key !== undefined && SEGMENT.exec(segments[1]!)?.[2] === undefined) {
+  if (segments.length === 3 && segments[2] === '$value' && key !== undefined && key !== '' && SEGMENT.exec(segments[1]!)?.[2] === undefined) {
     const id = key.trim().replace(/^\{(.*)\}$/, '$1');
     if (!GUID_KEY.test(id)) throw Errors.notImplemented(`Alternate keys ('${name}(${key})')`);
     return { kind: 'value', entitySet: name, id: id.toLowerCase(), property: segments[1]! };
