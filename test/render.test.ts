@@ -914,7 +914,7 @@ const cases: Case[] = [
     }, 8),
     sqlite: { sql: 'UPDATE "msdyn_copilotinteraction" SET "statuscode" = ?, "modifiedon" = ?, "modifiedby" = ?, "versionnumber" = ? WHERE "msdyn_copilotinteractionid" = ? AND "versionnumber" = ? AND "statecode" = ? AND ("msft_datastate" IS NULL OR "msft_datastate" = ?)', params: [1, '2024-02-01T10:00:00Z', 'aaaaaaaa-0000-4000-8000-00000000000a', 8, '0a1b2c3d-0000-4000-8000-000000000001', 7, 0, 0] },
     postgres: { sql: 'UPDATE "msdyn_copilotinteraction" SET "statuscode" = $1, "modifiedon" = $2, "modifiedby" = $3, "versionnumber" = nextval(\'tessera_versionnumber\') WHERE "msdyn_copilotinteractionid" = $4 AND "versionnumber" = $5 AND "statecode" = $6 AND ("msft_datastate" IS NULL OR "msft_datastate" = $7)', params: [1, '2024-02-01T10:00:00Z', 'aaaaaaaa-0000-4000-8000-00000000000a', '0a1b2c3d-0000-4000-8000-000000000001', 7, 0, 0] },
-    mssql: { sql: 'UPDATE [msdyn_copilotinteraction] SET [statuscode] = @p1, [modifiedon] = @p2, [modifiedby] = @p3, [versionnumber] = @p4 WHERE [msdyn_copilotinteractionid] = @p5 AND [versionnumber] = @p6 AND [statecode] = @p7 AND ([msft_datastate] IS NULL OR [msft_datastate] = @p8)', params: [1, d('2024-02-01T10:00:00Z'), 'aaaaaaaa-0000-4000-8000-00000000000a', 8, '0a1b2c3d-0000-4000-8000-000000000001', 7, 0, 0] },
+    mssql: { sql: 'UPDATE [msdyn_copilotinteraction] SET [statuscode] = @p1, [modifiedon] = @p2, [modifiedby] = @p3, [versionnumber] = NEXT VALUE FOR [tessera_versionnumber] WHERE [msdyn_copilotinteractionid] = @p4 AND [versionnumber] = @p5 AND [statecode] = @p6 AND ([msft_datastate] IS NULL OR [msft_datastate] = @p7)', params: [1, d('2024-02-01T10:00:00Z'), 'aaaaaaaa-0000-4000-8000-00000000000a', '0a1b2c3d-0000-4000-8000-000000000001', 7, 0, 0] },
   },
   {
     name: 'update without guards: boolean, date, null and lookup values',
@@ -927,7 +927,7 @@ const cases: Case[] = [
     }, 9),
     sqlite: { sql: 'UPDATE "tst_task" SET "tst_done" = ?, "tst_duedate" = ?, "tst_notes" = ?, "tst_assignedto" = ?, "modifiedon" = ?, "versionnumber" = ? WHERE "tst_taskid" = ?', params: [1, '2024-12-31', null, 'aaaaaaaa-0000-4000-8000-00000000000a', '2024-02-01T10:00:00Z', 9, '0a1b2c3d-0000-4000-8000-000000000001'] },
     postgres: { sql: 'UPDATE "tst_task" SET "tst_done" = $1, "tst_duedate" = $2, "tst_notes" = $3, "tst_assignedto" = $4, "modifiedon" = $5, "versionnumber" = nextval(\'tessera_versionnumber\') WHERE "tst_taskid" = $6', params: [true, '2024-12-31', null, 'aaaaaaaa-0000-4000-8000-00000000000a', '2024-02-01T10:00:00Z', '0a1b2c3d-0000-4000-8000-000000000001'] },
-    mssql: { sql: 'UPDATE [tst_task] SET [tst_done] = @p1, [tst_duedate] = @p2, [tst_notes] = @p3, [tst_assignedto] = @p4, [modifiedon] = @p5, [versionnumber] = @p6 WHERE [tst_taskid] = @p7', params: [true, d('2024-12-31T00:00:00Z'), null, 'aaaaaaaa-0000-4000-8000-00000000000a', d('2024-02-01T10:00:00Z'), 9, '0a1b2c3d-0000-4000-8000-000000000001'] },
+    mssql: { sql: 'UPDATE [tst_task] SET [tst_done] = @p1, [tst_duedate] = @p2, [tst_notes] = @p3, [tst_assignedto] = @p4, [modifiedon] = @p5, [versionnumber] = NEXT VALUE FOR [tessera_versionnumber] WHERE [tst_taskid] = @p6', params: [true, d('2024-12-31T00:00:00Z'), null, 'aaaaaaaa-0000-4000-8000-00000000000a', d('2024-02-01T10:00:00Z'), '0a1b2c3d-0000-4000-8000-000000000001'] },
   },
   {
     name: 'upsert: the UPDATE, then the INSERT when no row changed',
@@ -948,7 +948,7 @@ const cases: Case[] = [
       { sql: 'INSERT INTO "msdyn_copilotinteraction" ("msdyn_name", "msdyn_copilotinteractionid", "createdon", "modifiedon", "createdby", "modifiedby", "organizationid", "statecode", "statuscode", "versionnumber") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)', params: ['Upserted', '0a1b2c3d-0000-4000-8000-000000000001', '2024-01-01T10:00:00Z', '2024-01-01T10:00:00Z', 'aaaaaaaa-0000-4000-8000-00000000000a', 'aaaaaaaa-0000-4000-8000-00000000000a', 'bbbbbbbb-0000-4000-8000-00000000000b', 0, 1, 11] },
     ],
     mssql: [
-      { sql: 'UPDATE [msdyn_copilotinteraction] SET [msdyn_name] = @p1, [modifiedon] = @p2, [modifiedby] = @p3, [versionnumber] = @p4 WHERE [msdyn_copilotinteractionid] = @p5', params: ['Upserted', d('2024-01-01T10:00:00Z'), 'aaaaaaaa-0000-4000-8000-00000000000a', 10, '0a1b2c3d-0000-4000-8000-000000000001'] },
+      { sql: 'UPDATE [msdyn_copilotinteraction] SET [msdyn_name] = @p1, [modifiedon] = @p2, [modifiedby] = @p3, [versionnumber] = NEXT VALUE FOR [tessera_versionnumber] WHERE [msdyn_copilotinteractionid] = @p4', params: ['Upserted', d('2024-01-01T10:00:00Z'), 'aaaaaaaa-0000-4000-8000-00000000000a', '0a1b2c3d-0000-4000-8000-000000000001'] },
       { sql: 'INSERT INTO [msdyn_copilotinteraction] ([msdyn_name], [msdyn_copilotinteractionid], [createdon], [modifiedon], [createdby], [modifiedby], [organizationid], [statecode], [statuscode], [versionnumber]) VALUES (@p1, @p2, @p3, @p4, @p5, @p6, @p7, @p8, @p9, @p10)', params: ['Upserted', '0a1b2c3d-0000-4000-8000-000000000001', d('2024-01-01T10:00:00Z'), d('2024-01-01T10:00:00Z'), 'aaaaaaaa-0000-4000-8000-00000000000a', 'aaaaaaaa-0000-4000-8000-00000000000a', 'bbbbbbbb-0000-4000-8000-00000000000b', 0, 1, 11] },
     ],
   },
@@ -1208,14 +1208,14 @@ const fetchCases: Case[] = [
     render: (dl) => renderUpdate(dl, planDataState(interaction, ID, 'retained'), 9),
     sqlite: { sql: 'UPDATE "msdyn_copilotinteraction" SET "msft_datastate" = ?, "versionnumber" = ? WHERE "msdyn_copilotinteractionid" = ? AND ("msft_datastate" IS NULL OR "msft_datastate" = ?)', params: [1, 9, ID, 0] },
     postgres: { sql: 'UPDATE "msdyn_copilotinteraction" SET "msft_datastate" = $1, "versionnumber" = nextval(\'tessera_versionnumber\') WHERE "msdyn_copilotinteractionid" = $2 AND ("msft_datastate" IS NULL OR "msft_datastate" = $3)', params: [1, ID, 0] },
-    mssql: { sql: 'UPDATE [msdyn_copilotinteraction] SET [msft_datastate] = @p1, [versionnumber] = @p2 WHERE [msdyn_copilotinteractionid] = @p3 AND ([msft_datastate] IS NULL OR [msft_datastate] = @p4)', params: [1, 9, ID, 0] },
+    mssql: { sql: 'UPDATE [msdyn_copilotinteraction] SET [msft_datastate] = @p1, [versionnumber] = NEXT VALUE FOR [tessera_versionnumber] WHERE [msdyn_copilotinteractionid] = @p2 AND ([msft_datastate] IS NULL OR [msft_datastate] = @p3)', params: [1, ID, 0] },
   },
   {
     name: 'retention: RollbackRetain sets msft_datastate = 0 where it is 1',
     render: (dl) => renderUpdate(dl, planDataState(interaction, ID, 'active'), 10),
     sqlite: { sql: 'UPDATE "msdyn_copilotinteraction" SET "msft_datastate" = ?, "versionnumber" = ? WHERE "msdyn_copilotinteractionid" = ? AND "msft_datastate" = ?', params: [0, 10, ID, 1] },
     postgres: { sql: 'UPDATE "msdyn_copilotinteraction" SET "msft_datastate" = $1, "versionnumber" = nextval(\'tessera_versionnumber\') WHERE "msdyn_copilotinteractionid" = $2 AND "msft_datastate" = $3', params: [0, ID, 1] },
-    mssql: { sql: 'UPDATE [msdyn_copilotinteraction] SET [msft_datastate] = @p1, [versionnumber] = @p2 WHERE [msdyn_copilotinteractionid] = @p3 AND [msft_datastate] = @p4', params: [0, 10, ID, 1] },
+    mssql: { sql: 'UPDATE [msdyn_copilotinteraction] SET [msft_datastate] = @p1, [versionnumber] = NEXT VALUE FOR [tessera_versionnumber] WHERE [msdyn_copilotinteractionid] = @p2 AND [msft_datastate] = @p3', params: [0, ID, 1] },
   },
   {
     name: 'retention: PurgeRetainedContent reads a page of retained rows up to a version, then deletes each if unchanged',

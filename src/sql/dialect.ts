@@ -99,7 +99,7 @@ export interface Dialect {
    */
   reserveVersions(count: number): Statement;
   /**
-   * Where writers run side by side (PostgreSQL): the SQL expression an UPDATE sets `versionnumber`
+   * Where writers run side by side (PostgreSQL, SQL Server): the SQL expression an UPDATE sets `versionnumber`
    * to, taking a new row version when the statement writes the row, after any wait for another
    * transaction's lock on it, so that a row's committed versions only grow. A version reserved
    * before the UPDATE may be older than the one a writer that held the row meanwhile committed.

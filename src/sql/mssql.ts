@@ -54,6 +54,9 @@ export const mssqlDialect: Dialect = {
       + 'SELECT CAST(@first AS BIGINT), @p1',
     params: [count],
   }),
+  // NEXT VALUE FOR is allowed in an UPDATE's SET and yields a value per row it writes (T-SQL
+  // reference, NEXT VALUE FOR: "Limitations and restrictions").
+  rowVersionOnUpdate: 'NEXT VALUE FOR [tessera_versionnumber]',
   setupDdl: [
     `IF OBJECT_ID(N'tessera_versionnumber', N'SO') IS NULL CREATE SEQUENCE [tessera_versionnumber] AS BIGINT START WITH 1000`,
   ],
