@@ -559,6 +559,24 @@ for (const database of DATABASES) {
         expect((await call('GET', `${s.root}new_tickets?$filter=new_code eq 'TWICE-2'`)).json.value).to.deep.equal([]);
       });
 
+      it('UpsertMultiple answers in a $batch change set as it does alone: its retry after a lost key starts from where the message began', async () => {
+        const t = `${NS}.new_ticket`;
+        const body = JSON.stringify({ Targets: [
+          { '@odata.type': t, '@odata.id': "new_tickets(new_code='CS-K')" },
+          { '@odata.type': t, new_ticketid: '0a1b2c3d-0000-4000-8000-00000000c501', new_code: 'CS-K' },
+        ] });
+        const alone = await call('POST', `${s.root}new_tickets/${NS}.UpsertMultiple`, body);
+        expect(alone.status, alone.text).to.equal(412);
+        const part = (i: number, request: string) => `--cs\nContent-Type: application/http\nContent-ID: ${i}\n\n${request}\n`;
+        const set = `--b\nContent-Type: multipart/mixed;boundary=cs\n\n${part(1, 'POST /api/data/v9.2/new_tickets HTTP/1.1\nContent-Type: application/json\n\n{"new_code":"CS-FIRST"}')}`
+          + `${part(2, `POST /api/data/v9.2/new_tickets/${NS}.UpsertMultiple HTTP/1.1\nContent-Type: application/json\n\n${body}`)}--cs--\n--b--\n`;
+        const batched = await call('POST', `${s.root}$batch`, set, { 'Content-Type': 'multipart/mixed;boundary=b' });
+        expect(batched.status).to.equal(412);
+        const answer = batched.text.slice(batched.text.indexOf('{'), batched.text.lastIndexOf('}') + 1);
+        expect(JSON.parse(answer)).to.deep.equal(alone.json);
+        expect((await call('GET', `${s.root}new_tickets?$select=new_code&$filter=startswith(new_code,'CS-')`)).json.value).to.deep.equal([]);
+      });
+
       it('UpdateMultiple names the item a write refuses (a taken alternate key) and converts a primary key that is not a GUID as a write does', async () => {
         const t = `${NS}.new_ticket`;
         const ids = (await call('GET', `${s.root}new_tickets?$select=new_code&$filter=new_code eq 'T-1' or new_code eq 'T-2'&$orderby=new_code`)).json.value.map((x: { new_ticketid: string }) => x.new_ticketid);

@@ -85,10 +85,16 @@ export function oneAtATime(): <T>(work: () => Promise<T>) => Promise<T> {
 }
 
 /**
+ * The savepoint a nested transaction sets; nested ones reuse the name, as every dialect's
+ * savepoints stack and a rollback goes to the newest of that name.
+ */
+const NESTED_SAVEPOINT = 'tessera_nested';
+
+/**
  * A Database whose every statement runs in the transaction `tx` of `outer` (a `$batch` change
  * set: several requests, all or nothing). Its `transaction(fn)` runs `fn` in that same
- * transaction: the outer one commits or rolls back everything. Reads see the transaction's own
- * writes. `close` does nothing.
+ * transaction, inside a savepoint: the outer one commits or rolls back everything. Reads see the
+ * transaction's own writes. `close` does nothing.
  */
 export class InTransaction implements Database {
   readonly dialect: Database['dialect'];
@@ -109,8 +115,24 @@ export class InTransaction implements Database {
     return this.tx.run(stmt);
   }
 
-  transaction<T>(fn: (tx: Executor) => Promise<T>): Promise<T> {
-    return fn(this.tx);
+  /**
+   * Runs `fn` inside a savepoint of the outer transaction: when it throws, its statements are
+   * undone (the error is rethrown) and the transaction goes on as before it, not aborted, so an
+   * operation that retries (an upsert losing a race for a new key) starts again from a clean state.
+   */
+  async transaction<T>(fn: (tx: Executor) => Promise<T>): Promise<T> {
+    const { savepoint } = this.dialect;
+    await this.tx.run({ sql: savepoint.set(NESTED_SAVEPOINT), params: [] });
+    let result: T;
+    try {
+      result = await fn(this.tx);
+    } catch (err) {
+      await this.tx.run({ sql: savepoint.rollbackTo(NESTED_SAVEPOINT), params: [] });
+      if (savepoint.release) await this.tx.run({ sql: savepoint.release(NESTED_SAVEPOINT), params: [] });
+      throw err;
+    }
+    if (savepoint.release) await this.tx.run({ sql: savepoint.release(NESTED_SAVEPOINT), params: [] });
+    return result;
   }
 
   /** The outer database's (a change set holds no reads, so nothing here waits for itself). */
