@@ -242,7 +242,8 @@ export class Service {
 
   /**
    * Runs a change set's requests in order in one transaction (digest §7): `$<Content-ID>`
-   * references resolve to the OData-EntityId of the set's earlier requests. All succeed, and
+   * references resolve to the row URL of the set's earlier requests (their OData-EntityId, or the
+   * row a `return=representation` answer holds). All succeed, and
    * their answers are returned; or the first failure rolls back every write of the set and is
    * its only answer (an unexpected fault: a logged 500). A set PostgreSQL ends as a deadlock
    * victim runs again (PostgresDatabase.transaction).
@@ -262,7 +263,7 @@ export class Service {
           }
           const response = await inSet.answerPart(part, base, 'throw');
           if (response.status >= 400) throw new ChangeSetFailure(response);
-          const location = response.headers['OData-EntityId'];
+          const location = response.headers['OData-EntityId'] ?? response.rowUrl;
           if (part.contentId && location) urls.set(part.contentId, location);
           answers.push({ response, ...(part.contentId ? { contentId: part.contentId } : {}) });
         }
@@ -720,12 +721,12 @@ export class Service {
     return planRead(entity, { select: req.query.select, expand: req.query.expand }, req.prefer, id, this.context);
   }
 
-  private async representation(req: ODataRequest, entity: EntityModel, id: string, status: number): Promise<HttpResponse> {
+  private async representation(req: ODataRequest, entity: EntityModel, id: string, status: number, rowUrl: string): Promise<HttpResponse> {
     const plan = this.representationPlan(req, entity, id);
     const found = await this.readOne(req, plan);
     if (!found) throw Errors.recordNotFound(entity.LogicalName, id);
     const applied = ['return=representation', preferenceApplied(plan, req.prefer.includeAnnotations)].filter(Boolean).join(',');
-    return json(status, found.body, { 'Preference-Applied': applied, ETag: found.etag });
+    return { ...json(status, found.body, { 'Preference-Applied': applied, ETag: found.etag }), rowUrl };
   }
 
   private async retrieve(req: ODataRequest, entity: EntityModel, id: string): Promise<HttpResponse> {
@@ -745,8 +746,9 @@ export class Service {
     const plan = planCreate(this.model, entity, await this.keyedBinds(parseBody(entity, req.body)), this.caller);
     this.representationPlan(req, entity, plan.id); // reject a bad $select or $expand before writing
     return this.writeAnswering(req, plan, async (service, { id }) => {
-      if (req.prefer.returnRepresentation) return service.representation(req, entity, id, 201);
-      return { status: 204, headers: { 'OData-EntityId': entityId(req.serviceRoot, entity.EntitySetName, id) } };
+      const location = entityId(req.serviceRoot, entity.EntitySetName, id);
+      if (req.prefer.returnRepresentation) return service.representation(req, entity, id, 201, location);
+      return { status: 204, headers: { 'OData-EntityId': location } };
     });
   }
 
@@ -760,7 +762,7 @@ export class Service {
     const plan = planUpdate(this.model, entity, id, { ...defaults, ...await this.keyedBinds(parseBody(entity, req.body)) }, this.caller, req.ifMatch, req.ifNoneMatch);
     this.representationPlan(req, entity, id);
     return this.writeAnswering(req, plan, async (service, { created }) => {
-      if (req.prefer.returnRepresentation) return service.representation(req, entity, id, created ? 201 : 200);
+      if (req.prefer.returnRepresentation) return service.representation(req, entity, id, created ? 201 : 200, location);
       return { status: 204, headers: { 'OData-EntityId': location } };
     });
   }

@@ -103,6 +103,24 @@ for (const database of DATABASES) {
       expect(child[0].msdyn_interactiondataid.msdyn_name).to.equal('set data');
     });
 
+    it('resolves $<Content-ID> to the row a return=representation answer holds (create 201, upsert 201), which sends no OData-EntityId', async () => {
+      const upserted = '0a1b2c3d-0000-4000-8000-00000000b701';
+      const r = await send(raw([changeSet([
+        `POST /api/data/v9.2/${SET} HTTP/1.1\nContent-Type: application/json\nPrefer: return=representation\n\n{"msdyn_name":"represented"}`,
+        'PATCH $1 HTTP/1.1\nContent-Type: application/json\n\n{"msdyn_scenariorequestid":"through a represented $1"}',
+        `PATCH /api/data/v9.2/${SET}(${upserted}) HTTP/1.1\nContent-Type: application/json\nPrefer: return=representation\n\n{"msdyn_name":"upserted"}`,
+        'PATCH $3 HTTP/1.1\nContent-Type: application/json\n\n{"msdyn_scenariorequestid":"through a represented $3"}',
+      ])]));
+      expect(r.status, r.text).to.equal(200);
+      const inner = /boundary=(changesetresponse_[0-9a-f-]{36})/.exec(r.text)![1]!;
+      const parts = r.text.split(`--${inner}`).slice(1, -1);
+      expect(parts.map((p) => Number(/HTTP\/1\.1 (\d{3})/.exec(p)![1]))).to.deep.equal([201, 204, 201, 204]);
+      expect(parts[0]).not.to.contain('OData-EntityId');
+      const rows = (await call('GET', `${s.root}${SET}?$select=msdyn_name,msdyn_scenariorequestid&$filter=startswith(msdyn_scenariorequestid,'through a represented')&$orderby=msdyn_name`)).json.value;
+      expect(rows.map((x: { msdyn_name: string }) => x.msdyn_name)).to.deep.equal(['represented', 'upserted']);
+      expect(rows[1].msdyn_copilotinteractionid).to.equal(upserted);
+    });
+
     it('rolls a failing change set back whole and answers its failure alone; the batch goes on with continue-on-error', async () => {
       const failing = changeSet([
         `POST /api/data/v9.2/${SET} HTTP/1.1\nContent-Type: application/json\n\n{"msdyn_name":"rolled back"}`,
@@ -228,6 +246,10 @@ for (const database of DATABASES) {
         ['multipart/mixed;boundary=b', raw([changeSet([`GET /api/data/v9.2/${SET} HTTP/1.1\n`])]), /cannot hold a GET/],
         ['multipart/mixed;boundary=b_4', batch('b_4', ['PATCH $1 HTTP/1.1\nContent-Type: application/json\n\n{}']), /Content-ID Reference: '\$1' does not exist/],
         ['multipart/mixed;boundary=b_6', batch('b_6', ['hello']), /request line/],
+        ['multipart/mixed;boundary=b', raw(['Content-Type: multipart/mixed;boundary=cs\n\n'
+          + `--cs\nContent-Type: application/http\nContent-ID: 1\n\nPOST /api/data/v9.2/${SET} HTTP/1.1\nContent-Type: application/json\n\n{"msdyn_name":"first 1"}\n`
+          + `--cs\nContent-Type: application/http\nContent-ID: 1\n\nPOST /api/data/v9.2/${SET} HTTP/1.1\nContent-Type: application/json\n\n{"msdyn_name":"second 1"}\n--cs--`]),
+        /^The Content-ID '1' is used more than once in a change set/],
         ['application/json', '{"requests":[]}', /multipart\/mixed/],
       ];
       for (const [type, body, message] of cases) {

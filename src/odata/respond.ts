@@ -20,6 +20,12 @@ export interface HttpResponse {
   status: number;
   headers: Record<string, string>;
   body?: string;
+  /**
+   * Not sent: the absolute URL of the row a write answered with a body (`Prefer:
+   * return=representation`) created or changed. Dataverse sends no OData-EntityId then (digest
+   * §2.1), yet a later request of the same `$batch` change set may name that row by Content-ID.
+   */
+  rowUrl?: string;
 }
 
 /** The Content-Type of every JSON answer: OData JSON with minimal metadata, as Dataverse sends (digest §13, behaviour 1). */
