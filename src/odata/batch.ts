@@ -40,7 +40,8 @@ export const MAX_BATCH_PARTS = 1000;
  * boundary (quoted or not); lines may end in CRLF or, as dynamics-web-api may send them, LF.
  * Throws 400 `0x80060888` for a body that is not such a message, a part that is neither
  * `application/http` nor a change set or holds no request line, a GET in a change set, a
- * `$<Content-ID>` reference outside one, and more than 1,000 requests. (A part that is itself a
+ * Content-ID used twice in one change set (OData's reader refuses that too), a `$<Content-ID>`
+ * reference outside one, and more than 1,000 requests. (A part that is itself a
  * `$batch` is refused by the service, which knows the URL once it is parsed.)
  */
 export function parseBatch(contentType: string | undefined, body: string | undefined): BatchItem[] {
@@ -51,6 +52,12 @@ export function parseBatch(contentType: string | undefined, body: string | undef
     if (/^multipart\/mixed/i.test(type)) {
       const changeSet = multipartParts(type, part.text).map((p) => requestOf(p.text, p.headers, true));
       if (changeSet.some((r) => r.method === 'GET')) throw Errors.badQuery('A change set cannot hold a GET request; send it outside the change set.');
+      const seen = new Set<string>();
+      for (const { contentId } of changeSet) {
+        if (contentId === undefined) continue;
+        if (seen.has(contentId)) throw Errors.badQuery(`The Content-ID '${contentId}' is used more than once in a change set; each request of a change set needs its own.`);
+        seen.add(contentId);
+      }
       requests += changeSet.length;
       items.push({ changeSet });
     } else {
