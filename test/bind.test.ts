@@ -29,7 +29,7 @@ for (const database of DATABASES) {
     });
 
     it('binds a lookup through a single or multi-part alternate key, in every accepted URL form', async () => {
-      for (const url of ["/accounts(accountnumber='ABC123')", "accounts(accountnumber='abc123')", `${s.root}accounts(accountnumber='ABC123')`, `/accounts(accountid=${account})`]) {
+      for (const url of ["/accounts(accountnumber='ABC123')", "accounts(accountnumber='abc123')", `${s.root}accounts(accountnumber='ABC123')`, `/accounts(accountid=${account})`, `/api/data/v9.2/accounts(${account})`]) {
         const id = (await create('contacts', { fullname: `bound by ${url}`, 'parentcustomerid_account@odata.bind': url })).contactid;
         expect(await parentOf(id), url).to.equal(account);
       }

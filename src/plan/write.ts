@@ -125,12 +125,13 @@ export function resolveRecordUrl(model: Model, url: string): RowReference | unde
 }
 
 /**
- * Splits a record URL (relative, root-relative or absolute) into its entity set and key text, the
- * key percent-decoded (RFC 3986 §2.1: `new_code=%27U1%27` is `new_code='U1'`; DESIGN.md §3 takes
- * quotes raw or as `%27`); a key that is not valid percent-encoding is taken as written.
+ * Splits a record URL (relative, `/`-rooted, root-relative `/api/data/v9.2/…` or absolute) into
+ * its entity set and key text, the key percent-decoded (RFC 3986 §2.1: `new_code=%27U1%27` is
+ * `new_code='U1'`; DESIGN.md §3 takes quotes raw or as `%27`); a key that is not valid
+ * percent-encoding is taken as written.
  */
 export function splitRecordUrl(url: string): { entitySet: string; key: string } | undefined {
-  const m = /^(?:[a-z][a-z0-9+.-]*:\/\/[^/]+\/api\/data\/v9\.[012]\/|\/)?([A-Za-z_][A-Za-z0-9_]*)\((.*)\)$/s.exec(url.trim());
+  const m = /^(?:(?:[a-z][a-z0-9+.-]*:\/\/[^/]+)?\/api\/data\/v9\.[012]\/|\/)?([A-Za-z_][A-Za-z0-9_]*)\((.*)\)$/s.exec(url.trim());
   return m ? { entitySet: m[1]!, key: percentDecoded(m[2]!) } : undefined;
 }
 
