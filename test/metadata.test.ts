@@ -175,6 +175,26 @@ describe('metadata files', () => {
     expect(text).to.contain("b.json /Attributes/0/OptionSet/Options/0/State");
   });
 
+  it('reports TransitionData lines that move from another status, name none, or go to an unknown one', () => {
+    const line = (attributes: string) => `<allowedtransitions xmlns="http://schemas.microsoft.com/crm/2009/WebServices"><allowedtransition ${attributes} /></allowedtransitions>`;
+    const problems = problemsOf(() => buildModel([
+      { source: 't.json', json: { LogicalName: 'new_t', EntitySetName: 'new_ts', PrimaryIdAttribute: 'new_tid', OwnershipType: 'None', EnforceStateTransitions: true, Attributes: [
+        { LogicalName: 'statuscode', AttributeType: 'Status', OptionSet: { Options: [
+          { Value: 1, Label: 'New', State: 0, TransitionData: line('sourcestatusid="1" tostatusid="3"') },
+          { Value: 3, Label: 'Open', State: 0, TransitionData: line('sourcestatusid="9" tostatusid="2"') },
+          { Value: 4, Label: 'Waiting', State: 0, TransitionData: line('tostatusid="1"') },
+          { Value: 2, Label: 'Done', State: 1, TransitionData: line('sourcestatusid="2" tostatusid="8"') },
+        ] } },
+      ] } },
+    ]));
+    const text = problems.map((p) => `${p.file} ${p.pointer} ${p.reason}`);
+    expect(text).to.deep.equal([
+      't.json /Attributes/0/OptionSet/Options/1/TransitionData every <allowedtransition> of status 3 needs sourcestatusid="3" (the status it moves from), not "9"',
+      't.json /Attributes/0/OptionSet/Options/2/TransitionData every <allowedtransition> of status 4 needs sourcestatusid="4" (the status it moves from)',
+      't.json /Attributes/0/OptionSet/Options/3/TransitionData tostatusid 8 is not a statuscode option',
+    ]);
+  });
+
   it('reports a global option set declared with other options elsewhere; the same options twice are one set', () => {
     const table = (name: string, options: Array<{ Value: number; Label: string }>) => ({ source: `${name}.json`, json: {
       LogicalName: name, EntitySetName: `${name}s`, PrimaryIdAttribute: `${name}id`, OwnershipType: 'None', HasStateModel: false,

@@ -143,11 +143,13 @@ function buildAttribute(file: EntityFile, a: AttributeFile, systemSupplied: bool
 }
 
 /**
- * Reads a status option's TransitionData XML (`<allowedtransitions><allowedtransition
- * sourcestatusid="1" tostatusid="2"/>…`) into the target statuses. Returns a string describing
- * the problem when the XML is malformed.
+ * Reads the TransitionData XML of the status option `source` (`<allowedtransitions>
+ * <allowedtransition sourcestatusid="1" tostatusid="2"/>…`) into the target statuses. Every line's
+ * sourcestatusid must be `source`, as Dataverse writes them (each option lists its own moves;
+ * define-custom-state-model-transitions). Returns a string describing the problem when the XML is
+ * malformed or a line names another source.
  */
-export function parseTransitionData(xml: string): number[] | string {
+export function parseTransitionData(xml: string, source: number): number[] | string {
   let result: number[] | string = 'not parsed';
   parseString(xml, { explicitArray: true }, (err, doc: { allowedtransitions?: { allowedtransition?: Array<{ $?: Record<string, string> }> } } | null) => {
     if (err) { result = `TransitionData is not valid XML: ${err.message.split('\n')[0]}`; return; }
@@ -157,6 +159,11 @@ export function parseTransitionData(xml: string): number[] | string {
     for (const t of (typeof root === 'object' ? root.allowedtransition : undefined) ?? []) {
       const to = Number(t.$?.['tostatusid']);
       if (!Number.isInteger(to)) { result = 'every <allowedtransition> needs an integer tostatusid'; return; }
+      const from = t.$?.['sourcestatusid'];
+      if (from === undefined || Number(from) !== source) {
+        result = `every <allowedtransition> of status ${source} needs sourcestatusid="${source}" (the status it moves from)${from === undefined ? '' : `, not "${from}"`}`;
+        return;
+      }
       targets.push(to);
     }
     result = targets;
@@ -328,7 +335,7 @@ function buildEntity(source: string, file: EntityFile, intersect = false): Entit
   const statusOptions = byName.get('statuscode')?.OptionSet?.Options ?? [];
   statusOptions.forEach((o, j) => {
     if (o.TransitionData === undefined) return;
-    const parsed = parseTransitionData(o.TransitionData);
+    const parsed = parseTransitionData(o.TransitionData, o.Value);
     const at = file.Attributes.findIndex((a) => a.LogicalName === 'statuscode');
     const pointer = `/Attributes/${at}/OptionSet/Options/${j}/TransitionData`;
     if (typeof parsed === 'string') problems.push({ file: source, pointer, reason: parsed });
