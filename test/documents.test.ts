@@ -128,6 +128,10 @@ for (const database of DATABASES) {
         const terms = (name: string) => (ci.Property.find((p: any) => p.$.Name === name).Annotation ?? []).map((a: any) => a.$.Term);
         expect(terms('createdon')).to.include('Org.OData.Core.V1.Computed');
         expect(terms('msdyn_name')).to.deep.equal(['Org.OData.Core.V1.Description']);
+        // A writable lookup's _x_value is computed too: it is written through its navigation property.
+        expect(terms('_msdyn_interactiondataid_value')).to.include('Org.OData.Core.V1.Computed');
+        const references = (await parseStringPromise(r.text))['edmx:Edmx']['edmx:Reference'].map((x: any) => [x['edmx:Include'][0].$.Namespace, x['edmx:IncludeAnnotations'][0].$.TermNamespace]);
+        expect(references).to.deep.equal(['OData.Community.Keys.V1', 'OData.Community.Display.V1', 'Org.OData.Core.V1', 'Org.OData.Capabilities.V1'].map((n) => [n, n]));
         const keys = types['retentionconfig'].Annotation.find((a: any) => a.$.Term === 'OData.Community.Keys.V1.AlternateKeys');
         const ref = keys.Collection[0].Record[0].PropertyValue[0].Collection[0].Record[0];
         expect(ref.PropertyValue.map((v: any) => v.$)).to.deep.equal([{ Property: 'Alias', String: 'uniquename' }, { Property: 'Name', PropertyPath: 'uniquename' }]);

@@ -89,7 +89,11 @@ for (const database of DATABASES) {
         expect(actions['CreateMultiple'].ReturnType[0].$.Type).to.equal('mscrm.CreateMultipleResponse');
         expect(actions['UpdateMultiple'].ReturnType).to.equal(undefined);
         expect(functions['IsValidStateTransition'].$.IsBound).to.equal(undefined);
-        expect(functions['IsValidStateTransition'].Parameter.map((p: any) => `${p.$.Name}:${p.$.Type}`)).to.deep.equal(['Entity:mscrm.crmbaseentity', 'NewState:Edm.String', 'NewStatus:Edm.Int32']);
+        expect(functions['IsValidStateTransition'].Parameter.map((p: any) => p.$)).to.deep.equal([
+          { Name: 'Entity', Type: 'mscrm.crmbaseentity', Nullable: 'false' },
+          { Name: 'NewState', Type: 'Edm.String', Nullable: 'false', Unicode: 'false' },
+          { Name: 'NewStatus', Type: 'Edm.Int32', Nullable: 'false' },
+        ]);
         expect(functions['WhoAmI'].ReturnType[0].$.Type).to.equal('mscrm.WhoAmIResponse');
         const complex = Object.fromEntries(schema.ComplexType.map((c: any) => [c.$.Name, c.Property.map((p: any) => `${p.$.Name}:${p.$.Type}`)]));
         expect(complex['CreateMultipleResponse']).to.deep.equal(['Ids:Collection(Edm.Guid)']);

@@ -14,6 +14,18 @@ import { definitionTypes } from './csdl-definitions.js';
  */
 
 export const NAMESPACE = 'Microsoft.Dynamics.CRM';
+
+/**
+ * The vocabularies whose terms annotations use (CSDL 4.0 §3.3 edmx:Reference): Dataverse's two
+ * (Keys, Display; the URIs its serializer writes) and the OASIS Core and Capabilities ones, under
+ * URIs that end as OData's readers expect for vocabularies they know built in. [uri, namespace, alias].
+ */
+const VOCABULARIES: ReadonlyArray<readonly [string, string, string]> = [
+  ['http://vocabularies.odata.org/OData.Community.Keys.V1.xml', 'OData.Community.Keys.V1', 'Keys'],
+  ['http://vocabularies.odata.org/OData.Community.Display.V1.xml', 'OData.Community.Display.V1', 'Display'],
+  ['https://oasis-tcs.github.io/odata-vocabularies/vocabularies/Org.OData.Core.V1.xml', 'Org.OData.Core.V1', 'Core'],
+  ['https://oasis-tcs.github.io/odata-vocabularies/vocabularies/Org.OData.Capabilities.V1.xml', 'Org.OData.Capabilities.V1', 'Capabilities'],
+];
 const ALIAS = 'mscrm';
 
 /** `<Annotation Term="…" String="…"/>` of Org.OData.Core.V1.Description, or none for an empty text. */
@@ -23,7 +35,8 @@ function description(text: string): object[] {
 
 /**
  * A property; `annotated` adds its Description and, for a column the service maintains (valid
- * neither for create nor for update), `Org.OData.Core.V1.Computed` (digest §1.6).
+ * neither for create nor for update) or a lookup's `_x_value`, `Org.OData.Core.V1.Computed`
+ * (digest §1.6).
  */
 function property(a: AttributeModel, annotated: boolean): object {
   const $: Record<string, string> = { Name: a.PropertyName, Type: a.EdmType };
@@ -31,7 +44,9 @@ function property(a: AttributeModel, annotated: boolean): object {
   if (a.EdmType === 'Edm.Decimal') $['Scale'] = 'Variable';
   if (!annotated) return { $ };
   const annotations = description(a.Description);
-  if (!a.IsValidForCreate && !a.IsValidForUpdate) annotations.push({ $: { Term: 'Org.OData.Core.V1.Computed', Bool: 'true' } });
+  // A lookup's `_x_value` is computed even where the lookup is writable: writes go through its
+  // navigation property (digest §1.5).
+  if ((!a.IsValidForCreate && !a.IsValidForUpdate) || a.PropertyName !== a.LogicalName) annotations.push({ $: { Term: 'Org.OData.Core.V1.Computed', Bool: 'true' } });
   return annotations.length ? { $, Annotation: annotations } : { $ };
 }
 
@@ -146,7 +161,7 @@ function complexTypes(operations: readonly OperationDeclaration[]): { ComplexTyp
 }
 
 function operation(op: OperationDeclaration): object {
-  const parameters = op.Parameters.map((p) => ({ $: { Name: p.Name, Type: p.Type, Nullable: p.Optional ? 'true' : 'false' } }));
+  const parameters = op.Parameters.map((p) => ({ $: { Name: p.Name, Type: p.Type, Nullable: p.Optional ? 'true' : 'false', ...(p.Type === 'Edm.String' ? { Unicode: 'false' } : {}) } }));
   if (op.Binding) {
     const table = `${ALIAS}.${op.BindingTable ?? 'crmbaseentity'}`;
     const type = op.Binding === 'entity' ? table : `Collection(${table})`;
@@ -172,6 +187,11 @@ export function renderCsdl(model: Model, operations: readonly OperationDeclarati
   const doc = {
     'edmx:Edmx': {
       $: { Version: '4.0', 'xmlns:edmx': 'http://docs.oasis-open.org/odata/ns/edmx' },
+      'edmx:Reference': VOCABULARIES.map(([Uri, Namespace, Alias]) => ({
+        $: { Uri },
+        'edmx:Include': { $: { Namespace, Alias } },
+        'edmx:IncludeAnnotations': { $: { TermNamespace: Namespace } },
+      })),
       'edmx:DataServices': {
         Schema: {
           $: { Namespace: NAMESPACE, Alias: ALIAS, xmlns: 'http://docs.oasis-open.org/odata/ns/edm' },
