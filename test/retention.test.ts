@@ -71,7 +71,7 @@ for (const database of DATABASES) {
       }
       expect(actions['Retain'].ReturnType[0].$.Type).to.equal('mscrm.RetainResponse');
       expect(actions['PurgeRetainedContent'].Parameter.map((p: any) => `${p.$.Name}:${p.$.Type}:${p.$.Nullable}`)).to.deep.equal([
-        'EntityName:Edm.String:false', 'PageSize:Edm.Int32:true', 'OperationId:Edm.Guid:true', 'MaxVersionToPurge:Edm.Int64:false',
+        'EntityName:Edm.String:true', 'PageSize:Edm.Int32:true', 'OperationId:Edm.Guid:true', 'MaxVersionToPurge:Edm.Int64:false',
       ]);
       const entity = schema.EntityType.find((t: any) => t.$.Name === TABLE);
       expect(entity.Property.map((p: any) => p.$.Name)).to.include('msft_datastate');
@@ -258,6 +258,9 @@ for (const database of DATABASES) {
         return r.json;
       };
       expect(await validate(TABLE, byPrefix('x'))).to.include({ IsValidationSuccessful: true, ErrorMessage: null });
+      // EntityName is optional (Nullable in Dataverse): the criteria names its table.
+      const unnamed = await action('ValidateRetentionConfig', { FetchXml: byPrefix('x') });
+      expect(unnamed.json, unnamed.text).to.include({ IsValidationSuccessful: true, ErrorMessage: null });
       for (const [name, xml, text] of [
         [TABLE, '<fetch><entity name="msdyn_copilotinteraction">', 'not well-formed'],
         [TABLE, `<fetch><entity name="${TABLE}"><filter><condition attribute="nosuch" operator="eq" value="1"/></filter></entity></fetch>`, 'nosuch'],
@@ -438,6 +441,29 @@ for (const database of DATABASES) {
       expect(r.status, r.text).to.equal(404);
       expect(r.json.error.code).to.equal('0x80040217');
       expect(r.json.error.message).to.not.contain(id);
+    });
+
+    it('PurgeRetainedContent without EntityName (Nullable in Dataverse) purges the retention-enabled tables in turn, a page at a time', async () => {
+      const purge = (PageSize: number) => call('POST', `${s.root}PurgeRetainedContent`, { MaxVersionToPurge: Number.MAX_SAFE_INTEGER, PageSize });
+      for (let r = await purge(5000); r.json.HasMoreRecords; r = await purge(5000)) expect(r.status, r.text).to.equal(200);
+      for (const name of ['p1', 'p2']) await retain(TABLE, PK, await post(SET, { msdyn_name: name }));
+      for (const title of ['n1', 'n2']) await retain('new_note', 'new_noteid', await post('new_notes', { new_title: title }));
+      const pages = [];
+      for (;;) {
+        const r = await purge(3);
+        expect(r.status, r.text).to.equal(200);
+        pages.push(r.json);
+        if (!r.json.HasMoreRecords) break;
+      }
+      expect(pages.map((p) => ({ ...p, '@odata.context': undefined }))).to.deep.equal([
+        { '@odata.context': undefined, EntityCountCollection: { Count: 2, IsReadOnly: false, Keys: [TABLE, 'new_note'], Values: [2, 1] }, HasMoreRecords: true },
+        { '@odata.context': undefined, EntityCountCollection: { Count: 1, IsReadOnly: false, Keys: ['new_note'], Values: [1] }, HasMoreRecords: false },
+      ]);
+      const left = await call('GET', `${s.root}new_notes?fetchXml=${encodeURIComponent('<fetch datasource="retained"><entity name="new_note"><attribute name="new_title"/></entity></fetch>')}`);
+      expect(left.json.value).to.deep.equal([]);
+      // A page that ends exactly at a table's last row looks ahead: nothing left anywhere.
+      await retain(TABLE, PK, await post(SET, { msdyn_name: 'p3' }));
+      expect((await purge(1)).json.HasMoreRecords).to.equal(false);
     });
 
     it('date query functions that leave 1753…9999 answer 400, and retention validation reports them', async () => {

@@ -34,7 +34,12 @@ export const ENTITY_COUNT_PROPERTY = { Name: 'EntityCountCollection', Type: 'msc
 
 /** An EntityRecordCountCollection value with one table and its count of rows. */
 export function entityCounts(entity: EntityModel, count: number): Record<string, unknown> {
-  return { Count: 1, IsReadOnly: false, Keys: [entity.LogicalName], Values: [count] };
+  return tableCounts([[entity, count]]);
+}
+
+/** An EntityRecordCountCollection value with each table of `counts` and its count of rows, in order. */
+export function tableCounts(counts: ReadonlyArray<readonly [EntityModel, number]>): Record<string, unknown> {
+  return { Count: counts.length, IsReadOnly: false, Keys: counts.map(([e]) => e.LogicalName), Values: counts.map(([, n]) => n) };
 }
 
 /**

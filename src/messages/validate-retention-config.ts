@@ -6,11 +6,11 @@ import type { Message } from './types.js';
 
 /**
  * ValidateRetentionConfig (digest §6.7), an unbound action that checks a retention policy before
- * it is saved: `POST /ValidateRetentionConfig` `{"EntityName":"<table>", "FetchXml":"…",
+ * it is saved: `POST /ValidateRetentionConfig` `{"EntityName":"<table>"?, "FetchXml":"…",
  * "Target":{…}?, "RetentionConfigId":"<guid>"?}` → `{"IsValidationSuccessful":bool,
  * "ErrorMessage":"…"|null}`. The criteria is checked exactly as BulkRetain would plan it
- * (planCriteria: well-formed FetchXML of a retention-enabled table equal to EntityName, known
- * columns, no paging or aggregation). An invalid criteria is reported, never raised. Target and
+ * (planCriteria: well-formed FetchXML of a retention-enabled table, equal to EntityName when it
+ * is given, known columns, no paging or aggregation). An invalid criteria is reported, never raised. Target and
  * RetentionConfigId (the policy, for Dataverse's validation plug-ins) are accepted and not used.
  */
 export const message: Message = {
@@ -18,7 +18,7 @@ export const message: Message = {
   Kind: 'Action',
   Parameters: [
     { Name: 'Target', Type: 'mscrm.crmbaseentity', Optional: true },
-    { Name: 'EntityName', Type: 'Edm.String' },
+    { Name: 'EntityName', Type: 'Edm.String', Optional: true },
     { Name: 'FetchXml', Type: 'Edm.String' },
     { Name: 'RetentionConfigId', Type: 'Edm.Guid', Optional: true },
   ],
@@ -30,7 +30,7 @@ export const message: Message = {
   async invoke(ctx, args) {
     try {
       const context = { model: ctx.model, caller: ctx.caller, now: ctx.clock() };
-      planCriteria(ctx.model, args['EntityName'] as string, parseFetchXml(args['FetchXml'] as string), context, retentionPageSize(undefined));
+      planCriteria(ctx.model, (args['EntityName'] as string | null | undefined) ?? undefined, parseFetchXml(args['FetchXml'] as string), context, retentionPageSize(undefined));
       return { ErrorMessage: null, IsValidationSuccessful: true };
     } catch (err) {
       if (!(err instanceof ServiceError)) throw err;
