@@ -2,6 +2,7 @@ import { cpSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync }
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect } from 'chai';
+import { parseStringPromise } from 'xml2js';
 import { DynamicsWebApi } from 'dynamics-web-api';
 import {
   attributeDefinition, attributeMetadata, attributeMetadataType, ENTITY_KEY_METADATA, ENTITY_METADATA, entityDefinition, keyDefinitions,
@@ -293,6 +294,20 @@ for (const database of DATABASES) {
       expect(byName['createdon'].IsAuditEnabled.Value).to.equal(false);
       const secured = await get(`EntityDefinitions(LogicalName='${ENTITY}')/Attributes?$select=LogicalName&$filter=IsSecured eq true`);
       expect(secured.json.value).to.deep.equal([]);
+      // IsValidODataAttribute: false exactly for the columns that are no property of the EntityType (lookup names).
+      const notOData = await get(`EntityDefinitions(LogicalName='${ENTITY}')/Attributes?$select=LogicalName,AttributeOf,CanModifyAdditionalSettings&$filter=IsValidODataAttribute eq false`);
+      expect(notOData.status, notOData.text).to.equal(200);
+      expect(notOData.json.value.map((a: Record<string, any>) => a['LogicalName'])).to.include.members(['createdbyname', 'msdyn_interactiondataidname']);
+      expect(notOData.json.value.every((a: Record<string, any>) => a['AttributeOf'] !== null && a['CanModifyAdditionalSettings'].Value === true)).to.equal(true);
+      const odata = await get(`EntityDefinitions(LogicalName='${ENTITY}')/Attributes?$select=LogicalName&$filter=IsValidODataAttribute eq true`);
+      const properties = (await parseStringPromise((await call('GET', `${s.root}$metadata`)).text))['edmx:Edmx']['edmx:DataServices'][0].Schema[0].EntityType
+        .find((t: any) => t.$.Name === ENTITY).Property.map((p: any) => p.$.Name.replace(/^_(.*)_value$/, '$1'));
+      expect(odata.json.value.map((a: Record<string, any>) => a['LogicalName'])).to.have.members(properties);
+      // Choice and option properties of dependent choices, which Tessera has none of.
+      const choice = await get(`EntityDefinitions(LogicalName='${ENTITY}')/Attributes/Microsoft.Dynamics.CRM.PicklistAttributeMetadata?$select=ParentPicklistLogicalName,ChildPicklistLogicalNames,SourceTypeMask,FormulaDefinition&$expand=OptionSet($select=Options)`);
+      expect(choice.status, choice.text).to.equal(200);
+      expect(choice.json.value[0]).to.deep.include({ ParentPicklistLogicalName: null, ChildPicklistLogicalNames: [], SourceTypeMask: 0, FormulaDefinition: null });
+      expect(choice.json.value[0].OptionSet.Options[0]).to.deep.include({ ParentValues: [], Tag: null, IsHidden: false });
     });
 
     it('answers a table\'s Keys and a column\'s OptionSet / GlobalOptionSet as paths', async () => {

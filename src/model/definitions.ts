@@ -177,6 +177,9 @@ function optionDefinition(o: OptionMetadata, kind: string, ...id: string[]): Def
     ExternalValue: null,
     MetadataId: null,
     HasChanged: null,
+    ParentValues: [],
+    Tag: null,
+    IsHidden: false,
   };
   if (kind === 'Status') Object.assign(option, { State: o.State ?? null, TransitionData: o.TransitionData ?? null });
   if (kind === 'State') Object.assign(option, { DefaultStatus: o.DefaultStatus ?? null, InvariantName: o.InvariantName ?? null });
@@ -277,7 +280,9 @@ const DERIVED_PROPERTIES: Readonly<Record<string, Readonly<Record<string, Proper
   MoneyAttributeMetadata: { MinValue: 'Number', MaxValue: 'Number', Precision: 'Int32' },
   DateTimeAttributeMetadata: { Format: { enum: 'DateTimeFormat' }, DateTimeBehavior: DATE_TIME_BEHAVIOR },
   LookupAttributeMetadata: { Targets: 'Collection' },
-  PicklistAttributeMetadata: { DefaultFormValue: 'Int32' },
+  PicklistAttributeMetadata: {
+    DefaultFormValue: 'Int32', ParentPicklistLogicalName: 'String', ChildPicklistLogicalNames: 'Collection', FormulaDefinition: 'String', SourceTypeMask: 'Int32',
+  },
   StateAttributeMetadata: { DefaultFormValue: 'Int32' },
   StatusAttributeMetadata: { DefaultFormValue: 'Int32' },
 };
@@ -307,6 +312,11 @@ export function attributeDefinition(entity: EntityModel, a: AttributeModel): Def
     DateTimeBehavior: { Value: a.DateTimeBehavior ?? 'UserLocal' },
     Targets: [...a.Targets],
     DefaultFormValue: a.AttributeType === 'Picklist' ? -1 : null,
+    // No dependent choices and no calculated choice columns.
+    ParentPicklistLogicalName: null,
+    ChildPicklistLogicalNames: [],
+    FormulaDefinition: null,
+    SourceTypeMask: 0,
   };
   const d: Definition = {
     '@odata.type': `#Microsoft.Dynamics.CRM.${type}`,
@@ -356,6 +366,9 @@ export function attributeDefinition(entity: EntityModel, a: AttributeModel): Def
     ExternalName: null,
     InheritsFrom: null,
     LinkedAttributeId: null,
+    // Whether the column is a property of its EntityType (not a lookup's name or type column).
+    IsValidODataAttribute: entity.attributesByProperty.get(a.PropertyName) === a,
+    CanModifyAdditionalSettings: managed(true, 'canmodifyadditionalsettings'),
   };
   for (const name of derivedProperties(type)) d[name] = own[name];
   return d;
@@ -500,7 +513,10 @@ const LABEL: PropertyType = {
 const MANAGED: PropertyType = { complex: { Value: 'Boolean', CanBeChanged: 'Boolean', ManagedPropertyLogicalName: 'String' }, name: 'BooleanManagedProperty' };
 /** OptionMetadata, as optionDefinition writes it (its derived types add their own, see OPTION_DERIVED). */
 const OPTION: PropertyType = {
-  complex: { Value: 'Int32', Label: LABEL, Description: LABEL, Color: 'String', IsManaged: 'Boolean', ExternalValue: 'String', MetadataId: 'Guid', HasChanged: 'Boolean' },
+  complex: {
+    Value: 'Int32', Label: LABEL, Description: LABEL, Color: 'String', IsManaged: 'Boolean', ExternalValue: 'String', MetadataId: 'Guid', HasChanged: 'Boolean',
+    ParentValues: 'Collection', Tag: 'String', IsHidden: 'Boolean',
+  },
   name: 'OptionMetadata',
 };
 /** The properties StatusOptionMetadata and StateOptionMetadata add to OptionMetadata's. */
@@ -514,6 +530,7 @@ export const OPTION_DERIVED: Readonly<Record<string, Readonly<Record<string, Pro
  */
 export const COLLECTION_ITEMS: Readonly<Record<string, string>> = {
   LocalizedLabels: 'LocalizedLabel', Targets: 'Edm.String', KeyAttributes: 'Edm.String', Options: 'OptionMetadata', RelationshipAttributes: 'Edm.String',
+  ParentValues: 'Edm.Int32', ChildPicklistLogicalNames: 'Edm.String',
 };
 /** The complex types no property of the metadata entity types names directly. */
 export const OTHER_COMPLEX_TYPES: readonly PropertyType[] = [OPTION];
@@ -544,7 +561,7 @@ export const ATTRIBUTE_METADATA: Readonly<Record<string, PropertyType>> = {
   IsSecured: 'Boolean', CanBeSecuredForRead: 'Boolean', CanBeSecuredForCreate: 'Boolean', CanBeSecuredForUpdate: 'Boolean', IsRetrievable: 'Boolean',
   IsValidForForm: 'Boolean', IsValidForGrid: 'Boolean', IsRequiredForForm: 'Boolean', IsDataSourceSecret: 'Boolean', SourceType: 'Int32',
   IntroducedVersion: 'String', DeprecatedVersion: 'String', AutoNumberFormat: 'String', ExternalName: 'String', InheritsFrom: 'String',
-  LinkedAttributeId: 'Guid',
+  LinkedAttributeId: 'Guid', IsValidODataAttribute: 'Boolean', CanModifyAdditionalSettings: MANAGED,
 };
 
 /** The properties of AttributeMetadata (no `type`) or of its derived type `type`. */
