@@ -159,7 +159,7 @@ export const Errors = {
    * in the window (Dataverse: 1,200,000 ms per 300 s).
    */
   executionTimeLimit: (limitMs: number, seconds: number) =>
-    new ServiceError(429, '0x80072321', `Combined execution time of incoming requests exceeded limit of ${limitMs} milliseconds over time window of ${seconds} seconds. Decrease number of concurrent requests or reduce the duration of requests and try again later.`),
+    new ServiceError(429, '0x80072321', `Combined execution time of incoming requests exceeded limit of ${limitMs.toLocaleString('en-US')} milliseconds over time window of ${seconds} seconds. Decrease number of concurrent requests or reduce the duration of requests and try again later.`),
   /** 429 `0x80072326`: service protection, more than `limit` requests of one user at once (Dataverse: 52). */
   concurrencyLimit: (limit: number) =>
     new ServiceError(429, '0x80072326', `Number of concurrent requests exceeded the limit of ${limit}.`),

@@ -427,7 +427,7 @@ export class Service {
           // `<set>(<id>)/<collection>/$count`: the related rows (digest §2.2), filtered on their table.
           const nav = this.navigation(entity, r.navigation.name);
           if (nav.kind !== 'collection') throw Errors.badQuery(`'${nav.Name}' is single-valued; $count needs a collection-valued navigation property.`);
-          await this.mayRead(entity, r.navigation.id);
+          await this.parentRow(entity, r.navigation.id);
           plan = restrict(planCount(nav.target, req.query, this.context), relatedTo(nav, r.navigation.id));
         } else if (req.query.deltaToken !== undefined) return countChanges(this.db, await this.planChanges(req, entity));
         else plan = planCount(entity, req.query, this.context);
@@ -489,7 +489,7 @@ export class Service {
     }
     const nav = this.navigation(entity, name);
     if (req.method !== 'GET') throw Errors.methodNotAllowed(req.method, `the navigation property '${name}' (use $ref to associate records)`);
-    await this.mayRead(entity, id);
+    await this.parentRow(entity, id);
     const link = relatedTo(nav, id);
     if (nav.kind === 'collection') return this.readCollection(req, nav.target, link, `${entity.EntitySetName}(${id})/${name}`);
     only(req, ['select', 'expand']); // one row: $filter, $orderby, $top, $count would be ignored
@@ -515,12 +515,21 @@ export class Service {
 
   /**
    * When the caller's privileges are checked: throws unless it may read row `id` of `entity` (403
-   * `0x80040220` without the privilege, `0x80048306` for a row outside its depth), before it reads
-   * rows through that row's navigation properties. A row that does not exist passes: what follows
-   * answers for it.
+   * `0x80040220` without the privilege, `0x80048306` for a row outside its depth). A row that does
+   * not exist passes.
    */
   private async mayRead(entity: EntityModel, id: string): Promise<void> {
     if (this.db.security) await executeRead(this.db, planRead(entity, { select: [entity.PrimaryIdAttribute] }, { returnRepresentation: false }, id));
+  }
+
+  /**
+   * Before rows are read through row `id`'s navigation properties: throws 404 `0x80040217` when
+   * there is no such row to read (a retained one included), as a GET of the row would (digest
+   * §2.2), and mayRead's refusals.
+   */
+  private async parentRow(entity: EntityModel, id: string): Promise<void> {
+    const read = await executeRead(this.db, planRead(entity, { select: [entity.PrimaryIdAttribute] }, { returnRepresentation: false }, id));
+    if (!read.rows.length) throw Errors.recordNotFound(entity.LogicalName, id);
   }
 
   /**
@@ -603,7 +612,7 @@ export class Service {
 
   /** `GET <set>(<id>)/<nav>/$ref`: the related rows' URLs (digest §2.2). */
   private async readReferences(req: ODataRequest, entity: EntityModel, nav: NavigationPropertyModel, id: string): Promise<HttpResponse> {
-    await this.mayRead(entity, id);
+    await this.parentRow(entity, id);
     const link = relatedTo(nav, id);
     const target = nav.target;
     const ref = (row: readonly Value[]) => ({ '@odata.id': entityId(req.serviceRoot, target.EntitySetName, row[0] as string) });

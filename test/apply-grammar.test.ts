@@ -94,7 +94,7 @@ describe('$apply grammar (odata/apply.ts)', () => {
     ['filter()/aggregate($count as n)', "Syntax error: a condition expected inside filter() at position 7 in 'filter()/aggregate($count as n)'."],
     ['filter(a eq )/aggregate($count as n)', "Syntax error: expression expected at the end at position 12 in 'filter(a eq )/aggregate($count as n)'."],
     ['filter(a eq 1 b)/aggregate($count as n)', "Syntax error: unexpected 'b' at position 14 in 'filter(a eq 1 b)/aggregate($count as n)'."],
-    ["filter(a eq 'open)/aggregate($count as n)", "There is an unterminated literal at position 12 in 'filter(a eq 'open)/aggregate($count as n)'."],
+    ["filter(a eq 'open)/aggregate($count as n)", "There is an unterminated literal at position 41 in 'filter(a eq 'open)/aggregate($count as n)'."],
     ['filter((a eq 1)/aggregate($count as n)', "Syntax error: ')' expected at the end at position 38 in 'filter((a eq 1)/aggregate($count as n)'."],
     ['filter(a add 1 eq 2)/aggregate($count as n)', "The 'add' operator is not supported in $filter (position 9 in 'filter(a add 1 eq 2)/aggregate($count as n)')."],
     ['   ', 'The $apply query option must not be empty.'],

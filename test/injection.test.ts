@@ -99,6 +99,7 @@ for (const database of DATABASES) {
       const r = await call('GET', url(`?$filter=${encodeURIComponent(`msdyn_name eq '${'x'.repeat(70000)}'`)}`));
       expect(r.status).to.equal(431);
       expect(r.headers.get('content-type')).to.equal('application/json; odata.metadata=minimal');
+      expect(r.headers.get('odata-version')).to.equal('4.0');
       expect(r.json.error.code).to.equal('0x80060888');
       expect(r.json.error.message).to.contain('$batch');
       expect((await call('GET', url('?$top=1'))).status).to.equal(200);

@@ -119,6 +119,19 @@ for (const database of DATABASES) {
       expect((await call('GET', `${s.root}systemusers(${s.service.caller.systemuserid})/lk_msdyn_copilotinteraction_createdby?$count=true&$top=1`)).json['@odata.count'], 'the property test row, three children and the orphan').to.equal(5);
     });
 
+    it('answers a navigation, its $ref and its $count from a row that does not exist with 404, as a GET of the row', async () => {
+      const missing = '0a1b2c3d-0000-4000-8000-0000000e0404';
+      for (const path of [
+        `msdyn_copilotinteractiondatas(${missing})/${CHILDREN}`, `msdyn_copilotinteractiondatas(${missing})/${CHILDREN}/$count`,
+        `msdyn_copilotinteractiondatas(${missing})/${CHILDREN}/$ref`, `${SET}(${missing})/msdyn_interactiondataid`, `${SET}(${missing})/msdyn_interactiondataid/$ref`,
+      ]) {
+        const r = await call('GET', `${s.root}${path}`);
+        expect(r.status, path).to.equal(404);
+        expect(r.json.error.code, path).to.equal('0x80040217');
+        expect(r.json.error.message, path).to.match(/ With Id = 0a1b2c3d-0000-4000-8000-0000000e0404 Does Not Exist$/);
+      }
+    });
+
     it('reads references ($ref) and counts ($count) through navigation properties', async () => {
       const dataId = (await call('POST', `${s.root}msdyn_copilotinteractiondatas`, { msdyn_name: 'refs' }, { Prefer: 'return=representation' })).json.msdyn_copilotinteractiondataid;
       const ids: string[] = [];

@@ -178,7 +178,7 @@ for (const database of DATABASES) {
         ['$skip=1', 400, '$skip'], ['$search=x', 400, '$search'], ['$format=json', 400, '$format'], ['$levels=2', 400, '$levels'],
         ['$expand=createdby/$ref($top=1)', 400, '$ref'], ['$apply=groupby((statecode)', 400, 'Syntax error'], ['$bogus=1', 400, '$bogus'],
         ['$filter=msdyn_nope eq 1', 400, 'msdyn_nope'], ['$orderby=msdyn_nope', 400, 'msdyn_nope'], ['$select=msdyn_name,,', 400, '$select'],
-        ["$filter=msdyn_name eq 'open", 400, 'unterminated'], ['$filter=msdyn_name eq 5', 400, 'incompatible'],
+        ["$filter=msdyn_name eq 'O'Bryan'", 400, "There is an unterminated literal at position 23 in 'msdyn_name eq 'O'Bryan''."], ['$filter=msdyn_name eq 5', 400, 'incompatible'],
         ['$filter=importsequencenumber add 1 eq 2', 400, "'add'"], ["$filter=tolower(msdyn_name) eq 'a'", 400, 'tolower'],
         ['$filter=createdby/nope eq \'SYSTEM\'', 400, "'nope'"], ['$filter=msdyn_name eq @p1&@p1=@p2&@p2=\'x\'', 400, 'another alias'],
         ["$filter=Microsoft.Dynamics.CRM.InFiscalYear(PropertyName='createdon',PropertyValue=2024)", 501, 'InFiscalYear'], ['$top=-1', 400, '$top'], ['$top=5001', 400, '$top'],

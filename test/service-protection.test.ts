@@ -1,4 +1,5 @@
 import { expect } from 'chai';
+import { Errors } from '../src/errors.js';
 import type { ServiceProtectionLimits } from '../src/http/service-protection.js';
 import { call, SHIPPED_METADATA, startServer, type Reply, type TestServer } from './support/server.js';
 
@@ -63,6 +64,8 @@ describe('service protection limits', () => {
       await wait(20);
       const refused = await call('GET', `${s.root}systemusers?$select=fullname`);
       expect429(refused, '0x80072321', 'Combined execution time of incoming requests exceeded limit of 200 milliseconds over time window of 300 seconds. Decrease number of concurrent requests or reduce the duration of requests and try again later.');
+      // Dataverse's own limit is written as its message gives it.
+      expect(Errors.executionTimeLimit(1_200_000, 300).message).to.contain('exceeded limit of 1,200,000 milliseconds over');
       expect(Number(refused.headers.get('retry-after'))).to.be.within(290, 300);
     }));
 });

@@ -132,14 +132,14 @@ function refuseUnparsable(err: NodeJS.ErrnoException, socket: Duplex): void {
     return;
   }
   const [status, message] = err.code === 'HPE_HEADER_OVERFLOW'
-    ? [431, `The URL and headers exceed ${MAX_HEADER_BYTES} bytes. URLs may have up to 32,768 characters; send a longer query as a request in a $batch, where one may have up to 65,536.`]
+    ? [431, `The URL and headers exceed ${MAX_HEADER_BYTES.toLocaleString('en-US')} bytes; send a longer query as a request in a $batch.`]
     : err.code === 'ERR_HTTP_REQUEST_TIMEOUT'
       ? [408, 'The request did not arrive in time.']
       : [400, 'The request is not valid HTTP/1.1.'];
   const body = JSON.stringify(new ServiceError(status, '0x80060888', message).toJSON());
   // Closed once written, as Node's own handler does: a client that never closes its side must
   // not keep the socket.
-  socket.end(`HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\nContent-Type: ${JSON_CONTENT_TYPE}\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`, () => socket.destroy());
+  socket.end(`HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\nContent-Type: ${JSON_CONTENT_TYPE}\r\nOData-Version: 4.0\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`, () => socket.destroy());
 }
 
 /** An HTTP server for the app, listening on `port` (0 = any) and `host` (default: all interfaces). */

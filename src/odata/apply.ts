@@ -144,7 +144,7 @@ class ApplyParser {
             else break;
           }
         }
-        if (i >= this.text.length) throw Errors.badQuery(`There is an unterminated literal at position ${open} in '${this.text}'.`);
+        if (i >= this.text.length) throw Errors.badQuery(`There is an unterminated literal at position ${this.text.length} in '${this.text}'.`);
       } else if (ch === '(') depth++;
       else if (ch === ')' && depth-- === 0) return i;
     }

@@ -78,7 +78,8 @@ function tokenize(text: string, start = 0, end = text.length): Token[] {
       let j = i + 1;
       let value = '';
       for (;;) {
-        if (j >= end) throw Errors.badQuery(`There is an unterminated literal at position ${i} in '${text}'.`);
+        // At the end of the text, where the literal was still open, as OData's lexer reports it (digest §3.2).
+        if (j >= end) throw Errors.badQuery(`There is an unterminated literal at position ${end} in '${text}'.`);
         if (text[j] === "'") {
           if (text[j + 1] === "'") { value += "'"; j += 2; continue; }
           break;
