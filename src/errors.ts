@@ -9,8 +9,9 @@ export class ServiceError extends Error {
    * @param status HTTP status (400, 404, 405, 412, 413, 500, 501 …)
    * @param code Dataverse hex error code, e.g. `0x80040217`
    * @param message client-facing text; never a stack trace
+   * @param headers response headers the status calls for, e.g. `Allow` on a 405 (RFC 9110 §15.5.6)
    */
-  constructor(readonly status: number, readonly code: string, message: string) {
+  constructor(readonly status: number, readonly code: string, message: string, readonly headers: Readonly<Record<string, string>> = {}) {
     super(message);
     this.name = 'ServiceError';
   }
@@ -67,9 +68,9 @@ export const Errors = {
   /** 400: a bound operation called without its namespace (digest §1.7). */
   unresolvedParameters: () =>
     new ServiceError(400, '0x80040203', 'Request message has unresolved parameters.'),
-  /** 405: the verb is not allowed on this resource (e.g. PATCH on a collection). */
-  methodNotAllowed: (method: string, what: string) =>
-    new ServiceError(405, '0x80060888', `The HTTP method '${method}' is not allowed on ${what}.`),
+  /** 405: the verb is not allowed on this resource (e.g. PATCH on a collection); `Allow` lists those it takes (RFC 9110 §15.5.6). */
+  methodNotAllowed: (method: string, what: string, allowed: readonly string[]) =>
+    new ServiceError(405, '0x80060888', `The HTTP method '${method}' is not allowed on ${what}.`, { Allow: allowed.join(', ') }),
   /**
    * 405 `0x80040227` CannotDeleteDueToAssociation: rows of a Restrict relationship still point at
    * the row being deleted (digest §2.4, §5.3; message as Dataverse's error list gives it).

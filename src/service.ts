@@ -229,7 +229,7 @@ export class Service {
    * 405 for another method.
    */
   private async batch(req: HttpRequest, parsed: ODataRequest): Promise<HttpResponse> {
-    if (parsed.method !== 'POST') throw Errors.methodNotAllowed(parsed.method, '$batch');
+    if (parsed.method !== 'POST') throw Errors.methodNotAllowed(parsed.method, '$batch', ['POST']);
     const answers: BatchAnswer[] = [];
     const base = { origin: req.origin, path: new URL(parsed.serviceRoot).pathname };
     for (const item of parseBatch(header(req.headers, 'content-type'), req.body)) {
@@ -396,13 +396,13 @@ export class Service {
           if (entity.navigation.has(r.property)) throw Errors.badQuery(`$value reads the raw value of a property; '${r.property}' is a navigation property.`);
           throw Errors.resourceNotFound(r.property);
         }
-        if (req.method !== 'GET') throw Errors.methodNotAllowed(req.method, `the raw value of the property '${r.property}'`);
+        if (req.method !== 'GET') throw Errors.methodNotAllowed(req.method, `the raw value of the property '${r.property}'`, ['GET']);
         const value = await this.propertyValue(req, entity, r.id, attribute);
         if (value === null) return { status: 204, headers: {} };
         return { status: 200, headers: { 'Content-Type': 'text/plain; charset=utf-8' }, body: String(value) };
       }
       case 'serviceDocument':
-        if (req.method !== 'GET') throw Errors.methodNotAllowed(req.method, 'the service document');
+        if (req.method !== 'GET') throw Errors.methodNotAllowed(req.method, 'the service document', ['GET']);
         return serviceDocument(req.serviceRoot, this.model);
       case 'batch': throw new Error('$batch is answered by Service.batch, before dispatch');
       case 'definitions':
@@ -410,10 +410,10 @@ export class Service {
         if (['POST', 'PUT', 'PATCH', 'DELETE'].includes(req.method)) {
           throw Errors.notImplemented(`${req.method} on ${r.set} (definitions come from the metadata files: edit those, and the server reloads them)`);
         }
-        if (req.method !== 'GET') throw Errors.methodNotAllowed(req.method, r.set);
+        if (req.method !== 'GET') throw Errors.methodNotAllowed(req.method, r.set, ['GET']);
         return answerDefinitions(req, this.model, r);
       case 'metadata': {
-        if (req.method !== 'GET') throw Errors.methodNotAllowed(req.method, '$metadata');
+        if (req.method !== 'GET') throw Errors.methodNotAllowed(req.method, '$metadata', ['GET']);
         // `?annotations=true`, or any `odata.include-annotations` preference, asks for the annotated document (digest §1.3).
         const annotated = /(?:^|&)annotations=true(?:&|$)/i.test(req.rawQuery) || req.prefer.includeAnnotations !== undefined;
         if (annotated) this.annotatedCsdl ??= renderCsdl(this.model, [...this.operations.messages.values()], true);
@@ -421,7 +421,7 @@ export class Service {
       }
       case 'count': {
         const entity = this.entitySet(r.entitySet);
-        if (req.method !== 'GET') throw Errors.methodNotAllowed(req.method, '$count');
+        if (req.method !== 'GET') throw Errors.methodNotAllowed(req.method, '$count', ['GET']);
         let plan;
         if (r.navigation) {
           // `<set>(<id>)/<collection>/$count`: the related rows (digest §2.2), filtered on their table.
@@ -442,7 +442,7 @@ export class Service {
         if (req.method === 'GET' && fetchOption) return this.readFetch(req, entity, fetchOption);
         if (req.method === 'GET') return this.readCollection(req, entity);
         if (req.method === 'POST') return this.create(req, entity);
-        throw Errors.methodNotAllowed(req.method, `the collection '${entity.EntitySetName}'`);
+        throw Errors.methodNotAllowed(req.method, `the collection '${entity.EntitySetName}'`, ['GET', 'POST']);
       }
       case 'entity': {
         if (!this.model.byEntitySetName.has(r.entitySet) && this.operations.messages.has(r.entitySet)) {
@@ -455,7 +455,7 @@ export class Service {
           case 'GET': return this.retrieve(req, entity, r.id);
           case 'PATCH': return this.update(req, entity, r.id);
           case 'DELETE': return this.delete(req, entity, r.id);
-          default: throw Errors.methodNotAllowed(req.method, `a record of '${entity.EntitySetName}'`);
+          default: throw Errors.methodNotAllowed(req.method, `a record of '${entity.EntitySetName}'`, ['GET', 'PATCH', 'DELETE']);
         }
       }
     }
@@ -475,7 +475,7 @@ export class Service {
         if (value === null) return { status: 204, headers: {} };
         return json(200, { '@odata.context': `${req.serviceRoot}$metadata#${entity.EntitySetName}(${id})/${name}`, value });
       }
-      if (req.method !== 'PUT' && req.method !== 'DELETE') throw Errors.methodNotAllowed(req.method, `the property '${name}'`);
+      if (req.method !== 'PUT' && req.method !== 'DELETE') throw Errors.methodNotAllowed(req.method, `the property '${name}'`, ['GET', 'PUT', 'DELETE']);
       if (attribute.NavigationPropertyName) throw Errors.badQuery(`The lookup '${name}' is changed through its navigation property ('${attribute.NavigationPropertyName}@odata.bind' or $ref).`);
       if (!attribute.IsValidForUpdate) throw Errors.badQuery(`The property '${name}' of '${entity.LogicalName}' cannot be updated.`);
       let value: unknown = null;
@@ -488,7 +488,7 @@ export class Service {
       return { status: 204, headers: {} };
     }
     const nav = this.navigation(entity, name);
-    if (req.method !== 'GET') throw Errors.methodNotAllowed(req.method, `the navigation property '${name}' (use $ref to associate records)`);
+    if (req.method !== 'GET') throw Errors.methodNotAllowed(req.method, `the navigation property '${name}' (use $ref to associate records)`, ['GET']);
     await this.parentRow(entity, id);
     const link = relatedTo(nav, id);
     if (nav.kind === 'collection') return this.readCollection(req, nav.target, link, `${entity.EntitySetName}(${id})/${name}`);
@@ -592,7 +592,7 @@ export class Service {
       if (childId !== undefined) throw Errors.badQuery(`'${name}' is single-valued; its $ref takes no key.`);
       if (req.method === 'PUT') await executeWrite(this.db, planAssociate(this.model, this.caller, nav, id, await relatedId()));
       else if (req.method === 'DELETE') await executeWrite(this.db, planDisassociate(this.model, this.caller, nav, id));
-      else throw Errors.methodNotAllowed(req.method, `the single-valued $ref '${name}'`);
+      else throw Errors.methodNotAllowed(req.method, `the single-valued $ref '${name}'`, ['GET', 'PUT', 'DELETE']);
       return { status: 204, headers: {} };
     }
     if (req.method === 'POST') {
@@ -600,7 +600,7 @@ export class Service {
       await executeWrite(this.db, planAssociate(this.model, this.caller, nav, id, await relatedId()));
       return { status: 204, headers: {} };
     }
-    if (req.method !== 'DELETE') throw Errors.methodNotAllowed(req.method, `the collection $ref '${name}'`);
+    if (req.method !== 'DELETE') throw Errors.methodNotAllowed(req.method, `the collection $ref '${name}'`, ['GET', 'POST', 'DELETE']);
     let target = childId;
     if (target === undefined && req.query.id !== undefined) {
       target = resolveBind(this.model, nav, await this.keyedUrl(req.query.id)).id;
@@ -813,7 +813,7 @@ export class Service {
       case 'DELETE':
         if (!id) throw missing();
         return this.delete(req, entity, id);
-      default: throw Errors.methodNotAllowed(req.method, `a record of '${entity.EntitySetName}'`);
+      default: throw Errors.methodNotAllowed(req.method, `a record of '${entity.EntitySetName}'`, ['GET', 'PATCH', 'DELETE']);
     }
   }
 

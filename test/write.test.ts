@@ -365,10 +365,13 @@ for (const database of DATABASES) {
         expect((await call('DELETE', url(id), undefined, { 'If-Match': current })).status).to.equal(204);
       });
 
-      it('refuses PATCH/DELETE on a collection with 405', async () => {
-        expect((await call('DELETE', url())).status).to.equal(405);
-        expect((await call('PATCH', url(), {})).status).to.equal(405);
-        expect((await call('PUT', url(randomUUID()), {})).status).to.equal(405);
+      it('refuses PATCH/DELETE on a collection with 405, its Allow header naming the methods there are', async () => {
+        for (const [method, target, allow] of [['DELETE', url(), 'GET, POST'], ['PATCH', url(), 'GET, POST'], ['PUT', url(randomUUID()), 'GET, PATCH, DELETE']] as const) {
+          const r = await call(method, target, method === 'DELETE' ? undefined : {});
+          expect(r.status, method).to.equal(405);
+          expect(r.headers.get('allow'), method).to.equal(allow);
+          expect(r.json.error.code, method).to.equal('0x80060888');
+        }
       });
     });
   });

@@ -45,7 +45,7 @@ export interface AppOptions {
  * The response headers a browser script may read across origins: Dataverse's list (digest §4.4),
  * so that `dynamics-web-api` in a browser reads ids, ETags and paging preferences.
  */
-const EXPOSED_HEADERS = ['Preference-Applied', 'OData-EntityId', 'Location', 'ETag', 'OData-Version', 'Content-Encoding', 'Transfer-Encoding', 'Content-Length', 'Retry-After'];
+const EXPOSED_HEADERS = ['Preference-Applied', 'OData-EntityId', 'Location', 'ETag', 'OData-Version', 'Content-Encoding', 'Transfer-Encoding', 'Content-Length', 'Retry-After', 'Allow'];
 
 function send(res: Response, out: HttpResponse): void {
   res.status(out.status);

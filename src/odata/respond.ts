@@ -43,7 +43,7 @@ export function json(status: number, body: unknown, headers: Record<string, stri
  * client may simply send again) says when: `Retry-After: 1` (RFC 9110 §10.2.3).
  */
 export function errorResponse(err: ServiceError, headers: HttpRequest['headers'] = {}): HttpResponse {
-  return json(err.status, err.toJSON(errorAnnotations(err.code, err.message, includeAnnotationsOf(header(headers, 'prefer')))), err.status === 503 ? { 'Retry-After': '1' } : {});
+  return json(err.status, err.toJSON(errorAnnotations(err.code, err.message, includeAnnotationsOf(header(headers, 'prefer')))), { ...err.headers, ...(err.status === 503 ? { 'Retry-After': '1' } : {}) });
 }
 
 /** `ETag` / `@odata.etag` value for a row version. */
