@@ -55,10 +55,13 @@ function withVersion(res: HttpResponse): HttpResponse {
 
 function only(req: ODataRequest, allowed: readonly (keyof QueryOptions)[]): void {
   for (const [name, value] of Object.entries(req.query)) {
-    if (value !== undefined && !allowed.includes(name as keyof QueryOptions)) {
-      throw Errors.badQuery(`The query option '$${name.toLowerCase()}' is not valid for a ${req.method} request to this resource.`);
-    }
+    if (value !== undefined && !allowed.includes(name as keyof QueryOptions)) throw invalidOption(req, name);
   }
+}
+
+/** 400 for query option `name` (a QueryOptions key), which this request's resource does not take. */
+function invalidOption(req: ODataRequest, name: string): ServiceError {
+  return Errors.badQuery(`The query option '$${name.toLowerCase()}' is not valid for a ${req.method} request to this resource.`);
 }
 
 /** Settings of a Service; everything has a default. */
@@ -632,6 +635,8 @@ export class Service {
    * With `ref`, rows are written as references (`Collection($ref)`) with the primary key alone.
    */
   private async readCollection(req: ODataRequest, entity: EntityModel, link?: PlanExpr, path?: string, ref?: (row: readonly Value[]) => object): Promise<HttpResponse> {
+    // $id names the link a DELETE of a collection's $ref removes; a read would ignore it.
+    if (req.query.id !== undefined) throw invalidOption(req, 'id');
     if (link || ref) refuseChangeTracking(req, entity, 'A read of related rows');
     else if (asksForChanges(req.query, req.prefer)) return answerChanges(this.db, req, await this.planChanges(req, entity), this.context.clock());
     if (req.query.apply && !ref) return this.aggregate(req, entity, link);
