@@ -248,5 +248,36 @@ for (const database of DATABASES) {
       expect(exact.json[CHILDREN]).to.have.length(5000);
       expect(exact.json).to.not.have.property(`${CHILDREN}@odata.nextLink`);
     });
+
+    it('bounds a collection expanded through a lookup, whose rows repeat under every row sharing it: smaller pages, then paged collections, else 400', async () => {
+      const CREATED = 'lk_msdyn_copilotinteraction_createdby';
+      const shared = `createdby($select=fullname;$expand=${CREATED}($select=msdyn_name))`;
+      const total = Number((await call('GET', `${s.root}${SET}/$count`)).text);
+      expect(total, 'the rows the test before made, all by the one caller').to.be.above(100);
+      // Paged: 50,000 rows at most, at worst 1 + 1 + 5,001 per row: pages of 9 rows, each with the whole collection.
+      const page = await call('GET', `${s.root}${SET}?$select=msdyn_name&$expand=${shared}`);
+      expect(page.status, page.text.slice(0, 300)).to.equal(200);
+      expect(page.json.value).to.have.length(9);
+      expect(page.json['@odata.nextLink']).to.be.a('string');
+      expect(page.json.value[0].createdby[CREATED]).to.have.length(Math.min(total, 5000));
+      // $top is kept: the shared collections are paged instead (1,000 × (1 + 1 + 48) ≤ 50,000), each linking to the rest.
+      const top = await call('GET', `${s.root}${SET}?$top=1000&$select=msdyn_name&$expand=${shared}`);
+      expect(top.status, top.text.slice(0, 300)).to.equal(200);
+      expect(top.json.value).to.have.length(Math.min(total, 1000));
+      expect(top.json).to.not.have.property('@odata.nextLink');
+      const user = top.json.value[0].createdby;
+      expect(user[CREATED]).to.have.length(47);
+      const rest = await call('GET', user[`${CREATED}@odata.nextLink`]);
+      expect(rest.status, rest.text.slice(0, 300)).to.equal(200);
+      expect(rest.json.value[0].msdyn_name, 'the rest starts after the page').to.not.equal(user[CREATED][46].msdyn_name);
+      // Five levels through the same lookup stay within the bound.
+      const deep = await call('GET', `${s.root}${SET}?$top=1&$select=msdyn_name&$expand=createdby($select=fullname;$expand=${CREATED}($select=msdyn_name;$expand=createdby($select=fullname;$expand=${CREATED}($select=msdyn_name;$expand=createdby($select=fullname;$expand=${CREATED}($select=msdyn_name))))))`);
+      expect(deep.status).to.equal(200);
+      expect(deep.text.length).to.be.below(10_000_000);
+      // The collection's own $top cannot be paged down: refused.
+      const fixed = await call('GET', `${s.root}${SET}?$top=1000&$select=msdyn_name&$expand=createdby($expand=${CREATED}($top=100))`);
+      expect(fixed.status).to.equal(400);
+      expect(fixed.json.error.message).to.equal('This $expand could answer more than 50,000 rows: lower the $top of the collections expanded through a lookup, or expand fewer levels.');
+    });
   });
 }

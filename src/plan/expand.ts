@@ -74,3 +74,71 @@ export function planExpand(entity: EntityModel, items: readonly ExpandItem[], ct
     };
   });
 }
+
+/**
+ * Most rows, the top-level ones and every expanded one, that one answer may hold at worst. A
+ * collection-valued expansion reached through a many-to-one or many-to-many step repeats its rows
+ * under every parent that shares the related row (`createdby($expand=lk_…_createdby)` lists the
+ * user's rows once per row they created), so the worst case multiplies and, unbounded, a short
+ * URL could build an answer larger than the server's memory.
+ */
+export const MAX_ANSWER_ROWS = 50_000;
+
+/**
+ * Bounds the worst-case size of an answer of at most `limit` top-level rows with expansions
+ * `expand` (see MAX_ANSWER_ROWS). Only trees holding a shared collection (a collection-valued
+ * expansion below a single-valued or many-to-many one) are touched; collections reached only
+ * through one-to-many steps hold each related row once, so their size is the data's. Over the
+ * bound, a paged read answers fewer rows per page (server-driven paging: the `@odata.nextLink`
+ * continues; OData Part 1 §11.2.6.7); then, or for `$top`, the shared collections without their
+ * own `$top` answer a smaller first page each, with their `<nav>@odata.nextLink` to the rest (as
+ * Dataverse pages expanded collections, digest §3.6). Throws 400 `0x80060888` when their own
+ * `$top` values alone break the bound.
+ */
+export function boundExpansions(limit: number, paged: boolean, expand: readonly ExpandPlan[]): { limit: number; expand: readonly ExpandPlan[] } {
+  if (!holdsShared(expand, false)) return { limit, expand };
+  const total = (rows: number, cap: number) => rows * (1 + worstRows(expand, cap, false));
+  if (total(limit, Infinity) <= MAX_ANSWER_ROWS) return { limit, expand };
+  const rows = paged ? Math.max(1, Math.min(limit, Math.floor(MAX_ANSWER_ROWS / (1 + worstRows(expand, Infinity, false))))) : limit;
+  if (total(rows, Infinity) <= MAX_ANSWER_ROWS) return { limit: rows, expand };
+  if (total(rows, 1) > MAX_ANSWER_ROWS) {
+    throw Errors.badQuery(`This $expand could answer more than ${MAX_ANSWER_ROWS.toLocaleString('en-US')} rows: lower the $top of the collections expanded through a lookup, or expand fewer levels.`);
+  }
+  let low = 1;
+  let high = MAX_CHILDREN;
+  while (low < high) {
+    const mid = Math.ceil((low + high) / 2);
+    if (total(rows, mid) <= MAX_ANSWER_ROWS) low = mid;
+    else high = mid - 1;
+  }
+  return { limit: rows, expand: capShared(expand, low, false) };
+}
+
+/** Whether `expand`, below a many-to-one or many-to-many step when `below`, holds a shared collection. */
+function holdsShared(expand: readonly ExpandPlan[], below: boolean): boolean {
+  return expand.some((e) => (below && e.navigation.kind === 'collection') || holdsShared(e.expand, below || sharing(e)));
+}
+
+/** Whether the rows below expansion `e` may repeat under several of its parents. */
+function sharing(e: ExpandPlan): boolean {
+  return e.navigation.kind === 'single' || e.navigation.intersect !== undefined;
+}
+
+/** The most rows `expand` may add under one parent row, shared collections without their own `$top` answering at most `cap` rows. */
+function worstRows(expand: readonly ExpandPlan[], cap: number, below: boolean): number {
+  let rows = 0;
+  for (const e of expand) {
+    const each = e.navigation.kind === 'single' ? 1 : below && e.rest !== undefined ? Math.min(e.limit, cap + 1) : e.limit;
+    rows += each * (1 + worstRows(e.expand, cap, below || sharing(e)));
+  }
+  return rows;
+}
+
+/** `expand` with its shared collections without their own `$top` paged at `cap` rows. */
+function capShared(expand: readonly ExpandPlan[], cap: number, below: boolean): ExpandPlan[] {
+  return expand.map((e) => ({
+    ...e,
+    ...(below && e.navigation.kind === 'collection' && e.rest !== undefined ? { limit: Math.min(e.limit, cap + 1) } : {}),
+    expand: capShared(e.expand, cap, below || sharing(e)),
+  }));
+}

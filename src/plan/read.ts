@@ -6,7 +6,7 @@ import { planFilter, resolveProperty } from './filter.js';
 import { Errors } from '../errors.js';
 import { decodeSkipToken } from './skiptoken.js';
 import { sortKeysFor } from './sort-columns.js';
-import { hasNestedExpand, planExpand } from './expand.js';
+import { boundExpansions, hasNestedExpand, planExpand } from './expand.js';
 import type { Caller, CountPlan, ExpandPlan, ReadPlan, SortKey } from './types.js';
 import type { QueryFunctionContext } from './query-functions.js';
 
@@ -87,7 +87,9 @@ function planOrderBy(entity: EntityModel, query: QueryOptions, model?: Model): S
  * Plans `GET /<set>` (and, with `id`, `GET /<set>(<id>)`). Paging: `$top` returns at most N rows
  * and no nextLink; otherwise pages of `Prefer: odata.maxpagesize` (default and maximum 5,000)
  * continue with a keyset `$skiptoken`. Throws 400 for unknown properties, bad literals and
- * foreign skiptokens; 501 for constructs not implemented yet. With `context`, FormattedValue
+ * foreign skiptokens (and boundExpansions' 400); 501 for constructs not implemented yet. An
+ * `$expand` whose worst case passes MAX_ANSWER_ROWS is bounded (boundExpansions: smaller pages,
+ * paged shared collections). With `context`, FormattedValue
  * annotations of lookups (the target's primary name) are planned too, and query functions such
  * as EqualUserId know the caller.
  */
@@ -97,7 +99,10 @@ export function planRead(entity: EntityModel, query: QueryOptions, prefer: Prefe
   const planned = query.expand
     ? planExpand(entity, query.expand, functionContext(context), hasNestedExpand(query.expand) ? prefer.maxPageSize : undefined)
     : [];
-  const expand = annotations && context ? annotateExpansions(context.model, planned, annotations.formattedValue === true) : planned;
+  const annotated = annotations && context ? annotateExpansions(context.model, planned, annotations.formattedValue === true) : planned;
+  const paged = id === undefined && query.top === undefined;
+  const bounded = boundExpansions(id !== undefined ? 1 : query.top ?? prefer.maxPageSize ?? MAX_PAGE_SIZE, paged, annotated);
+  const expand = bounded.expand;
   // `<lookup>/$ref` returns the lookup's `_x_value` beside the reference (digest §3.6).
   for (const e of expand) {
     const lookup = e.ref && e.navigation.kind === 'single' ? e.navigation.relationship.ReferencingAttribute : undefined;
@@ -112,7 +117,6 @@ export function planRead(entity: EntityModel, query: QueryOptions, prefer: Prefe
     return { kind: 'read', entity, columns, selectList: query.select, orderBy: [{ attribute: pk, descending: false }], limit: 1, paged: false, count: false, id, annotations, lookupNames, expand };
   }
   const orderBy = planOrderBy(entity, query, context?.model);
-  const paged = query.top === undefined;
   return {
     kind: 'read',
     entity,
@@ -120,7 +124,7 @@ export function planRead(entity: EntityModel, query: QueryOptions, prefer: Prefe
     selectList: query.select,
     filter: query.filter ? planFilter(entity, query.filter, functionContext(context)) : undefined,
     orderBy,
-    limit: query.top ?? prefer.maxPageSize ?? MAX_PAGE_SIZE,
+    limit: bounded.limit,
     paged,
     after: query.skipToken !== undefined ? decodeSkipToken(entity, orderBy, query.skipToken) : undefined,
     count: query.count === true,
