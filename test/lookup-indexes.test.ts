@@ -62,5 +62,23 @@ for (const database of DATABASES.filter((d) => d.name !== 'mssql')) {
       const expand = statements.find((x) => x.sql.includes('msdyn_interactiondataid'))!;
       expect(await planOf(s.db, expand)).to.contain(INDEX);
     });
+
+    it('filter through a lookup by searching its rows once (IN), not once per row, keeping rows without the lookup under not', async () => {
+      const statements = recordStatements(s.db);
+      const names = async (filter: string) => {
+        const r = await call('GET', `${s.root}${SET}?$select=msdyn_name&$orderby=msdyn_name&$filter=${encodeURIComponent(filter)}`);
+        expect(r.status, r.text).to.equal(200);
+        return r.json.value.map((v: { msdyn_name: string }) => v.msdyn_name);
+      };
+      expect(await names("msdyn_interactiondataid/msdyn_name eq 'payload'")).to.deep.equal(['linked a', 'linked b']);
+      expect(await names("not (msdyn_interactiondataid/msdyn_name eq 'payload')")).to.deep.equal(['unlinked 0', 'unlinked 1', 'unlinked 2', 'unlinked 3', 'unlinked 4']);
+      // A lookup, then a collection: the rows sharing the lookup's row each need the same search below it.
+      expect(await names(`msdyn_interactiondataid/${CHILDREN}/any(x:x/msdyn_name eq 'linked b')`)).to.deep.equal(['linked a', 'linked b']);
+      expect(await names(`not msdyn_interactiondataid/${CHILDREN}/any(x:x/msdyn_name eq 'linked b')`)).to.have.length(5);
+      if (s.db.dialect.name !== 'sqlite') return;
+      const plan = await planOf(s.db, statements[statements.length - 1]!);
+      expect(plan).to.contain('LIST SUBQUERY');
+      expect(plan).to.not.contain('CORRELATED LIST SUBQUERY');
+    });
   });
 }

@@ -126,8 +126,9 @@ function andVisible(d: Dialect, e: EntityModel): string {
 /**
  * Renders a filter expression (fully parenthesised where it combines). `scope` is the SQL name of
  * the table (or alias) the expression's columns belong to; conditions on related rows become
- * correlated EXISTS subqueries with aliases `f1`, `f2`, … (unqualified columns inside resolve to
- * the innermost table, which is always the one they belong to).
+ * subqueries with aliases `f1`, `f2`, … — through a lookup `lookup IN (SELECT pk …)`, found once;
+ * through a collection a correlated EXISTS — (unqualified columns inside resolve to the innermost
+ * table, which is always the one they belong to).
  */
 export function renderExpr(d: Dialect, e: PlanExpr, p: Params, scope: string, depth = 1): string {
   switch (e.kind) {
@@ -162,6 +163,18 @@ export function renderExpr(d: Dialect, e: PlanExpr, p: Params, scope: string, de
     case 'const': return e.value ? '1 = 1' : '1 = 0';
     case 'exists': {
       const alias = d.quote(`f${depth}`);
+      const nav = e.navigation;
+      if (nav.kind === 'single') {
+        // Through a lookup: the rows it may point at are found once, uncorrelated, not once per
+        // row of `scope`: rows sharing a related row would repeat the search below it (a lookup
+        // then a collection, `createdby/lk_…_createdby/any(…)`, would cost rows × rows). A null
+        // lookup is false, never unknown, so that NOT keeps such rows as NOT EXISTS does.
+        const lookup = nav.relationship.ReferencingAttribute;
+        const type = lookup.TypeAttribute ? ` AND ${scope}.${col(d, lookup.TypeAttribute)} = ${p.value(lookup.TypeAttribute, nav.target.LogicalName)}` : '';
+        const conditions = [visibleRows(d, nav.target), e.where ? renderExpr(d, e.where, p, alias, depth + 1) : undefined].filter((c) => c !== undefined);
+        const inner = `SELECT ${alias}.${col(d, pkOf(nav.target))} FROM ${table(d, nav.target)} ${alias}${conditions.length ? ` WHERE ${conditions.join(' AND ')}` : ''}`;
+        return `(${scope}.${col(d, lookup)} IS NOT NULL${type} AND ${scope}.${col(d, lookup)} IN (${inner}))`;
+      }
       const link = renderLink(d, e.navigation, scope, alias, depth, p);
       const where = e.where ? ` AND ${renderExpr(d, e.where, p, alias, depth + 1)}` : '';
       return `EXISTS (SELECT 1 FROM ${table(d, e.navigation.target)} ${alias} WHERE ${link}${andVisible(d, e.navigation.target)}${where})`;
