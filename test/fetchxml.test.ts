@@ -366,6 +366,16 @@ for (const database of DATABASES) {
           expect(e.code, cookie).to.equal('0x80040203');
           expect(e.message, cookie).to.contain('paging-cookie');
         }
+        // A whole number past the column's type (Int32; versionnumber Int64) is not one of its values (PostgreSQL would refuse the query).
+        for (const [column, last] of [['importsequencenumber', '2147483648'], ['versionnumber', '9223372036854775808']]) {
+          const cookie = `<cookie page="1"><${column} last="${last}" /><${PK} last="{${ids['alpha']}}" /></cookie>`;
+          const e = await error(paged(`count="3" page="2" paging-cookie="${enc(cookie)}"`, `<order attribute="${column}"/>`));
+          expect(e.code, cookie).to.equal('0x80040203');
+          expect(e.message, cookie).to.contain('paging-cookie');
+        }
+        const condition = await error(fetchXml(`${NAME}<filter><condition attribute="importsequencenumber" operator="gt" value="2147483648"/></filter>`));
+        expect(condition.code).to.equal('0x80040203');
+        expect(condition.message).to.contain("'2147483648'");
       });
     });
 
