@@ -3,7 +3,7 @@ import type { AttributeModel, EntityModel, Model, NavigationPropertyModel } from
 import { ORGANIZATION, SYSTEMUSER } from './model/system-columns.js';
 import { answerDefinitions } from './odata/definitions.js';
 import { renderCsdl } from './odata/csdl.js';
-import { batchResponse, parseBatch, withReferences, type BatchAnswer, type BatchPart } from './odata/batch.js';
+import { answerChars, batchResponse, MAX_BATCH_ANSWER_CHARS, parseBatch, withReferences, type BatchAnswer, type BatchPart } from './odata/batch.js';
 import { header, parseRequest, type HttpRequest, type ODataRequest, type QueryOptions } from './odata/request.js';
 import { TERMS } from './odata/annotations.js';
 import { fetchResponse } from './odata/fetch-respond.js';
@@ -228,15 +228,24 @@ export class Service {
    * `POST /$batch` (digest §7): each part is answered as the same request on its own would be
    * (its own transaction), in order, and each change set in one transaction (changeSet). Without
    * `Prefer: odata.continue-on-error` the batch stops at the first part or set answered 4xx/5xx
-   * and takes its status, the answers so far included. Throws the errors of parseBatch (400) and
-   * 405 for another method.
+   * and takes its status, the answers so far included. Once the answers pass
+   * MAX_BATCH_ANSWER_CHARS, no further request runs and the batch ends with a 400 part saying so.
+   * Throws the errors of parseBatch (400) and 405 for another method.
    */
   private async batch(req: HttpRequest, parsed: ODataRequest): Promise<HttpResponse> {
     if (parsed.method !== 'POST') throw Errors.methodNotAllowed(parsed.method, '$batch', ['POST']);
     const answers: BatchAnswer[] = [];
     const base = { origin: req.origin, path: new URL(parsed.serviceRoot).pathname };
+    let chars = 0;
     for (const item of parseBatch(header(req.headers, 'content-type'), req.body)) {
+      if (chars > MAX_BATCH_ANSWER_CHARS) {
+        // What ran is answered as it ran; nothing after it runs.
+        const full = Errors.badQuery(`The answers of this $batch passed ${MAX_BATCH_ANSWER_CHARS / 1024 / 1024} MiB, so the requests after the last one answered were not run; send them in another $batch.`);
+        answers.push({ response: withVersion(errorResponse(full, req.headers)) });
+        return batchResponse(answers, full.status);
+      }
       const answer: BatchAnswer = 'request' in item ? { response: await this.answerPart(item.request, base) } : await this.changeSet(item.changeSet, base, req.headers);
+      chars += answerChars(answer);
       answers.push(answer);
       if ('response' in answer && answer.response.status >= 400 && !parsed.prefer.continueOnError) return batchResponse(answers, answer.response.status);
     }

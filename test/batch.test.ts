@@ -121,6 +121,24 @@ for (const database of DATABASES) {
       expect(rows[1].msdyn_copilotinteractionid).to.equal(upserted);
     });
 
+    it('stops running requests once its answers pass 64 MiB, answering what ran as it ran (a committed change set included)', async () => {
+      const big = 'x'.repeat(1024 * 1024);
+      for (const name of ['big 1', 'big 2']) expect((await call('POST', `${s.root}${SET}`, { msdyn_name: name, msdyn_interactioncontext: big })).status).to.equal(204);
+      const get = `Content-Type: application/http\n\nGET /api/data/v9.2/${SET}?$select=msdyn_interactioncontext&$filter=startswith(msdyn_name,'big ') HTTP/1.1\n`;
+      const r = await send(raw([
+        changeSet([`POST /api/data/v9.2/${SET} HTTP/1.1\nContent-Type: application/json\n\n{"msdyn_name":"before the big answers"}`]),
+        ...Array.from({ length: 80 }, () => get),
+      ]), { Prefer: 'odata.continue-on-error' });
+      expect(r.status).to.equal(400);
+      const statuses = [...r.text.matchAll(/HTTP\/1\.1 (\d{3})/g)].map((m) => Number(m[1]));
+      expect(statuses[0], 'the change set').to.equal(204);
+      expect(statuses.slice(1, -1).every((x) => x === 200)).to.equal(true);
+      expect(statuses.length).to.be.within(30, 40);
+      expect(statuses[statuses.length - 1]).to.equal(400);
+      expect(r.text).to.contain('The answers of this $batch passed 64 MiB');
+      expect((await call('GET', `${s.root}${SET}/$count?$filter=msdyn_name eq 'before the big answers'`)).text).to.equal('1');
+    });
+
     it('rolls a failing change set back whole and answers its failure alone; the batch goes on with continue-on-error', async () => {
       const failing = changeSet([
         `POST /api/data/v9.2/${SET} HTTP/1.1\nContent-Type: application/json\n\n{"msdyn_name":"rolled back"}`,

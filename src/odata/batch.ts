@@ -36,6 +36,19 @@ export type BatchAnswer = { readonly response: HttpResponse; readonly contentId?
 export const MAX_BATCH_PARTS = 1000;
 
 /**
+ * Most characters of answer bodies one `$batch` collects before it runs no further request: its
+ * answer is one string, which past a few hundred MB JavaScript cannot build, and the requests
+ * answered by then (change sets committed) must still be told as they were.
+ */
+export const MAX_BATCH_ANSWER_CHARS = 64 * 1024 * 1024;
+
+/** The characters of answer bodies `answer` adds to a `$batch` answer. */
+export function answerChars(answer: BatchAnswer): number {
+  const responses = 'response' in answer ? [answer.response] : answer.changeSet.map((r) => r.response);
+  return responses.reduce((n, r) => n + (r.body?.length ?? 0), 0);
+}
+
+/**
  * Reads the items of a `$batch` request body. `contentType` must be `multipart/mixed` with a
  * boundary (quoted or not); lines may end in CRLF or, as dynamics-web-api may send them, LF.
  * Throws 400 `0x80060888` for a body that is not such a message, a part that is neither
