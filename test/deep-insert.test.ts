@@ -210,6 +210,14 @@ for (const database of DATABASES) {
       expect(system.json.error.message).to.contain("its lookup 'createdby' is maintained by the system");
       const notArray = await call('POST', `${s.root}accounts`, { name: 'x', [CONTACTS]: { fullname: 'y' } });
       expect(notArray.status).to.equal(400);
+      // An entity reference in place of a new record is no new, empty record: refused, naming @odata.bind.
+      const contactsBefore = (await call('GET', `${s.root}contacts/$count`)).text;
+      for (const body of [{ name: 'x', primarycontactid: { '@odata.id': `contacts(${account})` } }, { name: 'x', [CONTACTS]: [{ fullname: 'y' }, { '@odata.id': 'garbage' }] }]) {
+        const r = await call('POST', `${s.root}accounts`, body);
+        expect(r.status, r.text).to.equal(400);
+        expect(r.json.error.message).to.contain("A record given by '@odata.id' was found; link an existing record with");
+      }
+      expect((await call('GET', `${s.root}contacts/$count`)).text).to.equal(contactsBefore);
       expect((await call('GET', `${s.root}accounts?$filter=name eq 'x'`)).json.value).to.deep.equal([]);
     });
 

@@ -209,6 +209,12 @@ export function isObject(v: unknown): v is Record<string, unknown> {
  */
 function assignNavigation(model: Model, entity: EntityModel, nav: NavigationPropertyModel, raw: unknown, mode: Mode, caller: Caller, into: Assignments): void {
   const refused = (what: string) => Errors.payload(entity.EntitySetName, `${what} for the navigation property '${nav.Name}'.`);
+  // An entity reference in a deep insert (OData 4.01 JSON §8.5) would otherwise be read as a new,
+  // empty record: existing records are linked with @odata.bind.
+  const reference = (v: unknown) => isObject(v) && '@odata.id' in v;
+  if (reference(raw) || (Array.isArray(raw) && raw.some(reference))) {
+    throw refused(`A record given by '@odata.id' was found; link an existing record with '${nav.Name}@odata.bind' instead`);
+  }
   if (nav.kind === 'single') {
     if (raw !== null && !isObject(raw)) throw refused(`A value that is neither null nor an object was found`);
     if (!creatable(nav.relationship.ReferencingAttribute, mode)) return;
