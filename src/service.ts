@@ -390,12 +390,15 @@ export class Service {
     switch (r.kind) {
       case 'operation': {
         const b = r.binding;
+        const segment = b && !r.qualified && r.params === undefined && !this.operations.messages.has(r.name);
         if (b?.alternateKey !== undefined) {
-          // Not a set (`WhoAmI()/UserId`): 404 for it; a set's record by alternate key: not yet.
-          this.entitySet(b.entitySet);
-          throw Errors.notImplemented(`Alternate keys ('${b.entitySet}(${b.alternateKey})')`);
+          // Not a set (`WhoAmI()/UserId`): 404 for it. A property or navigation of a record named
+          // by an alternate key is that of the record the key finds; a bound operation: not yet.
+          const entity = this.entitySet(b.entitySet);
+          if (!segment) throw Errors.notImplemented(`Operations bound to a record by alternate key ('${b.entitySet}(${b.alternateKey})')`);
+          return this.segment(req, entity, await this.keyedId(entity, b.alternateKey), r.name);
         }
-        if (b && !r.qualified && r.params === undefined && !this.operations.messages.has(r.name)) return this.segment(req, this.entitySet(b.entitySet), b.id, r.name);
+        if (segment) return this.segment(req, this.entitySet(b.entitySet), b.id, r.name);
         return invokeOperation(this.operations, req, r, url);
       }
       case 'ref':
@@ -409,7 +412,7 @@ export class Service {
           throw Errors.resourceNotFound(r.property);
         }
         if (req.method !== 'GET') throw Errors.methodNotAllowed(req.method, `the raw value of the property '${r.property}'`, ['GET']);
-        const value = await this.propertyValue(req, entity, r.id, attribute);
+        const value = await this.propertyValue(req, entity, r.id ?? await this.keyedId(entity, r.alternateKey!), attribute);
         if (value === null) return { status: 204, headers: {} };
         return { status: 200, headers: { 'Content-Type': 'text/plain; charset=utf-8' }, body: String(value) };
       }
@@ -557,6 +560,20 @@ export class Service {
       if (typeof value === 'string') await this.mayRead(nav.target, value);
     }
     return { status: 204, headers: {} };
+  }
+
+  /**
+   * The id of the row key predicate `predicate` (`<primary key>=<id>` or an alternate key, digest
+   * §2.2) names. Throws 400 for a predicate that is no key of `entity`, 404 `0x80040217` when no
+   * row has the key.
+   */
+  private async keyedId(entity: EntityModel, predicate: string): Promise<string> {
+    const named = namedPrimaryKey(entity, predicate);
+    if (named) return named;
+    const { key, values } = planAlternateKey(entity, predicate);
+    const id = await findByKey(this.db, this.db, entity, key, values);
+    if (!id) throw Errors.keyNotFound(entity.LogicalName);
+    return id;
   }
 
   /** A record URL with an alternate key as its row's id URL (see store/keyed-urls.ts). */

@@ -58,6 +58,26 @@ for (const database of DATABASES) {
       }
     });
 
+    it('reads and writes a property, its $value and navigations of a record named by its alternate key; a malformed key is 400', async () => {
+      const key = "new_sku='P-1',new_region=3";
+      expect((await call('PATCH', `${s.root}new_products(${key})`, { new_name: 'keyed' })).status).to.equal(204);
+      expect((await call('GET', `${s.root}new_products(${key})/new_name`)).json.value).to.equal('keyed');
+      expect((await call('GET', `${s.root}new_products(${key})/new_name/$value`)).text).to.equal('keyed');
+      expect((await call('PUT', `${s.root}new_products(${key})/new_name`, { value: 'renamed' })).status).to.equal(204);
+      expect((await call('GET', `${s.root}new_products(${key})/createdby?$select=fullname`)).json.fullname).to.equal('SYSTEM');
+      const id = (await call('GET', `${s.root}new_products(${key})?$select=new_name`)).json.new_productid;
+      expect((await call('GET', `${s.root}new_products(new_productid=${id})/new_name`)).json.value).to.equal('renamed');
+      const missing = await call('GET', `${s.root}new_products(new_sku='none',new_region=3)/new_name`);
+      expect(missing.status).to.equal(404);
+      expect(missing.json.error.code).to.equal('0x80040217');
+      for (const bad of ['()', "'", '1', 'null', "new_sku='P-1'"]) {
+        for (const path of [`new_products(${bad})/new_name`, `new_products(${bad})/new_name/$value`]) {
+          const r = await call('GET', `${s.root}${encodeURI(path).replace(/'/g, '%27')}`);
+          expect(r.status, `${path}: ${r.text}`).to.equal(400);
+        }
+      }
+    });
+
     it('reads, sets and clears single properties', async () => {
       const id = (await call('POST', `${s.root}${SET}`, { msdyn_name: 'prop', importsequencenumber: 4 }, { Prefer: 'return=representation' })).json.msdyn_copilotinteractionid;
       const r = await call('GET', `${s.root}${SET}(${id})/msdyn_name`);

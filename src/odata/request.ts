@@ -35,7 +35,7 @@ export type Resource =
    * `<set>(<id>)/<property>/$value`: a property's raw value as text (Dataverse "Retrieve the raw
    * value of a property"; OData Protocol §11.2.4.1).
    */
-  | { kind: 'value'; entitySet: string; id: string; property: string }
+  | { kind: 'value'; entitySet: string; id?: string; alternateKey?: string; property: string }
   /** `<set>(<id>)/<navigation>[(<child id>)]/$ref`: the association itself (digest §2.2, §2.5). */
   | { kind: 'ref'; entitySet: string; id: string; navigation: string; childId?: string }
   /**
@@ -277,7 +277,7 @@ function parsePath(path: string): Resource {
   }
   if (segments.length === 3 && segments[2] === '$value' && key !== undefined && key !== '' && SEGMENT.exec(segments[1]!)?.[2] === undefined) {
     const id = key.trim().replace(/^\{(.*)\}$/, '$1');
-    if (!GUID_KEY.test(id)) throw Errors.notImplemented(`Alternate keys ('${name}(${key})')`);
+    if (!GUID_KEY.test(id)) return { kind: 'value', entitySet: name, alternateKey: key, property: segments[1]! };
     return { kind: 'value', entitySet: name, id: id.toLowerCase(), property: segments[1]! };
   }
   // Segments after a function call (`WhoAmI()/…`, never a key: keys are not empty) or an operation.
