@@ -2,7 +2,7 @@ import { Errors } from '../errors.js';
 import type { AttributeModel } from '../model/types.js';
 import { parseXmlElement, type XmlNode } from '../odata/fetchxml.js';
 import type { SortKey, Value } from './types.js';
-import { textValue } from './values.js';
+import { integerValue, textValue } from './values.js';
 
 /**
  * FetchXML paging cookies in Dataverse's format (Dataverse "Page results using FetchXml", digest
@@ -89,7 +89,12 @@ export function decodePagingCookie(orderBy: readonly SortKey[], text: string): P
     if (raw === undefined) return null;
     let decoded: string;
     try { decoded = decodeURIComponent(raw); } catch { throw bad(`the value of '${a.LogicalName}' is not escaped as the service writes it`); }
-    return textValue(a, decoded, () => bad(`'${raw}' is not a value of '${a.LogicalName}'`)).value;
+    const notOne = () => bad(`'${raw}' is not a value of '${a.LogicalName}'`);
+    const { value } = textValue(a, decoded, notOne);
+    // A row's sort key is within its column's type (a number past it, bound, would fail on PostgreSQL).
+    if ((a.EdmType === 'Edm.Int32' || a.EdmType === 'Edm.Int64') && integerValue(a.EdmType, decoded.trim().replace(/^\+/, '')) === undefined) throw notOne();
+    if (typeof value === 'number' && !Number.isFinite(value)) throw notOne();
+    return value;
   });
   return { page, last };
 }

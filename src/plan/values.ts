@@ -198,8 +198,8 @@ const NUMBER_TEXT = /^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$/;
  * decimal notation, booleans as `1`/`0`/`true`/`false`, GUIDs with or without braces, ISO 8601
  * dates. Returns `fraction: true` for date-times with sub-second digits (the caller adjusts the
  * operator, as for `$filter` literals). Throws `bad()`'s error for text that is not a value of the
- * column's type or outside its range (Int32, Int64), and 400 `0x80040239` for dates outside the
- * supported range.
+ * column's type, and 400 `0x80040239` for dates outside the supported range. A number past the
+ * column's range is returned as it is (a condition compares it; paging-cookie.ts refuses it).
  */
 export function textValue(a: AttributeModel, text: string, bad: () => Error): { value: Value; fraction: boolean } {
   const plain = (value: Value) => ({ value, fraction: false });
@@ -224,12 +224,9 @@ export function textValue(a: AttributeModel, text: string, bad: () => Error): { 
     }
     default: {
       const t = text.trim();
-      const integer = a.EdmType === 'Edm.Int32' || a.EdmType === 'Edm.Int64' ? a.EdmType : undefined;
+      const integer = a.EdmType === 'Edm.Int32' || a.EdmType === 'Edm.Int64';
       if (!(integer ? INTEGER_TEXT : NUMBER_TEXT).test(t)) throw bad();
-      // Within the column's type, as the database would refuse it (PostgreSQL: out of range).
-      const n = integer ? integerValue(integer, t.replace(/^\+/, '')) : Number(t);
-      if (n === undefined || !Number.isFinite(n)) throw bad();
-      return plain(n);
+      return plain(Number(t));
     }
   }
 }
