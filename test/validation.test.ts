@@ -59,6 +59,11 @@ for (const database of DATABASES) {
       const r = await call('POST', `${s.root}${SET}`, { msdyn_clienttimestamp: '2024-05-01T10:20:30.789-05:00', overriddencreatedon: '2024-05-01' }, { Prefer: 'return=representation' });
       expect(r.json.msdyn_clienttimestamp).to.equal('2024-05-01T15:20:30Z');
       expect(r.json.createdon).to.equal('2024-05-01T00:00:00Z');
+      // Offsets past ±14:00 (or minutes past 59) are no offsets.
+      for (const when of ['2024-05-01T10:00:00+99:99', '2024-05-01T10:00:00+14:01', '2024-05-01T10:00:00-10:60']) {
+        await expectError({ msdyn_clienttimestamp: when }, 400, '0x80048d19', /Cannot convert the literal/);
+      }
+      expect((await call('POST', `${s.root}${SET}`, { msdyn_clienttimestamp: '2024-05-01T10:00:00+14:00' }, { Prefer: 'return=representation' })).json.msdyn_clienttimestamp).to.equal('2024-04-30T20:00:00Z');
     });
 
     it('takes overriddencreatedon as a migrated row\'s createdon, and stamps overriddencreatedon with the time of the migration', async () => {

@@ -53,6 +53,8 @@ export function parseDateTime(text: string): { utc: string; fraction: boolean } 
     return { utc: `${y}-${mo}-${d}T${h}:${mi}:${s}Z`, fraction };
   }
   const z = /^([+-])(\d{2}):?(\d{2})$/.exec(zone)!;
+  // Offsets run −14:00 … +14:00 (Edm.DateTimeOffset, as .NET's DateTimeOffset holds them).
+  if (+z[2]! * 60 + +z[3]! > 14 * 60 || +z[3]! > 59) return undefined;
   const offsetMinutes = (z[1] === '-' ? -1 : 1) * (+z[2]! * 60 + +z[3]!);
   const time = Date.UTC(year, month - 1, day, +h, +mi, +s) - offsetMinutes * 60000;
   if (time < MIN_TIME || time > MAX_TIME) throw Errors.invalidDateTime();
