@@ -164,6 +164,8 @@ for (const database of DATABASES) {
       const wrong = await call('POST', `${s.root}contacts`, { fullname: 'x', 'parentcustomerid_account@odata.bind': `/contacts(${boss})` });
       expect(wrong.status).to.equal(400);
       expect(wrong.json.error).to.deep.equal({ code: '0x80090800', message: `Invalid url value '/contacts(${boss})' for lookup property 'parentcustomerid_account'.` });
+      const object = await call('POST', `${s.root}contacts`, { fullname: 'x', 'parentcustomerid_account@odata.bind': { id: 1 } });
+      expect(object.json.error).to.deep.equal({ code: '0x80090800', message: `Invalid url value '{"id":1}' for lookup property 'parentcustomerid_account'.` });
       const direct = await call('POST', `${s.root}contacts`, { fullname: 'x', _parentcustomerid_value: contoso });
       expect(direct.status).to.equal(400);
       expect(direct.json.error.message).to.contain("'parentcustomerid_account@odata.bind' or 'parentcustomerid_contact@odata.bind'");

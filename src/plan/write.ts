@@ -151,7 +151,8 @@ function percentDecoded(text: string): string {
  */
 export function resolveBind(model: Model, nav: NavigationPropertyModel, raw: unknown): RowReference {
   const ref = typeof raw === 'string' ? resolveRecordUrl(model, raw) : undefined;
-  if (!ref || ref.entity !== nav.target) throw Errors.invalidBindUrl(String(raw), nav.Name);
+  // A value that is no string is written as JSON, not as '[object Object]'.
+  if (!ref || ref.entity !== nav.target) throw Errors.invalidBindUrl(typeof raw === 'string' ? raw : JSON.stringify(raw) ?? String(raw), nav.Name);
   return ref;
 }
 
