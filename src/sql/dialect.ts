@@ -70,6 +70,12 @@ export interface Dialect {
    */
   selectLimited(body: string, orderBy: string, limit: string, options?: SelectOptions): string;
   /**
+   * Whether the database computes every result column of a row before a sort with LIMIT keeps or
+   * drops the row (SQLite: no sorter references unless compiled in). A read with costly columns
+   * (expansions) then limits its rows in a derived table first, and computes them for those only.
+   */
+  readonly computesColumnsBeforeLimit?: boolean;
+  /**
    * A scalar subquery that returns related rows as JSON (for `$expand`, one statement per read):
    * a JSON object (or NULL) when `single`, else a JSON array (empty when no row) of at most
    * `limit` rows in `orderBy` order. `pairs` are the object's keys and SQL expressions; `json`

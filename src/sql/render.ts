@@ -269,6 +269,13 @@ export function renderRead(d: Dialect, plan: ReadPlan): Statement {
   const order = plan.orderBy.map((k) => d.orderItem(sortTerm(d, k.attribute, outer), k.descending)).join(', ');
   const limit = p.add(plan.paged ? plan.limit + 1 : plan.limit);
   const offset = plan.offset ? p.add(plan.offset) : undefined;
+  if (d.computesColumnsBeforeLimit && expansions.length && !plan.distinct) {
+    // The page's rows first (the derived table keeps the table's name, so every column term and
+    // correlated expansion reads it as before), then their expansions: built for every row the
+    // filter matches, they cost as much as the whole result, however small the page.
+    const page = d.selectLimited(`* FROM ${table(d, plan.entity)}${whereClause(conditions)}`, order, limit, { offset });
+    return { sql: `SELECT ${columns} FROM (${page}) AS ${outer} ORDER BY ${order}`, params: p.values };
+  }
   return { sql: d.selectLimited(body, order, limit, { distinct: plan.distinct, offset }), params: p.values };
 }
 

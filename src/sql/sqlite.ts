@@ -20,6 +20,7 @@ export const sqliteDialect: Dialect = {
   columnType: (a) => columnType('sqlite', a),
   floatType: 'REAL',
   orderItem: (column, descending) => `${column} ${descending ? 'DESC' : 'ASC'}`,
+  computesColumnsBeforeLimit: true,
   selectLimited: (body, orderBy, limit, options) =>
     `SELECT ${options?.distinct ? 'DISTINCT ' : ''}${body}${orderBy ? ` ORDER BY ${orderBy}` : ''} LIMIT ${limit}${options?.offset ? ` OFFSET ${options.offset}` : ''}`,
   // json_object takes at most 127 arguments here: objects are built in chunks and merged.
