@@ -274,10 +274,15 @@ for (const database of DATABASES) {
       const deep = await call('GET', `${s.root}${SET}?$top=1&$select=msdyn_name&$expand=createdby($select=fullname;$expand=${CREATED}($select=msdyn_name;$expand=createdby($select=fullname;$expand=${CREATED}($select=msdyn_name;$expand=createdby($select=fullname;$expand=${CREATED}($select=msdyn_name))))))`);
       expect(deep.status).to.equal(200);
       expect(deep.text.length).to.be.below(10_000_000);
+      // Two one-to-many levels above the shared collection: those are paged too, no 400 without any $top.
+      const datas = 'lk_msdyn_copilotinteractiondata_createdby';
+      const above = await call('GET', `${s.root}systemusers?$select=fullname&$expand=${datas}($select=msdyn_name;$expand=${CHILDREN}($select=msdyn_name;$expand=createdby($select=fullname;$expand=${CREATED}($select=msdyn_name))))`);
+      expect(above.status, above.text.slice(0, 300)).to.equal(200);
+      expect(above.json.value[0][datas]).to.be.an('array');
       // The collection's own $top cannot be paged down: refused.
       const fixed = await call('GET', `${s.root}${SET}?$top=1000&$select=msdyn_name&$expand=createdby($expand=${CREATED}($top=100))`);
       expect(fixed.status).to.equal(400);
-      expect(fixed.json.error.message).to.equal('This $expand could answer more than 50,000 rows: lower the $top of the collections expanded through a lookup, or expand fewer levels.');
+      expect(fixed.json.error.message).to.equal('This $expand could answer more than 50,000 rows: lower the $top of the collections it expands, or expand fewer levels.');
     });
   });
 }

@@ -92,26 +92,29 @@ export const MAX_ANSWER_ROWS = 50_000;
  * bound, a paged read answers fewer rows per page (server-driven paging: the `@odata.nextLink`
  * continues; OData Part 1 §11.2.6.7); then, or for `$top`, the shared collections without their
  * own `$top` answer a smaller first page each, with their `<nav>@odata.nextLink` to the rest (as
- * Dataverse pages expanded collections, digest §3.6). Throws 400 `0x80060888` when their own
- * `$top` values alone break the bound.
+ * Dataverse pages expanded collections, digest §3.6), and if that is not enough every collection
+ * without its own `$top`. Throws 400 `0x80060888` when the `$top` values alone break the bound.
  */
 export function boundExpansions(limit: number, paged: boolean, expand: readonly ExpandPlan[]): { limit: number; expand: readonly ExpandPlan[] } {
   if (!holdsShared(expand, false)) return { limit, expand };
-  const total = (rows: number, cap: number) => rows * (1 + worstRows(expand, cap, false));
-  if (total(limit, Infinity) <= MAX_ANSWER_ROWS) return { limit, expand };
-  const rows = paged ? Math.max(1, Math.min(limit, Math.floor(MAX_ANSWER_ROWS / (1 + worstRows(expand, Infinity, false))))) : limit;
-  if (total(rows, Infinity) <= MAX_ANSWER_ROWS) return { limit: rows, expand };
-  if (total(rows, 1) > MAX_ANSWER_ROWS) {
-    throw Errors.badQuery(`This $expand could answer more than ${MAX_ANSWER_ROWS.toLocaleString('en-US')} rows: lower the $top of the collections expanded through a lookup, or expand fewer levels.`);
+  const total = (rows: number, cap: number, all: boolean) => rows * (1 + worstRows(expand, cap, false, all));
+  if (total(limit, Infinity, false) <= MAX_ANSWER_ROWS) return { limit, expand };
+  const rows = paged ? Math.max(1, Math.min(limit, Math.floor(MAX_ANSWER_ROWS / (1 + worstRows(expand, Infinity, false, false))))) : limit;
+  if (total(rows, Infinity, false) <= MAX_ANSWER_ROWS) return { limit: rows, expand };
+  // The shared collections paged first; when the one-to-many levels above them are what is too
+  // large, every collection without its own $top.
+  const all = total(rows, 1, false) > MAX_ANSWER_ROWS;
+  if (all && total(rows, 1, true) > MAX_ANSWER_ROWS) {
+    throw Errors.badQuery(`This $expand could answer more than ${MAX_ANSWER_ROWS.toLocaleString('en-US')} rows: lower the $top of the collections it expands, or expand fewer levels.`);
   }
   let low = 1;
   let high = MAX_CHILDREN;
   while (low < high) {
     const mid = Math.ceil((low + high) / 2);
-    if (total(rows, mid) <= MAX_ANSWER_ROWS) low = mid;
+    if (total(rows, mid, all) <= MAX_ANSWER_ROWS) low = mid;
     else high = mid - 1;
   }
-  return { limit: rows, expand: capShared(expand, low, false) };
+  return { limit: rows, expand: capCollections(expand, low, false, all) };
 }
 
 /** Whether `expand`, below a many-to-one or many-to-many step when `below`, holds a shared collection. */
@@ -124,21 +127,26 @@ function sharing(e: ExpandPlan): boolean {
   return e.navigation.kind === 'single' || e.navigation.intersect !== undefined;
 }
 
-/** The most rows `expand` may add under one parent row, shared collections without their own `$top` answering at most `cap` rows. */
-function worstRows(expand: readonly ExpandPlan[], cap: number, below: boolean): number {
+/** Whether collection expansion `e` (below a sharing step when `below`) is paged at the cap: it has no `$top` of its own, and is shared or `all` are. */
+function capped(e: ExpandPlan, below: boolean, all: boolean): boolean {
+  return e.navigation.kind === 'collection' && e.rest !== undefined && (below || all);
+}
+
+/** The most rows `expand` may add under one parent row, the collections `capped` answering at most `cap` rows. */
+function worstRows(expand: readonly ExpandPlan[], cap: number, below: boolean, all: boolean): number {
   let rows = 0;
   for (const e of expand) {
-    const each = e.navigation.kind === 'single' ? 1 : below && e.rest !== undefined ? Math.min(e.limit, cap + 1) : e.limit;
-    rows += each * (1 + worstRows(e.expand, cap, below || sharing(e)));
+    const each = e.navigation.kind === 'single' ? 1 : capped(e, below, all) ? Math.min(e.limit, cap + 1) : e.limit;
+    rows += each * (1 + worstRows(e.expand, cap, below || sharing(e), all));
   }
   return rows;
 }
 
-/** `expand` with its shared collections without their own `$top` paged at `cap` rows. */
-function capShared(expand: readonly ExpandPlan[], cap: number, below: boolean): ExpandPlan[] {
+/** `expand` with its collections `capped` paged at `cap` rows. */
+function capCollections(expand: readonly ExpandPlan[], cap: number, below: boolean, all: boolean): ExpandPlan[] {
   return expand.map((e) => ({
     ...e,
-    ...(below && e.navigation.kind === 'collection' && e.rest !== undefined ? { limit: Math.min(e.limit, cap + 1) } : {}),
-    expand: capShared(e.expand, cap, below || sharing(e)),
+    ...(capped(e, below, all) ? { limit: Math.min(e.limit, cap + 1) } : {}),
+    expand: capCollections(e.expand, cap, below || sharing(e), all),
   }));
 }
