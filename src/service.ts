@@ -257,7 +257,8 @@ export class Service {
    * references resolve to the row URL of the set's earlier requests (their OData-EntityId, or the
    * row a `return=representation` answer holds). All succeed, and
    * their answers are returned; or the first failure rolls back every write of the set and is
-   * its only answer (an unexpected fault: a logged 500). A set PostgreSQL ends as a deadlock
+   * its only answer (an unexpected fault: a logged 500; answers past MAX_BATCH_ANSWER_CHARS: a
+   * 400). A set PostgreSQL ends as a deadlock
    * victim runs again (PostgresDatabase.transaction).
    */
   private async changeSet(requests: readonly BatchPart[], base: BatchBase, batchHeaders: HttpRequest['headers']): Promise<BatchAnswer> {
@@ -266,6 +267,7 @@ export class Service {
         const inSet = this.over(new InTransaction(this.db, tx));
         const urls = new Map<string, string>();
         const answers: Array<{ response: HttpResponse; contentId?: string }> = [];
+        let chars = 0;
         for (const request of requests) {
           let part: BatchPart;
           try {
@@ -275,6 +277,9 @@ export class Service {
           }
           const response = await inSet.answerPart(part, base, 'throw');
           if (response.status >= 400) throw new ChangeSetFailure(response);
+          // An answer too large to send: the set is rolled back and says so, never half-told.
+          chars += response.body?.length ?? 0;
+          if (chars > MAX_BATCH_ANSWER_CHARS) throw new ChangeSetFailure(withVersion(errorResponse(Errors.badQuery(`The answers of this change set pass ${MAX_BATCH_ANSWER_CHARS / 1024 / 1024} MiB; it was rolled back. Send its requests in smaller change sets, or without Prefer: return=representation.`), request.headers)));
           const location = response.headers['OData-EntityId'] ?? response.rowUrl;
           if (part.contentId && location) urls.set(part.contentId, location);
           answers.push({ response, ...(part.contentId ? { contentId: part.contentId } : {}) });

@@ -139,6 +139,15 @@ for (const database of DATABASES) {
       expect((await call('GET', `${s.root}${SET}/$count?$filter=msdyn_name eq 'before the big answers'`)).text).to.equal('1');
     });
 
+    it('rolls back a change set whose own answers pass 64 MiB, saying so, rather than answering 500 after committing it', async () => {
+      const id = (await call('POST', `${s.root}${SET}`, { msdyn_name: 'big row', msdyn_interactioncontext: 'y'.repeat(1024 * 1024) }, { Prefer: 'return=representation' })).json.msdyn_copilotinteractionid;
+      const patch = (i: number) => `PATCH /api/data/v9.2/${SET}(${id}) HTTP/1.1\nContent-Type: application/json\nPrefer: return=representation\n\n{"importsequencenumber":${i}}`;
+      const r = await send(raw([changeSet(Array.from({ length: 70 }, (_, i) => patch(i + 1)))]));
+      expect(r.status).to.equal(400);
+      expect(r.text).to.contain('The answers of this change set pass 64 MiB; it was rolled back.');
+      expect((await call('GET', `${s.root}${SET}(${id})?$select=importsequencenumber`)).json.importsequencenumber).to.equal(null);
+    });
+
     it('rolls a failing change set back whole and answers its failure alone; the batch goes on with continue-on-error', async () => {
       const failing = changeSet([
         `POST /api/data/v9.2/${SET} HTTP/1.1\nContent-Type: application/json\n\n{"msdyn_name":"rolled back"}`,
