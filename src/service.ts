@@ -406,8 +406,10 @@ export class Service {
         if (segment) return this.segment(req, this.entitySet(b.entitySet), b.id, r.name);
         return invokeOperation(this.operations, req, r, url);
       }
-      case 'ref':
-        return this.reference(req, this.entitySet(r.entitySet), r.id, r.navigation, r.childId);
+      case 'ref': {
+        const entity = this.entitySet(r.entitySet);
+        return this.reference(req, entity, r.id ?? await this.keyedId(entity, r.alternateKey!), r.navigation, r.childId);
+      }
       case 'value': {
         // A property's raw value: 200 text/plain, 204 when null (OData Protocol §11.2.4.1).
         const entity = this.entitySet(r.entitySet);
@@ -446,9 +448,10 @@ export class Service {
         if (r.navigation) {
           // `<set>(<id>)/<collection>/$count`: the related rows (digest §2.2), filtered on their table.
           const nav = this.navigation(entity, r.navigation.name);
+          const id = r.navigation.id ?? await this.keyedId(entity, r.navigation.alternateKey!);
           if (nav.kind !== 'collection') throw Errors.badQuery(`'${nav.Name}' is single-valued; $count needs a collection-valued navigation property.`);
-          await this.parentRow(entity, r.navigation.id);
-          plan = restrict(planCount(nav.target, req.query, this.context), relatedTo(nav, r.navigation.id));
+          await this.parentRow(entity, id);
+          plan = restrict(planCount(nav.target, req.query, this.context), relatedTo(nav, id));
         } else if (req.query.deltaToken !== undefined) return countChanges(this.db, await this.planChanges(req, entity));
         else plan = planCount(entity, req.query, this.context);
         const n = await executeCount(this.db, plan);

@@ -67,6 +67,13 @@ for (const database of DATABASES) {
       expect((await call('GET', `${s.root}new_products(${key})/createdby?$select=fullname`)).json.fullname).to.equal('SYSTEM');
       const id = (await call('GET', `${s.root}new_products(${key})?$select=new_name`)).json.new_productid;
       expect((await call('GET', `${s.root}new_products(new_productid=${id})/new_name`)).json.value).to.equal('renamed');
+      const ref = await call('GET', `${s.root}new_products(${key})/createdby/$ref`);
+      expect(ref.status, ref.text).to.equal(200);
+      expect(ref.json['@odata.id']).to.equal(`${s.root}systemusers(${s.service.caller.systemuserid})`);
+      const counted = await call('GET', `${s.root}systemusers(systemuserid=${s.service.caller.systemuserid})/lk_new_product_createdby/$count`);
+      expect(counted.status, counted.text).to.equal(200);
+      expect(Number(counted.text)).to.be.at.least(1);
+      expect((await call('GET', `${s.root}new_products(new_sku='P-1')/createdby/$ref`)).status).to.equal(400);
       const missing = await call('GET', `${s.root}new_products(new_sku='none',new_region=3)/new_name`);
       expect(missing.status).to.equal(404);
       expect(missing.json.error.code).to.equal('0x80040217');

@@ -21,7 +21,7 @@ export type Resource =
   | { kind: 'batch' }
   | { kind: 'collection'; entitySet: string }
   /** `<set>/$count`, or `<set>(<id>)/<collection>/$count` (with `navigation`). */
-  | { kind: 'count'; entitySet: string; navigation?: { id: string; name: string } }
+  | { kind: 'count'; entitySet: string; navigation?: { id?: string; alternateKey?: string; name: string } }
   | { kind: 'entity'; entitySet: string; id: string; alternateKey?: undefined }
   /** A key segment that is not a GUID: an alternate key, or the parameters of a function call. */
   | { kind: 'entity'; entitySet: string; id?: undefined; alternateKey: string }
@@ -37,7 +37,7 @@ export type Resource =
    */
   | { kind: 'value'; entitySet: string; id?: string; alternateKey?: string; property: string }
   /** `<set>(<id>)/<navigation>[(<child id>)]/$ref`: the association itself (digest §2.2, §2.5). */
-  | { kind: 'ref'; entitySet: string; id: string; navigation: string; childId?: string }
+  | { kind: 'ref'; entitySet: string; id?: string; alternateKey?: string; navigation: string; childId?: string }
   /**
    * `EntityDefinitions[(<key>)][/Attributes[(<key>)]][/Microsoft.Dynamics.CRM.<type>AttributeMetadata]`
    * and `GlobalOptionSetDefinitions[(<key>)][/Microsoft.Dynamics.CRM.<type>]`, the same for
@@ -265,15 +265,17 @@ function parsePath(path: string): Resource {
     const id = key.trim().replace(/^\{(.*)\}$/, '$1');
     const nav = SEGMENT.exec(segments[1]!);
     const child = nav?.[2]?.trim().replace(/^\{(.*)\}$/, '$1');
-    if (!GUID_KEY.test(id) || !nav || (child !== undefined && !GUID_KEY.test(child))) throw Errors.badQuery(`'${segments.join('/')}' is not a valid $ref path; keys must be GUIDs.`);
-    return { kind: 'ref', entitySet: name, id: id.toLowerCase(), navigation: nav[1]!, childId: child?.toLowerCase() };
+    if (!nav || (child !== undefined && !GUID_KEY.test(child))) throw Errors.badQuery(`'${segments.join('/')}' is not a valid $ref path; a related record's key must be a GUID.`);
+    const row = GUID_KEY.test(id) ? { id: id.toLowerCase() } : { alternateKey: key };
+    return { kind: 'ref', entitySet: name, ...row, navigation: nav[1]!, childId: child?.toLowerCase() };
   }
   if (segments.length === 3 && segments[2] === '$count' && key !== undefined) {
     // `<set>(<id>)/<collection>/$count` (digest §2.2).
     const id = key.trim().replace(/^\{(.*)\}$/, '$1');
     const nav = SEGMENT.exec(segments[1]!);
-    if (!GUID_KEY.test(id) || !nav || nav[2] !== undefined) throw Errors.badQuery(`'${segments.join('/')}' is not a valid $count path; it is <set>(<id>)/<collection-valued navigation property>/$count.`);
-    return { kind: 'count', entitySet: name, navigation: { id: id.toLowerCase(), name: nav[1]! } };
+    if (!nav || nav[2] !== undefined) throw Errors.badQuery(`'${segments.join('/')}' is not a valid $count path; it is <set>(<key>)/<collection-valued navigation property>/$count.`);
+    const row = GUID_KEY.test(id) ? { id: id.toLowerCase() } : { alternateKey: key };
+    return { kind: 'count', entitySet: name, navigation: { ...row, name: nav[1]! } };
   }
   if (segments.length === 3 && segments[2] === '$value' && key !== undefined && key !== '' && SEGMENT.exec(segments[1]!)?.[2] === undefined) {
     const id = key.trim().replace(/^\{(.*)\}$/, '$1');
