@@ -130,6 +130,12 @@ export function incompatibleChanges(model: Model, snapshot: readonly SnapshotAtt
  * every insert a random page write (on SQLite, about a page per row at 1,000 rows per transaction:
  * CreateMultiple into the Copilot table ran at half the speed with it). Tables that sort lists by
  * name declare it in `Indexes`.
+ *
+ * A lookup's index keys on (lookup, primary key), not the lookup alone: a collection-valued
+ * navigation (`$expand`, `/<set>(id)/<nav>`) reads one parent's rows in primary-key order, a page
+ * at a time, and with this key the database reads just that page from the index. Keyed on the
+ * lookup alone it read and sorted all the parent's rows for every parent: an `$expand` through
+ * `createdby` of a collection of 21,000 rows of one user took 28 s on SQLite, 0.1 s with it.
  */
 function indexedColumns(e: EntityModel): AttributeModel[] {
   if (e.IsIntersect) return [e.Keys[0]!.KeyAttributes[1]!];
@@ -159,8 +165,11 @@ function wantedIndexes(d: Dialect, e: EntityModel): WantedIndex[] {
     const name = indexName(prefix, e, suffix);
     wanted.push({ name, columns: columns.map((a) => a.LogicalName), ddl: ddl(d.quote(name), columns.map((a) => d.quote(a.LogicalName))), key });
   };
+  const pk = e.attributesByName.get(e.PrimaryIdAttribute)!;
   for (const a of indexedColumns(e)) {
-    if (d.canIndex(a)) add('ix', a.LogicalName, [a], (name, [column]) => d.createIndex(name, table, [column!], e.IsIntersect ? undefined : `${column} IS NOT NULL`));
+    if (!d.canIndex(a)) continue;
+    if (e.IsIntersect) add('ix', a.LogicalName, [a], (name, columns) => d.createIndex(name, table, columns));
+    else add('ix', a.LogicalName, [a, pk], (name, columns) => d.createIndex(name, table, columns, `${columns[0]} IS NOT NULL`));
   }
   if (e.ChangeTrackingEnabled) add('ix', 'versionnumber', [e.attributesByName.get('versionnumber')!], (name, columns) => d.createIndex(name, table, columns));
   for (const x of e.Indexes) {
