@@ -4,7 +4,7 @@ import { ORGANIZATION, SYSTEMUSER } from './model/system-columns.js';
 import { answerDefinitions } from './odata/definitions.js';
 import { renderCsdl } from './odata/csdl.js';
 import { answerChars, batchResponse, MAX_BATCH_ANSWER_CHARS, parseBatch, withReferences, type BatchAnswer, type BatchPart } from './odata/batch.js';
-import { header, parseRequest, type HttpRequest, type ODataRequest, type QueryOptions } from './odata/request.js';
+import { header, parsePath, parseRequest, rowKey, type HttpRequest, type ODataRequest, type QueryOptions } from './odata/request.js';
 import { TERMS } from './odata/annotations.js';
 import { fetchResponse } from './odata/fetch-respond.js';
 import { parseFetchXml } from './odata/fetchxml.js';
@@ -395,6 +395,10 @@ export class Service {
     switch (r.kind) {
       case 'operation': {
         const b = r.binding;
+        if (b && !r.qualified && r.params !== undefined && this.model.byEntitySetName.get(b.entitySet)?.navigation.has(r.name)) {
+          // `<set>(<key>)/<collection>(<key>)`: one related row, as a path of its own.
+          return this.dispatch({ ...req, resource: { kind: 'path', entitySet: b.entitySet, id: b.id, alternateKey: b.alternateKey, navigation: r.name, navigationKey: r.params, rest: '' } }, url);
+        }
         const segment = b && !r.qualified && r.params === undefined && !this.operations.messages.has(r.name);
         if (b?.alternateKey !== undefined) {
           // Not a set (`WhoAmI()/UserId`): 404 for it. A property or navigation of a record named
@@ -405,6 +409,13 @@ export class Service {
         }
         if (segment) return this.segment(req, this.entitySet(b.entitySet), b.id, r.name);
         return invokeOperation(this.operations, req, r, url);
+      }
+      case 'path': {
+        // The rest of the path, addressed from the row the navigation property leads to.
+        const entity = this.entitySet(r.entitySet);
+        const row = await this.through(entity, r.id ?? await this.keyedId(entity, r.alternateKey!), r.navigation, r.navigationKey);
+        const path = `${row.entity.EntitySetName}(${row.id})${r.rest ? `/${r.rest}` : ''}`;
+        return this.dispatch({ ...req, resource: parsePath(path) }, url);
       }
       case 'ref': {
         const entity = this.entitySet(r.entitySet);
@@ -521,6 +532,39 @@ export class Service {
     const row = result.rows[0];
     if (!row) return this.noRelatedRow(entity, id, nav);
     return json(200, entityWriter(plan, result.columns, req.serviceRoot, contextUrl(req.serviceRoot, plan, true))(row));
+  }
+
+  /**
+   * The row `<set>(<id>)/<name>[(<key>)]` addresses, for a path that goes on past it (OData URL
+   * Conventions §4.4): through a single-valued navigation property, the row its lookup points
+   * at; through a collection-valued one, the related row that `key` (a GUID or an alternate key of
+   * the target table) names. Throws 404 `0x80040217` when row `id` or the keyed row does not
+   * exist or the keyed row is not related to row `id`, 404 `0x8006088a` for an unknown `name` or an
+   * empty lookup, 400 for a key on a single-valued property or none on a collection, and the
+   * caller's read refusals (403) for either row.
+   */
+  private async through(entity: EntityModel, id: string, name: string, key: string | undefined): Promise<{ entity: EntityModel; id: string }> {
+    const nav = this.navigation(entity, name);
+    await this.parentRow(entity, id);
+    const target = nav.target;
+    let childId: string | undefined;
+    if (nav.kind === 'single') {
+      if (key !== undefined) throw Errors.badQuery(`'${name}' is a single-valued navigation property; it takes no key.`);
+    } else {
+      if (key === undefined) throw Errors.badQuery(`'${name}' is a collection: name one of its records by key, as ${name}(<id>), to address it further.`);
+      const child = rowKey(key);
+      childId = child.id ?? await this.keyedId(target, child.alternateKey);
+    }
+    const pk = target.attributesByName.get(target.PrimaryIdAttribute)!;
+    const read = await executeRead(this.db, { ...restrict(planRead(target, { select: [pk.PropertyName] }, { returnRepresentation: false }, childId, this.context), relatedTo(nav, id)), limit: 1, paged: false });
+    const found = read.rows[0]?.[read.columns.indexOf(pk)];
+    if (typeof found === 'string') return { entity: target, id: found };
+    if (childId === undefined) {
+      await this.noRelatedRow(entity, id, nav);
+      throw Errors.resourceNotFound(name);
+    }
+    await this.parentRow(target, childId);
+    throw Errors.notLinked(target.LogicalName, childId, entity.LogicalName, id, name);
   }
 
   /**

@@ -188,6 +188,45 @@ for (const database of DATABASES) {
       expect((await call('GET', `${s.root}${SET}(${ids[0]})/msdyn_interactiondataid/$count`)).status, 'single-valued').to.equal(400);
       expect((await call('GET', `${s.root}msdyn_copilotinteractiondatas(${dataId})/nope/$count`)).status).to.equal(404);
     });
+
+    it('addresses paths past a navigation property from the row it leads to: single-valued, keyed collection rows, chains; 404 for unknown or unrelated', async () => {
+      const dataId = (await call('POST', `${s.root}msdyn_copilotinteractiondatas`, { msdyn_name: 'chain data' }, { Prefer: 'return=representation' })).json.msdyn_copilotinteractiondataid;
+      const child = (await call('POST', `${s.root}${SET}`, { msdyn_name: 'chain child', 'msdyn_interactiondataid@odata.bind': `/msdyn_copilotinteractiondatas(${dataId})` }, { Prefer: 'return=representation' })).json.msdyn_copilotinteractionid;
+      const stranger = (await call('POST', `${s.root}${SET}`, { msdyn_name: 'chain stranger' }, { Prefer: 'return=representation' })).json.msdyn_copilotinteractionid;
+      const data = `msdyn_copilotinteractiondatas(${dataId})`;
+
+      const name = await call('GET', `${s.root}${SET}(${child})/msdyn_interactiondataid/msdyn_name`);
+      expect(name.status, name.text).to.equal(200);
+      expect(name.json.value).to.equal('chain data');
+      const raw = await call('GET', `${s.root}${SET}(${child})/msdyn_interactiondataid/msdyn_name/$value`);
+      expect(raw.text).to.equal('chain data');
+      const user = await call('GET', `${s.root}${SET}(${child})/msdyn_interactiondataid/createdby/fullname`);
+      expect(user.json.value, 'a chain of single-valued properties').to.equal('SYSTEM');
+      const siblings = await call('GET', `${s.root}${SET}(${child})/msdyn_interactiondataid/${CHILDREN}?$select=msdyn_name`);
+      expect(siblings.json.value.map((v: { msdyn_name: string }) => v.msdyn_name)).to.deep.equal(['chain child']);
+      expect((await call('GET', `${s.root}${SET}(${child})/msdyn_interactiondataid/${CHILDREN}/$count`)).text).to.equal('1');
+
+      const row = await call('GET', `${s.root}${data}/${CHILDREN}(${child})?$select=msdyn_name`);
+      expect(row.status, row.text).to.equal(200);
+      expect(row.json).to.include({ msdyn_name: 'chain child', msdyn_copilotinteractionid: child });
+      expect((await call('GET', `${s.root}${data}/${CHILDREN}(msdyn_copilotinteractionid=${child})/msdyn_name`)).json.value, 'a named primary key').to.equal('chain child');
+      const put = await call('PUT', `${s.root}${data}/${CHILDREN}(${child})/msdyn_name`, { value: 'renamed through the parent' });
+      expect(put.status, put.text).to.equal(204);
+      expect((await call('GET', `${s.root}${SET}(${child})/msdyn_name/$value`)).text).to.equal('renamed through the parent');
+
+      const unrelated = await call('GET', `${s.root}${data}/${CHILDREN}(${stranger})/msdyn_name`);
+      expect(unrelated.status, 'a row of the table that is not related').to.equal(404);
+      expect(unrelated.json.error.code).to.equal('0x80040217');
+      expect(unrelated.json.error.message).to.contain('is not linked');
+      const unknown = await call('GET', `${s.root}${SET}(${child})/msdyn_interactiondataid/nope`);
+      expect(unknown.status).to.equal(404);
+      expect(unknown.json.error).to.deep.equal({ code: '0x8006088a', message: "Resource not found for the segment 'nope'." });
+      const empty = await call('GET', `${s.root}${SET}(${stranger})/msdyn_interactiondataid/msdyn_name`);
+      expect(empty.status, 'an empty lookup leads nowhere').to.equal(404);
+      expect((await call('GET', `${s.root}${data}/${CHILDREN}/msdyn_name`)).status, 'a collection without a key').to.equal(400);
+      expect((await call('GET', `${s.root}${SET}(${child})/msdyn_interactiondataid(${dataId})/msdyn_name`)).status, 'a key on a single-valued property').to.equal(400);
+      expect((await call('GET', `${s.root}${SET}(0a1b2c3d-0000-4000-8000-0000000e0405)/msdyn_interactiondataid/msdyn_name`)).json.error.code, 'a missing first row').to.equal('0x80040217');
+    });
   });
 }
 

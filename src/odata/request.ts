@@ -39,6 +39,13 @@ export type Resource =
   /** `<set>(<id>)/<navigation>[(<child id>)]/$ref`: the association itself (digest §2.2, §2.5). */
   | { kind: 'ref'; entitySet: string; id?: string; alternateKey?: string; navigation: string; childId?: string }
   /**
+   * `<set>(<key>)/<navigation>[(<key>)]/<rest>`: a path that goes on past a navigation property
+   * (OData URL Conventions §4.4, Addressing Navigation Properties). `navigationKey` names one row
+   * of a collection-valued property (its raw key text); `rest` is the raw, still percent-encoded
+   * remainder, addressed from the row the navigation leads to (empty for `<nav>(<key>)` itself).
+   */
+  | { kind: 'path'; entitySet: string; id?: string; alternateKey?: string; navigation: string; navigationKey?: string; rest: string }
+  /**
    * `EntityDefinitions[(<key>)][/Attributes[(<key>)]][/Microsoft.Dynamics.CRM.<type>AttributeMetadata]`
    * and `GlobalOptionSetDefinitions[(<key>)][/Microsoft.Dynamics.CRM.<type>]`, the same for
    * `RelationshipDefinitions` (digest §8): table definitions, their columns (a column cast to its
@@ -131,6 +138,16 @@ const API_PATH = /^\/api\/data\/v9\.([012])(?:\/(.*))?$/;
 /** `GET /api/data/` without a version is the service document of the newest version (digest §1.1). */
 const UNVERSIONED_ROOT = /^\/api\/data\/?$/;
 const GUID_KEY = /^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$/;
+
+/**
+ * A record's key segment text (inside the parentheses, percent-decoded): `{ id }` (lowercase) for
+ * a GUID, in braces or not; else `{ alternateKey }`, the text as written (an alternate key or
+ * `<primary key>=<id>`, which Service.keyedId reads).
+ */
+export function rowKey(key: string): { id: string; alternateKey?: undefined } | { id?: undefined; alternateKey: string } {
+  const id = key.trim().replace(/^\{(.*)\}$/, '$1');
+  return GUID_KEY.test(id) ? { id: id.toLowerCase() } : { alternateKey: key };
+}
 
 /** Options Dataverse itself rejects (digest §3, §13 #39). */
 const REJECTED = new Set(['$skip', '$search', '$format', '$levels', '$compute', '$index', '$schemaversion']);
@@ -226,12 +243,18 @@ function definitionsPath(set: DefinitionSet, segments: readonly string[], key: s
   return { kind: 'definitions', set, key: own, attributes: { key: column, cast: castOf(segments[2]), ...(optionSet ? { optionSet } : {}) } };
 }
 
-function parsePath(path: string): Resource {
+/**
+ * What `path` (the URL path after the service root, still percent-encoded) addresses. Throws 404
+ * `0x8006088a` for a segment that cannot be there, 400 for malformed keys and encodings, 501 for
+ * paths this service does not serve.
+ */
+export function parsePath(path: string): Resource {
   if (path === '') return { kind: 'serviceDocument' };
-  const segments = path.split('/').map((s) => {
+  const raw = path.split('/');
+  if (raw.length > 1 && raw[raw.length - 1] === '') raw.pop();
+  const segments = raw.map((s) => {
     try { return decodeURIComponent(s); } catch { throw Errors.badQuery(`The URL segment '${s}' has an invalid percent-encoding.`); }
   });
-  if (segments.length > 1 && segments[segments.length - 1] === '') segments.pop();
   const first = segments[0]!;
   if (first === '$metadata' && segments.length === 1) return { kind: 'metadata' };
   if (first === '$batch' && segments.length === 1) return { kind: 'batch' };
@@ -253,46 +276,37 @@ function parsePath(path: string): Resource {
     const second = SEGMENT.exec(segments[1]!);
     const op = second ? operationName(second[1]!) : undefined;
     if (second && op && (op.qualified || !second[1]!.includes('.'))) {
-      const id = key === undefined ? undefined : key.trim().replace(/^\{(.*)\}$/, '$1');
       // A key that is no GUID: an alternate key of a set, or (the service tells) a function call's parameters.
-      if (id !== undefined && !GUID_KEY.test(id)) return { kind: 'operation', ...op, segment: segments[1]!, params: second[2], binding: { entitySet: name, alternateKey: key! } };
-      return { kind: 'operation', ...op, segment: segments[1]!, params: second[2], binding: { entitySet: name, id: id?.toLowerCase() } };
+      return { kind: 'operation', ...op, segment: segments[1]!, params: second[2], binding: { entitySet: name, ...(key === undefined ? {} : rowKey(key)) } };
     }
     throw Errors.resourceNotFound(segments[1]!);
   }
   if (segments.length === 3 && segments[2] === '$ref' && key !== undefined) {
     // `<set>(<id>)/<nav>/$ref` or `<set>(<id>)/<nav>(<child id>)/$ref` (digest §2.5).
-    const id = key.trim().replace(/^\{(.*)\}$/, '$1');
     const nav = SEGMENT.exec(segments[1]!);
-    const child = nav?.[2]?.trim().replace(/^\{(.*)\}$/, '$1');
-    if (!nav || (child !== undefined && !GUID_KEY.test(child))) throw Errors.badQuery(`'${segments.join('/')}' is not a valid $ref path; a related record's key must be a GUID.`);
-    const row = GUID_KEY.test(id) ? { id: id.toLowerCase() } : { alternateKey: key };
-    return { kind: 'ref', entitySet: name, ...row, navigation: nav[1]!, childId: child?.toLowerCase() };
+    const child = nav?.[2] === undefined ? undefined : rowKey(nav[2]);
+    if (!nav || (child && child.id === undefined)) throw Errors.badQuery(`'${segments.join('/')}' is not a valid $ref path; a related record's key must be a GUID.`);
+    return { kind: 'ref', entitySet: name, ...rowKey(key), navigation: nav[1]!, childId: child?.id };
   }
   if (segments.length === 3 && segments[2] === '$count' && key !== undefined) {
     // `<set>(<id>)/<collection>/$count` (digest §2.2).
-    const id = key.trim().replace(/^\{(.*)\}$/, '$1');
     const nav = SEGMENT.exec(segments[1]!);
     if (!nav || nav[2] !== undefined) throw Errors.badQuery(`'${segments.join('/')}' is not a valid $count path; it is <set>(<key>)/<collection-valued navigation property>/$count.`);
-    const row = GUID_KEY.test(id) ? { id: id.toLowerCase() } : { alternateKey: key };
-    return { kind: 'count', entitySet: name, navigation: { ...row, name: nav[1]! } };
+    return { kind: 'count', entitySet: name, navigation: { ...rowKey(key), name: nav[1]! } };
   }
   if (segments.length === 3 && segments[2] === '$value' && key !== undefined && key !== '' && SEGMENT.exec(segments[1]!)?.[2] === undefined) {
-    const id = key.trim().replace(/^\{(.*)\}$/, '$1');
-    if (!GUID_KEY.test(id)) return { kind: 'value', entitySet: name, alternateKey: key, property: segments[1]! };
-    return { kind: 'value', entitySet: name, id: id.toLowerCase(), property: segments[1]! };
+    return { kind: 'value', entitySet: name, ...rowKey(key), property: segments[1]! };
   }
   // Segments after a function call (`WhoAmI()/…`, never a key: keys are not empty) or an operation.
   if (segments.length > 1 && key === '') throw Errors.resourceNotFound(segments[1]!);
   if (segments.length > 2 && segments[1]!.includes('.')) throw Errors.resourceNotFound(segments[2]!);
+  const nav = segments.length > 2 && key !== undefined ? SEGMENT.exec(segments[1]!) : null;
+  if (nav) return { kind: 'path', entitySet: name, ...rowKey(key!), navigation: nav[1]!, navigationKey: nav[2], rest: raw.slice(2).join('/') };
   if (segments.length > 1) {
     throw Errors.notImplemented(`The path '${segments.join('/')}'`);
   }
   if (key === undefined) return { kind: 'collection', entitySet: name };
-  const id = key.trim().replace(/^\{(.*)\}$/, '$1');
-  return GUID_KEY.test(id)
-    ? { kind: 'entity', entitySet: name, id: id.toLowerCase() }
-    : { kind: 'entity', entitySet: name, alternateKey: key };
+  return { kind: 'entity', entitySet: name, ...rowKey(key) };
 }
 
 function parseQuery(raw: string): QueryOptions {
