@@ -287,9 +287,13 @@ for (const database of DATABASES) {
         expect(await payloads(inFilter('any'))).to.deep.equal(['Blue payload', 'Red payload']);
         expect(await payloads(inFilter('not any'))).to.deep.equal(['Empty payload']);
         expect(await payloads(inFilter('not any', condition('importsequencenumber', 'eq', '1')))).to.deep.equal(['Blue payload', 'Empty payload']);
-        // all: every child passes (parents without children included); not all: some child fails.
-        expect(await payloads(inFilter('all', condition('importsequencenumber', 'ge', '3')))).to.deep.equal(['Blue payload', 'Empty payload']);
-        expect(await payloads(inFilter('not all', condition('importsequencenumber', 'ge', '3')))).to.deep.equal(['Red payload']);
+        // As Dataverse runs them, not as their names read: all = children exist and none passes
+        // (Red's are 1 and 2, Blue's all 3 or more; Empty has none); not all = any.
+        expect(await payloads(inFilter('all', condition('importsequencenumber', 'ge', '3')))).to.deep.equal(['Red payload']);
+        expect(await payloads(inFilter('all', condition('importsequencenumber', 'lt', '3')))).to.deep.equal(['Blue payload']);
+        expect(await payloads(inFilter('all'))).to.deep.equal([]);
+        expect(await payloads(inFilter('not all', condition('importsequencenumber', 'ge', '3')))).to.deep.equal(['Blue payload']);
+        expect(await payloads(inFilter('not all', condition('importsequencenumber', 'eq', '1')))).to.deep.equal(['Red payload']);
         expect(await payloads(`<filter type="or">${children('any', condition('importsequencenumber', 'eq', '6'))}<condition attribute="msdyn_name" operator="eq" value="Empty payload"/></filter>`)).to.deep.equal(['Blue payload', 'Empty payload']);
       });
 

@@ -31,7 +31,9 @@ import { textValue } from './values.js';
  *   or in child link. An inner, exists or in link restricts its parent to rows where a linked row
  *   meets C (EXISTS; the parent row is returned once); outer and matchfirstrowusingcrossapply links
  *   restrict nothing. Filter link types inside a `filter`: any = EXISTS(C), not any = NOT
- *   EXISTS(C), all = NOT EXISTS(NOT C), not all = EXISTS(NOT C).
+ *   EXISTS(C), and as Dataverse runs them whatever their names suggest (its FetchXML reference
+ *   says so: invert the filters of `all` to test every linked row), all = EXISTS(linked row) AND
+ *   NOT EXISTS(C), not all = EXISTS(C).
  * - Columns of many-to-one links come back as `<alias>.<attribute>` (LinkedColumn: a scalar
  *   subquery per column following the lookups; null when a step finds no row meeting its C).
  * - A root `condition` with `entityname` tests a linked row's column as after an outer join:
@@ -314,8 +316,10 @@ export class FetchPlanner {
     switch (link.linkType) {
       case 'any': return { kind: 'exists', navigation, where: c };
       case 'not any': return not({ kind: 'exists', navigation, where: c });
-      case 'all': return c ? not({ kind: 'exists', navigation, where: not(c) }) : { kind: 'const', value: true };
-      default: return c ? { kind: 'exists', navigation, where: not(c) } : { kind: 'const', value: false };
+      // Not what the names say, but what Dataverse does: all = linked rows exist and none meets C,
+      // not all = any (FetchXML reference, link-entity "Filter Link Types").
+      case 'all': return { kind: 'and', left: { kind: 'exists', navigation }, right: c ? not({ kind: 'exists', navigation, where: c }) : { kind: 'const', value: false } };
+      default: return { kind: 'exists', navigation, where: c };
     }
   }
 
