@@ -361,6 +361,9 @@ for (const database of DATABASES) {
         expect((await error(paged('top="2" returntotalrecordcount="true"'))).message).to.contain('returntotalrecordcount');
         expect((await error(paged('count="5001"'))).message).to.contain("'count'");
         expect((await error(paged('top="0"'))).message).to.contain("'top'");
+        const far = await error(paged('count="5000" page="9007199254740991"'));
+        expect(far.code, 'a page whose first row is past any 64-bit offset').to.equal('0x80040203');
+        expect(far.message).to.contain('page 9007199254740991 of 5000 rows');
       });
 
       it('refuses a paging cookie that is not XML, was made for another order, or holds a value of the wrong type', async () => {

@@ -583,6 +583,8 @@ export function planFetch(entity: EntityModel, query: FetchQuery, context: Fetch
     // Dataverse ignores the cookie of any page but the previous one ("simple paging").
     if (cookie && cookie.page === page - 1) after = cookie.last;
     else offset = (page - 1) * size;
+    // Past 2^53 the offset is no exact number, and past the databases' 64-bit OFFSET it is an error there.
+    if (offset !== undefined && !Number.isSafeInteger(offset)) throw Errors.invalidArgument(`Invalid FetchXML: page ${page} of ${size} rows starts past the last row a query can reach.`);
   }
   const annotations = annotationSet(prefer.includeAnnotations);
   if (annotations?.formattedValue) linked.push(...linkedLookupNames(context.model, linked));
