@@ -104,8 +104,11 @@ export const Errors = {
   /** 400 `0x80044331`: string longer than MaxLength (text as in the Dataverse batch doc). */
   maxLength: (attribute: string, logicalName: string, max: number) =>
     new ServiceError(400, '0x80044331', `A validation error occurred.  The length of the '${attribute}' attribute of the '${logicalName}' entity exceeded the maximum allowed length of '${max}'.`),
-  /** 400 `0x8004432F` (integers, doubles) or `0x80044330` (money, decimals): value outside MinValue/MaxValue. */
-  outOfRange: (attribute: string, logicalName: string, value: number, min: number, max: number, money: boolean) =>
+  /**
+   * 400 `0x8004432F` (integers, doubles) or `0x80044330` (money, decimals): value outside
+   * MinValue/MaxValue, or (BigInt) outside the ±(2^53 − 1) Tessera holds exactly; `value` as sent.
+   */
+  outOfRange: (attribute: string, logicalName: string, value: number | string, min: number, max: number, money: boolean) =>
     new ServiceError(400, money ? '0x80044330' : '0x8004432F', `A validation error occurred. The value ${value} of '${attribute}' on record of type '${logicalName}' is outside the valid range. Accepted Values: ${min} to ${max}.`),
   /** 400 `0x8004431A`: choice value not in the column's options. */
   optionNotValid: (attribute: string, logicalName: string, value: number) =>

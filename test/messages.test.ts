@@ -178,6 +178,16 @@ for (const database of DATABASES) {
         }
         const widest = await call('POST', `${s.root}new_samples/${NS}.CreateMultiple`, { Targets: [{ '@odata.type': `${NS}.new_sample`, new_wide: 2147483647 }, { '@odata.type': `${NS}.new_sample`, new_wide: -2147483648 }] });
         expect(widest.status, widest.text).to.equal(200);
+        // The string form carries digits a double cannot: refused rather than stored as a neighbour, on every write path.
+        const inexact = await call('POST', `${s.root}new_samples`, { new_huge: '9007199254740993' });
+        expect(inexact.status, inexact.text).to.equal(400);
+        expect(inexact.json.error.code).to.equal('0x8004432F');
+        expect(inexact.json.error.message).to.contain('The value 9007199254740993 ');
+        const bulkInexact = await call('POST', `${s.root}new_samples/${NS}.CreateMultiple`, { Targets: [{ '@odata.type': `${NS}.new_sample`, new_huge: '-1152921504606846977' }] });
+        expect(bulkInexact.status, bulkInexact.text).to.equal(400);
+        const exact = await call('POST', `${s.root}new_samples`, { new_huge: '1152921504606846976' }, { Prefer: 'return=representation' });
+        expect(exact.status, exact.text).to.equal(201);
+        expect(exact.json.new_huge).to.equal(1152921504606846976);
       });
 
       it('is all or nothing: 500 targets with one invalid item write no row, and the error names the item', async () => {

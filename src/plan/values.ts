@@ -163,6 +163,11 @@ export function bodyValue(entity: EntityModel, a: AttributeModel, raw: unknown):
     case 'Integer': case 'BigInt': {
       const n = typeof raw === 'string' && a.AttributeType === 'BigInt' && /^-?\d+$/.test(raw) ? Number(raw) : raw;
       if (typeof n !== 'number' || !Number.isInteger(n)) throw wrongType(entity, a, raw);
+      // Whole numbers are JavaScript numbers here. The string form (OData's IEEE754Compatible
+      // Int64) exists to carry digits a double cannot: one past 2^53 that no double holds exactly
+      // would be stored as its neighbour, so it is refused. A JSON number is a double already
+      // (RFC 8259 §6): it is stored as JSON.parse read it.
+      if (typeof raw === 'string' && BigInt(n) !== BigInt(raw)) throw Errors.outOfRange(a.LogicalName, entity.LogicalName, raw, -Number.MAX_SAFE_INTEGER, Number.MAX_SAFE_INTEGER, false);
       return checkRange(entity, a, n);
     }
     case 'Decimal': case 'Money': case 'Double': {
