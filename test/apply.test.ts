@@ -81,6 +81,16 @@ for (const database of DATABASES) {
       ]);
     });
 
+    it('sums and averages money exactly, as PostgreSQL\'s numeric does, on every database (SQLite holds it as a float)', async () => {
+      const ids = [await create(s, SET, { new_name: 'fp a', new_cost: 0.1 }), await create(s, SET, { new_name: 'fp b', new_cost: 0.2 })];
+      try {
+        const [row] = await groups(apply(s, "filter(startswith(new_name,'fp '))/aggregate(new_cost with sum as total,new_cost with average as avg)"));
+        expect(row).to.deep.equal({ total: 0.3, avg: 0.15 });
+      } finally {
+        for (const id of ids) await call('DELETE', `${s.root}${SET}(${id})`);
+      }
+    });
+
     it('aggregate($count as n) alone: one row; over no rows: a count of 0 and no other values; groupby over no rows: none', async () => {
       expect(await groups(apply(s, 'aggregate($count as n)'))).to.deep.equal([{ n: 6 }]);
       expect(await groups(apply(s, 'filter(new_hours gt 1000)/aggregate($count as n,new_hours with sum as h,new_cost with max as m)'))).to.deep.equal([{ n: 0 }]);

@@ -188,6 +188,10 @@ for (const database of DATABASES) {
         const exact = await call('POST', `${s.root}new_samples`, { new_huge: '1152921504606846976' }, { Prefer: 'return=representation' });
         expect(exact.status, exact.text).to.equal(201);
         expect(exact.json.new_huge).to.equal(1152921504606846976);
+        // Two values near 2^63 sum past any int8: answered (as a float), not a database error.
+        const sum = await call('GET', `${s.root}new_samples?$apply=${encodeURIComponent("filter(new_name eq 'highs')/aggregate(new_huge with sum as s)")}`);
+        expect(sum.status, sum.text).to.equal(200);
+        expect(sum.json.value[0].s).to.equal(2 * 9223372036854774784);
       });
 
       it('is all or nothing: 500 targets with one invalid item write no row, and the error names the item', async () => {

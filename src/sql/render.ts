@@ -378,15 +378,27 @@ function pathValue(d: Dialect, c: ColumnPath, scope: string, depth = 1): string 
 }
 
 const WHOLE_NUMBERS = new Set(['Integer', 'BigInt']);
+const FIXED_POINT = new Set(['Decimal', 'Money']);
 
-/** One aggregate over the input column `v` (an `s`.`aN` reference; unused by `count`). */
+/**
+ * One aggregate over the input column `v` (an `s`.`aN` reference; unused by `count`), computed
+ * alike on every database: whole numbers are summed and averaged as floats (SQLite's integer
+ * SUM raises "integer overflow" past 2^63 and SQL Server's SUM and AVG of an INT stay INTs,
+ * overflowing or truncated; answers are JavaScript numbers either way); Decimal and Money sums
+ * are rounded to the column's Precision and averages taken from that sum (SQLite holds them as
+ * floats, whose sum of 0.1 and 0.2 is 0.30000000000000004 where PostgreSQL's numeric says 0.3).
+ */
 function aggregateFunction(d: Dialect, a: AggregateValue, v: string): string {
+  const type = a.column?.attribute.AttributeType ?? '';
+  const sum = WHOLE_NUMBERS.has(type) ? `SUM(CAST(${v} AS ${d.floatType}))`
+    : FIXED_POINT.has(type) ? `ROUND(SUM(${v}), ${a.column!.attribute.Precision!})` : `SUM(${v})`;
   switch (a.fn) {
     case 'count': return 'COUNT(*)';
     case 'countcolumn': return `COUNT(${v})`;
     case 'countdistinct': return `COUNT(DISTINCT ${v})`;
-    // SQL Server's AVG of an INT is an INT (truncated); every database averages whole numbers as floats here.
-    case 'avg': return WHOLE_NUMBERS.has(a.column!.attribute.AttributeType) ? `AVG(CAST(${v} AS ${d.floatType}))` : `AVG(${v})`;
+    case 'sum': return sum;
+    case 'avg': return WHOLE_NUMBERS.has(type) ? `AVG(CAST(${v} AS ${d.floatType}))`
+      : FIXED_POINT.has(type) ? `${sum} / NULLIF(COUNT(${v}), 0)` : `AVG(${v})`;
     default: return `${a.fn.toUpperCase()}(${v})`;
   }
 }
