@@ -139,6 +139,13 @@ for (const database of DATABASES) {
       expect((await call('GET', `${s.root}${SET}/$count?$filter=msdyn_name eq 'before the big answers'`)).text).to.equal('1');
     });
 
+    it('refuses a request URL past 64 KiB (Dataverse\'s limit in a batch) with a 400, before running anything', async () => {
+      const tooLong = `Content-Type: application/http\n\nGET /api/data/v9.2/${SET}?$filter=${'(msdyn_name eq \'x\') or '.repeat(3000)}(msdyn_name eq 'y') HTTP/1.1\n`;
+      const r = await send(raw([tooLong]));
+      expect(r.status).to.equal(400);
+      expect(r.text).to.contain("A $batch request's URL may be at most 65,536 characters long");
+    });
+
     it('rolls back a change set whose own answers pass 64 MiB, saying so, rather than answering 500 after committing it', async () => {
       const id = (await call('POST', `${s.root}${SET}`, { msdyn_name: 'big row', msdyn_interactioncontext: 'y'.repeat(1024 * 1024) }, { Prefer: 'return=representation' })).json.msdyn_copilotinteractionid;
       const patch = (i: number) => `PATCH /api/data/v9.2/${SET}(${id}) HTTP/1.1\nContent-Type: application/json\nPrefer: return=representation\n\n{"importsequencenumber":${i}}`;

@@ -55,6 +55,19 @@ for (const database of DATABASES) {
       expect(r.json.value.map((row: Record<string, unknown>) => row['msdyn_name'])).to.deep.equal(['other']);
     });
 
+    it('answers 400, not 500, for a view whose FetchXML holds more values than one statement takes', async function () {
+      // A 1 MiB fetchxml holds 65,000 values at most: past SQLite's 32,766, within PostgreSQL's 65,535.
+      if (database.name !== 'sqlite') this.skip();
+      const values = '<value>1</value>'.repeat(40000);
+      const saved = await createRow(s, 'userqueries', {
+        name: 'Huge', returnedtypecode: ENTITY, querytype: 0,
+        fetchxml: `<fetch><entity name="${ENTITY}"><attribute name="msdyn_name"/><filter><condition attribute="msdyn_name" operator="in">${values}</condition></filter></entity></fetch>`,
+      });
+      const r = await call('GET', `${s.root}${SET}?userQuery=${saved.userqueryid}`);
+      expect(r.status, r.text.slice(0, 300)).to.equal(400);
+      expect(r.json.error.message).to.match(/more than [\d,]+ values, more than one statement on this database takes/);
+    });
+
     it('answers 404 for an unknown view and 400 for a view of another table', async () => {
       const missing = await call('GET', `${s.root}${SET}?savedQuery=00000000-0000-0000-00aa-000010001003`);
       expect(missing.status).to.equal(404);

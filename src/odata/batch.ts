@@ -103,6 +103,9 @@ function multipartParts(contentType: string | undefined, body: string): Array<{ 
   }
 }
 
+/** Longest URL a `$batch` request may have: Dataverse's limit inside a batch (digest §9; 32 KB outside one). */
+export const MAX_BATCH_URL_CHARS = 64 * 1024;
+
 /**
  * The request an `application/http` part holds: request line, headers, blank line, body.
  * `inChangeSet` allows a `$<Content-ID>` reference as the target.
@@ -116,6 +119,7 @@ function requestOf(message: string, partHeaders: Record<string, string | undefin
   if (!line) throw Errors.badQuery(`A $batch part must start with a request line such as 'GET /api/data/v9.2/accounts HTTP/1.1'; '${head[0] ?? ''}' is not one.`);
   // The target as written; spaces a client left unencoded are encoded.
   const target = line[2]!.trim().replace(/ /g, '%20');
+  if (target.length > MAX_BATCH_URL_CHARS) throw Errors.badQuery(`A $batch request's URL may be at most ${MAX_BATCH_URL_CHARS.toLocaleString('en-US')} characters long; '${target.slice(0, 60)}…' has ${target.length.toLocaleString('en-US')}.`);
   if (target.startsWith('$') && !inChangeSet) throw Errors.badQuery(`Content-ID Reference: '${target.split('/')[0]}' does not exist in the batch context.`);
   const headers: Record<string, string> = {};
   for (const h of head.slice(1)) {

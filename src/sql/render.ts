@@ -17,8 +17,14 @@ import { expandedLookupNameKey } from '../plan/expand.js';
 class Params {
   readonly values: unknown[] = [];
   constructor(private readonly dialect: Dialect) {}
-  /** Adds a raw driver value and returns its placeholder. */
+  /**
+   * Adds a raw driver value and returns its placeholder. Throws 400 past the dialect's
+   * maxParameters: a query made of that many values (long In lists) cannot run as one statement.
+   */
   add(v: unknown): string {
+    if (this.values.length === this.dialect.maxParameters) {
+      throw Errors.badQuery(`The query holds more than ${this.dialect.maxParameters.toLocaleString('en-US')} values, more than one statement on this database takes; send fewer (In lists, FetchXML in conditions).`);
+    }
     this.values.push(v);
     return this.dialect.placeholder(this.values.length);
   }
