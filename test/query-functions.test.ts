@@ -73,6 +73,15 @@ for (const database of DATABASES) {
       const dated = await q(`msdyn_clienttimestamp ne null`);
       expect(await q(`${F}.OnOrBefore(PropertyName='msdyn_clienttimestamp',PropertyValue='9999-12-31')`)).to.deep.equal(dated);
       expect(await q(`${F}.OnOrAfter(PropertyName='msdyn_clienttimestamp',PropertyValue='1753-01-01')`)).to.deep.equal(dated);
+      // Days no calendar has are refused, not rolled into the next month.
+      for (const bad of ['2024-02-30', '2023-02-29', '2024-04-31', '2024-13-01']) {
+        for (const fn of ['On', 'OnOrAfter', 'OnOrBefore']) {
+          const r = await call('GET', `${s.root}${SET}?$filter=${encodeURIComponent(`${F}.${fn}(PropertyName='msdyn_clienttimestamp',PropertyValue='${bad}')`)}`);
+          expect(r.status, `${fn} ${bad}`).to.equal(400);
+          expect(r.json.error.message).to.contain('PropertyValue must be a date');
+        }
+      }
+      expect(await q(`${F}.On(PropertyName='msdyn_clienttimestamp',PropertyValue='2024-02-29')`)).to.deep.equal([]);
     });
 
     it('LastX / NextX / OlderThanX in hours, days, months and years', async () => {

@@ -3,7 +3,7 @@ import type { AttributeModel, EntityModel, Model } from '../model/types.js';
 import type { Expr } from '../odata/expression.js';
 import type { Caller, PlanExpr, Value } from './types.js';
 import { compareValue, inValues } from './compare.js';
-import { literalValue, MAX_TIME, MIN_TIME } from './values.js';
+import { literalValue, MAX_TIME, MIN_TIME, parseDateTime } from './values.js';
 
 /**
  * Dataverse query functions in `$filter` (digest §3.2): `Microsoft.Dynamics.CRM.<Fn>(PropertyName=
@@ -135,8 +135,10 @@ export function planQueryFunction(entity: EntityModel, fn: Fn, ctx: QueryFunctio
       dateColumn(fn, a, false);
       const e = fn.params.get('PropertyValue');
       const text = e?.kind === 'literal' && e.value !== null ? String(e.value) : '';
-      const day = Date.parse(`${text.slice(0, 10)}T00:00:00Z`);
-      if (Number.isNaN(day)) throw bad(fn, 'PropertyValue must be a date (YYYY-MM-DD)');
+      // A real calendar day: Date.parse takes 2024-02-30 for March 1st.
+      const parsed = /^\d{4}-\d{2}-\d{2}/.test(text) ? parseDateTime(`${text.slice(0, 10)}T00:00:00Z`) : undefined;
+      if (!parsed) throw bad(fn, 'PropertyValue must be a date (YYYY-MM-DD)');
+      const day = Date.parse(parsed.utc);
       if (name === 'On') return range(a, day, day + DAY);
       return name === 'OnOrAfter' ? range(a, day, undefined) : range(a, undefined, day + DAY);
     }
