@@ -288,6 +288,9 @@ export function literalValue(
     case 'Edm.DateTimeOffset': case 'Edm.Date': {
       if (literal !== 'datetime' && literal !== 'date' && literal !== 'string') throw incompatible();
       const dt = parseDateTime(String(value));
+      // ODL's own text for a date literal no calendar has (or outside 1753–9999).
+      if (!dt && literal === 'datetime') throw Errors.badQuery(`The DateTimeOffset text '${value}' should be in format 'yyyy-mm-ddThh:mm:ss('.'s+)?(zzzzzz)?' and each field value is within valid range.`);
+      if (!dt && literal === 'date') throw Errors.badQuery(`The Date text '${value}' should be in format 'yyyy-mm-dd' and each field value is within valid range.`);
       if (!dt) throw incompatible();
       if (a.EdmType === 'Edm.Date') return { value: dt.utc.slice(0, 10), fraction: false };
       return { value: dt.utc, fraction: dt.fraction };
