@@ -20,7 +20,7 @@ import type { AggregatePlan, Caller, PlanExpr, ReadPlan, Value, WritePlan, Write
 import { planAssociate, planDisassociate } from './plan/associate.js';
 import { relatedTo, restrict } from './plan/navigation.js';
 import { parseBody, planCreate, planDelete, planUpdate, resolveBind, sequentialGuid } from './plan/write.js';
-import { givenPrimaryKey, KEY_RACE_ATTEMPTS, namedPrimaryKey, planAlternateKey } from './plan/keys.js';
+import { givenPrimaryKey, KEY_RACE_ATTEMPTS, keyBody, namedPrimaryKey, planAlternateKey } from './plan/keys.js';
 import { resolveKeyedBinds, resolveKeyedUrl } from './store/keyed-urls.js';
 import { InTransaction, withSecurity, type Database } from './store/database.js';
 import { TimedDatabase } from './store/timed-database.js';
@@ -880,14 +880,13 @@ export class Service {
           throw err instanceof ServiceError && err.status === 404 ? missing() : err;
         });
       case 'PATCH': {
-        const defaults = Object.fromEntries(key.KeyAttributes.map((a, i) => [a.PropertyName, values[i]]));
         // Upserts of one new key at once: each one whose create loses to another's (412 on the
         // key's unique index) looks the key up again and updates the row the other made.
         for (let attempt = 1, found = id; ; attempt++, found = await findByKey(this.db, this.db, entity, key, values)) {
           if (!found && req.ifMatch !== undefined) throw missing();
           try {
             const body = found ? undefined : parseBody(entity, req.body);
-            return await this.update(req, entity, found ?? (body && givenPrimaryKey(entity, body)) ?? sequentialGuid(), location, found ? {} : defaults);
+            return await this.update(req, entity, found ?? (body && givenPrimaryKey(entity, body)) ?? sequentialGuid(), location, body ? keyBody(entity, key, values, body) : {});
           } catch (err) {
             if (found || attempt >= KEY_RACE_ATTEMPTS || !isDuplicateKey(err)) throw err;
           }

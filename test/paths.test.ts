@@ -17,6 +17,14 @@ for (const database of DATABASES) {
         Attributes: [{ LogicalName: 'new_name', AttributeType: 'String' }, { LogicalName: 'new_sku', AttributeType: 'String', MaxLength: 20 }, { LogicalName: 'new_region', AttributeType: 'Integer' }],
         Keys: [{ LogicalName: 'new_sku_region', KeyAttributes: ['new_sku', 'new_region'] }],
       }));
+      writeFileSync(join(dir, 'new_part.json'), JSON.stringify({
+        LogicalName: 'new_part', EntitySetName: 'new_parts', PrimaryIdAttribute: 'new_partid', PrimaryNameAttribute: 'new_name', OwnershipType: 'OrganizationOwned',
+        Attributes: [
+          { LogicalName: 'new_name', AttributeType: 'String' }, { LogicalName: 'new_productid', AttributeType: 'Lookup', Targets: ['new_product'] },
+          { LogicalName: 'new_size', AttributeType: 'Integer' }, { LogicalName: 'new_weight', AttributeType: 'Decimal', Precision: 2 },
+        ],
+        Keys: [{ LogicalName: 'new_product_size', KeyAttributes: ['new_productid', 'new_size'] }, { LogicalName: 'new_by_weight', KeyAttributes: ['new_weight'] }],
+      }));
       s = await startServer(dir, database);
     });
     after(async () => {
@@ -44,6 +52,38 @@ for (const database of DATABASES) {
       expect((await call('GET', `${s.root}new_products(new_sku='A-1',new_region='seven')`)).status).to.equal(400);
       expect((await call('DELETE', `${s.root}new_products(${key})`)).status).to.equal(204);
       expect((await call('GET', `${s.root}new_products(${key})`)).status).to.equal(404);
+    });
+
+    it('upserts by a key holding a lookup (written as its bind) and by a Decimal key as the column rounds it, and finds the row again', async () => {
+      const product = await call('POST', `${s.root}new_products`, { new_name: 'keyed product' }, { Prefer: 'return=representation' });
+      const productId = product.json.new_productid;
+      const byLookup = `new_parts(_new_productid_value=${productId},new_size=3)`;
+      const created = await call('PATCH', `${s.root}${byLookup}`, { new_name: 'by lookup' });
+      expect(created.status, created.text).to.equal(204);
+      const read = await call('GET', `${s.root}${byLookup}?$select=new_name,_new_productid_value,new_size`);
+      expect(read.json).to.include({ new_name: 'by lookup', _new_productid_value: productId, new_size: 3 });
+      expect((await call('PATCH', `${s.root}${byLookup}`, { new_name: 'updated by lookup' })).status).to.equal(204);
+      expect((await call('GET', `${s.root}new_parts/$count?$filter=new_size eq 3`)).text, 'the second upsert updated').to.equal('1');
+      const missing = await call('PATCH', `${s.root}new_parts(_new_productid_value=0a1b2c3d-0000-4000-8000-0000000e0406,new_size=3)`, { new_name: 'no product' });
+      expect(missing.status, 'a key lookup naming no row').to.equal(404);
+      const bulk = await call('POST', `${s.root}new_parts/Microsoft.Dynamics.CRM.UpsertMultiple`, { Targets: [
+        { '@odata.type': 'Microsoft.Dynamics.CRM.new_part', '@odata.id': `new_parts(_new_productid_value=${productId},new_size=4)`, new_name: 'bulk by lookup' },
+      ] });
+      expect(bulk.status, bulk.text).to.equal(204);
+      expect((await call('GET', `${s.root}new_parts(_new_productid_value=${productId},new_size=4)/new_name/$value`)).text).to.equal('bulk by lookup');
+
+      for (let i = 0; i < 2; i++) {
+        const upsert = await call('PATCH', `${s.root}new_parts(new_weight=1.005)`, { new_name: `weight ${i}` });
+        expect(upsert.status, `upsert ${i}: ${upsert.text}`).to.equal(204);
+      }
+      const weighed = await call('GET', `${s.root}new_parts(new_weight=1.005)?$select=new_name,new_weight`);
+      expect(weighed.status, weighed.text).to.equal(200);
+      expect(weighed.json).to.include({ new_name: 'weight 1', new_weight: 1.01 });
+      for (let i = 0; i < 2; i++) {
+        const again = await call('POST', `${s.root}new_parts/Microsoft.Dynamics.CRM.UpsertMultiple`, { Targets: [{ '@odata.type': 'Microsoft.Dynamics.CRM.new_part', '@odata.id': 'new_parts(new_weight=2.005)', new_name: `bulk weight ${i}` }] });
+        expect(again.status, `bulk upsert ${i}: ${again.text}`).to.equal(204);
+      }
+      expect((await call('GET', `${s.root}new_parts/$count?$filter=new_weight eq 2.01`)).text).to.equal('1');
     });
 
     it('percent-encodes an alternate key OData-EntityId cannot hold as it is (non-ASCII, control characters), and keeps serving', async () => {

@@ -1,6 +1,6 @@
 import { Errors, isDuplicateKey } from '../errors.js';
 import type { EntityModel } from '../model/types.js';
-import { givenPrimaryKey, KEY_RACE_ATTEMPTS } from '../plan/keys.js';
+import { givenPrimaryKey, KEY_RACE_ATTEMPTS, keyBody } from '../plan/keys.js';
 import { planUpdate, sequentialGuid } from '../plan/write.js';
 import { writeIn } from '../store/execute.js';
 import type { UpdatePlan } from '../plan/types.js';
@@ -74,9 +74,8 @@ function upsertAll(ctx: MessageContext, entity: EntityModel, items: readonly Key
         if (earlier !== undefined) throw atIndex(index, sameRecord(earlier));
         rows.set(id, index);
       }
-      const item = { ...target.item };
       // A create by alternate key writes the key's values unless the body sets them.
-      if (key && !id) key.key.KeyAttributes.forEach((a, j) => { if (!(a.PropertyName in item)) item[a.PropertyName] = key.values[j]; });
+      const item = key && !id ? { ...atItem(index, () => keyBody(entity, key.key, key.values, target.item)), ...target.item } : { ...target.item };
       // A key no stored row has may be one an earlier item's row takes: that item names the same record.
       const claimed = key && !id ? claims.get(targetName(target)) : undefined;
       if (claimed !== undefined) throw atIndex(index, sameRecord(claimed));

@@ -1,8 +1,8 @@
 import { Errors } from '../errors.js';
-import type { EntityKeyModel, EntityModel } from '../model/types.js';
+import type { AttributeModel, EntityKeyModel, EntityModel } from '../model/types.js';
 import { parseKeyPredicate } from '../odata/expression.js';
 import type { Value } from './types.js';
-import { canonicalGuid, integerValue, literalValue } from './values.js';
+import { canonicalGuid, integerValue, literalValue, roundToPrecision } from './values.js';
 
 /** A row addressed by one of its table's alternate keys. */
 export interface AlternateKeyValue {
@@ -29,6 +29,8 @@ export function planAlternateKey(entity: EntityModel, predicate: string): Altern
     const pair = pairs.find((p) => p.name === a.PropertyName)!;
     if (pair.value.value === null) throw Errors.badQuery(`The alternate key value of '${a.PropertyName}' cannot be null.`);
     const { value } = literalValue(entity, a, pair.value.literal, pair.value.value, 'Equal');
+    // As the column stores it: the row an upsert by `x=1.005` creates holds 1.01, and is found by it again.
+    if (a.EdmType === 'Edm.Decimal' && a.Precision !== undefined) return roundToPrecision(value as number, a.Precision);
     if (a.EdmType !== 'Edm.Int32' && a.EdmType !== 'Edm.Int64') return value;
     // Past its type a literal names no row and could not be bound.
     const n = integerValue(a.EdmType, value as number);
@@ -36,6 +38,34 @@ export function planAlternateKey(entity: EntityModel, predicate: string): Altern
     return n;
   });
   return { key, values };
+}
+
+/**
+ * The body properties that write `values` of `key` into the row an upsert by alternate key
+ * creates (digest §2.3: the key's values from the URL are written on create), for those columns
+ * `body` does not set itself: a column's own property, or for a lookup the bind of its
+ * navigation property (`<navigation>@odata.bind: /<set>(<id>)`; its `_x_value` property is
+ * read-only). Throws 400 for a polymorphic lookup the body does not bind: its value alone does
+ * not tell which table the row is in.
+ */
+export function keyBody(entity: EntityModel, key: EntityKeyModel, values: readonly Value[], body: Record<string, unknown>): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  key.KeyAttributes.forEach((a, i) => {
+    if (a.PropertyName in body) return;
+    const navigations = [...entity.lookupsByNavigation].filter(([, lookup]) => lookup === a).map(([name]) => name);
+    if (!navigations.length) out[a.PropertyName] = values[i];
+    else if (navigations.some((name) => `${name}@odata.bind` in body)) return;
+    else if (navigations.length > 1) throw Errors.badQuery(`A row created by the key (${key.KeyAttributes.map((k) => k.PropertyName).join(',')}) must bind its polymorphic lookup '${a.LogicalName}' in the body (${navigations[0]}@odata.bind or another of ${navigations.join(', ')}).`);
+    else out[`${navigations[0]}@odata.bind`] = `/${targetSet(entity, navigations[0]!, a)}(${String(values[i])})`;
+  });
+  return out;
+}
+
+/** The entity set a lookup's navigation property `name` leads to. */
+function targetSet(entity: EntityModel, name: string, lookup: AttributeModel): string {
+  const nav = entity.navigation.get(name);
+  if (!nav) throw new Error(`${entity.LogicalName}.${lookup.LogicalName}: no navigation property '${name}'`);
+  return nav.target.EntitySetName;
 }
 
 /**
