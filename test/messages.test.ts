@@ -188,6 +188,11 @@ for (const database of DATABASES) {
         const exact = await call('POST', `${s.root}new_samples`, { new_huge: '1152921504606846976' }, { Prefer: 'return=representation' });
         expect(exact.status, exact.text).to.equal(201);
         expect(exact.json.new_huge).to.equal(1152921504606846976);
+        // FormattedValue shows a Decimal with its Precision's digits, as Dataverse does.
+        const formatted = await call('GET', `${s.root}new_samples?$select=new_amount&$filter=new_name eq 'digits'`, undefined, { Prefer: 'odata.include-annotations="*"' });
+        expect(formatted.json.value.map((v: Record<string, unknown>) => v['new_amount@OData.Community.Display.V1.FormattedValue'])).to.deep.equal(['12,345,678.901', '12,345,678.901']);
+        const plain = await call('GET', `${s.root}new_samples?$select=new_amount&$filter=new_name eq 'plain'`, undefined, { Prefer: 'odata.include-annotations="*"' });
+        expect(plain.json.value[0]['new_amount@OData.Community.Display.V1.FormattedValue']).to.equal('0.000');
         // Two values near 2^63 sum past any int8: answered (as a float), not a database error.
         const sum = await call('GET', `${s.root}new_samples?$apply=${encodeURIComponent("filter(new_name eq 'highs')/aggregate(new_huge with sum as s)")}`);
         expect(sum.status, sum.text).to.equal(200);

@@ -69,7 +69,7 @@ export const ERROR_TERMS = {
 
 /**
  * Formatting of FormattedValue annotations in one locale (TESSERA_LOCALE, default en-US), times in
- * UTC: numbers `9,500`, money `20,000.00`, date-times `4/7/2023 2:59 PM`, dates `4/7/2023`,
+ * UTC: numbers `9,500`, decimals and doubles with their Precision (`2.50`), money `20,000.00`, date-times `4/7/2023 2:59 PM`, dates `4/7/2023`,
  * booleans `Yes`/`No`, choices by their option label (digest §4.1).
  */
 export class Formatter {
@@ -77,12 +77,20 @@ export class Formatter {
   private readonly money: Intl.NumberFormat;
   private readonly dateTime: Intl.DateTimeFormat;
   private readonly date: Intl.DateTimeFormat;
+  private readonly byPrecision = new Map<number, Intl.NumberFormat>();
 
-  constructor(locale = process.env['TESSERA_LOCALE'] ?? 'en-US') {
+  constructor(private readonly locale = process.env['TESSERA_LOCALE'] ?? 'en-US') {
     this.number = new Intl.NumberFormat(locale, { maximumFractionDigits: 10 });
     this.money = new Intl.NumberFormat(locale, { minimumFractionDigits: 2, maximumFractionDigits: 2 });
     this.dateTime = new Intl.DateTimeFormat(locale, { timeZone: 'UTC', year: 'numeric', month: 'numeric', day: 'numeric', hour: 'numeric', minute: '2-digit' });
     this.date = new Intl.DateTimeFormat(locale, { timeZone: 'UTC', year: 'numeric', month: 'numeric', day: 'numeric' });
+  }
+
+  /** A number with exactly `digits` fraction digits in this locale (`1,234.50`), one formatter per count. */
+  private fixed(digits: number): Intl.NumberFormat {
+    let f = this.byPrecision.get(digits);
+    if (!f) this.byPrecision.set(digits, f = new Intl.NumberFormat(this.locale, { minimumFractionDigits: digits, maximumFractionDigits: digits }));
+    return f;
   }
 
   /** A plain number as this locale writes it (`9,500`): counts, which have no column. */
@@ -96,7 +104,9 @@ export class Formatter {
       case 'Picklist': case 'State': case 'Status':
         return a.OptionSet?.Options.find((o) => o.Value === v)?.Label;
       case 'Boolean': return v ? 'Yes' : 'No';
-      case 'Integer': case 'BigInt': case 'Decimal': case 'Double': return this.number.format(v as number);
+      case 'Integer': case 'BigInt': return this.number.format(v as number);
+      // Dataverse shows decimals and doubles with the column's Precision digits (`2.50`).
+      case 'Decimal': case 'Double': return a.Precision === undefined ? this.number.format(v as number) : this.fixed(a.Precision).format(v as number);
       case 'Money': return this.money.format(v as number);
       case 'DateTime':
         if (a.EdmType === 'Edm.Date') return this.date.format(new Date(`${String(v)}T00:00:00Z`));
