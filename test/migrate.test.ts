@@ -9,7 +9,8 @@ import { Service } from '../src/service.js';
 import { migrate, MigrationError, pendingDdl } from '../src/store/migrate.js';
 import { openDatabase } from '../src/store/open.js';
 import { randomUUID } from 'node:crypto';
-import { DATABASES, SHIPPED_METADATA } from './support/server.js';
+import type { Database } from '../src/store/database.js';
+import { DATABASES, SHIPPED_METADATA, type TestDatabase } from './support/server.js';
 
 const CLI = join(import.meta.dirname, '..', 'src', 'cli.js');
 const base = ['systemuser', 'organization'].map((t) => ({ source: `${t}.json`, json: JSON.parse(readFileSync(join(SHIPPED_METADATA, `${t}.json`), 'utf8')) }));
@@ -19,6 +20,69 @@ function model(attributes: object[], table: object = {}): Model {
 }
 
 const log = { error: () => undefined };
+
+/** Runs `fn` on a fresh, empty database of `database`, and drops it afterwards whatever `fn` does. */
+async function onFresh(database: TestDatabase, fn: (db: Database) => Promise<void>): Promise<void> {
+  const { db, drop } = await database.create();
+  try {
+    await fn(db);
+  } finally {
+    await drop();
+  }
+}
+
+/** The MigrationError's changes that `migrate(db, m)` throws; fails the test when it does not throw one. */
+async function refusal(db: Database, m: Model): Promise<string[]> {
+  try {
+    await migrate(db, m);
+  } catch (err) {
+    if (err instanceof MigrationError) return err.changes;
+    throw err;
+  }
+  expect.fail('the migration was not refused');
+}
+
+/** new_thing with a date-time column new_when of this behaviour and a Decimal column new_amount of this Precision. */
+const both = (when: string, precision: number) => model([
+  { LogicalName: 'new_when', AttributeType: 'DateTime', DateTimeBehavior: when },
+  { LogicalName: 'new_amount', AttributeType: 'Decimal', Precision: precision },
+]);
+
+/**
+ * Makes `db` like a database of an earlier version, whose bookkeeping table has no DateTimeBehavior
+ * and Precision: `both('UserLocal', 3)` with a row, `new_when` 2024-05-01T10:00:00Z and `new_amount`
+ * 1.5. Returns the row's id.
+ */
+async function oldDatabase(db: Database): Promise<string> {
+  const service = await Service.open(both('UserLocal', 3), db, log);
+  const created = await send(service, 'POST', 'new_things', { new_when: '2024-05-01T10:00:00Z', new_amount: 1.5 });
+  expect(created.status, created.body).to.equal(201);
+  for (const column of ['datetimebehavior', 'precision']) {
+    await db.run({ sql: `ALTER TABLE ${db.dialect.quote('tessera_attribute')} DROP COLUMN ${db.dialect.quote(column)}`, params: [] });
+  }
+  return JSON.parse(created.body!).new_thingid;
+}
+
+/** `GET /new_things?<query>` on `service`: the rows. */
+async function things(service: Service, query: string): Promise<Array<Record<string, unknown>>> {
+  const r = await service.handle({ method: 'GET', url: `/api/data/v9.2/new_things?${query}`, headers: {}, origin: 'http://x' });
+  expect(r.status, r.body).to.equal(200);
+  return JSON.parse(r.body!).value;
+}
+
+/** Sends `body` to `url` on `service` and returns the answer's status (and body, for messages). */
+async function send(service: Service, method: string, url: string, body: object): Promise<{ status: number; body?: string }> {
+  return service.handle({ method, url: `/api/data/v9.2/${url}`, headers: { prefer: 'return=representation' }, body: JSON.stringify(body), origin: 'http://x' });
+}
+
+/** new_thing with a date-time column new_when and a date column new_day of these behaviours. */
+const dated = (when: string, day: string) => model([
+  { LogicalName: 'new_when', AttributeType: 'DateTime', DateTimeBehavior: when },
+  { LogicalName: 'new_day', AttributeType: 'DateTime', DateTimeBehavior: day },
+]);
+
+/** new_thing with a Decimal column new_amount of this Precision. */
+const priced = (precision: number) => model([{ LogicalName: 'new_amount', AttributeType: 'Decimal', Precision: precision }]);
 
 for (const database of DATABASES) {
   describe(`schema from metadata [${database.name}]`, () => {
@@ -100,6 +164,52 @@ for (const database of DATABASES) {
       }
     });
 
+    it('refuses a DateTimeBehavior change to or from DateOnly like a type change, and accepts UserLocal ↔ TimeZoneIndependent', () => onFresh(database, async (db) => {
+      const first = await Service.open(dated('UserLocal', 'DateOnly'), db, log);
+      expect((await send(first, 'POST', 'new_things', { new_when: '2024-05-01T10:00:00Z', new_day: '2024-05-01' })).status).to.equal(201);
+      expect(await refusal(db, dated('DateOnly', 'TimeZoneIndependent'))).to.have.members([
+        "table 'new_thing', column 'new_when': DateTimeBehavior change from UserLocal to DateOnly (a type change, Edm.DateTimeOffset to Edm.Date)",
+        "table 'new_thing', column 'new_day': DateTimeBehavior change from DateOnly to TimeZoneIndependent (a type change, Edm.Date to Edm.DateTimeOffset)",
+      ]);
+      const zoneless = await Service.open(dated('TimeZoneIndependent', 'DateOnly'), db, log);
+      expect(await things(zoneless, '$select=new_when,new_day&$filter=new_day eq 2024-05-01 and new_when eq 2024-05-01T10:00:00Z'), 'the rows read as before')
+        .to.have.length(1).and.to.have.nested.property('[0].new_when', '2024-05-01T10:00:00Z');
+      expect(await refusal(db, dated('DateOnly', 'DateOnly')), 'the new behaviour is what is recorded').to.deep.equal([
+        "table 'new_thing', column 'new_when': DateTimeBehavior change from TimeZoneIndependent to DateOnly (a type change, Edm.DateTimeOffset to Edm.Date)",
+      ]);
+    }));
+
+    it('refuses a smaller Precision, which would round stored values', () => onFresh(database, async (db) => {
+      const service = await Service.open(priced(5), db, log);
+      expect((await send(service, 'POST', 'new_things', { new_amount: 1.23456 })).status).to.equal(201);
+      expect(await refusal(db, priced(4))).to.deep.equal([
+        "table 'new_thing', column 'new_amount': Precision shrink from 5 to 4 (stored values would be rounded)",
+      ]);
+      expect((await things(service, '$select=new_amount')).map((r) => r['new_amount']), 'nothing was rounded').to.deep.equal([1.23456]);
+    }));
+
+    it('opens a database whose bookkeeping predates DateTimeBehavior and Precision, and records them from then on', () => onFresh(database, async (db) => {
+      await oldDatabase(db);
+      const reopened = await Service.open(both('UserLocal', 3), db, log);
+      expect(await things(reopened, '$select=new_when,new_amount')).to.have.length(1).and.to.have.nested.property('[0].new_when', '2024-05-01T10:00:00Z');
+      const recorded = await db.rows({ sql: `SELECT ${['attribute', 'datetimebehavior', 'precision'].map((c) => db.dialect.quote(c)).join(', ')} FROM ${db.dialect.quote('tessera_attribute')} WHERE ${db.dialect.quote('attribute')} IN ('new_when', 'new_amount')`, params: [] });
+      expect(recorded.map((r) => [r[0], r[1], r[2] === null ? null : Number(r[2])])).to.have.deep.members([['new_when', 'UserLocal', null], ['new_amount', null, 3]]);
+      expect(await refusal(db, both('DateOnly', 2))).to.have.members([
+        "table 'new_thing', column 'new_when': DateTimeBehavior change from UserLocal to DateOnly (a type change, Edm.DateTimeOffset to Edm.Date)",
+        "table 'new_thing', column 'new_amount': Precision shrink from 3 to 2 (stored values would be rounded)",
+      ]);
+    }));
+
+    // SQLite's TEXT and REAL serve dates and date-times, and every Precision, alike: there the
+    // first start after the upgrade records the metadata's (the test above).
+    if (database.name !== 'sqlite') it('checks a database whose bookkeeping predates DateTimeBehavior and Precision against the column types of its catalog', () => onFresh(database, async (db) => {
+      await oldDatabase(db);
+      expect(await refusal(db, both('DateOnly', 2))).to.have.members([
+        "table 'new_thing', column 'new_when': DateTimeBehavior change from UserLocal or TimeZoneIndependent to DateOnly (a type change, Edm.DateTimeOffset to Edm.Date)",
+        "table 'new_thing', column 'new_amount': Precision shrink from 3 to 2 (stored values would be rounded)",
+      ]);
+    }));
+
     it('turns change tracking on for a table with rows, and refuses to turn it off again', async () => {
       const { db, drop } = await database.create();
       try {
@@ -178,22 +288,46 @@ describe('tessera migrate and database URLs', () => {
     }
   });
 
-  it('refuses to serve when the metadata changed incompatibly', () => {
-    const dir = mkdtempSync(join(tmpdir(), 'tessera-incompat-'));
+  /**
+   * Runs `fn` with `meta`, a copy of the shipped metadata, a SQLite database `url` beside it, and
+   * `edit`, which rewrites the copy's msdyn_copilotinteraction.json with `change` applied to its
+   * Attributes; removes them all afterwards.
+   */
+  function withCopy(fn: (meta: string, url: string, edit: (change: (attributes: Array<Record<string, unknown>>) => void) => void) => void): void {
+    const dir = mkdtempSync(join(tmpdir(), 'tessera-copy-'));
     try {
-      const url = `sqlite:${join(dir, 'm.db')}`;
       const meta = join(dir, 'meta');
       spawnSync('cp', ['-r', SHIPPED_METADATA, meta]);
-      expect(spawnSync(process.execPath, [CLI, 'migrate', '--metadata', meta, '--database', url]).status).to.equal(0);
       const file = join(meta, 'msdyn_copilotinteraction.json');
       const json = JSON.parse(readFileSync(file, 'utf8'));
-      json.Attributes.find((a: { LogicalName: string }) => a.LogicalName === 'msdyn_name').MaxLength = 10;
-      writeFileSync(file, JSON.stringify(json));
-      const r = spawnSync(process.execPath, [CLI, 'serve', '--port', '0', '--metadata', meta, '--database', url], { encoding: 'utf8', timeout: 20000 });
-      expect(r.status).to.equal(1);
-      expect(r.stderr).to.contain("table 'msdyn_copilotinteraction', column 'msdyn_name': MaxLength shrink from 100 to 10");
+      fn(meta, `sqlite:${join(dir, 'm.db')}`, (change) => {
+        change(json.Attributes);
+        writeFileSync(file, JSON.stringify(json));
+      });
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
-  });
+  }
+
+  it('migrate and migrate --dry-run exit 1 naming a DateTimeBehavior change to DateOnly, and change nothing', () => withCopy((meta, url, edit) => {
+    edit((attributes) => attributes.push({ LogicalName: 'new_when', AttributeType: 'DateTime', DateTimeBehavior: 'UserLocal' }));
+    expect(spawnSync(process.execPath, [CLI, 'migrate', '--metadata', meta, '--database', url]).status).to.equal(0);
+    edit((attributes) => { attributes.at(-1)!['DateTimeBehavior'] = 'DateOnly'; });
+    for (const args of [['--dry-run'], []]) {
+      const r = spawnSync(process.execPath, [CLI, 'migrate', ...args, '--metadata', meta, '--database', url], { encoding: 'utf8' });
+      expect(r.status, `migrate ${args.join(' ')}`).to.equal(1);
+      expect(r.stderr).to.contain("table 'msdyn_copilotinteraction', column 'new_when': DateTimeBehavior change from UserLocal to DateOnly (a type change, Edm.DateTimeOffset to Edm.Date)");
+    }
+    edit((attributes) => { attributes.at(-1)!['DateTimeBehavior'] = 'UserLocal'; });
+    const again = spawnSync(process.execPath, [CLI, 'migrate', '--metadata', meta, '--database', url], { encoding: 'utf8' });
+    expect(again.status, again.stderr).to.equal(0);
+  }));
+
+  it('refuses to serve when the metadata changed incompatibly', () => withCopy((meta, url, edit) => {
+    expect(spawnSync(process.execPath, [CLI, 'migrate', '--metadata', meta, '--database', url]).status).to.equal(0);
+    edit((attributes) => { attributes.find((a) => a['LogicalName'] === 'msdyn_name')!['MaxLength'] = 10; });
+    const r = spawnSync(process.execPath, [CLI, 'serve', '--port', '0', '--metadata', meta, '--database', url], { encoding: 'utf8', timeout: 20000 });
+    expect(r.status).to.equal(1);
+    expect(r.stderr).to.contain("table 'msdyn_copilotinteraction', column 'msdyn_name': MaxLength shrink from 100 to 10");
+  }));
 });

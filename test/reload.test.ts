@@ -153,6 +153,28 @@ for (const database of DATABASES) {
       const ddl = await pendingDdl(db, service.model);
       expect(ddl.filter((d) => /INDEX/i.test(d)), 'indexes that exist are not created again').to.deep.equal([]);
     });
+
+    it('refuses a DateTimeBehavior change to DateOnly and keeps serving date-times', async () => {
+      const measured = (behavior: string, precision: number): EntityFile => ({
+        LogicalName: 'new_measure', EntitySetName: 'new_measures', PrimaryIdAttribute: 'new_measureid', PrimaryNameAttribute: 'new_name', OwnershipType: 'OrganizationOwned',
+        Attributes: [
+          { LogicalName: 'new_name', AttributeType: 'String', MaxLength: 100 },
+          { LogicalName: 'new_when', AttributeType: 'DateTime', DateTimeBehavior: behavior as 'UserLocal' },
+          { LogicalName: 'new_amount', AttributeType: 'Decimal', Precision: precision },
+        ],
+      });
+      write(dir, measured('UserLocal', 3));
+      expect(await service.reload()).to.deep.include({ outcome: 'reloaded', added: ['new_measure'] });
+      const id = (await call('POST', `${root}new_measures`, { new_name: 'old', new_when: '2024-05-01T10:00:00Z', new_amount: 1.5 }, { Prefer: 'return=representation' })).json.new_measureid;
+      write(dir, measured('DateOnly', 3));
+      const refused = await service.reload();
+      expect(refused.outcome === 'refused' && refused.reason, JSON.stringify(refused))
+        .to.contain("table 'new_measure', column 'new_when': DateTimeBehavior change from UserLocal to DateOnly (a type change, Edm.DateTimeOffset to Edm.Date)");
+      expect((await call('GET', `${root}$metadata`)).text).to.match(/<Property Name="new_when" Type="Edm.DateTimeOffset"/);
+      expect((await call('GET', `${root}new_measures(${id})?$select=new_when`)).json.new_when).to.equal('2024-05-01T10:00:00Z');
+      const many = await call('POST', `${root}new_measures/Microsoft.Dynamics.CRM.CreateMultiple`, { Targets: ['2024-06-01T08:00:00Z', '2024-06-02T08:00:00Z'].map((when) => ({ '@odata.type': 'Microsoft.Dynamics.CRM.new_measure', new_name: 'many', new_when: when })) });
+      expect(many.status, many.text).to.equal(200);
+    });
   });
 }
 

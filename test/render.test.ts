@@ -18,7 +18,7 @@ import { relatedTo, restrict } from '../src/plan/navigation.js';
 import { planAssociate, planDisassociate } from '../src/plan/associate.js';
 import { deletePlan } from '../src/plan/delete.js';
 import { parseBody, planDelete, planUpdate } from '../src/plan/write.js';
-import { createTable, incompatibleChanges, migrationDdl, selectSnapshot, type ExistingSchema } from '../src/sql/ddl.js';
+import { createTable, incompatibleChanges, migrationDdl, selectSnapshot, type ExistingIndexes, type ExistingSchema } from '../src/sql/ddl.js';
 import type { Dialect, Statement } from '../src/sql/dialect.js';
 import { mssqlDialect } from '../src/sql/mssql.js';
 import { postgresDialect } from '../src/sql/postgres.js';
@@ -69,6 +69,9 @@ const tinyFiles: EntityFile[] = [
   },
 ];
 const tiny = buildModel(tinyFiles.map((json) => ({ source: `${json.LogicalName}.json`, json })));
+
+/** The columns of the bookkeeping table `tessera_attribute` (sql/ddl.ts), as the catalog lists them. */
+const SNAPSHOT_COLUMNS: ReadonlySet<string> = new Set(['entity', 'attribute', 'attributetype', 'maxlength', 'datetimebehavior', 'precision']);
 
 /** The shipped model plus a polymorphic lookup and a many-to-many relationship. */
 const related = buildModel([
@@ -861,7 +864,7 @@ const cases: Case[] = [
   },
   {
     name: "migrationDdl of an intersect table: unique pair, index on the second column",
-    render: (dl) => migrationDdl(dl, { entities: [entity(related, INTERSECT)], byLogicalName: new Map(), byEntitySetName: new Map() }, new Map([['tessera_attribute', new Set<string>()]]), new Map()),
+    render: (dl) => migrationDdl(dl, { entities: [entity(related, INTERSECT)], byLogicalName: new Map(), byEntitySetName: new Map() }, new Map([['tessera_attribute', SNAPSHOT_COLUMNS]]), new Map()),
     sqlite: [
       "CREATE TABLE IF NOT EXISTS \"tessera_sequence\" (\"name\" TEXT PRIMARY KEY, \"value\" INTEGER NOT NULL)",
       "INSERT OR IGNORE INTO \"tessera_sequence\" (\"name\", \"value\") VALUES ('versionnumber', 1000)",
@@ -1007,7 +1010,7 @@ const cases: Case[] = [
     sqlite: [
       { sql: 'CREATE TABLE IF NOT EXISTS "tessera_sequence" ("name" TEXT PRIMARY KEY, "value" INTEGER NOT NULL)', params: [] },
       { sql: `INSERT OR IGNORE INTO "tessera_sequence" ("name", "value") VALUES ('versionnumber', 1000)`, params: [] },
-      { sql: 'CREATE TABLE "tessera_attribute" ("entity" VARCHAR(128) NOT NULL, "attribute" VARCHAR(128) NOT NULL, "attributetype" VARCHAR(128) NOT NULL, "maxlength" INTEGER, PRIMARY KEY ("entity", "attribute"))', params: [] },
+      { sql: 'CREATE TABLE "tessera_attribute" ("entity" VARCHAR(128) NOT NULL, "attribute" VARCHAR(128) NOT NULL, "attributetype" VARCHAR(128) NOT NULL, "maxlength" INTEGER, "datetimebehavior" VARCHAR(128), "precision" INTEGER, PRIMARY KEY ("entity", "attribute"))', params: [] },
       { sql: 'CREATE TABLE "systemuser" ("systemuserid" TEXT NOT NULL, "fullname" TEXT COLLATE NOCASE, "createdon" TEXT, "createdby" TEXT, "createdonbehalfby" TEXT, "modifiedon" TEXT, "modifiedby" TEXT, "modifiedonbehalfby" TEXT, "versionnumber" INTEGER, "importsequencenumber" INTEGER, "overriddencreatedon" TEXT, "timezoneruleversionnumber" INTEGER, "utcconversiontimezonecode" INTEGER, PRIMARY KEY ("systemuserid"))', params: [] },
       { sql: 'CREATE INDEX IF NOT EXISTS "ix_systemuser_createdby" ON "systemuser" ("createdby", "systemuserid") WHERE "createdby" IS NOT NULL', params: [] },
       { sql: 'CREATE TABLE "tst_task" ("tst_taskid" TEXT NOT NULL, "tst_name" TEXT COLLATE NOCASE, "tst_notes" TEXT COLLATE NOCASE, "tst_duedate" TEXT, "tst_done" INTEGER, "tst_budget" REAL, "tst_ratio" REAL, "tst_score" REAL, "tst_big" INTEGER, "tst_assignedto" TEXT, "createdon" TEXT, "createdby" TEXT, "createdonbehalfby" TEXT, "modifiedon" TEXT, "modifiedby" TEXT, "modifiedonbehalfby" TEXT, "versionnumber" INTEGER, "importsequencenumber" INTEGER, "overriddencreatedon" TEXT, "timezoneruleversionnumber" INTEGER, "utcconversiontimezonecode" INTEGER, PRIMARY KEY ("tst_taskid"))', params: [] },
@@ -1019,7 +1022,7 @@ const cases: Case[] = [
       { sql: 'CREATE EXTENSION IF NOT EXISTS citext WITH SCHEMA public', params: [] },
       { sql: 'CREATE SEQUENCE IF NOT EXISTS tessera_versionnumber START WITH 1000 INCREMENT BY 1000', params: [] },
       { sql: "DO $$ BEGIN IF (SELECT seqincrement FROM pg_sequence WHERE seqrelid = 'tessera_versionnumber'::regclass) <> 1000 THEN ALTER SEQUENCE tessera_versionnumber INCREMENT BY 1000; END IF; END $$", params: [] },
-      { sql: 'CREATE TABLE "tessera_attribute" ("entity" VARCHAR(128) NOT NULL, "attribute" VARCHAR(128) NOT NULL, "attributetype" VARCHAR(128) NOT NULL, "maxlength" INTEGER, PRIMARY KEY ("entity", "attribute"))', params: [] },
+      { sql: 'CREATE TABLE "tessera_attribute" ("entity" VARCHAR(128) NOT NULL, "attribute" VARCHAR(128) NOT NULL, "attributetype" VARCHAR(128) NOT NULL, "maxlength" INTEGER, "datetimebehavior" VARCHAR(128), "precision" INTEGER, PRIMARY KEY ("entity", "attribute"))', params: [] },
       { sql: 'CREATE TABLE "systemuser" ("systemuserid" uuid NOT NULL, "fullname" citext, "createdon" timestamptz(0), "createdby" uuid, "createdonbehalfby" uuid, "modifiedon" timestamptz(0), "modifiedby" uuid, "modifiedonbehalfby" uuid, "versionnumber" bigint, "importsequencenumber" integer, "overriddencreatedon" timestamptz(0), "timezoneruleversionnumber" integer, "utcconversiontimezonecode" integer, PRIMARY KEY ("systemuserid"))', params: [] },
       { sql: 'CREATE INDEX IF NOT EXISTS "ix_systemuser_createdby" ON "systemuser" ("createdby" NULLS FIRST, "systemuserid" NULLS FIRST) WHERE "createdby" IS NOT NULL', params: [] },
       { sql: 'CREATE TABLE "tst_task" ("tst_taskid" uuid NOT NULL, "tst_name" citext, "tst_notes" citext, "tst_duedate" date, "tst_done" boolean, "tst_budget" numeric(38,2), "tst_ratio" numeric(38,2), "tst_score" double precision, "tst_big" bigint, "tst_assignedto" uuid, "createdon" timestamptz(0), "createdby" uuid, "createdonbehalfby" uuid, "modifiedon" timestamptz(0), "modifiedby" uuid, "modifiedonbehalfby" uuid, "versionnumber" bigint, "importsequencenumber" integer, "overriddencreatedon" timestamptz(0), "timezoneruleversionnumber" integer, "utcconversiontimezonecode" integer, PRIMARY KEY ("tst_taskid"))', params: [] },
@@ -1029,7 +1032,7 @@ const cases: Case[] = [
     ],
     mssql: [
       { sql: "IF OBJECT_ID(N'tessera_versionnumber', N'SO') IS NULL CREATE SEQUENCE [tessera_versionnumber] AS BIGINT START WITH 1000", params: [] },
-      { sql: 'CREATE TABLE [tessera_attribute] ([entity] NVARCHAR(128) NOT NULL, [attribute] NVARCHAR(128) NOT NULL, [attributetype] NVARCHAR(128) NOT NULL, [maxlength] INTEGER, PRIMARY KEY ([entity], [attribute]))', params: [] },
+      { sql: 'CREATE TABLE [tessera_attribute] ([entity] NVARCHAR(128) NOT NULL, [attribute] NVARCHAR(128) NOT NULL, [attributetype] NVARCHAR(128) NOT NULL, [maxlength] INTEGER, [datetimebehavior] NVARCHAR(128), [precision] INTEGER, PRIMARY KEY ([entity], [attribute]))', params: [] },
       { sql: 'CREATE TABLE [systemuser] ([systemuserid] UNIQUEIDENTIFIER NOT NULL, [fullname] NVARCHAR(200) COLLATE Latin1_General_100_CI_AS, [createdon] DATETIME2(0), [createdby] UNIQUEIDENTIFIER, [createdonbehalfby] UNIQUEIDENTIFIER, [modifiedon] DATETIME2(0), [modifiedby] UNIQUEIDENTIFIER, [modifiedonbehalfby] UNIQUEIDENTIFIER, [versionnumber] BIGINT, [importsequencenumber] INT, [overriddencreatedon] DATETIME2(0), [timezoneruleversionnumber] INT, [utcconversiontimezonecode] INT, PRIMARY KEY ([systemuserid]))', params: [] },
       { sql: "IF NOT EXISTS (SELECT 1 FROM sys.indexes WHERE name = N'ix_systemuser_createdby' AND object_id = OBJECT_ID(N'systemuser')) CREATE INDEX [ix_systemuser_createdby] ON [systemuser] ([createdby], [systemuserid]) WHERE [createdby] IS NOT NULL", params: [] },
       { sql: 'CREATE TABLE [tst_task] ([tst_taskid] UNIQUEIDENTIFIER NOT NULL, [tst_name] NVARCHAR(4000) COLLATE Latin1_General_100_CI_AS, [tst_notes] NVARCHAR(MAX) COLLATE Latin1_General_100_CI_AS, [tst_duedate] DATE, [tst_done] BIT, [tst_budget] DECIMAL(38,2), [tst_ratio] DECIMAL(38,2), [tst_score] FLOAT, [tst_big] BIGINT, [tst_assignedto] UNIQUEIDENTIFIER, [createdon] DATETIME2(0), [createdby] UNIQUEIDENTIFIER, [createdonbehalfby] UNIQUEIDENTIFIER, [modifiedon] DATETIME2(0), [modifiedby] UNIQUEIDENTIFIER, [modifiedonbehalfby] UNIQUEIDENTIFIER, [versionnumber] BIGINT, [importsequencenumber] INT, [overriddencreatedon] DATETIME2(0), [timezoneruleversionnumber] INT, [utcconversiontimezonecode] INT, PRIMARY KEY ([tst_taskid]))', params: [] },
@@ -1041,7 +1044,7 @@ const cases: Case[] = [
     name: 'migrationDdl for an existing table missing one column',
     render: (dl) => {
       const existing: ExistingSchema = new Map([
-        ['tessera_attribute', new Set(['entity', 'attribute', 'attributetype', 'maxlength'])],
+        ['tessera_attribute', SNAPSHOT_COLUMNS],
         ...tiny.entities.map((e) => [e.LogicalName, new Set(e.Attributes.filter((a) => a.IsStored && a.LogicalName !== 'tst_score').map((a) => a.LogicalName))] as const),
       ]);
       return migrationDdl(dl, tiny, existing, new Map());
@@ -1074,6 +1077,42 @@ const cases: Case[] = [
     ],
   },
   {
+    // A database made before DateTimeBehavior and Precision were recorded gets the bookkeeping columns.
+    name: 'migrationDdl for a database with the older bookkeeping table',
+    render: (dl) => {
+      const existing: ExistingSchema = new Map([
+        ['tessera_attribute', new Set(['entity', 'attribute', 'attributetype', 'maxlength'])],
+        ...tiny.entities.map((e) => [e.LogicalName, new Set(e.Attributes.filter((a) => a.IsStored).map((a) => a.LogicalName))] as const),
+      ]);
+      const indexes: ExistingIndexes = new Map([
+        ['systemuser', new Map([['ix_systemuser_createdby', ['createdby', 'systemuserid']]])],
+        ['tst_task', new Map([
+          ['ix_tst_task_tst_assignedto', ['tst_assignedto', 'tst_taskid']], ['ix_tst_task_createdby', ['createdby', 'tst_taskid']],
+          ...(dl.name === 'mssql' ? [] : [['ndx_tst_task_byname', ['tst_name']] as [string, string[]]]),
+        ])],
+      ]);
+      return migrationDdl(dl, tiny, existing, indexes);
+    },
+    sqlite: [
+      'CREATE TABLE IF NOT EXISTS "tessera_sequence" ("name" TEXT PRIMARY KEY, "value" INTEGER NOT NULL)',
+      `INSERT OR IGNORE INTO "tessera_sequence" ("name", "value") VALUES ('versionnumber', 1000)`,
+      'ALTER TABLE "tessera_attribute" ADD COLUMN "datetimebehavior" VARCHAR(128)',
+      'ALTER TABLE "tessera_attribute" ADD COLUMN "precision" INTEGER',
+    ],
+    postgres: [
+      'CREATE EXTENSION IF NOT EXISTS citext WITH SCHEMA public',
+      'CREATE SEQUENCE IF NOT EXISTS tessera_versionnumber START WITH 1000 INCREMENT BY 1000',
+      "DO $$ BEGIN IF (SELECT seqincrement FROM pg_sequence WHERE seqrelid = 'tessera_versionnumber'::regclass) <> 1000 THEN ALTER SEQUENCE tessera_versionnumber INCREMENT BY 1000; END IF; END $$",
+      'ALTER TABLE "tessera_attribute" ADD COLUMN "datetimebehavior" VARCHAR(128)',
+      'ALTER TABLE "tessera_attribute" ADD COLUMN "precision" INTEGER',
+    ],
+    mssql: [
+      "IF OBJECT_ID(N'tessera_versionnumber', N'SO') IS NULL CREATE SEQUENCE [tessera_versionnumber] AS BIGINT START WITH 1000",
+      'ALTER TABLE [tessera_attribute] ADD [datetimebehavior] NVARCHAR(128)',
+      'ALTER TABLE [tessera_attribute] ADD [precision] INTEGER',
+    ],
+  },
+  {
     name: 'createIndex over two columns',
     render: (dl) => dl.createIndex(dl.quote('ndx_msdyn_copilotinteraction_bytype'), dl.quote('msdyn_copilotinteraction'), [dl.quote('msdyn_interactiontype'), dl.quote('createdon')]),
     sqlite: { sql: 'CREATE INDEX IF NOT EXISTS "ndx_msdyn_copilotinteraction_bytype" ON "msdyn_copilotinteraction" ("msdyn_interactiontype", "createdon")', params: [] },
@@ -1091,16 +1130,16 @@ const cases: Case[] = [
     name: 'bookkeeping: read the snapshot and the catalog',
     render: (dl) => [selectSnapshot(dl), dl.catalogColumns],
     sqlite: [
-      { sql: 'SELECT "entity", "attribute", "attributetype", "maxlength" FROM "tessera_attribute"', params: [] },
-      { sql: "SELECT m.name AS table_name, p.name AS column_name FROM sqlite_master m JOIN pragma_table_info(m.name) p WHERE m.type = 'table'", params: [] },
+      { sql: 'SELECT "entity", "attribute", "attributetype", "maxlength", "datetimebehavior", "precision" FROM "tessera_attribute"', params: [] },
+      { sql: "SELECT m.name AS table_name, p.name AS column_name, NULL, NULL FROM sqlite_master m JOIN pragma_table_info(m.name) p WHERE m.type = 'table'", params: [] },
     ],
     postgres: [
-      { sql: 'SELECT "entity", "attribute", "attributetype", "maxlength" FROM "tessera_attribute"', params: [] },
-      { sql: 'SELECT table_name, column_name FROM information_schema.columns WHERE table_schema = current_schema()', params: [] },
+      { sql: 'SELECT "entity", "attribute", "attributetype", "maxlength", "datetimebehavior", "precision" FROM "tessera_attribute"', params: [] },
+      { sql: "SELECT table_name, column_name, CASE data_type WHEN 'date' THEN 1 WHEN 'timestamp with time zone' THEN 0 END, CASE data_type WHEN 'numeric' THEN numeric_scale END FROM information_schema.columns WHERE table_schema = current_schema()", params: [] },
     ],
     mssql: [
-      { sql: 'SELECT [entity], [attribute], [attributetype], [maxlength] FROM [tessera_attribute]', params: [] },
-      { sql: 'SELECT TABLE_NAME, COLUMN_NAME FROM INFORMATION_SCHEMA.COLUMNS WHERE TABLE_SCHEMA = SCHEMA_NAME()', params: [] },
+      { sql: 'SELECT [entity], [attribute], [attributetype], [maxlength], [datetimebehavior], [precision] FROM [tessera_attribute]', params: [] },
+      { sql: "SELECT TABLE_NAME, COLUMN_NAME, CASE DATA_TYPE WHEN 'date' THEN 1 WHEN 'datetime2' THEN 0 END, CASE DATA_TYPE WHEN 'decimal' THEN NUMERIC_SCALE END FROM INFORMATION_SCHEMA.COLUMNS WHERE TABLE_SCHEMA = SCHEMA_NAME()", params: [] },
     ],
   },
 ];
@@ -1311,6 +1350,22 @@ describe('incompatible metadata changes (ddl.ts incompatibleChanges)', () => {
       "table 'tst_task', column 'tst_score': type change from Integer to Double",
       "table 'tst_task', column 'tst_name': MaxLength shrink from 5000 to 4000",
       "table 'tst_task', column 'tst_gone': dropped from the metadata (columns are never dropped; declare it again)",
+    ]);
+  });
+
+  it('names a DateTimeBehavior change to or from DateOnly and a Precision shrink; accepts UserLocal ↔ TimeZoneIndependent, a Precision increase and rows that do not record them', () => {
+    // tst_duedate is DateOnly, tst_budget Money with Precision 2, tst_ratio Decimal (default 2).
+    expect(incompatibleChanges(tiny, [
+      { entity: 'tst_task', attribute: 'tst_duedate', attributeType: 'DateTime', maxLength: null, dateTimeBehavior: 'TimeZoneIndependent' },
+      { entity: 'tst_task', attribute: 'tst_budget', attributeType: 'Money', maxLength: null, precision: 4 },
+      { entity: 'tst_task', attribute: 'tst_ratio', attributeType: 'Decimal', maxLength: null, precision: 1 },
+      { entity: 'tst_task', attribute: 'createdon', attributeType: 'DateTime', maxLength: null, dateTimeBehavior: 'DateOnly' },
+      { entity: 'tst_task', attribute: 'modifiedon', attributeType: 'DateTime', maxLength: null, dateTimeBehavior: 'TimeZoneIndependent' },
+      { entity: 'tst_task', attribute: 'overriddencreatedon', attributeType: 'DateTime', maxLength: null },
+    ])).to.deep.equal([
+      "table 'tst_task', column 'tst_duedate': DateTimeBehavior change from TimeZoneIndependent to DateOnly (a type change, Edm.DateTimeOffset to Edm.Date)",
+      "table 'tst_task', column 'tst_budget': Precision shrink from 4 to 2 (stored values would be rounded)",
+      "table 'tst_task', column 'createdon': DateTimeBehavior change from DateOnly to UserLocal (a type change, Edm.Date to Edm.DateTimeOffset)",
     ]);
   });
 

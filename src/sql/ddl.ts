@@ -7,21 +7,41 @@ import { createDeletedRowsTable, DELETED_ROWS, tracksChanges } from './deleted-r
  * Schema from metadata: tables, primary keys and indexes are created from the model; a new table
  * or column is added; no table or column is ever dropped or altered (only the indexes of alternate
  * keys and declared indexes follow the model, see migrationDdl). Which attributes were created, with
- * which type and MaxLength, is kept in the bookkeeping table `tessera_attribute`, so that an
- * incompatible metadata change (type change, MaxLength shrink, dropped column) is refused with a
+ * which type, MaxLength, DateTimeBehavior and Precision, is kept in the bookkeeping table
+ * `tessera_attribute`, so that an incompatible metadata change (type change, DateTimeBehavior
+ * change to or from DateOnly, MaxLength or Precision shrink, dropped column) is refused with a
  * message instead of silently diverging from the data (issue #3 §2).
  */
 
 /** Existing schema as read from the catalog: table name → its column names. */
 export type ExistingSchema = ReadonlyMap<string, ReadonlySet<string>>;
 
-/** One attribute as it was last migrated: from `tessera_attribute`. */
+/**
+ * One attribute as it was last migrated: from `tessera_attribute`. `dateTimeBehavior` (DateTime)
+ * and `precision` (Decimal, Money) are absent for other types, and where a database made before
+ * they were recorded holds the row (see withCatalogTypes).
+ */
 export interface SnapshotAttribute {
   readonly entity: string;
   readonly attribute: string;
   readonly attributeType: string;
   readonly maxLength: number | null;
+  readonly dateTimeBehavior?: string;
+  readonly precision?: number;
 }
+
+/**
+ * What the catalog tells of an existing column's type, where the database's types tell it: for a
+ * date-time column, whether it holds dates (PostgreSQL `date`, SQL Server DATE) rather than
+ * date-times; for a decimal column, its scale. SQLite's TEXT and REAL tell neither.
+ */
+export interface CatalogColumnType {
+  readonly dateOnly?: boolean;
+  readonly scale?: number;
+}
+
+/** Existing column types as read from the catalog: table name → column name → what its type tells. */
+export type ExistingColumnTypes = ReadonlyMap<string, ReadonlyMap<string, CatalogColumnType>>;
 
 const SNAPSHOT = 'tessera_attribute';
 
@@ -60,16 +80,31 @@ export function createTable(d: Dialect, e: EntityModel): string {
   return `CREATE TABLE ${d.quote(e.LogicalName)} (${columns.join(', ')})`;
 }
 
-/** CREATE TABLE of the bookkeeping table, for dialects that lack IF NOT EXISTS it is guarded by the caller's catalog check. */
-export function createSnapshotTable(d: Dialect): string {
+/**
+ * The bookkeeping table's columns, in order, with their types. The last two came later: a
+ * database made before has no such columns until its next migration adds them (migrationDdl),
+ * and its rows hold null there until that migration rewrites them.
+ */
+function snapshotColumns(d: Dialect): ReadonlyArray<readonly [name: string, type: string]> {
   const text = d.name === 'mssql' ? 'NVARCHAR(128)' : 'VARCHAR(128)';
-  return `CREATE TABLE ${d.quote(SNAPSHOT)} (${d.quote('entity')} ${text} NOT NULL, ${d.quote('attribute')} ${text} NOT NULL, `
-    + `${d.quote('attributetype')} ${text} NOT NULL, ${d.quote('maxlength')} INTEGER, PRIMARY KEY (${d.quote('entity')}, ${d.quote('attribute')}))`;
+  return [['entity', `${text} NOT NULL`], ['attribute', `${text} NOT NULL`], ['attributetype', `${text} NOT NULL`], ['maxlength', 'INTEGER'],
+    ['datetimebehavior', text], ['precision', 'INTEGER']];
 }
 
-/** Reads the bookkeeping table. */
-export function selectSnapshot(d: Dialect): Statement {
-  return { sql: `SELECT ${['entity', 'attribute', 'attributetype', 'maxlength'].map((c) => d.quote(c)).join(', ')} FROM ${d.quote(SNAPSHOT)}`, params: [] };
+/** CREATE TABLE of the bookkeeping table, for dialects that lack IF NOT EXISTS it is guarded by the caller's catalog check. */
+export function createSnapshotTable(d: Dialect): string {
+  const columns = snapshotColumns(d).map(([name, type]) => `${d.quote(name)} ${type}`);
+  return `CREATE TABLE ${d.quote(SNAPSHOT)} (${columns.join(', ')}, PRIMARY KEY (${d.quote('entity')}, ${d.quote('attribute')}))`;
+}
+
+/**
+ * Reads the bookkeeping table: `[entity, attribute, attributetype, maxlength, datetimebehavior,
+ * precision]` per row. `existing` is the table's columns in the catalog (default: all of them);
+ * a column it lacks (a database made before it) is read as NULL.
+ */
+export function selectSnapshot(d: Dialect, existing?: ReadonlySet<string>): Statement {
+  const columns = snapshotColumns(d).map(([name]) => (!existing || existing.has(name) ? d.quote(name) : 'NULL'));
+  return { sql: `SELECT ${columns.join(', ')} FROM ${d.quote(SNAPSHOT)}`, params: [] };
 }
 
 /**
@@ -78,27 +113,62 @@ export function selectSnapshot(d: Dialect): Statement {
  */
 const CHANGE_TRACKING_ROW = '$changetracking';
 
-/** Rewrites the bookkeeping rows of every table in the model. */
+/** The Precision of `a` that its column's type depends on: Decimal and Money only (a Double's is display only). */
+function columnPrecision(a: AttributeModel): number | null {
+  return a.AttributeType === 'Decimal' || a.AttributeType === 'Money' ? a.Precision ?? null : null;
+}
+
+/** Rewrites the bookkeeping rows of every table in the model (all columns of snapshotColumns). */
 export function writeSnapshot(d: Dialect, model: Model): Statement[] {
   const out: Statement[] = [];
+  const columns = snapshotColumns(d);
+  const insert = `INSERT INTO ${d.quote(SNAPSHOT)} (${columns.map(([name]) => d.quote(name)).join(', ')}) VALUES (${columns.map((_, i) => d.placeholder(i + 1)).join(', ')})`;
   for (const e of model.entities) {
     out.push({ sql: `DELETE FROM ${d.quote(SNAPSHOT)} WHERE ${d.quote('entity')} = ${d.placeholder(1)}`, params: [e.LogicalName] });
-    const rows: Array<[string, string, number | null]> = stored(e).map((a) => [a.LogicalName, a.AttributeType, a.MaxLength ?? null]);
-    if (e.ChangeTrackingEnabled) rows.push([CHANGE_TRACKING_ROW, 'ChangeTracking', null]);
-    for (const [attribute, type, maxLength] of rows) {
-      out.push({
-        sql: `INSERT INTO ${d.quote(SNAPSHOT)} (${['entity', 'attribute', 'attributetype', 'maxlength'].map((c) => d.quote(c)).join(', ')}) VALUES (${[1, 2, 3, 4].map((i) => d.placeholder(i)).join(', ')})`,
-        params: [e.LogicalName, attribute, type, maxLength],
-      });
-    }
+    const rows: Array<[string, string, number | null, string | null, number | null]> = stored(e).map((a) => [
+      a.LogicalName, a.AttributeType, a.MaxLength ?? null, a.AttributeType === 'DateTime' ? a.DateTimeBehavior ?? null : null, columnPrecision(a),
+    ]);
+    if (e.ChangeTrackingEnabled) rows.push([CHANGE_TRACKING_ROW, 'ChangeTracking', null, null, null]);
+    for (const row of rows) out.push({ sql: insert, params: [e.LogicalName, ...row] });
   }
   return out;
 }
 
 /**
+ * The bookkeeping rows with what the catalog says of their columns' types (CatalogColumnType)
+ * put in, where it says it: that is what the column holds. So a row written before
+ * DateTimeBehavior and Precision were recorded gets them: a date-time column's type tells
+ * whether it holds dates, so such a row gets `DateOnly`, or `UserLocal or TimeZoneIndependent`
+ * (the two store alike); a decimal column's scale is its Precision. Where the catalog cannot tell
+ * (SQLite), a row keeps what it recorded, and an older row stays without, so nothing is checked
+ * against it: the migration records the metadata's. Returns new rows; `snapshot` is not changed.
+ */
+export function withCatalogTypes(snapshot: readonly SnapshotAttribute[], types: ExistingColumnTypes): SnapshotAttribute[] {
+  return snapshot.map((s) => {
+    const known = types.get(s.entity)?.get(s.attribute);
+    if (s.attributeType === 'DateTime' && known?.dateOnly !== undefined) {
+      const recorded = s.dateTimeBehavior !== undefined && (s.dateTimeBehavior === 'DateOnly') === known.dateOnly;
+      return { ...s, dateTimeBehavior: recorded ? s.dateTimeBehavior : known.dateOnly ? 'DateOnly' : 'UserLocal or TimeZoneIndependent' };
+    }
+    if ((s.attributeType === 'Decimal' || s.attributeType === 'Money') && known?.scale !== undefined) return { ...s, precision: known.scale };
+    return s;
+  });
+}
+
+/** The Edm type a DateTime column of `behavior` is served as: DateOnly is Edm.Date (model/loader.ts edmTypeOf). */
+function dateTimeEdm(behavior: string | undefined): string {
+  return behavior === 'DateOnly' ? 'Edm.Date' : 'Edm.DateTimeOffset';
+}
+
+/**
  * Metadata changes the database cannot follow without losing or breaking data: a stored column
- * whose AttributeType changed, whose MaxLength shrank, or that the metadata no longer declares;
- * a table whose change tracking was turned off. Returns one message per change, naming table, column and change; empty when compatible.
+ * whose AttributeType changed, whose DateTimeBehavior changed to or from DateOnly (its Edm type
+ * and column type change: Edm.Date and `date` against Edm.DateTimeOffset and `timestamptz`; a
+ * change between UserLocal and TimeZoneIndependent, stored alike, is accepted), whose MaxLength
+ * or Precision (Decimal, Money) shrank, or that the metadata no longer declares; a table whose
+ * change tracking was turned off. A row without a DateTimeBehavior or Precision (see
+ * withCatalogTypes) is not checked for it. Returns one message per change, naming table, column
+ * and change; empty when compatible.
  */
 export function incompatibleChanges(model: Model, snapshot: readonly SnapshotAttribute[]): string[] {
   const problems: string[] = [];
@@ -115,6 +185,12 @@ export function incompatibleChanges(model: Model, snapshot: readonly SnapshotAtt
     if (!a || !a.IsStored) problems.push(`table '${s.entity}', column '${s.attribute}': dropped from the metadata (columns are never dropped; declare it again)`);
     else if (a.AttributeType !== s.attributeType) problems.push(`table '${s.entity}', column '${s.attribute}': type change from ${s.attributeType} to ${a.AttributeType}`);
     else if (s.maxLength !== null && a.MaxLength !== undefined && a.MaxLength < s.maxLength) problems.push(`table '${s.entity}', column '${s.attribute}': MaxLength shrink from ${s.maxLength} to ${a.MaxLength}`);
+    else if (a.AttributeType === 'DateTime' && s.dateTimeBehavior !== undefined && dateTimeEdm(s.dateTimeBehavior) !== a.EdmType) {
+      problems.push(`table '${s.entity}', column '${s.attribute}': DateTimeBehavior change from ${s.dateTimeBehavior} to ${a.DateTimeBehavior} (a type change, ${dateTimeEdm(s.dateTimeBehavior)} to ${a.EdmType})`);
+    } else {
+      const precision = columnPrecision(a);
+      if (s.precision !== undefined && precision !== null && precision < s.precision) problems.push(`table '${s.entity}', column '${s.attribute}': Precision shrink from ${s.precision} to ${precision} (stored values would be rounded)`);
+    }
   }
   return problems;
 }
@@ -210,15 +286,20 @@ export function renderKeyDuplicates(d: Dialect, e: EntityModel, key: EntityKeyMo
 
 /**
  * The DDL that brings `existing` up to `model`: the dialect's setup, CREATE TABLE for new tables
- * (intersect tables of many-to-many relationships included), ADD COLUMN for new columns, and the
- * indexes of wantedIndexes; for change tracking, the table of deleted rows (sql/deleted-rows.ts).
+ * (intersect tables of many-to-many relationships included), ADD COLUMN for new columns (and for
+ * the bookkeeping table's later columns, snapshotColumns), and the indexes of wantedIndexes; for
+ * change tracking, the table of deleted rows (sql/deleted-rows.ts).
  * Against `indexes` (the catalog's): an index that exists with its columns is left alone (so a
  * migration locks only the tables it changes), one whose columns changed is dropped and built
  * again, and the alternate-key and declared indexes a table no longer has are dropped. Idempotent.
  */
 export function migrationDdl(d: Dialect, model: Model, existing: ExistingSchema, indexes: ExistingIndexes): string[] {
   const ddl = [...d.setupDdl];
-  if (!existing.has(SNAPSHOT)) ddl.push(createSnapshotTable(d));
+  const bookkeeping = existing.get(SNAPSHOT);
+  if (!bookkeeping) ddl.push(createSnapshotTable(d));
+  else {
+    for (const [name, type] of snapshotColumns(d)) if (!bookkeeping.has(name)) ddl.push(`ALTER TABLE ${d.quote(SNAPSHOT)} ${d.addColumn} ${d.quote(name)} ${type}`);
+  }
   const tracked = tracksChanges(model);
   if (tracked && !existing.has(DELETED_ROWS)) ddl.push(...createDeletedRowsTable(d, tracked));
   for (const e of model.entities) {

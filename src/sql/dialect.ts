@@ -153,7 +153,12 @@ export interface Dialect {
   createUniqueIndex(name: string, table: string, columns: readonly string[]): string;
   /** DDL dropping index `name` of `table` (both quoted). */
   dropIndex(name: string, table: string): string;
-  /** Catalog query returning one row per existing column: `[table_name, column_name]`. */
+  /**
+   * Catalog query returning one row per existing column: `[table_name, column_name, date_only,
+   * scale]`, where `date_only` is 1 for a date column, 0 for a date-time one, and `scale` a decimal
+   * column's scale; both null where the type does not tell (other types; SQLite's TEXT and REAL,
+   * which serve dates, date-times and every Precision alike).
+   */
   readonly catalogColumns: Statement;
   /**
    * Catalog query returning one row per key column of each index of the schema's tables but the

@@ -91,7 +91,8 @@ export const postgresDialect: Dialect = {
   // an array literal per column on the server; binary, so it parses no text at all.
   copy: BINARY_COPY,
   catalogColumns: {
-    sql: `SELECT table_name, column_name FROM information_schema.columns WHERE table_schema = current_schema()`,
+    sql: `SELECT table_name, column_name, CASE data_type WHEN 'date' THEN 1 WHEN 'timestamp with time zone' THEN 0 END, `
+      + `CASE data_type WHEN 'numeric' THEN numeric_scale END FROM information_schema.columns WHERE table_schema = current_schema()`,
     params: [],
   },
   dropIndex: (name) => `DROP INDEX ${name}`,

@@ -1,6 +1,7 @@
 import type { Model } from '../model/types.js';
 import {
-  incompatibleChanges, keysToBuild, migrationDdl, renderKeyDuplicates, selectSnapshot, writeSnapshot, type ExistingIndexes, type SnapshotAttribute,
+  incompatibleChanges, keysToBuild, migrationDdl, renderKeyDuplicates, selectSnapshot, withCatalogTypes, writeSnapshot,
+  type CatalogColumnType, type ExistingIndexes, type SnapshotAttribute,
 } from '../sql/ddl.js';
 import type { Database, Executor } from './database.js';
 
@@ -12,22 +13,41 @@ export class MigrationError extends Error {
   }
 }
 
-/** Reads the existing tables and columns from the database catalog. */
-async function readSchema(db: Database, ex: Executor): Promise<Map<string, Set<string>>> {
+/** Whether a value read from the database is there: drivers give null (or nothing) for NULL. */
+function present(v: unknown): boolean {
+  return v !== null && v !== undefined;
+}
+
+/**
+ * Reads the existing tables and columns from the database catalog: `schema`, table → its column
+ * names, and `types`, table → column → what its type tells (Dialect.catalogColumns).
+ */
+async function readSchema(db: Database, ex: Executor): Promise<{ schema: Map<string, Set<string>>; types: Map<string, Map<string, CatalogColumnType>> }> {
   const schema = new Map<string, Set<string>>();
-  for (const [table, column] of await ex.rows(db.dialect.catalogColumns)) {
+  const types = new Map<string, Map<string, CatalogColumnType>>();
+  for (const [table, column, dateOnly, scale] of await ex.rows(db.dialect.catalogColumns)) {
     const name = String(table);
     if (!schema.has(name)) schema.set(name, new Set());
     schema.get(name)!.add(String(column));
+    if (!present(dateOnly) && !present(scale)) continue;
+    if (!types.has(name)) types.set(name, new Map());
+    types.get(name)!.set(String(column), {
+      ...(present(dateOnly) ? { dateOnly: Number(dateOnly) === 1 } : {}),
+      ...(present(scale) ? { scale: Number(scale) } : {}),
+    });
   }
-  return schema;
+  return { schema, types };
 }
 
+/** The bookkeeping rows (none before the first migration); a database made before a column of them was added reads it as absent. */
 async function readSnapshot(db: Database, ex: Executor, schema: Map<string, Set<string>>): Promise<SnapshotAttribute[]> {
-  if (!schema.has('tessera_attribute')) return [];
-  return (await ex.rows(selectSnapshot(db.dialect))).map(([entity, attribute, attributeType, maxLength]) => ({
+  const columns = schema.get('tessera_attribute');
+  if (!columns) return [];
+  return (await ex.rows(selectSnapshot(db.dialect, columns))).map(([entity, attribute, attributeType, maxLength, dateTimeBehavior, precision]) => ({
     entity: String(entity), attribute: String(attribute), attributeType: String(attributeType),
-    maxLength: maxLength === null || maxLength === undefined ? null : Number(maxLength),
+    maxLength: present(maxLength) ? Number(maxLength) : null,
+    ...(present(dateTimeBehavior) ? { dateTimeBehavior: String(dateTimeBehavior) } : {}),
+    ...(present(precision) ? { precision: Number(precision) } : {}),
   }));
 }
 
@@ -61,8 +81,9 @@ async function brokenKeys(db: Database, ex: Executor, keys: ReturnType<typeof ke
 }
 
 async function plan(db: Database, ex: Executor, model: Model): Promise<string[]> {
-  const schema = await readSchema(db, ex);
-  const changes = incompatibleChanges(model, await readSnapshot(db, ex, schema));
+  const { schema, types } = await readSchema(db, ex);
+  const snapshot = withCatalogTypes(await readSnapshot(db, ex, schema), types);
+  const changes = incompatibleChanges(model, snapshot);
   if (changes.length) throw new MigrationError(changes);
   const indexes = await readIndexes(db, ex);
   const broken = await brokenKeys(db, ex, keysToBuild(db.dialect, model, schema, indexes));
@@ -79,9 +100,12 @@ export async function pendingDdl(db: Database, model: Model): Promise<string[]> 
  * Creates missing tables, columns and indexes for `model` in one transaction and records what it
  * created. Additive but for indexes: those of alternate keys and declared indexes the model no
  * longer has are dropped, and those whose columns changed are built again (see migrationDdl).
- * Returns the DDL it ran. Throws MigrationError, with nothing changed, for a type change, a
- * MaxLength shrink, a dropped column, change tracking turned off, or an alternate key the stored
- * rows already break.
+ * Returns the DDL it ran. Throws MigrationError, with nothing changed, for a type change (a
+ * DateTimeBehavior change to or from DateOnly is one), a MaxLength or Precision shrink, a dropped
+ * column, change tracking turned off, or an alternate key the stored rows already break. DateTimeBehavior and Precision are checked against the catalog's column types where
+ * they tell them (PostgreSQL, SQL Server; see withCatalogTypes), so a database whose bookkeeping
+ * predates recording them is checked too; on SQLite such a database records them at this
+ * migration.
  */
 export async function migrate(db: Database, model: Model): Promise<string[]> {
   return db.transaction(async (tx) => {
