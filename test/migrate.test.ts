@@ -81,8 +81,9 @@ const dated = (when: string, day: string) => model([
   { LogicalName: 'new_day', AttributeType: 'DateTime', DateTimeBehavior: day },
 ]);
 
-/** new_thing with a Decimal column new_amount of this Precision. */
-const priced = (precision: number) => model([{ LogicalName: 'new_amount', AttributeType: 'Decimal', Precision: precision }]);
+/** new_thing with a Decimal column new_amount of this Precision, with an index of its own. */
+const priced = (precision: number) => model([{ LogicalName: 'new_amount', AttributeType: 'Decimal', Precision: precision }],
+  { Indexes: [{ LogicalName: 'byamount', KeyAttributes: ['new_amount'] }] });
 
 for (const database of DATABASES) {
   describe(`schema from metadata [${database.name}]`, () => {
@@ -179,13 +180,18 @@ for (const database of DATABASES) {
       ]);
     }));
 
-    it('refuses a smaller Precision, which would round stored values', () => onFresh(database, async (db) => {
-      const service = await Service.open(priced(5), db, log);
-      expect((await send(service, 'POST', 'new_things', { new_amount: 1.23456 })).status).to.equal(201);
+    it('widens a Decimal column whose Precision grows, so that its values keep the new places on every database, and refuses a smaller Precision', () => onFresh(database, async (db) => {
+      const before = await Service.open(priced(3), db, log);
+      const id = JSON.parse((await send(before, 'POST', 'new_things', { new_amount: 1.5 })).body!).new_thingid;
+      const after = await Service.open(priced(5), db, log);
+      const patched = await send(after, 'PATCH', `new_things(${id})`, { new_amount: 1.23456 });
+      expect(JSON.parse(patched.body!).new_amount, patched.body).to.equal(1.23456);
+      expect((await send(after, 'POST', 'new_things', { new_amount: 2.00005 })).status).to.equal(201);
+      expect((await pendingDdl(db, priced(5))).filter((s) => /ALTER TABLE|INDEX/.test(s)), 'done once; the index is there').to.deep.equal([]);
       expect(await refusal(db, priced(4))).to.deep.equal([
         "table 'new_thing', column 'new_amount': Precision shrink from 5 to 4 (stored values would be rounded)",
       ]);
-      expect((await things(service, '$select=new_amount')).map((r) => r['new_amount']), 'nothing was rounded').to.deep.equal([1.23456]);
+      expect((await things(after, '$select=new_amount&$orderby=new_amount')).map((r) => r['new_amount']), 'nothing was rounded').to.deep.equal([1.23456, 2.00005]);
     }));
 
     it('opens a database whose bookkeeping predates DateTimeBehavior and Precision, and records them from then on', () => onFresh(database, async (db) => {
@@ -202,12 +208,15 @@ for (const database of DATABASES) {
 
     // SQLite's TEXT and REAL serve dates and date-times, and every Precision, alike: there the
     // first start after the upgrade records the metadata's (the test above).
-    if (database.name !== 'sqlite') it('checks a database whose bookkeeping predates DateTimeBehavior and Precision against the column types of its catalog', () => onFresh(database, async (db) => {
-      await oldDatabase(db);
+    if (database.name !== 'sqlite') it('checks a database whose bookkeeping predates DateTimeBehavior and Precision against the column types of its catalog, and widens its grown decimals', () => onFresh(database, async (db) => {
+      const id = await oldDatabase(db);
       expect(await refusal(db, both('DateOnly', 2))).to.have.members([
         "table 'new_thing', column 'new_when': DateTimeBehavior change from UserLocal or TimeZoneIndependent to DateOnly (a type change, Edm.DateTimeOffset to Edm.Date)",
         "table 'new_thing', column 'new_amount': Precision shrink from 3 to 2 (stored values would be rounded)",
       ]);
+      const widened = await Service.open(both('TimeZoneIndependent', 5), db, log);
+      const patched = await send(widened, 'PATCH', `new_things(${id})`, { new_amount: 1.23456 });
+      expect(JSON.parse(patched.body!).new_amount, patched.body).to.equal(1.23456);
     }));
 
     it('turns change tracking on for a table with rows, and refuses to turn it off again', async () => {

@@ -154,7 +154,7 @@ for (const database of DATABASES) {
       expect(ddl.filter((d) => /INDEX/i.test(d)), 'indexes that exist are not created again').to.deep.equal([]);
     });
 
-    it('refuses a DateTimeBehavior change to DateOnly and keeps serving date-times', async () => {
+    it('refuses a DateTimeBehavior change to DateOnly and keeps serving date-times; widens a Decimal whose Precision grows', async () => {
       const measured = (behavior: string, precision: number): EntityFile => ({
         LogicalName: 'new_measure', EntitySetName: 'new_measures', PrimaryIdAttribute: 'new_measureid', PrimaryNameAttribute: 'new_name', OwnershipType: 'OrganizationOwned',
         Attributes: [
@@ -174,6 +174,10 @@ for (const database of DATABASES) {
       expect((await call('GET', `${root}new_measures(${id})?$select=new_when`)).json.new_when).to.equal('2024-05-01T10:00:00Z');
       const many = await call('POST', `${root}new_measures/Microsoft.Dynamics.CRM.CreateMultiple`, { Targets: ['2024-06-01T08:00:00Z', '2024-06-02T08:00:00Z'].map((when) => ({ '@odata.type': 'Microsoft.Dynamics.CRM.new_measure', new_name: 'many', new_when: when })) });
       expect(many.status, many.text).to.equal(200);
+      write(dir, measured('UserLocal', 5));
+      expect(await service.reload()).to.deep.include({ outcome: 'reloaded', changed: ['new_measure'] });
+      const patched = await call('PATCH', `${root}new_measures(${id})`, { new_amount: 1.23456 }, { Prefer: 'return=representation' });
+      expect(patched.json.new_amount, patched.text).to.equal(1.23456);
     });
   });
 }

@@ -1077,21 +1077,28 @@ const cases: Case[] = [
     ],
   },
   {
-    // A database made before DateTimeBehavior and Precision were recorded gets the bookkeeping columns.
-    name: 'migrationDdl for a database with the older bookkeeping table',
+    // A database made before DateTimeBehavior and Precision were recorded gets the bookkeeping
+    // columns; a Money column whose Precision grew (1 → 2) is altered where its type has a scale,
+    // its declared index dropped first and built again; SQLite's REAL needs nothing.
+    name: 'migrationDdl for a database with the older bookkeeping table and a grown Precision',
     render: (dl) => {
+      const budgeted = buildModel(tinyFiles.map((json) => ({ source: `${json.LogicalName}.json`,
+        json: json.LogicalName === 'tst_task' ? { ...json, Indexes: [...json.Indexes!, { LogicalName: 'bybudget', KeyAttributes: ['tst_budget'] }] } : json })));
       const existing: ExistingSchema = new Map([
         ['tessera_attribute', new Set(['entity', 'attribute', 'attributetype', 'maxlength'])],
-        ...tiny.entities.map((e) => [e.LogicalName, new Set(e.Attributes.filter((a) => a.IsStored).map((a) => a.LogicalName))] as const),
+        ...budgeted.entities.map((e) => [e.LogicalName, new Set(e.Attributes.filter((a) => a.IsStored).map((a) => a.LogicalName))] as const),
       ]);
       const indexes: ExistingIndexes = new Map([
         ['systemuser', new Map([['ix_systemuser_createdby', ['createdby', 'systemuserid']]])],
         ['tst_task', new Map([
-          ['ix_tst_task_tst_assignedto', ['tst_assignedto', 'tst_taskid']], ['ix_tst_task_createdby', ['createdby', 'tst_taskid']],
+          ['ix_tst_task_tst_assignedto', ['tst_assignedto', 'tst_taskid']], ['ix_tst_task_createdby', ['createdby', 'tst_taskid']], ['ndx_tst_task_bybudget', ['tst_budget']],
           ...(dl.name === 'mssql' ? [] : [['ndx_tst_task_byname', ['tst_name']] as [string, string[]]]),
         ])],
       ]);
-      return migrationDdl(dl, tiny, existing, indexes);
+      return migrationDdl(dl, budgeted, existing, indexes, [
+        { entity: 'tst_task', attribute: 'tst_budget', attributeType: 'Money', maxLength: null, precision: 1 },
+        { entity: 'tst_task', attribute: 'tst_ratio', attributeType: 'Decimal', maxLength: null },
+      ]);
     },
     sqlite: [
       'CREATE TABLE IF NOT EXISTS "tessera_sequence" ("name" TEXT PRIMARY KEY, "value" INTEGER NOT NULL)',
@@ -1105,11 +1112,17 @@ const cases: Case[] = [
       "DO $$ BEGIN IF (SELECT seqincrement FROM pg_sequence WHERE seqrelid = 'tessera_versionnumber'::regclass) <> 1000 THEN ALTER SEQUENCE tessera_versionnumber INCREMENT BY 1000; END IF; END $$",
       'ALTER TABLE "tessera_attribute" ADD COLUMN "datetimebehavior" VARCHAR(128)',
       'ALTER TABLE "tessera_attribute" ADD COLUMN "precision" INTEGER',
+      'DROP INDEX "ndx_tst_task_bybudget"',
+      'ALTER TABLE "tst_task" ALTER COLUMN "tst_budget" TYPE numeric(38,2)',
+      'CREATE INDEX IF NOT EXISTS "ndx_tst_task_bybudget" ON "tst_task" ("tst_budget" NULLS FIRST)',
     ],
     mssql: [
       "IF OBJECT_ID(N'tessera_versionnumber', N'SO') IS NULL CREATE SEQUENCE [tessera_versionnumber] AS BIGINT START WITH 1000",
       'ALTER TABLE [tessera_attribute] ADD [datetimebehavior] NVARCHAR(128)',
       'ALTER TABLE [tessera_attribute] ADD [precision] INTEGER',
+      'DROP INDEX [ndx_tst_task_bybudget] ON [tst_task]',
+      'ALTER TABLE [tst_task] ALTER COLUMN [tst_budget] DECIMAL(38,2)',
+      "IF NOT EXISTS (SELECT 1 FROM sys.indexes WHERE name = N'ndx_tst_task_bybudget' AND object_id = OBJECT_ID(N'tst_task')) CREATE INDEX [ndx_tst_task_bybudget] ON [tst_task] ([tst_budget])",
     ],
   },
   {

@@ -5,8 +5,9 @@ import { createDeletedRowsTable, DELETED_ROWS, tracksChanges } from './deleted-r
 
 /**
  * Schema from metadata: tables, primary keys and indexes are created from the model; a new table
- * or column is added; no table or column is ever dropped or altered (only the indexes of alternate
- * keys and declared indexes follow the model, see migrationDdl). Which attributes were created, with
+ * or column is added; no table or column is ever dropped, and a column is altered only to widen a
+ * Decimal or Money column whose Precision grew (only the indexes of alternate keys and declared
+ * indexes follow the model otherwise, see migrationDdl). Which attributes were created, with
  * which type, MaxLength, DateTimeBehavior and Precision, is kept in the bookkeeping table
  * `tessera_attribute`, so that an incompatible metadata change (type change, DateTimeBehavior
  * change to or from DateOnly, MaxLength or Precision shrink, dropped column) is refused with a
@@ -196,6 +197,21 @@ export function incompatibleChanges(model: Model, snapshot: readonly SnapshotAtt
 }
 
 /**
+ * The stored columns of `e` (a table that exists) whose column type on `d` grows with the model:
+ * Decimal and Money columns whose Precision is larger than `recorded` says (attribute name → its
+ * bookkeeping row), where the type depends on it (`numeric(38,p)`, `DECIMAL(38,p)`; not SQLite's
+ * REAL). A smaller Precision never gets here: incompatibleChanges refuses it first.
+ */
+function widenedColumns(d: Dialect, e: EntityModel, recorded: ReadonlyMap<string, SnapshotAttribute> | undefined): AttributeModel[] {
+  return stored(e).filter((a) => {
+    const s = recorded?.get(a.LogicalName);
+    const precision = columnPrecision(a);
+    if (!s || s.precision === undefined || precision === null || s.attributeType !== a.AttributeType || precision <= s.precision) return false;
+    return d.columnType({ ...a, Precision: s.precision }) !== d.columnType(a);
+  });
+}
+
+/**
  * The columns of a table that get an index of their own: each lookup (but UNINDEXED_LOOKUPS);
  * for an intersect table, the second id column (its unique key over both ids serves lookups by the
  * first). A lookup's index is partial, `WHERE <lookup> IS NOT NULL`: lookups are often empty, and
@@ -287,32 +303,48 @@ export function renderKeyDuplicates(d: Dialect, e: EntityModel, key: EntityKeyMo
 /**
  * The DDL that brings `existing` up to `model`: the dialect's setup, CREATE TABLE for new tables
  * (intersect tables of many-to-many relationships included), ADD COLUMN for new columns (and for
- * the bookkeeping table's later columns, snapshotColumns), and the indexes of wantedIndexes; for
- * change tracking, the table of deleted rows (sql/deleted-rows.ts).
+ * the bookkeeping table's later columns, snapshotColumns), a change of column type for each
+ * Decimal or Money column whose Precision grew against `snapshot` (the bookkeeping rows with the
+ * catalog's column types put in, see withCatalogTypes; none given, none altered), and the indexes of
+ * wantedIndexes; for change tracking, the table of deleted rows (sql/deleted-rows.ts).
  * Against `indexes` (the catalog's): an index that exists with its columns is left alone (so a
- * migration locks only the tables it changes), one whose columns changed is dropped and built
- * again, and the alternate-key and declared indexes a table no longer has are dropped. Idempotent.
+ * migration locks only the tables it changes), one whose columns changed or that covers a column
+ * whose type changes (SQL Server alters no indexed column) is dropped and built again, and the
+ * alternate-key and declared indexes a table no longer has are dropped. Idempotent. Expects a
+ * model incompatibleChanges accepts against `snapshot`.
  */
-export function migrationDdl(d: Dialect, model: Model, existing: ExistingSchema, indexes: ExistingIndexes): string[] {
+export function migrationDdl(d: Dialect, model: Model, existing: ExistingSchema, indexes: ExistingIndexes, snapshot: readonly SnapshotAttribute[] = []): string[] {
   const ddl = [...d.setupDdl];
   const bookkeeping = existing.get(SNAPSHOT);
   if (!bookkeeping) ddl.push(createSnapshotTable(d));
   else {
     for (const [name, type] of snapshotColumns(d)) if (!bookkeeping.has(name)) ddl.push(`ALTER TABLE ${d.quote(SNAPSHOT)} ${d.addColumn} ${d.quote(name)} ${type}`);
   }
+  const recorded = new Map<string, Map<string, SnapshotAttribute>>();
+  for (const s of snapshot) {
+    if (!recorded.has(s.entity)) recorded.set(s.entity, new Map());
+    recorded.get(s.entity)!.set(s.attribute, s);
+  }
   const tracked = tracksChanges(model);
   if (tracked && !existing.has(DELETED_ROWS)) ddl.push(...createDeletedRowsTable(d, tracked));
   for (const e of model.entities) {
     const columns = existing.get(e.LogicalName);
+    const drop = (name: string) => ddl.push(d.dropIndex(d.quote(name), d.quote(e.LogicalName)));
+    let have = indexes.get(e.LogicalName);
     if (!columns) ddl.push(createTable(d, e));
     else {
       for (const a of stored(e)) {
         if (!columns.has(a.LogicalName)) ddl.push(`ALTER TABLE ${d.quote(e.LogicalName)} ${d.addColumn} ${columnDef(d, e, a)}`);
       }
+      const widened = new Set(widenedColumns(d, e, recorded.get(e.LogicalName)).map((a) => a.LogicalName));
+      if (widened.size) {
+        const covering = [...have ?? []].filter(([, keyColumns]) => keyColumns.some((c) => widened.has(c))).map(([name]) => name);
+        for (const name of covering) drop(name);
+        for (const a of stored(e)) if (widened.has(a.LogicalName)) ddl.push(d.alterColumnType(d.quote(e.LogicalName), d.quote(a.LogicalName), d.columnType(a)));
+        have = new Map([...have ?? []].filter(([name]) => !covering.includes(name)));
+      }
     }
     const wanted = wantedIndexes(d, e);
-    const have = indexes.get(e.LogicalName);
-    const drop = (name: string) => ddl.push(d.dropIndex(d.quote(name), d.quote(e.LogicalName)));
     for (const name of have?.keys() ?? []) if (DROPPABLE.test(name) && !wanted.some((w) => w.name === name)) drop(name);
     for (const w of wanted) {
       if (!mustBuild(w, have)) continue;

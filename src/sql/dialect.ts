@@ -154,6 +154,12 @@ export interface Dialect {
   /** DDL dropping index `name` of `table` (both quoted). */
   dropIndex(name: string, table: string): string;
   /**
+   * DDL changing the type of `column` of `table` (both quoted) to `type` (columnType's), keeping
+   * its values: only ever a Decimal or Money column to a larger scale (migrationDdl). SQLite, whose
+   * REAL serves every Precision, never needs it and throws.
+   */
+  alterColumnType(table: string, column: string, type: string): string;
+  /**
    * Catalog query returning one row per existing column: `[table_name, column_name, date_only,
    * scale]`, where `date_only` is 1 for a date column, 0 for a date-time one, and `scale` a decimal
    * column's scale; both null where the type does not tell (other types; SQLite's TEXT and REAL,

@@ -68,6 +68,8 @@ export const mssqlDialect: Dialect = {
     `IF NOT EXISTS (SELECT 1 FROM sys.indexes WHERE name = N'${name.slice(1, -1).replace(/'/g, "''")}' AND object_id = OBJECT_ID(N'${table.slice(1, -1).replace(/'/g, "''")}')) CREATE UNIQUE INDEX ${name} ON ${table} (${columns.join(', ')}) WHERE ${columns.map((c) => `${c} IS NOT NULL`).join(' AND ')}`,
   createIndex: (name, table, columns, where) =>
     `IF NOT EXISTS (SELECT 1 FROM sys.indexes WHERE name = N'${name.slice(1, -1).replace(/'/g, "''")}' AND object_id = OBJECT_ID(N'${table.slice(1, -1).replace(/'/g, "''")}')) CREATE INDEX ${name} ON ${table} (${columns.join(', ')})${where ? ` WHERE ${where}` : ''}`,
+  // Refused while an index covers the column: migrationDdl drops those first and builds them again.
+  alterColumnType: (table, column, type) => `ALTER TABLE ${table} ALTER COLUMN ${column} ${type}`,
   catalogColumns: {
     sql: "SELECT TABLE_NAME, COLUMN_NAME, CASE DATA_TYPE WHEN 'date' THEN 1 WHEN 'datetime2' THEN 0 END, "
       + "CASE DATA_TYPE WHEN 'decimal' THEN NUMERIC_SCALE END FROM INFORMATION_SCHEMA.COLUMNS WHERE TABLE_SCHEMA = SCHEMA_NAME()",

@@ -90,6 +90,10 @@ export const postgresDialect: Dialect = {
   // COPY is PostgreSQL's fastest way in: ~2x an INSERT from unnest'ed arrays here, which parses
   // an array literal per column on the server; binary, so it parses no text at all.
   copy: BINARY_COPY,
+  // numeric(38,p) to a larger p rewrites the table (under an exclusive lock) and rebuilds its
+  // indexes. The default ranges (±1e11 Decimal, ±9.2e14 Money) fit 38 - 10 whole digits; a stored
+  // value past 38 - p would fail the statement, and the migration with it.
+  alterColumnType: (table, column, type) => `ALTER TABLE ${table} ALTER COLUMN ${column} TYPE ${type}`,
   catalogColumns: {
     sql: `SELECT table_name, column_name, CASE data_type WHEN 'date' THEN 1 WHEN 'timestamp with time zone' THEN 0 END, `
       + `CASE data_type WHEN 'numeric' THEN numeric_scale END FROM information_schema.columns WHERE table_schema = current_schema()`,

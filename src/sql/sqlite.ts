@@ -55,6 +55,9 @@ export const sqliteDialect: Dialect = {
   // NULLs are distinct in unique indexes here, so rows with a null key column never collide.
   createUniqueIndex: (name, table, columns) => `CREATE UNIQUE INDEX IF NOT EXISTS ${name} ON ${table} (${columns.join(', ')})`,
   createIndex: (name, table, columns, where) => `CREATE INDEX IF NOT EXISTS ${name} ON ${table} (${columns.join(', ')})${where ? ` WHERE ${where}` : ''}`,
+  alterColumnType: () => {
+    throw new Error('SQLite changes no column type: REAL and TEXT serve every Precision and DateTimeBehavior');
+  },
   catalogColumns: {
     sql: `SELECT m.name AS table_name, p.name AS column_name, NULL, NULL FROM sqlite_master m JOIN pragma_table_info(m.name) p WHERE m.type = 'table'`,
     params: [],

@@ -88,7 +88,7 @@ async function plan(db: Database, ex: Executor, model: Model): Promise<string[]>
   const indexes = await readIndexes(db, ex);
   const broken = await brokenKeys(db, ex, keysToBuild(db.dialect, model, schema, indexes));
   if (broken.length) throw new MigrationError(broken);
-  return migrationDdl(db.dialect, model, schema, indexes);
+  return migrationDdl(db.dialect, model, schema, indexes, snapshot);
 }
 
 /** The DDL that `migrate` would run now (for a dry run). Throws MigrationError like `migrate`. */
@@ -98,8 +98,10 @@ export async function pendingDdl(db: Database, model: Model): Promise<string[]> 
 
 /**
  * Creates missing tables, columns and indexes for `model` in one transaction and records what it
- * created. Additive but for indexes: those of alternate keys and declared indexes the model no
- * longer has are dropped, and those whose columns changed are built again (see migrationDdl).
+ * created. Additive but for indexes and decimals: those of alternate keys and declared indexes
+ * the model no longer has are dropped, those whose columns changed are built again, and a Decimal
+ * or Money column whose Precision grew gets the larger scale where its type has one (see
+ * migrationDdl).
  * Returns the DDL it ran. Throws MigrationError, with nothing changed, for a type change (a
  * DateTimeBehavior change to or from DateOnly is one), a MaxLength or Precision shrink, a dropped
  * column, change tracking turned off, or an alternate key the stored rows already break. DateTimeBehavior and Precision are checked against the catalog's column types where
