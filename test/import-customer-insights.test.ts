@@ -101,6 +101,18 @@ describe('Customer Insights interaction types as tables', () => {
     ]);
   });
 
+  it('cuts a table or column name past the SQL identifier limit, the same on every import', () => {
+    const long = 'NumberOfTimesTheCustomerOpenedTheEmailBeforeClickingAnyLinkInIt';
+    const definition = { typeName: `${long}Type`, fields: [{ fieldName: `${long}A`, fieldType: 'Edm.Int32' }, { fieldName: `${long}B`, fieldType: 'Edm.String' }], idPropertyNames: [`${long}B`] };
+    const table = customerInsightsTable(definition);
+    expect(table.LogicalName).to.match(/^new_numberoftimesthecustomeropenedtheemailbeforeclic_[0-9a-f]{8}$/).and.have.length(61);
+    const columns = table.Attributes.slice(-2).map((a) => a.LogicalName);
+    for (const c of columns) expect(c).to.match(/^new_numberoftimesthecustomeropenedtheemailbeforeclicki_[0-9a-f]{8}$/).and.have.length(63);
+    expect(columns[0]).to.not.equal(columns[1]);
+    expect(table.Keys![0]!.KeyAttributes).to.deep.equal([columns[1]]);
+    expect(customerInsightsTable(definition)).to.deep.equal(table);
+  });
+
   it('tessera import customer-insights writes the file into the metadata folder', () =>
     withMetadataCopy((dir, work) => {
       writeFileSync(join(work, 'opened.json'), JSON.stringify(OPENED));

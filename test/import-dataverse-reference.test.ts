@@ -61,6 +61,16 @@ describe('Dataverse table reference pages as tables', function () {
     expect((error as ImportError).problems).to.have.length(4);
   });
 
+  it('refuses a page whose table or column names are too long for SQL identifiers: they are Dataverse\'s, and not renamed', () => {
+    const long = `msdyn_${'interactioncontext'.repeat(4)}`;
+    let error: unknown;
+    try { dataverseReferenceTable(readFileSync(PAGE, 'utf8').replace('|LogicalName|msdyn_interactioncontext|', `|LogicalName|${long}|`)); } catch (err) { error = err; }
+    expect(error).to.be.instanceOf(ImportError);
+    expect((error as ImportError).problems).to.deep.equal([
+      `column msdyn_interactioncontext: '${long}' has 78 characters; table and column names are SQL identifiers, at most 63 characters (PostgreSQL's limit, which would cut it short), on every database; Tessera cannot serve it under this name`,
+    ]);
+  });
+
   for (const database of DATABASES) {
     it(`tessera import dataverse writes a file the server serves [${database.name}]`, () => withMetadataCopy(async (dir) => {
       rmSync(join(dir, 'msdyn_copilotinteraction.json'));

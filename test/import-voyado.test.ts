@@ -116,6 +116,24 @@ describe('Voyado interaction schemas as tables', () => {
       expect(existsSync(join(dir, 'new_x_y.json'))).to.equal(false);
     }));
 
+  it('tessera import voyado cuts a table or column name past the SQL identifier limit to one that loads, the same on every import', () =>
+    withMetadataCopy((dir, work) => {
+      const long = 'purchase_confirmation_email_sent_to_the_customer_address_on_file';
+      const schema = { id: `${long}-${long}`, jsonSchema: { type: 'object', properties: { [`${long}_1`]: { type: 'string' }, [`${long}_2`]: { type: 'integer' } } } };
+      const table = voyadoTable(schema);
+      expect(table.LogicalName).to.match(/^new_purchase_confirmation_email_sent_to_the_customer_[0-9a-f]{8}$/).and.have.length(61);
+      expect(table.PrimaryIdAttribute).to.have.length(63);
+      const columns = table.Attributes.slice(-2).map((a) => a.LogicalName);
+      for (const c of columns) expect(c).to.match(/^new_purchase_confirmation_email_sent_to_the_customer_a_[0-9a-f]{8}$/).and.have.length(63);
+      expect(columns[0]).to.not.equal(columns[1]);
+      expect(table.Attributes.slice(-2).map((a) => a.DisplayName)).to.deep.equal([`${long}_1`, `${long}_2`]);
+      expect(voyadoTable(schema)).to.deep.equal(table);
+      writeFileSync(join(work, 'long.json'), JSON.stringify(schema));
+      const r = runCli('import', 'voyado', join(work, 'long.json'), '--metadata', dir);
+      expect(r.status, r.stderr).to.equal(0);
+      expect(JSON.parse(readFileSync(join(dir, `${table.LogicalName}.json`), 'utf8'))).to.deep.equal(table);
+    }));
+
   it('tessera import voyado into a folder without the system tables names the files to add there, and a missing folder as such', () =>
     withMetadataCopy((_dir, work) => {
       const schema = join(work, 'reuse.json');

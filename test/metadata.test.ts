@@ -109,6 +109,44 @@ describe('metadata files', () => {
     expect(clash.map((p) => p.reason).join('\n')).to.contain("SchemaName 'new_q2' differs only in case from table 'new_q1''s 'new_Q2'");
   });
 
+  it('refuses table and column names longer than 63 characters, which PostgreSQL would cut short, derived names included', () => {
+    const name = (length: number, end = '') => `new_${'x'.repeat(length - 4 - end.length)}${end}`;
+    const table = (LogicalName: string, extra: object = {}) => ({ source: 'new_t.json', json: {
+      LogicalName, EntitySetName: 'new_ts', PrimaryIdAttribute: 'new_tid', OwnershipType: 'None', HasStateModel: false, Attributes: [], ...extra,
+    } });
+    const text = (files: Array<{ source: string; json: unknown }>) => problemsOf(() => buildModel([...shippedFiles(), ...files])).map((p) => `${p.file} ${p.pointer} ${p.reason}`);
+    const limit = 'table and column names are SQL identifiers, at most 63 characters (PostgreSQL\'s limit, which would cut it short), on every database';
+    expect(text([table(name(64), { PrimaryIdAttribute: name(64, 'id'), Attributes: [
+      { LogicalName: name(70, 'a'), AttributeType: 'String' },
+      { LogicalName: name(63), AttributeType: 'String' },
+      { LogicalName: name(60), AttributeType: 'Lookup', Targets: ['systemuser', 'organization'] },
+    ] })])).to.deep.equal([
+      `new_t.json /LogicalName '${name(64)}' has 64 characters; ${limit}`,
+      `new_t.json /PrimaryIdAttribute '${name(64, 'id')}' has 64 characters; ${limit}`,
+      `new_t.json /Attributes/0/LogicalName '${name(70, 'a')}' has 70 characters; ${limit}`,
+    ]);
+    expect(text([table('new_t', { Attributes: [{ LogicalName: name(60), AttributeType: 'Lookup', Targets: ['systemuser', 'organization'] }] })])).to.deep.equal([
+      `new_t.json /Attributes/0/LogicalName the lookup's type column '${name(60)}type' has 64 characters; ${limit}; shorten the lookup's name or declare its type column (an EntityName column with AttributeOf '${name(60)}')`,
+    ]);
+    // A name of 63 characters is a column; so is a long lookup's declared type column.
+    const model = buildModel([...shippedFiles(), table('new_t', { Attributes: [
+      { LogicalName: name(63), AttributeType: 'String' },
+      { LogicalName: name(60), AttributeType: 'Lookup', Targets: ['systemuser', 'organization'] },
+      { LogicalName: 'new_polytype', AttributeType: 'EntityName', AttributeOf: name(60) },
+    ] })]);
+    expect(model.byLogicalName.get('new_t')!.attributesByName.has(name(63))).to.equal(true);
+    const nn = (extra: object) => table('new_t', { ManyToManyRelationships: [{ SchemaName: name(62), Entity1LogicalName: 'new_t', Entity2LogicalName: 'systemuser', ...extra }] });
+    expect(text([nn({})])).to.deep.equal([
+      `new_t.json /ManyToManyRelationships/0/SchemaName the intersect table's key column '${name(62)}id' has 64 characters; ${limit}; set IntersectEntityName to at most 61 characters`,
+    ]);
+    expect(text([nn({ IntersectEntityName: name(63), Entity1IntersectAttribute: name(64) })])).to.deep.equal([
+      `new_t.json /ManyToManyRelationships/0/Entity1IntersectAttribute '${name(64)}' has 64 characters; ${limit}`,
+    ]);
+    expect(text([nn({ IntersectEntityName: name(62) })])).to.deep.equal([
+      `new_t.json /ManyToManyRelationships/0/IntersectEntityName the intersect table's key column '${name(62)}id' has 64 characters; ${limit}; set IntersectEntityName to at most 61 characters`,
+    ]);
+  });
+
   it('reads CascadeConfiguration.Delete of a lookup (RemoveLink by default, Restrict on system lookups) and refuses it elsewhere', () => {
     const file = (attributes: object[]) => ({ source: 'new_a.json', json: {
       LogicalName: 'new_a', EntitySetName: 'new_as', PrimaryIdAttribute: 'new_aid', OwnershipType: 'UserOwned', HasStateModel: false, Attributes: attributes,

@@ -3,7 +3,7 @@ import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { Ajv, type ErrorObject } from 'ajv';
 import { parseString } from 'xml2js';
-import { entityFileSchema } from './schema.js';
+import { entityFileSchema, IDENTIFIER_MAX, identifierName, identifierTooLong } from './schema.js';
 import { buildManyToMany, buildOneToMany, type DeclaredRelationship, type ManyToManyDeclaration } from './relationships.js';
 import { systemColumns } from './system-columns.js';
 import type { AttributeFile, AttributeModel, EdmType, EntityFile, EntityKeyModel, EntityModel, Model } from './types.js';
@@ -26,7 +26,8 @@ export class ModelError extends Error {
   }
 }
 
-const ajv = new Ajv({ allErrors: true, strict: false });
+// verbose: errors carry the failing value and the schema that failed (ajvProblems words them by it).
+const ajv = new Ajv({ allErrors: true, strict: false, verbose: true });
 const validateFile = ajv.compile<EntityFile>(entityFileSchema);
 
 /**
@@ -90,7 +91,9 @@ function ajvProblems(file: string, errors: ErrorObject[] | null | undefined): Mo
       ? `unknown property '${String(e.params['additionalProperty'])}'`
       : e.keyword === 'enum'
         ? `${e.message}: ${(e.params['allowedValues'] as unknown[]).join(', ')}`
-        : e.message ?? e.keyword,
+        : e.keyword === 'maxLength' && e.parentSchema === identifierName
+          ? identifierTooLong(String(e.data))
+          : e.message ?? e.keyword,
   }));
 }
 
@@ -199,6 +202,11 @@ function checkEntity(source: string, file: EntityFile): ModelProblem[] {
     if ((a.Targets?.length ?? 0) > 1) {
       for (const option of ['ReferencingEntityNavigationPropertyName', 'RelationshipSchemaName'] as const) {
         if (a[option] !== undefined) problems.push({ file: source, pointer: at(i, `/${option}`), reason: `a lookup with several Targets has one relationship per target, named by Dataverse's rule; ${option} names one` });
+      }
+      // The type column the engine adds (lookupTypeColumns) is a column too.
+      const typeColumn = `${a.LogicalName}type`;
+      if (typeColumn.length > IDENTIFIER_MAX && !file.Attributes.some((t) => t.AttributeType === 'EntityName' && t.AttributeOf === a.LogicalName)) {
+        problems.push({ file: source, pointer: at(i, '/LogicalName'), reason: `the lookup's type column ${identifierTooLong(typeColumn)}; shorten the lookup's name or declare its type column (an EntityName column with AttributeOf '${a.LogicalName}')` });
       }
     }
     if ((a.AttributeType === 'State') !== (a.LogicalName === 'statecode') || (a.AttributeType === 'Status') !== (a.LogicalName === 'statuscode')) {

@@ -1,5 +1,5 @@
 import type { ModelProblem } from './loader.js';
-import { CASCADE_ACTIONS } from './schema.js';
+import { CASCADE_ACTIONS, IDENTIFIER_MAX, identifierTooLong } from './schema.js';
 import type {
   AttributeFile, AttributeModel, CascadeDelete, CascadeType, EntityFile, EntityModel, ManyToManyNavigationModel, ManyToManyRelationshipFile, ManyToManyRelationshipModel,
   NavigationPropertyModel, OneToManyNavigationModel, RelationshipModel,
@@ -133,7 +133,8 @@ function intersectFile(name: string, schemaName: string, a1: string, a2: string)
  * to the model) and a collection-valued navigation property on each side, Partner of the other.
  * Defaults (as Dataverse creates them): intersect table = SchemaName in lower case, intersect
  * columns = the two primary keys, navigation properties = SchemaName. Returns problems for
- * unknown tables, a declaration outside both tables' files, names that are taken, a self-referential
+ * unknown tables, a declaration outside both tables' files, names that are taken, an intersect
+ * table whose key column `<name>id` would pass IDENTIFIER_MAX, a self-referential
  * relationship without distinct column and property names, and a SchemaName declared twice
  * differently (the same declaration in both tables' files is fine).
  */
@@ -165,6 +166,11 @@ export function buildManyToMany(entities: readonly EntityModel[], declarations: 
     const n1 = file.Entity1NavigationPropertyName ?? file.SchemaName;
     const n2 = file.Entity2NavigationPropertyName ?? file.SchemaName;
     if (!LOGICAL_NAME.test(name)) { problem(`intersect table name '${name}' is not a valid logical name; set IntersectEntityName`); continue; }
+    // The intersect table's key column `<name>id` is the longest name it gets.
+    if (`${name}id`.length > IDENTIFIER_MAX) {
+      problem(`the intersect table's key column ${identifierTooLong(`${name}id`)}; set IntersectEntityName to at most ${IDENTIFIER_MAX - 2} characters`, file.IntersectEntityName === undefined ? '/SchemaName' : '/IntersectEntityName');
+      continue;
+    }
     if (byName.has(name)) { problem(`intersect table '${name}' is already a table in the model; set IntersectEntityName`, '/IntersectEntityName'); continue; }
     if (sets.has(`${name}collection`)) { problem(`the intersect table's entity set '${name}collection' is already used`, '/IntersectEntityName'); continue; }
     if (a1 === a2) { problem(`Entity1IntersectAttribute and Entity2IntersectAttribute are both '${a1}'; a relationship of a table with itself needs two names`, '/Entity2IntersectAttribute'); continue; }

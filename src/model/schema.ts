@@ -1,3 +1,5 @@
+import { createHash } from 'node:crypto';
+
 /**
  * JSON Schema (draft 2020-12 subset understood by ajv) of a Tessera metadata file: one Dataverse
  * EntityMetadata object per file, in Dataverse's own property names (DESIGN.md §2).
@@ -15,6 +17,35 @@ export const CASCADE_TYPES = ['NoCascade', 'Cascade', 'Active', 'UserOwned', 'Re
 export const CASCADE_ACTIONS = ['Assign', 'Share', 'Unshare', 'Reparent', 'Merge', 'RollupView', 'Archive'] as const;
 
 const logicalName = { type: 'string', pattern: '^[a-z][a-z0-9_]{0,99}$' };
+
+/**
+ * The longest table or column name: names are SQL identifiers, and PostgreSQL cuts longer ones to
+ * 63 characters (two long columns would become one; a cut name is not found again at the next
+ * start). The same limit holds on every database, so a file loads on all or none.
+ */
+export const IDENTIFIER_MAX = 63;
+
+/**
+ * A logical name that becomes an SQL identifier (a table, a column): at most IDENTIFIER_MAX
+ * characters. The loader reports its `maxLength` errors in its own words (see loader.ts).
+ */
+export const identifierName = { type: 'string', pattern: '^[a-z][a-z0-9_]*$', maxLength: IDENTIFIER_MAX };
+
+/** Why `name` is too long for a table or column name (IDENTIFIER_MAX); `name` is quoted in it. */
+export function identifierTooLong(name: string): string {
+  return `'${name}' has ${name.length} characters; table and column names are SQL identifiers, at most ${IDENTIFIER_MAX} characters (PostgreSQL's limit, which would cut it short), on every database`;
+}
+
+/**
+ * `name` when it has at most `max` characters, else its first `max - 9` characters, `_` and 8 hex
+ * digits of its SHA-1: the same short name on every run, and two long names that share a start
+ * stay apart. Used where a name is made from another source's (index names, imported tables and
+ * columns), never to rename what a metadata file declares.
+ */
+export function shortIdentifier(name: string, max: number = IDENTIFIER_MAX): string {
+  if (name.length <= max) return name;
+  return `${name.slice(0, max - 9)}_${createHash('sha1').update(name).digest('hex').slice(0, 8)}`;
+}
 const navigationName = { type: 'string', pattern: '^[A-Za-z_][A-Za-z0-9_]*$' };
 
 const option = {
@@ -37,7 +68,7 @@ const attribute = {
   required: ['LogicalName', 'AttributeType'],
   additionalProperties: false,
   properties: {
-    LogicalName: logicalName,
+    LogicalName: identifierName,
     SchemaName: { type: 'string', minLength: 1 },
     AttributeType: { enum: ATTRIBUTE_TYPES },
     DisplayName: { type: 'string' },
@@ -100,11 +131,11 @@ const manyToMany = {
   additionalProperties: false,
   properties: {
     SchemaName: navigationName,
-    IntersectEntityName: logicalName,
+    IntersectEntityName: identifierName,
     Entity1LogicalName: logicalName,
     Entity2LogicalName: logicalName,
-    Entity1IntersectAttribute: logicalName,
-    Entity2IntersectAttribute: logicalName,
+    Entity1IntersectAttribute: identifierName,
+    Entity2IntersectAttribute: identifierName,
     Entity1NavigationPropertyName: navigationName,
     Entity2NavigationPropertyName: navigationName,
   },
@@ -138,14 +169,14 @@ export const entityFileSchema = {
   additionalProperties: false,
   properties: {
     $schema: { type: 'string' },
-    LogicalName: logicalName,
+    LogicalName: identifierName,
     SchemaName: { type: 'string', minLength: 1 },
     EntitySetName: { type: 'string', pattern: '^[A-Za-z_][A-Za-z0-9_]{0,127}$' },
     LogicalCollectionName: { type: 'string' },
     DisplayName: { type: 'string' },
     DisplayCollectionName: { type: 'string' },
     Description: { type: 'string' },
-    PrimaryIdAttribute: logicalName,
+    PrimaryIdAttribute: identifierName,
     PrimaryNameAttribute: logicalName,
     OwnershipType: { enum: ['OrganizationOwned', 'UserOwned', 'BusinessOwned', 'None'] },
     HasStateModel: { type: 'boolean' },

@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { shortIdentifier } from '../model/schema.js';
 import type { AttributeModel, EntityKeyModel, EntityModel, Model } from '../model/types.js';
 import type { Dialect, Statement } from './dialect.js';
 import { createDeletedRowsTable, DELETED_ROWS, tracksChanges } from './deleted-rows.js';
@@ -65,13 +65,11 @@ function columnDef(d: Dialect, e: EntityModel, a: AttributeModel): string {
 /**
  * `<prefix>_<table>_<name>` (`ix` for lookup indexes, `ak` for alternate keys, `ndx` for declared
  * indexes, Dataverse's own prefix for its non-clustered indexes), shortened with a
- * hash when longer than 63 characters (PostgreSQL's limit; it would otherwise truncate, and two
- * long names could collide).
+ * hash when longer than 63 characters (shortIdentifier: PostgreSQL's limit; it would otherwise
+ * truncate, and two long names could collide).
  */
 export function indexName(prefix: 'ix' | 'ak' | 'ndx', e: EntityModel, suffix: string): string {
-  const name = `${prefix}_${e.LogicalName}_${suffix}`;
-  if (name.length <= 63) return name;
-  return `${name.slice(0, 54)}_${createHash('sha1').update(name).digest('hex').slice(0, 8)}`;
+  return shortIdentifier(`${prefix}_${e.LogicalName}_${suffix}`);
 }
 
 /** CREATE TABLE for a table with every stored column and its primary key. */

@@ -1,3 +1,4 @@
+import { IDENTIFIER_MAX, shortIdentifier } from '../schema.js';
 import type { AttributeFile, EntityFile } from '../types.js';
 
 /**
@@ -38,6 +39,20 @@ export const isObject = (v: unknown): v is Json => typeof v === 'object' && v !=
 export function namePart(name: string): string {
   return name.toLowerCase().replace(/[^a-z0-9]+/g, '_').replace(/^_+|_+$/g, '');
 }
+
+/**
+ * The table or column name `<prefix>_<namePart(name)>` (`Purchase-Timestamp` → `new_purchase_timestamp`)
+ * of a source's name, at most `max` characters: a longer one is cut and ends in 8 hex digits of a
+ * hash of the whole (shortIdentifier), the same on every import, as table and column names are
+ * SQL identifiers of at most IDENTIFIER_MAX characters. A table's `max` leaves room for the `id`
+ * its primary key column appends.
+ */
+export function prefixedName(prefix: string, name: string, max: number = IDENTIFIER_MAX): string {
+  return shortIdentifier(`${prefix}_${namePart(name)}`, max);
+}
+
+/** The longest name of an imported table: its primary key column `<table>id` is a column name too. */
+export const TABLE_NAME_MAX = IDENTIFIER_MAX - 'id'.length;
 
 /** A Dataverse publisher prefix: 2 to 8 lower-case letters and digits, starting with a letter. */
 const PREFIX = /^[a-z][a-z0-9]{1,7}$/;

@@ -1,5 +1,5 @@
 import type { AttributeFile, EntityFile } from '../types.js';
-import { ColumnSet, ImportError, isObject, namePart, prefixProblem, type Json } from './columns.js';
+import { ColumnSet, ImportError, isObject, namePart, prefixedName, prefixProblem, TABLE_NAME_MAX, type Json } from './columns.js';
 
 /**
  * Tables from Customer Insights interaction types (seeds/customer-insights-interaction-type.md,
@@ -8,7 +8,9 @@ import { ColumnSet, ImportError, isObject, namePart, prefixProblem, type Json } 
  * rows are interactions of that type:
  * - table `<prefix>_<typeName>` (else the ARM `name`, else apiEntitySetName), EntitySetName
  *   `<prefix>_<apiEntitySetName>` when given, else the table name with `s`; DisplayName and
- *   Description from the localized dictionaries (`en-us`, else the first);
+ *   Description from the localized dictionaries (`en-us`, else the first); names past the SQL
+ *   identifier limit (61 characters for the table, 63 for a column) are cut and end in a hash of
+ *   the whole name (prefixedName), the same on every import;
  * - one column `<prefix>_<fieldName>` per field, by `fieldType`: Edm.String → String (4,000; 450
  *   for key fields, which become a unique index), Edm.Int16/Int32 → Integer, Edm.Int64 → BigInt,
  *   Edm.Double/Single → Double, Edm.Decimal → Decimal, Edm.Boolean → Boolean,
@@ -59,7 +61,7 @@ function column(prefix: string, field: Json, index: number, keyed: boolean): Att
   if (!type) return `field '${name}': fieldType must be one of ${Object.keys(FIELD_TYPES).join(', ')}, not ${JSON.stringify(field['fieldtype'])}`;
   const length = type.AttributeType === 'String' ? { MaxLength: keyed ? KEY_STRING_LENGTH : STRING_LENGTH } : {};
   return {
-    LogicalName: `${prefix}_${namePart(name)}`,
+    LogicalName: prefixedName(prefix, name),
     ...type,
     DisplayName: text(field['displayname']) ?? name,
     ...(text(field['description']) ? { Description: text(field['description']) } : {}),
@@ -107,7 +109,7 @@ export function customerInsightsTable(definition: unknown, prefix = 'new'): Enti
   const timestamp = typeof d['timestamppropertyname'] === 'string' ? d['timestamppropertyname'] : undefined;
   if (timestamp !== undefined && byField.get(timestamp)?.AttributeType !== 'DateTime') problems.push(`timestampPropertyName: '${timestamp}' is not a date field`);
   if (problems.length) throw new ImportError(problems);
-  const logicalName = `${prefix}_${namePart(typeName!)}`;
+  const logicalName = prefixedName(prefix, typeName!, TABLE_NAME_MAX);
   const nameField = d['fields'].find((f: unknown) => isObject(f) && f['isname'] === true && byField.get(String(f['fieldname']))?.AttributeType === 'String') as Json | undefined;
   const { attributes, primaryName } = columns.withPrimaryName(prefix, nameField ? byField.get(String(nameField['fieldname']))!.LogicalName : undefined, 'The interaction\'s name (not part of the interaction type).');
   const setName = typeof d['apientitysetname'] === 'string' && namePart(d['apientitysetname']) ? `${prefix}_${namePart(d['apientitysetname'])}` : `${logicalName}s`;

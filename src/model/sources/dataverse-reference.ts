@@ -1,4 +1,4 @@
-import { ATTRIBUTE_TYPES } from '../schema.js';
+import { ATTRIBUTE_TYPES, IDENTIFIER_MAX, identifierTooLong } from '../schema.js';
 import type { AttributeFile, EntityFile, OptionMetadata } from '../types.js';
 import { ImportError, type ImportResult } from './columns.js';
 
@@ -75,7 +75,8 @@ function column(s: Section): AttributeFile | string {
 
 /**
  * Reads a table reference page. Throws ImportError when it has no Properties table with
- * LogicalName, EntitySetName and PrimaryIdAttribute, or no column sections. Columns of types
+ * LogicalName, EntitySetName and PrimaryIdAttribute, or no column sections, or when the table's,
+ * its primary key's or a column's name is longer than IDENTIFIER_MAX (kept as Dataverse's, not cut). Columns of types
  * Tessera does not store (Virtual, File, Image …) are left out, each with a note.
  */
 export function dataverseReferenceTable(markdown: string): ImportResult {
@@ -125,6 +126,12 @@ export function dataverseReferenceTable(markdown: string): ImportResult {
     const c = column(s);
     if (typeof c === 'string') notes.push(c); else attributes.push(c);
   }
+  // The page's names are Dataverse's, which clients use: one too long for an SQL identifier is refused, not renamed.
+  const tooLong = [
+    ...['LogicalName', 'PrimaryIdAttribute'].map((p) => [`Properties: ${p}`, properties.get(p)!] as const),
+    ...attributes.map((a) => [`column ${a.SchemaName!}`, a.LogicalName] as const),
+  ].filter(([, name]) => name.length > IDENTIFIER_MAX).map(([where, name]) => `${where}: ${identifierTooLong(name)}; Tessera cannot serve it under this name`);
+  if (tooLong.length) throw new ImportError(tooLong);
   const lookups = new Set(attributes.filter((a) => a.Targets).map((a) => a.LogicalName));
   for (const a of attributes) {
     const of = /^(.+?)(?:yomi)?name$/.exec(a.LogicalName)?.[1];

@@ -1,5 +1,5 @@
 import type { AttributeFile, EntityFile } from '../types.js';
-import { ColumnSet, ImportError, isObject, namePart, prefixProblem } from './columns.js';
+import { ColumnSet, ImportError, isObject, prefixedName, prefixProblem, TABLE_NAME_MAX } from './columns.js';
 
 /**
  * Tables from Voyado Engage interaction schemas (seeds/voyado-engage-interactions.md): the body
@@ -7,6 +7,8 @@ import { ColumnSet, ImportError, isObject, namePart, prefixProblem } from './col
  * "properties":{…},"required":[…]}}`, becomes a metadata file of one table whose rows are
  * interactions of that schema:
  * - table `<prefix>_<id>` (lower case, `-` as `_`), DisplayName the schema's displayName;
+ * - names past the SQL identifier limit (61 characters for the table, 63 for a column) are cut
+ *   and end in a hash of the whole name (prefixedName), the same on every import;
  * - one column `<prefix>_<property>` per property: `integer` → Integer (BigInt when its
  *   minimum/maximum leave Int32), `number` → Double, `boolean` → Boolean, `string` → String
  *   (MaxLength its maxLength, else 4,000; Memo above 4,000), with `format` `date-time` →
@@ -29,7 +31,7 @@ const INT32 = { min: -2147483648, max: 2147483647 };
 function column(prefix: string, name: string, p: unknown, required: boolean): AttributeFile | string {
   if (!isObject(p)) return `property '${name}': must be an object`;
   const make = (AttributeType: AttributeFile['AttributeType'], extra: Partial<AttributeFile> = {}): AttributeFile => ({
-    LogicalName: `${prefix}_${namePart(name)}`,
+    LogicalName: prefixedName(prefix, name),
     AttributeType,
     DisplayName: typeof p['displayName'] === 'string' ? p['displayName'] : name,
     ...(typeof p['description'] === 'string' ? { Description: p['description'] } : {}),
@@ -87,7 +89,7 @@ export function voyadoTable(schema: unknown, prefix = 'new'): EntityFile {
     throw new ImportError(problems);
   }
   const required = new Set(Array.isArray(json['required']) ? json['required'].filter((r): r is string => typeof r === 'string') : []);
-  const logicalName = `${prefix}_${namePart(String(id))}`;
+  const logicalName = prefixedName(prefix, String(id), TABLE_NAME_MAX);
   const contact: AttributeFile = { LogicalName: `${prefix}_contactid`, AttributeType: 'Uniqueidentifier', DisplayName: 'Contact', Description: 'The Engage contact the interaction belongs to.', RequiredLevel: 'ApplicationRequired' };
   const created: AttributeFile = { LogicalName: `${prefix}_createddate`, AttributeType: 'DateTime', DisplayName: 'Created date', Description: 'When the interaction happened.' };
   const columns = new ColumnSet([{ column: contact, maker: 'contactId (every interaction has it)' }, { column: created, maker: 'createdDate (every interaction has it)' }]);
