@@ -147,6 +147,45 @@ describe('metadata files', () => {
     ]);
   });
 
+  it('lets a file declare an engine-supplied column only as the engine\'s column: same type, targets and date behaviour, no more writable', () => {
+    const table = (attributes: object[]) => ({ source: 'new_t.json', json: {
+      LogicalName: 'new_t', EntitySetName: 'new_ts', PrimaryIdAttribute: 'new_tid', OwnershipType: 'OrganizationOwned', Attributes: attributes,
+    } });
+    const problems = problemsOf(() => buildModel([...shippedFiles(), table([
+      { LogicalName: 'createdon', AttributeType: 'String', MaxLength: 5 },
+      { LogicalName: 'versionnumber', AttributeType: 'BigInt', IsValidForCreate: true, IsValidForUpdate: true },
+      { LogicalName: 'modifiedby', AttributeType: 'Lookup', Targets: ['organization'] },
+      { LogicalName: 'modifiedon', AttributeType: 'DateTime', DateTimeBehavior: 'DateOnly' },
+      { LogicalName: 'createdby', AttributeType: 'Lookup', Targets: ['systemuser'], AttributeOf: 'modifiedby' },
+      { LogicalName: 'importsequencenumber', AttributeType: 'Integer', IsValidForUpdate: true },
+      { LogicalName: 'new_tid', AttributeType: 'Uniqueidentifier', IsValidForUpdate: true },
+    ])]));
+    expect(problems.map((p) => `${p.file} ${p.pointer} ${p.reason}`)).to.deep.equal([
+      "new_t.json /Attributes/0/AttributeType 'createdon' is a column the engine supplies (DateTime); declare it as DateTime or leave it out",
+      "new_t.json /Attributes/1/IsValidForCreate 'versionnumber' is a column the engine supplies, not valid for create (the engine sets it or it never changes); IsValidForCreate must be false or left out",
+      "new_t.json /Attributes/1/IsValidForUpdate 'versionnumber' is a column the engine supplies, not valid for update (the engine sets it or it never changes); IsValidForUpdate must be false or left out",
+      "new_t.json /Attributes/2/Targets 'modifiedby' is a column the engine supplies, a lookup to systemuser; declare the same Targets",
+      "new_t.json /Attributes/3/DateTimeBehavior 'modifiedon' is a column the engine supplies, with DateTimeBehavior UserLocal; declare the same",
+      "new_t.json /Attributes/4/AttributeOf 'createdby' is a column the engine supplies, a stored column of its own; it cannot be AttributeOf another",
+      "new_t.json /Attributes/5/IsValidForUpdate 'importsequencenumber' is a column the engine supplies, not valid for update (the engine sets it or it never changes); IsValidForUpdate must be false or left out",
+      "new_t.json /Attributes/6/IsValidForUpdate 'new_tid' is a column the engine supplies, not valid for update (the engine sets it or it never changes); IsValidForUpdate must be false or left out",
+    ]);
+    expect(problemsOf(() => buildModel([...shippedFiles(), table([{ LogicalName: 'versionnumber', AttributeType: 'Integer' }])])).map((p) => `${p.pointer} ${p.reason}`)).to.deep.equal([
+      "/Attributes/0/AttributeType 'versionnumber' is a column the engine supplies (BigInt); declare it as BigInt or leave it out",
+    ]);
+    // Declared as the engine's, with its own labels and without the flags: the engine's flags.
+    const model = buildModel([...shippedFiles(), table([
+      { LogicalName: 'versionnumber', AttributeType: 'BigInt', DisplayName: 'Row version' },
+      { LogicalName: 'createdon', AttributeType: 'DateTime', RequiredLevel: 'ApplicationRequired' },
+      { LogicalName: 'timezoneruleversionnumber', AttributeType: 'Integer', IsValidForUpdate: false },
+    ])]);
+    const a = (name: string) => model.byLogicalName.get('new_t')!.attributesByName.get(name)!;
+    expect([a('versionnumber'), a('createdon'), a('timezoneruleversionnumber')].map((c) => [c.LogicalName, c.IsValidForCreate, c.IsValidForUpdate, c.IsSystemSupplied])).to.deep.equal([
+      ['versionnumber', false, false, false], ['createdon', false, false, false], ['timezoneruleversionnumber', true, false, false],
+    ]);
+    expect(a('versionnumber').DisplayName).to.equal('Row version');
+  });
+
   it('reads CascadeConfiguration.Delete of a lookup (RemoveLink by default, Restrict on system lookups) and refuses it elsewhere', () => {
     const file = (attributes: object[]) => ({ source: 'new_a.json', json: {
       LogicalName: 'new_a', EntitySetName: 'new_as', PrimaryIdAttribute: 'new_aid', OwnershipType: 'UserOwned', HasStateModel: false, Attributes: attributes,

@@ -174,6 +174,39 @@ export function parseTransitionData(xml: string, source: number): number[] | str
   return result;
 }
 
+/**
+ * The engine-supplied columns of a table (systemColumns) a file may declare itself, by name: the
+ * first of a name (the primary key before an organizationid lookup, on the organization table),
+ * without the polymorphic lookups' type columns, which are checked as type columns.
+ */
+function engineColumns(file: EntityFile): Map<string, AttributeFile> {
+  const columns = new Map<string, AttributeFile>();
+  for (const c of systemColumns(file)) if (!c.AttributeOf && !columns.has(c.LogicalName)) columns.set(c.LogicalName, c);
+  return columns;
+}
+
+/**
+ * The problems of declaring `a`, at `pointer`, in the place of the engine's column `s`: the engine
+ * writes and reads it as its own, so it must be the same column (type, targets, date behaviour,
+ * stored) and no more writable by clients. A declaration may leave out IsValidForCreate and
+ * IsValidForUpdate (it gets the engine's, see buildAttributes) and change the rest (names,
+ * labels, RequiredLevel, options).
+ */
+function systemColumnProblems(source: string, pointer: string, a: AttributeFile, s: AttributeFile): ModelProblem[] {
+  const problem = (at: string, reason: string): ModelProblem => ({ file: source, pointer: `${pointer}${at}`, reason: `'${a.LogicalName}' is a column the engine supplies${reason}` });
+  if (a.AttributeType !== s.AttributeType) return [problem('/AttributeType', ` (${s.AttributeType}); declare it as ${s.AttributeType} or leave it out`)];
+  const problems: ModelProblem[] = [];
+  if (JSON.stringify(a.Targets ?? []) !== JSON.stringify(s.Targets ?? [])) problems.push(problem('/Targets', `, a lookup to ${(s.Targets ?? []).join(', ')}; declare the same Targets`));
+  if (s.AttributeType === 'DateTime' && (a.DateTimeBehavior ?? 'UserLocal') !== s.DateTimeBehavior) problems.push(problem('/DateTimeBehavior', `, with DateTimeBehavior ${s.DateTimeBehavior!}; declare the same`));
+  if (a.AttributeOf !== undefined) problems.push(problem('/AttributeOf', ', a stored column of its own; it cannot be AttributeOf another'));
+  for (const flag of ['IsValidForCreate', 'IsValidForUpdate'] as const) {
+    // statecode is never valid for create, whatever the file says (buildAttribute).
+    if (flag === 'IsValidForCreate' && s.AttributeType === 'State') continue;
+    if (a[flag] === true && s[flag] === false) problems.push(problem(`/${flag}`, `, not valid for ${flag === 'IsValidForCreate' ? 'create' : 'update'} (the engine sets it or it never changes); ${flag} must be false or left out`));
+  }
+  return problems;
+}
+
 /** Checks one file's internal rules (beyond the JSON Schema) and returns its problems. */
 function checkEntity(source: string, file: EntityFile): ModelProblem[] {
   const problems: ModelProblem[] = [];
@@ -182,7 +215,11 @@ function checkEntity(source: string, file: EntityFile): ModelProblem[] {
   }
   const at = (i: number, rest = '') => `/Attributes/${i}${rest}`;
   const seen = new Map<string, number>();
+  const engine = engineColumns(file);
   file.Attributes.forEach((a, i) => {
+    const supplied = engine.get(a.LogicalName);
+    // The primary key's type is checked below, with its own words.
+    if (supplied && !(a.LogicalName === file.PrimaryIdAttribute && a.AttributeType !== 'Uniqueidentifier')) problems.push(...systemColumnProblems(source, at(i), a, supplied));
     const previous = seen.get(a.LogicalName);
     if (previous !== undefined) problems.push({ file: source, pointer: at(i, '/LogicalName'), reason: `duplicate attribute '${a.LogicalName}' (also at ${at(previous)})` });
     seen.set(a.LogicalName, i);
@@ -296,12 +333,19 @@ function checkModel(entities: EntityModel[], indexOf: Map<EntityModel, Map<strin
 
 /**
  * The attributes of a table: the file's own, then the system columns it leaves out (none for an
- * intersect table), in order. Type columns are built first so their lookups can point at them.
+ * intersect table), in order. A declared system column takes the engine's IsValidForCreate and
+ * IsValidForUpdate where it gives none (checkEntity refuses one that makes it more writable).
+ * Type columns are built first so their lookups can point at them.
  */
 function buildAttributes(file: EntityFile, intersect: boolean): AttributeModel[] {
   const declared = new Set(file.Attributes.map((a) => a.LogicalName));
+  const engine = intersect ? new Map<string, AttributeFile>() : engineColumns(file);
+  const withEngineFlags = (a: AttributeFile): AttributeFile => {
+    const s = engine.get(a.LogicalName);
+    return s ? { IsValidForCreate: s.IsValidForCreate, IsValidForUpdate: s.IsValidForUpdate, ...a } : a;
+  };
   const all: Array<[AttributeFile, boolean]> = [
-    ...file.Attributes.map((a): [AttributeFile, boolean] => [a, false]),
+    ...file.Attributes.map((a): [AttributeFile, boolean] => [withEngineFlags(a), false]),
     ...(intersect ? [] : systemColumns(file).filter((a) => !declared.has(a.LogicalName)).map((a): [AttributeFile, boolean] => [a, true])),
   ];
   const types = new Map<string, AttributeModel>();
