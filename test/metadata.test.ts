@@ -3,7 +3,7 @@ import { mkdirSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSyn
 import { join } from 'node:path';
 import { expect } from 'chai';
 import { buildModel, loadModel, ModelError } from '../src/model/loader.js';
-import { call, copyMetadata, SHIPPED_METADATA, startServer } from './support/server.js';
+import { call, copyMetadata, DATABASES, SHIPPED_METADATA, startServer, withMetadataCopy } from './support/server.js';
 import { RELATIONSHIP_FILES, TAGS } from './support/relationship-metadata.js';
 
 const CLI = join(import.meta.dirname, '..', 'src', 'cli.js');
@@ -185,6 +185,44 @@ describe('metadata files', () => {
     ]);
     expect(a('versionnumber').DisplayName).to.equal('Row version');
   });
+
+  /** A table of number columns with the bounds given (Decimal of Precision 10, Money, Integer), for the storage bound tests. */
+  const numbers = (decimal: object, money: object = {}, integer: object = {}) => ({ source: 'new_n.json', json: {
+    LogicalName: 'new_n', EntitySetName: 'new_ns', PrimaryIdAttribute: 'new_nid', OwnershipType: 'OrganizationOwned', Attributes: [
+      { LogicalName: 'new_d', AttributeType: 'Decimal', Precision: 10, ...decimal },
+      { LogicalName: 'new_m', AttributeType: 'Money', ...money },
+      { LogicalName: 'new_i', AttributeType: 'Integer', ...integer },
+    ],
+  } });
+
+  it('keeps Decimal and Money bounds within what numeric(38,p) holds, below 10^(38-p), as Integer and BigInt bounds are kept within their columns', () => {
+    const model = buildModel([...shippedFiles(), numbers({ MinValue: -1e30, MaxValue: 1e30 }, { MaxValue: 1e40 })]);
+    const a = (name: string) => model.byLogicalName.get('new_n')!.attributesByName.get(name)!;
+    expect([a('new_d').MinValue, a('new_d').MaxValue, a('new_m').MinValue, a('new_m').MaxValue]).to.deep.equal([-9.99999999999999e27, 9.99999999999999e27, -922337203685477, 9.99999999999999e33]);
+    const problems = problemsOf(() => buildModel([...shippedFiles(), numbers({ MinValue: 1e30 }, { MaxValue: -1e35 }, { MinValue: 3e9 })]));
+    expect(problems.map((p) => `${p.file} ${p.pointer} ${p.reason}`)).to.deep.equal([
+      'new_n.json /Attributes/0/MinValue MinValue 1e+30 is above 9.99999999999999e+27, the largest value a column of type Decimal (Precision 10) holds',
+      'new_n.json /Attributes/1/MaxValue MaxValue -1e+35 is below -9.99999999999999e+33, the smallest value a column of type Money (Precision 4) holds',
+      'new_n.json /Attributes/2/MinValue MinValue 3000000000 is above 2147483647, the largest value a column of type Integer holds',
+    ]);
+  });
+
+  for (const database of DATABASES) {
+    it(`stores a Decimal at its widest bound and refuses one past it with a 400, not a database fault [${database.name}]`, () => withMetadataCopy(async (dir) => {
+      writeFileSync(join(dir, 'new_n.json'), JSON.stringify(numbers({ MinValue: -1e30, MaxValue: 1e30 }).json));
+      const s = await startServer(dir, database);
+      try {
+        const widest = await call('POST', `${s.root}new_ns`, { new_d: -9.99999999999999e27 }, { Prefer: 'return=representation' });
+        expect(widest.status, widest.text).to.equal(201);
+        expect(widest.json.new_d).to.equal(-9.99999999999999e27);
+        const past = await call('POST', `${s.root}new_ns`, { new_d: 1e29 });
+        expect(past.status, past.text).to.equal(400);
+        expect(past.json.error.message).to.contain('Accepted Values: -9.99999999999999e+27 to 9.99999999999999e+27');
+      } finally {
+        await s.close();
+      }
+    }));
+  }
 
   it('reads CascadeConfiguration.Delete of a lookup (RemoveLink by default, Restrict on system lookups) and refuses it elsewhere', () => {
     const file = (attributes: object[]) => ({ source: 'new_a.json', json: {

@@ -68,14 +68,28 @@ const DEFAULT_RANGES: Partial<Record<AttributeFile['AttributeType'], [number, nu
  */
 const INT64_DOUBLES: [number, number] = [-9223372036854774784, 9223372036854774784];
 
+/** The Precision of a Decimal or Money column whose file gives none. */
+const DEFAULT_PRECISION: Partial<Record<AttributeFile['AttributeType'], number>> = { Decimal: 2, Money: 4 };
+
 /**
- * What the database column of an integer type holds: a file's MinValue/MaxValue is kept within
- * it (int4 for Integer, INT64_DOUBLES for BigInt), so a value the range admits can be stored.
+ * What the database column of a number type holds: a file's MinValue/MaxValue is kept within it,
+ * so a value the range admits can be stored: int4 for Integer, INT64_DOUBLES for BigInt, and for
+ * Decimal and Money, stored as numeric(38,p) / DECIMAL(38,p) (sql/types.ts), whose values are
+ * below 10^(38-p), the largest 15-digit number below that (9.99999999999999e27 at Precision 10):
+ * a double's shortest text, which drivers send, then never rounds up to 10^(38-p). Undefined for
+ * the other types (a Double column holds every finite double).
  */
-const STORABLE: Partial<Record<AttributeFile['AttributeType'], [number, number]>> = {
-  Integer: [-2147483648, 2147483647],
-  BigInt: INT64_DOUBLES,
-};
+function storableRange(a: Pick<AttributeFile, 'AttributeType' | 'Precision'>): [number, number] | undefined {
+  switch (a.AttributeType) {
+    case 'Integer': return [-2147483648, 2147483647];
+    case 'BigInt': return INT64_DOUBLES;
+    case 'Decimal': case 'Money': {
+      const max = Number(`999999999999999e${38 - (a.Precision ?? DEFAULT_PRECISION[a.AttributeType]!) - 15}`);
+      return [-max, max];
+    }
+    default: return undefined;
+  }
+}
 
 const DEFAULT_MAX_LENGTH: Partial<Record<AttributeFile['AttributeType'], number>> = {
   String: 100,
@@ -106,6 +120,7 @@ function ajvProblems(file: string, errors: ErrorObject[] | null | undefined): Mo
 function buildAttribute(file: EntityFile, a: AttributeFile, systemSupplied: boolean, columnNumber: number, typeAttribute?: AttributeModel): AttributeModel {
   const lookup = isLookupType(a.AttributeType);
   const range = DEFAULT_RANGES[a.AttributeType];
+  const storable = storableRange(a);
   const primaryId = a.LogicalName === file.PrimaryIdAttribute;
   return Object.freeze({
     LogicalName: a.LogicalName,
@@ -119,9 +134,9 @@ function buildAttribute(file: EntityFile, a: AttributeFile, systemSupplied: bool
     IsValidForUpdate: a.AttributeOf ? false : a.IsValidForUpdate ?? !primaryId,
     IsValidForRead: a.IsValidForRead ?? true,
     MaxLength: a.MaxLength ?? DEFAULT_MAX_LENGTH[a.AttributeType],
-    MinValue: STORABLE[a.AttributeType] ? Math.max(a.MinValue ?? range![0], STORABLE[a.AttributeType]![0]) : a.MinValue ?? range?.[0],
-    MaxValue: STORABLE[a.AttributeType] ? Math.min(a.MaxValue ?? range![1], STORABLE[a.AttributeType]![1]) : a.MaxValue ?? range?.[1],
-    Precision: a.Precision ?? (a.AttributeType === 'Money' ? 4 : a.AttributeType === 'Decimal' ? 2 : undefined),
+    MinValue: storable ? Math.max(a.MinValue ?? range![0], storable[0]) : a.MinValue ?? range?.[0],
+    MaxValue: storable ? Math.min(a.MaxValue ?? range![1], storable[1]) : a.MaxValue ?? range?.[1],
+    Precision: a.Precision ?? DEFAULT_PRECISION[a.AttributeType],
     Targets: Object.freeze([...(a.Targets ?? [])]),
     DateTimeBehavior: a.AttributeType === 'DateTime' ? a.DateTimeBehavior ?? 'UserLocal' : undefined,
     Format: a.Format,
@@ -226,6 +241,11 @@ function checkEntity(source: string, file: EntityFile): ModelProblem[] {
     if (a.MinValue !== undefined && a.MaxValue !== undefined && a.MinValue > a.MaxValue) {
       problems.push({ file: source, pointer: at(i, '/MinValue'), reason: `MinValue ${a.MinValue} is greater than MaxValue ${a.MaxValue}` });
     }
+    // Bounds past what the column holds are brought within it (buildAttribute), unless no stored value would be left.
+    const storable = storableRange(a);
+    const column = () => `a column of type ${a.AttributeType}${DEFAULT_PRECISION[a.AttributeType] === undefined ? '' : ` (Precision ${a.Precision ?? DEFAULT_PRECISION[a.AttributeType]!})`} holds`;
+    if (storable && a.MinValue !== undefined && a.MinValue > storable[1]) problems.push({ file: source, pointer: at(i, '/MinValue'), reason: `MinValue ${a.MinValue} is above ${storable[1]}, the largest value ${column()}` });
+    if (storable && a.MaxValue !== undefined && a.MaxValue < storable[0]) problems.push({ file: source, pointer: at(i, '/MaxValue'), reason: `MaxValue ${a.MaxValue} is below ${storable[0]}, the smallest value ${column()}` });
     if (a.OptionSet) {
       const values = new Set<number>();
       a.OptionSet.Options.forEach((o, j) => {
