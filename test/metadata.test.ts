@@ -207,6 +207,24 @@ describe('metadata files', () => {
     ]);
   });
 
+  it('refuses bounds that are no finite number, fractions on Integer and BigInt columns, and a MinValue above the MaxValue', () => {
+    // JSON's 1e400 reads as Infinity: only a file's text can hold it.
+    const json = JSON.parse(`{"LogicalName":"new_b","EntitySetName":"new_bs","PrimaryIdAttribute":"new_bid","OwnershipType":"OrganizationOwned","Attributes":[
+      {"LogicalName":"new_i","AttributeType":"Integer","MinValue":1.5},
+      {"LogicalName":"new_g","AttributeType":"BigInt","MinValue":-2.5,"MaxValue":1e400},
+      {"LogicalName":"new_f","AttributeType":"Double","MaxValue":1e400},
+      {"LogicalName":"new_d","AttributeType":"Decimal","MinValue":-1e400,"MaxValue":5},
+      {"LogicalName":"new_m","AttributeType":"Money","MinValue":10,"MaxValue":5}]}`);
+    expect(problemsOf(() => buildModel([...shippedFiles(), { source: 'new_b.json', json }])).map((p) => `${p.file} ${p.pointer} ${p.reason}`)).to.deep.equal([
+      'new_b.json /Attributes/0/MinValue MinValue 1.5 is not a whole number, as the bounds of a column of type Integer are',
+      'new_b.json /Attributes/1/MinValue MinValue -2.5 is not a whole number, as the bounds of a column of type BigInt are',
+      'new_b.json /Attributes/1/MaxValue MaxValue Infinity is not a finite number (a number past ±1.7976931348623157e308 reads as Infinity)',
+      'new_b.json /Attributes/2/MaxValue MaxValue Infinity is not a finite number (a number past ±1.7976931348623157e308 reads as Infinity)',
+      'new_b.json /Attributes/3/MinValue MinValue -Infinity is not a finite number (a number past ±1.7976931348623157e308 reads as Infinity)',
+      'new_b.json /Attributes/4/MinValue MinValue 10 is greater than MaxValue 5',
+    ]);
+  });
+
   for (const database of DATABASES) {
     it(`stores a Decimal at its widest bound and refuses one past it with a 400, not a database fault [${database.name}]`, () => withMetadataCopy(async (dir) => {
       writeFileSync(join(dir, 'new_n.json'), JSON.stringify(numbers({ MinValue: -1e30, MaxValue: 1e30 }).json));

@@ -222,6 +222,31 @@ function systemColumnProblems(source: string, pointer: string, a: AttributeFile,
   return problems;
 }
 
+/**
+ * The problems of a column's MinValue and MaxValue, at `pointer`: a bound that is no finite number
+ * (JSON's 1e400 reads as Infinity), a fraction on an Integer or BigInt column, MinValue above
+ * MaxValue, and a range with no value the column stores (a bound past what it stores is brought
+ * within it by buildAttribute, see storableRange).
+ */
+function boundProblems(source: string, pointer: string, a: AttributeFile): ModelProblem[] {
+  const problems: ModelProblem[] = [];
+  const problem = (bound: 'MinValue' | 'MaxValue', reason: string) => problems.push({ file: source, pointer: `${pointer}/${bound}`, reason: `${bound} ${a[bound]!} ${reason}` });
+  for (const bound of ['MinValue', 'MaxValue'] as const) {
+    const n = a[bound];
+    if (n === undefined) continue;
+    if (!Number.isFinite(n)) problem(bound, 'is not a finite number (a number past ±1.7976931348623157e308 reads as Infinity)');
+    else if ((a.AttributeType === 'Integer' || a.AttributeType === 'BigInt') && !Number.isInteger(n)) problem(bound, `is not a whole number, as the bounds of a column of type ${a.AttributeType} are`);
+  }
+  if (problems.length) return problems;
+  if (a.MinValue !== undefined && a.MaxValue !== undefined && a.MinValue > a.MaxValue) problem('MinValue', `is greater than MaxValue ${a.MaxValue}`);
+  const storable = storableRange(a);
+  if (!storable) return problems;
+  const column = `a column of type ${a.AttributeType}${DEFAULT_PRECISION[a.AttributeType] === undefined ? '' : ` (Precision ${a.Precision ?? DEFAULT_PRECISION[a.AttributeType]!})`} holds`;
+  if (a.MinValue !== undefined && a.MinValue > storable[1]) problem('MinValue', `is above ${storable[1]}, the largest value ${column}`);
+  if (a.MaxValue !== undefined && a.MaxValue < storable[0]) problem('MaxValue', `is below ${storable[0]}, the smallest value ${column}`);
+  return problems;
+}
+
 /** Checks one file's internal rules (beyond the JSON Schema) and returns its problems. */
 function checkEntity(source: string, file: EntityFile): ModelProblem[] {
   const problems: ModelProblem[] = [];
@@ -238,14 +263,7 @@ function checkEntity(source: string, file: EntityFile): ModelProblem[] {
     const previous = seen.get(a.LogicalName);
     if (previous !== undefined) problems.push({ file: source, pointer: at(i, '/LogicalName'), reason: `duplicate attribute '${a.LogicalName}' (also at ${at(previous)})` });
     seen.set(a.LogicalName, i);
-    if (a.MinValue !== undefined && a.MaxValue !== undefined && a.MinValue > a.MaxValue) {
-      problems.push({ file: source, pointer: at(i, '/MinValue'), reason: `MinValue ${a.MinValue} is greater than MaxValue ${a.MaxValue}` });
-    }
-    // Bounds past what the column holds are brought within it (buildAttribute), unless no stored value would be left.
-    const storable = storableRange(a);
-    const column = () => `a column of type ${a.AttributeType}${DEFAULT_PRECISION[a.AttributeType] === undefined ? '' : ` (Precision ${a.Precision ?? DEFAULT_PRECISION[a.AttributeType]!})`} holds`;
-    if (storable && a.MinValue !== undefined && a.MinValue > storable[1]) problems.push({ file: source, pointer: at(i, '/MinValue'), reason: `MinValue ${a.MinValue} is above ${storable[1]}, the largest value ${column()}` });
-    if (storable && a.MaxValue !== undefined && a.MaxValue < storable[0]) problems.push({ file: source, pointer: at(i, '/MaxValue'), reason: `MaxValue ${a.MaxValue} is below ${storable[0]}, the smallest value ${column()}` });
+    problems.push(...boundProblems(source, at(i), a));
     if (a.OptionSet) {
       const values = new Set<number>();
       a.OptionSet.Options.forEach((o, j) => {
