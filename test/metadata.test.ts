@@ -416,6 +416,24 @@ describe('metadata files', () => {
     expect(clash.map((p) => p.reason)).to.deep.equal(["navigation property name 'createdby' is already a property of 'new_a'; set Entity1NavigationPropertyName"]);
   });
 
+  it('refuses two one-to-many relationships with one SchemaName, declared or by Dataverse\'s default names, on different tables', () => {
+    const table = (name: string, attributes: object[]) => ({ source: `${name}.json`, json: { LogicalName: name, EntitySetName: `${name}s`, PrimaryIdAttribute: `${name}id`, OwnershipType: 'None', HasStateModel: false, Attributes: attributes } });
+    const text = (files: Array<{ source: string; json: unknown }>) => problemsOf(() => buildModel([...shippedFiles(), ...files])).map((p) => `${p.file} ${p.pointer} ${p.reason}`);
+    expect(text([
+      table('new_a', [{ LogicalName: 'new_user', AttributeType: 'Lookup', Targets: ['systemuser'], RelationshipSchemaName: 'new_shared' }]),
+      table('new_b', [{ LogicalName: 'new_name', AttributeType: 'String' }, { LogicalName: 'new_org', AttributeType: 'Lookup', Targets: ['organization'], RelationshipSchemaName: 'new_shared' }]),
+    ])).to.deep.equal([
+      "new_b.json /Attributes/1/RelationshipSchemaName relationship name 'new_shared' is also the name of the relationship of lookup new_a.new_user; set another RelationshipSchemaName",
+    ]);
+    // systemuser_<table>_<column>: new_a_b + new_c and new_a + b_new_c.
+    expect(text([
+      table('new_a_b', [{ LogicalName: 'new_c', AttributeType: 'Lookup', Targets: ['systemuser'] }]),
+      table('new_a', [{ LogicalName: 'b_new_c', AttributeType: 'Lookup', Targets: ['systemuser'] }]),
+    ])).to.deep.equal([
+      "new_a.json /Attributes/0 relationship name 'systemuser_new_a_b_new_c' is also the name of the relationship of lookup new_a_b.new_c; set another RelationshipSchemaName",
+    ]);
+  });
+
   it('refuses to start on a broken model and names the problem', () => {
     const dir = copyMetadata();
     try {

@@ -511,7 +511,9 @@ export function buildModel(files: ReadonlyArray<{ source: string; json: unknown 
     const entity = buildEntity(source, file);
     if (Array.isArray(entity)) { problems.push(...entity); continue; }
     indexOf.set(entity, new Map(file.Attributes.map((a, i) => [a.LogicalName, i])));
-    for (const a of file.Attributes) if (a.Targets) declared.set(`${file.LogicalName}.${a.LogicalName}`, a);
+    file.Attributes.forEach((a, i) => {
+      if (a.Targets) declared.set(`${file.LogicalName}.${a.LogicalName}`, { RelationshipSchemaName: a.RelationshipSchemaName, CascadeConfiguration: a.CascadeConfiguration, pointer: `/Attributes/${i}` });
+    });
     (file.ManyToManyRelationships ?? []).forEach((r, i) => manyToMany.push({ source, pointer: `/ManyToManyRelationships/${i}`, declaredBy: file.LogicalName, file: r }));
     entities.push(entity);
   }

@@ -57,17 +57,24 @@ function register(nav: NavigationPropertyModel, file: string, pointer: string, h
   return undefined;
 }
 
-/** What a metadata file declares of the relationship behind a lookup. */
-export type DeclaredRelationship = Pick<AttributeFile, 'RelationshipSchemaName' | 'CascadeConfiguration'>;
+/**
+ * What a metadata file declares of the relationship behind a lookup, and `pointer`, the JSON
+ * pointer of the lookup in its file (`/Attributes/3`), for messages.
+ */
+export type DeclaredRelationship = Pick<AttributeFile, 'RelationshipSchemaName' | 'CascadeConfiguration'> & { readonly pointer: string };
 
 /**
  * Derives a one-to-many relationship from every stored lookup (one per target) and registers its
  * two navigation properties. `declared` holds the files' lookups by `<table>.<column>`
- * (RelationshipSchemaName, CascadeConfiguration). Returns problems for names that collide.
+ * (RelationshipSchemaName, CascadeConfiguration, where). Returns problems for names that collide:
+ * navigation properties, and a relationship SchemaName another one-to-many relationship has
+ * (the SchemaName names a relationship in RelationshipDefinitions and gives it its MetadataId).
  */
 export function buildOneToMany(entities: readonly EntityModel[], declared: ReadonlyMap<string, DeclaredRelationship>): ModelProblem[] {
   const problems: ModelProblem[] = [];
   const byName = new Map(entities.map((e) => [e.LogicalName, e]));
+  /** Relationship SchemaName → the lookup (`<table>.<column>`) whose relationship has it. */
+  const names = new Map<string, string>();
   for (const e of entities) {
     for (const a of e.Attributes) {
       if (!a.IsStored || !a.Targets.length) continue;
@@ -85,7 +92,14 @@ export function buildOneToMany(entities: readonly EntityModel[], declared: Reado
             Delete: file?.CascadeConfiguration?.Delete ?? defaultCascadeDelete(a),
           }),
         });
-        const where = `(lookup '${a.LogicalName}')`;
+        const where = file?.pointer ?? `(engine-supplied column '${a.LogicalName}')`;
+        const lookup = `${e.LogicalName}.${a.LogicalName}`;
+        const other = names.get(schemaName);
+        if (other !== undefined) {
+          problems.push({ file: e.source, pointer: file?.RelationshipSchemaName === undefined ? where : `${where}/RelationshipSchemaName`, reason: `relationship name '${schemaName}' is also the name of the relationship of lookup ${other}; ${polymorphic ? 'rename the lookup' : 'set another RelationshipSchemaName'}` });
+          continue;
+        }
+        names.set(schemaName, lookup);
         const many: OneToManyNavigationModel = { Name: schemaName, kind: 'collection', relationship, source: target, target: e, Partner: single };
         const one: OneToManyNavigationModel = { Name: single, kind: 'single', relationship, source: e, target, Partner: schemaName };
         const problem = register(one, e.source, where, 'rename the lookup or set ReferencingEntityNavigationPropertyName')
