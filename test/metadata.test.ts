@@ -242,6 +242,28 @@ describe('metadata files', () => {
     }));
   }
 
+  it('refuses a SystemRequired column that is not valid for create and that the engine does not set: no row could be created', () => {
+    const table = (attributes: object[]) => ({ source: 'new_t.json', json: {
+      LogicalName: 'new_t', EntitySetName: 'new_ts', PrimaryIdAttribute: 'new_tid', OwnershipType: 'UserOwned', Attributes: attributes,
+    } });
+    expect(problemsOf(() => buildModel([...shippedFiles(), table([
+      { LogicalName: 'new_code', AttributeType: 'String', RequiredLevel: 'SystemRequired', IsValidForCreate: false },
+      { LogicalName: 'versionnumber', AttributeType: 'BigInt', RequiredLevel: 'SystemRequired' },
+    ])])).map((p) => `${p.file} ${p.pointer} ${p.reason}`)).to.deep.equal([
+      "new_t.json /Attributes/0/RequiredLevel 'new_code' is SystemRequired but not valid for create, and the engine does not set it: no row could be created; make it valid for create or choose another RequiredLevel",
+      "new_t.json /Attributes/1/RequiredLevel 'versionnumber' is SystemRequired but not valid for create, and the engine does not set it: no row could be created; make it valid for create or choose another RequiredLevel",
+    ]);
+    // Columns every Create sets may be required and read-only.
+    const required = { RequiredLevel: 'SystemRequired', IsValidForCreate: false };
+    const model = buildModel([...shippedFiles(), table([
+      { LogicalName: 'createdon', AttributeType: 'DateTime', ...required },
+      { LogicalName: 'modifiedby', AttributeType: 'Lookup', Targets: ['systemuser'], ...required },
+      { LogicalName: 'owninguser', AttributeType: 'Lookup', Targets: ['systemuser'], ...required },
+      { LogicalName: 'statuscode', AttributeType: 'Status', OptionSet: { Options: [{ Value: 1, Label: 'Active', State: 0 }, { Value: 2, Label: 'Inactive', State: 1 }] }, ...required },
+    ])]);
+    expect(model.byLogicalName.get('new_t')!.attributesByName.get('statuscode')!.RequiredLevel).to.equal('SystemRequired');
+  });
+
   it('reads CascadeConfiguration.Delete of a lookup (RemoveLink by default, Restrict on system lookups) and refuses it elsewhere', () => {
     const file = (attributes: object[]) => ({ source: 'new_a.json', json: {
       LogicalName: 'new_a', EntitySetName: 'new_as', PrimaryIdAttribute: 'new_aid', OwnershipType: 'UserOwned', HasStateModel: false, Attributes: attributes,

@@ -5,7 +5,7 @@ import { Ajv, type ErrorObject } from 'ajv';
 import { parseString } from 'xml2js';
 import { entityFileSchema, IDENTIFIER_MAX, identifierName, identifierTooLong } from './schema.js';
 import { buildManyToMany, buildOneToMany, type DeclaredRelationship, type ManyToManyDeclaration } from './relationships.js';
-import { systemColumns } from './system-columns.js';
+import { setOnCreate, systemColumns } from './system-columns.js';
 import type { AttributeFile, AttributeModel, EdmType, EntityFile, EntityKeyModel, EntityModel, Model } from './types.js';
 
 /** One problem found in a metadata file: the file, a JSON pointer into it, and the reason. */
@@ -300,7 +300,10 @@ function checkEntity(source: string, file: EntityFile): ModelProblem[] {
   return problems;
 }
 
-/** Checks rules that span attributes and files: targets, AttributeOf, state/status, names. */
+/**
+ * Checks rules that span attributes and files: targets, AttributeOf, state/status, names, and
+ * SystemRequired columns that no Create could fill.
+ */
 function checkModel(entities: EntityModel[], indexOf: Map<EntityModel, Map<string, number>>): ModelProblem[] {
   const problems: ModelProblem[] = [];
   const byName = new Map(entities.map((e) => [e.LogicalName, e]));
@@ -333,6 +336,9 @@ function checkModel(entities: EntityModel[], indexOf: Map<EntityModel, Map<strin
     sets.set(e.EntitySetName, e);
     const properties = new Map<string, string>();
     for (const a of e.Attributes) {
+      if (a.RequiredLevel === 'SystemRequired' && !a.IsValidForCreate && a.IsStored && !a.AttributeOf && !setOnCreate(e, a.LogicalName)) {
+        problems.push({ file: e.source, pointer: pointerOf(a, '/RequiredLevel'), reason: `'${a.LogicalName}' is SystemRequired but not valid for create, and the engine does not set it: no row could be created; make it valid for create or choose another RequiredLevel` });
+      }
       for (const t of a.Targets) {
         if (!byName.has(t)) problems.push({ file: e.source, pointer: pointerOf(a, '/Targets'), reason: `lookup target '${t}' is not a table in the model (add ${join(dirname(e.source), `${t}.json`)})` });
       }

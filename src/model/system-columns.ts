@@ -1,4 +1,4 @@
-import type { AttributeFile, EntityFile } from './types.js';
+import type { AttributeFile, EntityFile, EntityModel } from './types.js';
 
 /**
  * The standard columns Dataverse puts on every table. The loader appends each one a metadata file
@@ -35,6 +35,24 @@ export const ROLEPRIVILEGES = 'roleprivileges';
  * the role messages); clients' writes are refused.
  */
 export const SERVICE_MAINTAINED: ReadonlySet<string> = new Set([SDKMESSAGE, SDKMESSAGEFILTER, PRIVILEGE, ROLEPRIVILEGES]);
+
+/**
+ * Whether every Create gives column `name` of `entity` a value whatever its body holds
+ * (plan/write.ts planServiceCreate): the primary key, the audit columns (created/modified on and
+ * by), organizationid, ownerid and, beside it, owninguser, statecode and statuscode, and
+ * msft_datastate on a retention-enabled table. Such a column may be SystemRequired without being
+ * valid for create; any other would make every Create fail.
+ */
+export function setOnCreate(entity: EntityModel, name: string): boolean {
+  switch (name) {
+    case entity.PrimaryIdAttribute: case 'createdon': case 'modifiedon': case 'createdby': case 'modifiedby': case 'organizationid': case 'ownerid':
+      return true;
+    case 'owninguser': return entity.attributesByName.has('ownerid');
+    case 'statecode': case 'statuscode': return entity.attributesByName.has('statecode') && entity.attributesByName.has('statuscode');
+    case DATASTATE: return entity.IsRetentionEnabled;
+    default: return false;
+  }
+}
 
 function userLookup(LogicalName: string, DisplayName: string): AttributeFile {
   return { LogicalName, AttributeType: 'Lookup', Targets: [SYSTEMUSER], DisplayName, RequiredLevel: 'None', ...readOnly };
