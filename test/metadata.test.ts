@@ -85,6 +85,46 @@ describe('metadata files', () => {
     expect(problems.find((p) => p.pointer === '/Attributes/2')!.reason).to.contain("unknown property 'Colour'");
   });
 
+  it('says which property a column of its AttributeType may not have or needs, not what ajv\'s if/then/else says', () => {
+    const problems = problemsOf(() => buildModel([
+      { source: 'bad.json', json: { LogicalName: 'bad', EntitySetName: 'bads', PrimaryIdAttribute: 'badid', Attributes: [
+        { LogicalName: 'new_n', AttributeType: 'Integer', MaxLength: 5 },
+        { LogicalName: 'new_b', AttributeType: 'Boolean', OptionSet: { Options: [{ Value: 1, Label: 'Yes' }] } },
+        { LogicalName: 'new_s', AttributeType: 'String', Targets: ['systemuser'] },
+        { LogicalName: 'new_l', AttributeType: 'Lookup' },
+        { LogicalName: 'new_p', AttributeType: 'Picklist' },
+        { LogicalName: 'new_x', AttributeType: 'Nope', MaxLength: 5 },
+      ] } },
+    ]));
+    expect(problems.map((p) => `${p.file} ${p.pointer} ${p.reason}`)).to.deep.equal([
+      'bad.json /Attributes/0/MaxLength MaxLength is only for columns of type String or Memo, not Integer',
+      'bad.json /Attributes/1/OptionSet OptionSet is only for columns of type Picklist, State or Status, not Boolean',
+      'bad.json /Attributes/2/Targets Targets is only for columns of type Lookup, Owner or Customer, not String',
+      'bad.json /Attributes/3 a column of type Lookup needs Targets',
+      'bad.json /Attributes/4 a column of type Picklist needs OptionSet',
+      `bad.json /Attributes/5/AttributeType must be equal to one of the allowed values: ${['String', 'Memo', 'Integer', 'BigInt', 'Decimal', 'Double', 'Money', 'Boolean', 'DateTime', 'Uniqueidentifier', 'Lookup', 'Owner', 'Customer', 'Picklist', 'State', 'Status', 'EntityName'].join(', ')}`,
+    ]);
+  });
+
+  it('says that statecode and statuscode go together when a file declares one that the engine\'s other does not fit', () => {
+    const table = (attributes: object[]) => ({ source: 'new_t.json', json: {
+      LogicalName: 'new_t', EntitySetName: 'new_ts', PrimaryIdAttribute: 'new_tid', OwnershipType: 'OrganizationOwned', Attributes: attributes,
+    } });
+    const text = (attributes: object[]) => problemsOf(() => buildModel([...shippedFiles(), table(attributes)])).map((p) => `${p.file} ${p.pointer} ${p.reason}`);
+    expect(text([{ LogicalName: 'statecode', AttributeType: 'State', OptionSet: { Options: [{ Value: 0, Label: 'Open', DefaultStatus: 1 }] } }])).to.deep.equal([
+      "new_t.json /Attributes/0/OptionSet statecode is declared without statuscode, and the engine's statuscode (1 of state 0, 2 of state 1) does not fit its options; declare statecode and statuscode together, each status with its State and each state with its DefaultStatus",
+    ]);
+    expect(text([{ LogicalName: 'statuscode', AttributeType: 'Status', OptionSet: { Options: [{ Value: 1, Label: 'Open', State: 0 }, { Value: 7, Label: 'Lost', State: 3 }] } }])).to.deep.equal([
+      'new_t.json /Attributes/0/OptionSet/Options/1/State status 7 must name one of the states 0, 1',
+      "new_t.json /Attributes/0/OptionSet statuscode is declared without statecode, and the engine's statecode (0 with DefaultStatus 1, 1 with DefaultStatus 2) does not fit its options; declare statecode and statuscode together, each status with its State and each state with its DefaultStatus",
+    ]);
+    // Statuses that fit the engine's states need no statecode of their own.
+    const fits = buildModel([...shippedFiles(), table([{ LogicalName: 'statuscode', AttributeType: 'Status', OptionSet: { Options: [
+      { Value: 1, Label: 'Open', State: 0 }, { Value: 3, Label: 'Waiting', State: 0 }, { Value: 2, Label: 'Closed', State: 1 },
+    ] } }])]);
+    expect(fits.byLogicalName.get('new_t')!.attributesByName.get('statuscode')!.OptionSet!.Options).to.have.length(3);
+  });
+
   it('reads only table files: hidden files, folders and dangling links named *.json are skipped; a byte order mark is allowed', () => {
     const dir = copyMetadata();
     try {

@@ -3,7 +3,7 @@ import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { Ajv, type ErrorObject } from 'ajv';
 import { parseString } from 'xml2js';
-import { entityFileSchema, IDENTIFIER_MAX, identifierName, identifierTooLong } from './schema.js';
+import { ATTRIBUTE_TYPES, entityFileSchema, IDENTIFIER_MAX, identifierName, identifierTooLong, TYPE_PROPERTY_RULES } from './schema.js';
 import { buildManyToMany, buildOneToMany, type DeclaredRelationship, type ManyToManyDeclaration } from './relationships.js';
 import { setOnCreate, systemColumns } from './system-columns.js';
 import type { AttributeFile, AttributeModel, EdmType, EntityFile, EntityKeyModel, EntityModel, Model } from './types.js';
@@ -97,18 +97,35 @@ const DEFAULT_MAX_LENGTH: Partial<Record<AttributeFile['AttributeType'], number>
   EntityName: 100,
 };
 
+/**
+ * The schema's errors as problems, in words a file's author reads: an identifier too long, a
+ * property the AttributeType does not have or needs (TYPE_PROPERTY_RULES; the `if` error that comes
+ * with each says nothing more and is left out), an unknown property, an enum's values.
+ */
 function ajvProblems(file: string, errors: ErrorObject[] | null | undefined): ModelProblem[] {
-  return (errors ?? []).map((e) => ({
-    file,
-    pointer: e.instancePath,
-    reason: e.keyword === 'additionalProperties'
-      ? `unknown property '${String(e.params['additionalProperty'])}'`
-      : e.keyword === 'enum'
-        ? `${e.message}: ${(e.params['allowedValues'] as unknown[]).join(', ')}`
-        : e.keyword === 'maxLength' && e.parentSchema === identifierName
-          ? identifierTooLong(String(e.data))
-          : e.message ?? e.keyword,
-  }));
+  const typeOf = (e: ErrorObject) => (e.data as { AttributeType?: unknown }).AttributeType;
+  // A rule's error about an unknown AttributeType would only repeat the enum error on it.
+  const known = (e: ErrorObject) => !TYPE_PROPERTY_RULES.has(e.parentSchema as object) || (ATTRIBUTE_TYPES as readonly unknown[]).includes(typeOf(e));
+  return (errors ?? []).filter((e) => e.keyword !== 'if' && known(e)).map((e) => {
+    const rule = TYPE_PROPERTY_RULES.get(e.parentSchema as object);
+    if (rule) {
+      const type = String(typeOf(e));
+      return e.keyword === 'not'
+        ? { file, pointer: `${e.instancePath}/${rule.property}`, reason: `${rule.property} is only for columns of type ${rule.types.slice(0, -1).join(', ')} or ${rule.types.at(-1)!}, not ${type}` }
+        : { file, pointer: e.instancePath, reason: `a column of type ${type} needs ${rule.property}` };
+    }
+    return {
+      file,
+      pointer: e.instancePath,
+      reason: e.keyword === 'additionalProperties'
+        ? `unknown property '${String(e.params['additionalProperty'])}'`
+        : e.keyword === 'enum'
+          ? `${e.message}: ${(e.params['allowedValues'] as unknown[]).join(', ')}`
+          : e.keyword === 'maxLength' && e.parentSchema === identifierName
+            ? identifierTooLong(String(e.data))
+            : e.message ?? e.keyword,
+    };
+  });
 }
 
 /**
@@ -363,12 +380,24 @@ function checkModel(entities: EntityModel[], indexOf: Map<EntityModel, Map<strin
     if (!!state !== !!status) problems.push({ file: e.source, pointer: '/Attributes', reason: 'statecode and statuscode must be declared together' });
     if (state?.OptionSet && status?.OptionSet) {
       const states = new Set(state.OptionSet.Options.map((o) => o.Value));
+      // A problem in the options of the engine's column (the file declares only the other) is the
+      // file's: it is reported once, on the declared column.
+      let engineMisfit = false;
+      const stateModel = (on: AttributeModel, problem: ModelProblem) => {
+        if (on.IsSystemSupplied) engineMisfit = true;
+        else problems.push(problem);
+      };
       for (const [j, o] of status.OptionSet.Options.entries()) {
-        if (o.State === undefined || !states.has(o.State)) problems.push({ file: e.source, pointer: pointerOf(status, `/OptionSet/Options/${j}/State`), reason: `status ${o.Value} must name one of the states ${[...states].join(', ')}` });
+        if (o.State === undefined || !states.has(o.State)) stateModel(status, { file: e.source, pointer: pointerOf(status, `/OptionSet/Options/${j}/State`), reason: `status ${o.Value} must name one of the states ${[...states].join(', ')}` });
       }
       for (const [j, o] of state.OptionSet.Options.entries()) {
         const ok = status.OptionSet.Options.some((s) => s.Value === o.DefaultStatus && s.State === o.Value);
-        if (!ok) problems.push({ file: e.source, pointer: pointerOf(state, `/OptionSet/Options/${j}/DefaultStatus`), reason: `DefaultStatus of state ${o.Value} must be a status of that state` });
+        if (!ok) stateModel(state, { file: e.source, pointer: pointerOf(state, `/OptionSet/Options/${j}/DefaultStatus`), reason: `DefaultStatus of state ${o.Value} must be a status of that state` });
+      }
+      if (engineMisfit) {
+        const [own, engine] = state.IsSystemSupplied ? [status, state] : [state, status];
+        const options = engine.OptionSet!.Options.map((o) => (engine === status ? `${o.Value} of state ${o.State!}` : `${o.Value} with DefaultStatus ${o.DefaultStatus!}`)).join(', ');
+        problems.push({ file: e.source, pointer: pointerOf(own, '/OptionSet'), reason: `${own.LogicalName} is declared without ${engine.LogicalName}, and the engine's ${engine.LogicalName} (${options}) does not fit its options; declare statecode and statuscode together, each status with its State and each state with its DefaultStatus` });
       }
     }
   }

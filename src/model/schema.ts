@@ -48,6 +48,20 @@ export function shortIdentifier(name: string, max: number = IDENTIFIER_MAX): str
 }
 const navigationName = { type: 'string', pattern: '^[A-Za-z_][A-Za-z0-9_]*$' };
 
+/** A property only some AttributeTypes have: which, and whether they must have it. */
+export interface TypeProperty {
+  readonly property: 'Targets' | 'OptionSet' | 'MaxLength';
+  readonly types: readonly (typeof ATTRIBUTE_TYPES)[number][];
+  readonly required: boolean;
+}
+
+/** The properties of an attribute that belong to some AttributeTypes only (checked as if/then/else). */
+const TYPE_PROPERTIES: readonly TypeProperty[] = [
+  { property: 'Targets', types: ['Lookup', 'Owner', 'Customer'], required: true },
+  { property: 'OptionSet', types: ['Picklist', 'State', 'Status'], required: true },
+  { property: 'MaxLength', types: ['String', 'Memo'], required: false },
+];
+
 const option = {
   type: 'object',
   required: ['Value', 'Label'],
@@ -106,23 +120,21 @@ const attribute = {
     },
     AttributeOf: logicalName,
   },
-  allOf: [
-    {
-      if: { properties: { AttributeType: { enum: ['Lookup', 'Owner', 'Customer'] } } },
-      then: { required: ['Targets'] },
-      else: { not: { required: ['Targets'] } },
-    },
-    {
-      if: { properties: { AttributeType: { enum: ['Picklist', 'State', 'Status'] } } },
-      then: { required: ['OptionSet'] },
-      else: { not: { required: ['OptionSet'] } },
-    },
-    {
-      if: { properties: { AttributeType: { enum: ['String', 'Memo'] } } },
-      else: { not: { required: ['MaxLength'] } },
-    },
-  ],
+  allOf: TYPE_PROPERTIES.map(({ property, types, required }) => ({
+    if: { properties: { AttributeType: { enum: types } } },
+    ...(required ? { then: { required: [property] } } : {}),
+    else: { not: { required: [property] } },
+  })),
 };
+
+/**
+ * The `then` (a type that needs the property lacks it) and `else` (another type has it) schema
+ * objects of TYPE_PROPERTIES' rules, to the rule: the loader words their ajv errors by it.
+ */
+export const TYPE_PROPERTY_RULES: ReadonlyMap<object, TypeProperty> = new Map(attribute.allOf.flatMap((rule, i): Array<[object, TypeProperty]> => [
+  ...(rule.then ? [[rule.then, TYPE_PROPERTIES[i]!] as [object, TypeProperty]] : []),
+  [rule.else, TYPE_PROPERTIES[i]!],
+]));
 
 /** ManyToManyRelationshipMetadata (Dataverse's property names; the loader fills the defaults). */
 const manyToMany = {
