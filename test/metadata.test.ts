@@ -304,6 +304,32 @@ describe('metadata files', () => {
     expect(model.byLogicalName.get('new_t')!.attributesByName.get('statuscode')!.RequiredLevel).to.equal('SystemRequired');
   });
 
+  for (const database of DATABASES) {
+    it(`sorts by a lookup or a choice label whose column name has 63 characters, the most there is [${database.name}]`, () => withMetadataCopy(async (dir) => {
+      const lookup = `new_${'l'.repeat(59)}`;
+      const choice = `new_${'c'.repeat(59)}`;
+      writeFileSync(join(dir, 'new_t.json'), JSON.stringify({ LogicalName: 'new_t', EntitySetName: 'new_ts', PrimaryIdAttribute: 'new_tid', PrimaryNameAttribute: 'new_name', OwnershipType: 'OrganizationOwned', Attributes: [
+        { LogicalName: 'new_name', AttributeType: 'String' },
+        { LogicalName: lookup, AttributeType: 'Lookup', Targets: ['new_t'] },
+        { LogicalName: choice, AttributeType: 'Picklist', OptionSet: { Options: [{ Value: 1, Label: 'b' }, { Value: 2, Label: 'a' }] } },
+      ] }));
+      const s = await startServer(dir, database);
+      try {
+        const parent = await call('POST', `${s.root}new_ts`, { new_name: 'p', [choice]: 1 }, { Prefer: 'return=representation' });
+        for (const name of ['c1', 'c2']) expect((await call('POST', `${s.root}new_ts`, { new_name: name, [choice]: 2, [`${lookup}@odata.bind`]: `/new_ts(${parent.json.new_tid})` })).status).to.equal(204);
+        const first = await call('GET', `${s.root}new_ts?$select=new_name&$orderby=_${lookup}_value desc,new_name`, undefined, { Prefer: 'odata.maxpagesize=1' });
+        expect(first.status, first.text).to.equal(200);
+        const next = await call('GET', first.json['@odata.nextLink'], undefined, { Prefer: 'odata.maxpagesize=1' });
+        expect([...first.json.value, ...next.json.value].map((r: { new_name: string }) => r.new_name)).to.deep.equal(['c1', 'c2']);
+        const fetch = await call('GET', `${s.root}new_ts?fetchXml=${encodeURIComponent(`<fetch><entity name="new_t"><attribute name="new_name"/><order attribute="${choice}"/><order attribute="new_name"/></entity></fetch>`)}`);
+        expect(fetch.status, fetch.text).to.equal(200);
+        expect(fetch.json.value.map((r: { new_name: string }) => r.new_name)).to.deep.equal(['c1', 'c2', 'p']);
+      } finally {
+        await s.close();
+      }
+    }));
+  }
+
   it('reads CascadeConfiguration.Delete of a lookup (RemoveLink by default, Restrict on system lookups) and refuses it elsewhere', () => {
     const file = (attributes: object[]) => ({ source: 'new_a.json', json: {
       LogicalName: 'new_a', EntitySetName: 'new_as', PrimaryIdAttribute: 'new_aid', OwnershipType: 'UserOwned', HasStateModel: false, Attributes: attributes,

@@ -1,3 +1,4 @@
+import { shortIdentifier } from '../model/schema.js';
 import type { AttributeModel, EntityModel, Model } from '../model/types.js';
 import type { SortKey } from './types.js';
 
@@ -32,11 +33,16 @@ export function sortColumnOf(column: AttributeModel): SortColumn | undefined {
   return computed.get(column);
 }
 
-/** A computed column's model: not stored, not writable, never in a write's values. */
+/**
+ * A computed column's model: not stored, not writable, never in a write's values. Its LogicalName,
+ * `<column>name`, is the SQL alias it is read under (sql/render.ts): past IDENTIFIER_MAX it is
+ * shortened with a hash (shortIdentifier), as PostgreSQL would cut it to the name of the column
+ * itself (63 characters) and find the alias ambiguous.
+ */
 function computedColumn(from: AttributeModel, of: AttributeModel, changes: Partial<AttributeModel>): AttributeModel {
   return Object.freeze({
     ...from,
-    LogicalName: `${of.LogicalName}name`,
+    LogicalName: shortIdentifier(`${of.LogicalName}name`),
     SchemaName: `${of.SchemaName}Name`,
     DisplayName: `${of.DisplayName} name`,
     Description: '',
