@@ -3,7 +3,8 @@ import { join } from 'node:path';
 import { expect } from 'chai';
 import { ImportError } from '../src/model/sources/columns.js';
 import { voyadoTable } from '../src/model/sources/voyado.js';
-import { call, DATABASES, runCli, startServer, withMetadataCopy } from './support/server.js';
+import { buildModel } from '../src/model/loader.js';
+import { call, DATABASES, runCli, SHIPPED_METADATA, startServer, withMetadataCopy } from './support/server.js';
 
 /**
  * `tessera import voyado`: a Voyado Engage interaction schema (seeds/voyado-engage-interactions.md)
@@ -73,6 +74,17 @@ describe('Voyado interaction schemas as tables', () => {
       ['voy_text', 'Memo', 10000, undefined, undefined, undefined, undefined],
     ]);
     expect(table.Attributes.find((a) => a.LogicalName === 'voy_text')!.Description).to.equal('The review');
+  });
+
+  it('writes bounds the loader takes: whole ones on integers (rounded inwards), none for a number past a double\'s range', () => {
+    // JSON's 1e400 reads as Infinity: only a schema's text can hold it.
+    const schema = JSON.parse('{"id":"bounds","jsonSchema":{"type":"object","properties":{"stars":{"type":"integer","minimum":1.5,"maximum":9.5},"score":{"type":"number","minimum":-1e400,"maximum":10}}}}');
+    const table = voyadoTable(schema);
+    expect(table.Attributes.slice(-2).map((a) => [a.LogicalName, a.AttributeType, a.MinValue, a.MaxValue])).to.deep.equal([
+      ['new_stars', 'Integer', 2, 9], ['new_score', 'Double', undefined, 10],
+    ]);
+    const systemTables = ['systemuser', 'organization'].map((t) => ({ source: `${t}.json`, json: JSON.parse(readFileSync(join(SHIPPED_METADATA, `${t}.json`), 'utf8')) }));
+    expect(buildModel([...systemTables, { source: 'new_bounds.json', json: table }]).byLogicalName.has('new_bounds')).to.equal(true);
   });
 
   it('names every problem of a schema it cannot map', () => {

@@ -10,7 +10,8 @@ import { ColumnSet, ImportError, isObject, prefixedName, prefixProblem, TABLE_NA
  * - names past the SQL identifier limit (61 characters for the table, 63 for a column) are cut
  *   and end in a hash of the whole name (prefixedName), the same on every import;
  * - one column `<prefix>_<property>` per property: `integer` → Integer (BigInt when its
- *   minimum/maximum leave Int32), `number` → Double, `boolean` → Boolean, `string` → String
+ *   minimum/maximum leave Int32; a fractional bound rounded inwards), `number` → Double (a
+ *   bound past a double's range, read as Infinity, left out), `boolean` → Boolean, `string` → String
  *   (MaxLength its maxLength, else 4,000; Memo above 4,000), with `format` `date-time` →
  *   DateTime, `date` → DateTime DateOnly, `uuid` → Uniqueidentifier, `email`/`uri` → String
  *   Format Email/Url; DisplayName its displayName, ApplicationRequired when `required`;
@@ -39,16 +40,20 @@ function column(prefix: string, name: string, p: unknown, required: boolean): At
     ...extra,
   });
   const bound = (key: string) => (typeof p[key] === 'number' ? p[key] as number : undefined);
+  // A bound past what a double holds (1e400 reads as Infinity) bounds nothing; the loader refuses it as MinValue/MaxValue.
+  const limit = (key: string) => { const n = bound(key); return n !== undefined && Number.isFinite(n) ? n : undefined; };
   const range = (min: number | undefined, max: number | undefined) => ({ ...(min !== undefined ? { MinValue: min } : {}), ...(max !== undefined ? { MaxValue: max } : {}) });
   switch (p['type']) {
     case 'integer': {
-      const min = bound('minimum');
-      const max = bound('maximum');
+      // Whole bounds, as the loader wants them on Integer and BigInt columns: `minimum: 1.5` admits 2 and up.
+      const [low, high] = [limit('minimum'), limit('maximum')];
+      const min = low === undefined ? undefined : Math.ceil(low);
+      const max = high === undefined ? undefined : Math.floor(high);
       const wide = (min !== undefined && min < INT32.min) || (max !== undefined && max > INT32.max);
       return wide ? make('BigInt') : make('Integer', range(min, max));
     }
     case 'number':
-      return make('Double', range(bound('minimum'), bound('maximum')));
+      return make('Double', range(limit('minimum'), limit('maximum')));
     case 'boolean':
       return make('Boolean');
     case 'string': {
