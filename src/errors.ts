@@ -149,6 +149,12 @@ export const Errors = {
     new ServiceError(400, '0x8004430D', 'Number of link entities in query exceeded maximum limit.'),
   /** 400 `0x80060888`: malformed or unsupported query option / URL syntax. */
   badQuery: (message: string) => new ServiceError(400, '0x80060888', message),
+  /**
+   * 415: a request body that is not JSON (OData Protocol §9.3; Dataverse's Web API reads JSON
+   * only, digest §2).
+   */
+  unsupportedMediaType: (type: string) =>
+    new ServiceError(415, '0x80060888', `The request's media type '${type}' is not supported; send the body as application/json.`),
   /** 501 `0x0`: a valid OData construct Tessera does not implement yet. */
   notImplemented: (what: string) =>
     new ServiceError(501, '0x0', `${what} is not supported by this service yet.`),

@@ -211,6 +211,7 @@ export class Service {
       const parsed = parseRequest(req);
       if (this.timing) this.timing.parseMs += performance.now() - parseStarted;
       if (parsed.resource.kind === 'batch' && inBatch) throw Errors.badQuery('A $batch cannot hold another $batch.');
+      if (req.body !== undefined && parsed.resource.kind !== 'batch') refuseOtherMediaTypes(header(req.headers, 'content-type'));
       const self = await this.runAs(req);
       res = parsed.resource.kind === 'batch' ? await self.batch(req, parsed) : await self.dispatch(parsed, `${req.origin}${req.url}`);
     } catch (err) {
@@ -497,8 +498,9 @@ export class Service {
 
   /**
    * `/<set>(<id>)/<segment>` (digest §2.2, §2.3): a property (GET its value, PUT `{"value":…}`,
-   * DELETE to null it) or a navigation property (GET the related row or rows, with query options).
-   * Throws 404 for an unknown segment or row, 400 for writes the column does not allow.
+   * DELETE to null it) or a navigation property (GET the related row or rows, with query options;
+   * POST to a collection-valued one creates a row linked to row `id`). Throws 404 for an unknown
+   * segment or row, 400 for writes the column does not allow, 405 for other methods.
    */
   private async segment(req: ODataRequest, entity: EntityModel, id: string | undefined, name: string): Promise<HttpResponse> {
     if (id === undefined) throw Errors.resourceNotFound(name);
@@ -515,14 +517,26 @@ export class Service {
       let value: unknown = null;
       if (req.method === 'PUT') {
         const body = parseBody(entity, req.body);
-        if (!('value' in body) || Object.keys(body).length !== 1) throw Errors.payload(entity.EntitySetName, 'The body of a property PUT is {"value": <new value>}.');
+        // Control information (`@odata.context`, `@odata.type`) may come along, as a GET of the property answers it.
+        if (!('value' in body) || Object.keys(body).some((k) => k !== 'value' && !k.startsWith('@odata.'))) throw Errors.payload(entity.EntitySetName, 'The body of a property PUT is {"value": <new value>}.');
         value = body['value'];
       }
       await executeWrite(this.db, planUpdate(this.model, entity, id, { [name]: value }, this.caller, req.ifMatch ?? '*', undefined));
       return { status: 204, headers: {} };
     }
     const nav = this.navigation(entity, name);
-    if (req.method !== 'GET') throw Errors.methodNotAllowed(req.method, `the navigation property '${name}' (use $ref to associate records)`, ['GET']);
+    if (req.method === 'POST' && nav.kind === 'collection') {
+      // A new related row (OData Protocol §11.4.2; Dataverse creates and links it): the body with
+      // a bind of the way back to row `id`.
+      await this.parentRow(entity, id);
+      const back = `${nav.Partner}@odata.bind`, url = `/${entity.EntitySetName}(${id})`;
+      return this.create(req, nav.target, (body) => {
+        if (nav.intersect) return { ...body, [back]: [...(Array.isArray(body[back]) ? body[back] : []), url] };
+        if (body[back] !== undefined) throw Errors.payload(nav.target.EntitySetName, `'${back}' cannot be set in a POST to '${name}': the new record is linked to ${url}.`);
+        return { ...body, [back]: url };
+      });
+    }
+    if (req.method !== 'GET') throw Errors.methodNotAllowed(req.method, `the navigation property '${name}' (use $ref to associate records)`, nav.kind === 'collection' ? ['GET', 'POST'] : ['GET']);
     await this.parentRow(entity, id);
     const link = relatedTo(nav, id);
     if (nav.kind === 'collection') return this.readCollection(req, nav.target, link, `${entity.EntitySetName}(${id})/${name}`);
@@ -833,9 +847,14 @@ export class Service {
     return json(200, found.body, applied ? { ETag: found.etag, 'Preference-Applied': applied } : { ETag: found.etag });
   }
 
-  private async create(req: ODataRequest, entity: EntityModel): Promise<HttpResponse> {
+  /**
+   * `POST /<set>` (digest §2.1): 204 with `OData-EntityId`, or 201 with the row under
+   * `Prefer: return=representation`. `link` adds to the parsed body what the URL implies (the
+   * bind back to the parent row of a POST to a collection-valued navigation property).
+   */
+  private async create(req: ODataRequest, entity: EntityModel, link = (body: Record<string, unknown>) => body): Promise<HttpResponse> {
     only(req, ['select', 'expand']);
-    const plan = planCreate(this.model, entity, await this.keyedBinds(parseBody(entity, req.body)), this.caller);
+    const plan = planCreate(this.model, entity, await this.keyedBinds(link(parseBody(entity, req.body))), this.caller);
     this.representationPlan(req, entity, plan.id); // reject a bad $select or $expand before writing
     return this.writeAnswering(req, plan, async (service, { id }) => {
       const location = entityId(req.serviceRoot, entity.EntitySetName, id);
@@ -904,4 +923,15 @@ export class Service {
     await executeWrite(this.db, planDelete(entity, id, req.ifMatch, this.caller));
     return { status: 204, headers: {} };
   }
+}
+
+/**
+ * Throws 415 for a request body declared as anything but JSON (`application/json` or `text/json`,
+ * with any parameters); a body without a Content-Type is read as JSON, as clients such as curl
+ * leave it out. The `$batch` body (multipart/mixed) is checked by parseBatch.
+ */
+function refuseOtherMediaTypes(contentType: string | undefined): void {
+  if (contentType === undefined || contentType.trim() === '') return;
+  const type = contentType.split(';')[0]!.trim().toLowerCase();
+  if (type !== 'application/json' && type !== 'text/json') throw Errors.unsupportedMediaType(type);
 }

@@ -158,5 +158,16 @@ for (const database of DATABASES) {
       expect((await call('PATCH', `${s.root}${INTERSECT}collection(${link[`${INTERSECT}id`]})`, {})).json.error.code).to.equal('0x80040800');
       expect((await call('DELETE', `${s.root}${INTERSECT}collection(${link[`${INTERSECT}id`]})`)).json.error.code).to.equal('0x80040800');
     });
+
+    it('creates a row linked through the property by a POST to it (OData Protocol §11.4.2)', async () => {
+      const made = await call('POST', `${s.root}new_tags(${tag['green']})/${TAGS}`, { msdyn_name: 'made through green' }, { Prefer: 'return=representation' });
+      expect(made.status, made.text).to.equal(201);
+      const linked = (await call('GET', `${s.root}new_tags(${tag['green']})/${TAGS}?$select=msdyn_name`)).json.value;
+      expect(names(linked)).to.include('made through green');
+      const both = await call('POST', `${s.root}new_tags(${tag['green']})/${TAGS}`, { msdyn_name: 'green and red', [`${TAGS}@odata.bind`]: [`/new_tags(${tag['red']})`] });
+      expect(both.status, both.text).to.equal(204);
+      const id = /\(([0-9a-f-]{36})\)$/.exec(both.headers.get('odata-entityid')!)![1];
+      expect(names((await call('GET', `${s.root}${SET}(${id})/${TAGS}?$select=new_name&$orderby=new_name`)).json.value, 'new_name')).to.deep.equal(['green', 'red']);
+    });
   });
 }

@@ -136,6 +136,13 @@ for (const database of DATABASES) {
       expect((await call('PUT', `${s.root}${SET}(${id})/msdyn_name`, { value: 'x'.repeat(101) })).status).to.equal(400);
       expect((await call('PUT', `${s.root}${SET}(${id})/createdon`, { value: '2020-01-01T00:00:00Z' })).status).to.equal(400);
       expect((await call('PUT', `${s.root}${SET}(${id})/msdyn_name`, { other: 1 })).status).to.equal(400);
+      // What a GET of the property answered, sent back with its control information.
+      const echoed = await call('PUT', `${s.root}${SET}(${id})/msdyn_name`, { '@odata.context': r.json['@odata.context'], value: 'echoed' });
+      expect(echoed.status, echoed.text).to.equal(204);
+      expect((await call('GET', `${s.root}${SET}(${id})/msdyn_name/$value`)).text).to.equal('echoed');
+      const plain = await call('PUT', `${s.root}${SET}(${id})/msdyn_name`, '{"value":"as text"}', { 'Content-Type': 'text/plain' });
+      expect(plain.status, 'a body that is not declared JSON').to.equal(415);
+      expect(plain.json.error.message).to.contain("media type 'text/plain' is not supported");
       expect((await call('GET', `${s.root}${SET}(${id})/nope`)).status).to.equal(404);
       expect((await call('GET', `${s.root}${SET}(00000000-0000-0000-0000-000000000001)/msdyn_name`)).status).to.equal(404);
     });
@@ -227,6 +234,28 @@ for (const database of DATABASES) {
       expect((await call('GET', `${s.root}msdyn_copilotinteractiondatas(${dataId})/${CHILDREN}/$count?$filter=importsequencenumber le 2`)).text).to.equal('2');
       expect((await call('GET', `${s.root}${SET}(${ids[0]})/msdyn_interactiondataid/$count`)).status, 'single-valued').to.equal(400);
       expect((await call('GET', `${s.root}msdyn_copilotinteractiondatas(${dataId})/nope/$count`)).status).to.equal(404);
+    });
+
+    it('creates a row linked to the parent by a POST to a collection-valued navigation property; not to a single-valued one', async () => {
+      const dataId = (await call('POST', `${s.root}msdyn_copilotinteractiondatas`, { msdyn_name: 'post parent' }, { Prefer: 'return=representation' })).json.msdyn_copilotinteractiondataid;
+      const made = await call('POST', `${s.root}msdyn_copilotinteractiondatas(${dataId})/${CHILDREN}`, { msdyn_name: 'posted child' });
+      expect(made.status, made.text).to.equal(204);
+      const location = made.headers.get('odata-entityid')!;
+      expect(location.startsWith(`${s.root}${SET}(`)).to.equal(true);
+      expect((await call('GET', `${location}?$select=_msdyn_interactiondataid_value`)).json._msdyn_interactiondataid_value).to.equal(dataId);
+      const shown = await call('POST', `${s.root}msdyn_copilotinteractiondatas(${dataId})/${CHILDREN}?$select=msdyn_name`, { msdyn_name: 'shown child' }, { Prefer: 'return=representation' });
+      expect(shown.status).to.equal(201);
+      expect(shown.json).to.include({ msdyn_name: 'shown child' });
+      expect((await call('GET', `${s.root}msdyn_copilotinteractiondatas(${dataId})/${CHILDREN}/$count`)).text).to.equal('2');
+      const other = await call('POST', `${s.root}msdyn_copilotinteractiondatas`, { msdyn_name: 'other parent' }, { Prefer: 'return=representation' });
+      const elsewhere = await call('POST', `${s.root}msdyn_copilotinteractiondatas(${dataId})/${CHILDREN}`, { msdyn_name: 'torn', 'msdyn_interactiondataid@odata.bind': `/msdyn_copilotinteractiondatas(${other.json.msdyn_copilotinteractiondataid})` });
+      expect(elsewhere.status, 'a body binding the way back elsewhere').to.equal(400);
+      const orphaned = await call('POST', `${s.root}msdyn_copilotinteractiondatas(0a1b2c3d-0000-4000-8000-0000000e0407)/${CHILDREN}`, { msdyn_name: 'orphaned child' });
+      expect(orphaned.status).to.equal(404);
+      const single = await call('POST', `${s.root}${SET}(${/\(([0-9a-f-]{36})\)$/.exec(location)![1]})/msdyn_interactiondataid`, { msdyn_name: 'x' });
+      expect(single.status).to.equal(405);
+      expect(single.headers.get('allow')).to.equal('GET');
+      expect((await call('GET', `${s.root}${SET}/$count?$filter=msdyn_name eq 'torn' or msdyn_name eq 'orphaned child'`)).text, 'nothing written by the refusals').to.equal('0');
     });
 
     it('addresses paths past a navigation property from the row it leads to: single-valued, keyed collection rows, chains; 404 for unknown or unrelated', async () => {
