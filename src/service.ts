@@ -19,7 +19,7 @@ import { planApply } from './plan/apply.js';
 import type { AggregatePlan, Caller, PlanExpr, ReadPlan, Value, WritePlan, WriteResult } from './plan/types.js';
 import { planAssociate, planDisassociate } from './plan/associate.js';
 import { relatedTo, restrict } from './plan/navigation.js';
-import { parseBody, planCreate, planDelete, planUpdate, resolveBind, sequentialGuid } from './plan/write.js';
+import { linkedBody, parseBody, planCreate, planDelete, planUpdate, resolveBind, sequentialGuid } from './plan/write.js';
 import { givenPrimaryKey, KEY_RACE_ATTEMPTS, keyBody, namedPrimaryKey, planAlternateKey } from './plan/keys.js';
 import { resolveKeyedBinds, resolveKeyedUrl } from './store/keyed-urls.js';
 import { InTransaction, withSecurity, type Database } from './store/database.js';
@@ -30,7 +30,7 @@ import { invokeOperation, type OperationEnvironment } from './messages/dispatch.
 import { loadMessages } from './messages/registry.js';
 import { keepSdkMessages } from './messages/sdk-messages.js';
 import type { Message } from './messages/types.js';
-import { impersonate, signIn, SYSTEM_CALLER } from './security/callers.js';
+import { impersonate, impersonates, signIn, SYSTEM_CALLER } from './security/callers.js';
 import type { Identity } from './security/identity.js';
 import { loadAccess, type CallerAccess } from './security/access.js';
 import { ACT_ON_BEHALF, ensureAdministrator, keepSecurityRows } from './security/privileges.js';
@@ -339,13 +339,16 @@ export class Service {
   private async runAs(req: HttpRequest): Promise<Service> {
     // Who the caller is and what it may do are read past the caller's own privileges.
     const db = this.trusted();
-    const caller = await impersonate(this.model, db, req.headers, req.caller ?? this.caller);
-    if (caller === this.caller) return this;
-    if (caller.delegate) {
-      // Impersonating takes the signed-in user's prvActOnBehalfOfAnotherUser (Dataverse's Delegate role).
-      const sender = await loadAccess(this.model, db, caller.delegate, SYSTEM_CALLER);
+    const signedIn = req.caller ?? this.caller;
+    if (impersonates(req.headers)) {
+      // Impersonating takes the signed-in user's prvActOnBehalfOfAnotherUser (Dataverse's Delegate
+      // role), checked before the header's user is looked up: whether that user exists, or is
+      // disabled, is not told to a caller who may not impersonate.
+      const sender = await loadAccess(this.model, db, signedIn.delegate ?? signedIn, SYSTEM_CALLER);
       if (sender && !sender.holds(ACT_ON_BEHALF)) throw sender.missing(ACT_ON_BEHALF);
     }
+    const caller = await impersonate(this.model, db, req.headers, signedIn);
+    if (caller === this.caller) return this;
     return this.as(caller, await loadAccess(this.model, db, caller, SYSTEM_CALLER));
   }
 
@@ -529,12 +532,10 @@ export class Service {
       // A new related row (OData Protocol §11.4.2; Dataverse creates and links it): the body with
       // a bind of the way back to row `id`.
       await this.parentRow(entity, id);
-      const back = `${nav.Partner}@odata.bind`, url = `/${entity.EntitySetName}(${id})`;
-      return this.create(req, nav.target, (body) => {
-        if (nav.intersect) return { ...body, [back]: [...(Array.isArray(body[back]) ? body[back] : []), url] };
-        if (body[back] !== undefined) throw Errors.payload(nav.target.EntitySetName, `'${back}' cannot be set in a POST to '${name}': the new record is linked to ${url}.`);
-        return { ...body, [back]: url };
-      });
+      const back = `${nav.Partner}@odata.bind`;
+      return this.create(req, nav.target, (body) => (nav.intersect
+        ? { ...body, [back]: [...(Array.isArray(body[back]) ? body[back] : []), `/${entity.EntitySetName}(${id})`] }
+        : linkedBody(entity, id, nav, body)));
     }
     if (req.method !== 'GET') throw Errors.methodNotAllowed(req.method, `the navigation property '${name}' (use $ref to associate records)`, nav.kind === 'collection' ? ['GET', 'POST'] : ['GET']);
     await this.parentRow(entity, id);

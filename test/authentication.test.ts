@@ -255,6 +255,34 @@ for (const database of DATABASES) {
       expect(created.status, 'the row is created with the privileges of the impersonated user').to.equal(204);
     });
 
+    it('refuses impersonating without the privilege before looking the user up: existing, missing and disabled users all answer 403', async () => {
+      const plain = await newUser({}, false);
+      const existing = await newUser();
+      const disabled = await newUser({ isdisabled: true });
+      for (const headers of [{ CallerObjectId: existing.oid }, { CallerObjectId: randomUUID() }, { CallerObjectId: disabled.oid }, { MSCRMCallerID: existing.id }, { MSCRMCallerID: randomUUID() }, { MSCRMCallerID: disabled.id }] as Array<Record<string, string>>) {
+        const r = await call('GET', `${s.root}WhoAmI()`, undefined, bearer(plain.token, headers));
+        expect(r.status, JSON.stringify(headers)).to.equal(403);
+        expect(r.json.error.code, JSON.stringify(headers)).to.equal('0x80040220');
+      }
+    });
+
+    it("keeps an existing user's applicationid from changes: a user who may write users cannot make an admin's row answer for an application of theirs", async () => {
+      const writer = await newUser({}, false);
+      const role = await asSystem('POST', 'roles', { name: 'User writer' });
+      const add = await s.service.handle({ method: 'POST', url: `/api/data/v9.2/roles(${role.json.roleid})/Microsoft.Dynamics.CRM.AddPrivilegesRole`, headers: { 'content-type': 'application/json' }, body: JSON.stringify({ Privileges: [{ PrivilegeName: 'prvWriteUser', Depth: 'Global' }, { PrivilegeName: 'prvReadUser', Depth: 'Global' }] }), origin: s.origin });
+      expect(add.status, add.body).to.equal(204);
+      const link = await s.service.handle({ method: 'POST', url: `/api/data/v9.2/systemusers(${writer.id})/systemuserroles_association/$ref`, headers: { 'content-type': 'application/json' }, body: JSON.stringify({ '@odata.id': `${s.root}roles(${role.json.roleid})` }), origin: s.origin });
+      expect(link.status, link.body).to.equal(204);
+      const admin = await newUser();
+      const appId = randomUUID();
+      const patch = await call('PATCH', `${s.root}systemusers(${admin.id})`, { applicationid: appId }, bearer(writer.token, { 'If-Match': '*' }));
+      expect(patch.status, patch.text).to.be.oneOf([204, 400]);
+      expect((await asSystem('GET', `systemusers(${admin.id})?$select=applicationid`)).json.applicationid).to.equal(null);
+      const appToken = await new SignJWT({ oid: randomUUID(), azp: appId, idtyp: 'app', roles: ['user'] })
+        .setProtectedHeader({ alg: 'RS256', kid: 'k1' }).setIssuer(ISSUER).setAudience(AUDIENCE).setExpirationTime('1h').sign(signing.privateKey);
+      expect((await call('GET', `${s.root}WhoAmI()`, undefined, bearer(appToken))).status).to.equal(403);
+    });
+
     it('refuses impersonating a user that does not exist (404), is disabled (0x80040225), or a header that is no GUID (400)', async () => {
       const caller = await newUser();
       const missing = randomUUID();

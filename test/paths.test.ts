@@ -255,7 +255,10 @@ for (const database of DATABASES) {
       const single = await call('POST', `${s.root}${SET}(${/\(([0-9a-f-]{36})\)$/.exec(location)![1]})/msdyn_interactiondataid`, { msdyn_name: 'x' });
       expect(single.status).to.equal(405);
       expect(single.headers.get('allow')).to.equal('GET');
-      expect((await call('GET', `${s.root}${SET}/$count?$filter=msdyn_name eq 'torn' or msdyn_name eq 'orphaned child'`)).text, 'nothing written by the refusals').to.equal('0');
+      const maintained = await call('POST', `${s.root}systemusers(${s.service.caller.systemuserid})/lk_msdyn_copilotinteraction_createdby`, { msdyn_name: 'by the system lookup' });
+      expect(maintained.status, 'a collection whose lookup the system maintains').to.equal(400);
+      expect(maintained.json.error.message).to.contain("its lookup 'createdby' is maintained by the system");
+      expect((await call('GET', `${s.root}${SET}/$count?$filter=msdyn_name eq 'torn' or msdyn_name eq 'orphaned child' or msdyn_name eq 'by the system lookup'`)).text, 'nothing written by the refusals').to.equal('0');
     });
 
     it('addresses paths past a navigation property from the row it leads to: single-valued, keyed collection rows, chains; 404 for unknown or unrelated', async () => {

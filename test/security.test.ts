@@ -88,6 +88,16 @@ for (const database of DATABASES) {
       const links = await call('GET', `${s.root}systemuserrolescollection`, undefined, as(nobody));
       expect(links.status, 'the links between users and roles take Read on both').to.equal(403);
       expect(links.json.error.message).to.match(/is missing prvRead(User|Role) privilege/);
+      // By alternate key too, before the key is looked up: whether a row has it stays hidden.
+      expect((await call('POST', `${s.root}${SET}`, { name: 'keyed', accountnumber: 'SECRET-1' })).status).to.equal(204);
+      for (const number of ['SECRET-1', 'NO-SUCH-NUMBER']) {
+        for (const [method, path, body] of [['GET', `${SET}(accountnumber='${number}')`], ['GET', `${SET}(accountnumber='${number}')/name`],
+          ['POST', 'contacts', { fullname: 'binder', emailaddress1: `${number}@x.test`, 'parentcustomerid_account@odata.bind': `${SET}(accountnumber='${number}')` }]] as const) {
+          const r = await call(method, `${s.root}${path}`, body, as(nobody));
+          expect(r.status, `${method} ${path}: ${r.text}`).to.equal(403);
+          expect(r.json.error.code, `${method} ${path}`).to.equal('0x80040220');
+        }
+      }
       const who = await call('GET', `${s.root}WhoAmI()`, undefined, as(nobody));
       expect(who.status, 'WhoAmI takes no privilege').to.equal(200);
       expect(who.json.UserId).to.equal(nobody);

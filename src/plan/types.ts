@@ -405,6 +405,11 @@ export interface PlanSecurity {
   read<P extends ReadingPlan>(plan: P): P;
   /** True when the caller reads only the rows of `entity` it owns (`ownerid`, column of the error's OwnerId). */
   readsOwnOnly(entity: EntityModel): boolean;
+  /**
+   * Throws 403 `0x80040220` when the caller holds no Read privilege on `entity`: before a row is
+   * looked up by alternate key, so that whether a key exists in a table it may not read stays hidden.
+   */
+  requireRead(entity: EntityModel): void;
   /** `plan` (and the writes it carries) checked against the caller's privileges, guarded to the rows it may change. */
   write<P extends WritePlan>(plan: P): P;
   /**

@@ -284,6 +284,21 @@ function lookupNotWritable(entity: EntityModel, a: AttributeModel): Error {
 }
 
 /**
+ * The body of a new row of `nav`'s target created in row `id`'s one-to-many collection `nav` (a
+ * deep insert's item, or a POST to `/<set>(<id>)/<nav>`, OData Protocol §11.4.2): `body` with the
+ * bind of the way back to row `id`. Throws 400 for a collection whose lookup the system maintains
+ * (`createdby`'s rows are the caller's own) or a body that sets that lookup itself.
+ */
+export function linkedBody(entity: EntityModel, id: string, nav: OneToManyNavigationModel, body: Record<string, unknown>): Record<string, unknown> {
+  const lookup = nav.relationship.ReferencingAttribute;
+  if (!lookup.IsValidForCreate) throw Errors.payload(entity.EntitySetName, `Records cannot be created in '${nav.Name}': its lookup '${lookup.LogicalName}' is maintained by the system.`);
+  if (Object.keys(body).some((k) => k === nav.Partner || k === `${nav.Partner}${BIND_SUFFIX}`)) {
+    throw Errors.payload(nav.target.EntitySetName, `A record created in '${nav.Name}' is linked to its parent; it cannot set '${nav.Partner}' itself.`);
+  }
+  return { ...body, [`${nav.Partner}${BIND_SUFFIX}`]: `/${entity.EntitySetName}(${id})` };
+}
+
+/**
  * The writes after a new row `id` exists, for its collection-valued properties: a new related row
  * (pointing at it, or linked to it for many-to-many) per object, an association per bound URL.
  * Throws 400 for a collection whose lookup the system maintains, or an item that sets that lookup.
@@ -298,12 +313,7 @@ function planCollections(model: Model, entity: EntityModel, id: string, items: r
       after.push(child, planAssociate(model, caller, nav, id, child.id));
       continue;
     }
-    const lookup = nav.relationship.ReferencingAttribute;
-    if (!lookup.IsValidForCreate) throw Errors.payload(entity.EntitySetName, `Records cannot be created in '${nav.Name}': its lookup '${lookup.LogicalName}' is maintained by the system.`);
-    if (Object.keys(item.body).some((k) => k === nav.Partner || k === `${nav.Partner}${BIND_SUFFIX}`)) {
-      throw Errors.payload(nav.target.EntitySetName, `A record created in '${nav.Name}' is linked to its parent; it cannot set '${nav.Partner}' itself.`);
-    }
-    after.push(planCreate(model, nav.target, { ...item.body, [`${nav.Partner}${BIND_SUFFIX}`]: `/${entity.EntitySetName}(${id})` }, caller));
+    after.push(planCreate(model, nav.target, linkedBody(entity, id, nav, item.body), caller));
   }
   return after;
 }

@@ -60,6 +60,11 @@ export class CallerAccess implements PlanSecurity {
     return Errors.privilegeDenied(this.caller.systemuserid, this.roleCount, this.grants.size, name, privilege?.id ?? '', entity && { LogicalName: entity.LogicalName, DisplayName: entity.DisplayName ?? entity.LogicalName });
   }
 
+  /** PlanSecurity.requireRead. */
+  requireRead(entity: EntityModel): void {
+    this.require(entity, 'Read');
+  }
+
   /** The reach of `right` on `entity`; throws 403 `0x80040220` when the caller has none. */
   private require(entity: EntityModel, right: AccessRightName): Reach {
     const reach = this.reach(entity, right);

@@ -96,6 +96,11 @@ export async function signIn(model: Model, db: Database, identity: Identity, bas
   }
 }
 
+/** Whether `headers` ask to impersonate a user (`CallerObjectId` or `MSCRMCallerID`, see impersonate). */
+export function impersonates(headers: HttpRequest['headers']): boolean {
+  return header(headers, 'callerobjectid') !== undefined || header(headers, 'mscrmcallerid') !== undefined;
+}
+
 /**
  * The caller a request runs as when it impersonates another user (Dataverse "Impersonate another
  * user using the Web API"): the `CallerObjectId` header names the user by Entra object id, the

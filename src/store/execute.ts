@@ -665,8 +665,13 @@ export function executeWrite(db: Database, plan: WritePlan): Promise<WriteResult
   return db.transaction((tx) => writeIn(tx, db, plan));
 }
 
-/** The primary key of the row whose alternate key columns hold `values`, if any. */
+/**
+ * The primary key of the row whose alternate key columns hold `values`, if any. Throws 403
+ * `0x80040220` first when `db` checks privileges and its caller may not read `entity` at all (a
+ * 404 would tell it whether the key exists).
+ */
 export async function findByKey(tx: Executor, db: Database, entity: EntityModel, key: EntityKeyModel, values: readonly Value[]): Promise<string | undefined> {
+  db.security?.requireRead(entity);
   const [row] = await tx.rows(renderSelectByKey(db.dialect, entity, key, values));
   return row ? String(db.dialect.fromDb(entity.attributesByName.get(entity.PrimaryIdAttribute)!, row[0])) : undefined;
 }
