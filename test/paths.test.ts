@@ -84,6 +84,11 @@ for (const database of DATABASES) {
         expect(again.status, `bulk upsert ${i}: ${again.text}`).to.equal(204);
       }
       expect((await call('GET', `${s.root}new_parts/$count?$filter=new_weight eq 2.01`)).text).to.equal('1');
+      // A key with a dot in it, on a path that goes on past it.
+      expect((await call('POST', `${s.root}new_parts`, { new_name: 'dotted', new_weight: 3.25, 'new_productid@odata.bind': `/new_products(${productId})` })).status).to.equal(204);
+      const dotted = await call('GET', `${s.root}new_products(${productId})/new_product_new_part_new_productid(new_weight=3.25)/new_name`);
+      expect(dotted.status, dotted.text).to.equal(200);
+      expect(dotted.json.value).to.equal('dotted');
     });
 
     it('percent-encodes an alternate key OData-EntityId cannot hold as it is (non-ASCII, control characters), and keeps serving', async () => {
@@ -250,6 +255,9 @@ for (const database of DATABASES) {
       const other = await call('POST', `${s.root}msdyn_copilotinteractiondatas`, { msdyn_name: 'other parent' }, { Prefer: 'return=representation' });
       const elsewhere = await call('POST', `${s.root}msdyn_copilotinteractiondatas(${dataId})/${CHILDREN}`, { msdyn_name: 'torn', 'msdyn_interactiondataid@odata.bind': `/msdyn_copilotinteractiondatas(${other.json.msdyn_copilotinteractiondataid})` });
       expect(elsewhere.status, 'a body binding the way back elsewhere').to.equal(400);
+      const stray = await call('POST', `${s.root}msdyn_copilotinteractiondatas(${dataId})/${CHILDREN}`, { msdyn_name: 'torn', msdyn_interactiondataid: { msdyn_name: 'stray parent' } });
+      expect(stray.status, 'a body deep-inserting the way back').to.equal(400);
+      expect((await call('GET', `${s.root}msdyn_copilotinteractiondatas/$count?$filter=msdyn_name eq 'stray parent'`)).text).to.equal('0');
       const orphaned = await call('POST', `${s.root}msdyn_copilotinteractiondatas(0a1b2c3d-0000-4000-8000-0000000e0407)/${CHILDREN}`, { msdyn_name: 'orphaned child' });
       expect(orphaned.status).to.equal(404);
       const single = await call('POST', `${s.root}${SET}(${/\(([0-9a-f-]{36})\)$/.exec(location)![1]})/msdyn_interactiondataid`, { msdyn_name: 'x' });

@@ -299,7 +299,8 @@ export function parsePath(path: string): Resource {
   }
   // Segments after a function call (`WhoAmI()/…`, never a key: keys are not empty) or an operation.
   if (segments.length > 1 && key === '') throw Errors.resourceNotFound(segments[1]!);
-  if (segments.length > 2 && segments[1]!.includes('.')) throw Errors.resourceNotFound(segments[2]!);
+  // Past a cast or an operation (a dotted name; a key may hold dots of its own).
+  if (segments.length > 2 && SEGMENT.exec(segments[1]!)?.[1]!.includes('.')) throw Errors.resourceNotFound(segments[2]!);
   const nav = segments.length > 2 && key !== undefined ? SEGMENT.exec(segments[1]!) : null;
   if (nav) return { kind: 'path', entitySet: name, ...rowKey(key!), navigation: nav[1]!, navigationKey: nav[2], rest: raw.slice(2).join('/') };
   if (segments.length > 1) {
