@@ -168,6 +168,9 @@ for (const database of DATABASES) {
       const plain = await fx(s, xml('count="1"'));
       expect(plain.json[`@${TERMS.moreRecords}`], 'only when annotations ask for it').to.equal(undefined);
       expect(plain.json.value).to.have.length(1);
+      const far = await fx(s, xml('count="5000" page="3000000000000000"'));
+      expect(far.status, 'a page past any 64-bit offset').to.equal(400);
+      expect(far.json.error.code).to.equal('0x80040203');
       const both = await fx(s, xml('top="2" count="1"'));
       expect(both.status).to.equal(400);
       expect(both.json.error).to.deep.equal({ code: '0x80040203', message: "The top attribute can't be specified with paging attribute count" });

@@ -5,7 +5,7 @@ import type { FetchAttribute, FetchLink, FetchQuery } from '../odata/fetchxml.js
 import type { Preferences } from '../odata/prefer.js';
 import { planAggregate, type AggregateSpec } from './aggregate.js';
 import { MAX_PAGE_SIZE } from './read.js';
-import { FetchPlanner, linkedColumnName, type FetchContext, type VisitedLink } from './fetch.js';
+import { FetchPlanner, linkedColumnName, pageOffset, type FetchContext, type VisitedLink } from './fetch.js';
 import type { AggregateFunction, AggregatePlan, ColumnPath } from './types.js';
 
 /**
@@ -127,7 +127,7 @@ export function planFetchAggregate(entity: EntityModel, query: FetchQuery, conte
     filter: planner.rootFilter(root, query, reachable),
     orderBy,
     // Pages of groups are skipped over ("simple paging"): a paging cookie is not used here.
-    ...(paged ? { page: { size: query.count ?? MAX_PAGE_SIZE, skip: ((query.page ?? 1) - 1) * (query.count ?? MAX_PAGE_SIZE) } } : { top: query.top }),
+    ...(paged ? { page: { size: query.count ?? MAX_PAGE_SIZE, skip: pageOffset(query.page ?? 1, query.count ?? MAX_PAGE_SIZE) } } : { top: query.top }),
     recordLimit: query.aggregateLimit,
     annotations: annotationSet(prefer.includeAnnotations),
   };

@@ -546,6 +546,16 @@ function dataSourceOf(entity: EntityModel, query: FetchQuery): DataSource | unde
 }
 
 /**
+ * The rows FetchXML `page` (1-based) of `size` rows skips. Throws 400 `0x80040203` past 2^53 rows:
+ * the offset is no exact number there, and past the databases' 64-bit OFFSET it is their error.
+ */
+export function pageOffset(page: number, size: number): number {
+  const offset = (page - 1) * size;
+  if (!Number.isSafeInteger(offset)) throw Errors.invalidArgument(`Invalid FetchXML: page ${page} of ${size} rows starts past the last row a query can reach.`);
+  return offset;
+}
+
+/**
  * Plans a FetchXML query read through the entity set of `entity`. `countOption` is the URL's
  * `$count=true`, which Dataverse treats as `returntotalrecordcount="true"`.
  *
@@ -582,9 +592,7 @@ export function planFetch(entity: EntityModel, query: FetchQuery, context: Fetch
     const cookie = query.pagingCookie !== undefined ? decodePagingCookie(orderBy, query.pagingCookie) : undefined;
     // Dataverse ignores the cookie of any page but the previous one ("simple paging").
     if (cookie && cookie.page === page - 1) after = cookie.last;
-    else offset = (page - 1) * size;
-    // Past 2^53 the offset is no exact number, and past the databases' 64-bit OFFSET it is an error there.
-    if (offset !== undefined && !Number.isSafeInteger(offset)) throw Errors.invalidArgument(`Invalid FetchXML: page ${page} of ${size} rows starts past the last row a query can reach.`);
+    else offset = pageOffset(page, size);
   }
   const annotations = annotationSet(prefer.includeAnnotations);
   if (annotations?.formattedValue) linked.push(...linkedLookupNames(context.model, linked));
