@@ -391,8 +391,9 @@ const FIXED_POINT = new Set(['Decimal', 'Money']);
  * alike on every database: whole numbers are summed and averaged as floats (SQLite's integer
  * SUM raises "integer overflow" past 2^63 and SQL Server's SUM and AVG of an INT stay INTs,
  * overflowing or truncated; answers are JavaScript numbers either way); Decimal and Money sums
- * are rounded to the column's Precision and averages taken from that sum (SQLite holds them as
- * floats, whose sum of 0.1 and 0.2 is 0.30000000000000004 where PostgreSQL's numeric says 0.3).
+ * are rounded to the column's Precision (SQLite holds them as floats, whose sum of 0.1 and 0.2 is
+ * 0.30000000000000004 where PostgreSQL's numeric says 0.3) and averages are that sum divided as a
+ * float, one IEEE division on every database (numeric division differed in the last digit).
  */
 function aggregateFunction(d: Dialect, a: AggregateValue, v: string): string {
   const type = a.column?.attribute.AttributeType ?? '';
@@ -404,7 +405,7 @@ function aggregateFunction(d: Dialect, a: AggregateValue, v: string): string {
     case 'countdistinct': return `COUNT(DISTINCT ${v})`;
     case 'sum': return sum;
     case 'avg': return WHOLE_NUMBERS.has(type) ? `AVG(CAST(${v} AS ${d.floatType}))`
-      : FIXED_POINT.has(type) ? `${sum} / NULLIF(COUNT(${v}), 0)` : `AVG(${v})`;
+      : FIXED_POINT.has(type) ? `CAST(${sum} AS ${d.floatType}) / NULLIF(COUNT(${v}), 0)` : `AVG(${v})`;
     default: return `${a.fn.toUpperCase()}(${v})`;
   }
 }
