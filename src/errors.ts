@@ -105,10 +105,13 @@ export const Errors = {
   maxLength: (attribute: string, logicalName: string, max: number) =>
     new ServiceError(400, '0x80044331', `A validation error occurred.  The length of the '${attribute}' attribute of the '${logicalName}' entity exceeded the maximum allowed length of '${max}'.`),
   /**
-   * 400 `0x8004432F` (integers, doubles) or `0x80044330` (money, decimals): value outside
-   * MinValue/MaxValue, or (BigInt) outside the ±(2^53 − 1) Tessera holds exactly; `value` as sent.
+   * 400 `0x8004432F`: a whole number sent as digits (`"9007199254740993"`) that no double holds
+   * exactly: Tessera keeps whole numbers as JavaScript numbers, so it would store a neighbour.
    */
-  outOfRange: (attribute: string, logicalName: string, value: number | string, min: number, max: number, money: boolean) =>
+  inexactInteger: (attribute: string, logicalName: string, text: string) =>
+    new ServiceError(400, '0x8004432F', `A validation error occurred. The value ${text} of '${attribute}' on record of type '${logicalName}' cannot be held exactly: past 9007199254740991 only whole numbers a double holds are kept.`),
+  /** 400 `0x8004432F` (integers, doubles) or `0x80044330` (money, decimals): value outside MinValue/MaxValue. */
+  outOfRange: (attribute: string, logicalName: string, value: number, min: number, max: number, money: boolean) =>
     new ServiceError(400, money ? '0x80044330' : '0x8004432F', `A validation error occurred. The value ${value} of '${attribute}' on record of type '${logicalName}' is outside the valid range. Accepted Values: ${min} to ${max}.`),
   /** 400 `0x8004431A`: choice value not in the column's options. */
   optionNotValid: (attribute: string, logicalName: string, value: number) =>

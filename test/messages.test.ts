@@ -182,7 +182,7 @@ for (const database of DATABASES) {
         const inexact = await call('POST', `${s.root}new_samples`, { new_huge: '9007199254740993' });
         expect(inexact.status, inexact.text).to.equal(400);
         expect(inexact.json.error.code).to.equal('0x8004432F');
-        expect(inexact.json.error.message).to.contain('The value 9007199254740993 ');
+        expect(inexact.json.error.message).to.contain("The value 9007199254740993 of 'new_huge' on record of type 'new_sample' cannot be held exactly");
         const bulkInexact = await call('POST', `${s.root}new_samples/${NS}.CreateMultiple`, { Targets: [{ '@odata.type': `${NS}.new_sample`, new_huge: '-1152921504606846977' }] });
         expect(bulkInexact.status, bulkInexact.text).to.equal(400);
         const exact = await call('POST', `${s.root}new_samples`, { new_huge: '1152921504606846976' }, { Prefer: 'return=representation' });

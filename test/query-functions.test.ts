@@ -74,7 +74,7 @@ for (const database of DATABASES) {
       expect(await q(`${F}.OnOrBefore(PropertyName='msdyn_clienttimestamp',PropertyValue='9999-12-31')`)).to.deep.equal(dated);
       expect(await q(`${F}.OnOrAfter(PropertyName='msdyn_clienttimestamp',PropertyValue='1753-01-01')`)).to.deep.equal(dated);
       // Days no calendar has are refused, not rolled into the next month.
-      for (const bad of ['2024-02-30', '2023-02-29', '2024-04-31', '2024-13-01']) {
+      for (const bad of ['2024-02-30', '2023-02-29', '2024-04-31', '2024-13-01', '2024-02-28T25:00:00Z', '2024-02-28garbage']) {
         for (const fn of ['On', 'OnOrAfter', 'OnOrBefore']) {
           const r = await call('GET', `${s.root}${SET}?$filter=${encodeURIComponent(`${F}.${fn}(PropertyName='msdyn_clienttimestamp',PropertyValue='${bad}')`)}`);
           expect(r.status, `${fn} ${bad}`).to.equal(400);
@@ -82,6 +82,11 @@ for (const database of DATABASES) {
         }
       }
       expect(await q(`${F}.On(PropertyName='msdyn_clienttimestamp',PropertyValue='2024-02-29')`)).to.deep.equal([]);
+      for (const fn of [`In(PropertyName='msdyn_clienttimestamp',PropertyValues=["2024-02-30"])`, `Between(PropertyName='msdyn_clienttimestamp',PropertyValues=["2024-01-01","2024-02-30T00:00:00Z"])`]) {
+        const r = await call('GET', `${s.root}${SET}?$filter=${encodeURIComponent(`${F}.${fn}`)}`);
+        expect(r.status, fn).to.equal(400);
+        expect(r.json.error.message, fn).to.match(/^The (Date|DateTimeOffset) text '2024-02-30(T00:00:00Z)?' should be in format/);
+      }
     });
 
     it('LastX / NextX / OlderThanX in hours, days, months and years', async () => {

@@ -136,7 +136,9 @@ export function planQueryFunction(entity: EntityModel, fn: Fn, ctx: QueryFunctio
       const e = fn.params.get('PropertyValue');
       const text = e?.kind === 'literal' && e.value !== null ? String(e.value) : '';
       // A real calendar day: Date.parse takes 2024-02-30 for March 1st.
-      const parsed = /^\d{4}-\d{2}-\d{2}/.test(text) ? parseDateTime(`${text.slice(0, 10)}T00:00:00Z`) : undefined;
+      // A date, or a date-time whose day counts (its time must be a valid one too).
+      const valid = /^\d{4}-\d{2}-\d{2}$/.test(text) || (text.length > 10 && parseDateTime(text) !== undefined);
+      const parsed = valid ? parseDateTime(`${text.slice(0, 10)}T00:00:00Z`) : undefined;
       if (!parsed) throw bad(fn, 'PropertyValue must be a date (YYYY-MM-DD)');
       const day = Date.parse(parsed.utc);
       if (name === 'On') return range(a, day, day + DAY);

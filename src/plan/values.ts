@@ -167,7 +167,7 @@ export function bodyValue(entity: EntityModel, a: AttributeModel, raw: unknown):
       // Int64) exists to carry digits a double cannot: one past 2^53 that no double holds exactly
       // would be stored as its neighbour, so it is refused. A JSON number is a double already
       // (RFC 8259 §6): it is stored as JSON.parse read it.
-      if (typeof raw === 'string' && BigInt(n) !== BigInt(raw)) throw Errors.outOfRange(a.LogicalName, entity.LogicalName, raw, -Number.MAX_SAFE_INTEGER, Number.MAX_SAFE_INTEGER, false);
+      if (typeof raw === 'string' && BigInt(n) !== BigInt(raw)) throw Errors.inexactInteger(a.LogicalName, entity.LogicalName, raw);
       return checkRange(entity, a, n);
     }
     case 'Decimal': case 'Money': case 'Double': {
@@ -289,8 +289,10 @@ export function literalValue(
       if (literal !== 'datetime' && literal !== 'date' && literal !== 'string') throw incompatible();
       const dt = parseDateTime(String(value));
       // ODL's own text for a date literal no calendar has (or outside 1753–9999).
-      if (!dt && literal === 'datetime') throw Errors.badQuery(`The DateTimeOffset text '${value}' should be in format 'yyyy-mm-ddThh:mm:ss('.'s+)?(zzzzzz)?' and each field value is within valid range.`);
-      if (!dt && literal === 'date') throw Errors.badQuery(`The Date text '${value}' should be in format 'yyyy-mm-dd' and each field value is within valid range.`);
+      // (A string, as In() and Between() take them, that starts like a date is one.)
+      const dated = literal === 'string' && /^\d{4}-\d{2}-\d{2}/.test(String(value));
+      if (!dt && (literal === 'datetime' || (dated && String(value).length > 10))) throw Errors.badQuery(`The DateTimeOffset text '${value}' should be in format 'yyyy-mm-ddThh:mm:ss('.'s+)?(zzzzzz)?' and each field value is within valid range.`);
+      if (!dt && (literal === 'date' || dated)) throw Errors.badQuery(`The Date text '${value}' should be in format 'yyyy-mm-dd' and each field value is within valid range.`);
       if (!dt) throw incompatible();
       if (a.EdmType === 'Edm.Date') return { value: dt.utc.slice(0, 10), fraction: false };
       return { value: dt.utc, fraction: dt.fraction };
