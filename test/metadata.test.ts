@@ -520,6 +520,13 @@ describe('metadata files', () => {
     ])).to.deep.equal([
       "new_a.json /Attributes/0 relationship name 'systemuser_new_a_b_new_c' is also the name of the relationship of lookup new_a_b.new_c; set another RelationshipSchemaName",
     ]);
+    // Names differing in case only are one name, as in Dataverse.
+    expect(text([
+      table('new_a', [{ LogicalName: 'new_user', AttributeType: 'Lookup', Targets: ['systemuser'], RelationshipSchemaName: 'new_Rel_Same' }]),
+      table('new_b', [{ LogicalName: 'new_name', AttributeType: 'String' }, { LogicalName: 'new_org', AttributeType: 'Lookup', Targets: ['organization'], RelationshipSchemaName: 'new_rel_same' }]),
+    ])).to.deep.equal([
+      "new_b.json /Attributes/1/RelationshipSchemaName relationship name 'new_rel_same' is also the name of the relationship of lookup new_a.new_user; set another RelationshipSchemaName",
+    ]);
   });
 
   it('refuses to start on a broken model and names the problem', () => {

@@ -73,7 +73,7 @@ export type DeclaredRelationship = Pick<AttributeFile, 'RelationshipSchemaName' 
 export function buildOneToMany(entities: readonly EntityModel[], declared: ReadonlyMap<string, DeclaredRelationship>): ModelProblem[] {
   const problems: ModelProblem[] = [];
   const byName = new Map(entities.map((e) => [e.LogicalName, e]));
-  /** Relationship SchemaName → the lookup (`<table>.<column>`) whose relationship has it. */
+  /** Relationship SchemaName, lower case (Dataverse's names are case-insensitive) → the lookup (`<table>.<column>`) whose relationship has it. */
   const names = new Map<string, string>();
   for (const e of entities) {
     for (const a of e.Attributes) {
@@ -94,12 +94,12 @@ export function buildOneToMany(entities: readonly EntityModel[], declared: Reado
         });
         const where = file?.pointer ?? `(engine-supplied column '${a.LogicalName}')`;
         const lookup = `${e.LogicalName}.${a.LogicalName}`;
-        const other = names.get(schemaName);
+        const other = names.get(schemaName.toLowerCase());
         if (other !== undefined) {
           problems.push({ file: e.source, pointer: file?.RelationshipSchemaName === undefined ? where : `${where}/RelationshipSchemaName`, reason: `relationship name '${schemaName}' is also the name of the relationship of lookup ${other}; ${polymorphic ? 'rename the lookup' : 'set another RelationshipSchemaName'}` });
           continue;
         }
-        names.set(schemaName, lookup);
+        names.set(schemaName.toLowerCase(), lookup);
         const many: OneToManyNavigationModel = { Name: schemaName, kind: 'collection', relationship, source: target, target: e, Partner: single };
         const one: OneToManyNavigationModel = { Name: single, kind: 'single', relationship, source: e, target, Partner: schemaName };
         const problem = register(one, e.source, where, 'rename the lookup or set ReferencingEntityNavigationPropertyName')
@@ -157,17 +157,17 @@ export function buildManyToMany(entities: readonly EntityModel[], declarations: 
   const intersects: EntityModel[] = [];
   const byName = new Map(entities.map((e) => [e.LogicalName, e]));
   const sets = new Set(entities.map((e) => e.EntitySetName));
-  const oneToMany = new Set(entities.flatMap((e) => [...e.navigation.values()].map((n) => n.relationship.SchemaName)));
+  const oneToMany = new Set(entities.flatMap((e) => [...e.navigation.values()].map((n) => n.relationship.SchemaName.toLowerCase())));
   const declared = new Map<string, string>();
   for (const { source, pointer, declaredBy, file } of declarations) {
     const problem = (reason: string, at = '') => problems.push({ file: source, pointer: `${pointer}${at}`, reason });
-    const previous = declared.get(file.SchemaName);
+    const previous = declared.get(file.SchemaName.toLowerCase());
     if (previous !== undefined) {
       if (previous !== JSON.stringify(file)) problem(`relationship '${file.SchemaName}' is declared again with other values`, '/SchemaName');
       continue;
     }
-    declared.set(file.SchemaName, JSON.stringify(file));
-    if (oneToMany.has(file.SchemaName)) { problem(`'${file.SchemaName}' is already the name of a one-to-many relationship`, '/SchemaName'); continue; }
+    declared.set(file.SchemaName.toLowerCase(), JSON.stringify(file));
+    if (oneToMany.has(file.SchemaName.toLowerCase())) { problem(`'${file.SchemaName}' is already the name of a one-to-many relationship`, '/SchemaName'); continue; }
     const e1 = byName.get(file.Entity1LogicalName);
     const e2 = byName.get(file.Entity2LogicalName);
     if (!e1) problem(`Entity1LogicalName '${file.Entity1LogicalName}' is not a table in the model`, '/Entity1LogicalName');
