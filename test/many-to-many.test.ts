@@ -168,6 +168,13 @@ for (const database of DATABASES) {
       expect(both.status, both.text).to.equal(204);
       const id = /\(([0-9a-f-]{36})\)$/.exec(both.headers.get('odata-entityid')!)![1];
       expect(names((await call('GET', `${s.root}${SET}(${id})/${TAGS}?$select=new_name&$orderby=new_name`)).json.value, 'new_name')).to.deep.equal(['green', 'red']);
+      // A new row whose alternate key another has: 412, as a plain create, on every database; nothing written.
+      for (const [path, body] of [[`${SET}(${ci['a']})/${TAGS}`, { new_name: 'dup through a', new_code: 'RED' }], ['new_tags', { new_name: 'dup with a bind', new_code: 'RED', [`${TAGS}@odata.bind`]: [`/${SET}(${ci['a']})`] }]] as const) {
+        const dup = await call('POST', `${s.root}${path}`, body);
+        expect(dup.status, `${path}: ${dup.text}`).to.equal(412);
+        expect(dup.json.error.code).to.equal('0x80040237');
+      }
+      expect((await call('GET', `${s.root}new_tags/$count?$filter=startswith(new_name,'dup ')`)).text).to.equal('0');
     });
   });
 }

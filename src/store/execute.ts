@@ -309,9 +309,14 @@ async function insertStream(tx: Executor, db: Database, count: number, planAt: (
         feed.rows.write(stmt.copy);
       }
       if (after.length) {
-        // The step's last item: its dependent writes find its row stored.
+        // The step's last item: its dependent writes find its row stored. They wait for the answers
+        // sent so far: when its row was refused (a key another row has; SQLite's transaction goes
+        // on after it), that is the answer, not the row they would then find missing.
         closeFeed();
-        for (const write of after) await writeIn(tx, db, write).catch((err: unknown) => fail(end - 1, err));
+        await Promise.all(sent);
+        if (!failures.length && !refused.length) {
+          for (const write of after) await writeIn(tx, db, write).catch((err: unknown) => fail(end - 1, err));
+        }
       }
       // Let other requests, and the answers to what was sent, have the thread between steps.
       if (end < count) await setImmediate();
