@@ -200,6 +200,13 @@ export const Errors = {
   notAnOrganizationUser: (applicationId: string) =>
     new ServiceError(403, '0x80072560', `The user is not a member of the organization: no application user has applicationid ${applicationId}.`),
   /**
+   * 403 `0x80072560`: a person's token whose object id is that of an application user (a row with
+   * an applicationid): a person never signs in as one, or whoever made the row could plant an
+   * application of theirs on a person's identity.
+   */
+  applicationUserRow: (objectId: string, systemuserid: string) =>
+    new ServiceError(403, '0x80072560', `The user is not a member of the organization: the systemuser ${systemuserid} with azureactivedirectoryobjectid ${objectId} is an application user, which a person cannot sign in as.`),
+  /**
    * 400 `0x80040225` (unManagedidsusernotenabled): the caller, or the user a request impersonates,
    * is disabled (systemuser.isdisabled). Message as Dataverse's runtime text; 400 as it answers.
    */

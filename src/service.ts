@@ -30,7 +30,7 @@ import { invokeOperation, type OperationEnvironment } from './messages/dispatch.
 import { loadMessages } from './messages/registry.js';
 import { keepSdkMessages } from './messages/sdk-messages.js';
 import type { Message } from './messages/types.js';
-import { impersonate, impersonates, signIn, SYSTEM_CALLER } from './security/callers.js';
+import { impersonate, impersonatesAnother, signIn, SYSTEM_CALLER } from './security/callers.js';
 import type { Identity } from './security/identity.js';
 import { loadAccess, type CallerAccess } from './security/access.js';
 import { ACT_ON_BEHALF, ensureAdministrator, keepSecurityRows } from './security/privileges.js';
@@ -340,7 +340,7 @@ export class Service {
     // Who the caller is and what it may do are read past the caller's own privileges.
     const db = this.trusted();
     const signedIn = req.caller ?? this.caller;
-    if (impersonates(req.headers)) {
+    if (await impersonatesAnother(this.model, db, req.headers, signedIn)) {
       // Impersonating takes the signed-in user's prvActOnBehalfOfAnotherUser (Dataverse's Delegate
       // role), checked before the header's user is looked up: whether that user exists, or is
       // disabled, is not told to a caller who may not impersonate.

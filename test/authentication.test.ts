@@ -255,8 +255,19 @@ for (const database of DATABASES) {
       expect(created.status, 'the row is created with the privileges of the impersonated user').to.equal(204);
     });
 
-    it('refuses impersonating without the privilege before looking the user up: existing, missing and disabled users all answer 403', async () => {
+    it("never signs a person in as an application user's row, so an applicationid planted on a person's identity gives the app nothing", async () => {
+      const oid = randomUUID();
+      const planted = await asSystem('POST', 'systemusers', { fullname: 'planted', azureactivedirectoryobjectid: oid, applicationid: randomUUID() });
+      expect(planted.status).to.equal(201);
+      expectError(await call('GET', `${s.root}WhoAmI()`, undefined, bearer(await token(signing, { oid, upn: `${oid}@example.test` }))), 403, '0x80072560',
+        `The user is not a member of the organization: the systemuser ${planted.json.systemuserid} with azureactivedirectoryobjectid ${oid} is an application user, which a person cannot sign in as.`);
+    });
+
+    it('refuses impersonating without the privilege before looking the user up: existing, missing and disabled users all answer 403; naming oneself takes no privilege', async () => {
       const plain = await newUser({}, false);
+      for (const self of [{ CallerObjectId: plain.oid }, { MSCRMCallerID: `{${plain.id.toUpperCase()}}` }] as Array<Record<string, string>>) {
+        expect(await whoAmI(plain.token, self), JSON.stringify(self)).to.equal(plain.id);
+      }
       const existing = await newUser();
       const disabled = await newUser({ isdisabled: true });
       for (const headers of [{ CallerObjectId: existing.oid }, { CallerObjectId: randomUUID() }, { CallerObjectId: disabled.oid }, { MSCRMCallerID: existing.id }, { MSCRMCallerID: randomUUID() }, { MSCRMCallerID: disabled.id }] as Array<Record<string, string>>) {

@@ -28,6 +28,9 @@ export const SYSTEM_CALLER: Caller = Object.freeze({
 interface UserRow {
   readonly systemuserid: string;
   readonly isdisabled: boolean;
+  /** The row is an application user's: it has an applicationid. */
+  readonly application: boolean;
+  readonly azureactivedirectoryobjectid: string | null;
 }
 
 function systemuser(model: Model): EntityModel {
@@ -38,9 +41,9 @@ function systemuser(model: Model): EntityModel {
 async function findUser(model: Model, db: Database, column: string, value: string): Promise<UserRow | undefined> {
   const users = systemuser(model);
   const attribute = users.attributesByName.get(column)!;
-  const plan = restrict(planRead(users, { select: ['systemuserid', 'isdisabled'], top: 1 }, { returnRepresentation: false }), { kind: 'compare', op: 'eq', attribute, value });
+  const plan = restrict(planRead(users, { select: ['systemuserid', 'isdisabled', 'applicationid', 'azureactivedirectoryobjectid'], top: 1 }, { returnRepresentation: false }), { kind: 'compare', op: 'eq', attribute, value });
   const [row] = (await executeRead(db, plan)).rows;
-  return row ? { systemuserid: row[0] as string, isdisabled: row[1] === true } : undefined;
+  return row ? { systemuserid: row[0] as string, isdisabled: row[1] === true, application: row[2] != null, azureactivedirectoryobjectid: (row[3] as string | null) ?? null } : undefined;
 }
 
 /** `row` as the caller, in `base`'s organization and business unit. Throws 400 `0x80040225` for a disabled user. */
@@ -57,8 +60,9 @@ function enabled(row: UserRow, base: Caller): Caller {
  *   signing in for the first time gets a row made from the token's claims (fullname, firstname,
  *   lastname, domainname, internalemailaddress), created by `base`, as Dataverse adds a user on
  *   first access.
- * A disabled user (`isdisabled`) is refused with 400 `0x80040225`. `base` is the built-in system
- * user: the organization and business unit every caller gets.
+ * A disabled user (`isdisabled`) is refused with 400 `0x80040225`, a person's token whose object
+ * id is an application user's row with 403 `0x80072560`. `base` is the built-in system user: the
+ * organization and business unit every caller gets.
  */
 export async function signIn(model: Model, db: Database, identity: Identity, base: Caller): Promise<Caller> {
   if (identity.applicationId) {
@@ -66,8 +70,12 @@ export async function signIn(model: Model, db: Database, identity: Identity, bas
     if (!app) throw Errors.notAnOrganizationUser(identity.applicationId);
     return enabled(app, base);
   }
+  const person = (row: UserRow): Caller => {
+    if (row.application) throw Errors.applicationUserRow(identity.objectId, row.systemuserid);
+    return enabled(row, base);
+  };
   const known = await findUser(model, db, 'azureactivedirectoryobjectid', identity.objectId);
-  if (known) return enabled(known, base);
+  if (known) return person(known);
   const body: Record<string, unknown> = { azureactivedirectoryobjectid: identity.objectId };
   // Names are cut to the column's MaxLength (never inside a surrogate pair); a sign-in name or
   // an email address that does not fit is left out rather than cut into another one.
@@ -92,13 +100,23 @@ export async function signIn(model: Model, db: Database, identity: Identity, bas
     if (!isDuplicateKey(err)) throw err;
     const made = await findUser(model, db, 'azureactivedirectoryobjectid', identity.objectId);
     if (!made) throw err;
-    return enabled(made, base);
+    return person(made);
   }
 }
 
-/** Whether `headers` ask to impersonate a user (`CallerObjectId` or `MSCRMCallerID`, see impersonate). */
-export function impersonates(headers: HttpRequest['headers']): boolean {
-  return header(headers, 'callerobjectid') !== undefined || header(headers, 'mscrmcallerid') !== undefined;
+/**
+ * Whether `headers` ask to run as a user other than `caller` (`CallerObjectId` or `MSCRMCallerID`,
+ * see impersonate): naming oneself is no impersonation. Only the caller's own row is read, so the
+ * answer tells nothing of other users.
+ */
+export async function impersonatesAnother(model: Model, db: Database, headers: HttpRequest['headers'], caller: Caller): Promise<boolean> {
+  const byObjectId = header(headers, 'callerobjectid');
+  const byUserId = byObjectId === undefined ? header(headers, 'mscrmcallerid') : undefined;
+  if (byObjectId === undefined && byUserId === undefined) return false;
+  const self = caller.delegate ?? caller;
+  if (byUserId !== undefined) return canonicalGuid(byUserId) !== self.systemuserid;
+  const own = await findUser(model, db, 'systemuserid', self.systemuserid);
+  return own?.azureactivedirectoryobjectid == null || canonicalGuid(byObjectId!) !== own.azureactivedirectoryobjectid;
 }
 
 /**
