@@ -219,6 +219,13 @@ for (const database of DATABASES) {
       expect(JSON.parse(patched.body!).new_amount, patched.body).to.equal(1.23456);
     }));
 
+    it('lets servers starting at once on a fresh database migrate it together: one creates, the others find it done', () => onFresh(database, async (db) => {
+      const m = model([{ LogicalName: 'new_name', AttributeType: 'String' }], { Keys: [{ LogicalName: 'new_name_key', KeyAttributes: ['new_name'] }] });
+      const runs = await Promise.allSettled([migrate(db, m), migrate(db, m), migrate(db, m)]);
+      expect(runs.map((r) => (r.status === 'rejected' ? String(r.reason) : 'ok'))).to.deep.equal(['ok', 'ok', 'ok']);
+      expect(await pendingDdl(db, m), 'nothing left to do').to.deep.equal(db.dialect.setupDdl);
+    }));
+
     it('turns change tracking on for a table with rows, and refuses to turn it off again', async () => {
       const { db, drop } = await database.create();
       try {

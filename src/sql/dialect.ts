@@ -134,6 +134,12 @@ export interface Dialect {
   deleteReturning(table: string, where: string, column: string): string;
   /** DDL run before any table DDL: extensions, the row version sequence, bookkeeping tables. */
   readonly setupDdl: readonly string[];
+  /**
+   * A statement that makes the migration transaction wait for any other one on the database to end
+   * (servers starting at once on a fresh database would each create the same tables), or none
+   * where the transaction itself takes the database's one writer lock (SQLite).
+   */
+  readonly migrationLock?: string;
   /** `ALTER TABLE <t> <addColumn> <definition>`: `ADD COLUMN` or `ADD`. */
   readonly addColumn: string;
   /**

@@ -57,6 +57,7 @@ export const mssqlDialect: Dialect = {
   // NEXT VALUE FOR is allowed in an UPDATE's SET and yields a value per row it writes (T-SQL
   // reference, NEXT VALUE FOR: "Limitations and restrictions").
   rowVersionOnUpdate: 'NEXT VALUE FOR [tessera_versionnumber]',
+  migrationLock: "EXEC sp_getapplock @Resource = N'tessera_migration', @LockMode = N'Exclusive', @LockOwner = N'Transaction'",
   setupDdl: [
     `IF OBJECT_ID(N'tessera_versionnumber', N'SO') IS NULL CREATE SEQUENCE [tessera_versionnumber] AS BIGINT START WITH 1000`,
   ],

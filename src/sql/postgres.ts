@@ -10,6 +10,12 @@ export const VERSION_BLOCK = 1000;
 export const VERSION_HOLDERS_CLASS = 0x7e55e7a;
 
 /**
+ * The advisory lock a migration holds to its transaction's end, for the whole database (the citext
+ * extension is the database's, not a schema's): the same constant high 32 bits, low bits 1.
+ */
+export const MIGRATION_LOCK = `${VERSION_HOLDERS_CLASS}::bigint * 4294967296 + 1`;
+
+/**
  * The advisory lock every transaction that reserves row versions holds (shared) to its end: the
  * bigint VERSION_HOLDERS_CLASS << 32 | the oid of this schema's version sequence, so Tessera
  * databases in other schemas or databases do not share it. pg_locks lists it with `classid`
@@ -72,6 +78,7 @@ export const postgresDialect: Dialect = {
     };
   },
   rowVersionOnUpdate: "nextval('tessera_versionnumber')",
+  migrationLock: `SELECT pg_advisory_xact_lock(${MIGRATION_LOCK})`,
   setupDdl: [
     'CREATE EXTENSION IF NOT EXISTS citext WITH SCHEMA public',
     `CREATE SEQUENCE IF NOT EXISTS tessera_versionnumber START WITH 1000 INCREMENT BY ${VERSION_BLOCK}`,

@@ -111,6 +111,8 @@ export async function pendingDdl(db: Database, model: Model): Promise<string[]> 
  */
 export async function migrate(db: Database, model: Model): Promise<string[]> {
   return db.transaction(async (tx) => {
+    // Another server migrating the same database at once finishes first; this one then plans on what it made.
+    if (db.dialect.migrationLock) await tx.rows({ sql: db.dialect.migrationLock, params: [] });
     const ddl = await plan(db, tx, model);
     for (const sql of ddl) await tx.run({ sql, params: [] });
     for (const stmt of writeSnapshot(db.dialect, model)) await tx.run(stmt);
