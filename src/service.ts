@@ -529,13 +529,9 @@ export class Service {
     }
     const nav = this.navigation(entity, name);
     if (req.method === 'POST' && nav.kind === 'collection') {
-      // A new related row (OData Protocol §11.4.2; Dataverse creates and links it): the body with
-      // a bind of the way back to row `id`.
+      // A new related row (OData Protocol §11.4.2; Dataverse creates and links it).
       await this.parentRow(entity, id);
-      const back = `${nav.Partner}@odata.bind`;
-      return this.create(req, nav.target, (body) => (nav.intersect
-        ? { ...body, [back]: [...(Array.isArray(body[back]) ? body[back] : []), `/${entity.EntitySetName}(${id})`] }
-        : linkedBody(entity, id, nav, body)));
+      return this.create(req, nav.target, (body) => linkedBody(entity, id, nav, body));
     }
     if (req.method !== 'GET') throw Errors.methodNotAllowed(req.method, `the navigation property '${name}' (use $ref to associate records)`, nav.kind === 'collection' ? ['GET', 'POST'] : ['GET']);
     await this.parentRow(entity, id);

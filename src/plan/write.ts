@@ -284,18 +284,21 @@ function lookupNotWritable(entity: EntityModel, a: AttributeModel): Error {
 }
 
 /**
- * The body of a new row of `nav`'s target created in row `id`'s one-to-many collection `nav` (a
- * deep insert's item, or a POST to `/<set>(<id>)/<nav>`, OData Protocol §11.4.2): `body` with the
- * bind of the way back to row `id`. Throws 400 for a collection whose lookup the system maintains
- * (`createdby`'s rows are the caller's own) or a body that sets that lookup itself.
+ * The body of a new row of `nav`'s target created in row `id`'s collection `nav` (a deep insert's
+ * item, or a POST to `/<set>(<id>)/<nav>`, OData Protocol §11.4.2): `body` with the bind of the way
+ * back to row `id` (for many-to-many, added to the body's own binds of that property). Throws 400
+ * for a one-to-many collection whose lookup the system maintains (`createdby`'s rows are the
+ * caller's own) or a body that sets that lookup itself.
  */
-export function linkedBody(entity: EntityModel, id: string, nav: OneToManyNavigationModel, body: Record<string, unknown>): Record<string, unknown> {
+export function linkedBody(entity: EntityModel, id: string, nav: NavigationPropertyModel, body: Record<string, unknown>): Record<string, unknown> {
+  const back = `${nav.Partner}${BIND_SUFFIX}`;
+  if (nav.intersect) return { ...body, [back]: [...(Array.isArray(body[back]) ? body[back] : []), `/${entity.EntitySetName}(${id})`] };
   const lookup = nav.relationship.ReferencingAttribute;
   if (!lookup.IsValidForCreate) throw Errors.payload(entity.EntitySetName, `Records cannot be created in '${nav.Name}': its lookup '${lookup.LogicalName}' is maintained by the system.`);
-  if (Object.keys(body).some((k) => k === nav.Partner || k === `${nav.Partner}${BIND_SUFFIX}`)) {
+  if (Object.keys(body).some((k) => k === nav.Partner || k === back)) {
     throw Errors.payload(nav.target.EntitySetName, `A record created in '${nav.Name}' is linked to its parent; it cannot set '${nav.Partner}' itself.`);
   }
-  return { ...body, [`${nav.Partner}${BIND_SUFFIX}`]: `/${entity.EntitySetName}(${id})` };
+  return { ...body, [back]: `/${entity.EntitySetName}(${id})` };
 }
 
 /**
