@@ -3,6 +3,9 @@ import { mkdirSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSyn
 import { join } from 'node:path';
 import { expect } from 'chai';
 import { buildModel, loadModel, ModelError } from '../src/model/loader.js';
+import { setOnCreate } from '../src/model/system-columns.js';
+import { planCreate } from '../src/plan/write.js';
+import { SYSTEM_CALLER } from '../src/security/callers.js';
 import { call, copyMetadata, DATABASES, SHIPPED_METADATA, startServer, withMetadataCopy } from './support/server.js';
 import { RELATIONSHIP_FILES, TAGS } from './support/relationship-metadata.js';
 
@@ -302,6 +305,18 @@ describe('metadata files', () => {
       { LogicalName: 'statuscode', AttributeType: 'Status', OptionSet: { Options: [{ Value: 1, Label: 'Active', State: 0 }, { Value: 2, Label: 'Inactive', State: 1 }] }, ...required },
     ])]);
     expect(model.byLogicalName.get('new_t')!.attributesByName.get('statuscode')!.RequiredLevel).to.equal('SystemRequired');
+    // setOnCreate (the loader's list) names only columns a Create of an empty body does set (plan/write.ts).
+    const checked: string[] = [];
+    for (const e of model.entities.filter((x) => !x.IsIntersect)) {
+      // The body fills the columns the table itself requires; the stamps are what is checked.
+      const body = Object.fromEntries(e.Attributes.filter((a) => a.RequiredLevel === 'SystemRequired' && a.IsValidForCreate && a.AttributeType === 'String').map((a) => [a.LogicalName, 'x']));
+      let plan;
+      try { plan = planCreate(model, e, body, SYSTEM_CALLER); } catch { continue; }
+      const stamped = new Set([...plan.values.keys()].map((a) => a.LogicalName));
+      for (const a of e.Attributes) if (a.IsStored && setOnCreate(e, a.LogicalName)) expect(stamped.has(a.LogicalName), `${e.LogicalName}.${a.LogicalName}`).to.equal(true);
+      checked.push(e.LogicalName);
+    }
+    expect(checked).to.include.members(['new_t', 'msdyn_copilotinteraction', 'systemuser']);
   });
 
   for (const database of DATABASES) {
