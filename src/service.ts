@@ -440,7 +440,7 @@ export class Service {
       }
       case 'serviceDocument':
         if (req.method !== 'GET') throw Errors.methodNotAllowed(req.method, 'the service document', ['GET']);
-        return serviceDocument(req.serviceRoot, this.model);
+        return serviceDocument(req.serviceRoot, this.model, req.metadata);
       case 'batch': throw new Error('$batch is answered by Service.batch, before dispatch');
       case 'definitions':
         // The metadata files are the only source of table definitions: nothing changes them here.
@@ -512,7 +512,7 @@ export class Service {
       if (req.method === 'GET') {
         const value = await this.propertyValue(req, entity, id, attribute);
         if (value === null) return { status: 204, headers: {} };
-        return json(200, { '@odata.context': `${req.serviceRoot}$metadata#${entity.EntitySetName}(${id})/${name}`, value });
+        return json(200, { '@odata.context': `${req.serviceRoot}$metadata#${entity.EntitySetName}(${id})/${name}`, value }, {}, req.metadata);
       }
       if (req.method !== 'PUT' && req.method !== 'DELETE') throw Errors.methodNotAllowed(req.method, `the property '${name}'`, ['GET', 'PUT', 'DELETE']);
       if (attribute.NavigationPropertyName) throw Errors.badQuery(`The lookup '${name}' is changed through its navigation property ('${attribute.NavigationPropertyName}@odata.bind' or $ref).`);
@@ -542,7 +542,7 @@ export class Service {
     const result = await executeRead(this.db, plan);
     const row = result.rows[0];
     if (!row) return this.noRelatedRow(entity, id, nav);
-    return json(200, entityWriter(plan, result.columns, req.serviceRoot, contextUrl(req.serviceRoot, plan, true))(row));
+    return json(200, entityWriter(plan, result.columns, req.serviceRoot, contextUrl(req.serviceRoot, plan, true), req.metadata)(row), {}, req.metadata);
   }
 
   /**
@@ -716,7 +716,7 @@ export class Service {
     const result = await executeRead(this.db, this.related(req, nav, link, { select: [target.PrimaryIdAttribute] }));
     const row = result.rows[0];
     if (!row) return this.noRelatedRow(entity, id, nav);
-    return json(200, { '@odata.context': `${req.serviceRoot}$metadata#$ref`, ...ref(row) });
+    return json(200, { '@odata.context': `${req.serviceRoot}$metadata#$ref`, ...ref(row) }, {}, req.metadata);
   }
 
   /**
@@ -732,13 +732,13 @@ export class Service {
     const base = planRead(entity, ref ? { ...req.query, select: [entity.PrimaryIdAttribute] } : req.query, req.prefer, undefined, this.context);
     const plan = link ? restrict(base, link) : base;
     const result = await executeRead(this.db, plan);
-    const write = ref ?? entityWriter(plan, result.columns, req.serviceRoot);
+    const write = ref ?? entityWriter(plan, result.columns, req.serviceRoot, undefined, req.metadata);
     const body = collectionHead(req.serviceRoot, plan, result);
     if (ref) body['@odata.context'] = `${req.serviceRoot}$metadata#Collection($ref)`;
     body['value'] = result.rows.map(write);
     if (result.hasMore) body['@odata.nextLink'] = nextLink(req.serviceRoot, plan, req.rawQuery, result.columns, result.rows[result.rows.length - 1]!, path);
     const applied = preferenceApplied(plan, req.prefer.includeAnnotations);
-    return json(200, body, applied ? { 'Preference-Applied': applied } : {});
+    return json(200, body, applied ? { 'Preference-Applied': applied } : {}, req.metadata);
   }
 
   /**
@@ -763,7 +763,7 @@ export class Service {
   private async aggregateResponse(req: ODataRequest, plan: AggregatePlan): Promise<HttpResponse> {
     const rows = await executeAggregate(this.db, plan);
     const applied = preferenceApplied(plan, req.prefer.includeAnnotations);
-    return json(200, aggregateBody(req.serviceRoot, plan, rows), applied ? { 'Preference-Applied': applied } : {});
+    return json(200, aggregateBody(req.serviceRoot, plan, rows), applied ? { 'Preference-Applied': applied } : {}, req.metadata);
   }
 
   /**
@@ -784,7 +784,7 @@ export class Service {
     if (fetch.aggregate) return this.aggregateResponse(req, planFetchAggregate(entity, fetch, { ...this.context, now: this.context.clock() }, req.prefer, req.query.count === true, this.aggregateRecordLimit));
     const plan = planFetch(entity, fetch, { ...this.context, now: this.context.clock() }, req.prefer, req.query.count === true);
     const result = await executeRead(this.db, plan.read);
-    return fetchResponse(req.serviceRoot, plan, result, req.prefer.includeAnnotations);
+    return fetchResponse(req.serviceRoot, plan, result, req.prefer.includeAnnotations, req.metadata);
   }
 
   /**
@@ -811,7 +811,7 @@ export class Service {
     const result = await executeRead(this.db, plan);
     const row = result.rows[0];
     if (!row) return undefined;
-    const body = entityWriter(plan, result.columns, req.serviceRoot, contextUrl(req.serviceRoot, plan, true))(row);
+    const body = entityWriter(plan, result.columns, req.serviceRoot, contextUrl(req.serviceRoot, plan, true), req.metadata)(row);
     return { body, etag: body['@odata.etag'] as string };
   }
 
@@ -829,7 +829,7 @@ export class Service {
     const found = await this.readOne(req, plan);
     if (!found) throw Errors.recordNotFound(entity.LogicalName, id);
     const applied = ['return=representation', preferenceApplied(plan, req.prefer.includeAnnotations)].filter(Boolean).join(',');
-    return { ...json(status, found.body, { 'Preference-Applied': applied, ETag: found.etag }), rowUrl };
+    return { ...json(status, found.body, { 'Preference-Applied': applied, ETag: found.etag }, req.metadata), rowUrl };
   }
 
   private async retrieve(req: ODataRequest, entity: EntityModel, id: string): Promise<HttpResponse> {
@@ -841,7 +841,7 @@ export class Service {
       return { status: 304, headers: { ETag: found.etag } };
     }
     const applied = preferenceApplied(plan, req.prefer.includeAnnotations);
-    return json(200, found.body, applied ? { ETag: found.etag, 'Preference-Applied': applied } : { ETag: found.etag });
+    return json(200, found.body, applied ? { ETag: found.etag, 'Preference-Applied': applied } : { ETag: found.etag }, req.metadata);
   }
 
   /**

@@ -125,6 +125,19 @@ for (const database of DATABASES) {
       expect(c).to.be.a('string');
     });
 
+    it('with odata.metadata=none keeps the deltaLink and each deletion\'s context (OData JSON Format §3.1.3, §15.4)', async () => {
+      const kept = await create('new_lists', { new_name: 'kept' }, 'new_listid');
+      const first = await get('new_lists?$select=new_name', TRACK);
+      const gone = await create('new_lists', { new_name: 'gone' }, 'new_listid');
+      expect((await call('DELETE', `${s.root}new_lists(${gone})`)).status).to.equal(204);
+      expect((await call('PATCH', `${s.root}new_lists(${kept})`, { new_name: 'kept 2' })).status).to.equal(204);
+      const delta = await get(first.json['@odata.deltaLink'], { Accept: 'application/json;odata.metadata=none' });
+      expect(delta.status, delta.text).to.equal(200);
+      expect(Object.keys(delta.json)).to.deep.equal(['@odata.deltaLink', 'value']);
+      expect(delta.json.value).to.deep.include({ new_name: 'kept 2', new_listid: kept });
+      expect(delta.json.value).to.deep.include({ '@odata.context': `${s.root}$metadata#new_lists/$deletedEntity`, id: gone, reason: 'deleted' });
+    });
+
     it('pages rows and then deletions with odata.maxpagesize, the delta link on the last page only', async () => {
       const ids: string[] = [];
       for (let i = 0; i < 5; i++) ids.push(await create('new_items', { new_name: `p${i}` }, 'new_itemid'));

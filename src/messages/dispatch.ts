@@ -63,5 +63,5 @@ export async function invokeOperation(env: OperationEnvironment, req: ODataReque
     limits: env.limits,
   }, args);
   if (!message.ReturnType) return { status: 204, headers: {} };
-  return json(200, { '@odata.context': `${req.serviceRoot}$metadata#Microsoft.Dynamics.CRM.${message.ReturnType.Name}`, ...(result ?? {}) });
+  return json(200, { '@odata.context': `${req.serviceRoot}$metadata#Microsoft.Dynamics.CRM.${message.ReturnType.Name}`, ...(result ?? {}) }, {}, req.metadata);
 }

@@ -2,7 +2,8 @@ import { randomUUID } from 'node:crypto';
 import { STATUS_CODES } from 'node:http';
 import { MaxPartsExceededError, MultipartParseError, parseMultipart } from '@remix-run/multipart-parser';
 import { Errors } from '../errors.js';
-import { JSON_CONTENT_TYPE, type HttpResponse } from './respond.js';
+import { jsonContentType } from './metadata-level.js';
+import type { HttpResponse } from './respond.js';
 
 /**
  * OData 4.0 `$batch` in its multipart/mixed form (OData Part 1 §11.7; digest §7): the request's
@@ -172,13 +173,17 @@ const BIND_LIST = new RegExp(`${RECORD_URL_MEMBER.slice(0, -1)}\\[)([^\\]]*)\\]`
 /** A reference among a bind array's items. */
 const REFERENCE = /"\$([^"/?]+)"/g;
 
+/** The Content-Types of OData JSON answers, one per odata.metadata level. */
+const JSON_TYPES = new Set((['none', 'minimal', 'full'] as const).map(jsonContentType));
+
 /**
  * One `application/http` part of an answer. A failed request's part also carries `REQ_ID: <uuid>`,
  * as Dataverse's do (digest §7), so that a client can quote the failure; a JSON body's type adds
  * `; odata.streaming=true`, as Dataverse's batch parts do (digest §1.5).
  */
 function httpPart(boundary: string, response: HttpResponse, contentId?: string): string {
-  const own = response.headers['Content-Type'] === JSON_CONTENT_TYPE ? { ...response.headers, 'Content-Type': `${JSON_CONTENT_TYPE}; odata.streaming=true` } : response.headers;
+  const type = response.headers['Content-Type'];
+  const own = type !== undefined && JSON_TYPES.has(type) ? { ...response.headers, 'Content-Type': `${type}; odata.streaming=true` } : response.headers;
   const headers = response.status >= 400 ? { REQ_ID: randomUUID(), ...own } : own;
   const head = [`HTTP/1.1 ${response.status} ${STATUS_CODES[response.status] ?? ''}`, ...Object.entries(headers).map(([k, v]) => `${k}: ${v}`)].join('\r\n');
   return `--${boundary}\r\nContent-Type: application/http\r\nContent-Transfer-Encoding: binary\r\n${contentId ? `Content-ID: ${contentId}\r\n` : ''}\r\n${head}\r\n\r\n${response.body ?? ''}\r\n`;

@@ -27,7 +27,7 @@ export async function answerChanges(db: Database, req: ODataRequest, plan: Chang
   if (plan.phase === 'rows') {
     const read = withVersions(plan.read, plan.since, settled);
     const result = await executeRead(db, read);
-    const write = entityWriter(read, result.columns, root);
+    const write = entityWriter(read, result.columns, root, undefined, req.metadata);
     for (const row of result.rows) value.push(write(row));
     room -= result.rows.length;
     if (result.hasMore) next = nextLink(root, read, req.rawQuery, result.columns, result.rows[result.rows.length - 1]!, set, settled);
@@ -47,7 +47,7 @@ export async function answerChanges(db: Database, req: ODataRequest, plan: Chang
   body['value'] = value;
   if (next !== undefined) body['@odata.nextLink'] = next;
   const applied = [req.prefer.trackChanges ? 'odata.track-changes' : undefined, preferenceApplied(plan.read, req.prefer.includeAnnotations)].filter(Boolean);
-  return json(200, body, applied.length ? { 'Preference-Applied': applied.join(',') } : {});
+  return json(200, body, applied.length ? { 'Preference-Applied': applied.join(',') } : {}, req.metadata);
 }
 
 /**

@@ -64,10 +64,10 @@ export function answerDefinitions(req: ODataRequest, model: Model, r: Definition
     checkOptions(ENTITY, select, filter, expand, filters);
     if (r.key) {
       const entity = findEntity(model, r.key);
-      return json(200, { '@odata.context': `${root}${selection(select, expand)}/$entity`, ...entityObject(model, entity, select, expand, filters) });
+      return json(200, { '@odata.context': `${root}${selection(select, expand)}/$entity`, ...entityObject(model, entity, select, expand, filters) }, {}, req.metadata);
     }
     const value = model.entities.filter((e) => filters.get(undefined)!(entityDefinition(e))).map((e) => entityObject(model, e, select, expand, filters));
-    return json(200, { '@odata.context': `${root}${selection(select, expand)}`, value });
+    return json(200, { '@odata.context': `${root}${selection(select, expand)}`, value }, {}, req.metadata);
   }
   const entity = findEntity(model, r.key!);
   if (r.relationships) {
@@ -84,10 +84,10 @@ export function answerDefinitions(req: ODataRequest, model: Model, r: Definition
   const columns = entity.Attributes.filter((a) => cast === undefined || attributeMetadataType(a) === cast);
   if (r.attributes!.key) {
     const a = findAttribute(entity, columns, r.attributes!.key, cast);
-    return json(200, { '@odata.context': `${context}/$entity`, ...attributeObject(model, entity, a, select, expand) });
+    return json(200, { '@odata.context': `${context}/$entity`, ...attributeObject(model, entity, a, select, expand) }, {}, req.metadata);
   }
   const value = columns.filter((a) => filters.get(undefined)!(attributeDefinition(entity, a))).map((a) => attributeObject(model, entity, a, select, expand));
-  return json(200, { '@odata.context': context, value });
+  return json(200, { '@odata.context': context, value }, {}, req.metadata);
 }
 
 /** The derived types of GlobalOptionSetDefinitions' OptionSetMetadataBase a cast may name. */
@@ -111,10 +111,10 @@ function answerOptionSets(req: ODataRequest, model: Model, r: DefinitionsResourc
  * key's value (404 `0x80040217` naming `what` when none has); each with `$select`'s properties.
  */
 function answerCollection(req: ODataRequest, context: string, definitions: readonly Definition[], filter: Predicate, key: DefinitionKey | undefined, what: string): HttpResponse {
-  if (!key) return json(200, { '@odata.context': context, value: definitions.filter(filter).map((d) => project(d, req.query.select)) });
+  if (!key) return json(200, { '@odata.context': context, value: definitions.filter(filter).map((d) => project(d, req.query.select)) }, {}, req.metadata);
   const found = definitions.find((d) => d[key.property] === key.value);
   if (!found) throw notFound(what, key);
-  return json(200, { '@odata.context': `${context}/$entity`, ...project(found, req.query.select) });
+  return json(200, { '@odata.context': `${context}/$entity`, ...project(found, req.query.select) }, {}, req.metadata);
 }
 
 /** The derived types of RelationshipDefinitions' RelationshipMetadataBase a cast may name, with the relationship kind each holds. */
@@ -175,7 +175,7 @@ function answerColumnOptionSet(req: ODataRequest, model: Model, entity: EntityMo
   if (!value) return { status: 204, headers: {} };
   const id = (d: Definition) => d['MetadataId'] as string;
   const context = `${req.serviceRoot}$metadata#EntityDefinitions(${id(entityDefinition(entity))})/Attributes(${id(attributeDefinition(entity, a))})/${NAMESPACE}.${cast}/${property}${selection(req.query.select)}`;
-  return json(200, { '@odata.context': `${context}/$entity`, ...project(value, req.query.select) });
+  return json(200, { '@odata.context': `${context}/$entity`, ...project(value, req.query.select) }, {}, req.metadata);
 }
 
 /** The context URL's select items: `$select`'s, then each expansion with its own (`Attributes(LogicalName)`), as for tables. */

@@ -2,6 +2,7 @@ import type { FetchPlan } from '../plan/fetch.js';
 import { cookieOfRows } from '../plan/paging-cookie.js';
 import type { ReadResult } from '../store/execute.js';
 import { TERMS } from './annotations.js';
+import type { MetadataLevel } from './metadata-level.js';
 import { collectionHead, entityWriter, json, preferenceApplied, writeProperty, type HttpResponse } from './respond.js';
 
 /**
@@ -14,8 +15,11 @@ import { collectionHead, entityWriter, json, preferenceApplied, writeProperty, t
  * and `@Microsoft.Dynamics.CRM.morerecords: true`; both are absent on the last page.
  */
 
-/** Builds the 200 response of a FetchXML read; `includeAnnotations` is the Prefer value, echoed in Preference-Applied. */
-export function fetchResponse(serviceRoot: string, plan: FetchPlan, result: ReadResult, includeAnnotations: string | undefined): HttpResponse {
+/**
+ * Builds the 200 response of a FetchXML read; `includeAnnotations` is the Prefer value, echoed in
+ * Preference-Applied; `metadata` the request's odata.metadata level (metadata-level.ts).
+ */
+export function fetchResponse(serviceRoot: string, plan: FetchPlan, result: ReadResult, includeAnnotations: string | undefined, metadata: MetadataLevel = 'minimal'): HttpResponse {
   const read = plan.read;
   const ann = read.annotations;
   const body = collectionHead(serviceRoot, read, result);
@@ -24,7 +28,7 @@ export function fetchResponse(serviceRoot: string, plan: FetchPlan, result: Read
     if (ann?.fetchXmlPagingCookie) body[`@${TERMS.fetchXmlPagingCookie}`] = cookie;
     if (ann?.moreRecords) body[`@${TERMS.moreRecords}`] = true;
   }
-  const write = entityWriter(read, result.columns, serviceRoot);
+  const write = entityWriter(read, result.columns, serviceRoot, undefined, metadata);
   const all = (read.linked ?? []).map((l, k) => ({ l, i: result.columns.length + read.lookupNames.length + read.expand.length + k }));
   const linked = all.filter(({ l }) => l.nameOf === undefined).map(({ l, i }) => ({ l, i, name: all.find((n) => n.l.nameOf === l.name)?.i }));
   body['value'] = result.rows.map((row) => {
@@ -38,5 +42,5 @@ export function fetchResponse(serviceRoot: string, plan: FetchPlan, result: Read
     return out;
   });
   const applied = preferenceApplied(read, includeAnnotations);
-  return json(200, body, applied ? { 'Preference-Applied': applied } : {});
+  return json(200, body, applied ? { 'Preference-Applied': applied } : {}, metadata);
 }

@@ -4,6 +4,7 @@ import { parseApply, type Transformation } from './apply.js';
 import { parseExpand, type ExpandItem } from './expand.js';
 import { parseFilter, parseOrderBy, type Expr } from './expression.js';
 import { parsePrefer, type Preferences } from './prefer.js';
+import { metadataLevel, type MetadataLevel } from './metadata-level.js';
 
 /**
  * Parse stage: a plain HTTP request (method, path below the service root, query string, headers,
@@ -132,6 +133,8 @@ export interface ODataRequest {
   body?: string;
   /** Absolute service root ending in `/`, e.g. `http://localhost:8080/api/data/v9.2/`. */
   serviceRoot: string;
+  /** The control information JSON answers carry: the `Accept` header's `odata.metadata` (metadata-level.ts). */
+  metadata: MetadataLevel;
 }
 
 const API_PATH = /^\/api\/data\/v9\.([012])(?:\/(.*))?$/;
@@ -394,5 +397,6 @@ export function parseRequest(req: HttpRequest): ODataRequest {
     ifNoneMatch: parseEtagHeader(header(req.headers, 'if-none-match'), 'If-None-Match'),
     body: req.body,
     serviceRoot,
+    metadata: metadataLevel(header(req.headers, 'accept')),
   };
 }

@@ -8,6 +8,7 @@ import type { AggregateRow } from '../store/execute.js';
 import { errorAnnotations, Formatter, TERMS, type AnnotationSet } from './annotations.js';
 import { includeAnnotationsOf } from './prefer.js';
 import { header, type HttpRequest } from './request.js';
+import { jsonContentType, primitiveTypeAnnotation, withoutControlInformation, type MetadataLevel } from './metadata-level.js';
 
 /**
  * Respond stage: plan results become OData JSON responses (digest §2, §3, §4.2).
@@ -28,12 +29,50 @@ export interface HttpResponse {
   rowUrl?: string;
 }
 
-/** The Content-Type of every JSON answer: OData JSON with minimal metadata, as Dataverse sends (digest §13, behaviour 1). */
-export const JSON_CONTENT_TYPE = 'application/json; odata.metadata=minimal';
+/** The Content-Type of JSON answers by default: OData JSON with minimal metadata, as Dataverse sends (digest §13, behaviour 1). */
+export const JSON_CONTENT_TYPE = jsonContentType('minimal');
 
-/** A JSON response with OData's content type. */
-export function json(status: number, body: unknown, headers: Record<string, string> = {}): HttpResponse {
-  return { status, headers: { 'Content-Type': JSON_CONTENT_TYPE, ...headers }, body: JSON.stringify(body) };
+/**
+ * A JSON response with OData's content type for `metadata` (the request's `odata.metadata`,
+ * metadata-level.ts); at `none` the control information that level leaves out is removed here,
+ * so that no answer has to know the level to leave it out.
+ */
+export function json(status: number, body: unknown, headers: Record<string, string> = {}, metadata: MetadataLevel = 'minimal'): HttpResponse {
+  const shown = metadata === 'none' ? withoutControlInformation(body) : body;
+  return { status, headers: { 'Content-Type': jsonContentType(metadata), ...headers }, body: JSON.stringify(shown) };
+}
+
+/**
+ * Starts an entity's object at `odata.metadata=full` (OData JSON Format v4.0 §4.5): `@odata.type`,
+ * then, when its key `id` is known, `@odata.id` (the absolute entity id, as OData-EntityId) and
+ * after `@odata.etag` (written by `etagThen`) `@odata.editLink` (relative to the service root).
+ */
+function fullHead(out: Record<string, unknown>, entity: EntityModel, serviceRoot: string, id: string | undefined, etagThen: () => void): void {
+  out['@odata.type'] = `#Microsoft.Dynamics.CRM.${entity.LogicalName}`;
+  if (id !== undefined) out['@odata.id'] = entityId(serviceRoot, entity.EntitySetName, id);
+  etagThen();
+  if (id !== undefined) out['@odata.editLink'] = `${entity.EntitySetName}(${id})`;
+}
+
+/**
+ * The navigation links `odata.metadata=full` writes for every navigation property of an entity
+ * (OData JSON Format v4.0 §8.1, §8.2): `<nav>@odata.associationLink` (`…/<nav>/$ref`) and
+ * `<nav>@odata.navigationLink`, both absolute. Nothing without the entity's key.
+ */
+function fullLinks(out: Record<string, unknown>, entity: EntityModel, serviceRoot: string, id: string | undefined): void {
+  if (id === undefined) return;
+  const self = entityId(serviceRoot, entity.EntitySetName, id);
+  for (const name of entity.navigation.keys()) {
+    out[`${name}@odata.associationLink`] = `${self}/${name}/$ref`;
+    out[`${name}@odata.navigationLink`] = `${self}/${name}`;
+  }
+}
+
+/** At `odata.metadata=full`, the `@odata.type` of a non-null value of `a` that JSON does not tell (primitiveTypeAnnotation). */
+function writeValueType(out: Record<string, unknown>, a: AttributeModel, name: string, v: unknown): void {
+  if (v === null || v === undefined) return;
+  const type = primitiveTypeAnnotation(a);
+  if (type) out[`${name}@odata.type`] = type;
 }
 
 /**
@@ -71,24 +110,34 @@ export function contextUrl(serviceRoot: string, plan: ReadPlan, single: boolean)
  * annotations `ann` asks for as at the top level (writeProperty; digest §4.1: Dataverse annotates
  * expanded rows too), then nested expansions; for `<nav>/$ref` its `@odata.id` alone (digest §3.6).
  */
-function expandedEntity(e: ExpandPlan, row: Record<string, unknown> | null, serviceRoot: string, ann: AnnotationSet | undefined): Record<string, unknown> | null {
+function expandedEntity(e: ExpandPlan, row: Record<string, unknown> | null, serviceRoot: string, ann: AnnotationSet | undefined, full: boolean): Record<string, unknown> | null {
   if (!row) return null;
   const target = e.navigation.target;
   const id = row[target.PrimaryIdAttribute] as string;
   if (e.ref) return { '@odata.id': entityId(serviceRoot, target.EntitySetName, id) };
   const out: Record<string, unknown> = {};
-  if (row['versionnumber'] !== null && row['versionnumber'] !== undefined) out['@odata.etag'] = etag(row['versionnumber'] as Value);
-  if (!ann || !e.annotated) for (const a of e.columns) out[a.PropertyName] = row[a.PropertyName];
-  else {
+  const writeEtag = () => {
+    if (row['versionnumber'] !== null && row['versionnumber'] !== undefined) out['@odata.etag'] = etag(row['versionnumber'] as Value);
+  };
+  if (full) fullHead(out, target, serviceRoot, id ?? undefined, writeEtag);
+  else writeEtag();
+  if (!ann || !e.annotated) {
+    for (const a of e.columns) {
+      if (full) writeValueType(out, a, a.PropertyName, row[a.PropertyName]);
+      out[a.PropertyName] = row[a.PropertyName];
+    }
+  } else {
     const names = e.annotated.lookupNames;
     for (const a of e.columns) {
       const formatted = names.map((l, i) => (l.attribute === a ? row[expandedLookupNameKey(i)] : null)).find((n) => n !== null && n !== undefined);
       // A polymorphic lookup's table is its type column's value (undefined: writeProperty's default).
       const table = a.TypeAttribute ? (row[a.TypeAttribute.PropertyName] as string | null) ?? undefined : undefined;
+      if (full) writeValueType(out, a, a.PropertyName, row[a.PropertyName]);
       writeProperty(out, ann, a, a.PropertyName, row[a.PropertyName], formatted, table);
     }
   }
-  for (const child of e.expand) writeExpansion(out, child, row[child.navigation.Name], serviceRoot, target, id, ann);
+  if (full) fullLinks(out, target, serviceRoot, id ?? undefined);
+  for (const child of e.expand) writeExpansion(out, child, row[child.navigation.Name], serviceRoot, target, id, ann, full);
   return out;
 }
 
@@ -100,13 +149,13 @@ function expandedEntity(e: ExpandPlan, row: Record<string, unknown> | null, serv
  * so that it answers the rows "that weren't included" (digest §3.6; Dataverse "Join tables using
  * OData", nested `$expand` on collection-valued navigation properties).
  */
-function writeExpansion(out: Record<string, unknown>, e: ExpandPlan, v: unknown, serviceRoot: string, parent: EntityModel, parentId: string, ann: AnnotationSet | undefined): void {
+function writeExpansion(out: Record<string, unknown>, e: ExpandPlan, v: unknown, serviceRoot: string, parent: EntityModel, parentId: string, ann: AnnotationSet | undefined, full: boolean): void {
   const name = e.navigation.Name;
-  if (e.navigation.kind === 'single') { out[name] = expandedEntity(e, v as Record<string, unknown> | null, serviceRoot, ann); return; }
+  if (e.navigation.kind === 'single') { out[name] = expandedEntity(e, v as Record<string, unknown> | null, serviceRoot, ann, full); return; }
   const rows = v as Array<Record<string, unknown>>;
   const page = e.limit - 1;
   const more = e.rest !== undefined && rows.length > page;
-  out[name] = (more ? rows.slice(0, page) : rows).map((r) => expandedEntity(e, r, serviceRoot, ann));
+  out[name] = (more ? rows.slice(0, page) : rows).map((r) => expandedEntity(e, r, serviceRoot, ann, full));
   if (!more) return;
   const last = rows[page - 1]!;
   const skipToken = `$skiptoken=${encodeSkipToken(e.orderBy, e.orderBy.map((k) => last[k.attribute.PropertyName] as Value))}`;
@@ -154,12 +203,15 @@ export function writeProperty(out: Record<string, unknown>, ann: AnnotationSet |
  * Turns fetched rows into entity objects: `@odata.context` first when given (single-entity
  * responses; `serviceRoot` makes the `@odata.id` of `<nav>/$ref` expansions), then `@odata.etag`,
  * then the plan's output columns in order, each preceded by the annotations the plan asks for (see
- * writeProperty). DISTINCT reads (no versionnumber fetched) have no ETag. Built once per response,
- * applied per row.
+ * writeProperty). DISTINCT reads (no versionnumber fetched) have no ETag. At `metadata` `full`
+ * each entity, expanded ones too, also carries its type, id, edit link, value types and
+ * navigation links (fullHead, writeValueType, fullLinks; `none` is handled by `json`). Built once
+ * per response, applied per row.
  */
-export function entityWriter(plan: ReadPlan, fetched: readonly unknown[], serviceRoot: string, context?: string): (row: readonly Value[]) => Record<string, unknown> {
+export function entityWriter(plan: ReadPlan, fetched: readonly unknown[], serviceRoot: string, context?: string, metadata: MetadataLevel = 'minimal'): (row: readonly Value[]) => Record<string, unknown> {
   const versionIndex = fetched.indexOf(plan.entity.attributesByName.get('versionnumber'));
   const ann = plan.annotations;
+  const full = metadata === 'full';
   const outputs = plan.columns.map((a) => {
     const names = plan.lookupNames.flatMap((l, j) => (l.attribute === a ? [fetched.length + j] : []));
     return { a, name: a.PropertyName, i: fetched.indexOf(a), names, typeIndex: a.TypeAttribute ? fetched.indexOf(a.TypeAttribute) : -1 };
@@ -168,18 +220,25 @@ export function entityWriter(plan: ReadPlan, fetched: readonly unknown[], servic
   const idIndex = fetched.indexOf(plan.entity.attributesByName.get(plan.entity.PrimaryIdAttribute));
   return (row) => {
     const out: Record<string, unknown> = context === undefined ? {} : { '@odata.context': context };
-    if (versionIndex >= 0) out['@odata.etag'] = etag(row[versionIndex]!);
-    if (!ann) {
+    const id = idIndex >= 0 ? row[idIndex] as string : undefined;
+    const writeEtag = () => {
+      if (versionIndex >= 0) out['@odata.etag'] = etag(row[versionIndex]!);
+    };
+    if (full) fullHead(out, plan.entity, serviceRoot, id, writeEtag);
+    else writeEtag();
+    if (!ann && !full) {
       // No annotations asked for (the common case): values only.
       for (const { name, i } of outputs) out[name] = row[i];
     } else for (const { a, name, i, names, typeIndex } of outputs) {
+      if (full) writeValueType(out, a, name, row[i]);
       // A polymorphic lookup's target is the row's type column (digest §1.5); its name comes from
       // whichever target's name subquery found the row.
       const target = typeIndex >= 0 ? row[typeIndex] as string | null : undefined;
       const formatted = names.map((j) => row[j]).find((n) => n !== null && n !== undefined);
       writeProperty(out, ann, a, name, row[i], formatted, target ?? undefined);
     }
-    for (const { e, i } of expansions) writeExpansion(out, e, row[i], serviceRoot, plan.entity, row[idIndex] as string, ann);
+    if (full) fullLinks(out, plan.entity, serviceRoot, id);
+    for (const { e, i } of expansions) writeExpansion(out, e, row[i], serviceRoot, plan.entity, id as string, ann, full);
     return out;
   };
 }
@@ -266,10 +325,10 @@ export function nextLink(serviceRoot: string, plan: ReadPlan, rawQuery: string, 
   return linkWith(serviceRoot, path, rawQuery, ['skiptoken'], '$skiptoken', encodeSkipToken(plan.orderBy, values, settled));
 }
 
-/** The service document: every entity set, the metadata sets (EntityDefinitions …) last (digest §1.2). */
-export function serviceDocument(serviceRoot: string, model: Model): HttpResponse {
+/** The service document: every entity set, the metadata sets (EntityDefinitions …) last (digest §1.2); `metadata` as for `json`. */
+export function serviceDocument(serviceRoot: string, model: Model, metadata: MetadataLevel = 'minimal'): HttpResponse {
   return json(200, {
     '@odata.context': `${serviceRoot}$metadata`,
     value: [...model.entities.map((e) => e.EntitySetName), ...Object.keys(DEFINITION_SETS)].map((name) => ({ name, kind: 'EntitySet', url: name })),
-  });
+  }, {}, metadata);
 }
