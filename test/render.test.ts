@@ -6,6 +6,7 @@ import type { AttributeModel, EntityFile, EntityModel, Model } from '../src/mode
 import { TERMS } from '../src/odata/annotations.js';
 import { parseRequest, type ODataRequest } from '../src/odata/request.js';
 import { planAggregate } from '../src/plan/aggregate.js';
+import { planAlternateKey } from '../src/plan/keys.js';
 import { planApply } from '../src/plan/apply.js';
 import { parseFetchXml } from '../src/odata/fetchxml.js';
 import { planFetch } from '../src/plan/fetch.js';
@@ -22,7 +23,7 @@ import { createTable, incompatibleChanges, migrationDdl, selectSnapshot, type Ex
 import type { Dialect, Statement } from '../src/sql/dialect.js';
 import { mssqlDialect } from '../src/sql/mssql.js';
 import { postgresDialect } from '../src/sql/postgres.js';
-import { renderAggregate, renderCount, renderDelete, renderDisassociate, renderInsert, renderInsertMany, renderRead, renderAnyReferencing, renderDeleteReferencing, renderDeleteWhereIn, renderRemoveLink, renderSelectById, renderUpdate } from '../src/sql/render.js';
+import { renderAggregate, renderCount, renderDelete, renderDisassociate, renderInsert, renderInsertMany, renderRead, renderAnyReferencing, renderDeleteReferencing, renderDeleteWhereIn, renderRemoveLink, renderSelectById, renderSelectByKey, renderUpdate } from '../src/sql/render.js';
 import { sqliteDialect } from '../src/sql/sqlite.js';
 import { RELATIONSHIP_FILES, TAGS } from './support/relationship-metadata.js';
 
@@ -982,6 +983,18 @@ const cases: Case[] = [
     sqlite: { sql: 'SELECT "msdyn_copilotinteractiondataid" FROM "msdyn_copilotinteractiondata" WHERE "msdyn_copilotinteractiondataid" = ?', params: ['dddddddd-0000-4000-8000-00000000000d'] },
     postgres: { sql: 'SELECT "msdyn_copilotinteractiondataid" FROM "msdyn_copilotinteractiondata" WHERE "msdyn_copilotinteractiondataid" = $1', params: ['dddddddd-0000-4000-8000-00000000000d'] },
     mssql: { sql: 'SELECT [msdyn_copilotinteractiondataid] FROM [msdyn_copilotinteractiondata] WHERE [msdyn_copilotinteractiondataid] = @p1', params: ['dddddddd-0000-4000-8000-00000000000d'] },
+  },
+  {
+    // Not folded beyond A–Z on SQLite ($filter's tessera_fold): the key's NOCASE index tells 'Émile' from 'émile', so must the lookup.
+    name: 'select by alternate key: each column compared as its unique index compares, accented letters too',
+    render: (dl) => {
+      const contact = entity(related, 'contact');
+      const { key, values } = planAlternateKey(contact, "emailaddress1='e@x.org',fullname='Émile Zola'");
+      return renderSelectByKey(dl, contact, key, values);
+    },
+    sqlite: { sql: 'SELECT "contactid" FROM "contact" WHERE "fullname" = ? AND "emailaddress1" = ?', params: ['Émile Zola', 'e@x.org'] },
+    postgres: { sql: 'SELECT "contactid" FROM "contact" WHERE "fullname" = $1 AND "emailaddress1" = $2', params: ['Émile Zola', 'e@x.org'] },
+    mssql: { sql: 'SELECT [contactid] FROM [contact] WHERE [fullname] = @p1 AND [emailaddress1] = @p2', params: ['Émile Zola', 'e@x.org'] },
   },
   // ---- row versions ----
   reserveVersionsCase(1, 1),

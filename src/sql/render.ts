@@ -709,14 +709,15 @@ export function renderExistingIds(d: Dialect, e: EntityModel, ids: readonly stri
 }
 
 /**
- * Reads the primary key of the row with the given alternate key values, compared as `$filter`'s
- * `eq` compares them (text case-insensitively, folded beyond ASCII where the database does not).
+ * Reads the primary key of the row with the given alternate key values, compared as the key's
+ * unique index compares them: with the column's own equality (NOCASE on SQLite, which folds A–Z
+ * alone; citext on PostgreSQL; the `_CI_AS` collation on SQL Server), never with the wider fold of
+ * `$filter` literals (foldedText). So a lookup finds at most one row, and the very row that an
+ * insert of the same values would collide with: on SQLite `Émile` and `émile` may both be keys,
+ * and each reaches its own row.
  */
 export function renderSelectByKey(d: Dialect, e: EntityModel, key: EntityKeyModel, values: readonly Value[]): Statement {
   const p = new Params(d);
-  const where = key.KeyAttributes.map((a, i) => {
-    const fold = foldedText(d, a, [values[i]!]);
-    return fold ? `${fold}(${col(d, a)}) = ${p.add((values[i] as string).toLowerCase())}` : `${col(d, a)} = ${p.value(a, values[i]!)}`;
-  }).join(' AND ');
+  const where = key.KeyAttributes.map((a, i) => `${col(d, a)} = ${p.value(a, values[i]!)}`).join(' AND ');
   return { sql: `SELECT ${col(d, pkOf(e))} FROM ${table(d, e)} WHERE ${where}`, params: p.values };
 }
