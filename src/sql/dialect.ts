@@ -58,8 +58,18 @@ export interface Dialect {
   readonly maxParameters: number;
   /** The SQL column type for an attribute (see the table in `types.ts`). */
   columnType(a: AttributeModel): string;
-  /** The floating-point SQL type (Double columns); averages of whole numbers are taken in it. */
+  /** The floating-point SQL type (Double columns); sums and averages of whole numbers answer in it. */
   readonly floatType: string;
+  /**
+   * How SUM and AVG of a whole-number column (Integer, BigInt) stay exact and never overflow, the
+   * result then rounded to floatType once: `''` where the column's own SUM and AVG already do
+   * (PostgreSQL: sum(integer) is a bigint; sum(bigint) and avg of either a numeric), else the
+   * type each value is cast to first (SQL Server, whose SUM of an INT is an INT and of a BIGINT a
+   * BIGINT: DECIMAL(38,0)). Absent: each value is cast to floatType and summed as a float
+   * (SQLite, whose integer SUM raises "integer overflow" past 2^63; its float SUM and AVG use
+   * compensated summation, so they answer as the exact sum does while values stay below 2^53).
+   */
+  readonly exactWholeSum?: string;
   /** One ORDER BY item with Dataverse's null order: nulls first ascending, last descending. */
   orderItem(column: string, descending: boolean): string;
   /**

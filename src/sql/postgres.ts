@@ -36,6 +36,7 @@ export const postgresDialect: Dialect = {
   maxParameters: 65535,
   columnType: (a) => columnType('postgres', a),
   floatType: 'double precision',
+  exactWholeSum: '',
   orderItem: (column, descending) => `${column} ${descending ? 'DESC NULLS LAST' : 'ASC NULLS FIRST'}`,
   selectLimited: (body, orderBy, limit, options) =>
     `SELECT ${options?.distinct ? 'DISTINCT ' : ''}${body}${orderBy ? ` ORDER BY ${orderBy}` : ''} LIMIT ${limit}${options?.offset ? ` OFFSET ${options.offset}` : ''}`,

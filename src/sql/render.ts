@@ -388,23 +388,27 @@ const FIXED_POINT = new Set(['Decimal', 'Money']);
 
 /**
  * One aggregate over the input column `v` (an `s`.`aN` reference; unused by `count`), computed
- * alike on every database: whole numbers are summed and averaged as floats (SQLite's integer
- * SUM raises "integer overflow" past 2^63 and SQL Server's SUM and AVG of an INT stay INTs,
- * overflowing or truncated; answers are JavaScript numbers either way); Decimal and Money sums
- * are rounded to the column's Precision (SQLite holds them as floats, whose sum of 0.1 and 0.2 is
- * 0.30000000000000004 where PostgreSQL's numeric says 0.3) and averages are that sum divided as a
- * float, one IEEE division on every database (numeric division differed in the last digit).
+ * alike on every database: whole numbers are summed and averaged exactly and rounded to a float
+ * once (Dialect.exactWholeSum; a float sum of each value rounded at every step lost the last
+ * digits once partial sums passed 2^53: 15484873225535492 for 15484873225535494), or on SQLite as
+ * floats with its compensated summation (its integer SUM raises "integer overflow" past 2^63);
+ * answers are JavaScript numbers either way. Decimal and Money sums are rounded to the column's
+ * Precision (SQLite holds them as floats, whose sum of 0.1 and 0.2 is 0.30000000000000004 where
+ * PostgreSQL's numeric says 0.3) and averages are that sum divided as a float, one IEEE division
+ * on every database (numeric division differed in the last digit).
  */
 function aggregateFunction(d: Dialect, a: AggregateValue, v: string): string {
   const type = a.column?.attribute.AttributeType ?? '';
-  const sum = WHOLE_NUMBERS.has(type) ? `SUM(CAST(${v} AS ${d.floatType}))`
+  const whole = (fn: 'SUM' | 'AVG') => (d.exactWholeSum === undefined ? `${fn}(CAST(${v} AS ${d.floatType}))`
+    : `CAST(${fn}(${d.exactWholeSum ? `CAST(${v} AS ${d.exactWholeSum})` : v}) AS ${d.floatType})`);
+  const sum = WHOLE_NUMBERS.has(type) ? whole('SUM')
     : FIXED_POINT.has(type) ? `ROUND(SUM(${v}), ${a.column!.attribute.Precision!})` : `SUM(${v})`;
   switch (a.fn) {
     case 'count': return 'COUNT(*)';
     case 'countcolumn': return `COUNT(${v})`;
     case 'countdistinct': return `COUNT(DISTINCT ${v})`;
     case 'sum': return sum;
-    case 'avg': return WHOLE_NUMBERS.has(type) ? `AVG(CAST(${v} AS ${d.floatType}))`
+    case 'avg': return WHOLE_NUMBERS.has(type) ? whole('AVG')
       : FIXED_POINT.has(type) ? `CAST(${sum} AS ${d.floatType}) / NULLIF(COUNT(${v}), 0)` : `AVG(${v})`;
     default: return `${a.fn.toUpperCase()}(${v})`;
   }

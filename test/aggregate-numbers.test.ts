@@ -1,0 +1,69 @@
+import { rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { expect } from 'chai';
+import { call, copyMetadata, DATABASES, startServer, type Reply, type TestServer } from './support/server.js';
+
+/*
+ * The values of sums and averages at the edges of their number types, over HTTP on every database,
+ * through `$apply` and FetchXML (they share one aggregate rendering, sql/render.ts
+ * aggregateFunction): each database must answer what the exact arithmetic rounds to, or refuse
+ * with a 400 — never differ from the others in the last digits, never fail with a 500.
+ */
+
+const SET = 'new_items';
+
+/** A table of number columns (BigInt, Double), each row tagged by `new_name`. */
+const ITEM = {
+  LogicalName: 'new_item', EntitySetName: SET, PrimaryIdAttribute: 'new_itemid', PrimaryNameAttribute: 'new_name', OwnershipType: 'OrganizationOwned',
+  Attributes: [
+    { LogicalName: 'new_name', AttributeType: 'String', MaxLength: 100 },
+    { LogicalName: 'new_big', AttributeType: 'BigInt' },
+  ],
+};
+
+/**
+ * Four BigInt values below 2^53 whose exact sum, 15484873225535494, a double holds; added as
+ * doubles one by one, in any order, the partial sums past 2^53 round it to 15484873225535492 or
+ * …496.
+ */
+const BIG = [3648917241593857, 4441384878604291, 3358183389134849, 4036387716202497];
+
+/** `GET new_items?$apply=<apply>`. */
+function apply(s: TestServer, text: string): Promise<Reply> {
+  return call('GET', `${s.root}${SET}?$apply=${encodeURIComponent(text)}`);
+}
+
+/** `GET new_items?fetchXml=<fetch aggregate="true"><entity name="new_item">body</entity></fetch>`. */
+function fetchAggregate(s: TestServer, body: string): Promise<Reply> {
+  return call('GET', `${s.root}${SET}?fetchXml=${encodeURIComponent(`<fetch aggregate="true"><entity name="new_item">${body}</entity></fetch>`)}`);
+}
+
+for (const database of DATABASES) {
+  describe(`sums and averages at the edges of their number types [${database.name}]`, () => {
+    let dir: string;
+    let s: TestServer;
+
+    before(async () => {
+      dir = copyMetadata();
+      writeFileSync(join(dir, 'new_item.json'), JSON.stringify(ITEM));
+      s = await startServer(dir, database);
+      for (const new_big of BIG) expect((await call('POST', `${s.root}${SET}`, { new_name: 'big', new_big })).status).to.equal(204);
+    });
+    after(async () => {
+      await s.close();
+      rmSync(dir, { recursive: true, force: true });
+    });
+
+    it('sums and averages BigInt values whose partial sums pass 2^53 as the exact sum rounds, in $apply and FetchXML', async () => {
+      const exact = Number(BIG.reduce((a, b) => a + BigInt(b), 0n));
+      expect(exact).to.equal(15484873225535494);
+      const r = await apply(s, "filter(new_name eq 'big')/aggregate(new_big with sum as total,new_big with average as avg)");
+      expect(r.status, r.text).to.equal(200);
+      expect(r.json.value).to.deep.equal([{ total: exact, avg: exact / 4 }]);
+      const f = await fetchAggregate(s, '<attribute name="new_big" alias="total" aggregate="sum"/><attribute name="new_big" alias="avg" aggregate="avg"/>'
+        + '<filter><condition attribute="new_name" operator="eq" value="big"/></filter>');
+      expect(f.status, f.text).to.equal(200);
+      expect(f.json.value).to.deep.equal([{ total: exact, avg: exact / 4 }]);
+    });
+  });
+}
