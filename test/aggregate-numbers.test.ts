@@ -12,12 +12,16 @@ import { call, copyMetadata, DATABASES, startServer, type Reply, type TestServer
 
 const SET = 'new_items';
 
-/** A table of number columns (BigInt, Double), each row tagged by `new_name`. */
+/**
+ * A table of number columns, each row tagged by `new_name`; the Double column's file asks for
+ * bounds past Dataverse's ±100,000,000,000, which the loader narrows to them.
+ */
 const ITEM = {
   LogicalName: 'new_item', EntitySetName: SET, PrimaryIdAttribute: 'new_itemid', PrimaryNameAttribute: 'new_name', OwnershipType: 'OrganizationOwned',
   Attributes: [
     { LogicalName: 'new_name', AttributeType: 'String', MaxLength: 100 },
     { LogicalName: 'new_big', AttributeType: 'BigInt' },
+    { LogicalName: 'new_dbl', AttributeType: 'Double', MinValue: -1e300, MaxValue: 1e300 },
   ],
 };
 
@@ -64,6 +68,16 @@ for (const database of DATABASES) {
         + '<filter><condition attribute="new_name" operator="eq" value="big"/></filter>');
       expect(f.status, f.text).to.equal(200);
       expect(f.json.value).to.deep.equal([{ total: exact, avg: exact / 4 }]);
+    });
+
+    it('keeps Double values within ±100,000,000,000 however wide the file\'s bounds, so that their sums and averages cannot overflow', async () => {
+      const past = await call('POST', `${s.root}${SET}`, { new_name: 'wide', new_dbl: 1e154 });
+      expect(past.status, past.text).to.equal(400);
+      expect(past.json.error.message).to.contain('Accepted Values: -100000000000 to 100000000000');
+      for (const new_dbl of [1e11, 1e11]) expect((await call('POST', `${s.root}${SET}`, { new_name: 'wide', new_dbl })).status).to.equal(204);
+      const r = await apply(s, "filter(new_name eq 'wide')/aggregate(new_dbl with sum as total,new_dbl with average as avg)");
+      expect(r.status, r.text).to.equal(200);
+      expect(r.json.value).to.deep.equal([{ total: 2e11, avg: 1e11 }]);
     });
   });
 }

@@ -250,6 +250,18 @@ describe('metadata files', () => {
     ]);
   });
 
+  it('keeps Double bounds within ±100,000,000,000, the range Dataverse allows a Floating Point Number column', () => {
+    const doubles = (bounds: object) => ({ source: 'new_f.json', json: {
+      LogicalName: 'new_f', EntitySetName: 'new_fs', PrimaryIdAttribute: 'new_fid', OwnershipType: 'OrganizationOwned',
+      Attributes: [{ LogicalName: 'new_x', AttributeType: 'Double', ...bounds }],
+    } });
+    const x = buildModel([...shippedFiles(), doubles({ MinValue: -1e300, MaxValue: 1e300 })]).byLogicalName.get('new_f')!.attributesByName.get('new_x')!;
+    expect([x.MinValue, x.MaxValue]).to.deep.equal([-100000000000, 100000000000]);
+    expect(problemsOf(() => buildModel([...shippedFiles(), doubles({ MinValue: 2e11 })])).map((p) => `${p.file} ${p.pointer} ${p.reason}`)).to.deep.equal([
+      'new_f.json /Attributes/0/MinValue MinValue 200000000000 is above 100000000000, the largest value a column of type Double holds',
+    ]);
+  });
+
   it('refuses bounds that are no finite number, fractions on Integer and BigInt columns, and a MinValue above the MaxValue', () => {
     // JSON's 1e400 reads as Infinity: only a file's text can hold it.
     const json = JSON.parse(`{"LogicalName":"new_b","EntitySetName":"new_bs","PrimaryIdAttribute":"new_bid","OwnershipType":"OrganizationOwned","Attributes":[

@@ -76,13 +76,17 @@ const DEFAULT_PRECISION: Partial<Record<AttributeFile['AttributeType'], number>>
  * so a value the range admits can be stored: int4 for Integer, INT64_DOUBLES for BigInt, and for
  * Decimal and Money, stored as numeric(38,p) / DECIMAL(38,p) (sql/types.ts), whose values are
  * below 10^(38-p), the largest 15-digit number below that (9.99999999999999e27 at Precision 10):
- * a double's shortest text, which drivers send, then never rounds up to 10^(38-p). Undefined for
- * the other types (a Double column holds every finite double).
+ * a double's shortest text, which drivers send, then never rounds up to 10^(38-p). For Double,
+ * whose column holds every finite double, the range Dataverse allows a Floating Point Number
+ * column (±100,000,000,000; "Column data types"), so that sums and averages stay far within a
+ * double: PostgreSQL's avg(float8) also accumulates squares, and failed with "value out of range:
+ * overflow" on values past ~1.3e154. Undefined for the other types.
  */
 function storableRange(a: Pick<AttributeFile, 'AttributeType' | 'Precision'>): [number, number] | undefined {
   switch (a.AttributeType) {
     case 'Integer': return [-2147483648, 2147483647];
     case 'BigInt': return INT64_DOUBLES;
+    case 'Double': return DEFAULT_RANGES.Double;
     case 'Decimal': case 'Money': {
       const max = Number(`999999999999999e${38 - (a.Precision ?? DEFAULT_PRECISION[a.AttributeType]!) - 15}`);
       return [-max, max];
