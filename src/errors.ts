@@ -139,6 +139,13 @@ export const Errors = {
    */
   aggregateRecordLimit: () =>
     new ServiceError(400, '0x8004E023', 'AggregateQueryRecordLimit exceeded. Cannot perform this operation.'),
+  /**
+   * 400 `0x80040203`: an aggregate's sum or average left the range of a number on the database
+   * (values past their column's bounds, stored before the bounds were narrowed). Dataverse's own
+   * answer is not documented; the code is its generic invalid argument, the text Tessera's.
+   */
+  aggregateOverflow: () =>
+    new ServiceError(400, '0x80040203', 'An aggregate value is out of the range of a number; aggregate fewer rows or smaller values.'),
   /** 400 `0x80040203`: generic invalid argument with a free text (also malformed FetchXML). */
   invalidArgument: (message: string) => new ServiceError(400, '0x80040203', message),
   /** 400 `0x80041102` QueryBuilderNoEntity: a FetchXML `entity`/`link-entity` names no table. */

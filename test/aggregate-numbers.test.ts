@@ -79,5 +79,18 @@ for (const database of DATABASES) {
       expect(r.status, r.text).to.equal(200);
       expect(r.json.value).to.deep.equal([{ total: 2e11, avg: 1e11 }]);
     });
+
+    it('answers 400, not 500, when a sum or an average of values stored before the bounds were narrowed overflows', async () => {
+      for (let i = 0; i < 2; i++) expect((await call('POST', `${s.root}${SET}`, { new_name: 'stored', new_dbl: 1 })).status).to.equal(204);
+      // What a database written under wider bounds holds.
+      await s.db.transaction((tx) => tx.run({ sql: `UPDATE "new_item" SET "new_dbl" = 1e308 WHERE "new_name" = 'stored'`, params: [] }));
+      for (const fn of ['sum', 'average']) {
+        const r = await apply(s, `filter(new_name eq 'stored')/aggregate(new_dbl with ${fn} as v)`);
+        expect(r.status, `${fn}: ${r.text}`).to.equal(400);
+        expect(r.json.error.code).to.equal('0x80040203');
+      }
+      const f = await fetchAggregate(s, '<attribute name="new_dbl" alias="v" aggregate="avg"/><filter><condition attribute="new_name" operator="eq" value="stored"/></filter>');
+      expect(f.status, f.text).to.equal(400);
+    });
   });
 }

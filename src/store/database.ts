@@ -42,6 +42,12 @@ export interface Database extends Executor {
   /** True when `err` is the driver's unique/primary-key violation. */
   isUniqueViolation(err: unknown): boolean;
   /**
+   * True when `err` says a computed number left its type's range (PostgreSQL 22003 "value out of
+   * range", SQL Server 8115 "Arithmetic overflow error"; SQLite's "integer overflow"): an
+   * aggregate over values past what a column allows (stored before its bounds were narrowed).
+   */
+  isNumericOverflow(err: unknown): boolean;
+  /**
    * True when `err` says the statement was refused because the transaction had already failed
    * (PostgreSQL 25P02, SQL Server 3930): a consequence of another failure, never its cause.
    * SQLite undoes only the failing statement, so never there.
@@ -142,6 +148,10 @@ export class InTransaction implements Database {
 
   isUniqueViolation(err: unknown): boolean {
     return this.outer.isUniqueViolation(err);
+  }
+
+  isNumericOverflow(err: unknown): boolean {
+    return this.outer.isNumericOverflow(err);
   }
 
   isTransactionAborted(err: unknown): boolean {

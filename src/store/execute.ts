@@ -114,11 +114,14 @@ export interface AggregateRow {
 
 /**
  * Runs an AggregatePlan on committed data: one statement (see renderAggregate). Throws 400
- * `0x8004E023` AggregateQueryRecordLimit when more than `plan.recordLimit` rows would be aggregated.
+ * `0x8004E023` AggregateQueryRecordLimit when more than `plan.recordLimit` rows would be aggregated,
+ * 400 `0x80040203` (Errors.aggregateOverflow) when a sum or average leaves the range of a number.
  */
 export async function executeAggregate(db: Database, asked: AggregatePlan): Promise<AggregateRow[]> {
   const plan = db.security ? db.security.read(asked) : asked;
-  const raw = await db.rows(renderAggregate(db.dialect, plan));
+  const raw = await db.rows(renderAggregate(db.dialect, plan)).catch((err: unknown) => {
+    throw db.isNumericOverflow(err) ? Errors.aggregateOverflow() : err;
+  });
   const total = raw.length ? Number(raw[0]![raw[0]!.length - 1]) : 0;
   if (total > plan.recordLimit) throw Errors.aggregateRecordLimit();
   const { groupBy, aggregates } = plan;
@@ -131,6 +134,8 @@ export async function executeAggregate(db: Database, asked: AggregatePlan): Prom
       aggregates: aggregates.map((a) => {
         const v = r[i++];
         if (v === null || v === undefined) return null;
+        // SQLite's float sums overflow to Infinity where the other databases raise an error.
+        if (v === Infinity || v === -Infinity) throw Errors.aggregateOverflow();
         return a.fn === 'sum' || a.fn === 'min' || a.fn === 'max' ? db.dialect.fromDb(a.column!.attribute, v) : Number(v);
       }),
     };

@@ -111,6 +111,10 @@ export class MssqlDatabase implements Database {
     return [2627, 2601].includes(errorNumber(err) ?? 0);
   }
 
+  isNumericOverflow(err: unknown): boolean {
+    return errorNumber(err) === 8115;
+  }
+
   isTransactionAborted(err: unknown): boolean {
     return errorNumber(err) === 3930;
   }

@@ -204,6 +204,10 @@ export class PostgresDatabase implements Database {
     return (err as { code?: unknown }).code === '23505';
   }
 
+  isNumericOverflow(err: unknown): boolean {
+    return (err as { code?: unknown }).code === '22003';
+  }
+
   isTransactionAborted(err: unknown): boolean {
     return (err as { code?: unknown }).code === '25P02';
   }

@@ -169,6 +169,10 @@ export class SqliteDatabase implements Database {
     return code === 'SQLITE_CONSTRAINT_PRIMARYKEY' || code === 'SQLITE_CONSTRAINT_UNIQUE';
   }
 
+  isNumericOverflow(err: unknown): boolean {
+    return err instanceof Error && err.message === 'integer overflow';
+  }
+
   isTransactionAborted(): boolean {
     return false;
   }

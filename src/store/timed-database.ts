@@ -74,6 +74,10 @@ export class TimedDatabase implements Database {
     return this.inner.isUniqueViolation(err);
   }
 
+  isNumericOverflow(err: unknown): boolean {
+    return this.inner.isNumericOverflow(err);
+  }
+
   isTransactionAborted(err: unknown): boolean {
     return this.inner.isTransactionAborted(err);
   }
