@@ -1,5 +1,7 @@
+import { rmSync } from 'node:fs';
 import { expect } from 'chai';
 import { call, DATABASES, startServer, type TestServer } from './support/server.js';
+import { TASK_SET, seedTasks, taskMetadata } from './support/tasks.js';
 
 const SET = 'msdyn_copilotinteractions';
 const F = 'Microsoft.Dynamics.CRM';
@@ -141,6 +143,38 @@ for (const database of DATABASES) {
         const r = await call('GET', `${s.root}${SET}?$filter=${encodeURIComponent(bad)}`);
         expect(r.status, bad).to.equal(400);
       }
+    });
+  });
+
+  describe(`Dataverse query functions on Double and Decimal columns [${database.name}]`, () => {
+    let dir: string;
+    let s: TestServer;
+    before(async () => {
+      dir = taskMetadata();
+      s = await startServer(dir, database);
+      await seedTasks(s);
+    });
+    after(async () => {
+      await s.close();
+      rmSync(dir, { recursive: true, force: true });
+    });
+    /** The status and the names of the tasks `filter` keeps, ordered by name. */
+    const q = async (filter: string) => {
+      const r = await call('GET', `${s.root}${TASK_SET}?$select=new_name&$orderby=new_name&$filter=${encodeURIComponent(filter)}`);
+      return [r.status, r.status === 200 ? r.json.value.map((v: { new_name: string }) => v.new_name) : r.json.error.message];
+    };
+
+    it('take string values in exponent notation, as the plain literal does; Integer columns stay strict', async () => {
+      // new_score (Double): t1 1.5, t3 3, t4 4.5, t5 2; new_cost (Money, Edm.Decimal): t1 10.5, t2 20, t4 5.25, t5 100, t6 1.
+      expect(await q('new_score eq 1e-300')).to.deep.equal([200, []]);
+      expect(await q(`${F}.In(PropertyName='new_score',PropertyValues=["0.1","1e-300"])`)).to.deep.equal([200, []]);
+      expect(await q(`${F}.In(PropertyName='new_score',PropertyValues=["1.5e0","3E0"])`)).to.deep.equal([200, ['t1', 't3']]);
+      expect(await q(`${F}.NotIn(PropertyName='new_score',PropertyValues=["15e-1","3","4.5E+0"])`)).to.deep.equal([200, ['t5']]);
+      expect(await q(`${F}.Between(PropertyName='new_cost',PropertyValues=["5.25e0","1.05e1"])`)).to.deep.equal([200, ['t1', 't4']]);
+      expect(await q(`${F}.NotBetween(PropertyName='new_score',PropertyValues=["2e0","45e-1"])`)).to.deep.equal([200, ['t1']]);
+      const [status, message] = await q(`${F}.In(PropertyName='new_hours',PropertyValues=["2e0"])`);
+      expect(status).to.equal(400);
+      expect(message).to.contain("incompatible types");
     });
   });
 }

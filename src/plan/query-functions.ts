@@ -58,12 +58,25 @@ function numberParam(fn: Fn, name: string): number {
   return v;
 }
 
+/**
+ * A number written as `$filter`'s plain literal writes it, in string form: digits, a fraction and,
+ * for Double and Decimal columns (whose plain literals `1e-300` and `8.675E-06` are numbers too;
+ * ODL takes exponents for Edm.Decimal since odata.net #1933), an exponent.
+ */
+const NUMBER_STRING = /^-?\d+(\.\d+)?$/;
+const FLOAT_STRING = /^-?\d+(\.\d+)?([eE][+-]?\d+)?$/;
+
+/**
+ * One value of a PropertyValues array as `a`'s canonical value, checked as a `$filter` literal
+ * compared with `a` would be. Throws 400 for null, objects, and values of another type.
+ */
 function literalOf(fn: Fn, entity: EntityModel, a: AttributeModel, v: unknown): Value {
   const literal = typeof v === 'number' ? (Number.isInteger(v) ? 'integer' : 'decimal') : typeof v === 'boolean' ? 'boolean' : 'string';
   if (v === null || (typeof v !== 'string' && typeof v !== 'number' && typeof v !== 'boolean')) throw bad(fn, `the value ${JSON.stringify(v)} is not valid for '${a.PropertyName}'`);
   // Values arrive as JSON strings ("5"); numbers in string form are numbers for numeric columns.
-  if (typeof v === 'string' && a.EdmType !== 'Edm.String' && a.EdmType !== 'Edm.Guid' && a.EdmType !== 'Edm.DateTimeOffset' && a.EdmType !== 'Edm.Date' && /^-?\d+(\.\d+)?$/.test(v)) {
-    return literalValue(entity, a, v.includes('.') ? 'decimal' : 'integer', Number(v), 'Equal').value;
+  const float = a.EdmType === 'Edm.Double' || a.EdmType === 'Edm.Decimal';
+  if (typeof v === 'string' && a.EdmType !== 'Edm.String' && a.EdmType !== 'Edm.Guid' && a.EdmType !== 'Edm.DateTimeOffset' && a.EdmType !== 'Edm.Date' && (float ? FLOAT_STRING : NUMBER_STRING).test(v)) {
+    return literalValue(entity, a, /^-?\d+$/.test(v) ? 'integer' : 'decimal', Number(v), 'Equal').value;
   }
   return literalValue(entity, a, literal, v, 'Equal').value;
 }
