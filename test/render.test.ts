@@ -23,7 +23,7 @@ import { createTable, incompatibleChanges, migrationDdl, selectSnapshot, type Ex
 import type { Dialect, Statement } from '../src/sql/dialect.js';
 import { mssqlDialect } from '../src/sql/mssql.js';
 import { postgresDialect } from '../src/sql/postgres.js';
-import { renderAggregate, renderCount, renderDelete, renderDisassociate, renderInsert, renderInsertMany, renderRead, renderAnyReferencing, renderDeleteReferencing, renderDeleteWhereIn, renderRemoveLink, renderSelectById, renderSelectByKey, renderUpdate } from '../src/sql/render.js';
+import { renderAggregate, renderCount, renderDelete, renderDisassociate, renderInsert, renderInsertMany, renderRead, renderAnyReferencing, renderDeleteReferencing, renderDeleteWhereIn, renderRemoveLink, renderSelectByFoldedKey, renderSelectById, renderSelectByKey, renderUpdate } from '../src/sql/render.js';
 import { sqliteDialect } from '../src/sql/sqlite.js';
 import { RELATIONSHIP_FILES, TAGS } from './support/relationship-metadata.js';
 
@@ -1003,6 +1003,18 @@ const cases: Case[] = [
     sqlite: { sql: 'SELECT "contactid" FROM "contact" WHERE "fullname" = ? AND "emailaddress1" = ?', params: ['Émile Zola', 'e@x.org'] },
     postgres: { sql: 'SELECT "contactid" FROM "contact" WHERE "fullname" = $1 AND "emailaddress1" = $2', params: ['Émile Zola', 'e@x.org'] },
     mssql: { sql: 'SELECT [contactid] FROM [contact] WHERE [fullname] = @p1 AND [emailaddress1] = @p2', params: ['Émile Zola', 'e@x.org'] },
+  },
+  {
+    // Only where the index folds A–Z alone and a value holds other letters; none elsewhere.
+    name: 'select by alternate key matching no row by its index: compared as $filter compares, first by primary key',
+    render: (dl) => {
+      const contact = entity(related, 'contact');
+      const { key, values } = planAlternateKey(contact, "emailaddress1='e@x.org',fullname='Émile Zola'");
+      return renderSelectByFoldedKey(dl, contact, key, values) ?? { sql: '(none)', params: [] };
+    },
+    sqlite: { sql: 'SELECT "contactid" FROM "contact" WHERE tessera_fold("fullname") = ? AND "emailaddress1" = ? ORDER BY "contactid"', params: ['émile zola', 'e@x.org'] },
+    postgres: { sql: '(none)', params: [] },
+    mssql: { sql: '(none)', params: [] },
   },
   // ---- row versions ----
   reserveVersionsCase(1, 1),

@@ -715,13 +715,31 @@ export function renderExistingIds(d: Dialect, e: EntityModel, ids: readonly stri
 /**
  * Reads the primary key of the row with the given alternate key values, compared as the key's
  * unique index compares them: with the column's own equality (NOCASE on SQLite, which folds A–Z
- * alone; citext on PostgreSQL; the `_CI_AS` collation on SQL Server), never with the wider fold of
- * `$filter` literals (foldedText). So a lookup finds at most one row, and the very row that an
- * insert of the same values would collide with: on SQLite `Émile` and `émile` may both be keys,
- * and each reaches its own row.
+ * alone; citext on PostgreSQL; the `_CI_AS` collation on SQL Server). So it finds at most one row,
+ * and the very row that an insert of the same values would collide with: on SQLite `Émile` and
+ * `émile` may both be keys, and each reaches its own row. See renderSelectByFoldedKey for a key
+ * that matches no row so.
  */
 export function renderSelectByKey(d: Dialect, e: EntityModel, key: EntityKeyModel, values: readonly Value[]): Statement {
   const p = new Params(d);
   const where = key.KeyAttributes.map((a, i) => `${col(d, a)} = ${p.value(a, values[i]!)}`).join(' AND ');
   return { sql: `SELECT ${col(d, pkOf(e))} FROM ${table(d, e)} WHERE ${where}`, params: p.values };
+}
+
+/**
+ * Where the column's own equality folds A–Z only (SQLite) and a key value holds other letters:
+ * the rows whose key matches as `$filter`'s `eq` compares (foldedText, lower-cased both sides,
+ * without the index), in primary key order, so that `contacts(firstname='émile')` still finds the
+ * only row keyed `Émile`, as on a database whose index folds every letter (Dataverse's SQL Server
+ * collation). Undefined where no fold applies: there renderSelectByKey's answer is the whole answer.
+ */
+export function renderSelectByFoldedKey(d: Dialect, e: EntityModel, key: EntityKeyModel, values: readonly Value[]): Statement | undefined {
+  const folds = key.KeyAttributes.map((a, i) => foldedText(d, a, [values[i]!]));
+  if (folds.every((f) => f === undefined)) return undefined;
+  const p = new Params(d);
+  const where = key.KeyAttributes.map((a, i) => {
+    const fold = folds[i];
+    return fold ? `${fold}(${col(d, a)}) = ${p.add((values[i] as string).toLowerCase())}` : `${col(d, a)} = ${p.value(a, values[i]!)}`;
+  }).join(' AND ');
+  return { sql: `SELECT ${col(d, pkOf(e))} FROM ${table(d, e)} WHERE ${where} ORDER BY ${col(d, pkOf(e))}`, params: p.values };
 }

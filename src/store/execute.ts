@@ -10,7 +10,7 @@ import { fromJson } from '../sql/types.js';
 import { expandedLookupNameKey } from '../plan/expand.js';
 import {
   expansionColumns, fetchedColumns, renderAggregate, renderCount, renderDelete, renderDisassociate, renderExistingIds, renderInsertMany, renderRead,
-  renderAnyReferencing, renderDeleteReferencing, renderDeleteWhereIn, renderRemoveLink, renderSelectById, renderSelectByKey, renderUpdate,
+  renderAnyReferencing, renderDeleteReferencing, renderDeleteWhereIn, renderRemoveLink, renderSelectByFoldedKey, renderSelectById, renderSelectByKey, renderUpdate,
 } from '../sql/render.js';
 import type { Database, Executor } from './database.js';
 
@@ -676,12 +676,16 @@ export function executeWrite(db: Database, plan: WritePlan): Promise<WriteResult
 }
 
 /**
- * The primary key of the row whose alternate key columns hold `values`, if any. Throws 403
- * `0x80040220` first when `db` checks privileges and its caller may not read `entity` at all (a
- * 404 would tell it whether the key exists).
+ * The primary key of the row whose alternate key columns hold `values`, if any: the row the key's
+ * unique index takes for equal (renderSelectByKey), else, where that index folds fewer letters
+ * than `$filter` does (SQLite), the first row equal as `$filter`'s `eq` compares
+ * (renderSelectByFoldedKey). Throws 403 `0x80040220` first when `db` checks privileges and its
+ * caller may not read `entity` at all (a 404 would tell it whether the key exists).
  */
 export async function findByKey(tx: Executor, db: Database, entity: EntityModel, key: EntityKeyModel, values: readonly Value[]): Promise<string | undefined> {
   db.security?.requireRead(entity);
-  const [row] = await tx.rows(renderSelectByKey(db.dialect, entity, key, values));
+  let [row] = await tx.rows(renderSelectByKey(db.dialect, entity, key, values));
+  const folded = row ? undefined : renderSelectByFoldedKey(db.dialect, entity, key, values);
+  if (folded) [row] = await tx.rows(folded);
   return row ? String(db.dialect.fromDb(entity.attributesByName.get(entity.PrimaryIdAttribute)!, row[0])) : undefined;
 }
