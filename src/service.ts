@@ -20,7 +20,7 @@ import type { AggregatePlan, Caller, PlanExpr, ReadPlan, Value, WritePlan, Write
 import { planAssociate, planDisassociate } from './plan/associate.js';
 import { relatedTo, restrict } from './plan/navigation.js';
 import { linkedBody, parseBody, planCreate, planDelete, planUpdate, resolveBind, sequentialGuid } from './plan/write.js';
-import { givenPrimaryKey, KEY_RACE_ATTEMPTS, keyBody, namedPrimaryKey, planAlternateKey } from './plan/keys.js';
+import { givenPrimaryKey, KEY_RACE_ATTEMPTS, namedPrimaryKey, planAlternateKey, upsertBodies, type AlternateKeyValue } from './plan/keys.js';
 import { resolveKeyedBinds, resolveKeyedUrl } from './store/keyed-urls.js';
 import { InTransaction, withSecurity, type Database } from './store/database.js';
 import { TimedDatabase } from './store/timed-database.js';
@@ -862,12 +862,15 @@ export class Service {
 
   /**
    * `PATCH`: update or upsert. `location` is the `OData-EntityId` to answer (the key form when the
-   * row was addressed by an alternate key); `defaults` are written on create unless the body sets
-   * them (the alternate key's values).
+   * row was addressed by an alternate key). With `key`, the alternate key the URL named the row
+   * by: the row is updated without the body's values for the key's columns and created with the
+   * key's values unless the body sets them (upsertBodies), whichever the transaction ends up doing.
    */
-  private async update(req: ODataRequest, entity: EntityModel, id: string, location = entityId(req.serviceRoot, entity.EntitySetName, id), defaults: Record<string, unknown> = {}): Promise<HttpResponse> {
+  private async update(req: ODataRequest, entity: EntityModel, id: string, location = entityId(req.serviceRoot, entity.EntitySetName, id), key?: AlternateKeyValue): Promise<HttpResponse> {
     only(req, ['select', 'expand']);
-    const plan = planUpdate(this.model, entity, id, { ...defaults, ...await this.keyedBinds(parseBody(entity, req.body)) }, this.caller, req.ifMatch, req.ifNoneMatch);
+    const body = await this.keyedBinds(parseBody(entity, req.body));
+    const bodies = key ? upsertBodies(entity, key.key, key.values, body) : { update: body, create: () => body };
+    const plan = planUpdate(this.model, entity, id, bodies.update, this.caller, req.ifMatch, req.ifNoneMatch, bodies.create);
     this.representationPlan(req, entity, id);
     return this.writeAnswering(req, plan, async (service, { created }) => {
       if (req.prefer.returnRepresentation) return service.representation(req, entity, id, created ? 201 : 200, location);
@@ -877,14 +880,16 @@ export class Service {
 
   /**
    * A row addressed by an alternate key, `/<set>(key1='a',key2=1)` (digest §2.2, §2.3): GET, PATCH
-   * (upsert: a missing row is created with the key values; `OData-EntityId` echoes the key form)
+   * (upsert: a missing row is created with the key values unless the body sets them, a row found
+   * is updated without the body's values for the key's columns; `OData-EntityId` echoes the key form)
    * and DELETE. Throws 400 for a predicate that is no key of the table, 404 `0x80040217` when no
    * row has the key (GET, DELETE, PATCH with If-Match).
    */
   private async byAlternateKey(req: ODataRequest, entity: EntityModel, predicate: string): Promise<HttpResponse> {
     const named = namedPrimaryKey(entity, predicate);
     if (named) return this.dispatch({ ...req, resource: { kind: 'entity', entitySet: entity.EntitySetName, id: named } }, '');
-    const { key, values } = planAlternateKey(entity, predicate);
+    const alternate = planAlternateKey(entity, predicate);
+    const { key, values } = alternate;
     const id = await findByKey(this.db, this.db, entity, key, values);
     const missing = () => Errors.keyNotFound(entity.LogicalName);
     const location = entityId(req.serviceRoot, entity.EntitySetName, predicate);
@@ -901,8 +906,10 @@ export class Service {
         for (let attempt = 1, found = id; ; attempt++, found = await findByKey(this.db, this.db, entity, key, values)) {
           if (!found && req.ifMatch !== undefined) throw missing();
           try {
-            const body = found ? undefined : parseBody(entity, req.body);
-            return await this.update(req, entity, found ?? (body && givenPrimaryKey(entity, body)) ?? sequentialGuid(), location, body ? keyBody(entity, key, values, body) : {});
+            // A row found may be gone by the time the write runs (a concurrent DELETE): the create
+            // it then becomes carries the key's values too.
+            const given = found ? undefined : givenPrimaryKey(entity, parseBody(entity, req.body));
+            return await this.update(req, entity, found ?? given ?? sequentialGuid(), location, alternate);
           } catch (err) {
             if (found || attempt >= KEY_RACE_ATTEMPTS || !isDuplicateKey(err)) throw err;
           }

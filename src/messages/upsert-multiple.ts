@@ -1,6 +1,6 @@
 import { Errors, isDuplicateKey } from '../errors.js';
 import type { EntityModel } from '../model/types.js';
-import { givenPrimaryKey, KEY_RACE_ATTEMPTS, keyBody } from '../plan/keys.js';
+import { givenPrimaryKey, KEY_RACE_ATTEMPTS, upsertBodies } from '../plan/keys.js';
 import { planUpdate, sequentialGuid } from '../plan/write.js';
 import { writeIn } from '../store/execute.js';
 import type { UpdatePlan } from '../plan/types.js';
@@ -10,8 +10,9 @@ import type { Message, MessageContext } from './types.js';
 /**
  * UpsertMultiple (digest §6.4): `POST /<set>/Microsoft.Dynamics.CRM.UpsertMultiple` → 204. Each
  * Target is identified by its primary key or by `"@odata.id": "<set>(<alternate key>)"`; it is
- * updated when the row exists and created otherwise (a new row gets the alternate key values),
- * with the same planning as a single upsert (PATCH without If-Match). One transaction. Two Targets
+ * updated when the row exists (without the body's values for the alternate key naming it) and
+ * created otherwise (a new row gets the alternate key values the body does not set), with the
+ * same planning as a single upsert (PATCH without If-Match). One transaction. Two Targets
  * with the same key are refused (400 `0x80040203`), as Dataverse returns an error for them
  * ("Duplicate records in UpsertMultiple Targets parameter", bulk operations doc).
  */
@@ -74,14 +75,18 @@ function upsertAll(ctx: MessageContext, entity: EntityModel, items: readonly Key
         if (earlier !== undefined) throw atIndex(index, sameRecord(earlier));
         rows.set(id, index);
       }
-      // A create by alternate key writes the key's values unless the body sets them.
-      const item = key && !id ? { ...atItem(index, () => keyBody(entity, key.key, key.values, target.item)), ...target.item } : { ...target.item };
+      // By alternate key: a row found is updated without the key's values, and a create (a row not
+      // found, or one deleted meanwhile) writes them unless the body sets them (upsertBodies).
+      const item = { ...target.item };
+      const bodies = key ? upsertBodies(entity, key.key, key.values, item) : { update: item, create: () => item };
       // A key no stored row has may be one an earlier item's row takes: that item names the same record.
       const claimed = key && !id ? claims.get(targetName(target)) : undefined;
       if (claimed !== undefined) throw atIndex(index, sameRecord(claimed));
-      const plan = atItem(index, () => planUpdate(ctx.model, entity, id ?? givenPrimaryKey(entity, item) ?? sequentialGuid(), item, ctx.caller, undefined, undefined) as UpdatePlan);
+      const plan = atItem(index, () => planUpdate(ctx.model, entity, id ?? givenPrimaryKey(entity, item) ?? sequentialGuid(), bodies.update, ctx.caller, undefined, undefined, bodies.create) as UpdatePlan);
+      // The key values the item's row will hold: those it creates with when no row was found.
+      const written = key && !id && plan.upsert && !(plan.upsert instanceof Error) ? plan.upsert.values : plan.set;
       for (const k of entity.Keys) {
-        const values = k.KeyAttributes.map((a) => plan.set.get(a) ?? null);
+        const values = k.KeyAttributes.map((a) => written.get(a) ?? null);
         if (values.every((v) => v !== null)) claims.set(targetName({ item, key: { key: k, values } }), index);
       }
       plans.push({ index, name: id ?? '', created: id === undefined ? targetName(target) : '', plan });

@@ -61,6 +61,32 @@ export function keyBody(entity: EntityModel, key: EntityKeyModel, values: readon
   return out;
 }
 
+/**
+ * `body` without the values of `key`'s columns: their own properties and, for a lookup, the binds
+ * of its navigation properties. An upsert by alternate key that finds its row updates it with
+ * this body, so that the key naming the row never changes it (Dataverse "Use Upsert to Create or
+ * Update a record", Guidance for composing requests: the server removes those values).
+ */
+export function withoutKey(entity: EntityModel, key: EntityKeyModel, body: Record<string, unknown>): Record<string, unknown> {
+  const dropped = new Set<string>();
+  for (const a of key.KeyAttributes) {
+    dropped.add(a.PropertyName);
+    for (const [name, lookup] of entity.lookupsByNavigation) if (lookup === a) dropped.add(`${name}@odata.bind`);
+  }
+  return Object.fromEntries(Object.entries(body).filter(([name]) => !dropped.has(name)));
+}
+
+/**
+ * The two bodies of an upsert by alternate key `key` holding `values` (digest §2.3; Dataverse
+ * "Use Upsert to Create or Update a record"): `update`, what an existing row is updated with
+ * (`body` without the key's values, withoutKey); `create()`, what a missing row is created with
+ * (the key's values unless `body` sets them, keyBody, then `body`), called only when the row may
+ * be created and throwing keyBody's 400.
+ */
+export function upsertBodies(entity: EntityModel, key: EntityKeyModel, values: readonly Value[], body: Record<string, unknown>): { update: Record<string, unknown>; create: () => Record<string, unknown> } {
+  return { update: withoutKey(entity, key, body), create: () => ({ ...keyBody(entity, key, values, body), ...body }) };
+}
+
 /** The entity set a lookup's navigation property `name` leads to. */
 function targetSet(entity: EntityModel, name: string, lookup: AttributeModel): string {
   const nav = entity.navigation.get(name);

@@ -523,18 +523,22 @@ export function activeRowGuard(entity: EntityModel, id: string): Guard | undefin
  * does: 400 `0x80048408`). The System Administrator role is refused to every caller (403,
  * Errors.keptRole). On retention-enabled tables a retained row cannot be updated
  * (activeRowGuard); an upsert of one fails the same way instead of creating a second row.
+ * `createBody` is what the row is created with when it does not exist (default `body`; an upsert
+ * by alternate key updates without the key's values and creates with them, plan/keys.ts
+ * upsertBodies); it is called only when the row may be created, its errors being the create's.
  */
 export function planUpdate(
   model: Model, entity: EntityModel, id: string, body: Record<string, unknown>, caller: Caller,
   ifMatch: '*' | string | undefined, ifNoneMatch: '*' | string | undefined,
+  createBody: () => Record<string, unknown> = () => body,
 ): UpdatePlan | InsertPlan {
   writable(entity, 'Update');
   refuseKeptRole(entity, id);
-  if (ifNoneMatch === '*') return planCreate(model, entity, body, caller, id);
+  if (ifNoneMatch === '*') return planCreate(model, entity, createBody(), caller, id);
   let upsert: InsertPlan | Error | undefined;
   if (ifMatch === undefined) {
     try {
-      upsert = planCreate(model, entity, body, caller, id);
+      upsert = planCreate(model, entity, createBody(), caller, id);
     } catch (err) {
       upsert = err as Error;
     }

@@ -1,0 +1,121 @@
+import { rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { expect } from 'chai';
+import { planDelete } from '../src/plan/write.js';
+import { SYSTEM_CALLER } from '../src/service.js';
+import type { Executor } from '../src/store/database.js';
+import { executeWrite } from '../src/store/execute.js';
+import { call, copyMetadata, DATABASES, startServer, type TestServer } from './support/server.js';
+
+/**
+ * Upsert by alternate key (Dataverse "Use Upsert to Create or Update a record", Guidance for
+ * composing requests): a row found is updated without the body's values for the key's columns; a
+ * row not found is created with the key's values unless the body sets them.
+ */
+for (const database of DATABASES) {
+  describe(`upsert by alternate key [${database.name}]`, () => {
+    let s: TestServer;
+    let dir: string;
+    before(async () => {
+      dir = copyMetadata();
+      writeFileSync(join(dir, 'new_gadget.json'), JSON.stringify({
+        LogicalName: 'new_gadget', EntitySetName: 'new_gadgets', PrimaryIdAttribute: 'new_gadgetid', PrimaryNameAttribute: 'new_name', OwnershipType: 'OrganizationOwned',
+        Attributes: [
+          { LogicalName: 'new_name', AttributeType: 'String' }, { LogicalName: 'new_code', AttributeType: 'String', MaxLength: 20 },
+          { LogicalName: 'new_int', AttributeType: 'Integer' },
+        ],
+        Keys: [{ LogicalName: 'new_code_int', KeyAttributes: ['new_code', 'new_int'] }],
+      }));
+      writeFileSync(join(dir, 'new_fitting.json'), JSON.stringify({
+        LogicalName: 'new_fitting', EntitySetName: 'new_fittings', PrimaryIdAttribute: 'new_fittingid', PrimaryNameAttribute: 'new_name', OwnershipType: 'OrganizationOwned',
+        Attributes: [
+          { LogicalName: 'new_name', AttributeType: 'String' }, { LogicalName: 'new_gadgetid', AttributeType: 'Lookup', Targets: ['new_gadget'] },
+          { LogicalName: 'new_size', AttributeType: 'Integer' },
+        ],
+        Keys: [{ LogicalName: 'new_gadget_size', KeyAttributes: ['new_gadgetid', 'new_size'] }],
+      }));
+      s = await startServer(dir, database);
+    });
+    after(async () => {
+      await s.close();
+      rmSync(dir, { recursive: true, force: true });
+    });
+
+    const gadget = (code: string, n: number) => `${s.root}new_gadgets(new_code='${code}',new_int=${n})`;
+    const read = async (url: string) => (await call('GET', `${url}?$select=new_name,new_code,new_int`)).json;
+
+    it('updates a row found by its key without the body\'s key values, so the URL still names it', async () => {
+      expect((await call('PATCH', gadget('V1', 9), { new_name: 'first' })).status).to.equal(204);
+      const updated = await call('PATCH', gadget('V1', 9), { new_name: 'second', new_code: 'V2', new_int: 10 });
+      expect(updated.status, updated.text).to.equal(204);
+      const location = updated.headers.get('odata-entityid')!;
+      expect(location).to.equal(gadget('V1', 9));
+      const row = await call('GET', `${location}?$select=new_name,new_code,new_int`);
+      expect(row.status, row.text).to.equal(200);
+      expect(row.json).to.include({ new_name: 'second', new_code: 'V1', new_int: 9 });
+      expect((await call('GET', gadget('V2', 10))).status, 'no row took the body\'s key').to.equal(404);
+
+      const represented = await call('PATCH', gadget('V1', 9), { new_name: 'third', new_code: 'V3' }, { Prefer: 'return=representation' });
+      expect(represented.status).to.equal(200);
+      expect(represented.json).to.include({ new_name: 'third', new_code: 'V1', new_int: 9 });
+
+      const bulk = await call('POST', `${s.root}new_gadgets/Microsoft.Dynamics.CRM.UpsertMultiple`, { Targets: [
+        { '@odata.type': 'Microsoft.Dynamics.CRM.new_gadget', '@odata.id': "new_gadgets(new_code='V1',new_int=9)", new_name: 'fourth', new_code: 'V4', new_int: 11 },
+      ] });
+      expect(bulk.status, bulk.text).to.equal(204);
+      expect(await read(gadget('V1', 9))).to.include({ new_name: 'fourth', new_code: 'V1', new_int: 9 });
+      expect((await call('GET', `${s.root}new_gadgets/$count`)).text).to.equal('1');
+    });
+
+    it('keeps a lookup in the key: a row found by it is not rebound by the body', async () => {
+      const one = (await call('POST', `${s.root}new_gadgets`, { new_name: 'one' }, { Prefer: 'return=representation' })).json.new_gadgetid as string;
+      const two = (await call('POST', `${s.root}new_gadgets`, { new_name: 'two' }, { Prefer: 'return=representation' })).json.new_gadgetid as string;
+      const fitting = `${s.root}new_fittings(_new_gadgetid_value=${one},new_size=1)`;
+      expect((await call('PATCH', fitting, { new_name: 'created' })).status).to.equal(204);
+      const updated = await call('PATCH', fitting, { new_name: 'moved?', 'new_gadgetid@odata.bind': `/new_gadgets(${two})`, new_size: 2 });
+      expect(updated.status, updated.text).to.equal(204);
+      const row = await call('GET', `${fitting}?$select=new_name,_new_gadgetid_value,new_size`);
+      expect(row.status, row.text).to.equal(200);
+      expect(row.json).to.include({ new_name: 'moved?', _new_gadgetid_value: one, new_size: 1 });
+    });
+
+    it('creates a missing row with the URL\'s key values, or with the body\'s where it sets them', async () => {
+      const created = await call('PATCH', gadget('N1', 1), { new_name: 'from the URL' }, { Prefer: 'return=representation' });
+      expect(created.status, created.text).to.equal(201);
+      expect(created.json).to.include({ new_code: 'N1', new_int: 1 });
+      // Dataverse: "the server uses any alternate key values set in the body … even if the data is different".
+      const body = await call('PATCH', gadget('N2', 2), { new_name: 'from the body', new_code: 'B2' });
+      expect(body.status, body.text).to.equal(204);
+      expect(await read(gadget('B2', 2))).to.include({ new_name: 'from the body', new_code: 'B2', new_int: 2 });
+      expect((await call('GET', gadget('N2', 2))).status).to.equal(404);
+    });
+
+    it('creates a row with the URL\'s key values when the row its key found is deleted before the write', async () => {
+      const created = await call('PATCH', gadget('R1', 5), { new_name: 'doomed' }, { Prefer: 'return=representation' });
+      const id = created.json.new_gadgetid as string;
+      const entity = s.service.model.byEntitySetName.get('new_gadgets')!;
+      // The next write's transaction starts after a concurrent DELETE removed the row the key found.
+      const transaction = s.db.transaction.bind(s.db);
+      let armed = true;
+      s.db.transaction = async <T>(fn: (tx: Executor) => Promise<T>): Promise<T> => {
+        if (armed) {
+          armed = false;
+          await executeWrite(s.db, planDelete(entity, id, undefined, SYSTEM_CALLER));
+        }
+        return transaction(fn);
+      };
+      try {
+        const upsert = await call('PATCH', gadget('R1', 5), { new_name: 'again' });
+        expect(upsert.status, upsert.text).to.equal(204);
+        expect(armed, 'the hook ran').to.equal(false);
+      } finally {
+        s.db.transaction = transaction;
+      }
+      const row = await call('GET', `${gadget('R1', 5)}?$select=new_name,new_code,new_int`);
+      expect(row.status, row.text).to.equal(200);
+      expect(row.json).to.include({ new_name: 'again', new_code: 'R1', new_int: 5 });
+      const nulls = await call('GET', `${s.root}new_gadgets?$select=new_name&$filter=new_code eq null or new_int eq null`);
+      expect(nulls.json.value.filter((r: { new_name: string }) => r.new_name === 'again')).to.deep.equal([]);
+    });
+  });
+}
