@@ -28,9 +28,12 @@ export class ServiceError extends Error {
 const PAYLOAD_PREFIX = (set: string) =>
   `Error identified in Payload provided by the user for Entity :'${set}', For more information on this error please follow this help link https://go.microsoft.com/fwlink/?linkid=2195293  ---->  InnerException : Microsoft.OData.ODataException: `;
 
-/** Whether `err` is 412 `0x80040237`: a row with those key values exists (Errors.duplicateRecord). */
+/**
+ * Whether `err` says a row with those key values exists: 412 `0x80040237` (a primary key,
+ * Errors.duplicateRecord) or 412 `0x80060892` (an alternate key, Errors.duplicateEntityKey).
+ */
 export function isDuplicateKey(err: unknown): boolean {
-  return err instanceof ServiceError && err.status === 412 && err.code === '0x80040237';
+  return err instanceof ServiceError && err.status === 412 && (err.code === '0x80040237' || err.code === '0x80060892');
 }
 
 /** Factories for the errors of digest §5.3, one per situation; each returns a ServiceError. */
@@ -77,9 +80,17 @@ export const Errors = {
    */
   deleteRestricted: () =>
     new ServiceError(405, '0x80040227', 'The object you tried to delete is associated with another object and cannot be deleted.'),
-  /** 412 `0x80040237`: a row with that key exists already (create, If-None-Match: *). */
+  /** 412 `0x80040237`: a row with that primary key exists already (create, If-None-Match: *). */
   duplicateRecord: () =>
     new ServiceError(412, '0x80040237', 'A record with matching key values already exists.'),
+  /**
+   * 412 `0x80060892` DuplicateRecordEntityKey: a write would give a row the values another row
+   * holds for alternate key `key` (its LogicalName; `columns`, its columns' LogicalNames). Code and
+   * text as Dataverse's web service error codes list them (data-service-error-codes.md); clients
+   * tell an alternate key's clash from other 412s by this code.
+   */
+  duplicateEntityKey: (key: string, columns: readonly string[]) =>
+    new ServiceError(412, '0x80060892', `Entity Key ${key} violated. A record with the same value for ${columns.join(', ')} already exists. A duplicate record cannot be created. Select one or more unique values and try again.`),
   /** 412 `0x80040237` DuplicateRecord: associating two rows of a many-to-many relationship that are linked already. */
   duplicateKey: () =>
     new ServiceError(412, '0x80040237', 'Cannot insert duplicate key.'),

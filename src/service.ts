@@ -905,6 +905,9 @@ export class Service {
         // key's unique index) looks the key up again and updates the row the other made.
         for (let attempt = 1, found = id; ; attempt++, found = await findByKey(this.db, this.db, entity, key, values)) {
           if (!found && req.ifMatch !== undefined) throw missing();
+          // Create only, and the key names a row: its primary key's clash (the insert would break
+          // the alternate key's index as well, which a database may report first).
+          if (found && req.ifNoneMatch === '*') throw Errors.duplicateRecord();
           try {
             // A row found may be gone by the time the write runs (a concurrent DELETE): the create
             // it then becomes carries the key's values too.

@@ -109,7 +109,7 @@ for (const database of DATABASES) {
       const rows = Array.from({ length: 300 }, (_, i) => keyed({ new_name: i === 10 ? 'taken' : `keyed ${i}`, ...(i >= 60 ? { 'new_a@odata.bind': bind(targets[i]!) } : {}) }));
       const r = await call('POST', `${s.root}new_keyedlinks/${NS}.CreateMultiple`, { Targets: rows });
       expect(r.status, r.text).to.equal(412);
-      expect(r.json.error.code).to.equal('0x80040237');
+      expect(r.json.error).to.deep.equal({ code: '0x80060892', message: 'Targets[10]: Entity Key new_name_key violated. A record with the same value for new_name already exists. A duplicate record cannot be created. Select one or more unique values and try again.' });
       await new Promise((resolve) => setTimeout(resolve, 300));
       expect((await call('GET', `${s.root}new_keyedlinks/$count`)).text).to.equal('1');
     });

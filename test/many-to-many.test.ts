@@ -172,7 +172,7 @@ for (const database of DATABASES) {
       for (const [path, body] of [[`${SET}(${ci['a']})/${TAGS}`, { new_name: 'dup through a', new_code: 'RED' }], ['new_tags', { new_name: 'dup with a bind', new_code: 'RED', [`${TAGS}@odata.bind`]: [`/${SET}(${ci['a']})`] }]] as const) {
         const dup = await call('POST', `${s.root}${path}`, body);
         expect(dup.status, `${path}: ${dup.text}`).to.equal(412);
-        expect(dup.json.error.code).to.equal('0x80040237');
+        expect(dup.json.error.code).to.equal('0x80060892');
       }
       expect((await call('GET', `${s.root}new_tags/$count?$filter=startswith(new_name,'dup ')`)).text).to.equal('0');
     });

@@ -231,7 +231,7 @@ for (const database of DATABASES) {
         expect(await count()).to.equal(before);
       });
 
-      it('rolls back on a duplicate key and names the item: repeated in the batch or already stored', async () => {
+      it('rolls back on a duplicate primary key and names the item (412 0x80040237): repeated in the batch or already stored', async () => {
         const before = await count();
         const id = randomUUID();
         const twice = await createMultiple([item({ msdyn_copilotinteractionid: id }), item({ msdyn_name: 'x' }), item({ msdyn_copilotinteractionid: id })]);
@@ -317,7 +317,7 @@ for (const database of DATABASES) {
         });
       }
 
-      it('rolls back on a duplicate alternate key found by the database, early or late in the rows sent, and names the item', async () => {
+      it('rolls back on a duplicate alternate key found by the database, early or late in the rows sent, and names the item (412 0x80060892)', async () => {
         const t = `${NS}.new_ticket`;
         const tickets = (prefix: string) => Array.from({ length: 450 }, (_, i) => ({ '@odata.type': t, new_title: `ticket ${i}`, new_code: `${prefix}-${i}` }));
         const createTickets = (targets: unknown[]) => call('POST', `${s.root}new_tickets/${NS}.CreateMultiple`, { Targets: targets });
@@ -328,7 +328,7 @@ for (const database of DATABASES) {
           targets[second]!.new_code = targets[first]!.new_code.toLowerCase();
           const r = await createTickets(targets);
           expect(r.status, r.text).to.equal(412);
-          expect(r.json.error).to.deep.equal({ code: '0x80040237', message: `Targets[${second}]: A record with matching key values already exists.` });
+          expect(r.json.error).to.deep.equal({ code: '0x80060892', message: `Targets[${second}]: Entity Key new_code_key violated. A record with the same value for new_code already exists. A duplicate record cannot be created. Select one or more unique values and try again.` });
           expect(await count('new_tickets')).to.equal(before);
         }
         expect((await createTickets([{ '@odata.type': t, new_title: 'stored', new_code: 'STORED-1' }])).status).to.equal(200);
@@ -336,9 +336,9 @@ for (const database of DATABASES) {
         clash[333]!.new_code = 'stored-1';
         const stored = await createTickets(clash);
         expect(stored.status, stored.text).to.equal(412);
-        expect(stored.json.error.message).to.equal('Targets[333]: A record with matching key values already exists.');
+        expect(stored.json.error.message).to.equal('Targets[333]: Entity Key new_code_key violated. A record with the same value for new_code already exists. A duplicate record cannot be created. Select one or more unique values and try again.');
         const one = await createTickets([{ '@odata.type': t, new_title: 'again', new_code: 'Stored-1' }]);
-        expect(one.json.error.message).to.equal('Targets[0]: A record with matching key values already exists.');
+        expect(one.json.error).to.deep.equal({ code: '0x80060892', message: 'Targets[0]: Entity Key new_code_key violated. A record with the same value for new_code already exists. A duplicate record cannot be created. Select one or more unique values and try again.' });
         expect(await count('new_tickets')).to.equal(before + 1);
         expect((await call('DELETE', `${s.root}new_tickets(new_code='STORED-1')`)).status).to.equal(204);
       });
@@ -608,7 +608,7 @@ for (const database of DATABASES) {
           { '@odata.type': t, new_ticketid: ids[1], new_code: 'T-1' },
         ] });
         expect(taken.status, taken.text).to.equal(412);
-        expect(taken.json.error).to.deep.equal({ code: '0x80040237', message: 'Targets[1]: A record with matching key values already exists.' });
+        expect(taken.json.error).to.deep.equal({ code: '0x80060892', message: 'Targets[1]: Entity Key new_code_key violated. A record with the same value for new_code already exists. A duplicate record cannot be created. Select one or more unique values and try again.' });
         const numeric = await call('POST', `${s.root}new_tickets/${NS}.UpdateMultiple`, { Targets: [{ '@odata.type': t, new_ticketid: 5, new_title: 'x' }] });
         expect(numeric.status).to.equal(400);
         expect(numeric.json.error.code).to.equal('0x80048d19');

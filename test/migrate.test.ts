@@ -111,7 +111,7 @@ for (const database of DATABASES) {
       }
     });
 
-    it('creates alternate keys as unique indexes: a duplicate is 412 0x80040237, null key values never collide', async () => {
+    it('creates alternate keys as unique indexes: a duplicate is 412 0x80060892 naming the key, null key values never collide', async () => {
       const { db, drop } = await database.create();
       try {
         const keyed = buildModel([...base, { source: 'new_thing.json', json: {
@@ -125,7 +125,7 @@ for (const database of DATABASES) {
         expect((await post({ new_code: 'A1', new_region: 2 })).status).to.equal(204);
         const dup = await post({ new_code: 'a1', new_region: 1 });
         expect(dup.status, 'keys compare case-insensitively like every string').to.equal(412);
-        expect(JSON.parse(dup.body!).error.code).to.equal('0x80040237');
+        expect(JSON.parse(dup.body!).error).to.deep.equal({ code: '0x80060892', message: 'Entity Key new_code_region violated. A record with the same value for new_code, new_region already exists. A duplicate record cannot be created. Select one or more unique values and try again.' });
         expect((await post({ new_code: 'B2' })).status).to.equal(204);
         expect((await post({ new_code: 'B2' })).status).to.equal(204);
       } finally {

@@ -5,6 +5,7 @@ import { planDelete } from '../src/plan/write.js';
 import { SYSTEM_CALLER } from '../src/service.js';
 import type { Executor } from '../src/store/database.js';
 import { executeWrite } from '../src/store/execute.js';
+import { MssqlDatabase } from '../src/store/mssql.js';
 import { call, copyMetadata, DATABASES, startServer, type TestServer } from './support/server.js';
 
 /**
@@ -90,6 +91,39 @@ for (const database of DATABASES) {
       expect((await call('GET', gadget('N2', 2))).status).to.equal(404);
     });
 
+    it('answers a taken alternate key 412 0x80060892 naming the key on every write path; a primary key or If-None-Match: * stays 0x80040237', async () => {
+      const clash = { code: '0x80060892', message: 'Entity Key new_code_int violated. A record with the same value for new_code, new_int already exists. A duplicate record cannot be created. Select one or more unique values and try again.' };
+      const count = async () => (await call('GET', `${s.root}new_gadgets/$count`)).text;
+      const taken = await call('POST', `${s.root}new_gadgets`, { new_name: 'taken', new_code: 'T', new_int: 1 }, { Prefer: 'return=representation' });
+      const other = await call('POST', `${s.root}new_gadgets`, { new_name: 'other', new_code: 'O', new_int: 1 }, { Prefer: 'return=representation' });
+      const otherId = other.json.new_gadgetid as string;
+      const type = { '@odata.type': 'Microsoft.Dynamics.CRM.new_gadget' };
+      const before = await count();
+      const bulk = (name: string, targets: object[]) => call('POST', `${s.root}new_gadgets/Microsoft.Dynamics.CRM.${name}`, { Targets: targets.map((t) => ({ ...type, ...t })) });
+      const attempts = {
+        post: await call('POST', `${s.root}new_gadgets`, { new_code: 't', new_int: 1 }),
+        patch: await call('PATCH', `${s.root}new_gadgets(${otherId})`, { new_code: 'T' }),
+        put: await call('PUT', `${s.root}new_gadgets(${otherId})/new_code`, { value: 'T' }),
+        upsertCreate: await call('PATCH', gadget('U', 1), { new_code: 'T' }),
+        createMultiple: await bulk('CreateMultiple', [{ new_code: 'C', new_int: 1 }, { new_code: 'T', new_int: 1 }]),
+        updateMultiple: await bulk('UpdateMultiple', [{ new_gadgetid: otherId, new_code: 'T' }]),
+        upsertMultiple: await bulk('UpsertMultiple', [{ '@odata.id': "new_gadgets(new_code='U',new_int=1)", new_code: 'T' }]),
+      };
+      for (const [path, r] of Object.entries(attempts)) {
+        expect(r.status, `${path}: ${r.text}`).to.equal(412);
+        const item = path === 'createMultiple' ? 'Targets[1]: ' : path.endsWith('Multiple') ? 'Targets[0]: ' : '';
+        expect(r.json.error, path).to.deep.equal({ ...clash, message: `${item}${clash.message}` });
+      }
+      expect(await count(), 'nothing written').to.equal(before);
+
+      const primary = await call('POST', `${s.root}new_gadgets`, { new_gadgetid: taken.json.new_gadgetid, new_code: 'P', new_int: 1 });
+      expect(primary.status).to.equal(412);
+      expect(primary.json.error).to.deep.equal({ code: '0x80040237', message: 'A record with matching key values already exists.' });
+      const createOnly = await call('PATCH', gadget('T', 1), { new_name: 'create only' }, { 'If-None-Match': '*' });
+      expect(createOnly.status).to.equal(412);
+      expect(createOnly.json.error).to.deep.equal({ code: '0x80040237', message: 'A record with matching key values already exists.' });
+    });
+
     it('creates a row with the URL\'s key values when the row its key found is deleted before the write', async () => {
       const created = await call('PATCH', gadget('R1', 5), { new_name: 'doomed' }, { Prefer: 'return=representation' });
       const id = created.json.new_gadgetid as string;
@@ -119,3 +153,14 @@ for (const database of DATABASES) {
     });
   });
 }
+
+describe('unique violations as each driver reports them', () => {
+  it('names the index SQL Server\'s 2601/2627 messages give, which tells an alternate key from the primary key', async () => {
+    const db = new MssqlDatabase('mssql://sa:unused@127.0.0.1:1/tessera');
+    const violation = (number: number, message: string) => db.uniqueViolation({ number, message });
+    expect(violation(2601, "Cannot insert duplicate key row in object 'dbo.new_gadget' with unique index 'ak_new_gadget_new_code_int'. The duplicate key value is (T, 1).")).to.deep.equal({ index: 'ak_new_gadget_new_code_int' });
+    expect(violation(2627, "Violation of PRIMARY KEY constraint 'PK__new_gadg__3213E83F'. Cannot insert duplicate key in object 'dbo.new_gadget'.")).to.deep.equal({ index: 'PK__new_gadg__3213E83F' });
+    expect(violation(547, 'The INSERT statement conflicted with the FOREIGN KEY constraint')).to.equal(undefined);
+    await db.close();
+  });
+});

@@ -167,7 +167,7 @@ for (const database of DATABASES) {
         expect(after.modifiedon >= before.modifiedon).to.equal(true);
       });
 
-      it('answers 412 0x80040237 when an update gives a row an alternate key another row has, on every update path', async () => {
+      it('answers 412 0x80060892 when an update gives a row an alternate key another row has, on every update path', async () => {
         const keyed = (id: string) => `${s.root}retentionconfigs(uniquename='${id}')`;
         const config = { name: 'a', entitylogicalname: 'msdyn_copilotinteraction', criteria: '<fetch><entity name="msdyn_copilotinteraction"/></fetch>' };
         for (const key of ['k-one', 'k-two']) expect((await call('PATCH', keyed(key), config)).status).to.equal(204);
@@ -180,7 +180,8 @@ for (const database of DATABASES) {
         ];
         for (const r of attempts) {
           expect(r.status, r.text).to.equal(412);
-          expect(r.json.error.code).to.equal('0x80040237');
+          expect(r.json.error.code).to.equal('0x80060892');
+          expect(r.json.error.message).to.match(/(^|: )Entity Key retentionconfig_uniquename violated\. A record with the same value for uniquename already exists\. A duplicate record cannot be created\. Select one or more unique values and try again\.$/);
         }
         expect((await call('GET', `${keyed('k-one')}?$select=uniquename`)).json.uniquename).to.equal('k-one');
       });

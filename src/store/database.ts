@@ -15,6 +15,18 @@ export interface Executor {
 }
 
 /**
+ * The unique index a statement broke, as the driver tells it: `index`, the index's or constraint's
+ * name (PostgreSQL, SQL Server), or `columns`, the columns SQLite names in its message ("UNIQUE
+ * constraint failed: t.a, t.b"). Neither when the driver tells nothing more (SQLite's primary
+ * key). The executor tells an alternate key's index (ddl.ts indexName `ak_…`) from the primary key
+ * with it (store/execute.ts).
+ */
+export interface UniqueViolation {
+  readonly index?: string;
+  readonly columns?: readonly string[];
+}
+
+/**
  * A database behind one dialect. Reads outside a transaction see only committed data.
  * `transaction` runs `fn` all-or-nothing: it commits when `fn` resolves and rolls back when it
  * throws (the error is rethrown). Writes are serialised.
@@ -39,8 +51,11 @@ export interface Database extends Executor {
    * cannot tell (SQL Server, for now).
    */
   settledVersion(): Promise<number>;
-  /** True when `err` is the driver's unique/primary-key violation. */
-  isUniqueViolation(err: unknown): boolean;
+  /**
+   * What a unique index refused when `err` is the driver's unique or primary-key violation (see
+   * UniqueViolation); undefined for any other error.
+   */
+  uniqueViolation(err: unknown): UniqueViolation | undefined;
   /**
    * True when `err` says a computed number left its type's range (PostgreSQL 22003 "value out of
    * range", SQL Server 8115 "Arithmetic overflow error"; SQLite's "integer overflow"): an
@@ -146,8 +161,8 @@ export class InTransaction implements Database {
     return this.outer.settledVersion();
   }
 
-  isUniqueViolation(err: unknown): boolean {
-    return this.outer.isUniqueViolation(err);
+  uniqueViolation(err: unknown): UniqueViolation | undefined {
+    return this.outer.uniqueViolation(err);
   }
 
   isNumericOverflow(err: unknown): boolean {

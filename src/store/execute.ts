@@ -12,7 +12,8 @@ import {
   expansionColumns, fetchedColumns, renderAggregate, renderCount, renderDelete, renderDisassociate, renderExistingIds, renderInsertMany, renderRead,
   renderAnyReferencing, renderDeleteReferencing, renderDeleteWhereIn, renderRemoveLink, renderSelectByFoldedKey, renderSelectById, renderSelectByKey, renderUpdate,
 } from '../sql/render.js';
-import type { Database, Executor } from './database.js';
+import type { Database, Executor, UniqueViolation } from './database.js';
+import { indexName } from '../sql/ddl.js';
 
 /**
  * Execute stage: runs plans on a database. Each write is one transaction (DESIGN.md §1); guarded
@@ -208,9 +209,9 @@ const ignore = (): void => undefined;
  *
  * Errors, all failing the whole call, the lowest-numbered item's first: whatever `planAt` throws
  * unless an earlier item failed in the database; 404 `0x80040217` for a lookup target that does
- * not exist, 412 `0x80040237` for a key taken (repeated in the batch, at its repetition, or already
- * stored) and a deep insert's own errors; then a failure of the rows' statements (a duplicate
- * alternate key: 412 `0x80040237`); a statement refused only because the transaction had failed
+ * not exist, 412 `0x80040237` for a primary key taken (repeated in the batch, at its repetition, or
+ * already stored) and a deep insert's own errors; then a failure of the rows' statements (a
+ * duplicate alternate key: 412 `0x80060892`); a statement refused only because the transaction had failed
  * before it (PostgreSQL's 25P02) is reported only if nothing else failed. With `name`, an error
  * that belongs to one item is passed through `name(index, error)`. Returns the rows' ids, in item
  * order; a step's plans are let go once its rows are rendered, so a bulk request does not keep a
@@ -229,7 +230,7 @@ async function insertStream(tx: Executor, db: Database, count: number, planAt: (
   const send = (answer: Promise<unknown>, index = Infinity): void => {
     sent.push(answer.then(ignore, (err: unknown) => { fail(index, err); }));
   };
-  const sendRows = (stmt: Statement) => send(runUnique(tx, db, stmt));
+  const sendRows = (entity: EntityModel, stmt: Statement) => send(runUnique(tx, db, entity, stmt));
   // The COPY open across steps: its command, and the stream its rows are written to.
   let feed: { sql: string; rows: PassThrough } | undefined;
   const closeFeed = () => {
@@ -301,7 +302,7 @@ async function insertStream(tx: Executor, db: Database, count: number, planAt: (
       }
       const block = (await versions).slice(start, end);
       for (const stmt of renderInsertMany(db.dialect, step, block)) {
-        if (!(stmt.copy instanceof Uint8Array)) { sendRows(stmt); continue; }
+        if (!(stmt.copy instanceof Uint8Array)) { sendRows(entity, stmt); continue; }
         if (feed?.sql !== stmt.sql) {
           closeFeed();
           feed = { sql: stmt.sql, rows: new PassThrough() };
@@ -309,7 +310,7 @@ async function insertStream(tx: Executor, db: Database, count: number, planAt: (
           // error itself; the stream must not raise it as an unhandled 'error' event meanwhile.
           feed.rows.on('error', ignore);
           feed.rows.write(db.dialect.copy!.header);
-          sendRows({ sql: stmt.sql, params: [], copy: feed.rows });
+          sendRows(entity, { sql: stmt.sql, params: [], copy: feed.rows });
         }
         feed.rows.write(stmt.copy);
       }
@@ -360,7 +361,7 @@ function writtenRows(plan: InsertPlan): string[] {
  * bulk loads write), planning them step by step while the database writes the rows planned
  * before (see insertStream): `planAt(i)` plans item `i` of `count`, throwing to fail the call.
  * All or nothing; errors as for executeWrite's inserts, those of one row passed through `name`,
- * including 412 `0x80040237` for an alternate key taken (tied to its item by placeDuplicate).
+ * including 412 `0x80060892` for an alternate key taken (tied to its item by placeDuplicate).
  * Resolves with the new rows' ids, in item order.
  */
 export async function executeInsertStream(db: Database, count: number, planAt: (index: number) => InsertPlan, name?: ItemNamer): Promise<string[]> {
@@ -442,13 +443,30 @@ async function explain(tx: Executor, db: Database, plan: UpdatePlan | DeletePlan
   return true;
 }
 
-/** Runs a write statement, a unique index refusing it being 412 `0x80040237` (an alternate key taken). */
-async function runUnique(tx: Executor, db: Database, stmt: Statement): Promise<number> {
+/**
+ * Runs a write statement of `entity`'s rows; a unique index refusing it is 412 `0x80060892` when
+ * it is one of the table's alternate keys (duplicateKeyError), else 412 `0x80040237` (the primary key).
+ */
+async function runUnique(tx: Executor, db: Database, entity: EntityModel, stmt: Statement): Promise<number> {
   try {
     return await tx.run(stmt);
   } catch (err) {
-    throw db.isUniqueViolation(err) ? Errors.duplicateRecord() : err;
+    const violation = db.uniqueViolation(err);
+    throw violation ? duplicateKeyError(entity, violation) : err;
   }
+}
+
+/**
+ * The error for a unique index of `entity` that refused a write: Errors.duplicateEntityKey for
+ * an alternate key (its index, ddl.ts indexName `ak_…`, or, on SQLite, its columns), else
+ * Errors.duplicateRecord (the primary key).
+ */
+function duplicateKeyError(entity: EntityModel, violation: UniqueViolation): ServiceError {
+  const same = (columns: readonly string[], key: EntityKeyModel) =>
+    columns.length === key.KeyAttributes.length && key.KeyAttributes.every((a) => columns.includes(a.LogicalName));
+  const key = entity.Keys.find((k) => (violation.index !== undefined && violation.index === indexName('ak', entity, k.LogicalName))
+    || (violation.columns !== undefined && same(violation.columns, k)));
+  return key ? Errors.duplicateEntityKey(key.LogicalName, key.KeyAttributes.map((a) => a.LogicalName)) : Errors.duplicateRecord();
 }
 
 /** Times an update or upsert runs again after losing a race with another transaction (see writeIn). */
@@ -458,8 +476,8 @@ const WRITE_ROUNDS = 3;
  * Runs one write plan inside the transaction `tx` (for messages that run several writes and reads
  * in one transaction). Throws `missing()` (default 404 `0x80040217`) when the row to update or
  * delete does not exist, 404 `0x80040217` for a missing lookup target or row to link,
- * 412 `0x80040237` for a duplicate key ("Cannot insert duplicate key." for a pair linked
- * already), a DisassociatePlan's `missing()` when there was no link, and the plan's guard errors
+ * 412 `0x80040237` for a duplicate primary key ("Cannot insert duplicate key." for a pair linked
+ * already), 412 `0x80060892` for a duplicate alternate key, a DisassociatePlan's `missing()` when there was no link, and the plan's guard errors
  * (412 `0x80060882` for a stale If-Match, 400 `0x80048408` for a status of another state, 400
  * `0x8004F00E` for a transition the state model forbids); 503 `0x80044150` when the row kept
  * changing under an update or delete for WRITE_ROUNDS runs; 405 `0x80040227` for a delete that a
@@ -476,7 +494,7 @@ export async function writeIn(
         return await insert(tx, db, plan.link);
       } catch (err) {
         // The intersect table's only unique key besides its id is the pair.
-        if (err instanceof ServiceError && err.code === Errors.duplicateRecord().code) throw Errors.duplicateKey();
+        if (isDuplicateKey(err)) throw Errors.duplicateKey();
         throw err;
       }
     case 'disassociate': {
@@ -497,7 +515,7 @@ export async function writeIn(
       // update runs again (a new statement sees what was committed), and an upsert's create that
       // meets the row created meanwhile is undone to its savepoint and becomes an update.
       for (let round = 1; ; round++) {
-        const changed = await runUnique(tx, db, renderUpdate(db.dialect, plan, await nextVersion(tx, db)));
+        const changed = await runUnique(tx, db, plan.entity, renderUpdate(db.dialect, plan, await nextVersion(tx, db)));
         if (changed) return { id: plan.id, created: false };
         if (await explain(tx, db, plan)) {
           if (round < WRITE_ROUNDS) continue;

@@ -2,7 +2,7 @@ import mssql from 'mssql';
 import { mssqlDialect } from '../sql/mssql.js';
 import { Errors } from '../errors.js';
 import type { Statement } from '../sql/dialect.js';
-import { atOnce, oneAtATime, type Database, type Executor } from './database.js';
+import { atOnce, oneAtATime, type Database, type Executor, type UniqueViolation } from './database.js';
 
 function request(s: Statement, r: mssql.Request): mssql.Request {
   r.arrayRowMode = true;
@@ -107,8 +107,14 @@ export class MssqlDatabase implements Database {
     throw Errors.notImplemented('Change tracking on SQL Server');
   }
 
-  isUniqueViolation(err: unknown): boolean {
-    return [2627, 2601].includes(errorNumber(err) ?? 0);
+  /**
+   * SQL Server's 2601 (a unique index: "… with unique index 'ak_…'") and 2627 (a unique or
+   * primary key constraint: "Violation of PRIMARY KEY constraint 'PK__…'") name it in the message.
+   */
+  uniqueViolation(err: unknown): UniqueViolation | undefined {
+    if (![2627, 2601].includes(errorNumber(err) ?? 0)) return undefined;
+    const index = /(?:unique index|constraint) '([^']+)'/.exec(String((err as { message?: unknown }).message))?.[1];
+    return index ? { index } : {};
   }
 
   isNumericOverflow(err: unknown): boolean {

@@ -5,7 +5,7 @@ import { from as copyFrom } from 'pg-copy-streams';
 import { postgresDialect, VERSION_BLOCK, VERSION_HOLDERS_CLASS } from '../sql/postgres.js';
 import type { Statement } from '../sql/dialect.js';
 import { Errors } from '../errors.js';
-import { atOnce, oneAtATime, type Database, type Executor } from './database.js';
+import { atOnce, oneAtATime, type Database, type Executor, type UniqueViolation } from './database.js';
 
 /** `date` columns come back as their `YYYY-MM-DD` text, not as a Date in the server's zone. */
 const DATE_OID = 1082;
@@ -200,8 +200,11 @@ export class PostgresDatabase implements Database {
     }
   }
 
-  isUniqueViolation(err: unknown): boolean {
-    return (err as { code?: unknown }).code === '23505';
+  /** PostgreSQL's 23505 names the index (or the primary key's constraint, `<table>_pkey`). */
+  uniqueViolation(err: unknown): UniqueViolation | undefined {
+    const { code, constraint } = err as { code?: unknown; constraint?: unknown };
+    if (code !== '23505') return undefined;
+    return typeof constraint === 'string' ? { index: constraint } : {};
   }
 
   isNumericOverflow(err: unknown): boolean {

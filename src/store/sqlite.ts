@@ -3,7 +3,7 @@ import { dirname } from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
 import { sqliteDialect } from '../sql/sqlite.js';
 import type { Statement } from '../sql/dialect.js';
-import type { Database, Executor } from './database.js';
+import type { Database, Executor, UniqueViolation } from './database.js';
 import { startCheckpointer, type Checkpointer } from './sqlite-checkpoint.js';
 
 type Connection = BetterSqlite3.Database;
@@ -164,9 +164,16 @@ export class SqliteDatabase implements Database {
     return Number(value);
   }
 
-  isUniqueViolation(err: unknown): boolean {
-    const code = (err as { code?: unknown }).code;
-    return code === 'SQLITE_CONSTRAINT_PRIMARYKEY' || code === 'SQLITE_CONSTRAINT_UNIQUE';
+  /**
+   * SQLite names no index: a unique index's violation ("UNIQUE constraint failed: t.a, t.b") gives
+   * its columns; the primary key's (SQLITE_CONSTRAINT_PRIMARYKEY) nothing more.
+   */
+  uniqueViolation(err: unknown): UniqueViolation | undefined {
+    const { code, message } = err as { code?: unknown; message?: unknown };
+    if (code === 'SQLITE_CONSTRAINT_PRIMARYKEY') return {};
+    if (code !== 'SQLITE_CONSTRAINT_UNIQUE') return undefined;
+    const list = /constraint failed: (.*)$/.exec(String(message))?.[1];
+    return list ? { columns: list.split(',').map((c) => c.trim().replace(/^.*\./, '')) } : {};
   }
 
   isNumericOverflow(err: unknown): boolean {

@@ -1,6 +1,6 @@
 import type { PlanSecurity } from '../plan/types.js';
 import type { Statement } from '../sql/dialect.js';
-import type { Database, Executor } from './database.js';
+import type { Database, Executor, UniqueViolation } from './database.js';
 
 /**
  * A Database that measures how long a request waits on `inner`, for the `db` entry of the
@@ -70,8 +70,8 @@ export class TimedDatabase implements Database {
     return this.timed(() => this.inner.settledVersion());
   }
 
-  isUniqueViolation(err: unknown): boolean {
-    return this.inner.isUniqueViolation(err);
+  uniqueViolation(err: unknown): UniqueViolation | undefined {
+    return this.inner.uniqueViolation(err);
   }
 
   isNumericOverflow(err: unknown): boolean {
