@@ -682,8 +682,10 @@ export class Service {
     };
     if (nav.kind === 'single') {
       if (childId !== undefined) throw Errors.badQuery(`'${name}' is single-valued; its $ref takes no key.`);
-      if (req.method === 'PUT') await executeWrite(this.db, planAssociate(this.model, this.caller, nav, id, await relatedId()));
-      else if (req.method === 'DELETE') await executeWrite(this.db, planDisassociate(this.model, this.caller, nav, id));
+      // The source row's lookup is written: If-Match conditions it as it does a PATCH of the row.
+      const ifMatch = req.ifMatch ?? '*';
+      if (req.method === 'PUT') await executeWrite(this.db, planAssociate(this.model, this.caller, nav, id, await relatedId(), ifMatch));
+      else if (req.method === 'DELETE') await executeWrite(this.db, planDisassociate(this.model, this.caller, nav, id, undefined, ifMatch));
       else throw Errors.methodNotAllowed(req.method, `the single-valued $ref '${name}'`, ['GET', 'PUT', 'DELETE']);
       return { status: 204, headers: {} };
     }

@@ -33,8 +33,10 @@ function pair(nav: ManyToManyNavigationModel, sourceId: string, targetId: string
  * Plans linking row `sourceId` of `nav.source` with row `targetId` of `nav.target`. A missing row
  * fails at execution with 404 `0x80040217`; a many-to-many pair linked already with 412
  * `0x80040237` "Cannot insert duplicate key.". Throws 400 for a lookup the system maintains.
+ * `ifMatch` (`*` or a version, as PATCH takes it) conditions the write of a single-valued
+ * property's lookup on the source row: a stale version fails with 412 `0x80060882`.
  */
-export function planAssociate(model: Model, caller: Caller, nav: NavigationPropertyModel, sourceId: string, targetId: string): UpdatePlan | AssociatePlan {
+export function planAssociate(model: Model, caller: Caller, nav: NavigationPropertyModel, sourceId: string, targetId: string, ifMatch: '*' | string = '*'): UpdatePlan | AssociatePlan {
   if (nav.intersect) {
     const { entity } = nav.intersect;
     const id = sequentialGuid();
@@ -46,7 +48,7 @@ export function planAssociate(model: Model, caller: Caller, nav: NavigationPrope
     };
   }
   writableLookup(nav);
-  if (nav.kind === 'single') return planUpdate(model, nav.source, sourceId, { [`${nav.Name}@odata.bind`]: bindUrl(nav.target.EntitySetName, targetId) }, caller, '*', undefined) as UpdatePlan;
+  if (nav.kind === 'single') return planUpdate(model, nav.source, sourceId, { [`${nav.Name}@odata.bind`]: bindUrl(nav.target.EntitySetName, targetId) }, caller, ifMatch, undefined) as UpdatePlan;
   return planUpdate(model, nav.target, targetId, { [`${nav.Partner}@odata.bind`]: bindUrl(nav.source.EntitySetName, sourceId) }, caller, '*', undefined) as UpdatePlan;
 }
 
@@ -54,15 +56,16 @@ export function planAssociate(model: Model, caller: Caller, nav: NavigationPrope
  * Plans unlinking: a single-valued property is cleared (`targetId` unused); the related row of a
  * collection (`targetId`) is unlinked from row `sourceId`: 404 `0x80040217` when either row does
  * not exist, or when they are not linked (Errors.notLinked). Throws 400 for a lookup the system maintains.
+ * `ifMatch` conditions the clearing of a single-valued property as planAssociate's does.
  */
-export function planDisassociate(model: Model, caller: Caller, nav: NavigationPropertyModel, sourceId: string, targetId?: string): UpdatePlan | DisassociatePlan {
+export function planDisassociate(model: Model, caller: Caller, nav: NavigationPropertyModel, sourceId: string, targetId?: string, ifMatch: '*' | string = '*'): UpdatePlan | DisassociatePlan {
   const missing = () => Errors.notLinked(nav.target.LogicalName, targetId!, nav.source.LogicalName, sourceId, nav.Name);
   if (nav.intersect) {
     const references = [{ entity: nav.source, id: sourceId }, ...(targetId ? [{ entity: nav.target, id: targetId }] : [])];
     return { kind: 'disassociate', entity: nav.intersect.entity, match: pair(nav, sourceId, targetId!), missing, references };
   }
   const lookup = writableLookup(nav);
-  if (nav.kind === 'single') return planUpdate(model, nav.source, sourceId, { [`${nav.Name}@odata.bind`]: null }, caller, '*', undefined) as UpdatePlan;
+  if (nav.kind === 'single') return planUpdate(model, nav.source, sourceId, { [`${nav.Name}@odata.bind`]: null }, caller, ifMatch, undefined) as UpdatePlan;
   const plan = planUpdate(model, nav.target, targetId!, { [`${nav.Partner}@odata.bind`]: null }, caller, '*', undefined) as UpdatePlan;
   return { ...plan, guards: [...plan.guards, { attribute: lookup, values: [sourceId], fail: missing }] };
 }
