@@ -17,26 +17,44 @@ export interface Preferences {
   continueOnError?: boolean;
 }
 
-/** Splits on commas that are not inside double quotes. */
-function splitPreferences(value: string): string[] {
+/**
+ * Splits on `separator` where it is not inside a quoted-string (RFC 9110 §5.6.4: double quotes,
+ * with `\` escaping the next character); parts trimmed, empty ones kept.
+ */
+function splitOutsideQuotes(value: string, separator: ',' | ';'): string[] {
   const out: string[] = [];
   let current = '';
   let quoted = false;
+  let escaped = false;
   for (const ch of value) {
-    if (ch === '"') quoted = !quoted;
-    if (ch === ',' && !quoted) { out.push(current); current = ''; continue; }
+    if (escaped) escaped = false;
+    else if (quoted && ch === '\\') escaped = true;
+    else if (ch === '"') quoted = !quoted;
+    else if (ch === separator && !quoted) { out.push(current); current = ''; continue; }
     current += ch;
   }
   out.push(current);
-  return out.map((s) => s.trim()).filter(Boolean);
+  return out.map((s) => s.trim());
 }
 
-/** The preferences of a Prefer header value: lower-cased names, their arguments as sent ('' when none). */
+/** `word` (RFC 9110 §5.6: a token or a quoted-string) as its text, quotes and escapes removed. */
+function unquote(word: string): string {
+  return /^".*"$/s.test(word) ? word.slice(1, -1).replace(/\\(.)/gs, '$1') : word;
+}
+
+/**
+ * The preferences of a Prefer header value (RFC 7240 §2: `token [= word] *( ; parameter )`,
+ * several comma-separated): lower-cased names, their arguments as sent ('' when none). A
+ * preference's `;` parameters are its own, not preferences: none of those Tessera understands
+ * takes any, so they are dropped (`return=representation;odata.include-annotations="*"` is
+ * `return=representation`).
+ */
 function preferenceItems(value: string | undefined): Array<{ name: string; arg: string }> {
-  return value ? splitPreferences(value).map((item) => {
-    const eq = item.indexOf('=');
-    return { name: (eq < 0 ? item : item.slice(0, eq)).trim().toLowerCase(), arg: eq < 0 ? '' : item.slice(eq + 1).trim() };
-  }) : [];
+  return value ? splitOutsideQuotes(value, ',').map((item) => {
+    const head = splitOutsideQuotes(item, ';')[0]!;
+    const eq = head.indexOf('=');
+    return { name: (eq < 0 ? head : head.slice(0, eq)).trim().toLowerCase(), arg: eq < 0 ? '' : head.slice(eq + 1).trim() };
+  }).filter((p) => p.name) : [];
 }
 
 /**
@@ -56,9 +74,9 @@ export function includeAnnotationsOf(value: string | undefined): string | undefi
 export function parsePrefer(value: string | undefined): Preferences {
   const prefs: Preferences = { returnRepresentation: false };
   for (const { name, arg } of preferenceItems(value)) {
-    if (name === 'return' && arg.toLowerCase() === 'representation') prefs.returnRepresentation = true;
+    if (name === 'return' && unquote(arg).toLowerCase() === 'representation') prefs.returnRepresentation = true;
     else if (name === 'odata.maxpagesize') {
-      const n = /^\d+$/.test(arg) ? Number(arg) : NaN;
+      const n = /^\d+$/.test(unquote(arg)) ? Number(unquote(arg)) : NaN;
       if (!(n >= 1 && n <= 5000)) throw Errors.badQuery(`The odata.maxpagesize preference must be a whole number from 1 to 5000; '${arg}' is not.`);
       prefs.maxPageSize = n;
     } else if (name === 'odata.include-annotations') prefs.includeAnnotations = arg;
