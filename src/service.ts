@@ -524,7 +524,7 @@ export class Service {
         if (!('value' in body) || Object.keys(body).some((k) => k !== 'value' && !k.startsWith('@odata.'))) throw Errors.payload(entity.EntitySetName, 'The body of a property PUT is {"value": <new value>}.');
         value = body['value'];
       }
-      await executeWrite(this.db, planUpdate(this.model, entity, id, { [name]: value }, this.caller, req.ifMatch ?? '*', undefined));
+      await executeWrite(this.db, planUpdate(this.model, entity, id, { [name]: value }, this.caller, req.ifMatch ?? '*', etagsOnly(req)));
       return { status: 204, headers: {} };
     }
     const nav = this.navigation(entity, name);
@@ -838,10 +838,10 @@ export class Service {
     const plan = planRead(entity, req.query, req.prefer, id, this.context);
     const found = await this.readOne(req, plan);
     if (!found) throw Errors.recordNotFound(entity.LogicalName, id);
+    // Not modified: If-None-Match is `*` (the row exists) or lists its ETag (RFC 9110 §13.1.2).
     // Never 304 when annotations or expansions were asked for (digest §2.2).
-    if (!plan.annotations && !plan.expand.length && req.ifNoneMatch !== undefined && req.ifNoneMatch !== '*' && found.etag === etag(req.ifNoneMatch)) {
-      return { status: 304, headers: { ETag: found.etag } };
-    }
+    const unchanged = req.ifNoneMatch === '*' || req.ifNoneMatch?.some((v) => etag(v) === found.etag);
+    if (!plan.annotations && !plan.expand.length && unchanged) return { status: 304, headers: { ETag: found.etag } };
     const applied = preferenceApplied(plan, req.prefer.includeAnnotations);
     return json(200, found.body, applied ? { ETag: found.etag, 'Preference-Applied': applied } : { ETag: found.etag }, req.metadata);
   }
@@ -929,9 +929,18 @@ export class Service {
 
   private async delete(req: ODataRequest, entity: EntityModel, id: string): Promise<HttpResponse> {
     only(req, []);
-    await executeWrite(this.db, planDelete(entity, id, req.ifMatch, this.caller));
+    await executeWrite(this.db, planDelete(entity, id, req.ifMatch, this.caller, etagsOnly(req)));
     return { status: 204, headers: {} };
   }
+}
+
+/**
+ * The ETags of `req`'s If-None-Match for a write that must find its row (DELETE, property PUT):
+ * a row at one of them is not written (412 `0x80060882`). `*` there is left alone, as before (a
+ * PATCH reads it as create only).
+ */
+function etagsOnly(req: ODataRequest): readonly string[] | undefined {
+  return req.ifNoneMatch === '*' ? undefined : req.ifNoneMatch;
 }
 
 /**

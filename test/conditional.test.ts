@@ -38,5 +38,53 @@ for (const database of DATABASES) {
         expect(r.json.error.code).to.equal('0x80040217');
       }
     });
+
+    it('refuses a write whose If-None-Match lists the row\'s current ETag (412 0x80060882, nothing written) and goes on when none matches', async () => {
+      const id = (await createRow(s, SET, { msdyn_name: 'guarded' })).msdyn_copilotinteractionid as string;
+      const row = `${s.root}${SET}(${id})`;
+      const nameOf = async () => (await call('GET', `${row}?$select=msdyn_name`)).json.msdyn_name as string;
+      const writes = [
+        ['PATCH', row, { msdyn_name: 'patched' }, 'patched'],
+        ['PUT', `${row}/msdyn_name`, { value: 'put' }, 'put'],
+      ] as const;
+      for (const [method, url, body, written] of writes) {
+        const current = await etagOf(id);
+        for (const ifNoneMatch of [current, `W/"1", ${current}`]) {
+          const refused = await call(method, url, body, { 'If-None-Match': ifNoneMatch });
+          expect(refused.status, `${method} ${ifNoneMatch}: ${refused.text}`).to.equal(412);
+          expect(refused.json.error).to.deep.equal(STALE);
+          expect(await nameOf()).not.to.equal(written);
+        }
+        const done = await call(method, url, body, { 'If-None-Match': 'W/"1", W/"2"' });
+        expect(done.status, `${method}: ${done.text}`).to.equal(204);
+        expect(await nameOf()).to.equal(written);
+      }
+      const fresh = randomUUID();
+      expect((await call('PATCH', `${s.root}${SET}(${fresh})`, { msdyn_name: 'upserted' }, { 'If-None-Match': 'W/"1"' })).status, 'a missing row has no ETag to match: the upsert creates it').to.equal(204);
+      expect((await call('GET', `${s.root}${SET}(${fresh})?$select=msdyn_name`)).json.msdyn_name).to.equal('upserted');
+
+      const refused = await call('DELETE', row, undefined, { 'If-None-Match': await etagOf(id) });
+      expect(refused.status, refused.text).to.equal(412);
+      expect(refused.json.error).to.deep.equal(STALE);
+      expect((await call('GET', row)).status).to.equal(200);
+      expect((await call('DELETE', row, undefined, { 'If-None-Match': 'W/"1"' })).status).to.equal(204);
+      expect((await call('GET', row)).status).to.equal(404);
+    });
+
+    it('answers a GET 304 when If-None-Match is * or lists the current ETag, unless annotations or $expand are asked for', async () => {
+      const id = (await createRow(s, SET, { msdyn_name: 'cached' })).msdyn_copilotinteractionid as string;
+      const row = `${s.root}${SET}(${id})?$select=msdyn_name`;
+      const current = await etagOf(id);
+      for (const ifNoneMatch of ['*', `W/"1", ${current}`, `${current},W/"2"`]) {
+        const r = await call('GET', row, undefined, { 'If-None-Match': ifNoneMatch });
+        expect(r.status, `${ifNoneMatch}: ${r.text}`).to.equal(304);
+        expect(r.headers.get('etag')).to.equal(current);
+      }
+      expect((await call('GET', row, undefined, { 'If-None-Match': 'W/"1", W/"2"' })).status).to.equal(200);
+      expect((await call('GET', row, undefined, { 'If-None-Match': '*', Prefer: 'odata.include-annotations="*"' })).status).to.equal(200);
+      expect((await call('GET', `${row}&$expand=msdyn_interactiondataid($select=msdyn_name)`, undefined, { 'If-None-Match': '*' })).status).to.equal(200);
+      const missing = await call('GET', `${s.root}${SET}(${randomUUID()})`, undefined, { 'If-None-Match': '*' });
+      expect(missing.status).to.equal(404);
+    });
   });
 }

@@ -128,8 +128,11 @@ export interface ODataRequest {
   prefer: Preferences;
   /** `If-Match`: `*` or the version number of `W/"n"`; undefined when absent. */
   ifMatch?: '*' | string;
-  /** `If-None-Match`: `*`, a version, or undefined (absent or `null`, which Dataverse treats as no condition). */
-  ifNoneMatch?: '*' | string;
+  /**
+   * `If-None-Match`: `*`, the versions of its list of ETags (`W/"1", W/"2"`: RFC 9110 §13.1.2, one
+   * or more), or undefined (absent or `null`, which Dataverse treats as no condition).
+   */
+  ifNoneMatch?: '*' | readonly string[];
   body?: string;
   /** Absolute service root ending in `/`, e.g. `http://localhost:8080/api/data/v9.2/`. */
   serviceRoot: string;
@@ -184,6 +187,18 @@ function parseEtagHeader(value: string | undefined, name: string): '*' | string 
   const m = /^(?:W\/)?"(\d+)"$/.exec(v);
   if (!m) throw Errors.badQuery(`The ${name} header value '${v}' is not a valid ETag.`);
   return m[1]!;
+}
+
+/**
+ * Parses `If-None-Match`: `*`, or a comma-separated list of ETags (RFC 9110 §13.1.2), each as
+ * parseEtagHeader reads one, into their versions; `null` (or nothing) means absent. Throws 400 for
+ * an element that is no ETag.
+ */
+function parseEtagList(value: string | undefined, name: string): '*' | string[] | undefined {
+  if (value === undefined || value.trim() === '*') return parseEtagHeader(value, name) as '*' | undefined;
+  const versions = value.split(',').map((v) => parseEtagHeader(v, name)).filter((v) => v !== undefined);
+  if (versions.includes('*')) throw Errors.badQuery(`The ${name} header value '${value.trim()}' is not a valid ETag list: '*' stands alone.`);
+  return versions.length ? versions : undefined;
 }
 
 const NAMESPACES = ['Microsoft.Dynamics.CRM.', 'mscrm.'];
@@ -394,7 +409,7 @@ export function parseRequest(req: HttpRequest): ODataRequest {
     rawQuery,
     prefer: parsePrefer(header(req.headers, 'prefer')),
     ifMatch: parseEtagHeader(header(req.headers, 'if-match'), 'If-Match'),
-    ifNoneMatch: parseEtagHeader(header(req.headers, 'if-none-match'), 'If-None-Match'),
+    ifNoneMatch: parseEtagList(header(req.headers, 'if-none-match'), 'If-None-Match'),
     body: req.body,
     serviceRoot,
     metadata: metadataLevel(header(req.headers, 'accept')),

@@ -223,12 +223,14 @@ export interface InsertPlan {
 }
 
 /**
- * A condition an UPDATE or DELETE must meet: the column holds one of `values`; with the error
- * raised when the row exists but fails it.
+ * A condition an UPDATE or DELETE must meet: the column holds one of `values` (with `except`,
+ * none of them); with the error raised when the row exists but fails it.
  */
 export interface Guard {
   readonly attribute: AttributeModel;
   readonly values: readonly Value[];
+  /** True when the column must hold none of `values` (If-None-Match's versions). */
+  readonly except?: boolean;
   /** Builds the error for a failed guard, given the row's current value. */
   readonly fail: (current: Value) => Error;
   /**

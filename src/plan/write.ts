@@ -493,12 +493,22 @@ function transitionGuard(entity: EntityModel, status: AttributeModel, target: nu
   };
 }
 
-function versionGuard(entity: EntityModel, ifMatch: string | undefined): Guard[] {
-  if (ifMatch === undefined || ifMatch === '*') return [];
+/**
+ * The guards of a write's conditional headers on the row's versionnumber, each failing with 412
+ * `0x80060882`: `If-Match: W/"n"`, the row must be at version n; `If-None-Match: W/"n", …`, it
+ * must be at none of them (RFC 9110 §13.1.2). `*` adds none here (planUpdate reads
+ * `If-None-Match: *` as create only).
+ */
+function versionGuard(entity: EntityModel, ifMatch: string | undefined, ifNoneMatch?: '*' | readonly string[]): Guard[] {
   const version = entity.attributesByName.get('versionnumber')!;
-  // A version past 2^53 (W/"9223372036854775807") is none a row has: the guard lets nothing pass.
-  const n = Number(ifMatch);
-  return [{ attribute: version, values: Number.isSafeInteger(n) ? [n] : [], fail: () => Errors.concurrencyMismatch() }];
+  // A version past 2^53 (W/"9223372036854775807") is none a row has: it matches nothing.
+  const versions = (etags: readonly string[]) => etags.map(Number).filter((n) => Number.isSafeInteger(n));
+  const guards: Guard[] = [];
+  if (ifMatch !== undefined && ifMatch !== '*') guards.push({ attribute: version, values: versions([ifMatch]), fail: () => Errors.concurrencyMismatch() });
+  // If-None-Match's ETags (RFC 9110 §13.1.2): the write fails when the row has one of them.
+  const unwanted = Array.isArray(ifNoneMatch) ? versions(ifNoneMatch) : [];
+  if (unwanted.length) guards.push({ attribute: version, values: unwanted, except: true, fail: () => Errors.concurrencyMismatch() });
+  return guards;
 }
 
 /**
@@ -516,7 +526,9 @@ export function activeRowGuard(entity: EntityModel, id: string): Guard | undefin
  * `0x80040800` on an intersect table:
  * no If-Match → update or create (upsert); `If-Match: *` → update only; `If-Match: W/"n"` →
  * update only if the row's version is n (else 412); `If-None-Match: *` → create only (returns an
- * InsertPlan; an existing row then fails with 412 `0x80040237`).
+ * InsertPlan; an existing row then fails with 412 `0x80040237`); `If-None-Match: W/"n", …` → an
+ * existing row at one of those versions is not updated (412 `0x80060882`), others are and a
+ * missing one is created.
  * State rules (digest §6.5): statecode alone gets its DefaultStatus; statecode + statuscode must
  * agree (400 `0x80048408`; statecode with a null statuscode gets the DefaultStatus); statuscode alone
  * must belong to the row's current state, checked as a guard in the UPDATE itself (null never
@@ -529,7 +541,7 @@ export function activeRowGuard(entity: EntityModel, id: string): Guard | undefin
  */
 export function planUpdate(
   model: Model, entity: EntityModel, id: string, body: Record<string, unknown>, caller: Caller,
-  ifMatch: '*' | string | undefined, ifNoneMatch: '*' | string | undefined,
+  ifMatch: '*' | string | undefined, ifNoneMatch: '*' | readonly string[] | undefined,
   createBody: () => Record<string, unknown> = () => body,
 ): UpdatePlan | InsertPlan {
   writable(entity, 'Update');
@@ -545,7 +557,7 @@ export function planUpdate(
   }
   let update: Pick<UpdatePlan, 'set' | 'guards' | 'references'>;
   try {
-    update = planRowUpdate(model, entity, id, body, caller, ifMatch);
+    update = planRowUpdate(model, entity, id, body, caller, ifMatch, ifNoneMatch);
   } catch (err) {
     // An upsert whose body cannot update the row may still create it, as a Create of the same
     // body would: the update's error is raised only if the row exists (a guard no row passes).
@@ -560,9 +572,10 @@ export function planUpdate(
 /** The update half of planUpdate: the columns to set, the guards of the row's state and version, and the rows the body points at. Throws as planUpdate. */
 function planRowUpdate(
   model: Model, entity: EntityModel, id: string, body: Record<string, unknown>, caller: Caller, ifMatch: '*' | string | undefined,
+  ifNoneMatch: '*' | readonly string[] | undefined,
 ): Pick<UpdatePlan, 'set' | 'guards' | 'references'> {
   const { values: set, references } = assign(model, entity, body, 'update', caller);
-  const guards = versionGuard(entity, ifMatch);
+  const guards = versionGuard(entity, ifMatch, ifNoneMatch);
   const state = entity.attributesByName.get('statecode');
   const status = entity.attributesByName.get('statuscode');
   if (state && status) {
@@ -599,12 +612,12 @@ function refuseKeptRole(entity: EntityModel, id: string): void {
 
 /**
  * Plans `DELETE /<set>(<id>)` by `caller`, guarded by an If-Match version when one is sent (digest
- * §2.4); the row's many-to-many links go with it, and its referencing rows are cleared, refuse the
+ * §2.4) and by If-None-Match's versions (a row at one of them is not deleted: 412 `0x80060882`); the row's many-to-many links go with it, and its referencing rows are cleared, refuse the
  * delete or are deleted too (see delete.ts). Throws 400 `0x80040800` on an intersect table, and 403
  * for the System Administrator role (Errors.keptRole).
  */
-export function planDelete(entity: EntityModel, id: string, ifMatch: '*' | string | undefined, caller: Caller): DeletePlan {
+export function planDelete(entity: EntityModel, id: string, ifMatch: '*' | string | undefined, caller: Caller, ifNoneMatch?: '*' | readonly string[]): DeletePlan {
   writable(entity, 'Delete');
   refuseKeptRole(entity, id);
-  return deletePlan(entity, id, versionGuard(entity, ifMatch), caller);
+  return deletePlan(entity, id, versionGuard(entity, ifMatch, ifNoneMatch), caller);
 }

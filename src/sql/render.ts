@@ -578,14 +578,18 @@ function valuesSql(d: Dialect, into: string, shared: readonly boolean[], rows: n
 function keyAndGuards(d: Dialect, e: EntityModel, id: string, guards: readonly Guard[], p: Params): string {
   const conditions = [`${col(d, pkOf(e))} = ${p.value(pkOf(e), id)}`];
   for (const g of guards) {
-    // A null among the values allows a null column: `(c IS NULL OR c IN (…))`.
+    // A null among the values allows a null column: `(c IS NULL OR c IN (…))`; with `except`,
+    // forbids it: `(c IS NOT NULL AND c NOT IN (…))`, and a column left null passes otherwise.
     const c = col(d, g.attribute);
+    const not = g.except ? 'NOT ' : '';
     const present = g.values.filter((v) => v !== null);
     const test = !present.length ? undefined
-      : present.length === 1 ? `${c} = ${p.value(g.attribute, present[0]!)}`
-        : `${c} IN (${present.map((v) => p.value(g.attribute, v)).join(', ')})`;
-    if (present.length < g.values.length) conditions.push(test ? `(${c} IS NULL OR ${test})` : `${c} IS NULL`);
-    else conditions.push(test ?? '1 = 0');
+      : present.length === 1 ? `${c} ${g.except ? '<>' : '='} ${p.value(g.attribute, present[0]!)}`
+        : `${c} ${not}IN (${present.map((v) => p.value(g.attribute, v)).join(', ')})`;
+    const nullListed = present.length < g.values.length;
+    if (!g.except) conditions.push(nullListed ? (test ? `(${c} IS NULL OR ${test})` : `${c} IS NULL`) : test ?? '1 = 0');
+    else if (nullListed) conditions.push(test ? `(${c} IS NOT NULL AND ${test})` : `${c} IS NOT NULL`);
+    else if (test) conditions.push(`(${c} IS NULL OR ${test})`);
   }
   return whereClause(conditions);
 }

@@ -155,6 +155,11 @@ async function nextVersion(tx: Executor, db: Database): Promise<number> {
   return (await reserveVersions(tx, db, 1))[0]!;
 }
 
+/** Whether a column holding `current` meets guard `g`: it holds one of its values, or with `except` none. */
+function passes(g: Guard, current: Value): boolean {
+  return g.values.includes(current) !== Boolean(g.except);
+}
+
 /** Throws 404 `0x80040217` unless the row `ref` names exists (and is not retained), and its guard's error unless the row meets it. */
 async function checkReference(tx: Executor, db: Database, ref: RowReference): Promise<void> {
   const column = ref.guard?.attribute ?? ref.entity.attributesByName.get(ref.entity.PrimaryIdAttribute)!;
@@ -162,7 +167,7 @@ async function checkReference(tx: Executor, db: Database, ref: RowReference): Pr
   if (!row) throw Errors.recordNotFound(ref.entity.LogicalName, ref.id);
   if (ref.guard) {
     const current = db.dialect.fromDb(column, row[0]);
-    if (!ref.guard.values.includes(current)) throw ref.guard.fail(current);
+    if (!passes(ref.guard, current)) throw ref.guard.fail(current);
   }
 }
 
@@ -438,7 +443,7 @@ async function explain(tx: Executor, db: Database, plan: UpdatePlan | DeletePlan
   if (!row) return false;
   guards.forEach((g, i) => {
     const current = db.dialect.fromDb(g.attribute, row[i]);
-    if (!g.values.includes(current)) throw g.fail(current);
+    if (!passes(g, current)) throw g.fail(current);
   });
   return true;
 }
