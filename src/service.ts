@@ -8,6 +8,7 @@ import { header, parsePath, parseRequest, rowKey, type HttpRequest, type ODataRe
 import { TERMS } from './odata/annotations.js';
 import { fetchResponse } from './odata/fetch-respond.js';
 import { parseFetchXml } from './odata/fetchxml.js';
+import { decimalText, jsonValue } from './odata/json-number.js';
 import { aggregateBody, collectionHead, contextUrl, entityId, entityWriter, errorResponse, etag, json, nextLink, preferenceApplied, serviceDocument, type HttpResponse } from './odata/respond.js';
 import { planFetch } from './plan/fetch.js';
 import { asksForChanges, DEFAULT_EXPIRE_CHANGE_TRACKING_DAYS, planChanges, type ChangesPlan } from './plan/changes.js';
@@ -436,7 +437,7 @@ export class Service {
         if (req.method !== 'GET') throw Errors.methodNotAllowed(req.method, `the raw value of the property '${r.property}'`, ['GET']);
         const value = await this.propertyValue(req, entity, r.id ?? await this.keyedId(entity, r.alternateKey!), attribute);
         if (value === null) return { status: 204, headers: {} };
-        return { status: 200, headers: { 'Content-Type': 'text/plain; charset=utf-8' }, body: String(value) };
+        return { status: 200, headers: { 'Content-Type': 'text/plain; charset=utf-8' }, body: typeof value === 'number' && attribute.EdmType === 'Edm.Decimal' ? decimalText(value) : String(value) };
       }
       case 'serviceDocument':
         if (req.method !== 'GET') throw Errors.methodNotAllowed(req.method, 'the service document', ['GET']);
@@ -512,7 +513,7 @@ export class Service {
       if (req.method === 'GET') {
         const value = await this.propertyValue(req, entity, id, attribute);
         if (value === null) return { status: 204, headers: {} };
-        return json(200, { '@odata.context': `${req.serviceRoot}$metadata#${entity.EntitySetName}(${id})/${name}`, value }, {}, req.metadata);
+        return json(200, { '@odata.context': `${req.serviceRoot}$metadata#${entity.EntitySetName}(${id})/${name}`, value: jsonValue(attribute, value) }, {}, req.metadata);
       }
       if (req.method !== 'PUT' && req.method !== 'DELETE') throw Errors.methodNotAllowed(req.method, `the property '${name}'`, ['GET', 'PUT', 'DELETE']);
       if (attribute.NavigationPropertyName) throw Errors.badQuery(`The lookup '${name}' is changed through its navigation property ('${attribute.NavigationPropertyName}@odata.bind' or $ref).`);

@@ -65,7 +65,9 @@ const KEPT = new Set(['@odata.nextLink', '@odata.count', '@odata.deltaLink']);
  */
 export function withoutControlInformation(body: unknown): unknown {
   if (Array.isArray(body)) return body.map(withoutControlInformation);
-  if (typeof body !== 'object' || body === null) return body;
+  // Only plain objects are walked: an instance of a class is a value (json-number.ts's numbers
+  // written in plain notation).
+  if (typeof body !== 'object' || body === null || Object.getPrototypeOf(body) !== Object.prototype) return body;
   const out: Record<string, unknown> = {};
   for (const [key, value] of Object.entries(body)) {
     const at = key.indexOf('@odata.');

@@ -7,6 +7,7 @@ import type { AggregatePlan, ExpandPlan, ReadPlan, Value } from '../plan/types.j
 import type { AggregateRow } from '../store/execute.js';
 import { errorAnnotations, Formatter, TERMS, type AnnotationSet } from './annotations.js';
 import { includeAnnotationsOf } from './prefer.js';
+import { jsonDecimal, jsonValue, stringifyJson } from './json-number.js';
 import { header, type HttpRequest } from './request.js';
 import { jsonContentType, primitiveTypeAnnotation, withoutControlInformation, type MetadataLevel } from './metadata-level.js';
 
@@ -35,11 +36,12 @@ export const JSON_CONTENT_TYPE = jsonContentType('minimal');
 /**
  * A JSON response with OData's content type for `metadata` (the request's `odata.metadata`,
  * metadata-level.ts); at `none` the control information that level leaves out is removed here,
- * so that no answer has to know the level to leave it out.
+ * so that no answer has to know the level to leave it out. Edm.Decimal values made by jsonValue
+ * are written in plain notation (stringifyJson).
  */
 export function json(status: number, body: unknown, headers: Record<string, string> = {}, metadata: MetadataLevel = 'minimal'): HttpResponse {
   const shown = metadata === 'none' ? withoutControlInformation(body) : body;
-  return { status, headers: { 'Content-Type': jsonContentType(metadata), ...headers }, body: JSON.stringify(shown) };
+  return { status, headers: { 'Content-Type': jsonContentType(metadata), ...headers }, body: stringifyJson(shown) };
 }
 
 /**
@@ -124,7 +126,7 @@ function expandedEntity(e: ExpandPlan, row: Record<string, unknown> | null, serv
   if (!ann || !e.annotated) {
     for (const a of e.columns) {
       if (full) writeValueType(out, a, a.PropertyName, row[a.PropertyName]);
-      out[a.PropertyName] = row[a.PropertyName];
+      out[a.PropertyName] = jsonValue(a, row[a.PropertyName]);
     }
   } else {
     const names = e.annotated.lookupNames;
@@ -182,7 +184,8 @@ const FORMATTER = new Formatter();
  * asks for, in Dataverse's order (digest §4.1): for a lookup `associatednavigationproperty`,
  * `lookuplogicalname` (`target`, the row's target table for a polymorphic lookup, else its only
  * target; neither annotation for a polymorphic lookup whose target is unknown), `FormattedValue` (`lookupName`, the target's primary name, when known); for choices,
- * booleans, numbers and dates their `FormattedValue`. No annotations for null values.
+ * booleans, numbers and dates their `FormattedValue`. No annotations for null values. The value
+ * itself is written as jsonValue makes it (Edm.Decimal in plain notation).
  */
 export function writeProperty(out: Record<string, unknown>, ann: AnnotationSet | undefined, a: AttributeModel, name: string, v: unknown, lookupName?: unknown, target = a.Targets.length === 1 ? a.Targets[0] : undefined): void {
   if (ann && v !== null && v !== undefined) {
@@ -196,7 +199,7 @@ export function writeProperty(out: Record<string, unknown>, ann: AnnotationSet |
       if (f !== undefined) out[`${name}@${TERMS.formattedValue}`] = f;
     }
   }
-  out[name] = v;
+  out[name] = jsonValue(a, v);
 }
 
 /**
@@ -214,7 +217,7 @@ export function entityWriter(plan: ReadPlan, fetched: readonly unknown[], servic
   const full = metadata === 'full';
   const outputs = plan.columns.map((a) => {
     const names = plan.lookupNames.flatMap((l, j) => (l.attribute === a ? [fetched.length + j] : []));
-    return { a, name: a.PropertyName, i: fetched.indexOf(a), names, typeIndex: a.TypeAttribute ? fetched.indexOf(a.TypeAttribute) : -1 };
+    return { a, name: a.PropertyName, i: fetched.indexOf(a), names, typeIndex: a.TypeAttribute ? fetched.indexOf(a.TypeAttribute) : -1, decimal: a.EdmType === 'Edm.Decimal' };
   });
   const expansions = plan.expand.map((e, j) => ({ e, i: fetched.length + plan.lookupNames.length + j }));
   const idIndex = fetched.indexOf(plan.entity.attributesByName.get(plan.entity.PrimaryIdAttribute));
@@ -228,7 +231,7 @@ export function entityWriter(plan: ReadPlan, fetched: readonly unknown[], servic
     else writeEtag();
     if (!ann && !full) {
       // No annotations asked for (the common case): values only.
-      for (const { name, i } of outputs) out[name] = row[i];
+      for (const { name, i, decimal } of outputs) out[name] = decimal ? jsonDecimal(row[i]) : row[i];
     } else for (const { a, name, i, names, typeIndex } of outputs) {
       if (full) writeValueType(out, a, name, row[i]);
       // A polymorphic lookup's target is the row's type column (digest §1.5); its name comes from
@@ -274,7 +277,8 @@ export function aggregateBody(serviceRoot: string, plan: AggregatePlan, all: rea
         const f = a.fn === 'sum' || a.fn === 'avg' || a.fn === 'min' || a.fn === 'max' ? FORMATTER.format(a.column!.attribute, v) : FORMATTER.formatNumber(v as number);
         if (f !== undefined) out[`${a.alias}@${TERMS.formattedValue}`] = f;
       }
-      out[a.alias] = v;
+      // Sums, averages, minimums and maximums are of their column's type (Edm.Decimal: plain notation).
+      out[a.alias] = a.fn === 'sum' || a.fn === 'avg' || a.fn === 'min' || a.fn === 'max' ? jsonValue(a.column!.attribute, v) : v;
     });
     related.forEach(group);
     return out;

@@ -1,0 +1,77 @@
+import { randomUUID } from 'node:crypto';
+import type { AttributeModel } from '../model/types.js';
+
+/**
+ * Edm.Decimal values (Decimal and Money columns) in plain decimal notation.
+ *
+ * The values are JavaScript numbers, which JSON.stringify writes with an exponent below 10^-6 and
+ * from 10^21 up (`1e-7`, `1.5e+25`: ECMA-262 Number::toString). OData JSON allows an exponent for
+ * Edm.Double, and Dataverse writes doubles that way, but a .NET decimal is always written in
+ * plain notation (`0.0000001`), and clients that read Edm.Decimal as a decimal type may refuse
+ * the exponent. Doubles are left as JavaScript writes them.
+ */
+
+/**
+ * The plain decimal text of finite number `v`: the same significant digits JavaScript writes (the
+ * shortest that read back as `v`, hence every digit up to the column's Precision that was
+ * stored), with the decimal point moved instead of an exponent: 1e-7 → `0.0000001`,
+ * 1.5e+25 → `15000000000000000000000000`. Numbers JavaScript writes without an exponent are
+ * returned as `String(v)`.
+ */
+export function decimalText(v: number): string {
+  const s = String(v);
+  const e = s.indexOf('e');
+  if (e < 0) return s;
+  const sign = v < 0 ? '-' : '';
+  const mantissa = s.slice(sign.length, e);
+  const digits = mantissa.replace('.', '');
+  // Where the point goes in `digits`: after the mantissa's one whole digit, moved by the exponent.
+  const point = 1 + Number(s.slice(e + 1));
+  if (point <= 0) return `${sign}0.${'0'.repeat(-point)}${digits}`;
+  if (point >= digits.length) return `${sign}${digits}${'0'.repeat(point - digits.length)}`;
+  return `${sign}${digits.slice(0, point)}.${digits.slice(point)}`;
+}
+
+/**
+ * Marks the text of a PlainNumber inside JSON.stringify's output. It holds a random UUID made at
+ * start-up and never sent, so no string value of a client can pass for it.
+ */
+const MARK = `tessera-decimal-${randomUUID()}:`;
+const MARKED = new RegExp(`"${MARK}(-?[0-9.]+)"`, 'g');
+
+/** How many PlainNumbers the running JSON.stringify wrote (stringify is synchronous). */
+let marked = 0;
+
+/** A number JSON.stringify must write as `text` (see stringifyJson). */
+class PlainNumber {
+  constructor(private readonly text: string) {}
+
+  /** JSON.stringify's hook: the marked text, unmarked again by stringifyJson. */
+  toJSON(): string {
+    marked++;
+    return `${MARK}${this.text}`;
+  }
+}
+
+/**
+ * The JSON value of column `a`'s value `v` in a response: for an Edm.Decimal column, a number
+ * JavaScript would write with an exponent becomes a PlainNumber that stringifyJson writes as
+ * decimalText; every other value is returned as it is.
+ */
+export function jsonValue(a: AttributeModel, v: unknown): unknown {
+  return a.EdmType === 'Edm.Decimal' ? jsonDecimal(v) : v;
+}
+
+/** jsonValue for a value known to be an Edm.Decimal (or null). */
+export function jsonDecimal(v: unknown): unknown {
+  if (typeof v !== 'number' || v === 0) return v;
+  const abs = Math.abs(v);
+  return abs < 1e-6 || abs >= 1e21 ? new PlainNumber(decimalText(v)) : v;
+}
+
+/** JSON.stringify(`body`), with the PlainNumbers of jsonValue written as plain numbers. */
+export function stringifyJson(body: unknown): string {
+  marked = 0;
+  const text = JSON.stringify(body);
+  return marked ? text.replace(MARKED, '$1') : text;
+}

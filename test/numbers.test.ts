@@ -1,0 +1,86 @@
+import { rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { expect } from 'chai';
+import { call, copyMetadata, createRow, DATABASES, startServer, type TestServer } from './support/server.js';
+
+const SET = 'new_measures';
+
+/**
+ * A table of number columns: Decimal and Money at their largest Precision, with the widest ranges
+ * the databases hold (past 10^21, where JavaScript writes an exponent), a Double, and a BigInt of
+ * Dataverse's own range.
+ */
+const MEASURE = {
+  LogicalName: 'new_measure', EntitySetName: SET, PrimaryIdAttribute: 'new_measureid', PrimaryNameAttribute: 'new_name',
+  OwnershipType: 'OrganizationOwned',
+  Attributes: [
+    { LogicalName: 'new_name', AttributeType: 'String', MaxLength: 100 },
+    { LogicalName: 'new_amount', AttributeType: 'Decimal', Precision: 10, MinValue: -1e27, MaxValue: 1e27 },
+    { LogicalName: 'new_price', AttributeType: 'Money', Precision: 4, MinValue: -1e33, MaxValue: 1e33 },
+    { LogicalName: 'new_ratio', AttributeType: 'Double', MinValue: -1e30, MaxValue: 1e30 },
+    { LogicalName: 'new_huge', AttributeType: 'BigInt', MinValue: -9223372036854775808, MaxValue: 9223372036854775807 },
+  ],
+};
+
+for (const database of DATABASES) {
+  describe(`Number values [${database.name}]`, () => {
+    let s: TestServer;
+    let metadataDir: string;
+
+    before(async () => {
+      metadataDir = copyMetadata();
+      writeFileSync(join(metadataDir, 'new_measure.json'), JSON.stringify(MEASURE));
+      s = await startServer(metadataDir, database);
+    });
+    after(async () => {
+      await s.close();
+      rmSync(metadataDir, { recursive: true, force: true });
+    });
+
+    describe('Edm.Decimal in responses', () => {
+      it('writes Decimal and Money values without an exponent, tiny and huge, with every stored digit; Double keeps JavaScript\'s notation', async () => {
+        const tiny = await createRow(s, SET, { new_name: 'tiny', new_amount: 0.0000001234, new_price: 1.5e25, new_ratio: 1e-7 });
+        const id = tiny.new_measureid as string;
+        await createRow(s, SET, { new_name: 'tiny', new_amount: -1e-10, new_price: -1.2345e30, new_ratio: 2.5e22 });
+        await createRow(s, SET, { new_name: 'large', new_amount: 1.2e22, new_price: 0.0001 });
+        const one = await call('GET', `${s.root}${SET}(${id})?$select=new_amount,new_price,new_ratio`);
+        expect(one.status, one.text).to.equal(200);
+        expect(one.text).to.contain('"new_amount":0.0000001234,"new_price":15000000000000000000000000,"new_ratio":1e-7');
+        const all = await call('GET', `${s.root}${SET}?$select=new_amount,new_price,new_ratio&$orderby=new_amount`);
+        expect(all.status, all.text).to.equal(200);
+        expect(all.text).to.contain('"new_amount":-0.0000000001,"new_price":-1234500000000000000000000000000,"new_ratio":2.5e+22');
+        expect(all.text).to.contain('"new_amount":12000000000000000000000,"new_price":0.0001,"new_ratio":null');
+        expect(all.text).not.to.match(/"new_(amount|price)":-?[\d.]+e/);
+        // The JSON still reads as the same numbers.
+        expect(all.json.value.map((r: any) => r.new_amount)).to.deep.equal([-1e-10, 0.0000001234, 1.2e22]);
+      });
+
+      it('writes them so in representations, property reads, $value and aggregates, FormattedValue keeping its Precision digits', async () => {
+        const row = await createRow(s, SET, { new_name: 'formatted', new_amount: 0.0000005 });
+        const id = row.new_measureid as string;
+        const created = await call('POST', `${s.root}${SET}?$select=new_amount`, { new_name: 'formatted', new_amount: 0.0000005 }, { Prefer: 'return=representation' });
+        expect(created.text).to.contain('"new_amount":0.0000005');
+        const annotated = await call('GET', `${s.root}${SET}(${id})?$select=new_amount`, undefined, { Prefer: 'odata.include-annotations="*"' });
+        expect(annotated.text).to.contain('"new_amount@OData.Community.Display.V1.FormattedValue":"0.0000005000","new_amount":0.0000005');
+        for (const metadata of ['none', 'full']) {
+          const r = await call('GET', `${s.root}${SET}(${id})?$select=new_amount`, undefined, { Accept: `application/json;odata.metadata=${metadata}` });
+          expect(r.text, metadata).to.contain('"new_amount":0.0000005');
+        }
+        const property = await call('GET', `${s.root}${SET}(${id})/new_amount`);
+        expect(property.text).to.contain('"value":0.0000005');
+        expect((await call('GET', `${s.root}${SET}(${id})/new_amount/$value`)).text).to.equal('0.0000005');
+        const sum = await call('GET', `${s.root}${SET}?$apply=filter(new_name eq 'formatted')/aggregate(new_amount with sum as total)`);
+        expect(sum.status, sum.text).to.equal(200);
+        expect(sum.text).to.contain('"total":0.000001');
+        const min = await call('GET', `${s.root}${SET}?$apply=filter(new_name eq 'formatted')/aggregate(new_amount with min as lo)`);
+        expect(min.text).to.contain('"lo":0.0000005');
+      });
+
+      it('keeps a client\'s string that looks like the internal number text a string', async () => {
+        const r = await createRow(s, SET, { new_name: '"tessera-decimal-x:1"' });
+        const read = await call('GET', `${s.root}${SET}(${r.new_measureid})?$select=new_name`);
+        expect(read.json.new_name).to.equal('"tessera-decimal-x:1"');
+      });
+    });
+  });
+}
