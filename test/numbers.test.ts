@@ -82,5 +82,57 @@ for (const database of DATABASES) {
         expect(read.json.new_name).to.equal('"tessera-decimal-x:1"');
       });
     });
+
+    describe('whole numbers past 2^53 in conditions', () => {
+      // 2^53 + 1 is no double: read as a number it is 2^53, which a row holds here.
+      const BETWEEN = '9007199254740993';
+      const names = async (query: string) => {
+        const r = await call('GET', `${s.root}${SET}?$select=new_name&$filter=startswith(new_name,'big ') and (${query})&$orderby=new_name`);
+        expect(r.status, `${query}: ${r.text}`).to.equal(200);
+        return r.json.value.map((x: any) => x.new_name);
+      };
+      const fetched = async (condition: string) => {
+        const xml = `<fetch><entity name="new_measure"><attribute name="new_name"/><filter><condition attribute="new_name" operator="like" value="big %"/>${condition}</filter><order attribute="new_name"/></entity></fetch>`;
+        const r = await call('GET', `${s.root}${SET}?fetchXml=${encodeURIComponent(xml)}`);
+        expect(r.status, r.text).to.equal(200);
+        return r.json.value.map((x: any) => x.new_name);
+      };
+
+      before(async () => {
+        await createRow(s, SET, { new_name: 'big 2^53', new_huge: 9007199254740992 });
+        await createRow(s, SET, { new_name: 'big 2^53+2', new_huge: '9007199254740994' });
+        await createRow(s, SET, { new_name: 'big none' });
+      });
+
+      it('compares a $filter literal with an Int64 column exactly, not as its nearest double', async () => {
+        expect(await names(`new_huge eq ${BETWEEN}`)).to.deep.equal([]);
+        expect(await names(`new_huge ge ${BETWEEN}`)).to.deep.equal(['big 2^53+2']);
+        expect(await names(`new_huge gt ${BETWEEN}`)).to.deep.equal(['big 2^53+2']);
+        expect(await names(`new_huge le ${BETWEEN}`)).to.deep.equal(['big 2^53']);
+        expect(await names(`new_huge lt ${BETWEEN}`)).to.deep.equal(['big 2^53']);
+        expect(await names(`new_huge ne ${BETWEEN}`)).to.deep.equal(['big 2^53', 'big 2^53+2', 'big none']);
+        expect(await names(`not (new_huge le -${BETWEEN})`)).to.deep.equal(['big 2^53', 'big 2^53+2', 'big none']);
+        expect(await names('new_huge eq 9007199254740992')).to.deep.equal(['big 2^53']);
+        expect(await names('new_huge eq 9007199254740994')).to.deep.equal(['big 2^53+2']);
+        // Through a parameter alias, and as the values of Dataverse's query functions.
+        const alias = await call('GET', `${s.root}${SET}?$select=new_name&$filter=new_huge ge @p&@p=${BETWEEN}`);
+        expect(alias.json.value.map((x: any) => x.new_name)).to.deep.equal(['big 2^53+2']);
+        expect(await names(`Microsoft.Dynamics.CRM.In(PropertyName='new_huge',PropertyValues=["${BETWEEN}","9007199254740995"])`)).to.deep.equal([]);
+        expect(await names(`Microsoft.Dynamics.CRM.Between(PropertyName='new_huge',PropertyValues=["${BETWEEN}","9007199254740995"])`)).to.deep.equal(['big 2^53+2']);
+      });
+
+      it('compares a FetchXML condition value with an Int64 column exactly', async () => {
+        expect(await fetched(`<condition attribute="new_huge" operator="eq" value="${BETWEEN}"/>`)).to.deep.equal([]);
+        expect(await fetched(`<condition attribute="new_huge" operator="ge" value="${BETWEEN}"/>`)).to.deep.equal(['big 2^53+2']);
+        expect(await fetched(`<condition attribute="new_huge" operator="in"><value>${BETWEEN}</value><value>9007199254740992</value></condition>`)).to.deep.equal(['big 2^53']);
+      });
+
+      it('answers literals past what an int8 holds as the comparison implies, without binding them', async () => {
+        expect(await names('new_huge eq 99999999999999999999')).to.deep.equal([]);
+        expect(await names('new_huge lt 99999999999999999999')).to.deep.equal(['big 2^53', 'big 2^53+2']);
+        expect(await names('new_huge gt -9223372036854775809')).to.deep.equal(['big 2^53', 'big 2^53+2']);
+        expect(await names('new_huge ne 9223372036854775807')).to.deep.equal(['big 2^53', 'big 2^53+2', 'big none']);
+      });
+    });
   });
 }

@@ -27,13 +27,24 @@ import { groupChain, MAX_NESTING } from '../nesting.js';
  */
 export type LiteralKind = 'string' | 'integer' | 'decimal' | 'boolean' | 'null' | 'guid' | 'date' | 'datetime' | 'enum';
 
+/**
+ * The whole number written as `text` (decimal digits, optionally signed): a number while a double
+ * holds it and every integer below it (|n| ≤ 2^53 − 1), else a bigint with every digit, so that it
+ * is compared exactly with an Edm.Int64 column (bound as an int8) rather than as its nearest
+ * double (9007199254740993 is no double: Number() reads it as 9007199254740992).
+ */
+export function wholeNumber(text: string): number | bigint {
+  const n = Number(text);
+  return Number.isSafeInteger(n) ? n : BigInt(text);
+}
+
 /** A comparison operator of OData's `$filter`. */
 export type CompareOp = 'eq' | 'ne' | 'gt' | 'ge' | 'lt' | 'le';
 
 /** Untyped `$filter` / `$orderby` expression. `pos` is the 0-based offset in the option text. */
 export type Expr =
   /** `enumType`: an enum literal's qualified type name (`value` is its member). */
-  | { kind: 'literal'; literal: LiteralKind; value: string | number | boolean | null; raw: string; pos: number; enumType?: string }
+  | { kind: 'literal'; literal: LiteralKind; value: string | number | bigint | boolean | null; raw: string; pos: number; enumType?: string }
   | { kind: 'path'; segments: string[]; pos: number }
   | { kind: 'compare'; op: CompareOp; left: Expr; right: Expr; pos: number }
   | { kind: 'and' | 'or'; left: Expr; right: Expr; pos: number }
@@ -263,7 +274,7 @@ class Parser {
       case 'number': {
         const text = t.text.replace(/[mMdDfFlL]$/, '');
         const integer = /^-?\d+$/.test(text);
-        return { kind: 'literal', literal: integer ? 'integer' : 'decimal', value: Number(text), raw: t.text, pos: t.pos };
+        return { kind: 'literal', literal: integer ? 'integer' : 'decimal', value: integer ? wholeNumber(text) : Number(text), raw: t.text, pos: t.pos };
       }
       case 'json': {
         let values: unknown;

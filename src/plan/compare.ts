@@ -43,11 +43,12 @@ const INTEGER_RANGE: Partial<Record<AttributeModel['EdmType'], readonly [number,
 
 /**
  * Whether `value` lies beyond what integer column `a` can store: 'above', 'below', or undefined
- * (in range, or not an integer column).
+ * (in range, or not an integer column). A bigint is compared exactly (JavaScript compares a
+ * bigint with a number by their mathematical values).
  */
 export function outsideRange(a: AttributeModel, value: Value): 'above' | 'below' | undefined {
   const range = INTEGER_RANGE[a.EdmType];
-  if (!range || typeof value !== 'number') return undefined;
+  if (!range || (typeof value !== 'number' && typeof value !== 'bigint')) return undefined;
   return value > range[1] ? 'above' : value < range[0] ? 'below' : undefined;
 }
 

@@ -194,8 +194,10 @@ function literalFor(t: PropertyType, l: Extract<Expr, { kind: 'literal' }>, inco
       if (id) return id;
       break;
     }
-    case 'Int32': if (l.literal === 'integer') return l.value; break;
-    case 'Number': if (l.literal === 'integer' || l.literal === 'decimal') return l.value; break;
+    // Metadata numbers are doubles (a BigInt column's MaxValue 2^63 - 1 is 2^63): a whole number
+    // past 2^53 is compared as the double nearest it, as they were read.
+    case 'Int32': if (l.literal === 'integer') return Number(l.value); break;
+    case 'Number': if (l.literal === 'integer' || l.literal === 'decimal') return Number(l.value); break;
     case 'Boolean': if (l.literal === 'boolean') return l.value; break;
     default: break;
   }

@@ -33,7 +33,7 @@ export function planAlternateKey(entity: EntityModel, predicate: string): Altern
     if (a.EdmType === 'Edm.Decimal' && a.Precision !== undefined) return roundToPrecision(value as number, a.Precision);
     if (a.EdmType !== 'Edm.Int32' && a.EdmType !== 'Edm.Int64') return value;
     // Past its type a literal names no row and could not be bound.
-    const n = integerValue(a.EdmType, value as number);
+    const n = integerValue(a.EdmType, typeof value === 'bigint' ? String(value) : value as number);
     if (n === undefined) throw Errors.badQuery(`The key value ${value} of '${a.PropertyName}' is not a valid ${a.EdmType}.`);
     return n;
   });

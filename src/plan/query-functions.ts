@@ -1,6 +1,6 @@
 import { Errors } from '../errors.js';
 import type { AttributeModel, EntityModel, Model } from '../model/types.js';
-import type { Expr } from '../odata/expression.js';
+import { wholeNumber, type Expr } from '../odata/expression.js';
 import type { Caller, PlanExpr, Value } from './types.js';
 import { compareValue, inValues } from './compare.js';
 import { literalValue, MAX_TIME, MIN_TIME, parseDateTime } from './values.js';
@@ -76,7 +76,7 @@ function literalOf(fn: Fn, entity: EntityModel, a: AttributeModel, v: unknown): 
   // Values arrive as JSON strings ("5"); numbers in string form are numbers for numeric columns.
   const float = a.EdmType === 'Edm.Double' || a.EdmType === 'Edm.Decimal';
   if (typeof v === 'string' && a.EdmType !== 'Edm.String' && a.EdmType !== 'Edm.Guid' && a.EdmType !== 'Edm.DateTimeOffset' && a.EdmType !== 'Edm.Date' && (float ? FLOAT_STRING : NUMBER_STRING).test(v)) {
-    return literalValue(entity, a, /^-?\d+$/.test(v) ? 'integer' : 'decimal', Number(v), 'Equal').value;
+    return /^-?\d+$/.test(v) ? literalValue(entity, a, 'integer', wholeNumber(v), 'Equal').value : literalValue(entity, a, 'decimal', Number(v), 'Equal').value;
   }
   return literalValue(entity, a, literal, v, 'Equal').value;
 }

@@ -5,9 +5,10 @@ import type { AnnotationSet } from '../odata/annotations.js';
  * Typed plans: the output of the plan stage and the input of sql/ and store/.
  * Every name in a plan is a model object, every value a canonical JS value:
  * strings (GUIDs lower case; DateTimeOffset `YYYY-MM-DDTHH:MM:SSZ`; Date `YYYY-MM-DD`),
- * numbers, booleans or null. Dialects convert them to driver values.
+ * numbers, booleans or null; a bigint only for a whole number past 2^53 compared with an
+ * Edm.Int64 column (wholeNumber), which no double holds. Dialects convert them to driver values.
  */
-export type Value = string | number | boolean | null;
+export type Value = string | number | bigint | boolean | null;
 
 /**
  * The user a request runs as: the built-in system user, the user its bearer token names, or the

@@ -1,6 +1,6 @@
 import { Errors } from '../errors.js';
 import type { AttributeModel, EdmType, EntityModel } from '../model/types.js';
-import type { LiteralKind } from '../odata/expression.js';
+import { wholeNumber, type LiteralKind } from '../odata/expression.js';
 import type { Value } from './types.js';
 
 /**
@@ -206,7 +206,8 @@ const NUMBER_TEXT = /^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$/;
  * dates. Returns `fraction: true` for date-times with sub-second digits (the caller adjusts the
  * operator, as for `$filter` literals). Throws `bad()`'s error for text that is not a value of the
  * column's type, and 400 `0x80040239` for dates outside the supported range. A number past the
- * column's range is returned as it is (a condition compares it; paging-cookie.ts refuses it).
+ * column's range is returned as it is (a condition compares it; paging-cookie.ts refuses it); a
+ * whole number past 2^53 for an Edm.Int64 column as a bigint (wholeNumber), compared exactly.
  */
 export function textValue(a: AttributeModel, text: string, bad: () => Error): { value: Value; fraction: boolean } {
   const plain = (value: Value) => ({ value, fraction: false });
@@ -233,7 +234,7 @@ export function textValue(a: AttributeModel, text: string, bad: () => Error): { 
       const t = text.trim();
       const integer = a.EdmType === 'Edm.Int32' || a.EdmType === 'Edm.Int64';
       if (!(integer ? INTEGER_TEXT : NUMBER_TEXT).test(t)) throw bad();
-      return plain(Number(t));
+      return plain(a.EdmType === 'Edm.Int64' ? wholeNumber(t) : Number(t));
     }
   }
 }
@@ -264,11 +265,13 @@ export function integerValue(type: 'Edm.Int32' | 'Edm.Int64', n: number | string
 /**
  * Converts a non-null `$filter` literal to `a`'s canonical value. Returns the value and, for
  * DateTimeOffset literals with sub-second digits, `fraction: true` (stored values are whole
- * seconds; the caller adjusts the operator). Throws 400 with ODL's "incompatible types" text
- * when the literal cannot be compared with the column.
+ * seconds; the caller adjusts the operator). A whole number past 2^53 (a bigint, see
+ * wholeNumber) stays one for an Edm.Int64 column, compared exactly; other number columns hold
+ * doubles or are read as doubles, and take its nearest double. Throws 400 with ODL's
+ * "incompatible types" text when the literal cannot be compared with the column.
  */
 export function literalValue(
-  entity: EntityModel, a: AttributeModel, literal: LiteralKind, value: string | number | boolean, op: string,
+  entity: EntityModel, a: AttributeModel, literal: LiteralKind, value: string | number | bigint | boolean, op: string,
 ): { value: Value; fraction: boolean } {
   const incompatible = () => Errors.badQuery(`A binary operator with incompatible types was detected. Found operand types '${a.EdmType}' and '${LITERAL_EDM[literal]}' for operator kind '${op}'.`);
   switch (a.EdmType) {
@@ -299,6 +302,7 @@ export function literalValue(
     }
     default: {
       if (!NUMERIC.has(a.EdmType) || (literal !== 'integer' && literal !== 'decimal')) throw incompatible();
+      if (typeof value === 'bigint') return { value: a.EdmType === 'Edm.Int64' ? value : Number(value), fraction: false };
       const n = value as number;
       if ((a.EdmType === 'Edm.Int32' || a.EdmType === 'Edm.Int64') && !Number.isInteger(n)) throw incompatible();
       return { value: n, fraction: false };

@@ -26,13 +26,14 @@ const MS_PER_DAY = 86_400_000;
 const TWO_32 = 4_294_967_296;
 
 /**
- * A whole number as int8. Past 2^53 a double stands for many integers: the one its shortest
- * decimal text names is sent, as the text format and query parameters send `String(n)`. Throws a
- * RangeError outside int8 (the model caps BigInt columns' range inside it).
+ * A whole number as int8. Past 2^53 the integer the double holds is sent (`BigInt(n)`), as query
+ * parameters send it (postgres.ts toDb) and SQLite and SQL Server store it, not the one its
+ * shortest decimal text names (`String(n)`). Throws a RangeError outside int8 (the model caps
+ * BigInt columns' range inside it).
  */
 function writeInt64(buf: Buffer, at: number, n: number): void {
   if (!Number.isSafeInteger(n)) {
-    buf.writeBigInt64BE(BigInt(String(n)), at);
+    buf.writeBigInt64BE(BigInt(n), at);
     return;
   }
   const high = Math.floor(n / TWO_32);

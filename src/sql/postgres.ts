@@ -48,7 +48,11 @@ export const postgresDialect: Dialect = {
     return `(SELECT coalesce(jsonb_agg("x"."j" ORDER BY "x"."n"), '[]'::jsonb) FROM (SELECT ${object} AS "j", row_number() OVER (ORDER BY ${orderBy}) AS "n" FROM ${from} ORDER BY ${orderBy} LIMIT ${limit}) AS "x")`;
   },
   like: (column, placeholder) => `${column} LIKE ${placeholder} ESCAPE '\\'`,
-  toDb: (_a, v) => v,
+  // A whole number past 2^53 is sent as the integer the double holds (BigInt(n)), as SQLite and SQL
+  // Server bind it, not as its shortest text, which pg would send (String(2 ** 60 + 1) is
+  // "1152921504606847000", another integer): so a row stores what a $filter literal, compared
+  // exactly, names on every database.
+  toDb: (a, v) => (a.EdmType === 'Edm.Int64' && typeof v === 'number' && !Number.isSafeInteger(v) ? BigInt(v) : v),
   fromDb: (a, v) => {
     if (v === null || v === undefined) return null;
     if (v instanceof Date) return canonicalDate(a, v);
