@@ -130,6 +130,16 @@ function fetchOptionOf(query: QueryOptions): FetchOption | undefined {
  * bad input: errors become Dataverse's error JSON with their status, and unexpected faults a 500
  * with no detail (logged through the FaultLogger).
  */
+/**
+ * The first segment of `rest` (raw, still percent-encoded; what follows a property in a path) that
+ * cannot be there: a property's path ends with it or with its `$value` (OData URL Conventions
+ * §4.6), so the segment after it, or after its `$value`, is not found.
+ */
+function segmentAfterProperty(rest: string): string {
+  const [next, after] = rest.split('/');
+  return decodeURIComponent(next === '$value' && after !== undefined ? after : next!);
+}
+
 export class Service {
   private readonly csdl: string;
   /** The annotated `$metadata`, rendered on first request. */
@@ -418,7 +428,7 @@ export class Service {
       case 'path': {
         // The rest of the path, addressed from the row the navigation property leads to.
         const entity = this.entitySet(r.entitySet);
-        const row = await this.through(entity, r.id ?? await this.keyedId(entity, r.alternateKey!), r.navigation, r.navigationKey);
+        const row = await this.through(entity, r.id ?? await this.keyedId(entity, r.alternateKey!), r.navigation, r.navigationKey, segmentAfterProperty(r.rest));
         const path = `${row.entity.EntitySetName}(${row.id})${r.rest ? `/${r.rest}` : ''}`;
         return this.dispatch({ ...req, resource: parsePath(path) }, url);
       }
@@ -463,7 +473,7 @@ export class Service {
         let plan;
         if (r.navigation) {
           // `<set>(<id>)/<collection>/$count`: the related rows (digest §2.2), filtered on their table.
-          const nav = this.navigation(entity, r.navigation.name);
+          const nav = this.navigation(entity, r.navigation.name, '$count');
           const id = r.navigation.id ?? await this.keyedId(entity, r.navigation.alternateKey!);
           if (nav.kind !== 'collection') throw Errors.badQuery(`'${nav.Name}' is single-valued; $count needs a collection-valued navigation property.`);
           await this.parentRow(entity, id);
@@ -551,12 +561,13 @@ export class Service {
    * Conventions §4.4): through a single-valued navigation property, the row its lookup points
    * at; through a collection-valued one, the related row that `key` (a GUID or an alternate key of
    * the target table) names. Throws 404 `0x80040217` when row `id` or the keyed row does not
-   * exist or the keyed row is not related to row `id`, 404 `0x8006088a` for an unknown `name` or an
+   * exist or the keyed row is not related to row `id`, 404 `0x8006088a` for an unknown `name` (or,
+   * when `name` is a property without a key, for `next`, the segment that cannot follow it) or an
    * empty lookup, 400 for a key on a single-valued property or none on a collection, and the
    * caller's read refusals (403) for either row.
    */
-  private async through(entity: EntityModel, id: string, name: string, key: string | undefined): Promise<{ entity: EntityModel; id: string }> {
-    const nav = this.navigation(entity, name);
+  private async through(entity: EntityModel, id: string, name: string, key: string | undefined, next: string): Promise<{ entity: EntityModel; id: string }> {
+    const nav = this.navigation(entity, name, key === undefined ? next : undefined);
     await this.parentRow(entity, id);
     const target = nav.target;
     let childId: string | undefined;
@@ -650,9 +661,14 @@ export class Service {
     return resolveKeyedBinds(this.db, this.db, this.model, body);
   }
 
-  private navigation(entity: EntityModel, name: string): NavigationPropertyModel {
+  /**
+   * The navigation property `name` of `entity`. Throws 404 `0x8006088a` naming `name`, or, when
+   * `name` is a property and `next` the segment the path goes on with, naming `next`: a property
+   * exists, and it is what follows it that cannot be there.
+   */
+  private navigation(entity: EntityModel, name: string, next?: string): NavigationPropertyModel {
     const nav = entity.navigation.get(name);
-    if (!nav) throw Errors.resourceNotFound(name);
+    if (!nav) throw Errors.resourceNotFound(next !== undefined && entity.attributesByProperty.has(name) ? next : name);
     return nav;
   }
 
@@ -670,7 +686,7 @@ export class Service {
    * not associated. Body: `{"@odata.id":"<url of the related row>"}`.
    */
   private async reference(req: ODataRequest, entity: EntityModel, id: string, name: string, childId?: string): Promise<HttpResponse> {
-    const nav = this.navigation(entity, name);
+    const nav = this.navigation(entity, name, childId === undefined ? '$ref' : undefined);
     if (req.method === 'GET') {
       if (childId !== undefined) throw Errors.badQuery(`GET '${name}(<id>)/$ref' is not supported; read '${name}/$ref'.`);
       return this.readReferences(req, entity, nav, id);

@@ -307,6 +307,35 @@ for (const database of DATABASES) {
       expect((await call('GET', `${s.root}${SET}(${child})/msdyn_interactiondataid(${dataId})/msdyn_name`)).status, 'a key on a single-valued property').to.equal(400);
       expect((await call('GET', `${s.root}${SET}(0a1b2c3d-0000-4000-8000-0000000e0405)/msdyn_interactiondataid/msdyn_name`)).json.error.code, 'a missing first row').to.equal('0x80040217');
     });
+
+    it('answers a path with an empty segment, or going on past a property or $count/$ref/$value, with 404 naming the segment that is not found', async () => {
+      const id = (await call('POST', `${s.root}${SET}`, { msdyn_name: 'segments' }, { Prefer: 'return=representation' })).json.msdyn_copilotinteractionid;
+      const row = `${s.root}${SET}(${id})`;
+      const notFound = async (path: string, segment: string) => {
+        const r = await call('GET', `${row}/${path}`);
+        expect(r.status, `${path}: ${r.text}`).to.equal(404);
+        expect(r.json.error, path).to.deep.equal({ code: '0x8006088a', message: `Resource not found for the segment '${segment}'.` });
+      };
+      await notFound('createdby//fullname', '');
+      await notFound('createdby/fullname//', '');
+      await notFound('createdby//', '');
+      await notFound('/createdby', '');
+      await notFound('createdby/fullname/y', 'y');
+      await notFound('createdby/fullname/%79', 'y');
+      await notFound('createdby/fullname/$value/y', 'y');
+      await notFound('createdby/fullname/$count', '$count');
+      await notFound('createdby/fullname/$ref', '$ref');
+      await notFound('msdyn_name/y', 'y');
+      await notFound('msdyn_name/$count', '$count');
+      await notFound('createdby/$ref/y', 'y');
+      await notFound('createdby/nope/y', 'nope');
+      const collection = await call('GET', `${s.root}${SET}//x`);
+      expect(collection.status, collection.text).to.equal(404);
+      expect(collection.json.error.message).to.equal("Resource not found for the segment ''.");
+      expect((await call('GET', `${s.root}${SET}/$count/y`)).json.error.message).to.equal("Resource not found for the segment 'y'.");
+      // One trailing slash is still accepted.
+      expect((await call('GET', `${row}/createdby/fullname/`)).json.value).to.equal('SYSTEM');
+    });
   });
 }
 

@@ -202,6 +202,8 @@ function parseEtagList(value: string | undefined, name: string): '*' | string[] 
 }
 
 const NAMESPACES = ['Microsoft.Dynamics.CRM.', 'mscrm.'];
+/** The segments that end a resource path (OData URL Conventions §4.5, §4.8, §4.15). */
+const SYSTEM_SEGMENTS: ReadonlySet<string> = new Set(['$count', '$ref', '$value']);
 const SEGMENT = /^([A-Za-z_][A-Za-z0-9_.]*)(?:\((.*)\))?$/s;
 
 /** Splits `Namespace.Name` into the bare name and whether it was qualified with our namespace. */
@@ -263,8 +265,8 @@ function definitionsPath(set: DefinitionSet, segments: readonly string[], key: s
 
 /**
  * What `path` (the URL path after the service root, still percent-encoded) addresses. Throws 404
- * `0x8006088a` for a segment that cannot be there, 400 for malformed keys and encodings, 501 for
- * paths this service does not serve.
+ * `0x8006088a` for a segment that cannot be there (an empty one, `a//b`, too), 400 for malformed
+ * keys and encodings, 501 for paths this service does not serve.
  */
 export function parsePath(path: string): Resource {
   if (path === '') return { kind: 'serviceDocument' };
@@ -278,6 +280,9 @@ export function parsePath(path: string): Resource {
   if (first === '$batch' && segments.length === 1) return { kind: 'batch' };
   const m = SEGMENT.exec(first);
   if (!m) throw Errors.resourceNotFound(first);
+  // An empty segment (`<nav>//<property>`; one trailing slash was dropped above) names nothing
+  // in the model: 404 as for any segment not found, rather than a path this service may not serve.
+  if (segments.includes('', 1)) throw Errors.resourceNotFound('');
   const name = m[1]!;
   const key = m[2];
   if (Object.hasOwn(KEY_NAME, name)) return definitionsPath(name as DefinitionSet, segments, key);
@@ -321,6 +326,10 @@ export function parsePath(path: string): Resource {
   if (segments.length > 2 && SEGMENT.exec(segments[1]!)?.[1]!.includes('.')) throw Errors.resourceNotFound(segments[2]!);
   const nav = segments.length > 2 && key !== undefined ? SEGMENT.exec(segments[1]!) : null;
   if (nav) return { kind: 'path', entitySet: name, ...rowKey(key!), navigation: nav[1]!, navigationKey: nav[2], rest: raw.slice(2).join('/') };
+  // A path ends with `$count`, `$ref` or `$value`: the segment after one is not found, as is a
+  // second segment that is no name at all.
+  if (segments.length > 2 && SYSTEM_SEGMENTS.has(segments[1]!)) throw Errors.resourceNotFound(segments[2]!);
+  if (segments.length > 2 && !SEGMENT.test(segments[1]!)) throw Errors.resourceNotFound(segments[1]!);
   if (segments.length > 1) {
     throw Errors.notImplemented(`The path '${segments.join('/')}'`);
   }
