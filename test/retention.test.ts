@@ -180,6 +180,18 @@ for (const database of DATABASES) {
       expect(again.json.EntityCountCollection).to.deep.equal(counts(0));
     });
 
+    it('ValidateRetentionConfig refuses a criteria of more values than one statement takes, as BulkRetain does', async () => {
+      // 70,000 values: past SQLite's 32,766 and PostgreSQL's 65,535 parameters.
+      const values = '<value>x</value>'.repeat(70000);
+      const FetchXml = `<fetch><entity name="${TABLE}"><attribute name="msdyn_name"/><filter><condition attribute="msdyn_name" operator="in">${values}</condition></filter></entity></fetch>`;
+      const bulk = await action('BulkRetain', { FetchXml });
+      expect(bulk.status, bulk.text.slice(0, 300)).to.equal(400);
+      expect(bulk.json.error.message).to.match(/more than [\d,]+ values, more than one statement on this database takes/);
+      const validated = await action('ValidateRetentionConfig', { EntityName: TABLE, FetchXml });
+      expect(validated.status, validated.text.slice(0, 300)).to.equal(200);
+      expect(validated.json).to.include({ IsValidationSuccessful: false, ErrorMessage: bulk.json.error.message });
+    });
+
     it('BulkRetain refuses bad criteria and parameters with 400, marking nothing', async () => {
       await create('refuse-1');
       const good = byPrefix('refuse-');

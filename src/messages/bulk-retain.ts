@@ -1,8 +1,7 @@
-import { parseFetchXml } from '../odata/fetchxml.js';
 import { cookieOfRows } from '../plan/paging-cookie.js';
-import { planCriteria, planDataState, retentionPageSize } from '../plan/retention.js';
+import { planDataState } from '../plan/retention.js';
 import { executeGuarded, executeRead } from '../store/execute.js';
-import { ENTITY_COUNT_PROPERTY, ENTITY_RECORD_COUNT_COLLECTION, entityCounts, takesRetained } from './retention.js';
+import { bulkRetainRead, ENTITY_COUNT_PROPERTY, ENTITY_RECORD_COUNT_COLLECTION, entityCounts, takesRetained } from './retention.js';
 import type { Message } from './types.js';
 
 /**
@@ -17,7 +16,8 @@ import type { Message } from './types.js';
  * transaction. While HasMoreRecords is true, PagingCookie continues after the page's last row, so
  * calling again with it until HasMoreRecords is false marks every matching row once. FailedRecords
  * counts rows of the page that were retained or deleted by someone else between read and mark.
- * OperationId is accepted and has no effect. Errors: those of planCriteria (all 400).
+ * OperationId is accepted and has no effect. Errors: those of bulkRetainRead (all 400), and 400
+ * for a criteria of more values than one statement on the database takes.
  */
 export const message: Message = {
   Name: 'BulkRetain',
@@ -41,11 +41,8 @@ export const message: Message = {
   },
   takes: takesRetained,
   async invoke(ctx, args) {
-    const query = parseFetchXml(args['FetchXml'] as string);
-    const context = { model: ctx.model, caller: ctx.caller, now: ctx.clock() };
-    const { read, page } = planCriteria(ctx.model, (args['EntityName'] as string | null) ?? undefined, query, context, retentionPageSize(args['PageSize']), (args['PagingCookie'] as string | null) ?? undefined);
-    // Rows the caller may not change are not selected (its Write at Basic depth: its own).
-    const result = await executeRead(ctx.db, { ...read, forRight: 'Write' });
+    const { read, page } = bulkRetainRead(ctx, args);
+    const result = await executeRead(ctx.db, read);
     const pk = result.columns.indexOf(read.columns[0]!);
     const { changed } = await executeGuarded(ctx.db, result.rows.map((row) => planDataState(read.entity, row[pk] as string, 'retained')));
     return {

@@ -1,9 +1,11 @@
 import { Errors } from '../errors.js';
 import type { EntityModel, Model } from '../model/types.js';
-import { checkRetentionEnabled, planDataState } from '../plan/retention.js';
+import { parseFetchXml } from '../odata/fetchxml.js';
+import { checkRetentionEnabled, planCriteria, planDataState, retentionPageSize } from '../plan/retention.js';
+import type { ReadPlan } from '../plan/types.js';
 import { canonicalGuid } from '../plan/values.js';
 import { executeGuarded } from '../store/execute.js';
-import type { ComplexTypeDefinition, Message, RecordReference } from './types.js';
+import type { ComplexTypeDefinition, Message, Arguments, MessageContext, RecordReference } from './types.js';
 
 /**
  * What the five retention messages share (digest §6.7): the EntityRecordCountCollection they
@@ -58,6 +60,19 @@ export function retentionTarget(model: Model, value: unknown): RecordReference {
   const id = typeof raw === 'string' ? canonicalGuid(raw) : undefined;
   if (!id) throw Errors.invalidArgument(`Target needs its primary key '${entity.PrimaryIdAttribute}' as a GUID.`);
   return { entity: checkRetentionEnabled(entity), id };
+}
+
+/**
+ * The read of one BulkRetain page from its arguments (`EntityName`, `FetchXml`, `PageSize`,
+ * `PagingCookie`; see planCriteria): the active rows the criteria selects that the caller may
+ * change (its Write right; at Basic depth, its own rows), and the page's number. ValidateRetentionConfig
+ * checks a criteria with it too. Throws the 400s of parseFetchXml, retentionPageSize and planCriteria.
+ */
+export function bulkRetainRead(ctx: MessageContext, args: Arguments): { read: ReadPlan; page: number } {
+  const query = parseFetchXml(args['FetchXml'] as string);
+  const context = { model: ctx.model, caller: ctx.caller, now: ctx.clock() };
+  const { read, page } = planCriteria(ctx.model, (args['EntityName'] as string | null | undefined) ?? undefined, query, context, retentionPageSize(args['PageSize']), (args['PagingCookie'] as string | null | undefined) ?? undefined);
+  return { read: { ...read, forRight: 'Write' }, page };
 }
 
 /**

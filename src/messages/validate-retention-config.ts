@@ -1,16 +1,16 @@
 import { ServiceError } from '../errors.js';
-import { parseFetchXml } from '../odata/fetchxml.js';
-import { planCriteria, retentionPageSize } from '../plan/retention.js';
-import { takesRetained } from './retention.js';
+import { readStatement } from '../store/execute.js';
+import { bulkRetainRead, takesRetained } from './retention.js';
 import type { Message } from './types.js';
 
 /**
  * ValidateRetentionConfig (digest §6.7), an unbound action that checks a retention policy before
  * it is saved: `POST /ValidateRetentionConfig` `{"EntityName":"<table>"?, "FetchXml":"…",
  * "Target":{…}?, "RetentionConfigId":"<guid>"?}` → `{"IsValidationSuccessful":bool,
- * "ErrorMessage":"…"|null}`. The criteria is checked exactly as BulkRetain would plan it
- * (planCriteria: well-formed FetchXML of a retention-enabled table, equal to EntityName when it
- * is given, known columns, no paging or aggregation). An invalid criteria is reported, never raised. Target and
+ * "ErrorMessage":"…"|null}`. The criteria is checked exactly as BulkRetain would plan and render
+ * its first page (bulkRetainRead, readStatement: well-formed FetchXML of a retention-enabled table,
+ * equal to EntityName when it is given, known columns, no paging or aggregation, no more values
+ * than one statement on the database takes). An invalid criteria is reported, never raised. Target and
  * RetentionConfigId (the policy, for Dataverse's validation plug-ins) are accepted and not used.
  */
 export const message: Message = {
@@ -29,8 +29,8 @@ export const message: Message = {
   takes: takesRetained,
   async invoke(ctx, args) {
     try {
-      const context = { model: ctx.model, caller: ctx.caller, now: ctx.clock() };
-      planCriteria(ctx.model, (args['EntityName'] as string | null | undefined) ?? undefined, parseFetchXml(args['FetchXml'] as string), context, retentionPageSize(undefined));
+      // BulkRetain's first page, planned and rendered as BulkRetain runs it, not run.
+      readStatement(ctx.db, bulkRetainRead(ctx, { EntityName: args['EntityName'], FetchXml: args['FetchXml'] }).read);
       return { ErrorMessage: null, IsValidationSuccessful: true };
     } catch (err) {
       if (!(err instanceof ServiceError)) throw err;

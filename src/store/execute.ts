@@ -39,11 +39,22 @@ export interface ReadResult {
   readonly count?: number;
 }
 
+/**
+ * The statement executeRead runs for `asked` on `db`, and the plan it renders: `asked` with the
+ * caller's row restrictions (db.security), in the database's dialect. Throws what rendering
+ * throws: 400 for more values than one statement on this database takes (dialect maxParameters),
+ * so a message that only checks a query (ValidateRetentionConfig) refuses what running it would.
+ */
+export function readStatement(db: Database, asked: ReadPlan): { plan: ReadPlan; statement: Statement } {
+  const plan = db.security ? db.security.read(asked) : asked;
+  return { plan, statement: renderRead(db.dialect, plan) };
+}
+
 /** Runs a ReadPlan (and its count, when asked) on committed data. */
 export async function executeRead(db: Database, asked: ReadPlan): Promise<ReadResult> {
-  const plan = db.security ? db.security.read(asked) : asked;
+  const { plan, statement } = readStatement(db, asked);
   const columns = fetchedColumns(plan);
-  const raw = await db.rows(renderRead(db.dialect, plan));
+  const raw = await db.rows(statement);
   if (!raw.length && plan.id !== undefined && db.security?.readsOwnOnly(plan.entity)) await refuseHidden(db, db, db.security, plan.entity, plan.id, 'ReadAccess');
   const hasMore = plan.paged && raw.length > plan.limit;
   if (hasMore) raw.length = plan.limit;
