@@ -71,9 +71,12 @@ export const Errors = {
   /** 400: a bound operation called without its namespace (digest §1.7). */
   unresolvedParameters: () =>
     new ServiceError(400, '0x80040203', 'Request message has unresolved parameters.'),
-  /** 405: the verb is not allowed on this resource (e.g. PATCH on a collection); `Allow` lists those it takes (RFC 9110 §15.5.6). */
+  /**
+   * 405: the verb is not allowed on this resource (e.g. PATCH on a collection); `Allow` lists those
+   * it takes (RFC 9110 §15.5.6), with HEAD after GET: a HEAD is answered as a GET (Service.answer).
+   */
   methodNotAllowed: (method: string, what: string, allowed: readonly string[]) =>
-    new ServiceError(405, '0x80060888', `The HTTP method '${method}' is not allowed on ${what}.`, { Allow: allowed.join(', ') }),
+    new ServiceError(405, '0x80060888', `The HTTP method '${method}' is not allowed on ${what}.`, { Allow: allowed.flatMap((m) => (m === 'GET' ? ['GET', 'HEAD'] : [m])).join(', ') }),
   /**
    * 405 `0x80040227` CannotDeleteDueToAssociation: rows of a Restrict relationship still point at
    * the row being deleted (digest §2.4, §5.3; message as Dataverse's error list gives it).

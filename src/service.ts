@@ -140,6 +140,16 @@ function segmentAfterProperty(rest: string): string {
   return decodeURIComponent(next === '$value' && after !== undefined ? after : next!);
 }
 
+/**
+ * The answer to a HEAD: the GET's answer (`res`) without its content, with the same status and
+ * header fields, and its Content-Length (bytes of UTF-8), which the GET would send (RFC 9110
+ * §9.3.2: a server must support HEAD as it supports GET, §8.6). Errors lose their JSON body too.
+ */
+function withoutContent(res: HttpResponse): HttpResponse {
+  if (res.body === undefined) return res;
+  return { ...res, headers: { ...res.headers, 'Content-Length': String(Buffer.byteLength(res.body)) }, body: undefined };
+}
+
 export class Service {
   private readonly csdl: string;
   /** The annotated `$metadata`, rendered on first request. */
@@ -212,10 +222,11 @@ export class Service {
 
   /**
    * handle, for a request of its own or (`inBatch`) a part of a `$batch`, which may not be another
-   * `$batch`. With `faults: 'throw'` (a change set's requests) an unexpected fault is thrown, not
+   * `$batch`. A HEAD is answered as the GET of the same URL would be, without its content. With `faults: 'throw'` (a change set's requests) an unexpected fault is thrown, not
    * answered, so that the set's transaction sees the database's own error (and may run again).
    */
   private async answer(req: HttpRequest, inBatch: boolean, faults: 'answer' | 'throw' = 'answer'): Promise<HttpResponse> {
+    if (req.method === 'HEAD') return withoutContent(await this.answer({ ...req, method: 'GET' }, inBatch, faults));
     let res: HttpResponse;
     try {
       const parseStarted = performance.now();

@@ -211,7 +211,7 @@ for (const database of DATABASES) {
       }
       expect((await call('PUT', `${s.root}EntityDefinitions(LogicalName='${ENTITY}')`, {})).status).to.equal(501);
       expect((await call('DELETE', `${s.root}GlobalOptionSetDefinitions(Name='${GLOBAL}')`)).status).to.equal(501);
-      expect((await call('HEAD', `${s.root}EntityDefinitions`)).status).to.equal(405);
+      expect((await call('HEAD', `${s.root}EntityDefinitions`)).status, 'HEAD is GET without content').to.equal(200);
     });
 
     it('serves RelationshipDefinitions and the relationship collections of a table, with CascadeConfiguration.Delete as deletes behave', async () => {

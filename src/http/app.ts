@@ -78,6 +78,7 @@ export function createApp(handler: RequestHandler, options: AppOptions = {}): ex
   const origins = options.corsOrigins ?? [];
   if (origins.length) {
     // Preflights are answered here (204); the allowed request headers are those the browser asks for.
+    // (GET and HEAD, like POST, are CORS-safelisted methods: no preflight asks for them.)
     app.use(cors({ origin: origins.includes('*') ? '*' : [...origins], methods: ['GET', 'POST', 'PATCH', 'PUT', 'DELETE'], exposedHeaders: EXPOSED_HEADERS, maxAge: 600 }));
   }
   const auth = options.authentication;
@@ -92,7 +93,7 @@ export function createApp(handler: RequestHandler, options: AppOptions = {}): ex
   // Limits count per signed-in user (Dataverse: per user per web server).
   if (options.serviceProtection) app.use(serviceProtection(options.serviceProtection, (res) => (res.locals['caller'] as Caller | undefined)?.systemuserid ?? 'system'));
   const readBody = express.text({ type: () => true, limit, defaultCharset: 'utf-8' });
-  app.use((req: Request, res: Response, next: NextFunction) => (req.method === 'GET' ? next() : readBody(req, res, next)));
+  app.use((req: Request, res: Response, next: NextFunction) => (req.method === 'GET' || req.method === 'HEAD' ? next() : readBody(req, res, next)));
   app.use((req: Request, res: Response, next: NextFunction) => {
     const body = typeof req.body === 'string' && req.body.length ? req.body : undefined;
     // A response that cannot be sent (a header value Node refuses) is a 500, never a crash.
