@@ -17,7 +17,7 @@ const MEASURE = {
     { LogicalName: 'new_name', AttributeType: 'String', MaxLength: 100 },
     { LogicalName: 'new_amount', AttributeType: 'Decimal', Precision: 10, MinValue: -1e27, MaxValue: 1e27 },
     { LogicalName: 'new_price', AttributeType: 'Money', Precision: 4, MinValue: -1e33, MaxValue: 1e33 },
-    { LogicalName: 'new_ratio', AttributeType: 'Double', MinValue: -1e30, MaxValue: 1e30 },
+    { LogicalName: 'new_ratio', AttributeType: 'Double', MinValue: -1e11, MaxValue: 1e11 },
     { LogicalName: 'new_huge', AttributeType: 'BigInt', MinValue: -9223372036854775808, MaxValue: 9223372036854775807 },
   ],
 };
@@ -41,14 +41,14 @@ for (const database of DATABASES) {
       it('writes Decimal and Money values without an exponent, tiny and huge, with every stored digit; Double keeps JavaScript\'s notation', async () => {
         const tiny = await createRow(s, SET, { new_name: 'tiny', new_amount: 0.0000001234, new_price: 1.5e25, new_ratio: 1e-7 });
         const id = tiny.new_measureid as string;
-        await createRow(s, SET, { new_name: 'tiny', new_amount: -1e-10, new_price: -1.2345e30, new_ratio: 2.5e22 });
+        await createRow(s, SET, { new_name: 'tiny', new_amount: -1e-10, new_price: -1.2345e30, new_ratio: -2.5e-9 });
         await createRow(s, SET, { new_name: 'large', new_amount: 1.2e22, new_price: 0.0001 });
         const one = await call('GET', `${s.root}${SET}(${id})?$select=new_amount,new_price,new_ratio`);
         expect(one.status, one.text).to.equal(200);
         expect(one.text).to.contain('"new_amount":0.0000001234,"new_price":15000000000000000000000000,"new_ratio":1e-7');
         const all = await call('GET', `${s.root}${SET}?$select=new_amount,new_price,new_ratio&$orderby=new_amount`);
         expect(all.status, all.text).to.equal(200);
-        expect(all.text).to.contain('"new_amount":-0.0000000001,"new_price":-1234500000000000000000000000000,"new_ratio":2.5e+22');
+        expect(all.text).to.contain('"new_amount":-0.0000000001,"new_price":-1234500000000000000000000000000,"new_ratio":-2.5e-9');
         expect(all.text).to.contain('"new_amount":12000000000000000000000,"new_price":0.0001,"new_ratio":null');
         expect(all.text).not.to.match(/"new_(amount|price)":-?[\d.]+e/);
         // The JSON still reads as the same numbers.
