@@ -20,7 +20,7 @@ import { planApply } from './plan/apply.js';
 import type { AggregatePlan, Caller, PlanExpr, ReadPlan, Value, WritePlan, WriteResult } from './plan/types.js';
 import { planAssociate, planDisassociate } from './plan/associate.js';
 import { relatedTo, restrict } from './plan/navigation.js';
-import { linkedBody, parseBody, planCreate, planDelete, planUpdate, resolveBind, sequentialGuid } from './plan/write.js';
+import { linkedBody, parseBody, planCreate, planDelete, planRowChange, planUpdate, resolveBind, sequentialGuid } from './plan/write.js';
 import { givenPrimaryKey, KEY_RACE_ATTEMPTS, namedPrimaryKey, planAlternateKey, upsertBodies, type AlternateKeyValue } from './plan/keys.js';
 import { resolveKeyedBinds, resolveKeyedUrl } from './store/keyed-urls.js';
 import { InTransaction, withSecurity, type Database } from './store/database.js';
@@ -546,7 +546,7 @@ export class Service {
         if (!('value' in body) || Object.keys(body).some((k) => k !== 'value' && !k.startsWith('@odata.'))) throw Errors.payload(entity.EntitySetName, 'The body of a property PUT is {"value": <new value>}.');
         value = body['value'];
       }
-      await executeWrite(this.db, planUpdate(this.model, entity, id, { [name]: value }, this.caller, req.ifMatch ?? '*', etagsOnly(req)));
+      await executeWrite(this.db, planRowChange(this.model, entity, id, { [name]: value }, this.caller, req.ifMatch ?? '*', req.ifNoneMatch));
       return { status: 204, headers: {} };
     }
     const nav = this.navigation(entity, name);
@@ -710,10 +710,11 @@ export class Service {
     };
     if (nav.kind === 'single') {
       if (childId !== undefined) throw Errors.badQuery(`'${name}' is single-valued; its $ref takes no key.`);
-      // The source row's lookup is written: If-Match conditions it as it does a PATCH of the row.
-      const ifMatch = req.ifMatch ?? '*';
-      if (req.method === 'PUT') await executeWrite(this.db, planAssociate(this.model, this.caller, nav, id, await relatedId(), ifMatch));
-      else if (req.method === 'DELETE') await executeWrite(this.db, planDisassociate(this.model, this.caller, nav, id, undefined, ifMatch));
+      // The source row's lookup is written: If-Match conditions it as it does a PATCH of the row,
+      // If-None-Match: * refuses it whenever the row exists.
+      const conditions = { ifMatch: req.ifMatch ?? '*', ifNoneMatch: req.ifNoneMatch === '*' ? '*' as const : undefined };
+      if (req.method === 'PUT') await executeWrite(this.db, planAssociate(this.model, this.caller, nav, id, await relatedId(), conditions));
+      else if (req.method === 'DELETE') await executeWrite(this.db, planDisassociate(this.model, this.caller, nav, id, undefined, conditions));
       else throw Errors.methodNotAllowed(req.method, `the single-valued $ref '${name}'`, ['GET', 'PUT', 'DELETE']);
       return { status: 204, headers: {} };
     }
@@ -957,18 +958,9 @@ export class Service {
 
   private async delete(req: ODataRequest, entity: EntityModel, id: string): Promise<HttpResponse> {
     only(req, []);
-    await executeWrite(this.db, planDelete(entity, id, req.ifMatch, this.caller, etagsOnly(req)));
+    await executeWrite(this.db, planDelete(entity, id, req.ifMatch, this.caller, req.ifNoneMatch));
     return { status: 204, headers: {} };
   }
-}
-
-/**
- * The ETags of `req`'s If-None-Match for a write that must find its row (DELETE, property PUT):
- * a row at one of them is not written (412 `0x80060882`). `*` there is left alone, as before (a
- * PATCH reads it as create only).
- */
-function etagsOnly(req: ODataRequest): readonly string[] | undefined {
-  return req.ifNoneMatch === '*' ? undefined : req.ifNoneMatch;
 }
 
 /**

@@ -71,6 +71,36 @@ for (const database of DATABASES) {
       expect((await call('GET', row)).status).to.equal(404);
     });
 
+    it('refuses If-None-Match: * on a DELETE, a property PUT or DELETE and a single-valued $ref PUT or DELETE of an existing row (412 0x80060882, nothing changed); a missing row stays 404', async () => {
+      const data = (await createRow(s, DATA, { msdyn_name: 'data' })).msdyn_copilotinteractiondataid as string;
+      const other = (await createRow(s, DATA, { msdyn_name: 'other' })).msdyn_copilotinteractiondataid as string;
+      const id = (await createRow(s, SET, { msdyn_name: 'kept', 'msdyn_interactiondataid@odata.bind': `/${DATA}(${data})` })).msdyn_copilotinteractionid as string;
+      const row = `${s.root}${SET}(${id})`;
+      const before = await etagOf(id);
+      const writes = (at: string) => [
+        ['DELETE', `${s.root}${SET}(${at})`, undefined],
+        ['PUT', `${s.root}${SET}(${at})/msdyn_name`, { value: 'changed' }],
+        ['DELETE', `${s.root}${SET}(${at})/msdyn_name`, undefined],
+        ['PUT', `${s.root}${SET}(${at})/msdyn_interactiondataid/$ref`, { '@odata.id': `${s.root}${DATA}(${other})` }],
+        ['DELETE', `${s.root}${SET}(${at})/msdyn_interactiondataid/$ref`, undefined],
+      ] as const;
+      for (const [method, url, body] of writes(id)) {
+        const refused = await call(method, url, body, { 'If-None-Match': '*' });
+        expect(refused.status, `${method} ${url}: ${refused.text}`).to.equal(412);
+        expect(refused.json.error).to.deep.equal(STALE);
+        const now = await call('GET', `${row}?$select=msdyn_name,_msdyn_interactiondataid_value`);
+        expect(now.status, `${method} ${url}`).to.equal(200);
+        expect([now.json.msdyn_name, now.json._msdyn_interactiondataid_value, now.json['@odata.etag']], `${method} ${url}`).to.deep.equal(['kept', data, before]);
+      }
+      for (const [method, url, body] of writes(randomUUID())) {
+        const missing = await call(method, url, body, { 'If-None-Match': '*' });
+        expect(missing.status, `${method} ${url}: ${missing.text}`).to.equal(404);
+        expect(missing.json.error.code).to.equal('0x80040217');
+      }
+      const created = await call('PATCH', row, { msdyn_name: 'again' }, { 'If-None-Match': '*' });
+      expect([created.status, created.json.error?.code], 'PATCH keeps * as create only').to.deep.equal([412, '0x80040237']);
+    });
+
     it('answers a GET 304 when If-None-Match is * or lists the current ETag, unless annotations or $expand are asked for', async () => {
       const id = (await createRow(s, SET, { msdyn_name: 'cached' })).msdyn_copilotinteractionid as string;
       const row = `${s.root}${SET}(${id})?$select=msdyn_name`;

@@ -2,7 +2,7 @@ import { Errors } from '../errors.js';
 import type { AttributeModel, ManyToManyNavigationModel, Model, NavigationPropertyModel } from '../model/types.js';
 import { ColumnValues } from './column-values.js';
 import type { AssociatePlan, Caller, DisassociatePlan, UpdatePlan } from './types.js';
-import { planUpdate, sequentialGuid } from './write.js';
+import { planRowChange, planUpdate, sequentialGuid } from './write.js';
 
 /**
  * Associate and disassociate (digest §2.5) as plans, whatever the relationship: through a
@@ -10,6 +10,18 @@ import { planUpdate, sequentialGuid } from './write.js';
  * one-to-many relationship the related row's lookup; through a many-to-many one a row of the
  * intersect table is added or removed. Used by `$ref` requests and by deep insert's binds.
  */
+
+/**
+ * The conditional headers of a single-valued `$ref` write (RFC 9110 §13.1): `ifMatch` `*` or a
+ * version (`W/"n"` without its quotes, as ODataRequest parses it), `ifNoneMatch` `*` or versions.
+ */
+export interface RowConditions {
+  readonly ifMatch: '*' | string;
+  readonly ifNoneMatch?: '*' | readonly string[];
+}
+
+/** No condition: any version of the row, which must exist. */
+const ANY_VERSION: RowConditions = { ifMatch: '*' };
 
 function bindUrl(entitySetName: string, id: string): string {
   return `/${entitySetName}(${id})`;
@@ -33,10 +45,12 @@ function pair(nav: ManyToManyNavigationModel, sourceId: string, targetId: string
  * Plans linking row `sourceId` of `nav.source` with row `targetId` of `nav.target`. A missing row
  * fails at execution with 404 `0x80040217`; a many-to-many pair linked already with 412
  * `0x80040237` "Cannot insert duplicate key.". Throws 400 for a lookup the system maintains.
- * `ifMatch` (`*` or a version, as PATCH takes it) conditions the write of a single-valued
- * property's lookup on the source row: a stale version fails with 412 `0x80060882`.
+ * `conditions` (If-Match: `*` or a version; If-None-Match: `*` or versions, see planRowChange)
+ * condition the write of a single-valued property's lookup on the source row: a stale If-Match
+ * version, an If-None-Match version the row is at, or If-None-Match `*` on an existing row fails
+ * with 412 `0x80060882`.
  */
-export function planAssociate(model: Model, caller: Caller, nav: NavigationPropertyModel, sourceId: string, targetId: string, ifMatch: '*' | string = '*'): UpdatePlan | AssociatePlan {
+export function planAssociate(model: Model, caller: Caller, nav: NavigationPropertyModel, sourceId: string, targetId: string, conditions: RowConditions = ANY_VERSION): UpdatePlan | AssociatePlan {
   if (nav.intersect) {
     const { entity } = nav.intersect;
     const id = sequentialGuid();
@@ -48,7 +62,7 @@ export function planAssociate(model: Model, caller: Caller, nav: NavigationPrope
     };
   }
   writableLookup(nav);
-  if (nav.kind === 'single') return planUpdate(model, nav.source, sourceId, { [`${nav.Name}@odata.bind`]: bindUrl(nav.target.EntitySetName, targetId) }, caller, ifMatch, undefined) as UpdatePlan;
+  if (nav.kind === 'single') return planRowChange(model, nav.source, sourceId, { [`${nav.Name}@odata.bind`]: bindUrl(nav.target.EntitySetName, targetId) }, caller, conditions.ifMatch, conditions.ifNoneMatch);
   return planUpdate(model, nav.target, targetId, { [`${nav.Partner}@odata.bind`]: bindUrl(nav.source.EntitySetName, sourceId) }, caller, '*', undefined) as UpdatePlan;
 }
 
@@ -56,16 +70,16 @@ export function planAssociate(model: Model, caller: Caller, nav: NavigationPrope
  * Plans unlinking: a single-valued property is cleared (`targetId` unused); the related row of a
  * collection (`targetId`) is unlinked from row `sourceId`: 404 `0x80040217` when either row does
  * not exist, or when they are not linked (Errors.notLinked). Throws 400 for a lookup the system maintains.
- * `ifMatch` conditions the clearing of a single-valued property as planAssociate's does.
+ * `conditions` condition the clearing of a single-valued property as planAssociate's do.
  */
-export function planDisassociate(model: Model, caller: Caller, nav: NavigationPropertyModel, sourceId: string, targetId?: string, ifMatch: '*' | string = '*'): UpdatePlan | DisassociatePlan {
+export function planDisassociate(model: Model, caller: Caller, nav: NavigationPropertyModel, sourceId: string, targetId?: string, conditions: RowConditions = ANY_VERSION): UpdatePlan | DisassociatePlan {
   const missing = () => Errors.notLinked(nav.target.LogicalName, targetId!, nav.source.LogicalName, sourceId, nav.Name);
   if (nav.intersect) {
     const references = [{ entity: nav.source, id: sourceId }, ...(targetId ? [{ entity: nav.target, id: targetId }] : [])];
     return { kind: 'disassociate', entity: nav.intersect.entity, match: pair(nav, sourceId, targetId!), missing, references };
   }
   const lookup = writableLookup(nav);
-  if (nav.kind === 'single') return planUpdate(model, nav.source, sourceId, { [`${nav.Name}@odata.bind`]: null }, caller, ifMatch, undefined) as UpdatePlan;
+  if (nav.kind === 'single') return planRowChange(model, nav.source, sourceId, { [`${nav.Name}@odata.bind`]: null }, caller, conditions.ifMatch, conditions.ifNoneMatch);
   const plan = planUpdate(model, nav.target, targetId!, { [`${nav.Partner}@odata.bind`]: null }, caller, '*', undefined) as UpdatePlan;
   return { ...plan, guards: [...plan.guards, { attribute: lookup, values: [sourceId], fail: missing }] };
 }

@@ -496,8 +496,9 @@ function transitionGuard(entity: EntityModel, status: AttributeModel, target: nu
 /**
  * The guards of a write's conditional headers on the row's versionnumber, each failing with 412
  * `0x80060882`: `If-Match: W/"n"`, the row must be at version n; `If-None-Match: W/"n", …`, it
- * must be at none of them (RFC 9110 §13.1.2). `*` adds none here (planUpdate reads
- * `If-None-Match: *` as create only).
+ * must be at none of them; `If-None-Match: *`, no row passes (RFC 9110 §13.1.2: `*` is false when
+ * the resource exists), so a write that must find its row changes nothing (planUpdate reads
+ * `If-None-Match: *` as create only before it gets here).
  */
 function versionGuard(entity: EntityModel, ifMatch: string | undefined, ifNoneMatch?: '*' | readonly string[]): Guard[] {
   const version = entity.attributesByName.get('versionnumber')!;
@@ -508,6 +509,8 @@ function versionGuard(entity: EntityModel, ifMatch: string | undefined, ifNoneMa
   // If-None-Match's ETags (RFC 9110 §13.1.2): the write fails when the row has one of them.
   const unwanted = Array.isArray(ifNoneMatch) ? versions(ifNoneMatch) : [];
   if (unwanted.length) guards.push({ attribute: version, values: unwanted, except: true, fail: () => Errors.concurrencyMismatch() });
+  // `*` matches any version: a guard no row passes, so only a missing row gets past (as a 404).
+  if (ifNoneMatch === '*') guards.push({ attribute: version, values: [], fail: () => Errors.concurrencyMismatch() });
   return guards;
 }
 
@@ -569,6 +572,22 @@ export function planUpdate(
   return { kind: 'update', entity, id, ...update, upsert };
 }
 
+/**
+ * Plans an update of row `id` that must exist: a property PUT or DELETE (`/<set>(<id>)/<column>`),
+ * a single-valued `$ref` PUT or DELETE. There is no upsert: a missing row fails at execution with
+ * 404 `0x80040217`. `ifMatch` is `*` (any version) or a version (stale: 412 `0x80060882`);
+ * `ifNoneMatch` `*` fails with 412 `0x80060882` whenever the row exists, a list of ETags when the
+ * row is at one of them (versionGuard). Throws as planUpdate for the body and the table.
+ */
+export function planRowChange(
+  model: Model, entity: EntityModel, id: string, body: Record<string, unknown>, caller: Caller,
+  ifMatch: '*' | string, ifNoneMatch: '*' | readonly string[] | undefined,
+): UpdatePlan {
+  writable(entity, 'Update');
+  refuseKeptRole(entity, id);
+  return { kind: 'update', entity, id, ...planRowUpdate(model, entity, id, body, caller, ifMatch, ifNoneMatch), upsert: undefined };
+}
+
 /** The update half of planUpdate: the columns to set, the guards of the row's state and version, and the rows the body points at. Throws as planUpdate. */
 function planRowUpdate(
   model: Model, entity: EntityModel, id: string, body: Record<string, unknown>, caller: Caller, ifMatch: '*' | string | undefined,
@@ -612,7 +631,7 @@ function refuseKeptRole(entity: EntityModel, id: string): void {
 
 /**
  * Plans `DELETE /<set>(<id>)` by `caller`, guarded by an If-Match version when one is sent (digest
- * §2.4) and by If-None-Match's versions (a row at one of them is not deleted: 412 `0x80060882`); the row's many-to-many links go with it, and its referencing rows are cleared, refuse the
+ * §2.4) and by If-None-Match (a row at one of its versions, or any row for `*`, is not deleted: 412 `0x80060882`); the row's many-to-many links go with it, and its referencing rows are cleared, refuse the
  * delete or are deleted too (see delete.ts). Throws 400 `0x80040800` on an intersect table, and 403
  * for the System Administrator role (Errors.keptRole).
  */
