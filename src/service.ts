@@ -710,9 +710,9 @@ export class Service {
     };
     if (nav.kind === 'single') {
       if (childId !== undefined) throw Errors.badQuery(`'${name}' is single-valued; its $ref takes no key.`);
-      // The source row's lookup is written: If-Match conditions it as it does a PATCH of the row,
-      // If-None-Match: * refuses it whenever the row exists.
-      const conditions = { ifMatch: req.ifMatch ?? '*', ifNoneMatch: req.ifNoneMatch === '*' ? '*' as const : undefined };
+      // The source row's lookup is written: If-Match and If-None-Match's ETags condition it as they
+      // do a PATCH of the row; If-None-Match: * refuses it whenever the row exists.
+      const conditions = { ifMatch: req.ifMatch ?? '*', ifNoneMatch: req.ifNoneMatch };
       if (req.method === 'PUT') await executeWrite(this.db, planAssociate(this.model, this.caller, nav, id, await relatedId(), conditions));
       else if (req.method === 'DELETE') await executeWrite(this.db, planDisassociate(this.model, this.caller, nav, id, undefined, conditions));
       else throw Errors.methodNotAllowed(req.method, `the single-valued $ref '${name}'`, ['GET', 'PUT', 'DELETE']);

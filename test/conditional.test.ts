@@ -101,6 +101,26 @@ for (const database of DATABASES) {
       expect([created.status, created.json.error?.code], 'PATCH keeps * as create only').to.deep.equal([412, '0x80040237']);
     });
 
+    it('refuses a single-valued $ref PUT or DELETE whose If-None-Match lists the row\'s current ETag (412 0x80060882, lookup unchanged) and goes on when none matches', async () => {
+      const data = (await createRow(s, DATA, { msdyn_name: 'data' })).msdyn_copilotinteractiondataid as string;
+      const id = (await createRow(s, SET, { msdyn_name: 'ref list' })).msdyn_copilotinteractionid as string;
+      const ref = `${s.root}${SET}(${id})/msdyn_interactiondataid/$ref`;
+      const body = { '@odata.id': `${s.root}${DATA}(${data})` };
+      for (const [method, sent, before, after] of [['PUT', body, null, data], ['DELETE', undefined, data, null]] as const) {
+        const current = await etagOf(id);
+        for (const ifNoneMatch of [current, `W/"1", ${current}`]) {
+          const refused = await call(method, ref, sent, { 'If-None-Match': ifNoneMatch });
+          expect(refused.status, `${method} ${ifNoneMatch}: ${refused.text}`).to.equal(412);
+          expect(refused.json.error).to.deep.equal(STALE);
+          expect(await lookupOf(id), `${method} ${ifNoneMatch}`).to.equal(before);
+          expect(await etagOf(id)).to.equal(current);
+        }
+        const done = await call(method, ref, sent, { 'If-None-Match': 'W/"1", W/"2"' });
+        expect(done.status, `${method}: ${done.text}`).to.equal(204);
+        expect(await lookupOf(id), method).to.equal(after);
+      }
+    });
+
     it('answers a GET 304 when If-None-Match is * or lists the current ETag, unless annotations or $expand are asked for', async () => {
       const id = (await createRow(s, SET, { msdyn_name: 'cached' })).msdyn_copilotinteractionid as string;
       const row = `${s.root}${SET}(${id})?$select=msdyn_name`;
