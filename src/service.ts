@@ -932,8 +932,10 @@ export class Service {
           throw err instanceof ServiceError && err.status === 404 ? missing() : err;
         });
       case 'PATCH': {
-        // Upserts of one new key at once: each one whose create loses to another's (412 on the
-        // key's unique index) looks the key up again and updates the row the other made.
+        // Upserts of one key at once: each one whose create loses to another's (412 on the key's
+        // unique index) looks the key up again and updates the row the other made. That includes
+        // an upsert that found a row: a concurrent DELETE may remove it before the write, which then
+        // creates the row and may meet another upsert's create just the same.
         for (let attempt = 1, found = id; ; attempt++, found = await findByKey(this.db, this.db, entity, key, values)) {
           if (!found && req.ifMatch !== undefined) throw missing();
           // Create only, and the key names a row: its primary key's clash (the insert would break
@@ -945,7 +947,7 @@ export class Service {
             const given = found ? undefined : givenPrimaryKey(entity, parseBody(entity, req.body));
             return await this.update(req, entity, found ?? given ?? sequentialGuid(), location, alternate);
           } catch (err) {
-            if (found || attempt >= KEY_RACE_ATTEMPTS || !isDuplicateKey(err)) throw err;
+            if (attempt >= KEY_RACE_ATTEMPTS || !isDuplicateKey(err)) throw err;
           }
         }
       }
