@@ -160,6 +160,12 @@ export const Errors = {
    */
   aggregateOverflow: () =>
     new ServiceError(400, '0x80040203', 'An aggregate value is out of the range of a number; aggregate fewer rows or smaller values.'),
+  /**
+   * 400 `0x80040203` InvalidArgument: an alternate key value that, compared as `$filter` compares
+   * text (SQLite, whose key index folds A–Z alone), matches more than one row of `logicalName`.
+   */
+  ambiguousKey: (logicalName: string, keyName: string) =>
+    new ServiceError(400, '0x80040203', `The value of key '${keyName}' matches more than one ${logicalName} record when compared ignoring case; name the record by its exact key value or by its id.`),
   /** 400 `0x80040203`: generic invalid argument with a free text (also malformed FetchXML). */
   invalidArgument: (message: string) => new ServiceError(400, '0x80040203', message),
   /** 400 `0x80041102` QueryBuilderNoEntity: a FetchXML `entity`/`link-entity` names no table. */

@@ -96,6 +96,31 @@ for (const database of DATABASES) {
       expect((await get('émile-key')).slice(0, 2)).to.deep.equal(['Émile-key', 10]);
     });
 
+    it('refuses a key that, compared as $filter compares it, matches several rows (SQLite): 400 0x80040203 and nothing changed, where it once took the first of them', async () => {
+      const place = (name: string) => `${s.root}new_places(new_name='${encodeURIComponent(name)}')`;
+      expect((await call('POST', `${s.root}new_places`, { new_name: 'xÉé', new_size: 1 })).status).to.equal(204);
+      const second = await call('POST', `${s.root}new_places`, { new_name: 'xéÉ', new_size: 2 });
+      if (database.name !== 'sqlite') {
+        expect(second.status, 'the index folds É too: one key').to.equal(412);
+        return;
+      }
+      expect(second.status, second.text).to.equal(204);
+      const ambiguous = { code: '0x80040203', message: "The value of key 'new_name_key' matches more than one new_place record when compared ignoring case; name the record by its exact key value or by its id." };
+      for (const [method, body] of [['GET', undefined], ['PATCH', { new_size: 9 }], ['DELETE', undefined]] as const) {
+        const r = await call(method, place('xéé'), body);
+        expect(r.status, `${method}: ${r.text}`).to.equal(400);
+        expect(r.json.error, method).to.deep.equal(ambiguous);
+      }
+      const bound = await call('POST', `${s.root}new_places`, { new_name: 'child of xéé', 'new_parentid@odata.bind': "/new_places(new_name='xéé')" });
+      expect(bound.status, bound.text).to.equal(400);
+      expect(bound.json.error).to.deep.equal(ambiguous);
+      const rows = (await call('GET', `${s.root}new_places?$select=new_name,new_size&$filter=startswith(new_name,'x')&$orderby=new_size`)).json.value;
+      expect(rows.map((r: { new_name: string; new_size: number }) => [r.new_name, r.new_size])).to.deep.equal([['xÉé', 1], ['xéÉ', 2]]);
+      expect((await call('GET', `${s.root}new_places?$filter=new_name eq 'child of xéé'`)).json.value).to.deep.equal([]);
+      expect((await call('PATCH', place('xéÉ'), { new_size: 20 })).status, 'the exact key still names its row').to.equal(204);
+      expect((await call('GET', `${place('xéÉ')}?$select=new_size`)).json.new_size).to.equal(20);
+    });
+
     it('folds them in Dataverse query functions and FetchXML too', async () => {
       expect(await names(`$filter=Microsoft.Dynamics.CRM.In(PropertyName='msdyn_name',PropertyValues=${encodeURIComponent(`["ÉTÉ LATIN1","PLAIN ASCII"]`)})`)).to.have.members(['plain ascii', 'été latin1']);
       const like = `<fetch><entity name="msdyn_copilotinteraction"><attribute name="msdyn_name"/><filter><condition attribute="msdyn_name" operator="like" value="%GRÜ%"/></filter></entity></fetch>`;

@@ -732,10 +732,11 @@ export function renderSelectByKey(d: Dialect, e: EntityModel, key: EntityKeyMode
 
 /**
  * Where the column's own equality folds A–Z only (SQLite) and a key value holds other letters:
- * the rows whose key matches as `$filter`'s `eq` compares (foldedText, lower-cased both sides,
- * without the index), in primary key order, so that `contacts(firstname='émile')` still finds the
- * only row keyed `Émile`, as on a database whose index folds every letter (Dataverse's SQL Server
- * collation). Undefined where no fold applies: there renderSelectByKey's answer is the whole answer.
+ * at most two of the rows whose key matches as `$filter`'s `eq` compares (foldedText, lower-cased
+ * both sides, without the index), in primary key order, so that `contacts(firstname='émile')`
+ * still finds the only row keyed `Émile`, as on a database whose index folds every letter
+ * (Dataverse's SQL Server collation), and a second row tells that the value names no single row.
+ * Undefined where no fold applies: there renderSelectByKey's answer is the whole answer.
  */
 export function renderSelectByFoldedKey(d: Dialect, e: EntityModel, key: EntityKeyModel, values: readonly Value[]): Statement | undefined {
   const folds = key.KeyAttributes.map((a, i) => foldedText(d, a, [values[i]!]));
@@ -745,5 +746,6 @@ export function renderSelectByFoldedKey(d: Dialect, e: EntityModel, key: EntityK
     const fold = folds[i];
     return fold ? `${fold}(${col(d, a)}) = ${p.add((values[i] as string).toLowerCase())}` : `${col(d, a)} = ${p.value(a, values[i]!)}`;
   }).join(' AND ');
-  return { sql: `SELECT ${col(d, pkOf(e))} FROM ${table(d, e)} WHERE ${where} ORDER BY ${col(d, pkOf(e))}`, params: p.values };
+  const limit = p.add(2);
+  return { sql: d.selectLimited(`${col(d, pkOf(e))} FROM ${table(d, e)} WHERE ${where}`, col(d, pkOf(e)), limit), params: p.values };
 }

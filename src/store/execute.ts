@@ -712,14 +712,20 @@ export function executeWrite(db: Database, plan: WritePlan): Promise<WriteResult
 /**
  * The primary key of the row whose alternate key columns hold `values`, if any: the row the key's
  * unique index takes for equal (renderSelectByKey), else, where that index folds fewer letters
- * than `$filter` does (SQLite), the first row equal as `$filter`'s `eq` compares
+ * than `$filter` does (SQLite), the only row equal as `$filter`'s `eq` compares
  * (renderSelectByFoldedKey). Throws 403 `0x80040220` first when `db` checks privileges and its
- * caller may not read `entity` at all (a 404 would tell it whether the key exists).
+ * caller may not read `entity` at all (a 404 would tell it whether the key exists), and 400
+ * `0x80040203` when several rows are equal so (`xÉé` and `xéÉ` for `xéé`): a write must not act
+ * on one of them picked at random.
  */
 export async function findByKey(tx: Executor, db: Database, entity: EntityModel, key: EntityKeyModel, values: readonly Value[]): Promise<string | undefined> {
   db.security?.requireRead(entity);
   let [row] = await tx.rows(renderSelectByKey(db.dialect, entity, key, values));
   const folded = row ? undefined : renderSelectByFoldedKey(db.dialect, entity, key, values);
-  if (folded) [row] = await tx.rows(folded);
+  if (folded) {
+    const rows = await tx.rows(folded);
+    if (rows.length > 1) throw Errors.ambiguousKey(entity.LogicalName, key.LogicalName);
+    [row] = rows;
+  }
   return row ? String(db.dialect.fromDb(entity.attributesByName.get(entity.PrimaryIdAttribute)!, row[0])) : undefined;
 }
