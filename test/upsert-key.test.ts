@@ -124,6 +124,24 @@ for (const database of DATABASES) {
       expect(createOnly.json.error).to.deep.equal({ code: '0x80040237', message: 'A record with matching key values already exists.' });
     });
 
+    it('answers a create that takes both a row\'s id and its alternate key 412 0x80040237 (the id is checked first) on every database, writing nothing', async () => {
+      const taken = await call('POST', `${s.root}new_gadgets`, { new_name: 'both', new_code: 'B', new_int: 7 }, { Prefer: 'return=representation' });
+      const id = taken.json.new_gadgetid as string;
+      const count = async () => (await call('GET', `${s.root}new_gadgets/$count`)).text;
+      const before = await count();
+      const duplicate = { code: '0x80040237', message: 'A record with matching key values already exists.' };
+      const post = await call('POST', `${s.root}new_gadgets`, { new_gadgetid: id, new_name: 'again', new_code: 'B', new_int: 7 });
+      expect(post.status, post.text).to.equal(412);
+      expect(post.json.error).to.deep.equal(duplicate);
+      const bulk = await call('POST', `${s.root}new_gadgets/Microsoft.Dynamics.CRM.CreateMultiple`, { Targets: [
+        { '@odata.type': 'Microsoft.Dynamics.CRM.new_gadget', new_gadgetid: id, new_name: 'again', new_code: 'b', new_int: 7 },
+      ] });
+      expect(bulk.status, bulk.text).to.equal(412);
+      expect(bulk.json.error).to.deep.equal({ ...duplicate, message: `Targets[0]: ${duplicate.message}` });
+      expect(await count(), 'nothing written').to.equal(before);
+      expect((await read(`${s.root}new_gadgets(${id})`)).new_name).to.equal('both');
+    });
+
     it('creates a row with the URL\'s key values when the row its key found is deleted before the write', async () => {
       const created = await call('PATCH', gadget('R1', 5), { new_name: 'doomed' }, { Prefer: 'return=representation' });
       const id = created.json.new_gadgetid as string;

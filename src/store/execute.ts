@@ -293,9 +293,12 @@ async function insertStream(tx: Executor, db: Database, count: number, planAt: (
         }
         if (plan.before || plan.after) for (const key of writtenRows(plan)) known.add(key);
         else known.add(`${plan.entity.LogicalName}(${plan.id})`);
-        if (plan.idGiven && name && count > 1) {
+        if (plan.idGiven) {
           // A repetition fails here; only first uses are looked up (a repeated id is stored by
-          // then, inserted with an earlier step).
+          // then, inserted with an earlier step). Looked up before the row is sent, a taken id is
+          // the answer even where the row also breaks an alternate key's index, whichever index
+          // the database reports (SQLite the alternate key's, PostgreSQL the primary key's), as
+          // Dataverse checks the id first.
           if (chosen.has(plan.id)) {
             fail(i, Errors.duplicateRecord());
           } else {
