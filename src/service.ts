@@ -8,7 +8,7 @@ import { header, parsePath, parseRequest, rowKey, type HttpRequest, type ODataRe
 import { TERMS } from './odata/annotations.js';
 import { fetchResponse } from './odata/fetch-respond.js';
 import { parseFetchXml } from './odata/fetchxml.js';
-import { decimalText, jsonValue } from './odata/json-number.js';
+import { jsonValue, rawText } from './odata/json-number.js';
 import { aggregateBody, collectionHead, contextUrl, entityId, entityWriter, errorResponse, etag, json, nextLink, preferenceApplied, serviceDocument, type HttpResponse } from './odata/respond.js';
 import { planFetch } from './plan/fetch.js';
 import { asksForChanges, DEFAULT_EXPIRE_CHANGE_TRACKING_DAYS, planChanges, type ChangesPlan } from './plan/changes.js';
@@ -458,7 +458,7 @@ export class Service {
         if (req.method !== 'GET') throw Errors.methodNotAllowed(req.method, `the raw value of the property '${r.property}'`, ['GET']);
         const value = await this.propertyValue(req, entity, r.id ?? await this.keyedId(entity, r.alternateKey!), attribute);
         if (value === null) return { status: 204, headers: {} };
-        return { status: 200, headers: { 'Content-Type': 'text/plain; charset=utf-8' }, body: typeof value === 'number' && attribute.EdmType === 'Edm.Decimal' ? decimalText(value) : String(value) };
+        return { status: 200, headers: { 'Content-Type': 'text/plain; charset=utf-8' }, body: rawText(attribute, value) };
       }
       case 'serviceDocument':
         if (req.method !== 'GET') throw Errors.methodNotAllowed(req.method, 'the service document', ['GET']);

@@ -134,5 +134,41 @@ for (const database of DATABASES) {
         expect(await names('new_huge ne 9223372036854775807')).to.deep.equal(['big 2^53', 'big 2^53+2', 'big none']);
       });
     });
+
+    describe('Edm.Int64 past 2^53 in responses', () => {
+      // 1152921504606846977 sent as a JSON number is the double 2^60, which int8 stores exactly;
+      // JavaScript writes that double `1152921504606847000`, an integer never stored.
+      const HELD = '1152921504606846976';
+
+      it('writes the exact integer stored in every response kind, $value and FormattedValue, and finds it with $filter', async () => {
+        const created = await call('POST', `${s.root}${SET}?$select=new_huge`, `{"new_name":"int64 exact","new_huge":1152921504606846977}`, { Prefer: 'return=representation' });
+        expect(created.status, created.text).to.equal(201);
+        expect(created.text).to.contain(`"new_huge":${HELD}`);
+        const id = created.json.new_measureid as string;
+        await createRow(s, SET, { new_name: 'int64 exact', new_huge: -9007199254740994 });
+        const one = await call('GET', `${s.root}${SET}(${id})?$select=new_huge`);
+        expect(one.text).to.contain(`"new_huge":${HELD}`);
+        for (const metadata of ['none', 'full']) {
+          const r = await call('GET', `${s.root}${SET}(${id})?$select=new_huge`, undefined, { Accept: `application/json;odata.metadata=${metadata}` });
+          expect(r.text, metadata).to.contain(`"new_huge":${HELD}`);
+        }
+        const annotated = await call('GET', `${s.root}${SET}(${id})?$select=new_huge`, undefined, { Prefer: 'odata.include-annotations="*"' });
+        expect(annotated.text).to.contain(`"new_huge@OData.Community.Display.V1.FormattedValue":"1,152,921,504,606,846,976","new_huge":${HELD}`);
+        expect((await call('GET', `${s.root}${SET}(${id})/new_huge`)).text).to.contain(`"value":${HELD}`);
+        expect((await call('GET', `${s.root}${SET}(${id})/new_huge/$value`)).text).to.equal(HELD);
+        const filtered = await call('GET', `${s.root}${SET}?$select=new_huge&$filter=new_huge eq ${HELD}`);
+        expect(filtered.status, filtered.text).to.equal(200);
+        expect(filtered.json.value.map((r: any) => r.new_measureid)).to.deep.equal([id]);
+        expect(filtered.text).to.contain(`"new_huge":${HELD}`);
+        const all = await call('GET', `${s.root}${SET}?$select=new_huge&$filter=new_name eq 'int64 exact'&$orderby=new_huge`);
+        expect(all.text).to.match(/"new_huge":-9007199254740994,.*"new_huge":1152921504606846976\b/);
+        const max = await call('GET', `${s.root}${SET}?$apply=filter(new_name eq 'int64 exact')/aggregate(new_huge with max as hi)`);
+        expect(max.text).to.contain(`"hi":${HELD}`);
+        const xml = `<fetch><entity name="new_measure"><attribute name="new_huge"/><filter><condition attribute="new_huge" operator="eq" value="${HELD}"/></filter></entity></fetch>`;
+        const fetched = await call('GET', `${s.root}${SET}?fetchXml=${encodeURIComponent(xml)}`);
+        expect(fetched.text).to.contain(`"new_huge":${HELD}`);
+        expect(`${one.text}${all.text}${max.text}${fetched.text}`).not.to.contain('1152921504606847000');
+      });
+    });
   });
 }

@@ -104,7 +104,9 @@ export class Formatter {
       case 'Picklist': case 'State': case 'Status':
         return a.OptionSet?.Options.find((o) => o.Value === v)?.Label;
       case 'Boolean': return v ? 'Yes' : 'No';
-      case 'Integer': case 'BigInt': return this.number.format(v as number);
+      case 'Integer': return this.number.format(v as number);
+      // Past 2^53 the exact integer the double holds, as the value itself is written (json-number.ts).
+      case 'BigInt': return this.number.format(Number.isInteger(v) && !Number.isSafeInteger(v) ? BigInt(v as number) : v as number);
       // Dataverse shows decimals and doubles with the column's Precision digits (`2.50`).
       case 'Decimal': case 'Double': return a.Precision === undefined ? this.number.format(v as number) : this.fixed(a.Precision).format(v as number);
       case 'Money': return this.money.format(v as number);

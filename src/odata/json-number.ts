@@ -2,13 +2,20 @@ import { randomUUID } from 'node:crypto';
 import type { AttributeModel } from '../model/types.js';
 
 /**
- * Edm.Decimal values (Decimal and Money columns) in plain decimal notation.
+ * Edm.Decimal values (Decimal and Money columns) in plain decimal notation, and Edm.Int64 values
+ * (BigInt columns) as the exact integer their double holds.
  *
  * The values are JavaScript numbers, which JSON.stringify writes with an exponent below 10^-6 and
  * from 10^21 up (`1e-7`, `1.5e+25`: ECMA-262 Number::toString). OData JSON allows an exponent for
  * Edm.Double, and Dataverse writes doubles that way, but a .NET decimal is always written in
  * plain notation (`0.0000001`), and clients that read Edm.Decimal as a decimal type may refuse
  * the exponent. Doubles are left as JavaScript writes them.
+ *
+ * An Edm.Int64 value past 2^53 is a double whose shortest text is not the integer it holds:
+ * 1152921504606846976 (2^60, what int8 stored for 1152921504606846977 sent as a JSON number) is
+ * written `1152921504606847000` by JavaScript, an integer never stored, which an exact `$filter`
+ * then misses. Such values are written as `BigInt(v).toString()`, the integer itself, as .NET
+ * writes a long.
  */
 
 /**
@@ -59,7 +66,40 @@ class PlainNumber {
  * decimalText; every other value is returned as it is.
  */
 export function jsonValue(a: AttributeModel, v: unknown): unknown {
-  return a.EdmType === 'Edm.Decimal' ? jsonDecimal(v) : v;
+  return a.EdmType === 'Edm.Decimal' ? jsonDecimal(v) : a.EdmType === 'Edm.Int64' ? jsonInt64(v) : v;
+}
+
+/**
+ * Whether column `a` has values that jsonValue may rewrite (Edm.Decimal, Edm.Int64), so that
+ * writers of many rows can pass the others through untouched.
+ */
+export function rewritesValues(a: AttributeModel): boolean {
+  return a.EdmType === 'Edm.Decimal' || a.EdmType === 'Edm.Int64';
+}
+
+/**
+ * jsonValue for a value known to be an Edm.Int64 (or null): a whole number past ±(2^53−1) becomes
+ * a PlainNumber of the exact integer the double holds (int64Text); other values are returned as
+ * they are.
+ */
+export function jsonInt64(v: unknown): unknown {
+  return typeof v === 'number' && Number.isInteger(v) && !Number.isSafeInteger(v) ? new PlainNumber(int64Text(v)) : v;
+}
+
+/**
+ * The text of an Edm.Int64 value `v` (a finite number, or the value as it is otherwise): the exact
+ * integer a whole double holds (`BigInt(v).toString()`: 2^60 → `1152921504606846976`, where
+ * String gives `1152921504606847000`), else `String(v)`. Used for `$value`.
+ */
+export function int64Text(v: unknown): string {
+  return typeof v === 'number' && Number.isInteger(v) ? BigInt(v).toString() : String(v);
+}
+
+/** The raw text (`$value`) of column `a`'s non-null value `v`: as jsonValue writes it in JSON. */
+export function rawText(a: AttributeModel, v: unknown): string {
+  if (typeof v === 'number' && a.EdmType === 'Edm.Decimal') return decimalText(v);
+  if (a.EdmType === 'Edm.Int64') return int64Text(v);
+  return String(v);
 }
 
 /** jsonValue for a value known to be an Edm.Decimal (or null). */

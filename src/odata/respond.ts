@@ -7,7 +7,7 @@ import type { AggregatePlan, ExpandPlan, ReadPlan, Value } from '../plan/types.j
 import type { AggregateRow } from '../store/execute.js';
 import { errorAnnotations, Formatter, TERMS, type AnnotationSet } from './annotations.js';
 import { includeAnnotationsOf } from './prefer.js';
-import { jsonDecimal, jsonValue, stringifyJson } from './json-number.js';
+import { jsonValue, rewritesValues, stringifyJson } from './json-number.js';
 import { header, type HttpRequest } from './request.js';
 import { jsonContentType, primitiveTypeAnnotation, withoutControlInformation, type MetadataLevel } from './metadata-level.js';
 
@@ -185,7 +185,7 @@ const FORMATTER = new Formatter();
  * `lookuplogicalname` (`target`, the row's target table for a polymorphic lookup, else its only
  * target; neither annotation for a polymorphic lookup whose target is unknown), `FormattedValue` (`lookupName`, the target's primary name, when known); for choices,
  * booleans, numbers and dates their `FormattedValue`. No annotations for null values. The value
- * itself is written as jsonValue makes it (Edm.Decimal in plain notation).
+ * itself is written as jsonValue makes it (Edm.Decimal in plain notation, Edm.Int64 exactly).
  */
 export function writeProperty(out: Record<string, unknown>, ann: AnnotationSet | undefined, a: AttributeModel, name: string, v: unknown, lookupName?: unknown, target = a.Targets.length === 1 ? a.Targets[0] : undefined): void {
   if (ann && v !== null && v !== undefined) {
@@ -217,7 +217,7 @@ export function entityWriter(plan: ReadPlan, fetched: readonly unknown[], servic
   const full = metadata === 'full';
   const outputs = plan.columns.map((a) => {
     const names = plan.lookupNames.flatMap((l, j) => (l.attribute === a ? [fetched.length + j] : []));
-    return { a, name: a.PropertyName, i: fetched.indexOf(a), names, typeIndex: a.TypeAttribute ? fetched.indexOf(a.TypeAttribute) : -1, decimal: a.EdmType === 'Edm.Decimal' };
+    return { a, name: a.PropertyName, i: fetched.indexOf(a), names, typeIndex: a.TypeAttribute ? fetched.indexOf(a.TypeAttribute) : -1, rewrite: rewritesValues(a) };
   });
   const expansions = plan.expand.map((e, j) => ({ e, i: fetched.length + plan.lookupNames.length + j }));
   const idIndex = fetched.indexOf(plan.entity.attributesByName.get(plan.entity.PrimaryIdAttribute));
@@ -231,7 +231,7 @@ export function entityWriter(plan: ReadPlan, fetched: readonly unknown[], servic
     else writeEtag();
     if (!ann && !full) {
       // No annotations asked for (the common case): values only.
-      for (const { name, i, decimal } of outputs) out[name] = decimal ? jsonDecimal(row[i]) : row[i];
+      for (const { a, name, i, rewrite } of outputs) out[name] = rewrite ? jsonValue(a, row[i]) : row[i];
     } else for (const { a, name, i, names, typeIndex } of outputs) {
       if (full) writeValueType(out, a, name, row[i]);
       // A polymorphic lookup's target is the row's type column (digest §1.5); its name comes from
@@ -277,7 +277,7 @@ export function aggregateBody(serviceRoot: string, plan: AggregatePlan, all: rea
         const f = a.fn === 'sum' || a.fn === 'avg' || a.fn === 'min' || a.fn === 'max' ? FORMATTER.format(a.column!.attribute, v) : FORMATTER.formatNumber(v as number);
         if (f !== undefined) out[`${a.alias}@${TERMS.formattedValue}`] = f;
       }
-      // Sums, averages, minimums and maximums are of their column's type (Edm.Decimal: plain notation).
+      // Sums, averages, minimums and maximums are of their column's type (Edm.Decimal: plain notation; Edm.Int64: exact).
       out[a.alias] = a.fn === 'sum' || a.fn === 'avg' || a.fn === 'min' || a.fn === 'max' ? jsonValue(a.column!.attribute, v) : v;
     });
     related.forEach(group);
