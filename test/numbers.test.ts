@@ -170,5 +170,23 @@ for (const database of DATABASES) {
         expect(`${one.text}${all.text}${max.text}${fetched.text}`).not.to.contain('1152921504606847000');
       });
     });
+
+    describe('number bounds in EntityDefinitions', () => {
+      it('writes DecimalAttributeMetadata bounds (Edm.Decimal) in plain notation and BigIntAttributeMetadata bounds (Edm.Int64) exactly', async () => {
+        const attributes = `${s.root}EntityDefinitions(LogicalName='new_measure')/Attributes`;
+        const decimal = await call('GET', `${attributes}(LogicalName='new_amount')/Microsoft.Dynamics.CRM.DecimalAttributeMetadata?$select=MinValue,MaxValue`);
+        expect(decimal.status, decimal.text).to.equal(200);
+        expect(decimal.text).to.contain('"MinValue":-1000000000000000000000000000,"MaxValue":1000000000000000000000000000');
+        const big = await call('GET', `${attributes}(LogicalName='new_huge')/Microsoft.Dynamics.CRM.BigIntAttributeMetadata?$select=MinValue,MaxValue`);
+        expect(big.text).to.contain('"MinValue":-9223372036854774784,"MaxValue":9223372036854774784');
+        // The same in a collection and expanded from the table, where filtering still sees numbers.
+        const listed = await call('GET', `${attributes}/Microsoft.Dynamics.CRM.DecimalAttributeMetadata?$select=MinValue&$filter=MinValue lt -1000000`);
+        expect(listed.status, listed.text).to.equal(200);
+        expect(listed.text).to.contain('"MinValue":-1000000000000000000000000000');
+        const expanded = await call('GET', `${s.root}EntityDefinitions(LogicalName='new_measure')?$select=LogicalName&$expand=Attributes($filter=LogicalName eq 'new_amount')`);
+        expect(expanded.text).to.contain('"MinValue":-1000000000000000000000000000');
+        expect(`${decimal.text}${big.text}${listed.text}${expanded.text}`).not.to.match(/"M(in|ax)Value":-?[\d.]+e/);
+      });
+    });
   });
 }

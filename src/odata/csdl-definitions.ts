@@ -17,8 +17,11 @@ import {
 
 const ALIAS = 'mscrm';
 
-/** The Edm type of `Number` properties (MinValue, MaxValue) of each derived AttributeMetadata type. */
-const NUMBER_TYPES: Readonly<Record<string, string>> = {
+/**
+ * The Edm type of `Number` properties (MinValue, MaxValue) of each derived AttributeMetadata type,
+ * as `$metadata` declares them and the answers write them (odata/definitions.ts).
+ */
+export const NUMBER_TYPES: Readonly<Record<string, string>> = {
   IntegerAttributeMetadata: 'Edm.Int32', BigIntAttributeMetadata: 'Edm.Int64', DecimalAttributeMetadata: 'Edm.Decimal',
   DoubleAttributeMetadata: 'Edm.Double', MoneyAttributeMetadata: 'Edm.Double',
 };

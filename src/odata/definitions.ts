@@ -8,7 +8,9 @@ import {
   type DefinitionType, type Predicate,
 } from '../plan/definitions.js';
 import type { AttributeModel, EntityModel, Model } from '../model/types.js';
+import { NUMBER_TYPES } from './csdl-definitions.js';
 import type { ExpandItem } from './expand.js';
+import { jsonOfType } from './json-number.js';
 import type { DefinitionKey, ODataRequest, Resource } from './request.js';
 import { json, type HttpResponse } from './respond.js';
 
@@ -233,8 +235,15 @@ function entityObject(model: Model, entity: EntityModel, select: readonly string
   return out;
 }
 
+/**
+ * AttributeMetadata of column `a` as answered: the selected properties, MinValue and MaxValue
+ * written as their declared type (NUMBER_TYPES: Edm.Decimal in plain notation, Edm.Int64 exact;
+ * json-number.ts), and the expanded option sets.
+ */
 function attributeObject(model: Model, entity: EntityModel, a: AttributeModel, select: readonly string[] | undefined, expand: readonly ExpandItem[] | undefined): Definition {
-  const out = project(attributeDefinition(entity, a), select);
+  const out = { ...project(attributeDefinition(entity, a), select) };
+  const numberType = NUMBER_TYPES[attributeMetadataType(a)];
+  if (numberType) for (const name of ['MinValue', 'MaxValue']) if (name in out) out[name] = jsonOfType(numberType, out[name]);
   for (const item of expand ?? []) {
     // A column's OptionSet, global or its own; GlobalOptionSet only for a global one.
     const options = optionSetDefinition(model, entity, a) ?? null;

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { AttributeModel } from '../model/types.js';
+import type { AttributeModel, EdmType } from '../model/types.js';
 
 /**
  * Edm.Decimal values (Decimal and Money columns) in plain decimal notation, and Edm.Int64 values
@@ -66,7 +66,15 @@ class PlainNumber {
  * decimalText; every other value is returned as it is.
  */
 export function jsonValue(a: AttributeModel, v: unknown): unknown {
-  return a.EdmType === 'Edm.Decimal' ? jsonDecimal(v) : a.EdmType === 'Edm.Int64' ? jsonInt64(v) : v;
+  return jsonOfType(a.EdmType, v);
+}
+
+/**
+ * jsonValue for value `v` of Edm type `type` (a column's, or a property's declared in `$metadata`
+ * such as DecimalAttributeMetadata.MinValue): Edm.Decimal in plain notation, Edm.Int64 exact.
+ */
+export function jsonOfType(type: EdmType | string, v: unknown): unknown {
+  return type === 'Edm.Decimal' ? jsonDecimal(v) : type === 'Edm.Int64' ? jsonInt64(v) : v;
 }
 
 /**
