@@ -144,10 +144,13 @@ function segmentAfterProperty(rest: string): string {
  * The answer to a HEAD: the GET's answer (`res`) without its content, with the same status and
  * header fields, and its Content-Length (bytes of UTF-8), which the GET would send (RFC 9110
  * §9.3.2: a server must support HEAD as it supports GET, §8.6). Errors lose their JSON body too.
+ * Inside a `$batch` (`inBatch`) no Content-Length is added: a part's GET answer carries none, and a
+ * reader that honours Content-Length inside a part would read past the empty body into the
+ * boundary.
  */
-function withoutContent(res: HttpResponse): HttpResponse {
+function withoutContent(res: HttpResponse, inBatch: boolean): HttpResponse {
   if (res.body === undefined) return res;
-  return { ...res, headers: { ...res.headers, 'Content-Length': String(Buffer.byteLength(res.body)) }, body: undefined };
+  return { ...res, headers: inBatch ? res.headers : { ...res.headers, 'Content-Length': String(Buffer.byteLength(res.body)) }, body: undefined };
 }
 
 export class Service {
@@ -226,7 +229,7 @@ export class Service {
    * answered, so that the set's transaction sees the database's own error (and may run again).
    */
   private async answer(req: HttpRequest, inBatch: boolean, faults: 'answer' | 'throw' = 'answer'): Promise<HttpResponse> {
-    if (req.method === 'HEAD') return withoutContent(await this.answer({ ...req, method: 'GET' }, inBatch, faults));
+    if (req.method === 'HEAD') return withoutContent(await this.answer({ ...req, method: 'GET' }, inBatch, faults), inBatch);
     let res: HttpResponse;
     try {
       const parseStarted = performance.now();

@@ -48,5 +48,24 @@ for (const database of DATABASES) {
       expect(batch.head.status).to.equal(405);
       expect(batch.head.headers.get('allow')).to.equal('POST');
     });
+
+    it('answers a HEAD part of a $batch as its GET part without content and without Content-Length, and refuses HEAD in a change set as GET', async () => {
+      const url = `/api/data/v9.2/${SET}?$select=msdyn_name&$top=1`;
+      const body = ['GET', 'HEAD'].map((m) => `--b\r\nContent-Type: application/http\r\nContent-Transfer-Encoding: binary\r\n\r\n${m} ${url} HTTP/1.1\r\nAccept: application/json\r\n\r\n`).join('') + '--b--\r\n';
+      const r = await call('POST', `${s.root}$batch`, body, { 'Content-Type': 'multipart/mixed;boundary=b' });
+      expect(r.status, r.text).to.equal(200);
+      const boundary = /boundary=([^;]+)/.exec(r.headers.get('content-type')!)![1]!;
+      const [get, head] = r.text.split(`--${boundary}`).slice(1, -1).map((part) => part.split('\r\n\r\n').slice(1));
+      expect(get![0]).to.match(/^HTTP\/1\.1 200 OK\r\n/);
+      expect(get![0]).not.to.match(/content-length/i);
+      expect(head![0]).to.match(/^HTTP\/1\.1 200 OK\r\n/);
+      // The same header fields as the GET part, none added, and nothing between them and the boundary.
+      expect(head![0]).to.equal(get![0]);
+      expect(head!.slice(1).join('')).to.equal('\r\n');
+      const changeSet = `--b\r\nContent-Type: multipart/mixed;boundary=cs\r\n\r\n--cs\r\nContent-Type: application/http\r\nContent-Transfer-Encoding: binary\r\nContent-ID: 1\r\n\r\nHEAD ${url} HTTP/1.1\r\n\r\n\r\n--cs--\r\n--b--\r\n`;
+      const refused = await call('POST', `${s.root}$batch`, changeSet, { 'Content-Type': 'multipart/mixed;boundary=b' });
+      expect(refused.status, refused.text).to.equal(400);
+      expect(refused.json.error.message).to.equal('A change set cannot hold a HEAD request; send it outside the change set.');
+    });
   });
 }

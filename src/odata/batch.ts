@@ -53,7 +53,7 @@ export function answerChars(answer: BatchAnswer): number {
  * Reads the items of a `$batch` request body. `contentType` must be `multipart/mixed` with a
  * boundary (quoted or not); lines may end in CRLF or, as dynamics-web-api may send them, LF.
  * Throws 400 `0x80060888` for a body that is not such a message, a part that is neither
- * `application/http` nor a change set or holds no request line, a GET in a change set, a
+ * `application/http` nor a change set or holds no request line, a GET or HEAD in a change set, a
  * Content-ID used twice in one change set (OData's reader refuses that too), a `$<Content-ID>`
  * reference outside one, and more than 1,000 requests. (A part that is itself a
  * `$batch` is refused by the service, which knows the URL once it is parsed.)
@@ -65,7 +65,9 @@ export function parseBatch(contentType: string | undefined, body: string | undef
     const type = part.headers['content-type'] ?? '';
     if (/^multipart\/mixed/i.test(type)) {
       const changeSet = multipartParts(type, part.text).map((p) => requestOf(p.text, p.headers, true));
-      if (changeSet.some((r) => r.method === 'GET')) throw Errors.badQuery('A change set cannot hold a GET request; send it outside the change set.');
+      // A HEAD is a GET without content (Service.answer), and reads no more belong in a change set.
+      const read = changeSet.find((r) => r.method === 'GET' || r.method === 'HEAD');
+      if (read) throw Errors.badQuery(`A change set cannot hold a ${read.method} request; send it outside the change set.`);
       const seen = new Set<string>();
       for (const { contentId } of changeSet) {
         if (contentId === undefined) continue;
