@@ -31,4 +31,18 @@ describe('Prefer header', () => {
     expect(page.json.value).to.have.length(1);
     expect(page.headers.get('preference-applied')).to.equal('odata.maxpagesize=1');
   });
+
+  it('counts a preference given more than once by its first instance only (RFC 7240 §2)', async () => {
+    const minimal = await create('return=minimal, return=representation');
+    expect(minimal.status, minimal.text).to.equal(204);
+    expect(minimal.text).to.equal('');
+    expect(minimal.headers.get('preference-applied')).to.equal(null);
+    const representation = await create('return=representation, return=minimal');
+    expect(representation.status, representation.text).to.equal(201);
+    expect(representation.json.msdyn_name).to.equal('return=representation, return=minimal');
+    const page = await call('GET', `${s.root}${SET}?$select=msdyn_name`, undefined, { Prefer: 'odata.maxpagesize=1, odata.maxpagesize=2, odata.maxpagesize=0' });
+    expect(page.status, page.text).to.equal(200);
+    expect(page.json.value).to.have.length(1);
+    expect(page.headers.get('preference-applied')).to.equal('odata.maxpagesize=1');
+  });
 });

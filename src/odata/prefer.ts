@@ -47,14 +47,16 @@ function unquote(word: string): string {
  * several comma-separated): lower-cased names, their arguments as sent ('' when none). A
  * preference's `;` parameters are its own, not preferences: none of those Tessera understands
  * takes any, so they are dropped (`return=representation;odata.include-annotations="*"` is
- * `return=representation`).
+ * `return=representation`). A preference given more than once counts by its first instance alone
+ * (RFC 7240 §2): `return=minimal, return=representation` is `return=minimal`.
  */
 function preferenceItems(value: string | undefined): Array<{ name: string; arg: string }> {
+  const seen = new Set<string>();
   return value ? splitOutsideQuotes(value, ',').map((item) => {
     const head = splitOutsideQuotes(item, ';')[0]!;
     const eq = head.indexOf('=');
     return { name: (eq < 0 ? head : head.slice(0, eq)).trim().toLowerCase(), arg: eq < 0 ? '' : head.slice(eq + 1).trim() };
-  }).filter((p) => p.name) : [];
+  }).filter((p) => p.name && !seen.has(p.name) && seen.add(p.name)) : [];
 }
 
 /**
