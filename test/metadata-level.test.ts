@@ -135,5 +135,30 @@ for (const database of DATABASES) {
       expect(parts[1]).to.include('Content-Type: application/json; odata.metadata=minimal; odata.streaming=true');
       expect(parts[1]).to.include('"@odata.etag"');
     });
+
+    it('error answers name the level asked for in their Content-Type, at the top level and in $batch parts', async () => {
+      for (const [accept, level] of [[NONE, 'none'], [FULL, 'full'], ['application/json', 'minimal']] as const) {
+        const bad = await call('GET', `${s.root}${SET}?$filter=nosuch eq 1`, undefined, { Accept: accept });
+        expect(bad.status, bad.text).to.equal(400);
+        expect(bad.headers.get('content-type'), accept).to.equal(`application/json; odata.metadata=${level}`);
+        expect(bad.json.error.message).to.be.a('string');
+        const missing = await call('GET', `${s.root}${SET}(00000000-0000-4000-8000-000000000404)`, undefined, { Accept: accept });
+        expect(missing.status).to.equal(404);
+        expect(missing.headers.get('content-type'), accept).to.equal(`application/json; odata.metadata=${level}`);
+      }
+      // A body the app itself refuses (not JSON) is answered by its error handler, at the level too.
+      const unreadable = await call('POST', `${s.root}${SET}`, '{"msdyn_name":', { Accept: FULL });
+      expect(unreadable.status, unreadable.text).to.equal(400);
+      expect(unreadable.headers.get('content-type')).to.equal('application/json; odata.metadata=full');
+      const body = [
+        '--b1', 'Content-Type: application/http', 'Content-Transfer-Encoding: binary', '',
+        `GET ${s.root}${SET}?$filter=nosuch eq 1 HTTP/1.1`, `Accept: ${NONE}`, '', '',
+        '--b1--', '',
+      ].join('\r\n');
+      const r = await call('POST', `${s.root}$batch`, body, { 'Content-Type': 'multipart/mixed;boundary=b1' });
+      const part = r.text.split(/--batchresponse_[0-9a-f-]+/).find((p) => p.includes('HTTP/1.1'))!;
+      expect(part).to.include('HTTP/1.1 400 Bad Request');
+      expect(part).to.include('Content-Type: application/json; odata.metadata=none; odata.streaming=true');
+    });
   });
 }

@@ -9,7 +9,7 @@ import { errorAnnotations, Formatter, TERMS, type AnnotationSet } from './annota
 import { includeAnnotationsOf } from './prefer.js';
 import { jsonValue, rewritesValues, stringifyJson } from './json-number.js';
 import { header, type HttpRequest } from './request.js';
-import { jsonContentType, primitiveTypeAnnotation, withoutControlInformation, type MetadataLevel } from './metadata-level.js';
+import { jsonContentType, metadataLevel, primitiveTypeAnnotation, withoutControlInformation, type MetadataLevel } from './metadata-level.js';
 
 /**
  * Respond stage: plan results become OData JSON responses (digest §2, §3, §4.2).
@@ -81,10 +81,13 @@ function writeValueType(out: Record<string, unknown>, a: AttributeModel, name: s
  * The error envelope `{"error":{"code","message"}}` with the error's status (digest §5.1), and
  * the error annotations (errorAnnotations) that the `odata.include-annotations` preference in
  * `headers`, the failed request's, selects. A 503 (a conflict with concurrent writes, which the
- * client may simply send again) says when: `Retry-After: 1` (RFC 9110 §10.2.3).
+ * client may simply send again) says when: `Retry-After: 1` (RFC 9110 §10.2.3). Its Content-Type
+ * names the `odata.metadata` level the request's `Accept` asks for (metadataLevel), as every other
+ * answer to it would: the envelope has no control information that a level would change.
  */
 export function errorResponse(err: ServiceError, headers: HttpRequest['headers'] = {}): HttpResponse {
-  return json(err.status, err.toJSON(errorAnnotations(err.code, err.message, includeAnnotationsOf(header(headers, 'prefer')))), { ...err.headers, ...(err.status === 503 ? { 'Retry-After': '1' } : {}) });
+  const body = err.toJSON(errorAnnotations(err.code, err.message, includeAnnotationsOf(header(headers, 'prefer'))));
+  return json(err.status, body, { ...err.headers, ...(err.status === 503 ? { 'Retry-After': '1' } : {}) }, metadataLevel(header(headers, 'accept')));
 }
 
 /** `ETag` / `@odata.etag` value for a row version. */
