@@ -155,8 +155,10 @@ export const Errors = {
     new ServiceError(400, '0x8004E023', 'AggregateQueryRecordLimit exceeded. Cannot perform this operation.'),
   /**
    * 400 `0x80040203`: an aggregate's sum or average left the range of a number on the database
-   * (values past their column's bounds, stored before the bounds were narrowed). Dataverse's own
-   * answer is not documented; the code is its generic invalid argument, the text Tessera's.
+   * (values past their column's bounds, stored before the bounds were narrowed), or the range of
+   * its column's type (Int64; numeric(38,p) for Decimal and Money), where SQL Server fails with
+   * arithmetic overflow 8115. Dataverse's own answer is not documented; the code is its generic
+   * invalid argument, the text Tessera's.
    */
   aggregateOverflow: () =>
     new ServiceError(400, '0x80040203', 'An aggregate value is out of the range of a number; aggregate fewer rows or smaller values.'),

@@ -20,8 +20,10 @@ const ITEM = {
   LogicalName: 'new_item', EntitySetName: SET, PrimaryIdAttribute: 'new_itemid', PrimaryNameAttribute: 'new_name', OwnershipType: 'OrganizationOwned',
   Attributes: [
     { LogicalName: 'new_name', AttributeType: 'String', MaxLength: 100 },
-    { LogicalName: 'new_big', AttributeType: 'BigInt' },
+    { LogicalName: 'new_big', AttributeType: 'BigInt', MinValue: -9223372036854775808, MaxValue: 9223372036854775807 },
     { LogicalName: 'new_dbl', AttributeType: 'Double', MinValue: -1e300, MaxValue: 1e300 },
+    { LogicalName: 'new_dec', AttributeType: 'Decimal', Precision: 10, MinValue: -1e28, MaxValue: 1e28 },
+    { LogicalName: 'new_money', AttributeType: 'Money', Precision: 4, MinValue: -1e34, MaxValue: 1e34 },
   ],
 };
 
@@ -91,6 +93,33 @@ for (const database of DATABASES) {
       }
       const f = await fetchAggregate(s, '<attribute name="new_dbl" alias="v" aggregate="avg"/><filter><condition attribute="new_name" operator="eq" value="stored"/></filter>');
       expect(f.status, f.text).to.equal(400);
+    });
+
+    it('answers 400 when a sum leaves its column type\'s range: BigInt past ±2^63, Decimal and Money past numeric(38,Precision), in $apply and FetchXML', async () => {
+      // Each value within its column's bounds; the sums of two are past what the type holds.
+      const rows = [
+        { new_name: 'type edge', new_big: 9000000000000000000, new_dec: 9e27, new_money: 9e33 },
+        { new_name: 'type edge', new_big: 9000000000000000000, new_dec: 9e27, new_money: 9e33 },
+      ];
+      for (const row of rows) {
+        const r = await call('POST', `${s.root}${SET}`, row);
+        expect(r.status, r.text).to.equal(204);
+      }
+      for (const column of ['new_big', 'new_dec', 'new_money']) {
+        const r = await apply(s, `filter(new_name eq 'type edge')/aggregate(${column} with sum as total)`);
+        expect(r.status, `${column}: ${r.text}`).to.equal(400);
+        expect(r.json.error.code).to.equal('0x80040203');
+        const f = await fetchAggregate(s, `<attribute name="${column}" alias="total" aggregate="sum"/><filter><condition attribute="new_name" operator="eq" value="type edge"/></filter>`);
+        expect(f.status, `${column}: ${f.text}`).to.equal(400);
+        expect(f.json.error.code).to.equal('0x80040203');
+        // Grouped by name, the other rows' sums stay within range, but this group's does not.
+        const grouped = await apply(s, `groupby((new_name),aggregate(${column} with sum as total))`);
+        expect(grouped.status, `${column}: ${grouped.text}`).to.equal(400);
+      }
+      // Their averages are within range, and answered.
+      const avg = await apply(s, `filter(new_name eq 'type edge')/aggregate(new_big with average as big,new_dec with average as dec)`);
+      expect(avg.status, avg.text).to.equal(200);
+      expect(avg.text).to.contain('"big":9000000000000000000,"dec":9000000000000000000000000000');
     });
   });
 }

@@ -127,7 +127,8 @@ export interface AggregateRow {
 /**
  * Runs an AggregatePlan on committed data: one statement (see renderAggregate). Throws 400
  * `0x8004E023` AggregateQueryRecordLimit when more than `plan.recordLimit` rows would be aggregated,
- * 400 `0x80040203` (Errors.aggregateOverflow) when a sum or average leaves the range of a number.
+ * 400 `0x80040203` (Errors.aggregateOverflow) when a sum or average leaves the range of a number or
+ * of its column's type (outOfColumnRange), for `$apply` and FetchXML aggregates alike.
  */
 export async function executeAggregate(db: Database, asked: AggregatePlan): Promise<AggregateRow[]> {
   const plan = db.security ? db.security.read(asked) : asked;
@@ -148,10 +149,32 @@ export async function executeAggregate(db: Database, asked: AggregatePlan): Prom
         if (v === null || v === undefined) return null;
         // SQLite's float sums overflow to Infinity where the other databases raise an error.
         if (v === Infinity || v === -Infinity) throw Errors.aggregateOverflow();
-        return a.fn === 'sum' || a.fn === 'min' || a.fn === 'max' ? db.dialect.fromDb(a.column!.attribute, v) : Number(v);
+        const value = a.fn === 'sum' || a.fn === 'min' || a.fn === 'max' ? db.dialect.fromDb(a.column!.attribute, v) : Number(v);
+        if ((a.fn === 'sum' || a.fn === 'avg') && outOfColumnRange(a.column!.attribute, value)) throw Errors.aggregateOverflow();
+        return value;
       }),
     };
   });
+}
+
+/** 2^63: Int64 holds −2^63 … 2^63−1. */
+const INT64_LIMIT = 2 ** 63;
+
+/**
+ * Whether `value`, a sum or an average of column `a`, is beyond what the column's type holds, where
+ * SQL Server's SUM/AVG would fail with arithmetic overflow (error 8115), whichever database ran
+ * it: PostgreSQL sums int8 and numeric as unbounded numeric, SQLite as doubles, and both would
+ * answer a number the column cannot hold. BigInt: outside −2^63 … 2^63−1; Decimal and Money,
+ * stored as numeric(38,p) (sql/types.ts): 10^(38−p) or more in magnitude. The values are doubles
+ * (the renderer casts whole-number sums to float, fixed-point ones are read as numbers), so an
+ * exact result within 512 of 2^63, or within half a double's step of 10^(38−p), which its double
+ * rounds to the limit itself, counts as past it.
+ */
+function outOfColumnRange(a: AttributeModel, value: Value): boolean {
+  if (typeof value !== 'number') return false;
+  if (a.AttributeType === 'BigInt') return value >= INT64_LIMIT || value < -INT64_LIMIT;
+  if (a.AttributeType === 'Decimal' || a.AttributeType === 'Money') return Math.abs(value) >= 10 ** (38 - a.Precision!);
+  return false;
 }
 
 /** Reserves `count` row versions in the transaction; ascending. */
