@@ -286,6 +286,31 @@ for (const database of DATABASES) {
       }
     });
 
+    it('ValidateRetentionConfig counts the values a later page\'s PagingCookie seek adds, as BulkRetain binds them on page 2', async () => {
+      // As many values as page 1 holds with its limit: one more (the seek on the primary key) is too many.
+      const n = database.name === 'sqlite' ? 32765 : 65534;
+      const values = Array.from({ length: n }, (_, i) => `<value>in limit ${i}</value>`).join('');
+      const criteria = (count: number) => `<fetch><entity name="${TABLE}"><attribute name="msdyn_name"/><filter><condition attribute="msdyn_name" operator="in">`
+        + `${values.split('</value>').slice(0, count).map((v) => `${v}</value>`).join('')}</condition></filter></entity></fetch>`;
+      await create('in limit 0');
+      await create('in limit 1');
+      const xml = criteria(n);
+      const checked = await action('ValidateRetentionConfig', { EntityName: TABLE, FetchXml: xml });
+      expect(checked.status, checked.text).to.equal(200);
+      expect(checked.json.IsValidationSuccessful, checked.text).to.equal(false);
+      expect(checked.json.ErrorMessage).to.contain('more than one statement on this database takes');
+      // What it reports: page 1 runs, page 2 fails.
+      const first = await action('BulkRetain', { EntityName: TABLE, FetchXml: xml, PageSize: 1 });
+      expect(first.status, first.text).to.equal(200);
+      expect(first.json.HasMoreRecords).to.equal(true);
+      const second = await action('BulkRetain', { EntityName: TABLE, FetchXml: xml, PageSize: 1, PagingCookie: first.json.PagingCookie });
+      expect(second.status).to.equal(400);
+      // One value fewer fits every page.
+      const fewer = await action('ValidateRetentionConfig', { EntityName: TABLE, FetchXml: criteria(n - 1) });
+      expect(fewer.json, fewer.text).to.include({ IsValidationSuccessful: true, ErrorMessage: null });
+      await purgeAll();
+    });
+
     it('retention run: marks and purges what due active policies select, skips paused, future and finished ones', async () => {
       await purgeAll();
       for (let i = 0; i < 5; i++) await create(`run-${i}`);

@@ -1,5 +1,6 @@
 import { ServiceError } from '../errors.js';
 import { readStatement } from '../store/execute.js';
+import { laterPageRead } from '../plan/retention.js';
 import { bulkRetainRead, takesRetained } from './retention.js';
 import type { Message } from './types.js';
 
@@ -8,9 +9,10 @@ import type { Message } from './types.js';
  * it is saved: `POST /ValidateRetentionConfig` `{"EntityName":"<table>"?, "FetchXml":"…",
  * "Target":{…}?, "RetentionConfigId":"<guid>"?}` → `{"IsValidationSuccessful":bool,
  * "ErrorMessage":"…"|null}`. The criteria is checked exactly as BulkRetain would plan and render
- * its first page (bulkRetainRead, readStatement: well-formed FetchXML of a retention-enabled table,
+ * its pages (bulkRetainRead, readStatement: well-formed FetchXML of a retention-enabled table,
  * equal to EntityName when it is given, known columns, no paging or aggregation, no more values
- * than one statement on the database takes). An invalid criteria is reported, never raised. Target and
+ * than one statement on the database takes, counting those a later page's PagingCookie seek adds:
+ * laterPageRead, the worst case, so that no criteria passes here and fails on page 2). An invalid criteria is reported, never raised. Target and
  * RetentionConfigId (the policy, for Dataverse's validation plug-ins) are accepted and not used.
  */
 export const message: Message = {
@@ -29,8 +31,8 @@ export const message: Message = {
   takes: takesRetained,
   async invoke(ctx, args) {
     try {
-      // BulkRetain's first page, planned and rendered as BulkRetain runs it, not run.
-      readStatement(ctx.db, bulkRetainRead(ctx, { EntityName: args['EntityName'], FetchXml: args['FetchXml'] }).read);
+      // BulkRetain's later pages (the most values), planned and rendered as BulkRetain runs them, not run.
+      readStatement(ctx.db, laterPageRead(bulkRetainRead(ctx, { EntityName: args['EntityName'], FetchXml: args['FetchXml'] }).read));
       return { ErrorMessage: null, IsValidationSuccessful: true };
     } catch (err) {
       if (!(err instanceof ServiceError)) throw err;

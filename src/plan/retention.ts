@@ -3,12 +3,12 @@ import { activeRowGuard } from './write.js';
 import { pkOf } from '../model/primary-key.js';
 import { Errors } from '../errors.js';
 import { DATASTATE, DATASTATE_ACTIVE, DATASTATE_RETAINED } from '../model/system-columns.js';
-import type { AttributeModel, EntityModel, Model } from '../model/types.js';
+import type { AttributeModel, EdmType, EntityModel, Model } from '../model/types.js';
 import type { FetchQuery } from '../odata/fetchxml.js';
 import { planFetch, type FetchContext } from './fetch.js';
 import { decodePagingCookie } from './paging-cookie.js';
 import { MAX_PAGE_SIZE } from './read.js';
-import type { Caller, DeletePlan, ReadPlan, UpdatePlan } from './types.js';
+import type { Caller, DeletePlan, ReadPlan, UpdatePlan, Value } from './types.js';
 
 /**
  * Plans of long-term retention (Dataverse "Long-term data retention", digest §6.7): marking rows
@@ -104,6 +104,24 @@ export function planLatestRetained(entity: EntityModel): ReadPlan {
     orderBy: [{ attribute: versionnumber, descending: true }, { attribute: pkOf(entity), descending: false }],
     limit: 1, paged: false, count: false, lookupNames: [], expand: [], dataSource: 'retained',
   };
+}
+
+/** A value of each Edm type, as a previous page's last row may hold in a sort key (laterPageRead). */
+const SORT_VALUE: Readonly<Record<EdmType, Value>> = {
+  'Edm.String': '', 'Edm.Int32': 0, 'Edm.Int64': 0, 'Edm.Decimal': 0, 'Edm.Double': 0, 'Edm.Boolean': false,
+  'Edm.DateTimeOffset': '2000-01-01T00:00:00Z', 'Edm.Date': '2000-01-01', 'Edm.Guid': '00000000-0000-0000-0000-000000000000',
+};
+
+/**
+ * `read` (a criteria's first page, planCriteria) as a later page runs it: after a previous page
+ * whose last row holds a value in every sort key, the keyset seek that binds the most values
+ * (one per key and per equality on the keys before it; a null binds none, sql/render.ts
+ * renderAfter). What the values are does not matter: ValidateRetentionConfig renders it, so that
+ * a criteria whose later pages hold more values than one statement takes is reported invalid
+ * rather than failing BulkRetain on its second page.
+ */
+export function laterPageRead(read: ReadPlan): ReadPlan {
+  return { ...read, after: read.orderBy.map((k) => SORT_VALUE[k.attribute.EdmType]) };
 }
 
 /** The FetchXML attributes a retention criteria cannot use: BulkRetain pages it itself. */
