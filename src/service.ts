@@ -383,12 +383,14 @@ export class Service {
   }
 
   /**
-   * Runs `plan`, then answers with `answer(service, result)`. When the caller's privileges are
-   * checked and the answer reads the row (`Prefer: return=representation`), both run in one
-   * transaction: a row the caller may write but not read back is not written (403, nothing changed).
+   * Runs `plan`, then answers with `answer(service, result)`. When the answer reads the row
+   * (`Prefer: return=representation`), both run in one transaction: the row answered is the row
+   * written, whatever commits after it (a concurrent DELETE would otherwise make a successful
+   * write answer 404), and a row the caller may write but not read back is not written (403,
+   * nothing changed).
    */
   private async writeAnswering(req: ODataRequest, plan: WritePlan, answer: (service: Service, result: WriteResult) => Promise<HttpResponse>): Promise<HttpResponse> {
-    if (!req.prefer.returnRepresentation || !this.db.security) return answer(this, await executeWrite(this.db, plan));
+    if (!req.prefer.returnRepresentation) return answer(this, await executeWrite(this.db, plan));
     return this.db.transaction(async (tx) => {
       const inOne = this.over(new InTransaction(this.db, tx));
       return answer(inOne, await executeWrite(inOne.db, plan));
