@@ -142,6 +142,32 @@ for (const database of DATABASES) {
       expect((await read(`${s.root}new_gadgets(${id})`)).new_name).to.equal('both');
     });
 
+    it('answers Prefer: return=representation with the row it wrote, read in the write\'s transaction, even when a DELETE follows its commit at once', async () => {
+      const created = await call('PATCH', gadget('RR', 6), { new_name: 'first' }, { Prefer: 'return=representation' });
+      const id = created.json.new_gadgetid as string;
+      const entity = s.service.model.byEntitySetName.get('new_gadgets')!;
+      // A concurrent DELETE runs as soon as the write's transaction has committed.
+      const transaction = s.db.transaction.bind(s.db);
+      let armed = true;
+      s.db.transaction = async <T>(fn: (tx: Executor) => Promise<T>): Promise<T> => {
+        const result = await transaction(fn);
+        if (armed) {
+          armed = false;
+          await executeWrite(s.db, planDelete(entity, id, undefined, SYSTEM_CALLER));
+        }
+        return result;
+      };
+      try {
+        const updated = await call('PATCH', `${s.root}new_gadgets(${id})?$select=new_name`, { new_name: 'second' }, { Prefer: 'return=representation', 'If-Match': '*' });
+        expect(updated.status, updated.text).to.equal(200);
+        expect(updated.json).to.include({ new_name: 'second', new_gadgetid: id });
+        expect(armed, 'the hook ran').to.equal(false);
+      } finally {
+        s.db.transaction = transaction;
+      }
+      expect((await call('GET', `${s.root}new_gadgets(${id})`)).status).to.equal(404);
+    });
+
     it('creates a row with the URL\'s key values when the row its key found is deleted before the write', async () => {
       const created = await call('PATCH', gadget('R1', 5), { new_name: 'doomed' }, { Prefer: 'return=representation' });
       const id = created.json.new_gadgetid as string;
@@ -178,7 +204,10 @@ for (const database of DATABASES) {
       const worker = async (w: number) => {
         for (let n = 0; n < 60; n++) {
           const r = w % 4 ? await call('PATCH', url, { new_name: `upsert ${w}.${n}` }) : await call('DELETE', url);
-          if (!(w % 4 ? [200, 201, 204] : [204, 404]).includes(r.status)) unexpected.push(`${w % 4 ? 'PATCH' : 'DELETE'} ${r.status}: ${r.text}`);
+          // A conflict the database itself reports again and again (a deadlock) is the documented
+          // retryable 503 0x80044150, nothing written; a duplicate key is never an upsert's answer.
+          const retryable = r.status === 503 && r.json?.error?.code === '0x80044150';
+          if (!(w % 4 ? [200, 201, 204] : [204, 404]).includes(r.status) && !retryable) unexpected.push(`${w % 4 ? 'PATCH' : 'DELETE'} ${r.status}: ${r.text}`);
         }
       };
       await Promise.all(Array.from({ length: 4 }, (_, w) => worker(w)));
