@@ -142,28 +142,40 @@ for (const database of DATABASES) {
       expect((await read(`${s.root}new_gadgets(${id})`)).new_name).to.equal('both');
     });
 
+    /**
+     * Makes the next transaction of the server's database delete new_gadget `id` once, `before` it
+     * starts or `after` it commits, as a concurrent DELETE would; `restore` puts the database back.
+     */
+    const deleteAround = (id: string, when: 'before' | 'after') => {
+      const entity = s.service.model.byEntitySetName.get('new_gadgets')!;
+      const transaction = s.db.transaction.bind(s.db);
+      let armed = true;
+      const remove = async () => {
+        if (!armed) return;
+        armed = false;
+        await executeWrite(s.db, planDelete(entity, id, undefined, SYSTEM_CALLER));
+      };
+      s.db.transaction = async <T>(fn: (tx: Executor) => Promise<T>): Promise<T> => {
+        if (when === 'before') await remove();
+        const result = await transaction(fn);
+        if (when === 'after') await remove();
+        return result;
+      };
+      return { ran: () => !armed, restore: () => { s.db.transaction = transaction; } };
+    };
+
     it('answers Prefer: return=representation with the row it wrote, read in the write\'s transaction, even when a DELETE follows its commit at once', async () => {
       const created = await call('PATCH', gadget('RR', 6), { new_name: 'first' }, { Prefer: 'return=representation' });
       const id = created.json.new_gadgetid as string;
-      const entity = s.service.model.byEntitySetName.get('new_gadgets')!;
       // A concurrent DELETE runs as soon as the write's transaction has committed.
-      const transaction = s.db.transaction.bind(s.db);
-      let armed = true;
-      s.db.transaction = async <T>(fn: (tx: Executor) => Promise<T>): Promise<T> => {
-        const result = await transaction(fn);
-        if (armed) {
-          armed = false;
-          await executeWrite(s.db, planDelete(entity, id, undefined, SYSTEM_CALLER));
-        }
-        return result;
-      };
+      const hook = deleteAround(id, 'after');
       try {
         const updated = await call('PATCH', `${s.root}new_gadgets(${id})?$select=new_name`, { new_name: 'second' }, { Prefer: 'return=representation', 'If-Match': '*' });
         expect(updated.status, updated.text).to.equal(200);
         expect(updated.json).to.include({ new_name: 'second', new_gadgetid: id });
-        expect(armed, 'the hook ran').to.equal(false);
+        expect(hook.ran(), 'the hook ran').to.equal(true);
       } finally {
-        s.db.transaction = transaction;
+        hook.restore();
       }
       expect((await call('GET', `${s.root}new_gadgets(${id})`)).status).to.equal(404);
     });
@@ -171,23 +183,14 @@ for (const database of DATABASES) {
     it('creates a row with the URL\'s key values when the row its key found is deleted before the write', async () => {
       const created = await call('PATCH', gadget('R1', 5), { new_name: 'doomed' }, { Prefer: 'return=representation' });
       const id = created.json.new_gadgetid as string;
-      const entity = s.service.model.byEntitySetName.get('new_gadgets')!;
       // The next write's transaction starts after a concurrent DELETE removed the row the key found.
-      const transaction = s.db.transaction.bind(s.db);
-      let armed = true;
-      s.db.transaction = async <T>(fn: (tx: Executor) => Promise<T>): Promise<T> => {
-        if (armed) {
-          armed = false;
-          await executeWrite(s.db, planDelete(entity, id, undefined, SYSTEM_CALLER));
-        }
-        return transaction(fn);
-      };
+      const hook = deleteAround(id, 'before');
       try {
         const upsert = await call('PATCH', gadget('R1', 5), { new_name: 'again' });
         expect(upsert.status, upsert.text).to.equal(204);
-        expect(armed, 'the hook ran').to.equal(false);
+        expect(hook.ran(), 'the hook ran').to.equal(true);
       } finally {
-        s.db.transaction = transaction;
+        hook.restore();
       }
       const row = await call('GET', `${gadget('R1', 5)}?$select=new_name,new_code,new_int`);
       expect(row.status, row.text).to.equal(200);
