@@ -15,12 +15,15 @@ for (const database of DATABASES) {
 
     const etagOf = async (id: string) => (await call('GET', `${s.root}${SET}(${id})?$select=msdyn_name`)).json['@odata.etag'] as string;
     const lookupOf = async (id: string) => (await call('GET', `${s.root}${SET}(${id})?$select=_msdyn_interactiondataid_value`)).json._msdyn_interactiondataid_value as string | null;
+    /** A row named `name` with no lookup yet, its lookup's `$ref` URL, and a `$ref` body naming a new data row. */
+    const refFixture = async (name: string) => {
+      const data = (await createRow(s, DATA, { msdyn_name: 'data' })).msdyn_copilotinteractiondataid as string;
+      const id = (await createRow(s, SET, { msdyn_name: name })).msdyn_copilotinteractionid as string;
+      return { data, id, ref: `${s.root}${SET}(${id})/msdyn_interactiondataid/$ref`, body: { '@odata.id': `${s.root}${DATA}(${data})` } };
+    };
 
     it('honours If-Match on PUT and DELETE of a single-valued $ref: stale 412 0x80060882 and nothing changes, current succeeds, * on a missing row 404', async () => {
-      const data = (await createRow(s, DATA, { msdyn_name: 'data' })).msdyn_copilotinteractiondataid as string;
-      const id = (await createRow(s, SET, { msdyn_name: 'ref' })).msdyn_copilotinteractionid as string;
-      const ref = `${s.root}${SET}(${id})/msdyn_interactiondataid/$ref`;
-      const body = { '@odata.id': `${s.root}${DATA}(${data})` };
+      const { data, id, ref, body } = await refFixture('ref');
 
       for (const [method, sent, before, after] of [['PUT', body, null, data], ['DELETE', undefined, data, null]] as const) {
         const stale = await call(method, ref, sent, { 'If-Match': 'W/"1"' });
@@ -102,10 +105,7 @@ for (const database of DATABASES) {
     });
 
     it('refuses a single-valued $ref PUT or DELETE whose If-None-Match lists the row\'s current ETag (412 0x80060882, lookup unchanged) and goes on when none matches', async () => {
-      const data = (await createRow(s, DATA, { msdyn_name: 'data' })).msdyn_copilotinteractiondataid as string;
-      const id = (await createRow(s, SET, { msdyn_name: 'ref list' })).msdyn_copilotinteractionid as string;
-      const ref = `${s.root}${SET}(${id})/msdyn_interactiondataid/$ref`;
-      const body = { '@odata.id': `${s.root}${DATA}(${data})` };
+      const { data, id, ref, body } = await refFixture('ref list');
       for (const [method, sent, before, after] of [['PUT', body, null, data], ['DELETE', undefined, data, null]] as const) {
         const current = await etagOf(id);
         for (const ifNoneMatch of [current, `W/"1", ${current}`]) {
