@@ -176,7 +176,7 @@ for (const database of DATABASES) {
       expect(both.json.error).to.deep.equal({ code: '0x80040203', message: "The top attribute can't be specified with paging attribute count" });
     });
 
-    it('501 for aggregate FetchXML not implemented: counts, one-to-many joins, outer links with filters, dategrouping', async () => {
+    it('501 for aggregate FetchXML not implemented: counts, one-to-many joins, outer links with filters, link-entity orders, dategrouping', async () => {
       const projects = (body: string) => `<fetch aggregate="true"><entity name="new_project">${body}</entity></fetch>`;
       const cases: Array<[string, string, string?]> = [
         [aggregateXml(COUNT, 'returntotalrecordcount="true"'), 'total record count'],
@@ -184,6 +184,7 @@ for (const database of DATABASES) {
         [projects(`<attribute name="new_name" alias="n" groupby="true"/><link-entity name="new_task" from="new_projectid" to="new_projectid" alias="t"><attribute name="new_hours" alias="h" aggregate="sum"/></link-entity>`), 'one-to-many'],
         [aggregateXml(`${COUNT}${project('<attribute name="new_name" alias="x" groupby="true"/><filter><condition attribute="new_name" operator="eq" value="Apollo"/></filter>')}`), 'outer link-entity with a filter'],
         [aggregateXml(COUNT, 'datasource="retained"'), 'retained'],
+        [aggregateXml(`${COUNT}${project('<attribute name="new_name" alias="x" groupby="true"/><order attribute="new_name"/>')}`), "Ordering by columns of the link-entity 'p' in an aggregate query"],
         [aggregateXml(`<attribute name="new_due" alias="month" groupby="true" dategrouping="month"/>${COUNT}`), 'dategrouping="month"'],
       ];
       for (const [xml, fragment, extra] of cases) {

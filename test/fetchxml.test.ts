@@ -428,6 +428,19 @@ for (const database of DATABASES) {
         expect(one.json.error.message).to.contain('fetchXml');
       });
 
+      it('orders by link-entity columns: 400 for an entityname that is no link returning rows; 501 where a column may be null for rows the link does not restrict', async () => {
+        const toData = (linkType: string, inner: string) => `<link-entity name="${DATA}" from="${DATA}id" to="msdyn_interactiondataid" link-type="${linkType}" alias="d">${inner}</link-entity>`;
+        const blue = condition('msdyn_name', 'begins-with', 'blue');
+        expect((await error(fetchXml(`${NAME}${toData('outer', '')}<order entityname="x" attribute="msdyn_name"/>`))).message).to.contain("names the entity 'x'");
+        expect((await error(fetchXml(`${NAME}${toData('exists', '')}<order entityname="d" attribute="msdyn_name"/>`))).message).to.contain("names the entity 'd'");
+        expect((await error(fetchXml(`${NAME}${toData('outer', '<order attribute="nosuchcolumn"/>')}`))).code).to.equal('0x80041103');
+        expect((await error(fetchXml(`${NAME}${toData('outer', `<order attribute="msdyn_name"/>${blue}`)}`), 501)).message).to.contain('do not restrict the rows');
+        expect((await error(fetchXml(`${NAME}${toData('exists', '<order attribute="msdyn_name"/>')}`), 501)).message).to.contain("link-type 'exists'");
+        // The same link inner: its filter restricts the rows, so the order holds for each row returned.
+        const inner = await ok(fetchXml(`${NAME}${toData('inner', `<attribute name="msdyn_name"/>${blue}`)}<order entityname="d" attribute="msdyn_name"/><order attribute="msdyn_name" descending="true"/>`));
+        expect(inner.value.map((v: Record<string, string>) => v['msdyn_name'])).to.deep.equal(["O'Brien", 'gamma']);
+      });
+
       it('501 for valid FetchXML not implemented: joins outside relationships, one-to-many columns', async () => {
         expect((await error(fetchXml(`<link-entity name="systemuser" from="fullname" to="msdyn_name"/>`), 501)).message).to.contain('no lookup relationship');
         expect((await error(fetchXml(NAME, '', DATA).replace(`</entity>`, `<link-entity name="${ENTITY}" from="msdyn_interactiondataid" to="${DATA}id" alias="c"><attribute name="msdyn_name"/></link-entity></entity>`), 501, '', 'msdyn_copilotinteractiondatas')).message).to.contain('one-to-many');

@@ -9,7 +9,7 @@ import { call, DATABASES, startServer, type TestServer } from './support/server.
  * Ordering by a lookup column sorts by the related row's primary name, and in FetchXML by a choice
  * column by its label, as Dataverse does ("Order rows", Ordering lookup and choice columns, in
  * both the Web API and FetchXML docs), through `$orderby`, keyset paging, `$expand`'s `$orderby`
- * and FetchXML `<order>` with paging cookies.
+ * and FetchXML `<order>` (on the root's columns and on link-entity columns) with paging cookies.
  */
 
 /** Notes of an account, each pointing at a contact: a collection whose rows have a varying lookup. */
@@ -20,6 +20,7 @@ const NOTE: EntityFile = {
     { LogicalName: 'new_accountid', AttributeType: 'Lookup', Targets: ['account'], RelationshipSchemaName: 'new_account_notes' },
     { LogicalName: 'new_contactid', AttributeType: 'Lookup', Targets: ['contact'] },
     { LogicalName: 'new_kind', AttributeType: 'Picklist', OptionSet: { Options: [{ Value: 1, Label: 'Zebra' }, { Value: 2, Label: 'apple' }, { Value: 3, Label: 'Mango' }] } },
+    { LogicalName: 'new_parentnoteid', AttributeType: 'Lookup', Targets: ['new_note'] },
   ],
 };
 
@@ -173,6 +174,43 @@ for (const database of DATABASES) {
         cookie = annotation ? decodeURIComponent(decodeURIComponent(/pagingcookie="([^"]*)"/.exec(annotation)![1]!)) : undefined;
       }
       expect(seen).to.deep.equal(['k-none', 'k-apple', 'k-apple-2', 'k-mango', 'k-zebra']);
+    });
+
+    it('FetchXML orders by link-entity columns by the same rules: inside the link after the root\'s orders, by entityname where it stands; pages continue', async () => {
+      const parent: Record<string, string> = {};
+      for (const [name, kind] of [['p-zebra', 1], ['p-apple', 2], ['p-mango', 3]] as const) {
+        parent[name] = (await call('POST', `${s.root}new_notes`, { new_name: name, new_kind: kind }, { Prefer: 'return=representation' })).json.new_noteid;
+      }
+      for (const [name, up, acc] of [['c-1', 'p-zebra', 'a-zoe'], ['c-2', 'p-apple', 'c-bob'], ['c-3', 'p-mango', 'b-ann'], ['c-4', null, 'e-none'], ['c-5', 'p-apple', 'b-ann']] as const) {
+        const body = { new_name: name, 'new_accountid@odata.bind': `/accounts(${account[acc]})`, ...(up ? { 'new_parentnoteid@odata.bind': `/new_notes(${parent[up]})` } : {}) };
+        expect((await call('POST', `${s.root}new_notes`, body)).status).to.equal(204);
+      }
+      const links = (inParent = '', inAccount = '') => `<link-entity name='new_note' from='new_noteid' to='new_parentnoteid' link-type='outer' alias='p'>${inParent}</link-entity><link-entity name='account' from='accountid' to='new_accountid' alias='a'>${inAccount}</link-entity>`;
+      const fetch = (extra: string, body: string) => `${s.root}new_notes?fetchXml=${encodeURIComponent(`<fetch ${extra}><entity name='new_note'><attribute name='new_name' /><filter><condition attribute='new_name' operator='begins-with' value='c-' /></filter>${body}</entity></fetch>`)}`;
+      // The parent's choice by its label (apple, Mango, Zebra), nulls first; by value with useraworderby.
+      const byParentKind = `${links()}<order entityname='p' attribute='new_kind' /><order attribute='new_name' />`;
+      expect(await names(fetch('', byParentKind))).to.deep.equal(['c-4', 'c-2', 'c-5', 'c-3', 'c-1']);
+      expect(await names(fetch("useraworderby='true'", byParentKind))).to.deep.equal(['c-4', 'c-1', 'c-2', 'c-5', 'c-3']);
+      // The account's lookup by the contact's name (none, ann, Bob, zoe), descending too.
+      const byContact = (descending: boolean) => `${links()}<order entityname='a' attribute='primarycontactid' descending='${descending}' /><order attribute='new_name' />`;
+      expect(await names(fetch('', byContact(false)))).to.deep.equal(['c-4', 'c-3', 'c-5', 'c-2', 'c-1']);
+      expect(await names(fetch('', byContact(true)))).to.deep.equal(['c-1', 'c-2', 'c-3', 'c-5', 'c-4']);
+      // An order inside a link comes after the root's: it only breaks the ties of the account's name.
+      expect(await names(fetch('', `${links("<order attribute='new_kind' />")}<order attribute='new_accountid' />`))).to.deep.equal(['c-1', 'c-5', 'c-3', 'c-2', 'c-4']);
+      // Pages of two continue in that order.
+      const seen: string[] = [];
+      let cookie: string | undefined;
+      for (let page = 1; page <= 3; page++) {
+        const attribute = cookie ? ` paging-cookie='${cookie.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/'/g, '&apos;')}'` : '';
+        const r = await call('GET', fetch(`count='2' page='${page}'${attribute}`, byContact(false)), undefined, { Prefer: 'odata.include-annotations="*"' });
+        expect(r.status, r.text).to.equal(200);
+        expect(Object.keys(r.json.value[0]), 'sort keys are not returned').to.deep.equal(['@odata.etag', 'new_name', 'new_noteid']);
+        seen.push(...r.json.value.map((n: { new_name: string }) => n.new_name));
+        const annotation = r.json['@Microsoft.Dynamics.CRM.fetchxmlpagingcookie'] as string | undefined;
+        cookie = annotation ? decodeURIComponent(decodeURIComponent(/pagingcookie="([^"]*)"/.exec(annotation)![1]!)) : undefined;
+        if (page === 1) expect(cookie).to.contain('<a_x002e_primarycontactidname last="ann smith"');
+      }
+      expect(seen).to.deep.equal(['c-4', 'c-3', 'c-5', 'c-2', 'c-1']);
     });
   });
 }

@@ -76,6 +76,7 @@ function checkLink(link: FetchLink, visited: VisitedLink): void {
   if (last.navigation.kind !== 'single' && (link.linkType === 'inner' || link.linkType === 'outer')) {
     throw Errors.notImplemented(`The one-to-many link-entity '${visited.alias}' (link-type '${link.linkType}') in an aggregate query (Dataverse aggregates one row per related row)`);
   }
+  if (link.orders.length) throw Errors.notImplemented(`Ordering by columns of the link-entity '${visited.alias}' in an aggregate query`);
   if (link.attributes.length && visited.conditional) {
     throw Errors.notImplemented(`Grouping or aggregating columns of the link-entity '${visited.alias}', which has conditions that do not restrict the rows (an outer link-entity with a filter, or below one)`);
   }

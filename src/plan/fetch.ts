@@ -3,12 +3,12 @@ import { pkOf } from '../model/primary-key.js';
 import type { AttributeModel, EntityModel, Model, NavigationPropertyModel } from '../model/types.js';
 import { annotationSet } from '../odata/annotations.js';
 import type { Expr } from '../odata/expression.js';
-import { FILTER_LINK_TYPES, type ConditionOperator, type FetchCondition, type FetchFilter, type FetchLink, type FetchQuery, type FetchTable } from '../odata/fetchxml.js';
+import { FILTER_LINK_TYPES, type ConditionOperator, type FetchCondition, type FetchFilter, type FetchLink, type FetchOrder, type FetchQuery, type FetchTable } from '../odata/fetchxml.js';
 import type { Preferences } from '../odata/prefer.js';
 import { compareValue, inValues } from './compare.js';
 import { likePattern } from './filter.js';
 import { decodePagingCookie } from './paging-cookie.js';
-import { sortKeysFor } from './sort-columns.js';
+import { linkedSortKeys, sortColumnOf, sortKeysFor } from './sort-columns.js';
 import { planQueryFunction, type QueryFunctionContext } from './query-functions.js';
 import { MAX_PAGE_SIZE, planLookupNames, type PlanContext } from './read.js';
 import type { DataSource, LinkedColumn, LinkStep, PlanExpr, ReadPlan, SortKey, Value } from './types.js';
@@ -21,8 +21,8 @@ import { textValue } from './values.js';
  *
  * What maps to what:
  * - `attribute` / `all-attributes` / none → output columns (the primary key is added unless
- *   `distinct`); `order` → sort keys, the primary key (or, with `distinct`, every output column)
- *   appended so the order is total.
+ *   `distinct`); `order` → sort keys (the root's, then those inside links; see rootOrder), the
+ *   primary key (or, with `distinct`, every output column) appended so the order is total.
  * - `filter` (and/or, nested) and `condition` → PlanExpr; value operators use the same value code
  *   and comparisons as `$filter`, date and user operators the same query functions.
  * - `link-entity` follows a lookup relationship of the model (many-to-one: `from` = the target's
@@ -153,6 +153,8 @@ export class FetchPlanner {
   private readonly aliases = new Map<FetchLink, string>();
   private readonly navigations = new Map<FetchLink, NavigationPropertyModel>();
   private readonly conditions = new Map<FetchLink, PlanExpr | undefined>();
+  /** The links registerLinks found to return rows (inner, outer or matchfirstrowusingcrossapply, below such links only). */
+  private readonly returning = new Set<FetchLink>();
   private readonly functions: QueryFunctionContext;
 
   /** A planner for one query on `model`; `context` gives date and user operators the caller and the clock. */
@@ -192,7 +194,7 @@ export class FetchPlanner {
   /**
    * Checks the link tree before anything is planned: at most 15 links, unique aliases (a link
    * without one is named `<table><n>`), link types in their place (filter link types only inside
-   * a filter), columns only where links return them, no orders inside links.
+   * a filter), columns and orders only where links return them.
    */
   registerLinks(table: FetchTable, returnsColumns = true): void {
     const visit = (link: FetchLink, filterItem: boolean, columnsHere: boolean) => {
@@ -204,10 +206,11 @@ export class FetchPlanner {
       if ([...this.aliases.values()].includes(alias)) throw Errors.invalidArgument(`Invalid FetchXML: the link-entity alias '${alias}' is used more than once.`);
       this.aliases.set(link, alias);
       const returns = columnsHere && (link.linkType === 'inner' || link.linkType === 'outer' || link.linkType === 'matchfirstrowusingcrossapply');
+      if (returns) this.returning.add(link);
       if ((link.attributes.length || link.allAttributes) && !returns) {
         throw Errors.invalidArgument(`Invalid FetchXML: the link-entity '${alias}' (link-type '${link.linkType}') cannot return columns.`);
       }
-      if (link.orders.length) throw Errors.notImplemented(`Ordering by columns of a link-entity ('${alias}')`);
+      if (link.orders.length && !returns) throw Errors.notImplemented(`Ordering by columns of the link-entity '${alias}' (link-type '${link.linkType}')`);
       this.registerLinks(link, returns);
     };
     for (const link of table.links) visit(link, false, returnsColumns);
@@ -218,6 +221,11 @@ export class FetchPlanner {
       }
     };
     for (const f of table.filters) walkFilter(f);
+  }
+
+  /** Whether registerLinks found that `link` returns rows, so that its columns can be returned and ordered by. */
+  returnsRows(link: FetchLink): boolean {
+    return this.returning.has(link);
   }
 
   /** The alias registerLinks gave a link. */
@@ -463,9 +471,12 @@ export class FetchPlanner {
    * The columns of the links that return rows, as LinkedColumns, and every link reachable for
    * `entityname` conditions (see walkLinks).
    */
-  linkedColumns(root: EntityModel, links: readonly FetchLink[]): { columns: LinkedColumn[]; reachable: Map<string, ReachableLink> } {
+  linkedColumns(root: EntityModel, links: readonly FetchLink[]): { columns: LinkedColumn[]; reachable: Map<string, ReachableLink>; visited: Map<FetchLink, VisitedLink> } {
     const columns: LinkedColumn[] = [];
-    const reachable = this.walkLinks(root, links, (link, { table, path, alias }) => {
+    const visited = new Map<FetchLink, VisitedLink>();
+    const reachable = this.walkLinks(root, links, (link, visit) => {
+      visited.set(link, visit);
+      const { table, path, alias } = visit;
       const attributes = link.allAttributes ? [...table.attributesByProperty.values()] : link.attributes.map((x) => {
         if (x.alias !== undefined || x.aggregate !== undefined || x.groupby !== undefined) throw Errors.notImplemented(`Aliases and aggregates on link-entity attributes ('${alias}.${x.name}') outside aggregate queries`);
         return this.column(table, x.name);
@@ -478,7 +489,28 @@ export class FetchPlanner {
       }
       for (const attribute of new Set(attributes)) columns.push({ name: linkedColumnName(alias, attribute), path, attribute });
     });
-    return { columns, reachable };
+    return { columns, reachable, visited };
+  }
+
+  /**
+   * The sort keys of an order by a column of a link-entity that returns rows (`<order>` inside it,
+   * or with its alias as `entityname`), by linkedSortKeys' rules (choices by label unless
+   * `labels` is false). The link's conditions are left out of the keys: they hold for every row
+   * returned where its link and those above it are inner (the root's EXISTS requires them). Throws
+   * 0x80041103 for an unknown column, 400 for an order by alias, and 501 for a one-to-many or
+   * polymorphic step or a link whose conditions do not restrict the rows (an outer link with a
+   * filter, or below one), where a column is null for rows whose linked row fails them.
+   */
+  linkSortKeys(visit: VisitedLink, o: FetchOrder, labels: boolean): SortKey[] {
+    if (o.attribute === undefined) throw Errors.invalidArgument(`Invalid FetchXML: an <order> by alias ('${o.alias}') is only valid in aggregate queries.`);
+    const attribute = this.column(visit.table, o.attribute);
+    if (visit.path.some((s) => s.navigation.kind !== 'single')) throw Errors.notImplemented(`Ordering by columns of the one-to-many link-entity '${visit.alias}'`);
+    if (visit.path.some((s) => s.navigation.intersect || s.navigation.relationship.ReferencingAttribute.TypeAttribute)) {
+      throw Errors.notImplemented(`Ordering by columns of the link-entity '${visit.alias}' through a polymorphic lookup`);
+    }
+    if (visit.conditional) throw Errors.notImplemented(`Ordering by columns of the link-entity '${visit.alias}', which has conditions that do not restrict the rows (an outer link-entity with a filter, or below one)`);
+    const path = visit.path.map((s) => ({ navigation: s.navigation }));
+    return linkedSortKeys(this.model, path, linkedColumnName(visit.alias, attribute), attribute, o.descending, labels);
   }
 }
 
@@ -508,15 +540,32 @@ function rootColumns(planner: FetchPlanner, entity: EntityModel, query: FetchQue
   return [...new Set(columns)];
 }
 
-function rootOrder(planner: FetchPlanner, entity: EntityModel, query: FetchQuery, columns: readonly AttributeModel[]): SortKey[] {
+/**
+ * The sort keys of a query (Dataverse "Order rows using FetchXml"): the root's orders in document
+ * order (one naming a link's alias as `entityname` orders by that link's column there), then the
+ * orders inside links, link by link, parents before children; then the primary key (with
+ * `distinct`, every output column) so that the order is total. A column already ordered by is not
+ * ordered by again. `visited` are the links that return rows (linkedColumns); 400 for an
+ * `entityname` that is none of them.
+ */
+function rootOrder(planner: FetchPlanner, entity: EntityModel, query: FetchQuery, columns: readonly AttributeModel[], visited: ReadonlyMap<FetchLink, VisitedLink>): SortKey[] {
   const keys: SortKey[] = [];
+  const labels = !query.useRawOrderBy;
+  const add = (more: readonly SortKey[]) => {
+    for (const key of more) if (!keys.some((k) => k.attribute.LogicalName === key.attribute.LogicalName)) keys.push(key);
+  };
+  const returning = [...visited].filter(([link]) => planner.returnsRows(link));
   for (const o of query.entity.orders) {
-    if (o.entityname !== undefined) throw Errors.notImplemented(`Ordering by columns of a link-entity (entityname '${o.entityname}')`);
-    if (o.attribute === undefined) throw Errors.invalidArgument(`Invalid FetchXML: an <order> by alias ('${o.alias}') is only valid in aggregate queries.`);
-    for (const key of sortKeysFor(planner.model, entity, planner.column(entity, o.attribute), o.descending, !query.useRawOrderBy)) {
-      if (!keys.some((k) => k.attribute === key.attribute)) keys.push(key);
+    if (o.entityname !== undefined && o.entityname !== entity.LogicalName) {
+      const link = (returning.find(([, v]) => v.alias === o.entityname) ?? returning.find(([l]) => l.alias === undefined && l.name === o.entityname))?.[1];
+      if (!link) throw Errors.invalidArgument(`Invalid FetchXML: the <order> on '${o.attribute ?? o.alias}' names the entity '${o.entityname}', which is no link-entity of this query that returns rows (an alias of an inner or outer link-entity).`);
+      add(planner.linkSortKeys(link, o, labels));
+      continue;
     }
+    if (o.attribute === undefined) throw Errors.invalidArgument(`Invalid FetchXML: an <order> by alias ('${o.alias}') is only valid in aggregate queries.`);
+    add(sortKeysFor(planner.model, entity, planner.column(entity, o.attribute), o.descending, labels));
   }
+  for (const [link, visit] of returning) for (const o of link.orders) add(planner.linkSortKeys(visit, o, labels));
   // A total order: the primary key; with distinct (no primary key) every output column.
   for (const attribute of query.distinct ? columns : [pkOf(entity)]) {
     if (!keys.some((k) => k.attribute === attribute)) keys.push({ attribute, descending: false });
@@ -563,8 +612,9 @@ export function pageOffset(page: number, size: number): number {
  * query that does not fit the entity set, `top` with paging attributes, bad condition values,
  * misplaced link types and bad paging cookies, 400 `0x8004430D` for more than 15 link-entities,
  * and 501 for valid FetchXML Tessera does not implement (
- * joins outside lookup relationships, columns or orders of one-to-many links, fiscal and hierarchy
- * operators, `distinct` with link columns or a total count).
+ * joins outside lookup relationships, columns or orders of one-to-many links, orders by columns of
+ * links whose conditions do not restrict the rows, fiscal and hierarchy operators, `distinct` with
+ * link columns, link orders or a total count).
  * `datasource="retained"` reads the retained rows of a retention-enabled table (Dataverse
  * "Long-term data retention"); 400 on a table without retention.
  */
@@ -579,11 +629,12 @@ export function planFetch(entity: EntityModel, query: FetchQuery, context: Fetch
   }
   planner.registerLinks(query.entity);
   const columns = rootColumns(planner, entity, query);
-  const { columns: linked, reachable } = planner.linkedColumns(entity, query.entity.links);
+  const { columns: linked, reachable, visited } = planner.linkedColumns(entity, query.entity.links);
   if (query.distinct && linked.length) throw Errors.notImplemented('distinct="true" with link-entity columns');
   if (query.distinct && count) throw Errors.notImplemented('A total record count with distinct="true"');
   const filter = planner.rootFilter(entity, query, reachable);
-  const orderBy = rootOrder(planner, entity, query, columns);
+  const orderBy = rootOrder(planner, entity, query, columns, visited);
+  if (query.distinct && orderBy.some((k) => sortColumnOf(k.attribute)?.kind === 'linked')) throw Errors.notImplemented('distinct="true" with orders by link-entity columns');
   const size = query.top ?? query.count ?? MAX_PAGE_SIZE;
   const page = query.page ?? 1;
   let after: readonly Value[] | undefined;

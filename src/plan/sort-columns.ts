@@ -1,6 +1,7 @@
+import { Errors } from '../errors.js';
 import { shortIdentifier } from '../model/schema.js';
 import type { AttributeModel, EntityModel, Model } from '../model/types.js';
-import type { SortKey } from './types.js';
+import type { LinkStep, SortKey } from './types.js';
 
 /**
  * What Dataverse sorts lookup and choice columns by ("Ordering lookup and choice columns" in Query
@@ -19,7 +20,13 @@ export type SortColumn =
   /** The primary name of the row `lookup` points at, read from whichever target it is in. */
   | { readonly kind: 'lookupName'; readonly lookup: AttributeModel; readonly targets: ReadonlyArray<{ readonly entity: EntityModel; readonly name: AttributeModel }> }
   /** The place of a choice's label among its options' labels (0, 1, …), case-insensitively, by value. */
-  | { readonly kind: 'labelRank'; readonly choice: AttributeModel; readonly ranks: ReadonlyMap<number, number> };
+  | { readonly kind: 'labelRank'; readonly choice: AttributeModel; readonly ranks: ReadonlyMap<number, number> }
+  /**
+   * `column` of the row reached through the lookups of `path` (a FetchXML link-entity order; its
+   * steps carry no conditions): null where a step finds no row; with `ranks`, the rank of the
+   * choice's label instead of its value.
+   */
+  | { readonly kind: 'linked'; readonly path: readonly LinkStep[]; readonly column: AttributeModel; readonly ranks?: ReadonlyMap<number, number> };
 
 /** Choice column types, stored as whole numbers. */
 const CHOICES = new Set(['Picklist', 'State', 'Status']);
@@ -93,16 +100,25 @@ export function lookupNameColumn(model: Model, entity: EntityModel, lookup: Attr
 export function labelRankColumn(choice: AttributeModel): AttributeModel {
   const known = labelRanks.get(choice);
   if (known) return known;
+  const ranks = optionRanks(choice);
+  const column = computedColumn(choice, choice, rankType(ranks));
+  computed.set(column, { kind: 'labelRank', choice, ranks });
+  labelRanks.set(choice, column);
+  return column;
+}
+
+/** Each option value of a choice column with the place of its label among the labels (lower-cased; equal labels by value). */
+function optionRanks(choice: AttributeModel): ReadonlyMap<number, number> {
   const options = [...choice.OptionSet!.Options].sort((a, b) => {
     const [x, y] = [a.Label.toLowerCase(), b.Label.toLowerCase()];
     return x < y ? -1 : x > y ? 1 : a.Value - b.Value;
   });
-  const column = computedColumn(choice, choice, {
-    AttributeType: 'Integer', EdmType: 'Edm.Int32', MinValue: 0, MaxValue: Math.max(0, options.length - 1), MaxLength: undefined,
-  });
-  computed.set(column, { kind: 'labelRank', choice, ranks: new Map(options.map((o, i) => [o.Value, i])) });
-  labelRanks.set(choice, column);
-  return column;
+  return new Map(options.map((o, i) => [o.Value, i]));
+}
+
+/** The type of a label rank column: whole numbers from 0 to the number of labels less one. */
+function rankType(ranks: ReadonlyMap<number, number>): Partial<AttributeModel> {
+  return { AttributeType: 'Integer', EdmType: 'Edm.Int32', MinValue: 0, MaxValue: Math.max(0, ranks.size - 1), MaxLength: undefined };
 }
 
 /**
@@ -118,4 +134,36 @@ export function sortKeysFor(model: Model | undefined, entity: EntityModel, attri
   if (model && attribute.Targets.length && attribute.IsStored) first = lookupNameColumn(model, entity, attribute);
   else if (labels && attribute.OptionSet && CHOICES.has(attribute.AttributeType)) first = labelRankColumn(attribute);
   return first ? [{ attribute: first, descending }, { attribute, descending }] : [{ attribute, descending }];
+}
+
+/**
+ * The sort keys for a FetchXML order by `attribute` of the row reached through the lookups of
+ * `path` (a link-entity's, its steps without conditions), returned in sort keys named after `name`
+ * (`<alias>_x002e_<column>`, the name its column would be returned under), by the rules of
+ * sortKeysFor: a one-target lookup whose target has a primary name by that name, then the value; a
+ * choice by its label's rank unless `labels` is false, then the value; else the value. Dataverse
+ * orders link-entity columns by the same rules ("Order rows using FetchXml"). The columns are new
+ * on every call; sort keys of one query are told apart by their LogicalName. Throws 501 for a
+ * polymorphic lookup (Dataverse orders it by the name of whichever table each row points at).
+ */
+export function linkedSortKeys(model: Model, path: readonly LinkStep[], name: string, attribute: AttributeModel, descending: boolean, labels: boolean): SortKey[] {
+  const linked = (from: AttributeModel, logicalName: string, sort: SortColumn & { kind: 'linked' }, changes: Partial<AttributeModel> = {}): SortKey => {
+    const column = computedColumn(from, from, { LogicalName: shortIdentifier(logicalName), PropertyName: logicalName, AttributeOf: undefined, ...changes });
+    computed.set(column, sort);
+    return { attribute: column, descending };
+  };
+  const keys: SortKey[] = [];
+  const table = path[path.length - 1]!.navigation.target;
+  const navigation = attribute.NavigationPropertyName ? table.navigation.get(attribute.NavigationPropertyName) : undefined;
+  const target = attribute.Targets.length === 1 ? model.byLogicalName.get(attribute.Targets[0]!) : undefined;
+  if (attribute.Targets.length > 1) throw Errors.notImplemented(`Ordering by the polymorphic lookup '${table.LogicalName}.${attribute.LogicalName}' of a link-entity`);
+  if (navigation?.kind === 'single' && !navigation.intersect && target?.PrimaryNameAttribute) {
+    const primary = target.attributesByName.get(target.PrimaryNameAttribute)!;
+    keys.push(linked(primary, `${name}name`, { kind: 'linked', path: [...path, { navigation }], column: primary }));
+  } else if (labels && attribute.OptionSet && CHOICES.has(attribute.AttributeType)) {
+    const ranks = optionRanks(attribute);
+    keys.push(linked(attribute, `${name}rank`, { kind: 'linked', path, column: attribute, ranks }, rankType(ranks)));
+  }
+  keys.push(linked(attribute, name, { kind: 'linked', path, column: attribute }));
+  return keys;
 }

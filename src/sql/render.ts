@@ -1,7 +1,7 @@
 import { DATASTATE, DATASTATE_RETAINED } from '../model/system-columns.js';
 import { pkOf } from '../model/primary-key.js';
 import type { AttributeModel, EntityKeyModel, EntityModel, NavigationPropertyModel, RelationshipModel } from '../model/types.js';
-import type { AggregatePlan, AggregateValue, ColumnPath, CountPlan, DataSource, DeletePlan, DisassociatePlan, ExpandPlan, Guard, InsertPlan, LinkedColumn, PlanExpr, ReadPlan, SortKey, UpdatePlan, Value } from '../plan/types.js';
+import type { AggregatePlan, AggregateValue, ColumnPath, CountPlan, DataSource, DeletePlan, DisassociatePlan, ExpandPlan, Guard, InsertPlan, LinkStep, PlanExpr, ReadPlan, SortKey, UpdatePlan, Value } from '../plan/types.js';
 import { Errors } from '../errors.js';
 import type { Dialect, Statement } from './dialect.js';
 import { groupChain } from '../nesting.js';
@@ -46,14 +46,16 @@ function col(d: Dialect, a: AttributeModel): string {
  * lookup's name, the related row's primary name by a scalar subquery per target (for a polymorphic
  * lookup, each on the row's type column; the target names are logical names, identifiers, so they
  * are written as literals and add no parameter), with the collation of a string column (SQLite
- * gives a subquery none).
+ * gives a subquery none); a link-entity's column, its scalar subqueries (renderLinked), or their
+ * choice's label rank.
  */
 function columnTerm(d: Dialect, a: AttributeModel, scope: string): string {
   const sort = sortColumnOf(a);
   if (!sort) return `${scope}.${col(d, a)}`;
-  if (sort.kind === 'labelRank') {
-    // Whole numbers only: nothing to bind or escape.
-    return `CASE ${scope}.${col(d, sort.choice)}${[...sort.ranks].map(([value, rank]) => ` WHEN ${value} THEN ${rank}`).join('')} END`;
+  if (sort.kind === 'labelRank') return rankCase(`${scope}.${col(d, sort.choice)}`, sort.ranks);
+  if (sort.kind === 'linked') {
+    const term = renderLinked(d, sort.path, sort.column, scope);
+    return sort.ranks ? rankCase(term, sort.ranks) : `${term}${collationOf(d, sort.column)}`;
   }
   const r = d.quote('nm');
   const { lookup } = sort;
@@ -61,8 +63,17 @@ function columnTerm(d: Dialect, a: AttributeModel, scope: string): string {
     const typed = lookup.TypeAttribute ? ` AND ${scope}.${col(d, lookup.TypeAttribute)} = '${entity.LogicalName}'` : '';
     return `(SELECT ${r}.${col(d, primary)} FROM ${table(d, entity)} ${r} WHERE ${r}.${col(d, pkOf(entity))} = ${scope}.${col(d, lookup)}${typed}${andVisible(d, entity)})`;
   });
-  const collation = /\sCOLLATE\s+\S+$/i.exec(d.columnType(a))?.[0] ?? '';
-  return `${reads.length === 1 ? reads[0] : `COALESCE(${reads.join(', ')})`}${collation}`;
+  return `${reads.length === 1 ? reads[0] : `COALESCE(${reads.join(', ')})`}${collationOf(d, a)}`;
+}
+
+/** A choice's label rank: a CASE over the values of `term`. Whole numbers only: nothing to bind or escape. */
+function rankCase(term: string, ranks: ReadonlyMap<number, number>): string {
+  return `CASE ${term}${[...ranks].map(([value, rank]) => ` WHEN ${value} THEN ${rank}`).join('')} END`;
+}
+
+/** The COLLATE clause of column `a`'s type (a string column's), to give a subquery reading it the column's comparison. */
+function collationOf(d: Dialect, a: AttributeModel): string {
+  return /\sCOLLATE\s+\S+$/i.exec(d.columnType(a))?.[0] ?? '';
 }
 
 /** A sort key's term: the bare column (the read's own table), or a computed sort column of `scope`'s row. */
@@ -261,7 +272,7 @@ export function renderRead(d: Dialect, plan: ReadPlan): Statement {
   const names = plan.lookupNames.map((l, i) => `${renderLookupName(d, l, outer, 'r', p)} AS ${d.quote(`_name${i + 1}`)}`);
   const expansions = plan.expand.map((e) => renderExpansion(d, e, outer, 1, p));
   // Named, so that an ORDER BY column of the read's table cannot be taken for a linked column.
-  const linked = (plan.linked ?? []).map((l, i) => `${renderLinked(d, l, outer, p)} AS ${d.quote(`linked${i + 1}`)}`);
+  const linked = (plan.linked ?? []).map((l, i) => `${renderLinked(d, l.path, l.attribute, outer, p)} AS ${d.quote(`linked${i + 1}`)}`);
   const columns = [...fetchedColumns(plan).map((a) => fetchedTerm(d, a, outer)), ...names, ...expansions, ...linked].join(', ');
   const conditions: string[] = [];
   if (plan.id !== undefined) conditions.push(`${col(d, pkOf(plan.entity))} = ${p.value(pkOf(plan.entity), plan.id)}`);
@@ -312,16 +323,18 @@ function stepLookup(nav: NavigationPropertyModel): AttributeModel {
  * A linked column as nested scalar subqueries, one per lookup step, innermost first:
  * `(SELECT "l2"."x" FROM t2 "l2" WHERE "l2".pk = (SELECT "l1".fk FROM t1 "l1" WHERE "l1".pk =
  * <outer>.fk AND <step 1 condition>) AND <step 2 condition>)`. Each level reads one table, so the
- * steps' unqualified conditions resolve to it; a primary-key lookup per step.
+ * steps' unqualified conditions resolve to it; a primary-key lookup per step. `p` binds the
+ * steps' conditions; a path without conditions (a sort key's) needs none.
  */
-function renderLinked(d: Dialect, l: LinkedColumn, outer: string, p: Params): string {
-  let ref = `${outer}.${col(d, stepLookup(l.path[0]!.navigation))}`;
-  l.path.forEach((step, i) => {
+function renderLinked(d: Dialect, path: readonly LinkStep[], attribute: AttributeModel, outer: string, p?: Params): string {
+  let ref = `${outer}.${col(d, stepLookup(path[0]!.navigation))}`;
+  path.forEach((step, i) => {
     const target = step.navigation.target;
     const alias = d.quote(`l${i + 1}`);
-    const next = l.path[i + 1];
-    const value = next ? stepLookup(next.navigation) : l.attribute;
-    const where = step.where ? ` AND ${renderExpr(d, step.where, p, alias)}` : '';
+    const next = path[i + 1];
+    const value = next ? stepLookup(next.navigation) : attribute;
+    if (step.where && !p) throw new Error('renderLinked: a step with a condition needs parameters');
+    const where = step.where ? ` AND ${renderExpr(d, step.where, p!, alias)}` : '';
     ref = `(SELECT ${alias}.${col(d, value)} FROM ${table(d, target)} ${alias} WHERE ${alias}.${col(d, pkOf(target))} = ${ref}${andVisible(d, target)}${where})`;
   });
   return ref;
@@ -379,7 +392,7 @@ function pathValue(d: Dialect, c: ColumnPath, scope: string, depth = 1): string 
   if (!nav) return `${scope}.${col(d, c.attribute)}`;
   const alias = d.quote(`j${depth}`);
   const value = pathValue(d, { navs: rest, attribute: c.attribute }, alias, depth + 1);
-  const collation = depth === 1 ? /\sCOLLATE\s+\S+$/i.exec(d.columnType(c.attribute))?.[0] ?? '' : '';
+  const collation = depth === 1 ? collationOf(d, c.attribute) : '';
   return `(SELECT ${value} FROM ${table(d, nav.target)} ${alias} WHERE ${alias}.${col(d, pkOf(nav.target))} = ${scope}.${col(d, stepLookup(nav))}${andVisible(d, nav.target)})${collation}`;
 }
 
