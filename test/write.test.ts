@@ -74,6 +74,16 @@ for (const database of DATABASES) {
         expect(r.json.createdon).to.not.equal('2001-01-01T00:00:00Z');
         expect(r.json.statecode).to.equal(0);
         expect(r.json.versionnumber).to.not.equal(5);
+        // Their values are still read as their types first, as Dataverse's OData reader does; the
+        // columns' own limits (a state that is no option) are not checked.
+        for (const body of [{ createdon: 5 }, { versionnumber: 'abc' }, { statecode: 'Active' }]) {
+          const bad = await call('POST', url(), { msdyn_name: 'wrong-typed', ...body });
+          expect(bad.status, JSON.stringify(body)).to.equal(400);
+          expect(bad.json.error.code).to.equal('0x80048d19');
+          expect(bad.json.error.message).to.contain('Cannot convert the literal');
+        }
+        expect((await call('GET', `${url()}?$filter=msdyn_name eq 'wrong-typed'`)).json.value).to.deep.equal([]);
+        expect((await call('POST', url(), { msdyn_name: 'unchecked', statecode: 99, createdon: null })).status).to.equal(204);
       });
 
       it('accepts a client-supplied primary key, lower-cased, and rejects a duplicate with 412 0x80040237', async () => {
@@ -285,6 +295,10 @@ for (const database of DATABASES) {
         const r = await call('PATCH', url(created.msdyn_copilotinteractionid), { importsequencenumber: 9, createdon: '2000-01-01T00:00:00Z', msdyn_copilotinteractionid: randomUUID() }, { Prefer: 'return=representation', 'If-Match': '*' });
         expect(r.status).to.equal(200);
         expect(r.json).to.include({ importsequencenumber: 7, createdon: created.createdon, msdyn_copilotinteractionid: created.msdyn_copilotinteractionid });
+        const bad = await call('PATCH', url(created.msdyn_copilotinteractionid), { msdyn_name: 'changed', createdon: true }, { 'If-Match': '*' });
+        expect(bad.status).to.equal(400);
+        expect(bad.json.error.code).to.equal('0x80048d19');
+        expect((await call('GET', url(created.msdyn_copilotinteractionid))).json.msdyn_name).to.equal('imm');
       });
     });
 

@@ -1,4 +1,4 @@
-import { Errors } from '../errors.js';
+import { Errors, ServiceError } from '../errors.js';
 import type { AttributeModel, EdmType, EntityModel } from '../model/types.js';
 import { wholeNumber, type LiteralKind } from '../odata/expression.js';
 import type { Value } from './types.js';
@@ -195,6 +195,23 @@ export function bodyValue(entity: EntityModel, a: AttributeModel, raw: unknown):
     }
   }
 }
+
+/**
+ * Checks that a JSON body value (not null) reads as a value of `a`'s type, as the OData reader does
+ * for every declared property before Dataverse looks at the column: a value of a column a write
+ * ignores (one not valid for create or update) must still be of its type. Throws bodyValue's 400
+ * `0x80048d19` for a value of the wrong JSON type or an unreadable literal; the column's own limits
+ * (MaxLength, range, options), which apply only to values written, are not checked.
+ */
+export function checkBodyType(entity: EntityModel, a: AttributeModel, raw: unknown): void {
+  try {
+    bodyValue(entity, a, raw);
+  } catch (err) {
+    if (err instanceof ServiceError && err.code === PAYLOAD_CODE) throw err;
+  }
+}
+
+const PAYLOAD_CODE = Errors.payload('', '').code;
 
 const INTEGER_TEXT = /^[+-]?\d+$/;
 const NUMBER_TEXT = /^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$/;

@@ -9,7 +9,7 @@ import { planAssociate } from './associate.js';
 import { deletePlan } from './delete.js';
 import { namedPrimaryKey } from './keys.js';
 import type { Caller, DeletePlan, Guard, InsertPlan, RowReference, UpdatePlan, Value, WritePlan } from './types.js';
-import { bodyValue, canonicalGuid, nowUtc } from './values.js';
+import { bodyValue, canonicalGuid, checkBodyType, nowUtc } from './values.js';
 
 /**
  * Plans for Create (POST), Update/Upsert (PATCH) and Delete, with Dataverse's body rules
@@ -241,7 +241,8 @@ function assign(model: Model, entity: EntityModel, body: Record<string, unknown>
     const a = entity.attributesByProperty.get(key);
     if (a) {
       if (a.Targets.length) throw lookupNotWritable(entity, a);
-      if (creatable(a, mode)) setValue(entity, a, raw, into); // others Dataverse ignores (digest §2.1)
+      if (creatable(a, mode)) setValue(entity, a, raw, into);
+      else if (raw !== null) checkBodyType(entity, a, raw); // ignored (digest §2.1), once read as its type
       continue;
     }
     if (key === '@odata.type') {
