@@ -57,6 +57,31 @@ for (const database of DATABASES) {
       expect(await q(`${F}.DoesNotContainValues(PropertyName='msdyn_interactiontype',PropertyValues=[100230301,100230302,100230303,100230304,100230305,100230306,100230307])`)).to.deep.equal(['two years ago', 'no date']);
     });
 
+    it('read PropertyValues as the OData JSON reader does: single-quoted strings and backslash escapes too (what many clients send)', async () => {
+      expect(await q(`${F}.In(PropertyName='importsequencenumber',PropertyValues=['2', '4'])`)).to.deep.equal(['two hours ago', 'three days ago']);
+      expect(await q(`${F}.In(PropertyName='msdyn_name',PropertyValues=['NOW',"no date"])`)).to.deep.equal(['now', 'no date']);
+      expect(await q(`${F}.In(PropertyName=@p1,PropertyValues=@p2)`, `&@p1='msdyn_name'&@p2=${encodeURIComponent("['two hours ago','x']")}`)).to.deep.equal(['two hours ago']);
+      expect(await q(`${F}.In(PropertyName='msdyn_name',PropertyValues=['n\\u006Fw','it\\'s'])`)).to.deep.equal(['now']);
+      expect(await q(`${F}.Between(PropertyName='importsequencenumber',PropertyValues=['3','5'])`)).to.deep.equal(['yesterday noon', 'three days ago', 'forty days ago']);
+      // An apostrophe inside single quotes ends the string, as in Dataverse: its error wants a comma.
+      const r = await call('GET', `${s.root}${SET}?$filter=${encodeURIComponent(`${F}.In(PropertyName='msdyn_name',PropertyValues=['O'Brian','O'Bryan'])`)}`);
+      expect(r.status).to.equal(400);
+      expect(r.json.error.message).to.contain("A comma character ',' was expected in scope 'Array'.");
+    });
+
+    it('refuses a parameter the function does not take, as the OData binder does', async () => {
+      for (const bad of [
+        `${F}.Today(PropertyName='createdon',PropertyValue=1)`, `${F}.In(PropertyName='msdyn_name',PropertyValue=["now"])`,
+        `${F}.In(PropertyName='msdyn_name',PropertyValues=["now"],Extra=1)`, `${F}.LastXDays(PropertyName='createdon',PropertyValues=[1])`,
+      ]) {
+        const r = await call('GET', `${s.root}${SET}?$filter=${encodeURIComponent(bad)}`);
+        expect(r.status, bad).to.equal(400);
+        expect(r.json.error.message, bad).to.match(/^No function signature for the function with name 'Microsoft\.Dynamics\.CRM\.\w+' matches the specified arguments\./);
+      }
+      const empty = await call('GET', `${s.root}${SET}?$filter=${encodeURIComponent(`${F}.In(PropertyName='msdyn_name',PropertyValues=[])`)}`);
+      expect(empty.json.error.message).to.equal(`${F}.In: PropertyValues must have at least one value.`);
+    });
+
     it('Between / NotBetween', async () => {
       expect(await q(`${F}.Between(PropertyName='importsequencenumber',PropertyValues=["3","5"])`)).to.deep.equal(['yesterday noon', 'three days ago', 'forty days ago']);
       expect(await q(`${F}.NotBetween(PropertyName='importsequencenumber',PropertyValues=[2,8])`)).to.deep.equal(['now', 'no date']);
@@ -136,7 +161,7 @@ for (const database of DATABASES) {
       expect(negated.status).to.equal(400);
       expect(negated.json.error.message).to.equal('Not operator along with the Custom Named Condition operators is not allowed');
       for (const bad of [
-        `${F}.Today(PropertyName='msdyn_name')`, `${F}.In(PropertyName='msdyn_nope',PropertyValues=["a"])`, `${F}.In(PropertyName='importsequencenumber',PropertyValues=['1'])`,
+        `${F}.Today(PropertyName='msdyn_name')`, `${F}.In(PropertyName='msdyn_nope',PropertyValues=["a"])`, `${F}.In(PropertyName='importsequencenumber',PropertyValues=["1",])`,
         `${F}.LastXDays(PropertyName='msdyn_clienttimestamp',PropertyValue=-1)`, `${F}.Between(PropertyName='importsequencenumber',PropertyValues=["1"])`,
         `${F}.Nope(PropertyName='createdon')`, `${F}.Today(PropertyName='createdon') eq true`,
       ]) {

@@ -277,11 +277,8 @@ class Parser {
         return { kind: 'literal', literal: integer ? 'integer' : 'decimal', value: integer ? wholeNumber(text) : Number(text), raw: t.text, pos: t.pos };
       }
       case 'json': {
-        let values: unknown;
-        try { values = JSON.parse(t.text); } catch { values = undefined; }
-        if (!Array.isArray(values)) {
-          throw Errors.badQuery(`Invalid JSON array ${t.text} at position ${t.pos} in '${this.text}' (use double quotes: ["a","b"]).`);
-        }
+        const values = readJsonArray(t.text);
+        if (typeof values === 'string') throw Errors.badQuery(`Invalid JSON at position ${t.pos} in '${this.text}'. ${values}`);
         return { kind: 'array', values, pos: t.pos };
       }
       case 'alias': {
@@ -414,4 +411,59 @@ export function parseOrderBy(text: string, aliases?: ReadonlyMap<string, string>
  */
 export function parseKeyPredicate(text: string): Array<{ name: string; value: Extract<Expr, { kind: 'literal' }> }> {
   return new Parser(text).parseKeyPredicate();
+}
+
+/**
+ * A query function's JSON array (`PropertyValues=["a","b"]`), read as OData's JSON reader (which
+ * Dataverse parses it with) reads it: strings in double or single quotes (`['a','b']`, what many
+ * clients send), backslash escapes in either (`\'`, `\"`, `\uXXXX`), numbers, true, false, null.
+ * A quote inside a string of the same quotes must be escaped: `['O'Brian']` ends the string at
+ * `O` and then fails as Dataverse's does, wanting a comma. Returns the values, or the reason the
+ * text is not such an array (Dataverse's wording where it has one).
+ */
+export function readJsonArray(text: string): unknown[] | string {
+  let i = 0;
+  const space = () => { while (i < text.length && /\s/.test(text[i]!)) i++; };
+  const commaExpected = "A comma character ',' was expected in scope 'Array'. Every two elements in an array and properties of an object must be separated by commas.";
+  const ESCAPES: Record<string, string> = { b: '\b', f: '\f', n: '\n', r: '\r', t: '\t', '\\': '\\', '"': '"', "'": "'", '/': '/' };
+  const value = (): { v: unknown } | string => {
+    const ch = text[i];
+    if (ch === '"' || ch === "'") {
+      let out = '';
+      for (i++; i < text.length && text[i] !== ch; i++) {
+        if (text[i] !== '\\') { out += text[i]; continue; }
+        const e = text[++i];
+        if (e === 'u' && /^[0-9a-fA-F]{4}$/.test(text.slice(i + 1, i + 5))) { out += String.fromCharCode(parseInt(text.slice(i + 1, i + 5), 16)); i += 4; continue; }
+        if (e === undefined || !(e in ESCAPES)) return `Unrecognized escape sequence '\\${e ?? ''}'.`;
+        out += ESCAPES[e];
+      }
+      if (i >= text.length) return 'The string is not closed.';
+      i++;
+      return { v: out };
+    }
+    const m = /^(-?\d+(\.\d+)?([eE][+-]?\d+)?|true|false|null)/.exec(text.slice(i));
+    if (!m) return `Unexpected character '${ch ?? ''}' in scope 'Array'.`;
+    i += m[0].length;
+    return { v: m[0] === 'null' ? null : m[0] === 'true' ? true : m[0] === 'false' ? false : Number(m[0]) };
+  };
+  space();
+  if (text[i] !== '[') return 'An array must start with [.';
+  i++;
+  const values: unknown[] = [];
+  space();
+  if (text[i] === ']') i++;
+  else {
+    for (;;) {
+      space();
+      const r = value();
+      if (typeof r === 'string') return r;
+      values.push(r.v);
+      space();
+      if (text[i] === ']') { i++; break; }
+      if (text[i] !== ',') return commaExpected;
+      i++;
+    }
+  }
+  space();
+  return i === text.length ? values : commaExpected;
 }

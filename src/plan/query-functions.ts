@@ -84,7 +84,7 @@ function literalOf(fn: Fn, entity: EntityModel, a: AttributeModel, v: unknown): 
 function arrayParam(fn: Fn, entity: EntityModel, a: AttributeModel, name: string, length?: number): Value[] {
   const e = fn.params.get(name);
   if (!e || e.kind !== 'array') throw bad(fn, `the parameter ${name} must be a JSON array such as ["a","b"]`);
-  if (!e.values.length || (length !== undefined && e.values.length !== length)) throw bad(fn, `${name} must have ${length ?? 'at least one'} value${length === 1 ? '' : 's'}`);
+  if (!e.values.length || (length !== undefined && e.values.length !== length)) throw bad(fn, length === undefined ? `${name} must have at least one value` : `${name} must have ${length} values`);
   return e.values.map((v) => literalOf(fn, entity, a, v));
 }
 
@@ -119,6 +119,28 @@ const UNITS: Record<string, (ms: number, n: number) => number> = {
   Years: (ms, n) => addMonths(ms, -12 * n),
 };
 
+/** The value parameter each query function takes besides PropertyName (none for Today, EqualUserId …). */
+function valueParameter(name: string): 'PropertyValue' | 'PropertyValues' | undefined {
+  if (/^(In|NotIn|ContainValues|DoesNotContainValues|Between|NotBetween)$/.test(name)) return 'PropertyValues';
+  if (/^(On|OnOrAfter|OnOrBefore)$/.test(name) || /^(Last|Next|OlderThan)X/.test(name)) return 'PropertyValue';
+  return undefined;
+}
+
+/**
+ * Refuses a parameter the function does not declare (`Today(PropertyName='x',PropertyValue=1)`,
+ * `In(…,PropertyValue=[…])`), as OData's binder does: no overload of the function takes those
+ * names. Functions this service does not know are left to the caller's own error.
+ */
+function checkParameterNames(fn: Fn, name: string): void {
+  if (/^(In|NotIn|ContainValues|DoesNotContainValues|Between|NotBetween|On|OnOrAfter|OnOrBefore|Today|Yesterday|Tomorrow|(This|Last|Next)(Week|Month|Year)|Last7Days|Next7Days|EqualUserId|NotEqualUserId|OlderThanXMinutes|(Last|Next|OlderThan)X(Hours|Days|Weeks|Months|Years))$/.test(name) === false) return;
+  const value = valueParameter(name);
+  const declared = ['PropertyName', ...(value ? [value] : [])];
+  if ([...fn.params.keys()].some((p) => !declared.includes(p))) {
+    const signature = `${fn.name}(PropertyName${value ? `,${value}` : ''})`;
+    throw Errors.badQuery(`No function signature for the function with name '${fn.name}' matches the specified arguments. The function signatures considered are: ${signature}.`);
+  }
+}
+
 /**
  * Plans one query function on `entity`. Throws 400 for an unknown function, unknown property,
  * wrong parameter, or a time-of-day function on a date-only column; 501 for functions of the
@@ -127,6 +149,7 @@ const UNITS: Record<string, (ms: number, n: number) => number> = {
 export function planQueryFunction(entity: EntityModel, fn: Fn, ctx: QueryFunctionContext, resolve: (name: string) => AttributeModel): PlanExpr {
   const name = fn.name.replace(/^(Microsoft\.Dynamics\.CRM|mscrm)\./, '');
   if (name === fn.name) throw Errors.badQuery(`'${fn.name}' is not a known function.`);
+  checkParameterNames(fn, name);
   const a = resolve(stringParam(fn, 'PropertyName'));
   const now = ctx.now.getTime();
   const today = startOfDay(now);
