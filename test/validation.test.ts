@@ -92,6 +92,18 @@ for (const database of DATABASES) {
       expect(ok.json.msdyn_name).to.equal(null);
     });
 
+    it('stores an empty text as null, as Dataverse does, on create and update', async () => {
+      const created = await call('POST', `${s.root}${SET}`, { msdyn_name: '', msdyn_interactioncontext: '' }, { Prefer: 'return=representation' });
+      expect(created.status, created.text).to.equal(201);
+      expect(created.json).to.include({ msdyn_name: null, msdyn_interactioncontext: null });
+      const id = created.json.msdyn_copilotinteractionid;
+      const found = await call('GET', `${s.root}${SET}?$select=msdyn_name&$filter=msdyn_copilotinteractionid eq ${id} and msdyn_name eq null`);
+      expect(found.json.value).to.have.length(1);
+      expect((await call('PATCH', `${s.root}${SET}(${id})`, { msdyn_name: 'named' })).status).to.equal(204);
+      const cleared = await call('PATCH', `${s.root}${SET}(${id})`, { msdyn_name: '' }, { Prefer: 'return=representation' });
+      expect(cleared.json.msdyn_name).to.equal(null);
+    });
+
     it('does not enforce ApplicationRequired (Dataverse does not)', async () => {
       expect((await post({})).status).to.equal(204);
     });

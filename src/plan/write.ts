@@ -157,7 +157,8 @@ export function resolveBind(model: Model, nav: NavigationPropertyModel, raw: unk
 }
 
 function setValue(entity: EntityModel, a: AttributeModel, raw: unknown, into: Assignments): void {
-  if (raw === null) {
+  // Dataverse stores an empty text as null (the SDK's way to clear a text column is String.Empty).
+  if (raw === null || (raw === '' && (a.AttributeType === 'String' || a.AttributeType === 'Memo'))) {
     if (a.RequiredLevel === 'SystemRequired') throw Errors.invalidArgument(`The attribute '${a.LogicalName}' of '${entity.LogicalName}' is required and cannot be set to null.`);
     into.values.set(a, null);
     return;
