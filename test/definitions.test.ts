@@ -129,6 +129,8 @@ for (const database of DATABASES) {
       expect(long.json.value).to.deep.equal([{ '@odata.type': '#Microsoft.Dynamics.CRM.MemoAttributeMetadata', MetadataId: long.json.value[0].MetadataId, LogicalName: 'msdyn_interactioncontext', MaxLength: 1048576 }]);
       const short = await get(`EntityDefinitions(LogicalName='${ENTITY}')/Attributes/Microsoft.Dynamics.CRM.StringAttributeMetadata?$select=LogicalName&$filter=MaxLength gt 1000`);
       expect(short.json.value).to.deep.equal([]);
+      const flag = await get(`EntityDefinitions(LogicalName='privilege')/Attributes(LogicalName='canbebasic')/Microsoft.Dynamics.CRM.BooleanAttributeMetadata?$select=DefaultValue`);
+      expect(flag.json.DefaultValue).to.equal(false);
     });
 
     it('expands a cast column\'s option set: global ones also as GlobalOptionSet, the same as in GlobalOptionSetDefinitions', async () => {

@@ -47,6 +47,7 @@ const SAMPLE = {
     { LogicalName: 'new_price', AttributeType: 'Money', Precision: 2 },
     { LogicalName: 'new_ratio', AttributeType: 'Double' },
     { LogicalName: 'new_flag', AttributeType: 'Boolean' },
+    { LogicalName: 'new_optout', AttributeType: 'Boolean', DefaultValue: true },
     { LogicalName: 'new_when', AttributeType: 'DateTime' },
     { LogicalName: 'new_day', AttributeType: 'DateTime', DateTimeBehavior: 'DateOnly' },
     { LogicalName: 'new_kind', AttributeType: 'Picklist', OptionSet: { Options: [{ Value: 1, Label: 'One' }, { Value: 100000000, Label: 'Big' }] } },
@@ -142,7 +143,7 @@ for (const database of DATABASES) {
           { new_name: 'tiny', new_amount: 1e-7, new_price: -0.005, new_ratio: 1e-300, new_when: '2024-02-29T23:59:59.999Z', new_day: '2024-02-29' },
           { new_name: 'digits', new_amount: 12345678.9012, new_price: 0.1, new_ratio: -0.000001, new_when: '2024-03-01T10:00:00+02:00', new_day: '2024-03-01' },
           { new_name: 'ünï 😀 \\N\t"\n', new_notes: 'tab\there\r\nnext \\ NULL', new_big: 1, new_amount: -1.5, new_price: 1e6, 'new_userid@odata.bind': `/systemusers(${user})` },
-          { new_name: null, new_notes: null, new_count: null, new_big: null, new_amount: null, new_price: null, new_ratio: null, new_flag: null, new_when: null, new_day: null, new_kind: null, 'new_userid@odata.bind': null },
+          { new_name: null, new_notes: null, new_count: null, new_big: null, new_amount: null, new_price: null, new_ratio: null, new_flag: null, new_optout: null, new_when: null, new_day: null, new_kind: null, 'new_userid@odata.bind': null },
         ];
         const one = [];
         for (const body of bodies) {
@@ -158,6 +159,9 @@ for (const database of DATABASES) {
         // The single path is the reference; a few values pinned, so both cannot be wrong alike.
         expect(many[0]).to.include({ new_when: '2000-01-01T00:00:00Z', new_day: '2000-01-01', new_flag: false });
         expect(many[2]).to.include({ new_big: 9007199254740991, new_count: 2147483647, new_when: '9999-12-31T23:59:59Z', new_day: '9999-12-31' });
+        // A Boolean left out takes its DefaultValue (false unless the file says otherwise); a null sent stays null.
+        expect(many[2]).to.include({ new_flag: false, new_optout: true });
+        expect(many[1]).to.include({ new_flag: true, new_optout: true });
         expect(many[5]).to.include({ new_when: '2024-03-01T08:00:00Z', new_price: 0.1 });
         // Decimal and Money values are rounded to their Precision, half away from zero, on every database.
         expect(many[3]).to.include({ new_amount: 0.001, new_price: 12.35 });

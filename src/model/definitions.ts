@@ -283,6 +283,7 @@ const DERIVED_PROPERTIES: Readonly<Record<string, Readonly<Record<string, Proper
   PicklistAttributeMetadata: {
     DefaultFormValue: 'Int32', ParentPicklistLogicalName: 'String', ChildPicklistLogicalNames: 'Collection', FormulaDefinition: 'String', SourceTypeMask: 'Int32',
   },
+  BooleanAttributeMetadata: { DefaultValue: 'Boolean' },
   StateAttributeMetadata: { DefaultFormValue: 'Int32' },
   StatusAttributeMetadata: { DefaultFormValue: 'Int32' },
 };
@@ -312,6 +313,7 @@ export function attributeDefinition(entity: EntityModel, a: AttributeModel): Def
     DateTimeBehavior: { Value: a.DateTimeBehavior ?? 'UserLocal' },
     Targets: [...a.Targets],
     DefaultFormValue: a.AttributeType === 'Picklist' ? -1 : null,
+    DefaultValue: a.DefaultValue ?? null,
     // No dependent choices and no calculated choice columns.
     ParentPicklistLogicalName: null,
     ChildPicklistLogicalNames: [],

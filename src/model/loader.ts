@@ -158,6 +158,7 @@ function buildAttribute(file: EntityFile, a: AttributeFile, systemSupplied: bool
     MinValue: storable ? Math.max(a.MinValue ?? range![0], storable[0]) : a.MinValue ?? range?.[0],
     MaxValue: storable ? Math.min(a.MaxValue ?? range![1], storable[1]) : a.MaxValue ?? range?.[1],
     Precision: a.Precision ?? DEFAULT_PRECISION[a.AttributeType],
+    DefaultValue: a.AttributeType === 'Boolean' ? a.DefaultValue ?? false : undefined,
     Targets: Object.freeze([...(a.Targets ?? [])]),
     DateTimeBehavior: a.AttributeType === 'DateTime' ? a.DateTimeBehavior ?? 'UserLocal' : undefined,
     Format: a.Format,

@@ -50,7 +50,7 @@ const navigationName = { type: 'string', pattern: '^[A-Za-z_][A-Za-z0-9_]*$' };
 
 /** A property only some AttributeTypes have: which, and whether they must have it. */
 export interface TypeProperty {
-  readonly property: 'Targets' | 'OptionSet' | 'MaxLength';
+  readonly property: 'Targets' | 'OptionSet' | 'MaxLength' | 'DefaultValue';
   readonly types: readonly (typeof ATTRIBUTE_TYPES)[number][];
   readonly required: boolean;
 }
@@ -60,6 +60,7 @@ const TYPE_PROPERTIES: readonly TypeProperty[] = [
   { property: 'Targets', types: ['Lookup', 'Owner', 'Customer'], required: true },
   { property: 'OptionSet', types: ['Picklist', 'State', 'Status'], required: true },
   { property: 'MaxLength', types: ['String', 'Memo'], required: false },
+  { property: 'DefaultValue', types: ['Boolean'], required: false },
 ];
 
 const option = {
@@ -95,6 +96,7 @@ const attribute = {
     MinValue: { type: 'number' },
     MaxValue: { type: 'number' },
     Precision: { type: 'integer', minimum: 0, maximum: 10 },
+    DefaultValue: { type: 'boolean' },
     Targets: { type: 'array', minItems: 1, items: logicalName, uniqueItems: true },
     ReferencingEntityNavigationPropertyName: navigationName,
     RelationshipSchemaName: navigationName,

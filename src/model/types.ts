@@ -84,6 +84,11 @@ export interface AttributeFile {
   /** Decimal / Money / Double: digits after the decimal point. */
   Precision?: number;
   /**
+   * Boolean: the value a created row takes when its body leaves the column out (Dataverse's
+   * BooleanAttributeMetadata.DefaultValue); false when the file leaves it out.
+   */
+  DefaultValue?: boolean;
+  /**
    * Lookup / Owner / Customer: logical names of the referenced tables. With more than one target
    * the lookup is polymorphic (digest §1.5): one single-valued navigation property per target,
    * named `<column>_<target>`, and a stored type column (EntityName, `AttributeOf` the lookup,
@@ -323,6 +328,8 @@ export interface AttributeModel {
   readonly MinValue?: number;
   readonly MaxValue?: number;
   readonly Precision?: number;
+  /** Boolean: the value a created row takes when its body leaves the column out (false by default). */
+  readonly DefaultValue?: boolean;
   readonly Targets: readonly string[];
   readonly DateTimeBehavior?: DateTimeBehavior;
   readonly Format?: string;

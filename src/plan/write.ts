@@ -355,6 +355,8 @@ interface CreateStamps {
   readonly dataState?: AttributeModel;
   /** statecode and statuscode with the initial state option, when the table has a state model. */
   readonly state?: { readonly state: AttributeModel; readonly status: AttributeModel; readonly initial: OptionMetadata };
+  /** The Boolean columns a body may set on create: a row whose body leaves one out takes its DefaultValue. */
+  readonly booleans: readonly AttributeModel[];
 }
 
 const createStamps = new WeakMap<EntityModel, CreateStamps>();
@@ -379,6 +381,7 @@ function stampsOf(entity: EntityModel): CreateStamps {
     owningUser: stored('owninguser'),
     dataState: entity.IsRetentionEnabled ? stored(DATASTATE) : undefined,
     state: state && status ? { state, status, initial: options(state)[0]! } : undefined,
+    booleans: entity.Attributes.filter((a) => a.AttributeType === 'Boolean' && a.IsStored && a.IsValidForCreate),
   };
   createStamps.set(entity, stamps);
   return stamps;
@@ -420,6 +423,7 @@ function writable(entity: EntityModel, message: 'Create' | 'Update' | 'Delete'):
  * createdon, and overriddencreatedon ("Record Created On", the time the record was migrated) is
  * stamped with `now`, as Dataverse does (OverriddenCreatedOn column of every table reference page).
  * Navigation properties with new rows or bound URLs become the plan's `before`/`after` writes.
+ * A Boolean column the body leaves out takes its DefaultValue (BooleanAttributeMetadata).
  * Throws the body errors of this module, 400 `0x80048408` for a statuscode that is not a
  * status of the Active state (new rows always start in statecode 0), and 400 `0x80040800` on an
  * intersect or SERVICE_MAINTAINED table.
@@ -453,6 +457,7 @@ export function planServiceCreate(model: Model, entity: EntityModel, body: Recor
   if (owner && (values.get(owner) ?? null) === null) values.set(owner, caller.systemuserid);
   if (owner && stamps.owningUser) values.set(stamps.owningUser, values.get(owner)!);
   if (stamps.dataState) values.set(stamps.dataState, DATASTATE_ACTIVE);
+  for (const a of stamps.booleans) if (values.get(a) === undefined) values.set(a, a.DefaultValue ?? false);
   if (stamps.state) {
     const { state, status, initial } = stamps.state;
     values.set(state, initial.Value);

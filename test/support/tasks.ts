@@ -65,7 +65,7 @@ export async function seedTasks(s: TestServer): Promise<{ apollo: string; zephyr
     { new_name: 't2', new_color: 'RED', new_priority: 1, new_hours: 4, new_cost: 20, new_done: false, ...bind(apollo) },
     { new_name: 't3', new_color: 'blue', new_priority: 2, new_hours: 6, new_score: 3, new_done: false, new_due: '2024-01-15T09:30:00+01:00', ...bind(zephyr) },
     { new_name: 't4', new_color: 'Blue', new_priority: 2, new_cost: 5.25, new_score: 4.5, new_done: true },
-    { new_name: 't5', new_priority: 1, new_hours: 8, new_cost: 100, new_score: 2, ...bind(zephyr) },
+    { new_name: 't5', new_done: null, new_priority: 1, new_hours: 8, new_cost: 100, new_score: 2, ...bind(zephyr) },
     { new_name: 't6', new_color: 'green', new_hours: 1, new_cost: 1, new_done: false, ...bind(apollo) },
   ];
   for (const row of rows) await create(s, TASK_SET, row);
