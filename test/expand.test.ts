@@ -124,11 +124,32 @@ for (const database of DATABASES) {
       expect((await bad('$expand=createdby($top=1)')).code).to.equal('0x80060888');
       expect((await bad('$expand=createdby($select=nope)')).message).to.contain("'nope'");
       expect((await bad('$expand=createdby($skip=1)')).message).to.contain('$skip');
-      expect((await bad(`$expand=${Array.from({ length: 16 }, () => 'createdby').join(',')}`)).message).to.contain('15');
+      // 16 expansions, nested (a property is expanded once per level).
+      expect((await bad(`$expand=${'createdby($expand='.repeat(15)}createdby${')'.repeat(15)}`)).message).to.contain('15');
       expect((await bad('$expand=createdby/$ref($select=fullname)')).message).to.contain('takes no options');
       const collectionRef = await call('GET', `${s.root}msdyn_copilotinteractiondatas?$expand=${CHILDREN}/$ref`);
       expect(collectionRef.status).to.equal(400);
       expect(collectionRef.json.error).to.deep.equal({ code: '0x80060888', message: 'Expand with $ref is only supported on lookup type navigation property.' });
+    });
+
+    it('refuses an option given twice in one item, an empty $select item and a property expanded twice, as at the top level', async () => {
+      const bad = async (q: string) => {
+        const r = await call('GET', `${s.root}${SET}?$select=msdyn_name&${q}`);
+        expect(r.status, q).to.equal(400);
+        expect(r.json.error.code, q).to.equal('0x80060888');
+        return r.json.error.message as string;
+      };
+      // Each would have answered one of the two and dropped the other unsaid.
+      expect(await bad('$expand=createdby($select=fullname;$select=domainname)')).to.equal("The query option '$select' is specified more than once inside the $expand of 'createdby'.");
+      expect(await bad(`$expand=msdyn_interactiondataid($expand=${CHILDREN}($top=1;$top=2))`)).to.contain("'$top' is specified more than once");
+      expect(await bad('$expand=createdby($select=fullname),createdby($select=domainname)')).to.equal("The navigation property 'createdby' is expanded more than once; expand it once with all its options.");
+      expect(await bad('$expand=createdby,createdby/$ref')).to.contain("'createdby' is expanded more than once");
+      expect(await bad('$expand=msdyn_interactiondataid($expand=createdby,createdby)')).to.contain("'createdby' is expanded more than once");
+      expect(await bad('$expand=createdby($select=fullname,,domainname)')).to.equal("The $select query option 'fullname,,domainname' has an empty item.");
+      expect(await bad('$expand=createdby($select=)')).to.contain('has an empty item');
+      // The same property at different levels is no repetition.
+      const levels = await get(`${SET}?$select=msdyn_name&$top=1&$expand=createdby($select=fullname),msdyn_interactiondataid($select=msdyn_name;$expand=createdby($select=fullname))`);
+      expect(levels.value[0].createdby.fullname).to.equal('SYSTEM');
     });
 
     it('expands lookups to references with <nav>/$ref: @odata.id only, the lookup value beside it', async () => {

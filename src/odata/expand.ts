@@ -1,11 +1,12 @@
 import { Errors } from '../errors.js';
-import { parseFilter, parseOrderBy, type Expr } from './expression.js';
+import { parseFilter, parseOrderBy, parseSelect, type Expr } from './expression.js';
 
 /**
  * `$expand` syntax (digest §3.6): a comma list of navigation properties, each with optional
  * options in parentheses separated by `;`: `$select`, `$filter`, `$orderby`, `$top`, and a nested
  * `$expand`; or `<property>/$ref` (references only, no options). `$skip`, `$count`, `$search` and
- * `$levels` are not supported inside `$expand`.
+ * `$levels` are not supported inside `$expand`. As at the top level, an option appears once per
+ * item, `$select` has no empty item, and a navigation property is expanded once per level.
  */
 export interface ExpandItem {
   readonly property: string;
@@ -52,13 +53,17 @@ function parseItem(text: string, aliases?: ReadonlyMap<string, string>): ExpandI
   }
   if (m[3] === undefined || !m[3].trim()) return item;
   const query: string[] = [];
+  const seen = new Set<string>();
   for (const option of splitTopLevel(m[3], ';')) {
     const eq = option.indexOf('=');
     const name = eq < 0 ? option : option.slice(0, eq).trim();
     const value = eq < 0 ? '' : option.slice(eq + 1);
+    // As at the top level: an option given twice would leave one of them unheeded.
+    if (seen.has(name)) throw Errors.badQuery(`The query option '${name}' is specified more than once inside the $expand of '${item.property}'.`);
+    seen.add(name);
     if (name !== '$top') query.push(`${name}=${encodeURIComponent(value.trim())}`);
     switch (name) {
-      case '$select': item.select = value.split(',').map((s) => s.trim()).filter(Boolean); break;
+      case '$select': item.select = parseSelect(value); break;
       case '$filter': item.filter = parseFilter(value, aliases); break;
       case '$orderby': item.orderBy = parseOrderBy(value, aliases); break;
       case '$top':
@@ -81,5 +86,12 @@ function parseItem(text: string, aliases?: ReadonlyMap<string, string>): ExpandI
  */
 export function parseExpand(text: string, aliases?: ReadonlyMap<string, string>): ExpandItem[] {
   if (!text.trim()) throw Errors.badQuery('The $expand query option must not be empty.');
-  return splitTopLevel(text, ',').map((item) => parseItem(item, aliases));
+  const items = splitTopLevel(text, ',').map((item) => parseItem(item, aliases));
+  // One answer property per navigation property: a second item would replace the first's rows.
+  const seen = new Set<string>();
+  for (const { property } of items) {
+    if (seen.has(property)) throw Errors.badQuery(`The navigation property '${property}' is expanded more than once; expand it once with all its options.`);
+    seen.add(property);
+  }
+  return items;
 }

@@ -399,6 +399,16 @@ export function parseFilter(text: string, aliases?: ReadonlyMap<string, string>,
   return new Parser(text, aliases, 0, range).parseAll();
 }
 
+/**
+ * Parses a `$select` value (top-level or inside `$expand`) into its property names, trimmed.
+ * Throws 400 `0x80060888` for an empty value or an empty item (`a,,b`).
+ */
+export function parseSelect(text: string): string[] {
+  const items = text.split(',').map((s) => s.trim());
+  if (items.some((s) => !s)) throw Errors.badQuery(`The $select query option '${text}' has an empty item.`);
+  return items;
+}
+
 /** Parses a `$orderby` value into items (aliases allowed); errors as for parseFilter. */
 export function parseOrderBy(text: string, aliases?: ReadonlyMap<string, string>): Array<{ expr: Expr; descending: boolean }> {
   if (!text.trim()) throw Errors.badQuery('The $orderby query option must not be empty.');

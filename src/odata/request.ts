@@ -2,7 +2,7 @@ import { Errors } from '../errors.js';
 import type { Caller } from '../plan/types.js';
 import { parseApply, type Transformation } from './apply.js';
 import { parseExpand, type ExpandItem } from './expand.js';
-import { parseFilter, parseOrderBy, type Expr } from './expression.js';
+import { parseFilter, parseOrderBy, parseSelect, type Expr } from './expression.js';
 import { parsePrefer, type Preferences } from './prefer.js';
 import { metadataLevel, type MetadataLevel } from './metadata-level.js';
 
@@ -357,12 +357,7 @@ function parseQuery(raw: string): QueryOptions {
   // Second pass: $filter, $orderby and $apply may use aliases defined anywhere in the query (digest §3).
   for (const [name, value] of options) {
     switch (name) {
-      case '$select': {
-        const items = value.split(',').map((s) => s.trim());
-        if (items.some((s) => !s)) throw Errors.badQuery(`The $select query option '${value}' has an empty item.`);
-        query.select = items;
-        break;
-      }
+      case '$select': query.select = parseSelect(value); break;
       case '$filter': query.filter = parseFilter(value, query.aliases); break;
       case '$orderby': query.orderBy = parseOrderBy(value, query.aliases); break;
       case '$top': {
