@@ -114,6 +114,25 @@ for (const database of DATABASES) {
       }
     });
 
+    it('says odata.maxpagesize was applied where it paged expanded collections only: of a single row, or under $top', async () => {
+      const page2 = { Prefer: 'odata.maxpagesize=2' };
+      const nested = `$expand=${CHILDREN}($select=msdyn_name;$expand=createdby($select=fullname))`;
+      const one = await call('GET', `${s.root}msdyn_copilotinteractiondatas(${dataId})?$select=msdyn_name&${nested}`, undefined, page2);
+      expect(one.json[CHILDREN]).to.have.length(2);
+      expect(one.headers.get('preference-applied')).to.equal('odata.maxpagesize=2');
+      const top = await call('GET', `${s.root}msdyn_copilotinteractiondatas?$top=5&$select=msdyn_name&${nested}`, undefined, page2);
+      expect(top.json.value.find((d: { msdyn_name: string }) => d.msdyn_name === 'payload')[CHILDREN]).to.have.length(2);
+      expect(top.headers.get('preference-applied')).to.equal('odata.maxpagesize=2');
+      // Not applied: a row's collection without a nested $expand, or a nested $expand of lookups alone.
+      const flat = await call('GET', `${s.root}msdyn_copilotinteractiondatas(${dataId})?$expand=${CHILDREN}($select=msdyn_name)`, undefined, page2);
+      expect(flat.json[CHILDREN]).to.have.length(3);
+      expect(flat.headers.get('preference-applied')).to.equal(null);
+      const [child] = (await get(`${SET}?$select=msdyn_name&$filter=msdyn_name eq 'a'`)).value;
+      const lookups = await call('GET', `${s.root}${SET}(${child.msdyn_copilotinteractionid})?$expand=msdyn_interactiondataid($select=msdyn_name;$expand=createdby($select=fullname))`, undefined, page2);
+      expect(lookups.json.msdyn_interactiondataid.createdby.fullname).to.equal('SYSTEM');
+      expect(lookups.headers.get('preference-applied')).to.equal(null);
+    });
+
     it('refuses unknown properties, options not allowed on single-valued expansions, and more than 15 expansions', async () => {
       const bad = async (q: string, status = 400) => {
         const r = await call('GET', `${s.root}${SET}?${q}`);

@@ -66,6 +66,11 @@ function annotateExpansions(model: Model, expand: readonly ExpandPlan[], formatt
   }));
 }
 
+/** Whether `expand` holds a collection-valued expansion, at any depth. */
+function expandsCollection(expand: readonly ExpandPlan[]): boolean {
+  return expand.some((e) => e.navigation.kind === 'collection' || expandsCollection(e.expand));
+}
+
 /** `$orderby` as sort keys; a lookup sorts by the related row's primary name (plan/lookup-name.ts). */
 function planOrderBy(entity: EntityModel, query: QueryOptions, model?: Model): SortKey[] {
   const keys: SortKey[] = [];
@@ -96,11 +101,13 @@ function planOrderBy(entity: EntityModel, query: QueryOptions, model?: Model): S
 export function planRead(entity: EntityModel, query: QueryOptions, prefer: Preferences, id?: string, context?: PlanContext): ReadPlan {
   const columns = planSelect(entity, query.select);
   const annotations = annotationSet(prefer.includeAnnotations);
-  const planned = query.expand
-    ? planExpand(entity, query.expand, functionContext(context), hasNestedExpand(query.expand) ? prefer.maxPageSize : undefined)
-    : [];
+  // A nested $expand pages every expanded collection at odata.maxpagesize (digest §3.6).
+  const expansionPageSize = query.expand && hasNestedExpand(query.expand) ? prefer.maxPageSize : undefined;
+  const planned = query.expand ? planExpand(entity, query.expand, functionContext(context), expansionPageSize) : [];
   const annotated = annotations && context ? annotateExpansions(context.model, planned, annotations.formattedValue === true) : planned;
   const paged = id === undefined && query.top === undefined;
+  // The page size was applied to the rows, or to expanded collections (of a single row, or under `$top`, too).
+  const maxPageSizeApplied = paged || (expansionPageSize !== undefined && expandsCollection(planned)) ? prefer.maxPageSize : undefined;
   const bounded = boundExpansions(id !== undefined ? 1 : query.top ?? prefer.maxPageSize ?? MAX_PAGE_SIZE, paged, annotated);
   const expand = bounded.expand;
   // `<lookup>/$ref` returns the lookup's `_x_value` beside the reference (digest §3.6).
@@ -114,7 +121,7 @@ export function planRead(entity: EntityModel, query: QueryOptions, prefer: Prefe
       if (query[option] !== undefined) throw Errors.badQuery(`The query option '$${option.toLowerCase()}' cannot be used when retrieving a single record.`);
     }
     const pk = entity.attributesByName.get(entity.PrimaryIdAttribute)!;
-    return { kind: 'read', entity, columns, selectList: query.select, orderBy: [{ attribute: pk, descending: false }], limit: 1, paged: false, count: false, id, annotations, lookupNames, expand };
+    return { kind: 'read', entity, columns, selectList: query.select, orderBy: [{ attribute: pk, descending: false }], limit: 1, paged: false, count: false, id, maxPageSizeApplied, annotations, lookupNames, expand };
   }
   const orderBy = planOrderBy(entity, query, context?.model);
   return {
@@ -128,7 +135,7 @@ export function planRead(entity: EntityModel, query: QueryOptions, prefer: Prefe
     paged,
     after: query.skipToken !== undefined ? decodeSkipToken(entity, orderBy, query.skipToken) : undefined,
     count: query.count === true,
-    maxPageSizeApplied: paged ? prefer.maxPageSize : undefined,
+    maxPageSizeApplied,
     annotations,
     lookupNames,
     expand,
