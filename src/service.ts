@@ -566,10 +566,9 @@ export class Service {
     if (nav.kind === 'collection') return this.readCollection(req, nav.target, link, `${entity.EntitySetName}(${id})/${name}`);
     only(req, ['select', 'expand']); // one row: $filter, $orderby, $top, $count would be ignored
     const plan = this.related(req, nav, link, { select: req.query.select, expand: req.query.expand });
-    const result = await executeRead(this.db, plan);
-    const row = result.rows[0];
-    if (!row) return this.noRelatedRow(entity, id, nav);
-    return json(200, entityWriter(plan, result.columns, req.serviceRoot, contextUrl(req.serviceRoot, plan, true), req.metadata)(row), {}, req.metadata);
+    const found = await this.readOne(req, plan);
+    if (!found) return this.noRelatedRow(entity, id, nav);
+    return this.entityAnswer(req, plan, found);
   }
 
   /**
@@ -690,7 +689,7 @@ export class Service {
 
   /** The read of the row a single-valued navigation property leads to (at most one). */
   private related(req: ODataRequest, nav: NavigationPropertyModel, link: PlanExpr, query: QueryOptions): ReadPlan {
-    return { ...restrict(planRead(nav.target, query, req.prefer, undefined, this.context), link), limit: 1, paged: false };
+    return restrict(planRead(nav.target, query, req.prefer, undefined, this.context, true), link);
   }
 
   /**
@@ -872,8 +871,16 @@ export class Service {
     const plan = planRead(entity, req.query, req.prefer, id, this.context);
     const found = await this.readOne(req, plan);
     if (!found) throw Errors.recordNotFound(entity.LogicalName, id);
-    // Not modified: If-None-Match is `*` (the row exists) or lists its ETag (RFC 9110 §13.1.2).
-    // Never 304 when annotations or expansions were asked for (digest §2.2).
+    return this.entityAnswer(req, plan, found);
+  }
+
+  /**
+   * The answer to a GET of one row (by key, or through a single-valued navigation property):
+   * 200 with its `ETag` and the preferences applied, or 304 when If-None-Match is `*` (the row
+   * exists) or lists its ETag (RFC 9110 §13.1.2), never when annotations or expansions were asked
+   * for (digest §2.2).
+   */
+  private entityAnswer(req: ODataRequest, plan: ReadPlan, found: { body: Record<string, unknown>; etag: string }): HttpResponse {
     const unchanged = req.ifNoneMatch === '*' || req.ifNoneMatch?.some((v) => etag(v) === found.etag);
     if (!plan.annotations && !plan.expand.length && unchanged) return { status: 304, headers: { ETag: found.etag } };
     const applied = preferenceApplied(plan, req.prefer.includeAnnotations);

@@ -198,6 +198,25 @@ for (const database of DATABASES) {
       expect((await call('GET', `${s.root}systemusers(${s.service.caller.systemuserid})/lk_msdyn_copilotinteraction_createdby?$count=true&$top=1`)).json['@odata.count'], 'the property test row, three children and the orphan').to.equal(5);
     });
 
+    it('answers a single-valued navigation property as a GET of the row it leads to: ETag, Preference-Applied, 304 when unchanged', async () => {
+      const dataId = (await call('POST', `${s.root}msdyn_copilotinteractiondatas`, { msdyn_name: 'etag data' }, { Prefer: 'return=representation' })).json.msdyn_copilotinteractiondataid;
+      const id = (await call('POST', `${s.root}${SET}`, { msdyn_name: 'etag child', 'msdyn_interactiondataid@odata.bind': `/msdyn_copilotinteractiondatas(${dataId})` }, { Prefer: 'return=representation' })).json.msdyn_copilotinteractionid;
+      const url = `${s.root}${SET}(${id})/msdyn_interactiondataid?$select=msdyn_name,_createdby_value`;
+      const r = await call('GET', url, undefined, { Prefer: 'odata.include-annotations="*"' });
+      expect(r.status, r.text).to.equal(200);
+      const etag = (await call('GET', `${s.root}msdyn_copilotinteractiondatas(${dataId})?$select=msdyn_name`)).headers.get('etag');
+      expect(r.headers.get('etag')).to.equal(etag);
+      expect(r.json['@odata.etag']).to.equal(etag);
+      expect(r.headers.get('preference-applied')).to.equal('odata.include-annotations="*"');
+      expect(r.json['_createdby_value@OData.Community.Display.V1.FormattedValue']).to.equal('SYSTEM');
+      // A page size a single row does not use is not said to be applied.
+      expect((await call('GET', url, undefined, { Prefer: 'odata.maxpagesize=1' })).headers.get('preference-applied')).to.equal(null);
+      const unchanged = await call('GET', url, undefined, { 'If-None-Match': etag! });
+      expect(unchanged.status).to.equal(304);
+      expect(unchanged.headers.get('etag')).to.equal(etag);
+      expect((await call('GET', url, undefined, { 'If-None-Match': 'W/"1"' })).status).to.equal(200);
+    });
+
     it('answers a navigation, its $ref and its $count from a row that does not exist with 404, as a GET of the row', async () => {
       const missing = '0a1b2c3d-0000-4000-8000-0000000e0404';
       for (const path of [

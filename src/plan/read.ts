@@ -94,21 +94,22 @@ function planOrderBy(entity: EntityModel, query: QueryOptions, model?: Model): S
  * continue with a keyset `$skiptoken`. Throws 400 for unknown properties, bad literals and
  * foreign skiptokens (and boundExpansions' 400); 501 for constructs not implemented yet. An
  * `$expand` whose worst case passes MAX_ANSWER_ROWS is bounded (boundExpansions: smaller pages,
- * paged shared collections). With `context`, FormattedValue
+ * paged shared collections). `one` (default: with `id`) plans at most one row, unpaged: a
+ * single-valued navigation property's row is read without `id`. With `context`, FormattedValue
  * annotations of lookups (the target's primary name) are planned too, and query functions such
  * as EqualUserId know the caller.
  */
-export function planRead(entity: EntityModel, query: QueryOptions, prefer: Preferences, id?: string, context?: PlanContext): ReadPlan {
+export function planRead(entity: EntityModel, query: QueryOptions, prefer: Preferences, id?: string, context?: PlanContext, one = id !== undefined): ReadPlan {
   const columns = planSelect(entity, query.select);
   const annotations = annotationSet(prefer.includeAnnotations);
   // A nested $expand pages every expanded collection at odata.maxpagesize (digest §3.6).
   const expansionPageSize = query.expand && hasNestedExpand(query.expand) ? prefer.maxPageSize : undefined;
   const planned = query.expand ? planExpand(entity, query.expand, functionContext(context), expansionPageSize) : [];
   const annotated = annotations && context ? annotateExpansions(context.model, planned, annotations.formattedValue === true) : planned;
-  const paged = id === undefined && query.top === undefined;
+  const paged = !one && query.top === undefined;
   // The page size was applied to the rows, or to expanded collections (of a single row, or under `$top`, too).
   const maxPageSizeApplied = paged || (expansionPageSize !== undefined && expandsCollection(planned)) ? prefer.maxPageSize : undefined;
-  const bounded = boundExpansions(id !== undefined ? 1 : query.top ?? prefer.maxPageSize ?? MAX_PAGE_SIZE, paged, annotated);
+  const bounded = boundExpansions(one ? 1 : query.top ?? prefer.maxPageSize ?? MAX_PAGE_SIZE, paged, annotated);
   const expand = bounded.expand;
   // `<lookup>/$ref` returns the lookup's `_x_value` beside the reference (digest §3.6).
   for (const e of expand) {
@@ -131,7 +132,7 @@ export function planRead(entity: EntityModel, query: QueryOptions, prefer: Prefe
     selectList: query.select,
     filter: query.filter ? planFilter(entity, query.filter, functionContext(context)) : undefined,
     orderBy,
-    limit: bounded.limit,
+    limit: one ? 1 : bounded.limit,
     paged,
     after: query.skipToken !== undefined ? decodeSkipToken(entity, orderBy, query.skipToken) : undefined,
     count: query.count === true,
