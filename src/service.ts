@@ -709,7 +709,10 @@ export class Service {
     const relatedId = async () => {
       const body = parseBody(entity, req.body);
       const url = body['@odata.id'];
-      if (typeof url !== 'string') throw Errors.payload(entity.EntitySetName, 'The body of a $ref request is {"@odata.id": "<url of the related record>"}.');
+      // Annotations may come along (OData JSON §13); a property would be data the link cannot take.
+      if (typeof url !== 'string' || Object.keys(body).some((k) => !k.startsWith('@'))) {
+        throw Errors.payload(entity.EntitySetName, 'The body of a $ref request is {"@odata.id": "<url of the related record>"}.');
+      }
       return resolveBind(this.model, nav, await this.keyedUrl(url)).id;
     };
     if (nav.kind === 'single') {

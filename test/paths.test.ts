@@ -386,6 +386,15 @@ for (const database of DATABASES) {
       expect((await call('PUT', `${s.root}${SET}(${id})/msdyn_interactiondataid/$ref`, { '@odata.id': `${s.root}msdyn_copilotinteractiondatas(00000000-0000-0000-0000-000000000009)` })).status).to.equal(404);
       expect((await call('PUT', `${s.root}${SET}(${id})/createdby/$ref`, { '@odata.id': `${s.root}systemusers(${s.service.caller.systemuserid})` })).status).to.equal(400);
       expect((await call('PUT', `${s.root}${SET}(00000000-0000-0000-0000-000000000009)/msdyn_interactiondataid/$ref`, { '@odata.id': `${s.root}msdyn_copilotinteractiondatas(${data})` })).status).to.equal(404);
+      // A $ref body is the reference alone: a property beside it is refused, not ignored; annotations may come along.
+      for (const [method, url] of [['PUT', `${SET}(${id})/msdyn_interactiondataid/$ref`], ['POST', `msdyn_copilotinteractiondatas(${data})/${CHILDREN}/$ref`]] as const) {
+        const extra = await call(method, `${s.root}${url}`, { '@odata.id': `${s.root}${method === 'PUT' ? `msdyn_copilotinteractiondatas(${data})` : `${SET}(${id})`}`, msdyn_name: 'renamed' });
+        expect(extra.status, method).to.equal(400);
+        expect(extra.json.error.code).to.equal('0x80048d19');
+        expect(await lookup(), method).to.equal(null);
+      }
+      expect((await call('PUT', `${s.root}${SET}(${id})/msdyn_interactiondataid/$ref`, { '@odata.context': `${s.root}$metadata#$ref`, '@odata.id': `${s.root}msdyn_copilotinteractiondatas(${data})` })).status).to.equal(204);
+      expect(await lookup()).to.equal(data);
     });
   });
 }
