@@ -16,6 +16,7 @@ import { answerChanges, countChanges } from './odata/changes.js';
 import { planFetchAggregate } from './plan/fetch-aggregate.js';
 import { functionContext, planCount, planRead, type PlanContext } from './plan/read.js';
 import { AGGREGATE_RECORD_LIMIT } from './plan/aggregate.js';
+import { linkCollections } from './plan/expand.js';
 import { planApply } from './plan/apply.js';
 import type { AggregatePlan, Caller, PlanExpr, ReadPlan, Value, WritePlan, WriteResult } from './plan/types.js';
 import { planAssociate, planDisassociate } from './plan/associate.js';
@@ -768,7 +769,7 @@ export class Service {
     else if (asksForChanges(req.query, req.prefer)) return answerChanges(this.db, req, await this.planChanges(req, entity), this.context.clock());
     if (req.query.apply && !ref) return this.aggregate(req, entity, link);
     const base = planRead(entity, ref ? { ...req.query, select: [entity.PrimaryIdAttribute] } : req.query, req.prefer, undefined, this.context);
-    const plan = link ? restrict(base, link) : base;
+    const plan = link ? restrict(base, link) : { ...base, expand: linkCollections(base.expand) };
     const result = await executeRead(this.db, plan);
     const write = ref ?? entityWriter(plan, result.columns, req.serviceRoot, undefined, req.metadata);
     const body = collectionHead(req.serviceRoot, plan, result);

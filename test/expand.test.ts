@@ -133,6 +133,36 @@ for (const database of DATABASES) {
       expect(lookups.headers.get('preference-applied')).to.equal(null);
     });
 
+    it('links each row of an entity set read to its single-level expanded collections (<nav>@odata.nextLink, no paging), empty ones too, as Dataverse does', async () => {
+      const name = (c: { msdyn_name: string }) => c.msdyn_name;
+      const body = await get(`msdyn_copilotinteractiondatas?$select=msdyn_name&$orderby=msdyn_name&$expand=${CHILDREN}($select=msdyn_name;$orderby=msdyn_name desc;$top=2)`);
+      const byName = Object.fromEntries(body.value.map((d: Record<string, unknown>) => [d['msdyn_name'], d]));
+      const payload = byName['payload'];
+      expect(Object.keys(payload).slice(-2)).to.deep.equal([CHILDREN, `${CHILDREN}@odata.nextLink`]);
+      expect(payload[CHILDREN].map(name)).to.deep.equal(['c', 'b']);
+      const link = payload[`${CHILDREN}@odata.nextLink`] as string;
+      expect(link).to.equal(`${s.root}msdyn_copilotinteractiondatas(${dataId})/${CHILDREN}?$select=msdyn_name&$orderby=msdyn_name%20desc&$top=2`);
+      // The link reads the rows answered ("an alternate URL to retrieve the values currently returned").
+      const same = await call('GET', link);
+      expect(same.status, same.text).to.equal(200);
+      expect(same.json.value.map(name)).to.deep.equal(['c', 'b']);
+      expect(byName['no children'][CHILDREN]).to.deep.equal([]);
+      expect(byName['no children'][`${CHILDREN}@odata.nextLink`]).to.equal(`${s.root}msdyn_copilotinteractiondatas(${emptyId})/${CHILDREN}?$select=msdyn_name&$orderby=msdyn_name%20desc&$top=2`);
+      // Without options, the related collection itself; lookups expanded beside it have no link.
+      const bare = await get(`msdyn_copilotinteractiondatas?$filter=msdyn_copilotinteractiondataid eq ${dataId}&$select=msdyn_name&$expand=createdby($select=fullname),${CHILDREN}`);
+      expect(bare.value[0][`${CHILDREN}@odata.nextLink`]).to.equal(`${s.root}msdyn_copilotinteractiondatas(${dataId})/${CHILDREN}`);
+      expect(Object.keys(bare.value[0]).filter((k) => k.endsWith('@odata.nextLink'))).to.deep.equal([`${CHILDREN}@odata.nextLink`]);
+      // None for a single row or the related rows of one (Dataverse's examples answer without), nor
+      // when an $expand nests another (links then point past a page, and only where rows were left out).
+      const single = await get(`msdyn_copilotinteractiondatas(${dataId})?$select=msdyn_name&$expand=${CHILDREN}($select=msdyn_name)`);
+      expect(single).to.not.have.property(`${CHILDREN}@odata.nextLink`);
+      const rowsOfOne = (await call('GET', `${s.root}systemusers(${s.service.caller.systemuserid})/lk_msdyn_copilotinteractiondata_createdby?$select=msdyn_name&$filter=msdyn_name eq 'payload'&$expand=${CHILDREN}($select=msdyn_name)`)).json;
+      expect(rowsOfOne.value[0][CHILDREN]).to.have.length(3);
+      expect(rowsOfOne.value[0]).to.not.have.property(`${CHILDREN}@odata.nextLink`);
+      const nested = await get(`msdyn_copilotinteractiondatas?$select=msdyn_name&$expand=${CHILDREN}($select=msdyn_name;$expand=createdby($select=fullname))`);
+      expect(nested.value.some((d: Record<string, unknown>) => `${CHILDREN}@odata.nextLink` in d)).to.equal(false);
+    });
+
     it('refuses unknown properties, options not allowed on single-valued expansions, and more than 15 expansions', async () => {
       const bad = async (q: string, status = 400) => {
         const r = await call('GET', `${s.root}${SET}?${q}`);

@@ -18,8 +18,9 @@ export interface ExpandItem {
   readonly top?: number;
   readonly expand?: ExpandItem[];
   /**
-   * The item's `$select`, `$filter`, `$orderby` and `$expand` as a query string
-   * (`$select=a,b&$filter=…`, values percent-encoded), for the link to the whole collection.
+   * The item's `$select`, `$filter`, `$orderby`, `$top` and `$expand` as a query string
+   * (`$select=a,b&$filter=…`, values percent-encoded), with the request's parameter aliases, for
+   * links to the related collection.
    */
   readonly query?: string;
 }
@@ -61,7 +62,7 @@ function parseItem(text: string, aliases?: ReadonlyMap<string, string>): ExpandI
     // As at the top level: an option given twice would leave one of them unheeded.
     if (seen.has(name)) throw Errors.badQuery(`The query option '${name}' is specified more than once inside the $expand of '${item.property}'.`);
     seen.add(name);
-    if (name !== '$top') query.push(`${name}=${encodeURIComponent(value.trim())}`);
+    query.push(`${name}=${encodeURIComponent(value.trim())}`);
     switch (name) {
       case '$select': item.select = parseSelect(value); break;
       case '$filter': item.filter = parseFilter(value, aliases); break;

@@ -152,19 +152,24 @@ function expandedEntity(e: ExpandPlan, row: Record<string, unknown> | null, serv
  * nested `$expand`; read when the item has no `$top`), the first page and `<nav>@odata.nextLink`:
  * the related collection with the item's options and a `$skiptoken` after the page's last row,
  * so that it answers the rows "that weren't included" (digest §3.6; Dataverse "Join tables using
- * OData", nested `$expand` on collection-valued navigation properties).
+ * OData", nested `$expand` on collection-valued navigation properties). A `linked` expansion
+ * (ExpandPlan.linked) answers `<nav>@odata.nextLink` without a `$skiptoken` when no row was left out.
  */
 function writeExpansion(out: Record<string, unknown>, e: ExpandPlan, v: unknown, serviceRoot: string, parent: EntityModel, parentId: string, ann: AnnotationSet | undefined, full: boolean): void {
   const name = e.navigation.Name;
   if (e.navigation.kind === 'single') { out[name] = expandedEntity(e, v as Record<string, unknown> | null, serviceRoot, ann, full); return; }
   const rows = v as Array<Record<string, unknown>>;
   const page = e.limit - 1;
-  const more = e.rest !== undefined && rows.length > page;
+  const more = e.rest && rows.length > page;
   out[name] = (more ? rows.slice(0, page) : rows).map((r) => expandedEntity(e, r, serviceRoot, ann, full));
-  if (!more) return;
-  const last = rows[page - 1]!;
-  const skipToken = `$skiptoken=${encodeSkipToken(e.orderBy, e.orderBy.map((k) => last[k.attribute.PropertyName] as Value))}`;
-  out[`${name}@odata.nextLink`] = `${entityId(serviceRoot, parent.EntitySetName, parentId)}/${name}?${e.rest ? `${e.rest}&` : ''}${skipToken}`;
+  if (!more && !e.linked) return;
+  const query = [e.query];
+  if (more) {
+    const last = rows[page - 1]!;
+    query.push(`$skiptoken=${encodeSkipToken(e.orderBy, e.orderBy.map((k) => last[k.attribute.PropertyName] as Value))}`);
+  }
+  const search = query.filter(Boolean).join('&');
+  out[`${name}@odata.nextLink`] = `${entityId(serviceRoot, parent.EntitySetName, parentId)}/${name}${search ? `?${search}` : ''}`;
 }
 
 /**

@@ -30,7 +30,7 @@ export function hasNestedExpand(items: readonly ExpandItem[]): boolean {
  * Resolves `$expand` items against `entity` (digest §3.6): navigation property names, nested
  * `$select` (primary key always added), and for collection-valued properties `$filter`,
  * `$orderby` (primary key appended) and `$top` (without it, at most MAX_CHILDREN rows and a link to
- * the rest, see ExpandPlan.rest). With `pageSize` (`odata.maxpagesize` of a request that nests
+ * the rest, see ExpandPlan.rest), and their options for links (ExpandPlan.query). With `pageSize` (`odata.maxpagesize` of a request that nests
  * an `$expand`), every collection-valued expansion is paged at that size, with the link to the
  * rest, and takes no `$top` or `$orderby` (digest §3.6: "paging is applied to each expanded
  * collection"). A single-valued expansion takes `$select`,
@@ -70,9 +70,22 @@ export function planExpand(entity: EntityModel, items: readonly ExpandItem[], ct
       orderBy,
       limit: item.top ?? (pageSize ?? MAX_CHILDREN) + 1,
       expand: item.expand ? planExpand(target, item.expand, ctx, pageSize, count) : [],
-      ...(navigation.kind === 'collection' && item.top === undefined ? { rest: item.query ?? '' } : {}),
+      ...(navigation.kind === 'collection' ? { query: item.query ?? '' } : {}),
+      ...(navigation.kind === 'collection' && item.top === undefined ? { rest: true } : {}),
     };
   });
+}
+
+/**
+ * The expansions of a collection read of an entity set, `linked` (ExpandPlan.linked) when no item
+ * nests an `$expand`: Dataverse answers each parent's single-level expanded collection with
+ * `<nav>@odata.nextLink`, the related collection without paging (digest §3.6; "Join tables using
+ * OData", single `$expand` on collection-valued navigation properties); not for a single row or
+ * the related rows of one (`<set>(<id>)/<nav>?$expand=…`), which its examples answer without.
+ */
+export function linkCollections(expand: readonly ExpandPlan[]): readonly ExpandPlan[] {
+  if (expand.some((e) => e.expand.length)) return expand;
+  return expand.map((e) => (e.navigation.kind === 'collection' ? { ...e, linked: true } : e));
 }
 
 /**
@@ -129,7 +142,7 @@ function sharing(e: ExpandPlan): boolean {
 
 /** Whether collection expansion `e` (below a sharing step when `below`) is paged at the cap: it has no `$top` of its own, and is shared or `all` are. */
 function capped(e: ExpandPlan, below: boolean, all: boolean): boolean {
-  return e.navigation.kind === 'collection' && e.rest !== undefined && (below || all);
+  return e.navigation.kind === 'collection' && e.rest === true && (below || all);
 }
 
 /** The most rows `expand` may add under one parent row, the collections `capped` answering at most `cap` rows. */

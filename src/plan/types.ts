@@ -180,11 +180,25 @@ export interface ExpandPlan {
    */
   readonly annotated?: { readonly lookupNames: ReadPlan['lookupNames'] };
   /**
-   * Collection-valued without `$top`: the query string (may be empty) of the link to the whole
-   * collection, `<parent URL>/<nav>?<rest>`, answered as `<nav>@odata.nextLink` when a parent
-   * has more related rows than the page (`limit` - 1); one more than that is read to tell.
+   * Collection-valued: the item's options (`$select`, `$filter`, `$orderby`, `$top`, `$expand` and
+   * the parameter aliases they use) as the query string, possibly empty, of the links to the
+   * related collection, `<parent URL>/<nav>?<query>`.
    */
-  readonly rest?: string;
+  readonly query?: string;
+  /**
+   * Collection-valued without `$top`: a parent with more related rows than the page (`limit` - 1;
+   * one more than that is read to tell) answers the page and `<nav>@odata.nextLink` to the rest,
+   * the related collection with `query` and a `$skiptoken` after the page.
+   */
+  readonly rest?: true;
+  /**
+   * Collection-valued, in a collection read of an entity set whose `$expand` nests none
+   * (linkCollections): every parent answers `<nav>@odata.nextLink`, the related collection with
+   * `query`, also for an empty collection, as Dataverse does for a single-level `$expand` ("an
+   * alternate URL to retrieve the values currently returned", digest §3.6); `rest`'s link where
+   * rows were left out.
+   */
+  readonly linked?: true;
 }
 
 /** `GET /<set>/$count`: the number of matching rows (capped at 5,000, digest §3.5). */

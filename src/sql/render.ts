@@ -349,7 +349,7 @@ export function expansionColumns(e: ExpandPlan): AttributeModel[] {
   const out = [...e.columns];
   const add = (a: AttributeModel | undefined) => { if (a && !out.includes(a)) out.push(a); };
   add(e.navigation.target.attributesByName.get('versionnumber'));
-  if (e.rest !== undefined) for (const k of e.orderBy) add(k.attribute);
+  if (e.rest) for (const k of e.orderBy) add(k.attribute);
   if (e.annotated) for (const a of e.columns) add(a.TypeAttribute);
   return out;
 }
