@@ -30,15 +30,14 @@ export function hasNestedExpand(items: readonly ExpandItem[]): boolean {
  * Resolves `$expand` items against `entity` (digest §3.6): navigation property names, nested
  * `$select` (primary key always added), and for collection-valued properties `$filter`,
  * `$orderby` (primary key appended) and `$top` (without it, at most MAX_CHILDREN rows and a link to
- * the rest, see ExpandPlan.rest), and their options for links (ExpandPlan.query). With `pageSize` (`odata.maxpagesize` of a request that nests
- * an `$expand`), every collection-valued expansion is paged at that size, with the link to the
- * rest, and takes no `$top` or `$orderby` (digest §3.6: "paging is applied to each expanded
- * collection"). A single-valued expansion takes `$select`,
- * `$filter` (the related row is null unless it matches: "Only $select and $filter clause can be
- * provided … on many-to-one relationship", digest §3.6) and a nested `$expand`, or is
- * `<property>/$ref` (the related row's primary key alone). Throws 400
- * `0x80060888` for unknown properties, options not allowed there, `$ref` on a collection, and more
- * than 15 expansions.
+ * the rest, see ExpandPlan.rest), with their options for links (ExpandPlan.query). With
+ * `pageSize` (`odata.maxpagesize` of a request that nests an `$expand`), every collection-valued
+ * expansion is paged at that size, with the link to the rest, and takes no `$top` or `$orderby`
+ * (digest §3.6: "paging is applied to each expanded collection"). A single-valued expansion takes
+ * `$select`, `$filter` (the related row is null unless it matches: "Only $select and $filter
+ * clause can be provided … on many-to-one relationship", digest §3.6) and a nested `$expand`, or
+ * is `<property>/$ref` (the related row's primary key alone). Throws 400 `0x80060888` for unknown
+ * properties, options not allowed there, `$ref` on a collection, and more than 15 expansions.
  */
 export function planExpand(entity: EntityModel, items: readonly ExpandItem[], ctx: QueryFunctionContext, pageSize?: number, count = { n: 0 }): ExpandPlan[] {
   return items.map((item) => {
