@@ -36,6 +36,14 @@ export function isDuplicateKey(err: unknown): boolean {
   return err instanceof ServiceError && err.status === 412 && (err.code === '0x80040237' || err.code === '0x80060892');
 }
 
+/**
+ * Whether `err` is the 412 `0x80060892` of alternate key `key` (Errors.duplicateEntityKey), not of
+ * another key of the table or of its primary key.
+ */
+export function isEntityKeyClash(err: unknown, key: { readonly LogicalName: string; readonly KeyAttributes: ReadonlyArray<{ readonly LogicalName: string }> }): boolean {
+  return err instanceof ServiceError && err.code === '0x80060892' && err.message === Errors.duplicateEntityKey(key.LogicalName, key.KeyAttributes.map((a) => a.LogicalName)).message;
+}
+
 /** Factories for the errors of digest §5.3, one per situation; each returns a ServiceError. */
 export const Errors = {
   /** 404 `0x8006088a`: unknown entity set, operation or path segment. */

@@ -1,5 +1,5 @@
-import { Errors, isDuplicateKey, ServiceError } from './errors.js';
-import type { AttributeModel, EntityModel, Model, NavigationPropertyModel } from './model/types.js';
+import { Errors, isDuplicateKey, isEntityKeyClash, ServiceError } from './errors.js';
+import type { AttributeModel, EntityKeyModel, EntityModel, Model, NavigationPropertyModel } from './model/types.js';
 import { ORGANIZATION, SYSTEMUSER } from './model/system-columns.js';
 import { answerDefinitions } from './odata/definitions.js';
 import { renderCsdl } from './odata/csdl.js';
@@ -930,7 +930,8 @@ export class Service {
    * (upsert: a missing row is created with the key values unless the body sets them, a row found
    * is updated without the body's values for the key's columns; `OData-EntityId` echoes the key form)
    * and DELETE. Throws 400 for a predicate that is no key of the table, 404 `0x80040217` when no
-   * row has the key (GET, DELETE, PATCH with If-Match).
+   * row has the key (GET, DELETE, PATCH with If-Match), and the retryable 503 `0x80044150` for an
+   * upsert whose create loses the key to concurrent writes KEY_RACE_ATTEMPTS times running.
    */
   private async byAlternateKey(req: ODataRequest, entity: EntityModel, predicate: string): Promise<HttpResponse> {
     const named = namedPrimaryKey(entity, predicate);
@@ -963,7 +964,10 @@ export class Service {
             const given = found ? undefined : givenPrimaryKey(entity, parseBody(entity, req.body));
             return await this.update(req, entity, found ?? given ?? sequentialGuid(), location, alternate);
           } catch (err) {
-            if (attempt >= KEY_RACE_ATTEMPTS || !isDuplicateKey(err)) throw err;
+            if (!isDuplicateKey(err)) throw err;
+            // Still losing the URL's key values to concurrent writes: the retryable conflict, never
+            // a 412 for a key the request only names. A clash of values the body sets is its own.
+            if (attempt >= KEY_RACE_ATTEMPTS) throw isEntityKeyClash(err, key) && !setsKey(entity, key, req.body) ? Errors.writeConflict(attempt) : err;
           }
         }
       }
@@ -979,6 +983,16 @@ export class Service {
     await executeWrite(this.db, planDelete(entity, id, req.ifMatch, this.caller, req.ifNoneMatch));
     return { status: 204, headers: {} };
   }
+}
+
+/**
+ * Whether a write body (JSON text) sets a column of alternate key `key`, by value or, for a
+ * lookup, by `@odata.bind`: a create from an upsert by that key then carries values other than
+ * the URL's.
+ */
+function setsKey(entity: EntityModel, key: EntityKeyModel, text: string | undefined): boolean {
+  const body = parseBody(entity, text);
+  return key.KeyAttributes.some((a) => Object.hasOwn(body, a.PropertyName) || (a.NavigationPropertyName !== undefined && Object.hasOwn(body, `${a.NavigationPropertyName}@odata.bind`)));
 }
 
 /**
