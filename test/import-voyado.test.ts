@@ -65,7 +65,7 @@ describe('Voyado interaction schemas as tables', () => {
       ['voy_contactid', 'Uniqueidentifier', undefined, undefined, undefined, undefined, undefined],
       ['voy_createddate', 'DateTime', undefined, undefined, undefined, undefined, undefined],
       ['voy_stars', 'Integer', undefined, 1, 5, undefined, undefined],
-      ['voy_views', 'BigInt', undefined, undefined, undefined, undefined, undefined],
+      ['voy_views', 'BigInt', undefined, undefined, 1e12, undefined, undefined],
       ['voy_score', 'Double', undefined, 0, undefined, undefined, undefined],
       ['voy_verified', 'Boolean', undefined, undefined, undefined, undefined, undefined],
       ['voy_day', 'DateTime', undefined, undefined, undefined, 'DateOnly', undefined],
@@ -174,6 +174,23 @@ describe('Voyado interaction schemas as tables', () => {
         expect(list.json.value.map((r: Record<string, unknown>) => [r['new_name'], r['new_price'], r['new_createddate']])).to.deep.equal([['Reused Item', 100, '2023-05-23T11:13:42Z']]);
         const badType = await call('POST', `${s.root}new_reuse_spring_2023s`, { new_contactid: contact, new_price: 'cheap' });
         expect(badType.status).to.equal(400);
+      } finally {
+        await s.close();
+      }
+    }));
+
+    it(`keeps an integer property's bounds on the BigInt column it makes past Int32 [${database.name}]`, () => withMetadataCopy(async (dir) => {
+      const table = voyadoTable({ id: 'views', jsonSchema: { type: 'object', properties: { views: { type: 'integer', minimum: 0, maximum: 1e12 } } } });
+      writeFileSync(join(dir, `${table.LogicalName}.json`), JSON.stringify(table));
+      const s = await startServer(dir, database);
+      try {
+        const post = (views: number) => call('POST', `${s.root}${table.EntitySetName}`, { new_views: views });
+        expect((await post(1e12)).status).to.equal(204);
+        for (const views of [-1, 1e12 + 1]) {
+          const refused = await post(views);
+          expect(refused.status, `${views}: ${refused.text}`).to.equal(400);
+          expect(refused.json.error.code).to.equal('0x8004432F');
+        }
       } finally {
         await s.close();
       }

@@ -10,7 +10,8 @@ import { ColumnSet, ImportError, isObject, prefixedName, prefixProblem, TABLE_NA
  * - names past the SQL identifier limit (61 characters for the table, 63 for a column) are cut
  *   and end in a hash of the whole name (prefixedName), the same on every import;
  * - one column `<prefix>_<property>` per property: `integer` → Integer (BigInt when its
- *   minimum/maximum leave Int32; a fractional bound rounded inwards), `number` → Double (a
+ *   minimum/maximum leave Int32), its minimum/maximum as MinValue/MaxValue (a fractional bound
+ *   rounded inwards), `number` → Double (a
  *   bound past a double's range, read as Infinity, left out), `boolean` → Boolean, `string` → String
  *   (MaxLength its maxLength, else 4,000; Memo above 4,000), with `format` `date-time` →
  *   DateTime, `date` → DateTime DateOnly, `uuid` → Uniqueidentifier, `email`/`uri` → String
@@ -50,7 +51,7 @@ function column(prefix: string, name: string, p: unknown, required: boolean): At
       const min = low === undefined ? undefined : Math.ceil(low);
       const max = high === undefined ? undefined : Math.floor(high);
       const wide = (min !== undefined && min < INT32.min) || (max !== undefined && max > INT32.max);
-      return wide ? make('BigInt') : make('Integer', range(min, max));
+      return make(wide ? 'BigInt' : 'Integer', range(min, max));
     }
     case 'number':
       return make('Double', range(limit('minimum'), limit('maximum')));
