@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 import { Command, Option } from 'commander';
-import { listen } from './http/app.js';
+import { listen, stopServing } from './http/app.js';
 import { createAuthenticator, type AuthenticationOptions } from './http/authentication.js';
 import { DATAVERSE_LIMITS } from './http/service-protection.js';
 import { logger } from './log.js';
@@ -111,7 +111,10 @@ program.command('serve')
       const { model } = service;
       logger.info({ database: db.description, tables: model.entities.map((e) => `${e.LogicalName} (${e.EntitySetName})`), watching: opts.watch ? opts.metadata : undefined },
         `Tessera serving http://localhost:${port}/api/data/v9.2/ with ${model.entities.length} tables: ${model.entities.map((e) => e.EntitySetName).join(', ')}${opts.watch ? `; reloading ${opts.metadata} when its files change` : ''}`);
-      const stop = () => server.close(() => { void unwatch().then(() => db.close()).then(() => process.exit(0)); });
+      let stopped: Promise<void> | undefined;
+      const stop = () => {
+        stopped ??= stopServing(server).then(() => unwatch()).then(() => db.close()).then(() => process.exit(0), fail);
+      };
       process.on('SIGINT', stop);
       process.on('SIGTERM', stop);
     } catch (err) {

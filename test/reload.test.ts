@@ -1,9 +1,7 @@
-import { spawn } from 'node:child_process';
 import { renameSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
-import { createInterface } from 'node:readline';
 import { setTimeout as delay } from 'node:timers/promises';
 import { expect } from 'chai';
 import { listen } from '../src/http/app.js';
@@ -11,6 +9,7 @@ import type { EntityFile } from '../src/model/types.js';
 import { ReloadingService } from '../src/reload.js';
 import type { Database } from '../src/store/database.js';
 import { pendingDdl } from '../src/store/migrate.js';
+import { serveProcess } from './support/serve-process.js';
 import { call, copyMetadata, DATABASES } from './support/server.js';
 
 /** A table an admin drops into the metadata folder. */
@@ -185,29 +184,8 @@ for (const database of DATABASES) {
 describe('tessera serve watches its metadata folder', function () {
   this.timeout(60000);
 
-  /** Starts `tessera serve` on port 0; resolves with its root URL, its log lines, and a stop function. */
-  async function serve(dir: string, ...args: string[]) {
-    const child = spawn(process.execPath, [join(import.meta.dirname, '..', 'src', 'cli.js'), 'serve', '--port', '0', '--metadata', dir, '--database', `sqlite:${join(dir, 'db.sqlite')}`, ...args], { stdio: ['ignore', 'pipe', 'inherit'] });
-    const lines: string[] = [];
-    const waiters: Array<() => void> = [];
-    createInterface({ input: child.stdout! }).on('line', (line) => {
-      lines.push(line);
-      for (const w of waiters.splice(0)) w();
-    });
-    /** The first log line matching `pattern`, waiting for it at most `seconds` (then throwing, so that the server is stopped). */
-    const logged = async (pattern: RegExp, seconds = 20): Promise<string> => {
-      const until = Date.now() + seconds * 1000;
-      for (;;) {
-        const found = lines.find((l) => pattern.test(l));
-        if (found) return found;
-        if (Date.now() > until) throw new Error(`no log line matched ${pattern} within ${seconds} s; the lines: ${lines.join('\n')}`);
-        await new Promise<void>((resolve) => { waiters.push(resolve); setTimeout(resolve, 500); });
-      }
-    };
-    const port = /http:\/\/localhost:(\d+)\//.exec(await logged(/Tessera serving/))![1];
-    const stop = () => new Promise<void>((resolve) => { child.once('exit', () => resolve()); child.kill('SIGTERM'); });
-    return { root: `http://127.0.0.1:${port}/api/data/v9.2/`, logged, stop, lines };
-  }
+  /** `tessera serve` of metadata folder `dir`, its SQLite database in that folder. */
+  const serve = (dir: string, ...args: string[]) => serveProcess('--metadata', dir, '--database', `sqlite:${join(dir, 'db.sqlite')}`, ...args);
 
   it('serves a dropped table file without a restart, and logs a broken one while serving the rest', async () => {
     const dir = copyMetadata();

@@ -1,4 +1,4 @@
-import { createServer, STATUS_CODES, type Server } from 'node:http';
+import { createServer, STATUS_CODES, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
 import cors from 'cors';
 import express, { type NextFunction, type Request, type Response } from 'express';
@@ -143,10 +143,44 @@ function refuseUnparsable(err: NodeJS.ErrnoException, socket: Duplex): void {
   socket.end(`HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\nContent-Type: ${JSON_CONTENT_TYPE}\r\nOData-Version: 4.0\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`, () => socket.destroy());
 }
 
-/** An HTTP server for the app, listening on `port` (0 = any) and `host` (default: all interfaces). */
+/** The answers each server started by listen has not finished yet; stopServing marks them. */
+const unfinished = new WeakMap<Server, Set<ServerResponse>>();
+
+/** The servers stopServing is stopping. */
+const stopping = new WeakSet<Server>();
+
+/** Makes `res` the last answer on its connection (RFC 9112 §9.6): Node closes the connection once it is sent. */
+function lastOnConnection(res: ServerResponse): void {
+  if (!res.headersSent) res.setHeader('Connection', 'close');
+}
+
+/**
+ * Stops a server started by listen, as a SIGTERM asks (a deployment replacing the process): it
+ * takes no new connections and closes the idle ones at once, and each request in progress, or
+ * arriving on a keep-alive connection before that connection closes, is still answered, with
+ * `Connection: close`, its connection then closed. Without that, clients that keep sending on
+ * their open keep-alive connections (any pooling client under load) were served on and on after a
+ * SIGTERM, so the process did not exit while they did. Resolves once every connection has closed.
+ */
+export function stopServing(server: Server): Promise<void> {
+  stopping.add(server);
+  const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+  for (const res of unfinished.get(server) ?? []) lastOnConnection(res);
+  server.closeIdleConnections();
+  return closed;
+}
+
+/** An HTTP server for the app, listening on `port` (0 = any) and `host` (default: all interfaces); stop it with stopServing. */
 export function listen(handler: RequestHandler, port: number, host?: string, options: AppOptions = {}): Promise<Server> {
   const server = createServer({ maxHeaderSize: MAX_HEADER_BYTES }, createApp(handler, options));
   server.on('clientError', refuseUnparsable);
+  const answers = new Set<ServerResponse>();
+  unfinished.set(server, answers);
+  server.on('request', (_req: IncomingMessage, res: ServerResponse) => {
+    if (stopping.has(server)) lastOnConnection(res);
+    answers.add(res);
+    res.once('close', () => answers.delete(res));
+  });
   return new Promise((resolve, reject) => {
     server.once('error', reject);
     server.listen(port, host, () => {
