@@ -185,24 +185,29 @@ export class Service {
   /**
    * Creates missing tables/columns (additive), loads the messages in src/messages/, creates the
    * built-in system user and organization rows and keeps the sdkmessage/sdkmessagefilter rows
-   * (messages/sdk-messages.ts), then returns a ready Service. Throws
-   * MigrationError or the driver's error when the database cannot be prepared.
+   * (messages/sdk-messages.ts) and the security rows, then returns a ready Service. The rows are
+   * kept in the migration's transaction, under its lock: servers starting (or reloading) at once
+   * on one database each read them and create what is missing, and without the lock two of them
+   * read "missing" and the later one's insert failed on the primary key, so it did not start.
+   * Throws MigrationError or the driver's error when the database cannot be prepared.
    */
   static async open(model: Model, db: Database, log: FaultLogger, options: ServiceOptions = {}): Promise<Service> {
-    await migrate(db, model);
     const messages = await loadMessages();
     const service = new Service(model, db, log, messages, options);
-    await service.seed(SYSTEMUSER, service.caller.systemuserid, { fullname: 'SYSTEM' });
-    await service.seed(ORGANIZATION, service.caller.organizationid, { name: 'Tessera', expirechangetrackingindays: DEFAULT_EXPIRE_CHANGE_TRACKING_DAYS });
-    await keepSdkMessages(model, db, messages.values(), service.caller);
-    await keepSecurityRows(model, db, service.caller);
+    await migrate(db, model, async (tx) => {
+      await service.seed(tx, SYSTEMUSER, service.caller.systemuserid, { fullname: 'SYSTEM' });
+      await service.seed(tx, ORGANIZATION, service.caller.organizationid, { name: 'Tessera', expirechangetrackingindays: DEFAULT_EXPIRE_CHANGE_TRACKING_DAYS });
+      await keepSdkMessages(model, tx, messages.values(), service.caller);
+      await keepSecurityRows(model, tx, service.caller);
+    });
     return service;
   }
 
-  private async seed(table: string, id: string, body: Record<string, unknown>): Promise<void> {
+  /** Creates the row `id` of `table` with `body` on `db` unless it exists. */
+  private async seed(db: Database, table: string, id: string, body: Record<string, unknown>): Promise<void> {
     const entity = this.model.byLogicalName.get(table)!;
-    const existing = await executeRead(this.db, planRead(entity, { select: [entity.PrimaryIdAttribute] }, { returnRepresentation: false }, id));
-    if (!existing.rows.length) await executeWrite(this.db, planCreate(this.model, entity, body, this.caller, id));
+    const existing = await executeRead(db, planRead(entity, { select: [entity.PrimaryIdAttribute] }, { returnRepresentation: false }, id));
+    if (!existing.rows.length) await executeWrite(db, planCreate(this.model, entity, body, this.caller, id));
   }
 
   /**

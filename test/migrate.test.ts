@@ -226,6 +226,14 @@ for (const database of DATABASES) {
       expect(await pendingDdl(db, m), 'nothing left to do').to.deep.equal(db.dialect.setupDdl);
     }));
 
+    it('opens services starting at once on a fresh database: one creates the rows they keep (the system user, the organization), the others find them', () => onFresh(database, async (db) => {
+      const m = model([{ LogicalName: 'new_name', AttributeType: 'String' }]);
+      const opened = await Promise.allSettled([Service.open(m, db, log), Service.open(m, db, log), Service.open(m, db, log)]);
+      expect(opened.map((r) => (r.status === 'rejected' ? String(r.reason) : 'ok'))).to.deep.equal(['ok', 'ok', 'ok']);
+      const users = await (opened[0] as PromiseFulfilledResult<Service>).value.handle({ method: 'GET', url: '/api/data/v9.2/systemusers/$count', headers: {}, origin: 'http://x' });
+      expect(users.body, 'one SYSTEM user').to.equal('1');
+    }));
+
     it('turns change tracking on for a table with rows, and refuses to turn it off again', async () => {
       const { db, drop } = await database.create();
       try {

@@ -3,7 +3,7 @@ import {
   incompatibleChanges, keysToBuild, migrationDdl, renderKeyDuplicates, selectSnapshot, withCatalogTypes, writeSnapshot,
   type CatalogColumnType, type ExistingIndexes, type SnapshotAttribute,
 } from '../sql/ddl.js';
-import type { Database, Executor } from './database.js';
+import { InTransaction, type Database, type Executor } from './database.js';
 
 /** Thrown when the metadata changed in a way the database cannot follow; one line per change. */
 export class MigrationError extends Error {
@@ -102,6 +102,10 @@ export async function pendingDdl(db: Database, model: Model): Promise<string[]> 
  * the model no longer has are dropped, those whose columns changed are built again, and a Decimal
  * or Money column whose Precision grew gets the larger scale where its type has one (see
  * migrationDdl).
+ * `then`, when given, runs last in the same transaction (on `tx`, a Database whose statements run
+ * in it), still under the migration's lock: work that must not interleave with another server's
+ * start, such as creating the rows a service keeps (Service.open); what it throws rolls back the
+ * migration too.
  * Returns the DDL it ran. Throws MigrationError, with nothing changed, for a type change (a
  * DateTimeBehavior change to or from DateOnly is one), a MaxLength or Precision shrink, a dropped
  * column, change tracking turned off, or an alternate key the stored rows already break. DateTimeBehavior and Precision are checked against the catalog's column types where
@@ -109,13 +113,14 @@ export async function pendingDdl(db: Database, model: Model): Promise<string[]> 
  * predates recording them is checked too; on SQLite such a database records them at this
  * migration.
  */
-export async function migrate(db: Database, model: Model): Promise<string[]> {
+export async function migrate(db: Database, model: Model, then?: (tx: Database) => Promise<void>): Promise<string[]> {
   return db.transaction(async (tx) => {
     // Another server migrating the same database at once finishes first; this one then plans on what it made.
     if (db.dialect.migrationLock) await tx.rows({ sql: db.dialect.migrationLock, params: [] });
     const ddl = await plan(db, tx, model);
     for (const sql of ddl) await tx.run({ sql, params: [] });
     for (const stmt of writeSnapshot(db.dialect, model)) await tx.run(stmt);
+    if (then) await then(new InTransaction(db, tx));
     return ddl;
   });
 }
