@@ -178,6 +178,27 @@ for (const database of DATABASES) {
       const patched = await call('PATCH', `${root}new_measures(${id})`, { new_amount: 1.23456 }, { Prefer: 'return=representation' });
       expect(patched.json.new_amount, patched.text).to.equal(1.23456);
     });
+
+    it('keeps the rows of a lookup that gets a second target pointing at their row: $expand, lookuplogicalname and RemoveLink still find them', async () => {
+      const shelf: EntityFile = { ...THING, LogicalName: 'new_shelf', EntitySetName: 'new_shelves', PrimaryIdAttribute: 'new_shelfid' };
+      const book = (...targets: string[]): EntityFile => ({
+        ...THING, LogicalName: 'new_book', EntitySetName: 'new_books', PrimaryIdAttribute: 'new_bookid',
+        Attributes: [...THING.Attributes, { LogicalName: 'new_placeid', AttributeType: 'Lookup', Targets: targets }],
+      });
+      write(dir, shelf);
+      write(dir, book('new_shelf'));
+      expect(await service.reload()).to.deep.include({ outcome: 'reloaded', added: ['new_book', 'new_shelf'] });
+      const top = (await call('POST', `${root}new_shelves`, { new_name: 'top' }, { Prefer: 'return=representation' })).json.new_shelfid;
+      const placed = (await call('POST', `${root}new_books`, { new_name: 'placed', 'new_placeid@odata.bind': `/new_shelves(${top})` }, { Prefer: 'return=representation' })).json.new_bookid;
+      write(dir, book('new_shelf', 'msdyn_copilotinteraction'));
+      expect(await service.reload()).to.deep.include({ outcome: 'reloaded', changed: ['new_book'] });
+      const annotated = await call('GET', `${root}new_books(${placed})?$select=_new_placeid_value&$expand=new_placeid_new_shelf($select=new_name)`, undefined, { Prefer: 'odata.include-annotations="*"' });
+      expect(annotated.json['_new_placeid_value@Microsoft.Dynamics.CRM.lookuplogicalname'], annotated.text).to.equal('new_shelf');
+      expect(annotated.json.new_placeid_new_shelf?.new_name, annotated.text).to.equal('top');
+      expect((await call('GET', `${root}new_shelves(${top})/new_shelf_new_book_new_placeid/$count`)).text).to.equal('1');
+      expect((await call('DELETE', `${root}new_shelves(${top})`)).status).to.equal(204);
+      expect((await call('GET', `${root}new_books(${placed})?$select=_new_placeid_value`)).json._new_placeid_value, 'RemoveLink cleared the lookup').to.equal(null);
+    });
   });
 }
 

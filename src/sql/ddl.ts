@@ -299,9 +299,34 @@ export function renderKeyDuplicates(d: Dialect, e: EntityModel, key: EntityKeyMo
 }
 
 /**
+ * The UPDATE that fills the new type column of `lookup`, a lookup of `e` that had one target and
+ * now has several (its column exists, its type column is added by this migration): each row that
+ * points at a row gets the name of the target that holds that row, as the row was written when the
+ * lookup had one target. Without it the rows kept their id but lost their relationship: every
+ * join and delete behaviour of a polymorphic lookup also compares the type column, so `$expand`
+ * answered null, the lookuplogicalname annotation was gone and deleting the row pointed at left
+ * them pointing at nothing (RemoveLink, Restrict and Cascade found no rows). Dataverse keeps the
+ * values of a lookup when more relationships are added to it (CreatePolymorphicLookupAttribute /
+ * a new one-to-many relationship on an existing multi-table lookup). A row whose id no target
+ * holds keeps a null type, as before. Table names are SQL identifiers (`[a-z][a-z0-9_]*`), so they
+ * are safe as string literals.
+ */
+function typeBackfill(d: Dialect, model: Model, e: EntityModel, lookup: AttributeModel): string {
+  const table = d.quote(e.LogicalName);
+  const column = `${table}.${d.quote(lookup.LogicalName)}`;
+  const target = d.quote('tessera_target');
+  const cases = lookup.Targets.map((t) => {
+    const pk = d.quote(model.byLogicalName.get(t)!.PrimaryIdAttribute);
+    return `WHEN EXISTS (SELECT 1 FROM ${d.quote(t)} AS ${target} WHERE ${target}.${pk} = ${column}) THEN '${t}'`;
+  });
+  return `UPDATE ${table} SET ${d.quote(lookup.TypeAttribute!.LogicalName)} = CASE ${cases.join(' ')} END WHERE ${column} IS NOT NULL`;
+}
+
+/**
  * The DDL that brings `existing` up to `model`: the dialect's setup, CREATE TABLE for new tables
  * (intersect tables of many-to-many relationships included), ADD COLUMN for new columns (and for
- * the bookkeeping table's later columns, snapshotColumns), a change of column type for each
+ * the bookkeeping table's later columns, snapshotColumns; the type column a lookup gets when it
+ * becomes polymorphic is filled for the rows it has, last, see typeBackfill), a change of column type for each
  * Decimal or Money column whose Precision grew against `snapshot` (the bookkeeping rows with the
  * catalog's column types put in, see withCatalogTypes; none given, none altered), and the indexes of
  * wantedIndexes; for change tracking, the table of deleted rows (sql/deleted-rows.ts).
@@ -323,6 +348,8 @@ export function migrationDdl(d: Dialect, model: Model, existing: ExistingSchema,
     if (!recorded.has(s.entity)) recorded.set(s.entity, new Map());
     recorded.get(s.entity)!.set(s.attribute, s);
   }
+  // Run last, once every table they read exists.
+  const backfills: string[] = [];
   const tracked = tracksChanges(model);
   if (tracked && !existing.has(DELETED_ROWS)) ddl.push(...createDeletedRowsTable(d, tracked));
   for (const e of model.entities) {
@@ -332,7 +359,10 @@ export function migrationDdl(d: Dialect, model: Model, existing: ExistingSchema,
     if (!columns) ddl.push(createTable(d, e));
     else {
       for (const a of stored(e)) {
-        if (!columns.has(a.LogicalName)) ddl.push(`ALTER TABLE ${d.quote(e.LogicalName)} ${d.addColumn} ${columnDef(d, e, a)}`);
+        if (columns.has(a.LogicalName)) continue;
+        ddl.push(`ALTER TABLE ${d.quote(e.LogicalName)} ${d.addColumn} ${columnDef(d, e, a)}`);
+        const lookup = a.AttributeOf === undefined ? undefined : e.attributesByName.get(a.AttributeOf);
+        if (lookup?.TypeAttribute === a && columns.has(lookup.LogicalName)) backfills.push(typeBackfill(d, model, e, lookup));
       }
       const widened = new Set(widenedColumns(d, e, recorded.get(e.LogicalName)).map((a) => a.LogicalName));
       if (widened.size) {
@@ -350,5 +380,5 @@ export function migrationDdl(d: Dialect, model: Model, existing: ExistingSchema,
       ddl.push(w.ddl);
     }
   }
-  return ddl;
+  return [...ddl, ...backfills];
 }
