@@ -1110,6 +1110,79 @@ const cases: Case[] = [
     ],
   },
   {
+    // String and Memo columns whose MaxLength grew (100 → 4000, 2000 → 10000): only SQL Server's
+    // NVARCHAR(n) holds a length, so only there are they altered, tst_name's declared index
+    // dropped first (not built again: NVARCHAR(4000) is past what an index key holds).
+    name: 'migrationDdl for String and Memo columns whose MaxLength grew',
+    render: (dl) => {
+      const existing: ExistingSchema = new Map([
+        ['tessera_attribute', SNAPSHOT_COLUMNS],
+        ...tiny.entities.map((e) => [e.LogicalName, new Set(e.Attributes.filter((a) => a.IsStored).map((a) => a.LogicalName))] as const),
+      ]);
+      const indexes: ExistingIndexes = new Map([
+        ['systemuser', new Map([['ix_systemuser_createdby', ['createdby', 'systemuserid']]])],
+        ['tst_task', new Map([['ix_tst_task_tst_assignedto', ['tst_assignedto', 'tst_taskid']], ['ix_tst_task_createdby', ['createdby', 'tst_taskid']], ['ndx_tst_task_byname', ['tst_name']]])],
+      ]);
+      return migrationDdl(dl, tiny, existing, indexes, [
+        { entity: 'tst_task', attribute: 'tst_name', attributeType: 'String', maxLength: 100 },
+        { entity: 'tst_task', attribute: 'tst_notes', attributeType: 'Memo', maxLength: 2000 },
+      ]);
+    },
+    sqlite: [
+      'CREATE TABLE IF NOT EXISTS "tessera_sequence" ("name" TEXT PRIMARY KEY, "value" INTEGER NOT NULL)',
+      `INSERT OR IGNORE INTO "tessera_sequence" ("name", "value") VALUES ('versionnumber', 1000)`,
+    ],
+    postgres: [
+      'CREATE EXTENSION IF NOT EXISTS citext WITH SCHEMA public',
+      'CREATE SEQUENCE IF NOT EXISTS tessera_versionnumber START WITH 1000 INCREMENT BY 1000',
+      `DO $$ BEGIN IF (SELECT seqincrement FROM pg_sequence WHERE seqrelid = 'tessera_versionnumber'::regclass) <> 1000 THEN ALTER SEQUENCE tessera_versionnumber INCREMENT BY 1000; END IF; END $$`,
+    ],
+    mssql: [
+      `IF OBJECT_ID(N'tessera_versionnumber', N'SO') IS NULL CREATE SEQUENCE [tessera_versionnumber] AS BIGINT START WITH 1000`,
+      'DROP INDEX [ndx_tst_task_byname] ON [tst_task]',
+      'ALTER TABLE [tst_task] ALTER COLUMN [tst_name] NVARCHAR(4000) COLLATE Latin1_General_100_CI_AS',
+      'ALTER TABLE [tst_task] ALTER COLUMN [tst_notes] NVARCHAR(MAX) COLLATE Latin1_General_100_CI_AS',
+    ],
+  },
+  {
+    // tst_assignedto had one target (systemuser) and gets a second (tst_task itself): its new type
+    // column is filled, last, with the target holding each row's id (the subquery's table has an
+    // alias of its own, so that a lookup to its own table compares with the outer row).
+    name: 'migrationDdl for a lookup that gets a second target',
+    render: (dl) => {
+      const polymorphic = buildModel(tinyFiles.map((json) => ({ source: `${json.LogicalName}.json`,
+        json: json.LogicalName === 'tst_task' ? { ...json, Attributes: json.Attributes.map((a) => (a.LogicalName === 'tst_assignedto' ? { ...a, Targets: ['systemuser', 'tst_task'] } : a)) } : json })));
+      const existing: ExistingSchema = new Map([
+        ['tessera_attribute', SNAPSHOT_COLUMNS],
+        ...tiny.entities.map((e) => [e.LogicalName, new Set(e.Attributes.filter((a) => a.IsStored).map((a) => a.LogicalName))] as const),
+      ]);
+      const indexes: ExistingIndexes = new Map([
+        ['systemuser', new Map([['ix_systemuser_createdby', ['createdby', 'systemuserid']]])],
+        ['tst_task', new Map([['ix_tst_task_tst_assignedto', ['tst_assignedto', 'tst_taskid']], ['ix_tst_task_createdby', ['createdby', 'tst_taskid']],
+          ...(dl.name === 'mssql' ? [] : [['ndx_tst_task_byname', ['tst_name']] as [string, string[]]])])],
+      ]);
+      return migrationDdl(dl, polymorphic, existing, indexes);
+    },
+    sqlite: [
+      'CREATE TABLE IF NOT EXISTS "tessera_sequence" ("name" TEXT PRIMARY KEY, "value" INTEGER NOT NULL)',
+      `INSERT OR IGNORE INTO "tessera_sequence" ("name", "value") VALUES ('versionnumber', 1000)`,
+      'ALTER TABLE "tst_task" ADD COLUMN "tst_assignedtotype" TEXT COLLATE NOCASE',
+      `UPDATE "tst_task" SET "tst_assignedtotype" = CASE WHEN EXISTS (SELECT 1 FROM "systemuser" AS "tessera_target" WHERE "tessera_target"."systemuserid" = "tst_task"."tst_assignedto") THEN 'systemuser' WHEN EXISTS (SELECT 1 FROM "tst_task" AS "tessera_target" WHERE "tessera_target"."tst_taskid" = "tst_task"."tst_assignedto") THEN 'tst_task' END WHERE "tst_task"."tst_assignedto" IS NOT NULL`,
+    ],
+    postgres: [
+      'CREATE EXTENSION IF NOT EXISTS citext WITH SCHEMA public',
+      'CREATE SEQUENCE IF NOT EXISTS tessera_versionnumber START WITH 1000 INCREMENT BY 1000',
+      `DO $$ BEGIN IF (SELECT seqincrement FROM pg_sequence WHERE seqrelid = 'tessera_versionnumber'::regclass) <> 1000 THEN ALTER SEQUENCE tessera_versionnumber INCREMENT BY 1000; END IF; END $$`,
+      'ALTER TABLE "tst_task" ADD COLUMN "tst_assignedtotype" citext',
+      `UPDATE "tst_task" SET "tst_assignedtotype" = CASE WHEN EXISTS (SELECT 1 FROM "systemuser" AS "tessera_target" WHERE "tessera_target"."systemuserid" = "tst_task"."tst_assignedto") THEN 'systemuser' WHEN EXISTS (SELECT 1 FROM "tst_task" AS "tessera_target" WHERE "tessera_target"."tst_taskid" = "tst_task"."tst_assignedto") THEN 'tst_task' END WHERE "tst_task"."tst_assignedto" IS NOT NULL`,
+    ],
+    mssql: [
+      `IF OBJECT_ID(N'tessera_versionnumber', N'SO') IS NULL CREATE SEQUENCE [tessera_versionnumber] AS BIGINT START WITH 1000`,
+      'ALTER TABLE [tst_task] ADD [tst_assignedtotype] NVARCHAR(100) COLLATE Latin1_General_100_CI_AS',
+      `UPDATE [tst_task] SET [tst_assignedtotype] = CASE WHEN EXISTS (SELECT 1 FROM [systemuser] AS [tessera_target] WHERE [tessera_target].[systemuserid] = [tst_task].[tst_assignedto]) THEN 'systemuser' WHEN EXISTS (SELECT 1 FROM [tst_task] AS [tessera_target] WHERE [tessera_target].[tst_taskid] = [tst_task].[tst_assignedto]) THEN 'tst_task' END WHERE [tst_task].[tst_assignedto] IS NOT NULL`,
+    ],
+  },
+  {
     // A database made before DateTimeBehavior and Precision were recorded gets the bookkeeping
     // columns; a Money column whose Precision grew (1 → 2) is altered where its type has a scale,
     // its declared index dropped first and built again; SQLite's REAL needs nothing.

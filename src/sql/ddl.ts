@@ -6,7 +6,8 @@ import { createDeletedRowsTable, DELETED_ROWS, tracksChanges } from './deleted-r
 /**
  * Schema from metadata: tables, primary keys and indexes are created from the model; a new table
  * or column is added; no table or column is ever dropped, and a column is altered only to widen a
- * Decimal or Money column whose Precision grew (only the indexes of alternate keys and declared
+ * Decimal or Money column whose Precision grew or, where its type has a length (SQL Server), a
+ * String or Memo column whose MaxLength grew (only the indexes of alternate keys and declared
  * indexes follow the model otherwise, see migrationDdl). Which attributes were created, with
  * which type, MaxLength, DateTimeBehavior and Precision, is kept in the bookkeeping table
  * `tessera_attribute`, so that an incompatible metadata change (type change, DateTimeBehavior
@@ -197,15 +198,22 @@ export function incompatibleChanges(model: Model, snapshot: readonly SnapshotAtt
 /**
  * The stored columns of `e` (a table that exists) whose column type on `d` grows with the model:
  * Decimal and Money columns whose Precision is larger than `recorded` says (attribute name → its
- * bookkeeping row), where the type depends on it (`numeric(38,p)`, `DECIMAL(38,p)`; not SQLite's
- * REAL). A smaller Precision never gets here: incompatibleChanges refuses it first.
+ * bookkeeping row), and String and Memo columns whose MaxLength is, where the type depends on it
+ * (`numeric(38,p)`, `DECIMAL(38,p)`, SQL Server's `NVARCHAR(n)`; not SQLite's REAL and TEXT nor
+ * PostgreSQL's citext). Left as it was, SQL Server's NVARCHAR(n) would refuse the longer values
+ * the model now accepts. A smaller Precision or MaxLength never gets here: incompatibleChanges
+ * refuses it first.
  */
 function widenedColumns(d: Dialect, e: EntityModel, recorded: ReadonlyMap<string, SnapshotAttribute> | undefined): AttributeModel[] {
   return stored(e).filter((a) => {
     const s = recorded?.get(a.LogicalName);
+    if (!s || s.attributeType !== a.AttributeType) return false;
     const precision = columnPrecision(a);
-    if (!s || s.precision === undefined || precision === null || s.attributeType !== a.AttributeType || precision <= s.precision) return false;
-    return d.columnType({ ...a, Precision: s.precision }) !== d.columnType(a);
+    const longer = s.maxLength !== null && a.MaxLength !== undefined && a.MaxLength > s.maxLength;
+    const finer = s.precision !== undefined && precision !== null && precision > s.precision;
+    if (!longer && !finer) return false;
+    const was = { ...a, ...(longer ? { MaxLength: s.maxLength! } : {}), ...(finer ? { Precision: s.precision } : {}) };
+    return d.columnType(was) !== d.columnType(a);
   });
 }
 
@@ -327,7 +335,8 @@ function typeBackfill(d: Dialect, model: Model, e: EntityModel, lookup: Attribut
  * (intersect tables of many-to-many relationships included), ADD COLUMN for new columns (and for
  * the bookkeeping table's later columns, snapshotColumns; the type column a lookup gets when it
  * becomes polymorphic is filled for the rows it has, last, see typeBackfill), a change of column type for each
- * Decimal or Money column whose Precision grew against `snapshot` (the bookkeeping rows with the
+ * Decimal or Money column whose Precision grew and each String or Memo column whose MaxLength grew
+ * where the type tells it (widenedColumns) against `snapshot` (the bookkeeping rows with the
  * catalog's column types put in, see withCatalogTypes; none given, none altered), and the indexes of
  * wantedIndexes; for change tracking, the table of deleted rows (sql/deleted-rows.ts).
  * Against `indexes` (the catalog's): an index that exists with its columns is left alone (so a

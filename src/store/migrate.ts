@@ -100,7 +100,8 @@ export async function pendingDdl(db: Database, model: Model): Promise<string[]> 
  * Creates missing tables, columns and indexes for `model` in one transaction and records what it
  * created. Additive but for indexes and decimals: those of alternate keys and declared indexes
  * the model no longer has are dropped, those whose columns changed are built again, and a Decimal
- * or Money column whose Precision grew gets the larger scale where its type has one (see
+ * or Money column whose Precision grew gets the larger scale where its type has one, a String or
+ * Memo column whose MaxLength grew the larger length where its type has one (SQL Server; see
  * migrationDdl).
  * `then`, when given, runs last in the same transaction (on `tx`, a Database whose statements run
  * in it), still under the migration's lock: work that must not interleave with another server's
