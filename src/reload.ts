@@ -6,7 +6,7 @@ import type { RequestHandler } from './http/app.js';
 import type { HttpRequest } from './odata/request.js';
 import type { HttpResponse } from './odata/respond.js';
 import { loadModel, ModelError, tableFileNames } from './model/loader.js';
-import type { Model } from './model/types.js';
+import type { EntityModel, Model } from './model/types.js';
 import type { Caller } from './plan/types.js';
 import type { Identity } from './security/identity.js';
 import { Service, type FaultLogger, type ServiceOptions } from './service.js';
@@ -153,13 +153,18 @@ function schemaNameChanges(before: Model, after: Model): string[] {
  * it still serves (system lookups aside: users and the organization are not deleted). While the
  * table is not served, deleting those rows would not apply the relationship's delete behaviour to
  * its rows (Restrict, Cascade, RemoveLink), and when it came back its lookups would name rows that
- * are gone; so its removal is refused until its rows no longer point there. Throws the database's
- * errors.
+ * are gone; so its removal is refused until its rows no longer point there. The same holds for
+ * the links of a many-to-many relationship a file no longer declares (linksOfRemoved). Throws the
+ * database's errors.
  */
 async function referencesOfRemoved(db: Database, before: Model, after: Model): Promise<string[]> {
   const lines: string[] = [];
   for (const e of before.entities) {
     if (after.byLogicalName.has(e.LogicalName)) continue;
+    if (e.IsIntersect) {
+      lines.push(...await linksOfRemoved(db, before, after, e));
+      continue;
+    }
     for (const a of e.Attributes) {
       const served = a.Targets.filter((t) => after.byLogicalName.has(t));
       if (!a.IsStored || a.IsSystemSupplied || !served.length) continue;
@@ -169,6 +174,22 @@ async function referencesOfRemoved(db: Database, before: Model, after: Model): P
     }
   }
   return lines;
+}
+
+/**
+ * The line for `intersect`, the intersect table of a many-to-many relationship `after` no longer
+ * has, when it holds links and one of the relationship's tables is still served; else none. As
+ * for a table's lookups (referencesOfRemoved): deleting a linked row while the relationship is not
+ * served would not remove its links, which would then link to nothing when it came back.
+ */
+async function linksOfRemoved(db: Database, before: Model, after: Model, intersect: EntityModel): Promise<string[]> {
+  const relationship = before.entities.flatMap((e) => [...e.navigation.values()]).find((n) => n.intersect?.entity === intersect)?.relationship;
+  if (!relationship || relationship.RelationshipType !== 'ManyToManyRelationship') return [];
+  const served = [...new Set([relationship.Entity1.LogicalName, relationship.Entity2.LogicalName])].filter((t) => after.byLogicalName.has(t));
+  if (!served.length) return [];
+  const rows = await executeCount(db, { entity: intersect });
+  if (!rows) return [];
+  return [`${intersect.source}: many-to-many relationship '${relationship.SchemaName}' cannot be removed while ${rows >= COUNT_CAP ? `${COUNT_CAP} or more` : rows} links of it are stored (its intersect table '${intersect.LogicalName}'; deleting a linked row meanwhile would leave its links pointing at nothing); disassociate them first (DELETE ${relationship.Entity1.EntitySetName}(<id>)/${relationship.Entity1NavigationPropertyName}(<id>)/$ref), or remove the file of ${served.map((t) => `'${t}'`).join(' and ')} too`];
 }
 
 /** The folder's table files, name → hash of the contents: to tell a real change from a touch, and which tables changed. */

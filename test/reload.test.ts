@@ -199,6 +199,27 @@ for (const database of DATABASES) {
       expect((await call('DELETE', `${root}new_shelves(${top})`)).status).to.equal(204);
       expect((await call('GET', `${root}new_books(${placed})?$select=_new_placeid_value`)).json._new_placeid_value, 'RemoveLink cleared the lookup').to.equal(null);
     });
+
+    it('refuses to stop serving a many-to-many relationship while it links rows of a served table, as it refuses a table whose rows point at served rows', async () => {
+      const tag: EntityFile = { ...THING, LogicalName: 'new_tag', EntitySetName: 'new_tags', PrimaryIdAttribute: 'new_tagid' };
+      const note = (linked: boolean): EntityFile => ({
+        ...THING, LogicalName: 'new_note', EntitySetName: 'new_notes', PrimaryIdAttribute: 'new_noteid',
+        ...(linked ? { ManyToManyRelationships: [{ SchemaName: 'new_note_tag', Entity1LogicalName: 'new_note', Entity2LogicalName: 'new_tag' }] } : {}),
+      });
+      write(dir, tag);
+      write(dir, note(true));
+      expect(await service.reload()).to.deep.include({ outcome: 'reloaded', added: ['new_note', 'new_tag', 'new_note_tag'] });
+      const n = (await call('POST', `${root}new_notes`, { new_name: 'n' }, { Prefer: 'return=representation' })).json.new_noteid;
+      const t = (await call('POST', `${root}new_tags`, { new_name: 't' }, { Prefer: 'return=representation' })).json.new_tagid;
+      expect((await call('POST', `${root}new_notes(${n})/new_note_tag/$ref`, { '@odata.id': `${root}new_tags(${t})` })).status).to.equal(204);
+      write(dir, note(false));
+      const refused = await service.reload();
+      expect(refused.outcome === 'refused' && refused.reason, JSON.stringify(refused))
+        .to.contain("many-to-many relationship 'new_note_tag' cannot be removed while 1 links of it are stored").and.contain("remove the file of 'new_note' and 'new_tag' too");
+      expect((await call('GET', `${root}new_notes(${n})/new_note_tag/$count`)).text, 'still served').to.equal('1');
+      expect((await call('DELETE', `${root}new_notes(${n})/new_note_tag(${t})/$ref`)).status).to.equal(204);
+      expect(await service.reload()).to.deep.include({ outcome: 'reloaded', removed: ['new_note_tag'] });
+    });
   });
 }
 
