@@ -165,6 +165,17 @@ for (const database of DATABASES) {
       }
     });
 
+    it('names the change of the file that dropped a column the engine made, and how to undo it, rather than asking to declare that column', () => onFresh(database, async (db) => {
+      const pointing = (targets: string[]) => [{ LogicalName: 'new_partid', AttributeType: 'Lookup', Targets: targets }];
+      await migrate(db, model(pointing(['systemuser', 'organization'])));
+      expect(await refusal(db, model(pointing(['systemuser']), { OwnershipType: 'UserOwned', HasStateModel: false }))).to.have.members([
+        "table 'new_thing', column 'new_partidtype': the type column of lookup 'new_partid', whose Targets went from several tables to one ('systemuser'); it records which table each row points at, so a lookup keeps the targets it had (add targets, never remove them): give it its Targets back",
+        "table 'new_thing', column 'statecode': HasStateModel turned off (rows keep their state and status; set HasStateModel back to true)",
+        "table 'new_thing', column 'statuscode': HasStateModel turned off (rows keep their state and status; set HasStateModel back to true)",
+        "table 'new_thing', column 'organizationid': OwnershipType change from OrganizationOwned to UserOwned (a table's OwnershipType cannot change once the table exists, as in Dataverse; set it back to OrganizationOwned)",
+      ]);
+    }));
+
     it('refuses a DateTimeBehavior change to or from DateOnly like a type change, and accepts UserLocal ↔ TimeZoneIndependent', () => onFresh(database, async (db) => {
       const first = await Service.open(dated('UserLocal', 'DateOnly'), db, log);
       expect((await send(first, 'POST', 'new_things', { new_when: '2024-05-01T10:00:00Z', new_day: '2024-05-01' })).status).to.equal(201);

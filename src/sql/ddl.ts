@@ -1,4 +1,5 @@
 import { shortIdentifier } from '../model/schema.js';
+import { DATASTATE } from '../model/system-columns.js';
 import type { AttributeModel, EntityKeyModel, EntityModel, Model } from '../model/types.js';
 import type { Dialect, Statement } from './dialect.js';
 import { createDeletedRowsTable, DELETED_ROWS, tracksChanges } from './deleted-rows.js';
@@ -161,6 +162,33 @@ function dateTimeEdm(behavior: string | undefined): string {
 }
 
 /**
+ * Why `column`, a stored column of `e` that the engine made rather than a file declared, is no
+ * longer in `e`, said as the change of the table's file that dropped it and how to undo it; undefined
+ * for any other column. Telling the admin to declare such a column again would not help: the
+ * loader refuses an `ownerid` on an organization-owned table, or a type column beside a lookup
+ * of one target.
+ * - organizationid, or ownerid and owninguser: OwnershipType changed; a table's OwnershipType
+ *   cannot change once it is created, in Dataverse either ("You cannot change the ownership type
+ *   after creating the entity", PL-200 exam guide, Data modeling: entity ownership).
+ * - `<lookup>type` beside a lookup of one target: the lookup had several Targets; its rows record
+ *   there which table each points at.
+ * - statecode, statuscode: HasStateModel turned off; msft_datastate: IsRetentionEnabled turned off.
+ */
+function engineColumnGone(e: EntityModel, column: string): string | undefined {
+  if (column === 'organizationid' || column === 'ownerid' || column === 'owninguser') {
+    const was = column === 'organizationid' ? 'OrganizationOwned' : 'UserOwned';
+    if (e.OwnershipType !== was) return `OwnershipType change from ${was} to ${e.OwnershipType} (a table's OwnershipType cannot change once the table exists, as in Dataverse; set it back to ${was})`;
+  }
+  const lookup = column.endsWith('type') ? e.attributesByName.get(column.slice(0, -'type'.length)) : undefined;
+  if (lookup && lookup.Targets.length === 1) {
+    return `the type column of lookup '${lookup.LogicalName}', whose Targets went from several tables to one ('${lookup.Targets[0]}'); it records which table each row points at, so a lookup keeps the targets it had (add targets, never remove them): give it its Targets back`;
+  }
+  if ((column === 'statecode' || column === 'statuscode') && !e.attributesByName.has('statecode')) return 'HasStateModel turned off (rows keep their state and status; set HasStateModel back to true)';
+  if (column === DATASTATE && !e.IsRetentionEnabled) return 'IsRetentionEnabled turned off (retained rows would be served as active ones; set IsRetentionEnabled back to true)';
+  return undefined;
+}
+
+/**
  * Metadata changes the database cannot follow without losing or breaking data: a stored column
  * whose AttributeType changed, whose DateTimeBehavior changed to or from DateOnly (its Edm type
  * and column type change: Edm.Date and `date` against Edm.DateTimeOffset and `timestamptz`; a
@@ -182,7 +210,7 @@ export function incompatibleChanges(model: Model, snapshot: readonly SnapshotAtt
       continue;
     }
     const a = e.attributesByName.get(s.attribute);
-    if (!a || !a.IsStored) problems.push(`table '${s.entity}', column '${s.attribute}': dropped from the metadata (columns are never dropped; declare it again)`);
+    if (!a || !a.IsStored) problems.push(`table '${s.entity}', column '${s.attribute}': ${engineColumnGone(e, s.attribute) ?? 'dropped from the metadata (columns are never dropped; declare it again)'}`);
     else if (a.AttributeType !== s.attributeType) problems.push(`table '${s.entity}', column '${s.attribute}': type change from ${s.attributeType} to ${a.AttributeType}`);
     else if (s.maxLength !== null && a.MaxLength !== undefined && a.MaxLength < s.maxLength) problems.push(`table '${s.entity}', column '${s.attribute}': MaxLength shrink from ${s.maxLength} to ${a.MaxLength}`);
     else if (a.AttributeType === 'DateTime' && s.dateTimeBehavior !== undefined && dateTimeEdm(s.dateTimeBehavior) !== a.EdmType) {
