@@ -165,6 +165,16 @@ for (const database of DATABASES) {
       }
     });
 
+    it('puts the rows of a table that gets a state model in the state a create starts them in, so that lists of active rows find them', () => onFresh(database, async (db) => {
+      const named = [{ LogicalName: 'new_name', AttributeType: 'String' }];
+      const stateless = await Service.open(model(named, { HasStateModel: false }), db, log);
+      expect((await send(stateless, 'POST', 'new_things', { new_name: 'before' })).status).to.equal(201);
+      const stated = await Service.open(model(named), db, log);
+      expect((await send(stated, 'POST', 'new_things', { new_name: 'after' })).status).to.equal(201);
+      const active = await things(stated, '$filter=statecode eq 0&$select=new_name,statecode,statuscode&$orderby=new_name');
+      expect(active.map((r) => [r['new_name'], r['statecode'], r['statuscode']])).to.deep.equal([['after', 0, 1], ['before', 0, 1]]);
+    }));
+
     it('names the change of the file that dropped a column the engine made, and how to undo it, rather than asking to declare that column', () => onFresh(database, async (db) => {
       const pointing = (targets: string[]) => [{ LogicalName: 'new_partid', AttributeType: 'Lookup', Targets: targets }];
       await migrate(db, model(pointing(['systemuser', 'organization'])));

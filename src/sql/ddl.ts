@@ -359,10 +359,24 @@ function typeBackfill(d: Dialect, model: Model, e: EntityModel, lookup: Attribut
 }
 
 /**
+ * The UPDATE that puts the rows of `e`, a table that had no state model and has one now
+ * (HasStateModel turned on: statecode and statuscode are added), in the state every Create starts
+ * a row in: the first state option and its DefaultStatus (plan/write.ts). Left null, a row was in
+ * no state: the "Active" lists (`statecode eq 0`) missed it, while statecode is SystemRequired,
+ * never null, in Dataverse. Option values are integers from the model, safe as literals.
+ */
+function stateBackfill(d: Dialect, e: EntityModel): string {
+  const initial = e.attributesByName.get('statecode')!.OptionSet!.Options[0]!;
+  const status = initial.DefaultStatus ?? 'NULL';
+  return `UPDATE ${d.quote(e.LogicalName)} SET ${d.quote('statecode')} = ${initial.Value}, ${d.quote('statuscode')} = ${status} WHERE ${d.quote('statecode')} IS NULL`;
+}
+
+/**
  * The DDL that brings `existing` up to `model`: the dialect's setup, CREATE TABLE for new tables
  * (intersect tables of many-to-many relationships included), ADD COLUMN for new columns (and for
  * the bookkeeping table's later columns, snapshotColumns; the type column a lookup gets when it
- * becomes polymorphic is filled for the rows it has, last, see typeBackfill), a change of column type for each
+ * becomes polymorphic is filled for the rows it has, last, see typeBackfill, and so are statecode
+ * and statuscode when a table gets a state model, see stateBackfill), a change of column type for each
  * Decimal or Money column whose Precision grew and each String or Memo column whose MaxLength grew
  * where the type tells it (widenedColumns) against `snapshot` (the bookkeeping rows with the
  * catalog's column types put in, see withCatalogTypes; none given, none altered), and the indexes of
@@ -400,6 +414,7 @@ export function migrationDdl(d: Dialect, model: Model, existing: ExistingSchema,
         ddl.push(`ALTER TABLE ${d.quote(e.LogicalName)} ${d.addColumn} ${columnDef(d, e, a)}`);
         const lookup = a.AttributeOf === undefined ? undefined : e.attributesByName.get(a.AttributeOf);
         if (lookup?.TypeAttribute === a && columns.has(lookup.LogicalName)) backfills.push(typeBackfill(d, model, e, lookup));
+        if (a.LogicalName === 'statecode' && a.AttributeType === 'State') backfills.push(stateBackfill(d, e));
       }
       const widened = new Set(widenedColumns(d, e, recorded.get(e.LogicalName)).map((a) => a.LogicalName));
       if (widened.size) {
