@@ -286,6 +286,33 @@ for (const database of DATABASES) {
       }
     });
 
+    it('orders FetchXML rows by a link-entity column as the caller may read it: 403 without Read on its table, only its own related rows at Basic depth', async () => {
+      const byContact = `<fetch><entity name="${TABLE}"><attribute name="name"/><filter><condition attribute="name" operator="begins-with" value="lo-"/></filter><link-entity name="contact" from="contactid" to="primarycontactid" link-type="outer" alias="c"><order attribute="fullname" descending="true"/></link-entity></entity></fetch>`;
+      const names = async (headers: Record<string, string>) => {
+        const r = await call('GET', `${s.root}${SET}?fetchXml=${encodeURIComponent(byContact)}`, undefined, headers);
+        expect(r.status, r.text).to.equal(200);
+        return r.json.value.map((a: { name: string }) => a.name);
+      };
+      const accountsOnly = await user('Uma', await role('Accounts, no contacts', rights(['Read'], 'Global')));
+      const denied = await call('GET', `${s.root}${SET}?fetchXml=${encodeURIComponent(byContact)}`, undefined, as(accountsOnly));
+      expect(denied.status, denied.text).to.equal(403);
+      expect(denied.json.error.message).to.contain('prvReadcontact');
+      const vic = await user('Vic', await role('Own contacts', { prvReadcontact: 'Basic', prvCreatecontact: 'Basic', ...rights(['Read'], 'Global') }));
+      const others = (await createRow(s, 'contacts', { fullname: 'Zed Other' })).contactid as string;
+      const own = (await call('POST', `${s.root}contacts`, { fullname: 'Amy Own' }, { ...as(vic), Prefer: 'return=representation' })).json.contactid as string;
+      for (const [name, contact] of [['lo-zed', others], ['lo-amy', own]]) await createRow(s, SET, { name, 'primarycontactid@odata.bind': `/contacts(${contact})` });
+      expect(await names({})).to.deep.equal(['lo-zed', 'lo-amy']);
+      // Vic cannot read Zed's name: it orders as a null, last when descending.
+      expect(await names(as(vic))).to.deep.equal(['lo-amy', 'lo-zed']);
+      // Pages of one continue in that order (the seek binds the narrowed steps' values too).
+      const first = await call('GET', `${s.root}${SET}?fetchXml=${encodeURIComponent(byContact.replace('<fetch>', '<fetch count="1" page="1">'))}`, undefined, { ...as(vic), Prefer: 'odata.include-annotations="*"' });
+      const cookie = decodeURIComponent(decodeURIComponent(/pagingcookie="([^"]*)"/.exec(first.json['@Microsoft.Dynamics.CRM.fetchxmlpagingcookie'])![1]!));
+      const attribute = cookie.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
+      const second = await call('GET', `${s.root}${SET}?fetchXml=${encodeURIComponent(byContact.replace('<fetch>', `<fetch count="1" page="2" paging-cookie="${attribute}">`))}`, undefined, as(vic));
+      expect(second.status, second.text).to.equal(200);
+      expect([...first.json.value, ...second.json.value].map((a: { name: string }) => a.name)).to.deep.equal(['lo-amy', 'lo-zed']);
+    });
+
     it('tracks changes without the organization privilege', async () => {
       const reader = await user('Quinn', await role('Readers', rights(['Read'], 'Global')));
       const r = await call('GET', `${s.root}${SET}?$select=name`, undefined, { ...as(reader), Prefer: 'odata.track-changes' });

@@ -41,14 +41,16 @@ export function encodePagingCookie(orderBy: readonly SortKey[], page: number, fi
 
 /**
  * The paging cookie (as encodePagingCookie) of page `page` of a read ordered by `orderBy`, from its
- * rows as read (`columns` are the read's fetched columns, which include every sort key);
+ * rows as read (`columns` are the read's fetched columns, which include every sort key, found by
+ * name: the security stage may give a sort key a column object of its own, relinkSortKey);
  * undefined for an empty page.
  */
 export function cookieOfRows(orderBy: readonly SortKey[], page: number, columns: readonly AttributeModel[], rows: ReadonlyArray<readonly Value[]>): string | undefined {
   const first = rows[0];
   const last = rows[rows.length - 1];
   if (!first || !last) return undefined;
-  const keys = (row: readonly Value[]) => orderBy.map((k) => row[columns.indexOf(k.attribute)]!);
+  const at = orderBy.map((k) => columns.findIndex((c) => c.LogicalName === k.attribute.LogicalName));
+  const keys = (row: readonly Value[]) => at.map((i) => row[i]!);
   return encodePagingCookie(orderBy, page, keys(first), keys(last));
 }
 

@@ -23,8 +23,8 @@ export type SortColumn =
   | { readonly kind: 'labelRank'; readonly choice: AttributeModel; readonly ranks: ReadonlyMap<number, number> }
   /**
    * `column` of the row reached through the lookups of `path` (a FetchXML link-entity order; its
-   * steps carry no conditions): null where a step finds no row; with `ranks`, the rank of the
-   * choice's label instead of its value.
+   * steps carry only the conditions the security stage adds, relinkSortKey): null where a step
+   * finds no row; with `ranks`, the rank of the choice's label instead of its value.
    */
   | { readonly kind: 'linked'; readonly path: readonly LinkStep[]; readonly column: AttributeModel; readonly ranks?: ReadonlyMap<number, number> };
 
@@ -134,6 +134,19 @@ export function sortKeysFor(model: Model | undefined, entity: EntityModel, attri
   if (model && attribute.Targets.length && attribute.IsStored) first = lookupNameColumn(model, entity, attribute);
   else if (labels && attribute.OptionSet && CHOICES.has(attribute.AttributeType)) first = labelRankColumn(attribute);
   return first ? [{ attribute: first, descending }, { attribute, descending }] : [{ attribute, descending }];
+}
+
+/**
+ * `key` with its link-entity column (a `linked` sort column, linkedSortKeys) read through
+ * `relink(path)` instead of its path: the same column name, other step conditions (the security
+ * stage narrows each step to the rows the caller may read). Other keys are returned as they are.
+ */
+export function relinkSortKey(key: SortKey, relink: (path: readonly LinkStep[]) => readonly LinkStep[]): SortKey {
+  const sort = computed.get(key.attribute);
+  if (sort?.kind !== 'linked') return key;
+  const column = Object.freeze({ ...key.attribute });
+  computed.set(column, { ...sort, path: relink(sort.path) });
+  return { ...key, attribute: column };
 }
 
 /**

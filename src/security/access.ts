@@ -3,10 +3,11 @@ import { Errors } from '../errors.js';
 import { ROLE, ROLEPRIVILEGES, SYSTEMUSER } from '../model/system-columns.js';
 import type { AttributeModel, EntityModel, Model } from '../model/types.js';
 import { restrict } from '../plan/navigation.js';
+import { relinkSortKey } from '../plan/sort-columns.js';
 import { planRead } from '../plan/read.js';
 import { pkOf } from '../model/primary-key.js';
 import type {
-  Caller, ExpandPlan, Guard, InsertPlan, LinkedColumn, PlanExpr, PlanSecurity, ReadingPlan, RowReference, UpdatePlan, Value, WritePlan,
+  Caller, ExpandPlan, Guard, InsertPlan, LinkedColumn, LinkStep, PlanExpr, PlanSecurity, ReadingPlan, RowReference, SortKey, UpdatePlan, Value, WritePlan,
 } from '../plan/types.js';
 import type { Database } from '../store/database.js';
 import { executeRead } from '../store/execute.js';
@@ -127,14 +128,16 @@ export class CallerAccess implements PlanSecurity {
   }
 
   private linked(l: LinkedColumn): LinkedColumn {
-    return {
-      ...l,
-      path: l.path.map((step) => {
-        const own = this.readable(step.navigation.target);
-        const where = this.expr(step.where);
-        return { ...step, where: own && where ? { kind: 'and', left: own, right: where } : own ?? where };
-      }),
-    };
+    return { ...l, path: this.linkPath(l.path) };
+  }
+
+  /** Each step of a link path narrowed to the related rows the caller may read (Read required on each table). */
+  private linkPath(path: readonly LinkStep[]): LinkStep[] {
+    return path.map((step) => {
+      const own = this.readable(step.navigation.target);
+      const where = this.expr(step.where);
+      return { ...step, where: own && where ? { kind: 'and', left: own, right: where } : own ?? where };
+    });
   }
 
   readsOwnOnly(entity: EntityModel): boolean {
@@ -148,9 +151,11 @@ export class CallerAccess implements PlanSecurity {
       for (const path of paths) for (const nav of path?.navs ?? []) this.require(nav.target, 'Read');
     }
     const forRight = 'forRight' in plan ? plan.forRight : undefined;
-    const out = this.narrowed(plan, plan.entity, forRight) as P & { expand?: readonly ExpandPlan[]; linked?: readonly LinkedColumn[] };
+    const out = this.narrowed(plan, plan.entity, forRight) as P & { expand?: readonly ExpandPlan[]; linked?: readonly LinkedColumn[]; orderBy?: readonly SortKey[] };
     if (out.expand?.length) out.expand = out.expand.map((e) => this.expansion(e));
     if (out.linked?.length) out.linked = out.linked.map((l) => this.linked(l));
+    // Orders by link-entity columns read them as the linked columns are read: narrowed per step.
+    if (out.orderBy?.length) out.orderBy = out.orderBy.map((k) => relinkSortKey(k, (path) => this.linkPath(path)));
     return out;
   }
 

@@ -46,15 +46,15 @@ function col(d: Dialect, a: AttributeModel): string {
  * lookup's name, the related row's primary name by a scalar subquery per target (for a polymorphic
  * lookup, each on the row's type column; the target names are logical names, identifiers, so they
  * are written as literals and add no parameter), with the collation of a string column (SQLite
- * gives a subquery none); a link-entity's column, its scalar subqueries (renderLinked), or their
- * choice's label rank.
+ * gives a subquery none); a link-entity's column, its scalar subqueries (renderLinked, binding its
+ * steps' conditions in `p`), or their choice's label rank.
  */
-function columnTerm(d: Dialect, a: AttributeModel, scope: string): string {
+function columnTerm(d: Dialect, a: AttributeModel, scope: string, p?: Params): string {
   const sort = sortColumnOf(a);
   if (!sort) return `${scope}.${col(d, a)}`;
   if (sort.kind === 'labelRank') return rankCase(`${scope}.${col(d, sort.choice)}`, sort.ranks);
   if (sort.kind === 'linked') {
-    const term = renderLinked(d, sort.path, sort.column, scope);
+    const term = renderLinked(d, sort.path, sort.column, scope, p);
     return sort.ranks ? rankCase(term, sort.ranks) : `${term}${collationOf(d, sort.column)}`;
   }
   const r = d.quote('nm');
@@ -76,14 +76,14 @@ function collationOf(d: Dialect, a: AttributeModel): string {
   return /\sCOLLATE\s+\S+$/i.exec(d.columnType(a))?.[0] ?? '';
 }
 
-/** A sort key's term: the bare column (the read's own table), or a computed sort column of `scope`'s row. */
-function sortTerm(d: Dialect, a: AttributeModel, scope: string): string {
-  return sortColumnOf(a) ? columnTerm(d, a, scope) : col(d, a);
+/** A sort key's term: the bare column (the read's own table), or a computed sort column of `scope`'s row (its parameters in `p`). */
+function sortTerm(d: Dialect, a: AttributeModel, scope: string, p?: Params): string {
+  return sortColumnOf(a) ? columnTerm(d, a, scope, p) : col(d, a);
 }
 
 /** A fetched column of a read of `scope`: the bare column, or a computed sort column under its logical name. */
-function fetchedTerm(d: Dialect, a: AttributeModel, scope: string): string {
-  return sortColumnOf(a) ? `${columnTerm(d, a, scope)} AS ${col(d, a)}` : col(d, a);
+function fetchedTerm(d: Dialect, a: AttributeModel, scope: string, p?: Params): string {
+  return sortColumnOf(a) ? `${columnTerm(d, a, scope, p)} AS ${col(d, a)}` : col(d, a);
 }
 
 function table(d: Dialect, e: EntityModel): string {
@@ -217,16 +217,17 @@ function foldedText(d: Dialect, a: AttributeModel, values: readonly Value[]): st
  */
 function renderAfter(d: Dialect, keys: readonly SortKey[], values: readonly Value[], p: Params, scope: string): string {
   const disjuncts: string[] = [];
-  const terms = keys.map((k) => sortTerm(d, k.attribute, scope));
+  // Each use of a key renders its term anew: a term may bind parameters of its own (a link-entity
+  // column's conditions), and parameters are added in text order, as positional placeholders need.
+  const term = (i: number) => sortTerm(d, keys[i]!.attribute, scope, p);
   for (let i = 0; i < keys.length; i++) {
     const { attribute, descending } = keys[i]!;
     const v = values[i]!;
     if (v === null && descending) continue; // nothing sorts after a null when nulls come last
-    // Parameters are added in text order: positional placeholders depend on it.
-    const parts = keys.slice(0, i).map((k, j) => (values[j] === null ? `${terms[j]} IS NULL` : `${terms[j]} = ${p.value(k.attribute, values[j]!)}`));
-    const c = terms[i]!;
-    if (v === null) parts.push(`${c} IS NOT NULL`);
-    else parts.push(descending ? `(${c} < ${p.value(attribute, v)} OR ${c} IS NULL)` : `${c} > ${p.value(attribute, v)}`);
+    const parts = keys.slice(0, i).map((k, j) => (values[j] === null ? `${term(j)} IS NULL` : `${term(j)} = ${p.value(k.attribute, values[j]!)}`));
+    if (v === null) parts.push(`${term(i)} IS NOT NULL`);
+    else if (descending) parts.push(`(${term(i)} < ${p.value(attribute, v)} OR ${term(i)} IS NULL)`);
+    else parts.push(`${term(i)} > ${p.value(attribute, v)}`);
     disjuncts.push(parts.length > 1 ? `(${parts.join(' AND ')})` : parts[0]!);
   }
   return disjuncts.length ? `(${disjuncts.join(' OR ')})` : '1 = 0';
@@ -266,6 +267,8 @@ function rootConditions(d: Dialect, plan: { entity: EntityModel; filter?: PlanEx
 export function renderRead(d: Dialect, plan: ReadPlan): Statement {
   const p = new Params(d);
   const outer = table(d, plan.entity);
+  // Parameters are added in text order (positional dialects): the fetched columns' first.
+  const fetched = fetchedColumns(plan).map((a) => fetchedTerm(d, a, outer, p));
   // Lookup names: a correlated scalar subquery per lookup (and target), after the fetched columns.
   // Aliased (`_name<n>` cannot be a column's logical name): PostgreSQL would otherwise name the
   // output after the target's column, and `ORDER BY "fullname"` would be ambiguous.
@@ -273,7 +276,7 @@ export function renderRead(d: Dialect, plan: ReadPlan): Statement {
   const expansions = plan.expand.map((e) => renderExpansion(d, e, outer, 1, p));
   // Named, so that an ORDER BY column of the read's table cannot be taken for a linked column.
   const linked = (plan.linked ?? []).map((l, i) => `${renderLinked(d, l.path, l.attribute, outer, p)} AS ${d.quote(`linked${i + 1}`)}`);
-  const columns = [...fetchedColumns(plan).map((a) => fetchedTerm(d, a, outer)), ...names, ...expansions, ...linked].join(', ');
+  const columns = [...fetched, ...names, ...expansions, ...linked].join(', ');
   const conditions: string[] = [];
   if (plan.id !== undefined) conditions.push(`${col(d, pkOf(plan.entity))} = ${p.value(pkOf(plan.entity), plan.id)}`);
   const visible = visibleRows(d, plan.entity, plan.dataSource);
@@ -283,7 +286,8 @@ export function renderRead(d: Dialect, plan: ReadPlan): Statement {
   const body = `${columns} FROM ${table(d, plan.entity)}${whereClause(conditions)}`;
   // A key is unique: no ORDER BY or LIMIT (with SQLite, a bound LIMIT costs more than the lookup).
   if (plan.id !== undefined) return { sql: `SELECT ${body}`, params: p.values };
-  const order = plan.orderBy.map((k) => d.orderItem(sortTerm(d, k.attribute, outer), k.descending)).join(', ');
+  const orderBy = () => plan.orderBy.map((k) => d.orderItem(sortTerm(d, k.attribute, outer, p), k.descending)).join(', ');
+  const order = orderBy();
   const limit = p.add(plan.paged ? plan.limit + 1 : plan.limit);
   const offset = plan.offset ? p.add(plan.offset) : undefined;
   if (d.computesColumnsBeforeLimit && expansions.length && !plan.distinct) {
@@ -291,7 +295,7 @@ export function renderRead(d: Dialect, plan: ReadPlan): Statement {
     // correlated expansion reads it as before), then their expansions: built for every row the
     // filter matches, they cost as much as the whole result, however small the page.
     const page = d.selectLimited(`* FROM ${table(d, plan.entity)}${whereClause(conditions)}`, order, limit, { offset });
-    return { sql: `SELECT ${columns} FROM (${page}) AS ${outer} ORDER BY ${order}`, params: p.values };
+    return { sql: `SELECT ${columns} FROM (${page}) AS ${outer} ORDER BY ${orderBy()}`, params: p.values };
   }
   return { sql: d.selectLimited(body, order, limit, { distinct: plan.distinct, offset }), params: p.values };
 }
