@@ -328,7 +328,7 @@ function stepLookup(nav: NavigationPropertyModel): AttributeModel {
  * `(SELECT "l2"."x" FROM t2 "l2" WHERE "l2".pk = (SELECT "l1".fk FROM t1 "l1" WHERE "l1".pk =
  * <outer>.fk AND <step 1 condition>) AND <step 2 condition>)`. Each level reads one table, so the
  * steps' unqualified conditions resolve to it; a primary-key lookup per step. `p` binds the
- * steps' conditions; a path without conditions (a sort key's) needs none.
+ * steps' conditions, in text order; only a path without conditions may be rendered without it.
  */
 function renderLinked(d: Dialect, path: readonly LinkStep[], attribute: AttributeModel, outer: string, p?: Params): string {
   let ref = `${outer}.${col(d, stepLookup(path[0]!.navigation))}`;
