@@ -21,8 +21,8 @@ import { planApply } from './plan/apply.js';
 import type { AggregatePlan, Caller, PlanExpr, ReadPlan, Value, WritePlan, WriteResult } from './plan/types.js';
 import { planAssociate, planDisassociate } from './plan/associate.js';
 import { relatedTo, restrict } from './plan/navigation.js';
-import { linkedBody, parseBody, planCreate, planDelete, planKeyedUpsert, planRowChange, planUpdate, resolveBind, sequentialGuid } from './plan/write.js';
-import { givenPrimaryKey, KEY_RACE_ATTEMPTS, namedPrimaryKey, planAlternateKey, type AlternateKeyValue } from './plan/keys.js';
+import { linkedBody, parseBody, planCreate, planDelete, planRowChange, planUpdate, resolveBind, sequentialGuid } from './plan/write.js';
+import { givenPrimaryKey, KEY_RACE_ATTEMPTS, namedPrimaryKey, planAlternateKey, upsertBodies, type AlternateKeyValue } from './plan/keys.js';
 import { resolveKeyedBinds, resolveKeyedUrl } from './store/keyed-urls.js';
 import { InTransaction, withSecurity, type Database } from './store/database.js';
 import { TimedDatabase } from './store/timed-database.js';
@@ -916,18 +916,16 @@ export class Service {
    * `PATCH`: update or upsert. `location` is the `OData-EntityId` to answer (the key form when the
    * row was addressed by an alternate key). With `key`, the alternate key the URL named the row
    * by: the row is updated without the body's values for the key's columns and created with the
-   * key's values unless the body sets them (planKeyedUpsert), whichever the transaction ends up doing.
+   * key's values unless the body sets them (upsertBodies), whichever the transaction ends up doing.
    */
   private async update(req: ODataRequest, entity: EntityModel, id: string, location = entityId(req.serviceRoot, entity.EntitySetName, id), key?: AlternateKeyValue): Promise<HttpResponse> {
     only(req, ['select', 'expand']);
     const body = await this.keyedBinds(parseBody(entity, req.body));
-    const plan = key
-      ? planKeyedUpsert(this.model, entity, id, key, body, this.caller, req.ifMatch, req.ifNoneMatch)
-      : planUpdate(this.model, entity, id, body, this.caller, req.ifMatch, req.ifNoneMatch);
+    const bodies = key ? upsertBodies(entity, key.key, key.values, body) : { update: body, create: () => body };
+    const plan = planUpdate(this.model, entity, id, bodies.update, this.caller, req.ifMatch, req.ifNoneMatch, bodies.create);
     this.representationPlan(req, entity, id);
-    // The row written may be another than `id`: the one another upsert of the key created meanwhile.
-    return this.writeAnswering(req, plan, async (service, { id: written, created }) => {
-      if (req.prefer.returnRepresentation) return service.representation(req, entity, written, created ? 201 : 200, location);
+    return this.writeAnswering(req, plan, async (service, { created }) => {
+      if (req.prefer.returnRepresentation) return service.representation(req, entity, id, created ? 201 : 200, location);
       return { status: 204, headers: { 'OData-EntityId': location } };
     });
   }

@@ -1,7 +1,7 @@
 import { Errors, isDuplicateKey } from '../errors.js';
 import type { EntityModel } from '../model/types.js';
-import { givenPrimaryKey, KEY_RACE_ATTEMPTS } from '../plan/keys.js';
-import { planKeyedUpsert, planUpdate, sequentialGuid } from '../plan/write.js';
+import { givenPrimaryKey, KEY_RACE_ATTEMPTS, upsertBodies } from '../plan/keys.js';
+import { planUpdate, sequentialGuid } from '../plan/write.js';
 import { writeIn } from '../store/execute.js';
 import type { UpdatePlan } from '../plan/types.js';
 import { atIndex, atItem, boundEntity, eachTarget, keyedTarget, targetId, targetName, type KeyedTarget } from './targets.js';
@@ -67,8 +67,6 @@ function upsertAll(ctx: MessageContext, entity: EntityModel, items: readonly Key
     const rows = new Map<string, number>();
     // The alternate key values (targetName) each item's body gives its row, with the item's index.
     const claims = new Map<string, number>();
-    // The ids of the rows the items write: a key one of them takes is no other upsert's (planKeyedUpsert).
-    const ids = new Set<string>();
     for (const [index, target] of items.entries()) {
       const { key } = target;
       const id = await targetId(tx, ctx.db, entity, target);
@@ -78,14 +76,13 @@ function upsertAll(ctx: MessageContext, entity: EntityModel, items: readonly Key
         rows.set(id, index);
       }
       // By alternate key: a row found is updated without the key's values, and a create (a row not
-      // found, or one deleted meanwhile) writes them unless the body sets them (planKeyedUpsert).
+      // found, or one deleted meanwhile) writes them unless the body sets them (upsertBodies).
       const item = { ...target.item };
+      const bodies = key ? upsertBodies(entity, key.key, key.values, item) : { update: item, create: () => item };
       // A key no stored row has may be one an earlier item's row takes: that item names the same record.
       const claimed = key && !id ? claims.get(targetName(target)) : undefined;
       if (claimed !== undefined) throw atIndex(index, sameRecord(claimed));
-      const rowId = id ?? givenPrimaryKey(entity, item) ?? sequentialGuid();
-      const plan = atItem(index, () => (key ? planKeyedUpsert(ctx.model, entity, rowId, key, item, ctx.caller, undefined, undefined, ids) : planUpdate(ctx.model, entity, rowId, item, ctx.caller, undefined, undefined)) as UpdatePlan);
-      ids.add(plan.id);
+      const plan = atItem(index, () => planUpdate(ctx.model, entity, id ?? givenPrimaryKey(entity, item) ?? sequentialGuid(), bodies.update, ctx.caller, undefined, undefined, bodies.create) as UpdatePlan);
       // The key values the item's row will hold: those it creates with when no row was found.
       const written = key && !id && plan.upsert && !(plan.upsert instanceof Error) ? plan.upsert.values : plan.set;
       for (const k of entity.Keys) {
@@ -95,6 +92,7 @@ function upsertAll(ctx: MessageContext, entity: EntityModel, items: readonly Key
       plans.push({ index, name: id ?? '', created: id === undefined ? targetName(target) : '', plan });
     }
     // Items that point at rows of the same request (which may create them) keep their order.
+    const ids = new Set(plans.map(({ plan }) => plan.id));
     const linked = plans.some(({ plan }) => plan.references.some((r) => r.entity === entity && ids.has(r.id)));
     if (!linked) plans.sort((a, b) => compare(a.created, b.created) || compare(a.name, b.name));
     for (const { index, plan } of plans) {

@@ -1,6 +1,5 @@
 import type { AttributeModel, EntityModel, NavigationPropertyModel, RelationshipModel } from '../model/types.js';
 import type { AnnotationSet } from '../odata/annotations.js';
-import type { AlternateKeyValue } from './keys.js';
 
 /**
  * Typed plans: the output of the plan stage and the input of sql/ and store/.
@@ -272,14 +271,6 @@ export interface UpdatePlan {
   readonly guards: readonly Guard[];
   readonly references: readonly RowReference[];
   readonly upsert?: InsertPlan | Error;
-  /**
-   * For an upsert whose row is named by an alternate key (planKeyedUpsert): the same upsert planned
-   * for row `id`, or undefined when `id` is a row the same write creates or updates itself. When
-   * `upsert`'s create breaks that key's unique index because another transaction created a row
-   * with the key's values after the row was looked up, the executor finds that row by the key and
-   * writes `rekeyed.plan(<its id>)` instead, as if the lookup had found it.
-   */
-  readonly rekeyed?: { readonly key: AlternateKeyValue; plan(id: string): UpdatePlan | undefined };
 }
 
 /**

@@ -7,7 +7,7 @@ import type { AttributeModel, EntityModel, Model, NavigationPropertyModel, OneTo
 import { ColumnValues, stampModified } from './column-values.js';
 import { planAssociate } from './associate.js';
 import { deletePlan } from './delete.js';
-import { namedPrimaryKey, upsertBodies, type AlternateKeyValue } from './keys.js';
+import { namedPrimaryKey } from './keys.js';
 import type { Caller, DeletePlan, Guard, InsertPlan, RowReference, UpdatePlan, Value, WritePlan } from './types.js';
 import { bodyValue, canonicalGuid, checkBodyType, nowUtc } from './values.js';
 
@@ -577,30 +577,6 @@ export function planUpdate(
     update = { set, references: [], guards: [{ attribute: entity.attributesByName.get(entity.PrimaryIdAttribute)!, values: [], fail: () => err }] };
   }
   return { kind: 'update', entity, id, ...update, upsert };
-}
-
-/**
- * Plans the upsert of the row alternate key `key` names (PATCH `/<set>(<key>)`, an UpsertMultiple
- * Target with `"@odata.id": "<set>(<key>)"`; digest §2.3): planUpdate of row `id` (the row the key
- * found, or the id a new row gets) with upsertBodies' two bodies, so that a row found is updated
- * without the key's values and a new one is created with them. A plan that may create carries
- * `rekeyed` (UpdatePlan): should another upsert of the key create its row between the lookup and
- * this create, the executor updates that row instead, in the same transaction, rather than failing
- * with 412 on the key's index (README: upserts of one new alternate key at once make one row and
- * update it). `own` holds the ids of the rows the same write creates or updates itself (the other
- * Targets of an UpsertMultiple, read when the rows are written): one of them holding the key is
- * the write's own clash, which stays a 412. Throws as planUpdate.
- */
-export function planKeyedUpsert(
-  model: Model, entity: EntityModel, id: string, key: AlternateKeyValue, body: Record<string, unknown>, caller: Caller,
-  ifMatch: '*' | string | undefined, ifNoneMatch: '*' | readonly string[] | undefined, own: ReadonlySet<string> = new Set(),
-): UpdatePlan | InsertPlan {
-  const bodies = upsertBodies(entity, key.key, key.values, body);
-  const plan = (rowId: string): UpdatePlan | InsertPlan => {
-    const planned = planUpdate(model, entity, rowId, bodies.update, caller, ifMatch, ifNoneMatch, bodies.create);
-    return planned.kind === 'update' && planned.upsert ? { ...planned, rekeyed: { key, plan: (other) => (own.has(other) ? undefined : plan(other) as UpdatePlan) } } : planned;
-  };
-  return plan(id);
 }
 
 /**

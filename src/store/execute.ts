@@ -556,22 +556,17 @@ export async function writeIn(
       // Another transaction may create or change the row between this one's statements: then the
       // update runs again (a new statement sees what was committed), and an upsert's create that
       // meets the row created meanwhile is undone to its savepoint and becomes an update.
-      // An upsert by alternate key whose create meets a row another upsert of the key made
-      // meanwhile updates that row instead (upsertCreate).
-      let update = plan;
       for (let round = 1; ; round++) {
-        const changed = await runUnique(tx, db, update.entity, renderUpdate(db.dialect, update, await nextVersion(tx, db)));
-        if (changed) return { id: update.id, created: false };
-        if (await explain(tx, db, update)) {
+        const changed = await runUnique(tx, db, plan.entity, renderUpdate(db.dialect, plan, await nextVersion(tx, db)));
+        if (changed) return { id: plan.id, created: false };
+        if (await explain(tx, db, plan)) {
           if (round < WRITE_ROUNDS) continue;
           throw Errors.writeConflict(round);
         }
-        const { upsert } = update;
-        if (upsert instanceof Error) throw upsert;
-        if (!upsert) throw notFound(update);
-        const done = await upsertCreate(tx, db, { ...update, upsert }, round < WRITE_ROUNDS);
-        if (!('kind' in done)) return done;
-        update = done;
+        if (plan.upsert instanceof Error) throw plan.upsert;
+        if (!plan.upsert) throw notFound(plan);
+        const created = await upsertCreate(tx, db, plan.upsert, round < WRITE_ROUNDS);
+        if (created) return created;
       }
     }
     case 'delete': {
@@ -654,29 +649,23 @@ export async function executeDeletedIds(db: Database, entity: EntityModel, since
 }
 
 /**
- * An upsert's create (`plan.upsert`), inside a savepoint when `mayRetry`. When the create fails
- * because another transaction created the row after this one's update found nothing, the create is
- * undone and the plan to write instead is returned: `plan` itself when its id was taken, or, for
- * an upsert by alternate key (UpdatePlan.rekeyed) whose key's values a row of another write now
- * holds, the same upsert of that row (checked as `db`'s caller). Any other failure is thrown.
+ * An upsert's create, inside a savepoint when `mayRetry`: when the row's id was taken meanwhile
+ * (another transaction created it after this one's update found nothing), the create is undone
+ * and undefined returned, for the update to run again; any other failure is thrown.
  */
-async function upsertCreate(tx: Executor, db: Database, plan: UpdatePlan & { readonly upsert: InsertPlan }, mayRetry: boolean): Promise<WriteResult | UpdatePlan> {
-  if (!mayRetry) return insert(tx, db, plan.upsert);
+async function upsertCreate(tx: Executor, db: Database, plan: InsertPlan, mayRetry: boolean): Promise<WriteResult | undefined> {
+  if (!mayRetry) return insert(tx, db, plan);
   const { savepoint } = db.dialect;
   await tx.run({ sql: savepoint.set('tessera_upsert'), params: [] });
   try {
-    const created = await insert(tx, db, plan.upsert);
+    const created = await insert(tx, db, plan);
     if (savepoint.release) await tx.run({ sql: savepoint.release('tessera_upsert'), params: [] });
     return created;
   } catch (err) {
     await tx.run({ sql: savepoint.rollbackTo('tessera_upsert'), params: [] });
     const [taken] = await tx.rows(renderSelectById(db.dialect, plan.entity, plan.id, []));
-    if (taken) return plan;
-    const { rekeyed } = plan;
-    const holder = rekeyed && isDuplicateKey(err) ? await findByKey(tx, db, plan.entity, rekeyed.key.key, rekeyed.key.values) : undefined;
-    const other = holder ? rekeyed!.plan(holder) : undefined;
-    if (!other) throw err;
-    return db.security ? db.security.write(other) : other;
+    if (taken) return undefined;
+    throw err;
   }
 }
 
