@@ -1,4 +1,4 @@
-import { Errors, isDuplicateKey, isEntityKeyClash, ServiceError } from './errors.js';
+import { Errors, isDuplicateKey, ServiceError } from './errors.js';
 import type { AttributeModel, EntityKeyModel, EntityModel, Model, NavigationPropertyModel } from './model/types.js';
 import { ORGANIZATION, SYSTEMUSER } from './model/system-columns.js';
 import { answerDefinitions } from './odata/definitions.js';
@@ -22,7 +22,7 @@ import type { AggregatePlan, Caller, PlanExpr, ReadPlan, Value, WritePlan, Write
 import { planAssociate, planDisassociate } from './plan/associate.js';
 import { relatedTo, restrict } from './plan/navigation.js';
 import { linkedBody, parseBody, planCreate, planDelete, planRowChange, planUpdate, resolveBind, sequentialGuid } from './plan/write.js';
-import { givenPrimaryKey, KEY_RACE_ATTEMPTS, namedPrimaryKey, planAlternateKey, upsertBodies, type AlternateKeyValue } from './plan/keys.js';
+import { givenPrimaryKey, KEY_RACE_ATTEMPTS, lostKeyRace, namedPrimaryKey, planAlternateKey, upsertBodies, type AlternateKeyValue } from './plan/keys.js';
 import { resolveKeyedBinds, resolveKeyedUrl } from './store/keyed-urls.js';
 import { InTransaction, withSecurity, type Database } from './store/database.js';
 import { TimedDatabase } from './store/timed-database.js';
@@ -972,7 +972,7 @@ export class Service {
             if (!isDuplicateKey(err)) throw err;
             // Still losing the URL's key values to concurrent writes: the retryable conflict, never
             // a 412 for a key the request only names. A clash of values the body sets is its own.
-            if (attempt >= KEY_RACE_ATTEMPTS) throw isEntityKeyClash(err, key) && !setsKey(entity, key, req.body) ? Errors.writeConflict(attempt) : err;
+            if (attempt >= KEY_RACE_ATTEMPTS) throw lostKeyRace(entity, key, parseBody(entity, req.body), err) ? Errors.writeConflict(attempt) : err;
           }
         }
       }
@@ -988,16 +988,6 @@ export class Service {
     await executeWrite(this.db, planDelete(entity, id, req.ifMatch, this.caller, req.ifNoneMatch));
     return { status: 204, headers: {} };
   }
-}
-
-/**
- * Whether a write body (JSON text) sets a column of alternate key `key`, by value or, for a
- * lookup, by `@odata.bind`: a create from an upsert by that key then carries values other than
- * the URL's.
- */
-function setsKey(entity: EntityModel, key: EntityKeyModel, text: string | undefined): boolean {
-  const body = parseBody(entity, text);
-  return key.KeyAttributes.some((a) => Object.hasOwn(body, a.PropertyName) || (a.NavigationPropertyName !== undefined && Object.hasOwn(body, `${a.NavigationPropertyName}@odata.bind`)));
 }
 
 /**

@@ -1,6 +1,6 @@
 import { Errors, isDuplicateKey } from '../errors.js';
 import type { EntityModel } from '../model/types.js';
-import { givenPrimaryKey, KEY_RACE_ATTEMPTS, upsertBodies } from '../plan/keys.js';
+import { givenPrimaryKey, KEY_RACE_ATTEMPTS, lostKeyRace, upsertBodies } from '../plan/keys.js';
 import { planUpdate, sequentialGuid } from '../plan/write.js';
 import { writeIn } from '../store/execute.js';
 import type { UpdatePlan } from '../plan/types.js';
@@ -14,7 +14,11 @@ import type { Message, MessageContext } from './types.js';
  * created otherwise (a new row gets the alternate key values the body does not set), with the
  * same planning as a single upsert (PATCH without If-Match). One transaction. Two Targets
  * with the same key are refused (400 `0x80040203`), as Dataverse returns an error for them
- * ("Duplicate records in UpsertMultiple Targets parameter", bulk operations doc).
+ * ("Duplicate records in UpsertMultiple Targets parameter", bulk operations doc). A request whose
+ * creates keep losing the keys their `@odata.id` names to concurrent writers runs again whole, up
+ * to KEY_RACE_ATTEMPTS times, then answers the retryable 503 `0x80044150` (Errors.writeConflict),
+ * as a single upsert by alternate key does; a clash of key values an item's body sets, or another
+ * item of the request writes, stays 412.
  */
 export const message: Message = {
   Name: 'UpsertMultiple',
@@ -39,11 +43,15 @@ export const message: Message = {
         await upsertAll(ctx, entity, items);
         return;
       } catch (err) {
-        if (!byKey || attempt >= KEY_RACE_ATTEMPTS || !isDuplicateKey(err)) throw err;
+        if (!byKey || !isDuplicateKey(err)) throw err;
+        if (attempt >= KEY_RACE_ATTEMPTS) throw lostRaces.has(err as Error) ? Errors.writeConflict(attempt) : err;
       }
     }
   },
 };
+
+/** Item errors (named by index) that are an item's create losing its `@odata.id` key's values to a concurrent writer (lostKeyRace). */
+const lostRaces = new WeakSet<Error>();
 
 /** 400 `0x80040203` for a Target naming the record Targets[earlier] names. */
 function sameRecord(earlier: number): Error {
@@ -65,8 +73,8 @@ function upsertAll(ctx: MessageContext, entity: EntityModel, items: readonly Key
     const plans: Array<{ readonly index: number; readonly plan: UpdatePlan; readonly name: string; readonly created: string }> = [];
     // Items naming one row by different keys (its id, an alternate key) are refused as those naming it by one key are.
     const rows = new Map<string, number>();
-    // The alternate key values (targetName) each item's body gives its row, with the item's index.
-    const claims = new Map<string, number>();
+    // The alternate key values (targetName) each item's body gives its row, with the items' indexes.
+    const claims = new Map<string, number[]>();
     for (const [index, target] of items.entries()) {
       const { key } = target;
       const id = await targetId(tx, ctx.db, entity, target);
@@ -80,14 +88,15 @@ function upsertAll(ctx: MessageContext, entity: EntityModel, items: readonly Key
       const item = { ...target.item };
       const bodies = key ? upsertBodies(entity, key.key, key.values, item) : { update: item, create: () => item };
       // A key no stored row has may be one an earlier item's row takes: that item names the same record.
-      const claimed = key && !id ? claims.get(targetName(target)) : undefined;
+      const claimed = key && !id ? claims.get(targetName(target))?.[0] : undefined;
       if (claimed !== undefined) throw atIndex(index, sameRecord(claimed));
       const plan = atItem(index, () => planUpdate(ctx.model, entity, id ?? givenPrimaryKey(entity, item) ?? sequentialGuid(), bodies.update, ctx.caller, undefined, undefined, bodies.create) as UpdatePlan);
       // The key values the item's row will hold: those it creates with when no row was found.
       const written = key && !id && plan.upsert && !(plan.upsert instanceof Error) ? plan.upsert.values : plan.set;
       for (const k of entity.Keys) {
         const values = k.KeyAttributes.map((a) => written.get(a) ?? null);
-        if (values.every((v) => v !== null)) claims.set(targetName({ item, key: { key: k, values } }), index);
+        const name = targetName({ item, key: { key: k, values } });
+        if (values.every((v) => v !== null)) claims.set(name, [...claims.get(name) ?? [], index]);
       }
       plans.push({ index, name: id ?? '', created: id === undefined ? targetName(target) : '', plan });
     }
@@ -99,7 +108,12 @@ function upsertAll(ctx: MessageContext, entity: EntityModel, items: readonly Key
       try {
         await writeIn(tx, ctx.db, plan);
       } catch (err) {
-        throw atIndex(index, err as Error);
+        const named = atIndex(index, err as Error);
+        const target = items[index]!;
+        // Lost to a concurrent writer, unless another item of this request writes the same key values.
+        const own = claims.get(targetName(target))?.some((i) => i !== index);
+        if (target.key && !own && lostKeyRace(entity, target.key.key, target.item, err)) lostRaces.add(named);
+        throw named;
       }
     }
   });

@@ -1,4 +1,4 @@
-import { Errors } from '../errors.js';
+import { Errors, isEntityKeyClash } from '../errors.js';
 import type { AttributeModel, EntityKeyModel, EntityModel } from '../model/types.js';
 import { parseKeyPredicate } from '../odata/expression.js';
 import type { Value } from './types.js';
@@ -121,3 +121,16 @@ export function givenPrimaryKey(entity: EntityModel, body: Record<string, unknow
  * measures it on PostgreSQL); a bound still, so that a clash the body itself causes is answered.
  */
 export const KEY_RACE_ATTEMPTS = 5;
+
+/**
+ * Whether `err`, met by an upsert through alternate key `key` with write body `body`, is that
+ * key's own 412 `0x80060892` (isEntityKeyClash) for values only the key names: the body sets none
+ * of the key's columns (by value or, for a lookup, by `@odata.bind`), so the row the upsert created
+ * carried the URL's or `@odata.id`'s values and lost them to a concurrent writer. A clash of values
+ * the body sets is the body's own, not a race. Used to answer the retryable 503 (Errors.writeConflict)
+ * once KEY_RACE_ATTEMPTS are spent.
+ */
+export function lostKeyRace(entity: EntityModel, key: EntityKeyModel, body: Record<string, unknown>, err: unknown): boolean {
+  return isEntityKeyClash(err, key)
+    && !key.KeyAttributes.some((a) => Object.hasOwn(body, a.PropertyName) || (a.NavigationPropertyName !== undefined && Object.hasOwn(body, `${a.NavigationPropertyName}@odata.bind`)));
+}
