@@ -109,7 +109,10 @@ export class ReloadingService implements RequestHandler {
     if (renamed.length) return { outcome: 'refused', reason: renamed.join('; ') };
     let service: Service;
     try {
-      const dangling = await referencesOfRemoved(this.db, this.current.model, model);
+      // Lookups whose rows would be left pointing at rows of a table they no longer relate to (a
+      // table left out, a target dropped) are refused by the migration (Service.open), against
+      // the Targets it records: the same check as at start.
+      const dangling = await linksOfRemovedRelationships(this.db, this.current.model, model);
       if (dangling.length) return { outcome: 'refused', reason: dangling.join('; ') };
       service = await Service.open(model, this.db, this.log, this.options);
     } catch (err) {
@@ -149,29 +152,16 @@ function schemaNameChanges(before: Model, after: Model): string[] {
 }
 
 /**
- * One line per lookup of a table `after` stops serving whose stored rows point at rows of a table
- * it still serves (system lookups aside: users and the organization are not deleted). While the
- * table is not served, deleting those rows would not apply the relationship's delete behaviour to
- * its rows (Restrict, Cascade, RemoveLink), and when it came back its lookups would name rows that
- * are gone; so its removal is refused until its rows no longer point there. The same holds for
- * the links of a many-to-many relationship a file no longer declares (linksOfRemoved). Throws the
- * database's errors.
+ * One line per many-to-many relationship `before` has and `after` does not (its intersect table
+ * is no longer served) that holds links while one of its tables is still served (linksOfRemoved).
+ * A table that stops being served while its lookups point at served rows is refused by the
+ * migration instead (store/migrate.ts danglingReferences), which checks it at start too: the
+ * bookkeeping records lookups' Targets, not relationships. Throws the database's errors.
  */
-async function referencesOfRemoved(db: Database, before: Model, after: Model): Promise<string[]> {
+async function linksOfRemovedRelationships(db: Database, before: Model, after: Model): Promise<string[]> {
   const lines: string[] = [];
   for (const e of before.entities) {
-    if (after.byLogicalName.has(e.LogicalName)) continue;
-    if (e.IsIntersect) {
-      lines.push(...await linksOfRemoved(db, before, after, e));
-      continue;
-    }
-    for (const a of e.Attributes) {
-      const served = a.Targets.filter((t) => after.byLogicalName.has(t));
-      if (!a.IsStored || a.IsSystemSupplied || !served.length) continue;
-      const rows = await executeCount(db, { entity: e, filter: { kind: 'isNull', attribute: a, negate: true } });
-      if (!rows) continue;
-      lines.push(`${e.source}: table '${e.LogicalName}' cannot stop being served while ${rows >= COUNT_CAP ? `${COUNT_CAP} or more` : rows} of its rows point at rows of ${served.map((t) => `'${t}'`).join(', ')} through '${a.LogicalName}' (deleting those rows meanwhile would leave them pointing at nothing); clear or delete them first, or remove the file of ${served.length > 1 ? 'those tables' : `'${served[0]}'`} too`);
-    }
+    if (e.IsIntersect && !after.byLogicalName.has(e.LogicalName)) lines.push(...await linksOfRemoved(db, before, after, e));
   }
   return lines;
 }
@@ -179,8 +169,9 @@ async function referencesOfRemoved(db: Database, before: Model, after: Model): P
 /**
  * The line for `intersect`, the intersect table of a many-to-many relationship `after` no longer
  * has, when it holds links and one of the relationship's tables is still served; else none. As
- * for a table's lookups (referencesOfRemoved): deleting a linked row while the relationship is not
- * served would not remove its links, which would then link to nothing when it came back.
+ * for a table's lookups (store/migrate.ts danglingReferences): deleting a linked row while the
+ * relationship is not served would not remove its links, which would then link to nothing when
+ * it came back.
  */
 async function linksOfRemoved(db: Database, before: Model, after: Model, intersect: EntityModel): Promise<string[]> {
   const relationship = before.entities.flatMap((e) => [...e.navigation.values()]).find((n) => n.intersect?.entity === intersect)?.relationship;

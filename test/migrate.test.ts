@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect } from 'chai';
@@ -10,7 +10,8 @@ import { migrate, MigrationError, pendingDdl } from '../src/store/migrate.js';
 import { openDatabase } from '../src/store/open.js';
 import { randomUUID } from 'node:crypto';
 import type { Database } from '../src/store/database.js';
-import { DATABASES, SHIPPED_METADATA, type TestDatabase } from './support/server.js';
+import { serveProcess } from './support/serve-process.js';
+import { call, DATABASES, SHIPPED_METADATA, type Reply, type TestDatabase } from './support/server.js';
 
 const CLI = join(import.meta.dirname, '..', 'src', 'cli.js');
 const base = ['systemuser', 'organization'].map((t) => ({ source: `${t}.json`, json: JSON.parse(readFileSync(join(SHIPPED_METADATA, `${t}.json`), 'utf8')) }));
@@ -63,9 +64,9 @@ async function oldDatabase(db: Database): Promise<string> {
   return JSON.parse(created.body!).new_thingid;
 }
 
-/** `GET /new_things?<query>` on `service`: the rows. */
-async function things(service: Service, query: string): Promise<Array<Record<string, unknown>>> {
-  const r = await service.handle({ method: 'GET', url: `/api/data/v9.2/new_things?${query}`, headers: {}, origin: 'http://x' });
+/** `GET /<set>?<query>` on `service` (new_things by default): the rows. */
+async function things(service: Service, query: string, set = 'new_things'): Promise<Array<Record<string, unknown>>> {
+  const r = await service.handle({ method: 'GET', url: `/api/data/v9.2/${set}?${query}`, headers: {}, origin: 'http://x' });
   expect(r.status, r.body).to.equal(200);
   return JSON.parse(r.body!).value;
 }
@@ -80,6 +81,29 @@ const dated = (when: string, day: string) => model([
   { LogicalName: 'new_when', AttributeType: 'DateTime', DateTimeBehavior: when },
   { LogicalName: 'new_day', AttributeType: 'DateTime', DateTimeBehavior: day },
 ]);
+
+/** A table file `name` (entity set `<name>s`) with a String column new_name and `attributes`. */
+function table(name: string, attributes: object[] = []): object {
+  return { LogicalName: name, EntitySetName: `${name}s`, PrimaryIdAttribute: `${name}id`, OwnershipType: 'OrganizationOwned', Attributes: [{ LogicalName: 'new_name', AttributeType: 'String' }, ...attributes] };
+}
+
+/** The model of systemuser, organization and these table files (see table). */
+function tables(...files: object[]): Model {
+  return buildModel([...base, ...files.map((json) => ({ source: `${(json as { LogicalName: string }).LogicalName}.json`, json }))]);
+}
+
+/** new_book, whose lookup new_placeid has these Targets. */
+const book = (...targets: string[]) => table('new_book', [{ LogicalName: 'new_placeid', AttributeType: 'Lookup', Targets: targets }]);
+
+/** The tables new_book's lookup may point at. */
+const places = ['new_shelf', 'new_box', 'new_crate'].map((name) => table(name));
+
+/** POSTs `body` to `set` on `service` and answers the new row's id. */
+async function create(service: Service, set: string, body: object): Promise<string> {
+  const created = await send(service, 'POST', set, body);
+  expect(created.status, created.body).to.equal(201);
+  return (JSON.parse(created.body!) as Record<string, string>)[`${set.slice(0, -1)}id`]!;
+}
 
 /** new_thing with a Decimal column new_amount of this Precision, with an index of its own. */
 const priced = (precision: number) => model([{ LogicalName: 'new_amount', AttributeType: 'Decimal', Precision: precision }],
@@ -240,6 +264,69 @@ for (const database of DATABASES) {
       expect(JSON.parse(patched.body!).new_amount, patched.body).to.equal(1.23456);
     }));
 
+    it("refuses dropping a lookup's target while stored rows point at it, naming table, column, target and rows; adds targets, and drops one no row points at", () => onFresh(database, async (db) => {
+      const first = await Service.open(tables(...places, book('new_shelf', 'new_box')), db, log);
+      const shelf = await create(first, 'new_shelfs', { new_name: 'top' });
+      const box = await create(first, 'new_boxs', { new_name: 'red' });
+      const onShelf = await create(first, 'new_books', { new_name: 'shelved', 'new_placeid_new_shelf@odata.bind': `/new_shelfs(${shelf})` });
+      const boxed = [await create(first, 'new_books', { new_name: 'boxed', 'new_placeid_new_box@odata.bind': `/new_boxs(${box})` }),
+        await create(first, 'new_books', { new_name: 'boxed too', 'new_placeid_new_box@odata.bind': `/new_boxs(${box})` })];
+      expect(await refusal(db, tables(...places, book('new_shelf', 'new_crate')))).to.deep.equal([
+        "table 'new_book', column 'new_placeid': Targets no longer name 'new_box' while 2 of its rows point at rows of 'new_box' (a lookup keeps the targets its stored rows point at; adding targets is fine); clear or delete those rows first, or give it 'new_box' back",
+      ]);
+      const added = await Service.open(tables(...places, book('new_shelf', 'new_box', 'new_crate')), db, log);
+      for (const id of boxed) expect((await send(added, 'DELETE', `new_books(${id})`, {})).status).to.equal(204);
+      const dropped = await Service.open(tables(...places, book('new_shelf', 'new_crate')), db, log);
+      expect(await things(dropped, '$select=new_name', 'new_books')).to.have.length(1);
+      const read = await dropped.handle({ method: 'GET', url: `/api/data/v9.2/new_books(${onShelf})?$expand=new_placeid_new_shelf($select=new_name)`, headers: {}, origin: 'http://x' });
+      expect(JSON.parse(read.body!).new_placeid_new_shelf?.new_name, 'the rows of the target it kept still point at theirs').to.equal('top');
+    }));
+
+    it('refuses moving a lookup of one target to other tables while stored rows point at its target, and keeps what they point at when it gets a target more', () => onFresh(database, async (db) => {
+      const single = await Service.open(tables(...places, book('new_shelf')), db, log);
+      const shelf = await create(single, 'new_shelfs', { new_name: 'top' });
+      const placed = await create(single, 'new_books', { new_name: 'placed', 'new_placeid@odata.bind': `/new_shelfs(${shelf})` });
+      const moved = "table 'new_book', column 'new_placeid': Targets no longer name 'new_shelf' while 1 of its rows point at rows of 'new_shelf' (a lookup keeps the targets its stored rows point at; adding targets is fine); clear or delete those rows first, or give it 'new_shelf' back";
+      expect(await refusal(db, tables(...places, book('new_crate')))).to.deep.equal([moved]);
+      expect(await refusal(db, tables(...places, book('new_box', 'new_crate'))), 'to several other tables').to.deep.equal([moved]);
+      expect(await pendingDdl(db, tables(...places, book('new_shelf'))), 'the refusals changed nothing').to.deep.equal(db.dialect.setupDdl);
+      const more = await Service.open(tables(...places, book('new_shelf', 'new_crate')), db, log);
+      const read = await more.handle({ method: 'GET', url: `/api/data/v9.2/new_books(${placed})?$select=_new_placeid_value`, headers: { prefer: 'odata.include-annotations="*"' }, origin: 'http://x' });
+      expect(JSON.parse(read.body!)['_new_placeid_value@Microsoft.Dynamics.CRM.lookuplogicalname'], read.body).to.equal('new_shelf');
+    }));
+
+    it('refuses to leave out a table whose rows point at a served table, also when a table it points at is served again; the engine\'s lookups do not count', () => onFresh(database, async (db) => {
+      const thing = table('new_thing');
+      // createdby declared in the engine's place: still the engine's lookup, to users.
+      const part = table('new_part', [{ LogicalName: 'new_thingid', AttributeType: 'Lookup', Targets: ['new_thing'] }, { LogicalName: 'createdby', AttributeType: 'Lookup', Targets: ['systemuser'] }]);
+      const both = await Service.open(tables(thing, part), db, log);
+      const t = await create(both, 'new_things', { new_name: 't' });
+      const pointing = await create(both, 'new_parts', { new_name: 'p', 'new_thingid@odata.bind': `/new_things(${t})` });
+      await create(both, 'new_parts', { new_name: 'loose' });
+      const refused = [
+        "table 'new_part' cannot stop being served while 1 of its rows point at rows of 'new_thing' through 'new_thingid' (deleting those rows meanwhile would leave them pointing at nothing); put its file back and clear or delete them first, or remove the file of 'new_thing' too",
+      ];
+      expect(await refusal(db, tables(thing))).to.deep.equal(refused);
+      await migrate(db, tables());
+      expect(await refusal(db, tables(thing)), 'new_thing served again, new_part not').to.deep.equal(refused);
+      const back = await Service.open(tables(thing, part), db, log);
+      expect((await send(back, 'DELETE', `new_parts(${pointing})`, {})).status).to.equal(204);
+      await migrate(db, tables(thing));
+    }));
+
+    it('opens a database whose bookkeeping predates lookups\' Targets, and records them from then on', () => onFresh(database, async (db) => {
+      const first = await Service.open(tables(...places, book('new_shelf')), db, log);
+      const shelf = await create(first, 'new_shelfs', { new_name: 'top' });
+      await create(first, 'new_books', { new_name: 'placed', 'new_placeid@odata.bind': `/new_shelfs(${shelf})` });
+      await db.run({ sql: `ALTER TABLE ${db.dialect.quote('tessera_attribute')} DROP COLUMN ${db.dialect.quote('targets')}`, params: [] });
+      const reopened = await Service.open(tables(...places, book('new_shelf')), db, log);
+      expect(await things(reopened, '$select=new_name', 'new_books')).to.have.length(1);
+      const q = (c: string) => db.dialect.quote(c);
+      const recorded = await db.rows({ sql: `SELECT ${q('attribute')}, ${q('targets')} FROM ${q('tessera_attribute')} WHERE ${q('entity')} = 'new_book' AND ${q('targets')} IS NOT NULL`, params: [] });
+      expect(recorded, 'the lookup the file declares, not the engine\'s').to.deep.equal([['new_placeid', 'new_shelf']]);
+      expect(await refusal(db, tables(...places, book('new_crate')))).to.have.length(1);
+    }));
+
     it('lets servers starting at once on a fresh database migrate it together: one creates, the others find it done', () => onFresh(database, async (db) => {
       const m = model([{ LogicalName: 'new_name', AttributeType: 'String' }], { Keys: [{ LogicalName: 'new_name_key', KeyAttributes: ['new_name'] }] });
       const runs = await Promise.allSettled([migrate(db, m), migrate(db, m), migrate(db, m)]);
@@ -376,3 +463,117 @@ describe('tessera migrate and database URLs', () => {
     expect(r.stderr).to.contain("table 'msdyn_copilotinteraction', column 'msdyn_name': MaxLength shrink from 100 to 10");
   }));
 });
+
+/**
+ * Where the CLI tests below keep their database: a SQLite file in the test's folder, and a schema
+ * of its own in the database of TESSERA_TEST_POSTGRES_URL when that is set (`tessera` creates the
+ * schema of a URL; `drop` removes it).
+ */
+const CLI_DATABASES: ReadonlyArray<{ name: string; url(dir: string): string; drop(url: string): Promise<void> }> = [
+  { name: 'sqlite', url: (dir) => `sqlite:${join(dir, 'm.db')}`, drop: async () => undefined },
+  ...(process.env['TESSERA_TEST_POSTGRES_URL'] ? [{
+    name: 'postgres',
+    url: () => {
+      const server = process.env['TESSERA_TEST_POSTGRES_URL']!;
+      return `${server}${server.includes('?') ? '&' : '?'}schema=t_${randomUUID().replace(/-/g, '').slice(0, 12)}`;
+    },
+    drop: async (url: string) => {
+      const db = await openDatabase(process.env['TESSERA_TEST_POSTGRES_URL']!);
+      try {
+        await db.run({ sql: `DROP SCHEMA IF EXISTS ${new URL(url).searchParams.get('schema')!} CASCADE`, params: [] });
+      } finally {
+        await db.close();
+      }
+    },
+  }] : []),
+];
+
+for (const database of CLI_DATABASES) {
+  describe(`tessera serve after table files changed while it was stopped [${database.name}]`, function () {
+    this.timeout(120000);
+    let dir: string;
+    let meta: string;
+    let url: string;
+    beforeEach(() => {
+      dir = mkdtempSync(join(tmpdir(), 'tessera-stopped-'));
+      meta = join(dir, 'meta');
+      cpSync(SHIPPED_METADATA, meta, { recursive: true });
+      url = database.url(dir);
+    });
+    afterEach(async () => {
+      await database.drop(url);
+      rmSync(dir, { recursive: true, force: true });
+    });
+
+    const write = (file: object) => writeFileSync(join(meta, `${(file as { LogicalName: string }).LogicalName}.json`), JSON.stringify(file));
+    const remove = (name: string) => rmSync(join(meta, `${name}.json`));
+    const part = (...targets: string[]) => table('new_part', [{ LogicalName: 'new_thingid', AttributeType: 'Lookup', Targets: targets }]);
+    /** Runs `fn` on `tessera serve` of the folder and database, stopping it afterwards whatever `fn` does. */
+    const serving = async (fn: (root: string) => Promise<void>) => {
+      const s = await serveProcess('--no-watch', '--metadata', meta, '--database', url);
+      try {
+        await fn(s.root);
+      } finally {
+        await s.stop();
+      }
+    };
+    /** `tessera <command> …` of the folder and database, to its end. */
+    const run = (...command: string[]) => spawnSync(process.execPath, [CLI, ...command, '--metadata', meta, '--database', url], { encoding: 'utf8', timeout: 30000 });
+    const id = async (r: Promise<Reply>, key: string) => {
+      const created = await r;
+      expect(created.status, created.text).to.equal(201);
+      return created.json[key] as string;
+    };
+
+    it('refuses to start without the file of a table whose rows point at a served table, as a reload does, changing nothing; starts once they no longer do', async () => {
+      write(table('new_thing'));
+      write(part('new_thing'));
+      let pointing = '';
+      await serving(async (root) => {
+        const thing = await id(call('POST', `${root}new_things`, { new_name: 't' }, { Prefer: 'return=representation' }), 'new_thingid');
+        pointing = await id(call('POST', `${root}new_parts`, { new_name: 'p', 'new_thingid@odata.bind': `/new_things(${thing})` }, { Prefer: 'return=representation' }), 'new_partid');
+        // Its rows point at users and the organization only, through the engine's lookups (its file declares them).
+        await id(call('POST', `${root}msdyn_copilotinteractions`, { msdyn_name: 'i' }, { Prefer: 'return=representation' }), 'msdyn_copilotinteractionid');
+      });
+      remove('new_part');
+      remove('msdyn_copilotinteraction');
+      write(table('new_thing', [{ LogicalName: 'new_size', AttributeType: 'Integer' }]));
+      const problem = "table 'new_part' cannot stop being served while 1 of its rows point at rows of 'new_thing' through 'new_thingid' (deleting those rows meanwhile would leave them pointing at nothing); put its file back and clear or delete them first, or remove the file of 'new_thing' too";
+      for (const command of [['serve', '--port', '0', '--no-watch'], ['migrate'], ['migrate', '--dry-run']]) {
+        const r = run(...command);
+        expect(r.status, command.join(' ')).to.equal(1);
+        expect(r.stderr.trim().split('\n'), command.join(' ')).to.deep.equal(['tessera: the metadata changes the database incompatibly:', `  ${problem}`]);
+      }
+      write(part('new_thing'));
+      expect(run('migrate', '--dry-run').stdout, 'the refused starts added no column').to.match(/ALTER TABLE "new_thing" ADD (COLUMN )?"new_size"/);
+      await serving(async (root) => {
+        expect((await call('DELETE', `${root}new_parts(${pointing})`)).status).to.equal(204);
+      });
+      remove('new_part');
+      await serving(async (root) => {
+        expect((await call('GET', `${root}new_parts`)).status).to.equal(404);
+        expect((await call('GET', `${root}new_things?$select=new_size`)).status).to.equal(200);
+      });
+    });
+
+    it("refuses to start when a lookup's Targets no longer name the table its stored rows point at; starts when they name more", async () => {
+      write(table('new_thing'));
+      write(table('new_other'));
+      write(part('new_thing'));
+      let pointing = '';
+      await serving(async (root) => {
+        const thing = await id(call('POST', `${root}new_things`, { new_name: 't' }, { Prefer: 'return=representation' }), 'new_thingid');
+        pointing = await id(call('POST', `${root}new_parts`, { new_name: 'p', 'new_thingid@odata.bind': `/new_things(${thing})` }, { Prefer: 'return=representation' }), 'new_partid');
+      });
+      write(part('new_other'));
+      const r = run('serve', '--port', '0', '--no-watch');
+      expect(r.status).to.equal(1);
+      expect(r.stderr).to.contain("table 'new_part', column 'new_thingid': Targets no longer name 'new_thing' while 1 of its rows point at rows of 'new_thing' (a lookup keeps the targets its stored rows point at; adding targets is fine); clear or delete those rows first, or give it 'new_thing' back");
+      write(part('new_other', 'new_thing'));
+      await serving(async (root) => {
+        const read = await call('GET', `${root}new_parts(${pointing})?$select=_new_thingid_value`, undefined, { Prefer: 'odata.include-annotations="*"' });
+        expect(read.json['_new_thingid_value@Microsoft.Dynamics.CRM.lookuplogicalname'], read.text).to.equal('new_thing');
+      });
+    });
+  });
+}

@@ -1,4 +1,4 @@
-import { renameSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
+import { readFileSync, renameSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
@@ -101,6 +101,19 @@ for (const database of DATABASES) {
       expect(errors).to.deep.equal([]);
     });
 
+    it("stops serving a table whose rows point at users and the organization only, through the engine's lookups its file declares", async () => {
+      const created = await call('POST', `${root}msdyn_copilotinteractions`, { msdyn_name: 'kept' });
+      expect(created.status, created.text).to.equal(204);
+      const file = join(dir, 'msdyn_copilotinteraction.json');
+      const text = readFileSync(file);
+      unlinkSync(file);
+      const r = await service.reload();
+      expect(r, JSON.stringify(r)).to.deep.include({ outcome: 'reloaded', removed: ['msdyn_copilotinteraction'] });
+      writeFileSync(file, text);
+      expect(await service.reload()).to.deep.include({ outcome: 'reloaded', added: ['msdyn_copilotinteraction'] });
+      expect((await call('GET', `${root}msdyn_copilotinteractions/$count`)).text).to.equal('1');
+    });
+
     it('follows alternate keys: a new key is refused while rows break it, a removed key stops being enforced, a changed key is enforced on its new columns', async () => {
       const key = (...columns: string[]): EntityFile => ({ ...SIZED, Keys: [{ LogicalName: 'new_key', KeyAttributes: columns }] });
       expect((await call('POST', `${root}new_things`, { new_name: 'SECOND', new_size: 8 })).status).to.equal(204);
@@ -198,6 +211,32 @@ for (const database of DATABASES) {
       expect((await call('GET', `${root}new_shelves(${top})/new_shelf_new_book_new_placeid/$count`)).text).to.equal('1');
       expect((await call('DELETE', `${root}new_shelves(${top})`)).status).to.equal(204);
       expect((await call('GET', `${root}new_books(${placed})?$select=_new_placeid_value`)).json._new_placeid_value, 'RemoveLink cleared the lookup').to.equal(null);
+    });
+
+    it("refuses dropping a lookup's target while stored rows point at it, as a start does; adding a target is fine", async () => {
+      const crate: EntityFile = { ...THING, LogicalName: 'new_crate', EntitySetName: 'new_crates', PrimaryIdAttribute: 'new_crateid' };
+      const bin: EntityFile = { ...THING, LogicalName: 'new_bin', EntitySetName: 'new_bins', PrimaryIdAttribute: 'new_binid' };
+      const item = (...targets: string[]): EntityFile => ({
+        ...THING, LogicalName: 'new_item', EntitySetName: 'new_items', PrimaryIdAttribute: 'new_itemid',
+        Attributes: [...THING.Attributes, { LogicalName: 'new_spotid', AttributeType: 'Lookup', Targets: targets }],
+      });
+      write(dir, crate);
+      write(dir, bin);
+      write(dir, item('new_crate'));
+      expect(await service.reload()).to.deep.include({ outcome: 'reloaded', added: ['new_bin', 'new_crate', 'new_item'] });
+      const c = (await call('POST', `${root}new_crates`, { new_name: 'c' }, { Prefer: 'return=representation' })).json.new_crateid;
+      const i = (await call('POST', `${root}new_items`, { new_name: 'i', 'new_spotid@odata.bind': `/new_crates(${c})` }, { Prefer: 'return=representation' })).json.new_itemid;
+      write(dir, item('new_bin'));
+      const moved = await service.reload();
+      expect(moved.outcome === 'refused' && moved.reason, JSON.stringify(moved))
+        .to.contain("table 'new_item', column 'new_spotid': Targets no longer name 'new_crate' while 1 of its rows point at rows of 'new_crate'").and.contain("give it 'new_crate' back");
+      expect((await call('GET', `${root}new_items(${i})?$expand=new_spotid($select=new_name)`)).json.new_spotid?.new_name, 'still served as it was').to.equal('c');
+      write(dir, item('new_crate', 'new_bin'));
+      expect(await service.reload()).to.deep.include({ outcome: 'reloaded', changed: ['new_item'] });
+      const read = await call('GET', `${root}new_items(${i})?$select=_new_spotid_value`, undefined, { Prefer: 'odata.include-annotations="*"' });
+      expect(read.json['_new_spotid_value@Microsoft.Dynamics.CRM.lookuplogicalname'], read.text).to.equal('new_crate');
+      write(dir, item('new_bin', 'new_crate'));
+      expect(await service.reload(), 'the same targets in another order').to.deep.include({ outcome: 'reloaded', changed: ['new_item'] });
     });
 
     it('refuses to stop serving a many-to-many relationship while it links rows of a served table, as it refuses a table whose rows point at served rows', async () => {

@@ -19,7 +19,7 @@ import { relatedTo, restrict } from '../src/plan/navigation.js';
 import { planAssociate, planDisassociate } from '../src/plan/associate.js';
 import { deletePlan } from '../src/plan/delete.js';
 import { parseBody, planDelete, planUpdate } from '../src/plan/write.js';
-import { createTable, incompatibleChanges, migrationDdl, selectSnapshot, type ExistingIndexes, type ExistingSchema } from '../src/sql/ddl.js';
+import { createTable, incompatibleChanges, migrationDdl, renderPointingRows, selectSnapshot, type ExistingIndexes, type ExistingSchema } from '../src/sql/ddl.js';
 import type { Dialect, Statement } from '../src/sql/dialect.js';
 import { mssqlDialect } from '../src/sql/mssql.js';
 import { postgresDialect } from '../src/sql/postgres.js';
@@ -72,7 +72,7 @@ const tinyFiles: EntityFile[] = [
 const tiny = buildModel(tinyFiles.map((json) => ({ source: `${json.LogicalName}.json`, json })));
 
 /** The columns of the bookkeeping table `tessera_attribute` (sql/ddl.ts), as the catalog lists them. */
-const SNAPSHOT_COLUMNS: ReadonlySet<string> = new Set(['entity', 'attribute', 'attributetype', 'maxlength', 'datetimebehavior', 'precision']);
+const SNAPSHOT_COLUMNS: ReadonlySet<string> = new Set(['entity', 'attribute', 'attributetype', 'maxlength', 'datetimebehavior', 'precision', 'targets']);
 
 /** The shipped model plus a polymorphic lookup and a many-to-many relationship. */
 const related = buildModel([
@@ -1043,7 +1043,7 @@ const cases: Case[] = [
     sqlite: [
       { sql: 'CREATE TABLE IF NOT EXISTS "tessera_sequence" ("name" TEXT PRIMARY KEY, "value" INTEGER NOT NULL)', params: [] },
       { sql: `INSERT OR IGNORE INTO "tessera_sequence" ("name", "value") VALUES ('versionnumber', 1000)`, params: [] },
-      { sql: 'CREATE TABLE "tessera_attribute" ("entity" VARCHAR(128) NOT NULL, "attribute" VARCHAR(128) NOT NULL, "attributetype" VARCHAR(128) NOT NULL, "maxlength" INTEGER, "datetimebehavior" VARCHAR(128), "precision" INTEGER, PRIMARY KEY ("entity", "attribute"))', params: [] },
+      { sql: 'CREATE TABLE "tessera_attribute" ("entity" VARCHAR(128) NOT NULL, "attribute" VARCHAR(128) NOT NULL, "attributetype" VARCHAR(128) NOT NULL, "maxlength" INTEGER, "datetimebehavior" VARCHAR(128), "precision" INTEGER, "targets" TEXT, PRIMARY KEY ("entity", "attribute"))', params: [] },
       { sql: 'CREATE TABLE "systemuser" ("systemuserid" TEXT NOT NULL, "fullname" TEXT COLLATE NOCASE, "createdon" TEXT, "createdby" TEXT, "createdonbehalfby" TEXT, "modifiedon" TEXT, "modifiedby" TEXT, "modifiedonbehalfby" TEXT, "versionnumber" INTEGER, "importsequencenumber" INTEGER, "overriddencreatedon" TEXT, "timezoneruleversionnumber" INTEGER, "utcconversiontimezonecode" INTEGER, PRIMARY KEY ("systemuserid"))', params: [] },
       { sql: 'CREATE INDEX IF NOT EXISTS "ix_systemuser_createdby" ON "systemuser" ("createdby", "systemuserid") WHERE "createdby" IS NOT NULL', params: [] },
       { sql: 'CREATE TABLE "tst_task" ("tst_taskid" TEXT NOT NULL, "tst_name" TEXT COLLATE NOCASE, "tst_notes" TEXT COLLATE NOCASE, "tst_duedate" TEXT, "tst_done" INTEGER, "tst_budget" REAL, "tst_ratio" REAL, "tst_score" REAL, "tst_big" INTEGER, "tst_assignedto" TEXT, "createdon" TEXT, "createdby" TEXT, "createdonbehalfby" TEXT, "modifiedon" TEXT, "modifiedby" TEXT, "modifiedonbehalfby" TEXT, "versionnumber" INTEGER, "importsequencenumber" INTEGER, "overriddencreatedon" TEXT, "timezoneruleversionnumber" INTEGER, "utcconversiontimezonecode" INTEGER, PRIMARY KEY ("tst_taskid"))', params: [] },
@@ -1055,7 +1055,7 @@ const cases: Case[] = [
       { sql: 'CREATE EXTENSION IF NOT EXISTS citext WITH SCHEMA public', params: [] },
       { sql: 'CREATE SEQUENCE IF NOT EXISTS tessera_versionnumber START WITH 1000 INCREMENT BY 1000', params: [] },
       { sql: "DO $$ BEGIN IF (SELECT seqincrement FROM pg_sequence WHERE seqrelid = 'tessera_versionnumber'::regclass) <> 1000 THEN ALTER SEQUENCE tessera_versionnumber INCREMENT BY 1000; END IF; END $$", params: [] },
-      { sql: 'CREATE TABLE "tessera_attribute" ("entity" VARCHAR(128) NOT NULL, "attribute" VARCHAR(128) NOT NULL, "attributetype" VARCHAR(128) NOT NULL, "maxlength" INTEGER, "datetimebehavior" VARCHAR(128), "precision" INTEGER, PRIMARY KEY ("entity", "attribute"))', params: [] },
+      { sql: 'CREATE TABLE "tessera_attribute" ("entity" VARCHAR(128) NOT NULL, "attribute" VARCHAR(128) NOT NULL, "attributetype" VARCHAR(128) NOT NULL, "maxlength" INTEGER, "datetimebehavior" VARCHAR(128), "precision" INTEGER, "targets" TEXT, PRIMARY KEY ("entity", "attribute"))', params: [] },
       { sql: 'CREATE TABLE "systemuser" ("systemuserid" uuid NOT NULL, "fullname" citext, "createdon" timestamptz(0), "createdby" uuid, "createdonbehalfby" uuid, "modifiedon" timestamptz(0), "modifiedby" uuid, "modifiedonbehalfby" uuid, "versionnumber" bigint, "importsequencenumber" integer, "overriddencreatedon" timestamptz(0), "timezoneruleversionnumber" integer, "utcconversiontimezonecode" integer, PRIMARY KEY ("systemuserid"))', params: [] },
       { sql: 'CREATE INDEX IF NOT EXISTS "ix_systemuser_createdby" ON "systemuser" ("createdby" NULLS FIRST, "systemuserid" NULLS FIRST) WHERE "createdby" IS NOT NULL', params: [] },
       { sql: 'CREATE TABLE "tst_task" ("tst_taskid" uuid NOT NULL, "tst_name" citext, "tst_notes" citext, "tst_duedate" date, "tst_done" boolean, "tst_budget" numeric(38,2), "tst_ratio" numeric(38,2), "tst_score" double precision, "tst_big" bigint, "tst_assignedto" uuid, "createdon" timestamptz(0), "createdby" uuid, "createdonbehalfby" uuid, "modifiedon" timestamptz(0), "modifiedby" uuid, "modifiedonbehalfby" uuid, "versionnumber" bigint, "importsequencenumber" integer, "overriddencreatedon" timestamptz(0), "timezoneruleversionnumber" integer, "utcconversiontimezonecode" integer, PRIMARY KEY ("tst_taskid"))', params: [] },
@@ -1065,7 +1065,7 @@ const cases: Case[] = [
     ],
     mssql: [
       { sql: "IF OBJECT_ID(N'tessera_versionnumber', N'SO') IS NULL CREATE SEQUENCE [tessera_versionnumber] AS BIGINT START WITH 1000", params: [] },
-      { sql: 'CREATE TABLE [tessera_attribute] ([entity] NVARCHAR(128) NOT NULL, [attribute] NVARCHAR(128) NOT NULL, [attributetype] NVARCHAR(128) NOT NULL, [maxlength] INTEGER, [datetimebehavior] NVARCHAR(128), [precision] INTEGER, PRIMARY KEY ([entity], [attribute]))', params: [] },
+      { sql: 'CREATE TABLE [tessera_attribute] ([entity] NVARCHAR(128) NOT NULL, [attribute] NVARCHAR(128) NOT NULL, [attributetype] NVARCHAR(128) NOT NULL, [maxlength] INTEGER, [datetimebehavior] NVARCHAR(128), [precision] INTEGER, [targets] NVARCHAR(MAX), PRIMARY KEY ([entity], [attribute]))', params: [] },
       { sql: 'CREATE TABLE [systemuser] ([systemuserid] UNIQUEIDENTIFIER NOT NULL, [fullname] NVARCHAR(200) COLLATE Latin1_General_100_CI_AS, [createdon] DATETIME2(0), [createdby] UNIQUEIDENTIFIER, [createdonbehalfby] UNIQUEIDENTIFIER, [modifiedon] DATETIME2(0), [modifiedby] UNIQUEIDENTIFIER, [modifiedonbehalfby] UNIQUEIDENTIFIER, [versionnumber] BIGINT, [importsequencenumber] INT, [overriddencreatedon] DATETIME2(0), [timezoneruleversionnumber] INT, [utcconversiontimezonecode] INT, PRIMARY KEY ([systemuserid]))', params: [] },
       { sql: "IF NOT EXISTS (SELECT 1 FROM sys.indexes WHERE name = N'ix_systemuser_createdby' AND object_id = OBJECT_ID(N'systemuser')) CREATE INDEX [ix_systemuser_createdby] ON [systemuser] ([createdby], [systemuserid]) WHERE [createdby] IS NOT NULL", params: [] },
       { sql: 'CREATE TABLE [tst_task] ([tst_taskid] UNIQUEIDENTIFIER NOT NULL, [tst_name] NVARCHAR(4000) COLLATE Latin1_General_100_CI_AS, [tst_notes] NVARCHAR(MAX) COLLATE Latin1_General_100_CI_AS, [tst_duedate] DATE, [tst_done] BIT, [tst_budget] DECIMAL(38,2), [tst_ratio] DECIMAL(38,2), [tst_score] FLOAT, [tst_big] BIGINT, [tst_assignedto] UNIQUEIDENTIFIER, [createdon] DATETIME2(0), [createdby] UNIQUEIDENTIFIER, [createdonbehalfby] UNIQUEIDENTIFIER, [modifiedon] DATETIME2(0), [modifiedby] UNIQUEIDENTIFIER, [modifiedonbehalfby] UNIQUEIDENTIFIER, [versionnumber] BIGINT, [importsequencenumber] INT, [overriddencreatedon] DATETIME2(0), [timezoneruleversionnumber] INT, [utcconversiontimezonecode] INT, PRIMARY KEY ([tst_taskid]))', params: [] },
@@ -1183,8 +1183,8 @@ const cases: Case[] = [
     ],
   },
   {
-    // A database made before DateTimeBehavior and Precision were recorded gets the bookkeeping
-    // columns; a Money column whose Precision grew (1 → 2) is altered where its type has a scale,
+    // A database made before DateTimeBehavior, Precision and Targets were recorded gets the
+    // bookkeeping columns; a Money column whose Precision grew (1 → 2) is altered where its type has a scale,
     // its declared index dropped first and built again; SQLite's REAL needs nothing.
     name: 'migrationDdl for a database with the older bookkeeping table and a grown Precision',
     render: (dl) => {
@@ -1211,6 +1211,7 @@ const cases: Case[] = [
       `INSERT OR IGNORE INTO "tessera_sequence" ("name", "value") VALUES ('versionnumber', 1000)`,
       'ALTER TABLE "tessera_attribute" ADD COLUMN "datetimebehavior" VARCHAR(128)',
       'ALTER TABLE "tessera_attribute" ADD COLUMN "precision" INTEGER',
+      'ALTER TABLE "tessera_attribute" ADD COLUMN "targets" TEXT',
     ],
     postgres: [
       'CREATE EXTENSION IF NOT EXISTS citext WITH SCHEMA public',
@@ -1218,6 +1219,7 @@ const cases: Case[] = [
       "DO $$ BEGIN IF (SELECT seqincrement FROM pg_sequence WHERE seqrelid = 'tessera_versionnumber'::regclass) <> 1000 THEN ALTER SEQUENCE tessera_versionnumber INCREMENT BY 1000; END IF; END $$",
       'ALTER TABLE "tessera_attribute" ADD COLUMN "datetimebehavior" VARCHAR(128)',
       'ALTER TABLE "tessera_attribute" ADD COLUMN "precision" INTEGER',
+      'ALTER TABLE "tessera_attribute" ADD COLUMN "targets" TEXT',
       'DROP INDEX "ndx_tst_task_bybudget"',
       'ALTER TABLE "tst_task" ALTER COLUMN "tst_budget" TYPE numeric(38,2)',
       'CREATE INDEX IF NOT EXISTS "ndx_tst_task_bybudget" ON "tst_task" ("tst_budget" NULLS FIRST)',
@@ -1226,6 +1228,7 @@ const cases: Case[] = [
       "IF OBJECT_ID(N'tessera_versionnumber', N'SO') IS NULL CREATE SEQUENCE [tessera_versionnumber] AS BIGINT START WITH 1000",
       'ALTER TABLE [tessera_attribute] ADD [datetimebehavior] NVARCHAR(128)',
       'ALTER TABLE [tessera_attribute] ADD [precision] INTEGER',
+      'ALTER TABLE [tessera_attribute] ADD [targets] NVARCHAR(MAX)',
       'DROP INDEX [ndx_tst_task_bybudget] ON [tst_task]',
       'ALTER TABLE [tst_task] ALTER COLUMN [tst_budget] DECIMAL(38,2)',
       "IF NOT EXISTS (SELECT 1 FROM sys.indexes WHERE name = N'ndx_tst_task_bybudget' AND object_id = OBJECT_ID(N'tst_task')) CREATE INDEX [ndx_tst_task_bybudget] ON [tst_task] ([tst_budget])",
@@ -1249,16 +1252,34 @@ const cases: Case[] = [
     name: 'bookkeeping: read the snapshot and the catalog',
     render: (dl) => [selectSnapshot(dl), dl.catalogColumns],
     sqlite: [
-      { sql: 'SELECT "entity", "attribute", "attributetype", "maxlength", "datetimebehavior", "precision" FROM "tessera_attribute"', params: [] },
+      { sql: 'SELECT "entity", "attribute", "attributetype", "maxlength", "datetimebehavior", "precision", "targets" FROM "tessera_attribute"', params: [] },
       { sql: "SELECT m.name AS table_name, p.name AS column_name, NULL, NULL FROM sqlite_master m JOIN pragma_table_info(m.name) p WHERE m.type = 'table'", params: [] },
     ],
     postgres: [
-      { sql: 'SELECT "entity", "attribute", "attributetype", "maxlength", "datetimebehavior", "precision" FROM "tessera_attribute"', params: [] },
+      { sql: 'SELECT "entity", "attribute", "attributetype", "maxlength", "datetimebehavior", "precision", "targets" FROM "tessera_attribute"', params: [] },
       { sql: "SELECT table_name, column_name, CASE data_type WHEN 'date' THEN 1 WHEN 'timestamp with time zone' THEN 0 END, CASE data_type WHEN 'numeric' THEN numeric_scale END FROM information_schema.columns WHERE table_schema = current_schema()", params: [] },
     ],
     mssql: [
-      { sql: 'SELECT [entity], [attribute], [attributetype], [maxlength], [datetimebehavior], [precision] FROM [tessera_attribute]', params: [] },
+      { sql: 'SELECT [entity], [attribute], [attributetype], [maxlength], [datetimebehavior], [precision], [targets] FROM [tessera_attribute]', params: [] },
       { sql: "SELECT TABLE_NAME, COLUMN_NAME, CASE DATA_TYPE WHEN 'date' THEN 1 WHEN 'datetime2' THEN 0 END, CASE DATA_TYPE WHEN 'decimal' THEN NUMERIC_SCALE END FROM INFORMATION_SCHEMA.COLUMNS WHERE TABLE_SCHEMA = SCHEMA_NAME()", params: [] },
+    ],
+  },
+  {
+    // The migration's check of rows a lookup's recorded Targets no longer cover: by name, as the
+    // table may be one the metadata left out; capped, every row (retained ones too).
+    name: 'bookkeeping: count the rows a lookup points with, and those it points at one target with',
+    render: (dl) => [renderPointingRows(dl, 'new_part', 'new_thingid', 5000), renderPointingRows(dl, 'new_book', 'new_placeid', 5000, { column: 'new_placeidtype', target: 'new_shelf' })],
+    sqlite: [
+      { sql: 'SELECT COUNT(*) AS "n" FROM (SELECT 1 AS "x" FROM "new_part" WHERE "new_thingid" IS NOT NULL LIMIT 5001) "c"', params: [] },
+      { sql: 'SELECT COUNT(*) AS "n" FROM (SELECT 1 AS "x" FROM "new_book" WHERE "new_placeid" IS NOT NULL AND "new_placeidtype" = ? LIMIT 5001) "c"', params: ['new_shelf'] },
+    ],
+    postgres: [
+      { sql: 'SELECT COUNT(*) AS "n" FROM (SELECT 1 AS "x" FROM "new_part" WHERE "new_thingid" IS NOT NULL LIMIT 5001) "c"', params: [] },
+      { sql: 'SELECT COUNT(*) AS "n" FROM (SELECT 1 AS "x" FROM "new_book" WHERE "new_placeid" IS NOT NULL AND "new_placeidtype" = $1 LIMIT 5001) "c"', params: ['new_shelf'] },
+    ],
+    mssql: [
+      { sql: 'SELECT COUNT(*) AS [n] FROM (SELECT TOP (5001) 1 AS [x] FROM [new_part] WHERE [new_thingid] IS NOT NULL) [c]', params: [] },
+      { sql: 'SELECT COUNT(*) AS [n] FROM (SELECT TOP (5001) 1 AS [x] FROM [new_book] WHERE [new_placeid] IS NOT NULL AND [new_placeidtype] = @p1) [c]', params: ['new_shelf'] },
     ],
   },
 ];

@@ -1,4 +1,4 @@
-import type { AttributeFile, EntityFile, EntityModel } from './types.js';
+import type { AttributeFile, AttributeModel, EntityFile, EntityModel } from './types.js';
 
 /**
  * The standard columns Dataverse puts on every table. The loader appends each one a metadata file
@@ -157,6 +157,20 @@ export function systemColumns(file: EntityFile): AttributeFile[] {
   }
   columns.push(...lookupTypeColumns(file));
   return columns;
+}
+
+/**
+ * Whether `a`, a column of `e`, is a lookup the engine supplies (systemColumns): the audit lookups
+ * to users, and organizationid or ownerid and owninguser by OwnershipType; also when `e`'s file
+ * declares it, in the engine's place (the loader holds it to the engine's Targets), so that
+ * IsSystemSupplied is false. Such lookups point at users and the organization, with Targets the
+ * metadata cannot change.
+ */
+export function isEngineLookup(e: EntityModel, a: AttributeModel): boolean {
+  if (!a.Targets.length || e.IsIntersect) return false;
+  if (a.IsSystemSupplied) return true;
+  const engine = systemColumns({ LogicalName: e.LogicalName, EntitySetName: e.EntitySetName, PrimaryIdAttribute: e.PrimaryIdAttribute, OwnershipType: e.OwnershipType, Attributes: [] });
+  return engine.some((c) => c.LogicalName === a.LogicalName && c.Targets !== undefined);
 }
 
 /**

@@ -1,5 +1,5 @@
 import { shortIdentifier } from '../model/schema.js';
-import { DATASTATE } from '../model/system-columns.js';
+import { DATASTATE, isEngineLookup } from '../model/system-columns.js';
 import type { AttributeModel, EntityKeyModel, EntityModel, Model } from '../model/types.js';
 import type { Dialect, Statement } from './dialect.js';
 import { createDeletedRowsTable, DELETED_ROWS, tracksChanges } from './deleted-rows.js';
@@ -10,10 +10,11 @@ import { createDeletedRowsTable, DELETED_ROWS, tracksChanges } from './deleted-r
  * Decimal or Money column whose Precision grew or, where its type has a length (SQL Server), a
  * String or Memo column whose MaxLength grew (only the indexes of alternate keys and declared
  * indexes follow the model otherwise, see migrationDdl). Which attributes were created, with
- * which type, MaxLength, DateTimeBehavior and Precision, is kept in the bookkeeping table
- * `tessera_attribute`, so that an incompatible metadata change (type change, DateTimeBehavior
- * change to or from DateOnly, MaxLength or Precision shrink, dropped column) is refused with a
- * message instead of silently diverging from the data (issue #3 §2).
+ * which type, MaxLength, DateTimeBehavior, Precision and (lookups) Targets, is kept in the
+ * bookkeeping table `tessera_attribute`, so that an incompatible metadata change (type change,
+ * DateTimeBehavior change to or from DateOnly, MaxLength or Precision shrink, dropped column, a
+ * lookup's target or a table dropped while stored rows point there, see store/migrate.ts) is
+ * refused with a message instead of silently diverging from the data (issue #3 §2).
  */
 
 /** Existing schema as read from the catalog: table name → its column names. */
@@ -22,7 +23,9 @@ export type ExistingSchema = ReadonlyMap<string, ReadonlySet<string>>;
 /**
  * One attribute as it was last migrated: from `tessera_attribute`. `dateTimeBehavior` (DateTime)
  * and `precision` (Decimal, Money) are absent for other types, and where a database made before
- * they were recorded holds the row (see withCatalogTypes).
+ * they were recorded holds the row (see withCatalogTypes). `targets` is the Targets of a lookup
+ * its file declares (recordedTargets), in their order; absent for other columns, for the engine's
+ * lookups, and where a database made before they were recorded holds the row.
  */
 export interface SnapshotAttribute {
   readonly entity: string;
@@ -31,6 +34,7 @@ export interface SnapshotAttribute {
   readonly maxLength: number | null;
   readonly dateTimeBehavior?: string;
   readonly precision?: number;
+  readonly targets?: readonly string[];
 }
 
 /**
@@ -82,14 +86,16 @@ export function createTable(d: Dialect, e: EntityModel): string {
 }
 
 /**
- * The bookkeeping table's columns, in order, with their types. The last two came later: a
+ * The bookkeeping table's columns, in order, with their types. The last three came later: a
  * database made before has no such columns until its next migration adds them (migrationDdl),
- * and its rows hold null there until that migration rewrites them.
+ * and its rows hold null there until a migration rewrites them (the rows of its tables; those of
+ * a table no longer in the metadata keep what they hold). `targets` holds a lookup's Targets
+ * joined by commas (logical names have none), of any number.
  */
 function snapshotColumns(d: Dialect): ReadonlyArray<readonly [name: string, type: string]> {
   const text = d.name === 'mssql' ? 'NVARCHAR(128)' : 'VARCHAR(128)';
   return [['entity', `${text} NOT NULL`], ['attribute', `${text} NOT NULL`], ['attributetype', `${text} NOT NULL`], ['maxlength', 'INTEGER'],
-    ['datetimebehavior', text], ['precision', 'INTEGER']];
+    ['datetimebehavior', text], ['precision', 'INTEGER'], ['targets', d.name === 'mssql' ? 'NVARCHAR(MAX)' : 'TEXT']];
 }
 
 /** CREATE TABLE of the bookkeeping table, for dialects that lack IF NOT EXISTS it is guarded by the caller's catalog check. */
@@ -100,7 +106,7 @@ export function createSnapshotTable(d: Dialect): string {
 
 /**
  * Reads the bookkeeping table: `[entity, attribute, attributetype, maxlength, datetimebehavior,
- * precision]` per row. `existing` is the table's columns in the catalog (default: all of them);
+ * precision, targets]` per row. `existing` is the table's columns in the catalog (default: all of them);
  * a column it lacks (a database made before it) is read as NULL.
  */
 export function selectSnapshot(d: Dialect, existing?: ReadonlySet<string>): Statement {
@@ -119,6 +125,15 @@ function columnPrecision(a: AttributeModel): number | null {
   return a.AttributeType === 'Decimal' || a.AttributeType === 'Money' ? a.Precision ?? null : null;
 }
 
+/**
+ * The Targets of `a` that the bookkeeping records: those of a lookup its file declares; none
+ * (null) for other columns and for the engine's lookups (isEngineLookup), whose rows point at
+ * users and the organization and whose Targets the metadata cannot change.
+ */
+function recordedTargets(e: EntityModel, a: AttributeModel): string | null {
+  return a.Targets.length && !isEngineLookup(e, a) ? a.Targets.join(',') : null;
+}
+
 /** Rewrites the bookkeeping rows of every table in the model (all columns of snapshotColumns). */
 export function writeSnapshot(d: Dialect, model: Model): Statement[] {
   const out: Statement[] = [];
@@ -126,10 +141,10 @@ export function writeSnapshot(d: Dialect, model: Model): Statement[] {
   const insert = `INSERT INTO ${d.quote(SNAPSHOT)} (${columns.map(([name]) => d.quote(name)).join(', ')}) VALUES (${columns.map((_, i) => d.placeholder(i + 1)).join(', ')})`;
   for (const e of model.entities) {
     out.push({ sql: `DELETE FROM ${d.quote(SNAPSHOT)} WHERE ${d.quote('entity')} = ${d.placeholder(1)}`, params: [e.LogicalName] });
-    const rows: Array<[string, string, number | null, string | null, number | null]> = stored(e).map((a) => [
-      a.LogicalName, a.AttributeType, a.MaxLength ?? null, a.AttributeType === 'DateTime' ? a.DateTimeBehavior ?? null : null, columnPrecision(a),
+    const rows: Array<[string, string, number | null, string | null, number | null, string | null]> = stored(e).map((a) => [
+      a.LogicalName, a.AttributeType, a.MaxLength ?? null, a.AttributeType === 'DateTime' ? a.DateTimeBehavior ?? null : null, columnPrecision(a), recordedTargets(e, a),
     ]);
-    if (e.ChangeTrackingEnabled) rows.push([CHANGE_TRACKING_ROW, 'ChangeTracking', null, null, null]);
+    if (e.ChangeTrackingEnabled) rows.push([CHANGE_TRACKING_ROW, 'ChangeTracking', null, null, null, null]);
     for (const row of rows) out.push({ sql: insert, params: [e.LogicalName, ...row] });
   }
   return out;
@@ -332,6 +347,18 @@ export function renderKeyDuplicates(d: Dialect, e: EntityModel, key: EntityKeyMo
   const columns = key.KeyAttributes.map((a) => d.quote(a.LogicalName));
   const body = `${columns.join(', ')}, COUNT(*) FROM ${d.quote(e.LogicalName)} WHERE ${columns.map((c) => `${c} IS NOT NULL`).join(' AND ')} GROUP BY ${columns.join(', ')} HAVING COUNT(*) > 1`;
   return { sql: d.selectLimited(body, '', '3'), params: [] };
+}
+
+/**
+ * Counts, up to `cap` + 1, the rows of `table` whose lookup `column` is set; with `type`, the
+ * type column of a polymorphic lookup and a table, only those that point at that table. Every row
+ * counts, retained ones too, and the table need not be in the model (one left out of the
+ * metadata): names come from the bookkeeping.
+ */
+export function renderPointingRows(d: Dialect, table: string, column: string, cap: number, type?: { column: string; target: string }): Statement {
+  const where = [`${d.quote(column)} IS NOT NULL`, ...(type ? [`${d.quote(type.column)} = ${d.placeholder(1)}`] : [])];
+  const inner = d.selectLimited(`1 AS ${d.quote('x')} FROM ${d.quote(table)} WHERE ${where.join(' AND ')}`, '', String(cap + 1));
+  return { sql: `SELECT COUNT(*) AS ${d.quote('n')} FROM (${inner}) ${d.quote('c')}`, params: type ? [type.target] : [] };
 }
 
 /**

@@ -1,9 +1,10 @@
 import type { Model } from '../model/types.js';
 import {
-  incompatibleChanges, keysToBuild, migrationDdl, renderKeyDuplicates, selectSnapshot, withCatalogTypes, writeSnapshot,
+  incompatibleChanges, keysToBuild, migrationDdl, renderKeyDuplicates, renderPointingRows, selectSnapshot, withCatalogTypes, writeSnapshot,
   type CatalogColumnType, type ExistingIndexes, type SnapshotAttribute,
 } from '../sql/ddl.js';
 import { InTransaction, type Database, type Executor } from './database.js';
+import { COUNT_CAP } from './execute.js';
 
 /** Thrown when the metadata changed in a way the database cannot follow; one line per change. */
 export class MigrationError extends Error {
@@ -43,11 +44,12 @@ async function readSchema(db: Database, ex: Executor): Promise<{ schema: Map<str
 async function readSnapshot(db: Database, ex: Executor, schema: Map<string, Set<string>>): Promise<SnapshotAttribute[]> {
   const columns = schema.get('tessera_attribute');
   if (!columns) return [];
-  return (await ex.rows(selectSnapshot(db.dialect, columns))).map(([entity, attribute, attributeType, maxLength, dateTimeBehavior, precision]) => ({
+  return (await ex.rows(selectSnapshot(db.dialect, columns))).map(([entity, attribute, attributeType, maxLength, dateTimeBehavior, precision, targets]) => ({
     entity: String(entity), attribute: String(attribute), attributeType: String(attributeType),
     maxLength: present(maxLength) ? Number(maxLength) : null,
     ...(present(dateTimeBehavior) ? { dateTimeBehavior: String(dateTimeBehavior) } : {}),
     ...(present(precision) ? { precision: Number(precision) } : {}),
+    ...(present(targets) && String(targets) ? { targets: String(targets).split(',') } : {}),
   }));
 }
 
@@ -80,11 +82,66 @@ async function brokenKeys(db: Database, ex: Executor, keys: ReturnType<typeof ke
   return broken;
 }
 
+/** How many rows a count capped at COUNT_CAP (renderPointingRows) found, said. */
+function rowsSaid(n: number): string {
+  return n >= COUNT_CAP ? `${COUNT_CAP} or more` : String(n);
+}
+
+/**
+ * One line per lookup whose stored rows would point at rows the metadata no longer relates them
+ * to, from the Targets the bookkeeping recorded (`snapshot`) against `model`:
+ * - a table `model` leaves out (its file removed) whose rows point, through a lookup, at rows of
+ *   a table it serves. While the table is not served, deleting those rows would not apply the
+ *   relationship's delete behaviour to its rows (Restrict, Cascade, RemoveLink), and when it came
+ *   back its lookups would name rows that are gone; so it stays served until its rows no longer
+ *   point there, or the tables they point at go too. This holds as well for a table left out
+ *   before when a table it points at is served again. (A removed many-to-many relationship is
+ *   checked by a reload only, reload.ts linksOfRemoved: relationships are not recorded.)
+ * - a lookup of a served table whose Targets no longer name a table its stored rows point at (a
+ *   polymorphic lookup's rows name their table in its type column; every set row of a lookup of
+ *   one target points at that target): its joins, `$expand` and delete behaviours would no longer
+ *   find them, or would take their ids for rows of another target. Adding targets is fine
+ *   (migrationDdl fills in the type column of a lookup that gets its second).
+ * The engine's lookups record no Targets (see SnapshotAttribute), nor do the rows of a database
+ * whose bookkeeping predates them, until a migration rewrites them: those are not checked. Every
+ * row counts, retained ones too. The same check runs at start, at `migrate` and at a reload (it
+ * is part of every migration, under its lock). Throws the database's errors.
+ */
+async function danglingReferences(db: Database, ex: Executor, model: Model, snapshot: readonly SnapshotAttribute[], schema: ReadonlyMap<string, ReadonlySet<string>>): Promise<string[]> {
+  const lines: string[] = [];
+  const count = async (table: string, column: string, type?: { column: string; target: string }) => {
+    const [row] = await ex.rows(renderPointingRows(db.dialect, table, column, COUNT_CAP, type));
+    return Math.min(Number(row![0]), COUNT_CAP);
+  };
+  for (const s of snapshot) {
+    const columns = schema.get(s.entity);
+    if (!s.targets?.length || !columns?.has(s.attribute)) continue;
+    const e = model.byLogicalName.get(s.entity);
+    if (!e) {
+      const served = s.targets.filter((t) => model.byLogicalName.has(t));
+      const rows = served.length ? await count(s.entity, s.attribute) : 0;
+      if (rows) lines.push(`table '${s.entity}' cannot stop being served while ${rowsSaid(rows)} of its rows point at rows of ${served.map((t) => `'${t}'`).join(', ')} through '${s.attribute}' (deleting those rows meanwhile would leave them pointing at nothing); put its file back and clear or delete them first, or remove the file of ${served.length > 1 ? 'those tables' : `'${served[0]}'`} too`);
+      continue;
+    }
+    // A dropped column or a type change is refused before (incompatibleChanges).
+    const a = e.attributesByName.get(s.attribute);
+    if (!a?.Targets.length) continue;
+    const typeColumn = s.targets.length > 1 && a.TypeAttribute && columns.has(a.TypeAttribute.LogicalName) ? a.TypeAttribute.LogicalName : undefined;
+    for (const t of s.targets.filter((t) => !a.Targets.includes(t))) {
+      const rows = await count(s.entity, s.attribute, typeColumn ? { column: typeColumn, target: t } : undefined);
+      if (rows) lines.push(`table '${s.entity}', column '${s.attribute}': Targets no longer name '${t}' while ${rowsSaid(rows)} of its rows point at rows of '${t}' (a lookup keeps the targets its stored rows point at; adding targets is fine); clear or delete those rows first, or give it '${t}' back`);
+    }
+  }
+  return lines;
+}
+
 async function plan(db: Database, ex: Executor, model: Model): Promise<string[]> {
   const { schema, types } = await readSchema(db, ex);
   const snapshot = withCatalogTypes(await readSnapshot(db, ex, schema), types);
   const changes = incompatibleChanges(model, snapshot);
   if (changes.length) throw new MigrationError(changes);
+  const dangling = await danglingReferences(db, ex, model, snapshot, schema);
+  if (dangling.length) throw new MigrationError(dangling);
   const indexes = await readIndexes(db, ex);
   const broken = await brokenKeys(db, ex, keysToBuild(db.dialect, model, schema, indexes));
   if (broken.length) throw new MigrationError(broken);
@@ -109,10 +166,12 @@ export async function pendingDdl(db: Database, model: Model): Promise<string[]> 
  * migration too.
  * Returns the DDL it ran. Throws MigrationError, with nothing changed, for a type change (a
  * DateTimeBehavior change to or from DateOnly is one), a MaxLength or Precision shrink, a dropped
- * column, change tracking turned off, or an alternate key the stored rows already break. DateTimeBehavior and Precision are checked against the catalog's column types where
+ * column, change tracking turned off, a table left out or a lookup's target dropped while stored
+ * rows point there (danglingReferences), or an alternate key the stored rows already break. DateTimeBehavior and Precision are checked against the catalog's column types where
  * they tell them (PostgreSQL, SQL Server; see withCatalogTypes), so a database whose bookkeeping
  * predates recording them is checked too; on SQLite such a database records them at this
- * migration.
+ * migration. A database whose bookkeeping predates recording lookups' Targets records them at
+ * this migration too (for the tables of `model`), and is checked against them from then on.
  */
 export async function migrate(db: Database, model: Model, then?: (tx: Database) => Promise<void>): Promise<string[]> {
   return db.transaction(async (tx) => {
