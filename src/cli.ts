@@ -15,7 +15,8 @@ import { ReloadingService, watchMetadata } from './reload.js';
 import { runRetention } from './retention/run.js';
 import { DEFAULT_MAX_TARGETS, Service } from './service.js';
 import { migrate, MigrationError, pendingDdl } from './store/migrate.js';
-import { DatabaseUrlError, DEFAULT_DATABASE_URL, openDatabase } from './store/open.js';
+import { databaseReason, DatabaseUrlError, DEFAULT_DATABASE_URL, openDatabase } from './store/open.js';
+import { ServiceError } from './errors.js';
 
 /**
  * `tessera serve | migrate | import voyado|customer-insights|dataverse <file> | retention run`. Every flag has an environment variable: TESSERA_PORT,
@@ -75,6 +76,9 @@ function fail(err: unknown): never {
     process.stderr.write(`tessera: the schema cannot become a table (${err.problems.length} problem${err.problems.length === 1 ? '' : 's'}):\n${err.problems.map((l) => `  ${l}`).join('\n')}\n`);
   } else if (err instanceof DatabaseUrlError || err instanceof MigrationError) {
     process.stderr.write(`tessera: ${err.message}\n`);
+  } else if (err instanceof ServiceError && err.cause !== undefined) {
+    // The database failed after it was reached (stopped, or the session killed, while starting).
+    process.stderr.write(`tessera: the database failed: ${databaseReason(err)}\n`);
   } else {
     process.stderr.write(`tessera: ${(err as Error)?.message ?? String(err)}\n`);
   }

@@ -10,9 +10,10 @@ export class ServiceError extends Error {
    * @param code Dataverse hex error code, e.g. `0x80040217`
    * @param message client-facing text; never a stack trace
    * @param headers response headers the status calls for, e.g. `Allow` on a 405 (RFC 9110 §15.5.6)
+   * @param cause the fault behind it, for the log only (a database's refusal): never sent
    */
-  constructor(readonly status: number, readonly code: string, message: string, readonly headers: Readonly<Record<string, string>> = {}) {
-    super(message);
+  constructor(readonly status: number, readonly code: string, message: string, readonly headers: Readonly<Record<string, string>> = {}, cause?: unknown) {
+    super(message, cause === undefined ? undefined : { cause });
     this.name = 'ServiceError';
   }
 
@@ -301,6 +302,19 @@ export const Errors = {
    */
   writeConflict: (attempts: number) =>
     new ServiceError(503, '0x80044150', `The request conflicted with concurrent requests in each of ${attempts} attempts and was rolled back; send it again.`),
+  /**
+   * 503 `0x80044150`: the database could not be reached, or ended the request's session (it was
+   * stopped or restarted, the connection was killed or lost, it refused the login or took too long
+   * to accept it). Nothing of the request was kept, except when the session was lost while its
+   * COMMIT was under way (`committing`): then the database alone knows, and the text says so. The
+   * code is Dataverse's for a failed SQL statement (digest §6.3, "Generic SQL error"); 503 with
+   * Retry-After says the condition is temporary, which clients retry (digest §5.2). `cause` is the
+   * driver's error, logged, never sent.
+   */
+  databaseUnavailable: (cause: unknown, committing = false) =>
+    new ServiceError(503, '0x80044150', committing
+      ? 'The connection to the database was lost while the request was being committed: its changes may or may not have been saved. Read the data again before sending it again.'
+      : 'The database is not available; nothing was changed. Send the request again later.', {}, cause),
   /** 500 `0x80040216`: unexpected fault; details are logged, never sent. */
   internal: () => new ServiceError(500, '0x80040216', 'An unexpected error occurred.'),
 } as const;

@@ -246,7 +246,7 @@ export class Service {
       const self = await this.runAs(req);
       res = parsed.resource.kind === 'batch' ? await self.batch(req, parsed) : await self.dispatch(parsed, `${req.origin}${req.url}`);
     } catch (err) {
-      if (err instanceof ServiceError) res = errorResponse(err, req.headers);
+      if (err instanceof ServiceError) res = errorResponse(this.noted(err, { method: req.method, url: req.url }), req.headers);
       else if (faults === 'throw') throw err;
       else {
         this.log.error({ err, method: req.method, url: req.url }, 'unexpected fault');
@@ -254,6 +254,15 @@ export class Service {
       }
     }
     return withVersion(res);
+  }
+
+  /**
+   * Logs `err` with what it was met in (`context`) when it has a cause the answer does not tell (a
+   * database fault answered 503: the driver's error); returns it.
+   */
+  private noted(err: ServiceError, context: object): ServiceError {
+    if (err.cause !== undefined) this.log.error({ err: err.cause, ...context }, err.message);
+    return err;
   }
 
   /**
@@ -321,7 +330,7 @@ export class Service {
     } catch (err) {
       if (err instanceof ChangeSetFailure) return { response: err.response };
       // The database's own refusal after its retries (503 writeConflict): rolled back, answered as such.
-      if (err instanceof ServiceError) return { response: withVersion(errorResponse(err, batchHeaders)) };
+      if (err instanceof ServiceError) return { response: withVersion(errorResponse(this.noted(err, { in: '$batch change set' }), batchHeaders)) };
       // An unexpected fault: the set is rolled back and answered 500.
       this.log.error({ err }, 'unexpected fault in a $batch change set');
       return { response: withVersion(errorResponse(Errors.internal(), batchHeaders)) };
@@ -356,7 +365,7 @@ export class Service {
       }
       return caller;
     } catch (err) {
-      if (err instanceof ServiceError) throw err;
+      if (err instanceof ServiceError) throw this.noted(err, { identity: identity.objectId });
       this.log.error({ err, identity: identity.objectId }, 'unexpected fault signing in');
       throw Errors.internal();
     }

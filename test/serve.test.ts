@@ -6,8 +6,10 @@ import { join } from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
 import { expect } from 'chai';
 import { openDatabase } from '../src/store/open.js';
-import { serveProcess } from './support/serve-process.js';
+import type { Database, Executor } from '../src/store/database.js';
+import { serveProcess, type ServeProcess } from './support/serve-process.js';
 import { SHIPPED_METADATA } from './support/server.js';
+import { tcpProxy, type TcpProxy } from './support/tcp-proxy.js';
 
 /** The database URLs `tessera serve` is run on: a fresh SQLite file, and a fresh PostgreSQL schema when TESSERA_TEST_POSTGRES_URL is set. */
 function databases(): Array<{ name: string; url: () => { url: string; drop(): Promise<void> } }> {
@@ -91,6 +93,137 @@ for (const database of databases()) {
       } finally {
         s.child.kill('SIGKILL');
         await drop();
+      }
+    });
+  });
+}
+
+/** A `$batch` body of one change set that creates a row for each of `names`. */
+function changeSetCreating(root: string, names: readonly string[]): { body: string; contentType: string } {
+  const cs = `changeset_${randomUUID()}`;
+  const parts = names.map((name, i) => `--${cs}\r\nContent-Type: application/http\r\nContent-Transfer-Encoding: binary\r\nContent-ID: ${i + 1}\r\n\r\nPOST ${root}msdyn_copilotinteractions HTTP/1.1\r\nContent-Type: application/json\r\n\r\n${JSON.stringify({ msdyn_name: name })}\r\n`).join('');
+  const b = `batch_${randomUUID()}`;
+  return { body: `--${b}\r\nContent-Type: multipart/mixed; boundary=${cs}\r\n\r\n${parts}--${cs}--\r\n--${b}--\r\n`, contentType: `multipart/mixed; boundary=${b}` };
+}
+
+/** A CreateMultiple body of `count` rows named `<prefix> <i>`. */
+function createMultiple(prefix: string, count: number): string {
+  return JSON.stringify({ Targets: Array.from({ length: count }, (_, i) => ({ '@odata.type': 'Microsoft.Dynamics.CRM.msdyn_copilotinteraction', msdyn_name: `${prefix} ${i}` })) });
+}
+
+const postgresUrl = process.env['TESSERA_TEST_POSTGRES_URL'];
+if (postgresUrl) {
+  describe('tessera serve when PostgreSQL fails [postgres]', function () {
+    this.timeout(60000);
+    const schema = `t_${randomUUID().replace(/-/g, '').slice(0, 12)}`;
+    const withSchema = (url: string, extra = '') => `${url}${url.includes('?') ? '&' : '?'}schema=${schema}${extra}`;
+    let proxy: TcpProxy;
+    let s: ServeProcess;
+    let admin: Database;
+    const post = (path: string, body: string, contentType = 'application/json') => fetch(`${s.root}${path}`, { method: 'POST', headers: { 'Content-Type': contentType }, body });
+    const named = async (prefix: string) => Number((await admin.rows({ sql: `SELECT count(*) FROM ${schema}.msdyn_copilotinteraction WHERE msdyn_name LIKE $1`, params: [`${prefix} %`] }))[0]![0]);
+    const expectUnavailable = async (r: Response, code = '0x80044150') => {
+      expect(r.status).to.equal(503);
+      expect(r.headers.get('retry-after')).to.equal('1');
+      const text = await r.text();
+      expect(JSON.parse(text).error.code, text).to.equal(code);
+      expect(text).to.not.contain('    at ');
+    };
+
+    /**
+     * Runs `send` while this test holds an EXCLUSIVE lock on the table, so that the write it starts
+     * waits inside PostgreSQL; once a session waits for the lock, `act(pid, tx)` is run (e.g.
+     * pg_terminate_backend on it from the lock's session `tx`), then the lock is released. Resolves
+     * with what `send` resolved with; throws (releasing the lock) when `send` settles before any
+     * session waited.
+     */
+    async function whileWaiting<T>(send: () => Promise<T>, act: (pid: number, tx: Executor) => Promise<unknown>): Promise<T> {
+      let sent: Promise<T> | undefined;
+      await admin.transaction(async (tx) => {
+        await tx.run({ sql: `LOCK TABLE ${schema}.msdyn_copilotinteraction IN EXCLUSIVE MODE`, params: [] });
+        let settled = false;
+        sent = send().finally(() => { settled = true; });
+        for (;;) {
+          const waiting = await tx.rows({ sql: 'SELECT pid FROM pg_stat_activity WHERE pg_backend_pid() = ANY(pg_blocking_pids(pid))', params: [] });
+          if (waiting.length) {
+            for (const [pid] of waiting) await act(Number(pid), tx);
+            break;
+          }
+          if (settled) throw new Error(`the request was answered without waiting for the lock: ${String(await sent.catch((err: unknown) => err))}`);
+          await delay(10);
+        }
+      });
+      return sent!;
+    }
+
+    const terminate = (pid: number, tx: Executor) => tx.rows({ sql: 'SELECT pg_terminate_backend($1)', params: [pid] });
+
+    before(async () => {
+      const target = new URL(postgresUrl);
+      proxy = await tcpProxy(target.hostname, Number(target.port || 5432));
+      const through = new URL(postgresUrl);
+      through.hostname = '127.0.0.1';
+      through.port = String(proxy.port);
+      s = await serveProcess('--metadata', SHIPPED_METADATA, '--database', withSchema(through.toString()), '--no-watch');
+      admin = await openDatabase(postgresUrl);
+    });
+    after(async () => {
+      await s?.stop();
+      await proxy?.close();
+      await admin?.run({ sql: `DROP SCHEMA IF EXISTS ${schema} CASCADE`, params: [] }).finally(() => admin.close());
+    });
+
+    it('answers 503 0x80044150 with Retry-After while PostgreSQL cannot be reached, and serves again once it can, without a restart', async () => {
+      expect((await fetch(`${s.root}msdyn_copilotinteractions?$top=1`)).status).to.equal(200);
+      await proxy.cut();
+      try {
+        await expectUnavailable(await fetch(`${s.root}msdyn_copilotinteractions?$top=1`));
+        await expectUnavailable(await post('msdyn_copilotinteractions', JSON.stringify({ msdyn_name: 'outage 1' })));
+      } finally {
+        await proxy.restore();
+      }
+      expect((await fetch(`${s.root}msdyn_copilotinteractions?$top=1`)).status).to.equal(200);
+      expect((await post('msdyn_copilotinteractions', JSON.stringify({ msdyn_name: 'outage 2' }))).status).to.equal(204);
+      expect(await named('outage'), 'only the create sent once it was back').to.equal(1);
+    });
+
+    it('answers 503 and writes nothing when the session of a 1,000-row CreateMultiple is killed (pg_terminate_backend), and keeps serving', async () => {
+      const r = await whileWaiting(() => post('msdyn_copilotinteractions/Microsoft.Dynamics.CRM.CreateMultiple', createMultiple('killed bulk', 1000)), terminate);
+      await expectUnavailable(r);
+      expect(await named('killed bulk')).to.equal(0);
+      expect((await post('msdyn_copilotinteractions/Microsoft.Dynamics.CRM.CreateMultiple', createMultiple('next bulk', 1000))).status).to.equal(200);
+      expect(await named('next bulk')).to.equal(1000);
+    });
+
+    it('answers a $batch change set whose session is killed 503, writing none of it, and keeps serving', async () => {
+      const killed = changeSetCreating(s.root, ['killed set 1', 'killed set 2', 'killed set 3']);
+      const r = await whileWaiting(() => post('$batch', killed.body, killed.contentType), terminate);
+      const text = await r.text();
+      expect(text).to.match(/HTTP\/1\.1 503 Service Unavailable\r\n/);
+      expect(text).to.contain('"code":"0x80044150"');
+      expect(text).to.not.contain('    at ');
+      expect(await named('killed set')).to.equal(0);
+      const next = changeSetCreating(s.root, ['next set 1', 'next set 2']);
+      expect((await post('$batch', next.body, next.contentType)).status).to.equal(200);
+      expect(await named('next set')).to.equal(2);
+    });
+
+    it('answers a request whose transaction waits in PostgreSQL at SIGTERM once it commits, then exits 0', async () => {
+      const own = await serveProcess('--metadata', SHIPPED_METADATA, '--database', withSchema(postgresUrl), '--no-watch');
+      try {
+        const r = await whileWaiting(
+          () => fetch(`${own.root}msdyn_copilotinteractions/Microsoft.Dynamics.CRM.CreateMultiple`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: createMultiple('at sigterm', 1000) }),
+          async () => {
+            own.child.kill('SIGTERM');
+            while (await accepts(own.port)) await delay(20);
+          },
+        );
+        expect(r.status).to.equal(200);
+        expect(r.headers.get('connection')).to.equal('close');
+        expect(await own.exited).to.equal(0);
+        expect(await named('at sigterm')).to.equal(1000);
+      } finally {
+        own.child.kill('SIGKILL');
       }
     });
   });

@@ -1,4 +1,5 @@
 import { existsSync } from 'node:fs';
+import { ServiceError } from '../errors.js';
 import { MssqlDatabase } from './mssql.js';
 import { PostgresDatabase } from './postgres.js';
 import { SqliteDatabase } from './sqlite.js';
@@ -10,7 +11,9 @@ export const DEFAULT_DATABASE_URL = 'sqlite:./data/tessera.db';
 /** A database URL that names no supported engine, or a database that cannot be reached; one line for users. */
 export class DatabaseUrlError extends Error {}
 
-function reason(err: unknown): string {
+/** The driver's reason for a failed connection, e.g. `ECONNREFUSED: connect ECONNREFUSED 192.0.2.10:5432` (behind a 503 ServiceError, its cause). */
+export function databaseReason(err: unknown): string {
+  if (err instanceof ServiceError && err.cause !== undefined) return databaseReason(err.cause);
   const e = err as { code?: string; message?: string; errors?: Array<{ message?: string }> };
   const inner = e.errors?.map((x) => x.message).filter(Boolean).join('; ');
   return [e.code, inner || e.message].filter(Boolean).join(': ') || String(err);
@@ -42,7 +45,7 @@ export async function openDatabase(url: string, { create = true }: { create?: bo
   } catch (err) {
     await db.close().catch(() => undefined);
     const u = new URL(url.replace(/^sqlserver:/, 'mssql:'));
-    throw new DatabaseUrlError(`cannot connect to ${db.dialect.name} at ${u.hostname}:${u.port || (db.dialect.name === 'postgres' ? 5432 : 1433)}: ${reason(err)}`);
+    throw new DatabaseUrlError(`cannot connect to ${db.dialect.name} at ${u.hostname}:${u.port || (db.dialect.name === 'postgres' ? 5432 : 1433)}: ${databaseReason(err)}`);
   }
   return db;
 }

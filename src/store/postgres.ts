@@ -4,38 +4,33 @@ import pg from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
 import { postgresDialect, VERSION_BLOCK, VERSION_HOLDERS_CLASS } from '../sql/postgres.js';
 import type { Statement } from '../sql/dialect.js';
-import { Errors } from '../errors.js';
+import { Errors, ServiceError } from '../errors.js';
 import { atOnce, oneAtATime, type Database, type Executor, type UniqueViolation } from './database.js';
 
 /** `date` columns come back as their `YYYY-MM-DD` text, not as a Date in the server's zone. */
 const DATE_OID = 1082;
 
 /**
- * Runs `COPY … FROM STDIN` (`sql`) with `data` (header, rows and trailer of the format the
- * command names), given whole or streamed (the COPY ends when the stream does; a stream that
- * fails aborts it with CopyFail); returns the rows copied. A pool lends a connection for it.
- * Errors (a duplicate key: 23505) reject as the query's would.
+ * Runs `COPY … FROM STDIN` (`sql`) on `client` with `data` (header, rows and trailer of the format
+ * the command names), given whole or streamed (the COPY ends when the stream does; a stream that
+ * fails aborts it with CopyFail); returns the rows copied. Errors (a duplicate key: 23505) reject
+ * as the query's would.
  */
-async function copyIn(client: pg.Pool | pg.PoolClient, sql: string, data: Uint8Array | AsyncIterable<Uint8Array>): Promise<number> {
-  const own = client instanceof pg.Pool ? await client.connect() : undefined;
-  try {
-    const stream = (own ?? (client as pg.PoolClient)).query(copyFrom(sql));
-    await pipeline(data instanceof Uint8Array ? Readable.from([data]) : Readable.from(data), stream);
-    return stream.rowCount;
-  } finally {
-    own?.release();
-  }
+async function copyIn(client: pg.PoolClient, sql: string, data: Uint8Array | AsyncIterable<Uint8Array>): Promise<number> {
+  const stream = client.query(copyFrom(sql));
+  await pipeline(data instanceof Uint8Array ? Readable.from([data]) : Readable.from(data), stream);
+  return stream.rowCount;
 }
 
 /**
- * Statements on a pool (each on any free connection, `queued` = atOnce) or on one transaction's
- * connection, where `queued` is the transaction's oneAtATime queue: each statement waits for the
+ * Statements on one pooled connection: a lone statement's (`queued` = atOnce), or a transaction's,
+ * where `queued` is the transaction's oneAtATime queue: each statement waits for the
  * one sent before it, and the transaction's COMMIT or ROLLBACK for all of them. On a transaction's
  * connection `opening.pending` is true until BEGIN has gone: it goes with the first statement, in
  * the same round trip when that statement has no parameters (one simple query `BEGIN; <sql>`,
  * which answers with a result for each), otherwise alone just before it.
  */
-function executor(client: pg.Pool | pg.PoolClient, queued: <T>(work: () => Promise<T>) => Promise<T>, opening?: { pending: boolean }): Executor {
+function executor(client: pg.PoolClient, queued: <T>(work: () => Promise<T>) => Promise<T>, opening?: { pending: boolean }): Executor {
   /** The text to send for `s`: with BEGIN in front when it is the first and can carry it. */
   const open = async (s: Statement): Promise<string> => {
     if (!opening?.pending) return s.sql;
@@ -78,15 +73,45 @@ function backoff(attempt: number): number {
 }
 
 /**
+ * SQLSTATEs of a session the server ended or cannot serve: connection exceptions (class 08) and
+ * the server shutting down, crashed or starting up (57P01 admin_shutdown, which
+ * pg_terminate_backend and `pg_ctl stop -m fast` send; 57P02 crash_shutdown; 57P03 cannot_connect_now).
+ */
+const SESSION_ENDED = /^(08|57P0[123]$)/;
+
+/** What one checkout of a pooled connection saw: the connection's own error, once it failed, and whether COMMIT had been sent. */
+interface Session {
+  lost?: Error;
+  committing: boolean;
+}
+
+/** The SQLSTATE of a PostgreSQL error (pg's `code`), or undefined for any other error. */
+function sqlState(err: unknown): string | undefined {
+  const { code } = err as { code?: unknown };
+  return err instanceof ServiceError || typeof code !== 'string' ? undefined : code;
+}
+
+/**
+ * The 503 a driver error `err` of `session` stands for (Errors.databaseUnavailable once the session
+ * is lost), or undefined for any other error (a ServiceError, a deadlock, a constraint, a bug),
+ * which is rethrown as it is.
+ */
+function databaseFault(err: unknown, session: Session): ServiceError | undefined {
+  if (err instanceof ServiceError) return undefined;
+  return session.lost ? Errors.databaseUnavailable(err, session.committing) : undefined;
+}
+
+/**
  * PostgreSQL through a pg pool. URL: `postgres://user:password@host:port/database[?schema=name]`;
  * `schema` sets the search_path (`<schema>, public`; the citext extension lives in public).
- * Each transaction takes one pooled connection (READ COMMITTED; guarded writes check their
- * guards in the statement itself, so no read-then-write race).
+ * Each statement and each transaction takes one pooled connection (READ COMMITTED; guarded writes
+ * check their guards in the statement itself, so no read-then-write race). A database that cannot
+ * be reached, or that ends the session (stopped, restarted, the backend killed), fails the request
+ * with 503 (databaseFault); the pool opens new connections for the next ones.
  */
 export class PostgresDatabase implements Database {
   readonly dialect = postgresDialect;
   private readonly pool: pg.Pool;
-  private readonly reader: Executor;
   readonly description: string;
   /** The URL's `schema`, if any: first on the search path (see ensureSchema). */
   readonly schema: string | undefined;
@@ -104,15 +129,44 @@ export class PostgresDatabase implements Database {
       types: { getTypeParser: ((oid: number, format?: 'text' | 'binary') => (oid === DATE_OID ? (v: string) => v : pg.types.getTypeParser(oid, format as 'text'))) as typeof pg.types.getTypeParser },
     });
     this.pool.on('error', () => undefined); // an idle client's connection dropped; the next query reconnects
-    this.reader = executor(this.pool, atOnce);
   }
 
   rows(s: Statement): Promise<unknown[][]> {
-    return this.reader.rows(s);
+    return this.connected((client) => executor(client, atOnce).rows(s));
   }
 
   run(s: Statement): Promise<number> {
-    return this.reader.run(s);
+    return this.connected((client) => executor(client, atOnce).run(s));
+  }
+
+  /**
+   * Runs `work` on a pooled connection. A connection that cannot be opened throws 503
+   * (Errors.databaseUnavailable); so does `work`'s failure once the connection failed or the server
+   * ended the session (databaseFault); other errors are rethrown as they are. A connection that failed is dropped,
+   * not pooled again. The connection's own errors are listened to while it is lent out: unheard,
+   * a connection lost between two statements of a transaction (pg_terminate_backend) would crash
+   * the process.
+   */
+  private async connected<T>(work: (client: pg.PoolClient, session: Session) => Promise<T>): Promise<T> {
+    let client: pg.PoolClient;
+    try {
+      client = await this.pool.connect();
+    } catch (err) {
+      throw Errors.databaseUnavailable(err);
+    }
+    const session: Session = { committing: false };
+    const lose = (err: Error) => { session.lost ??= err; };
+    client.on('error', lose);
+    try {
+      return await work(client, session);
+    } catch (err) {
+      // The server's word that it ends the session comes before the connection closes.
+      if (SESSION_ENDED.test(sqlState(err) ?? '')) lose(err as Error);
+      throw databaseFault(err, session) ?? err;
+    } finally {
+      client.off('error', lose);
+      client.release(session.lost);
+    }
   }
 
   /**
@@ -123,6 +177,8 @@ export class PostgresDatabase implements Database {
    * unique keys in opposite orders) or a serialization failure (40001), `fn` runs again after a
    * random backoff, up to TRANSACTION_ATTEMPTS times: nothing of the failed run was kept, and `fn`
    * plans from scratch. Past them it throws 503 `0x80044150` (Errors.writeConflict), never a 500.
+   * A session lost throws its 503 at once (connected): the
+   * database may be gone, and the request's client is the one to try again.
    */
   async transaction<T>(fn: (tx: Executor) => Promise<T>): Promise<T> {
     for (let attempt = 1; ; attempt++) {
@@ -145,21 +201,23 @@ export class PostgresDatabase implements Database {
    * with reserving its row versions waits for the server once less. A run that sent nothing has
    * nothing to end.
    */
-  private async attempt<T>(fn: (tx: Executor) => Promise<T>): Promise<T> {
-    const client = await this.pool.connect();
-    const queued = oneAtATime();
-    const opening = { pending: true };
-    const end = (sql: string) => queued(async () => { if (!opening.pending) await client.query(sql); });
-    try {
-      const value = await fn(executor(client, queued, opening));
-      await end('COMMIT');
-      return value;
-    } catch (err) {
-      await end('ROLLBACK').catch(() => undefined);
-      throw err;
-    } finally {
-      client.release();
-    }
+  private attempt<T>(fn: (tx: Executor) => Promise<T>): Promise<T> {
+    return this.connected(async (client, session) => {
+      const queued = oneAtATime();
+      const opening = { pending: true };
+      try {
+        const value = await fn(executor(client, queued, opening));
+        await queued(async () => {
+          if (opening.pending) return;
+          session.committing = true;
+          await client.query('COMMIT');
+        });
+        return value;
+      } catch (err) {
+        await queued(async () => { if (!opening.pending && !session.lost) await client.query('ROLLBACK'); }).catch(() => undefined);
+        throw err;
+      }
+    });
   }
 
   /**

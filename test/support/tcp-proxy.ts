@@ -1,0 +1,54 @@
+import { connect, createServer, type Socket } from 'node:net';
+
+/** A TCP proxy started by tcpProxy. */
+export interface TcpProxy {
+  /** The port it listens on, on 127.0.0.1 (the same after restore). */
+  readonly port: number;
+  /** Drops every connection and refuses new ones, as a stopped server does (ECONNREFUSED). */
+  cut(): Promise<void>;
+  /** Forwards new connections again, on the same port. */
+  restore(): Promise<void>;
+  /** Drops every connection and stops listening. */
+  close(): Promise<void>;
+}
+
+/**
+ * A TCP proxy on 127.0.0.1 to `host:port`, standing in for a database server that goes away and
+ * comes back (a stopped PostgreSQL is not a thing a test may do to a shared one): see TcpProxy.
+ */
+export async function tcpProxy(host: string, port: number): Promise<TcpProxy> {
+  let forwarding = true;
+  const sockets = new Set<Socket>();
+  const track = (s: Socket) => {
+    sockets.add(s);
+    s.on('error', () => undefined);
+    s.once('close', () => sockets.delete(s));
+  };
+  const server = createServer((client) => {
+    track(client);
+    if (!forwarding) return;
+    const upstream = connect(port, host);
+    track(upstream);
+    client.pipe(upstream).on('close', () => client.destroy());
+    upstream.pipe(client).on('close', () => upstream.destroy());
+    client.once('close', () => upstream.destroy());
+    upstream.once('close', () => client.destroy());
+  });
+  const listen = (on: number) => new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(on, '127.0.0.1', () => { server.off('error', reject); resolve(); });
+  });
+  const drop = () => { for (const s of sockets) s.destroy(); };
+  const stop = () => new Promise<void>((resolve) => { drop(); if (server.listening) server.close(() => resolve()); else resolve(); });
+  await listen(0);
+  const own = (server.address() as { port: number }).port;
+  return {
+    port: own,
+    cut: stop,
+    async restore() {
+      forwarding = true;
+      if (!server.listening) await listen(own);
+    },
+    close: stop,
+  };
+}
