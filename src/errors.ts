@@ -315,6 +315,14 @@ export const Errors = {
     new ServiceError(503, '0x80044150', committing
       ? 'The connection to the database was lost while the request was being committed: its changes may or may not have been saved. Read the data again before sending it again.'
       : 'The database is not available; nothing was changed. Send the request again later.', {}, cause),
+  /**
+   * 503 `0x80044151` (Dataverse's "SQL timeout expired"; digest §6.3): the database stopped a
+   * statement before it finished, at its statement_timeout or lock_timeout or on a cancel request,
+   * and the request was rolled back. Dataverse's advice for it is to send less per request.
+   * `cause` is the driver's error, logged, never sent.
+   */
+  databaseTimeout: (cause: unknown) =>
+    new ServiceError(503, '0x80044151', 'SQL timeout expired: the database stopped a statement of this request before it finished (a statement or lock timeout, or a cancel), and nothing was changed. Send it again, or send less in one request.', {}, cause),
   /** 500 `0x80040216`: unexpected fault; details are logged, never sent. */
   internal: () => new ServiceError(500, '0x80040216', 'An unexpected error occurred.'),
 } as const;

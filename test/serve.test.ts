@@ -208,6 +208,12 @@ if (postgresUrl) {
       expect(await named('next set')).to.equal(2);
     });
 
+    it('answers 503 0x80044151 (SQL timeout expired) for a statement PostgreSQL cancels, writing nothing', async () => {
+      const r = await whileWaiting(() => post('msdyn_copilotinteractions/Microsoft.Dynamics.CRM.CreateMultiple', createMultiple('cancelled bulk', 1000)), (pid, tx) => tx.rows({ sql: 'SELECT pg_cancel_backend($1)', params: [pid] }));
+      await expectUnavailable(r, '0x80044151');
+      expect(await named('cancelled bulk')).to.equal(0);
+    });
+
     it('answers a request whose transaction waits in PostgreSQL at SIGTERM once it commits, then exits 0', async () => {
       const own = await serveProcess('--metadata', SHIPPED_METADATA, '--database', withSchema(postgresUrl), '--no-watch');
       try {

@@ -79,6 +79,13 @@ function backoff(attempt: number): number {
  */
 const SESSION_ENDED = /^(08|57P0[123]$)/;
 
+/**
+ * SQLSTATEs of a statement the server stopped before it finished: 57014 query_canceled
+ * (statement_timeout, pg_cancel_backend), 55P03 lock_not_available (lock_timeout), 25P03
+ * idle_in_transaction_session_timeout.
+ */
+const STOPPED = new Set(['57014', '55P03', '25P03']);
+
 /** What one checkout of a pooled connection saw: the connection's own error, once it failed, and whether COMMIT had been sent. */
 interface Session {
   lost?: Error;
@@ -93,11 +100,12 @@ function sqlState(err: unknown): string | undefined {
 
 /**
  * The 503 a driver error `err` of `session` stands for (Errors.databaseUnavailable once the session
- * is lost), or undefined for any other error (a ServiceError, a deadlock, a constraint, a bug),
- * which is rethrown as it is.
+ * is lost, Errors.databaseTimeout when the server stopped the statement), or undefined for any
+ * other error (a ServiceError, a deadlock, a constraint, a bug), which is rethrown as it is.
  */
 function databaseFault(err: unknown, session: Session): ServiceError | undefined {
   if (err instanceof ServiceError) return undefined;
+  if (STOPPED.has(sqlState(err) ?? '')) return Errors.databaseTimeout(err);
   return session.lost ? Errors.databaseUnavailable(err, session.committing) : undefined;
 }
 
@@ -142,7 +150,8 @@ export class PostgresDatabase implements Database {
   /**
    * Runs `work` on a pooled connection. A connection that cannot be opened throws 503
    * (Errors.databaseUnavailable); so does `work`'s failure once the connection failed or the server
-   * ended the session (databaseFault); other errors are rethrown as they are. A connection that failed is dropped,
+   * ended the session, and a statement the server stopped throws 503 Errors.databaseTimeout
+   * (databaseFault); other errors are rethrown as they are. A connection that failed is dropped,
    * not pooled again. The connection's own errors are listened to while it is lent out: unheard,
    * a connection lost between two statements of a transaction (pg_terminate_backend) would crash
    * the process.
@@ -177,7 +186,7 @@ export class PostgresDatabase implements Database {
    * unique keys in opposite orders) or a serialization failure (40001), `fn` runs again after a
    * random backoff, up to TRANSACTION_ATTEMPTS times: nothing of the failed run was kept, and `fn`
    * plans from scratch. Past them it throws 503 `0x80044150` (Errors.writeConflict), never a 500.
-   * A session lost throws its 503 at once (connected): the
+   * A session lost or a statement stopped by the server throws its 503 at once (connected): the
    * database may be gone, and the request's client is the one to try again.
    */
   async transaction<T>(fn: (tx: Executor) => Promise<T>): Promise<T> {
