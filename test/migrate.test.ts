@@ -1,5 +1,6 @@
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect } from 'chai';
@@ -417,6 +418,27 @@ describe('tessera migrate and database URLs', () => {
       expect(r.stderr, url).to.match(expected);
       expect(r.stderr.trim().split('\n'), url).to.have.length(1);
       expect(r.stderr).to.not.contain('    at ');
+    }
+  });
+
+  it('gives up on a PostgreSQL server that takes the connection but never answers after the URL\'s connect_timeout, in one line', async () => {
+    const silent = createServer((socket) => socket.on('error', () => undefined));
+    await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
+    try {
+      const { port } = silent.address() as AddressInfo;
+      const r = await new Promise<{ status: number | null; stderr: string }>((resolve) => {
+        const child = spawn(process.execPath, [CLI, 'serve', '--port', '0', '--metadata', SHIPPED_METADATA, '--database', `postgres://nobody@127.0.0.1:${port}/none?connect_timeout=1`], { stdio: ['ignore', 'ignore', 'pipe'] });
+        let stderr = '';
+        child.stderr.on('data', (d: Buffer) => { stderr += d.toString(); });
+        child.once('exit', (status) => resolve({ status, stderr }));
+      });
+      expect(r.status).to.equal(1);
+      expect(r.stderr).to.match(new RegExp(`^tessera: cannot connect to postgres at 127\\.0\\.0\\.1:${port}: timeout expired\n$`));
+      const bad = spawnSync(process.execPath, [CLI, 'serve', '--port', '0', '--metadata', SHIPPED_METADATA, '--database', `postgres://nobody@127.0.0.1:${port}/none?connect_timeout=soon`], { encoding: 'utf8', timeout: 30000 });
+      expect(bad.status).to.equal(1);
+      expect(bad.stderr).to.equal("tessera: the database URL's connect_timeout must be a whole number of seconds (0: no limit), not 'soon'\n");
+    } finally {
+      silent.close();
     }
   });
 

@@ -164,7 +164,7 @@ if (postgresUrl) {
       const through = new URL(postgresUrl);
       through.hostname = '127.0.0.1';
       through.port = String(proxy.port);
-      s = await serveProcess('--metadata', SHIPPED_METADATA, '--database', withSchema(through.toString()), '--no-watch');
+      s = await serveProcess('--metadata', SHIPPED_METADATA, '--database', withSchema(through.toString(), '&connect_timeout=1'), '--no-watch');
       admin = await openDatabase(postgresUrl);
     });
     after(async () => {
@@ -185,6 +185,16 @@ if (postgresUrl) {
       expect((await fetch(`${s.root}msdyn_copilotinteractions?$top=1`)).status).to.equal(200);
       expect((await post('msdyn_copilotinteractions', JSON.stringify({ msdyn_name: 'outage 2' }))).status).to.equal(204);
       expect(await named('outage'), 'only the create sent once it was back').to.equal(1);
+    });
+
+    it('answers 503 once connect_timeout has passed when PostgreSQL takes connections but never answers, then serves again', async () => {
+      await proxy.hang();
+      try {
+        await expectUnavailable(await fetch(`${s.root}msdyn_copilotinteractions?$top=1`));
+      } finally {
+        await proxy.restore();
+      }
+      expect((await fetch(`${s.root}msdyn_copilotinteractions?$top=1`)).status).to.equal(200);
     });
 
     it('answers 503 and writes nothing when the session of a 1,000-row CreateMultiple is killed (pg_terminate_backend), and keeps serving', async () => {

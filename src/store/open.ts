@@ -4,12 +4,12 @@ import { MssqlDatabase } from './mssql.js';
 import { PostgresDatabase } from './postgres.js';
 import { SqliteDatabase } from './sqlite.js';
 import type { Database } from './database.js';
+import { DatabaseUrlError } from './url-error.js';
 
 /** The default database URL: an embedded SQLite file under ./data. */
 export const DEFAULT_DATABASE_URL = 'sqlite:./data/tessera.db';
 
-/** A database URL that names no supported engine, or a database that cannot be reached; one line for users. */
-export class DatabaseUrlError extends Error {}
+export { DatabaseUrlError };
 
 /** The driver's reason for a failed connection, e.g. `ECONNREFUSED: connect ECONNREFUSED 192.0.2.10:5432` (behind a 503 ServiceError, its cause). */
 export function databaseReason(err: unknown): string {
@@ -22,7 +22,7 @@ export function databaseReason(err: unknown): string {
 /**
  * Opens the database a URL names and checks that it answers. The URL picks the dialect:
  * `sqlite:<path>` (or `sqlite::memory:`), `postgres://…` / `postgresql://…` (optional
- * `?schema=`, created when missing), `mssql://…` / `sqlserver://…`. Throws DatabaseUrlError for an unknown URL and for a
+ * `?schema=`, created when missing, and `connect_timeout=<seconds>`), `mssql://…` / `sqlserver://…`. Throws DatabaseUrlError for an unknown URL and for a
  * server that cannot be reached (host, port and the driver's reason in one line).
  * With `create: false` (`migrate --dry-run`) nothing is created: a SQLite file that does not exist
  * is read as an empty database (in memory), a PostgreSQL schema that does not exist is left so

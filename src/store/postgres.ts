@@ -6,6 +6,7 @@ import { postgresDialect, VERSION_BLOCK, VERSION_HOLDERS_CLASS } from '../sql/po
 import type { Statement } from '../sql/dialect.js';
 import { Errors, ServiceError } from '../errors.js';
 import { atOnce, oneAtATime, type Database, type Executor, type UniqueViolation } from './database.js';
+import { DatabaseUrlError } from './url-error.js';
 
 /** `date` columns come back as their `YYYY-MM-DD` text, not as a Date in the server's zone. */
 const DATE_OID = 1082;
@@ -72,6 +73,9 @@ function backoff(attempt: number): number {
   return Math.random() * Math.min(320, 5 * 2 ** attempt);
 }
 
+/** Seconds a new connection may take to be accepted, unless the URL's `connect_timeout` says otherwise. */
+const DEFAULT_CONNECT_TIMEOUT_S = 10;
+
 /**
  * SQLSTATEs of a session the server ended or cannot serve: connection exceptions (class 08) and
  * the server shutting down, crashed or starting up (57P01 admin_shutdown, which
@@ -110,8 +114,11 @@ function databaseFault(err: unknown, session: Session): ServiceError | undefined
 }
 
 /**
- * PostgreSQL through a pg pool. URL: `postgres://user:password@host:port/database[?schema=name]`;
- * `schema` sets the search_path (`<schema>, public`; the citext extension lives in public).
+ * PostgreSQL through a pg pool. URL:
+ * `postgres://user:password@host:port/database[?schema=name][&connect_timeout=seconds]`;
+ * `schema` sets the search_path (`<schema>, public`; the citext extension lives in public);
+ * `connect_timeout` (libpq's parameter; default DEFAULT_CONNECT_TIMEOUT_S, 0 waits for ever)
+ * bounds how long opening a connection may take, not the wait for a free one.
  * Each statement and each transaction takes one pooled connection (READ COMMITTED; guarded writes
  * check their guards in the statement itself, so no read-then-write race). A database that cannot
  * be reached, or that ends the session (stopped, restarted, the backend killed), fails the request
@@ -124,15 +131,27 @@ export class PostgresDatabase implements Database {
   /** The URL's `schema`, if any: first on the search path (see ensureSchema). */
   readonly schema: string | undefined;
 
+  /** Throws a DatabaseUrlError for a `connect_timeout` that is not a whole number of seconds. */
   constructor(url: string, poolSize = 10) {
     const parsed = new URL(url);
     const schema = parsed.searchParams.get('schema') ?? undefined;
     this.schema = schema;
+    const timeout = parsed.searchParams.get('connect_timeout') ?? String(DEFAULT_CONNECT_TIMEOUT_S);
+    if (!/^\d+$/.test(timeout)) throw new DatabaseUrlError(`the database URL's connect_timeout must be a whole number of seconds (0: no limit), not '${timeout}'`);
     parsed.searchParams.delete('schema');
+    parsed.searchParams.delete('connect_timeout');
     this.description = `postgres://${parsed.hostname}:${parsed.port || 5432}${parsed.pathname}${schema ? ` (schema ${schema})` : ''}`;
+    // The timeout is the connections' own: given to the pool, it would also bound the wait for a
+    // free connection, failing requests that merely queue behind slow ones.
+    const connectionTimeoutMillis = Number(timeout) * 1000;
     this.pool = new pg.Pool({
       connectionString: parsed.toString(),
       max: poolSize,
+      Client: class extends pg.Client {
+        constructor(config?: pg.ClientConfig) {
+          super({ ...config, connectionTimeoutMillis });
+        }
+      },
       options: schema ? `-c search_path=${schema},public` : undefined,
       types: { getTypeParser: ((oid: number, format?: 'text' | 'binary') => (oid === DATE_OID ? (v: string) => v : pg.types.getTypeParser(oid, format as 'text'))) as typeof pg.types.getTypeParser },
     });

@@ -6,6 +6,8 @@ export interface TcpProxy {
   readonly port: number;
   /** Drops every connection and refuses new ones, as a stopped server does (ECONNREFUSED). */
   cut(): Promise<void>;
+  /** Drops every connection and takes new ones without ever answering, as a server that stopped responding does. */
+  hang(): Promise<void>;
   /** Forwards new connections again, on the same port. */
   restore(): Promise<void>;
   /** Drops every connection and stops listening. */
@@ -45,6 +47,10 @@ export async function tcpProxy(host: string, port: number): Promise<TcpProxy> {
   return {
     port: own,
     cut: stop,
+    async hang() {
+      forwarding = false;
+      drop();
+    },
     async restore() {
       forwarding = true;
       if (!server.listening) await listen(own);
