@@ -5,7 +5,7 @@ import { parseDateTime } from '../src/plan/values.js';
 import { planCreate, sequentialGuid } from '../src/plan/write.js';
 import { SYSTEM_CALLER } from '../src/service.js';
 import { sqliteDialect } from '../src/sql/sqlite.js';
-import { openSqliteConnection } from '../src/store/sqlite-connection.js';
+import { openSqliteConnection } from '../src/store/sqlite.js';
 
 /**
  * The benchmark's ceiling for CreateMultiple over HTTP on SQLite: a hand-written express handler

@@ -161,7 +161,7 @@ import { sqliteDialect } from '../src/sql/sqlite.js';
 import type { Database } from '../src/store/database.js';
 import { executeInsertMany } from '../src/store/execute.js';
 import { openDatabase } from '../src/store/open.js';
-import { openSqliteConnection } from '../src/store/sqlite-connection.js';
+import { openSqliteConnection } from '../src/store/sqlite.js';
 import { bareCreateMultiple } from './bare-create-multiple.js';
 
 

@@ -27,15 +27,6 @@ export interface UniqueViolation {
 }
 
 /**
- * How a transaction will be used. `bulk`: it writes many rows (a CreateMultiple), so a database
- * may run it where that costs the request thread least (SQLite: on a connection in a worker
- * thread, store/sqlite-bulk-writer.ts); the others ignore it.
- */
-export interface TransactionOptions {
-  readonly bulk?: boolean;
-}
-
-/**
  * A database behind one dialect. Reads outside a transaction see only committed data.
  * `transaction` runs `fn` all-or-nothing: it commits when `fn` resolves and rolls back when it
  * throws (the error is rethrown). Writes are serialised.
@@ -50,7 +41,7 @@ export interface Database extends Executor {
    * System Administrator, the service's own work).
    */
   readonly security?: PlanSecurity;
-  transaction<T>(fn: (tx: Executor) => Promise<T>, options?: TransactionOptions): Promise<T>;
+  transaction<T>(fn: (tx: Executor) => Promise<T>): Promise<T>;
   /**
    * The highest row version V such that every transaction that reserved a version ≤ V has ended
    * (committed or rolled back): a read that starts after this resolves sees every row and

@@ -404,7 +404,6 @@ function writtenRows(plan: InsertPlan): string[] {
  * before (see insertStream): `planAt(i)` plans item `i` of `count`, throwing to fail the call.
  * All or nothing; errors as for executeWrite's inserts, those of one row passed through `name`,
  * including 412 `0x80060892` for an alternate key taken (tied to its item by placeDuplicate).
- * From BULK_TRANSACTION_ROWS rows on, the transaction is marked bulk (TransactionOptions).
  * Resolves with the new rows' ids, in item order.
  */
 export async function executeInsertStream(db: Database, count: number, planAt: (index: number) => InsertPlan, name?: ItemNamer): Promise<string[]> {
@@ -419,19 +418,13 @@ export async function executeInsertStream(db: Database, count: number, planAt: (
     }
   } : planAt;
   try {
-    return await db.transaction((tx) => insertStream(tx, db, count, secured, name), { bulk: count >= BULK_TRANSACTION_ROWS });
+    return await db.transaction((tx) => insertStream(tx, db, count, secured, name));
   } catch (err) {
     if (!(err instanceof UnplacedDuplicate)) throw err;
     const index = count > 1 ? await placeDuplicate(db, count, secured) : 0;
     throw index === undefined ? err.error : name!(index, err.error);
   }
 }
-
-/**
- * Rows from which an insert stream is a bulk transaction (TransactionOptions.bulk): enough that
- * SQLite's share of the work, run in its worker, outweighs a message per statement each way.
- */
-const BULK_TRANSACTION_ROWS = 100;
 
 /** A duplicate alternate key refused by a statement of many rows, not yet tied to one item. */
 class UnplacedDuplicate extends Error {

@@ -1,6 +1,6 @@
 import type { PlanSecurity } from '../plan/types.js';
 import type { Statement } from '../sql/dialect.js';
-import type { Database, Executor, TransactionOptions, UniqueViolation } from './database.js';
+import type { Database, Executor, UniqueViolation } from './database.js';
 
 /**
  * A Database that measures how long a request waits on `inner`, for the `db` entry of the
@@ -55,7 +55,7 @@ export class TimedDatabase implements Database {
   }
 
   /** `inner.transaction(fn)`, timed from its start to `fn`'s call and from `fn`'s end to its own (each time it runs `fn`). */
-  transaction<T>(fn: (tx: Executor) => Promise<T>, options?: TransactionOptions): Promise<T> {
+  transaction<T>(fn: (tx: Executor) => Promise<T>): Promise<T> {
     return this.timed(() => this.inner.transaction(async (tx) => {
       this.leave();
       try {
@@ -63,7 +63,7 @@ export class TimedDatabase implements Database {
       } finally {
         this.enter();
       }
-    }, options));
+    }));
   }
 
   settledVersion(): Promise<number> {
