@@ -160,6 +160,16 @@ for (const database of DATABASES) {
         expect(await names(condition('msdyn_name', 'eq', "O'Brien"))).to.deep.equal(["O'Brien"]);
       });
 
+      it('in and between heed a date-time value\'s sub-second digits as eq does: stored date-times are whole seconds', async () => {
+        // alpha is stored at now − 60 s, to the second; the same instant half a second later equals no stored value.
+        const at = iso(now - 60000), half = `${at.slice(0, 19)}.5Z`;
+        expect(await names(condition('msdyn_clienttimestamp', 'eq', half))).to.deep.equal([]);
+        expect(await names(condition('msdyn_clienttimestamp', 'in', [half]))).to.deep.equal([]);
+        expect(await names(condition('msdyn_clienttimestamp', 'in', [half, at]))).to.deep.equal(['alpha']);
+        expect(await names(`${condition('msdyn_clienttimestamp', 'not-in', [half])}${condition('importsequencenumber', 'le', '2')}`)).to.deep.equal(['alpha', 'beta']);
+        expect(await names(condition('msdyn_clienttimestamp', 'between', [half, iso(now)]))).to.deep.equal([]);
+      });
+
       it('like, not-like, begins-with, ends-with and their negations with % and _ wildcards, and [x] for x itself', async () => {
         expect(await names(condition('msdyn_name', 'like', '%ta%'))).to.deep.equal(['zeta_x', 'beta', 'delta']);
         expect(await names(condition('msdyn_name', 'like', '_eta%'))).to.deep.equal(['zeta_x', 'beta']);

@@ -87,6 +87,19 @@ for (const database of DATABASES) {
       expect(await q(`${F}.NotBetween(PropertyName='importsequencenumber',PropertyValues=[2,8])`)).to.deep.equal(['now', 'no date']);
     });
 
+    it('heed a date-time value\'s sub-second digits as $filter\'s eq and ge do: stored date-times are whole seconds', async () => {
+      // "now" is stored at now − 60 s, to the second; the same instant half a second later equals no stored value.
+      const at = iso(now - 60000), half = `${at.slice(0, 19)}.5Z`;
+      expect(await q(`msdyn_clienttimestamp eq ${half}`)).to.deep.equal([]);
+      expect(await q(`${F}.In(PropertyName='msdyn_clienttimestamp',PropertyValues=["${half}"])`)).to.deep.equal([]);
+      expect(await q(`${F}.In(PropertyName='msdyn_clienttimestamp',PropertyValues=["${half}","${at}"])`)).to.deep.equal(['now']);
+      expect(await q(`${F}.NotIn(PropertyName='msdyn_clienttimestamp',PropertyValues=["${half}"]) and importsequencenumber le 2`)).to.deep.equal(['now', 'two hours ago']);
+      // Between's low bound x.5 leaves x out, its high bound x.5 keeps x in.
+      expect(await q(`${F}.Between(PropertyName='msdyn_clienttimestamp',PropertyValues=["${half}","${iso(now)}"])`)).to.deep.equal([]);
+      expect(await q(`${F}.Between(PropertyName='msdyn_clienttimestamp',PropertyValues=["${iso(now - 120000)}","${half}"])`)).to.deep.equal(['now']);
+      expect(await q(`${F}.NotBetween(PropertyName='msdyn_clienttimestamp',PropertyValues=["${half}","${iso(now)}"]) and importsequencenumber le 2`)).to.deep.equal(['now', 'two hours ago']);
+    });
+
     it('On / OnOrAfter / OnOrBefore / Today / Yesterday / Tomorrow', async () => {
       const day = (ms: number) => iso(ms).slice(0, 10);
       expect(await q(`${F}.On(PropertyName='msdyn_clienttimestamp',PropertyValue='${day(today - DAY)}')`)).to.deep.equal(['yesterday noon']);

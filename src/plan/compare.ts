@@ -53,10 +53,21 @@ export function outsideRange(a: AttributeModel, value: Value): 'above' | 'below'
 }
 
 /**
- * `a IN (values)` without the values `a` cannot store (none can match); false when none is left.
+ * A canonical value a column is compared with, as values.ts reads it (literalValue, textValue):
+ * `fraction` says it was a date-time with sub-second digits, cut to the whole second in `value`.
  */
-export function inValues(a: AttributeModel, values: readonly Value[]): PlanExpr {
-  const storable = values.filter((v) => !outsideRange(a, v));
+export interface ComparedValue {
+  readonly value: Value;
+  readonly fraction: boolean;
+}
+
+/**
+ * `a IN (values)` without the values no stored value can equal: those `a` cannot store, and
+ * date-times with sub-second digits (stored date-times are whole seconds, so `eq` never holds for
+ * them, see compareValue); false when none is left.
+ */
+export function inValues(a: AttributeModel, values: readonly ComparedValue[]): PlanExpr {
+  const storable = values.filter((v) => !v.fraction && !outsideRange(a, v.value)).map((v) => v.value);
   return storable.length ? { kind: 'in', attribute: a, values: storable } : { kind: 'const', value: false };
 }
 

@@ -5,7 +5,7 @@ import { annotationSet } from '../odata/annotations.js';
 import type { Expr } from '../odata/expression.js';
 import { FILTER_LINK_TYPES, type ConditionOperator, type FetchCondition, type FetchFilter, type FetchLink, type FetchOrder, type FetchQuery, type FetchTable } from '../odata/fetchxml.js';
 import type { Preferences } from '../odata/prefer.js';
-import { compareValue, inValues } from './compare.js';
+import { compareValue, inValues, type ComparedValue } from './compare.js';
 import { likePattern } from './filter.js';
 import { decodePagingCookie } from './paging-cookie.js';
 import { linkedSortKeys, sortColumnOf, sortKeysFor } from './sort-columns.js';
@@ -391,18 +391,18 @@ export class FetchPlanner {
         return op.startsWith('not-') ? not(e) : e;
       }
       case 'in': case 'not-in': {
-        const e = inValues(a, list().map((t) => value(t).value));
+        const e = inValues(a, list().map(value));
         return op === 'in' ? e : not(e);
       }
       case 'between': case 'not-between': {
         const values = list();
         if (values.length !== 2) throw Errors.invalidArgument(`Invalid FetchXML: ${where} needs exactly two <value> elements.`);
-        const [low, high] = values.map(value) as [{ value: Value; fraction: boolean }, { value: Value; fraction: boolean }];
+        const [low, high] = values.map(value) as [ComparedValue, ComparedValue];
         const e: PlanExpr = { kind: 'and', left: compareValue(a, 'ge', low.value, low.fraction), right: compareValue(a, 'le', high.value, high.fraction) };
         return op === 'between' ? e : not(e);
       }
       case 'contain-values': case 'not-contain-values': {
-        const e = inValues(a, list().map((t) => value(t).value));
+        const e = inValues(a, list().map(value));
         return op === 'contain-values' ? e : not(e);
       }
       default: return this.queryFunction(table, a, c, where);

@@ -2,7 +2,7 @@ import { Errors } from '../errors.js';
 import type { AttributeModel, EntityModel, Model } from '../model/types.js';
 import { wholeNumber, type Expr } from '../odata/expression.js';
 import type { Caller, PlanExpr, Value } from './types.js';
-import { compareValue, inValues } from './compare.js';
+import { compareValue, inValues, type ComparedValue } from './compare.js';
 import { literalValue, MAX_TIME, MIN_TIME, parseDateTime } from './values.js';
 
 /**
@@ -68,20 +68,22 @@ const FLOAT_STRING = /^-?\d+(\.\d+)?([eE][+-]?\d+)?$/;
 
 /**
  * One value of a PropertyValues array as `a`'s canonical value, checked as a `$filter` literal
- * compared with `a` would be. Throws 400 for null, objects, and values of another type.
+ * compared with `a` would be, with literalValue's `fraction` (a date-time's sub-second digits, which
+ * the comparison must heed as `$filter`'s does). Throws 400 for null, objects, and values of
+ * another type.
  */
-function literalOf(fn: Fn, entity: EntityModel, a: AttributeModel, v: unknown): Value {
+function literalOf(fn: Fn, entity: EntityModel, a: AttributeModel, v: unknown): ComparedValue {
   const literal = typeof v === 'number' ? (Number.isInteger(v) ? 'integer' : 'decimal') : typeof v === 'boolean' ? 'boolean' : 'string';
   if (v === null || (typeof v !== 'string' && typeof v !== 'number' && typeof v !== 'boolean')) throw bad(fn, `the value ${JSON.stringify(v)} is not valid for '${a.PropertyName}'`);
   // Values arrive as JSON strings ("5"); numbers in string form are numbers for numeric columns.
   const float = a.EdmType === 'Edm.Double' || a.EdmType === 'Edm.Decimal';
   if (typeof v === 'string' && a.EdmType !== 'Edm.String' && a.EdmType !== 'Edm.Guid' && a.EdmType !== 'Edm.DateTimeOffset' && a.EdmType !== 'Edm.Date' && (float ? FLOAT_STRING : NUMBER_STRING).test(v)) {
-    return /^-?\d+$/.test(v) ? literalValue(entity, a, 'integer', wholeNumber(v), 'Equal').value : literalValue(entity, a, 'decimal', Number(v), 'Equal').value;
+    return /^-?\d+$/.test(v) ? literalValue(entity, a, 'integer', wholeNumber(v), 'Equal') : literalValue(entity, a, 'decimal', Number(v), 'Equal');
   }
-  return literalValue(entity, a, literal, v, 'Equal').value;
+  return literalValue(entity, a, literal, v, 'Equal');
 }
 
-function arrayParam(fn: Fn, entity: EntityModel, a: AttributeModel, name: string, length?: number): Value[] {
+function arrayParam(fn: Fn, entity: EntityModel, a: AttributeModel, name: string, length?: number): ComparedValue[] {
   const e = fn.params.get(name);
   if (!e || e.kind !== 'array') throw bad(fn, `the parameter ${name} must be a JSON array such as ["a","b"]`);
   if (!e.values.length || (length !== undefined && e.values.length !== length)) throw bad(fn, length === undefined ? `${name} must have at least one value` : `${name} must have ${length} values`);
@@ -164,7 +166,7 @@ export function planQueryFunction(entity: EntityModel, fn: Fn, ctx: QueryFunctio
     }
     case 'Between': case 'NotBetween': {
       const [low, high] = arrayParam(fn, entity, a, 'PropertyValues', 2);
-      const e: PlanExpr = { kind: 'and', left: compareValue(a, 'ge', low!, false), right: compareValue(a, 'le', high!, false) };
+      const e: PlanExpr = { kind: 'and', left: compareValue(a, 'ge', low!.value, low!.fraction), right: compareValue(a, 'le', high!.value, high!.fraction) };
       return name === 'Between' ? e : not(e);
     }
     case 'On': case 'OnOrAfter': case 'OnOrBefore': {
