@@ -297,6 +297,22 @@ describe('metadata files', () => {
     }));
   }
 
+  it('refuses a DateTime Format that is no DateTimeFormat, and DateAndTime on a DateOnly column, as Dataverse does', () => {
+    const problems = problemsOf(() => buildModel([
+      { source: 'dates.json', json: { LogicalName: 'new_dates', EntitySetName: 'new_dateses', PrimaryIdAttribute: 'new_datesid', Attributes: [
+        { LogicalName: 'new_a', AttributeType: 'DateTime', DateTimeBehavior: 'DateOnly', Format: 'DateAndTime' },
+        { LogicalName: 'new_b', AttributeType: 'DateTime', DateTimeBehavior: 'TimeZoneIndependent', Format: 'Email' },
+        { LogicalName: 'new_c', AttributeType: 'DateTime', DateTimeBehavior: 'DateOnly', Format: 'DateOnly' },
+        { LogicalName: 'new_d', AttributeType: 'DateTime', DateTimeBehavior: 'UserLocal', Format: 'DateOnly' },
+        { LogicalName: 'new_e', AttributeType: 'DateTime', DateTimeBehavior: 'DateOnly' },
+      ] } },
+    ]));
+    expect(problems.map((p) => `${p.file} ${p.pointer} ${p.reason}`)).to.deep.equal([
+      "dates.json /Attributes/0/Format a column with DateTimeBehavior DateOnly holds dates without a time: its Format is DateOnly (or left out), not 'DateAndTime'",
+      "dates.json /Attributes/1/Format a DateTime column's Format is DateOnly or DateAndTime, not 'Email'",
+    ]);
+  });
+
   it('refuses a SystemRequired column that is not valid for create and that the engine does not set: no row could be created', () => {
     const table = (attributes: object[]) => ({ source: 'new_t.json', json: {
       LogicalName: 'new_t', EntitySetName: 'new_ts', PrimaryIdAttribute: 'new_tid', OwnershipType: 'UserOwned', Attributes: attributes,

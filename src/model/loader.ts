@@ -3,6 +3,7 @@ import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { Ajv, type ErrorObject } from 'ajv';
 import { parseString } from 'xml2js';
+import { ENUMS } from './definitions.js';
 import { ATTRIBUTE_TYPES, entityFileSchema, IDENTIFIER_MAX, identifierName, identifierTooLong, TYPE_PROPERTY_RULES } from './schema.js';
 import { buildManyToMany, buildOneToMany, type DeclaredRelationship, type ManyToManyDeclaration } from './relationships.js';
 import { setOnCreate, systemColumns } from './system-columns.js';
@@ -29,6 +30,19 @@ export class ModelError extends Error {
 // verbose: errors carry the failing value and the schema that failed (ajvProblems words them by it).
 const ajv = new Ajv({ allErrors: true, strict: false, verbose: true });
 const validateFile = ajv.compile<EntityFile>(entityFileSchema);
+
+/**
+ * Why a DateTime column's Format cannot be, or undefined. A DateTime column's Format is a
+ * DateTimeFormat member, DateOnly or DateAndTime (EntityDefinitions report it as that enum), and a
+ * column of DateTimeBehavior DateOnly, which holds no time, is DateOnly: Dataverse refuses
+ * DateAndTime there ("Behavior and format of the date and time column").
+ */
+function dateTimeFormatProblem(a: AttributeFile): string | undefined {
+  if (a.AttributeType !== 'DateTime' || a.Format === undefined) return undefined;
+  if (!ENUMS['DateTimeFormat']!.includes(a.Format)) return `a DateTime column's Format is ${ENUMS['DateTimeFormat']!.join(' or ')}, not '${a.Format}'`;
+  if (a.DateTimeBehavior === 'DateOnly' && a.Format !== 'DateOnly') return `a column with DateTimeBehavior DateOnly holds dates without a time: its Format is DateOnly (or left out), not '${a.Format}'`;
+  return undefined;
+}
 
 /**
  * The Edm type of an attribute's OData property (digest §1.4): DateOnly behaviour → Edm.Date,
@@ -286,6 +300,8 @@ function checkEntity(source: string, file: EntityFile): ModelProblem[] {
     if (previous !== undefined) problems.push({ file: source, pointer: at(i, '/LogicalName'), reason: `duplicate attribute '${a.LogicalName}' (also at ${at(previous)})` });
     seen.set(a.LogicalName, i);
     problems.push(...boundProblems(source, at(i), a));
+    const format = dateTimeFormatProblem(a);
+    if (format) problems.push({ file: source, pointer: at(i, '/Format'), reason: format });
     if (a.OptionSet) {
       const values = new Set<number>();
       a.OptionSet.Options.forEach((o, j) => {
