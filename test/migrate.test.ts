@@ -407,6 +407,26 @@ describe('tessera migrate and database URLs', () => {
     }
   });
 
+  if (postgresUrl) it('plans a missing ?schema= from nothing in a dry run, even when public holds the tables', async () => {
+    // A database of its own, whose public schema gets every table first.
+    const name = `tessera_dry_${randomUUID().replace(/-/g, '').slice(0, 12)}`;
+    const base = await openDatabase(postgresUrl);
+    await base.run({ sql: `CREATE DATABASE ${name}`, params: [] });
+    const own = new URL(postgresUrl);
+    own.pathname = `/${name}`;
+    try {
+      const made = spawnSync(process.execPath, [CLI, 'migrate', '--metadata', SHIPPED_METADATA, '--database', own.toString()], { encoding: 'utf8' });
+      expect(made.status, made.stderr).to.equal(0);
+      own.searchParams.set('schema', 'not_there_yet');
+      const dry = spawnSync(process.execPath, [CLI, 'migrate', '--dry-run', '--metadata', SHIPPED_METADATA, '--database', own.toString()], { encoding: 'utf8' });
+      expect(dry.status, dry.stderr).to.equal(0);
+      expect(dry.stdout).to.contain('CREATE TABLE "msdyn_copilotinteraction" (');
+    } finally {
+      await base.run({ sql: `DROP DATABASE IF EXISTS ${name} WITH (FORCE)`, params: [] });
+      await base.close();
+    }
+  });
+
   it('reports an unreachable server or an unknown URL in one line, without a stack trace', () => {
     for (const [url, expected] of [
       ['postgres://nobody@127.0.0.1:1/none', /^tessera: cannot connect to postgres at 127\.0\.0\.1:1: ECONNREFUSED/],

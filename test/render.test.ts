@@ -1257,7 +1257,7 @@ const cases: Case[] = [
     ],
     postgres: [
       { sql: 'SELECT "entity", "attribute", "attributetype", "maxlength", "datetimebehavior", "precision", "targets" FROM "tessera_attribute"', params: [] },
-      { sql: "SELECT table_name, column_name, CASE data_type WHEN 'date' THEN 1 WHEN 'timestamp with time zone' THEN 0 END, CASE data_type WHEN 'numeric' THEN numeric_scale END FROM information_schema.columns WHERE table_schema = current_schema()", params: [] },
+      { sql: "SELECT table_name, column_name, CASE data_type WHEN 'date' THEN 1 WHEN 'timestamp with time zone' THEN 0 END, CASE data_type WHEN 'numeric' THEN numeric_scale END FROM information_schema.columns WHERE table_schema = coalesce(nullif(current_setting('tessera.schema', true), ''), current_schema())", params: [] },
     ],
     mssql: [
       { sql: 'SELECT [entity], [attribute], [attributetype], [maxlength], [datetimebehavior], [precision], [targets] FROM [tessera_attribute]', params: [] },

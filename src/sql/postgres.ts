@@ -29,6 +29,15 @@ export const VERSION_HOLDERS_LOCK = `${VERSION_HOLDERS_CLASS}::bigint * 42949672
  * ascending, NULLS LAST descending) to match SQL Server and Dataverse. Parameters are `$n`.
  * Row versions come from the sequence `tessera_versionnumber`.
  */
+/**
+ * The schema whose catalog a migration reads: the URL's `?schema=` (the session setting
+ * `tessera.schema`, which store/postgres.ts sets with it), else current_schema(). Not
+ * current_schema() alone: a schema that does not exist yet (`migrate --dry-run` creates none) is
+ * skipped by it for the next one on the search path, public, whose tables would then be taken for
+ * the schema's own and the dry run would plan nothing.
+ */
+const CATALOG_SCHEMA = "coalesce(nullif(current_setting('tessera.schema', true), ''), current_schema())";
+
 export const postgresDialect: Dialect = {
   name: 'postgres',
   quote: (identifier) => `"${identifier.replace(/"/g, '""')}"`,
@@ -108,14 +117,14 @@ export const postgresDialect: Dialect = {
   alterColumnType: (table, column, type) => `ALTER TABLE ${table} ALTER COLUMN ${column} TYPE ${type}`,
   catalogColumns: {
     sql: `SELECT table_name, column_name, CASE data_type WHEN 'date' THEN 1 WHEN 'timestamp with time zone' THEN 0 END, `
-      + `CASE data_type WHEN 'numeric' THEN numeric_scale END FROM information_schema.columns WHERE table_schema = current_schema()`,
+      + `CASE data_type WHEN 'numeric' THEN numeric_scale END FROM information_schema.columns WHERE table_schema = ${CATALOG_SCHEMA}`,
     params: [],
   },
   dropIndex: (name) => `DROP INDEX ${name}`,
   catalogIndexes: {
     sql: `SELECT t.relname, c.relname, a.attname FROM pg_index x JOIN pg_class c ON c.oid = x.indexrelid JOIN pg_class t ON t.oid = x.indrelid `
       + `JOIN pg_namespace n ON n.oid = t.relnamespace CROSS JOIN LATERAL unnest(x.indkey::int2[]) WITH ORDINALITY AS k(attnum, ord) `
-      + `JOIN pg_attribute a ON a.attrelid = t.oid AND a.attnum = k.attnum WHERE n.nspname = current_schema() AND NOT x.indisprimary ORDER BY 1, 2, k.ord`,
+      + `JOIN pg_attribute a ON a.attrelid = t.oid AND a.attnum = k.attnum WHERE n.nspname = ${CATALOG_SCHEMA} AND NOT x.indisprimary ORDER BY 1, 2, k.ord`,
     params: [],
   },
 };

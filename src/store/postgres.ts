@@ -152,7 +152,9 @@ export class PostgresDatabase implements Database {
           super({ ...config, connectionTimeoutMillis });
         }
       },
-      options: schema ? `-c search_path=${schema},public` : undefined,
+      // tessera.schema names the URL's schema to the catalog queries (postgresDialect
+      // catalogColumns), as current_schema() skips a schema that does not exist yet.
+      options: schema ? `-c search_path=${schema},public -c tessera.schema=${schema}` : undefined,
       types: { getTypeParser: ((oid: number, format?: 'text' | 'binary') => (oid === DATE_OID ? (v: string) => v : pg.types.getTypeParser(oid, format as 'text'))) as typeof pg.types.getTypeParser },
     });
     this.pool.on('error', () => undefined); // an idle client's connection dropped; the next query reconnects
