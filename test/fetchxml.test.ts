@@ -132,6 +132,46 @@ for (const database of DATABASES) {
         expect(statements[0]!.sql).to.match(/^SELECT DISTINCT /);
       });
 
+      it('attribute alias: the column under its alias (a lookup\'s GUID too), annotations under it with AttributeName, the primary key still added', async () => {
+        const xml = fetchXml(`<attribute name="msdyn_name" alias="n"/><attribute name="msdyn_interactiontype" alias="kind"/><attribute name="msdyn_interactiondataid" alias="payload"/><attribute name="importsequencenumber"/>${BY_SEQUENCE}`);
+        const plain = await ok(xml);
+        const [zeta, alpha] = plain.value;
+        expect(Object.keys(alpha)).to.deep.equal(['@odata.etag', 'importsequencenumber', PK, 'n', 'kind', 'payload']);
+        expect(alpha).to.deep.include({ importsequencenumber: 1, [PK]: ids['alpha'], n: 'alpha', kind: 100230301, payload: data['Red payload'] });
+        // Null aliased columns are left out as the others are.
+        expect(Object.keys(zeta)).to.deep.equal(['@odata.etag', PK, 'n', 'kind']);
+        const annotated = (await ok(xml, ALL_ANNOTATIONS)).value[1];
+        expect(annotated).to.deep.include({
+          'n@OData.Community.Display.V1.AttributeName': 'msdyn_name', n: 'alpha',
+          'kind@OData.Community.Display.V1.AttributeName': 'msdyn_interactiontype', 'kind@OData.Community.Display.V1.FormattedValue': 'ThumbsUp',
+          'payload@OData.Community.Display.V1.AttributeName': 'msdyn_interactiondataid', 'payload@Microsoft.Dynamics.CRM.lookuplogicalname': DATA,
+          'payload@OData.Community.Display.V1.FormattedValue': 'Red payload', payload: data['Red payload'],
+        });
+        expect(Object.keys(annotated).filter((k) => k.includes('msdyn_name') || k.includes('_msdyn_interactiondataid_value') || k.includes('associatednavigationproperty'))).to.deep.equal([]);
+        // AttributeName only when asked for, as the other annotations.
+        const formatted = (await ok(xml, { Prefer: 'odata.include-annotations="OData.Community.Display.V1.FormattedValue"' })).value[1];
+        expect(Object.keys(formatted).filter((k) => k.includes('AttributeName'))).to.deep.equal([]);
+        // A column may be returned under its name and under several aliases.
+        const twice = await ok(fetchXml(`${NAME}<attribute name="msdyn_name" alias="a"/><attribute name="msdyn_name" alias="b"/>${condition('msdyn_name', 'eq', 'beta')}`));
+        expect(twice.value[0]).to.deep.include({ msdyn_name: 'beta', a: 'beta', b: 'beta' });
+      });
+
+      it('attribute alias: each column returned must have a unique name; <order alias> only in aggregate queries', async () => {
+        for (const body of [
+          `${NAME}<attribute name="importsequencenumber" alias="msdyn_name"/>`,
+          '<attribute name="msdyn_name" alias="x"/><attribute name="importsequencenumber" alias="x"/>',
+          `<attribute name="msdyn_name" alias="${PK}"/>`,
+          '<attribute name="msdyn_interactiondataid"/><attribute name="msdyn_name" alias="_msdyn_interactiondataid_value"/>',
+          `<attribute name="msdyn_name" alias="x"/><link-entity name="${DATA}" from="${DATA}id" to="msdyn_interactiondataid" link-type="outer" alias="d"><attribute name="msdyn_name" alias="x"/></link-entity>`,
+        ]) {
+          const e = await error(fetchXml(body));
+          expect(e.code, body).to.equal('0x80040203');
+          expect(e.message, body).to.contain('unique name');
+        }
+        expect((await error(fetchXml('<attribute name="msdyn_name" alias="a.b"/>'))).message).to.contain("alias 'a.b'");
+        expect((await error(fetchXml('<attribute name="msdyn_name" alias="n"/><order alias="n"/>'))).message).to.contain('only valid in aggregate queries');
+      });
+
       it('FormattedValue annotations come only when asked for', async () => {
         const plain = await ok(fetchXml(`${NAME}<attribute name="msdyn_interactiontype"/><attribute name="createdby"/>${condition('msdyn_name', 'eq', 'alpha')}`));
         expect(Object.keys(plain.value[0]).filter((k) => k.includes('@'))).to.deep.equal(['@odata.etag']);
@@ -267,6 +307,41 @@ for (const database of DATABASES) {
         expect(Object.keys(delta).filter((k) => k.startsWith('d_x002e_'))).to.deep.equal([]);
       });
 
+      it('many-to-one columns with an alias: under the alias alone, annotations with AttributeName', async () => {
+        const body = await ok(fetchXml(`${NAME}${BY_SEQUENCE}${toData('<attribute name="msdyn_name" alias="payload"/><attribute name="createdby" alias="d"/>')}`), ALL_ANNOTATIONS);
+        const alpha = body.value.find((v: { msdyn_name: string }) => v.msdyn_name === 'alpha');
+        expect(alpha).to.deep.include({
+          'payload@OData.Community.Display.V1.AttributeName': 'msdyn_name', payload: 'Red payload',
+          'd@OData.Community.Display.V1.AttributeName': 'createdby', 'd@Microsoft.Dynamics.CRM.lookuplogicalname': 'systemuser',
+          'd@OData.Community.Display.V1.FormattedValue': 'SYSTEM', d: s.service.caller.systemuserid,
+        });
+        expect(Object.keys(alpha).filter((k) => k.startsWith('d_x002e_') || k.includes('associatednavigationproperty') || k.includes('@name'))).to.deep.equal([]);
+        const delta = body.value.find((v: { msdyn_name: string }) => v.msdyn_name === 'delta');
+        expect(delta).to.not.have.any.keys('payload', 'd');
+      });
+
+      it('distinct with link-entity columns: each combination of root and linked values once, ordered, paged without a paging cookie', async () => {
+        const blue = '<filter><condition attribute="msdyn_name" operator="begins-with" value="blue"/></filter>';
+        const body = await ok(fetchXml(`<attribute name="statecode"/>${toData('<attribute name="msdyn_name"/>')}`, 'distinct="true"'));
+        expect(body.value).to.deep.equal([{ statecode: 0 }, { statecode: 0, 'd_x002e_msdyn_name': 'Blue payload' }, { statecode: 0, 'd_x002e_msdyn_name': 'Red payload' }]);
+        expect(statements[0]!.sql).to.match(/^SELECT DISTINCT /);
+        // An outer link with a filter (bound parameters in the linked column), aliased, ordered by a root column.
+        const filtered = await ok(fetchXml(`<attribute name="statecode"/><order attribute="statecode" descending="true"/>${toData('<attribute name="msdyn_name" alias="payload"/>', 'outer', blue)}`, 'distinct="true"'));
+        expect(filtered.value).to.deep.equal([{ statecode: 0 }, { statecode: 0, payload: 'Blue payload' }]);
+        const inner = await ok(fetchXml(`<attribute name="msdyn_interactiontype"/>${toData('<attribute name="msdyn_name"/>', 'inner', blue)}`, 'distinct="true" useraworderby="true"'));
+        expect(inner.value).to.deep.equal([{ 'd_x002e_msdyn_name': 'Blue payload' }, { msdyn_interactiontype: 100230301, 'd_x002e_msdyn_name': 'Blue payload' }]);
+        // Pages skip rows: morerecords while more follow, no paging cookie, and a cookie sent back is ignored.
+        const page1 = await ok(fetchXml(`<attribute name="statecode"/>${toData('<attribute name="msdyn_name"/>')}`, 'distinct="true" count="2" page="1"'), COOKIE_ANNOTATIONS);
+        expect(page1.value).to.have.length(2);
+        expect(page1['@Microsoft.Dynamics.CRM.morerecords']).to.equal(true);
+        expect(page1).to.not.have.any.keys('@Microsoft.Dynamics.CRM.fetchxmlpagingcookie');
+        const cookie = '&lt;cookie page=&quot;1&quot;&gt;&lt;statecode last=&quot;0&quot; first=&quot;0&quot; /&gt;&lt;/cookie&gt;';
+        const page2 = await ok(fetchXml(`<attribute name="statecode"/>${toData('<attribute name="msdyn_name"/>')}`, `distinct="true" count="2" page="2" paging-cookie="${cookie}"`), COOKIE_ANNOTATIONS);
+        expect(page2.value).to.deep.equal([{ statecode: 0, 'd_x002e_msdyn_name': 'Red payload' }]);
+        expect(page2).to.not.have.any.keys('@Microsoft.Dynamics.CRM.fetchxmlpagingcookie', '@Microsoft.Dynamics.CRM.morerecords');
+        expect(statements[0]!.sql).to.match(/OFFSET/);
+      });
+
       it('many-to-one inner restricts the rows; filters inside the link apply to the join; nested links and default aliases', async () => {
         const inner = await ok(fetchXml(`${NAME}${BY_SEQUENCE}${toData('<attribute name="msdyn_name"/>', 'inner', '<filter><condition attribute="msdyn_name" operator="begins-with" value="blue"/></filter>')}`));
         expect(inner.value.map((v: Record<string, string>) => [v['msdyn_name'], v['d_x002e_msdyn_name']])).to.deep.equal([['gamma', 'Blue payload'], ["O'Brien", 'Blue payload']]);
@@ -336,6 +411,21 @@ for (const database of DATABASES) {
           expect(Number(m![1])).to.equal(page + 1);
           cookie = decodeURIComponent(decodeURIComponent(m![2]!));
           expect(cookie).to.match(new RegExp(`^<cookie page="${page}"><msdyn_name last="[^"]*" first="[^"]*" /><${PK} last="\\{[0-9A-F-]{36}\\}" first="\\{[0-9A-F-]{36}\\}" /></cookie>$`));
+        }
+        expect(seen).to.deep.equal([...rows.map((r) => r[0])].sort((a, b) => a.toLowerCase().localeCompare(b.toLowerCase())));
+      });
+
+      it('aliased columns page with the paging cookie as the others do', async () => {
+        const seen: string[] = [];
+        let cookie: string | undefined;
+        for (let page = 1; page < 5; page++) {
+          const cookieAttr = cookie ? ` paging-cookie="${cookie.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;')}"` : '';
+          const body = await ok(fetchXml('<attribute name="msdyn_name" alias="n"/><order attribute="msdyn_name"/>', `count="3" page="${page}"${cookieAttr}`), COOKIE_ANNOTATIONS);
+          seen.push(...body.value.map((v: { n: string }) => v.n));
+          if (page > 1) expect(statements[0]!.sql, 'page > 1 is a keyset seek').to.not.match(/OFFSET/);
+          const annotation = body['@Microsoft.Dynamics.CRM.fetchxmlpagingcookie'];
+          if (!annotation) break;
+          cookie = decodeURIComponent(decodeURIComponent(/pagingcookie="([^"]+)"/.exec(annotation)![1]!));
         }
         expect(seen).to.deep.equal([...rows.map((r) => r[0])].sort((a, b) => a.toLowerCase().localeCompare(b.toLowerCase())));
       });

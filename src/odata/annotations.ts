@@ -3,7 +3,7 @@ import type { AttributeModel, Model } from '../model/types.js';
 /**
  * Instance annotations a client asks for with `Prefer: odata.include-annotations="…"`
  * (digest §4.1): `*`, a comma list of terms, wildcards such as `Microsoft.Dynamics.CRM.*`, and
- * exclusions `-term`. Tessera emits the terms below (the last two on FetchXML reads only).
+ * exclusions `-term`. Tessera emits the terms below (the last three on FetchXML reads only).
  */
 export const TERMS = {
   formattedValue: 'OData.Community.Display.V1.FormattedValue',
@@ -13,6 +13,7 @@ export const TERMS = {
   totalRecordCountLimitExceeded: 'Microsoft.Dynamics.CRM.totalrecordcountlimitexceeded',
   fetchXmlPagingCookie: 'Microsoft.Dynamics.CRM.fetchxmlpagingcookie',
   moreRecords: 'Microsoft.Dynamics.CRM.morerecords',
+  attributeName: 'OData.Community.Display.V1.AttributeName',
 } as const;
 
 /** Which annotations a response carries. */

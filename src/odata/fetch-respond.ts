@@ -1,19 +1,35 @@
+import type { AttributeModel } from '../model/types.js';
 import type { FetchPlan } from '../plan/fetch.js';
 import { cookieOfRows } from '../plan/paging-cookie.js';
 import type { ReadResult } from '../store/execute.js';
-import { TERMS } from './annotations.js';
+import { TERMS, type AnnotationSet } from './annotations.js';
 import type { MetadataLevel } from './metadata-level.js';
-import { collectionHead, entityWriter, json, preferenceApplied, writeProperty, type HttpResponse } from './respond.js';
+import { collectionHead, columnSlots, entityWriter, json, preferenceApplied, slotAnnotations, writeProperty, type HttpResponse } from './respond.js';
 
 /**
  * Respond stage of the FetchXML front end (digest §3.8; Dataverse "Use FetchXML with Web API" and
  * "Page results using FetchXml"): rows as for OData reads (`@odata.etag`, lookups as `_x_value`,
  * annotations when asked for) except that null columns are left out, and link-entity columns
  * follow as `<alias>_x002e_<attribute>` (linkedColumnName), their lookups' names as FormattedValue
- * (LinkedColumn.nameOf) as the root's. While more rows follow the page, and only when asked for with
+ * (LinkedColumn.nameOf) as the root's. Columns with an `alias` (root or link-entity) are answered
+ * under it (writeAliased). While more rows follow the page, and only when asked for with
  * `Prefer: odata.include-annotations`, the body carries `@Microsoft.Dynamics.CRM.fetchxmlpagingcookie`
- * and `@Microsoft.Dynamics.CRM.morerecords: true`; both are absent on the last page.
+ * (not for queries without paging cookies, FetchPlan.pagingCookie) and
+ * `@Microsoft.Dynamics.CRM.morerecords: true`; both are absent on the last page.
  */
+
+/**
+ * Writes the column `a` answered under its attribute `alias` (Dataverse "Select columns using
+ * FetchXml", Column aliases, Web API): the value under the alias, a lookup's GUID too (not as
+ * `_x_value`); when asked for, `<alias>@OData.Community.Display.V1.AttributeName` (the column's
+ * logical name), its FormattedValue and, for a lookup, `lookuplogicalname` (no
+ * `associatednavigationproperty`: an alias is no navigation property). Nothing for null values.
+ */
+function writeAliased(out: Record<string, unknown>, ann: AnnotationSet | undefined, a: AttributeModel, alias: string, v: unknown, lookupName: unknown, target?: string): void {
+  if (v === null || v === undefined) return;
+  if (ann?.attributeName) out[`${alias}@${TERMS.attributeName}`] = a.LogicalName;
+  writeProperty(out, ann && { ...ann, associatedNavigationProperty: false }, a, alias, v, lookupName, target);
+}
 
 /**
  * Builds the 200 response of a FetchXML read; `includeAnnotations` is the Prefer value, echoed in
@@ -23,21 +39,30 @@ export function fetchResponse(serviceRoot: string, plan: FetchPlan, result: Read
   const read = plan.read;
   const ann = read.annotations;
   const body = collectionHead(serviceRoot, read, result);
-  const cookie = result.hasMore ? cookieOfRows(read.orderBy, plan.page, result.columns, result.rows) : undefined;
-  if (cookie) {
-    if (ann?.fetchXmlPagingCookie) body[`@${TERMS.fetchXmlPagingCookie}`] = cookie;
-    if (ann?.moreRecords) body[`@${TERMS.moreRecords}`] = true;
+  if (result.hasMore) {
+    const cookie = plan.pagingCookie ? cookieOfRows(read.orderBy, plan.page, result.columns, result.rows) : undefined;
+    if (cookie && ann?.fetchXmlPagingCookie) body[`@${TERMS.fetchXmlPagingCookie}`] = cookie;
+    if ((cookie || !plan.pagingCookie) && ann?.moreRecords) body[`@${TERMS.moreRecords}`] = true;
   }
-  const write = entityWriter(read, result.columns, serviceRoot, undefined, metadata);
+  // Columns read only to be answered under an alias are left out of the entity itself.
+  const write = entityWriter({ ...read, columns: read.columns.filter((a) => plan.visible.includes(a)) }, result.columns, serviceRoot, undefined, metadata);
+  const aliased = plan.aliased.map(({ alias, attribute }) => ({ alias, attribute, slots: columnSlots(read, result.columns, attribute) }));
   const all = (read.linked ?? []).map((l, k) => ({ l, i: result.columns.length + read.lookupNames.length + read.expand.length + k }));
   const linked = all.filter(({ l }) => l.nameOf === undefined).map(({ l, i }) => ({ l, i, name: all.find((n) => n.l.nameOf === l.name)?.i }));
   body['value'] = result.rows.map((row) => {
     const out = write(row);
     for (const key of Object.keys(out)) if (out[key] === null) delete out[key];
+    for (const { alias, attribute, slots } of aliased) {
+      if (slots.i < 0) continue;
+      const { formatted, target } = slotAnnotations(slots, row);
+      writeAliased(out, ann, attribute, alias, row[slots.i], formatted, target);
+    }
     for (const { l, i, name } of linked) {
       const v = row[i];
       if (v === null || v === undefined) continue;
-      writeProperty(out, ann, l.attribute, l.name, v, name === undefined ? undefined : row[name]);
+      const lookupName = name === undefined ? undefined : row[name];
+      if (l.aliased) writeAliased(out, ann, l.attribute, l.name, v, lookupName);
+      else writeProperty(out, ann, l.attribute, l.name, v, lookupName);
     }
     return out;
   });

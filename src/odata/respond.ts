@@ -210,6 +210,29 @@ export function writeProperty(out: Record<string, unknown>, ann: AnnotationSet |
   out[name] = jsonValue(a, v);
 }
 
+/** Where a row of a read holds an output column: its value, its lookup's target names, its polymorphic lookup's type column (-1: none). */
+export interface ColumnSlots {
+  readonly i: number;
+  readonly names: readonly number[];
+  readonly typeIndex: number;
+}
+
+/** The ColumnSlots of column `a` in rows of `plan` whose fetched columns are `fetched` (the lookup names follow them). */
+export function columnSlots(plan: ReadPlan, fetched: readonly unknown[], a: AttributeModel): ColumnSlots {
+  const names = plan.lookupNames.flatMap((l, j) => (l.attribute === a ? [fetched.length + j] : []));
+  return { i: fetched.indexOf(a), names, typeIndex: a.TypeAttribute ? fetched.indexOf(a.TypeAttribute) : -1 };
+}
+
+/**
+ * What `row` holds for a column's annotations (slots from columnSlots): the lookup's target name
+ * (from whichever target's name subquery found the row) and a polymorphic lookup's target table,
+ * the row's type column (digest §1.5; undefined: writeProperty's default).
+ */
+export function slotAnnotations(slots: Pick<ColumnSlots, 'names' | 'typeIndex'>, row: readonly Value[]): { formatted: unknown; target: string | undefined } {
+  const target = slots.typeIndex >= 0 ? row[slots.typeIndex] as string | null : undefined;
+  return { formatted: slots.names.map((j) => row[j]).find((n) => n !== null && n !== undefined), target: target ?? undefined };
+}
+
 /**
  * Turns fetched rows into entity objects: `@odata.context` first when given (single-entity
  * responses; `serviceRoot` makes the `@odata.id` of `<nav>/$ref` expansions), then `@odata.etag`,
@@ -223,10 +246,7 @@ export function entityWriter(plan: ReadPlan, fetched: readonly unknown[], servic
   const versionIndex = fetched.indexOf(plan.entity.attributesByName.get('versionnumber'));
   const ann = plan.annotations;
   const full = metadata === 'full';
-  const outputs = plan.columns.map((a) => {
-    const names = plan.lookupNames.flatMap((l, j) => (l.attribute === a ? [fetched.length + j] : []));
-    return { a, name: a.PropertyName, i: fetched.indexOf(a), names, typeIndex: a.TypeAttribute ? fetched.indexOf(a.TypeAttribute) : -1, rewrite: rewritesValues(a) };
-  });
+  const outputs = plan.columns.map((a) => ({ a, name: a.PropertyName, ...columnSlots(plan, fetched, a), rewrite: rewritesValues(a) }));
   const expansions = plan.expand.map((e, j) => ({ e, i: fetched.length + plan.lookupNames.length + j }));
   const idIndex = fetched.indexOf(plan.entity.attributesByName.get(plan.entity.PrimaryIdAttribute));
   return (row) => {
@@ -242,11 +262,8 @@ export function entityWriter(plan: ReadPlan, fetched: readonly unknown[], servic
       for (const { a, name, i, rewrite } of outputs) out[name] = rewrite ? jsonValue(a, row[i]) : row[i];
     } else for (const { a, name, i, names, typeIndex } of outputs) {
       if (full) writeValueType(out, a, name, row[i]);
-      // A polymorphic lookup's target is the row's type column (digest §1.5); its name comes from
-      // whichever target's name subquery found the row.
-      const target = typeIndex >= 0 ? row[typeIndex] as string | null : undefined;
-      const formatted = names.map((j) => row[j]).find((n) => n !== null && n !== undefined);
-      writeProperty(out, ann, a, name, row[i], formatted, target ?? undefined);
+      const { formatted, target } = slotAnnotations({ names, typeIndex }, row);
+      writeProperty(out, ann, a, name, row[i], formatted, target);
     }
     if (full) fullLinks(out, plan.entity, serviceRoot, id);
     for (const { e, i } of expansions) writeExpansion(out, e, row[i], serviceRoot, plan.entity, id as string, ann, full);

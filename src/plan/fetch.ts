@@ -3,7 +3,7 @@ import { pkOf } from '../model/primary-key.js';
 import type { AttributeModel, EntityModel, Model, NavigationPropertyModel } from '../model/types.js';
 import { annotationSet } from '../odata/annotations.js';
 import type { Expr } from '../odata/expression.js';
-import { FILTER_LINK_TYPES, type ConditionOperator, type FetchCondition, type FetchFilter, type FetchLink, type FetchOrder, type FetchQuery, type FetchTable } from '../odata/fetchxml.js';
+import { FILTER_LINK_TYPES, type ConditionOperator, type FetchAttribute, type FetchCondition, type FetchFilter, type FetchLink, type FetchOrder, type FetchQuery, type FetchTable } from '../odata/fetchxml.js';
 import type { Preferences } from '../odata/prefer.js';
 import { compareValue, inValues, type ComparedValue } from './compare.js';
 import { likePattern } from './filter.js';
@@ -36,6 +36,10 @@ import { textValue } from './values.js';
  *   NOT EXISTS(C), not all = EXISTS(C).
  * - Columns of many-to-one links come back as `<alias>.<attribute>` (LinkedColumn: a scalar
  *   subquery per column following the lookups; null when a step finds no row meeting its C).
+ * - An `attribute` with an `alias` (root or link) comes back under the alias alone (FetchPlan.aliased,
+ *   LinkedColumn.aliased; "Select columns using FetchXml", Column aliases); names must be unique.
+ * - `distinct` with link columns: distinct rows over root and link columns, ordered by the orders,
+ *   then the root's output columns, then the link columns; paged by skipping rows, no paging cookie.
  * - A root `condition` with `entityname` tests a linked row's column as after an outer join:
  *   EXISTS(linked row meeting C and the condition), or, when the condition holds for null, also
  *   NOT EXISTS(linked row meeting C).
@@ -53,6 +57,16 @@ export interface FetchPlan {
   /** The 1-based page this read returns (for the paging cookie). */
   readonly page: number;
   readonly query: FetchQuery;
+  /** The root columns of `read.columns` answered under their own names (the others only under aliases). */
+  readonly visible: readonly AttributeModel[];
+  /** Root columns answered under an `alias` (link-entity ones are LinkedColumns named by theirs). */
+  readonly aliased: readonly AliasedColumn[];
+  /**
+   * False for queries whose pages Dataverse answers without a paging cookie ("Page results using
+   * FetchXml", Queries that don't support paging cookies): `distinct` with link-entity columns,
+   * paged by skipping rows.
+   */
+  readonly pagingCookie: boolean;
 }
 
 /** What the FetchXML planner needs besides the query: the model, the caller and the clock. */
@@ -477,17 +491,19 @@ export class FetchPlanner {
     const reachable = this.walkLinks(root, links, (link, visit) => {
       visited.set(link, visit);
       const { table, path, alias } = visit;
-      const attributes = link.allAttributes ? [...table.attributesByProperty.values()] : link.attributes.map((x) => {
-        if (x.alias !== undefined || x.aggregate !== undefined || x.groupby !== undefined) throw Errors.notImplemented(`Aliases and aggregates on link-entity attributes ('${alias}.${x.name}') outside aggregate queries`);
-        return this.column(table, x.name);
-      });
+      // checkAggregate has refused aggregate, groupby and dategrouping outside aggregate queries.
+      const attributes = link.allAttributes ? [...table.attributesByProperty.values()].map((attribute) => ({ attribute, alias: undefined }))
+        : link.attributes.map((x) => ({ attribute: this.column(table, x.name), alias: columnAlias(x) }));
       if (attributes.length && path.some((s) => s.navigation.kind !== 'single')) {
         throw Errors.notImplemented(`Columns of the one-to-many link-entity '${alias}' (Dataverse returns a row per related row)`);
       }
       if (attributes.length && path.some((s) => !s.navigation.intersect && s.navigation.relationship.ReferencingAttribute.TypeAttribute)) {
         throw Errors.notImplemented(`Columns of the link-entity '${alias}' through a polymorphic lookup`);
       }
-      for (const attribute of new Set(attributes)) columns.push({ name: linkedColumnName(alias, attribute), path, attribute });
+      for (const x of attributes) {
+        const name = x.alias ?? linkedColumnName(alias, x.attribute);
+        if (!columns.some((c) => c.name === name)) columns.push({ name, path, attribute: x.attribute, ...(x.alias !== undefined ? { aliased: true } : {}) });
+      }
     });
     return { columns, reachable, visited };
   }
@@ -528,16 +544,75 @@ function linkedLookupNames(model: Model, linked: readonly LinkedColumn[]): Linke
   });
 }
 
-/** Output columns of the root entity: `all-attributes` or none → every readable column. */
-function rootColumns(planner: FetchPlanner, entity: EntityModel, query: FetchQuery): AttributeModel[] {
+/** A root column answered under an `alias` of its `<attribute>` instead of its own name. */
+export interface AliasedColumn {
+  readonly alias: string;
+  readonly attribute: AttributeModel;
+}
+
+/**
+ * The `alias` of an `<attribute>` outside aggregate queries (Dataverse "Select columns using
+ * FetchXml", Column aliases: the name the column is returned under); undefined without one. 400
+ * `0x80040203` for an empty alias or one holding `@` or `.`, which would read as an annotation or
+ * as a link-entity column.
+ */
+function columnAlias(x: FetchAttribute): string | undefined {
+  if (x.alias === undefined) return undefined;
+  if (x.alias.trim() === '' || /[@.]/.test(x.alias)) throw Errors.invalidArgument(`Invalid FetchXML: the alias '${x.alias}' of the attribute '${x.name}' is not a valid column name.`);
+  return x.alias;
+}
+
+/**
+ * Output columns of the root entity: `all-attributes` or none → every readable column. `columns`
+ * are all that are read (the primary key added unless `distinct`); `visible` those answered under
+ * their own names (the unaliased ones and the primary key); `aliased` those answered under an
+ * alias (a column may be both, and aliased more than once).
+ */
+function rootColumns(planner: FetchPlanner, entity: EntityModel, query: FetchQuery): { columns: AttributeModel[]; visible: AttributeModel[]; aliased: AliasedColumn[] } {
   const t = query.entity;
-  const columns = t.allAttributes || !t.attributes.length ? [...entity.attributesByProperty.values()] : t.attributes.map((x) => {
-    if (x.alias !== undefined) throw Errors.notImplemented(`Column aliases outside aggregate queries (attribute '${x.name}' alias '${x.alias}')`);
-    return planner.column(entity, x.name);
-  });
   const pk = pkOf(entity);
-  if (!query.distinct && !columns.includes(pk)) columns.push(pk);
-  return [...new Set(columns)];
+  const add = (list: AttributeModel[], a: AttributeModel) => { if (!list.includes(a)) list.push(a); };
+  if (t.allAttributes || !t.attributes.length) {
+    const all = [...entity.attributesByProperty.values()];
+    if (!query.distinct) add(all, pk);
+    return { columns: all, visible: all, aliased: [] };
+  }
+  const columns: AttributeModel[] = [];
+  const visible: AttributeModel[] = [];
+  const aliased: AliasedColumn[] = [];
+  for (const x of t.attributes) {
+    const attribute = planner.column(entity, x.name);
+    const alias = columnAlias(x);
+    add(columns, attribute);
+    if (alias === undefined) add(visible, attribute);
+    else if (!aliased.some((c) => c.alias === alias)) aliased.push({ alias, attribute });
+  }
+  if (!query.distinct) { add(columns, pk); add(visible, pk); }
+  return { columns, visible, aliased };
+}
+
+/**
+ * Each column returned must have a unique name (Dataverse "Select columns using FetchXml", Column
+ * aliases): 400 `0x80040203` for an alias that another aliased column of another attribute uses,
+ * or that is the name (logical or Web API property name) of a column returned without alias.
+ */
+function checkUniqueNames(planner: FetchPlanner, query: FetchQuery, visible: readonly AttributeModel[], linked: readonly LinkedColumn[]): void {
+  const taken = new Set<string>();
+  for (const a of visible) { taken.add(a.LogicalName); taken.add(a.PropertyName); }
+  for (const c of linked) if (!c.aliased) taken.add(c.name);
+  const seen = new Map<string, string>();
+  const walk = (t: FetchTable, where: string) => {
+    for (const x of t.attributes) {
+      if (x.alias === undefined) continue;
+      const other = seen.get(x.alias);
+      if (taken.has(x.alias) || (other !== undefined && other !== `${where}${x.name}`)) {
+        throw Errors.invalidArgument(`Invalid FetchXML: the alias '${x.alias}' of the attribute '${where}${x.name}' is the name of another column of the results; each column returned must have a unique name.`);
+      }
+      seen.set(x.alias, `${where}${x.name}`);
+    }
+    for (const link of t.links) walk(link, `${planner.alias(link)}.`);
+  };
+  walk(query.entity, '');
 }
 
 /**
@@ -614,7 +689,8 @@ export function pageOffset(page: number, size: number): number {
  * and 501 for valid FetchXML Tessera does not implement (
  * joins outside lookup relationships, columns or orders of one-to-many links, orders by columns of
  * links whose conditions do not restrict the rows, fiscal and hierarchy operators, `distinct` with
- * link columns, link orders or a total count).
+ * link orders or a total count). 400 `0x80040203` for an attribute alias that is not unique among
+ * the returned column names (checkUniqueNames) or holds `@` or `.`.
  * `datasource="retained"` reads the retained rows of a retention-enabled table (Dataverse
  * "Long-term data retention"); 400 on a table without retention.
  */
@@ -628,9 +704,11 @@ export function planFetch(entity: EntityModel, query: FetchQuery, context: Fetch
     if (paging) throw Errors.invalidArgument(`The top attribute can't be specified with paging attribute ${paging}`);
   }
   planner.registerLinks(query.entity);
-  const columns = rootColumns(planner, entity, query);
+  const { columns, visible, aliased } = rootColumns(planner, entity, query);
   const { columns: linked, reachable, visited } = planner.linkedColumns(entity, query.entity.links);
-  if (query.distinct && linked.length) throw Errors.notImplemented('distinct="true" with link-entity columns');
+  checkUniqueNames(planner, query, visible, linked);
+  // Distinct rows over root and link columns: no keyset to seek after, so pages skip rows.
+  const pagingCookie = !(query.distinct && linked.length);
   if (query.distinct && count) throw Errors.notImplemented('A total record count with distinct="true"');
   const filter = planner.rootFilter(entity, query, reachable);
   const orderBy = rootOrder(planner, entity, query, columns, visited);
@@ -640,7 +718,7 @@ export function planFetch(entity: EntityModel, query: FetchQuery, context: Fetch
   let after: readonly Value[] | undefined;
   let offset: number | undefined;
   if (query.top === undefined && page > 1) {
-    const cookie = query.pagingCookie !== undefined ? decodePagingCookie(orderBy, query.pagingCookie) : undefined;
+    const cookie = query.pagingCookie !== undefined && pagingCookie ? decodePagingCookie(orderBy, query.pagingCookie) : undefined;
     // Dataverse ignores the cookie of any page but the previous one ("simple paging").
     if (cookie && cookie.page === page - 1) after = cookie.last;
     else offset = pageOffset(page, size);
@@ -666,7 +744,7 @@ export function planFetch(entity: EntityModel, query: FetchQuery, context: Fetch
     distinct: query.distinct || undefined,
     dataSource: dataSourceOf(entity, query),
   };
-  return { read, page, query };
+  return { read, page, query, visible, aliased, pagingCookie };
 }
 
 /**

@@ -110,7 +110,11 @@ export interface ReadPlan {
    * statement after the expansions; undefined = none.
    */
   readonly linked?: readonly LinkedColumn[];
-  /** SELECT DISTINCT over the output columns: no row version is read, so rows carry no ETag. */
+  /**
+   * SELECT DISTINCT over the output columns: no row version is read, so rows carry no ETag. With
+   * `linked` columns, rows are ordered by them after `orderBy`, so that the order of the distinct
+   * rows is total.
+   */
   readonly distinct?: boolean;
   /**
    * Rows skipped before the page (FetchXML `page` without a usable paging cookie); undefined = 0.
@@ -150,6 +154,12 @@ export interface LinkedColumn {
    * `nameOf` (another LinkedColumn's name) points at, its FormattedValue.
    */
   readonly nameOf?: string;
+  /**
+   * Set when `name` is the `alias` of its FetchXML `<attribute>` rather than `<link alias>.<column>`:
+   * answered with the `OData.Community.Display.V1.AttributeName` annotation (Dataverse "Select
+   * columns using FetchXml", Column aliases).
+   */
+  readonly aliased?: boolean;
 }
 
 /**

@@ -286,7 +286,10 @@ export function renderRead(d: Dialect, plan: ReadPlan): Statement {
   const body = `${columns} FROM ${table(d, plan.entity)}${whereClause(conditions)}`;
   // A key is unique: no ORDER BY or LIMIT (with SQLite, a bound LIMIT costs more than the lookup).
   if (plan.id !== undefined) return { sql: `SELECT ${body}`, params: p.values };
-  const orderBy = () => plan.orderBy.map((k) => d.orderItem(sortTerm(d, k.attribute, outer, p), k.descending)).join(', ');
+  // DISTINCT with linked columns: they complete the order, by their output names (PostgreSQL wants
+  // a DISTINCT's ORDER BY terms in its select list, and re-rendered they would bind new parameters).
+  const distinctLinked = plan.distinct ? (plan.linked ?? []).map((_, i) => d.orderItem(d.quote(`linked${i + 1}`), false)) : [];
+  const orderBy = () => [...plan.orderBy.map((k) => d.orderItem(sortTerm(d, k.attribute, outer, p), k.descending)), ...distinctLinked].join(', ');
   const order = orderBy();
   const limit = p.add(plan.paged ? plan.limit + 1 : plan.limit);
   const offset = plan.offset ? p.add(plan.offset) : undefined;
