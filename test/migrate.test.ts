@@ -315,6 +315,21 @@ for (const database of DATABASES) {
       await migrate(db, tables(thing));
     }));
 
+    it('refuses to leave out a many-to-many relationship while it stores links between served tables, as a reload does', () => onFresh(database, async (db) => {
+      const tag = table('new_tag');
+      const note = (linked: boolean) => ({ ...table('new_note'), ...(linked ? { ManyToManyRelationships: [{ SchemaName: 'new_note_tag', Entity1LogicalName: 'new_note', Entity2LogicalName: 'new_tag' }] } : {}) });
+      const linked = await Service.open(tables(note(true), tag), db, log);
+      const n = await create(linked, 'new_notes', { new_name: 'n' });
+      const t = await create(linked, 'new_tags', { new_name: 't' });
+      expect((await send(linked, 'POST', `new_notes(${n})/new_note_tag/$ref`, { '@odata.id': `/new_tags(${t})` })).status).to.equal(204);
+      expect(await refusal(db, tables(note(false), tag))).to.deep.equal([
+        "the many-to-many relationship of intersect table 'new_note_tag' cannot stop being served while 1 links of it are stored (between rows of 'new_note' and 'new_tag'; deleting a linked row meanwhile would leave its links pointing at nothing); declare it again and disassociate them first, or remove the file of 'new_note' and 'new_tag' too",
+      ]);
+      const again = await Service.open(tables(note(true), tag), db, log);
+      expect((await send(again, 'DELETE', `new_notes(${n})/new_note_tag(${t})/$ref`, {})).status).to.equal(204);
+      await migrate(db, tables(note(false), tag));
+    }));
+
     it('opens a database whose bookkeeping predates lookups\' Targets, and records them from then on', () => onFresh(database, async (db) => {
       const first = await Service.open(tables(...places, book('new_shelf')), db, log);
       const shelf = await create(first, 'new_shelfs', { new_name: 'top' });

@@ -126,12 +126,26 @@ function columnPrecision(a: AttributeModel): number | null {
 }
 
 /**
- * The Targets of `a` that the bookkeeping records: those of a lookup its file declares; none
- * (null) for other columns and for the engine's lookups (isEngineLookup), whose rows point at
- * users and the organization and whose Targets the metadata cannot change.
+ * The Targets of `a` that the bookkeeping records: those of a lookup its file declares, and for a
+ * column of an intersect table the table its ids belong to (`sides`, intersectSides); none (null)
+ * for other columns and for the engine's lookups (isEngineLookup), whose rows point at users and
+ * the organization and whose Targets the metadata cannot change.
  */
-function recordedTargets(e: EntityModel, a: AttributeModel): string | null {
+function recordedTargets(e: EntityModel, a: AttributeModel, sides: ReadonlyMap<AttributeModel, string>): string | null {
+  const side = sides.get(a);
+  if (side !== undefined) return side;
   return a.Targets.length && !isEngineLookup(e, a) ? a.Targets.join(',') : null;
+}
+
+/**
+ * The two id columns of every intersect table of `model`, each with the table whose rows it links
+ * (a many-to-many relationship's Entity1 or Entity2): they are Uniqueidentifier columns, not
+ * lookups, so they have no Targets of their own.
+ */
+function intersectSides(model: Model): Map<AttributeModel, string> {
+  const sides = new Map<AttributeModel, string>();
+  for (const e of model.entities) for (const n of e.navigation.values()) if (n.intersect) sides.set(n.intersect.own, n.source.LogicalName);
+  return sides;
 }
 
 /** Rewrites the bookkeeping rows of every table in the model (all columns of snapshotColumns). */
@@ -139,10 +153,11 @@ export function writeSnapshot(d: Dialect, model: Model): Statement[] {
   const out: Statement[] = [];
   const columns = snapshotColumns(d);
   const insert = `INSERT INTO ${d.quote(SNAPSHOT)} (${columns.map(([name]) => d.quote(name)).join(', ')}) VALUES (${columns.map((_, i) => d.placeholder(i + 1)).join(', ')})`;
+  const sides = intersectSides(model);
   for (const e of model.entities) {
     out.push({ sql: `DELETE FROM ${d.quote(SNAPSHOT)} WHERE ${d.quote('entity')} = ${d.placeholder(1)}`, params: [e.LogicalName] });
     const rows: Array<[string, string, number | null, string | null, number | null, string | null]> = stored(e).map((a) => [
-      a.LogicalName, a.AttributeType, a.MaxLength ?? null, a.AttributeType === 'DateTime' ? a.DateTimeBehavior ?? null : null, columnPrecision(a), recordedTargets(e, a),
+      a.LogicalName, a.AttributeType, a.MaxLength ?? null, a.AttributeType === 'DateTime' ? a.DateTimeBehavior ?? null : null, columnPrecision(a), recordedTargets(e, a, sides),
     ]);
     if (e.ChangeTrackingEnabled) rows.push([CHANGE_TRACKING_ROW, 'ChangeTracking', null, null, null, null]);
     for (const row of rows) out.push({ sql: insert, params: [e.LogicalName, ...row] });

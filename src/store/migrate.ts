@@ -95,8 +95,9 @@ function rowsSaid(n: number): string {
  *   relationship's delete behaviour to its rows (Restrict, Cascade, RemoveLink), and when it came
  *   back its lookups would name rows that are gone; so it stays served until its rows no longer
  *   point there, or the tables they point at go too. This holds as well for a table left out
- *   before when a table it points at is served again. (A removed many-to-many relationship is
- *   checked by a reload only, reload.ts linksOfRemoved: relationships are not recorded.)
+ *   before when a table it points at is served again. The same holds for the links of a
+ *   many-to-many relationship no file declares any more (its intersect table's columns record the
+ *   tables they link, ddl.ts intersectSides), in one line per relationship.
  * - a lookup of a served table whose Targets no longer name a table its stored rows point at (a
  *   polymorphic lookup's rows name their table in its type column; every set row of a lookup of
  *   one target points at that target): its joins, `$expand` and delete behaviours would no longer
@@ -109,6 +110,8 @@ function rowsSaid(n: number): string {
  */
 async function danglingReferences(db: Database, ex: Executor, model: Model, snapshot: readonly SnapshotAttribute[], schema: ReadonlyMap<string, ReadonlySet<string>>): Promise<string[]> {
   const lines: string[] = [];
+  // Intersect tables reported already (their two columns would each report them).
+  const intersects = new Set<string>();
   const count = async (table: string, column: string, type?: { column: string; target: string }) => {
     const [row] = await ex.rows(renderPointingRows(db.dialect, table, column, COUNT_CAP, type));
     return Math.min(Number(row![0]), COUNT_CAP);
@@ -117,6 +120,17 @@ async function danglingReferences(db: Database, ex: Executor, model: Model, snap
     const columns = schema.get(s.entity);
     if (!s.targets?.length || !columns?.has(s.attribute)) continue;
     const e = model.byLogicalName.get(s.entity);
+    if (!e && s.attributeType === 'Uniqueidentifier') {
+      // The intersect table of a many-to-many relationship no file declares any more: one line for
+      // its links, as a reload says it (reload.ts linksOfRemoved).
+      if (intersects.has(s.entity)) continue;
+      intersects.add(s.entity);
+      const sides = snapshot.filter((x) => x.entity === s.entity && x.attributeType === 'Uniqueidentifier').flatMap((x) => x.targets ?? []);
+      const served = sides.filter((t) => model.byLogicalName.has(t));
+      const rows = served.length ? await count(s.entity, s.attribute) : 0;
+      if (rows) lines.push(`the many-to-many relationship of intersect table '${s.entity}' cannot stop being served while ${rowsSaid(rows)} links of it are stored (between rows of ${sides.map((t) => `'${t}'`).join(' and ')}; deleting a linked row meanwhile would leave its links pointing at nothing); declare it again and disassociate them first, or remove the file of ${served.map((t) => `'${t}'`).join(' and ')} too`);
+      continue;
+    }
     if (!e) {
       const served = s.targets.filter((t) => model.byLogicalName.has(t));
       const rows = served.length ? await count(s.entity, s.attribute) : 0;
