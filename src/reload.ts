@@ -155,8 +155,11 @@ function schemaNameChanges(before: Model, after: Model): string[] {
  * One line per many-to-many relationship `before` has and `after` does not (its intersect table
  * is no longer served) that holds links while one of its tables is still served (linksOfRemoved).
  * A table that stops being served while its lookups point at served rows is refused by the
- * migration instead (store/migrate.ts danglingReferences), which checks it at start too: the
- * bookkeeping records lookups' Targets, not relationships. Throws the database's errors.
+ * migration instead (store/migrate.ts danglingReferences), which checks it at start too. The
+ * migration refuses a removed relationship's links as well (the bookkeeping records which tables
+ * an intersect table's columns link), but it no longer has the relationship: this check, run
+ * first while the served model still has it, names its SchemaName and the `$ref` that removes a
+ * link. Throws the database's errors.
  */
 async function linksOfRemovedRelationships(db: Database, before: Model, after: Model): Promise<string[]> {
   const lines: string[] = [];
