@@ -312,6 +312,53 @@ for (const database of DATABASES) {
       expect(choice.json.value[0].OptionSet.Options[0]).to.deep.include({ ParentValues: [], Tag: null, IsHidden: false });
     });
 
+    it('gives each column type the properties clients read: DateTime supported range and behavior, String FormatName, calculated-column properties, declared alike in $metadata', async () => {
+      const columns = `EntityDefinitions(LogicalName='${ENTITY}')/Attributes`;
+      const dates = await get(`${columns}/Microsoft.Dynamics.CRM.DateTimeAttributeMetadata?$select=LogicalName,MinSupportedValue,MaxSupportedValue,CanChangeDateTimeBehavior,FormulaDefinition,SourceTypeMask&$filter=LogicalName eq 'msdyn_clienttimestamp' or LogicalName eq 'createdon'`);
+      expect(dates.status, dates.text).to.equal(200);
+      const byName = Object.fromEntries(dates.json.value.map((a: Record<string, any>) => [a['LogicalName'], a]));
+      // Dataverse's constants (SDK DateTimeAttributeMetadata), the same for every column.
+      expect(byName['msdyn_clienttimestamp']).to.deep.equal({
+        '@odata.type': '#Microsoft.Dynamics.CRM.DateTimeAttributeMetadata', MetadataId: byName['msdyn_clienttimestamp'].MetadataId, LogicalName: 'msdyn_clienttimestamp',
+        MinSupportedValue: '1753-01-01T00:00:00Z', MaxSupportedValue: '9999-12-30T23:59:59Z',
+        CanChangeDateTimeBehavior: { Value: true, CanBeChanged: true, ManagedPropertyLogicalName: 'canchangedatetimebehavior' }, FormulaDefinition: null, SourceTypeMask: 0,
+      });
+      // A system column's behavior stays UserLocal.
+      expect(byName['createdon']).to.deep.include({ MinSupportedValue: '1753-01-01T00:00:00Z', MaxSupportedValue: '9999-12-30T23:59:59Z' });
+      expect(byName['createdon'].CanChangeDateTimeBehavior).to.deep.equal({ Value: false, CanBeChanged: true, ManagedPropertyLogicalName: 'canchangedatetimebehavior' });
+      const early = await get(`${columns}/Microsoft.Dynamics.CRM.DateTimeAttributeMetadata?$select=LogicalName&$filter=MinSupportedValue lt 1900-01-01T00:00:00Z and MaxSupportedValue eq 9999-12-30T23:59:59Z and CanChangeDateTimeBehavior/Value eq true`);
+      expect(early.status, early.text).to.equal(200);
+      expect(names(early)).to.deep.equal(['msdyn_clienttimestamp']);
+      const wrong = await get(`${columns}/Microsoft.Dynamics.CRM.DateTimeAttributeMetadata?$filter=MinSupportedValue eq 1753`);
+      expect(wrong.status).to.equal(400);
+      expect(wrong.json.error.message).to.contain('incompatible types');
+
+      const text = await get(`${columns}(LogicalName='msdyn_name')/Microsoft.Dynamics.CRM.StringAttributeMetadata?$select=Format,FormatName,IsLocalizable,FormulaDefinition,SourceTypeMask`);
+      expect(text.status, text.text).to.equal(200);
+      const { '@odata.context': _context, ...name } = text.json;
+      expect(name).to.deep.equal({
+        '@odata.type': '#Microsoft.Dynamics.CRM.StringAttributeMetadata', MetadataId: name.MetadataId, Format: 'Text', FormatName: { Value: 'Text' }, IsLocalizable: false,
+        FormulaDefinition: null, SourceTypeMask: 0,
+      });
+      const byFormat = await get(`${columns}/Microsoft.Dynamics.CRM.StringAttributeMetadata?$select=LogicalName&$filter=FormatName/Value eq 'Text' and IsCustomAttribute eq true and AttributeOf eq null`);
+      expect(names(byFormat)).to.deep.equal(['msdyn_interactionforid', 'msdyn_interactionforlogicalname', 'msdyn_name', 'msdyn_scenariorequestid']);
+      const memo = await get(`${columns}(LogicalName='msdyn_interactioncontext')/Microsoft.Dynamics.CRM.MemoAttributeMetadata?$select=IsLocalizable`);
+      expect(memo.json.IsLocalizable).to.equal(false);
+      const integer = await get(`${columns}(LogicalName='importsequencenumber')/Microsoft.Dynamics.CRM.IntegerAttributeMetadata?$select=FormulaDefinition,SourceTypeMask`);
+      expect(integer.json).to.deep.include({ FormulaDefinition: null, SourceTypeMask: 0 });
+      const flag = await get(`EntityDefinitions(LogicalName='privilege')/Attributes(LogicalName='canbebasic')/Microsoft.Dynamics.CRM.BooleanAttributeMetadata?$select=FormulaDefinition,SourceTypeMask`);
+      expect(flag.json).to.deep.include({ FormulaDefinition: null, SourceTypeMask: 0 });
+
+      const schema = (await parseStringPromise((await call('GET', `${s.root}$metadata`)).text))['edmx:Edmx']['edmx:DataServices'][0].Schema[0];
+      const declared = (kind: string, type: string) => Object.fromEntries(schema[kind].find((t: any) => t.$.Name === type).Property.map((p: any) => [p.$.Name, p.$.Type]));
+      expect(declared('EntityType', 'DateTimeAttributeMetadata')).to.deep.include({
+        MinSupportedValue: 'Edm.DateTimeOffset', MaxSupportedValue: 'Edm.DateTimeOffset', CanChangeDateTimeBehavior: 'mscrm.BooleanManagedProperty', FormulaDefinition: 'Edm.String', SourceTypeMask: 'Edm.Int32',
+      });
+      expect(declared('EntityType', 'StringAttributeMetadata')).to.deep.include({ FormatName: 'mscrm.StringFormatName', IsLocalizable: 'Edm.Boolean' });
+      expect(declared('ComplexType', 'StringFormatName')).to.deep.equal({ Value: 'Edm.String' });
+      expect(declared('EntityType', 'MoneyAttributeMetadata')).to.deep.include({ PrecisionSource: 'Edm.Int32', IsBaseCurrency: 'Edm.Boolean', CalculationOf: 'Edm.String' });
+    });
+
     it('answers a table\'s Keys and a column\'s OptionSet / GlobalOptionSet as paths', async () => {
       const keys = await get(`EntityDefinitions(LogicalName='retentionconfig')/Keys?$select=LogicalName,KeyAttributes`);
       expect(keys.status, keys.text).to.equal(200);

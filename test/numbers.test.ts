@@ -187,6 +187,19 @@ for (const database of DATABASES) {
         expect(expanded.text).to.contain('"MinValue":-1000000000000000000000000000');
         expect(`${decimal.text}${big.text}${listed.text}${expanded.text}`).not.to.match(/"M(in|ax)Value":-?[\d.]+e/);
       });
+
+      it('describes a Money column\'s precision as its own (PrecisionSource 0), in the transaction currency, not calculated', async () => {
+        const attributes = `${s.root}EntityDefinitions(LogicalName='new_measure')/Attributes`;
+        const money = await call('GET', `${attributes}(LogicalName='new_price')/Microsoft.Dynamics.CRM.MoneyAttributeMetadata?$select=Precision,PrecisionSource,IsBaseCurrency,CalculationOf,FormulaDefinition,SourceTypeMask`);
+        expect(money.status, money.text).to.equal(200);
+        const { '@odata.context': _context, ...price } = money.json;
+        expect(price).to.deep.equal({
+          '@odata.type': '#Microsoft.Dynamics.CRM.MoneyAttributeMetadata', MetadataId: price.MetadataId, Precision: 4, PrecisionSource: 0, IsBaseCurrency: false, CalculationOf: null,
+          FormulaDefinition: null, SourceTypeMask: 0,
+        });
+        const decimal = await call('GET', `${attributes}/Microsoft.Dynamics.CRM.DecimalAttributeMetadata?$select=LogicalName,FormulaDefinition,SourceTypeMask&$filter=SourceTypeMask eq 0`);
+        expect(decimal.json.value.map((a: any) => [a.LogicalName, a.FormulaDefinition, a.SourceTypeMask])).to.deep.equal([['new_amount', null, 0]]);
+      });
     });
   });
 }

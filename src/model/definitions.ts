@@ -257,33 +257,47 @@ export const ENUMS: Readonly<Record<string, readonly string[]>> = {
  * properties) or a collection (selectable, not filterable without a lambda).
  */
 export type PropertyType =
-  | 'String' | 'Guid' | 'Int32' | 'Number' | 'Boolean' | 'Collection'
+  | 'String' | 'Guid' | 'Int32' | 'Number' | 'Boolean' | 'DateTimeOffset' | 'Collection'
   | { readonly enum: string }
   | { readonly complex: Readonly<Record<string, PropertyType>>; readonly name: string };
 
 /** The complex types with one string Value. */
 const TYPE_NAME: PropertyType = { complex: { Value: 'String' }, name: 'AttributeTypeDisplayName' };
 const DATE_TIME_BEHAVIOR: PropertyType = { complex: { Value: 'String' }, name: 'DateTimeBehavior' };
+const STRING_FORMAT_NAME: PropertyType = { complex: { Value: 'String' }, name: 'StringFormatName' };
+/** BooleanManagedProperty. */
+const MANAGED: PropertyType = { complex: { Value: 'Boolean', CanBeChanged: 'Boolean', ManagedPropertyLogicalName: 'String' }, name: 'BooleanManagedProperty' };
+/**
+ * The properties of calculated and rollup columns (FormulaDefinition, SourceTypeMask), which the
+ * derived types that can be calculated declare; Tessera has no such columns, so they are null and 0.
+ */
+const CALCULATED: Readonly<Record<string, PropertyType>> = { FormulaDefinition: 'String', SourceTypeMask: 'Int32' };
 
 /**
  * The properties each derived AttributeMetadata type adds to the base type's, with their types
- * (Web API Metadata Entity Type Reference), besides the navigation properties OptionSet /
- * GlobalOptionSet of the option-set types.
+ * (Web API Metadata Entity Type Reference, e.g. DateTimeAttributeMetadata EntityType; the same
+ * lists as Microsoft's Web API sample types, PowerApps-Samples WebAPIService/Metadata/Types),
+ * besides the navigation properties OptionSet / GlobalOptionSet of the option-set types. Left out:
+ * ImeMode (no input method editor to describe), StringAttributeMetadata DatabaseLength and YomiOf,
+ * which the metadata files do not tell.
  */
 const DERIVED_PROPERTIES: Readonly<Record<string, Readonly<Record<string, PropertyType>>>> = {
-  StringAttributeMetadata: { MaxLength: 'Int32', Format: { enum: 'StringFormat' } },
-  MemoAttributeMetadata: { MaxLength: 'Int32', Format: { enum: 'StringFormat' } },
-  IntegerAttributeMetadata: { MinValue: 'Number', MaxValue: 'Number', Format: { enum: 'IntegerFormat' } },
+  StringAttributeMetadata: { MaxLength: 'Int32', Format: { enum: 'StringFormat' }, FormatName: STRING_FORMAT_NAME, IsLocalizable: 'Boolean', ...CALCULATED },
+  MemoAttributeMetadata: { MaxLength: 'Int32', Format: { enum: 'StringFormat' }, IsLocalizable: 'Boolean' },
+  IntegerAttributeMetadata: { MinValue: 'Number', MaxValue: 'Number', Format: { enum: 'IntegerFormat' }, ...CALCULATED },
   BigIntAttributeMetadata: { MinValue: 'Number', MaxValue: 'Number' },
-  DecimalAttributeMetadata: { MinValue: 'Number', MaxValue: 'Number', Precision: 'Int32' },
+  DecimalAttributeMetadata: { MinValue: 'Number', MaxValue: 'Number', Precision: 'Int32', ...CALCULATED },
   DoubleAttributeMetadata: { MinValue: 'Number', MaxValue: 'Number', Precision: 'Int32' },
-  MoneyAttributeMetadata: { MinValue: 'Number', MaxValue: 'Number', Precision: 'Int32' },
-  DateTimeAttributeMetadata: { Format: { enum: 'DateTimeFormat' }, DateTimeBehavior: DATE_TIME_BEHAVIOR },
-  LookupAttributeMetadata: { Targets: 'Collection' },
-  PicklistAttributeMetadata: {
-    DefaultFormValue: 'Int32', ParentPicklistLogicalName: 'String', ChildPicklistLogicalNames: 'Collection', FormulaDefinition: 'String', SourceTypeMask: 'Int32',
+  MoneyAttributeMetadata: {
+    MinValue: 'Number', MaxValue: 'Number', Precision: 'Int32', PrecisionSource: 'Int32', IsBaseCurrency: 'Boolean', CalculationOf: 'String', ...CALCULATED,
   },
-  BooleanAttributeMetadata: { DefaultValue: 'Boolean' },
+  DateTimeAttributeMetadata: {
+    Format: { enum: 'DateTimeFormat' }, DateTimeBehavior: DATE_TIME_BEHAVIOR, CanChangeDateTimeBehavior: MANAGED, MinSupportedValue: 'DateTimeOffset',
+    MaxSupportedValue: 'DateTimeOffset', ...CALCULATED,
+  },
+  LookupAttributeMetadata: { Targets: 'Collection' },
+  PicklistAttributeMetadata: { DefaultFormValue: 'Int32', ParentPicklistLogicalName: 'String', ChildPicklistLogicalNames: 'Collection', ...CALCULATED },
+  BooleanAttributeMetadata: { DefaultValue: 'Boolean', ...CALCULATED },
   StateAttributeMetadata: { DefaultFormValue: 'Int32' },
   StatusAttributeMetadata: { DefaultFormValue: 'Int32' },
 };
@@ -304,13 +318,28 @@ export function derivedProperties(type: string): readonly string[] {
 export function attributeDefinition(entity: EntityModel, a: AttributeModel): Definition {
   const id = ['attribute', entity.LogicalName, a.LogicalName];
   const { type, typeName } = ATTRIBUTE_TYPES[a.AttributeType];
+  const format = a.Format ?? DEFAULT_FORMAT[a.AttributeType === 'DateTime' && a.DateTimeBehavior === 'DateOnly' ? 'DateOnly' : a.AttributeType] ?? null;
+  const custom = !a.IsSystemSupplied && isCustomName(a.LogicalName);
   const own: Record<string, unknown> = {
     MaxLength: a.MaxLength ?? null,
-    Format: a.Format ?? DEFAULT_FORMAT[a.AttributeType === 'DateTime' && a.DateTimeBehavior === 'DateOnly' ? 'DateOnly' : a.AttributeType] ?? null,
+    Format: format,
+    // StringFormatName: the same format, as the complex type that replaced the StringFormat enum.
+    FormatName: { Value: format },
+    // Localizable values are for a few system tables' columns only (StringAttributeMetadata.IsLocalizable).
+    IsLocalizable: false,
     MinValue: a.MinValue ?? null,
     MaxValue: a.MaxValue ?? null,
     Precision: a.Precision ?? null,
+    // Money: 0, the column's own Precision, which values are rounded to (MoneyAttributeMetadata.PrecisionSource);
+    // there are no transaction currencies, hence no base-currency (`_base`) columns.
+    PrecisionSource: 0,
+    IsBaseCurrency: false,
+    CalculationOf: null,
     DateTimeBehavior: { Value: a.DateTimeBehavior ?? 'UserLocal' },
+    // "Behavior and format of the date and time column": system columns (createdon …) keep UserLocal; custom ones may change.
+    CanChangeDateTimeBehavior: managed(custom, 'canchangedatetimebehavior'),
+    MinSupportedValue: DATE_TIME_SUPPORTED[0],
+    MaxSupportedValue: DATE_TIME_SUPPORTED[1],
     Targets: [...a.Targets],
     DefaultFormValue: a.AttributeType === 'Picklist' ? -1 : null,
     DefaultValue: a.DefaultValue ?? null,
@@ -339,7 +368,7 @@ export function attributeDefinition(entity: EntityModel, a: AttributeModel): Def
     IsValidForCreate: a.IsValidForCreate,
     IsValidForUpdate: a.IsValidForUpdate,
     IsValidForRead: a.IsValidForRead,
-    IsCustomAttribute: !a.IsSystemSupplied && isCustomName(a.LogicalName),
+    IsCustomAttribute: custom,
     IsManaged: false,
     IsLogical: !a.IsStored,
     IsSearchable: a.IsStored,
@@ -375,6 +404,14 @@ export function attributeDefinition(entity: EntityModel, a: AttributeModel): Def
   for (const name of derivedProperties(type)) d[name] = own[name];
   return d;
 }
+
+/**
+ * DateTimeAttributeMetadata MinSupportedValue and MaxSupportedValue: the constants of Dataverse's
+ * SDK (Microsoft.Xrm.Sdk DateTimeAttributeMetadata, 1753-01-01 00:00:00 and 9999-12-30 23:59:59
+ * UTC; "Behavior and format of the date and time column": values as early as 1/1/1753), the same
+ * for every column. Tessera itself accepts values up to 9999-12-31T23:59:59Z (plan/values.ts).
+ */
+const DATE_TIME_SUPPORTED = ['1753-01-01T00:00:00Z', '9999-12-30T23:59:59Z'] as const;
 
 /** The Format a column without one in its file has, by AttributeType (DateOnly: a date-only DateTime). */
 const DEFAULT_FORMAT: Readonly<Record<string, string>> = { String: 'Text', Memo: 'TextArea', Integer: 'None', DateTime: 'DateAndTime', DateOnly: 'DateOnly' };
@@ -511,8 +548,6 @@ const LABEL: PropertyType = {
   },
   name: 'Label',
 };
-/** BooleanManagedProperty. */
-const MANAGED: PropertyType = { complex: { Value: 'Boolean', CanBeChanged: 'Boolean', ManagedPropertyLogicalName: 'String' }, name: 'BooleanManagedProperty' };
 /** OptionMetadata, as optionDefinition writes it (its derived types add their own, see OPTION_DERIVED). */
 const OPTION: PropertyType = {
   complex: {

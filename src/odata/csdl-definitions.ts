@@ -32,7 +32,9 @@ const FLAGS: Readonly<Record<string, readonly number[]>> = {
   SecurityTypes: [0, 1, 2, 4, 8],
 };
 
-const PRIMITIVES: Readonly<Record<string, string>> = { String: 'Edm.String', Guid: 'Edm.Guid', Int32: 'Edm.Int32', Number: 'Edm.Double', Boolean: 'Edm.Boolean' };
+const PRIMITIVES: Readonly<Record<string, string>> = {
+  String: 'Edm.String', Guid: 'Edm.Guid', Int32: 'Edm.Int32', Number: 'Edm.Double', Boolean: 'Edm.Boolean', DateTimeOffset: 'Edm.DateTimeOffset',
+};
 
 /** The CSDL type of property `name` of type `t` on `owner`. */
 function typeOf(name: string, t: PropertyType, owner: string): string {

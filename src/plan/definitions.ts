@@ -5,7 +5,7 @@ import {
 } from '../model/definitions.js';
 import type { ExpandItem } from '../odata/expand.js';
 import type { Expr } from '../odata/expression.js';
-import { canonicalGuid } from './values.js';
+import { canonicalGuid, parseDateTime } from './values.js';
 
 /**
  * Queries on the metadata entity types (EntityDefinitions, RelationshipDefinitions,
@@ -151,7 +151,7 @@ function describe(o: Operand): string {
 /**
  * Compiles a comparison: a property with a literal of its type (a GUID in any of its forms, an
  * enum member of the property's own enum type, by name; null), or two properties of one type.
- * Only numbers and strings are ordered (gt, ge, lt, le).
+ * Only numbers, strings and date-times are ordered (gt, ge, lt, le).
  */
 function compileComparison(e: Extract<Expr, { kind: 'compare' }>, type: DefinitionType): Predicate {
   const left = operandOf(e.left, type);
@@ -162,7 +162,7 @@ function compileComparison(e: Extract<Expr, { kind: 'compare' }>, type: Definiti
   const other = property === left ? right : left;
   const t = property.type;
   if (t === 'Collection' || (typeof t === 'object' && 'complex' in t)) throw incompatible();
-  const ordered = t === 'Int32' || t === 'Number' || t === 'String';
+  const ordered = t === 'Int32' || t === 'Number' || t === 'String' || t === 'DateTimeOffset';
   if (e.op !== 'eq' && e.op !== 'ne' && !ordered) throw incompatible();
   let read: (d: Definition) => unknown;
   if (other.kind === 'property') {
@@ -199,6 +199,12 @@ function literalFor(t: PropertyType, l: Extract<Expr, { kind: 'literal' }>, inco
     case 'Int32': if (l.literal === 'integer') return Number(l.value); break;
     case 'Number': if (l.literal === 'integer' || l.literal === 'decimal') return Number(l.value); break;
     case 'Boolean': if (l.literal === 'boolean') return l.value; break;
+    // Written as canonical UTC text (`1753-01-01T00:00:00Z`), which orders as the instants do.
+    case 'DateTimeOffset': {
+      const at = l.literal === 'datetime' ? parseDateTime(String(l.value)) : undefined;
+      if (at) return at.utc;
+      break;
+    }
     default: break;
   }
   throw incompatible();
