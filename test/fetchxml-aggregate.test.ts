@@ -1,4 +1,5 @@
-import { rmSync } from 'node:fs';
+import { rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { expect } from 'chai';
 import { TERMS } from '../src/odata/annotations.js';
 import { call, DATABASES, recordStatements, startServer, type Reply, type TestServer } from './support/server.js';
@@ -176,7 +177,7 @@ for (const database of DATABASES) {
       expect(both.json.error).to.deep.equal({ code: '0x80040203', message: "The top attribute can't be specified with paging attribute count" });
     });
 
-    it('501 for aggregate FetchXML not implemented: counts, one-to-many joins, outer links with filters, link-entity orders, dategrouping', async () => {
+    it('501 for aggregate FetchXML not implemented: counts, one-to-many joins, outer links with filters, link-entity orders, fiscal date groupings', async () => {
       const projects = (body: string) => `<fetch aggregate="true"><entity name="new_project">${body}</entity></fetch>`;
       const cases: Array<[string, string, string?]> = [
         [aggregateXml(COUNT, 'returntotalrecordcount="true"'), 'total record count'],
@@ -185,7 +186,8 @@ for (const database of DATABASES) {
         [aggregateXml(`${COUNT}${project('<attribute name="new_name" alias="x" groupby="true"/><filter><condition attribute="new_name" operator="eq" value="Apollo"/></filter>')}`), 'outer link-entity with a filter'],
         [aggregateXml(COUNT, 'datasource="retained"'), 'retained'],
         [aggregateXml(`${COUNT}${project('<attribute name="new_name" alias="x" groupby="true"/><order attribute="new_name"/>')}`), "Ordering by columns of the link-entity 'p' in an aggregate query"],
-        [aggregateXml(`<attribute name="new_due" alias="month" groupby="true" dategrouping="month"/>${COUNT}`), 'dategrouping="month"'],
+        [aggregateXml(`<attribute name="new_due" alias="fy" groupby="true" dategrouping="fiscal-year"/>${COUNT}`), 'dategrouping="fiscal-year"'],
+        [aggregateXml(`<attribute name="new_due" alias="fp" groupby="true" dategrouping="fiscal-period"/>${COUNT}`), 'fiscal'],
       ];
       for (const [xml, fragment, extra] of cases) {
         const set = xml.includes('<entity name="new_project">') ? 'new_projects' : TASK_SET;
@@ -213,6 +215,110 @@ for (const database of DATABASES) {
           expect(f.length).to.be.greaterThan(1);
           expect(f).to.deep.equal(o);
         });
+      }
+    });
+  });
+
+  describe(`FetchXML dategrouping [${database.name}]`, () => {
+    let dir: string;
+    let s: TestServer;
+    const EVENT_SET = 'new_events';
+    /** `GET new_events?fetchXml=<fetch aggregate="true"><entity name="new_event">body</entity></fetch>`, expecting 200: the groups. */
+    const events = (body: string, headers: Record<string, string> = {}) =>
+      groups(call('GET', `${s.root}${EVENT_SET}?fetchXml=${encodeURIComponent(`<fetch aggregate="true"><entity name="new_event">${body}</entity></fetch>`)}`, undefined, headers));
+    const group = (part: string, alias: string, column = 'new_at') => `<attribute name="${column}" alias="${alias}" groupby="true" dategrouping="${part}"/>`;
+    const N = '<attribute name="new_eventid" alias="n" aggregate="count"/>';
+
+    before(async () => {
+      dir = taskMetadata();
+      // new_event: a date-time of each behaviour and a lookup to new_task (whose new_due a link-entity groups by).
+      writeFileSync(join(dir, 'new_event.json'), JSON.stringify({
+        LogicalName: 'new_event', EntitySetName: EVENT_SET, PrimaryIdAttribute: 'new_eventid', PrimaryNameAttribute: 'new_name', OwnershipType: 'OrganizationOwned',
+        Attributes: [
+          { LogicalName: 'new_name', AttributeType: 'String', MaxLength: 100 },
+          { LogicalName: 'new_at', AttributeType: 'DateTime', DateTimeBehavior: 'UserLocal' },
+          { LogicalName: 'new_day', AttributeType: 'DateTime', DateTimeBehavior: 'DateOnly', Format: 'DateOnly' },
+          { LogicalName: 'new_fixed', AttributeType: 'DateTime', DateTimeBehavior: 'TimeZoneIndependent' },
+          { LogicalName: 'new_taskid', AttributeType: 'Lookup', Targets: ['new_task'] },
+        ],
+      }));
+      s = await startServer(dir, database);
+      const march = await create(s, TASK_SET, { new_name: 'march', new_due: '2024-03-01T10:00:00Z' });
+      const january = await create(s, TASK_SET, { new_name: 'january', new_due: '2024-01-15T08:30:00Z' });
+      const task = (id: string) => ({ 'new_taskid@odata.bind': `/${TASK_SET}(${id})` });
+      // new_at across a year, a week and a quarter boundary (days of the week in comments).
+      const rows: Array<Record<string, unknown>> = [
+        { new_name: 'e1', new_at: '2024-01-01T00:30:00+01:00', new_day: '2023-01-01', new_fixed: '2024-06-30T23:30:00Z', ...task(march) }, // 2023-12-31T23:30Z, Sunday
+        { new_name: 'e2', new_at: '2024-01-01T00:00:00Z', new_day: '2024-02-29', ...task(march) }, // Monday
+        { new_name: 'e3', new_at: '2024-01-06T23:59:59Z', new_day: '2024-02-29', ...task(january) }, // Saturday
+        { new_name: 'e4', new_at: '2024-01-07T00:00:00Z' }, // Sunday: week 2 starts
+        { new_name: 'e5', new_at: '2024-12-31T12:00:00Z', ...task(january) }, // Tuesday: week 53
+        { new_name: 'e6', new_at: '2025-01-01T08:00:00Z' }, // Wednesday: week 1 of 2025
+        { new_name: 'e7' },
+        { new_name: 'e8', new_at: '2024-04-01T00:00:00Z' }, // Monday: quarter 2, week 14
+      ];
+      for (const row of rows) await create(s, EVENT_SET, row);
+    });
+    after(async () => {
+      await s.close();
+      rmSync(dir, { recursive: true, force: true });
+    });
+
+    it('groups by the week of the year, weeks starting on Sunday and week 1 holding 1 January, in UTC, across the year boundary', async () => {
+      expect(await events(`${group('week', 'w')}${N}`)).to.deep.equal([{ n: 1 }, { w: 1, n: 3 }, { w: 2, n: 1 }, { w: 14, n: 1 }, { w: 53, n: 2 }]);
+      expect(await events(`${group('year', 'y')}${group('week', 'w')}${N}`)).to.deep.equal([
+        { n: 1 }, { y: 2023, w: 53, n: 1 }, { y: 2024, w: 1, n: 2 }, { y: 2024, w: 2, n: 1 }, { y: 2024, w: 14, n: 1 }, { y: 2024, w: 53, n: 1 }, { y: 2025, w: 1, n: 1 },
+      ]);
+    });
+
+    it('day, month, quarter and year are numbers; year + month groups ordered by the aliases', async () => {
+      expect(await events(`${group('day', 'd')}${N}`)).to.deep.equal([{ n: 1 }, { d: 1, n: 3 }, { d: 6, n: 1 }, { d: 7, n: 1 }, { d: 31, n: 2 }]);
+      expect(await events(`${group('quarter', 'q')}${N}<order alias="q" descending="true"/>`)).to.deep.equal([{ q: 4, n: 2 }, { q: 2, n: 1 }, { q: 1, n: 4 }, { n: 1 }]);
+      expect(await events(`${group('month', 'm')}${group('year', 'y')}${N}<order alias="y" descending="true"/><order alias="m"/>`)).to.deep.equal([
+        { m: 1, y: 2025, n: 1 }, { m: 1, y: 2024, n: 3 }, { m: 4, y: 2024, n: 1 }, { m: 12, y: 2024, n: 1 }, { m: 12, y: 2023, n: 1 }, { n: 1 },
+      ]);
+      // <order attribute> naming the grouped column orders by its group.
+      expect(await events(`${group('year', 'y')}${N}<order attribute="new_at" descending="true"/>`)).to.deep.equal([{ y: 2025, n: 1 }, { y: 2024, n: 5 }, { y: 2023, n: 1 }, { n: 1 }]);
+    });
+
+    it('a group by a date part is formatted as a number, with no lookup or date annotations', async () => {
+      const value = await events(`${group('year', 'y')}${N}<filter><condition attribute="new_name" operator="eq" value="e2"/></filter>`, { Prefer: 'odata.include-annotations="*"' });
+      expect(value).to.deep.equal([{ [`y@${TERMS.formattedValue}`]: '2,024', y: 2024, [`n@${TERMS.formattedValue}`]: '1', n: 1 }]);
+    });
+
+    it('DateOnly dates and TimeZoneIndependent date-times group as stored; usertimezone changes nothing (UTC)', async () => {
+      expect(await events(`${group('day', 'd', 'new_day')}${group('month', 'm', 'new_day')}${group('week', 'w', 'new_day')}${N}`))
+        .to.deep.equal([{ n: 5 }, { d: 1, m: 1, w: 1, n: 1 }, { d: 29, m: 2, w: 9, n: 2 }]);
+      expect(await events(`${group('day', 'd', 'new_fixed')}${N}`)).to.deep.equal([{ n: 7 }, { d: 30, n: 1 }]);
+      for (const tz of ['true', 'false']) {
+        expect(await events(`<attribute name="new_at" alias="d" groupby="true" dategrouping="day" usertimezone="${tz}"/>${N}<filter><condition attribute="new_name" operator="eq" value="e1"/></filter>`))
+          .to.deep.equal([{ d: 31, n: 1 }]);
+      }
+    });
+
+    it('groups by a date part of a link-entity column', async () => {
+      const link = `<link-entity name="new_task" from="new_taskid" to="new_taskid" link-type="inner" alias="t">${group('month', 'm', 'new_due')}</link-entity>`;
+      expect(await events(`${N}${link}`)).to.deep.equal([{ n: 2, m: 1 }, { n: 2, m: 3 }]);
+      const unaliased = `<link-entity name="new_task" from="new_taskid" to="new_taskid" alias="t"><attribute name="new_due" groupby="true" dategrouping="year"/></link-entity>`;
+      expect(await events(`${N}${unaliased}`)).to.deep.equal([{ n: 4, 't_x002e_new_due': 2024 }]);
+    });
+
+    it('the createdon of msdyn_copilotinteraction by month (a migrated row\'s overriddencreatedon is its createdon)', async () => {
+      for (const [name, at] of [['a', '2024-01-31T23:00:00Z'], ['b', '2024-02-01T00:00:00Z'], ['c', '2024-02-15T12:00:00Z']]) {
+        await create(s, 'msdyn_copilotinteractions', { msdyn_name: `dategrouping ${name}`, overriddencreatedon: at });
+      }
+      const xml = '<fetch aggregate="true"><entity name="msdyn_copilotinteraction"><attribute name="createdon" groupby="true" dategrouping="month" alias="m"/>'
+        + '<attribute name="msdyn_copilotinteractionid" aggregate="count" alias="n"/><order alias="m"/>'
+        + '<filter><condition attribute="msdyn_name" operator="begins-with" value="dategrouping"/></filter></entity></fetch>';
+      expect(await groups(call('GET', `${s.root}msdyn_copilotinteractions?fetchXml=${encodeURIComponent(xml)}`))).to.deep.equal([{ m: 1, n: 1 }, { m: 2, n: 2 }]);
+    });
+
+    it('dategrouping on a column that is no DateTime: 400 0x80040203', async () => {
+      for (const body of [`${group('month', 'm', 'new_name')}${N}`, `${N}<link-entity name="new_task" from="new_taskid" to="new_taskid" alias="t">${group('year', 'y', 'new_hours')}</link-entity>`]) {
+        const r = await call('GET', `${s.root}${EVENT_SET}?fetchXml=${encodeURIComponent(`<fetch aggregate="true"><entity name="new_event">${body}</entity></fetch>`)}`);
+        expect(r.status, r.text).to.equal(400);
+        expect(r.json.error.code).to.equal('0x80040203');
+        expect(r.json.error.message).to.contain('only DateTime columns group by parts of a date');
       }
     });
   });

@@ -271,6 +271,12 @@ export function entityWriter(plan: ReadPlan, fetched: readonly unknown[], servic
   };
 }
 
+/** Writes a plain number under `name`: counts and date parts, which have no column type; with FormattedValue asked for, the number as the locale writes it (`2,024`). */
+function writeNumber(out: Record<string, unknown>, ann: AnnotationSet | undefined, name: string, v: number): void {
+  if (ann?.formattedValue) out[`${name}@${TERMS.formattedValue}`] = FORMATTER.formatNumber(v);
+  out[name] = v;
+}
+
 /**
  * The response body of an aggregate (digest §3.7; Dataverse "Aggregate data using OData"):
  * `@odata.context` is `<root>$metadata#<set>` without a select list, and each group is an object
@@ -278,7 +284,8 @@ export function entityWriter(plan: ReadPlan, fetched: readonly unknown[], servic
  * then the group values read across lookups (`contact_fullname`), the order of Dataverse's
  * examples. Null values are left out, as Dataverse leaves out null group values. With
  * FormattedValue asked for, aggregates carry one too (counts as numbers, the others formatted like
- * their column). A page of groups (`plan.page`) that has more after it carries
+ * their column). A group by a date part (FetchXML `dategrouping`) is its number (month 3, year
+ * 2023), formatted as a number (`2,023`), as Dataverse's example of date grouping shows it. A page of groups (`plan.page`) that has more after it carries
  * `@Microsoft.Dynamics.CRM.morerecords: true` when annotations ask for it, as FetchXML pages do.
  */
 export function aggregateBody(serviceRoot: string, plan: AggregatePlan, all: readonly AggregateRow[]): Record<string, unknown> {
@@ -292,18 +299,18 @@ export function aggregateBody(serviceRoot: string, plan: AggregatePlan, all: rea
     const out: Record<string, unknown> = {};
     const group = (i: number) => {
       const g = plan.groupBy[i]!;
-      if (row.groups[i] !== null) writeProperty(out, ann, g.column.attribute, g.alias, row.groups[i], row.lookupNames[i]);
+      const v = row.groups[i];
+      if (v === null) return;
+      if (g.datePart) writeNumber(out, ann, g.alias, v as number);
+      else writeProperty(out, ann, g.column.attribute, g.alias, v, row.lookupNames[i]);
     };
     own.forEach(group);
     plan.aggregates.forEach((a, i) => {
       const v = row.aggregates[i];
       if (v === null || v === undefined) return;
-      if (ann?.formattedValue) {
-        const f = a.fn === 'sum' || a.fn === 'avg' || a.fn === 'min' || a.fn === 'max' ? FORMATTER.format(a.column!.attribute, v) : FORMATTER.formatNumber(v as number);
-        if (f !== undefined) out[`${a.alias}@${TERMS.formattedValue}`] = f;
-      }
       // Sums, averages, minimums and maximums are of their column's type (Edm.Decimal: plain notation; Edm.Int64: exact).
-      out[a.alias] = a.fn === 'sum' || a.fn === 'avg' || a.fn === 'min' || a.fn === 'max' ? jsonValue(a.column!.attribute, v) : v;
+      if (a.fn === 'sum' || a.fn === 'avg' || a.fn === 'min' || a.fn === 'max') writeProperty(out, ann, a.column!.attribute, a.alias, v);
+      else writeNumber(out, ann, a.alias, v as number);
     });
     related.forEach(group);
     return out;

@@ -1,7 +1,7 @@
 import { Errors } from '../errors.js';
 import type { AttributeType, EntityModel } from '../model/types.js';
 import type { AnnotationSet } from '../odata/annotations.js';
-import type { AggregateFunction, AggregateGroup, AggregatePage, AggregatePlan, AggregateSortKey, AggregateValue, ColumnPath, PlanExpr } from './types.js';
+import type { AggregateFunction, AggregateGroup, AggregatePage, AggregatePlan, AggregateSortKey, AggregateValue, ColumnPath, DatePart, PlanExpr } from './types.js';
 
 /**
  * The front-end-neutral builder of aggregate plans. OData's `$apply` (plan/apply.ts) and FetchXML's
@@ -18,7 +18,8 @@ export const AGGREGATE_RECORD_LIMIT = 50000;
  *   (a lookup groups by its id, output conventionally `_x_value`), or a column of a row reached
  *   through single-valued navigation properties (`createdby/fullname`; FetchXML's link-entity
  *   attributes: the link's `to` lookup gives the navigation property,
- *   `entity.navigation.get(lookup.NavigationPropertyName)`).
+ *   `entity.navigation.get(lookup.NavigationPropertyName)`). With `datePart` (a DateTime column
+ *   only; FetchXML's `dategrouping`) the group is that part of the column's date, a number.
  * - `aggregates`: each with its output name; `column` is required except for `count`, which
  *   counts rows and ignores a column (FetchXML names one anyway). FetchXML's
  *   `aggregate="countcolumn" distinct="true"` is `countdistinct`.
@@ -35,7 +36,7 @@ export const AGGREGATE_RECORD_LIMIT = 50000;
  */
 export interface AggregateSpec {
   readonly entity: EntityModel;
-  readonly groupBy: ReadonlyArray<{ readonly alias: string; readonly column: ColumnPath }>;
+  readonly groupBy: ReadonlyArray<{ readonly alias: string; readonly column: ColumnPath; readonly datePart?: DatePart }>;
   readonly aggregates: ReadonlyArray<{ readonly alias: string; readonly fn: AggregateFunction; readonly column?: ColumnPath }>;
   readonly filter?: PlanExpr;
   readonly orderBy?: ReadonlyArray<{ readonly alias: string; readonly descending: boolean }>;
@@ -92,7 +93,8 @@ function lookupNameOf(entity: EntityModel, c: ColumnPath): ColumnPath | undefine
  * AGGREGATE_RECORD_LIMIT). Output order: `spec.orderBy`, then every group-by column not named there,
  * ascending (nulls first, as Dataverse sorts). Throws ServiceError 400: no group-by column and no
  * aggregate; an empty or repeated output name; a column path that does not belong to the table, goes
- * through a collection-valued navigation property or ends in a computed column; a function applied
+ * through a collection-valued navigation property or ends in a computed column; a date part of a
+ * column that is no DateTime; a function applied
  * to a column type it does not take (sum/avg: numbers; min/max: numbers and date-times; count: no
  * column needed; countcolumn/countdistinct: any column); an aggregate other than count without a
  * column; an unknown alias in `orderBy`; a `top` or `recordLimit` that is not a whole number ≥ 0/≥ 1.
@@ -106,9 +108,13 @@ export function planAggregate(spec: AggregateSpec, maxRecords = AGGREGATE_RECORD
     if (seen.has(alias)) throw Errors.badQuery(`The output name '${alias}' is used twice in the aggregate query.`);
     seen.add(alias);
   };
-  const groupBy: AggregateGroup[] = spec.groupBy.map(({ alias, column }) => {
+  const groupBy: AggregateGroup[] = spec.groupBy.map(({ alias, column, datePart }) => {
     named(alias);
     checkPath(entity, column);
+    if (datePart) {
+      if (column.attribute.AttributeType !== 'DateTime') throw Errors.badQuery(`Grouping by the ${datePart} of a date needs a DateTime column; '${pathName(column)}' is ${column.attribute.AttributeType}.`);
+      return { alias, column, datePart };
+    }
     const lookupName = spec.annotations?.formattedValue ? lookupNameOf(entity, column) : undefined;
     return lookupName ? { alias, column, lookupName } : { alias, column };
   });

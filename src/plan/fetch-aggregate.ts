@@ -1,12 +1,12 @@
 import { Errors } from '../errors.js';
 import type { AttributeModel, EntityModel } from '../model/types.js';
 import { annotationSet } from '../odata/annotations.js';
-import type { FetchAttribute, FetchLink, FetchQuery } from '../odata/fetchxml.js';
+import type { DateGrouping, FetchAttribute, FetchLink, FetchQuery } from '../odata/fetchxml.js';
 import type { Preferences } from '../odata/prefer.js';
 import { planAggregate, type AggregateSpec } from './aggregate.js';
 import { MAX_PAGE_SIZE } from './read.js';
 import { FetchPlanner, linkedColumnName, pageOffset, type FetchContext, type VisitedLink } from './fetch.js';
-import type { AggregateFunction, AggregatePlan, ColumnPath } from './types.js';
+import type { AggregateFunction, AggregatePlan, ColumnPath, DatePart } from './types.js';
 
 /**
  * The FetchXML front end of aggregation: `<fetch aggregate="true">` becomes an AggregateSpec for
@@ -15,7 +15,9 @@ import type { AggregateFunction, AggregatePlan, ColumnPath } from './types.js';
  *
  * What maps to what:
  * - `<attribute groupby="true" alias="a">` → a group-by column named `a` (without an alias: the
- *   column's own name, `<link alias>_x002e_<column>` for link-entity columns);
+ *   column's own name, `<link alias>_x002e_<column>` for link-entity columns); with
+ *   `dategrouping="day|week|month|quarter|year"` the group is that part of the date, a number
+ *   (sql/date-part.ts), in UTC whatever `usertimezone` says (no user time zones here);
  * - `<attribute aggregate="sum|avg|min|max|count|countcolumn" alias="b">` → an aggregate named `b`;
  *   `countcolumn` with `distinct="true"` is countdistinct; `count` counts rows whatever its column;
  * - attributes of many-to-one `link-entity` elements → columns reached through the lookups
@@ -36,14 +38,31 @@ function invalid(message: string): Error {
 
 /** One `attribute` of an aggregate query, checked: a group or an aggregate of `column`. */
 type Output =
-  | { kind: 'group'; alias: string; column: ColumnPath; name: string }
+  | { kind: 'group'; alias: string; column: ColumnPath; name: string; datePart?: DatePart }
   | { kind: 'aggregate'; alias: string; fn: AggregateFunction; column: ColumnPath };
+
+/**
+ * The date part a `dategrouping` value groups `attribute` by (Dataverse "Aggregate data using
+ * FetchXml", Grouping by parts of a date; `where` names the attribute in errors). Throws 400
+ * `0x80040203` when the column is no DateTime (Dataverse documents no code of its own for this), and
+ * 501 for `fiscal-period` and `fiscal-year`, which follow the organization's fiscal year settings
+ * (start, period length, naming) that Tessera does not have. `usertimezone` needs no check: every
+ * caller's time zone is UTC here, so the user's time zone and UTC group alike.
+ */
+function datePartOf(grouping: DateGrouping, attribute: AttributeModel, where: string): DatePart {
+  if (attribute.AttributeType !== 'DateTime') throw invalid(`${where} has dategrouping="${grouping}", but it is ${attribute.AttributeType}; only DateTime columns group by parts of a date.`);
+  if (grouping === 'fiscal-period' || grouping === 'fiscal-year') {
+    throw Errors.notImplemented(`Grouping by fiscal periods (dategrouping="${grouping}" on ${where}): there are no fiscal year settings`);
+  }
+  return grouping;
+}
 
 /**
  * Checks one `attribute` element of an aggregate query on `table` (reached through `link`, if any)
  * and returns what it contributes. Throws 400 for an attribute that is neither groupby nor
  * aggregate, or both; an aggregate without alias; `distinct` on anything but countcolumn;
- * `dategrouping` without groupby; and 501 for `dategrouping`.
+ * `dategrouping` without groupby or on a column that is no DateTime; and 501 for the fiscal date
+ * groupings (datePartOf).
  */
 function output(planner: FetchPlanner, table: EntityModel, x: FetchAttribute, link: VisitedLink | undefined): Output {
   const where = `the attribute '${link ? `${link.alias}.` : ''}${x.name}'`;
@@ -57,8 +76,8 @@ function output(planner: FetchPlanner, table: EntityModel, x: FetchAttribute, li
   const attribute = planner.column(table, x.name);
   const column: ColumnPath = { navs: link ? link.path.map((s) => s.navigation) : [], attribute };
   if (x.aggregate === undefined) {
-    if (x.dategrouping !== undefined) throw Errors.notImplemented(`Grouping by parts of a date (dategrouping="${x.dategrouping}" on ${where})`);
-    return { kind: 'group', alias: x.alias ?? defaultName(attribute, link), column, name: x.name };
+    const datePart = x.dategrouping === undefined ? undefined : datePartOf(x.dategrouping, attribute, where);
+    return { kind: 'group', alias: x.alias ?? defaultName(attribute, link), column, name: x.name, ...(datePart ? { datePart } : {}) };
   }
   if (x.alias === undefined || x.alias.trim() === '') throw invalid(`${where} has aggregate="${x.aggregate}" but no alias; every aggregate needs an alias, which names it in the results.`);
   const fn: AggregateFunction = x.aggregate === 'countcolumn' && x.distinct ? 'countdistinct' : x.aggregate;
@@ -89,10 +108,10 @@ function checkLink(link: FetchLink, visited: VisitedLink): void {
  * Throws 400 `0x80040203` for a query that does not fit the entity set, `all-attributes`,
  * attributes that are neither grouped nor aggregated (or both), aggregates without alias,
  * misplaced `distinct` or `dategrouping`, an `<order attribute>` that names no group-by column of
- * the entity; 400 `0x80060888` for what planAggregate refuses (a function on a column type it does
+ * the entity, `dategrouping` on a column that is no DateTime; 400 `0x80060888` for what planAggregate refuses (a function on a column type it does
  * not take, a repeated alias, an order by an unknown alias); everything plain FetchXML planning
  * refuses for names, filters and links; and 501 for counting aggregate results,
- * `dategrouping`, one-to-many joins that multiply rows, outer links with filters whose columns are
+ * `dategrouping` by fiscal periods, one-to-many joins that multiply rows, outer links with filters whose columns are
  * used, and retained data; `top` with `count` or `page` is 400 `0x80040203`, as in plain queries.
  * `count` and `page` page the groups (AggregateSpec.page). The record limit itself (0x8004E023) is raised by executeAggregate.
  */
@@ -123,7 +142,7 @@ export function planFetchAggregate(entity: EntityModel, query: FetchQuery, conte
   });
   const spec: AggregateSpec = {
     entity: root,
-    groupBy: groups.map(({ alias, column }) => ({ alias, column })),
+    groupBy: groups.map(({ alias, column, datePart }) => ({ alias, column, datePart })),
     aggregates: outputs.flatMap((o) => (o.kind === 'aggregate' ? [{ alias: o.alias, fn: o.fn, column: o.column }] : [])),
     filter: planner.rootFilter(root, query, reachable),
     orderBy,

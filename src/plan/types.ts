@@ -360,10 +360,19 @@ export interface WriteResult {
  */
 export type AggregateFunction = 'sum' | 'avg' | 'min' | 'max' | 'count' | 'countcolumn' | 'countdistinct';
 
+/**
+ * A part of a date-time that FetchXML's `dategrouping` groups by (Dataverse "Aggregate data using
+ * FetchXml", Grouping by parts of a date), each a whole number: `day` of the month 1–31, `week` of
+ * the year 1–54 (sql/date-part.ts states the rule), `month` 1–12, `quarter` 1–4, `year` (2024).
+ */
+export type DatePart = 'day' | 'week' | 'month' | 'quarter' | 'year';
+
 /** A group-by column of an AggregatePlan and its output name. */
 export interface AggregateGroup {
   readonly alias: string;
   readonly column: ColumnPath;
+  /** For a DateTime column: the part of its UTC date-time (DateOnly: its date) the rows are grouped by; the group's value is that number. */
+  readonly datePart?: DatePart;
   /**
    * For a lookup column when FormattedValue annotations are wanted: the target row's primary name,
    * read as part of the group (it depends on the lookup value alone, so the groups do not change).

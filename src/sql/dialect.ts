@@ -93,6 +93,14 @@ export interface Dialect {
    * `<table> <alias> WHERE …`.
    */
   jsonSubquery(spec: JsonSubquery): string;
+  /**
+   * A whole number (SQL integer) from the date-time or date `value` (an SQL expression of a
+   * DateTime column): its UTC `year`, `month` (1–12), `day` of the month (1–31), `dayofyear`
+   * (1–366) or `weekday` (0 = Sunday … 6 = Saturday, whatever the session's first day of the week);
+   * null for null. `dateOnly`: the column holds dates (DateTimeBehavior DateOnly), not date-times.
+   * sql/date-part.ts builds FetchXML's date groupings from these.
+   */
+  dateField(field: DateField, value: string, dateOnly: boolean): string;
   /** `LIKE` with the escape character `\` and case-insensitive matching. */
   like(column: string, placeholder: string): string;
   /**
@@ -194,6 +202,9 @@ export interface Dialect {
 export function toNumber(v: unknown): number {
   return typeof v === 'number' ? v : Number(v);
 }
+
+/** The calendar fields of a date that `Dialect.dateField` reads. */
+export type DateField = 'year' | 'month' | 'day' | 'dayofyear' | 'weekday';
 
 /** Optional parts of `Dialect.selectLimited`. */
 export interface SelectOptions {

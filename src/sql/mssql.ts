@@ -34,6 +34,8 @@ export const mssqlDialect: Dialect = {
     if (single) return `JSON_QUERY((SELECT TOP (1) ${columns} FROM ${from} FOR JSON PATH, WITHOUT_ARRAY_WRAPPER, INCLUDE_NULL_VALUES))`;
     return `JSON_QUERY(COALESCE((SELECT TOP (${limit}) ${columns} FROM ${from} ORDER BY ${orderBy} FOR JSON PATH, INCLUDE_NULL_VALUES), '[]'))`;
   },
+  // DATEPART(weekday) counts from the session's DATEFIRST; shifting by @@DATEFIRST makes Sunday 0 under any.
+  dateField: (field, value) => (field === 'weekday' ? `(DATEPART(weekday, ${value}) + @@DATEFIRST - 1) % 7` : `DATEPART(${field}, ${value})`),
   like: (column, placeholder) => `${column} LIKE ${placeholder} ESCAPE '\\'`,
   toDb: (a, v) => (a.AttributeType === 'DateTime' && typeof v === 'string' ? new Date(a.DateTimeBehavior === 'DateOnly' ? `${v}T00:00:00Z` : v) : v),
   fromDb: (a, v) => {

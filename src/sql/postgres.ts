@@ -1,4 +1,4 @@
-import type { Dialect } from './dialect.js';
+import type { DateField, Dialect } from './dialect.js';
 import { chunks, toNumber } from './dialect.js';
 import { BINARY_COPY } from './pg-copy-binary.js';
 import { canonicalDate, columnType } from './types.js';
@@ -38,6 +38,9 @@ export const VERSION_HOLDERS_LOCK = `${VERSION_HOLDERS_CLASS}::bigint * 42949672
  */
 const CATALOG_SCHEMA = "coalesce(nullif(current_setting('tessera.schema', true), ''), current_schema())";
 
+/** EXTRACT's field for each DateField (DOW: 0 = Sunday). */
+const PG_DATE_FIELDS: Record<DateField, string> = { year: 'YEAR', month: 'MONTH', day: 'DAY', dayofyear: 'DOY', weekday: 'DOW' };
+
 export const postgresDialect: Dialect = {
   name: 'postgres',
   quote: (identifier) => `"${identifier.replace(/"/g, '""')}"`,
@@ -56,6 +59,8 @@ export const postgresDialect: Dialect = {
     if (single) return `(SELECT ${object} FROM ${from})`;
     return `(SELECT coalesce(jsonb_agg("x"."j" ORDER BY "x"."n"), '[]'::jsonb) FROM (SELECT ${object} AS "j", row_number() OVER (ORDER BY ${orderBy}) AS "n" FROM ${from} ORDER BY ${orderBy} LIMIT ${limit}) AS "x")`;
   },
+  // EXTRACT answers numeric; a timestamptz is read in UTC whatever the session's TimeZone, a date as it is.
+  dateField: (field, value, dateOnly) => `CAST(EXTRACT(${PG_DATE_FIELDS[field]} FROM ${dateOnly ? value : `${value} AT TIME ZONE 'UTC'`}) AS integer)`,
   like: (column, placeholder) => `${column} LIKE ${placeholder} ESCAPE '\\'`,
   // A whole number past 2^53 is sent as the integer the double holds (BigInt(n)), as SQLite and SQL
   // Server bind it, not as its shortest text, which pg would send (String(2 ** 60 + 1) is

@@ -1,9 +1,10 @@
 import { DATASTATE, DATASTATE_RETAINED } from '../model/system-columns.js';
 import { pkOf } from '../model/primary-key.js';
 import type { AttributeModel, EntityKeyModel, EntityModel, NavigationPropertyModel, RelationshipModel } from '../model/types.js';
-import type { AggregatePlan, AggregateValue, ColumnPath, CountPlan, DataSource, DeletePlan, DisassociatePlan, ExpandPlan, Guard, InsertPlan, LinkStep, PlanExpr, ReadPlan, SortKey, UpdatePlan, Value } from '../plan/types.js';
+import type { AggregatePlan, AggregateValue, ColumnPath, CountPlan, DataSource, DatePart, DeletePlan, DisassociatePlan, ExpandPlan, Guard, InsertPlan, LinkStep, PlanExpr, ReadPlan, SortKey, UpdatePlan, Value } from '../plan/types.js';
 import { Errors } from '../errors.js';
 import type { Dialect, Statement } from './dialect.js';
+import { datePartSql } from './date-part.js';
 import { groupChain } from '../nesting.js';
 import { sortColumnOf } from '../plan/sort-columns.js';
 import { expandedLookupNameKey } from '../plan/expand.js';
@@ -436,7 +437,8 @@ function aggregateFunction(d: Dialect, a: AggregateValue, v: string): string {
 
 /**
  * One SELECT for an AggregatePlan that also enforces its record limit: the input subquery `s`
- * reads at most `recordLimit + 1` matching rows (the group values `gN`, lookup names `nN` and
+ * reads at most `recordLimit + 1` matching rows (the group values `gN` — for a date part, the
+ * number datePartSql computes —, lookup names `nN` and
  * aggregate inputs `aN`, related columns through scalar subqueries), the outer query groups them,
  * and a window `SUM(COUNT(*)) OVER ()` adds the number of input rows to every group. When it
  * exceeds the limit the aggregates are incomplete and the executor raises the limit error;
@@ -449,12 +451,13 @@ export function renderAggregate(d: Dialect, plan: AggregatePlan): Statement {
   const s = d.quote('s');
   // Input columns by their SQL; a value needed twice (a lookup path and its name) is read once.
   const inputs = new Map<string, string>();
-  const input = (name: string, c: ColumnPath) => {
-    const value = pathValue(d, c, from);
+  const input = (name: string, c: ColumnPath, datePart?: DatePart) => {
+    const path = pathValue(d, c, from);
+    const value = datePart ? datePartSql(d, datePart, path, c.attribute) : path;
     if (!inputs.has(value)) inputs.set(value, d.quote(name));
     return `${s}.${inputs.get(value)!}`;
   };
-  const keys = plan.groupBy.map((g, i) => input(`g${i}`, g.column));
+  const keys = plan.groupBy.map((g, i) => input(`g${i}`, g.column, g.datePart));
   plan.groupBy.forEach((g, i) => { if (g.lookupName) keys.push(input(`n${i}`, g.lookupName)); });
   const values = plan.aggregates.map((a, i) => `${aggregateFunction(d, a, a.column ? input(`a${i}`, a.column) : '')} AS ${d.quote(`v${i}`)}`);
   const where = whereClause(rootConditions(d, plan, p, from));

@@ -1,6 +1,9 @@
-import type { Dialect } from './dialect.js';
+import type { DateField, Dialect } from './dialect.js';
 import { chunks, toNumber } from './dialect.js';
 import { columnType } from './types.js';
+
+/** strftime's format of each DateField (`%w`: 0 = Sunday). */
+const SQLITE_DATE_FORMATS: Record<DateField, string> = { year: '%Y', month: '%m', day: '%d', dayofyear: '%j', weekday: '%w' };
 
 /**
  * SQLite dialect (better-sqlite3). Strings are `TEXT COLLATE NOCASE` so `=`, ordering and
@@ -30,6 +33,8 @@ export const sqliteDialect: Dialect = {
     if (single) return `(SELECT ${object} FROM ${from})`;
     return `(SELECT json_group_array(json("x"."j")) FROM (SELECT ${object} AS "j" FROM ${from} ORDER BY ${orderBy} LIMIT ${limit}) AS "x")`;
   },
+  // Date-times are canonical UTC text (`…Z`), dates `YYYY-MM-DD`: strftime reads both as they are.
+  dateField: (field, value) => `CAST(strftime('${SQLITE_DATE_FORMATS[field]}', ${value}) AS INTEGER)`,
   like: (column, placeholder) => `${column} LIKE ${placeholder} ESCAPE '\\'`,
   foldFunction: 'tessera_fold',
   toDb: (a, v) => (a.AttributeType === 'Boolean' && v !== null ? (v ? 1 : 0) : v),

@@ -116,7 +116,7 @@ export async function executeCount(db: Database, plan: Pick<CountPlan, 'entity' 
 
 /** One group of an aggregate's result, canonical values in the plan's order. */
 export interface AggregateRow {
-  /** One value per `plan.groupBy`. */
+  /** One value per `plan.groupBy` (a number for a group by a date part). */
   readonly groups: readonly Value[];
   /** One per `plan.groupBy`: the lookup target's primary name where the group has `lookupName`, else null. */
   readonly lookupNames: readonly Value[];
@@ -142,7 +142,8 @@ export async function executeAggregate(db: Database, asked: AggregatePlan): Prom
     let i = groupBy.length;
     const lookupNames = groupBy.map((g) => (g.lookupName ? db.dialect.fromDb(g.lookupName.attribute, r[i++]) : null));
     return {
-      groups: groupBy.map((g, j) => db.dialect.fromDb(g.column.attribute, r[j])),
+      // A date part is a number (PostgreSQL's integer, SQL Server's int, SQLite's INTEGER), not a date.
+      groups: groupBy.map((g, j) => (g.datePart && r[j] !== null && r[j] !== undefined ? Number(r[j]) : db.dialect.fromDb(g.column.attribute, r[j]))),
       lookupNames,
       aggregates: aggregates.map((a) => {
         const v = r[i++];
