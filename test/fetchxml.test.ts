@@ -135,6 +135,8 @@ for (const database of DATABASES) {
       it('attribute alias: the column under its alias (a lookup\'s GUID too), annotations under it with AttributeName, the primary key still added', async () => {
         const xml = fetchXml(`<attribute name="msdyn_name" alias="n"/><attribute name="msdyn_interactiontype" alias="kind"/><attribute name="msdyn_interactiondataid" alias="payload"/><attribute name="importsequencenumber"/>${BY_SEQUENCE}`);
         const plain = await ok(xml);
+        // The context lists aliased columns by logical name (a lookup too, not as _x_value), as Dataverse's example does.
+        expect(plain['@odata.context']).to.equal(`${s.root}$metadata#${SET}(msdyn_name,msdyn_interactiontype,msdyn_interactiondataid,importsequencenumber,${PK})`);
         const [zeta, alpha] = plain.value;
         expect(Object.keys(alpha)).to.deep.equal(['@odata.etag', 'importsequencenumber', PK, 'n', 'kind', 'payload']);
         expect(alpha).to.deep.include({ importsequencenumber: 1, [PK]: ids['alpha'], n: 'alpha', kind: 100230301, payload: data['Red payload'] });
@@ -154,6 +156,9 @@ for (const database of DATABASES) {
         // A column may be returned under its name and under several aliases.
         const twice = await ok(fetchXml(`${NAME}<attribute name="msdyn_name" alias="a"/><attribute name="msdyn_name" alias="b"/>${condition('msdyn_name', 'eq', 'beta')}`));
         expect(twice.value[0]).to.deep.include({ msdyn_name: 'beta', a: 'beta', b: 'beta' });
+        // A lookup answered under its own name and under an alias is listed once, as _x_value.
+        const both = await ok(fetchXml(`<attribute name="msdyn_interactiondataid"/><attribute name="msdyn_interactiondataid" alias="payload"/>${BY_SEQUENCE}`));
+        expect(both['@odata.context']).to.equal(`${s.root}$metadata#${SET}(_msdyn_interactiondataid_value,${PK})`);
       });
 
       it('attribute alias: each column returned must have a unique name; <order alias> only in aggregate queries', async () => {

@@ -729,7 +729,7 @@ export function planFetch(entity: EntityModel, query: FetchQuery, context: Fetch
     kind: 'read',
     entity,
     columns,
-    selectList: query.entity.allAttributes || !query.entity.attributes.length ? undefined : columns.map((a) => a.PropertyName),
+    selectList: query.entity.allAttributes || !query.entity.attributes.length ? undefined : contextColumns(columns, visible),
     filter,
     orderBy,
     limit: size,
@@ -745,6 +745,17 @@ export function planFetch(entity: EntityModel, query: FetchQuery, context: Fetch
     dataSource: dataSourceOf(entity, query),
   };
   return { read, page, query, visible, aliased, pagingCookie };
+}
+
+/**
+ * The select list of a FetchXML result's `@odata.context`: each column read, in order, by its Web
+ * API property name (a lookup as `_x_value`) where it is answered under its own name, and by its
+ * logical name where only aliases answer it, as Dataverse lists them ("Select columns using
+ * FetchXml", Column aliases: `createdby` aliased `whocreated` is listed as `createdby`, unaliased as
+ * `_createdby_value`).
+ */
+function contextColumns(columns: readonly AttributeModel[], visible: readonly AttributeModel[]): string[] {
+  return columns.map((a) => (visible.includes(a) ? a.PropertyName : a.LogicalName));
 }
 
 /**
