@@ -64,7 +64,9 @@ export interface FetchPlan {
   /**
    * False for queries whose pages Dataverse answers without a paging cookie ("Page results using
    * FetchXml", Queries that don't support paging cookies): `distinct` with link-entity columns,
-   * paged by skipping rows.
+   * paged by skipping rows. A plain `distinct` query keeps its cookie: the docs name no such
+   * limit for it (only that it needs an order to page consistently), and its rows are ordered by
+   * every returned column, so the last row's values are a keyset to seek after.
    */
   readonly pagingCookie: boolean;
 }
