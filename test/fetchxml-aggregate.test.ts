@@ -142,6 +142,7 @@ for (const database of DATABASES) {
         [aggregateXml(`${PRIORITY}${COUNT}<order alias="nope"/>`), '0x80060888', "no output named 'nope'"],
         [aggregateXml(''), '0x80060888', 'at least one group-by column or aggregate'],
         [aggregateXml('<attribute name="new_due" alias="d" groupby="true" dategrouping="fiscal-year"/>').replace('fiscal-year', 'decade'), '0x80040203', "'dategrouping'"],
+        [aggregateXml(`<attribute name="new_due" alias="d" groupby="true"/>${COUNT}`), '0x80040203', "'new_due' groups by a DateTime column without dategrouping"],
         [`<fetch><entity name="new_task">${PRIORITY}</entity></fetch>`, '0x80040203', 'aggregate="true"'],
         [aggregateXml(COUNT).replace('new_task"', 'new_project"'), '0x80040203', "'new_tasks'"],
       ];

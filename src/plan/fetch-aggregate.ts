@@ -61,7 +61,8 @@ function datePartOf(grouping: DateGrouping, attribute: AttributeModel, where: st
  * Checks one `attribute` element of an aggregate query on `table` (reached through `link`, if any)
  * and returns what it contributes. Throws 400 for an attribute that is neither groupby nor
  * aggregate, or both; an aggregate without alias; `distinct` on anything but countcolumn;
- * `dategrouping` without groupby or on a column that is no DateTime; and 501 for the fiscal date
+ * `dategrouping` without groupby or on a column that is no DateTime, a DateTime group without
+ * `dategrouping`; and 501 for the fiscal date
  * groupings (datePartOf).
  */
 function output(planner: FetchPlanner, table: EntityModel, x: FetchAttribute, link: VisitedLink | undefined): Output {
@@ -76,6 +77,11 @@ function output(planner: FetchPlanner, table: EntityModel, x: FetchAttribute, li
   const attribute = planner.column(table, x.name);
   const column: ColumnPath = { navs: link ? link.path.map((s) => s.navigation) : [], attribute };
   if (x.aggregate === undefined) {
+    // Dataverse groups a date-time only by a part of it (MarkMpn/Sql4Cds#98: a groupby on a datetime
+    // column without dategrouping is refused), as $apply refuses groupby on date-times.
+    if (x.dategrouping === undefined && attribute.AttributeType === 'DateTime') {
+      throw invalid(`${where} groups by a DateTime column without dategrouping; group by a part of the date (dategrouping="day", "week", "month", "quarter" or "year").`);
+    }
     const datePart = x.dategrouping === undefined ? undefined : datePartOf(x.dategrouping, attribute, where);
     return { kind: 'group', alias: x.alias ?? defaultName(attribute, link), column, name: x.name, ...(datePart ? { datePart } : {}) };
   }
