@@ -359,6 +359,101 @@ for (const database of DATABASES) {
       expect(declared('EntityType', 'MoneyAttributeMetadata')).to.deep.include({ PrecisionSource: 'Edm.Int32', IsBaseCurrency: 'Edm.Boolean', CalculationOf: 'Edm.String' });
     });
 
+    it('gives every table the EntityMetadata properties clients read: relationship eligibility, the features Tessera has not, declared alike in $metadata', async () => {
+      const features = {
+        ActivityTypeMask: 0, AutoCreateAccessTeams: false, AutoRouteToOwnerQueue: false, CanTriggerWorkflow: false, EntityHelpUrlEnabled: false, EntityHelpUrl: null,
+        IsDocumentManagementEnabled: false, IsOneNoteIntegrationEnabled: false, IsInteractionCentricEnabled: false, IsKnowledgeManagementEnabled: false, IsSLAEnabled: false,
+        IsDocumentRecommendationsEnabled: false, IsMSTeamsIntegrationEnabled: false, IsEnabledForExternalChannels: false, HasFeedback: false, SyncToExternalSearchIndex: false,
+        IsRetrieveAuditEnabled: false, IsRetrieveMultipleAuditEnabled: false, IsAIRUpdated: false, IsImportable: false, IsEnabledForCharts: false, IsEnabledForTrace: false,
+        IsQuickCreateEnabled: false, IsReadingPaneEnabled: false, MobileOfflineFilters: '', RecurrenceBaseEntityLogicalName: null, ReportViewName: null,
+        UsesBusinessDataLabelTable: false, IsSolutionAware: false, SettingOf: null, DataSourceId: null,
+      };
+      const flag = (Value: boolean, name: string, CanBeChanged = true) => ({ Value, CanBeChanged, ManagedPropertyLogicalName: name });
+      const managed = {
+        IsDuplicateDetectionEnabled: flag(false, 'canmodifyduplicatedetectionsettings'), IsMailMergeEnabled: flag(false, 'canmodifymailmergesettings'),
+        IsVisibleInMobile: flag(false, 'canmodifymobilevisibility'), IsVisibleInMobileClient: flag(false, 'canmodifymobileclientvisibility'),
+        IsReadOnlyInMobileClient: flag(false, 'canmodifymobileclientreadonly'), IsOfflineInMobileClient: flag(false, 'canmodifymobileclientoffline'),
+        CanChangeHierarchicalRelationship: flag(false, 'canchangehierarchicalrelationship'), CanEnableSyncToExternalSearchIndex: flag(false, 'canenablesynctoexternalsearchindex'),
+        CanModifyAdditionalSettings: flag(true, 'canmodifyadditionalsettings'),
+        IsMappable: flag(true, 'ismappable', false), CanCreateAttributes: flag(false, 'cancreateattributes', false),
+      };
+      const eligibility = (Value: boolean) => ({
+        CanBePrimaryEntityInRelationship: flag(Value, 'canbeprimaryentityinrelationship'), CanBeRelatedEntityInRelationship: flag(Value, 'canberelatedentityinrelationship'),
+        CanBeInManyToMany: flag(Value, 'canbeinmanytomany'), CanBeInCustomEntityAssociation: flag(Value, 'canbeincustomentityassociation'),
+        CanChangeTrackingBeEnabled: flag(Value, 'canchangetrackingbeenabled'),
+      });
+      const select = [...Object.keys(features), ...Object.keys(managed), ...Object.keys(eligibility(true)), 'LogicalCollectionName', 'CollectionSchemaName'].join(',');
+      const table = await get(`EntityDefinitions(LogicalName='savedquery')?$select=${select}`);
+      expect(table.status, table.text).to.equal(200);
+      const { '@odata.context': _context, ...savedquery } = table.json;
+      expect(savedquery).to.deep.equal({
+        MetadataId: savedquery.MetadataId, ...features, ...managed, ...eligibility(true), LogicalCollectionName: 'savedqueries', CollectionSchemaName: 'SavedQueries',
+      });
+      // An intersect table's rows are links: it takes part in no relationship of its own.
+      const intersect = await get(`EntityDefinitions(LogicalName='systemuserroles')?$select=${Object.keys(eligibility(false)).join(',')},IsMappable`);
+      expect(intersect.json).to.deep.include({ ...eligibility(false), IsMappable: flag(false, 'ismappable', false) });
+      const links = await get('EntityDefinitions?$select=LogicalName&$filter=CanBeInManyToMany/Value eq false and ActivityTypeMask eq 0 and IsImportable eq false');
+      expect(names(links)).to.deep.equal(['systemuserroles']);
+      const plurals = await get('EntityDefinitions?$select=LogicalName,CollectionSchemaName&$filter=LogicalName eq \'userquery\' or LogicalName eq \'systemuser\' or LogicalName eq \'msdyn_copilotinteraction\'');
+      expect(Object.fromEntries(plurals.json.value.map((e: Record<string, string>) => [e['LogicalName'], e['CollectionSchemaName']]))).to.deep.equal({
+        userquery: 'UserQueries', systemuser: 'SystemUsers', msdyn_copilotinteraction: 'msdyn_copilotinteractions',
+      });
+
+      const schema = (await parseStringPromise((await call('GET', `${s.root}$metadata`)).text))['edmx:Edmx']['edmx:DataServices'][0].Schema[0];
+      const declared = Object.fromEntries(schema.EntityType.find((t: any) => t.$.Name === 'EntityMetadata').Property.map((p: any) => [p.$.Name, p.$.Type]));
+      expect(declared).to.deep.include({
+        ActivityTypeMask: 'Edm.Int32', CanTriggerWorkflow: 'Edm.Boolean', MobileOfflineFilters: 'Edm.String', DataSourceId: 'Edm.Guid',
+        CanBeInManyToMany: 'mscrm.BooleanManagedProperty', IsDuplicateDetectionEnabled: 'mscrm.BooleanManagedProperty',
+      });
+      for (const name of [...Object.keys(features), ...Object.keys(managed), ...Object.keys(eligibility(true))]) expect(declared, name).to.have.own.property(name);
+    });
+
+    it('reads LogicalCollectionName and CollectionSchemaName from the metadata file, and derives CollectionSchemaName from the plural logical name', async () => {
+      const dir = mkdtempSync(join(tmpdir(), 'tessera-plural-'));
+      cpSync(SHIPPED_METADATA, dir, { recursive: true });
+      const table = (name: string, extra: object) => ({
+        LogicalName: name, PrimaryIdAttribute: `${name}id`, OwnershipType: 'OrganizationOwned', HasStateModel: false, Attributes: [], ...extra,
+      });
+      writeFileSync(join(dir, 'new_person.json'), JSON.stringify(table('new_person', { SchemaName: 'new_Person', EntitySetName: 'people', LogicalCollectionName: 'new_people' })));
+      writeFileSync(join(dir, 'new_company.json'), JSON.stringify(table('new_company', {
+        SchemaName: 'new_Company', EntitySetName: 'new_companies', CollectionSchemaName: 'new_CompanyRecords',
+      })));
+      const plural = await startServer(dir, database);
+      try {
+        const rows = await call('GET', `${plural.root}EntityDefinitions?$select=LogicalName,EntitySetName,LogicalCollectionName,CollectionSchemaName&$filter=LogicalName eq 'new_person' or LogicalName eq 'new_company'`);
+        expect(rows.status, rows.text).to.equal(200);
+        expect(rows.json.value.map(({ MetadataId: _id, ...e }: Record<string, unknown>) => e)).to.deep.equal([
+          { LogicalName: 'new_company', EntitySetName: 'new_companies', LogicalCollectionName: 'new_companies', CollectionSchemaName: 'new_CompanyRecords' },
+          { LogicalName: 'new_person', EntitySetName: 'people', LogicalCollectionName: 'new_people', CollectionSchemaName: 'new_People' },
+        ]);
+        // The table's rows are still at its EntitySetName.
+        expect((await call('GET', `${plural.root}people`)).status).to.equal(200);
+      } finally {
+        await plural.close();
+        rmSync(dir, { recursive: true, force: true });
+      }
+    });
+
+    it('writes OptionSetMetadata\'s ParentOptionSetName (no dependent choices) and Dataverse\'s empty ExternalValue of options', async () => {
+      const global = await get(`GlobalOptionSetDefinitions(Name='${GLOBAL}')?$select=Name,ParentOptionSetName,Options`);
+      expect(global.status, global.text).to.equal(200);
+      expect(global.json.ParentOptionSetName).to.equal(null);
+      expect(global.json.Options.map((o: { ExternalValue: unknown }) => o.ExternalValue)).to.deep.equal(global.json.Options.map(() => ''));
+      const column = `EntityDefinitions(LogicalName='${ENTITY}')/Attributes(LogicalName='statuscode')/Microsoft.Dynamics.CRM.StatusAttributeMetadata/OptionSet?$select=ParentOptionSetName,Options`;
+      const status = await get(column);
+      expect(status.status, status.text).to.equal(200);
+      expect(status.json.ParentOptionSetName).to.equal(null);
+      expect(status.json.Options[0]).to.deep.include({ ExternalValue: '', Color: null, ParentValues: [] });
+      // BooleanOptionSetMetadata has no ParentOptionSetName (it is OptionSetMetadata's own).
+      const yesNo = await get(`EntityDefinitions(LogicalName='privilege')/Attributes(LogicalName='canbebasic')/Microsoft.Dynamics.CRM.BooleanAttributeMetadata/OptionSet`);
+      expect(yesNo.json).not.to.have.property('ParentOptionSetName');
+      expect(yesNo.json.TrueOption.ExternalValue).to.equal('');
+      const schema = (await parseStringPromise((await call('GET', `${s.root}$metadata`)).text))['edmx:Edmx']['edmx:DataServices'][0].Schema[0];
+      const declared = (type: string) => (schema.EntityType.find((t: any) => t.$.Name === type).Property ?? []).map((p: any) => p.$.Name);
+      expect(declared('OptionSetMetadata')).to.deep.equal(['Options', 'ParentOptionSetName']);
+      expect(declared('OptionSetMetadataBase')).not.to.include('ParentOptionSetName');
+    });
+
     it('answers a table\'s Keys and a column\'s OptionSet / GlobalOptionSet as paths', async () => {
       const keys = await get(`EntityDefinitions(LogicalName='retentionconfig')/Keys?$select=LogicalName,KeyAttributes`);
       expect(keys.status, keys.text).to.equal(200);

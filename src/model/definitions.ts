@@ -102,8 +102,8 @@ export function entityDefinition(entity: EntityModel): Definition {
     LogicalName: entity.LogicalName,
     SchemaName: entity.SchemaName,
     EntitySetName: entity.EntitySetName,
-    LogicalCollectionName: entity.EntitySetName,
-    CollectionSchemaName: `${entity.SchemaName}s`,
+    LogicalCollectionName: entity.LogicalCollectionName,
+    CollectionSchemaName: entity.CollectionSchemaName,
     DisplayName: label(entity.DisplayName, ...id, 'DisplayName'),
     DisplayCollectionName: label(entity.DisplayCollectionName, ...id, 'DisplayCollectionName'),
     Description: label(entity.Description, ...id, 'Description'),
@@ -144,8 +144,9 @@ export function entityDefinition(entity: EntityModel): Definition {
     IsChildEntity: false,
     IsPrivate: false,
     IsRenameable: managed(true, 'isrenameable'),
-    IsMappable: managed(!entity.IsIntersect, 'ismappable'),
-    CanCreateAttributes: managed(false, 'cancreateattributes'),
+    // Fixed for a table (CanBeChanged false), as Dataverse answers them (Web API Metadata Operations Sample).
+    IsMappable: { ...managed(!entity.IsIntersect, 'ismappable'), CanBeChanged: false },
+    CanCreateAttributes: { ...managed(false, 'cancreateattributes'), CanBeChanged: false },
     CanCreateForms: managed(false, 'cancreateforms'),
     CanCreateViews: managed(false, 'cancreateviews'),
     CanCreateCharts: managed(false, 'cancreatecharts'),
@@ -157,8 +158,82 @@ export function entityDefinition(entity: EntityModel): Definition {
     IsArchivalEnabled: entity.IsRetentionEnabled,
     IconVectorName: null,
     DataProviderId: null,
+    ...relationshipEligibility(entity),
+    ...ABSENT_FEATURES,
   };
 }
+
+/**
+ * Whether a table may take part in relationships (EntityMetadata CanBePrimaryEntityInRelationship,
+ * CanBeRelatedEntityInRelationship, CanBeInManyToMany, CanBeInCustomEntityAssociation): any
+ * table of a metadata file may be a lookup's target, have lookups and be in a many-to-many
+ * relationship; an intersect table may not (its rows are links, written through `$ref`).
+ * CanChangeTrackingBeEnabled likewise: any file may set ChangeTrackingEnabled.
+ */
+function relationshipEligibility(entity: EntityModel): Definition {
+  const eligible = !entity.IsIntersect;
+  return {
+    CanBePrimaryEntityInRelationship: managed(eligible, 'canbeprimaryentityinrelationship'),
+    CanBeRelatedEntityInRelationship: managed(eligible, 'canberelatedentityinrelationship'),
+    CanBeInManyToMany: managed(eligible, 'canbeinmanytomany'),
+    CanBeInCustomEntityAssociation: managed(eligible, 'canbeincustomentityassociation'),
+    CanChangeTrackingBeEnabled: managed(eligible, 'canchangetrackingbeenabled'),
+  };
+}
+
+/**
+ * The EntityMetadata properties of features Tessera does not have, the same for every table, as
+ * Dataverse answers them for a table without the feature (Web API Metadata Operations Sample,
+ * `GET EntityDefinitions(LogicalName='sample_bankaccount')`): no activities (ActivityTypeMask
+ * 0), access teams, queues, workflows, help pages, document management, OneNote, Teams,
+ * knowledge management, SLAs, interactive or external channels, feedback, Dataverse search,
+ * auditing of reads, duplicate detection, mail merge, mobile or offline clients (empty
+ * MobileOfflineFilters), quick create, reading pane, charts, import wizard, tracing,
+ * hierarchies, recurring appointments, report views, business data labels, virtual-table data
+ * sources, settings tables or solutions.
+ */
+const ABSENT_FEATURES: Readonly<Definition> = Object.freeze({
+  ActivityTypeMask: 0,
+  AutoCreateAccessTeams: false,
+  AutoRouteToOwnerQueue: false,
+  CanTriggerWorkflow: false,
+  EntityHelpUrlEnabled: false,
+  EntityHelpUrl: null,
+  IsDocumentManagementEnabled: false,
+  IsOneNoteIntegrationEnabled: false,
+  IsInteractionCentricEnabled: false,
+  IsKnowledgeManagementEnabled: false,
+  IsSLAEnabled: false,
+  IsDocumentRecommendationsEnabled: false,
+  IsMSTeamsIntegrationEnabled: false,
+  IsEnabledForExternalChannels: false,
+  HasFeedback: false,
+  SyncToExternalSearchIndex: false,
+  IsRetrieveAuditEnabled: false,
+  IsRetrieveMultipleAuditEnabled: false,
+  IsAIRUpdated: false,
+  IsImportable: false,
+  IsEnabledForCharts: false,
+  IsEnabledForTrace: false,
+  IsQuickCreateEnabled: false,
+  IsReadingPaneEnabled: false,
+  MobileOfflineFilters: '',
+  RecurrenceBaseEntityLogicalName: null,
+  ReportViewName: null,
+  UsesBusinessDataLabelTable: false,
+  IsSolutionAware: false,
+  SettingOf: null,
+  DataSourceId: null,
+  IsDuplicateDetectionEnabled: managed(false, 'canmodifyduplicatedetectionsettings'),
+  IsMailMergeEnabled: managed(false, 'canmodifymailmergesettings'),
+  IsVisibleInMobile: managed(false, 'canmodifymobilevisibility'),
+  IsVisibleInMobileClient: managed(false, 'canmodifymobileclientvisibility'),
+  IsReadOnlyInMobileClient: managed(false, 'canmodifymobileclientreadonly'),
+  IsOfflineInMobileClient: managed(false, 'canmodifymobileclientoffline'),
+  CanChangeHierarchicalRelationship: managed(false, 'canchangehierarchicalrelationship'),
+  CanEnableSyncToExternalSearchIndex: managed(false, 'canenablesynctoexternalsearchindex'),
+  CanModifyAdditionalSettings: managed(true, 'canmodifyadditionalsettings'),
+});
 
 /**
  * An option of an option set as OptionMetadata; a status option as StatusOptionMetadata (`State`,
@@ -174,7 +249,8 @@ function optionDefinition(o: OptionMetadata, kind: string, ...id: string[]): Def
     Description: label(o.Description, ...id, String(o.Value), 'Description'),
     Color: null,
     IsManaged: false,
-    ExternalValue: null,
+    // Dataverse's value for an option of a table that is not virtual (Web API Metadata Operations Sample).
+    ExternalValue: '',
     MetadataId: null,
     HasChanged: null,
     ParentValues: [],
@@ -227,7 +303,8 @@ export function optionSetDefinition(model: Model, entity: EntityModel, a: Attrib
     return { ...common, OptionSetType: 'Boolean', TrueOption: option(1, 'Yes'), FalseOption: option(0, 'No') };
   }
   if (!a.OptionSet) return undefined;
-  return { ...common, OptionSetType: a.AttributeType, Options: a.OptionSet.Options.map((o) => optionDefinition(o, a.AttributeType, ...id)) };
+  // ParentOptionSetName: no dependent choices (see ParentPicklistLogicalName).
+  return { ...common, OptionSetType: a.AttributeType, ParentOptionSetName: null, Options: a.OptionSet.Options.map((o) => optionDefinition(o, a.AttributeType, ...id)) };
 }
 
 /**
@@ -584,6 +661,18 @@ export const ENTITY_METADATA: Readonly<Record<string, PropertyType>> = {
   IsActivityParty: 'Boolean', IsChildEntity: 'Boolean', IsPrivate: 'Boolean', IsRenameable: MANAGED, IsMappable: MANAGED, CanCreateAttributes: MANAGED,
   CanCreateForms: MANAGED, CanCreateViews: MANAGED, CanCreateCharts: MANAGED, IsLogicalEntity: 'Boolean', IsBPFEntity: 'Boolean',
   IsElasticTable: 'Boolean', IsArchivalEnabled: 'Boolean', IconVectorName: 'String', DataProviderId: 'Guid',
+  CanBePrimaryEntityInRelationship: MANAGED, CanBeRelatedEntityInRelationship: MANAGED, CanBeInManyToMany: MANAGED,
+  CanBeInCustomEntityAssociation: MANAGED, CanChangeTrackingBeEnabled: MANAGED,
+  ActivityTypeMask: 'Int32', AutoCreateAccessTeams: 'Boolean', AutoRouteToOwnerQueue: 'Boolean', CanTriggerWorkflow: 'Boolean',
+  EntityHelpUrlEnabled: 'Boolean', EntityHelpUrl: 'String', IsDocumentManagementEnabled: 'Boolean', IsOneNoteIntegrationEnabled: 'Boolean',
+  IsInteractionCentricEnabled: 'Boolean', IsKnowledgeManagementEnabled: 'Boolean', IsSLAEnabled: 'Boolean', IsDocumentRecommendationsEnabled: 'Boolean',
+  IsMSTeamsIntegrationEnabled: 'Boolean', IsEnabledForExternalChannels: 'Boolean', HasFeedback: 'Boolean', SyncToExternalSearchIndex: 'Boolean',
+  IsRetrieveAuditEnabled: 'Boolean', IsRetrieveMultipleAuditEnabled: 'Boolean', IsAIRUpdated: 'Boolean', IsImportable: 'Boolean',
+  IsEnabledForCharts: 'Boolean', IsEnabledForTrace: 'Boolean', IsQuickCreateEnabled: 'Boolean', IsReadingPaneEnabled: 'Boolean',
+  MobileOfflineFilters: 'String', RecurrenceBaseEntityLogicalName: 'String', ReportViewName: 'String', UsesBusinessDataLabelTable: 'Boolean',
+  IsSolutionAware: 'Boolean', SettingOf: 'String', DataSourceId: 'Guid', IsDuplicateDetectionEnabled: MANAGED, IsMailMergeEnabled: MANAGED,
+  IsVisibleInMobile: MANAGED, IsVisibleInMobileClient: MANAGED, IsReadOnlyInMobileClient: MANAGED, IsOfflineInMobileClient: MANAGED,
+  CanChangeHierarchicalRelationship: MANAGED, CanEnableSyncToExternalSearchIndex: MANAGED, CanModifyAdditionalSettings: MANAGED,
 };
 
 /** AttributeMetadata's own properties (the base type's), as attributeDefinition writes them. */
@@ -610,7 +699,7 @@ export function attributeMetadata(type?: string): Readonly<Record<string, Proper
 /** OptionSetMetadata's (and BooleanOptionSetMetadata's) properties, as optionSetDefinition writes them. */
 export const OPTION_SET_METADATA: Readonly<Record<string, PropertyType>> = {
   MetadataId: 'Guid', HasChanged: 'Boolean', IsCustomOptionSet: 'Boolean', IsGlobal: 'Boolean', IsManaged: 'Boolean', IsCustomizable: MANAGED,
-  Name: 'String', DisplayName: LABEL, Description: LABEL, IntroducedVersion: 'String', ExternalTypeName: 'String',
+  Name: 'String', DisplayName: LABEL, Description: LABEL, IntroducedVersion: 'String', ExternalTypeName: 'String', ParentOptionSetName: 'String',
   OptionSetType: { enum: 'OptionSetType' }, Options: 'Collection', TrueOption: OPTION, FalseOption: OPTION,
 };
 

@@ -492,10 +492,14 @@ function buildEntity(source: string, file: EntityFile, intersect = false): Entit
     }
   });
   if (problems.length) return problems;
+  const schemaName = file.SchemaName ?? file.LogicalName;
+  const collection = file.LogicalCollectionName ?? file.EntitySetName;
   return Object.freeze({
     LogicalName: file.LogicalName,
-    SchemaName: file.SchemaName ?? file.LogicalName,
+    SchemaName: schemaName,
     EntitySetName: file.EntitySetName,
+    LogicalCollectionName: collection,
+    CollectionSchemaName: file.CollectionSchemaName ?? collectionSchemaName(schemaName, collection),
     DisplayName: file.DisplayName ?? file.LogicalName,
     DisplayCollectionName: file.DisplayCollectionName ?? file.EntitySetName,
     Description: file.Description ?? '',
@@ -518,6 +522,19 @@ function buildEntity(source: string, file: EntityFile, intersect = false): Entit
     Transitions: transitions,
     source,
   });
+}
+
+/**
+ * A table's CollectionSchemaName when its file declares none: its plural logical name with
+ * SchemaName's casing over the part the two share, e.g. `SavedQuery` + `savedqueries` →
+ * `SavedQueries`, `msdyn_CopilotInteraction` + `msdyn_copilotinteractions` →
+ * `msdyn_CopilotInteractions` (Dataverse's LogicalCollectionName is its CollectionSchemaName in
+ * lower case: Web API Metadata Operations Sample, `sample_BankAccounts` / `sample_bankaccounts`).
+ */
+export function collectionSchemaName(schemaName: string, logicalCollectionName: string): string {
+  let shared = 0;
+  while (shared < schemaName.length && shared < logicalCollectionName.length && schemaName[shared]!.toLowerCase() === logicalCollectionName[shared]) shared++;
+  return schemaName.slice(0, shared) + logicalCollectionName.slice(shared);
 }
 
 /** Dataverse's ObjectTypeCode of the system tables Tessera ships. */

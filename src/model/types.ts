@@ -132,7 +132,13 @@ export interface EntityFile {
   LogicalName: string;
   SchemaName?: string;
   EntitySetName: string;
+  /** EntityMetadata LogicalCollectionName (Dataverse's plural logical name); defaults to EntitySetName. */
   LogicalCollectionName?: string;
+  /**
+   * EntityMetadata CollectionSchemaName (the plural SchemaName, e.g. `SavedQueries`); defaults to
+   * SchemaName's casing carried over LogicalCollectionName (see collectionSchemaName in loader.ts).
+   */
+  CollectionSchemaName?: string;
   DisplayName?: string;
   DisplayCollectionName?: string;
   Description?: string;
@@ -365,6 +371,10 @@ export interface EntityModel {
   readonly LogicalName: string;
   readonly SchemaName: string;
   readonly EntitySetName: string;
+  /** EntityMetadata LogicalCollectionName (see EntityFile.LogicalCollectionName). */
+  readonly LogicalCollectionName: string;
+  /** EntityMetadata CollectionSchemaName (see EntityFile.CollectionSchemaName). */
+  readonly CollectionSchemaName: string;
   readonly DisplayName: string;
   readonly DisplayCollectionName: string;
   readonly Description: string;

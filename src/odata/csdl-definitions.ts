@@ -82,7 +82,7 @@ function complexTypesOf(tables: ReadonlyArray<Readonly<Record<string, PropertyTy
 /** The metadata types' schema elements, to add to `$metadata`'s Schema (see renderCsdl). */
 export function definitionTypes(): { EntityType: object[]; ComplexType: object[]; EnumType: object[]; EntitySet: object[] } {
   const derivedAttributes = [...ATTRIBUTE_METADATA_TYPES].filter((t) => t !== 'AttributeMetadata');
-  const optionSetBase = own(OPTION_SET_METADATA, { Options: 'Collection', TrueOption: 'String', FalseOption: 'String' });
+  const optionSetBase = own(OPTION_SET_METADATA, { Options: 'Collection', ParentOptionSetName: 'String', TrueOption: 'String', FalseOption: 'String' });
   const relationships = [RELATIONSHIP_METADATA, ONE_TO_MANY_METADATA, MANY_TO_MANY_METADATA];
   const tables = [ENTITY_METADATA, ATTRIBUTE_METADATA, ...derivedAttributes.map((t) => attributeMetadata(t)), OPTION_SET_METADATA, ENTITY_KEY_METADATA, ...relationships,
     Object.fromEntries(OTHER_COMPLEX_TYPES.map((t, i) => [`_${i}`, t]))];
@@ -102,7 +102,7 @@ export function definitionTypes(): { EntityType: object[]; ComplexType: object[]
         navigation: OPTION_SET_TYPES.has(t) ? (['OptionSet', 'GlobalOptionSet'] as const).map((n) => [n, `${ALIAS}.${t === 'BooleanAttributeMetadata' ? 'Boolean' : ''}OptionSetMetadata`] as [string, string]) : [],
       })),
       entityType('OptionSetMetadataBase', optionSetBase, { abstract: true }),
-      entityType('OptionSetMetadata', { Options: OPTION_SET_METADATA['Options']! }, { base: 'OptionSetMetadataBase' }),
+      entityType('OptionSetMetadata', { Options: OPTION_SET_METADATA['Options']!, ParentOptionSetName: OPTION_SET_METADATA['ParentOptionSetName']! }, { base: 'OptionSetMetadataBase' }),
       entityType('BooleanOptionSetMetadata', { TrueOption: OPTION_SET_METADATA['TrueOption']!, FalseOption: OPTION_SET_METADATA['FalseOption']! }, { base: 'OptionSetMetadataBase' }),
       entityType('EntityKeyMetadata', ENTITY_KEY_METADATA),
       entityType('RelationshipMetadataBase', RELATIONSHIP_METADATA, { abstract: true }),
