@@ -39,7 +39,7 @@ describe('metadata entity types (model/definitions.ts)', () => {
   it('write exactly the properties their declared types list, so $select and $filter checks match the JSON', () => {
     const model = loadModel(join(import.meta.dirname, '..', '..', 'metadata'));
     for (const entity of model.entities) {
-      expect(Object.keys(entityDefinition(entity)).sort(), entity.LogicalName).to.deep.equal(Object.keys(ENTITY_METADATA).sort());
+      expect(Object.keys(entityDefinition(entity, [])).sort(), entity.LogicalName).to.deep.equal(Object.keys(ENTITY_METADATA).sort());
       for (const key of keyDefinitions(entity)) expect(Object.keys(key).sort()).to.deep.equal(Object.keys(ENTITY_KEY_METADATA).sort());
       for (const a of entity.Attributes) {
         const written = Object.keys(attributeDefinition(entity, a)).filter((k) => k !== '@odata.type').sort();
@@ -406,6 +406,37 @@ for (const database of DATABASES) {
         CanBeInManyToMany: 'mscrm.BooleanManagedProperty', IsDuplicateDetectionEnabled: 'mscrm.BooleanManagedProperty',
       });
       for (const name of [...Object.keys(features), ...Object.keys(managed), ...Object.keys(eligibility(true))]) expect(declared, name).to.have.own.property(name);
+    });
+
+    it('lists a table\'s privileges as EntityMetadata.Privileges, the same ids and depths as the privilege table, declared in $metadata', async () => {
+      const r = await get(`EntityDefinitions?$select=LogicalName,Privileges&$filter=LogicalName eq 'userquery' or LogicalName eq 'savedquery' or LogicalName eq 'systemuser' or LogicalName eq 'systemuserroles'`);
+      expect(r.status, r.text).to.equal(200);
+      const byTable = Object.fromEntries(r.json.value.map((e: { LogicalName: string; Privileges: Array<Record<string, unknown>> }) => [e.LogicalName, e.Privileges]));
+      const rows = await get(`privileges?$select=privilegeid,name,canbebasic,canbelocal,canbedeep,canbeglobal&$filter=endswith(name,'UserQuery') or endswith(name,'SavedQuery') or endswith(name,'User')`);
+      expect(rows.status, rows.text).to.equal(200);
+      const row = Object.fromEntries(rows.json.value.map((p: Record<string, unknown>) => [p['name'], p]));
+      const expected = (name: string, type: string, depths: string[]) => ({
+        CanBeBasic: depths.includes('Basic'), CanBeDeep: depths.includes('Deep'), CanBeGlobal: depths.includes('Global'), CanBeLocal: depths.includes('Local'),
+        CanBeEntityReference: false, CanBeParentEntityReference: false, CanBeRecordFilter: false, Name: `prv${type}${name}`, PrivilegeId: row[`prv${type}${name}`]['privilegeid'],
+        PrivilegeType: type,
+      });
+      // In PrivilegeType order, as Dataverse lists them; Assign and Share only on user-owned tables, no prvDeleteUser.
+      const all = ['Basic', 'Local', 'Deep', 'Global'];
+      expect(byTable['userquery']).to.deep.equal(['Create', 'Read', 'Write', 'Delete', 'Assign', 'Share', 'Append', 'AppendTo'].map((t) => expected('UserQuery', t, all)));
+      expect(byTable['savedquery']).to.deep.equal(['Create', 'Read', 'Write', 'Delete', 'Append', 'AppendTo'].map((t) => expected('SavedQuery', t, ['Global'])));
+      expect(byTable['systemuser']).to.deep.equal(['Create', 'Read', 'Write', 'Append', 'AppendTo'].map((t) => expected('User', t, ['Local', 'Deep', 'Global'])));
+      expect(row['prvReadUserQuery']).to.deep.include({ canbebasic: true, canbelocal: true, canbedeep: true, canbeglobal: true });
+      expect(byTable['systemuserroles'], 'an intersect table has no privileges').to.deep.equal([]);
+
+      const schema = (await parseStringPromise((await call('GET', `${s.root}$metadata`)).text))['edmx:Edmx']['edmx:DataServices'][0].Schema[0];
+      const entity = schema.EntityType.find((t: any) => t.$.Name === 'EntityMetadata');
+      expect(entity.Property.find((p: any) => p.$.Name === 'Privileges').$.Type).to.equal('Collection(mscrm.SecurityPrivilegeMetadata)');
+      const complex = schema.ComplexType.find((t: any) => t.$.Name === 'SecurityPrivilegeMetadata');
+      expect(Object.fromEntries(complex.Property.map((p: any) => [p.$.Name, p.$.Type]))).to.deep.include({ PrivilegeId: 'Edm.Guid', PrivilegeType: 'mscrm.PrivilegeType', CanBeRecordFilter: 'Edm.Boolean' });
+      const members = schema.EnumType.find((t: any) => t.$.Name === 'PrivilegeType').Member.map((m: any) => [m.$.Name, m.$.Value]);
+      expect(members).to.deep.equal([['None', '0'], ['Create', '1'], ['Read', '2'], ['Write', '3'], ['Delete', '4'], ['Assign', '5'], ['Share', '6'], ['Append', '7'], ['AppendTo', '8']]);
+      // A collection is selectable, not comparable.
+      expect((await get('EntityDefinitions?$filter=Privileges eq null')).status).to.equal(400);
     });
 
     it('reads LogicalCollectionName and CollectionSchemaName from the metadata file, and derives CollectionSchemaName from the plural logical name', async () => {

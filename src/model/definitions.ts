@@ -89,15 +89,32 @@ function isCustomName(logicalName: string): boolean {
   return logicalName.includes('_');
 }
 
+/** The MetadataId of `entity`'s EntityMetadata. */
+export function entityMetadataId(entity: EntityModel): string {
+  return metadataId('entity', entity.LogicalName);
+}
+
+/**
+ * A privilege on a table, as EntityMetadata.Privileges lists it (security/privileges.ts
+ * PrivilegeModel: its id, `prv<Right><Table>` name, right and the depths a role may hold it at).
+ */
+export interface TablePrivilege {
+  readonly id: string;
+  readonly name: string;
+  readonly right?: string;
+  readonly depths: readonly string[];
+}
+
 /**
  * EntityMetadata of `entity`, without its collection-valued navigation properties (`Attributes`,
- * `Keys`, relationships), which are expanded on request.
+ * `Keys`, relationships), which are expanded on request; `privileges` are the table's (the
+ * model's privilege catalogue, security/privileges.ts), listed as Privileges.
  */
-export function entityDefinition(entity: EntityModel): Definition {
+export function entityDefinition(entity: EntityModel, privileges: readonly TablePrivilege[]): Definition {
   const id = ['entity', entity.LogicalName];
   const stateful = entity.attributesByName.has('statecode');
   return {
-    MetadataId: metadataId(...id),
+    MetadataId: entityMetadataId(entity),
     HasChanged: null,
     LogicalName: entity.LogicalName,
     SchemaName: entity.SchemaName,
@@ -160,7 +177,30 @@ export function entityDefinition(entity: EntityModel): Definition {
     DataProviderId: null,
     ...relationshipEligibility(entity),
     ...ABSENT_FEATURES,
+    Privileges: privilegeDefinitions(privileges),
   };
+}
+
+/**
+ * SecurityPrivilegeMetadata of a table's privileges, in PrivilegeType order (Create, Read, Write,
+ * Delete, Assign, Share, Append, AppendTo, as Dataverse lists them: Web API Metadata Operations
+ * Sample). The depths are the privilege's; there are no external-party (EntityReference) or
+ * record-filter depths.
+ */
+function privilegeDefinitions(privileges: readonly TablePrivilege[]): Definition[] {
+  const order = ENUMS['PrivilegeType']!;
+  return [...privileges].sort((a, b) => order.indexOf(a.right!) - order.indexOf(b.right!)).map((p) => ({
+    CanBeBasic: p.depths.includes('Basic'),
+    CanBeDeep: p.depths.includes('Deep'),
+    CanBeGlobal: p.depths.includes('Global'),
+    CanBeLocal: p.depths.includes('Local'),
+    CanBeEntityReference: false,
+    CanBeParentEntityReference: false,
+    CanBeRecordFilter: false,
+    Name: p.name,
+    PrivilegeId: p.id,
+    PrivilegeType: p.right,
+  }));
 }
 
 /**
@@ -326,6 +366,7 @@ export const ENUMS: Readonly<Record<string, readonly string[]>> = {
   AssociatedMenuBehavior: ['UseCollectionName', 'UseLabel', 'DoNotDisplay'],
   AssociatedMenuGroup: ['Details', 'Sales', 'Service', 'Marketing'],
   SecurityTypes: ['None', 'Append', 'ParentChild', 'Pointer', 'Inheritance'],
+  PrivilegeType: ['None', 'Create', 'Read', 'Write', 'Delete', 'Assign', 'Share', 'Append', 'AppendTo'],
 };
 
 /**
@@ -644,10 +685,18 @@ export const OPTION_DERIVED: Readonly<Record<string, Readonly<Record<string, Pro
  */
 export const COLLECTION_ITEMS: Readonly<Record<string, string>> = {
   LocalizedLabels: 'LocalizedLabel', Targets: 'Edm.String', KeyAttributes: 'Edm.String', Options: 'OptionMetadata', RelationshipAttributes: 'Edm.String',
-  ParentValues: 'Edm.Int32', ChildPicklistLogicalNames: 'Edm.String',
+  ParentValues: 'Edm.Int32', ChildPicklistLogicalNames: 'Edm.String', Privileges: 'SecurityPrivilegeMetadata',
+};
+/** SecurityPrivilegeMetadata, as privilegeDefinitions writes it (the items of EntityMetadata.Privileges). */
+const SECURITY_PRIVILEGE: PropertyType = {
+  complex: {
+    CanBeBasic: 'Boolean', CanBeDeep: 'Boolean', CanBeGlobal: 'Boolean', CanBeLocal: 'Boolean', CanBeEntityReference: 'Boolean', CanBeParentEntityReference: 'Boolean',
+    CanBeRecordFilter: 'Boolean', Name: 'String', PrivilegeId: 'Guid', PrivilegeType: { enum: 'PrivilegeType' },
+  },
+  name: 'SecurityPrivilegeMetadata',
 };
 /** The complex types no property of the metadata entity types names directly. */
-export const OTHER_COMPLEX_TYPES: readonly PropertyType[] = [OPTION];
+export const OTHER_COMPLEX_TYPES: readonly PropertyType[] = [OPTION, SECURITY_PRIVILEGE];
 /** EntityMetadata's properties, as entityDefinition writes them. */
 export const ENTITY_METADATA: Readonly<Record<string, PropertyType>> = {
   MetadataId: 'Guid', HasChanged: 'Boolean', LogicalName: 'String', SchemaName: 'String', EntitySetName: 'String', LogicalCollectionName: 'String',
@@ -673,6 +722,7 @@ export const ENTITY_METADATA: Readonly<Record<string, PropertyType>> = {
   IsSolutionAware: 'Boolean', SettingOf: 'String', DataSourceId: 'Guid', IsDuplicateDetectionEnabled: MANAGED, IsMailMergeEnabled: MANAGED,
   IsVisibleInMobile: MANAGED, IsVisibleInMobileClient: MANAGED, IsReadOnlyInMobileClient: MANAGED, IsOfflineInMobileClient: MANAGED,
   CanChangeHierarchicalRelationship: MANAGED, CanEnableSyncToExternalSearchIndex: MANAGED, CanModifyAdditionalSettings: MANAGED,
+  Privileges: 'Collection',
 };
 
 /** AttributeMetadata's own properties (the base type's), as attributeDefinition writes them. */

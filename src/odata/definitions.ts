@@ -1,6 +1,6 @@
 import { Errors, ServiceError } from '../errors.js';
 import {
-  ATTRIBUTE_METADATA_TYPES, attributeDefinition, attributeMetadataType, entityDefinition, entityRelationships, globalOptionSetDefinitions, keyDefinitions,
+  ATTRIBUTE_METADATA_TYPES, attributeDefinition, attributeMetadataType, entityDefinition, entityMetadataId, entityRelationships, globalOptionSetDefinitions, keyDefinitions,
   modelRelationships, OPTION_SET_TYPES, optionSetDefinition, relationshipDefinition, type Definition,
 } from '../model/definitions.js';
 import {
@@ -8,6 +8,7 @@ import {
   type DefinitionType, type Predicate,
 } from '../plan/definitions.js';
 import type { AttributeModel, EntityModel, Model } from '../model/types.js';
+import { privilegesOf } from '../security/privileges.js';
 import { NUMBER_TYPES } from './csdl-definitions.js';
 import type { ExpandItem } from './expand.js';
 import { jsonOfType } from './json-number.js';
@@ -68,7 +69,7 @@ export function answerDefinitions(req: ODataRequest, model: Model, r: Definition
       const entity = findEntity(model, r.key);
       return json(200, { '@odata.context': `${root}${selection(select, expand)}/$entity`, ...entityObject(model, entity, select, expand, filters) }, {}, req.metadata);
     }
-    const value = model.entities.filter((e) => filters.get(undefined)!(entityDefinition(e))).map((e) => entityObject(model, e, select, expand, filters));
+    const value = model.entities.filter((e) => filters.get(undefined)!(tableDefinition(model, e))).map((e) => entityObject(model, e, select, expand, filters));
     return json(200, { '@odata.context': `${root}${selection(select, expand)}`, value }, {}, req.metadata);
   }
   const entity = findEntity(model, r.key!);
@@ -82,7 +83,7 @@ export function answerDefinitions(req: ODataRequest, model: Model, r: Definition
   if (r.attributes!.optionSet) return answerColumnOptionSet(req, model, entity, r.attributes!.key!, cast, r.attributes!.optionSet);
   if (cast !== undefined && !ATTRIBUTE_METADATA_TYPES.has(cast)) throw Errors.resourceNotFound(`${NAMESPACE}.${cast}`);
   checkOptions(attributeType(cast), select, filter, expand, filters);
-  const context = `${root}(${entityDefinition(entity).MetadataId as string})/Attributes${cast ? `/${NAMESPACE}.${cast}` : ''}${selection(select, expand)}`;
+  const context = `${root}(${entityMetadataId(entity)})/Attributes${cast ? `/${NAMESPACE}.${cast}` : ''}${selection(select, expand)}`;
   const columns = entity.Attributes.filter((a) => cast === undefined || attributeMetadataType(a) === cast);
   if (r.attributes!.key) {
     const a = findAttribute(entity, columns, r.attributes!.key, cast);
@@ -155,7 +156,7 @@ function answerTableCollection(req: ODataRequest, entity: EntityModel, property:
   if (req.query.expand !== undefined) throw Errors.badQuery(`The query option '$expand' is not supported on ${property}.`);
   const filters = new Map<unknown, Predicate>();
   checkOptions(type, req.query.select, req.query.filter, undefined, filters);
-  const context = `${req.serviceRoot}$metadata#EntityDefinitions(${entityDefinition(entity).MetadataId as string})/${property}${selection(req.query.select)}`;
+  const context = `${req.serviceRoot}$metadata#EntityDefinitions(${entityMetadataId(entity)})/${property}${selection(req.query.select)}`;
   return answerCollection(req, context, definitions, filters.get(undefined)!, key, `an item of ${property} of '${entity.LogicalName}'`);
 }
 
@@ -175,8 +176,7 @@ function answerColumnOptionSet(req: ODataRequest, model: Model, entity: EntityMo
   const options = optionSetDefinition(model, entity, a) ?? null;
   const value = property === 'OptionSet' || options?.['IsGlobal'] ? options : null;
   if (!value) return { status: 204, headers: {} };
-  const id = (d: Definition) => d['MetadataId'] as string;
-  const context = `${req.serviceRoot}$metadata#EntityDefinitions(${id(entityDefinition(entity))})/Attributes(${id(attributeDefinition(entity, a))})/${NAMESPACE}.${cast}/${property}${selection(req.query.select)}`;
+  const context = `${req.serviceRoot}$metadata#EntityDefinitions(${entityMetadataId(entity)})/Attributes(${attributeDefinition(entity, a)['MetadataId'] as string})/${NAMESPACE}.${cast}/${property}${selection(req.query.select)}`;
   return json(200, { '@odata.context': `${context}/$entity`, ...project(value, req.query.select) }, {}, req.metadata);
 }
 
@@ -198,7 +198,7 @@ function notFound(what: string, key: DefinitionKey): ServiceError {
 
 function findEntity(model: Model, key: DefinitionKey): EntityModel {
   const entity = key.property === 'MetadataId'
-    ? model.entities.find((e) => entityDefinition(e).MetadataId === key.value)
+    ? model.entities.find((e) => entityMetadataId(e) === key.value)
     : model.byLogicalName.get(key.value);
   if (!entity) throw notFound('an entity', key);
   return entity;
@@ -222,8 +222,13 @@ function project(definition: Definition, select: readonly string[] | undefined):
   return out;
 }
 
+/** EntityMetadata of `entity` with its Privileges: the model's privileges on the table (security/privileges.ts). */
+function tableDefinition(model: Model, entity: EntityModel): Definition {
+  return entityDefinition(entity, [...(privilegesOf(model).byTable.get(entity)?.values() ?? [])]);
+}
+
 function entityObject(model: Model, entity: EntityModel, select: readonly string[] | undefined, expand: readonly ExpandItem[] | undefined, filters: ReadonlyMap<unknown, Predicate>): Definition {
-  const out = project(entityDefinition(entity), select);
+  const out = project(tableDefinition(model, entity), select);
   for (const item of expand ?? []) {
     const property = item.property;
     // The collections are typed: their items carry no @odata.type.
