@@ -485,6 +485,23 @@ for (const database of DATABASES) {
       expect(declared('OptionSetMetadataBase')).not.to.include('ParentOptionSetName');
     });
 
+    it('gives alternate keys the EntityKeyMetadata properties clients read, made at once by the migration, filterable and declared in $metadata', async () => {
+      const keys = await get(`EntityDefinitions(LogicalName='systemuser')/Keys?$select=LogicalName,IntroducedVersion,IsCustomizable,AsyncJob,IsSynchronous,IsSecondaryKey,IsExportKey`);
+      expect(keys.status, keys.text).to.equal(200);
+      expect(keys.json.value.map(({ MetadataId: _id, ...k }: Record<string, unknown>) => k)).to.deep.equal(['azureactivedirectoryobjectid', 'applicationid'].map((LogicalName) => ({
+        LogicalName, IntroducedVersion: '1.0', IsCustomizable: { Value: true, CanBeChanged: true, ManagedPropertyLogicalName: 'iscustomizable' }, AsyncJob: null,
+        IsSynchronous: true, IsSecondaryKey: false, IsExportKey: false,
+      })));
+      const expanded = await get(`EntityDefinitions(LogicalName='systemuser')?$select=LogicalName&$expand=Keys($select=LogicalName;$filter=IsSynchronous eq true and AsyncJob eq null and IsCustomizable/Value eq true)`);
+      expect(expanded.status, expanded.text).to.equal(200);
+      expect(expanded.json.Keys.map((k: { LogicalName: string }) => k.LogicalName)).to.deep.equal(['azureactivedirectoryobjectid', 'applicationid']);
+      const schema = (await parseStringPromise((await call('GET', `${s.root}$metadata`)).text))['edmx:Edmx']['edmx:DataServices'][0].Schema[0];
+      const declared = Object.fromEntries(schema.EntityType.find((t: any) => t.$.Name === 'EntityKeyMetadata').Property.map((p: any) => [p.$.Name, p.$.Type]));
+      expect(declared).to.deep.include({
+        IntroducedVersion: 'Edm.String', IsCustomizable: 'mscrm.BooleanManagedProperty', AsyncJob: 'Edm.Guid', IsSynchronous: 'Edm.Boolean', IsSecondaryKey: 'Edm.Boolean', IsExportKey: 'Edm.Boolean',
+      });
+    });
+
     it('answers a table\'s Keys and a column\'s OptionSet / GlobalOptionSet as paths', async () => {
       const keys = await get(`EntityDefinitions(LogicalName='retentionconfig')/Keys?$select=LogicalName,KeyAttributes`);
       expect(keys.status, keys.text).to.equal(200);

@@ -548,7 +548,10 @@ export function globalOptionSetDefinitions(model: Model): Definition[] {
   return [...seen.values()];
 }
 
-/** EntityKeyMetadata of each alternate key of `entity`. */
+/**
+ * EntityKeyMetadata of each alternate key of `entity` (Web API EntityKeyMetadata EntityType),
+ * every one Active: its index exists once the migration has run.
+ */
 export function keyDefinitions(entity: EntityModel): Definition[] {
   return entity.Keys.map((k) => {
     const id = ['key', entity.LogicalName, k.LogicalName];
@@ -562,6 +565,14 @@ export function keyDefinitions(entity: EntityModel): Definition[] {
       KeyAttributes: k.KeyAttributes.map((a) => a.LogicalName),
       EntityKeyIndexStatus: 'Active',
       IsManaged: false,
+      IntroducedVersion: '1.0',
+      IsCustomizable: managed(true, 'iscustomizable'),
+      // The migration makes the key's unique index before the service starts: no system job
+      // (AsyncJob) builds it. An ordinary alternate key: neither a secondary nor an export key.
+      AsyncJob: null,
+      IsSynchronous: true,
+      IsSecondaryKey: false,
+      IsExportKey: false,
     };
   });
 }
@@ -756,7 +767,8 @@ export const OPTION_SET_METADATA: Readonly<Record<string, PropertyType>> = {
 /** EntityKeyMetadata's properties, as keyDefinitions writes them. */
 export const ENTITY_KEY_METADATA: Readonly<Record<string, PropertyType>> = {
   MetadataId: 'Guid', HasChanged: 'Boolean', LogicalName: 'String', SchemaName: 'String', EntityLogicalName: 'String', DisplayName: LABEL,
-  KeyAttributes: 'Collection', EntityKeyIndexStatus: { enum: 'EntityKeyIndexStatus' }, IsManaged: 'Boolean',
+  KeyAttributes: 'Collection', EntityKeyIndexStatus: { enum: 'EntityKeyIndexStatus' }, IsManaged: 'Boolean', IntroducedVersion: 'String',
+  IsCustomizable: MANAGED, AsyncJob: 'Guid', IsSynchronous: 'Boolean', IsSecondaryKey: 'Boolean', IsExportKey: 'Boolean',
 };
 
 /** RelationshipMetadataBase's properties, as relationshipDefinition writes them for both kinds. */
