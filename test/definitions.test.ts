@@ -469,6 +469,7 @@ for (const database of DATABASES) {
       const global = await get(`GlobalOptionSetDefinitions(Name='${GLOBAL}')?$select=Name,ParentOptionSetName,Options`);
       expect(global.status, global.text).to.equal(200);
       expect(global.json.ParentOptionSetName).to.equal(null);
+      expect((await get(`GlobalOptionSetDefinitions(Name='${GLOBAL}')?$select=IntroducedVersion`)).json.IntroducedVersion, 'as every other definition\'s').to.equal('1.0');
       expect(global.json.Options.map((o: { ExternalValue: unknown }) => o.ExternalValue)).to.deep.equal(global.json.Options.map(() => ''));
       const column = `EntityDefinitions(LogicalName='${ENTITY}')/Attributes(LogicalName='statuscode')/Microsoft.Dynamics.CRM.StatusAttributeMetadata/OptionSet?$select=ParentOptionSetName,Options`;
       const status = await get(column);

@@ -14,6 +14,12 @@ import type { AttributeModel, AttributeType, EntityModel, ManyToManyRelationship
 /** A JSON object of one of the metadata entity or complex types. */
 export type Definition = Record<string, unknown>;
 
+/**
+ * The IntroducedVersion of every definition (the solution version a component came with): Tessera
+ * has no solutions, so everything is of the one version its metadata files make.
+ */
+const INTRODUCED_VERSION = '1.0';
+
 /** The language of every label: the files hold one text each, read as English (1033). */
 const LANGUAGE_CODE = 1033;
 
@@ -142,7 +148,7 @@ export function entityDefinition(entity: EntityModel, privileges: readonly Table
     HasActivities: false,
     ObjectTypeCode: entity.ObjectTypeCode,
     TableType: 'Standard',
-    IntroducedVersion: '1.0',
+    IntroducedVersion: INTRODUCED_VERSION,
     PrimaryImageAttribute: null,
     EntityColor: null,
     IconSmallName: null,
@@ -335,7 +341,7 @@ export function optionSetDefinition(model: Model, entity: EntityModel, a: Attrib
     Name: a.OptionSet?.Name ?? `${entity.LogicalName}_${a.LogicalName}`,
     DisplayName: label(a.DisplayName, ...id, 'DisplayName'),
     Description: label(a.Description, ...id, 'Description'),
-    IntroducedVersion: null,
+    IntroducedVersion: INTRODUCED_VERSION,
     ExternalTypeName: null,
   };
   if (a.AttributeType === 'Boolean') {
@@ -509,7 +515,7 @@ export function attributeDefinition(entity: EntityModel, a: AttributeModel): Def
     IsRequiredForForm: a.RequiredLevel === 'SystemRequired',
     IsDataSourceSecret: false,
     SourceType: a.IsStored ? 0 : null,
-    IntroducedVersion: '1.0',
+    IntroducedVersion: INTRODUCED_VERSION,
     DeprecatedVersion: null,
     AutoNumberFormat: null,
     ExternalName: null,
@@ -565,7 +571,7 @@ export function keyDefinitions(entity: EntityModel): Definition[] {
       KeyAttributes: k.KeyAttributes.map((a) => a.LogicalName),
       EntityKeyIndexStatus: 'Active',
       IsManaged: false,
-      IntroducedVersion: '1.0',
+      IntroducedVersion: INTRODUCED_VERSION,
       IsCustomizable: managed(true, 'iscustomizable'),
       // The migration makes the key's unique index before the service starts: no system job
       // (AsyncJob) builds it. An ordinary alternate key: neither a secondary nor an export key.
@@ -627,7 +633,7 @@ export function relationshipDefinition(r: AnyRelationship): Definition {
     IsManaged: false,
     IsValidForAdvancedFind: true,
     IsCustomizable: managed(true, 'iscustomizable'),
-    IntroducedVersion: '1.0',
+    IntroducedVersion: INTRODUCED_VERSION,
   };
   if (r.RelationshipType === 'ManyToManyRelationship') {
     return {
