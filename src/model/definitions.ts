@@ -236,7 +236,7 @@ function relationshipEligibility(entity: EntityModel): Definition {
  * auditing of reads, duplicate detection, mail merge, mobile or offline clients (empty
  * MobileOfflineFilters), quick create, reading pane, charts, import wizard, tracing,
  * hierarchies, recurring appointments, report views, business data labels, virtual-table data
- * sources, settings tables or solutions.
+ * sources, settings tables or solutions. CanModifyAdditionalSettings is true, as on columns.
  */
 const ABSENT_FEATURES: Readonly<Definition> = Object.freeze({
   ActivityTypeMask: 0,
