@@ -546,9 +546,9 @@ for (const database of DATABASES) {
         expect(inner.value.map((v: Record<string, string>) => v['msdyn_name'])).to.deep.equal(["O'Brien", 'gamma']);
       });
 
-      it('501 for valid FetchXML not implemented: joins outside relationships, one-to-many columns', async () => {
+      it('501 for valid FetchXML not implemented: joins outside relationships, one-to-many matchfirstrowusingcrossapply columns', async () => {
         expect((await error(fetchXml(`<link-entity name="systemuser" from="fullname" to="msdyn_name"/>`), 501)).message).to.contain('no lookup relationship');
-        expect((await error(fetchXml(NAME, '', DATA).replace(`</entity>`, `<link-entity name="${ENTITY}" from="msdyn_interactiondataid" to="${DATA}id" alias="c"><attribute name="msdyn_name"/></link-entity></entity>`), 501, '', 'msdyn_copilotinteractiondatas')).message).to.contain('one-to-many');
+        expect((await error(fetchXml(NAME, '', DATA).replace(`</entity>`, `<link-entity name="${ENTITY}" from="msdyn_interactiondataid" to="${DATA}id" link-type="matchfirstrowusingcrossapply" alias="c"><attribute name="msdyn_name"/></link-entity></entity>`), 501, '', 'msdyn_copilotinteractiondatas')).message).to.contain('one-to-many');
         expect((await error(fetchXml(condition('createdby', 'eq-businessid')), 501)).message).to.contain('eq-businessid');
         expect((await error(fetchXml(condition('msdyn_name', 'like', '[ab]%')), 501)).message).to.contain('Character classes');
         expect((await error(fetchXml(NAME, 'datasource="archive"'))).message).to.contain('datasource');

@@ -313,6 +313,27 @@ for (const database of DATABASES) {
       expect([...first.json.value, ...second.json.value].map((a: { name: string }) => a.name)).to.deep.equal(['lo-amy', 'lo-zed']);
     });
 
+    it('joins FetchXML one-to-many rows as the caller may read them: 403 without Read on their table, only its own at Basic depth', async () => {
+      const byContacts = `<fetch><entity name="${TABLE}"><attribute name="name"/><filter><condition attribute="name" operator="eq" value="om-parent"/></filter><link-entity name="contact" from="parentcustomerid" to="accountid" link-type="outer" alias="c"><attribute name="fullname"/><order attribute="fullname"/></link-entity></entity></fetch>`;
+      const joined = async (headers: Record<string, string>) => {
+        const r = await call('GET', `${s.root}${SET}?fetchXml=${encodeURIComponent(byContacts)}`, undefined, headers);
+        expect(r.status, r.text).to.equal(200);
+        return r.json.value.map((a: Record<string, string>) => a['c_x002e_fullname'] ?? null);
+      };
+      const parent = (await createRow(s, SET, { name: 'om-parent' })).accountid as string;
+      const wes = await user('Wes', await role('Own contacts, joined', { prvReadcontact: 'Basic', prvCreatecontact: 'Basic', ...rights(['Read'], 'Global') }));
+      const own = (await call('POST', `${s.root}contacts`, { fullname: 'Om Own' }, { ...as(wes), Prefer: 'return=representation' })).json.contactid as string;
+      await createRow(s, 'contacts', { fullname: 'Om Other', 'parentcustomerid_account@odata.bind': `/${SET}(${parent})` });
+      const bound = await call('PATCH', `${s.root}contacts(${own})`, { 'parentcustomerid_account@odata.bind': `/${SET}(${parent})` });
+      expect(bound.status, bound.text).to.equal(204);
+      expect(await joined({})).to.deep.equal(['Om Other', 'Om Own']);
+      expect(await joined(as(wes))).to.deep.equal(['Om Own']);
+      const accountsOnly = await user('Xan', await role('Accounts, no contacts, joined', rights(['Read'], 'Global')));
+      const denied = await call('GET', `${s.root}${SET}?fetchXml=${encodeURIComponent(byContacts)}`, undefined, as(accountsOnly));
+      expect(denied.status, denied.text).to.equal(403);
+      expect(denied.json.error.message).to.contain('prvReadcontact');
+    });
+
     it('tracks changes without the organization privilege', async () => {
       const reader = await user('Quinn', await role('Readers', rights(['Read'], 'Global')));
       const r = await call('GET', `${s.root}${SET}?$select=name`, undefined, { ...as(reader), Prefer: 'odata.track-changes' });

@@ -11,7 +11,7 @@ import { decodePagingCookie } from './paging-cookie.js';
 import { linkedSortKeys, sortColumnOf, sortKeysFor } from './sort-columns.js';
 import { planQueryFunction, type QueryFunctionContext } from './query-functions.js';
 import { MAX_PAGE_SIZE, planLookupNames, type PlanContext } from './read.js';
-import type { DataSource, LinkedColumn, LinkStep, PlanExpr, ReadPlan, SortKey, Value } from './types.js';
+import type { DataSource, JoinOrigin, LinkedColumn, LinkStep, PlanExpr, ReadPlan, RowJoin, SortKey, Value } from './types.js';
 import { textValue } from './values.js';
 
 /**
@@ -64,7 +64,10 @@ export interface FetchPlan {
   /**
    * False for queries whose pages Dataverse answers without a paging cookie ("Page results using
    * FetchXml", Queries that don't support paging cookies): `distinct` with link-entity columns,
-   * paged by skipping rows. A plain `distinct` query keeps its cookie: the docs name no such
+   * and columns of one-to-many links (ReadPlan.joins), paged by skipping rows. Dataverse's cookie
+   * for these holds the root row's key alone, so the next page would skip the rest of a root row's
+   * related rows (rappen/FetchXMLBuilder#616: "the paging cookie is based on the account ID … the
+   * extra contacts are skipped"); its simple paging (`page` without cookie) is what stays exact. A plain `distinct` query keeps its cookie: the docs name no such
    * limit for it (only that it needs an order to page consistently), and its rows are ordered by
    * every returned column, so the last row's values are a keyset to seek after.
    */
@@ -127,7 +130,10 @@ function holdsForNull(e: PlanExpr): boolean | undefined {
   }
 }
 
-/** The primary key attribute of a table. */
+/** Whether a lookup step follows a polymorphic lookup (its rows are read through a table-specific lookup path, not yet). */
+function polymorphic(step: LinkStep): boolean {
+  return !step.navigation.intersect && step.navigation.relationship.ReferencingAttribute.TypeAttribute !== undefined;
+}
 
 /** A link-entity reachable from the root through entity-level links, for `entityname` conditions. */
 export interface ReachableLink {
@@ -159,6 +165,21 @@ export interface VisitedLink {
    * with a filter): a column here reads null where a related row fails its link's condition.
    */
   readonly conditional: boolean;
+  /** The link-entity this one is nested in (undefined under the root entity). */
+  readonly parent?: VisitedLink;
+}
+
+/**
+ * Where the SQL of a plain query reaches a link's rows from (FetchPlanner.linkedColumns): the read's
+ * row, or (`join`) the row of the nearest one-to-many join at or above the link; then the
+ * many-to-one steps of `path`. `enforced` and `conditional` are VisitedLink's, counted from there:
+ * a joined row meets its link's condition, which holds EXISTS for its inner children.
+ */
+interface LinkOrigin {
+  readonly join?: JoinOrigin;
+  readonly path: readonly LinkStep[];
+  readonly enforced: boolean;
+  readonly conditional: boolean;
 }
 
 /**
@@ -171,6 +192,12 @@ export class FetchPlanner {
   private readonly conditions = new Map<FetchLink, PlanExpr | undefined>();
   /** The links registerLinks found to return rows (inner, outer or matchfirstrowusingcrossapply, below such links only). */
   private readonly returning = new Set<FetchLink>();
+  /** Set by linkedColumns: where each link's rows are read from, and the one-to-many joins of the read. */
+  private readonly origins = new Map<VisitedLink, LinkOrigin>();
+  private readonly joined = new Set<FetchLink>();
+  readonly joins: RowJoin[] = [];
+  /** The link of each join, by index. */
+  private readonly joinedLinks: VisitedLink[] = [];
   private readonly functions: QueryFunctionContext;
 
   /** A planner for one query on `model`; `context` gives date and user operators the caller and the clock. */
@@ -358,6 +385,9 @@ export class FetchPlanner {
       if (!scope.links) throw Errors.notImplemented(`A condition with entityname '${c.entityname}' inside a link-entity`);
       throw Errors.invalidArgument(`Invalid FetchXML: the condition on '${c.attribute}' names the entity '${c.entityname}', which is no link-entity of this query that returns rows (an alias of an inner or outer link-entity).`);
     }
+    if (this.joined.has(linked.link)) {
+      throw Errors.notImplemented(`A condition with entityname '${c.entityname}', a one-to-many link-entity whose rows are returned (or a link-entity below one)`);
+    }
     // As after an outer join: the column is null when no linked row meets the link's conditions.
     const test = this.test(linked.table, c);
     const reach = (leaf: PlanExpr | undefined) => linked.path.reduceRight<PlanExpr | undefined>(
@@ -475,7 +505,7 @@ export class FetchPlanner {
       const entry = { link, table, path };
       reachable.set(this.alias(link), entry);
       if (link.alias === undefined && !reachable.has(link.name)) reachable.set(link.name, entry);
-      const visited = { table, path, alias: this.alias(link), enforced, conditional };
+      const visited = { table, path, alias: this.alias(link), enforced, conditional, parent: before };
       visit(link, visited);
       for (const child of link.links) walk(table, child, visited);
     };
@@ -484,30 +514,80 @@ export class FetchPlanner {
   }
 
   /**
-   * The columns of the links that return rows, as LinkedColumns, and every link reachable for
-   * `entityname` conditions (see walkLinks).
+   * Whether `link` returns rows and it or a link-entity below it asks for columns or orders: a
+   * one-to-many such link is joined (its parent row is returned once per related row); one
+   * without only restricts its parent, as `exists` does.
+   */
+  carriesRows(link: FetchLink): boolean {
+    if (!this.returning.has(link)) return false;
+    return link.attributes.length > 0 || link.allAttributes || link.orders.length > 0 || link.links.some((l) => this.carriesRows(l));
+  }
+
+  /**
+   * Where `visit`'s rows are read from (see LinkOrigin), given its parent's origin; adds a join
+   * (this.joins) for a one-to-many link that carries rows (Dataverse "Join tables using FetchXml",
+   * link-type: inner and outer return the parent row once per related row, where `exists`, `in`
+   * and matchfirstrowusingcrossapply return it once). The join is inner when the link and every
+   * link above it are; below an outer one it is outer, and the parent's condition (EXISTS of its
+   * inner children) keeps the inner link's meaning. Throws 501 for a one-to-many
+   * matchfirstrowusingcrossapply link that carries rows.
+   */
+  private origin(link: FetchLink, visit: VisitedLink): LinkOrigin {
+    const above = visit.parent ? this.origins.get(visit.parent)! : { path: [], enforced: true, conditional: false };
+    const step = visit.path[visit.path.length - 1]!;
+    const many = step.navigation.kind !== 'single';
+    if (!many || !this.carriesRows(link)) {
+      const enforced = above.enforced && link.linkType === 'inner';
+      return { join: above.join, path: [...above.path, step], enforced, conditional: above.conditional || (step.where !== undefined && !enforced) };
+    }
+    if (above.path.some(polymorphic)) throw Errors.notImplemented(`The one-to-many link-entity '${visit.alias}' below a link-entity through a polymorphic lookup`);
+    if (link.linkType === 'matchfirstrowusingcrossapply') {
+      throw Errors.notImplemented(`Columns of the one-to-many link-entity '${visit.alias}' with link-type 'matchfirstrowusingcrossapply' (one related row per parent row)`);
+    }
+    this.joins.push({ navigation: step.navigation, ...(above.join ? { parent: above.join } : {}), path: above.path, where: step.where, inner: visit.enforced });
+    this.joinedLinks.push(visit);
+    return { join: { index: this.joins.length - 1, table: visit.table }, path: [], enforced: true, conditional: false };
+  }
+
+  /**
+   * The columns of the links that return rows, as LinkedColumns (from the read's row, or from the
+   * row of a one-to-many join, this.joins), and every link reachable for `entityname` conditions
+   * (see walkLinks). Throws 501 for columns read through a polymorphic lookup.
    */
   linkedColumns(root: EntityModel, links: readonly FetchLink[]): { columns: LinkedColumn[]; reachable: Map<string, ReachableLink>; visited: Map<FetchLink, VisitedLink> } {
     const columns: LinkedColumn[] = [];
     const visited = new Map<FetchLink, VisitedLink>();
     const reachable = this.walkLinks(root, links, (link, visit) => {
       visited.set(link, visit);
-      const { table, path, alias } = visit;
+      const origin = this.origin(link, visit);
+      this.origins.set(visit, origin);
+      if (origin.join) this.joined.add(link);
+      const { table, alias } = visit;
       // checkAggregate has refused aggregate, groupby and dategrouping outside aggregate queries.
       const attributes = link.allAttributes ? [...table.attributesByProperty.values()].map((attribute) => ({ attribute, alias: undefined }))
         : link.attributes.map((x) => ({ attribute: this.column(table, x.name), alias: columnAlias(x) }));
-      if (attributes.length && path.some((s) => s.navigation.kind !== 'single')) {
-        throw Errors.notImplemented(`Columns of the one-to-many link-entity '${alias}' (Dataverse returns a row per related row)`);
-      }
-      if (attributes.length && path.some((s) => !s.navigation.intersect && s.navigation.relationship.ReferencingAttribute.TypeAttribute)) {
+      if (attributes.length && origin.path.some(polymorphic)) {
         throw Errors.notImplemented(`Columns of the link-entity '${alias}' through a polymorphic lookup`);
       }
       for (const x of attributes) {
         const name = x.alias ?? linkedColumnName(alias, x.attribute);
-        if (!columns.some((c) => c.name === name)) columns.push({ name, path, attribute: x.attribute, ...(x.alias !== undefined ? { aliased: true } : {}) });
+        if (!columns.some((c) => c.name === name)) {
+          columns.push({ name, path: origin.path, attribute: x.attribute, ...(origin.join ? { join: origin.join } : {}), ...(x.alias !== undefined ? { aliased: true } : {}) });
+        }
       }
     });
     return { columns, reachable, visited };
+  }
+
+  /**
+   * The sort keys that make the order of a read with joins total: each joined row's primary key,
+   * ascending, named `<alias>_x002e_<key>` (to follow the orders asked for and the root's key).
+   */
+  joinKeys(): SortKey[] {
+    return this.joinedLinks.flatMap((visit, index) => {
+      const pk = pkOf(visit.table);
+      return linkedSortKeys(this.model, [], linkedColumnName(visit.alias, pk), pk, false, false, { index, table: visit.table });
+    });
   }
 
   /**
@@ -522,13 +602,15 @@ export class FetchPlanner {
   linkSortKeys(visit: VisitedLink, o: FetchOrder, labels: boolean): SortKey[] {
     if (o.attribute === undefined) throw Errors.invalidArgument(`Invalid FetchXML: an <order> by alias ('${o.alias}') is only valid in aggregate queries.`);
     const attribute = this.column(visit.table, o.attribute);
-    if (visit.path.some((s) => s.navigation.kind !== 'single')) throw Errors.notImplemented(`Ordering by columns of the one-to-many link-entity '${visit.alias}'`);
-    if (visit.path.some((s) => s.navigation.intersect || s.navigation.relationship.ReferencingAttribute.TypeAttribute)) {
+    const origin = this.origins.get(visit);
+    if (!origin) throw new Error('linkSortKeys: linkedColumns has not visited the link');
+    if (origin.path.some((s) => s.navigation.kind !== 'single')) throw Errors.notImplemented(`Ordering by columns of the one-to-many link-entity '${visit.alias}', which returns no columns`);
+    if (origin.path.some((s) => s.navigation.intersect || s.navigation.relationship.ReferencingAttribute.TypeAttribute)) {
       throw Errors.notImplemented(`Ordering by columns of the link-entity '${visit.alias}' through a polymorphic lookup`);
     }
-    if (visit.conditional) throw Errors.notImplemented(`Ordering by columns of the link-entity '${visit.alias}', which has conditions that do not restrict the rows (an outer link-entity with a filter, or below one)`);
-    const path = visit.path.map((s) => ({ navigation: s.navigation }));
-    return linkedSortKeys(this.model, path, linkedColumnName(visit.alias, attribute), attribute, o.descending, labels);
+    if (origin.conditional) throw Errors.notImplemented(`Ordering by columns of the link-entity '${visit.alias}', which has conditions that do not restrict the rows (an outer link-entity with a filter, or below one)`);
+    const path = origin.path.map((s) => ({ navigation: s.navigation }));
+    return linkedSortKeys(this.model, path, linkedColumnName(visit.alias, attribute), attribute, o.descending, labels, origin.join);
   }
 }
 
@@ -538,11 +620,11 @@ export class FetchPlanner {
  */
 function linkedLookupNames(model: Model, linked: readonly LinkedColumn[]): LinkedColumn[] {
   return linked.flatMap((c) => {
-    const table = c.path[c.path.length - 1]!.navigation.target;
+    const table = c.path.length ? c.path[c.path.length - 1]!.navigation.target : c.join!.table;
     const nav = c.attribute.NavigationPropertyName ? table.navigation.get(c.attribute.NavigationPropertyName) : undefined;
     const target = c.attribute.Targets.length === 1 ? model.byLogicalName.get(c.attribute.Targets[0]!) : undefined;
     if (!nav || nav.kind !== 'single' || nav.intersect || !target?.PrimaryNameAttribute) return [];
-    return [{ name: `${c.name}@name`, path: [...c.path, { navigation: nav }], attribute: target.attributesByName.get(target.PrimaryNameAttribute)!, nameOf: c.name }];
+    return [{ name: `${c.name}@name`, path: [...c.path, { navigation: nav }], attribute: target.attributesByName.get(target.PrimaryNameAttribute)!, nameOf: c.name, ...(c.join ? { join: c.join } : {}) }];
   });
 }
 
@@ -622,8 +704,8 @@ function checkUniqueNames(planner: FetchPlanner, query: FetchQuery, visible: rea
  * order (one naming a link's alias as `entityname` orders by that link's column there), then the
  * orders inside links, link by link, parents before children; then the primary key (with
  * `distinct`, every output column) so that the order is total. A column already ordered by is not
- * ordered by again. `visited` are the links that return rows (linkedColumns); 400 for an
- * `entityname` that is none of them.
+ * ordered by again; with one-to-many joins, each joined row's primary key after the root's. `visited`
+ * are the links that return rows (linkedColumns); 400 for an `entityname` that is none of them.
  */
 function rootOrder(planner: FetchPlanner, entity: EntityModel, query: FetchQuery, columns: readonly AttributeModel[], visited: ReadonlyMap<FetchLink, VisitedLink>): SortKey[] {
   const keys: SortKey[] = [];
@@ -643,10 +725,12 @@ function rootOrder(planner: FetchPlanner, entity: EntityModel, query: FetchQuery
     add(sortKeysFor(planner.model, entity, planner.column(entity, o.attribute), o.descending, labels));
   }
   for (const [link, visit] of returning) for (const o of link.orders) add(planner.linkSortKeys(visit, o, labels));
-  // A total order: the primary key; with distinct (no primary key) every output column.
+  // A total order: the primary key, then each joined row's; with distinct (no primary key) every
+  // output column (the linked ones follow in renderRead).
   for (const attribute of query.distinct ? columns : [pkOf(entity)]) {
     if (!keys.some((k) => k.attribute === attribute)) keys.push({ attribute, descending: false });
   }
+  if (!query.distinct) add(planner.joinKeys());
   return keys;
 }
 
@@ -709,8 +793,9 @@ export function planFetch(entity: EntityModel, query: FetchQuery, context: Fetch
   const { columns, visible, aliased } = rootColumns(planner, entity, query);
   const { columns: linked, reachable, visited } = planner.linkedColumns(entity, query.entity.links);
   checkUniqueNames(planner, query, visible, linked);
-  // Distinct rows over root and link columns: no keyset to seek after, so pages skip rows.
-  const pagingCookie = !(query.distinct && linked.length);
+  // Distinct rows over root and link columns, and rows joined to their one-to-many related rows:
+  // no keyset of the root's to seek after, so pages skip rows (FetchPlan.pagingCookie).
+  const pagingCookie = !(query.distinct && linked.length) && !planner.joins.length;
   if (query.distinct && count) throw Errors.notImplemented('A total record count with distinct="true"');
   const filter = planner.rootFilter(entity, query, reachable);
   const orderBy = rootOrder(planner, entity, query, columns, visited);
@@ -743,6 +828,7 @@ export function planFetch(entity: EntityModel, query: FetchQuery, context: Fetch
     lookupNames: annotations?.formattedValue ? planLookupNames(context.model, columns) : [],
     expand: [],
     linked: linked.length ? linked : undefined,
+    joins: planner.joins.length ? planner.joins : undefined,
     distinct: query.distinct || undefined,
     dataSource: dataSourceOf(entity, query),
   };

@@ -150,6 +150,8 @@ export function planCriteria(
     if (query[key] !== undefined && query[key] !== false) throw Errors.invalidArgument(`A retention criteria cannot use ${name} on <fetch>: BulkRetain pages the matching rows itself (PageSize, PagingCookie).`);
   }
   const planned = planFetch(entity, query, context, { returnRepresentation: false }).read;
+  // Rows joined to their one-to-many related rows would name a row once per related row.
+  if (planned.joins) throw Errors.notImplemented('Columns or orders of a one-to-many link-entity in a retention criteria (BulkRetain marks rows, so a row per related row has no meaning there)');
   const cookie = pagingCookie ? decodePagingCookie(planned.orderBy, pagingCookie) : undefined;
   const read: ReadPlan = {
     ...planned, columns: [pkOf(entity)], selectList: undefined, limit: pageSize, paged: true, count: false,

@@ -1,7 +1,7 @@
 import { Errors } from '../errors.js';
 import { shortIdentifier } from '../model/schema.js';
 import type { AttributeModel, EntityModel, Model } from '../model/types.js';
-import type { LinkStep, SortKey } from './types.js';
+import type { JoinOrigin, LinkStep, SortKey } from './types.js';
 
 /**
  * What Dataverse sorts lookup and choice columns by ("Ordering lookup and choice columns" in Query
@@ -24,9 +24,10 @@ export type SortColumn =
   /**
    * `column` of the row reached through the lookups of `path` (a FetchXML link-entity order; its
    * steps carry only the conditions the security stage adds, relinkSortKey): null where a step
-   * finds no row; with `ranks`, the rank of the choice's label instead of its value.
+   * finds no row; with `ranks`, the rank of the choice's label instead of its value; with `join`,
+   * the path starts from that joined row (ReadPlan.joins) and may be empty.
    */
-  | { readonly kind: 'linked'; readonly path: readonly LinkStep[]; readonly column: AttributeModel; readonly ranks?: ReadonlyMap<number, number> };
+  | { readonly kind: 'linked'; readonly path: readonly LinkStep[]; readonly column: AttributeModel; readonly ranks?: ReadonlyMap<number, number>; readonly join?: JoinOrigin };
 
 /** Choice column types, stored as whole numbers. */
 const CHOICES = new Set(['Picklist', 'State', 'Status']);
@@ -151,7 +152,8 @@ export function relinkSortKey(key: SortKey, relink: (path: readonly LinkStep[]) 
 
 /**
  * The sort keys for a FetchXML order by `attribute` of the row reached through the lookups of
- * `path` (a link-entity's, its steps without conditions), returned in sort keys named after `name`
+ * `path` (a link-entity's, its steps without conditions; from the row of `join` when given, else
+ * from the read's row), returned in sort keys named after `name`
  * (`<alias>_x002e_<column>`, the name its column would be returned under), by the rules of
  * sortKeysFor: a one-target lookup whose target has a primary name by that name, then the value; a
  * choice by its label's rank unless `labels` is false, then the value; else the value. Dataverse
@@ -159,14 +161,14 @@ export function relinkSortKey(key: SortKey, relink: (path: readonly LinkStep[]) 
  * on every call; sort keys of one query are told apart by their LogicalName. Throws 501 for a
  * polymorphic lookup (Dataverse orders it by the name of whichever table each row points at).
  */
-export function linkedSortKeys(model: Model, path: readonly LinkStep[], name: string, attribute: AttributeModel, descending: boolean, labels: boolean): SortKey[] {
+export function linkedSortKeys(model: Model, path: readonly LinkStep[], name: string, attribute: AttributeModel, descending: boolean, labels: boolean, join?: JoinOrigin): SortKey[] {
   const linked = (from: AttributeModel, logicalName: string, sort: SortColumn & { kind: 'linked' }, changes: Partial<AttributeModel> = {}): SortKey => {
     const column = computedColumn(from, from, { LogicalName: shortIdentifier(logicalName), PropertyName: logicalName, AttributeOf: undefined, ...changes });
-    computed.set(column, sort);
+    computed.set(column, join ? { ...sort, join } : sort);
     return { attribute: column, descending };
   };
   const keys: SortKey[] = [];
-  const table = path[path.length - 1]!.navigation.target;
+  const table = path.length ? path[path.length - 1]!.navigation.target : join!.table;
   const navigation = attribute.NavigationPropertyName ? table.navigation.get(attribute.NavigationPropertyName) : undefined;
   const target = attribute.Targets.length === 1 ? model.byLogicalName.get(attribute.Targets[0]!) : undefined;
   if (attribute.Targets.length > 1) throw Errors.notImplemented(`Ordering by the polymorphic lookup '${table.LogicalName}.${attribute.LogicalName}' of a link-entity`);

@@ -111,6 +111,12 @@ export interface ReadPlan {
    */
   readonly linked?: readonly LinkedColumn[];
   /**
+   * Related rows joined to each row (FetchXML one-to-many `link-entity` returning columns, parents
+   * before children): the read returns one row per combination of the read's row and the joined
+   * rows; undefined = none. Linked columns and sort keys name a join by its index here.
+   */
+  readonly joins?: readonly RowJoin[];
+  /**
    * SELECT DISTINCT over the output columns: no row version is read, so rows carry no ETag. With
    * `linked` columns, rows are ordered by them after `orderBy`, so that the order of the distinct
    * rows is total.
@@ -141,6 +147,32 @@ export interface LinkStep {
 }
 
 /**
+ * The row a link path starts from when it is not the read's own row: the row of join `index`
+ * (ReadPlan.joins), a row of `table`.
+ */
+export interface JoinOrigin {
+  readonly index: number;
+  readonly table: EntityModel;
+}
+
+/**
+ * A one-to-many join of a read (FetchXML one-to-many inner or outer `link-entity` whose columns
+ * are returned; Dataverse "Join tables using FetchXml": the parent row comes back once per related
+ * row). The parent row is the read's row (or, with `parent`, the row of that earlier join), then
+ * the many-to-one `path` from it; the joined rows are the rows of `navigation`'s target that point
+ * at it and meet `where` (planned on the target table). `inner`: a row without related rows is
+ * left out; otherwise it is kept once, its joined columns null.
+ */
+export interface RowJoin {
+  /** A collection-valued navigation property of a one-to-many relationship (not many-to-many). */
+  readonly navigation: NavigationPropertyModel;
+  readonly parent?: JoinOrigin;
+  readonly path: readonly LinkStep[];
+  readonly where?: PlanExpr;
+  readonly inner: boolean;
+}
+
+/**
  * A column of a row reached from the read's table through one or more lookups, returned under
  * `name` (FetchXML: `<alias>.<attribute>`, Dataverse "Join tables using FetchXml"). Null when any
  * step finds no row.
@@ -149,6 +181,8 @@ export interface LinkedColumn {
   readonly name: string;
   readonly path: readonly LinkStep[];
   readonly attribute: AttributeModel;
+  /** Set when `path` starts from a joined row (ReadPlan.joins) rather than the read's row; `path` may then be empty. */
+  readonly join?: JoinOrigin;
   /**
    * Set on a column that is not returned itself: the primary name of the row the lookup column
    * `nameOf` (another LinkedColumn's name) points at, its FormattedValue.

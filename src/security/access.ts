@@ -7,7 +7,7 @@ import { relinkSortKey } from '../plan/sort-columns.js';
 import { planRead } from '../plan/read.js';
 import { pkOf } from '../model/primary-key.js';
 import type {
-  Caller, ExpandPlan, Guard, InsertPlan, LinkedColumn, LinkStep, PlanExpr, PlanSecurity, ReadingPlan, RowReference, SortKey, UpdatePlan, Value, WritePlan,
+  Caller, ExpandPlan, Guard, InsertPlan, LinkedColumn, LinkStep, PlanExpr, PlanSecurity, ReadingPlan, RowJoin, RowReference, SortKey, UpdatePlan, Value, WritePlan,
 } from '../plan/types.js';
 import type { Database } from '../store/database.js';
 import { executeRead } from '../store/execute.js';
@@ -131,6 +131,13 @@ export class CallerAccess implements PlanSecurity {
     return { ...l, path: this.linkPath(l.path) };
   }
 
+  /** A one-to-many join narrowed to the related rows the caller may read, its lookup path as linkPath narrows it. */
+  private join(j: RowJoin): RowJoin {
+    const own = this.readable(j.navigation.target);
+    const where = this.expr(j.where);
+    return { ...j, path: this.linkPath(j.path), where: own && where ? { kind: 'and', left: own, right: where } : own ?? where };
+  }
+
   /** Each step of a link path narrowed to the related rows the caller may read (Read required on each table). */
   private linkPath(path: readonly LinkStep[]): LinkStep[] {
     return path.map((step) => {
@@ -151,9 +158,10 @@ export class CallerAccess implements PlanSecurity {
       for (const path of paths) for (const nav of path?.navs ?? []) this.require(nav.target, 'Read');
     }
     const forRight = 'forRight' in plan ? plan.forRight : undefined;
-    const out = this.narrowed(plan, plan.entity, forRight) as P & { expand?: readonly ExpandPlan[]; linked?: readonly LinkedColumn[]; orderBy?: readonly SortKey[] };
+    const out = this.narrowed(plan, plan.entity, forRight) as P & { expand?: readonly ExpandPlan[]; linked?: readonly LinkedColumn[]; joins?: readonly RowJoin[]; orderBy?: readonly SortKey[] };
     if (out.expand?.length) out.expand = out.expand.map((e) => this.expansion(e));
     if (out.linked?.length) out.linked = out.linked.map((l) => this.linked(l));
+    if (out.joins?.length) out.joins = out.joins.map((j) => this.join(j));
     // Orders by link-entity columns read them as the linked columns are read: narrowed per step.
     if (out.orderBy?.length) out.orderBy = out.orderBy.map((k) => relinkSortKey(k, (path) => this.linkPath(path)));
     return out;

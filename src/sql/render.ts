@@ -1,7 +1,7 @@
 import { DATASTATE, DATASTATE_RETAINED } from '../model/system-columns.js';
 import { pkOf } from '../model/primary-key.js';
 import type { AttributeModel, EntityKeyModel, EntityModel, NavigationPropertyModel, RelationshipModel } from '../model/types.js';
-import type { AggregatePlan, AggregateValue, ColumnPath, CountPlan, DataSource, DatePart, DeletePlan, DisassociatePlan, ExpandPlan, Guard, InsertPlan, LinkStep, PlanExpr, ReadPlan, SortKey, UpdatePlan, Value } from '../plan/types.js';
+import type { AggregatePlan, AggregateValue, ColumnPath, CountPlan, DataSource, DatePart, DeletePlan, DisassociatePlan, ExpandPlan, Guard, InsertPlan, JoinOrigin, LinkStep, PlanExpr, ReadPlan, RowJoin, SortKey, UpdatePlan, Value } from '../plan/types.js';
 import { Errors } from '../errors.js';
 import type { Dialect, Statement } from './dialect.js';
 import { datePartSql } from './date-part.js';
@@ -55,7 +55,7 @@ function columnTerm(d: Dialect, a: AttributeModel, scope: string, p?: Params): s
   if (!sort) return `${scope}.${col(d, a)}`;
   if (sort.kind === 'labelRank') return rankCase(`${scope}.${col(d, sort.choice)}`, sort.ranks);
   if (sort.kind === 'linked') {
-    const term = renderLinked(d, sort.path, sort.column, scope, p);
+    const term = renderLinked(d, sort.path, sort.column, scope, p, sort.join);
     return sort.ranks ? rankCase(term, sort.ranks) : `${term}${collationOf(d, sort.column)}`;
   }
   const r = d.quote('nm');
@@ -276,15 +276,17 @@ export function renderRead(d: Dialect, plan: ReadPlan): Statement {
   const names = plan.lookupNames.map((l, i) => `${renderLookupName(d, l, outer, 'r', p)} AS ${d.quote(`_name${i + 1}`)}`);
   const expansions = plan.expand.map((e) => renderExpansion(d, e, outer, 1, p));
   // Named, so that an ORDER BY column of the read's table cannot be taken for a linked column.
-  const linked = (plan.linked ?? []).map((l, i) => `${renderLinked(d, l.path, l.attribute, outer, p)} AS ${d.quote(`linked${i + 1}`)}`);
+  const linked = (plan.linked ?? []).map((l, i) => `${renderLinked(d, l.path, l.attribute, outer, p, l.join)} AS ${d.quote(`linked${i + 1}`)}`);
   const columns = [...fetched, ...names, ...expansions, ...linked].join(', ');
+  // The joined rows' parameters follow the columns' and come before the conditions' (text order).
+  const from = `${table(d, plan.entity)}${renderJoins(d, plan, p)}`;
   const conditions: string[] = [];
   if (plan.id !== undefined) conditions.push(`${col(d, pkOf(plan.entity))} = ${p.value(pkOf(plan.entity), plan.id)}`);
   const visible = visibleRows(d, plan.entity, plan.dataSource);
   if (visible) conditions.push(visible);
   if (plan.filter) conditions.push(renderExpr(d, plan.filter, p, outer));
   if (plan.after) conditions.push(renderAfter(d, plan.orderBy, plan.after, p, outer));
-  const body = `${columns} FROM ${table(d, plan.entity)}${whereClause(conditions)}`;
+  const body = `${columns} FROM ${from}${whereClause(conditions)}`;
   // A key is unique: no ORDER BY or LIMIT (with SQLite, a bound LIMIT costs more than the lookup).
   if (plan.id !== undefined) return { sql: `SELECT ${body}`, params: p.values };
   // DISTINCT with linked columns: they complete the order, by their output names (PostgreSQL wants
@@ -331,11 +333,23 @@ function stepLookup(nav: NavigationPropertyModel): AttributeModel {
  * A linked column as nested scalar subqueries, one per lookup step, innermost first:
  * `(SELECT "l2"."x" FROM t2 "l2" WHERE "l2".pk = (SELECT "l1".fk FROM t1 "l1" WHERE "l1".pk =
  * <outer>.fk AND <step 1 condition>) AND <step 2 condition>)`. Each level reads one table, so the
- * steps' unqualified conditions resolve to it; a primary-key lookup per step. `p` binds the
- * steps' conditions, in text order; only a path without conditions may be rendered without it.
+ * steps' unqualified conditions resolve to it; a primary-key lookup per step. With `join`, the
+ * path starts from that joined row instead of `outer`'s: its key (joinKey), read by primary key
+ * (`"l0"`) for the first lookup or the column itself (the key alone for its primary key). `p`
+ * binds the steps' conditions, in text order; only a path without conditions may be rendered
+ * without it.
  */
-function renderLinked(d: Dialect, path: readonly LinkStep[], attribute: AttributeModel, outer: string, p?: Params): string {
-  let ref = `${outer}.${col(d, stepLookup(path[0]!.navigation))}`;
+function renderLinked(d: Dialect, path: readonly LinkStep[], attribute: AttributeModel, outer: string, p?: Params, join?: JoinOrigin): string {
+  let ref: string;
+  if (join) {
+    const key = joinKey(d, join.index);
+    if (!path.length && attribute === pkOf(join.table)) return key;
+    const l0 = d.quote('l0');
+    ref = `(SELECT ${l0}.${col(d, path.length ? stepLookup(path[0]!.navigation) : attribute)} FROM ${table(d, join.table)} ${l0} WHERE ${l0}.${col(d, pkOf(join.table))} = ${key})`;
+    if (!path.length) return ref;
+  } else {
+    ref = `${outer}.${col(d, stepLookup(path[0]!.navigation))}`;
+  }
   path.forEach((step, i) => {
     const target = step.navigation.target;
     const alias = d.quote(`l${i + 1}`);
@@ -346,6 +360,43 @@ function renderLinked(d: Dialect, path: readonly LinkStep[], attribute: Attribut
     ref = `(SELECT ${alias}.${col(d, value)} FROM ${table(d, target)} ${alias} WHERE ${alias}.${col(d, pkOf(target))} = ${ref}${andVisible(d, target)}${where})`;
   });
   return ref;
+}
+
+/**
+ * The primary key of the row of join `index` (0-based) of a read: `"lj<n>"."_k"` (a name no column
+ * has: logical names start with a letter), the column renderJoins selects it as.
+ */
+function joinKey(d: Dialect, index: number): string {
+  return `${d.quote(`lj${index + 1}`)}.${d.quote('_k')}`;
+}
+
+/**
+ * The joins of a read (ReadPlan.joins) as SQL after its table: for each, `[LEFT] JOIN (SELECT pk
+ * AS "_k", lookup AS "_f" FROM <related table> "lt<n>" WHERE <visible rows> [AND <type column> =
+ * '<parent table>'] AND <condition>) "lj<n>" ON "lj<n>"."_f" = <the parent row's key>`, where the
+ * parent row's key is `outer`'s primary key, or a parent join's `_k`, followed through the join's
+ * lookup path (renderLinked). The derived table reads one table, so the condition's unqualified
+ * columns resolve to it, and the outer query's unqualified columns stay the read's own (no joined
+ * column bears a logical name). Empty when there are none. Parameters in text order.
+ */
+function renderJoins(d: Dialect, plan: Pick<ReadPlan, 'entity' | 'joins'>, p: Params): string {
+  const outer = table(d, plan.entity);
+  return (plan.joins ?? []).map((j: RowJoin, i) => {
+    const { navigation: nav } = j;
+    // The plan stage joins one-to-many relationships only; many-to-many ones have no lookup to join on.
+    if (nav.intersect) throw Errors.notImplemented(`Joining the rows of the many-to-many navigation property '${nav.Name}'`);
+    const target = nav.target;
+    const lookup = nav.relationship.ReferencingAttribute;
+    const t = d.quote(`lt${i + 1}`);
+    const conditions = [visibleRows(d, target)];
+    if (lookup.TypeAttribute) conditions.push(`${col(d, lookup.TypeAttribute)} = ${p.value(lookup.TypeAttribute, nav.source.LogicalName)}`);
+    if (j.where) conditions.push(renderExpr(d, j.where, p, t));
+    const rows = `SELECT ${t}.${col(d, pkOf(target))} AS ${d.quote('_k')}, ${t}.${col(d, lookup)} AS ${d.quote('_f')} FROM ${table(d, target)} ${t}${whereClause(conditions.filter((c) => c !== undefined))}`;
+    const parentKey = j.path.length ? renderLinked(d, j.path, pkOf(nav.source), outer, p, j.parent)
+      : j.parent ? joinKey(d, j.parent.index) : `${outer}.${col(d, pkOf(plan.entity))}`;
+    const alias = d.quote(`lj${i + 1}`);
+    return ` ${j.inner ? 'JOIN' : 'LEFT JOIN'} (${rows}) ${alias} ON ${alias}.${d.quote('_f')} = ${parentKey}`;
+  }).join('');
 }
 
 /**
@@ -381,11 +432,15 @@ function renderExpansion(d: Dialect, e: ExpandPlan, parent: string, depth: numbe
   return d.jsonSubquery({ pairs, from, single: false, orderBy, limit: p.add(e.limit) });
 }
 
-/** Counts matching rows, reading at most `cap + 1` of them (Dataverse caps counts at 5,000). */
-export function renderCount(d: Dialect, plan: Pick<CountPlan, 'entity' | 'filter' | 'dataSource'>, cap: number): Statement {
+/**
+ * Counts matching rows, reading at most `cap + 1` of them (Dataverse caps counts at 5,000); with
+ * joins (ReadPlan.joins), the combinations of a row and its joined rows, as the read returns them.
+ */
+export function renderCount(d: Dialect, plan: Pick<CountPlan, 'entity' | 'filter' | 'dataSource'> & Pick<ReadPlan, 'joins'>, cap: number): Statement {
   const p = new Params(d);
+  const from = `${table(d, plan.entity)}${renderJoins(d, plan, p)}`;
   const where = whereClause(rootConditions(d, plan, p, table(d, plan.entity)));
-  const inner = d.selectLimited(`1 AS ${d.quote('x')} FROM ${table(d, plan.entity)}${where}`, '', p.add(cap + 1));
+  const inner = d.selectLimited(`1 AS ${d.quote('x')} FROM ${from}${where}`, '', p.add(cap + 1));
   return { sql: `SELECT COUNT(*) AS ${d.quote('n')} FROM (${inner}) ${d.quote('c')}`, params: p.values };
 }
 

@@ -104,7 +104,8 @@ function decodeExpansion(e: ExpandPlan, raw: unknown): ExpandedRow | ExpandedRow
   return Array.isArray(parsed) ? parsed.map((o) => one(o as Record<string, unknown>)) : [];
 }
 
-async function countUpTo(db: Database, plan: Pick<CountPlan, 'entity' | 'filter' | 'dataSource'>): Promise<number> {
+/** The rows `plan` matches (with joins, each combination of a row and its joined rows), read up to COUNT_CAP + 1. */
+async function countUpTo(db: Database, plan: Pick<CountPlan, 'entity' | 'filter' | 'dataSource'> & Pick<ReadPlan, 'joins'>): Promise<number> {
   const [row] = await db.rows(renderCount(db.dialect, plan, COUNT_CAP));
   return Number(row![0]);
 }

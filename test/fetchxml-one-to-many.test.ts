@@ -1,0 +1,173 @@
+import { rmSync } from 'node:fs';
+import { expect } from 'chai';
+import type { Statement } from '../src/sql/dialect.js';
+import { call, createRow, DATABASES, recordStatements, startServer, type Reply, type TestServer } from './support/server.js';
+import { relationshipMetadata } from './support/relationship-metadata.js';
+
+/*
+ * FetchXML one-to-many link-entities that return columns (Dataverse "Join tables using FetchXml";
+ * link-entity reference, link-type: inner and outer return the parent row once per related row,
+ * where exists and in return it once): accounts with the contacts whose polymorphic
+ * parentcustomerid points at them, over HTTP on every database.
+ */
+
+const COOKIE_ANNOTATIONS = { Prefer: 'odata.include-annotations="Microsoft.Dynamics.CRM.fetchxmlpagingcookie,Microsoft.Dynamics.CRM.morerecords"' };
+const ALL_ANNOTATIONS = { Prefer: 'odata.include-annotations="*"' };
+
+/** `<fetch …><entity name="account"><attribute name="name"/>body</entity></fetch>` */
+function accounts(body: string, fetchAttributes = ''): string {
+  return `<fetch${fetchAttributes ? ` ${fetchAttributes}` : ''}><entity name="account"><attribute name="name"/>${body}</entity></fetch>`;
+}
+
+/** The account's contacts (alias c) with `inner` inside the link-entity. */
+function contacts(linkType: string, inner = '<attribute name="fullname"/>'): string {
+  return `<link-entity name="contact" from="parentcustomerid" to="accountid" link-type="${linkType}" alias="c">${inner}</link-entity>`;
+}
+
+const BY_NAME = '<order attribute="name"/>';
+const BY_FULLNAME = '<order attribute="fullname"/>';
+
+for (const database of DATABASES) {
+  describe(`FetchXML one-to-many link-entity columns [${database.name}]`, () => {
+    let s: TestServer;
+    let dir: string;
+    let statements: Statement[];
+    const id: Record<string, string> = {};
+
+    before(async () => {
+      dir = relationshipMetadata();
+      s = await startServer(dir, database);
+      statements = recordStatements(s.db);
+      for (const name of ['Alpha', 'Beta', 'Gamma']) id[name] = (await createRow(s, 'accounts', { name })).accountid;
+      // Alpha has three contacts, Beta one, Gamma none; Eve's parent is the contact Ann (the other
+      // table of the polymorphic lookup), so she is no account's contact.
+      const people: Array<[string, string | null, string, string]> = [
+        ['Ann', 'a@example.com', 'accounts', 'Alpha'], ['Bob', 'a@example.com', 'accounts', 'Alpha'], ['Cid', null, 'accounts', 'Alpha'],
+        ['Dan', 'd@example.com', 'accounts', 'Beta'], ['Eve', null, 'contacts', 'Ann'],
+      ];
+      for (const [fullname, emailaddress1, set, parent] of people) {
+        const nav = set === 'accounts' ? 'parentcustomerid_account' : 'parentcustomerid_contact';
+        id[fullname] = (await createRow(s, 'contacts', { fullname, emailaddress1, [`${nav}@odata.bind`]: `/${set}(${id[parent]})` })).contactid;
+      }
+    });
+    after(async () => {
+      await s.close();
+      rmSync(dir, { recursive: true, force: true });
+    });
+
+    async function fx(xml: string, headers: Record<string, string> = {}, extra = ''): Promise<Reply> {
+      statements.length = 0;
+      return call('GET', `${s.root}accounts?fetchXml=${encodeURIComponent(xml)}${extra}`, undefined, headers);
+    }
+    async function ok(xml: string, headers: Record<string, string> = {}, extra = ''): Promise<any> {
+      const r = await fx(xml, headers, extra);
+      expect(r.status, `${xml}: ${r.text}`).to.equal(200);
+      return r.json;
+    }
+    /** Each row as `<account name>/<c.fullname>` (just the name without a contact). */
+    async function pairs(xml: string, column = 'c_x002e_fullname'): Promise<string[]> {
+      const body = await ok(xml);
+      return body.value.map((v: Record<string, string>) => (v[column] === undefined ? v['name']! : `${v['name']}/${v[column]}`));
+    }
+
+    it('outer: a row per account and contact, accounts without contacts once without the link columns, in one statement', async () => {
+      const body = await ok(accounts(`${BY_NAME}${contacts('outer', `<attribute name="fullname"/>${BY_FULLNAME}`)}`));
+      expect(statements, 'one SQL statement').to.have.length(1);
+      expect(body['@odata.context']).to.equal(`${s.root}$metadata#accounts(name,accountid)`);
+      expect(body.value.map((v: Record<string, string>) => [v['name'], v['c_x002e_fullname']])).to.deep.equal([
+        ['Alpha', 'Ann'], ['Alpha', 'Bob'], ['Alpha', 'Cid'], ['Beta', 'Dan'], ['Gamma', undefined],
+      ]);
+      const [ann, bob] = body.value;
+      expect(Object.keys(ann)).to.deep.equal(['@odata.etag', 'name', 'accountid', 'c_x002e_fullname']);
+      expect(ann.accountid).to.equal(id['Alpha']);
+      // The account's row, its key and its version, repeated for each of its contacts.
+      expect(bob.accountid).to.equal(id['Alpha']);
+      expect(bob['@odata.etag']).to.equal(ann['@odata.etag']);
+      expect(body.value[4]).to.have.keys('@odata.etag', 'name', 'accountid');
+    });
+
+    it('inner: only accounts with contacts, once per contact; the link\'s filter restricts the joined contacts', async () => {
+      expect(await pairs(accounts(`${BY_NAME}${contacts('inner', `<attribute name="fullname"/>${BY_FULLNAME}`)}`))).to.deep.equal(['Alpha/Ann', 'Alpha/Bob', 'Alpha/Cid', 'Beta/Dan']);
+      const notBob = '<attribute name="fullname"/><order attribute="fullname"/><filter><condition attribute="fullname" operator="ne" value="bob"/></filter>';
+      expect(await pairs(accounts(`${BY_NAME}${contacts('inner', notBob)}`))).to.deep.equal(['Alpha/Ann', 'Alpha/Cid', 'Beta/Dan']);
+      // Outer with a filter: Alpha's contacts all fail it, so Alpha is kept once, as Gamma is.
+      const dOnly = '<attribute name="fullname"/><filter><condition attribute="fullname" operator="begins-with" value="d"/></filter>';
+      expect(await pairs(accounts(`${BY_NAME}${contacts('outer', dOnly)}`))).to.deep.equal(['Alpha', 'Beta/Dan', 'Gamma']);
+      // The root's own filter still applies to the accounts.
+      expect(await pairs(accounts(`${BY_NAME}<filter><condition attribute="name" operator="eq" value="beta"/></filter>${contacts('outer')}`))).to.deep.equal(['Beta/Dan']);
+    });
+
+    it('orders by root and link columns: the root\'s first, the link\'s after (or first with entityname), descending too', async () => {
+      const desc = accounts(`<order attribute="name" descending="true"/>${contacts('outer', '<attribute name="fullname"/><order attribute="fullname" descending="true"/>')}`);
+      expect(await pairs(desc)).to.deep.equal(['Gamma', 'Beta/Dan', 'Alpha/Cid', 'Alpha/Bob', 'Alpha/Ann']);
+      // entityname puts the link's column first: null (Gamma) sorts first ascending.
+      const linkFirst = accounts(`<order entityname="c" attribute="fullname" descending="true"/>${BY_NAME}${contacts('outer')}`);
+      expect(await pairs(linkFirst)).to.deep.equal(['Beta/Dan', 'Alpha/Cid', 'Alpha/Bob', 'Alpha/Ann', 'Gamma']);
+    });
+
+    it('pages skip rows: a page boundary inside an account\'s contacts, morerecords without a paging cookie', async () => {
+      const page = (n: number, cookie = '') => accounts(`${BY_NAME}${contacts('outer', `<attribute name="fullname"/>${BY_FULLNAME}`)}`, `count="2" page="${n}"${cookie}`);
+      const seen: string[] = [];
+      for (let n = 1; n <= 3; n++) {
+        const body = await ok(page(n), COOKIE_ANNOTATIONS);
+        seen.push(...body.value.map((v: Record<string, string>) => `${v['name']}/${v['c_x002e_fullname'] ?? ''}`));
+        expect(body).to.not.have.any.keys('@Microsoft.Dynamics.CRM.fetchxmlpagingcookie');
+        if (n < 3) expect(body['@Microsoft.Dynamics.CRM.morerecords'], `page ${n}`).to.equal(true);
+        else expect(body).to.not.have.any.keys('@Microsoft.Dynamics.CRM.morerecords');
+        if (n > 1) expect(statements[0]!.sql).to.match(/OFFSET/);
+      }
+      expect(seen).to.deep.equal(['Alpha/Ann', 'Alpha/Bob', 'Alpha/Cid', 'Beta/Dan', 'Gamma/']);
+      // A cookie sent back (here one naming Alpha, the last account of page 1) is ignored: page 2 still starts at Cid.
+      const cookie = ` paging-cookie="&lt;cookie page=&quot;1&quot;&gt;&lt;name last=&quot;Alpha&quot; first=&quot;Alpha&quot; /&gt;&lt;accountid last=&quot;{${id['Alpha']!.toUpperCase()}}&quot; first=&quot;{${id['Alpha']!.toUpperCase()}}&quot; /&gt;&lt;/cookie&gt;"`;
+      expect(await pairs(page(2, cookie))).to.deep.equal(['Alpha/Cid', 'Beta/Dan']);
+    });
+
+    it('a total count counts the rows returned', async () => {
+      const body = await ok(accounts(`${BY_NAME}${contacts('outer')}`, 'returntotalrecordcount="true"'));
+      expect(body['@odata.count']).to.equal(5);
+      expect((await ok(accounts(contacts('inner')), {}, '&$count=true'))['@odata.count']).to.equal(4);
+    });
+
+    it('distinct: whole rows once, ordered by the returned columns', async () => {
+      const body = await ok(accounts(contacts('outer', '<attribute name="emailaddress1"/>'), 'distinct="true"'));
+      expect(body.value).to.deep.equal([
+        { name: 'Alpha' }, { name: 'Alpha', 'c_x002e_emailaddress1': 'a@example.com' }, { name: 'Beta', 'c_x002e_emailaddress1': 'd@example.com' }, { name: 'Gamma' },
+      ]);
+      expect(statements[0]!.sql).to.match(/^SELECT DISTINCT /);
+    });
+
+    it('links below: many-to-one columns of each contact, and one-to-many rows of each contact (nested inner keeps its meaning)', async () => {
+      const creator = '<link-entity name="systemuser" from="systemuserid" to="createdby" link-type="inner" alias="u"><attribute name="fullname"/></link-entity>';
+      const withCreator = await ok(accounts(`${BY_NAME}${contacts('outer', `<attribute name="fullname"/>${BY_FULLNAME}${creator}`)}`));
+      expect(withCreator.value.map((v: Record<string, string>) => [v['name'], v['c_x002e_fullname'], v['u_x002e_fullname']])).to.deep.equal([
+        ['Alpha', 'Ann', 'SYSTEM'], ['Alpha', 'Bob', 'SYSTEM'], ['Alpha', 'Cid', 'SYSTEM'], ['Beta', 'Dan', 'SYSTEM'], ['Gamma', undefined, undefined],
+      ]);
+      const children = (linkType: string) => `<link-entity name="contact" from="parentcustomerid" to="contactid" link-type="${linkType}" alias="k"><attribute name="fullname"/></link-entity>`;
+      const outer = await ok(accounts(`${BY_NAME}${contacts('outer', `<attribute name="fullname"/>${BY_FULLNAME}${children('outer')}`)}`));
+      expect(outer.value.map((v: Record<string, string>) => [v['name'], v['c_x002e_fullname'], v['k_x002e_fullname']])).to.deep.equal([
+        ['Alpha', 'Ann', 'Eve'], ['Alpha', 'Bob', undefined], ['Alpha', 'Cid', undefined], ['Beta', 'Dan', undefined], ['Gamma', undefined, undefined],
+      ]);
+      // Inner below outer: only contacts with a contact of their own count; accounts without one stay once.
+      const nested = await ok(accounts(`${BY_NAME}${contacts('outer', `<attribute name="fullname"/>${children('inner')}`)}`));
+      expect(nested.value.map((v: Record<string, string>) => [v['name'], v['c_x002e_fullname'], v['k_x002e_fullname']])).to.deep.equal([
+        ['Alpha', 'Ann', 'Eve'], ['Beta', undefined, undefined], ['Gamma', undefined, undefined],
+      ]);
+    });
+
+    it('annotations of joined columns: a lookup\'s FormattedValue is the related row\'s name', async () => {
+      const body = await ok(accounts(`${BY_NAME}<filter><condition attribute="name" operator="eq" value="beta"/></filter>${contacts('inner', '<attribute name="createdby"/>')}`), ALL_ANNOTATIONS);
+      expect(body.value).to.have.length(1);
+      expect(body.value[0]['c_x002e_createdby@OData.Community.Display.V1.FormattedValue']).to.equal('SYSTEM');
+      expect(body.value[0]['c_x002e_createdby@Microsoft.Dynamics.CRM.lookuplogicalname']).to.equal('systemuser');
+    });
+
+    it('501 for what is not implemented: matchfirstrowusingcrossapply columns, entityname conditions on joined links', async () => {
+      const first = await fx(accounts(contacts('matchfirstrowusingcrossapply')));
+      expect(first.status, first.text).to.equal(501);
+      expect(first.json.error.message).to.contain('matchfirstrowusingcrossapply');
+      const named = await fx(accounts(`${contacts('outer')}<filter><condition entityname="c" attribute="fullname" operator="eq" value="Ann"/></filter>`));
+      expect(named.status, named.text).to.equal(501);
+      expect(named.json.error.message).to.contain("entityname 'c'");
+    });
+  });
+}
