@@ -36,6 +36,11 @@ import { textValue } from './values.js';
  *   NOT EXISTS(C), not all = EXISTS(C).
  * - Columns of many-to-one links come back as `<alias>.<attribute>` (LinkedColumn: a scalar
  *   subquery per column following the lookups; null when a step finds no row meeting its C).
+ * - A one-to-many inner or outer link that returns columns or orders (itself or below) is joined
+ *   (RowJoin: a row per related row meeting C; outer keeps a parent without one once), as
+ *   Dataverse joins it ("Join tables using FetchXml"; link-entity reference: exists and in are
+ *   inner returning the parent once); links below read from the joined row. Such reads page by
+ *   skipping rows, without paging cookie (FetchPlan.pagingCookie).
  * - An `attribute` with an `alias` (root or link) comes back under the alias alone (FetchPlan.aliased,
  *   LinkedColumn.aliased; "Select columns using FetchXml", Column aliases); names must be unique.
  * - `distinct` with link columns: distinct rows over root and link columns, ordered by the orders,
@@ -593,11 +598,13 @@ export class FetchPlanner {
   /**
    * The sort keys of an order by a column of a link-entity that returns rows (`<order>` inside it,
    * or with its alias as `entityname`), by linkedSortKeys' rules (choices by label unless
-   * `labels` is false). The link's conditions are left out of the keys: they hold for every row
-   * returned where its link and those above it are inner (the root's EXISTS requires them). Throws
-   * 0x80041103 for an unknown column, 400 for an order by alias, and 501 for a one-to-many or
-   * polymorphic step or a link whose conditions do not restrict the rows (an outer link with a
-   * filter, or below one), where a column is null for rows whose linked row fails them.
+   * `labels` is false), read from the link's origin (the read's row or a joined one, LinkOrigin).
+   * The link's conditions are left out of the keys: they hold for every row returned where its
+   * link and those above it up to the origin are inner (the root's EXISTS, or the join, requires
+   * them). Throws 0x80041103 for an unknown column, 400 for an order by alias, and 501 for a step
+   * through a one-to-many link that is not joined (it returns no columns) or a polymorphic lookup,
+   * or a link whose conditions do not restrict the rows (an outer link with a filter, or below
+   * one), where a column is null for rows whose linked row fails them.
    */
   linkSortKeys(visit: VisitedLink, o: FetchOrder, labels: boolean): SortKey[] {
     if (o.attribute === undefined) throw Errors.invalidArgument(`Invalid FetchXML: an <order> by alias ('${o.alias}') is only valid in aggregate queries.`);
@@ -773,9 +780,10 @@ export function pageOffset(page: number, size: number): number {
  * query that does not fit the entity set, `top` with paging attributes, bad condition values,
  * misplaced link types and bad paging cookies, 400 `0x8004430D` for more than 15 link-entities,
  * and 501 for valid FetchXML Tessera does not implement (
- * joins outside lookup relationships, columns or orders of one-to-many links, orders by columns of
- * links whose conditions do not restrict the rows, fiscal and hierarchy operators, `distinct` with
- * link orders or a total count). 400 `0x80040203` for an attribute alias that is not unique among
+ * joins outside lookup relationships, columns of one-to-many matchfirstrowusingcrossapply links,
+ * one-to-many links below a polymorphic lookup, entityname conditions on joined links, orders by
+ * columns of links whose conditions do not restrict the rows, fiscal and hierarchy operators,
+ * `distinct` with link orders or a total count). 400 `0x80040203` for an attribute alias that is not unique among
  * the returned column names (checkUniqueNames) or holds `@` or `.`.
  * `datasource="retained"` reads the retained rows of a retention-enabled table (Dataverse
  * "Long-term data retention"); 400 on a table without retention.
