@@ -3,14 +3,15 @@ import type { Model } from '../model/types.js';
 import { parseJsonBody } from '../odata/json-body.js';
 import { canonicalGuid, integerValue } from '../plan/values.js';
 import { resolveRecordUrl } from '../plan/write.js';
-import type { Arguments, Message, ParameterDefinition, RecordReference } from './types.js';
+import type { Arguments, EnumTypeDefinition, Message, ParameterDefinition, ParameterType, RecordReference } from './types.js';
 
 /**
  * Operation parameters, parsed and type-checked from their declarations (digest §1.7, §11.3):
  * actions take a JSON body; functions take inline values `Name(p=v,q=@a)` with parameter aliases
  * in the query string. Inline literals: `'text'` (quotes doubled or, as dynamics-web-api sends
- * them, not escaped at all), numbers, `true`/`false`, bare or quoted GUIDs, and record references
- * `{'@odata.id':'<set>(<id>)'}` with single or double quotes, relative or absolute.
+ * them, not escaped at all), numbers, `true`/`false`, bare or quoted GUIDs, record references
+ * `{'@odata.id':'<set>(<id>)'}` with single or double quotes, relative or absolute, collections
+ * (`['a','b']` or a JSON array) and enum literals (`Microsoft.Dynamics.CRM.<Enum>'<Member>'`).
  */
 
 function bad(message: Message, text: string): Error {
@@ -94,9 +95,50 @@ function inlineValue(model: Model, message: Message, p: ParameterDefinition, tex
       if (!g) throw wrong();
       return g;
     }
+    case 'Collection(Edm.String)': case 'Collection(Edm.Guid)':
+      return collectionValue(model, message, p, t);
     default:
+      if (p.EnumType) return enumValue(message, p, p.EnumType, t);
       throw bad(message, `The parameter '${p.Name}' of type ${p.Type} cannot be passed in a function call`);
   }
+}
+
+/**
+ * A collection literal (OData URL Conventions §5.1.1.13, `complexOrCollectionInUri`): a JSON array
+ * (`["a","b"]`, as dynamics-web-api sends it in an alias) or one of inline literals (`['a','b']`,
+ * quotes doubled inside), each item checked as the collection's element type.
+ */
+function collectionValue(model: Model, message: Message, p: ParameterDefinition, t: string): unknown[] {
+  if (!t.startsWith('[') || !t.endsWith(']')) throw bad(message, `The value ${t} of parameter '${p.Name}' is not a valid ${p.Type}; a collection is written [item,…]`);
+  let json: unknown;
+  try {
+    json = JSON.parse(t);
+  } catch {
+    json = undefined;
+  }
+  if (Array.isArray(json)) return jsonValue(message, p, json) as unknown[];
+  const element: ParameterDefinition = { Name: p.Name, Type: p.Type.slice('Collection('.length, -1) as ParameterType };
+  return splitParameters(t.slice(1, -1)).map((item) => inlineValue(model, message, element, item));
+}
+
+/**
+ * An enum literal (OData ABNF `enum`): `Microsoft.Dynamics.CRM.<Name>'<Member>'` (or the `mscrm`
+ * alias, or, as OData 4.01 allows, the quoted member alone), the member by name or by value.
+ * Returns the member's name.
+ */
+function enumValue(message: Message, p: ParameterDefinition, type: EnumTypeDefinition, t: string): string {
+  const m = /^(?:(?:Microsoft\.Dynamics\.CRM|mscrm)\.([A-Za-z_]\w*))?'([^']*)'$/.exec(t);
+  const name = m && (m[1] === undefined || m[1] === type.Name) ? enumMember(type, m[2]!) : undefined;
+  if (name === undefined) {
+    throw bad(message, `The value ${t} of parameter '${p.Name}' is not a valid ${p.Type}; its members are ${type.Members.map((x) => `Microsoft.Dynamics.CRM.${type.Name}'${typeof x === 'string' ? x : x.Name}'`).join(', ')}`);
+  }
+  return name;
+}
+
+/** The name of `type`'s member named (case-sensitively, as OData names are) or valued `text`. */
+function enumMember(type: EnumTypeDefinition, text: string): string | undefined {
+  const members = type.Members.map((x, i) => (typeof x === 'string' ? { Name: x, Value: i } : x));
+  return members.find((x) => x.Name === text || (/^-?\d+$/.test(text) && x.Value === Number(text)))?.Name;
 }
 
 function checkRequired(message: Message, args: Record<string, unknown>): void {
@@ -169,6 +211,11 @@ function jsonValue(message: Message, p: ParameterDefinition, v: unknown): unknow
       return v.map((x) => { const g = typeof x === 'string' ? canonicalGuid(x) : undefined; if (!g) throw wrong(); return g; });
     }
     default:
+      if (p.EnumType) {
+        const name = typeof v === 'string' ? enumMember(p.EnumType, v) : undefined;
+        if (name === undefined) throw wrong();
+        return name;
+      }
       // A collection of a complex type: objects, whose properties the message checks.
       if (!Array.isArray(v) || v.some((x) => !x || typeof x !== 'object' || Array.isArray(x))) throw wrong();
       return v;

@@ -11,13 +11,14 @@ import type { Database } from '../store/database.js';
 /**
  * A parameter's type: an Edm primitive (`Edm.String`, `Edm.Int32`, `Edm.Int64`, `Edm.Boolean`,
  * `Edm.Guid`, `Edm.Decimal`, `Edm.Double`), a record (`mscrm.crmbaseentity`: an entity object in
- * an action body, a `{'@odata.id':'set(id)'}` reference in a function call), or a collection of
- * either (`Collection(mscrm.crmbaseentity)`).
+ * an action body, a `{'@odata.id':'set(id)'}` reference in a function call), a collection of
+ * either (`Collection(mscrm.crmbaseentity)`), or an enumeration (`mscrm.<EnumType.Name>`, with
+ * ParameterDefinition.EnumType).
  */
 export type ParameterType =
   | 'Edm.String' | 'Edm.Int32' | 'Edm.Int64' | 'Edm.Boolean' | 'Edm.Guid' | 'Edm.Decimal' | 'Edm.Double'
   | 'mscrm.crmbaseentity' | 'Collection(mscrm.crmbaseentity)' | 'Collection(Edm.String)' | 'Collection(Edm.Guid)'
-  | `Collection(mscrm.${string})`;
+  | `Collection(mscrm.${string})` | `mscrm.${string}`;
 
 /** One declared parameter (after the binding parameter). */
 export interface ParameterDefinition {
@@ -29,6 +30,12 @@ export interface ParameterDefinition {
    * values arrive as JSON objects, which the message checks itself.
    */
   readonly ComplexType?: ComplexTypeDefinition;
+  /**
+   * The enumeration of an `mscrm.<Name>` parameter, declared in `$metadata`; its value arrives as
+   * an OData enum literal (`Microsoft.Dynamics.CRM.<Name>'<Member>'`) and reaches `invoke` as the
+   * member's name.
+   */
+  readonly EnumType?: EnumTypeDefinition;
   /** Optional parameters may be left out; required ones are checked before `invoke`. */
   readonly Optional?: boolean;
 }

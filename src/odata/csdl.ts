@@ -115,7 +115,7 @@ export interface OperationDeclaration {
   readonly Binding?: 'entity' | 'entityset';
   /** The table the binding parameter is typed as; absent: `crmbaseentity`. */
   readonly BindingTable?: string;
-  readonly Parameters: ReadonlyArray<{ readonly Name: string; readonly Type: string; readonly Optional?: boolean; readonly ComplexType?: ComplexTypeDeclaration }>;
+  readonly Parameters: ReadonlyArray<{ readonly Name: string; readonly Type: string; readonly Optional?: boolean; readonly ComplexType?: ComplexTypeDeclaration; readonly EnumType?: EnumTypeDeclaration }>;
   readonly ReturnType?: ComplexTypeDeclaration;
 }
 
@@ -127,8 +127,15 @@ export interface ComplexTypeDeclaration {
   readonly Name: string;
   readonly Properties: ReadonlyArray<{ readonly Name: string; readonly Type: string; readonly Nullable?: boolean }>;
   readonly Uses?: readonly ComplexTypeDeclaration[];
-  /** The enumeration types its properties use: members numbered from 0, or with their values. */
-  readonly Enums?: ReadonlyArray<{ readonly Name: string; readonly Members: ReadonlyArray<string | { readonly Name: string; readonly Value: number }>; readonly IsFlags?: boolean }>;
+  /** The enumeration types its properties use. */
+  readonly Enums?: ReadonlyArray<EnumTypeDeclaration>;
+}
+
+/** An `<EnumType>`: members numbered from 0 in order, or with their values; `IsFlags` when values combine. */
+export interface EnumTypeDeclaration {
+  readonly Name: string;
+  readonly Members: ReadonlyArray<string | { readonly Name: string; readonly Value: number }>;
+  readonly IsFlags?: boolean;
 }
 
 /**
@@ -137,7 +144,7 @@ export interface ComplexTypeDeclaration {
  */
 function complexTypes(operations: readonly OperationDeclaration[]): { ComplexType: object[]; EnumType: object[] } {
   const seen = new Map<string, ComplexTypeDeclaration>();
-  const enums = new Map<string, NonNullable<ComplexTypeDeclaration['Enums']>[number]>();
+  const enums = new Map<string, EnumTypeDeclaration>();
   const add = (t: ComplexTypeDeclaration) => {
     if (seen.has(t.Name)) return;
     for (const used of t.Uses ?? []) add(used);
@@ -146,7 +153,10 @@ function complexTypes(operations: readonly OperationDeclaration[]): { ComplexTyp
   };
   for (const o of operations) {
     if (o.ReturnType) add(o.ReturnType);
-    for (const p of o.Parameters) if (p.ComplexType) add(p.ComplexType);
+    for (const p of o.Parameters) {
+      if (p.ComplexType) add(p.ComplexType);
+      if (p.EnumType) enums.set(p.EnumType.Name, p.EnumType);
+    }
   }
   return {
     ComplexType: [...seen.values()].map((t) => ({
@@ -161,7 +171,7 @@ function complexTypes(operations: readonly OperationDeclaration[]): { ComplexTyp
 }
 
 function operation(op: OperationDeclaration): object {
-  const parameters = op.Parameters.map((p) => ({ $: { Name: p.Name, Type: p.Type, Nullable: p.Optional ? 'true' : 'false', ...(p.Type === 'Edm.String' ? { Unicode: 'false' } : {}) } }));
+  const parameters = op.Parameters.map((p) => ({ $: { Name: p.Name, Type: p.Type, Nullable: p.Optional ? 'true' : 'false', ...(p.Type === 'Edm.String' || p.Type === 'Collection(Edm.String)' ? { Unicode: 'false' } : {}) } }));
   if (op.Binding) {
     const table = `${ALIAS}.${op.BindingTable ?? 'crmbaseentity'}`;
     const type = op.Binding === 'entity' ? table : `Collection(${table})`;
