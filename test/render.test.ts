@@ -636,6 +636,13 @@ const cases: Case[] = [
     postgres: { sql: 'SELECT COUNT(*) AS "n" FROM (SELECT 1 AS "x" FROM "msdyn_copilotinteraction" WHERE ("msft_datastate" IS NULL OR "msft_datastate" <> 1) LIMIT $1) "c"', params: [5001] },
     mssql: { sql: 'SELECT COUNT(*) AS [n] FROM (SELECT TOP (@p1) 1 AS [x] FROM [msdyn_copilotinteraction] WHERE ([msft_datastate] IS NULL OR [msft_datastate] <> 1)) [c]', params: [5001] },
   },
+  {
+    name: 'RetrieveTotalRecordCount: every active row, no cap (SQL Server counts past 2^31 with COUNT_BIG)',
+    render: (dl) => renderCount(dl, count('msdyn_copilotinteractions/$count')),
+    sqlite: { sql: 'SELECT COUNT(*) AS "n" FROM "msdyn_copilotinteraction" WHERE ("msft_datastate" IS NULL OR "msft_datastate" <> 1)', params: [] },
+    postgres: { sql: 'SELECT COUNT(*) AS "n" FROM "msdyn_copilotinteraction" WHERE ("msft_datastate" IS NULL OR "msft_datastate" <> 1)', params: [] },
+    mssql: { sql: 'SELECT COUNT_BIG(*) AS [n] FROM [msdyn_copilotinteraction] WHERE ([msft_datastate] IS NULL OR [msft_datastate] <> 1)', params: [] },
+  },
   // ---- $apply: aggregates (one statement that also reads the record limit + 1) ----
   {
     // PostgreSQL's sum(bigint) and avg are numeric, SQL Server's SUM of a BIGINT a BIGINT (hence DECIMAL); SQLite's integer SUM overflows past 2^63.

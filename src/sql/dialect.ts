@@ -70,6 +70,12 @@ export interface Dialect {
    * compensated summation, so they answer as the exact sum does while values stay below 2^53).
    */
   readonly exactWholeSum?: string;
+  /**
+   * The aggregate that counts a whole table's rows past 2^31: SQL Server's `COUNT_BIG(*)` (its
+   * `COUNT(*)` is an INT and fails past 2,147,483,647 rows). Absent: `COUNT(*)`, a 64-bit integer
+   * on SQLite and PostgreSQL.
+   */
+  readonly countAll?: string;
   /** One ORDER BY item with Dataverse's null order: nulls first ascending, last descending. */
   orderItem(column: string, descending: boolean): string;
   /**

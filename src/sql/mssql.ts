@@ -18,6 +18,7 @@ export const mssqlDialect: Dialect = {
   columnType: (a) => columnType('mssql', a),
   floatType: 'FLOAT',
   exactWholeSum: 'DECIMAL(38,0)',
+  countAll: 'COUNT_BIG(*)',
   orderItem: (column, descending) => `${column} ${descending ? 'DESC' : 'ASC'}`,
   // TOP, not OFFSET/FETCH: FETCH NEXT 0 ROWS is an error (10744), TOP (0) is not ($top=0). Only a
   // skip (FetchXML page without a paging cookie, page size ≥ 1) needs OFFSET/FETCH.

@@ -433,13 +433,15 @@ function renderExpansion(d: Dialect, e: ExpandPlan, parent: string, depth: numbe
 }
 
 /**
- * Counts matching rows, reading at most `cap + 1` of them (Dataverse caps counts at 5,000); with
- * joins (ReadPlan.joins), the combinations of a row and its joined rows, as the read returns them.
+ * Counts matching rows, reading at most `cap + 1` of them (Dataverse caps counts at 5,000), or,
+ * without a cap, all of them (RetrieveTotalRecordCount) with the dialect's countAll; with joins
+ * (ReadPlan.joins), the combinations of a row and its joined rows, as the read returns them.
  */
-export function renderCount(d: Dialect, plan: Pick<CountPlan, 'entity' | 'filter' | 'dataSource'> & Pick<ReadPlan, 'joins'>, cap: number): Statement {
+export function renderCount(d: Dialect, plan: Pick<CountPlan, 'entity' | 'filter' | 'dataSource'> & Pick<ReadPlan, 'joins'>, cap?: number): Statement {
   const p = new Params(d);
   const from = `${table(d, plan.entity)}${renderJoins(d, plan, p)}`;
   const where = whereClause(rootConditions(d, plan, p, table(d, plan.entity)));
+  if (cap === undefined) return { sql: `SELECT ${d.countAll ?? 'COUNT(*)'} AS ${d.quote('n')} FROM ${from}${where}`, params: p.values };
   const inner = d.selectLimited(`1 AS ${d.quote('x')} FROM ${from}${where}`, '', p.add(cap + 1));
   return { sql: `SELECT COUNT(*) AS ${d.quote('n')} FROM (${inner}) ${d.quote('c')}`, params: p.values };
 }

@@ -69,7 +69,7 @@ export async function executeRead(db: Database, asked: ReadPlan): Promise<ReadRe
     return row;
   });
   if (!plan.count) return { columns, rows, hasMore };
-  const total = await countUpTo(db, plan);
+  const total = await countUpTo(db, plan, COUNT_CAP);
   return { columns, rows, hasMore, count: Math.min(total, COUNT_CAP), countLimitExceeded: total > COUNT_CAP };
 }
 
@@ -104,15 +104,27 @@ function decodeExpansion(e: ExpandPlan, raw: unknown): ExpandedRow | ExpandedRow
   return Array.isArray(parsed) ? parsed.map((o) => one(o as Record<string, unknown>)) : [];
 }
 
-/** The rows `plan` matches (with joins, each combination of a row and its joined rows), read up to COUNT_CAP + 1. */
-async function countUpTo(db: Database, plan: Pick<CountPlan, 'entity' | 'filter' | 'dataSource'> & Pick<ReadPlan, 'joins'>): Promise<number> {
-  const [row] = await db.rows(renderCount(db.dialect, plan, COUNT_CAP));
+/**
+ * Counts the rows of an already secured `plan` (with joins, each combination of a row and its
+ * joined rows): at most `cap + 1` of them, or all without a cap.
+ */
+async function countUpTo(db: Database, plan: Pick<CountPlan, 'entity' | 'filter' | 'dataSource'> & Pick<ReadPlan, 'joins'>, cap: number | undefined): Promise<number> {
+  const [row] = await db.rows(renderCount(db.dialect, plan, cap));
   return Number(row![0]);
 }
 
-/** Counts the rows matching a plan's filter, capped at COUNT_CAP. */
+/** Counts the rows matching a plan's filter, capped at COUNT_CAP. Throws 403 without Read on the table. */
 export async function executeCount(db: Database, plan: Pick<CountPlan, 'entity' | 'filter' | 'dataSource'>): Promise<number> {
-  return Math.min(await countUpTo(db, db.security ? db.security.read(plan) : plan), COUNT_CAP);
+  return Math.min(await countUpTo(db, db.security ? db.security.read(plan) : plan, COUNT_CAP), COUNT_CAP);
+}
+
+/**
+ * Counts every row matching a plan's filter that the caller may read (db.security), without a
+ * cap (RetrieveTotalRecordCount: true totals beyond 5,000, digest §3.5). Throws 403 without Read
+ * on the table.
+ */
+export function executeTotalCount(db: Database, plan: Pick<CountPlan, 'entity' | 'filter' | 'dataSource'>): Promise<number> {
+  return countUpTo(db, db.security ? db.security.read(plan) : plan, undefined);
 }
 
 /** One group of an aggregate's result, canonical values in the plan's order. */
