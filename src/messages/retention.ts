@@ -5,6 +5,7 @@ import { checkRetentionEnabled, planCriteria, planDataState, retentionPageSize }
 import type { ReadPlan } from '../plan/types.js';
 import { canonicalGuid } from '../plan/values.js';
 import { executeGuarded } from '../store/execute.js';
+import { dataCollection, dataCollectionType } from './data-collection.js';
 import type { ComplexTypeDefinition, Message, Arguments, MessageContext, RecordReference } from './types.js';
 
 /**
@@ -16,15 +17,7 @@ import type { ComplexTypeDefinition, Message, Arguments, MessageContext, RecordR
  * `EntityRecordCountCollection` (Dataverse Web API ComplexType): rows affected per table, as
  * parallel `Keys` (table logical names) and `Values` (counts), with `Count` entries.
  */
-export const ENTITY_RECORD_COUNT_COLLECTION: ComplexTypeDefinition = {
-  Name: 'EntityRecordCountCollection',
-  Properties: [
-    { Name: 'Count', Type: 'Edm.Int32' },
-    { Name: 'IsReadOnly', Type: 'Edm.Boolean' },
-    { Name: 'Keys', Type: 'Collection(Edm.String)' },
-    { Name: 'Values', Type: 'Collection(Edm.Int64)' },
-  ],
-};
+export const ENTITY_RECORD_COUNT_COLLECTION: ComplexTypeDefinition = dataCollectionType('EntityRecordCountCollection', 'Edm.String', 'Edm.Int64');
 
 /** The tables the retention messages take (Message.takes): those with long-term retention enabled. */
 export function takesRetained(entity: EntityModel): boolean {
@@ -41,7 +34,7 @@ export function entityCounts(entity: EntityModel, count: number): Record<string,
 
 /** An EntityRecordCountCollection value with each table of `counts` and its count of rows, in order. */
 export function tableCounts(counts: ReadonlyArray<readonly [EntityModel, number]>): Record<string, unknown> {
-  return { Count: counts.length, IsReadOnly: false, Keys: counts.map(([e]) => e.LogicalName), Values: counts.map(([, n]) => n) };
+  return dataCollection(counts.map(([e, n]) => [e.LogicalName, n] as const));
 }
 
 /**
