@@ -9,6 +9,7 @@ import type { Model } from '../src/model/types.js';
 import { Service } from '../src/service.js';
 import { migrate, MigrationError, pendingDdl } from '../src/store/migrate.js';
 import { openDatabase } from '../src/store/open.js';
+import { mssqlConfig } from '../src/store/mssql.js';
 import { randomUUID } from 'node:crypto';
 import type { Database } from '../src/store/database.js';
 import { serveProcess } from './support/serve-process.js';
@@ -475,6 +476,21 @@ describe('tessera migrate and database URLs', () => {
     } finally {
       silent.close();
     }
+  });
+
+  it("refuses a query_timeout that is not a whole number of milliseconds, in one line", () => {
+    const bad = spawnSync(process.execPath, [CLI, 'serve', '--port', '0', '--metadata', SHIPPED_METADATA, '--database', 'postgres://nobody@127.0.0.1:1/none?query_timeout=2m'], { encoding: 'utf8', timeout: 30000 });
+    expect(bad.status).to.equal(1);
+    expect(bad.stderr).to.equal("tessera: the database URL's query_timeout must be a whole number of milliseconds (0: no limit), not '2m'\n");
+  });
+
+  it("gives SQL Server the URL's query_timeout as mssql's requestTimeout and connect_timeout as its connectionTimeout (defaults: Dataverse's 2 minutes, 10 s)", () => {
+    const timeouts = (url: string) => { const c = mssqlConfig(url); return { connectionTimeout: c.connectionTimeout, requestTimeout: c.requestTimeout }; };
+    expect(timeouts('mssql://sa:pw@db:1433/x')).to.deep.equal({ connectionTimeout: 10_000, requestTimeout: 120_000 });
+    expect(timeouts('sqlserver://sa:pw@db/x?query_timeout=5000&connect_timeout=3')).to.deep.equal({ connectionTimeout: 3_000, requestTimeout: 5_000 });
+    expect(timeouts('mssql://sa:pw@db/x?query_timeout=0').requestTimeout, '0: no limit, as tedious reads it').to.equal(0);
+    expect(() => mssqlConfig('mssql://sa:pw@db/x?connect_timeout=0')).to.throw(/connect_timeout cannot be 0/);
+    expect(() => mssqlConfig('mssql://sa:pw@db/x?query_timeout=soon')).to.throw("the database URL's query_timeout must be a whole number of milliseconds (0: no limit), not 'soon'");
   });
 
   /**

@@ -3,6 +3,8 @@ import { mssqlDialect } from '../sql/mssql.js';
 import { Errors } from '../errors.js';
 import type { Statement } from '../sql/dialect.js';
 import { atOnce, oneAtATime, type Database, type Executor, type UniqueViolation } from './database.js';
+import { DatabaseUrlError } from './url-error.js';
+import { urlTimeouts } from './url-timeouts.js';
 
 function request(s: Statement, r: mssql.Request): mssql.Request {
   r.arrayRowMode = true;
@@ -18,18 +20,39 @@ function request(s: Statement, r: mssql.Request): mssql.Request {
 function executor(make: () => mssql.Request, queued: <T>(work: () => Promise<T>) => Promise<T>): Executor {
   return {
     rows(s: Statement) {
-      return queued(async () => ((await request(s, make()).query(s.sql)).recordset ?? []) as unknown as unknown[][]);
+      return queued(() => timed(async () => ((await request(s, make()).query(s.sql)).recordset ?? []) as unknown as unknown[][]));
     },
     run(s: Statement) {
-      return queued(async () => (await request(s, make()).query(s.sql)).rowsAffected.reduce((a, b) => a + b, 0));
+      return queued(() => timed(async () => (await request(s, make()).query(s.sql)).rowsAffected.reduce((a, b) => a + b, 0)));
     },
   };
 }
 
-/** Reads `mssql://user:password@host:port/database?encrypt=false&trustServerCertificate=true`. */
-function configOf(url: string): mssql.config {
+/**
+ * `work`, whose request failing past its requestTimeout (tedious's RequestError `ETIMEOUT`; tedious
+ * then cancels it on the server) throws 503 `0x80044151` (Errors.databaseTimeout), as a statement
+ * past query_timeout does on PostgreSQL; a transaction it was part of is rolled back by the caller.
+ */
+async function timed<T>(work: () => Promise<T>): Promise<T> {
+  try {
+    return await work();
+  } catch (err) {
+    throw (err as { code?: unknown }).code === 'ETIMEOUT' ? Errors.databaseTimeout(err) : err;
+  }
+}
+
+/**
+ * Reads `mssql://user:password@host:port/database?encrypt=false&trustServerCertificate=true[&connect_timeout=s][&query_timeout=ms]`.
+ * `query_timeout` (default DEFAULT_QUERY_TIMEOUT_MS; 0 no limit) is mssql's `requestTimeout`, and
+ * `connect_timeout` (seconds, default DEFAULT_CONNECT_TIMEOUT_S) its `connectionTimeout`, as on
+ * PostgreSQL (urlTimeouts). Throws DatabaseUrlError for a timeout that is not a whole number, and
+ * for `connect_timeout=0`: tedious has no "wait for ever" (its 0 fails every connection at once).
+ */
+export function mssqlConfig(url: string): mssql.config {
   const u = new URL(url.replace(/^sqlserver:/, 'mssql:'));
   const flag = (name: string, fallback: boolean) => (u.searchParams.has(name) ? u.searchParams.get(name) === 'true' : fallback);
+  const { connectMs, queryMs } = urlTimeouts(u.searchParams);
+  if (!connectMs) throw new DatabaseUrlError("the database URL's connect_timeout cannot be 0 (no limit) on SQL Server, whose driver always limits it: give it in seconds");
   return {
     server: u.hostname,
     port: u.port ? Number(u.port) : 1433,
@@ -37,6 +60,8 @@ function configOf(url: string): mssql.config {
     password: decodeURIComponent(u.password),
     database: decodeURIComponent(u.pathname.replace(/^\//, '')) || undefined,
     pool: { max: 10 },
+    connectionTimeout: connectMs,
+    requestTimeout: queryMs,
     options: { encrypt: flag('encrypt', false), trustServerCertificate: flag('trustServerCertificate', true), useUTC: true },
   };
 }
@@ -60,7 +85,7 @@ export class MssqlDatabase implements Database {
   private readonly reader: Executor;
 
   constructor(url: string) {
-    const config = configOf(url);
+    const config = mssqlConfig(url);
     this.description = `mssql://${config.server}:${config.port}/${config.database ?? ''}`;
     this.pool = new mssql.ConnectionPool(config);
     this.reader = executor(() => this.pool.request(), atOnce);
@@ -124,6 +149,15 @@ export class MssqlDatabase implements Database {
   isTransactionAborted(err: unknown): boolean {
     return errorNumber(err) === 3930;
   }
+
+  /**
+   * Nothing beyond what the process's exit does: it closes the connections, and SQL Server rolls
+   * back the open transaction of a session whose connection closed (not checked here: no SQL Server
+   * runs in the tests; that it notices during a lock wait too is assumed). A request cannot be
+   * abandoned through mssql's pool, whose close waits for the connections lent out; none waits
+   * longer than its requestTimeout (query_timeout) either.
+   */
+  async abandon(): Promise<void> {}
 
   close(): Promise<void> {
     return this.pool.close();

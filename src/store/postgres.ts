@@ -6,7 +6,7 @@ import { postgresDialect, VERSION_BLOCK, VERSION_HOLDERS_CLASS } from '../sql/po
 import type { Statement } from '../sql/dialect.js';
 import { Errors, ServiceError } from '../errors.js';
 import { atOnce, oneAtATime, type Database, type Executor, type UniqueViolation } from './database.js';
-import { DatabaseUrlError } from './url-error.js';
+import { urlTimeouts } from './url-timeouts.js';
 
 /** `date` columns come back as their `YYYY-MM-DD` text, not as a Date in the server's zone. */
 const DATE_OID = 1082;
@@ -73,8 +73,27 @@ function backoff(attempt: number): number {
   return Math.random() * Math.min(320, 5 * 2 ** attempt);
 }
 
-/** Seconds a new connection may take to be accepted, unless the URL's `connect_timeout` says otherwise. */
-const DEFAULT_CONNECT_TIMEOUT_S = 10;
+/**
+ * Milliseconds of silence on a connection before the OS sends TCP keepalive probes (node-postgres
+ * `keepAliveInitialDelayMillis`); the OS's probe interval and count then decide when a peer that
+ * stopped answering is given up on (on Linux, by default, 9 probes 75 s apart). Without keepalive
+ * a connection whose server vanished while it waited (a lock, a long statement) was never found dead.
+ */
+const KEEPALIVE_IDLE_MS = 10_000;
+
+/**
+ * The message of node-postgres's error for a statement unanswered within `query_timeout`
+ * (pg/lib/client.js); pg gives it no code. pg leaves the connection waiting for the answer, so the
+ * connection must not be used again.
+ */
+const QUERY_READ_TIMEOUT = 'Query read timeout';
+
+/**
+ * Milliseconds terminate may take to open its connection, and then to run its query: kept short so
+ * that a stop that abandons work (abandon) ends within the default shutdown deadline plus twice
+ * this, inside Kubernetes' 30 s grace period.
+ */
+const TERMINATE_TIMEOUT_MS = 2_000;
 
 /**
  * SQLSTATEs of a session the server ended or cannot serve: connection exceptions (class 08) and
@@ -90,10 +109,38 @@ const SESSION_ENDED = /^(08|57P0[123]$)/;
  */
 const STOPPED = new Set(['57014', '55P03', '25P03']);
 
-/** What one checkout of a pooled connection saw: the connection's own error, once it failed, and whether COMMIT had been sent. */
+/**
+ * What one checkout of a pooled connection saw: the connection's own error, once it failed (or
+ * was given up on), whether that was a statement unanswered within query_timeout (`timedOut`),
+ * and whether COMMIT had been sent.
+ */
 interface Session {
   lost?: Error;
+  timedOut?: boolean;
   committing: boolean;
+}
+
+/** The server process of a pooled connection (node-postgres's `processID`, from BackendKeyData; not in its types), or undefined before it is known. */
+function backendPid(client: pg.PoolClient): number | undefined {
+  return (client as unknown as { processID?: number | null }).processID ?? undefined;
+}
+
+/**
+ * A gate for the statements of one checkout `session`: `work` runs unless the session is already
+ * lost (then it rejects with the session's error at once, sending nothing: pg would queue it behind
+ * the answer it still waits for); a statement that fails with pg's QUERY_READ_TIMEOUT is handed to
+ * `timedOut` before its error is rethrown.
+ */
+function gate(session: Session, timedOut: (err: Error) => void): <T>(work: () => Promise<T>) => Promise<T> {
+  return async <T>(work: () => Promise<T>): Promise<T> => {
+    if (session.lost) throw session.lost;
+    try {
+      return await work();
+    } catch (err) {
+      if ((err as Error | undefined)?.message === QUERY_READ_TIMEOUT) timedOut(err as Error);
+      throw err;
+    }
+  };
 }
 
 /** The SQLSTATE of a PostgreSQL error (pg's `code`), or undefined for any other error. */
@@ -104,21 +151,26 @@ function sqlState(err: unknown): string | undefined {
 
 /**
  * The 503 a driver error `err` of `session` stands for (Errors.databaseUnavailable once the session
- * is lost, Errors.databaseTimeout when the server stopped the statement), or undefined for any
- * other error (a ServiceError, a deadlock, a constraint, a bug), which is rethrown as it is.
+ * is lost, Errors.databaseTimeout when the server stopped the statement or none was answered within
+ * query_timeout before COMMIT), or undefined for any other error (a ServiceError, a deadlock, a
+ * constraint, a bug), which is rethrown as it is.
  */
 function databaseFault(err: unknown, session: Session): ServiceError | undefined {
   if (err instanceof ServiceError) return undefined;
   if (STOPPED.has(sqlState(err) ?? '')) return Errors.databaseTimeout(err);
-  return session.lost ? Errors.databaseUnavailable(err, session.committing) : undefined;
+  if (session.timedOut && !session.committing) return Errors.databaseTimeout(session.lost);
+  return session.lost ? Errors.databaseUnavailable(session.lost, session.committing) : undefined;
 }
 
 /**
  * PostgreSQL through a pg pool. URL:
- * `postgres://user:password@host:port/database[?schema=name][&connect_timeout=seconds]`;
+ * `postgres://user:password@host:port/database[?schema=name][&connect_timeout=seconds][&query_timeout=ms]`;
  * `schema` sets the search_path (`<schema>, public`; the citext extension lives in public);
  * `connect_timeout` (libpq's parameter; default DEFAULT_CONNECT_TIMEOUT_S, 0 waits for ever)
- * bounds how long opening a connection may take, not the wait for a free one.
+ * bounds how long opening a connection may take, not the wait for a free one; `query_timeout`
+ * (node-postgres's; default DEFAULT_QUERY_TIMEOUT_MS, 0 waits for ever) how long one statement may
+ * go unanswered: past it the request fails with 503 `0x80044151`, nothing of it kept, and the
+ * connection is dropped (see connected). Connections send TCP keepalives (KEEPALIVE_IDLE_MS).
  * Each statement and each transaction takes one pooled connection (READ COMMITTED; guarded writes
  * check their guards in the statement itself, so no read-then-write race). A database that cannot
  * be reached, or that ends the session (stopped, restarted, the backend killed), fails the request
@@ -127,29 +179,35 @@ function databaseFault(err: unknown, session: Session): ServiceError | undefined
 export class PostgresDatabase implements Database {
   readonly dialect = postgresDialect;
   private readonly pool: pg.Pool;
+  /** The URL without Tessera's own parameters, for terminate's connection. */
+  private readonly connectionString: string;
+  /** Milliseconds a statement may go unanswered (query_timeout); 0: no limit. */
+  private readonly queryTimeoutMs: number;
+  /** The connections lent out now, with what their checkout saw (connected), for abandon. */
+  private readonly lent = new Map<pg.PoolClient, Session>();
   readonly description: string;
   /** The URL's `schema`, if any: first on the search path (see ensureSchema). */
   readonly schema: string | undefined;
 
-  /** Throws a DatabaseUrlError for a `connect_timeout` that is not a whole number of seconds. */
+  /** Throws a DatabaseUrlError for a `connect_timeout` or `query_timeout` that is not a whole number (urlTimeouts). */
   constructor(url: string, poolSize = 10) {
     const parsed = new URL(url);
     const schema = parsed.searchParams.get('schema') ?? undefined;
     this.schema = schema;
-    const timeout = parsed.searchParams.get('connect_timeout') ?? String(DEFAULT_CONNECT_TIMEOUT_S);
-    if (!/^\d+$/.test(timeout)) throw new DatabaseUrlError(`the database URL's connect_timeout must be a whole number of seconds (0: no limit), not '${timeout}'`);
-    parsed.searchParams.delete('schema');
-    parsed.searchParams.delete('connect_timeout');
+    const { connectMs, queryMs } = urlTimeouts(parsed.searchParams);
+    this.queryTimeoutMs = queryMs;
+    for (const own of ['schema', 'connect_timeout', 'query_timeout']) parsed.searchParams.delete(own);
+    this.connectionString = parsed.toString();
     this.description = `postgres://${parsed.hostname}:${parsed.port || 5432}${parsed.pathname}${schema ? ` (schema ${schema})` : ''}`;
-    // The timeout is the connections' own: given to the pool, it would also bound the wait for a
-    // free connection, failing requests that merely queue behind slow ones.
-    const connectionTimeoutMillis = Number(timeout) * 1000;
+    // The connect timeout is the connections' own: given to the pool, it would also bound the wait
+    // for a free connection, failing requests that merely queue behind slow ones.
+    const own: pg.ClientConfig = { connectionTimeoutMillis: connectMs, keepAlive: true, keepAliveInitialDelayMillis: KEEPALIVE_IDLE_MS, ...(queryMs ? { query_timeout: queryMs } : {}) };
     this.pool = new pg.Pool({
-      connectionString: parsed.toString(),
+      connectionString: this.connectionString,
       max: poolSize,
       Client: class extends pg.Client {
         constructor(config?: pg.ClientConfig) {
-          super({ ...config, connectionTimeoutMillis });
+          super({ ...config, ...own });
         }
       },
       // tessera.schema names the URL's schema to the catalog queries (postgresDialect
@@ -161,11 +219,11 @@ export class PostgresDatabase implements Database {
   }
 
   rows(s: Statement): Promise<unknown[][]> {
-    return this.connected((client) => executor(client, atOnce).rows(s));
+    return this.connected((client, _session, gated) => executor(client, gated).rows(s));
   }
 
   run(s: Statement): Promise<number> {
-    return this.connected((client) => executor(client, atOnce).run(s));
+    return this.connected((client, _session, gated) => executor(client, gated).run(s));
   }
 
   /**
@@ -175,9 +233,13 @@ export class PostgresDatabase implements Database {
    * (databaseFault); other errors are rethrown as they are. A connection that failed is dropped,
    * not pooled again. The connection's own errors are listened to while it is lent out: unheard,
    * a connection lost between two statements of a transaction (pg_terminate_backend) would crash
-   * the process.
+   * the process. `work` sends its statements through `gated` (gate): a statement unanswered within
+   * query_timeout loses the session, so the rest of `work` sends nothing more, the request fails
+   * with 503 `0x80044151` (or, during COMMIT, the 503 saying the changes may or may not be saved),
+   * the connection is dropped, and its server session is ended (terminate) so that its transaction
+   * rolls back and frees its locks now rather than when the server notices the connection gone.
    */
-  private async connected<T>(work: (client: pg.PoolClient, session: Session) => Promise<T>): Promise<T> {
+  private async connected<T>(work: (client: pg.PoolClient, session: Session, gated: <U>(run: () => Promise<U>) => Promise<U>) => Promise<T>): Promise<T> {
     let client: pg.PoolClient;
     try {
       client = await this.pool.connect();
@@ -186,17 +248,65 @@ export class PostgresDatabase implements Database {
     }
     const session: Session = { committing: false };
     const lose = (err: Error) => { session.lost ??= err; };
+    const timedOut = (err: Error) => {
+      if (session.lost) return;
+      lose(new Error(`PostgreSQL did not answer a statement within query_timeout (${this.queryTimeoutMs} ms); the connection was dropped`, { cause: err }));
+      session.timedOut = true;
+      void this.terminate([backendPid(client)]);
+    };
     client.on('error', lose);
+    this.lent.set(client, session);
     try {
-      return await work(client, session);
+      return await work(client, session, gate(session, timedOut));
     } catch (err) {
       // The server's word that it ends the session comes before the connection closes.
       if (SESSION_ENDED.test(sqlState(err) ?? '')) lose(err as Error);
       throw databaseFault(err, session) ?? err;
     } finally {
+      this.lent.delete(client);
       client.off('error', lose);
       client.release(session.lost);
     }
+  }
+
+  /**
+   * Ends the server sessions of `pids` (pg_terminate_backend, allowed on a role's own sessions)
+   * from a connection of its own, so that their transactions roll back and free their locks now:
+   * a session waiting for a lock does not notice its connection closed until it gets the lock.
+   * Best effort, for connections Tessera has given up on: when the server cannot be reached either
+   * (a network partition), it ends them itself once it finds their connections gone. Resolves
+   * either way, within twice TERMINATE_TIMEOUT_MS.
+   */
+  private async terminate(pids: ReadonlyArray<number | undefined>): Promise<void> {
+    const known = pids.filter((pid): pid is number => pid !== undefined);
+    if (!known.length) return;
+    const client = new pg.Client({ connectionString: this.connectionString, connectionTimeoutMillis: TERMINATE_TIMEOUT_MS, query_timeout: TERMINATE_TIMEOUT_MS });
+    client.on('error', () => undefined);
+    try {
+      await client.connect();
+      await client.query('SELECT pg_terminate_backend(pid) FROM unnest($1::int[]) AS pid', [known]);
+    } catch {
+      // Unreachable too: see above.
+    } finally {
+      await client.end().catch(() => undefined);
+    }
+  }
+
+  /**
+   * Ends the work lent connections are doing, for a process stopping at its shutdown deadline:
+   * each connection is closed (pg's end: at once when a statement is in flight) and its session
+   * lost, so its request sends nothing more and its transaction never commits, and the server
+   * sessions are ended (terminate) so that their transactions roll back now, a lock wait included.
+   * Resolves once the server has been asked (or could not be reached), within twice
+   * TERMINATE_TIMEOUT_MS.
+   */
+  async abandon(): Promise<void> {
+    const lent = [...this.lent];
+    for (const [client, session] of lent) {
+      session.lost ??= new Error('abandoned: Tessera is stopping and the shutdown deadline has passed');
+      void client.end().catch(() => undefined);
+    }
+    await this.terminate(lent.map(([client]) => backendPid(client)));
   }
 
   /**
@@ -232,8 +342,9 @@ export class PostgresDatabase implements Database {
    * nothing to end.
    */
   private attempt<T>(fn: (tx: Executor) => Promise<T>): Promise<T> {
-    return this.connected(async (client, session) => {
-      const queued = oneAtATime();
+    return this.connected(async (client, session, gated) => {
+      const inOrder = oneAtATime();
+      const queued = <U>(work: () => Promise<U>) => inOrder(() => gated(work));
       const opening = { pending: true };
       try {
         const value = await fn(executor(client, queued, opening));

@@ -8,7 +8,13 @@ export interface TcpProxy {
   cut(): Promise<void>;
   /** Drops every connection and takes new ones without ever answering, as a server that stopped responding does. */
   hang(): Promise<void>;
-  /** Forwards new connections again, on the same port. */
+  /**
+   * Stops forwarding in both directions on the connections it has, keeping them open, and takes
+   * new ones without answering, as a network partition does: what either side sends meanwhile,
+   * its closing included, is held back until restore.
+   */
+  stall(): Promise<void>;
+  /** Forwards new connections again, on the same port, and what stalled connections held back. */
   restore(): Promise<void>;
   /** Drops every connection and stops listening. */
   close(): Promise<void>;
@@ -20,21 +26,31 @@ export interface TcpProxy {
  */
 export async function tcpProxy(host: string, port: number): Promise<TcpProxy> {
   let forwarding = true;
+  let stalled = false;
   const sockets = new Set<Socket>();
   const track = (s: Socket) => {
     sockets.add(s);
     s.on('error', () => undefined);
     s.once('close', () => sockets.delete(s));
   };
+  /** Sends what `from` receives to `to`, its end and close too; a paused `from` (stall) holds it all back, unread. */
+  const relay = (from: Socket, to: Socket) => {
+    from.on('data', (chunk: Buffer) => {
+      if (!to.write(chunk)) {
+        from.pause();
+        to.once('drain', () => { if (!stalled) from.resume(); });
+      }
+    });
+    from.once('end', () => to.end());
+    from.once('close', () => to.destroy());
+  };
   const server = createServer((client) => {
     track(client);
     if (!forwarding) return;
     const upstream = connect(port, host);
     track(upstream);
-    client.pipe(upstream).on('close', () => client.destroy());
-    upstream.pipe(client).on('close', () => upstream.destroy());
-    client.once('close', () => upstream.destroy());
-    upstream.once('close', () => client.destroy());
+    relay(client, upstream);
+    relay(upstream, client);
   });
   const listen = (on: number) => new Promise<void>((resolve, reject) => {
     server.once('error', reject);
@@ -51,8 +67,15 @@ export async function tcpProxy(host: string, port: number): Promise<TcpProxy> {
       forwarding = false;
       drop();
     },
+    async stall() {
+      forwarding = false;
+      stalled = true;
+      for (const s of sockets) s.pause();
+    },
     async restore() {
       forwarding = true;
+      stalled = false;
+      for (const s of sockets) s.resume();
       if (!server.listening) await listen(own);
     },
     close: stop,
