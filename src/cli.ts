@@ -1,5 +1,6 @@
 #!/usr/bin/env node
 import { Command, Option } from 'commander';
+import type { Server } from 'node:http';
 import { listen, stopServing } from './http/app.js';
 import { createAuthenticator, type AuthenticationOptions } from './http/authentication.js';
 import { DATAVERSE_LIMITS } from './http/service-protection.js';
@@ -16,13 +17,14 @@ import { runRetention } from './retention/run.js';
 import { DEFAULT_MAX_TARGETS, Service } from './service.js';
 import { migrate, MigrationError, pendingDdl } from './store/migrate.js';
 import { databaseReason, DatabaseUrlError, DEFAULT_DATABASE_URL, openDatabase } from './store/open.js';
+import type { Database } from './store/database.js';
 import { ServiceError } from './errors.js';
 
 /**
  * `tessera serve | migrate | import voyado|customer-insights|dataverse <file> | retention run`. Every flag has an environment variable: TESSERA_PORT,
  * TESSERA_METADATA, TESSERA_DATABASE_URL, TESSERA_MAX_TARGETS, TESSERA_MAX_BODY_BYTES,
  * TESSERA_CORS_ORIGINS, TESSERA_SERVICE_PROTECTION, TESSERA_AUTH_ISSUER, TESSERA_AUTH_AUDIENCE,
- * TESSERA_AUTH_JWKS, TESSERA_AUTH_ADMINS, TESSERA_NO_WATCH. `serve` reloads the metadata folder when its files
+ * TESSERA_AUTH_JWKS, TESSERA_AUTH_ADMINS, TESSERA_NO_WATCH, TESSERA_SHUTDOWN_TIMEOUT. `serve` reloads the metadata folder when its files
  * change (reload.ts) unless `--no-watch`. Exits 1 with
  * one readable message per problem for a broken metadata folder, database URL or setting.
  */
@@ -38,6 +40,16 @@ const audienceOption = new Option('--auth-audience <list>', 'comma-separated tok
 const adminsOption = new Option('--auth-admins <list>', 'comma-separated Entra object ids of users (or client ids of applications) given the System Administrator role when they sign in').env('TESSERA_AUTH_ADMINS');
 const jwksOption = new Option('--auth-jwks <url-or-file>', "the issuer's signing keys (default: the jwks_uri of its OpenID configuration)").env('TESSERA_AUTH_JWKS');
 const noWatchOption = new Option('--no-watch', 'do not reload the metadata folder when its files change').env('TESSERA_NO_WATCH');
+/**
+ * Seconds `serve` gives the requests in progress at SIGTERM or SIGINT before abandoning them: 25,
+ * under Kubernetes' default grace period of 30 s (terminationGracePeriodSeconds), after which the
+ * kubelet kills the process; so Tessera ends the abandoned work itself (its transactions rolled
+ * back, each request logged, exit code 1) within the period rather than being killed mid-way. The
+ * database's share of abandoning (PostgresDatabase.abandon) takes at most a few seconds more.
+ */
+const DEFAULT_SHUTDOWN_TIMEOUT_S = 25;
+
+const shutdownOption = new Option('--shutdown-timeout <seconds>', 'on SIGTERM/SIGINT, how long requests in progress may still take before they are abandoned (exit code 1)').env('TESSERA_SHUTDOWN_TIMEOUT').default(String(DEFAULT_SHUTDOWN_TIMEOUT_S));
 const corsOption = new Option('--cors-origins <list>', "comma-separated browser origins allowed across origins (CORS), or '*'").env('TESSERA_CORS_ORIGINS').default('');
 
 /** The origins of `--cors-origins`: `*` or `scheme://host[:port]` each. Throws an Error naming a bad one. */
@@ -63,10 +75,32 @@ function authentication(opts: { authIssuer?: string; authAudience?: string; auth
   return { issuer: opts.authIssuer, audience, ...(opts.authJwks ? { jwks: opts.authJwks } : {}) };
 }
 
-function positive(name: string, value: string): number {
+/** `value` as a whole number of at least `min` (1 or 0); throws an Error naming `name` otherwise. */
+function wholeNumber(name: string, value: string, min: 0 | 1 = 1): number {
   const n = Number(value);
-  if (!Number.isInteger(n) || n < 1) throw new Error(`${name} must be a whole number above 0, not '${value}'`);
+  if (!value.trim() || !Number.isInteger(n) || n < min) throw new Error(`${name} must be a whole number${min ? ' above 0' : ''}, not '${value}'`);
   return n;
+}
+
+/**
+ * Stops `serve` (SIGTERM, SIGINT): stops `server` (stopServing), giving the requests in progress
+ * `deadlineMs`; stops watching the metadata (`unwatch`), then closes `db` and exits 0. Requests
+ * still running at the deadline are abandoned: each is logged (method, URL, how long it ran) as an
+ * error, their database work is ended (Database.abandon: on PostgreSQL their sessions are
+ * terminated, so their transactions roll back), and the process exits 1 without closing `db`.
+ */
+async function shutDown(server: Server, db: Database, unwatch: () => Promise<void>, deadlineMs: number): Promise<never> {
+  const abandoned = await stopServing(server, deadlineMs);
+  await unwatch();
+  if (!abandoned.length) {
+    await db.close();
+    process.exit(0);
+  }
+  for (const { method, url, runningMs } of abandoned) {
+    logger.error({ method, url, runningMs }, `shutdown deadline (${deadlineMs / 1000} s) passed: abandoned ${method} ${url} after ${runningMs} ms, unanswered; its database work is ended and rolled back`);
+  }
+  await db.abandon();
+  process.exit(1);
 }
 
 function fail(err: unknown): never {
@@ -93,11 +127,12 @@ const program = new Command('tessera').description('Metadata-driven OData v4 ser
 program.command('serve')
   .description('serve the Web API at http://localhost:<port>/api/data/v9.2/')
   .addOption(portOption).addOption(metadataOption).addOption(databaseOption).addOption(maxTargetsOption).addOption(maxBodyOption).addOption(corsOption).addOption(protectionOption)
-  .addOption(issuerOption).addOption(audienceOption).addOption(jwksOption).addOption(adminsOption).addOption(noWatchOption)
-  .action(async (opts: { port: string; metadata: string; database: string; maxTargets: string; maxBodyBytes: string; corsOrigins: string; serviceProtection?: boolean; authIssuer?: string; authAudience?: string; authJwks?: string; authAdmins?: string; watch: boolean }) => {
+  .addOption(issuerOption).addOption(audienceOption).addOption(jwksOption).addOption(adminsOption).addOption(noWatchOption).addOption(shutdownOption)
+  .action(async (opts: { port: string; metadata: string; database: string; maxTargets: string; maxBodyBytes: string; corsOrigins: string; serviceProtection?: boolean; authIssuer?: string; authAudience?: string; authJwks?: string; authAdmins?: string; watch: boolean; shutdownTimeout: string }) => {
     try {
-      const maxTargets = positive('--max-targets', opts.maxTargets);
-      const maxBodyBytes = positive('--max-body-bytes', opts.maxBodyBytes);
+      const shutdownMs = wholeNumber('--shutdown-timeout', opts.shutdownTimeout, 0) * 1000;
+      const maxTargets = wholeNumber('--max-targets', opts.maxTargets);
+      const maxBodyBytes = wholeNumber('--max-body-bytes', opts.maxBodyBytes);
       const allowed = corsOrigins(opts.corsOrigins);
       const auth = authentication(opts);
       loadModel(opts.metadata); // a broken folder fails before the database is touched
@@ -117,7 +152,7 @@ program.command('serve')
         `Tessera serving http://localhost:${port}/api/data/v9.2/ with ${model.entities.length} tables: ${model.entities.map((e) => e.EntitySetName).join(', ')}${opts.watch ? `; reloading ${opts.metadata} when its files change` : ''}`);
       let stopped: Promise<void> | undefined;
       const stop = () => {
-        stopped ??= stopServing(server).then(() => unwatch()).then(() => db.close()).then(() => process.exit(0), fail);
+        stopped ??= shutDown(server, db, unwatch, shutdownMs).catch(fail);
       };
       process.on('SIGINT', stop);
       process.on('SIGTERM', stop);
@@ -206,7 +241,7 @@ retention.command('run')
   .option('--page-size <n>', 'rows per BulkRetain / PurgeRetainedContent page (1 to 5000)', '5000')
   .action(async (opts: { metadata: string; database: string; pageSize: string }) => {
     try {
-      const pageSize = positive('--page-size', opts.pageSize);
+      const pageSize = wholeNumber('--page-size', opts.pageSize);
       if (pageSize > 5000) throw new Error(`--page-size must be at most 5000, not '${opts.pageSize}'`);
       const model = loadModel(opts.metadata);
       const db = await openDatabase(opts.database);

@@ -143,8 +143,11 @@ function refuseUnparsable(err: NodeJS.ErrnoException, socket: Duplex): void {
   socket.end(`HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\nContent-Type: ${JSON_CONTENT_TYPE}\r\nOData-Version: 4.0\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`, () => socket.destroy());
 }
 
-/** The answers each server started by listen has not finished yet; stopServing marks them. */
-const unfinished = new WeakMap<Server, Set<ServerResponse>>();
+/**
+ * The answers each server started by listen has not finished yet, with when their request came
+ * (performance.now(), ms); stopServing marks them, and lists those left at its deadline.
+ */
+const unfinished = new WeakMap<Server, Map<ServerResponse, number>>();
 
 /** The servers stopServing is stopping. */
 const stopping = new WeakSet<Server>();
@@ -154,19 +157,44 @@ function lastOnConnection(res: ServerResponse): void {
   if (!res.headersSent) res.setHeader('Connection', 'close');
 }
 
+/** A request stopServing gave up on at its deadline: its method and URL, and how long it had run (ms). */
+export interface AbandonedRequest {
+  readonly method: string;
+  readonly url: string;
+  readonly runningMs: number;
+}
+
 /**
  * Stops a server started by listen, as a SIGTERM asks (a deployment replacing the process): it
  * takes no new connections and closes the idle ones at once, and each request in progress, or
  * arriving on a keep-alive connection before that connection closes, is still answered, with
  * `Connection: close`, its connection then closed. Without that, clients that keep sending on
  * their open keep-alive connections (any pooling client under load) were served on and on after a
- * SIGTERM, so the process did not exit while they did. Resolves once every connection has closed.
+ * SIGTERM, so the process did not exit while they did. Requests still unanswered `deadlineMs`
+ * after the call (default: no deadline) are abandoned: every connection left is closed at once,
+ * answering nothing more (a response already begun is cut off, never completed with something
+ * else), and they are listed. Resolves once every connection has closed, with the abandoned
+ * requests (none when all were answered); the work they started is the caller's to end
+ * (Database.abandon).
  */
-export function stopServing(server: Server): Promise<void> {
+export function stopServing(server: Server, deadlineMs = Infinity): Promise<AbandonedRequest[]> {
   stopping.add(server);
-  const closed = new Promise<void>((resolve) => server.close(() => resolve()));
-  for (const res of unfinished.get(server) ?? []) lastOnConnection(res);
+  const answers = unfinished.get(server) ?? new Map<ServerResponse, number>();
+  let abandoned: AbandonedRequest[] = [];
+  let deadline: NodeJS.Timeout | undefined;
+  const closed = new Promise<AbandonedRequest[]>((resolve) => server.close(() => {
+    clearTimeout(deadline);
+    resolve(abandoned);
+  }));
+  for (const res of answers.keys()) lastOnConnection(res);
   server.closeIdleConnections();
+  if (Number.isFinite(deadlineMs)) {
+    deadline = setTimeout(() => {
+      const now = performance.now();
+      abandoned = [...answers].map(([res, since]) => ({ method: res.req.method ?? '', url: res.req.url ?? '', runningMs: Math.round(now - since) }));
+      server.closeAllConnections();
+    }, deadlineMs);
+  }
   return closed;
 }
 
@@ -174,11 +202,11 @@ export function stopServing(server: Server): Promise<void> {
 export function listen(handler: RequestHandler, port: number, host?: string, options: AppOptions = {}): Promise<Server> {
   const server = createServer({ maxHeaderSize: MAX_HEADER_BYTES }, createApp(handler, options));
   server.on('clientError', refuseUnparsable);
-  const answers = new Set<ServerResponse>();
+  const answers = new Map<ServerResponse, number>();
   unfinished.set(server, answers);
   server.on('request', (_req: IncomingMessage, res: ServerResponse) => {
     if (stopping.has(server)) lastOnConnection(res);
-    answers.add(res);
+    answers.set(res, performance.now());
     res.once('close', () => answers.delete(res));
   });
   return new Promise((resolve, reject) => {

@@ -68,6 +68,13 @@ export interface Database extends Executor {
    * SQLite undoes only the failing statement, so never there.
    */
   isTransactionAborted(err: unknown): boolean;
+  /**
+   * Ends the work in progress at once, for a process about to exit with requests still running
+   * past its shutdown deadline (cli.ts): no transaction of that work commits any more, and the
+   * database rolls back what it had begun. Resolves once that is done or asked for (bounded: it
+   * never waits on the work itself); the database is not used afterwards, not even closed.
+   */
+  abandon(): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -172,6 +179,9 @@ export class InTransaction implements Database {
   isTransactionAborted(err: unknown): boolean {
     return this.outer.isTransactionAborted(err);
   }
+
+  /** Nothing: the outer database's work is abandoned by its owner. */
+  async abandon(): Promise<void> {}
 
   async close(): Promise<void> {
     // The outer database is closed by its owner.

@@ -184,6 +184,14 @@ export class SqliteDatabase implements Database {
     return false;
   }
 
+  /**
+   * Nothing to end: better-sqlite3 runs each statement to its end before anything else runs, so no
+   * statement is in progress when this runs, and none waits for ever (a locked file fails after
+   * the busy timeout). A transaction left open (its request waiting on something else) never
+   * commits: SQLite discards it when the process exits, and the file holds none of it.
+   */
+  async abandon(): Promise<void> {}
+
   async close(): Promise<void> {
     await this.queue;
     await this.checkpointer?.stop();

@@ -82,6 +82,9 @@ export class TimedDatabase implements Database {
     return this.inner.isTransactionAborted(err);
   }
 
+  /** Nothing: the inner database's work is abandoned by its owner. */
+  async abandon(): Promise<void> {}
+
   /** Closes nothing: the inner database is closed by its owner. */
   async close(): Promise<void> {}
 }
