@@ -22,7 +22,7 @@ export function databaseReason(err: unknown): string {
 /**
  * Opens the database a URL names and checks that it answers. The URL picks the dialect:
  * `sqlite:<path>` (or `sqlite::memory:`), `postgres://…` / `postgresql://…` (optional
- * `?schema=`, created when missing, and `connect_timeout=<seconds>`), `mssql://…` / `sqlserver://…`. Throws DatabaseUrlError for an unknown URL and for a
+ * `?schema=`, created when missing, `connect_timeout=<seconds>` and `query_timeout=<ms>`, see url-timeouts.ts), `mssql://…` / `sqlserver://…`. Throws DatabaseUrlError for an unknown URL and for a
  * server that cannot be reached (host, port and the driver's reason in one line).
  * With `create: false` (`migrate --dry-run`) nothing is created: a SQLite file that does not exist
  * is read as an empty database (in memory), a PostgreSQL schema that does not exist is left so
