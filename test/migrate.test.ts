@@ -11,6 +11,8 @@ import { migrate, MigrationError, pendingDdl } from '../src/store/migrate.js';
 import { openDatabase } from '../src/store/open.js';
 import { mssqlConfig } from '../src/store/mssql.js';
 import { randomUUID } from 'node:crypto';
+import pg from 'pg';
+import { postgresDialect } from '../src/sql/postgres.js';
 import type { Database } from '../src/store/database.js';
 import { serveProcess } from './support/serve-process.js';
 import { call, DATABASES, SHIPPED_METADATA, type Reply, type TestDatabase } from './support/server.js';
@@ -419,6 +421,37 @@ describe('tessera migrate and database URLs', () => {
       expect(where.map((r) => r[0])).to.deep.equal([schema]);
     } finally {
       await db.run({ sql: `DROP SCHEMA IF EXISTS ${schema} CASCADE`, params: [] });
+      await db.close();
+    }
+  });
+
+  if (postgresUrl) it("does not bound a migration by the URL's query_timeout: it waits for another server's migration past it", async () => {
+    const schema = `t_${randomUUID().replace(/-/g, '').slice(0, 12)}`;
+    const url = `${postgresUrl}${postgresUrl.includes('?') ? '&' : '?'}schema=${schema}&query_timeout=300`;
+    // Another server's migration, holding the migration lock in its transaction.
+    const holder = new pg.Client({ connectionString: postgresUrl });
+    const watcher = new pg.Client({ connectionString: postgresUrl });
+    await holder.connect();
+    await watcher.connect();
+    const db = await openDatabase(url);
+    try {
+      await holder.query(`BEGIN; ${postgresDialect.migrationLock}`);
+      let settled = false;
+      const migrating = migrate(db, model([{ LogicalName: 'new_name', AttributeType: 'String', MaxLength: 50 }])).finally(() => { settled = true; });
+      migrating.catch(() => undefined);
+      // Until this migration has waited for the lock three times its query_timeout (or has given up).
+      for (;;) {
+        const { rows } = await watcher.query("SELECT 1 FROM pg_stat_activity WHERE wait_event = 'advisory' AND query LIKE '%pg_advisory_xact_lock%' AND now() - query_start > interval '900 milliseconds'");
+        if (rows.length || settled) break;
+        await new Promise((resolve) => setTimeout(resolve, 50));
+      }
+      expect(settled, 'the migration gave up waiting for the lock').to.equal(false);
+      await holder.query('COMMIT');
+      expect((await migrating).some((sql) => sql.startsWith('CREATE TABLE "new_thing" ('))).to.equal(true);
+    } finally {
+      await holder.end();
+      await watcher.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
+      await watcher.end();
       await db.close();
     }
   });

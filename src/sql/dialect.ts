@@ -18,6 +18,13 @@ export interface Statement {
    * statement.
    */
   readonly copy?: Uint8Array | AsyncIterable<Uint8Array>;
+  /**
+   * Set on a statement that may run as long as it needs: the schema migration's (its lock wait,
+   * its checks over stored rows, its DDL, store/migrate.ts), which on a large table can take longer
+   * than a request may. Exempt from the database URL's `query_timeout` (PostgreSQL, SQL Server),
+   * which bounds requests by Dataverse's 2 minutes. Absent for every other statement.
+   */
+  readonly unbounded?: boolean;
 }
 
 /**

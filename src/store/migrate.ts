@@ -149,6 +149,15 @@ async function danglingReferences(db: Database, ex: Executor, model: Model, snap
   return lines;
 }
 
+/**
+ * `ex` with every statement marked Statement.unbounded: a migration's lock wait, its checks over
+ * stored rows and its DDL (an index built on a large table) may take longer than the URL's
+ * `query_timeout` gives a request, and must not fail the start for it.
+ */
+function unbounded(ex: Executor): Executor {
+  return { rows: (s) => ex.rows({ ...s, unbounded: true }), run: (s) => ex.run({ ...s, unbounded: true }) };
+}
+
 async function plan(db: Database, ex: Executor, model: Model): Promise<string[]> {
   const { schema, types } = await readSchema(db, ex);
   const snapshot = withCatalogTypes(await readSnapshot(db, ex, schema), types);
@@ -164,7 +173,7 @@ async function plan(db: Database, ex: Executor, model: Model): Promise<string[]>
 
 /** The DDL that `migrate` would run now (for a dry run). Throws MigrationError like `migrate`. */
 export async function pendingDdl(db: Database, model: Model): Promise<string[]> {
-  return plan(db, db, model);
+  return plan(db, unbounded(db), model);
 }
 
 /**
@@ -188,13 +197,14 @@ export async function pendingDdl(db: Database, model: Model): Promise<string[]> 
  * this migration too (for the tables of `model`), and is checked against them from then on.
  */
 export async function migrate(db: Database, model: Model, then?: (tx: Database) => Promise<void>): Promise<string[]> {
-  return db.transaction(async (tx) => {
+  return db.transaction(async (inTx) => {
+    const tx = unbounded(inTx);
     // Another server migrating the same database at once finishes first; this one then plans on what it made.
     if (db.dialect.migrationLock) await tx.rows({ sql: db.dialect.migrationLock, params: [] });
     const ddl = await plan(db, tx, model);
     for (const sql of ddl) await tx.run({ sql, params: [] });
     for (const stmt of writeSnapshot(db.dialect, model)) await tx.run(stmt);
-    if (then) await then(new InTransaction(db, tx));
+    if (then) await then(new InTransaction(db, inTx));
     return ddl;
   });
 }

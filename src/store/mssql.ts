@@ -17,15 +17,28 @@ function request(s: Statement, r: mssql.Request): mssql.Request {
  * `queued` is the transaction's oneAtATime queue: each request waits for the one sent before it,
  * and the commit or rollback for all of them.
  */
-function executor(make: () => mssql.Request, queued: <T>(work: () => Promise<T>) => Promise<T>): Executor {
+function executor(make: (overrides?: RequestOverrides) => mssql.Request, queued: <T>(work: () => Promise<T>) => Promise<T>): Executor {
+  // An unbounded statement (Statement.unbounded) runs without the connection's requestTimeout (0: no limit).
+  const made = (s: Statement) => make(s.unbounded ? { requestTimeout: 0 } : undefined);
   return {
     rows(s: Statement) {
-      return queued(() => timed(async () => ((await request(s, make()).query(s.sql)).recordset ?? []) as unknown as unknown[][]));
+      return queued(() => timed(async () => ((await request(s, made(s)).query(s.sql)).recordset ?? []) as unknown as unknown[][]));
     },
     run(s: Statement) {
-      return queued(() => timed(async () => (await request(s, make()).query(s.sql)).rowsAffected.reduce((a, b) => a + b, 0)));
+      return queued(() => timed(async () => (await request(s, made(s)).query(s.sql)).rowsAffected.reduce((a, b) => a + b, 0)));
     },
   };
+}
+
+/** mssql's per-request settings (its Request constructor's second argument, missing from its types). */
+interface RequestOverrides {
+  readonly requestTimeout?: number;
+}
+
+/** A request of `parent` (a pool or a transaction) with `overrides`. */
+function requestOf(parent: mssql.ConnectionPool | mssql.Transaction, overrides?: RequestOverrides): mssql.Request {
+  const Request = mssql.Request as unknown as new (parent: mssql.ConnectionPool | mssql.Transaction, overrides?: RequestOverrides) => mssql.Request;
+  return new Request(parent, overrides);
 }
 
 /**
@@ -88,7 +101,7 @@ export class MssqlDatabase implements Database {
     const config = mssqlConfig(url);
     this.description = `mssql://${config.server}:${config.port}/${config.database ?? ''}`;
     this.pool = new mssql.ConnectionPool(config);
-    this.reader = executor(() => this.pool.request(), atOnce);
+    this.reader = executor((overrides) => requestOf(this.pool, overrides), atOnce);
   }
 
   /** Opens the pool; call once before use. */
@@ -114,7 +127,7 @@ export class MssqlDatabase implements Database {
     await tx.begin(mssql.ISOLATION_LEVEL.SERIALIZABLE);
     const queued = oneAtATime();
     try {
-      const value = await fn(executor(() => new mssql.Request(tx), queued));
+      const value = await fn(executor((overrides) => requestOf(tx, overrides), queued));
       await queued(() => tx.commit());
       return value;
     } catch (err) {

@@ -31,6 +31,18 @@ async function copyIn(client: pg.PoolClient, sql: string, data: Uint8Array | Asy
  * the same round trip when that statement has no parameters (one simple query `BEGIN; <sql>`,
  * which answers with a result for each), otherwise alone just before it.
  */
+/**
+ * The longest `query_timeout` node-postgres can wait (setTimeout's largest delay, 2^31 − 1 ms,
+ * ~24.8 days): a statement's own `query_timeout` of 0 would fall back to the connection's, so this
+ * stands for "no limit" for an unbounded Statement.
+ */
+const NO_QUERY_TIMEOUT_MS = 2 ** 31 - 1;
+
+/** A query's own node-postgres options for `s`: no query_timeout for an unbounded statement, else the connection's. */
+function timeoutOf(s: Statement): { query_timeout?: number } {
+  return s.unbounded ? { query_timeout: NO_QUERY_TIMEOUT_MS } : {};
+}
+
 function executor(client: pg.PoolClient, queued: <T>(work: () => Promise<T>) => Promise<T>, opening?: { pending: boolean }): Executor {
   /** The text to send for `s`: with BEGIN in front when it is the first and can carry it. */
   const open = async (s: Statement): Promise<string> => {
@@ -45,14 +57,14 @@ function executor(client: pg.PoolClient, queued: <T>(work: () => Promise<T>) => 
     rows(s: Statement) {
       return queued(async () => {
         const text = await open(s);
-        return last(await client.query({ text, values: s.params as unknown[], rowMode: 'array' }) as pg.QueryResult).rows as unknown[][];
+        return last(await client.query({ text, values: s.params as unknown[], rowMode: 'array', ...timeoutOf(s) }) as pg.QueryResult).rows as unknown[][];
       });
     },
     run(s: Statement) {
       return queued(async () => {
         const text = await open(s);
         if (s.copy !== undefined) return copyIn(client, text, s.copy);
-        return last(await client.query({ text, values: s.params as unknown[] }) as pg.QueryResult | pg.QueryResult[]).rowCount ?? 0;
+        return last(await client.query({ text, values: s.params as unknown[], ...timeoutOf(s) }) as pg.QueryResult | pg.QueryResult[]).rowCount ?? 0;
       });
     },
   };
