@@ -47,7 +47,9 @@ import { textValue } from './values.js';
  *   then the root's output columns, then the link columns; paged by skipping rows, no paging cookie.
  * - A root `condition` with `entityname` tests a linked row's column as after an outer join:
  *   EXISTS(linked row meeting C and the condition), or, when the condition holds for null, also
- *   NOT EXISTS(linked row meeting C).
+ *   NOT EXISTS(linked row meeting C). On a joined link (or one below it) the linked row is the
+ *   one each returned row pairs with (PlanExpr `joinedRow`), as Dataverse's WHERE after its joins
+ *   tests it: `null` on the joined row's key keeps the parents without related rows.
  * - Paging: `top`; or `count` (page size, default and maximum 5,000) and `page`. A paging cookie of
  *   the previous page makes page N+1 a keyset seek after that page's last row; `page` without one
  *   (or with a cookie of another page, which Dataverse ignores) skips (page-1)*count rows.
@@ -197,9 +199,9 @@ export class FetchPlanner {
   private readonly conditions = new Map<FetchLink, PlanExpr | undefined>();
   /** The links registerLinks found to return rows (inner, outer or matchfirstrowusingcrossapply, below such links only). */
   private readonly returning = new Set<FetchLink>();
-  /** Set by linkedColumns: where each link's rows are read from, and the one-to-many joins of the read. */
+  /** Set by linkedColumns: where each link's rows are read from (by visit and by link), and the one-to-many joins of the read. */
   private readonly origins = new Map<VisitedLink, LinkOrigin>();
-  private readonly joined = new Set<FetchLink>();
+  private readonly linkOrigins = new Map<FetchLink, LinkOrigin>();
   readonly joins: RowJoin[] = [];
   /** The link of each join, by index. */
   private readonly joinedLinks: VisitedLink[] = [];
@@ -379,7 +381,12 @@ export class FetchPlanner {
     }
   }
 
-  /** A condition, on `table` or (root filters, `entityname`) on a linked table. */
+  /**
+   * A condition, on `table` or (root filters, `entityname`) on a linked table: on the row each
+   * returned row pairs with when the link is read from a one-to-many join (LinkOrigin), else on
+   * any linked row (EXISTS); either as after an outer join, where a missing row reads null. 400 for
+   * an `entityname` that is no link returning rows, 501 for one inside a link-entity's filter.
+   */
   condition(table: EntityModel, c: FetchCondition, scope: Scope): PlanExpr {
     if (c.aggregate !== undefined || c.rowaggregate !== undefined || (c.alias !== undefined && !c.attribute)) {
       throw Errors.notImplemented('Conditions on aggregates in FetchXML');
@@ -390,13 +397,22 @@ export class FetchPlanner {
       if (!scope.links) throw Errors.notImplemented(`A condition with entityname '${c.entityname}' inside a link-entity`);
       throw Errors.invalidArgument(`Invalid FetchXML: the condition on '${c.attribute}' names the entity '${c.entityname}', which is no link-entity of this query that returns rows (an alias of an inner or outer link-entity).`);
     }
-    if (this.joined.has(linked.link)) {
-      throw Errors.notImplemented(`A condition with entityname '${c.entityname}', a one-to-many link-entity whose rows are returned (or a link-entity below one)`);
-    }
     // As after an outer join: the column is null when no linked row meets the link's conditions.
+    // A link read from a joined row (linkedColumns) is tested on the row each result row pairs
+    // with, as Dataverse's WHERE after its joins tests it; others on any linked row (EXISTS).
     const test = this.test(linked.table, c);
-    const reach = (leaf: PlanExpr | undefined) => linked.path.reduceRight<PlanExpr | undefined>(
-      (where, step) => ({ kind: 'exists', navigation: step.navigation, where: and(step.where, where) }), leaf)!;
+    const origin = this.linkOrigins.get(linked.link);
+    const join = origin?.join;
+    const path = join ? origin.path : linked.path;
+    if (join && !path.length && test.kind === 'isNull' && test.attribute === pkOf(linked.table)) {
+      // The joined row's own key: null exactly where an outer join found no related row.
+      const paired: PlanExpr = { kind: 'joinedRow', join };
+      return test.negate ? paired : not(paired);
+    }
+    const reach = (leaf: PlanExpr | undefined): PlanExpr => {
+      const where = path.reduceRight<PlanExpr | undefined>((w, step) => ({ kind: 'exists', navigation: step.navigation, where: and(step.where, w) }), leaf);
+      return join ? { kind: 'joinedRow', join, ...(where ? { where } : {}) } : where!;
+    };
     const found = reach(test);
     return holdsForNull(test) === true ? { kind: 'or', left: found, right: not(reach(undefined)) } : found;
   }
@@ -566,7 +582,7 @@ export class FetchPlanner {
       visited.set(link, visit);
       const origin = this.origin(link, visit);
       this.origins.set(visit, origin);
-      if (origin.join) this.joined.add(link);
+      this.linkOrigins.set(link, origin);
       const { table, alias } = visit;
       // checkAggregate has refused aggregate, groupby and dategrouping outside aggregate queries.
       const attributes = link.allAttributes ? [...table.attributesByProperty.values()].map((attribute) => ({ attribute, alias: undefined }))
@@ -781,7 +797,7 @@ export function pageOffset(page: number, size: number): number {
  * misplaced link types and bad paging cookies, 400 `0x8004430D` for more than 15 link-entities,
  * and 501 for valid FetchXML Tessera does not implement (
  * joins outside lookup relationships, columns of one-to-many matchfirstrowusingcrossapply links,
- * one-to-many links below a polymorphic lookup, entityname conditions on joined links, orders by
+ * one-to-many links below a polymorphic lookup, orders by
  * columns of links whose conditions do not restrict the rows, fiscal and hierarchy operators,
  * `distinct` with link orders or a total count). 400 `0x80040203` for an attribute alias that is not unique among
  * the returned column names (checkUniqueNames) or holds `@` or `.`.

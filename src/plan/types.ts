@@ -44,6 +44,14 @@ export type PlanExpr =
    * relationship, that meets `where` (which is planned on the target table).
    */
   | { kind: 'exists'; navigation: NavigationPropertyModel; where?: PlanExpr }
+  /**
+   * A condition on the row the read's join `join` (ReadPlan.joins) pairs with the row tested: true
+   * when the join holds a row there (none after an outer join without a related row) that meets
+   * `where` (planned on `join.table`); without `where`, when it holds a row at all. Only valid in
+   * the filter of the read that has the join (FetchXML root conditions whose `entityname` names a
+   * joined one-to-many link, or a link below one).
+   */
+  | { kind: 'joinedRow'; join: JoinOrigin; where?: PlanExpr }
   | { kind: 'and' | 'or'; left: PlanExpr; right: PlanExpr }
   | { kind: 'not'; operand: PlanExpr }
   | { kind: 'const'; value: boolean };

@@ -113,6 +113,9 @@ export class CallerAccess implements PlanSecurity {
         return out;
       }
       case 'not': return { kind: 'not', operand: this.expr(e.operand)! };
+      // The joined row itself is one the caller may read (join narrows the joined rows); the
+      // related rows its condition reaches are narrowed as any others.
+      case 'joinedRow': return e.where ? { ...e, where: this.expr(e.where) } : e;
       default: return e;
     }
   }

@@ -197,6 +197,15 @@ export function renderExpr(d: Dialect, e: PlanExpr, p: Params, scope: string, de
       const where = e.where ? ` AND ${renderExpr(d, e.where, p, alias, depth + 1)}` : '';
       return `EXISTS (SELECT 1 FROM ${table(d, e.navigation.target)} ${alias} WHERE ${link}${andVisible(d, e.navigation.target)}${where})`;
     }
+    case 'joinedRow': {
+      // The joined row's key is null exactly where the join found no row; its other columns are
+      // read by that key, as renderLinked reads them (the derived table already holds visible rows).
+      const key = joinKey(d, e.join.index);
+      if (!e.where) return `${key} IS NOT NULL`;
+      const alias = d.quote(`f${depth}`);
+      const pk = col(d, pkOf(e.join.table));
+      return `EXISTS (SELECT 1 FROM ${table(d, e.join.table)} ${alias} WHERE ${alias}.${pk} = ${key} AND ${renderExpr(d, e.where, p, alias, depth + 1)})`;
+    }
   }
 }
 
