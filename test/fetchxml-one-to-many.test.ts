@@ -161,10 +161,57 @@ for (const database of DATABASES) {
       expect(body.value[0]['c_x002e_createdby@Microsoft.Dynamics.CRM.lookuplogicalname']).to.equal('systemuser');
     });
 
+    it('inner and outer without columns: the account once per contact, as Dataverse joins them; distinct once; exists, in and any once', async () => {
+      const names = async (xml: string) => (await ok(xml)).value.map((v: Record<string, string>) => v['name']);
+      const tally = (list: string[]) => list.reduce<Record<string, number>>((n, x) => ({ ...n, [x]: (n[x] ?? 0) + 1 }), {});
+      const inner = await ok(accounts(`${BY_NAME}${contacts('inner', '')}`));
+      expect(tally(inner.value.map((v: Record<string, string>) => v['name']))).to.deep.equal({ Alpha: 3, Beta: 1 });
+      // Each of Alpha's rows is Alpha's row: its key and version repeat.
+      expect(new Set(inner.value.slice(0, 3).map((v: Record<string, string>) => `${v['accountid']} ${v['@odata.etag']}`)).size).to.equal(1);
+      expect(inner.value[0].accountid).to.equal(id['Alpha']);
+      expect(Object.keys(inner.value[0])).to.deep.equal(['@odata.etag', 'name', 'accountid']);
+      expect(tally(await names(accounts(`${BY_NAME}${contacts('outer', '')}`)))).to.deep.equal({ Alpha: 3, Beta: 1, Gamma: 1 });
+      // The link's filter restricts the contacts counted; a total count counts the rows returned.
+      const notBob = '<filter><condition attribute="fullname" operator="ne" value="bob"/></filter>';
+      expect(await names(accounts(`${BY_NAME}${contacts('inner', notBob)}`))).to.deep.equal(['Alpha', 'Alpha', 'Beta']);
+      expect((await ok(accounts(contacts('outer', notBob), 'returntotalrecordcount="true"')))['@odata.count']).to.equal(4);
+      expect((await ok(accounts(contacts('inner', '')), {}, '&$count=true'))['@odata.count']).to.equal(4);
+      // distinct: each row once.
+      expect(await names(accounts(`${BY_NAME}${contacts('inner', '')}`, 'distinct="true"'))).to.deep.equal(['Alpha', 'Beta']);
+      expect(await names(accounts(`${BY_NAME}${contacts('outer', '')}`, 'distinct="true"'))).to.deep.equal(['Alpha', 'Beta', 'Gamma']);
+      // The link types that only filter return each account once.
+      expect(await names(accounts(`${BY_NAME}${contacts('exists', '')}`))).to.deep.equal(['Alpha', 'Beta']);
+      expect(await names(accounts(`${BY_NAME}${contacts('in', notBob)}`))).to.deep.equal(['Alpha', 'Beta']);
+      expect(await names(accounts(`${BY_NAME}<filter>${contacts('any', '')}</filter>`))).to.deep.equal(['Alpha', 'Beta']);
+      expect(await names(accounts(`${BY_NAME}<filter>${contacts('not any', '')}</filter>`))).to.deep.equal(['Gamma']);
+    });
+
+    it('pages of rows joined without columns skip rows: a page boundary inside an account\'s contacts, no paging cookie; distinct ones keep it', async () => {
+      const page = (n: number, more = '') => accounts(`${BY_NAME}${contacts('outer', '')}`, `count="2" page="${n}"${more}`);
+      const seen: string[] = [];
+      for (let n = 1; n <= 3; n++) {
+        const body = await ok(page(n), COOKIE_ANNOTATIONS);
+        seen.push(...body.value.map((v: Record<string, string>) => v['name']));
+        expect(body).to.not.have.any.keys('@Microsoft.Dynamics.CRM.fetchxmlpagingcookie');
+        if (n < 3) expect(body['@Microsoft.Dynamics.CRM.morerecords'], `page ${n}`).to.equal(true);
+        else expect(body).to.not.have.any.keys('@Microsoft.Dynamics.CRM.morerecords');
+      }
+      expect(seen).to.deep.equal(['Alpha', 'Alpha', 'Alpha', 'Beta', 'Gamma']);
+      // Distinct rows of the root's columns alone are a keyset: the cookie of page 1 seeks after Alpha.
+      const first = await ok(page(1, ' distinct="true"'), COOKIE_ANNOTATIONS);
+      expect(first.value).to.deep.equal([{ name: 'Alpha' }, { name: 'Beta' }]);
+      const cookie = /pagingcookie="([^"]+)"/.exec(first['@Microsoft.Dynamics.CRM.fetchxmlpagingcookie'])![1]!;
+      const xmlCookie = decodeURIComponent(decodeURIComponent(cookie)).replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
+      const second = await ok(page(2, ` distinct="true" paging-cookie="${xmlCookie}"`), COOKIE_ANNOTATIONS);
+      expect(second.value).to.deep.equal([{ name: 'Gamma' }]);
+      expect(statements[0]!.sql).to.not.match(/OFFSET/);
+    });
+
     it('a root condition naming a joined link tests the joined row: null on its key finds parents without children, other columns each pair', async () => {
       const where = (conditions: string, type = 'and') => `<filter type="${type}">${conditions}</filter>`;
       const on = (attribute: string, operator: string, value?: string, entityname = 'c') => `<condition entityname="${entityname}" attribute="${attribute}" operator="${operator}"${value === undefined ? '' : ` value="${value}"`}/>`;
-      // Parents without children; not-null keeps each pair.
+      // Parents without children, with or without the link's columns; not-null keeps each pair.
+      expect(await pairs(accounts(`${BY_NAME}${contacts('outer', '')}${where(on('contactid', 'null'))}`))).to.deep.equal(['Gamma']);
       expect(await pairs(accounts(`${BY_NAME}${contacts('outer')}${where(on('contactid', 'null'))}`))).to.deep.equal(['Gamma']);
       expect(await pairs(accounts(`${BY_NAME}${contacts('outer', `<attribute name="fullname"/>${BY_FULLNAME}`)}${where(on('contactid', 'not-null'))}`))).to.deep.equal(['Alpha/Ann', 'Alpha/Bob', 'Alpha/Cid', 'Beta/Dan']);
       expect(statements[0]!.sql).to.match(/LEFT JOIN/);
@@ -179,6 +226,8 @@ for (const database of DATABASES) {
       const either = accounts(`${BY_NAME}${linked}${where(`${on('fullname', 'eq', 'dan')}<condition attribute="name" operator="eq" value="Gamma"/>`, 'or')}`, 'returntotalrecordcount="true"');
       expect((await ok(either))['@odata.count']).to.equal(2);
       expect(await pairs(either)).to.deep.equal(['Beta/Dan', 'Gamma']);
+      // Without the link's columns the account still comes back once per matching contact.
+      expect(await pairs(accounts(`${BY_NAME}${contacts('inner', '')}${where(on('emailaddress1', 'eq', 'a@example.com'))}`))).to.deep.equal(['Alpha', 'Alpha']);
     });
 
     it('a root condition naming a link below a joined one: a many-to-one row of each contact, a one-to-many row joined again', async () => {

@@ -364,9 +364,11 @@ for (const database of DATABASES) {
         expect(await names('', `${toData('')}<filter><condition entityname="d" attribute="msdyn_name" operator="ne" value="Red payload"/></filter>`)).to.deep.equal(['zeta_x', 'gamma', 'delta', 'epsilon 50%', "O'Brien"]);
       });
 
-      it('one-to-many as a filter: inner (each parent once), outer with a null condition, exists, in', async () => {
-        expect(await payloads(children('inner'))).to.deep.equal(['Blue payload', 'Red payload']);
-        expect(await payloads(children('inner', condition('importsequencenumber', 'ge', '2')))).to.deep.equal(['Blue payload', 'Red payload']);
+      it('one-to-many without columns: inner once per matching child (as Dataverse joins it), outer with a null condition, exists and in once', async () => {
+        // Red has two children (1, 2), Blue two (3, 6), Empty none.
+        expect(await payloads(children('inner'))).to.deep.equal(['Blue payload', 'Blue payload', 'Red payload', 'Red payload']);
+        expect(await payloads(children('inner', condition('importsequencenumber', 'ge', '2')))).to.deep.equal(['Blue payload', 'Blue payload', 'Red payload']);
+        expect(await payloads(children('exists', condition('importsequencenumber', 'ge', '2')))).to.deep.equal(['Blue payload', 'Red payload']);
         expect(await payloads(children('exists', condition('importsequencenumber', 'eq', '1')))).to.deep.equal(['Red payload']);
         expect(await payloads(children('in', condition('importsequencenumber', 'eq', '6')))).to.deep.equal(['Blue payload']);
         expect(await payloads(`${children('outer')}<filter><condition entityname="c" attribute="${PK}" operator="null"/></filter>`)).to.deep.equal(['Empty payload']);

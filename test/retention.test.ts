@@ -503,6 +503,31 @@ for (const database of DATABASES) {
       expect((await purge(1)).json.HasMoreRecords).to.equal(false);
     });
 
+    it('a criteria\'s one-to-many inner or outer link without columns restricts the rows: BulkRetain marks each row once, however many children it has', async () => {
+      const parents: Record<string, string> = {};
+      for (const name of ['lr-two', 'lr-one', 'lr-none']) parents[name] = await post(SET, { msdyn_name: name });
+      for (const [title, parent] of [['a', 'lr-two'], ['b', 'lr-two'], ['c', 'lr-one']] as const) {
+        await post('new_notes', { new_title: title, 'new_interactionid@odata.bind': `/${SET}(${parents[parent]})` });
+      }
+      const criteria = (link: string) => `<fetch><entity name="${TABLE}"><attribute name="msdyn_name"/><filter><condition attribute="msdyn_name" operator="like" value="lr-%"/></filter>`
+        + `<link-entity name="new_note" from="new_interactionid" to="${PK}" ${link}</entity></fetch>`;
+      // Plain reads return a row per note (as Dataverse joins them); the criteria names each row once.
+      const read = await call('GET', `${s.root}${SET}?fetchXml=${encodeURIComponent(criteria('link-type="inner"/>'))}`);
+      expect(read.json.value.map((v: Record<string, string>) => v['msdyn_name']).sort()).to.deep.equal(['lr-one', 'lr-two', 'lr-two']);
+      const inner = criteria('link-type="inner"/>');
+      const valid = await call('POST', `${s.root}ValidateRetentionConfig`, { EntityName: TABLE, FetchXml: inner });
+      expect(valid.json).to.include({ IsValidationSuccessful: true });
+      const marked = await call('POST', `${s.root}BulkRetain`, { EntityName: TABLE, FetchXml: inner, PageSize: 5 });
+      expect(marked.status, marked.text).to.equal(200);
+      expect(marked.json.EntityCountCollection.Values).to.deep.equal([2]);
+      // Parents without children: the one left.
+      const childless = criteria('link-type="outer" alias="n"/><filter><condition entityname="n" attribute="new_noteid" operator="null"/></filter>');
+      const rest = await call('POST', `${s.root}BulkRetain`, { EntityName: TABLE, FetchXml: childless, PageSize: 5 });
+      expect(rest.json.EntityCountCollection.Values).to.deep.equal([1]);
+      const left = await call('GET', `${s.root}${SET}?fetchXml=${encodeURIComponent(criteria('link-type="outer"/>'))}`);
+      expect(left.json.value).to.deep.equal([]);
+    });
+
     it('date query functions that leave 1753…9999 answer 400, and retention validation reports them', async () => {
       const r = await call('GET', `${s.root}${SET}?$filter=${encodeURIComponent("Microsoft.Dynamics.CRM.OlderThanXYears(PropertyName='createdon',PropertyValue=99999999)")}`);
       expect(r.status, r.text).to.equal(400);

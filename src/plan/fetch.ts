@@ -36,11 +36,12 @@ import { textValue } from './values.js';
  *   NOT EXISTS(C), not all = EXISTS(C).
  * - Columns of many-to-one links come back as `<alias>.<attribute>` (LinkedColumn: a scalar
  *   subquery per column following the lookups; null when a step finds no row meeting its C).
- * - A one-to-many inner or outer link that returns columns or orders (itself or below) is joined
+ * - A one-to-many inner or outer link that returns rows, with or without columns, is joined
  *   (RowJoin: a row per related row meeting C; outer keeps a parent without one once), as
  *   Dataverse joins it ("Join tables using FetchXml"; link-entity reference: exists and in are
  *   inner returning the parent once); links below read from the joined row. Such reads page by
- *   skipping rows, without paging cookie (FetchPlan.pagingCookie).
+ *   skipping rows, without paging cookie (FetchPlan.pagingCookie); `distinct` collapses the
+ *   repeated rows. Retention criteria (rowsOnce) keep links without columns as restrictions.
  * - An `attribute` with an `alias` (root or link) comes back under the alias alone (FetchPlan.aliased,
  *   LinkedColumn.aliased; "Select columns using FetchXml", Column aliases); names must be unique.
  * - `distinct` with link columns: distinct rows over root and link columns, ordered by the orders,
@@ -76,7 +77,8 @@ export interface FetchPlan {
    * related rows (rappen/FetchXMLBuilder#616: "the paging cookie is based on the account ID … the
    * extra contacts are skipped"); its simple paging (`page` without cookie) is what stays exact. A plain `distinct` query keeps its cookie: the docs name no such
    * limit for it (only that it needs an order to page consistently), and its rows are ordered by
-   * every returned column, so the last row's values are a keyset to seek after.
+   * every returned column, so the last row's values are a keyset to seek after; so does one whose
+   * joined links return no columns (its distinct rows are of root columns alone).
    */
   readonly pagingCookie: boolean;
 }
@@ -207,8 +209,12 @@ export class FetchPlanner {
   private readonly joinedLinks: VisitedLink[] = [];
   private readonly functions: QueryFunctionContext;
 
-  /** A planner for one query on `model`; `context` gives date and user operators the caller and the clock. */
-  constructor(readonly model: Model, context: FetchContext) {
+  /**
+   * A planner for one query on `model`; `context` gives date and user operators the caller and the
+   * clock. With `rowsOnce`, one-to-many links without columns or orders restrict their parent
+   * (EXISTS, each parent row once) instead of joining it to each related row (see joinsRows).
+   */
+  constructor(readonly model: Model, context: FetchContext, private readonly rowsOnce = false) {
     this.functions = { caller: context.caller, now: context.now };
   }
 
@@ -534,19 +540,27 @@ export class FetchPlanner {
     return reachable;
   }
 
-  /**
-   * Whether `link` returns rows and it or a link-entity below it asks for columns or orders: a
-   * one-to-many such link is joined (its parent row is returned once per related row); one
-   * without only restricts its parent, as `exists` does.
-   */
+  /** Whether `link` returns rows and it or a link-entity below it asks for columns or orders. */
   carriesRows(link: FetchLink): boolean {
     if (!this.returning.has(link)) return false;
     return link.attributes.length > 0 || link.allAttributes || link.orders.length > 0 || link.links.some((l) => this.carriesRows(l));
   }
 
   /**
+   * Whether `link`, when one-to-many, is joined (its parent row returned once per related row):
+   * an `inner` or `outer` link that returns rows, with or without columns (Dataverse link-entity
+   * reference, link-type: `exists` and `in` are `inner` except that they return the parent at most
+   * once), and any link that carries rows (carriesRows; origin refuses matchfirstrowusingcrossapply).
+   * With `rowsOnce`, only links that carry rows; the others restrict their parent as `exists` does.
+   */
+  private joinsRows(link: FetchLink): boolean {
+    if (this.carriesRows(link)) return true;
+    return !this.rowsOnce && this.returning.has(link) && (link.linkType === 'inner' || link.linkType === 'outer');
+  }
+
+  /**
    * Where `visit`'s rows are read from (see LinkOrigin), given its parent's origin; adds a join
-   * (this.joins) for a one-to-many link that carries rows (Dataverse "Join tables using FetchXml",
+   * (this.joins) for a one-to-many link that joinsRows (Dataverse "Join tables using FetchXml",
    * link-type: inner and outer return the parent row once per related row, where `exists`, `in`
    * and matchfirstrowusingcrossapply return it once). The join is inner when the link and every
    * link above it are; below an outer one it is outer, and the parent's condition (EXISTS of its
@@ -557,7 +571,7 @@ export class FetchPlanner {
     const above = visit.parent ? this.origins.get(visit.parent)! : { path: [], enforced: true, conditional: false };
     const step = visit.path[visit.path.length - 1]!;
     const many = step.navigation.kind !== 'single';
-    if (!many || !this.carriesRows(link)) {
+    if (!many || !this.joinsRows(link)) {
       const enforced = above.enforced && link.linkType === 'inner';
       return { join: above.join, path: [...above.path, step], enforced, conditional: above.conditional || (step.where !== undefined && !enforced) };
     }
@@ -802,11 +816,13 @@ export function pageOffset(page: number, size: number): number {
  * `distinct` with link orders or a total count). 400 `0x80040203` for an attribute alias that is not unique among
  * the returned column names (checkUniqueNames) or holds `@` or `.`.
  * `datasource="retained"` reads the retained rows of a retention-enabled table (Dataverse
- * "Long-term data retention"); 400 on a table without retention.
+ * "Long-term data retention"); 400 on a table without retention. `rowsOnce` (retention criteria,
+ * which mark rows) plans one-to-many links without columns as restrictions, each row at most once
+ * (FetchPlanner).
  */
-export function planFetch(entity: EntityModel, query: FetchQuery, context: FetchContext, prefer: Preferences, countOption = false): FetchPlan {
+export function planFetch(entity: EntityModel, query: FetchQuery, context: FetchContext, prefer: Preferences, countOption = false, rowsOnce = false): FetchPlan {
   checkAggregate(query);
-  const planner = new FetchPlanner(context.model, context);
+  const planner = new FetchPlanner(context.model, context, rowsOnce);
   const root = planner.root(query, entity);
   const count = query.returnTotalRecordCount || countOption;
   if (query.top !== undefined) {
@@ -818,8 +834,9 @@ export function planFetch(entity: EntityModel, query: FetchQuery, context: Fetch
   const { columns: linked, reachable, visited } = planner.linkedColumns(entity, query.entity.links);
   checkUniqueNames(planner, query, visible, linked);
   // Distinct rows over root and link columns, and rows joined to their one-to-many related rows:
-  // no keyset of the root's to seek after, so pages skip rows (FetchPlan.pagingCookie).
-  const pagingCookie = !(query.distinct && linked.length) && !planner.joins.length;
+  // no keyset of the root's to seek after, so pages skip rows (FetchPlan.pagingCookie). Distinct
+  // rows of root columns alone (joined rows without columns) are ordered by all of them, a keyset.
+  const pagingCookie = query.distinct ? !linked.length : !planner.joins.length;
   if (query.distinct && count) throw Errors.notImplemented('A total record count with distinct="true"');
   const filter = planner.rootFilter(entity, query, reachable);
   const orderBy = rootOrder(planner, entity, query, columns, visited);

@@ -149,8 +149,10 @@ export function planCriteria(
   for (const [key, name] of NOT_IN_CRITERIA) {
     if (query[key] !== undefined && query[key] !== false) throw Errors.invalidArgument(`A retention criteria cannot use ${name} on <fetch>: BulkRetain pages the matching rows itself (PageSize, PagingCookie).`);
   }
-  const planned = planFetch(entity, query, context, { returnRepresentation: false }).read;
-  // Rows joined to their one-to-many related rows would name a row once per related row.
+  // BulkRetain marks rows: one-to-many links without columns keep their meaning of a restriction
+  // (each row once; Dataverse documents nothing else for criteria), and rows joined to their
+  // one-to-many related rows for their columns would name a row once per related row.
+  const planned = planFetch(entity, query, context, { returnRepresentation: false }, false, true).read;
   if (planned.joins) throw Errors.notImplemented('Columns or orders of a one-to-many link-entity in a retention criteria (BulkRetain marks rows, so a row per related row has no meaning there)');
   const cookie = pagingCookie ? decodePagingCookie(planned.orderBy, pagingCookie) : undefined;
   const read: ReadPlan = {
