@@ -35,7 +35,7 @@ for (const database of DATABASES) {
     let metadataDir: string;
     let api: DynamicsWebApi;
     const counts = (params: string) => call('GET', `${s.root}RetrieveTotalRecordCount${params}`);
-    const organization = (params: string) => call('GET', `${s.root}RetrieveCurrentOrganization${params}`);
+    const organization = (params: string, headers: Record<string, string> = {}) => call('GET', `${s.root}RetrieveCurrentOrganization${params}`, undefined, headers);
 
     before(async () => {
       metadataDir = copyMetadata();
@@ -223,6 +223,14 @@ for (const database of DATABASES) {
           expect(r.json.error.code, params).to.equal('0x80060888');
         }
         expect((await call('POST', `${s.root}RetrieveCurrentOrganization(AccessType=${NS}.EndpointAccessType'Default')`, {})).status).to.equal(404);
+      });
+
+      it('answers 400, not 500, when the host the client names makes no URL (its endpoints are built from it)', async () => {
+        for (const host of ['a b', 'x:notaport', 'user@host', 'a/b']) {
+          const r = await organization(`(AccessType=${NS}.EndpointAccessType'Default')`, { 'X-Forwarded-Host': host });
+          expect(r.status, `${host}: ${r.text}`).to.equal(400);
+          expect(r.json.error.code, host).to.equal('0x80060888');
+        }
       });
     });
 

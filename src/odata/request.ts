@@ -392,11 +392,32 @@ function parseQuery(raw: string): QueryOptions {
 }
 
 /**
+ * The service root `root` (`<scheme>://<host>/api/data/v9.x/`, its host from the request's Host or
+ * X-Forwarded-Host header), checked to be an absolute URL with that path: a host with spaces, a
+ * port that is no number, user info, a path, a query or a fragment (`a b`, `x:y`, `u@h`, `a/b`)
+ * would make `@odata.context`, `@odata.id` and RetrieveCurrentOrganization's endpoints point
+ * elsewhere or fail to parse. Throws 400 `0x80060888` for such a host (Dataverse's front end
+ * refuses an invalid host name with 400 before the service sees the request).
+ */
+function checkedServiceRoot(root: string): string {
+  let url: URL | undefined;
+  try {
+    url = new URL(root);
+  } catch {
+    url = undefined;
+  }
+  if (!url || url.username || url.password || url.search || url.hash || !root.endsWith(url.pathname) || !/^\/api\/data\/v9\.[012]\/$/.test(url.pathname)) {
+    throw Errors.badQuery(`The host of the request URL, '${root.replace(/^[a-z]+:\/\//, '').replace(/\/api\/data\/v9\.[012]\/$/, '')}', is not a valid host name.`);
+  }
+  return root;
+}
+
+/**
  * Parses one request. Throws ServiceError: 404 `0x8006088a` for paths outside the API or with an
  * unknown shape, 400 `0x80060888` for syntax errors and options Dataverse rejects (`$skip`,
- * `$search`, `$format` …) and for a `savedQuery`/`userQuery` that is not a GUID, 501 for valid
- * constructs not implemented yet (ManagedPropertyDefinitions, paths deeper than
- * `<set>(<id>)/<navigation>[/$ref|/$count]`).
+ * `$search`, `$format` …), for a Host that makes no URL (checkedServiceRoot) and for a
+ * `savedQuery`/`userQuery` that is not a GUID, 501 for valid constructs not implemented yet
+ * (ManagedPropertyDefinitions, paths deeper than `<set>(<id>)/<navigation>[/$ref|/$count]`).
  */
 export function parseRequest(req: HttpRequest): ODataRequest {
   const q = req.url.indexOf('?');
@@ -404,7 +425,7 @@ export function parseRequest(req: HttpRequest): ODataRequest {
   const rawQuery = q < 0 ? '' : req.url.slice(q + 1);
   const m = UNVERSIONED_ROOT.test(pathPart) ? [pathPart, '2', ''] : API_PATH.exec(pathPart);
   if (!m) throw Errors.resourceNotFound(pathPart);
-  const serviceRoot = `${req.origin}/api/data/v9.${m[1]}/`;
+  const serviceRoot = checkedServiceRoot(`${req.origin}/api/data/v9.${m[1]}/`);
   const resource = parsePath(m[2] ?? '');
   return {
     method: req.method.toUpperCase(),
