@@ -359,6 +359,28 @@ for (const database of DATABASES) {
       expect(declared('EntityType', 'MoneyAttributeMetadata')).to.deep.include({ PrecisionSource: 'Edm.Int32', IsBaseCurrency: 'Edm.Boolean', CalculationOf: 'Edm.String' });
     });
 
+    it('compares DateTimeOffset metadata properties with any Edm.DateTimeOffset literal: before 1753, and to the fraction of a second', async () => {
+      const columns = `EntityDefinitions(LogicalName='${ENTITY}')/Attributes/Microsoft.Dynamics.CRM.DateTimeAttributeMetadata?$select=LogicalName&$filter=LogicalName eq 'msdyn_clienttimestamp' and `;
+      const matches = async (filter: string) => {
+        const r = await get(`${columns}${filter}`);
+        expect(r.status, `${filter}: ${r.text}`).to.equal(200);
+        return names(r).length === 1;
+      };
+      // A date-time column's range (1753 on) bounds row values, not the literals a metadata filter compares.
+      expect(await matches('MinSupportedValue gt 0001-01-01T00:00:00Z')).to.equal(true);
+      expect(await matches('MinSupportedValue lt 1700-06-30T12:00:00Z')).to.equal(false);
+      expect(await matches('MinSupportedValue gt 1752-12-31T23:59:59-00:30')).to.equal(false);
+      // Fractions of a second count: 00:00:00 is before 00:00:00.5.
+      expect(await matches('MinSupportedValue eq 1753-01-01T00:00:00.5Z')).to.equal(false);
+      expect(await matches('MinSupportedValue lt 1753-01-01T00:00:00.0000001Z')).to.equal(true);
+      expect(await matches('MinSupportedValue ge 1753-01-01T00:00:00.000Z')).to.equal(true);
+      expect(await matches('MaxSupportedValue lt 9999-12-30T23:59:59.9Z')).to.equal(true);
+      expect(await matches('MaxSupportedValue eq 9999-12-30T23:59:59.000Z')).to.equal(true);
+      const invalid = await get(`${columns}MinSupportedValue gt 1753-02-30T00:00:00Z`);
+      expect(invalid.status, invalid.text).to.equal(400);
+      expect(invalid.json.error.code).to.equal('0x80060888');
+    });
+
     it('gives every table the EntityMetadata properties clients read: relationship eligibility, the features Tessera has not, declared alike in $metadata', async () => {
       const features = {
         ActivityTypeMask: 0, AutoCreateAccessTeams: false, AutoRouteToOwnerQueue: false, CanTriggerWorkflow: false, EntityHelpUrlEnabled: false, EntityHelpUrl: null,

@@ -5,7 +5,7 @@ import {
 } from '../model/definitions.js';
 import type { ExpandItem } from '../odata/expand.js';
 import type { Expr } from '../odata/expression.js';
-import { canonicalGuid, parseDateTime } from './values.js';
+import { canonicalGuid, instantKey } from './values.js';
 
 /**
  * Queries on the metadata entity types (EntityDefinitions, RelationshipDefinitions,
@@ -164,17 +164,24 @@ function compileComparison(e: Extract<Expr, { kind: 'compare' }>, type: Definiti
   if (t === 'Collection' || (typeof t === 'object' && 'complex' in t)) throw incompatible();
   const ordered = t === 'Int32' || t === 'Number' || t === 'String' || t === 'DateTimeOffset';
   if (e.op !== 'eq' && e.op !== 'ne' && !ordered) throw incompatible();
+  // Date-times compare as instants (instantKey), not as their text.
+  const own = t === 'DateTimeOffset' ? (d: Definition) => instantOf(property.read(d)) : property.read;
   let read: (d: Definition) => unknown;
   if (other.kind === 'property') {
     if (JSON.stringify(other.type) !== JSON.stringify(t)) throw incompatible();
-    read = other.read;
+    read = t === 'DateTimeOffset' ? (d) => instantOf(other.read(d)) : other.read;
   } else {
     const value = literalFor(t, other.literal, incompatible);
     read = () => value;
   }
-  const [l, r] = property === left ? [property.read, read] : [read, property.read];
+  const [l, r] = property === left ? [own, read] : [read, own];
   const compare = COMPARE[e.op];
   return (d) => compare(l(d), r(d));
+}
+
+/** The instantKey of a DateTimeOffset property's value (null stays null). */
+function instantOf(v: unknown): string | null {
+  return typeof v === 'string' ? instantKey(v) ?? null : null;
 }
 
 /** The value literal `l` stands for when compared with a property of type `t`; throws `incompatible()` when it cannot. */
@@ -199,10 +206,10 @@ function literalFor(t: PropertyType, l: Extract<Expr, { kind: 'literal' }>, inco
     case 'Int32': if (l.literal === 'integer') return Number(l.value); break;
     case 'Number': if (l.literal === 'integer' || l.literal === 'decimal') return Number(l.value); break;
     case 'Boolean': if (l.literal === 'boolean') return l.value; break;
-    // Written as canonical UTC text (`1753-01-01T00:00:00Z`), which orders as the instants do.
+    // Any Edm.DateTimeOffset (a year before 1753, fractions of a second), compared by instantKey.
     case 'DateTimeOffset': {
-      const at = l.literal === 'datetime' ? parseDateTime(String(l.value)) : undefined;
-      if (at) return at.utc;
+      const at = l.literal === 'datetime' ? instantKey(String(l.value)) : undefined;
+      if (at) return at;
       break;
     }
     default: break;

@@ -41,24 +41,58 @@ export function parseDateTime(text: string): { utc: string; fraction: boolean } 
       if (!Number.isNaN(millis)) return { utc: `${text.slice(0, 19)}Z`, fraction: millis !== 0 };
     }
   }
-  const m = ISO.exec(text);
-  if (!m) return undefined;
-  const [, y, mo, d, h = '00', mi = '00', s = '00', frac, zone] = m as unknown as string[];
-  const year = +y!, month = +mo!, day = +d!;
-  if (month < 1 || month > 12 || day < 1 || day > daysInMonth(year, month) || +h > 23 || +mi > 59 || +s > 59) return undefined;
-  const fraction = !!frac && /[1-9]/.test(frac);
-  if (!zone || zone === 'Z' || /^[+-]00:?00$/.test(zone)) {
+  const f = dateTimeFields(text);
+  if (!f) return undefined;
+  const { y, mo, d, h, mi, s, year, month, day, offsetMinutes } = f;
+  const fraction = /[1-9]/.test(f.fraction);
+  if (offsetMinutes === 0) {
     // UTC already: no Date arithmetic needed (the common case, and the bulk path's hot spot).
     if (year < 1753) throw Errors.invalidDateTime();
     return { utc: `${y}-${mo}-${d}T${h}:${mi}:${s}Z`, fraction };
   }
-  const z = /^([+-])(\d{2}):?(\d{2})$/.exec(zone)!;
-  // Offsets run −14:00 … +14:00 (Edm.DateTimeOffset, as .NET's DateTimeOffset holds them).
-  if (+z[2]! * 60 + +z[3]! > 14 * 60 || +z[3]! > 59) return undefined;
-  const offsetMinutes = (z[1] === '-' ? -1 : 1) * (+z[2]! * 60 + +z[3]!);
   const time = Date.UTC(year, month - 1, day, +h, +mi, +s) - offsetMinutes * 60000;
   if (time < MIN_TIME || time > MAX_TIME) throw Errors.invalidDateTime();
   return { utc: new Date(time).toISOString().slice(0, 19) + 'Z', fraction };
+}
+
+/**
+ * The checked fields of an ISO 8601 date or date-time (the forms parseDateTime reads), whatever
+ * its year: the digits as written (`h`, `mi`, `s` default `00`), their numbers, the fraction's
+ * digits (`''` without) and the offset in minutes (0 for `Z`, none or ±00:00). Undefined for text
+ * that is not one, a day its month does not have, a time past 23:59:59 or an offset past ±14:00
+ * (Edm.DateTimeOffset's, as .NET's DateTimeOffset holds them).
+ */
+function dateTimeFields(text: string) {
+  const m = ISO.exec(text);
+  if (!m) return undefined;
+  const [, y, mo, d, h = '00', mi = '00', s = '00', frac = '', zone] = m as unknown as string[];
+  const year = +y!, month = +mo!, day = +d!;
+  if (month < 1 || month > 12 || day < 1 || day > daysInMonth(year, month) || +h > 23 || +mi > 59 || +s > 59) return undefined;
+  let offsetMinutes = 0;
+  if (zone && zone !== 'Z') {
+    const z = /^([+-])(\d{2}):?(\d{2})$/.exec(zone)!;
+    if (+z[2]! * 60 + +z[3]! > 14 * 60 || +z[3]! > 59) return undefined;
+    offsetMinutes = (z[1] === '-' ? -1 : 1) * (+z[2]! * 60 + +z[3]!);
+  }
+  return { y: y!, mo: mo!, d: d!, h, mi, s, year, month, day, fraction: frac.slice(1), offsetMinutes };
+}
+
+/**
+ * A key that orders and equates Edm.DateTimeOffset text as the instants it names: equal keys for
+ * one instant however written (offset, trailing zeros), `<` between keys as between instants, to
+ * 12 fractional digits (OData's `fractionalSeconds`) and for any year 0000–9999, not only the
+ * 1753-on that column values take (parseDateTime). Undefined for text that is no date-time
+ * (dateTimeFields). For comparing metadata properties (plan/definitions.ts), which are no columns.
+ */
+export function instantKey(text: string): string | undefined {
+  const f = dateTimeFields(text);
+  if (!f) return undefined;
+  const at = new Date(0);
+  // setUTCFullYear, not Date.UTC, which reads years 0–99 as 1900–1999.
+  at.setUTCFullYear(f.year, f.month - 1, f.day);
+  at.setUTCHours(+f.h, +f.mi - f.offsetMinutes, +f.s, 0);
+  // Seconds since the epoch plus 10^12: positive, and padded to one width, for every year the text can name.
+  return `${String(at.getTime() / 1000 + 1e12).padStart(14, '0')}.${f.fraction.slice(0, 12).padEnd(12, '0')}`;
 }
 
 /** Digit value of `text[i]`, or NaN. */
