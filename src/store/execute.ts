@@ -293,8 +293,16 @@ async function insertStream(tx: Executor, db: Database, count: number, planAt: (
   const versions = reserveVersions(tx, db, count);
   versions.catch(ignore);
   const ids: string[] = [];
-  // Rows looked up (lookup targets) or written by the items so far, as `<table>(<id>)`.
+  // Rows looked up (lookup targets) or written by the items so far, as `<table>(<id>)`. A plain
+  // item's own row is added only once a later item has a lookup to check (catchUp): most bulk
+  // loads have none, and a key and a set entry per row were a measurable share of the loop.
   const known = new Set<string>();
+  // The table of each item's row, beside `ids`; `ids[0 … added)` are in `known`.
+  const tables: EntityModel[] = [];
+  let added = 0;
+  const catchUp = (upTo: number) => {
+    for (; added < upTo; added++) known.add(`${tables[added]!.LogicalName}(${ids[added]})`);
+  };
   // Ids the client chose, by the first item that chose them: only those can clash.
   const chosen = new Map<string, number>();
   // An item planned that starts the next step (it has a deep insert's related rows).
@@ -321,15 +329,17 @@ async function insertStream(tx: Executor, db: Database, count: number, planAt: (
         }
         step.push(plan);
         ids.push(plan.id);
+        tables.push(plan.entity);
         for (const ref of plan.references) {
+          catchUp(i);
           const key = `${ref.entity.LogicalName}(${ref.id})`;
           if (known.has(key)) continue;
           known.add(key);
           closeFeed();
           send(checkReference(tx, db, ref), i);
         }
+        // A deep insert's related rows now; its own row, like a plain item's, at catchUp.
         if (plan.before || plan.after) for (const key of writtenRows(plan)) known.add(key);
-        else known.add(`${plan.entity.LogicalName}(${plan.id})`);
         if (plan.idGiven) {
           // A repetition fails here; only first uses are looked up (a repeated id is stored by
           // then, inserted with an earlier step). Looked up before the row is sent, a taken id is
