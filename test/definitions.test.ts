@@ -133,6 +133,25 @@ for (const database of DATABASES) {
       expect(flag.json.DefaultValue).to.equal(false);
     });
 
+    it('takes an enum literal by its member\'s value as by its name (flag enums by their flag values); a value no member has is 400', async () => {
+      const keys = (filter: string) => get(`EntityDefinitions(LogicalName='systemuser')/Keys?$select=LogicalName&$filter=${filter}`);
+      for (const literal of ["Microsoft.Dynamics.CRM.EntityKeyIndexStatus'2'", "mscrm.EntityKeyIndexStatus'Active'", "'2'"]) {
+        const r = await keys(`EntityKeyIndexStatus eq ${literal}`);
+        expect(r.status, `${literal}: ${r.text}`).to.equal(200);
+        expect(names(r), literal).to.deep.equal(['applicationid', 'azureactivedirectoryobjectid']);
+      }
+      expect(names(await keys("EntityKeyIndexStatus ne Microsoft.Dynamics.CRM.EntityKeyIndexStatus'2'"))).to.deep.equal([]);
+      // OwnershipTypes is a flag enum: BusinessOwned is 4, not its position 3.
+      const owned = await get("EntityDefinitions?$select=LogicalName&$filter=OwnershipType eq Microsoft.Dynamics.CRM.OwnershipTypes'4' or OwnershipType eq '0'");
+      expect(names(owned)).to.deep.equal(['organization', 'role', 'systemuser', 'systemuserroles']);
+      for (const literal of ["Microsoft.Dynamics.CRM.EntityKeyIndexStatus'4'", "Microsoft.Dynamics.CRM.EntityKeyIndexStatus'-1'"]) {
+        const r = await keys(`EntityKeyIndexStatus eq ${literal}`);
+        expect(r.status, literal).to.equal(400);
+        expect(r.json.error.code).to.equal('0x80060888');
+        expect(r.json.error.message).to.contain("is not a member of the enum type 'Microsoft.Dynamics.CRM.EntityKeyIndexStatus' (Pending = 0, InProgress = 1, Active = 2, Failed = 3)");
+      }
+    });
+
     it('expands a cast column\'s option set: global ones also as GlobalOptionSet, the same as in GlobalOptionSetDefinitions', async () => {
       const r = await get(`EntityDefinitions(LogicalName='${ENTITY}')/Attributes(LogicalName='msdyn_interactiontype')/Microsoft.Dynamics.CRM.PicklistAttributeMetadata?$select=LogicalName&$expand=OptionSet,GlobalOptionSet`);
       expect(r.status, r.text).to.equal(200);
@@ -186,7 +205,7 @@ for (const database of DATABASES) {
         ["EntityDefinitions?$filter=OwnershipType eq Microsoft.Dynamics.CRM.AttributeTypeCode'UserOwned'", 400, 'incompatible types'],
         ["EntityDefinitions?$filter=IsCustomEntity gt false", 400, 'incompatible types'],
         ["EntityDefinitions?$filter=OwnershipType eq 'Nope'", 400, "'Nope' is not a member of the enum type 'Microsoft.Dynamics.CRM.OwnershipTypes'"],
-        ["EntityDefinitions?$filter=OwnershipType eq Microsoft.Dynamics.CRM.OwnershipTypes'2'", 400, "'2' is not a member"],
+        ["EntityDefinitions?$filter=OwnershipType eq Microsoft.Dynamics.CRM.OwnershipTypes'3'", 400, "'3' is not a member"],
         ["EntityDefinitions?$filter=MetadataId eq 'garbage'", 400, 'incompatible types'],
         ["EntityDefinitions(LogicalName='systemuser')?$expand=Keys($select=Nope)", 400, "on type 'Microsoft.Dynamics.CRM.EntityKeyMetadata'"],
         [`EntityDefinitions(LogicalName='${ENTITY}')/Attributes?$expand=OptionSet`, 400, 'OptionSet is expanded on a cast'],

@@ -1,7 +1,7 @@
 import { Errors } from '../errors.js';
 import type { Model } from '../model/types.js';
 import { parseJsonBody } from '../odata/json-body.js';
-import { canonicalGuid, integerValue } from '../plan/values.js';
+import { canonicalGuid, enumMember, integerValue } from '../plan/values.js';
 import { resolveRecordUrl } from '../plan/write.js';
 import type { Arguments, EnumTypeDefinition, Message, ParameterDefinition, ParameterType, RecordReference } from './types.js';
 
@@ -128,17 +128,11 @@ function collectionValue(model: Model, message: Message, p: ParameterDefinition,
  */
 function enumValue(message: Message, p: ParameterDefinition, type: EnumTypeDefinition, t: string): string {
   const m = /^(?:(?:Microsoft\.Dynamics\.CRM|mscrm)\.([A-Za-z_]\w*))?'([^']*)'$/.exec(t);
-  const name = m && (m[1] === undefined || m[1] === type.Name) ? enumMember(type, m[2]!) : undefined;
+  const name = m && (m[1] === undefined || m[1] === type.Name) ? enumMember(type.Members, m[2]!) : undefined;
   if (name === undefined) {
     throw bad(message, `The value ${t} of parameter '${p.Name}' is not a valid ${p.Type}; its members are ${type.Members.map((x) => `Microsoft.Dynamics.CRM.${type.Name}'${typeof x === 'string' ? x : x.Name}'`).join(', ')}`);
   }
   return name;
-}
-
-/** The name of `type`'s member named (case-sensitively, as OData names are) or valued `text`. */
-function enumMember(type: EnumTypeDefinition, text: string): string | undefined {
-  const members = type.Members.map((x, i) => (typeof x === 'string' ? { Name: x, Value: i } : x));
-  return members.find((x) => x.Name === text || (/^-?\d+$/.test(text) && x.Value === Number(text)))?.Name;
 }
 
 function checkRequired(message: Message, args: Record<string, unknown>): void {
@@ -212,7 +206,7 @@ function jsonValue(message: Message, p: ParameterDefinition, v: unknown): unknow
     }
     default:
       if (p.EnumType) {
-        const name = typeof v === 'string' ? enumMember(p.EnumType, v) : undefined;
+        const name = typeof v === 'string' ? enumMember(p.EnumType.Members, v) : undefined;
         if (name === undefined) throw wrong();
         return name;
       }

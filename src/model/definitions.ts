@@ -375,6 +375,21 @@ export const ENUMS: Readonly<Record<string, readonly string[]>> = {
   PrivilegeType: ['None', 'Create', 'Read', 'Write', 'Delete', 'Assign', 'Share', 'Append', 'AppendTo'],
 };
 
+/** The flag enums of ENUMS (members combine), with Dataverse's member values in ENUMS' order. */
+export const ENUM_FLAGS: Readonly<Record<string, readonly number[]>> = {
+  OwnershipTypes: [0, 1, 2, 4, 8, 16],
+  SecurityTypes: [0, 1, 2, 4, 8],
+};
+
+/**
+ * The members of the metadata enum type `name` (a key of ENUMS; none for another name) with their
+ * values: the flag values of ENUM_FLAGS, else each member's position (CSDL's default, OData CSDL
+ * §10.2.2). `$metadata` declares these; `$filter` takes a member by name or by value.
+ */
+export function enumTypeMembers(name: string): Array<{ readonly Name: string; readonly Value: number }> {
+  return (ENUMS[name] ?? []).map((Name, i) => ({ Name, Value: ENUM_FLAGS[name]?.[i] ?? i }));
+}
+
 /**
  * The type of a property of a metadata entity or complex type, for checking `$select` and
  * `$filter`: a primitive, an enum (its type name, a key of ENUMS), a complex type (its

@@ -1,6 +1,6 @@
 import {
-  ATTRIBUTE_METADATA, ATTRIBUTE_METADATA_TYPES, attributeMetadata, COLLECTION_ITEMS, derivedProperties, ENTITY_KEY_METADATA, ENTITY_METADATA, ENUMS,
-  MANY_TO_MANY_METADATA, ONE_TO_MANY_METADATA, OPTION_DERIVED, OPTION_SET_METADATA, OPTION_SET_TYPES, OTHER_COMPLEX_TYPES, RELATIONSHIP_METADATA,
+  ATTRIBUTE_METADATA, ATTRIBUTE_METADATA_TYPES, attributeMetadata, COLLECTION_ITEMS, derivedProperties, ENTITY_KEY_METADATA, ENTITY_METADATA, ENUM_FLAGS, ENUMS,
+  enumTypeMembers, MANY_TO_MANY_METADATA, ONE_TO_MANY_METADATA, OPTION_DERIVED, OPTION_SET_METADATA, OPTION_SET_TYPES, OTHER_COMPLEX_TYPES, RELATIONSHIP_METADATA,
   type PropertyType,
 } from '../model/definitions.js';
 
@@ -24,12 +24,6 @@ const ALIAS = 'mscrm';
 export const NUMBER_TYPES: Readonly<Record<string, string>> = {
   IntegerAttributeMetadata: 'Edm.Int32', BigIntAttributeMetadata: 'Edm.Int64', DecimalAttributeMetadata: 'Edm.Decimal',
   DoubleAttributeMetadata: 'Edm.Double', MoneyAttributeMetadata: 'Edm.Double',
-};
-
-/** Flag enums (members combine), with Dataverse's member values. */
-const FLAGS: Readonly<Record<string, readonly number[]>> = {
-  OwnershipTypes: [0, 1, 2, 4, 8, 16],
-  SecurityTypes: [0, 1, 2, 4, 8],
 };
 
 const PRIMITIVES: Readonly<Record<string, string>> = {
@@ -113,9 +107,9 @@ export function definitionTypes(): { EntityType: object[]; ComplexType: object[]
       ...[...complex].map(([name, props]) => ({ $: { Name: name }, Property: properties(props, name) })),
       ...Object.entries(OPTION_DERIVED).map(([name, props]) => ({ $: { Name: name, BaseType: `${ALIAS}.OptionMetadata` }, Property: properties(props, name) })),
     ],
-    EnumType: Object.entries(ENUMS).map(([name, members]) => ({
-      $: { Name: name, ...(FLAGS[name] ? { IsFlags: 'true' } : {}) },
-      Member: members.map((m, i) => ({ $: { Name: m, Value: String(FLAGS[name]?.[i] ?? i) } })),
+    EnumType: Object.keys(ENUMS).map((name) => ({
+      $: { Name: name, ...(ENUM_FLAGS[name] ? { IsFlags: 'true' } : {}) },
+      Member: enumTypeMembers(name).map((m) => ({ $: { Name: m.Name, Value: String(m.Value) } })),
     })),
     EntitySet: Object.entries(DEFINITION_SETS).map(([name, type]) => ({ $: { Name: name, EntityType: `Microsoft.Dynamics.CRM.${type}` } })),
   };

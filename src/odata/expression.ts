@@ -66,8 +66,8 @@ const DATE = /^\d{4}-\d{2}-\d{2}(?![\dT])/;
 const NUMBER = /^-?\d+(\.\d+)?([eE][+-]?\d+)?[mMdDfFlL]?/;
 const IDENT = /^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*/;
 const ALIAS = /^@[A-Za-z_][A-Za-z0-9_]*/;
-/** An enum literal: a qualified type, then its member's name or value in quotes (`Namespace.Type'Member'`). */
-const ENUM = /^[A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z_][A-Za-z0-9_]*)+'[A-Za-z0-9_]+'/;
+/** An enum literal: a qualified type, then its member's name or value (an integer, maybe negative) in quotes (`Namespace.Type'Member'`). */
+const ENUM = /^[A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z_][A-Za-z0-9_]*)+'(?:[A-Za-z0-9_]+|-[0-9]+)'/;
 
 const COMPARE_OPS = new Set<string>(['eq', 'ne', 'gt', 'ge', 'lt', 'le']);
 const UNSUPPORTED_OPS = new Set<string>(['add', 'sub', 'mul', 'div', 'mod', 'has', 'in']);

@@ -1,11 +1,11 @@
 import { Errors, type ServiceError } from '../errors.js';
 import {
-  attributeMetadata, ENTITY_KEY_METADATA, ENTITY_METADATA, ENUMS, MANY_TO_MANY_METADATA, ONE_TO_MANY_METADATA, OPTION_SET_METADATA, OPTION_SET_TYPES,
+  attributeMetadata, ENTITY_KEY_METADATA, ENTITY_METADATA, enumTypeMembers, MANY_TO_MANY_METADATA, ONE_TO_MANY_METADATA, OPTION_SET_METADATA, OPTION_SET_TYPES,
   RELATIONSHIP_METADATA, type Definition, type PropertyType,
 } from '../model/definitions.js';
 import type { ExpandItem } from '../odata/expand.js';
 import type { Expr } from '../odata/expression.js';
-import { canonicalGuid, instantKey } from './values.js';
+import { canonicalGuid, enumMember, instantKey } from './values.js';
 
 /**
  * Queries on the metadata entity types (EntityDefinitions, RelationshipDefinitions,
@@ -150,7 +150,7 @@ function describe(o: Operand): string {
 
 /**
  * Compiles a comparison: a property with a literal of its type (a GUID in any of its forms, an
- * enum member of the property's own enum type, by name; null), or two properties of one type.
+ * enum member of the property's own enum type, by name or by value; null), or two properties of one type.
  * Only numbers, strings and date-times are ordered (gt, ge, lt, le).
  */
 function compileComparison(e: Extract<Expr, { kind: 'compare' }>, type: DefinitionType): Predicate {
@@ -190,9 +190,10 @@ function literalFor(t: PropertyType, l: Extract<Expr, { kind: 'literal' }>, inco
   if (typeof t === 'object') {
     if (!('enum' in t) || (l.literal !== 'enum' && l.literal !== 'string')) throw incompatible();
     if (l.literal === 'enum' && l.enumType !== `${NAMESPACE}.${t.enum}` && l.enumType !== `mscrm.${t.enum}`) throw incompatible();
-    const members = ENUMS[t.enum] ?? [];
-    if (!members.includes(String(l.value))) throw Errors.badQuery(`'${String(l.value)}' is not a member of the enum type '${NAMESPACE}.${t.enum}' (${members.join(', ')}).`);
-    return l.value;
+    const members = enumTypeMembers(t.enum);
+    const name = enumMember(members, String(l.value));
+    if (name === undefined) throw Errors.badQuery(`'${String(l.value)}' is not a member of the enum type '${NAMESPACE}.${t.enum}' (${members.map((m) => `${m.Name} = ${m.Value}`).join(', ')}).`);
+    return name;
   }
   switch (t) {
     case 'String': if (l.literal === 'string') return l.value; break;

@@ -314,6 +314,22 @@ export function integerValue(type: 'Edm.Int32' | 'Edm.Int64', n: number | string
 }
 
 /**
+ * The name of the enum member that `text` (the inside of an enum literal's quotes) names: a member
+ * by its name, matched case-sensitively as OData names are, or by its value, an integer (OData ABNF
+ * `singleEnumValue = enumerationMember / enumMemberValue`; URL Conventions §5.1.1.11.2). `members`
+ * are names (valued by position, CSDL's default) or name/value pairs. Undefined when none matches,
+ * which callers answer with their own 400.
+ */
+export function enumMember(members: ReadonlyArray<string | { readonly Name: string; readonly Value: number }>, text: string): string | undefined {
+  const value = /^-?\d+$/.test(text) ? Number(text) : undefined;
+  for (const [i, m] of members.entries()) {
+    const [name, v] = typeof m === 'string' ? [m, i] : [m.Name, m.Value];
+    if (name === text || v === value) return name;
+  }
+  return undefined;
+}
+
+/**
  * Converts a non-null `$filter` literal to `a`'s canonical value. Returns the value and, for
  * DateTimeOffset literals with sub-second digits, `fraction: true` (stored values are whole
  * seconds; the caller adjusts the operator). A whole number past 2^53 (a bigint, see
