@@ -161,6 +161,32 @@ for (const database of DATABASES) {
         expect((await call('POST', `${s.root}RetrieveTotalRecordCount(EntityNames=['new_other'])`, {})).status).to.equal(404);
       });
 
+      it('answers a collection literal with a missing comma, an empty item or a trailing comma as a syntax error, and names a null item', async () => {
+        const cases: Array<[string, string | undefined]> = [
+          ["(EntityNames=['new_other' 'new_other'])", "item EntityNames[0] ('new_other' 'new_other') is not one Edm.String literal"],
+          ["(EntityNames=['new_other','new_counted' 'new_other'])", 'item EntityNames[1]'],
+          ["(EntityNames=['new_other',])", 'item EntityNames[1] is empty'],
+          ["(EntityNames=['new_other',,'new_counted'])", 'item EntityNames[1] is empty'],
+          ["(EntityNames=[,'new_other'])", 'item EntityNames[0] is empty'],
+          ['(EntityNames=[ ])', undefined],
+          ["(EntityNames=['new_other'],)", 'an empty parameter assignment'],
+          ["(EntityNames=['new_other',null])", "item EntityNames[1] is null; the items of a Collection(Edm.String) cannot be null"],
+          [`(EntityNames=@p1)?@p1=${encodeURIComponent('["new_other",null]')}`, "item EntityNames[1] is null"],
+        ];
+        for (const [params, message] of cases) {
+          const r = await counts(params);
+          if (message === undefined) {
+            expect(r.status, `${params}: ${r.text}`).to.equal(200);
+            continue;
+          }
+          expect(r.status, `${params}: ${r.text}`).to.equal(400);
+          expect(r.json.error.code, params).to.equal('0x80060888');
+          expect(r.json.error.message, params).to.contain(message);
+        }
+        // A quote inside an item is doubled.
+        expect((await counts("(EntityNames=['new_other','new_o''ther'])")).json.error.message).to.equal("Entity new_o'ther was not found in the CRM system.");
+      });
+
       it("takes the caller's Read privilege on each table: 403 without it", async () => {
         const role = (await createRow(s, 'roles', { name: 'reads new_other' })).roleid as string;
         const grant = await call('POST', `${s.root}roles(${role})/${NS}.AddPrivilegesRole`, { Privileges: [{ PrivilegeName: 'prvReadnew_other', Depth: 'Global' }] });

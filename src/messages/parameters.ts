@@ -18,7 +18,11 @@ function bad(message: Message, text: string): Error {
   return Errors.badQuery(`${text} (operation '${message.Name}').`);
 }
 
-/** Splits `a=1,b='x,y',c={...}` at top-level commas. */
+/**
+ * Splits `a=1,b='x,y',c={...}` at top-level commas, each part trimmed. Blank text has no parts;
+ * otherwise every comma separates two parts, so a comma too many leaves an empty part (`a,`, `a,,b`)
+ * for the caller to refuse.
+ */
 function splitParameters(text: string): string[] {
   const parts: string[] = [];
   let depth = 0;
@@ -39,7 +43,7 @@ function splitParameters(text: string): string[] {
     else if (ch === ',' && depth === 0) { parts.push(current); current = ''; continue; }
     current += ch;
   }
-  if (current.trim()) parts.push(current);
+  if (parts.length || current.trim()) parts.push(current);
   return parts.map((p) => p.trim());
 }
 
@@ -103,10 +107,21 @@ function inlineValue(model: Model, message: Message, p: ParameterDefinition, tex
   }
 }
 
+/** A string literal as OData writes it: in single quotes, a quote inside doubled (ABNF `string`). */
+const STRING_LITERAL = /^'(?:[^']|'')*'$/;
+
+/** 400 for item `index` of collection parameter `p`: `what` is wrong with it. */
+function badItem(message: Message, p: ParameterDefinition, index: number, what: string): Error {
+  return bad(message, `The value of parameter '${p.Name}' is not a valid ${p.Type}: item ${p.Name}[${index}] ${what}`);
+}
+
 /**
  * A collection literal (OData URL Conventions §5.1.1.13, `complexOrCollectionInUri`): a JSON array
  * (`["a","b"]`, as dynamics-web-api sends it in an alias) or one of inline literals (`['a','b']`,
- * quotes doubled inside), each item checked as the collection's element type.
+ * quotes doubled inside, as OData's ABNF `string` has them), each item checked as the
+ * collection's element type. Throws 400 `0x80060888` for what is no such list: an item that is not
+ * one literal (`['a' 'b']`, a comma missing), an empty item (`['a',]`, `['a',,'b']`), or a null
+ * item (named by its index, as the Targets of bulk messages are).
  */
 function collectionValue(model: Model, message: Message, p: ParameterDefinition, t: string): unknown[] {
   if (!t.startsWith('[') || !t.endsWith(']')) throw bad(message, `The value ${t} of parameter '${p.Name}' is not a valid ${p.Type}; a collection is written [item,…]`);
@@ -118,7 +133,17 @@ function collectionValue(model: Model, message: Message, p: ParameterDefinition,
   }
   if (Array.isArray(json)) return jsonValue(message, p, json) as unknown[];
   const element: ParameterDefinition = { Name: p.Name, Type: p.Type.slice('Collection('.length, -1) as ParameterType };
-  return splitParameters(t.slice(1, -1)).map((item) => inlineValue(model, message, element, item));
+  return splitParameters(t.slice(1, -1)).map((item, i) => {
+    if (!item) throw badItem(message, p, i, 'is empty (a comma too many)');
+    if (item === 'null') throw nullItem(message, p, i);
+    if (element.Type === 'Edm.String' && !STRING_LITERAL.test(item)) throw badItem(message, p, i, `(${item}) is not one Edm.String literal ('text', a quote inside doubled); items are separated by commas`);
+    return inlineValue(model, message, element, item);
+  });
+}
+
+/** 400 for the null item `index` of collection parameter `p`. */
+function nullItem(message: Message, p: ParameterDefinition, index: number): Error {
+  return badItem(message, p, index, `is null; the items of a ${p.Type} cannot be null`);
 }
 
 /**
@@ -160,6 +185,7 @@ export async function functionArguments(
 ): Promise<Arguments> {
   const args: Record<string, unknown> = {};
   for (const part of splitParameters(inline ?? '')) {
+    if (!part) throw bad(message, 'The parameters hold an empty parameter assignment (a comma too many)');
     const eq = part.indexOf('=');
     if (eq <= 0) throw bad(message, `'${part}' is not a parameter assignment (Name=value)`);
     const name = part.slice(0, eq).trim();
@@ -198,11 +224,11 @@ function jsonValue(message: Message, p: ParameterDefinition, v: unknown): unknow
       if (!Array.isArray(v)) throw wrong();
       return v;
     case 'Collection(Edm.String)':
-      if (!Array.isArray(v) || v.some((x) => typeof x !== 'string')) throw wrong();
-      return v;
+      if (!Array.isArray(v)) throw wrong();
+      return v.map((x, i) => { if (x === null) throw nullItem(message, p, i); if (typeof x !== 'string') throw wrong(); return x; });
     case 'Collection(Edm.Guid)': {
       if (!Array.isArray(v)) throw wrong();
-      return v.map((x) => { const g = typeof x === 'string' ? canonicalGuid(x) : undefined; if (!g) throw wrong(); return g; });
+      return v.map((x, i) => { if (x === null) throw nullItem(message, p, i); const g = typeof x === 'string' ? canonicalGuid(x) : undefined; if (!g) throw wrong(); return g; });
     }
     default:
       if (p.EnumType) {
