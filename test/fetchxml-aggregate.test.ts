@@ -282,6 +282,16 @@ for (const database of DATABASES) {
       expect(await events(`${group('year', 'y')}${N}<order attribute="new_at" descending="true"/>`)).to.deep.equal([{ y: 2025, n: 1 }, { y: 2024, n: 5 }, { y: 2023, n: 1 }, { n: 1 }]);
     });
 
+    it('<order attribute> naming a column grouped by several date parts orders chronologically: coarsest part first, each in the order\'s direction', async () => {
+      const newestFirst = [{ y: 2025, m: 1, n: 1 }, { y: 2024, m: 12, n: 1 }, { y: 2024, m: 4, n: 1 }, { y: 2024, m: 1, n: 3 }, { y: 2023, m: 12, n: 1 }, { n: 1 }];
+      expect(await events(`${group('year', 'y')}${group('month', 'm')}${N}<order attribute="new_at" descending="true"/>`)).to.deep.equal(newestFirst);
+      expect(await events(`${group('month', 'm')}${group('year', 'y')}${N}<order attribute="new_at" descending="true"/>`)).to.deep.equal(newestFirst);
+      expect(await events(`${group('day', 'd')}${group('quarter', 'q')}${group('year', 'y')}${N}<order attribute="new_at"/>`)).to.deep.equal([
+        { n: 1 }, { y: 2023, q: 4, d: 31, n: 1 }, { y: 2024, q: 1, d: 1, n: 1 }, { y: 2024, q: 1, d: 6, n: 1 }, { y: 2024, q: 1, d: 7, n: 1 },
+        { y: 2024, q: 2, d: 1, n: 1 }, { y: 2024, q: 4, d: 31, n: 1 }, { y: 2025, q: 1, d: 1, n: 1 },
+      ]);
+    });
+
     it('a group by a date part is formatted as a number, with no lookup or date annotations', async () => {
       const value = await events(`${group('year', 'y')}${N}<filter><condition attribute="new_name" operator="eq" value="e2"/></filter>`, { Prefer: 'odata.include-annotations="*"' });
       expect(value).to.deep.equal([{ [`y@${TERMS.formattedValue}`]: '2,024', y: 2024, [`n@${TERMS.formattedValue}`]: '1', n: 1 }]);

@@ -23,7 +23,9 @@ import type { AggregateFunction, AggregatePlan, ColumnPath, DatePart } from './t
  * - attributes of many-to-one `link-entity` elements → columns reached through the lookups
  *   (ColumnPath with navigation properties); inner links restrict the rows as in plain queries;
  * - `filter`, `condition` (also on links by `entityname`) → the rows aggregated, planned as in plain
- *   FetchXML queries; `<order alias>` → the output order; `top` → most groups;
+ *   FetchXML queries; `<order alias>` → the output order; `<order attribute>` naming a grouped
+ *   column → its groups, and for a column grouped by several date parts, chronologically (year,
+ *   quarter, month, week, day, each in the order's direction); `top` → most groups;
  *   `aggregatelimit` → a lower input-row limit (it cannot raise the service's).
  */
 
@@ -55,6 +57,14 @@ function datePartOf(grouping: DateGrouping, attribute: AttributeModel, where: st
     throw Errors.notImplemented(`Grouping by fiscal periods (dategrouping="${grouping}" on ${where}): there are no fiscal year settings`);
   }
   return grouping;
+}
+
+/** The date parts from the coarsest to the finest, the order that sorts dates chronologically. */
+const COARSEST_FIRST: readonly DatePart[] = ['year', 'quarter', 'month', 'week', 'day'];
+
+/** The rank of a group's date part in COARSEST_FIRST (a group that is no date part: 0). */
+function coarseness(part: DatePart | undefined): number {
+  return part ? COARSEST_FIRST.indexOf(part) : 0;
 }
 
 /**
@@ -139,12 +149,13 @@ export function planFetchAggregate(entity: EntityModel, query: FetchQuery, conte
     for (const x of link.attributes) outputs.push(output(planner, visited.table, x, visited));
   });
   const groups = outputs.flatMap((o) => (o.kind === 'group' ? [o] : []));
-  const orderBy = query.entity.orders.map((o) => {
+  const orderBy = query.entity.orders.flatMap((o) => {
     if (o.entityname !== undefined) throw Errors.notImplemented(`Ordering by columns of a link-entity (entityname '${o.entityname}')`);
-    if (o.alias !== undefined) return { alias: o.alias, descending: o.descending };
-    const group = groups.find((g) => !g.column.navs.length && g.name === o.attribute);
-    if (!group) throw invalid(`in an aggregate query an <order> names the alias of a groupby or aggregate attribute; '${o.attribute}' is no groupby attribute of '${root.LogicalName}'.`);
-    return { alias: group.alias, descending: o.descending };
+    if (o.alias !== undefined) return [{ alias: o.alias, descending: o.descending }];
+    const grouped = groups.filter((g) => !g.column.navs.length && g.name === o.attribute);
+    if (!grouped.length) throw invalid(`in an aggregate query an <order> names the alias of a groupby or aggregate attribute; '${o.attribute}' is no groupby attribute of '${root.LogicalName}'.`);
+    // A column grouped by several parts of its date orders by its date: the coarsest part first.
+    return grouped.sort((a, b) => coarseness(a.datePart) - coarseness(b.datePart)).map((g) => ({ alias: g.alias, descending: o.descending }));
   });
   const spec: AggregateSpec = {
     entity: root,
