@@ -85,6 +85,18 @@ for (const database of DATABASES) {
       expect(again.json).to.deep.equal({ '@odata.context': `${s.root}$metadata#EntityDefinitions(LogicalName)/$entity`, MetadataId: copilot.MetadataId, LogicalName: ENTITY });
     });
 
+    it('takes a $select item given twice once, as a table\'s rows do (ODL keeps the first of identical select items)', async () => {
+      const r = await get(`EntityDefinitions?$select=LogicalName,EntitySetName,LogicalName&$filter=LogicalName eq '${ENTITY}'`);
+      expect(r.status, r.text).to.equal(200);
+      expect(r.json['@odata.context']).to.equal(`${s.root}$metadata#EntityDefinitions(LogicalName,EntitySetName)`);
+      expect(Object.keys(r.json.value[0])).to.deep.equal(['MetadataId', 'LogicalName', 'EntitySetName']);
+      const one = await get(`EntityDefinitions(LogicalName='${ENTITY}')?$select=LogicalName,LogicalName&$expand=Attributes($select=LogicalName,LogicalName;$filter=LogicalName eq 'msdyn_name')`);
+      expect(one.json['@odata.context']).to.equal(`${s.root}$metadata#EntityDefinitions(LogicalName,Attributes(LogicalName))/$entity`);
+      expect(Object.keys(one.json.Attributes[0])).to.deep.equal(['@odata.type', 'MetadataId', 'LogicalName']);
+      const rows = await get('systemusers?$select=fullname,fullname&$top=1');
+      expect(rows.json['@odata.context']).to.equal(`${s.root}$metadata#systemusers(fullname)`);
+    });
+
     it('answers one table by LogicalName with labels, and expands its Attributes with their own $select and $filter', async () => {
       const r = await get(`EntityDefinitions(LogicalName='${ENTITY}')?$select=DisplayName,PrimaryIdAttribute,OwnershipType,IsCustomEntity&$expand=Attributes($select=LogicalName,RequiredLevel;$filter=AttributeType eq Microsoft.Dynamics.CRM.AttributeTypeCode'Picklist')`);
       expect(r.status, r.text).to.equal(200);

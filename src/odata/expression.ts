@@ -400,13 +400,16 @@ export function parseFilter(text: string, aliases?: ReadonlyMap<string, string>,
 }
 
 /**
- * Parses a `$select` value (top-level or inside `$expand`) into its property names, trimmed.
+ * Parses a `$select` value (top-level or inside `$expand`) into its property names, trimmed, each
+ * once (a repeated item is dropped, in the order first given).
  * Throws 400 `0x80060888` for an empty value or an empty item (`a,,b`).
  */
 export function parseSelect(text: string): string[] {
   const items = text.split(',').map((s) => s.trim());
   if (items.some((s) => !s)) throw Errors.badQuery(`The $select query option '${text}' has an empty item.`);
-  return items;
+  // An item given again is the same selection: ODL's SelectExpandBinder keeps the first of two
+  // identical select items without options, so the answer and its context name it once.
+  return [...new Set(items)];
 }
 
 /** Parses a `$orderby` value into items (aliases allowed); errors as for parseFilter. */
