@@ -1,53 +1,17 @@
 import { rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { expect } from 'chai';
-import { DynamicsWebApi, type RequestError } from 'dynamics-web-api';
+import type { DynamicsWebApi } from 'dynamics-web-api';
 import type { EntityFile } from '../src/model/types.js';
 import type { Statement } from '../src/sql/dialect.js';
 import { DATABASES, call, copyMetadata, recordStatements, startServer, type TestServer } from './support/server.js';
 import { relationshipMetadata, TAGS } from './support/relationship-metadata.js';
+import { client, ENTITY, GUID_RE, ITYPE_A, ITYPE_B, PK, record, rejection, row, SET, STYPE, type Seen } from './support/dynamics-web-api.js';
 
 /**
  * Drives Tessera with the unmodified `dynamics-web-api` npm client (v2), the way a real
  * integration would: serverUrl = the server's origin, dataApi version 9.2, no auth.
  */
-
-const SET = 'msdyn_copilotinteractions';
-const PK = 'msdyn_copilotinteractionid';
-const ENTITY = 'msdyn_copilotinteraction';
-const GUID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-
-/** Picklist values from metadata/msdyn_copilotinteraction.json. */
-const ITYPE_A = 100230301;
-const ITYPE_B = 100230302;
-const STYPE = 100230201;
-
-/** A row with every ApplicationRequired column set. */
-function row(name: string, interactiontype = ITYPE_A, extra: Record<string, unknown> = {}): Record<string, unknown> {
-  return {
-    msdyn_name: name,
-    msdyn_interactiontype: interactiontype,
-    msdyn_scenariotype: STYPE,
-    msdyn_scenariorequestid: `req-${name}`,
-    ...extra,
-  };
-}
-
-function client(s: TestServer): DynamicsWebApi {
-  return new DynamicsWebApi({ serverUrl: s.origin, dataApi: { version: '9.2' } });
-}
-
-/** Awaits a promise that must reject; returns the client's RequestError. */
-async function rejection(p: Promise<unknown>): Promise<RequestError> {
-  try {
-    const v = await p;
-    expect.fail(`expected a rejection, got ${JSON.stringify(v)}`);
-  } catch (e) {
-    if ((e as Error).name === 'AssertionError') throw e;
-    return e as RequestError;
-  }
-  throw new Error('unreachable');
-}
 
 /** Checks, with raw HTTP (independent of the client), whether a row exists. */
 async function exists(s: TestServer, id: string): Promise<boolean> {
@@ -55,17 +19,6 @@ async function exists(s: TestServer, id: string): Promise<boolean> {
   if (r.status === 404) return false;
   expect(r.status).to.equal(200);
   return true;
-}
-
-/** A request as the server received it (URL exactly as the client sent it). */
-interface Seen { method: string; url: string; body?: string }
-
-/** Records every request the server handles, by wrapping the service's handler; returns the live list. */
-function record(s: TestServer): Seen[] {
-  const seen: Seen[] = [];
-  const handle = s.service.handle.bind(s.service);
-  s.service.handle = (req) => { seen.push({ method: req.method, url: req.url, body: req.body }); return handle(req); };
-  return seen;
 }
 
 const TYPE = 'Microsoft.Dynamics.CRM.msdyn_copilotinteraction';
