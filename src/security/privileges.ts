@@ -54,6 +54,13 @@ export interface PrivilegeModel {
 /** The privilege that lets a user impersonate another (Dataverse "Impersonate another user"). */
 export const ACT_ON_BEHALF = 'prvActOnBehalfOfAnotherUser';
 
+/**
+ * The privilege a request needs to send `MSCRM.BypassCustomPluginExecution: true` (Dataverse
+ * "Bypass custom business logic": only callers holding prvBypassCustomPlugins may bypass, by
+ * default System Administrators; without it the request fails).
+ */
+export const BYPASS_CUSTOM_PLUGINS = 'prvBypassCustomPlugins';
+
 /** Tables whose privileges Dataverse names other than by SchemaName (prvReadUser, not prvReadSystemUser). */
 const PRIVILEGE_TABLE_NAMES: Readonly<Record<string, string>> = { systemuser: 'User' };
 
@@ -93,7 +100,7 @@ export function privilegeCatalogue(model: Model): PrivilegeModel[] {
       out.push({ id: privilegeId(name), name, entity, right, depths });
     }
   }
-  out.push({ id: privilegeId(ACT_ON_BEHALF), name: ACT_ON_BEHALF, depths: ['Global'] });
+  for (const name of [ACT_ON_BEHALF, BYPASS_CUSTOM_PLUGINS]) out.push({ id: privilegeId(name), name, depths: ['Global'] });
   return out;
 }
 
