@@ -404,5 +404,21 @@ for (const database of DATABASES) {
       const missing = await rejection(api.downloadFile({ collection: SET, key: '00000000-0000-4000-8000-000000000002', fieldName: 'msdyn_name' }));
       expect([missing.status, missing.code]).to.deep.equal([404, '0x80040217']);
     });
+
+    it('Dataverse search (search, suggest, autocomplete) and background operations are 501 naming the feature', async () => {
+      const calls: Array<[string, Promise<unknown>]> = [
+        ['search', api.search({ query: { search: 'x' } })],
+        ['suggest', api.suggest({ query: { search: 'x' } })],
+        ['autocomplete', api.autocomplete({ query: { search: 'x' } })],
+        ['getBackgroundOperationStatus', api.getBackgroundOperationStatus('00000000-0000-4000-8000-000000000001')],
+        ['cancelBackgroundOperation', api.cancelBackgroundOperation('00000000-0000-4000-8000-000000000001')],
+      ];
+      for (const [method, p] of calls) {
+        const err = await rejection(p);
+        expect(err.status, method).to.equal(501);
+        expect(err.code, method).to.equal('0x0');
+        expect(err.message, method).to.match(/^(Dataverse search|Background operations) .* is not supported by this service yet\.$/);
+      }
+    });
   });
 }

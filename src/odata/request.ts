@@ -143,6 +143,26 @@ export interface ODataRequest {
 const API_PATH = /^\/api\/data\/v9\.([012])(?:\/(.*))?$/;
 /** `GET /api/data/` without a version is the service document of the newest version (digest §1.1). */
 const UNVERSIONED_ROOT = /^\/api\/data\/?$/;
+/**
+ * Dataverse endpoints beside the Web API that `dynamics-web-api` calls (its search, suggest,
+ * autocomplete and background operation methods): Dataverse search (`/api/search/v1.0/query`,
+ * `v2.0`, …; Dataverse "Search for Dataverse records") and background operations
+ * (`/api/backgroundoperation/<id>`; Dataverse "Background operations"), by the feature's name.
+ */
+const OTHER_ENDPOINTS: ReadonlyArray<readonly [RegExp, string]> = [
+  [/^\/api\/search(?:\/|$)/i, 'Dataverse search'],
+  [/^\/api\/backgroundoperation(?:\/|$)/i, 'Background operations'],
+];
+
+/**
+ * The error for a path outside `/api/data/v9.x/`: 501 `0x0` naming the feature for a Dataverse
+ * endpoint Tessera does not have (OTHER_ENDPOINTS), so that a client learns the feature is
+ * missing, not that its URL is wrong; else 404 `0x8006088a` naming the path.
+ */
+function outsideApi(path: string): Error {
+  const feature = OTHER_ENDPOINTS.find(([re]) => re.test(path))?.[1];
+  return feature ? Errors.notImplemented(`${feature} (${path})`) : Errors.resourceNotFound(path);
+}
 const GUID_KEY = /^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$/;
 
 /**
@@ -424,7 +444,7 @@ export function parseRequest(req: HttpRequest): ODataRequest {
   const pathPart = q < 0 ? req.url : req.url.slice(0, q);
   const rawQuery = q < 0 ? '' : req.url.slice(q + 1);
   const m = UNVERSIONED_ROOT.test(pathPart) ? [pathPart, '2', ''] : API_PATH.exec(pathPart);
-  if (!m) throw Errors.resourceNotFound(pathPart);
+  if (!m) throw outsideApi(pathPart);
   const serviceRoot = checkedServiceRoot(`${req.origin}/api/data/v9.${m[1]}/`);
   const resource = parsePath(m[2] ?? '');
   return {
