@@ -35,7 +35,8 @@ import type { Message } from './messages/types.js';
 import { impersonate, impersonatesAnother, signIn, SYSTEM_CALLER } from './security/callers.js';
 import type { Identity } from './security/identity.js';
 import { loadAccess, type CallerAccess } from './security/access.js';
-import { ACT_ON_BEHALF, BYPASS_CUSTOM_PLUGINS, ensureAdministrator, keepSecurityRows } from './security/privileges.js';
+import { ACT_ON_BEHALF, ensureAdministrator, keepSecurityRows } from './security/privileges.js';
+import { bypassPrivileges } from './security/bypass.js';
 
 /**
  * The pipeline without HTTP: `handle(request) → response` runs parse → plan → sql → execute →
@@ -152,14 +153,6 @@ function segmentAfterProperty(rest: string): string {
 function withoutContent(res: HttpResponse, inBatch: boolean): HttpResponse {
   if (res.body === undefined) return res;
   return { ...res, headers: inBatch ? res.headers : { ...res.headers, 'Content-Length': String(Buffer.byteLength(res.body)) }, body: undefined };
-}
-
-/**
- * Whether a request asks to bypass custom plug-ins: `MSCRM.BypassCustomPluginExecution: true`
- * (any case; Dataverse "Bypass custom business logic", Web API). Other values ask nothing.
- */
-function bypassesCustomPlugins(headers: HttpRequest['headers']): boolean {
-  return header(headers, 'mscrm.bypasscustompluginexecution')?.trim().toLowerCase() === 'true';
 }
 
 export class Service {
@@ -396,12 +389,12 @@ export class Service {
       if (sender && !sender.holds(ACT_ON_BEHALF)) throw sender.missing(ACT_ON_BEHALF);
     }
     const caller = await impersonate(this.model, db, req.headers, signedIn);
-    const bypass = bypassesCustomPlugins(req.headers);
-    if (caller === this.caller && !bypass) return this;
+    const bypass = bypassPrivileges(req.headers);
+    if (caller === this.caller && bypass.length === 0) return this;
     const access = await loadAccess(this.model, db, caller, SYSTEM_CALLER);
-    // Bypassing custom plug-ins takes the privilege of the user the request runs as; there are no
-    // plug-ins to bypass, so with it the header changes nothing.
-    if (bypass && access && !access.holds(BYPASS_CUSTOM_PLUGINS)) throw access.missing(BYPASS_CUSTOM_PLUGINS);
+    // Bypassing custom logic takes privileges of the user the request runs as; there are no
+    // plug-ins, workflows or flows to bypass, so with them the headers change nothing.
+    for (const name of bypass) if (access && !access.holds(name)) throw access.missing(name);
     return caller === this.caller ? this : this.as(caller, access);
   }
 

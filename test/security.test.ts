@@ -518,5 +518,61 @@ for (const database of DATABASES) {
         .and.contain('<Action Name="AddPrivilegesRole" IsBound="true"><Parameter Name="entity" Type="mscrm.role" Nullable="false"/><Parameter Name="Privileges" Type="Collection(mscrm.RolePrivilege)" Nullable="false"/>')
         .and.contain('<Function Name="RetrieveUserPrivileges" IsBound="true"><Parameter Name="entity" Type="mscrm.systemuser" Nullable="false"/>');
     });
+
+    it('bypassing custom business logic (MSCRM.BypassBusinessLogicExecution, …StepIds) takes prvBypassCustomBusinessLogic; suppressing flows takes none', async () => {
+      const steps = '"45e0c603-0d0b-466e-a286-d7fc1cda8361, d5370603-e4b9-4b92-b765-5966492a4fd7"';
+      const writer = await role('Bypass writer', rights(['Create', 'Read'], 'Global'));
+      const clerk = await user('Bypass Clerk', writer);
+      const count = async (name: string) => Number((await call('GET', `${s.root}${SET}/$count?$filter=name eq '${name}'`)).text);
+      const headers: Array<Record<string, string>> = [
+        { 'MSCRM.BypassBusinessLogicExecution': 'CustomSync' },
+        { 'MSCRM.BypassBusinessLogicExecution': 'CustomAsync' },
+        { 'MSCRM.BypassBusinessLogicExecution': 'CustomSync,CustomAsync' },
+        { 'MSCRM.BypassBusinessLogicExecutionStepIds': steps },
+      ];
+      for (const h of headers) {
+        const own = await call('POST', `${s.root}${SET}`, { name: 'bypass system' }, h);
+        expect(own.status, `system user, ${JSON.stringify(h)}: ${own.text}`).to.equal(204);
+        const refused = await call('POST', `${s.root}${SET}`, { name: 'bypass clerk' }, { ...h, ...as(clerk) });
+        expect(refused.status, `${JSON.stringify(h)}: ${refused.text}`).to.equal(403);
+        expect(refused.json.error.code).to.equal('0x80040220');
+        expect(refused.json.error.message).to.match(new RegExp(`^Principal user \\(Id=${clerk}, .*is missing prvBypassCustomBusinessLogic privilege \\(Id=[0-9a-f-]{36}\\)`));
+      }
+      expect(await count('bypass system')).to.equal(headers.length);
+      expect(await count('bypass clerk'), 'nothing written when refused').to.equal(0);
+      // prvBypassCustomPlugins is another privilege: it does not let the clerk bypass business logic.
+      const plugins = await role('Bypass plug-ins', { prvBypassCustomPlugins: 'Global' });
+      const pluginClerk = await user('Plug-in Clerk', writer, plugins);
+      const other = await call('POST', `${s.root}${SET}`, { name: 'bypass clerk' }, { ...headers[0], ...as(pluginClerk) });
+      expect(other.status, other.text).to.equal(403);
+      expect(other.json.error.message).to.contain('is missing prvBypassCustomBusinessLogic privilege');
+      // Suppressing Power Automate flows takes no privilege.
+      const flows = await call('POST', `${s.root}${SET}`, { name: 'bypass clerk' }, { 'MSCRM.SuppressCallbackRegistrationExpanderJob': 'true', ...as(clerk) });
+      expect(flows.status, flows.text).to.equal(204);
+      const logic = await role('Bypass logic', { prvBypassCustomBusinessLogic: 'Global' });
+      const permitted = await user('Bypass Permitted', writer, logic);
+      for (const h of headers) {
+        const r = await call('POST', `${s.root}${SET}`, { name: 'bypass permitted' }, { ...h, ...as(permitted) });
+        expect(r.status, `${JSON.stringify(h)}: ${r.text}`).to.equal(204);
+      }
+      expect(await count('bypass permitted')).to.equal(headers.length);
+    });
+
+    it('answers 400 0x80040203 naming the header for a bypass value Dataverse does not take, writing nothing', async () => {
+      const guid = (n: number) => `00000000-0000-0000-0000-${String(n).padStart(12, '0')}`;
+      const cases: Array<[string, string, string]> = [
+        ['MSCRM.BypassBusinessLogicExecution', 'CustomSync,Everything', 'CustomSync, CustomAsync or CustomSync,CustomAsync'],
+        ['MSCRM.BypassBusinessLogicExecution', 'true', 'CustomSync, CustomAsync or CustomSync,CustomAsync'],
+        ['MSCRM.BypassBusinessLogicExecutionStepIds', `${guid(1)},not-a-step`, 'a comma-separated list of plug-in step ids (GUIDs)'],
+        ['MSCRM.BypassBusinessLogicExecutionStepIds', [1, 2, 3, 4].map(guid).join(','), 'at most 3 plug-in step ids'],
+        ['MSCRM.SuppressCallbackRegistrationExpanderJob', 'yes', 'true or false'],
+      ];
+      for (const [name, value, expected] of cases) {
+        const r = await call('POST', `${s.root}${SET}`, { name: 'bypass invalid' }, { [name]: value });
+        expect(r.status, `${name}: ${value}: ${r.text}`).to.equal(400);
+        expect(r.json.error).to.deep.equal({ code: '0x80040203', message: `Invalid value '${value}' for the ${name} header: expected ${expected}.` });
+      }
+      expect(Number((await call('GET', `${s.root}${SET}/$count?$filter=name eq 'bypass invalid'`)).text)).to.equal(0);
+    });
   });
 }

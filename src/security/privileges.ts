@@ -61,6 +61,13 @@ export const ACT_ON_BEHALF = 'prvActOnBehalfOfAnotherUser';
  */
 export const BYPASS_CUSTOM_PLUGINS = 'prvBypassCustomPlugins';
 
+/**
+ * The privilege a request needs to send `MSCRM.BypassBusinessLogicExecution` or
+ * `MSCRM.BypassBusinessLogicExecutionStepIds` (Dataverse "Bypass custom Dataverse logic": held by
+ * System Administrators by default; BypassCustomPluginExecution takes prvBypassCustomPlugins instead).
+ */
+export const BYPASS_CUSTOM_BUSINESS_LOGIC = 'prvBypassCustomBusinessLogic';
+
 /** Tables whose privileges Dataverse names other than by SchemaName (prvReadUser, not prvReadSystemUser). */
 const PRIVILEGE_TABLE_NAMES: Readonly<Record<string, string>> = { systemuser: 'User' };
 
@@ -100,7 +107,7 @@ export function privilegeCatalogue(model: Model): PrivilegeModel[] {
       out.push({ id: privilegeId(name), name, entity, right, depths });
     }
   }
-  for (const name of [ACT_ON_BEHALF, BYPASS_CUSTOM_PLUGINS]) out.push({ id: privilegeId(name), name, depths: ['Global'] });
+  for (const name of [ACT_ON_BEHALF, BYPASS_CUSTOM_PLUGINS, BYPASS_CUSTOM_BUSINESS_LOGIC]) out.push({ id: privilegeId(name), name, depths: ['Global'] });
   return out;
 }
 
