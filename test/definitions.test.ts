@@ -23,17 +23,34 @@ const GLOBAL = 'msdyn_copilotinteractions_msdyn_interactiontype';
 const GUID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 const names = (r: { json: { value: Array<{ LogicalName: string }> } }) => r.json.value.map((v) => v.LogicalName).sort();
 
+/** The shipped metadata files, as buildModel reads them. */
+const shippedFiles = () => readdirSync(SHIPPED_METADATA).filter((n) => n.endsWith('.json')).map((n) => ({ source: n, json: JSON.parse(readFileSync(join(SHIPPED_METADATA, n), 'utf8')) }));
+
 describe('metadata entity types (model/definitions.ts)', () => {
   it('write one global option set the same whichever column reaches it: the first declaration\'s labels and id', () => {
     const table = (name: string) => ({ source: `${name}.json`, json: {
       LogicalName: name, EntitySetName: `${name}s`, PrimaryIdAttribute: `${name}id`, OwnershipType: 'None', HasStateModel: false,
       Attributes: [{ LogicalName: 'new_level', AttributeType: 'Picklist', DisplayName: `Level of ${name}`, OptionSet: { Name: 'new_level', IsGlobal: true, Options: [{ Value: 1, Label: 'Low' }] } }],
     } });
-    const shipped = readdirSync(SHIPPED_METADATA).filter((n) => n.endsWith('.json')).map((n) => ({ source: n, json: JSON.parse(readFileSync(join(SHIPPED_METADATA, n), 'utf8')) }));
+    const shipped = shippedFiles();
     const model = buildModel([...shipped, table('new_d'), table('new_e')]);
     const at = (name: string) => optionSetDefinition(model, model.byLogicalName.get(name)!, model.byLogicalName.get(name)!.attributesByName.get('new_level')!);
     expect(at('new_e')).to.deep.equal(at('new_d'));
     expect((at('new_e')!['DisplayName'] as { UserLocalizedLabel: { Label: string } }).UserLocalizedLabel.Label).to.equal('Level of new_d');
+  });
+
+  it('tell a system global option set (no prefix) from a custom one by its name', () => {
+    const table = { source: 'new_f.json', json: {
+      LogicalName: 'new_f', EntitySetName: 'new_fs', PrimaryIdAttribute: 'new_fid', OwnershipType: 'None', HasStateModel: false,
+      Attributes: [
+        { LogicalName: 'new_budget', AttributeType: 'Picklist', OptionSet: { Name: 'budgetstatus', IsGlobal: true, Options: [{ Value: 0, Label: 'No Committed Budget' }] } },
+        { LogicalName: 'new_level', AttributeType: 'Picklist', OptionSet: { Name: 'new_level', IsGlobal: true, Options: [{ Value: 1, Label: 'Low' }] } },
+      ],
+    } };
+    const model = buildModel([...shippedFiles(), table]);
+    const entity = model.byLogicalName.get('new_f')!;
+    const custom = (column: string) => optionSetDefinition(model, entity, entity.attributesByName.get(column)!)!['IsCustomOptionSet'];
+    expect([custom('new_budget'), custom('new_level')]).to.deep.equal([false, true]);
   });
 
   it('write exactly the properties their declared types list, so $select and $filter checks match the JSON', () => {
@@ -48,7 +65,7 @@ describe('metadata entity types (model/definitions.ts)', () => {
         if (options) for (const k of Object.keys(options)) expect(OPTION_SET_METADATA, k).to.have.own.property(k);
       }
     }
-    const shipped = readdirSync(SHIPPED_METADATA).filter((n) => n.endsWith('.json')).map((n) => ({ source: n, json: JSON.parse(readFileSync(join(SHIPPED_METADATA, n), 'utf8')) }));
+    const shipped = shippedFiles();
     const related = buildModel([...shipped, ...RELATIONSHIP_FILES.map((json) => ({ source: `${json.LogicalName}.json`, json }))]);
     const kinds = new Set<string>();
     for (const r of modelRelationships(related)) {
@@ -162,6 +179,26 @@ for (const database of DATABASES) {
         expect(r.json.error.code).to.equal('0x80060888');
         expect(r.json.error.message).to.contain("is not a member of the enum type 'Microsoft.Dynamics.CRM.EntityKeyIndexStatus' (Pending = 0, InProgress = 1, Active = 2, Failed = 3)");
       }
+    });
+
+    it('reports IsCustomOptionSet as IsCustomAttribute: false for a system table\'s option sets, true for custom columns\' and custom global ones', async () => {
+      const optionSet = async (table: string, column: string, type: string) => {
+        const r = await get(`EntityDefinitions(LogicalName='${table}')/Attributes(LogicalName='${column}')/Microsoft.Dynamics.CRM.${type}?$select=IsCustomAttribute&$expand=OptionSet($select=Name,IsGlobal,IsCustomOptionSet)`);
+        expect(r.status, r.text).to.equal(200);
+        const { MetadataId: _id, ...rest } = r.json.OptionSet;
+        return { IsCustomAttribute: r.json.IsCustomAttribute, OptionSet: rest };
+      };
+      expect(await optionSet('savedquery', 'statecode', 'StateAttributeMetadata')).to.deep.equal({
+        IsCustomAttribute: false, OptionSet: { Name: 'savedquery_statecode', IsGlobal: false, IsCustomOptionSet: false },
+      });
+      expect(await optionSet('systemuser', 'isdisabled', 'BooleanAttributeMetadata')).to.deep.equal({
+        IsCustomAttribute: false, OptionSet: { Name: 'systemuser_isdisabled', IsGlobal: false, IsCustomOptionSet: false },
+      });
+      expect(await optionSet(ENTITY, 'msdyn_scenariotype', 'PicklistAttributeMetadata')).to.deep.equal({
+        IsCustomAttribute: true, OptionSet: { Name: `${ENTITY}_msdyn_scenariotype`, IsGlobal: false, IsCustomOptionSet: true },
+      });
+      const global = await get(`GlobalOptionSetDefinitions(Name='${GLOBAL}')?$select=Name,IsCustomOptionSet`);
+      expect(global.json).to.include({ Name: GLOBAL, IsCustomOptionSet: true });
     });
 
     it('expands a cast column\'s option set: global ones also as GlobalOptionSet, the same as in GlobalOptionSetDefinitions', async () => {

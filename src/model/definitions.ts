@@ -95,6 +95,14 @@ function isCustomName(logicalName: string): boolean {
   return logicalName.includes('_');
 }
 
+/**
+ * Whether column `a` is custom (AttributeMetadata.IsCustomAttribute): a prefixed name the engine
+ * does not add (see isCustomName).
+ */
+function isCustomColumn(a: AttributeModel): boolean {
+  return !a.IsSystemSupplied && isCustomName(a.LogicalName);
+}
+
 /** The MetadataId of `entity`'s EntityMetadata. */
 export function entityMetadataId(entity: EntityModel): string {
   return metadataId('entity', entity.LogicalName);
@@ -323,7 +331,9 @@ function declaringColumn(model: Model, name: string): { entity: EntityModel; a: 
  * The OptionSetMetadata of a Picklist, State or Status column (`OptionSetType` Picklist, State or
  * Status), or the BooleanOptionSetMetadata of a Boolean one (TrueOption / FalseOption, labelled
  * Yes / No); undefined for other columns. A global option set's is its first declaration's
- * (see declaringColumn).
+ * (see declaringColumn). IsCustomOptionSet is false for system option sets (an unprefixed global
+ * name, or a local one of a system column, such as `account.industrycode` or any `statecode`), as
+ * in Dataverse.
  */
 export function optionSetDefinition(model: Model, entity: EntityModel, a: AttributeModel): Definition | undefined {
   if (a.OptionSet?.IsGlobal) {
@@ -334,7 +344,9 @@ export function optionSetDefinition(model: Model, entity: EntityModel, a: Attrib
   const common = {
     MetadataId: metadataId(...id),
     HasChanged: null,
-    IsCustomOptionSet: true,
+    // A global option set is custom by its own name (`new_color`, not `budgetstatus`); a local one
+    // is as custom as its column (IsCustomAttribute).
+    IsCustomOptionSet: a.OptionSet?.IsGlobal ? isCustomName(a.OptionSet.Name) : isCustomColumn(a),
     IsGlobal: a.OptionSet?.IsGlobal ?? false,
     IsManaged: false,
     IsCustomizable: managed(true, 'iscustomizable'),
@@ -458,7 +470,7 @@ export function attributeDefinition(entity: EntityModel, a: AttributeModel): Def
   const id = ['attribute', entity.LogicalName, a.LogicalName];
   const { type, typeName } = ATTRIBUTE_TYPES[a.AttributeType];
   const format = a.Format ?? DEFAULT_FORMAT[a.AttributeType === 'DateTime' && a.DateTimeBehavior === 'DateOnly' ? 'DateOnly' : a.AttributeType] ?? null;
-  const custom = !a.IsSystemSupplied && isCustomName(a.LogicalName);
+  const custom = isCustomColumn(a);
   const own: Record<string, unknown> = {
     MaxLength: a.MaxLength ?? null,
     Format: format,
