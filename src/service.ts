@@ -841,7 +841,7 @@ export class Service {
     if (view && req.query.fetchXml !== undefined) throw Errors.badQuery(`The query option 'fetchXml' cannot be combined with ${view.option}.`);
     const fetch = parseFetchXml(view ? await this.predefinedFetchXml(view, entity) : req.query.fetchXml!);
     if (fetch.aggregate) return this.aggregateResponse(req, planFetchAggregate(entity, fetch, { ...this.context, now: this.context.clock() }, req.prefer, req.query.count === true, this.aggregateRecordLimit));
-    const plan = planFetch(entity, fetch, { ...this.context, now: this.context.clock() }, req.prefer, req.query.count === true);
+    const plan = planFetch(entity, fetch, { ...this.context, now: this.context.clock() }, req.prefer, { count: req.query.count === true });
     const result = await executeRead(this.db, plan.read);
     return fetchResponse(req.serviceRoot, plan, result, req.prefer.includeAnnotations, req.metadata);
   }

@@ -803,7 +803,7 @@ export function pageOffset(page: number, size: number): number {
 }
 
 /**
- * Plans a FetchXML query read through the entity set of `entity`. `countOption` is the URL's
+ * Plans a FetchXML query read through the entity set of `entity`. `options.count` is the URL's
  * `$count=true`, which Dataverse treats as `returntotalrecordcount="true"`.
  *
  * Throws 400 `0x80041102` / `0x80041103` for unknown tables and columns, 400 `0x80040203` for a
@@ -816,11 +816,12 @@ export function pageOffset(page: number, size: number): number {
  * `distinct` with link orders or a total count). 400 `0x80040203` for an attribute alias that is not unique among
  * the returned column names (checkUniqueNames) or holds `@` or `.`.
  * `datasource="retained"` reads the retained rows of a retention-enabled table (Dataverse
- * "Long-term data retention"); 400 on a table without retention. `rowsOnce` (retention criteria,
+ * "Long-term data retention"); 400 on a table without retention. `options.rowsOnce` (retention criteria,
  * which mark rows) plans one-to-many links without columns as restrictions, each row at most once
  * (FetchPlanner).
  */
-export function planFetch(entity: EntityModel, query: FetchQuery, context: FetchContext, prefer: Preferences, countOption = false, rowsOnce = false): FetchPlan {
+export function planFetch(entity: EntityModel, query: FetchQuery, context: FetchContext, prefer: Preferences, options: { readonly count?: boolean; readonly rowsOnce?: boolean } = {}): FetchPlan {
+  const { count: countOption = false, rowsOnce = false } = options;
   checkAggregate(query);
   const planner = new FetchPlanner(context.model, context, rowsOnce);
   const root = planner.root(query, entity);

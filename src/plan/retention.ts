@@ -152,7 +152,7 @@ export function planCriteria(
   // BulkRetain marks rows: one-to-many links without columns keep their meaning of a restriction
   // (each row once; Dataverse documents nothing else for criteria), and rows joined to their
   // one-to-many related rows for their columns would name a row once per related row.
-  const planned = planFetch(entity, query, context, { returnRepresentation: false }, false, true).read;
+  const planned = planFetch(entity, query, context, { returnRepresentation: false }, { rowsOnce: true }).read;
   if (planned.joins) throw Errors.notImplemented('Columns or orders of a one-to-many link-entity in a retention criteria (BulkRetain marks rows, so a row per related row has no meaning there)');
   const cookie = pagingCookie ? decodePagingCookie(planned.orderBy, pagingCookie) : undefined;
   const read: ReadPlan = {
