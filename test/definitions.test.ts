@@ -334,10 +334,16 @@ for (const database of DATABASES) {
         Assign: 'NoCascade', Delete: 'RemoveLink', Merge: 'NoCascade', Reparent: 'NoCascade', Share: 'NoCascade', Unshare: 'NoCascade', RollupView: 'NoCascade', Archive: 'NoCascade',
       });
       const one = await get(`${path}(SchemaName='${data}')?$select=AssociatedMenuConfiguration,RelationshipBehavior`);
+      const system = await get(`${path}(SchemaName='lk_${ENTITY}_createdby')?$select=AssociatedMenuConfiguration,RelationshipBehavior`);
+      expect([system.json.RelationshipBehavior, system.json.AssociatedMenuConfiguration.Order]).to.deep.equal([0, null]);
+      const custom = await get(`${path}?$select=SchemaName&$filter=RelationshipBehavior eq 1 and AssociatedMenuConfiguration/Order eq 10000`);
+      expect(custom.json.value.map((r: { SchemaName: string }) => r.SchemaName)).to.deep.equal([data]);
       expect(one.status, one.text).to.equal(200);
       expect(one.json['@odata.context']).to.equal(`${s.root}$metadata#EntityDefinitions(${id})/ManyToOneRelationships(AssociatedMenuConfiguration,RelationshipBehavior)/$entity`);
       expect(one.json.AssociatedMenuConfiguration).to.deep.include({ Behavior: 'UseCollectionName', Group: 'Details', AvailableOffline: true, ViewId: '00000000-0000-0000-0000-000000000000' });
-      expect(one.json.RelationshipBehavior).to.equal(0);
+      // A custom relationship as Dataverse makes one (Web API Metadata Operations Sample): behavior 1, menu order 10000.
+      expect(one.json.RelationshipBehavior).to.equal(1);
+      expect(one.json.AssociatedMenuConfiguration.Order).to.equal(10000);
       expect((await get(`${path}(${one.json.MetadataId})?$select=SchemaName`)).json.SchemaName).to.equal(data);
       // The referenced side lists it under OneToManyRelationships, not ManyToOneRelationships.
       expect((await get(`EntityDefinitions(LogicalName='msdyn_copilotinteractiondata')/OneToManyRelationships?$select=SchemaName`)).json.value.map((r: { SchemaName: string }) => r.SchemaName)).to.deep.equal([data]);
@@ -401,17 +407,27 @@ for (const database of DATABASES) {
       expect(wrong.status).to.equal(400);
       expect(wrong.json.error.message).to.contain('incompatible types');
 
-      const text = await get(`${columns}(LogicalName='msdyn_name')/Microsoft.Dynamics.CRM.StringAttributeMetadata?$select=Format,FormatName,IsLocalizable,FormulaDefinition,SourceTypeMask`);
+      const text = await get(`${columns}(LogicalName='msdyn_name')/Microsoft.Dynamics.CRM.StringAttributeMetadata?$select=Format,FormatName,IsLocalizable,FormulaDefinition,SourceTypeMask,DatabaseLength,ImeMode,YomiOf`);
       expect(text.status, text.text).to.equal(200);
       const { '@odata.context': _context, ...name } = text.json;
       expect(name).to.deep.equal({
         '@odata.type': '#Microsoft.Dynamics.CRM.StringAttributeMetadata', MetadataId: name.MetadataId, Format: 'Text', FormatName: { Value: 'Text' }, IsLocalizable: false,
-        FormulaDefinition: null, SourceTypeMask: 0,
+        FormulaDefinition: null, SourceTypeMask: 0, DatabaseLength: 200, ImeMode: 'Auto', YomiOf: null,
+      });
+      const long = await get(`${columns}/Microsoft.Dynamics.CRM.StringAttributeMetadata?$select=LogicalName&$filter=DatabaseLength eq 200 and ImeMode eq Microsoft.Dynamics.CRM.ImeMode'Auto' and YomiOf eq null and IsCustomAttribute eq true and AttributeOf eq null`);
+      expect(long.status, long.text).to.equal(200);
+      expect(names(long)).to.deep.equal(['msdyn_interactionforid', 'msdyn_interactionforlogicalname', 'msdyn_name', 'msdyn_scenariorequestid']);
+      // A lookup's phonetic (yomi) name column is the yomi of its name column.
+      const yomi = await get(`${columns}/Microsoft.Dynamics.CRM.StringAttributeMetadata?$select=LogicalName,YomiOf&$filter=YomiOf ne null`);
+      expect(Object.fromEntries(yomi.json.value.map((a: Record<string, string>) => [a['LogicalName'], a['YomiOf']]))).to.deep.equal({
+        createdbyyominame: 'createdbyname', createdonbehalfbyyominame: 'createdonbehalfbyname', modifiedbyyominame: 'modifiedbyname', modifiedonbehalfbyyominame: 'modifiedonbehalfbyname',
       });
       const byFormat = await get(`${columns}/Microsoft.Dynamics.CRM.StringAttributeMetadata?$select=LogicalName&$filter=FormatName/Value eq 'Text' and IsCustomAttribute eq true and AttributeOf eq null`);
       expect(names(byFormat)).to.deep.equal(['msdyn_interactionforid', 'msdyn_interactionforlogicalname', 'msdyn_name', 'msdyn_scenariorequestid']);
-      const memo = await get(`${columns}(LogicalName='msdyn_interactioncontext')/Microsoft.Dynamics.CRM.MemoAttributeMetadata?$select=IsLocalizable`);
-      expect(memo.json.IsLocalizable).to.equal(false);
+      const memo = await get(`${columns}(LogicalName='msdyn_interactioncontext')/Microsoft.Dynamics.CRM.MemoAttributeMetadata?$select=IsLocalizable,ImeMode`);
+      expect(memo.json).to.deep.include({ IsLocalizable: false, ImeMode: 'Auto' });
+      const stamped = await get(`${columns}(LogicalName='msdyn_clienttimestamp')?$select=CreatedOn,ModifiedOn`);
+      expect(stamped.json).to.deep.include({ CreatedOn: null, ModifiedOn: null });
       const integer = await get(`${columns}(LogicalName='importsequencenumber')/Microsoft.Dynamics.CRM.IntegerAttributeMetadata?$select=FormulaDefinition,SourceTypeMask`);
       expect(integer.json).to.deep.include({ FormulaDefinition: null, SourceTypeMask: 0 });
       const flag = await get(`EntityDefinitions(LogicalName='privilege')/Attributes(LogicalName='canbebasic')/Microsoft.Dynamics.CRM.BooleanAttributeMetadata?$select=FormulaDefinition,SourceTypeMask`);
@@ -422,7 +438,15 @@ for (const database of DATABASES) {
       expect(declared('EntityType', 'DateTimeAttributeMetadata')).to.deep.include({
         MinSupportedValue: 'Edm.DateTimeOffset', MaxSupportedValue: 'Edm.DateTimeOffset', CanChangeDateTimeBehavior: 'mscrm.BooleanManagedProperty', FormulaDefinition: 'Edm.String', SourceTypeMask: 'Edm.Int32',
       });
-      expect(declared('EntityType', 'StringAttributeMetadata')).to.deep.include({ FormatName: 'mscrm.StringFormatName', IsLocalizable: 'Edm.Boolean' });
+      expect(declared('EntityType', 'StringAttributeMetadata')).to.deep.include({
+        FormatName: 'mscrm.StringFormatName', IsLocalizable: 'Edm.Boolean', DatabaseLength: 'Edm.Int32', ImeMode: 'mscrm.ImeMode', YomiOf: 'Edm.String',
+      });
+      for (const type of ['MemoAttributeMetadata', 'DateTimeAttributeMetadata', 'DecimalAttributeMetadata', 'DoubleAttributeMetadata', 'MoneyAttributeMetadata']) {
+        expect(declared('EntityType', type), type).to.deep.include({ ImeMode: 'mscrm.ImeMode' });
+      }
+      expect(declared('EntityType', 'AttributeMetadata')).to.deep.include({ CreatedOn: 'Edm.DateTimeOffset', ModifiedOn: 'Edm.DateTimeOffset' });
+      expect(schema.EnumType.find((t: any) => t.$.Name === 'ImeMode').Member.map((m: any) => [m.$.Name, m.$.Value]))
+        .to.deep.equal([['Auto', '0'], ['Inactive', '1'], ['Active', '2'], ['Disabled', '3']]);
       expect(declared('ComplexType', 'StringFormatName')).to.deep.equal({ Value: 'Edm.String' });
       expect(declared('EntityType', 'MoneyAttributeMetadata')).to.deep.include({ PrecisionSource: 'Edm.Int32', IsBaseCurrency: 'Edm.Boolean', CalculationOf: 'Edm.String' });
     });
@@ -456,7 +480,9 @@ for (const database of DATABASES) {
         IsDocumentRecommendationsEnabled: false, IsMSTeamsIntegrationEnabled: false, IsEnabledForExternalChannels: false, HasFeedback: false, SyncToExternalSearchIndex: false,
         IsRetrieveAuditEnabled: false, IsRetrieveMultipleAuditEnabled: false, IsAIRUpdated: false, IsImportable: false, IsEnabledForCharts: false, IsEnabledForTrace: false,
         IsQuickCreateEnabled: false, IsReadingPaneEnabled: false, MobileOfflineFilters: '', RecurrenceBaseEntityLogicalName: null, ReportViewName: null,
-        UsesBusinessDataLabelTable: false, IsSolutionAware: false, SettingOf: null, DataSourceId: null,
+        UsesBusinessDataLabelTable: false, IsSolutionAware: false, SettingOf: null, DataSourceId: null, AutoReplicateClusterRecords: false, CanChangeClusterMode: false,
+        // What Dataverse answers for a table (Web API Metadata Operations Sample), without a record of when it was made.
+        CreatedOn: null, ModifiedOn: null, DaysSinceRecordLastModified: 0, HasEmailAddresses: false, OwnerId: null, OwnerIdType: 8, OwningBusinessUnit: null, Settings: [],
       };
       const flag = (Value: boolean, name: string, CanBeChanged = true) => ({ Value, CanBeChanged, ManagedPropertyLogicalName: name });
       const managed = {
@@ -482,7 +508,7 @@ for (const database of DATABASES) {
       // An intersect table's rows are links: it takes part in no relationship of its own.
       const intersect = await get(`EntityDefinitions(LogicalName='systemuserroles')?$select=${Object.keys(eligibility(false)).join(',')},IsMappable`);
       expect(intersect.json).to.deep.include({ ...eligibility(false), IsMappable: flag(false, 'ismappable', false) });
-      const links = await get('EntityDefinitions?$select=LogicalName&$filter=CanBeInManyToMany/Value eq false and ActivityTypeMask eq 0 and IsImportable eq false');
+      const links = await get('EntityDefinitions?$select=LogicalName&$filter=CanBeInManyToMany/Value eq false and ActivityTypeMask eq 0 and IsImportable eq false and OwnerIdType eq 8 and HasEmailAddresses eq false and CreatedOn eq null and OwnerId eq null');
       expect(names(links)).to.deep.equal(['systemuserroles']);
       const plurals = await get('EntityDefinitions?$select=LogicalName,CollectionSchemaName&$filter=LogicalName eq \'userquery\' or LogicalName eq \'systemuser\' or LogicalName eq \'msdyn_copilotinteraction\'');
       expect(Object.fromEntries(plurals.json.value.map((e: Record<string, string>) => [e['LogicalName'], e['CollectionSchemaName']]))).to.deep.equal({
@@ -494,7 +520,11 @@ for (const database of DATABASES) {
       expect(declared).to.deep.include({
         ActivityTypeMask: 'Edm.Int32', CanTriggerWorkflow: 'Edm.Boolean', MobileOfflineFilters: 'Edm.String', DataSourceId: 'Edm.Guid',
         CanBeInManyToMany: 'mscrm.BooleanManagedProperty', IsDuplicateDetectionEnabled: 'mscrm.BooleanManagedProperty',
+        CreatedOn: 'Edm.DateTimeOffset', ModifiedOn: 'Edm.DateTimeOffset', DaysSinceRecordLastModified: 'Edm.Int32', HasEmailAddresses: 'Edm.Boolean',
+        OwnerId: 'Edm.Guid', OwnerIdType: 'Edm.Int32', OwningBusinessUnit: 'Edm.Guid', Settings: 'Collection(mscrm.EntitySetting)',
       });
+      const setting = schema.ComplexType.find((t: any) => t.$.Name === 'EntitySetting').Property.map((p: any) => [p.$.Name, p.$.Type]);
+      expect(setting).to.deep.equal([['Name', 'Edm.String'], ['Value', 'Edm.String']]);
       for (const name of [...Object.keys(features), ...Object.keys(managed), ...Object.keys(eligibility(true))]) expect(declared, name).to.have.own.property(name);
     });
 
@@ -614,12 +644,25 @@ for (const database of DATABASES) {
       expect((await get(`EntityDefinitions(LogicalName='${ENTITY}')/Attributes/Microsoft.Dynamics.CRM.PicklistAttributeMetadata/OptionSet`)).status, 'an option set needs the column\'s key').to.equal(501);
     });
 
-    it('lists a many-to-many relationship on both tables and in RelationshipDefinitions', async () => {
+    it('lists a many-to-many relationship on both tables and in RelationshipDefinitions, with menu orders as Dataverse gives them; a Double column\'s default Precision', async () => {
       const dir = mkdtempSync(join(tmpdir(), 'tessera-rel-'));
       cpSync(SHIPPED_METADATA, dir, { recursive: true });
       for (const file of RELATIONSHIP_FILES) writeFileSync(join(dir, `${file.LogicalName}.json`), JSON.stringify(file));
+      writeFileSync(join(dir, 'new_reading.json'), JSON.stringify({
+        LogicalName: 'new_reading', EntitySetName: 'new_readings', PrimaryIdAttribute: 'new_readingid', OwnershipType: 'OrganizationOwned',
+        Attributes: [{ LogicalName: 'new_value', AttributeType: 'Double' }, { LogicalName: 'new_exact', AttributeType: 'Double', Precision: 5 }],
+      }));
       const related = await startServer(dir, database);
       try {
+        // A Double column without a Precision has Dataverse's default.
+        const doubles = await call('GET', `${related.root}EntityDefinitions(LogicalName='new_reading')/Attributes/Microsoft.Dynamics.CRM.DoubleAttributeMetadata?$select=LogicalName,Precision,ImeMode&$filter=Precision le 5`);
+        expect(doubles.status, doubles.text).to.equal(200);
+        expect(Object.fromEntries(doubles.json.value.map((a: Record<string, unknown>) => [a['LogicalName'], [a['Precision'], a['ImeMode']]])))
+          .to.deep.equal({ new_value: [2, 'Auto'], new_exact: [5, 'Auto'] });
+        // Custom many-to-many relationships list their rows at Dataverse's menu order; system ones have none.
+        const menus = await call('GET', `${related.root}RelationshipDefinitions/Microsoft.Dynamics.CRM.ManyToManyRelationshipMetadata?$select=SchemaName,IsCustomRelationship,Entity1AssociatedMenuConfiguration,Entity2AssociatedMenuConfiguration`);
+        expect(Object.fromEntries(menus.json.value.map((r: Record<string, any>) => [r['SchemaName'], [r['IsCustomRelationship'], r['Entity1AssociatedMenuConfiguration'].Order, r['Entity2AssociatedMenuConfiguration'].Order]])))
+          .to.deep.equal({ systemuserroles_association: [false, null, null], [TAGS]: [true, 10000, 10000] });
         const expected = {
           SchemaName: TAGS, Entity1LogicalName: ENTITY, Entity2LogicalName: 'new_tag', IntersectEntityName: TAGS, Entity1IntersectAttribute: `${ENTITY}id`,
           Entity2IntersectAttribute: 'new_tagid', Entity1NavigationPropertyName: TAGS, Entity2NavigationPropertyName: TAGS,

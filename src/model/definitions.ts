@@ -191,9 +191,29 @@ export function entityDefinition(entity: EntityModel, privileges: readonly Table
     DataProviderId: null,
     ...relationshipEligibility(entity),
     ...ABSENT_FEATURES,
+    ...UNRECORDED,
+    // EntitySetting items: no table has settings of its own (Web API Metadata Operations Sample).
+    Settings: [],
     Privileges: privilegeDefinitions(privileges),
   };
 }
+
+/**
+ * The EntityMetadata properties of a definition's own record, as Dataverse answers them for a
+ * custom table (Web API Metadata Operations Sample, `GET EntityDefinitions(LogicalName='sample_bankaccount')`):
+ * no owner (OwnerId and OwningBusinessUnit null, OwnerIdType 8), no email addresses, no
+ * DaysSinceRecordLastModified limit for offline clients (0). CreatedOn and ModifiedOn are null:
+ * Tessera keeps no record of when a metadata file's definition was made (Dataverse's are times).
+ */
+const UNRECORDED: Readonly<Definition> = Object.freeze({
+  CreatedOn: null,
+  ModifiedOn: null,
+  DaysSinceRecordLastModified: 0,
+  HasEmailAddresses: false,
+  OwnerId: null,
+  OwnerIdType: 8,
+  OwningBusinessUnit: null,
+});
 
 /**
  * SecurityPrivilegeMetadata of a table's privileges, in PrivilegeType order (Create, Read, Write,
@@ -244,7 +264,8 @@ function relationshipEligibility(entity: EntityModel): Definition {
  * auditing of reads, duplicate detection, mail merge, mobile or offline clients (empty
  * MobileOfflineFilters), quick create, reading pane, charts, import wizard, tracing,
  * hierarchies, recurring appointments, report views, business data labels, virtual-table data
- * sources, settings tables or solutions. CanModifyAdditionalSettings is true, as on columns.
+ * sources, settings tables, solutions or clusters (AutoReplicateClusterRecords, CanChangeClusterMode,
+ * Boolean in the EntityMetadata EntityType reference). CanModifyAdditionalSettings is true, as on columns.
  */
 const ABSENT_FEATURES: Readonly<Definition> = Object.freeze({
   ActivityTypeMask: 0,
@@ -278,6 +299,8 @@ const ABSENT_FEATURES: Readonly<Definition> = Object.freeze({
   IsSolutionAware: false,
   SettingOf: null,
   DataSourceId: null,
+  AutoReplicateClusterRecords: false,
+  CanChangeClusterMode: false,
   IsDuplicateDetectionEnabled: managed(false, 'canmodifyduplicatedetectionsettings'),
   IsMailMergeEnabled: managed(false, 'canmodifymailmergesettings'),
   IsVisibleInMobile: managed(false, 'canmodifymobilevisibility'),
@@ -385,6 +408,7 @@ export const ENUMS: Readonly<Record<string, readonly string[]>> = {
   AssociatedMenuGroup: ['Details', 'Sales', 'Service', 'Marketing'],
   SecurityTypes: ['None', 'Append', 'ParentChild', 'Pointer', 'Inheritance'],
   PrivilegeType: ['None', 'Create', 'Read', 'Write', 'Delete', 'Assign', 'Share', 'Append', 'AppendTo'],
+  ImeMode: ['Auto', 'Inactive', 'Active', 'Disabled'],
 };
 
 /** The flag enums of ENUMS (members combine), with Dataverse's member values in ENUMS' order. */
@@ -423,28 +447,35 @@ const MANAGED: PropertyType = { complex: { Value: 'Boolean', CanBeChanged: 'Bool
  * derived types that can be calculated declare; Tessera has no such columns, so they are null and 0.
  */
 const CALCULATED: Readonly<Record<string, PropertyType>> = { FormulaDefinition: 'String', SourceTypeMask: 'Int32' };
+/**
+ * ImeMode, which the derived types of typed-text columns declare (String, Memo, DateTime, Decimal,
+ * Double, Money: SDK and PowerApps-Samples WebAPIService/Metadata/Types); every column's is Auto,
+ * the input method editor's own choice (ImeMode enum, 0), as for a column created without one.
+ */
+const IME: Readonly<Record<string, PropertyType>> = { ImeMode: { enum: 'ImeMode' } };
 
 /**
  * The properties each derived AttributeMetadata type adds to the base type's, with their types
  * (Web API Metadata Entity Type Reference, e.g. DateTimeAttributeMetadata EntityType; the same
  * lists as Microsoft's Web API sample types, PowerApps-Samples WebAPIService/Metadata/Types),
- * besides the navigation properties OptionSet / GlobalOptionSet of the option-set types. Left out:
- * ImeMode (no input method editor to describe), StringAttributeMetadata DatabaseLength and YomiOf,
- * which the metadata files do not tell.
+ * besides the navigation properties OptionSet / GlobalOptionSet of the option-set types, and the
+ * ImeMode (input method editor) of the types that take typed text.
  */
 const DERIVED_PROPERTIES: Readonly<Record<string, Readonly<Record<string, PropertyType>>>> = {
-  StringAttributeMetadata: { MaxLength: 'Int32', Format: { enum: 'StringFormat' }, FormatName: STRING_FORMAT_NAME, IsLocalizable: 'Boolean', ...CALCULATED },
-  MemoAttributeMetadata: { MaxLength: 'Int32', Format: { enum: 'StringFormat' }, IsLocalizable: 'Boolean' },
+  StringAttributeMetadata: {
+    MaxLength: 'Int32', Format: { enum: 'StringFormat' }, FormatName: STRING_FORMAT_NAME, IsLocalizable: 'Boolean', DatabaseLength: 'Int32', YomiOf: 'String', ...IME, ...CALCULATED,
+  },
+  MemoAttributeMetadata: { MaxLength: 'Int32', Format: { enum: 'StringFormat' }, IsLocalizable: 'Boolean', ...IME },
   IntegerAttributeMetadata: { MinValue: 'Number', MaxValue: 'Number', Format: { enum: 'IntegerFormat' }, ...CALCULATED },
   BigIntAttributeMetadata: { MinValue: 'Number', MaxValue: 'Number' },
-  DecimalAttributeMetadata: { MinValue: 'Number', MaxValue: 'Number', Precision: 'Int32', ...CALCULATED },
-  DoubleAttributeMetadata: { MinValue: 'Number', MaxValue: 'Number', Precision: 'Int32' },
+  DecimalAttributeMetadata: { MinValue: 'Number', MaxValue: 'Number', Precision: 'Int32', ...IME, ...CALCULATED },
+  DoubleAttributeMetadata: { MinValue: 'Number', MaxValue: 'Number', Precision: 'Int32', ...IME },
   MoneyAttributeMetadata: {
-    MinValue: 'Number', MaxValue: 'Number', Precision: 'Int32', PrecisionSource: 'Int32', IsBaseCurrency: 'Boolean', CalculationOf: 'String', ...CALCULATED,
+    MinValue: 'Number', MaxValue: 'Number', Precision: 'Int32', PrecisionSource: 'Int32', IsBaseCurrency: 'Boolean', CalculationOf: 'String', ...IME, ...CALCULATED,
   },
   DateTimeAttributeMetadata: {
     Format: { enum: 'DateTimeFormat' }, DateTimeBehavior: DATE_TIME_BEHAVIOR, CanChangeDateTimeBehavior: MANAGED, MinSupportedValue: 'DateTimeOffset',
-    MaxSupportedValue: 'DateTimeOffset', ...CALCULATED,
+    MaxSupportedValue: 'DateTimeOffset', ...IME, ...CALCULATED,
   },
   LookupAttributeMetadata: { Targets: 'Collection' },
   PicklistAttributeMetadata: { DefaultFormValue: 'Int32', ParentPicklistLogicalName: 'String', ChildPicklistLogicalNames: 'Collection', ...CALCULATED },
@@ -478,9 +509,12 @@ export function attributeDefinition(entity: EntityModel, a: AttributeModel): Def
     FormatName: { Value: format },
     // Localizable values are for a few system tables' columns only (StringAttributeMetadata.IsLocalizable).
     IsLocalizable: false,
+    DatabaseLength: a.MaxLength === undefined ? null : a.MaxLength * DATABASE_BYTES_PER_CHARACTER,
+    YomiOf: yomiOf(entity, a),
+    ImeMode: 'Auto',
     MinValue: a.MinValue ?? null,
     MaxValue: a.MaxValue ?? null,
-    Precision: a.Precision ?? null,
+    Precision: a.Precision ?? (a.AttributeType === 'Double' ? DOUBLE_PRECISION : null),
     // Money: 0, the column's own Precision, which values are rounded to (MoneyAttributeMetadata.PrecisionSource);
     // there are no transaction currencies, hence no base-currency (`_base`) columns.
     PrecisionSource: 0,
@@ -551,9 +585,35 @@ export function attributeDefinition(entity: EntityModel, a: AttributeModel): Def
     // Whether the column is a property of its EntityType (not a lookup's name or type column).
     IsValidODataAttribute: entity.attributesByProperty.get(a.PropertyName) === a,
     CanModifyAdditionalSettings: managed(true, 'canmodifyadditionalsettings'),
+    // No record of when a metadata file's column was made (see UNRECORDED).
+    CreatedOn: null,
+    ModifiedOn: null,
   };
   for (const name of derivedProperties(type)) d[name] = own[name];
   return d;
+}
+
+/**
+ * StringAttributeMetadata.DatabaseLength per character of MaxLength: Dataverse stores text as
+ * nvarchar, two bytes a character, and reports the column's length in bytes.
+ */
+const DATABASE_BYTES_PER_CHARACTER = 2;
+
+/**
+ * DoubleAttributeMetadata.Precision of a column whose file gives none: 2 digits after the point,
+ * the default of a Floating Point Number column Dataverse makes (the Decimal column's too, see
+ * loader.ts DEFAULT_PRECISION); Dataverse allows 0 to 5 (MinSupportedPrecision, MaxSupportedPrecision).
+ * A Double's Precision only says how values are shown: they are stored and answered unrounded.
+ */
+const DOUBLE_PRECISION = 2;
+
+/**
+ * StringAttributeMetadata.YomiOf of column `a`: the column whose phonetic (yomi) spelling it holds,
+ * as Dataverse pairs a lookup's `<lookup>yominame` with its `<lookup>name`; null for other columns.
+ */
+function yomiOf(entity: EntityModel, a: AttributeModel): string | null {
+  const match = /^(.*)yominame$/.exec(a.LogicalName);
+  return match && entity.attributesByName.has(`${match[1]}name`) ? `${match[1]}name` : null;
 }
 
 /**
@@ -635,14 +695,26 @@ export function entityRelationships(model: Model, entity: EntityModel, property:
 
 /**
  * An AssociatedMenuConfiguration: how a model-driven app would list the related rows. Tessera has
- * no app, so every relationship has Dataverse's default (the collection name, in Details).
+ * no app, so every relationship has Dataverse's default (the collection name, in Details), at
+ * Order 10000 for a custom relationship, as Dataverse gives one (Web API Metadata Operations
+ * Sample, sections 4 to 7), and no Order (null) for a system one.
  */
-function associatedMenu(...id: string[]): Definition {
+function associatedMenu(custom: boolean, ...id: string[]): Definition {
   return {
-    Behavior: 'UseCollectionName', Group: 'Details', Label: label(undefined, ...id), Order: null, IsCustomizable: true, Icon: null,
+    Behavior: 'UseCollectionName', Group: 'Details', Label: label(undefined, ...id), Order: custom ? CUSTOM_MENU_ORDER : null, IsCustomizable: true, Icon: null,
     ViewId: '00000000-0000-0000-0000-000000000000', AvailableOffline: true, MenuId: null, QueryApi: null,
   };
 }
+
+/** AssociatedMenuConfiguration.Order of a custom relationship (Web API Metadata Operations Sample). */
+const CUSTOM_MENU_ORDER = 10000;
+
+/**
+ * OneToManyRelationshipMetadata.RelationshipBehavior of a custom relationship: 1, as Dataverse
+ * answers for the lookups it makes (Web API Metadata Operations Sample, sections 4 to 6); a
+ * system relationship's is 0.
+ */
+const CUSTOM_RELATIONSHIP_BEHAVIOR = 1;
 
 /**
  * OneToManyRelationshipMetadata or ManyToManyRelationshipMetadata of `r`, with `@odata.type`.
@@ -663,10 +735,12 @@ export function relationshipDefinition(r: AnyRelationship): Definition {
     IntroducedVersion: INTRODUCED_VERSION,
   };
   if (r.RelationshipType === 'ManyToManyRelationship') {
+    // Custom as its intersect table is: `new_…` links are, `systemuserroles_association` is not.
+    const custom = isCustomName(r.IntersectEntity.LogicalName);
     return {
       '@odata.type': '#Microsoft.Dynamics.CRM.ManyToManyRelationshipMetadata',
       ...base,
-      IsCustomRelationship: isCustomName(r.SchemaName),
+      IsCustomRelationship: custom,
       SecurityTypes: 'None',
       Entity1LogicalName: r.Entity1.LogicalName,
       Entity2LogicalName: r.Entity2.LogicalName,
@@ -675,17 +749,18 @@ export function relationshipDefinition(r: AnyRelationship): Definition {
       Entity2IntersectAttribute: r.Entity2IntersectAttribute.LogicalName,
       Entity1NavigationPropertyName: r.Entity1NavigationPropertyName,
       Entity2NavigationPropertyName: r.Entity2NavigationPropertyName,
-      Entity1AssociatedMenuConfiguration: associatedMenu('relationship', r.SchemaName, 'Entity1'),
-      Entity2AssociatedMenuConfiguration: associatedMenu('relationship', r.SchemaName, 'Entity2'),
+      Entity1AssociatedMenuConfiguration: associatedMenu(custom, 'relationship', r.SchemaName, 'Entity1'),
+      Entity2AssociatedMenuConfiguration: associatedMenu(custom, 'relationship', r.SchemaName, 'Entity2'),
     };
   }
+  const custom = isCustomName(r.ReferencingAttribute.LogicalName);
   return {
     '@odata.type': '#Microsoft.Dynamics.CRM.OneToManyRelationshipMetadata',
     ...base,
-    IsCustomRelationship: isCustomName(r.ReferencingAttribute.LogicalName),
+    IsCustomRelationship: custom,
     SecurityTypes: isSystemLookup(r.ReferencingAttribute) ? 'None' : 'Append',
     IsHierarchical: false,
-    RelationshipBehavior: 0,
+    RelationshipBehavior: custom ? CUSTOM_RELATIONSHIP_BEHAVIOR : 0,
     IsDenormalizedLookup: null,
     DenormalizedAttributeName: null,
     IsRelationshipAttributeDenormalized: false,
@@ -698,7 +773,7 @@ export function relationshipDefinition(r: AnyRelationship): Definition {
     ReferencedEntityNavigationPropertyName: r.ReferencedEntityNavigationPropertyName,
     ReferencingEntityNavigationPropertyName: r.ReferencingEntityNavigationPropertyName,
     CascadeConfiguration: { ...r.CascadeConfiguration },
-    AssociatedMenuConfiguration: associatedMenu('relationship', r.SchemaName),
+    AssociatedMenuConfiguration: associatedMenu(custom, 'relationship', r.SchemaName),
   };
 }
 
@@ -729,7 +804,7 @@ export const OPTION_DERIVED: Readonly<Record<string, Readonly<Record<string, Pro
  */
 export const COLLECTION_ITEMS: Readonly<Record<string, string>> = {
   LocalizedLabels: 'LocalizedLabel', Targets: 'Edm.String', KeyAttributes: 'Edm.String', Options: 'OptionMetadata', RelationshipAttributes: 'Edm.String',
-  ParentValues: 'Edm.Int32', ChildPicklistLogicalNames: 'Edm.String', Privileges: 'SecurityPrivilegeMetadata',
+  ParentValues: 'Edm.Int32', ChildPicklistLogicalNames: 'Edm.String', Privileges: 'SecurityPrivilegeMetadata', Settings: 'EntitySetting',
 };
 /** SecurityPrivilegeMetadata, as privilegeDefinitions writes it (the items of EntityMetadata.Privileges). */
 const SECURITY_PRIVILEGE: PropertyType = {
@@ -739,8 +814,10 @@ const SECURITY_PRIVILEGE: PropertyType = {
   },
   name: 'SecurityPrivilegeMetadata',
 };
+/** EntitySetting (the items of EntityMetadata.Settings): a named value. */
+const ENTITY_SETTING: PropertyType = { complex: { Name: 'String', Value: 'String' }, name: 'EntitySetting' };
 /** The complex types no property of the metadata entity types names directly. */
-export const OTHER_COMPLEX_TYPES: readonly PropertyType[] = [OPTION, SECURITY_PRIVILEGE];
+export const OTHER_COMPLEX_TYPES: readonly PropertyType[] = [OPTION, SECURITY_PRIVILEGE, ENTITY_SETTING];
 /** EntityMetadata's properties, as entityDefinition writes them. */
 export const ENTITY_METADATA: Readonly<Record<string, PropertyType>> = {
   MetadataId: 'Guid', HasChanged: 'Boolean', LogicalName: 'String', SchemaName: 'String', EntitySetName: 'String', LogicalCollectionName: 'String',
@@ -763,9 +840,11 @@ export const ENTITY_METADATA: Readonly<Record<string, PropertyType>> = {
   IsRetrieveAuditEnabled: 'Boolean', IsRetrieveMultipleAuditEnabled: 'Boolean', IsAIRUpdated: 'Boolean', IsImportable: 'Boolean',
   IsEnabledForCharts: 'Boolean', IsEnabledForTrace: 'Boolean', IsQuickCreateEnabled: 'Boolean', IsReadingPaneEnabled: 'Boolean',
   MobileOfflineFilters: 'String', RecurrenceBaseEntityLogicalName: 'String', ReportViewName: 'String', UsesBusinessDataLabelTable: 'Boolean',
-  IsSolutionAware: 'Boolean', SettingOf: 'String', DataSourceId: 'Guid', IsDuplicateDetectionEnabled: MANAGED, IsMailMergeEnabled: MANAGED,
+  IsSolutionAware: 'Boolean', SettingOf: 'String', DataSourceId: 'Guid', AutoReplicateClusterRecords: 'Boolean', CanChangeClusterMode: 'Boolean', IsDuplicateDetectionEnabled: MANAGED, IsMailMergeEnabled: MANAGED,
   IsVisibleInMobile: MANAGED, IsVisibleInMobileClient: MANAGED, IsReadOnlyInMobileClient: MANAGED, IsOfflineInMobileClient: MANAGED,
   CanChangeHierarchicalRelationship: MANAGED, CanEnableSyncToExternalSearchIndex: MANAGED, CanModifyAdditionalSettings: MANAGED,
+  CreatedOn: 'DateTimeOffset', ModifiedOn: 'DateTimeOffset', DaysSinceRecordLastModified: 'Int32', HasEmailAddresses: 'Boolean', OwnerId: 'Guid',
+  OwnerIdType: 'Int32', OwningBusinessUnit: 'Guid', Settings: 'Collection',
   Privileges: 'Collection',
 };
 
@@ -781,7 +860,7 @@ export const ATTRIBUTE_METADATA: Readonly<Record<string, PropertyType>> = {
   IsSecured: 'Boolean', CanBeSecuredForRead: 'Boolean', CanBeSecuredForCreate: 'Boolean', CanBeSecuredForUpdate: 'Boolean', IsRetrievable: 'Boolean',
   IsValidForForm: 'Boolean', IsValidForGrid: 'Boolean', IsRequiredForForm: 'Boolean', IsDataSourceSecret: 'Boolean', SourceType: 'Int32',
   IntroducedVersion: 'String', DeprecatedVersion: 'String', AutoNumberFormat: 'String', ExternalName: 'String', InheritsFrom: 'String',
-  LinkedAttributeId: 'Guid', IsValidODataAttribute: 'Boolean', CanModifyAdditionalSettings: MANAGED,
+  LinkedAttributeId: 'Guid', IsValidODataAttribute: 'Boolean', CanModifyAdditionalSettings: MANAGED, CreatedOn: 'DateTimeOffset', ModifiedOn: 'DateTimeOffset',
 };
 
 /** The properties of AttributeMetadata (no `type`) or of its derived type `type`. */
