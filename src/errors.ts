@@ -1,3 +1,5 @@
+import { crmDateTimeText, DATE_TIME_MAX, DATE_TIME_MIN } from './model/date-time-range.js';
+
 /**
  * Dataverse error envelope and the error catalogue every stage raises from.
  *
@@ -152,9 +154,21 @@ export const Errors = {
    */
   retainedRecord: (logicalName: string, id: string) =>
     new ServiceError(400, '0x80040203', `The ${logicalName} record with Id = ${id} is retained (msft_datastate = 1) and cannot be updated; roll the retention back with RollbackRetain first.`),
-  /** 400 `0x80040239`: date-time outside 1753-01-01 … 9999-12-31 or unreadable. */
-  invalidDateTime: () =>
-    new ServiceError(400, '0x80040239', 'The date-time format is invalid, or value is outside the supported range.'),
+  /**
+   * 400 `0x80040239`: a date-time outside the range a DateTime column holds (model/date-time-range.ts),
+   * at `ms` since the epoch. Below it, Dataverse's own text (as its Web API answers a value of
+   * 0001-01-01, microsoft/coe-starter-kit#6417, its misspelling kept); above it, the same sentence
+   * turned round (no Dataverse answer for that side is published). An instant no calendar writes
+   * (NaN from date arithmetic that overflowed) gets a plain sentence naming the range.
+   */
+  dateTimeOutOfRange: (ms: number) => {
+    const actual = crmDateTimeText(ms);
+    const [min, max] = [crmDateTimeText(DATE_TIME_MIN), crmDateTimeText(DATE_TIME_MAX)];
+    const text = actual === undefined ? `The date-time is outside the range supported by CrmDateTime, ${min} to ${max}.`
+      : ms < DATE_TIME_MIN ? `DateTime is less than minumum value supported by CrmDateTime. Actual value: ${actual}, Minimum value supported: ${min}`
+      : `DateTime is greater than maximum value supported by CrmDateTime. Actual value: ${actual}, Maximum value supported: ${max}`;
+    return new ServiceError(400, '0x80040239', text);
+  },
   /**
    * 400 `0x8004E023` AggregateQueryRecordLimit: an aggregate query would read more rows than the
    * limit (50,000 by default). Text from Dataverse's "Aggregate data using FetchXml" (2023-08); the

@@ -108,10 +108,10 @@ for (const database of DATABASES) {
       expect(await q(`${F}.Yesterday(PropertyName='msdyn_clienttimestamp')`)).to.deep.equal(['yesterday noon']);
       expect(await q(`${F}.Tomorrow(PropertyName='msdyn_clienttimestamp')`)).to.deep.equal(['tomorrow noon']);
       expect(await q(`${F}.Today(PropertyName='createdon')`)).to.have.length(rows.length);
-      // The last day a column can hold: its day after is no bound, not an out-of-range value.
-      expect(await q(`${F}.On(PropertyName='msdyn_clienttimestamp',PropertyValue='9999-12-31')`)).to.deep.equal([]);
+      // The last day a column can hold (MaxSupportedValue's): its day after is no bound, not an out-of-range value.
+      expect(await q(`${F}.On(PropertyName='msdyn_clienttimestamp',PropertyValue='9999-12-30')`)).to.deep.equal([]);
       const dated = await q(`msdyn_clienttimestamp ne null`);
-      expect(await q(`${F}.OnOrBefore(PropertyName='msdyn_clienttimestamp',PropertyValue='9999-12-31')`)).to.deep.equal(dated);
+      expect(await q(`${F}.OnOrBefore(PropertyName='msdyn_clienttimestamp',PropertyValue='9999-12-30')`)).to.deep.equal(dated);
       expect(await q(`${F}.OnOrAfter(PropertyName='msdyn_clienttimestamp',PropertyValue='1753-01-01')`)).to.deep.equal(dated);
       // Days no calendar has are refused, not rolled into the next month.
       for (const bad of ['2024-02-30', '2023-02-29', '2024-04-31', '2024-13-01', '2024-02-28T25:00:00Z', '2024-02-28garbage']) {

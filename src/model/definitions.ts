@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { pkOf } from './primary-key.js';
+import { DATE_TIME_MAX_TEXT, DATE_TIME_MIN_TEXT } from './date-time-range.js';
 import { isSystemLookup } from './relationships.js';
 import type { AttributeModel, AttributeType, EntityModel, ManyToManyRelationshipModel, Model, OptionMetadata, RelationshipModel } from './types.js';
 
@@ -523,8 +524,9 @@ export function attributeDefinition(entity: EntityModel, a: AttributeModel): Def
     DateTimeBehavior: { Value: a.DateTimeBehavior ?? 'UserLocal' },
     // "Behavior and format of the date and time column": system columns (createdon …) keep UserLocal; custom ones may change.
     CanChangeDateTimeBehavior: managed(custom, 'canchangedatetimebehavior'),
-    MinSupportedValue: DATE_TIME_SUPPORTED[0],
-    MaxSupportedValue: DATE_TIME_SUPPORTED[1],
+    // The range every DateTime column holds, the one plan/values.ts enforces (model/date-time-range.ts).
+    MinSupportedValue: DATE_TIME_MIN_TEXT,
+    MaxSupportedValue: DATE_TIME_MAX_TEXT,
     Targets: [...a.Targets],
     DefaultFormValue: a.AttributeType === 'Picklist' ? -1 : null,
     DefaultValue: a.DefaultValue ?? null,
@@ -615,14 +617,6 @@ function yomiOf(entity: EntityModel, a: AttributeModel): string | null {
   const match = /^(.*)yominame$/.exec(a.LogicalName);
   return match && entity.attributesByName.has(`${match[1]}name`) ? `${match[1]}name` : null;
 }
-
-/**
- * DateTimeAttributeMetadata MinSupportedValue and MaxSupportedValue: the constants of Dataverse's
- * SDK (Microsoft.Xrm.Sdk DateTimeAttributeMetadata, 1753-01-01 00:00:00 and 9999-12-30 23:59:59
- * UTC; "Behavior and format of the date and time column": values as early as 1/1/1753), the same
- * for every column. Tessera itself accepts values up to 9999-12-31T23:59:59Z (plan/values.ts).
- */
-const DATE_TIME_SUPPORTED = ['1753-01-01T00:00:00Z', '9999-12-30T23:59:59Z'] as const;
 
 /** The Format a column without one in its file has, by AttributeType (DateOnly: a date-only DateTime). */
 const DEFAULT_FORMAT: Readonly<Record<string, string>> = { String: 'Text', Memo: 'TextArea', Integer: 'None', DateTime: 'DateAndTime', DateOnly: 'DateOnly' };

@@ -1,9 +1,10 @@
 import { Errors } from '../errors.js';
+import { DATE_TIME_MAX, DATE_TIME_MIN } from '../model/date-time-range.js';
 import type { AttributeModel, EntityModel, Model } from '../model/types.js';
 import { wholeNumber, type Expr } from '../odata/expression.js';
 import type { Caller, PlanExpr, Value } from './types.js';
 import { compareValue, inValues, type ComparedValue } from './compare.js';
-import { literalValue, MAX_TIME, MIN_TIME, parseDateTime } from './values.js';
+import { literalValue, parseDateTime } from './values.js';
 
 /**
  * Dataverse query functions in `$filter` (digest §3.2): `Microsoft.Dynamics.CRM.<Fn>(PropertyName=
@@ -24,11 +25,12 @@ type Fn = Extract<Expr, { kind: 'function' }>;
 const DAY = 86400000;
 
 /**
- * Canonical UTC text of `ms`. Throws 400 `0x80040239` when a function's arithmetic (e.g.
- * `OlderThanXYears` with a huge count) lands outside 1753-01-01 … 9999-12-31.
+ * Canonical UTC text of `ms`. Throws Errors.dateTimeOutOfRange (400 `0x80040239`) when a
+ * function's arithmetic (e.g. `OlderThanXYears` with a huge count) lands outside the range a
+ * column holds (model/date-time-range.ts: 1753-01-01 … 9999-12-30T23:59:59Z).
  */
 function iso(ms: number): string {
-  if (!(ms >= MIN_TIME && ms <= MAX_TIME)) throw Errors.invalidDateTime();
+  if (!(ms >= DATE_TIME_MIN && ms <= DATE_TIME_MAX)) throw Errors.dateTimeOutOfRange(ms);
   return new Date(ms).toISOString().slice(0, 19) + 'Z';
 }
 
@@ -99,11 +101,11 @@ function dateColumn(fn: Fn, a: AttributeModel, timeOfDay: boolean): void {
 function range(a: AttributeModel, from: number | undefined, to: number | undefined, toInclusive = false): PlanExpr {
   const value = (ms: number) => (a.EdmType === 'Edm.Date' ? iso(ms).slice(0, 10) : iso(ms));
   const parts: PlanExpr[] = [];
-  // A bound past the instants a column can hold (the day after 9999-12-31, a hundred years before
+  // A bound past the instants a column can hold (the day after 9999-12-30, a hundred years before
   // 1753) holds back no value: it is left out rather than compared, which would be out of range.
   // (NaN, from arithmetic that overflows, is kept: iso() refuses it.)
-  if (from !== undefined && !(from <= MIN_TIME)) parts.push({ kind: 'compare', op: 'ge', attribute: a, value: value(from) });
-  if (to !== undefined && !(to > MAX_TIME)) parts.push({ kind: 'compare', op: toInclusive ? 'le' : 'lt', attribute: a, value: value(to) });
+  if (from !== undefined && !(from <= DATE_TIME_MIN)) parts.push({ kind: 'compare', op: 'ge', attribute: a, value: value(from) });
+  if (to !== undefined && !(to > DATE_TIME_MAX)) parts.push({ kind: 'compare', op: toInclusive ? 'le' : 'lt', attribute: a, value: value(to) });
   if (!parts.length) return { kind: 'isNull', attribute: a, negate: true };
   return parts.length === 1 ? parts[0]! : { kind: 'and', left: parts[0]!, right: parts[1]! };
 }

@@ -1,5 +1,6 @@
 import { Errors, ServiceError } from '../errors.js';
 import type { AttributeModel, EdmType, EntityModel } from '../model/types.js';
+import { DATE_TIME_MAX, DATE_TIME_MAX_TEXT, DATE_TIME_MIN, DATE_TIME_MIN_TEXT } from '../model/date-time-range.js';
 import { wholeNumber, type LiteralKind } from '../odata/expression.js';
 import type { Value } from './types.js';
 
@@ -15,10 +16,6 @@ type WellFormed = string & { isWellFormed(): boolean };
 const GUID = /^\{?([0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12})\}?$/;
 const ISO = /^(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2})(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})?)?$/;
 
-/** Earliest and latest instants Dataverse accepts (digest §1.4: min 1753-01-01), in ms since the epoch. */
-export const MIN_TIME = Date.UTC(1753, 0, 1);
-/** See MIN_TIME. */
-export const MAX_TIME = Date.UTC(9999, 11, 31, 23, 59, 59);
 
 /** Returns the canonical lower-case GUID, or undefined when `text` is not a GUID. */
 export function canonicalGuid(text: string): string | undefined {
@@ -29,30 +26,47 @@ export function canonicalGuid(text: string): string | undefined {
 /**
  * Parses an ISO 8601 date or date-time (offset optional: none means UTC, digest §1.4) into
  * `{ utc, fraction }`: the canonical UTC text to whole seconds and whether sub-second digits
- * were dropped. Returns undefined when unreadable; throws 400 `0x80040239` when outside
- * 1753-01-01 … 9999-12-31.
+ * were dropped. Returns undefined when unreadable; throws Errors.dateTimeOutOfRange (400
+ * `0x80040239`) when outside the range a column holds (model/date-time-range.ts, 1753-01-01 …
+ * 9999-12-30T23:59:59Z, the bounds EntityDefinitions reports), fractions of the last second included.
  */
 export function parseDateTime(text: string): { utc: string; fraction: boolean } | undefined {
   if (isUtcSeconds(text)) {
     // `YYYY-MM-DDTHH:MM:SSZ` is canonical already; `…SS.fffZ` is what JavaScript's toISOString sends.
-    if (text.length === 20 && text.charCodeAt(19) === 90 /* Z */) return { utc: text, fraction: false };
+    if (text.length === 20 && text.charCodeAt(19) === 90 /* Z */) return withinRange({ utc: text, fraction: false });
     if (text.length === 24 && text.charCodeAt(19) === 46 /* . */ && text.charCodeAt(23) === 90) {
       const millis = digit(text, 20) * 100 + digit(text, 21) * 10 + digit(text, 22);
-      if (!Number.isNaN(millis)) return { utc: `${text.slice(0, 19)}Z`, fraction: millis !== 0 };
+      if (!Number.isNaN(millis)) return withinRange({ utc: `${text.slice(0, 19)}Z`, fraction: millis !== 0 });
     }
   }
   const f = dateTimeFields(text);
   if (!f) return undefined;
-  const { y, mo, d, h, mi, s, year, month, day, offsetMinutes } = f;
+  const { y, mo, d, h, mi, s, offsetMinutes } = f;
   const fraction = /[1-9]/.test(f.fraction);
-  if (offsetMinutes === 0) {
-    // UTC already: no Date arithmetic needed (the common case, and the bulk path's hot spot).
-    if (year < 1753) throw Errors.invalidDateTime();
-    return { utc: `${y}-${mo}-${d}T${h}:${mi}:${s}Z`, fraction };
-  }
-  const time = Date.UTC(year, month - 1, day, +h, +mi, +s) - offsetMinutes * 60000;
-  if (time < MIN_TIME || time > MAX_TIME) throw Errors.invalidDateTime();
+  // UTC already: no Date arithmetic needed (the common case, and the bulk path's hot spot).
+  if (offsetMinutes === 0) return withinRange({ utc: `${y}-${mo}-${d}T${h}:${mi}:${s}Z`, fraction });
+  const time = utcMillis(f);
+  if (time < DATE_TIME_MIN || time > DATE_TIME_MAX) throw Errors.dateTimeOutOfRange(time);
   return { utc: new Date(time).toISOString().slice(0, 19) + 'Z', fraction };
+}
+
+/**
+ * `dt` when its canonical UTC text lies within the range a column holds; throws
+ * Errors.dateTimeOutOfRange otherwise. Canonical texts (four-digit years) order as their instants
+ * do, so string comparisons check the bounds without Date arithmetic.
+ */
+function withinRange(dt: { utc: string; fraction: boolean }): { utc: string; fraction: boolean } {
+  if (dt.utc < DATE_TIME_MIN_TEXT || dt.utc > DATE_TIME_MAX_TEXT) throw Errors.dateTimeOutOfRange(Date.parse(dt.utc));
+  return dt;
+}
+
+/** The instant dateTimeFields' fields name, in ms since the epoch, for every year 0000–9999. */
+function utcMillis(f: NonNullable<ReturnType<typeof dateTimeFields>>): number {
+  const at = new Date(0);
+  // setUTCFullYear, not Date.UTC, which reads years 0–99 as 1900–1999.
+  at.setUTCFullYear(f.year, f.month - 1, f.day);
+  at.setUTCHours(+f.h, +f.mi - f.offsetMinutes, +f.s, 0);
+  return at.getTime();
 }
 
 /**
@@ -87,12 +101,8 @@ function dateTimeFields(text: string) {
 export function instantKey(text: string): string | undefined {
   const f = dateTimeFields(text);
   if (!f) return undefined;
-  const at = new Date(0);
-  // setUTCFullYear, not Date.UTC, which reads years 0–99 as 1900–1999.
-  at.setUTCFullYear(f.year, f.month - 1, f.day);
-  at.setUTCHours(+f.h, +f.mi - f.offsetMinutes, +f.s, 0);
   // Seconds since the epoch plus 10^12: positive, and padded to one width, for every year the text can name.
-  return `${String(at.getTime() / 1000 + 1e12).padStart(14, '0')}.${f.fraction.slice(0, 12).padEnd(12, '0')}`;
+  return `${String(utcMillis(f) / 1000 + 1e12).padStart(14, '0')}.${f.fraction.slice(0, 12).padEnd(12, '0')}`;
 }
 
 /** Digit value of `text[i]`, or NaN. */
@@ -102,14 +112,14 @@ function digit(text: string, i: number): number {
 }
 
 /**
- * True when `text` starts with a valid UTC date and time to the second, `YYYY-MM-DDTHH:MM:SS`,
- * from 1753 on: the start of the forms clients of bulk messages send, checked without a regex or
+ * True when `text` starts with a valid UTC date and time to the second, `YYYY-MM-DDTHH:MM:SS`:
+ * the start of the forms clients of bulk messages send, checked without a regex or
  * allocations.
  */
 function isUtcSeconds(text: string): boolean {
   if (text.length < 20 || text[4] !== '-' || text[7] !== '-' || text[10] !== 'T' || text[13] !== ':' || text[16] !== ':') return false;
   const year = twoDigits(text, 0) * 100 + twoDigits(text, 2), month = twoDigits(text, 5), day = twoDigits(text, 8);
-  return year >= 1753 && month >= 1 && month <= 12 && day >= 1 && day <= daysInMonth(year, month)
+  return year >= 0 && month >= 1 && month <= 12 && day >= 1 && day <= daysInMonth(year, month)
     && twoDigits(text, 11) <= 23 && twoDigits(text, 14) <= 59 && twoDigits(text, 17) <= 59;
 }
 
@@ -256,7 +266,7 @@ const NUMBER_TEXT = /^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$/;
  * decimal notation, booleans as `1`/`0`/`true`/`false`, GUIDs with or without braces, ISO 8601
  * dates. Returns `fraction: true` for date-times with sub-second digits (the caller adjusts the
  * operator, as for `$filter` literals). Throws `bad()`'s error for text that is not a value of the
- * column's type, and 400 `0x80040239` for dates outside the supported range. A number past the
+ * column's type, and Errors.dateTimeOutOfRange's 400 `0x80040239` for dates outside the supported range. A number past the
  * column's range is returned as it is (a condition compares it; paging-cookie.ts refuses it); a
  * whole number past 2^53 for an Edm.Int64 column as a bigint (wholeNumber), compared exactly.
  */
@@ -358,7 +368,7 @@ export function literalValue(
     case 'Edm.DateTimeOffset': case 'Edm.Date': {
       if (literal !== 'datetime' && literal !== 'date' && literal !== 'string') throw incompatible();
       const dt = parseDateTime(String(value));
-      // ODL's own text for a date literal no calendar has (or outside 1753–9999).
+      // ODL's own text for a date literal no calendar has (one outside the column's range throws dateTimeOutOfRange).
       // (A string, as In() and Between() take them, that starts like a date is one.)
       const dated = literal === 'string' && /^\d{4}-\d{2}-\d{2}/.test(String(value));
       if (!dt && (literal === 'datetime' || (dated && String(value).length > 10))) throw Errors.badQuery(`The DateTimeOffset text '${value}' should be in format 'yyyy-mm-ddThh:mm:ss('.'s+)?(zzzzzz)?' and each field value is within valid range.`);
