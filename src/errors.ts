@@ -52,6 +52,13 @@ export const Errors = {
   /** 404 `0x8006088a`: unknown entity set, operation or path segment. */
   resourceNotFound: (segment: string) =>
     new ServiceError(404, '0x8006088a', `Resource not found for the segment '${segment}'.`),
+  /**
+   * 400 `0x8006088a`: a URL path segment that opens a parenthesis it does not close as its last
+   * character (`WhoAmI(`, `<fn>(a=1`). ODL's path parser refuses it with its syntax error
+   * (ODataPathParser.ExtractSegmentIdentifierAndParenthesisExpression, ExceptionUtil.CreateSyntaxError,
+   * a 400), which Dataverse answers with the path errors' code (bguidinger/Xrm.ReportScheduler#8).
+   */
+  pathSyntax: () => new ServiceError(400, '0x8006088a', 'Bad Request - Error in query syntax.'),
   /** 404 `0x80040217`: no row with that key. */
   recordNotFound: (logicalName: string, id: string) =>
     new ServiceError(404, '0x80040217', `${logicalName} With Id = ${id} Does Not Exist`),

@@ -327,6 +327,23 @@ for (const database of DATABASES) {
       expect((await call('GET', `${s.root}${SET}(0a1b2c3d-0000-4000-8000-0000000e0405)/msdyn_interactiondataid/msdyn_name`)).json.error.code, 'a missing first row').to.equal('0x80040217');
     });
 
+    it('answers a path segment whose parenthesis is not closed at its end with ODL\'s syntax error, 400 0x8006088a, never 404', async () => {
+      const id = (await call('POST', `${s.root}${SET}`, { msdyn_name: 'unclosed' }, { Prefer: 'return=representation' })).json.msdyn_copilotinteractionid;
+      for (const [method, path] of [
+        ['GET', 'WhoAmI('], ['GET', 'Microsoft.Dynamics.CRM.WhoAmI('], ['GET', 'WhoAmI(%20'], ['GET', 'RetrieveVersion()x'],
+        ['GET', `${SET}(${id})/Microsoft.Dynamics.CRM.IsValidStateTransition(Entity=@e,NewState='Inactive',NewStatus=2?@e={"@odata.id":"${SET}(${id})"}`],
+        ['GET', `${SET}(${id}`], ['PATCH', `${SET}(${id}`], ['GET', `${SET}(${id})/createdby(`], ['GET', "EntityDefinitions(LogicalName='msdyn_copilotinteraction'"],
+        ['POST', `${SET}/Microsoft.Dynamics.CRM.CreateMultiple(`],
+      ]) {
+        const r = await call(method!, `${s.root}${path}`, method === 'GET' ? undefined : {});
+        expect(r.status, `${method} ${path}: ${r.text}`).to.equal(400);
+        expect(r.json.error, path).to.deep.equal({ code: '0x8006088a', message: 'Bad Request - Error in query syntax.' });
+      }
+      // Closed at the end, the same segments are read as before.
+      expect((await call('GET', `${s.root}WhoAmI()`)).status).to.equal(200);
+      expect((await call('GET', `${s.root}${SET}(${id})`)).status).to.equal(200);
+    });
+
     it('answers a path with an empty segment, or going on past a property or $count/$ref/$value, with 404 naming the segment that is not found', async () => {
       const id = (await call('POST', `${s.root}${SET}`, { msdyn_name: 'segments' }, { Prefer: 'return=representation' })).json.msdyn_copilotinteractionid;
       const row = `${s.root}${SET}(${id})`;

@@ -286,7 +286,8 @@ function definitionsPath(set: DefinitionSet, segments: readonly string[], key: s
 /**
  * What `path` (the URL path after the service root, still percent-encoded) addresses. Throws 404
  * `0x8006088a` for a segment that cannot be there (an empty one, `a//b`, too), 400 for malformed
- * keys and encodings, 501 for paths this service does not serve.
+ * keys and encodings (Errors.pathSyntax for an unclosed parenthesis), 501 for paths this service
+ * does not serve.
  */
 export function parsePath(path: string): Resource {
   if (path === '') return { kind: 'serviceDocument' };
@@ -295,6 +296,8 @@ export function parsePath(path: string): Resource {
   const segments = raw.map((s) => {
     try { return decodeURIComponent(s); } catch { throw Errors.badQuery(`The URL segment '${s}' has an invalid percent-encoding.`); }
   });
+  // ODL reads a segment with a `(` as `name(…)`: one that does not end with the `)` is a syntax error.
+  if (segments.some((s) => s.includes('(') && !s.endsWith(')'))) throw Errors.pathSyntax();
   const first = segments[0]!;
   if (first === '$metadata' && segments.length === 1) return { kind: 'metadata' };
   if (first === '$batch' && segments.length === 1) return { kind: 'batch' };
