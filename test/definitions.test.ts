@@ -181,6 +181,51 @@ for (const database of DATABASES) {
       }
     });
 
+    it('takes a flags enumeration\'s combined value (members comma-separated, or their sum) with eq, ne and has; other enums keep single members', async () => {
+      const owned = async (filter: string) => {
+        const r = await get(`EntityDefinitions?$select=LogicalName&$filter=${encodeURIComponent(filter)}`);
+        expect(r.status, `${filter}: ${r.text}`).to.equal(200);
+        return names(r);
+      };
+      const all = await owned('IsIntersect eq false or IsIntersect eq true');
+      const userOwned = await owned("OwnershipType eq Microsoft.Dynamics.CRM.OwnershipTypes'UserOwned'");
+      const business = ['organization', 'role', 'systemuser', 'systemuserroles'];
+      expect(userOwned).to.not.deep.equal([]);
+      for (const combined of ["'UserOwned,TeamOwned'", "'UserOwned, TeamOwned'", "'TeamOwned,1'", "'3'"]) {
+        expect(await owned(`OwnershipType eq Microsoft.Dynamics.CRM.OwnershipTypes${combined}`), combined).to.deep.equal([]);
+        expect(await owned(`OwnershipType ne Microsoft.Dynamics.CRM.OwnershipTypes${combined}`), combined).to.deep.equal(all);
+        expect(await owned(`OwnershipType has Microsoft.Dynamics.CRM.OwnershipTypes${combined}`), combined).to.deep.equal([]);
+      }
+      expect(await owned("OwnershipType eq Microsoft.Dynamics.CRM.OwnershipTypes'BusinessOwned,None' or OwnershipType eq Microsoft.Dynamics.CRM.OwnershipTypes'None'")).to.deep.equal(business);
+      expect(await owned("OwnershipType has Microsoft.Dynamics.CRM.OwnershipTypes'UserOwned'")).to.deep.equal(userOwned);
+      expect(await owned("OwnershipType has mscrm.OwnershipTypes'1'")).to.deep.equal(userOwned);
+      expect(await owned("OwnershipType has Microsoft.Dynamics.CRM.OwnershipTypes'None'")).to.deep.equal(all);
+      expect(await owned("not (OwnershipType has Microsoft.Dynamics.CRM.OwnershipTypes'UserOwned')")).to.deep.equal(all.filter((n) => !userOwned.includes(n)));
+      const relationships = await get(`EntityDefinitions(LogicalName='${ENTITY}')/ManyToOneRelationships?$select=SchemaName,SecurityTypes&$filter=${encodeURIComponent("SecurityTypes has Microsoft.Dynamics.CRM.SecurityTypes'Append'")}`);
+      expect(relationships.status, relationships.text).to.equal(200);
+      expect(relationships.json.value.length).to.be.greaterThan(0);
+      expect(relationships.json.value.every((r: { SecurityTypes: string }) => r.SecurityTypes === 'Append')).to.equal(true);
+      for (const [filter, message] of [
+        ["OwnershipType eq Microsoft.Dynamics.CRM.OwnershipTypes'32'", "'32' is not a member of the enum type 'Microsoft.Dynamics.CRM.OwnershipTypes'"],
+        ["OwnershipType eq Microsoft.Dynamics.CRM.OwnershipTypes'UserOwned,Nope'", "'UserOwned,Nope' is not a member"],
+        ["OwnershipType has Microsoft.Dynamics.CRM.AttributeTypeCode'String'", 'incompatible types'],
+        ["IsIntersect has Microsoft.Dynamics.CRM.OwnershipTypes'UserOwned'", 'incompatible types'],
+      ]) {
+        const r = await get(`EntityDefinitions?$select=LogicalName&$filter=${encodeURIComponent(filter!)}`);
+        expect(r.status, filter).to.equal(400);
+        expect(r.json.error.message, filter).to.contain(message);
+      }
+      // Enumerations that are not flags take one member: no combination, no has.
+      const attributes = `EntityDefinitions(LogicalName='${ENTITY}')/Attributes?$select=LogicalName&$filter=`;
+      for (const filter of ["AttributeType eq Microsoft.Dynamics.CRM.AttributeTypeCode'String,Memo'", "AttributeType has Microsoft.Dynamics.CRM.AttributeTypeCode'String'"]) {
+        expect((await get(`${attributes}${encodeURIComponent(filter)}`)).status, filter).to.equal(400);
+      }
+      // Table columns are no enumerations.
+      const rows = await get(`msdyn_copilotinteractions?$filter=${encodeURIComponent("msdyn_interactiontype has Microsoft.Dynamics.CRM.OwnershipTypes'UserOwned'")}`);
+      expect(rows.status).to.equal(400);
+      expect(rows.json.error.message).to.contain("The 'has' operator applies to enumeration flags");
+    });
+
     it('reports IsCustomOptionSet as IsCustomAttribute: false for a system table\'s option sets, true for custom columns\' and custom global ones', async () => {
       const optionSet = async (table: string, column: string, type: string) => {
         const r = await get(`EntityDefinitions(LogicalName='${table}')/Attributes(LogicalName='${column}')/Microsoft.Dynamics.CRM.${type}?$select=IsCustomAttribute&$expand=OptionSet($select=Name,IsGlobal,IsCustomOptionSet)`);
@@ -254,7 +299,7 @@ for (const database of DATABASES) {
         ["EntityDefinitions?$filter=OwnershipType eq Microsoft.Dynamics.CRM.AttributeTypeCode'UserOwned'", 400, 'incompatible types'],
         ["EntityDefinitions?$filter=IsCustomEntity gt false", 400, 'incompatible types'],
         ["EntityDefinitions?$filter=OwnershipType eq 'Nope'", 400, "'Nope' is not a member of the enum type 'Microsoft.Dynamics.CRM.OwnershipTypes'"],
-        ["EntityDefinitions?$filter=OwnershipType eq Microsoft.Dynamics.CRM.OwnershipTypes'3'", 400, "'3' is not a member"],
+        ["EntityDefinitions?$filter=OwnershipType eq Microsoft.Dynamics.CRM.OwnershipTypes'64'", 400, "'64' is not a member"],
         ["EntityDefinitions?$filter=MetadataId eq 'garbage'", 400, 'incompatible types'],
         ["EntityDefinitions(LogicalName='systemuser')?$expand=Keys($select=Nope)", 400, "on type 'Microsoft.Dynamics.CRM.EntityKeyMetadata'"],
         [`EntityDefinitions(LogicalName='${ENTITY}')/Attributes?$expand=OptionSet`, 400, 'OptionSet is expanded on a cast'],

@@ -47,6 +47,8 @@ export type Expr =
   | { kind: 'literal'; literal: LiteralKind; value: string | number | bigint | boolean | null; raw: string; pos: number; enumType?: string }
   | { kind: 'path'; segments: string[]; pos: number }
   | { kind: 'compare'; op: CompareOp; left: Expr; right: Expr; pos: number }
+  /** `left has right` (OData URL Conventions §5.1.1.1.10): whether enum value `left` has every flag of `right`. */
+  | { kind: 'has'; left: Expr; right: Expr; pos: number }
   | { kind: 'and' | 'or'; left: Expr; right: Expr; pos: number }
   | { kind: 'not'; operand: Expr; pos: number }
   | { kind: 'call'; name: string; args: Expr[]; pos: number }
@@ -66,11 +68,15 @@ const DATE = /^\d{4}-\d{2}-\d{2}(?![\dT])/;
 const NUMBER = /^-?\d+(\.\d+)?([eE][+-]?\d+)?[mMdDfFlL]?/;
 const IDENT = /^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*/;
 const ALIAS = /^@[A-Za-z_][A-Za-z0-9_]*/;
-/** An enum literal: a qualified type, then its member's name or value (an integer, maybe negative) in quotes (`Namespace.Type'Member'`). */
-const ENUM = /^[A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z_][A-Za-z0-9_]*)+'(?:[A-Za-z0-9_]+|-[0-9]+)'/;
+/**
+ * An enum literal: a qualified type, then in quotes its member's name or value (an integer, maybe
+ * negative), or several of them comma-separated, a flags enumeration's combined value (OData ABNF
+ * `enumValue = singleEnumValue *( COMMA singleEnumValue )`; `Namespace.Type'A,B'`).
+ */
+const ENUM = /^[A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z_][A-Za-z0-9_]*)+'(?:[A-Za-z0-9_]+|-[0-9]+)(?:\s*,\s*(?:[A-Za-z0-9_]+|-[0-9]+))*'/;
 
 const COMPARE_OPS = new Set<string>(['eq', 'ne', 'gt', 'ge', 'lt', 'le']);
-const UNSUPPORTED_OPS = new Set<string>(['add', 'sub', 'mul', 'div', 'mod', 'has', 'in']);
+const UNSUPPORTED_OPS = new Set<string>(['add', 'sub', 'mul', 'div', 'mod', 'in']);
 
 /** 400 `0x80060888` "Syntax error: <what> at position <pos> in '<text>'." for a query option's text. */
 export function syntaxError(text: string, pos: number, what: string): Error {
@@ -253,6 +259,10 @@ class Parser {
       this.next();
       const right = this.parsePrimary();
       return { kind: 'compare', op: t.text as CompareOp, left, right, pos: t.pos };
+    }
+    if (t.kind === 'ident' && t.text === 'has') {
+      this.next();
+      return { kind: 'has', left, right: this.parsePrimary(), pos: t.pos };
     }
     if (t.kind === 'ident' && UNSUPPORTED_OPS.has(t.text)) {
       throw Errors.badQuery(`The '${t.text}' operator is not supported in $filter (position ${t.pos} in '${this.text}').`);

@@ -1,11 +1,11 @@
 import { Errors, type ServiceError } from '../errors.js';
 import {
-  attributeMetadata, ENTITY_KEY_METADATA, ENTITY_METADATA, enumTypeMembers, MANY_TO_MANY_METADATA, ONE_TO_MANY_METADATA, OPTION_SET_METADATA, OPTION_SET_TYPES,
+  attributeMetadata, ENTITY_KEY_METADATA, ENTITY_METADATA, ENUM_FLAGS, enumTypeMembers, MANY_TO_MANY_METADATA, ONE_TO_MANY_METADATA, OPTION_SET_METADATA, OPTION_SET_TYPES,
   RELATIONSHIP_METADATA, type Definition, type PropertyType,
 } from '../model/definitions.js';
 import type { ExpandItem } from '../odata/expand.js';
 import type { Expr } from '../odata/expression.js';
-import { canonicalGuid, enumMember, instantKey } from './values.js';
+import { canonicalGuid, enumMember, flagsValue, instantKey } from './values.js';
 
 /**
  * Queries on the metadata entity types (EntityDefinitions, RelationshipDefinitions,
@@ -103,6 +103,7 @@ function compileBoolean(e: Expr, type: DefinitionType): Predicate {
     case 'or': { const l = compileBoolean(e.left, type); const r = compileBoolean(e.right, type); return (d) => l(d) || r(d); }
     case 'not': { const o = compileBoolean(e.operand, type); return (d) => !o(d); }
     case 'compare': return compileComparison(e, type);
+    case 'has': return compileHas(e, type);
     case 'path': {
       const o = operandOf(e, type);
       if (o.kind === 'property' && o.type === 'Boolean') return (d) => o.read(d) === true;
@@ -149,34 +150,76 @@ function describe(o: Operand): string {
 }
 
 /**
- * Compiles a comparison: a property with a literal of its type (a GUID in any of its forms, an
- * enum member of the property's own enum type, by name or by value; null), or two properties of one type.
- * Only numbers, strings and date-times are ordered (gt, ge, lt, le).
+ * The two sides of a binary operator `e` over `type` with a property on at least one side, each
+ * as a reader of the value it compares: a property of the other side's type or a literal of it
+ * (literalFor). Throws 400 `incompatible types` when neither side is a property, for collections
+ * and complex types, and for sides of different types.
  */
-function compileComparison(e: Extract<Expr, { kind: 'compare' }>, type: DefinitionType): Predicate {
+function operands(e: Extract<Expr, { kind: 'compare' | 'has' }>, type: DefinitionType): {
+  t: PropertyType; l: (d: Definition) => unknown; r: (d: Definition) => unknown; incompatible: () => ServiceError;
+} {
   const left = operandOf(e.left, type);
   const right = operandOf(e.right, type);
-  const incompatible = () => Errors.badQuery(`A binary operator with incompatible types was detected. Found operand types '${describe(left)}' and '${describe(right)}' for operator kind '${e.op}'.`);
+  const incompatible = () => Errors.badQuery(`A binary operator with incompatible types was detected. Found operand types '${describe(left)}' and '${describe(right)}' for operator kind '${e.kind === 'has' ? 'Has' : e.op}'.`);
   const property = left.kind === 'property' ? left : right.kind === 'property' ? right : undefined;
   if (!property) throw incompatible();
   const other = property === left ? right : left;
   const t = property.type;
   if (t === 'Collection' || (typeof t === 'object' && 'complex' in t)) throw incompatible();
-  const ordered = t === 'Int32' || t === 'Number' || t === 'String' || t === 'DateTimeOffset';
-  if (e.op !== 'eq' && e.op !== 'ne' && !ordered) throw incompatible();
-  // Date-times compare as instants (instantKey), not as their text.
-  const own = t === 'DateTimeOffset' ? (d: Definition) => instantOf(property.read(d)) : property.read;
+  const own = comparable(t, property.read);
   let read: (d: Definition) => unknown;
   if (other.kind === 'property') {
     if (JSON.stringify(other.type) !== JSON.stringify(t)) throw incompatible();
-    read = t === 'DateTimeOffset' ? (d) => instantOf(other.read(d)) : other.read;
+    read = comparable(t, other.read);
   } else {
     const value = literalFor(t, other.literal, incompatible);
     read = () => value;
   }
   const [l, r] = property === left ? [own, read] : [read, own];
+  return { t, l, r, incompatible };
+}
+
+/**
+ * Compiles a comparison: a property with a literal of its type (a GUID in any of its forms, an
+ * enum member of the property's own enum type, by name or by value, or for a flags enumeration
+ * several; null), or two properties of one type. Only numbers, strings and date-times are ordered
+ * (gt, ge, lt, le).
+ */
+function compileComparison(e: Extract<Expr, { kind: 'compare' }>, type: DefinitionType): Predicate {
+  const { t, l, r, incompatible } = operands(e, type);
+  const ordered = t === 'Int32' || t === 'Number' || t === 'String' || t === 'DateTimeOffset';
+  if (e.op !== 'eq' && e.op !== 'ne' && !ordered) throw incompatible();
   const compare = COMPARE[e.op];
   return (d) => compare(l(d), r(d));
+}
+
+/**
+ * Compiles `left has right` (OData URL Conventions §5.1.1.1.10): true when the flags enumeration
+ * value `left` has every flag `right` sets (so `has` a value of 0, `None`, always holds). Throws
+ * 400 `incompatible types` unless both sides are of one flags enumeration type (CSDL §10.2.2
+ * IsFlags: OwnershipTypes, SecurityTypes).
+ */
+function compileHas(e: Extract<Expr, { kind: 'has' }>, type: DefinitionType): Predicate {
+  const { t, l, r, incompatible } = operands(e, type);
+  if (typeof t !== 'object' || !('enum' in t) || !ENUM_FLAGS[t.enum]) throw incompatible();
+  return (d) => {
+    const [a, b] = [l(d), r(d)];
+    return typeof a === 'number' && typeof b === 'number' && (a & b) === b;
+  };
+}
+
+/**
+ * A property reader `read` turned into the values its type compares: a date-time as its instant
+ * (instantKey, not its text), a flags enumeration's member name (or names) as its value (flagsValue),
+ * anything else as it is; null stays null.
+ */
+function comparable(t: PropertyType, read: (d: Definition) => unknown): (d: Definition) => unknown {
+  if (t === 'DateTimeOffset') return (d) => instantOf(read(d));
+  if (typeof t === 'object' && 'enum' in t && ENUM_FLAGS[t.enum]) {
+    const members = enumTypeMembers(t.enum);
+    return (d) => { const v = read(d); return typeof v === 'string' ? flagsValue(members, v) ?? null : null; };
+  }
+  return read;
 }
 
 /** The instantKey of a DateTimeOffset property's value (null stays null). */
@@ -191,7 +234,8 @@ function literalFor(t: PropertyType, l: Extract<Expr, { kind: 'literal' }>, inco
     if (!('enum' in t) || (l.literal !== 'enum' && l.literal !== 'string')) throw incompatible();
     if (l.literal === 'enum' && l.enumType !== `${NAMESPACE}.${t.enum}` && l.enumType !== `mscrm.${t.enum}`) throw incompatible();
     const members = enumTypeMembers(t.enum);
-    const name = enumMember(members, String(l.value));
+    // A flags enumeration's literal may combine members (`'UserOwned,TeamOwned'`, `'3'`): compared as its value.
+    const name = ENUM_FLAGS[t.enum] ? flagsValue(members, String(l.value)) : enumMember(members, String(l.value));
     if (name === undefined) throw Errors.badQuery(`'${String(l.value)}' is not a member of the enum type '${NAMESPACE}.${t.enum}' (${members.map((m) => `${m.Name} = ${m.Value}`).join(', ')}).`);
     return name;
   }

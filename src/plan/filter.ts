@@ -177,6 +177,9 @@ function booleanOperand(entity: EntityModel, e: Expr, ctx: QueryFunctionContext)
     }
     case 'lambda':
       return lambda(entity, e, ctx);
+    case 'has':
+      // Choices are Edm.Int32 (multi-select ones have ContainValues): no column is an enumeration.
+      throw Errors.badQuery("The 'has' operator applies to enumeration flags, which only the metadata entity types have; it is not supported in a table's $filter.");
   }
 }
 

@@ -340,6 +340,26 @@ export function enumMember(members: ReadonlyArray<string | { readonly Name: stri
 }
 
 /**
+ * The value `text` names in a flags enumeration (CSDL §10.2.2 IsFlags, members valued by distinct
+ * bits): its comma-separated parts (OData ABNF `enumValue = singleEnumValue *( COMMA
+ * singleEnumValue )`, spaces around the commas allowed, as OData JSON writes `"A, B"`), each a member
+ * by name or by value (enumMember), OR-ed together. A number may combine flags itself (`'3'` is
+ * the first two). Undefined when a part names no member, or a number sets a bit no member has.
+ */
+export function flagsValue(members: ReadonlyArray<{ readonly Name: string; readonly Value: number }>, text: string): number | undefined {
+  const all = members.reduce((bits, m) => bits | m.Value, 0);
+  let value = 0;
+  for (const part of text.split(',')) {
+    const t = part.trim();
+    const name = enumMember(members, t);
+    const bits = name !== undefined ? members.find((m) => m.Name === name)!.Value : /^\d+$/.test(t) ? Number(t) : NaN;
+    if (!(bits >= 0 && bits <= 2 ** 31 - 1) || (bits & ~all) !== 0) return undefined;
+    value |= bits;
+  }
+  return value;
+}
+
+/**
  * Converts a non-null `$filter` literal to `a`'s canonical value. Returns the value and, for
  * DateTimeOffset literals with sub-second digits, `fraction: true` (stored values are whole
  * seconds; the caller adjusts the operator). A whole number past 2^53 (a bigint, see
