@@ -42,6 +42,42 @@ for (const database of DATABASES) {
       }
     });
 
+    it('takes a list of ETags in If-Match (RFC 9110 §13.1.1): a PATCH, property PUT, $ref PUT and DELETE go on when the row is at any of them, 412 when at none', async () => {
+      const { id, ref, body } = await refFixture('listed');
+      const row = `${s.root}${SET}(${id})`;
+      const nameOf = async () => (await call('GET', `${row}?$select=msdyn_name`)).json.msdyn_name as string;
+      const writes = [
+        ['PATCH', row, { msdyn_name: 'patched from a list' }, 'patched from a list'],
+        ['PUT', `${row}/msdyn_name`, { value: 'put from a list' }, 'put from a list'],
+        ['PUT', ref, body, undefined],
+      ] as const;
+      for (const [method, url, sent, written] of writes) {
+        const stale = await call(method, url, sent, { 'If-Match': 'W/"1", W/"2"' });
+        expect(stale.status, `${method} ${url}: ${stale.text}`).to.equal(412);
+        expect(stale.json.error).to.deep.equal(STALE);
+        if (written) expect(await nameOf()).not.to.equal(written);
+        for (const listed of [(etag: string) => `W/"1", ${etag}`, (etag: string) => `${etag},W/"2"`]) {
+          const list = listed(await etagOf(id));
+          const r = await call(method, url, sent, { 'If-Match': list });
+          expect(r.status, `${method} ${list}: ${r.text}`).to.equal(204);
+        }
+        if (written) expect(await nameOf()).to.equal(written);
+      }
+      // With If-Match a PATCH updates only: a missing row is 404, not created.
+      const missing = await call('PATCH', `${s.root}${SET}(${randomUUID()})`, { msdyn_name: 'not created' }, { 'If-Match': 'W/"1", W/"2"' });
+      expect(missing.status, missing.text).to.equal(404);
+      expect((await call('GET', `${s.root}${SET}?$filter=msdyn_name eq 'not created'`)).json.value).to.deep.equal([]);
+      // `*` stands alone.
+      const mixed = await call('PATCH', row, { msdyn_name: 'mixed' }, { 'If-Match': `*, ${await etagOf(id)}` });
+      expect(mixed.status, mixed.text).to.equal(400);
+      expect(await nameOf()).to.equal('put from a list');
+      const stale = await call('DELETE', row, undefined, { 'If-Match': 'W/"1", W/"2"' });
+      expect(stale.status, stale.text).to.equal(412);
+      const deleted = await call('DELETE', row, undefined, { 'If-Match': `W/"1", ${await etagOf(id)}` });
+      expect(deleted.status, deleted.text).to.equal(204);
+      expect((await call('GET', row)).status).to.equal(404);
+    });
+
     it('refuses a write whose If-None-Match lists the row\'s current ETag (412 0x80060882, nothing written) and goes on when none matches', async () => {
       const id = (await createRow(s, SET, { msdyn_name: 'guarded' })).msdyn_copilotinteractionid as string;
       const row = `${s.root}${SET}(${id})`;

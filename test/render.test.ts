@@ -980,7 +980,7 @@ const cases: Case[] = [
   },
   {
     name: 'delete with an If-Match version guard',
-    render: (dl) => renderDelete(dl, planDelete(interaction, ID, '42', caller)),
+    render: (dl) => renderDelete(dl, planDelete(interaction, ID, ['42'], caller)),
     sqlite: { sql: 'DELETE FROM "msdyn_copilotinteraction" WHERE "msdyn_copilotinteractionid" = ? AND "versionnumber" = ?', params: ['0a1b2c3d-0000-4000-8000-000000000001', 42] },
     postgres: { sql: 'DELETE FROM "msdyn_copilotinteraction" WHERE "msdyn_copilotinteractionid" = $1 AND "versionnumber" = $2', params: ['0a1b2c3d-0000-4000-8000-000000000001', 42] },
     mssql: { sql: 'DELETE FROM [msdyn_copilotinteraction] WHERE [msdyn_copilotinteractionid] = @p1 AND [versionnumber] = @p2', params: ['0a1b2c3d-0000-4000-8000-000000000001', 42] },

@@ -126,8 +126,11 @@ export interface ODataRequest {
   /** The raw query string (without `?`), kept to rebuild nextLinks. */
   rawQuery: string;
   prefer: Preferences;
-  /** `If-Match`: `*` or the version number of `W/"n"`; undefined when absent. */
-  ifMatch?: '*' | string;
+  /**
+   * `If-Match`: `*`, or the versions of its list of ETags (`W/"1", W/"2"`: RFC 9110 §13.1.1, one or
+   * more, any of which the row may be at); undefined when absent.
+   */
+  ifMatch?: '*' | readonly string[];
   /**
    * `If-None-Match`: `*`, the versions of its list of ETags (`W/"1", W/"2"`: RFC 9110 §13.1.2, one
    * or more), or undefined (absent or `null`, which Dataverse treats as no condition).
@@ -210,7 +213,8 @@ function parseEtagHeader(value: string | undefined, name: string): '*' | string 
 }
 
 /**
- * Parses `If-None-Match`: `*`, or a comma-separated list of ETags (RFC 9110 §13.1.2), each as
+ * Parses `If-Match` or `If-None-Match`: `*`, or a comma-separated list of ETags (RFC 9110 §13.1.1,
+ * §13.1.2), each as
  * parseEtagHeader reads one, into their versions; `null` (or nothing) means absent. Throws 400 for
  * an element that is no ETag.
  */
@@ -456,7 +460,7 @@ export function parseRequest(req: HttpRequest): ODataRequest {
     query: parseQuery(rawQuery),
     rawQuery,
     prefer: parsePrefer(header(req.headers, 'prefer')),
-    ifMatch: parseEtagHeader(header(req.headers, 'if-match'), 'If-Match'),
+    ifMatch: parseEtagList(header(req.headers, 'if-match'), 'If-Match'),
     ifNoneMatch: parseEtagList(header(req.headers, 'if-none-match'), 'If-None-Match'),
     body: req.body,
     serviceRoot,

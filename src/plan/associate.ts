@@ -12,11 +12,11 @@ import { planRowChange, planUpdate, sequentialGuid } from './write.js';
  */
 
 /**
- * The conditional headers of a single-valued `$ref` write (RFC 9110 §13.1): `ifMatch` `*` or a
- * version (`W/"n"` without its quotes, as ODataRequest parses it), `ifNoneMatch` `*` or versions.
+ * The conditional headers of a single-valued `$ref` write (RFC 9110 §13.1): `ifMatch` `*` or
+ * versions (`W/"n"` without its quotes, as ODataRequest parses them), `ifNoneMatch` `*` or versions.
  */
 export interface RowConditions {
-  readonly ifMatch: '*' | string;
+  readonly ifMatch: '*' | readonly string[];
   readonly ifNoneMatch?: '*' | readonly string[];
 }
 

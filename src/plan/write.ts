@@ -502,17 +502,18 @@ function transitionGuard(entity: EntityModel, status: AttributeModel, target: nu
 
 /**
  * The guards of a write's conditional headers on the row's versionnumber, each failing with 412
- * `0x80060882`: `If-Match: W/"n"`, the row must be at version n; `If-None-Match: W/"n", …`, it
+ * `0x80060882`: `If-Match: W/"n", …`, the row must be at one of those versions; `If-None-Match: W/"n", …`, it
  * must be at none of them; `If-None-Match: *`, no row passes (RFC 9110 §13.1.2: `*` is false when
  * the resource exists), so a write that must find its row changes nothing (planUpdate reads
  * `If-None-Match: *` as create only before it gets here).
  */
-function versionGuard(entity: EntityModel, ifMatch: string | undefined, ifNoneMatch?: '*' | readonly string[]): Guard[] {
+function versionGuard(entity: EntityModel, ifMatch: '*' | readonly string[] | undefined, ifNoneMatch?: '*' | readonly string[]): Guard[] {
   const version = entity.attributesByName.get('versionnumber')!;
   // A version past 2^53 (W/"9223372036854775807") is none a row has: it matches nothing.
   const versions = (etags: readonly string[]) => etags.map(Number).filter((n) => Number.isSafeInteger(n));
   const guards: Guard[] = [];
-  if (ifMatch !== undefined && ifMatch !== '*') guards.push({ attribute: version, values: versions([ifMatch]), fail: () => Errors.concurrencyMismatch() });
+  // If-Match's ETags (RFC 9110 §13.1.1: `*` or a list): the row must be at one of them.
+  if (Array.isArray(ifMatch)) guards.push({ attribute: version, values: versions(ifMatch), fail: () => Errors.concurrencyMismatch() });
   // If-None-Match's ETags (RFC 9110 §13.1.2): the write fails when the row has one of them.
   const unwanted = Array.isArray(ifNoneMatch) ? versions(ifNoneMatch) : [];
   if (unwanted.length) guards.push({ attribute: version, values: unwanted, except: true, fail: () => Errors.concurrencyMismatch() });
@@ -551,7 +552,7 @@ export function activeRowGuard(entity: EntityModel, id: string): Guard | undefin
  */
 export function planUpdate(
   model: Model, entity: EntityModel, id: string, body: Record<string, unknown>, caller: Caller,
-  ifMatch: '*' | string | undefined, ifNoneMatch: '*' | readonly string[] | undefined,
+  ifMatch: '*' | readonly string[] | undefined, ifNoneMatch: '*' | readonly string[] | undefined,
   createBody: () => Record<string, unknown> = () => body,
 ): UpdatePlan | InsertPlan {
   writable(entity, 'Update');
@@ -582,13 +583,14 @@ export function planUpdate(
 /**
  * Plans an update of row `id` that must exist: a property PUT or DELETE (`/<set>(<id>)/<column>`),
  * a single-valued `$ref` PUT or DELETE. There is no upsert: a missing row fails at execution with
- * 404 `0x80040217`. `ifMatch` is `*` (any version) or a version (stale: 412 `0x80060882`);
+ * 404 `0x80040217`. `ifMatch` is `*` (any version) or a list of versions, one of which the row
+ * must be at (none: 412 `0x80060882`);
  * `ifNoneMatch` `*` fails with 412 `0x80060882` whenever the row exists, a list of ETags when the
  * row is at one of them (versionGuard). Throws as planUpdate for the body and the table.
  */
 export function planRowChange(
   model: Model, entity: EntityModel, id: string, body: Record<string, unknown>, caller: Caller,
-  ifMatch: '*' | string, ifNoneMatch: '*' | readonly string[] | undefined,
+  ifMatch: '*' | readonly string[], ifNoneMatch: '*' | readonly string[] | undefined,
 ): UpdatePlan {
   writable(entity, 'Update');
   refuseKeptRole(entity, id);
@@ -597,7 +599,7 @@ export function planRowChange(
 
 /** The update half of planUpdate: the columns to set, the guards of the row's state and version, and the rows the body points at. Throws as planUpdate. */
 function planRowUpdate(
-  model: Model, entity: EntityModel, id: string, body: Record<string, unknown>, caller: Caller, ifMatch: '*' | string | undefined,
+  model: Model, entity: EntityModel, id: string, body: Record<string, unknown>, caller: Caller, ifMatch: '*' | readonly string[] | undefined,
   ifNoneMatch: '*' | readonly string[] | undefined,
 ): Pick<UpdatePlan, 'set' | 'guards' | 'references'> {
   const { values: set, references } = assign(model, entity, body, 'update', caller);
@@ -642,7 +644,7 @@ function refuseKeptRole(entity: EntityModel, id: string): void {
  * delete or are deleted too (see delete.ts). Throws 400 `0x80040800` on an intersect table, and 403
  * for the System Administrator role (Errors.keptRole).
  */
-export function planDelete(entity: EntityModel, id: string, ifMatch: '*' | string | undefined, caller: Caller, ifNoneMatch?: '*' | readonly string[]): DeletePlan {
+export function planDelete(entity: EntityModel, id: string, ifMatch: '*' | readonly string[] | undefined, caller: Caller, ifNoneMatch?: '*' | readonly string[]): DeletePlan {
   writable(entity, 'Delete');
   refuseKeptRole(entity, id);
   return deletePlan(entity, id, versionGuard(entity, ifMatch, ifNoneMatch), caller);
