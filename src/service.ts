@@ -557,11 +557,7 @@ export class Service {
     if (id === undefined) throw Errors.resourceNotFound(name);
     const attribute = entity.attributesByProperty.get(name);
     if (attribute) {
-      if (req.method === 'GET') {
-        const value = await this.propertyValue(req, entity, id, attribute);
-        if (value === null) return { status: 204, headers: {} };
-        return json(200, { '@odata.context': `${req.serviceRoot}$metadata#${entity.EntitySetName}(${id})/${name}`, value: jsonValue(attribute, value) }, {}, req.metadata);
-      }
+      if (req.method === 'GET') return this.propertyAnswer(req, entity, id, attribute, {});
       if (req.method !== 'PUT' && req.method !== 'DELETE') throw Errors.methodNotAllowed(req.method, `the property '${name}'`, ['GET', 'PUT', 'DELETE']);
       if (attribute.NavigationPropertyName) throw Errors.badQuery(`The lookup '${name}' is changed through its navigation property ('${attribute.NavigationPropertyName}@odata.bind' or $ref).`);
       if (!attribute.IsValidForUpdate) throw Errors.badQuery(`The property '${name}' of '${entity.LogicalName}' cannot be updated.`);
@@ -573,6 +569,9 @@ export class Service {
         value = body['value'];
       }
       await executeWrite(this.db, planRowChange(this.model, entity, id, { [name]: value }, this.caller, req.ifMatch ?? '*', req.ifNoneMatch));
+      // OData Protocol §11.4.9.1: with return=representation a property PUT answers the property as
+      // a GET of it does (Dataverse documents only the 204 without it).
+      if (req.method === 'PUT' && req.prefer.returnRepresentation) return this.propertyAnswer(req, entity, id, attribute, { 'Preference-Applied': 'return=representation' });
       return { status: 204, headers: {} };
     }
     const nav = this.navigation(entity, name);
@@ -590,6 +589,17 @@ export class Service {
     const found = await this.readOne(req, plan);
     if (!found) return this.noRelatedRow(entity, id, nav);
     return this.entityAnswer(req, plan, found);
+  }
+
+  /**
+   * The answer of a GET of `/<set>(<id>)/<property>` (digest §2.2): 200 `{"@odata.context": …,
+   * "value": …}` with `headers`, or 204 when the value is null (OData Protocol §11.2.6: a null
+   * property answers no content). Throws propertyValue's 404 for a missing row.
+   */
+  private async propertyAnswer(req: ODataRequest, entity: EntityModel, id: string, attribute: AttributeModel, headers: Record<string, string>): Promise<HttpResponse> {
+    const value = await this.propertyValue(req, entity, id, attribute);
+    if (value === null) return { status: 204, headers: {} };
+    return json(200, { '@odata.context': `${req.serviceRoot}$metadata#${entity.EntitySetName}(${id})/${attribute.PropertyName}`, value: jsonValue(attribute, value) }, headers, req.metadata);
   }
 
   /**

@@ -1,9 +1,9 @@
 import { rmSync } from 'node:fs';
 import { expect } from 'chai';
 import { DynamicsWebApi } from 'dynamics-web-api';
-import { DATABASES, startServer, type TestDatabase, type TestServer } from './support/server.js';
+import { call, DATABASES, startServer, type TestDatabase, type TestServer } from './support/server.js';
 import { relationshipMetadata, TAGS } from './support/relationship-metadata.js';
-import { client, ENTITY, GUID_RE, ITYPE_A, PK, record, rejection, row, SET, type Seen } from './support/dynamics-web-api.js';
+import { client, ENTITY, GUID_RE, ITYPE_A, ITYPE_B, PK, record, rejection, row, SET, type Seen } from './support/dynamics-web-api.js';
 
 /**
  * The rest of the unmodified `dynamics-web-api` client's surface against Tessera (the methods
@@ -108,6 +108,19 @@ for (const database of DATABASES) {
       const creator = await api.retrieve({ collection: SET, key: id, navigationProperty: 'createdby', select: ['fullname'] });
       expect(creator.fullname).to.equal('SYSTEM');
       expect(creator.oDataContext).to.equal(`${s.root}$metadata#systemusers(fullname)/$entity`);
+    });
+
+    it('updateSingleProperty with returnRepresentation answers the written property (OData Protocol §11.4.9.1), and nothing for null', async () => {
+      const id: string = await api.create({ collection: SET, data: row('represented prop') });
+      const written = await api.updateSingleProperty({ collection: SET, key: id, fieldValuePair: { msdyn_name: 'represented renamed' }, returnRepresentation: true });
+      expect(written).to.deep.include({ value: 'represented renamed', oDataContext: `${s.root}$metadata#${SET}(${id})/msdyn_name` });
+      const raw = await call('PUT', `${s.root}${SET}(${id})/msdyn_interactiontype`, { value: ITYPE_B }, { Prefer: 'return=representation' });
+      expect(raw.status, raw.text).to.equal(200);
+      expect(raw.headers.get('preference-applied')).to.equal('return=representation');
+      expect(raw.json).to.deep.equal({ '@odata.context': `${s.root}$metadata#${SET}(${id})/msdyn_interactiontype`, value: ITYPE_B });
+      const cleared = await call('PUT', `${s.root}${SET}(${id})/msdyn_interactioncontext`, { value: null }, { Prefer: 'return=representation' });
+      expect(cleared.status, cleared.text).to.equal(204);
+      expect(await api.updateSingleProperty({ collection: SET, key: id, fieldValuePair: { msdyn_name: 'plain' } })).to.equal(undefined);
     });
 
     it('count and countAll agree with the rows a filter selects', async () => {
