@@ -986,6 +986,13 @@ const cases: Case[] = [
     mssql: { sql: 'DELETE FROM [msdyn_copilotinteraction] WHERE [msdyn_copilotinteractionid] = @p1 AND [versionnumber] = @p2', params: ['0a1b2c3d-0000-4000-8000-000000000001', 42] },
   },
   {
+    name: 'delete with an If-Match list of versions (any of them matches)',
+    render: (dl) => renderDelete(dl, planDelete(interaction, ID, ['42', '43'], caller)),
+    sqlite: { sql: 'DELETE FROM "msdyn_copilotinteraction" WHERE "msdyn_copilotinteractionid" = ? AND "versionnumber" IN (?, ?)', params: ['0a1b2c3d-0000-4000-8000-000000000001', 42, 43] },
+    postgres: { sql: 'DELETE FROM "msdyn_copilotinteraction" WHERE "msdyn_copilotinteractionid" = $1 AND "versionnumber" IN ($2, $3)', params: ['0a1b2c3d-0000-4000-8000-000000000001', 42, 43] },
+    mssql: { sql: 'DELETE FROM [msdyn_copilotinteraction] WHERE [msdyn_copilotinteractionid] = @p1 AND [versionnumber] IN (@p2, @p3)', params: ['0a1b2c3d-0000-4000-8000-000000000001', 42, 43] },
+  },
+  {
     name: 'select by id: the guard columns',
     render: (dl) => renderSelectById(dl, interaction, ID, guardsOfPatch().map((g) => g.attribute)),
     sqlite: { sql: 'SELECT "versionnumber", "statecode", "msft_datastate" FROM "msdyn_copilotinteraction" WHERE "msdyn_copilotinteractionid" = ?', params: ['0a1b2c3d-0000-4000-8000-000000000001'] },
