@@ -334,6 +334,35 @@ for (const database of DATABASES) {
       expect(denied.json.error.message).to.contain('prvReadcontact');
     });
 
+    it('reads FetchXML many-to-many rows through the intersect table as the caller may read them: 403 without Read on the far table, only its own at Basic depth', async () => {
+      // Dataverse "Join tables using FetchXml", many-to-many: the intersect entity is linked, the far table inside it.
+      const byLinked = `<fetch><entity name="${TABLE}"><attribute name="name"/><filter><condition attribute="name" operator="eq" value="mm-parent"/></filter><link-entity name="new_account_contact" from="accountid" to="accountid" intersect="true" visible="false"><link-entity name="contact" from="contactid" to="contactid" link-type="outer" alias="c"><attribute name="fullname"/><order attribute="fullname"/></link-entity></link-entity></entity></fetch>`;
+      const linked = async (headers: Record<string, string>) => {
+        const r = await call('GET', `${s.root}${SET}?fetchXml=${encodeURIComponent(byLinked)}`, undefined, headers);
+        expect(r.status, r.text).to.equal(200);
+        return r.json.value.map((a: Record<string, string>) => a['c_x002e_fullname'] ?? null);
+      };
+      const parent = (await createRow(s, SET, { name: 'mm-parent' })).accountid as string;
+      const yul = await user('Yul', await role('Own contacts, linked', { prvReadcontact: 'Basic', prvCreatecontact: 'Basic', ...rights(['Read'], 'Global') }));
+      const own = (await call('POST', `${s.root}contacts`, { fullname: 'Mm Own' }, { ...as(yul), Prefer: 'return=representation' })).json.contactid as string;
+      const other = (await createRow(s, 'contacts', { fullname: 'Mm Other' })).contactid as string;
+      for (const contact of [own, other]) {
+        const r = await call('POST', `${s.root}${SET}(${parent})/new_account_contact/$ref`, { '@odata.id': `${s.root}contacts(${contact})` });
+        expect(r.status, r.text).to.equal(204);
+      }
+      expect(await linked({})).to.deep.equal(['Mm Other', 'Mm Own']);
+      // The link to a contact Yul may not read stays, without the contact's columns (an outer link).
+      expect(await linked(as(yul))).to.deep.equal([null, 'Mm Own']);
+      const inner = byLinked.replace('link-type="outer"', 'link-type="inner"');
+      const r = await call('GET', `${s.root}${SET}?fetchXml=${encodeURIComponent(inner)}`, undefined, as(yul));
+      expect(r.status, r.text).to.equal(200);
+      expect(r.json.value.map((a: Record<string, string>) => a['c_x002e_fullname'])).to.deep.equal(['Mm Own']);
+      const accountsOnly = await user('Zia', await role('Accounts, no contacts, linked', rights(['Read'], 'Global')));
+      const denied = await call('GET', `${s.root}${SET}?fetchXml=${encodeURIComponent(byLinked)}`, undefined, as(accountsOnly));
+      expect(denied.status, denied.text).to.equal(403);
+      expect(denied.json.error.message).to.contain('prvReadcontact');
+    });
+
     it('tracks changes without the organization privilege', async () => {
       const reader = await user('Quinn', await role('Readers', rights(['Read'], 'Global')));
       const r = await call('GET', `${s.root}${SET}?$select=name`, undefined, { ...as(reader), Prefer: 'odata.track-changes' });

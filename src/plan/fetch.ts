@@ -1,4 +1,5 @@
 import { Errors, ServiceError } from '../errors.js';
+import { intersectSteps } from '../model/intersect-links.js';
 import { pkOf } from '../model/primary-key.js';
 import type { AttributeModel, EntityModel, Model, NavigationPropertyModel } from '../model/types.js';
 import { annotationSet } from '../odata/annotations.js';
@@ -27,7 +28,8 @@ import { textValue } from './values.js';
  *   and comparisons as `$filter`, date and user operators the same query functions.
  * - `link-entity` follows a lookup relationship of the model (many-to-one: `from` = the target's
  *   primary key, `to` = the lookup; one-to-many: `from` = the child's lookup, `to` = the parent's
- *   primary key). Each link has a condition C: its own filters, and EXISTS for each inner, exists
+ *   primary key), or a step into or out of a many-to-many intersect table, whose id columns act as
+ *   lookups (model/intersect-links.ts; Dataverse "Join tables using FetchXml", Many-to-many). Each link has a condition C: its own filters, and EXISTS for each inner, exists
  *   or in child link. An inner, exists or in link restricts its parent to rows where a linked row
  *   meets C (EXISTS; the parent row is returned once); outer and matchfirstrowusingcrossapply links
  *   restrict nothing. Filter link types inside a `filter`: any = EXISTS(C), not any = NOT
@@ -290,7 +292,8 @@ export class FetchPlanner {
   }
 
   /**
-   * The navigation property a link follows, from the lookup relationships of the model. `from` or
+   * The navigation property a link follows, from the lookup relationships of the model and the
+   * steps into and out of many-to-many intersect tables (intersectSteps). `from` or
    * `to` may be left out when only one relationship connects the two tables. Throws 0x80041102 /
    * 0x80041103 for unknown names, 400 when several relationships fit, and 501 for a join that
    * follows no relationship.
@@ -301,9 +304,9 @@ export class FetchPlanner {
     const target = this.table(link.name);
     const from = link.from !== undefined ? this.column(target, link.from) : undefined;
     const to = link.to !== undefined ? this.column(parent, link.to) : undefined;
-    const candidates = [...parent.navigation.values()].filter((nav) => {
-      // Many-to-many properties have no lookup to join on; FetchXML reaches them through the
-      // intersect table, which is not linkable yet.
+    // Many-to-many properties have no lookup to join on: FetchXML reaches their rows through the
+    // intersect table, whose id columns act as lookups (intersectSteps).
+    const candidates = [...parent.navigation.values(), ...intersectSteps(this.model, parent)].filter((nav) => {
       if (nav.target !== target || nav.intersect) return false;
       const rel = nav.relationship;
       if (nav.kind === 'single') return (!from || from === pkOf(target)) && (!to || to === rel.ReferencingAttribute);
@@ -810,7 +813,7 @@ export function pageOffset(page: number, size: number): number {
  * query that does not fit the entity set, `top` with paging attributes, bad condition values,
  * misplaced link types and bad paging cookies, 400 `0x8004430D` for more than 15 link-entities,
  * and 501 for valid FetchXML Tessera does not implement (
- * joins outside lookup relationships, columns of one-to-many matchfirstrowusingcrossapply links,
+ * joins outside lookup relationships and intersect tables, columns of one-to-many matchfirstrowusingcrossapply links,
  * one-to-many links below a polymorphic lookup, orders by
  * columns of links whose conditions do not restrict the rows, fiscal and hierarchy operators,
  * `distinct` with link orders or a total count). 400 `0x80040203` for an attribute alias that is not unique among
