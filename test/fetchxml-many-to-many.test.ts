@@ -122,6 +122,14 @@ for (const database of DATABASES) {
       expect(links.json.value[0].roleid).to.equal(id['mm Sales']);
     });
 
+    it('aggregates over the links: each linked row counts', async () => {
+      const body = await ok('<fetch aggregate="true"><entity name="systemuser"><attribute name="fullname" alias="user" groupby="true"/>'
+        + '<filter><condition attribute="fullname" operator="begins-with" value="mm "/></filter><order alias="user"/>'
+        + '<link-entity name="systemuserroles" from="systemuserid" to="systemuserid" link-type="outer"><link-entity name="role" from="roleid" to="roleid" link-type="outer" alias="r">'
+        + '<attribute name="roleid" alias="roles" aggregate="countcolumn"/></link-entity></link-entity></entity></fetch>');
+      expect(body.value).to.deep.equal([{ user: 'mm Ann', roles: 2 }, { user: 'mm Bob', roles: 1 }, { user: 'mm Cid', roles: 0 }]);
+    });
+
     it('refuses a link from the intersect table on a column it does not have (0x80041103)', async () => {
       const r = await fx(users('<link-entity name="systemuserroles" from="systemuserid" to="systemuserid"><link-entity name="role" from="roleid" to="nope"/></link-entity>'));
       expect(r.status, r.text).to.equal(400);

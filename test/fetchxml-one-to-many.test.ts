@@ -242,6 +242,39 @@ for (const database of DATABASES) {
       expect(await pairs(withChildren.replace('</entity>', `${on('k', 'fullname', 'eq', 'Eve')}</entity>`))).to.deep.equal(['Alpha/Ann']);
     });
 
+    it('aggregates: a one-to-many inner or outer link joins a row per related row, and each counts; grouping and aggregating the related rows\' columns', async () => {
+      const aggregate = async (body: string, fetchAttributes = '') => {
+        const json = await ok(`<fetch aggregate="true"${fetchAttributes}><entity name="account">${body}</entity></fetch>`);
+        return json.value;
+      };
+      const group = '<attribute name="name" alias="account" groupby="true"/><order alias="account"/>';
+      // count counts the joined rows; countcolumn the related rows' values, distinct once each.
+      const counted = (linkType: string) => aggregate(`${group}<attribute name="accountid" alias="rows" aggregate="count"/>`
+        + `<link-entity name="contact" from="parentcustomerid" to="accountid" link-type="${linkType}" alias="c"><attribute name="contactid" alias="contacts" aggregate="countcolumn"/>`
+        + '<attribute name="emailaddress1" alias="emails" aggregate="countcolumn" distinct="true"/></link-entity>');
+      expect(await counted('outer')).to.deep.equal([
+        { account: 'Alpha', rows: 3, contacts: 3, emails: 1 }, { account: 'Beta', rows: 1, contacts: 1, emails: 1 }, { account: 'Gamma', rows: 1, contacts: 0, emails: 0 },
+      ]);
+      expect(await counted('inner')).to.deep.equal([{ account: 'Alpha', rows: 3, contacts: 3, emails: 1 }, { account: 'Beta', rows: 1, contacts: 1, emails: 1 }]);
+      // Without columns of the link the accounts still count once per contact; countcolumn distinct of the root's key counts them once.
+      expect(await aggregate(`<attribute name="accountid" alias="rows" aggregate="count"/><attribute name="accountid" alias="accounts" aggregate="countcolumn" distinct="true"/>${contacts('inner', '')}`))
+        .to.deep.equal([{ rows: 4, accounts: 2 }]);
+      // Grouped by the related rows' column (unaliased: <alias>_x002e_<column>), the link's filter restricting them.
+      const byEmail = await aggregate('<attribute name="accountid" alias="n" aggregate="count"/>'
+        + '<link-entity name="contact" from="parentcustomerid" to="accountid" alias="c"><attribute name="emailaddress1" groupby="true"/><filter><condition attribute="fullname" operator="ne" value="bob"/></filter></link-entity>');
+      expect(byEmail).to.deep.equal([{ n: 1 }, { c_x002e_emailaddress1: 'a@example.com', n: 1 }, { c_x002e_emailaddress1: 'd@example.com', n: 1 }]);
+      // A many-to-one link below the joined one, and a root condition on the joined row.
+      const creators = await aggregate(`${group}<attribute name="accountid" alias="n" aggregate="count"/>`
+        + '<link-entity name="contact" from="parentcustomerid" to="accountid" link-type="outer" alias="c"><link-entity name="systemuser" from="systemuserid" to="createdby" alias="u"><attribute name="fullname" alias="creator" groupby="true"/></link-entity></link-entity>'
+        + '<filter><condition entityname="c" attribute="emailaddress1" operator="not-null"/></filter>');
+      expect(creators).to.deep.equal([{ account: 'Alpha', creator: 'SYSTEM', n: 2 }, { account: 'Beta', creator: 'SYSTEM', n: 1 }]);
+      // The joined rows count towards the record limit: 5 rows, a limit of 4.
+      const limited = await fx(`<fetch aggregate="true" aggregatelimit="4"><entity name="account"><attribute name="accountid" alias="n" aggregate="count"/>${contacts('outer', '')}</entity></fetch>`);
+      expect(limited.status, limited.text).to.equal(400);
+      expect(limited.json.error.code).to.equal('0x8004E023');
+      expect(statements, 'one SQL statement').to.have.length(1);
+    });
+
     it('501 for what is not implemented: matchfirstrowusingcrossapply columns', async () => {
       const first = await fx(accounts(contacts('matchfirstrowusingcrossapply')));
       expect(first.status, first.text).to.equal(501);

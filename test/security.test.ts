@@ -328,6 +328,13 @@ for (const database of DATABASES) {
       expect(bound.status, bound.text).to.equal(204);
       expect(await joined({})).to.deep.equal(['Om Other', 'Om Own']);
       expect(await joined(as(wes))).to.deep.equal(['Om Own']);
+      // Aggregated too: the joined rows are those the caller may read.
+      const counted = `<fetch aggregate="true"><entity name="${TABLE}"><attribute name="accountid" alias="rows" aggregate="count"/><filter><condition attribute="name" operator="eq" value="om-parent"/></filter><link-entity name="contact" from="parentcustomerid" to="accountid" link-type="inner" alias="c"><attribute name="contactid" alias="contacts" aggregate="countcolumn"/></link-entity></entity></fetch>`;
+      for (const [headers, n] of [[{}, 2], [as(wes), 1]] as const) {
+        const r = await call('GET', `${s.root}${SET}?fetchXml=${encodeURIComponent(counted)}`, undefined, headers);
+        expect(r.status, r.text).to.equal(200);
+        expect(r.json.value).to.deep.equal([{ rows: n, contacts: n }]);
+      }
       const accountsOnly = await user('Xan', await role('Accounts, no contacts, joined', rights(['Read'], 'Global')));
       const denied = await call('GET', `${s.root}${SET}?fetchXml=${encodeURIComponent(byContacts)}`, undefined, as(accountsOnly));
       expect(denied.status, denied.text).to.equal(403);

@@ -1,7 +1,7 @@
 import { Errors } from '../errors.js';
 import type { AttributeType, EntityModel } from '../model/types.js';
 import type { AnnotationSet } from '../odata/annotations.js';
-import type { AggregateFunction, AggregateGroup, AggregatePage, AggregatePlan, AggregateSortKey, AggregateValue, ColumnPath, DatePart, PlanExpr } from './types.js';
+import type { AggregateFunction, AggregateGroup, AggregatePage, AggregatePlan, AggregateSortKey, AggregateValue, ColumnPath, DatePart, PlanExpr, RowJoin } from './types.js';
 
 /**
  * The front-end-neutral builder of aggregate plans. OData's `$apply` (plan/apply.ts) and FetchXML's
@@ -44,6 +44,8 @@ export interface AggregateSpec {
   readonly page?: AggregatePage;
   readonly recordLimit?: number;
   readonly annotations?: AnnotationSet;
+  /** One-to-many joins of the rows (FetchXML one-to-many link-entities, AggregatePlan.joins); column paths may start from their rows. */
+  readonly joins?: readonly RowJoin[];
 }
 
 const NUMERIC = new Set<AttributeType>(['Integer', 'BigInt', 'Decimal', 'Double', 'Money']);
@@ -64,11 +66,17 @@ function pathName(c: ColumnPath): string {
   return [...c.navs.map((n) => n.Name), c.attribute.PropertyName].join('/');
 }
 
-/** Checks that a column path starts at `entity`, follows single-valued navigation properties only and ends in a stored column. */
-function checkPath(entity: EntityModel, c: ColumnPath): void {
-  let table = entity;
+/**
+ * Checks that a column path starts at `entity` (or at the table of the join it names, one of
+ * `joins`), follows single-valued navigation properties leaving the table it is at only and ends
+ * in a stored column.
+ */
+function checkPath(entity: EntityModel, c: ColumnPath, joins: readonly RowJoin[]): void {
+  if (c.join && joins[c.join.index]?.navigation.target !== c.join.table) throw new Error('planAggregate: a column path starts from a join the aggregate does not have');
+  let table = c.join?.table ?? entity;
   for (const nav of c.navs) {
-    if (table.navigation.get(nav.Name) !== nav) throw Errors.propertyNotFound(nav.Name, table.LogicalName);
+    // A navigation property of the table, or a step out of an intersect table (model/intersect-links.ts).
+    if (nav.source !== table) throw Errors.propertyNotFound(nav.Name, table.LogicalName);
     if (nav.kind !== 'single') throw Errors.badQuery(`'${nav.Name}' is a collection-valued navigation property; aggregates can only follow lookups.`);
     if (nav.relationship.ReferencingAttribute.TypeAttribute) throw Errors.notImplemented(`Aggregating through the polymorphic lookup '${nav.Name}'`);
     table = nav.target;
@@ -82,10 +90,10 @@ function checkPath(entity: EntityModel, c: ColumnPath): void {
 function lookupNameOf(entity: EntityModel, c: ColumnPath): ColumnPath | undefined {
   const a = c.attribute;
   if (!a.NavigationPropertyName || a.Targets.length !== 1) return undefined;
-  const owner = c.navs.length ? c.navs[c.navs.length - 1]!.target : entity;
+  const owner = c.navs.length ? c.navs[c.navs.length - 1]!.target : c.join?.table ?? entity;
   const nav = owner.navigation.get(a.NavigationPropertyName);
   const name = nav?.target.PrimaryNameAttribute ? nav.target.attributesByName.get(nav.target.PrimaryNameAttribute) : undefined;
-  return nav && name?.IsStored ? { navs: [...c.navs, nav], attribute: name } : undefined;
+  return nav && name?.IsStored ? { navs: [...c.navs, nav], attribute: name, ...(c.join ? { join: c.join } : {}) } : undefined;
 }
 
 /**
@@ -110,7 +118,7 @@ export function planAggregate(spec: AggregateSpec, maxRecords = AGGREGATE_RECORD
   };
   const groupBy: AggregateGroup[] = spec.groupBy.map(({ alias, column, datePart }) => {
     named(alias);
-    checkPath(entity, column);
+    checkPath(entity, column, spec.joins ?? []);
     if (datePart) {
       if (column.attribute.AttributeType !== 'DateTime') throw Errors.badQuery(`Grouping by the ${datePart} of a date needs a DateTime column; '${pathName(column)}' is ${column.attribute.AttributeType}.`);
       return { alias, column, datePart };
@@ -122,7 +130,7 @@ export function planAggregate(spec: AggregateSpec, maxRecords = AGGREGATE_RECORD
     named(alias);
     if (fn === 'count') return { alias, fn };
     if (!column) throw Errors.badQuery(`The aggregate '${alias}' (${fn}) needs a column.`);
-    checkPath(entity, column);
+    checkPath(entity, column, spec.joins ?? []);
     const accepts = ACCEPTS[fn];
     if (accepts.types && !accepts.types.has(column.attribute.AttributeType)) {
       throw Errors.badQuery(`The aggregate function '${fn}' needs ${accepts.what}; '${pathName(column)}' is ${column.attribute.AttributeType}.`);
@@ -151,5 +159,6 @@ export function planAggregate(spec: AggregateSpec, maxRecords = AGGREGATE_RECORD
     ...(spec.page ? { top: spec.page.size + 1, page: spec.page } : { top: spec.top }),
     recordLimit: Math.min(spec.recordLimit ?? maxRecords, maxRecords),
     annotations: spec.annotations,
+    ...(spec.joins?.length ? { joins: spec.joins } : {}),
   };
 }

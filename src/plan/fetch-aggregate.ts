@@ -5,7 +5,7 @@ import type { DateGrouping, FetchAttribute, FetchLink, FetchQuery } from '../oda
 import type { Preferences } from '../odata/prefer.js';
 import { planAggregate, type AggregateSpec } from './aggregate.js';
 import { MAX_PAGE_SIZE } from './read.js';
-import { FetchPlanner, linkedColumnName, pageOffset, type FetchContext, type VisitedLink } from './fetch.js';
+import { FetchPlanner, linkedColumnName, pageOffset, type FetchContext, type LinkOrigin, type VisitedLink } from './fetch.js';
 import type { AggregateFunction, AggregatePlan, ColumnPath, DatePart } from './types.js';
 
 /**
@@ -22,6 +22,10 @@ import type { AggregateFunction, AggregatePlan, ColumnPath, DatePart } from './t
  *   `countcolumn` with `distinct="true"` is countdistinct; `count` counts rows whatever its column;
  * - attributes of many-to-one `link-entity` elements → columns reached through the lookups
  *   (ColumnPath with navigation properties); inner links restrict the rows as in plain queries;
+ *   one-to-many inner and outer links (many-to-many ones through their intersect table too) join a
+ *   row per related row as in plain queries (AggregatePlan.joins), each an input row, and their
+ *   attributes read the joined row (ColumnPath.join), as Dataverse's joins multiply the rows it
+ *   aggregates ("Aggregate data using FetchXml"; link-entity reference, link-type);
  * - `filter`, `condition` (also on links by `entityname`) → the rows aggregated, planned as in plain
  *   FetchXML queries; `<order alias>` → the output order; `<order attribute>` naming a grouped
  *   column → its groups, and for a column grouped by several date parts, chronologically (year,
@@ -75,7 +79,7 @@ function coarseness(part: DatePart | undefined): number {
  * `dategrouping`; and 501 for the fiscal date
  * groupings (datePartOf).
  */
-function output(planner: FetchPlanner, table: EntityModel, x: FetchAttribute, link: VisitedLink | undefined): Output {
+function output(planner: FetchPlanner, table: EntityModel, x: FetchAttribute, link: VisitedLink | undefined, origin?: LinkOrigin): Output {
   const where = `the attribute '${link ? `${link.alias}.` : ''}${x.name}'`;
   if (x.groupby && x.aggregate !== undefined) throw invalid(`${where} has both groupby and aggregate; an attribute of an aggregate query is either grouped or aggregated.`);
   if (!x.groupby && x.aggregate === undefined) {
@@ -85,7 +89,7 @@ function output(planner: FetchPlanner, table: EntityModel, x: FetchAttribute, li
   if (x.distinct && x.aggregate !== 'countcolumn') throw invalid(`${where} has distinct="true", which only applies to aggregate="countcolumn".`);
   if (x.dategrouping !== undefined && !x.groupby) throw invalid(`${where} has dategrouping, which needs groupby="true".`);
   const attribute = planner.column(table, x.name);
-  const column: ColumnPath = { navs: link ? link.path.map((s) => s.navigation) : [], attribute };
+  const column: ColumnPath = { navs: origin ? origin.path.map((s) => s.navigation) : [], attribute, ...(origin?.join ? { join: origin.join } : {}) };
   if (x.aggregate === undefined) {
     // Dataverse groups a date-time only by a part of it (MarkMpn/Sql4Cds#98: a groupby on a datetime
     // column without dategrouping is refused), as $apply refuses groupby on date-times.
@@ -102,17 +106,15 @@ function output(planner: FetchPlanner, table: EntityModel, x: FetchAttribute, li
 
 /**
  * Checks that a link of an aggregate query fits planAggregate, which reads linked columns as
- * ColumnPaths over the root's rows: a one-to-many inner or outer link would multiply the rows, and
- * the columns of a link with a condition the root does not enforce (an outer link with a filter)
- * would read null where a related row fails it, which a ColumnPath cannot express. Throws 501.
+ * ColumnPaths over the root's rows or over the rows of a one-to-many join (`origin`, as in plain
+ * queries: an inner or outer one-to-many link joins a row per related row, and each counts): the
+ * columns of a link with a condition its origin does not enforce (an outer many-to-one link with a
+ * filter, or below one) would read null where a related row fails it, which a ColumnPath cannot
+ * express. Throws 501 for those and for orders inside links.
  */
-function checkLink(link: FetchLink, visited: VisitedLink): void {
-  const last = visited.path[visited.path.length - 1]!;
-  if (last.navigation.kind !== 'single' && (link.linkType === 'inner' || link.linkType === 'outer')) {
-    throw Errors.notImplemented(`The one-to-many link-entity '${visited.alias}' (link-type '${link.linkType}') in an aggregate query (Dataverse aggregates one row per related row)`);
-  }
+function checkLink(link: FetchLink, visited: VisitedLink, origin: LinkOrigin): void {
   if (link.orders.length) throw Errors.notImplemented(`Ordering by columns of the link-entity '${visited.alias}' in an aggregate query`);
-  if (link.attributes.length && visited.conditional) {
+  if (link.attributes.length && origin.conditional) {
     throw Errors.notImplemented(`Grouping or aggregating columns of the link-entity '${visited.alias}', which has conditions that do not restrict the rows (an outer link-entity with a filter, or below one)`);
   }
 }
@@ -127,7 +129,7 @@ function checkLink(link: FetchLink, visited: VisitedLink): void {
  * the entity, `dategrouping` on a column that is no DateTime; 400 `0x80060888` for what planAggregate refuses (a function on a column type it does
  * not take, a repeated alias, an order by an unknown alias); everything plain FetchXML planning
  * refuses for names, filters and links; and 501 for counting aggregate results,
- * `dategrouping` by fiscal periods, one-to-many joins that multiply rows, outer links with filters whose columns are
+ * `dategrouping` by fiscal periods, outer many-to-one links with filters whose columns are
  * used, and retained data; `top` with `count` or `page` is 400 `0x80040203`, as in plain queries.
  * `count` and `page` page the groups (AggregateSpec.page). The record limit itself (0x8004E023) is raised by executeAggregate.
  */
@@ -143,16 +145,16 @@ export function planFetchAggregate(entity: EntityModel, query: FetchQuery, conte
   if (query.entity.allAttributes) throw allAttributes();
   planner.registerLinks(query.entity);
   const outputs = query.entity.attributes.map((x) => output(planner, root, x, undefined));
-  const reachable = planner.walkLinks(root, query.entity.links, (link, visited) => {
+  const { reachable } = planner.walkRows(root, query.entity.links, (link, visited, origin) => {
     if (link.allAttributes) throw allAttributes(visited.alias);
-    checkLink(link, visited);
-    for (const x of link.attributes) outputs.push(output(planner, visited.table, x, visited));
+    checkLink(link, visited, origin);
+    for (const x of link.attributes) outputs.push(output(planner, visited.table, x, visited, origin));
   });
   const groups = outputs.flatMap((o) => (o.kind === 'group' ? [o] : []));
   const orderBy = query.entity.orders.flatMap((o) => {
     if (o.entityname !== undefined) throw Errors.notImplemented(`Ordering by columns of a link-entity (entityname '${o.entityname}')`);
     if (o.alias !== undefined) return [{ alias: o.alias, descending: o.descending }];
-    const grouped = groups.filter((g) => !g.column.navs.length && g.name === o.attribute);
+    const grouped = groups.filter((g) => !g.column.navs.length && !g.column.join && g.name === o.attribute);
     if (!grouped.length) throw invalid(`in an aggregate query an <order> names the alias of a groupby or aggregate attribute; '${o.attribute}' is no groupby attribute of '${root.LogicalName}'.`);
     // A column grouped by several parts of its date orders by its date: the coarsest part first.
     return grouped.sort((a, b) => coarseness(a.datePart) - coarseness(b.datePart)).map((g) => ({ alias: g.alias, descending: o.descending }));
@@ -167,6 +169,7 @@ export function planFetchAggregate(entity: EntityModel, query: FetchQuery, conte
     ...(paged ? { page: { size: query.count ?? MAX_PAGE_SIZE, skip: pageOffset(query.page ?? 1, query.count ?? MAX_PAGE_SIZE) } } : { top: query.top }),
     recordLimit: query.aggregateLimit,
     annotations: annotationSet(prefer.includeAnnotations),
+    joins: planner.joins,
   };
   return planAggregate(spec, maxRecords);
 }

@@ -186,7 +186,7 @@ export interface VisitedLink {
  * many-to-one steps of `path`. `enforced` and `conditional` are VisitedLink's, counted from there:
  * a joined row meets its link's condition, which holds EXISTS for its inner children.
  */
-interface LinkOrigin {
+export interface LinkOrigin {
   readonly join?: JoinOrigin;
   readonly path: readonly LinkStep[];
   readonly enforced: boolean;
@@ -588,18 +588,30 @@ export class FetchPlanner {
   }
 
   /**
+   * Walks the links as walkLinks does, deciding for each where its rows are read from (origin: the
+   * read's row, or a one-to-many join it adds to this.joins) before calling `visit` with it.
+   * Returns what walkLinks returns and each link's visit. Throws what origin throws.
+   */
+  walkRows(root: EntityModel, links: readonly FetchLink[], visit: (link: FetchLink, visited: VisitedLink, origin: LinkOrigin) => void): { reachable: Map<string, ReachableLink>; visited: Map<FetchLink, VisitedLink> } {
+    const visited = new Map<FetchLink, VisitedLink>();
+    const reachable = this.walkLinks(root, links, (link, v) => {
+      visited.set(link, v);
+      const origin = this.origin(link, v);
+      this.origins.set(v, origin);
+      this.linkOrigins.set(link, origin);
+      visit(link, v, origin);
+    });
+    return { reachable, visited };
+  }
+
+  /**
    * The columns of the links that return rows, as LinkedColumns (from the read's row, or from the
    * row of a one-to-many join, this.joins), and every link reachable for `entityname` conditions
    * (see walkLinks). Throws 501 for columns read through a polymorphic lookup.
    */
   linkedColumns(root: EntityModel, links: readonly FetchLink[]): { columns: LinkedColumn[]; reachable: Map<string, ReachableLink>; visited: Map<FetchLink, VisitedLink> } {
     const columns: LinkedColumn[] = [];
-    const visited = new Map<FetchLink, VisitedLink>();
-    const reachable = this.walkLinks(root, links, (link, visit) => {
-      visited.set(link, visit);
-      const origin = this.origin(link, visit);
-      this.origins.set(visit, origin);
-      this.linkOrigins.set(link, origin);
+    const { reachable, visited } = this.walkRows(root, links, (link, visit, origin) => {
       const { table, alias } = visit;
       // checkAggregate has refused aggregate, groupby and dategrouping outside aggregate queries.
       const attributes = link.allAttributes ? [...table.attributesByProperty.values()].map((attribute) => ({ attribute, alias: undefined }))

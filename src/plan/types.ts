@@ -67,10 +67,16 @@ export type DataSource = 'active' | 'retained';
 
 /** A column reached through zero or more single-valued navigation properties (`createdby/fullname`). */
 export interface ColumnPath {
-  /** The navigation properties followed from the planned table, in order; empty for its own columns. */
+  /** The navigation properties followed from the planned table (or from `join`'s row), in order; empty for its own columns. */
   readonly navs: readonly NavigationPropertyModel[];
-  /** A column of the table the last navigation property leads to (or of the planned table). */
+  /** A column of the table the last navigation property leads to (or of the planned table, or of `join`'s). */
   readonly attribute: AttributeModel;
+  /**
+   * Set when the path starts from the row of a one-to-many join of the aggregate
+   * (AggregatePlan.joins) rather than from the planned table's row (FetchXML aggregate queries
+   * grouping or aggregating columns of a one-to-many link-entity).
+   */
+  readonly join?: JoinOrigin;
 }
 
 /** One sort key. Nulls sort first ascending and last descending, as on SQL Server (Dataverse). */
@@ -467,6 +473,13 @@ export interface AggregatePlan {
   readonly annotations?: AnnotationSet;
   /** Active (default) or retained rows of a retention-enabled table. */
   readonly dataSource?: DataSource;
+  /**
+   * Related rows joined to each row before grouping (FetchXML one-to-many inner or outer
+   * link-entities in an aggregate query), as ReadPlan.joins: each combination of a row and its
+   * joined rows is one input row (Dataverse aggregates the joined rows, "Aggregate data using
+   * FetchXml"); undefined = none. Column paths name a join by its index here.
+   */
+  readonly joins?: readonly RowJoin[];
 }
 
 /** A read the executor runs: a ReadPlan, a CountPlan or an AggregatePlan. */

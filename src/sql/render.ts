@@ -462,6 +462,8 @@ export function renderCount(d: Dialect, plan: Pick<CountPlan, 'entity' | 'filter
  * and sort `DataA` apart from `dataa`); NULL when a lookup on the way is empty.
  */
 function pathValue(d: Dialect, c: ColumnPath, scope: string, depth = 1): string {
+  // From a joined row: its key, or its columns read by that key, as a read's linked columns are.
+  if (c.join) return `${renderLinked(d, c.navs.map((navigation) => ({ navigation })), c.attribute, scope, undefined, c.join)}${collationOf(d, c.attribute)}`;
   const [nav, ...rest] = c.navs;
   if (!nav) return `${scope}.${col(d, c.attribute)}`;
   const alias = d.quote(`j${depth}`);
@@ -503,7 +505,8 @@ function aggregateFunction(d: Dialect, a: AggregateValue, v: string): string {
 
 /**
  * One SELECT for an AggregatePlan that also enforces its record limit: the input subquery `s`
- * reads at most `recordLimit + 1` matching rows (the group values `gN` — for a date part, the
+ * reads at most `recordLimit + 1` matching rows (with joins, ReadPlan.joins' way, each
+ * combination of a row and its joined rows; the group values `gN` — for a date part, the
  * number datePartSql computes —, lookup names `nN` and
  * aggregate inputs `aN`, related columns through scalar subqueries), the outer query groups them,
  * and a window `SUM(COUNT(*)) OVER ()` adds the number of input rows to every group. When it
@@ -526,9 +529,11 @@ export function renderAggregate(d: Dialect, plan: AggregatePlan): Statement {
   const keys = plan.groupBy.map((g, i) => input(`g${i}`, g.column, g.datePart));
   plan.groupBy.forEach((g, i) => { if (g.lookupName) keys.push(input(`n${i}`, g.lookupName)); });
   const values = plan.aggregates.map((a, i) => `${aggregateFunction(d, a, a.column ? input(`a${i}`, a.column) : '')} AS ${d.quote(`v${i}`)}`);
+  // The joined rows' parameters follow the inputs' and come before the conditions' (text order).
+  const joins = renderJoins(d, plan, p);
   const where = whereClause(rootConditions(d, plan, p, from));
   const list = [...inputs].map(([value, name]) => `${value} AS ${name}`);
-  const rows = d.selectLimited(`${list.length ? list.join(', ') : `1 AS ${d.quote('x')}`} FROM ${from}${where}`, '', p.add(plan.recordLimit + 1));
+  const rows = d.selectLimited(`${list.length ? list.join(', ') : `1 AS ${d.quote('x')}`} FROM ${from}${joins}${where}`, '', p.add(plan.recordLimit + 1));
   const columns = [...keys, ...values, `SUM(COUNT(*)) OVER () AS ${d.quote('total')}`].join(', ');
   const grouping = [...new Set(keys)];
   const body = `${columns} FROM (${rows}) ${s}${grouping.length ? ` GROUP BY ${grouping.join(', ')}` : ''}`;
