@@ -275,6 +275,24 @@ for (const database of DATABASES) {
       expect(statements, 'one SQL statement').to.have.length(1);
     });
 
+    it('an inner join restricts the accounts by itself: no EXISTS of the same contacts beside it', async () => {
+      expect(await pairs(accounts(`${BY_NAME}${contacts('inner', `<attribute name="fullname"/>${BY_FULLNAME}`)}`))).to.deep.equal(['Alpha/Ann', 'Alpha/Bob', 'Alpha/Cid', 'Beta/Dan']);
+      expect(statements[0]!.sql).to.match(/ JOIN /).and.not.match(/EXISTS/);
+      // exists and in still restrict by EXISTS (they join nothing).
+      await ok(accounts(contacts('exists', '')));
+      expect(statements[0]!.sql).to.match(/EXISTS/).and.not.match(/ JOIN /);
+    });
+
+    it('conditions naming a link that is not joined (matchfirstrowusingcrossapply without columns) test one related row together', async () => {
+      const on = (attribute: string, value: string) => `<condition entityname="c" attribute="${attribute}" operator="eq" value="${value}"/>`;
+      const first = (conditions: string, type = 'and') => accounts(`${BY_NAME}${contacts('matchfirstrowusingcrossapply', '')}<filter type="${type}">${conditions}</filter>`);
+      // Alpha has Cid and a contact at a@example.com, but Cid has no e-mail address.
+      expect(await pairs(first(`${on('fullname', 'Cid')}${on('emailaddress1', 'a@example.com')}`))).to.deep.equal([]);
+      expect(await pairs(first(`${on('fullname', 'Bob')}${on('emailaddress1', 'a@example.com')}`))).to.deep.equal(['Alpha']);
+      // Either condition: any contact meeting one.
+      expect(await pairs(first(`${on('fullname', 'Cid')}${on('emailaddress1', 'd@example.com')}`, 'or'))).to.deep.equal(['Alpha', 'Beta']);
+    });
+
     it('501 for what is not implemented: matchfirstrowusingcrossapply columns', async () => {
       const first = await fx(accounts(contacts('matchfirstrowusingcrossapply')));
       expect(first.status, first.text).to.equal(501);

@@ -528,6 +528,23 @@ for (const database of DATABASES) {
       expect(left.json.value).to.deep.equal([]);
     });
 
+    it('a criteria\'s conditions on one not-joined one-to-many link test one child together', async () => {
+      const parents: Record<string, string> = {};
+      for (const name of ['ls-ab', 'ls-a-b']) parents[name] = await post(SET, { msdyn_name: name });
+      // ls-ab has one note titled a with a code ls-b…; ls-a-b a note titled a and another with a code ls-b….
+      for (const [title, code, parent] of [['a', 'ls-b1', 'ls-ab'], ['a', 'ls-x1', 'ls-a-b'], ['x', 'ls-b2', 'ls-a-b']] as const) {
+        await post('new_notes', { new_title: title, new_code: code, 'new_interactionid@odata.bind': `/${SET}(${parents[parent]})` });
+      }
+      const criteria = `<fetch><entity name="${TABLE}"><attribute name="msdyn_name"/><filter><condition attribute="msdyn_name" operator="like" value="ls-%"/>`
+        + '<condition entityname="n" attribute="new_title" operator="eq" value="a"/><condition entityname="n" attribute="new_code" operator="begins-with" value="ls-b"/></filter>'
+        + `<link-entity name="new_note" from="new_interactionid" to="${PK}" link-type="inner" alias="n"/></entity></fetch>`;
+      const marked = await call('POST', `${s.root}BulkRetain`, { EntityName: TABLE, FetchXml: criteria, PageSize: 5 });
+      expect(marked.status, marked.text).to.equal(200);
+      expect(marked.json.EntityCountCollection.Values).to.deep.equal([1]);
+      const retained = await call('GET', `${s.root}${SET}?fetchXml=${encodeURIComponent(`<fetch datasource="retained"><entity name="${TABLE}"><attribute name="msdyn_name"/><filter><condition attribute="msdyn_name" operator="like" value="ls-%"/></filter></entity></fetch>`)}`);
+      expect(retained.json.value.map((v: Record<string, string>) => v['msdyn_name'])).to.deep.equal(['ls-ab']);
+    });
+
     it('date query functions that leave 1753…9999 answer 400, and retention validation reports them', async () => {
       const r = await call('GET', `${s.root}${SET}?$filter=${encodeURIComponent("Microsoft.Dynamics.CRM.OlderThanXYears(PropertyName='createdon',PropertyValue=99999999)")}`);
       expect(r.status, r.text).to.equal(400);

@@ -52,7 +52,10 @@ import { textValue } from './values.js';
  *   EXISTS(linked row meeting C and the condition), or, when the condition holds for null, also
  *   NOT EXISTS(linked row meeting C). On a joined link (or one below it) the linked row is the
  *   one each returned row pairs with (PlanExpr `joinedRow`), as Dataverse's WHERE after its joins
- *   tests it: `null` on the joined row's key keeps the parents without related rows.
+ *   tests it: `null` on the joined row's key keeps the parents without related rows. The
+ *   conditions of one `and` filter naming one link reached through a one-to-many step that is not
+ *   joined test one related row together (one EXISTS; FetchPlanner.filter). An inner joined link
+ *   adds no EXISTS to the root's filter: its join restricts the rows already.
  * - Paging: `top`; or `count` (page size, default and maximum 5,000) and `page`. A paging cookie of
  *   the previous page makes page N+1 a keyset seek after that page's last row; `page` without one
  *   (or with a cookie of another page, which Dataverse ignores) skips (page-1)*count rows.
@@ -146,6 +149,12 @@ function polymorphic(step: LinkStep): boolean {
   return !step.navigation.intersect && step.navigation.relationship.ReferencingAttribute.TypeAttribute !== undefined;
 }
 
+/** Tests of root conditions naming one link (`entityname`), planned on its table, to be reached together (FetchPlanner.filter). */
+interface LinkedTests {
+  readonly linked: ReachableLink;
+  readonly tests: PlanExpr[];
+}
+
 /** A link-entity reachable from the root through entity-level links, for `entityname` conditions. */
 export interface ReachableLink {
   readonly link: FetchLink;
@@ -209,6 +218,8 @@ export class FetchPlanner {
   readonly joins: RowJoin[] = [];
   /** The link of each join, by index. */
   private readonly joinedLinks: VisitedLink[] = [];
+  /** The links joined with an inner join (origin): the join restricts their parent rows, no EXISTS needed. */
+  private readonly innerJoined = new Set<FetchLink>();
   private readonly functions: QueryFunctionContext;
 
   /**
@@ -339,7 +350,9 @@ export class FetchPlanner {
 
   /**
    * The condition on root rows: the root's filters (conditions may name reachable links by
-   * `entityname`) and EXISTS for each inner, exists or in link of the root.
+   * `entityname`) and EXISTS for each inner, exists or in link of the root that is not joined
+   * inner (an inner join already keeps only the rows with a related row meeting its condition).
+   * Call it after the links are walked (walkRows), which decides the joins.
    */
   rootFilter(root: EntityModel, query: FetchQuery, reachable: ReadonlyMap<string, ReachableLink>): PlanExpr | undefined {
     return and(
@@ -348,11 +361,12 @@ export class FetchPlanner {
     );
   }
 
-  /** EXISTS for each inner, exists or in link among `links` (outer links restrict nothing). */
+  /** EXISTS for each inner, exists or in link among `links` (outer links restrict nothing), but those joined inner (innerJoined). */
   restrictions(table: EntityModel, links: readonly FetchLink[]): PlanExpr | undefined {
     let out: PlanExpr | undefined;
     for (const link of links) {
       if (link.linkType !== 'inner' && link.linkType !== 'exists' && link.linkType !== 'in') continue;
+      if (this.innerJoined.has(link)) continue;
       out = and(out, { kind: 'exists', navigation: this.navigation(table, link), where: this.linkCondition(table, link) });
     }
     return out;
@@ -363,17 +377,42 @@ export class FetchPlanner {
     return filters.reduce<PlanExpr | undefined>((acc, f) => and(acc, this.filter(table, f, scope)), undefined);
   }
 
-  /** One `filter` element: its items combined with its type; undefined when it has none. */
+  /**
+   * One `filter` element: its items combined with its type; undefined when it has none. In an
+   * `and` filter, the conditions naming one link whose rows are reached through a one-to-many step
+   * that is not joined (sharesRow) test one related row together, at the place of the first (as a
+   * WHERE after Dataverse's join tests each joined row): `c.a = 1 AND c.b = 2` is one EXISTS of a
+   * related row meeting both, not one EXISTS each, which two different rows could meet.
+   */
   filter(table: EntityModel, f: FetchFilter, scope: Scope): PlanExpr | undefined {
-    const parts: PlanExpr[] = [];
+    const parts: Array<PlanExpr | LinkedTests> = [];
     for (const item of f.items) {
-      const e = item.kind === 'condition' ? this.condition(table, item, scope)
-        : item.kind === 'filter' ? this.filter(table, item, scope)
-          : this.filterLink(table, item);
+      if (item.kind === 'condition') {
+        const e = this.conditionTest(table, item, scope);
+        const group = 'linked' in e && f.type === 'and' && this.sharesRow(e.linked)
+          ? parts.find((p): p is LinkedTests => 'linked' in p && p.linked === e.linked) : undefined;
+        if (group) group.tests.push(...(e as LinkedTests).tests);
+        else parts.push(e);
+        continue;
+      }
+      const e = item.kind === 'filter' ? this.filter(table, item, scope) : this.filterLink(table, item);
       if (e) parts.push(e);
     }
     if (!parts.length) return undefined;
-    return parts.reduce((left, right) => ({ kind: f.type, left, right }));
+    return parts.map((p) => ('linked' in p ? this.reachLinked(p.linked, p.tests.reduce((left, right) => ({ kind: 'and', left, right }))) : p))
+      .reduce((left, right) => ({ kind: f.type, left, right }));
+  }
+
+  /**
+   * Whether the conditions naming `linked` must be tested on one related row together (see
+   * filter): its rows are reached through a one-to-many step that is not joined (a link without
+   * columns read once per parent: matchfirstrowusingcrossapply, retention criteria), where one
+   * EXISTS per condition could be met by different rows. Joined rows and lookups (one row each)
+   * need no grouping.
+   */
+  private sharesRow(linked: ReachableLink): boolean {
+    const origin = this.linkOrigins.get(linked.link);
+    return (origin ? origin.path : linked.path).some((step) => step.navigation.kind !== 'single');
   }
 
   /** A filter link type (any, not any, all, not all) as a condition on the parent row. */
@@ -391,12 +430,11 @@ export class FetchPlanner {
   }
 
   /**
-   * A condition, on `table` or (root filters, `entityname`) on a linked table: on the row each
-   * returned row pairs with when the link is read from a one-to-many join (LinkOrigin), else on
-   * any linked row (EXISTS); either as after an outer join, where a missing row reads null. 400 for
-   * an `entityname` that is no link returning rows, 501 for one inside a link-entity's filter.
+   * A condition's test: on `table`'s own row (a PlanExpr), or (`entityname`) on a linked row, to be
+   * reached by reachLinked. 400 for an `entityname` that is no link returning rows, 501 for one
+   * inside a link-entity's filter and for conditions on aggregates.
    */
-  condition(table: EntityModel, c: FetchCondition, scope: Scope): PlanExpr {
+  private conditionTest(table: EntityModel, c: FetchCondition, scope: Scope): PlanExpr | LinkedTests {
     if (c.aggregate !== undefined || c.rowaggregate !== undefined || (c.alias !== undefined && !c.attribute)) {
       throw Errors.notImplemented('Conditions on aggregates in FetchXML');
     }
@@ -406,10 +444,16 @@ export class FetchPlanner {
       if (!scope.links) throw Errors.notImplemented(`A condition with entityname '${c.entityname}' inside a link-entity`);
       throw Errors.invalidArgument(`Invalid FetchXML: the condition on '${c.attribute}' names the entity '${c.entityname}', which is no link-entity of this query that returns rows (an alias of an inner or outer link-entity).`);
     }
-    // As after an outer join: the column is null when no linked row meets the link's conditions.
-    // A link read from a joined row (linkedColumns) is tested on the row each result row pairs
-    // with, as Dataverse's WHERE after its joins tests it; others on any linked row (EXISTS).
-    const test = this.test(linked.table, c);
+    return { linked, tests: [this.test(linked.table, c)] };
+  }
+
+  /**
+   * `test` (planned on `linked`'s table) as a condition on the root row, as after an outer join:
+   * the column is null when no linked row meets the link's conditions. A link read from a joined
+   * row (linkedColumns) is tested on the row each result row pairs with, as Dataverse's WHERE after
+   * its joins tests it; others on any linked row (EXISTS).
+   */
+  private reachLinked(linked: ReachableLink, test: PlanExpr): PlanExpr {
     const origin = this.linkOrigins.get(linked.link);
     const join = origin?.join;
     const path = join ? origin.path : linked.path;
@@ -584,6 +628,7 @@ export class FetchPlanner {
     }
     this.joins.push({ navigation: step.navigation, ...(above.join ? { parent: above.join } : {}), path: above.path, where: step.where, inner: visit.enforced });
     this.joinedLinks.push(visit);
+    if (visit.enforced) this.innerJoined.add(link);
     return { join: { index: this.joins.length - 1, table: visit.table }, path: [], enforced: true, conditional: false };
   }
 
