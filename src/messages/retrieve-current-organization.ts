@@ -1,7 +1,4 @@
-import { ORGANIZATION } from '../model/system-columns.js';
-import { planRead } from '../plan/read.js';
-import { withSecurity } from '../store/database.js';
-import { executeRead } from '../store/execute.js';
+import { organizationName } from '../store/organization-name.js';
 import { dataCollection, dataCollectionType } from './data-collection.js';
 import { SERVICE_VERSION } from './retrieve-version.js';
 import type { ComplexTypeDefinition, EnumTypeDefinition, Message, MessageContext } from './types.js';
@@ -45,13 +42,6 @@ const ORGANIZATION_DETAIL: ComplexTypeDefinition = {
   Enums: [{ Name: 'OrganizationState', Members: ['Enabled', 'Disabled'] }, { Name: 'OrganizationType', Members: ORGANIZATION_TYPES }],
 };
 
-/** The organization row's name (the built-in organization is created with one at start). */
-async function organizationName(ctx: MessageContext): Promise<string | null> {
-  const entity = ctx.model.byLogicalName.get(ORGANIZATION)!;
-  const read = await executeRead(withSecurity(ctx.db, undefined), planRead(entity, { select: ['name'] }, { returnRepresentation: false }, ctx.caller.organizationid));
-  return (read.rows[0]?.[0] as string | null | undefined) ?? null;
-}
-
 /**
  * RetrieveCurrentOrganization (unbound function; Web API reference "RetrieveCurrentOrganization
  * Function", "RetrieveCurrentOrganizationResponse", "OrganizationDetail", "EndpointCollection",
@@ -78,7 +68,7 @@ export const message: Message = {
   ReturnType: { Name: 'RetrieveCurrentOrganizationResponse', Properties: [{ Name: 'Detail', Type: 'mscrm.OrganizationDetail' }], Uses: [ORGANIZATION_DETAIL] },
   async invoke(ctx) {
     const root = new URL(ctx.serviceRoot);
-    const name = await organizationName(ctx);
+    const name = await organizationName(ctx.model, ctx.db, ctx.caller.organizationid);
     const endpoints = dataCollection([
       ['OrganizationService', `${root.origin}/XRMServices/2011/Organization.svc`],
       ['OrganizationDataService', `${root.origin}/XRMServices/2011/OrganizationData.svc`],
