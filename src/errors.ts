@@ -118,6 +118,12 @@ export const Errors = {
   /** 400 `0x80040800`: a message the table does not support (Create, Update or Delete on an intersect table). */
   messageNotSupported: (message: string, logicalName: string) =>
     new ServiceError(400, '0x80040800', `The '${message}' method does not support entities of type '${logicalName}'.`),
+  /**
+   * 400 `0x80041d60` BusinessUnitIsNotDisabledAndCannotBeDeleted: a delete of a business unit that
+   * is not disabled, the root one included (Dataverse web service error codes).
+   */
+  businessUnitNotDisabled: () =>
+    new ServiceError(400, '0x80041d60', 'Not disabled business unit cannot be deleted.'),
   /** 412 `0x80060882`: If-Match names a version the row no longer has. */
   concurrencyMismatch: () =>
     new ServiceError(412, '0x80060882', "The version of the existing record doesn't match the RowVersion property provided."),

@@ -141,7 +141,7 @@ for (const database of DATABASES) {
       const byLabel = await get("EntityDefinitions?$select=LogicalName&$filter=DisplayName/UserLocalizedLabel/Label eq 'Copilot Interaction' and not (IsIntersect eq true)");
       expect(names(byLabel)).to.deep.equal([ENTITY]);
       const owned = await get("EntityDefinitions?$select=LogicalName&$filter=OwnershipType eq Microsoft.Dynamics.CRM.OwnershipTypes'BusinessOwned' or OwnershipType eq 'None'");
-      expect(names(owned)).to.deep.equal(['organization', 'role', 'systemuser', 'systemuserroles']);
+      expect(names(owned)).to.deep.equal(['businessunit', 'organization', 'role', 'systemuser', 'systemuserroles']);
       const org = await get('EntityDefinitions?$select=MetadataId');
       const id = org.json.value[0].MetadataId as string;
       for (const form of [`'${id.toUpperCase()}'`, `'{${id}}'`, id]) {
@@ -172,7 +172,7 @@ for (const database of DATABASES) {
       expect(names(await keys("EntityKeyIndexStatus ne Microsoft.Dynamics.CRM.EntityKeyIndexStatus'2'"))).to.deep.equal([]);
       // OwnershipTypes is a flag enum: BusinessOwned is 4, not its position 3.
       const owned = await get("EntityDefinitions?$select=LogicalName&$filter=OwnershipType eq Microsoft.Dynamics.CRM.OwnershipTypes'4' or OwnershipType eq '0'");
-      expect(names(owned)).to.deep.equal(['organization', 'role', 'systemuser', 'systemuserroles']);
+      expect(names(owned)).to.deep.equal(['businessunit', 'organization', 'role', 'systemuser', 'systemuserroles']);
       for (const literal of ["Microsoft.Dynamics.CRM.EntityKeyIndexStatus'4'", "Microsoft.Dynamics.CRM.EntityKeyIndexStatus'-1'"]) {
         const r = await keys(`EntityKeyIndexStatus eq ${literal}`);
         expect(r.status, literal).to.equal(400);

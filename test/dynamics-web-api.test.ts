@@ -592,6 +592,18 @@ for (const database of DATABASES) {
       const rec = await api.retrieve({ collection: SET, key: id, select: ['_createdby_value'] });
       expect(rec._createdby_value).to.equal(me.UserId);
     });
+
+    it("WhoAmI → businessunits(BusinessUnitId): the caller's business unit is a row, the root one, as clients look it up", async () => {
+      const me = await api.callFunction<WhoAmIResult>({ name: 'WhoAmI' });
+      seen.length = 0;
+      const unit = await api.retrieve({ collection: 'businessunits', key: me.BusinessUnitId, select: ['name'] });
+      expect(seen.map((r) => `${r.method} ${r.url}`)).to.deep.equal([`GET /api/data/v9.2/businessunits(${me.BusinessUnitId})?$select=name`]);
+      expect(unit.name).to.equal('Tessera');
+      const roots = await api.retrieveMultiple({ collection: 'businessunits', select: ['businessunitid'], filter: '_parentbusinessunitid_value eq null' });
+      expect(roots.value.map((r: Record<string, unknown>) => r['businessunitid'])).to.deep.equal([me.BusinessUnitId]);
+      const user = await api.retrieve({ collection: 'systemusers', key: me.UserId, select: ['_businessunitid_value'] });
+      expect(user._businessunitid_value).to.equal(me.BusinessUnitId);
+    });
   });
 
   describe(`dynamics-web-api client: a table with EnforceStateTransitions [${database.name}]`, () => {

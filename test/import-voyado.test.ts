@@ -83,7 +83,7 @@ describe('Voyado interaction schemas as tables', () => {
     expect(table.Attributes.slice(-2).map((a) => [a.LogicalName, a.AttributeType, a.MinValue, a.MaxValue])).to.deep.equal([
       ['new_stars', 'Integer', 2, 9], ['new_score', 'Double', undefined, 10],
     ]);
-    const systemTables = ['systemuser', 'organization'].map((t) => ({ source: `${t}.json`, json: JSON.parse(readFileSync(join(SHIPPED_METADATA, `${t}.json`), 'utf8')) }));
+    const systemTables = ['systemuser', 'organization', 'businessunit'].map((t) => ({ source: `${t}.json`, json: JSON.parse(readFileSync(join(SHIPPED_METADATA, `${t}.json`), 'utf8')) }));
     expect(buildModel([...systemTables, { source: 'new_bounds.json', json: table }]).byLogicalName.has('new_bounds')).to.equal(true);
   });
 

@@ -18,7 +18,7 @@ import { serveProcess } from './support/serve-process.js';
 import { call, DATABASES, SHIPPED_METADATA, type Reply, type TestDatabase } from './support/server.js';
 
 const CLI = join(import.meta.dirname, '..', 'src', 'cli.js');
-const base = ['systemuser', 'organization'].map((t) => ({ source: `${t}.json`, json: JSON.parse(readFileSync(join(SHIPPED_METADATA, `${t}.json`), 'utf8')) }));
+const base = ['systemuser', 'organization', 'businessunit'].map((t) => ({ source: `${t}.json`, json: JSON.parse(readFileSync(join(SHIPPED_METADATA, `${t}.json`), 'utf8')) }));
 
 function model(attributes: object[], table: object = {}): Model {
   return buildModel([...base, { source: 'new_thing.json', json: { LogicalName: 'new_thing', EntitySetName: 'new_things', PrimaryIdAttribute: 'new_thingid', OwnershipType: 'OrganizationOwned', Attributes: attributes, ...table } }]);
@@ -201,6 +201,30 @@ for (const database of DATABASES) {
       expect((await send(stated, 'POST', 'new_things', { new_name: 'after' })).status).to.equal(201);
       const active = await things(stated, '$filter=statecode eq 0&$select=new_name,statecode,statuscode&$orderby=new_name');
       expect(active.map((r) => [r['new_name'], r['statecode'], r['statuscode']])).to.deep.equal([['after', 0, 1], ['before', 0, 1]]);
+    }));
+
+    it('puts the users and user-owned rows of a database made before business units in the root unit, which it creates', () => onFresh(database, async (db) => {
+      const owned = model([{ LogicalName: 'new_name', AttributeType: 'String' }], { OwnershipType: 'UserOwned' });
+      const first = await Service.open(owned, db, log);
+      const id = await create(first, 'new_things', { new_name: 'before' });
+      // The database as an earlier version left it: no business unit table, no business unit columns.
+      const q = (c: string) => db.dialect.quote(c);
+      const gone: Array<[string, string]> = [['new_thing', 'owningbusinessunit'], ['systemuser', 'businessunitid']];
+      for (const [table, index, column] of await db.rows(db.dialect.catalogIndexes)) {
+        if (gone.some(([t, c]) => t === table && c === column)) await db.run({ sql: db.dialect.dropIndex(q(String(index)), q(String(table))), params: [] });
+      }
+      for (const [table, column] of gone) {
+        await db.run({ sql: `ALTER TABLE ${q(table)} DROP COLUMN ${q(column)}`, params: [] });
+        await db.run({ sql: `DELETE FROM ${q('tessera_attribute')} WHERE ${q('entity')} = '${table}' AND ${q('attribute')} = '${column}'`, params: [] });
+      }
+      await db.run({ sql: `DROP TABLE ${q('businessunit')}`, params: [] });
+      await db.run({ sql: `DELETE FROM ${q('tessera_attribute')} WHERE ${q('entity')} = 'businessunit'`, params: [] });
+      const reopened = await Service.open(owned, db, log);
+      const root = reopened.caller.businessunitid;
+      expect((await things(reopened, `$filter=new_thingid eq ${id}&$select=_owningbusinessunit_value`))[0]!['_owningbusinessunit_value']).to.equal(root);
+      expect((await things(reopened, '$select=_businessunitid_value', 'systemusers')).map((u) => u['_businessunitid_value'])).to.deep.equal([root]);
+      expect((await things(reopened, '$select=name,_parentbusinessunitid_value', 'businessunits')).map((u) => [u['name'], u['_parentbusinessunitid_value']])).to.deep.equal([['Tessera', null]]);
+      expect(await pendingDdl(db, owned), 'nothing left to do').to.deep.equal(db.dialect.setupDdl);
     }));
 
     it('names the change of the file that dropped a column the engine made, and how to undo it, rather than asking to declare that column', () => onFresh(database, async (db) => {

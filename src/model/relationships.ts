@@ -23,12 +23,14 @@ function defaultSchemaName(referencing: EntityModel, a: AttributeModel, target: 
     case 'organizationid': return `organization_${t}`;
     case 'owninguser': return `user_${t}`;
     case 'ownerid': return `owner_${t}`;
+    // Dataverse's business_unit_accounts, business_unit_roles…: one name for either business column.
+    case 'owningbusinessunit': case 'businessunitid': return `business_unit_${t}`;
     default: return `${target}_${t}_${a.LogicalName}`;
   }
 }
 
-/** The lookups the system columns add (created/modified (on behalf) by, owner, organization). */
-const SYSTEM_LOOKUPS = new Set(['createdby', 'createdonbehalfby', 'modifiedby', 'modifiedonbehalfby', 'organizationid', 'owninguser', 'ownerid']);
+/** The lookups the system columns add (created/modified (on behalf) by, owner, organization, business unit). */
+const SYSTEM_LOOKUPS = new Set(['createdby', 'createdonbehalfby', 'modifiedby', 'modifiedonbehalfby', 'organizationid', 'owninguser', 'ownerid', 'owningbusinessunit', 'businessunitid']);
 
 /** Whether `a` is one of the lookups the system columns add (SYSTEM_LOOKUPS). */
 export function isSystemLookup(a: AttributeModel): boolean {
@@ -37,7 +39,7 @@ export function isSystemLookup(a: AttributeModel): boolean {
 
 /**
  * What deleting a referenced row does by default (see AttributeFile.CascadeConfiguration):
- * Restrict for the system lookups (Dataverse never deletes a user or organization in use),
+ * Restrict for the system lookups (Dataverse never deletes a user, organization or business unit in use),
  * RemoveLink, the default of a custom relationship, for every other.
  */
 function defaultCascadeDelete(a: AttributeModel): CascadeDelete {

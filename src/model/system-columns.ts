@@ -20,6 +20,15 @@ export const DATASTATE_RETAINED = 1;
 export const SYSTEMUSER = 'systemuser';
 /** The organization table: organizationid on organization-owned tables points here. */
 export const ORGANIZATION = 'organization';
+/**
+ * The business unit table: owningbusinessunit on user-owned tables and businessunitid on
+ * business-owned ones point here (Dataverse BusinessUnit table). It holds the one root unit.
+ */
+export const BUSINESSUNIT = 'businessunit';
+/** The business-owned tables' column naming their business unit (systemuser, role: `businessunitid`). */
+export const BUSINESS_COLUMN = 'businessunitid';
+/** The user-owned tables' column naming the owner's business unit. */
+export const OWNING_BUSINESS_UNIT = 'owningbusinessunit';
 /** The messages the service answers (sdkmessage): kept by the service, read-only to clients. */
 export const SDKMESSAGE = 'sdkmessage';
 /** Which tables each message takes (sdkmessagefilter): kept by the service, read-only to clients. */
@@ -39,7 +48,8 @@ export const SERVICE_MAINTAINED: ReadonlySet<string> = new Set([SDKMESSAGE, SDKM
 /**
  * Whether every Create gives column `name` of `entity` a value whatever its body holds
  * (plan/write.ts planServiceCreate): the primary key, the audit columns (created/modified on and
- * by), organizationid, ownerid and, beside it, owninguser, statecode and statuscode, and
+ * by), organizationid, ownerid and, beside it, owninguser and owningbusinessunit, the business
+ * column (businessunitid) of a business-owned table, statecode and statuscode, and
  * msft_datastate on a retention-enabled table. Such a column may be SystemRequired without being
  * valid for create; any other would make every Create fail.
  */
@@ -47,11 +57,20 @@ export function setOnCreate(entity: EntityModel, name: string): boolean {
   switch (name) {
     case entity.PrimaryIdAttribute: case 'createdon': case 'modifiedon': case 'createdby': case 'modifiedby': case 'organizationid': case 'ownerid':
       return true;
-    case 'owninguser': return entity.attributesByName.has('ownerid');
+    case 'owninguser': case OWNING_BUSINESS_UNIT: return entity.attributesByName.has('ownerid');
+    case BUSINESS_COLUMN: return hasBusinessColumn(entity);
     case 'statecode': case 'statuscode': return entity.attributesByName.has('statecode') && entity.attributesByName.has('statuscode');
     case DATASTATE: return entity.IsRetentionEnabled;
     default: return false;
   }
+}
+
+/**
+ * Whether `entity` is business-owned with a business column of its own (`businessunitid`): not the
+ * business unit table, whose businessunitid is its primary key.
+ */
+export function hasBusinessColumn(entity: Pick<EntityModel, 'OwnershipType' | 'PrimaryIdAttribute'>): boolean {
+  return entity.OwnershipType === 'BusinessOwned' && entity.PrimaryIdAttribute !== BUSINESS_COLUMN;
 }
 
 function userLookup(LogicalName: string, DisplayName: string): AttributeFile {
@@ -150,7 +169,18 @@ export function systemColumns(file: EntityFile): AttributeFile[] {
         { LogicalName: 'ownerid', AttributeType: 'Owner', Targets: [SYSTEMUSER], DisplayName: 'Owner',
           RequiredLevel: 'SystemRequired', IsValidForCreate: true, IsValidForUpdate: true, IsValidForRead: true },
         userLookup('owninguser', 'Owning User'),
+        // The owner's business unit, stamped on create (Dataverse: "OwningBusinessUnit", read-only).
+        { LogicalName: OWNING_BUSINESS_UNIT, AttributeType: 'Lookup', Targets: [BUSINESSUNIT], DisplayName: 'Owning Business Unit',
+          Description: 'Unique identifier for the business unit that owns the record', RequiredLevel: 'None', ...readOnly },
       );
+      break;
+    case 'BusinessOwned':
+      // Dataverse's business-owned tables name their unit in businessunitid (systemuser, role, team),
+      // not owningbusinessunit ("Expecting business column to be set for Creating business owned entities").
+      if (hasBusinessColumn({ OwnershipType: 'BusinessOwned', PrimaryIdAttribute: file.PrimaryIdAttribute })) {
+        columns.push({ LogicalName: BUSINESS_COLUMN, AttributeType: 'Lookup', Targets: [BUSINESSUNIT], DisplayName: 'Business Unit',
+          Description: 'Unique identifier of the business unit with which the record is associated', RequiredLevel: 'SystemRequired', ...createOnly });
+      }
       break;
     default:
       break;
@@ -161,10 +191,11 @@ export function systemColumns(file: EntityFile): AttributeFile[] {
 
 /**
  * Whether `a`, a column of `e`, is a lookup the engine supplies (systemColumns): the audit lookups
- * to users, and organizationid or ownerid and owninguser by OwnershipType; also when `e`'s file
+ * to users, and organizationid, ownerid, owninguser and owningbusinessunit, or businessunitid, by
+ * OwnershipType; also when `e`'s file
  * declares it, in the engine's place (the loader holds it to the engine's Targets), so that
- * IsSystemSupplied is false. Such lookups point at users and the organization, with Targets the
- * metadata cannot change.
+ * IsSystemSupplied is false. Such lookups point at users, the organization and business units,
+ * with Targets the metadata cannot change.
  */
 export function isEngineLookup(e: EntityModel, a: AttributeModel): boolean {
   if (!a.Targets.length || e.IsIntersect) return false;

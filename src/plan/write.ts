@@ -2,10 +2,11 @@ import { randomFillSync } from 'node:crypto';
 import { Errors, ServiceError } from '../errors.js';
 import { parseJsonBody } from '../odata/json-body.js';
 import { SYSTEM_ADMINISTRATOR_ID } from '../model/kept-ids.js';
-import { DATASTATE, DATASTATE_ACTIVE, ROLE, SERVICE_MAINTAINED } from '../model/system-columns.js';
+import { BUSINESS_COLUMN, DATASTATE, DATASTATE_ACTIVE, hasBusinessColumn, OWNING_BUSINESS_UNIT, ROLE, SERVICE_MAINTAINED } from '../model/system-columns.js';
 import type { AttributeModel, EntityModel, Model, NavigationPropertyModel, OneToManyNavigationModel, OptionMetadata } from '../model/types.js';
 import { ColumnValues, stampModified } from './column-values.js';
 import { planAssociate } from './associate.js';
+import { refuseBusinessUnitCreate, refuseRootDelete } from './business-unit.js';
 import { deletePlan } from './delete.js';
 import { namedPrimaryKey } from './keys.js';
 import type { Caller, DeletePlan, Guard, InsertPlan, RowReference, UpdatePlan, Value, WritePlan } from './types.js';
@@ -349,8 +350,8 @@ interface CreateStamps {
   /** createdon and overriddencreatedon, when the table stores both: a migrated row's dates. */
   readonly migration?: { readonly createdOn: AttributeModel; readonly overriddenCreatedOn: AttributeModel };
   readonly organization?: AttributeModel;
-  readonly owner?: AttributeModel;
-  readonly owningUser?: AttributeModel;
+  /** The owner and business unit columns of a user-owned or business-owned table (none on others). */
+  readonly owned?: OwnedStamps;
   /** msft_datastate on retention-enabled tables: new rows are active (0). */
   readonly dataState?: AttributeModel;
   /** statecode and statuscode with the initial state option, when the table has a state model. */
@@ -359,7 +360,42 @@ interface CreateStamps {
   readonly booleans: readonly AttributeModel[];
 }
 
+/** The columns that name a row's owner and business unit (CreateStamps.owned). */
+interface OwnedStamps {
+  /** ownerid and owninguser, on a user-owned table. */
+  readonly owner?: { readonly owner: AttributeModel; readonly owningUser?: AttributeModel };
+  /**
+   * owningbusinessunit (user-owned: the owner's unit) or businessunitid (business-owned: the
+   * body's unit, else the caller's).
+   */
+  readonly businessUnit?: AttributeModel;
+}
+
 const createStamps = new WeakMap<EntityModel, CreateStamps>();
+
+/** The OwnedStamps of `entity`, undefined when it has none of those columns (organization-owned tables). */
+function ownedStamps(entity: EntityModel, stored: (name: string) => AttributeModel | undefined): OwnedStamps | undefined {
+  const owner = entity.attributesByName.get('ownerid');
+  const businessUnit = owner ? stored(OWNING_BUSINESS_UNIT) : hasBusinessColumn(entity) ? stored(BUSINESS_COLUMN) : undefined;
+  if (!owner && !businessUnit) return undefined;
+  return { owner: owner && { owner, owningUser: stored('owninguser') }, businessUnit };
+}
+
+/**
+ * Stamps a new row's owner columns (`values`, by `caller`): ownerid defaults to the caller and
+ * owninguser copies it; the business unit column takes the owner's unit (Dataverse stamps
+ * OwningBusinessUnit from the owner, read-only) or, on a business-owned table, the one the body
+ * names, else the caller's. Every user is in the one root business unit, so the owner's unit is
+ * the caller's.
+ */
+function stampOwned(owned: OwnedStamps, values: ColumnValues, caller: Caller): void {
+  if (owned.owner) {
+    const { owner, owningUser } = owned.owner;
+    if ((values.get(owner) ?? null) === null) values.set(owner, caller.systemuserid);
+    if (owningUser) values.set(owningUser, values.get(owner)!);
+    if (owned.businessUnit) values.set(owned.businessUnit, caller.businessunitid);
+  } else if ((values.get(owned.businessUnit!) ?? null) === null) values.set(owned.businessUnit!, caller.businessunitid);
+}
 
 function stampsOf(entity: EntityModel): CreateStamps {
   let stamps = createStamps.get(entity);
@@ -377,8 +413,7 @@ function stampsOf(entity: EntityModel): CreateStamps {
     delegates: ['createdonbehalfby', 'modifiedonbehalfby'].map(stored).filter((a) => a !== undefined),
     migration: stored('createdon') && stored('overriddencreatedon') ? { createdOn: stored('createdon')!, overriddenCreatedOn: stored('overriddencreatedon')! } : undefined,
     organization: stored('organizationid'),
-    owner: entity.attributesByName.get('ownerid'),
-    owningUser: stored('owninguser'),
+    owned: ownedStamps(entity, stored),
     dataState: entity.IsRetentionEnabled ? stored(DATASTATE) : undefined,
     state: state && status ? { state, status, initial: options(state)[0]! } : undefined,
     booleans: entity.Attributes.filter((a) => a.AttributeType === 'Boolean' && a.IsStored && a.IsValidForCreate),
@@ -425,11 +460,12 @@ function writable(entity: EntityModel, message: 'Create' | 'Update' | 'Delete'):
  * Navigation properties with new rows or bound URLs become the plan's `before`/`after` writes.
  * A Boolean column the body leaves out takes its DefaultValue (BooleanAttributeMetadata).
  * Throws the body errors of this module, 400 `0x80048408` for a statuscode that is not a
- * status of the Active state (new rows always start in statecode 0), and 400 `0x80040800` on an
- * intersect or SERVICE_MAINTAINED table.
+ * status of the Active state (new rows always start in statecode 0), 400 `0x80040800` on an
+ * intersect or SERVICE_MAINTAINED table, and 501 for a business unit (refuseBusinessUnitCreate).
  */
 export function planCreate(model: Model, entity: EntityModel, body: Record<string, unknown>, caller: Caller, urlId?: string, now = nowUtc()): InsertPlan {
   writable(entity, 'Create');
+  refuseBusinessUnitCreate(entity);
   return planServiceCreate(model, entity, body, caller, urlId, now);
 }
 
@@ -453,9 +489,7 @@ export function planServiceCreate(model: Model, entity: EntityModel, body: Recor
   for (const a of stamps.users) values.set(a, caller.systemuserid);
   if (caller.delegate) for (const a of stamps.delegates) values.set(a, caller.delegate.systemuserid);
   if (stamps.organization) values.set(stamps.organization, caller.organizationid);
-  const owner = stamps.owner;
-  if (owner && (values.get(owner) ?? null) === null) values.set(owner, caller.systemuserid);
-  if (owner && stamps.owningUser) values.set(stamps.owningUser, values.get(owner)!);
+  if (stamps.owned) stampOwned(stamps.owned, values, caller);
   if (stamps.dataState) values.set(stamps.dataState, DATASTATE_ACTIVE);
   for (const a of stamps.booleans) if (values.get(a) === undefined) values.set(a, a.DefaultValue ?? false);
   if (stamps.state) {
@@ -641,11 +675,13 @@ function refuseKeptRole(entity: EntityModel, id: string): void {
 /**
  * Plans `DELETE /<set>(<id>)` by `caller`, guarded by an If-Match version when one is sent (digest
  * §2.4) and by If-None-Match (a row at one of its versions, or any row for `*`, is not deleted: 412 `0x80060882`); the row's many-to-many links go with it, and its referencing rows are cleared, refuse the
- * delete or are deleted too (see delete.ts). Throws 400 `0x80040800` on an intersect table, and 403
- * for the System Administrator role (Errors.keptRole).
+ * delete or are deleted too (see delete.ts). Throws 400 `0x80040800` on an intersect table, 403
+ * for the System Administrator role (Errors.keptRole) and 400 `0x80041d60` for the root business
+ * unit (refuseRootDelete).
  */
 export function planDelete(entity: EntityModel, id: string, ifMatch: '*' | readonly string[] | undefined, caller: Caller, ifNoneMatch?: '*' | readonly string[]): DeletePlan {
   writable(entity, 'Delete');
   refuseKeptRole(entity, id);
+  refuseRootDelete(entity, id, caller);
   return deletePlan(entity, id, versionGuard(entity, ifMatch, ifNoneMatch), caller);
 }

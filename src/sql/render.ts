@@ -782,6 +782,18 @@ export function renderDeleteWhereIn(d: Dialect, e: EntityModel, attribute: Attri
 }
 
 /**
+ * UPDATE that gives every row of `e` whose `attribute` is null the value `value`: a column a
+ * migration added to a table with rows (a row's business unit, service.ts), every row retained or
+ * not. The row versions are left alone, as for a column added by the metadata (SQL Server's
+ * rowversion moves anyway).
+ */
+export function renderFillMissing(d: Dialect, e: EntityModel, attribute: AttributeModel, value: Value): Statement {
+  const p = new Params(d);
+  const column = col(d, attribute);
+  return { sql: `UPDATE ${table(d, e)} SET ${column} = ${p.value(attribute, value)} WHERE ${column} IS NULL`, params: p.values };
+}
+
+/**
  * Reads the given columns of one row by key (after a guarded write changed nothing, or to check a
  * row exists). With `reference`, the row is one a lookup or link is about to point at: a row reads
  * cannot see (retained) counts as missing, and the row is locked as a foreign key check locks it

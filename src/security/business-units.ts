@@ -1,0 +1,40 @@
+import { BUSINESS_COLUMN, BUSINESSUNIT, hasBusinessColumn, OWNING_BUSINESS_UNIT } from '../model/system-columns.js';
+import type { AttributeModel, EntityModel, Model } from '../model/types.js';
+import type { Caller } from '../plan/types.js';
+import { renderFillMissing } from '../sql/render.js';
+import type { Database } from '../store/database.js';
+import { keepRows } from '../store/kept-rows.js';
+import { organizationName } from '../store/organization-name.js';
+
+/**
+ * The one root business unit (Dataverse BusinessUnit table: "The first business unit created for
+ * an organization is called the root business unit"). Tessera models no hierarchy: every user is
+ * in it (systemuser.businessunitid), as is every user-owned row (owningbusinessunit, its owner's
+ * unit) and business-owned row (businessunitid). Its id is the callers' fixed businessunitid
+ * (security/callers.ts), which WhoAmI answers.
+ */
+
+/** The column of `e` naming its row's business unit: owningbusinessunit (user-owned) or businessunitid (business-owned); none on other tables. */
+export function businessUnitColumn(e: EntityModel): AttributeModel | undefined {
+  const a = e.attributesByName.has('ownerid') ? e.attributesByName.get(OWNING_BUSINESS_UNIT) : hasBusinessColumn(e) ? e.attributesByName.get(BUSINESS_COLUMN) : undefined;
+  return a?.IsStored ? a : undefined;
+}
+
+/**
+ * Creates the root business unit `caller.businessunitid` unless it exists, named after the
+ * organization (its `name`, as Dataverse names the root unit after the organization), with no
+ * parent, in `caller`'s organization; then puts every row whose business unit column is null (a
+ * column a migration just added to a table with rows) in it. Run at start, under the migration's
+ * lock (Service.open). Does nothing when the model lacks the business unit table. Throws the
+ * database's errors.
+ */
+export async function keepRootBusinessUnit(model: Model, db: Database, caller: Caller): Promise<void> {
+  const units = model.byLogicalName.get(BUSINESSUNIT);
+  if (!units) return;
+  const name = await organizationName(model, db, caller.organizationid);
+  await keepRows(model, db, units, new Map([[caller.businessunitid, { name }]]), caller, { keepUnwanted: true });
+  for (const e of model.entities) {
+    const column = businessUnitColumn(e);
+    if (column) await db.run(renderFillMissing(db.dialect, e, column, caller.businessunitid));
+  }
+}
