@@ -73,6 +73,16 @@ export function hasBusinessColumn(entity: Pick<EntityModel, 'OwnershipType' | 'P
   return entity.OwnershipType === 'BusinessOwned' && entity.PrimaryIdAttribute !== BUSINESS_COLUMN;
 }
 
+/**
+ * The column of `entity` naming its row's business unit: owningbusinessunit on a user-owned table
+ * (the owner's unit), businessunitid on a business-owned one (hasBusinessColumn); undefined on
+ * other tables, and when the column is not stored.
+ */
+export function businessUnitColumn(entity: EntityModel): AttributeModel | undefined {
+  const a = entity.attributesByName.has('ownerid') ? entity.attributesByName.get(OWNING_BUSINESS_UNIT) : hasBusinessColumn(entity) ? entity.attributesByName.get(BUSINESS_COLUMN) : undefined;
+  return a?.IsStored ? a : undefined;
+}
+
 function userLookup(LogicalName: string, DisplayName: string): AttributeFile {
   return { LogicalName, AttributeType: 'Lookup', Targets: [SYSTEMUSER], DisplayName, RequiredLevel: 'None', ...readOnly };
 }

@@ -17,7 +17,7 @@ export type Value = string | number | bigint | boolean | null;
 export interface Caller {
   readonly systemuserid: string;
   readonly organizationid: string;
-  /** The caller's business unit (a built-in one until business units are modelled). */
+  /** The caller's business unit: the root one, the only one (security/business-units.ts). */
   readonly businessunitid: string;
   /**
    * When the request impersonates this user (CallerObjectId / MSCRMCallerID): the user who sent

@@ -2,7 +2,7 @@ import { randomFillSync } from 'node:crypto';
 import { Errors, ServiceError } from '../errors.js';
 import { parseJsonBody } from '../odata/json-body.js';
 import { SYSTEM_ADMINISTRATOR_ID } from '../model/kept-ids.js';
-import { BUSINESS_COLUMN, DATASTATE, DATASTATE_ACTIVE, hasBusinessColumn, OWNING_BUSINESS_UNIT, ROLE, SERVICE_MAINTAINED } from '../model/system-columns.js';
+import { businessUnitColumn, DATASTATE, DATASTATE_ACTIVE, ROLE, SERVICE_MAINTAINED } from '../model/system-columns.js';
 import type { AttributeModel, EntityModel, Model, NavigationPropertyModel, OneToManyNavigationModel, OptionMetadata } from '../model/types.js';
 import { ColumnValues, stampModified } from './column-values.js';
 import { planAssociate } from './associate.js';
@@ -376,7 +376,7 @@ const createStamps = new WeakMap<EntityModel, CreateStamps>();
 /** The OwnedStamps of `entity`, undefined when it has none of those columns (organization-owned tables). */
 function ownedStamps(entity: EntityModel, stored: (name: string) => AttributeModel | undefined): OwnedStamps | undefined {
   const owner = entity.attributesByName.get('ownerid');
-  const businessUnit = owner ? stored(OWNING_BUSINESS_UNIT) : hasBusinessColumn(entity) ? stored(BUSINESS_COLUMN) : undefined;
+  const businessUnit = businessUnitColumn(entity);
   if (!owner && !businessUnit) return undefined;
   return { owner: owner && { owner, owningUser: stored('owninguser') }, businessUnit };
 }

@@ -18,8 +18,8 @@ import {
 
 /**
  * What a caller may do, from the privileges its roles hold (Dataverse "Security roles and
- * privileges", "How access to a record is determined"). Business units are not modelled yet:
- * every user and every row belongs to the one root business unit, so a privilege held at Local,
+ * privileges", "How access to a record is determined"). There is one business unit, the
+ * root: every user and every row belongs to it (security/business-units.ts), so a privilege held at Local,
  * Deep or Global depth reaches every row, and one held at Basic depth the rows the caller owns
  * (`ownerid`). Teams and sharing are not modelled: a row is reached through its owner alone.
  */

@@ -1,5 +1,5 @@
-import { BUSINESS_COLUMN, BUSINESSUNIT, hasBusinessColumn, OWNING_BUSINESS_UNIT } from '../model/system-columns.js';
-import type { AttributeModel, EntityModel, Model } from '../model/types.js';
+import { BUSINESSUNIT, businessUnitColumn } from '../model/system-columns.js';
+import type { Model } from '../model/types.js';
 import type { Caller } from '../plan/types.js';
 import { renderFillMissing } from '../sql/render.js';
 import type { Database } from '../store/database.js';
@@ -13,12 +13,6 @@ import { organizationName } from '../store/organization-name.js';
  * unit) and business-owned row (businessunitid). Its id is the callers' fixed businessunitid
  * (security/callers.ts), which WhoAmI answers.
  */
-
-/** The column of `e` naming its row's business unit: owningbusinessunit (user-owned) or businessunitid (business-owned); none on other tables. */
-export function businessUnitColumn(e: EntityModel): AttributeModel | undefined {
-  const a = e.attributesByName.has('ownerid') ? e.attributesByName.get(OWNING_BUSINESS_UNIT) : hasBusinessColumn(e) ? e.attributesByName.get(BUSINESS_COLUMN) : undefined;
-  return a?.IsStored ? a : undefined;
-}
 
 /**
  * Creates the root business unit `caller.businessunitid` unless it exists, named after the

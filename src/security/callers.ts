@@ -13,8 +13,8 @@ import type { Identity } from './identity.js';
 
 /**
  * The systemuser rows requests run as: the user a bearer token names (signIn) and the user a
- * request impersonates (impersonate). Until business units and organizations are modelled, every
- * user belongs to the organization and business unit of the built-in system user.
+ * request impersonates (impersonate). Every user belongs to the one organization and the one (root)
+ * business unit, the built-in system user's (security/business-units.ts).
  */
 
 /** The built-in system user: every request runs as it without sign-in; it holds every privilege. */
