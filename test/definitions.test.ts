@@ -189,7 +189,7 @@ for (const database of DATABASES) {
       };
       const all = await owned('IsIntersect eq false or IsIntersect eq true');
       const userOwned = await owned("OwnershipType eq Microsoft.Dynamics.CRM.OwnershipTypes'UserOwned'");
-      const business = ['organization', 'role', 'systemuser', 'systemuserroles'];
+      const business = ['businessunit', 'organization', 'role', 'systemuser', 'systemuserroles'];
       expect(userOwned).to.not.deep.equal([]);
       for (const combined of ["'UserOwned,TeamOwned'", "'UserOwned, TeamOwned'", "'TeamOwned,1'", "'3'"]) {
         expect(await owned(`OwnershipType eq Microsoft.Dynamics.CRM.OwnershipTypes${combined}`), combined).to.deep.equal([]);
