@@ -219,6 +219,8 @@ for (const database of DATABASES) {
       expect(take.json.error.message).to.contain('AccessRights: AssignAccess');
       expect((await call('GET', `${s.root}${SET}(${leeAccount})?$select=_ownerid_value`)).json._ownerid_value).to.equal(lee);
       expect((await call('PATCH', `${s.root}${SET}(${mine})`, { 'ownerid@odata.bind': `systemusers(${lee})` }, as(kim))).status, 'Basic Assign gives away its own rows').to.equal(204);
+      const given = (await call('GET', `${s.root}${SET}(${mine})?$select=_ownerid_value,_owninguser_value`)).json;
+      expect([given._ownerid_value, given._owninguser_value], 'owninguser follows the new owner').to.deep.equal([lee, lee]);
 
       const leeContact = (await call('POST', `${s.root}contacts`, { fullname: 'Lee Contact' }, { ...as(lee), Prefer: 'return=representation' })).json.contactid as string;
       const kimContact = (await call('POST', `${s.root}contacts`, { fullname: 'Kim Contact' }, { ...as(kim), Prefer: 'return=representation' })).json.contactid as string;

@@ -663,8 +663,23 @@ function planRowUpdate(
   }
   const retained = activeRowGuard(entity, id);
   if (retained) guards.push(retained);
+  followOwner(entity, set);
   stampModified(entity, set, caller, nowUtc());
   return { set, guards, references };
+}
+
+/**
+ * On an update that assigns the row (sets ownerid), owninguser follows the new owner, as on
+ * create (stampOwned): Dataverse keeps OwningUser equal to a user owner ("OwningUser: unique
+ * identifier of the user that owns the record"). owningbusinessunit, the owner's unit, stays: every
+ * user is in the one root business unit.
+ */
+function followOwner(entity: EntityModel, set: ColumnValues): void {
+  const owner = entity.attributesByName.get('ownerid');
+  const owningUser = entity.attributesByName.get('owninguser');
+  if (!owner || !owningUser?.IsStored) return;
+  const value = set.get(owner);
+  if (value !== undefined) set.set(owningUser, value);
 }
 
 /** Throws Errors.keptRole (403) for the System Administrator role's row: no caller changes or deletes it. */
