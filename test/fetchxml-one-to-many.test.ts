@@ -159,6 +159,9 @@ for (const database of DATABASES) {
       expect(body.value).to.have.length(1);
       expect(body.value[0]['c_x002e_createdby@OData.Community.Display.V1.FormattedValue']).to.equal('SYSTEM');
       expect(body.value[0]['c_x002e_createdby@Microsoft.Dynamics.CRM.lookuplogicalname']).to.equal('systemuser');
+      // An aliased value, as every link-entity column in Dataverse: AttributeName, no navigation property.
+      expect(body.value[0]['c_x002e_createdby@OData.Community.Display.V1.AttributeName']).to.equal('createdby');
+      expect(Object.keys(body.value[0]).filter((k) => k.includes('associatednavigationproperty') && k.startsWith('c_x002e_'))).to.deep.equal([]);
     });
 
     it('inner and outer without columns: the account once per contact, as Dataverse joins them; distinct once; exists, in and any once', async () => {

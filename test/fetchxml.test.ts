@@ -303,9 +303,13 @@ for (const database of DATABASES) {
         expect(body.value).to.have.length(rows.length);
         const alpha = body.value.find((v: { msdyn_name: string }) => v.msdyn_name === 'alpha');
         expect(alpha).to.deep.include({ 'd_x002e_msdyn_name': 'Red payload', 'd_x002e_createdby': s.service.caller.systemuserid, 'd_x002e_createdby@Microsoft.Dynamics.CRM.lookuplogicalname': 'systemuser' });
-        // A linked lookup's FormattedValue is the name of the row it points at, as the root's lookups' are.
+        // Every link-entity column is an aliased value, as in Dataverse: AttributeName names its
+        // column, and a linked lookup has no associatednavigationproperty (no navigation property
+        // of the root is named so); its FormattedValue is the name of the row it points at.
+        expect(alpha['d_x002e_msdyn_name@OData.Community.Display.V1.AttributeName']).to.equal('msdyn_name');
         const createdby = Object.keys(alpha).filter((k) => k.startsWith('d_x002e_createdby'));
-        expect(createdby).to.deep.equal(['d_x002e_createdby@Microsoft.Dynamics.CRM.associatednavigationproperty', 'd_x002e_createdby@Microsoft.Dynamics.CRM.lookuplogicalname', 'd_x002e_createdby@OData.Community.Display.V1.FormattedValue', 'd_x002e_createdby']);
+        expect(createdby).to.deep.equal(['d_x002e_createdby@OData.Community.Display.V1.AttributeName', 'd_x002e_createdby@Microsoft.Dynamics.CRM.lookuplogicalname', 'd_x002e_createdby@OData.Community.Display.V1.FormattedValue', 'd_x002e_createdby']);
+        expect(alpha['d_x002e_createdby@OData.Community.Display.V1.AttributeName']).to.equal('createdby');
         expect(alpha['d_x002e_createdby@OData.Community.Display.V1.FormattedValue']).to.equal('SYSTEM');
         expect(Object.keys(alpha).filter((k) => k.includes('@name'))).to.deep.equal([]);
         const delta = body.value.find((v: { msdyn_name: string }) => v.msdyn_name === 'delta');

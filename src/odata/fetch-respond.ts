@@ -9,10 +9,15 @@ import { collectionHead, columnSlots, entityWriter, json, preferenceApplied, slo
 /**
  * Respond stage of the FetchXML front end (digest §3.8; Dataverse "Use FetchXML with Web API" and
  * "Page results using FetchXml"): rows as for OData reads (`@odata.etag`, lookups as `_x_value`,
- * annotations when asked for) except that null columns are left out, and link-entity columns
- * follow as `<alias>_x002e_<attribute>` (linkedColumnName), their lookups' names as FormattedValue
- * (LinkedColumn.nameOf) as the root's. Columns with an `alias` (root or link-entity) are answered
- * under it (writeAliased). While more rows follow the page, and only when asked for with
+ * annotations when asked for) except that null columns are left out. Link-entity columns follow
+ * as `<alias>_x002e_<attribute>` (linkedColumnName), or under their attribute `alias`, and are
+ * always answered as aliased values (writeAliased): Dataverse returns every link-entity column as
+ * an AliasedValue ("Select columns using FetchXml", Column aliases: link columns are named
+ * `<link alias>.<column>`, the Web API's `_x002e_`), so each carries
+ * `@OData.Community.Display.V1.AttributeName`, and a linked lookup its GUID under that name (no
+ * `_x_value`) with `lookuplogicalname` and its target's name as FormattedValue
+ * (LinkedColumn.nameOf) but no `associatednavigationproperty`. Root columns with an `alias` are
+ * answered under it (writeAliased) too. While more rows follow the page, and only when asked for with
  * `Prefer: odata.include-annotations`, the body carries `@Microsoft.Dynamics.CRM.fetchxmlpagingcookie`
  * (not for queries without paging cookies, FetchPlan.pagingCookie) and
  * `@Microsoft.Dynamics.CRM.morerecords: true`; both are absent on the last page.
@@ -61,8 +66,7 @@ export function fetchResponse(serviceRoot: string, plan: FetchPlan, result: Read
       const v = row[i];
       if (v === null || v === undefined) continue;
       const lookupName = name === undefined ? undefined : row[name];
-      if (l.aliased) writeAliased(out, ann, l.attribute, l.name, v, lookupName);
-      else writeProperty(out, ann, l.attribute, l.name, v, lookupName);
+      writeAliased(out, ann, l.attribute, l.name, v, lookupName);
     }
     return out;
   });

@@ -203,9 +203,10 @@ export interface LinkedColumn {
    */
   readonly nameOf?: string;
   /**
-   * Set when `name` is the `alias` of its FetchXML `<attribute>` rather than `<link alias>.<column>`:
-   * answered with the `OData.Community.Display.V1.AttributeName` annotation (Dataverse "Select
-   * columns using FetchXml", Column aliases).
+   * Set when `name` is the `alias` of its FetchXML `<attribute>` rather than `<link alias>.<column>`
+   * (its name may then not repeat another column's). Either way the column is answered as an
+   * aliased value, with the `OData.Community.Display.V1.AttributeName` annotation (Dataverse
+   * "Select columns using FetchXml", Column aliases; fetch-respond.ts).
    */
   readonly aliased?: boolean;
 }
