@@ -93,7 +93,7 @@ function lookupNameOf(entity: EntityModel, c: ColumnPath): ColumnPath | undefine
   const owner = c.navs.length ? c.navs[c.navs.length - 1]!.target : c.join?.table ?? entity;
   const nav = owner.navigation.get(a.NavigationPropertyName);
   const name = nav?.target.PrimaryNameAttribute ? nav.target.attributesByName.get(nav.target.PrimaryNameAttribute) : undefined;
-  return nav && name?.IsStored ? { navs: [...c.navs, nav], attribute: name, ...(c.join ? { join: c.join } : {}) } : undefined;
+  return nav && name?.IsStored ? { navs: [...c.navs, nav], attribute: name, ...(c.join ? { join: c.join } : {}), ...(c.conditions ? { conditions: c.conditions } : {}) } : undefined;
 }
 
 /**

@@ -25,7 +25,9 @@ import type { AggregateFunction, AggregatePlan, ColumnPath, DatePart } from './t
  *   one-to-many inner and outer links (many-to-many ones through their intersect table too) join a
  *   row per related row as in plain queries (AggregatePlan.joins), each an input row, and their
  *   attributes read the joined row (ColumnPath.join), as Dataverse's joins multiply the rows it
- *   aggregates ("Aggregate data using FetchXml"; link-entity reference, link-type);
+ *   aggregates ("Aggregate data using FetchXml"; link-entity reference, link-type); the columns of
+ *   an outer link with a filter of its own (or below one) are null where no related row meets it
+ *   (ColumnPath.conditions), as its left outer join leaves them, so they group as null;
  * - `filter`, `condition` (also on links by `entityname`) → the rows aggregated, planned as in plain
  *   FetchXML queries; `<order alias>` → the output order; `<order attribute>` naming a grouped
  *   column → its groups, and for a column grouped by several date parts, chronologically (year,
@@ -89,7 +91,10 @@ function output(planner: FetchPlanner, table: EntityModel, x: FetchAttribute, li
   if (x.distinct && x.aggregate !== 'countcolumn') throw invalid(`${where} has distinct="true", which only applies to aggregate="countcolumn".`);
   if (x.dategrouping !== undefined && !x.groupby) throw invalid(`${where} has dategrouping, which needs groupby="true".`);
   const attribute = planner.column(table, x.name);
-  const column: ColumnPath = { navs: origin ? origin.path.map((s) => s.navigation) : [], attribute, ...(origin?.join ? { join: origin.join } : {}) };
+  // Conditions the origin does not enforce (an outer link with a filter, or below one) make the
+  // column null where a related row fails them; enforced ones hold for every row aggregated.
+  const conditions = origin?.conditional ? { conditions: origin.path.map((s) => s.where) } : {};
+  const column: ColumnPath = { navs: origin ? origin.path.map((s) => s.navigation) : [], attribute, ...(origin?.join ? { join: origin.join } : {}), ...conditions };
   if (x.aggregate === undefined) {
     // Dataverse groups a date-time only by a part of it (MarkMpn/Sql4Cds#98: a groupby on a datetime
     // column without dategrouping is refused), as $apply refuses groupby on date-times.
@@ -105,18 +110,11 @@ function output(planner: FetchPlanner, table: EntityModel, x: FetchAttribute, li
 }
 
 /**
- * Checks that a link of an aggregate query fits planAggregate, which reads linked columns as
- * ColumnPaths over the root's rows or over the rows of a one-to-many join (`origin`, as in plain
- * queries: an inner or outer one-to-many link joins a row per related row, and each counts): the
- * columns of a link with a condition its origin does not enforce (an outer many-to-one link with a
- * filter, or below one) would read null where a related row fails it, which a ColumnPath cannot
- * express. Throws 501 for those and for orders inside links.
+ * Checks that a link of an aggregate query fits planAggregate, which orders the groups by their
+ * aliases alone. Throws 501 for orders inside links.
  */
-function checkLink(link: FetchLink, visited: VisitedLink, origin: LinkOrigin): void {
+function checkLink(link: FetchLink, visited: VisitedLink): void {
   if (link.orders.length) throw Errors.notImplemented(`Ordering by columns of the link-entity '${visited.alias}' in an aggregate query`);
-  if (link.attributes.length && origin.conditional) {
-    throw Errors.notImplemented(`Grouping or aggregating columns of the link-entity '${visited.alias}', which has conditions that do not restrict the rows (an outer link-entity with a filter, or below one)`);
-  }
 }
 
 /**
@@ -129,8 +127,7 @@ function checkLink(link: FetchLink, visited: VisitedLink, origin: LinkOrigin): v
  * the entity, `dategrouping` on a column that is no DateTime; 400 `0x80060888` for what planAggregate refuses (a function on a column type it does
  * not take, a repeated alias, an order by an unknown alias); everything plain FetchXML planning
  * refuses for names, filters and links; and 501 for counting aggregate results,
- * `dategrouping` by fiscal periods, outer many-to-one links with filters whose columns are
- * used, and retained data; `top` with `count` or `page` is 400 `0x80040203`, as in plain queries.
+ * `dategrouping` by fiscal periods, orders inside links, and retained data; `top` with `count` or `page` is 400 `0x80040203`, as in plain queries.
  * `count` and `page` page the groups (AggregateSpec.page). The record limit itself (0x8004E023) is raised by executeAggregate.
  */
 export function planFetchAggregate(entity: EntityModel, query: FetchQuery, context: FetchContext, prefer: Preferences, countOption: boolean, maxRecords: number): AggregatePlan {
@@ -147,7 +144,7 @@ export function planFetchAggregate(entity: EntityModel, query: FetchQuery, conte
   const outputs = query.entity.attributes.map((x) => output(planner, root, x, undefined));
   const { reachable } = planner.walkRows(root, query.entity.links, (link, visited, origin) => {
     if (link.allAttributes) throw allAttributes(visited.alias);
-    checkLink(link, visited, origin);
+    checkLink(link, visited);
     for (const x of link.attributes) outputs.push(output(planner, visited.table, x, visited, origin));
   });
   const groups = outputs.flatMap((o) => (o.kind === 'group' ? [o] : []));

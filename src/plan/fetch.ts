@@ -689,12 +689,14 @@ export class FetchPlanner {
    * The sort keys of an order by a column of a link-entity that returns rows (`<order>` inside it,
    * or with its alias as `entityname`), by linkedSortKeys' rules (choices by label unless
    * `labels` is false), read from the link's origin (the read's row or a joined one, LinkOrigin).
-   * The link's conditions are left out of the keys: they hold for every row returned where its
-   * link and those above it up to the origin are inner (the root's EXISTS, or the join, requires
-   * them). Throws 0x80041103 for an unknown column, 400 for an order by alias, and 501 for a step
-   * through a one-to-many link that is not joined (it returns no columns) or a polymorphic lookup,
-   * or a link whose conditions do not restrict the rows (an outer link with a filter, or below
-   * one), where a column is null for rows whose linked row fails them.
+   * The link's conditions are left out of the keys where they hold for every row returned (its
+   * link and those above it up to the origin are inner: the root's EXISTS, or the join, requires
+   * them); where they do not restrict the rows (an outer link with a filter, or below one) the
+   * keys keep them, so that they order by the value the column is returned with: null where no
+   * linked row meets them, first ascending and last descending, as Dataverse's left outer join with
+   * the filter in its ON clause sorts (link-entity reference; "Order rows using FetchXml").
+   * Throws 0x80041103 for an unknown column, 400 for an order by alias, and 501 for a step
+   * through a one-to-many link that is not joined (it returns no columns) or a polymorphic lookup.
    */
   linkSortKeys(visit: VisitedLink, o: FetchOrder, labels: boolean): SortKey[] {
     if (o.attribute === undefined) throw Errors.invalidArgument(`Invalid FetchXML: an <order> by alias ('${o.alias}') is only valid in aggregate queries.`);
@@ -705,8 +707,7 @@ export class FetchPlanner {
     if (origin.path.some((s) => s.navigation.intersect || s.navigation.relationship.ReferencingAttribute.TypeAttribute)) {
       throw Errors.notImplemented(`Ordering by columns of the link-entity '${visit.alias}' through a polymorphic lookup`);
     }
-    if (origin.conditional) throw Errors.notImplemented(`Ordering by columns of the link-entity '${visit.alias}', which has conditions that do not restrict the rows (an outer link-entity with a filter, or below one)`);
-    const path = origin.path.map((s) => ({ navigation: s.navigation }));
+    const path = origin.conditional ? origin.path : origin.path.map((s) => ({ navigation: s.navigation }));
     return linkedSortKeys(this.model, path, linkedColumnName(visit.alias, attribute), attribute, o.descending, labels, origin.join);
   }
 }

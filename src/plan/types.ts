@@ -77,6 +77,13 @@ export interface ColumnPath {
    * grouping or aggregating columns of a one-to-many link-entity).
    */
   readonly join?: JoinOrigin;
+  /**
+   * By index of `navs`: the condition the row that step reaches must meet, else the value is null
+   * (undefined: none). A FetchXML outer link-entity's own filter, which keeps every parent row and
+   * leaves the link's columns null where no related row meets it, as Dataverse's left outer join
+   * with the filter in its ON clause does ("Join tables using FetchXml"; link-entity reference).
+   */
+  readonly conditions?: readonly (PlanExpr | undefined)[];
 }
 
 /** One sort key. Nulls sort first ascending and last descending, as on SQL Server (Dataverse). */

@@ -459,15 +459,20 @@ export function renderCount(d: Dialect, plan: Pick<CountPlan, 'entity' | 'filter
  * The value of `c` for a row of `scope` (the SQL name of the planned table): the column itself, or
  * a scalar subquery per navigation property (aliases `j1`, `j2`, …) down to the related row's
  * column, with the collation the column declares (SQLite gives a subquery none, so it would group
- * and sort `DataA` apart from `dataa`); NULL when a lookup on the way is empty.
+ * and sort `DataA` apart from `dataa`); NULL when a lookup on the way is empty, or (ColumnPath.conditions)
+ * a step's row fails its condition, bound in `p` (needed then).
  */
-function pathValue(d: Dialect, c: ColumnPath, scope: string, depth = 1): string {
-  // From a joined row: its key, or its columns read by that key, as a read's linked columns are.
-  if (c.join) return `${renderLinked(d, c.navs.map((navigation) => ({ navigation })), c.attribute, scope, undefined, c.join)}${collationOf(d, c.attribute)}`;
+function pathValue(d: Dialect, c: ColumnPath, scope: string, p?: Params, depth = 1): string {
+  // From a joined row (its key, or its columns read by that key), or through steps with conditions
+  // (null where a step's row fails its own): as a read's linked columns are, binding them in `p`.
+  if (c.join || c.conditions) {
+    const steps = c.navs.map((navigation, i) => (c.conditions?.[i] ? { navigation, where: c.conditions[i] } : { navigation }));
+    return `${renderLinked(d, steps, c.attribute, scope, p, c.join)}${collationOf(d, c.attribute)}`;
+  }
   const [nav, ...rest] = c.navs;
   if (!nav) return `${scope}.${col(d, c.attribute)}`;
   const alias = d.quote(`j${depth}`);
-  const value = pathValue(d, { navs: rest, attribute: c.attribute }, alias, depth + 1);
+  const value = pathValue(d, { navs: rest, attribute: c.attribute }, alias, undefined, depth + 1);
   const collation = depth === 1 ? collationOf(d, c.attribute) : '';
   return `(SELECT ${value} FROM ${table(d, nav.target)} ${alias} WHERE ${alias}.${col(d, pkOf(nav.target))} = ${scope}.${col(d, stepLookup(nav))}${andVisible(d, nav.target)})${collation}`;
 }
@@ -519,12 +524,16 @@ export function renderAggregate(d: Dialect, plan: AggregatePlan): Statement {
   const from = table(d, plan.entity);
   const s = d.quote('s');
   // Input columns by their SQL; a value needed twice (a lookup path and its name) is read once.
-  const inputs = new Map<string, string>();
+  // One that binds parameters is read on its own: the same text may bind other values (SQLite's
+  // `?`), and a copy left out would leave its parameters behind.
+  const inputs = new Map<string, { value: string; name: string }>();
   const input = (name: string, c: ColumnPath, datePart?: DatePart) => {
-    const path = pathValue(d, c, from);
+    const bound = p.values.length;
+    const path = pathValue(d, c, from, p);
     const value = datePart ? datePartSql(d, datePart, path, c.attribute) : path;
-    if (!inputs.has(value)) inputs.set(value, d.quote(name));
-    return `${s}.${inputs.get(value)!}`;
+    const key = p.values.length > bound ? `${value}\u0000${name}` : value;
+    if (!inputs.has(key)) inputs.set(key, { value, name: d.quote(name) });
+    return `${s}.${inputs.get(key)!.name}`;
   };
   const keys = plan.groupBy.map((g, i) => input(`g${i}`, g.column, g.datePart));
   plan.groupBy.forEach((g, i) => { if (g.lookupName) keys.push(input(`n${i}`, g.lookupName)); });
@@ -532,7 +541,7 @@ export function renderAggregate(d: Dialect, plan: AggregatePlan): Statement {
   // The joined rows' parameters follow the inputs' and come before the conditions' (text order).
   const joins = renderJoins(d, plan, p);
   const where = whereClause(rootConditions(d, plan, p, from));
-  const list = [...inputs].map(([value, name]) => `${value} AS ${name}`);
+  const list = [...inputs.values()].map(({ value, name }) => `${value} AS ${name}`);
   const rows = d.selectLimited(`${list.length ? list.join(', ') : `1 AS ${d.quote('x')}`} FROM ${from}${joins}${where}`, '', p.add(plan.recordLimit + 1));
   const columns = [...keys, ...values, `SUM(COUNT(*)) OVER () AS ${d.quote('total')}`].join(', ');
   const grouping = [...new Set(keys)];
