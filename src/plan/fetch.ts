@@ -216,8 +216,9 @@ export class FetchPlanner {
   private readonly origins = new Map<VisitedLink, LinkOrigin>();
   private readonly linkOrigins = new Map<FetchLink, LinkOrigin>();
   readonly joins: RowJoin[] = [];
-  /** The link of each join, by index. */
+  /** The link of each join, by index (its visit, and the link itself). */
   private readonly joinedLinks: VisitedLink[] = [];
+  private readonly joinedFetchLinks: FetchLink[] = [];
   /** The links joined with an inner join (origin): the join restricts their parent rows, no EXISTS needed. */
   private readonly innerJoined = new Set<FetchLink>();
   private readonly functions: QueryFunctionContext;
@@ -340,12 +341,16 @@ export class FetchPlanner {
    */
   linkCondition(parent: EntityModel, link: FetchLink): PlanExpr | undefined {
     if (this.conditions.has(link)) return this.conditions.get(link);
-    const nav = this.navigation(parent, link);
-    const own = new Set([this.alias(link), link.name]);
-    let c = this.filters(nav.target, link.filters, { own });
-    c = and(c, this.restrictions(nav.target, link.links));
+    const c = this.ownCondition(parent, link);
     this.conditions.set(link, c);
     return c;
+  }
+
+  /** linkCondition as the links joined so far (innerJoined) leave it, not cached. */
+  private ownCondition(parent: EntityModel, link: FetchLink): PlanExpr | undefined {
+    const nav = this.navigation(parent, link);
+    const own = new Set([this.alias(link), link.name]);
+    return and(this.filters(nav.target, link.filters, { own }), this.restrictions(nav.target, link.links));
   }
 
   /**
@@ -628,8 +633,22 @@ export class FetchPlanner {
     }
     this.joins.push({ navigation: step.navigation, ...(above.join ? { parent: above.join } : {}), path: above.path, where: step.where, inner: visit.enforced });
     this.joinedLinks.push(visit);
-    if (visit.enforced) this.innerJoined.add(link);
+    this.joinedFetchLinks.push(link);
+    if (visit.enforced) {
+      this.innerJoined.add(link);
+      // Straight below an inner joined parent, this inner join keeps only the parent rows that
+      // have a related row meeting its condition: the EXISTS of the same rows in the parent's join
+      // condition would test again what the join tests.
+      if (above.join && !above.path.length && this.joins[above.join.index]!.inner) this.rejoin(above.join.index);
+    }
     return { join: { index: this.joins.length - 1, table: visit.table }, path: [], enforced: true, conditional: false };
+  }
+
+  /** Join `index` with its link's condition as the links joined inner since leave it (ownCondition). */
+  private rejoin(index: number): void {
+    const j = this.joins[index]!;
+    const where = this.ownCondition(j.navigation.source, this.joinedFetchLinks[index]!);
+    this.joins[index] = { ...j, where };
   }
 
   /**
