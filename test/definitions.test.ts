@@ -476,7 +476,8 @@ for (const database of DATABASES) {
       const integer = await get(`${columns}(LogicalName='importsequencenumber')/Microsoft.Dynamics.CRM.IntegerAttributeMetadata?$select=FormulaDefinition,SourceTypeMask`);
       expect(integer.json).to.deep.include({ FormulaDefinition: null, SourceTypeMask: 0 });
       const flag = await get(`EntityDefinitions(LogicalName='privilege')/Attributes(LogicalName='canbebasic')/Microsoft.Dynamics.CRM.BooleanAttributeMetadata?$select=FormulaDefinition,SourceTypeMask`);
-      expect(flag.json).to.deep.include({ FormulaDefinition: null, SourceTypeMask: 0 });
+      // A Boolean column's formula is "", not null, in Dataverse's answers (Web API Metadata Operations Sample).
+      expect(flag.json).to.deep.include({ FormulaDefinition: '', SourceTypeMask: 0 });
 
       const schema = (await parseStringPromise((await call('GET', `${s.root}$metadata`)).text))['edmx:Edmx']['edmx:DataServices'][0].Schema[0];
       const declared = (kind: string, type: string) => Object.fromEntries(schema[kind].find((t: any) => t.$.Name === type).Property.map((p: any) => [p.$.Name, p.$.Type]));

@@ -445,7 +445,9 @@ const STRING_FORMAT_NAME: PropertyType = { complex: { Value: 'String' }, name: '
 const MANAGED: PropertyType = { complex: { Value: 'Boolean', CanBeChanged: 'Boolean', ManagedPropertyLogicalName: 'String' }, name: 'BooleanManagedProperty' };
 /**
  * The properties of calculated and rollup columns (FormulaDefinition, SourceTypeMask), which the
- * derived types that can be calculated declare; Tessera has no such columns, so they are null and 0.
+ * derived types that can be calculated declare; Tessera has no such columns, so they are null and 0,
+ * except a Boolean column's FormulaDefinition, which Dataverse answers as "" (the Web API Metadata
+ * Operations Sample's and "Create and update column definitions using the Web API"'s Boolean column).
  */
 const CALCULATED: Readonly<Record<string, PropertyType>> = { FormulaDefinition: 'String', SourceTypeMask: 'Int32' };
 /**
@@ -533,7 +535,7 @@ export function attributeDefinition(entity: EntityModel, a: AttributeModel): Def
     // No dependent choices and no calculated choice columns.
     ParentPicklistLogicalName: null,
     ChildPicklistLogicalNames: [],
-    FormulaDefinition: null,
+    FormulaDefinition: a.AttributeType === 'Boolean' ? '' : null,
     SourceTypeMask: 0,
   };
   const d: Definition = {
