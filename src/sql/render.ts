@@ -8,6 +8,7 @@ import { datePartSql } from './date-part.js';
 import { groupChain } from '../nesting.js';
 import { sortColumnOf } from '../plan/sort-columns.js';
 import { expandedLookupNameKey } from '../plan/expand.js';
+import { joinedColumnAlias, joinedColumnOf, joinedColumns, stepLookup, type JoinedColumns } from './joined-columns.js';
 
 /**
  * Renders plans to parameterised SQL for any dialect. Identifiers come only from the model;
@@ -288,7 +289,7 @@ export function renderRead(d: Dialect, plan: ReadPlan): Statement {
   const linked = (plan.linked ?? []).map((l, i) => `${renderLinked(d, l.path, l.attribute, outer, p, l.join)} AS ${d.quote(`linked${i + 1}`)}`);
   const columns = [...fetched, ...names, ...expansions, ...linked].join(', ');
   // The joined rows' parameters follow the columns' and come before the conditions' (text order).
-  const from = `${table(d, plan.entity)}${renderJoins(d, plan, p)}`;
+  const from = `${table(d, plan.entity)}${renderJoins(d, plan, p, joinedColumns(plan))}`;
   const conditions: string[] = [];
   if (plan.id !== undefined) conditions.push(`${col(d, pkOf(plan.entity))} = ${p.value(pkOf(plan.entity), plan.id)}`);
   const visible = visibleRows(d, plan.entity, plan.dataSource);
@@ -326,35 +327,20 @@ function renderLookupName(d: Dialect, { attribute, target }: ReadPlan['lookupNam
 }
 
 /**
- * The lookup column a step of a linked column or column path follows: single-valued navigation
- * properties of one-target lookups only (FetchXML link-entity columns and `$apply`/aggregate paths).
- * The plan stage refuses the others (501); this repeats the check so a plan built elsewhere cannot
- * join on the wrong table.
- */
-function stepLookup(nav: NavigationPropertyModel): AttributeModel {
-  if (nav.intersect || nav.relationship.ReferencingAttribute.TypeAttribute) {
-    throw Errors.notImplemented(`Columns read through the navigation property '${nav.Name}' (many-to-many or polymorphic)`);
-  }
-  return nav.relationship.ReferencingAttribute;
-}
-
-/**
  * A linked column as nested scalar subqueries, one per lookup step, innermost first:
  * `(SELECT "l2"."x" FROM t2 "l2" WHERE "l2".pk = (SELECT "l1".fk FROM t1 "l1" WHERE "l1".pk =
  * <outer>.fk AND <step 1 condition>) AND <step 2 condition>)`. Each level reads one table, so the
  * steps' unqualified conditions resolve to it; a primary-key lookup per step. With `join`, the
- * path starts from that joined row instead of `outer`'s: its key (joinKey), read by primary key
- * (`"l0"`) for the first lookup or the column itself (the key alone for its primary key). `p`
- * binds the steps' conditions, in text order; only a path without conditions may be rendered
- * without it.
+ * path starts from that joined row instead of `outer`'s: the column itself, or the first lookup,
+ * as the join's derived table selects it (`"lj<n>"."_c_<column>"`, JoinedColumns; the key alone
+ * for its primary key). `p` binds the steps' conditions, in text order; only a path without
+ * conditions may be rendered without it.
  */
 function renderLinked(d: Dialect, path: readonly LinkStep[], attribute: AttributeModel, outer: string, p?: Params, join?: JoinOrigin): string {
   let ref: string;
   if (join) {
-    const key = joinKey(d, join.index);
-    if (!path.length && attribute === pkOf(join.table)) return key;
-    const l0 = d.quote('l0');
-    ref = `(SELECT ${l0}.${col(d, path.length ? stepLookup(path[0]!.navigation) : attribute)} FROM ${table(d, join.table)} ${l0} WHERE ${l0}.${col(d, pkOf(join.table))} = ${key})`;
+    const c = joinedColumnOf(join, path.map((s) => s.navigation), attribute);
+    ref = c ? `${d.quote(`lj${join.index + 1}`)}.${d.quote(joinedColumnAlias(c))}` : joinKey(d, join.index);
     if (!path.length) return ref;
   } else {
     ref = `${outer}.${col(d, stepLookup(path[0]!.navigation))}`;
@@ -381,14 +367,16 @@ function joinKey(d: Dialect, index: number): string {
 
 /**
  * The joins of a read (ReadPlan.joins) as SQL after its table: for each, `[LEFT] JOIN (SELECT pk
- * AS "_k", lookup AS "_f" FROM <related table> "lt<n>" WHERE <visible rows> [AND <type column> =
- * '<parent table>'] AND <condition>) "lj<n>" ON "lj<n>"."_f" = <the parent row's key>`, where the
+ * AS "_k", lookup AS "_f"[, <column> AS "_c_<column>" …] FROM <related table> "lt<n>" WHERE
+ * <visible rows> [AND <type column> = '<parent table>'] AND <condition>) "lj<n>" ON "lj<n>"."_f" =
+ * <the parent row's key>`, with the columns the statement reads from the joined rows (`columns`,
+ * JoinedColumns: one read of the row it joins, not a subquery per row and column), where the
  * parent row's key is `outer`'s primary key, or a parent join's `_k`, followed through the join's
  * lookup path (renderLinked). The derived table reads one table, so the condition's unqualified
  * columns resolve to it, and the outer query's unqualified columns stay the read's own (no joined
  * column bears a logical name). Empty when there are none. Parameters in text order.
  */
-function renderJoins(d: Dialect, plan: Pick<ReadPlan, 'entity' | 'joins'>, p: Params): string {
+function renderJoins(d: Dialect, plan: Pick<ReadPlan, 'entity' | 'joins'>, p: Params, columns: JoinedColumns): string {
   const outer = table(d, plan.entity);
   return (plan.joins ?? []).map((j: RowJoin, i) => {
     const { navigation: nav } = j;
@@ -400,7 +388,8 @@ function renderJoins(d: Dialect, plan: Pick<ReadPlan, 'entity' | 'joins'>, p: Pa
     const conditions = [visibleRows(d, target)];
     if (lookup.TypeAttribute) conditions.push(`${col(d, lookup.TypeAttribute)} = ${p.value(lookup.TypeAttribute, nav.source.LogicalName)}`);
     if (j.where) conditions.push(renderExpr(d, j.where, p, t));
-    const rows = `SELECT ${t}.${col(d, pkOf(target))} AS ${d.quote('_k')}, ${t}.${col(d, lookup)} AS ${d.quote('_f')} FROM ${table(d, target)} ${t}${whereClause(conditions.filter((c) => c !== undefined))}`;
+    const selected = (columns.get(i) ?? []).map((c) => `, ${t}.${col(d, c)} AS ${d.quote(joinedColumnAlias(c))}`).join('');
+    const rows = `SELECT ${t}.${col(d, pkOf(target))} AS ${d.quote('_k')}, ${t}.${col(d, lookup)} AS ${d.quote('_f')}${selected} FROM ${table(d, target)} ${t}${whereClause(conditions.filter((c) => c !== undefined))}`;
     const parentKey = j.path.length ? renderLinked(d, j.path, pkOf(nav.source), outer, p, j.parent)
       : j.parent ? joinKey(d, j.parent.index) : `${outer}.${col(d, pkOf(plan.entity))}`;
     const alias = d.quote(`lj${i + 1}`);
@@ -448,7 +437,7 @@ function renderExpansion(d: Dialect, e: ExpandPlan, parent: string, depth: numbe
  */
 export function renderCount(d: Dialect, plan: Pick<CountPlan, 'entity' | 'filter' | 'dataSource'> & Pick<ReadPlan, 'joins'>, cap?: number): Statement {
   const p = new Params(d);
-  const from = `${table(d, plan.entity)}${renderJoins(d, plan, p)}`;
+  const from = `${table(d, plan.entity)}${renderJoins(d, plan, p, joinedColumns({ joins: plan.joins }))}`;
   const where = whereClause(rootConditions(d, plan, p, table(d, plan.entity)));
   if (cap === undefined) return { sql: `SELECT ${d.countAll ?? 'COUNT(*)'} AS ${d.quote('n')} FROM ${from}${where}`, params: p.values };
   const inner = d.selectLimited(`1 AS ${d.quote('x')} FROM ${from}${where}`, '', p.add(cap + 1));
@@ -539,7 +528,8 @@ export function renderAggregate(d: Dialect, plan: AggregatePlan): Statement {
   plan.groupBy.forEach((g, i) => { if (g.lookupName) keys.push(input(`n${i}`, g.lookupName)); });
   const values = plan.aggregates.map((a, i) => `${aggregateFunction(d, a, a.column ? input(`a${i}`, a.column) : '')} AS ${d.quote(`v${i}`)}`);
   // The joined rows' parameters follow the inputs' and come before the conditions' (text order).
-  const joins = renderJoins(d, plan, p);
+  const paths = [...plan.groupBy.flatMap((g) => [g.column, g.lookupName]), ...plan.aggregates.map((a) => a.column)];
+  const joins = renderJoins(d, plan, p, joinedColumns({ joins: plan.joins, paths }));
   const where = whereClause(rootConditions(d, plan, p, from));
   const list = [...inputs.values()].map(({ value, name }) => `${value} AS ${name}`);
   const rows = d.selectLimited(`${list.length ? list.join(', ') : `1 AS ${d.quote('x')}`} FROM ${from}${joins}${where}`, '', p.add(plan.recordLimit + 1));
