@@ -1553,6 +1553,33 @@ describe('parameters are bound in placeholder order', () => {
   }
 });
 
+describe('a read with $expand expansions and FetchXML joins binds each placeholder its own value (renderRead)', () => {
+  // No planner builds this plan today (FetchXML reads have no expansions, OData reads no joins),
+  // but ReadPlan allows it: SQLite's limit-first form for reads with expansions must not drop the
+  // joins or leave their values ahead of the conditions'. Every value below is distinct, so the
+  // list in placeholder text order shows which value each placeholder takes.
+  const plan = (): ReadPlan => ({
+    ...fetchRead('msdyn_copilotinteractiondatas', `<fetch count="10"><entity name="msdyn_copilotinteractiondata"><attribute name="msdyn_name"/><filter><condition attribute="msdyn_name" operator="eq" value="root"/></filter><link-entity ${TO_CHILDREN} link-type="outer" alias="c"><attribute name="msdyn_name"/><filter><condition attribute="importsequencenumber" operator="gt" value="5"/></filter></link-entity><link-entity name="systemuser" from="systemuserid" to="createdby" link-type="outer" alias="u"><filter><condition attribute="fullname" operator="eq" value="user"/></filter><order attribute="fullname"/></link-entity></entity></fetch>`),
+    expand: read('msdyn_copilotinteractiondatas', { $expand: 'msdyn_msdyn_copilotinteractiondata_msdyn_copilotinteraction_interactiondataid($select=msdyn_name;$filter=importsequencenumber ge 2;$top=3)' }).expand,
+  });
+  /** The statement's values in the text order of their placeholders (`?`, `$n` or `@pn`). */
+  function valuesInTextOrder(name: keyof typeof DIALECTS, s: Statement): unknown[] {
+    if (name === 'sqlite') return [...s.params];
+    return [...s.sql.matchAll(name === 'postgres' ? /\$(\d+)/g : /@p(\d+)\b/g)].map((m) => s.params[Number(m[1]) - 1]);
+  }
+  for (const [name, dialect] of Object.entries(DIALECTS) as Array<[keyof typeof DIALECTS, Dialect]>) {
+    it(`${name}: fetched link column, expansion, join condition, filter, ORDER BY's link condition, then the limit`, () => {
+      const s = renderRead(dialect, plan());
+      expect(s.sql).to.contain('LEFT JOIN');
+      if (name === 'sqlite') expect(s.sql.split('?').length - 1).to.equal(s.params.length);
+      const values = valuesInTextOrder(name, s);
+      // The ORDER BY's linked column is fetched too (first); SQL Server names each TOP's limit
+      // first (the read's, 11, and the expansion's, 3), binding by name.
+      expect(values).to.deep.equal(name === 'mssql' ? [11, 'user', 3, 2, 5, 'root', 'user'] : ['user', 2, 3, 5, 'root', 'user', 11]);
+    });
+  }
+});
+
 describe('incompatible metadata changes (ddl.ts incompatibleChanges)', () => {
   it('names the table, the column and the change, in snapshot order', () => {
     expect(incompatibleChanges(tiny, [

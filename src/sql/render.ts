@@ -306,10 +306,13 @@ export function renderRead(d: Dialect, plan: ReadPlan): Statement {
   const order = orderBy();
   const limit = p.add(plan.paged ? plan.limit + 1 : plan.limit);
   const offset = plan.offset ? p.add(plan.offset) : undefined;
-  if (d.computesColumnsBeforeLimit && expansions.length && !plan.distinct) {
+  if (d.computesColumnsBeforeLimit && expansions.length && !plan.distinct && !plan.joins?.length) {
     // The page's rows first (the derived table keeps the table's name, so every column term and
     // correlated expansion reads it as before), then their expansions: built for every row the
-    // filter matches, they cost as much as the whole result, however small the page.
+    // filter matches, they cost as much as the whole result, however small the page. Not with
+    // joins: the page reads the table alone, and its `*` would not keep the joined rows apart
+    // (their parameters, added with `from`, would precede nothing in the text). The ORDER BY is
+    // in the text twice, so its terms are rendered, and their parameters added, twice.
     const page = d.selectLimited(`* FROM ${table(d, plan.entity)}${whereClause(conditions)}`, order, limit, { offset });
     return { sql: `SELECT ${columns} FROM (${page}) AS ${outer} ORDER BY ${orderBy()}`, params: p.values };
   }
