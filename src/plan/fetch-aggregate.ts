@@ -1,7 +1,7 @@
 import { Errors } from '../errors.js';
 import type { AttributeModel, EntityModel } from '../model/types.js';
 import { annotationSet } from '../odata/annotations.js';
-import type { DateGrouping, FetchAttribute, FetchLink, FetchQuery } from '../odata/fetchxml.js';
+import type { DateGrouping, FetchAttribute, FetchOrder, FetchQuery } from '../odata/fetchxml.js';
 import type { Preferences } from '../odata/prefer.js';
 import { planAggregate, type AggregateSpec } from './aggregate.js';
 import { MAX_PAGE_SIZE } from './read.js';
@@ -30,7 +30,7 @@ import type { AggregateFunction, AggregatePlan, ColumnPath, DatePart } from './t
  *   (ColumnPath.conditions), as its left outer join leaves them, so they group as null;
  * - `filter`, `condition` (also on links by `entityname`) → the rows aggregated, planned as in plain
  *   FetchXML queries; `<order alias>` → the output order; `<order attribute>` naming a grouped
- *   column → its groups, and for a column grouped by several date parts, chronologically (year,
+ *   column of its entity or link-entity → its groups (orders inside links after the entity's), and for a column grouped by several date parts, chronologically (year,
  *   quarter, month, week, day, each in the order's direction); `top` → most groups;
  *   `aggregatelimit` → a lower input-row limit (it cannot raise the service's).
  */
@@ -46,7 +46,7 @@ function invalid(message: string): Error {
 
 /** One `attribute` of an aggregate query, checked: a group or an aggregate of `column`. */
 type Output =
-  | { kind: 'group'; alias: string; column: ColumnPath; name: string; datePart?: DatePart }
+  | { kind: 'group'; alias: string; column: ColumnPath; name: string; datePart?: DatePart; link?: VisitedLink }
   | { kind: 'aggregate'; alias: string; fn: AggregateFunction; column: ColumnPath };
 
 /**
@@ -102,7 +102,7 @@ function output(planner: FetchPlanner, table: EntityModel, x: FetchAttribute, li
       throw invalid(`${where} groups by a DateTime column without dategrouping; group by a part of the date (dategrouping="day", "week", "month", "quarter" or "year").`);
     }
     const datePart = x.dategrouping === undefined ? undefined : datePartOf(x.dategrouping, attribute, where);
-    return { kind: 'group', alias: x.alias ?? defaultName(attribute, link), column, name: x.name, ...(datePart ? { datePart } : {}) };
+    return { kind: 'group', alias: x.alias ?? defaultName(attribute, link), column, name: x.name, ...(datePart ? { datePart } : {}), ...(link ? { link } : {}) };
   }
   if (x.alias === undefined || x.alias.trim() === '') throw invalid(`${where} has aggregate="${x.aggregate}" but no alias; every aggregate needs an alias, which names it in the results.`);
   const fn: AggregateFunction = x.aggregate === 'countcolumn' && x.distinct ? 'countdistinct' : x.aggregate;
@@ -110,11 +110,23 @@ function output(planner: FetchPlanner, table: EntityModel, x: FetchAttribute, li
 }
 
 /**
- * Checks that a link of an aggregate query fits planAggregate, which orders the groups by their
- * aliases alone. Throws 501 for orders inside links.
+ * The group orders of one `<order>` of an aggregate query, inside the root entity (`link`
+ * undefined) or inside the link-entity `link`: an `alias` names any groupby or aggregate attribute
+ * of the query (aliases are unique across it), an `attribute` a column of that entity or link
+ * grouped by (chronologically for several date parts of it: coarsest first, each in the order's
+ * direction). Dataverse orders the groups by alias ("Aggregate data using FetchXml", Grouping;
+ * order reference: alias), and applies the orders inside link-entities after the entity's (order
+ * reference, entityname). Throws 400 `0x80040203` for an `attribute` that names no such group.
  */
-function checkLink(link: FetchLink, visited: VisitedLink): void {
-  if (link.orders.length) throw Errors.notImplemented(`Ordering by columns of the link-entity '${visited.alias}' in an aggregate query`);
+function groupOrders(o: FetchOrder, groups: ReadonlyArray<Output & { kind: 'group' }>, root: EntityModel, link: VisitedLink | undefined): NonNullable<AggregateSpec['orderBy']>[number][] {
+  if (o.alias !== undefined) return [{ alias: o.alias, descending: o.descending }];
+  const grouped = groups.filter((g) => g.link === link && g.name === o.attribute);
+  if (!grouped.length) {
+    const owner = link ? `the link-entity '${link.alias}'` : `'${root.LogicalName}'`;
+    throw invalid(`in an aggregate query an <order> names the alias of a groupby or aggregate attribute; '${o.attribute}' is no groupby attribute of ${owner}.`);
+  }
+  // A column grouped by several parts of its date orders by its date: the coarsest part first.
+  return grouped.sort((a, b) => coarseness(a.datePart) - coarseness(b.datePart)).map((g) => ({ alias: g.alias, descending: o.descending }));
 }
 
 /**
@@ -124,10 +136,10 @@ function checkLink(link: FetchLink, visited: VisitedLink): void {
  * Throws 400 `0x80040203` for a query that does not fit the entity set, `all-attributes`,
  * attributes that are neither grouped nor aggregated (or both), aggregates without alias,
  * misplaced `distinct` or `dategrouping`, an `<order attribute>` that names no group-by column of
- * the entity, `dategrouping` on a column that is no DateTime; 400 `0x80060888` for what planAggregate refuses (a function on a column type it does
+ * its entity or link-entity, `dategrouping` on a column that is no DateTime; 400 `0x80060888` for what planAggregate refuses (a function on a column type it does
  * not take, a repeated alias, an order by an unknown alias); everything plain FetchXML planning
  * refuses for names, filters and links; and 501 for counting aggregate results,
- * `dategrouping` by fiscal periods, orders inside links, and retained data; `top` with `count` or `page` is 400 `0x80040203`, as in plain queries.
+ * `dategrouping` by fiscal periods, an `<order entityname>`, and retained data; `top` with `count` or `page` is 400 `0x80040203`, as in plain queries.
  * `count` and `page` page the groups (AggregateSpec.page). The record limit itself (0x8004E023) is raised by executeAggregate.
  */
 export function planFetchAggregate(entity: EntityModel, query: FetchQuery, context: FetchContext, prefer: Preferences, countOption: boolean, maxRecords: number): AggregatePlan {
@@ -142,20 +154,20 @@ export function planFetchAggregate(entity: EntityModel, query: FetchQuery, conte
   if (query.entity.allAttributes) throw allAttributes();
   planner.registerLinks(query.entity);
   const outputs = query.entity.attributes.map((x) => output(planner, root, x, undefined));
+  const linkOrders: Array<[FetchOrder, VisitedLink]> = [];
   const { reachable } = planner.walkRows(root, query.entity.links, (link, visited, origin) => {
     if (link.allAttributes) throw allAttributes(visited.alias);
-    checkLink(link, visited);
+    for (const o of link.orders) linkOrders.push([o, visited]);
     for (const x of link.attributes) outputs.push(output(planner, visited.table, x, visited, origin));
   });
   const groups = outputs.flatMap((o) => (o.kind === 'group' ? [o] : []));
-  const orderBy = query.entity.orders.flatMap((o) => {
-    if (o.entityname !== undefined) throw Errors.notImplemented(`Ordering by columns of a link-entity (entityname '${o.entityname}')`);
-    if (o.alias !== undefined) return [{ alias: o.alias, descending: o.descending }];
-    const grouped = groups.filter((g) => !g.column.navs.length && !g.column.join && g.name === o.attribute);
-    if (!grouped.length) throw invalid(`in an aggregate query an <order> names the alias of a groupby or aggregate attribute; '${o.attribute}' is no groupby attribute of '${root.LogicalName}'.`);
-    // A column grouped by several parts of its date orders by its date: the coarsest part first.
-    return grouped.sort((a, b) => coarseness(a.datePart) - coarseness(b.datePart)).map((g) => ({ alias: g.alias, descending: o.descending }));
-  });
+  const orderBy = [
+    ...query.entity.orders.flatMap((o) => {
+      if (o.entityname !== undefined) throw Errors.notImplemented(`Ordering by columns of a link-entity (entityname '${o.entityname}')`);
+      return groupOrders(o, groups, root, undefined);
+    }),
+    ...linkOrders.flatMap(([o, link]) => groupOrders(o, groups, root, link)),
+  ];
   const spec: AggregateSpec = {
     entity: root,
     groupBy: groups.map(({ alias, column, datePart }) => ({ alias, column, datePart })),
