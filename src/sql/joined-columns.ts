@@ -2,7 +2,7 @@ import { Errors } from '../errors.js';
 import { pkOf } from '../model/primary-key.js';
 import type { AttributeModel, NavigationPropertyModel } from '../model/types.js';
 import { sortColumnOf } from '../plan/sort-columns.js';
-import type { ColumnPath, JoinOrigin, LinkedColumn, RowJoin, SortKey } from '../plan/types.js';
+import type { ColumnPath, JoinOrigin, LinkedColumn, PlanExpr, RowJoin, SortKey } from '../plan/types.js';
 
 /**
  * The columns a statement reads from the rows of its one-to-many joins (ReadPlan.joins,
@@ -14,12 +14,16 @@ import type { ColumnPath, JoinOrigin, LinkedColumn, RowJoin, SortKey } from '../
  */
 export type JoinedColumns = ReadonlyMap<number, readonly AttributeModel[]>;
 
-/** What reads joined rows: linked columns, sort keys, the joins' own parent paths, aggregate inputs. */
+/**
+ * What reads joined rows: linked columns, sort keys, the joins' own parent paths, aggregate
+ * inputs, and a filter's conditions on joined rows (PlanExpr `joinedRow`).
+ */
 export interface JoinedReads {
   readonly linked?: readonly LinkedColumn[];
   readonly orderBy?: readonly SortKey[];
   readonly joins?: readonly RowJoin[];
   readonly paths?: readonly (ColumnPath | undefined)[];
+  readonly filter?: PlanExpr;
 }
 
 /**
@@ -58,6 +62,38 @@ export function joinedColumns(r: JoinedReads): JoinedColumns {
   }
   for (const j of r.joins ?? []) if (j.path.length) add(j.parent, navs(j.path), pkOf(j.navigation.source));
   for (const c of r.paths ?? []) if (c) add(c.join, c.navs, c.attribute);
+  if (r.filter) for (const [join, a] of joinedRowReads(r.filter)) add(join, [], a);
+  return out;
+}
+
+/**
+ * The columns of joined rows that the `joinedRow` conditions in `filter` read from their row
+ * (sql/render.ts reads them from the join's derived table): the tested columns, and for a condition
+ * on a row a lookup points at, the lookup (and its type column). Columns inside the subqueries of
+ * related rows are those rows' own. Walks iteratively: FetchXML chains of conditions are long.
+ */
+function joinedRowReads(filter: PlanExpr): Array<[JoinOrigin, AttributeModel]> {
+  const out: Array<[JoinOrigin, AttributeModel]> = [];
+  const stack: Array<[PlanExpr, JoinOrigin | undefined]> = [[filter, undefined]];
+  for (let top = stack.pop(); top; top = stack.pop()) {
+    const [e, join] = top;
+    const read = (...columns: Array<AttributeModel | undefined>) => { if (join) for (const a of columns) if (a) out.push([join, a]); };
+    switch (e.kind) {
+      case 'compare': case 'isNull': case 'in': case 'like': read(e.attribute); break;
+      case 'compareColumns': read(e.left, e.right); break;
+      case 'exists': {
+        const nav = e.navigation;
+        if (nav.intersect || nav.kind !== 'single') read(pkOf(nav.source));
+        else read(nav.relationship.ReferencingAttribute, nav.relationship.ReferencingAttribute.TypeAttribute);
+        if (e.where) stack.push([e.where, undefined]);
+        break;
+      }
+      case 'joinedRow': if (e.where) stack.push([e.where, e.join]); break;
+      case 'and': case 'or': stack.push([e.right, join], [e.left, join]); break;
+      case 'not': stack.push([e.operand, join]); break;
+      case 'const': break;
+    }
+  }
   return out;
 }
 

@@ -92,15 +92,27 @@ function table(d: Dialect, e: EntityModel): string {
   return d.quote(e.LogicalName);
 }
 
+/**
+ * The row an expression or join condition reads columns of: the SQL name or alias of its table,
+ * or, for a joined row (ReadPlan.joins), how each of its columns is read from its join's derived
+ * table (joinedRowColumns).
+ */
+type Row = string | ((a: AttributeModel) => string);
+
+/** Column `a` of `row`, qualified: `<table or alias>.<column>`, or the joined row's column. */
+function columnOf(d: Dialect, row: Row, a: AttributeModel): string {
+  return typeof row === 'string' ? `${row}.${col(d, a)}` : row(a);
+}
+
 
 /**
  * `target.pk = source.lookup`: the row of `entity` (alias `target`) a lookup of the row `source`
  * points at; for a polymorphic lookup also `source.<type column> = '<entity>'`, so each of its
  * navigation properties reaches rows of its own table only.
  */
-function renderLookupJoin(d: Dialect, lookup: AttributeModel, entity: EntityModel, source: string, target: string, p: Params): string {
-  const join = `${target}.${col(d, pkOf(entity))} = ${source}.${col(d, lookup)}`;
-  return lookup.TypeAttribute ? `${join} AND ${source}.${col(d, lookup.TypeAttribute)} = ${p.value(lookup.TypeAttribute, entity.LogicalName)}` : join;
+function renderLookupJoin(d: Dialect, lookup: AttributeModel, entity: EntityModel, source: Row, target: string, p: Params): string {
+  const join = `${target}.${col(d, pkOf(entity))} = ${columnOf(d, source, lookup)}`;
+  return lookup.TypeAttribute ? `${join} AND ${columnOf(d, source, lookup.TypeAttribute)} = ${p.value(lookup.TypeAttribute, entity.LogicalName)}` : join;
 }
 
 /**
@@ -110,15 +122,15 @@ function renderLookupJoin(d: Dialect, lookup: AttributeModel, entity: EntityMode
  * `target.<type column> = '<source table>'`); for a many-to-many one, EXISTS a row of the intersect
  * table (alias `i<depth>`) holding both ids.
  */
-function renderLink(d: Dialect, nav: NavigationPropertyModel, source: string, target: string, depth: number, p: Params): string {
+function renderLink(d: Dialect, nav: NavigationPropertyModel, source: Row, target: string, depth: number, p: Params): string {
   if (nav.intersect) {
     const i = d.quote(`i${depth}`);
     const { entity, own, other } = nav.intersect;
-    return `EXISTS (SELECT 1 FROM ${table(d, entity)} ${i} WHERE ${i}.${col(d, own)} = ${source}.${col(d, pkOf(nav.source))} AND ${i}.${col(d, other)} = ${target}.${col(d, pkOf(nav.target))})`;
+    return `EXISTS (SELECT 1 FROM ${table(d, entity)} ${i} WHERE ${i}.${col(d, own)} = ${columnOf(d, source, pkOf(nav.source))} AND ${i}.${col(d, other)} = ${target}.${col(d, pkOf(nav.target))})`;
   }
   const lookup = nav.relationship.ReferencingAttribute;
   if (nav.kind === 'single') return renderLookupJoin(d, lookup, nav.target, source, target, p);
-  const join = `${target}.${col(d, lookup)} = ${source}.${col(d, pkOf(nav.source))}`;
+  const join = `${target}.${col(d, lookup)} = ${columnOf(d, source, pkOf(nav.source))}`;
   return lookup.TypeAttribute ? `${join} AND ${target}.${col(d, lookup.TypeAttribute)} = ${p.value(lookup.TypeAttribute, nav.source.LogicalName)}` : join;
 }
 
@@ -144,28 +156,31 @@ function andVisible(d: Dialect, e: EntityModel): string {
 
 /**
  * Renders a filter expression (fully parenthesised where it combines). `scope` is the SQL name of
- * the table (or alias) the expression's columns belong to; conditions on related rows become
- * subqueries with aliases `f1`, `f2`, … — through a lookup `lookup IN (SELECT pk …)`, found once;
- * through a collection a correlated EXISTS — (unqualified columns inside resolve to the innermost
- * table, which is always the one they belong to).
+ * the table (or alias) the expression's columns belong to, whose columns are then written
+ * unqualified, or a joined row's columns (Row); conditions on related rows become subqueries with
+ * aliases `f1`, `f2`, … — through a lookup `lookup IN (SELECT pk …)`, found once; through a
+ * collection a correlated EXISTS — (unqualified columns inside resolve to the innermost table,
+ * which is always the one they belong to).
  */
-export function renderExpr(d: Dialect, e: PlanExpr, p: Params, scope: string, depth = 1): string {
+export function renderExpr(d: Dialect, e: PlanExpr, p: Params, scope: Row, depth = 1): string {
+  // A column of the expression's row: unqualified for its table's own, else the Row's.
+  const own = (a: AttributeModel) => (typeof scope === 'string' ? col(d, a) : scope(a));
   switch (e.kind) {
     case 'compare': {
       const fold = foldedText(d, e.attribute, [e.value]);
-      if (fold) return `${fold}(${col(d, e.attribute)}) ${SQL_OP[e.op]} ${p.add((e.value as string).toLowerCase())}`;
-      return `${col(d, e.attribute)} ${SQL_OP[e.op]} ${p.value(e.attribute, e.value)}`;
+      if (fold) return `${fold}(${own(e.attribute)}) ${SQL_OP[e.op]} ${p.add((e.value as string).toLowerCase())}`;
+      return `${own(e.attribute)} ${SQL_OP[e.op]} ${p.value(e.attribute, e.value)}`;
     }
-    case 'compareColumns': return `${col(d, e.left)} ${SQL_OP[e.op]} ${col(d, e.right)}`;
-    case 'isNull': return `${col(d, e.attribute)} IS ${e.negate ? 'NOT ' : ''}NULL`;
+    case 'compareColumns': return `${own(e.left)} ${SQL_OP[e.op]} ${own(e.right)}`;
+    case 'isNull': return `${own(e.attribute)} IS ${e.negate ? 'NOT ' : ''}NULL`;
     case 'in': {
       const fold = foldedText(d, e.attribute, e.values);
-      if (fold) return `${fold}(${col(d, e.attribute)}) IN (${e.values.map((v) => p.add(typeof v === 'string' ? v.toLowerCase() : v)).join(', ')})`;
-      return `${col(d, e.attribute)} IN (${e.values.map((v) => p.value(e.attribute, v)).join(', ')})`;
+      if (fold) return `${fold}(${own(e.attribute)}) IN (${e.values.map((v) => p.add(typeof v === 'string' ? v.toLowerCase() : v)).join(', ')})`;
+      return `${own(e.attribute)} IN (${e.values.map((v) => p.value(e.attribute, v)).join(', ')})`;
     }
     case 'like': {
       const fold = foldedText(d, e.attribute, [e.pattern]);
-      return fold ? d.like(`${fold}(${col(d, e.attribute)})`, p.add(e.pattern.toLowerCase())) : d.like(col(d, e.attribute), p.add(e.pattern));
+      return fold ? d.like(`${fold}(${own(e.attribute)})`, p.add(e.pattern.toLowerCase())) : d.like(own(e.attribute), p.add(e.pattern));
     }
     case 'and': case 'or': {
       // The left spine of same-kind nodes is one chain (FetchXML filters and combined conditions
@@ -189,23 +204,23 @@ export function renderExpr(d: Dialect, e: PlanExpr, p: Params, scope: string, de
         // then a collection, `createdby/lk_…_createdby/any(…)`, would cost rows × rows). A null
         // lookup is false, never unknown, so that NOT keeps such rows as NOT EXISTS does.
         const lookup = nav.relationship.ReferencingAttribute;
-        const type = lookup.TypeAttribute ? ` AND ${scope}.${col(d, lookup.TypeAttribute)} = ${p.value(lookup.TypeAttribute, nav.target.LogicalName)}` : '';
+        const type = lookup.TypeAttribute ? ` AND ${columnOf(d, scope, lookup.TypeAttribute)} = ${p.value(lookup.TypeAttribute, nav.target.LogicalName)}` : '';
         const conditions = [visibleRows(d, nav.target), e.where ? renderExpr(d, e.where, p, alias, depth + 1) : undefined].filter((c) => c !== undefined);
         const inner = `SELECT ${alias}.${col(d, pkOf(nav.target))} FROM ${table(d, nav.target)} ${alias}${conditions.length ? ` WHERE ${conditions.join(' AND ')}` : ''}`;
-        return `(${scope}.${col(d, lookup)} IS NOT NULL${type} AND ${scope}.${col(d, lookup)} IN (${inner}))`;
+        const ref = columnOf(d, scope, lookup);
+        return `(${ref} IS NOT NULL${type} AND ${ref} IN (${inner}))`;
       }
       const link = renderLink(d, e.navigation, scope, alias, depth, p);
       const where = e.where ? ` AND ${renderExpr(d, e.where, p, alias, depth + 1)}` : '';
       return `EXISTS (SELECT 1 FROM ${table(d, e.navigation.target)} ${alias} WHERE ${link}${andVisible(d, e.navigation.target)}${where})`;
     }
     case 'joinedRow': {
-      // The joined row's key is null exactly where the join found no row; its other columns are
-      // read by that key, as renderLinked reads them (the derived table already holds visible rows).
+      // The joined row's key is null exactly where the join found no row; the columns the
+      // condition reads are the join's (its derived table selects them, JoinedColumns). True or
+      // false, never unknown, as the EXISTS it stands for: NOT of it keeps a row whose column is null.
       const key = joinKey(d, e.join.index);
       if (!e.where) return `${key} IS NOT NULL`;
-      const alias = d.quote(`f${depth}`);
-      const pk = col(d, pkOf(e.join.table));
-      return `EXISTS (SELECT 1 FROM ${table(d, e.join.table)} ${alias} WHERE ${alias}.${pk} = ${key} AND ${renderExpr(d, e.where, p, alias, depth + 1)})`;
+      return `CASE WHEN ${key} IS NOT NULL AND ${renderExpr(d, e.where, p, joinedRowColumns(d, e.join), depth)} THEN 1 ELSE 0 END = 1`;
     }
   }
 }
@@ -342,8 +357,7 @@ function renderLookupName(d: Dialect, { attribute, target }: ReadPlan['lookupNam
 function renderLinked(d: Dialect, path: readonly LinkStep[], attribute: AttributeModel, outer: string, p?: Params, join?: JoinOrigin): string {
   let ref: string;
   if (join) {
-    const c = joinedColumnOf(join, path.map((s) => s.navigation), attribute);
-    ref = c ? `${d.quote(`lj${join.index + 1}`)}.${d.quote(joinedColumnAlias(c))}` : joinKey(d, join.index);
+    ref = joinedRead(d, join, path.map((s) => s.navigation), attribute);
     if (!path.length) return ref;
   } else {
     ref = `${outer}.${col(d, stepLookup(path[0]!.navigation))}`;
@@ -358,6 +372,20 @@ function renderLinked(d: Dialect, path: readonly LinkStep[], attribute: Attribut
     ref = `(SELECT ${alias}.${col(d, value)} FROM ${table(d, target)} ${alias} WHERE ${alias}.${col(d, pkOf(target))} = ${ref}${andVisible(d, target)}${where})`;
   });
   return ref;
+}
+
+/**
+ * What reading `attribute` through the lookups `path` from the row of `join` starts with: the
+ * column the join's derived table selects (`"lj<n>"."_c_<column>"`, JoinedColumns), or its key.
+ */
+function joinedRead(d: Dialect, join: JoinOrigin, path: readonly NavigationPropertyModel[], attribute: AttributeModel): string {
+  const c = joinedColumnOf(join, path, attribute);
+  return c ? `${d.quote(`lj${join.index + 1}`)}.${d.quote(joinedColumnAlias(c))}` : joinKey(d, join.index);
+}
+
+/** The columns of the row of `join`, as its derived table selects them (a Row for renderExpr). */
+function joinedRowColumns(d: Dialect, join: JoinOrigin): Row {
+  return (a) => joinedRead(d, join, [], a);
 }
 
 /**
@@ -440,7 +468,7 @@ function renderExpansion(d: Dialect, e: ExpandPlan, parent: string, depth: numbe
  */
 export function renderCount(d: Dialect, plan: Pick<CountPlan, 'entity' | 'filter' | 'dataSource'> & Pick<ReadPlan, 'joins'>, cap?: number): Statement {
   const p = new Params(d);
-  const from = `${table(d, plan.entity)}${renderJoins(d, plan, p, joinedColumns({ joins: plan.joins }))}`;
+  const from = `${table(d, plan.entity)}${renderJoins(d, plan, p, joinedColumns({ joins: plan.joins, filter: plan.filter }))}`;
   const where = whereClause(rootConditions(d, plan, p, table(d, plan.entity)));
   if (cap === undefined) return { sql: `SELECT ${d.countAll ?? 'COUNT(*)'} AS ${d.quote('n')} FROM ${from}${where}`, params: p.values };
   const inner = d.selectLimited(`1 AS ${d.quote('x')} FROM ${from}${where}`, '', p.add(cap + 1));
@@ -532,7 +560,7 @@ export function renderAggregate(d: Dialect, plan: AggregatePlan): Statement {
   const values = plan.aggregates.map((a, i) => `${aggregateFunction(d, a, a.column ? input(`a${i}`, a.column) : '')} AS ${d.quote(`v${i}`)}`);
   // The joined rows' parameters follow the inputs' and come before the conditions' (text order).
   const paths = [...plan.groupBy.flatMap((g) => [g.column, g.lookupName]), ...plan.aggregates.map((a) => a.column)];
-  const joins = renderJoins(d, plan, p, joinedColumns({ joins: plan.joins, paths }));
+  const joins = renderJoins(d, plan, p, joinedColumns({ joins: plan.joins, paths, filter: plan.filter }));
   const where = whereClause(rootConditions(d, plan, p, from));
   const list = [...inputs.values()].map(({ value, name }) => `${value} AS ${name}`);
   const rows = d.selectLimited(`${list.length ? list.join(', ') : `1 AS ${d.quote('x')}`} FROM ${from}${joins}${where}`, '', p.add(plan.recordLimit + 1));
