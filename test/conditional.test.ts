@@ -71,6 +71,15 @@ for (const database of DATABASES) {
       const mixed = await call('PATCH', row, { msdyn_name: 'mixed' }, { 'If-Match': `*, ${await etagOf(id)}` });
       expect(mixed.status, mixed.text).to.equal(400);
       expect(await nameOf()).to.equal('put from a list');
+      // A list of no ETags (`#entity-tag` allows it) matches no version: not an absent header.
+      const none = await call('PATCH', `${s.root}${SET}(${randomUUID()})`, { msdyn_name: 'created by an empty list' }, { 'If-Match': ' , ' });
+      expect(none.status, none.text).to.equal(404);
+      expect((await call('GET', `${s.root}${SET}?$filter=msdyn_name eq 'created by an empty list'`)).json.value).to.deep.equal([]);
+      for (const [method, sent] of [['PATCH', { msdyn_name: 'empty list' }], ['DELETE', undefined]] as const) {
+        const r = await call(method, row, sent, { 'If-Match': ',' });
+        expect(r.status, `${method}: ${r.text}`).to.equal(412);
+      }
+      expect(await nameOf()).to.equal('put from a list');
       const stale = await call('DELETE', row, undefined, { 'If-Match': 'W/"1", W/"2"' });
       expect(stale.status, stale.text).to.equal(412);
       const deleted = await call('DELETE', row, undefined, { 'If-Match': `W/"1", ${await etagOf(id)}` });

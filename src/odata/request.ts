@@ -214,15 +214,17 @@ function parseEtagHeader(value: string | undefined, name: string): '*' | string 
 
 /**
  * Parses `If-Match` or `If-None-Match`: `*`, or a comma-separated list of ETags (RFC 9110 §13.1.1,
- * §13.1.2), each as
- * parseEtagHeader reads one, into their versions; `null` (or nothing) means absent. Throws 400 for
- * an element that is no ETag.
+ * §13.1.2), each as parseEtagHeader reads one, into their versions; an empty value or `null` means
+ * absent. A list of empty elements only (`,`) is a list of no ETags (the grammar is `#entity-tag`):
+ * `[]`, which an If-Match no row passes (412) and an If-None-Match every row passes. Throws 400 for
+ * an element that is no ETag, or `*` inside a list.
  */
 function parseEtagList(value: string | undefined, name: string): '*' | string[] | undefined {
-  if (value === undefined || value.trim() === '*') return parseEtagHeader(value, name) as '*' | undefined;
-  const versions = value.split(',').map((v) => parseEtagHeader(v, name)).filter((v) => v !== undefined);
-  if (versions.includes('*')) throw Errors.badQuery(`The ${name} header value '${value.trim()}' is not a valid ETag list: '*' stands alone.`);
-  return versions.length ? versions : undefined;
+  const v = value?.trim();
+  if (v === undefined || v === '' || v === 'null' || v === '*') return parseEtagHeader(v, name) as '*' | undefined;
+  const versions = v.split(',').map((e) => parseEtagHeader(e, name)).filter((e) => e !== undefined);
+  if (versions.includes('*')) throw Errors.badQuery(`The ${name} header value '${v}' is not a valid ETag list: '*' stands alone.`);
+  return versions;
 }
 
 const NAMESPACES = ['Microsoft.Dynamics.CRM.', 'mscrm.'];
