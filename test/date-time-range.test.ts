@@ -97,6 +97,9 @@ for (const database of DATABASES) {
       refused(await filter(`${NS}.On(PropertyName='msdyn_clienttimestamp',PropertyValue='9999-12-31')`));
       expect((await filter(`${NS}.On(PropertyName='msdyn_clienttimestamp',PropertyValue='9999-12-30')`)).json.value.length).to.be.greaterThan(0);
       refused(await filter(`${NS}.OnOrBefore(PropertyName='msdyn_clienttimestamp',PropertyValue='9999-12-31')`));
+      // A bound past the instants JavaScript's Date holds is named by the range, not as "NaN/NaN/0NaN".
+      refused(await filter(`${NS}.OlderThanXWeeks(PropertyName='msdyn_clienttimestamp',PropertyValue=2000000000)`),
+        'The date-time is outside the range supported by CrmDateTime, 01/01/1753 00:00:00 to 12/30/9999 23:59:59.');
     });
   });
 }

@@ -20,12 +20,13 @@ export const DATE_TIME_MAX = Date.parse(DATE_TIME_MAX_TEXT);
 /**
  * `ms` (ms since the epoch, any year 0000–9999) written as Dataverse writes a CrmDateTime in its
  * range errors, `MM/dd/yyyy HH:mm:ss` in UTC (e.g. `01/01/0001 00:00:00`); undefined when `ms` is
- * NaN or past the years four digits write.
+ * no instant a Date holds (NaN, or past ±8.64e15 ms, as query-function arithmetic with a huge
+ * count gives) or past the years four digits write.
  */
 export function crmDateTimeText(ms: number): string | undefined {
   const d = new Date(ms);
   const year = d.getUTCFullYear();
-  if (Number.isNaN(ms) || year < 0 || year > 9999) return undefined;
+  if (Number.isNaN(year) || year < 0 || year > 9999) return undefined;
   const two = (n: number) => String(n).padStart(2, '0');
   return `${two(d.getUTCMonth() + 1)}/${two(d.getUTCDate())}/${String(year).padStart(4, '0')} ${two(d.getUTCHours())}:${two(d.getUTCMinutes())}:${two(d.getUTCSeconds())}`;
 }
