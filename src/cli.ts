@@ -15,7 +15,7 @@ import { dataverseReferenceTable } from './model/sources/dataverse-reference.js'
 import { ReloadingService, watchMetadata } from './reload.js';
 import { runRetention } from './retention/run.js';
 import { DEFAULT_MAX_TARGETS, Service } from './service.js';
-import { migrate, MigrationError, pendingDdl } from './store/migrate.js';
+import { MigrationError, pendingDdl } from './store/migrate.js';
 import { databaseReason, DatabaseUrlError, DEFAULT_DATABASE_URL, openDatabase } from './store/open.js';
 import type { Database } from './store/database.js';
 import { ServiceError } from './errors.js';
@@ -169,7 +169,9 @@ program.command('migrate')
     try {
       const model = loadModel(opts.metadata);
       const db = await openDatabase(opts.database, { create: !opts.dryRun });
-      const ddl = opts.dryRun ? await pendingDdl(db, model) : await migrate(db, model);
+      // Not a dry run: as a start does, so that the rows the service keeps (and fills of columns
+      // just added, security/business-units.ts) are made with the tables, not left for the next start.
+      const ddl = opts.dryRun ? await pendingDdl(db, model) : (await Service.open(model, db, logger)).migration;
       for (const sql of ddl) process.stdout.write(`${sql};\n`);
       await db.close();
     } catch (err) {

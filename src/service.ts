@@ -168,6 +168,8 @@ export class Service {
   private readonly administrators: ReadonlySet<string>;
   /** The users of `administrators` given the System Administrator role since start (once each). */
   private readonly madeAdministrators = new Set<string>();
+  /** The DDL Service.open's migration ran (empty when the database was up to date). */
+  migration: readonly string[] = [];
   /** Within `handle`: the milliseconds its request (and a `$batch`'s parts) spent being parsed. */
   private timing?: { parseMs: number };
 
@@ -196,10 +198,10 @@ export class Service {
   static async open(model: Model, db: Database, log: FaultLogger, options: ServiceOptions = {}): Promise<Service> {
     const messages = await loadMessages();
     const service = new Service(model, db, log, messages, options);
-    await migrate(db, model, async (tx) => {
+    service.migration = await migrate(db, model, async (tx, existing) => {
       await service.seed(tx, SYSTEMUSER, service.caller.systemuserid, { fullname: 'SYSTEM' });
       await service.seed(tx, ORGANIZATION, service.caller.organizationid, { name: 'Tessera', expirechangetrackingindays: DEFAULT_EXPIRE_CHANGE_TRACKING_DAYS });
-      await keepRootBusinessUnit(model, tx, service.caller);
+      await keepRootBusinessUnit(model, tx, service.caller, existing);
       await keepSdkMessages(model, tx, messages.values(), service.caller);
       await keepSecurityRows(model, tx, service.caller);
     });

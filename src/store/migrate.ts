@@ -1,7 +1,7 @@
 import type { Model } from '../model/types.js';
 import {
   incompatibleChanges, keysToBuild, migrationDdl, renderKeyDuplicates, renderPointingRows, selectSnapshot, withCatalogTypes, writeSnapshot,
-  type CatalogColumnType, type ExistingIndexes, type SnapshotAttribute,
+  type CatalogColumnType, type ExistingIndexes, type ExistingSchema, type SnapshotAttribute,
 } from '../sql/ddl.js';
 import { InTransaction, type Database, type Executor } from './database.js';
 import { COUNT_CAP } from './execute.js';
@@ -158,7 +158,7 @@ function unbounded(ex: Executor): Executor {
   return { rows: (s) => ex.rows({ ...s, unbounded: true }), run: (s) => ex.run({ ...s, unbounded: true }) };
 }
 
-async function plan(db: Database, ex: Executor, model: Model): Promise<string[]> {
+async function plan(db: Database, ex: Executor, model: Model): Promise<{ ddl: string[]; existing: ExistingSchema }> {
   const { schema, types } = await readSchema(db, ex);
   const snapshot = withCatalogTypes(await readSnapshot(db, ex, schema), types);
   const changes = incompatibleChanges(model, snapshot);
@@ -168,12 +168,12 @@ async function plan(db: Database, ex: Executor, model: Model): Promise<string[]>
   const indexes = await readIndexes(db, ex);
   const broken = await brokenKeys(db, ex, keysToBuild(db.dialect, model, schema, indexes));
   if (broken.length) throw new MigrationError(broken);
-  return migrationDdl(db.dialect, model, schema, indexes, snapshot);
+  return { ddl: migrationDdl(db.dialect, model, schema, indexes, snapshot), existing: schema };
 }
 
 /** The DDL that `migrate` would run now (for a dry run). Throws MigrationError like `migrate`. */
 export async function pendingDdl(db: Database, model: Model): Promise<string[]> {
-  return plan(db, unbounded(db), model);
+  return (await plan(db, unbounded(db), model)).ddl;
 }
 
 /**
@@ -186,7 +186,9 @@ export async function pendingDdl(db: Database, model: Model): Promise<string[]> 
  * `then`, when given, runs last in the same transaction (on `tx`, a Database whose statements run
  * in it), still under the migration's lock: work that must not interleave with another server's
  * start, such as creating the rows a service keeps (Service.open); what it throws rolls back the
- * migration too.
+ * migration too. It is given the tables and columns the database had before this migration
+ * (`existing`, catalog names: logical names), so that it can fill a column just added to a table
+ * that has rows without reading every row at every start.
  * Returns the DDL it ran. Throws MigrationError, with nothing changed, for a type change (a
  * DateTimeBehavior change to or from DateOnly is one), a MaxLength or Precision shrink, a dropped
  * column, change tracking turned off, a table left out or a lookup's target dropped while stored
@@ -196,15 +198,15 @@ export async function pendingDdl(db: Database, model: Model): Promise<string[]> 
  * migration. A database whose bookkeeping predates recording lookups' Targets records them at
  * this migration too (for the tables of `model`), and is checked against them from then on.
  */
-export async function migrate(db: Database, model: Model, then?: (tx: Database) => Promise<void>): Promise<string[]> {
+export async function migrate(db: Database, model: Model, then?: (tx: Database, existing: ExistingSchema) => Promise<void>): Promise<string[]> {
   return db.transaction(async (inTx) => {
     const tx = unbounded(inTx);
     // Another server migrating the same database at once finishes first; this one then plans on what it made.
     if (db.dialect.migrationLock) await tx.rows({ sql: db.dialect.migrationLock, params: [] });
-    const ddl = await plan(db, tx, model);
+    const { ddl, existing } = await plan(db, tx, model);
     for (const sql of ddl) await tx.run({ sql, params: [] });
     for (const stmt of writeSnapshot(db.dialect, model)) await tx.run(stmt);
-    if (then) await then(new InTransaction(db, inTx));
+    if (then) await then(new InTransaction(db, inTx), existing);
     return ddl;
   });
 }
