@@ -25,6 +25,7 @@ import { mssqlDialect } from '../src/sql/mssql.js';
 import { postgresDialect } from '../src/sql/postgres.js';
 import { renderAggregate, renderCount, renderDelete, renderDisassociate, renderInsert, renderInsertMany, renderRead, renderAnyReferencing, renderDeleteReferencing, renderDeleteWhereIn, renderFillMissing, renderRemoveLink, renderSelectByFoldedKey, renderSelectById, renderSelectByKey, renderUpdate } from '../src/sql/render.js';
 import { sqliteDialect } from '../src/sql/sqlite.js';
+import { joinedColumnAlias } from '../src/sql/joined-columns.js';
 import { RELATIONSHIP_FILES, TAGS } from './support/relationship-metadata.js';
 
 /*
@@ -1666,4 +1667,15 @@ describe('long and/or chains render shallow (src/nesting.ts groupChain)', () => 
       expect(short.sql).to.contain(`<> 1) AND ${'('.repeat(31)}${dialect.quote('importsequencenumber')}`);
     });
   }
+});
+
+describe('joined-column aliases (sql/joined-columns.ts)', () => {
+  it('keep two long column names apart within PostgreSQL\'s 63 characters, which would cut them to one ambiguous name', () => {
+    const long = (end: string) => ({ LogicalName: `new_${'x'.repeat(57)}${end}` }) as AttributeModel;
+    const [a, b] = [joinedColumnAlias(long('a')), joinedColumnAlias(long('b'))];
+    expect(a.length).to.be.at.most(63);
+    expect(b.length).to.be.at.most(63);
+    expect(a).to.not.equal(b);
+    expect(joinedColumnAlias({ LogicalName: 'fullname' } as AttributeModel)).to.equal('_c_fullname');
+  });
 });

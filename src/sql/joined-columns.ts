@@ -1,5 +1,6 @@
 import { Errors } from '../errors.js';
 import { pkOf } from '../model/primary-key.js';
+import { shortIdentifier } from '../model/schema.js';
 import type { AttributeModel, NavigationPropertyModel } from '../model/types.js';
 import { sortColumnOf } from '../plan/sort-columns.js';
 import type { ColumnPath, JoinOrigin, LinkedColumn, PlanExpr, RowJoin, SortKey } from '../plan/types.js';
@@ -39,9 +40,11 @@ export function joinedColumnOf(join: JoinOrigin, path: readonly NavigationProper
  * The name a join's derived table selects a joined row's column under: `_c_<logical name>`, which no
  * column of the read's own table has (logical names start with a letter), so that the outer query's
  * unqualified columns stay the read's own; `_k` and `_f` (key and lookup) cannot be such a name.
+ * Past 63 characters it is shortened with a hash (shortIdentifier): PostgreSQL would cut two long
+ * names sharing their first 60 characters to one, an ambiguous column.
  */
 export function joinedColumnAlias(a: AttributeModel): string {
-  return `_c_${a.LogicalName}`;
+  return shortIdentifier(`_c_${a.LogicalName}`);
 }
 
 /** The JoinedColumns of the reads `r`, each column once per join, in the order first read. */
