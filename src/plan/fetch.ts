@@ -891,8 +891,7 @@ export function pageOffset(page: number, size: number): number {
  * misplaced link types and bad paging cookies, 400 `0x8004430D` for more than 15 link-entities,
  * and 501 for valid FetchXML Tessera does not implement (
  * joins outside lookup relationships and intersect tables, columns of one-to-many matchfirstrowusingcrossapply links,
- * one-to-many links below a polymorphic lookup, orders by
- * columns of links whose conditions do not restrict the rows, fiscal and hierarchy operators,
+ * one-to-many links below a polymorphic lookup, fiscal and hierarchy operators,
  * `distinct` with link orders or a total count). 400 `0x80040203` for an attribute alias that is not unique among
  * the returned column names (checkUniqueNames) or holds `@` or `.`.
  * `datasource="retained"` reads the retained rows of a retention-enabled table (Dataverse

@@ -322,7 +322,7 @@ export interface Guard {
 }
 
 /**
- * An update of one row by primary key. `guards` (If-Match version, current state for a
+ * An update of one row by primary key. `guards` (If-Match's versions, current state for a
  * status-only change) are checked in the UPDATE's WHERE clause, so there is no read-then-write
  * race; when no row changes, the executor reads the row once to tell which guard failed.
  * `upsert` is the create to run instead when the row does not exist (PATCH without If-Match), or
@@ -340,7 +340,7 @@ export interface UpdatePlan {
 }
 
 /**
- * A delete of one row by primary key, optionally guarded by an If-Match version. `effects` says
+ * A delete of one row by primary key, optionally guarded by If-Match's versions (any of them). `effects` says
  * what deleting rows of each table it can reach does (the row's own table, and every table a
  * Cascade relationship leads to from there).
  */

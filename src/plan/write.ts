@@ -675,11 +675,10 @@ function planRowUpdate(
  * user is in the one root business unit.
  */
 function followOwner(entity: EntityModel, set: ColumnValues): void {
-  const owner = entity.attributesByName.get('ownerid');
-  const owningUser = entity.attributesByName.get('owninguser');
-  if (!owner || !owningUser?.IsStored) return;
-  const value = set.get(owner);
-  if (value !== undefined) set.set(owningUser, value);
+  const columns = stampsOf(entity).owned?.owner;
+  if (!columns?.owningUser) return;
+  const value = set.get(columns.owner);
+  if (value !== undefined) set.set(columns.owningUser, value);
 }
 
 /** Throws Errors.keptRole (403) for the System Administrator role's row: no caller changes or deletes it. */
@@ -688,7 +687,7 @@ function refuseKeptRole(entity: EntityModel, id: string): void {
 }
 
 /**
- * Plans `DELETE /<set>(<id>)` by `caller`, guarded by an If-Match version when one is sent (digest
+ * Plans `DELETE /<set>(<id>)` by `caller`, guarded by If-Match's versions when sent (digest
  * §2.4) and by If-None-Match (a row at one of its versions, or any row for `*`, is not deleted: 412 `0x80060882`); the row's many-to-many links go with it, and its referencing rows are cleared, refuse the
  * delete or are deleted too (see delete.ts). Throws 400 `0x80040800` on an intersect table, 403
  * for the System Administrator role (Errors.keptRole) and 400 `0x80041d60` for the root business

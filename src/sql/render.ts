@@ -483,7 +483,7 @@ export function renderCount(d: Dialect, plan: Pick<CountPlan, 'entity' | 'filter
  * a step's row fails its condition, bound in `p` (needed then).
  */
 function pathValue(d: Dialect, c: ColumnPath, scope: string, p?: Params, depth = 1): string {
-  // From a joined row (its key, or its columns read by that key), or through steps with conditions
+  // From a joined row (its key, or its columns the join's derived table selects), or through steps with conditions
   // (null where a step's row fails its own): as a read's linked columns are, binding them in `p`.
   if (c.join || c.conditions) {
     const steps = c.navs.map((navigation, i) => (c.conditions?.[i] ? { navigation, where: c.conditions[i] } : { navigation }));
@@ -533,7 +533,8 @@ function aggregateFunction(d: Dialect, a: AggregateValue, v: string): string {
  * reads at most `recordLimit + 1` matching rows (with joins, ReadPlan.joins' way, each
  * combination of a row and its joined rows; the group values `gN` — for a date part, the
  * number datePartSql computes —, lookup names `nN` and
- * aggregate inputs `aN`, related columns through scalar subqueries), the outer query groups them,
+ * aggregate inputs `aN`; joined rows' columns from the joins' derived tables, other related columns
+ * through scalar subqueries), the outer query groups them,
  * and a window `SUM(COUNT(*)) OVER ()` adds the number of input rows to every group. When it
  * exceeds the limit the aggregates are incomplete and the executor raises the limit error;
  * otherwise they cover every matching row. Result columns: the group values, then the lookup names
