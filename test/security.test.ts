@@ -85,6 +85,11 @@ for (const database of DATABASES) {
         expect(r.json.error.code).to.equal('0x80040220');
         expect(r.json.error.message).to.match(new RegExp(`^Principal user \\(Id=${nobody}, type=8, roleCount=0, .*is missing prv(Read|Create)${TABLE} privilege \\(Id=[0-9a-f-]{36}\\) for entity '${TABLE}'`));
       }
+      // roleCount counts the roles held, with privileges or without (Dataverse's message).
+      const empty = await user('Empty Role', await role('No privileges', {}));
+      const r = await call('GET', `${s.root}${SET}`, undefined, as(empty));
+      expect(r.status, r.text).to.equal(403);
+      expect(r.json.error.message).to.match(new RegExp(`^Principal user \\(Id=${empty}, type=8, roleCount=1, privilegeCount=0, .*is missing prvRead${TABLE} privilege`));
       const links = await call('GET', `${s.root}systemuserrolescollection`, undefined, as(nobody));
       expect(links.status, 'the links between users and roles take Read on both').to.equal(403);
       expect(links.json.error.message).to.match(/is missing prvRead(User|Role) privilege/);

@@ -7,7 +7,7 @@ import { relinkSortKey } from '../plan/sort-columns.js';
 import { planRead } from '../plan/read.js';
 import { pkOf } from '../model/primary-key.js';
 import type {
-  Caller, ExpandPlan, Guard, InsertPlan, LinkedColumn, LinkStep, PlanExpr, PlanSecurity, ReadingPlan, RowJoin, RowReference, SortKey, UpdatePlan, Value, WritePlan,
+  Caller, ExpandPlan, Guard, InsertPlan, LinkedColumn, LinkStep, PlanExpr, PlanSecurity, ReadingPlan, ReadPlan, RowJoin, RowReference, SortKey, UpdatePlan, Value, WritePlan,
 } from '../plan/types.js';
 import type { Database } from '../store/database.js';
 import { executeRead } from '../store/execute.js';
@@ -338,27 +338,36 @@ export interface UserGrants {
 
 /**
  * The privileges user `userId` holds through its roles (systemuserroles_association →
- * roleprivileges), in one read; the system user (`system`) and System Administrators hold every
- * privilege at Global depth. Throws the database's errors.
+ * roleprivileges), in one read: the roles the user holds, each outer-joined to its privileges, so
+ * that a role without privileges still counts among `roles` (the roleCount of Dataverse's
+ * 0x80040220 message counts the roles held, privileges or not). The system user (`system`) and
+ * System Administrators hold every privilege at Global depth. Throws the database's errors.
  */
 export async function userGrants(model: Model, db: Database, userId: string, system: Caller): Promise<UserGrants> {
   const grants = model.byLogicalName.get(ROLEPRIVILEGES);
   const role = model.byLogicalName.get(ROLE);
   const all = (): UserGrants => ({ roles: new Set(), masks: new Map(privilegesOf(model).all.map((p) => [p.id, DepthMask.Global])), unrestricted: true });
   if (userId === system.systemuserid || !grants || !role) return all();
-  const roleNav = grants.navigation.get('roleid')!;
   const usersNav = role.navigation.get(USER_ROLES)!;
+  const grantsNav = [...role.navigation.values()].find((n) => n.kind === 'collection' && !n.intersect && n.target === grants)!;
   const users = usersNav.target;
-  const held: PlanExpr = {
-    kind: 'exists', navigation: roleNav,
-    where: { kind: 'exists', navigation: usersNav, where: { kind: 'compare', op: 'eq', attribute: users.attributesByName.get(users.PrimaryIdAttribute)!, value: userId } },
+  const held: PlanExpr = { kind: 'exists', navigation: usersNav, where: { kind: 'compare', op: 'eq', attribute: users.attributesByName.get(users.PrimaryIdAttribute)!, value: userId } };
+  const join = { index: 0, table: grants };
+  const column = (name: string): LinkedColumn => ({ name, path: [], attribute: grants.attributesByName.get(name)!, join });
+  const read: ReadPlan = {
+    ...restrict(planRead(role, { select: [role.PrimaryIdAttribute], top: 1_000_000 }, { returnRepresentation: false }), held),
+    joins: [{ navigation: grantsNav, path: [], inner: false }],
+    linked: [column('privilegeid'), column('privilegedepthmask')],
   };
-  const read = restrict(planRead(grants, { select: ['_roleid_value', '_privilegeid_value', 'privilegedepthmask'], top: 1_000_000 }, { returnRepresentation: false }), held);
-  const rows = (await executeRead(db, read)).rows;
-  const roles = new Set(rows.map((r) => r[0] as string));
+  const { rows, columns } = await executeRead(db, read);
+  const roles = new Set(rows.map((r) => r[columns.indexOf(pkOf(role))] as string));
   if (roles.has(SYSTEM_ADMINISTRATOR_ID)) return { ...all(), roles };
   const masks = new Map<string, number>();
-  for (const [, privilege, mask] of rows) masks.set(privilege as string, Math.max(masks.get(privilege as string) ?? 0, Number(mask ?? 0)));
+  // The linked columns come last in each row (executeRead); null for a role without privileges.
+  for (const r of rows) {
+    const [privilege, mask] = r.slice(-2) as [string | null, number | null];
+    if (privilege) masks.set(privilege, Math.max(masks.get(privilege) ?? 0, Number(mask ?? 0)));
+  }
   return { roles, masks, unrestricted: false };
 }
 
