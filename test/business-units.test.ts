@@ -33,9 +33,26 @@ for (const database of DATABASES) {
       expect(user.status, user.text).to.equal(200);
       expect(user.json._businessunitid_value).to.equal(root);
       expect(user.json.businessunitid.name).to.be.a('string');
-      const members = await call('GET', `${s.root}businessunits(${root})/business_unit_systemuser?$select=fullname&$filter=fullname eq 'Ann Unit'`);
+      const members = await call('GET', `${s.root}businessunits(${root})/business_unit_system_users?$select=fullname&$filter=fullname eq 'Ann Unit'`);
       expect(members.status, members.text).to.equal(200);
       expect(members.json.value).to.have.length(1);
+    });
+
+    it("names its relationships as Dataverse does: business_unit_system_users, business_unit_roles, business_unit_<table> for others", async () => {
+      const unit = await call('GET', `${s.root}EntityDefinitions(LogicalName='businessunit')?$select=LogicalName&$expand=OneToManyRelationships($select=SchemaName,ReferencingEntity,ReferencingAttribute,ReferencedEntityNavigationPropertyName)`);
+      expect(unit.status, unit.text).to.equal(200);
+      type Relationship = { SchemaName: string; ReferencingEntity: string; ReferencingAttribute: string; ReferencedEntityNavigationPropertyName: string };
+      const business = (unit.json.OneToManyRelationships as Relationship[])
+        .filter((r) => r.ReferencingAttribute === 'businessunitid' || r.ReferencingAttribute === 'owningbusinessunit')
+        .map((r) => [r.ReferencingEntity, r.SchemaName, r.ReferencedEntityNavigationPropertyName]);
+      expect(business).to.deep.include.members([
+        ['systemuser', 'business_unit_system_users', 'business_unit_system_users'],
+        ['role', 'business_unit_roles', 'business_unit_roles'],
+        ['userquery', 'business_unit_userquery', 'business_unit_userquery'],
+      ]);
+      const roles = await call('GET', `${s.root}businessunits(${root})/business_unit_roles?$select=name&$filter=name eq 'System Administrator'`);
+      expect(roles.status, roles.text).to.equal(200);
+      expect(roles.json.value).to.have.length(1);
     });
 
     it("stamps a user-owned row's owningbusinessunit on create, read-only; organization-owned rows have none", async () => {

@@ -1,3 +1,4 @@
+import { businessUnitRelationshipName } from './business-unit-relationships.js';
 import type { ModelProblem } from './loader.js';
 import { CASCADE_ACTIONS, IDENTIFIER_MAX, identifierTooLong } from './schema.js';
 import type {
@@ -23,8 +24,8 @@ function defaultSchemaName(referencing: EntityModel, a: AttributeModel, target: 
     case 'organizationid': return `organization_${t}`;
     case 'owninguser': return `user_${t}`;
     case 'ownerid': return `owner_${t}`;
-    // Dataverse's business_unit_accounts, business_unit_roles…: one name for either business column.
-    case 'owningbusinessunit': case 'businessunitid': return `business_unit_${t}`;
+    // One name for either business column: business_unit_system_users, business_unit_<table>….
+    case 'owningbusinessunit': case 'businessunitid': return businessUnitRelationshipName(t);
     default: return `${target}_${t}_${a.LogicalName}`;
   }
 }
