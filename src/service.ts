@@ -574,7 +574,10 @@ export class Service {
       }
       await executeWrite(this.db, planRowChange(this.model, entity, id, { [name]: value }, this.caller, req.ifMatch ?? '*', req.ifNoneMatch));
       // OData Protocol §11.4.9.1: with return=representation a property PUT answers the property as
-      // a GET of it does (Dataverse documents only the 204 without it).
+      // a GET of it does (Dataverse documents only the 204 without it). A null value has no
+      // representation (§11.2.6: 204), so the preference is not applied and no Preference-Applied
+      // is sent (§8.2.8.7 names it only with the returned resource); a DELETE, which returns
+      // nothing, ignores it as a row DELETE does (§8.2.8.7's 4xx for it is a SHOULD).
       if (req.method === 'PUT' && req.prefer.returnRepresentation) return this.propertyAnswer(req, entity, id, attribute, { 'Preference-Applied': 'return=representation' });
       return { status: 204, headers: {} };
     }

@@ -120,6 +120,12 @@ for (const database of DATABASES) {
       expect(raw.json).to.deep.equal({ '@odata.context': `${s.root}$metadata#${SET}(${id})/msdyn_interactiontype`, value: ITYPE_B });
       const cleared = await call('PUT', `${s.root}${SET}(${id})/msdyn_interactioncontext`, { value: null }, { Prefer: 'return=representation' });
       expect(cleared.status, cleared.text).to.equal(204);
+      // No representation, so the preference is not applied (OData Protocol §8.2.8.7 ties
+      // Preference-Applied to returning the resource; §11.2.6: a null property is 204).
+      expect(cleared.headers.get('preference-applied')).to.equal(null);
+      const deleted = await call('DELETE', `${s.root}${SET}(${id})/msdyn_interactiontype`, undefined, { Prefer: 'return=representation' });
+      expect(deleted.status, deleted.text).to.equal(204);
+      expect(deleted.headers.get('preference-applied')).to.equal(null);
       expect(await api.updateSingleProperty({ collection: SET, key: id, fieldValuePair: { msdyn_name: 'plain' } })).to.equal(undefined);
     });
 
