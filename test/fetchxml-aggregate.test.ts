@@ -227,6 +227,33 @@ for (const database of DATABASES) {
       expect(below).to.deep.equal([{ n: 3 }, { creator: 'SYSTEM', n: 3 }]);
     });
 
+    it('<order entityname="<link alias>"> in the entity orders by that link\'s group in its place, before later orders (many-to-one and one-to-many links); 400 for no such link', async () => {
+      // Project descending (nulls last), then priority (nulls first): the link's order comes first.
+      const linked = project('<attribute name="new_name" alias="project" groupby="true"/>');
+      expect(await groups(fx(s, aggregateXml(`${PRIORITY}${COUNT}<order entityname="p" attribute="new_name" descending="true"/><order alias="priority"/>${linked}`)))).to.deep.equal([
+        { priority: 1, project: 'Zephyr', n: 1 }, { priority: 2, project: 'Zephyr', n: 1 }, { project: 'Apollo', n: 1 }, { priority: 1, project: 'Apollo', n: 2 }, { priority: 2, n: 1 },
+      ]);
+      // A joined (one-to-many) link: task priority descending, then the project's name.
+      const joined = (orders: string) => '<fetch aggregate="true"><entity name="new_project"><attribute name="new_name" alias="n" groupby="true"/>'
+        + `${orders}<link-entity name="new_task" from="new_projectid" to="new_projectid" alias="t"><attribute name="new_priority" alias="tp" groupby="true"/>`
+        + '<attribute name="new_taskid" alias="c" aggregate="countcolumn"/></link-entity></entity></fetch>';
+      const read = async (orders: string) => {
+        const r = await call('GET', `${s.root}new_projects?fetchXml=${encodeURIComponent(joined(orders))}`);
+        expect(r.status, r.text).to.equal(200);
+        return r.json.value as Array<{ n: string; tp?: number; c: number }>;
+      };
+      const ordered = await read('<order entityname="t" attribute="new_priority" descending="true"/><order alias="n"/>');
+      const rank = (tp: number | undefined) => (tp === undefined ? -Infinity : tp);
+      const expected = [...ordered].sort((a, b) => rank(b.tp) - rank(a.tp) || a.n.localeCompare(b.n));
+      expect(ordered).to.deep.equal(expected);
+      expect(new Set(ordered.map((g) => g.tp))).to.have.property('size').above(1);
+      expect(ordered).to.have.deep.members(await read(''));
+      const r = await fx(s, aggregateXml(`${PRIORITY}${COUNT}<order entityname="q" attribute="new_name"/>${linked}`));
+      expect(r.status, r.text).to.equal(400);
+      expect(r.json.error.code).to.equal('0x80040203');
+      expect(r.json.error.message).to.contain("names the entity 'q'");
+    });
+
     it('a one-to-many link aggregates the related rows of each group (each joined row counts), as $apply does from the other side', async () => {
       const xml = '<fetch aggregate="true"><entity name="new_project"><attribute name="new_name" alias="n" groupby="true"/><order alias="n"/>'
         + '<link-entity name="new_task" from="new_projectid" to="new_projectid" alias="t"><attribute name="new_hours" alias="h" aggregate="sum"/><attribute name="new_taskid" alias="tasks" aggregate="countcolumn"/></link-entity></entity></fetch>';

@@ -138,8 +138,9 @@ function groupOrders(o: FetchOrder, groups: ReadonlyArray<Output & { kind: 'grou
  * misplaced `distinct` or `dategrouping`, an `<order attribute>` that names no group-by column of
  * its entity or link-entity, `dategrouping` on a column that is no DateTime; 400 `0x80060888` for what planAggregate refuses (a function on a column type it does
  * not take, a repeated alias, an order by an unknown alias); everything plain FetchXML planning
- * refuses for names, filters and links; and 501 for counting aggregate results,
- * `dategrouping` by fiscal periods, an `<order entityname>`, and retained data; `top` with `count` or `page` is 400 `0x80040203`, as in plain queries.
+ * refuses for names, filters and links (an `<order entityname>` that names no link returning
+ * rows, FetchPlanner.orderedLink); and 501 for counting aggregate results,
+ * `dategrouping` by fiscal periods, and retained data; `top` with `count` or `page` is 400 `0x80040203`, as in plain queries.
  * `count` and `page` page the groups (AggregateSpec.page). The record limit itself (0x8004E023) is raised by executeAggregate.
  */
 export function planFetchAggregate(entity: EntityModel, query: FetchQuery, context: FetchContext, prefer: Preferences, countOption: boolean, maxRecords: number): AggregatePlan {
@@ -155,17 +156,15 @@ export function planFetchAggregate(entity: EntityModel, query: FetchQuery, conte
   planner.registerLinks(query.entity);
   const outputs = query.entity.attributes.map((x) => output(planner, root, x, undefined));
   const linkOrders: Array<[FetchOrder, VisitedLink]> = [];
-  const { reachable } = planner.walkRows(root, query.entity.links, (link, visited, origin) => {
+  const { reachable, visited } = planner.walkRows(root, query.entity.links, (link, visited, origin) => {
     if (link.allAttributes) throw allAttributes(visited.alias);
     for (const o of link.orders) linkOrders.push([o, visited]);
     for (const x of link.attributes) outputs.push(output(planner, visited.table, x, visited, origin));
   });
   const groups = outputs.flatMap((o) => (o.kind === 'group' ? [o] : []));
   const orderBy = [
-    ...query.entity.orders.flatMap((o) => {
-      if (o.entityname !== undefined) throw Errors.notImplemented(`Ordering by columns of a link-entity (entityname '${o.entityname}')`);
-      return groupOrders(o, groups, root, undefined);
-    }),
+    // An order naming a link's alias (entityname) orders by that link's group in the entity's place.
+    ...query.entity.orders.flatMap((o) => groupOrders(o, groups, root, planner.orderedLink(root, o, visited))),
     ...linkOrders.flatMap(([o, link]) => groupOrders(o, groups, root, link)),
   ];
   const spec: AggregateSpec = {

@@ -298,6 +298,21 @@ export class FetchPlanner {
     return this.returning.has(link);
   }
 
+  /**
+   * The link whose column a root `<order>` orders by: the link returning rows whose alias (or, when
+   * it has none, whose table name) `o.entityname` is; undefined for an order of the root's own
+   * column (no entityname, or the root's name). Dataverse's order reference: entityname names a
+   * link-entity's alias so that its order applies in the entity's place rather than last.
+   * `visited` are the links walked (walkRows). Throws 400 `0x80040203` for a name that is no such link.
+   */
+  orderedLink(root: EntityModel, o: FetchOrder, visited: ReadonlyMap<FetchLink, VisitedLink>): VisitedLink | undefined {
+    if (o.entityname === undefined || o.entityname === root.LogicalName) return undefined;
+    const returning = [...visited].filter(([link]) => this.returnsRows(link));
+    const link = (returning.find(([, v]) => v.alias === o.entityname) ?? returning.find(([l]) => l.alias === undefined && l.name === o.entityname))?.[1];
+    if (!link) throw Errors.invalidArgument(`Invalid FetchXML: the <order> on '${o.attribute ?? o.alias}' names the entity '${o.entityname}', which is no link-entity of this query that returns rows (an alias of an inner or outer link-entity).`);
+    return link;
+  }
+
   /** The alias registerLinks gave a link. */
   alias(link: FetchLink): string {
     return this.aliases.get(link)!;
@@ -832,9 +847,8 @@ function rootOrder(planner: FetchPlanner, entity: EntityModel, query: FetchQuery
   };
   const returning = [...visited].filter(([link]) => planner.returnsRows(link));
   for (const o of query.entity.orders) {
-    if (o.entityname !== undefined && o.entityname !== entity.LogicalName) {
-      const link = (returning.find(([, v]) => v.alias === o.entityname) ?? returning.find(([l]) => l.alias === undefined && l.name === o.entityname))?.[1];
-      if (!link) throw Errors.invalidArgument(`Invalid FetchXML: the <order> on '${o.attribute ?? o.alias}' names the entity '${o.entityname}', which is no link-entity of this query that returns rows (an alias of an inner or outer link-entity).`);
+    const link = planner.orderedLink(entity, o, visited);
+    if (link) {
       add(planner.linkSortKeys(link, o, labels));
       continue;
     }
