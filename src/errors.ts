@@ -206,6 +206,23 @@ export const Errors = {
     new ServiceError(400, '0x80040203', `The value of key '${keyName}' matches more than one ${logicalName} record when compared ignoring case; name the record by its exact key value or by its id.`),
   /** 400 `0x80040203`: generic invalid argument with a free text (also malformed FetchXML). */
   invalidArgument: (message: string) => new ServiceError(400, '0x80040203', message),
+  /**
+   * 400 `0x80044a02` (unManagedidsattachmentinvalidfilesize): a file larger than its File column's
+   * MaxSizeInKB (Dataverse "Use file column data", "Check maximum file size").
+   */
+  fileTooBig: () => new ServiceError(400, '0x80044a02', 'Attachment file size is too big.'),
+  /**
+   * 404 `0x80040217`: a download or delete of a File column that holds no file (Dataverse's
+   * ObjectDoesNotExist, worded as it names the column and row; text not confirmed).
+   */
+  noFile: (column: string, id: string) => new ServiceError(404, '0x80040217', `No file attachment found for attribute: ${column} EntityId: ${id}.`),
+  /**
+   * 400 `0x80040203` (InvalidArgument): a file upload or download (`x-ms-transfer-mode`,
+   * `x-ms-file-name`, `Range`, `size=full`, a `application/octet-stream` body) on a column that is
+   * not a File column (text not confirmed).
+   */
+  notFileColumn: (column: string, entity: string) =>
+    new ServiceError(400, '0x80040203', `The attribute '${column}' of entity '${entity}' is not a file attribute; files are uploaded to and downloaded from file columns only.`),
   /** 400 `0x80041102` QueryBuilderNoEntity: a FetchXML `entity`/`link-entity` names no table. */
   queryNoEntity: (logicalName: string) =>
     new ServiceError(400, '0x80041102', `The entity with a name = '${logicalName}' with namemapping = 'Logical' was not found in the MetadataCache.`),

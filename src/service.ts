@@ -4,6 +4,8 @@ import { ORGANIZATION, SYSTEMUSER } from './model/system-columns.js';
 import { answerDefinitions } from './odata/definitions.js';
 import { renderCsdl } from './odata/csdl.js';
 import { answerChars, batchResponse, MAX_BATCH_ANSWER_CHARS, parseBatch, withReferences, type BatchAnswer, type BatchPart } from './odata/batch.js';
+import { FileColumns } from './file-columns.js';
+import { isFileTransfer } from './odata/file-transfer.js';
 import { header, parsePath, parseRequest, rowKey, type HttpRequest, type ODataRequest, type QueryOptions } from './odata/request.js';
 import { TERMS } from './odata/annotations.js';
 import { fetchResponse } from './odata/fetch-respond.js';
@@ -83,6 +85,11 @@ export interface ServiceOptions {
    */
   clock?: () => Date;
   /**
+   * The bytes per chunk a chunked file upload is told to send (`x-ms-chunk-size`; default 4 MB,
+   * Dataverse's): file-columns.ts.
+   */
+  fileChunkSize?: number;
+  /**
    * Entra object ids (users) and application (client) ids of applications whose users get the
    * System Administrator role when they sign in (security/privileges.ts ensureAdministrator):
    * the first administrators, who give other users roles. Default none.
@@ -152,8 +159,9 @@ function segmentAfterProperty(rest: string): string {
  * boundary.
  */
 function withoutContent(res: HttpResponse, inBatch: boolean): HttpResponse {
-  if (res.body === undefined) return res;
-  return { ...res, headers: inBatch ? res.headers : { ...res.headers, 'Content-Length': String(Buffer.byteLength(res.body)) }, body: undefined };
+  const content = res.bytes ?? res.body;
+  if (content === undefined) return res;
+  return { ...res, headers: inBatch ? res.headers : { ...res.headers, 'Content-Length': String(Buffer.byteLength(content)) }, body: undefined, bytes: undefined };
 }
 
 export class Service {
@@ -172,6 +180,8 @@ export class Service {
   migration: readonly string[] = [];
   /** Within `handle`: the milliseconds its request (and a `$batch`'s parts) spent being parsed. */
   private timing?: { parseMs: number };
+  /** File column transfers and their chunked uploads under way, shared by every request. */
+  private readonly files: FileColumns;
 
   /**
    * Use `Service.open` to also prepare the database and load the messages. `model` is immutable; a
@@ -183,6 +193,7 @@ export class Service {
     this.aggregateRecordLimit = options.aggregateRecordLimit ?? AGGREGATE_RECORD_LIMIT;
     this.administrators = new Set((options.administrators ?? []).map((id) => id.toLowerCase()));
     this.csdl = renderCsdl(model, [...messages.values()]);
+    this.files = new FileColumns(options.fileChunkSize);
     this.operations = { model, db, caller: this.caller, clock: this.context.clock, messages, limits: { maxTargets: options.maxTargets ?? DEFAULT_MAX_TARGETS } };
   }
 
@@ -248,6 +259,8 @@ export class Service {
       if (this.timing) this.timing.parseMs += performance.now() - parseStarted;
       if (parsed.resource.kind === 'batch' && inBatch) throw Errors.badQuery('A $batch cannot hold another $batch.');
       if (req.body !== undefined && parsed.resource.kind !== 'batch') refuseOtherMediaTypes(header(req.headers, 'content-type'));
+      // Bytes are a file column's (segment and `$value` check the column); anywhere else they are refused as any non-JSON body.
+      if (req.bytes !== undefined && !(parsed.resource.kind === 'operation' && parsed.resource.binding)) throw Errors.unsupportedMediaType('application/octet-stream');
       const self = await this.runAs(req);
       res = parsed.resource.kind === 'batch' ? await self.batch(req, parsed) : await self.dispatch(parsed, `${req.origin}${req.url}`);
     } catch (err) {
@@ -485,6 +498,8 @@ export class Service {
           if (entity.navigation.has(r.property)) throw Errors.badQuery(`$value reads the raw value of a property; '${r.property}' is a navigation property.`);
           throw Errors.resourceNotFound(r.property);
         }
+        if (attribute.AttributeType === 'File') return this.files.answer(this, req, entity, r.id ?? await this.keyedId(entity, r.alternateKey!), attribute, true);
+        if (isFileTransfer(req.file)) throw Errors.notFileColumn(attribute.LogicalName, entity.LogicalName);
         if (req.method !== 'GET') throw Errors.methodNotAllowed(req.method, `the raw value of the property '${r.property}'`, ['GET']);
         const value = await this.propertyValue(req, entity, r.id ?? await this.keyedId(entity, r.alternateKey!), attribute);
         if (value === null) return { status: 204, headers: {} };
@@ -560,6 +575,11 @@ export class Service {
   private async segment(req: ODataRequest, entity: EntityModel, id: string | undefined, name: string): Promise<HttpResponse> {
     if (id === undefined) throw Errors.resourceNotFound(name);
     const attribute = entity.attributesByProperty.get(name);
+    if (attribute?.AttributeType === 'File') return this.files.answer(this, req, entity, id, attribute, false);
+    if (isFileTransfer(req.file)) {
+      if (attribute) throw Errors.notFileColumn(attribute.LogicalName, entity.LogicalName);
+      throw Errors.unsupportedMediaType('application/octet-stream');
+    }
     if (attribute) {
       if (req.method === 'GET') return this.propertyAnswer(req, entity, id, attribute, {});
       if (req.method !== 'PUT' && req.method !== 'DELETE') throw Errors.methodNotAllowed(req.method, `the property '${name}'`, ['GET', 'PUT', 'DELETE']);

@@ -50,8 +50,9 @@ const EXPOSED_HEADERS = ['Preference-Applied', 'OData-EntityId', 'Location', 'ET
 function send(res: Response, out: HttpResponse): void {
   res.status(out.status);
   for (const [name, value] of Object.entries(out.headers)) res.setHeader(name, value);
-  if (out.body === undefined) res.end();
-  else res.end(out.body);
+  const content = out.bytes ?? out.body;
+  if (content === undefined) res.end();
+  else res.end(content);
 }
 
 /** `scheme://host[:port]` as the client sees it, honouring `X-Forwarded-Proto` / `X-Forwarded-Host`. */
@@ -65,8 +66,8 @@ function origin(req: Request): string {
 /**
  * The express app: CORS when `options.corsOrigins` allows any origin, bearer token sign-in when
  * `options.authentication` is set (401 otherwise), service protection limits per user
- * when `options.serviceProtection` sets them, a raw-text body reader with
- * a size limit, then one handler that hands every request to the pipeline (DESIGN.md §1, http/). Body-reading failures are answered in Dataverse's
+ * when `options.serviceProtection` sets them, a body reader with a size limit (bytes for
+ * `application/octet-stream`, raw text otherwise), then one handler that hands every request to the pipeline (DESIGN.md §1, http/). Body-reading failures are answered in Dataverse's
  * error envelope: 413 over the limit, 400 for undecodable bodies.
  */
 export function createApp(handler: RequestHandler, options: AppOptions = {}): express.Express {
@@ -92,12 +93,19 @@ export function createApp(handler: RequestHandler, options: AppOptions = {}): ex
   }
   // Limits count per signed-in user (Dataverse: per user per web server).
   if (options.serviceProtection) app.use(serviceProtection(options.serviceProtection, (res) => (res.locals['caller'] as Caller | undefined)?.systemuserid ?? 'system'));
-  const readBody = express.text({ type: () => true, limit, defaultCharset: 'utf-8' });
-  app.use((req: Request, res: Response, next: NextFunction) => (req.method === 'GET' || req.method === 'HEAD' ? next() : readBody(req, res, next)));
+  // A file column upload's body is bytes (Dataverse "Use file column data": Content-Type
+  // application/octet-stream), read as they are, under the same limit; every other body is text.
+  const readBytes = express.raw({ type: 'application/octet-stream', limit });
+  const readText = express.text({ type: () => true, limit, defaultCharset: 'utf-8' });
   app.use((req: Request, res: Response, next: NextFunction) => {
+    if (req.method === 'GET' || req.method === 'HEAD') next();
+    else readBytes(req, res, (err?: unknown) => (err ? next(err) : Buffer.isBuffer(req.body) ? next() : readText(req, res, next)));
+  });
+  app.use((req: Request, res: Response, next: NextFunction) => {
+    const bytes = Buffer.isBuffer(req.body) ? req.body as Buffer : undefined;
     const body = typeof req.body === 'string' && req.body.length ? req.body : undefined;
     // A response that cannot be sent (a header value Node refuses) is a 500, never a crash.
-    handler.handle({ method: req.method, url: req.originalUrl, headers: req.headers, body, origin: origin(req), caller: res.locals['caller'] as Caller | undefined })
+    handler.handle({ method: req.method, url: req.originalUrl, headers: req.headers, body, bytes, origin: origin(req), caller: res.locals['caller'] as Caller | undefined })
       .then((out) => send(res, out))
       .catch(next);
   });

@@ -50,8 +50,12 @@ function managed(value: boolean, name: string): Definition {
   return { Value: value, CanBeChanged: true, ManagedPropertyLogicalName: name };
 }
 
-/** Derived AttributeMetadata type and AttributeTypeName of each AttributeType. */
-const ATTRIBUTE_TYPES: Record<AttributeType, { type: string; typeName: string }> = {
+/**
+ * Derived AttributeMetadata type and AttributeTypeName of each AttributeType, and the
+ * AttributeTypeCode Dataverse answers for it when that is not the type's own name (a File column
+ * is `Virtual`, FileType: FileAttributeMetadata class reference, AttributeTypeDisplayName.FileType).
+ */
+const ATTRIBUTE_TYPES: Record<AttributeType, { type: string; typeName: string; code?: string }> = {
   String: { type: 'StringAttributeMetadata', typeName: 'StringType' },
   Memo: { type: 'MemoAttributeMetadata', typeName: 'MemoType' },
   Integer: { type: 'IntegerAttributeMetadata', typeName: 'IntegerType' },
@@ -69,6 +73,7 @@ const ATTRIBUTE_TYPES: Record<AttributeType, { type: string; typeName: string }>
   State: { type: 'StateAttributeMetadata', typeName: 'StateType' },
   Status: { type: 'StatusAttributeMetadata', typeName: 'StatusType' },
   EntityName: { type: 'EntityNameAttributeMetadata', typeName: 'EntityNameType' },
+  File: { type: 'FileAttributeMetadata', typeName: 'FileType', code: 'Virtual' },
 };
 
 /** The derived AttributeMetadata type of `a`, e.g. `PicklistAttributeMetadata` (without namespace). */
@@ -485,6 +490,7 @@ const DERIVED_PROPERTIES: Readonly<Record<string, Readonly<Record<string, Proper
   BooleanAttributeMetadata: { DefaultValue: 'Boolean', ...CALCULATED },
   StateAttributeMetadata: { DefaultFormValue: 'Int32' },
   StatusAttributeMetadata: { DefaultFormValue: 'Int32' },
+  FileAttributeMetadata: { MaxSizeInKB: 'Int32' },
 };
 
 /** The derived types with an option set to expand (`OptionSet`, `GlobalOptionSet`). */
@@ -502,7 +508,7 @@ export function derivedProperties(type: string): readonly string[] {
  */
 export function attributeDefinition(entity: EntityModel, a: AttributeModel): Definition {
   const id = ['attribute', entity.LogicalName, a.LogicalName];
-  const { type, typeName } = ATTRIBUTE_TYPES[a.AttributeType];
+  const { type, typeName, code } = ATTRIBUTE_TYPES[a.AttributeType];
   const format = a.Format ?? DEFAULT_FORMAT[a.AttributeType === 'DateTime' && a.DateTimeBehavior === 'DateOnly' ? 'DateOnly' : a.AttributeType] ?? null;
   const custom = isCustomColumn(a);
   const own: Record<string, unknown> = {
@@ -537,6 +543,7 @@ export function attributeDefinition(entity: EntityModel, a: AttributeModel): Def
     ChildPicklistLogicalNames: [],
     FormulaDefinition: a.AttributeType === 'Boolean' ? '' : null,
     SourceTypeMask: 0,
+    MaxSizeInKB: a.MaxSizeInKB ?? null,
   };
   const d: Definition = {
     '@odata.type': `#Microsoft.Dynamics.CRM.${type}`,
@@ -545,7 +552,7 @@ export function attributeDefinition(entity: EntityModel, a: AttributeModel): Def
     LogicalName: a.LogicalName,
     SchemaName: a.SchemaName,
     EntityLogicalName: entity.LogicalName,
-    AttributeType: a.AttributeType,
+    AttributeType: code ?? a.AttributeType,
     AttributeTypeName: { Value: typeName },
     AttributeOf: a.AttributeOf ?? null,
     ColumnNumber: a.ColumnNumber,

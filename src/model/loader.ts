@@ -57,7 +57,9 @@ export function edmTypeOf(a: Pick<AttributeFile, 'AttributeType' | 'DateTimeBeha
     case 'Double': return 'Edm.Double';
     case 'Boolean': return 'Edm.Boolean';
     case 'DateTime': return a.DateTimeBehavior === 'DateOnly' ? 'Edm.Date' : 'Edm.DateTimeOffset';
-    case 'Uniqueidentifier': case 'Lookup': case 'Owner': case 'Customer': return 'Edm.Guid';
+    // A File column's value in payloads is its file's id (Dataverse "Use file column data",
+    // "Behavior when retrieving"); $metadata types it Edm.Binary (csdlType in odata/csdl.ts).
+    case 'Uniqueidentifier': case 'Lookup': case 'Owner': case 'Customer': case 'File': return 'Edm.Guid';
   }
 }
 
@@ -108,6 +110,9 @@ function storableRange(a: Pick<AttributeFile, 'AttributeType' | 'Precision'>): [
     default: return undefined;
   }
 }
+
+/** FileAttributeMetadata.MaxSizeInKB when a File column gives none: 32,768 KB (32 MB), Dataverse's default. */
+export const DEFAULT_MAX_SIZE_IN_KB = 32768;
 
 const DEFAULT_MAX_LENGTH: Partial<Record<AttributeFile['AttributeType'], number>> = {
   String: 100,
@@ -165,13 +170,15 @@ function buildAttribute(file: EntityFile, a: AttributeFile, systemSupplied: bool
     Description: a.Description ?? '',
     // statecode is always required and never set on create: rows start in their first state (planServiceCreate).
     RequiredLevel: a.AttributeType === 'State' ? 'SystemRequired' : a.RequiredLevel ?? (primaryId ? 'SystemRequired' : 'None'),
-    IsValidForCreate: a.AttributeOf || a.AttributeType === 'State' ? false : a.IsValidForCreate ?? true,
-    IsValidForUpdate: a.AttributeOf ? false : a.IsValidForUpdate ?? !primaryId,
+    // A file is set through its column's own path (service/files.ts), never in a row's body.
+    IsValidForCreate: a.AttributeOf || a.AttributeType === 'State' || a.AttributeType === 'File' ? false : a.IsValidForCreate ?? true,
+    IsValidForUpdate: a.AttributeOf || a.AttributeType === 'File' ? false : a.IsValidForUpdate ?? !primaryId,
     IsValidForRead: a.IsValidForRead ?? true,
     MaxLength: a.MaxLength ?? DEFAULT_MAX_LENGTH[a.AttributeType],
     MinValue: storable ? Math.max(a.MinValue ?? range![0], storable[0]) : a.MinValue ?? range?.[0],
     MaxValue: storable ? Math.min(a.MaxValue ?? range![1], storable[1]) : a.MaxValue ?? range?.[1],
     Precision: a.Precision ?? DEFAULT_PRECISION[a.AttributeType],
+    MaxSizeInKB: a.AttributeType === 'File' ? a.MaxSizeInKB ?? DEFAULT_MAX_SIZE_IN_KB : undefined,
     DefaultValue: a.AttributeType === 'Boolean' ? a.DefaultValue ?? false : undefined,
     Targets: Object.freeze([...(a.Targets ?? [])]),
     DateTimeBehavior: a.AttributeType === 'DateTime' ? a.DateTimeBehavior ?? 'UserLocal' : undefined,

@@ -9,6 +9,7 @@ import { createHash } from 'node:crypto';
 export const ATTRIBUTE_TYPES = [
   'String', 'Memo', 'Integer', 'BigInt', 'Decimal', 'Double', 'Money', 'Boolean', 'DateTime',
   'Uniqueidentifier', 'Lookup', 'Owner', 'Customer', 'Picklist', 'State', 'Status', 'EntityName',
+  'File',
 ] as const;
 
 /** Dataverse's CascadeType values (CascadeConfiguration of a one-to-many relationship). */
@@ -50,7 +51,7 @@ const navigationName = { type: 'string', pattern: '^[A-Za-z_][A-Za-z0-9_]*$' };
 
 /** A property only some AttributeTypes have: which, and whether they must have it. */
 export interface TypeProperty {
-  readonly property: 'Targets' | 'OptionSet' | 'MaxLength' | 'DefaultValue';
+  readonly property: 'Targets' | 'OptionSet' | 'MaxLength' | 'DefaultValue' | 'MaxSizeInKB';
   readonly types: readonly (typeof ATTRIBUTE_TYPES)[number][];
   readonly required: boolean;
 }
@@ -61,6 +62,7 @@ const TYPE_PROPERTIES: readonly TypeProperty[] = [
   { property: 'OptionSet', types: ['Picklist', 'State', 'Status'], required: true },
   { property: 'MaxLength', types: ['String', 'Memo'], required: false },
   { property: 'DefaultValue', types: ['Boolean'], required: false },
+  { property: 'MaxSizeInKB', types: ['File'], required: false },
 ];
 
 const option = {
@@ -97,6 +99,8 @@ const attribute = {
     MaxValue: { type: 'number' },
     Precision: { type: 'integer', minimum: 0, maximum: 10 },
     DefaultValue: { type: 'boolean' },
+    // FileAttributeMetadata.MaxSizeInKB: up to 10 GB (Dataverse's limit).
+    MaxSizeInKB: { type: 'integer', minimum: 1, maximum: 10485760 },
     Targets: { type: 'array', minItems: 1, items: logicalName, uniqueItems: true },
     ReferencingEntityNavigationPropertyName: navigationName,
     RelationshipSchemaName: navigationName,

@@ -195,8 +195,20 @@ export function systemColumns(file: EntityFile): AttributeFile[] {
     default:
       break;
   }
-  columns.push(...lookupTypeColumns(file));
+  columns.push(...lookupTypeColumns(file), ...fileNameColumns(file));
   return columns;
+}
+
+/**
+ * The read-only String `<column>_name` of each File column the file gives none: the stored name
+ * of the column's file, set with its upload and cleared with its delete (Dataverse "Use file
+ * column data", "File name column"; MaxLength 255 as fileattachment.filename).
+ */
+function fileNameColumns(file: EntityFile): AttributeFile[] {
+  return file.Attributes.filter((a) => a.AttributeType === 'File').map((a) => ({
+    LogicalName: `${a.LogicalName}_name`, SchemaName: `${a.SchemaName ?? a.LogicalName}_Name`, AttributeType: 'String', MaxLength: 255,
+    DisplayName: `${a.DisplayName ?? a.LogicalName} Name`, RequiredLevel: 'None', ...readOnly,
+  }));
 }
 
 /**

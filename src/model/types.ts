@@ -27,7 +27,8 @@ export type AttributeType =
   | 'Picklist'
   | 'State'
   | 'Status'
-  | 'EntityName';
+  | 'EntityName'
+  | 'File';
 
 /** AttributeRequiredLevel. Only `SystemRequired` is enforced by the service (digest §2.1). */
 export type RequiredLevel = 'None' | 'SystemRequired' | 'ApplicationRequired' | 'Recommended';
@@ -83,6 +84,12 @@ export interface AttributeFile {
   MaxValue?: number;
   /** Decimal / Money / Double: digits after the decimal point. */
   Precision?: number;
+  /**
+   * File: the largest file the column takes, in KB (Dataverse's FileAttributeMetadata.MaxSizeInKB;
+   * default 32,768, at most 10,485,760). A File column's value is the id of its file (read-only; the
+   * bytes go through `/<set>(<id>)/<column>`), beside a read-only String `<column>_name`.
+   */
+  MaxSizeInKB?: number;
   /**
    * Boolean: the value a created row takes when its body leaves the column out (Dataverse's
    * BooleanAttributeMetadata.DefaultValue); false when the file leaves it out.
@@ -334,6 +341,8 @@ export interface AttributeModel {
   readonly MinValue?: number;
   readonly MaxValue?: number;
   readonly Precision?: number;
+  /** File: the largest file the column takes, in KB (see AttributeFile.MaxSizeInKB). */
+  readonly MaxSizeInKB?: number;
   /** Boolean: the value a created row takes when its body leaves the column out (false by default). */
   readonly DefaultValue?: boolean;
   readonly Targets: readonly string[];

@@ -39,7 +39,9 @@ function description(text: string): object[] {
  * (digest §1.6).
  */
 function property(a: AttributeModel, annotated: boolean): object {
-  const $: Record<string, string> = { Name: a.PropertyName, Type: a.EdmType };
+  // A File column is Edm.Binary in Dataverse's $metadata (e.g. msdyn_fileupload.msdyn_filecontent),
+  // though a row's payload carries its file's id.
+  const $: Record<string, string> = { Name: a.PropertyName, Type: a.AttributeType === 'File' ? 'Edm.Binary' : a.EdmType };
   if (a.EdmType === 'Edm.String') $['Unicode'] = 'false';
   if (a.EdmType === 'Edm.Decimal') $['Scale'] = 'Variable';
   if (!annotated) return { $ };

@@ -5,6 +5,7 @@ import { parseExpand, type ExpandItem } from './expand.js';
 import { parseFilter, parseOrderBy, parseSelect, type Expr } from './expression.js';
 import { parsePrefer, type Preferences } from './prefer.js';
 import { metadataLevel, type MetadataLevel } from './metadata-level.js';
+import { parseFileTransfer, type FileTransfer } from './file-transfer.js';
 
 /**
  * Parse stage: a plain HTTP request (method, path below the service root, query string, headers,
@@ -112,6 +113,8 @@ export interface HttpRequest {
   headers: Readonly<Record<string, string | string[] | undefined>>;
   /** Raw body text, if any. */
   body?: string;
+  /** The raw bytes of an `application/octet-stream` body (a file column upload), instead of `body`. */
+  bytes?: Uint8Array;
   /** `scheme://host[:port]` the client used (from Host / X-Forwarded-*), for absolute links. */
   origin: string;
   /** The user the request's bearer token names (http/ signs in); absent: the service's own caller. */
@@ -137,6 +140,8 @@ export interface ODataRequest {
    */
   ifNoneMatch?: '*' | readonly string[];
   body?: string;
+  /** What the request says of a file column transfer (odata/file-transfer.ts). */
+  file: FileTransfer;
   /** Absolute service root ending in `/`, e.g. `http://localhost:8080/api/data/v9.2/`. */
   serviceRoot: string;
   /** The control information JSON answers carry: the `Accept` header's `odata.metadata` (metadata-level.ts). */
@@ -465,6 +470,7 @@ export function parseRequest(req: HttpRequest): ODataRequest {
     ifMatch: parseEtagList(header(req.headers, 'if-match'), 'If-Match'),
     ifNoneMatch: parseEtagList(header(req.headers, 'if-none-match'), 'If-None-Match'),
     body: req.body,
+    file: parseFileTransfer(req, rawQuery),
     serviceRoot,
     metadata: metadataLevel(header(req.headers, 'accept')),
   };

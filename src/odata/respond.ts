@@ -22,6 +22,8 @@ export interface HttpResponse {
   status: number;
   headers: Record<string, string>;
   body?: string;
+  /** Content in bytes (a file column's `$value`), sent instead of `body`. */
+  bytes?: Uint8Array;
   /**
    * Not sent: the absolute URL of the row a write answered with a body (`Prefer:
    * return=representation`) created or changed. Dataverse sends no OData-EntityId then (digest

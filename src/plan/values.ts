@@ -227,7 +227,7 @@ export function bodyValue(entity: EntityModel, a: AttributeModel, raw: unknown):
     case 'Boolean':
       if (typeof raw !== 'boolean') throw wrongType(entity, a, raw);
       return raw;
-    case 'Uniqueidentifier': case 'Lookup': case 'Owner': case 'Customer': {
+    case 'Uniqueidentifier': case 'Lookup': case 'Owner': case 'Customer': case 'File': {
       const g = typeof raw === 'string' ? canonicalGuid(raw) : undefined;
       if (!g) throw wrongType(entity, a, raw);
       return g;

@@ -67,6 +67,8 @@ export interface Dialect {
   columnType(a: AttributeModel): string;
   /** The floating-point SQL type (Double columns); sums and averages of whole numbers answer in it. */
   readonly floatType: string;
+  /** The SQL type of a column of bytes of any length (a file's content: sql/file-attachments.ts). */
+  readonly binaryType: string;
   /**
    * How SUM and AVG of a whole-number column (Integer, BigInt) stay exact and never overflow, the
    * result then rounded to floatType once: `''` where the column's own SUM and AVG already do

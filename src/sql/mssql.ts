@@ -17,6 +17,7 @@ export const mssqlDialect: Dialect = {
   maxParameters: 2098,
   columnType: (a) => columnType('mssql', a),
   floatType: 'FLOAT',
+  binaryType: 'VARBINARY(MAX)',
   exactWholeSum: 'DECIMAL(38,0)',
   countAll: 'COUNT_BIG(*)',
   orderItem: (column, descending) => `${column} ${descending ? 'DESC' : 'ASC'}`,

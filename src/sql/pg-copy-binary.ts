@@ -185,7 +185,7 @@ function kindOf(a: AttributeModel): number {
     case 'Double': return FLOAT8;
     case 'Boolean': return BOOL;
     case 'DateTime': return a.DateTimeBehavior === 'DateOnly' ? DATE : TIMESTAMPTZ;
-    case 'Uniqueidentifier': case 'Lookup': case 'Owner': case 'Customer': return UUID;
+    case 'Uniqueidentifier': case 'Lookup': case 'Owner': case 'Customer': case 'File': return UUID;
     default: throw new Error(`binary COPY: no binary form for AttributeType '${String(a.AttributeType)}'`);
   }
 }

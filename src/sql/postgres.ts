@@ -48,6 +48,7 @@ export const postgresDialect: Dialect = {
   maxParameters: 65535,
   columnType: (a) => columnType('postgres', a),
   floatType: 'double precision',
+  binaryType: 'bytea',
   exactWholeSum: '',
   orderItem: (column, descending) => `${column} ${descending ? 'DESC NULLS LAST' : 'ASC NULLS FIRST'}`,
   selectLimited: (body, orderBy, limit, options) =>

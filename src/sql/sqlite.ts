@@ -22,6 +22,7 @@ export const sqliteDialect: Dialect = {
   maxParameters: 32766,
   columnType: (a) => columnType('sqlite', a),
   floatType: 'REAL',
+  binaryType: 'BLOB',
   orderItem: (column, descending) => `${column} ${descending ? 'DESC' : 'ASC'}`,
   computesColumnsBeforeLimit: true,
   selectLimited: (body, orderBy, limit, options) =>

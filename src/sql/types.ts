@@ -15,7 +15,7 @@ import type { AttributeModel } from '../model/types.js';
  * | Boolean                             | INTEGER (0/1)         | boolean             | BIT                               |
  * | DateTime (UserLocal, TZIndependent) | TEXT (canonical UTC)  | timestamptz(0)      | DATETIME2(0) (UTC)                |
  * | DateTime (DateOnly)                 | TEXT (YYYY-MM-DD)     | date                | DATE                              |
- * | Uniqueidentifier, Lookup, Owner, Customer | TEXT (lower case) | uuid              | UNIQUEIDENTIFIER                  |
+ * | Uniqueidentifier, Lookup, Owner, Customer, File (its file's id) | TEXT (lower case) | uuid | UNIQUEIDENTIFIER |
  *
  * Strings are case-insensitive everywhere, as in Dataverse: NOCASE (ASCII) on SQLite, citext on
  * PostgreSQL, a `_CI_AS` collation on SQL Server. MaxLength is enforced by the plan stage on every
@@ -49,7 +49,7 @@ export function columnType(engine: Engine, a: AttributeModel): string {
     case 'DateTime':
       if (a.DateTimeBehavior === 'DateOnly') return engine === 'sqlite' ? 'TEXT' : engine === 'postgres' ? 'date' : 'DATE';
       return engine === 'sqlite' ? 'TEXT' : engine === 'postgres' ? 'timestamptz(0)' : 'DATETIME2(0)';
-    case 'Uniqueidentifier': case 'Lookup': case 'Owner': case 'Customer':
+    case 'Uniqueidentifier': case 'Lookup': case 'Owner': case 'Customer': case 'File':
       return engine === 'sqlite' ? 'TEXT' : engine === 'postgres' ? 'uuid' : 'UNIQUEIDENTIFIER';
   }
 }

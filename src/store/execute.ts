@@ -4,8 +4,9 @@ import { Errors, isDuplicateKey, ServiceError } from '../errors.js';
 import type { AttributeModel, EntityKeyModel, EntityModel } from '../model/types.js';
 import type { AggregatePlan, CountPlan, DeletePlan, ExpandPlan, Guard, InsertPlan, PlanSecurity, ReadPlan, RowReference, UpdatePlan, Value, WritePlan, WriteResult } from '../plan/types.js';
 import { pkOf } from '../model/primary-key.js';
-import type { Statement } from '../sql/dialect.js';
+import { chunks, type Statement } from '../sql/dialect.js';
 import { renderDeletedIds, renderRecordDeletions } from '../sql/deleted-rows.js';
+import { renderDeleteFiles } from '../sql/file-attachments.js';
 import { fromJson } from '../sql/types.js';
 import { expandedLookupNameKey } from '../plan/expand.js';
 import {
@@ -618,6 +619,8 @@ export async function writeIn(
  * 4. RemoveLink: the rows left that point at deleted rows are cleared, with one new row version.
  * 5. The deleted rows of change-tracked tables are remembered, at that same version, for delta
  *    answers (sql/deleted-rows.ts).
+ * 6. The files of the deleted rows' File columns go (sql/file-attachments.ts), as Dataverse
+ *    deletes a row's FileAttachment rows with it.
  */
 async function afterDelete(tx: Executor, db: Database, plan: DeletePlan): Promise<void> {
   const d = db.dialect;
@@ -660,7 +663,14 @@ async function afterDelete(tx: Executor, db: Database, plan: DeletePlan): Promis
     version ??= await nextVersion(tx, db);
     for (const stmt of renderRecordDeletions(d, entity, ids, version, plan.deletedOn)) await tx.run(stmt);
   }
+  for (const [entity, ids] of deleted) {
+    if (!entity.Attributes.some((a) => a.AttributeType === 'File')) continue;
+    for (const slice of chunks(ids, FILE_IDS_PER_STATEMENT)) await tx.run(renderDeleteFiles(d, entity, slice));
+  }
 }
+
+/** Row ids per DELETE of their files: one parameter each, within SQL Server's 2,100. */
+const FILE_IDS_PER_STATEMENT = 500;
 
 /**
  * The ids of the rows of `entity` deleted or retained between row versions `since` (excluded) and

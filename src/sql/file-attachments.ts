@@ -1,0 +1,97 @@
+import { pkOf } from '../model/primary-key.js';
+import type { AttributeModel, EntityModel, Model } from '../model/types.js';
+import type { Dialect, Statement } from './dialect.js';
+
+/**
+ * The files of File columns (Dataverse's FileAttachment table: "Use file column data",
+ * "Relationship to FileAttachment table"; fileattachment EntityType): one row per stored file,
+ * keyed by its id (the value the row's File column holds), naming the row (`objecttypecode` its
+ * table's logical name, `objectid` its id) and column (`regardingfieldname`) it belongs to, with
+ * its name, MIME type, size in bytes, content (BLOB / bytea / VARBINARY(MAX)) and creation time.
+ */
+export const FILE_ATTACHMENTS = 'tessera_fileattachment';
+
+/** A stored file's description (the content apart). */
+export interface FileAttachment {
+  readonly fileattachmentid: string;
+  readonly filename: string;
+  readonly mimetype: string;
+  /** Size in bytes. */
+  readonly filesizeinbytes: number;
+}
+
+const q = (d: Dialect, ...names: string[]) => names.map((n) => d.quote(n)).join(', ');
+
+/** The columns of `sample` (any table: all have them) whose types the attachment table borrows. */
+function borrowed(sample: EntityModel): { id: AttributeModel; size: AttributeModel; created: AttributeModel } {
+  return { id: pkOf(sample), size: sample.attributesByName.get('versionnumber')!, created: sample.attributesByName.get('createdon')! };
+}
+
+/** Whether the model needs FILE_ATTACHMENTS: a table of it has a File column; that table. */
+export function hasFileColumns(model: Model): EntityModel | undefined {
+  return model.entities.find((e) => e.Attributes.some((a) => a.AttributeType === 'File'));
+}
+
+/**
+ * CREATE TABLE and index of FILE_ATTACHMENTS, the id, size and time columns typed as `sample`'s
+ * primary key, versionnumber (a 64-bit integer) and createdon. Run when the table is missing and
+ * the model has a File column; one file per row and column (the unique index).
+ */
+export function createFileAttachmentsTable(d: Dialect, sample: EntityModel): string[] {
+  const { id, size, created } = borrowed(sample);
+  const name = d.name === 'mssql' ? 'NVARCHAR(128)' : 'VARCHAR(128)';
+  const text = d.name === 'mssql' ? 'NVARCHAR(255)' : 'VARCHAR(255)';
+  const t = d.quote(FILE_ATTACHMENTS);
+  return [
+    `CREATE TABLE ${t} (${d.quote('fileattachmentid')} ${d.columnType(id)} NOT NULL PRIMARY KEY, ${d.quote('objecttypecode')} ${name} NOT NULL, `
+      + `${d.quote('objectid')} ${d.columnType(id)} NOT NULL, ${d.quote('regardingfieldname')} ${name} NOT NULL, ${d.quote('filename')} ${text} NOT NULL, `
+      + `${d.quote('mimetype')} ${text} NOT NULL, ${d.quote('filesizeinbytes')} ${d.columnType(size)} NOT NULL, ${d.quote('body')} ${d.binaryType} NOT NULL, `
+      + `${d.quote('createdon')} ${d.columnType(created)} NOT NULL)`,
+    d.createUniqueIndex(d.quote(`ux_${FILE_ATTACHMENTS}_regarding`), t, [q(d, 'objecttypecode', 'objectid', 'regardingfieldname')]),
+  ];
+}
+
+/**
+ * The statements that store `file` (content `body`, created at `createdOn`, canonical UTC) as the
+ * file of column `column` of row `id` of `entity`, replacing the one it had.
+ */
+export function renderStoreFile(d: Dialect, entity: EntityModel, id: string, column: AttributeModel, file: FileAttachment, body: Uint8Array, createdOn: string): Statement[] {
+  const { id: key, size, created } = borrowed(entity);
+  const values = [d.toDb(key, file.fileattachmentid), entity.LogicalName, d.toDb(key, id), column.LogicalName, file.filename, file.mimetype, d.toDb(size, file.filesizeinbytes), body, d.toDb(created, createdOn)];
+  return [
+    renderDeleteFiles(d, entity, [id], column),
+    {
+      sql: `INSERT INTO ${d.quote(FILE_ATTACHMENTS)} (${q(d, 'fileattachmentid', 'objecttypecode', 'objectid', 'regardingfieldname', 'filename', 'mimetype', 'filesizeinbytes', 'body', 'createdon')}) `
+        + `VALUES (${values.map((_, i) => d.placeholder(i + 1)).join(', ')})`,
+      params: values,
+    },
+  ];
+}
+
+/**
+ * DELETE of the files of rows `ids` of `entity`: of column `column` only, or of all its columns.
+ * At most a few hundred ids per call (one parameter each).
+ */
+export function renderDeleteFiles(d: Dialect, entity: EntityModel, ids: readonly string[], column?: AttributeModel): Statement {
+  const key = pkOf(entity);
+  const params: unknown[] = [entity.LogicalName, ...(column ? [column.LogicalName] : []), ...ids.map((id) => d.toDb(key, id))];
+  const idsFrom = column ? 3 : 2;
+  return {
+    sql: `DELETE FROM ${d.quote(FILE_ATTACHMENTS)} WHERE ${d.quote('objecttypecode')} = ${d.placeholder(1)}${column ? ` AND ${d.quote('regardingfieldname')} = ${d.placeholder(2)}` : ''} `
+      + `AND ${d.quote('objectid')} IN (${ids.map((_, i) => d.placeholder(i + idsFrom)).join(', ')})`,
+    params,
+  };
+}
+
+/**
+ * SELECT of the file of column `column` of row `id` of `entity`: one row (fileattachmentid,
+ * filename, mimetype, filesizeinbytes, and with `content` the bytes) or none.
+ */
+export function renderSelectFile(d: Dialect, entity: EntityModel, id: string, column: AttributeModel, content: boolean): Statement {
+  const columns = ['fileattachmentid', 'filename', 'mimetype', 'filesizeinbytes', ...(content ? ['body'] : [])];
+  return {
+    sql: `SELECT ${q(d, ...columns)} FROM ${d.quote(FILE_ATTACHMENTS)} WHERE ${d.quote('objecttypecode')} = ${d.placeholder(1)} `
+      + `AND ${d.quote('objectid')} = ${d.placeholder(2)} AND ${d.quote('regardingfieldname')} = ${d.placeholder(3)}`,
+    params: [entity.LogicalName, d.toDb(pkOf(entity), id), column.LogicalName],
+  };
+}

@@ -1,0 +1,49 @@
+import type { AttributeModel, EntityModel } from '../model/types.js';
+import type { UpdatePlan } from '../plan/types.js';
+import { renderDeleteFiles, renderSelectFile, renderStoreFile, type FileAttachment } from '../sql/file-attachments.js';
+import type { Database } from './database.js';
+import { writeIn } from './execute.js';
+
+/** A stored file: its description and, when asked for, its content. */
+export interface StoredFile extends FileAttachment {
+  readonly body?: Uint8Array;
+}
+
+/**
+ * In one transaction, runs `plan` (planFileChange: the row's File column and name set) and stores
+ * `file` with its content `body` as that column's file, replacing the previous one. Throws as
+ * writeIn (404 `0x80040217` for a missing row, the caller's 403 for a row it may not write):
+ * then nothing is stored.
+ */
+export async function executeStoreFile(db: Database, plan: UpdatePlan, column: AttributeModel, file: FileAttachment, body: Uint8Array, createdOn: string): Promise<void> {
+  await db.transaction(async (tx) => {
+    await writeIn(tx, db, plan);
+    for (const stmt of renderStoreFile(db.dialect, plan.entity, plan.id, column, file, body, createdOn)) await tx.run(stmt);
+  });
+}
+
+/** In one transaction, runs `plan` (the row's File column and name cleared) and deletes the column's file. Throws as writeIn. */
+export async function executeDeleteFile(db: Database, plan: UpdatePlan, column: AttributeModel): Promise<void> {
+  await db.transaction(async (tx) => {
+    await writeIn(tx, db, plan);
+    await tx.run(renderDeleteFiles(db.dialect, plan.entity, [plan.id], column));
+  });
+}
+
+/**
+ * The file of File column `column` of row `id` of `entity`, with its content when `content`, or
+ * undefined when the column holds none. Reads past the caller's privileges: the caller reads the
+ * row first (its read privilege decides).
+ */
+export async function executeReadFile(db: Database, entity: EntityModel, id: string, column: AttributeModel, content: boolean): Promise<StoredFile | undefined> {
+  const [row] = await db.rows(renderSelectFile(db.dialect, entity, id, column, content));
+  if (!row) return undefined;
+  const d = db.dialect;
+  return {
+    fileattachmentid: String(d.fromDb(entity.attributesByName.get(entity.PrimaryIdAttribute)!, row[0])),
+    filename: String(row[1]),
+    mimetype: String(row[2]),
+    filesizeinbytes: Number(d.fromDb(entity.attributesByName.get('versionnumber')!, row[3])),
+    ...(content ? { body: row[4] as Uint8Array } : {}),
+  };
+}

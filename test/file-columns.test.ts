@@ -1,0 +1,244 @@
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { expect } from 'chai';
+import { loadModel } from '../src/model/loader.js';
+import { createFileAttachmentsTable, FILE_ATTACHMENTS, renderDeleteFiles, renderSelectFile, renderStoreFile } from '../src/sql/file-attachments.js';
+import { mssqlDialect } from '../src/sql/mssql.js';
+import { postgresDialect } from '../src/sql/postgres.js';
+import { sqliteDialect } from '../src/sql/sqlite.js';
+import { client } from './support/dynamics-web-api.js';
+import { call, copyMetadata, DATABASES, SHIPPED_METADATA, startServer, type TestServer } from './support/server.js';
+
+/**
+ * File columns (Dataverse "Use file column data"): the shipped msdyn_copilotinteractiondata table's
+ * msdyn_attachment column, uploaded in one request or in chunks, downloaded whole, by ranges and as
+ * dynamics-web-api downloads, deleted with the column or with its row; its metadata.
+ */
+
+const SET = 'msdyn_copilotinteractiondatas';
+const ENTITY = 'msdyn_copilotinteractiondata';
+const COLUMN = 'msdyn_attachment';
+
+/** `bytes` as a fetch body (an octet stream). */
+function octets(bytes: Uint8Array): BodyInit {
+  return bytes as unknown as BodyInit;
+}
+
+/** A new row's id. */
+async function newRow(s: TestServer): Promise<string> {
+  const r = await call('POST', `${s.root}${SET}`, { msdyn_name: 'with a file' });
+  expect(r.status).to.equal(204);
+  return /\(([^)]+)\)$/.exec(r.headers.get('odata-entityid')!)![1]!;
+}
+
+/** PATCH of `bytes` as one request, named `name`. */
+function upload(s: TestServer, id: string, bytes: Uint8Array, name: string, column = COLUMN): Promise<Response> {
+  return fetch(`${s.root}${SET}(${id})/${column}`, { method: 'PATCH', headers: { 'Content-Type': 'application/octet-stream', 'x-ms-file-name': name }, body: octets(bytes) });
+}
+
+/** Bytes 0…255 repeated to `n` bytes. */
+function bytesOf(n: number): Buffer {
+  return Buffer.from(Array.from({ length: n }, (_, i) => (i * 7) % 256));
+}
+
+/** The rows of the file attachment table of row `id`. */
+async function attachments(s: TestServer, id: string): Promise<number> {
+  const rows = await s.db.rows({ sql: `SELECT COUNT(*) FROM ${s.db.dialect.quote(FILE_ATTACHMENTS)} WHERE ${s.db.dialect.quote('objectid')} = ${s.db.dialect.placeholder(1)}`, params: [id] });
+  return Number(rows[0]![0]);
+}
+
+for (const database of DATABASES) {
+  describe(`file columns [${database.name}]`, () => {
+    let s: TestServer;
+    before(async () => { s = await startServer(undefined, database, { fileChunkSize: 5 }); });
+    after(async () => { await s.close(); });
+
+    it('$metadata types the column Edm.Binary beside its Edm.String _name; EntityDefinitions has it as Virtual / FileType with MaxSizeInKB', async () => {
+      const csdl = (await call('GET', `${s.root}$metadata`)).text;
+      expect(csdl).to.include(`<Property Name="${COLUMN}" Type="Edm.Binary"/>`);
+      expect(csdl).to.include(`<Property Name="${COLUMN}_name" Type="Edm.String" Unicode="false"/>`);
+      const a = await call('GET', `${s.root}EntityDefinitions(LogicalName='${ENTITY}')/Attributes(LogicalName='${COLUMN}')`);
+      expect(a.status).to.equal(200);
+      expect(a.json['@odata.type']).to.equal('#Microsoft.Dynamics.CRM.FileAttributeMetadata');
+      expect(a.json.AttributeType).to.equal('Virtual');
+      expect(a.json.AttributeTypeName).to.deep.equal({ Value: 'FileType' });
+      expect(a.json.MaxSizeInKB).to.equal(32768);
+      expect(a.json.IsValidForCreate).to.equal(false);
+      const cast = await call('GET', `${s.root}EntityDefinitions(LogicalName='${ENTITY}')/Attributes/Microsoft.Dynamics.CRM.FileAttributeMetadata?$select=LogicalName,MaxSizeInKB`);
+      expect(cast.json.value.map((v: { LogicalName: string }) => v.LogicalName)).to.deep.equal([COLUMN]);
+    });
+
+    it('a single-request upload answers 204; the row answers the file id and name; $value answers the bytes with x-ms-file-name and x-ms-file-size', async () => {
+      const id = await newRow(s);
+      const bytes = Buffer.from([0, 1, 2, 0xff, 0xfe, 0x0a, 0x0d, 0x80]);
+      const up = await upload(s, id, bytes, 'notes.txt');
+      expect(up.status).to.equal(204);
+      const row = await call('GET', `${s.root}${SET}(${id})?$select=${COLUMN},${COLUMN}_name`);
+      expect(row.json[COLUMN]).to.match(/^[0-9a-f-]{36}$/);
+      expect(row.json[`${COLUMN}_name`]).to.equal('notes.txt');
+      const down = await fetch(`${s.root}${SET}(${id})/${COLUMN}/$value`);
+      expect(down.status).to.equal(200);
+      expect(down.headers.get('x-ms-file-name')).to.equal('notes.txt');
+      expect(down.headers.get('x-ms-file-size')).to.equal('8');
+      expect(down.headers.get('mimetype')).to.equal('text/plain');
+      expect(Buffer.from(await down.arrayBuffer()).equals(bytes)).to.equal(true);
+      const part = await fetch(`${s.root}${SET}(${id})/${COLUMN}/$value`, { headers: { Range: 'bytes=2-4' } });
+      expect(part.status).to.equal(206);
+      expect(part.headers.get('content-range')).to.equal('bytes 2-4/8');
+      expect([...Buffer.from(await part.arrayBuffer())]).to.deep.equal([2, 0xff, 0xfe]);
+    });
+
+    it('a chunked upload answers 200 with Location and x-ms-chunk-size, 206 for each chunk but the last, 204 for the last', async () => {
+      const id = await newRow(s);
+      const begin = await fetch(`${s.root}${SET}(${id})/${COLUMN}?x-ms-file-name=report.pdf`, { method: 'PATCH', headers: { 'x-ms-transfer-mode': 'chunked' } });
+      expect(begin.status).to.equal(200);
+      expect(begin.headers.get('x-ms-chunk-size')).to.equal('5');
+      expect(begin.headers.get('accept-ranges')).to.equal('bytes');
+      const location = begin.headers.get('location')!;
+      expect(location).to.match(new RegExp(`/${SET}\\(${id}\\)/${COLUMN}\\?sessiontoken=`));
+      const data = bytesOf(12);
+      const statuses: number[] = [];
+      for (let from = 0; from < data.length; from += 5) {
+        const chunk = data.subarray(from, Math.min(from + 5, data.length));
+        const r = await fetch(location, { method: 'PATCH', headers: { 'Content-Type': 'application/octet-stream', 'Content-Range': `bytes ${from}-${from + chunk.length - 1}/${data.length}` }, body: octets(chunk) });
+        statuses.push(r.status);
+      }
+      expect(statuses).to.deep.equal([206, 206, 204]);
+      const down = await fetch(`${s.root}${SET}(${id})/${COLUMN}/$value`);
+      expect(down.headers.get('x-ms-file-name')).to.equal('report.pdf');
+      expect(down.headers.get('mimetype')).to.equal('application/pdf');
+      expect(Buffer.from(await down.arrayBuffer()).equals(data)).to.equal(true);
+    });
+
+    it('a chunk out of order, or with an unknown session token, is refused with 400 0x80040203 and stores nothing', async () => {
+      const id = await newRow(s);
+      const begin = await fetch(`${s.root}${SET}(${id})/${COLUMN}?x-ms-file-name=a.bin`, { method: 'PATCH', headers: { 'x-ms-transfer-mode': 'chunked' } });
+      const late = await fetch(begin.headers.get('location')!, { method: 'PATCH', headers: { 'Content-Type': 'application/octet-stream', 'Content-Range': 'bytes 5-9/10' }, body: octets(bytesOf(5)) });
+      expect(late.status).to.equal(400);
+      expect(((await late.json()) as { error: { code: string } }).error.code).to.equal('0x80040203');
+      const forged = await fetch(`${s.root}${SET}(${id})/${COLUMN}?sessiontoken=nope`, { method: 'PATCH', headers: { 'Content-Type': 'application/octet-stream', 'Content-Range': 'bytes 0-4/5' }, body: octets(bytesOf(5)) });
+      expect(forged.status).to.equal(400);
+      expect(await attachments(s, id)).to.equal(0);
+    });
+
+    it('GET of the column answers the base64 content in {"value"} with Content-Disposition, 206 for a Range', async () => {
+      const id = await newRow(s);
+      await upload(s, id, bytesOf(10), 'x.bin');
+      const r = await call('GET', `${s.root}${SET}(${id})/${COLUMN}?size=full`, undefined, { Range: 'bytes=0-3' });
+      expect(r.status).to.equal(206);
+      expect(r.headers.get('content-disposition')).to.equal('attachment; filename="x.bin"');
+      expect(r.headers.get('x-ms-file-size')).to.equal('10');
+      expect(Buffer.from(r.json.value as string, 'base64').equals(bytesOf(4))).to.equal(true);
+    });
+
+    it('DELETE of the column answers 204 and removes the file; a column without a file answers 404 0x80040217', async () => {
+      const id = await newRow(s);
+      await upload(s, id, bytesOf(3), 'gone.txt');
+      const del = await call('DELETE', `${s.root}${SET}(${id})/${COLUMN}`);
+      expect(del.status).to.equal(204);
+      const row = await call('GET', `${s.root}${SET}(${id})?$select=${COLUMN},${COLUMN}_name`);
+      expect(row.json[COLUMN]).to.equal(null);
+      expect(row.json[`${COLUMN}_name`]).to.equal(null);
+      expect(await attachments(s, id)).to.equal(0);
+      const none = await call('GET', `${s.root}${SET}(${id})/${COLUMN}/$value`);
+      expect(none.status).to.equal(404);
+      expect(none.json.error.code).to.equal('0x80040217');
+    });
+
+    it('deleting the row deletes its files', async () => {
+      const id = await newRow(s);
+      await upload(s, id, bytesOf(3), 'row.txt');
+      expect(await attachments(s, id)).to.equal(1);
+      expect((await call('DELETE', `${s.root}${SET}(${id})`)).status).to.equal(204);
+      expect(await attachments(s, id)).to.equal(0);
+    });
+
+    it('an upload to or a download of a column that is not a file column answers 400 0x80040203, not the column text', async () => {
+      const id = await newRow(s);
+      const put = await upload(s, id, bytesOf(3), 'a.txt', 'msdyn_name');
+      expect(put.status).to.equal(400);
+      const get = await call('GET', `${s.root}${SET}(${id})/msdyn_name?size=full`, undefined, { Range: 'bytes=0-10' });
+      expect(get.status).to.equal(400);
+      expect(get.json.error.code).to.equal('0x80040203');
+      const body = await fetch(`${s.root}${SET}(${id})`, { method: 'PATCH', headers: { 'Content-Type': 'application/octet-stream' }, body: octets(bytesOf(3)) });
+      expect(body.status).to.equal(415);
+    });
+
+    it('an upload to a missing row answers 404 0x80040217', async () => {
+      const missing = '00000000-0000-0000-0000-00000000f11e';
+      const r = await upload(s, missing, bytesOf(3), 'a.txt');
+      expect(r.status).to.equal(404);
+      expect(((await r.json()) as { error: { code: string } }).error.code).to.equal('0x80040217');
+    });
+  });
+
+  describe(`file columns: MaxSizeInKB [${database.name}]`, () => {
+    let s: TestServer;
+    before(async () => {
+      const dir = copyMetadata();
+      const path = join(dir, `${ENTITY}.json`);
+      writeFileSync(path, readFileSync(path, 'utf8').replace('"MaxSizeInKB": 32768', '"MaxSizeInKB": 1'));
+      s = await startServer(dir, database, { fileChunkSize: 512 });
+    });
+    after(async () => { await s.close(); });
+
+    it('a file over MaxSizeInKB answers 400 0x80044a02 "Attachment file size is too big.", in one request or in chunks', async () => {
+      const id = await newRow(s);
+      const big = await upload(s, id, bytesOf(1025), 'big.bin');
+      expect(big.status).to.equal(400);
+      expect(await big.json()).to.deep.equal({ error: { code: '0x80044a02', message: 'Attachment file size is too big.' } });
+      const begin = await fetch(`${s.root}${SET}(${id})/${COLUMN}?x-ms-file-name=big.bin`, { method: 'PATCH', headers: { 'x-ms-transfer-mode': 'chunked' } });
+      const first = await fetch(begin.headers.get('location')!, { method: 'PATCH', headers: { 'Content-Type': 'application/octet-stream', 'Content-Range': 'bytes 0-511/1025' }, body: octets(bytesOf(512)) });
+      expect(first.status).to.equal(400);
+      expect(((await first.json()) as { error: { code: string } }).error.code).to.equal('0x80044a02');
+      expect((await upload(s, id, bytesOf(1024), 'fits.bin')).status).to.equal(204);
+    });
+  });
+
+  describe(`file columns with dynamics-web-api [${database.name}]`, () => {
+    let s: TestServer;
+    // A chunk size the server recommends (x-ms-chunk-size) smaller than the file: several upload chunks.
+    before(async () => { s = await startServer(undefined, database, { fileChunkSize: 1024 * 1024 }); });
+    after(async () => { await s.close(); });
+
+    it('uploadFile (chunked) and downloadFile (by 4 MB ranges) round-trip a file larger than a chunk of either', async () => {
+      const api = client(s);
+      const id = await newRow(s);
+      const data = bytesOf(4 * 1024 * 1024 + 300_000);
+      await api.uploadFile({ collection: SET, key: id, fieldName: COLUMN, fileName: 'big.bin', data });
+      const file = await api.downloadFile({ collection: SET, key: id, fieldName: COLUMN });
+      expect(file.fileName).to.equal('big.bin');
+      expect(file.fileSize).to.equal(data.length);
+      expect(Buffer.from(file.data as Uint8Array).equals(data)).to.equal(true);
+    });
+  });
+}
+
+describe('file attachment SQL per dialect (sql/file-attachments.ts)', () => {
+  const model = loadModel(SHIPPED_METADATA);
+  const entity = model.byLogicalName.get(ENTITY)!;
+  const column = entity.attributesByName.get(COLUMN)!;
+  const id = '00000000-0000-0000-0000-000000000001';
+
+  it('the table keeps the content as BLOB, bytea and VARBINARY(MAX), one file per row and column', () => {
+    expect(createFileAttachmentsTable(sqliteDialect, entity)[0]).to.include('"body" BLOB NOT NULL');
+    expect(createFileAttachmentsTable(postgresDialect, entity)[0]).to.include('"body" bytea NOT NULL');
+    expect(createFileAttachmentsTable(mssqlDialect, entity)).to.deep.equal([
+      'CREATE TABLE [tessera_fileattachment] ([fileattachmentid] UNIQUEIDENTIFIER NOT NULL PRIMARY KEY, [objecttypecode] NVARCHAR(128) NOT NULL, '
+        + '[objectid] UNIQUEIDENTIFIER NOT NULL, [regardingfieldname] NVARCHAR(128) NOT NULL, [filename] NVARCHAR(255) NOT NULL, [mimetype] NVARCHAR(255) NOT NULL, '
+        + '[filesizeinbytes] BIGINT NOT NULL, [body] VARBINARY(MAX) NOT NULL, [createdon] DATETIME2(0) NOT NULL)',
+      mssqlDialect.createUniqueIndex('[ux_tessera_fileattachment_regarding]', '[tessera_fileattachment]', ['[objecttypecode], [objectid], [regardingfieldname]']),
+    ]);
+  });
+
+  it('store, read and delete render on SQL Server with @p placeholders', () => {
+    const file = { fileattachmentid: id, filename: 'a.txt', mimetype: 'text/plain', filesizeinbytes: 3 };
+    const [del, insert] = renderStoreFile(mssqlDialect, entity, id, column, file, Buffer.from('abc'), '2024-01-01T00:00:00Z');
+    expect(del!.sql).to.equal('DELETE FROM [tessera_fileattachment] WHERE [objecttypecode] = @p1 AND [regardingfieldname] = @p2 AND [objectid] IN (@p3)');
+    expect(insert!.sql).to.equal('INSERT INTO [tessera_fileattachment] ([fileattachmentid], [objecttypecode], [objectid], [regardingfieldname], [filename], [mimetype], [filesizeinbytes], [body], [createdon]) '
+      + 'VALUES (@p1, @p2, @p3, @p4, @p5, @p6, @p7, @p8, @p9)');
+    expect(renderSelectFile(mssqlDialect, entity, id, column, true).sql).to.equal(
+      'SELECT [fileattachmentid], [filename], [mimetype], [filesizeinbytes], [body] FROM [tessera_fileattachment] WHERE [objecttypecode] = @p1 AND [objectid] = @p2 AND [regardingfieldname] = @p3');
+    expect(renderDeleteFiles(mssqlDialect, entity, [id, id]).sql).to.equal('DELETE FROM [tessera_fileattachment] WHERE [objecttypecode] = @p1 AND [objectid] IN (@p2, @p3)');
+  });
+});
