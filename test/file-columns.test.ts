@@ -7,17 +7,28 @@ import { mssqlDialect } from '../src/sql/mssql.js';
 import { postgresDialect } from '../src/sql/postgres.js';
 import { sqliteDialect } from '../src/sql/sqlite.js';
 import { client } from './support/dynamics-web-api.js';
-import { call, copyMetadata, DATABASES, SHIPPED_METADATA, startServer, type TestServer } from './support/server.js';
+import { call, copyMetadata, DATABASES, startServer, type TestServer } from './support/server.js';
 
 /**
- * File columns (Dataverse "Use file column data"): the shipped msdyn_copilotinteractiondata table's
- * msdyn_attachment column, uploaded in one request or in chunks, downloaded whole, by ranges and as
- * dynamics-web-api downloads, deleted with the column or with its row; its metadata.
+ * File columns (Dataverse "Use file column data"): a File column msdyn_attachment added to a copy
+ * of the shipped msdyn_copilotinteractiondata table (fileMetadata), uploaded in one request or in
+ * chunks, downloaded whole, by ranges and as dynamics-web-api downloads, deleted with the column or
+ * with its row; its metadata.
  */
 
 const SET = 'msdyn_copilotinteractiondatas';
 const ENTITY = 'msdyn_copilotinteractiondata';
 const COLUMN = 'msdyn_attachment';
+
+/** A copy of the shipped metadata whose msdyn_copilotinteractiondata has the File column COLUMN taking `maxSizeInKB`. */
+function fileMetadata(maxSizeInKB = 32768): string {
+  const dir = copyMetadata();
+  const path = join(dir, `${ENTITY}.json`);
+  const file = JSON.parse(readFileSync(path, 'utf8')) as { Attributes: object[] };
+  file.Attributes.push({ LogicalName: COLUMN, SchemaName: 'msdyn_Attachment', AttributeType: 'File', DisplayName: 'Attachment', MaxSizeInKB: maxSizeInKB });
+  writeFileSync(path, JSON.stringify(file));
+  return dir;
+}
 
 /** `bytes` as a fetch body (an octet stream). */
 function octets(bytes: Uint8Array): BodyInit {
@@ -50,7 +61,7 @@ async function attachments(s: TestServer, id: string): Promise<number> {
 for (const database of DATABASES) {
   describe(`file columns [${database.name}]`, () => {
     let s: TestServer;
-    before(async () => { s = await startServer(undefined, database, { fileChunkSize: 5 }); });
+    before(async () => { s = await startServer(fileMetadata(), database, { fileChunkSize: 5 }); });
     after(async () => { await s.close(); });
 
     it('$metadata types the column Edm.Binary beside its Edm.String _name; EntityDefinitions has it as Virtual / FileType with MaxSizeInKB', async () => {
@@ -175,10 +186,7 @@ for (const database of DATABASES) {
   describe(`file columns: MaxSizeInKB [${database.name}]`, () => {
     let s: TestServer;
     before(async () => {
-      const dir = copyMetadata();
-      const path = join(dir, `${ENTITY}.json`);
-      writeFileSync(path, readFileSync(path, 'utf8').replace('"MaxSizeInKB": 32768', '"MaxSizeInKB": 1'));
-      s = await startServer(dir, database, { fileChunkSize: 512 });
+      s = await startServer(fileMetadata(1), database, { fileChunkSize: 512 });
     });
     after(async () => { await s.close(); });
 
@@ -198,7 +206,7 @@ for (const database of DATABASES) {
   describe(`file columns with dynamics-web-api [${database.name}]`, () => {
     let s: TestServer;
     // A chunk size the server recommends (x-ms-chunk-size) smaller than the file: several upload chunks.
-    before(async () => { s = await startServer(undefined, database, { fileChunkSize: 1024 * 1024 }); });
+    before(async () => { s = await startServer(fileMetadata(), database, { fileChunkSize: 1024 * 1024 }); });
     after(async () => { await s.close(); });
 
     it('uploadFile (chunked) and downloadFile (by 4 MB ranges) round-trip a file larger than a chunk of either', async () => {
@@ -215,7 +223,7 @@ for (const database of DATABASES) {
 }
 
 describe('file attachment SQL per dialect (sql/file-attachments.ts)', () => {
-  const model = loadModel(SHIPPED_METADATA);
+  const model = loadModel(fileMetadata());
   const entity = model.byLogicalName.get(ENTITY)!;
   const column = entity.attributesByName.get(COLUMN)!;
   const id = '00000000-0000-0000-0000-000000000001';
