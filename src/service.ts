@@ -4,7 +4,8 @@ import { ORGANIZATION, SYSTEMUSER } from './model/system-columns.js';
 import { answerDefinitions } from './odata/definitions.js';
 import { renderCsdl } from './odata/csdl.js';
 import { answerChars, batchResponse, MAX_BATCH_ANSWER_CHARS, parseBatch, withReferences, type BatchAnswer, type BatchPart } from './odata/batch.js';
-import { FileColumns } from './file-columns.js';
+import { FileColumns } from './files/transfer.js';
+import { DEFAULT_UPLOAD_LIMITS } from './files/upload-sessions.js';
 import { isFileTransfer } from './odata/file-transfer.js';
 import { header, parsePath, parseRequest, rowKey, type HttpRequest, type ODataRequest, type QueryOptions } from './odata/request.js';
 import { TERMS } from './odata/annotations.js';
@@ -86,9 +87,15 @@ export interface ServiceOptions {
   clock?: () => Date;
   /**
    * The bytes per chunk a chunked file upload is told to send (`x-ms-chunk-size`; default 4 MB,
-   * Dataverse's): file-columns.ts.
+   * Dataverse's): files/transfer.ts.
    */
   fileChunkSize?: number;
+  /**
+   * Most chunked file uploads one user may have open at once (default 10), and most bytes all open
+   * uploads may hold in memory together (default 256 MiB): files/upload-sessions.ts. Over either, a
+   * new upload or chunk is refused with 400 `0x80040203`.
+   */
+  fileUploadLimits?: { perCaller?: number; maxBytes?: number };
   /**
    * Entra object ids (users) and application (client) ids of applications whose users get the
    * System Administrator role when they sign in (security/privileges.ts ensureAdministrator):
@@ -193,7 +200,7 @@ export class Service {
     this.aggregateRecordLimit = options.aggregateRecordLimit ?? AGGREGATE_RECORD_LIMIT;
     this.administrators = new Set((options.administrators ?? []).map((id) => id.toLowerCase()));
     this.csdl = renderCsdl(model, [...messages.values()]);
-    this.files = new FileColumns(options.fileChunkSize);
+    this.files = new FileColumns(options.fileChunkSize, { ...DEFAULT_UPLOAD_LIMITS, ...options.fileUploadLimits });
     this.operations = { model, db, caller: this.caller, clock: this.context.clock, messages, limits: { maxTargets: options.maxTargets ?? DEFAULT_MAX_TARGETS } };
   }
 

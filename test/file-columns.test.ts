@@ -47,6 +47,21 @@ function upload(s: TestServer, id: string, bytes: Uint8Array, name: string, colu
   return fetch(`${s.root}${SET}(${id})/${column}`, { method: 'PATCH', headers: { 'Content-Type': 'application/octet-stream', 'x-ms-file-name': name }, body: octets(bytes) });
 }
 
+/** Starts a chunked upload of `name` to row `id` (headers added: `headers`); its answer. */
+function begin(s: TestServer, id: string, name: string, headers: Record<string, string> = {}): Promise<Response> {
+  return fetch(`${s.root}${SET}(${id})/${COLUMN}?x-ms-file-name=${encodeURIComponent(name)}`, { method: 'PATCH', headers: { 'x-ms-transfer-mode': 'chunked', ...headers } });
+}
+
+/** Sends `bytes` as the chunk at `from` of a file of `total` bytes to `location`. */
+function chunk(location: string, from: number, bytes: Uint8Array, total: number, headers: Record<string, string> = {}): Promise<Response> {
+  return fetch(location, { method: 'PATCH', headers: { 'Content-Type': 'application/octet-stream', 'Content-Range': `bytes ${from}-${from + bytes.length - 1}/${total}`, ...headers }, body: octets(bytes) });
+}
+
+/** The error code of a JSON error answer. */
+async function codeOf(r: Response): Promise<string> {
+  return ((await r.json()) as { error: { code: string } }).error.code;
+}
+
 /** Bytes 0…255 repeated to `n` bytes. */
 function bytesOf(n: number): Buffer {
   return Buffer.from(Array.from({ length: n }, (_, i) => (i * 7) % 256));
@@ -180,6 +195,39 @@ for (const database of DATABASES) {
       const r = await upload(s, missing, bytesOf(3), 'a.txt');
       expect(r.status).to.equal(404);
       expect(((await r.json()) as { error: { code: string } }).error.code).to.equal('0x80040217');
+    });
+  });
+
+  describe(`file columns: limits of chunked uploads [${database.name}]`, () => {
+    let s: TestServer;
+    before(async () => { s = await startServer(fileMetadata(), database, { fileChunkSize: 5, fileUploadLimits: { perCaller: 2, maxBytes: 12 } }); });
+    after(async () => { await s.close(); });
+
+    it('a finished upload no longer counts: many more uploads than the limit of open ones, one after the other, all store their file', async () => {
+      const id = await newRow(s);
+      for (let i = 0; i < 120; i++) {
+        const started = await begin(s, id, `f${i}.bin`);
+        expect(started.status).to.equal(200);
+        expect((await chunk(started.headers.get('location')!, 0, bytesOf(3), 3)).status).to.equal(204);
+      }
+      expect((await call('GET', `${s.root}${SET}(${id})?$select=${COLUMN}_name`)).json[`${COLUMN}_name`]).to.equal('f119.bin');
+    });
+
+    it('a caller over its open uploads, or a chunk over the bytes all uploads may hold, is refused with 400 0x80040203; finishing one frees its room', async () => {
+      const id = await newRow(s);
+      const first = (await begin(s, id, 'a.bin')).headers.get('location')!;
+      const second = (await begin(s, id, 'b.bin')).headers.get('location')!;
+      const third = await begin(s, id, 'c.bin');
+      expect(third.status).to.equal(400);
+      expect(await codeOf(third)).to.equal('0x80040203');
+      expect((await chunk(first, 0, bytesOf(5), 7)).status).to.equal(206);
+      expect((await chunk(second, 0, bytesOf(5), 10)).status).to.equal(206);
+      const over = await chunk(second, 5, bytesOf(5), 10);
+      expect(over.status, 'the 12 bytes all uploads may hold are passed').to.equal(400);
+      expect(await codeOf(over)).to.equal('0x80040203');
+      expect((await chunk(first, 5, bytesOf(2), 7)).status).to.equal(204);
+      expect((await chunk(second, 5, bytesOf(5), 10)).status, 'the finished upload freed its bytes').to.equal(204);
+      expect((await begin(s, id, 'c.bin')).status, 'and its place').to.equal(200);
     });
   });
 

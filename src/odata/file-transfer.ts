@@ -1,5 +1,5 @@
 import { Errors } from '../errors.js';
-import { header, type HttpRequest } from './request.js';
+import { header, type HttpRequest, type QueryOptions } from './request.js';
 
 /**
  * What a request says about a file column transfer (Dataverse "Use file column data": upload in a
@@ -28,21 +28,6 @@ export function isFileTransfer(t: FileTransfer): boolean {
   return t.bytes !== undefined || t.chunked || t.fileName !== undefined || t.sessionToken !== undefined || t.contentRange !== undefined || t.range !== undefined || t.size !== undefined;
 }
 
-/** The decoded value of query parameter `name` in `rawQuery`, if present (the last wins). */
-function queryParameter(rawQuery: string, name: string): string | undefined {
-  let value: string | undefined;
-  for (const part of rawQuery.split('&')) {
-    const eq = part.indexOf('=');
-    if (eq < 0 || part.slice(0, eq) !== name) continue;
-    try {
-      value = decodeURIComponent(part.slice(eq + 1).replace(/\+/g, ' '));
-    } catch {
-      throw Errors.badQuery(`The value of the query parameter '${name}' is not valid percent-encoding.`);
-    }
-  }
-  return value;
-}
-
 const CONTENT_RANGE = /^bytes (\d{1,15})-(\d{1,15})\/(\d{1,15})$/;
 const RANGE = /^bytes=(\d{1,15})-(\d{0,15})$/;
 
@@ -52,7 +37,7 @@ const RANGE = /^bytes=(\d{1,15})-(\d{0,15})$/;
  * one range at a time) or whose end is before its start (but for the empty chunk `N-(N-1)/N` that
  * dynamics-web-api sends after a file whose size is a multiple of the chunk size).
  */
-export function parseFileTransfer(req: HttpRequest, rawQuery: string): FileTransfer {
+export function parseFileTransfer(req: HttpRequest, query: QueryOptions): FileTransfer {
   const contentRangeText = header(req.headers, 'content-range');
   const rangeText = header(req.headers, 'range');
   let contentRange: FileTransfer['contentRange'];
@@ -72,10 +57,10 @@ export function parseFileTransfer(req: HttpRequest, rawQuery: string): FileTrans
   return {
     bytes: req.bytes,
     chunked: header(req.headers, 'x-ms-transfer-mode')?.trim().toLowerCase() === 'chunked',
-    fileName: named !== undefined && named.trim() !== '' ? named.trim() : queryParameter(rawQuery, 'x-ms-file-name'),
-    sessionToken: queryParameter(rawQuery, 'sessiontoken'),
+    fileName: named !== undefined && named.trim() !== '' ? named.trim() : query.custom?.get('x-ms-file-name'),
+    sessionToken: query.custom?.get('sessiontoken'),
     contentRange,
     range,
-    size: queryParameter(rawQuery, 'size'),
+    size: query.custom?.get('size'),
   };
 }

@@ -96,6 +96,11 @@ export interface QueryOptions {
   id?: string;
   /** Parameter aliases (`@p1=…`), by name with the `@`, values decoded but not parsed. */
   aliases?: ReadonlyMap<string, string>;
+  /**
+   * Custom query options (names with neither `$` nor `@`: `x-ms-file-name`, `sessiontoken`,
+   * `size`, `tag` …), by name, values decoded; OData says to ignore those a service does not know.
+   */
+  custom?: ReadonlyMap<string, string>;
   /** `fetchXml`: a FetchXML query as sent (parsed by odata/fetchxml.ts), digest §3.8. */
   fetchXml?: string;
   /**
@@ -387,6 +392,7 @@ function parseQuery(raw: string): QueryOptions {
       if (!/^@[A-Za-z_][A-Za-z0-9_]*$/.test(name)) throw Errors.badQuery(`'${name}' is not a valid parameter alias name.`);
       query.aliases = new Map([...(query.aliases ?? []), [name, value]]);
     } else if (name.startsWith('$') && !SUPPORTED.has(name)) throw Errors.badQuery(`The query parameter '${name}' is not supported.`);
+    else if (!name.startsWith('$')) query.custom = new Map([...(query.custom ?? []), [name, value]]);
   }
   // Second pass: $filter, $orderby and $apply may use aliases defined anywhere in the query (digest §3).
   for (const [name, value] of options) {
@@ -461,16 +467,17 @@ export function parseRequest(req: HttpRequest): ODataRequest {
   if (!m) throw outsideApi(pathPart);
   const serviceRoot = checkedServiceRoot(`${req.origin}/api/data/v9.${m[1]}/`);
   const resource = parsePath(m[2] ?? '');
+  const query = parseQuery(rawQuery);
   return {
     method: req.method.toUpperCase(),
     resource,
-    query: parseQuery(rawQuery),
+    query,
     rawQuery,
     prefer: parsePrefer(header(req.headers, 'prefer')),
     ifMatch: parseEtagList(header(req.headers, 'if-match'), 'If-Match'),
     ifNoneMatch: parseEtagList(header(req.headers, 'if-none-match'), 'If-None-Match'),
     body: req.body,
-    file: parseFileTransfer(req, rawQuery),
+    file: parseFileTransfer(req, query),
     serviceRoot,
     metadata: metadataLevel(header(req.headers, 'accept')),
   };

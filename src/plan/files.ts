@@ -1,3 +1,4 @@
+import { Errors } from '../errors.js';
 import type { AttributeModel, EntityModel, Model } from '../model/types.js';
 import type { ColumnValues } from './column-values.js';
 import type { Caller, UpdatePlan } from './types.js';
@@ -22,4 +23,34 @@ export function planFileChange(model: Model, entity: EntityModel, id: string, co
   set.set(column, file?.id ?? null);
   set.set(fileNameColumn(entity, column), file?.name ?? null);
   return plan;
+}
+
+/** MIME types by file name extension; others are application/octet-stream. */
+const MIME_TYPES: Readonly<Record<string, string>> = {
+  txt: 'text/plain', csv: 'text/csv', htm: 'text/html', html: 'text/html', xml: 'application/xml', json: 'application/json',
+  pdf: 'application/pdf', zip: 'application/zip', png: 'image/png', jpg: 'image/jpeg', jpeg: 'image/jpeg', gif: 'image/gif',
+  docx: 'application/vnd.openxmlformats-officedocument.wordprocessingml.document', xlsx: 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet',
+};
+
+/** The MIME type of a file named `name`, by its extension (Dataverse stores one with every file: fileattachment.mimetype). */
+export function mimeTypeOf(name: string): string {
+  const dot = name.lastIndexOf('.');
+  return (dot < 0 ? undefined : MIME_TYPES[name.slice(dot + 1).toLowerCase()]) ?? 'application/octet-stream';
+}
+
+/** The largest file `column` takes, in bytes (MaxSizeInKB × 1,024). */
+export function maxFileBytes(column: AttributeModel): number {
+  return (column.MaxSizeInKB ?? 0) * 1024;
+}
+
+/** Throws 400 `0x80044a02` when a file of `size` bytes is larger than `column` takes. */
+export function checkFileSize(column: AttributeModel, size: number): void {
+  if (size > maxFileBytes(column)) throw Errors.fileTooBig();
+}
+
+/** The file name of an upload (`name`: the `x-ms-file-name` header or query parameter); throws 400 `0x80040203` without one or for one over 255 characters. */
+export function requiredFileName(name: string | undefined): string {
+  if (name === undefined || name.trim() === '') throw Errors.invalidArgument('An upload needs the file name: the x-ms-file-name header or query parameter.');
+  if (name.length > 255) throw Errors.invalidArgument('The file name is longer than 255 characters.');
+  return name;
 }

@@ -3,7 +3,7 @@ import { BUSINESS_COLUMN, DATASTATE, isEngineLookup, OWNING_BUSINESS_UNIT } from
 import type { AttributeModel, EntityKeyModel, EntityModel, Model } from '../model/types.js';
 import type { Dialect, Statement } from './dialect.js';
 import { createDeletedRowsTable, DELETED_ROWS, tracksChanges } from './deleted-rows.js';
-import { createFileAttachmentsTable, FILE_ATTACHMENTS, hasFileColumns } from './file-attachments.js';
+import { createFileAttachmentsTable, FILE_ATTACHMENTS, firstTableWithFiles } from './file-attachments.js';
 
 /**
  * Schema from metadata: tables, primary keys and indexes are created from the model; a new table
@@ -448,7 +448,7 @@ export function migrationDdl(d: Dialect, model: Model, existing: ExistingSchema,
   const backfills: string[] = [];
   const tracked = tracksChanges(model);
   if (tracked && !existing.has(DELETED_ROWS)) ddl.push(...createDeletedRowsTable(d, tracked));
-  const filed = hasFileColumns(model);
+  const filed = firstTableWithFiles(model);
   if (filed && !existing.has(FILE_ATTACHMENTS)) ddl.push(...createFileAttachmentsTable(d, filed));
   for (const e of model.entities) {
     const columns = existing.get(e.LogicalName);

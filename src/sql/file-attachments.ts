@@ -1,6 +1,7 @@
 import { pkOf } from '../model/primary-key.js';
 import type { AttributeModel, EntityModel, Model } from '../model/types.js';
 import type { Dialect, Statement } from './dialect.js';
+import { Params } from './render.js';
 
 /**
  * The files of File columns (Dataverse's FileAttachment table: "Use file column data",
@@ -27,8 +28,8 @@ function borrowed(sample: EntityModel): { id: AttributeModel; size: AttributeMod
   return { id: pkOf(sample), size: sample.attributesByName.get('versionnumber')!, created: sample.attributesByName.get('createdon')! };
 }
 
-/** Whether the model needs FILE_ATTACHMENTS: a table of it has a File column; that table. */
-export function hasFileColumns(model: Model): EntityModel | undefined {
+/** The first table of `model` with a File column (then the model needs FILE_ATTACHMENTS), or undefined. */
+export function firstTableWithFiles(model: Model): EntityModel | undefined {
   return model.entities.find((e) => e.Attributes.some((a) => a.AttributeType === 'File'));
 }
 
@@ -57,30 +58,30 @@ export function createFileAttachmentsTable(d: Dialect, sample: EntityModel): str
  */
 export function renderStoreFile(d: Dialect, entity: EntityModel, id: string, column: AttributeModel, file: FileAttachment, body: Uint8Array, createdOn: string): Statement[] {
   const { id: key, size, created } = borrowed(entity);
-  const values = [d.toDb(key, file.fileattachmentid), entity.LogicalName, d.toDb(key, id), column.LogicalName, file.filename, file.mimetype, d.toDb(size, file.filesizeinbytes), body, d.toDb(created, createdOn)];
+  const p = new Params(d);
+  const values = [p.value(key, file.fileattachmentid), p.add(entity.LogicalName), p.value(key, id), p.add(column.LogicalName), p.add(file.filename), p.add(file.mimetype),
+    p.value(size, file.filesizeinbytes), p.add(body), p.value(created, createdOn)];
   return [
     renderDeleteFiles(d, entity, [id], column),
     {
       sql: `INSERT INTO ${d.quote(FILE_ATTACHMENTS)} (${q(d, 'fileattachmentid', 'objecttypecode', 'objectid', 'regardingfieldname', 'filename', 'mimetype', 'filesizeinbytes', 'body', 'createdon')}) `
-        + `VALUES (${values.map((_, i) => d.placeholder(i + 1)).join(', ')})`,
-      params: values,
+        + `VALUES (${values.join(', ')})`,
+      params: p.values,
     },
   ];
 }
 
 /**
  * DELETE of the files of rows `ids` of `entity`: of column `column` only, or of all its columns.
- * At most a few hundred ids per call (one parameter each).
+ * At most idsPerStatement ids per call (render.ts idSlices; one parameter each).
  */
 export function renderDeleteFiles(d: Dialect, entity: EntityModel, ids: readonly string[], column?: AttributeModel): Statement {
   const key = pkOf(entity);
-  const params: unknown[] = [entity.LogicalName, ...(column ? [column.LogicalName] : []), ...ids.map((id) => d.toDb(key, id))];
-  const idsFrom = column ? 3 : 2;
-  return {
-    sql: `DELETE FROM ${d.quote(FILE_ATTACHMENTS)} WHERE ${d.quote('objecttypecode')} = ${d.placeholder(1)}${column ? ` AND ${d.quote('regardingfieldname')} = ${d.placeholder(2)}` : ''} `
-      + `AND ${d.quote('objectid')} IN (${ids.map((_, i) => d.placeholder(i + idsFrom)).join(', ')})`,
-    params,
-  };
+  const p = new Params(d);
+  const where = [`${d.quote('objecttypecode')} = ${p.add(entity.LogicalName)}`];
+  if (column) where.push(`${d.quote('regardingfieldname')} = ${p.add(column.LogicalName)}`);
+  where.push(`${d.quote('objectid')} IN (${ids.map((id) => p.value(key, id)).join(', ')})`);
+  return { sql: `DELETE FROM ${d.quote(FILE_ATTACHMENTS)} WHERE ${where.join(' AND ')}`, params: p.values };
 }
 
 /**
@@ -89,9 +90,10 @@ export function renderDeleteFiles(d: Dialect, entity: EntityModel, ids: readonly
  */
 export function renderSelectFile(d: Dialect, entity: EntityModel, id: string, column: AttributeModel, content: boolean): Statement {
   const columns = ['fileattachmentid', 'filename', 'mimetype', 'filesizeinbytes', ...(content ? ['body'] : [])];
+  const p = new Params(d);
   return {
-    sql: `SELECT ${q(d, ...columns)} FROM ${d.quote(FILE_ATTACHMENTS)} WHERE ${d.quote('objecttypecode')} = ${d.placeholder(1)} `
-      + `AND ${d.quote('objectid')} = ${d.placeholder(2)} AND ${d.quote('regardingfieldname')} = ${d.placeholder(3)}`,
-    params: [entity.LogicalName, d.toDb(pkOf(entity), id), column.LogicalName],
+    sql: `SELECT ${q(d, ...columns)} FROM ${d.quote(FILE_ATTACHMENTS)} WHERE ${d.quote('objecttypecode')} = ${p.add(entity.LogicalName)} `
+      + `AND ${d.quote('objectid')} = ${p.value(pkOf(entity), id)} AND ${d.quote('regardingfieldname')} = ${p.add(column.LogicalName)}`,
+    params: p.values,
   };
 }

@@ -16,7 +16,8 @@ import { joinedColumnAlias, joinedColumnOf, joinedColumns, stepLookup, type Join
  */
 
 /** Collects parameters while a statement is rendered. */
-class Params {
+/** The bound values of one statement being rendered, numbered in the order added (dialect placeholders). */
+export class Params {
   readonly values: unknown[] = [];
   constructor(private readonly dialect: Dialect) {}
   /**
@@ -749,8 +750,8 @@ function idsPerStatement(d: Dialect): number {
   return Math.min(1000, d.maxParameters - 20);
 }
 
-/** `ids` in slices of idsPerStatement. */
-function idSlices(d: Dialect, ids: readonly string[]): string[][] {
+/** `ids` in slices of idsPerStatement (one statement's `IN (…)` list each). */
+export function idSlices(d: Dialect, ids: readonly string[]): string[][] {
   const per = idsPerStatement(d);
   const out: string[][] = [];
   for (let start = 0; start < ids.length; start += per) out.push(ids.slice(start, start + per));

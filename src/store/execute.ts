@@ -4,14 +4,14 @@ import { Errors, isDuplicateKey, ServiceError } from '../errors.js';
 import type { AttributeModel, EntityKeyModel, EntityModel } from '../model/types.js';
 import type { AggregatePlan, CountPlan, DeletePlan, ExpandPlan, Guard, InsertPlan, PlanSecurity, ReadPlan, RowReference, UpdatePlan, Value, WritePlan, WriteResult } from '../plan/types.js';
 import { pkOf } from '../model/primary-key.js';
-import { chunks, type Statement } from '../sql/dialect.js';
+import type { Statement } from '../sql/dialect.js';
 import { renderDeletedIds, renderRecordDeletions } from '../sql/deleted-rows.js';
 import { renderDeleteFiles } from '../sql/file-attachments.js';
 import { fromJson } from '../sql/types.js';
 import { expandedLookupNameKey } from '../plan/expand.js';
 import {
   expansionColumns, fetchedColumns, renderAggregate, renderCount, renderDelete, renderDisassociate, renderExistingIds, renderInsertMany, renderRead,
-  renderAnyReferencing, renderDeleteReferencing, renderDeleteWhereIn, renderRemoveLink, renderSelectByFoldedKey, renderSelectById, renderSelectByKey, renderUpdate,
+  renderAnyReferencing, renderDeleteReferencing, renderDeleteWhereIn, renderRemoveLink, renderSelectByFoldedKey, renderSelectById, renderSelectByKey, renderUpdate, idSlices,
 } from '../sql/render.js';
 import type { Database, Executor, UniqueViolation } from './database.js';
 import { indexName } from '../sql/ddl.js';
@@ -665,12 +665,9 @@ async function afterDelete(tx: Executor, db: Database, plan: DeletePlan): Promis
   }
   for (const [entity, ids] of deleted) {
     if (!entity.Attributes.some((a) => a.AttributeType === 'File')) continue;
-    for (const slice of chunks(ids, FILE_IDS_PER_STATEMENT)) await tx.run(renderDeleteFiles(d, entity, slice));
+    for (const slice of idSlices(d, ids)) await tx.run(renderDeleteFiles(d, entity, slice));
   }
 }
-
-/** Row ids per DELETE of their files: one parameter each, within SQL Server's 2,100. */
-const FILE_IDS_PER_STATEMENT = 500;
 
 /**
  * The ids of the rows of `entity` deleted or retained between row versions `since` (excluded) and

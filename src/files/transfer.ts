@@ -1,0 +1,157 @@
+import { randomUUID } from 'node:crypto';
+import { Errors } from '../errors.js';
+import type { AttributeModel, EntityModel, Model } from '../model/types.js';
+import { fileAnswer, uploadStartedAnswer } from '../odata/file-answer.js';
+import type { FileTransfer } from '../odata/file-transfer.js';
+import type { ODataRequest } from '../odata/request.js';
+import type { HttpResponse } from '../odata/respond.js';
+import { checkFileSize, mimeTypeOf, planFileChange, requiredFileName } from '../plan/files.js';
+import { planRead } from '../plan/read.js';
+import type { Caller } from '../plan/types.js';
+import { nowUtc } from '../plan/values.js';
+import type { Database } from '../store/database.js';
+import { executeRead } from '../store/execute.js';
+import { executeDeleteFile, executeReadFile, executeStoreFile, type StoredFile } from '../store/files.js';
+import { UploadSessions, type UploadLimits } from './upload-sessions.js';
+
+/**
+ * The chunk size Dataverse recommends in `x-ms-chunk-size` (4 MB), the default of
+ * ServiceOptions.fileChunkSize (Dataverse "Use file column data", "Upload the file in chunks").
+ */
+export const DEFAULT_FILE_CHUNK_SIZE = 4 * 1024 * 1024;
+
+/** What a request on a file column runs with: the model, the database (with the caller's privileges) and the caller. */
+export interface FileContext {
+  readonly model: Model;
+  readonly db: Database;
+  readonly caller: Caller;
+}
+
+/** A File column of a row: its table, the row's id, the column. */
+interface FileCell {
+  readonly entity: EntityModel;
+  readonly id: string;
+  readonly column: AttributeModel;
+}
+
+/**
+ * File columns over HTTP (Dataverse "Use file column data"): upload in one request or in chunks
+ * (`PATCH /<set>(<id>)/<column>`), download whole or by ranges (`GET …/<column>` as base64 JSON,
+ * `GET …/<column>/$value` as bytes), delete (`DELETE …/<column>`). One instance serves every
+ * request of a Service and holds its chunked uploads (UploadSessions).
+ */
+export class FileColumns {
+  private readonly sessions: UploadSessions;
+
+  /** `chunkSize`: the bytes per chunk the first request of a chunked upload recommends (`x-ms-chunk-size`); `limits`: UploadSessions'. */
+  constructor(private readonly chunkSize: number = DEFAULT_FILE_CHUNK_SIZE, limits?: UploadLimits) {
+    this.sessions = new UploadSessions(limits);
+  }
+
+  /**
+   * Answers a request on File column `column` of row `id` (`raw`: its `$value`). Throws 404
+   * `0x80040217` for a missing row or file, 405 for a method the column does not take, and the
+   * errors of each transfer.
+   */
+  async answer(ctx: FileContext, req: ODataRequest, entity: EntityModel, id: string, column: AttributeModel, raw: boolean): Promise<HttpResponse> {
+    const allowed = raw ? ['GET'] : ['GET', 'PATCH', 'DELETE'];
+    if (!allowed.includes(req.method)) throw Errors.methodNotAllowed(req.method, `the file column '${column.LogicalName}'${raw ? ' value' : ''}`, allowed);
+    const cell: FileCell = { entity, id, column };
+    if (req.method === 'GET') return this.download(ctx, req, cell, raw);
+    if (req.method === 'DELETE') {
+      await fileOf(ctx, cell, false);
+      await executeDeleteFile(ctx.db, planFileChange(ctx.model, entity, id, column, null, ctx.caller), column);
+      return { status: 204, headers: {} };
+    }
+    const t = req.file;
+    if (t.sessionToken !== undefined) return this.chunk(ctx, cell, t);
+    if (t.chunked) return this.begin(ctx, req, cell, t);
+    if (t.bytes === undefined) throw Errors.invalidArgument(`Send the file as the request body with Content-Type: application/octet-stream, or start a chunked upload with the header x-ms-transfer-mode: chunked.`);
+    const name = requiredFileName(t.fileName);
+    checkFileSize(column, t.bytes.length);
+    await store(ctx, cell, name, mimeTypeOf(name), Buffer.from(t.bytes));
+    return { status: 204, headers: {} };
+  }
+
+  /**
+   * `GET …/<column>[/$value]`: the file, whole (200) or the bytes of `Range` (206; a range past the
+   * end answers the bytes there are, none past the last, as dynamics-web-api asks one chunk past a
+   * file that fills its last chunk): fileAnswer.
+   */
+  private async download(ctx: FileContext, req: ODataRequest, cell: FileCell, raw: boolean): Promise<HttpResponse> {
+    const file = await fileOf(ctx, cell, true);
+    const body = file.body!;
+    const range = req.file.range;
+    const from = Math.min(range?.from ?? 0, body.length);
+    const to = Math.min(range?.to ?? body.length - 1, body.length - 1);
+    const bytes = Buffer.from(body.buffer, body.byteOffset + from, Math.max(0, to - from + 1));
+    return fileAnswer(req, cell.entity, cell.id, cell.column, { ...file, bytes, from }, range !== undefined, this.chunkSize, raw);
+  }
+
+  /**
+   * The first request of a chunked upload (`x-ms-transfer-mode: chunked`, the name in
+   * `x-ms-file-name`): checks the row exists and the caller may write it, opens a session and
+   * answers uploadStartedAnswer.
+   */
+  private async begin(ctx: FileContext, req: ODataRequest, cell: FileCell, t: FileTransfer): Promise<HttpResponse> {
+    const { entity, id, column } = cell;
+    const fileName = requiredFileName(t.fileName);
+    ctx.db.security?.write(planFileChange(ctx.model, entity, id, column, null, ctx.caller));
+    const read = await executeRead(ctx.db, planRead(entity, { select: [entity.PrimaryIdAttribute] }, { returnRepresentation: false }, id));
+    if (!read.rows.length) throw Errors.recordNotFound(entity.LogicalName, id);
+    const token = this.sessions.start({ ...cell, fileName, mimetype: mimeTypeOf(fileName), systemuserid: ctx.caller.systemuserid });
+    return uploadStartedAnswer(req, entity, id, column, token, this.chunkSize);
+  }
+
+  /**
+   * One chunk of a chunked upload (`PATCH <Location>` with `Content-Range: bytes a-b/total` and the
+   * bytes): chunks come in order; 206 until the last, which stores the file (204) and ends the
+   * session. Throws 400 `0x80040203` for an unknown or expired session (or another caller's, or
+   * another row's) and a chunk out of order or of another length than its range, 400 `0x80044a02`
+   * for a file larger than the column takes.
+   */
+  private async chunk(ctx: FileContext, cell: FileCell, t: FileTransfer): Promise<HttpResponse> {
+    const token = t.sessionToken!;
+    const range = t.contentRange;
+    if (!range) throw Errors.invalidArgument('Each chunk of a chunked upload needs a Content-Range header: bytes <first>-<last>/<size>.');
+    const bytes = Buffer.from(t.bytes ?? new Uint8Array());
+    const session = this.sessions.find(token, ctx.caller.systemuserid);
+    if (!session && bytes.length === 0 && range.from === range.total && this.sessions.finishedWith(token, ctx.caller.systemuserid, range.total)) return { status: 204, headers: {} };
+    if (!session || session.entity !== cell.entity || session.id !== cell.id || session.column !== cell.column) {
+      throw Errors.invalidArgument('The sessiontoken is not one of an upload of this file column under way, or it has expired; start the upload again.');
+    }
+    checkFileSize(cell.column, range.total);
+    if (session.total !== undefined && range.total !== session.total) throw Errors.invalidArgument(`The Content-Range size ${range.total} differs from the size of the earlier chunks (${session.total}).`);
+    if (range.from !== session.received) throw Errors.invalidArgument(`The chunk starts at byte ${range.from}; the next byte of this upload is ${session.received}. Send the chunks in order.`);
+    if (range.to - range.from + 1 !== bytes.length) throw Errors.invalidArgument(`The Content-Range names ${range.to - range.from + 1} bytes; the chunk has ${bytes.length}.`);
+    session.total = range.total;
+    this.sessions.add(session, bytes);
+    if (session.received < range.total) return { status: 206, headers: {} };
+    const content = Buffer.concat(session.chunks);
+    this.sessions.drop(token);
+    await store(ctx, cell, session.fileName, session.mimetype, content);
+    this.sessions.finish(token, ctx.caller.systemuserid, range.total);
+    return { status: 204, headers: {} };
+  }
+}
+
+/**
+ * The file of the cell, read as the caller may read the row: 404 `0x80040217` when the row does
+ * not exist (or the caller's 403) and Errors.noFile when the column holds none.
+ */
+async function fileOf(ctx: FileContext, cell: FileCell, content: boolean): Promise<StoredFile> {
+  const { entity, id, column } = cell;
+  const read = await executeRead(ctx.db, planRead(entity, { select: [column.LogicalName] }, { returnRepresentation: false }, id));
+  const row = read.rows[0];
+  if (!row) throw Errors.recordNotFound(entity.LogicalName, id);
+  const file = row[read.columns.indexOf(column)] === null ? undefined : await executeReadFile(ctx.db, entity, id, column, content);
+  if (!file) throw Errors.noFile(column.LogicalName, id);
+  return file;
+}
+
+/** Stores `bytes` as the file `name` (MIME type `mimetype`) of the cell, a new file id, the row's columns set (executeStoreFile). */
+async function store(ctx: FileContext, cell: FileCell, name: string, mimetype: string, bytes: Buffer): Promise<void> {
+  const fileId = randomUUID();
+  const plan = planFileChange(ctx.model, cell.entity, cell.id, cell.column, { id: fileId, name }, ctx.caller);
+  await executeStoreFile(ctx.db, plan, cell.column, { fileattachmentid: fileId, filename: name, mimetype, filesizeinbytes: bytes.length }, bytes, nowUtc());
+}

@@ -1,0 +1,122 @@
+import { randomBytes } from 'node:crypto';
+import { Errors } from '../errors.js';
+import type { AttributeModel, EntityModel } from '../model/types.js';
+
+/** Where a chunked upload goes and who sends it. */
+export interface UploadTarget {
+  readonly entity: EntityModel;
+  readonly id: string;
+  readonly column: AttributeModel;
+  readonly fileName: string;
+  /** The MIME type to store with the file. */
+  readonly mimetype: string;
+  readonly systemuserid: string;
+}
+
+/** A chunked upload under way: its target and the chunks received, in order. */
+export interface UploadSession extends UploadTarget {
+  readonly chunks: Buffer[];
+  /** Bytes received so far. */
+  received: number;
+  /** The file's size in bytes, from the first chunk's Content-Range. */
+  total?: number;
+  /** Date.now() of the last request. */
+  used: number;
+}
+
+/** The limits of UploadSessions. */
+export interface UploadLimits {
+  /** Most uploads one caller (systemuserid) may have open at once. */
+  readonly perCaller: number;
+  /** Most bytes all open uploads together may hold in memory. */
+  readonly maxBytes: number;
+}
+
+/** Milliseconds an open upload may rest between two chunks before it is forgotten. */
+const SESSION_IDLE_MS = 15 * 60 * 1000;
+
+/** Milliseconds a finished upload's token still takes the trailing empty chunk (see UploadSessions.finished). */
+const FINISHED_MS = 5 * 60 * 1000;
+
+/** Most finished tokens remembered (the oldest go first); each is a few dozen bytes. */
+const MAX_FINISHED = 10_000;
+
+/** Most uploads open at once, whoever sends them. */
+const MAX_SESSIONS = 1_000;
+
+/** Default UploadLimits: 10 open uploads per caller, 256 MiB held by all. */
+export const DEFAULT_UPLOAD_LIMITS: UploadLimits = { perCaller: 10, maxBytes: 256 * 1024 * 1024 };
+
+/**
+ * The chunked file uploads under way, in memory (one instance per Service: they do not survive a
+ * restart or a reload, and are not shared between servers). An upload is open from its first
+ * request until its last chunk is stored, then dropped; only its token and size stay a while
+ * (FINISHED_MS), for the empty chunk dynamics-web-api sends after a file that fills its last chunk
+ * (its setFileChunk sends `bytes <size>-<size-1>/<size>`). Over a limit (UploadLimits, and
+ * MAX_SESSIONS) a new upload or a chunk is refused with 400 `0x80040203`: Dataverse documents no
+ * answer for it (its 429s are its service protection limits, which count requests, not memory).
+ */
+export class UploadSessions {
+  private readonly open = new Map<string, UploadSession>();
+  /** Finished uploads: token → the caller, the file's size and when the token expires. */
+  private readonly finished = new Map<string, { systemuserid: string; total: number; expires: number }>();
+  /** Bytes held by the open uploads. */
+  private held = 0;
+
+  constructor(private readonly limits: UploadLimits = DEFAULT_UPLOAD_LIMITS) {}
+
+  /** Opens an upload to `target`; returns its token. Throws 400 `0x80040203` over the caller's or the server's limit of open uploads. */
+  start(target: UploadTarget): string {
+    this.forgetIdle();
+    let mine = 0;
+    for (const s of this.open.values()) if (s.systemuserid === target.systemuserid) mine++;
+    if (mine >= this.limits.perCaller) throw Errors.invalidArgument(`You have ${mine} chunked file uploads under way, the most one user may have at once; finish or abandon one (it is forgotten after 15 minutes without a chunk) before starting another.`);
+    if (this.open.size >= MAX_SESSIONS) throw Errors.invalidArgument(`The server has ${MAX_SESSIONS} chunked file uploads under way, the most it takes at once; try again later.`);
+    const token = randomBytes(24).toString('base64url');
+    this.open.set(token, { ...target, chunks: [], received: 0, used: Date.now() });
+    return token;
+  }
+
+  /** The open upload of `token` sent by `systemuserid`, if any. */
+  find(token: string, systemuserid: string): UploadSession | undefined {
+    this.forgetIdle();
+    const s = this.open.get(token);
+    return s?.systemuserid === systemuserid ? s : undefined;
+  }
+
+  /** Whether `token` is `systemuserid`'s upload of a file of `total` bytes that finished a moment ago. */
+  finishedWith(token: string, systemuserid: string, total: number): boolean {
+    const f = this.finished.get(token);
+    return f !== undefined && f.systemuserid === systemuserid && f.total === total && f.expires > Date.now();
+  }
+
+  /** Adds `bytes` to `session`. Throws 400 `0x80040203` when all uploads would then hold more than UploadLimits.maxBytes. */
+  add(session: UploadSession, bytes: Buffer): void {
+    if (this.held + bytes.length > this.limits.maxBytes) throw Errors.invalidArgument(`The chunked file uploads under way hold ${this.held} bytes, and this chunk would pass the server's limit of ${this.limits.maxBytes}; send it again later.`);
+    session.chunks.push(bytes);
+    session.received += bytes.length;
+    session.used = Date.now();
+    this.held += bytes.length;
+  }
+
+  /** Drops the upload of `token`, its bytes freed. */
+  drop(token: string): void {
+    const s = this.open.get(token);
+    if (!s) return;
+    this.open.delete(token);
+    this.held -= s.received;
+  }
+
+  /** Remembers a while (see the class) that `token`, `systemuserid`'s upload of a file of `total` bytes, finished. */
+  finish(token: string, systemuserid: string, total: number): void {
+    this.finished.set(token, { systemuserid, total, expires: Date.now() + FINISHED_MS });
+    if (this.finished.size > MAX_FINISHED) this.finished.delete(this.finished.keys().next().value!);
+  }
+
+  /** Forgets the open uploads idle for longer than SESSION_IDLE_MS and the expired finished tokens. */
+  private forgetIdle(): void {
+    const now = Date.now();
+    for (const [token, s] of this.open) if (now - s.used > SESSION_IDLE_MS) this.drop(token);
+    for (const [token, f] of this.finished) if (f.expires <= now) this.finished.delete(token);
+  }
+}
