@@ -20,6 +20,14 @@ const SET = 'msdyn_copilotinteractiondatas';
 const ENTITY = 'msdyn_copilotinteractiondata';
 const COLUMN = 'msdyn_attachment';
 
+/** The browser origin the main tests' server allows (CORS). */
+const APP = 'https://app.example.com';
+
+/** The response headers a browser lets a script of another origin read (Access-Control-Expose-Headers, a comma-separated list). */
+function exposed(r: Response): string[] {
+  return (r.headers.get('access-control-expose-headers') ?? '').split(',').map((h) => h.trim().toLowerCase());
+}
+
 /** A copy of the shipped metadata whose msdyn_copilotinteractiondata has the File column COLUMN taking `maxSizeInKB`. */
 function fileMetadata(maxSizeInKB = 32768): string {
   const dir = copyMetadata();
@@ -76,7 +84,7 @@ async function attachments(s: TestServer, id: string): Promise<number> {
 for (const database of DATABASES) {
   describe(`file columns [${database.name}]`, () => {
     let s: TestServer;
-    before(async () => { s = await startServer(fileMetadata(), database, { fileChunkSize: 5 }); });
+    before(async () => { s = await startServer(fileMetadata(), database, { fileChunkSize: 5, corsOrigins: [APP] }); });
     after(async () => { await s.close(); });
 
     it('$metadata types the column Edm.Binary beside its Edm.String _name; EntityDefinitions has it as Virtual / FileType with MaxSizeInKB', async () => {
@@ -134,6 +142,26 @@ for (const database of DATABASES) {
       expect(down.headers.get('x-ms-file-name')).to.equal('report.pdf');
       expect(down.headers.get('mimetype')).to.equal('application/pdf');
       expect(Buffer.from(await down.arrayBuffer()).equals(data)).to.equal(true);
+    });
+
+    it('across origins, a browser script may read Location and x-ms-chunk-size of an upload, x-ms-file-name, x-ms-file-size and mimetype of a download', async () => {
+      const id = await newRow(s);
+      const started = await begin(s, id, 'cors.txt', { Origin: APP });
+      expect(exposed(started)).to.include.members(['location', 'x-ms-chunk-size', 'accept-ranges']);
+      expect((await chunk(started.headers.get('location')!, 0, bytesOf(3), 3, { Origin: APP })).status).to.equal(204);
+      const down = await fetch(`${s.root}${SET}(${id})/${COLUMN}/$value`, { headers: { Origin: APP, Range: 'bytes=0-1' } });
+      expect(exposed(down)).to.include.members(['location', 'x-ms-file-name', 'x-ms-file-size', 'x-ms-chunk-size', 'mimetype']);
+    });
+
+    it('$value answers Content-Disposition: attachment with the file name; a range past the end answers 206 with no bytes and no Content-Range', async () => {
+      const id = await newRow(s);
+      await upload(s, id, bytesOf(10), 'ten.bin');
+      const whole = await fetch(`${s.root}${SET}(${id})/${COLUMN}/$value`);
+      expect(whole.headers.get('content-disposition')).to.equal('attachment; filename="ten.bin"');
+      const past = await fetch(`${s.root}${SET}(${id})/${COLUMN}/$value`, { headers: { Range: 'bytes=10-19' } });
+      expect(past.status).to.equal(206);
+      expect(past.headers.get('content-range')).to.equal(null);
+      expect((await past.arrayBuffer()).byteLength).to.equal(0);
     });
 
     it('a chunk out of order, or with an unknown session token, is refused with 400 0x80040203 and stores nothing', async () => {

@@ -43,9 +43,13 @@ export interface AppOptions {
 
 /**
  * The response headers a browser script may read across origins: Dataverse's list (digest §4.4),
- * so that `dynamics-web-api` in a browser reads ids, ETags and paging preferences.
+ * so that `dynamics-web-api` in a browser reads ids, ETags and paging preferences, and those of
+ * file column transfers (a chunked upload's Location and chunk size, a download's file name, size
+ * and MIME type: Dataverse "Use file column data"), which its uploadFile and downloadFile read.
+ * Sent as one comma-separated list (Fetch §3.2.6 parses it so) on every cross-origin answer.
  */
-const EXPOSED_HEADERS = ['Preference-Applied', 'OData-EntityId', 'Location', 'ETag', 'OData-Version', 'Content-Encoding', 'Transfer-Encoding', 'Content-Length', 'Retry-After', 'Allow'];
+const EXPOSED_HEADERS = ['Preference-Applied', 'OData-EntityId', 'Location', 'ETag', 'OData-Version', 'Content-Encoding', 'Transfer-Encoding', 'Content-Length', 'Retry-After', 'Allow',
+  'x-ms-file-name', 'x-ms-file-size', 'x-ms-chunk-size', 'mimetype', 'Accept-Ranges'];
 
 function send(res: Response, out: HttpResponse): void {
   res.status(out.status);

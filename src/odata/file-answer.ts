@@ -23,25 +23,26 @@ function headerText(text: string): string {
  * The answer to `GET …/<column>[/$value]` (Dataverse "Use file column data", "Download files"):
  * `file`'s bytes, 200 whole or 206 for a `ranged` request (then `x-ms-chunk-size`, `chunkSize`
  * bytes, and `Content-Range`), with `x-ms-file-name`, `x-ms-file-size`, `mimetype` and
- * `Content-Disposition: attachment`. `raw` (`$value`) answers the bytes; the column itself their
- * base64 in `{"value": …}` (as dynamics-web-api's downloadFile reads it).
+ * `Content-Disposition: attachment; filename="…"` (as the v9.1 "File attributes" example answers
+ * `$value`). `raw` (`$value`) answers the bytes; the column itself their base64 in `{"value": …}`
+ * (as dynamics-web-api's downloadFile reads it).
  */
 export function fileAnswer(req: ODataRequest, entity: EntityModel, id: string, column: AttributeModel, file: FileSlice, ranged: boolean, chunkSize: number, raw: boolean): HttpResponse {
   const headers: Record<string, string> = {
     'x-ms-file-name': headerText(file.filename),
     'x-ms-file-size': String(file.filesizeinbytes),
     mimetype: file.mimetype,
-    'Access-Control-Expose-Headers': 'x-ms-file-size; x-ms-file-name; x-ms-chunk-size; mimetype',
+    'Content-Disposition': `attachment; filename="${headerText(file.filename)}"`,
   };
   if (ranged) {
     headers['x-ms-chunk-size'] = String(chunkSize);
-    headers['Content-Range'] = file.bytes.length ? `bytes ${file.from}-${file.from + file.bytes.length - 1}/${file.filesizeinbytes}` : `bytes */${file.filesizeinbytes}`;
+    // RFC 9110 §14.4 keeps `bytes */<size>` for a 416; a 206 with no bytes (dynamics-web-api's
+    // request one chunk past a file that fills its last chunk) names no range.
+    if (file.bytes.length) headers['Content-Range'] = `bytes ${file.from}-${file.from + file.bytes.length - 1}/${file.filesizeinbytes}`;
   }
   const status = ranged ? 206 : 200;
   if (raw) return { status, headers: { ...headers, 'Content-Type': 'application/octet-stream' }, bytes: file.bytes };
-  const answer = json(status, { '@odata.context': `${req.serviceRoot}$metadata#${entity.EntitySetName}(${id})/${column.LogicalName}`, value: Buffer.from(file.bytes).toString('base64') }, headers, req.metadata);
-  answer.headers['Content-Disposition'] = `attachment; filename="${headerText(file.filename)}"`;
-  return answer;
+  return json(status, { '@odata.context': `${req.serviceRoot}$metadata#${entity.EntitySetName}(${id})/${column.LogicalName}`, value: Buffer.from(file.bytes).toString('base64') }, headers, req.metadata);
 }
 
 /**
@@ -56,7 +57,6 @@ export function uploadStartedAnswer(req: ODataRequest, entity: EntityModel, id: 
       Location: `${req.serviceRoot}${entity.EntitySetName}(${id})/${column.LogicalName}?sessiontoken=${token}`,
       'Accept-Ranges': 'bytes',
       'x-ms-chunk-size': String(chunkSize),
-      'Access-Control-Expose-Headers': 'x-ms-chunk-size',
     },
   };
 }
