@@ -267,7 +267,7 @@ export class Service {
       if (parsed.resource.kind === 'batch' && inBatch) throw Errors.badQuery('A $batch cannot hold another $batch.');
       if (req.body !== undefined && parsed.resource.kind !== 'batch') refuseOtherMediaTypes(header(req.headers, 'content-type'));
       // Bytes are a file column's (segment and `$value` check the column); anywhere else they are refused as any non-JSON body.
-      if (req.bytes !== undefined && !(parsed.resource.kind === 'operation' && parsed.resource.binding)) throw Errors.unsupportedMediaType('application/octet-stream');
+      if (req.bytes !== undefined && !(parsed.resource.kind === 'operation' && parsed.resource.binding)) refuseOtherMediaTypes(header(req.headers, 'content-type'));
       const self = await this.runAs(req);
       res = parsed.resource.kind === 'batch' ? await self.batch(req, parsed) : await self.dispatch(parsed, `${req.origin}${req.url}`);
     } catch (err) {
@@ -583,10 +583,8 @@ export class Service {
     if (id === undefined) throw Errors.resourceNotFound(name);
     const attribute = entity.attributesByProperty.get(name);
     if (attribute?.AttributeType === 'File') return this.files.answer(this, req, entity, id, attribute, false);
-    if (isFileTransfer(req.file)) {
-      if (attribute) throw Errors.notFileColumn(attribute.LogicalName, entity.LogicalName);
-      throw Errors.unsupportedMediaType('application/octet-stream');
-    }
+    if (attribute && isFileTransfer(req.file)) throw Errors.notFileColumn(attribute.LogicalName, entity.LogicalName);
+    if (req.file.bytes !== undefined) refuseOtherMediaTypes(req.file.contentType);
     if (attribute) {
       if (req.method === 'GET') return this.propertyAnswer(req, entity, id, attribute, {});
       if (req.method !== 'PUT' && req.method !== 'DELETE') throw Errors.methodNotAllowed(req.method, `the property '${name}'`, ['GET', 'PUT', 'DELETE']);

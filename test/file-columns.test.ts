@@ -50,9 +50,9 @@ async function newRow(s: TestServer): Promise<string> {
   return /\(([^)]+)\)$/.exec(r.headers.get('odata-entityid')!)![1]!;
 }
 
-/** PATCH of `bytes` as one request, named `name`. */
-function upload(s: TestServer, id: string, bytes: Uint8Array, name: string, column = COLUMN): Promise<Response> {
-  return fetch(`${s.root}${SET}(${id})/${column}`, { method: 'PATCH', headers: { 'Content-Type': 'application/octet-stream', 'x-ms-file-name': name }, body: octets(bytes) });
+/** PATCH of `bytes` as one request, named `name`, as `type`. */
+function upload(s: TestServer, id: string, bytes: Uint8Array, name: string, column = COLUMN, type = 'application/octet-stream'): Promise<Response> {
+  return fetch(`${s.root}${SET}(${id})/${column}`, { method: 'PATCH', headers: { 'Content-Type': type, 'x-ms-file-name': name }, body: octets(bytes) });
 }
 
 /** Starts a chunked upload of `name` to row `id` (headers added: `headers`); its answer. */
@@ -162,6 +162,74 @@ for (const database of DATABASES) {
       expect(past.status).to.equal(206);
       expect(past.headers.get('content-range')).to.equal(null);
       expect((await past.arrayBuffer()).byteLength).to.equal(0);
+    });
+
+    it('an empty file is stored (an empty BLOB, not NULL) and answered empty, in one request, in chunks (bytes */0) and through dynamics-web-api (bytes 0--1/0)', async () => {
+      const api = client(s);
+      for (const send of [
+        async (id: string) => expect((await upload(s, id, new Uint8Array(), 'empty.txt')).status).to.equal(204),
+        async (id: string) => {
+          const started = await begin(s, id, 'empty.txt');
+          const r = await fetch(started.headers.get('location')!, { method: 'PATCH', headers: { 'Content-Type': 'application/octet-stream', 'Content-Range': 'bytes */0' }, body: octets(new Uint8Array()) });
+          expect(r.status).to.equal(204);
+        },
+        (id: string) => api.uploadFile({ collection: SET, key: id, fieldName: COLUMN, fileName: 'empty.txt', data: Buffer.alloc(0) }),
+      ]) {
+        const id = await newRow(s);
+        await send(id);
+        const d = s.db.dialect;
+        const [stored] = await s.db.rows({ sql: `SELECT COUNT(*) FROM ${d.quote(FILE_ATTACHMENTS)} WHERE ${d.quote('objectid')} = ${d.placeholder(1)} AND ${d.quote('body')} IS NOT NULL`, params: [id] });
+        expect(Number(stored![0])).to.equal(1);
+        const down = await fetch(`${s.root}${SET}(${id})/${COLUMN}/$value`);
+        expect(down.status).to.equal(200);
+        expect(down.headers.get('x-ms-file-size')).to.equal('0');
+        expect((await down.arrayBuffer()).byteLength).to.equal(0);
+        const file = await api.downloadFile({ collection: SET, key: id, fieldName: COLUMN });
+        expect([file.fileName, file.fileSize, (file.data as Uint8Array).length]).to.deep.equal(['empty.txt', 0, 0]);
+      }
+    });
+
+    it('a file name with a control character (NUL, a line break) is refused with 400 0x80040203', async () => {
+      const id = await newRow(s);
+      for (const name of ['a%00.txt', 'a%0Ab.txt', '%7F']) {
+        const one = await fetch(`${s.root}${SET}(${id})/${COLUMN}?x-ms-file-name=${name}`, { method: 'PATCH', headers: { 'Content-Type': 'application/octet-stream' }, body: octets(bytesOf(3)) });
+        expect(one.status, name).to.equal(400);
+        expect(await codeOf(one)).to.equal('0x80040203');
+        const chunked = await fetch(`${s.root}${SET}(${id})/${COLUMN}?x-ms-file-name=${name}`, { method: 'PATCH', headers: { 'x-ms-transfer-mode': 'chunked' } });
+        expect(chunked.status, name).to.equal(400);
+      }
+      expect(await attachments(s, id)).to.equal(0);
+    });
+
+    it('a Range of another unit, of several ranges or a suffix is ignored: other requests answer as without it, a download answers the whole file (200); bytes=a-b/size is one range', async () => {
+      const id = await newRow(s);
+      await upload(s, id, bytesOf(10), 'r.bin');
+      for (const range of ['items=0-9', 'bytes=0-1,4-5', 'bytes=-500', 'bytes=5-2']) {
+        expect((await call('GET', `${s.root}$metadata`, undefined, { Range: range })).status, range).to.equal(200);
+        expect((await call('GET', `${s.root}${SET}?$top=1`, undefined, { Range: range })).status, range).to.equal(200);
+        const down = await fetch(`${s.root}${SET}(${id})/${COLUMN}/$value`, { headers: { Range: range } });
+        expect(down.status, range).to.equal(200);
+        expect(Buffer.from(await down.arrayBuffer()).equals(bytesOf(10))).to.equal(true);
+      }
+      const doc = await fetch(`${s.root}${SET}(${id})/${COLUMN}/$value`, { headers: { Range: 'bytes=2-4/10' } });
+      expect(doc.status).to.equal(206);
+      expect(doc.headers.get('content-range')).to.equal('bytes 2-4/10');
+    });
+
+    it('a single-request upload stores the body\'s Content-Type as the MIME type (the name\'s extension only for application/octet-stream); other bodies elsewhere stay 415', async () => {
+      const id = await newRow(s);
+      expect((await upload(s, id, bytesOf(4), 'scan.bin', COLUMN, 'application/pdf')).status).to.equal(204);
+      const pdf = await fetch(`${s.root}${SET}(${id})/${COLUMN}/$value`);
+      expect(pdf.headers.get('mimetype')).to.equal('application/pdf');
+      expect(Buffer.from(await pdf.arrayBuffer()).equals(bytesOf(4))).to.equal(true);
+      expect((await upload(s, id, Buffer.from('hello'), 'note.bin', COLUMN, 'text/plain')).status).to.equal(204);
+      const text = await fetch(`${s.root}${SET}(${id})/${COLUMN}/$value`);
+      expect(text.headers.get('mimetype')).to.equal('text/plain');
+      expect(await text.text()).to.equal('hello');
+      const row = await fetch(`${s.root}${SET}(${id})`, { method: 'PATCH', headers: { 'Content-Type': 'text/plain' }, body: '{"msdyn_name":"x"}' });
+      expect(row.status).to.equal(415);
+      const json = await call('PATCH', `${s.root}${SET}(${id})`, { msdyn_name: 'still json' });
+      expect(json.status).to.equal(204);
     });
 
     it('a chunk out of order, or with an unknown session token, is refused with 400 0x80040203 and stores nothing', async () => {

@@ -2,10 +2,10 @@ import { randomUUID } from 'node:crypto';
 import { Errors } from '../errors.js';
 import type { AttributeModel, EntityModel, Model } from '../model/types.js';
 import { fileAnswer, uploadStartedAnswer } from '../odata/file-answer.js';
-import type { FileTransfer } from '../odata/file-transfer.js';
+import { parseContentRange, parseRange, type FileTransfer } from '../odata/file-transfer.js';
 import type { ODataRequest } from '../odata/request.js';
 import type { HttpResponse } from '../odata/respond.js';
-import { checkFileSize, mimeTypeOf, planFileChange, requiredFileName } from '../plan/files.js';
+import { checkFileSize, mimeTypeOf, planFileChange, requiredFileName, uploadMimeType } from '../plan/files.js';
 import { planRead } from '../plan/read.js';
 import type { Caller } from '../plan/types.js';
 import { nowUtc } from '../plan/values.js';
@@ -66,10 +66,10 @@ export class FileColumns {
     const t = req.file;
     if (t.sessionToken !== undefined) return this.chunk(ctx, cell, t);
     if (t.chunked) return this.begin(ctx, req, cell, t);
-    if (t.bytes === undefined) throw Errors.invalidArgument(`Send the file as the request body with Content-Type: application/octet-stream, or start a chunked upload with the header x-ms-transfer-mode: chunked.`);
+    if (t.bytes === undefined) throw Errors.invalidArgument(`Send the file as the request body with Content-Type: application/octet-stream (or the file's MIME type), or start a chunked upload with the header x-ms-transfer-mode: chunked.`);
     const name = requiredFileName(t.fileName);
     checkFileSize(column, t.bytes.length);
-    await store(ctx, cell, name, mimeTypeOf(name), Buffer.from(t.bytes));
+    await store(ctx, cell, name, uploadMimeType(name, t.contentType), Buffer.from(t.bytes));
     return { status: 204, headers: {} };
   }
 
@@ -81,7 +81,7 @@ export class FileColumns {
   private async download(ctx: FileContext, req: ODataRequest, cell: FileCell, raw: boolean): Promise<HttpResponse> {
     const file = await fileOf(ctx, cell, true);
     const body = file.body!;
-    const range = req.file.range;
+    const range = parseRange(req.file.range);
     const from = Math.min(range?.from ?? 0, body.length);
     const to = Math.min(range?.to ?? body.length - 1, body.length - 1);
     const bytes = Buffer.from(body.buffer, body.byteOffset + from, Math.max(0, to - from + 1));
@@ -112,7 +112,7 @@ export class FileColumns {
    */
   private async chunk(ctx: FileContext, cell: FileCell, t: FileTransfer): Promise<HttpResponse> {
     const token = t.sessionToken!;
-    const range = t.contentRange;
+    const range = t.contentRange === undefined ? undefined : parseContentRange(t.contentRange);
     if (!range) throw Errors.invalidArgument('Each chunk of a chunked upload needs a Content-Range header: bytes <first>-<last>/<size>.');
     const bytes = Buffer.from(t.bytes ?? new Uint8Array());
     const session = this.sessions.find(token, ctx.caller.systemuserid);

@@ -59,6 +59,12 @@ function send(res: Response, out: HttpResponse): void {
   else res.end(content);
 }
 
+/** Whether a body declared with Content-Type `contentType` is read as bytes: one is declared, and it is neither JSON (`…/json`, `…+json`) nor multipart. */
+function isBinaryBody(contentType: string | undefined): boolean {
+  const type = contentType?.split(';')[0]!.trim().toLowerCase();
+  return !!type && !/^(multipart\/|[^/]+\/([^;]+\+)?json$)/.test(type);
+}
+
 /** `scheme://host[:port]` as the client sees it, honouring `X-Forwarded-Proto` / `X-Forwarded-Host`. */
 function origin(req: Request): string {
   const first = (v: string | string[] | undefined) => (Array.isArray(v) ? v[0] : v)?.split(',')[0]?.trim();
@@ -70,8 +76,8 @@ function origin(req: Request): string {
 /**
  * The express app: CORS when `options.corsOrigins` allows any origin, bearer token sign-in when
  * `options.authentication` is set (401 otherwise), service protection limits per user
- * when `options.serviceProtection` sets them, a body reader with a size limit (bytes for
- * `application/octet-stream`, raw text otherwise), then one handler that hands every request to the pipeline (DESIGN.md §1, http/). Body-reading failures are answered in Dataverse's
+ * when `options.serviceProtection` sets them, a body reader with a size limit (text for JSON and
+ * multipart bodies and bodies without a Content-Type, bytes otherwise: isBinaryBody), then one handler that hands every request to the pipeline (DESIGN.md §1, http/). Body-reading failures are answered in Dataverse's
  * error envelope: 413 over the limit, 400 for undecodable bodies.
  */
 export function createApp(handler: RequestHandler, options: AppOptions = {}): express.Express {
@@ -97,9 +103,10 @@ export function createApp(handler: RequestHandler, options: AppOptions = {}): ex
   }
   // Limits count per signed-in user (Dataverse: per user per web server).
   if (options.serviceProtection) app.use(serviceProtection(options.serviceProtection, (res) => (res.locals['caller'] as Caller | undefined)?.systemuserid ?? 'system'));
-  // A file column upload's body is bytes (Dataverse "Use file column data": Content-Type
-  // application/octet-stream), read as they are, under the same limit; every other body is text.
-  const readBytes = express.raw({ type: 'application/octet-stream', limit });
+  // A body declared as anything but JSON or multipart (a \$batch) is bytes, read as they are under
+  // the same limit: a file column upload's (Dataverse "Use file column data": application/octet-stream,
+  // or the file's own type as Microsoft's Python client sends); elsewhere the pipeline refuses them (415).
+  const readBytes = express.raw({ type: (req) => isBinaryBody(req.headers['content-type']), limit });
   const readText = express.text({ type: () => true, limit, defaultCharset: 'utf-8' });
   app.use((req: Request, res: Response, next: NextFunction) => {
     if (req.method === 'GET' || req.method === 'HEAD') next();

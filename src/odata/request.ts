@@ -118,7 +118,7 @@ export interface HttpRequest {
   headers: Readonly<Record<string, string | string[] | undefined>>;
   /** Raw body text, if any. */
   body?: string;
-  /** The raw bytes of an `application/octet-stream` body (a file column upload), instead of `body`. */
+  /** The raw bytes of a body that is neither JSON nor multipart (a file column upload: http/app.ts), instead of `body`. */
   bytes?: Uint8Array;
   /** `scheme://host[:port]` the client used (from Host / X-Forwarded-*), for absolute links. */
   origin: string;

@@ -1,4 +1,5 @@
 import { Errors } from '../errors.js';
+import { isOctetStream } from '../odata/file-transfer.js';
 import type { AttributeModel, EntityModel, Model } from '../model/types.js';
 import type { ColumnValues } from './column-values.js';
 import type { Caller, UpdatePlan } from './types.js';
@@ -38,6 +39,18 @@ export function mimeTypeOf(name: string): string {
   return (dot < 0 ? undefined : MIME_TYPES[name.slice(dot + 1).toLowerCase()]) ?? 'application/octet-stream';
 }
 
+/**
+ * The MIME type stored with an upload named `name` whose body came with Content-Type `contentType`:
+ * that type (Microsoft's PowerPlatform-DataverseClient-Python sends the file's own, e.g.
+ * application/pdf), else, for `application/octet-stream` or none, mimeTypeOf(name). Throws 400
+ * `0x80040203` for a type longer than the 255 characters fileattachment.mimetype holds.
+ */
+export function uploadMimeType(name: string, contentType: string | undefined): string {
+  if (contentType === undefined || isOctetStream(contentType)) return mimeTypeOf(name);
+  if (contentType.length > 255) throw Errors.invalidArgument('The Content-Type of the file is longer than 255 characters.');
+  return contentType;
+}
+
 /** The largest file `column` takes, in bytes (MaxSizeInKB × 1,024). */
 export function maxFileBytes(column: AttributeModel): number {
   return (column.MaxSizeInKB ?? 0) * 1024;
@@ -48,9 +61,11 @@ export function checkFileSize(column: AttributeModel, size: number): void {
   if (size > maxFileBytes(column)) throw Errors.fileTooBig();
 }
 
-/** The file name of an upload (`name`: the `x-ms-file-name` header or query parameter); throws 400 `0x80040203` without one or for one over 255 characters. */
+/** The file name of an upload (`name`: the `x-ms-file-name` header or query parameter); throws 400 `0x80040203` without one, for one over 255 characters or holding a control character. */
 export function requiredFileName(name: string | undefined): string {
   if (name === undefined || name.trim() === '') throw Errors.invalidArgument('An upload needs the file name: the x-ms-file-name header or query parameter.');
   if (name.length > 255) throw Errors.invalidArgument('The file name is longer than 255 characters.');
+  // Control characters (NUL among them, which PostgreSQL text refuses) are no part of a file name on Windows, Dataverse's host.
+  if (/[\u0000-\u001f\u007f]/.test(name)) throw Errors.invalidArgument('The file name holds a control character (such as NUL or a line break); name the file without one.');
   return name;
 }
