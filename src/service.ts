@@ -263,6 +263,7 @@ export class Service {
     try {
       const parseStarted = performance.now();
       const parsed = parseRequest(req);
+      if (inBatch) parsed.inBatch = true;
       if (this.timing) this.timing.parseMs += performance.now() - parseStarted;
       if (parsed.resource.kind === 'batch' && inBatch) throw Errors.badQuery('A $batch cannot hold another $batch.');
       if (req.body !== undefined && parsed.resource.kind !== 'batch') refuseOtherMediaTypes(header(req.headers, 'content-type'));

@@ -232,6 +232,21 @@ for (const database of DATABASES) {
       expect(json.status).to.equal(204);
     });
 
+    it('inside a $batch, a download, upload or delete of a file column is refused with 400 0x80040203; the file stays', async () => {
+      const id = await newRow(s);
+      await upload(s, id, bytesOf(4), 'kept.bin');
+      const path = `/api/data/v9.2/${SET}(${id})/${COLUMN}`;
+      const parts = [`GET ${path}/$value HTTP/1.1\n`, `GET ${path}?size=full HTTP/1.1\nRange: bytes=0-3\n`, `DELETE ${path} HTTP/1.1\n`,
+        `PATCH ${path}?x-ms-file-name=b.txt HTTP/1.1\nx-ms-transfer-mode: chunked\n`];
+      const body = [...parts.map((r) => `--b_1\r\nContent-Type: application/http\r\nContent-Transfer-Encoding: binary\r\n\r\n${r.replace(/\n/g, '\r\n')}\r\n`), '--b_1--\r\n'].join('');
+      const r = await call('POST', `${s.root}$batch`, body, { 'Content-Type': 'multipart/mixed;boundary=b_1', Prefer: 'odata.continue-on-error' });
+      expect(r.status).to.equal(200);
+      const statuses = [...r.text.matchAll(/HTTP\/1\.1 (\d{3})/g)].map((m) => m[1]);
+      expect(statuses).to.deep.equal(['400', '400', '400', '400']);
+      expect(r.text.match(/0x80040203/g)).to.have.length(4);
+      expect(await attachments(s, id)).to.equal(1);
+    });
+
     it('a chunk out of order, or with an unknown session token, is refused with 400 0x80040203 and stores nothing', async () => {
       const id = await newRow(s);
       const begin = await fetch(`${s.root}${SET}(${id})/${COLUMN}?x-ms-file-name=a.bin`, { method: 'PATCH', headers: { 'x-ms-transfer-mode': 'chunked' } });

@@ -50,12 +50,14 @@ export class FileColumns {
 
   /**
    * Answers a request on File column `column` of row `id` (`raw`: its `$value`). Throws 404
-   * `0x80040217` for a missing row or file, 405 for a method the column does not take, and the
-   * errors of each transfer.
+   * `0x80040217` for a missing row or file, 405 for a method the column does not take, 400
+   * `0x80040203` inside a `$batch`, and the errors of each transfer.
    */
   async answer(ctx: FileContext, req: ODataRequest, entity: EntityModel, id: string, column: AttributeModel, raw: boolean): Promise<HttpResponse> {
     const allowed = raw ? ['GET'] : ['GET', 'PATCH', 'DELETE'];
     if (!allowed.includes(req.method)) throw Errors.methodNotAllowed(req.method, `the file column '${column.LogicalName}'${raw ? ' value' : ''}`, allowed);
+    // A $batch part's answer is text (odata/batch.ts); dynamics-web-api refuses file transfers in a batch too.
+    if (req.inBatch) throw Errors.invalidArgument(`The file column '${column.LogicalName}' cannot be uploaded, downloaded or deleted inside a $batch; send the request on its own.`);
     const cell: FileCell = { entity, id, column };
     if (req.method === 'GET') return this.download(ctx, req, cell, raw);
     if (req.method === 'DELETE') {

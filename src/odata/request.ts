@@ -147,6 +147,8 @@ export interface ODataRequest {
   body?: string;
   /** What the request says of a file column transfer (odata/file-transfer.ts). */
   file: FileTransfer;
+  /** True for a part of a `$batch` (set by the service, not parsed). */
+  inBatch?: boolean;
   /** Absolute service root ending in `/`, e.g. `http://localhost:8080/api/data/v9.2/`. */
   serviceRoot: string;
   /** The control information JSON answers carry: the `Accept` header's `odata.metadata` (metadata-level.ts). */
