@@ -398,13 +398,28 @@ describe('file attachment SQL per dialect (sql/file-attachments.ts)', () => {
     ]);
   });
 
+  it('a range is cut by the database: the slice (1-based start, count) and the size are selected, not the whole content', () => {
+    const slice = { from: 4 * 1024 * 1024, count: 4 * 1024 * 1024 };
+    const where = (p: (n: number) => string) => `WHERE "objecttypecode" = ${p(3)} AND "objectid" = ${p(4)} AND "regardingfieldname" = ${p(5)}`;
+    const sqlite = renderSelectFile(sqliteDialect, entity, id, column, slice);
+    expect(sqlite.sql).to.equal(`SELECT "fileattachmentid", "filename", "mimetype", "filesizeinbytes", substr("body", ?, ?) FROM "tessera_fileattachment" ${where(() => '?')}`);
+    expect(sqlite.params).to.deep.equal([slice.from + 1, slice.count, ENTITY, id, COLUMN]);
+    const postgres = renderSelectFile(postgresDialect, entity, id, column, slice);
+    expect(postgres.sql).to.equal(`SELECT "fileattachmentid", "filename", "mimetype", "filesizeinbytes", substring("body" from $1 for $2) FROM "tessera_fileattachment" ${where((n) => `$${n}`)}`);
+    expect(postgres.params).to.deep.equal([slice.from + 1, slice.count, ENTITY, id, COLUMN]);
+    const mssql = renderSelectFile(mssqlDialect, entity, id, column, slice);
+    expect(mssql.sql).to.equal('SELECT [fileattachmentid], [filename], [mimetype], [filesizeinbytes], SUBSTRING([body], @p1, @p2) FROM [tessera_fileattachment] '
+      + 'WHERE [objecttypecode] = @p3 AND [objectid] = @p4 AND [regardingfieldname] = @p5');
+    expect(mssql.params).to.deep.equal([slice.from + 1, slice.count, ENTITY, id, COLUMN]);
+  });
+
   it('store, read and delete render on SQL Server with @p placeholders', () => {
     const file = { fileattachmentid: id, filename: 'a.txt', mimetype: 'text/plain', filesizeinbytes: 3 };
     const [del, insert] = renderStoreFile(mssqlDialect, entity, id, column, file, Buffer.from('abc'), '2024-01-01T00:00:00Z');
     expect(del!.sql).to.equal('DELETE FROM [tessera_fileattachment] WHERE [objecttypecode] = @p1 AND [regardingfieldname] = @p2 AND [objectid] IN (@p3)');
     expect(insert!.sql).to.equal('INSERT INTO [tessera_fileattachment] ([fileattachmentid], [objecttypecode], [objectid], [regardingfieldname], [filename], [mimetype], [filesizeinbytes], [body], [createdon]) '
       + 'VALUES (@p1, @p2, @p3, @p4, @p5, @p6, @p7, @p8, @p9)');
-    expect(renderSelectFile(mssqlDialect, entity, id, column, true).sql).to.equal(
+    expect(renderSelectFile(mssqlDialect, entity, id, column, 'all').sql).to.equal(
       'SELECT [fileattachmentid], [filename], [mimetype], [filesizeinbytes], [body] FROM [tessera_fileattachment] WHERE [objecttypecode] = @p1 AND [objectid] = @p2 AND [regardingfieldname] = @p3');
     expect(renderDeleteFiles(mssqlDialect, entity, [id, id]).sql).to.equal('DELETE FROM [tessera_fileattachment] WHERE [objecttypecode] = @p1 AND [objectid] IN (@p2, @p3)');
   });

@@ -11,6 +11,7 @@ import type { Caller } from '../plan/types.js';
 import { nowUtc } from '../plan/values.js';
 import type { Database } from '../store/database.js';
 import { executeRead } from '../store/execute.js';
+import type { ByteSlice } from '../sql/file-attachments.js';
 import { executeDeleteFile, executeReadFile, executeStoreFile, type StoredFile } from '../store/files.js';
 import { UploadSessions, type UploadLimits } from './upload-sessions.js';
 
@@ -61,7 +62,7 @@ export class FileColumns {
     const cell: FileCell = { entity, id, column };
     if (req.method === 'GET') return this.download(ctx, req, cell, raw);
     if (req.method === 'DELETE') {
-      await fileOf(ctx, cell, false);
+      await fileOf(ctx, cell);
       await executeDeleteFile(ctx.db, planFileChange(ctx.model, entity, id, column, null, ctx.caller), column);
       return { status: 204, headers: {} };
     }
@@ -81,13 +82,10 @@ export class FileColumns {
    * file that fills its last chunk): fileAnswer.
    */
   private async download(ctx: FileContext, req: ODataRequest, cell: FileCell, raw: boolean): Promise<HttpResponse> {
-    const file = await fileOf(ctx, cell, true);
-    const body = file.body!;
     const range = parseRange(req.file.range);
-    const from = Math.min(range?.from ?? 0, body.length);
-    const to = Math.min(range?.to ?? body.length - 1, body.length - 1);
-    const bytes = Buffer.from(body.buffer, body.byteOffset + from, Math.max(0, to - from + 1));
-    return fileAnswer(req, cell.entity, cell.id, cell.column, { ...file, bytes, from }, range !== undefined, this.chunkSize, raw);
+    const file = await fileOf(ctx, cell, range ? { from: range.from, count: range.to === undefined ? Number.MAX_SAFE_INTEGER : range.to - range.from + 1 } : 'all');
+    const from = Math.min(range?.from ?? 0, file.filesizeinbytes);
+    return fileAnswer(req, cell.entity, cell.id, cell.column, { ...file, bytes: file.body!, from }, range !== undefined, this.chunkSize, raw);
   }
 
   /**
@@ -138,10 +136,10 @@ export class FileColumns {
 }
 
 /**
- * The file of the cell, read as the caller may read the row: 404 `0x80040217` when the row does
+ * The file of the cell (with the content `content` asks: executeReadFile), read as the caller may read the row: 404 `0x80040217` when the row does
  * not exist (or the caller's 403) and Errors.noFile when the column holds none.
  */
-async function fileOf(ctx: FileContext, cell: FileCell, content: boolean): Promise<StoredFile> {
+async function fileOf(ctx: FileContext, cell: FileCell, content?: 'all' | ByteSlice): Promise<StoredFile> {
   const { entity, id, column } = cell;
   const read = await executeRead(ctx.db, planRead(entity, { select: [column.LogicalName] }, { returnRepresentation: false }, id));
   const row = read.rows[0];

@@ -70,6 +70,11 @@ export interface Dialect {
   /** The SQL type of a column of bytes of any length (a file's content: sql/file-attachments.ts). */
   readonly binaryType: string;
   /**
+   * SQL for bytes `start` (1-based) … `start + count - 1` of the binaryType expression `bytes`
+   * (`start` and `count` placeholders): fewer when it ends sooner, none past its end.
+   */
+  byteSlice(bytes: string, start: string, count: string): string;
+  /**
    * How SUM and AVG of a whole-number column (Integer, BigInt) stay exact and never overflow, the
    * result then rounded to floatType once: `''` where the column's own SUM and AVG already do
    * (PostgreSQL: sum(integer) is a bigint; sum(bigint) and avg of either a numeric), else the

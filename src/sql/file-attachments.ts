@@ -84,15 +84,27 @@ export function renderDeleteFiles(d: Dialect, entity: EntityModel, ids: readonly
   return { sql: `DELETE FROM ${d.quote(FILE_ATTACHMENTS)} WHERE ${where.join(' AND ')}`, params: p.values };
 }
 
+/** Bytes of a file to read: `count` bytes from offset `from` (0-based; fewer where the file ends). */
+export interface ByteSlice {
+  readonly from: number;
+  readonly count: number;
+}
+
+/** Most bytes one slice reads (PostgreSQL's substring takes a 32-bit count). */
+const MAX_SLICE = 2 ** 31 - 1;
+
 /**
  * SELECT of the file of column `column` of row `id` of `entity`: one row (fileattachmentid,
- * filename, mimetype, filesizeinbytes, and with `content` the bytes) or none.
+ * filename, mimetype, filesizeinbytes, and with `content` the bytes: `'all'` of them, or only those
+ * of a ByteSlice, cut by the database so that a range of a large file reads that range) or none.
  */
-export function renderSelectFile(d: Dialect, entity: EntityModel, id: string, column: AttributeModel, content: boolean): Statement {
-  const columns = ['fileattachmentid', 'filename', 'mimetype', 'filesizeinbytes', ...(content ? ['body'] : [])];
+export function renderSelectFile(d: Dialect, entity: EntityModel, id: string, column: AttributeModel, content?: 'all' | ByteSlice): Statement {
   const p = new Params(d);
+  const columns = [q(d, 'fileattachmentid', 'filename', 'mimetype', 'filesizeinbytes')];
+  if (content === 'all') columns.push(d.quote('body'));
+  else if (content) columns.push(d.byteSlice(d.quote('body'), p.add(content.from + 1), p.add(Math.min(content.count, MAX_SLICE))));
   return {
-    sql: `SELECT ${q(d, ...columns)} FROM ${d.quote(FILE_ATTACHMENTS)} WHERE ${d.quote('objecttypecode')} = ${p.add(entity.LogicalName)} `
+    sql: `SELECT ${columns.join(', ')} FROM ${d.quote(FILE_ATTACHMENTS)} WHERE ${d.quote('objecttypecode')} = ${p.add(entity.LogicalName)} `
       + `AND ${d.quote('objectid')} = ${p.value(pkOf(entity), id)} AND ${d.quote('regardingfieldname')} = ${p.add(column.LogicalName)}`,
     params: p.values,
   };

@@ -18,6 +18,7 @@ export const mssqlDialect: Dialect = {
   columnType: (a) => columnType('mssql', a),
   floatType: 'FLOAT',
   binaryType: 'VARBINARY(MAX)',
+  byteSlice: (bytes, start, count) => `SUBSTRING(${bytes}, ${start}, ${count})`,
   exactWholeSum: 'DECIMAL(38,0)',
   countAll: 'COUNT_BIG(*)',
   orderItem: (column, descending) => `${column} ${descending ? 'DESC' : 'ASC'}`,

@@ -49,6 +49,7 @@ export const postgresDialect: Dialect = {
   columnType: (a) => columnType('postgres', a),
   floatType: 'double precision',
   binaryType: 'bytea',
+  byteSlice: (bytes, start, count) => `substring(${bytes} from ${start} for ${count})`,
   exactWholeSum: '',
   orderItem: (column, descending) => `${column} ${descending ? 'DESC NULLS LAST' : 'ASC NULLS FIRST'}`,
   selectLimited: (body, orderBy, limit, options) =>

@@ -1,10 +1,10 @@
 import type { AttributeModel, EntityModel } from '../model/types.js';
 import type { UpdatePlan } from '../plan/types.js';
-import { renderDeleteFiles, renderSelectFile, renderStoreFile, type FileAttachment } from '../sql/file-attachments.js';
+import { renderDeleteFiles, renderSelectFile, renderStoreFile, type ByteSlice, type FileAttachment } from '../sql/file-attachments.js';
 import type { Database } from './database.js';
 import { writeIn } from './execute.js';
 
-/** A stored file: its description and, when asked for, its content. */
+/** A stored file: its description and, when asked for, its content (all of it, or the bytes of a slice). */
 export interface StoredFile extends FileAttachment {
   readonly body?: Uint8Array;
 }
@@ -31,11 +31,11 @@ export async function executeDeleteFile(db: Database, plan: UpdatePlan, column: 
 }
 
 /**
- * The file of File column `column` of row `id` of `entity`, with its content when `content`, or
- * undefined when the column holds none. Reads past the caller's privileges: the caller reads the
- * row first (its read privilege decides).
+ * The file of File column `column` of row `id` of `entity`, with its content as `content` asks
+ * (renderSelectFile: none, `'all'`, or the bytes of a slice), or undefined when the column holds
+ * none. Reads past the caller's privileges: the caller reads the row first (its read privilege decides).
  */
-export async function executeReadFile(db: Database, entity: EntityModel, id: string, column: AttributeModel, content: boolean): Promise<StoredFile | undefined> {
+export async function executeReadFile(db: Database, entity: EntityModel, id: string, column: AttributeModel, content?: 'all' | ByteSlice): Promise<StoredFile | undefined> {
   const [row] = await db.rows(renderSelectFile(db.dialect, entity, id, column, content));
   if (!row) return undefined;
   const d = db.dialect;
@@ -44,6 +44,6 @@ export async function executeReadFile(db: Database, entity: EntityModel, id: str
     filename: String(row[1]),
     mimetype: String(row[2]),
     filesizeinbytes: Number(d.fromDb(entity.attributesByName.get('versionnumber')!, row[3])),
-    ...(content ? { body: row[4] as Uint8Array } : {}),
+    ...(content ? { body: (row[4] as Uint8Array | null) ?? new Uint8Array() } : {}),
   };
 }
