@@ -7,7 +7,8 @@ import { mssqlDialect } from '../src/sql/mssql.js';
 import { postgresDialect } from '../src/sql/postgres.js';
 import { sqliteDialect } from '../src/sql/sqlite.js';
 import { client } from './support/dynamics-web-api.js';
-import { call, copyMetadata, DATABASES, startServer, type TestServer } from './support/server.js';
+import { relationshipMetadata } from './support/relationship-metadata.js';
+import { call, copyMetadata, createRow, DATABASES, startServer, type TestServer } from './support/server.js';
 
 /**
  * File columns (Dataverse "Use file column data"): a File column msdyn_attachment added to a copy
@@ -339,6 +340,66 @@ for (const database of DATABASES) {
       expect((await chunk(first, 5, bytesOf(2), 7)).status).to.equal(204);
       expect((await chunk(second, 5, bytesOf(5), 10)).status, 'the finished upload freed its bytes').to.equal(204);
       expect((await begin(s, id, 'c.bin')).status, 'and its place').to.equal(200);
+    });
+  });
+
+  describe(`file columns and privileges [${database.name}]`, () => {
+    let s: TestServer;
+    const ACCOUNTS = 'accounts';
+    const DOCUMENT = 'new_document';
+    before(async () => {
+      // The user-owned test table account (relationshipMetadata), with a File column.
+      const dir = relationshipMetadata();
+      const path = join(dir, 'account.json');
+      const file = JSON.parse(readFileSync(path, 'utf8')) as { Attributes: object[] };
+      file.Attributes.push({ LogicalName: DOCUMENT, SchemaName: 'new_Document', AttributeType: 'File', MaxSizeInKB: 1024 });
+      writeFileSync(path, JSON.stringify(file));
+      s = await startServer(dir, database, { fileChunkSize: 5 });
+    });
+    after(async () => { await s.close(); });
+
+    /** A new user holding a new role: Read and Create on accounts at Global depth, Write at Basic (own rows). */
+    const basicWriter = async (name: string): Promise<string> => {
+      const role = (await createRow(s, 'roles', { name: `${name} role` })).roleid as string;
+      const privileges = [['prvReadaccount', 'Global'], ['prvCreateaccount', 'Global'], ['prvWriteaccount', 'Basic']].map(([PrivilegeName, Depth]) => ({ PrivilegeName, Depth }));
+      expect((await call('POST', `${s.root}roles(${role})/Microsoft.Dynamics.CRM.AddPrivilegesRole`, { Privileges: privileges })).status).to.equal(204);
+      const id = (await createRow(s, 'systemusers', { fullname: name })).systemuserid as string;
+      expect((await call('POST', `${s.root}systemusers(${id})/systemuserroles_association/$ref`, { '@odata.id': `${s.root}roles(${role})` })).status).to.equal(204);
+      return id;
+    };
+    const url = (id: string) => `${s.root}${ACCOUNTS}(${id})/${DOCUMENT}`;
+
+    it('a user who may write only its own rows cannot start an upload, upload or delete a file on another user\'s row (403 0x80048306, before any byte is held); on its own it can', async () => {
+      const alice = await basicWriter('Alice Files');
+      const theirs = (await createRow(s, ACCOUNTS, { name: 'not alice\'s' })).accountid as string;
+      expect((await fetch(url(theirs), { method: 'PATCH', headers: { 'Content-Type': 'application/octet-stream', 'x-ms-file-name': 'kept.txt' }, body: octets(bytesOf(3)) })).status).to.equal(204);
+      const as = { MSCRMCallerID: alice };
+      const attempts = [
+        fetch(`${url(theirs)}?x-ms-file-name=a.txt`, { method: 'PATCH', headers: { ...as, 'x-ms-transfer-mode': 'chunked' } }),
+        fetch(url(theirs), { method: 'PATCH', headers: { ...as, 'Content-Type': 'application/octet-stream', 'x-ms-file-name': 'a.txt' }, body: octets(bytesOf(3)) }),
+        fetch(url(theirs), { method: 'DELETE', headers: as }),
+      ];
+      for (const r of await Promise.all(attempts)) {
+        expect(r.status).to.equal(403);
+        expect(await codeOf(r)).to.equal('0x80048306');
+      }
+      expect((await call('GET', `${s.root}${ACCOUNTS}(${theirs})?$select=${DOCUMENT}_name`)).json[`${DOCUMENT}_name`]).to.equal('kept.txt');
+      const mine = (await call('POST', `${s.root}${ACCOUNTS}`, { name: 'alice\'s' }, { ...as, Prefer: 'return=representation' })).json.accountid as string;
+      const started = await fetch(`${url(mine)}?x-ms-file-name=a.txt`, { method: 'PATCH', headers: { ...as, 'x-ms-transfer-mode': 'chunked' } });
+      expect(started.status).to.equal(200);
+      expect((await chunk(started.headers.get('location')!, 0, bytesOf(3), 3, as)).status).to.equal(204);
+    });
+
+    it('another user\'s session token is refused with 400 0x80040203 and its upload goes on', async () => {
+      const bob = await basicWriter('Bob Files');
+      const carol = await basicWriter('Carol Files');
+      const row = (await call('POST', `${s.root}${ACCOUNTS}`, { name: 'bob\'s' }, { MSCRMCallerID: bob, Prefer: 'return=representation' })).json.accountid as string;
+      const location = (await fetch(`${url(row)}?x-ms-file-name=b.txt`, { method: 'PATCH', headers: { MSCRMCallerID: bob, 'x-ms-transfer-mode': 'chunked' } })).headers.get('location')!;
+      const stolen = await chunk(location, 0, bytesOf(5), 8, { MSCRMCallerID: carol });
+      expect(stolen.status).to.equal(400);
+      expect(await codeOf(stolen)).to.equal('0x80040203');
+      expect((await chunk(location, 0, bytesOf(5), 8, { MSCRMCallerID: bob })).status).to.equal(206);
+      expect((await chunk(location, 5, bytesOf(3), 8, { MSCRMCallerID: bob })).status).to.equal(204);
     });
   });
 

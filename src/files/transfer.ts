@@ -10,7 +10,7 @@ import { planRead } from '../plan/read.js';
 import type { Caller } from '../plan/types.js';
 import { nowUtc } from '../plan/values.js';
 import type { Database } from '../store/database.js';
-import { executeRead } from '../store/execute.js';
+import { executeRead, executeWriteCheck } from '../store/execute.js';
 import type { ByteSlice } from '../sql/file-attachments.js';
 import { executeDeleteFile, executeReadFile, executeStoreFile, type StoredFile } from '../store/files.js';
 import { UploadSessions, type UploadLimits } from './upload-sessions.js';
@@ -62,6 +62,7 @@ export class FileColumns {
     const cell: FileCell = { entity, id, column };
     if (req.method === 'GET') return this.download(ctx, req, cell, raw);
     if (req.method === 'DELETE') {
+      await executeWriteCheck(ctx.db, planFileChange(ctx.model, entity, id, column, null, ctx.caller));
       await fileOf(ctx, cell);
       await executeDeleteFile(ctx.db, planFileChange(ctx.model, entity, id, column, null, ctx.caller), column);
       return { status: 204, headers: {} };
@@ -72,6 +73,7 @@ export class FileColumns {
     if (t.bytes === undefined) throw Errors.invalidArgument(`Send the file as the request body with Content-Type: application/octet-stream (or the file's MIME type), or start a chunked upload with the header x-ms-transfer-mode: chunked.`);
     const name = requiredFileName(t.fileName);
     checkFileSize(column, t.bytes.length);
+    await executeWriteCheck(ctx.db, planFileChange(ctx.model, entity, id, column, null, ctx.caller));
     await store(ctx, cell, name, uploadMimeType(name, t.contentType), Buffer.from(t.bytes));
     return { status: 204, headers: {} };
   }
@@ -90,15 +92,14 @@ export class FileColumns {
 
   /**
    * The first request of a chunked upload (`x-ms-transfer-mode: chunked`, the name in
-   * `x-ms-file-name`): checks the row exists and the caller may write it, opens a session and
+   * `x-ms-file-name`): checks the row exists and the caller may write that row (executeWriteCheck,
+   * before any byte is held), opens a session and
    * answers uploadStartedAnswer.
    */
   private async begin(ctx: FileContext, req: ODataRequest, cell: FileCell, t: FileTransfer): Promise<HttpResponse> {
     const { entity, id, column } = cell;
     const fileName = requiredFileName(t.fileName);
-    ctx.db.security?.write(planFileChange(ctx.model, entity, id, column, null, ctx.caller));
-    const read = await executeRead(ctx.db, planRead(entity, { select: [entity.PrimaryIdAttribute] }, { returnRepresentation: false }, id));
-    if (!read.rows.length) throw Errors.recordNotFound(entity.LogicalName, id);
+    await executeWriteCheck(ctx.db, planFileChange(ctx.model, entity, id, column, null, ctx.caller));
     const token = this.sessions.start({ ...cell, fileName, mimetype: mimeTypeOf(fileName), systemuserid: ctx.caller.systemuserid });
     return uploadStartedAnswer(req, entity, id, column, token, this.chunkSize);
   }

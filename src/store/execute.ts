@@ -700,6 +700,18 @@ async function upsertCreate(tx: Executor, db: Database, plan: InsertPlan, mayRet
   }
 }
 
+/**
+ * Checks, without writing, that the caller could run `plan` (one row's update or delete) as far as
+ * its privileges go: the table privilege (403 `0x80040220`) and the guards they add on the row (at
+ * Basic depth, that the caller owns it: 403 `0x80048306`), read as the write would meet them
+ * (explain). Throws 404 `0x80040217` when the row does not exist. Other guards (versions) are not
+ * checked: the write itself does.
+ */
+export async function executeWriteCheck(db: Database, plan: UpdatePlan | DeletePlan): Promise<void> {
+  const secured = db.security ? db.security.write(plan) : plan;
+  if (!(await explain(db, db, secured, secured.guards.filter((g) => g.strict)))) throw Errors.recordNotFound(plan.entity.LogicalName, plan.id);
+}
+
 /** What executeGuarded did: how many rows changed, and the ids of the rows that do not exist. */
 export interface GuardedOutcome {
   readonly changed: number;
