@@ -423,6 +423,21 @@ for (const database of DATABASES) {
     });
   });
 
+  describe(`file columns: larger than the database holds [${database.name}]`, () => {
+    let s: TestServer;
+    // Dataverse's largest MaxSizeInKB (10 GB): more than one SQLite BLOB (1e9) or bytea (1 GB) holds.
+    before(async () => { s = await startServer(fileMetadata(10485760), database, { fileChunkSize: 5 }); });
+    after(async () => { await s.close(); });
+
+    it('a chunked upload of a file over what the database holds in one value is refused at its first chunk with 400 0x80044a02', async () => {
+      const id = await newRow(s);
+      const started = await begin(s, id, 'huge.bin');
+      const first = await chunk(started.headers.get('location')!, 0, bytesOf(5), 2_000_000_000);
+      expect(first.status).to.equal(400);
+      expect(await codeOf(first)).to.equal('0x80044a02');
+    });
+  });
+
   describe(`file columns with dynamics-web-api [${database.name}]`, () => {
     let s: TestServer;
     // A chunk size the server recommends (x-ms-chunk-size) smaller than the file: several upload chunks.

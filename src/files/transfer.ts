@@ -72,7 +72,7 @@ export class FileColumns {
     if (t.chunked) return this.begin(ctx, req, cell, t);
     if (t.bytes === undefined) throw Errors.invalidArgument(`Send the file as the request body with Content-Type: application/octet-stream (or the file's MIME type), or start a chunked upload with the header x-ms-transfer-mode: chunked.`);
     const name = requiredFileName(t.fileName);
-    checkFileSize(column, t.bytes.length);
+    checkFileSize(column, t.bytes.length, ctx.db.dialect.maxBinaryBytes);
     await executeWriteCheck(ctx.db, planFileChange(ctx.model, entity, id, column, null, ctx.caller));
     await store(ctx, cell, name, uploadMimeType(name, t.contentType), Buffer.from(t.bytes));
     return { status: 204, headers: {} };
@@ -109,7 +109,8 @@ export class FileColumns {
    * bytes): chunks come in order; 206 until the last, which stores the file (204) and ends the
    * session. Throws 400 `0x80040203` for an unknown or expired session (or another caller's, or
    * another row's) and a chunk out of order or of another length than its range, 400 `0x80044a02`
-   * for a file larger than the column takes.
+   * for a file larger than the column or the database takes (checkFileSize, from the first chunk's
+   * Content-Range size).
    */
   private async chunk(ctx: FileContext, cell: FileCell, t: FileTransfer): Promise<HttpResponse> {
     const token = t.sessionToken!;
@@ -121,7 +122,7 @@ export class FileColumns {
     if (!session || session.entity !== cell.entity || session.id !== cell.id || session.column !== cell.column) {
       throw Errors.invalidArgument('The sessiontoken is not one of an upload of this file column under way, or it has expired; start the upload again.');
     }
-    checkFileSize(cell.column, range.total);
+    checkFileSize(cell.column, range.total, ctx.db.dialect.maxBinaryBytes);
     if (session.total !== undefined && range.total !== session.total) throw Errors.invalidArgument(`The Content-Range size ${range.total} differs from the size of the earlier chunks (${session.total}).`);
     if (range.from !== session.received) throw Errors.invalidArgument(`The chunk starts at byte ${range.from}; the next byte of this upload is ${session.received}. Send the chunks in order.`);
     if (range.to - range.from + 1 !== bytes.length) throw Errors.invalidArgument(`The Content-Range names ${range.to - range.from + 1} bytes; the chunk has ${bytes.length}.`);

@@ -56,9 +56,12 @@ export function maxFileBytes(column: AttributeModel): number {
   return (column.MaxSizeInKB ?? 0) * 1024;
 }
 
-/** Throws 400 `0x80044a02` when a file of `size` bytes is larger than `column` takes. */
-export function checkFileSize(column: AttributeModel, size: number): void {
-  if (size > maxFileBytes(column)) throw Errors.fileTooBig();
+/**
+ * Throws 400 `0x80044a02` when a file of `size` bytes is larger than `column` takes (MaxSizeInKB)
+ * or than the database holds in one value (`databaseMax` bytes: Dialect.maxBinaryBytes).
+ */
+export function checkFileSize(column: AttributeModel, size: number, databaseMax: number): void {
+  if (size > Math.min(maxFileBytes(column), databaseMax)) throw Errors.fileTooBig();
 }
 
 /** The file name of an upload (`name`: the `x-ms-file-name` header or query parameter); throws 400 `0x80040203` without one, for one over 255 characters or holding a control character. */

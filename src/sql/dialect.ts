@@ -70,6 +70,12 @@ export interface Dialect {
   /** The SQL type of a column of bytes of any length (a file's content: sql/file-attachments.ts). */
   readonly binaryType: string;
   /**
+   * The most bytes one binaryType value holds: SQLite's default SQLITE_MAX_LENGTH (1,000,000,000),
+   * PostgreSQL's 1 GB field limit (2^30 - 1), SQL Server's VARBINARY(MAX) (2^31 - 1). A File
+   * column's MaxSizeInKB may allow more (up to 10 GB); files stop at this.
+   */
+  readonly maxBinaryBytes: number;
+  /**
    * SQL for bytes `start` (1-based) … `start + count - 1` of the binaryType expression `bytes`
    * (`start` and `count` placeholders): fewer when it ends sooner, none past its end.
    */

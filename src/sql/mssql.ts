@@ -18,6 +18,7 @@ export const mssqlDialect: Dialect = {
   columnType: (a) => columnType('mssql', a),
   floatType: 'FLOAT',
   binaryType: 'VARBINARY(MAX)',
+  maxBinaryBytes: 2 ** 31 - 1,
   byteSlice: (bytes, start, count) => `SUBSTRING(${bytes}, ${start}, ${count})`,
   exactWholeSum: 'DECIMAL(38,0)',
   countAll: 'COUNT_BIG(*)',

@@ -49,6 +49,7 @@ export const postgresDialect: Dialect = {
   columnType: (a) => columnType('postgres', a),
   floatType: 'double precision',
   binaryType: 'bytea',
+  maxBinaryBytes: 2 ** 30 - 1,
   byteSlice: (bytes, start, count) => `substring(${bytes} from ${start} for ${count})`,
   exactWholeSum: '',
   orderItem: (column, descending) => `${column} ${descending ? 'DESC NULLS LAST' : 'ASC NULLS FIRST'}`,

@@ -23,6 +23,7 @@ export const sqliteDialect: Dialect = {
   columnType: (a) => columnType('sqlite', a),
   floatType: 'REAL',
   binaryType: 'BLOB',
+  maxBinaryBytes: 1_000_000_000,
   byteSlice: (bytes, start, count) => `substr(${bytes}, ${start}, ${count})`,
   orderItem: (column, descending) => `${column} ${descending ? 'DESC' : 'ASC'}`,
   computesColumnsBeforeLimit: true,
