@@ -2,6 +2,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { expect } from 'chai';
 import { loadModel } from '../src/model/loader.js';
+import { Service } from '../src/service.js';
 import { createFileAttachmentsTable, FILE_ATTACHMENTS, renderDeleteFiles, renderSelectFile, renderStoreFile } from '../src/sql/file-attachments.js';
 import { mssqlDialect } from '../src/sql/mssql.js';
 import { postgresDialect } from '../src/sql/postgres.js';
@@ -29,13 +30,28 @@ function exposed(r: Response): string[] {
   return (r.headers.get('access-control-expose-headers') ?? '').split(',').map((h) => h.trim().toLowerCase());
 }
 
-/** A copy of the shipped metadata whose msdyn_copilotinteractiondata has the File column COLUMN taking `maxSizeInKB`. */
+/** The retention-enabled msdyn_copilotinteraction, given the File column RECORDING in fileMetadata. */
+const INTERACTIONS = 'msdyn_copilotinteractions';
+const RECORDING = 'msdyn_recording';
+
+/**
+ * A copy of the shipped metadata whose msdyn_copilotinteractiondata has the File column COLUMN
+ * taking `maxSizeInKB`, and msdyn_copilotinteraction the File column RECORDING, its rows deleted
+ * with the msdyn_copilotinteractiondata they point at (msdyn_interactiondataid: Cascade).
+ */
 function fileMetadata(maxSizeInKB = 32768): string {
   const dir = copyMetadata();
-  const path = join(dir, `${ENTITY}.json`);
-  const file = JSON.parse(readFileSync(path, 'utf8')) as { Attributes: object[] };
-  file.Attributes.push({ LogicalName: COLUMN, SchemaName: 'msdyn_Attachment', AttributeType: 'File', DisplayName: 'Attachment', MaxSizeInKB: maxSizeInKB });
-  writeFileSync(path, JSON.stringify(file));
+  const edit = (table: string, change: (file: { Attributes: Array<Record<string, unknown>> }) => void) => {
+    const path = join(dir, `${table}.json`);
+    const file = JSON.parse(readFileSync(path, 'utf8')) as { Attributes: Array<Record<string, unknown>> };
+    change(file);
+    writeFileSync(path, JSON.stringify(file));
+  };
+  edit(ENTITY, (file) => file.Attributes.push({ LogicalName: COLUMN, SchemaName: 'msdyn_Attachment', AttributeType: 'File', DisplayName: 'Attachment', MaxSizeInKB: maxSizeInKB }));
+  edit('msdyn_copilotinteraction', (file) => {
+    file.Attributes.push({ LogicalName: RECORDING, SchemaName: 'msdyn_Recording', AttributeType: 'File', MaxSizeInKB: 1024 });
+    file.Attributes.find((a) => a['LogicalName'] === 'msdyn_interactiondataid')!['CascadeConfiguration'] = { Delete: 'Cascade' };
+  });
   return dir;
 }
 
@@ -248,15 +264,70 @@ for (const database of DATABASES) {
       expect(await attachments(s, id)).to.equal(1);
     });
 
-    it('a chunk out of order, or with an unknown session token, is refused with 400 0x80040203 and stores nothing', async () => {
+    it('a chunk out of order, or with an unknown session token, is refused with 400 0x80040203; the row holds no file, and the upload goes on in order', async () => {
       const id = await newRow(s);
-      const begin = await fetch(`${s.root}${SET}(${id})/${COLUMN}?x-ms-file-name=a.bin`, { method: 'PATCH', headers: { 'x-ms-transfer-mode': 'chunked' } });
-      const late = await fetch(begin.headers.get('location')!, { method: 'PATCH', headers: { 'Content-Type': 'application/octet-stream', 'Content-Range': 'bytes 5-9/10' }, body: octets(bytesOf(5)) });
+      const location = (await begin(s, id, 'a.bin')).headers.get('location')!;
+      const late = await chunk(location, 5, bytesOf(5), 10);
       expect(late.status).to.equal(400);
-      expect(((await late.json()) as { error: { code: string } }).error.code).to.equal('0x80040203');
-      const forged = await fetch(`${s.root}${SET}(${id})/${COLUMN}?sessiontoken=nope`, { method: 'PATCH', headers: { 'Content-Type': 'application/octet-stream', 'Content-Range': 'bytes 0-4/5' }, body: octets(bytesOf(5)) });
+      expect(await codeOf(late)).to.equal('0x80040203');
+      const forged = await chunk(`${s.root}${SET}(${id})/${COLUMN}?sessiontoken=nope`, 0, bytesOf(5), 5);
       expect(forged.status).to.equal(400);
-      expect(await attachments(s, id)).to.equal(0);
+      expect(await codeOf(forged)).to.equal('0x80040203');
+      expect((await call('GET', `${s.root}${SET}(${id})?$select=${COLUMN}`)).json[COLUMN]).to.equal(null);
+      expect((await call('GET', `${s.root}${SET}(${id})/${COLUMN}/$value`)).status).to.equal(404);
+      expect((await chunk(location, 0, bytesOf(5), 10)).status).to.equal(206);
+      expect((await chunk(location, 5, bytesOf(10).subarray(5), 10)).status).to.equal(204);
+      const down = await fetch(`${s.root}${SET}(${id})/${COLUMN}/$value`);
+      expect(Buffer.from(await down.arrayBuffer()).equals(bytesOf(10))).to.equal(true);
+    });
+
+    it('dynamics-web-api uploads a file whose size is a multiple of the chunk size (its trailing empty chunk is taken), and a non-ASCII name round-trips through x-ms-file-name', async () => {
+      const api = client(s);
+      const id = await newRow(s);
+      const name = 'Übersicht 文件.txt';
+      await api.uploadFile({ collection: SET, key: id, fieldName: COLUMN, fileName: name, data: bytesOf(10) });
+      expect((await call('GET', `${s.root}${SET}(${id})?$select=${COLUMN}_name`)).json[`${COLUMN}_name`]).to.equal(name);
+      const down = await fetch(`${s.root}${SET}(${id})/${COLUMN}/$value`);
+      expect(decodeURIComponent(down.headers.get('x-ms-file-name')!)).to.equal(name);
+      expect(Buffer.from(await down.arrayBuffer()).equals(bytesOf(10))).to.equal(true);
+      const file = await api.downloadFile({ collection: SET, key: id, fieldName: COLUMN });
+      expect(decodeURIComponent(file.fileName!)).to.equal(name);
+      expect(Buffer.from(file.data as Uint8Array).equals(bytesOf(10))).to.equal(true);
+    });
+
+    it('HEAD of $value answers the headers of its GET (x-ms-file-size, Content-Length) without the bytes', async () => {
+      const id = await newRow(s);
+      await upload(s, id, bytesOf(7), 'head.bin');
+      const r = await fetch(`${s.root}${SET}(${id})/${COLUMN}/$value`, { method: 'HEAD' });
+      expect(r.status).to.equal(200);
+      expect(r.headers.get('x-ms-file-size')).to.equal('7');
+      expect(r.headers.get('content-length')).to.equal('7');
+      expect((await r.arrayBuffer()).byteLength).to.equal(0);
+    });
+
+    it('a row deleted by cascade, and a retained row purged (PurgeRetainedContent), lose their files', async () => {
+      const parent = await newRow(s);
+      const child = async () => {
+        const r = await call('POST', `${s.root}${INTERACTIONS}`, { msdyn_name: 'child', 'msdyn_interactiondataid@odata.bind': `${SET}(${parent})` });
+        expect(r.status, r.text).to.equal(204);
+        const id = /\(([^)]+)\)$/.exec(r.headers.get('odata-entityid')!)![1]!;
+        const up = await fetch(`${s.root}${INTERACTIONS}(${id})/${RECORDING}`, { method: 'PATCH', headers: { 'Content-Type': 'application/octet-stream', 'x-ms-file-name': 'r.wav' }, body: octets(bytesOf(3)) });
+        expect(up.status).to.equal(204);
+        expect(await attachments(s, id)).to.equal(1);
+        return id;
+      };
+      const retained = await child();
+      const retain = await call('POST', `${s.root}Retain`, { Target: { '@odata.type': 'Microsoft.Dynamics.CRM.msdyn_copilotinteraction', msdyn_copilotinteractionid: retained } });
+      expect(retain.status, retain.text).to.equal(200);
+      const purge = await call('POST', `${s.root}PurgeRetainedContent`, { EntityName: 'msdyn_copilotinteraction', MaxVersionToPurge: Number.MAX_SAFE_INTEGER });
+      expect(purge.status, purge.text).to.equal(200);
+      expect(await attachments(s, retained)).to.equal(0);
+      const cascaded = await child();
+      await upload(s, parent, bytesOf(3), 'parent.txt');
+      expect((await call('DELETE', `${s.root}${SET}(${parent})`)).status).to.equal(204);
+      expect((await call('GET', `${s.root}${INTERACTIONS}(${cascaded})`)).status).to.equal(404);
+      expect(await attachments(s, cascaded)).to.equal(0);
+      expect(await attachments(s, parent)).to.equal(0);
     });
 
     it('GET of the column answers the base64 content in {"value"} with Content-Disposition, 206 for a Range', async () => {
@@ -400,6 +471,27 @@ for (const database of DATABASES) {
       expect(await codeOf(stolen)).to.equal('0x80040203');
       expect((await chunk(location, 0, bytesOf(5), 8, { MSCRMCallerID: bob })).status).to.equal(206);
       expect((await chunk(location, 5, bytesOf(3), 8, { MSCRMCallerID: bob })).status).to.equal(204);
+    });
+  });
+
+  describe(`file columns: migration [${database.name}]`, () => {
+    it('an existing database without the file attachment table gets it when the model first has a File column, and its rows take files', async () => {
+      const { db, drop } = await database.create();
+      const log = { error: () => undefined };
+      try {
+        const before = await Service.open(loadModel(copyMetadata()), db, log);
+        const created = await before.handle({ method: 'POST', url: `/api/data/v9.2/${SET}`, headers: { prefer: 'return=representation' }, body: JSON.stringify({ msdyn_name: 'old row' }), origin: 'http://x' });
+        expect(created.status, created.body).to.equal(201);
+        const id = (JSON.parse(created.body!) as Record<string, string>)[`${ENTITY}id`]!;
+        const after = await Service.open(loadModel(fileMetadata()), db, log);
+        expect(after.migration.some((sql) => sql.includes(FILE_ATTACHMENTS))).to.equal(true);
+        const up = await after.handle({ method: 'PATCH', url: `/api/data/v9.2/${SET}(${id})/${COLUMN}`, headers: { 'content-type': 'application/octet-stream', 'x-ms-file-name': 'late.txt' }, bytes: bytesOf(4), origin: 'http://x' });
+        expect(up.status, up.body).to.equal(204);
+        const down = await after.handle({ method: 'GET', url: `/api/data/v9.2/${SET}(${id})/${COLUMN}/$value`, headers: {}, origin: 'http://x' });
+        expect(Buffer.from(down.bytes!).equals(bytesOf(4))).to.equal(true);
+      } finally {
+        await drop();
+      }
     });
   });
 
