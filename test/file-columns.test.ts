@@ -400,9 +400,9 @@ for (const database of DATABASES) {
       const id = await newRow(s);
       const first = (await begin(s, id, 'a.bin')).headers.get('location')!;
       const second = (await begin(s, id, 'b.bin')).headers.get('location')!;
-      const third = await begin(s, id, 'c.bin');
-      expect(third.status).to.equal(400);
-      expect(await codeOf(third)).to.equal('0x80040203');
+      const refused = await begin(s, id, 'c.bin');
+      expect(refused.status).to.equal(400);
+      expect(await codeOf(refused)).to.equal('0x80040203');
       expect((await chunk(first, 0, bytesOf(5), 7)).status).to.equal(206);
       expect((await chunk(second, 0, bytesOf(5), 10)).status).to.equal(206);
       const over = await chunk(second, 5, bytesOf(5), 10);
@@ -410,7 +410,11 @@ for (const database of DATABASES) {
       expect(await codeOf(over)).to.equal('0x80040203');
       expect((await chunk(first, 5, bytesOf(2), 7)).status).to.equal(204);
       expect((await chunk(second, 5, bytesOf(5), 10)).status, 'the finished upload freed its bytes').to.equal(204);
-      expect((await begin(s, id, 'c.bin')).status, 'and its place').to.equal(200);
+      const third = await begin(s, id, 'c.bin');
+      expect(third.status, 'and its place').to.equal(200);
+      const whole = await chunk(third.headers.get('location')!, 0, bytesOf(5), 13);
+      expect(whole.status, 'a file larger than all uploads may hold is refused at its first chunk').to.equal(400);
+      expect(await codeOf(whole)).to.equal('0x80040203');
     });
   });
 

@@ -90,8 +90,12 @@ export class UploadSessions {
     return f !== undefined && f.systemuserid === systemuserid && f.total === total && f.expires > Date.now();
   }
 
-  /** Adds `bytes` to `session`. Throws 400 `0x80040203` when all uploads would then hold more than UploadLimits.maxBytes. */
+  /**
+   * Adds `bytes` to `session`. Throws 400 `0x80040203` when the file (`session.total`) is larger than
+   * UploadLimits.maxBytes (it could never be held whole), or when all uploads would then hold more.
+   */
   add(session: UploadSession, bytes: Buffer): void {
+    if ((session.total ?? 0) > this.limits.maxBytes) throw Errors.invalidArgument(`The file (${session.total} bytes) is larger than the ${this.limits.maxBytes} bytes chunked uploads may hold on this server.`);
     if (this.held + bytes.length > this.limits.maxBytes) throw Errors.invalidArgument(`The chunked file uploads under way hold ${this.held} bytes, and this chunk would pass the server's limit of ${this.limits.maxBytes}; send it again later.`);
     session.chunks.push(bytes);
     session.received += bytes.length;
