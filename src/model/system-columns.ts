@@ -18,6 +18,19 @@ export const DATASTATE_RETAINED = 1;
 
 /** The built-in system user's table: every createdby/modifiedby lookup points here. */
 export const SYSTEMUSER = 'systemuser';
+/**
+ * The team table (Dataverse Team): a group of users that can own rows (ownerid, owningteam) and
+ * hold roles its members get the privileges of.
+ */
+export const TEAM = 'team';
+/**
+ * The abstract entity type users and teams derive from in `$metadata` (Dataverse Web API
+ * "principal EntityType": base type crmbaseentity, key `ownerid`, "Unique identifier for the
+ * Owner: systemuserid or teamid"). It is no table: `ownerid` navigation properties are typed as it.
+ */
+export const PRINCIPAL = 'principal';
+/** The tables deriving from PRINCIPAL: the ones an `ownerid` can point at. */
+export const PRINCIPAL_TABLES: ReadonlySet<string> = new Set([SYSTEMUSER, TEAM]);
 /** The organization table: organizationid on organization-owned tables points here. */
 export const ORGANIZATION = 'organization';
 /**

@@ -1,10 +1,12 @@
 import { Builder } from 'xml2js';
+import { PRINCIPAL, PRINCIPAL_TABLES } from '../model/system-columns.js';
 import type { AttributeModel, EntityModel, Model, NavigationPropertyModel } from '../model/types.js';
 import { definitionTypes } from './csdl-definitions.js';
 
 /**
  * `$metadata` as CSDL 4.0 XML (digest §1.3): namespace `Microsoft.Dynamics.CRM`, alias `mscrm`,
- * abstract `crmbaseentity` base type, one EntityType per table with its key, properties
+ * abstract `crmbaseentity` base type and the abstract `principal` users and teams derive from (key
+ * `ownerid`, typing every `ownerid` navigation property), one EntityType per table with its key, properties
  * (`_x_value` for lookups), single-valued navigation properties with Partner and
  * ReferentialConstraint (one per target of a polymorphic lookup, all on the same `_x_value`),
  * the collection-valued ones of the relationships pointing at it and of its many-to-many
@@ -69,21 +71,46 @@ function alternateKeys(e: EntityModel): object[] {
   return [{ $: { Term: 'OData.Community.Keys.V1.AlternateKeys' }, Collection: { Record: e.Keys.map(record) } }];
 }
 
+/**
+ * Whether single-valued `n` is an owner's (`ownerid`, AttributeType Owner): Dataverse types it as
+ * the abstract `principal` (the row points at a user or a team), referencing its key `ownerid`.
+ */
+function ownerNavigation(n: NavigationPropertyModel): boolean {
+  return n.kind === 'single' && n.relationship.ReferencingAttribute.AttributeType === 'Owner';
+}
+
 function navigationProperty(n: NavigationPropertyModel): object {
   if (n.kind === 'collection') return { $: { Name: n.Name, Type: `Collection(${ALIAS}.${n.target.LogicalName})`, Partner: n.Partner } };
+  const [type, key] = ownerNavigation(n) ? [PRINCIPAL, 'ownerid'] : [n.target.LogicalName, n.target.PrimaryIdAttribute];
   return {
-    $: { Name: n.Name, Type: `${ALIAS}.${n.target.LogicalName}`, Partner: n.Partner },
-    ReferentialConstraint: { $: { Property: n.relationship.ReferencingAttribute.PropertyName, ReferencedProperty: n.target.PrimaryIdAttribute } },
+    $: { Name: n.Name, Type: `${ALIAS}.${type}`, Partner: n.Partner },
+    ReferentialConstraint: { $: { Property: n.relationship.ReferencingAttribute.PropertyName, ReferencedProperty: key } },
   };
 }
 
+/**
+ * The abstract `principal` entity type (Dataverse Web API principal EntityType: base type
+ * crmbaseentity, key `ownerid`, Edm.Guid), which systemuser and team derive from.
+ */
+const PRINCIPAL_TYPE = {
+  $: { Name: PRINCIPAL, BaseType: `${ALIAS}.crmbaseentity`, Abstract: 'true' },
+  Key: { PropertyRef: { $: { Name: 'ownerid' } } },
+  Property: [{ $: { Name: 'ownerid', Type: 'Edm.Guid' } }],
+};
+
+/**
+ * An `<EntityType>`: base type crmbaseentity with the table's key, or for a user or team table
+ * (PRINCIPAL_TABLES) base type `principal`, whose key `ownerid` it inherits (CSDL 4.0 §8.2: a
+ * derived type declares no key of its own; its rows carry `ownerid`, respond.ts).
+ */
 function entityType(e: EntityModel, annotated: boolean): object {
   const readable = [...e.attributesByProperty.values()];
   const navigation = [...e.navigation.values()].map(navigationProperty);
   const annotations = annotated ? [...description(e.Description), ...alternateKeys(e)] : [];
+  const principal = PRINCIPAL_TABLES.has(e.LogicalName);
   return {
-    $: { Name: e.LogicalName, BaseType: `${ALIAS}.crmbaseentity` },
-    Key: { PropertyRef: { $: { Name: e.PrimaryIdAttribute } } },
+    $: { Name: e.LogicalName, BaseType: `${ALIAS}.${principal ? PRINCIPAL : 'crmbaseentity'}` },
+    ...(principal ? {} : { Key: { PropertyRef: { $: { Name: e.PrimaryIdAttribute } } } }),
     Property: readable.map((a) => property(a, annotated)),
     ...(navigation.length ? { NavigationProperty: navigation } : {}),
     ...(annotations.length ? { Annotation: annotations } : {}),
@@ -96,7 +123,8 @@ function entityType(e: EntityModel, annotated: boolean): object {
  * doc: the annotation marks them in `$metadata?annotations=true`).
  */
 function entitySet(e: EntityModel, annotated: boolean): object {
-  const bindings = [...e.navigation.values()].map((n) => ({ $: { Path: n.Name, Target: n.target.EntitySetName } }));
+  // An owner's property leads to users or teams: the abstract principal has no entity set to bind.
+  const bindings = [...e.navigation.values()].filter((n) => !ownerNavigation(n)).map((n) => ({ $: { Path: n.Name, Target: n.target.EntitySetName } }));
   const tracking = annotated && e.ChangeTrackingEnabled
     ? { Annotation: [{ $: { Term: 'Org.OData.Capabilities.V1.ChangeTracking' }, Record: { PropertyValue: { $: { Property: 'Supported', Bool: 'true' } } } }] }
     : {};
@@ -210,6 +238,7 @@ export function renderCsdl(model: Model, operations: readonly OperationDeclarati
           EntityType: [
             { $: { Name: 'crmbaseentity', Abstract: 'true' } },
             { $: { Name: 'expando', BaseType: `${ALIAS}.crmbaseentity`, OpenType: 'true' } },
+            PRINCIPAL_TYPE,
             ...model.entities.map((e) => entityType(e, annotated)),
             { $: { Name: 'crmmodelbaseentity', Abstract: 'true' } },
             ...definitions.EntityType,

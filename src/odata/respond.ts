@@ -1,4 +1,5 @@
 import type { ServiceError } from '../errors.js';
+import { PRINCIPAL_TABLES } from '../model/system-columns.js';
 import type { AttributeModel, EntityModel, Model } from '../model/types.js';
 import { encodeSkipToken } from '../plan/skiptoken.js';
 import { expandedLookupNameKey } from '../plan/expand.js';
@@ -143,6 +144,7 @@ function expandedEntity(e: ExpandPlan, row: Record<string, unknown> | null, serv
       writeProperty(out, ann, a, a.PropertyName, row[a.PropertyName], formatted, table);
     }
   }
+  writePrincipalKey(out, target, e.columns);
   if (full) fullLinks(out, target, serviceRoot, id ?? undefined);
   for (const child of e.expand) writeExpansion(out, child, row[child.navigation.Name], serviceRoot, target, id, ann, full);
   return out;
@@ -251,6 +253,7 @@ export function entityWriter(plan: ReadPlan, fetched: readonly unknown[], servic
   const outputs = plan.columns.map((a) => ({ a, name: a.PropertyName, ...columnSlots(plan, fetched, a), rewrite: rewritesValues(a) }));
   const expansions = plan.expand.map((e, j) => ({ e, i: fetched.length + plan.lookupNames.length + j }));
   const idIndex = fetched.indexOf(plan.entity.attributesByName.get(plan.entity.PrimaryIdAttribute));
+  const principal = PRINCIPAL_TABLES.has(plan.entity.LogicalName);
   return (row) => {
     const out: Record<string, unknown> = context === undefined ? {} : { '@odata.context': context };
     const id = idIndex >= 0 ? row[idIndex] as string : undefined;
@@ -267,10 +270,22 @@ export function entityWriter(plan: ReadPlan, fetched: readonly unknown[], servic
       const { formatted, target } = slotAnnotations({ names, typeIndex }, row);
       writeProperty(out, ann, a, name, row[i], formatted, target);
     }
+    if (principal) writePrincipalKey(out, plan.entity, plan.columns);
     if (full) fullLinks(out, plan.entity, serviceRoot, id);
     for (const { e, i } of expansions) writeExpansion(out, e, row[i], serviceRoot, plan.entity, id as string, ann, full);
     return out;
   };
+}
+
+/**
+ * Writes `ownerid` beside the primary key of a user or team row (PRINCIPAL_TABLES) whose `columns`
+ * hold the key: their entity types derive from `principal`, whose key `ownerid` is the row's id
+ * (digest §1.3: "expanded users show both systemuserid and ownerid"). Does nothing for another
+ * table.
+ */
+function writePrincipalKey(out: Record<string, unknown>, entity: EntityModel, columns: readonly AttributeModel[]): void {
+  if (!PRINCIPAL_TABLES.has(entity.LogicalName) || !columns.some((a) => a.IsPrimaryId)) return;
+  out['ownerid'] = out[entity.PrimaryIdAttribute];
 }
 
 /** Writes a plain number under `name`: counts and date parts, which have no column type; with FormattedValue asked for, the number as the locale writes it (`2,024`). */
