@@ -124,6 +124,20 @@ export const Errors = {
    */
   businessUnitNotDisabled: () =>
     new ServiceError(400, '0x80041d60', 'Not disabled business unit cannot be deleted.'),
+  /**
+   * 400 `0x80048307` CannotDeleteDefaultTeam: a delete of a business unit's default team
+   * (Dataverse web service error codes).
+   */
+  defaultTeamNotDeletable: (teamId: string) =>
+    new ServiceError(400, '0x80048307', `The default business unit team can't be deleted (TeamId = ${teamId}).`),
+  /**
+   * 400 `0x8004830B` CannotAddMembersToDefaultTeam / `0x8004830C` CannotRemoveMembersFromDefaultTeam:
+   * membership of a default team follows the users' business unit; no client changes it (Dataverse
+   * web service error codes).
+   */
+  defaultTeamMembers: (teamId: string, adding: boolean) => adding
+    ? new ServiceError(400, '0x8004830B', `Can't add members to the default business unit team (TeamId = ${teamId}).`)
+    : new ServiceError(400, '0x8004830C', `Can't remove members from the default business unit team (TeamId = ${teamId}).`),
   /** 412 `0x80060882`: If-Match names a version the row no longer has. */
   concurrencyMismatch: () =>
     new ServiceError(412, '0x80060882', "The version of the existing record doesn't match the RowVersion property provided."),

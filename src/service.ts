@@ -40,6 +40,7 @@ import type { Identity } from './security/identity.js';
 import { loadAccess, type CallerAccess } from './security/access.js';
 import { ACT_ON_BEHALF, ensureAdministrator, keepSecurityRows } from './security/privileges.js';
 import { keepRootBusinessUnit } from './security/business-units.js';
+import { keepDefaultTeam } from './security/teams.js';
 import { bypassPrivileges } from './security/bypass.js';
 
 /**
@@ -206,7 +207,7 @@ export class Service {
 
   /**
    * Creates missing tables/columns (additive), loads the messages in src/messages/, creates the
-   * built-in system user and organization rows and the root business unit (keepRootBusinessUnit), and keeps the sdkmessage/sdkmessagefilter rows
+   * built-in system user and organization rows, the root business unit (keepRootBusinessUnit) and its default team (keepDefaultTeam), and keeps the sdkmessage/sdkmessagefilter rows
    * (messages/sdk-messages.ts) and the security rows, then returns a ready Service. The rows are
    * kept in the migration's transaction, under its lock: servers starting (or reloading) at once
    * on one database each read them and create what is missing, and without the lock two of them
@@ -220,6 +221,7 @@ export class Service {
       await service.seed(tx, SYSTEMUSER, service.caller.systemuserid, { fullname: 'SYSTEM' });
       await service.seed(tx, ORGANIZATION, service.caller.organizationid, { name: 'Tessera', expirechangetrackingindays: DEFAULT_EXPIRE_CHANGE_TRACKING_DAYS });
       await keepRootBusinessUnit(model, tx, service.caller, existing);
+      await keepDefaultTeam(model, tx, service.caller);
       await keepSdkMessages(model, tx, messages.values(), service.caller);
       await keepSecurityRows(model, tx, service.caller);
     });

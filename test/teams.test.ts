@@ -47,5 +47,87 @@ for (const database of DATABASES) {
       const expanded = await call('GET', `${s.root}accounts(${account})?$select=name&$expand=createdby($select=fullname)`);
       expect(expanded.json.createdby).to.include({ systemuserid: me, ownerid: me });
     });
+
+    it("keeps the root business unit's default team: named as the unit, an owner team, not deletable", async () => {
+      const unit = (await call('GET', `${s.root}WhoAmI()`)).json.BusinessUnitId as string;
+      const unitName = (await call('GET', `${s.root}businessunits(${unit})?$select=name`)).json.name;
+      const defaults = await call('GET', `${s.root}teams?$filter=isdefault eq true&$select=name,teamtype,isdefault,_businessunitid_value`, undefined, ALL);
+      expect(defaults.status, defaults.text).to.equal(200);
+      expect(defaults.json.value).to.have.length(1);
+      const [team] = defaults.json.value;
+      expect(team).to.include({ name: unitName, teamtype: 0, 'teamtype@OData.Community.Display.V1.FormattedValue': 'Owner', isdefault: true, _businessunitid_value: unit });
+      const refused = await call('DELETE', `${s.root}teams(${team.teamid})`);
+      expect(refused.status, refused.text).to.equal(400);
+      expect(refused.json.error).to.deep.equal({ code: '0x80048307', message: `The default business unit team can't be deleted (TeamId = ${team.teamid}).` });
+      // isdefault is the service's: a body's value is ignored, as Dataverse ignores read-only columns.
+      const other = await createRow(s, 'teams', { name: 'Not default', isdefault: true });
+      expect((await call('GET', `${s.root}teams(${other.teamid})?$select=isdefault,_businessunitid_value`)).json).to.include({ isdefault: false, _businessunitid_value: unit });
+      expect((await call('DELETE', `${s.root}teams(${other.teamid})`)).status).to.equal(204);
+      const privileges = await call('GET', `${s.root}privileges?$filter=startswith(name,'prv') and endswith(name,'Team')&$select=name&$orderby=name`);
+      expect(privileges.json.value.map((p: { name: string }) => p.name)).to.include.members(['prvCreateTeam', 'prvReadTeam', 'prvWriteTeam', 'prvDeleteTeam', 'prvAppendTeam', 'prvAppendToTeam']);
+    });
+
+    it('makes every user a member of the default team, whose members no client changes', async () => {
+      const team = (await call('GET', `${s.root}teams?$filter=isdefault eq true&$select=teamid`)).json.value[0].teamid as string;
+      const me = (await call('GET', `${s.root}WhoAmI()`)).json.UserId as string;
+      const user = (await createRow(s, 'systemusers', { fullname: 'Member by default' })).systemuserid as string;
+      const teams = await call('GET', `${s.root}systemusers(${user})/teammembership_association?$select=name`);
+      expect(teams.status, teams.text).to.equal(200);
+      expect(teams.json.value.map((t: { teamid: string }) => t.teamid)).to.deep.equal([team]);
+      const members = await call('GET', `${s.root}teams(${team})/teammembership_association?$select=fullname`);
+      expect(members.json.value.map((u: { systemuserid: string }) => u.systemuserid)).to.include.members([me, user]);
+      const removed = await call('DELETE', `${s.root}teams(${team})/teammembership_association(${user})/$ref`);
+      expect(removed.status, removed.text).to.equal(400);
+      expect(removed.json.error).to.deep.equal({ code: '0x8004830C', message: `Can't remove members from the default business unit team (TeamId = ${team}).` });
+      const other = (await createRow(s, 'systemusers', { fullname: 'Other user' })).systemuserid as string;
+      expect((await call('DELETE', `${s.root}systemusers(${other})/teammembership_association(${team})/$ref`)).json.error.code).to.equal('0x8004830C');
+      const action = await call('POST', `${s.root}teams(${team})/Microsoft.Dynamics.CRM.AddMembersTeam`, { Members: [{ systemuserid: other }] });
+      expect(action.status, action.text).to.equal(400);
+      expect(action.json.error).to.deep.equal({ code: '0x8004830B', message: `Can't add members to the default business unit team (TeamId = ${team}).` });
+      expect((await call('POST', `${s.root}teams(${team})/Microsoft.Dynamics.CRM.RemoveMembersTeam`, { Members: [{ systemuserid: other }] })).json.error.code).to.equal('0x8004830C');
+    });
+
+    it('links users and teams through teammembership_association $ref, both ways', async () => {
+      const sales = (await createRow(s, 'teams', { name: 'Sales' })).teamid as string;
+      const ann = (await createRow(s, 'systemusers', { fullname: 'Ann Sales' })).systemuserid as string;
+      const bob = (await createRow(s, 'systemusers', { fullname: 'Bob Sales' })).systemuserid as string;
+      expect((await call('POST', `${s.root}teams(${sales})/teammembership_association/$ref`, { '@odata.id': `${s.root}systemusers(${ann})` })).status).to.equal(204);
+      expect((await call('POST', `${s.root}systemusers(${bob})/teammembership_association/$ref`, { '@odata.id': `${s.root}teams(${sales})` })).status).to.equal(204);
+      const members = await call('GET', `${s.root}teams(${sales})/teammembership_association?$select=fullname&$orderby=fullname`);
+      expect(members.json.value.map((u: { fullname: string }) => u.fullname)).to.deep.equal(['Ann Sales', 'Bob Sales']);
+      expect((await call('DELETE', `${s.root}systemusers(${ann})/teammembership_association(${sales})/$ref`)).status).to.equal(204);
+      const left = await call('GET', `${s.root}teams(${sales})?$select=name&$expand=teammembership_association($select=fullname)`);
+      expect(left.json.teammembership_association.map((u: { fullname: string }) => u.fullname)).to.deep.equal(['Bob Sales']);
+    });
+
+    it('AddMembersTeam and RemoveMembersTeam change a team\'s members, all or nothing', async () => {
+      const doc = await parseStringPromise((await call('GET', `${s.root}$metadata`)).text);
+      const actions = Object.fromEntries(doc['edmx:Edmx']['edmx:DataServices'][0].Schema[0].Action.map((a: any) => [a.$.Name, a]));
+      for (const name of ['AddMembersTeam', 'RemoveMembersTeam']) {
+        expect(actions[name].$).to.deep.equal({ Name: name, IsBound: 'true' });
+        expect(actions[name].Parameter.map((p: any) => p.$)).to.deep.equal([
+          { Name: 'entity', Type: 'mscrm.team', Nullable: 'false' },
+          { Name: 'Members', Type: 'Collection(mscrm.systemuser)', Nullable: 'false' },
+        ]);
+        expect(actions[name].ReturnType).to.equal(undefined);
+      }
+      const team = (await createRow(s, 'teams', { name: 'Support' })).teamid as string;
+      const [ann, bob] = await Promise.all(['Ann Support', 'Bob Support'].map(async (fullname) => (await createRow(s, 'systemusers', { fullname })).systemuserid as string));
+      const add = (body: unknown) => call('POST', `${s.root}teams(${team})/Microsoft.Dynamics.CRM.AddMembersTeam`, body);
+      const names = async () => (await call('GET', `${s.root}teams(${team})/teammembership_association?$select=fullname&$orderby=fullname`)).json.value.map((u: { fullname: string }) => u.fullname);
+      const type = 'Microsoft.Dynamics.CRM.systemuser';
+      expect((await add({ Members: [{ '@odata.type': type, systemuserid: ann }, { '@odata.type': type, systemuserid: bob }] })).status).to.equal(204);
+      expect((await add({ Members: [{ systemuserid: ann }] })).status, 'a member already is left as is').to.equal(204);
+      expect(await names()).to.deep.equal(['Ann Support', 'Bob Support']);
+      const missing = '0a1b2c3d-0000-4000-8000-0000000ee001';
+      const unknown = await call('POST', `${s.root}teams(${team})/Microsoft.Dynamics.CRM.RemoveMembersTeam`, { Members: [{ systemuserid: ann }, { systemuserid: missing }] });
+      expect(unknown.status, unknown.text).to.equal(404);
+      expect(await names(), 'nothing removed').to.deep.equal(['Ann Support', 'Bob Support']);
+      expect((await call('POST', `${s.root}teams(${team})/Microsoft.Dynamics.CRM.RemoveMembersTeam`, { Members: [{ systemuserid: ann }] })).status).to.equal(204);
+      expect(await names()).to.deep.equal(['Bob Support']);
+      expect((await add({ Members: [{ fullname: 'no id' }] })).status).to.equal(400);
+      expect((await add({})).status, 'Members is required').to.equal(400);
+      expect((await call('POST', `${s.root}teams(${missing})/Microsoft.Dynamics.CRM.AddMembersTeam`, { Members: [{ systemuserid: ann }] })).status).to.equal(404);
+    });
   });
 }

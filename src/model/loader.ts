@@ -545,7 +545,7 @@ export function collectionSchemaName(schemaName: string, logicalCollectionName: 
 }
 
 /** Dataverse's ObjectTypeCode of the system tables Tessera ships. */
-const SYSTEM_OBJECT_TYPE_CODES: Readonly<Record<string, number>> = { systemuser: 8, organization: 1019 };
+const SYSTEM_OBJECT_TYPE_CODES: Readonly<Record<string, number>> = { systemuser: 8, team: 9, organization: 1019 };
 
 /** A table's ObjectTypeCode when its file declares none (see EntityFile.ObjectTypeCode). */
 function defaultObjectTypeCode(logicalName: string): number {

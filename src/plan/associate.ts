@@ -1,7 +1,8 @@
 import { Errors } from '../errors.js';
 import type { AttributeModel, ManyToManyNavigationModel, Model, NavigationPropertyModel } from '../model/types.js';
 import { ColumnValues } from './column-values.js';
-import type { AssociatePlan, Caller, DisassociatePlan, UpdatePlan } from './types.js';
+import { refuseDefaultTeamMembers } from './teams.js';
+import type { AssociatePlan, Caller, DisassociatePlan, InsertPlan, RowReference, UpdatePlan } from './types.js';
 import { planRowChange, planUpdate, sequentialGuid } from './write.js';
 
 /**
@@ -42,9 +43,22 @@ function pair(nav: ManyToManyNavigationModel, sourceId: string, targetId: string
 }
 
 /**
+ * The insert of the intersect row linking row `sourceId` of `nav.source` with `targetId` of
+ * `nav.target`, checking that the `references` exist (none: the caller knows they do).
+ */
+export function linkInsert(nav: ManyToManyNavigationModel, sourceId: string, targetId: string, references: readonly RowReference[]): InsertPlan {
+  const { entity } = nav.intersect;
+  const id = sequentialGuid();
+  const values = new ColumnValues(entity).set(entity.attributesByName.get(entity.PrimaryIdAttribute)!, id);
+  for (const { attribute, id: value } of pair(nav, sourceId, targetId)) values.set(attribute, value);
+  return { kind: 'insert', entity, id, values, references, idGiven: false };
+}
+
+/**
  * Plans linking row `sourceId` of `nav.source` with row `targetId` of `nav.target`. A missing row
  * fails at execution with 404 `0x80040217`; a many-to-many pair linked already with 412
- * `0x80040237` "Cannot insert duplicate key.". Throws 400 for a lookup the system maintains.
+ * `0x80040237` "Cannot insert duplicate key.". Throws 400 for a lookup the system maintains, and
+ * for a user and the default team (refuseDefaultTeamMembers; planDisassociate too).
  * `conditions` (If-Match: `*` or a version; If-None-Match: `*` or versions, see planRowChange)
  * condition the write of a single-valued property's lookup on the source row: a stale If-Match
  * version, an If-None-Match version the row is at, or If-None-Match `*` on an existing row fails
@@ -52,14 +66,8 @@ function pair(nav: ManyToManyNavigationModel, sourceId: string, targetId: string
  */
 export function planAssociate(model: Model, caller: Caller, nav: NavigationPropertyModel, sourceId: string, targetId: string, conditions: RowConditions = ANY_VERSION): UpdatePlan | AssociatePlan {
   if (nav.intersect) {
-    const { entity } = nav.intersect;
-    const id = sequentialGuid();
-    const values = new ColumnValues(entity).set(entity.attributesByName.get(entity.PrimaryIdAttribute)!, id);
-    for (const { attribute, id: value } of pair(nav, sourceId, targetId)) values.set(attribute, value);
-    return {
-      kind: 'associate',
-      link: { kind: 'insert', entity, id, values, references: [{ entity: nav.source, id: sourceId }, { entity: nav.target, id: targetId }], idGiven: false },
-    };
+    refuseDefaultTeamMembers(nav, sourceId, targetId, caller, true);
+    return { kind: 'associate', link: linkInsert(nav, sourceId, targetId, [{ entity: nav.source, id: sourceId }, { entity: nav.target, id: targetId }]) };
   }
   writableLookup(nav);
   if (nav.kind === 'single') return planRowChange(model, nav.source, sourceId, { [`${nav.Name}@odata.bind`]: bindUrl(nav.target.EntitySetName, targetId) }, caller, conditions.ifMatch, conditions.ifNoneMatch);
@@ -75,6 +83,7 @@ export function planAssociate(model: Model, caller: Caller, nav: NavigationPrope
 export function planDisassociate(model: Model, caller: Caller, nav: NavigationPropertyModel, sourceId: string, targetId?: string, conditions: RowConditions = ANY_VERSION): UpdatePlan | DisassociatePlan {
   const missing = () => Errors.notLinked(nav.target.LogicalName, targetId!, nav.source.LogicalName, sourceId, nav.Name);
   if (nav.intersect) {
+    refuseDefaultTeamMembers(nav, sourceId, targetId, caller, false);
     const references = [{ entity: nav.source, id: sourceId }, ...(targetId ? [{ entity: nav.target, id: targetId }] : [])];
     return { kind: 'disassociate', entity: nav.intersect.entity, match: pair(nav, sourceId, targetId!), missing, references };
   }

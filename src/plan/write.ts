@@ -3,10 +3,11 @@ import { Errors, ServiceError } from '../errors.js';
 import { parseJsonBody } from '../odata/json-body.js';
 import { SYSTEM_ADMINISTRATOR_ID } from '../model/kept-ids.js';
 import { businessUnitColumn, DATASTATE, DATASTATE_ACTIVE, ROLE, SERVICE_MAINTAINED } from '../model/system-columns.js';
-import type { AttributeModel, EntityModel, Model, NavigationPropertyModel, OneToManyNavigationModel, OptionMetadata } from '../model/types.js';
+import type { AttributeModel, EntityModel, ManyToManyNavigationModel, Model, NavigationPropertyModel, OneToManyNavigationModel, OptionMetadata } from '../model/types.js';
 import { ColumnValues, stampModified } from './column-values.js';
 import { planAssociate } from './associate.js';
 import { refuseBusinessUnitCreate, refuseRootDelete } from './business-unit.js';
+import { defaultTeamId, membershipLink, membershipOfUsers, refuseDefaultTeamDelete } from './teams.js';
 import { deletePlan } from './delete.js';
 import { namedPrimaryKey } from './keys.js';
 import type { Caller, DeletePlan, Guard, InsertPlan, RowReference, UpdatePlan, Value, WritePlan } from './types.js';
@@ -356,12 +357,17 @@ interface CreateStamps {
   readonly dataState?: AttributeModel;
   /** statecode and statuscode with the initial state option, when the table has a state model. */
   readonly state?: { readonly state: AttributeModel; readonly status: AttributeModel; readonly initial: OptionMetadata };
-  /** The Boolean columns a body may set on create: a row whose body leaves one out takes its DefaultValue. */
+  /**
+   * The Boolean columns: a row whose body leaves one out takes its DefaultValue, read-only ones
+   * (team.isdefault) too, which no body sets.
+   */
   readonly booleans: readonly AttributeModel[];
 }
 
 /** The columns that name a row's owner and business unit (CreateStamps.owned). */
 interface OwnedStamps {
+  /** On the user table: the membership every new user gets in its business unit's default team. */
+  readonly membership?: ManyToManyNavigationModel;
   /** ownerid and owninguser, on a user-owned table. */
   readonly owner?: { readonly owner: AttributeModel; readonly owningUser?: AttributeModel };
   /**
@@ -378,7 +384,7 @@ function ownedStamps(entity: EntityModel, stored: (name: string) => AttributeMod
   const owner = entity.attributesByName.get('ownerid');
   const businessUnit = businessUnitColumn(entity);
   if (!owner && !businessUnit) return undefined;
-  return { owner: owner && { owner, owningUser: stored('owninguser') }, businessUnit };
+  return { owner: owner && { owner, owningUser: stored('owninguser') }, businessUnit, membership: membershipOfUsers(entity) };
 }
 
 /**
@@ -416,7 +422,7 @@ function stampsOf(entity: EntityModel): CreateStamps {
     owned: ownedStamps(entity, stored),
     dataState: entity.IsRetentionEnabled ? stored(DATASTATE) : undefined,
     state: state && status ? { state, status, initial: options(state)[0]! } : undefined,
-    booleans: entity.Attributes.filter((a) => a.AttributeType === 'Boolean' && a.IsStored && a.IsValidForCreate),
+    booleans: entity.Attributes.filter((a) => a.AttributeType === 'Boolean' && a.IsStored),
   };
   createStamps.set(entity, stamps);
   return stamps;
@@ -458,7 +464,7 @@ function writable(entity: EntityModel, message: 'Create' | 'Update' | 'Delete'):
  * createdon, and overriddencreatedon ("Record Created On", the time the record was migrated) is
  * stamped with `now`, as Dataverse does (OverriddenCreatedOn column of every table reference page).
  * Navigation properties with new rows or bound URLs become the plan's `before`/`after` writes.
- * A Boolean column the body leaves out takes its DefaultValue (BooleanAttributeMetadata).
+ * A Boolean column the body leaves out (or cannot set) takes its DefaultValue (BooleanAttributeMetadata).
  * Throws the body errors of this module, 400 `0x80048408` for a statuscode that is not a
  * status of the Active state (new rows always start in statecode 0), 400 `0x80040800` on an
  * intersect or SERVICE_MAINTAINED table, and 501 for a business unit (refuseBusinessUnitCreate).
@@ -503,8 +509,11 @@ export function planServiceCreate(model: Model, entity: EntityModel, body: Recor
   }
   checkRequired(entity, values);
   const plan: InsertPlan = { kind: 'insert', entity, id, values, references, idGiven: given !== undefined };
-  if (!before.length && !collections.length) return plan;
-  return { ...plan, before, after: planCollections(model, entity, id, collections, caller) };
+  // A new user is a member of its business unit's default team (Dataverse "Manage teams").
+  const membership = stamps.owned?.membership && stamps.owned.businessUnit && membershipLink(stamps.owned.membership, id, defaultTeamId(values.get(stamps.owned.businessUnit!) as string));
+  if (!before.length && !collections.length && !membership) return plan;
+  const after = planCollections(model, entity, id, collections, caller);
+  return { ...plan, before, after: membership ? [membership, ...after] : after };
 }
 
 /** `Label (value)` of a status, for messages. */
@@ -690,12 +699,13 @@ function refuseKeptRole(entity: EntityModel, id: string): void {
  * Plans `DELETE /<set>(<id>)` by `caller`, guarded by If-Match's versions when sent (digest
  * §2.4) and by If-None-Match (a row at one of its versions, or any row for `*`, is not deleted: 412 `0x80060882`); the row's many-to-many links go with it, and its referencing rows are cleared, refuse the
  * delete or are deleted too (see delete.ts). Throws 400 `0x80040800` on an intersect table, 403
- * for the System Administrator role (Errors.keptRole) and 400 `0x80041d60` for the root business
- * unit (refuseRootDelete).
+ * for the System Administrator role (Errors.keptRole), 400 `0x80041d60` for the root business
+ * unit (refuseRootDelete) and 400 `0x80048307` for its default team (refuseDefaultTeamDelete).
  */
 export function planDelete(entity: EntityModel, id: string, ifMatch: '*' | readonly string[] | undefined, caller: Caller, ifNoneMatch?: '*' | readonly string[]): DeletePlan {
   writable(entity, 'Delete');
   refuseKeptRole(entity, id);
   refuseRootDelete(entity, id, caller);
+  refuseDefaultTeamDelete(entity, id, caller);
   return deletePlan(entity, id, versionGuard(entity, ifMatch, ifNoneMatch), caller);
 }

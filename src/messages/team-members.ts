@@ -1,0 +1,85 @@
+import { Errors } from '../errors.js';
+import { SYSTEMUSER, TEAM } from '../model/system-columns.js';
+import { restrict } from '../plan/navigation.js';
+import { planRead } from '../plan/read.js';
+import { defaultTeamId, membershipLink, membershipOfUsers } from '../plan/teams.js';
+import type { UpdatePlan, WritePlan } from '../plan/types.js';
+import { canonicalGuid } from '../plan/values.js';
+import { planUpdate } from '../plan/write.js';
+import { InTransaction, withSecurity } from '../store/database.js';
+import { executeRead, writeIn } from '../store/execute.js';
+import type { Message, MessageContext, ParameterDefinition } from './types.js';
+
+/**
+ * What AddMembersTeam and RemoveMembersTeam share (Dataverse Web API actions bound to a team,
+ * parameter `Members`, Collection(mscrm.systemuser), not nullable): the bound team, the users the
+ * body names, and the writes of teammembership_association links in one transaction. A call takes
+ * the caller's Write privilege on the team (prvWriteTeam), checked by stamping the team's
+ * modifiedon/modifiedby in the same transaction, which also answers 404 for a team that does not
+ * exist; the links are then written past the caller's checks.
+ */
+
+/** The `Members` parameter: the users, as systemuser entity objects (`{"systemuserid":"<id>"}`). */
+const MEMBERS: ParameterDefinition = { Name: 'Members', Type: 'Collection(mscrm.systemuser)' };
+
+/**
+ * The declaration of AddMembersTeam (`adding`) or RemoveMembersTeam: an action bound to a team
+ * entity, parameter Members, no return value (Dataverse Web API reference); invoke: changeMembers.
+ */
+export function membersMessage(name: string, adding: boolean): Message {
+  return {
+    Name: name,
+    Kind: 'Action',
+    Binding: 'entity',
+    BindingTable: TEAM,
+    Parameters: [MEMBERS],
+    async invoke(ctx, args) {
+      await changeMembers(ctx, name, args['Members'] as Array<Record<string, unknown>>, adding);
+    },
+  };
+}
+
+/**
+ * The user ids of `Members` (each item an object with `systemuserid`, or `ownerid`, its principal
+ * key, a GUID), each once. Throws 400 `0x80040203` naming the index of an item without one.
+ */
+function memberIds(members: readonly Record<string, unknown>[]): string[] {
+  return [...new Set(members.map((m, i) => {
+    const raw = m['systemuserid'] ?? m['ownerid'];
+    const id = typeof raw === 'string' ? canonicalGuid(raw) : undefined;
+    if (!id) throw Errors.invalidArgument(`Members[${i}]: give the user's systemuserid as a GUID.`);
+    return id;
+  }))];
+}
+
+/**
+ * Adds (`adding`) or removes the users `Members` names to or from the team the call is bound to
+ * (`/teams(<id>)/Microsoft.Dynamics.CRM.<name>`), all or nothing. A user who is a member already
+ * (adding) or is none (removing) is left as is. Throws 404 for another binding, a team or a user
+ * that does not exist, 400 `0x8004830B`/`0x8004830C` for the default team (its members are the
+ * business unit's users), 403 without prvWriteTeam.
+ */
+async function changeMembers(ctx: MessageContext, name: string, members: readonly Record<string, unknown>[], adding: boolean): Promise<void> {
+  const team = ctx.binding?.entity;
+  const teamId = ctx.binding?.id;
+  const users = ctx.model.byLogicalName.get(SYSTEMUSER)!;
+  const nav = membershipOfUsers(users);
+  if (!team || team.LogicalName !== TEAM || !teamId || !nav) throw Errors.resourceNotFound(`Microsoft.Dynamics.CRM.${name}`);
+  const ids = memberIds(members);
+  if (teamId === defaultTeamId(ctx.caller.businessunitid)) throw Errors.defaultTeamMembers(teamId, adding);
+  await ctx.db.transaction(async (tx) => {
+    await writeIn(tx, ctx.db, planUpdate(ctx.model, team, teamId, {}, ctx.caller, '*', undefined) as UpdatePlan);
+    const trusted = new InTransaction(withSecurity(ctx.db, undefined), tx);
+    const { entity, own, other } = nav.intersect;
+    const linksRead = restrict(planRead(entity, { select: [entity.PrimaryIdAttribute, own.LogicalName], top: 1_000_000 }, { returnRepresentation: false }), { kind: 'compare', op: 'eq', attribute: other, value: teamId });
+    const links = new Map((await executeRead(trusted, linksRead)).rows.map((r) => [r[1] as string, r[0] as string]));
+    const run = (plan: WritePlan) => writeIn(tx, trusted, plan);
+    for (const userId of ids) {
+      const found = await executeRead(trusted, planRead(users, { select: [users.PrimaryIdAttribute] }, { returnRepresentation: false }, userId));
+      if (!found.rows.length) throw Errors.recordNotFound(SYSTEMUSER, userId);
+      const link = links.get(userId);
+      if (adding && link === undefined) await run(membershipLink(nav, userId, teamId));
+      else if (!adding && link !== undefined) await run({ kind: 'disassociate', entity, match: [{ attribute: own, id: userId }, { attribute: other, id: teamId }], missing: () => Errors.recordNotFound(entity.LogicalName, link), references: [] });
+    }
+  });
+}

@@ -1,0 +1,60 @@
+import { Errors } from '../errors.js';
+import { nameGuid } from '../model/kept-ids.js';
+import { SYSTEMUSER, TEAM } from '../model/system-columns.js';
+import type { EntityModel, ManyToManyNavigationModel, NavigationPropertyModel } from '../model/types.js';
+import { linkInsert } from './associate.js';
+import type { Caller, InsertPlan } from './types.js';
+
+/**
+ * Teams (Dataverse Team table, "Manage teams"): each business unit has a default team, named as
+ * the unit and made with it, whose members are the unit's users. Tessera has the one root unit,
+ * so there is one default team (security/teams.ts keeps it); this module names it and refuses what
+ * Dataverse refuses on it: deleting it and changing its members by hand.
+ */
+
+/** The many-to-many relationship (and navigation property on both sides) of users and their teams. */
+export const TEAM_MEMBERSHIP = 'teammembership_association';
+/** The many-to-many relationship (and navigation property on both sides) of teams and their roles. */
+export const TEAM_ROLES = 'teamroles_association';
+
+/** The id of business unit `businessunitid`'s default team: derived from the unit's, the same on every start. */
+export function defaultTeamId(businessunitid: string): string {
+  return nameGuid(`team:default:${businessunitid}`);
+}
+
+/**
+ * Refuses deleting the default team of `caller`'s business unit: 400 `0x80048307`
+ * (Errors.defaultTeamNotDeletable). Does nothing for another row or table.
+ */
+export function refuseDefaultTeamDelete(entity: EntityModel, id: string, caller: Caller): void {
+  if (entity.LogicalName === TEAM && id === defaultTeamId(caller.businessunitid)) throw Errors.defaultTeamNotDeletable(id);
+}
+
+/**
+ * Refuses linking (`adding`) or unlinking a user and the default team through `nav` (either side
+ * of teammembership_association, from row `sourceId` to `targetId`): 400 `0x8004830B` /
+ * `0x8004830C` (Errors.defaultTeamMembers), as AddMembersTeam and RemoveMembersTeam answer there.
+ * Does nothing for another navigation property or team.
+ */
+export function refuseDefaultTeamMembers(nav: NavigationPropertyModel, sourceId: string, targetId: string | undefined, caller: Caller, adding: boolean): void {
+  if (nav.relationship.SchemaName !== TEAM_MEMBERSHIP) return;
+  const teamId = nav.source.LogicalName === TEAM ? sourceId : targetId;
+  const team = defaultTeamId(caller.businessunitid);
+  if (teamId === team) throw Errors.defaultTeamMembers(team, adding);
+}
+
+/** teammembership_association on `entity` when it is the user table (source: a user, target: a team) and the model has teams. */
+export function membershipOfUsers(entity: EntityModel): ManyToManyNavigationModel | undefined {
+  const nav = entity.LogicalName === SYSTEMUSER ? entity.navigation.get(TEAM_MEMBERSHIP) : undefined;
+  return nav?.intersect ? nav : undefined;
+}
+
+/**
+ * The link making user `userId` a member of team `teamId` through `nav` (membershipOfUsers): an
+ * insert of the intersect row that reads neither row first, past the caller's privileges on the
+ * team (the default team's membership of a new user, written with the user, and at start for
+ * users without it).
+ */
+export function membershipLink(nav: ManyToManyNavigationModel, userId: string, teamId: string): InsertPlan {
+  return linkInsert(nav, userId, teamId, []);
+}

@@ -1,0 +1,45 @@
+import { BUSINESSUNIT, SYSTEMUSER, TEAM } from '../model/system-columns.js';
+import type { Model } from '../model/types.js';
+import type { ColumnValues } from '../plan/column-values.js';
+import { restrict } from '../plan/navigation.js';
+import { planRead } from '../plan/read.js';
+import { defaultTeamId, membershipLink, membershipOfUsers } from '../plan/teams.js';
+import type { Caller } from '../plan/types.js';
+import { planServiceCreate } from '../plan/write.js';
+import { withSecurity, type Database } from '../store/database.js';
+import { executeInsertMany, executeRead, executeWrite } from '../store/execute.js';
+
+/** Dataverse's teamtype of an owner team (Team table, TeamType choices: Owner 0, Access 1, …). */
+const OWNER_TEAM = 0;
+
+/**
+ * Keeps the default team of `caller`'s business unit (Dataverse "Manage teams": "each business
+ * unit has a default team … named the same as the business unit", whose members are the unit's
+ * users): creates it unless it exists, an owner team named as the unit with isdefault true, and
+ * makes every user not yet in it a member (the users of a database made before teams, and the
+ * built-in system user, created before the team on a new database). Run at start, under the
+ * migration's lock, after the root business unit is kept (Service.open). Does nothing when the
+ * model lacks the team or business unit table. Throws the database's errors.
+ */
+export async function keepDefaultTeam(model: Model, db: Database, caller: Caller): Promise<void> {
+  const teams = model.byLogicalName.get(TEAM);
+  const units = model.byLogicalName.get(BUSINESSUNIT);
+  const users = model.byLogicalName.get(SYSTEMUSER)!;
+  if (!teams || !units) return;
+  const trusted = withSecurity(db, undefined);
+  const id = defaultTeamId(caller.businessunitid);
+  const read = (entity: typeof teams, select: string[], rowId?: string) => planRead(entity, rowId ? { select } : { select, top: 1_000_000 }, { returnRepresentation: false }, rowId);
+  if (!(await executeRead(trusted, read(teams, [teams.PrimaryIdAttribute], id))).rows.length) {
+    const [unit] = (await executeRead(trusted, read(units, ['name'], caller.businessunitid))).rows;
+    const plan = planServiceCreate(model, teams, { name: unit?.[0] ?? 'Default team', teamtype: OWNER_TEAM }, caller, id);
+    (plan.values as ColumnValues).set(teams.attributesByName.get('isdefault')!, true);
+    await executeWrite(trusted, plan);
+  }
+  const nav = membershipOfUsers(users);
+  if (!nav) return;
+  const links = restrict(read(nav.intersect.entity, [nav.intersect.own.LogicalName]), { kind: 'compare', op: 'eq', attribute: nav.intersect.other, value: id });
+  const members = new Set((await executeRead(trusted, links)).rows.map((r) => r[0] as string));
+  const all = (await executeRead(trusted, read(users, [users.PrimaryIdAttribute]))).rows.map((r) => r[0] as string);
+  const missing = all.filter((u) => !members.has(u));
+  if (missing.length) await executeInsertMany(trusted, missing.map((u) => membershipLink(nav, u, id)));
+}
