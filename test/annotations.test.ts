@@ -62,7 +62,7 @@ for (const database of DATABASES) {
       const expand = '$expand=createdby($select=fullname,createdon),msdyn_msdyn_copilotinteractiondata_msdyn_copilotinteraction_interactiondataid($select=msdyn_interactiontype,statecode,_createdby_value;$expand=createdby($select=fullname,createdon))';
       const r = await call('GET', `${s.root}msdyn_copilotinteractiondatas(${dataId})?$select=msdyn_name&${expand}`, undefined, { Prefer: 'odata.include-annotations="*"' });
       expect(r.status, r.text).to.equal(200);
-      expect(Object.keys(r.json.createdby)).to.deep.equal(['@odata.etag', 'fullname', `createdon@${FV}`, 'createdon', 'systemuserid']);
+      expect(Object.keys(r.json.createdby)).to.deep.equal(['@odata.etag', 'fullname', `createdon@${FV}`, 'createdon', 'systemuserid', 'ownerid']);
       const [child] = r.json.msdyn_msdyn_copilotinteractiondata_msdyn_copilotinteraction_interactiondataid;
       expect(child).to.deep.include({
         [`msdyn_interactiontype@${FV}`]: 'ThumbsDown',
@@ -78,7 +78,7 @@ for (const database of DATABASES) {
       const [bare] = lookupsOnly.json.msdyn_msdyn_copilotinteractiondata_msdyn_copilotinteraction_interactiondataid;
       expect(Object.keys(bare)).to.deep.equal(['@odata.etag', 'msdyn_interactiontype', 'statecode', `_createdby_value@${LLN}`, '_createdby_value', 'msdyn_copilotinteractionid', 'createdby']);
       const none = await call('GET', `${s.root}msdyn_copilotinteractiondatas(${dataId})?$select=msdyn_name&${expand}`);
-      expect(Object.keys(none.json.createdby)).to.deep.equal(['@odata.etag', 'fullname', 'createdon', 'systemuserid']);
+      expect(Object.keys(none.json.createdby)).to.deep.equal(['@odata.etag', 'fullname', 'createdon', 'systemuserid', 'ownerid']);
     });
 
     it('honours a list of terms and wildcards', async () => {

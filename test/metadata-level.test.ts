@@ -45,7 +45,7 @@ for (const database of DATABASES) {
       expect(r.json['@odata.count']).to.equal(2);
       expect(r.json.value[0]).to.deep.equal({
         msdyn_name: 'levels', [`msdyn_interactiontype@${FV}`]: 'ThumbsUp', msdyn_interactiontype: 100230301, msdyn_copilotinteractionid: id,
-        createdby: { fullname: 'SYSTEM', systemuserid: r.json.value[0].createdby.systemuserid },
+        createdby: { fullname: 'SYSTEM', systemuserid: r.json.value[0].createdby.systemuserid, ownerid: r.json.value[0].createdby.systemuserid },
       });
       const next = await call('GET', r.json['@odata.nextLink'], undefined, { Accept: NONE, Prefer: 'odata.maxpagesize=1' });
       expect(next.json.value.map((v: { msdyn_name: string }) => v.msdyn_name)).to.deep.equal(['levels 2']);

@@ -67,7 +67,7 @@ describe('metadata files', () => {
     }
     const userOwned = buildModel([
       { source: 'a.json', json: { LogicalName: 'new_thing', EntitySetName: 'new_things', PrimaryIdAttribute: 'new_thingid', OwnershipType: 'UserOwned', Attributes: [] } },
-      ...['systemuser', 'organization', 'businessunit'].map((t) => ({ source: `${t}.json`, json: JSON.parse(readFileSync(join(SHIPPED_METADATA, `${t}.json`), 'utf8')) })),
+      ...['systemuser', 'organization', 'businessunit', 'team'].map((t) => ({ source: `${t}.json`, json: JSON.parse(readFileSync(join(SHIPPED_METADATA, `${t}.json`), 'utf8')) })),
     ]).byLogicalName.get('new_thing')!;
     expect(userOwned.attributesByName.get('ownerid')!.AttributeType).to.equal('Owner');
     expect(userOwned.attributesByName.get('new_thingid')!.AttributeType).to.equal('Uniqueidentifier');

@@ -18,7 +18,7 @@ import { serveProcess } from './support/serve-process.js';
 import { call, DATABASES, SHIPPED_METADATA, type Reply, type TestDatabase } from './support/server.js';
 
 const CLI = join(import.meta.dirname, '..', 'src', 'cli.js');
-const base = ['systemuser', 'organization', 'businessunit'].map((t) => ({ source: `${t}.json`, json: JSON.parse(readFileSync(join(SHIPPED_METADATA, `${t}.json`), 'utf8')) }));
+const base = ['systemuser', 'organization', 'businessunit', 'team'].map((t) => ({ source: `${t}.json`, json: JSON.parse(readFileSync(join(SHIPPED_METADATA, `${t}.json`), 'utf8')) }));
 
 function model(attributes: object[], table: object = {}): Model {
   return buildModel([...base, { source: 'new_thing.json', json: { LogicalName: 'new_thing', EntitySetName: 'new_things', PrimaryIdAttribute: 'new_thingid', OwnershipType: 'OrganizationOwned', Attributes: attributes, ...table } }]);
@@ -73,6 +73,25 @@ async function things(service: Service, query: string, set = 'new_things'): Prom
   const r = await service.handle({ method: 'GET', url: `/api/data/v9.2/${set}?${query}`, headers: {}, origin: 'http://x' });
   expect(r.status, r.body).to.equal(200);
   return JSON.parse(r.body!).value;
+}
+
+/**
+ * Makes `db` like a database of an earlier version: drops the `columns` ([table, column], with
+ * their indexes) and the `tables`, and their bookkeeping rows.
+ */
+async function asBefore(db: Database, columns: ReadonlyArray<[string, string]>, tables: readonly string[]): Promise<void> {
+  const q = (c: string) => db.dialect.quote(c);
+  for (const [table, index, column] of await db.rows(db.dialect.catalogIndexes)) {
+    if (columns.some(([t, c]) => t === table && c === column)) await db.run({ sql: db.dialect.dropIndex(q(String(index)), q(String(table))), params: [] });
+  }
+  for (const [table, column] of columns) {
+    await db.run({ sql: `ALTER TABLE ${q(table)} DROP COLUMN ${q(column)}`, params: [] });
+    await db.run({ sql: `DELETE FROM ${q('tessera_attribute')} WHERE ${q('entity')} = '${table}' AND ${q('attribute')} = '${column}'`, params: [] });
+  }
+  for (const table of tables) {
+    await db.run({ sql: `DROP TABLE ${q(table)}`, params: [] });
+    await db.run({ sql: `DELETE FROM ${q('tessera_attribute')} WHERE ${q('entity')} = '${table}'`, params: [] });
+  }
 }
 
 /** Sends `body` to `url` on `service` and returns the answer's status (and body, for messages). */
@@ -209,16 +228,7 @@ for (const database of DATABASES) {
       const id = await create(first, 'new_things', { new_name: 'before' });
       // The database as an earlier version left it: no business unit table, no business unit columns.
       const q = (c: string) => db.dialect.quote(c);
-      const gone: Array<[string, string]> = [['new_thing', 'owningbusinessunit'], ['systemuser', 'businessunitid']];
-      for (const [table, index, column] of await db.rows(db.dialect.catalogIndexes)) {
-        if (gone.some(([t, c]) => t === table && c === column)) await db.run({ sql: db.dialect.dropIndex(q(String(index)), q(String(table))), params: [] });
-      }
-      for (const [table, column] of gone) {
-        await db.run({ sql: `ALTER TABLE ${q(table)} DROP COLUMN ${q(column)}`, params: [] });
-        await db.run({ sql: `DELETE FROM ${q('tessera_attribute')} WHERE ${q('entity')} = '${table}' AND ${q('attribute')} = '${column}'`, params: [] });
-      }
-      await db.run({ sql: `DROP TABLE ${q('businessunit')}`, params: [] });
-      await db.run({ sql: `DELETE FROM ${q('tessera_attribute')} WHERE ${q('entity')} = 'businessunit'`, params: [] });
+      await asBefore(db, [['new_thing', 'owningbusinessunit'], ['systemuser', 'businessunitid']], ['businessunit']);
       const reopened = await Service.open(owned, db, log);
       const root = reopened.caller.businessunitid;
       expect((await things(reopened, `$filter=new_thingid eq ${id}&$select=_owningbusinessunit_value`))[0]!['_owningbusinessunit_value']).to.equal(root);
@@ -229,6 +239,26 @@ for (const database of DATABASES) {
       await db.run({ sql: `UPDATE ${q('new_thing')} SET ${q('owningbusinessunit')} = NULL`, params: [] });
       const later = await Service.open(owned, db, log);
       expect((await things(later, `$filter=new_thingid eq ${id}&$select=_owningbusinessunit_value`))[0]!['_owningbusinessunit_value']).to.equal(null);
+    }));
+
+    it('gives a database made before teams the default team, its members, and owneridtype and owningteam on owned rows', () => onFresh(database, async (db) => {
+      const owned = model([{ LogicalName: 'new_name', AttributeType: 'String' }], { OwnershipType: 'UserOwned' });
+      const first = await Service.open(owned, db, log);
+      const id = await create(first, 'new_things', { new_name: 'before' });
+      // The database as an earlier version left it: no team tables, ownerid of one target.
+      await asBefore(db, [['new_thing', 'owneridtype'], ['new_thing', 'owningteam']], ['teammembership', 'team']);
+      const reopened = await Service.open(owned, db, log);
+      const user = reopened.caller.systemuserid;
+      const r = await reopened.handle({ method: 'GET', url: `/api/data/v9.2/new_things(${id})?$select=_ownerid_value,_owningteam_value`, headers: { prefer: 'odata.include-annotations="*"' }, origin: 'http://x' });
+      expect(JSON.parse(r.body!)).to.deep.include({ _ownerid_value: user, '_ownerid_value@Microsoft.Dynamics.CRM.lookuplogicalname': 'systemuser', _owningteam_value: null });
+      const [team] = await things(reopened, '$select=name,isdefault&$expand=teammembership_association($select=systemuserid)', 'teams');
+      expect(team).to.deep.include({ name: 'Tessera', isdefault: true });
+      expect((team!['teammembership_association'] as Array<{ systemuserid: string }>).map((u) => u.systemuserid)).to.deep.equal([user]);
+      expect(await pendingDdl(db, owned), 'nothing left to do').to.deep.equal(db.dialect.setupDdl);
+      // A later start finds the team and its members: nothing is added twice.
+      await Service.open(owned, db, log);
+      expect((await things(reopened, '$select=name', 'teams'))).to.have.length(1);
+      expect((await things(reopened, '$select=systemuserid', 'teammembershipcollection'))).to.have.length(1);
     }));
 
     it('names the change of the file that dropped a column the engine made, and how to undo it, rather than asking to declare that column', () => onFresh(database, async (db) => {

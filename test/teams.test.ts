@@ -129,5 +129,81 @@ for (const database of DATABASES) {
       expect((await add({})).status, 'Members is required').to.equal(400);
       expect((await call('POST', `${s.root}teams(${missing})/Microsoft.Dynamics.CRM.AddMembersTeam`, { Members: [{ systemuserid: ann }] })).status).to.equal(404);
     });
+
+    it('assigns rows to a team with ownerid@odata.bind on create, update and upsert, and back to a user', async () => {
+      const me = (await call('GET', `${s.root}WhoAmI()`)).json.UserId as string;
+      const team = (await createRow(s, 'teams', { name: 'Owners' })).teamid as string;
+      const owner = async (id: string) => (await call('GET', `${s.root}accounts(${id})?$select=_ownerid_value,_owninguser_value,_owningteam_value`, undefined, ALL)).json;
+      const created = await call('POST', `${s.root}accounts`, { name: 'Team owned', 'ownerid@odata.bind': `/teams(${team})` });
+      expect(created.status, created.text).to.equal(204);
+      const id = /accounts\((.*)\)/.exec(created.headers.get('odata-entityid')!)![1]!;
+      expect(await owner(id)).to.deep.include({
+        _ownerid_value: team, '_ownerid_value@Microsoft.Dynamics.CRM.lookuplogicalname': 'team', '_ownerid_value@Microsoft.Dynamics.CRM.associatednavigationproperty': 'ownerid',
+        '_ownerid_value@OData.Community.Display.V1.FormattedValue': 'Owners', _owninguser_value: null, _owningteam_value: team,
+      });
+      expect((await call('PATCH', `${s.root}accounts(${id})`, { 'ownerid@odata.bind': `/systemusers(${me})` })).status).to.equal(204);
+      expect(await owner(id)).to.deep.include({ _ownerid_value: me, '_ownerid_value@Microsoft.Dynamics.CRM.lookuplogicalname': 'systemuser', _owninguser_value: me, _owningteam_value: null });
+      expect((await call('PATCH', `${s.root}accounts(${id})`, { 'ownerid@odata.bind': `teams(${team})` })).status).to.equal(204);
+      expect(await owner(id)).to.deep.include({ _ownerid_value: team, _owninguser_value: null, _owningteam_value: team });
+      const upserted = '0a1b2c3d-0000-4000-8000-0000000ee101';
+      expect((await call('PATCH', `${s.root}accounts(${upserted})`, { name: 'Upserted', 'ownerid@odata.bind': `/teams(${team})` })).status).to.equal(204);
+      expect(await owner(upserted)).to.deep.include({ _ownerid_value: team, _owningteam_value: team, _owninguser_value: null });
+      const bulk = await call('POST', `${s.root}accounts/Microsoft.Dynamics.CRM.CreateMultiple`, { Targets: [{ '@odata.type': 'Microsoft.Dynamics.CRM.account', name: 'Bulk team owned', 'ownerid@odata.bind': `/teams(${team})` }] });
+      expect(bulk.status, bulk.text).to.equal(200);
+      expect(await owner(bulk.json.Ids[0])).to.deep.include({ _ownerid_value: team, _owningteam_value: team, _owninguser_value: null });
+      // owningteam is the service's, as owninguser is: a body's value is ignored.
+      const plain = await call('POST', `${s.root}accounts?$select=_ownerid_value,_owningteam_value`, { name: 'Mine', 'owningteam@odata.bind': `/teams(${team})` }, { Prefer: 'return=representation' });
+      expect(plain.json).to.include({ _ownerid_value: me, _owningteam_value: null });
+    });
+
+    it('refuses a bind to a team that does not exist, or to another table, as for other lookups', async () => {
+      const missing = '0a1b2c3d-0000-4000-8000-0000000ee201';
+      const r = await call('POST', `${s.root}accounts`, { name: 'Nobody', 'ownerid@odata.bind': `/teams(${missing})` });
+      expect(r.status, r.text).to.equal(404);
+      expect(r.json.error.code).to.equal('0x80040217');
+      const wrong = await call('POST', `${s.root}accounts`, { name: 'Nobody', 'ownerid@odata.bind': `/roles(${missing})` });
+      expect(wrong.status, wrong.text).to.equal(400);
+      expect((await call('GET', `${s.root}accounts?$filter=name eq 'Nobody'&$select=name`)).json.value).to.deep.equal([]);
+    });
+
+    it('filters on _ownerid_value, expands ownerid and owningteam, and lists team_<table> on the team', async () => {
+      const team = (await createRow(s, 'teams', { name: 'Readers' })).teamid as string;
+      const me = (await call('GET', `${s.root}WhoAmI()`)).json.UserId as string;
+      const teamOwned = (await createRow(s, 'accounts', { name: 'Read by team', 'ownerid@odata.bind': `/teams(${team})` })).accountid as string;
+      const userOwned = (await createRow(s, 'accounts', { name: 'Read by user' })).accountid as string;
+      const filtered = await call('GET', `${s.root}accounts?$select=name&$filter=_ownerid_value eq ${team}`);
+      expect(filtered.json.value.map((a: { accountid: string }) => a.accountid)).to.deep.equal([teamOwned]);
+      const both = await call('GET', `${s.root}accounts?$select=name&$filter=accountid eq ${teamOwned} or accountid eq ${userOwned}&$orderby=name&$expand=ownerid,owningteam($select=name)`);
+      expect(both.status, both.text).to.equal(200);
+      const [byTeam, byUser] = both.json.value;
+      expect(byTeam.ownerid).to.deep.include({ '@odata.type': '#Microsoft.Dynamics.CRM.team', teamid: team, ownerid: team, name: 'Readers' });
+      expect(byTeam.owningteam).to.deep.include({ teamid: team, name: 'Readers' });
+      expect(byUser.ownerid).to.deep.include({ '@odata.type': '#Microsoft.Dynamics.CRM.systemuser', systemuserid: me, ownerid: me });
+      expect(byUser.owningteam).to.equal(null);
+      const keyOnly = await call('GET', `${s.root}accounts(${teamOwned})?$select=name&$expand=ownerid($select=ownerid)`);
+      expect(keyOnly.status, keyOnly.text).to.equal(200);
+      expect(keyOnly.json.ownerid).to.deep.include({ '@odata.type': '#Microsoft.Dynamics.CRM.team', teamid: team, ownerid: team });
+      expect(keyOnly.json['@odata.context']).to.equal(`${s.root}$metadata#accounts(name,ownerid(ownerid))/$entity`);
+      expect((await call('GET', `${s.root}accounts(${teamOwned})?$expand=ownerid($select=fullname)`)).status, 'principal has ownerid alone').to.equal(400);
+      // Nested: a contact's team-owned parent account, and the contact's own (user) owner.
+      const contact = (await createRow(s, 'contacts', { fullname: 'Nested owner', 'ownerid@odata.bind': `/teams(${team})`, 'parentcustomerid_account@odata.bind': `/accounts(${userOwned})` })).contactid as string;
+      const nested = await call('GET', `${s.root}contacts(${contact})?$select=fullname&$expand=parentcustomerid_account($select=name;$expand=ownerid($select=ownerid),owningteam($select=name)),ownerid($select=ownerid)`);
+      expect(nested.status, nested.text).to.equal(200);
+      expect(nested.json.ownerid).to.deep.include({ '@odata.type': '#Microsoft.Dynamics.CRM.team', ownerid: team });
+      expect(nested.json.parentcustomerid_account.ownerid).to.deep.include({ '@odata.type': '#Microsoft.Dynamics.CRM.systemuser', ownerid: me, systemuserid: me });
+      expect(nested.json.parentcustomerid_account.owningteam).to.equal(null);
+      const owned = await call('GET', `${s.root}teams(${team})/team_account?$select=name`);
+      expect(owned.status, owned.text).to.equal(200);
+      expect(owned.json.value.map((a: { name: string }) => a.name)).to.deep.equal(['Read by team']);
+      const definition = await call('GET', `${s.root}EntityDefinitions(LogicalName='account')/Attributes(LogicalName='ownerid')/Microsoft.Dynamics.CRM.LookupAttributeMetadata?$select=Targets`);
+      expect(definition.json.Targets).to.deep.equal(['systemuser', 'team']);
+      const doc = await parseStringPromise((await call('GET', `${s.root}$metadata`)).text);
+      const types = Object.fromEntries(doc['edmx:Edmx']['edmx:DataServices'][0].Schema[0].EntityType.map((t: any) => [t.$.Name, t]));
+      expect(types['team'].$.BaseType).to.equal('mscrm.principal');
+      const accountNav = Object.fromEntries(types['account'].NavigationProperty.map((n: any) => [n.$.Name, n.$]));
+      expect(accountNav['owningteam']).to.deep.equal({ Name: 'owningteam', Type: 'mscrm.team', Partner: 'team_account' });
+      expect(accountNav).to.not.have.property('ownerid_team');
+      expect(types['team'].NavigationProperty.map((n: any) => n.$.Name)).to.include.members(['team_account', 'owner_account', 'teammembership_association', 'teamroles_association']);
+    });
   });
 }

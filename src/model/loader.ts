@@ -196,7 +196,8 @@ function buildAttribute(file: EntityFile, a: AttributeFile, systemSupplied: bool
     IsSystemSupplied: systemSupplied,
     IsStored: !a.AttributeOf || a.AttributeType === 'EntityName',
     PropertyName: lookup ? `_${a.LogicalName}_value` : a.LogicalName,
-    NavigationPropertyName: lookup && a.Targets?.length === 1 ? a.ReferencingEntityNavigationPropertyName ?? a.LogicalName : undefined,
+    // An owner (ownerid) has one property whatever its targets, typed principal (relationships.ts).
+    NavigationPropertyName: lookup && (a.Targets?.length === 1 || a.AttributeType === 'Owner') ? a.ReferencingEntityNavigationPropertyName ?? a.LogicalName : undefined,
     TypeAttribute: typeAttribute,
     EdmType: edmTypeOf(a),
     ColumnNumber: columnNumber,
@@ -517,7 +518,7 @@ function buildEntity(source: string, file: EntityFile, intersect = false): Entit
     attributesByName: byName,
     // Companion columns (AttributeOf) are not OData properties, stored or not.
     attributesByProperty: new Map(attributes.filter((a) => a.IsStored && a.IsValidForRead && !a.AttributeOf).map((a) => [a.PropertyName, a])),
-    lookupsByNavigation: new Map(attributes.flatMap((a) => (a.Targets.length > 1 ? a.Targets.map((t) => `${a.LogicalName}_${t}`) : a.NavigationPropertyName ? [a.NavigationPropertyName] : []).map((n): [string, AttributeModel] => [n, a]))),
+    lookupsByNavigation: new Map(attributes.flatMap((a) => (a.NavigationPropertyName ? [a.NavigationPropertyName] : a.Targets.map((t) => `${a.LogicalName}_${t}`)).map((n): [string, AttributeModel] => [n, a]))),
     Keys: Object.freeze(keys),
     Indexes: Object.freeze(indexes),
     navigation: new Map(),

@@ -10,7 +10,11 @@ import type {
  * Relationships of the model and their navigation properties (digest §1.5, §2.5):
  * - one-to-many, derived from every lookup: a single-valued property on the referencing table and
  *   a collection-valued one on each referenced table; a polymorphic lookup (several Targets) gets
- *   one relationship per target, with single-valued properties named `<column>_<target>`;
+ *   one relationship per target, with single-valued properties named `<column>_<target>`; but an
+ *   owner (`ownerid`, AttributeType Owner, to users and teams) has one single-valued property,
+ *   `ownerid`, typed as their `principal` in `$metadata` (Dataverse principal EntityType), which
+ *   holds each target's property in `principals`, and one relationship name, `owner_<table>`,
+ *   whose collection-valued property each target has;
  * - many-to-many, declared in metadata files (ManyToManyRelationshipMetadata): an intersect table
  *   and a collection-valued property on both tables.
  * Names follow Dataverse's defaults where the file gives none.
@@ -23,6 +27,7 @@ function defaultSchemaName(referencing: EntityModel, a: AttributeModel, target: 
     case 'createdby': case 'createdonbehalfby': case 'modifiedby': case 'modifiedonbehalfby': return `lk_${t}_${a.LogicalName}`;
     case 'organizationid': return `organization_${t}`;
     case 'owninguser': return `user_${t}`;
+    case 'owningteam': return `team_${t}`;
     case 'ownerid': return `owner_${t}`;
     // One name for either business column: business_unit_system_users, business_unit_<table>….
     case 'owningbusinessunit': case 'businessunitid': return businessUnitRelationshipName(t);
@@ -31,7 +36,7 @@ function defaultSchemaName(referencing: EntityModel, a: AttributeModel, target: 
 }
 
 /** The lookups the system columns add (created/modified (on behalf) by, owner, organization, business unit). */
-const SYSTEM_LOOKUPS = new Set(['createdby', 'createdonbehalfby', 'modifiedby', 'modifiedonbehalfby', 'organizationid', 'owninguser', 'ownerid', 'owningbusinessunit', 'businessunitid']);
+const SYSTEM_LOOKUPS = new Set(['createdby', 'createdonbehalfby', 'modifiedby', 'modifiedonbehalfby', 'organizationid', 'owninguser', 'owningteam', 'ownerid', 'owningbusinessunit', 'businessunitid']);
 
 /** Whether `a` is one of the lookups the system columns add (SYSTEM_LOOKUPS). */
 export function isSystemLookup(a: AttributeModel): boolean {
@@ -82,11 +87,13 @@ export function buildOneToMany(entities: readonly EntityModel[], declared: Reado
     for (const a of e.Attributes) {
       if (!a.IsStored || !a.Targets.length) continue;
       const polymorphic = a.Targets.length > 1;
+      const owner = a.AttributeType === 'Owner' && polymorphic;
+      const principals = new Map<EntityModel, OneToManyNavigationModel>();
       for (const t of a.Targets) {
         const target = byName.get(t)!;
         const file = declared.get(`${e.LogicalName}.${a.LogicalName}`);
         const schemaName = file?.RelationshipSchemaName ?? defaultSchemaName(e, a, t);
-        const single = polymorphic ? `${a.LogicalName}_${t}` : a.NavigationPropertyName!;
+        const single = polymorphic && !owner ? `${a.LogicalName}_${t}` : a.NavigationPropertyName!;
         const relationship: RelationshipModel = Object.freeze({
           RelationshipType: 'OneToManyRelationship', SchemaName: schemaName, ReferencedEntity: target, ReferencingEntity: e, ReferencingAttribute: a,
           ReferencingEntityNavigationPropertyName: single, ReferencedEntityNavigationPropertyName: schemaName,
@@ -98,14 +105,16 @@ export function buildOneToMany(entities: readonly EntityModel[], declared: Reado
         const where = file?.pointer ?? `(engine-supplied column '${a.LogicalName}')`;
         const lookup = `${e.LogicalName}.${a.LogicalName}`;
         const other = names.get(schemaName.toLowerCase());
-        if (other !== undefined) {
+        if (other !== undefined && !(owner && other === lookup)) {
           problems.push({ file: e.source, pointer: file?.RelationshipSchemaName === undefined ? where : `${where}/RelationshipSchemaName`, reason: `relationship name '${schemaName}' is also the name of the relationship of lookup ${other}; ${polymorphic ? 'rename the lookup' : 'set another RelationshipSchemaName'}` });
           continue;
         }
         names.set(schemaName.toLowerCase(), lookup);
         const many: OneToManyNavigationModel = { Name: schemaName, kind: 'collection', relationship, source: target, target: e, Partner: single };
-        const one: OneToManyNavigationModel = { Name: single, kind: 'single', relationship, source: e, target, Partner: schemaName };
-        const problem = register(one, e.source, where, 'rename the lookup or set ReferencingEntityNavigationPropertyName')
+        const one: OneToManyNavigationModel = { Name: single, kind: 'single', relationship, source: e, target, Partner: schemaName, ...(owner ? { principals } : {}) };
+        principals.set(target, Object.freeze(one));
+        // An owner's property is registered once, for its first target (users); the others are in its principals.
+        const problem = (owner && t !== a.Targets[0] ? undefined : register(one, e.source, where, 'rename the lookup or set ReferencingEntityNavigationPropertyName'))
           ?? register(many, e.source, where, polymorphic ? 'rename the lookup' : 'set RelationshipSchemaName');
         if (problem) problems.push(problem);
       }

@@ -40,6 +40,8 @@ export const ORGANIZATION = 'organization';
 export const BUSINESSUNIT = 'businessunit';
 /** The business-owned tables' column naming their business unit (systemuser, role: `businessunitid`). */
 export const BUSINESS_COLUMN = 'businessunitid';
+/** The user-owned tables' column naming the owner when it is a team (null when a user owns the row). */
+export const OWNING_TEAM = 'owningteam';
 /** The user-owned tables' column naming the owner's business unit. */
 export const OWNING_BUSINESS_UNIT = 'owningbusinessunit';
 /** The messages the service answers (sdkmessage): kept by the service, read-only to clients. */
@@ -189,9 +191,13 @@ export function systemColumns(file: EntityFile): AttributeFile[] {
       break;
     case 'UserOwned':
       columns.push(
-        { LogicalName: 'ownerid', AttributeType: 'Owner', Targets: [SYSTEMUSER], DisplayName: 'Owner',
+        // A user or a team (Dataverse: "Owner Id", targets systemuser and team; owneridtype beside it).
+        { LogicalName: 'ownerid', AttributeType: 'Owner', Targets: [SYSTEMUSER, TEAM], DisplayName: 'Owner',
           RequiredLevel: 'SystemRequired', IsValidForCreate: true, IsValidForUpdate: true, IsValidForRead: true },
         userLookup('owninguser', 'Owning User'),
+        // The owner when it is a team (Dataverse: "OwningTeam", read-only, null for a user owner).
+        { LogicalName: OWNING_TEAM, AttributeType: 'Lookup', Targets: [TEAM], DisplayName: 'Owning Team',
+          Description: 'Unique identifier for the team that owns the record.', RequiredLevel: 'None', ...readOnly },
         // The owner's business unit, stamped on create (Dataverse: "OwningBusinessUnit", read-only).
         { LogicalName: OWNING_BUSINESS_UNIT, AttributeType: 'Lookup', Targets: [BUSINESSUNIT], DisplayName: 'Owning Business Unit',
           Description: 'Unique identifier for the business unit that owns the record', RequiredLevel: 'None', ...readOnly },
@@ -208,7 +214,7 @@ export function systemColumns(file: EntityFile): AttributeFile[] {
     default:
       break;
   }
-  columns.push(...lookupTypeColumns(file), ...fileNameColumns(file));
+  columns.push(...lookupTypeColumns(file, columns), ...fileNameColumns(file));
   return columns;
 }
 
@@ -226,10 +232,10 @@ function fileNameColumns(file: EntityFile): AttributeFile[] {
 
 /**
  * Whether `a`, a column of `e`, is a lookup the engine supplies (systemColumns): the audit lookups
- * to users, and organizationid, ownerid, owninguser and owningbusinessunit, or businessunitid, by
+ * to users, and organizationid, ownerid, owninguser, owningteam and owningbusinessunit, or businessunitid, by
  * OwnershipType; also when `e`'s file
  * declares it, in the engine's place (the loader holds it to the engine's Targets), so that
- * IsSystemSupplied is false. Such lookups point at users, the organization and business units,
+ * IsSystemSupplied is false. Such lookups point at users, teams, the organization and business units,
  * with Targets the metadata cannot change.
  */
 export function isEngineLookup(e: EntityModel, a: AttributeModel): boolean {
@@ -240,13 +246,16 @@ export function isEngineLookup(e: EntityModel, a: AttributeModel): boolean {
 }
 
 /**
- * The type column of each polymorphic lookup (more than one target) the file gives none: an
- * EntityName column `<lookup>type` holding the target's logical name, as Dataverse stores
- * `owneridtype` or `customeridtype` beside the id.
+ * The type column of each polymorphic lookup (more than one target) of the file, or of the
+ * engine's `columns` it does not declare (ownerid), that the file gives none: an EntityName
+ * column `<lookup>type` holding the target's logical name, as Dataverse stores `owneridtype` or
+ * `customeridtype` beside the id.
  */
-function lookupTypeColumns(file: EntityFile): AttributeFile[] {
+function lookupTypeColumns(file: EntityFile, columns: readonly AttributeFile[]): AttributeFile[] {
   const typed = new Set(file.Attributes.filter((a) => a.AttributeType === 'EntityName' && a.AttributeOf).map((a) => a.AttributeOf));
-  return file.Attributes.filter((a) => (a.Targets?.length ?? 0) > 1 && !typed.has(a.LogicalName)).map((a) => ({
+  const declared = new Set(file.Attributes.map((a) => a.LogicalName));
+  const lookups = [...file.Attributes, ...columns.filter((c) => !declared.has(c.LogicalName))];
+  return lookups.filter((a) => (a.Targets?.length ?? 0) > 1 && !typed.has(a.LogicalName)).map((a) => ({
     LogicalName: `${a.LogicalName}type`, AttributeType: 'EntityName', AttributeOf: a.LogicalName, MaxLength: 100,
     DisplayName: `${a.DisplayName ?? a.LogicalName} Type`, RequiredLevel: 'None', ...readOnly,
   }));

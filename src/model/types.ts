@@ -287,6 +287,13 @@ export interface OneToManyNavigationModel {
   /** The navigation property of the other side (CSDL Partner). */
   readonly Partner: string;
   readonly intersect?: undefined;
+  /**
+   * On an owner's single-valued property (`ownerid`, typed `principal`): the property of each
+   * table it may lead to (users, teams), this one included, by table. One name serves all of
+   * them: `ownerid@odata.bind` takes `/systemusers(<id>)` or `/teams(<id>)` (Dataverse "Assign
+   * and share records").
+   */
+  readonly principals?: ReadonlyMap<EntityModel, OneToManyNavigationModel>;
 }
 
 /** A collection-valued navigation property of a many-to-many relationship, through its intersect table. */

@@ -49,8 +49,9 @@ export function fetchResponse(serviceRoot: string, plan: FetchPlan, result: Read
     if (cookie && ann?.fetchXmlPagingCookie) body[`@${TERMS.fetchXmlPagingCookie}`] = cookie;
     if ((cookie || !plan.pagingCookie) && ann?.moreRecords) body[`@${TERMS.moreRecords}`] = true;
   }
-  // Columns read only to be answered under an alias are left out of the entity itself.
-  const write = entityWriter({ ...read, columns: read.columns.filter((a) => plan.visible.includes(a)) }, result.columns, serviceRoot, undefined, metadata);
+  // Columns read only to be answered under an alias are left out of the entity itself, and a
+  // user's row carries the attributes the fetch names, without principal's ownerid.
+  const write = entityWriter({ ...read, columns: read.columns.filter((a) => plan.visible.includes(a)) }, result.columns, serviceRoot, undefined, metadata, false);
   const aliased = plan.aliased.map(({ alias, attribute }) => ({ alias, attribute, slots: columnSlots(read, result.columns, attribute) }));
   const all = (read.linked ?? []).map((l, k) => ({ l, i: result.columns.length + read.lookupNames.length + read.expand.length + k }));
   const linked = all.filter(({ l }) => l.nameOf === undefined).map(({ l, i }) => ({ l, i, name: all.find((n) => n.l.nameOf === l.name)?.i }));

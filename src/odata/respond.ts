@@ -2,8 +2,9 @@ import type { ServiceError } from '../errors.js';
 import { PRINCIPAL_TABLES } from '../model/system-columns.js';
 import type { AttributeModel, EntityModel, Model } from '../model/types.js';
 import { encodeSkipToken } from '../plan/skiptoken.js';
-import { expandedLookupNameKey } from '../plan/expand.js';
+import { expandedLookupNameKey, expansionKey } from '../plan/expand.js';
 import { DEFINITION_SETS } from './csdl-definitions.js';
+import { NAMESPACE } from './csdl.js';
 import type { AggregatePlan, ExpandPlan, ReadPlan, Value } from '../plan/types.js';
 import type { AggregateRow } from '../store/execute.js';
 import { errorAnnotations, Formatter, TERMS, type AnnotationSet } from './annotations.js';
@@ -100,7 +101,9 @@ export function etag(version: Value): string {
 
 /** The context URL's select items: the columns, then each expansion with its own (`<nav>,<nav>/$ref()` for references, as Dataverse writes them). */
 function selectTree(selectList: readonly string[] | undefined, expand: readonly ExpandPlan[]): string[] {
-  return [...(selectList ?? []), ...expand.flatMap((e) => (e.ref ? [e.navigation.Name, `${e.navigation.Name}/$ref()`] : [`${e.navigation.Name}(${selectTree(e.selectList, e.expand).join(',')})`]))];
+  // An owner's expansions (one per table it leads to) are one item of the request.
+  const items = expand.filter((e) => e.key === undefined);
+  return [...(selectList ?? []), ...items.flatMap((e) => (e.ref ? [e.navigation.Name, `${e.navigation.Name}/$ref()`] : [`${e.navigation.Name}(${selectTree(e.selectList, e.expand).join(',')})`]))];
 }
 
 /**
@@ -123,7 +126,8 @@ function expandedEntity(e: ExpandPlan, row: Record<string, unknown> | null, serv
   const target = e.navigation.target;
   const id = row[target.PrimaryIdAttribute] as string;
   if (e.ref) return { '@odata.id': entityId(serviceRoot, target.EntitySetName, id) };
-  const out: Record<string, unknown> = {};
+  // A user or team under an owner's property typed principal names its type (OData JSON §4.5.3).
+  const out: Record<string, unknown> = e.principal && !full ? { '@odata.type': `#${NAMESPACE}.${target.LogicalName}` } : {};
   const writeEtag = () => {
     if (row['versionnumber'] !== null && row['versionnumber'] !== undefined) out['@odata.etag'] = etag(row['versionnumber'] as Value);
   };
@@ -146,7 +150,7 @@ function expandedEntity(e: ExpandPlan, row: Record<string, unknown> | null, serv
   }
   writePrincipalKey(out, target, e.columns);
   if (full) fullLinks(out, target, serviceRoot, id ?? undefined);
-  for (const child of e.expand) writeExpansion(out, child, row[child.navigation.Name], serviceRoot, target, id, ann, full);
+  for (const child of e.expand) writeExpansion(out, child, row[expansionKey(child)], serviceRoot, target, id, ann, full);
   return out;
 }
 
@@ -161,7 +165,12 @@ function expandedEntity(e: ExpandPlan, row: Record<string, unknown> | null, serv
  */
 function writeExpansion(out: Record<string, unknown>, e: ExpandPlan, v: unknown, serviceRoot: string, parent: EntityModel, parentId: string, ann: AnnotationSet | undefined, full: boolean): void {
   const name = e.navigation.Name;
-  if (e.navigation.kind === 'single') { out[name] = expandedEntity(e, v as Record<string, unknown> | null, serviceRoot, ann, full); return; }
+  if (e.navigation.kind === 'single') {
+    // An owner's expansions (one per table) answer one property: the row one of them found.
+    if (e.principal && v === null && out[name] !== undefined) return;
+    out[name] = expandedEntity(e, v as Record<string, unknown> | null, serviceRoot, ann, full);
+    return;
+  }
   const rows = v as Array<Record<string, unknown>>;
   const page = e.limit - 1;
   const more = e.rest && rows.length > page;
@@ -243,17 +252,18 @@ export function slotAnnotations(slots: Pick<ColumnSlots, 'names' | 'typeIndex'>,
  * then the plan's output columns in order, each preceded by the annotations the plan asks for (see
  * writeProperty). DISTINCT reads (no versionnumber fetched) have no ETag. At `metadata` `full`
  * each entity, expanded ones too, also carries its type, id, edit link, value types and
- * navigation links (fullHead, writeValueType, fullLinks; `none` is handled by `json`). Built once
- * per response, applied per row.
+ * navigation links (fullHead, writeValueType, fullLinks; `none` is handled by `json`). With
+ * `principalKey` (OData reads; not FetchXML, which answers the attributes it names), a user's or
+ * team's row also carries `ownerid` (writePrincipalKey). Built once per response, applied per row.
  */
-export function entityWriter(plan: ReadPlan, fetched: readonly unknown[], serviceRoot: string, context?: string, metadata: MetadataLevel = 'minimal'): (row: readonly Value[]) => Record<string, unknown> {
+export function entityWriter(plan: ReadPlan, fetched: readonly unknown[], serviceRoot: string, context?: string, metadata: MetadataLevel = 'minimal', principalKey = true): (row: readonly Value[]) => Record<string, unknown> {
   const versionIndex = fetched.indexOf(plan.entity.attributesByName.get('versionnumber'));
   const ann = plan.annotations;
   const full = metadata === 'full';
   const outputs = plan.columns.map((a) => ({ a, name: a.PropertyName, ...columnSlots(plan, fetched, a), rewrite: rewritesValues(a) }));
   const expansions = plan.expand.map((e, j) => ({ e, i: fetched.length + plan.lookupNames.length + j }));
   const idIndex = fetched.indexOf(plan.entity.attributesByName.get(plan.entity.PrimaryIdAttribute));
-  const principal = PRINCIPAL_TABLES.has(plan.entity.LogicalName);
+  const principal = principalKey && PRINCIPAL_TABLES.has(plan.entity.LogicalName);
   return (row) => {
     const out: Record<string, unknown> = context === undefined ? {} : { '@odata.context': context };
     const id = idIndex >= 0 ? row[idIndex] as string : undefined;

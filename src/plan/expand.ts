@@ -1,5 +1,6 @@
 import { Errors } from '../errors.js';
-import type { EntityModel } from '../model/types.js';
+import { PRINCIPAL } from '../model/system-columns.js';
+import type { EntityModel, NavigationPropertyModel, OneToManyNavigationModel } from '../model/types.js';
 import type { ExpandItem } from '../odata/expand.js';
 import { planFilter, resolveProperty } from './filter.js';
 import type { QueryFunctionContext } from './query-functions.js';
@@ -40,39 +41,65 @@ export function hasNestedExpand(items: readonly ExpandItem[]): boolean {
  * properties, options not allowed there, `$ref` on a collection, and more than 15 expansions.
  */
 export function planExpand(entity: EntityModel, items: readonly ExpandItem[], ctx: QueryFunctionContext, pageSize?: number, count = { n: 0 }): ExpandPlan[] {
-  return items.map((item) => {
+  return items.flatMap((item) => {
     if (++count.n > MAX_EXPANSIONS) throw Errors.badQuery(`At most ${MAX_EXPANSIONS} navigation properties can be expanded in one request.`);
     const navigation = entity.navigation.get(item.property);
     if (!navigation) throw Errors.propertyNotFound(item.property, entity.LogicalName);
-    const target = navigation.target;
-    const pk = target.attributesByName.get(target.PrimaryIdAttribute)!;
-    if (item.ref) {
-      if (navigation.kind !== 'single') throw Errors.badQuery('Expand with $ref is only supported on lookup type navigation property.');
-      return { navigation, columns: [pk], ref: true, orderBy: [], limit: 1, expand: [] };
-    }
-    if ((navigation.kind === 'single' || pageSize !== undefined) && (item.orderBy || item.top !== undefined)) throw Errors.badQuery(ONLY_SELECT_AND_FILTER);
-    const columns = item.select ? item.select.map((name) => resolveProperty(target, name)) : [...target.attributesByProperty.values()];
-    if (!columns.includes(pk)) columns.push(pk);
-    const orderBy: SortKey[] = [];
-    for (const o of item.orderBy ?? []) {
-      if (o.expr.kind !== 'path' || o.expr.segments.length !== 1) throw Errors.badQuery('$orderby items inside $expand must be column names.');
-      for (const key of sortKeysFor(ctx.model, target, resolveProperty(target, o.expr.segments[0]!), o.descending)) {
-        if (!orderBy.some((k) => k.attribute === key.attribute)) orderBy.push(key);
-      }
-    }
-    if (!orderBy.some((k) => k.attribute === pk)) orderBy.push({ attribute: pk, descending: false });
-    return {
-      navigation,
-      columns: [...new Set(columns)],
-      selectList: item.select,
-      filter: item.filter ? planFilter(target, item.filter, ctx) : undefined,
-      orderBy,
-      limit: item.top ?? (pageSize ?? MAX_CHILDREN) + 1,
-      expand: item.expand ? planExpand(target, item.expand, ctx, pageSize, count) : [],
-      ...(navigation.kind === 'collection' ? { query: item.query ?? '' } : {}),
-      ...(navigation.kind === 'collection' && item.top === undefined ? { rest: true } : {}),
-    };
+    if (navigation.kind === 'single' && navigation.principals) return planPrincipal(navigation.principals, item, ctx, pageSize, count);
+    return [planItem(navigation, item, ctx, pageSize, count)];
   });
+}
+
+/**
+ * The expansions of an owner's property (`ownerid`; see ExpandPlan.principal): one per table it
+ * leads to. Its type, `principal`, has the one property `ownerid`, the row's key: a `$select`
+ * names only it (each table's primary key), anything else is 400 `0x80060888`.
+ */
+function planPrincipal(principals: ReadonlyMap<EntityModel, OneToManyNavigationModel>, item: ExpandItem, ctx: QueryFunctionContext, pageSize: number | undefined, count: { n: number }): ExpandPlan[] {
+  const unknown = item.select?.find((name) => name !== 'ownerid');
+  if (unknown !== undefined) throw Errors.propertyNotFound(unknown, PRINCIPAL);
+  return [...principals.values()].map((navigation, i) => {
+    const select = item.select && [navigation.target.PrimaryIdAttribute];
+    const plan = planItem(navigation, { ...item, select }, ctx, pageSize, count);
+    return { ...plan, selectList: item.select, principal: true, ...(i ? { key: `${navigation.Name}$${navigation.target.LogicalName}` } : {}) };
+  });
+}
+
+/** Where an expansion's rows are read in its parent's (nested expansions): the property's name, or ExpandPlan.key. */
+export function expansionKey(e: ExpandPlan): string {
+  return e.key ?? e.navigation.Name;
+}
+
+/** One `$expand` item through `navigation` (planExpand). */
+function planItem(navigation: NavigationPropertyModel, item: ExpandItem, ctx: QueryFunctionContext, pageSize: number | undefined, count: { n: number }): ExpandPlan {
+  const target = navigation.target;
+  const pk = target.attributesByName.get(target.PrimaryIdAttribute)!;
+  if (item.ref) {
+    if (navigation.kind !== 'single') throw Errors.badQuery('Expand with $ref is only supported on lookup type navigation property.');
+    return { navigation, columns: [pk], ref: true, orderBy: [], limit: 1, expand: [] };
+  }
+  if ((navigation.kind === 'single' || pageSize !== undefined) && (item.orderBy || item.top !== undefined)) throw Errors.badQuery(ONLY_SELECT_AND_FILTER);
+  const columns = item.select ? item.select.map((name) => resolveProperty(target, name)) : [...target.attributesByProperty.values()];
+  if (!columns.includes(pk)) columns.push(pk);
+  const orderBy: SortKey[] = [];
+  for (const o of item.orderBy ?? []) {
+    if (o.expr.kind !== 'path' || o.expr.segments.length !== 1) throw Errors.badQuery('$orderby items inside $expand must be column names.');
+    for (const key of sortKeysFor(ctx.model, target, resolveProperty(target, o.expr.segments[0]!), o.descending)) {
+      if (!orderBy.some((k) => k.attribute === key.attribute)) orderBy.push(key);
+    }
+  }
+  if (!orderBy.some((k) => k.attribute === pk)) orderBy.push({ attribute: pk, descending: false });
+  return {
+    navigation,
+    columns: [...new Set(columns)],
+    selectList: item.select,
+    filter: item.filter ? planFilter(target, item.filter, ctx) : undefined,
+    orderBy,
+    limit: item.top ?? (pageSize ?? MAX_CHILDREN) + 1,
+    expand: item.expand ? planExpand(target, item.expand, ctx, pageSize, count) : [],
+    ...(navigation.kind === 'collection' ? { query: item.query ?? '' } : {}),
+    ...(navigation.kind === 'collection' && item.top === undefined ? { rest: true } : {}),
+  };
 }
 
 /**

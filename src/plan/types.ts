@@ -224,6 +224,14 @@ export interface LinkedColumn {
  */
 export interface ExpandPlan {
   readonly navigation: NavigationPropertyModel;
+  /**
+   * An owner's expansion (`ownerid`, typed principal) reads one expansion per table it may lead
+   * to (NavigationPropertyModel principals), answered as one property: the row found, with its
+   * `@odata.type`. Every one but the first has `key`, under which its rows are read
+   * (expansionKey), as they share the property's name.
+   */
+  readonly principal?: true;
+  readonly key?: string;
   /** Output columns of the related table (primary key included). */
   readonly columns: readonly AttributeModel[];
   /** `$select` inside the item as written, for the context URL. */

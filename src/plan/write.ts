@@ -2,7 +2,7 @@ import { randomFillSync } from 'node:crypto';
 import { Errors, ServiceError } from '../errors.js';
 import { parseJsonBody } from '../odata/json-body.js';
 import { SYSTEM_ADMINISTRATOR_ID } from '../model/kept-ids.js';
-import { businessUnitColumn, DATASTATE, DATASTATE_ACTIVE, ROLE, SERVICE_MAINTAINED } from '../model/system-columns.js';
+import { businessUnitColumn, DATASTATE, DATASTATE_ACTIVE, OWNING_TEAM, ROLE, SERVICE_MAINTAINED, SYSTEMUSER, TEAM } from '../model/system-columns.js';
 import type { AttributeModel, EntityModel, ManyToManyNavigationModel, Model, NavigationPropertyModel, OneToManyNavigationModel, OptionMetadata } from '../model/types.js';
 import { ColumnValues, stampModified } from './column-values.js';
 import { planAssociate } from './associate.js';
@@ -154,7 +154,7 @@ function percentDecoded(text: string): string {
 export function resolveBind(model: Model, nav: NavigationPropertyModel, raw: unknown): RowReference {
   const ref = typeof raw === 'string' ? resolveRecordUrl(model, raw) : undefined;
   // A value that is no string is written as JSON, not as '[object Object]'.
-  if (!ref || ref.entity !== nav.target) throw Errors.invalidBindUrl(typeof raw === 'string' ? raw : JSON.stringify(raw) ?? String(raw), nav.Name);
+  if (!ref || (ref.entity !== nav.target && !(nav.kind === 'single' && nav.principals?.has(ref.entity)))) throw Errors.invalidBindUrl(typeof raw === 'string' ? raw : JSON.stringify(raw) ?? String(raw), nav.Name);
   return ref;
 }
 
@@ -269,7 +269,8 @@ function assign(model: Model, entity: EntityModel, body: Record<string, unknown>
       if (!creatable(nav.relationship.ReferencingAttribute, mode)) continue;
       if (raw === null) { setLookup(entity, nav, null, into); continue; }
       const ref = resolveBind(model, nav, raw);
-      setLookup(entity, nav, ref.id, into);
+      // An owner's bind names a user or a team: the property of that target sets owneridtype.
+      setLookup(entity, nav.principals?.get(ref.entity) ?? nav, ref.id, into);
       into.references.push(ref);
       continue;
     }
@@ -368,13 +369,34 @@ interface CreateStamps {
 interface OwnedStamps {
   /** On the user table: the membership every new user gets in its business unit's default team. */
   readonly membership?: ManyToManyNavigationModel;
-  /** ownerid and owninguser, on a user-owned table. */
-  readonly owner?: { readonly owner: AttributeModel; readonly owningUser?: AttributeModel };
+  /** ownerid with its type column, owninguser and owningteam, on a user-owned table. */
+  readonly owner?: OwnerColumns;
   /**
    * owningbusinessunit (user-owned: the owner's unit) or businessunitid (business-owned: the
    * body's unit, else the caller's).
    */
   readonly businessUnit?: AttributeModel;
+}
+
+/** ownerid, its type column (owneridtype: systemuser or team), owninguser and owningteam. */
+interface OwnerColumns {
+  readonly owner: AttributeModel;
+  readonly ownerType?: AttributeModel;
+  readonly owningUser?: AttributeModel;
+  readonly owningTeam?: AttributeModel;
+}
+
+/**
+ * Points owninguser and owningteam at the owner `values` gives ownerid (if any): owninguser when a
+ * user owns the row, owningteam when a team does (owneridtype), the other null, as Dataverse keeps
+ * OwningUser and OwningTeam ("Unique identifier for the user/team that owns the record").
+ */
+function followOwnerColumns(columns: OwnerColumns, values: ColumnValues): void {
+  const id = values.get(columns.owner);
+  if (id === undefined) return;
+  const team = columns.ownerType !== undefined && values.get(columns.ownerType) === TEAM;
+  if (columns.owningUser) values.set(columns.owningUser, team ? null : id);
+  if (columns.owningTeam) values.set(columns.owningTeam, team ? id : null);
 }
 
 const createStamps = new WeakMap<EntityModel, CreateStamps>();
@@ -384,21 +406,24 @@ function ownedStamps(entity: EntityModel, stored: (name: string) => AttributeMod
   const owner = entity.attributesByName.get('ownerid');
   const businessUnit = businessUnitColumn(entity);
   if (!owner && !businessUnit) return undefined;
-  return { owner: owner && { owner, owningUser: stored('owninguser') }, businessUnit, membership: membershipOfUsers(entity) };
+  return { owner: owner && { owner, ownerType: owner.TypeAttribute, owningUser: stored('owninguser'), owningTeam: stored(OWNING_TEAM) }, businessUnit, membership: membershipOfUsers(entity) };
 }
 
 /**
- * Stamps a new row's owner columns (`values`, by `caller`): ownerid defaults to the caller and
- * owninguser copies it; the business unit column takes the owner's unit (Dataverse stamps
+ * Stamps a new row's owner columns (`values`, by `caller`): ownerid defaults to the caller, and
+ * owninguser or owningteam copies it (followOwnerColumns); the business unit column takes the owner's unit (Dataverse stamps
  * OwningBusinessUnit from the owner, read-only) or, on a business-owned table, the one the body
  * names, else the caller's. Every user is in the one root business unit, so the owner's unit is
  * the caller's.
  */
 function stampOwned(owned: OwnedStamps, values: ColumnValues, caller: Caller): void {
   if (owned.owner) {
-    const { owner, owningUser } = owned.owner;
-    if ((values.get(owner) ?? null) === null) values.set(owner, caller.systemuserid);
-    if (owningUser) values.set(owningUser, values.get(owner)!);
+    const { owner, ownerType } = owned.owner;
+    if ((values.get(owner) ?? null) === null) {
+      values.set(owner, caller.systemuserid);
+      if (ownerType) values.set(ownerType, SYSTEMUSER);
+    }
+    followOwnerColumns(owned.owner, values);
     if (owned.businessUnit) values.set(owned.businessUnit, caller.businessunitid);
   } else if ((values.get(owned.businessUnit!) ?? null) === null) values.set(owned.businessUnit!, caller.businessunitid);
 }
@@ -678,16 +703,13 @@ function planRowUpdate(
 }
 
 /**
- * On an update that assigns the row (sets ownerid), owninguser follows the new owner, as on
- * create (stampOwned): Dataverse keeps OwningUser equal to a user owner ("OwningUser: unique
- * identifier of the user that owns the record"). owningbusinessunit, the owner's unit, stays: every
- * user is in the one root business unit.
+ * On an update that assigns the row (sets ownerid), owninguser and owningteam follow the new
+ * owner, as on create (followOwnerColumns). owningbusinessunit, the owner's unit, stays: every
+ * user and team is in the one root business unit.
  */
 function followOwner(entity: EntityModel, set: ColumnValues): void {
   const columns = stampsOf(entity).owned?.owner;
-  if (!columns?.owningUser) return;
-  const value = set.get(columns.owner);
-  if (value !== undefined) set.set(columns.owningUser, value);
+  if (columns) followOwnerColumns(columns, set);
 }
 
 /** Throws Errors.keptRole (403) for the System Administrator role's row: no caller changes or deletes it. */

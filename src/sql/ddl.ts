@@ -1,5 +1,5 @@
 import { shortIdentifier } from '../model/schema.js';
-import { BUSINESS_COLUMN, DATASTATE, isEngineLookup, OWNING_BUSINESS_UNIT } from '../model/system-columns.js';
+import { BUSINESS_COLUMN, DATASTATE, isEngineLookup, OWNING_BUSINESS_UNIT, OWNING_TEAM } from '../model/system-columns.js';
 import type { AttributeModel, EntityKeyModel, EntityModel, Model } from '../model/types.js';
 import type { Dialect, Statement } from './dialect.js';
 import { createDeletedRowsTable, DELETED_ROWS, tracksChanges } from './deleted-rows.js';
@@ -198,7 +198,7 @@ function dateTimeEdm(behavior: string | undefined): string {
  * for any other column. Telling the admin to declare such a column again would not help: the
  * loader refuses an `ownerid` on an organization-owned table, or a type column beside a lookup
  * of one target.
- * - organizationid, ownerid, owninguser and owningbusinessunit, or businessunitid: OwnershipType changed; a table's OwnershipType
+ * - organizationid, ownerid, owninguser, owningteam and owningbusinessunit, or businessunitid: OwnershipType changed; a table's OwnershipType
  *   cannot change once it is created, in Dataverse either ("You cannot change the ownership type
  *   after creating the entity", PL-200 exam guide, Data modeling: entity ownership).
  * - `<lookup>type` beside a lookup of one target: the lookup had several Targets; its rows record
@@ -207,7 +207,7 @@ function dateTimeEdm(behavior: string | undefined): string {
  */
 function engineColumnGone(e: EntityModel, column: string): string | undefined {
   const was = column === 'organizationid' ? 'OrganizationOwned'
-    : column === 'ownerid' || column === 'owninguser' || column === OWNING_BUSINESS_UNIT ? 'UserOwned'
+    : column === 'ownerid' || column === 'owninguser' || column === OWNING_TEAM || column === OWNING_BUSINESS_UNIT ? 'UserOwned'
       : column === BUSINESS_COLUMN && e.PrimaryIdAttribute !== BUSINESS_COLUMN ? 'BusinessOwned' : undefined;
   if (was) {
     if (e.OwnershipType !== was) return `OwnershipType change from ${was} to ${e.OwnershipType} (a table's OwnershipType cannot change once the table exists, as in Dataverse; set it back to ${was})`;

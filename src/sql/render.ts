@@ -7,7 +7,7 @@ import type { Dialect, Statement } from './dialect.js';
 import { datePartSql } from './date-part.js';
 import { groupChain } from '../nesting.js';
 import { sortColumnOf } from '../plan/sort-columns.js';
-import { expandedLookupNameKey } from '../plan/expand.js';
+import { expandedLookupNameKey, expansionKey } from '../plan/expand.js';
 import { joinedColumnAlias, joinedColumnOf, joinedColumns, stepLookup, type JoinedColumns } from './joined-columns.js';
 
 /**
@@ -453,7 +453,7 @@ function renderExpansion(d: Dialect, e: ExpandPlan, parent: string, depth: numbe
   const alias = d.quote(`e${depth}`);
   const pairs = expansionColumns(e).map((a) => ({ key: a.PropertyName, expr: columnTerm(d, a, alias), json: false }));
   e.annotated?.lookupNames.forEach((l, i) => pairs.push({ key: expandedLookupNameKey(i), expr: renderLookupName(d, l, alias, `r${depth}`, p), json: false }));
-  for (const child of e.expand) pairs.push({ key: child.navigation.Name, expr: renderExpansion(d, child, alias, depth + 1, p), json: true });
+  for (const child of e.expand) pairs.push({ key: expansionKey(child), expr: renderExpansion(d, child, alias, depth + 1, p), json: true });
   const link = renderLink(d, e.navigation, parent, alias, depth, p);
   const filter = e.filter ? ` AND ${renderExpr(d, e.filter, p, alias, depth + 1)}` : '';
   const from = `${table(d, target)} ${alias} WHERE ${link}${andVisible(d, target)}${filter}`;

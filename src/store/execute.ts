@@ -8,7 +8,7 @@ import type { Statement } from '../sql/dialect.js';
 import { renderDeletedIds, renderRecordDeletions } from '../sql/deleted-rows.js';
 import { renderDeleteFiles } from '../sql/file-attachments.js';
 import { fromJson } from '../sql/types.js';
-import { expandedLookupNameKey } from '../plan/expand.js';
+import { expandedLookupNameKey, expansionKey } from '../plan/expand.js';
 import {
   expansionColumns, fetchedColumns, renderAggregate, renderCount, renderDelete, renderDisassociate, renderExistingIds, renderInsertMany, renderRead,
   renderAnyReferencing, renderDeleteReferencing, renderDeleteWhereIn, renderRemoveLink, renderSelectByFoldedKey, renderSelectById, renderSelectByKey, renderUpdate, idSlices,
@@ -98,7 +98,7 @@ function decodeExpansion(e: ExpandPlan, raw: unknown): ExpandedRow | ExpandedRow
     const row: ExpandedRow = {};
     for (const a of expansionColumns(e)) row[a.PropertyName] = fromJson(a, o[a.PropertyName]);
     e.annotated?.lookupNames.forEach((_, i) => { const key = expandedLookupNameKey(i); row[key] = o[key] ?? null; });
-    for (const child of e.expand) row[child.navigation.Name] = decodeExpansion(child, o[child.navigation.Name]);
+    for (const child of e.expand) row[expansionKey(child)] = decodeExpansion(child, o[expansionKey(child)]);
     return row;
   };
   if (e.navigation.kind === 'single') return parsed && typeof parsed === 'object' ? one(parsed as Record<string, unknown>) : null;
