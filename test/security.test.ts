@@ -617,5 +617,34 @@ for (const database of DATABASES) {
       }
       expect(Number((await call('GET', `${s.root}${SET}/$count?$filter=name eq 'bypass invalid'`)).text)).to.equal(0);
     });
+
+    it("gives a team's members its roles' privileges, Basic depth reaching the rows the team owns", async () => {
+      const teamRole = await role('Team account reader', rights(['Read', 'Write', 'Assign'], 'Basic'));
+      const team = (await createRow(s, 'teams', { name: 'Account team' })).teamid as string;
+      expect((await call('POST', `${s.root}teams(${team})/teamroles_association/$ref`, { '@odata.id': `${s.root}roles(${teamRole})` })).status).to.equal(204);
+      const member = await user('Team member');
+      const create = async (name: string, owner: string) => (await createRow(s, SET, { [NAME]: name, 'ownerid@odata.bind': owner })).accountid as string;
+      const teamOwned = await create('Owned by the team', `/teams(${team})`);
+      const memberOwned = await create('Owned by the member', `/systemusers(${member})`);
+      const otherOwned = await create('Owned by another', `/systemusers(${await user('Someone else')})`);
+      const names = async () => {
+        const r = await call('GET', `${s.root}${SET}?$select=${NAME}&$filter=${encodeURIComponent(`startswith(${NAME},'Owned by')`)}&$orderby=${NAME}`, undefined, as(member));
+        return r.status === 200 ? r.json.value.map((a: Record<string, string>) => a[NAME]) : r.json.error.code;
+      };
+      expect(await names(), 'not yet a member: no privilege').to.equal('0x80040220');
+      expect((await call('POST', `${s.root}teams(${team})/Microsoft.Dynamics.CRM.AddMembersTeam`, { Members: [{ systemuserid: member }] })).status).to.equal(204);
+      expect(await names()).to.deep.equal(['Owned by the member', 'Owned by the team']);
+      expect((await call('PATCH', `${s.root}${SET}(${teamOwned})`, { [NAME]: 'Owned by the team, renamed' }, as(member))).status).to.equal(204);
+      const refused = await call('PATCH', `${s.root}${SET}(${otherOwned})`, { [NAME]: 'not mine' }, as(member));
+      expect(refused.status, refused.text).to.equal(403);
+      expect(refused.json.error.code).to.equal('0x80048306');
+      // Assign at Basic depth: the team's row to the member, the member's row to the team.
+      expect((await call('PATCH', `${s.root}${SET}(${teamOwned})`, { 'ownerid@odata.bind': `/systemusers(${member})` }, as(member))).status).to.equal(204);
+      expect((await call('PATCH', `${s.root}${SET}(${memberOwned})`, { 'ownerid@odata.bind': `/teams(${team})` }, as(member))).status).to.equal(204);
+      const privileges = await call('GET', `${s.root}systemusers(${member})/Microsoft.Dynamics.CRM.RetrieveUserPrivileges()`);
+      expect(privileges.json.RolePrivileges.map((p: { PrivilegeName: string }) => p.PrivilegeName)).to.include(`prvRead${TABLE}`);
+      expect((await call('POST', `${s.root}teams(${team})/Microsoft.Dynamics.CRM.RemoveMembersTeam`, { Members: [{ systemuserid: member }] })).status).to.equal(204);
+      expect(await names(), 'no longer a member').to.equal('0x80040220');
+    });
   });
 }

@@ -39,7 +39,7 @@ export const message: Message = {
     if (!row) throw Errors.recordNotFound(entity.LogicalName, id);
     const ownerId = owner ? row[read.columns.indexOf(owner)] : undefined;
     const held = await grantsOf(ctx, userId);
-    const access = new CallerAccess(ctx.model, { ...SYSTEM_CALLER, systemuserid: userId }, held.masks, held.roles.size, SYSTEM_CALLER.systemuserid);
+    const access = new CallerAccess(ctx.model, { ...SYSTEM_CALLER, systemuserid: userId }, held.masks, held.roles.size, SYSTEM_CALLER.systemuserid, held.teams);
     const rights = [...privilegesOf(ctx.model).byTable.get(entity)?.keys() ?? []];
     const granted = rights.filter((right) => {
       const reach = held.unrestricted ? 'all' : access.reach(entity, right);

@@ -11,17 +11,20 @@ import type {
 } from '../plan/types.js';
 import type { Database } from '../store/database.js';
 import { executeRead } from '../store/execute.js';
+import { TEAM_MEMBERSHIP, TEAM_ROLES } from '../plan/teams.js';
 import {
   DepthMask, privilegeName, privilegesOf, USER_ROLES,
   type AccessRightName, type PrivilegeIndex,
 } from './privileges.js';
 
 /**
- * What a caller may do, from the privileges its roles hold (Dataverse "Security roles and
- * privileges", "How access to a record is determined"). There is one business unit, the
- * root: every user and every row belongs to it (security/business-units.ts), so a privilege held at Local,
- * Deep or Global depth reaches every row, and one held at Basic depth the rows the caller owns
- * (`ownerid`). Teams and sharing are not modelled: a row is reached through its owner alone.
+ * What a caller may do, from the privileges its roles hold, its own and those of the teams it is a
+ * member of (Dataverse "Security roles and privileges", "How access to a record is determined",
+ * "Manage teams": a team's roles give their privileges to its members). There is one business
+ * unit, the root: every user, team and row belongs to it (security/business-units.ts), so a
+ * privilege held at Local, Deep or Global depth reaches every row, and one held at Basic depth the
+ * rows the caller owns (`ownerid`) or a team it is a member of owns. Sharing is not modelled: a
+ * row is reached through its owner alone.
  */
 
 /** How far a caller's privilege reaches: not at all, the rows it owns, or every row. */
@@ -33,10 +36,16 @@ export type Reach = 'none' | 'own' | 'all';
  */
 export class CallerAccess implements PlanSecurity {
   private readonly catalogue: PrivilegeIndex;
+  /** The owners whose rows Basic depth reaches: the caller and the teams it is a member of. */
+  private readonly principals: readonly string[];
 
-  /** `system`: the built-in system user's id, whose row users may not change. */
-  constructor(readonly model: Model, readonly caller: Caller, private readonly grants: ReadonlyMap<string, number>, private readonly roleCount: number, private readonly system: string) {
+  /**
+   * `system`: the built-in system user's id, whose row users may not change; `teams`: the ids of
+   * the teams the caller is a member of (UserGrants.teams).
+   */
+  constructor(readonly model: Model, readonly caller: Caller, private readonly grants: ReadonlyMap<string, number>, private readonly roleCount: number, private readonly system: string, teams: readonly string[] = []) {
     this.catalogue = privilegesOf(model);
+    this.principals = [caller.systemuserid, ...teams];
   }
 
   /** How far the caller's `right` on `entity` reaches (a table without such a privilege: every row, as for intersect tables). */
@@ -89,9 +98,9 @@ export class CallerAccess implements PlanSecurity {
     return this.ownRows(entity);
   }
 
-  /** The caller's own rows of a user-owned table. */
+  /** The rows of a user-owned table the caller or one of its teams owns (Basic depth). */
   private ownRows(entity: EntityModel): PlanExpr {
-    return { kind: 'compare', op: 'eq', attribute: this.owner(entity)!, value: this.caller.systemuserid };
+    return { kind: 'in', attribute: this.owner(entity)!, values: this.principals };
   }
 
   /** `e` with every condition on related rows narrowed to the related rows the caller may read. */
@@ -171,11 +180,12 @@ export class CallerAccess implements PlanSecurity {
   }
 
   /**
-   * A guard that lets a write through only on a row of `entity` the caller owns (its `right` at
-   * Basic depth), failing with the record-level refusal; strict, so that no write path skips it.
+   * A guard that lets a write through only on a row of `entity` the caller or one of its teams
+   * owns (its `right` at Basic depth), failing with the record-level refusal; strict, so that no
+   * write path skips it.
    */
   private ownGuard(entity: EntityModel, id: string, right: AccessRightName): Guard {
-    return { attribute: this.owner(entity)!, values: [this.caller.systemuserid], strict: true, fail: (owner) => this.denied(entity, id, owner, `${right}Access`) };
+    return { attribute: this.owner(entity)!, values: this.principals, strict: true, fail: (owner) => this.denied(entity, id, owner, `${right}Access`) };
   }
 
   /** `guards` and, when `right` on `entity` reaches only the caller's rows, the guard to its own row. */
@@ -194,17 +204,17 @@ export class CallerAccess implements PlanSecurity {
    * caller owns). The owner a write sets is no such reference: that is Assign's.
    */
   private appendTo(entity: EntityModel, references: readonly RowReference[], owner: Value | undefined): RowReference[] {
-    const users = this.owner(entity)?.Targets[0];
-    return references.map((r) => {
-      if (owner !== undefined && r.id === owner && r.entity.LogicalName === users) return r;
-      return this.appendToRow(r);
-    });
+    return references.map((r) => (this.isOwner(entity, r, owner) ? r : this.appendToRow(r)));
+  }
+
+  /** Whether reference `r` is the user or team `owner` that a write to `entity` makes its rows' owner. */
+  private isOwner(entity: EntityModel, r: RowReference, owner: Value | undefined): boolean {
+    return owner !== undefined && r.id === owner && (this.owner(entity)?.Targets.includes(r.entity.LogicalName) ?? false);
   }
 
   /** Whether `references` holds any lookup besides the owner `owner`. */
   private setsLookups(entity: EntityModel, references: readonly RowReference[], owner: Value | undefined): boolean {
-    const users = this.owner(entity)?.Targets[0];
-    return references.some((r) => !(owner !== undefined && r.id === owner && r.entity.LogicalName === users));
+    return references.some((r) => !this.isOwner(entity, r, owner));
   }
 
   /**
@@ -222,7 +232,7 @@ export class CallerAccess implements PlanSecurity {
       this.require(plan.entity, 'Append');
       const relatedOwner = this.owner(related.entity);
       const by = relatedOwner ? related.values.get(relatedOwner) : undefined;
-      if (this.require(related.entity, 'AppendTo') === 'own' && relatedOwner && by !== this.caller.systemuserid) throw this.denied(related.entity, related.id, by ?? null, 'AppendToAccess');
+      if (this.require(related.entity, 'AppendTo') === 'own' && relatedOwner && !this.principals.includes(by as string)) throw this.denied(related.entity, related.id, by ?? null, 'AppendToAccess');
     }
     if (this.setsLookups(plan.entity, plan.references, owner)) this.require(plan.entity, 'Append');
     return {
@@ -258,9 +268,10 @@ export class CallerAccess implements PlanSecurity {
     const ownerColumn = this.owner(plan.entity);
     const owner = ownerColumn ? plan.set.get(ownerColumn) : undefined;
     if (owner === this.caller.systemuserid && this.reach(plan.entity, 'Assign') !== 'all') {
-      // Oneself as owner: nothing more for a row the caller owns or creates; taking another's row is Assign.
+      // Oneself as owner: nothing more for a row the caller owns or creates; taking another's row
+      // (a team's too) is Assign, at Basic depth of a row the caller or one of its teams owns.
       const missing = this.reach(plan.entity, 'Assign') === 'none' ? this.missing(privilegeName(plan.entity, 'Assign'), plan.entity) : undefined;
-      guards = [{ ...this.ownGuard(plan.entity, plan.id, 'Assign'), ...(missing ? { fail: () => missing } : {}) }, ...guards];
+      guards = [{ ...this.ownGuard(plan.entity, plan.id, 'Assign'), ...(missing ? { values: [this.caller.systemuserid], fail: () => missing } : {}) }, ...guards];
     } else if (owner !== undefined) guards = this.guarded(plan.entity, plan.id, 'Assign', guards);
     if (this.setsLookups(plan.entity, plan.references, owner)) guards = this.guarded(plan.entity, plan.id, 'Append', guards);
     return { ...plan, guards, references: this.appendTo(plan.entity, plan.references, owner), ...(upsert !== undefined ? { upsert } : {}) };
@@ -327,9 +338,14 @@ function linkedTables(model: Model, intersect: EntityModel): EntityModel[] {
   return [];
 }
 
-/** What a user holds through its roles: the roles' ids, and each privilege's widest depth mask. */
+/**
+ * What a user holds through its roles and its teams' roles: the roles' ids, each privilege's
+ * widest depth mask, and the teams it is a member of.
+ */
 export interface UserGrants {
   readonly roles: ReadonlySet<string>;
+  /** The ids of the teams the user is a member of (empty when `unrestricted`). */
+  readonly teams: readonly string[];
   /** Privilege id → depth mask; every privilege at Global for the system user and System Administrators. */
   readonly masks: ReadonlyMap<string, number>;
   /** True for the system user and System Administrators: nothing is checked. */
@@ -338,20 +354,30 @@ export interface UserGrants {
 
 /**
  * The privileges user `userId` holds through its roles (systemuserroles_association →
- * roleprivileges), in one read: the roles the user holds, each outer-joined to its privileges, so
- * that a role without privileges still counts among `roles` (the roleCount of Dataverse's
- * 0x80040220 message counts the roles held, privileges or not). The system user (`system`) and
- * System Administrators hold every privilege at Global depth. Throws the database's errors.
+ * roleprivileges) and those of the teams it is a member of (teammembership_association →
+ * teamroles_association; Dataverse "Manage teams": members get the team's roles' privileges), in
+ * one read: the roles held, each outer-joined to its privileges, so that a role without
+ * privileges still counts among `roles` (the roleCount of Dataverse's 0x80040220 message counts
+ * the roles held, privileges or not); and a second read of the user's teams (UserGrants.teams),
+ * when the model has teams. The system user (`system`) and System Administrators hold every
+ * privilege at Global depth. Throws the database's errors.
  */
 export async function userGrants(model: Model, db: Database, userId: string, system: Caller): Promise<UserGrants> {
   const grants = model.byLogicalName.get(ROLEPRIVILEGES);
   const role = model.byLogicalName.get(ROLE);
-  const all = (): UserGrants => ({ roles: new Set(), masks: new Map(privilegesOf(model).all.map((p) => [p.id, DepthMask.Global])), unrestricted: true });
+  const all = (): UserGrants => ({ roles: new Set(), teams: [], masks: new Map(privilegesOf(model).all.map((p) => [p.id, DepthMask.Global])), unrestricted: true });
   if (userId === system.systemuserid || !grants || !role) return all();
   const usersNav = role.navigation.get(USER_ROLES)!;
   const grantsNav = [...role.navigation.values()].find((n) => n.kind === 'collection' && !n.intersect && n.target === grants)!;
   const users = usersNav.target;
-  const held: PlanExpr = { kind: 'exists', navigation: usersNav, where: { kind: 'compare', op: 'eq', attribute: users.attributesByName.get(users.PrimaryIdAttribute)!, value: userId } };
+  const isUser: PlanExpr = { kind: 'compare', op: 'eq', attribute: users.attributesByName.get(users.PrimaryIdAttribute)!, value: userId };
+  const direct: PlanExpr = { kind: 'exists', navigation: usersNav, where: isUser };
+  // A role of a team the user is a member of.
+  const teamsNav = role.navigation.get(TEAM_ROLES);
+  const members = teamsNav?.target.navigation.get(TEAM_MEMBERSHIP);
+  const held: PlanExpr = teamsNav && members
+    ? { kind: 'or', left: direct, right: { kind: 'exists', navigation: teamsNav, where: { kind: 'exists', navigation: members, where: isUser } } }
+    : direct;
   const join = { index: 0, table: grants };
   const column = (name: string): LinkedColumn => ({ name, path: [], attribute: grants.attributesByName.get(name)!, join });
   const read: ReadPlan = {
@@ -362,13 +388,22 @@ export async function userGrants(model: Model, db: Database, userId: string, sys
   const { rows, columns } = await executeRead(db, read);
   const roles = new Set(rows.map((r) => r[columns.indexOf(pkOf(role))] as string));
   if (roles.has(SYSTEM_ADMINISTRATOR_ID)) return { ...all(), roles };
+  const teams = members ? await teamsOf(db, members.target, members.Partner, userId) : [];
   const masks = new Map<string, number>();
   // The linked columns come last in each row (executeRead); null for a role without privileges.
   for (const r of rows) {
     const [privilege, mask] = r.slice(-2) as [string | null, number | null];
     if (privilege) masks.set(privilege, Math.max(masks.get(privilege) ?? 0, Number(mask ?? 0)));
   }
-  return { roles, masks, unrestricted: false };
+  return { roles, teams, masks, unrestricted: false };
+}
+
+/** The ids of the teams user `userId` is a member of: teammembership_association read from the user's side. */
+async function teamsOf(db: Database, users: EntityModel, membership: string, userId: string): Promise<string[]> {
+  const nav = users.navigation.get(membership)!;
+  const { entity, own, other } = nav.intersect!;
+  const read = restrict(planRead(entity, { select: [other.LogicalName], top: 1_000_000 }, { returnRepresentation: false }), { kind: 'compare', op: 'eq', attribute: own, value: userId });
+  return (await executeRead(db, read)).rows.map((r) => r[0] as string);
 }
 
 /**
@@ -378,5 +413,5 @@ export async function userGrants(model: Model, db: Database, userId: string, sys
  */
 export async function loadAccess(model: Model, db: Database, caller: Caller, system: Caller): Promise<CallerAccess | undefined> {
   const held = await userGrants(model, db, caller.systemuserid, system);
-  return held.unrestricted ? undefined : new CallerAccess(model, caller, held.masks, held.roles.size, system.systemuserid);
+  return held.unrestricted ? undefined : new CallerAccess(model, caller, held.masks, held.roles.size, system.systemuserid, held.teams);
 }
