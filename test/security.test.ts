@@ -2,6 +2,7 @@ import { expect } from 'chai';
 import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { relationshipMetadata } from './support/relationship-metadata.js';
+import { asUser, makeRole, makeUser } from './support/principals.js';
 import { call, createRow, DATABASES, startServer, type TestServer } from './support/server.js';
 
 /**
@@ -39,24 +40,10 @@ for (const database of DATABASES) {
     });
 
     /** A new user, with the roles given (their ids). */
-    const user = async (name: string, ...roles: string[]): Promise<string> => {
-      const id = (await createRow(s, 'systemusers', { fullname: name })).systemuserid as string;
-      for (const role of roles) {
-        const r = await call('POST', `${s.root}systemusers(${id})/systemuserroles_association/$ref`, { '@odata.id': `${s.root}roles(${role})` });
-        expect(r.status, r.text).to.equal(204);
-      }
-      return id;
-    };
+    const user = (name: string, ...roles: string[]): Promise<string> => makeUser(s, name, ...roles);
     /** A new role holding `privileges` (name → depth). */
-    const role = async (name: string, privileges: Record<string, string>): Promise<string> => {
-      const id = (await createRow(s, 'roles', { name })).roleid as string;
-      const r = await call('POST', `${s.root}roles(${id})/Microsoft.Dynamics.CRM.AddPrivilegesRole`, {
-        Privileges: Object.entries(privileges).map(([PrivilegeName, Depth]) => ({ PrivilegeName, Depth })),
-      });
-      expect(r.status, r.text).to.equal(204);
-      return id;
-    };
-    const as = (userId: string) => ({ MSCRMCallerID: userId });
+    const role = (name: string, privileges: Record<string, string>): Promise<string> => makeRole(s, name, privileges);
+    const as = asUser;
     const rights = (verbs: string[], depth: string) => Object.fromEntries(verbs.map((v) => [`prv${v}${TABLE}`, depth]));
 
     it('keeps a privilege per table and right, and the System Administrator role holding them all at Global depth', async () => {

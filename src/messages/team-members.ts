@@ -1,9 +1,10 @@
 import { Errors } from '../errors.js';
 import { SYSTEMUSER, TEAM } from '../model/system-columns.js';
-import { restrict } from '../plan/navigation.js';
+import { planAssociate, planDisassociate } from '../plan/associate.js';
+import { linksRead } from '../plan/links.js';
 import { planRead } from '../plan/read.js';
-import { defaultTeamId, membershipLink, membershipOfUsers } from '../plan/teams.js';
-import type { UpdatePlan, WritePlan } from '../plan/types.js';
+import { defaultTeamId, teamMembers } from '../plan/teams.js';
+import type { UpdatePlan } from '../plan/types.js';
 import { canonicalGuid } from '../plan/values.js';
 import { planUpdate } from '../plan/write.js';
 import { InTransaction, withSecurity } from '../store/database.js';
@@ -16,7 +17,9 @@ import type { Message, MessageContext, ParameterDefinition } from './types.js';
  * body names, and the writes of teammembership_association links in one transaction. A call takes
  * the caller's Write privilege on the team (prvWriteTeam), checked by stamping the team's
  * modifiedon/modifiedby in the same transaction, which also answers 404 for a team that does not
- * exist; the links are then written past the caller's checks.
+ * exist; each link is then written with the caller's checks, those of a `$ref` of
+ * teammembership_association (security/access.ts: a new member gets the team's roles, which takes
+ * what giving them does).
  */
 
 /** The `Members` parameter: the users, as systemuser entity objects (`{"systemuserid":"<id>"}`). */
@@ -57,29 +60,28 @@ function memberIds(members: readonly Record<string, unknown>[]): string[] {
  * (`/teams(<id>)/Microsoft.Dynamics.CRM.<name>`), all or nothing. A user who is a member already
  * (adding) or is none (removing) is left as is. Throws 404 for another binding, a team or a user
  * that does not exist, 400 `0x8004830B`/`0x8004830C` for the default team (its members are the
- * business unit's users), 403 without prvWriteTeam.
+ * business unit's users), 403 without prvWriteTeam, and when adding to a team with roles 403
+ * `0x80040220` without prvAssignRole, or (Errors.notAdministrator, 403 `0x80040220`) for a
+ * team holding System Administrator, unless the caller is one.
  */
 async function changeMembers(ctx: MessageContext, name: string, members: readonly Record<string, unknown>[], adding: boolean): Promise<void> {
   const team = ctx.binding?.entity;
   const teamId = ctx.binding?.id;
   const users = ctx.model.byLogicalName.get(SYSTEMUSER)!;
-  const nav = membershipOfUsers(users);
-  if (!team || team.LogicalName !== TEAM || !teamId || !nav) throw Errors.resourceNotFound(`Microsoft.Dynamics.CRM.${name}`);
+  const nav = team?.LogicalName === TEAM ? teamMembers(team) : undefined;
+  if (!team || !teamId || !nav) throw Errors.resourceNotFound(`Microsoft.Dynamics.CRM.${name}`);
   const ids = memberIds(members);
   if (teamId === defaultTeamId(ctx.caller.businessunitid)) throw Errors.defaultTeamMembers(teamId, adding);
   await ctx.db.transaction(async (tx) => {
     await writeIn(tx, ctx.db, planUpdate(ctx.model, team, teamId, {}, ctx.caller, '*', undefined) as UpdatePlan);
     const trusted = new InTransaction(withSecurity(ctx.db, undefined), tx);
-    const { entity, own, other } = nav.intersect;
-    const linksRead = restrict(planRead(entity, { select: [entity.PrimaryIdAttribute, own.LogicalName], top: 1_000_000 }, { returnRepresentation: false }), { kind: 'compare', op: 'eq', attribute: other, value: teamId });
-    const links = new Map((await executeRead(trusted, linksRead)).rows.map((r) => [r[1] as string, r[0] as string]));
-    const run = (plan: WritePlan) => writeIn(tx, trusted, plan);
+    const linked = new Set((await executeRead(trusted, linksRead(nav, teamId, [nav.intersect.other.LogicalName]))).rows.map((r) => r[0] as string));
     for (const userId of ids) {
       const found = await executeRead(trusted, planRead(users, { select: [users.PrimaryIdAttribute] }, { returnRepresentation: false }, userId));
       if (!found.rows.length) throw Errors.recordNotFound(SYSTEMUSER, userId);
-      const link = links.get(userId);
-      if (adding && link === undefined) await run(membershipLink(nav, userId, teamId));
-      else if (!adding && link !== undefined) await run({ kind: 'disassociate', entity, match: [{ attribute: own, id: userId }, { attribute: other, id: teamId }], missing: () => Errors.recordNotFound(entity.LogicalName, link), references: [] });
+      // Each link is checked as a $ref of it is (security/access.ts: prvWriteTeam, and the team's roles for a new member).
+      if (adding && !linked.has(userId)) await writeIn(tx, ctx.db, planAssociate(ctx.model, ctx.caller, nav, teamId, userId));
+      else if (!adding && linked.has(userId)) await writeIn(tx, ctx.db, planDisassociate(ctx.model, ctx.caller, nav, teamId, userId));
     }
   });
 }

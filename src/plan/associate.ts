@@ -1,9 +1,9 @@
 import { Errors } from '../errors.js';
 import type { AttributeModel, ManyToManyNavigationModel, Model, NavigationPropertyModel } from '../model/types.js';
-import { ColumnValues } from './column-values.js';
+import { linkInsert, linkPair } from './links.js';
 import { refuseDefaultTeamMembers } from './teams.js';
-import type { AssociatePlan, Caller, DisassociatePlan, InsertPlan, RowReference, UpdatePlan } from './types.js';
-import { planRowChange, planUpdate, sequentialGuid } from './write.js';
+import type { AssociatePlan, Caller, DisassociatePlan, UpdatePlan } from './types.js';
+import { planRowChange, planUpdate } from './write.js';
 
 /**
  * Associate and disassociate (digest §2.5) as plans, whatever the relationship: through a
@@ -37,23 +37,6 @@ function writableLookup(nav: Exclude<NavigationPropertyModel, ManyToManyNavigati
   return lookup;
 }
 
-/** The intersect columns of a many-to-many property's source and target, with their ids. */
-function pair(nav: ManyToManyNavigationModel, sourceId: string, targetId: string): Array<{ attribute: AttributeModel; id: string }> {
-  return [{ attribute: nav.intersect.own, id: sourceId }, { attribute: nav.intersect.other, id: targetId }];
-}
-
-/**
- * The insert of the intersect row linking row `sourceId` of `nav.source` with `targetId` of
- * `nav.target`, checking that the `references` exist (none: the caller knows they do).
- */
-export function linkInsert(nav: ManyToManyNavigationModel, sourceId: string, targetId: string, references: readonly RowReference[]): InsertPlan {
-  const { entity } = nav.intersect;
-  const id = sequentialGuid();
-  const values = new ColumnValues(entity).set(entity.attributesByName.get(entity.PrimaryIdAttribute)!, id);
-  for (const { attribute, id: value } of pair(nav, sourceId, targetId)) values.set(attribute, value);
-  return { kind: 'insert', entity, id, values, references, idGiven: false };
-}
-
 /**
  * Plans linking row `sourceId` of `nav.source` with row `targetId` of `nav.target`. A missing row
  * fails at execution with 404 `0x80040217`; a many-to-many pair linked already with 412
@@ -85,7 +68,7 @@ export function planDisassociate(model: Model, caller: Caller, nav: NavigationPr
   if (nav.intersect) {
     refuseDefaultTeamMembers(nav, sourceId, targetId, caller, false);
     const references = [{ entity: nav.source, id: sourceId }, ...(targetId ? [{ entity: nav.target, id: targetId }] : [])];
-    return { kind: 'disassociate', entity: nav.intersect.entity, match: pair(nav, sourceId, targetId!), missing, references };
+    return { kind: 'disassociate', entity: nav.intersect.entity, match: linkPair(nav, sourceId, targetId!), missing, references };
   }
   const lookup = writableLookup(nav);
   if (nav.kind === 'single') return planRowChange(model, nav.source, sourceId, { [`${nav.Name}@odata.bind`]: null }, caller, conditions.ifMatch, conditions.ifNoneMatch);

@@ -2,7 +2,7 @@ import { Errors } from '../errors.js';
 import { nameGuid } from '../model/kept-ids.js';
 import { SYSTEMUSER, TEAM } from '../model/system-columns.js';
 import type { EntityModel, ManyToManyNavigationModel, NavigationPropertyModel } from '../model/types.js';
-import { linkInsert } from './associate.js';
+import { linkInsert } from './links.js';
 import type { Caller, InsertPlan } from './types.js';
 
 /**
@@ -46,6 +46,12 @@ export function refuseDefaultTeamMembers(nav: NavigationPropertyModel, sourceId:
 /** teammembership_association on `entity` when it is the user table (source: a user, target: a team) and the model has teams. */
 export function membershipOfUsers(entity: EntityModel): ManyToManyNavigationModel | undefined {
   const nav = entity.LogicalName === SYSTEMUSER ? entity.navigation.get(TEAM_MEMBERSHIP) : undefined;
+  return nav?.intersect ? nav : undefined;
+}
+
+/** teammembership_association on team table `teams` (source: a team, target: its members), when the model has it. */
+export function teamMembers(teams: EntityModel): ManyToManyNavigationModel | undefined {
+  const nav = teams.navigation.get(TEAM_MEMBERSHIP);
   return nav?.intersect ? nav : undefined;
 }
 

@@ -290,6 +290,12 @@ export interface RowReference {
   readonly id: string;
   /** A condition the row must also meet (the caller's AppendTo at Basic depth: a row it owns); its error when it does not. */
   readonly guard?: Guard;
+  /**
+   * Rows related to this one that may refuse the write: `read` (run in the write's transaction,
+   * past the caller's privileges) fetches one column of them; `refuse` gets its values and
+   * returns the error to raise, if any (the roles of a team a user joins: security/access.ts).
+   */
+  readonly related?: { readonly read: ReadPlan; readonly refuse: (values: readonly Value[]) => Error | undefined };
 }
 
 /**

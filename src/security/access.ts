@@ -1,7 +1,8 @@
 import { SYSTEM_ADMINISTRATOR_ID } from '../model/kept-ids.js';
 import { Errors } from '../errors.js';
-import { ROLE, ROLEPRIVILEGES, SYSTEMUSER } from '../model/system-columns.js';
+import { ROLE, ROLEPRIVILEGES, SYSTEMUSER, TEAM } from '../model/system-columns.js';
 import type { AttributeModel, EntityModel, Model } from '../model/types.js';
+import { linksRead } from '../plan/links.js';
 import { restrict } from '../plan/navigation.js';
 import { relinkSortKey } from '../plan/sort-columns.js';
 import { planRead } from '../plan/read.js';
@@ -287,12 +288,17 @@ export class CallerAccess implements PlanSecurity {
         this.protect(plan.entity, plan.id);
         return { ...plan, guards: this.guarded(plan.entity, plan.id, 'Delete', plan.guards) };
       case 'associate': {
+        if (this.isMembership(plan.link.entity)) return { ...plan, link: { ...plan.link, references: plan.link.references.map((r) => this.joining(r)) } };
         // Linking two rows: AppendTo on both (at Basic depth, rows the caller owns).
         const references = plan.link.references.map((r) => this.appendToRow(r));
         this.roleLinks(plan.link.references.map((r) => r.entity), plan.link.references);
         return { ...plan, link: { ...plan.link, references } };
       }
       case 'disassociate': {
+        if (this.isMembership(plan.entity)) {
+          this.require(this.model.byLogicalName.get(TEAM)!, 'Write');
+          return plan;
+        }
         const entities = linkedTables(this.model, plan.entity);
         for (const entity of entities) this.require(entity, 'AppendTo');
         this.roleLinks(entities, []);
@@ -313,6 +319,34 @@ export class CallerAccess implements PlanSecurity {
     if (!entities.some((e) => e.LogicalName === ROLE)) return;
     this.require(this.model.byLogicalName.get(ROLE)!, 'Assign');
     if (references.some((r) => r.entity.LogicalName === ROLE && r.id === SYSTEM_ADMINISTRATOR_ID)) throw Errors.notAdministrator(this.caller.systemuserid, 'give the System Administrator role');
+  }
+
+  /** Whether `intersect` is teammembership_association's intersect table (users and their teams). */
+  private isMembership(intersect: EntityModel): boolean {
+    return this.model.byLogicalName.get(TEAM)?.navigation.get(TEAM_MEMBERSHIP)?.intersect?.entity === intersect;
+  }
+
+  /**
+   * A reference of a new team membership (`$ref` either way, AddMembersTeam), checked as Dataverse
+   * checks AddMembersTeam, whichever path makes it: prvWriteTeam ("AddMembersTeam message
+   * privileges"); and since the user gets the team's roles, what giving those roles takes
+   * (roleLinks): prvAssignRole when the team holds any role, and a System Administrator for a
+   * team holding that role. The team's roles are read in the write's transaction
+   * (RowReference.related); the user reference is only checked to exist.
+   */
+  private joining(r: RowReference): RowReference {
+    if (r.entity.LogicalName !== TEAM) return r;
+    this.require(r.entity, 'Write');
+    const roles = r.entity.navigation.get(TEAM_ROLES);
+    if (!roles?.intersect) return r;
+    const role = roles.target;
+    const assigns = this.reach(role, 'Assign') !== 'none';
+    const refuse = (held: readonly Value[]): Error | undefined => {
+      if (!held.length) return undefined;
+      if (!assigns) return this.missing(privilegeName(role, 'Assign'), role);
+      return held.includes(SYSTEM_ADMINISTRATOR_ID) ? Errors.notAdministrator(this.caller.systemuserid, 'give the System Administrator role') : undefined;
+    };
+    return { ...r, related: { read: linksRead(roles, r.id, [roles.intersect.other.LogicalName]), refuse } };
   }
 
   /** Users cannot change the SYSTEM user (the System Administrator role no caller changes: planUpdate, planDelete). */
@@ -401,9 +435,8 @@ export async function userGrants(model: Model, db: Database, userId: string, sys
 /** The ids of the teams user `userId` is a member of: teammembership_association read from the user's side. */
 async function teamsOf(db: Database, users: EntityModel, membership: string, userId: string): Promise<string[]> {
   const nav = users.navigation.get(membership)!;
-  const { entity, own, other } = nav.intersect!;
-  const read = restrict(planRead(entity, { select: [other.LogicalName], top: 1_000_000 }, { returnRepresentation: false }), { kind: 'compare', op: 'eq', attribute: own, value: userId });
-  return (await executeRead(db, read)).rows.map((r) => r[0] as string);
+  if (!nav.intersect) return [];
+  return (await executeRead(db, linksRead(nav, userId, [nav.intersect.other.LogicalName]))).rows.map((r) => r[0] as string);
 }
 
 /**

@@ -1,9 +1,9 @@
 import { BUSINESSUNIT, SYSTEMUSER, TEAM } from '../model/system-columns.js';
 import type { Model } from '../model/types.js';
 import type { ColumnValues } from '../plan/column-values.js';
-import { restrict } from '../plan/navigation.js';
+import { linksRead } from '../plan/links.js';
 import { planRead } from '../plan/read.js';
-import { defaultTeamId, membershipLink, membershipOfUsers } from '../plan/teams.js';
+import { defaultTeamId, membershipLink, membershipOfUsers, teamMembers } from '../plan/teams.js';
 import type { Caller } from '../plan/types.js';
 import { planServiceCreate } from '../plan/write.js';
 import { withSecurity, type Database } from '../store/database.js';
@@ -37,8 +37,7 @@ export async function keepDefaultTeam(model: Model, db: Database, caller: Caller
   }
   const nav = membershipOfUsers(users);
   if (!nav) return;
-  const links = restrict(read(nav.intersect.entity, [nav.intersect.own.LogicalName]), { kind: 'compare', op: 'eq', attribute: nav.intersect.other, value: id });
-  const members = new Set((await executeRead(trusted, links)).rows.map((r) => r[0] as string));
+  const members = new Set((await executeRead(trusted, linksRead(teamMembers(teams)!, id, [nav.intersect.own.LogicalName]))).rows.map((r) => r[0] as string));
   const all = (await executeRead(trusted, read(users, [users.PrimaryIdAttribute]))).rows.map((r) => r[0] as string);
   const missing = all.filter((u) => !members.has(u));
   if (missing.length) await executeInsertMany(trusted, missing.map((u) => membershipLink(nav, u, id)));

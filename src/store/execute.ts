@@ -209,7 +209,10 @@ function passes(g: Guard, current: Value): boolean {
   return g.values.includes(current) !== Boolean(g.except);
 }
 
-/** Throws 404 `0x80040217` unless the row `ref` names exists (and is not retained), and its guard's error unless the row meets it. */
+/**
+ * Throws 404 `0x80040217` unless the row `ref` names exists (and is not retained), its guard's
+ * error unless the row meets it, and the error its related rows give (RowReference.related).
+ */
 async function checkReference(tx: Executor, db: Database, ref: RowReference): Promise<void> {
   const column = ref.guard?.attribute ?? ref.entity.attributesByName.get(ref.entity.PrimaryIdAttribute)!;
   const [row] = await tx.rows(renderSelectById(db.dialect, ref.entity, ref.id, [column], true));
@@ -217,6 +220,12 @@ async function checkReference(tx: Executor, db: Database, ref: RowReference): Pr
   if (ref.guard) {
     const current = db.dialect.fromDb(column, row[0]);
     if (!passes(ref.guard, current)) throw ref.guard.fail(current);
+  }
+  if (ref.related) {
+    const { read, refuse } = ref.related;
+    const column = fetchedColumns(read)[0]!;
+    const error = refuse((await tx.rows(renderRead(db.dialect, read))).map((r) => db.dialect.fromDb(column, r[0])));
+    if (error) throw error;
   }
 }
 

@@ -1,0 +1,30 @@
+import { expect } from 'chai';
+import { call, createRow, type TestServer } from './server.js';
+
+/**
+ * Users and roles made for security tests (security.test.ts, team-security.test.ts): requests run
+ * as a user through MSCRMCallerID, sent by the built-in system user.
+ */
+
+/** A new user of `s` named `name`, holding the roles given (their ids); its id. */
+export async function makeUser(s: TestServer, name: string, ...roles: string[]): Promise<string> {
+  const id = (await createRow(s, 'systemusers', { fullname: name })).systemuserid as string;
+  for (const role of roles) {
+    const r = await call('POST', `${s.root}systemusers(${id})/systemuserroles_association/$ref`, { '@odata.id': `${s.root}roles(${role})` });
+    expect(r.status, r.text).to.equal(204);
+  }
+  return id;
+}
+
+/** A new role of `s` named `name` holding `privileges` (privilege name → depth: Basic, Local, Deep, Global); its id. */
+export async function makeRole(s: TestServer, name: string, privileges: Record<string, string>): Promise<string> {
+  const id = (await createRow(s, 'roles', { name })).roleid as string;
+  const r = await call('POST', `${s.root}roles(${id})/Microsoft.Dynamics.CRM.AddPrivilegesRole`, {
+    Privileges: Object.entries(privileges).map(([PrivilegeName, Depth]) => ({ PrivilegeName, Depth })),
+  });
+  expect(r.status, r.text).to.equal(204);
+  return id;
+}
+
+/** The headers that make a request run as user `userId` (impersonation by the system user). */
+export const asUser = (userId: string): Record<string, string> => ({ MSCRMCallerID: userId });
