@@ -23,7 +23,7 @@ import { linkCollections } from './plan/expand.js';
 import { planApply } from './plan/apply.js';
 import type { AggregatePlan, Caller, PlanExpr, ReadPlan, Value, WritePlan, WriteResult } from './plan/types.js';
 import { planAssociate, planDisassociate } from './plan/associate.js';
-import { relatedTo, restrict } from './plan/navigation.js';
+import { relatedTo, restrict, singleBranches } from './plan/navigation.js';
 import { linkedBody, parseBody, planCreate, planDelete, planRowChange, planUpdate, resolveBind, sequentialGuid } from './plan/write.js';
 import { givenPrimaryKey, KEY_RACE_ATTEMPTS, lostKeyRace, namedPrimaryKey, planAlternateKey, upsertBodies, type AlternateKeyValue } from './plan/keys.js';
 import { resolveKeyedBinds, resolveKeyedUrl } from './store/keyed-urls.js';
@@ -617,13 +617,15 @@ export class Service {
     }
     if (req.method !== 'GET') throw Errors.methodNotAllowed(req.method, `the navigation property '${name}' (use $ref to associate records)`, nav.kind === 'collection' ? ['GET', 'POST'] : ['GET']);
     await this.parentRow(entity, id);
-    const link = relatedTo(nav, id);
-    if (nav.kind === 'collection') return this.readCollection(req, nav.target, link, `${entity.EntitySetName}(${id})/${name}`);
+    if (nav.kind === 'collection') return this.readCollection(req, nav.target, relatedTo(nav, id), `${entity.EntitySetName}(${id})/${name}`);
     only(req, ['select', 'expand']); // one row: $filter, $orderby, $top, $count would be ignored
-    const plan = this.related(req, nav, link, { select: req.query.select, expand: req.query.expand });
-    const found = await this.readOne(req, plan);
-    if (!found) return this.noRelatedRow(entity, id, nav);
-    return this.entityAnswer(req, plan, found);
+    // An owner (ownerid) is a user or a team: each table is tried in turn (singleBranches).
+    for (const branch of singleBranches(nav)) {
+      const plan = this.related(req, branch, relatedTo(branch, id), { select: req.query.select, expand: req.query.expand });
+      const found = await this.readOne(req, plan);
+      if (found) return this.entityAnswer(req, plan, found);
+    }
+    return this.noRelatedRow(entity, id, nav);
   }
 
   /**
@@ -659,10 +661,12 @@ export class Service {
       const child = rowKey(key);
       childId = child.id ?? await this.keyedId(target, child.alternateKey);
     }
-    const pk = target.attributesByName.get(target.PrimaryIdAttribute)!;
-    const read = await executeRead(this.db, { ...restrict(planRead(target, { select: [pk.PropertyName] }, { returnRepresentation: false }, childId, this.context), relatedTo(nav, id)), limit: 1, paged: false });
-    const found = read.rows[0]?.[read.columns.indexOf(pk)];
-    if (typeof found === 'string') return { entity: target, id: found };
+    for (const branch of singleBranches(nav)) {
+      const pk = branch.target.attributesByName.get(branch.target.PrimaryIdAttribute)!;
+      const read = await executeRead(this.db, { ...restrict(planRead(branch.target, { select: [pk.PropertyName] }, { returnRepresentation: false }, childId, this.context), relatedTo(branch, id)), limit: 1, paged: false });
+      const found = read.rows[0]?.[read.columns.indexOf(pk)];
+      if (typeof found === 'string') return { entity: branch.target, id: found };
+    }
     if (childId === undefined) {
       await this.noRelatedRow(entity, id, nav);
       throw Errors.resourceNotFound(name);
@@ -779,21 +783,25 @@ export class Service {
       if (typeof url !== 'string' || Object.keys(body).some((k) => !k.startsWith('@'))) {
         throw Errors.payload(entity.EntitySetName, 'The body of a $ref request is {"@odata.id": "<url of the related record>"}.');
       }
-      return resolveBind(this.model, nav, await this.keyedUrl(url)).id;
+      return resolveBind(this.model, nav, await this.keyedUrl(url));
     };
     if (nav.kind === 'single') {
       if (childId !== undefined) throw Errors.badQuery(`'${name}' is single-valued; its $ref takes no key.`);
       // The source row's lookup is written: If-Match and If-None-Match's ETags condition it as they
       // do a PATCH of the row; If-None-Match: * refuses it whenever the row exists.
       const conditions = { ifMatch: req.ifMatch ?? '*', ifNoneMatch: req.ifNoneMatch };
-      if (req.method === 'PUT') await executeWrite(this.db, planAssociate(this.model, this.caller, nav, id, await relatedId(), conditions));
+      if (req.method === 'PUT') {
+        // An owner's `$ref` names a user or a team: the bind goes to that table (planAssociate).
+        const related = await relatedId();
+        await executeWrite(this.db, planAssociate(this.model, this.caller, nav, id, related.id, conditions, related.entity));
+      }
       else if (req.method === 'DELETE') await executeWrite(this.db, planDisassociate(this.model, this.caller, nav, id, undefined, conditions));
       else throw Errors.methodNotAllowed(req.method, `the single-valued $ref '${name}'`, ['GET', 'PUT', 'DELETE']);
       return { status: 204, headers: {} };
     }
     if (req.method === 'POST') {
       if (childId !== undefined) throw Errors.badQuery(`POST to '${name}/$ref' takes the related record in the body.`);
-      await executeWrite(this.db, planAssociate(this.model, this.caller, nav, id, await relatedId()));
+      await executeWrite(this.db, planAssociate(this.model, this.caller, nav, id, (await relatedId()).id));
       return { status: 204, headers: {} };
     }
     if (req.method !== 'DELETE') throw Errors.methodNotAllowed(req.method, `the collection $ref '${name}'`, ['GET', 'POST', 'DELETE']);
@@ -809,18 +817,18 @@ export class Service {
   /** `GET <set>(<id>)/<nav>/$ref`: the related rows' URLs (digest §2.2). */
   private async readReferences(req: ODataRequest, entity: EntityModel, nav: NavigationPropertyModel, id: string): Promise<HttpResponse> {
     await this.parentRow(entity, id);
-    const link = relatedTo(nav, id);
-    const target = nav.target;
-    const ref = (row: readonly Value[]) => ({ '@odata.id': entityId(req.serviceRoot, target.EntitySetName, row[0] as string) });
+    const ref = (target: EntityModel) => (row: readonly Value[]) => ({ '@odata.id': entityId(req.serviceRoot, target.EntitySetName, row[0] as string) });
     if (nav.kind === 'collection') {
       only(req, ['filter', 'orderBy', 'top', 'skipToken', 'aliases']);
-      return this.readCollection(req, target, link, `${entity.EntitySetName}(${id})/${nav.Name}/$ref`, ref);
+      return this.readCollection(req, nav.target, relatedTo(nav, id), `${entity.EntitySetName}(${id})/${nav.Name}/$ref`, ref(nav.target));
     }
     only(req, []);
-    const result = await executeRead(this.db, this.related(req, nav, link, { select: [target.PrimaryIdAttribute] }));
-    const row = result.rows[0];
-    if (!row) return this.noRelatedRow(entity, id, nav);
-    return json(200, { '@odata.context': `${req.serviceRoot}$metadata#$ref`, ...ref(row) }, {}, req.metadata);
+    for (const branch of singleBranches(nav)) {
+      const result = await executeRead(this.db, this.related(req, branch, relatedTo(branch, id), { select: [branch.target.PrimaryIdAttribute] }));
+      const row = result.rows[0];
+      if (row) return json(200, { '@odata.context': `${req.serviceRoot}$metadata#$ref`, ...ref(branch.target)(row) }, {}, req.metadata);
+    }
+    return this.noRelatedRow(entity, id, nav);
   }
 
   /**

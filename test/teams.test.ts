@@ -156,6 +156,25 @@ for (const database of DATABASES) {
       expect(plain.json).to.include({ _ownerid_value: me, _owningteam_value: null });
     });
 
+    it('sets and reads a team or user owner through the single-valued ownerid, its $ref and the path past it', async () => {
+      const me = (await call('GET', `${s.root}WhoAmI()`)).json.UserId as string;
+      const team = (await createRow(s, 'teams', { name: 'Ref owners' })).teamid as string;
+      const id = (await createRow(s, 'accounts', { name: 'Owner by ref' })).accountid as string;
+      const put = await call('PUT', `${s.root}accounts(${id})/ownerid/$ref`, { '@odata.id': `${s.root}teams(${team})` });
+      expect(put.status, put.text).to.equal(204);
+      const owner = await call('GET', `${s.root}accounts(${id})/ownerid`);
+      expect(owner.status, owner.text).to.equal(200);
+      expect(owner.json).to.include({ teamid: team, name: 'Ref owners' });
+      const ref = await call('GET', `${s.root}accounts(${id})/ownerid/$ref`);
+      expect(ref.json['@odata.id']).to.equal(`${s.root}teams(${team})`);
+      expect((await call('GET', `${s.root}accounts(${id})/ownerid/name`)).json.value).to.equal('Ref owners');
+      expect((await call('GET', `${s.root}accounts(${id})?$select=_owningteam_value,_owninguser_value`)).json).to.include({ _owningteam_value: team, _owninguser_value: null });
+      expect((await call('PUT', `${s.root}accounts(${id})/ownerid/$ref`, { '@odata.id': `${s.root}systemusers(${me})` })).status).to.equal(204);
+      expect((await call('GET', `${s.root}accounts(${id})/ownerid`)).json).to.include({ systemuserid: me });
+      expect((await call('GET', `${s.root}accounts(${id})/ownerid/$ref`)).json['@odata.id']).to.equal(`${s.root}systemusers(${me})`);
+      expect((await call('GET', `${s.root}accounts(${id})?$select=_owningteam_value,_owninguser_value`)).json).to.include({ _owningteam_value: null, _owninguser_value: me });
+    });
+
     it('refuses a bind to a team that does not exist, or to another table, as for other lookups', async () => {
       const missing = '0a1b2c3d-0000-4000-8000-0000000ee201';
       const r = await call('POST', `${s.root}accounts`, { name: 'Nobody', 'ownerid@odata.bind': `/teams(${missing})` });

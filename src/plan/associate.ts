@@ -1,5 +1,5 @@
 import { Errors } from '../errors.js';
-import type { AttributeModel, ManyToManyNavigationModel, Model, NavigationPropertyModel } from '../model/types.js';
+import type { AttributeModel, EntityModel, ManyToManyNavigationModel, Model, NavigationPropertyModel } from '../model/types.js';
 import { linkInsert, linkPair } from './links.js';
 import { refuseDefaultTeamMembers } from './teams.js';
 import type { AssociatePlan, Caller, DisassociatePlan, UpdatePlan } from './types.js';
@@ -45,15 +45,16 @@ function writableLookup(nav: Exclude<NavigationPropertyModel, ManyToManyNavigati
  * `conditions` (If-Match: `*` or a version; If-None-Match: `*` or versions, see planRowChange)
  * condition the write of a single-valued property's lookup on the source row: a stale If-Match
  * version, an If-None-Match version the row is at, or If-None-Match `*` on an existing row fails
- * with 412 `0x80060882`.
+ * with 412 `0x80060882`. `target`: the table of row `targetId` (the `$ref`'s resolved row), which
+ * for an owner's property (`ownerid`) is a user's or a team's; by default `nav.target`.
  */
-export function planAssociate(model: Model, caller: Caller, nav: NavigationPropertyModel, sourceId: string, targetId: string, conditions: RowConditions = ANY_VERSION): UpdatePlan | AssociatePlan {
+export function planAssociate(model: Model, caller: Caller, nav: NavigationPropertyModel, sourceId: string, targetId: string, conditions: RowConditions = ANY_VERSION, target: EntityModel = nav.target): UpdatePlan | AssociatePlan {
   if (nav.intersect) {
     refuseDefaultTeamMembers(nav, sourceId, targetId, caller, true);
     return { kind: 'associate', link: linkInsert(nav, sourceId, targetId, [{ entity: nav.source, id: sourceId }, { entity: nav.target, id: targetId }]) };
   }
   writableLookup(nav);
-  if (nav.kind === 'single') return planRowChange(model, nav.source, sourceId, { [`${nav.Name}@odata.bind`]: bindUrl(nav.target.EntitySetName, targetId) }, caller, conditions.ifMatch, conditions.ifNoneMatch);
+  if (nav.kind === 'single') return planRowChange(model, nav.source, sourceId, { [`${nav.Name}@odata.bind`]: bindUrl(target.EntitySetName, targetId) }, caller, conditions.ifMatch, conditions.ifNoneMatch);
   return planUpdate(model, nav.target, targetId, { [`${nav.Partner}@odata.bind`]: bindUrl(nav.source.EntitySetName, sourceId) }, caller, '*', undefined) as UpdatePlan;
 }
 

@@ -27,3 +27,12 @@ export function relatedTo(nav: NavigationPropertyModel, id: string): PlanExpr {
   const pk = nav.source.attributesByName.get(nav.source.PrimaryIdAttribute)!;
   return { kind: 'exists', navigation: partner, where: { kind: 'compare', op: 'eq', attribute: pk, value: id } };
 }
+
+/**
+ * The properties a read through `nav` tries in turn for the one row it leads to: an owner's
+ * (`ownerid`, typed principal) leads to a user or a team, so each table's property
+ * (OneToManyNavigationModel.principals: users first); any other property is itself alone.
+ */
+export function singleBranches(nav: NavigationPropertyModel): readonly NavigationPropertyModel[] {
+  return nav.kind === 'single' && nav.principals ? [...nav.principals.values()] : [nav];
+}
