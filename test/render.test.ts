@@ -1327,6 +1327,13 @@ const bq = (s: string) => `[${s}]`;
 
 const fetchCases: Case[] = [
   {
+    name: "FetchXML: a link-entity to one of ownerid's tables follows that table's branch, null where owneridtype names the other",
+    render: (dl) => renderRead(dl, planFetch(related.byLogicalName.get('account')!, parseFetchXml('<fetch count="5"><entity name="account"><attribute name="name"/><link-entity name="team" from="teamid" to="ownerid" link-type="outer" alias="t"><attribute name="name"/></link-entity></entity></fetch>'), { model: related, caller, now: new Date('2024-03-10T12:00:00Z') }, { returnRepresentation: false }).read),
+    sqlite: { sql: 'SELECT "name", "accountid", "versionnumber", (SELECT "l1"."name" FROM "team" "l1" WHERE "l1"."teamid" = CASE WHEN "account"."owneridtype" = \'team\' THEN "account"."ownerid" END) AS "linked1" FROM "account" ORDER BY "accountid" ASC LIMIT ?', params: [6] },
+    postgres: { sql: 'SELECT "name", "accountid", "versionnumber", (SELECT "l1"."name" FROM "team" "l1" WHERE "l1"."teamid" = CASE WHEN "account"."owneridtype" = \'team\' THEN "account"."ownerid" END) AS "linked1" FROM "account" ORDER BY "accountid" ASC NULLS FIRST LIMIT $1', params: [6] },
+    mssql: { sql: 'SELECT TOP (@p1) [name], [accountid], [versionnumber], (SELECT [l1].[name] FROM [team] [l1] WHERE [l1].[teamid] = CASE WHEN [account].[owneridtype] = \'team\' THEN [account].[ownerid] END) AS [linked1] FROM [account] ORDER BY [accountid] ASC', params: [6] },
+  },
+  {
     name: 'FetchXML: many-to-one outer link columns, nested, as scalar subqueries per lookup step',
     render: (dl) => renderRead(dl, fetchRead('msdyn_copilotinteractions', INTERACTION_FETCH(' count="10"', `<link-entity ${TO_DATA} link-type="outer" alias="d"><attribute name="msdyn_name"/><link-entity name="systemuser" from="systemuserid" to="createdby" link-type="outer" alias="u"><attribute name="fullname"/></link-entity></link-entity>`))),
     sqlite: { sql: `SELECT "msdyn_name", "msdyn_copilotinteractionid", "versionnumber", ${LINKED_NAME(dq)}) AS "linked1", (SELECT "l2"."fullname" FROM "systemuser" "l2" WHERE "l2"."systemuserid" = (SELECT "l1"."createdby" FROM "msdyn_copilotinteractiondata" "l1" WHERE "l1"."msdyn_copilotinteractiondataid" = "msdyn_copilotinteraction"."msdyn_interactiondataid")) AS "linked2" FROM "msdyn_copilotinteraction" WHERE ("msft_datastate" IS NULL OR "msft_datastate" <> 1) ORDER BY "msdyn_copilotinteractionid" ASC LIMIT ?`, params: [11] },

@@ -175,6 +175,40 @@ for (const database of DATABASES) {
       expect((await call('GET', `${s.root}accounts(${id})?$select=_owningteam_value,_owninguser_value`)).json).to.include({ _owningteam_value: null, _owninguser_value: me });
     });
 
+    it('FetchXML links, orders and names through ownerid to a user or a team, and $apply groups by the owner', async () => {
+      const me = (await call('GET', `${s.root}WhoAmI()`)).json.UserId as string;
+      const myName = (await call('GET', `${s.root}systemusers(${me})?$select=fullname`)).json.fullname as string;
+      const team = (await createRow(s, 'teams', { name: 'Fetch owners' })).teamid as string;
+      const contact = (await createRow(s, 'contacts', { fullname: 'Fetch contact', 'ownerid@odata.bind': `/teams(${team})` })).contactid as string;
+      const byUser = (await createRow(s, 'accounts', { name: 'Fetch A user', 'primarycontactid@odata.bind': `/contacts(${contact})` })).accountid as string;
+      const byTeam = (await createRow(s, 'accounts', { name: 'Fetch B team', 'ownerid@odata.bind': `/teams(${team})` })).accountid as string;
+      const fetch = async (body: string) => {
+        const xml = `<fetch><entity name="account"><attribute name="name"/><order attribute="name"/><filter><condition attribute="name" operator="like" value="Fetch %"/></filter>${body}</entity></fetch>`;
+        const r = await call('GET', `${s.root}accounts?fetchXml=${encodeURIComponent(xml)}`, undefined, ALL);
+        expect(r.status, r.text).to.equal(200);
+        return r.json.value as Array<Record<string, unknown>>;
+      };
+      const users = await fetch('<link-entity name="systemuser" from="systemuserid" to="ownerid" alias="u" link-type="outer"><attribute name="fullname"/><order attribute="fullname"/></link-entity>');
+      expect(users.map((r) => [r['accountid'], r['u_x002e_fullname']])).to.deep.equal([[byUser, myName], [byTeam, undefined]]);
+      const ordered = await fetch('<link-entity name="systemuser" from="systemuserid" to="ownerid" alias="u"><attribute name="fullname"/></link-entity><order entityname="u" attribute="fullname"/>');
+      expect(ordered.map((r) => r['accountid'])).to.deep.equal([byUser]);
+      const teams = await fetch('<link-entity name="team" from="teamid" to="ownerid" alias="t"><attribute name="name"/><order attribute="name"/></link-entity>');
+      expect(teams.map((r) => [r['accountid'], r['t_x002e_name']])).to.deep.equal([[byTeam, 'Fetch owners']]);
+      const mineContact = (await createRow(s, 'contacts', { fullname: 'Fetch my contact' })).contactid as string;
+      await createRow(s, 'accounts', { name: 'Fetch C user', 'primarycontactid@odata.bind': `/contacts(${mineContact})` });
+      const owners = await fetch('<link-entity name="contact" from="contactid" to="primarycontactid" alias="c"><attribute name="ownerid"/><order attribute="ownerid"/></link-entity>');
+      expect(owners).to.have.length(2);
+      expect(owners[0]).to.include({ 'c_x002e_ownerid': team, 'c_x002e_ownerid@OData.Community.Display.V1.FormattedValue': 'Fetch owners', 'c_x002e_ownerid@Microsoft.Dynamics.CRM.lookuplogicalname': 'team' });
+      expect(owners[1]).to.include({ 'c_x002e_ownerid': me, 'c_x002e_ownerid@OData.Community.Display.V1.FormattedValue': myName, 'c_x002e_ownerid@Microsoft.Dynamics.CRM.lookuplogicalname': 'systemuser' });
+      const grouped = await call('GET', `${s.root}accounts?$apply=filter(startswith(name,'Fetch '))/groupby((ownerid/fullname))`);
+      expect(grouped.status, grouped.text).to.equal(200);
+      expect(grouped.json.value.map((g: { systemuser_fullname?: string }) => g.systemuser_fullname ?? null)).to.have.members([null, myName]);
+      const byOwner = await call('GET', `${s.root}accounts?$apply=filter(startswith(name,'Fetch '))/groupby((_ownerid_value))`, undefined, ALL);
+      expect(byOwner.status, byOwner.text).to.equal(200);
+      const names = Object.fromEntries(byOwner.json.value.map((g: Record<string, string>) => [g['_ownerid_value'], g['_ownerid_value@OData.Community.Display.V1.FormattedValue']]));
+      expect(names).to.deep.equal({ [me]: myName, [team]: 'Fetch owners' });
+    });
+
     it('refuses a bind to a team that does not exist, or to another table, as for other lookups', async () => {
       const missing = '0a1b2c3d-0000-4000-8000-0000000ee201';
       const r = await call('POST', `${s.root}accounts`, { name: 'Nobody', 'ownerid@odata.bind': `/teams(${missing})` });

@@ -54,7 +54,8 @@ export function fetchResponse(serviceRoot: string, plan: FetchPlan, result: Read
   const write = entityWriter({ ...read, columns: read.columns.filter((a) => plan.visible.includes(a)) }, result.columns, serviceRoot, undefined, metadata, false);
   const aliased = plan.aliased.map(({ alias, attribute }) => ({ alias, attribute, slots: columnSlots(read, result.columns, attribute) }));
   const all = (read.linked ?? []).map((l, k) => ({ l, i: result.columns.length + read.lookupNames.length + read.expand.length + k }));
-  const linked = all.filter(({ l }) => l.nameOf === undefined).map(({ l, i }) => ({ l, i, name: all.find((n) => n.l.nameOf === l.name)?.i }));
+  // A lookup's name: an owner has one per table it may point at, the row's answering (the others null).
+  const linked = all.filter(({ l }) => l.nameOf === undefined).map(({ l, i }) => ({ l, i, names: all.filter((n) => n.l.nameOf === l.name) }));
   body['value'] = result.rows.map((row) => {
     const out = write(row);
     for (const key of Object.keys(out)) if (out[key] === null) delete out[key];
@@ -63,11 +64,12 @@ export function fetchResponse(serviceRoot: string, plan: FetchPlan, result: Read
       const { formatted, target } = slotAnnotations(slots, row);
       writeAliased(out, ann, attribute, alias, row[slots.i], formatted, target);
     }
-    for (const { l, i, name } of linked) {
+    for (const { l, i, names } of linked) {
       const v = row[i];
       if (v === null || v === undefined) continue;
-      const lookupName = name === undefined ? undefined : row[name];
-      writeAliased(out, ann, l.attribute, l.name, v, lookupName);
+      const named = names.find((n) => row[n.i] !== null && row[n.i] !== undefined);
+      // The table whose name answered is the row's (lookuplogicalname of a polymorphic owner).
+      writeAliased(out, ann, l.attribute, l.name, v, named && row[named.i], named && l.attribute.Targets.length > 1 ? named.l.path[named.l.path.length - 1]!.navigation.target.LogicalName : undefined);
     }
     return out;
   });

@@ -1,4 +1,5 @@
 import { Errors } from '../errors.js';
+import { singleBranches } from './navigation.js';
 import type { AttributeType, EntityModel } from '../model/types.js';
 import type { AnnotationSet } from '../odata/annotations.js';
 import type { AggregateFunction, AggregateGroup, AggregatePage, AggregatePlan, AggregateSortKey, AggregateValue, ColumnPath, DatePart, PlanExpr, RowJoin } from './types.js';
@@ -78,7 +79,7 @@ function checkPath(entity: EntityModel, c: ColumnPath, joins: readonly RowJoin[]
     // A navigation property of the table, or a step out of an intersect table (model/intersect-links.ts).
     if (nav.source !== table) throw Errors.propertyNotFound(nav.Name, table.LogicalName);
     if (nav.kind !== 'single') throw Errors.badQuery(`'${nav.Name}' is a collection-valued navigation property; aggregates can only follow lookups.`);
-    if (nav.relationship.ReferencingAttribute.TypeAttribute) throw Errors.notImplemented(`Aggregating through the polymorphic lookup '${nav.Name}'`);
+    if (nav.relationship.ReferencingAttribute.TypeAttribute && !nav.principals) throw Errors.notImplemented(`Aggregating through the polymorphic lookup '${nav.Name}'`);
     table = nav.target;
   }
   if (table.attributesByName.get(c.attribute.LogicalName) !== c.attribute || !c.attribute.IsStored) {
@@ -86,14 +87,21 @@ function checkPath(entity: EntityModel, c: ColumnPath, joins: readonly RowJoin[]
   }
 }
 
-/** For a grouped lookup with one target that has a primary name: the path to that name. */
+/**
+ * For a grouped lookup with one target that has a primary name: the path to that name; for an
+ * owner (`ownerid`, a user or a team): the user's name, otherwise the team's (ColumnPath.otherwise).
+ */
 function lookupNameOf(entity: EntityModel, c: ColumnPath): ColumnPath | undefined {
   const a = c.attribute;
-  if (!a.NavigationPropertyName || a.Targets.length !== 1) return undefined;
+  if (!a.NavigationPropertyName) return undefined;
   const owner = c.navs.length ? c.navs[c.navs.length - 1]!.target : c.join?.table ?? entity;
   const nav = owner.navigation.get(a.NavigationPropertyName);
-  const name = nav?.target.PrimaryNameAttribute ? nav.target.attributesByName.get(nav.target.PrimaryNameAttribute) : undefined;
-  return nav && name?.IsStored ? { navs: [...c.navs, nav], attribute: name, ...(c.join ? { join: c.join } : {}), ...(c.conditions ? { conditions: c.conditions } : {}) } : undefined;
+  if (!nav || (a.Targets.length !== 1 && !(nav.kind === 'single' && nav.principals))) return undefined;
+  const paths = singleBranches(nav).flatMap((branch) => {
+    const name = branch.target.PrimaryNameAttribute ? branch.target.attributesByName.get(branch.target.PrimaryNameAttribute) : undefined;
+    return name?.IsStored ? [{ navs: [...c.navs, branch], attribute: name, ...(c.join ? { join: c.join } : {}), ...(c.conditions ? { conditions: c.conditions } : {}) }] : [];
+  });
+  return paths.reduceRight<ColumnPath | undefined>((otherwise, path) => (otherwise ? { ...path, otherwise } : path), undefined);
 }
 
 /**

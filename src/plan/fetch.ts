@@ -8,6 +8,7 @@ import { FILTER_LINK_TYPES, type ConditionOperator, type FetchAttribute, type Fe
 import type { Preferences } from '../odata/prefer.js';
 import { compareValue, inValues, type ComparedValue } from './compare.js';
 import { likePattern } from './filter.js';
+import { singleBranches } from './navigation.js';
 import { decodePagingCookie } from './paging-cookie.js';
 import { linkedSortKeys, sortColumnOf, sortKeysFor } from './sort-columns.js';
 import { planQueryFunction, type QueryFunctionContext } from './query-functions.js';
@@ -146,7 +147,17 @@ function holdsForNull(e: PlanExpr): boolean | undefined {
 
 /** Whether a lookup step follows a polymorphic lookup (its rows are read through a table-specific lookup path, not yet). */
 function polymorphic(step: LinkStep): boolean {
-  return !step.navigation.intersect && step.navigation.relationship.ReferencingAttribute.TypeAttribute !== undefined;
+  return !step.navigation.intersect && step.navigation.relationship.ReferencingAttribute.TypeAttribute !== undefined && !ownerBranch(step.navigation);
+}
+
+/**
+ * Whether `nav` is an owner's property to one of its tables (`ownerid` to users, or to teams;
+ * OneToManyNavigationModel.principals): a link-entity to a named table follows that table's
+ * branch, with the owner's type condition (sql/render.ts stepValue), so it reads and orders
+ * through it as through a one-target lookup.
+ */
+function ownerBranch(nav: NavigationPropertyModel): boolean {
+  return nav.kind === 'single' && nav.principals !== undefined;
 }
 
 /** Tests of root conditions naming one link (`entityname`), planned on its table, to be reached together (FetchPlanner.filter). */
@@ -333,7 +344,8 @@ export class FetchPlanner {
     const to = link.to !== undefined ? this.column(parent, link.to) : undefined;
     // Many-to-many properties have no lookup to join on: FetchXML reaches their rows through the
     // intersect table, whose id columns act as lookups (intersectSteps).
-    const candidates = [...parent.navigation.values(), ...intersectSteps(this.model, parent)].filter((nav) => {
+    // An owner (ownerid) offers each of its tables' properties (singleBranches).
+    const candidates = [...[...parent.navigation.values()].flatMap(singleBranches), ...intersectSteps(this.model, parent)].filter((nav) => {
       if (nav.target !== target || nav.intersect) return false;
       const rel = nav.relationship;
       if (nav.kind === 'single') return (!from || from === pkOf(target)) && (!to || to === rel.ReferencingAttribute);
@@ -738,7 +750,7 @@ export class FetchPlanner {
     const origin = this.origins.get(visit);
     if (!origin) throw new Error('linkSortKeys: linkedColumns has not visited the link');
     if (origin.path.some((s) => s.navigation.kind !== 'single')) throw Errors.notImplemented(`Ordering by columns of the one-to-many link-entity '${visit.alias}', which returns no columns`);
-    if (origin.path.some((s) => s.navigation.intersect || s.navigation.relationship.ReferencingAttribute.TypeAttribute)) {
+    if (origin.path.some((s) => s.navigation.intersect || polymorphic(s))) {
       throw Errors.notImplemented(`Ordering by columns of the link-entity '${visit.alias}' through a polymorphic lookup`);
     }
     const path = origin.conditional ? origin.path : origin.path.map((s) => ({ navigation: s.navigation }));
@@ -748,15 +760,20 @@ export class FetchPlanner {
 
 /**
  * For the FormattedValue of link-entity lookup columns (as of the root's, planLookupNames): the
- * primary name of the row each one-target lookup points at, one step further along its path.
+ * primary name of the row each one-target lookup points at, one step further along its path; for
+ * an owner (`ownerid`), one per table it may point at (`<name>@name`, `<name>@name@team`), of
+ * which the row's answers (the others are null: sql/render.ts stepValue).
  */
-function linkedLookupNames(model: Model, linked: readonly LinkedColumn[]): LinkedColumn[] {
+function linkedLookupNames(linked: readonly LinkedColumn[]): LinkedColumn[] {
   return linked.flatMap((c) => {
     const table = c.path.length ? c.path[c.path.length - 1]!.navigation.target : c.join!.table;
     const nav = c.attribute.NavigationPropertyName ? table.navigation.get(c.attribute.NavigationPropertyName) : undefined;
-    const target = c.attribute.Targets.length === 1 ? model.byLogicalName.get(c.attribute.Targets[0]!) : undefined;
-    if (!nav || nav.kind !== 'single' || nav.intersect || !target?.PrimaryNameAttribute) return [];
-    return [{ name: `${c.name}@name`, path: [...c.path, { navigation: nav }], attribute: target.attributesByName.get(target.PrimaryNameAttribute)!, nameOf: c.name, ...(c.join ? { join: c.join } : {}) }];
+    if (!nav || nav.kind !== 'single' || nav.intersect || (c.attribute.Targets.length !== 1 && !nav.principals)) return [];
+    return singleBranches(nav).flatMap((branch, i) => {
+      const target = branch.target;
+      if (!target.PrimaryNameAttribute) return [];
+      return [{ name: `${c.name}@name${i ? `@${target.LogicalName}` : ''}`, path: [...c.path, { navigation: branch }], attribute: target.attributesByName.get(target.PrimaryNameAttribute)!, nameOf: c.name, ...(c.join ? { join: c.join } : {}) }];
+    });
   });
 }
 
@@ -946,7 +963,7 @@ export function planFetch(entity: EntityModel, query: FetchQuery, context: Fetch
     else offset = pageOffset(page, size);
   }
   const annotations = annotationSet(prefer.includeAnnotations);
-  if (annotations?.formattedValue) linked.push(...linkedLookupNames(context.model, linked));
+  if (annotations?.formattedValue) linked.push(...linkedLookupNames(linked));
   const read: ReadPlan = {
     kind: 'read',
     entity,

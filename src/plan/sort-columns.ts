@@ -158,8 +158,10 @@ export function relinkSortKey(key: SortKey, relink: (path: readonly LinkStep[]) 
  * sortKeysFor: a one-target lookup whose target has a primary name by that name, then the value; a
  * choice by its label's rank unless `labels` is false, then the value; else the value. Dataverse
  * orders link-entity columns by the same rules ("Order rows using FetchXml"). The columns are new
- * on every call; sort keys of one query are told apart by their LogicalName. Throws 501 for a
- * polymorphic lookup (Dataverse orders it by the name of whichever table each row points at).
+ * on every call; sort keys of one query are told apart by their LogicalName. An owner (`ownerid`)
+ * orders by its user's name, then its team's, then the value: rows owned by teams come together
+ * (first ascending), where Dataverse interleaves the names. Throws 501 for another polymorphic
+ * lookup (Dataverse orders it by the name of whichever table each row points at).
  */
 export function linkedSortKeys(model: Model, path: readonly LinkStep[], name: string, attribute: AttributeModel, descending: boolean, labels: boolean, join?: JoinOrigin): SortKey[] {
   const linked = (from: AttributeModel, logicalName: string, sort: SortColumn & { kind: 'linked' }, changes: Partial<AttributeModel> = {}): SortKey => {
@@ -170,11 +172,16 @@ export function linkedSortKeys(model: Model, path: readonly LinkStep[], name: st
   const keys: SortKey[] = [];
   const table = path.length ? path[path.length - 1]!.navigation.target : join!.table;
   const navigation = attribute.NavigationPropertyName ? table.navigation.get(attribute.NavigationPropertyName) : undefined;
-  const target = attribute.Targets.length === 1 ? model.byLogicalName.get(attribute.Targets[0]!) : undefined;
-  if (attribute.Targets.length > 1) throw Errors.notImplemented(`Ordering by the polymorphic lookup '${table.LogicalName}.${attribute.LogicalName}' of a link-entity`);
-  if (navigation?.kind === 'single' && !navigation.intersect && target?.PrimaryNameAttribute) {
-    const primary = target.attributesByName.get(target.PrimaryNameAttribute)!;
-    keys.push(linked(primary, `${name}name`, { kind: 'linked', path: [...path, { navigation }], column: primary }));
+  const owner = navigation?.kind === 'single' && navigation.principals;
+  if (attribute.Targets.length > 1 && !owner) throw Errors.notImplemented(`Ordering by the polymorphic lookup '${table.LogicalName}.${attribute.LogicalName}' of a link-entity`);
+  if (navigation?.kind === 'single' && !navigation.intersect && (owner || model.byLogicalName.has(attribute.Targets[0]!))) {
+    // An owner: the user's name, then the team's (each null for a row the other owns).
+    for (const [i, branch] of (owner ? [...owner.values()] : [navigation]).entries()) {
+      const target = branch.target;
+      if (!target.PrimaryNameAttribute) continue;
+      const primary = target.attributesByName.get(target.PrimaryNameAttribute)!;
+      keys.push(linked(primary, `${name}${i ? target.LogicalName : ''}name`, { kind: 'linked', path: [...path, { navigation: branch }], column: primary }));
+    }
   } else if (labels && attribute.OptionSet && CHOICES.has(attribute.AttributeType)) {
     const ranks = optionRanks(attribute);
     keys.push(linked(attribute, `${name}rank`, { kind: 'linked', path, column: attribute, ranks }, rankType(ranks)));

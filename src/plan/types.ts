@@ -84,6 +84,11 @@ export interface ColumnPath {
    * with the filter in its ON clause does ("Join tables using FetchXml"; link-entity reference).
    */
   readonly conditions?: readonly (PlanExpr | undefined)[];
+  /**
+   * The path whose value stands where this one's is null: a grouped owner's name, read through
+   * `ownerid`'s user branch, otherwise its team branch (plan/aggregate.ts lookupNameOf).
+   */
+  readonly otherwise?: ColumnPath;
 }
 
 /** One sort key. Nulls sort first ascending and last descending, as on SQL Server (Dataverse). */

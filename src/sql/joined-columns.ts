@@ -64,7 +64,7 @@ export function joinedColumns(r: JoinedReads): JoinedColumns {
     if (sort?.kind === 'linked') add(sort.join, navs(sort.path), sort.column);
   }
   for (const j of r.joins ?? []) if (j.path.length) add(j.parent, navs(j.path), pkOf(j.navigation.source));
-  for (const c of r.paths ?? []) if (c) add(c.join, c.navs, c.attribute);
+  for (let c of r.paths ?? []) for (; c; c = c.otherwise) add(c.join, c.navs, c.attribute);
   if (r.filter) for (const [join, a] of joinedRowReads(r.filter)) add(join, [], a);
   return out;
 }
@@ -102,12 +102,13 @@ function joinedRowReads(filter: PlanExpr): Array<[JoinOrigin, AttributeModel]> {
 
 /**
  * The lookup column a step of a linked column or column path follows: single-valued navigation
- * properties of one-target lookups only (FetchXML link-entity columns and `$apply`/aggregate paths).
- * The plan stage refuses the others (501); this repeats the check so a plan built elsewhere cannot
- * join on the wrong table.
+ * properties of one-target lookups, and an owner's property to one of its tables (`ownerid`'s
+ * branch, OneToManyNavigationModel.principals; rendered with its type condition, stepValue), only
+ * (FetchXML link-entity columns and `$apply`/aggregate paths). The plan stage refuses the others
+ * (501); this repeats the check so a plan built elsewhere cannot join on the wrong table.
  */
 export function stepLookup(nav: NavigationPropertyModel): AttributeModel {
-  if (nav.intersect || nav.relationship.ReferencingAttribute.TypeAttribute) {
+  if (nav.intersect || (nav.relationship.ReferencingAttribute.TypeAttribute && !(nav.kind === 'single' && nav.principals))) {
     throw Errors.notImplemented(`Columns read through the navigation property '${nav.Name}' (many-to-many or polymorphic)`);
   }
   return nav.relationship.ReferencingAttribute;

@@ -361,18 +361,31 @@ function renderLinked(d: Dialect, path: readonly LinkStep[], attribute: Attribut
     ref = joinedRead(d, join, path.map((s) => s.navigation), attribute);
     if (!path.length) return ref;
   } else {
-    ref = `${outer}.${col(d, stepLookup(path[0]!.navigation))}`;
+    ref = stepValue(d, outer, path[0]!.navigation);
   }
   path.forEach((step, i) => {
     const target = step.navigation.target;
     const alias = d.quote(`l${i + 1}`);
     const next = path[i + 1];
-    const value = next ? stepLookup(next.navigation) : attribute;
+    const value = next ? stepValue(d, alias, next.navigation) : `${alias}.${col(d, attribute)}`;
     if (step.where && !p) throw new Error('renderLinked: a step with a condition needs parameters');
     const where = step.where ? ` AND ${renderExpr(d, step.where, p!, alias)}` : '';
-    ref = `(SELECT ${alias}.${col(d, value)} FROM ${table(d, target)} ${alias} WHERE ${alias}.${col(d, pkOf(target))} = ${ref}${andVisible(d, target)}${where})`;
+    ref = `(SELECT ${value} FROM ${table(d, target)} ${alias} WHERE ${alias}.${col(d, pkOf(target))} = ${ref}${andVisible(d, target)}${where})`;
   });
   return ref;
+}
+
+/**
+ * The value of row `scope`'s lookup that step `nav` follows (stepLookup): the column; for an
+ * owner's branch (`ownerid` to users, or to teams), the column where its type column names that
+ * branch's table, else null (`CASE WHEN "owneridtype" = 'team' THEN "ownerid" END`), so that a
+ * step to one table never meets a row of the other. The table name is the model's, not the
+ * request's.
+ */
+function stepValue(d: Dialect, scope: string, nav: NavigationPropertyModel): string {
+  const lookup = stepLookup(nav);
+  const column = `${scope}.${col(d, lookup)}`;
+  return lookup.TypeAttribute ? `CASE WHEN ${scope}.${col(d, lookup.TypeAttribute)} = '${nav.target.LogicalName}' THEN ${column} END` : column;
 }
 
 /**
@@ -481,9 +494,11 @@ export function renderCount(d: Dialect, plan: Pick<CountPlan, 'entity' | 'filter
  * a scalar subquery per navigation property (aliases `j1`, `j2`, …) down to the related row's
  * column, with the collation the column declares (SQLite gives a subquery none, so it would group
  * and sort `DataA` apart from `dataa`); NULL when a lookup on the way is empty, or (ColumnPath.conditions)
- * a step's row fails its condition, bound in `p` (needed then).
+ * a step's row fails its condition, bound in `p` (needed then). With `otherwise`, COALESCE of
+ * both paths' values.
  */
 function pathValue(d: Dialect, c: ColumnPath, scope: string, p?: Params, depth = 1): string {
+  if (c.otherwise) return `COALESCE(${pathValue(d, { ...c, otherwise: undefined }, scope, p, depth)}, ${pathValue(d, c.otherwise, scope, p, depth)})`;
   // From a joined row (its key, or its columns the join's derived table selects), or through steps with conditions
   // (null where a step's row fails its own): as a read's linked columns are, binding them in `p`.
   if (c.join || c.conditions) {
@@ -495,7 +510,7 @@ function pathValue(d: Dialect, c: ColumnPath, scope: string, p?: Params, depth =
   const alias = d.quote(`j${depth}`);
   const value = pathValue(d, { navs: rest, attribute: c.attribute }, alias, undefined, depth + 1);
   const collation = depth === 1 ? collationOf(d, c.attribute) : '';
-  return `(SELECT ${value} FROM ${table(d, nav.target)} ${alias} WHERE ${alias}.${col(d, pkOf(nav.target))} = ${scope}.${col(d, stepLookup(nav))}${andVisible(d, nav.target)})${collation}`;
+  return `(SELECT ${value} FROM ${table(d, nav.target)} ${alias} WHERE ${alias}.${col(d, pkOf(nav.target))} = ${stepValue(d, scope, nav)}${andVisible(d, nav.target)})${collation}`;
 }
 
 const WHOLE_NUMBERS = new Set(['Integer', 'BigInt']);
