@@ -115,6 +115,28 @@ for (const database of DATABASES) {
       expect(await members(target)).to.deep.equal([user]);
     });
 
+    it("a Basic member reaches the rows its team owns, not another team's, and RetrievePrincipalAccess says so", async () => {
+      const basic = await makeRole(s, 'Basic accounts', { prvReadaccount: 'Basic', prvWriteaccount: 'Basic' });
+      const member = await makeUser(s, 'Basic member', basic);
+      const mine = await team('Member team');
+      const other = await team('Other team');
+      expect((await call('POST', `${s.root}teams(${mine})/teammembership_association/$ref`, { '@odata.id': `${s.root}systemusers(${member})` })).status).to.equal(204);
+      const ours = (await createRow(s, 'accounts', { name: 'Ours', 'ownerid@odata.bind': `/teams(${mine})` })).accountid as string;
+      const theirs = (await createRow(s, 'accounts', { name: 'Theirs', 'ownerid@odata.bind': `/teams(${other})` })).accountid as string;
+      const as = asUser(member);
+      expect((await call('GET', `${s.root}accounts(${ours})?$select=name`, undefined, as)).status).to.equal(200);
+      expect((await call('PATCH', `${s.root}accounts(${ours})`, { name: 'Ours, renamed' }, as)).status).to.equal(204);
+      const read = await call('GET', `${s.root}accounts(${theirs})?$select=name`, undefined, as);
+      expect(read.status, read.text).to.equal(403);
+      expect(read.json.error.code).to.equal('0x80048306');
+      expect((await call('PATCH', `${s.root}accounts(${theirs})`, { name: 'Taken' }, as)).status).to.equal(403);
+      const listed = await call('GET', `${s.root}accounts?$select=name&$filter=accountid eq ${ours} or accountid eq ${theirs}`, undefined, as);
+      expect(listed.json.value.map((a: { accountid: string }) => a.accountid)).to.deep.equal([ours]);
+      const access = async (id: string) => (await call('GET', `${s.root}systemusers(${member})/Microsoft.Dynamics.CRM.RetrievePrincipalAccess(Target=@t)?@t={'@odata.id':'accounts(${id})'}`)).json.AccessRights;
+      expect(await access(ours)).to.equal('ReadAccess, WriteAccess');
+      expect(await access(theirs)).to.equal('None');
+    });
+
     it('reading teams and their members takes prvReadTeam', async () => {
       const reader = await makeUser(s, 'User reader', await makeRole(s, 'User reader', { prvReadUser: 'Global' }));
       for (const url of ['teams?$select=name', `systemusers(${reader})/teammembership_association?$select=name`, `systemusers(${reader})?$select=fullname&$expand=teammembership_association($select=name)`]) {

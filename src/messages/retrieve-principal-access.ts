@@ -20,7 +20,8 @@ const ACCESS_RIGHTS = {
  * `GET /systemusers(<id>)/Microsoft.Dynamics.CRM.RetrievePrincipalAccess(Target=@t)?@t={'@odata.id':'accounts(<id>)'}`
  * → `{"AccessRights":"ReadAccess, WriteAccess, …"}` (the flags' names, comma-separated, as OData
  * writes a flags enumeration; `None` when none): what that user may do to the record, by the
- * depth of each privilege of its roles (Basic: the records it owns). The caller needs Read on the
+ * depth of each privilege of its roles and its teams' roles (Basic: the records it or one of its
+ * teams owns, Dataverse "How access to a record is determined"). The caller needs Read on the
  * user and on the record (403 otherwise); 404 for either not existing.
  */
 export const message: Message = {
@@ -43,7 +44,7 @@ export const message: Message = {
     const rights = [...privilegesOf(ctx.model).byTable.get(entity)?.keys() ?? []];
     const granted = rights.filter((right) => {
       const reach = held.unrestricted ? 'all' : access.reach(entity, right);
-      return reach === 'all' || (reach === 'own' && ownerId === userId);
+      return reach === 'all' || (reach === 'own' && access.ownsThrough(ownerId));
     }).sort((a, b) => AccessRight[a] - AccessRight[b]);
     return { AccessRights: granted.length ? granted.map((r) => `${r}Access`).join(', ') : 'None' };
   },

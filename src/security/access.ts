@@ -59,6 +59,11 @@ export class CallerAccess implements PlanSecurity {
     return mask === DepthMask.Basic && entity.OwnershipType === 'UserOwned' ? 'own' : 'all';
   }
 
+  /** Whether a row owned by `ownerId` is the caller's at Basic depth: its own, or one of its teams'. */
+  ownsThrough(ownerId: Value | undefined): boolean {
+    return typeof ownerId === 'string' && this.principals.includes(ownerId);
+  }
+
   /** Whether the caller holds the privilege of its own `name` (e.g. prvActOnBehalfOfAnotherUser). */
   holds(name: string): boolean {
     const privilege = this.catalogue.byName.get(name.toLowerCase());
@@ -233,7 +238,7 @@ export class CallerAccess implements PlanSecurity {
       this.require(plan.entity, 'Append');
       const relatedOwner = this.owner(related.entity);
       const by = relatedOwner ? related.values.get(relatedOwner) : undefined;
-      if (this.require(related.entity, 'AppendTo') === 'own' && relatedOwner && !this.principals.includes(by as string)) throw this.denied(related.entity, related.id, by ?? null, 'AppendToAccess');
+      if (this.require(related.entity, 'AppendTo') === 'own' && relatedOwner && !this.ownsThrough(by)) throw this.denied(related.entity, related.id, by ?? null, 'AppendToAccess');
     }
     if (this.setsLookups(plan.entity, plan.references, owner)) this.require(plan.entity, 'Append');
     return {
