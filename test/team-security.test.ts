@@ -137,6 +137,25 @@ for (const database of DATABASES) {
       expect(await access(theirs)).to.equal('None');
     });
 
+    it('$expand=ownerid, and an owner named by FetchXML, need no prvReadTeam: a team owner is then null', async () => {
+      const reader = await makeUser(s, 'Owner reader', await makeRole(s, 'Accounts and users', { prvReadaccount: 'Global', prvReadcontact: 'Global', prvReadUser: 'Global' }));
+      const owners = await team('Unreadable owners');
+      const mine = (await createRow(s, 'accounts', { name: 'Expand user owner' })).accountid as string;
+      const theirs = (await createRow(s, 'accounts', { name: 'Expand team owner', 'ownerid@odata.bind': `/teams(${owners})` })).accountid as string;
+      const r = await call('GET', `${s.root}accounts?$select=name&$filter=accountid eq ${mine} or accountid eq ${theirs}&$orderby=name&$expand=ownerid($select=ownerid)`, undefined, asUser(reader));
+      expect(r.status, r.text).to.equal(200);
+      const [team1, user1] = r.json.value;
+      expect(team1.ownerid).to.equal(null);
+      expect(user1.ownerid).to.include({ '@odata.type': '#Microsoft.Dynamics.CRM.systemuser' });
+      const contact = (await createRow(s, 'contacts', { fullname: 'Team-owned contact', 'ownerid@odata.bind': `/teams(${owners})` })).contactid as string;
+      await createRow(s, 'accounts', { name: 'Expand linked contact', 'primarycontactid@odata.bind': `/contacts(${contact})` });
+      const xml = '<fetch><entity name="account"><attribute name="name"/><filter><condition attribute="name" operator="eq" value="Expand linked contact"/></filter><link-entity name="contact" from="contactid" to="primarycontactid" alias="c"><attribute name="ownerid"/><order attribute="ownerid"/></link-entity></entity></fetch>';
+      const fetched = await call('GET', `${s.root}accounts?fetchXml=${encodeURIComponent(xml)}`, undefined, { ...asUser(reader), Prefer: 'odata.include-annotations="*"' });
+      expect(fetched.status, fetched.text).to.equal(200);
+      expect(fetched.json.value[0]).to.include({ c_x002e_ownerid: owners });
+      expect(fetched.json.value[0]).to.not.have.property('c_x002e_ownerid@OData.Community.Display.V1.FormattedValue');
+    });
+
     it('reading teams and their members takes prvReadTeam', async () => {
       const reader = await makeUser(s, 'User reader', await makeRole(s, 'User reader', { prvReadUser: 'Global' }));
       for (const url of ['teams?$select=name', `systemusers(${reader})/teammembership_association?$select=name`, `systemusers(${reader})?$select=fullname&$expand=teammembership_association($select=name)`]) {

@@ -141,12 +141,20 @@ export class CallerAccess implements PlanSecurity {
     return own ? restrict(secured, own) : secured;
   }
 
+  /**
+   * An expansion narrowed to the rows the caller may read, nested ones too. An owner's branch
+   * (ExpandPlan.principal) to a table the caller may not read at all finds no row instead of
+   * refusing the request: `$expand=ownerid` of user-owned rows needs no prvReadTeam, and a
+   * team-owned row's owner is then null.
+   */
   private expansion(e: ExpandPlan): ExpandPlan {
+    if (e.principal && this.reach(e.navigation.target, 'Read') === 'none') return { ...e, filter: { kind: 'const', value: false }, expand: [] };
     return { ...this.narrowed(e, e.navigation.target), expand: e.expand.map((x) => this.expansion(x)) };
   }
 
+  /** A linked column read through the rows the caller may read; a lookup's name (nameOf) as an implicit read (linkPath). */
   private linked(l: LinkedColumn): LinkedColumn {
-    return { ...l, path: this.linkPath(l.path) };
+    return { ...l, path: this.linkPath(l.path, l.nameOf !== undefined) };
   }
 
   /** A one-to-many join narrowed to the related rows the caller may read, its lookup path as linkPath narrows it. */
@@ -156,9 +164,16 @@ export class CallerAccess implements PlanSecurity {
     return { ...j, path: this.linkPath(j.path), where: own && where ? { kind: 'and', left: own, right: where } : own ?? where };
   }
 
-  /** Each step of a link path narrowed to the related rows the caller may read (Read required on each table). */
-  private linkPath(path: readonly LinkStep[]): LinkStep[] {
+  /**
+   * Each step of a link path narrowed to the related rows the caller may read (Read required on
+   * each table). With `implicit` (a read the service adds: a lookup's name, an order by an owner's
+   * names), a step along an owner's branch (`ownerid` to teams) to a table the caller may not read
+   * finds no row instead of refusing the request, as an `$expand=ownerid` does (expansion).
+   */
+  private linkPath(path: readonly LinkStep[], implicit = false): LinkStep[] {
     return path.map((step) => {
+      const nav = step.navigation;
+      if (implicit && nav.kind === 'single' && nav.principals && this.reach(nav.target, 'Read') === 'none') return { ...step, where: { kind: 'const', value: false } };
       const own = this.readable(step.navigation.target);
       const where = this.expr(step.where);
       return { ...step, where: own && where ? { kind: 'and', left: own, right: where } : own ?? where };
@@ -181,7 +196,7 @@ export class CallerAccess implements PlanSecurity {
     if (out.linked?.length) out.linked = out.linked.map((l) => this.linked(l));
     if (out.joins?.length) out.joins = out.joins.map((j) => this.join(j));
     // Orders by link-entity columns read them as the linked columns are read: narrowed per step.
-    if (out.orderBy?.length) out.orderBy = out.orderBy.map((k) => relinkSortKey(k, (path) => this.linkPath(path)));
+    if (out.orderBy?.length) out.orderBy = out.orderBy.map((k) => relinkSortKey(k, (path) => this.linkPath(path, true)));
     return out;
   }
 
