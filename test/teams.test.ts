@@ -1,4 +1,5 @@
-import { rmSync } from 'node:fs';
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { expect } from 'chai';
 import { parseStringPromise } from 'xml2js';
 import { call, createRow, DATABASES, startServer, type TestServer } from './support/server.js';
@@ -260,3 +261,33 @@ for (const database of DATABASES) {
     });
   });
 }
+
+describe('a model without the team table', () => {
+  for (const database of DATABASES) {
+    it(`loads and serves, owners being users alone [${database.name}]`, async () => {
+      // A deployment's own folder made before teams: no team.json, and role.json without teamroles.
+      const dir = relationshipMetadata();
+      rmSync(join(dir, 'team.json'));
+      const role = JSON.parse(readFileSync(join(dir, 'role.json'), 'utf8'));
+      role.ManyToManyRelationships = role.ManyToManyRelationships.filter((r: { SchemaName: string }) => r.SchemaName !== 'teamroles_association');
+      writeFileSync(join(dir, 'role.json'), JSON.stringify(role));
+      const s = await startServer(dir, database);
+      try {
+        const me = (await call('GET', `${s.root}WhoAmI()`)).json.UserId as string;
+        const account = (await createRow(s, 'accounts', { name: 'No teams' })).accountid as string;
+        const read = await call('GET', `${s.root}accounts(${account})?$select=name,_ownerid_value&$expand=ownerid($select=fullname)`);
+        expect(read.status, read.text).to.equal(200);
+        expect(read.json).to.include({ _ownerid_value: me });
+        expect(read.json.ownerid).to.include({ systemuserid: me });
+        const targets = await call('GET', `${s.root}EntityDefinitions(LogicalName='account')/Attributes(LogicalName='ownerid')/Microsoft.Dynamics.CRM.LookupAttributeMetadata?$select=Targets`);
+        expect(targets.json.Targets).to.deep.equal(['systemuser']);
+        expect((await call('GET', `${s.root}EntityDefinitions(LogicalName='account')/Attributes(LogicalName='owningteam')`)).status).to.equal(404);
+        expect((await call('GET', `${s.root}$metadata`)).status).to.equal(200);
+        expect((await call('GET', `${s.root}teams`)).status).to.equal(404);
+      } finally {
+        await s.close();
+        rmSync(dir, { recursive: true, force: true });
+      }
+    });
+  }
+});

@@ -6,7 +6,7 @@ import { parseString } from 'xml2js';
 import { ENUMS } from './definitions.js';
 import { ATTRIBUTE_TYPES, entityFileSchema, IDENTIFIER_MAX, identifierName, identifierTooLong, TYPE_PROPERTY_RULES } from './schema.js';
 import { buildManyToMany, buildOneToMany, type DeclaredRelationship, type ManyToManyDeclaration } from './relationships.js';
-import { setOnCreate, systemColumns } from './system-columns.js';
+import { setOnCreate, systemColumns, TEAM } from './system-columns.js';
 import type { AttributeFile, AttributeModel, EdmType, EntityFile, EntityKeyModel, EntityModel, Model } from './types.js';
 
 /** One problem found in a metadata file: the file, a JSON pointer into it, and the reason. */
@@ -238,9 +238,9 @@ export function parseTransitionData(xml: string, source: number): number[] | str
  * first of a name (the primary key before an organizationid lookup, on the organization table),
  * without the polymorphic lookups' type columns, which are checked as type columns.
  */
-function engineColumns(file: EntityFile): Map<string, AttributeFile> {
+function engineColumns(file: EntityFile, teams: boolean): Map<string, AttributeFile> {
   const columns = new Map<string, AttributeFile>();
-  for (const c of systemColumns(file)) if (!c.AttributeOf && !columns.has(c.LogicalName)) columns.set(c.LogicalName, c);
+  for (const c of systemColumns(file, teams)) if (!c.AttributeOf && !columns.has(c.LogicalName)) columns.set(c.LogicalName, c);
   return columns;
 }
 
@@ -292,14 +292,14 @@ function boundProblems(source: string, pointer: string, a: AttributeFile): Model
 }
 
 /** Checks one file's internal rules (beyond the JSON Schema) and returns its problems. */
-function checkEntity(source: string, file: EntityFile): ModelProblem[] {
+function checkEntity(source: string, file: EntityFile, teams: boolean): ModelProblem[] {
   const problems: ModelProblem[] = [];
   if (file.LogicalName.startsWith(RESERVED_PREFIX)) {
     problems.push({ file: source, pointer: '/LogicalName', reason: `table names starting with '${RESERVED_PREFIX}' are reserved for Tessera's own bookkeeping tables; choose another prefix` });
   }
   const at = (i: number, rest = '') => `/Attributes/${i}${rest}`;
   const seen = new Map<string, number>();
-  const engine = engineColumns(file);
+  const engine = engineColumns(file, teams);
   file.Attributes.forEach((a, i) => {
     const supplied = engine.get(a.LogicalName);
     // The primary key's type is checked below, with its own words.
@@ -439,16 +439,16 @@ function checkModel(entities: EntityModel[], indexOf: Map<EntityModel, Map<strin
  * IsValidForUpdate where it gives none (checkEntity refuses one that makes it more writable).
  * Type columns are built first so their lookups can point at them.
  */
-function buildAttributes(file: EntityFile, intersect: boolean): AttributeModel[] {
+function buildAttributes(file: EntityFile, intersect: boolean, teams: boolean): AttributeModel[] {
   const declared = new Set(file.Attributes.map((a) => a.LogicalName));
-  const engine = intersect ? new Map<string, AttributeFile>() : engineColumns(file);
+  const engine = intersect ? new Map<string, AttributeFile>() : engineColumns(file, teams);
   const withEngineFlags = (a: AttributeFile): AttributeFile => {
     const s = engine.get(a.LogicalName);
     return s ? { IsValidForCreate: s.IsValidForCreate, IsValidForUpdate: s.IsValidForUpdate, ...a } : a;
   };
   const all: Array<[AttributeFile, boolean]> = [
     ...file.Attributes.map((a): [AttributeFile, boolean] => [withEngineFlags(a), false]),
-    ...(intersect ? [] : systemColumns(file).filter((a) => !declared.has(a.LogicalName)).map((a): [AttributeFile, boolean] => [a, true])),
+    ...(intersect ? [] : systemColumns(file, teams).filter((a) => !declared.has(a.LogicalName)).map((a): [AttributeFile, boolean] => [a, true])),
   ];
   const types = new Map<string, AttributeModel>();
   all.forEach(([a, system], n) => {
@@ -463,10 +463,10 @@ function buildAttributes(file: EntityFile, intersect: boolean): AttributeModel[]
 /**
  * Builds one table from its (schema-checked) file: attributes, alternate keys, state transitions.
  * Returns the problems instead when keys or TransitionData are broken. An intersect table gets no
- * system columns.
+ * system columns; `teams`: whether the model has the team table (systemColumns).
  */
-function buildEntity(source: string, file: EntityFile, intersect = false): EntityModel | ModelProblem[] {
-  const attributes = buildAttributes(file, intersect);
+function buildEntity(source: string, file: EntityFile, teams: boolean, intersect = false): EntityModel | ModelProblem[] {
+  const attributes = buildAttributes(file, intersect, teams);
   const byName = new Map(attributes.map((a) => [a.LogicalName, a]));
   const problems: ModelProblem[] = [];
   /** The column sets of `Keys` or `Indexes`: stored, non-Memo columns, unique names. */
@@ -578,18 +578,20 @@ export function buildModel(files: ReadonlyArray<{ source: string; json: unknown 
   const logicalNames = new Map<string, string>();
   const declared = new Map<string, DeclaredRelationship>();
   const manyToMany: ManyToManyDeclaration[] = [];
+  // Owners may be teams only where the model has the team table (a deployment's own folder may not).
+  const teams = files.some(({ json }) => (json as { LogicalName?: unknown } | null)?.LogicalName === TEAM);
   for (const { source, json } of files) {
     if (!validateFile(json)) {
       problems.push(...ajvProblems(source, validateFile.errors));
       continue;
     }
     const file = json;
-    const own = checkEntity(source, file);
+    const own = checkEntity(source, file, teams);
     if (own.length) { problems.push(...own); continue; }
     const previous = logicalNames.get(file.LogicalName);
     if (previous) { problems.push({ file: source, pointer: '/LogicalName', reason: `table '${file.LogicalName}' is also defined in ${previous}` }); continue; }
     logicalNames.set(file.LogicalName, source);
-    const entity = buildEntity(source, file);
+    const entity = buildEntity(source, file, teams);
     if (Array.isArray(entity)) { problems.push(...entity); continue; }
     indexOf.set(entity, new Map(file.Attributes.map((a, i) => [a.LogicalName, i])));
     file.Attributes.forEach((a, i) => {
@@ -601,7 +603,7 @@ export function buildModel(files: ReadonlyArray<{ source: string; json: unknown 
   problems.push(...checkModel(entities, indexOf));
   if (!problems.length) problems.push(...buildOneToMany(entities, declared));
   if (!problems.length) {
-    const built = buildManyToMany(entities, manyToMany, (source, file) => buildEntity(source, file, true) as EntityModel);
+    const built = buildManyToMany(entities, manyToMany, (source, file) => buildEntity(source, file, teams, true) as EntityModel);
     problems.push(...built.problems);
     entities.push(...built.intersects);
   }

@@ -111,9 +111,11 @@ function auditDate(LogicalName: string, DisplayName: string): AttributeFile {
 
 /**
  * The engine-supplied columns for one table file, in Dataverse's usual order.
- * Returns only definitions; the caller keeps any the file declares itself.
+ * Returns only definitions; the caller keeps any the file declares itself. `teams`: whether the
+ * model has the team table; without it an owner is a user only (ownerid targets systemuser
+ * alone, and there is no owningteam).
  */
-export function systemColumns(file: EntityFile): AttributeFile[] {
+export function systemColumns(file: EntityFile, teams = true): AttributeFile[] {
   const columns: AttributeFile[] = [
     {
       LogicalName: file.PrimaryIdAttribute, AttributeType: 'Uniqueidentifier', RequiredLevel: 'SystemRequired',
@@ -192,12 +194,12 @@ export function systemColumns(file: EntityFile): AttributeFile[] {
     case 'UserOwned':
       columns.push(
         // A user or a team (Dataverse: "Owner Id", targets systemuser and team; owneridtype beside it).
-        { LogicalName: 'ownerid', AttributeType: 'Owner', Targets: [SYSTEMUSER, TEAM], DisplayName: 'Owner',
+        { LogicalName: 'ownerid', AttributeType: 'Owner', Targets: teams ? [SYSTEMUSER, TEAM] : [SYSTEMUSER], DisplayName: 'Owner',
           RequiredLevel: 'SystemRequired', IsValidForCreate: true, IsValidForUpdate: true, IsValidForRead: true },
         userLookup('owninguser', 'Owning User'),
         // The owner when it is a team (Dataverse: "OwningTeam", read-only, null for a user owner).
-        { LogicalName: OWNING_TEAM, AttributeType: 'Lookup', Targets: [TEAM], DisplayName: 'Owning Team',
-          Description: 'Unique identifier for the team that owns the record.', RequiredLevel: 'None', ...readOnly },
+        ...(teams ? [{ LogicalName: OWNING_TEAM, AttributeType: 'Lookup' as const, Targets: [TEAM], DisplayName: 'Owning Team',
+          Description: 'Unique identifier for the team that owns the record.', RequiredLevel: 'None' as const, ...readOnly }] : []),
         // The owner's business unit, stamped on create (Dataverse: "OwningBusinessUnit", read-only).
         { LogicalName: OWNING_BUSINESS_UNIT, AttributeType: 'Lookup', Targets: [BUSINESSUNIT], DisplayName: 'Owning Business Unit',
           Description: 'Unique identifier for the business unit that owns the record', RequiredLevel: 'None', ...readOnly },
