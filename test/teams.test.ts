@@ -257,7 +257,19 @@ for (const database of DATABASES) {
       const accountNav = Object.fromEntries(types['account'].NavigationProperty.map((n: any) => [n.$.Name, n.$]));
       expect(accountNav['owningteam']).to.deep.equal({ Name: 'owningteam', Type: 'mscrm.team', Partner: 'team_account' });
       expect(accountNav).to.not.have.property('ownerid_team');
-      expect(types['team'].NavigationProperty.map((n: any) => n.$.Name)).to.include.members(['team_account', 'owner_account', 'teammembership_association', 'teamroles_association']);
+      expect(types['team'].NavigationProperty.map((n: any) => n.$.Name)).to.include.members(['team_account', 'teammembership_association', 'teamroles_association']);
+      // owner_<table> is principal's (Dataverse principal EntityType), inherited by users and teams, partner of ownerid.
+      for (const derived of ['team', 'systemuser']) expect(types[derived].NavigationProperty.map((n: any) => n.$.Name)).to.not.include('owner_account');
+      expect(types['principal'].NavigationProperty.map((n: any) => n.$)).to.deep.include({ Name: 'owner_account', Type: 'Collection(mscrm.account)', Partner: 'ownerid' });
+      // Its relationship references Dataverse's Owner table, not users or teams.
+      const relationship = (await call('GET', `${s.root}RelationshipDefinitions?$filter=SchemaName eq 'owner_account'`)).json.value[0];
+      expect(relationship).to.include({ ReferencedEntity: 'owner', ReferencedAttribute: 'ownerid', ReferencingEntity: 'account', ReferencingAttribute: 'ownerid', ReferencedEntityNavigationPropertyName: 'owner_account' });
+      for (const table of ['systemuser', 'team']) {
+        const listed = await call('GET', `${s.root}EntityDefinitions(LogicalName='${table}')/OneToManyRelationships?$select=SchemaName`);
+        expect(listed.json.value.map((r: { SchemaName: string }) => r.SchemaName)).to.not.include('owner_account');
+      }
+      const manyToOne = await call('GET', `${s.root}EntityDefinitions(LogicalName='account')/ManyToOneRelationships?$select=SchemaName,ReferencedEntity&$filter=SchemaName eq 'owner_account'`);
+      expect(manyToOne.json.value.map((r: { ReferencedEntity: string }) => r.ReferencedEntity)).to.deep.equal(['owner']);
     });
   });
 }

@@ -693,7 +693,19 @@ export function modelRelationships(model: Model): AnyRelationship[] {
 export function entityRelationships(model: Model, entity: EntityModel, property: 'OneToManyRelationships' | 'ManyToOneRelationships' | 'ManyToManyRelationships'): AnyRelationship[] {
   return modelRelationships(model).filter((r) => (r.RelationshipType === 'ManyToManyRelationship'
     ? property === 'ManyToManyRelationships' && (r.Entity1 === entity || r.Entity2 === entity)
-    : (property === 'OneToManyRelationships' && r.ReferencedEntity === entity) || (property === 'ManyToOneRelationships' && r.ReferencingEntity === entity)));
+    : (property === 'OneToManyRelationships' && r.ReferencedEntity === entity && !ownerRelationship(r)) || (property === 'ManyToOneRelationships' && r.ReferencingEntity === entity)));
+}
+
+/** Dataverse's name of the table an owner (`ownerid`) references: `owner` (Owner table: its users and teams, key ownerid). */
+const OWNER_TABLE = 'owner';
+
+/**
+ * Whether `r` is an owner's relationship (`owner_<table>`, of ownerid): Dataverse names its
+ * referenced table `owner` (attribute `ownerid`), the Owner table whose one-to-many relationships
+ * list it, not those of users or teams (Owner table/entity reference).
+ */
+function ownerRelationship(r: RelationshipModel): boolean {
+  return r.ReferencingAttribute.AttributeType === 'Owner';
 }
 
 /**
@@ -769,8 +781,8 @@ export function relationshipDefinition(r: AnyRelationship): Definition {
     IsRelationshipAttributeDenormalized: false,
     EntityKey: null,
     RelationshipAttributes: [],
-    ReferencedAttribute: pkOf(r.ReferencedEntity).LogicalName,
-    ReferencedEntity: r.ReferencedEntity.LogicalName,
+    ReferencedAttribute: ownerRelationship(r) ? 'ownerid' : pkOf(r.ReferencedEntity).LogicalName,
+    ReferencedEntity: ownerRelationship(r) ? OWNER_TABLE : r.ReferencedEntity.LogicalName,
     ReferencingAttribute: r.ReferencingAttribute.LogicalName,
     ReferencingEntity: r.ReferencingEntity.LogicalName,
     ReferencedEntityNavigationPropertyName: r.ReferencedEntityNavigationPropertyName,

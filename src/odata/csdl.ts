@@ -88,26 +88,43 @@ function navigationProperty(n: NavigationPropertyModel): object {
   };
 }
 
+/** Whether `n` is the collection of the rows an owner owns (`owner_<table>`, partner of an owner's `ownerid`). */
+function ownedCollection(n: NavigationPropertyModel): boolean {
+  return n.kind === 'collection' && !n.intersect && n.relationship.ReferencingAttribute.AttributeType === 'Owner';
+}
+
 /**
  * The abstract `principal` entity type (Dataverse Web API principal EntityType: base type
- * crmbaseentity, key `ownerid`, Edm.Guid), which systemuser and team derive from.
+ * crmbaseentity, key `ownerid`, Edm.Guid), which systemuser and team derive from. It declares the
+ * `owner_<table>` collections (partner `ownerid`, which is typed principal), as Dataverse's does;
+ * users and teams inherit them (entityType leaves them out there: CSDL 4.0 §8.1, a derived type
+ * does not redeclare an inherited property).
  */
-const PRINCIPAL_TYPE = {
-  $: { Name: PRINCIPAL, BaseType: `${ALIAS}.crmbaseentity`, Abstract: 'true' },
-  Key: { PropertyRef: { $: { Name: 'ownerid' } } },
-  Property: [{ $: { Name: 'ownerid', Type: 'Edm.Guid' } }],
-};
+function principalType(model: Model): object {
+  const owned = new Map<string, NavigationPropertyModel>();
+  for (const e of model.entities) {
+    if (PRINCIPAL_TABLES.has(e.LogicalName)) for (const n of e.navigation.values()) if (ownedCollection(n) && !owned.has(n.Name)) owned.set(n.Name, n);
+  }
+  return {
+    $: { Name: PRINCIPAL, BaseType: `${ALIAS}.crmbaseentity`, Abstract: 'true' },
+    Key: { PropertyRef: { $: { Name: 'ownerid' } } },
+    Property: [{ $: { Name: 'ownerid', Type: 'Edm.Guid' } }],
+    ...(owned.size ? { NavigationProperty: [...owned.values()].map(navigationProperty) } : {}),
+  };
+}
 
 /**
  * An `<EntityType>`: base type crmbaseentity with the table's key, or for a user or team table
- * (PRINCIPAL_TABLES) base type `principal`, whose key `ownerid` it inherits (CSDL 4.0 §8.2: a
- * derived type declares no key of its own; its rows carry `ownerid`, respond.ts).
+ * (PRINCIPAL_TABLES) base type `principal`, whose key `ownerid` and `owner_<table>` collections
+ * it inherits (CSDL 4.0 §8.2: a derived type declares no key of its own; its rows carry
+ * `ownerid`, respond.ts).
  */
 function entityType(e: EntityModel, annotated: boolean): object {
   const readable = [...e.attributesByProperty.values()];
-  const navigation = [...e.navigation.values()].map(navigationProperty);
-  const annotations = annotated ? [...description(e.Description), ...alternateKeys(e)] : [];
   const principal = PRINCIPAL_TABLES.has(e.LogicalName);
+  // A user's or team's owner_<table> collections are principal's, inherited (principalType).
+  const navigation = [...e.navigation.values()].filter((n) => !(principal && ownedCollection(n))).map(navigationProperty);
+  const annotations = annotated ? [...description(e.Description), ...alternateKeys(e)] : [];
   return {
     $: { Name: e.LogicalName, BaseType: `${ALIAS}.${principal ? PRINCIPAL : 'crmbaseentity'}` },
     ...(principal ? {} : { Key: { PropertyRef: { $: { Name: e.PrimaryIdAttribute } } } }),
@@ -238,7 +255,7 @@ export function renderCsdl(model: Model, operations: readonly OperationDeclarati
           EntityType: [
             { $: { Name: 'crmbaseentity', Abstract: 'true' } },
             { $: { Name: 'expando', BaseType: `${ALIAS}.crmbaseentity`, OpenType: 'true' } },
-            PRINCIPAL_TYPE,
+            principalType(model),
             ...model.entities.map((e) => entityType(e, annotated)),
             { $: { Name: 'crmmodelbaseentity', Abstract: 'true' } },
             ...definitions.EntityType,
