@@ -210,6 +210,33 @@ for (const database of DATABASES) {
       expect(names).to.deep.equal({ [me]: myName, [team]: 'Fetch owners' });
     });
 
+    it('refuses deleting a team that owns rows, as a user that owns rows (owner_<table> restricts deletes)', async () => {
+      const team = (await createRow(s, 'teams', { name: 'Owning team' })).teamid as string;
+      const account = (await createRow(s, 'accounts', { name: 'Keeps its team', 'ownerid@odata.bind': `/teams(${team})` })).accountid as string;
+      const refused = await call('DELETE', `${s.root}teams(${team})`);
+      expect(refused.status, refused.text).to.equal(405);
+      expect(refused.json.error.code).to.equal('0x80040227');
+      expect((await call('GET', `${s.root}accounts(${account})?$select=_ownerid_value`)).json._ownerid_value).to.equal(team);
+      const me = (await call('GET', `${s.root}WhoAmI()`)).json.UserId as string;
+      expect((await call('PATCH', `${s.root}accounts(${account})`, { 'ownerid@odata.bind': `/systemusers(${me})` })).status).to.equal(204);
+      expect((await call('DELETE', `${s.root}teams(${team})`)).status).to.equal(204);
+    });
+
+    it('users made by CreateMultiple, upsert and UpsertMultiple join the default team', async () => {
+      const team = (await call('GET', `${s.root}teams?$filter=isdefault eq true&$select=teamid`)).json.value[0].teamid as string;
+      const teamsOf = async (user: string) => (await call('GET', `${s.root}systemusers(${user})/teammembership_association?$select=name`)).json.value.map((t: { teamid: string }) => t.teamid);
+      const bulk = await call('POST', `${s.root}systemusers/Microsoft.Dynamics.CRM.CreateMultiple`, { Targets: [{ '@odata.type': 'Microsoft.Dynamics.CRM.systemuser', fullname: 'Bulk user 1' }, { '@odata.type': 'Microsoft.Dynamics.CRM.systemuser', fullname: 'Bulk user 2' }] });
+      expect(bulk.status, bulk.text).to.equal(200);
+      for (const id of bulk.json.Ids) expect(await teamsOf(id)).to.deep.equal([team]);
+      const upserted = '0a1b2c3d-0000-4000-8000-0000000ee301';
+      expect((await call('PATCH', `${s.root}systemusers(${upserted})`, { fullname: 'Upserted user' })).status).to.equal(204);
+      expect(await teamsOf(upserted)).to.deep.equal([team]);
+      const many = '0a1b2c3d-0000-4000-8000-0000000ee302';
+      const r = await call('POST', `${s.root}systemusers/Microsoft.Dynamics.CRM.UpsertMultiple`, { Targets: [{ '@odata.type': 'Microsoft.Dynamics.CRM.systemuser', systemuserid: many, fullname: 'UpsertMultiple user' }] });
+      expect(r.status, r.text).to.be.oneOf([200, 204]);
+      expect(await teamsOf(many)).to.deep.equal([team]);
+    });
+
     it('refuses a bind to a team that does not exist, or to another table, as for other lookups', async () => {
       const missing = '0a1b2c3d-0000-4000-8000-0000000ee201';
       const r = await call('POST', `${s.root}accounts`, { name: 'Nobody', 'ownerid@odata.bind': `/teams(${missing})` });
