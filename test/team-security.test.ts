@@ -156,6 +156,21 @@ for (const database of DATABASES) {
       expect(fetched.json.value[0]).to.not.have.property('c_x002e_ownerid@OData.Community.Display.V1.FormattedValue');
     });
 
+    it("RetrieveUserPrivileges answers team-inherited privileges at Basic, the user's own at their depth", async () => {
+      const own = await makeRole(s, 'Own depths', { prvReadaccount: 'Global', prvDeleteaccount: 'Basic' });
+      const teamRole = await makeRole(s, 'Team depths', { prvWriteaccount: 'Global', prvDeleteaccount: 'Global' });
+      const user = await makeUser(s, 'Privileges listed', own);
+      const crew = await team('Privilege team', teamRole);
+      expect((await call('POST', `${s.root}teams(${crew})/teammembership_association/$ref`, { '@odata.id': `${s.root}systemusers(${user})` })).status).to.equal(204);
+      const r = await call('GET', `${s.root}systemusers(${user})/Microsoft.Dynamics.CRM.RetrieveUserPrivileges()`);
+      expect(r.status, r.text).to.equal(200);
+      const depths = Object.fromEntries(r.json.RolePrivileges.map((p: { PrivilegeName: string; Depth: string }) => [p.PrivilegeName, p.Depth]));
+      expect(depths).to.include({ prvReadaccount: 'Global', prvWriteaccount: 'Basic', prvDeleteaccount: 'Basic' });
+      // What the user may do still follows the team's depth (RetrievePrincipalAccess, requests).
+      const other = (await createRow(s, 'accounts', { name: 'Written through the team' })).accountid as string;
+      expect((await call('PATCH', `${s.root}accounts(${other})`, { name: 'Written' }, asUser(user))).status).to.equal(204);
+    });
+
     it('reading teams and their members takes prvReadTeam', async () => {
       const reader = await makeUser(s, 'User reader', await makeRole(s, 'User reader', { prvReadUser: 'Global' }));
       for (const url of ['teams?$select=name', `systemusers(${reader})/teammembership_association?$select=name`, `systemusers(${reader})?$select=fullname&$expand=teammembership_association($select=name)`]) {

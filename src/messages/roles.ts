@@ -54,9 +54,12 @@ export async function boundUser(ctx: MessageContext, name: string): Promise<stri
   return ctx.binding.id;
 }
 
-/** What user `userId` holds through its roles (userGrants), read past the caller's checks. */
-export function grantsOf(ctx: MessageContext, userId: string): Promise<UserGrants> {
-  return userGrants(ctx.model, withSecurity(ctx.db, undefined), userId, SYSTEM_CALLER);
+/**
+ * What user `userId` holds through its roles and its teams' (userGrants), read past the caller's
+ * checks; with `direct`, also what its own roles give (UserGrants.direct).
+ */
+export function grantsOf(ctx: MessageContext, userId: string, direct = false): Promise<UserGrants> {
+  return userGrants(ctx.model, withSecurity(ctx.db, undefined), userId, SYSTEM_CALLER, direct);
 }
 
 /** The role a role message is bound to (`/roles(<id>)/Microsoft.Dynamics.CRM.X`); 404 on another table. */

@@ -1,7 +1,7 @@
 import { SYSTEM_ADMINISTRATOR_ID } from '../model/kept-ids.js';
 import { Errors } from '../errors.js';
 import { ROLE, ROLEPRIVILEGES, SYSTEMUSER, TEAM } from '../model/system-columns.js';
-import type { AttributeModel, EntityModel, Model } from '../model/types.js';
+import type { AttributeModel, EntityModel, Model, NavigationPropertyModel } from '../model/types.js';
 import { linksRead } from '../plan/links.js';
 import { restrict } from '../plan/navigation.js';
 import { relinkSortKey } from '../plan/sort-columns.js';
@@ -404,6 +404,11 @@ export interface UserGrants {
   readonly masks: ReadonlyMap<string, number>;
   /** True for the system user and System Administrators: nothing is checked. */
   readonly unrestricted: boolean;
+  /**
+   * With userGrants' `direct`: privilege id → widest depth mask of the roles the user holds
+   * itself, not through a team (RetrieveUserPrivileges reports team-inherited ones at Basic).
+   */
+  readonly direct?: ReadonlyMap<string, number>;
 }
 
 /**
@@ -414,9 +419,10 @@ export interface UserGrants {
  * privileges still counts among `roles` (the roleCount of Dataverse's 0x80040220 message counts
  * the roles held, privileges or not); and a second read of the user's teams (UserGrants.teams),
  * when the model has teams. The system user (`system`) and System Administrators hold every
- * privilege at Global depth. Throws the database's errors.
+ * privilege at Global depth. With `direct`, a third read of the user's own roles gives
+ * UserGrants.direct. Throws the database's errors.
  */
-export async function userGrants(model: Model, db: Database, userId: string, system: Caller): Promise<UserGrants> {
+export async function userGrants(model: Model, db: Database, userId: string, system: Caller, direct = false): Promise<UserGrants> {
   const grants = model.byLogicalName.get(ROLEPRIVILEGES);
   const role = model.byLogicalName.get(ROLE);
   const all = (): UserGrants => ({ roles: new Set(), teams: [], masks: new Map(privilegesOf(model).all.map((p) => [p.id, DepthMask.Global])), unrestricted: true });
@@ -425,13 +431,13 @@ export async function userGrants(model: Model, db: Database, userId: string, sys
   const grantsNav = [...role.navigation.values()].find((n) => n.kind === 'collection' && !n.intersect && n.target === grants)!;
   const users = usersNav.target;
   const isUser: PlanExpr = { kind: 'compare', op: 'eq', attribute: users.attributesByName.get(users.PrimaryIdAttribute)!, value: userId };
-  const direct: PlanExpr = { kind: 'exists', navigation: usersNav, where: isUser };
+  const own: PlanExpr = { kind: 'exists', navigation: usersNav, where: isUser };
   // A role of a team the user is a member of.
   const teamsNav = role.navigation.get(TEAM_ROLES);
   const members = teamsNav?.target.navigation.get(TEAM_MEMBERSHIP);
   const held: PlanExpr = teamsNav && members
-    ? { kind: 'or', left: direct, right: { kind: 'exists', navigation: teamsNav, where: { kind: 'exists', navigation: members, where: isUser } } }
-    : direct;
+    ? { kind: 'or', left: own, right: { kind: 'exists', navigation: teamsNav, where: { kind: 'exists', navigation: members, where: isUser } } }
+    : own;
   const join = { index: 0, table: grants };
   const column = (name: string): LinkedColumn => ({ name, path: [], attribute: grants.attributesByName.get(name)!, join });
   const read: ReadPlan = {
@@ -442,21 +448,25 @@ export async function userGrants(model: Model, db: Database, userId: string, sys
   const { rows, columns } = await executeRead(db, read);
   const roles = new Set(rows.map((r) => r[columns.indexOf(pkOf(role))] as string));
   if (roles.has(SYSTEM_ADMINISTRATOR_ID)) return { ...all(), roles };
-  const teams = members ? await teamsOf(db, members.target, members.Partner, userId) : [];
+  const teams = members ? await linkedIds(db, members.target.navigation.get(members.Partner)!, userId) : [];
+  const ownRoles = direct ? new Set(await linkedIds(db, users.navigation.get(usersNav.Partner)!, userId)) : undefined;
   const masks = new Map<string, number>();
+  const ownMasks = new Map<string, number>();
+  const widen = (into: Map<string, number>, privilege: string, mask: number) => into.set(privilege, Math.max(into.get(privilege) ?? 0, mask));
   // The linked columns come last in each row (executeRead); null for a role without privileges.
   for (const r of rows) {
     const [privilege, mask] = r.slice(-2) as [string | null, number | null];
-    if (privilege) masks.set(privilege, Math.max(masks.get(privilege) ?? 0, Number(mask ?? 0)));
+    if (!privilege) continue;
+    widen(masks, privilege, Number(mask ?? 0));
+    if (ownRoles?.has(r[columns.indexOf(pkOf(role))] as string)) widen(ownMasks, privilege, Number(mask ?? 0));
   }
-  return { roles, teams, masks, unrestricted: false };
+  return { roles, teams, masks, unrestricted: false, ...(ownRoles ? { direct: ownMasks } : {}) };
 }
 
-/** The ids of the teams user `userId` is a member of: teammembership_association read from the user's side. */
-async function teamsOf(db: Database, users: EntityModel, membership: string, userId: string): Promise<string[]> {
-  const nav = users.navigation.get(membership)!;
+/** The ids of the rows linked to row `id` of `nav.source` through many-to-many `nav` (a user's teams, its own roles). */
+async function linkedIds(db: Database, nav: NavigationPropertyModel, id: string): Promise<string[]> {
   if (!nav.intersect) return [];
-  return (await executeRead(db, linksRead(nav, userId, [nav.intersect.other.LogicalName]))).rows.map((r) => r[0] as string);
+  return (await executeRead(db, linksRead(nav, id, [nav.intersect.other.LogicalName]))).rows.map((r) => r[0] as string);
 }
 
 /**
