@@ -68,6 +68,16 @@ for (const database of DATABASES) {
       expect(privileges.json.value.map((p: { name: string }) => p.name)).to.include.members(['prvCreateTeam', 'prvReadTeam', 'prvWriteTeam', 'prvDeleteTeam', 'prvAppendTeam', 'prvAppendToTeam']);
     });
 
+    it('a team created without teamtype is an owner team (teamtype DefaultFormValue 0, as Dataverse)', async () => {
+      const created = await call('POST', `${s.root}teams?$select=teamtype`, { name: 'Typeless' }, { Prefer: 'return=representation' });
+      expect(created.status, created.text).to.equal(201);
+      expect(created.json.teamtype).to.equal(0);
+      const definition = await call('GET', `${s.root}EntityDefinitions(LogicalName='team')/Attributes(LogicalName='teamtype')/Microsoft.Dynamics.CRM.PicklistAttributeMetadata?$select=DefaultFormValue`);
+      expect(definition.json.DefaultFormValue).to.equal(0);
+      const access = await call('POST', `${s.root}teams?$select=teamtype`, { name: 'Typed', teamtype: 2 }, { Prefer: 'return=representation' });
+      expect(access.json.teamtype).to.equal(2);
+    });
+
     it('makes every user a member of the default team, whose members no client changes', async () => {
       const team = (await call('GET', `${s.root}teams?$filter=isdefault eq true&$select=teamid`)).json.value[0].teamid as string;
       const me = (await call('GET', `${s.root}WhoAmI()`)).json.UserId as string;

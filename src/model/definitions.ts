@@ -536,7 +536,7 @@ export function attributeDefinition(entity: EntityModel, a: AttributeModel): Def
     MinSupportedValue: DATE_TIME_MIN_TEXT,
     MaxSupportedValue: DATE_TIME_MAX_TEXT,
     Targets: [...a.Targets],
-    DefaultFormValue: a.AttributeType === 'Picklist' ? -1 : null,
+    DefaultFormValue: a.AttributeType === 'Picklist' ? a.DefaultFormValue ?? -1 : null,
     DefaultValue: a.DefaultValue ?? null,
     // No dependent choices and no calculated choice columns.
     ParentPicklistLogicalName: null,

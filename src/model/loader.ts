@@ -180,6 +180,7 @@ function buildAttribute(file: EntityFile, a: AttributeFile, systemSupplied: bool
     Precision: a.Precision ?? DEFAULT_PRECISION[a.AttributeType],
     MaxSizeInKB: a.AttributeType === 'File' ? a.MaxSizeInKB ?? DEFAULT_MAX_SIZE_IN_KB : undefined,
     DefaultValue: a.AttributeType === 'Boolean' ? a.DefaultValue ?? false : undefined,
+    DefaultFormValue: a.DefaultFormValue,
     Targets: Object.freeze([...(a.Targets ?? [])]),
     DateTimeBehavior: a.AttributeType === 'DateTime' ? a.DateTimeBehavior ?? 'UserLocal' : undefined,
     Format: a.Format,
@@ -316,6 +317,7 @@ function checkEntity(source: string, file: EntityFile, teams: boolean): ModelPro
         if (values.has(o.Value)) problems.push({ file: source, pointer: at(i, `/OptionSet/Options/${j}/Value`), reason: `duplicate option value ${o.Value}` });
         values.add(o.Value);
       });
+      if (a.DefaultFormValue !== undefined && !values.has(a.DefaultFormValue)) problems.push({ file: source, pointer: at(i, '/DefaultFormValue'), reason: `${a.DefaultFormValue} is not one of the column's option values` });
     }
     if (a.CascadeConfiguration && !a.Targets) {
       problems.push({ file: source, pointer: at(i, '/CascadeConfiguration'), reason: 'CascadeConfiguration is what deleting a referenced row does to the rows of a lookup; only a Lookup, Customer or Owner column has one' });

@@ -51,7 +51,7 @@ const navigationName = { type: 'string', pattern: '^[A-Za-z_][A-Za-z0-9_]*$' };
 
 /** A property only some AttributeTypes have: which, and whether they must have it. */
 export interface TypeProperty {
-  readonly property: 'Targets' | 'OptionSet' | 'MaxLength' | 'DefaultValue' | 'MaxSizeInKB';
+  readonly property: 'Targets' | 'OptionSet' | 'MaxLength' | 'DefaultValue' | 'MaxSizeInKB' | 'DefaultFormValue';
   readonly types: readonly (typeof ATTRIBUTE_TYPES)[number][];
   readonly required: boolean;
 }
@@ -63,6 +63,7 @@ const TYPE_PROPERTIES: readonly TypeProperty[] = [
   { property: 'MaxLength', types: ['String', 'Memo'], required: false },
   { property: 'DefaultValue', types: ['Boolean'], required: false },
   { property: 'MaxSizeInKB', types: ['File'], required: false },
+  { property: 'DefaultFormValue', types: ['Picklist'], required: false },
 ];
 
 const option = {
@@ -101,6 +102,7 @@ const attribute = {
     DefaultValue: { type: 'boolean' },
     // FileAttributeMetadata.MaxSizeInKB: up to 10 GB (Dataverse's limit).
     MaxSizeInKB: { type: 'integer', minimum: 1, maximum: 10485760 },
+    DefaultFormValue: { type: 'integer' },
     Targets: { type: 'array', minItems: 1, items: logicalName, uniqueItems: true },
     ReferencingEntityNavigationPropertyName: navigationName,
     RelationshipSchemaName: navigationName,

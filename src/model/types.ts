@@ -96,6 +96,11 @@ export interface AttributeFile {
    */
   DefaultValue?: boolean;
   /**
+   * Picklist: the option a created row takes when its body leaves the column out (Dataverse's
+   * PicklistAttributeMetadata.DefaultFormValue; the team table's teamtype: Owner). None when left out.
+   */
+  DefaultFormValue?: number;
+  /**
    * Lookup / Owner / Customer: logical names of the referenced tables. With more than one target
    * the lookup is polymorphic (digest §1.5): one single-valued navigation property per target,
    * named `<column>_<target>`, and a stored type column (EntityName, `AttributeOf` the lookup,
@@ -352,6 +357,8 @@ export interface AttributeModel {
   readonly MaxSizeInKB?: number;
   /** Boolean: the value a created row takes when its body leaves the column out (false by default). */
   readonly DefaultValue?: boolean;
+  /** Picklist: the option a created row takes when its body leaves the column out (none by default). */
+  readonly DefaultFormValue?: number;
   readonly Targets: readonly string[];
   readonly DateTimeBehavior?: DateTimeBehavior;
   readonly Format?: string;

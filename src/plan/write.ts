@@ -318,6 +318,8 @@ interface CreateStamps {
    * (team.isdefault) too, which no body sets.
    */
   readonly booleans: readonly AttributeModel[];
+  /** The choice columns with a DefaultFormValue: a row whose body leaves one out takes it. */
+  readonly choices: readonly AttributeModel[];
 }
 
 /** The columns that name a row's owner and business unit (CreateStamps.owned). */
@@ -403,6 +405,7 @@ function stampsOf(entity: EntityModel): CreateStamps {
     dataState: entity.IsRetentionEnabled ? stored(DATASTATE) : undefined,
     state: state && status ? { state, status, initial: options(state)[0]! } : undefined,
     booleans: entity.Attributes.filter((a) => a.AttributeType === 'Boolean' && a.IsStored),
+    choices: entity.Attributes.filter((a) => a.DefaultFormValue !== undefined && a.IsStored && a.IsValidForCreate),
   };
   createStamps.set(entity, stamps);
   return stamps;
@@ -444,7 +447,8 @@ function writable(entity: EntityModel, message: 'Create' | 'Update' | 'Delete'):
  * createdon, and overriddencreatedon ("Record Created On", the time the record was migrated) is
  * stamped with `now`, as Dataverse does (OverriddenCreatedOn column of every table reference page).
  * Navigation properties with new rows or bound URLs become the plan's `before`/`after` writes.
- * A Boolean column the body leaves out (or cannot set) takes its DefaultValue (BooleanAttributeMetadata).
+ * A Boolean column the body leaves out (or cannot set) takes its DefaultValue (BooleanAttributeMetadata),
+ * and a choice column with a DefaultFormValue that the body leaves out takes it (PicklistAttributeMetadata).
  * Throws the body errors of this module, 400 `0x80048408` for a statuscode that is not a
  * status of the Active state (new rows always start in statecode 0), 400 `0x80040800` on an
  * intersect or SERVICE_MAINTAINED table, and 501 for a business unit (refuseBusinessUnitCreate).
@@ -478,6 +482,7 @@ export function planServiceCreate(model: Model, entity: EntityModel, body: Recor
   if (stamps.owned) stampOwned(stamps.owned, values, caller);
   if (stamps.dataState) values.set(stamps.dataState, DATASTATE_ACTIVE);
   for (const a of stamps.booleans) if (values.get(a) === undefined) values.set(a, a.DefaultValue ?? false);
+  for (const a of stamps.choices) if (values.get(a) === undefined) values.set(a, a.DefaultFormValue!);
   if (stamps.state) {
     const { state, status, initial } = stamps.state;
     values.set(state, initial.Value);
