@@ -78,6 +78,22 @@ for (const database of DATABASES) {
       expect(access.json.teamtype).to.equal(2);
     });
 
+    it('refuses an access team as an owner or a holder of roles (access teams own no records and hold no roles)', async () => {
+      const access = (await createRow(s, 'teams', { name: 'Access only', teamtype: 1 })).teamid as string;
+      const refused = await call('POST', `${s.root}accounts`, { name: 'Access owned', 'ownerid@odata.bind': `/teams(${access})` });
+      expect(refused.status, refused.text).to.equal(400);
+      expect(refused.json.error.code).to.equal('0x80040203');
+      expect(refused.json.error.message).to.contain('access team');
+      const account = (await createRow(s, 'accounts', { name: 'Not to access' })).accountid as string;
+      expect((await call('PATCH', `${s.root}accounts(${account})`, { 'ownerid@odata.bind': `/teams(${access})` })).status).to.equal(400);
+      expect((await call('PUT', `${s.root}accounts(${account})/ownerid/$ref`, { '@odata.id': `${s.root}teams(${access})` })).status).to.equal(400);
+      const role = (await call('GET', `${s.root}roles?$select=roleid&$filter=name eq 'System Administrator'`)).json.value[0].roleid as string;
+      const linked = await call('POST', `${s.root}teams(${access})/teamroles_association/$ref`, { '@odata.id': `${s.root}roles(${role})` });
+      expect(linked.status, linked.text).to.equal(400);
+      expect(linked.json.error.code).to.equal('0x80040203');
+      expect((await call('GET', `${s.root}teams(${access})/teamroles_association`)).json.value).to.deep.equal([]);
+    });
+
     it('makes every user a member of the default team, whose members no client changes', async () => {
       const team = (await call('GET', `${s.root}teams?$filter=isdefault eq true&$select=teamid`)).json.value[0].teamid as string;
       const me = (await call('GET', `${s.root}WhoAmI()`)).json.UserId as string;

@@ -1,7 +1,7 @@
 import { Errors } from '../errors.js';
 import type { AttributeModel, EntityModel, ManyToManyNavigationModel, Model, NavigationPropertyModel } from '../model/types.js';
 import { linkInsert, linkPair } from './links.js';
-import { refuseDefaultTeamMembers } from './teams.js';
+import { notAccessTeam, refuseDefaultTeamMembers, TEAM_ROLES } from './teams.js';
 import type { AssociatePlan, Caller, DisassociatePlan, UpdatePlan } from './types.js';
 import { planRowChange, planUpdate } from './write.js';
 
@@ -51,7 +51,9 @@ function writableLookup(nav: Exclude<NavigationPropertyModel, ManyToManyNavigati
 export function planAssociate(model: Model, caller: Caller, nav: NavigationPropertyModel, sourceId: string, targetId: string, conditions: RowConditions = ANY_VERSION, target: EntityModel = nav.target): UpdatePlan | AssociatePlan {
   if (nav.intersect) {
     refuseDefaultTeamMembers(nav, sourceId, targetId, caller, true);
-    return { kind: 'associate', link: linkInsert(nav, sourceId, targetId, [{ entity: nav.source, id: sourceId }, { entity: nav.target, id: targetId }]) };
+    const references = [{ entity: nav.source, id: sourceId }, { entity: nav.target, id: targetId }];
+    // An access team holds no security roles (notAccessTeam).
+    return { kind: 'associate', link: linkInsert(nav, sourceId, targetId, nav.relationship.SchemaName === TEAM_ROLES ? references.map((r) => notAccessTeam(r, 'hold security roles')) : references) };
   }
   writableLookup(nav);
   if (nav.kind === 'single') return planRowChange(model, nav.source, sourceId, { [`${nav.Name}@odata.bind`]: bindUrl(target.EntitySetName, targetId) }, caller, conditions.ifMatch, conditions.ifNoneMatch);

@@ -3,7 +3,7 @@ import { nameGuid } from '../model/kept-ids.js';
 import { SYSTEMUSER, TEAM } from '../model/system-columns.js';
 import type { EntityModel, ManyToManyNavigationModel, NavigationPropertyModel } from '../model/types.js';
 import { linkInsert } from './links.js';
-import type { Caller, InsertPlan } from './types.js';
+import type { Caller, InsertPlan, RowReference } from './types.js';
 
 /**
  * Teams (Dataverse Team table, "Manage teams"): each business unit has a default team, named as
@@ -16,6 +16,23 @@ import type { Caller, InsertPlan } from './types.js';
 export const TEAM_MEMBERSHIP = 'teammembership_association';
 /** The many-to-many relationship (and navigation property on both sides) of teams and their roles. */
 export const TEAM_ROLES = 'teamroles_association';
+
+/** Dataverse's teamtype of an owner team (Team table, TeamType choices: Owner 0, Access 1, …). */
+export const OWNER_TEAM = 0;
+/** Dataverse's teamtype of an access team. */
+export const ACCESS_TEAM = 1;
+
+/**
+ * `ref`, when it names a team, guarded not to be an access team (Dataverse "Manage teams": access
+ * teams don't own records and don't have security roles): checked where the write reads the
+ * referenced row, failing with 400 `0x80040203` saying the team cannot `what` ("own records",
+ * "hold security roles"). Other references are returned as they are.
+ */
+export function notAccessTeam(ref: RowReference, what: string): RowReference {
+  const type = ref.entity.LogicalName === TEAM ? ref.entity.attributesByName.get('teamtype') : undefined;
+  if (!type) return ref;
+  return { ...ref, guard: { attribute: type, values: [ACCESS_TEAM], except: true, fail: () => Errors.invalidArgument(`The team with id ${ref.id} is an access team, which cannot ${what}; use an owner team.`) } };
+}
 
 /** The id of business unit `businessunitid`'s default team: derived from the unit's, the same on every start. */
 export function defaultTeamId(businessunitid: string): string {

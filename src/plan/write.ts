@@ -6,7 +6,7 @@ import type { AttributeModel, EntityModel, ManyToManyNavigationModel, Model, Nav
 import { ColumnValues, stampModified } from './column-values.js';
 import { planAssociate } from './associate.js';
 import { refuseBusinessUnitCreate, refuseRootDelete } from './business-unit.js';
-import { defaultTeamId, membershipLink, membershipOfUsers, refuseDefaultTeamDelete } from './teams.js';
+import { defaultTeamId, membershipLink, membershipOfUsers, notAccessTeam, refuseDefaultTeamDelete } from './teams.js';
 import { deletePlan } from './delete.js';
 import { namedPrimaryKey } from './keys.js';
 import type { Caller, DeletePlan, Guard, InsertPlan, RowReference, UpdatePlan, Value, WritePlan } from './types.js';
@@ -226,7 +226,8 @@ function assign(model: Model, entity: EntityModel, body: Record<string, unknown>
       const ref = resolveBind(model, nav, raw);
       // An owner's bind names a user or a team: the property of that target sets owneridtype.
       setLookup(entity, nav.principals?.get(ref.entity) ?? nav, ref.id, into);
-      into.references.push(ref);
+      // An access team owns no rows (notAccessTeam).
+      into.references.push(nav.principals ? notAccessTeam(ref, 'own records') : ref);
       continue;
     }
     if (key.includes('@')) continue; // instance annotations sent by clients carry no data (OData JSON §4.5)

@@ -3,14 +3,11 @@ import type { Model } from '../model/types.js';
 import type { ColumnValues } from '../plan/column-values.js';
 import { linksRead } from '../plan/links.js';
 import { planRead } from '../plan/read.js';
-import { defaultTeamId, membershipLink, membershipOfUsers, teamMembers } from '../plan/teams.js';
+import { defaultTeamId, membershipLink, membershipOfUsers, OWNER_TEAM, teamMembers } from '../plan/teams.js';
 import type { Caller } from '../plan/types.js';
 import { planServiceCreate } from '../plan/write.js';
 import { withSecurity, type Database } from '../store/database.js';
 import { executeInsertMany, executeRead, executeWrite } from '../store/execute.js';
-
-/** Dataverse's teamtype of an owner team (Team table, TeamType choices: Owner 0, Access 1, …). */
-const OWNER_TEAM = 0;
 
 /**
  * Keeps the default team of `caller`'s business unit (Dataverse "Manage teams": "each business
