@@ -263,6 +263,16 @@ for (const database of DATABASES) {
       expect(await teamsOf(many)).to.deep.equal([team]);
     });
 
+    it("counts an $expand nested under ownerid once against the 15 expansions, not once per principal", async () => {
+      const account = (await createRow(s, 'accounts', { name: 'Deep owner' })).accountid as string;
+      let nested = 'createdby($select=fullname)';
+      for (let i = 0; i < 7; i++) nested = `createdby($select=fullname;$expand=${nested})`;
+      // ownerid and 8 nested expansions: 9, within the limit (counted per principal it was 17).
+      const r = await call('GET', `${s.root}accounts(${account})?$select=name&$expand=ownerid($select=ownerid;$expand=${nested})`);
+      expect(r.status, r.text).to.equal(200);
+      expect(r.json.ownerid.createdby.fullname).to.be.a('string');
+    });
+
     it('refuses a bind to a team that does not exist, or to another table, as for other lookups', async () => {
       const missing = '0a1b2c3d-0000-4000-8000-0000000ee201';
       const r = await call('POST', `${s.root}accounts`, { name: 'Nobody', 'ownerid@odata.bind': `/teams(${missing})` });

@@ -58,9 +58,11 @@ export function planExpand(entity: EntityModel, items: readonly ExpandItem[], ct
 function planPrincipal(principals: ReadonlyMap<EntityModel, OneToManyNavigationModel>, item: ExpandItem, ctx: QueryFunctionContext, pageSize: number | undefined, count: { n: number }): ExpandPlan[] {
   const unknown = item.select?.find((name) => name !== 'ownerid');
   if (unknown !== undefined) throw Errors.propertyNotFound(unknown, PRINCIPAL);
+  const before = count.n;
   return [...principals.values()].map((navigation, i) => {
     const select = item.select && [navigation.target.PrimaryIdAttribute];
-    const plan = planItem(navigation, { ...item, select }, ctx, pageSize, count);
+    // The item's nested expansions count once against MAX_EXPANSIONS, not once per table.
+    const plan = planItem(navigation, { ...item, select }, ctx, pageSize, i ? { n: before } : count);
     return { ...plan, selectList: item.select, principal: true, ...(i ? { key: `${navigation.Name}$${navigation.target.LogicalName}` } : {}) };
   });
 }
