@@ -316,7 +316,8 @@ interface CreateStamps {
   readonly state?: { readonly state: AttributeModel; readonly status: AttributeModel; readonly initial: OptionMetadata };
   /**
    * The Boolean columns: a row whose body leaves one out takes its DefaultValue, read-only ones
-   * (team.isdefault) too, which no body sets.
+   * (team.isdefault) too, which no body sets, on every table: Dataverse's two-option columns
+   * always hold a value, their DefaultValue where none was given (BooleanAttributeMetadata).
    */
   readonly booleans: readonly AttributeModel[];
   /** The choice columns with a DefaultFormValue: a row whose body leaves one out takes it. */
@@ -462,9 +463,11 @@ export function planCreate(model: Model, entity: EntityModel, body: Record<strin
 
 /**
  * planCreate without asking whether clients may create rows of the table: for the rows the
- * service keeps itself in a SERVICE_MAINTAINED table. Throws as planCreate otherwise does.
+ * service keeps itself in a SERVICE_MAINTAINED table. `kept`: values of read-only columns no body
+ * sets, by logical name, that the service gives the rows it keeps (the default team's
+ * `isdefault`), after every default. Throws as planCreate otherwise does.
  */
-export function planServiceCreate(model: Model, entity: EntityModel, body: Record<string, unknown>, caller: Caller, urlId?: string, now = nowUtc()): InsertPlan {
+export function planServiceCreate(model: Model, entity: EntityModel, body: Record<string, unknown>, caller: Caller, urlId?: string, now = nowUtc(), kept: Readonly<Record<string, Value>> = {}): InsertPlan {
   const { values, references, before, collections } = assign(model, entity, body, 'create', caller);
   const stamps = stampsOf(entity);
   const pk = stamps.pk;
@@ -484,6 +487,7 @@ export function planServiceCreate(model: Model, entity: EntityModel, body: Recor
   if (stamps.dataState) values.set(stamps.dataState, DATASTATE_ACTIVE);
   for (const a of stamps.booleans) if (values.get(a) === undefined) values.set(a, a.DefaultValue ?? false);
   for (const a of stamps.choices) if (values.get(a) === undefined) values.set(a, a.DefaultFormValue!);
+  for (const [name, value] of Object.entries(kept)) values.set(entity.attributesByName.get(name)!, value);
   if (stamps.state) {
     const { state, status, initial } = stamps.state;
     values.set(state, initial.Value);

@@ -1,6 +1,5 @@
 import { BUSINESSUNIT, SYSTEMUSER, TEAM } from '../model/system-columns.js';
 import type { Model } from '../model/types.js';
-import type { ColumnValues } from '../plan/column-values.js';
 import { linksRead } from '../plan/links.js';
 import { planRead } from '../plan/read.js';
 import { defaultTeamId, membershipLink, membershipOfUsers, OWNER_TEAM, teamMembers } from '../plan/teams.js';
@@ -28,9 +27,7 @@ export async function keepDefaultTeam(model: Model, db: Database, caller: Caller
   const read = (entity: typeof teams, select: string[], rowId?: string) => planRead(entity, rowId ? { select } : { select, top: 1_000_000 }, { returnRepresentation: false }, rowId);
   if (!(await executeRead(trusted, read(teams, [teams.PrimaryIdAttribute], id))).rows.length) {
     const [unit] = (await executeRead(trusted, read(units, ['name'], caller.businessunitid))).rows;
-    const plan = planServiceCreate(model, teams, { name: unit?.[0] ?? 'Default team', teamtype: OWNER_TEAM }, caller, id);
-    (plan.values as ColumnValues).set(teams.attributesByName.get('isdefault')!, true);
-    await executeWrite(trusted, plan);
+    await executeWrite(trusted, planServiceCreate(model, teams, { name: unit?.[0] ?? 'Default team', teamtype: OWNER_TEAM }, caller, id, undefined, { isdefault: true }));
   }
   const nav = membershipOfUsers(users);
   if (!nav) return;
