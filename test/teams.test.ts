@@ -49,6 +49,19 @@ for (const database of DATABASES) {
       expect(expanded.json.createdby).to.include({ systemuserid: me, ownerid: me });
     });
 
+    it('serves ownerid, the key users and teams inherit from principal, in $select and $filter', async () => {
+      const me = (await call('GET', `${s.root}WhoAmI()`)).json.UserId as string;
+      const users = await call('GET', `${s.root}systemusers?$select=ownerid&$filter=ownerid eq ${me}`);
+      expect(users.status, users.text).to.equal(200);
+      expect(users.json.value).to.have.length(1);
+      expect(users.json.value[0]).to.include({ systemuserid: me, ownerid: me });
+      const team = (await createRow(s, 'teams', { name: 'Keyed by ownerid' })).teamid as string;
+      const teams = await call('GET', `${s.root}teams?$select=ownerid,name&$filter=ownerid eq ${team}`);
+      expect(teams.status, teams.text).to.equal(200);
+      expect(teams.json.value.map((t: { ownerid: string }) => t.ownerid)).to.deep.equal([team]);
+      expect((await call('GET', `${s.root}accounts?$select=ownerid`)).status, 'not on other tables').to.equal(400);
+    });
+
     it("keeps the root business unit's default team: named as the unit, an owner team, not deletable", async () => {
       const unit = (await call('GET', `${s.root}WhoAmI()`)).json.BusinessUnitId as string;
       const unitName = (await call('GET', `${s.root}businessunits(${unit})?$select=name`)).json.name;

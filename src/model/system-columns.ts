@@ -29,6 +29,8 @@ export const TEAM = 'team';
  * Owner: systemuserid or teamid"). It is no table: `ownerid` navigation properties are typed as it.
  */
 export const PRINCIPAL = 'principal';
+/** The key of PRINCIPAL, which users and teams inherit: their own id (`ownerid` of a user row is its systemuserid). */
+export const PRINCIPAL_KEY = 'ownerid';
 /** The tables deriving from PRINCIPAL: the ones an `ownerid` can point at. */
 export const PRINCIPAL_TABLES: ReadonlySet<string> = new Set([SYSTEMUSER, TEAM]);
 /** The organization table: organizationid on organization-owned tables points here. */

@@ -1,4 +1,5 @@
 import { Errors } from '../errors.js';
+import { PRINCIPAL_KEY, PRINCIPAL_TABLES } from '../model/system-columns.js';
 import type { AttributeModel, EntityModel, NavigationPropertyModel } from '../model/types.js';
 import type { CompareOp, Expr } from '../odata/expression.js';
 import type { ColumnPath, PlanExpr, Value } from './types.js';
@@ -46,9 +47,18 @@ export function likePattern(text: string, where: string): string {
  * used as values — select or filter `_x_value` instead, digest §1.5).
  */
 export function resolveProperty(entity: EntityModel, name: string): AttributeModel {
-  const a = entity.attributesByProperty.get(name);
+  const a = entity.attributesByProperty.get(name) ?? principalKey(entity, name);
   if (!a) throw Errors.propertyNotFound(name, entity.LogicalName);
   return a;
+}
+
+/**
+ * On a user or team table (PRINCIPAL_TABLES), `ownerid`, the key its `$metadata` type inherits
+ * from principal: the row's own primary key (a user's ownerid is its systemuserid), for
+ * `$select=ownerid` and `$filter=ownerid eq …`; undefined otherwise.
+ */
+function principalKey(entity: EntityModel, name: string): AttributeModel | undefined {
+  return name === PRINCIPAL_KEY && PRINCIPAL_TABLES.has(entity.LogicalName) ? entity.attributesByName.get(entity.PrimaryIdAttribute) : undefined;
 }
 
 /**
