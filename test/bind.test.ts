@@ -1,14 +1,12 @@
-import { rmSync } from 'node:fs';
 import { expect } from 'chai';
-import { call, createRow, DATABASES, startServer, type TestServer } from './support/server.js';
-import { relationshipMetadata, TAGS } from './support/relationship-metadata.js';
+import { call, createRow, DATABASES, type TestServer } from './support/server.js';
+import { TAGS, startRelationshipServer } from './support/relationship-metadata.js';
 
 const SET = 'msdyn_copilotinteractions';
 
 for (const database of DATABASES) {
   describe(`record URLs with alternate keys in @odata.bind and $ref [${database.name}]`, () => {
     let s: TestServer;
-    let dir: string;
     let account: string;
     let joe: string;
     let tag: string;
@@ -17,15 +15,13 @@ for (const database of DATABASES) {
     const parentOf = async (id: string) => (await call('GET', `${s.root}contacts(${id})?$select=_parentcustomerid_value`)).json._parentcustomerid_value;
 
     before(async () => {
-      dir = relationshipMetadata();
-      s = await startServer(dir, database);
+      s = await startRelationshipServer(database);
       account = (await create('accounts', { name: 'Keyed', accountnumber: 'ABC123' })).accountid;
       joe = (await create('contacts', { fullname: 'Joe', emailaddress1: "joe.o'neil@example.com" })).contactid;
       tag = (await create('new_tags', { new_name: 'keyed tag', new_code: 'K-1' })).new_tagid;
     });
     after(async () => {
       await s.close();
-      rmSync(dir, { recursive: true, force: true });
     });
 
     it('binds a lookup through a single or multi-part alternate key, in every accepted URL form', async () => {

@@ -1,8 +1,7 @@
 import { randomUUID } from 'node:crypto';
-import { rmSync } from 'node:fs';
 import { expect } from 'chai';
-import { call, createRow, DATABASES, startServer, type Reply, type TestServer } from './support/server.js';
-import { relationshipMetadata, TAGS } from './support/relationship-metadata.js';
+import { call, createRow, DATABASES, type Reply, type TestServer } from './support/server.js';
+import { TAGS, startRelationshipServer } from './support/relationship-metadata.js';
 
 const CONTACTS = 'account_contact_parentcustomerid';
 const REPORTS = 'contact_contact_parentcustomerid';
@@ -11,19 +10,16 @@ const SET = 'msdyn_copilotinteractions';
 for (const database of DATABASES) {
   describe(`deep insert, collection binds and $expand on the written row [${database.name}]`, () => {
     let s: TestServer;
-    let dir: string;
 
     const count = async (set: string) => Number((await call('GET', `${s.root}${set}/$count`)).text);
     const counts = async () => [await count('accounts'), await count('contacts'), await count('new_tags'), await count(SET), await count('new_msdyn_copilotinteraction_new_tagcollection')];
     const create = (set: string, body: object) => createRow(s, set, body);
 
     before(async () => {
-      dir = relationshipMetadata();
-      s = await startServer(dir, database);
+      s = await startRelationshipServer(database);
     });
     after(async () => {
       await s.close();
-      rmSync(dir, { recursive: true, force: true });
     });
 
     it('creates the row, a related row under a single-valued property and rows under collections, nested, in one request', async () => {

@@ -1,8 +1,7 @@
-import { rmSync } from 'node:fs';
 import { expect } from 'chai';
 import type { Statement } from '../src/sql/dialect.js';
-import { call, createRow, DATABASES, recordStatements, startServer, type Reply, type TestServer } from './support/server.js';
-import { relationshipMetadata } from './support/relationship-metadata.js';
+import { call, createRow, DATABASES, recordStatements, type Reply, type TestServer } from './support/server.js';
+import { startRelationshipServer } from './support/relationship-metadata.js';
 
 /*
  * FetchXML one-to-many link-entities that return columns (Dataverse "Join tables using FetchXml";
@@ -30,13 +29,11 @@ const BY_FULLNAME = '<order attribute="fullname"/>';
 for (const database of DATABASES) {
   describe(`FetchXML one-to-many link-entity columns [${database.name}]`, () => {
     let s: TestServer;
-    let dir: string;
     let statements: Statement[];
     const id: Record<string, string> = {};
 
     before(async () => {
-      dir = relationshipMetadata();
-      s = await startServer(dir, database);
+      s = await startRelationshipServer(database);
       statements = recordStatements(s.db);
       for (const name of ['Alpha', 'Beta', 'Gamma']) id[name] = (await createRow(s, 'accounts', { name })).accountid;
       // Alpha has three contacts, Beta one, Gamma none; Eve's parent is the contact Ann (the other
@@ -52,7 +49,6 @@ for (const database of DATABASES) {
     });
     after(async () => {
       await s.close();
-      rmSync(dir, { recursive: true, force: true });
     });
 
     async function fx(xml: string, headers: Record<string, string> = {}, extra = ''): Promise<Reply> {

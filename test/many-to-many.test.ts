@@ -1,9 +1,8 @@
-import { rmSync } from 'node:fs';
 import { expect } from 'chai';
 import { parseStringPromise } from 'xml2js';
 import type { Statement } from '../src/sql/dialect.js';
-import { call, createRow, DATABASES, startServer, type TestServer } from './support/server.js';
-import { relationshipMetadata, TAGS } from './support/relationship-metadata.js';
+import { call, createRow, DATABASES, type TestServer } from './support/server.js';
+import { TAGS, startRelationshipServer } from './support/relationship-metadata.js';
 
 const SET = 'msdyn_copilotinteractions';
 const INTERSECT = 'new_msdyn_copilotinteraction_new_tag';
@@ -11,7 +10,6 @@ const INTERSECT = 'new_msdyn_copilotinteraction_new_tag';
 for (const database of DATABASES) {
   describe(`many-to-many relationships [${database.name}]`, () => {
     let s: TestServer;
-    let dir: string;
     let statements: Statement[];
     const tag: Record<string, string> = {};
     const ci: Record<string, string> = {};
@@ -21,8 +19,7 @@ for (const database of DATABASES) {
     const names = (rows: Array<Record<string, unknown>>, key = 'msdyn_name') => rows.map((r) => r[key]);
 
     before(async () => {
-      dir = relationshipMetadata();
-      s = await startServer(dir, database);
+      s = await startRelationshipServer(database);
       const rows = s.db.rows.bind(s.db);
       statements = [];
       s.db.rows = async (stmt: Statement) => { statements.push(stmt); return rows(stmt); };
@@ -31,7 +28,6 @@ for (const database of DATABASES) {
     });
     after(async () => {
       await s.close();
-      rmSync(dir, { recursive: true, force: true });
     });
 
     it('declares a collection-valued navigation property on both tables, Partners of each other, and the read-only intersect table', async () => {

@@ -1,15 +1,13 @@
-import { rmSync } from 'node:fs';
 import { expect } from 'chai';
 import { parseStringPromise } from 'xml2js';
-import { call, createRow, DATABASES, startServer, type TestServer } from './support/server.js';
-import { relationshipMetadata } from './support/relationship-metadata.js';
+import { call, createRow, DATABASES, type TestServer } from './support/server.js';
+import { startRelationshipServer } from './support/relationship-metadata.js';
 
 const ALL = { Prefer: 'odata.include-annotations="*"' };
 
 for (const database of DATABASES) {
   describe(`polymorphic lookups [${database.name}]`, () => {
     let s: TestServer;
-    let dir: string;
     let contoso: string;
     let fabrikam: string;
     let boss: string;
@@ -19,15 +17,13 @@ for (const database of DATABASES) {
     const parent = async (id: string) => (await call('GET', `${s.root}contacts(${id})?$select=_parentcustomerid_value`, undefined, ALL)).json;
 
     before(async () => {
-      dir = relationshipMetadata();
-      s = await startServer(dir, database);
+      s = await startRelationshipServer(database);
       contoso = (await create('accounts', { name: 'Contoso' })).accountid;
       fabrikam = (await create('accounts', { name: 'Fabrikam' })).accountid;
       boss = await contact('Boss');
     });
     after(async () => {
       await s.close();
-      rmSync(dir, { recursive: true, force: true });
     });
 
     it('declares one single-valued navigation property per target on the shared _x_value, and a collection on each target', async () => {

@@ -1,8 +1,7 @@
 import { expect } from 'chai';
-import { rmSync } from 'node:fs';
-import { relationshipMetadata } from './support/relationship-metadata.js';
+import { startRelationshipServer } from './support/relationship-metadata.js';
 import { asUser, makeRole, makeUser } from './support/principals.js';
-import { call, createRow, DATABASES, startServer, type TestServer } from './support/server.js';
+import { call, createRow, DATABASES, type TestServer } from './support/server.js';
 
 /**
  * Teams under the caller's privileges (Dataverse "Manage teams", "AddMembersTeam message
@@ -15,16 +14,13 @@ import { call, createRow, DATABASES, startServer, type TestServer } from './supp
 for (const database of DATABASES) {
   describe(`teams under the caller's privileges [${database.name}]`, () => {
     let s: TestServer;
-    let dir: string;
     let admin: string;
     before(async () => {
-      dir = relationshipMetadata();
-      s = await startServer(dir, database);
+      s = await startRelationshipServer(database);
       admin = (await call('GET', `${s.root}roles?$select=roleid&$filter=name eq 'System Administrator'`)).json.value[0].roleid as string;
     });
     after(async () => {
       await s.close();
-      rmSync(dir, { recursive: true, force: true });
     });
 
     /** A new team (made by the system user) holding the roles given. */

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { expect } from 'chai';
 import { parseStringPromise } from 'xml2js';
 import { call, createRow, DATABASES, startServer, type TestServer } from './support/server.js';
-import { relationshipMetadata } from './support/relationship-metadata.js';
+import { relationshipMetadata, startRelationshipServer } from './support/relationship-metadata.js';
 
 /**
  * Teams as Dataverse has them: `$metadata`'s abstract principal that users and teams derive from
@@ -16,14 +16,11 @@ const ALL = { Prefer: 'odata.include-annotations="*"' };
 for (const database of DATABASES) {
   describe(`teams [${database.name}]`, () => {
     let s: TestServer;
-    let dir: string;
     before(async () => {
-      dir = relationshipMetadata();
-      s = await startServer(dir, database);
+      s = await startRelationshipServer(database);
     });
     after(async () => {
       await s.close();
-      rmSync(dir, { recursive: true, force: true });
     });
 
     it('declares the abstract principal (key ownerid) that systemuser derives from, and types ownerid as it', async () => {

@@ -1,7 +1,7 @@
-import { writeFileSync } from 'node:fs';
+import { rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { EntityFile } from '../../src/model/types.js';
-import { copyMetadata } from './server.js';
+import { copyMetadata, startServer, type TestDatabase, type TestServer } from './server.js';
 
 /**
  * Test-only tables for relationships the shipped copilot model does not have (its lookups are all
@@ -51,4 +51,14 @@ export function relationshipMetadata(): string {
   const dir = copyMetadata();
   for (const file of RELATIONSHIP_FILES) writeFileSync(join(dir, `${file.LogicalName}.json`), JSON.stringify(file));
   return dir;
+}
+
+/**
+ * Starts a server (startServer) on `database` over a fresh relationshipMetadata() copy; its
+ * close() also removes the copy.
+ */
+export async function startRelationshipServer(database: TestDatabase, options?: Parameters<typeof startServer>[2]): Promise<TestServer> {
+  const dir = relationshipMetadata();
+  const s = await startServer(dir, database, options);
+  return { ...s, close: async () => { await s.close(); rmSync(dir, { recursive: true, force: true }); } };
 }
