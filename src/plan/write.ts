@@ -467,7 +467,7 @@ export function planCreate(model: Model, entity: EntityModel, body: Record<strin
  * sets, by logical name, that the service gives the rows it keeps (the default team's
  * `isdefault`), after every default. Throws as planCreate otherwise does.
  */
-export function planServiceCreate(model: Model, entity: EntityModel, body: Record<string, unknown>, caller: Caller, urlId?: string, now = nowUtc(), kept: Readonly<Record<string, Value>> = {}): InsertPlan {
+export function planServiceCreate(model: Model, entity: EntityModel, body: Record<string, unknown>, caller: Caller, urlId?: string, now = nowUtc(), kept?: Readonly<Record<string, Value>>): InsertPlan {
   const { values, references, before, collections } = assign(model, entity, body, 'create', caller);
   const stamps = stampsOf(entity);
   const pk = stamps.pk;
@@ -487,7 +487,8 @@ export function planServiceCreate(model: Model, entity: EntityModel, body: Recor
   if (stamps.dataState) values.set(stamps.dataState, DATASTATE_ACTIVE);
   for (const a of stamps.booleans) if (values.get(a) === undefined) values.set(a, a.DefaultValue ?? false);
   for (const a of stamps.choices) if (values.get(a) === undefined) values.set(a, a.DefaultFormValue!);
-  for (const [name, value] of Object.entries(kept)) values.set(entity.attributesByName.get(name)!, value);
+  // Only the service's own rows keep values (the default team's isdefault): a bulk row allocates nothing here.
+  if (kept) for (const [name, value] of Object.entries(kept)) values.set(entity.attributesByName.get(name)!, value);
   if (stamps.state) {
     const { state, status, initial } = stamps.state;
     values.set(state, initial.Value);
