@@ -90,7 +90,7 @@ export interface ByteSlice {
   readonly count: number;
 }
 
-/** Most bytes one slice reads (PostgreSQL's substring takes a 32-bit count). */
+/** Most bytes one slice reads, and one more than its furthest start (PostgreSQL's substring takes 32-bit integers). */
 const MAX_SLICE = 2 ** 31 - 1;
 
 /**
@@ -102,7 +102,8 @@ export function renderSelectFile(d: Dialect, entity: EntityModel, id: string, co
   const p = new Params(d);
   const columns = [q(d, 'fileattachmentid', 'filename', 'mimetype', 'filesizeinbytes')];
   if (content === 'all') columns.push(d.quote('body'));
-  else if (content) columns.push(d.byteSlice(d.quote('body'), p.add(content.from + 1), p.add(Math.min(content.count, MAX_SLICE))));
+  // Both bounds fit PostgreSQL's 32-bit integers (a start past any file it can hold reads nothing either way).
+  else if (content) columns.push(d.byteSlice(d.quote('body'), p.add(Math.min(content.from, MAX_SLICE - 1) + 1), p.add(Math.min(content.count, MAX_SLICE))));
   return {
     sql: `SELECT ${columns.join(', ')} FROM ${d.quote(FILE_ATTACHMENTS)} WHERE ${d.quote('objecttypecode')} = ${p.add(entity.LogicalName)} `
       + `AND ${d.quote('objectid')} = ${p.value(pkOf(entity), id)} AND ${d.quote('regardingfieldname')} = ${p.add(column.LogicalName)}`,
