@@ -32,7 +32,7 @@ import { TimedDatabase } from './store/timed-database.js';
 import { executeAggregate, executeCount, executeRead, executeWrite, findByKey } from './store/execute.js';
 import { migrate } from './store/migrate.js';
 import { invokeOperation, type OperationEnvironment } from './messages/dispatch.js';
-import { loadMessages } from './messages/registry.js';
+import { loadMessages, servedMessages } from './messages/registry.js';
 import { keepSdkMessages } from './messages/sdk-messages.js';
 import type { Message } from './messages/types.js';
 import { impersonate, impersonatesAnother, signIn, SYSTEM_CALLER } from './security/callers.js';
@@ -215,7 +215,7 @@ export class Service {
    * Throws MigrationError or the driver's error when the database cannot be prepared.
    */
   static async open(model: Model, db: Database, log: FaultLogger, options: ServiceOptions = {}): Promise<Service> {
-    const messages = await loadMessages();
+    const messages = servedMessages(model, await loadMessages());
     const service = new Service(model, db, log, messages, options);
     service.migration = await migrate(db, model, async (tx, existing) => {
       await service.seed(tx, SYSTEMUSER, service.caller.systemuserid, { fullname: 'SYSTEM' });

@@ -1,6 +1,7 @@
 import { readdirSync } from 'node:fs';
 import { pathToFileURL } from 'node:url';
 import { join } from 'node:path';
+import type { Model } from '../model/types.js';
 import type { Message } from './types.js';
 
 /**
@@ -17,4 +18,14 @@ export async function loadMessages(folder = import.meta.dirname): Promise<Readon
     messages.set(mod.message.Name, mod.message);
   }
   return messages;
+}
+
+/**
+ * The messages `model` serves: each bound to one table (`BindingTable`) only when the model has
+ * that table, and every other one. A model without the team table thus declares no
+ * AddMembersTeam, whose binding parameter would name a type `$metadata` does not declare (invalid
+ * CSDL: OData CSDL XML §12.1 wants every parameter's type declared), and routes none.
+ */
+export function servedMessages(model: Pick<Model, 'byLogicalName'>, messages: ReadonlyMap<string, Message>): ReadonlyMap<string, Message> {
+  return new Map([...messages].filter(([, m]) => m.BindingTable === undefined || model.byLogicalName.has(m.BindingTable)));
 }
