@@ -269,8 +269,11 @@ export class Service {
       if (this.timing) this.timing.parseMs += performance.now() - parseStarted;
       if (parsed.resource.kind === 'batch' && inBatch) throw Errors.badQuery('A $batch cannot hold another $batch.');
       if (req.body !== undefined && parsed.resource.kind !== 'batch') refuseOtherMediaTypes(header(req.headers, 'content-type'));
-      // Bytes are a file column's (segment and `$value` check the column); anywhere else they are refused as any non-JSON body.
-      if (req.bytes !== undefined && !(parsed.resource.kind === 'operation' && parsed.resource.binding)) refuseOtherMediaTypes(header(req.headers, 'content-type'));
+      // Bytes are a file column's (an unqualified segment after a row, which segment and `$value`
+      // check against the column); anywhere else, a qualified bound operation too, they are
+      // refused as any non-JSON body.
+      const segment = parsed.resource.kind === 'operation' && parsed.resource.binding !== undefined && !parsed.resource.qualified;
+      if (req.bytes !== undefined && !segment) refuseOtherMediaTypes(header(req.headers, 'content-type'));
       const self = await this.runAs(req);
       res = parsed.resource.kind === 'batch' ? await self.batch(req, parsed) : await self.dispatch(parsed, `${req.origin}${req.url}`);
     } catch (err) {

@@ -251,6 +251,9 @@ for (const database of DATABASES) {
       expect(await text.text()).to.equal('hello');
       const row = await fetch(`${s.root}${SET}(${id})`, { method: 'PATCH', headers: { 'Content-Type': 'text/plain' }, body: '{"msdyn_name":"x"}' });
       expect(row.status).to.equal(415);
+      // A qualified bound operation is no column: its non-JSON body is the media type's 415 too.
+      const action = await fetch(`${s.root}${SET}/Microsoft.Dynamics.CRM.CreateMultiple`, { method: 'POST', headers: { 'Content-Type': 'text/plain' }, body: '{"Targets":[]}' });
+      expect(action.status, await action.text()).to.equal(415);
       const json = await call('PATCH', `${s.root}${SET}(${id})`, { msdyn_name: 'still json' });
       expect(json.status).to.equal(204);
     });
