@@ -55,10 +55,11 @@ export function relationshipMetadata(): string {
 
 /**
  * Starts a server (startServer) on `database` over a fresh relationshipMetadata() copy; its
- * close() also removes the copy.
+ * close() also removes the copy (as does a failed start).
  */
 export async function startRelationshipServer(database: TestDatabase, options?: Parameters<typeof startServer>[2]): Promise<TestServer> {
   const dir = relationshipMetadata();
-  const s = await startServer(dir, database, options);
-  return { ...s, close: async () => { await s.close(); rmSync(dir, { recursive: true, force: true }); } };
+  const remove = () => rmSync(dir, { recursive: true, force: true });
+  const s = await startServer(dir, database, options).catch((err: unknown) => { remove(); throw err; });
+  return { ...s, close: async () => { await s.close(); remove(); } };
 }
