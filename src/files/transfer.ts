@@ -74,7 +74,7 @@ export class FileColumns {
     const name = requiredFileName(t.fileName);
     checkFileSize(column, t.bytes.length, ctx.db.dialect.maxBinaryBytes);
     await executeWriteCheck(ctx.db, planFileChange(ctx.model, entity, id, column, null, ctx.caller));
-    await store(ctx, cell, name, uploadMimeType(name, t.contentType), Buffer.from(t.bytes));
+    await store(ctx, cell, name, uploadMimeType(name, t.contentType), asBuffer(t.bytes));
     return { status: 204, headers: {} };
   }
 
@@ -116,7 +116,7 @@ export class FileColumns {
     const token = t.sessionToken!;
     const range = t.contentRange === undefined ? undefined : parseContentRange(t.contentRange);
     if (!range) throw Errors.invalidArgument('Each chunk of a chunked upload needs a Content-Range header: bytes <first>-<last>/<size>.');
-    const bytes = Buffer.from(t.bytes ?? new Uint8Array());
+    const bytes = t.bytes === undefined ? Buffer.alloc(0) : asBuffer(t.bytes);
     const session = this.sessions.find(token, ctx.caller.systemuserid);
     if (!session && bytes.length === 0 && range.from === range.total && this.sessions.finishedWith(token, ctx.caller.systemuserid, range.total)) return { status: 204, headers: {} };
     if (!session || session.entity !== cell.entity || session.id !== cell.id || session.column !== cell.column) {
@@ -129,9 +129,14 @@ export class FileColumns {
     session.total = range.total;
     this.sessions.add(session, bytes);
     if (session.received < range.total) return { status: 206, headers: {} };
+    // The whole file is held, counted against the limits, until it is stored (or fails to be).
     const content = Buffer.concat(session.chunks);
-    this.sessions.drop(token);
-    await store(ctx, cell, session.fileName, session.mimetype, content);
+    session.chunks.length = 0;
+    try {
+      await store(ctx, cell, session.fileName, session.mimetype, content);
+    } finally {
+      this.sessions.drop(token);
+    }
     this.sessions.finish(token, ctx.caller.systemuserid, range.total);
     return { status: 204, headers: {} };
   }
@@ -156,4 +161,9 @@ async function store(ctx: FileContext, cell: FileCell, name: string, mimetype: s
   const fileId = randomUUID();
   const plan = planFileChange(ctx.model, cell.entity, cell.id, cell.column, { id: fileId, name }, ctx.caller);
   await executeStoreFile(ctx.db, plan, cell.column, { fileattachmentid: fileId, filename: name, mimetype, filesizeinbytes: bytes.length }, bytes, nowUtc());
+}
+
+/** `bytes` as a Buffer over the same memory (the body express read is one already): no copy of a chunk or a file. */
+function asBuffer(bytes: Uint8Array): Buffer {
+  return Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
 }
