@@ -622,13 +622,13 @@ export class Service {
     await this.parentRow(entity, id);
     if (nav.kind === 'collection') return this.readCollection(req, nav.target, relatedTo(nav, id), `${entity.EntitySetName}(${id})/${name}`);
     only(req, ['select', 'expand']); // one row: $filter, $orderby, $top, $count would be ignored
-    // An owner (ownerid) is a user or a team: each table is tried in turn (singleBranches).
-    for (const branch of singleBranches(nav)) {
+    // An owner (ownerid) is a user or a team: each table is tried in turn (firstBranch).
+    const answer = await this.firstBranch(nav, async (branch) => {
       const plan = this.related(req, branch, relatedTo(branch, id), { select: req.query.select, expand: req.query.expand });
       const found = await this.readOne(req, plan);
-      if (found) return this.entityAnswer(req, plan, found);
-    }
-    return this.noRelatedRow(entity, id, nav);
+      return found ? this.entityAnswer(req, plan, found) : undefined;
+    });
+    return answer ?? this.noRelatedRow(entity, id, nav);
   }
 
   /**
@@ -664,12 +664,13 @@ export class Service {
       const child = rowKey(key);
       childId = child.id ?? await this.keyedId(target, child.alternateKey);
     }
-    for (const branch of singleBranches(nav)) {
+    const related = await this.firstBranch(nav, async (branch) => {
       const pk = branch.target.attributesByName.get(branch.target.PrimaryIdAttribute)!;
       const read = await executeRead(this.db, { ...restrict(planRead(branch.target, { select: [pk.PropertyName] }, { returnRepresentation: false }, childId, this.context), relatedTo(branch, id)), limit: 1, paged: false });
       const found = read.rows[0]?.[read.columns.indexOf(pk)];
-      if (typeof found === 'string') return { entity: branch.target, id: found };
-    }
+      return typeof found === 'string' ? { entity: branch.target, id: found } : undefined;
+    });
+    if (related) return related;
     if (childId === undefined) {
       await this.noRelatedRow(entity, id, nav);
       throw Errors.resourceNotFound(name);
@@ -817,6 +818,28 @@ export class Service {
     return { status: 204, headers: {} };
   }
 
+  /**
+   * What `read` finds through the first of `nav`'s branches (singleBranches: a lookup's one table,
+   * an owner's user, then its team) that finds anything, or undefined. A branch whose table the
+   * caller may not read (403 `0x80040220`) is passed over, as the row may be another branch's (a
+   * caller reading teams but not users, on a team-owned row); that refusal is thrown when no other
+   * branch finds the row.
+   */
+  private async firstBranch<T>(nav: NavigationPropertyModel, read: (branch: NavigationPropertyModel) => Promise<T | undefined>): Promise<T | undefined> {
+    let refused: ServiceError | undefined;
+    for (const branch of singleBranches(nav)) {
+      try {
+        const found = await read(branch);
+        if (found !== undefined) return found;
+      } catch (err) {
+        if (!(err instanceof ServiceError && err.status === 403 && err.code === '0x80040220')) throw err;
+        refused ??= err;
+      }
+    }
+    if (refused) throw refused;
+    return undefined;
+  }
+
   /** `GET <set>(<id>)/<nav>/$ref`: the related rows' URLs (digest §2.2). */
   private async readReferences(req: ODataRequest, entity: EntityModel, nav: NavigationPropertyModel, id: string): Promise<HttpResponse> {
     await this.parentRow(entity, id);
@@ -826,12 +849,12 @@ export class Service {
       return this.readCollection(req, nav.target, relatedTo(nav, id), `${entity.EntitySetName}(${id})/${nav.Name}/$ref`, ref(nav.target));
     }
     only(req, []);
-    for (const branch of singleBranches(nav)) {
+    const answer = await this.firstBranch(nav, async (branch) => {
       const result = await executeRead(this.db, this.related(req, branch, relatedTo(branch, id), { select: [branch.target.PrimaryIdAttribute] }));
       const row = result.rows[0];
-      if (row) return json(200, { '@odata.context': `${req.serviceRoot}$metadata#$ref`, ...ref(branch.target)(row) }, {}, req.metadata);
-    }
-    return this.noRelatedRow(entity, id, nav);
+      return row ? json(200, { '@odata.context': `${req.serviceRoot}$metadata#$ref`, ...ref(branch.target)(row) }, {}, req.metadata) : undefined;
+    });
+    return answer ?? this.noRelatedRow(entity, id, nav);
   }
 
   /**

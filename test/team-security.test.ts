@@ -152,6 +152,22 @@ for (const database of DATABASES) {
       expect(fetched.json.value[0]).to.not.have.property('c_x002e_ownerid@OData.Community.Display.V1.FormattedValue');
     });
 
+    it('GET …/ownerid and its $ref reach a team owner without prvReadUser; a user owner then answers the refusal', async () => {
+      const reader = await makeUser(s, 'Team owner reader', await makeRole(s, 'Accounts and teams', { prvReadaccount: 'Global', prvReadTeam: 'Global' }));
+      const owners = await team('Readable owners');
+      const theirs = (await createRow(s, 'accounts', { name: 'Navigate to team owner', 'ownerid@odata.bind': `/teams(${owners})` })).accountid as string;
+      const owner = await call('GET', `${s.root}accounts(${theirs})/ownerid`, undefined, asUser(reader));
+      expect(owner.status, owner.text).to.equal(200);
+      expect(owner.json).to.include({ teamid: owners, name: 'Readable owners' });
+      const ref = await call('GET', `${s.root}accounts(${theirs})/ownerid/$ref`, undefined, asUser(reader));
+      expect(ref.status, ref.text).to.equal(200);
+      expect(ref.json['@odata.id']).to.contain(`teams(${owners})`);
+      const mine = (await createRow(s, 'accounts', { name: 'Navigate to user owner' })).accountid as string;
+      const refused = await call('GET', `${s.root}accounts(${mine})/ownerid`, undefined, asUser(reader));
+      expect(refused.status, refused.text).to.equal(403);
+      expect(refused.json.error.message).to.contain('prvReadUser');
+    });
+
     it("RetrieveUserPrivileges answers team-inherited privileges at Basic, the user's own at their depth", async () => {
       const own = await makeRole(s, 'Own depths', { prvReadaccount: 'Global', prvDeleteaccount: 'Basic' });
       const teamRole = await makeRole(s, 'Team depths', { prvWriteaccount: 'Global', prvDeleteaccount: 'Global' });
