@@ -44,6 +44,12 @@ for (const database of DATABASES) {
     /** A new role holding `privileges` (name → depth). */
     const role = (name: string, privileges: Record<string, string>): Promise<string> => makeRole(s, name, privileges);
     const as = asUser;
+    /** The `c.fullname` of each row `fetchXml` reads with `headers` (200 expected), null where no linked row is readable. */
+    const linkedNames = async (fetchXml: string, headers: Record<string, string>): Promise<Array<string | null>> => {
+      const r = await call('GET', `${s.root}${SET}?fetchXml=${encodeURIComponent(fetchXml)}`, undefined, headers);
+      expect(r.status, r.text).to.equal(200);
+      return r.json.value.map((a: Record<string, string>) => a['c_x002e_fullname'] ?? null);
+    };
     const rights = (verbs: string[], depth: string) => Object.fromEntries(verbs.map((v) => [`prv${v}${TABLE}`, depth]));
 
     it('keeps a privilege per table and right, and the System Administrator role holding them all at Global depth', async () => {
@@ -309,11 +315,7 @@ for (const database of DATABASES) {
 
     it('joins FetchXML one-to-many rows as the caller may read them: 403 without Read on their table, only its own at Basic depth', async () => {
       const byContacts = `<fetch><entity name="${TABLE}"><attribute name="name"/><filter><condition attribute="name" operator="eq" value="om-parent"/></filter><link-entity name="contact" from="parentcustomerid" to="accountid" link-type="outer" alias="c"><attribute name="fullname"/><order attribute="fullname"/></link-entity></entity></fetch>`;
-      const joined = async (headers: Record<string, string>) => {
-        const r = await call('GET', `${s.root}${SET}?fetchXml=${encodeURIComponent(byContacts)}`, undefined, headers);
-        expect(r.status, r.text).to.equal(200);
-        return r.json.value.map((a: Record<string, string>) => a['c_x002e_fullname'] ?? null);
-      };
+      const joined = (headers: Record<string, string>) => linkedNames(byContacts, headers);
       const parent = (await createRow(s, SET, { name: 'om-parent' })).accountid as string;
       const wes = await user('Wes', await role('Own contacts, joined', { prvReadcontact: 'Basic', prvCreatecontact: 'Basic', ...rights(['Read'], 'Global') }));
       const own = (await call('POST', `${s.root}contacts`, { fullname: 'Om Own' }, { ...as(wes), Prefer: 'return=representation' })).json.contactid as string;
@@ -338,11 +340,7 @@ for (const database of DATABASES) {
     it('reads FetchXML many-to-many rows through the intersect table as the caller may read them: 403 without Read on the far table, only its own at Basic depth', async () => {
       // Dataverse "Join tables using FetchXml", many-to-many: the intersect entity is linked, the far table inside it.
       const byLinked = `<fetch><entity name="${TABLE}"><attribute name="name"/><filter><condition attribute="name" operator="eq" value="mm-parent"/></filter><link-entity name="new_account_contact" from="accountid" to="accountid" intersect="true" visible="false"><link-entity name="contact" from="contactid" to="contactid" link-type="outer" alias="c"><attribute name="fullname"/><order attribute="fullname"/></link-entity></link-entity></entity></fetch>`;
-      const linked = async (headers: Record<string, string>) => {
-        const r = await call('GET', `${s.root}${SET}?fetchXml=${encodeURIComponent(byLinked)}`, undefined, headers);
-        expect(r.status, r.text).to.equal(200);
-        return r.json.value.map((a: Record<string, string>) => a['c_x002e_fullname'] ?? null);
-      };
+      const linked = (headers: Record<string, string>) => linkedNames(byLinked, headers);
       const parent = (await createRow(s, SET, { name: 'mm-parent' })).accountid as string;
       const yul = await user('Yul', await role('Own contacts, linked', { prvReadcontact: 'Basic', prvCreatecontact: 'Basic', ...rights(['Read'], 'Global') }));
       const own = (await call('POST', `${s.root}contacts`, { fullname: 'Mm Own' }, { ...as(yul), Prefer: 'return=representation' })).json.contactid as string;
