@@ -14,7 +14,8 @@ import { planFetchAggregate } from '../src/plan/fetch-aggregate.js';
 import { planCount, planRead } from '../src/plan/read.js';
 import { planDataState, planPurge, planRetainedPage } from '../src/plan/retention.js';
 import { encodeSkipToken } from '../src/plan/skiptoken.js';
-import type { AggregatePlan, AssociatePlan, Caller, CountPlan, DisassociatePlan, InsertPlan, ReadPlan, UpdatePlan, Value } from '../src/plan/types.js';
+import type { AggregatePlan, AssociatePlan, Caller, CountPlan, DisassociatePlan, Guard, InsertPlan, PlanExpr, ReadPlan, UpdatePlan, Value } from '../src/plan/types.js';
+import { createPrincipalObjectAccessTable } from '../src/sql/principal-object-access.js';
 import { relatedTo, restrict } from '../src/plan/navigation.js';
 import { planAssociate, planDisassociate } from '../src/plan/associate.js';
 import { deletePlan } from '../src/plan/delete.js';
@@ -1325,6 +1326,19 @@ const LINKED_NAME = (q: (s: string) => string) => `(SELECT ${q('l1')}.${q('msdyn
 const dq = (s: string) => `"${s}"`;
 const bq = (s: string) => `[${s}]`;
 
+/** What a Basic-depth caller `caller` in team TEAM reaches of userquery rows with `rights` (security/access.ts ownRows). */
+const TEAM = 'eeeeeeee-0000-4000-8000-00000000000e';
+const sharedFilter = (): PlanExpr => ({
+  kind: 'or',
+  left: { kind: 'in', attribute: attr(entity(shipped, 'userquery'), 'ownerid'), values: [caller.systemuserid, TEAM] },
+  right: { kind: 'shared', entity: entity(shipped, 'userquery'), principals: [caller.systemuserid, TEAM], rights: 1 },
+});
+/** The guard a Basic-depth delete of a userquery row gets (security/access.ts ownGuard). */
+const sharedGuard = (): Guard => ({
+  attribute: attr(entity(shipped, 'userquery'), 'ownerid'), values: [caller.systemuserid, TEAM], strict: true, fail: () => new Error('denied'),
+  shared: { principals: [caller.systemuserid, TEAM], rights: 65536 },
+});
+
 const fetchCases: Case[] = [
   {
     name: "FetchXML: a link-entity to one of ownerid's tables follows that table's branch, null where owneridtype names the other",
@@ -1517,6 +1531,27 @@ const fetchCases: Case[] = [
     sqlite: { sql: 'SELECT "fullname", "systemuserid", "versionnumber", "lj1"."_k" AS "d_x002e_msdyn_copilotinteractiondataid", "lj2"."_k" AS "c_x002e_msdyn_copilotinteractionid", "lj1"."_c_msdyn_name" AS "linked1" FROM "systemuser" JOIN (SELECT "lt1"."msdyn_copilotinteractiondataid" AS "_k", "lt1"."createdby" AS "_f", "lt1"."msdyn_name" AS "_c_msdyn_name" FROM "msdyn_copilotinteractiondata" "lt1") "lj1" ON "lj1"."_f" = "systemuser"."systemuserid" JOIN (SELECT "lt2"."msdyn_copilotinteractionid" AS "_k", "lt2"."msdyn_interactiondataid" AS "_f" FROM "msdyn_copilotinteraction" "lt2" WHERE ("msft_datastate" IS NULL OR "msft_datastate" <> 1) AND "importsequencenumber" > ?) "lj2" ON "lj2"."_f" = "lj1"."_k" ORDER BY "systemuserid" ASC, "lj1"."_k" ASC, "lj2"."_k" ASC LIMIT ?', params: [5, 11] },
     postgres: { sql: 'SELECT "fullname", "systemuserid", "versionnumber", "lj1"."_k" AS "d_x002e_msdyn_copilotinteractiondataid", "lj2"."_k" AS "c_x002e_msdyn_copilotinteractionid", "lj1"."_c_msdyn_name" AS "linked1" FROM "systemuser" JOIN (SELECT "lt1"."msdyn_copilotinteractiondataid" AS "_k", "lt1"."createdby" AS "_f", "lt1"."msdyn_name" AS "_c_msdyn_name" FROM "msdyn_copilotinteractiondata" "lt1") "lj1" ON "lj1"."_f" = "systemuser"."systemuserid" JOIN (SELECT "lt2"."msdyn_copilotinteractionid" AS "_k", "lt2"."msdyn_interactiondataid" AS "_f" FROM "msdyn_copilotinteraction" "lt2" WHERE ("msft_datastate" IS NULL OR "msft_datastate" <> 1) AND "importsequencenumber" > $1) "lj2" ON "lj2"."_f" = "lj1"."_k" ORDER BY "systemuserid" ASC NULLS FIRST, "lj1"."_k" ASC NULLS FIRST, "lj2"."_k" ASC NULLS FIRST LIMIT $2', params: [5, 11] },
     mssql: { sql: 'SELECT TOP (@p2) [fullname], [systemuserid], [versionnumber], [lj1].[_k] AS [d_x002e_msdyn_copilotinteractiondataid], [lj2].[_k] AS [c_x002e_msdyn_copilotinteractionid], [lj1].[_c_msdyn_name] AS [linked1] FROM [systemuser] JOIN (SELECT [lt1].[msdyn_copilotinteractiondataid] AS [_k], [lt1].[createdby] AS [_f], [lt1].[msdyn_name] AS [_c_msdyn_name] FROM [msdyn_copilotinteractiondata] [lt1]) [lj1] ON [lj1].[_f] = [systemuser].[systemuserid] JOIN (SELECT [lt2].[msdyn_copilotinteractionid] AS [_k], [lt2].[msdyn_interactiondataid] AS [_f] FROM [msdyn_copilotinteraction] [lt2] WHERE ([msft_datastate] IS NULL OR [msft_datastate] <> 1) AND [importsequencenumber] > @p1) [lj2] ON [lj2].[_f] = [lj1].[_k] ORDER BY [systemuserid] ASC, [lj1].[_k] ASC, [lj2].[_k] ASC', params: [5, 11] },
+  },
+  {
+    name: "a Basic-depth read of a user-owned table: rows owned by the caller or its teams, or shared with them with ReadAccess (security/access.ts, sql/principal-object-access.ts)",
+    render: (dl) => renderCount(dl, { entity: entity(shipped, 'userquery'), filter: sharedFilter() }, 5000),
+    sqlite: { sql: "SELECT COUNT(*) AS \"n\" FROM (SELECT 1 AS \"x\" FROM \"userquery\" WHERE (\"ownerid\" IN (?, ?) OR EXISTS (SELECT 1 FROM \"tessera_principalobjectaccess\" \"s1\" WHERE \"s1\".\"objecttypecode\" = 'userquery' AND \"s1\".\"objectid\" = \"userquery\".\"userqueryid\" AND \"s1\".\"principalid\" IN (?, ?) AND (\"s1\".\"accessrightsmask\" & 1) <> 0)) LIMIT ?) \"c\"", params: ["aaaaaaaa-0000-4000-8000-00000000000a", "eeeeeeee-0000-4000-8000-00000000000e", "aaaaaaaa-0000-4000-8000-00000000000a", "eeeeeeee-0000-4000-8000-00000000000e", 5001] },
+    postgres: { sql: "SELECT COUNT(*) AS \"n\" FROM (SELECT 1 AS \"x\" FROM \"userquery\" WHERE (\"ownerid\" IN ($1, $2) OR EXISTS (SELECT 1 FROM \"tessera_principalobjectaccess\" \"s1\" WHERE \"s1\".\"objecttypecode\" = 'userquery' AND \"s1\".\"objectid\" = \"userquery\".\"userqueryid\" AND \"s1\".\"principalid\" IN ($3, $4) AND (\"s1\".\"accessrightsmask\" & 1) <> 0)) LIMIT $5) \"c\"", params: ["aaaaaaaa-0000-4000-8000-00000000000a", "eeeeeeee-0000-4000-8000-00000000000e", "aaaaaaaa-0000-4000-8000-00000000000a", "eeeeeeee-0000-4000-8000-00000000000e", 5001] },
+    mssql: { sql: "SELECT COUNT(*) AS [n] FROM (SELECT TOP (@p5) 1 AS [x] FROM [userquery] WHERE ([ownerid] IN (@p1, @p2) OR EXISTS (SELECT 1 FROM [tessera_principalobjectaccess] [s1] WHERE [s1].[objecttypecode] = 'userquery' AND [s1].[objectid] = [userquery].[userqueryid] AND [s1].[principalid] IN (@p3, @p4) AND ([s1].[accessrightsmask] & 1) <> 0))) [c]", params: ["aaaaaaaa-0000-4000-8000-00000000000a", "eeeeeeee-0000-4000-8000-00000000000e", "aaaaaaaa-0000-4000-8000-00000000000a", "eeeeeeee-0000-4000-8000-00000000000e", 5001] },
+  },
+  {
+    name: "a Basic-depth delete: guarded to a row owned by the caller or its teams, or shared with them with DeleteAccess",
+    render: (dl) => renderDelete(dl, { kind: 'delete', entity: entity(shipped, 'userquery'), id: ID, guards: [sharedGuard()], effects: new Map(), deletedOn: T1 }),
+    sqlite: { sql: "DELETE FROM \"userquery\" WHERE \"userqueryid\" = ? AND (\"ownerid\" IN (?, ?) OR EXISTS (SELECT 1 FROM \"tessera_principalobjectaccess\" \"poa\" WHERE \"poa\".\"objecttypecode\" = 'userquery' AND \"poa\".\"objectid\" = ? AND \"poa\".\"principalid\" IN (?, ?) AND (\"poa\".\"accessrightsmask\" & 65536) <> 0))", params: ["0a1b2c3d-0000-4000-8000-000000000001", "aaaaaaaa-0000-4000-8000-00000000000a", "eeeeeeee-0000-4000-8000-00000000000e", "0a1b2c3d-0000-4000-8000-000000000001", "aaaaaaaa-0000-4000-8000-00000000000a", "eeeeeeee-0000-4000-8000-00000000000e"] },
+    postgres: { sql: "DELETE FROM \"userquery\" WHERE \"userqueryid\" = $1 AND (\"ownerid\" IN ($2, $3) OR EXISTS (SELECT 1 FROM \"tessera_principalobjectaccess\" \"poa\" WHERE \"poa\".\"objecttypecode\" = 'userquery' AND \"poa\".\"objectid\" = $4 AND \"poa\".\"principalid\" IN ($5, $6) AND (\"poa\".\"accessrightsmask\" & 65536) <> 0))", params: ["0a1b2c3d-0000-4000-8000-000000000001", "aaaaaaaa-0000-4000-8000-00000000000a", "eeeeeeee-0000-4000-8000-00000000000e", "0a1b2c3d-0000-4000-8000-000000000001", "aaaaaaaa-0000-4000-8000-00000000000a", "eeeeeeee-0000-4000-8000-00000000000e"] },
+    mssql: { sql: "DELETE FROM [userquery] WHERE [userqueryid] = @p1 AND ([ownerid] IN (@p2, @p3) OR EXISTS (SELECT 1 FROM [tessera_principalobjectaccess] [poa] WHERE [poa].[objecttypecode] = 'userquery' AND [poa].[objectid] = @p4 AND [poa].[principalid] IN (@p5, @p6) AND ([poa].[accessrightsmask] & 65536) <> 0))", params: ["0a1b2c3d-0000-4000-8000-000000000001", "aaaaaaaa-0000-4000-8000-00000000000a", "eeeeeeee-0000-4000-8000-00000000000e", "0a1b2c3d-0000-4000-8000-000000000001", "aaaaaaaa-0000-4000-8000-00000000000a", "eeeeeeee-0000-4000-8000-00000000000e"] },
+  },
+  {
+    name: "the share table (principalobjectaccess) and its unique index, made when the model has a user-owned table",
+    render: (dl) => createPrincipalObjectAccessTable(dl, entity(shipped, 'userquery')),
+    sqlite: ["CREATE TABLE \"tessera_principalobjectaccess\" (\"principalobjectaccessid\" TEXT NOT NULL PRIMARY KEY, \"objecttypecode\" VARCHAR(128) NOT NULL, \"objectid\" TEXT NOT NULL, \"principalid\" TEXT NOT NULL, \"principaltypecode\" VARCHAR(128) NOT NULL, \"accessrightsmask\" INTEGER NOT NULL, \"inheritedaccessrightsmask\" INTEGER NOT NULL, \"changedon\" TEXT NOT NULL)", "CREATE UNIQUE INDEX IF NOT EXISTS \"ux_tessera_principalobjectaccess_object\" ON \"tessera_principalobjectaccess\" (\"objecttypecode\", \"objectid\", \"principalid\")"],
+    postgres: ["CREATE TABLE \"tessera_principalobjectaccess\" (\"principalobjectaccessid\" uuid NOT NULL PRIMARY KEY, \"objecttypecode\" VARCHAR(128) NOT NULL, \"objectid\" uuid NOT NULL, \"principalid\" uuid NOT NULL, \"principaltypecode\" VARCHAR(128) NOT NULL, \"accessrightsmask\" INTEGER NOT NULL, \"inheritedaccessrightsmask\" INTEGER NOT NULL, \"changedon\" timestamptz(0) NOT NULL)", "CREATE UNIQUE INDEX IF NOT EXISTS \"ux_tessera_principalobjectaccess_object\" ON \"tessera_principalobjectaccess\" (\"objecttypecode\", \"objectid\", \"principalid\")"],
+    mssql: ["CREATE TABLE [tessera_principalobjectaccess] ([principalobjectaccessid] UNIQUEIDENTIFIER NOT NULL PRIMARY KEY, [objecttypecode] NVARCHAR(128) NOT NULL, [objectid] UNIQUEIDENTIFIER NOT NULL, [principalid] UNIQUEIDENTIFIER NOT NULL, [principaltypecode] NVARCHAR(128) NOT NULL, [accessrightsmask] INTEGER NOT NULL, [inheritedaccessrightsmask] INTEGER NOT NULL, [changedon] DATETIME2(0) NOT NULL)", "IF NOT EXISTS (SELECT 1 FROM sys.indexes WHERE name = N'ux_tessera_principalobjectaccess_object' AND object_id = OBJECT_ID(N'tessera_principalobjectaccess')) CREATE UNIQUE INDEX [ux_tessera_principalobjectaccess_object] ON [tessera_principalobjectaccess] ([objecttypecode], [objectid], [principalid]) WHERE [objecttypecode] IS NOT NULL AND [objectid] IS NOT NULL AND [principalid] IS NOT NULL"],
   },
 ];
 cases.push(...fetchCases);

@@ -236,7 +236,11 @@ function jsonValue(message: Message, p: ParameterDefinition, v: unknown): unknow
         if (name === undefined) throw wrong();
         return name;
       }
-      // A collection of a complex type: objects, whose properties the message checks.
+      // A complex type, or a collection of one: objects, whose properties the message checks.
+      if (p.ComplexType && !p.Type.startsWith('Collection(')) {
+        if (typeof v !== 'object' || Array.isArray(v)) throw wrong();
+        return v;
+      }
       if (!Array.isArray(v) || v.some((x) => !x || typeof x !== 'object' || Array.isArray(x))) throw wrong();
       return v;
   }

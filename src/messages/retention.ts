@@ -3,9 +3,9 @@ import type { EntityModel, Model } from '../model/types.js';
 import { parseFetchXml } from '../odata/fetchxml.js';
 import { checkRetentionEnabled, planCriteria, planDataState, retentionPageSize } from '../plan/retention.js';
 import type { ReadPlan } from '../plan/types.js';
-import { canonicalGuid } from '../plan/values.js';
 import { executeGuarded } from '../store/execute.js';
 import { dataCollection, dataCollectionType } from './data-collection.js';
+import { entityObjectReference } from './targets.js';
 import type { ComplexTypeDefinition, Message, Arguments, MessageContext, RecordReference } from './types.js';
 
 /**
@@ -44,14 +44,7 @@ export function tableCounts(counts: ReadonlyArray<readonly [EntityModel, number]
  * missing or malformed key, and a table without retention.
  */
 export function retentionTarget(model: Model, value: unknown): RecordReference {
-  const target = value as Record<string, unknown>;
-  const type = target['@odata.type'];
-  const name = typeof type === 'string' ? type.replace(/^#?Microsoft\.Dynamics\.CRM\./, '') : undefined;
-  const entity = name !== undefined ? model.byLogicalName.get(name) : undefined;
-  if (!entity) throw Errors.invalidArgument(`Target needs "@odata.type": "Microsoft.Dynamics.CRM.<table>" naming a table; ${type === undefined ? 'it has none' : `'${String(type)}' names none`}.`);
-  const raw = target[entity.PrimaryIdAttribute];
-  const id = typeof raw === 'string' ? canonicalGuid(raw) : undefined;
-  if (!id) throw Errors.invalidArgument(`Target needs its primary key '${entity.PrimaryIdAttribute}' as a GUID.`);
+  const { entity, id } = entityObjectReference(model, value, 'Target');
   return { entity: checkRetentionEnabled(entity), id };
 }
 

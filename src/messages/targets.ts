@@ -6,7 +6,8 @@ import { pkOf } from '../model/primary-key.js';
 import { isTypeOf, splitRecordUrl } from '../plan/write.js';
 import type { Executor, Database } from '../store/database.js';
 import { findByKey } from '../store/execute.js';
-import type { MessageContext } from './types.js';
+import type { Model } from '../model/types.js';
+import type { MessageContext, RecordReference } from './types.js';
 
 /**
  * The `Targets` of CreateMultiple / UpdateMultiple / UpsertMultiple (digest §6.3–6.4): a non-empty
@@ -109,4 +110,24 @@ export function targetName(target: KeyedTarget): string {
 /** The id of the row `target` names, looking its alternate key up in `tx`; undefined when there is none. */
 export async function targetId(tx: Executor, db: Database, entity: EntityModel, target: KeyedTarget): Promise<string | undefined> {
   return target.key ? findByKey(tx, db, entity, target.key.key, target.key.values) : target.id;
+}
+
+/**
+ * The record an entity-object parameter of an action names (`Target` of Retain, GrantAccess…):
+ * `{"@odata.type":"Microsoft.Dynamics.CRM.<table>","<primary key>":"<guid>"}`, the table by its
+ * logical name, the key its primary key (or `key`, another name the table's rows are keyed by:
+ * `ownerid` for a user or team, its `principal` key). Throws 400 `0x80040203` naming `parameter`
+ * for a missing or unknown `@odata.type` and a missing or malformed key.
+ */
+export function entityObjectReference(model: Model, value: unknown, parameter: string, key?: (entity: EntityModel) => string | undefined): RecordReference {
+  const target = value as Record<string, unknown>;
+  const type = target['@odata.type'];
+  const name = typeof type === 'string' ? type.replace(/^#?Microsoft\.Dynamics\.CRM\./, '') : undefined;
+  const entity = name !== undefined ? model.byLogicalName.get(name) : undefined;
+  if (!entity) throw Errors.invalidArgument(`${parameter} needs "@odata.type": "Microsoft.Dynamics.CRM.<table>" naming a table; ${type === undefined ? 'it has none' : `'${String(type)}' names none`}.`);
+  const other = key?.(entity);
+  const raw = target[entity.PrimaryIdAttribute] ?? (other !== undefined ? target[other] : undefined);
+  const id = typeof raw === 'string' ? canonicalGuid(raw) : undefined;
+  if (!id) throw Errors.invalidArgument(`${parameter} needs its primary key '${entity.PrimaryIdAttribute}' as a GUID.`);
+  return { entity, id };
 }

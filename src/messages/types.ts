@@ -26,8 +26,9 @@ export interface ParameterDefinition {
   /** For a collection of a complex type, `Collection(mscrm.<ComplexType.Name>)`. */
   readonly Type: ParameterType;
   /**
-   * The complex type of a `Collection(mscrm.<Name>)` parameter, declared in `$metadata`; its
-   * values arrive as JSON objects, which the message checks itself.
+   * The complex type of an `mscrm.<Name>` or `Collection(mscrm.<Name>)` parameter, declared in
+   * `$metadata`; its value arrives as a JSON object (or an array of them), which the message
+   * checks itself.
    */
   readonly ComplexType?: ComplexTypeDefinition;
   /**
@@ -48,6 +49,8 @@ export interface ParameterDefinition {
 export interface ComplexTypeDefinition {
   readonly Name: string;
   readonly Properties: ReadonlyArray<{ readonly Name: string; readonly Type: string; readonly Nullable?: boolean }>;
+  /** Navigation properties (`<NavigationProperty>`), e.g. PrincipalAccess's `Principal` (mscrm.crmbaseentity). */
+  readonly NavigationProperties?: ReadonlyArray<{ readonly Name: string; readonly Type: string; readonly Nullable?: boolean }>;
   readonly Uses?: readonly ComplexTypeDefinition[];
   /**
    * Enumeration types its properties use (`<EnumType>`): members by name, numbered from 0 in

@@ -173,6 +173,8 @@ export interface OperationDeclaration {
 export interface ComplexTypeDeclaration {
   readonly Name: string;
   readonly Properties: ReadonlyArray<{ readonly Name: string; readonly Type: string; readonly Nullable?: boolean }>;
+  /** Its `<NavigationProperty>`s (Nullable="false" unless `Nullable`), e.g. PrincipalAccess's Principal. */
+  readonly NavigationProperties?: ReadonlyArray<{ readonly Name: string; readonly Type: string; readonly Nullable?: boolean }>;
   readonly Uses?: readonly ComplexTypeDeclaration[];
   /** The enumeration types its properties use. */
   readonly Enums?: ReadonlyArray<EnumTypeDeclaration>;
@@ -209,6 +211,7 @@ function complexTypes(operations: readonly OperationDeclaration[]): { ComplexTyp
     ComplexType: [...seen.values()].map((t) => ({
       $: { Name: t.Name },
       Property: t.Properties.map((p) => ({ $: { Name: p.Name, Type: p.Type, Nullable: p.Nullable ? 'true' : 'false' } })),
+      ...(t.NavigationProperties ? { NavigationProperty: t.NavigationProperties.map((p) => ({ $: { Name: p.Name, Type: p.Type, Nullable: p.Nullable ? 'true' : 'false' } })) } : {}),
     })),
     EnumType: [...enums.values()].map((e) => ({
       $: { Name: e.Name, ...(e.IsFlags ? { IsFlags: 'true' } : {}) },

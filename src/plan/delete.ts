@@ -1,3 +1,4 @@
+import { PRINCIPAL_TABLES } from '../model/system-columns.js';
 import type { EntityModel } from '../model/types.js';
 import { ColumnValues, stampModified } from './column-values.js';
 import type { Caller, DeleteEffects, DeletePlan, Guard, ReferencingRows } from './types.js';
@@ -37,7 +38,18 @@ function deleteEffects(entity: EntityModel, caller: Caller, now: string): Delete
     stampModified(table, set, caller, now);
     referencing.push({ behavior, relationship, set });
   }
-  return { links, referencing };
+  return { links, referencing, ...sharesOf(entity) };
+}
+
+/**
+ * The shares a delete of rows of `entity` takes with them (DeleteEffects.shares): those of the rows
+ * of a user-owned table, those with a user or team when user-owned rows exist to share (every
+ * user-owned table's `createdby` leads back to users, its `ownerid` to teams).
+ */
+function sharesOf(entity: EntityModel): Pick<DeleteEffects, 'shares'> {
+  if (entity.OwnershipType === 'UserOwned') return { shares: 'object' };
+  const shared = PRINCIPAL_TABLES.has(entity.LogicalName) && [...entity.navigation.values()].some((n) => n.target.OwnershipType === 'UserOwned');
+  return shared ? { shares: 'principal' } : {};
 }
 
 /**

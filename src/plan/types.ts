@@ -52,6 +52,13 @@ export type PlanExpr =
    * joined one-to-many link, or a link below one).
    */
   | { kind: 'joinedRow'; join: JoinOrigin; where?: PlanExpr }
+  /**
+   * The row (of `entity`, the table the expression is planned on) is shared with one of
+   * `principals` (user and team ids) with any of the AccessRights bits of `rights`
+   * (sql/principal-object-access.ts; Dataverse "Sharing and assigning"). Made by the caller's
+   * access checks (security/access.ts), never by a request.
+   */
+  | { kind: 'shared'; entity: EntityModel; principals: readonly string[]; rights: number }
   | { kind: 'and' | 'or'; left: PlanExpr; right: PlanExpr }
   | { kind: 'not'; operand: PlanExpr }
   | { kind: 'const'; value: boolean };
@@ -338,6 +345,12 @@ export interface Guard {
    * row alone (executeGuarded, the retention messages).
    */
   readonly strict?: boolean;
+  /**
+   * The row passes too when it is shared with one of `principals` with any of the AccessRights
+   * bits of `rights` (the caller's privilege at Basic depth: a row it or its teams own, or one
+   * shared with them with that right; Dataverse "Sharing and assigning").
+   */
+  readonly shared?: { readonly principals: readonly string[]; readonly rights: number };
 }
 
 /**
@@ -379,6 +392,11 @@ export interface DeleteEffects {
   readonly links: ReadonlyArray<{ readonly entity: EntityModel; readonly attribute: AttributeModel }>;
   /** One entry per one-to-many relationship of which the table is the referenced side. */
   readonly referencing: readonly ReferencingRows[];
+  /**
+   * The shares that go with the rows (sql/principal-object-access.ts): `object`, the rows' own (a
+   * user-owned table); `principal`, those with the rows as principal (users, teams); none otherwise.
+   */
+  readonly shares?: 'object' | 'principal';
 }
 
 /**

@@ -14,18 +14,22 @@ import type { Database } from '../store/database.js';
 import { executeRead } from '../store/execute.js';
 import { TEAM_MEMBERSHIP, TEAM_ROLES } from '../plan/teams.js';
 import {
-  DepthMask, privilegeName, privilegesOf, USER_ROLES,
+  AccessRight, DepthMask, privilegeName, privilegesOf, USER_ROLES,
   type AccessRightName, type PrivilegeIndex,
 } from './privileges.js';
 
 /**
  * What a caller may do, from the privileges its roles hold, its own and those of the teams it is a
  * member of (Dataverse "Security roles and privileges", "How access to a record is determined",
- * "Manage teams": a team's roles give their privileges to its members). There is one business
- * unit, the root: every user, team and row belongs to it (security/business-units.ts), so a
- * privilege held at Local, Deep or Global depth reaches every row, and one held at Basic depth the
- * rows the caller owns (`ownerid`) or a team it is a member of owns. Sharing is not modelled: a
- * row is reached through its owner alone.
+ * "Manage teams": a team's roles give their privileges to its members), and from the rows shared
+ * with it or its teams (Dataverse "Sharing and assigning"). There is one business unit, the root:
+ * every user, team and row belongs to it (security/business-units.ts), so a privilege held at
+ * Local, Deep or Global depth reaches every row, and one held at Basic depth the rows the caller
+ * owns (`ownerid`) or a team it is a member of owns, and the rows shared with either with the
+ * matching access right (principalobjectaccess, sql/principal-object-access.ts). A share gives
+ * nothing where the caller holds no privilege at all: "you can't give a user any rights that they
+ * wouldn't have for that type of table, based on the role assigned to that user" (same page), so
+ * a right shared on a table the caller has no privilege for is still 403 `0x80040220`.
  */
 
 /** How far a caller's privilege reaches: not at all, the rows it owns, or every row. */
@@ -101,12 +105,19 @@ export class CallerAccess implements PlanSecurity {
       return undefined;
     }
     if (this.require(entity, 'Read') === 'all') return undefined;
-    return this.ownRows(entity);
+    return this.ownRows(entity, 'Read');
   }
 
-  /** The rows of a user-owned table the caller or one of its teams owns (Basic depth). */
-  private ownRows(entity: EntityModel): PlanExpr {
-    return { kind: 'in', attribute: this.owner(entity)!, values: this.principals };
+  /**
+   * The rows of a user-owned table `right` reaches at Basic depth: those the caller or one of its
+   * teams owns, and those shared with either with `right`.
+   */
+  private ownRows(entity: EntityModel, right: AccessRightName): PlanExpr {
+    return {
+      kind: 'or',
+      left: { kind: 'in', attribute: this.owner(entity)!, values: this.principals },
+      right: { kind: 'shared', entity, principals: this.principals, rights: AccessRight[right] },
+    };
   }
 
   /** `e` with every condition on related rows narrowed to the related rows the caller may read. */
@@ -136,7 +147,7 @@ export class CallerAccess implements PlanSecurity {
   }
 
   private narrowed<P extends { readonly filter?: PlanExpr }>(plan: P, entity: EntityModel, forRight?: AccessRightName): P {
-    const own = this.readable(entity) ?? (forRight && this.require(entity, forRight) === 'own' ? this.ownRows(entity) : undefined);
+    const own = this.readable(entity) ?? (forRight && this.require(entity, forRight) === 'own' ? this.ownRows(entity, forRight) : undefined);
     const secured = { ...plan, filter: this.expr(plan.filter) };
     return own ? restrict(secured, own) : secured;
   }
@@ -202,11 +213,33 @@ export class CallerAccess implements PlanSecurity {
 
   /**
    * A guard that lets a write through only on a row of `entity` the caller or one of its teams
-   * owns (its `right` at Basic depth), failing with the record-level refusal; strict, so that no
-   * write path skips it.
+   * owns, or that is shared with either with `right` (its `right` at Basic depth), failing with the
+   * record-level refusal; strict, so that no write path skips it.
    */
   private ownGuard(entity: EntityModel, id: string, right: AccessRightName): Guard {
-    return { attribute: this.owner(entity)!, values: this.principals, strict: true, fail: (owner) => this.denied(entity, id, owner, `${right}Access`) };
+    return {
+      attribute: this.owner(entity)!, values: this.principals, strict: true, fail: (owner) => this.denied(entity, id, owner, `${right}Access`),
+      shared: { principals: this.principals, rights: AccessRight[right] },
+    };
+  }
+
+  /**
+   * The rights the caller holds on one row of `entity`, owned by `ownerId` and shared with the
+   * caller or its teams with the AccessRights flags `sharedMask` (their union): each right of the
+   * table whose privilege reaches every row, or at Basic depth the row owned or shared with that
+   * right; none without the privilege, shared or not. In AccessRights value order.
+   */
+  rightsOn(entity: EntityModel, ownerId: Value | undefined, sharedMask: number): AccessRightName[] {
+    const rights = [...this.catalogue.byTable.get(entity)?.keys() ?? []];
+    return rights.filter((right) => {
+      const reach = this.reach(entity, right);
+      return reach === 'all' || (reach === 'own' && (this.ownsThrough(ownerId) || (sharedMask & AccessRight[right]) !== 0));
+    }).sort((a, b) => AccessRight[a] - AccessRight[b]);
+  }
+
+  /** The ids of the caller and the teams it is a member of: the principals whose shares it holds. */
+  get sharePrincipals(): readonly string[] {
+    return this.principals;
   }
 
   /** `guards` and, when `right` on `entity` reaches only the caller's rows, the guard to its own row. */
@@ -292,7 +325,8 @@ export class CallerAccess implements PlanSecurity {
       // Oneself as owner: nothing more for a row the caller owns or creates; taking another's row
       // (a team's too) is Assign, at Basic depth of a row the caller or one of its teams owns.
       const missing = this.reach(plan.entity, 'Assign') === 'none' ? this.missing(privilegeName(plan.entity, 'Assign'), plan.entity) : undefined;
-      guards = [{ ...this.ownGuard(plan.entity, plan.id, 'Assign'), ...(missing ? { values: [this.caller.systemuserid], fail: () => missing } : {}) }, ...guards];
+      // Without the privilege a share of AssignAccess gives nothing ("Sharing and assigning").
+      guards = [{ ...this.ownGuard(plan.entity, plan.id, 'Assign'), ...(missing ? { values: [this.caller.systemuserid], fail: () => missing, shared: undefined } : {}) }, ...guards];
     } else if (owner !== undefined) guards = this.guarded(plan.entity, plan.id, 'Assign', guards);
     if (this.setsLookups(plan.entity, plan.references, owner)) guards = this.guarded(plan.entity, plan.id, 'Append', guards);
     return { ...plan, guards, references: this.appendTo(plan.entity, plan.references, owner), ...(upsert !== undefined ? { upsert } : {}) };

@@ -4,6 +4,7 @@ import type { AttributeModel, EntityKeyModel, EntityModel, Model } from '../mode
 import type { Dialect, Statement } from './dialect.js';
 import { createDeletedRowsTable, DELETED_ROWS, tracksChanges } from './deleted-rows.js';
 import { createFileAttachmentsTable, FILE_ATTACHMENTS, firstTableWithFiles } from './file-attachments.js';
+import { createPrincipalObjectAccessTable, firstSharedTable, PRINCIPAL_OBJECT_ACCESS } from './principal-object-access.js';
 
 /**
  * Schema from metadata: tables, primary keys and indexes are created from the model; a new table
@@ -450,6 +451,8 @@ export function migrationDdl(d: Dialect, model: Model, existing: ExistingSchema,
   if (tracked && !existing.has(DELETED_ROWS)) ddl.push(...createDeletedRowsTable(d, tracked));
   const filed = firstTableWithFiles(model);
   if (filed && !existing.has(FILE_ATTACHMENTS)) ddl.push(...createFileAttachmentsTable(d, filed));
+  const shared = firstSharedTable(model);
+  if (shared && !existing.has(PRINCIPAL_OBJECT_ACCESS)) ddl.push(...createPrincipalObjectAccessTable(d, shared));
   for (const e of model.entities) {
     const columns = existing.get(e.LogicalName);
     const drop = (name: string) => ddl.push(d.dropIndex(d.quote(name), d.quote(e.LogicalName)));

@@ -95,6 +95,7 @@ function joinedRowReads(filter: PlanExpr): Array<[JoinOrigin, AttributeModel]> {
       case 'and': case 'or': stack.push([e.right, join], [e.left, join]); break;
       case 'not': stack.push([e.operand, join]); break;
       case 'const': break;
+      case 'shared': if (join) read(pkOf(e.entity)); break;
     }
   }
   return out;

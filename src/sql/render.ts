@@ -8,6 +8,7 @@ import { datePartSql } from './date-part.js';
 import { groupChain } from '../nesting.js';
 import { sortColumnOf } from '../plan/sort-columns.js';
 import { expandedLookupNameKey, expansionKey } from '../plan/expand.js';
+import { shareCondition } from './principal-object-access.js';
 import { joinedColumnAlias, joinedColumnOf, joinedColumns, stepLookup, type JoinedColumns } from './joined-columns.js';
 
 /**
@@ -223,6 +224,8 @@ export function renderExpr(d: Dialect, e: PlanExpr, p: Params, scope: Row, depth
       if (!e.where) return `${key} IS NOT NULL`;
       return `CASE WHEN ${key} IS NOT NULL AND ${renderExpr(d, e.where, p, joinedRowColumns(d, e.join), depth)} THEN 1 ELSE 0 END = 1`;
     }
+    // The share table's alias is numbered by depth as the related tables' are, so nested ones differ.
+    case 'shared': return shareCondition(d, p, e.entity, columnOf(d, scope, pkOf(e.entity)), e.principals, e.rights, `s${depth}`);
   }
 }
 
@@ -728,7 +731,8 @@ function keyAndGuards(d: Dialect, e: EntityModel, id: string, guards: readonly G
       : present.length === 1 ? `${c} ${g.except ? '<>' : '='} ${p.value(g.attribute, present[0]!)}`
         : `${c} ${not}IN (${present.map((v) => p.value(g.attribute, v)).join(', ')})`;
     const nullListed = present.length < g.values.length;
-    if (!g.except) conditions.push(nullListed ? (test ? `(${c} IS NULL OR ${test})` : `${c} IS NULL`) : test ?? '1 = 0');
+    if (g.shared) conditions.push(`(${test ?? '1 = 0'} OR ${shareCondition(d, p, e, p.value(pkOf(e), id), g.shared.principals, g.shared.rights)})`);
+    else if (!g.except) conditions.push(nullListed ? (test ? `(${c} IS NULL OR ${test})` : `${c} IS NULL`) : test ?? '1 = 0');
     else if (nullListed) conditions.push(test ? `(${c} IS NOT NULL AND ${test})` : `${c} IS NOT NULL`);
     else if (test) conditions.push(`(${c} IS NULL OR ${test})`);
   }

@@ -7,6 +7,7 @@ import { pkOf } from '../model/primary-key.js';
 import type { Statement } from '../sql/dialect.js';
 import { renderDeletedIds, renderRecordDeletions } from '../sql/deleted-rows.js';
 import { renderDeleteFiles } from '../sql/file-attachments.js';
+import { renderDeletePrincipalShares, renderDeleteShares, renderSelectShares } from '../sql/principal-object-access.js';
 import { fromJson } from '../sql/types.js';
 import { expandedLookupNameKey, expansionKey } from '../plan/expand.js';
 import {
@@ -204,9 +205,16 @@ async function nextVersion(tx: Executor, db: Database): Promise<number> {
   return (await reserveVersions(tx, db, 1))[0]!;
 }
 
-/** Whether a column holding `current` meets guard `g`: it holds one of its values, or with `except` none. */
-function passes(g: Guard, current: Value): boolean {
-  return g.values.includes(current) !== Boolean(g.except);
+/**
+ * Whether row `id` of `entity`, whose guard column holds `current`, meets guard `g`: the column
+ * holds one of its values (with `except`, none), or the row is shared as the guard allows
+ * (Guard.shared; one read of its shares).
+ */
+async function passes(tx: Executor, db: Database, g: Guard, entity: EntityModel, id: string, current: Value): Promise<boolean> {
+  if (g.values.includes(current) !== Boolean(g.except)) return true;
+  if (!g.shared) return false;
+  const { principals, rights } = g.shared;
+  return (await tx.rows(renderSelectShares(db.dialect, entity, id, principals))).some((r) => (Number(r[2]) & rights) !== 0);
 }
 
 /**
@@ -219,7 +227,7 @@ async function checkReference(tx: Executor, db: Database, ref: RowReference): Pr
   if (!row) throw Errors.recordNotFound(ref.entity.LogicalName, ref.id);
   if (ref.guard) {
     const current = db.dialect.fromDb(column, row[0]);
-    if (!passes(ref.guard, current)) throw ref.guard.fail(current);
+    if (!(await passes(tx, db, ref.guard, ref.entity, ref.id, current))) throw ref.guard.fail(current);
   }
   if (ref.related) {
     const { read, refuse } = ref.related;
@@ -512,10 +520,10 @@ export async function executeInsertMany(db: Database, plans: readonly InsertPlan
 async function explain(tx: Executor, db: Database, plan: UpdatePlan | DeletePlan, guards: readonly Guard[] = plan.guards): Promise<boolean> {
   const [row] = await tx.rows(renderSelectById(db.dialect, plan.entity, plan.id, guards.map((g) => g.attribute)));
   if (!row) return false;
-  guards.forEach((g, i) => {
+  for (const [i, g] of guards.entries()) {
     const current = db.dialect.fromDb(g.attribute, row[i]);
-    if (!passes(g, current)) throw g.fail(current);
-  });
+    if (!(await passes(tx, db, g, plan.entity, plan.id, current))) throw g.fail(current);
+  }
   return true;
 }
 
@@ -630,6 +638,9 @@ export async function writeIn(
  *    answers (sql/deleted-rows.ts).
  * 6. The files of the deleted rows' File columns go (sql/file-attachments.ts), as Dataverse
  *    deletes a row's FileAttachment rows with it.
+ * 7. The shares of deleted user-owned rows go, and those with deleted users and teams
+ *    (sql/principal-object-access.ts), as Dataverse's PrincipalObjectAccess rows go with the
+ *    record or principal they name.
  */
 async function afterDelete(tx: Executor, db: Database, plan: DeletePlan): Promise<void> {
   const d = db.dialect;
@@ -675,6 +686,11 @@ async function afterDelete(tx: Executor, db: Database, plan: DeletePlan): Promis
   for (const [entity, ids] of deleted) {
     if (!entity.Attributes.some((a) => a.AttributeType === 'File')) continue;
     for (const slice of idSlices(d, ids)) await tx.run(renderDeleteFiles(d, entity, slice));
+  }
+  for (const [entity, ids] of deleted) {
+    const { shares } = plan.effects.get(entity)!;
+    if (!shares) continue;
+    for (const slice of idSlices(d, ids)) await tx.run(shares === 'principal' ? renderDeletePrincipalShares(d, entity, slice) : renderDeleteShares(d, entity, slice));
   }
 }
 
