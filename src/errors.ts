@@ -226,6 +226,19 @@ export const Errors = {
    */
   fileTooBig: () => new ServiceError(400, '0x80044a02', 'Attachment file size is too big.'),
   /**
+   * 400 `0x80072553` ProcessImageFailure: an image that is not one of the image file types, or
+   * larger than its column's MaxSizeInKB (Dataverse "Use image column data", "Image file types",
+   * "Maximum image size"; `reason` is the text after "Reason: ").
+   */
+  processImageFailure: (reason: string) => new ServiceError(400, '0x80072553', `Error occured when processing image. Reason: ${reason}`),
+  /**
+   * 400 `0x80090487` CannotUploadNonPrimaryImageAttributeOnCreate: a create that sets an Image
+   * column other than its table's primary image (Dataverse "Use image column data", "Only primary
+   * images can be set for create").
+   */
+  nonPrimaryImageOnCreate: (column: string, entity: string) =>
+    new ServiceError(400, '0x80090487', `Non-primary image attribute ${column} of entity ${entity} is not allowed to upload during Create operation.`),
+  /**
    * 404 `0x80040217`: a download or delete of a File column that holds no file (Dataverse's
    * ObjectDoesNotExist, worded as it names the column and row; text not confirmed).
    */

@@ -511,7 +511,7 @@ export class Service {
           if (entity.navigation.has(r.property)) throw Errors.badQuery(`$value reads the raw value of a property; '${r.property}' is a navigation property.`);
           throw Errors.resourceNotFound(r.property);
         }
-        if (attribute.AttributeType === 'File') return this.files.answer(this, req, entity, r.id ?? await this.keyedId(entity, r.alternateKey!), attribute, true);
+        if (attribute.AttributeType === 'File' || attribute.AttributeType === 'Image') return this.files.answer(this, req, entity, r.id ?? await this.keyedId(entity, r.alternateKey!), attribute, true);
         if (isFileTransfer(req.file)) throw Errors.notFileColumn(attribute.LogicalName, entity.LogicalName);
         if (req.method !== 'GET') throw Errors.methodNotAllowed(req.method, `the raw value of the property '${r.property}'`, ['GET']);
         const value = await this.propertyValue(req, entity, r.id ?? await this.keyedId(entity, r.alternateKey!), attribute);
@@ -588,7 +588,8 @@ export class Service {
   private async segment(req: ODataRequest, entity: EntityModel, id: string | undefined, name: string): Promise<HttpResponse> {
     if (id === undefined) throw Errors.resourceNotFound(name);
     const attribute = entity.attributesByProperty.get(name);
-    if (attribute?.AttributeType === 'File') return this.files.answer(this, req, entity, id, attribute, false);
+    // An Image column takes the file column paths too (Dataverse "Use image column data", "Upload images", "Download images"); a PUT sets it as any property.
+    if (attribute?.AttributeType === 'File' || (attribute?.AttributeType === 'Image' && req.method !== 'PUT')) return this.files.answer(this, req, entity, id, attribute, false);
     if (attribute && isFileTransfer(req.file)) throw Errors.notFileColumn(attribute.LogicalName, entity.LogicalName);
     if (req.file.bytes !== undefined) refuseOtherMediaTypes(req.file.contentType);
     if (attribute) {

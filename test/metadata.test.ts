@@ -105,7 +105,7 @@ describe('metadata files', () => {
       'bad.json /Attributes/2/Targets Targets is only for columns of type Lookup, Owner or Customer, not String',
       'bad.json /Attributes/3 a column of type Lookup needs Targets',
       'bad.json /Attributes/4 a column of type Picklist needs OptionSet',
-      `bad.json /Attributes/5/AttributeType must be equal to one of the allowed values: ${['String', 'Memo', 'Integer', 'BigInt', 'Decimal', 'Double', 'Money', 'Boolean', 'DateTime', 'Uniqueidentifier', 'Lookup', 'Owner', 'Customer', 'Picklist', 'State', 'Status', 'EntityName', 'File'].join(', ')}`,
+      `bad.json /Attributes/5/AttributeType must be equal to one of the allowed values: ${['String', 'Memo', 'Integer', 'BigInt', 'Decimal', 'Double', 'Money', 'Boolean', 'DateTime', 'Uniqueidentifier', 'Lookup', 'Owner', 'Customer', 'Picklist', 'State', 'Status', 'EntityName', 'File', 'Image'].join(', ')}`,
     ]);
   });
 

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { Errors } from '../errors.js';
 import type { AttributeModel, EntityModel, Model } from '../model/types.js';
 import { fileAnswer, uploadStartedAnswer } from '../odata/file-answer.js';
-import { parseContentRange, parseRange, type FileTransfer } from '../odata/file-transfer.js';
+import { parseContentRange, parseRange, type ByteRange, type FileTransfer } from '../odata/file-transfer.js';
 import type { ODataRequest } from '../odata/request.js';
 import type { HttpResponse } from '../odata/respond.js';
 import { checkFileSize, mimeTypeOf, planFileChange, requiredFileName, uploadMimeType } from '../plan/files.js';
@@ -10,7 +10,11 @@ import { planRead } from '../plan/read.js';
 import type { Caller } from '../plan/types.js';
 import { nowUtc } from '../plan/values.js';
 import type { Database } from '../store/database.js';
-import { executeRead, executeWriteCheck } from '../store/execute.js';
+import { executeRead, executeWrite, executeWriteCheck } from '../store/execute.js';
+import { planRowChange } from '../plan/write.js';
+import type { UpdatePlan } from '../plan/types.js';
+import { imageCompanions } from '../model/images.js';
+import { THUMBNAIL_MIME_TYPE } from './thumbnail.js';
 import type { ByteSlice } from '../sql/file-attachments.js';
 import { executeDeleteFile, executeReadFile, executeStoreFile, type StoredFile } from '../store/files.js';
 import { UploadSessions, type UploadLimits } from './upload-sessions.js';
@@ -60,7 +64,12 @@ export class FileColumns {
     // A $batch part's answer is text (odata/batch.ts); dynamics-web-api refuses file transfers in a batch too.
     if (req.inBatch) throw Errors.invalidArgument(`The file column '${column.LogicalName}' cannot be uploaded, downloaded or deleted inside a $batch; send the request on its own.`);
     const cell: FileCell = { entity, id, column };
-    if (req.method === 'GET') return this.download(ctx, req, cell, raw);
+    const image = column.AttributeType === 'Image';
+    if (req.method === 'GET') return image ? this.downloadImage(ctx, req, cell, raw) : this.download(ctx, req, cell, raw);
+    if (req.method === 'DELETE' && image) {
+      await executeWrite(ctx.db, imageChange(ctx, cell, null));
+      return { status: 204, headers: {} };
+    }
     if (req.method === 'DELETE') {
       await executeWriteCheck(ctx.db, planFileChange(ctx.model, entity, id, column, null, ctx.caller));
       await fileOf(ctx, cell);
@@ -71,9 +80,9 @@ export class FileColumns {
     if (t.sessionToken !== undefined) return this.chunk(ctx, cell, t);
     if (t.chunked) return this.begin(ctx, req, cell, t);
     if (t.bytes === undefined) throw Errors.invalidArgument(`Send the file as the request body with Content-Type: application/octet-stream (or the file's MIME type), or start a chunked upload with the header x-ms-transfer-mode: chunked.`);
-    const name = requiredFileName(t.fileName);
+    const name = image ? t.fileName ?? column.LogicalName : requiredFileName(t.fileName);
     checkFileSize(column, t.bytes.length, ctx.db.dialect.maxBinaryBytes);
-    await executeWriteCheck(ctx.db, planFileChange(ctx.model, entity, id, column, null, ctx.caller));
+    await executeWriteCheck(ctx.db, writeCheck(ctx, cell));
     await store(ctx, cell, name, uploadMimeType(name, t.contentType), asBuffer(t.bytes));
     return { status: 204, headers: {} };
   }
@@ -85,9 +94,40 @@ export class FileColumns {
    */
   private async download(ctx: FileContext, req: ODataRequest, cell: FileCell, raw: boolean): Promise<HttpResponse> {
     const range = parseRange(req.file.range);
-    const file = await fileOf(ctx, cell, range ? { from: range.from, count: range.to === undefined ? Number.MAX_SAFE_INTEGER : range.to - range.from + 1 } : 'all');
+    const file = await fileOf(ctx, cell, sliceOf(range));
+    return this.answerFile(req, cell, file, range, raw);
+  }
+
+  /** fileAnswer for `file` (its bytes those of `range`, or all), as `GET …/<column>[/$value]` asked. */
+  private answerFile(req: ODataRequest, cell: FileCell, file: StoredFile, range: ByteRange | undefined, raw: boolean): HttpResponse {
     const from = Math.min(range?.from ?? 0, file.filesizeinbytes);
     return fileAnswer(req, cell.entity, cell.id, cell.column, { ...file, bytes: file.body!, from }, range !== undefined, this.chunkSize, raw);
+  }
+
+  /**
+   * `GET …/<image column>[/$value]` (Dataverse "Use image column data", "Download images"): the
+   * thumbnail (JPEG, named `<image id>.jpg`), or with `?size=full` the full-size image, answered
+   * as a file column's download (ranges too). 204 when the row has no image, and for `size=full`
+   * when the column does not store full images or the image was stored without one, as Dataverse
+   * answers; 404 `0x80040217` for a missing row.
+   */
+  private async downloadImage(ctx: FileContext, req: ODataRequest, cell: FileCell, raw: boolean): Promise<HttpResponse> {
+    const { entity, id, column } = cell;
+    const companion = imageCompanions(entity, column).id;
+    const read = await executeRead(ctx.db, planRead(entity, { select: [column.LogicalName, companion.LogicalName] }, { returnRepresentation: false }, id));
+    const row = read.rows[0];
+    if (!row) throw Errors.recordNotFound(entity.LogicalName, id);
+    const thumbnail = row[read.columns.indexOf(column)];
+    const range = parseRange(req.file.range);
+    if (thumbnail === null || thumbnail === undefined) return { status: 204, headers: {} };
+    if (req.file.size?.toLowerCase() === 'full') {
+      const file = column.CanStoreFullImage ? await executeReadFile(ctx.db, entity, id, column, sliceOf(range)) : undefined;
+      return file ? this.answerFile(req, cell, file, range, raw) : { status: 204, headers: {} };
+    }
+    const bytes = Buffer.from(String(thumbnail), 'base64');
+    const body = range ? bytes.subarray(range.from, range.to === undefined ? undefined : range.to + 1) : bytes;
+    const file: StoredFile = { fileattachmentid: String(row[read.columns.indexOf(companion)]), filename: `${String(row[read.columns.indexOf(companion)])}.jpg`, mimetype: THUMBNAIL_MIME_TYPE, filesizeinbytes: bytes.length, body };
+    return this.answerFile(req, cell, file, range, raw);
   }
 
   /**
@@ -98,8 +138,8 @@ export class FileColumns {
    */
   private async begin(ctx: FileContext, req: ODataRequest, cell: FileCell, t: FileTransfer): Promise<HttpResponse> {
     const { entity, id, column } = cell;
-    const fileName = requiredFileName(t.fileName);
-    await executeWriteCheck(ctx.db, planFileChange(ctx.model, entity, id, column, null, ctx.caller));
+    const fileName = column.AttributeType === 'Image' ? t.fileName ?? column.LogicalName : requiredFileName(t.fileName);
+    await executeWriteCheck(ctx.db, writeCheck(ctx, cell));
     const token = this.sessions.start({ ...cell, fileName, mimetype: mimeTypeOf(fileName), systemuserid: ctx.caller.systemuserid });
     return uploadStartedAnswer(req, entity, id, column, token, this.chunkSize);
   }
@@ -156,8 +196,30 @@ async function fileOf(ctx: FileContext, cell: FileCell, content?: 'all' | ByteSl
   return file;
 }
 
-/** Stores `bytes` as the file `name` (MIME type `mimetype`) of the cell, a new file id, the row's columns set (executeStoreFile). */
+/** A change of the cell's row whose privileges an upload checks before it starts (executeWriteCheck). */
+function writeCheck(ctx: FileContext, cell: FileCell): UpdatePlan {
+  return cell.column.AttributeType === 'Image' ? imageChange(ctx, cell, null) : planFileChange(ctx.model, cell.entity, cell.id, cell.column, null, ctx.caller);
+}
+
+/** The ByteSlice a download of `range` reads (all bytes without one). */
+function sliceOf(range: ByteRange | undefined): 'all' | ByteSlice {
+  return range ? { from: range.from, count: range.to === undefined ? Number.MAX_SAFE_INTEGER : range.to - range.from + 1 } : 'all';
+}
+
+/** The update of the cell's row that sets its Image column to `bytes` (null: removes the image); withImages makes the thumbnail when it runs. */
+function imageChange(ctx: FileContext, cell: FileCell, bytes: Buffer | null): UpdatePlan {
+  return planRowChange(ctx.model, cell.entity, cell.id, { [cell.column.LogicalName]: bytes === null ? null : bytes.toString('base64') }, ctx.caller, '*', undefined);
+}
+
+/**
+ * Stores `bytes` as the file `name` (MIME type `mimetype`) of the cell, a new file id, the row's
+ * columns set (executeStoreFile); for an Image column, as its image (imageChange).
+ */
 async function store(ctx: FileContext, cell: FileCell, name: string, mimetype: string, bytes: Buffer): Promise<void> {
+  if (cell.column.AttributeType === 'Image') {
+    await executeWrite(ctx.db, imageChange(ctx, cell, bytes));
+    return;
+  }
   const fileId = randomUUID();
   const plan = planFileChange(ctx.model, cell.entity, cell.id, cell.column, { id: fileId, name }, ctx.caller);
   await executeStoreFile(ctx.db, plan, cell.column, { fileattachmentid: fileId, filename: name, mimetype, filesizeinbytes: bytes.length }, bytes, nowUtc());

@@ -1,3 +1,4 @@
+import { Errors } from '../errors.js';
 import { nowUtc } from '../plan/values.js';
 import { planCreate } from '../plan/write.js';
 import { executeInsertStream } from '../store/execute.js';
@@ -24,12 +25,16 @@ export const message: Message = {
     const now = nowUtc();
     const targets = args['Targets'] as Array<Record<string, unknown>>;
     const itemAt = targetItems(ctx, entity, targets);
+    // Images become thumbnails asynchronously, which the bulk path's synchronous planning cannot wait for.
+    const images = entity.ImageAttributes;
     // Items are planned while the rows planned before them are written.
     // Errors are named inline rather than through atItem, whose closure per item is garbage.
     const ids = await executeInsertStream(ctx.db, targets.length, (i) => {
       const item = itemAt(i);
       try {
-        return planCreate(ctx.model, entity, item, ctx.caller, undefined, now);
+        const plan = planCreate(ctx.model, entity, item, ctx.caller, undefined, now);
+        if (images.length && images.some((a) => plan.values.get(a) != null)) throw Errors.notImplemented('An image column value in CreateMultiple (create the rows, then set their images)');
+        return plan;
       } catch (err) {
         throw atIndex(i, err as Error);
       }

@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { pkOf } from './primary-key.js';
 import { DATE_TIME_MAX_TEXT, DATE_TIME_MIN_TEXT } from './date-time-range.js';
 import { isSystemLookup } from './relationships.js';
+import { THUMBNAIL_SIZE } from './images.js';
 import type { AttributeModel, AttributeType, EntityModel, ManyToManyRelationshipModel, Model, OptionMetadata, RelationshipModel } from './types.js';
 
 /**
@@ -53,7 +54,8 @@ function managed(value: boolean, name: string): Definition {
 /**
  * Derived AttributeMetadata type and AttributeTypeName of each AttributeType, and the
  * AttributeTypeCode Dataverse answers for it when that is not the type's own name (a File column
- * is `Virtual`, FileType: FileAttributeMetadata class reference, AttributeTypeDisplayName.FileType).
+ * is `Virtual`, FileType: FileAttributeMetadata class reference, AttributeTypeDisplayName.FileType;
+ * an Image column `Virtual`, ImageType, as account's entityimage).
  */
 const ATTRIBUTE_TYPES: Record<AttributeType, { type: string; typeName: string; code?: string }> = {
   String: { type: 'StringAttributeMetadata', typeName: 'StringType' },
@@ -74,6 +76,7 @@ const ATTRIBUTE_TYPES: Record<AttributeType, { type: string; typeName: string; c
   Status: { type: 'StatusAttributeMetadata', typeName: 'StatusType' },
   EntityName: { type: 'EntityNameAttributeMetadata', typeName: 'EntityNameType' },
   File: { type: 'FileAttributeMetadata', typeName: 'FileType', code: 'Virtual' },
+  Image: { type: 'ImageAttributeMetadata', typeName: 'ImageType', code: 'Virtual' },
 };
 
 /** The derived AttributeMetadata type of `a`, e.g. `PicklistAttributeMetadata` (without namespace). */
@@ -163,7 +166,7 @@ export function entityDefinition(entity: EntityModel, privileges: readonly Table
     ObjectTypeCode: entity.ObjectTypeCode,
     TableType: 'Standard',
     IntroducedVersion: INTRODUCED_VERSION,
-    PrimaryImageAttribute: null,
+    PrimaryImageAttribute: entity.PrimaryImageAttribute ?? null,
     EntityColor: null,
     IconSmallName: null,
     IconMediumName: null,
@@ -491,6 +494,7 @@ const DERIVED_PROPERTIES: Readonly<Record<string, Readonly<Record<string, Proper
   StateAttributeMetadata: { DefaultFormValue: 'Int32' },
   StatusAttributeMetadata: { DefaultFormValue: 'Int32' },
   FileAttributeMetadata: { MaxSizeInKB: 'Int32' },
+  ImageAttributeMetadata: { IsPrimaryImage: 'Boolean', MaxHeight: 'Int32', MaxWidth: 'Int32', MaxSizeInKB: 'Int32', CanStoreFullImage: 'Boolean' },
 };
 
 /** The derived types with an option set to expand (`OptionSet`, `GlobalOptionSet`). */
@@ -544,6 +548,11 @@ export function attributeDefinition(entity: EntityModel, a: AttributeModel): Def
     FormulaDefinition: a.AttributeType === 'Boolean' ? '' : null,
     SourceTypeMask: 0,
     MaxSizeInKB: a.MaxSizeInKB ?? null,
+    // ImageAttributeMetadata: thumbnails are THUMBNAIL_SIZE pixels square (MaxHeight, MaxWidth).
+    IsPrimaryImage: a.IsPrimaryImage ?? null,
+    CanStoreFullImage: a.CanStoreFullImage ?? null,
+    MaxHeight: a.AttributeType === 'Image' ? THUMBNAIL_SIZE : null,
+    MaxWidth: a.AttributeType === 'Image' ? THUMBNAIL_SIZE : null,
   };
   const d: Definition = {
     '@odata.type': `#Microsoft.Dynamics.CRM.${type}`,

@@ -4,7 +4,7 @@ import { dirname, join } from 'node:path';
 import { Ajv, type ErrorObject } from 'ajv';
 import { parseString } from 'xml2js';
 import { ENUMS } from './definitions.js';
-import { ATTRIBUTE_TYPES, entityFileSchema, IDENTIFIER_MAX, identifierName, identifierTooLong, TYPE_PROPERTY_RULES } from './schema.js';
+import { ATTRIBUTE_TYPES, entityFileSchema, IDENTIFIER_MAX, IMAGE_MAX_SIZE_IN_KB, identifierName, identifierTooLong, TYPE_PROPERTY_RULES } from './schema.js';
 import { buildManyToMany, buildOneToMany, type DeclaredRelationship, type ManyToManyDeclaration } from './relationships.js';
 import { setOnCreate, systemColumns, TEAM } from './system-columns.js';
 import type { AttributeFile, AttributeModel, EdmType, EntityFile, EntityKeyModel, EntityModel, Model } from './types.js';
@@ -60,6 +60,8 @@ export function edmTypeOf(a: Pick<AttributeFile, 'AttributeType' | 'DateTimeBeha
     // A File column's value in payloads is its file's id (Dataverse "Use file column data",
     // "Behavior when retrieving"); $metadata types it Edm.Binary (csdlType in odata/csdl.ts).
     case 'Uniqueidentifier': case 'Lookup': case 'Owner': case 'Customer': case 'File': return 'Edm.Guid';
+    // An Image column's value is its thumbnail's bytes, base64 in payloads (Dataverse "Use image column data").
+    case 'Image': return 'Edm.Binary';
   }
 }
 
@@ -113,6 +115,9 @@ function storableRange(a: Pick<AttributeFile, 'AttributeType' | 'Precision'>): [
 
 /** FileAttributeMetadata.MaxSizeInKB when a File column gives none: 32,768 KB (32 MB), Dataverse's default. */
 export const DEFAULT_MAX_SIZE_IN_KB = 32768;
+
+/** ImageAttributeMetadata.MaxSizeInKB when an Image column gives none: 10,240 KB (10 MB), Dataverse's default (ImageAttributeMetadata.MaxSizeInKB reference). */
+export const DEFAULT_IMAGE_MAX_SIZE_IN_KB = 10240;
 
 const DEFAULT_MAX_LENGTH: Partial<Record<AttributeFile['AttributeType'], number>> = {
   String: 100,
@@ -178,7 +183,9 @@ function buildAttribute(file: EntityFile, a: AttributeFile, systemSupplied: bool
     MinValue: storable ? Math.max(a.MinValue ?? range![0], storable[0]) : a.MinValue ?? range?.[0],
     MaxValue: storable ? Math.min(a.MaxValue ?? range![1], storable[1]) : a.MaxValue ?? range?.[1],
     Precision: a.Precision ?? DEFAULT_PRECISION[a.AttributeType],
-    MaxSizeInKB: a.AttributeType === 'File' ? a.MaxSizeInKB ?? DEFAULT_MAX_SIZE_IN_KB : undefined,
+    MaxSizeInKB: a.AttributeType === 'File' ? a.MaxSizeInKB ?? DEFAULT_MAX_SIZE_IN_KB : a.AttributeType === 'Image' ? a.MaxSizeInKB ?? DEFAULT_IMAGE_MAX_SIZE_IN_KB : undefined,
+    CanStoreFullImage: a.AttributeType === 'Image' ? a.CanStoreFullImage ?? false : undefined,
+    IsPrimaryImage: a.AttributeType === 'Image' ? a.LogicalName === primaryImageOf(file) : undefined,
     DefaultValue: a.AttributeType === 'Boolean' ? a.DefaultValue ?? false : undefined,
     DefaultFormValue: a.DefaultFormValue,
     Targets: Object.freeze([...(a.Targets ?? [])]),
@@ -467,10 +474,41 @@ function buildAttributes(file: EntityFile, intersect: boolean, teams: boolean): 
  * Returns the problems instead when keys or TransitionData are broken. An intersect table gets no
  * system columns; `teams`: whether the model has the team table (systemColumns).
  */
+/**
+ * The logical name of the primary Image column of `file` (EntityMetadata.PrimaryImageAttribute):
+ * the one it names, else the Image column declaring IsPrimaryImage, else its first Image column
+ * (Dataverse makes a table's first image column its primary image); undefined without Image columns.
+ */
+function primaryImageOf(file: EntityFile): string | undefined {
+  const images = file.Attributes.filter((a) => a.AttributeType === 'Image');
+  return file.PrimaryImageAttribute ?? images.find((a) => a.IsPrimaryImage)?.LogicalName ?? images[0]?.LogicalName;
+}
+
+/**
+ * What is wrong with `file`'s Image columns (from `source`): one over IMAGE_MAX_SIZE_IN_KB (30 MB,
+ * Dataverse's limit), a PrimaryImageAttribute that is not an Image column, two columns declaring
+ * IsPrimaryImage, or one that is not the PrimaryImageAttribute.
+ */
+function imageProblems(source: string, file: EntityFile): ModelProblem[] {
+  const problems: ModelProblem[] = [];
+  file.Attributes.forEach((a, i) => {
+    if (a.AttributeType === 'Image' && (a.MaxSizeInKB ?? 0) > IMAGE_MAX_SIZE_IN_KB) problems.push({ file: source, pointer: `/Attributes/${i}/MaxSizeInKB`, reason: `an Image column holds at most ${IMAGE_MAX_SIZE_IN_KB} KB (30 MB)` });
+  });
+  const images = file.Attributes.filter((a) => a.AttributeType === 'Image');
+  const declared = images.filter((a) => a.IsPrimaryImage);
+  const named = file.PrimaryImageAttribute;
+  const problem = (reason: string) => problems.push({ file: source, pointer: '/PrimaryImageAttribute', reason });
+  if (named !== undefined && !images.some((a) => a.LogicalName === named)) problem(`'${named}' is not an Image column of this table`);
+  if (declared.length > 1) problem(`only one Image column is the primary image; ${declared.map((a) => a.LogicalName).join(' and ')} declare IsPrimaryImage`);
+  else if (named !== undefined && declared.length === 1 && declared[0]!.LogicalName !== named) problem(`'${named}' is not the column declaring IsPrimaryImage ('${declared[0]!.LogicalName}')`);
+  return problems;
+}
+
 function buildEntity(source: string, file: EntityFile, teams: boolean, intersect = false): EntityModel | ModelProblem[] {
   const attributes = buildAttributes(file, intersect, teams);
   const byName = new Map(attributes.map((a) => [a.LogicalName, a]));
   const problems: ModelProblem[] = [];
+  problems.push(...imageProblems(source, file));
   /** The column sets of `Keys` or `Indexes`: stored, non-Memo columns, unique names. */
   const columnSets = (property: 'Keys' | 'Indexes', what: string): EntityKeyModel[] => {
     const sets: EntityKeyModel[] = [];
@@ -515,6 +553,8 @@ function buildEntity(source: string, file: EntityFile, teams: boolean, intersect
     Description: file.Description ?? '',
     PrimaryIdAttribute: file.PrimaryIdAttribute,
     PrimaryNameAttribute: file.PrimaryNameAttribute,
+    PrimaryImageAttribute: primaryImageOf(file),
+    ImageAttributes: Object.freeze(attributes.filter((a) => a.AttributeType === 'Image')),
     OwnershipType: file.OwnershipType ?? 'UserOwned',
     Attributes: Object.freeze(attributes),
     attributesByName: byName,

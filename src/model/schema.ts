@@ -9,7 +9,7 @@ import { createHash } from 'node:crypto';
 export const ATTRIBUTE_TYPES = [
   'String', 'Memo', 'Integer', 'BigInt', 'Decimal', 'Double', 'Money', 'Boolean', 'DateTime',
   'Uniqueidentifier', 'Lookup', 'Owner', 'Customer', 'Picklist', 'State', 'Status', 'EntityName',
-  'File',
+  'File', 'Image',
 ] as const;
 
 /** Dataverse's CascadeType values (CascadeConfiguration of a one-to-many relationship). */
@@ -18,6 +18,9 @@ export const CASCADE_TYPES = ['NoCascade', 'Cascade', 'Active', 'UserOwned', 'Re
 export const CASCADE_ACTIONS = ['Assign', 'Share', 'Unshare', 'Reparent', 'Merge', 'RollupView', 'Archive'] as const;
 
 const logicalName = { type: 'string', pattern: '^[a-z][a-z0-9_]{0,99}$' };
+
+/** The largest ImageAttributeMetadata.MaxSizeInKB: 30 MB (Dataverse "Use image column data", "Maximum image size"). */
+export const IMAGE_MAX_SIZE_IN_KB = 30720;
 
 /**
  * The longest table or column name: names are SQL identifiers, and PostgreSQL cuts longer ones to
@@ -51,7 +54,7 @@ const navigationName = { type: 'string', pattern: '^[A-Za-z_][A-Za-z0-9_]*$' };
 
 /** A property only some AttributeTypes have: which, and whether they must have it. */
 export interface TypeProperty {
-  readonly property: 'Targets' | 'OptionSet' | 'MaxLength' | 'DefaultValue' | 'MaxSizeInKB' | 'DefaultFormValue';
+  readonly property: 'Targets' | 'OptionSet' | 'MaxLength' | 'DefaultValue' | 'MaxSizeInKB' | 'DefaultFormValue' | 'CanStoreFullImage' | 'IsPrimaryImage';
   readonly types: readonly (typeof ATTRIBUTE_TYPES)[number][];
   readonly required: boolean;
 }
@@ -62,7 +65,9 @@ const TYPE_PROPERTIES: readonly TypeProperty[] = [
   { property: 'OptionSet', types: ['Picklist', 'State', 'Status'], required: true },
   { property: 'MaxLength', types: ['String', 'Memo'], required: false },
   { property: 'DefaultValue', types: ['Boolean'], required: false },
-  { property: 'MaxSizeInKB', types: ['File'], required: false },
+  { property: 'MaxSizeInKB', types: ['File', 'Image'], required: false },
+  { property: 'CanStoreFullImage', types: ['Image'], required: false },
+  { property: 'IsPrimaryImage', types: ['Image'], required: false },
   { property: 'DefaultFormValue', types: ['Picklist'], required: false },
 ];
 
@@ -100,8 +105,11 @@ const attribute = {
     MaxValue: { type: 'number' },
     Precision: { type: 'integer', minimum: 0, maximum: 10 },
     DefaultValue: { type: 'boolean' },
-    // FileAttributeMetadata.MaxSizeInKB: up to 10 GB (Dataverse's limit).
+    // FileAttributeMetadata.MaxSizeInKB: up to 10 GB (Dataverse's limit); an Image column's up to 30 MB (IMAGE_MAX_SIZE_IN_KB, checked by the loader).
     MaxSizeInKB: { type: 'integer', minimum: 1, maximum: 10485760 },
+    // ImageAttributeMetadata.CanStoreFullImage and IsPrimaryImage.
+    CanStoreFullImage: { type: 'boolean' },
+    IsPrimaryImage: { type: 'boolean' },
     DefaultFormValue: { type: 'integer' },
     Targets: { type: 'array', minItems: 1, items: logicalName, uniqueItems: true },
     ReferencingEntityNavigationPropertyName: navigationName,
@@ -199,6 +207,7 @@ export const entityFileSchema = {
     Description: { type: 'string' },
     PrimaryIdAttribute: identifierName,
     PrimaryNameAttribute: logicalName,
+    PrimaryImageAttribute: logicalName,
     OwnershipType: { enum: ['OrganizationOwned', 'UserOwned', 'BusinessOwned', 'None'] },
     HasStateModel: { type: 'boolean' },
     EnforceStateTransitions: { type: 'boolean' },

@@ -1,3 +1,4 @@
+import { imageUrl } from './images.js';
 import type { AttributeFile, AttributeModel, EntityFile, EntityModel } from './types.js';
 
 /**
@@ -218,7 +219,7 @@ export function systemColumns(file: EntityFile, teams = true): AttributeFile[] {
     default:
       break;
   }
-  columns.push(...lookupTypeColumns(file, columns), ...fileNameColumns(file));
+  columns.push(...lookupTypeColumns(file, columns), ...fileNameColumns(file), ...imageColumns(file));
   return columns;
 }
 
@@ -233,6 +234,28 @@ function fileNameColumns(file: EntityFile): AttributeFile[] {
     DisplayName: `${a.DisplayName ?? a.LogicalName} Name`, RequiredLevel: 'None', ...readOnly,
   }));
 }
+
+/**
+ * The read-only companions of each Image column (Dataverse "Use image column data", "Download
+ * URL"; e.g. account's EntityImageId, EntityImage_Timestamp, EntityImage_URL): `<column>id`
+ * (Uniqueidentifier, the image's id), `<column>_timestamp` (BigInt, when the image was last set, in
+ * .NET ticks) and `<column>_url` (String, Format Url, MaxLength 200 as Dataverse's, longer when the
+ * table's and column's names need it: the relative URL that downloads the thumbnail).
+ */
+function imageColumns(file: EntityFile): AttributeFile[] {
+  return file.Attributes.filter((a) => a.AttributeType === 'Image').flatMap((a): AttributeFile[] => {
+    const schema = a.SchemaName ?? a.LogicalName;
+    return [
+      { LogicalName: `${a.LogicalName}id`, SchemaName: `${schema}Id`, AttributeType: 'Uniqueidentifier', DisplayName: `${a.DisplayName ?? a.LogicalName} Id`, RequiredLevel: 'None', ...readOnly },
+      { LogicalName: `${a.LogicalName}_timestamp`, SchemaName: `${schema}_Timestamp`, AttributeType: 'BigInt', DisplayName: '', RequiredLevel: 'None', ...readOnly },
+      { LogicalName: `${a.LogicalName}_url`, SchemaName: `${schema}_URL`, AttributeType: 'String', Format: 'Url', DisplayName: '', RequiredLevel: 'None',
+        MaxLength: Math.max(200, imageUrl(file.LogicalName, a.LogicalName, '00000000-0000-0000-0000-000000000000', IMAGE_TIMESTAMP_MAX).length), ...readOnly },
+    ];
+  });
+}
+
+/** The largest `_timestamp` a URL may carry (19 digits), for the length of `<column>_url`. */
+const IMAGE_TIMESTAMP_MAX = 9223372036854775807n;
 
 /**
  * Whether `a`, a column of `e`, is a lookup the engine supplies (systemColumns): the audit lookups

@@ -28,7 +28,8 @@ export type AttributeType =
   | 'State'
   | 'Status'
   | 'EntityName'
-  | 'File';
+  | 'File'
+  | 'Image';
 
 /** AttributeRequiredLevel. Only `SystemRequired` is enforced by the service (digest §2.1). */
 export type RequiredLevel = 'None' | 'SystemRequired' | 'ApplicationRequired' | 'Recommended';
@@ -90,6 +91,16 @@ export interface AttributeFile {
    * bytes go through `/<set>(<id>)/<column>`), beside a read-only String `<column>_name`.
    */
   MaxSizeInKB?: number;
+  /**
+   * Image (Dataverse's ImageAttributeMetadata.CanStoreFullImage): whether the column keeps the
+   * full-size image beside its 144×144 thumbnail (default false: the thumbnail only).
+   */
+  CanStoreFullImage?: boolean;
+  /**
+   * Image (ImageAttributeMetadata.IsPrimaryImage): whether the column is its table's primary image,
+   * the one image column a create may set (see EntityFile.PrimaryImageAttribute).
+   */
+  IsPrimaryImage?: boolean;
   /**
    * Boolean: the value a created row takes when its body leaves the column out (Dataverse's
    * BooleanAttributeMetadata.DefaultValue); false when the file leaves it out.
@@ -156,6 +167,12 @@ export interface EntityFile {
   Description?: string;
   PrimaryIdAttribute: string;
   PrimaryNameAttribute?: string;
+  /**
+   * EntityMetadata.PrimaryImageAttribute: the Image column that is the table's primary image.
+   * Defaults to the Image column declaring IsPrimaryImage, else the table's first Image column
+   * (Dataverse makes the first image column of a table its primary image).
+   */
+  PrimaryImageAttribute?: string;
   OwnershipType?: OwnershipType;
   /** Whether the engine adds the standard state model (statecode/statuscode); default true. */
   HasStateModel?: boolean;
@@ -336,7 +353,8 @@ export type EdmType =
   | 'Edm.Boolean'
   | 'Edm.DateTimeOffset'
   | 'Edm.Date'
-  | 'Edm.Guid';
+  | 'Edm.Guid'
+  | 'Edm.Binary';
 
 /** A fully defaulted attribute. Immutable. */
 export interface AttributeModel {
@@ -353,8 +371,12 @@ export interface AttributeModel {
   readonly MinValue?: number;
   readonly MaxValue?: number;
   readonly Precision?: number;
-  /** File: the largest file the column takes, in KB (see AttributeFile.MaxSizeInKB). */
+  /** File, Image: the largest file the column takes, in KB (see AttributeFile.MaxSizeInKB). */
   readonly MaxSizeInKB?: number;
+  /** Image: whether the full-size image is kept beside the thumbnail (AttributeFile.CanStoreFullImage). */
+  readonly CanStoreFullImage?: boolean;
+  /** Image: whether this is the table's primary image (EntityModel.PrimaryImageAttribute). */
+  readonly IsPrimaryImage?: boolean;
   /** Boolean: the value a created row takes when its body leaves the column out (false by default). */
   readonly DefaultValue?: boolean;
   /** Picklist: the option a created row takes when its body leaves the column out (none by default). */
@@ -403,6 +425,10 @@ export interface EntityModel {
   readonly Description: string;
   readonly PrimaryIdAttribute: string;
   readonly PrimaryNameAttribute?: string;
+  /** The primary Image column's logical name (EntityFile.PrimaryImageAttribute), if the table has Image columns. */
+  readonly PrimaryImageAttribute?: string;
+  /** The table's Image columns, in file order (empty for most tables: write paths test its length once per request). */
+  readonly ImageAttributes: readonly AttributeModel[];
   readonly OwnershipType: OwnershipType;
   /** All attributes in file order, engine-supplied ones appended. */
   readonly Attributes: readonly AttributeModel[];

@@ -1,3 +1,4 @@
+import { defaultColumns } from '../model/images.js';
 import { Errors } from '../errors.js';
 import { PRINCIPAL } from '../model/system-columns.js';
 import type { EntityModel, NavigationPropertyModel, OneToManyNavigationModel } from '../model/types.js';
@@ -81,7 +82,7 @@ function planItem(navigation: NavigationPropertyModel, item: ExpandItem, ctx: Qu
     return { navigation, columns: [pk], ref: true, orderBy: [], limit: 1, expand: [] };
   }
   if ((navigation.kind === 'single' || pageSize !== undefined) && (item.orderBy || item.top !== undefined)) throw Errors.badQuery(ONLY_SELECT_AND_FILTER);
-  const columns = item.select ? item.select.map((name) => resolveProperty(target, name)) : [...target.attributesByProperty.values()];
+  const columns = item.select ? item.select.map((name) => resolveProperty(target, name)) : defaultColumns(target);
   if (!columns.includes(pk)) columns.push(pk);
   const orderBy: SortKey[] = [];
   for (const o of item.orderBy ?? []) {

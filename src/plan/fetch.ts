@@ -1,3 +1,4 @@
+import { defaultColumns } from '../model/images.js';
 import { Errors, ServiceError } from '../errors.js';
 import { intersectSteps } from '../model/intersect-links.js';
 import { pkOf } from '../model/primary-key.js';
@@ -705,7 +706,7 @@ export class FetchPlanner {
     const { reachable, visited } = this.walkRows(root, links, (link, visit, origin) => {
       const { table, alias } = visit;
       // checkAggregate has refused aggregate, groupby and dategrouping outside aggregate queries.
-      const attributes = link.allAttributes ? [...table.attributesByProperty.values()].map((attribute) => ({ attribute, alias: undefined }))
+      const attributes = link.allAttributes ? defaultColumns(table).map((attribute) => ({ attribute, alias: undefined }))
         : link.attributes.map((x) => ({ attribute: this.column(table, x.name), alias: columnAlias(x) }));
       if (attributes.length && origin.path.some(polymorphic)) {
         throw Errors.notImplemented(`Columns of the link-entity '${alias}' through a polymorphic lookup`);
@@ -806,7 +807,7 @@ function rootColumns(planner: FetchPlanner, entity: EntityModel, query: FetchQue
   const pk = pkOf(entity);
   const add = (list: AttributeModel[], a: AttributeModel) => { if (!list.includes(a)) list.push(a); };
   if (t.allAttributes || !t.attributes.length) {
-    const all = [...entity.attributesByProperty.values()];
+    const all = defaultColumns(entity);
     if (!query.distinct) add(all, pk);
     return { columns: all, visible: all, aliased: [] };
   }

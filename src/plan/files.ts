@@ -4,6 +4,7 @@ import type { AttributeModel, EntityModel, Model } from '../model/types.js';
 import type { ColumnValues } from './column-values.js';
 import type { Caller, UpdatePlan } from './types.js';
 import { planRowChange } from './write.js';
+import { checkImageSize } from './images.js';
 
 /** The read-only String column holding the name of File column `column`'s file (`<column>_name`). */
 export function fileNameColumn(entity: EntityModel, column: AttributeModel): AttributeModel {
@@ -58,9 +59,11 @@ export function maxFileBytes(column: AttributeModel): number {
 
 /**
  * Throws 400 `0x80044a02` when a file of `size` bytes is larger than `column` takes (MaxSizeInKB)
- * or than the database holds in one value (`databaseMax` bytes: Dialect.maxBinaryBytes).
+ * or than the database holds in one value (`databaseMax` bytes: Dialect.maxBinaryBytes); for an
+ * Image column, checkImageSize's 400 `0x80072553`.
  */
 export function checkFileSize(column: AttributeModel, size: number, databaseMax: number): void {
+  if (column.AttributeType === 'Image') return checkImageSize(column, size);
   if (size > Math.min(maxFileBytes(column), databaseMax)) throw Errors.fileTooBig();
 }
 

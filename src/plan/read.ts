@@ -1,3 +1,4 @@
+import { defaultColumns } from '../model/images.js';
 import type { AttributeModel, EntityModel, Model } from '../model/types.js';
 import { annotationSet } from '../odata/annotations.js';
 import type { QueryOptions } from '../odata/request.js';
@@ -32,7 +33,7 @@ export const MAX_PAGE_SIZE = 5000;
  * Throws 400 "Could not find a property named …" for an unknown or unreadable name.
  */
 export function planSelect(entity: EntityModel, select: readonly string[] | undefined): AttributeModel[] {
-  if (!select) return [...entity.attributesByProperty.values()];
+  if (!select) return defaultColumns(entity);
   const columns: AttributeModel[] = [];
   for (const name of select) {
     const a = resolveProperty(entity, name);

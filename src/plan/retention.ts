@@ -110,6 +110,7 @@ export function planLatestRetained(entity: EntityModel): ReadPlan {
 const SORT_VALUE: Readonly<Record<EdmType, Value>> = {
   'Edm.String': '', 'Edm.Int32': 0, 'Edm.Int64': 0, 'Edm.Decimal': 0, 'Edm.Double': 0, 'Edm.Boolean': false,
   'Edm.DateTimeOffset': '2000-01-01T00:00:00Z', 'Edm.Date': '2000-01-01', 'Edm.Guid': '00000000-0000-0000-0000-000000000000',
+  'Edm.Binary': '',
 };
 
 /**

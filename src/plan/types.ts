@@ -327,6 +327,18 @@ export interface InsertPlan {
   readonly idGiven: boolean;
   readonly before?: readonly InsertPlan[];
   readonly after?: readonly WritePlan[];
+  /** The full-size images stored with the row (plan/images.ts withImages). */
+  readonly attachments?: readonly ImageAttachment[];
+}
+
+/**
+ * The full-size image of Image column `column` that goes with a row's write (Dataverse's
+ * FileAttachment of the image): `file` stored, replacing the one the row had, or, null, the one
+ * the row had removed. `file.body` is the image's bytes.
+ */
+export interface ImageAttachment {
+  readonly column: AttributeModel;
+  readonly file: { readonly id: string; readonly filename: string; readonly mimetype: string; readonly body: Uint8Array } | null;
 }
 
 /**
@@ -369,6 +381,8 @@ export interface UpdatePlan {
   readonly guards: readonly Guard[];
   readonly references: readonly RowReference[];
   readonly upsert?: InsertPlan | Error;
+  /** The full-size images stored or removed with the row (plan/images.ts withImages). */
+  readonly attachments?: readonly ImageAttachment[];
 }
 
 /**

@@ -187,6 +187,9 @@ function checkOption(entity: EntityModel, a: AttributeModel, n: number): number 
   return n;
 }
 
+/** Base64 text (RFC 4648 §4, or its URL-safe alphabet §5, as OData's Edm.Binary allows), padding optional. */
+const BASE64 = /^(?:[A-Za-z0-9+/_-]{4})*(?:[A-Za-z0-9+/_-]{2}(?:==)?|[A-Za-z0-9+/_-]{3}=?)?$/;
+
 /**
  * Checks and converts one JSON body value for `a` (not null; the caller handles null).
  * Throws 400 `0x80048d19` for a value of the wrong JSON type or an unreadable literal,
@@ -237,6 +240,11 @@ export function bodyValue(entity: EntityModel, a: AttributeModel, raw: unknown):
       if (!dt) throw wrongType(entity, a, raw);
       return a.DateTimeBehavior === 'DateOnly' ? dt.utc.slice(0, 10) : dt.utc;
     }
+    case 'Image':
+      // The image sent, base64 (Edm.Binary in JSON, OData JSON Format §7.1); plan/images.ts turns
+      // it into the stored thumbnail and the column's companions before the write runs.
+      if (typeof raw !== 'string' || !BASE64.test(raw)) throw wrongType(entity, a, raw);
+      return raw;
   }
 }
 

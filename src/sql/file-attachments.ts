@@ -28,9 +28,17 @@ function borrowed(sample: EntityModel): { id: AttributeModel; size: AttributeMod
   return { id: pkOf(sample), size: sample.attributesByName.get('versionnumber')!, created: sample.attributesByName.get('createdon')! };
 }
 
-/** The first table of `model` with a File column (then the model needs FILE_ATTACHMENTS), or undefined. */
+/**
+ * Whether rows of `entity` may have files in FILE_ATTACHMENTS: it has a File column, or an Image
+ * column (whose full-size images are kept there as Dataverse keeps them in FileAttachment).
+ */
+export function hasAttachments(entity: EntityModel): boolean {
+  return entity.Attributes.some((a) => a.AttributeType === 'File' || a.AttributeType === 'Image');
+}
+
+/** The first table of `model` whose rows may have files (hasAttachments; then the model needs FILE_ATTACHMENTS), or undefined. */
 export function firstTableWithFiles(model: Model): EntityModel | undefined {
-  return model.entities.find((e) => e.Attributes.some((a) => a.AttributeType === 'File'));
+  return model.entities.find(hasAttachments);
 }
 
 /**

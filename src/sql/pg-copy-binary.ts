@@ -178,7 +178,7 @@ const TEXT = 0, INT4 = 1, INT8 = 2, NUMERIC = 3, FLOAT8 = 4, BOOL = 5, UUID = 6,
 
 function kindOf(a: AttributeModel): number {
   switch (a.AttributeType) {
-    case 'String': case 'Memo': case 'EntityName': return TEXT;
+    case 'String': case 'Memo': case 'EntityName': case 'Image': return TEXT;
     case 'Integer': case 'Picklist': case 'State': case 'Status': return INT4;
     case 'BigInt': return INT8;
     case 'Decimal': case 'Money': return NUMERIC;

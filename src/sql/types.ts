@@ -16,6 +16,7 @@ import type { AttributeModel } from '../model/types.js';
  * | DateTime (UserLocal, TZIndependent) | TEXT (canonical UTC)  | timestamptz(0)      | DATETIME2(0) (UTC)                |
  * | DateTime (DateOnly)                 | TEXT (YYYY-MM-DD)     | date                | DATE                              |
  * | Uniqueidentifier, Lookup, Owner, Customer, File (its file's id) | TEXT (lower case) | uuid | UNIQUEIDENTIFIER |
+ * | Image (its thumbnail, base64 as in payloads) | TEXT          | text                | VARCHAR(MAX)                      |
  *
  * Strings are case-insensitive everywhere, as in Dataverse: NOCASE (ASCII) on SQLite, citext on
  * PostgreSQL, a `_CI_AS` collation on SQL Server. MaxLength is enforced by the plan stage on every
@@ -51,6 +52,10 @@ export function columnType(engine: Engine, a: AttributeModel): string {
       return engine === 'sqlite' ? 'TEXT' : engine === 'postgres' ? 'timestamptz(0)' : 'DATETIME2(0)';
     case 'Uniqueidentifier': case 'Lookup': case 'Owner': case 'Customer': case 'File':
       return engine === 'sqlite' ? 'TEXT' : engine === 'postgres' ? 'uuid' : 'UNIQUEIDENTIFIER';
+    // The thumbnail (a few KB) is kept as the base64 text payloads carry: no conversion on any path,
+    // $expand's JSON built by the database holds it as it is.
+    case 'Image':
+      return engine === 'sqlite' ? 'TEXT' : engine === 'postgres' ? 'text' : 'VARCHAR(MAX)';
   }
 }
 

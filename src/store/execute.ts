@@ -6,8 +6,10 @@ import type { AggregatePlan, CountPlan, DeletePlan, ExpandPlan, Guard, InsertPla
 import { pkOf } from '../model/primary-key.js';
 import type { Statement } from '../sql/dialect.js';
 import { renderDeletedIds, renderRecordDeletions } from '../sql/deleted-rows.js';
-import { renderDeleteFiles } from '../sql/file-attachments.js';
+import { hasAttachments, renderDeleteFiles, renderStoreFile } from '../sql/file-attachments.js';
 import { renderDeletePrincipalShares, renderDeleteShares, renderSelectShares } from '../sql/principal-object-access.js';
+import { withImages } from '../plan/images.js';
+import { nowUtc } from '../plan/values.js';
 import { fromJson } from '../sql/types.js';
 import { expandedLookupNameKey, expansionKey } from '../plan/expand.js';
 import {
@@ -244,7 +246,23 @@ async function checkReferences(tx: Executor, db: Database, references: readonly 
 /** Inserts one row, with a deep insert's related rows before and its dependent writes after it. */
 async function insert(tx: Executor, db: Database, plan: InsertPlan): Promise<WriteResult> {
   await insertStream(tx, db, 1, () => plan);
+  await storeAttachments(tx, db, plan);
   return { id: plan.id, created: true };
+}
+
+/**
+ * Stores and removes the full-size images that go with the row of `plan` (ImageAttachment, in
+ * FILE_ATTACHMENTS as a File column's files), and those of the related rows a create wrote with it.
+ */
+async function storeAttachments(tx: Executor, db: Database, plan: WritePlan): Promise<void> {
+  if (plan.kind !== 'insert' && plan.kind !== 'update') return;
+  for (const { column, file } of plan.attachments ?? []) {
+    const statements = file
+      ? renderStoreFile(db.dialect, plan.entity, plan.id, column, { fileattachmentid: file.id, filename: file.filename, mimetype: file.mimetype, filesizeinbytes: file.body.length }, file.body, nowUtc())
+      : [renderDeleteFiles(db.dialect, plan.entity, [plan.id], column)];
+    for (const stmt of statements) await tx.run(stmt);
+  }
+  if (plan.kind === 'insert') for (const related of [...plan.before ?? [], ...plan.after ?? []]) await storeAttachments(tx, db, related);
 }
 
 /** How a caller names the item an error belongs to (CreateMultiple: `Targets[i]: …`). */
@@ -568,8 +586,10 @@ const WRITE_ROUNDS = 3;
  * Restrict relationship refuses (see afterDelete).
  */
 export async function writeIn(
-  tx: Executor, db: Database, asked: WritePlan, missing?: () => Error,
+  tx: Executor, db: Database, given: WritePlan, missing?: () => Error,
 ): Promise<WriteResult> {
+  // Images sent become thumbnails before anything is written (plan/images.ts).
+  const asked = await withImages(given);
   const plan = db.security ? db.security.write(asked) : asked;
   const notFound = (p: UpdatePlan | DeletePlan) => (missing ? missing() : Errors.recordNotFound(p.entity.LogicalName, p.id));
   switch (plan.kind) {
@@ -600,7 +620,10 @@ export async function writeIn(
       // meets the row created meanwhile is undone to its savepoint and becomes an update.
       for (let round = 1; ; round++) {
         const changed = await runUnique(tx, db, plan.entity, renderUpdate(db.dialect, plan, await nextVersion(tx, db)));
-        if (changed) return { id: plan.id, created: false };
+        if (changed) {
+          await storeAttachments(tx, db, plan);
+          return { id: plan.id, created: false };
+        }
         if (await explain(tx, db, plan)) {
           if (round < WRITE_ROUNDS) continue;
           throw Errors.writeConflict(round);
@@ -684,7 +707,7 @@ async function afterDelete(tx: Executor, db: Database, plan: DeletePlan): Promis
     for (const stmt of renderRecordDeletions(d, entity, ids, version, plan.deletedOn)) await tx.run(stmt);
   }
   for (const [entity, ids] of deleted) {
-    if (!entity.Attributes.some((a) => a.AttributeType === 'File')) continue;
+    if (!hasAttachments(entity)) continue;
     for (const slice of idSlices(d, ids)) await tx.run(renderDeleteFiles(d, entity, slice));
   }
   for (const [entity, ids] of deleted) {

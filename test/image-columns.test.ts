@@ -1,0 +1,160 @@
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { expect } from 'chai';
+import { Jimp } from 'jimp';
+import { FILE_ATTACHMENTS } from '../src/sql/file-attachments.js';
+import { call, copyMetadata, DATABASES, startServer, type TestServer } from './support/server.js';
+
+/**
+ * Image columns (Dataverse "Use image column data", ImageAttributeMetadata): msdyn_photo (primary,
+ * CanStoreFullImage) and msdyn_badge (thumbnail only, MaxSizeInKB 1) added to a copy of the shipped
+ * msdyn_copilotinteractiondata; set in bodies and through the file column paths, read as
+ * thumbnail, full size and companions, deleted with null, DELETE and the row.
+ */
+
+const SET = 'msdyn_copilotinteractiondatas';
+const ENTITY = 'msdyn_copilotinteractiondata';
+const PHOTO = 'msdyn_photo';
+const BADGE = 'msdyn_badge';
+
+/** A copy of the shipped metadata whose msdyn_copilotinteractiondata has the Image columns PHOTO and BADGE. */
+function imageMetadata(): string {
+  const dir = copyMetadata();
+  const path = join(dir, `${ENTITY}.json`);
+  const file = JSON.parse(readFileSync(path, 'utf8')) as { Attributes: Array<Record<string, unknown>> };
+  file.Attributes.push(
+    { LogicalName: PHOTO, SchemaName: 'msdyn_Photo', AttributeType: 'Image', DisplayName: 'Photo', CanStoreFullImage: true, IsPrimaryImage: true },
+    { LogicalName: BADGE, SchemaName: 'msdyn_Badge', AttributeType: 'Image', MaxSizeInKB: 1 },
+  );
+  writeFileSync(path, JSON.stringify(file));
+  return dir;
+}
+
+/** A `width`×`height` PNG of pixels that do not repeat (so that it does not compress to nothing). */
+async function png(width: number, height: number): Promise<Buffer> {
+  const image = new Jimp({ width, height, color: 0x3366ccff });
+  image.bitmap.data.forEach((_, i) => { image.bitmap.data[i] = (i * 7919) % 251; });
+  return image.getBuffer('image/png');
+}
+
+/** The width and height `bytes` decode to. */
+async function size(bytes: Buffer): Promise<[number, number]> {
+  const image = await Jimp.fromBuffer(bytes);
+  return [image.bitmap.width, image.bitmap.height];
+}
+
+/** The rows of the file attachment table of row `id`. */
+async function attachments(s: TestServer, id: string): Promise<number> {
+  const d = s.db.dialect;
+  const rows = await s.db.rows({ sql: `SELECT COUNT(*) FROM ${d.quote(FILE_ATTACHMENTS)} WHERE ${d.quote('objectid')} = ${d.placeholder(1)}`, params: [id] });
+  return Number(rows[0]![0]);
+}
+
+/** Creates a row with `body`; its id. */
+async function create(s: TestServer, body: Record<string, unknown>): Promise<string> {
+  const r = await call('POST', `${s.root}${SET}`, { msdyn_name: 'with an image', ...body });
+  expect(r.status, JSON.stringify(r.json)).to.equal(204);
+  return /\(([^)]+)\)$/.exec(r.headers.get('odata-entityid')!)![1]!;
+}
+
+for (const database of DATABASES) {
+  describe(`image columns [${database.name}]`, () => {
+    let s: TestServer;
+    let full: Buffer;
+    before(async () => {
+      s = await startServer(imageMetadata(), database);
+      full = await png(300, 200);
+    });
+    after(async () => { await s.close(); });
+
+    it('creates a row with its primary image: the thumbnail is 144×144, the companions set, the full image kept', async () => {
+      const id = await create(s, { [PHOTO]: full.toString('base64') });
+      const r = await call('GET', `${s.root}${SET}(${id})?$select=${PHOTO},${PHOTO}id,${PHOTO}_timestamp,${PHOTO}_url`);
+      expect(r.status).to.equal(200);
+      const row = r.json as Record<string, unknown>;
+      expect(await size(Buffer.from(String(row[PHOTO]), 'base64'))).to.deep.equal([144, 144]);
+      expect(row[`${PHOTO}id`]).to.match(/^[0-9a-f-]{36}$/);
+      expect(row[`${PHOTO}_timestamp`]).to.be.a('number').above(630000000000000000);
+      expect(row[`${PHOTO}_url`]).to.equal(`/Image/download.aspx?Entity=${ENTITY}&Attribute=${PHOTO}&Id=${String(row[`${PHOTO}id`])}&Timestamp=${String(row[`${PHOTO}_timestamp`])}`);
+      // Image data is read only when named.
+      const all = (await call('GET', `${s.root}${SET}(${id})`)).json as Record<string, unknown>;
+      expect(all).not.to.have.property(PHOTO);
+      expect(all[`${PHOTO}id`]).to.equal(row[`${PHOTO}id`]);
+
+      const thumb = await fetch(`${s.root}${SET}(${id})/${PHOTO}/$value`);
+      expect(thumb.status).to.equal(200);
+      expect(await size(Buffer.from(await thumb.arrayBuffer()))).to.deep.equal([144, 144]);
+      const whole = await fetch(`${s.root}${SET}(${id})/${PHOTO}/$value?size=full`);
+      expect(whole.status).to.equal(200);
+      expect(Buffer.from(await whole.arrayBuffer()).equals(full)).to.equal(true);
+      expect(await attachments(s, id)).to.equal(1);
+    });
+
+    it('crops a small image square to its shorter side, and updates an image with PATCH', async () => {
+      const id = await create(s, {});
+      const r = await call('PATCH', `${s.root}${SET}(${id})`, { [BADGE]: (await png(40, 90)).toString('base64') });
+      expect(r.status, JSON.stringify(r.json)).to.equal(204);
+      const row = (await call('GET', `${s.root}${SET}(${id})?$select=${BADGE}`)).json as Record<string, unknown>;
+      expect(await size(Buffer.from(String(row[BADGE]), 'base64'))).to.deep.equal([40, 40]);
+      // BADGE does not store full images: Dataverse answers 204.
+      expect((await fetch(`${s.root}${SET}(${id})/${BADGE}/$value?size=full`)).status).to.equal(204);
+      expect(await attachments(s, id)).to.equal(0);
+    });
+
+    it('uploads an image through the file column path, and removes it with null and with DELETE', async () => {
+      const id = await create(s, {});
+      const up = await fetch(`${s.root}${SET}(${id})/${PHOTO}`, { method: 'PATCH', headers: { 'Content-Type': 'application/octet-stream', 'x-ms-file-name': 'p.png' }, body: full as unknown as BodyInit });
+      expect(up.status).to.equal(204);
+      expect(await attachments(s, id)).to.equal(1);
+      const cleared = await call('PATCH', `${s.root}${SET}(${id})`, { [PHOTO]: null });
+      expect(cleared.status).to.equal(204);
+      const row = (await call('GET', `${s.root}${SET}(${id})?$select=${PHOTO},${PHOTO}id,${PHOTO}_url`)).json as Record<string, unknown>;
+      expect([row[PHOTO], row[`${PHOTO}id`], row[`${PHOTO}_url`]]).to.deep.equal([null, null, null]);
+      expect(await attachments(s, id)).to.equal(0);
+
+      expect((await call('PATCH', `${s.root}${SET}(${id})`, { [PHOTO]: full.toString('base64') })).status).to.equal(204);
+      expect((await call('DELETE', `${s.root}${SET}(${id})/${PHOTO}`)).status).to.equal(204);
+      expect((await fetch(`${s.root}${SET}(${id})/${PHOTO}/$value`)).status).to.equal(204);
+      expect(await attachments(s, id)).to.equal(0);
+    });
+
+    it('refuses other file types, images over MaxSizeInKB and non-primary images on create, writing nothing', async () => {
+      const id = await create(s, {});
+      const text = await call('PATCH', `${s.root}${SET}(${id})`, { msdyn_name: 'changed', [PHOTO]: Buffer.from('not an image').toString('base64') });
+      expect(text.status).to.equal(400);
+      expect(text.json).to.deep.equal({ error: { code: '0x80072553', message: `Error occured when processing image. Reason: Update image properties failed for objectid: ${id}, logicalName: ${ENTITY}, attribute: ${PHOTO}` } });
+      expect(((await call('GET', `${s.root}${SET}(${id})?$select=msdyn_name`)).json as Record<string, unknown>)['msdyn_name']).to.equal('with an image');
+      const big = await call('PATCH', `${s.root}${SET}(${id})`, { [BADGE]: (await png(300, 300)).toString('base64') });
+      expect(big.status).to.equal(400);
+      expect((big.json as { error: { code: string; message: string } }).error.code).to.equal('0x80072553');
+      expect((big.json as { error: { message: string } }).error.message).to.match(/^Error occured when processing image\. Reason: File size is too big\. MaxSize: 0 MB, Uploaded filesize: [\d.]+ MB\.$/);
+      const nonPrimary = await call('POST', `${s.root}${SET}`, { msdyn_name: 'x', [BADGE]: (await png(10, 10)).toString('base64') });
+      expect(nonPrimary.status).to.equal(400);
+      expect(nonPrimary.json).to.deep.equal({ error: { code: '0x80090487', message: `Non-primary image attribute ${BADGE} of entity ${ENTITY} is not allowed to upload during Create operation.` } });
+    });
+
+    it('deletes the full images with their row', async () => {
+      const id = await create(s, { [PHOTO]: full.toString('base64') });
+      expect(await attachments(s, id)).to.equal(1);
+      expect((await call('DELETE', `${s.root}${SET}(${id})`)).status).to.equal(204);
+      expect(await attachments(s, id)).to.equal(0);
+    });
+
+    it('describes the column and its companions in $metadata and EntityDefinitions', async () => {
+      const csdl = await (await fetch(`${s.root}$metadata`)).text();
+      const type = csdl.slice(csdl.indexOf(`<EntityType Name="${ENTITY}"`));
+      const typed = (name: string) => new RegExp(`<Property Name="${name}" Type="([^"]+)"`).exec(type)?.[1];
+      expect([typed(PHOTO), typed(`${PHOTO}id`), typed(`${PHOTO}_timestamp`), typed(`${PHOTO}_url`)]).to.deep.equal(['Edm.Binary', 'Edm.Guid', 'Edm.Int64', 'Edm.String']);
+      const a = (await call('GET', `${s.root}EntityDefinitions(LogicalName='${ENTITY}')/Attributes(LogicalName='${PHOTO}')`)).json as Record<string, unknown>;
+      expect(a['@odata.type']).to.equal('#Microsoft.Dynamics.CRM.ImageAttributeMetadata');
+      expect([a['AttributeType'], a['AttributeTypeName'], a['MaxSizeInKB'], a['CanStoreFullImage'], a['IsPrimaryImage'], a['MaxHeight'], a['MaxWidth']])
+        .to.deep.equal(['Virtual', { Value: 'ImageType' }, 10240, true, true, 144, 144]);
+      const badge = (await call('GET', `${s.root}EntityDefinitions(LogicalName='${ENTITY}')/Attributes(LogicalName='${BADGE}')`)).json as Record<string, unknown>;
+      expect([badge['CanStoreFullImage'], badge['IsPrimaryImage']]).to.deep.equal([false, false]);
+      const ts = (await call('GET', `${s.root}EntityDefinitions(LogicalName='${ENTITY}')/Attributes(LogicalName='${PHOTO}_timestamp')`)).json as Record<string, unknown>;
+      expect(ts['AttributeType']).to.equal('BigInt');
+      const e = (await call('GET', `${s.root}EntityDefinitions(LogicalName='${ENTITY}')?$select=PrimaryImageAttribute`)).json as Record<string, unknown>;
+      expect(e['PrimaryImageAttribute']).to.equal(PHOTO);
+    });
+  });
+}
