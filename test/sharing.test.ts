@@ -133,6 +133,35 @@ for (const database of DATABASES) {
       expect(await shared(own)).to.deep.equal([{ AccessMask: 'ReadAccess', Principal: { '@odata.type': '#Microsoft.Dynamics.CRM.systemuser', ownerid: frank, systemuserid: frank } }]);
     });
 
+    it('a caller without prvShare learns nothing of which rows exist: 403 for a missing row as for an existing one', async () => {
+      const hank = await makeUser(s, 'Hank reader', await makeRole(s, 'Account reader, no share', { prvReadaccount: 'Global' }));
+      const existing = (await createRow(s, 'accounts', { name: 'Exists' })).accountid as string;
+      const answers = await Promise.all([existing, '00000000-0000-0000-0000-00000000dcba'].map((id) => grant('GrantAccess', account(id), user(hank), 'ReadAccess', asUser(hank))));
+      expect(answers.map((r) => [r.status, r.json.error.code])).to.deep.equal([[403, '0x80040220'], [403, '0x80040220']]);
+    });
+
+    it('grants made at once all count: each right given is in the share, none lost to another', async () => {
+      const ivy = await makeUser(s, 'Ivy sharee', await makeRole(s, 'Account all Basic', { prvReadaccount: 'Basic', prvWriteaccount: 'Basic', prvDeleteaccount: 'Basic', prvAppendaccount: 'Basic', prvAppendToaccount: 'Basic', prvShareaccount: 'Basic', prvAssignaccount: 'Basic' }));
+      const id = (await createRow(s, 'accounts', { name: 'Shared at once' })).accountid as string;
+      const rights = ['ReadAccess', 'WriteAccess', 'AppendAccess', 'AppendToAccess', 'DeleteAccess', 'ShareAccess', 'AssignAccess'];
+      const answers = await Promise.all(rights.map((right) => grant('GrantAccess', account(id), user(ivy), right)));
+      expect(answers.map((r) => r.status), answers.map((r) => r.text).join()).to.deep.equal(rights.map(() => 204));
+      expect(await shared(id)).to.deep.equal([{ AccessMask: rights.join(', '), Principal: { '@odata.type': '#Microsoft.Dynamics.CRM.systemuser', ownerid: ivy, systemuserid: ivy } }]);
+    });
+
+    it("a team cannot take a user's id, nor a user a team's: ownership and shares go by that id", async () => {
+      const jack = await makeUser(s, 'Jack victim', await makeRole(s, 'Basic reader for ids', { prvReadaccount: 'Basic' }));
+      const team = (await createRow(s, 'teams', { name: 'Team with an id' })).teamid as string;
+      const asTeam = await call('POST', `${s.root}teams`, { teamid: jack, name: 'Takes Jack’s id' });
+      expect(asTeam.status, asTeam.text).to.equal(412);
+      expect(asTeam.json.error.code).to.equal('0x80040237');
+      const upsert = await call('PATCH', `${s.root}teams(${jack})`, { name: 'Takes Jack’s id by upsert' });
+      expect(upsert.status, upsert.text).to.equal(412);
+      const asUserRow = await call('POST', `${s.root}systemusers`, { systemuserid: team, fullname: 'Takes a team id' });
+      expect(asUserRow.status, asUserRow.text).to.equal(412);
+      expect((await call('GET', `${s.root}teams?$select=name&$filter=startswith(name,'Takes')`)).json.value).to.deep.equal([]);
+    });
+
     it("deleting a row deletes its shares: a row made again with its id is not shared", async () => {
       const gina = await makeUser(s, 'Gina', await makeRole(s, 'Basic reader for deletes', { prvReadaccount: 'Basic' }));
       const id = (await createRow(s, 'accounts', { name: 'Shared then deleted' })).accountid as string;

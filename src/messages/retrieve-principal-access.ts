@@ -34,7 +34,7 @@ export const message: Message = {
     const { entity, id } = target;
     const read = planRead(entity, { select: [entity.PrimaryIdAttribute] }, { returnRepresentation: false }, id);
     if (!(await executeRead(ctx.db, read)).rows.length) throw Errors.recordNotFound(entity.LogicalName, id);
-    const ownerId = await ownerOf(ctx.db, target);
+    const ownerId = await ownerOf(ctx.db, ctx.db, target);
     const held = await grantsOf(ctx, userId);
     const access = new CallerAccess(ctx.model, { ...SYSTEM_CALLER, systemuserid: userId }, held.masks, held.roles.size, SYSTEM_CALLER.systemuserid, held.teams);
     const shared = await sharedMask(ctx.db, ctx.db, entity, id, access.sharePrincipals);

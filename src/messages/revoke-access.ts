@@ -18,6 +18,6 @@ export const message: Message = {
   async invoke(ctx, args) {
     const target = shareTarget(ctx.model, args['Target']);
     const principal = principalOf(ctx.model, args['Revokee'], 'Revokee');
-    await changeShare(ctx, target, principal, 0, () => 0);
+    await changeShare(ctx, target, principal, 0, false);
   },
 };

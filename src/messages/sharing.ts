@@ -1,13 +1,15 @@
 import { Errors } from '../errors.js';
 import { PRINCIPAL_KEY, PRINCIPAL_TABLES } from '../model/system-columns.js';
 import type { EntityModel, Model } from '../model/types.js';
+import { pkOf } from '../model/primary-key.js';
 import { planRead } from '../plan/read.js';
 import type { Value } from '../plan/types.js';
 import { flagsValue, nowUtc } from '../plan/values.js';
 import { CallerAccess } from '../security/access.js';
 import { AccessRight, privilegeName, privilegesOf, type AccessRightName } from '../security/privileges.js';
-import { InTransaction, withSecurity, type Database } from '../store/database.js';
+import { InTransaction, withSecurity, type Database, type Executor } from '../store/database.js';
 import { executeRead } from '../store/execute.js';
+import { renderSelectById } from '../sql/render.js';
 import { sharedMask, writeShare, type Principal } from '../store/shares.js';
 import { entityObjectReference } from './targets.js';
 import type { ComplexTypeDefinition, EnumTypeDefinition, Message, MessageContext, RecordReference } from './types.js';
@@ -86,16 +88,17 @@ export function shareTarget(model: Model, value: unknown): RecordReference {
 }
 
 /**
- * The owner of row `target` read past the caller's checks (undefined for a table without one).
- * Throws 404 `0x80040217` when the row does not exist.
+ * The owner of row `target` read on `ex` past the caller's checks (undefined for a table without
+ * one), the row locked as a lookup's target is (Dialect.keyShareLock): inside a transaction, a
+ * delete of the row waits for it to end, so no share outlives its row. Throws 404 `0x80040217`
+ * when the row does not exist.
  */
-export async function ownerOf(db: Database, target: RecordReference): Promise<Value | undefined> {
+export async function ownerOf(ex: Executor, db: Database, target: RecordReference): Promise<Value | undefined> {
   const { entity, id } = target;
   const owner = entity.OwnershipType === 'UserOwned' ? entity.attributesByName.get('ownerid') : undefined;
-  const read = planRead(entity, { select: [owner?.PropertyName ?? entity.PrimaryIdAttribute] }, { returnRepresentation: false }, id);
-  const [row] = (await executeRead(withSecurity(db, undefined), read)).rows;
+  const [row] = await ex.rows(renderSelectById(db.dialect, entity, id, [owner ?? pkOf(entity)], true));
   if (!row) throw Errors.recordNotFound(entity.LogicalName, id);
-  return owner ? row[read.columns.indexOf(owner)] : undefined;
+  return owner ? db.dialect.fromDb(owner, row[0]) : undefined;
 }
 
 /** Throws 404 `0x80040217` unless the user or team `principal` exists (read past the caller's checks). */
@@ -130,19 +133,41 @@ async function checkSharer(db: Database, target: RecordReference, owner: Value |
 }
 
 /**
- * Changes the share of row `target` with `principal` in one transaction, after checking that both
- * exist (404 `0x80040217`) and that the caller may share the row with the rights `mask`
- * (checkSharer): `next` gets the share's current mask (undefined: none) and returns the new one
- * (0 removes it; store/shares.ts writeShare).
+ * Throws 403 `0x80040220` when the caller holds the Share privilege of `entity` at no depth:
+ * checked before the row and principal are looked up, so that a caller who may share nothing of
+ * the table learns nothing of which rows and principals exist.
  */
-export async function changeShare(ctx: MessageContext, target: RecordReference, principal: Principal, mask: number, next: (current: number | undefined) => number): Promise<void> {
-  await ctx.db.transaction(async (tx) => {
-    const db = new InTransaction(ctx.db, tx);
-    const owner = await ownerOf(db, target);
-    await requireExists(db, principal);
-    await checkSharer(db, target, owner, mask);
-    await writeShare(tx, ctx.db, target.entity, target.id, principal, next, nowUtc());
-  });
+function requireSharePrivilege(db: Database, entity: EntityModel): void {
+  const access = db.security;
+  if (access instanceof CallerAccess && access.reach(entity, 'Share') === 'none') throw access.missing(privilegeName(entity, 'Share'), entity);
+}
+
+/** Transactions changeShare runs before giving up on a unique-index clash with a concurrent first share. */
+const SHARE_ATTEMPTS = 3;
+
+/**
+ * Gives `principal` the rights `mask` on row `target` (merged with those its share holds, or
+ * replacing them: store/shares.ts writeShare) in one transaction, after checking that the caller
+ * may share the table (requireSharePrivilege), that both exist (404 `0x80040217`) and that it may
+ * share the row with those rights (checkSharer). A transaction that loses a race to share the same
+ * row with the same principal first (the share table's unique index) runs again and finds that share.
+ */
+export async function changeShare(ctx: MessageContext, target: RecordReference, principal: Principal, mask: number, merge: boolean): Promise<void> {
+  requireSharePrivilege(ctx.db, target.entity);
+  for (let attempt = 1; ; attempt++) {
+    try {
+      await ctx.db.transaction(async (tx) => {
+        const db = new InTransaction(ctx.db, tx);
+        const owner = await ownerOf(tx, db, target);
+        await requireExists(db, principal);
+        await checkSharer(db, target, owner, mask);
+        await writeShare(tx, ctx.db, target.entity, target.id, principal, mask, merge, nowUtc());
+      });
+      return;
+    } catch (err) {
+      if (attempt >= SHARE_ATTEMPTS || !ctx.db.uniqueViolation(err)) throw err;
+    }
+  }
 }
 
 /**
@@ -169,7 +194,7 @@ export function accessMessage(name: string, merge: boolean): Message {
       }
       const principal = principalOf(ctx.model, given['Principal'], 'PrincipalAccess.Principal');
       const mask = accessMask(given['AccessMask']);
-      await changeShare(ctx, target, principal, mask, (current) => (merge ? (current ?? 0) | mask : mask));
+      await changeShare(ctx, target, principal, mask, merge);
     },
   };
 }

@@ -325,6 +325,12 @@ export interface InsertPlan {
   readonly references: readonly RowReference[];
   /** True when the client chose the id (it may clash); server-made ids are unique by construction. */
   readonly idGiven: boolean;
+  /**
+   * Other tables whose rows' ids the chosen id must not be either: a user's and a team's ids are
+   * both `principal` ids (ownerid, a share's principalid), one id space as in Dataverse's
+   * principal table. Only with idGiven.
+   */
+  readonly idSharedWith?: readonly EntityModel[];
   readonly before?: readonly InsertPlan[];
   readonly after?: readonly WritePlan[];
   /** The full-size images stored with the row (plan/images.ts withImages). */

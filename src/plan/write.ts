@@ -1,7 +1,7 @@
 import { Errors, ServiceError } from '../errors.js';
 import { parseJsonBody } from '../odata/json-body.js';
 import { SYSTEM_ADMINISTRATOR_ID } from '../model/kept-ids.js';
-import { businessUnitColumn, DATASTATE, DATASTATE_ACTIVE, OWNING_TEAM, ROLE, SERVICE_MAINTAINED, SYSTEMUSER, TEAM } from '../model/system-columns.js';
+import { businessUnitColumn, DATASTATE, DATASTATE_ACTIVE, OWNING_TEAM, PRINCIPAL_TABLES, ROLE, SERVICE_MAINTAINED, SYSTEMUSER, TEAM } from '../model/system-columns.js';
 import type { AttributeModel, EntityModel, ManyToManyNavigationModel, Model, NavigationPropertyModel, OneToManyNavigationModel, OptionMetadata } from '../model/types.js';
 import { ColumnValues, stampModified } from './column-values.js';
 import { planAssociate } from './associate.js';
@@ -499,12 +499,18 @@ export function planServiceCreate(model: Model, entity: EntityModel, body: Recor
     }
   }
   checkRequired(entity, values);
-  const plan: InsertPlan = { kind: 'insert', entity, id, values, references, idGiven: given !== undefined };
+  const plan: InsertPlan = { kind: 'insert', entity, id, values, references, idGiven: given !== undefined, idSharedWith: given !== undefined ? otherPrincipalTables(model, entity) : undefined };
   // A new user is a member of its business unit's default team (Dataverse "Manage teams").
   const membership = stamps.owned?.membership && stamps.owned.businessUnit && membershipLink(stamps.owned.membership, id, defaultTeamId(values.get(stamps.owned.businessUnit!) as string));
   if (!before.length && !collections.length && !membership) return plan;
   const after = planCollections(model, entity, id, collections, caller);
   return { ...plan, before, after: membership ? [membership, ...after] : after };
+}
+
+/** The principal tables of `model` other than `entity` when it is one (InsertPlan.idSharedWith), else undefined. */
+function otherPrincipalTables(model: Model, entity: EntityModel): EntityModel[] | undefined {
+  if (!PRINCIPAL_TABLES.has(entity.LogicalName)) return undefined;
+  return [...PRINCIPAL_TABLES].filter((name) => name !== entity.LogicalName).map((name) => model.byLogicalName.get(name)).filter((e) => e !== undefined);
 }
 
 /** `Label (value)` of a status, for messages. */

@@ -146,8 +146,16 @@ export class CallerAccess implements PlanSecurity {
     }
   }
 
+  /**
+   * `plan` narrowed to the rows the caller may read and, with `forRight`, to those it may change
+   * with that right too (BulkRetain and PurgeRetainedContent read the rows they then write): a
+   * row shared for reading only is one the caller reads but does not change.
+   */
   private narrowed<P extends { readonly filter?: PlanExpr }>(plan: P, entity: EntityModel, forRight?: AccessRightName): P {
-    const own = this.readable(entity) ?? (forRight && this.require(entity, forRight) === 'own' ? this.ownRows(entity, forRight) : undefined);
+    const readable = this.readable(entity);
+    // Without a read filter the right is required here (403 when the caller lacks it); with one, the write refuses later as before.
+    const changeable = forRight && (readable ? this.reach(entity, forRight) : this.require(entity, forRight)) === 'own' ? this.ownRows(entity, forRight) : undefined;
+    const own: PlanExpr | undefined = readable && changeable ? { kind: 'and', left: readable, right: changeable } : readable ?? changeable;
     const secured = { ...plan, filter: this.expr(plan.filter) };
     return own ? restrict(secured, own) : secured;
   }

@@ -68,7 +68,7 @@ export function shareCondition(d: Dialect, p: Params, entity: EntityModel, objec
 
 /**
  * SELECT principalid, principaltypecode, accessrightsmask of the shares of row `id` of `entity`,
- * of `principals` only when given, in principalid order.
+ * of `principals` only when given, in no order.
  */
 export function renderSelectShares(d: Dialect, entity: EntityModel, id: string, principals?: readonly string[]): Statement {
   const p = new Params(d);
@@ -76,7 +76,7 @@ export function renderSelectShares(d: Dialect, entity: EntityModel, id: string, 
   const [type, object, principal, principalType, mask] = q(d, 'objecttypecode', 'objectid', 'principalid', 'principaltypecode', 'accessrightsmask');
   const where = [`${type} = ${p.add(entity.LogicalName)}`, `${object} = ${p.value(key, id)}`];
   if (principals) where.push(principals.length ? `${principal} IN (${principals.map((v) => p.value(key, v)).join(', ')})` : '1 = 0');
-  return { sql: `SELECT ${principal}, ${principalType}, ${mask} FROM ${T(d)} WHERE ${where.join(' AND ')} ORDER BY ${principal}`, params: p.values };
+  return { sql: `SELECT ${principal}, ${principalType}, ${mask} FROM ${T(d)} WHERE ${where.join(' AND ')}`, params: p.values };
 }
 
 /** INSERT of a share of row `id` of `entity` with `principal` (of table `principalType`), `mask` at `changedOn`, as `shareId`. */
@@ -90,21 +90,25 @@ export function renderInsertShare(d: Dialect, entity: EntityModel, id: string, s
   };
 }
 
-/** UPDATE of the mask of the share of row `id` of `entity` with `principal` to `mask`, at `changedOn`. */
-export function renderUpdateShare(d: Dialect, entity: EntityModel, id: string, principal: string, mask: number, changedOn: string): Statement {
+/**
+ * UPDATE of the mask of the share of row `id` of `entity` with `principal` to `mask`, or with
+ * `merge` to its bitwise OR with the mask stored (as the database holds it when the UPDATE runs),
+ * at `changedOn`.
+ */
+export function renderUpdateShare(d: Dialect, entity: EntityModel, id: string, principal: string, mask: number, merge: boolean, changedOn: string): Statement {
   const p = new Params(d);
   const { id: key, changed } = borrowed(entity);
   const [type, object, principalColumn, maskColumn, changedColumn] = q(d, 'objecttypecode', 'objectid', 'principalid', 'accessrightsmask', 'changedon');
   return {
-    sql: `UPDATE ${T(d)} SET ${maskColumn} = ${p.add(mask)}, ${changedColumn} = ${p.value(changed, changedOn)} WHERE ${type} = ${p.add(entity.LogicalName)} AND ${object} = ${p.value(key, id)} AND ${principalColumn} = ${p.value(key, principal)}`,
+    sql: `UPDATE ${T(d)} SET ${maskColumn} = ${merge ? `${maskColumn} | ` : ''}${p.add(mask)}, ${changedColumn} = ${p.value(changed, changedOn)} WHERE ${type} = ${p.add(entity.LogicalName)} AND ${object} = ${p.value(key, id)} AND ${principalColumn} = ${p.value(key, principal)}`,
     params: p.values,
   };
 }
 
 /**
- * DELETE of shares: of rows `ids` of `entity` (with `principal`, of that principal only), or, with
- * `ids` undefined, every share with the principals `principal`… of table `entity` (a deleted user
- * or team). At most idsPerStatement ids per call (render.ts idSlices).
+ * DELETE of the shares of rows `ids` of `entity` (with `principal`, of that principal only). At
+ * most idsPerStatement ids per call (render.ts idSlices); a deleted user's or team's shares:
+ * renderDeletePrincipalShares.
  */
 export function renderDeleteShares(d: Dialect, entity: EntityModel, ids: readonly string[], principal?: string): Statement {
   const p = new Params(d);

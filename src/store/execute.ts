@@ -394,7 +394,9 @@ async function insertStream(tx: Executor, db: Database, count: number, planAt: (
       const end = index;
       const entity = step[0]!.entity;
       const pk = entity.attributesByName.get(entity.PrimaryIdAttribute)!;
-      const checks = renderExistingIds(db.dialect, entity, given);
+      // A user's id may not be a team's, nor the other way round (InsertPlan.idSharedWith).
+      const shared = given.length ? step.find((plan) => plan.idSharedWith)?.idSharedWith ?? [] : [];
+      const checks = [entity, ...shared].flatMap((table) => (given.length ? renderExistingIds(db.dialect, table, given) : []));
       // Checks run before this step's rows: rows fed into an open COPY would go in first.
       if (checks.length) closeFeed();
       for (const stmt of checks) {

@@ -15,12 +15,16 @@ export interface Principal {
   readonly id: string;
 }
 
-/** The shares of row `id` of `entity`, of `principals` only when given, in principalid order. */
+/**
+ * The shares of row `id` of `entity`, of `principals` only when given, in principalid order (the
+ * ids' text order, sorted here: SQL Server orders uniqueidentifiers by other bytes first).
+ */
 export async function readShares(ex: Executor, db: Database, entity: EntityModel, id: string, principals?: readonly string[]): Promise<ShareRow[]> {
   const pk = entity.attributesByName.get(entity.PrimaryIdAttribute)!;
-  return (await ex.rows(renderSelectShares(db.dialect, entity, id, principals))).map((r) => ({
+  const shares = (await ex.rows(renderSelectShares(db.dialect, entity, id, principals))).map((r) => ({
     principalid: String(db.dialect.fromDb(pk, r[0])), principaltypecode: String(r[1]), accessrightsmask: Number(r[2]),
   }));
+  return shares.sort((a, b) => (a.principalid < b.principalid ? -1 : a.principalid > b.principalid ? 1 : 0));
 }
 
 /** The union (bitwise OR) of the AccessRights row `id` of `entity` is shared with to any of `principals`; 0 when none. */
@@ -29,17 +33,19 @@ export async function sharedMask(ex: Executor, db: Database, entity: EntityModel
 }
 
 /**
- * Sets the share of row `id` of `entity` with `principal` to `next(current)` (current: its mask,
- * undefined when it has none) at `now` (canonical UTC): created, changed, or, for a mask of 0,
- * removed. Run inside the message's transaction.
+ * Gives `principal` the rights `mask` on row `id` of `entity` at `now` (canonical UTC): with
+ * `merge` they join the rights its share holds (GrantAccess; a share changed by another
+ * transaction meanwhile keeps that one's rights too, the OR being done by the UPDATE), else they
+ * replace them (ModifyAccess, RevokeAccess), a mask of 0 removing the share. Run inside the
+ * message's transaction. Two transactions sharing the same row with the same principal for the
+ * first time both INSERT: the later fails on the share table's unique index (the caller retries).
  */
-export async function writeShare(tx: Executor, db: Database, entity: EntityModel, id: string, principal: Principal, next: (current: number | undefined) => number, now: string): Promise<void> {
+export async function writeShare(tx: Executor, db: Database, entity: EntityModel, id: string, principal: Principal, mask: number, merge: boolean, now: string): Promise<void> {
   const d = db.dialect;
   const [current] = await readShares(tx, db, entity, id, [principal.id]);
-  const mask = next(current?.accessrightsmask);
   if (!mask) {
-    if (current) await tx.run(renderDeleteShares(d, entity, [id], principal.id));
+    if (current && !merge) await tx.run(renderDeleteShares(d, entity, [id], principal.id));
   } else if (current) {
-    if (mask !== current.accessrightsmask) await tx.run(renderUpdateShare(d, entity, id, principal.id, mask, now));
+    if ((merge ? current.accessrightsmask | mask : mask) !== current.accessrightsmask) await tx.run(renderUpdateShare(d, entity, id, principal.id, mask, merge, now));
   } else await tx.run(renderInsertShare(d, entity, id, sequentialGuid(), principal.id, principal.entity.LogicalName, mask, now));
 }
