@@ -479,15 +479,16 @@ describe('metadata files', () => {
     ]);
   });
 
-  it('reports declared indexes over unknown or Memo columns, and duplicate index names', () => {
+  it('reports declared indexes over unknown, Memo or Image columns, and duplicate index names', () => {
     const problems = problemsOf(() => buildModel([
       { source: 'c.json', json: { LogicalName: 'new_c', EntitySetName: 'new_cs', PrimaryIdAttribute: 'new_cid', OwnershipType: 'None', HasStateModel: false,
-        Attributes: [{ LogicalName: 'new_note', AttributeType: 'Memo' }, { LogicalName: 'new_code', AttributeType: 'String' }],
-        Indexes: [{ LogicalName: 'bycode', KeyAttributes: ['new_code', 'new_nope'] }, { LogicalName: 'bycode', KeyAttributes: ['new_note'] }] } },
+        Attributes: [{ LogicalName: 'new_note', AttributeType: 'Memo' }, { LogicalName: 'new_code', AttributeType: 'String' }, { LogicalName: 'new_photo', AttributeType: 'Image' }],
+        Indexes: [{ LogicalName: 'bycode', KeyAttributes: ['new_code', 'new_nope'] }, { LogicalName: 'bycode', KeyAttributes: ['new_note'] }, { LogicalName: 'byphoto', KeyAttributes: ['new_photo'] }] } },
     ]));
     const text = problems.map((p) => `${p.file} ${p.pointer} ${p.reason}`).join('\n');
-    expect(text).to.contain("c.json /Indexes/0/KeyAttributes/1 'new_nope' is not a stored, non-Memo column of this table");
-    expect(text).to.contain("c.json /Indexes/1/KeyAttributes/0 'new_note' is not a stored, non-Memo column of this table");
+    expect(text).to.contain("c.json /Indexes/0/KeyAttributes/1 'new_nope' is not a stored column of this table that is neither Memo nor Image");
+    expect(text).to.contain("c.json /Indexes/1/KeyAttributes/0 'new_note' is not a stored column of this table that is neither Memo nor Image");
+    expect(text).to.contain("c.json /Indexes/2/KeyAttributes/0 'new_photo' is not a stored column of this table that is neither Memo nor Image");
     expect(text).to.contain("c.json /Indexes/1/LogicalName duplicate index 'bycode'");
   });
 

@@ -470,11 +470,6 @@ function buildAttributes(file: EntityFile, intersect: boolean, teams: boolean): 
 }
 
 /**
- * Builds one table from its (schema-checked) file: attributes, alternate keys, state transitions.
- * Returns the problems instead when keys or TransitionData are broken. An intersect table gets no
- * system columns; `teams`: whether the model has the team table (systemColumns).
- */
-/**
  * The logical name of the primary Image column of `file` (EntityMetadata.PrimaryImageAttribute):
  * the one it names, else the Image column declaring IsPrimaryImage, else its first Image column
  * (Dataverse makes a table's first image column its primary image); undefined without Image columns.
@@ -504,18 +499,23 @@ function imageProblems(source: string, file: EntityFile): ModelProblem[] {
   return problems;
 }
 
+/**
+ * Builds one table from its (schema-checked) file: attributes, alternate keys, state transitions.
+ * Returns the problems instead when keys or TransitionData are broken. An intersect table gets no
+ * system columns; `teams`: whether the model has the team table (systemColumns).
+ */
 function buildEntity(source: string, file: EntityFile, teams: boolean, intersect = false): EntityModel | ModelProblem[] {
   const attributes = buildAttributes(file, intersect, teams);
   const byName = new Map(attributes.map((a) => [a.LogicalName, a]));
   const problems: ModelProblem[] = [];
   problems.push(...imageProblems(source, file));
-  /** The column sets of `Keys` or `Indexes`: stored, non-Memo columns, unique names. */
+  /** The column sets of `Keys` or `Indexes`: stored columns, not Memo or Image (long text no index takes), unique names. */
   const columnSets = (property: 'Keys' | 'Indexes', what: string): EntityKeyModel[] => {
     const sets: EntityKeyModel[] = [];
     (file[property] ?? []).forEach((k, i) => {
       const columns = k.KeyAttributes.map((name, j) => {
         const a = byName.get(name);
-        if (!a || !a.IsStored || a.AttributeType === 'Memo') problems.push({ file: source, pointer: `/${property}/${i}/KeyAttributes/${j}`, reason: `'${name}' is not a stored, non-Memo column of this table` });
+        if (!a || !a.IsStored || a.AttributeType === 'Memo' || a.AttributeType === 'Image') problems.push({ file: source, pointer: `/${property}/${i}/KeyAttributes/${j}`, reason: `'${name}' is not a stored column of this table that is neither Memo nor Image` });
         return a!;
       });
       if (sets.some((other) => other.LogicalName === k.LogicalName)) problems.push({ file: source, pointer: `/${property}/${i}/LogicalName`, reason: `duplicate ${what} '${k.LogicalName}'` });
