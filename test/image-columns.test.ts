@@ -1,7 +1,10 @@
+import { randomBytes } from 'node:crypto';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { deflateSync } from 'node:zlib';
 import { expect } from 'chai';
 import { Jimp } from 'jimp';
+import * as thumbnails from '../src/files/thumbnail.js';
 import { FILE_ATTACHMENTS } from '../src/sql/file-attachments.js';
 import { call, copyMetadata, DATABASES, startServer, type TestServer } from './support/server.js';
 
@@ -16,6 +19,10 @@ const SET = 'msdyn_copilotinteractiondatas';
 const ENTITY = 'msdyn_copilotinteractiondata';
 const PHOTO = 'msdyn_photo';
 const BADGE = 'msdyn_badge';
+const INTERACTIONS = 'msdyn_copilotinteractions';
+/** The interactions of a msdyn_copilotinteractiondata row (collection-valued), and an interaction's row (single-valued). */
+const CHILDREN = 'msdyn_msdyn_copilotinteractiondata_msdyn_copilotinteraction_interactiondataid';
+const PARENT = 'msdyn_interactiondataid';
 
 /** A copy of the shipped metadata whose msdyn_copilotinteractiondata has the Image columns PHOTO and BADGE. */
 function imageMetadata(): string {
@@ -27,6 +34,11 @@ function imageMetadata(): string {
     { LogicalName: BADGE, SchemaName: 'msdyn_Badge', AttributeType: 'Image', MaxSizeInKB: 1 },
   );
   writeFileSync(path, JSON.stringify(file));
+  // The interactions that point at it have a primary image too, for deep inserts.
+  const childPath = join(dir, 'msdyn_copilotinteraction.json');
+  const child = JSON.parse(readFileSync(childPath, 'utf8')) as { Attributes: Array<Record<string, unknown>> };
+  child.Attributes.push({ LogicalName: PHOTO, SchemaName: 'msdyn_Photo', AttributeType: 'Image', DisplayName: 'Photo', CanStoreFullImage: true, IsPrimaryImage: true });
+  writeFileSync(childPath, JSON.stringify(child));
   return dir;
 }
 
@@ -34,6 +46,41 @@ function imageMetadata(): string {
 async function png(width: number, height: number): Promise<Buffer> {
   const image = new Jimp({ width, height, color: 0x3366ccff });
   image.bitmap.data.forEach((_, i) => { image.bitmap.data[i] = (i * 7919) % 251; });
+  return image.getBuffer('image/png');
+}
+
+/** A PNG chunk of `type` holding `data`, with its length and CRC (PNG §5.3). */
+function chunk(type: string, data: Buffer): Buffer {
+  const body = Buffer.concat([Buffer.from(type, 'latin1'), data]);
+  let crc = ~0;
+  for (const byte of body) {
+    crc ^= byte;
+    for (let k = 0; k < 8; k++) crc = (crc >>> 1) ^ (0xedb88320 & -(crc & 1));
+  }
+  const out = Buffer.alloc(body.length + 8);
+  out.writeUInt32BE(data.length, 0);
+  body.copy(out, 4);
+  out.writeUInt32BE(~crc >>> 0, body.length + 4);
+  return out;
+}
+
+/**
+ * A valid black `width`×`height` PNG of 1-bit grey pixels, which compresses to almost nothing: a
+ * few KB that decode to width × height RGBA pixels (a decompression bomb).
+ */
+function blackPng(width: number, height: number): Buffer {
+  const header = Buffer.alloc(13);
+  header.writeUInt32BE(width, 0);
+  header.writeUInt32BE(height, 4);
+  header[8] = 1; // bit depth; colour type 0 (grey), compression, filter and interlace 0
+  const rows = Buffer.alloc((1 + Math.ceil(width / 8)) * height); // each row: filter 0, zero bits
+  return Buffer.concat([Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]), chunk('IHDR', header), chunk('IDAT', deflateSync(rows)), chunk('IEND', Buffer.alloc(0))]);
+}
+
+/** A `width`×`height` PNG of random pixels (it does not compress: ~4 bytes a pixel). */
+async function noisePng(width: number, height: number): Promise<Buffer> {
+  const image = new Jimp({ width, height });
+  randomBytes(width * height * 4).copy(image.bitmap.data);
   return image.getBuffer('image/png');
 }
 
@@ -155,6 +202,79 @@ for (const database of DATABASES) {
       expect(ts['AttributeType']).to.equal('BigInt');
       const e = (await call('GET', `${s.root}EntityDefinitions(LogicalName='${ENTITY}')?$select=PrimaryImageAttribute`)).json as Record<string, unknown>;
       expect(e['PrimaryImageAttribute']).to.equal(PHOTO);
+    });
+
+    it('refuses an image of more pixels than MAX_IMAGE_PIXELS by its header, before decoding it', async () => {
+      const id = await create(s, { [PHOTO]: full.toString('base64') });
+      const before = (await call('GET', `${s.root}${SET}(${id})?$select=${PHOTO}id`)).json as Record<string, unknown>;
+      // 8000 × 8000 (64 megapixels) in ~8 KB: jimp took 10 s and 386 MB to decode it.
+      const bomb = blackPng(8000, 8000);
+      const started = Date.now();
+      const r = await call('PATCH', `${s.root}${SET}(${id})`, { msdyn_name: 'changed', [PHOTO]: bomb.toString('base64') });
+      expect(Date.now() - started).to.be.below(2000);
+      expect(r.status).to.equal(400);
+      expect(r.json).to.deep.equal({ error: { code: '0x80072553', message: `Error occured when processing image. Reason: The image is 8000 x 8000 pixels, more than the ${thumbnails.MAX_IMAGE_PIXELS} pixels an image may have.` } });
+      const up = await fetch(`${s.root}${SET}(${id})/${PHOTO}`, { method: 'PATCH', headers: { 'Content-Type': 'application/octet-stream', 'x-ms-file-name': 'p.png' }, body: bomb as unknown as BodyInit });
+      expect(up.status).to.equal(400);
+      const after = (await call('GET', `${s.root}${SET}(${id})?$select=msdyn_name,${PHOTO}id`)).json as Record<string, unknown>;
+      expect([after['msdyn_name'], after[`${PHOTO}id`]]).to.deep.equal(['with an image', before[`${PHOTO}id`]]);
+    });
+
+    it('takes an image of several MB, sent as base64 in JSON and as bytes', async () => {
+      const big = await noisePng(1200, 1100);
+      expect(big.length).to.be.above(5_000_000);
+      const id = await create(s, { [PHOTO]: big.toString('base64') });
+      const whole = await fetch(`${s.root}${SET}(${id})/${PHOTO}/$value?size=full`);
+      expect(Buffer.from(await whole.arrayBuffer()).equals(big)).to.equal(true);
+      const patched = await call('PATCH', `${s.root}${SET}(${id})`, { [PHOTO]: big.toString('base64') });
+      expect(patched.status, JSON.stringify(patched.json)).to.equal(204);
+      const up = await fetch(`${s.root}${SET}(${id})/${PHOTO}`, { method: 'PATCH', headers: { 'Content-Type': 'application/octet-stream', 'x-ms-file-name': 'big.png' }, body: big as unknown as BodyInit });
+      expect(up.status, await up.text()).to.equal(204);
+      const again = await fetch(`${s.root}${SET}(${id})/${PHOTO}/$value?size=full`);
+      expect(Buffer.from(await again.arrayBuffer()).equals(big)).to.equal(true);
+      expect(await attachments(s, id)).to.equal(1);
+    });
+
+    it('stores one full image for each row of a deep insert, the image sent', async () => {
+      const child = await png(50, 60);
+      const r = await call('POST', `${s.root}${SET}?$expand=${CHILDREN}($select=msdyn_copilotinteractionid)`, {
+        msdyn_name: 'parent', [PHOTO]: full.toString('base64'),
+        [CHILDREN]: [{ msdyn_name: 'child 1', [PHOTO]: child.toString('base64') }, { msdyn_name: 'child 2', [PHOTO]: child.toString('base64') }],
+      }, { Prefer: 'return=representation' });
+      expect(r.status, JSON.stringify(r.json)).to.equal(201);
+      const parent = r.json as Record<string, unknown>;
+      const children = (parent[CHILDREN] as Array<Record<string, string>>).map((c) => c['msdyn_copilotinteractionid']!);
+      expect(children).to.have.length(2);
+      expect(await attachments(s, String(parent['msdyn_copilotinteractiondataid']))).to.equal(1);
+      for (const id of children) {
+        expect(await attachments(s, id)).to.equal(1);
+        const whole = await fetch(`${s.root}${INTERACTIONS}(${id})/${PHOTO}/$value?size=full`);
+        expect(Buffer.from(await whole.arrayBuffer()).equals(child)).to.equal(true);
+        // The full image is that of the image the row has (made ready once, not twice).
+        const row = (await call('GET', `${s.root}${INTERACTIONS}(${id})?$select=${PHOTO}id`)).json as Record<string, unknown>;
+        expect(whole.headers.get('x-ms-file-name')).to.equal(`${String(row[`${PHOTO}id`])}.png`);
+      }
+      // A related row created before its row (single-valued navigation).
+      const up = await call('POST', `${s.root}${INTERACTIONS}?$expand=${PARENT}($select=msdyn_copilotinteractiondataid)`, { msdyn_name: 'child', [PARENT]: { msdyn_name: 'parent', [PHOTO]: full.toString('base64') } }, { Prefer: 'return=representation' });
+      expect(up.status, JSON.stringify(up.json)).to.equal(201);
+      const related = String(((up.json as Record<string, unknown>)[PARENT] as Record<string, unknown>)['msdyn_copilotinteractiondataid']);
+      expect(await attachments(s, related)).to.equal(1);
+      const whole = await fetch(`${s.root}${SET}(${related})/${PHOTO}/$value?size=full`);
+      expect(Buffer.from(await whole.arrayBuffer()).equals(full)).to.equal(true);
+    });
+
+    it('refuses an image in a CreateMultiple item, in its own row or a row it creates with it, writing nothing', async () => {
+      const image = full.toString('base64');
+      const type = { '@odata.type': 'Microsoft.Dynamics.CRM.msdyn_copilotinteraction' };
+      const message = 'An image column value in CreateMultiple (create the rows, then set their images)';
+      const count = async () => ((await call('GET', `${s.root}${INTERACTIONS}?$count=true&$top=0`)).json as Record<string, number>)['@odata.count'];
+      const rows = await count();
+      for (const item of [{ [PHOTO]: image }, { [PARENT]: { msdyn_name: 'parent', [PHOTO]: image } }]) {
+        const r = await call('POST', `${s.root}${INTERACTIONS}/Microsoft.Dynamics.CRM.CreateMultiple`, { Targets: [{ ...type, msdyn_name: 'plain' }, { ...type, msdyn_name: 'with image', ...item }] });
+        expect(r.status, JSON.stringify(r.json)).to.equal(501);
+        expect((r.json as { error: { message: string } }).error.message).to.contain(message);
+      }
+      expect(await count()).to.equal(rows);
     });
   });
 }

@@ -206,9 +206,14 @@ function sliceOf(range: ByteRange | undefined): 'all' | ByteSlice {
   return range ? { from: range.from, count: range.to === undefined ? Number.MAX_SAFE_INTEGER : range.to - range.from + 1 } : 'all';
 }
 
-/** The update of the cell's row that sets its Image column to `bytes` (null: removes the image); withImages makes the thumbnail when it runs. */
+/**
+ * The update of the cell's row that sets its Image column to `bytes` (null: removes the image);
+ * withImages makes the thumbnail when it runs. The column is planned as a null (its checks are a
+ * body value's) and the bytes handed over as they are (UpdatePlan.sentImages), not as base64 text.
+ */
 function imageChange(ctx: FileContext, cell: FileCell, bytes: Buffer | null): UpdatePlan {
-  return planRowChange(ctx.model, cell.entity, cell.id, { [cell.column.LogicalName]: bytes === null ? null : bytes.toString('base64') }, ctx.caller, '*', undefined);
+  const plan = planRowChange(ctx.model, cell.entity, cell.id, { [cell.column.LogicalName]: null }, ctx.caller, '*', undefined);
+  return bytes === null ? plan : { ...plan, sentImages: new Map([[cell.column, bytes]]) };
 }
 
 /**

@@ -1,4 +1,5 @@
 import { Errors } from '../errors.js';
+import { setsImages } from '../plan/images.js';
 import { nowUtc } from '../plan/values.js';
 import { planCreate } from '../plan/write.js';
 import { executeInsertStream } from '../store/execute.js';
@@ -13,6 +14,7 @@ import type { Message } from './types.js';
  * written while the next is planned), so any bad item leaves nothing written, and
  * the error names the item (`Targets[i]: …`). Items may carry related records and collection
  * binds as a single Create does (deep insert, digest §6.3); those are written around their item.
+ * An image value, in an item's own row or any row of its deep insert, is refused with 501.
  */
 export const message: Message = {
   Name: 'CreateMultiple',
@@ -25,7 +27,8 @@ export const message: Message = {
     const now = nowUtc();
     const targets = args['Targets'] as Array<Record<string, unknown>>;
     const itemAt = targetItems(ctx, entity, targets);
-    // Images become thumbnails asynchronously, which the bulk path's synchronous planning cannot wait for.
+    // Images become thumbnails asynchronously, which the bulk path's synchronous planning cannot
+    // wait for: an item that sets one, in its own row or a deep insert's, is refused.
     const images = entity.ImageAttributes;
     // Items are planned while the rows planned before them are written.
     // Errors are named inline rather than through atItem, whose closure per item is garbage.
@@ -33,7 +36,9 @@ export const message: Message = {
       const item = itemAt(i);
       try {
         const plan = planCreate(ctx.model, entity, item, ctx.caller, undefined, now);
-        if (images.length && images.some((a) => plan.values.get(a) != null)) throw Errors.notImplemented('An image column value in CreateMultiple (create the rows, then set their images)');
+        // Only items of a table with Image columns, or with related rows, are looked at: a bulk
+        // load of plain rows does no work per row here.
+        if ((images.length || plan.before || plan.after) && setsImages(plan)) throw Errors.notImplemented('An image column value in CreateMultiple (create the rows, then set their images)');
         return plan;
       } catch (err) {
         throw atIndex(i, err as Error);

@@ -333,7 +333,10 @@ export interface InsertPlan {
   readonly idSharedWith?: readonly EntityModel[];
   readonly before?: readonly InsertPlan[];
   readonly after?: readonly WritePlan[];
-  /** The full-size images stored with the row (plan/images.ts withImages). */
+  /**
+   * The full-size images stored with the row (plan/images.ts withImages); set, if empty, once
+   * withImages has made the plan's images ready, which it then does not do again.
+   */
   readonly attachments?: readonly ImageAttachment[];
 }
 
@@ -387,8 +390,17 @@ export interface UpdatePlan {
   readonly guards: readonly Guard[];
   readonly references: readonly RowReference[];
   readonly upsert?: InsertPlan | Error;
-  /** The full-size images stored or removed with the row (plan/images.ts withImages). */
+  /**
+   * The full-size images stored or removed with the row (plan/images.ts withImages); set, if
+   * empty, once withImages has made the plan's images ready, which it then does not do again.
+   */
   readonly attachments?: readonly ImageAttachment[];
+  /**
+   * Images sent as bytes (a binary upload to an Image column's path, files/transfer.ts), by
+   * column: withImages makes them ready as it does base64 values in `set`, without turning
+   * them into base64 text and back.
+   */
+  readonly sentImages?: ReadonlyMap<AttributeModel, Uint8Array>;
 }
 
 /**

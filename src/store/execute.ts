@@ -252,7 +252,8 @@ async function insert(tx: Executor, db: Database, plan: InsertPlan): Promise<Wri
 
 /**
  * Stores and removes the full-size images that go with the row of `plan` (ImageAttachment, in
- * FILE_ATTACHMENTS as a File column's files), and those of the related rows a create wrote with it.
+ * FILE_ATTACHMENTS as a File column's files). Only the row's own: a deep insert's related rows
+ * store theirs as they are written (insert for the rows before it, writeIn for those after).
  */
 async function storeAttachments(tx: Executor, db: Database, plan: WritePlan): Promise<void> {
   if (plan.kind !== 'insert' && plan.kind !== 'update') return;
@@ -262,7 +263,6 @@ async function storeAttachments(tx: Executor, db: Database, plan: WritePlan): Pr
       : [renderDeleteFiles(db.dialect, plan.entity, [plan.id], column)];
     for (const stmt of statements) await tx.run(stmt);
   }
-  if (plan.kind === 'insert') for (const related of [...plan.before ?? [], ...plan.after ?? []]) await storeAttachments(tx, db, related);
 }
 
 /** How a caller names the item an error belongs to (CreateMultiple: `Targets[i]: …`). */
