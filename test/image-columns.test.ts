@@ -276,5 +276,17 @@ for (const database of DATABASES) {
       }
       expect(await count()).to.equal(rows);
     });
+
+    it('refuses to sort or group rows by an image column, in OData and FetchXML', async () => {
+      const fetchXml = (inner: string, aggregate = false) => `${s.root}${SET}?fetchXml=${encodeURIComponent(`<fetch${aggregate ? ' aggregate="true"' : ''}><entity name="${ENTITY}">${inner}</entity></fetch>`)}`;
+      const answers = await Promise.all([
+        call('GET', `${s.root}${SET}?$select=msdyn_name&$orderby=${PHOTO}`),
+        call('GET', `${s.root}${SET}?$apply=groupby((${PHOTO}))`),
+        call('GET', fetchXml(`<attribute name="msdyn_name"/><order attribute="${PHOTO}"/>`)),
+        call('GET', fetchXml(`<attribute name="${PHOTO}" groupby="true" alias="p"/>`, true)),
+      ]);
+      expect(answers.map((r) => [r.status, (r.json as { error: { code: string } }).error.code])).to.deep.equal([[400, '0x80060888'], [400, '0x80060888'], [400, '0x80040203'], [400, '0x80040203']]);
+      for (const r of answers) expect((r.json as { error: { message: string } }).error.message).to.contain(`image column '${PHOTO}'`);
+    });
   });
 }

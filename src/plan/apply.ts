@@ -8,6 +8,7 @@ import { planAggregate, type AggregateSpec } from './aggregate.js';
 import { planFilter, resolveChain } from './filter.js';
 import type { QueryFunctionContext } from './query-functions.js';
 import type { AggregateFunction, AggregatePlan, ColumnPath, PlanExpr } from './types.js';
+import { unorderable } from './sort-columns.js';
 
 /**
  * The OData front end of aggregation: a parsed `$apply` (odata/apply.ts) and the query options
@@ -73,6 +74,8 @@ export function planApply(entity: EntityModel, query: QueryOptions, prefer: Pref
   const groupBy = properties.map((p) => {
     const column = resolveChain(entity, p);
     if (column.attribute.AttributeType === 'DateTime') throw Errors.badQuery(`groupby with datetime values is not supported ('${pathText(p)}').`);
+    const refused = unorderable(column.attribute, 'grouped');
+    if (refused) throw Errors.badQuery(refused);
     return { alias: groupAlias(column), column };
   });
   const expressions = (last.kind === 'groupby' ? last.aggregate : last.expressions) ?? [];

@@ -7,6 +7,7 @@ import { planAggregate, type AggregateSpec } from './aggregate.js';
 import { MAX_PAGE_SIZE } from './read.js';
 import { FetchPlanner, linkedColumnName, pageOffset, type FetchContext, type LinkOrigin, type VisitedLink } from './fetch.js';
 import type { AggregateFunction, AggregatePlan, ColumnPath, DatePart } from './types.js';
+import { unorderable } from './sort-columns.js';
 
 /**
  * The FetchXML front end of aggregation: `<fetch aggregate="true">` becomes an AggregateSpec for
@@ -96,6 +97,8 @@ function output(planner: FetchPlanner, table: EntityModel, x: FetchAttribute, li
   const conditions = origin?.conditional ? { conditions: origin.path.map((s) => s.where) } : {};
   const column: ColumnPath = { navs: origin ? origin.path.map((s) => s.navigation) : [], attribute, ...(origin?.join ? { join: origin.join } : {}), ...conditions };
   if (x.aggregate === undefined) {
+    const refused = unorderable(attribute, 'grouped');
+    if (refused) throw invalid(`${where}: ${refused}`);
     // Dataverse groups a date-time only by a part of it (MarkMpn/Sql4Cds#98: a groupby on a datetime
     // column without dategrouping is refused), as $apply refuses groupby on date-times.
     if (x.dategrouping === undefined && attribute.AttributeType === 'DateTime') {

@@ -11,7 +11,7 @@ import { compareValue, inValues, type ComparedValue } from './compare.js';
 import { likePattern } from './filter.js';
 import { singleBranches } from './navigation.js';
 import { decodePagingCookie } from './paging-cookie.js';
-import { linkedSortKeys, sortColumnOf, sortKeysFor } from './sort-columns.js';
+import { linkedSortKeys, sortColumnOf, sortKeysFor, unorderable } from './sort-columns.js';
 import { planQueryFunction, type QueryFunctionContext } from './query-functions.js';
 import { MAX_PAGE_SIZE, planLookupNames, type PlanContext } from './read.js';
 import type { DataSource, JoinOrigin, LinkedColumn, LinkStep, PlanExpr, ReadPlan, RowJoin, SortKey, Value } from './types.js';
@@ -748,6 +748,8 @@ export class FetchPlanner {
   linkSortKeys(visit: VisitedLink, o: FetchOrder, labels: boolean): SortKey[] {
     if (o.attribute === undefined) throw Errors.invalidArgument(`Invalid FetchXML: an <order> by alias ('${o.alias}') is only valid in aggregate queries.`);
     const attribute = this.column(visit.table, o.attribute);
+    const refused = unorderable(attribute, 'sorted');
+    if (refused) throw Errors.invalidArgument(`Invalid FetchXML: ${refused}`);
     const origin = this.origins.get(visit);
     if (!origin) throw new Error('linkSortKeys: linkedColumns has not visited the link');
     if (origin.path.some((s) => s.navigation.kind !== 'single')) throw Errors.notImplemented(`Ordering by columns of the one-to-many link-entity '${visit.alias}', which returns no columns`);
@@ -871,7 +873,10 @@ function rootOrder(planner: FetchPlanner, entity: EntityModel, query: FetchQuery
       continue;
     }
     if (o.attribute === undefined) throw Errors.invalidArgument(`Invalid FetchXML: an <order> by alias ('${o.alias}') is only valid in aggregate queries.`);
-    add(sortKeysFor(planner.model, entity, planner.column(entity, o.attribute), o.descending, labels));
+    const attribute = planner.column(entity, o.attribute);
+    const refused = unorderable(attribute, 'sorted');
+    if (refused) throw Errors.invalidArgument(`Invalid FetchXML: ${refused}`);
+    add(sortKeysFor(planner.model, entity, attribute, o.descending, labels));
   }
   for (const [link, visit] of returning) for (const o of link.orders) add(planner.linkSortKeys(visit, o, labels));
   // A total order: the primary key, then each joined row's; with distinct (no primary key) every

@@ -123,14 +123,27 @@ function rankType(ranks: ReadonlyMap<number, number>): Partial<AttributeModel> {
 }
 
 /**
+ * Why rows cannot be sorted or grouped by `attribute` (`use`: `sorted` or `grouped`), or undefined
+ * when they can: an Image column's value is its thumbnail as base64 text (Dataverse "Image
+ * columns"), no order or grouping a client could mean, and a keyset page token would carry it
+ * whole. Callers raise it as their front end's 400.
+ */
+export function unorderable(attribute: AttributeModel, use: 'sorted' | 'grouped'): string | undefined {
+  return attribute.AttributeType === 'Image' ? `Rows cannot be ${use} by the image column '${attribute.LogicalName}'.` : undefined;
+}
+
+/**
  * The sort keys for ordering by `attribute` of `entity`, in either direction:
  * - a lookup whose targets have a primary name (with `model` given): that name, then the lookup
  *   value, so rows pointing at different records of one name stay apart and keyset paging is exact;
  * - with `labels` (FetchXML without `useraworderby`), a choice column: its label's rank, then
  *   the value;
  * - else the column itself.
+ * Throws 400 `0x80060888` for an Image column (unorderable).
  */
 export function sortKeysFor(model: Model | undefined, entity: EntityModel, attribute: AttributeModel, descending: boolean, labels = false): SortKey[] {
+  const refused = unorderable(attribute, 'sorted');
+  if (refused) throw Errors.badQuery(refused);
   let first: AttributeModel | undefined;
   if (model && attribute.Targets.length && attribute.IsStored) first = lookupNameColumn(model, entity, attribute);
   else if (labels && attribute.OptionSet && CHOICES.has(attribute.AttributeType)) first = labelRankColumn(attribute);
