@@ -148,6 +148,15 @@ for (const database of DATABASES) {
       expect(await attachments(s, id)).to.equal(0);
     });
 
+    it("refuses a size other than 'full' rather than answering the thumbnail", async () => {
+      const id = await create(s, { [PHOTO]: (await png(60, 60)).toString('base64') });
+      expect((await fetch(`${s.root}${SET}(${id})/${PHOTO}/$value?size=FULL`)).status).to.equal(200);
+      const r = await call('GET', `${s.root}${SET}(${id})/${PHOTO}/$value?size=huge`);
+      expect(r.status, r.text).to.equal(400);
+      expect((r.json as { error: { code: string; message: string } }).error.code).to.equal('0x80060888');
+      expect((r.json as { error: { message: string } }).error.message).to.contain("'huge'");
+    });
+
     it('uploads an image through the file column path, and removes it with null and with DELETE', async () => {
       const id = await create(s, {});
       const up = await fetch(`${s.root}${SET}(${id})/${PHOTO}`, { method: 'PATCH', headers: { 'Content-Type': 'application/octet-stream', 'x-ms-file-name': 'p.png' }, body: full as unknown as BodyInit });

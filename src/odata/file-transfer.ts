@@ -86,9 +86,15 @@ export function parseRange(text: string | undefined): ByteRange | undefined {
   return { from: Number(m[1]), ...(m[2] === '' ? {} : { to: Number(m[2]) }) };
 }
 
-/** Reads the file transfer members of `req` and its parsed `query` (see FileTransfer). */
+/**
+ * Reads the file transfer members of `req` and its parsed `query` (see FileTransfer). Throws 400
+ * `0x80060888` for a `size` other than `full` (case aside), the one value Dataverse documents
+ * ("Use image column data"), rather than answering the thumbnail as if it had not been sent.
+ */
 export function parseFileTransfer(req: HttpRequest, query: QueryOptions): FileTransfer {
   const named = header(req.headers, 'x-ms-file-name');
+  const size = query.custom?.get('size');
+  if (size !== undefined && size.trim().toLowerCase() !== 'full') throw Errors.badQuery(`The query parameter size takes only 'full' (the full-size image); '${size}' is not.`);
   return {
     bytes: req.bytes,
     contentType: req.bytes === undefined ? undefined : header(req.headers, 'content-type')?.trim() || undefined,
@@ -97,6 +103,6 @@ export function parseFileTransfer(req: HttpRequest, query: QueryOptions): FileTr
     sessionToken: query.custom?.get('sessiontoken'),
     contentRange: header(req.headers, 'content-range'),
     range: header(req.headers, 'range'),
-    size: query.custom?.get('size'),
+    size,
   };
 }
