@@ -5,41 +5,18 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomUUID } from 'node:crypto';
-import { exportJWK, generateKeyPair, SignJWT, type CryptoKey, type JWTPayload } from 'jose';
 import { DynamicsWebApi } from 'dynamics-web-api';
+import { SignJWT } from 'jose';
 import { createAuthenticator, type Authenticator } from '../src/http/authentication.js';
 import { SYSTEM_ADMINISTRATOR_ID } from '../src/model/kept-ids.js';
-import { call, DATABASES, SHIPPED_METADATA, startServer, type Reply, type TestServer } from './support/server.js';
+import { asSystem as runAsSystem, call, DATABASES, SHIPPED_METADATA, startServer, type Reply, type TestServer } from './support/server.js';
+import { AUDIENCE, bearer, ISSUER, keys, token, type Keys } from './support/tokens.js';
 
 /**
  * Bearer token sign-in (jose) and impersonation (CallerObjectId / MSCRMCallerID): who a request
  * runs as, what it stamps, and Dataverse's errors. Tokens are signed here with a key whose public
  * half the server reads from a JWKS file (and, in one test, through OpenID discovery).
  */
-const ISSUER = 'https://login.example.test/tenant-1/v2.0';
-const AUDIENCE = 'https://org.example.test';
-
-interface Keys {
-  readonly privateKey: CryptoKey;
-  readonly jwks: { keys: object[] };
-}
-
-async function keys(kid: string): Promise<Keys> {
-  const { privateKey, publicKey } = await generateKeyPair('RS256');
-  return { privateKey, jwks: { keys: [{ ...await exportJWK(publicKey), kid, alg: 'RS256', use: 'sig' }] } };
-}
-
-/** A token signed with `key` for a user (default) with `claims` over the defaults. */
-function token(key: Keys, claims: JWTPayload, options: { expires?: string | number | null; issuer?: string; audience?: string } = {}): Promise<string> {
-  const jwt = new SignJWT({ scp: 'user_impersonation', ...claims })
-    .setProtectedHeader({ alg: 'RS256', kid: (key.jwks.keys[0] as { kid: string }).kid })
-    .setIssuer(options.issuer ?? ISSUER).setAudience(options.audience ?? AUDIENCE)
-    .setIssuedAt();
-  if (options.expires !== null) jwt.setExpirationTime(options.expires ?? '1h');
-  return jwt.sign(key.privateKey);
-}
-
-const bearer = (t: string, more: Record<string, string> = {}) => ({ Authorization: `Bearer ${t}`, ...more });
 
 function expectError(r: Reply, status: number, code: string, message?: string | RegExp): void {
   expect(r.status, r.text).to.equal(status);
@@ -108,11 +85,8 @@ for (const database of DATABASES) {
     });
     after(() => s.close());
 
-    /** The server's answer to `req` run as the built-in system user, bypassing HTTP sign-in. */
-    const asSystem = async (method: string, path: string, body?: object) => {
-      const r = await s.service.handle({ method, url: `/api/data/v9.2/${path}`, headers: { 'content-type': 'application/json', prefer: 'return=representation' }, body: body && JSON.stringify(body), origin: s.origin });
-      return { status: r.status, json: r.body ? JSON.parse(r.body) : undefined };
-    };
+    /** The server's answer run as the built-in system user, bypassing HTTP sign-in. */
+    const asSystem = (method: string, path: string, body?: object) => runAsSystem(s, method, path, body);
     const whoAmI = async (t: string, headers: Record<string, string> = {}) => {
       const r = await call('GET', `${s.root}WhoAmI()`, undefined, bearer(t, headers));
       expect(r.status, r.text).to.equal(200);
