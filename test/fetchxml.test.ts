@@ -519,7 +519,9 @@ for (const database of DATABASES) {
       it('values that are not of the column\'s type, and operators on the wrong column type', async () => {
         for (const bad of [condition('importsequencenumber', 'eq', 'abc'), condition('msdyn_clienttimestamp', 'on', 'soon'), condition('msdyn_interactiondataid', 'eq', 'not-a-guid'),
           condition('importsequencenumber', 'like', '1%'), condition('importsequencenumber', 'between', ['1']), condition('msdyn_clienttimestamp', 'last-x-days', '-1'),
-          condition('msdyn_name', 'today'), condition('importsequencenumber', 'in')]) {
+          condition('msdyn_name', 'today'), condition('importsequencenumber', 'in'),
+          // A value given to an operator that takes none, also as a second <value>, and a second value to one that takes one.
+          condition('createdby', 'eq-userid', 'x'), condition('createdby', 'eq-userid', ['', 'x']), condition('msdyn_clienttimestamp', 'last-x-days', ['3', '4'])]) {
           const e = await error(fetchXml(bad));
           expect(e.code, bad).to.equal('0x80040203');
         }
@@ -580,7 +582,7 @@ for (const database of DATABASES) {
       it('501 for valid FetchXML not implemented: joins outside relationships, one-to-many matchfirstrowusingcrossapply columns', async () => {
         expect((await error(fetchXml(`<link-entity name="systemuser" from="fullname" to="msdyn_name"/>`), 501)).message).to.contain('no lookup relationship');
         expect((await error(fetchXml(NAME, '', DATA).replace(`</entity>`, `<link-entity name="${ENTITY}" from="msdyn_interactiondataid" to="${DATA}id" link-type="matchfirstrowusingcrossapply" alias="c"><attribute name="msdyn_name"/></link-entity></entity>`), 501, '', 'msdyn_copilotinteractiondatas')).message).to.contain('one-to-many');
-        expect((await error(fetchXml(condition('createdby', 'eq-businessid')), 501)).message).to.contain('eq-businessid');
+        expect((await error(fetchXml(condition('createdby', 'eq-useroruserhierarchy')), 501)).message).to.contain('eq-useroruserhierarchy');
         expect((await error(fetchXml(condition('msdyn_name', 'like', '[ab]%')), 501)).message).to.contain('Character classes');
         expect((await error(fetchXml(NAME, 'datasource="archive"'))).message).to.contain('datasource');
         expect((await error(fetchXml('<attribute name="msdyn_name" aggregate="count"/>'))).message).to.contain('aggregate="true"');

@@ -22,8 +22,12 @@ export type Definition = Record<string, unknown>;
  */
 const INTRODUCED_VERSION = '1.0';
 
-/** The language of every label: the files hold one text each, read as English (1033). */
-const LANGUAGE_CODE = 1033;
+/**
+ * English's LCID, 1033: the language of every label (the files hold one text each, read as
+ * English), and the user-interface language EqualUserLanguage compares with when the
+ * organization's is not kept.
+ */
+export const LANGUAGE_CODE = 1033;
 
 /**
  * A stable MetadataId for a named definition: the same name gives the same GUID on every start

@@ -109,7 +109,8 @@ const FUNCTION_OPERATORS: Partial<Record<ConditionOperator, string>> = {
   'olderthan-x-weeks': 'OlderThanXWeeks', 'olderthan-x-months': 'OlderThanXMonths', 'olderthan-x-years': 'OlderThanXYears',
   'older-than-x-minutes': 'OlderThanXMinutes', 'older-than-x-hours': 'OlderThanXHours', 'older-than-x-days': 'OlderThanXDays',
   'older-than-x-weeks': 'OlderThanXWeeks', 'older-than-x-months': 'OlderThanXMonths', 'older-than-x-years': 'OlderThanXYears',
-  'eq-userid': 'EqualUserId', 'ne-userid': 'NotEqualUserId',
+  'eq-userid': 'EqualUserId', 'ne-userid': 'NotEqualUserId', 'eq-userteams': 'EqualUserTeams', 'eq-useroruserteams': 'EqualUserOrUserTeams',
+  'eq-businessid': 'EqualBusinessId', 'ne-businessid': 'NotEqualBusinessId', 'eq-userlanguage': 'EqualUserLanguage',
 };
 /** Query functions that take a value (`PropertyValue`). */
 const VALUED_FUNCTIONS = new Set(['On', 'OnOrAfter', 'OnOrBefore']);
@@ -241,7 +242,7 @@ export class FetchPlanner {
    * (EXISTS, each parent row once) instead of joining it to each related row (see joinsRows).
    */
   constructor(readonly model: Model, context: FetchContext, private readonly rowsOnce = false) {
-    this.functions = { caller: context.caller, now: context.now };
+    this.functions = { caller: context.caller, now: context.now, model };
   }
 
   /** The table a FetchXML `name` denotes; 0x80041102 when there is none. */
@@ -582,8 +583,10 @@ export class FetchPlanner {
     const text = c.value ?? c.values[0];
     if (valued) {
       if (text === undefined) throw Errors.invalidArgument(`Invalid FetchXML: ${where} needs a value.`);
+      if (c.values.length + (c.value === undefined ? 0 : 1) > 1) throw Errors.invalidArgument(`Invalid FetchXML: ${where} takes one value.`);
       params.set('PropertyValue', literal(text.trim()));
-    } else if (text !== undefined && text.trim() !== '') {
+    } else if ([c.value, ...c.values].some((v) => v !== undefined && v.trim() !== '')) {
+      // Any value, the attribute's or a <value> element's (not only the first), else it would be ignored.
       throw Errors.invalidArgument(`Invalid FetchXML: ${where} takes no value.`);
     }
     try {

@@ -1,9 +1,13 @@
 import { Errors } from '../errors.js';
 import { DATE_TIME_MAX, DATE_TIME_MIN } from '../model/date-time-range.js';
+import { LANGUAGE_CODE } from '../model/definitions.js';
+import { pkOf } from '../model/primary-key.js';
+import { ORGANIZATION, SYSTEMUSER, TEAM } from '../model/system-columns.js';
 import type { AttributeModel, EntityModel, Model } from '../model/types.js';
 import { wholeNumber, type Expr } from '../odata/expression.js';
 import type { Caller, PlanExpr, Value } from './types.js';
 import { compareValue, inValues, type ComparedValue } from './compare.js';
+import { membershipOfUsers } from './teams.js';
 import { literalValue, parseDateTime } from './values.js';
 
 /**
@@ -12,11 +16,18 @@ import { literalValue, parseDateTime } from './values.js';
  * computed in UTC from `now`; weeks start on Sunday (en-US, Dataverse's default).
  */
 
-/** What a query function needs besides its arguments. */
+/**
+ * What a query function needs besides its arguments: the caller the user functions compare with
+ * (its id, business unit and organization; without one, EqualUserId, EqualBusinessId and the team
+ * functions match no row, their negations only rows whose column is null, and EqualUserLanguage
+ * compares with 1033 unless it reads the organization's language), now, and the model,
+ * whose team membership (teammembership_association) and organization table the team and
+ * language functions read in the query's own statement.
+ */
 export interface QueryFunctionContext {
   readonly caller?: Caller;
   readonly now: Date;
-  /** The model, for what a query reaches beyond its table (a lookup's name when ordering by it). */
+  /** The model, for what a query reaches beyond its table (a lookup's name when ordering by it, the caller's teams). */
   readonly model?: Model;
 }
 
@@ -123,6 +134,68 @@ const UNITS: Record<string, (ms: number, n: number) => number> = {
   Years: (ms, n) => addMonths(ms, -12 * n),
 };
 
+/**
+ * Whether column `a` of `entity` can hold the id of a row of one of `tables` (systemuser, team):
+ * an owner column, a lookup to one of them, or the primary key of such a table.
+ */
+function holdsPrincipal(entity: EntityModel, a: AttributeModel, tables: readonly string[]): boolean {
+  if (a.AttributeType === 'Owner') return true;
+  if (a.AttributeType === 'Lookup') return a.Targets.some((t) => tables.includes(t));
+  return a === pkOf(entity) && tables.includes(entity.LogicalName);
+}
+
+/**
+ * EqualUserTeams / EqualUserOrUserTeams (FetchXML eq-userteams, eq-useroruserteams; Dataverse's
+ * condition operators reference: "The record is owned by a user or teams that the user is a member
+ * of", data type Owner): `a` holds one of the teams the caller is a member of, or with `orUser` the
+ * caller itself. The teams are read in the query's statement, a subquery over the membership's
+ * intersect table (`a IN (SELECT teamid FROM teammembership WHERE systemuserid = <caller>)`), so
+ * any member, the anonymous built-in user included, needs no read before it and no privilege on
+ * teams. Valid on owner columns, and on lookups (and primary keys) that hold team ids (with
+ * `orUser`, user ids too); another column is 400, as EqualUserId's wrong column is. Without a team
+ * table the caller has no team.
+ */
+function userTeams(fn: Fn, entity: EntityModel, a: AttributeModel, ctx: QueryFunctionContext, orUser: boolean): PlanExpr {
+  if (!holdsPrincipal(entity, a, orUser ? [SYSTEMUSER, TEAM] : [TEAM])) throw bad(fn, `'${a.PropertyName}' is not an owner column or a lookup to ${orUser ? 'users or teams' : 'teams'}`);
+  const me = ctx.caller?.systemuserid;
+  if (me === undefined) return { kind: 'const', value: false };
+  const users = ctx.model?.byLogicalName.get(SYSTEMUSER);
+  const membership = users && membershipOfUsers(users);
+  const teams: PlanExpr = membership
+    ? { kind: 'inSelect', attribute: a, table: membership.intersect.entity, select: membership.intersect.other, where: { kind: 'compare', op: 'eq', attribute: membership.intersect.own, value: me } }
+    : { kind: 'const', value: false };
+  return orUser ? { kind: 'or', left: { kind: 'compare', op: 'eq', attribute: a, value: me }, right: teams } : teams;
+}
+
+/**
+ * EqualUserLanguage (FetchXML eq-userlanguage: "The value is equal to the language for the user",
+ * data type Number): `a`, a number column (not a choice), equals the caller's user-interface
+ * language. Tessera keeps no usersettings, so that is the organization's language: its row's
+ * `languagecode`, read in the statement, when the model's organization table has that column (a
+ * null one matches no row), else 1033 (LANGUAGE_CODE, English), Dataverse's default; Dataverse keeps each user's
+ * uilanguageid in usersettings, which defaults to the organization's language.
+ */
+function userLanguage(fn: Fn, a: AttributeModel, ctx: QueryFunctionContext): PlanExpr {
+  if (!['Integer', 'BigInt', 'Decimal', 'Double', 'Money'].includes(a.AttributeType)) throw bad(fn, `'${a.PropertyName}' is not a number column`);
+  const organization = ctx.model?.byLogicalName.get(ORGANIZATION);
+  const language = organization?.attributesByName.get('languagecode');
+  if (!organization || language?.AttributeType !== 'Integer') return { kind: 'compare', op: 'eq', attribute: a, value: LANGUAGE_CODE };
+  if (!ctx.caller) return { kind: 'const', value: false };
+  return { kind: 'inSelect', attribute: a, table: organization, select: language, where: { kind: 'compare', op: 'eq', attribute: pkOf(organization), value: ctx.caller.organizationid } };
+}
+
+/**
+ * `a` equals (`equal`) or does not equal `value`, a value of the caller (EqualUserId, EqualBusinessId
+ * and their negations; Unique Identifier columns, any Edm.Guid one). The negation keeps null
+ * columns, as `ne` does (compareValue: a null value is not equal to any value); Dataverse does not
+ * document its null handling for NotEqualUserId and NotEqualBusinessId.
+ */
+function callerId(fn: Fn, a: AttributeModel, value: string | undefined, equal: boolean): PlanExpr {
+  if (a.EdmType !== 'Edm.Guid') throw bad(fn, `'${a.PropertyName}' is not a lookup or id column`);
+  const me: PlanExpr = { kind: 'compare', op: 'eq', attribute: a, value: value ?? null };
+  return equal ? me : { kind: 'or', left: not(me), right: { kind: 'isNull', attribute: a, negate: false } };
+}
+
 /** The value parameter each query function takes besides PropertyName (none for Today, EqualUserId …). */
 function valueParameter(name: string): 'PropertyValue' | 'PropertyValues' | undefined {
   if (/^(In|NotIn|ContainValues|DoesNotContainValues|Between|NotBetween)$/.test(name)) return 'PropertyValues';
@@ -136,7 +209,7 @@ function valueParameter(name: string): 'PropertyValue' | 'PropertyValues' | unde
  * names. Functions this service does not know are left to the caller's own error.
  */
 function checkParameterNames(fn: Fn, name: string): void {
-  if (/^(In|NotIn|ContainValues|DoesNotContainValues|Between|NotBetween|On|OnOrAfter|OnOrBefore|Today|Yesterday|Tomorrow|(This|Last|Next)(Week|Month|Year)|Last7Days|Next7Days|EqualUserId|NotEqualUserId|OlderThanXMinutes|(Last|Next|OlderThan)X(Hours|Days|Weeks|Months|Years))$/.test(name) === false) return;
+  if (/^(In|NotIn|ContainValues|DoesNotContainValues|Between|NotBetween|On|OnOrAfter|OnOrBefore|Today|Yesterday|Tomorrow|(This|Last|Next)(Week|Month|Year)|Last7Days|Next7Days|EqualUserId|NotEqualUserId|EqualUserTeams|EqualUserOrUserTeams|EqualBusinessId|NotEqualBusinessId|EqualUserLanguage|OlderThanXMinutes|(Last|Next|OlderThan)X(Hours|Days|Weeks|Months|Years))$/.test(name) === false) return;
   const value = valueParameter(name);
   const declared = ['PropertyName', ...(value ? [value] : [])];
   if ([...fn.params.keys()].some((p) => !declared.includes(p))) {
@@ -147,8 +220,9 @@ function checkParameterNames(fn: Fn, name: string): void {
 
 /**
  * Plans one query function on `entity`. Throws 400 for an unknown function, unknown property,
- * wrong parameter, or a time-of-day function on a date-only column; 501 for functions of the
- * Dataverse list Tessera does not implement (fiscal periods, hierarchies, teams, languages).
+ * wrong parameter, a function on a column of a type it does not take (a time-of-day function on a
+ * date-only column, EqualUserTeams on a string…); 501 for functions of the Dataverse list Tessera
+ * does not implement (fiscal periods, hierarchies).
  */
 export function planQueryFunction(entity: EntityModel, fn: Fn, ctx: QueryFunctionContext, resolve: (name: string) => AttributeModel): PlanExpr {
   const name = fn.name.replace(/^(Microsoft\.Dynamics\.CRM|mscrm)\./, '');
@@ -198,11 +272,10 @@ export function planQueryFunction(entity: EntityModel, fn: Fn, ctx: QueryFunctio
     case 'NextYear': dateColumn(fn, a, false); return range(a, addMonths(year(now), 12), addMonths(year(now), 24));
     case 'Last7Days': dateColumn(fn, a, false); return range(a, today - 7 * DAY, now, true);
     case 'Next7Days': dateColumn(fn, a, false); return range(a, now, today + 8 * DAY);
-    case 'EqualUserId': case 'NotEqualUserId': {
-      if (a.EdmType !== 'Edm.Guid') throw bad(fn, `'${a.PropertyName}' is not a lookup or id column`);
-      const me: PlanExpr = { kind: 'compare', op: 'eq', attribute: a, value: ctx.caller?.systemuserid ?? null };
-      return name === 'EqualUserId' ? me : { kind: 'or', left: not(me), right: { kind: 'isNull', attribute: a, negate: false } };
-    }
+    case 'EqualUserId': case 'NotEqualUserId': return callerId(fn, a, ctx.caller?.systemuserid, name === 'EqualUserId');
+    case 'EqualBusinessId': case 'NotEqualBusinessId': return callerId(fn, a, ctx.caller?.businessunitid, name === 'EqualBusinessId');
+    case 'EqualUserTeams': case 'EqualUserOrUserTeams': return userTeams(fn, entity, a, ctx, name === 'EqualUserOrUserTeams');
+    case 'EqualUserLanguage': return userLanguage(fn, a, ctx);
     default: break;
   }
   const timed = /^(Last|Next|OlderThan)X(Minutes|Hours|Days|Weeks|Months|Years)$/.exec(name);
@@ -217,7 +290,7 @@ export function planQueryFunction(entity: EntityModel, fn: Fn, ctx: QueryFunctio
     if (which === 'Last') return range(a, back(dayBased ? today : now, n), now, true);
     return range(a, now, dayBased ? back(today + DAY, -n) : back(now, -n), !dayBased);
   }
-  const known = /^(InFiscal|InOrAfterFiscal|InOrBeforeFiscal|LastFiscal|NextFiscal|ThisFiscal|LastXFiscal|NextXFiscal|Above|Under|NotUnder|EqualUserOr|EqualUserTeams|EqualBusinessId|NotEqualBusinessId|EqualUserLanguage)/.test(name);
+  const known = /^(InFiscal|InOrAfterFiscal|InOrBeforeFiscal|LastFiscal|NextFiscal|ThisFiscal|LastXFiscal|NextXFiscal|Above|Under|NotUnder|EqualUserOrUserHierarchy)/.test(name);
   if (known) throw Errors.notImplemented(`The query function '${fn.name}'`);
   throw Errors.badQuery(`'${fn.name}' is not a known function.`);
 }

@@ -59,6 +59,15 @@ export type PlanExpr =
    * access checks (security/access.ts), never by a request.
    */
   | { kind: 'shared'; entity: EntityModel; principals: readonly string[]; rights: number }
+  /**
+   * The column holds one of the values of column `select` in the rows of `table` that meet `where`
+   * (planned on `table`): `attribute IN (SELECT select FROM table WHERE where)`, false (never
+   * unknown) where the column is null or only nulls are selected, so that NOT and all() keep those rows. Made by the query functions that compare with what the
+   * caller is, read in the same statement (plan/query-functions.ts: the caller's teams through
+   * teammembership, the organization's language), never by a request's own names; `table` is
+   * read past the caller's privileges, as Dataverse's own condition operators read it.
+   */
+  | { kind: 'inSelect'; attribute: AttributeModel; table: EntityModel; select: AttributeModel; where: PlanExpr }
   | { kind: 'and' | 'or'; left: PlanExpr; right: PlanExpr }
   | { kind: 'not'; operand: PlanExpr }
   | { kind: 'const'; value: boolean };

@@ -226,6 +226,15 @@ export function renderExpr(d: Dialect, e: PlanExpr, p: Params, scope: Row, depth
     }
     // The share table's alias is numbered by depth as the related tables' are, so nested ones differ.
     case 'shared': return shareCondition(d, p, e.entity, columnOf(d, scope, pkOf(e.entity)), e.principals, e.rights, `s${depth}`);
+    case 'inSelect': {
+      // Uncorrelated, found once. Two-valued, so that NOT and all() keep what it does not match: a
+      // null column is false, and so is a null selected value (`1033 IN (NULL)` would be unknown).
+      const alias = d.quote(`f${depth}`);
+      const selected = `${alias}.${col(d, e.select)}`;
+      const conditions = [visibleRows(d, e.table), renderExpr(d, e.where, p, alias, depth + 1), `${selected} IS NOT NULL`].filter((c) => c !== undefined);
+      const ref = own(e.attribute);
+      return `(${ref} IS NOT NULL AND ${ref} IN (SELECT ${selected} FROM ${table(d, e.table)} ${alias} WHERE ${conditions.join(' AND ')}))`;
+    }
   }
 }
 
