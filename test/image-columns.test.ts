@@ -272,18 +272,57 @@ for (const database of DATABASES) {
       expect(Buffer.from(await whole.arrayBuffer()).equals(full)).to.equal(true);
     });
 
-    it('refuses an image in a CreateMultiple item, in its own row or a row it creates with it, writing nothing', async () => {
+    it('takes images in CreateMultiple items, in their own rows and their deep inserts, as a single Create does', async () => {
+      const second = await png(100, 50);
+      const type = { '@odata.type': 'Microsoft.Dynamics.CRM.msdyn_copilotinteraction' };
+      const r = await call('POST', `${s.root}${INTERACTIONS}/Microsoft.Dynamics.CRM.CreateMultiple`, { Targets: [
+        { ...type, msdyn_name: 'plain' },
+        { ...type, msdyn_name: 'with image', [PHOTO]: full.toString('base64') },
+        { ...type, msdyn_name: 'parent with image', [PARENT]: { msdyn_name: 'parent', [PHOTO]: second.toString('base64') } },
+        { ...type, msdyn_name: 'with the same image', [PHOTO]: full.toString('base64') },
+      ] });
+      expect(r.status, JSON.stringify(r.json)).to.equal(200);
+      const ids = (r.json as { Ids: string[] }).Ids;
+      expect(ids).to.have.length(4);
+      const photoOf = async (set: string, id: string) => (await call('GET', `${s.root}${set}(${id})?$select=${PHOTO},${PHOTO}id&$expand=${set === INTERACTIONS ? `${PARENT}($select=msdyn_copilotinteractiondataid)` : `${CHILDREN}($select=msdyn_name)`}`)).json as Record<string, unknown>;
+      const plain = await photoOf(INTERACTIONS, ids[0]!);
+      expect([plain[PHOTO], plain[`${PHOTO}id`], await attachments(s, ids[0]!)]).to.deep.equal([null, null, 0]);
+      for (const id of [ids[1]!, ids[3]!]) {
+        const row = await photoOf(INTERACTIONS, id);
+        expect(await size(Buffer.from(String(row[PHOTO]), 'base64'))).to.deep.equal([144, 144]);
+        const whole = await fetch(`${s.root}${INTERACTIONS}(${id})/${PHOTO}/$value?size=full`);
+        expect(whole.status).to.equal(200);
+        expect(Buffer.from(await whole.arrayBuffer()).equals(full)).to.equal(true);
+        expect(whole.headers.get('x-ms-file-name')).to.equal(`${String(row[`${PHOTO}id`])}.png`);
+        expect(await attachments(s, id)).to.equal(1);
+      }
+      const parent = String(((await photoOf(INTERACTIONS, ids[2]!))[PARENT] as Record<string, unknown>)['msdyn_copilotinteractiondataid']);
+      expect(await size(Buffer.from(String((await photoOf(SET, parent))[PHOTO]), 'base64'))).to.deep.equal([50, 50]);
+      const whole = await fetch(`${s.root}${SET}(${parent})/${PHOTO}/$value?size=full`);
+      expect(Buffer.from(await whole.arrayBuffer()).equals(second)).to.equal(true);
+      expect(await attachments(s, parent)).to.equal(1);
+    });
+
+    it("refuses a CreateMultiple item's bad image by its index, writing nothing", async () => {
       const image = full.toString('base64');
       const type = { '@odata.type': 'Microsoft.Dynamics.CRM.msdyn_copilotinteraction' };
-      const message = 'An image column value in CreateMultiple (create the rows, then set their images)';
-      const count = async () => ((await call('GET', `${s.root}${INTERACTIONS}?$count=true&$top=0`)).json as Record<string, number>)['@odata.count'];
-      const rows = await count();
-      for (const item of [{ [PHOTO]: image }, { [PARENT]: { msdyn_name: 'parent', [PHOTO]: image } }]) {
-        const r = await call('POST', `${s.root}${INTERACTIONS}/Microsoft.Dynamics.CRM.CreateMultiple`, { Targets: [{ ...type, msdyn_name: 'plain' }, { ...type, msdyn_name: 'with image', ...item }] });
-        expect(r.status, JSON.stringify(r.json)).to.equal(501);
-        expect((r.json as { error: { message: string } }).error.message).to.contain(message);
+      const d = s.db.dialect;
+      const counts = async () => [
+        ((await call('GET', `${s.root}${INTERACTIONS}?$count=true&$top=0`)).json as Record<string, number>)['@odata.count'],
+        ((await call('GET', `${s.root}${SET}?$count=true&$top=0`)).json as Record<string, number>)['@odata.count'],
+        Number((await s.db.rows({ sql: `SELECT COUNT(*) FROM ${d.quote(FILE_ATTACHMENTS)}`, params: [] }))[0]![0]),
+      ];
+      const before = await counts();
+      for (const [item, code] of [
+        [{ [PHOTO]: Buffer.from('not an image').toString('base64') }, '0x80072553'],
+        [{ [PARENT]: { msdyn_name: 'parent', [BADGE]: image } }, '0x80090487'],
+      ] as const) {
+        const r = await call('POST', `${s.root}${INTERACTIONS}/Microsoft.Dynamics.CRM.CreateMultiple`, { Targets: [{ ...type, msdyn_name: 'plain', [PHOTO]: image }, { ...type, msdyn_name: 'bad', ...item }] });
+        expect(r.status, JSON.stringify(r.json)).to.equal(400);
+        const error = (r.json as { error: { code: string; message: string } }).error;
+        expect([error.code, error.message.startsWith('Targets[1]: ')]).to.deep.equal([code, true]);
       }
-      expect(await count()).to.equal(rows);
+      expect(await counts()).to.deep.equal(before);
     });
 
     it('refuses to sort or group rows by an image column, in OData and FetchXML', async () => {

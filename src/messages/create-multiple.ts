@@ -1,10 +1,16 @@
-import { Errors } from '../errors.js';
-import { setsImages } from '../plan/images.js';
+import type { Model } from '../model/types.js';
+import { setsImages, withImages } from '../plan/images.js';
+import type { InsertPlan } from '../plan/types.js';
 import { nowUtc } from '../plan/values.js';
 import { planCreate } from '../plan/write.js';
 import { executeInsertStream } from '../store/execute.js';
 import { atIndex, boundEntity, targetItems } from './targets.js';
 import type { Message } from './types.js';
+
+/** True when some table of `model` has Image columns (an item's row, or a row of its deep insert, may then set an image). */
+function hasImages(model: Model): boolean {
+  return model.entities.some((e) => e.ImageAttributes.length > 0);
+}
 
 /**
  * CreateMultiple (digest §6.3): `POST /<set>/Microsoft.Dynamics.CRM.CreateMultiple`
@@ -14,7 +20,10 @@ import type { Message } from './types.js';
  * written while the next is planned), so any bad item leaves nothing written, and
  * the error names the item (`Targets[i]: …`). Items may carry related records and collection
  * binds as a single Create does (deep insert, digest §6.3); those are written around their item.
- * An image value, in an item's own row or any row of its deep insert, is refused with 501.
+ * Image values (base64, in an item's row or its deep insert's) are taken as by a single Create
+ * (plan/images.ts withImages, its 400s named by item): making a thumbnail is asynchronous, which the
+ * streamed planning is not, so when the model has Image columns every item is planned, and its
+ * images made ready, before the first row is written.
  */
 export const message: Message = {
   Name: 'CreateMultiple',
@@ -27,23 +36,23 @@ export const message: Message = {
     const now = nowUtc();
     const targets = args['Targets'] as Array<Record<string, unknown>>;
     const itemAt = targetItems(ctx, entity, targets);
-    // Images become thumbnails asynchronously, which the bulk path's synchronous planning cannot
-    // wait for: an item that sets one, in its own row or a deep insert's, is refused.
-    const images = entity.ImageAttributes;
-    // Items are planned while the rows planned before them are written.
     // Errors are named inline rather than through atItem, whose closure per item is garbage.
-    const ids = await executeInsertStream(ctx.db, targets.length, (i) => {
-      const item = itemAt(i);
+    const planItem = (i: number): InsertPlan => {
       try {
-        const plan = planCreate(ctx.model, entity, item, ctx.caller, undefined, now);
-        // Only items of a table with Image columns, or with related rows, are looked at: a bulk
-        // load of plain rows does no work per row here.
-        if ((images.length || plan.before || plan.after) && setsImages(plan)) throw Errors.notImplemented('An image column value in CreateMultiple (create the rows, then set their images)');
-        return plan;
+        return planCreate(ctx.model, entity, itemAt(i), ctx.caller, undefined, now);
       } catch (err) {
         throw atIndex(i, err as Error);
       }
-    }, atIndex);
-    return { Ids: ids };
+    };
+    if (!hasImages(ctx.model)) {
+      // Items are planned while the rows planned before them are written.
+      return { Ids: await executeInsertStream(ctx.db, targets.length, planItem, atIndex) };
+    }
+    const plans: InsertPlan[] = [];
+    for (let i = 0; i < targets.length; i++) {
+      const plan = planItem(i);
+      plans.push(setsImages(plan) ? await withImages(plan, now).catch((err: Error) => { throw atIndex(i, err); }) : plan);
+    }
+    return { Ids: await executeInsertStream(ctx.db, plans.length, (i) => plans[i]!, atIndex) };
   },
 };

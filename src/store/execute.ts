@@ -246,14 +246,14 @@ async function checkReferences(tx: Executor, db: Database, references: readonly 
 /** Inserts one row, with a deep insert's related rows before and its dependent writes after it. */
 async function insert(tx: Executor, db: Database, plan: InsertPlan): Promise<WriteResult> {
   await insertStream(tx, db, 1, () => plan);
-  await storeAttachments(tx, db, plan);
   return { id: plan.id, created: true };
 }
 
 /**
  * Stores and removes the full-size images that go with the row of `plan` (ImageAttachment, in
  * FILE_ATTACHMENTS as a File column's files). Only the row's own: a deep insert's related rows
- * store theirs as they are written (insert for the rows before it, writeIn for those after).
+ * store theirs as they are written (insertStream for inserted rows, the rows before it included,
+ * writeIn for an update's).
  */
 async function storeAttachments(tx: Executor, db: Database, plan: WritePlan): Promise<void> {
   if (plan.kind !== 'insert' && plan.kind !== 'update') return;
@@ -294,7 +294,9 @@ const ignore = (): void => undefined;
  * later item's do not; an item with a deep insert (`before`: its related rows; `after`: the rows
  * pointing at it) starts a new step after the earlier items' rows are sent, has its related rows
  * inserted first, and ends its step, its dependent writes running once its row is sent. Such items
- * therefore cost a round trip or two each where plain items cost none.
+ * therefore cost a round trip or two each where plain items cost none. The full-size images an
+ * item keeps (InsertPlan.attachments: the plan must have been made ready by withImages, as
+ * planAt cannot wait for a thumbnail) are stored once its step's rows are sent.
  *
  * Errors, all failing the whole call, the lowest-numbered item's first: whatever `planAt` throws
  * unless an earlier item failed in the database; 404 `0x80040217` for a lookup target that does
@@ -418,6 +420,10 @@ async function insertStream(tx: Executor, db: Database, count: number, planAt: (
         }
         feed.rows.write(stmt.copy);
       }
+      // The full-size images kept with the step's rows (plans made ready by withImages first).
+      const attached = step.filter((plan) => plan.attachments?.length);
+      if (attached.length) closeFeed();
+      for (const plan of attached) send(storeAttachments(tx, db, plan), start + step.indexOf(plan));
       if (after.length) {
         // The step's last item: its dependent writes find its row stored. They wait for the answers
         // sent so far: when its row was refused (a key another row has; SQLite's transaction goes
