@@ -322,6 +322,10 @@ for (const database of DATABASES) {
         const error = (r.json as { error: { code: string; message: string } }).error;
         expect([error.code, error.message.startsWith('Targets[1]: ')]).to.deep.equal([code, true]);
       }
+      // An earlier item's failure in the database is the answer, as when no item has an image.
+      const missing = { [`${PARENT}@odata.bind`]: `/${SET}(00000000-0000-4000-8000-0000000000ff)` };
+      const r = await call('POST', `${s.root}${INTERACTIONS}/Microsoft.Dynamics.CRM.CreateMultiple`, { Targets: [{ ...type, msdyn_name: 'plain', ...missing }, { ...type, msdyn_name: 'bad', [PHOTO]: 'AAAA' }] });
+      expect([r.status, (r.json as { error: { code: string; message: string } }).error.message.slice(0, 12)]).to.deep.equal([404, 'Targets[0]: ']);
       expect(await counts()).to.deep.equal(before);
     });
 

@@ -49,10 +49,21 @@ export const message: Message = {
       return { Ids: await executeInsertStream(ctx.db, targets.length, planItem, atIndex) };
     }
     const plans: InsertPlan[] = [];
-    for (let i = 0; i < targets.length; i++) {
-      const plan = planItem(i);
-      plans.push(setsImages(plan) ? await withImages(plan, now).catch((err: Error) => { throw atIndex(i, err); }) : plan);
+    let failed: Error | undefined;
+    try {
+      for (let i = 0; i < targets.length; i++) {
+        const plan = planItem(i);
+        plans.push(setsImages(plan) ? await withImages(plan, now).catch((err: Error) => { throw atIndex(i, err); }) : plan);
+      }
+    } catch (err) {
+      failed = err as Error;
     }
-    return { Ids: await executeInsertStream(ctx.db, plans.length, (i) => plans[i]!, atIndex) };
+    // The items before a failing one are still written (and rolled back), so that an earlier
+    // item's failure in the database (a missing lookup target) is the answer, as when streamed.
+    const planned = (i: number): InsertPlan => {
+      if (i < plans.length) return plans[i]!;
+      throw failed!;
+    };
+    return { Ids: await executeInsertStream(ctx.db, targets.length, planned, atIndex) };
   },
 };
