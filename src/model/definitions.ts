@@ -787,7 +787,7 @@ export function relationshipDefinition(r: AnyRelationship): Definition {
     ...base,
     IsCustomRelationship: custom,
     SecurityTypes: isSystemLookup(r.ReferencingAttribute) ? 'None' : 'Append',
-    IsHierarchical: false,
+    IsHierarchical: r.IsHierarchical,
     RelationshipBehavior: custom ? CUSTOM_RELATIONSHIP_BEHAVIOR : 0,
     IsDenormalizedLookup: null,
     DenormalizedAttributeName: null,

@@ -33,7 +33,7 @@ function sideSteps(m: ManyToManyRelationshipModel, side: 1 | 2): [OneToManyNavig
   const intersect = m.IntersectEntity;
   const relationship: RelationshipModel = Object.freeze({
     RelationshipType: 'OneToManyRelationship', SchemaName: m.SchemaName, ReferencedEntity: entity, ReferencingEntity: intersect, ReferencingAttribute: column,
-    ReferencingEntityNavigationPropertyName: column.LogicalName, ReferencedEntityNavigationPropertyName: intersect.LogicalName, CascadeConfiguration: CASCADE,
+    ReferencingEntityNavigationPropertyName: column.LogicalName, ReferencedEntityNavigationPropertyName: intersect.LogicalName, CascadeConfiguration: CASCADE, IsHierarchical: false,
   });
   const into: OneToManyNavigationModel = Object.freeze({ Name: intersect.LogicalName, kind: 'collection', relationship, source: entity, target: intersect, Partner: column.LogicalName });
   const back: OneToManyNavigationModel = Object.freeze({ Name: column.LogicalName, kind: 'single', relationship, source: intersect, target: entity, Partner: intersect.LogicalName });

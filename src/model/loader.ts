@@ -5,6 +5,7 @@ import { Ajv, type ErrorObject } from 'ajv';
 import { parseString } from 'xml2js';
 import { ENUMS } from './definitions.js';
 import { ATTRIBUTE_TYPES, entityFileSchema, IDENTIFIER_MAX, IMAGE_MAX_SIZE_IN_KB, identifierName, identifierTooLong, TYPE_PROPERTY_RULES } from './schema.js';
+import { hierarchyProblems } from './hierarchy.js';
 import { buildManyToMany, buildOneToMany, type DeclaredRelationship, type ManyToManyDeclaration } from './relationships.js';
 import { setOnCreate, systemColumns, TEAM } from './system-columns.js';
 import type { AttributeFile, AttributeModel, EdmType, EntityFile, EntityKeyModel, EntityModel, Model } from './types.js';
@@ -637,12 +638,13 @@ export function buildModel(files: ReadonlyArray<{ source: string; json: unknown 
     if (Array.isArray(entity)) { problems.push(...entity); continue; }
     indexOf.set(entity, new Map(file.Attributes.map((a, i) => [a.LogicalName, i])));
     file.Attributes.forEach((a, i) => {
-      if (a.Targets) declared.set(`${file.LogicalName}.${a.LogicalName}`, { RelationshipSchemaName: a.RelationshipSchemaName, CascadeConfiguration: a.CascadeConfiguration, pointer: `/Attributes/${i}` });
+      if (a.Targets) declared.set(`${file.LogicalName}.${a.LogicalName}`, { RelationshipSchemaName: a.RelationshipSchemaName, CascadeConfiguration: a.CascadeConfiguration, IsHierarchical: a.IsHierarchical, pointer: `/Attributes/${i}` });
     });
     (file.ManyToManyRelationships ?? []).forEach((r, i) => manyToMany.push({ source, pointer: `/ManyToManyRelationships/${i}`, declaredBy: file.LogicalName, file: r }));
     entities.push(entity);
   }
   problems.push(...checkModel(entities, indexOf));
+  problems.push(...hierarchyProblems(entities, declared));
   if (!problems.length) problems.push(...buildOneToMany(entities, declared));
   if (!problems.length) {
     const built = buildManyToMany(entities, manyToMany, (source, file) => buildEntity(source, file, teams, true) as EntityModel);

@@ -69,12 +69,12 @@ function register(nav: NavigationPropertyModel, file: string, pointer: string, h
  * What a metadata file declares of the relationship behind a lookup, and `pointer`, the JSON
  * pointer of the lookup in its file (`/Attributes/3`), for messages.
  */
-export type DeclaredRelationship = Pick<AttributeFile, 'RelationshipSchemaName' | 'CascadeConfiguration'> & { readonly pointer: string };
+export type DeclaredRelationship = Pick<AttributeFile, 'RelationshipSchemaName' | 'CascadeConfiguration' | 'IsHierarchical'> & { readonly pointer: string };
 
 /**
  * Derives a one-to-many relationship from every stored lookup (one per target) and registers its
  * two navigation properties. `declared` holds the files' lookups by `<table>.<column>`
- * (RelationshipSchemaName, CascadeConfiguration, where). Returns problems for names that collide:
+ * (RelationshipSchemaName, CascadeConfiguration, IsHierarchical, where; model/hierarchy.ts checks IsHierarchical first). Returns problems for names that collide:
  * navigation properties, and a relationship SchemaName another one-to-many relationship has
  * (the SchemaName names a relationship in RelationshipDefinitions and gives it its MetadataId).
  */
@@ -101,6 +101,7 @@ export function buildOneToMany(entities: readonly EntityModel[], declared: Reado
             ...Object.fromEntries(CASCADE_ACTIONS.map((action) => [action, file?.CascadeConfiguration?.[action] ?? 'NoCascade'])) as Record<(typeof CASCADE_ACTIONS)[number], CascadeType>,
             Delete: file?.CascadeConfiguration?.Delete ?? defaultCascadeDelete(a),
           }),
+          IsHierarchical: file?.IsHierarchical === true,
         });
         const where = file?.pointer ?? `(engine-supplied column '${a.LogicalName}')`;
         const lookup = `${e.LogicalName}.${a.LogicalName}`;

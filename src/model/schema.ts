@@ -54,7 +54,7 @@ const navigationName = { type: 'string', pattern: '^[A-Za-z_][A-Za-z0-9_]*$' };
 
 /** A property only some AttributeTypes have: which, and whether they must have it. */
 export interface TypeProperty {
-  readonly property: 'Targets' | 'OptionSet' | 'MaxLength' | 'DefaultValue' | 'MaxSizeInKB' | 'DefaultFormValue' | 'CanStoreFullImage' | 'IsPrimaryImage';
+  readonly property: 'Targets' | 'IsHierarchical' | 'OptionSet' | 'MaxLength' | 'DefaultValue' | 'MaxSizeInKB' | 'DefaultFormValue' | 'CanStoreFullImage' | 'IsPrimaryImage';
   readonly types: readonly (typeof ATTRIBUTE_TYPES)[number][];
   readonly required: boolean;
 }
@@ -62,6 +62,7 @@ export interface TypeProperty {
 /** The properties of an attribute that belong to some AttributeTypes only (checked as if/then/else). */
 const TYPE_PROPERTIES: readonly TypeProperty[] = [
   { property: 'Targets', types: ['Lookup', 'Owner', 'Customer'], required: true },
+  { property: 'IsHierarchical', types: ['Lookup'], required: false },
   { property: 'OptionSet', types: ['Picklist', 'State', 'Status'], required: true },
   { property: 'MaxLength', types: ['String', 'Memo'], required: false },
   { property: 'DefaultValue', types: ['Boolean'], required: false },
@@ -114,6 +115,8 @@ const attribute = {
     Targets: { type: 'array', minItems: 1, items: logicalName, uniqueItems: true },
     ReferencingEntityNavigationPropertyName: navigationName,
     RelationshipSchemaName: navigationName,
+    // OneToManyRelationshipMetadata.IsHierarchical of the lookup's relationship (model/hierarchy.ts).
+    IsHierarchical: { type: 'boolean' },
     CascadeConfiguration: {
       type: 'object',
       additionalProperties: false,

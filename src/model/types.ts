@@ -129,6 +129,13 @@ export interface AttributeFile {
    */
   RelationshipSchemaName?: string;
   /**
+   * Lookup to its own table: its relationship is the table's hierarchical one
+   * (OneToManyRelationshipMetadata.IsHierarchical; Dataverse "Query hierarchical data"), which the
+   * hierarchy query functions and FetchXML operators (Under, Above, …) walk. At most one per table;
+   * default false (model/hierarchy.ts checks both).
+   */
+  IsHierarchical?: boolean;
+  /**
    * Lookup: the relationship's CascadeConfiguration, as Dataverse writes it. Delete is what
    * deleting a referenced row does to the rows that point at it; defaults: RemoveLink, Dataverse's
    * default for a custom relationship; Restrict for the system lookups (created/modified (on
@@ -276,6 +283,8 @@ export interface RelationshipModel {
    * descriptive only.
    */
   readonly CascadeConfiguration: { readonly Delete: CascadeDelete } & { readonly [K in (typeof CASCADE_ACTIONS)[number]]: CascadeType };
+  /** Whether this is its table's hierarchical relationship (AttributeFile.IsHierarchical): self-referential, one per table. */
+  readonly IsHierarchical: boolean;
 }
 
 /**

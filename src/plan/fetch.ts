@@ -111,9 +111,10 @@ const FUNCTION_OPERATORS: Partial<Record<ConditionOperator, string>> = {
   'older-than-x-weeks': 'OlderThanXWeeks', 'older-than-x-months': 'OlderThanXMonths', 'older-than-x-years': 'OlderThanXYears',
   'eq-userid': 'EqualUserId', 'ne-userid': 'NotEqualUserId', 'eq-userteams': 'EqualUserTeams', 'eq-useroruserteams': 'EqualUserOrUserTeams',
   'eq-businessid': 'EqualBusinessId', 'ne-businessid': 'NotEqualBusinessId', 'eq-userlanguage': 'EqualUserLanguage',
+  above: 'Above', 'eq-or-above': 'AboveOrEqual', under: 'Under', 'eq-or-under': 'UnderOrEqual', 'not-under': 'NotUnder',
 };
 /** Query functions that take a value (`PropertyValue`). */
-const VALUED_FUNCTIONS = new Set(['On', 'OnOrAfter', 'OnOrBefore']);
+const VALUED_FUNCTIONS = new Set(['On', 'OnOrAfter', 'OnOrBefore', 'Above', 'AboveOrEqual', 'Under', 'UnderOrEqual', 'NotUnder']);
 
 const COMPARISONS: Partial<Record<ConditionOperator, 'eq' | 'ne' | 'gt' | 'ge' | 'lt' | 'le'>> = {
   eq: 'eq', ne: 'ne', neq: 'ne', gt: 'gt', ge: 'ge', lt: 'lt', le: 'le',
@@ -931,7 +932,7 @@ export function pageOffset(page: number, size: number): number {
  * misplaced link types and bad paging cookies, 400 `0x8004430D` for more than 15 link-entities,
  * and 501 for valid FetchXML Tessera does not implement (
  * joins outside lookup relationships and intersect tables, columns of one-to-many matchfirstrowusingcrossapply links,
- * one-to-many links below a polymorphic lookup, fiscal and hierarchy operators,
+ * one-to-many links below a polymorphic lookup, fiscal and user-hierarchy operators,
  * `distinct` with link orders or a total count). 400 `0x80040203` for an attribute alias that is not unique among
  * the returned column names (checkUniqueNames) or holds `@` or `.`.
  * `datasource="retained"` reads the retained rows of a retention-enabled table (Dataverse

@@ -1,6 +1,7 @@
 import { Errors } from '../errors.js';
 import { DATE_TIME_MAX, DATE_TIME_MIN } from '../model/date-time-range.js';
 import { LANGUAGE_CODE } from '../model/definitions.js';
+import { hierarchyOf } from '../model/hierarchy.js';
 import { pkOf } from '../model/primary-key.js';
 import { ORGANIZATION, SYSTEMUSER, TEAM } from '../model/system-columns.js';
 import type { AttributeModel, EntityModel, Model } from '../model/types.js';
@@ -8,7 +9,7 @@ import { wholeNumber, type Expr } from '../odata/expression.js';
 import type { Caller, PlanExpr, Value } from './types.js';
 import { compareValue, inValues, type ComparedValue } from './compare.js';
 import { membershipOfUsers } from './teams.js';
-import { literalValue, parseDateTime } from './values.js';
+import { canonicalGuid, literalValue, parseDateTime } from './values.js';
 
 /**
  * Dataverse query functions in `$filter` (digest §3.2): `Microsoft.Dynamics.CRM.<Fn>(PropertyName=
@@ -196,10 +197,31 @@ function callerId(fn: Fn, a: AttributeModel, value: string | undefined, equal: b
   return equal ? me : { kind: 'or', left: not(me), right: { kind: 'isNull', attribute: a, negate: false } };
 }
 
+/**
+ * Under, UnderOrEqual, Above, AboveOrEqual and NotUnder (FetchXML under, eq-or-under, above,
+ * eq-or-above, not-under; Dataverse "Query hierarchical data"): the row is below (a descendant),
+ * above (an ancestor) or, with OrEqual, also is the row whose primary key is PropertyValue, in
+ * `entity`'s hierarchical relationship (model/hierarchy.ts), at most 100 levels away; NotUnder is
+ * every row not below it (the row itself, rows of other trees and rows without a parent
+ * included). PropertyName must name the primary key and PropertyValue be a GUID (quoted or
+ * not, braces allowed); a table without a hierarchical relationship, another column or another
+ * value is 400.
+ */
+function hierarchy(fn: Fn, entity: EntityModel, a: AttributeModel, name: string): PlanExpr {
+  const relationship = hierarchyOf(entity);
+  if (!relationship) throw bad(fn, `the table '${entity.LogicalName}' has no hierarchical relationship`);
+  if (a !== pkOf(entity)) throw bad(fn, `'${a.PropertyName}' is not the primary key of '${entity.LogicalName}'; the hierarchy functions compare its primary key '${pkOf(entity).PropertyName}'`);
+  const e = fn.params.get('PropertyValue');
+  const id = e?.kind === 'literal' && (e.literal === 'guid' || e.literal === 'string') ? canonicalGuid(String(e.value)) : undefined;
+  if (id === undefined) throw bad(fn, 'PropertyValue must be the GUID of a row');
+  const walk: PlanExpr = { kind: 'hierarchy', relationship, id, direction: name.startsWith('Above') ? 'above' : 'under', orEqual: name.endsWith('OrEqual') };
+  return name === 'NotUnder' ? not(walk) : walk;
+}
+
 /** The value parameter each query function takes besides PropertyName (none for Today, EqualUserId …). */
 function valueParameter(name: string): 'PropertyValue' | 'PropertyValues' | undefined {
   if (/^(In|NotIn|ContainValues|DoesNotContainValues|Between|NotBetween)$/.test(name)) return 'PropertyValues';
-  if (/^(On|OnOrAfter|OnOrBefore)$/.test(name) || /^(Last|Next|OlderThan)X/.test(name)) return 'PropertyValue';
+  if (/^(On|OnOrAfter|OnOrBefore|Above|AboveOrEqual|Under|UnderOrEqual|NotUnder)$/.test(name) || /^(Last|Next|OlderThan)X/.test(name)) return 'PropertyValue';
   return undefined;
 }
 
@@ -209,7 +231,7 @@ function valueParameter(name: string): 'PropertyValue' | 'PropertyValues' | unde
  * names. Functions this service does not know are left to the caller's own error.
  */
 function checkParameterNames(fn: Fn, name: string): void {
-  if (/^(In|NotIn|ContainValues|DoesNotContainValues|Between|NotBetween|On|OnOrAfter|OnOrBefore|Today|Yesterday|Tomorrow|(This|Last|Next)(Week|Month|Year)|Last7Days|Next7Days|EqualUserId|NotEqualUserId|EqualUserTeams|EqualUserOrUserTeams|EqualBusinessId|NotEqualBusinessId|EqualUserLanguage|OlderThanXMinutes|(Last|Next|OlderThan)X(Hours|Days|Weeks|Months|Years))$/.test(name) === false) return;
+  if (/^(In|NotIn|ContainValues|DoesNotContainValues|Between|NotBetween|On|OnOrAfter|OnOrBefore|Today|Yesterday|Tomorrow|(This|Last|Next)(Week|Month|Year)|Last7Days|Next7Days|EqualUserId|NotEqualUserId|EqualUserTeams|EqualUserOrUserTeams|EqualBusinessId|NotEqualBusinessId|EqualUserLanguage|Above|AboveOrEqual|Under|UnderOrEqual|NotUnder|OlderThanXMinutes|(Last|Next|OlderThan)X(Hours|Days|Weeks|Months|Years))$/.test(name) === false) return;
   const value = valueParameter(name);
   const declared = ['PropertyName', ...(value ? [value] : [])];
   if ([...fn.params.keys()].some((p) => !declared.includes(p))) {
@@ -222,7 +244,7 @@ function checkParameterNames(fn: Fn, name: string): void {
  * Plans one query function on `entity`. Throws 400 for an unknown function, unknown property,
  * wrong parameter, a function on a column of a type it does not take (a time-of-day function on a
  * date-only column, EqualUserTeams on a string…); 501 for functions of the Dataverse list Tessera
- * does not implement (fiscal periods, hierarchies).
+ * does not implement (fiscal periods, the user hierarchy).
  */
 export function planQueryFunction(entity: EntityModel, fn: Fn, ctx: QueryFunctionContext, resolve: (name: string) => AttributeModel): PlanExpr {
   const name = fn.name.replace(/^(Microsoft\.Dynamics\.CRM|mscrm)\./, '');
@@ -276,6 +298,7 @@ export function planQueryFunction(entity: EntityModel, fn: Fn, ctx: QueryFunctio
     case 'EqualBusinessId': case 'NotEqualBusinessId': return callerId(fn, a, ctx.caller?.businessunitid, name === 'EqualBusinessId');
     case 'EqualUserTeams': case 'EqualUserOrUserTeams': return userTeams(fn, entity, a, ctx, name === 'EqualUserOrUserTeams');
     case 'EqualUserLanguage': return userLanguage(fn, a, ctx);
+    case 'Above': case 'AboveOrEqual': case 'Under': case 'UnderOrEqual': case 'NotUnder': return hierarchy(fn, entity, a, name);
     default: break;
   }
   const timed = /^(Last|Next|OlderThan)X(Minutes|Hours|Days|Weeks|Months|Years)$/.exec(name);
@@ -290,7 +313,7 @@ export function planQueryFunction(entity: EntityModel, fn: Fn, ctx: QueryFunctio
     if (which === 'Last') return range(a, back(dayBased ? today : now, n), now, true);
     return range(a, now, dayBased ? back(today + DAY, -n) : back(now, -n), !dayBased);
   }
-  const known = /^(InFiscal|InOrAfterFiscal|InOrBeforeFiscal|LastFiscal|NextFiscal|ThisFiscal|LastXFiscal|NextXFiscal|Above|Under|NotUnder|EqualUserOrUserHierarchy)/.test(name);
+  const known = /^(InFiscal|InOrAfterFiscal|InOrBeforeFiscal|LastFiscal|NextFiscal|ThisFiscal|LastXFiscal|NextXFiscal|EqualUserOrUserHierarchy)/.test(name);
   if (known) throw Errors.notImplemented(`The query function '${fn.name}'`);
   throw Errors.badQuery(`'${fn.name}' is not a known function.`);
 }

@@ -68,6 +68,15 @@ export type PlanExpr =
    * read past the caller's privileges, as Dataverse's own condition operators read it.
    */
   | { kind: 'inSelect'; attribute: AttributeModel; table: EntityModel; select: AttributeModel; where: PlanExpr }
+  /**
+   * The row (of `relationship`'s table, its hierarchical one, model/hierarchy.ts) is, through that
+   * lookup, below (`under`: a child, a child's child…) or above (`above`: the parent, its parent…)
+   * the row whose primary key is `id`, at most HIERARCHY_MAX_DEPTH levels away, or (`orEqual`) is
+   * that row: Dataverse's hierarchy condition operators ("Query hierarchical data"). A recursive
+   * common table expression walks the lookup from row `id` in the same statement (sql/render.ts),
+   * past the caller's privileges; never unknown, so NOT keeps what it does not match (NotUnder).
+   */
+  | { kind: 'hierarchy'; relationship: RelationshipModel; id: string; direction: 'above' | 'under'; orEqual: boolean }
   | { kind: 'and' | 'or'; left: PlanExpr; right: PlanExpr }
   | { kind: 'not'; operand: PlanExpr }
   | { kind: 'const'; value: boolean };

@@ -112,6 +112,14 @@ export interface Dialect {
    */
   readonly computesColumnsBeforeLimit?: boolean;
   /**
+   * How a recursive common table expression (a hierarchy walk, render.ts) is written: the keyword
+   * that opens it (`WITH RECURSIVE`; SQL Server's plain `WITH`), and whether it must stand at the
+   * head of the statement (SQL Server takes no WITH in a subquery; its placeholders are numbered,
+   * so moving the text moves no value) rather than in the subquery that reads it (SQLite binds
+   * its `?` in text order: there the expression stays where its value was added).
+   */
+  readonly recursiveWith: { readonly keyword: string; readonly atStatementHead: boolean };
+  /**
    * A scalar subquery that returns related rows as JSON (for `$expand`, one statement per read):
    * a JSON object (or NULL) when `single`, else a JSON array (empty when no row) of at most
    * `limit` rows in `orderBy` order. `pairs` are the object's keys and SQL expressions; `json`

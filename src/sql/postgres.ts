@@ -52,6 +52,7 @@ export const postgresDialect: Dialect = {
   maxBinaryBytes: 2 ** 30 - 1,
   byteSlice: (bytes, start, count) => `substring(${bytes} from ${start} for ${count})`,
   exactWholeSum: '',
+  recursiveWith: { keyword: 'WITH RECURSIVE', atStatementHead: false },
   orderItem: (column, descending) => `${column} ${descending ? 'DESC NULLS LAST' : 'ASC NULLS FIRST'}`,
   selectLimited: (body, orderBy, limit, options) =>
     `SELECT ${options?.distinct ? 'DISTINCT ' : ''}${body}${orderBy ? ` ORDER BY ${orderBy}` : ''} LIMIT ${limit}${options?.offset ? ` OFFSET ${options.offset}` : ''}`,

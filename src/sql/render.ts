@@ -1,4 +1,5 @@
 import { DATASTATE, DATASTATE_RETAINED } from '../model/system-columns.js';
+import { HIERARCHY_MAX_DEPTH } from '../model/hierarchy.js';
 import { pkOf } from '../model/primary-key.js';
 import type { AttributeModel, EntityKeyModel, EntityModel, NavigationPropertyModel, RelationshipModel } from '../model/types.js';
 import type { AggregatePlan, AggregateValue, ColumnPath, CountPlan, DataSource, DatePart, DeletePlan, DisassociatePlan, ExpandPlan, Guard, InsertPlan, JoinOrigin, LinkStep, PlanExpr, ReadPlan, RowJoin, SortKey, UpdatePlan, Value } from '../plan/types.js';
@@ -20,6 +21,13 @@ import { joinedColumnAlias, joinedColumnOf, joinedColumns, stepLookup, type Join
 /** The bound values of one statement being rendered, numbered in the order added (dialect placeholders). */
 export class Params {
   readonly values: unknown[] = [];
+  /**
+   * Common table expressions the statement must open with (`name(columns) AS (…)`), where the
+   * dialect wants them at its head (Dialect.recursiveWith); see withCommonTables.
+   */
+  readonly commonTables: string[] = [];
+  /** How many common table expressions the statement has named (`h1`, `h2`, …), hoisted or not. */
+  named = 0;
   constructor(private readonly dialect: Dialect) {}
   /**
    * Adds a raw driver value and returns its placeholder. Throws 400 past the dialect's
@@ -226,6 +234,7 @@ export function renderExpr(d: Dialect, e: PlanExpr, p: Params, scope: Row, depth
     }
     // The share table's alias is numbered by depth as the related tables' are, so nested ones differ.
     case 'shared': return shareCondition(d, p, e.entity, columnOf(d, scope, pkOf(e.entity)), e.principals, e.rights, `s${depth}`);
+    case 'hierarchy': return `${own(pkOf(e.relationship.ReferencingEntity))} IN (${renderHierarchy(d, e, p)})`;
     case 'inSelect': {
       // Uncorrelated, found once. Two-valued, so that NOT and all() keep what it does not match: a
       // null column is false, and so is a null selected value (`1033 IN (NULL)` would be unknown).
@@ -236,6 +245,39 @@ export function renderExpr(d: Dialect, e: PlanExpr, p: Params, scope: Row, depth
       return `(${ref} IS NOT NULL AND ${ref} IN (SELECT ${selected} FROM ${table(d, e.table)} ${alias} WHERE ${conditions.join(' AND ')}))`;
     }
   }
+}
+
+/**
+ * The primary keys of the rows a `hierarchy` condition matches, as a SELECT over a recursive
+ * common table expression `h<n>(hid, hlink, hlevel)`: row `id` at level 0, then level by level
+ * (at most HIERARCHY_MAX_DEPTH) the rows whose lookup holds a found row's key (`under`), or the row
+ * a found row's lookup holds (`above`); `hlink` is the value the next level joins on. Level 0
+ * is left out unless `orEqual`. Rows of the whole table are walked, retained ones too: which rows
+ * the read returns is its own condition's business. The level bound also ends a walk round a loop
+ * (rows written before the writes refused loops). The expression stands in the SELECT, or at the
+ * statement's head (Params.commonTables) where the dialect wants it there.
+ */
+function renderHierarchy(d: Dialect, e: Extract<PlanExpr, { kind: 'hierarchy' }>, p: Params): string {
+  const t = e.relationship.ReferencingEntity;
+  const pk = pkOf(t);
+  const under = e.direction === 'under';
+  const [name, id, link, level, r] = [`h${++p.named}`, 'hid', 'hlink', 'hlevel', 'hr'].map((n) => d.quote(n)) as [string, string, string, string, string];
+  const row = (a: AttributeModel) => `${r}.${col(d, a)}`;
+  // Down: the next level's rows point at a found row (its key is the link); up: a found row points at them.
+  const linkColumn = under ? pk : e.relationship.ReferencingAttribute;
+  const joinColumn = under ? e.relationship.ReferencingAttribute : pk;
+  const start = `SELECT ${row(pk)}, ${row(linkColumn)}, 0 FROM ${table(d, t)} ${r} WHERE ${row(pk)} = ${p.value(pk, e.id)}`;
+  const step = `SELECT ${row(pk)}, ${row(linkColumn)}, ${name}.${level} + 1 FROM ${table(d, t)} ${r} JOIN ${name} ON ${row(joinColumn)} = ${name}.${link} WHERE ${name}.${level} < ${HIERARCHY_MAX_DEPTH}`;
+  const cte = `${name}(${id}, ${link}, ${level}) AS (${start} UNION ALL ${step})`;
+  const select = `SELECT ${id} FROM ${name}${e.orEqual ? '' : ` WHERE ${level} > 0`}`;
+  if (!d.recursiveWith.atStatementHead) return `${d.recursiveWith.keyword} ${cte} ${select}`;
+  p.commonTables.push(cte);
+  return select;
+}
+
+/** `sql`, a whole statement, opened with the common table expressions hoisted to its head (Params.commonTables), if any. */
+function withCommonTables(d: Dialect, p: Params, sql: string): string {
+  return p.commonTables.length ? `${d.recursiveWith.keyword} ${p.commonTables.join(', ')} ${sql}` : sql;
 }
 
 /**
@@ -326,7 +368,7 @@ export function renderRead(d: Dialect, plan: ReadPlan): Statement {
   if (plan.after) conditions.push(renderAfter(d, plan.orderBy, plan.after, p, outer));
   const body = `${columns} FROM ${from}${whereClause(conditions)}`;
   // A key is unique: no ORDER BY or LIMIT (with SQLite, a bound LIMIT costs more than the lookup).
-  if (plan.id !== undefined) return { sql: `SELECT ${body}`, params: p.values };
+  if (plan.id !== undefined) return { sql: withCommonTables(d, p, `SELECT ${body}`), params: p.values };
   // DISTINCT with linked columns: they complete the order, by their output names (PostgreSQL wants
   // a DISTINCT's ORDER BY terms in its select list, and re-rendered they would bind new parameters).
   const distinctLinked = plan.distinct ? (plan.linked ?? []).map((_, i) => d.orderItem(d.quote(`linked${i + 1}`), false)) : [];
@@ -342,9 +384,9 @@ export function renderRead(d: Dialect, plan: ReadPlan): Statement {
     // (their parameters, added with `from`, would precede nothing in the text). The ORDER BY is
     // in the text twice, so its terms are rendered, and their parameters added, twice.
     const page = d.selectLimited(`* FROM ${table(d, plan.entity)}${whereClause(conditions)}`, order, limit, { offset });
-    return { sql: `SELECT ${columns} FROM (${page}) AS ${outer} ORDER BY ${orderBy()}`, params: p.values };
+    return { sql: withCommonTables(d, p, `SELECT ${columns} FROM (${page}) AS ${outer} ORDER BY ${orderBy()}`), params: p.values };
   }
-  return { sql: d.selectLimited(body, order, limit, { distinct: plan.distinct, offset }), params: p.values };
+  return { sql: withCommonTables(d, p, d.selectLimited(body, order, limit, { distinct: plan.distinct, offset })), params: p.values };
 }
 
 /**
@@ -496,9 +538,9 @@ export function renderCount(d: Dialect, plan: Pick<CountPlan, 'entity' | 'filter
   const p = new Params(d);
   const from = `${table(d, plan.entity)}${renderJoins(d, plan, p, joinedColumns({ joins: plan.joins, filter: plan.filter }))}`;
   const where = whereClause(rootConditions(d, plan, p, table(d, plan.entity)));
-  if (cap === undefined) return { sql: `SELECT ${d.countAll ?? 'COUNT(*)'} AS ${d.quote('n')} FROM ${from}${where}`, params: p.values };
+  if (cap === undefined) return { sql: withCommonTables(d, p, `SELECT ${d.countAll ?? 'COUNT(*)'} AS ${d.quote('n')} FROM ${from}${where}`), params: p.values };
   const inner = d.selectLimited(`1 AS ${d.quote('x')} FROM ${from}${where}`, '', p.add(cap + 1));
-  return { sql: `SELECT COUNT(*) AS ${d.quote('n')} FROM (${inner}) ${d.quote('c')}`, params: p.values };
+  return { sql: withCommonTables(d, p, `SELECT COUNT(*) AS ${d.quote('n')} FROM (${inner}) ${d.quote('c')}`), params: p.values };
 }
 
 /**
@@ -599,9 +641,9 @@ export function renderAggregate(d: Dialect, plan: AggregatePlan): Statement {
   const order = plan.orderBy.map((k) => d.orderItem(k.output === 'group' ? keys[k.index]! : d.quote(`v${k.index}`), k.descending)).join(', ');
   if (plan.top !== undefined) {
     const limit = p.add(plan.top);
-    return { sql: d.selectLimited(body, order, limit, plan.page?.skip ? { offset: p.add(plan.page.skip) } : undefined), params: p.values };
+    return { sql: withCommonTables(d, p, d.selectLimited(body, order, limit, plan.page?.skip ? { offset: p.add(plan.page.skip) } : undefined)), params: p.values };
   }
-  return { sql: `SELECT ${body}${order ? ` ORDER BY ${order}` : ''}`, params: p.values };
+  return { sql: withCommonTables(d, p, `SELECT ${body}${order ? ` ORDER BY ${order}` : ''}`), params: p.values };
 }
 
 /** INSERT of one row; `version` is the row's new versionnumber. */

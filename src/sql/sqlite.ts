@@ -25,6 +25,7 @@ export const sqliteDialect: Dialect = {
   binaryType: 'BLOB',
   maxBinaryBytes: 1_000_000_000,
   byteSlice: (bytes, start, count) => `substr(${bytes}, ${start}, ${count})`,
+  recursiveWith: { keyword: 'WITH RECURSIVE', atStatementHead: false },
   orderItem: (column, descending) => `${column} ${descending ? 'DESC' : 'ASC'}`,
   computesColumnsBeforeLimit: true,
   selectLimited: (body, orderBy, limit, options) =>
