@@ -140,7 +140,7 @@ function ajvProblems(file: string, errors: ErrorObject[] | null | undefined): Mo
     if (rule) {
       const type = String(typeOf(e));
       return e.keyword === 'not'
-        ? { file, pointer: `${e.instancePath}/${rule.property}`, reason: `${rule.property} is only for columns of type ${rule.types.slice(0, -1).join(', ')} or ${rule.types.at(-1)!}, not ${type}` }
+        ? { file, pointer: `${e.instancePath}/${rule.property}`, reason: `${rule.property} is only for columns of type ${rule.types.length > 1 ? `${rule.types.slice(0, -1).join(', ')} or ` : ''}${rule.types.at(-1)!}, not ${type}` }
         : { file, pointer: e.instancePath, reason: `a column of type ${type} needs ${rule.property}` };
     }
     return {

@@ -1,0 +1,278 @@
+import { readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { randomUUID } from 'node:crypto';
+import { join } from 'node:path';
+import { expect } from 'chai';
+import { buildModel, ModelError } from '../src/model/loader.js';
+import type { EntityFile } from '../src/model/types.js';
+import { call, copyMetadata, DATABASES, recordStatements, SHIPPED_METADATA, startServer, type Reply, type TestServer } from './support/server.js';
+
+/**
+ * Hierarchical relationships and the hierarchy query functions (Dataverse "Query hierarchical
+ * data"): a table's one self-referential lookup marked IsHierarchical, walked by Under,
+ * UnderOrEqual, Above, AboveOrEqual and NotUnder in `$filter` (FetchXML under, eq-or-under, above,
+ * eq-or-above, not-under) in the query's own statement, at most 100 levels; the load errors of a
+ * wrong mark; the mark in RelationshipDefinitions.
+ */
+
+const F = 'Microsoft.Dynamics.CRM';
+const SET = 'new_nodes';
+const CHILDREN = 'new_node_parent';
+
+/** A table with a hierarchy: new_parentid, to itself, is its hierarchical lookup. */
+const NODE: EntityFile = {
+  LogicalName: 'new_node', EntitySetName: SET, PrimaryIdAttribute: 'new_nodeid', PrimaryNameAttribute: 'new_name', OwnershipType: 'OrganizationOwned',
+  Attributes: [
+    { LogicalName: 'new_name', AttributeType: 'String', MaxLength: 100 },
+    { LogicalName: 'new_rank', AttributeType: 'Integer' },
+    { LogicalName: 'new_parentid', AttributeType: 'Lookup', Targets: ['new_node'], RelationshipSchemaName: CHILDREN, IsHierarchical: true },
+    { LogicalName: 'new_otherid', AttributeType: 'Lookup', Targets: ['new_node'], RelationshipSchemaName: 'new_node_other' },
+  ],
+};
+
+/** A table whose self-referential lookup is not hierarchical. */
+const FLAT: EntityFile = {
+  LogicalName: 'new_flat', EntitySetName: 'new_flats', PrimaryIdAttribute: 'new_flatid', PrimaryNameAttribute: 'new_name', OwnershipType: 'OrganizationOwned',
+  Attributes: [
+    { LogicalName: 'new_name', AttributeType: 'String', MaxLength: 100 },
+    { LogicalName: 'new_parentid', AttributeType: 'Lookup', Targets: ['new_flat'] },
+  ],
+};
+
+/** Starts a server over the shipped metadata with NODE and FLAT; its close() removes the copy. */
+async function start(database: (typeof DATABASES)[number]): Promise<TestServer> {
+  const dir = copyMetadata();
+  writeFileSync(join(dir, 'new_node.json'), JSON.stringify(NODE));
+  writeFileSync(join(dir, 'new_flat.json'), JSON.stringify(FLAT));
+  const s = await startServer(dir, database).catch((err: unknown) => { rmSync(dir, { recursive: true, force: true }); throw err; });
+  return { ...s, close: async () => { await s.close(); rmSync(dir, { recursive: true, force: true }); } };
+}
+
+const names = (r: Reply): string[] => {
+  expect(r.status, r.text).to.equal(200);
+  return r.json.value.map((v: { new_name: string }) => v.new_name);
+};
+
+/** `Microsoft.Dynamics.CRM.<name>(PropertyName='new_nodeid',PropertyValue='<id>')`. */
+const fn = (name: string, id: string, column = 'new_nodeid') => `${F}.${name}(PropertyName='${column}',PropertyValue='${id}')`;
+
+for (const database of DATABASES) {
+  describe(`hierarchy query functions [${database.name}]`, () => {
+    let s: TestServer;
+    /** Row ids by name. */
+    const id: Record<string, string> = {};
+    /** The names `$filter` finds, ordered by name. */
+    const filter = (condition: string, extra = '') => call('GET', `${s.root}${SET}?$select=new_name&$orderby=new_name&$filter=${encodeURIComponent(condition)}${extra}`);
+    const found = async (condition: string) => names(await filter(condition));
+    /** The names FetchXML finds with `conditions` in its root filter, ordered by name. */
+    const fetch = (conditions: string, type = 'and') => call('GET', `${s.root}${SET}?fetchXml=${encodeURIComponent(`<fetch><entity name="new_node"><attribute name="new_name"/><order attribute="new_name"/><filter type="${type}">${conditions}</filter></entity></fetch>`)}`);
+    const fetched = async (conditions: string, type = 'and') => names(await fetch(conditions, type));
+    const condition = (operator: string, value: string, attribute = 'new_nodeid') => `<condition attribute="${attribute}" operator="${operator}" value="${value}"/>`;
+    const create = async (name: string, parent?: string, set = SET) => {
+      const r = await call('POST', `${s.root}${set}`, { new_name: name, ...(parent ? { 'new_parentid@odata.bind': `/${set}(${parent})` } : {}) }, { Prefer: 'return=representation' });
+      expect(r.status, r.text).to.equal(201);
+      return r.json[set === SET ? 'new_nodeid' : 'new_flatid'] as string;
+    };
+
+    // r ─┬─ a ─┬─ a1 ── a1a      s (another tree)
+    //    │     └─ a2
+    //    └─ b ── b1
+    before(async () => {
+      s = await start(database);
+      id['r'] = await create('r');
+      id['a'] = await create('a', id['r']);
+      id['a1'] = await create('a1', id['a']);
+      id['a1a'] = await create('a1a', id['a1']);
+      id['a2'] = await create('a2', id['a']);
+      id['b'] = await create('b', id['r']);
+      id['b1'] = await create('b1', id['b']);
+      id['s'] = await create('s');
+      // The other self-referential lookup is not walked: a1a points at r through it.
+      expect((await call('PATCH', `${s.root}${SET}(${id['a1a']})`, { 'new_otherid@odata.bind': `/${SET}(${id['r']})` })).status).to.equal(204);
+    });
+    after(async () => { await s.close(); });
+
+    it('Under: the descendants, every level, not the row itself', async () => {
+      expect(await found(fn('Under', id['r']!))).to.deep.equal(['a', 'a1', 'a1a', 'a2', 'b', 'b1']);
+      expect(await found(fn('Under', id['a']!))).to.deep.equal(['a1', 'a1a', 'a2']);
+      expect(await found(fn('Under', id['a2']!))).to.deep.equal([]);
+      expect(await found(fn('Under', randomUUID()))).to.deep.equal([]);
+    });
+
+    it('UnderOrEqual: the row and its descendants', async () => {
+      expect(await found(fn('UnderOrEqual', id['a']!))).to.deep.equal(['a', 'a1', 'a1a', 'a2']);
+      expect(await found(fn('UnderOrEqual', id['s']!))).to.deep.equal(['s']);
+      expect(await found(fn('UnderOrEqual', randomUUID()))).to.deep.equal([]);
+    });
+
+    it('Above: the ancestors up to the root, not the row itself', async () => {
+      expect(await found(fn('Above', id['a1a']!))).to.deep.equal(['a', 'a1', 'r']);
+      expect(await found(fn('Above', id['b']!))).to.deep.equal(['r']);
+      expect(await found(fn('Above', id['r']!))).to.deep.equal([]);
+    });
+
+    it('AboveOrEqual: the row and its ancestors', async () => {
+      expect(await found(fn('AboveOrEqual', id['a1a']!))).to.deep.equal(['a', 'a1', 'a1a', 'r']);
+      expect(await found(fn('AboveOrEqual', id['r']!))).to.deep.equal(['r']);
+    });
+
+    it('NotUnder: every row not below the row: the row itself, its ancestors, other branches and trees', async () => {
+      expect(await found(fn('NotUnder', id['a']!))).to.deep.equal(['a', 'b', 'b1', 'r', 's']);
+      expect(await found(fn('NotUnder', id['r']!))).to.deep.equal(['r', 's']);
+      expect(await found(fn('NotUnder', randomUUID()))).to.have.length(8);
+    });
+
+    it('take the GUID bare, quoted or in braces, in any case', async () => {
+      expect(await found(`${F}.Under(PropertyName='new_nodeid',PropertyValue=${id['a']})`)).to.deep.equal(['a1', 'a1a', 'a2']);
+      expect(await found(`${F}.Under(PropertyName='new_nodeid',PropertyValue='{${id['a']!.toUpperCase()}}')`)).to.deep.equal(['a1', 'a1a', 'a2']);
+    });
+
+    it('combine with and, or, and not around a group (not on the function itself is 400, as on every query function)', async () => {
+      expect(await found(`${fn('Under', id['r']!)} and ${fn('Above', id['a1a']!)}`)).to.deep.equal(['a', 'a1']);
+      expect(await found(`${fn('UnderOrEqual', id['b']!)} or new_name eq 's'`)).to.deep.equal(['b', 'b1', 's']);
+      expect(await found(`not (${fn('UnderOrEqual', id['a']!)} or new_name eq 's')`)).to.deep.equal(['b', 'b1', 'r']);
+      expect(await found(`not (${fn('NotUnder', id['a']!)} and new_name ne 'a1')`)).to.deep.equal(['a1', 'a1a', 'a2']);
+      const r = await filter(`not ${fn('Under', id['a']!)}`);
+      expect(r.status, r.text).to.equal(400);
+      expect(r.json.error.message).to.equal('Not operator along with the Custom Named Condition operators is not allowed');
+    });
+
+    it('run in the query\'s own statement', async () => {
+      const statements = recordStatements(s.db);
+      expect(await found(fn('Under', id['a']!))).to.deep.equal(['a1', 'a1a', 'a2']);
+      expect(statements).to.have.length(1);
+      expect(statements[0]!.sql).to.contain('WITH RECURSIVE');
+    });
+
+    it('count: $count=true, /$count and $apply', async () => {
+      const r = await filter(fn('Under', id['r']!), '&$count=true');
+      expect(r.json['@odata.count']).to.equal(6);
+      const n = await call('GET', `${s.root}${SET}/$count?$filter=${encodeURIComponent(fn('NotUnder', id['a']!))}`);
+      expect(n.text).to.equal('5');
+      const a = await call('GET', `${s.root}${SET}?$apply=${encodeURIComponent(`filter(${fn('UnderOrEqual', id['a']!)})/aggregate($count as n)`)}`);
+      expect(a.status, a.text).to.equal(200);
+      expect(a.json.value[0].n).to.equal(4);
+    });
+
+    it('in lambdas and $expand, on the related table', async () => {
+      // Rows with a child under a: a (children a1, a2) and a1 (child a1a).
+      expect(await found(`${CHILDREN}/any(c: ${F}.Under(PropertyName='new_nodeid',PropertyValue='${id['a']}'))`)).to.deep.equal(['a', 'a1']);
+      // Rows none of whose children is under r: every child is, so the rows without children.
+      expect(await found(`${CHILDREN}/all(c: ${F}.NotUnder(PropertyName='new_nodeid',PropertyValue='${id['r']}'))`)).to.deep.equal(['a1a', 'a2', 'b1', 's']);
+      const r = await call('GET', `${s.root}${SET}(${id['r']})?$select=new_name&$expand=${CHILDREN}($select=new_name;$filter=${encodeURIComponent(fn('UnderOrEqual', id['b']!))})`);
+      expect(r.status, r.text).to.equal(200);
+      expect(r.json[CHILDREN].map((c: { new_name: string }) => c.new_name)).to.deep.equal(['b']);
+    });
+
+    it('FetchXML under, eq-or-under, above, eq-or-above, not-under', async () => {
+      expect(await fetched(condition('under', id['a']!))).to.deep.equal(['a1', 'a1a', 'a2']);
+      expect(await fetched(condition('eq-or-under', id['a']!))).to.deep.equal(['a', 'a1', 'a1a', 'a2']);
+      expect(await fetched(condition('above', `{${id['a1a']}}`))).to.deep.equal(['a', 'a1', 'r']);
+      expect(await fetched(condition('eq-or-above', id['a1a']!))).to.deep.equal(['a', 'a1', 'a1a', 'r']);
+      expect(await fetched(condition('not-under', id['a']!))).to.deep.equal(['a', 'b', 'b1', 'r', 's']);
+      expect(await fetched(`<condition attribute="new_nodeid" operator="under"><value>${id['b']}</value></condition>`)).to.deep.equal(['b1']);
+      expect(await fetched(`${condition('under', id['r']!)}${condition('eq', 'b1', 'new_name')}`)).to.deep.equal(['b1']);
+      expect(await fetched(`${condition('eq-or-under', id['b']!)}${condition('eq', 's', 'new_name')}`, 'or')).to.deep.equal(['b', 'b1', 's']);
+      const count = await call('GET', `${s.root}${SET}?fetchXml=${encodeURIComponent(`<fetch aggregate="true"><entity name="new_node"><attribute name="new_nodeid" aggregate="count" alias="n"/><filter>${condition('under', id['r']!)}</filter></entity></fetch>`)}`);
+      expect(count.status, count.text).to.equal(200);
+      expect(count.json.value[0].n).to.equal(6);
+    });
+
+    it('walk at most 100 levels (Dataverse\'s recursion limit)', async () => {
+      // A chain c0 ← c1 ← … ← c101 in a tree of its own.
+      const chain = [await create('c000')];
+      for (let i = 1; i <= 101; i++) chain.push(await create(`c${String(i).padStart(3, '0')}`, chain[i - 1]));
+      const under = await found(fn('Under', chain[0]!));
+      expect(under).to.have.length(100);
+      expect(under[0]).to.equal('c001');
+      expect(under.at(-1)).to.equal('c100');
+      const above = await found(fn('Above', chain[101]!));
+      expect(above).to.have.length(100);
+      expect(above[0]).to.equal('c001');
+      expect(await found(fn('UnderOrEqual', chain[1]!))).to.have.length(101);
+      for (const row of chain) expect((await call('DELETE', `${s.root}${SET}(${row})`)).status).to.equal(204);
+    });
+
+    describe('refuse with 400', () => {
+      const refused = async (r: Promise<Reply>, code: string, text: string) => {
+        const reply = await r;
+        expect(reply.status, reply.text).to.equal(400);
+        expect(reply.json.error.code).to.equal(code);
+        expect(reply.json.error.message).to.contain(text);
+      };
+
+      it('a column other than the primary key', async () => {
+        await refused(filter(fn('Under', id['a']!, 'new_parentid')), '0x80060888', "'_new_parentid_value' is not the primary key of 'new_node'; the hierarchy functions compare its primary key 'new_nodeid'");
+        await refused(filter(fn('Above', id['a']!, 'new_name')), '0x80060888', "'new_name' is not the primary key");
+        await refused(fetch(condition('under', id['a']!, 'new_parentid')), '0x80040203', "'_new_parentid_value' is not the primary key");
+      });
+
+      it('a table without a hierarchical relationship', async () => {
+        const flat = await create('f', undefined, 'new_flats');
+        await refused(call('GET', `${s.root}new_flats?$filter=${encodeURIComponent(`${F}.Under(PropertyName='new_flatid',PropertyValue='${flat}')`)}`), '0x80060888', "the table 'new_flat' has no hierarchical relationship");
+        await refused(call('GET', `${s.root}new_flats?fetchXml=${encodeURIComponent(`<fetch><entity name="new_flat"><filter><condition attribute="new_flatid" operator="eq-or-under" value="${flat}"/></filter></entity></fetch>`)}`), '0x80040203', 'has no hierarchical relationship');
+      });
+
+      it('a value that is no GUID, none, or another parameter', async () => {
+        await refused(filter(fn('Under', 'abc')), '0x80060888', 'PropertyValue must be the GUID of a row');
+        await refused(filter(`${F}.Under(PropertyName='new_nodeid',PropertyValue=5)`), '0x80060888', 'PropertyValue must be the GUID of a row');
+        await refused(filter(`${F}.Under(PropertyName='new_nodeid')`), '0x80060888', 'PropertyValue must be the GUID of a row');
+        await refused(filter(`${F}.Under(PropertyName='new_nodeid',PropertyValues=['${id['a']}'])`), '0x80060888', 'No function signature');
+        await refused(fetch(condition('under', 'abc')), '0x80040203', 'PropertyValue must be the GUID of a row');
+        await refused(fetch('<condition attribute="new_nodeid" operator="above"/>'), '0x80040203', 'needs a value');
+        await refused(fetch(`<condition attribute="new_nodeid" operator="above"><value>${id['a']}</value><value>${id['b']}</value></condition>`), '0x80040203', 'takes one value');
+      });
+    });
+
+    it('answer IsHierarchical true for the hierarchical relationship only', async () => {
+      const get = async (name: string) => {
+        const r = await call('GET', `${s.root}RelationshipDefinitions(SchemaName='${name}')/Microsoft.Dynamics.CRM.OneToManyRelationshipMetadata?$select=IsHierarchical`);
+        expect(r.status, r.text).to.equal(200);
+        return r.json.IsHierarchical as boolean;
+      };
+      expect(await get(CHILDREN)).to.equal(true);
+      expect(await get('new_node_other')).to.equal(false);
+      expect(await get('new_flat_new_flat_new_parentid')).to.equal(false);
+      // The shipped business units' parent, hierarchical in Dataverse.
+      expect(await get('business_unit_parent_business_unit')).to.equal(true);
+      const many = await call('GET', `${s.root}EntityDefinitions(LogicalName='new_node')/OneToManyRelationships?$select=SchemaName,IsHierarchical&$filter=IsHierarchical eq true`);
+      expect(many.status, many.text).to.equal(200);
+      expect(many.json.value.map((r: { SchemaName: string }) => r.SchemaName)).to.deep.equal([CHILDREN]);
+    });
+  });
+}
+
+describe('hierarchical relationships in metadata files (load errors)', () => {
+  const shipped = readdirSync(SHIPPED_METADATA).map((n) => ({ source: n, json: JSON.parse(readFileSync(join(SHIPPED_METADATA, n), 'utf8')) as unknown }));
+  const problems = (...files: EntityFile[]): string => {
+    try {
+      buildModel([...shipped, ...files.map((json) => ({ source: `${json.LogicalName}.json`, json }))]);
+    } catch (err) {
+      expect(err).to.be.instanceOf(ModelError);
+      return (err as Error).message;
+    }
+    throw new Error('the model loaded');
+  };
+  const node = (...extra: EntityFile['Attributes']): EntityFile => ({ ...NODE, Attributes: [...NODE.Attributes, ...extra] });
+
+  it('loads one hierarchical lookup of a table to itself', () => {
+    const model = buildModel([...shipped, { source: 'new_node.json', json: NODE }]);
+    const relationship = [...model.byLogicalName.get('new_node')!.navigation.values()].find((n) => n.Name === 'new_parentid')!.relationship;
+    expect(relationship.RelationshipType === 'OneToManyRelationship' && relationship.IsHierarchical).to.equal(true);
+  });
+
+  it('refuses a hierarchical lookup to another table', () => {
+    expect(problems(node({ LogicalName: 'new_teamid', AttributeType: 'Lookup', Targets: ['team'], IsHierarchical: true })))
+      .to.equal("new_node.json: /Attributes/4/IsHierarchical: a hierarchical relationship is one of a table with itself; 'new_teamid' looks up 'team', not 'new_node' alone");
+  });
+
+  it('refuses a second hierarchical lookup in a table', () => {
+    const file = node();
+    file.Attributes[3] = { ...file.Attributes[3]!, IsHierarchical: true };
+    expect(problems(file)).to.equal("new_node.json: /Attributes/3/IsHierarchical: 'new_node' already has a hierarchical relationship, through 'new_parentid'; a table has at most one");
+  });
+
+  it('refuses IsHierarchical on a column that is no lookup', () => {
+    expect(problems(node({ LogicalName: 'new_code', AttributeType: 'String', IsHierarchical: true })))
+      .to.equal('new_node.json: /Attributes/4/IsHierarchical: IsHierarchical is only for columns of type Lookup, not String');
+  });
+});
