@@ -218,6 +218,12 @@ export const Errors = {
    */
   ambiguousKey: (logicalName: string, keyName: string) =>
     new ServiceError(400, '0x80040203', `The value of key '${keyName}' matches more than one ${logicalName} record when compared ignoring case; name the record by its exact key value or by its id.`),
+  /**
+   * 400 `0x80040507` (AccountLoopBeingCreated, Dataverse's web service error codes): making row
+   * `parent` the parent of row `id` in its table's hierarchy would make a loop (plan/hierarchy-loops.ts).
+   */
+  hierarchyLoop: (tables: string, id: string, parent: string) =>
+    new ServiceError(400, '0x80040507', `Creating this parental association would create a loop in ${tables} hierarchy: ${parent} is ${id === parent ? 'the record itself' : `the record ${id} or one of the records below it`}.`),
   /** 400 `0x80040203`: generic invalid argument with a free text (also malformed FetchXML). */
   invalidArgument: (message: string) => new ServiceError(400, '0x80040203', message),
   /**

@@ -192,6 +192,44 @@ for (const database of DATABASES) {
       for (const row of chain) expect((await call('DELETE', `${s.root}${SET}(${row})`)).status).to.equal(204);
     });
 
+    describe('refuse a write that makes a loop (400 0x80040507) and take one that moves a branch', () => {
+      const loop = async (r: Promise<Reply>) => {
+        const reply = await r;
+        expect(reply.status, reply.text).to.equal(400);
+        expect(reply.json.error.code).to.equal('0x80040507');
+        expect(reply.json.error.message).to.contain('would create a loop in');
+      };
+      const bind = (to: string) => ({ 'new_parentid@odata.bind': `/${SET}(${to})` });
+      const unchanged = async () => expect(await found(fn('Under', id['r']!))).to.deep.equal(['a', 'a1', 'a1a', 'a2', 'b', 'b1']);
+
+      it('an update, an upsert, a $ref and a bulk update that make a row its own ancestor', async () => {
+        await loop(call('PATCH', `${s.root}${SET}(${id['a']})`, bind(id['a1a']!)));
+        await loop(call('PATCH', `${s.root}${SET}(${id['a']})`, bind(id['a']!)));
+        await loop(call('PATCH', `${s.root}${SET}(${id['r']})`, { new_name: 'r', ...bind(id['b1']!) }, { 'If-Match': '*' }));
+        await loop(call('PUT', `${s.root}${SET}(${id['r']})/new_parentid/$ref`, { '@odata.id': `${s.root}${SET}(${id['a']})` }));
+        await loop(call('POST', `${s.root}${SET}/Microsoft.Dynamics.CRM.UpdateMultiple`, { Targets: [
+          { '@odata.type': 'Microsoft.Dynamics.CRM.new_node', new_nodeid: id['s'], new_name: 's2' },
+          { '@odata.type': 'Microsoft.Dynamics.CRM.new_node', new_nodeid: id['a1'], ...bind(id['a1a']!) },
+        ] }));
+        await unchanged();
+        expect(await found(`new_name eq 's'`)).to.deep.equal(['s']);
+      });
+
+      it('a create whose parent is the new row itself', async () => {
+        const own = randomUUID();
+        await loop(call('POST', `${s.root}${SET}`, { new_nodeid: own, new_name: 'own', ...bind(own) }));
+        expect(await found(`new_name eq 'own'`)).to.deep.equal([]);
+      });
+
+      it('a move to another branch, and the other self-referential lookup, are no loops', async () => {
+        expect((await call('PATCH', `${s.root}${SET}(${id['b']})`, bind(id['a2']!))).status).to.equal(204);
+        expect(await found(fn('Under', id['a']!))).to.deep.equal(['a1', 'a1a', 'a2', 'b', 'b1']);
+        expect((await call('PATCH', `${s.root}${SET}(${id['b']})`, bind(id['r']!))).status).to.equal(204);
+        expect((await call('PATCH', `${s.root}${SET}(${id['r']})`, { 'new_otherid@odata.bind': `/${SET}(${id['a1a']})` })).status).to.equal(204);
+        await unchanged();
+      });
+    });
+
     describe('refuse with 400', () => {
       const refused = async (r: Promise<Reply>, code: string, text: string) => {
         const reply = await r;

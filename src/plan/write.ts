@@ -28,6 +28,7 @@ import { bodyValue, canonicalGuid, checkBodyType, nowUtc } from './values.js';
 type Mode = 'create' | 'update';
 
 import { sequentialGuid } from './sequential-guid.js';
+import { hierarchyLoopCheck } from './hierarchy-loops.js';
 
 export { sequentialGuid };
 
@@ -499,6 +500,7 @@ export function planServiceCreate(model: Model, entity: EntityModel, body: Recor
     }
   }
   checkRequired(entity, values);
+  hierarchyLoopCheck(entity, id, values, true);
   const plan: InsertPlan = { kind: 'insert', entity, id, values, references, idGiven: given !== undefined, idSharedWith: given !== undefined ? otherPrincipalTables(model, entity) : undefined };
   // A new user is a member of its business unit's default team (Dataverse "Manage teams").
   const membership = stamps.owned?.membership && stamps.owned.businessUnit && membershipLink(stamps.owned.membership, id, defaultTeamId(values.get(stamps.owned.businessUnit!) as string));
@@ -643,6 +645,8 @@ function planRowUpdate(
   ifNoneMatch: '*' | readonly string[] | undefined,
 ): Pick<UpdatePlan, 'set' | 'guards' | 'references'> {
   const { values: set, references } = assign(model, entity, body, 'update', caller);
+  const loop = hierarchyLoopCheck(entity, id, set, false);
+  if (loop) references.push(loop);
   const guards = versionGuard(entity, ifMatch, ifNoneMatch);
   const state = entity.attributesByName.get('statecode');
   const status = entity.attributesByName.get('statuscode');

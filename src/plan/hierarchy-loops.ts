@@ -1,0 +1,42 @@
+import { Errors } from '../errors.js';
+import { hierarchyOf } from '../model/hierarchy.js';
+import { pkOf } from '../model/primary-key.js';
+import type { EntityModel } from '../model/types.js';
+import { restrict } from './navigation.js';
+import { planRead } from './read.js';
+import type { RowReference, Value } from './types.js';
+
+/**
+ * Writes that would close a loop in a hierarchy (model/hierarchy.ts): Dataverse refuses a parent
+ * that is the row itself or one of its descendants (web service error AccountLoopBeingCreated,
+ * `0x80040507`, "Creating this parental association would create a loop in Accounts hierarchy";
+ * Tessera answers it for every hierarchical table, naming the table).
+ */
+
+/** 400 `0x80040507`: setting the hierarchical lookup of row `id` of `entity` to `parent` would make a loop. */
+function loop(entity: EntityModel, id: string, parent: string): Error {
+  return Errors.hierarchyLoop(entity.DisplayCollectionName, id, parent);
+}
+
+/**
+ * The check of a write that sets the hierarchical lookup of row `id` of `entity` to `values`'
+ * value: a parent that is the row itself is refused at once (400 `0x80040507`); on an update (not
+ * `created`: nothing points at a new row yet), a RowReference to the parent whose related read,
+ * run in the write's transaction, finds row `id` among the parent and its ancestors (at most
+ * HIERARCHY_MAX_DEPTH levels up), and then refuses the write with the same error. Undefined when
+ * the table has no hierarchy or the write leaves the lookup alone or empties it.
+ */
+export function hierarchyLoopCheck(entity: EntityModel, id: string, values: ReadonlyMap<unknown, Value>, created: boolean): RowReference | undefined {
+  const relationship = hierarchyOf(entity);
+  const parent = relationship && values.get(relationship.ReferencingAttribute);
+  if (typeof parent !== 'string') return undefined;
+  if (parent === id) throw loop(entity, id, parent);
+  if (created) return undefined;
+  const pk = pkOf(entity);
+  const read = restrict(planRead(entity, { select: [pk.LogicalName], top: 1 }, { returnRepresentation: false }), {
+    kind: 'and',
+    left: { kind: 'compare', op: 'eq', attribute: pk, value: id },
+    right: { kind: 'hierarchy', relationship: relationship!, id: parent, direction: 'above', orEqual: true },
+  });
+  return { entity, id: parent, related: { read, refuse: (found) => (found.length ? loop(entity, id, parent) : undefined) } };
+}
