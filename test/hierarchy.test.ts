@@ -228,6 +228,16 @@ for (const database of DATABASES) {
         expect((await call('PATCH', `${s.root}${SET}(${id['r']})`, { 'new_otherid@odata.bind': `/${SET}(${id['a1a']})` })).status).to.equal(204);
         await unchanged();
       });
+
+      it('two concurrent moves, x under y and y under x: one is refused, never both taken', async () => {
+        for (let pair = 0; pair < 20; pair++) {
+          const [x, y] = [await create(`x${pair}`), await create(`y${pair}`)];
+          const replies = await Promise.all([call('PATCH', `${s.root}${SET}(${x})`, bind(y)), call('PATCH', `${s.root}${SET}(${y})`, bind(x))]);
+          expect(replies.map((r) => r.status).sort(), replies.map((r) => r.text).join()).to.deep.equal([204, 400]);
+          expect(replies.find((r) => r.status === 400)!.json.error.code).to.equal('0x80040507');
+          for (const row of [x, y]) expect((await call('DELETE', `${s.root}${SET}(${row})`)).status).to.equal(204);
+        }
+      });
     });
 
     describe('refuse with 400', () => {

@@ -22,8 +22,10 @@ function loop(entity: EntityModel, id: string, parent: string): Error {
  * The check of a write that sets the hierarchical lookup of row `id` of `entity` to `values`'
  * value: a parent that is the row itself is refused at once (400 `0x80040507`); on an update (not
  * `created`: nothing points at a new row yet), a RowReference to the parent whose related read,
- * run in the write's transaction, finds row `id` among the parent and its ancestors (at most
- * HIERARCHY_MAX_DEPTH levels up), and then refuses the write with the same error. Undefined when
+ * run in the write's transaction once it holds the table's lock (RowReference.related.serialized:
+ * two concurrent moves, a under b and b under a, take turns, so the second sees the first's), finds
+ * row `id` among the parent and its ancestors (at most HIERARCHY_MAX_DEPTH levels up), and then
+ * refuses the write with the same error. Undefined when
  * the table has no hierarchy or the write leaves the lookup alone or empties it.
  */
 export function hierarchyLoopCheck(entity: EntityModel, id: string, values: ReadonlyMap<unknown, Value>, created: boolean): RowReference | undefined {
@@ -38,5 +40,5 @@ export function hierarchyLoopCheck(entity: EntityModel, id: string, values: Read
     left: { kind: 'compare', op: 'eq', attribute: pk, value: id },
     right: { kind: 'hierarchy', relationship: relationship!, id: parent, direction: 'above', orEqual: true },
   });
-  return { entity, id: parent, related: { read, refuse: (found) => (found.length ? loop(entity, id, parent) : undefined) } };
+  return { entity, id: parent, related: { read, refuse: (found) => (found.length ? loop(entity, id, parent) : undefined), serialized: true } };
 }

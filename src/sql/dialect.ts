@@ -192,6 +192,15 @@ export interface Dialect {
    * where the transaction itself takes the database's one writer lock (SQLite).
    */
   readonly migrationLock?: string;
+  /**
+   * The statement that makes the transaction wait for any other holding the lock of table `table`
+   * (quoted) and then hold it to its end, so that writes that read the table before they change it
+   * take turns, each reading what the one before committed (a hierarchy's loop check,
+   * plan/hierarchy-loops.ts): PostgreSQL's transaction-scoped advisory lock, SQL Server's
+   * application lock owned by the transaction. It locks no row: other reads and writes of the table
+   * go on. Absent where writes take turns already (SQLite).
+   */
+  tableLock?(table: string): Statement;
   /** `ALTER TABLE <t> <addColumn> <definition>`: `ADD COLUMN` or `ADD`. */
   readonly addColumn: string;
   /**

@@ -24,6 +24,12 @@ export const MIGRATION_LOCK = `${VERSION_HOLDERS_CLASS}::bigint * 4294967296 + 1
 export const VERSION_HOLDERS_LOCK = `${VERSION_HOLDERS_CLASS}::bigint * 4294967296 + 'tessera_versionnumber'::regclass::oid::bigint`;
 
 /**
+ * The high 32 bits of the advisory locks of tables (Dialect.tableLock); the low 32 bits are the
+ * table's oid, so tables of other schemas or databases do not share one.
+ */
+export const TABLE_LOCK_CLASS = 0x7e55e7b;
+
+/**
  * PostgreSQL dialect (pg). Strings are `citext`, so `=`, ordering and LIKE are case-insensitive
  * (the citext extension is created in `public`). Nulls are ordered explicitly (NULLS FIRST
  * ascending, NULLS LAST descending) to match SQL Server and Dataverse. Parameters are `$n`.
@@ -102,6 +108,7 @@ export const postgresDialect: Dialect = {
   },
   rowVersionOnUpdate: "nextval('tessera_versionnumber')",
   migrationLock: `SELECT pg_advisory_xact_lock(${MIGRATION_LOCK})`,
+  tableLock: (table) => ({ sql: `SELECT pg_advisory_xact_lock(${TABLE_LOCK_CLASS}::bigint * 4294967296 + $1::regclass::oid::bigint)`, params: [table] }),
   setupDdl: [
     'CREATE EXTENSION IF NOT EXISTS citext WITH SCHEMA public',
     `CREATE SEQUENCE IF NOT EXISTS tessera_versionnumber START WITH 1000 INCREMENT BY ${VERSION_BLOCK}`,

@@ -909,6 +909,14 @@ export function renderSelectById(d: Dialect, e: EntityModel, id: string, columns
 }
 
 /**
+ * The statement that makes the transaction take its turn at writes to `e` that must read the table
+ * first (Dialect.tableLock), or undefined where writes take turns already.
+ */
+export function renderTableLock(d: Dialect, e: EntityModel): Statement | undefined {
+  return d.tableLock?.(table(d, e));
+}
+
+/**
  * SELECTs that return the ids among `ids` that already exist (a row per id, any order), split to
  * the dialect's parameter limit.
  */

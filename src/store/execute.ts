@@ -14,7 +14,7 @@ import { fromJson } from '../sql/types.js';
 import { expandedLookupNameKey, expansionKey } from '../plan/expand.js';
 import {
   expansionColumns, fetchedColumns, renderAggregate, renderCount, renderDelete, renderDisassociate, renderExistingIds, renderInsertMany, renderRead,
-  renderAnyReferencing, renderDeleteReferencing, renderDeleteWhereIn, renderRemoveLink, renderSelectByFoldedKey, renderSelectById, renderSelectByKey, renderUpdate, idSlices,
+  renderAnyReferencing, renderDeleteReferencing, renderDeleteWhereIn, renderRemoveLink, renderSelectByFoldedKey, renderSelectById, renderSelectByKey, renderTableLock, renderUpdate, idSlices,
 } from '../sql/render.js';
 import type { Database, Executor, UniqueViolation } from './database.js';
 import { indexName } from '../sql/ddl.js';
@@ -221,9 +221,12 @@ async function passes(tx: Executor, db: Database, g: Guard, entity: EntityModel,
 
 /**
  * Throws 404 `0x80040217` unless the row `ref` names exists (and is not retained), its guard's
- * error unless the row meets it, and the error its related rows give (RowReference.related).
+ * error unless the row meets it, and the error its related rows give (RowReference.related; a
+ * serialized one after the table's lock is taken).
  */
 async function checkReference(tx: Executor, db: Database, ref: RowReference): Promise<void> {
+  const lock = ref.related?.serialized ? renderTableLock(db.dialect, ref.entity) : undefined;
+  if (lock) await tx.rows(lock);
   const column = ref.guard?.attribute ?? ref.entity.attributesByName.get(ref.entity.PrimaryIdAttribute)!;
   const [row] = await tx.rows(renderSelectById(db.dialect, ref.entity, ref.id, [column], true));
   if (!row) throw Errors.recordNotFound(ref.entity.LogicalName, ref.id);
