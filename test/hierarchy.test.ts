@@ -38,11 +38,21 @@ const FLAT: EntityFile = {
   ],
 };
 
-/** Starts a server over the shipped metadata with NODE and FLAT; its close() removes the copy. */
+/** A hierarchical table whose name is the one a walk's common table expression was named before it was `h-1`. */
+const H1: EntityFile = {
+  LogicalName: 'h1', EntitySetName: 'h1s', PrimaryIdAttribute: 'h1id', PrimaryNameAttribute: 'name', OwnershipType: 'OrganizationOwned',
+  Attributes: [
+    { LogicalName: 'name', AttributeType: 'String', MaxLength: 100 },
+    { LogicalName: 'parentid', AttributeType: 'Lookup', Targets: ['h1'], RelationshipSchemaName: 'h1_parent', IsHierarchical: true },
+  ],
+};
+
+/** Starts a server over the shipped metadata with NODE, FLAT and H1; its close() removes the copy. */
 async function start(database: (typeof DATABASES)[number]): Promise<TestServer> {
   const dir = copyMetadata();
   writeFileSync(join(dir, 'new_node.json'), JSON.stringify(NODE));
   writeFileSync(join(dir, 'new_flat.json'), JSON.stringify(FLAT));
+  writeFileSync(join(dir, 'h1.json'), JSON.stringify(H1));
   const s = await startServer(dir, database).catch((err: unknown) => { rmSync(dir, { recursive: true, force: true }); throw err; });
   return { ...s, close: async () => { await s.close(); rmSync(dir, { recursive: true, force: true }); } };
 }
@@ -269,6 +279,28 @@ for (const database of DATABASES) {
         await refused(fetch('<condition attribute="new_nodeid" operator="above"/>'), '0x80040203', 'needs a value');
         await refused(fetch(`<condition attribute="new_nodeid" operator="above"><value>${id['a']}</value><value>${id['b']}</value></condition>`), '0x80040203', 'takes one value');
       });
+    });
+
+    it('walk a table whose name a common table expression could have (h1): functions, FetchXML and a move', async () => {
+      const add = async (name: string, parent?: string) => {
+        const r = await call('POST', `${s.root}h1s`, { name, ...(parent ? { 'parentid@odata.bind': `/h1s(${parent})` } : {}) }, { Prefer: 'return=representation' });
+        expect(r.status, r.text).to.equal(201);
+        return r.json.h1id as string;
+      };
+      const top = await add('top');
+      const mid = await add('mid', top);
+      const low = await add('low', mid);
+      const rows = (r: Reply) => {
+        expect(r.status, r.text).to.equal(200);
+        return r.json.value.map((v: { name: string }) => v.name);
+      };
+      expect(rows(await call('GET', `${s.root}h1s?$select=name&$orderby=name&$filter=${encodeURIComponent(fn('Under', top, 'h1id'))}`))).to.deep.equal(['low', 'mid']);
+      const fetchXml = `<fetch><entity name="h1"><attribute name="name"/><order attribute="name"/><filter><condition attribute="h1id" operator="eq-or-above" value="${low}"/></filter></entity></fetch>`;
+      expect(rows(await call('GET', `${s.root}h1s?fetchXml=${encodeURIComponent(fetchXml)}`))).to.deep.equal(['low', 'mid', 'top']);
+      expect((await call('PATCH', `${s.root}h1s(${low})`, { 'parentid@odata.bind': `/h1s(${top})` })).status).to.equal(204);
+      const loop = await call('PATCH', `${s.root}h1s(${top})`, { 'parentid@odata.bind': `/h1s(${low})` });
+      expect(loop.status, loop.text).to.equal(400);
+      expect(loop.json.error.code).to.equal('0x80040507');
     });
 
     it('answer IsHierarchical true for the hierarchical relationship only', async () => {

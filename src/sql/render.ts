@@ -26,7 +26,7 @@ export class Params {
    * dialect wants them at its head (Dialect.recursiveWith); see withCommonTables.
    */
   readonly commonTables: string[] = [];
-  /** How many common table expressions the statement has named (`h1`, `h2`, …), hoisted or not. */
+  /** How many common table expressions the statement has named (`h-1`, `h-2`, …), hoisted or not. */
   named = 0;
   constructor(private readonly dialect: Dialect) {}
   /**
@@ -249,7 +249,8 @@ export function renderExpr(d: Dialect, e: PlanExpr, p: Params, scope: Row, depth
 
 /**
  * The primary keys of the rows a `hierarchy` condition matches, as a SELECT over a recursive
- * common table expression `h<n>(hid, hlink, hlevel)`: row `id` at level 0, then level by level
+ * common table expression `"h-<n>"(hid, hlink, hlevel)` (a name no table has: logical names have
+ * no hyphen, and a table named `h1` would be hidden by an `h1`): row `id` at level 0, then level by level
  * (at most HIERARCHY_MAX_DEPTH) the rows whose lookup holds a found row's key (`under`), or the row
  * a found row's lookup holds (`above`); `hlink` is the value the next level joins on. Level 0
  * is left out unless `orEqual`. Rows of the whole table are walked, retained ones too: which rows
@@ -261,7 +262,7 @@ function renderHierarchy(d: Dialect, e: Extract<PlanExpr, { kind: 'hierarchy' }>
   const t = e.relationship.ReferencingEntity;
   const pk = pkOf(t);
   const under = e.direction === 'under';
-  const [name, id, link, level, r] = [`h${++p.named}`, 'hid', 'hlink', 'hlevel', 'hr'].map((n) => d.quote(n)) as [string, string, string, string, string];
+  const [name, id, link, level, r] = [`h-${++p.named}`, 'hid', 'hlink', 'hlevel', 'hr'].map((n) => d.quote(n)) as [string, string, string, string, string];
   const row = (a: AttributeModel) => `${r}.${col(d, a)}`;
   // Down: the next level's rows point at a found row (its key is the link); up: a found row points at them.
   const linkColumn = under ? pk : e.relationship.ReferencingAttribute;
