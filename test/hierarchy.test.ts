@@ -187,7 +187,7 @@ for (const database of DATABASES) {
       expect(count.json.value[0].n).to.equal(6);
     });
 
-    it('walk at most 100 levels (Dataverse\'s recursion limit)', async () => {
+    it('walk at most 100 levels (Dataverse\'s recursion limit); a loop check walks them all', async () => {
       // A chain c0 ← c1 ← … ← c101 in a tree of its own.
       const chain = [await create('c000')];
       for (let i = 1; i <= 101; i++) chain.push(await create(`c${String(i).padStart(3, '0')}`, chain[i - 1]));
@@ -199,6 +199,10 @@ for (const database of DATABASES) {
       expect(above).to.have.length(100);
       expect(above[0]).to.equal('c001');
       expect(await found(fn('UnderOrEqual', chain[1]!))).to.have.length(101);
+      // The loop check walks the whole way up: c000 under c101, 101 levels below it, is a loop.
+      const loop = await call('PATCH', `${s.root}${SET}(${chain[0]})`, { 'new_parentid@odata.bind': `/${SET}(${chain[101]})` });
+      expect(loop.status, loop.text).to.equal(400);
+      expect(loop.json.error.code).to.equal('0x80040507');
       for (const row of chain) expect((await call('DELETE', `${s.root}${SET}(${row})`)).status).to.equal(204);
     });
 

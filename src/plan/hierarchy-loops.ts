@@ -24,7 +24,8 @@ function loop(entity: EntityModel, id: string, parent: string): Error {
  * `created`: nothing points at a new row yet), a RowReference to the parent whose related read,
  * run in the write's transaction once it holds the table's lock (RowReference.related.serialized:
  * two concurrent moves, a under b and b under a, take turns, so the second sees the first's), finds
- * row `id` among the parent and its ancestors (at most HIERARCHY_MAX_DEPTH levels up), and then
+ * row `id` among the parent and its ancestors (all of them: a walk without the query functions'
+ * HIERARCHY_MAX_DEPTH bound, a loop closed further up is one too), and then
  * refuses the write with the same error. Undefined when
  * the table has no hierarchy or the write leaves the lookup alone or empties it.
  */
@@ -38,7 +39,7 @@ export function hierarchyLoopCheck(entity: EntityModel, id: string, values: Read
   const read = restrict(planRead(entity, { select: [pk.LogicalName], top: 1 }, { returnRepresentation: false }), {
     kind: 'and',
     left: { kind: 'compare', op: 'eq', attribute: pk, value: id },
-    right: { kind: 'hierarchy', relationship: relationship!, id: parent, direction: 'above', orEqual: true },
+    right: { kind: 'hierarchy', relationship: relationship!, id: parent, direction: 'above', orEqual: true, unbounded: true },
   });
   return { entity, id: parent, related: { read, refuse: (found) => (found.length ? loop(entity, id, parent) : undefined), serialized: true } };
 }

@@ -75,8 +75,10 @@ export type PlanExpr =
    * that row: Dataverse's hierarchy condition operators ("Query hierarchical data"). A recursive
    * common table expression walks the lookup from row `id` in the same statement (sql/render.ts),
    * past the caller's privileges; never unknown, so NOT keeps what it does not match (NotUnder).
+   * `unbounded` (a loop check, plan/hierarchy-loops.ts): as far as the hierarchy goes, ending at a
+   * loop, not HIERARCHY_MAX_DEPTH levels (on SQL Server, at most 32,757).
    */
-  | { kind: 'hierarchy'; relationship: RelationshipModel; id: string; direction: 'above' | 'under'; orEqual: boolean }
+  | { kind: 'hierarchy'; relationship: RelationshipModel; id: string; direction: 'above' | 'under'; orEqual: boolean; unbounded?: boolean }
   | { kind: 'and' | 'or'; left: PlanExpr; right: PlanExpr }
   | { kind: 'not'; operand: PlanExpr }
   | { kind: 'const'; value: boolean };

@@ -118,7 +118,24 @@ export interface Dialect {
    * so moving the text moves no value) rather than in the subquery that reads it (SQLite binds
    * its `?` in text order: there the expression stays where its value was added).
    */
-  readonly recursiveWith: { readonly keyword: string; readonly atStatementHead: boolean };
+  readonly recursiveWith: {
+    readonly keyword: string;
+    readonly atStatementHead: boolean;
+    /**
+     * Where the recursive member takes UNION ALL only (SQL Server): the most levels a walk without
+     * a level bound (a loop check) recurses. Absent where it may follow UNION, which drops the rows
+     * found before, so that such a walk goes as deep as the hierarchy and ends at a loop (SQLite,
+     * PostgreSQL).
+     */
+    readonly unionAllOnly?: { readonly most: number };
+    /**
+     * What ends a statement whose walks may recurse `levels` levels so that the database lets them
+     * (SQL Server stops a recursive expression at 100 recursions unless told: OPTION
+     * (MAXRECURSION n), n at most 32,767), with room for the last recursion that finds nothing.
+     * Absent where recursion is not limited (SQLite, PostgreSQL).
+     */
+    option?(levels: number): string;
+  };
   /**
    * A scalar subquery that returns related rows as JSON (for `$expand`, one statement per read):
    * a JSON object (or NULL) when `single`, else a JSON array (empty when no row) of at most

@@ -22,7 +22,7 @@ export const mssqlDialect: Dialect = {
   byteSlice: (bytes, start, count) => `SUBSTRING(${bytes}, ${start}, ${count})`,
   exactWholeSum: 'DECIMAL(38,0)',
   countAll: 'COUNT_BIG(*)',
-  recursiveWith: { keyword: 'WITH', atStatementHead: true },
+  recursiveWith: { keyword: 'WITH', atStatementHead: true, unionAllOnly: { most: 32_757 }, option: (levels) => ` OPTION (MAXRECURSION ${levels + 10})` },
   orderItem: (column, descending) => `${column} ${descending ? 'DESC' : 'ASC'}`,
   // TOP, not OFFSET/FETCH: FETCH NEXT 0 ROWS is an error (10744), TOP (0) is not ($top=0). Only a
   // skip (FetchXML page without a paging cookie, page size ≥ 1) needs OFFSET/FETCH.

@@ -28,6 +28,8 @@ export class Params {
   readonly commonTables: string[] = [];
   /** How many common table expressions the statement has named (`h-1`, `h-2`, …), hoisted or not. */
   named = 0;
+  /** The most levels a bounded walk of the statement may recurse (0: none); see withCommonTables. */
+  deepest = 0;
   constructor(private readonly dialect: Dialect) {}
   /**
    * Adds a raw driver value and returns its placeholder. Throws 400 past the dialect's
@@ -249,14 +251,18 @@ export function renderExpr(d: Dialect, e: PlanExpr, p: Params, scope: Row, depth
 
 /**
  * The primary keys of the rows a `hierarchy` condition matches, as a SELECT over a recursive
- * common table expression `"h-<n>"(hid, hlink, hlevel)` (a name no table has: logical names have
- * no hyphen, and a table named `h1` would be hidden by an `h1`): row `id` at level 0, then level by level
- * (at most HIERARCHY_MAX_DEPTH) the rows whose lookup holds a found row's key (`under`), or the row
- * a found row's lookup holds (`above`); `hlink` is the value the next level joins on. Level 0
- * is left out unless `orEqual`. Rows of the whole table are walked, retained ones too: which rows
- * the read returns is its own condition's business. The level bound also ends a walk round a loop
- * (rows written before the writes refused loops). The expression stands in the SELECT, or at the
- * statement's head (Params.commonTables) where the dialect wants it there.
+ * common table expression `"h-<n>"` (a name no table has: logical names have no hyphen, and a
+ * table named `h1` would be hidden by an `h1`): row `id` at level 0, then level by level the rows
+ * whose lookup holds a found row's key (`under`), or the row a found row's lookup holds (`above`,
+ * whose column `hlink` carries that lookup's value to the next level). Bounded walks carry their
+ * level (`hlevel`) and stop HIERARCHY_MAX_DEPTH levels away, which also ends a walk round a loop
+ * (rows written before the writes refused loops); level 0 is left out unless `orEqual`. An
+ * unbounded walk (a loop check) joins its levels by UNION where the dialect allows it
+ * (not Dialect.recursiveWith.unionAllOnly), which drops the rows found before, so it goes as deep as the
+ * hierarchy and ends at a loop; elsewhere it is bounded at the dialect's most levels. Rows of the
+ * whole table are walked, retained ones too: which rows the read returns is its own condition's
+ * business. The expression stands in the SELECT, or at the statement's head (Params.commonTables)
+ * where the dialect wants it there; Params.deepest keeps the most levels a walk may take.
  */
 function renderHierarchy(d: Dialect, e: Extract<PlanExpr, { kind: 'hierarchy' }>, p: Params): string {
   const t = e.relationship.ReferencingEntity;
@@ -264,21 +270,32 @@ function renderHierarchy(d: Dialect, e: Extract<PlanExpr, { kind: 'hierarchy' }>
   const under = e.direction === 'under';
   const [name, id, link, level, r] = [`h-${++p.named}`, 'hid', 'hlink', 'hlevel', 'hr'].map((n) => d.quote(n)) as [string, string, string, string, string];
   const row = (a: AttributeModel) => `${r}.${col(d, a)}`;
-  // Down: the next level's rows point at a found row (its key is the link); up: a found row points at them.
-  const linkColumn = under ? pk : e.relationship.ReferencingAttribute;
-  const joinColumn = under ? e.relationship.ReferencingAttribute : pk;
-  const start = `SELECT ${row(pk)}, ${row(linkColumn)}, 0 FROM ${table(d, t)} ${r} WHERE ${row(pk)} = ${p.value(pk, e.id)}`;
-  const step = `SELECT ${row(pk)}, ${row(linkColumn)}, ${name}.${level} + 1 FROM ${table(d, t)} ${r} JOIN ${name} ON ${row(joinColumn)} = ${name}.${link} WHERE ${name}.${level} < ${HIERARCHY_MAX_DEPTH}`;
-  const cte = `${name}(${id}, ${link}, ${level}) AS (${start} UNION ALL ${step})`;
-  const select = `SELECT ${id} FROM ${name}${e.orEqual ? '' : ` WHERE ${level} > 0`}`;
+  // Undefined: an unbounded walk by UNION, with no level.
+  const bound = e.unbounded ? d.recursiveWith.unionAllOnly?.most : HIERARCHY_MAX_DEPTH;
+  const union = bound === undefined;
+  if (!union) p.deepest = Math.max(p.deepest, bound);
+  // Down: the next level's rows point at a found row's key; up: a found row's lookup (hlink) points at them.
+  const columns = [id, ...(under ? [] : [link]), ...(union ? [] : [level])];
+  const values = (next: string) => [row(pk), ...(under ? [] : [row(e.relationship.ReferencingAttribute)]), ...(union ? [] : [next])].join(', ');
+  const joined = under ? `${row(e.relationship.ReferencingAttribute)} = ${name}.${id}` : `${row(pk)} = ${name}.${link}`;
+  const start = `SELECT ${values('0')} FROM ${table(d, t)} ${r} WHERE ${row(pk)} = ${p.value(pk, e.id)}`;
+  const step = `SELECT ${values(`${name}.${level} + 1`)} FROM ${table(d, t)} ${r} JOIN ${name} ON ${joined}${union ? '' : ` WHERE ${name}.${level} < ${bound}`}`;
+  const cte = `${name}(${columns.join(', ')}) AS (${start} ${union ? 'UNION' : 'UNION ALL'} ${step})`;
+  const self = e.orEqual ? '' : union ? ` WHERE ${id} <> ${p.value(pk, e.id)}` : ` WHERE ${level} > 0`;
+  const select = `SELECT ${id} FROM ${name}${self}`;
   if (!d.recursiveWith.atStatementHead) return `${d.recursiveWith.keyword} ${cte} ${select}`;
   p.commonTables.push(cte);
   return select;
 }
 
-/** `sql`, a whole statement, opened with the common table expressions hoisted to its head (Params.commonTables), if any. */
+/**
+ * `sql`, a whole statement, opened with the common table expressions hoisted to its head
+ * (Params.commonTables), if any, and ended with the dialect's option that lets its walks recurse
+ * as deep as they are bounded (Dialect.recursiveWith.option), if it has one and a walk.
+ */
 function withCommonTables(d: Dialect, p: Params, sql: string): string {
-  return p.commonTables.length ? `${d.recursiveWith.keyword} ${p.commonTables.join(', ')} ${sql}` : sql;
+  const option = p.deepest && d.recursiveWith.option ? d.recursiveWith.option(p.deepest) : '';
+  return `${p.commonTables.length ? `${d.recursiveWith.keyword} ${p.commonTables.join(', ')} ` : ''}${sql}${option}`;
 }
 
 /**
