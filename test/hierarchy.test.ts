@@ -243,6 +243,26 @@ for (const database of DATABASES) {
         await unchanged();
       });
 
+      it('a bulk update or upsert names the item that closes a loop in request order, whatever the ids', async () => {
+        // a's id sorts after b's: written in id order, item 1 would pass and item 0 be named.
+        const [b, a] = ['0a1b2c3d-0000-4000-8000-00000000000a', '0a1b2c3d-0000-4000-8000-00000000000b'];
+        for (const [row, name] of [[b, 'qb'], [a, 'qa']] as const) expect((await call('POST', `${s.root}${SET}`, { new_nodeid: row, new_name: name })).status).to.equal(204);
+        const [a1, b1] = [await create('qa1', a), await create('qb1', b)];
+        const item = (row: string, parent: string | null) => ({ '@odata.type': 'Microsoft.Dynamics.CRM.new_node', new_nodeid: row, 'new_parentid@odata.bind': parent && `/${SET}(${parent})` });
+        // a under b1, then b under a1 (a1 ← a ← b1 ← b): the second closes the loop.
+        for (const message of ['UpdateMultiple', 'UpsertMultiple']) {
+          const r = await call('POST', `${s.root}${SET}/Microsoft.Dynamics.CRM.${message}`, { Targets: [item(a, b1), item(b, a1)] });
+          expect(r.status, r.text).to.equal(400);
+          expect(r.json.error.code).to.equal('0x80040507');
+          expect(r.json.error.message, message).to.match(/^Targets\[1\]: /);
+        }
+        // An item emptying a parent before another takes it as a child is no loop either.
+        expect((await call('PATCH', `${s.root}${SET}(${a})`, bind(b))).status).to.equal(204);
+        const moved = await call('POST', `${s.root}${SET}/Microsoft.Dynamics.CRM.UpdateMultiple`, { Targets: [item(a, null), item(b, a)] });
+        expect(moved.status, moved.text).to.equal(204);
+        for (const row of [a1, b1, a, b]) expect((await call('DELETE', `${s.root}${SET}(${row})`)).status).to.equal(204);
+      });
+
       it('two concurrent moves, x under y and y under x: one is refused, never both taken', async () => {
         for (let pair = 0; pair < 20; pair++) {
           const [x, y] = [await create(`x${pair}`), await create(`y${pair}`)];

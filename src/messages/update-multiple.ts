@@ -1,4 +1,5 @@
 import { Errors } from '../errors.js';
+import { movesInHierarchy } from '../plan/hierarchy-loops.js';
 import { planUpdate } from '../plan/write.js';
 import type { UpdatePlan } from '../plan/types.js';
 import { writeIn } from '../store/execute.js';
@@ -35,8 +36,10 @@ export const message: Message = {
         plans.push({ index: target.index, plan: atItem(target.index, () => planUpdate(ctx.model, entity, id, target.item, ctx.caller, '*', undefined) as UpdatePlan) });
       }
       // Rows are written in id order, so concurrent requests over the same rows lock them in one
-      // order instead of deadlocking (each item writes its own row: the order changes nothing else).
-      plans.sort((a, b) => (a.plan.id < b.plan.id ? -1 : a.plan.id > b.plan.id ? 1 : 0));
+      // order instead of deadlocking (each item writes its own row), unless an item moves a row in
+      // the table's hierarchy: then in request order (movesInHierarchy; a deadlock with another
+      // request is run again, store/postgres.ts).
+      if (!movesInHierarchy(entity, plans.map(({ plan }) => plan))) plans.sort((a, b) => (a.plan.id < b.plan.id ? -1 : a.plan.id > b.plan.id ? 1 : 0));
       for (const { index, plan } of plans) {
         // A missing row is named by its id, as Dataverse does; every other refusal by its item.
         const missing = Errors.recordsNotFound(entity.LogicalName, plan.id);

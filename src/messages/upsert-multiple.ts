@@ -1,6 +1,7 @@
 import { Errors, isDuplicateKey } from '../errors.js';
 import type { EntityModel } from '../model/types.js';
 import { givenPrimaryKey, KEY_RACE_ATTEMPTS, lostKeyRace, upsertBodies } from '../plan/keys.js';
+import { movesInHierarchy } from '../plan/hierarchy-loops.js';
 import { planUpdate, sequentialGuid } from '../plan/write.js';
 import { writeIn } from '../store/execute.js';
 import type { UpdatePlan } from '../plan/types.js';
@@ -65,7 +66,8 @@ function sameRecord(earlier: number): Error {
  * id (a primary key, or an alternate key that found its row) in id order, as UpdateMultiple writes
  * them; then the rows an alternate key will create, in the order of their key values (targetName;
  * never the fresh id a new row gets) — unless an item points at a row of the same request, which
- * an earlier item may create: then in item order.
+ * an earlier item may create, or sets the table's hierarchical lookup (movesInHierarchy): then in
+ * item order.
  */
 function upsertAll(ctx: MessageContext, entity: EntityModel, items: readonly KeyedTarget[]): Promise<void> {
   return ctx.db.transaction(async (tx) => {
@@ -100,10 +102,11 @@ function upsertAll(ctx: MessageContext, entity: EntityModel, items: readonly Key
       }
       plans.push({ index, name: id ?? '', created: id === undefined ? targetName(target) : '', plan });
     }
-    // Items that point at rows of the same request (which may create them) keep their order.
+    // Items that point at rows of the same request (which may create them), or move rows in the
+    // table's hierarchy (movesInHierarchy), keep their order.
     const ids = new Set(plans.map(({ plan }) => plan.id));
     const linked = plans.some(({ plan }) => plan.references.some((r) => r.entity === entity && ids.has(r.id)));
-    if (!linked) plans.sort((a, b) => compare(a.created, b.created) || compare(a.name, b.name));
+    if (!linked && !movesInHierarchy(entity, plans.map(({ plan }) => plan))) plans.sort((a, b) => compare(a.created, b.created) || compare(a.name, b.name));
     for (const { index, plan } of plans) {
       try {
         await writeIn(tx, ctx.db, plan);

@@ -4,7 +4,7 @@ import { pkOf } from '../model/primary-key.js';
 import type { EntityModel } from '../model/types.js';
 import { restrict } from './navigation.js';
 import { planRead } from './read.js';
-import type { RowReference, Value } from './types.js';
+import type { RowReference, UpdatePlan, Value } from './types.js';
 
 /**
  * Writes that would close a loop in a hierarchy (model/hierarchy.ts): Dataverse refuses a parent
@@ -42,4 +42,15 @@ export function hierarchyLoopCheck(entity: EntityModel, id: string, values: Read
     right: { kind: 'hierarchy', relationship: relationship!, id: parent, direction: 'above', orEqual: true, unbounded: true },
   });
   return { entity, id: parent, related: { read, refuse: (found) => (found.length ? loop(entity, id, parent) : undefined), serialized: true } };
+}
+
+/**
+ * Whether one of `plans` (a bulk request's updates of `entity`) sets the table's hierarchical
+ * lookup, emptying it included: whether a move makes a loop then depends on the moves written
+ * before it, so the request's items are written in request order, as Dataverse processes them,
+ * and a loop is named by the item that closes it.
+ */
+export function movesInHierarchy(entity: EntityModel, plans: ReadonlyArray<Pick<UpdatePlan, 'set'>>): boolean {
+  const parent = hierarchyOf(entity)?.ReferencingAttribute;
+  return parent !== undefined && plans.some((plan) => plan.set.has(parent));
 }
