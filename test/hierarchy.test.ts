@@ -327,6 +327,13 @@ for (const database of DATABASES) {
       expect(loop.json.error.code).to.equal('0x80040507');
     });
 
+    it('501 for rowaggregate="CountChildren" on an attribute (not implemented), naming it', async () => {
+      const xml = '<fetch><entity name="new_node"><attribute name="new_name"/><attribute name="new_nodeid" rowaggregate="CountChildren" alias="children"/></entity></fetch>';
+      const r = await call('GET', `${s.root}${SET}?fetchXml=${encodeURIComponent(xml)}`);
+      expect(r.status, r.text).to.equal(501);
+      expect(r.json.error.message).to.contain("'rowaggregate' of <attribute>");
+    });
+
     it('answer IsHierarchical true for the hierarchical relationship only', async () => {
       const get = async (name: string) => {
         const r = await call('GET', `${s.root}RelationshipDefinitions(SchemaName='${name}')/Microsoft.Dynamics.CRM.OneToManyRelationshipMetadata?$select=IsHierarchical`);

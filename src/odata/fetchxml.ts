@@ -173,7 +173,7 @@ const LINK_ATTRIBUTES: Record<string, Use> = {
 };
 const ATTRIBUTE_ATTRIBUTES: Record<string, Use> = {
   name: 'read', alias: 'read', aggregate: 'read', groupby: 'read', dategrouping: 'read', usertimezone: 'read', distinct: 'read',
-  build: 'ignore', addedby: 'ignore',
+  build: 'ignore', addedby: 'ignore', rowaggregate: 'unsupported',
 };
 const ORDER_ATTRIBUTES: Record<string, Use> = { attribute: 'read', alias: 'read', descending: 'read', entityname: 'read' };
 const FILTER_ATTRIBUTES: Record<string, Use> = {
