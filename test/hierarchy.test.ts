@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { expect } from 'chai';
 import { buildModel, ModelError } from '../src/model/loader.js';
 import type { EntityFile } from '../src/model/types.js';
+import type { Executor } from '../src/store/database.js';
 import { call, copyMetadata, DATABASES, recordStatements, SHIPPED_METADATA, startServer, type Reply, type TestServer } from './support/server.js';
 
 /**
@@ -261,6 +262,23 @@ for (const database of DATABASES) {
         const moved = await call('POST', `${s.root}${SET}/Microsoft.Dynamics.CRM.UpdateMultiple`, { Targets: [item(a, null), item(b, a)] });
         expect(moved.status, moved.text).to.equal(204);
         for (const row of [a1, b1, a, b]) expect((await call('DELETE', `${s.root}${SET}(${row})`)).status).to.equal(204);
+      });
+
+      it('a move reads its new parent once: the loop check goes with the check that the parent exists', async () => {
+        const transaction = s.db.transaction.bind(s.db);
+        const statements: string[] = [];
+        s.db.transaction = <T>(fn: (tx: Executor) => Promise<T>): Promise<T> => transaction((tx) => {
+          const rows: Executor['rows'] = (st) => { statements.push(JSON.stringify(st)); return tx.rows(st); };
+          return fn(new Proxy(tx, { get: (t, key) => (key === 'rows' ? rows : Reflect.get(t, key, t)) }));
+        });
+        try {
+          expect((await call('PATCH', `${s.root}${SET}(${id['b1']})`, bind(id['a2']!))).status).to.equal(204);
+        } finally {
+          s.db.transaction = transaction;
+        }
+        expect(statements.length).to.be.greaterThan(2);
+        expect(new Set(statements).size, statements.join('\n')).to.equal(statements.length);
+        expect((await call('PATCH', `${s.root}${SET}(${id['b1']})`, bind(id['b']!))).status).to.equal(204);
       });
 
       it('two concurrent moves, x under y and y under x: one is refused, never both taken', async () => {

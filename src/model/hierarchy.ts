@@ -16,13 +16,21 @@ import type { EntityModel, RelationshipModel } from './types.js';
  */
 export const HIERARCHY_MAX_DEPTH = 100;
 
+/** hierarchyOf's answers, found once per table (null: none): every create and update asks. */
+const hierarchies = new WeakMap<EntityModel, RelationshipModel | null>();
+
 /** `entity`'s hierarchical relationship (a lookup of the table to itself), if it has one. */
 export function hierarchyOf(entity: EntityModel): RelationshipModel | undefined {
-  for (const nav of entity.navigation.values()) {
-    const r = nav.relationship;
-    if (nav.kind === 'single' && r.RelationshipType === 'OneToManyRelationship' && r.IsHierarchical && r.ReferencingEntity === entity) return r;
+  let found = hierarchies.get(entity);
+  if (found === undefined) {
+    found = null;
+    for (const nav of entity.navigation.values()) {
+      const r = nav.relationship;
+      if (nav.kind === 'single' && r.RelationshipType === 'OneToManyRelationship' && r.IsHierarchical && r.ReferencingEntity === entity) found = r;
+    }
+    hierarchies.set(entity, found);
   }
-  return undefined;
+  return found ?? undefined;
 }
 
 /**

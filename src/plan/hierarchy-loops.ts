@@ -1,7 +1,7 @@
 import { Errors } from '../errors.js';
 import { hierarchyOf } from '../model/hierarchy.js';
 import { pkOf } from '../model/primary-key.js';
-import type { EntityModel } from '../model/types.js';
+import type { AttributeModel, EntityModel } from '../model/types.js';
 import { restrict } from './navigation.js';
 import { planRead } from './read.js';
 import type { RowReference, UpdatePlan, Value } from './types.js';
@@ -29,7 +29,7 @@ function loop(entity: EntityModel, id: string, parent: string): Error {
  * refuses the write with the same error. Undefined when
  * the table has no hierarchy or the write leaves the lookup alone or empties it.
  */
-export function hierarchyLoopCheck(entity: EntityModel, id: string, values: ReadonlyMap<unknown, Value>, created: boolean): RowReference | undefined {
+export function hierarchyLoopCheck(entity: EntityModel, id: string, values: ReadonlyMap<AttributeModel, Value>, created: boolean): RowReference | undefined {
   const relationship = hierarchyOf(entity);
   const parent = relationship && values.get(relationship.ReferencingAttribute);
   if (typeof parent !== 'string') return undefined;

@@ -645,8 +645,11 @@ function planRowUpdate(
   ifNoneMatch: '*' | readonly string[] | undefined,
 ): Pick<UpdatePlan, 'set' | 'guards' | 'references'> {
   const { values: set, references } = assign(model, entity, body, 'update', caller);
+  // The loop check reads the new parent's ancestors with the check that the parent exists, not after it.
   const loop = hierarchyLoopCheck(entity, id, set, false);
-  if (loop) references.push(loop);
+  const bound = loop ? references.findIndex((r) => r.entity === loop.entity && r.id === loop.id && !r.related) : -1;
+  if (bound >= 0) references[bound] = { ...references[bound]!, related: loop!.related };
+  else if (loop) references.push(loop);
   const guards = versionGuard(entity, ifMatch, ifNoneMatch);
   const state = entity.attributesByName.get('statecode');
   const status = entity.attributesByName.get('statuscode');
