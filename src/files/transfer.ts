@@ -16,8 +16,10 @@ import type { UpdatePlan } from '../plan/types.js';
 import { imageCompanions } from '../model/images.js';
 import { THUMBNAIL_MIME_TYPE } from './thumbnail.js';
 import type { ByteSlice } from '../sql/file-attachments.js';
-import { executeDeleteFile, executeReadFile, executeStoreFile, type StoredFile } from '../store/files.js';
-import { UploadSessions, type UploadLimits } from './upload-sessions.js';
+import { executeDeleteFile, executeFindFile, executeReadFile, executeStoreFile, type StoredFile } from '../store/files.js';
+import { withImages } from '../plan/images.js';
+import { downloadToken, readDownloadToken } from './download-tokens.js';
+import { UploadSessions, type UploadLimits, type UploadSession } from './upload-sessions.js';
 
 /**
  * The chunk size Dataverse recommends in `x-ms-chunk-size` (4 MB), the default of
@@ -32,8 +34,8 @@ export interface FileContext {
   readonly caller: Caller;
 }
 
-/** A File column of a row: its table, the row's id, the column. */
-interface FileCell {
+/** A File (or Image) column of a row: its table, the row's id, the column. */
+export interface FileCell {
   readonly entity: EntityModel;
   readonly id: string;
   readonly column: AttributeModel;
@@ -71,9 +73,7 @@ export class FileColumns {
       return { status: 204, headers: {} };
     }
     if (req.method === 'DELETE') {
-      await executeWriteCheck(ctx.db, planFileChange(ctx.model, entity, id, column, null, ctx.caller));
-      await fileOf(ctx, cell);
-      await executeDeleteFile(ctx.db, planFileChange(ctx.model, entity, id, column, null, ctx.caller), column);
+      await removeFile(ctx, cell);
       return { status: 204, headers: {} };
     }
     const t = req.file;
@@ -139,9 +139,18 @@ export class FileColumns {
   private async begin(ctx: FileContext, req: ODataRequest, cell: FileCell, t: FileTransfer): Promise<HttpResponse> {
     const { entity, id, column } = cell;
     const fileName = column.AttributeType === 'Image' ? t.fileName ?? column.LogicalName : requiredFileName(t.fileName);
-    await executeWriteCheck(ctx.db, writeCheck(ctx, cell));
-    const token = this.sessions.start({ ...cell, fileName, mimetype: mimeTypeOf(fileName), systemuserid: ctx.caller.systemuserid });
+    const token = await this.open(ctx, cell, fileName, 'chunks');
     return uploadStartedAnswer(req, entity, id, column, token, this.chunkSize);
+  }
+
+  /**
+   * Opens an upload of the file `fileName` to the cell, its bytes coming in `mode`, once the row
+   * exists and the caller may write it (executeWriteCheck, before any byte is held); its token.
+   * Throws 404 `0x80040217` for a missing row, the caller's 403, and UploadSessions.start's 400.
+   */
+  private async open(ctx: FileContext, cell: FileCell, fileName: string, mode: 'chunks' | 'blocks'): Promise<string> {
+    await executeWriteCheck(ctx.db, writeCheck(ctx, cell));
+    return this.sessions.start({ ...cell, fileName, mimetype: mimeTypeOf(fileName), systemuserid: ctx.caller.systemuserid, mode });
   }
 
   /**
@@ -159,7 +168,7 @@ export class FileColumns {
     const bytes = t.bytes === undefined ? Buffer.alloc(0) : asBuffer(t.bytes);
     const session = this.sessions.find(token, ctx.caller.systemuserid);
     if (!session && bytes.length === 0 && range.from === range.total && this.sessions.finishedWith(token, ctx.caller.systemuserid, range.total)) return { status: 204, headers: {} };
-    if (!session || session.entity !== cell.entity || session.id !== cell.id || session.column !== cell.column) {
+    if (!session || session.mode !== 'chunks' || session.entity !== cell.entity || session.id !== cell.id || session.column !== cell.column) {
       throw Errors.invalidArgument('The sessiontoken is not one of an upload of this file column under way, or it has expired; start the upload again.');
     }
     checkFileSize(cell.column, range.total, ctx.db.dialect.maxBinaryBytes);
@@ -180,6 +189,122 @@ export class FileColumns {
     this.sessions.finish(token, ctx.caller.systemuserid, range.total);
     return { status: 204, headers: {} };
   }
+
+  /**
+   * InitializeFileBlocksUpload (Dataverse "Use file column data", "Use Dataverse messages to upload
+   * a file"): opens an upload of the file `fileName` to the cell, its bytes to come by
+   * `uploadBlock`; its FileContinuationToken. The upload is one of the chunked uploads
+   * (UploadSessions: the same limits, the same 15 minutes idle). Throws 400 `0x80040203` for a bad
+   * file name (requiredFileName, for an Image column too), and what `open` throws (404, 403, over a
+   * limit).
+   */
+  async startBlocks(ctx: FileContext, cell: FileCell, fileName: string): Promise<string> {
+    return this.open(ctx, cell, requiredFileName(fileName), 'blocks');
+  }
+
+  /**
+   * UploadBlock: keeps `bytes` as block `blockId` of the upload of `token` (a block sent again
+   * replaces the earlier one). Throws 400 `0x80040203` for a token that is no upload of the
+   * caller's by blocks under way (unknown, expired, committed, another caller's, a `PATCH`
+   * upload's), an empty block id, and over a limit (UploadSessions.addBlock); 400 `0x80044a02` (an
+   * Image column: `0x80072553`) when the blocks held would make a file larger than the column or
+   * the database takes (checkFileSize).
+   */
+  uploadBlock(ctx: FileContext, token: string, blockId: string, bytes: Buffer): void {
+    const session = this.blockSession(ctx, token);
+    if (blockId === '') throw Errors.invalidArgument('The BlockId is empty; name each block (Dataverse\'s clients send a base64 id).');
+    checkFileSize(session.column, session.received - (session.blocks.get(blockId)?.length ?? 0) + bytes.length, ctx.db.dialect.maxBinaryBytes);
+    this.sessions.addBlock(session, blockId, bytes);
+  }
+
+  /**
+   * CommitFileBlocksUpload: stores the blocks of `blockList`, in its order (a block may be named
+   * more than once; blocks it does not name are dropped), as the file `fileName` of MIME type
+   * `mimeType` (uploadMimeType: `application/octet-stream` or empty means the name's), as the
+   * single-request upload does (for an Image column, as its image: thumbnail, companions, full
+   * image); the upload then ends, whether the file is stored or not. Returns the new file's id (an
+   * Image column's: its image id, `<column>id`) and its size in bytes. Throws the 400 `0x80040203`
+   * of uploadBlock for the token, and (the upload still open) for a bad file name, a BlockList
+   * naming a block not uploaded, a MIME type over 255 characters, and checkFileSize's 400; what
+   * storing throws (403 when the caller may no longer write the row, 404 when it is gone).
+   */
+  async commitBlocks(ctx: FileContext, token: string, fileName: string, mimeType: string, blockList: readonly string[]): Promise<{ fileId: string; size: number }> {
+    const session = this.blockSession(ctx, token);
+    const name = requiredFileName(fileName);
+    const blocks = blockList.map((blockId, i) => {
+      const block = session.blocks.get(blockId);
+      if (!block) throw Errors.invalidArgument(`BlockList[${i}] '${blockId}' is no block uploaded with this FileContinuationToken.`);
+      return block;
+    });
+    const mimetype = uploadMimeType(name, mimeType === '' ? undefined : mimeType);
+    const content = Buffer.concat(blocks);
+    checkFileSize(session.column, content.length, ctx.db.dialect.maxBinaryBytes);
+    try {
+      return { fileId: await store(ctx, session, name, mimetype, content), size: content.length };
+    } finally {
+      this.sessions.drop(token);
+    }
+  }
+
+  /** The caller's open upload by blocks of `token`; 400 `0x80040203` when there is none. */
+  private blockSession(ctx: FileContext, token: string): UploadSession {
+    const session = this.sessions.find(token, ctx.caller.systemuserid);
+    if (!session || session.mode !== 'blocks') throw Errors.invalidArgument('The FileContinuationToken is not one of an upload under way (InitializeFileBlocksUpload), or it has expired; start the upload again.');
+    return session;
+  }
+}
+
+/**
+ * InitializeFileBlocksDownload (Dataverse "Use file column data", "Use Dataverse messages to
+ * download a file"): the file of the cell (an Image column's full image), read as the caller may
+ * read the row, and the FileContinuationToken DownloadBlock takes (files/download-tokens.ts).
+ * Throws 404 `0x80040217` for a missing row or a column without a file (or an image stored
+ * without its full size), the caller's 403.
+ */
+export async function startDownload(ctx: FileContext, cell: FileCell): Promise<{ token: string; file: StoredFile }> {
+  const file = await fileOf(ctx, cell);
+  const token = downloadToken({ table: cell.entity.LogicalName, id: cell.id, column: cell.column.LogicalName, fileId: file.fileattachmentid, systemuserid: ctx.caller.systemuserid });
+  return { token, file };
+}
+
+/**
+ * DownloadBlock: `count` bytes from `offset` (0-based; fewer, or none, where the file ends) of the
+ * file of download `token`, read as the caller may read the row. Throws 400 `0x80040203` for a
+ * token that is no download's, another caller's, or one whose file has since been replaced; 404
+ * `0x80040217` for a row or file since deleted (fileOf); the caller's 403.
+ */
+export async function downloadBlock(ctx: FileContext, token: string, offset: number, count: number): Promise<Uint8Array> {
+  const t = readDownloadToken(token);
+  const entity = t && t.systemuserid === ctx.caller.systemuserid ? ctx.model.byLogicalName.get(t.table) : undefined;
+  const column = entity?.attributesByName.get(t!.column);
+  const expired = () => Errors.invalidArgument('The FileContinuationToken is not one of a download (InitializeFileBlocksDownload) of this user, or its file has been replaced since; start the download again.');
+  if (!entity || !column || (column.AttributeType !== 'File' && column.AttributeType !== 'Image')) throw expired();
+  const file = await fileOf(ctx, { entity, id: t!.id, column }, { from: offset, count });
+  if (file.fileattachmentid !== t!.fileId) throw expired();
+  return file.body!;
+}
+
+/**
+ * DeleteFile: deletes the file `fileId` (the value its File column holds), as `DELETE …/<column>`
+ * does (removeFile). Throws 404 `0x80040217` when no File column holds a file of that id (an
+ * Image column's full image is removed with its image, not by its id), and what removeFile throws.
+ */
+export async function deleteFileById(ctx: FileContext, fileId: string): Promise<void> {
+  const cell = await executeFindFile(ctx.db, ctx.model, fileId);
+  if (!cell || cell.column.AttributeType !== 'File') throw Errors.recordNotFound('fileattachment', fileId);
+  await removeFile(ctx, cell);
+}
+
+/**
+ * Deletes the file of the cell (File column): the column and its name cleared, the row stamped
+ * modified with a new version. Throws the caller's 403 (checked first), 404 `0x80040217` for a
+ * missing row and Errors.noFile for a column without a file.
+ */
+async function removeFile(ctx: FileContext, cell: FileCell): Promise<void> {
+  const { entity, id, column } = cell;
+  await executeWriteCheck(ctx.db, planFileChange(ctx.model, entity, id, column, null, ctx.caller));
+  await fileOf(ctx, cell);
+  await executeDeleteFile(ctx.db, planFileChange(ctx.model, entity, id, column, null, ctx.caller), column);
 }
 
 /**
@@ -218,16 +343,19 @@ function imageChange(ctx: FileContext, cell: FileCell, bytes: Buffer | null): Up
 
 /**
  * Stores `bytes` as the file `name` (MIME type `mimetype`) of the cell, a new file id, the row's
- * columns set (executeStoreFile); for an Image column, as its image (imageChange).
+ * columns set (executeStoreFile); for an Image column, as its image (imageChange, made ready here
+ * to learn its image id). Returns the file's id (an Image column's: its new `<column>id`).
  */
-async function store(ctx: FileContext, cell: FileCell, name: string, mimetype: string, bytes: Buffer): Promise<void> {
+async function store(ctx: FileContext, cell: FileCell, name: string, mimetype: string, bytes: Buffer): Promise<string> {
   if (cell.column.AttributeType === 'Image') {
-    await executeWrite(ctx.db, imageChange(ctx, cell, bytes));
-    return;
+    const plan = await withImages(imageChange(ctx, cell, bytes));
+    await executeWrite(ctx.db, plan);
+    return String(plan.set.get(imageCompanions(cell.entity, cell.column).id));
   }
   const fileId = randomUUID();
   const plan = planFileChange(ctx.model, cell.entity, cell.id, cell.column, { id: fileId, name }, ctx.caller);
   await executeStoreFile(ctx.db, plan, cell.column, { fileattachmentid: fileId, filename: name, mimetype, filesizeinbytes: bytes.length }, bytes, nowUtc());
+  return fileId;
 }
 
 /** `bytes` as a Buffer over the same memory (the body express read is one already): no copy of a chunk or a file. */

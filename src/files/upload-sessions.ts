@@ -11,12 +11,21 @@ export interface UploadTarget {
   /** The MIME type to store with the file. */
   readonly mimetype: string;
   readonly systemuserid: string;
+  /**
+   * How the bytes come: `chunks`, in order (`PATCH` with Content-Range, files/transfer.ts), or
+   * `blocks`, by block id in any order, put in order when committed (the UploadBlock and
+   * CommitFileBlocksUpload messages).
+   */
+  readonly mode: 'chunks' | 'blocks';
 }
 
-/** A chunked upload under way: its target and the chunks received, in order. */
+/** An upload under way: its target and the chunks (or blocks) received. */
 export interface UploadSession extends UploadTarget {
+  /** The chunks received, in order (mode `chunks`). */
   readonly chunks: Buffer[];
-  /** Bytes received so far. */
+  /** The blocks received, by block id (mode `blocks`). */
+  readonly blocks: Map<string, Buffer>;
+  /** Bytes held: received so far (of the blocks, those kept: a block sent again replaces its bytes). */
   received: number;
   /** The file's size in bytes, from the first chunk's Content-Range. */
   total?: number;
@@ -44,13 +53,17 @@ const MAX_FINISHED = 10_000;
 /** Most uploads open at once, whoever sends them. */
 const MAX_SESSIONS = 1_000;
 
+/** Most blocks one upload may hold (Azure Blob Storage's limit of uncommitted blocks per blob, which Dataverse's blocks follow). */
+export const MAX_BLOCKS = 50_000;
+
 /** Default UploadLimits: 10 open uploads per caller, 256 MiB held by all. */
 export const DEFAULT_UPLOAD_LIMITS: UploadLimits = { perCaller: 10, maxBytes: 256 * 1024 * 1024 };
 
 /**
  * The chunked file uploads under way, in memory (one instance per Service: they do not survive a
- * restart or a reload, and are not shared between servers). An upload is open from its first
- * request until its last chunk is stored, then dropped; only its token and size stay a while
+ * restart or a reload, and are not shared between servers), those of `PATCH` in chunks and those
+ * of the UploadBlock messages alike, under the same limits. An upload is open from its first
+ * request until its last chunk (or its commit) is stored, then dropped; only its token and size stay a while
  * (FINISHED_MS), for the empty chunk dynamics-web-api sends after a file that fills its last chunk
  * (its setFileChunk sends `bytes <size>-<size-1>/<size>`). Over a limit (UploadLimits, and
  * MAX_SESSIONS) a new upload or a chunk is refused with 400 `0x80040203`: Dataverse documents no
@@ -73,7 +86,7 @@ export class UploadSessions {
     if (mine >= this.limits.perCaller) throw Errors.invalidArgument(`You have ${mine} chunked file uploads under way, the most one user may have at once; finish or abandon one (it is forgotten after 15 minutes without a chunk) before starting another.`);
     if (this.open.size >= MAX_SESSIONS) throw Errors.invalidArgument(`The server has ${MAX_SESSIONS} chunked file uploads under way, the most it takes at once; try again later.`);
     const token = randomBytes(24).toString('base64url');
-    this.open.set(token, { ...target, chunks: [], received: 0, used: Date.now() });
+    this.open.set(token, { ...target, chunks: [], blocks: new Map(), received: 0, used: Date.now() });
     return token;
   }
 
@@ -91,16 +104,38 @@ export class UploadSessions {
   }
 
   /**
-   * Adds `bytes` to `session`. Throws 400 `0x80040203` when the file (`session.total`) is larger than
-   * UploadLimits.maxBytes (it could never be held whole), or when all uploads would then hold more.
+   * Adds `bytes` to `session` (mode `chunks`). Throws 400 `0x80040203` when the file
+   * (`session.total`) is larger than UploadLimits.maxBytes (it could never be held whole), or when
+   * all uploads would then hold more.
    */
   add(session: UploadSession, bytes: Buffer): void {
-    if ((session.total ?? 0) > this.limits.maxBytes) throw Errors.invalidArgument(`The file (${session.total} bytes) is larger than the ${this.limits.maxBytes} bytes chunked uploads may hold on this server.`);
-    if (this.held + bytes.length > this.limits.maxBytes) throw Errors.invalidArgument(`The chunked file uploads under way hold ${this.held} bytes, and this chunk would pass the server's limit of ${this.limits.maxBytes}; send it again later.`);
+    this.hold(session, session.total ?? 0, bytes.length);
     session.chunks.push(bytes);
-    session.received += bytes.length;
+  }
+
+  /**
+   * Keeps `bytes` as block `blockId` of `session` (mode `blocks`), replacing a block sent before
+   * with that id. Throws 400 `0x80040203` as `add` does (the file's size then being the bytes of its
+   * blocks), and when the upload already holds MAX_BLOCKS other blocks.
+   */
+  addBlock(session: UploadSession, blockId: string, bytes: Buffer): void {
+    const before = session.blocks.get(blockId)?.length;
+    if (before === undefined && session.blocks.size >= MAX_BLOCKS) throw Errors.invalidArgument(`This upload holds ${MAX_BLOCKS} blocks, the most one upload may have; commit it with fewer, larger blocks.`);
+    this.hold(session, session.received - (before ?? 0) + bytes.length, bytes.length - (before ?? 0));
+    session.blocks.set(blockId, bytes);
+  }
+
+  /**
+   * Counts `added` more bytes (fewer when negative) held by `session`, whose file is then `size`
+   * bytes. Throws 400 `0x80040203` when `size` is larger than UploadLimits.maxBytes, or when all
+   * uploads would then hold more than it; nothing is counted then.
+   */
+  private hold(session: UploadSession, size: number, added: number): void {
+    if (size > this.limits.maxBytes) throw Errors.invalidArgument(`The file (${size} bytes) is larger than the ${this.limits.maxBytes} bytes chunked uploads may hold on this server.`);
+    if (this.held + added > this.limits.maxBytes) throw Errors.invalidArgument(`The chunked file uploads under way hold ${this.held} bytes, and this chunk would pass the server's limit of ${this.limits.maxBytes}; send it again later.`);
+    session.received += added;
     session.used = Date.now();
-    this.held += bytes.length;
+    this.held += added;
   }
 
   /** Drops the upload of `token`, its bytes freed. */

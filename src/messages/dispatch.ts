@@ -4,6 +4,7 @@ import type { ODataRequest } from '../odata/request.js';
 import { json, type HttpResponse } from '../odata/respond.js';
 import type { Caller } from '../plan/types.js';
 import type { Database } from '../store/database.js';
+import type { FileColumns } from '../files/transfer.js';
 import { resolveKeyedBinds, resolveKeyedUrl } from '../store/keyed-urls.js';
 import { actionArguments, functionArguments } from './parameters.js';
 import type { Message, MessageLimits } from './types.js';
@@ -19,6 +20,8 @@ export interface OperationEnvironment {
   readonly clock: () => Date;
   readonly messages: ReadonlyMap<string, Message>;
   readonly limits: MessageLimits;
+  /** See MessageContext.files. */
+  readonly files: FileColumns;
 }
 
 /**
@@ -61,6 +64,7 @@ export async function invokeOperation(env: OperationEnvironment, req: ODataReque
     binding: binding ? { entity: env.model.byEntitySetName.get(binding.entitySet)!, id: binding.id } : undefined,
     serviceRoot: req.serviceRoot,
     limits: env.limits,
+    files: env.files,
   }, args);
   if (!message.ReturnType) return { status: 204, headers: {} };
   return json(200, { '@odata.context': `${req.serviceRoot}$metadata#Microsoft.Dynamics.CRM.${message.ReturnType.Name}`, ...(result ?? {}) }, {}, req.metadata);

@@ -1,7 +1,7 @@
 import { Errors } from '../errors.js';
 import type { Model } from '../model/types.js';
 import { parseJsonBody } from '../odata/json-body.js';
-import { canonicalGuid, enumMember, integerValue } from '../plan/values.js';
+import { canonicalGuid, enumMember, integerValue, isBase64 } from '../plan/values.js';
 import { resolveRecordUrl } from '../plan/write.js';
 import type { Arguments, EnumTypeDefinition, Message, ParameterDefinition, ParameterType, RecordReference } from './types.js';
 
@@ -217,6 +217,8 @@ function jsonValue(message: Message, p: ParameterDefinition, v: unknown): unknow
     }
     case 'Edm.Decimal': case 'Edm.Double': if (typeof v !== 'number') throw wrong(); return v;
     case 'Edm.Boolean': if (typeof v !== 'boolean') throw wrong(); return v;
+    // Base64 (OData JSON Format §7.1, either alphabet), as bytes.
+    case 'Edm.Binary': if (typeof v !== 'string' || !isBase64(v)) throw wrong(); return Buffer.from(v, 'base64');
     case 'Edm.Guid': { const g = typeof v === 'string' ? canonicalGuid(v) : undefined; if (!g) throw wrong(); return g; }
     case 'mscrm.crmbaseentity': if (typeof v !== 'object' || Array.isArray(v)) throw wrong(); return v;
     case 'Collection(mscrm.crmbaseentity)':

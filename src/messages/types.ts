@@ -1,6 +1,7 @@
 import type { EntityModel, Model } from '../model/types.js';
 import type { Caller } from '../plan/types.js';
 import type { Database } from '../store/database.js';
+import type { FileColumns } from '../files/transfer.js';
 
 /**
  * Dataverse messages as OData operations (digest §1.7): each message module in this folder exports
@@ -10,13 +11,14 @@ import type { Database } from '../store/database.js';
 
 /**
  * A parameter's type: an Edm primitive (`Edm.String`, `Edm.Int32`, `Edm.Int64`, `Edm.Boolean`,
- * `Edm.Guid`, `Edm.Decimal`, `Edm.Double`), a record (`mscrm.crmbaseentity`: an entity object in
+ * `Edm.Guid`, `Edm.Decimal`, `Edm.Double`, `Edm.Binary`: base64 in an action body, reaching
+ * `invoke` as a Buffer), a record (`mscrm.crmbaseentity`: an entity object in
  * an action body, a `{'@odata.id':'set(id)'}` reference in a function call), a collection of
  * either (`Collection(mscrm.crmbaseentity)`), or an enumeration (`mscrm.<EnumType.Name>`, with
  * ParameterDefinition.EnumType).
  */
 export type ParameterType =
-  | 'Edm.String' | 'Edm.Int32' | 'Edm.Int64' | 'Edm.Boolean' | 'Edm.Guid' | 'Edm.Decimal' | 'Edm.Double'
+  | 'Edm.String' | 'Edm.Int32' | 'Edm.Int64' | 'Edm.Boolean' | 'Edm.Guid' | 'Edm.Decimal' | 'Edm.Double' | 'Edm.Binary'
   | 'mscrm.crmbaseentity' | 'Collection(mscrm.crmbaseentity)' | 'Collection(Edm.String)' | 'Collection(Edm.Guid)'
   | `Collection(mscrm.${string})` | `mscrm.${string}`;
 
@@ -78,6 +80,8 @@ export interface MessageContext {
   /** Absolute service root, e.g. `http://host/api/data/v9.2/`. */
   readonly serviceRoot: string;
   readonly limits: MessageLimits;
+  /** The service's file columns and their uploads under way (the file messages use them). */
+  readonly files: FileColumns;
 }
 
 /** Limits an administrator can set for messages. */

@@ -92,6 +92,19 @@ export function renderDeleteFiles(d: Dialect, entity: EntityModel, ids: readonly
   return { sql: `DELETE FROM ${d.quote(FILE_ATTACHMENTS)} WHERE ${where.join(' AND ')}`, params: p.values };
 }
 
+/**
+ * SELECT of the row and column the file `fileId` belongs to: one row (objecttypecode, objectid,
+ * regardingfieldname) or none. `sample`: any table of the model whose rows may have files
+ * (hasAttachments), whose primary key types the id.
+ */
+export function renderFindFile(d: Dialect, sample: EntityModel, fileId: string): Statement {
+  const p = new Params(d);
+  return {
+    sql: `SELECT ${q(d, 'objecttypecode', 'objectid', 'regardingfieldname')} FROM ${d.quote(FILE_ATTACHMENTS)} WHERE ${d.quote('fileattachmentid')} = ${p.value(borrowed(sample).id, fileId)}`,
+    params: p.values,
+  };
+}
+
 /** Bytes of a file to read: `count` bytes from offset `from` (0-based; fewer where the file ends). */
 export interface ByteSlice {
   readonly from: number;

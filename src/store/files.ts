@@ -1,6 +1,6 @@
-import type { AttributeModel, EntityModel } from '../model/types.js';
+import type { AttributeModel, EntityModel, Model } from '../model/types.js';
 import type { UpdatePlan } from '../plan/types.js';
-import { renderDeleteFiles, renderSelectFile, renderStoreFile, type ByteSlice, type FileAttachment } from '../sql/file-attachments.js';
+import { firstTableWithFiles, renderDeleteFiles, renderFindFile, renderSelectFile, renderStoreFile, type ByteSlice, type FileAttachment } from '../sql/file-attachments.js';
 import type { Database } from './database.js';
 import { writeIn } from './execute.js';
 
@@ -46,4 +46,19 @@ export async function executeReadFile(db: Database, entity: EntityModel, id: str
     filesizeinbytes: Number(d.fromDb(entity.attributesByName.get('versionnumber')!, row[3])),
     ...(content ? { body: (row[4] as Uint8Array | null) ?? new Uint8Array() } : {}),
   };
+}
+
+/**
+ * The row and column whose file is `fileId` (the value a File column holds, or the id of an Image
+ * column's full image), or undefined when no file has that id (or the model keeps no files).
+ * Reads past the caller's privileges: the caller's access to the row is checked by what it then does.
+ */
+export async function executeFindFile(db: Database, model: Model, fileId: string): Promise<{ entity: EntityModel; id: string; column: AttributeModel } | undefined> {
+  const sample = firstTableWithFiles(model);
+  if (!sample) return undefined;
+  const [row] = await db.rows(renderFindFile(db.dialect, sample, fileId));
+  const entity = row ? model.byLogicalName.get(String(row[0])) : undefined;
+  const column = entity?.attributesByName.get(String(row![2]));
+  if (!entity || !column) return undefined;
+  return { entity, id: String(db.dialect.fromDb(entity.attributesByName.get(entity.PrimaryIdAttribute)!, row![1])), column };
 }

@@ -1,0 +1,398 @@
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { expect } from 'chai';
+import { Jimp } from 'jimp';
+import { client } from './support/dynamics-web-api.js';
+import { makeRole, makeUser, asUser } from './support/principals.js';
+import { relationshipMetadata } from './support/relationship-metadata.js';
+import { call, copyMetadata, createRow, DATABASES, startServer, type Reply, type TestServer } from './support/server.js';
+
+/**
+ * The file messages (Dataverse Web API reference: InitializeFileBlocksUpload, UploadBlock,
+ * CommitFileBlocksUpload, InitializeFileBlocksDownload, DownloadBlock, DeleteFile; "Use file
+ * column data", "Use image column data"): over HTTP on a copy of the shipped
+ * msdyn_copilotinteractiondata given a File column (MaxSizeInKB 2) and two Image columns, and on the
+ * user-owned test table account for privileges.
+ */
+
+const SET = 'msdyn_copilotinteractiondatas';
+const ENTITY = 'msdyn_copilotinteractiondata';
+const COLUMN = 'msdyn_attachment';
+/** An Image column keeping full images, and one keeping thumbnails only. */
+const PHOTO = 'msdyn_photo';
+const BADGE = 'msdyn_badge';
+
+/** A copy of the shipped metadata whose msdyn_copilotinteractiondata has the File column COLUMN (2 KB) and the Image columns PHOTO and BADGE. */
+function fileMetadata(): string {
+  const dir = copyMetadata();
+  const path = join(dir, `${ENTITY}.json`);
+  const file = JSON.parse(readFileSync(path, 'utf8')) as { Attributes: Array<Record<string, unknown>> };
+  file.Attributes.push(
+    { LogicalName: COLUMN, SchemaName: 'msdyn_Attachment', AttributeType: 'File', MaxSizeInKB: 2 },
+    { LogicalName: PHOTO, SchemaName: 'msdyn_Photo', AttributeType: 'Image', CanStoreFullImage: true, IsPrimaryImage: true },
+    { LogicalName: BADGE, SchemaName: 'msdyn_Badge', AttributeType: 'Image' },
+  );
+  writeFileSync(path, JSON.stringify(file));
+  return dir;
+}
+
+/** Bytes 0…255 repeated to `n` bytes, from `seed`. */
+function bytesOf(n: number, seed = 0): Buffer {
+  return Buffer.from(Array.from({ length: n }, (_, i) => (seed + i * 7) % 256));
+}
+
+const b64 = (bytes: Uint8Array) => Buffer.from(bytes).toString('base64');
+
+/** A Target naming row `id` of ENTITY (or `table`). */
+function target(id: string, table = ENTITY): Record<string, string> {
+  return { '@odata.type': `Microsoft.Dynamics.CRM.${table}`, [`${table}id`]: id };
+}
+
+/** The error code of an answer. */
+const codeOf = (r: Reply): string => r.json?.error?.code;
+
+for (const database of DATABASES) {
+  describe(`file messages [${database.name}]`, () => {
+    let s: TestServer;
+    before(async () => { s = await startServer(fileMetadata(), database); });
+    after(async () => { await s.close(); });
+
+    const post = (name: string, body: object, headers: Record<string, string> = {}) => call('POST', `${s.root}${name}`, body, headers);
+    const newRow = async () => (await createRow(s, SET, { msdyn_name: 'file messages' }))[`${ENTITY}id`] as string;
+    const rowOf = async (id: string) => (await call('GET', `${s.root}${SET}(${id})?$select=${COLUMN},${COLUMN}_name,versionnumber,modifiedon`)).json;
+    const begin = async (id: string, name = 'notes.txt', column = COLUMN): Promise<string> => {
+      const r = await post('InitializeFileBlocksUpload', { Target: target(id), FileAttributeName: column, FileName: name });
+      expect(r.status, r.text).to.equal(200);
+      return r.json.FileContinuationToken as string;
+    };
+    const block = (token: string, id: string, bytes: Uint8Array) => post('UploadBlock', { BlockId: id, BlockData: b64(bytes), FileContinuationToken: token });
+    const commit = (token: string, list: string[], name = 'notes.txt', mime = 'text/plain') => post('CommitFileBlocksUpload', { FileName: name, MimeType: mime, BlockList: list, FileContinuationToken: token });
+    /** The whole file of row `id` through InitializeFileBlocksDownload and DownloadBlock, `size` bytes at a time. */
+    const downloadAll = async (id: string, size: number, column = COLUMN): Promise<{ name: string; bytes: Buffer }> => {
+      const init = await post('InitializeFileBlocksDownload', { Target: target(id), FileAttributeName: column });
+      expect(init.status, init.text).to.equal(200);
+      const parts: Buffer[] = [];
+      for (let offset = 0; offset < init.json.FileSizeInBytes; offset += size) {
+        const r = await post('DownloadBlock', { Offset: offset, BlockLength: size, FileContinuationToken: init.json.FileContinuationToken });
+        expect(r.status, r.text).to.equal(200);
+        parts.push(Buffer.from(r.json.Data as string, 'base64'));
+      }
+      return { name: init.json.FileName, bytes: Buffer.concat(parts) };
+    };
+
+    it('$metadata declares the six unbound actions with Dataverse\'s parameters and their response complex types', async () => {
+      const csdl = (await call('GET', `${s.root}$metadata`)).text;
+      const action = (name: string) => new RegExp(`<Action Name="${name}">([\\s\\S]*?)</Action>`).exec(csdl)?.[1] ?? '';
+      expect(action('InitializeFileBlocksUpload')).to.include('<Parameter Name="Target" Type="mscrm.crmbaseentity" Nullable="false"/>')
+        .and.to.include('<Parameter Name="FileName" Type="Edm.String" Nullable="false" Unicode="false"/>')
+        .and.to.include('<Parameter Name="FileAttributeName" Type="Edm.String" Nullable="false" Unicode="false"/>')
+        .and.to.include('<ReturnType Type="mscrm.InitializeFileBlocksUploadResponse" Nullable="false"/>');
+      expect(action('UploadBlock')).to.include('<Parameter Name="BlockData" Type="Edm.Binary" Nullable="false"/>').and.not.to.include('ReturnType');
+      expect(action('CommitFileBlocksUpload')).to.include('<Parameter Name="BlockList" Type="Collection(Edm.String)" Nullable="false" Unicode="false"/>')
+        .and.to.include('<Parameter Name="MimeType" Type="Edm.String" Nullable="false" Unicode="false"/>');
+      expect(action('InitializeFileBlocksDownload')).to.include('<Parameter Name="DataSource" Type="Edm.String" Nullable="true" Unicode="false"/>');
+      expect(action('DownloadBlock')).to.include('<Parameter Name="Offset" Type="Edm.Int64" Nullable="false"/>').and.to.include('<Parameter Name="BlockLength" Type="Edm.Int64" Nullable="false"/>');
+      expect(action('DeleteFile')).to.include('<Parameter Name="FileId" Type="Edm.Guid" Nullable="false"/>').and.not.to.include('ReturnType');
+      expect(csdl).to.match(/<ComplexType Name="InitializeFileBlocksUploadResponse">\s*<Property Name="FileContinuationToken" Type="Edm.String" Nullable="false"\/>\s*<\/ComplexType>/);
+      expect(csdl).to.match(/<ComplexType Name="CommitFileBlocksUploadResponse">\s*<Property Name="FileId" Type="Edm.Guid" Nullable="false"\/>\s*<Property Name="FileSizeInBytes" Type="Edm.Int64" Nullable="false"\/>/);
+      expect(csdl).to.match(/<ComplexType Name="InitializeFileBlocksDownloadResponse">\s*<Property Name="FileContinuationToken" Type="Edm.String" Nullable="false"\/>\s*<Property Name="FileSizeInBytes" Type="Edm.Int64" Nullable="false"\/>\s*<Property Name="FileName" Type="Edm.String" Nullable="false"\/>\s*<Property Name="IsChunkingSupported" Type="Edm.Boolean" Nullable="false"\/>/);
+      expect(csdl).to.match(/<ComplexType Name="DownloadBlockResponse">\s*<Property Name="Data" Type="Edm.Binary" Nullable="false"\/>/);
+    });
+
+    it('blocks uploaded out of order are committed in BlockList order: the row holds FileId and the name, is stamped with a new version, and GET $value answers the bytes', async () => {
+      const id = await newRow();
+      const before = await rowOf(id);
+      const token = await begin(id, 'draft.txt');
+      expect(token).to.be.a('string').and.not.equal('');
+      const parts = [bytesOf(400, 1), bytesOf(300, 2), bytesOf(5, 3)];
+      for (const [i, bid] of [[2, 'QkxLMg=='], [0, 'QkxLMA=='], [1, 'QkxLMQ==']] as const) {
+        const r = await block(token, bid, parts[i]!);
+        expect(r.status, r.text).to.equal(204);
+        expect(r.text).to.equal('');
+      }
+      const r = await commit(token, ['QkxLMA==', 'QkxLMQ==', 'QkxLMg=='], 'report.txt', 'application/x-report');
+      expect(r.status, r.text).to.equal(200);
+      expect(r.json).to.deep.equal({ '@odata.context': `${s.root}$metadata#Microsoft.Dynamics.CRM.CommitFileBlocksUploadResponse`, FileId: r.json.FileId, FileSizeInBytes: 705 });
+      const row = await rowOf(id);
+      expect(row[COLUMN]).to.equal(r.json.FileId);
+      expect(row[`${COLUMN}_name`]).to.equal('report.txt');
+      expect(BigInt(row.versionnumber) > BigInt(before.versionnumber), 'a new version').to.equal(true);
+      expect(row.modifiedon >= before.modifiedon).to.equal(true);
+      const down = await fetch(`${s.root}${SET}(${id})/${COLUMN}/$value`);
+      expect(down.headers.get('mimetype')).to.equal('application/x-report');
+      expect(Buffer.from(await down.arrayBuffer()).equals(Buffer.concat(parts))).to.equal(true);
+      const again = await commit(token, ['QkxLMA=='], 'report.txt');
+      expect(again.status, 'the upload ended with its commit').to.equal(400);
+      expect(codeOf(again)).to.equal('0x80040203');
+    });
+
+    it('InitializeFileBlocksDownload answers the token, size and name; DownloadBlock answers the bytes of each range (none past the end); a file uploaded with PATCH round-trips', async () => {
+      const id = await newRow();
+      const bytes = bytesOf(1000, 9);
+      const up = await fetch(`${s.root}${SET}(${id})/${COLUMN}`, { method: 'PATCH', headers: { 'Content-Type': 'application/octet-stream', 'x-ms-file-name': 'in.bin' }, body: bytes as unknown as BodyInit });
+      expect(up.status).to.equal(204);
+      const init = await post('InitializeFileBlocksDownload', { Target: target(id), FileAttributeName: COLUMN });
+      expect(init.status, init.text).to.equal(200);
+      expect(init.json).to.deep.equal({
+        '@odata.context': `${s.root}$metadata#Microsoft.Dynamics.CRM.InitializeFileBlocksDownloadResponse`,
+        FileContinuationToken: init.json.FileContinuationToken, FileSizeInBytes: 1000, FileName: 'in.bin', IsChunkingSupported: true,
+      });
+      const part = await post('DownloadBlock', { Offset: '990', BlockLength: 20, FileContinuationToken: init.json.FileContinuationToken });
+      expect(part.json).to.deep.equal({ '@odata.context': `${s.root}$metadata#Microsoft.Dynamics.CRM.DownloadBlockResponse`, Data: b64(bytes.subarray(990)) });
+      const past = await post('DownloadBlock', { Offset: 5000, BlockLength: 20, FileContinuationToken: init.json.FileContinuationToken });
+      expect(past.status).to.equal(200);
+      expect(past.json.Data).to.equal('');
+      const whole = await downloadAll(id, 300);
+      expect(whole.name).to.equal('in.bin');
+      expect(whole.bytes.equals(bytes)).to.equal(true);
+    });
+
+    it('a file uploaded by the messages downloads through GET …/<column> as through the messages, and DeleteFile by its FileId clears the column and its name', async () => {
+      const id = await newRow();
+      const token = await begin(id, 'a.bin');
+      expect((await block(token, 'AA==', bytesOf(64))).status).to.equal(204);
+      const fileId = (await commit(token, ['AA=='], 'a.bin', 'application/octet-stream')).json.FileId as string;
+      const json = await call('GET', `${s.root}${SET}(${id})/${COLUMN}`);
+      expect(Buffer.from(json.json.value as string, 'base64').equals(bytesOf(64))).to.equal(true);
+      expect((await downloadAll(id, 1000)).bytes.equals(bytesOf(64))).to.equal(true);
+      const before = await rowOf(id);
+      const del = await post('DeleteFile', { FileId: fileId.toUpperCase() });
+      expect(del.status, del.text).to.equal(204);
+      const row = await rowOf(id);
+      expect(row[COLUMN]).to.equal(null);
+      expect(row[`${COLUMN}_name`]).to.equal(null);
+      expect(BigInt(row.versionnumber) > BigInt(before.versionnumber), 'a new version').to.equal(true);
+      expect(row.modifiedon >= before.modifiedon).to.equal(true);
+      expect((await fetch(`${s.root}${SET}(${id})/${COLUMN}/$value`)).status).to.equal(404);
+      const gone = await post('DeleteFile', { FileId: fileId });
+      expect(gone.status).to.equal(404);
+      expect(codeOf(gone)).to.equal('0x80040217');
+    });
+
+    it('a token of no upload or download, or a download\'s token after its file was replaced, is refused with 400 0x80040203', async () => {
+      const unknown = 'bm90IGEgdG9rZW4';
+      for (const r of [
+        await block(unknown, 'AA==', bytesOf(1)),
+        await commit(unknown, ['AA==']),
+        await post('DownloadBlock', { Offset: 0, BlockLength: 1, FileContinuationToken: unknown }),
+        await post('DownloadBlock', { Offset: 0, BlockLength: 1, FileContinuationToken: 'd.eyJ' }),
+      ]) {
+        expect(r.status, r.text).to.equal(400);
+        expect(codeOf(r)).to.equal('0x80040203');
+      }
+      const id = await newRow();
+      const patchSession = await fetch(`${s.root}${SET}(${id})/${COLUMN}?x-ms-file-name=p.bin`, { method: 'PATCH', headers: { 'x-ms-transfer-mode': 'chunked' } });
+      const sessionToken = new URL(patchSession.headers.get('location')!).searchParams.get('sessiontoken')!;
+      expect(codeOf(await block(sessionToken, 'AA==', bytesOf(1))), 'a PATCH upload\'s session token').to.equal('0x80040203');
+      const upload = await begin(id);
+      expect(codeOf(await post('DownloadBlock', { Offset: 0, BlockLength: 1, FileContinuationToken: upload })), 'an upload\'s token').to.equal('0x80040203');
+      await block(upload, 'AA==', bytesOf(3));
+      await commit(upload, ['AA==']);
+      const init = await post('InitializeFileBlocksDownload', { Target: target(id), FileAttributeName: COLUMN });
+      const replace = await begin(id);
+      await block(replace, 'AA==', bytesOf(4));
+      await commit(replace, ['AA==']);
+      const stale = await post('DownloadBlock', { Offset: 0, BlockLength: 4, FileContinuationToken: init.json.FileContinuationToken });
+      expect(stale.status).to.equal(400);
+      expect(codeOf(stale)).to.equal('0x80040203');
+    });
+
+    it('a BlockList naming a block not uploaded is refused with 400 0x80040203 and nothing stored; the upload stays open and commits after', async () => {
+      const id = await newRow();
+      const token = await begin(id);
+      await block(token, 'AA==', bytesOf(10));
+      const r = await commit(token, ['AA==', 'AQ==']);
+      expect(r.status).to.equal(400);
+      expect(codeOf(r)).to.equal('0x80040203');
+      expect(r.json.error.message).to.include("BlockList[1] 'AQ=='");
+      expect((await rowOf(id))[COLUMN]).to.equal(null);
+      await block(token, 'AQ==', bytesOf(2));
+      const ok = await commit(token, ['AQ==', 'AA==']);
+      expect(ok.status).to.equal(200);
+      expect(ok.json.FileSizeInBytes).to.equal(12);
+      expect((await downloadAll(id, 100)).bytes.equals(Buffer.concat([bytesOf(2), bytesOf(10)]))).to.equal(true);
+    });
+
+    it('a file over MaxSizeInKB is refused with 400 0x80044a02 at the block that passes it, or at the commit whose BlockList does; nothing is stored', async () => {
+      const id = await newRow();
+      const token = await begin(id);
+      expect((await block(token, 'AA==', bytesOf(2000))).status).to.equal(204);
+      const over = await block(token, 'AQ==', bytesOf(49));
+      expect(over.status).to.equal(400);
+      expect(over.json).to.deep.equal({ error: { code: '0x80044a02', message: 'Attachment file size is too big.' } });
+      const twice = await commit(token, ['AA==', 'AA==']);
+      expect(twice.status).to.equal(400);
+      expect(codeOf(twice)).to.equal('0x80044a02');
+      expect((await rowOf(id))[COLUMN]).to.equal(null);
+      expect((await block(token, 'AQ==', bytesOf(48))).status, 'a block that fits the 2,048 bytes').to.equal(204);
+      expect((await commit(token, ['AA==', 'AQ=='])).json.FileSizeInBytes).to.equal(2048);
+    });
+
+    it('a column that is not a file or image column, a Target without a type or key, BlockData that is not base64 and a negative Offset are 400; a missing row is 404', async () => {
+      const id = await newRow();
+      const notFile = await post('InitializeFileBlocksUpload', { Target: target(id), FileAttributeName: 'msdyn_name', FileName: 'x.txt' });
+      expect(notFile.status).to.equal(400);
+      expect(codeOf(notFile)).to.equal('0x80040203');
+      const down = await post('InitializeFileBlocksDownload', { Target: target(id), FileAttributeName: 'nope' });
+      expect(codeOf(down)).to.equal('0x80040203');
+      expect(codeOf(await post('InitializeFileBlocksUpload', { Target: { accountid: id }, FileAttributeName: COLUMN, FileName: 'x.txt' }))).to.equal('0x80040203');
+      expect(codeOf(await post('InitializeFileBlocksUpload', { Target: target(id), FileAttributeName: COLUMN, FileName: 'bad\nname' }))).to.equal('0x80040203');
+      const token = await begin(id);
+      const notBase64 = await post('UploadBlock', { BlockId: 'AA==', BlockData: 'not base64!', FileContinuationToken: token });
+      expect(notBase64.status).to.equal(400);
+      expect(codeOf(notBase64)).to.equal('0x80060888');
+      expect(codeOf(await block(token, '', bytesOf(1)))).to.equal('0x80040203');
+      const missing = await post('InitializeFileBlocksUpload', { Target: target('00000000-0000-0000-0000-00000000abcd'), FileAttributeName: COLUMN, FileName: 'x.txt' });
+      expect(missing.status).to.equal(404);
+      expect(codeOf(missing)).to.equal('0x80040217');
+      await block(token, 'AA==', bytesOf(3));
+      await commit(token, ['AA==']);
+      const init = await post('InitializeFileBlocksDownload', { Target: target(id), FileAttributeName: COLUMN });
+      const negative = await post('DownloadBlock', { Offset: -1, BlockLength: 1, FileContinuationToken: init.json.FileContinuationToken });
+      expect(negative.status).to.equal(400);
+      expect(codeOf(negative)).to.equal('0x80040203');
+      const retained = await post('InitializeFileBlocksDownload', { Target: target(id), FileAttributeName: COLUMN, DataSource: 'retained' });
+      expect(retained.status).to.equal(501);
+    });
+
+    it('a column without a file answers InitializeFileBlocksDownload 404 0x80040217; DeleteFile of an id no file has, 404', async () => {
+      const id = await newRow();
+      const r = await post('InitializeFileBlocksDownload', { Target: target(id), FileAttributeName: COLUMN });
+      expect(r.status).to.equal(404);
+      expect(r.json.error).to.deep.equal({ code: '0x80040217', message: `No file attachment found for attribute: ${COLUMN} EntityId: ${id}.` });
+      const d = await post('DeleteFile', { FileId: '00000000-0000-0000-0000-0000000000ff' });
+      expect(d.status).to.equal(404);
+      expect(codeOf(d)).to.equal('0x80040217');
+    });
+
+    it('an image committed by the messages is stored as the PATCH upload stores it: thumbnail, FileId its image id, the full image downloadable by the messages; a column without full images answers 404; bytes that are no image, 400 0x80072553', async () => {
+      const id = await newRow();
+      const image = await new Jimp({ width: 300, height: 200, color: 0x3366ccff }).getBuffer('image/png');
+      const token = await begin(id, 'photo.png', PHOTO);
+      const half = Math.floor(image.length / 2);
+      await block(token, 'Mg==', image.subarray(half));
+      await block(token, 'MQ==', image.subarray(0, half));
+      const r = await commit(token, ['MQ==', 'Mg=='], 'photo.png', 'image/png');
+      expect(r.status, r.text).to.equal(200);
+      expect(r.json.FileSizeInBytes).to.equal(image.length);
+      const row = (await call('GET', `${s.root}${SET}(${id})?$select=${PHOTO},${PHOTO}id`)).json;
+      expect(row[`${PHOTO}id`]).to.equal(r.json.FileId);
+      const thumbnail = await Jimp.read(Buffer.from(row[PHOTO] as string, 'base64'));
+      expect([thumbnail.bitmap.width, thumbnail.bitmap.height]).to.deep.equal([144, 144]);
+      expect((await downloadAll(id, 1000, PHOTO)).bytes.equals(image)).to.equal(true);
+      const badge = await begin(id, 'badge.png', BADGE);
+      await block(badge, 'AA==', image);
+      expect((await commit(badge, ['AA=='])).status).to.equal(200);
+      const noFull = await post('InitializeFileBlocksDownload', { Target: target(id), FileAttributeName: BADGE });
+      expect(noFull.status).to.equal(404);
+      const junk = await begin(id, 'junk.png', BADGE);
+      await block(junk, 'AA==', bytesOf(100));
+      const refused = await commit(junk, ['AA==']);
+      expect(refused.status).to.equal(400);
+      expect(codeOf(refused)).to.equal('0x80072553');
+    });
+
+    it('dynamics-web-api\'s callAction runs the messages: upload by blocks, download, delete', async () => {
+      const api = client(s);
+      const id = await newRow();
+      const init = await api.callAction<{ FileContinuationToken: string }>({ actionName: 'InitializeFileBlocksUpload', action: { Target: target(id), FileAttributeName: COLUMN, FileName: 'dwa.txt' } });
+      await api.callAction({ actionName: 'UploadBlock', action: { BlockId: 'AA==', BlockData: b64(bytesOf(33)), FileContinuationToken: init.FileContinuationToken } });
+      const committed = await api.callAction<{ FileId: string; FileSizeInBytes: number }>({ actionName: 'CommitFileBlocksUpload', action: { FileName: 'dwa.txt', MimeType: 'text/plain', BlockList: ['AA=='], FileContinuationToken: init.FileContinuationToken } });
+      expect(committed.FileSizeInBytes).to.equal(33);
+      const down = await api.callAction<{ FileContinuationToken: string; FileSizeInBytes: number; FileName: string }>({ actionName: 'InitializeFileBlocksDownload', action: { Target: target(id), FileAttributeName: COLUMN } });
+      expect(down.FileName).to.equal('dwa.txt');
+      const data = await api.callAction<{ Data: string }>({ actionName: 'DownloadBlock', action: { Offset: 0, BlockLength: 100, FileContinuationToken: down.FileContinuationToken } });
+      expect(Buffer.from(data.Data, 'base64').equals(bytesOf(33))).to.equal(true);
+      await api.callAction({ actionName: 'DeleteFile', action: { FileId: committed.FileId } });
+      expect((await rowOf(id))[COLUMN]).to.equal(null);
+    });
+  });
+
+  describe(`file messages: limits of uploads under way [${database.name}]`, () => {
+    let s: TestServer;
+    before(async () => { s = await startServer(fileMetadata(), database, { fileUploadLimits: { perCaller: 2, maxBytes: 12 } }); });
+    after(async () => { await s.close(); });
+
+    it('uploads by blocks count against the limits of chunked uploads (per caller, bytes held by all); a commit frees its room', async () => {
+      const id = (await createRow(s, SET, { msdyn_name: 'limits' }))[`${ENTITY}id`] as string;
+      const post = (name: string, body: object) => call('POST', `${s.root}${name}`, body);
+      const begin = async () => (await post('InitializeFileBlocksUpload', { Target: target(id), FileAttributeName: COLUMN, FileName: 'l.bin' })).json?.FileContinuationToken as string;
+      const first = await begin();
+      const patched = await fetch(`${s.root}${SET}(${id})/${COLUMN}?x-ms-file-name=p.bin`, { method: 'PATCH', headers: { 'x-ms-transfer-mode': 'chunked' } });
+      expect(patched.status, 'a PATCH upload takes the second place').to.equal(200);
+      const third = await post('InitializeFileBlocksUpload', { Target: target(id), FileAttributeName: COLUMN, FileName: 'l.bin' });
+      expect(third.status).to.equal(400);
+      expect(codeOf(third)).to.equal('0x80040203');
+      expect((await post('UploadBlock', { BlockId: 'AA==', BlockData: b64(bytesOf(10)), FileContinuationToken: first })).status).to.equal(204);
+      const over = await post('UploadBlock', { BlockId: 'AQ==', BlockData: b64(bytesOf(3)), FileContinuationToken: first });
+      expect(over.status, 'the 12 bytes all uploads may hold').to.equal(400);
+      expect(codeOf(over)).to.equal('0x80040203');
+      expect((await post('UploadBlock', { BlockId: 'AA==', BlockData: b64(bytesOf(12)), FileContinuationToken: first })).status, 'a block sent again replaces its bytes').to.equal(204);
+      expect((await post('CommitFileBlocksUpload', { FileName: 'l.bin', MimeType: '', BlockList: ['AA=='], FileContinuationToken: first })).json.FileSizeInBytes).to.equal(12);
+      expect(await begin(), 'the commit freed its place').to.be.a('string');
+    });
+  });
+
+  describe(`file messages and privileges [${database.name}]`, () => {
+    let s: TestServer;
+    const ACCOUNTS = 'accounts';
+    const DOCUMENT = 'new_document';
+    before(async () => {
+      const dir = relationshipMetadata();
+      const path = join(dir, 'account.json');
+      const file = JSON.parse(readFileSync(path, 'utf8')) as { Attributes: object[] };
+      file.Attributes.push({ LogicalName: DOCUMENT, SchemaName: 'new_Document', AttributeType: 'File', MaxSizeInKB: 1024 });
+      writeFileSync(path, JSON.stringify(file));
+      s = await startServer(dir, database);
+    });
+    after(async () => { await s.close(); });
+
+    const post = (name: string, body: object, headers: Record<string, string> = {}) => call('POST', `${s.root}${name}`, body, headers);
+    const account = (id: string) => ({ '@odata.type': 'Microsoft.Dynamics.CRM.account', accountid: id });
+    /** Uploads `bytes` as the document of account `id` by the messages as `headers`' caller; the commit's answer. */
+    const upload = async (id: string, bytes: Uint8Array, headers: Record<string, string> = {}): Promise<Reply> => {
+      const init = await post('InitializeFileBlocksUpload', { Target: account(id), FileAttributeName: DOCUMENT, FileName: 'd.txt' }, headers);
+      expect(init.status, init.text).to.equal(200);
+      const token = init.json.FileContinuationToken as string;
+      expect((await post('UploadBlock', { BlockId: 'AA==', BlockData: b64(bytes), FileContinuationToken: token }, headers)).status).to.equal(204);
+      return post('CommitFileBlocksUpload', { FileName: 'd.txt', MimeType: 'text/plain', BlockList: ['AA=='], FileContinuationToken: token }, headers);
+    };
+
+    it('a user who may write only its own rows cannot start an upload or delete a file of another user\'s row (403 0x80048306, nothing stored); another user\'s upload or download token is refused with 400', async () => {
+      const role = await makeRole(s, 'file messages writer', { prvReadaccount: 'Global', prvCreateaccount: 'Global', prvWriteaccount: 'Basic' });
+      const alice = asUser(await makeUser(s, 'Alice Messages', role));
+      const bob = asUser(await makeUser(s, 'Bob Messages', role));
+      const theirs = (await createRow(s, ACCOUNTS, { name: 'not alice\'s' })).accountid as string;
+      const kept = await upload(theirs, bytesOf(5));
+      expect(kept.status).to.equal(200);
+      const start = await post('InitializeFileBlocksUpload', { Target: account(theirs), FileAttributeName: DOCUMENT, FileName: 'a.txt' }, alice);
+      expect(start.status).to.equal(403);
+      expect(codeOf(start)).to.equal('0x80048306');
+      const del = await post('DeleteFile', { FileId: kept.json.FileId }, alice);
+      expect(del.status).to.equal(403);
+      expect(codeOf(del)).to.equal('0x80048306');
+      expect((await call('GET', `${s.root}${ACCOUNTS}(${theirs})?$select=${DOCUMENT}_name`)).json[`${DOCUMENT}_name`]).to.equal('d.txt');
+      const init = await post('InitializeFileBlocksDownload', { Target: account(theirs), FileAttributeName: DOCUMENT }, alice);
+      expect(init.status, 'Alice reads every account').to.equal(200);
+      const stolen = await post('DownloadBlock', { Offset: 0, BlockLength: 5, FileContinuationToken: init.json.FileContinuationToken }, bob);
+      expect(stolen.status).to.equal(400);
+      expect(codeOf(stolen)).to.equal('0x80040203');
+      const mine = (await call('POST', `${s.root}${ACCOUNTS}`, { name: 'alice\'s' }, { ...alice, Prefer: 'return=representation' })).json.accountid as string;
+      const token = (await post('InitializeFileBlocksUpload', { Target: account(mine), FileAttributeName: DOCUMENT, FileName: 'a.txt' }, alice)).json.FileContinuationToken as string;
+      const bobs = await post('UploadBlock', { BlockId: 'AA==', BlockData: b64(bytesOf(2)), FileContinuationToken: token }, bob);
+      expect(bobs.status, 'Bob cannot send blocks to Alice\'s upload').to.equal(400);
+      expect(codeOf(bobs)).to.equal('0x80040203');
+      expect((await upload(mine, bytesOf(7), alice)).json.FileSizeInBytes).to.equal(7);
+      expect((await post('DeleteFile', { FileId: (await call('GET', `${s.root}${ACCOUNTS}(${mine})?$select=${DOCUMENT}`)).json[DOCUMENT] }, alice)).status).to.equal(204);
+    });
+
+    it('a user without the read privilege on accounts cannot download by the messages (403)', async () => {
+      const role = await makeRole(s, 'no account reader', { prvCreateaccount: 'Global' });
+      const carol = asUser(await makeUser(s, 'Carol Messages', role));
+      const id = (await createRow(s, ACCOUNTS, { name: 'unread' })).accountid as string;
+      expect((await upload(id, bytesOf(5))).status).to.equal(200);
+      const r = await post('InitializeFileBlocksDownload', { Target: account(id), FileAttributeName: DOCUMENT }, carol);
+      expect(r.status, r.text).to.equal(403);
+    });
+  });
+}
