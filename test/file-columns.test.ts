@@ -8,7 +8,7 @@ import { mssqlDialect } from '../src/sql/mssql.js';
 import { postgresDialect } from '../src/sql/postgres.js';
 import { sqliteDialect } from '../src/sql/sqlite.js';
 import { client } from './support/dynamics-web-api.js';
-import { relationshipMetadata } from './support/relationship-metadata.js';
+import { accountFileMetadata } from './support/relationship-metadata.js';
 import { call, copyMetadata, createRow, DATABASES, startServer, type TestServer } from './support/server.js';
 
 /**
@@ -431,15 +431,8 @@ for (const database of DATABASES) {
     let s: TestServer;
     const ACCOUNTS = 'accounts';
     const DOCUMENT = 'new_document';
-    before(async () => {
-      // The user-owned test table account (relationshipMetadata), with a File column.
-      const dir = relationshipMetadata();
-      const path = join(dir, 'account.json');
-      const file = JSON.parse(readFileSync(path, 'utf8')) as { Attributes: object[] };
-      file.Attributes.push({ LogicalName: DOCUMENT, SchemaName: 'new_Document', AttributeType: 'File', MaxSizeInKB: 1024 });
-      writeFileSync(path, JSON.stringify(file));
-      s = await startServer(dir, database, { fileChunkSize: 5 });
-    });
+    // The user-owned test table account (relationshipMetadata), with a File column.
+    before(async () => { s = await startServer(accountFileMetadata(DOCUMENT), database, { fileChunkSize: 5 }); });
     after(async () => { await s.close(); });
 
     /** A new user holding a new role: Read and Create on accounts at Global depth, Write at Basic (own rows). */

@@ -4,7 +4,7 @@ import { expect } from 'chai';
 import { Jimp } from 'jimp';
 import { client } from './support/dynamics-web-api.js';
 import { makeRole, makeUser, asUser } from './support/principals.js';
-import { relationshipMetadata } from './support/relationship-metadata.js';
+import { accountFileMetadata } from './support/relationship-metadata.js';
 import { call, copyMetadata, createRow, DATABASES, startServer, type Reply, type TestServer } from './support/server.js';
 
 /**
@@ -337,14 +337,7 @@ for (const database of DATABASES) {
     let s: TestServer;
     const ACCOUNTS = 'accounts';
     const DOCUMENT = 'new_document';
-    before(async () => {
-      const dir = relationshipMetadata();
-      const path = join(dir, 'account.json');
-      const file = JSON.parse(readFileSync(path, 'utf8')) as { Attributes: object[] };
-      file.Attributes.push({ LogicalName: DOCUMENT, SchemaName: 'new_Document', AttributeType: 'File', MaxSizeInKB: 1024 });
-      writeFileSync(path, JSON.stringify(file));
-      s = await startServer(dir, database);
-    });
+    before(async () => { s = await startServer(accountFileMetadata(DOCUMENT), database); });
     after(async () => { await s.close(); });
 
     const post = (name: string, body: object, headers: Record<string, string> = {}) => call('POST', `${s.root}${name}`, body, headers);

@@ -1,4 +1,4 @@
-import { rmSync, writeFileSync } from 'node:fs';
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { EntityFile } from '../../src/model/types.js';
 import { copyMetadata, startServer, type TestDatabase, type TestServer } from './server.js';
@@ -50,6 +50,19 @@ export const TAGS = 'new_msdyn_copilotinteraction_new_tag';
 export function relationshipMetadata(): string {
   const dir = copyMetadata();
   for (const file of RELATIONSHIP_FILES) writeFileSync(join(dir, `${file.LogicalName}.json`), JSON.stringify(file));
+  return dir;
+}
+
+/**
+ * relationshipMetadata() whose user-owned account has the File column `column` (MaxSizeInKB 1024):
+ * the table the file tests check privileges on (file-columns.test.ts, file-messages.test.ts).
+ */
+export function accountFileMetadata(column: string): string {
+  const dir = relationshipMetadata();
+  const path = join(dir, 'account.json');
+  const file = JSON.parse(readFileSync(path, 'utf8')) as { Attributes: object[] };
+  file.Attributes.push({ LogicalName: column, SchemaName: column, AttributeType: 'File', MaxSizeInKB: 1024 });
+  writeFileSync(path, JSON.stringify(file));
   return dir;
 }
 
