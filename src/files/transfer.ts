@@ -44,8 +44,10 @@ export interface FileCell {
 /**
  * File columns over HTTP (Dataverse "Use file column data"): upload in one request or in chunks
  * (`PATCH /<set>(<id>)/<column>`), download whole or by ranges (`GET …/<column>` as base64 JSON,
- * `GET …/<column>/$value` as bytes), delete (`DELETE …/<column>`). One instance serves every
- * request of a Service and holds its chunked uploads (UploadSessions).
+ * `GET …/<column>/$value` as bytes), delete (`DELETE …/<column>`), and the uploads by blocks of the
+ * file messages (startBlocks, uploadBlock, commitBlocks; their downloads and DeleteFile are the
+ * functions below the class). One instance serves every request of a Service and holds its
+ * chunked uploads (UploadSessions).
  */
 export class FileColumns {
   private readonly sessions: UploadSessions;
