@@ -333,6 +333,30 @@ for (const database of DATABASES) {
     });
   });
 
+  describe(`file messages: a commit's size [${database.name}]`, () => {
+    let s: TestServer;
+    before(async () => { s = await startServer(fileMetadata(), database, { fileUploadLimits: { perCaller: 2, maxBytes: 12 } }); });
+    after(async () => { await s.close(); });
+
+    it('a commit is checked on the sum of the blocks its BlockList names (one block named many times) before they are put together: over the bytes uploads may hold, or more entries than an upload takes blocks, is 400 0x80040203 and nothing stored', async () => {
+      const id = (await createRow(s, SET, { msdyn_name: 'sum' }))[`${ENTITY}id`] as string;
+      const post = (name: string, body: object) => call('POST', `${s.root}${name}`, body);
+      const token = (await post('InitializeFileBlocksUpload', { Target: target(id), FileAttributeName: COLUMN, FileName: 's.bin' })).json.FileContinuationToken as string;
+      expect((await post('UploadBlock', { BlockId: 'AA==', BlockData: b64(bytesOf(10)), FileContinuationToken: token })).status).to.equal(204);
+      const twice = await post('CommitFileBlocksUpload', { FileName: 's.bin', MimeType: '', BlockList: ['AA==', 'AA=='], FileContinuationToken: token });
+      expect(twice.status, twice.text).to.equal(400);
+      expect(codeOf(twice)).to.equal('0x80040203');
+      expect(twice.json.error.message).to.include('20 bytes');
+      const many = await post('CommitFileBlocksUpload', { FileName: 's.bin', MimeType: '', BlockList: Array.from({ length: 50_001 }, () => 'AA=='), FileContinuationToken: token });
+      expect(many.status, many.text).to.equal(400);
+      expect(codeOf(many)).to.equal('0x80040203');
+      expect(many.json.error.message).to.include('50001');
+      expect((await call('GET', `${s.root}${SET}(${id})?$select=${COLUMN}`)).json[COLUMN]).to.equal(null);
+      const ok = await post('CommitFileBlocksUpload', { FileName: 's.bin', MimeType: '', BlockList: ['AA=='], FileContinuationToken: token });
+      expect(ok.json.FileSizeInBytes, 'the upload stayed open').to.equal(10);
+    });
+  });
+
   describe(`file messages and privileges [${database.name}]`, () => {
     let s: TestServer;
     const ACCOUNTS = 'accounts';

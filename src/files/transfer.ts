@@ -19,7 +19,7 @@ import type { ByteSlice } from '../sql/file-attachments.js';
 import { executeDeleteFile, executeFindFile, executeReadFile, executeStoreFile, type StoredFile } from '../store/files.js';
 import { withImages } from '../plan/images.js';
 import { downloadToken, readDownloadToken } from './download-tokens.js';
-import { UploadSessions, type UploadLimits, type UploadSession } from './upload-sessions.js';
+import { MAX_BLOCKS, UploadSessions, type UploadLimits, type UploadSession } from './upload-sessions.js';
 
 /**
  * The chunk size Dataverse recommends in `x-ms-chunk-size` (4 MB), the default of
@@ -227,20 +227,27 @@ export class FileColumns {
    * image); the upload then ends, whether the file is stored or not. Returns the new file's id (an
    * Image column's: its image id, `<column>id`) and its size in bytes. Throws the 400 `0x80040203`
    * of uploadBlock for the token, and (the upload still open) for a bad file name, a BlockList
-   * naming a block not uploaded, a MIME type over 255 characters, and checkFileSize's 400; what
+   * naming a block not uploaded or more than MAX_BLOCKS blocks, a MIME type over 255 characters, a
+   * file larger than the uploads under way may hold (UploadSessions.checkFits), and checkFileSize's
+   * 400, all checked on the sum of the blocks' sizes before they are put together; what
    * storing throws (403 when the caller may no longer write the row, 404 when it is gone).
    */
   async commitBlocks(ctx: FileContext, token: string, fileName: string, mimeType: string, blockList: readonly string[]): Promise<{ fileId: string; size: number }> {
     const session = this.blockSession(ctx, token);
     const name = requiredFileName(fileName);
+    if (blockList.length > MAX_BLOCKS) throw Errors.invalidArgument(`The BlockList names ${blockList.length} blocks; a file is committed from at most ${MAX_BLOCKS}.`);
+    // The size is summed and checked before the blocks are put together: a BlockList may name one block many times.
+    let size = 0;
     const blocks = blockList.map((blockId, i) => {
       const block = session.blocks.get(blockId);
       if (!block) throw Errors.invalidArgument(`BlockList[${i}] '${blockId}' is no block uploaded with this FileContinuationToken.`);
+      size += block.length;
       return block;
     });
     const mimetype = uploadMimeType(name, mimeType === '' ? undefined : mimeType);
-    const content = Buffer.concat(blocks);
-    checkFileSize(session.column, content.length, ctx.db.dialect.maxBinaryBytes);
+    checkFileSize(session.column, size, ctx.db.dialect.maxBinaryBytes);
+    this.sessions.checkFits(size);
+    const content = Buffer.concat(blocks, size);
     try {
       return { fileId: await store(ctx, session, name, mimetype, content), size: content.length };
     } finally {

@@ -131,11 +131,16 @@ export class UploadSessions {
    * uploads would then hold more than it; nothing is counted then.
    */
   private hold(session: UploadSession, size: number, added: number): void {
-    if (size > this.limits.maxBytes) throw Errors.invalidArgument(`The file (${size} bytes) is larger than the ${this.limits.maxBytes} bytes chunked uploads may hold on this server.`);
+    this.checkFits(size);
     if (this.held + added > this.limits.maxBytes) throw Errors.invalidArgument(`The chunked file uploads under way hold ${this.held} bytes, and this chunk would pass the server's limit of ${this.limits.maxBytes}; send it again later.`);
     session.received += added;
     session.used = Date.now();
     this.held += added;
+  }
+
+  /** Throws 400 `0x80040203` when a file of `size` bytes is larger than UploadLimits.maxBytes: it could never be held whole. */
+  checkFits(size: number): void {
+    if (size > this.limits.maxBytes) throw Errors.invalidArgument(`The file (${size} bytes) is larger than the ${this.limits.maxBytes} bytes chunked uploads may hold on this server.`);
   }
 
   /** Drops the upload of `token`, its bytes freed. */
