@@ -310,7 +310,7 @@ for (const database of DATABASES) {
 
   describe(`file messages: limits of uploads under way [${database.name}]`, () => {
     let s: TestServer;
-    before(async () => { s = await startServer(fileMetadata(), database, { fileUploadLimits: { perCaller: 2, maxBytes: 12 } }); });
+    before(async () => { s = await startServer(fileMetadata(), database, { fileUploadLimits: { perCaller: 2, maxBytes: 200 } }); });
     after(async () => { await s.close(); });
 
     it('uploads by blocks count against the limits of chunked uploads (per caller, bytes held by all); a commit frees its room', async () => {
@@ -323,37 +323,53 @@ for (const database of DATABASES) {
       const third = await post('InitializeFileBlocksUpload', { Target: target(id), FileAttributeName: COLUMN, FileName: 'l.bin' });
       expect(third.status).to.equal(400);
       expect(codeOf(third)).to.equal('0x80040203');
-      expect((await post('UploadBlock', { BlockId: 'AA==', BlockData: b64(bytesOf(10)), FileContinuationToken: first })).status).to.equal(204);
+      // A block counts its bytes, its id's length and 64 bytes (BLOCK_OVERHEAD_BYTES): 100 + 4 + 64.
+      expect((await post('UploadBlock', { BlockId: 'AA==', BlockData: b64(bytesOf(100)), FileContinuationToken: first })).status).to.equal(204);
       const over = await post('UploadBlock', { BlockId: 'AQ==', BlockData: b64(bytesOf(3)), FileContinuationToken: first });
-      expect(over.status, 'the 12 bytes all uploads may hold').to.equal(400);
+      expect(over.status, 'the 200 bytes all uploads may hold').to.equal(400);
       expect(codeOf(over)).to.equal('0x80040203');
-      expect((await post('UploadBlock', { BlockId: 'AA==', BlockData: b64(bytesOf(12)), FileContinuationToken: first })).status, 'a block sent again replaces its bytes').to.equal(204);
-      expect((await post('CommitFileBlocksUpload', { FileName: 'l.bin', MimeType: '', BlockList: ['AA=='], FileContinuationToken: first })).json.FileSizeInBytes).to.equal(12);
+      expect((await post('UploadBlock', { BlockId: 'AA==', BlockData: b64(bytesOf(132)), FileContinuationToken: first })).status, 'a block sent again replaces its bytes').to.equal(204);
+      expect((await post('CommitFileBlocksUpload', { FileName: 'l.bin', MimeType: '', BlockList: ['AA=='], FileContinuationToken: first })).json.FileSizeInBytes).to.equal(132);
       expect(await begin(), 'the commit freed its place').to.be.a('string');
     });
   });
 
   describe(`file messages: a commit's size [${database.name}]`, () => {
     let s: TestServer;
-    before(async () => { s = await startServer(fileMetadata(), database, { fileUploadLimits: { perCaller: 2, maxBytes: 12 } }); });
+    before(async () => { s = await startServer(fileMetadata(), database, { fileUploadLimits: { perCaller: 2, maxBytes: 200 } }); });
     after(async () => { await s.close(); });
 
     it('a commit is checked on the sum of the blocks its BlockList names (one block named many times) before they are put together: over the bytes uploads may hold, or more entries than an upload takes blocks, is 400 0x80040203 and nothing stored', async () => {
       const id = (await createRow(s, SET, { msdyn_name: 'sum' }))[`${ENTITY}id`] as string;
       const post = (name: string, body: object) => call('POST', `${s.root}${name}`, body);
       const token = (await post('InitializeFileBlocksUpload', { Target: target(id), FileAttributeName: COLUMN, FileName: 's.bin' })).json.FileContinuationToken as string;
-      expect((await post('UploadBlock', { BlockId: 'AA==', BlockData: b64(bytesOf(10)), FileContinuationToken: token })).status).to.equal(204);
-      const twice = await post('CommitFileBlocksUpload', { FileName: 's.bin', MimeType: '', BlockList: ['AA==', 'AA=='], FileContinuationToken: token });
-      expect(twice.status, twice.text).to.equal(400);
-      expect(codeOf(twice)).to.equal('0x80040203');
-      expect(twice.json.error.message).to.include('20 bytes');
+      expect((await post('UploadBlock', { BlockId: 'AA==', BlockData: b64(bytesOf(100)), FileContinuationToken: token })).status).to.equal(204);
+      const thrice = await post('CommitFileBlocksUpload', { FileName: 's.bin', MimeType: '', BlockList: ['AA==', 'AA==', 'AA=='], FileContinuationToken: token });
+      expect(thrice.status, thrice.text).to.equal(400);
+      expect(codeOf(thrice)).to.equal('0x80040203');
+      expect(thrice.json.error.message).to.include('300 bytes');
       const many = await post('CommitFileBlocksUpload', { FileName: 's.bin', MimeType: '', BlockList: Array.from({ length: 50_001 }, () => 'AA=='), FileContinuationToken: token });
       expect(many.status, many.text).to.equal(400);
       expect(codeOf(many)).to.equal('0x80040203');
       expect(many.json.error.message).to.include('50001');
       expect((await call('GET', `${s.root}${SET}(${id})?$select=${COLUMN}`)).json[COLUMN]).to.equal(null);
       const ok = await post('CommitFileBlocksUpload', { FileName: 's.bin', MimeType: '', BlockList: ['AA=='], FileContinuationToken: token });
-      expect(ok.json.FileSizeInBytes, 'the upload stayed open').to.equal(10);
+      expect(ok.json.FileSizeInBytes, 'the upload stayed open').to.equal(100);
+    });
+
+    it('a BlockId over 100 characters is 400 0x80040203; a block counts its id and 64 bytes besides its data, so empty blocks (taken) fill the room too', async () => {
+      const id = (await createRow(s, SET, { msdyn_name: 'ids' }))[`${ENTITY}id`] as string;
+      const post = (name: string, body: object) => call('POST', `${s.root}${name}`, body);
+      const token = (await post('InitializeFileBlocksUpload', { Target: target(id), FileAttributeName: COLUMN, FileName: 'i.bin' })).json.FileContinuationToken as string;
+      const long = await post('UploadBlock', { BlockId: 'A'.repeat(101), BlockData: '', FileContinuationToken: token });
+      expect(long.status, long.text).to.equal(400);
+      expect(codeOf(long)).to.equal('0x80040203');
+      expect((await post('UploadBlock', { BlockId: 'A'.repeat(100), BlockData: '', FileContinuationToken: token })).status, 'an empty block is taken: 100 + 64 bytes').to.equal(204);
+      const full = await post('UploadBlock', { BlockId: 'QQ==', BlockData: '', FileContinuationToken: token });
+      expect(full.status, 'another 4 + 64 bytes pass the 200').to.equal(400);
+      expect(codeOf(full)).to.equal('0x80040203');
+      const ok = await post('CommitFileBlocksUpload', { FileName: 'i.bin', MimeType: '', BlockList: ['A'.repeat(100)], FileContinuationToken: token });
+      expect(ok.json.FileSizeInBytes).to.equal(0);
     });
   });
 

@@ -208,13 +208,14 @@ export class FileColumns {
    * UploadBlock: keeps `bytes` as block `blockId` of the upload of `token` (a block sent again
    * replaces the earlier one). Throws 400 `0x80040203` for a token that is no upload of the
    * caller's by blocks under way (unknown, expired, committed, another caller's, a `PATCH`
-   * upload's), an empty block id, and over a limit (UploadSessions.addBlock); 400 `0x80044a02` (an
+   * upload's), an empty block id or one over MAX_BLOCK_ID_LENGTH characters, and over a limit
+   * (UploadSessions.addBlock: a block counts its id and BLOCK_OVERHEAD_BYTES too, so empty blocks,
+   * which are taken, are not free); 400 `0x80044a02` (an
    * Image column: `0x80072553`) when the blocks held would make a file larger than the column or
    * the database takes (checkFileSize).
    */
   uploadBlock(ctx: FileContext, token: string, blockId: string, bytes: Buffer): void {
     const session = this.blockSession(ctx, token);
-    if (blockId === '') throw Errors.invalidArgument('The BlockId is empty; name each block (Dataverse\'s clients send a base64 id).');
     checkFileSize(session.column, session.received - (session.blocks.get(blockId)?.length ?? 0) + bytes.length, ctx.db.dialect.maxBinaryBytes);
     this.sessions.addBlock(session, blockId, bytes);
   }

@@ -25,8 +25,10 @@ export interface UploadSession extends UploadTarget {
   readonly chunks: Buffer[];
   /** The blocks received, by block id (mode `blocks`). */
   readonly blocks: Map<string, Buffer>;
-  /** Bytes held: received so far (of the blocks, those kept: a block sent again replaces its bytes). */
+  /** The file's bytes received so far (of the blocks, those kept: a block sent again replaces its bytes). */
   received: number;
+  /** Bytes counted against UploadLimits.maxBytes: `received`, and for blocks their ids and BLOCK_OVERHEAD_BYTES each. */
+  held: number;
   /** The file's size in bytes, from the first chunk's Content-Range. */
   total?: number;
   /** Date.now() of the last request. */
@@ -55,6 +57,15 @@ const MAX_SESSIONS = 1_000;
 
 /** Most blocks one upload may hold (Azure Blob Storage's limit of uncommitted blocks per blob, which Dataverse's blocks follow). */
 export const MAX_BLOCKS = 50_000;
+
+/**
+ * Longest block id an upload takes, in characters. Dataverse's block ids are Azure Blob Storage's
+ * (base64 of at most 64 bytes: 88 characters); longer ones are refused with 400 `0x80040203`.
+ */
+export const MAX_BLOCK_ID_LENGTH = 100;
+
+/** Bytes counted for each block held besides its data and its id (the Map entry and the Buffer's own object): an empty block is not free. */
+export const BLOCK_OVERHEAD_BYTES = 64;
 
 /** Default UploadLimits: 10 open uploads per caller, 256 MiB held by all. */
 export const DEFAULT_UPLOAD_LIMITS: UploadLimits = { perCaller: 10, maxBytes: 256 * 1024 * 1024 };
@@ -86,7 +97,7 @@ export class UploadSessions {
     if (mine >= this.limits.perCaller) throw Errors.invalidArgument(`You have ${mine} chunked file uploads under way, the most one user may have at once; finish or abandon one (it is forgotten after 15 minutes without a chunk) before starting another.`);
     if (this.open.size >= MAX_SESSIONS) throw Errors.invalidArgument(`The server has ${MAX_SESSIONS} chunked file uploads under way, the most it takes at once; try again later.`);
     const token = randomBytes(24).toString('base64url');
-    this.open.set(token, { ...target, chunks: [], blocks: new Map(), received: 0, used: Date.now() });
+    this.open.set(token, { ...target, chunks: [], blocks: new Map(), received: 0, held: 0, used: Date.now() });
     return token;
   }
 
@@ -110,30 +121,36 @@ export class UploadSessions {
    */
   add(session: UploadSession, bytes: Buffer): void {
     this.hold(session, session.total ?? 0, bytes.length);
+    session.received += bytes.length;
     session.chunks.push(bytes);
   }
 
   /**
    * Keeps `bytes` as block `blockId` of `session` (mode `blocks`), replacing a block sent before
-   * with that id. Throws 400 `0x80040203` as `add` does (the file's size then being the bytes of its
-   * blocks), and when the upload already holds MAX_BLOCKS other blocks.
+   * with that id; a block counts its bytes, its id's length and BLOCK_OVERHEAD_BYTES. Throws 400
+   * `0x80040203` as `add` does (the file's size then being the bytes of its blocks), for an empty
+   * id or one longer than MAX_BLOCK_ID_LENGTH, and when the upload already holds MAX_BLOCKS other blocks.
    */
   addBlock(session: UploadSession, blockId: string, bytes: Buffer): void {
+    if (blockId === '') throw Errors.invalidArgument('The BlockId is empty; name each block (Dataverse\'s clients send a base64 id).');
+    if (blockId.length > MAX_BLOCK_ID_LENGTH) throw Errors.invalidArgument(`The BlockId has ${blockId.length} characters; a block id has at most ${MAX_BLOCK_ID_LENGTH} (Dataverse's clients send base64 of a few bytes).`);
     const before = session.blocks.get(blockId)?.length;
     if (before === undefined && session.blocks.size >= MAX_BLOCKS) throw Errors.invalidArgument(`This upload holds ${MAX_BLOCKS} blocks, the most one upload may have; commit it with fewer, larger blocks.`);
-    this.hold(session, session.received - (before ?? 0) + bytes.length, bytes.length - (before ?? 0));
+    const cost = (length: number | undefined) => length === undefined ? 0 : length + blockId.length + BLOCK_OVERHEAD_BYTES;
+    this.hold(session, session.received - (before ?? 0) + bytes.length, cost(bytes.length) - cost(before));
+    session.received += bytes.length - (before ?? 0);
     session.blocks.set(blockId, bytes);
   }
 
   /**
-   * Counts `added` more bytes (fewer when negative) held by `session`, whose file is then `size`
-   * bytes. Throws 400 `0x80040203` when `size` is larger than UploadLimits.maxBytes, or when all
-   * uploads would then hold more than it; nothing is counted then.
+   * Counts `added` more bytes (fewer when negative) held by `session` (UploadSession.held), whose
+   * file is then `size` bytes. Throws 400 `0x80040203` when `size` is larger than
+   * UploadLimits.maxBytes, or when all uploads would then hold more than it; nothing is counted then.
    */
   private hold(session: UploadSession, size: number, added: number): void {
     this.checkFits(size);
     if (this.held + added > this.limits.maxBytes) throw Errors.invalidArgument(`The chunked file uploads under way hold ${this.held} bytes, and this chunk would pass the server's limit of ${this.limits.maxBytes}; send it again later.`);
-    session.received += added;
+    session.held += added;
     session.used = Date.now();
     this.held += added;
   }
@@ -148,7 +165,7 @@ export class UploadSessions {
     const s = this.open.get(token);
     if (!s) return;
     this.open.delete(token);
-    this.held -= s.received;
+    this.held -= s.held;
   }
 
   /** Remembers a while (see the class) that `token`, `systemuserid`'s upload of a file of `total` bytes, finished. */
