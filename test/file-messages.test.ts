@@ -255,6 +255,25 @@ for (const database of DATABASES) {
       expect(retained.status).to.equal(501);
     });
 
+    it('a MimeType that is no media type (a line break, NUL, a non-ASCII letter, no subtype) is 400 0x80040203, nothing stored and the upload still open; a PATCH Content-Type likewise', async () => {
+      const id = await newRow();
+      const token = await begin(id);
+      await block(token, 'AA==', bytesOf(5));
+      for (const mime of ['text/plain\r\nX-Evil: 1', 'text/pl\u0000ain', 'tëxt/plain', 'text', 'text/plain; a=\u00e9']) {
+        const r = await commit(token, ['AA=='], 'notes.txt', mime);
+        expect(r.status, `${JSON.stringify(mime)}: ${r.text}`).to.equal(400);
+        expect(codeOf(r)).to.equal('0x80040203');
+      }
+      expect((await rowOf(id))[COLUMN]).to.equal(null);
+      expect((await commit(token, ['AA=='], 'notes.txt', 'text/plain; charset="utf-8"')).status).to.equal(200);
+      const down = await fetch(`${s.root}${SET}(${id})/${COLUMN}/$value`);
+      expect(down.status).to.equal(200);
+      expect(down.headers.get('mimetype')).to.equal('text/plain; charset="utf-8"');
+      const patch = await fetch(`${s.root}${SET}(${id})/${COLUMN}`, { method: 'PATCH', headers: { 'Content-Type': 'text', 'x-ms-file-name': 'p.txt' }, body: 'abc' });
+      expect(patch.status).to.equal(400);
+      expect(((await patch.json()) as { error: { code: string } }).error.code).to.equal('0x80040203');
+    });
+
     it('a column without a file answers InitializeFileBlocksDownload 404 0x80040217; DeleteFile of an id no file has, 404', async () => {
       const id = await newRow();
       const r = await post('InitializeFileBlocksDownload', { Target: target(id), FileAttributeName: COLUMN });

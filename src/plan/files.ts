@@ -40,16 +40,27 @@ export function mimeTypeOf(name: string): string {
   return (dot < 0 ? undefined : MIME_TYPES[name.slice(dot + 1).toLowerCase()]) ?? 'application/octet-stream';
 }
 
+/** RFC 9110 §5.6.2 token: one or more tchar. */
+const TOKEN = "[!#$%&'*+\\-.^_`|~0-9A-Za-z]+";
+/** RFC 9110 §5.6.4 quoted-string, of visible ASCII, spaces and tabs only (no obs-text). */
+const QUOTED = '"(?:[\\t !#-\\[\\]-~]|\\\\[\\t -~])*"';
+/** RFC 9110 §8.3.1 media-type: type "/" subtype, then parameters (`;` name=value, value a token or a quoted string), OWS around each `;`. */
+const MEDIA_TYPE = new RegExp(`^${TOKEN}/${TOKEN}(?:[ \\t]*;[ \\t]*(?:${TOKEN}=(?:${TOKEN}|${QUOTED}))?)*$`);
+
 /**
- * The MIME type stored with an upload named `name` whose body came with Content-Type `contentType`:
- * that type (Microsoft's PowerPlatform-DataverseClient-Python sends the file's own, e.g.
- * application/pdf), else, for `application/octet-stream` or none, mimeTypeOf(name). Throws 400
- * `0x80040203` for a type longer than the 255 characters fileattachment.mimetype holds.
+ * The MIME type stored with an upload named `name` whose body came with Content-Type `contentType`
+ * (CommitFileBlocksUpload: its MimeType): that type (Microsoft's PowerPlatform-DataverseClient-Python
+ * sends the file's own, e.g. application/pdf), else, for `application/octet-stream` or none,
+ * mimeTypeOf(name). The one place every upload's MIME type is decided. Throws 400 `0x80040203` for
+ * a type longer than the 255 characters fileattachment.mimetype holds, and for one that is no
+ * media type of RFC 9110 §8.3.1 (`type/subtype`, tokens, optional parameters, visible ASCII: no
+ * line break, NUL or non-ASCII letter, which the `mimetype` header of a download could not carry).
  */
 export function uploadMimeType(name: string, contentType: string | undefined): string {
-  if (contentType === undefined || isOctetStream(contentType)) return mimeTypeOf(name);
-  if (contentType.length > 255) throw Errors.invalidArgument('The Content-Type of the file is longer than 255 characters.');
-  return contentType;
+  if (contentType === undefined) return mimeTypeOf(name);
+  if (contentType.length > 255) throw Errors.invalidArgument('The MIME type of the file is longer than 255 characters.');
+  if (!MEDIA_TYPE.test(contentType)) throw Errors.invalidArgument('The MIME type of the file is not a media type (RFC 9110 §8.3.1: type/subtype, with optional ;name=value parameters, in visible ASCII).');
+  return isOctetStream(contentType) ? mimeTypeOf(name) : contentType;
 }
 
 /** The largest file `column` takes, in bytes (MaxSizeInKB × 1,024). */
