@@ -169,6 +169,56 @@ for (const database of DATABASES) {
       expect(codeOf(gone)).to.equal('0x80040217');
     });
 
+    it('DeleteFile of a file since replaced answers 404 0x80040217 and leaves the new file', async () => {
+      const id = await newRow();
+      const first = await begin(id);
+      await block(first, 'AA==', bytesOf(3));
+      const a = (await commit(first, ['AA=='])).json.FileId as string;
+      const second = await begin(id);
+      await block(second, 'AA==', bytesOf(4));
+      const b = (await commit(second, ['AA=='])).json.FileId as string;
+      const stale = await post('DeleteFile', { FileId: a });
+      expect(stale.status).to.equal(404);
+      expect(codeOf(stale)).to.equal('0x80040217');
+      expect((await rowOf(id))[COLUMN]).to.equal(b);
+      expect((await downloadAll(id, 100)).bytes.equals(bytesOf(4))).to.equal(true);
+    });
+
+    if (database.name === 'postgres') {
+      it('DeleteFile of file A racing a commit that replaces A by B deletes nothing (404): the column keeps B and B downloads', async () => {
+        const id = await newRow();
+        const first = await begin(id);
+        await block(first, 'AA==', bytesOf(3));
+        const a = (await commit(first, ['AA=='])).json.FileId as string;
+        const second = await begin(id);
+        await block(second, 'AA==', bytesOf(4));
+        /** Waits until `n` sessions wait for a lock in an UPDATE. */
+        const waiters = async (n: number) => {
+          for (let i = 0; i < 250; i++) {
+            const [[count]] = await s.db.rows({ sql: "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND query LIKE 'UPDATE %'", params: [] }) as [[string]];
+            if (Number(count) >= n) return;
+            await new Promise((r) => setTimeout(r, 20));
+          }
+          throw new Error(`fewer than ${n} sessions waited for the row`);
+        };
+        let committed: Promise<Reply> | undefined;
+        let deleted: Promise<Reply> | undefined;
+        // The row is held while the commit of B, then DeleteFile of A, wait for it: the commit goes first, then the delete finds B.
+        await s.db.transaction(async (tx) => {
+          await tx.rows({ sql: `SELECT 1 FROM "${ENTITY}" WHERE "${ENTITY}id" = $1 FOR UPDATE`, params: [id] });
+          committed = commit(second, ['AA==']);
+          await waiters(1);
+          deleted = post('DeleteFile', { FileId: a });
+          await waiters(2);
+        });
+        const [c, d] = [await committed!, await deleted!];
+        expect(c.status, c.text).to.equal(200);
+        expect(d.status, d.text).to.equal(404);
+        expect((await rowOf(id))[COLUMN]).to.equal(c.json.FileId);
+        expect((await downloadAll(id, 100)).bytes.equals(bytesOf(4))).to.equal(true);
+      });
+    }
+
     it('a token of no upload or download, or a download\'s token after its file was replaced, is refused with 400 0x80040203', async () => {
       const unknown = 'bm90IGEgdG9rZW4';
       for (const r of [

@@ -296,25 +296,31 @@ export async function downloadBlock(ctx: FileContext, token: string, offset: num
 
 /**
  * DeleteFile: deletes the file `fileId` (the value its File column holds), as `DELETE …/<column>`
- * does (removeFile). Throws 404 `0x80040217` when no File column holds a file of that id (an
- * Image column's full image is removed with its image, not by its id), and what removeFile throws.
+ * does (removeFile), but only that file: the column is cleared only while it still holds `fileId`
+ * (a guard of the write), so a file stored in its place meanwhile stays. Throws 404 `0x80040217`
+ * when no File column holds a file of that id (an Image column's full image is removed with its
+ * image, not by its id), also when it was replaced before the delete ran, and what removeFile throws.
  */
 export async function deleteFileById(ctx: FileContext, fileId: string): Promise<void> {
+  const missing = () => Errors.recordNotFound('fileattachment', fileId);
   const cell = await executeFindFile(ctx.db, ctx.model, fileId);
-  if (!cell || cell.column.AttributeType !== 'File') throw Errors.recordNotFound('fileattachment', fileId);
-  await removeFile(ctx, cell);
+  if (!cell || cell.column.AttributeType !== 'File') throw missing();
+  await removeFile(ctx, cell, { id: fileId, missing });
 }
 
 /**
  * Deletes the file of the cell (File column): the column and its name cleared, the row stamped
- * modified with a new version. Throws the caller's 403 (checked first), 404 `0x80040217` for a
+ * modified with a new version; with `only`, only while the column holds the file `only.id` (else
+ * `only.missing()` is thrown). Throws the caller's 403 (checked first), 404 `0x80040217` for a
  * missing row and Errors.noFile for a column without a file.
  */
-async function removeFile(ctx: FileContext, cell: FileCell): Promise<void> {
+async function removeFile(ctx: FileContext, cell: FileCell, only?: { id: string; missing: () => Error }): Promise<void> {
   const { entity, id, column } = cell;
-  await executeWriteCheck(ctx.db, planFileChange(ctx.model, entity, id, column, null, ctx.caller));
+  const plan = planFileChange(ctx.model, entity, id, column, null, ctx.caller);
+  await executeWriteCheck(ctx.db, plan);
   await fileOf(ctx, cell);
-  await executeDeleteFile(ctx.db, planFileChange(ctx.model, entity, id, column, null, ctx.caller), column);
+  const guarded = only ? { ...plan, guards: [...plan.guards, { attribute: column, values: [only.id], fail: only.missing }] } : plan;
+  await executeDeleteFile(ctx.db, guarded, column, only?.id);
 }
 
 /**

@@ -98,11 +98,18 @@ export function renderDeleteFiles(d: Dialect, entity: EntityModel, ids: readonly
  * (hasAttachments), whose primary key types the id.
  */
 export function renderFindFile(d: Dialect, sample: EntityModel, fileId: string): Statement {
+  return byFileId(d, sample, fileId, `SELECT ${q(d, 'objecttypecode', 'objectid', 'regardingfieldname')} FROM`);
+}
+
+/** DELETE of the file `fileId` (none when no file has that id). `sample`: as renderFindFile's. */
+export function renderDeleteFileById(d: Dialect, sample: EntityModel, fileId: string): Statement {
+  return byFileId(d, sample, fileId, 'DELETE FROM');
+}
+
+/** `<head> FILE_ATTACHMENTS WHERE fileattachmentid = <fileId>`, the id typed as `sample`'s primary key. */
+function byFileId(d: Dialect, sample: EntityModel, fileId: string, head: string): Statement {
   const p = new Params(d);
-  return {
-    sql: `SELECT ${q(d, 'objecttypecode', 'objectid', 'regardingfieldname')} FROM ${d.quote(FILE_ATTACHMENTS)} WHERE ${d.quote('fileattachmentid')} = ${p.value(borrowed(sample).id, fileId)}`,
-    params: p.values,
-  };
+  return { sql: `${head} ${d.quote(FILE_ATTACHMENTS)} WHERE ${d.quote('fileattachmentid')} = ${p.value(borrowed(sample).id, fileId)}`, params: p.values };
 }
 
 /** Bytes of a file to read: `count` bytes from offset `from` (0-based; fewer where the file ends). */

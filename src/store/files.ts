@@ -1,6 +1,6 @@
 import type { AttributeModel, EntityModel, Model } from '../model/types.js';
 import type { UpdatePlan } from '../plan/types.js';
-import { firstTableWithFiles, renderDeleteFiles, renderFindFile, renderSelectFile, renderStoreFile, type ByteSlice, type FileAttachment } from '../sql/file-attachments.js';
+import { firstTableWithFiles, renderDeleteFileById, renderDeleteFiles, renderFindFile, renderSelectFile, renderStoreFile, type ByteSlice, type FileAttachment } from '../sql/file-attachments.js';
 import type { Database } from './database.js';
 import { writeIn } from './execute.js';
 
@@ -22,11 +22,15 @@ export async function executeStoreFile(db: Database, plan: UpdatePlan, column: A
   });
 }
 
-/** In one transaction, runs `plan` (the row's File column and name cleared) and deletes the column's file. Throws as writeIn. */
-export async function executeDeleteFile(db: Database, plan: UpdatePlan, column: AttributeModel): Promise<void> {
+/**
+ * In one transaction, runs `plan` (the row's File column and name cleared) and deletes the
+ * column's file: whichever it holds, or with `fileId` only the file of that id (the plan then
+ * guards that the column still holds it, so a file stored meanwhile stays). Throws as writeIn.
+ */
+export async function executeDeleteFile(db: Database, plan: UpdatePlan, column: AttributeModel, fileId?: string): Promise<void> {
   await db.transaction(async (tx) => {
     await writeIn(tx, db, plan);
-    await tx.run(renderDeleteFiles(db.dialect, plan.entity, [plan.id], column));
+    await tx.run(fileId === undefined ? renderDeleteFiles(db.dialect, plan.entity, [plan.id], column) : renderDeleteFileById(db.dialect, plan.entity, fileId));
   });
 }
 
