@@ -126,6 +126,17 @@ for (const database of DATABASES) {
       expect(codeOf(again)).to.equal('0x80040203');
     });
 
+    it('of two commits of one upload sent at once, exactly one is stored (200) and the other refused with 400 0x80040203', async () => {
+      const id = await newRow();
+      const token = await begin(id);
+      await block(token, 'AA==', bytesOf(6));
+      const answers = await Promise.all([commit(token, ['AA==']), commit(token, ['AA=='])]);
+      expect(answers.map((r) => r.status).sort()).to.deep.equal([200, 400]);
+      const stored = answers.find((r) => r.status === 200)!;
+      expect(codeOf(answers.find((r) => r.status === 400)!)).to.equal('0x80040203');
+      expect((await rowOf(id))[COLUMN]).to.equal(stored.json.FileId);
+    });
+
     it('InitializeFileBlocksDownload answers the token, size and name; DownloadBlock answers the bytes of each range (none past the end); a file uploaded with PATCH round-trips', async () => {
       const id = await newRow();
       const bytes = bytesOf(1000, 9);

@@ -183,10 +183,11 @@ export class FileColumns {
     // The whole file is held, counted against the limits, until it is stored (or fails to be).
     const content = Buffer.concat(session.chunks);
     session.chunks.length = 0;
+    this.sessions.take(token);
     try {
       await store(ctx, cell, session.fileName, session.mimetype, content);
     } finally {
-      this.sessions.drop(token);
+      this.sessions.release(session);
     }
     this.sessions.finish(token, ctx.caller.systemuserid, range.total);
     return { status: 204, headers: {} };
@@ -225,7 +226,9 @@ export class FileColumns {
    * more than once; blocks it does not name are dropped), as the file `fileName` of MIME type
    * `mimeType` (uploadMimeType: `application/octet-stream` or empty means the name's), as the
    * single-request upload does (for an Image column, as its image: thumbnail, companions, full
-   * image); the upload then ends, whether the file is stored or not. Returns the new file's id (an
+   * image); the upload then ends, whether the file is stored or not (it is taken out of the
+   * uploads under way before the store begins, so of two commits sent at once one is stored and
+   * the other refused with 400; a failed store is not put back: start again). Returns the new file's id (an
    * Image column's: its image id, `<column>id`) and its size in bytes. Throws the 400 `0x80040203`
    * of uploadBlock for the token, and (the upload still open) for a bad file name, a BlockList
    * naming a block not uploaded or more than MAX_BLOCKS blocks, a MIME type over 255 characters, a
@@ -249,10 +252,12 @@ export class FileColumns {
     checkFileSize(session.column, size, ctx.db.dialect.maxBinaryBytes);
     this.sessions.checkFits(size);
     const content = Buffer.concat(blocks, size);
+    // Taken out before the first await: a second commit of this upload is refused (400), not stored too.
+    this.sessions.take(token);
     try {
       return { fileId: await store(ctx, session, name, mimetype, content), size: content.length };
     } finally {
-      this.sessions.drop(token);
+      this.sessions.release(session);
     }
   }
 

@@ -162,10 +162,25 @@ export class UploadSessions {
 
   /** Drops the upload of `token`, its bytes freed. */
   drop(token: string): void {
+    const s = this.take(token);
+    if (s) this.release(s);
+  }
+
+  /**
+   * Takes the upload of `token` out of the open ones at once, so that no later request finds it
+   * (a second commit of the same upload sent while the first is stored is refused as one of no
+   * upload under way); its bytes stay counted until `release`.
+   */
+  take(token: string): UploadSession | undefined {
     const s = this.open.get(token);
-    if (!s) return;
-    this.open.delete(token);
-    this.held -= s.held;
+    if (s) this.open.delete(token);
+    return s;
+  }
+
+  /** Frees the bytes of `session`, an upload taken out (`take`). */
+  release(session: UploadSession): void {
+    this.held -= session.held;
+    session.held = 0;
   }
 
   /** Remembers a while (see the class) that `token`, `systemuserid`'s upload of a file of `total` bytes, finished. */
