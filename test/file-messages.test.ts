@@ -26,7 +26,8 @@ const BADGE = 'msdyn_badge';
 function fileMetadata(): string {
   const dir = copyMetadata();
   const path = join(dir, `${ENTITY}.json`);
-  const file = JSON.parse(readFileSync(path, 'utf8')) as { Attributes: Array<Record<string, unknown>> };
+  const file = JSON.parse(readFileSync(path, 'utf8')) as { IsRetentionEnabled?: boolean; Attributes: Array<Record<string, unknown>> };
+  file.IsRetentionEnabled = true;
   file.Attributes.push(
     { LogicalName: COLUMN, SchemaName: 'msdyn_Attachment', AttributeType: 'File', MaxSizeInKB: 2 },
     { LogicalName: PHOTO, SchemaName: 'msdyn_Photo', AttributeType: 'Image', CanStoreFullImage: true, IsPrimaryImage: true },
@@ -312,8 +313,6 @@ for (const database of DATABASES) {
       const negative = await post('DownloadBlock', { Offset: -1, BlockLength: 1, FileContinuationToken: init.json.FileContinuationToken });
       expect(negative.status).to.equal(400);
       expect(codeOf(negative)).to.equal('0x80040203');
-      const retained = await post('InitializeFileBlocksDownload', { Target: target(id), FileAttributeName: COLUMN, DataSource: 'retained' });
-      expect(retained.status).to.equal(501);
     });
 
     it('a MimeType that is no media type (a line break, NUL, a non-ASCII letter, no subtype) is 400 0x80040203, nothing stored and the upload still open; a PATCH Content-Type likewise', async () => {
@@ -333,6 +332,30 @@ for (const database of DATABASES) {
       const patch = await fetch(`${s.root}${SET}(${id})/${COLUMN}`, { method: 'PATCH', headers: { 'Content-Type': 'text', 'x-ms-file-name': 'p.txt' }, body: 'abc' });
       expect(patch.status).to.equal(400);
       expect(((await patch.json()) as { error: { code: string } }).error.code).to.equal('0x80040203');
+    });
+
+    it('a retained row\'s file downloads with DataSource "retained" (the token\'s DownloadBlocks read it too) and is 404 without it; uploads to it, by the messages or PATCH in chunks, are refused with 400 0x80040203 at their start', async () => {
+      const id = await newRow();
+      const up = await fetch(`${s.root}${SET}(${id})/${COLUMN}`, { method: 'PATCH', headers: { 'Content-Type': 'application/octet-stream', 'x-ms-file-name': 'kept.bin' }, body: bytesOf(50) as unknown as BodyInit });
+      expect(up.status).to.equal(204);
+      const active = await post('InitializeFileBlocksDownload', { Target: target(id), FileAttributeName: COLUMN, DataSource: 'retained' });
+      expect(active.status, 'an active row is none of the retained ones').to.equal(404);
+      expect(codeOf(await post('InitializeFileBlocksDownload', { Target: target(id), FileAttributeName: COLUMN, DataSource: 'archive' }))).to.equal('0x80040203');
+      await s.db.run({ sql: `UPDATE "${ENTITY}" SET "msft_datastate" = 1 WHERE "${ENTITY}id" = '${id}'`, params: [] });
+      const hidden = await post('InitializeFileBlocksDownload', { Target: target(id), FileAttributeName: COLUMN });
+      expect(hidden.status).to.equal(404);
+      expect(codeOf(hidden)).to.equal('0x80040217');
+      const init = await post('InitializeFileBlocksDownload', { Target: target(id), FileAttributeName: COLUMN, DataSource: 'retained' });
+      expect(init.status, init.text).to.equal(200);
+      expect(init.json.FileName).to.equal('kept.bin');
+      const part = await post('DownloadBlock', { Offset: 10, BlockLength: 20, FileContinuationToken: init.json.FileContinuationToken });
+      expect(part.status, part.text).to.equal(200);
+      expect(part.json.Data).to.equal(b64(bytesOf(50).subarray(10, 30)));
+      const start = await post('InitializeFileBlocksUpload', { Target: target(id), FileAttributeName: COLUMN, FileName: 'x.txt' });
+      expect(start.status, start.text).to.equal(400);
+      expect(codeOf(start)).to.equal('0x80040203');
+      const chunked = await fetch(`${s.root}${SET}(${id})/${COLUMN}?x-ms-file-name=p.bin`, { method: 'PATCH', headers: { 'x-ms-transfer-mode': 'chunked' } });
+      expect(chunked.status).to.equal(400);
     });
 
     it('a column without a file answers InitializeFileBlocksDownload 404 0x80040217; DeleteFile of an id no file has, 404', async () => {

@@ -1,3 +1,4 @@
+import type { DataSource } from '../plan/types.js';
 import { canonicalGuid } from '../plan/values.js';
 
 /**
@@ -19,13 +20,16 @@ export interface DownloadToken {
   readonly fileId: string;
   /** The caller the token was given to. */
   readonly systemuserid: string;
+  /** `retained` when the download reads a retained row (InitializeFileBlocksDownload's DataSource); absent for active rows. */
+  readonly dataSource?: DataSource;
 }
 
 const PREFIX = 'd.';
 
 /** The token text of `t`. */
 export function downloadToken(t: DownloadToken): string {
-  return PREFIX + Buffer.from(JSON.stringify([t.table, t.id, t.column, t.fileId, t.systemuserid])).toString('base64url');
+  const parts = [t.table, t.id, t.column, t.fileId, t.systemuserid, ...(t.dataSource === 'retained' ? ['retained'] : [])];
+  return PREFIX + Buffer.from(JSON.stringify(parts)).toString('base64url');
 }
 
 /** The DownloadToken `text` holds, or undefined when it is no such token (any other text, an upload's token among them). */
@@ -37,9 +41,10 @@ export function readDownloadToken(text: string): DownloadToken | undefined {
   } catch {
     return undefined;
   }
-  if (!Array.isArray(parts) || parts.length !== 5 || !parts.every((p) => typeof p === 'string')) return undefined;
-  const [table, id, column, fileId, systemuserid] = parts as string[];
+  if (!Array.isArray(parts) || (parts.length !== 5 && parts.length !== 6) || !parts.every((p) => typeof p === 'string')) return undefined;
+  const [table, id, column, fileId, systemuserid, source] = parts as string[];
   const guid = canonicalGuid(id!);
   const file = canonicalGuid(fileId!);
-  return guid && file ? { table: table!, id: guid, column: column!, fileId: file, systemuserid: systemuserid! } : undefined;
+  if (!guid || !file || (source !== undefined && source !== 'retained')) return undefined;
+  return { table: table!, id: guid, column: column!, fileId: file, systemuserid: systemuserid!, ...(source ? { dataSource: 'retained' as const } : {}) };
 }

@@ -12,7 +12,7 @@ import { nowUtc } from '../plan/values.js';
 import type { Database } from '../store/database.js';
 import { executeRead, executeWrite, executeWriteCheck } from '../store/execute.js';
 import { planRowChange } from '../plan/write.js';
-import type { UpdatePlan } from '../plan/types.js';
+import type { DataSource, UpdatePlan } from '../plan/types.js';
 import { imageCompanions } from '../model/images.js';
 import { THUMBNAIL_MIME_TYPE } from './thumbnail.js';
 import type { ByteSlice } from '../sql/file-attachments.js';
@@ -272,13 +272,14 @@ export class FileColumns {
 /**
  * InitializeFileBlocksDownload (Dataverse "Use file column data", "Use Dataverse messages to
  * download a file"): the file of the cell (an Image column's full image), read as the caller may
- * read the row, and the FileContinuationToken DownloadBlock takes (files/download-tokens.ts).
- * Throws 404 `0x80040217` for a missing row or a column without a file (or an image stored
- * without its full size), the caller's 403.
+ * read the row (among the retained rows with `dataSource` `retained`, as other retained reads), and
+ * the FileContinuationToken DownloadBlock takes (files/download-tokens.ts; it carries the data
+ * source). Throws 404 `0x80040217` for a missing row (a retained row without `retained`, an
+ * active one with it) or a column without a file (or an image stored without its full size), the caller's 403.
  */
-export async function startDownload(ctx: FileContext, cell: FileCell): Promise<{ token: string; file: StoredFile }> {
-  const file = await fileOf(ctx, cell);
-  const token = downloadToken({ table: cell.entity.LogicalName, id: cell.id, column: cell.column.LogicalName, fileId: file.fileattachmentid, systemuserid: ctx.caller.systemuserid });
+export async function startDownload(ctx: FileContext, cell: FileCell, dataSource?: DataSource): Promise<{ token: string; file: StoredFile }> {
+  const file = await fileOf(ctx, cell, undefined, dataSource);
+  const token = downloadToken({ table: cell.entity.LogicalName, id: cell.id, column: cell.column.LogicalName, fileId: file.fileattachmentid, systemuserid: ctx.caller.systemuserid, dataSource });
   return { token, file };
 }
 
@@ -294,7 +295,7 @@ export async function downloadBlock(ctx: FileContext, token: string, offset: num
   const column = entity?.attributesByName.get(t!.column);
   const expired = () => Errors.invalidArgument('The FileContinuationToken is not one of a download (InitializeFileBlocksDownload) of this user, or its file has been replaced since; start the download again.');
   if (!entity || !column || (column.AttributeType !== 'File' && column.AttributeType !== 'Image')) throw expired();
-  const file = await fileOf(ctx, { entity, id: t!.id, column }, { from: offset, count });
+  const file = await fileOf(ctx, { entity, id: t!.id, column }, { from: offset, count }, t!.dataSource);
   if (file.fileattachmentid !== t!.fileId) throw expired();
   return file.body!;
 }
@@ -329,12 +330,13 @@ async function removeFile(ctx: FileContext, cell: FileCell, only?: { id: string;
 }
 
 /**
- * The file of the cell (with the content `content` asks: executeReadFile), read as the caller may read the row: 404 `0x80040217` when the row does
- * not exist (or the caller's 403) and Errors.noFile when the column holds none.
+ * The file of the cell (with the content `content` asks: executeReadFile), read as the caller may
+ * read the row, among the rows of `dataSource` (default the active ones): 404 `0x80040217` when the
+ * row does not exist there (or the caller's 403) and Errors.noFile when the column holds none.
  */
-async function fileOf(ctx: FileContext, cell: FileCell, content?: 'all' | ByteSlice): Promise<StoredFile> {
+async function fileOf(ctx: FileContext, cell: FileCell, content?: 'all' | ByteSlice, dataSource?: DataSource): Promise<StoredFile> {
   const { entity, id, column } = cell;
-  const read = await executeRead(ctx.db, planRead(entity, { select: [column.LogicalName] }, { returnRepresentation: false }, id));
+  const read = await executeRead(ctx.db, { ...planRead(entity, { select: [column.LogicalName] }, { returnRepresentation: false }, id), dataSource });
   const row = read.rows[0];
   if (!row) throw Errors.recordNotFound(entity.LogicalName, id);
   const file = row[read.columns.indexOf(column)] === null ? undefined : await executeReadFile(ctx.db, entity, id, column, content);

@@ -13,7 +13,7 @@ import { singleBranches } from './navigation.js';
 import { decodePagingCookie } from './paging-cookie.js';
 import { linkedSortKeys, sortColumnOf, sortKeysFor, unorderable } from './sort-columns.js';
 import { planQueryFunction, type QueryFunctionContext } from './query-functions.js';
-import { MAX_PAGE_SIZE, planLookupNames, type PlanContext } from './read.js';
+import { MAX_PAGE_SIZE, planLookupNames, retainedRows, type PlanContext } from './read.js';
 import type { DataSource, JoinOrigin, LinkedColumn, LinkStep, PlanExpr, ReadPlan, RowJoin, SortKey, Value } from './types.js';
 import { textValue } from './values.js';
 
@@ -908,9 +908,7 @@ function checkAggregate(query: FetchQuery): void {
 
 /** The rows a query reads: `datasource="retained"` needs a retention-enabled table (400 otherwise). */
 function dataSourceOf(entity: EntityModel, query: FetchQuery): DataSource | undefined {
-  if (query.datasource !== 'retained') return undefined;
-  if (!entity.IsRetentionEnabled) throw Errors.invalidArgument(`The table '${entity.LogicalName}' is not enabled for long-term retention, so it has no retained rows (datasource="retained").`);
-  return 'retained';
+  return query.datasource === 'retained' ? retainedRows(entity, 'datasource="retained"') : undefined;
 }
 
 /**

@@ -8,7 +8,7 @@ import { Errors } from '../errors.js';
 import { decodeSkipToken } from './skiptoken.js';
 import { sortKeysFor } from './sort-columns.js';
 import { boundExpansions, hasNestedExpand, planExpand } from './expand.js';
-import type { Caller, CountPlan, ExpandPlan, ReadPlan, SortKey } from './types.js';
+import type { Caller, CountPlan, DataSource, ExpandPlan, ReadPlan, SortKey } from './types.js';
 import type { QueryFunctionContext } from './query-functions.js';
 
 /** The model and caller a read is planned for. */
@@ -153,4 +153,14 @@ export function planCount(entity: EntityModel, query: QueryOptions, context?: Pl
     if (query[option] !== undefined) throw Errors.badQuery(`The query option '$${option.toLowerCase()}' cannot be used with /$count.`);
   }
   return { kind: 'count', entity, filter: query.filter ? planFilter(entity, query.filter, functionContext(context)) : undefined };
+}
+
+/**
+ * The DataSource of a read of `entity`'s retained rows (Dataverse "Long-term data retention":
+ * FetchXML `datasource="retained"`, InitializeFileBlocksDownload's `DataSource`). Throws 400
+ * `0x80040203` for a table not enabled for long-term retention (`asked`: how the read asked, for the message).
+ */
+export function retainedRows(entity: EntityModel, asked: string): DataSource {
+  if (!entity.IsRetentionEnabled) throw Errors.invalidArgument(`The table '${entity.LogicalName}' is not enabled for long-term retention, so it has no retained rows (${asked}).`);
+  return 'retained';
 }
