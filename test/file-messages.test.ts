@@ -313,6 +313,12 @@ for (const database of DATABASES) {
       const negative = await post('DownloadBlock', { Offset: -1, BlockLength: 1, FileContinuationToken: init.json.FileContinuationToken });
       expect(negative.status).to.equal(400);
       expect(codeOf(negative)).to.equal('0x80040203');
+      const huge = await post('DownloadBlock', { Offset: 0, BlockLength: 4 * 1024 * 1024 + 1, FileContinuationToken: init.json.FileContinuationToken });
+      expect(huge.status, 'a block of more than 4 MiB').to.equal(400);
+      expect(codeOf(huge)).to.equal('0x80040203');
+      const most = await post('DownloadBlock', { Offset: 0, BlockLength: 4 * 1024 * 1024, FileContinuationToken: init.json.FileContinuationToken });
+      expect(most.status).to.equal(200);
+      expect(most.json.Data).to.equal(b64(bytesOf(3)));
     });
 
     it('a MimeType that is no media type (a line break, NUL, a non-ASCII letter, no subtype) is 400 0x80040203, nothing stored and the upload still open; a PATCH Content-Type likewise', async () => {

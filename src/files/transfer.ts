@@ -27,6 +27,13 @@ import { MAX_BLOCKS, UploadSessions, type UploadLimits, type UploadSession } fro
  */
 export const DEFAULT_FILE_CHUNK_SIZE = 4 * 1024 * 1024;
 
+/**
+ * Most bytes one DownloadBlock answers (4 MiB): Dataverse documents blocks "up to 4MB in length"
+ * (DownloadBlockRequest.BlockLength); a longer BlockLength is refused, not cut short, so that a
+ * client never reads a short block as the file's end.
+ */
+export const MAX_DOWNLOAD_BLOCK_BYTES = 4 * 1024 * 1024;
+
 /** What a request on a file column runs with: the model, the database (with the caller's privileges) and the caller. */
 export interface FileContext {
   readonly model: Model;
@@ -286,10 +293,11 @@ export async function startDownload(ctx: FileContext, cell: FileCell, dataSource
 /**
  * DownloadBlock: `count` bytes from `offset` (0-based; fewer, or none, where the file ends) of the
  * file of download `token`, read as the caller may read the row. Throws 400 `0x80040203` for a
- * token that is no download's, another caller's, or one whose file has since been replaced; 404
+ * `count` over MAX_DOWNLOAD_BLOCK_BYTES, a token that is no download's, another caller's, or one whose file has since been replaced; 404
  * `0x80040217` for a row or file since deleted (fileOf); the caller's 403.
  */
 export async function downloadBlock(ctx: FileContext, token: string, offset: number, count: number): Promise<Uint8Array> {
+  if (count > MAX_DOWNLOAD_BLOCK_BYTES) throw Errors.invalidArgument(`BlockLength ${count} is more than the ${MAX_DOWNLOAD_BLOCK_BYTES} bytes (4 MB) one block may have; download the file in blocks of at most that.`);
   const t = readDownloadToken(token);
   const entity = t && t.systemuserid === ctx.caller.systemuserid ? ctx.model.byLogicalName.get(t.table) : undefined;
   const column = entity?.attributesByName.get(t!.column);

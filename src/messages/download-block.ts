@@ -7,7 +7,7 @@ import type { Message } from './types.js';
  * `{"Offset":<n>,"BlockLength":<n>,"FileContinuationToken":"<token>"}` → 200 `{"Data":"<base64>"}`:
  * the file's bytes from Offset (0-based), BlockLength of them or fewer where the file ends (none
  * past its end), read by the database as a range download is (downloadBlock). Throws 400
- * `0x80040203` for a negative Offset or BlockLength, and for a token of no download of the
+ * `0x80040203` for a negative Offset or BlockLength, a BlockLength over 4 MiB (MAX_DOWNLOAD_BLOCK_BYTES), and for a token of no download of the
  * caller's or of a file since replaced; 404 `0x80040217` for a file or row since deleted.
  */
 export const message: Message = {
