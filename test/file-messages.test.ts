@@ -528,13 +528,23 @@ for (const database of DATABASES) {
       expect((await post('DeleteFile', { FileId: (await call('GET', `${s.root}${ACCOUNTS}(${mine})?$select=${DOCUMENT}`)).json[DOCUMENT] }, alice)).status).to.equal(204);
     });
 
-    it('a user without the read privilege on accounts cannot download by the messages (403)', async () => {
-      const role = await makeRole(s, 'no account reader', { prvCreateaccount: 'Global' });
-      const carol = asUser(await makeUser(s, 'Carol Messages', role));
+    it('a user without the read privilege on accounts cannot download by the messages (403), not with a token it made up either; its DeleteFile of a file there is 404 as of no file', async () => {
+      const role = await makeRole(s, 'no account reader', { prvCreateaccount: 'Global', prvWriteaccount: 'Global' });
+      const carolId = await makeUser(s, 'Carol Messages', role);
+      const carol = asUser(carolId);
       const id = (await createRow(s, ACCOUNTS, { name: 'unread' })).accountid as string;
-      expect((await upload(id, bytesOf(5))).status).to.equal(200);
+      const stored = await upload(id, bytesOf(5));
+      expect(stored.status).to.equal(200);
       const r = await post('InitializeFileBlocksDownload', { Target: account(id), FileAttributeName: DOCUMENT }, carol);
       expect(r.status, r.text).to.equal(403);
+      // A download token is no secret (the names behind `d.`, not signed): it grants nothing, each DownloadBlock reads as its caller may.
+      const forged = `d.${Buffer.from(JSON.stringify(['account', id, DOCUMENT, stored.json.FileId, carolId])).toString('base64url')}`;
+      const stolen = await post('DownloadBlock', { Offset: 0, BlockLength: 5, FileContinuationToken: forged }, carol);
+      expect(stolen.status, stolen.text).to.equal(403);
+      const del = await post('DeleteFile', { FileId: stored.json.FileId }, carol);
+      expect(del.status, del.text).to.equal(404);
+      expect(del.json.error).to.deep.equal({ code: '0x80040217', message: (await post('DeleteFile', { FileId: '00000000-0000-0000-0000-0000000000ee' }, carol)).json.error.message.replace('00000000-0000-0000-0000-0000000000ee', stored.json.FileId) });
+      expect((await call('GET', `${s.root}${ACCOUNTS}(${id})?$select=${DOCUMENT}`)).json[DOCUMENT]).to.equal(stored.json.FileId);
     });
   });
 }

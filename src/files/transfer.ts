@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { Errors } from '../errors.js';
+import { Errors, ServiceError } from '../errors.js';
 import type { AttributeModel, EntityModel, Model } from '../model/types.js';
 import { fileAnswer, uploadStartedAnswer } from '../odata/file-answer.js';
 import { parseContentRange, parseRange, type ByteRange, type FileTransfer } from '../odata/file-transfer.js';
@@ -313,12 +313,20 @@ export async function downloadBlock(ctx: FileContext, token: string, offset: num
  * does (removeFile), but only that file: the column is cleared only while it still holds `fileId`
  * (a guard of the write), so a file stored in its place meanwhile stays. Throws 404 `0x80040217`
  * when no File column holds a file of that id (an Image column's full image is removed with its
- * image, not by its id), also when it was replaced before the delete ran, and what removeFile throws.
+ * image, not by its id), also when it was replaced before the delete ran or its row is one the
+ * caller cannot read (Dataverse documents no answer for that: Tessera does not tell the row), and
+ * what removeFile throws (403 when the caller reads the row but may not write it).
  */
 export async function deleteFileById(ctx: FileContext, fileId: string): Promise<void> {
   const missing = () => Errors.recordNotFound('fileattachment', fileId);
   const cell = await executeFindFile(ctx.db, ctx.model, fileId);
   if (!cell || cell.column.AttributeType !== 'File') throw missing();
+  // A row the caller cannot read hides its files: the id is answered as one no file has (not a 403 naming the row).
+  try {
+    await fileOf(ctx, cell);
+  } catch (err) {
+    throw err instanceof ServiceError && (err.status === 403 || err.status === 404) ? missing() : err;
+  }
   await removeFile(ctx, cell, { id: fileId, missing });
 }
 
