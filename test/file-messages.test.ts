@@ -299,6 +299,9 @@ for (const database of DATABASES) {
       expect(codeOf(down)).to.equal('0x80040203');
       expect(codeOf(await post('InitializeFileBlocksUpload', { Target: { accountid: id }, FileAttributeName: COLUMN, FileName: 'x.txt' }))).to.equal('0x80040203');
       expect(codeOf(await post('InitializeFileBlocksUpload', { Target: target(id), FileAttributeName: COLUMN, FileName: 'bad\nname' }))).to.equal('0x80040203');
+      const unnamed = await post('InitializeFileBlocksUpload', { Target: target(id), FileAttributeName: COLUMN, FileName: '' });
+      expect(codeOf(unnamed)).to.equal('0x80040203');
+      expect(unnamed.json.error.message).to.include('FileName').and.not.to.include('x-ms-file-name');
       const token = await begin(id);
       const notBase64 = await post('UploadBlock', { BlockId: 'AA==', BlockData: 'not base64!', FileContinuationToken: token });
       expect(notBase64.status).to.equal(400);
@@ -432,11 +435,13 @@ for (const database of DATABASES) {
       const third = await post('InitializeFileBlocksUpload', { Target: target(id), FileAttributeName: COLUMN, FileName: 'l.bin' });
       expect(third.status).to.equal(400);
       expect(codeOf(third)).to.equal('0x80040203');
+      expect(third.json.error.message).to.include('without a block').and.not.to.include('chunk');
       // A block counts its bytes, its id's length and 64 bytes (BLOCK_OVERHEAD_BYTES): 100 + 4 + 64.
       expect((await post('UploadBlock', { BlockId: 'AA==', BlockData: b64(bytesOf(100)), FileContinuationToken: first })).status).to.equal(204);
       const over = await post('UploadBlock', { BlockId: 'AQ==', BlockData: b64(bytesOf(3)), FileContinuationToken: first });
       expect(over.status, 'the 200 bytes all uploads may hold').to.equal(400);
       expect(codeOf(over)).to.equal('0x80040203');
+      expect(over.json.error.message, 'the messages\' own words').to.include('this block').and.not.to.include('chunk');
       expect((await post('UploadBlock', { BlockId: 'AA==', BlockData: b64(bytesOf(132)), FileContinuationToken: first })).status, 'a block sent again replaces its bytes').to.equal(204);
       expect((await post('CommitFileBlocksUpload', { FileName: 'l.bin', MimeType: '', BlockList: ['AA=='], FileContinuationToken: first })).json.FileSizeInBytes).to.equal(132);
       expect(await begin(), 'the commit freed its place').to.be.a('string');

@@ -34,6 +34,9 @@ export const DEFAULT_FILE_CHUNK_SIZE = 4 * 1024 * 1024;
  */
 export const MAX_DOWNLOAD_BLOCK_BYTES = 4 * 1024 * 1024;
 
+/** Where the file messages take the file name from, as requiredFileName's errors name it. */
+const FILE_NAME_PARAMETER = 'the FileName parameter, not empty';
+
 /** What a request on a file column runs with: the model, the database (with the caller's privileges) and the caller. */
 export interface FileContext {
   readonly model: Model;
@@ -209,7 +212,7 @@ export class FileColumns {
    * limit).
    */
   async startBlocks(ctx: FileContext, cell: FileCell, fileName: string): Promise<string> {
-    return this.open(ctx, cell, requiredFileName(fileName), 'blocks');
+    return this.open(ctx, cell, requiredFileName(fileName, FILE_NAME_PARAMETER), 'blocks');
   }
 
   /**
@@ -245,7 +248,7 @@ export class FileColumns {
    */
   async commitBlocks(ctx: FileContext, token: string, fileName: string, mimeType: string, blockList: readonly string[]): Promise<{ fileId: string; size: number }> {
     const session = this.blockSession(ctx, token);
-    const name = requiredFileName(fileName);
+    const name = requiredFileName(fileName, FILE_NAME_PARAMETER);
     if (blockList.length > MAX_BLOCKS) throw Errors.invalidArgument(`The BlockList names ${blockList.length} blocks; a file is committed from at most ${MAX_BLOCKS}.`);
     // The size is summed and checked before the blocks are put together: a BlockList may name one block many times.
     let size = 0;

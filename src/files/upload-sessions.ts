@@ -67,6 +67,9 @@ export const MAX_BLOCK_ID_LENGTH = 100;
 /** Bytes counted for each block held besides its data and its id (the Map entry and the Buffer's own object): an empty block is not free. */
 export const BLOCK_OVERHEAD_BYTES = 64;
 
+/** What the bytes of an upload come in, by UploadTarget.mode, as the error texts name them. */
+const PIECE = { chunks: 'chunk', blocks: 'block' } as const;
+
 /** Default UploadLimits: 10 open uploads per caller, 256 MiB held by all. */
 export const DEFAULT_UPLOAD_LIMITS: UploadLimits = { perCaller: 10, maxBytes: 256 * 1024 * 1024 };
 
@@ -94,8 +97,9 @@ export class UploadSessions {
     this.forgetIdle();
     let mine = 0;
     for (const s of this.open.values()) if (s.systemuserid === target.systemuserid) mine++;
-    if (mine >= this.limits.perCaller) throw Errors.invalidArgument(`You have ${mine} chunked file uploads under way, the most one user may have at once; finish or abandon one (it is forgotten after 15 minutes without a chunk) before starting another.`);
-    if (this.open.size >= MAX_SESSIONS) throw Errors.invalidArgument(`The server has ${MAX_SESSIONS} chunked file uploads under way, the most it takes at once; try again later.`);
+    const piece = PIECE[target.mode];
+    if (mine >= this.limits.perCaller) throw Errors.invalidArgument(`You have ${mine} file uploads under way, the most one user may have at once; finish or abandon one (it is forgotten after 15 minutes without a ${piece}) before starting another.`);
+    if (this.open.size >= MAX_SESSIONS) throw Errors.invalidArgument(`The server has ${MAX_SESSIONS} file uploads under way, the most it takes at once; try again later.`);
     const token = randomBytes(24).toString('base64url');
     this.open.set(token, { ...target, chunks: [], blocks: new Map(), received: 0, held: 0, used: Date.now() });
     return token;
@@ -149,7 +153,7 @@ export class UploadSessions {
    */
   private hold(session: UploadSession, size: number, added: number): void {
     this.checkFits(size);
-    if (this.held + added > this.limits.maxBytes) throw Errors.invalidArgument(`The chunked file uploads under way hold ${this.held} bytes, and this chunk would pass the server's limit of ${this.limits.maxBytes}; send it again later.`);
+    if (this.held + added > this.limits.maxBytes) throw Errors.invalidArgument(`The file uploads under way hold ${this.held} bytes, and this ${PIECE[session.mode]} would pass the server's limit of ${this.limits.maxBytes}; send it again later.`);
     session.held += added;
     session.used = Date.now();
     this.held += added;
@@ -157,7 +161,7 @@ export class UploadSessions {
 
   /** Throws 400 `0x80040203` when a file of `size` bytes is larger than UploadLimits.maxBytes: it could never be held whole. */
   checkFits(size: number): void {
-    if (size > this.limits.maxBytes) throw Errors.invalidArgument(`The file (${size} bytes) is larger than the ${this.limits.maxBytes} bytes chunked uploads may hold on this server.`);
+    if (size > this.limits.maxBytes) throw Errors.invalidArgument(`The file (${size} bytes) is larger than the ${this.limits.maxBytes} bytes file uploads under way may hold on this server.`);
   }
 
   /** Drops the upload of `token`, its bytes freed. */

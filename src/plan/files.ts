@@ -78,9 +78,13 @@ export function checkFileSize(column: AttributeModel, size: number, databaseMax:
   if (size > Math.min(maxFileBytes(column), databaseMax)) throw Errors.fileTooBig();
 }
 
-/** The file name of an upload (`name`: the `x-ms-file-name` header or query parameter); throws 400 `0x80040203` without one, for one over 255 characters or holding a control character. */
-export function requiredFileName(name: string | undefined): string {
-  if (name === undefined || name.trim() === '') throw Errors.invalidArgument('An upload needs the file name: the x-ms-file-name header or query parameter.');
+/**
+ * The file name of an upload (`name`, sent as `source` says: by default the `x-ms-file-name`
+ * header or query parameter of `PATCH …/<column>`); throws 400 `0x80040203` without one, for one
+ * over 255 characters or holding a control character.
+ */
+export function requiredFileName(name: string | undefined, source = 'the x-ms-file-name header or query parameter'): string {
+  if (name === undefined || name.trim() === '') throw Errors.invalidArgument(`An upload needs the file name: ${source}.`);
   if (name.length > 255) throw Errors.invalidArgument('The file name is longer than 255 characters.');
   // Control characters (NUL among them, which PostgreSQL text refuses) are no part of a file name on Windows, Dataverse's host.
   if (/[\u0000-\u001f\u007f]/.test(name)) throw Errors.invalidArgument('The file name holds a control character (such as NUL or a line break); name the file without one.');
