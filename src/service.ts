@@ -202,7 +202,7 @@ export class Service {
     this.administrators = new Set((options.administrators ?? []).map((id) => id.toLowerCase()));
     this.csdl = renderCsdl(model, [...messages.values()]);
     this.files = new FileColumns(options.fileChunkSize, { ...DEFAULT_UPLOAD_LIMITS, ...options.fileUploadLimits });
-    this.operations = { model, db, caller: this.caller, clock: this.context.clock, messages, limits: { maxTargets: options.maxTargets ?? DEFAULT_MAX_TARGETS }, files: this.files };
+    this.operations = { model, db, caller: this.caller, clock: this.context.clock, messages, limits: { maxTargets: options.maxTargets ?? DEFAULT_MAX_TARGETS }, files: this.files.blocks };
   }
 
   /**

@@ -1,3 +1,4 @@
+import { blockUploads } from './file-cells.js';
 import type { Message } from './types.js';
 
 /**
@@ -6,7 +7,7 @@ import type { Message } from './types.js';
  * "FileContinuationToken":"<token>"}` → 200 `{"FileId","FileSizeInBytes"}`. Stores the blocks in
  * BlockList order as the column's file, as `PATCH …/<column>` stores one (the row stamped modified
  * with a new version; an Image column's image with its thumbnail), and ends the upload
- * (FileColumns.commitBlocks). Throws 400 `0x80040203` for a token of no upload under way and a
+ * (BlockUploads.commitBlocks). Throws 400 `0x80040203` for a token of no upload under way and a
  * BlockList naming a block not uploaded, 400 `0x80044a02` for a file over MaxSizeInKB, 403 when the
  * caller may not write the row.
  */
@@ -24,7 +25,7 @@ export const message: Message = {
     Properties: [{ Name: 'FileId', Type: 'Edm.Guid' }, { Name: 'FileSizeInBytes', Type: 'Edm.Int64' }],
   },
   async invoke(ctx, args) {
-    const { fileId, size } = await ctx.files.commitBlocks(ctx, args['FileContinuationToken'] as string, args['FileName'] as string, args['MimeType'] as string, args['BlockList'] as string[]);
+    const { fileId, size } = await blockUploads(ctx).commitBlocks(ctx, args['FileContinuationToken'] as string, args['FileName'] as string, args['MimeType'] as string, args['BlockList'] as string[]);
     return { FileId: fileId, FileSizeInBytes: size };
   },
 };

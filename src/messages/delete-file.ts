@@ -1,4 +1,4 @@
-import { deleteFileById } from '../files/transfer.js';
+import { deleteFileById } from '../files/blocks.js';
 import type { Message } from './types.js';
 
 /**

@@ -4,7 +4,7 @@ import type { ODataRequest } from '../odata/request.js';
 import { json, type HttpResponse } from '../odata/respond.js';
 import type { Caller } from '../plan/types.js';
 import type { Database } from '../store/database.js';
-import type { FileColumns } from '../files/transfer.js';
+import type { BlockUploads } from '../files/blocks.js';
 import { resolveKeyedBinds, resolveKeyedUrl } from '../store/keyed-urls.js';
 import { actionArguments, functionArguments } from './parameters.js';
 import type { Message, MessageLimits } from './types.js';
@@ -21,7 +21,7 @@ export interface OperationEnvironment {
   readonly messages: ReadonlyMap<string, Message>;
   readonly limits: MessageLimits;
   /** See MessageContext.files. */
-  readonly files: FileColumns;
+  readonly files: BlockUploads;
 }
 
 /**

@@ -1,5 +1,5 @@
 import { Errors } from '../errors.js';
-import { downloadBlock } from '../files/transfer.js';
+import { downloadBlock } from '../files/blocks.js';
 import type { Message } from './types.js';
 
 /**

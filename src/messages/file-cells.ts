@@ -1,5 +1,6 @@
 import { Errors } from '../errors.js';
-import type { FileCell } from '../files/transfer.js';
+import type { BlockUploads } from '../files/blocks.js';
+import type { FileCell } from '../files/cells.js';
 import { entityObjectReference } from './targets.js';
 import type { MessageContext } from './types.js';
 
@@ -17,4 +18,14 @@ export function fileCell(ctx: MessageContext, target: unknown, attributeName: st
     throw Errors.invalidArgument(`FileAttributeName '${attributeName}' is not a file or image column of the table '${entity.LogicalName}'.`);
   }
   return { entity, id, column };
+}
+
+/**
+ * The Service's uploads by blocks from `ctx` (MessageContext.files). Throws 501 `0x0` (Errors.notImplemented)
+ * where the context has none (a context that serves no HTTP request, such as `tessera retention
+ * run`, which sends no file message).
+ */
+export function blockUploads(ctx: MessageContext): BlockUploads {
+  if (!ctx.files) throw Errors.notImplemented('Uploading files by blocks outside the Web API');
+  return ctx.files;
 }

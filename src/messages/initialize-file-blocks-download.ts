@@ -1,5 +1,5 @@
 import { Errors } from '../errors.js';
-import { startDownload } from '../files/transfer.js';
+import { startDownload } from '../files/blocks.js';
 import { retainedRows } from '../plan/read.js';
 import { fileCell } from './file-cells.js';
 import type { Message } from './types.js';

@@ -1,4 +1,4 @@
-import { fileCell } from './file-cells.js';
+import { blockUploads, fileCell } from './file-cells.js';
 import type { Message } from './types.js';
 
 /**
@@ -7,7 +7,7 @@ import type { Message } from './types.js';
  * `{"Target":{"@odata.type":"Microsoft.Dynamics.CRM.<table>","<key>":"<guid>"},
  * "FileAttributeName":"<column>","FileName":"<name>"}` → 200 `{"FileContinuationToken"}`, the
  * token UploadBlock and CommitFileBlocksUpload take. Opens an upload to a File or Image column
- * (FileColumns.startBlocks): the row must exist (404 `0x80040217`) and the caller may write it
+ * (BlockUploads.startBlocks): the row must exist (404 `0x80040217`) and the caller may write it
  * (403, before any byte is held); 400 `0x80040203` for a column that is not a file or image column
  * (file-cells.ts), a bad file name, or over the limits of uploads under way.
  */
@@ -22,6 +22,6 @@ export const message: Message = {
   ReturnType: { Name: 'InitializeFileBlocksUploadResponse', Properties: [{ Name: 'FileContinuationToken', Type: 'Edm.String' }] },
   async invoke(ctx, args) {
     const cell = fileCell(ctx, args['Target'], args['FileAttributeName'] as string);
-    return { FileContinuationToken: await ctx.files.startBlocks(ctx, cell, args['FileName'] as string) };
+    return { FileContinuationToken: await blockUploads(ctx).startBlocks(ctx, cell, args['FileName'] as string) };
   },
 };

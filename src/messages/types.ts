@@ -1,7 +1,7 @@
 import type { EntityModel, Model } from '../model/types.js';
 import type { Caller } from '../plan/types.js';
 import type { Database } from '../store/database.js';
-import type { FileColumns } from '../files/transfer.js';
+import type { BlockUploads } from '../files/blocks.js';
 
 /**
  * Dataverse messages as OData operations (digest §1.7): each message module in this folder exports
@@ -80,8 +80,12 @@ export interface MessageContext {
   /** Absolute service root, e.g. `http://host/api/data/v9.2/`. */
   readonly serviceRoot: string;
   readonly limits: MessageLimits;
-  /** The service's file columns and their uploads under way (the file messages use them). */
-  readonly files: FileColumns;
+  /**
+   * The Service's uploads by blocks (InitializeFileBlocksUpload, UploadBlock,
+   * CommitFileBlocksUpload use them; file-cells.ts blockUploads). Absent where no file is
+   * uploaded (`tessera retention run`).
+   */
+  readonly files?: BlockUploads;
 }
 
 /** Limits an administrator can set for messages. */

@@ -9,7 +9,6 @@ import type { Caller, PlanExpr, Value } from '../plan/types.js';
 import { planUpdate } from '../plan/write.js';
 import type { Database } from '../store/database.js';
 import { executeRead, executeWrite } from '../store/execute.js';
-import { FileColumns } from '../files/transfer.js';
 
 /**
  * `tessera retention run`: executes the due retention policies (rows of `retentionconfig`, Dataverse
@@ -168,7 +167,7 @@ export async function runRetention(env: RetentionEnvironment, options: Retention
   const now = options.now ?? new Date();
   const configs = env.model.byLogicalName.get('retentionconfig');
   if (!configs) throw new Error("the model has no 'retentionconfig' table (add retentionconfig.json, which Tessera's metadata folder ships, to the metadata folder)");
-  const ctx: MessageContext = { model: env.model, db: env.db, caller: env.caller, clock: () => now, serviceRoot: '', limits: { maxTargets: 1 }, files: new FileColumns() }; // the retention messages transfer no files
+  const ctx: MessageContext = { model: env.model, db: env.db, caller: env.caller, clock: () => now, serviceRoot: '', limits: { maxTargets: 1 } };
   const summary: RetentionSummary = { tables: new Map(), policiesRun: 0, failures: [] };
   for (const p of await activePolicies(env, configs)) {
     try {
