@@ -485,6 +485,18 @@ for (const database of DATABASES) {
       const ok = await post('CommitFileBlocksUpload', { FileName: 'i.bin', MimeType: '', BlockList: ['A'.repeat(100)], FileContinuationToken: token });
       expect(ok.json.FileSizeInBytes).to.equal(0);
     });
+
+    it('an empty BlockList commits a file of 0 bytes (not confirmed against Dataverse)', async () => {
+      const id = (await createRow(s, SET, { msdyn_name: 'empty' }))[`${ENTITY}id`] as string;
+      const post = (name: string, body: object) => call('POST', `${s.root}${name}`, body);
+      const token = (await post('InitializeFileBlocksUpload', { Target: target(id), FileAttributeName: COLUMN, FileName: 'e.bin' })).json.FileContinuationToken as string;
+      const r = await post('CommitFileBlocksUpload', { FileName: 'e.bin', MimeType: '', BlockList: [], FileContinuationToken: token });
+      expect(r.status, r.text).to.equal(200);
+      expect(r.json.FileSizeInBytes).to.equal(0);
+      const down = await fetch(`${s.root}${SET}(${id})/${COLUMN}/$value`);
+      expect(down.status).to.equal(200);
+      expect((await down.arrayBuffer()).byteLength).to.equal(0);
+    });
   });
 
   describe(`file messages and privileges [${database.name}]`, () => {
