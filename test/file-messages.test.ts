@@ -68,6 +68,12 @@ for (const database of DATABASES) {
     };
     const block = (token: string, id: string, bytes: Uint8Array) => post('UploadBlock', { BlockId: id, BlockData: b64(bytes), FileContinuationToken: token });
     const commit = (token: string, list: string[], name = 'notes.txt', mime = 'text/plain') => post('CommitFileBlocksUpload', { FileName: name, MimeType: mime, BlockList: list, FileContinuationToken: token });
+    /** Stores `bytes` as the file of row `id` by the messages, in one block; its FileId. */
+    const storeByBlocks = async (id: string, bytes: Uint8Array): Promise<string> => {
+      const token = await begin(id);
+      await block(token, 'AA==', bytes);
+      return (await commit(token, ['AA=='])).json.FileId as string;
+    };
     /** The whole file of row `id` through InitializeFileBlocksDownload and DownloadBlock, `size` bytes at a time. */
     const downloadAll = async (id: string, size: number, column = COLUMN): Promise<{ name: string; bytes: Buffer }> => {
       const init = await post('InitializeFileBlocksDownload', { Target: target(id), FileAttributeName: column });
@@ -183,12 +189,8 @@ for (const database of DATABASES) {
 
     it('DeleteFile of a file since replaced answers 404 0x80040217 and leaves the new file', async () => {
       const id = await newRow();
-      const first = await begin(id);
-      await block(first, 'AA==', bytesOf(3));
-      const a = (await commit(first, ['AA=='])).json.FileId as string;
-      const second = await begin(id);
-      await block(second, 'AA==', bytesOf(4));
-      const b = (await commit(second, ['AA=='])).json.FileId as string;
+      const a = await storeByBlocks(id, bytesOf(3));
+      const b = await storeByBlocks(id, bytesOf(4));
       const stale = await post('DeleteFile', { FileId: a });
       expect(stale.status).to.equal(404);
       expect(codeOf(stale)).to.equal('0x80040217');
@@ -199,9 +201,7 @@ for (const database of DATABASES) {
     if (database.name === 'postgres') {
       it('DeleteFile of file A racing a commit that replaces A by B deletes nothing (404): the column keeps B and B downloads', async () => {
         const id = await newRow();
-        const first = await begin(id);
-        await block(first, 'AA==', bytesOf(3));
-        const a = (await commit(first, ['AA=='])).json.FileId as string;
+        const a = await storeByBlocks(id, bytesOf(3));
         const second = await begin(id);
         await block(second, 'AA==', bytesOf(4));
         /** Waits until `n` sessions wait for a lock in an UPDATE. */
@@ -425,9 +425,53 @@ for (const database of DATABASES) {
     before(async () => { s = await startServer(fileMetadata(), database, { fileUploadLimits: { perCaller: 2, maxBytes: 200 } }); });
     after(async () => { await s.close(); });
 
+    const post = (name: string, body: object) => call('POST', `${s.root}${name}`, body);
+    const newRow = async (name: string) => (await createRow(s, SET, { msdyn_name: name }))[`${ENTITY}id`] as string;
+
+    // Each test but the last ends the uploads it opens: they share the server's limits.
+    it('a commit is checked on the sum of the blocks its BlockList names (one block named many times) before they are put together: over the bytes uploads may hold, or more entries than an upload takes blocks, is 400 0x80040203 and nothing stored', async () => {
+      const id = await newRow('sum');
+      const token = (await post('InitializeFileBlocksUpload', { Target: target(id), FileAttributeName: COLUMN, FileName: 's.bin' })).json.FileContinuationToken as string;
+      expect((await post('UploadBlock', { BlockId: 'AA==', BlockData: b64(bytesOf(100)), FileContinuationToken: token })).status).to.equal(204);
+      const thrice = await post('CommitFileBlocksUpload', { FileName: 's.bin', MimeType: '', BlockList: ['AA==', 'AA==', 'AA=='], FileContinuationToken: token });
+      expect(thrice.status, thrice.text).to.equal(400);
+      expect(codeOf(thrice)).to.equal('0x80040203');
+      expect(thrice.json.error.message).to.include('300 bytes');
+      const many = await post('CommitFileBlocksUpload', { FileName: 's.bin', MimeType: '', BlockList: Array.from({ length: 50_001 }, () => 'AA=='), FileContinuationToken: token });
+      expect(many.status, many.text).to.equal(400);
+      expect(codeOf(many)).to.equal('0x80040203');
+      expect(many.json.error.message).to.include('50001');
+      expect((await call('GET', `${s.root}${SET}(${id})?$select=${COLUMN}`)).json[COLUMN]).to.equal(null);
+      const ok = await post('CommitFileBlocksUpload', { FileName: 's.bin', MimeType: '', BlockList: ['AA=='], FileContinuationToken: token });
+      expect(ok.json.FileSizeInBytes, 'the upload stayed open').to.equal(100);
+    });
+
+    it('a BlockId over 100 characters is 400 0x80040203; a block counts its id and 64 bytes besides its data, so empty blocks (taken) fill the room too', async () => {
+      const id = await newRow('ids');
+      const token = (await post('InitializeFileBlocksUpload', { Target: target(id), FileAttributeName: COLUMN, FileName: 'i.bin' })).json.FileContinuationToken as string;
+      const long = await post('UploadBlock', { BlockId: 'A'.repeat(101), BlockData: '', FileContinuationToken: token });
+      expect(long.status, long.text).to.equal(400);
+      expect(codeOf(long)).to.equal('0x80040203');
+      expect((await post('UploadBlock', { BlockId: 'A'.repeat(100), BlockData: '', FileContinuationToken: token })).status, 'an empty block is taken: 100 + 64 bytes').to.equal(204);
+      const full = await post('UploadBlock', { BlockId: 'QQ==', BlockData: '', FileContinuationToken: token });
+      expect(full.status, 'another 4 + 64 bytes pass the 200').to.equal(400);
+      expect(codeOf(full)).to.equal('0x80040203');
+      const ok = await post('CommitFileBlocksUpload', { FileName: 'i.bin', MimeType: '', BlockList: ['A'.repeat(100)], FileContinuationToken: token });
+      expect(ok.json.FileSizeInBytes).to.equal(0);
+    });
+
+    it('an empty BlockList commits a file of 0 bytes (not confirmed against Dataverse)', async () => {
+      const id = await newRow('empty');
+      const token = (await post('InitializeFileBlocksUpload', { Target: target(id), FileAttributeName: COLUMN, FileName: 'e.bin' })).json.FileContinuationToken as string;
+      const r = await post('CommitFileBlocksUpload', { FileName: 'e.bin', MimeType: '', BlockList: [], FileContinuationToken: token });
+      expect(r.status, r.text).to.equal(200);
+      expect(r.json.FileSizeInBytes).to.equal(0);
+      const down = await fetch(`${s.root}${SET}(${id})/${COLUMN}/$value`);
+      expect(down.status).to.equal(200);
+      expect((await down.arrayBuffer()).byteLength).to.equal(0);
+    });
     it('uploads by blocks count against the limits of chunked uploads (per caller, bytes held by all); a commit frees its room', async () => {
-      const id = (await createRow(s, SET, { msdyn_name: 'limits' }))[`${ENTITY}id`] as string;
-      const post = (name: string, body: object) => call('POST', `${s.root}${name}`, body);
+      const id = await newRow('limits');
       const begin = async () => (await post('InitializeFileBlocksUpload', { Target: target(id), FileAttributeName: COLUMN, FileName: 'l.bin' })).json?.FileContinuationToken as string;
       const first = await begin();
       const patched = await fetch(`${s.root}${SET}(${id})/${COLUMN}?x-ms-file-name=p.bin`, { method: 'PATCH', headers: { 'x-ms-transfer-mode': 'chunked' } });
@@ -445,57 +489,6 @@ for (const database of DATABASES) {
       expect((await post('UploadBlock', { BlockId: 'AA==', BlockData: b64(bytesOf(132)), FileContinuationToken: first })).status, 'a block sent again replaces its bytes').to.equal(204);
       expect((await post('CommitFileBlocksUpload', { FileName: 'l.bin', MimeType: '', BlockList: ['AA=='], FileContinuationToken: first })).json.FileSizeInBytes).to.equal(132);
       expect(await begin(), 'the commit freed its place').to.be.a('string');
-    });
-  });
-
-  describe(`file messages: a commit's size [${database.name}]`, () => {
-    let s: TestServer;
-    before(async () => { s = await startServer(fileMetadata(), database, { fileUploadLimits: { perCaller: 2, maxBytes: 200 } }); });
-    after(async () => { await s.close(); });
-
-    it('a commit is checked on the sum of the blocks its BlockList names (one block named many times) before they are put together: over the bytes uploads may hold, or more entries than an upload takes blocks, is 400 0x80040203 and nothing stored', async () => {
-      const id = (await createRow(s, SET, { msdyn_name: 'sum' }))[`${ENTITY}id`] as string;
-      const post = (name: string, body: object) => call('POST', `${s.root}${name}`, body);
-      const token = (await post('InitializeFileBlocksUpload', { Target: target(id), FileAttributeName: COLUMN, FileName: 's.bin' })).json.FileContinuationToken as string;
-      expect((await post('UploadBlock', { BlockId: 'AA==', BlockData: b64(bytesOf(100)), FileContinuationToken: token })).status).to.equal(204);
-      const thrice = await post('CommitFileBlocksUpload', { FileName: 's.bin', MimeType: '', BlockList: ['AA==', 'AA==', 'AA=='], FileContinuationToken: token });
-      expect(thrice.status, thrice.text).to.equal(400);
-      expect(codeOf(thrice)).to.equal('0x80040203');
-      expect(thrice.json.error.message).to.include('300 bytes');
-      const many = await post('CommitFileBlocksUpload', { FileName: 's.bin', MimeType: '', BlockList: Array.from({ length: 50_001 }, () => 'AA=='), FileContinuationToken: token });
-      expect(many.status, many.text).to.equal(400);
-      expect(codeOf(many)).to.equal('0x80040203');
-      expect(many.json.error.message).to.include('50001');
-      expect((await call('GET', `${s.root}${SET}(${id})?$select=${COLUMN}`)).json[COLUMN]).to.equal(null);
-      const ok = await post('CommitFileBlocksUpload', { FileName: 's.bin', MimeType: '', BlockList: ['AA=='], FileContinuationToken: token });
-      expect(ok.json.FileSizeInBytes, 'the upload stayed open').to.equal(100);
-    });
-
-    it('a BlockId over 100 characters is 400 0x80040203; a block counts its id and 64 bytes besides its data, so empty blocks (taken) fill the room too', async () => {
-      const id = (await createRow(s, SET, { msdyn_name: 'ids' }))[`${ENTITY}id`] as string;
-      const post = (name: string, body: object) => call('POST', `${s.root}${name}`, body);
-      const token = (await post('InitializeFileBlocksUpload', { Target: target(id), FileAttributeName: COLUMN, FileName: 'i.bin' })).json.FileContinuationToken as string;
-      const long = await post('UploadBlock', { BlockId: 'A'.repeat(101), BlockData: '', FileContinuationToken: token });
-      expect(long.status, long.text).to.equal(400);
-      expect(codeOf(long)).to.equal('0x80040203');
-      expect((await post('UploadBlock', { BlockId: 'A'.repeat(100), BlockData: '', FileContinuationToken: token })).status, 'an empty block is taken: 100 + 64 bytes').to.equal(204);
-      const full = await post('UploadBlock', { BlockId: 'QQ==', BlockData: '', FileContinuationToken: token });
-      expect(full.status, 'another 4 + 64 bytes pass the 200').to.equal(400);
-      expect(codeOf(full)).to.equal('0x80040203');
-      const ok = await post('CommitFileBlocksUpload', { FileName: 'i.bin', MimeType: '', BlockList: ['A'.repeat(100)], FileContinuationToken: token });
-      expect(ok.json.FileSizeInBytes).to.equal(0);
-    });
-
-    it('an empty BlockList commits a file of 0 bytes (not confirmed against Dataverse)', async () => {
-      const id = (await createRow(s, SET, { msdyn_name: 'empty' }))[`${ENTITY}id`] as string;
-      const post = (name: string, body: object) => call('POST', `${s.root}${name}`, body);
-      const token = (await post('InitializeFileBlocksUpload', { Target: target(id), FileAttributeName: COLUMN, FileName: 'e.bin' })).json.FileContinuationToken as string;
-      const r = await post('CommitFileBlocksUpload', { FileName: 'e.bin', MimeType: '', BlockList: [], FileContinuationToken: token });
-      expect(r.status, r.text).to.equal(200);
-      expect(r.json.FileSizeInBytes).to.equal(0);
-      const down = await fetch(`${s.root}${SET}(${id})/${COLUMN}/$value`);
-      expect(down.status).to.equal(200);
-      expect((await down.arrayBuffer()).byteLength).to.equal(0);
     });
   });
 
