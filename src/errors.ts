@@ -337,6 +337,28 @@ export const Errors = {
     new ServiceError(403, '0x80040220', `Principal user (Id=${userId}, type=8, roleCount=${roleCount}, privilegeCount=${privilegeCount}, accessMode='0 Read-Write'), is missing ${name} privilege (Id=${privilegeId})`
       + `${table ? ` for entity '${table.LogicalName}' (LocalizedName='${table.DisplayName}')` : ''}. context.Caller=${userId}. Consider adding missed privilege to one of the principal (user/team) roles.`),
   /**
+   * 403 `0x8004F502` (AttributePrivilegeCreateIsMissing) or `0x8004F507`
+   * (AttributePermissionUpdateIsMissingDuringUpdate): a create that gives secured column `column`
+   * a value, or an update that sets it, by a caller whose field security profiles do not allow it
+   * (Dataverse "Column-level security"; the update message as Dataverse words it, the create one in
+   * the same words).
+   */
+  securedColumn: (userId: string, right: 'create' | 'update', column: string, table: string) =>
+    new ServiceError(403, right === 'create' ? '0x8004F502' : '0x8004F507', `Caller user with Id ${userId} does not have ${right} permissions to a ${column} secured field on entity ${table}. The requested operation could not be completed.`),
+  /**
+   * 400 `0x80040203`: a query that filters, sorts or groups by secured column `column` of `table`,
+   * which the caller may not read (Dataverse documents no answer; refused so that its values
+   * cannot be learnt by querying).
+   */
+  securedColumnQueried: (column: string, table: string) =>
+    new ServiceError(400, '0x80040203', `The column '${column}' of table '${table}' is secured and the caller may not read it: it cannot be used to filter, sort or group rows.`),
+  /**
+   * 400 `0x8004F508` (AttributeNotSecured): a field permission for a column that is not secured
+   * (or does not exist).
+   */
+  notSecured: (column: string, table: string) =>
+    new ServiceError(400, '0x8004F508', `The column '${column}' of table '${table}' is not enabled for field level security.`),
+  /**
    * 403 `0x80048306`: the caller holds the privilege, but not at a depth that reaches row `id`
    * (owned by `ownerId`): Dataverse's "SecLib::AccessCheckEx failed. Returned hr = -2147187962, …"
    * with the AccessRights name, e.g. WriteAccess.

@@ -39,6 +39,7 @@ import { impersonate, impersonatesAnother, signIn, SYSTEM_CALLER } from './secur
 import type { Identity } from './security/identity.js';
 import { loadAccess, type CallerAccess } from './security/access.js';
 import { ACT_ON_BEHALF, ensureAdministrator, keepSecurityRows } from './security/privileges.js';
+import { keepFieldSecurityProfiles } from './security/field-profiles.js';
 import { keepRootBusinessUnit } from './security/business-units.js';
 import { keepDefaultTeam } from './security/teams.js';
 import { bypassPrivileges } from './security/bypass.js';
@@ -224,6 +225,7 @@ export class Service {
       await keepDefaultTeam(model, tx, service.caller);
       await keepSdkMessages(model, tx, messages.values(), service.caller);
       await keepSecurityRows(model, tx, service.caller);
+      await keepFieldSecurityProfiles(model, tx, service.caller);
     });
     return service;
   }

@@ -3,6 +3,7 @@ import { pkOf } from './primary-key.js';
 import { DATE_TIME_MAX_TEXT, DATE_TIME_MIN_TEXT } from './date-time-range.js';
 import { isSystemLookup } from './relationships.js';
 import { THUMBNAIL_SIZE } from './images.js';
+import { canBeSecured } from './field-security.js';
 import type { AttributeModel, AttributeType, EntityModel, ManyToManyRelationshipModel, Model, OptionMetadata, RelationshipModel } from './types.js';
 
 /**
@@ -519,6 +520,7 @@ export function attributeDefinition(entity: EntityModel, a: AttributeModel): Def
   const { type, typeName, code } = ATTRIBUTE_TYPES[a.AttributeType];
   const format = a.Format ?? DEFAULT_FORMAT[a.AttributeType === 'DateTime' && a.DateTimeBehavior === 'DateOnly' ? 'DateOnly' : a.AttributeType] ?? null;
   const custom = isCustomColumn(a);
+  const securable = canBeSecured(a);
   const own: Record<string, unknown> = {
     MaxLength: a.MaxLength ?? null,
     Format: format,
@@ -587,13 +589,13 @@ export function attributeDefinition(entity: EntityModel, a: AttributeModel): Def
     IsRenameable: managed(true, 'isrenameable'),
     IsSortableEnabled: managed(a.IsStored, 'canmodifyissortablesettings'),
     IsGlobalFilterEnabled: managed(false, 'canmodifyglobalfiltersettings'),
-    // No auditing and no field security (every column is readable as its row is); every column is
-    // a simple one (SourceType 0: no calculated or rollup columns), shown in forms and grids.
+    // No auditing; column-level security as the metadata file declares it (model/field-security.ts);
+    // every column is a simple one (SourceType 0: no calculated or rollup columns), shown in forms and grids.
     IsAuditEnabled: managed(false, 'canmodifyauditsettings'),
-    IsSecured: false,
-    CanBeSecuredForRead: false,
-    CanBeSecuredForCreate: false,
-    CanBeSecuredForUpdate: false,
+    IsSecured: a.IsSecured === true,
+    CanBeSecuredForRead: securable,
+    CanBeSecuredForCreate: securable && a.IsValidForCreate,
+    CanBeSecuredForUpdate: securable && a.IsValidForUpdate,
     IsRetrievable: a.IsValidForRead,
     IsValidForForm: a.IsStored,
     IsValidForGrid: a.IsStored,

@@ -4,6 +4,7 @@ import { dirname, join } from 'node:path';
 import { Ajv, type ErrorObject } from 'ajv';
 import { parseString } from 'xml2js';
 import { ENUMS } from './definitions.js';
+import { securableProblem } from './field-security.js';
 import { ATTRIBUTE_TYPES, entityFileSchema, IDENTIFIER_MAX, IMAGE_MAX_SIZE_IN_KB, identifierName, identifierTooLong, TYPE_PROPERTY_RULES } from './schema.js';
 import { hierarchyProblems } from './hierarchy.js';
 import { buildManyToMany, buildOneToMany, type DeclaredRelationship, type ManyToManyDeclaration } from './relationships.js';
@@ -180,6 +181,7 @@ function buildAttribute(file: EntityFile, a: AttributeFile, systemSupplied: bool
     IsValidForCreate: a.AttributeOf || a.AttributeType === 'State' || a.AttributeType === 'File' ? false : a.IsValidForCreate ?? true,
     IsValidForUpdate: a.AttributeOf || a.AttributeType === 'File' ? false : a.IsValidForUpdate ?? !primaryId,
     IsValidForRead: a.IsValidForRead ?? true,
+    ...(a.IsSecured ? { IsSecured: true } : {}),
     MaxLength: a.MaxLength ?? DEFAULT_MAX_LENGTH[a.AttributeType],
     MinValue: storable ? Math.max(a.MinValue ?? range![0], storable[0]) : a.MinValue ?? range?.[0],
     MaxValue: storable ? Math.min(a.MaxValue ?? range![1], storable[1]) : a.MaxValue ?? range?.[1],
@@ -339,6 +341,10 @@ function checkEntity(source: string, file: EntityFile, teams: boolean): ModelPro
       if (typeColumn.length > IDENTIFIER_MAX && !file.Attributes.some((t) => t.AttributeType === 'EntityName' && t.AttributeOf === a.LogicalName)) {
         problems.push({ file: source, pointer: at(i, '/LogicalName'), reason: `the lookup's type column ${identifierTooLong(typeColumn)}; shorten the lookup's name or declare its type column (an EntityName column with AttributeOf '${a.LogicalName}')` });
       }
+    }
+    if (a.IsSecured) {
+      const reason = securableProblem(a, a.LogicalName === file.PrimaryIdAttribute, a.LogicalName === file.PrimaryNameAttribute, supplied !== undefined);
+      if (reason) problems.push({ file: source, pointer: at(i, '/IsSecured'), reason });
     }
     if ((a.AttributeType === 'State') !== (a.LogicalName === 'statecode') || (a.AttributeType === 'Status') !== (a.LogicalName === 'statuscode')) {
       problems.push({ file: source, pointer: at(i, '/AttributeType'), reason: 'State and Status are the types of the statecode and statuscode columns only' });

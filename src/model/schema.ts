@@ -101,6 +101,7 @@ const attribute = {
     IsValidForCreate: { type: 'boolean' },
     IsValidForUpdate: { type: 'boolean' },
     IsValidForRead: { type: 'boolean' },
+    IsSecured: { type: 'boolean' },
     MaxLength: { type: 'integer', minimum: 1, maximum: 1048576 },
     MinValue: { type: 'number' },
     MaxValue: { type: 'number' },

@@ -78,6 +78,12 @@ export interface AttributeFile {
   IsValidForCreate?: boolean;
   IsValidForUpdate?: boolean;
   IsValidForRead?: boolean;
+  /**
+   * AttributeMetadata.IsSecured: column-level security (Dataverse "Column-level security"): only
+   * callers whose field security profiles allow it read, create or update the column
+   * (model/field-security.ts says which columns may be secured).
+   */
+  IsSecured?: boolean;
   /** String / Memo: maximum length in characters. */
   MaxLength?: number;
   /** Integer / BigInt / Decimal / Double / Money: inclusive range. */
@@ -376,6 +382,8 @@ export interface AttributeModel {
   readonly IsValidForCreate: boolean;
   readonly IsValidForUpdate: boolean;
   readonly IsValidForRead: boolean;
+  /** AttributeMetadata.IsSecured (AttributeFile.IsSecured); absent: false. */
+  readonly IsSecured?: boolean;
   readonly MaxLength?: number;
   readonly MinValue?: number;
   readonly MaxValue?: number;

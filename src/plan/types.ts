@@ -133,6 +133,12 @@ export interface ReadPlan {
   readonly kind: 'read';
   readonly entity: EntityModel;
   readonly columns: readonly AttributeModel[];
+  /**
+   * Secured columns among `columns` the caller may not read (Dataverse "Column-level security":
+   * their value is returned as null): read as NULL, not from the row. Set by the security stage
+   * (security/field-access.ts maskRead), never by a request.
+   */
+  readonly masked?: ReadonlySet<AttributeModel>;
   /** `$select` items as written, for the context URL; undefined = all columns. */
   readonly selectList?: readonly string[];
   readonly filter?: PlanExpr;
@@ -248,6 +254,11 @@ export interface LinkedColumn {
    * "Select columns using FetchXml", Column aliases; fetch-respond.ts).
    */
   readonly aliased?: boolean;
+  /**
+   * Set when `attribute` is a secured column the caller may not read: the column is read as NULL
+   * (security/field-access.ts maskRead; Dataverse "Column-level security").
+   */
+  readonly masked?: true;
 }
 
 /**
@@ -266,6 +277,12 @@ export interface ExpandPlan {
   readonly key?: string;
   /** Output columns of the related table (primary key included). */
   readonly columns: readonly AttributeModel[];
+  /**
+   * Secured columns among `columns` the caller may not read (Dataverse "Column-level security":
+   * their value is returned as null): read as NULL, not from the row. Set by the security stage
+   * (security/field-access.ts maskRead), never by a request.
+   */
+  readonly masked?: ReadonlySet<AttributeModel>;
   /** `$select` inside the item as written, for the context URL. */
   readonly selectList?: readonly string[];
   /** `<nav>/$ref` (single-valued only): the related row is answered as its `@odata.id` alone. */

@@ -1,6 +1,7 @@
 import { Errors, ServiceError } from '../errors.js';
 import { parseJsonBody } from '../odata/json-body.js';
 import { SYSTEM_ADMINISTRATOR_ID } from '../model/kept-ids.js';
+import { FIELDPERMISSION } from '../model/field-security.js';
 import { businessUnitColumn, DATASTATE, DATASTATE_ACTIVE, OWNING_TEAM, PRINCIPAL_TABLES, ROLE, SERVICE_MAINTAINED, SYSTEMUSER, TEAM } from '../model/system-columns.js';
 import type { AttributeModel, EntityModel, ManyToManyNavigationModel, Model, NavigationPropertyModel, OneToManyNavigationModel, OptionMetadata } from '../model/types.js';
 import { ColumnValues, stampModified } from './column-values.js';
@@ -501,12 +502,25 @@ export function planServiceCreate(model: Model, entity: EntityModel, body: Recor
   }
   checkRequired(entity, values);
   hierarchyLoopCheck(entity, id, values, true);
+  if (entity.LogicalName === FIELDPERMISSION) refuseUnsecuredPermission(model, entity, values);
   const plan: InsertPlan = { kind: 'insert', entity, id, values, references, idGiven: given !== undefined, idSharedWith: given !== undefined ? otherPrincipalTables(model, entity) : undefined };
   // A new user is a member of its business unit's default team (Dataverse "Manage teams").
   const membership = stamps.owned?.membership && stamps.owned.businessUnit && membershipLink(stamps.owned.membership, id, defaultTeamId(values.get(stamps.owned.businessUnit!) as string));
   if (!before.length && !collections.length && !membership) return plan;
   const after = planCollections(model, entity, id, collections, caller);
   return { ...plan, before, after: membership ? [membership, ...after] : after };
+}
+
+/**
+ * Throws 400 `0x8004F508` (AttributeNotSecured) for a new field permission whose entityname and
+ * attributelogicalname name no secured column of the model (Dataverse keeps field permissions to
+ * secured columns only).
+ */
+function refuseUnsecuredPermission(model: Model, entity: EntityModel, values: ColumnValues): void {
+  const name = (column: string) => String(values.get(entity.attributesByName.get(column)!) ?? '');
+  const table = name('entityname');
+  const column = name('attributelogicalname');
+  if (!model.byLogicalName.get(table)?.attributesByName.get(column)?.IsSecured) throw Errors.notSecured(column, table);
 }
 
 /** The principal tables of `model` other than `entity` when it is one (InsertPlan.idSharedWith), else undefined. */

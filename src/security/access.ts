@@ -13,6 +13,8 @@ import type {
 import type { Database } from '../store/database.js';
 import { executeRead } from '../store/execute.js';
 import { TEAM_MEMBERSHIP, TEAM_ROLES } from '../plan/teams.js';
+import { hasSecuredColumns } from '../model/field-security.js';
+import { loadFieldAccess, maskRead, type FieldAccess } from './field-access.js';
 import {
   AccessRight, DepthMask, privilegeName, privilegesOf, USER_ROLES,
   type AccessRightName, type PrivilegeIndex,
@@ -44,13 +46,18 @@ export class CallerAccess implements PlanSecurity {
   /** The owners whose rows Basic depth reaches: the caller and the teams it is a member of. */
   private readonly principals: readonly string[];
 
+  /** Whether some secured column is one the caller may not read (FieldAccess.masksAny): reads are then masked. */
+  private readonly masks: boolean;
+
   /**
    * `system`: the built-in system user's id, whose row users may not change; `teams`: the ids of
-   * the teams the caller is a member of (UserGrants.teams).
+   * the teams the caller is a member of (UserGrants.teams); `fields`: what the caller may do with
+   * secured columns (undefined: the model has none).
    */
-  constructor(readonly model: Model, readonly caller: Caller, private readonly grants: ReadonlyMap<string, number>, private readonly roleCount: number, private readonly system: string, teams: readonly string[] = []) {
+  constructor(readonly model: Model, readonly caller: Caller, private readonly grants: ReadonlyMap<string, number>, private readonly roleCount: number, private readonly system: string, teams: readonly string[] = [], private readonly fields?: FieldAccess) {
     this.catalogue = privilegesOf(model);
     this.principals = [caller.systemuserid, ...teams];
+    this.masks = fields?.masksAny(model) ?? false;
   }
 
   /** How far the caller's `right` on `entity` reaches (a table without such a privilege: every row, as for intersect tables). */
@@ -216,7 +223,7 @@ export class CallerAccess implements PlanSecurity {
     if (out.joins?.length) out.joins = out.joins.map((j) => this.join(j));
     // Orders by link-entity columns read them as the linked columns are read: narrowed per step.
     if (out.orderBy?.length) out.orderBy = out.orderBy.map((k) => relinkSortKey(k, (path) => this.linkPath(path, true)));
-    return out;
+    return this.masks ? maskRead(out, this.model, (a) => !this.fields!.may(a, 'read')) : out;
   }
 
   /**
@@ -285,6 +292,7 @@ export class CallerAccess implements PlanSecurity {
    */
   private insert(plan: InsertPlan): InsertPlan {
     this.require(plan.entity, 'Create');
+    this.fields?.checkWrite(this.caller.systemuserid, plan.entity, plan.values, 'create');
     const ownerColumn = this.owner(plan.entity);
     const owner = ownerColumn ? plan.values.get(ownerColumn) : undefined;
     if (owner !== undefined && owner !== null && owner !== this.caller.systemuserid) this.require(plan.entity, 'Assign');
@@ -321,6 +329,7 @@ export class CallerAccess implements PlanSecurity {
         upsert = err as Error;
       }
     }
+    this.fields?.checkWrite(this.caller.systemuserid, plan.entity, plan.set, 'update');
     let guards = plan.guards;
     if (this.reach(plan.entity, 'Write') === 'none') {
       if (!upsert || upsert instanceof Error) this.require(plan.entity, 'Write');
@@ -514,9 +523,13 @@ async function linkedIds(db: Database, nav: NavigationPropertyModel, id: string)
 /**
  * The privileges `caller` holds (userGrants) as PlanSecurity; undefined when nothing needs
  * checking: the built-in system user (`system`), or a caller holding the System Administrator
- * role. One read. Throws the database's errors.
+ * role. One read, two with teams; when the model has secured columns, one or two more for the
+ * caller's field security profiles (loadFieldAccess). Throws the database's errors.
  */
 export async function loadAccess(model: Model, db: Database, caller: Caller, system: Caller): Promise<CallerAccess | undefined> {
   const held = await userGrants(model, db, caller.systemuserid, system);
-  return held.unrestricted ? undefined : new CallerAccess(model, caller, held.masks, held.roles.size, system.systemuserid, held.teams);
+  if (held.unrestricted) return undefined;
+  // What the caller may do with secured columns: read only when the model has some.
+  const fields = hasSecuredColumns(model) ? await loadFieldAccess(model, db, caller.systemuserid, held.teams) : undefined;
+  return new CallerAccess(model, caller, held.masks, held.roles.size, system.systemuserid, held.teams, fields);
 }

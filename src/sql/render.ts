@@ -367,14 +367,15 @@ export function renderRead(d: Dialect, plan: ReadPlan): Statement {
   const p = new Params(d);
   const outer = table(d, plan.entity);
   // Parameters are added in text order (positional dialects): the fetched columns' first.
-  const fetched = fetchedColumns(plan).map((a) => fetchedTerm(d, a, outer, p));
+  // A secured column the caller may not read is NULL (ReadPlan.masked).
+  const fetched = fetchedColumns(plan).map((a) => (plan.masked?.has(a) ? `NULL AS ${col(d, a)}` : fetchedTerm(d, a, outer, p)));
   // Lookup names: a correlated scalar subquery per lookup (and target), after the fetched columns.
   // Aliased (`_name<n>` cannot be a column's logical name): PostgreSQL would otherwise name the
   // output after the target's column, and `ORDER BY "fullname"` would be ambiguous.
   const names = plan.lookupNames.map((l, i) => `${renderLookupName(d, l, outer, 'r', p)} AS ${d.quote(`_name${i + 1}`)}`);
   const expansions = plan.expand.map((e) => renderExpansion(d, e, outer, 1, p));
   // Named, so that an ORDER BY column of the read's table cannot be taken for a linked column.
-  const linked = (plan.linked ?? []).map((l, i) => `${renderLinked(d, l.path, l.attribute, outer, p, l.join)} AS ${d.quote(`linked${i + 1}`)}`);
+  const linked = (plan.linked ?? []).map((l, i) => `${l.masked ? 'NULL' : renderLinked(d, l.path, l.attribute, outer, p, l.join)} AS ${d.quote(`linked${i + 1}`)}`);
   const columns = [...fetched, ...names, ...expansions, ...linked].join(', ');
   // The joined rows' parameters follow the columns' and come before the conditions' (text order).
   const from = `${table(d, plan.entity)}${renderJoins(d, plan, p, joinedColumns(plan))}`;
@@ -536,7 +537,7 @@ export function expansionColumns(e: ExpandPlan): AttributeModel[] {
 function renderExpansion(d: Dialect, e: ExpandPlan, parent: string, depth: number, p: Params): string {
   const target = e.navigation.target;
   const alias = d.quote(`e${depth}`);
-  const pairs = expansionColumns(e).map((a) => ({ key: a.PropertyName, expr: columnTerm(d, a, alias), json: false }));
+  const pairs = expansionColumns(e).map((a) => ({ key: a.PropertyName, expr: e.masked?.has(a) ? 'NULL' : columnTerm(d, a, alias), json: false }));
   e.annotated?.lookupNames.forEach((l, i) => pairs.push({ key: expandedLookupNameKey(i), expr: renderLookupName(d, l, alias, `r${depth}`, p), json: false }));
   for (const child of e.expand) pairs.push({ key: expansionKey(child), expr: renderExpansion(d, child, alias, depth + 1, p), json: true });
   const link = renderLink(d, e.navigation, parent, alias, depth, p);

@@ -1,0 +1,177 @@
+import { Errors } from '../errors.js';
+import {
+  FIELDPERMISSION, FIELDSECURITYPROFILE, FieldPermissionType, securedColumns, SYSTEM_ADMINISTRATOR_PROFILE_ID, TEAM_PROFILES, USER_PROFILES,
+} from '../model/field-security.js';
+import { pkOf } from '../model/primary-key.js';
+import type { AttributeModel, EntityModel, Model } from '../model/types.js';
+import { restrict } from '../plan/navigation.js';
+import { planRead } from '../plan/read.js';
+import { sortColumnOf } from '../plan/sort-columns.js';
+import type { ColumnPath, ExpandPlan, LinkedColumn, LinkStep, PlanExpr, ReadingPlan, RowJoin, Value } from '../plan/types.js';
+import type { Database } from '../store/database.js';
+import { executeRead } from '../store/execute.js';
+
+/**
+ * What one caller may do with secured columns (Dataverse "Column-level security"): the union of
+ * the field permissions of the field security profiles it holds, itself (systemuserprofiles) or
+ * through a team it is a member of (teamprofiles); every secured column for a holder of the System
+ * Administrator profile. A column that is not secured is not limited. Callers that are not checked
+ * at all (the system user, System Administrators) have none (CallerAccess is not made for them).
+ */
+export class FieldAccess {
+  /**
+   * `all`: the caller holds the System Administrator profile; `grants`: per secured column, the
+   * rights its profiles allow (absent: none).
+   */
+  constructor(private readonly all: boolean, private readonly grants: ReadonlyMap<AttributeModel, ColumnRights>) {}
+
+  /** Whether the caller may do `right` with column `a`. */
+  may(a: AttributeModel, right: keyof ColumnRights): boolean {
+    return !a.IsSecured || this.all || this.grants.get(a)?.[right] === true;
+  }
+
+  /** Whether some secured column is one the caller may not read: reads are then masked (maskRead). */
+  masksAny(model: Model): boolean {
+    return !this.all && model.entities.some((e) => securedColumns(e).some((a) => !this.may(a, 'read')));
+  }
+
+  /**
+   * Refuses a write of `values` to a row of `entity` that sets a secured column the caller may not
+   * create (a value other than the one it gets when left out, isDefault) or update (any value):
+   * 403 `0x8004F502` / `0x8004F507` (Errors.securedColumn). Nothing is read: a table without
+   * secured columns costs one cached lookup.
+   */
+  checkWrite(userId: string, entity: EntityModel, values: ReadonlyMap<AttributeModel, Value>, right: 'create' | 'update'): void {
+    const secured = securedColumns(entity);
+    if (!secured.length || this.all) return;
+    for (const a of secured) {
+      if (!values.has(a) || (right === 'create' && isDefault(a, values.get(a)!))) continue;
+      if (!this.may(a, right)) throw Errors.securedColumn(userId, right, a.DisplayName, entity.DisplayName);
+    }
+  }
+}
+
+/**
+ * Whether `value` is what a create gives column `a` when the body leaves it out: null, or a
+ * Boolean's DefaultValue, a choice's DefaultFormValue (plan/write.ts sets these on every create), so
+ * that a create without the column, or with the value it would get anyway, is not refused.
+ */
+function isDefault(a: AttributeModel, value: Value): boolean {
+  if (value === null) return true;
+  if (a.AttributeType === 'Boolean') return value === (a.DefaultValue ?? false);
+  return a.AttributeType === 'Picklist' && a.DefaultFormValue !== undefined && value === a.DefaultFormValue;
+}
+
+/** The rights a caller's profiles give on one secured column (fieldpermission canread, cancreate, canupdate). */
+export interface ColumnRights {
+  readonly read: boolean;
+  readonly create: boolean;
+  readonly update: boolean;
+}
+
+/**
+ * The field access of user `userId`, member of teams `teams`: the profiles linked to it or to one of
+ * the teams (one read), then their field permissions (a second read, unless it holds the System
+ * Administrator profile or none). A model without the profile tables gives no secured column to
+ * anyone but the callers who are not checked. Run past the caller's privileges (`db` without
+ * security). Throws the database's errors.
+ */
+export async function loadFieldAccess(model: Model, db: Database, userId: string, teams: readonly string[]): Promise<FieldAccess> {
+  const profiles = model.byLogicalName.get(FIELDSECURITYPROFILE);
+  const permissions = model.byLogicalName.get(FIELDPERMISSION);
+  if (!profiles || !permissions) return new FieldAccess(false, new Map());
+  const held: PlanExpr[] = [];
+  const users = profiles.navigation.get(USER_PROFILES);
+  if (users) held.push({ kind: 'exists', navigation: users, where: { kind: 'compare', op: 'eq', attribute: pkOf(users.target), value: userId } });
+  const byTeams = profiles.navigation.get(TEAM_PROFILES);
+  if (byTeams && teams.length) held.push({ kind: 'exists', navigation: byTeams, where: { kind: 'in', attribute: pkOf(byTeams.target), values: teams } });
+  if (!held.length) return new FieldAccess(false, new Map());
+  const condition = held.reduce((left, right) => ({ kind: 'or', left, right }));
+  const ids = (await executeRead(db, restrict(planRead(profiles, { select: [profiles.PrimaryIdAttribute], top: 1_000_000 }, { returnRepresentation: false }), condition))).rows.map((r) => r[0] as string);
+  if (ids.includes(SYSTEM_ADMINISTRATOR_PROFILE_ID)) return new FieldAccess(true, new Map());
+  if (!ids.length) return new FieldAccess(false, new Map());
+  const select = ['entityname', 'attributelogicalname', 'canread', 'cancreate', 'canupdate'];
+  const read = restrict(planRead(permissions, { select, top: 1_000_000 }, { returnRepresentation: false }), { kind: 'in', attribute: permissions.attributesByName.get('fieldsecurityprofileid')!, values: ids });
+  const grants = new Map<AttributeModel, ColumnRights>();
+  const allowed = (v: unknown) => Number(v) === FieldPermissionType.Allowed;
+  for (const [table, column, canRead, canCreate, canUpdate] of (await executeRead(db, read)).rows) {
+    const a = model.byLogicalName.get(String(table))?.attributesByName.get(String(column));
+    if (!a?.IsSecured) continue;
+    // The most permissive profile wins (Dataverse: a user in several profiles has the union).
+    const had = grants.get(a);
+    grants.set(a, { read: !!had?.read || allowed(canRead), create: !!had?.create || allowed(canCreate), update: !!had?.update || allowed(canUpdate) });
+  }
+  return new FieldAccess(false, grants);
+}
+
+/**
+ * `plan` as a caller who may not read the columns `unreadable` says sees it: every such column it
+ * returns (its own, expanded rows', FetchXML link-entity columns) is masked (ReadPlan.masked,
+ * ExpandPlan.masked, LinkedColumn.masked: read as NULL, as Dataverse returns a secured column's value to a caller without read
+ * permission), and one it filters, sorts, groups or aggregates by, anywhere in the plan, is
+ * refused with 400 `0x80040203` (Errors.securedColumnQueried): Dataverse documents no answer for
+ * that, and answering by the stored value would tell it.
+ */
+export function maskRead<P extends ReadingPlan>(plan: P, model: Model, unreadable: (a: AttributeModel) => boolean): P {
+  const refuse = (a: AttributeModel | undefined) => {
+    if (a && unreadable(a)) throw Errors.securedColumnQueried(a.LogicalName, model.entities.find((e) => e.Attributes.includes(a))?.LogicalName ?? '');
+  };
+  const expr = (e: PlanExpr | undefined) => { if (e) exprColumns(e, refuse); };
+  const sortKey = (a: AttributeModel) => {
+    refuse(a);
+    const sort = sortColumnOf(a);
+    if (sort?.kind === 'linked') { refuse(sort.column); steps(sort.path); }
+    if (sort?.kind === 'labelRank') refuse(sort.choice);
+  };
+  const steps = (path: readonly LinkStep[]) => { for (const s of path) expr(s.where); };
+  const columnPath = (c: ColumnPath | undefined) => {
+    if (!c) return;
+    refuse(c.attribute);
+    for (const cond of c.conditions ?? []) expr(cond);
+    columnPath(c.otherwise);
+  };
+  const masked = (list: readonly AttributeModel[]) => {
+    const hidden = list.filter(unreadable);
+    return hidden.length ? { masked: new Set(hidden) } : {};
+  };
+  const expansion = (e: ExpandPlan): ExpandPlan => {
+    expr(e.filter);
+    for (const k of e.orderBy) sortKey(k.attribute);
+    return { ...e, ...masked(e.columns), expand: e.expand.map(expansion) };
+  };
+  const p = plan as P & {
+    filter?: PlanExpr; columns?: readonly AttributeModel[]; orderBy?: readonly { attribute?: AttributeModel }[]; expand?: readonly ExpandPlan[];
+    linked?: readonly LinkedColumn[]; joins?: readonly RowJoin[]; groupBy?: readonly { column: ColumnPath; lookupName?: ColumnPath }[]; aggregates?: readonly { column?: ColumnPath }[];
+  };
+  expr(p.filter);
+  for (const k of p.orderBy ?? []) if (k.attribute) sortKey(k.attribute);
+  for (const j of p.joins ?? []) { expr(j.where); steps(j.path); }
+  for (const g of p.groupBy ?? []) columnPath(g.column);
+  for (const a of p.aggregates ?? []) columnPath(a.column);
+  const out: Record<string, unknown> = { ...p, ...(p.columns ? masked(p.columns) : {}) };
+  if (p.expand?.length) out.expand = p.expand.map(expansion);
+  if (p.linked?.length) {
+    out.linked = p.linked.map((l) => {
+      steps(l.path);
+      return unreadable(l.attribute) ? { ...l, masked: true } : l;
+    });
+  }
+  return out as P;
+}
+
+/** Calls `visit` with every column expression `e` tests, in related rows' conditions too. */
+function exprColumns(e: PlanExpr, visit: (a: AttributeModel) => void): void {
+  const stack: PlanExpr[] = [e];
+  while (stack.length) {
+    const x = stack.pop()!;
+    switch (x.kind) {
+      case 'compare': case 'isNull': case 'in': case 'like': visit(x.attribute); break;
+      case 'compareColumns': visit(x.left); visit(x.right); break;
+      case 'inSelect': visit(x.attribute); break;
+      case 'exists': case 'joinedRow': if (x.where) stack.push(x.where); break;
+      case 'and': case 'or': stack.push(x.left, x.right); break;
+      case 'not': stack.push(x.operand); break;
+      default: break;
+    }
+  }
+}

@@ -1,0 +1,259 @@
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { randomUUID } from 'node:crypto';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { expect } from 'chai';
+import { createAuthenticator } from '../src/http/authentication.js';
+import { SYSTEM_ADMINISTRATOR_PROFILE_ID } from '../src/model/field-security.js';
+import { SYSTEM_ADMINISTRATOR_ID } from '../src/model/kept-ids.js';
+import { buildModel, ModelError } from '../src/model/loader.js';
+import type { EntityFile } from '../src/model/types.js';
+import { asSystem, call, copyMetadata, DATABASES, SHIPPED_METADATA, startServer, type Reply, type TestServer } from './support/server.js';
+import { AUDIENCE, bearer, ISSUER, keys, token } from './support/tokens.js';
+
+/**
+ * Column-level security (Dataverse "Column-level security", "Column-level security by using
+ * code"): secured columns (IsSecured) read as null, and refuse to be created or updated (403
+ * `0x8004F502` / `0x8004F507`), for callers whose field security profiles, their own or their teams',
+ * do not allow it; System Administrators, the System Administrator profile and the built-in system
+ * user see and write everything. Over HTTP, with users signed in with tokens.
+ */
+
+const NS = 'Microsoft.Dynamics.CRM';
+
+/** A user-owned table with two secured columns and one that is not. */
+const EMPLOYEE: EntityFile = {
+  LogicalName: 'new_employee', EntitySetName: 'new_employees', DisplayName: 'Employee', PrimaryIdAttribute: 'new_employeeid', PrimaryNameAttribute: 'new_name', OwnershipType: 'UserOwned',
+  Attributes: [
+    { LogicalName: 'new_name', AttributeType: 'String', MaxLength: 100 },
+    { LogicalName: 'new_ssn', AttributeType: 'String', DisplayName: 'SSN', MaxLength: 20, IsSecured: true },
+    { LogicalName: 'new_salary', AttributeType: 'Integer', DisplayName: 'Salary', IsSecured: true },
+    { LogicalName: 'new_note', AttributeType: 'String', MaxLength: 100 },
+  ],
+};
+
+/** A table pointing at employees: expansions and link-entities read the secured columns through it. */
+const REVIEW: EntityFile = {
+  LogicalName: 'new_review', EntitySetName: 'new_reviews', PrimaryIdAttribute: 'new_reviewid', PrimaryNameAttribute: 'new_name', OwnershipType: 'UserOwned',
+  Attributes: [
+    { LogicalName: 'new_name', AttributeType: 'String', MaxLength: 100 },
+    { LogicalName: 'new_employeeid', AttributeType: 'Lookup', Targets: ['new_employee'] },
+  ],
+};
+
+/** The shipped metadata files, parsed. */
+function shippedFiles(): Array<{ source: string; json: unknown }> {
+  return readdirSync(SHIPPED_METADATA).filter((n) => n.endsWith('.json')).map((n) => ({ source: n, json: JSON.parse(readFileSync(join(SHIPPED_METADATA, n), 'utf8')) }));
+}
+
+describe('column-level security: metadata', () => {
+  it('refuses IsSecured on the primary key, the primary name, system columns and types Tessera does not secure, naming file and pointer', () => {
+    const table = { source: 'new_t.json', json: {
+      LogicalName: 'new_t', EntitySetName: 'new_ts', PrimaryIdAttribute: 'new_tid', PrimaryNameAttribute: 'new_name', OwnershipType: 'UserOwned',
+      Attributes: [
+        { LogicalName: 'new_tid', AttributeType: 'Uniqueidentifier', IsSecured: true },
+        { LogicalName: 'new_name', AttributeType: 'String', IsSecured: true },
+        { LogicalName: 'new_accountid', AttributeType: 'Lookup', Targets: ['systemuser'], IsSecured: true },
+        { LogicalName: 'createdon', AttributeType: 'DateTime', IsSecured: true },
+        { LogicalName: 'new_ok', AttributeType: 'Money', IsSecured: true },
+      ],
+    } };
+    let problems: ModelError['problems'] = [];
+    try {
+      buildModel([...shippedFiles(), table]);
+    } catch (err) {
+      expect(err).to.be.instanceOf(ModelError);
+      problems = (err as ModelError).problems;
+    }
+    expect(problems.map((p) => `${p.file} ${p.pointer} ${p.reason}`)).to.deep.equal([
+      'new_t.json /Attributes/0/IsSecured the primary key cannot be secured',
+      'new_t.json /Attributes/1/IsSecured the primary name column cannot be secured (Dataverse: "Columns that can\'t be secured")',
+      'new_t.json /Attributes/2/IsSecured a column of type Lookup cannot be secured here; only String, Memo, Integer, BigInt, Decimal, Double, Money, Boolean, DateTime, Picklist columns can',
+      "new_t.json /Attributes/3/IsSecured 'createdon' is a system column the engine supplies; system columns cannot be secured",
+    ]);
+  });
+});
+
+for (const database of DATABASES) {
+  describe(`column-level security [${database.name}]`, () => {
+    let s: TestServer;
+    let work: string;
+    const users: Record<string, { id: string; token: string }> = {};
+    let payroll: string;
+    let hr: string;
+    let alice: string;
+    let carl: string;
+    const ok = (r: { status: number; json?: unknown; text?: string }, status = 204) => expect(r.status, r.text ?? JSON.stringify(r.json)).to.equal(status);
+    const as = (name: string) => bearer(users[name]!.token);
+    const get = (name: string, path: string) => call('GET', `${s.root}${path}`, undefined, as(name));
+    const expectError = (r: Reply, status: number, code: string, message?: RegExp) => {
+      expect(r.status, r.text).to.equal(status);
+      expect(r.json.error.code).to.equal(code);
+      if (message) expect(r.json.error.message).to.match(message);
+    };
+
+    before(async () => {
+      const signing = await keys('k1');
+      work = mkdtempSync(join(tmpdir(), 'tessera-field-security-'));
+      const jwks = join(work, 'jwks.json');
+      writeFileSync(jwks, JSON.stringify(signing.jwks));
+      const dir = copyMetadata();
+      writeFileSync(join(dir, 'new_employee.json'), JSON.stringify(EMPLOYEE));
+      writeFileSync(join(dir, 'new_review.json'), JSON.stringify(REVIEW));
+      const started = await startServer(dir, database, { authentication: await createAuthenticator({ issuer: ISSUER, audience: [AUDIENCE], jwks }) });
+      s = { ...started, close: async () => { await started.close(); rmSync(dir, { recursive: true, force: true }); } };
+      // Every user but Dee works on both tables through a role; Dee is a System Administrator.
+      const role = await asSystem(s, 'POST', 'roles', { name: 'Clerk' });
+      ok(role, 201);
+      const privileges = ['new_employee', 'new_review'].flatMap((t) => ['Create', 'Read', 'Write', 'Append', 'AppendTo'].map((r) => ({ PrivilegeName: `prv${r}${t}`, Depth: 'Global' })));
+      ok(await asSystem(s, 'POST', `roles(${role.json.roleid})/${NS}.AddPrivilegesRole`, { Privileges: privileges }));
+      for (const name of ['Ann', 'Bob', 'Cid', 'Dee', 'Eve']) {
+        const oid = randomUUID();
+        const user = await asSystem(s, 'POST', 'systemusers', { fullname: name, azureactivedirectoryobjectid: oid });
+        ok(user, 201);
+        const roleId = name === 'Dee' ? SYSTEM_ADMINISTRATOR_ID : role.json.roleid;
+        ok(await asSystem(s, 'POST', `systemusers(${user.json.systemuserid})/systemuserroles_association/$ref`, { '@odata.id': `${s.root}roles(${roleId})` }));
+        users[name] = { id: user.json.systemuserid, token: await token(signing, { oid, upn: `${name.toLowerCase()}@example.test` }) };
+      }
+      // Payroll: reads both secured columns, creates the SSN, updates the salary. Bob holds it
+      // himself, Cid through the HR team; Eve holds the System Administrator profile.
+      const profile = await asSystem(s, 'POST', 'fieldsecurityprofiles', { name: 'Payroll' });
+      ok(profile, 201);
+      payroll = profile.json.fieldsecurityprofileid;
+      const bind = `/fieldsecurityprofiles(${payroll})`;
+      ok(await asSystem(s, 'POST', 'fieldpermissions', { 'fieldsecurityprofileid@odata.bind': bind, entityname: 'new_employee', attributelogicalname: 'new_ssn', canread: 4, cancreate: 4, canupdate: 0 }), 201);
+      ok(await asSystem(s, 'POST', 'fieldpermissions', { 'fieldsecurityprofileid@odata.bind': bind, entityname: 'new_employee', attributelogicalname: 'new_salary', canread: 4, cancreate: 0, canupdate: 4 }), 201);
+      ok(await asSystem(s, 'POST', `fieldsecurityprofiles(${payroll})/systemuserprofiles_association/$ref`, { '@odata.id': `${s.root}systemusers(${users['Bob']!.id})` }));
+      const team = await asSystem(s, 'POST', 'teams', { name: 'HR' });
+      ok(team, 201);
+      hr = team.json.teamid;
+      ok(await asSystem(s, 'POST', `teams(${hr})/teammembership_association/$ref`, { '@odata.id': `${s.root}systemusers(${users['Cid']!.id})` }));
+      ok(await asSystem(s, 'POST', `fieldsecurityprofiles(${payroll})/teamprofiles_association/$ref`, { '@odata.id': `${s.root}teams(${hr})` }));
+      ok(await asSystem(s, 'POST', `fieldsecurityprofiles(${SYSTEM_ADMINISTRATOR_PROFILE_ID})/systemuserprofiles_association/$ref`, { '@odata.id': `${s.root}systemusers(${users['Eve']!.id})` }));
+      const employee = await asSystem(s, 'POST', 'new_employees', { new_name: 'Alice', new_ssn: '123-45-6789', new_salary: 5000, new_note: 'plain' });
+      ok(employee, 201);
+      alice = employee.json.new_employeeid;
+      const other = await asSystem(s, 'POST', 'new_employees', { new_name: 'Carl' });
+      ok(other, 201);
+      carl = other.json.new_employeeid;
+      ok(await asSystem(s, 'POST', 'new_reviews', { new_name: 'Review of Alice', 'new_employeeid@odata.bind': `/new_employees(${alice})` }), 201);
+    });
+    after(async () => {
+      await s.close();
+      rmSync(work, { recursive: true, force: true });
+    });
+
+    it('EntityDefinitions answer IsSecured and CanBeSecuredFor… per column', async () => {
+      const attribute = async (name: string) => (await get('Ann', `EntityDefinitions(LogicalName='new_employee')/Attributes(LogicalName='${name}')?$select=IsSecured,CanBeSecuredForRead,CanBeSecuredForCreate,CanBeSecuredForUpdate`)).json;
+      expect(await attribute('new_ssn')).to.include({ IsSecured: true, CanBeSecuredForRead: true, CanBeSecuredForCreate: true, CanBeSecuredForUpdate: true });
+      expect(await attribute('new_note')).to.include({ IsSecured: false, CanBeSecuredForRead: true });
+      expect(await attribute('new_name')).to.include({ IsSecured: false, CanBeSecuredForRead: false, CanBeSecuredForCreate: false, CanBeSecuredForUpdate: false });
+      expect(await attribute('createdon')).to.include({ IsSecured: false, CanBeSecuredForRead: false });
+      const secured = await get('Ann', `EntityDefinitions(LogicalName='new_employee')/Attributes?$select=LogicalName&$filter=IsSecured eq true`);
+      expect(secured.json.value.map((a: { LogicalName: string }) => a.LogicalName).sort()).to.deep.equal(['new_salary', 'new_ssn']);
+    });
+
+    it('a caller without read permission reads secured columns as null: a row, a collection, $expand, $batch', async () => {
+      const row = await get('Ann', `new_employees(${alice})?$select=new_name,new_ssn,new_salary,new_note`);
+      ok(row, 200);
+      expect(row.json).to.include({ new_name: 'Alice', new_ssn: null, new_salary: null, new_note: 'plain' });
+      const all = await get('Ann', 'new_employees');
+      ok(all, 200);
+      expect(all.json.value[0]).to.include({ new_name: 'Alice', new_ssn: null, new_salary: null, new_note: 'plain' });
+      const expanded = await get('Ann', 'new_reviews?$select=new_name&$expand=new_employeeid($select=new_name,new_ssn)');
+      ok(expanded, 200);
+      expect(expanded.json.value[0].new_employeeid).to.include({ new_name: 'Alice', new_ssn: null });
+      const back = await get('Ann', `new_employees(${alice})?$select=new_name&$expand=new_employee_new_review_new_employeeid($select=new_name;$expand=new_employeeid($select=new_salary))`);
+      ok(back, 200);
+      expect(back.json.new_employee_new_review_new_employeeid[0].new_employeeid).to.include({ new_salary: null });
+      const boundary = 'batch_fs';
+      const body = `--${boundary}\r\nContent-Type: application/http\r\nContent-Transfer-Encoding: binary\r\n\r\nGET ${s.root}new_employees(${alice})?$select=new_ssn HTTP/1.1\r\n\r\n\r\n--${boundary}--\r\n`;
+      const batch = await call('POST', `${s.root}$batch`, body, { ...as('Ann'), 'Content-Type': `multipart/mixed;boundary=${boundary}` });
+      ok(batch, 200);
+      expect(batch.text).to.contain('"new_ssn":null').and.not.contain('123-45-6789');
+    });
+
+    it('a profile held directly or through a team, the System Administrator profile or role, and SYSTEM read the values', async () => {
+      for (const name of ['Bob', 'Cid', 'Dee', 'Eve']) {
+        const row = await get(name, `new_employees(${alice})?$select=new_ssn,new_salary`);
+        ok(row, 200);
+        expect(row.json, name).to.include({ new_ssn: '123-45-6789', new_salary: 5000 });
+      }
+      expect((await asSystem(s, 'GET', `new_employees(${alice})?$select=new_ssn`)).json.new_ssn).to.equal('123-45-6789');
+      // A member who leaves the team loses the profile's access on its next request.
+      ok(await asSystem(s, 'DELETE', `teams(${hr})/teammembership_association(${users['Cid']!.id})/$ref`));
+      try {
+        expect((await get('Cid', `new_employees(${alice})?$select=new_ssn`)).json.new_ssn).to.equal(null);
+      } finally {
+        ok(await asSystem(s, 'POST', `teams(${hr})/teammembership_association/$ref`, { '@odata.id': `${s.root}systemusers(${users['Cid']!.id})` }));
+      }
+    });
+
+    it('FetchXML masks secured columns, the root\'s and a link-entity\'s', async () => {
+      const fetch = (name: string, xml: string) => get(name, `new_reviews?fetchXml=${encodeURIComponent(xml)}`);
+      const xml = '<fetch><entity name="new_review"><attribute name="new_name"/><link-entity name="new_employee" from="new_employeeid" to="new_employeeid" alias="e"><attribute name="new_ssn"/><attribute name="new_note"/></link-entity></entity></fetch>';
+      const ann = await fetch('Ann', xml);
+      ok(ann, 200);
+      expect(ann.json.value[0]).to.include({ e_x002e_new_note: 'plain' });
+      expect(ann.json.value[0]).to.not.have.property('e_x002e_new_ssn');
+      const bob = await fetch('Bob', xml);
+      expect(bob.json.value[0]).to.include({ e_x002e_new_ssn: '123-45-6789' });
+      const root = await get('Ann', `new_employees?fetchXml=${encodeURIComponent('<fetch><entity name="new_employee"><attribute name="new_name"/><attribute name="new_salary"/></entity></fetch>')}`);
+      ok(root, 200);
+      expect(root.json.value[0]).to.include({ new_name: 'Alice' }).and.not.have.property('new_salary');
+    });
+
+    it('filtering, sorting or grouping by a secured column the caller may not read is 400; with read permission it works', async () => {
+      expectError(await get('Ann', `new_employees?$filter=new_ssn eq '123-45-6789'`), 400, '0x80040203', /new_ssn.*secured/);
+      expectError(await get('Ann', 'new_employees?$orderby=new_salary desc'), 400, '0x80040203', /new_salary/);
+      expectError(await get('Ann', `new_reviews?$filter=new_employeeid/new_salary gt 10`), 400, '0x80040203', /new_salary/);
+      expectError(await get('Ann', 'new_employees?$apply=groupby((new_salary))'), 400, '0x80040203', /new_salary/);
+      expectError(await get('Ann', `new_employees?fetchXml=${encodeURIComponent('<fetch><entity name="new_employee"><attribute name="new_name"/><filter><condition attribute="new_ssn" operator="not-null"/></filter></entity></fetch>')}`), 400, '0x80040203');
+      expectError(await get('Ann', `new_employees/$count?$filter=new_salary gt 1`), 400, '0x80040203');
+      const bob = await get('Bob', `new_employees?$select=new_name&$filter=new_ssn eq '123-45-6789'&$orderby=new_salary`);
+      ok(bob, 200);
+      expect(bob.json.value.map((v: { new_name: string }) => v.new_name)).to.include('Alice');
+    });
+
+    it('create and update of secured columns take cancreate and canupdate: 403 0x8004F502 / 0x8004F507', async () => {
+      expectError(await call('POST', `${s.root}new_employees`, { new_name: 'X', new_ssn: '1' }, as('Ann')), 403, '0x8004F502',
+        new RegExp(`^Caller user with Id ${users['Ann']!.id} does not have create permissions to a SSN secured field on entity Employee`));
+      // Left out, or null, the column creates nothing.
+      ok(await call('POST', `${s.root}new_employees`, { new_name: 'Ann made', new_ssn: null }, as('Ann')));
+      ok(await call('POST', `${s.root}new_employees`, { new_name: 'Bob made', new_ssn: '2' }, as('Bob')));
+      expectError(await call('POST', `${s.root}new_employees`, { new_name: 'Y', new_salary: 1 }, as('Bob')), 403, '0x8004F502', /Salary secured field/);
+      expectError(await call('PATCH', `${s.root}new_employees(${alice})`, { new_ssn: '9' }, as('Bob')), 403, '0x8004F507',
+        new RegExp(`^Caller user with Id ${users['Bob']!.id} does not have update permissions to a SSN secured field on entity Employee\\. The requested operation could not be completed\\.$`));
+      expectError(await call('PATCH', `${s.root}new_employees(${alice})`, { new_ssn: null }, as('Ann')), 403, '0x8004F507');
+      ok(await call('PATCH', `${s.root}new_employees(${alice})`, { new_salary: 6000 }, as('Cid')));
+      ok(await call('PATCH', `${s.root}new_employees(${alice})`, { new_note: 'changed' }, as('Ann')));
+      ok(await call('PATCH', `${s.root}new_employees(${alice})`, { new_ssn: '123-45-6789', new_salary: 5000, new_note: 'plain' }, as('Dee')));
+      const after = await asSystem(s, 'GET', `new_employees(${alice})?$select=new_ssn,new_salary,new_note`);
+      expect(after.json).to.include({ new_ssn: '123-45-6789', new_salary: 5000, new_note: 'plain' });
+    });
+
+    it('CreateMultiple, UpdateMultiple and UpsertMultiple name the item that sets a secured column, and write nothing', async () => {
+      const target = (body: object) => ({ '@odata.type': `${NS}.new_employee`, ...body });
+      const count = async () => (await asSystem(s, 'GET', 'new_employees?$select=new_name')).json.value.length as number;
+      const before = await count();
+      expectError(await call('POST', `${s.root}new_employees/${NS}.CreateMultiple`, { Targets: [target({ new_name: 'b1' }), target({ new_name: 'b2', new_ssn: '3' })] }, as('Ann')), 403, '0x8004F502', /^Targets\[1\]: Caller user/);
+      expect(await count()).to.equal(before);
+      ok(await call('POST', `${s.root}new_employees/${NS}.CreateMultiple`, { Targets: [target({ new_name: 'b1' }), target({ new_name: 'b2', new_ssn: '3' })] }, as('Bob')), 200);
+      expectError(await call('POST', `${s.root}new_employees/${NS}.UpdateMultiple`, { Targets: [target({ new_employeeid: carl, new_note: 'n' }), target({ new_employeeid: alice, new_ssn: '4' })] }, as('Bob')), 403, '0x8004F507', /^Targets\[1\]: Caller user/);
+      expectError(await call('POST', `${s.root}new_employees/${NS}.UpsertMultiple`, { Targets: [target({ new_employeeid: alice, new_salary: 1 })] }, as('Ann')), 403, '0x8004F507', /^Targets\[0\]: Caller user/);
+      expect((await asSystem(s, 'GET', `new_employees(${alice})?$select=new_ssn,new_salary,new_note`)).json).to.include({ new_ssn: '123-45-6789', new_salary: 5000, new_note: 'plain' });
+      expect((await asSystem(s, 'GET', `new_employees(${carl})?$select=new_note`)).json.new_note).to.equal(null);
+    });
+
+    it('field security tables: a permission only for a secured column (400 0x8004F508), writes take their privileges, the System Administrator profile is kept', async () => {
+      const bind = `/fieldsecurityprofiles(${payroll})`;
+      expectError(await call('POST', `${s.root}fieldpermissions`, { 'fieldsecurityprofileid@odata.bind': bind, entityname: 'new_employee', attributelogicalname: 'new_note', canread: 4 }, as('Dee')), 400, '0x8004F508');
+      expectError(await call('POST', `${s.root}fieldpermissions`, { 'fieldsecurityprofileid@odata.bind': bind, entityname: 'new_nothing', attributelogicalname: 'new_ssn', canread: 4 }, as('Dee')), 400, '0x8004F508');
+      expectError(await call('POST', `${s.root}fieldpermissions`, { 'fieldsecurityprofileid@odata.bind': bind, entityname: 'new_employee', attributelogicalname: 'new_ssn', canread: 2 }, as('Dee')), 400, '0x8004431A');
+      expectError(await call('POST', `${s.root}fieldsecurityprofiles`, { name: 'Mine' }, as('Ann')), 403, '0x80040220', /prvCreateFieldSecurityProfile/);
+      expectError(await get('Ann', 'fieldpermissions'), 403, '0x80040220', /prvReadFieldPermission/);
+      const kept = await get('Dee', `fieldsecurityprofiles(${SYSTEM_ADMINISTRATOR_PROFILE_ID})?$select=name`);
+      expect(kept.json.name).to.equal('System Administrator');
+    });
+  });
+}
