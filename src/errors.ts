@@ -375,6 +375,12 @@ export const Errors = {
    */
   keptRole: () =>
     new ServiceError(403, '0x80040220', 'The System Administrator role cannot be changed or deleted: the service keeps it, with every privilege at Global depth.'),
+  /**
+   * 403 `0x80040220`: the System Administrator field security profile is changed or deleted, by
+   * anyone (Dataverse's built-in profile; the service keeps it: security/field-profiles.ts).
+   */
+  keptProfile: () =>
+    new ServiceError(403, '0x80040220', 'The System Administrator field security profile cannot be changed or deleted: the service keeps it, with every secured column.'),
   notAdministrator: (userId: string, what: string) =>
     new ServiceError(403, '0x80040220', `Principal user (Id=${userId}, type=8) cannot ${what}: only a System Administrator can.`),
   /**

@@ -141,7 +141,7 @@ for (const database of DATABASES) {
       const byLabel = await get("EntityDefinitions?$select=LogicalName&$filter=DisplayName/UserLocalizedLabel/Label eq 'Copilot Interaction' and not (IsIntersect eq true)");
       expect(names(byLabel)).to.deep.equal([ENTITY]);
       const owned = await get("EntityDefinitions?$select=LogicalName&$filter=OwnershipType eq Microsoft.Dynamics.CRM.OwnershipTypes'BusinessOwned' or OwnershipType eq 'None'");
-      expect(names(owned)).to.deep.equal(['businessunit', 'organization', 'role', 'systemuser', 'systemuserroles', 'team', 'teammembership', 'teamroles']);
+      expect(names(owned)).to.deep.equal(['businessunit', 'organization', 'role', 'systemuser', 'systemuserprofiles', 'systemuserroles', 'team', 'teammembership', 'teamprofiles', 'teamroles']);
       const org = await get('EntityDefinitions?$select=MetadataId');
       const id = org.json.value[0].MetadataId as string;
       for (const form of [`'${id.toUpperCase()}'`, `'{${id}}'`, id]) {
@@ -172,7 +172,7 @@ for (const database of DATABASES) {
       expect(names(await keys("EntityKeyIndexStatus ne Microsoft.Dynamics.CRM.EntityKeyIndexStatus'2'"))).to.deep.equal([]);
       // OwnershipTypes is a flag enum: BusinessOwned is 4, not its position 3.
       const owned = await get("EntityDefinitions?$select=LogicalName&$filter=OwnershipType eq Microsoft.Dynamics.CRM.OwnershipTypes'4' or OwnershipType eq '0'");
-      expect(names(owned)).to.deep.equal(['businessunit', 'organization', 'role', 'systemuser', 'systemuserroles', 'team', 'teammembership', 'teamroles']);
+      expect(names(owned)).to.deep.equal(['businessunit', 'organization', 'role', 'systemuser', 'systemuserprofiles', 'systemuserroles', 'team', 'teammembership', 'teamprofiles', 'teamroles']);
       for (const literal of ["Microsoft.Dynamics.CRM.EntityKeyIndexStatus'4'", "Microsoft.Dynamics.CRM.EntityKeyIndexStatus'-1'"]) {
         const r = await keys(`EntityKeyIndexStatus eq ${literal}`);
         expect(r.status, literal).to.equal(400);
@@ -189,7 +189,7 @@ for (const database of DATABASES) {
       };
       const all = await owned('IsIntersect eq false or IsIntersect eq true');
       const userOwned = await owned("OwnershipType eq Microsoft.Dynamics.CRM.OwnershipTypes'UserOwned'");
-      const business = ['businessunit', 'organization', 'role', 'systemuser', 'systemuserroles', 'team', 'teammembership', 'teamroles'];
+      const business = ['businessunit', 'organization', 'role', 'systemuser', 'systemuserprofiles', 'systemuserroles', 'team', 'teammembership', 'teamprofiles', 'teamroles'];
       expect(userOwned).to.not.deep.equal([]);
       for (const combined of ["'UserOwned,TeamOwned'", "'UserOwned, TeamOwned'", "'TeamOwned,1'", "'3'"]) {
         expect(await owned(`OwnershipType eq Microsoft.Dynamics.CRM.OwnershipTypes${combined}`), combined).to.deep.equal([]);
@@ -261,7 +261,7 @@ for (const database of DATABASES) {
         '@odata.context': `${s.root}$metadata#GlobalOptionSetDefinitions(Name)/$entity`, '@odata.type': '#Microsoft.Dynamics.CRM.OptionSetMetadata', MetadataId: r.json.OptionSet.MetadataId, Name: GLOBAL,
       });
       const all = await get('GlobalOptionSetDefinitions?$select=Name');
-      expect(all.json.value.map((o: { Name: string }) => o.Name)).to.deep.equal([GLOBAL]);
+      expect(all.json.value.map((o: { Name: string }) => o.Name)).to.deep.equal(['field_security_permission_type', GLOBAL]);
       expect((await get(`GlobalOptionSetDefinitions(${r.json.OptionSet.MetadataId})`)).json.Options.length).to.equal(r.json.OptionSet.Options.length);
     });
 
@@ -348,7 +348,7 @@ for (const database of DATABASES) {
       expect(one.json.CascadeConfiguration.Delete).to.equal('Restrict');
       expect((await get(`RelationshipDefinitions(${one.json.MetadataId})?$select=SchemaName`)).json.SchemaName).to.equal(`lk_${ENTITY}_createdby`);
       const shipped = await get(`RelationshipDefinitions/Microsoft.Dynamics.CRM.ManyToManyRelationshipMetadata?$select=SchemaName`);
-      expect(shipped.json.value.map((r: { SchemaName: string }) => r.SchemaName), 'users and their roles, teams, their members and roles').to.deep.equal(['systemuserroles_association', 'teamroles_association', 'teammembership_association']);
+      expect(shipped.json.value.map((r: { SchemaName: string }) => r.SchemaName), 'users and their roles, teams, their members and roles').to.deep.equal(['systemuserprofiles_association', 'teamprofiles_association', 'systemuserroles_association', 'teamroles_association', 'teammembership_association']);
 
       const table = await get(`EntityDefinitions(LogicalName='msdyn_copilotinteractiondata')?$select=LogicalName&$expand=OneToManyRelationships($select=SchemaName;$filter=ReferencingEntity eq '${ENTITY}'),ManyToOneRelationships($select=ReferencingAttribute),ManyToManyRelationships`);
       expect(table.status, table.text).to.equal(200);
@@ -555,7 +555,7 @@ for (const database of DATABASES) {
       const intersect = await get(`EntityDefinitions(LogicalName='systemuserroles')?$select=${Object.keys(eligibility(false)).join(',')},IsMappable`);
       expect(intersect.json).to.deep.include({ ...eligibility(false), IsMappable: flag(false, 'ismappable', false) });
       const links = await get('EntityDefinitions?$select=LogicalName&$filter=CanBeInManyToMany/Value eq false and ActivityTypeMask eq 0 and IsImportable eq false and OwnerIdType eq 8 and HasEmailAddresses eq false and CreatedOn eq null and OwnerId eq null');
-      expect(names(links)).to.deep.equal(['systemuserroles', 'teammembership', 'teamroles']);
+      expect(names(links)).to.deep.equal(['systemuserprofiles', 'systemuserroles', 'teammembership', 'teamprofiles', 'teamroles']);
       const plurals = await get('EntityDefinitions?$select=LogicalName,CollectionSchemaName&$filter=LogicalName eq \'userquery\' or LogicalName eq \'systemuser\' or LogicalName eq \'msdyn_copilotinteraction\'');
       expect(Object.fromEntries(plurals.json.value.map((e: Record<string, string>) => [e['LogicalName'], e['CollectionSchemaName']]))).to.deep.equal({
         userquery: 'UserQueries', systemuser: 'SystemUsers', msdyn_copilotinteraction: 'msdyn_copilotinteractions',
@@ -708,7 +708,7 @@ for (const database of DATABASES) {
         // Custom many-to-many relationships list their rows at Dataverse's menu order; system ones have none.
         const menus = await call('GET', `${related.root}RelationshipDefinitions/Microsoft.Dynamics.CRM.ManyToManyRelationshipMetadata?$select=SchemaName,IsCustomRelationship,Entity1AssociatedMenuConfiguration,Entity2AssociatedMenuConfiguration`);
         expect(Object.fromEntries(menus.json.value.map((r: Record<string, any>) => [r['SchemaName'], [r['IsCustomRelationship'], r['Entity1AssociatedMenuConfiguration'].Order, r['Entity2AssociatedMenuConfiguration'].Order]])))
-          .to.deep.equal({ systemuserroles_association: [false, null, null], teamroles_association: [false, null, null], teammembership_association: [false, null, null], [TAGS]: [true, 10000, 10000] });
+          .to.deep.equal({ systemuserprofiles_association: [false, null, null], teamprofiles_association: [false, null, null], systemuserroles_association: [false, null, null], teamroles_association: [false, null, null], teammembership_association: [false, null, null], [TAGS]: [true, 10000, 10000] });
         const expected = {
           SchemaName: TAGS, Entity1LogicalName: ENTITY, Entity2LogicalName: 'new_tag', IntersectEntityName: TAGS, Entity1IntersectAttribute: `${ENTITY}id`,
           Entity2IntersectAttribute: 'new_tagid', Entity1NavigationPropertyName: TAGS, Entity2NavigationPropertyName: TAGS,

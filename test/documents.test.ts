@@ -16,7 +16,7 @@ for (const database of DATABASES) {
       expect(r.json['@odata.context']).to.equal(`${s.root}$metadata`);
       expect(r.json.value).to.deep.include({ name: 'msdyn_copilotinteractions', kind: 'EntitySet', url: 'msdyn_copilotinteractions' });
       expect(r.json.value.map((v: { name: string }) => v.name).sort()).to.deep.equal([
-        'EntityDefinitions', 'GlobalOptionSetDefinitions', 'RelationshipDefinitions', 'businessunits', 'msdyn_copilotinteractiondatas', 'msdyn_copilotinteractions', 'organizations', 'privileges', 'retentionconfigs', 'roleprivilegescollection', 'roles', 'savedqueries', 'sdkmessagefilters', 'sdkmessages', 'systemuserrolescollection', 'systemusers', 'teammembershipcollection', 'teamrolescollection', 'teams', 'userqueries',
+        'EntityDefinitions', 'GlobalOptionSetDefinitions', 'RelationshipDefinitions', 'businessunits', 'fieldpermissions', 'fieldsecurityprofiles', 'msdyn_copilotinteractiondatas', 'msdyn_copilotinteractions', 'organizations', 'privileges', 'retentionconfigs', 'roleprivilegescollection', 'roles', 'savedqueries', 'sdkmessagefilters', 'sdkmessages', 'systemuserprofilescollection', 'systemuserrolescollection', 'systemusers', 'teammembershipcollection', 'teamprofilescollection', 'teamrolescollection', 'teams', 'userqueries',
       ]);
     });
 
@@ -106,7 +106,7 @@ for (const database of DATABASES) {
       const sets = Object.fromEntries(container.EntitySet.map((e: any) => [e.$.Name, e]));
       expect(sets['msdyn_copilotinteractions'].$.EntityType).to.equal('Microsoft.Dynamics.CRM.msdyn_copilotinteraction');
       expect(Object.keys(sets).sort()).to.deep.equal([
-        'EntityDefinitions', 'GlobalOptionSetDefinitions', 'RelationshipDefinitions', 'businessunits', 'msdyn_copilotinteractiondatas', 'msdyn_copilotinteractions', 'organizations', 'privileges', 'retentionconfigs', 'roleprivilegescollection', 'roles', 'savedqueries', 'sdkmessagefilters', 'sdkmessages', 'systemuserrolescollection', 'systemusers', 'teammembershipcollection', 'teamrolescollection', 'teams', 'userqueries',
+        'EntityDefinitions', 'GlobalOptionSetDefinitions', 'RelationshipDefinitions', 'businessunits', 'fieldpermissions', 'fieldsecurityprofiles', 'msdyn_copilotinteractiondatas', 'msdyn_copilotinteractions', 'organizations', 'privileges', 'retentionconfigs', 'roleprivilegescollection', 'roles', 'savedqueries', 'sdkmessagefilters', 'sdkmessages', 'systemuserprofilescollection', 'systemuserrolescollection', 'systemusers', 'teammembershipcollection', 'teamprofilescollection', 'teamrolescollection', 'teams', 'userqueries',
       ]);
       expect(sets['EntityDefinitions'].$.EntityType).to.equal('Microsoft.Dynamics.CRM.EntityMetadata');
       expect(sets['msdyn_copilotinteractions'].NavigationPropertyBinding.map((b: any) => b.$)).to.deep.include({ Path: 'msdyn_interactiondataid', Target: 'msdyn_copilotinteractiondatas' });

@@ -47,7 +47,7 @@ function shippedFiles(): Array<{ source: string; json: unknown }> {
 }
 
 describe('column-level security: metadata', () => {
-  it('refuses IsSecured on the primary key, the primary name, system columns and types Tessera does not secure, naming file and pointer', () => {
+  it('refuses IsSecured on the primary key, the primary name, system columns, key columns and types Tessera does not secure, naming file and pointer', () => {
     const table = { source: 'new_t.json', json: {
       LogicalName: 'new_t', EntitySetName: 'new_ts', PrimaryIdAttribute: 'new_tid', PrimaryNameAttribute: 'new_name', OwnershipType: 'UserOwned',
       Attributes: [
@@ -58,14 +58,22 @@ describe('column-level security: metadata', () => {
         { LogicalName: 'new_ok', AttributeType: 'Money', IsSecured: true },
       ],
     } };
-    let problems: ModelError['problems'] = [];
-    try {
-      buildModel([...shippedFiles(), table]);
-    } catch (err) {
-      expect(err).to.be.instanceOf(ModelError);
-      problems = (err as ModelError).problems;
-    }
-    expect(problems.map((p) => `${p.file} ${p.pointer} ${p.reason}`)).to.deep.equal([
+    const problems = (files: Array<{ source: string; json: unknown }>) => {
+      try {
+        buildModel([...shippedFiles(), ...files]);
+      } catch (err) {
+        expect(err).to.be.instanceOf(ModelError);
+        return (err as ModelError).problems.map((p) => `${p.file} ${p.pointer} ${p.reason}`);
+      }
+      return expect.fail('expected a ModelError');
+    };
+    const keyed = { source: 'new_k.json', json: {
+      LogicalName: 'new_k', EntitySetName: 'new_ks', PrimaryIdAttribute: 'new_kid', OwnershipType: 'UserOwned',
+      Attributes: [{ LogicalName: 'new_code', AttributeType: 'String', IsSecured: true }],
+      Keys: [{ LogicalName: 'new_k_code', KeyAttributes: ['new_code'] }],
+    } };
+    expect(problems([keyed])).to.deep.equal(["new_k.json /Keys/0/KeyAttributes/0 'new_code' is a secured column (IsSecured); an alternate key cannot hold one"]);
+    expect(problems([table])).to.deep.equal([
       'new_t.json /Attributes/0/IsSecured the primary key cannot be secured',
       'new_t.json /Attributes/1/IsSecured the primary name column cannot be secured (Dataverse: "Columns that can\'t be secured")',
       'new_t.json /Attributes/2/IsSecured a column of type Lookup cannot be secured here; only String, Memo, Integer, BigInt, Decimal, Double, Money, Boolean, DateTime, Picklist columns can',
@@ -225,6 +233,11 @@ for (const database of DATABASES) {
       expectError(await call('PATCH', `${s.root}new_employees(${alice})`, { new_ssn: '9' }, as('Bob')), 403, '0x8004F507',
         new RegExp(`^Caller user with Id ${users['Bob']!.id} does not have update permissions to a SSN secured field on entity Employee\\. The requested operation could not be completed\\.$`));
       expectError(await call('PATCH', `${s.root}new_employees(${alice})`, { new_ssn: null }, as('Ann')), 403, '0x8004F507');
+      // A PATCH upsert of a row that does not exist is a create: Bob may create the SSN, not update it.
+      const fresh = randomUUID();
+      ok(await call('PATCH', `${s.root}new_employees(${fresh})`, { new_name: 'Upserted', new_ssn: '5' }, as('Bob')));
+      expectError(await call('PATCH', `${s.root}new_employees(${fresh})`, { new_ssn: '6' }, as('Bob')), 403, '0x8004F507');
+      expectError(await call('PATCH', `${s.root}new_employees(${randomUUID()})`, { new_name: 'Upserted', new_salary: 1 }, as('Bob')), 403, '0x8004F502');
       ok(await call('PATCH', `${s.root}new_employees(${alice})`, { new_salary: 6000 }, as('Cid')));
       ok(await call('PATCH', `${s.root}new_employees(${alice})`, { new_note: 'changed' }, as('Ann')));
       ok(await call('PATCH', `${s.root}new_employees(${alice})`, { new_ssn: '123-45-6789', new_salary: 5000, new_note: 'plain' }, as('Dee')));
@@ -254,6 +267,17 @@ for (const database of DATABASES) {
       expectError(await get('Ann', 'fieldpermissions'), 403, '0x80040220', /prvReadFieldPermission/);
       const kept = await get('Dee', `fieldsecurityprofiles(${SYSTEM_ADMINISTRATOR_PROFILE_ID})?$select=name`);
       expect(kept.json.name).to.equal('System Administrator');
+      expectError(await call('DELETE', `${s.root}fieldsecurityprofiles(${SYSTEM_ADMINISTRATOR_PROFILE_ID})`, undefined, as('Dee')), 403, '0x80040220', /field security profile cannot be changed or deleted/);
+      expectError(await call('PATCH', `${s.root}fieldsecurityprofiles(${SYSTEM_ADMINISTRATOR_PROFILE_ID})`, { name: 'Mine' }, as('Dee')), 403, '0x80040220');
+      // Deleting a profile deletes its permissions: its users lose what it gave.
+      const temp = await asSystem(s, 'POST', 'fieldsecurityprofiles', { name: 'Temporary' });
+      ok(temp, 201);
+      ok(await asSystem(s, 'POST', 'fieldpermissions', { 'fieldsecurityprofileid@odata.bind': `/fieldsecurityprofiles(${temp.json.fieldsecurityprofileid})`, entityname: 'new_employee', attributelogicalname: 'new_ssn', canread: 4 }), 201);
+      ok(await asSystem(s, 'POST', `fieldsecurityprofiles(${temp.json.fieldsecurityprofileid})/systemuserprofiles_association/$ref`, { '@odata.id': `${s.root}systemusers(${users['Ann']!.id})` }));
+      expect((await get('Ann', `new_employees(${alice})?$select=new_ssn`)).json.new_ssn).to.equal('123-45-6789');
+      ok(await call('DELETE', `${s.root}fieldsecurityprofiles(${temp.json.fieldsecurityprofileid})`, undefined, as('Dee')));
+      expect((await get('Ann', `new_employees(${alice})?$select=new_ssn`)).json.new_ssn).to.equal(null);
+      expect((await asSystem(s, 'GET', `fieldpermissions?$select=attributelogicalname&$filter=_fieldsecurityprofileid_value eq ${temp.json.fieldsecurityprofileid}`)).json.value).to.deep.equal([]);
     });
   });
 }

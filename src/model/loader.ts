@@ -523,6 +523,8 @@ function buildEntity(source: string, file: EntityFile, teams: boolean, intersect
       const columns = k.KeyAttributes.map((name, j) => {
         const a = byName.get(name);
         if (!a || !a.IsStored || a.AttributeType === 'Memo' || a.AttributeType === 'Image') problems.push({ file: source, pointer: `/${property}/${i}/KeyAttributes/${j}`, reason: `'${name}' is not a stored column of this table that is neither Memo nor Image` });
+        // A row found by a key's values would tell a caller who may not read them what they are.
+        else if (property === 'Keys' && a.IsSecured) problems.push({ file: source, pointer: `/${property}/${i}/KeyAttributes/${j}`, reason: `'${name}' is a secured column (IsSecured); an alternate key cannot hold one` });
         return a!;
       });
       if (sets.some((other) => other.LogicalName === k.LogicalName)) problems.push({ file: source, pointer: `/${property}/${i}/LogicalName`, reason: `duplicate ${what} '${k.LogicalName}'` });

@@ -1,7 +1,7 @@
 import { Errors, ServiceError } from '../errors.js';
 import { parseJsonBody } from '../odata/json-body.js';
 import { SYSTEM_ADMINISTRATOR_ID } from '../model/kept-ids.js';
-import { FIELDPERMISSION } from '../model/field-security.js';
+import { FIELDPERMISSION, FIELDSECURITYPROFILE, SYSTEM_ADMINISTRATOR_PROFILE_ID } from '../model/field-security.js';
 import { businessUnitColumn, DATASTATE, DATASTATE_ACTIVE, OWNING_TEAM, PRINCIPAL_TABLES, ROLE, SERVICE_MAINTAINED, SYSTEMUSER, TEAM } from '../model/system-columns.js';
 import type { AttributeModel, EntityModel, ManyToManyNavigationModel, Model, NavigationPropertyModel, OneToManyNavigationModel, OptionMetadata } from '../model/types.js';
 import { ColumnValues, stampModified } from './column-values.js';
@@ -705,9 +705,13 @@ function followOwner(entity: EntityModel, set: ColumnValues): void {
   if (columns) followOwnerColumns(columns, set);
 }
 
-/** Throws Errors.keptRole (403) for the System Administrator role's row: no caller changes or deletes it. */
+/**
+ * Throws Errors.keptRole (403) for the System Administrator role's row, Errors.keptProfile (403)
+ * for the System Administrator field security profile's: no caller changes or deletes them.
+ */
 function refuseKeptRole(entity: EntityModel, id: string): void {
   if (entity.LogicalName === ROLE && id === SYSTEM_ADMINISTRATOR_ID) throw Errors.keptRole();
+  if (entity.LogicalName === FIELDSECURITYPROFILE && id === SYSTEM_ADMINISTRATOR_PROFILE_ID) throw Errors.keptProfile();
 }
 
 /**

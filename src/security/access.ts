@@ -315,7 +315,7 @@ export class CallerAccess implements PlanSecurity {
 
   /**
    * Checks an update: Write on the row; Assign on it when it changes the owner; Append on it when
-   * it sets lookups, AppendTo on the rows they point at. At Basic depth each is a guard to a row
+   * it sets lookups, AppendTo on the rows they point at; canupdate on the secured columns it sets. At Basic depth each is a guard to a row
    * the caller owns, checked in the UPDATE itself. An upsert's create is checked as a new row; a
    * caller without Write may still upsert a row that does not exist (the update then refuses
    * every row, with the missing privilege as its error).
@@ -329,8 +329,14 @@ export class CallerAccess implements PlanSecurity {
         upsert = err as Error;
       }
     }
-    this.fields?.checkWrite(this.caller.systemuserid, plan.entity, plan.set, 'update');
     let guards = plan.guards;
+    try {
+      this.fields?.checkWrite(this.caller.systemuserid, plan.entity, plan.set, 'update');
+    } catch (err) {
+      // An upsert may still create the row (its create is checked above): the refusal stands only if the row exists.
+      if (!upsert || upsert instanceof Error) throw err;
+      guards = [{ attribute: pkOf(plan.entity), values: [], strict: true, fail: () => err as Error }, ...guards];
+    }
     if (this.reach(plan.entity, 'Write') === 'none') {
       if (!upsert || upsert instanceof Error) this.require(plan.entity, 'Write');
       const missing = this.missing(privilegeName(plan.entity, 'Write'), plan.entity);
