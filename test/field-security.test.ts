@@ -91,6 +91,7 @@ for (const database of DATABASES) {
     let hr: string;
     let alice: string;
     let carl: string;
+    let signing: Awaited<ReturnType<typeof keys>>;
     const ok = (r: { status: number; json?: unknown; text?: string }, status = 204) => expect(r.status, r.text ?? JSON.stringify(r.json)).to.equal(status);
     const as = (name: string) => bearer(users[name]!.token);
     const get = (name: string, path: string) => call('GET', `${s.root}${path}`, undefined, as(name));
@@ -100,8 +101,25 @@ for (const database of DATABASES) {
       if (message) expect(r.json.error.message).to.match(message);
     };
 
+    /** A new user `name` holding role `roleId`, signed in with a token (users[name]); its id. */
+    const signUp = async (name: string, roleId: string) => {
+      const oid = randomUUID();
+      const user = await asSystem(s, 'POST', 'systemusers', { fullname: name, azureactivedirectoryobjectid: oid });
+      ok(user, 201);
+      ok(await asSystem(s, 'POST', `systemusers(${user.json.systemuserid})/systemuserroles_association/$ref`, { '@odata.id': `${s.root}roles(${roleId})` }));
+      users[name] = { id: user.json.systemuserid, token: await token(signing, { oid, upn: `${name.toLowerCase()}@example.test` }) };
+      return user.json.systemuserid as string;
+    };
+    /** A new role holding `privileges` (name → depth); its id. */
+    const makeRole = async (name: string, privileges: Record<string, string>) => {
+      const role = await asSystem(s, 'POST', 'roles', { name });
+      ok(role, 201);
+      ok(await asSystem(s, 'POST', `roles(${role.json.roleid})/${NS}.AddPrivilegesRole`, { Privileges: Object.entries(privileges).map(([PrivilegeName, Depth]) => ({ PrivilegeName, Depth })) }));
+      return role.json.roleid as string;
+    };
+
     before(async () => {
-      const signing = await keys('k1');
+      signing = await keys('k1');
       work = mkdtempSync(join(tmpdir(), 'tessera-field-security-'));
       const jwks = join(work, 'jwks.json');
       writeFileSync(jwks, JSON.stringify(signing.jwks));
@@ -115,14 +133,7 @@ for (const database of DATABASES) {
       ok(role, 201);
       const privileges = ['new_employee', 'new_review'].flatMap((t) => ['Create', 'Read', 'Write', 'Append', 'AppendTo'].map((r) => ({ PrivilegeName: `prv${r}${t}`, Depth: 'Global' })));
       ok(await asSystem(s, 'POST', `roles(${role.json.roleid})/${NS}.AddPrivilegesRole`, { Privileges: privileges }));
-      for (const name of ['Ann', 'Bob', 'Cid', 'Dee', 'Eve']) {
-        const oid = randomUUID();
-        const user = await asSystem(s, 'POST', 'systemusers', { fullname: name, azureactivedirectoryobjectid: oid });
-        ok(user, 201);
-        const roleId = name === 'Dee' ? SYSTEM_ADMINISTRATOR_ID : role.json.roleid;
-        ok(await asSystem(s, 'POST', `systemusers(${user.json.systemuserid})/systemuserroles_association/$ref`, { '@odata.id': `${s.root}roles(${roleId})` }));
-        users[name] = { id: user.json.systemuserid, token: await token(signing, { oid, upn: `${name.toLowerCase()}@example.test` }) };
-      }
+      for (const name of ['Ann', 'Bob', 'Cid', 'Dee', 'Eve']) await signUp(name, name === 'Dee' ? SYSTEM_ADMINISTRATOR_ID : role.json.roleid);
       // Payroll: reads both secured columns, creates the SSN, updates the salary. Bob holds it
       // himself, Cid through the HR team; Eve holds the System Administrator profile.
       const profile = await asSystem(s, 'POST', 'fieldsecurityprofiles', { name: 'Payroll' });
@@ -278,6 +289,40 @@ for (const database of DATABASES) {
       ok(await call('DELETE', `${s.root}fieldsecurityprofiles(${temp.json.fieldsecurityprofileid})`, undefined, as('Dee')));
       expect((await get('Ann', `new_employees(${alice})?$select=new_ssn`)).json.new_ssn).to.equal(null);
       expect((await asSystem(s, 'GET', `fieldpermissions?$select=attributelogicalname&$filter=_fieldsecurityprofileid_value eq ${temp.json.fieldsecurityprofileid}`)).json.value).to.deep.equal([]);
+    });
+
+    it('linking or unlinking field security profiles takes prvWriteFieldSecurityProfile; the System Administrator profile only a System Administrator gives or takes; joining a team gives its profiles', async () => {
+      const link = { prvReadFieldSecurityProfile: 'Global', prvAppendToFieldSecurityProfile: 'Global', prvReadUser: 'Global', prvAppendToUser: 'Global', prvReadTeam: 'Global', prvAppendToTeam: 'Global', prvWriteTeam: 'Global', prvReadnew_employee: 'Global' };
+      const fay = await signUp('Fay', await makeRole('Profile appender', link));
+      const gus = await signUp('Gus', await makeRole('Profile editor', { ...link, prvWriteFieldSecurityProfile: 'Global' }));
+      const name = (id: string) => Object.keys(users).find((n) => users[n]!.id === id)!;
+      const ref = (id: string, table: string, nav: string, target: string, by: string) => call('POST', `${s.root}${table}(${id})/${nav}/$ref`, { '@odata.id': `${s.root}${target}` }, as(name(by)));
+      const unref = (path: string, by: string) => call('DELETE', `${s.root}${path}/$ref`, undefined, as(name(by)));
+      const secret = async (who: string) => (await get(name(who), `new_employees(${alice})?$select=new_ssn`)).json.new_ssn;
+      // AppendTo alone links nothing, from either side; nor unlinks another.
+      expectError(await ref(SYSTEM_ADMINISTRATOR_PROFILE_ID, 'fieldsecurityprofiles', 'systemuserprofiles_association', `systemusers(${fay})`, fay), 403, '0x80040220', /prvWriteFieldSecurityProfile/);
+      expectError(await ref(fay, 'systemusers', 'systemuserprofiles_association', `fieldsecurityprofiles(${payroll})`, fay), 403, '0x80040220', /prvWriteFieldSecurityProfile/);
+      expectError(await ref(payroll, 'fieldsecurityprofiles', 'teamprofiles_association', `teams(${hr})`, fay), 403, '0x80040220', /prvWriteFieldSecurityProfile/);
+      expectError(await unref(`fieldsecurityprofiles(${payroll})/systemuserprofiles_association(${users['Bob']!.id})`, fay), 403, '0x80040220', /prvWriteFieldSecurityProfile/);
+      expect(await secret(fay)).to.equal(null);
+      // With prvWriteFieldSecurityProfile, any profile but the System Administrator one.
+      expectError(await ref(SYSTEM_ADMINISTRATOR_PROFILE_ID, 'fieldsecurityprofiles', 'systemuserprofiles_association', `systemusers(${gus})`, gus), 403, '0x80040220', /cannot give the System Administrator field security profile/);
+      expectError(await ref(gus, 'systemusers', 'systemuserprofiles_association', `fieldsecurityprofiles(${SYSTEM_ADMINISTRATOR_PROFILE_ID})`, gus), 403, '0x80040220', /System Administrator field security profile/);
+      expectError(await unref(`fieldsecurityprofiles(${SYSTEM_ADMINISTRATOR_PROFILE_ID})/systemuserprofiles_association(${users['Eve']!.id})`, gus), 403, '0x80040220', /cannot take the System Administrator field security profile/);
+      expect(await secret(gus)).to.equal(null);
+      ok(await ref(gus, 'systemusers', 'systemuserprofiles_association', `fieldsecurityprofiles(${payroll})`, gus));
+      expect(await secret(gus)).to.equal('123-45-6789');
+      ok(await unref(`fieldsecurityprofiles(${payroll})/systemuserprofiles_association(${gus})`, gus));
+      // Joining a team that holds a profile is giving oneself the profile.
+      const admins = await asSystem(s, 'POST', 'teams', { name: 'Admins' });
+      ok(admins, 201);
+      ok(await asSystem(s, 'POST', `fieldsecurityprofiles(${SYSTEM_ADMINISTRATOR_PROFILE_ID})/teamprofiles_association/$ref`, { '@odata.id': `${s.root}teams(${admins.json.teamid})` }));
+      expectError(await ref(hr, 'teams', 'teammembership_association', `systemusers(${fay})`, fay), 403, '0x80040220', /prvWriteFieldSecurityProfile/);
+      expectError(await ref(admins.json.teamid, 'teams', 'teammembership_association', `systemusers(${gus})`, gus), 403, '0x80040220', /System Administrator field security profile/);
+      expect(await secret(fay)).to.equal(null);
+      expect(await secret(gus)).to.equal(null);
+      ok(await ref(hr, 'teams', 'teammembership_association', `systemusers(${gus})`, gus));
+      expect(await secret(gus)).to.equal('123-45-6789');
     });
   });
 }

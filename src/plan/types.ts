@@ -342,13 +342,21 @@ export interface RowReference {
   /**
    * Rows related to this one that may refuse the write: `read` (run in the write's transaction,
    * past the caller's privileges) fetches one column of them; `refuse` gets its values and
-   * returns the error to raise, if any (the roles of a team a user joins: security/access.ts).
+   * returns the error to raise, if any (the roles and field security profiles of a team a user
+   * joins: security/access.ts); several such checks run in order.
    * With `serialized`, the transaction first takes the lock of `entity`'s table (Dialect.tableLock),
    * which it holds to its end: writes making the same check take turns, each reading what the
    * one before committed (a hierarchy's loop check: two concurrent moves could otherwise each
    * find no loop and together make one).
    */
-  readonly related?: { readonly read: ReadPlan; readonly refuse: (values: readonly Value[]) => Error | undefined; readonly serialized?: boolean };
+  readonly related?: RelatedCheck | readonly RelatedCheck[];
+}
+
+/** One check of RowReference.related: the rows `read` fetches, the error `refuse` makes of their first column's values. */
+export interface RelatedCheck {
+  readonly read: ReadPlan;
+  readonly refuse: (values: readonly Value[]) => Error | undefined;
+  readonly serialized?: boolean;
 }
 
 /**

@@ -8,12 +8,12 @@ import { relinkSortKey } from '../plan/sort-columns.js';
 import { planRead } from '../plan/read.js';
 import { pkOf } from '../model/primary-key.js';
 import type {
-  Caller, ExpandPlan, Guard, InsertPlan, LinkedColumn, LinkStep, PlanExpr, PlanSecurity, ReadingPlan, ReadPlan, RowJoin, RowReference, SortKey, UpdatePlan, Value, WritePlan,
+  Caller, ExpandPlan, Guard, InsertPlan, LinkedColumn, LinkStep, PlanExpr, PlanSecurity, ReadingPlan, ReadPlan, RelatedCheck, RowJoin, RowReference, SortKey, UpdatePlan, Value, WritePlan,
 } from '../plan/types.js';
 import type { Database } from '../store/database.js';
 import { executeRead } from '../store/execute.js';
 import { TEAM_MEMBERSHIP, TEAM_ROLES } from '../plan/teams.js';
-import { hasSecuredColumns } from '../model/field-security.js';
+import { FIELDSECURITYPROFILE, hasSecuredColumns, SYSTEM_ADMINISTRATOR_PROFILE_ID, TEAM_PROFILES } from '../model/field-security.js';
 import { loadFieldAccess, maskRead, type FieldAccess } from './field-access.js';
 import {
   AccessRight, DepthMask, privilegeName, privilegesOf, USER_ROLES,
@@ -369,6 +369,7 @@ export class CallerAccess implements PlanSecurity {
         // Linking two rows: AppendTo on both (at Basic depth, rows the caller owns).
         const references = plan.link.references.map((r) => this.appendToRow(r));
         this.roleLinks(plan.link.references.map((r) => r.entity), plan.link.references);
+        this.profileLinks(linkedTables(this.model, plan.link.entity), [...plan.link.values.values()], 'give');
         return { ...plan, link: { ...plan.link, references } };
       }
       case 'disassociate': {
@@ -379,6 +380,7 @@ export class CallerAccess implements PlanSecurity {
         const entities = linkedTables(this.model, plan.entity);
         for (const entity of entities) this.require(entity, 'AppendTo');
         this.roleLinks(entities, []);
+        this.profileLinks(entities, plan.match.map((m) => m.id), 'take');
         const references = plan.references?.map((r) => this.appendToRow(r));
         if (entities.some((e) => e.LogicalName === ROLE) && plan.match.some((m) => m.id === SYSTEM_ADMINISTRATOR_ID)) {
           throw Errors.notAdministrator(this.caller.systemuserid, 'take the System Administrator role');
@@ -398,6 +400,21 @@ export class CallerAccess implements PlanSecurity {
     if (references.some((r) => r.entity.LogicalName === ROLE && r.id === SYSTEM_ADMINISTRATOR_ID)) throw Errors.notAdministrator(this.caller.systemuserid, 'give the System Administrator role');
   }
 
+  /**
+   * Giving or taking a field security profile (systemuserprofiles, teamprofiles links, whichever
+   * side or path makes them) is prvWriteFieldSecurityProfile besides AppendTo: in Dataverse a
+   * profile's members are part of the profile, which only its editors change; and only a System
+   * Administrator gives or takes the System Administrator profile (its id among `ids`, the linked
+   * rows' ids), as roleLinks keeps the System Administrator role, so that no one reads every
+   * secured column by linking itself. Throws 403 `0x80040220`.
+   */
+  private profileLinks(entities: readonly EntityModel[], ids: readonly Value[], verb: 'give' | 'take'): void {
+    const profile = entities.find((e) => e.LogicalName === FIELDSECURITYPROFILE);
+    if (!profile) return;
+    this.require(profile, 'Write');
+    if (ids.includes(SYSTEM_ADMINISTRATOR_PROFILE_ID)) throw Errors.notAdministrator(this.caller.systemuserid, `${verb} the System Administrator field security profile`);
+  }
+
   /** Whether `intersect` is teammembership_association's intersect table (users and their teams). */
   private isMembership(intersect: EntityModel): boolean {
     return this.model.byLogicalName.get(TEAM)?.navigation.get(TEAM_MEMBERSHIP)?.intersect?.entity === intersect;
@@ -408,22 +425,41 @@ export class CallerAccess implements PlanSecurity {
    * checks AddMembersTeam, whichever path makes it: prvWriteTeam ("AddMembersTeam message
    * privileges"); and since the user gets the team's roles, what giving those roles takes
    * (roleLinks): prvAssignRole when the team holds any role, and a System Administrator for a
-   * team holding that role. The team's roles are read in the write's transaction
-   * (RowReference.related); the user reference is only checked to exist.
+   * team holding that role; and since the user gets the team's field security profiles, what
+   * giving those takes (profileLinks): prvWriteFieldSecurityProfile when the team holds any, and a
+   * System Administrator for a team holding the System Administrator profile. The team's roles
+   * and profiles are read in the write's transaction (RowReference.related); the user reference
+   * is only checked to exist.
    */
   private joining(r: RowReference): RowReference {
     if (r.entity.LogicalName !== TEAM) return r;
     this.require(r.entity, 'Write');
+    const related: RelatedCheck[] = [];
     const roles = r.entity.navigation.get(TEAM_ROLES);
-    if (!roles?.intersect) return r;
-    const role = roles.target;
-    const assigns = this.reach(role, 'Assign') !== 'none';
-    const refuse = (held: readonly Value[]): Error | undefined => {
-      if (!held.length) return undefined;
-      if (!assigns) return this.missing(privilegeName(role, 'Assign'), role);
-      return held.includes(SYSTEM_ADMINISTRATOR_ID) ? Errors.notAdministrator(this.caller.systemuserid, 'give the System Administrator role') : undefined;
-    };
-    return { ...r, related: { read: linksRead(roles, r.id, [roles.intersect.other.LogicalName]), refuse } };
+    if (roles?.intersect) {
+      const role = roles.target;
+      const assigns = this.reach(role, 'Assign') !== 'none';
+      const refuse = (held: readonly Value[]): Error | undefined => {
+        if (!held.length) return undefined;
+        if (!assigns) return this.missing(privilegeName(role, 'Assign'), role);
+        return held.includes(SYSTEM_ADMINISTRATOR_ID) ? Errors.notAdministrator(this.caller.systemuserid, 'give the System Administrator role') : undefined;
+      };
+      related.push({ read: linksRead(roles, r.id, [roles.intersect.other.LogicalName]), refuse });
+    }
+    const profiles = r.entity.navigation.get(TEAM_PROFILES);
+    if (profiles?.intersect) {
+      const refuse = (held: readonly Value[]): Error | undefined => {
+        if (!held.length) return undefined;
+        try {
+          this.profileLinks([profiles.target], held, 'give');
+          return undefined;
+        } catch (err) {
+          return err as Error;
+        }
+      };
+      related.push({ read: linksRead(profiles, r.id, [profiles.intersect.other.LogicalName]), refuse });
+    }
+    return related.length ? { ...r, related } : r;
   }
 
   /** Users cannot change the SYSTEM user (the System Administrator role no caller changes: planUpdate, planDelete). */

@@ -2,7 +2,7 @@ import { PassThrough } from 'node:stream';
 import { setImmediate } from 'node:timers/promises';
 import { Errors, isDuplicateKey, ServiceError } from '../errors.js';
 import type { AttributeModel, EntityKeyModel, EntityModel } from '../model/types.js';
-import type { AggregatePlan, CountPlan, DeletePlan, ExpandPlan, Guard, InsertPlan, PlanSecurity, ReadPlan, RowReference, UpdatePlan, Value, WritePlan, WriteResult } from '../plan/types.js';
+import type { AggregatePlan, CountPlan, DeletePlan, ExpandPlan, Guard, InsertPlan, PlanSecurity, ReadPlan, RelatedCheck, RowReference, UpdatePlan, Value, WritePlan, WriteResult } from '../plan/types.js';
 import { pkOf } from '../model/primary-key.js';
 import { DATASTATE } from '../model/system-columns.js';
 import type { Statement } from '../sql/dialect.js';
@@ -226,7 +226,8 @@ async function passes(tx: Executor, db: Database, g: Guard, entity: EntityModel,
  * serialized one after the table's lock is taken).
  */
 async function checkReference(tx: Executor, db: Database, ref: RowReference): Promise<void> {
-  const lock = ref.related?.serialized ? renderTableLock(db.dialect, ref.entity) : undefined;
+  const checks: readonly RelatedCheck[] = ref.related ? [ref.related].flat() : [];
+  const lock = checks.some((c) => c.serialized) ? renderTableLock(db.dialect, ref.entity) : undefined;
   if (lock) await tx.rows(lock);
   const column = ref.guard?.attribute ?? ref.entity.attributesByName.get(ref.entity.PrimaryIdAttribute)!;
   const [row] = await tx.rows(renderSelectById(db.dialect, ref.entity, ref.id, [column], true));
@@ -235,8 +236,7 @@ async function checkReference(tx: Executor, db: Database, ref: RowReference): Pr
     const current = db.dialect.fromDb(column, row[0]);
     if (!(await passes(tx, db, ref.guard, ref.entity, ref.id, current))) throw ref.guard.fail(current);
   }
-  if (ref.related) {
-    const { read, refuse } = ref.related;
+  for (const { read, refuse } of checks) {
     const column = fetchedColumns(read)[0]!;
     const error = refuse((await tx.rows(renderRead(db.dialect, read))).map((r) => db.dialect.fromDb(column, r[0])));
     if (error) throw error;
