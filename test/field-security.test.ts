@@ -29,6 +29,7 @@ const EMPLOYEE: EntityFile = {
     { LogicalName: 'new_ssn', AttributeType: 'String', DisplayName: 'SSN', MaxLength: 20, IsSecured: true },
     { LogicalName: 'new_salary', AttributeType: 'Integer', DisplayName: 'Salary', IsSecured: true },
     { LogicalName: 'new_note', AttributeType: 'String', MaxLength: 100 },
+    { LogicalName: 'new_grade', AttributeType: 'Picklist', DisplayName: 'Grade', IsSecured: true, OptionSet: { Name: 'new_grade', Options: [{ Value: 1, Label: 'Senior' }, { Value: 2, Label: 'Junior' }] } },
   ],
 };
 
@@ -92,6 +93,7 @@ for (const database of DATABASES) {
     let alice: string;
     let carl: string;
     let signing: Awaited<ReturnType<typeof keys>>;
+    let clerk: string;
     const ok = (r: { status: number; json?: unknown; text?: string }, status = 204) => expect(r.status, r.text ?? JSON.stringify(r.json)).to.equal(status);
     const as = (name: string) => bearer(users[name]!.token);
     const get = (name: string, path: string) => call('GET', `${s.root}${path}`, undefined, as(name));
@@ -131,6 +133,7 @@ for (const database of DATABASES) {
       // Every user but Dee works on both tables through a role; Dee is a System Administrator.
       const role = await asSystem(s, 'POST', 'roles', { name: 'Clerk' });
       ok(role, 201);
+      clerk = role.json.roleid;
       const privileges = ['new_employee', 'new_review'].flatMap((t) => ['Create', 'Read', 'Write', 'Append', 'AppendTo'].map((r) => ({ PrivilegeName: `prv${r}${t}`, Depth: 'Global' })));
       ok(await asSystem(s, 'POST', `roles(${role.json.roleid})/${NS}.AddPrivilegesRole`, { Privileges: privileges }));
       for (const name of ['Ann', 'Bob', 'Cid', 'Dee', 'Eve']) await signUp(name, name === 'Dee' ? SYSTEM_ADMINISTRATOR_ID : role.json.roleid);
@@ -149,10 +152,10 @@ for (const database of DATABASES) {
       ok(await asSystem(s, 'POST', `teams(${hr})/teammembership_association/$ref`, { '@odata.id': `${s.root}systemusers(${users['Cid']!.id})` }));
       ok(await asSystem(s, 'POST', `fieldsecurityprofiles(${payroll})/teamprofiles_association/$ref`, { '@odata.id': `${s.root}teams(${hr})` }));
       ok(await asSystem(s, 'POST', `fieldsecurityprofiles(${SYSTEM_ADMINISTRATOR_PROFILE_ID})/systemuserprofiles_association/$ref`, { '@odata.id': `${s.root}systemusers(${users['Eve']!.id})` }));
-      const employee = await asSystem(s, 'POST', 'new_employees', { new_name: 'Alice', new_ssn: '123-45-6789', new_salary: 5000, new_note: 'plain' });
+      const employee = await asSystem(s, 'POST', 'new_employees', { new_name: 'Alice', new_ssn: '123-45-6789', new_salary: 5000, new_note: 'plain', new_grade: 1 });
       ok(employee, 201);
       alice = employee.json.new_employeeid;
-      const other = await asSystem(s, 'POST', 'new_employees', { new_name: 'Carl' });
+      const other = await asSystem(s, 'POST', 'new_employees', { new_name: 'Carl', new_grade: 2, new_salary: 4000 });
       ok(other, 201);
       carl = other.json.new_employeeid;
       ok(await asSystem(s, 'POST', 'new_reviews', { new_name: 'Review of Alice', 'new_employeeid@odata.bind': `/new_employees(${alice})` }), 201);
@@ -169,7 +172,7 @@ for (const database of DATABASES) {
       expect(await attribute('new_name')).to.include({ IsSecured: false, CanBeSecuredForRead: false, CanBeSecuredForCreate: false, CanBeSecuredForUpdate: false });
       expect(await attribute('createdon')).to.include({ IsSecured: false, CanBeSecuredForRead: false });
       const secured = await get('Ann', `EntityDefinitions(LogicalName='new_employee')/Attributes?$select=LogicalName&$filter=IsSecured eq true`);
-      expect(secured.json.value.map((a: { LogicalName: string }) => a.LogicalName).sort()).to.deep.equal(['new_salary', 'new_ssn']);
+      expect(secured.json.value.map((a: { LogicalName: string }) => a.LogicalName).sort()).to.deep.equal(['new_grade', 'new_salary', 'new_ssn']);
     });
 
     it('a caller without read permission reads secured columns as null: a row, a collection, $expand, $batch', async () => {
@@ -323,6 +326,25 @@ for (const database of DATABASES) {
       expect(await secret(gus)).to.equal(null);
       ok(await ref(hr, 'teams', 'teammembership_association', `systemusers(${gus})`, gus));
       expect(await secret(gus)).to.equal('123-45-6789');
+    });
+
+    it('a caller who may read a secured choice or linked column sorts by it in FetchXML (its label, a link-entity order)', async () => {
+      const grades = await asSystem(s, 'POST', 'fieldsecurityprofiles', { name: 'Grades' });
+      ok(grades, 201);
+      const bind = `/fieldsecurityprofiles(${grades.json.fieldsecurityprofileid})`;
+      for (const column of ['new_grade', 'new_salary']) ok(await asSystem(s, 'POST', 'fieldpermissions', { 'fieldsecurityprofileid@odata.bind': bind, entityname: 'new_employee', attributelogicalname: column, canread: 4 }), 201);
+      const ida = await signUp('Ida', clerk);
+      ok(await asSystem(s, 'POST', `fieldsecurityprofiles(${grades.json.fieldsecurityprofileid})/systemuserprofiles_association/$ref`, { '@odata.id': `${s.root}systemusers(${ida})` }));
+      const fetch = (table: string, xml: string) => get('Ida', `${table}?fetchXml=${encodeURIComponent(xml)}`);
+      // By label: Junior (Carl) before Senior (Alice).
+      const byGrade = await fetch('new_employees', '<fetch><entity name="new_employee"><attribute name="new_name"/><attribute name="new_grade"/><filter><condition attribute="new_grade" operator="not-null"/></filter><order attribute="new_grade"/></entity></fetch>');
+      ok(byGrade, 200);
+      expect(byGrade.json.value.map((v: { new_name: string }) => v.new_name)).to.deep.equal(['Carl', 'Alice']);
+      const linked = await fetch('new_reviews', '<fetch><entity name="new_review"><attribute name="new_name"/><link-entity name="new_employee" from="new_employeeid" to="new_employeeid" alias="e"><attribute name="new_salary"/><order attribute="new_grade"/><order attribute="new_salary"/></link-entity></entity></fetch>');
+      ok(linked, 200);
+      expect(linked.json.value[0]).to.include({ new_name: 'Review of Alice', e_x002e_new_salary: 5000 });
+      // The SSN is still not hers.
+      expectError(await fetch('new_employees', '<fetch><entity name="new_employee"><attribute name="new_name"/><order attribute="new_ssn"/></entity></fetch>'), 400, '0x80040203', /'new_ssn' of table 'new_employee'/);
     });
   });
 }

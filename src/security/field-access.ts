@@ -105,23 +105,27 @@ export async function loadFieldAccess(model: Model, db: Database, userId: string
 }
 
 /**
- * `plan` as a caller who may not read the columns `unreadable` says sees it: every such column it
+ * `plan` as a caller who may read only the secured columns `readable` says sees it: every such column it
  * returns (its own, expanded rows', FetchXML link-entity columns) is masked (ReadPlan.masked,
  * ExpandPlan.masked, LinkedColumn.masked: read as NULL, as Dataverse returns a secured column's value to a caller without read
  * permission), and one it filters, sorts, groups or aggregates by, anywhere in the plan, is
  * refused with 400 `0x80040203` (Errors.securedColumnQueried): Dataverse documents no answer for
  * that, and answering by the stored value would tell it.
  */
-export function maskRead<P extends ReadingPlan>(plan: P, model: Model, unreadable: (a: AttributeModel) => boolean): P {
+export function maskRead<P extends ReadingPlan>(plan: P, model: Model, readable: (a: AttributeModel) => boolean): P {
+  // A computed sort column (a choice's label rank, a link-entity's column, a lookup's name) carries
+  // its column's IsSecured: it is the column it is computed from that is or is not readable.
+  const unreadable = (a: AttributeModel) => !readable(underlyingColumn(a));
   const refuse = (a: AttributeModel | undefined) => {
-    if (a && unreadable(a)) throw Errors.securedColumnQueried(a.LogicalName, model.entities.find((e) => e.Attributes.includes(a))?.LogicalName ?? '');
+    if (!a || !unreadable(a)) return;
+    const column = underlyingColumn(a);
+    throw Errors.securedColumnQueried(column.LogicalName, model.entities.find((e) => e.Attributes.includes(column))?.LogicalName ?? '');
   };
   const expr = (e: PlanExpr | undefined) => { if (e) exprColumns(e, refuse); };
   const sortKey = (a: AttributeModel) => {
     refuse(a);
     const sort = sortColumnOf(a);
-    if (sort?.kind === 'linked') { refuse(sort.column); steps(sort.path); }
-    if (sort?.kind === 'labelRank') refuse(sort.choice);
+    if (sort?.kind === 'linked') steps(sort.path);
   };
   const steps = (path: readonly LinkStep[]) => { for (const s of path) expr(s.where); };
   const columnPath = (c: ColumnPath | undefined) => {
@@ -157,6 +161,21 @@ export function maskRead<P extends ReadingPlan>(plan: P, model: Model, unreadabl
     });
   }
   return out as P;
+}
+
+/**
+ * The column whose value computed sort column `a` (plan/sort-columns.ts) is read from: a choice's
+ * for its label rank, the linked row's for a link-entity order, the lookup for its related row's
+ * name; `a` itself for a table's own column.
+ */
+function underlyingColumn(a: AttributeModel): AttributeModel {
+  const sort = sortColumnOf(a);
+  switch (sort?.kind) {
+    case 'labelRank': return sort.choice;
+    case 'linked': return sort.column;
+    case 'lookupName': return sort.lookup;
+    default: return a;
+  }
 }
 
 /** Calls `visit` with every column expression `e` tests, in related rows' conditions too. */
