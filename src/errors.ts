@@ -346,13 +346,6 @@ export const Errors = {
   securedColumn: (userId: string, right: 'create' | 'update', column: string, table: string) =>
     new ServiceError(403, right === 'create' ? '0x8004F502' : '0x8004F507', `Caller user with Id ${userId} does not have ${right} permissions to a ${column} secured field on entity ${table}. The requested operation could not be completed.`),
   /**
-   * 400 `0x80040203`: a query that filters, sorts or groups by secured column `column` of `table`,
-   * which the caller may not read (Dataverse documents no answer; refused so that its values
-   * cannot be learnt by querying).
-   */
-  securedColumnQueried: (column: string, table: string) =>
-    new ServiceError(400, '0x80040203', `The column '${column}' of table '${table}' is secured and the caller may not read it: it cannot be used to filter, sort or group rows.`),
-  /**
    * 400 `0x8004F508` (AttributeNotSecured): a field permission for a column that is not secured
    * (or does not exist).
    */

@@ -94,6 +94,6 @@ export function odataNot(e: PlanExpr): PlanExpr {
     // Negations built with SQL's NOT (NotIn, NotBetween) leave nulls out whichever way they go:
     // in a WHERE clause a null is as good as false, so undoing one leaves its operand.
     case 'not': return e.operand;
-    case 'const': return { kind: 'const', value: !e.value };
+    case 'const': return { kind: 'const', value: e.value === null ? null : !e.value };
   }
 }

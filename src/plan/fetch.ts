@@ -134,7 +134,7 @@ function not(operand: PlanExpr): PlanExpr {
 function holdsForNull(e: PlanExpr): boolean | undefined {
   switch (e.kind) {
     case 'isNull': return !e.negate;
-    case 'const': return e.value;
+    case 'const': return e.value ?? undefined;
     case 'not': { const v = holdsForNull(e.operand); return v === undefined ? undefined : !v; }
     case 'and': {
       const l = holdsForNull(e.left), r = holdsForNull(e.right);

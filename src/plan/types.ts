@@ -81,7 +81,11 @@ export type PlanExpr =
   | { kind: 'hierarchy'; relationship: RelationshipModel; id: string; direction: 'above' | 'under'; orEqual: boolean; unbounded?: boolean }
   | { kind: 'and' | 'or'; left: PlanExpr; right: PlanExpr }
   | { kind: 'not'; operand: PlanExpr }
-  | { kind: 'const'; value: boolean };
+  /**
+   * A condition known without the row: true, false, or null, SQL's unknown (a comparison with a
+   * null: what a condition on a secured column the caller may not read is, security/field-access.ts).
+   */
+  | { kind: 'const'; value: boolean | null };
 
 /**
  * Which rows of a retention-enabled table a read sees (Dataverse "Long-term data retention"):
@@ -116,12 +120,16 @@ export interface ColumnPath {
    * `ownerid`'s user branch, otherwise its team branch (plan/aggregate.ts lookupNameOf).
    */
   readonly otherwise?: ColumnPath;
+  /** The column is a secured one the caller may not read: its value is null (security/field-access.ts maskRead). */
+  readonly masked?: true;
 }
 
 /** One sort key. Nulls sort first ascending and last descending, as on SQL Server (Dataverse). */
 export interface SortKey {
   readonly attribute: AttributeModel;
   readonly descending: boolean;
+  /** The column is a secured one the caller may not read: it sorts as null (security/field-access.ts maskRead). */
+  readonly masked?: true;
 }
 
 /**

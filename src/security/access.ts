@@ -223,7 +223,7 @@ export class CallerAccess implements PlanSecurity {
     if (out.joins?.length) out.joins = out.joins.map((j) => this.join(j));
     // Orders by link-entity columns read them as the linked columns are read: narrowed per step.
     if (out.orderBy?.length) out.orderBy = out.orderBy.map((k) => relinkSortKey(k, (path) => this.linkPath(path, true)));
-    return this.masks ? maskRead(out, this.model, (a) => this.fields!.may(a, 'read')) : out;
+    return this.masks ? maskRead(out, (a) => this.fields!.may(a, 'read')) : out;
   }
 
   /**

@@ -7,7 +7,7 @@ import type { AttributeModel, EntityModel, Model } from '../model/types.js';
 import { restrict } from '../plan/navigation.js';
 import { planRead } from '../plan/read.js';
 import { sortColumnOf } from '../plan/sort-columns.js';
-import type { ColumnPath, ExpandPlan, LinkedColumn, LinkStep, PlanExpr, ReadingPlan, RowJoin, Value } from '../plan/types.js';
+import type { ColumnPath, ExpandPlan, LinkedColumn, LinkStep, PlanExpr, ReadingPlan, RowJoin, SortKey, Value } from '../plan/types.js';
 import type { Database } from '../store/database.js';
 import { executeRead } from '../store/execute.js';
 
@@ -105,62 +105,77 @@ export async function loadFieldAccess(model: Model, db: Database, userId: string
 }
 
 /**
- * `plan` as a caller who may read only the secured columns `readable` says sees it: every such column it
- * returns (its own, expanded rows', FetchXML link-entity columns) is masked (ReadPlan.masked,
- * ExpandPlan.masked, LinkedColumn.masked: read as NULL, as Dataverse returns a secured column's value to a caller without read
- * permission), and one it filters, sorts, groups or aggregates by, anywhere in the plan, is
- * refused with 400 `0x80040203` (Errors.securedColumnQueried): Dataverse documents no answer for
- * that, and answering by the stored value would tell it.
+ * `plan` as a caller who may read only the secured columns `readable` says sees it: every other
+ * secured column is null wherever the plan uses it, as Dataverse takes it ("Use field security to
+ * control access to field values", Dynamics 365 Customer Engagement developer guide: the value is
+ * substituted with null when a filter is evaluated, so that IsNull matches it; aggregates over it
+ * are SQL's over nulls; grouping puts it in the null group; ordering sorts it as null). So a
+ * column it returns (its own, expanded rows', FetchXML link-entity columns) is masked
+ * (ReadPlan.masked, ExpandPlan.masked, LinkedColumn.masked: read as NULL); a condition on it
+ * becomes what it is on a null (hideExpr); a sort key, group or aggregated column on it is
+ * marked masked (SortKey.masked, ColumnPath.masked) and read as a null of its type. Computed
+ * sort columns (a choice's label rank, a link-entity's column) stand for the column they are
+ * computed from. Nothing is refused: the answer is the one a row holding null would give.
  */
-export function maskRead<P extends ReadingPlan>(plan: P, model: Model, readable: (a: AttributeModel) => boolean): P {
-  // A computed sort column (a choice's label rank, a link-entity's column, a lookup's name) carries
-  // its column's IsSecured: it is the column it is computed from that is or is not readable.
+export function maskRead<P extends ReadingPlan>(plan: P, readable: (a: AttributeModel) => boolean): P {
   const unreadable = (a: AttributeModel) => !readable(underlyingColumn(a));
-  const refuse = (a: AttributeModel | undefined) => {
-    if (!a || !unreadable(a)) return;
-    const column = underlyingColumn(a);
-    throw Errors.securedColumnQueried(column.LogicalName, model.entities.find((e) => e.Attributes.includes(column))?.LogicalName ?? '');
-  };
-  const expr = (e: PlanExpr | undefined) => { if (e) exprColumns(e, refuse); };
-  const sortKey = (a: AttributeModel) => {
-    refuse(a);
-    const sort = sortColumnOf(a);
-    if (sort?.kind === 'linked') steps(sort.path);
-  };
-  const steps = (path: readonly LinkStep[]) => { for (const s of path) expr(s.where); };
-  const columnPath = (c: ColumnPath | undefined) => {
-    if (!c) return;
-    refuse(c.attribute);
-    for (const cond of c.conditions ?? []) expr(cond);
-    columnPath(c.otherwise);
-  };
+  const expr = (e: PlanExpr | undefined) => (e ? hideExpr(e, unreadable) : e);
+  const steps = (path: readonly LinkStep[]) => path.map((s) => (s.where ? { ...s, where: expr(s.where) } : s));
+  const sortKey = <K extends SortKey>(k: K): K => (unreadable(k.attribute) ? { ...k, masked: true } : k);
+  const columnPath = (c: ColumnPath): ColumnPath => ({
+    ...c,
+    ...(c.conditions ? { conditions: c.conditions.map(expr) } : {}),
+    ...(c.otherwise ? { otherwise: columnPath(c.otherwise) } : {}),
+    ...(unreadable(c.attribute) ? { masked: true } : {}),
+  });
   const masked = (list: readonly AttributeModel[]) => {
     const hidden = list.filter(unreadable);
     return hidden.length ? { masked: new Set(hidden) } : {};
   };
-  const expansion = (e: ExpandPlan): ExpandPlan => {
-    expr(e.filter);
-    for (const k of e.orderBy) sortKey(k.attribute);
-    return { ...e, ...masked(e.columns), expand: e.expand.map(expansion) };
-  };
+  const expansion = (e: ExpandPlan): ExpandPlan => ({
+    ...e, filter: expr(e.filter), orderBy: e.orderBy.map(sortKey), ...masked(e.columns), expand: e.expand.map(expansion),
+  });
   const p = plan as P & {
-    filter?: PlanExpr; columns?: readonly AttributeModel[]; orderBy?: readonly { attribute?: AttributeModel }[]; expand?: readonly ExpandPlan[];
+    filter?: PlanExpr; columns?: readonly AttributeModel[]; orderBy?: readonly SortKey[]; expand?: readonly ExpandPlan[];
     linked?: readonly LinkedColumn[]; joins?: readonly RowJoin[]; groupBy?: readonly { column: ColumnPath; lookupName?: ColumnPath }[]; aggregates?: readonly { column?: ColumnPath }[];
   };
-  expr(p.filter);
-  for (const k of p.orderBy ?? []) if (k.attribute) sortKey(k.attribute);
-  for (const j of p.joins ?? []) { expr(j.where); steps(j.path); }
-  for (const g of p.groupBy ?? []) columnPath(g.column);
-  for (const a of p.aggregates ?? []) columnPath(a.column);
-  const out: Record<string, unknown> = { ...p, ...(p.columns ? masked(p.columns) : {}) };
+  const out: Record<string, unknown> = { ...p };
+  if (p.filter) out.filter = expr(p.filter);
+  // A masked sort key of the read's own is also read as NULL in its select list (sql/render.ts).
+  if (p.columns) Object.assign(out, masked([...p.columns, ...(p.orderBy ?? []).map((k) => k.attribute).filter((a) => a && !p.columns!.includes(a))]));
+  if (p.orderBy) out.orderBy = p.orderBy.map((k) => (k.attribute ? sortKey(k) : k));
+  if (p.joins) out.joins = p.joins.map((j) => ({ ...j, where: expr(j.where), path: steps(j.path) }));
+  if (p.groupBy) out.groupBy = p.groupBy.map((g) => ({ ...g, column: columnPath(g.column), ...(g.lookupName ? { lookupName: columnPath(g.lookupName) } : {}) }));
+  if (p.aggregates) out.aggregates = p.aggregates.map((a) => (a.column ? { ...a, column: columnPath(a.column) } : a));
   if (p.expand?.length) out.expand = p.expand.map(expansion);
-  if (p.linked?.length) {
-    out.linked = p.linked.map((l) => {
-      steps(l.path);
-      return unreadable(l.attribute) ? { ...l, masked: true } : l;
-    });
-  }
+  if (p.linked?.length) out.linked = p.linked.map((l) => ({ ...l, path: steps(l.path), ...(unreadable(l.attribute) ? { masked: true } : {}) }));
   return out as P;
+}
+
+/**
+ * `e` evaluated with every column `hidden` says as null (SQL's three-valued logic, which the
+ * rendered conditions follow): a comparison, In, Like of it is unknown (`const` null), IsNull
+ * true (Is Not Null false), an inSelect false (it renders as `col IS NOT NULL AND …`); the
+ * conditions on related rows too. `e` itself when it reads no hidden column.
+ */
+export function hideExpr(e: PlanExpr, hidden: (a: AttributeModel) => boolean): PlanExpr {
+  let any = false;
+  exprColumns(e, (a) => { any ||= hidden(a); });
+  if (!any) return e;
+  const unknown: PlanExpr = { kind: 'const', value: null };
+  const walk = (x: PlanExpr): PlanExpr => {
+    switch (x.kind) {
+      case 'compare': case 'in': case 'like': return hidden(x.attribute) ? unknown : x;
+      case 'compareColumns': return hidden(x.left) || hidden(x.right) ? unknown : x;
+      case 'isNull': return hidden(x.attribute) ? { kind: 'const', value: !x.negate } : x;
+      case 'inSelect': return hidden(x.attribute) ? { kind: 'const', value: false } : { ...x, where: walk(x.where) };
+      case 'exists': case 'joinedRow': return x.where ? { ...x, where: walk(x.where) } : x;
+      case 'and': case 'or': return { ...x, left: walk(x.left), right: walk(x.right) };
+      case 'not': return { ...x, operand: walk(x.operand) };
+      default: return x;
+    }
+  };
+  return walk(e);
 }
 
 /**
@@ -186,7 +201,7 @@ function exprColumns(e: PlanExpr, visit: (a: AttributeModel) => void): void {
     switch (x.kind) {
       case 'compare': case 'isNull': case 'in': case 'like': visit(x.attribute); break;
       case 'compareColumns': visit(x.left); visit(x.right); break;
-      case 'inSelect': visit(x.attribute); break;
+      case 'inSelect': visit(x.attribute); stack.push(x.where); break;
       case 'exists': case 'joinedRow': if (x.where) stack.push(x.where); break;
       case 'and': case 'or': stack.push(x.left, x.right); break;
       case 'not': stack.push(x.operand); break;

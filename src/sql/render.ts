@@ -90,9 +90,22 @@ function collationOf(d: Dialect, a: AttributeModel): string {
   return /\sCOLLATE\s+\S+$/i.exec(d.columnType(a))?.[0] ?? '';
 }
 
-/** A sort key's term: the bare column (the read's own table), or a computed sort column of `scope`'s row (its parameters in `p`). */
-function sortTerm(d: Dialect, a: AttributeModel, scope: string, p?: Params): string {
-  return sortColumnOf(a) ? columnTerm(d, a, scope, p) : col(d, a);
+/**
+ * A sort key's term: the bare column (the read's own table), or a computed sort column of `scope`'s
+ * row (its parameters in `p`); a masked key's (SortKey.masked) is null (nullOf).
+ */
+function sortTerm(d: Dialect, k: SortKey, scope: string, p?: Params): string {
+  const term = sortColumnOf(k.attribute) ? columnTerm(d, k.attribute, scope, p) : col(d, k.attribute);
+  return k.masked ? nullOf(term) : term;
+}
+
+/**
+ * Null of the type of `term`: what a secured column the caller may not read is wherever a query
+ * uses it (Dataverse, "Use field security to control access to field values": its value is taken
+ * as null). Typed, as PostgreSQL wants a type for SUM or AVG of a null.
+ */
+function nullOf(term: string): string {
+  return `CASE WHEN 1 = 0 THEN ${term} END`;
 }
 
 /** A fetched column of a read of `scope`: the bare column, or a computed sort column under its logical name. */
@@ -206,7 +219,7 @@ export function renderExpr(d: Dialect, e: PlanExpr, p: Params, scope: Row, depth
       return groupChain(operands.reverse().map((o) => renderExpr(d, o, p, scope, depth)), (left, right) => `(${left} ${op} ${right})`);
     }
     case 'not': return `NOT (${renderExpr(d, e.operand, p, scope, depth)})`;
-    case 'const': return e.value ? '1 = 1' : '1 = 0';
+    case 'const': return e.value === null ? '1 = NULL' : e.value ? '1 = 1' : '1 = 0';
     case 'exists': {
       const alias = d.quote(`f${depth}`);
       const nav = e.navigation;
@@ -318,7 +331,7 @@ function renderAfter(d: Dialect, keys: readonly SortKey[], values: readonly Valu
   const disjuncts: string[] = [];
   // Each use of a key renders its term anew: a term may bind parameters of its own (a link-entity
   // column's conditions), and parameters are added in text order, as positional placeholders need.
-  const term = (i: number) => sortTerm(d, keys[i]!.attribute, scope, p);
+  const term = (i: number) => sortTerm(d, keys[i]!, scope, p);
   for (let i = 0; i < keys.length; i++) {
     const { attribute, descending } = keys[i]!;
     const v = values[i]!;
@@ -391,7 +404,9 @@ export function renderRead(d: Dialect, plan: ReadPlan): Statement {
   // DISTINCT with linked columns: they complete the order, by their output names (PostgreSQL wants
   // a DISTINCT's ORDER BY terms in its select list, and re-rendered they would bind new parameters).
   const distinctLinked = plan.distinct ? (plan.linked ?? []).map((_, i) => d.orderItem(d.quote(`linked${i + 1}`), false)) : [];
-  const orderBy = () => [...plan.orderBy.map((k) => d.orderItem(sortTerm(d, k.attribute, outer, p), k.descending)), ...distinctLinked].join(', ');
+  // A DISTINCT's masked key by its output name, which the select list reads as NULL
+  // (ReadPlan.masked): PostgreSQL wants a DISTINCT's ORDER BY terms in its select list.
+  const orderBy = () => [...plan.orderBy.map((k) => d.orderItem(k.masked && plan.distinct ? col(d, k.attribute) : sortTerm(d, k, outer, p), k.descending)), ...distinctLinked].join(', ');
   const order = orderBy();
   const limit = p.add(plan.paged ? plan.limit + 1 : plan.limit);
   const offset = plan.offset ? p.add(plan.offset) : undefined;
@@ -544,7 +559,7 @@ function renderExpansion(d: Dialect, e: ExpandPlan, parent: string, depth: numbe
   const filter = e.filter ? ` AND ${renderExpr(d, e.filter, p, alias, depth + 1)}` : '';
   const from = `${table(d, target)} ${alias} WHERE ${link}${andVisible(d, target)}${filter}`;
   if (e.navigation.kind === 'single') return d.jsonSubquery({ pairs, from, single: true, orderBy: '' });
-  const orderBy = e.orderBy.map((k) => d.orderItem(sortTerm(d, k.attribute, alias), k.descending)).join(', ');
+  const orderBy = e.orderBy.map((k) => d.orderItem(sortTerm(d, k, alias), k.descending)).join(', ');
   return d.jsonSubquery({ pairs, from, single: false, orderBy, limit: p.add(e.limit) });
 }
 
@@ -571,6 +586,7 @@ export function renderCount(d: Dialect, plan: Pick<CountPlan, 'entity' | 'filter
  * both paths' values.
  */
 function pathValue(d: Dialect, c: ColumnPath, scope: string, p?: Params, depth = 1): string {
+  if (c.masked) return nullOf(pathValue(d, { ...c, masked: undefined }, scope, p, depth));
   if (c.otherwise) return `COALESCE(${pathValue(d, { ...c, otherwise: undefined }, scope, p, depth)}, ${pathValue(d, c.otherwise, scope, p, depth)})`;
   // From a joined row (its key, or its columns the join's derived table selects), or through steps with conditions
   // (null where a step's row fails its own): as a read's linked columns are, binding them in `p`.
