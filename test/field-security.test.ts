@@ -279,6 +279,9 @@ for (const database of DATABASES) {
       ok(await call('PATCH', `${s.root}new_employees(${fresh})`, { new_name: 'Upserted', new_ssn: '5' }, as('Bob')));
       expectError(await call('PATCH', `${s.root}new_employees(${fresh})`, { new_ssn: '6' }, as('Bob')), 403, '0x8004F507');
       expectError(await call('PATCH', `${s.root}new_employees(${randomUUID()})`, { new_name: 'Upserted', new_salary: 1 }, as('Bob')), 403, '0x8004F502');
+      // Neither create nor update permission: a missing row answers the create's refusal, an existing one the update's.
+      expectError(await call('PATCH', `${s.root}new_employees(${randomUUID()})`, { new_name: 'Upserted', new_ssn: '7' }, as('Ann')), 403, '0x8004F502');
+      expectError(await call('PATCH', `${s.root}new_employees(${fresh})`, { new_name: 'Upserted', new_ssn: '7' }, as('Ann')), 403, '0x8004F507');
       ok(await call('PATCH', `${s.root}new_employees(${alice})`, { new_salary: 6000 }, as('Cid')));
       ok(await call('PATCH', `${s.root}new_employees(${alice})`, { new_note: 'changed' }, as('Ann')));
       ok(await call('PATCH', `${s.root}new_employees(${alice})`, { new_ssn: '123-45-6789', new_salary: 5000, new_note: 'plain' }, as('Dee')));

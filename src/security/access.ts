@@ -333,8 +333,9 @@ export class CallerAccess implements PlanSecurity {
     try {
       this.fields?.checkWrite(this.caller.systemuserid, plan.entity, plan.set, 'update');
     } catch (err) {
-      // An upsert may still create the row (its create is checked above): the refusal stands only if the row exists.
-      if (!upsert || upsert instanceof Error) throw err;
+      // An upsert may create the row (its create is checked above, its refusal kept for a missing
+      // row): the update's refusal stands only if the row exists.
+      if (!upsert) throw err;
       guards = [{ attribute: pkOf(plan.entity), values: [], strict: true, fail: () => err as Error }, ...guards];
     }
     if (this.reach(plan.entity, 'Write') === 'none') {
