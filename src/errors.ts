@@ -347,10 +347,10 @@ export const Errors = {
     new ServiceError(403, right === 'create' ? '0x8004F502' : '0x8004F507', `Caller user with Id ${userId} does not have ${right} permissions to a ${column} secured field on entity ${table}. The requested operation could not be completed.`),
   /**
    * 400 `0x8004F508` (AttributeNotSecured): a field permission for a column that is not secured
-   * (or does not exist).
+   * (or does not exist); the message of Dataverse's error code list ("Web service error codes").
    */
-  notSecured: (column: string, table: string) =>
-    new ServiceError(400, '0x8004F508', `The column '${column}' of table '${table}' is not enabled for field level security.`),
+  notSecured: () =>
+    new ServiceError(400, '0x8004F508', 'One or more fields are not enabled for field level security. Field level security is not enabled until you publish the customizations.'),
   /**
    * 403 `0x80048306`: the caller holds the privilege, but not at a depth that reaches row `id`
    * (owned by `ownerId`): Dataverse's "SecLib::AccessCheckEx failed. Returned hr = -2147187962, …"
@@ -369,11 +369,14 @@ export const Errors = {
   keptRole: () =>
     new ServiceError(403, '0x80040220', 'The System Administrator role cannot be changed or deleted: the service keeps it, with every privilege at Global depth.'),
   /**
-   * 403 `0x80040220`: the System Administrator field security profile is changed or deleted, by
-   * anyone (Dataverse's built-in profile; the service keeps it: security/field-profiles.ts).
+   * 400 `0x8004F50C` (AdminProfileCannotBeEditedOrDeleted, message of Dataverse's error code list):
+   * the System Administrator field security profile is changed or deleted, by anyone (Dataverse:
+   * "This profile is system managed and can't be updated or deleted"; the service keeps it:
+   * security/field-profiles.ts). The status is not confirmed: Dataverse answers its faults other
+   * than missing privileges and rows with 400.
    */
   keptProfile: () =>
-    new ServiceError(403, '0x80040220', 'The System Administrator field security profile cannot be changed or deleted: the service keeps it, with every secured column.'),
+    new ServiceError(400, '0x8004F50C', 'The System Administrator field security profile cannot be modified or deleted.'),
   notAdministrator: (userId: string, what: string) =>
     new ServiceError(403, '0x80040220', `Principal user (Id=${userId}, type=8) cannot ${what}: only a System Administrator can.`),
   /**

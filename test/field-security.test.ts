@@ -29,6 +29,7 @@ const EMPLOYEE: EntityFile = {
     { LogicalName: 'new_ssn', AttributeType: 'String', DisplayName: 'SSN', MaxLength: 20, IsSecured: true },
     { LogicalName: 'new_salary', AttributeType: 'Integer', DisplayName: 'Salary', IsSecured: true },
     { LogicalName: 'new_note', AttributeType: 'String', MaxLength: 100 },
+    { LogicalName: 'new_active', AttributeType: 'Boolean', DisplayName: 'Active', IsSecured: true },
     { LogicalName: 'new_grade', AttributeType: 'Picklist', DisplayName: 'Grade', IsSecured: true, OptionSet: { Name: 'new_grade', Options: [{ Value: 1, Label: 'Senior' }, { Value: 2, Label: 'Junior' }] } },
   ],
 };
@@ -152,7 +153,7 @@ for (const database of DATABASES) {
       ok(await asSystem(s, 'POST', `teams(${hr})/teammembership_association/$ref`, { '@odata.id': `${s.root}systemusers(${users['Cid']!.id})` }));
       ok(await asSystem(s, 'POST', `fieldsecurityprofiles(${payroll})/teamprofiles_association/$ref`, { '@odata.id': `${s.root}teams(${hr})` }));
       ok(await asSystem(s, 'POST', `fieldsecurityprofiles(${SYSTEM_ADMINISTRATOR_PROFILE_ID})/systemuserprofiles_association/$ref`, { '@odata.id': `${s.root}systemusers(${users['Eve']!.id})` }));
-      const employee = await asSystem(s, 'POST', 'new_employees', { new_name: 'Alice', new_ssn: '123-45-6789', new_salary: 5000, new_note: 'plain', new_grade: 1 });
+      const employee = await asSystem(s, 'POST', 'new_employees', { new_name: 'Alice', new_ssn: '123-45-6789', new_salary: 5000, new_note: 'plain', new_grade: 1, new_active: true });
       ok(employee, 201);
       alice = employee.json.new_employeeid;
       const other = await asSystem(s, 'POST', 'new_employees', { new_name: 'Carl', new_grade: 2, new_salary: 4000 });
@@ -169,16 +170,19 @@ for (const database of DATABASES) {
       const attribute = async (name: string) => (await get('Ann', `EntityDefinitions(LogicalName='new_employee')/Attributes(LogicalName='${name}')?$select=IsSecured,CanBeSecuredForRead,CanBeSecuredForCreate,CanBeSecuredForUpdate`)).json;
       expect(await attribute('new_ssn')).to.include({ IsSecured: true, CanBeSecuredForRead: true, CanBeSecuredForCreate: true, CanBeSecuredForUpdate: true });
       expect(await attribute('new_note')).to.include({ IsSecured: false, CanBeSecuredForRead: true });
+      // Dataverse secures a Boolean column for create and update, not for read.
+      expect(await attribute('new_active')).to.include({ IsSecured: true, CanBeSecuredForRead: false, CanBeSecuredForCreate: true, CanBeSecuredForUpdate: true });
       expect(await attribute('new_name')).to.include({ IsSecured: false, CanBeSecuredForRead: false, CanBeSecuredForCreate: false, CanBeSecuredForUpdate: false });
       expect(await attribute('createdon')).to.include({ IsSecured: false, CanBeSecuredForRead: false });
       const secured = await get('Ann', `EntityDefinitions(LogicalName='new_employee')/Attributes?$select=LogicalName&$filter=IsSecured eq true`);
-      expect(secured.json.value.map((a: { LogicalName: string }) => a.LogicalName).sort()).to.deep.equal(['new_grade', 'new_salary', 'new_ssn']);
+      expect(secured.json.value.map((a: { LogicalName: string }) => a.LogicalName).sort()).to.deep.equal(['new_active', 'new_grade', 'new_salary', 'new_ssn']);
     });
 
     it('a caller without read permission reads secured columns as null: a row, a collection, $expand, $batch', async () => {
-      const row = await get('Ann', `new_employees(${alice})?$select=new_name,new_ssn,new_salary,new_note`);
+      const row = await get('Ann', `new_employees(${alice})?$select=new_name,new_ssn,new_salary,new_note,new_active`);
       ok(row, 200);
-      expect(row.json).to.include({ new_name: 'Alice', new_ssn: null, new_salary: null, new_note: 'plain' });
+      // A secured Boolean is read by everyone (not secured for read).
+      expect(row.json).to.include({ new_name: 'Alice', new_ssn: null, new_salary: null, new_note: 'plain', new_active: true });
       const all = await get('Ann', 'new_employees');
       ok(all, 200);
       expect(all.json.value[0]).to.include({ new_name: 'Alice', new_ssn: null, new_salary: null, new_note: 'plain' });
@@ -267,6 +271,8 @@ for (const database of DATABASES) {
     it('create and update of secured columns take cancreate and canupdate: 403 0x8004F502 / 0x8004F507', async () => {
       expectError(await call('POST', `${s.root}new_employees`, { new_name: 'X', new_ssn: '1' }, as('Ann')), 403, '0x8004F502',
         new RegExp(`^Caller user with Id ${users['Ann']!.id} does not have create permissions to a SSN secured field on entity Employee`));
+      expectError(await call('POST', `${s.root}new_employees`, { new_name: 'X', new_active: true }, as('Ann')), 403, '0x8004F502', /Active secured field/);
+      expectError(await call('PATCH', `${s.root}new_employees(${alice})`, { new_active: false }, as('Ann')), 403, '0x8004F507', /Active secured field/);
       // Left out, or null, the column creates nothing.
       ok(await call('POST', `${s.root}new_employees`, { new_name: 'Ann made', new_ssn: null }, as('Ann')));
       ok(await call('POST', `${s.root}new_employees`, { new_name: 'Bob made', new_ssn: '2' }, as('Bob')));
@@ -304,15 +310,16 @@ for (const database of DATABASES) {
 
     it('field security tables: a permission only for a secured column (400 0x8004F508), writes take their privileges, the System Administrator profile is kept', async () => {
       const bind = `/fieldsecurityprofiles(${payroll})`;
-      expectError(await call('POST', `${s.root}fieldpermissions`, { 'fieldsecurityprofileid@odata.bind': bind, entityname: 'new_employee', attributelogicalname: 'new_note', canread: 4 }, as('Dee')), 400, '0x8004F508');
+      expectError(await call('POST', `${s.root}fieldpermissions`, { 'fieldsecurityprofileid@odata.bind': bind, entityname: 'new_employee', attributelogicalname: 'new_note', canread: 4 }, as('Dee')), 400, '0x8004F508',
+        /^One or more fields are not enabled for field level security\. Field level security is not enabled until you publish the customizations\.$/);
       expectError(await call('POST', `${s.root}fieldpermissions`, { 'fieldsecurityprofileid@odata.bind': bind, entityname: 'new_nothing', attributelogicalname: 'new_ssn', canread: 4 }, as('Dee')), 400, '0x8004F508');
       expectError(await call('POST', `${s.root}fieldpermissions`, { 'fieldsecurityprofileid@odata.bind': bind, entityname: 'new_employee', attributelogicalname: 'new_ssn', canread: 2 }, as('Dee')), 400, '0x8004431A');
       expectError(await call('POST', `${s.root}fieldsecurityprofiles`, { name: 'Mine' }, as('Ann')), 403, '0x80040220', /prvCreateFieldSecurityProfile/);
       expectError(await get('Ann', 'fieldpermissions'), 403, '0x80040220', /prvReadFieldPermission/);
       const kept = await get('Dee', `fieldsecurityprofiles(${SYSTEM_ADMINISTRATOR_PROFILE_ID})?$select=name`);
       expect(kept.json.name).to.equal('System Administrator');
-      expectError(await call('DELETE', `${s.root}fieldsecurityprofiles(${SYSTEM_ADMINISTRATOR_PROFILE_ID})`, undefined, as('Dee')), 403, '0x80040220', /field security profile cannot be changed or deleted/);
-      expectError(await call('PATCH', `${s.root}fieldsecurityprofiles(${SYSTEM_ADMINISTRATOR_PROFILE_ID})`, { name: 'Mine' }, as('Dee')), 403, '0x80040220');
+      expectError(await call('DELETE', `${s.root}fieldsecurityprofiles(${SYSTEM_ADMINISTRATOR_PROFILE_ID})`, undefined, as('Dee')), 400, '0x8004F50C', /^The System Administrator field security profile cannot be modified or deleted\.$/);
+      expectError(await call('PATCH', `${s.root}fieldsecurityprofiles(${SYSTEM_ADMINISTRATOR_PROFILE_ID})`, { name: 'Mine' }, as('Dee')), 400, '0x8004F50C');
       // Deleting a profile deletes its permissions: its users lose what it gave.
       const temp = await asSystem(s, 'POST', 'fieldsecurityprofiles', { name: 'Temporary' });
       ok(temp, 201);

@@ -3,7 +3,7 @@ import { pkOf } from './primary-key.js';
 import { DATE_TIME_MAX_TEXT, DATE_TIME_MIN_TEXT } from './date-time-range.js';
 import { isSystemLookup } from './relationships.js';
 import { THUMBNAIL_SIZE } from './images.js';
-import { canBeSecured } from './field-security.js';
+import { canBeSecured, canBeSecuredForRead } from './field-security.js';
 import type { AttributeModel, AttributeType, EntityModel, ManyToManyRelationshipModel, Model, OptionMetadata, RelationshipModel } from './types.js';
 
 /**
@@ -593,7 +593,7 @@ export function attributeDefinition(entity: EntityModel, a: AttributeModel): Def
     // every column is a simple one (SourceType 0: no calculated or rollup columns), shown in forms and grids.
     IsAuditEnabled: managed(false, 'canmodifyauditsettings'),
     IsSecured: a.IsSecured === true,
-    CanBeSecuredForRead: securable,
+    CanBeSecuredForRead: canBeSecuredForRead(a),
     CanBeSecuredForCreate: securable && a.IsValidForCreate,
     CanBeSecuredForUpdate: securable && a.IsValidForUpdate,
     IsRetrievable: a.IsValidForRead,

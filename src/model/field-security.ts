@@ -66,6 +66,21 @@ export function canBeSecured(a: AttributeModel): boolean {
   return securableProblem(a, a.IsPrimaryId, a.IsPrimaryName, a.IsSystemSupplied) === undefined;
 }
 
+/**
+ * AttributeMetadata.CanBeSecuredForRead of a built column: whether securing it limits its reads.
+ * Not a Boolean's (Dataverse, "Use field security to control access to field values": Boolean
+ * columns can be secured for create and update but not for read): a secured Boolean column is
+ * read by everyone, its writes are limited.
+ */
+export function canBeSecuredForRead(a: AttributeModel): boolean {
+  return a.AttributeType !== 'Boolean' && canBeSecured(a);
+}
+
+/** Whether reading secured column `a` takes read permission (every secured column's but a Boolean's: canBeSecuredForRead). */
+export function readSecured(a: AttributeModel): boolean {
+  return a.IsSecured === true && a.AttributeType !== 'Boolean';
+}
+
 const secured = new WeakMap<EntityModel, readonly AttributeModel[]>();
 
 /** The secured columns of `entity` (IsSecured), in column order; the same array on every call. */

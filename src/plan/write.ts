@@ -520,7 +520,7 @@ function refuseUnsecuredPermission(model: Model, entity: EntityModel, values: Co
   const name = (column: string) => String(values.get(entity.attributesByName.get(column)!) ?? '');
   const table = name('entityname');
   const column = name('attributelogicalname');
-  if (!model.byLogicalName.get(table)?.attributesByName.get(column)?.IsSecured) throw Errors.notSecured(column, table);
+  if (!model.byLogicalName.get(table)?.attributesByName.get(column)?.IsSecured) throw Errors.notSecured();
 }
 
 /** The principal tables of `model` other than `entity` when it is one (InsertPlan.idSharedWith), else undefined. */
@@ -706,7 +706,7 @@ function followOwner(entity: EntityModel, set: ColumnValues): void {
 }
 
 /**
- * Throws Errors.keptRole (403) for the System Administrator role's row, Errors.keptProfile (403)
+ * Throws Errors.keptRole (403) for the System Administrator role's row, Errors.keptProfile (400)
  * for the System Administrator field security profile's: no caller changes or deletes them.
  */
 function refuseKeptRole(entity: EntityModel, id: string): void {

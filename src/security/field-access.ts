@@ -1,6 +1,6 @@
 import { Errors } from '../errors.js';
 import {
-  FIELDPERMISSION, FIELDSECURITYPROFILE, FieldPermissionType, securedColumns, SYSTEM_ADMINISTRATOR_PROFILE_ID, TEAM_PROFILES, USER_PROFILES,
+  FIELDPERMISSION, FIELDSECURITYPROFILE, FieldPermissionType, readSecured, securedColumns, SYSTEM_ADMINISTRATOR_PROFILE_ID, TEAM_PROFILES, USER_PROFILES,
 } from '../model/field-security.js';
 import { pkOf } from '../model/primary-key.js';
 import type { AttributeModel, EntityModel, Model } from '../model/types.js';
@@ -25,9 +25,10 @@ export class FieldAccess {
    */
   constructor(private readonly all: boolean, private readonly grants: ReadonlyMap<AttributeModel, ColumnRights>) {}
 
-  /** Whether the caller may do `right` with column `a`. */
+  /** Whether the caller may do `right` with column `a` (read: every column but a secured one, Boolean excepted: readSecured). */
   may(a: AttributeModel, right: keyof ColumnRights): boolean {
-    return !a.IsSecured || this.all || this.grants.get(a)?.[right] === true;
+    if (right === 'read' ? !readSecured(a) : !a.IsSecured) return true;
+    return this.all || this.grants.get(a)?.[right] === true;
   }
 
   /** Whether some secured column is one the caller may not read: reads are then masked (maskRead). */
