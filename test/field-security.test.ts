@@ -333,7 +333,7 @@ for (const database of DATABASES) {
     });
 
     it('linking or unlinking field security profiles takes prvWriteFieldSecurityProfile; the System Administrator profile only a System Administrator gives or takes; joining a team gives its profiles', async () => {
-      const link = { prvReadFieldSecurityProfile: 'Global', prvAppendToFieldSecurityProfile: 'Global', prvReadUser: 'Global', prvAppendToUser: 'Global', prvReadTeam: 'Global', prvAppendToTeam: 'Global', prvWriteTeam: 'Global', prvReadnew_employee: 'Global' };
+      const link = { prvReadFieldSecurityProfile: 'Global', prvAppendToFieldSecurityProfile: 'Global', prvReadUser: 'Global', prvAppendToUser: 'Global', prvReadTeam: 'Global', prvAppendToTeam: 'Global', prvWriteTeam: 'Global', prvCreateTeam: 'Global', prvReadnew_employee: 'Global' };
       const fay = await signUp('Fay', await makeRole('Profile appender', link));
       const gus = await signUp('Gus', await makeRole('Profile editor', { ...link, prvWriteFieldSecurityProfile: 'Global' }));
       const name = (id: string) => Object.keys(users).find((n) => users[n]!.id === id)!;
@@ -345,6 +345,10 @@ for (const database of DATABASES) {
       expectError(await ref(fay, 'systemusers', 'systemuserprofiles_association', `fieldsecurityprofiles(${payroll})`, fay), 403, '0x80040220', /prvWriteFieldSecurityProfile/);
       expectError(await ref(payroll, 'fieldsecurityprofiles', 'teamprofiles_association', `teams(${hr})`, fay), 403, '0x80040220', /prvWriteFieldSecurityProfile/);
       expectError(await unref(`fieldsecurityprofiles(${payroll})/systemuserprofiles_association(${users['Bob']!.id})`, fay), 403, '0x80040220', /prvWriteFieldSecurityProfile/);
+      // Nor does a new team bound to a profile (a deep insert's link).
+      const bound = (profile: string, by: string) => call('POST', `${s.root}teams`, { name: `Bound ${by}`, 'teamprofiles_association@odata.bind': [`/fieldsecurityprofiles(${profile})`] }, as(name(by)));
+      expectError(await bound(payroll, fay), 403, '0x80040220', /prvWriteFieldSecurityProfile/);
+      expectError(await bound(SYSTEM_ADMINISTRATOR_PROFILE_ID, gus), 403, '0x80040220', /System Administrator field security profile/);
       expect(await secret(fay)).to.equal(null);
       // With prvWriteFieldSecurityProfile, any profile but the System Administrator one.
       expectError(await ref(SYSTEM_ADMINISTRATOR_PROFILE_ID, 'fieldsecurityprofiles', 'systemuserprofiles_association', `systemusers(${gus})`, gus), 403, '0x80040220', /cannot give the System Administrator field security profile/);
