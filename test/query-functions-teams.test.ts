@@ -11,9 +11,10 @@ import { AUDIENCE, bearer, ISSUER, keys, token } from './support/tokens.js';
 
 /**
  * Dataverse's query functions and FetchXML operators on what the caller is (Dataverse "Condition
- * operators" reference; EqualUserTeams, EqualUserOrUserTeams, EqualBusinessId, NotEqualBusinessId,
- * EqualUserLanguage functions): the teams it is a member of, read in the query's own statement; its
- * business unit; its user-interface language (the organization's, 1033 without one). As the
+ * operators" reference; EqualUserTeams, EqualUserOrUserTeams, EqualUserOrUserHierarchy,
+ * EqualUserOrUserHierarchyAndTeams, EqualBusinessId, NotEqualBusinessId, EqualUserLanguage functions;
+ * "Query hierarchical data"): the teams it is a member of, read in the query's own statement; the
+ * users below it in the manager hierarchy and their teams; its business unit; its user-interface language (the organization's, 1033 without one). As the
  * anonymous built-in caller of a server without sign-in, and as users signed in with tokens.
  */
 
@@ -72,6 +73,30 @@ function client(s: TestServer, headers: Record<string, string> = {}) {
   };
 }
 
+/** A server that signs users in with tokens of a fresh key (its JWKS in `work`, which close() removes), and a role reading `privileges` at Global depth. */
+async function startSignedIn(database: (typeof DATABASES)[number], privileges: readonly string[]) {
+  const signing = await keys('k1');
+  const work = mkdtempSync(join(tmpdir(), 'tessera-teams-auth-'));
+  const jwks = join(work, 'jwks.json');
+  writeFileSync(jwks, JSON.stringify(signing.jwks));
+  const started = await start(database, false, { authentication: await createAuthenticator({ issuer: ISSUER, audience: [AUDIENCE], jwks }) });
+  const s: TestServer = { ...started, close: async () => { await started.close(); rmSync(work, { recursive: true, force: true }); } };
+  const role = await asSystem(s, 'POST', 'roles', { name: 'Assignment reader' });
+  expect(role.status, JSON.stringify(role.json)).to.equal(201);
+  const added = await asSystem(s, 'POST', `roles(${role.json.roleid})/Microsoft.Dynamics.CRM.AddPrivilegesRole`, { Privileges: privileges.map((PrivilegeName) => ({ PrivilegeName, Depth: 'Global' })) });
+  expect(added.status, JSON.stringify(added.json)).to.equal(204);
+  /** Creates user `name` (with `columns`) holding role `roleId` (the reader role by default), and a token signing it in. */
+  const user = async (name: string, roleId: string = role.json.roleid, columns: object = {}) => {
+    const oid = randomUUID();
+    const made = await asSystem(s, 'POST', 'systemusers', { fullname: name, azureactivedirectoryobjectid: oid, ...columns });
+    expect(made.status, JSON.stringify(made.json)).to.equal(201);
+    const linked = await asSystem(s, 'POST', `systemusers(${made.json.systemuserid})/systemuserroles_association/$ref`, { '@odata.id': `${s.root}roles(${roleId})` });
+    expect(linked.status, JSON.stringify(linked.json)).to.equal(204);
+    return { id: made.json.systemuserid as string, token: await token(signing, { oid, upn: `${name.toLowerCase()}@example.test` }) };
+  };
+  return { s, user };
+}
+
 const fn = (name: string, column: string) => `${F}.${name}(PropertyName='${column}')`;
 const op = (operator: string, column: string) => `<condition attribute="${column}" operator="${operator}"/>`;
 
@@ -100,7 +125,8 @@ for (const database of DATABASES) {
       defaultTeam = (await call('GET', `${s.root}teams?$select=teamid&$filter=isdefault eq true`)).json.value[0].teamid;
       // The anonymous caller (the built-in SYSTEM user) joins Red; it is in the default team already.
       ok(await call('POST', `${s.root}teams(${red})/teammembership_association/$ref`, { '@odata.id': `${s.root}systemusers(${me})` }));
-      const olga = (await call('POST', `${s.root}systemusers`, { fullname: 'Olga' }, { Prefer: 'return=representation' })).json.systemuserid as string;
+      // Olga reports to the caller (its manager hierarchy: EqualUserOrUserHierarchy).
+      const olga = (await call('POST', `${s.root}systemusers`, { fullname: 'Olga', 'parentsystemuserid@odata.bind': `/systemusers(${me})` }, { Prefer: 'return=representation' })).json.systemuserid as string;
       await create({ new_name: 'mine', new_unit: unit, new_language: 1033, new_choice: 1033, 'new_teamid@odata.bind': `/teams(${red})` });
       await create({ new_name: 'red', 'ownerid@odata.bind': `/teams(${red})`, new_unit: randomUUID(), new_language: 1036, 'new_teamid@odata.bind': `/teams(${blue})` });
       await create({ new_name: 'blue', 'ownerid@odata.bind': `/teams(${blue})` });
@@ -181,7 +207,7 @@ for (const database of DATABASES) {
     });
 
     it('refuse not before a query function, as Dataverse does; not over a combination keeps rows whose column is null', async () => {
-      for (const name of ['EqualUserTeams', 'EqualUserOrUserTeams', 'EqualBusinessId', 'NotEqualBusinessId', 'EqualUserLanguage']) {
+      for (const name of ['EqualUserTeams', 'EqualUserOrUserTeams', 'EqualUserOrUserHierarchy', 'EqualUserOrUserHierarchyAndTeams', 'EqualBusinessId', 'NotEqualBusinessId', 'EqualUserLanguage']) {
         const r = await q.filter(`not ${fn(name, name === 'EqualUserLanguage' ? 'new_language' : name.includes('Business') ? 'new_unit' : 'ownerid')}`);
         expect(r.status, name).to.equal(400);
         expect(r.json.error.message).to.equal('Not operator along with the Custom Named Condition operators is not allowed');
@@ -196,13 +222,15 @@ for (const database of DATABASES) {
         ['EqualUserOrUserTeams', 'new_language'], ['EqualUserOrUserTeams', 'owningbusinessunit'],
         ['EqualBusinessId', 'new_name'], ['NotEqualBusinessId', 'new_language'],
         ['EqualUserLanguage', 'new_choice'], ['EqualUserLanguage', 'new_name'], ['EqualUserLanguage', 'new_unit'],
+        ['EqualUserOrUserHierarchy', 'new_teamid'], ['EqualUserOrUserHierarchy', 'owningteam'], ['EqualUserOrUserHierarchy', 'new_name'],
+        ['EqualUserOrUserHierarchyAndTeams', 'new_unit'], ['EqualUserOrUserHierarchyAndTeams', 'owningbusinessunit'],
       ] as const) {
         const r = await q.filter(fn(name, column));
         expect(r.status, `${name} ${column}`).to.equal(400);
         expect(r.json.error.code).to.equal('0x80060888');
         expect(r.json.error.message).to.match(new RegExp(`^${F}\\.${name}: '(_${column}_value|${column})' is not an? `));
       }
-      for (const [operator, column] of [['eq-userteams', 'new_name'], ['eq-useroruserteams', 'new_language'], ['eq-businessid', 'new_name'], ['ne-businessid', 'new_language'], ['eq-userlanguage', 'new_choice']] as const) {
+      for (const [operator, column] of [['eq-userteams', 'new_name'], ['eq-useroruserteams', 'new_language'], ['eq-businessid', 'new_name'], ['ne-businessid', 'new_language'], ['eq-userlanguage', 'new_choice'], ['eq-useroruserhierarchy', 'new_teamid'], ['eq-useroruserhierarchyandteams', 'new_language']] as const) {
         const r = await q.fetch(op(operator, column));
         expect(r.status, `${operator} ${column}`).to.equal(400);
         expect(r.json.error.code).to.equal('0x80040203');
@@ -213,6 +241,10 @@ for (const database of DATABASES) {
       const extra = await q.filter(`${F}.EqualUserTeams(PropertyName='ownerid',PropertyValue='${me}')`);
       expect(extra.status).to.equal(400);
       expect(extra.json.error.message).to.contain("The function signatures considered are: Microsoft.Dynamics.CRM.EqualUserTeams(PropertyName).");
+      expect((await q.fetch(`<condition attribute="ownerid" operator="eq-useroruserhierarchy" value="${me}"/>`)).status).to.equal(400);
+      const extraHierarchy = await q.filter(`${F}.EqualUserOrUserHierarchy(PropertyName='ownerid',PropertyValue='${me}')`);
+      expect(extraHierarchy.status).to.equal(400);
+      expect(extraHierarchy.json.error.message).to.contain('The function signatures considered are: Microsoft.Dynamics.CRM.EqualUserOrUserHierarchy(PropertyName).');
     });
 
     it("read the caller's teams in the query's own statement, no read before it", async () => {
@@ -225,40 +257,35 @@ for (const database of DATABASES) {
       expect(statements).to.have.length(1);
     });
 
-    it('leave the user hierarchy and fiscal functions and operators 501', async () => {
-      for (const f of [fn('EqualUserOrUserHierarchy', 'ownerid'), fn('EqualUserOrUserHierarchyAndTeams', 'ownerid'), fn('ThisFiscalYear', 'createdon')]) {
-        expect((await q.filter(f)).status, f).to.equal(501);
-      }
-      for (const operator of ['eq-useroruserhierarchy', 'eq-useroruserhierarchyandteams', 'this-fiscal-year']) {
-        expect((await q.fetch(op(operator, 'ownerid'))).status, operator).to.equal(501);
-      }
+    it("EqualUserOrUserHierarchy / EqualUserOrUserHierarchyAndTeams: the caller's rows and its reports' (and their teams'), in one statement", async () => {
+      const statements = recordStatements(s.db);
+      expect(await q.names(fn('EqualUserOrUserHierarchy', 'ownerid'))).to.deep.equal(['mine', 'olga']);
+      expect(statements).to.have.length(1);
+      expect(await q.names(fn('EqualUserOrUserHierarchy', 'owninguser'))).to.deep.equal(['mine', 'olga']);
+      expect(await q.names(fn('EqualUserOrUserHierarchyAndTeams', 'ownerid'))).to.deep.equal(['default team', 'mine', 'olga', 'red']);
+      expect(await q.fetched(op('eq-useroruserhierarchy', 'ownerid'))).to.deep.equal(['mine', 'olga']);
+      expect(await q.fetched(op('eq-useroruserhierarchyandteams', 'ownerid'))).to.deep.equal(['default team', 'mine', 'olga', 'red']);
+      expect(await q.fetched(op('eq-useroruserhierarchyandteams', 'new_teamid'))).to.deep.equal(['mine']);
+    });
+
+    it('leave the fiscal functions and operators 501', async () => {
+      expect((await q.filter(fn('ThisFiscalYear', 'createdon'))).status).to.equal(501);
+      expect((await q.fetch(op('this-fiscal-year', 'createdon'))).status).to.equal(501);
     });
   });
 
   describe(`team query functions as users signed in with tokens [${database.name}]`, () => {
     let s: TestServer;
-    let work: string;
     const users: Record<string, { id: string; token: string }> = {};
     const teams: Record<string, string> = {};
     const ok = (r: { status: number; json?: unknown }, status = 204) => expect(r.status, JSON.stringify(r.json)).to.equal(status);
     before(async () => {
-      const signing = await keys('k1');
-      work = mkdtempSync(join(tmpdir(), 'tessera-teams-auth-'));
-      const jwks = join(work, 'jwks.json');
-      writeFileSync(jwks, JSON.stringify(signing.jwks));
-      s = await start(database, false, { authentication: await createAuthenticator({ issuer: ISSUER, audience: [AUDIENCE], jwks }) });
       // Ann reads every assignment through a role (her teams are read for her privileges too);
       // Ben is a System Administrator (nothing is read for his privileges).
-      const role = await asSystem(s, 'POST', 'roles', { name: 'Assignment reader' });
-      ok(role, 201);
-      ok(await asSystem(s, 'POST', `roles(${role.json.roleid})/Microsoft.Dynamics.CRM.AddPrivilegesRole`, { Privileges: [{ PrivilegeName: 'prvReadnew_assignment', Depth: 'Global' }] }));
-      for (const [name, roleId] of [['Ann', role.json.roleid], ['Ben', SYSTEM_ADMINISTRATOR_ID]] as const) {
-        const oid = randomUUID();
-        const user = await asSystem(s, 'POST', 'systemusers', { fullname: name, azureactivedirectoryobjectid: oid });
-        ok(user, 201);
-        ok(await asSystem(s, 'POST', `systemusers(${user.json.systemuserid})/systemuserroles_association/$ref`, { '@odata.id': `${s.root}roles(${roleId})` }));
-        users[name] = { id: user.json.systemuserid, token: await token(signing, { oid, upn: `${name.toLowerCase()}@example.test` }) };
-      }
+      const started = await startSignedIn(database, ['prvReadnew_assignment']);
+      s = started.s;
+      users['Ann'] = await started.user('Ann');
+      users['Ben'] = await started.user('Ben', SYSTEM_ADMINISTRATOR_ID);
       for (const [name, member] of [['Green', 'Ann'], ['Red', 'Ben'], ['Empty', undefined]] as const) {
         const team = await asSystem(s, 'POST', 'teams', { name });
         ok(team, 201);
@@ -270,10 +297,7 @@ for (const database of DATABASES) {
         ['default team', `/teams(${defaultTeam})`], ['ann', `/systemusers(${users['Ann']!.id})`], ['ben', `/systemusers(${users['Ben']!.id})`], ['system', `/systemusers(${s.service.caller.systemuserid})`]];
       for (const [name, owner] of owners) ok(await asSystem(s, 'POST', SET, { new_name: name, 'ownerid@odata.bind': owner, new_unit: s.service.caller.businessunitid }), 201);
     });
-    after(async () => {
-      await s.close();
-      rmSync(work, { recursive: true, force: true });
-    });
+    after(async () => { await s.close(); });
 
     it('a user finds the rows of its own teams only (the default team too), in $filter and FetchXML', async () => {
       const ann = client(s, bearer(users['Ann']!.token));
@@ -300,6 +324,71 @@ for (const database of DATABASES) {
       }
       // Ben, a System Administrator, acting as Ann (MSCRMCallerID): Ann's teams.
       expect(await client(s, { ...ben, MSCRMCallerID: users['Ann']!.id }).names(fn('EqualUserTeams', 'ownerid'))).to.deep.equal(['default team', 'green']);
+    });
+  });
+
+  describe(`user hierarchy query functions as users of a manager chain signed in with tokens [${database.name}]`, () => {
+    let s: TestServer;
+    const users: Record<string, { id: string; token: string }> = {};
+    const ok = (r: { status: number; json?: unknown }, status = 204) => expect(r.status, JSON.stringify(r.json)).to.equal(status);
+    const as = (name: string) => client(s, bearer(users[name]!.token));
+    before(async () => {
+      const started = await startSignedIn(database, ['prvReadnew_assignment', 'prvReadUser']);
+      s = started.s;
+      // Mia manages Max, who manages Zoe; Ivy has no manager and manages no one.
+      for (const [name, manager] of [['Mia', undefined], ['Max', 'Mia'], ['Zoe', 'Max'], ['Ivy', undefined]] as const) {
+        users[name] = await started.user(name, undefined, manager ? { 'parentsystemuserid@odata.bind': `/systemusers(${users[manager]!.id})` } : {});
+      }
+      const owners: Array<[string, string]> = [];
+      for (const member of ['Mia', 'Max', 'Ivy']) {
+        const team = await asSystem(s, 'POST', 'teams', { name: `Team ${member}` });
+        ok(team, 201);
+        ok(await asSystem(s, 'POST', `teams(${team.json.teamid})/teammembership_association/$ref`, { '@odata.id': `${s.root}systemusers(${users[member]!.id})` }));
+        owners.push([`team ${member.toLowerCase()}`, `/teams(${team.json.teamid})`]);
+      }
+      const defaultTeam = (await asSystem(s, 'GET', 'teams?$select=teamid&$filter=isdefault eq true')).json.value[0].teamid as string;
+      owners.push(['default team', `/teams(${defaultTeam})`], ['system', `/systemusers(${s.service.caller.systemuserid})`]);
+      for (const name of ['Mia', 'Max', 'Zoe', 'Ivy']) owners.push([name.toLowerCase(), `/systemusers(${users[name]!.id})`]);
+      for (const [name, owner] of owners) ok(await asSystem(s, 'POST', SET, { new_name: name, 'ownerid@odata.bind': owner }), 201);
+    });
+    after(async () => { await s.close(); });
+
+    it("EqualUserOrUserHierarchy / eq-useroruserhierarchy: the caller's rows and those of every user below it", async () => {
+      expect(await as('Mia').names(fn('EqualUserOrUserHierarchy', 'ownerid'))).to.deep.equal(['max', 'mia', 'zoe']);
+      expect(await as('Max').names(fn('EqualUserOrUserHierarchy', 'ownerid'))).to.deep.equal(['max', 'zoe']);
+      expect(await as('Zoe').names(fn('EqualUserOrUserHierarchy', 'ownerid'))).to.deep.equal(['zoe']);
+      expect(await as('Ivy').names(fn('EqualUserOrUserHierarchy', 'ownerid'))).to.deep.equal(['ivy']);
+      expect(await as('Mia').names(fn('EqualUserOrUserHierarchy', 'owninguser'))).to.deep.equal(['max', 'mia', 'zoe']);
+      expect(await as('Mia').fetched(op('eq-useroruserhierarchy', 'ownerid'))).to.deep.equal(['max', 'mia', 'zoe']);
+      expect(await as('Max').fetched(op('eq-useroruserhierarchy', 'owninguser'))).to.deep.equal(['max', 'zoe']);
+      // On the user table's own key: the users themselves.
+      const reports = await call('GET', `${s.root}systemusers?$select=fullname&$orderby=fullname&$filter=${encodeURIComponent(fn('EqualUserOrUserHierarchy', 'systemuserid'))}`, undefined, bearer(users['Max']!.token));
+      expect(reports.status, reports.text).to.equal(200);
+      expect(reports.json.value.map((u: { fullname: string }) => u.fullname)).to.deep.equal(['Max', 'Zoe']);
+    });
+
+    it('EqualUserOrUserHierarchyAndTeams / eq-useroruserhierarchyandteams: also the rows of the teams of the caller and of the users below it', async () => {
+      expect(await as('Mia').names(fn('EqualUserOrUserHierarchyAndTeams', 'ownerid'))).to.deep.equal(['default team', 'max', 'mia', 'team max', 'team mia', 'zoe']);
+      expect(await as('Max').names(fn('EqualUserOrUserHierarchyAndTeams', 'ownerid'))).to.deep.equal(['default team', 'max', 'team max', 'zoe']);
+      expect(await as('Zoe').names(fn('EqualUserOrUserHierarchyAndTeams', 'ownerid'))).to.deep.equal(['default team', 'zoe']);
+      expect(await as('Ivy').names(fn('EqualUserOrUserHierarchyAndTeams', 'ownerid'))).to.deep.equal(['default team', 'ivy', 'team ivy']);
+      expect(await as('Mia').names(fn('EqualUserOrUserHierarchyAndTeams', 'owningteam'))).to.deep.equal(['default team', 'team max', 'team mia']);
+      expect(await as('Mia').fetched(op('eq-useroruserhierarchyandteams', 'ownerid'))).to.deep.equal(['default team', 'max', 'mia', 'team max', 'team mia', 'zoe']);
+      expect(await as('Ivy').fetched(op('eq-useroruserhierarchyandteams', 'owningteam'))).to.deep.equal(['default team', 'team ivy']);
+    });
+
+    it('follow a change of manager at once; a manager below the user is refused', async () => {
+      ok(await asSystem(s, 'PATCH', `systemusers(${users['Zoe']!.id})`, { 'parentsystemuserid@odata.bind': `/systemusers(${users['Ivy']!.id})` }), 200);
+      try {
+        expect(await as('Mia').names(fn('EqualUserOrUserHierarchy', 'ownerid'))).to.deep.equal(['max', 'mia']);
+        expect(await as('Ivy').names(fn('EqualUserOrUserHierarchy', 'ownerid'))).to.deep.equal(['ivy', 'zoe']);
+        expect(await as('Ivy').fetched(op('eq-useroruserhierarchyandteams', 'ownerid'))).to.deep.equal(['default team', 'ivy', 'team ivy', 'zoe']);
+      } finally {
+        ok(await asSystem(s, 'PATCH', `systemusers(${users['Zoe']!.id})`, { 'parentsystemuserid@odata.bind': `/systemusers(${users['Max']!.id})` }), 200);
+      }
+      const loop = await asSystem(s, 'PATCH', `systemusers(${users['Mia']!.id})`, { 'parentsystemuserid@odata.bind': `/systemusers(${users['Zoe']!.id})` });
+      expect(loop.status, JSON.stringify(loop.json)).to.equal(400);
+      expect(await as('Mia').names(fn('EqualUserOrUserHierarchy', 'ownerid'))).to.deep.equal(['max', 'mia', 'zoe']);
     });
   });
 

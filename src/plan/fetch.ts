@@ -110,6 +110,7 @@ const FUNCTION_OPERATORS: Partial<Record<ConditionOperator, string>> = {
   'older-than-x-minutes': 'OlderThanXMinutes', 'older-than-x-hours': 'OlderThanXHours', 'older-than-x-days': 'OlderThanXDays',
   'older-than-x-weeks': 'OlderThanXWeeks', 'older-than-x-months': 'OlderThanXMonths', 'older-than-x-years': 'OlderThanXYears',
   'eq-userid': 'EqualUserId', 'ne-userid': 'NotEqualUserId', 'eq-userteams': 'EqualUserTeams', 'eq-useroruserteams': 'EqualUserOrUserTeams',
+  'eq-useroruserhierarchy': 'EqualUserOrUserHierarchy', 'eq-useroruserhierarchyandteams': 'EqualUserOrUserHierarchyAndTeams',
   'eq-businessid': 'EqualBusinessId', 'ne-businessid': 'NotEqualBusinessId', 'eq-userlanguage': 'EqualUserLanguage',
   above: 'Above', 'eq-or-above': 'AboveOrEqual', under: 'Under', 'eq-or-under': 'UnderOrEqual', 'not-under': 'NotUnder',
 };

@@ -169,6 +169,45 @@ function userTeams(fn: Fn, entity: EntityModel, a: AttributeModel, ctx: QueryFun
 }
 
 /**
+ * The users the caller manages, itself included: the rows of the user table `users` at most
+ * HIERARCHY_MAX_DEPTH levels below the caller `me` in its hierarchical relationship (Dataverse's
+ * manager hierarchy, systemuser.parentsystemuserid), as a condition that `column` holds one of their
+ * ids: an `inSelect` of the user table's keys whose condition is the `hierarchy` walk from the
+ * caller, read in the query's statement. Undefined when the user table has no hierarchy.
+ */
+function usersManagedBy(users: EntityModel, me: string, column: AttributeModel): PlanExpr | undefined {
+  const relationship = hierarchyOf(users);
+  if (!relationship) return undefined;
+  const walk: PlanExpr = { kind: 'hierarchy', relationship, id: me, direction: 'under', orEqual: true };
+  return { kind: 'inSelect', attribute: column, table: users, select: pkOf(users), where: walk };
+}
+
+/**
+ * EqualUserOrUserHierarchy / EqualUserOrUserHierarchyAndTeams (FetchXML eq-useroruserhierarchy,
+ * eq-useroruserhierarchyandteams; Dataverse "Query hierarchical data", condition operators
+ * OwnedByMeOrMyReports and its teams variant): `a` holds the caller or a user below it in the
+ * manager hierarchy (usersManagedBy, at most HIERARCHY_MAX_DEPTH levels down: Dataverse's
+ * hierarchy security depth is an organization setting, Tessera takes the hierarchy functions'
+ * bound), and with `teams` also a team one of those users (the caller included) is a member of,
+ * read through teammembership as userTeams does. The same columns as EqualUserOrUserTeams are
+ * valid (400 otherwise); without a caller no row matches; a user table without a hierarchical
+ * relationship leaves the caller alone (and its teams).
+ */
+function userHierarchy(fn: Fn, entity: EntityModel, a: AttributeModel, ctx: QueryFunctionContext, teams: boolean): PlanExpr {
+  if (!holdsPrincipal(entity, a, teams ? [SYSTEMUSER, TEAM] : [SYSTEMUSER])) throw bad(fn, `'${a.PropertyName}' is not an owner column or a lookup to ${teams ? 'users or teams' : 'users'}`);
+  const me = ctx.caller?.systemuserid;
+  if (me === undefined) return { kind: 'const', value: false };
+  const users = ctx.model?.byLogicalName.get(SYSTEMUSER);
+  const managed = (column: AttributeModel): PlanExpr => (users && usersManagedBy(users, me, column)) ?? { kind: 'compare', op: 'eq', attribute: column, value: me };
+  const own = managed(a);
+  const membership = teams && users ? membershipOfUsers(users) : undefined;
+  if (!membership) return own;
+  const intersect = membership.intersect;
+  const theirTeams: PlanExpr = { kind: 'inSelect', attribute: a, table: intersect.entity, select: intersect.other, where: managed(intersect.own) };
+  return { kind: 'or', left: own, right: theirTeams };
+}
+
+/**
  * EqualUserLanguage (FetchXML eq-userlanguage: "The value is equal to the language for the user",
  * data type Number): `a`, a number column (not a choice), equals the caller's user-interface
  * language. Tessera keeps no usersettings, so that is the organization's language: its row's
@@ -231,7 +270,7 @@ function valueParameter(name: string): 'PropertyValue' | 'PropertyValues' | unde
  * names. Functions this service does not know are left to the caller's own error.
  */
 function checkParameterNames(fn: Fn, name: string): void {
-  if (/^(In|NotIn|ContainValues|DoesNotContainValues|Between|NotBetween|On|OnOrAfter|OnOrBefore|Today|Yesterday|Tomorrow|(This|Last|Next)(Week|Month|Year)|Last7Days|Next7Days|EqualUserId|NotEqualUserId|EqualUserTeams|EqualUserOrUserTeams|EqualBusinessId|NotEqualBusinessId|EqualUserLanguage|Above|AboveOrEqual|Under|UnderOrEqual|NotUnder|OlderThanXMinutes|(Last|Next|OlderThan)X(Hours|Days|Weeks|Months|Years))$/.test(name) === false) return;
+  if (/^(In|NotIn|ContainValues|DoesNotContainValues|Between|NotBetween|On|OnOrAfter|OnOrBefore|Today|Yesterday|Tomorrow|(This|Last|Next)(Week|Month|Year)|Last7Days|Next7Days|EqualUserId|NotEqualUserId|EqualUserTeams|EqualUserOrUserTeams|EqualUserOrUserHierarchy|EqualUserOrUserHierarchyAndTeams|EqualBusinessId|NotEqualBusinessId|EqualUserLanguage|Above|AboveOrEqual|Under|UnderOrEqual|NotUnder|OlderThanXMinutes|(Last|Next|OlderThan)X(Hours|Days|Weeks|Months|Years))$/.test(name) === false) return;
   const value = valueParameter(name);
   const declared = ['PropertyName', ...(value ? [value] : [])];
   if ([...fn.params.keys()].some((p) => !declared.includes(p))) {
@@ -244,7 +283,7 @@ function checkParameterNames(fn: Fn, name: string): void {
  * Plans one query function on `entity`. Throws 400 for an unknown function, unknown property,
  * wrong parameter, a function on a column of a type it does not take (a time-of-day function on a
  * date-only column, EqualUserTeams on a string…); 501 for functions of the Dataverse list Tessera
- * does not implement (fiscal periods, the user hierarchy).
+ * does not implement (fiscal periods).
  */
 export function planQueryFunction(entity: EntityModel, fn: Fn, ctx: QueryFunctionContext, resolve: (name: string) => AttributeModel): PlanExpr {
   const name = fn.name.replace(/^(Microsoft\.Dynamics\.CRM|mscrm)\./, '');
@@ -297,6 +336,7 @@ export function planQueryFunction(entity: EntityModel, fn: Fn, ctx: QueryFunctio
     case 'EqualUserId': case 'NotEqualUserId': return callerId(fn, a, ctx.caller?.systemuserid, name === 'EqualUserId');
     case 'EqualBusinessId': case 'NotEqualBusinessId': return callerId(fn, a, ctx.caller?.businessunitid, name === 'EqualBusinessId');
     case 'EqualUserTeams': case 'EqualUserOrUserTeams': return userTeams(fn, entity, a, ctx, name === 'EqualUserOrUserTeams');
+    case 'EqualUserOrUserHierarchy': case 'EqualUserOrUserHierarchyAndTeams': return userHierarchy(fn, entity, a, ctx, name.endsWith('AndTeams'));
     case 'EqualUserLanguage': return userLanguage(fn, a, ctx);
     case 'Above': case 'AboveOrEqual': case 'Under': case 'UnderOrEqual': case 'NotUnder': return hierarchy(fn, entity, a, name);
     default: break;
@@ -313,7 +353,7 @@ export function planQueryFunction(entity: EntityModel, fn: Fn, ctx: QueryFunctio
     if (which === 'Last') return range(a, back(dayBased ? today : now, n), now, true);
     return range(a, now, dayBased ? back(today + DAY, -n) : back(now, -n), !dayBased);
   }
-  const known = /^(InFiscal|InOrAfterFiscal|InOrBeforeFiscal|LastFiscal|NextFiscal|ThisFiscal|LastXFiscal|NextXFiscal|EqualUserOrUserHierarchy)/.test(name);
+  const known = /^(InFiscal|InOrAfterFiscal|InOrBeforeFiscal|LastFiscal|NextFiscal|ThisFiscal|LastXFiscal|NextXFiscal)/.test(name);
   if (known) throw Errors.notImplemented(`The query function '${fn.name}'`);
   throw Errors.badQuery(`'${fn.name}' is not a known function.`);
 }
