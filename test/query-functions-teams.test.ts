@@ -388,6 +388,7 @@ for (const database of DATABASES) {
       }
       const loop = await asSystem(s, 'PATCH', `systemusers(${users['Mia']!.id})`, { 'parentsystemuserid@odata.bind': `/systemusers(${users['Zoe']!.id})` });
       expect(loop.status, JSON.stringify(loop.json)).to.equal(400);
+      expect(loop.json.error.code).to.equal('0x80040507');
       expect(await as('Mia').names(fn('EqualUserOrUserHierarchy', 'ownerid'))).to.deep.equal(['max', 'mia', 'zoe']);
     });
   });
