@@ -345,11 +345,93 @@ for (const database of DATABASES) {
       expect(loop.json.error.code).to.equal('0x80040507');
     });
 
-    it('501 for rowaggregate="CountChildren" on an attribute (not implemented), naming it', async () => {
-      const xml = '<fetch><entity name="new_node"><attribute name="new_name"/><attribute name="new_nodeid" rowaggregate="CountChildren" alias="children"/></entity></fetch>';
-      const r = await call('GET', `${s.root}${SET}?fetchXml=${encodeURIComponent(xml)}`);
-      expect(r.status, r.text).to.equal(501);
-      expect(r.json.error.message).to.contain("'rowaggregate' of <attribute>");
+    describe('FetchXML rowaggregate="CountChildren"', () => {
+      // c ─┬─ c1 ─┬─ c1a      (a tree of its own, made here: the tests above move rows)
+      //    │      └─ c1b
+      //    └─ c2
+      const tree: Record<string, string> = {};
+      before(async () => {
+        tree['c'] = await create('c');
+        tree['c1'] = await create('c1', tree['c']);
+        tree['c1a'] = await create('c1a', tree['c1']);
+        tree['c1b'] = await create('c1b', tree['c1']);
+        tree['c2'] = await create('c2', tree['c']);
+      });
+      const COUNT = '<attribute name="new_nodeid" rowaggregate="CountChildren" alias="NumberOfChildren"/>';
+      /** FetchXML on new_node: `attributes` inside the entity, `fetch` attributes, the tree under c ordered by name. */
+      const xml = (attributes: string, fetchAttributes = '') =>
+        `<fetch${fetchAttributes}><entity name="new_node">${attributes}<order attribute="new_name"/><filter>${condition('eq-or-under', tree['c']!)}</filter></entity></fetch>`;
+      const get = (x: string, headers: Record<string, string> = {}, set = SET) => call('GET', `${s.root}${set}?fetchXml=${encodeURIComponent(x)}`, undefined, headers);
+      const counts = (r: Reply) => {
+        expect(r.status, r.text).to.equal(200);
+        return r.json.value.map((v: { new_name: string; NumberOfChildren: unknown }) => [v.new_name, v.NumberOfChildren]);
+      };
+      /** A refusal of FetchXML `x` on entity set `set`: status, Dataverse code and a piece of the message. */
+      const refused = async (x: string, status: number, text: string, set = SET) => {
+        const r = await get(x, {}, set);
+        expect(r.status, r.text).to.equal(status);
+        if (status === 400) expect(r.json.error.code).to.equal('0x80040203');
+        expect(r.json.error.message).to.contain(text);
+      };
+
+      it('counts each row\'s direct children (not grandchildren) as an integer under the alias; a leaf has 0', async () => {
+        expect(counts(await get(xml(`<attribute name="new_name"/>${COUNT}`)))).to.deep.equal([['c', 2], ['c1', 2], ['c1a', 0], ['c1b', 0], ['c2', 0]]);
+      });
+
+      it('counts children the filter leaves out, with other attributes and their aliases, any case of CountChildren', async () => {
+        const x = `<fetch><entity name="new_node"><attribute name="new_name"/><attribute name="new_nodeid" alias="key"/><attribute name="new_nodeid" rowaggregate="countchildren" alias="NumberOfChildren"/><filter>${condition('eq', tree['c']!)}</filter></entity></fetch>`;
+        const r = await get(x);
+        expect(r.status, r.text).to.equal(200);
+        expect(r.json.value).to.have.length(1);
+        const row = r.json.value[0];
+        expect(row).to.include({ new_name: 'c', new_nodeid: tree['c'], key: tree['c'], NumberOfChildren: 2 });
+      });
+
+      it('follows a move: a child moved to another parent counts there', async () => {
+        expect((await call('PATCH', `${s.root}${SET}(${tree['c1b']})`, { 'new_parentid@odata.bind': `/${SET}(${tree['c2']})` })).status).to.equal(204);
+        try {
+          expect(counts(await get(xml(`<attribute name="new_name"/>${COUNT}`)))).to.deep.equal([['c', 2], ['c1', 1], ['c1a', 0], ['c1b', 0], ['c2', 1]]);
+        } finally {
+          expect((await call('PATCH', `${s.root}${SET}(${tree['c1b']})`, { 'new_parentid@odata.bind': `/${SET}(${tree['c1']})` })).status).to.equal(204);
+        }
+      });
+
+      it('names the key as the count\'s AttributeName when annotations are asked for', async () => {
+        const r = await get(xml(`<attribute name="new_name"/>${COUNT}`, ' top="1"'), { Prefer: 'odata.include-annotations="*"' });
+        expect(r.status, r.text).to.equal(200);
+        expect(r.json.value[0]).to.include({ new_name: 'c', NumberOfChildren: 2, 'NumberOfChildren@OData.Community.Display.V1.AttributeName': 'new_nodeid' });
+      });
+
+      it('pages: each page\'s rows carry their counts, by paging cookie and by page number', async () => {
+        const prefer = { Prefer: 'odata.include-annotations="Microsoft.Dynamics.CRM.*"' };
+        const first = await get(xml(`<attribute name="new_name"/>${COUNT}`, ' count="2"'), prefer);
+        expect(counts(first)).to.deep.equal([['c', 2], ['c1', 2]]);
+        const cookie = first.json['@Microsoft.Dynamics.CRM.fetchxmlpagingcookie'] as string;
+        expect(cookie).to.be.a('string');
+        // The inner cookie is URL-encoded twice, and goes back XML-escaped.
+        const inner = decodeURIComponent(decodeURIComponent(/pagingcookie="([^"]*)"/.exec(cookie)![1]!));
+        const escaped = inner.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
+        const second = await get(xml(`<attribute name="new_name"/>${COUNT}`, ` count="2" page="2" paging-cookie="${escaped}"`));
+        expect(counts(second)).to.deep.equal([['c1a', 0], ['c1b', 0]]);
+        expect(counts(await get(xml(`<attribute name="new_name"/>${COUNT}`, ' count="2" page="3"')))).to.deep.equal([['c2', 0]]);
+      });
+
+      it('400 0x80040203 on a column that is not the primary key, naming the hierarchy', () =>
+        refused(xml('<attribute name="new_name" rowaggregate="CountChildren" alias="n"/>'), 400, 'new_nodeid <- new_parentid'));
+
+      it('400 0x80040203 on a table without a hierarchical relationship', () =>
+        refused('<fetch><entity name="new_flat"><attribute name="new_flatid" rowaggregate="CountChildren" alias="n"/></entity></fetch>', 400, "'new_flat' has no hierarchical relationship", 'new_flats'));
+
+      it('400 0x80040203 without an alias, for another value, inside a link-entity, in an aggregate query, for an alias another column has', async () => {
+        await refused(xml('<attribute name="new_nodeid" rowaggregate="CountChildren"/>'), 400, 'needs an alias');
+        await refused(xml('<attribute name="new_nodeid" rowaggregate="CountDescendants" alias="n"/>'), 400, "cannot be 'CountDescendants'");
+        await refused(xml('<attribute name="new_name"/><link-entity name="new_node" from="new_nodeid" to="new_parentid" alias="p"><attribute name="new_nodeid" rowaggregate="CountChildren" alias="n"/></link-entity>'), 400, 'only supported on the attributes of the query\'s entity');
+        await refused('<fetch aggregate="true"><entity name="new_node"><attribute name="new_nodeid" rowaggregate="CountChildren" alias="n"/></entity></fetch>', 400, 'has rowaggregate');
+        await refused(xml(`<attribute name="new_name" alias="NumberOfChildren"/>${COUNT}`), 400, 'unique name');
+        await refused(xml(`<attribute name="new_name"/>${COUNT}<attribute name="new_nodeid" alias="NumberOfChildren"/>`), 400, 'unique name');
+      });
+
+      it('501 with distinct="true"', () => refused(xml(`<attribute name="new_name"/>${COUNT}`, ' distinct="true"'), 501, 'distinct'));
     });
 
     it('answer IsHierarchical true for the hierarchical relationship only', async () => {

@@ -1,3 +1,4 @@
+import { pkOf } from '../model/primary-key.js';
 import type { AttributeModel } from '../model/types.js';
 import type { FetchPlan } from '../plan/fetch.js';
 import { cookieOfRows } from '../plan/paging-cookie.js';
@@ -17,7 +18,9 @@ import { collectionHead, columnSlots, entityWriter, json, preferenceApplied, slo
  * `@OData.Community.Display.V1.AttributeName`, and a linked lookup its GUID under that name (no
  * `_x_value`) with `lookuplogicalname` and its target's name as FormattedValue
  * (LinkedColumn.nameOf) but no `associatednavigationproperty`. Root columns with an `alias` are
- * answered under it (writeAliased) too. While more rows follow the page, and only when asked for with
+ * answered under it (writeAliased) too, and child counts (`rowaggregate="CountChildren"`,
+ * ReadPlan.childCounts) as integers under their alias, with the primary key's logical name as
+ * their AttributeName annotation when asked for. While more rows follow the page, and only when asked for with
  * `Prefer: odata.include-annotations`, the body carries `@Microsoft.Dynamics.CRM.fetchxmlpagingcookie`
  * (not for queries without paging cookies, FetchPlan.pagingCookie) and
  * `@Microsoft.Dynamics.CRM.morerecords: true`; both are absent on the last page.
@@ -56,6 +59,8 @@ export function fetchResponse(serviceRoot: string, plan: FetchPlan, result: Read
   const all = (read.linked ?? []).map((l, k) => ({ l, i: result.columns.length + read.lookupNames.length + read.expand.length + k }));
   // A lookup's name: an owner has one per table it may point at, the row's answering (the others null).
   const linked = all.filter(({ l }) => l.nameOf === undefined).map(({ l, i }) => ({ l, i, names: all.filter((n) => n.l.nameOf === l.name) }));
+  const counted = result.columns.length + read.lookupNames.length + read.expand.length + all.length;
+  const counts = (read.childCounts ?? []).map((c, k) => ({ name: c.name, key: pkOf(read.entity).LogicalName, i: counted + k }));
   body['value'] = result.rows.map((row) => {
     const out = write(row);
     for (const key of Object.keys(out)) if (out[key] === null) delete out[key];
@@ -70,6 +75,11 @@ export function fetchResponse(serviceRoot: string, plan: FetchPlan, result: Read
       const named = names.find((n) => row[n.i] !== null && row[n.i] !== undefined);
       // The table whose name answered is the row's (lookuplogicalname of a polymorphic owner).
       writeAliased(out, ann, l.attribute, l.name, v, named && row[named.i], named && l.attribute.Targets.length > 1 ? named.l.path[named.l.path.length - 1]!.navigation.target.LogicalName : undefined);
+    }
+    // Child counts (rowaggregate="CountChildren"): an integer under the alias, named after the key.
+    for (const { name, key, i } of counts) {
+      if (ann?.attributeName) out[`${name}@${TERMS.attributeName}`] = key;
+      out[name] = row[i];
     }
     return out;
   });

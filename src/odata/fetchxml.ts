@@ -67,6 +67,12 @@ export interface FetchAttribute {
   readonly usertimezone?: boolean;
   /** Aggregate `countcolumn` over distinct values. */
   readonly distinct?: boolean;
+  /**
+   * `rowaggregate="CountChildren"` (any case, as Dataverse reads it): the attribute returns the
+   * number of the row's children in its table's hierarchy instead of the column (Dataverse "Query
+   * hierarchical data", Retrieve the number of hierarchically related child records).
+   */
+  readonly rowaggregate?: 'CountChildren';
 }
 
 /** An `order` element: by a column (`attribute`), or by an aggregate's `alias`. */
@@ -173,7 +179,7 @@ const LINK_ATTRIBUTES: Record<string, Use> = {
 };
 const ATTRIBUTE_ATTRIBUTES: Record<string, Use> = {
   name: 'read', alias: 'read', aggregate: 'read', groupby: 'read', dategrouping: 'read', usertimezone: 'read', distinct: 'read',
-  build: 'ignore', addedby: 'ignore', rowaggregate: 'unsupported',
+  build: 'ignore', addedby: 'ignore', rowaggregate: 'read',
 };
 const ORDER_ATTRIBUTES: Record<string, Use> = { attribute: 'read', alias: 'read', descending: 'read', entityname: 'read' };
 const FILTER_ATTRIBUTES: Record<string, Use> = {
@@ -186,7 +192,8 @@ const CONDITION_ATTRIBUTES: Record<string, Use> = {
 const VALUE_ATTRIBUTES: Record<string, Use> = { uiname: 'ignore', uitype: 'ignore' };
 
 
-function invalid(message: string): Error {
+/** 400 `0x80040203` for a FetchXML mistake: `Invalid FetchXML: <message>`. */
+export function invalid(message: string): Error {
   return Errors.invalidArgument(`Invalid FetchXML: ${message}`);
 }
 
@@ -257,7 +264,16 @@ function parseAttribute(node: XmlNode): FetchAttribute {
     dategrouping: oneOf(node, a, 'dategrouping', DATE_GROUPINGS),
     usertimezone: boolean(node, a, 'usertimezone'),
     distinct: boolean(node, a, 'distinct'),
+    rowaggregate: rowAggregate(node, a),
   };
+}
+
+/** An `attribute`'s `rowaggregate`: `CountChildren` in any case (the only value), 400 for others. */
+function rowAggregate(node: XmlNode, attrs: Record<string, string>): 'CountChildren' | undefined {
+  const v = attrs['rowaggregate'];
+  if (v === undefined) return undefined;
+  if (v.trim().toLowerCase() !== 'countchildren') throw invalid(`the attribute 'rowaggregate' of <${node['#name']}> cannot be '${v}'; it is 'CountChildren'.`);
+  return 'CountChildren';
 }
 
 function parseOrder(node: XmlNode): FetchOrder {

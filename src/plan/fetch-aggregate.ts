@@ -1,13 +1,14 @@
 import { Errors } from '../errors.js';
 import type { AttributeModel, EntityModel } from '../model/types.js';
 import { annotationSet } from '../odata/annotations.js';
-import type { DateGrouping, FetchAttribute, FetchOrder, FetchQuery } from '../odata/fetchxml.js';
+import { invalid, type DateGrouping, type FetchAttribute, type FetchOrder, type FetchQuery } from '../odata/fetchxml.js';
 import type { Preferences } from '../odata/prefer.js';
 import { planAggregate, type AggregateSpec } from './aggregate.js';
 import { MAX_PAGE_SIZE } from './read.js';
 import { FetchPlanner, linkedColumnName, pageOffset, type FetchContext, type LinkOrigin, type VisitedLink } from './fetch.js';
 import type { AggregateFunction, AggregatePlan, ColumnPath, DatePart } from './types.js';
 import { unorderable } from './sort-columns.js';
+import { countsChildren } from './fetch-child-counts.js';
 
 /**
  * The FetchXML front end of aggregation: `<fetch aggregate="true">` becomes an AggregateSpec for
@@ -39,10 +40,6 @@ import { unorderable } from './sort-columns.js';
 /** Output name of an unaliased group-by column: its property name, or linkedColumnName across a link. */
 function defaultName(attribute: AttributeModel, link: VisitedLink | undefined): string {
   return link ? linkedColumnName(link.alias, attribute) : attribute.PropertyName;
-}
-
-function invalid(message: string): Error {
-  return Errors.invalidArgument(`Invalid FetchXML: ${message}`);
 }
 
 /** One `attribute` of an aggregate query, checked: a group or an aggregate of `column`. */
@@ -77,13 +74,14 @@ function coarseness(part: DatePart | undefined): number {
 /**
  * Checks one `attribute` element of an aggregate query on `table` (reached through `link`, if any)
  * and returns what it contributes. Throws 400 for an attribute that is neither groupby nor
- * aggregate, or both; an aggregate without alias; `distinct` on anything but countcolumn;
+ * aggregate, or both, or has rowaggregate (fetch-child-counts.ts); an aggregate without alias; `distinct` on anything but countcolumn;
  * `dategrouping` without groupby or on a column that is no DateTime, a DateTime group without
  * `dategrouping`; and 501 for the fiscal date
  * groupings (datePartOf).
  */
 function output(planner: FetchPlanner, table: EntityModel, x: FetchAttribute, link: VisitedLink | undefined, origin?: LinkOrigin): Output {
   const where = `the attribute '${link ? `${link.alias}.` : ''}${x.name}'`;
+  if (countsChildren(x)) throw invalid(`${where} has rowaggregate, which an aggregate query cannot use; each attribute is grouped or aggregated.`);
   if (x.groupby && x.aggregate !== undefined) throw invalid(`${where} has both groupby and aggregate; an attribute of an aggregate query is either grouped or aggregated.`);
   if (!x.groupby && x.aggregate === undefined) {
     // Dataverse's own text (QueryBuilder), with the column named.

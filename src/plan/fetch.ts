@@ -8,6 +8,7 @@ import type { Expr } from '../odata/expression.js';
 import { FILTER_LINK_TYPES, type ConditionOperator, type FetchAttribute, type FetchCondition, type FetchFilter, type FetchLink, type FetchOrder, type FetchQuery, type FetchTable } from '../odata/fetchxml.js';
 import type { Preferences } from '../odata/prefer.js';
 import { compareValue, inValues, type ComparedValue } from './compare.js';
+import { countsChildren, planChildCounts } from './fetch-child-counts.js';
 import { likePattern } from './filter.js';
 import { singleBranches } from './navigation.js';
 import { decodePagingCookie } from './paging-cookie.js';
@@ -58,6 +59,8 @@ import { textValue } from './values.js';
  *   conditions of one `and` filter naming one link reached through a one-to-many step that is not
  *   joined test one related row together (one EXISTS; FetchPlanner.filter). An inner joined link
  *   adds no EXISTS to the root's filter: its join restricts the rows already.
+ * - `rowaggregate="CountChildren"` on the root's primary key counts each row's children in the
+ *   table's hierarchy (ReadPlan.childCounts, fetch-child-counts.ts), answered under its alias.
  * - Paging: `top`; or `count` (page size, default and maximum 5,000) and `page`. A paging cookie of
  *   the previous page makes page N+1 a keyset seek after that page's last row; `page` without one
  *   (or with a cookie of another page, which Dataverse ignores) skips (page-1)*count rows.
@@ -822,6 +825,7 @@ function rootColumns(planner: FetchPlanner, entity: EntityModel, query: FetchQue
   const visible: AttributeModel[] = [];
   const aliased: AliasedColumn[] = [];
   for (const x of t.attributes) {
+    if (countsChildren(x)) continue; // a child count (planChildCounts), not the column
     const attribute = planner.column(entity, x.name);
     const alias = columnAlias(x);
     add(columns, attribute);
@@ -845,11 +849,13 @@ function checkUniqueNames(planner: FetchPlanner, query: FetchQuery, visible: rea
   const walk = (t: FetchTable, where: string) => {
     for (const x of t.attributes) {
       if (x.alias === undefined) continue;
+      // A child count is another column than its attribute's.
+      const named = `${where}${x.name}${countsChildren(x) ? ' (rowaggregate)' : ''}`;
       const other = seen.get(x.alias);
-      if (taken.has(x.alias) || (other !== undefined && other !== `${where}${x.name}`)) {
+      if (taken.has(x.alias) || (other !== undefined && other !== named)) {
         throw Errors.invalidArgument(`Invalid FetchXML: the alias '${x.alias}' of the attribute '${where}${x.name}' is the name of another column of the results; each column returned must have a unique name.`);
       }
-      seen.set(x.alias, `${where}${x.name}`);
+      seen.set(x.alias, named);
     }
     for (const link of t.links) walk(link, `${planner.alias(link)}.`);
   };
@@ -933,7 +939,8 @@ export function pageOffset(page: number, size: number): number {
  * joins outside lookup relationships and intersect tables, columns of one-to-many matchfirstrowusingcrossapply links,
  * one-to-many links below a polymorphic lookup, fiscal and user-hierarchy operators,
  * `distinct` with link orders or a total count). 400 `0x80040203` for an attribute alias that is not unique among
- * the returned column names (checkUniqueNames) or holds `@` or `.`.
+ * the returned column names (checkUniqueNames) or holds `@` or `.`; the 400s and 501 of
+ * `rowaggregate` (planChildCounts).
  * `datasource="retained"` reads the retained rows of a retention-enabled table (Dataverse
  * "Long-term data retention"); 400 on a table without retention. `options.rowsOnce` (retention criteria,
  * which mark rows) plans one-to-many links without columns as restrictions, each row at most once
@@ -953,6 +960,7 @@ export function planFetch(entity: EntityModel, query: FetchQuery, context: Fetch
   const { columns, visible, aliased } = rootColumns(planner, entity, query);
   const { columns: linked, reachable, visited } = planner.linkedColumns(entity, query.entity.links);
   checkUniqueNames(planner, query, visible, linked);
+  const childCounts = planChildCounts(entity, query, (table, name) => planner.column(table, name));
   // Distinct rows over root and link columns, and rows joined to their one-to-many related rows:
   // no keyset of the root's to seek after, so pages skip rows (FetchPlan.pagingCookie). Distinct
   // rows of root columns alone (joined rows without columns) are ordered by all of them, a keyset.
@@ -989,6 +997,7 @@ export function planFetch(entity: EntityModel, query: FetchQuery, context: Fetch
     lookupNames: annotations?.formattedValue ? planLookupNames(context.model, columns) : [],
     expand: [],
     linked: linked.length ? linked : undefined,
+    childCounts: childCounts.length ? childCounts : undefined,
     joins: planner.joins.length ? planner.joins : undefined,
     distinct: query.distinct || undefined,
     dataSource: dataSourceOf(entity, query),

@@ -178,6 +178,11 @@ export interface ReadPlan {
    */
   readonly linked?: readonly LinkedColumn[];
   /**
+   * Counts of each row's children in its table's hierarchy (FetchXML `rowaggregate="CountChildren"`),
+   * read in the same statement after the linked columns, as integers; undefined = none.
+   */
+  readonly childCounts?: readonly ChildCount[];
+  /**
    * Related rows joined to each row (FetchXML one-to-many `link-entity` returning columns, parents
    * before children): the read returns one row per combination of the read's row and the joined
    * rows; undefined = none. Linked columns and sort keys name a join by its index here.
@@ -267,6 +272,19 @@ export interface LinkedColumn {
    * (security/field-access.ts maskRead; Dataverse "Column-level security").
    */
   readonly masked?: true;
+}
+
+/**
+ * The number of rows whose lookup of hierarchical `relationship` (model/hierarchy.ts hierarchyOf) points at
+ * the read's row, answered under `name` (FetchXML `rowaggregate="CountChildren"`; Dataverse "Query
+ * hierarchical data": direct children, counted whatever the caller may read), among the rows of
+ * the read's data source (ReadPlan.dataSource: active rows of an active read, retained ones of a
+ * `datasource="retained"` read).
+ */
+export interface ChildCount {
+  readonly name: string;
+  /** The table's hierarchical relationship (its ReferencingAttribute is the lookup to the parent). */
+  readonly relationship: RelationshipModel;
 }
 
 /**

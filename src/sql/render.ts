@@ -2,7 +2,7 @@ import { DATASTATE, DATASTATE_RETAINED } from '../model/system-columns.js';
 import { HIERARCHY_MAX_DEPTH } from '../model/hierarchy.js';
 import { pkOf } from '../model/primary-key.js';
 import type { AttributeModel, EntityKeyModel, EntityModel, NavigationPropertyModel, RelationshipModel } from '../model/types.js';
-import type { AggregatePlan, AggregateValue, ColumnPath, CountPlan, DataSource, DatePart, DeletePlan, DisassociatePlan, ExpandPlan, Guard, InsertPlan, JoinOrigin, LinkStep, PlanExpr, ReadPlan, RowJoin, SortKey, UpdatePlan, Value } from '../plan/types.js';
+import type { AggregatePlan, AggregateValue, ChildCount, ColumnPath, CountPlan, DataSource, DatePart, DeletePlan, DisassociatePlan, ExpandPlan, Guard, InsertPlan, JoinOrigin, LinkStep, PlanExpr, ReadPlan, RowJoin, SortKey, UpdatePlan, Value } from '../plan/types.js';
 import { Errors } from '../errors.js';
 import type { Dialect, Statement } from './dialect.js';
 import { datePartSql } from './date-part.js';
@@ -389,7 +389,8 @@ export function renderRead(d: Dialect, plan: ReadPlan): Statement {
   const expansions = plan.expand.map((e) => renderExpansion(d, e, outer, 1, p));
   // Named, so that an ORDER BY column of the read's table cannot be taken for a linked column.
   const linked = (plan.linked ?? []).map((l, i) => `${l.masked ? 'NULL' : renderLinked(d, l.path, l.attribute, outer, p, l.join)} AS ${d.quote(`linked${i + 1}`)}`);
-  const columns = [...fetched, ...names, ...expansions, ...linked].join(', ');
+  const counts = (plan.childCounts ?? []).map((c, i) => `${renderChildCount(d, c, outer, plan.dataSource)} AS ${d.quote(`children${i + 1}`)}`);
+  const columns = [...fetched, ...names, ...expansions, ...linked, ...counts].join(', ');
   // The joined rows' parameters follow the columns' and come before the conditions' (text order).
   const from = `${table(d, plan.entity)}${renderJoins(d, plan, p, joinedColumns(plan))}`;
   const conditions: string[] = [];
@@ -431,6 +432,21 @@ export function renderRead(d: Dialect, plan: ReadPlan): Statement {
 function renderLookupName(d: Dialect, { attribute, target }: ReadPlan['lookupNames'][number], outer: string, alias: string, p: Params): string {
   const name = target.attributesByName.get(target.PrimaryNameAttribute!)!;
   return `(SELECT ${d.quote(alias)}.${col(d, name)} FROM ${table(d, target)} ${d.quote(alias)} WHERE ${renderLookupJoin(d, attribute, target, outer, d.quote(alias), p)}${andVisible(d, target)})`;
+}
+
+/**
+ * The number of rows of the table whose hierarchical lookup holds the key of row `outer`
+ * (ChildCount), as a correlated scalar subquery over the rows of `source`, aliased `h-children` (a
+ * name no table has: logical names have no hyphen, so the outer table is never hidden by it):
+ * `(SELECT COUNT(*) FROM t "h-children" WHERE "h-children".parentid = <outer>.id AND <visible
+ * rows>)`. An index on the lookup makes it one seek per row.
+ */
+function renderChildCount(d: Dialect, { relationship }: ChildCount, outer: string, source: DataSource | undefined): string {
+  const t = relationship.ReferencingEntity;
+  const lookup = relationship.ReferencingAttribute;
+  const alias = d.quote('h-children');
+  const visible = visibleRows(d, t, source);
+  return `(SELECT COUNT(*) FROM ${table(d, t)} ${alias} WHERE ${alias}.${col(d, lookup)} = ${outer}.${col(d, pkOf(t))}${visible ? ` AND ${visible}` : ''})`;
 }
 
 /**

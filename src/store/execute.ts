@@ -30,8 +30,8 @@ export const COUNT_CAP = 5000;
 
 /**
  * Rows of a read: values per fetched column (see `fetchedColumns`), canonical, followed by the
- * plan's lookup names (one per `plan.lookupNames`, in order), its expansions and its linked
- * columns (one per `plan.linked`).
+ * plan's lookup names (one per `plan.lookupNames`, in order), its expansions, its linked
+ * columns (one per `plan.linked`) and its child counts (one per `plan.childCounts`, numbers).
  */
 export interface ReadResult {
   readonly columns: readonly AttributeModel[];
@@ -66,11 +66,14 @@ export async function executeRead(db: Database, asked: ReadPlan): Promise<ReadRe
   const n = columns.length;
   const m = n + plan.lookupNames.length;
   const linked = plan.linked ?? [];
+  const counts = plan.childCounts ?? [];
   const rows = raw.map((r) => {
     const row: Value[] = columns.map((a, i) => db.dialect.fromDb(a, r[i]));
     for (let j = 0; j < plan.lookupNames.length; j++) row.push((r[n + j] ?? null) as Value);
     plan.expand.forEach((e, j) => row.push(decodeExpansion(e, r[m + j]) as unknown as Value));
     linked.forEach((l, k) => row.push(db.dialect.fromDb(l.attribute, r[m + plan.expand.length + k])));
+    // COUNT(*) is a bigint: PostgreSQL's driver answers it as text.
+    counts.forEach((_, k) => row.push(Number(r[m + plan.expand.length + linked.length + k])));
     return row;
   });
   if (!plan.count) return { columns, rows, hasMore };
