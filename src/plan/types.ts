@@ -442,6 +442,12 @@ export interface Guard {
    */
   readonly strict?: boolean;
   /**
+   * True for a guard on the row's standing rather than on the request (the retention guard: a
+   * retained row takes no write), which executeWriteCheck checks before an upload starts as it
+   * checks the `strict` ones; version guards (If-Match) are left to the write itself.
+   */
+  readonly precheck?: boolean;
+  /**
    * The row passes too when it is shared with one of `principals` with any of the AccessRights
    * bits of `rights` (the caller's privilege at Basic depth: a row it or its teams own, or one
    * shared with them with that right; Dataverse "Sharing and assigning").

@@ -585,7 +585,7 @@ function versionGuard(entity: EntityModel, ifMatch: '*' | readonly string[] | un
 export function activeRowGuard(entity: EntityModel, id: string): Guard | undefined {
   const dataState = entity.IsRetentionEnabled ? entity.attributesByName.get(DATASTATE) : undefined;
   if (!dataState) return undefined;
-  return { attribute: dataState, values: [DATASTATE_ACTIVE, null], fail: () => Errors.retainedRecord(entity.LogicalName, id) };
+  return { attribute: dataState, values: [DATASTATE_ACTIVE, null], precheck: true, fail: () => Errors.retainedRecord(entity.LogicalName, id) };
 }
 
 /**

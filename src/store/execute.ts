@@ -4,7 +4,6 @@ import { Errors, isDuplicateKey, ServiceError } from '../errors.js';
 import type { AttributeModel, EntityKeyModel, EntityModel } from '../model/types.js';
 import type { AggregatePlan, CountPlan, DeletePlan, ExpandPlan, Guard, InsertPlan, PlanSecurity, ReadPlan, RelatedCheck, RowReference, UpdatePlan, Value, WritePlan, WriteResult } from '../plan/types.js';
 import { pkOf } from '../model/primary-key.js';
-import { DATASTATE } from '../model/system-columns.js';
 import type { Statement } from '../sql/dialect.js';
 import { renderDeletedIds, renderRecordDeletions } from '../sql/deleted-rows.js';
 import { hasAttachments, renderDeleteFiles, renderStoreFile } from '../sql/file-attachments.js';
@@ -767,14 +766,13 @@ async function upsertCreate(tx: Executor, db: Database, plan: InsertPlan, mayRet
  * Checks, without writing, that the caller could run `plan` (one row's update or delete) as far as
  * its privileges go: the table privilege (403 `0x80040220`) and the guards they add on the row (at
  * Basic depth, that the caller owns it: 403 `0x80048306`), read as the write would meet them
- * (explain); and that the row is not retained (activeRowGuard's 400 `0x80040203`, which the write
- * would meet too). Throws 404 `0x80040217` when the row does not exist. Other guards (versions)
+ * (explain); and the guards marked `precheck` (a retained row: activeRowGuard's 400 `0x80040203`,
+ * which the write would meet too). Throws 404 `0x80040217` when the row does not exist. Other guards (versions)
  * are not checked: the write itself does.
  */
 export async function executeWriteCheck(db: Database, plan: UpdatePlan | DeletePlan): Promise<void> {
   const secured = db.security ? db.security.write(plan) : plan;
-  const checked = [...secured.guards.filter((g) => g.strict), ...secured.guards.filter((g) => !g.strict && g.attribute.LogicalName === DATASTATE)];
-  if (!(await explain(db, db, secured, checked))) throw Errors.recordNotFound(plan.entity.LogicalName, plan.id);
+  if (!(await explain(db, db, secured, secured.guards.filter((g) => g.strict || g.precheck)))) throw Errors.recordNotFound(plan.entity.LogicalName, plan.id);
 }
 
 /** What executeGuarded did: how many rows changed, and the ids of the rows that do not exist. */
