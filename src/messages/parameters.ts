@@ -238,8 +238,9 @@ function jsonValue(message: Message, p: ParameterDefinition, v: unknown): unknow
         if (name === undefined) throw wrong();
         return name;
       }
-      // A complex type, or a collection of one: objects, whose properties the message checks.
-      if (p.ComplexType && !p.Type.startsWith('Collection(')) {
+      // A complex type or an entity type (`mscrm.systemuser`), or a collection of either: objects,
+      // whose properties the message checks.
+      if (!p.Type.startsWith('Collection(')) {
         if (typeof v !== 'object' || Array.isArray(v)) throw wrong();
         return v;
       }

@@ -43,16 +43,20 @@ export function membersMessage(name: string, adding: boolean): Message {
 }
 
 /**
- * The user ids of `Members` (each item an object with `systemuserid`, or `ownerid`, its principal
- * key, a GUID), each once. Throws 400 `0x80040203` naming the index of an item without one.
+ * The id of the user an action parameter of type mscrm.systemuser names: an entity object with
+ * `systemuserid`, or `ownerid`, its principal key, a GUID (canonical). Throws 400 `0x80040203`
+ * naming `where` (e.g. `Members[2]`) for an object without one.
  */
+export function userIdOf(user: Record<string, unknown>, where: string): string {
+  const raw = user['systemuserid'] ?? user['ownerid'];
+  const id = typeof raw === 'string' ? canonicalGuid(raw) : undefined;
+  if (!id) throw Errors.invalidArgument(`${where}: give the user's systemuserid as a GUID.`);
+  return id;
+}
+
+/** The user ids of `Members` (userIdOf each item), each once. */
 function memberIds(members: readonly Record<string, unknown>[]): string[] {
-  return [...new Set(members.map((m, i) => {
-    const raw = m['systemuserid'] ?? m['ownerid'];
-    const id = typeof raw === 'string' ? canonicalGuid(raw) : undefined;
-    if (!id) throw Errors.invalidArgument(`Members[${i}]: give the user's systemuserid as a GUID.`);
-    return id;
-  }))];
+  return [...new Set(members.map((m, i) => userIdOf(m, `Members[${i}]`)))];
 }
 
 /**
