@@ -8,6 +8,7 @@ import { FileColumns } from './files/transfer.js';
 import { DEFAULT_UPLOAD_LIMITS } from './files/upload-sessions.js';
 import { isFileTransfer } from './odata/file-transfer.js';
 import { header, parsePath, parseRequest, rowKey, type HttpRequest, type ODataRequest, type QueryOptions } from './odata/request.js';
+import { imageDownloadRequest, isImageDownload } from './files/image-download.js';
 import { TERMS } from './odata/annotations.js';
 import { fetchResponse } from './odata/fetch-respond.js';
 import { parseFetchXml } from './odata/fetchxml.js';
@@ -266,6 +267,8 @@ export class Service {
     let res: HttpResponse;
     try {
       const parseStarted = performance.now();
+      // The legacy image URL stands for a Web API request of its own (files/image-download.ts).
+      if (isImageDownload(req.url) && !inBatch) req = await imageDownloadRequest(this.model, this.db, req);
       const parsed = parseRequest(req);
       if (inBatch) parsed.inBatch = true;
       if (this.timing) this.timing.parseMs += performance.now() - parseStarted;

@@ -137,6 +137,38 @@ for (const database of DATABASES) {
       expect(await attachments(s, id)).to.equal(1);
     });
 
+    it('answers the <column>_url (Image/download.aspx) with the image: the thumbnail, the full image with Full=true, 404 once replaced', async () => {
+      const id = await create(s, { [PHOTO]: full.toString('base64') });
+      const url = (await call('GET', `${s.root}${SET}(${id})?$select=${PHOTO}_url`)).json[`${PHOTO}_url`] as string;
+      const thumb = await fetch(`${s.origin}${url}`);
+      expect(thumb.status).to.equal(200);
+      const value = Buffer.from(await (await fetch(`${s.root}${SET}(${id})/${PHOTO}/$value`)).arrayBuffer());
+      expect(Buffer.from(await thumb.arrayBuffer()).equals(value)).to.equal(true);
+      // Parameter names in any case, the id in braces (as Dataverse's own URLs write it).
+      const imageId = /Id=([^&]+)/.exec(url)![1]!;
+      const whole = await fetch(`${s.origin}/image/download.aspx?entity=${ENTITY}&attribute=${PHOTO}&id={${imageId.toUpperCase()}}&full=true`);
+      expect(whole.status).to.equal(200);
+      expect(Buffer.from(await whole.arrayBuffer()).equals(full)).to.equal(true);
+      expect((await fetch(`${s.origin}${url}`, { method: 'HEAD' })).status).to.equal(200);
+      // A new image has a new id: the old URL finds no row.
+      expect((await call('PATCH', `${s.root}${SET}(${id})`, { [PHOTO]: (await png(20, 20)).toString('base64') })).status).to.equal(204);
+      const gone = await call('GET', `${s.origin}${url}`);
+      expect(gone.status, gone.text).to.equal(404);
+      expect(gone.json.error.code).to.equal('0x80040217');
+      const bad = async (query: string, status = 400) => {
+        const r = await call('GET', `${s.origin}/Image/download.aspx?${query}`);
+        expect(r.status, `${query}: ${r.text}`).to.equal(status);
+        return r.json.error.message as string;
+      };
+      expect(await bad(`Attribute=${PHOTO}&Id=${imageId}`)).to.contain('Entity');
+      expect(await bad(`Entity=nosuchtable&Attribute=${PHOTO}&Id=${imageId}`, 404)).to.contain('nosuchtable');
+      expect(await bad(`Entity=${ENTITY}&Attribute=msdyn_name&Id=${imageId}`)).to.contain('not an image column');
+      expect(await bad(`Entity=${ENTITY}&Attribute=${PHOTO}&Id=x`)).to.contain('GUID');
+      expect(await bad(`Entity=${ENTITY}&Attribute=${PHOTO}&Id=${imageId}&Full=yes`)).to.contain('Full');
+      expect(await bad(`Entity=${ENTITY}&entity=${ENTITY}&Attribute=${PHOTO}&Id=${imageId}`)).to.contain('more than once');
+      expect((await call('POST', `${s.origin}${url}`, {})).status).to.equal(405);
+    });
+
     it('crops a small image square to its shorter side, and updates an image with PATCH', async () => {
       const id = await create(s, {});
       const r = await call('PATCH', `${s.root}${SET}(${id})`, { [BADGE]: (await png(40, 90)).toString('base64') });
