@@ -5,7 +5,8 @@ import { call, DATABASES, startServer, type TestServer } from './support/server.
 /**
  * SetParentSystemUser (Dataverse Web API action bound to a systemuser; SDK
  * SetParentSystemUserRequest, KeepChildUsers: "use false to update the child users to report to
- * the original manager of the user"), over HTTP on every test database.
+ * the original manager of the user") and RemoveParent (unbound, RemoveParentRequest), over HTTP on
+ * every test database.
  */
 
 const ACTION = 'Microsoft.Dynamics.CRM.SetParentSystemUser';
@@ -107,6 +108,26 @@ for (const database of DATABASES) {
       expect(unknown.status, unknown.text).to.equal(404);
       const elsewhere = await call('POST', `${s.root}teams(${t.bob})/${ACTION}`, { Parent: ref(t.eve), KeepChildUsers: true });
       expect(elsewhere.status, elsewhere.text).to.equal(404);
+    });
+
+    it('RemoveParent: the user has no manager any more, its reports stay under it; errors', async () => {
+      const t = await tree();
+      const r = await call('POST', `${s.root}RemoveParent`, { Target: ref(t.bob) });
+      expect(r.status, r.text).to.equal(204);
+      expect(await managerOf(t.bob)).to.equal(null);
+      expect(await managerOf(t.cy)).to.equal(t.bob);
+      const other = await call('POST', `${s.root}RemoveParent`, { Target: { '@odata.type': 'Microsoft.Dynamics.CRM.team', teamid: t.bob } });
+      expect(other.status, other.text).to.equal(400);
+      expect(other.json.error.code).to.equal('0x80040203');
+      const untyped = await call('POST', `${s.root}RemoveParent`, { Target: { systemuserid: t.bob } });
+      expect(untyped.status, untyped.text).to.equal(400);
+      const missing = await call('POST', `${s.root}RemoveParent`, { Target: ref('00000000-0000-0000-0000-00000000abcd') });
+      expect(missing.status, missing.text).to.equal(404);
+      expect(missing.json.error.code).to.equal('0x80040217');
+      const reader = await makeRole(s, `remove readers ${t.ann}`, { prvReadUser: 'Global' });
+      const denied = await call('POST', `${s.root}RemoveParent`, { Target: ref(t.cy) }, asUser(await makeUser(s, 'Reader', reader)));
+      expect(denied.status, denied.text).to.equal(403);
+      expect(await managerOf(t.cy)).to.equal(t.bob);
     });
 
     it('takes prvWriteUser (and the Append privileges a lookup takes) on every user it changes: without it 403 and nothing moves', async () => {

@@ -43,9 +43,14 @@ export const message: Message = {
   },
 };
 
-/** The body of an update that sets a user's manager to `managerId` (null: none). */
-function managerBody(managerId: string | null): Record<string, unknown> {
-  return { [`${MANAGER}@odata.bind`]: managerId === null ? null : `/systemusers(${managerId})` };
+/**
+ * The update of user `id` that sets its manager to `managerId` (null: none), as a PATCH of
+ * `parentsystemuserid@odata.bind` by the caller would be (the same checks run when it is written).
+ */
+export function managerUpdate(ctx: MessageContext, id: string, managerId: string | null): UpdatePlan {
+  const users = ctx.model.byLogicalName.get(SYSTEMUSER)!;
+  const body = { [`${MANAGER}@odata.bind`]: managerId === null ? null : `/systemusers(${managerId})` };
+  return planUpdate(ctx.model, users, id, body, ctx.caller, '*', undefined) as UpdatePlan;
 }
 
 /**
@@ -56,7 +61,7 @@ function managerBody(managerId: string | null): Record<string, unknown> {
  */
 async function setParent(ctx: MessageContext, userId: string, parentId: string, keepChildUsers: boolean): Promise<void> {
   const users = ctx.model.byLogicalName.get(SYSTEMUSER)!;
-  const update = (id: string, managerId: string | null) => planUpdate(ctx.model, users, id, managerBody(managerId), ctx.caller, '*', undefined) as UpdatePlan;
+  const update = (id: string, managerId: string | null) => managerUpdate(ctx, id, managerId);
   await ctx.db.transaction(async (tx) => {
     if (!keepChildUsers) {
       const trusted = new InTransaction(withSecurity(ctx.db, undefined), tx);
