@@ -51,14 +51,14 @@ type Output =
  * The date part a `dategrouping` value groups `attribute` by (Dataverse "Aggregate data using
  * FetchXml", Grouping by parts of a date; `where` names the attribute in errors). Throws 400
  * `0x80040203` when the column is no DateTime (Dataverse documents no code of its own for this), and
- * 501 for `fiscal-period` and `fiscal-year`, which follow the organization's fiscal year settings
- * (start, period length, naming) that Tessera does not have. `usertimezone` needs no check: every
+ * 501 for `fiscal-period` and `fiscal-year`, which would group by the organization's fiscal
+ * calendar (plan/fiscal-calendar.ts) in SQL: not implemented yet. `usertimezone` needs no check: every
  * caller's time zone is UTC here, so the user's time zone and UTC group alike.
  */
 function datePartOf(grouping: DateGrouping, attribute: AttributeModel, where: string): DatePart {
   if (attribute.AttributeType !== 'DateTime') throw invalid(`${where} has dategrouping="${grouping}", but it is ${attribute.AttributeType}; only DateTime columns group by parts of a date.`);
   if (grouping === 'fiscal-period' || grouping === 'fiscal-year') {
-    throw Errors.notImplemented(`Grouping by fiscal periods (dategrouping="${grouping}" on ${where}): there are no fiscal year settings`);
+    throw Errors.notImplemented(`Grouping by fiscal periods (dategrouping="${grouping}" on ${where})`);
   }
   return grouping;
 }

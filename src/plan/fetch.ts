@@ -116,9 +116,15 @@ const FUNCTION_OPERATORS: Partial<Record<ConditionOperator, string>> = {
   'eq-useroruserhierarchy': 'EqualUserOrUserHierarchy', 'eq-useroruserhierarchyandteams': 'EqualUserOrUserHierarchyAndTeams',
   'eq-businessid': 'EqualBusinessId', 'ne-businessid': 'NotEqualBusinessId', 'eq-userlanguage': 'EqualUserLanguage',
   above: 'Above', 'eq-or-above': 'AboveOrEqual', under: 'Under', 'eq-or-under': 'UnderOrEqual', 'not-under': 'NotUnder',
+  'this-fiscal-year': 'ThisFiscalYear', 'last-fiscal-year': 'LastFiscalYear', 'next-fiscal-year': 'NextFiscalYear',
+  'this-fiscal-period': 'ThisFiscalPeriod', 'last-fiscal-period': 'LastFiscalPeriod', 'next-fiscal-period': 'NextFiscalPeriod',
+  'in-fiscal-year': 'InFiscalYear', 'in-fiscal-period-and-year': 'InFiscalPeriodAndYear',
+  'in-or-before-fiscal-period-and-year': 'InOrBeforeFiscalPeriodAndYear', 'in-or-after-fiscal-period-and-year': 'InOrAfterFiscalPeriodAndYear',
 };
 /** Query functions that take a value (`PropertyValue`). */
-const VALUED_FUNCTIONS = new Set(['On', 'OnOrAfter', 'OnOrBefore', 'Above', 'AboveOrEqual', 'Under', 'UnderOrEqual', 'NotUnder']);
+const VALUED_FUNCTIONS = new Set(['On', 'OnOrAfter', 'OnOrBefore', 'Above', 'AboveOrEqual', 'Under', 'UnderOrEqual', 'NotUnder', 'InFiscalYear']);
+/** Query functions that take two values (`PropertyValue1`, `PropertyValue2`): FetchXML's two `<value>` elements, period then year. */
+const TWO_VALUED_FUNCTIONS = new Set(['InFiscalPeriodAndYear', 'InOrBeforeFiscalPeriodAndYear', 'InOrAfterFiscalPeriodAndYear']);
 
 const COMPARISONS: Partial<Record<ConditionOperator, 'eq' | 'ne' | 'gt' | 'ge' | 'lt' | 'le'>> = {
   eq: 'eq', ne: 'ne', neq: 'ne', gt: 'gt', ge: 'ge', lt: 'lt', le: 'le',
@@ -247,7 +253,7 @@ export class FetchPlanner {
    * (EXISTS, each parent row once) instead of joining it to each related row (see joinsRows).
    */
   constructor(readonly model: Model, context: FetchContext, private readonly rowsOnce = false) {
-    this.functions = { caller: context.caller, now: context.now, model };
+    this.functions = { caller: context.caller, now: context.now, model, fiscal: context.fiscal };
   }
 
   /** The table a FetchXML `name` denotes; 0x80041102 when there is none. */
@@ -586,7 +592,12 @@ export class FetchPlanner {
     const params = new Map<string, Expr>([['PropertyName', literal(a.LogicalName)]]);
     const valued = VALUED_FUNCTIONS.has(name) || /X(Minutes|Hours|Days|Weeks|Months|Years)$/.test(name);
     const text = c.value ?? c.values[0];
-    if (valued) {
+    if (TWO_VALUED_FUNCTIONS.has(name)) {
+      const values = [...(c.value === undefined ? [] : [c.value]), ...c.values];
+      if (values.length !== 2) throw Errors.invalidArgument(`Invalid FetchXML: ${where} needs two <value> elements, the fiscal period and the fiscal year.`);
+      params.set('PropertyValue1', literal(values[0]!.trim()));
+      params.set('PropertyValue2', literal(values[1]!.trim()));
+    } else if (valued) {
       if (text === undefined) throw Errors.invalidArgument(`Invalid FetchXML: ${where} needs a value.`);
       if (c.values.length + (c.value === undefined ? 0 : 1) > 1) throw Errors.invalidArgument(`Invalid FetchXML: ${where} takes one value.`);
       params.set('PropertyValue', literal(text.trim()));
@@ -937,7 +948,8 @@ export function pageOffset(page: number, size: number): number {
  * misplaced link types and bad paging cookies, 400 `0x8004430D` for more than 15 link-entities,
  * and 501 for valid FetchXML Tessera does not implement (
  * joins outside lookup relationships and intersect tables, columns of one-to-many matchfirstrowusingcrossapply links,
- * one-to-many links below a polymorphic lookup, fiscal and user-hierarchy operators,
+ * one-to-many links below a polymorphic lookup, the fiscal operators in-fiscal-period and
+ * last/next-x-fiscal-years/periods, user-hierarchy operators,
  * `distinct` with link orders or a total count). 400 `0x80040203` for an attribute alias that is not unique among
  * the returned column names (checkUniqueNames) or holds `@` or `.`; the 400s and 501 of
  * `rowaggregate` (planChildCounts).

@@ -10,6 +10,7 @@ import type { Caller, PlanExpr, Value } from './types.js';
 import { compareValue, inValues, type ComparedValue } from './compare.js';
 import { membershipOfUsers } from './teams.js';
 import { canonicalGuid, literalValue, parseDateTime } from './values.js';
+import { fiscalPeriodAt, fiscalPeriodRange, fiscalYearRange, periodsPerYear, shiftFiscalPeriod, type FiscalCalendar } from './fiscal-calendar.js';
 
 /**
  * Dataverse query functions in `$filter` (digest §3.2): `Microsoft.Dynamics.CRM.<Fn>(PropertyName=
@@ -30,6 +31,12 @@ export interface QueryFunctionContext {
   readonly now: Date;
   /** The model, for what a query reaches beyond its table (a lookup's name when ordering by it, the caller's teams). */
   readonly model?: Model;
+  /**
+   * The organization's fiscal calendar, which the fiscal functions follow; the service reads it
+   * for each request that names a fiscal function (Service.withFiscalCalendar). Without it they
+   * are 501.
+   */
+  readonly fiscal?: FiscalCalendar;
 }
 
 type Fn = Extract<Expr, { kind: 'function' }>;
@@ -257,11 +264,59 @@ function hierarchy(fn: Fn, entity: EntityModel, a: AttributeModel, name: string)
   return name === 'NotUnder' ? not(walk) : walk;
 }
 
-/** The value parameter each query function takes besides PropertyName (none for Today, EqualUserId …). */
-function valueParameter(name: string): 'PropertyValue' | 'PropertyValues' | undefined {
-  if (/^(In|NotIn|ContainValues|DoesNotContainValues|Between|NotBetween)$/.test(name)) return 'PropertyValues';
-  if (/^(On|OnOrAfter|OnOrBefore|Above|AboveOrEqual|Under|UnderOrEqual|NotUnder)$/.test(name) || /^(Last|Next|OlderThan)X/.test(name)) return 'PropertyValue';
-  return undefined;
+/** The value parameters each query function takes besides PropertyName (none for Today, EqualUserId …). */
+function valueParameters(name: string): string[] {
+  if (/^(In|NotIn|ContainValues|DoesNotContainValues|Between|NotBetween)$/.test(name)) return ['PropertyValues'];
+  if (/^(InFiscalPeriodAndYear|InOrBeforeFiscalPeriodAndYear|InOrAfterFiscalPeriodAndYear)$/.test(name)) return ['PropertyValue1', 'PropertyValue2'];
+  if (/^(On|OnOrAfter|OnOrBefore|Above|AboveOrEqual|Under|UnderOrEqual|NotUnder|InFiscalYear|InFiscalPeriod)$/.test(name) || /^(Last|Next|OlderThan)X/.test(name)) return ['PropertyValue'];
+  return [];
+}
+
+/** The fiscal functions Tessera plans (planFiscal). */
+const FISCAL_FUNCTIONS = /^((This|Last|Next)Fiscal(Year|Period)|InFiscalYear|InFiscalPeriodAndYear|InOrBeforeFiscalPeriodAndYear|InOrAfterFiscalPeriodAndYear)$/;
+
+/**
+ * A fiscal year or period number parameter `name` of `fn`: a whole number from `min` to `max`
+ * (400 otherwise, as a wrong parameter is), named `what` in the error.
+ */
+function fiscalNumber(fn: Fn, name: string, what: string, min: number, max: number): number {
+  const n = numberParam(fn, name);
+  if (n < min || n > max) throw bad(fn, `${what} (${name}) must be from ${min} to ${max}`);
+  return n;
+}
+
+/**
+ * The fiscal functions (Dataverse Web API Query Function reference; FetchXML this-fiscal-year …
+ * in-or-after-fiscal-period-and-year: "uses the organization's fiscal year settings"), as ranges
+ * `start <= a < end` of the fiscal calendar `ctx.fiscal` (plan/fiscal-calendar.ts), computed in
+ * UTC from `ctx.now` as the other date functions are: This/Last/NextFiscalYear and …Period the
+ * fiscal year or period now falls in, the one before or after it; InFiscalYear(PropertyValue=y)
+ * fiscal year y (by its name, fiscalyeardisplaycode); InFiscalPeriodAndYear(PropertyValue1=p,
+ * PropertyValue2=y) its period p, InOrBefore… everything before that period's end, InOrAfter…
+ * everything from its start. Throws 400 (`0x80060888`) for a period outside 1 … the template's
+ * periods, a year outside 1753 … 9999 (the years a date column holds) or a column that is no date;
+ * 501 without a calendar in `ctx`.
+ */
+function planFiscal(fn: Fn, name: string, a: AttributeModel, ctx: QueryFunctionContext): PlanExpr {
+  dateColumn(fn, a, false);
+  const c = ctx.fiscal;
+  if (!c) throw Errors.notImplemented(`The query function '${fn.name}' here (the organization's fiscal year settings are not read for it)`);
+  const relative = /^(This|Last|Next)Fiscal(Year|Period)$/.exec(name);
+  if (relative) {
+    const [, which, unit] = relative as unknown as [string, string, string];
+    const delta = which === 'Last' ? -1 : which === 'Next' ? 1 : 0;
+    const current = fiscalPeriodAt(c, ctx.now.getTime());
+    const [from, to] = unit === 'Year' ? fiscalYearRange(c, current.year + delta) : fiscalPeriodRange(c, shiftFiscalPeriod(c, current, delta));
+    return range(a, from, to);
+  }
+  if (name === 'InFiscalYear') {
+    const [from, to] = fiscalYearRange(c, fiscalNumber(fn, 'PropertyValue', 'a fiscal year', 1753, 9999));
+    return range(a, from, to);
+  }
+  const period = fiscalNumber(fn, 'PropertyValue1', 'a fiscal period', 1, periodsPerYear(c));
+  const [from, to] = fiscalPeriodRange(c, { year: fiscalNumber(fn, 'PropertyValue2', 'a fiscal year', 1753, 9999), period });
+  if (name === 'InOrBeforeFiscalPeriodAndYear') return range(a, undefined, to);
+  return name === 'InOrAfterFiscalPeriodAndYear' ? range(a, from, undefined) : range(a, from, to);
 }
 
 /**
@@ -270,11 +325,10 @@ function valueParameter(name: string): 'PropertyValue' | 'PropertyValues' | unde
  * names. Functions this service does not know are left to the caller's own error.
  */
 function checkParameterNames(fn: Fn, name: string): void {
-  if (/^(In|NotIn|ContainValues|DoesNotContainValues|Between|NotBetween|On|OnOrAfter|OnOrBefore|Today|Yesterday|Tomorrow|(This|Last|Next)(Week|Month|Year)|Last7Days|Next7Days|EqualUserId|NotEqualUserId|EqualUserTeams|EqualUserOrUserTeams|EqualUserOrUserHierarchy|EqualUserOrUserHierarchyAndTeams|EqualBusinessId|NotEqualBusinessId|EqualUserLanguage|Above|AboveOrEqual|Under|UnderOrEqual|NotUnder|OlderThanXMinutes|(Last|Next|OlderThan)X(Hours|Days|Weeks|Months|Years))$/.test(name) === false) return;
-  const value = valueParameter(name);
-  const declared = ['PropertyName', ...(value ? [value] : [])];
+  if (/^(In|NotIn|ContainValues|DoesNotContainValues|Between|NotBetween|On|OnOrAfter|OnOrBefore|Today|Yesterday|Tomorrow|(This|Last|Next)(Week|Month|Year)|Last7Days|Next7Days|EqualUserId|NotEqualUserId|EqualUserTeams|EqualUserOrUserTeams|EqualUserOrUserHierarchy|EqualUserOrUserHierarchyAndTeams|EqualBusinessId|NotEqualBusinessId|EqualUserLanguage|Above|AboveOrEqual|Under|UnderOrEqual|NotUnder|OlderThanXMinutes|(Last|Next|OlderThan)X(Hours|Days|Weeks|Months|Years))$/.test(name) === false && !FISCAL_FUNCTIONS.test(name)) return;
+  const declared = ['PropertyName', ...valueParameters(name)];
   if ([...fn.params.keys()].some((p) => !declared.includes(p))) {
-    const signature = `${fn.name}(PropertyName${value ? `,${value}` : ''})`;
+    const signature = `${fn.name}(${declared.join(',')})`;
     throw Errors.badQuery(`No function signature for the function with name '${fn.name}' matches the specified arguments. The function signatures considered are: ${signature}.`);
   }
 }
@@ -283,7 +337,8 @@ function checkParameterNames(fn: Fn, name: string): void {
  * Plans one query function on `entity`. Throws 400 for an unknown function, unknown property,
  * wrong parameter, a function on a column of a type it does not take (a time-of-day function on a
  * date-only column, EqualUserTeams on a string…); 501 for functions of the Dataverse list Tessera
- * does not implement (fiscal periods).
+ * does not implement (InFiscalPeriod, which matches a period of every fiscal year, and
+ * Last/NextXFiscalYears/Periods).
  */
 export function planQueryFunction(entity: EntityModel, fn: Fn, ctx: QueryFunctionContext, resolve: (name: string) => AttributeModel): PlanExpr {
   const name = fn.name.replace(/^(Microsoft\.Dynamics\.CRM|mscrm)\./, '');
@@ -353,6 +408,7 @@ export function planQueryFunction(entity: EntityModel, fn: Fn, ctx: QueryFunctio
     if (which === 'Last') return range(a, back(dayBased ? today : now, n), now, true);
     return range(a, now, dayBased ? back(today + DAY, -n) : back(now, -n), !dayBased);
   }
+  if (FISCAL_FUNCTIONS.test(name)) return planFiscal(fn, name, a, ctx);
   const known = /^(InFiscal|InOrAfterFiscal|InOrBeforeFiscal|LastFiscal|NextFiscal|ThisFiscal|LastXFiscal|NextXFiscal)/.test(name);
   if (known) throw Errors.notImplemented(`The query function '${fn.name}'`);
   throw Errors.badQuery(`'${fn.name}' is not a known function.`);

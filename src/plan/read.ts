@@ -10,6 +10,7 @@ import { sortKeysFor } from './sort-columns.js';
 import { boundExpansions, hasNestedExpand, planExpand } from './expand.js';
 import type { Caller, CountPlan, DataSource, ExpandPlan, ReadPlan, SortKey } from './types.js';
 import type { QueryFunctionContext } from './query-functions.js';
+import type { FiscalCalendar } from './fiscal-calendar.js';
 
 /** The model and caller a read is planned for. */
 export interface PlanContext {
@@ -17,11 +18,13 @@ export interface PlanContext {
   readonly caller: Caller;
   /** The time date query functions and operators take as now (`Today`, `LastXHours`…). */
   readonly clock: () => Date;
+  /** The organization's fiscal calendar, for the fiscal query functions (QueryFunctionContext.fiscal). */
+  readonly fiscal?: FiscalCalendar;
 }
 
-/** What query functions need of a plan context: the caller and now (the system clock without one). */
+/** What query functions need of a plan context: the caller, now (the system clock without one) and the fiscal calendar. */
 export function functionContext(context?: PlanContext): QueryFunctionContext {
-  return { caller: context?.caller, now: context ? context.clock() : new Date(), model: context?.model };
+  return { caller: context?.caller, now: context ? context.clock() : new Date(), model: context?.model, fiscal: context?.fiscal };
 }
 
 /** Dataverse's page size limit and default (digest §3.4). */

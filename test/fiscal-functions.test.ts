@@ -1,0 +1,222 @@
+import { expect } from 'chai';
+import { call, createRow, DATABASES, startServer, type TestServer } from './support/server.js';
+
+/*
+ * The fiscal query functions ($filter Microsoft.Dynamics.CRM.ThisFiscalYear …) and FetchXML fiscal
+ * operators (this-fiscal-year …), which follow the organization's fiscal year settings
+ * (fiscalcalendarstart, fiscalperiodtype, fiscalyeardisplaycode), over HTTP on every database:
+ * rows on each side of period and year boundaries, the settings changed between requests by PATCH.
+ */
+
+const SET = 'msdyn_copilotinteractions';
+const ENTITY = 'msdyn_copilotinteraction';
+const F = 'Microsoft.Dynamics.CRM';
+/** The server's clock: 15 May 2024, noon UTC. */
+const NOW = Date.parse('2024-05-15T12:00:00Z');
+const VIEW_ID = '00000000-0000-0000-00aa-0000f15ca101';
+
+/** Row name → msdyn_clienttimestamp, on each side of the boundaries of an April fiscal year. */
+const ROWS: Array<[string, string | null]> = [
+  ['2023-03-31 end', '2023-03-31T23:59:59Z'],
+  ['2023-04-01', '2023-04-01T00:00:00Z'],
+  ['2023-12-03', '2023-12-03T00:00:00Z'],
+  ['2023-12-31 end', '2023-12-31T23:59:59Z'],
+  ['2024-01-01', '2024-01-01T00:00:00Z'],
+  // 1 April 01:30 at UTC+2 is 31 March 23:30 UTC: the boundaries are UTC midnights.
+  ['2024-04-01 +02:00', '2024-04-01T01:30:00+02:00'],
+  ['2024-04-01', '2024-04-01T00:00:00Z'],
+  ['2024-05-31 end', '2024-05-31T23:59:59Z'],
+  ['2024-06-01', '2024-06-01T00:00:00Z'],
+  ['2024-06-30 end', '2024-06-30T23:59:59Z'],
+  ['2024-07-01', '2024-07-01T00:00:00Z'],
+  ['2024-09-30 end', '2024-09-30T23:59:59Z'],
+  ['2024-10-01', '2024-10-01T00:00:00Z'],
+  ['2025-01-01', '2025-01-01T00:00:00Z'],
+  ['2025-03-31 end', '2025-03-31T23:59:59Z'],
+  ['2025-04-01', '2025-04-01T00:00:00Z'],
+  ['2026-03-31 end', '2026-03-31T23:59:59Z'],
+  ['2026-04-01', '2026-04-01T00:00:00Z'],
+  ['no date', null],
+];
+
+/** The names of ROWS from `first` to `last` (inclusive), in order. */
+function span(first: string, last: string): string[] {
+  const names = ROWS.map(([n]) => n);
+  return names.slice(names.indexOf(first), names.indexOf(last) + 1);
+}
+
+for (const database of DATABASES) {
+  describe(`fiscal query functions and FetchXML fiscal operators [${database.name}]`, () => {
+    let s: TestServer;
+    let organization: string;
+    const settings = async (body: object) => {
+      const r = await call('PATCH', organization, body);
+      expect(r.status, r.text).to.equal(204);
+    };
+    const filter = async (f: string) => {
+      const r = await call('GET', `${s.root}${SET}?$select=msdyn_name&$orderby=importsequencenumber&$filter=${encodeURIComponent(f)}`);
+      expect(r.status, `${f}: ${r.text}`).to.equal(200);
+      return r.json.value.map((v: { msdyn_name: string }) => v.msdyn_name);
+    };
+    const fetchXml = (condition: string) => `<fetch><entity name="${ENTITY}"><attribute name="msdyn_name"/>`
+      + `<filter>${condition}</filter><order attribute="importsequencenumber"/></entity></fetch>`;
+    const fetch = async (condition: string) => {
+      const r = await call('GET', `${s.root}${SET}?fetchXml=${encodeURIComponent(fetchXml(condition))}`);
+      expect(r.status, `${condition}: ${r.text}`).to.equal(200);
+      return r.json.value.map((v: { msdyn_name: string }) => v.msdyn_name);
+    };
+    const fn = (name: string, params = '') => `${F}.${name}(PropertyName='msdyn_clienttimestamp'${params})`;
+    const op = (operator: string, values: readonly string[] = []) => `<condition attribute="msdyn_clienttimestamp" operator="${operator}">${values.map((v) => `<value>${v}</value>`).join('')}</condition>`;
+
+    before(async () => {
+      s = await startServer(undefined, database, { clock: () => new Date(NOW) });
+      organization = `${s.root}organizations(${s.service.caller.organizationid})`;
+      for (const [i, [name, at]] of ROWS.entries()) await createRow(s, SET, { msdyn_name: name, msdyn_clienttimestamp: at, importsequencenumber: i });
+    });
+    after(async () => { await s.close(); });
+
+    it('start with calendar years of one annual period, named by their start (the organization row\'s defaults)', async () => {
+      const r = await call('GET', `${organization}?$select=fiscalcalendarstart,fiscalperiodtype,fiscalyeardisplaycode`);
+      expect(r.json).to.include({ fiscalperiodtype: 2000, fiscalyeardisplaycode: 1, fiscalcalendarstart: null });
+      const year2024 = span('2024-01-01', '2024-10-01');
+      expect(await filter(fn('ThisFiscalYear'))).to.deep.equal(year2024);
+      expect(await filter(fn('ThisFiscalPeriod'))).to.deep.equal(year2024);
+      expect(await filter(fn('LastFiscalYear'))).to.deep.equal(span('2023-03-31 end', '2023-12-31 end'));
+      expect(await filter(fn('InFiscalYear', ',PropertyValue=2025'))).to.deep.equal(span('2025-01-01', '2025-04-01'));
+      expect(await fetch(op('in-fiscal-period-and-year', ['1', '2024']))).to.deep.equal(year2024);
+    });
+
+    it('follow a quarterly fiscal year starting 1 April, named by its start year: each function at its boundaries', async () => {
+      await settings({ fiscalcalendarstart: '2020-04-01T00:00:00Z', fiscalperiodtype: 2002, fiscalyeardisplaycode: 1 });
+      // Now (15 May 2024) is in quarter 1 of fiscal year 2024 (April 2024 – March 2025).
+      expect(await filter(fn('ThisFiscalPeriod'))).to.deep.equal(span('2024-04-01', '2024-06-30 end'));
+      expect(await filter(fn('LastFiscalPeriod'))).to.deep.equal(span('2024-01-01', '2024-04-01 +02:00'));
+      expect(await filter(fn('NextFiscalPeriod'))).to.deep.equal(span('2024-07-01', '2024-09-30 end'));
+      expect(await filter(fn('ThisFiscalYear'))).to.deep.equal(span('2024-04-01', '2025-03-31 end'));
+      expect(await filter(fn('LastFiscalYear'))).to.deep.equal(span('2023-04-01', '2024-04-01 +02:00'));
+      expect(await filter(fn('NextFiscalYear'))).to.deep.equal(span('2025-04-01', '2026-03-31 end'));
+      expect(await filter(fn('InFiscalYear', ',PropertyValue=2023'))).to.deep.equal(span('2023-04-01', '2024-04-01 +02:00'));
+      expect(await filter(fn('InFiscalPeriodAndYear', ',PropertyValue1=4,PropertyValue2=2024'))).to.deep.equal(span('2025-01-01', '2025-03-31 end'));
+      expect(await filter(fn('InFiscalPeriodAndYear', ',PropertyValue1=3,PropertyValue2=2023'))).to.deep.equal(span('2023-12-03', '2023-12-31 end'));
+      expect(await filter(fn('InOrBeforeFiscalPeriodAndYear', ',PropertyValue1=1,PropertyValue2=2023'))).to.deep.equal(span('2023-03-31 end', '2023-04-01'));
+      expect(await filter(fn('InOrAfterFiscalPeriodAndYear', ',PropertyValue1=4,PropertyValue2=2025'))).to.deep.equal(span('2026-03-31 end', '2026-04-01'));
+      // Parameter aliases work as for any function.
+      const r = await call('GET', `${s.root}${SET}?$select=msdyn_name&$orderby=importsequencenumber&$filter=${encodeURIComponent(`${F}.InFiscalPeriodAndYear(PropertyName=@p,PropertyValue1=@a,PropertyValue2=@b)`)}&@p='msdyn_clienttimestamp'&@a=2&@b=2024`);
+      expect(r.json.value.map((v: { msdyn_name: string }) => v.msdyn_name)).to.deep.equal(span('2024-07-01', '2024-09-30 end'));
+    });
+
+    it('the same as FetchXML operators, values as <value> elements or the value attribute', async () => {
+      await settings({ fiscalcalendarstart: '2020-04-01T00:00:00Z', fiscalperiodtype: 2002, fiscalyeardisplaycode: 1 });
+      expect(await fetch(op('this-fiscal-period'))).to.deep.equal(span('2024-04-01', '2024-06-30 end'));
+      expect(await fetch(op('last-fiscal-period'))).to.deep.equal(span('2024-01-01', '2024-04-01 +02:00'));
+      expect(await fetch(op('next-fiscal-period'))).to.deep.equal(span('2024-07-01', '2024-09-30 end'));
+      expect(await fetch(op('this-fiscal-year'))).to.deep.equal(span('2024-04-01', '2025-03-31 end'));
+      expect(await fetch(op('last-fiscal-year'))).to.deep.equal(span('2023-04-01', '2024-04-01 +02:00'));
+      expect(await fetch(op('next-fiscal-year'))).to.deep.equal(span('2025-04-01', '2026-03-31 end'));
+      expect(await fetch('<condition attribute="msdyn_clienttimestamp" operator="in-fiscal-year" value="2023"/>')).to.deep.equal(span('2023-04-01', '2024-04-01 +02:00'));
+      expect(await fetch(op('in-fiscal-year', ['2025']))).to.deep.equal(span('2025-04-01', '2026-03-31 end'));
+      expect(await fetch(op('in-fiscal-period-and-year', ['4', '2024']))).to.deep.equal(span('2025-01-01', '2025-03-31 end'));
+      expect(await fetch(op('in-or-before-fiscal-period-and-year', ['1', '2023']))).to.deep.equal(span('2023-03-31 end', '2023-04-01'));
+      expect(await fetch(op('in-or-after-fiscal-period-and-year', ['4', '2025']))).to.deep.equal(span('2026-03-31 end', '2026-04-01'));
+    });
+
+    it('name fiscal years by the year they end in with fiscalyeardisplaycode 2', async () => {
+      await settings({ fiscalcalendarstart: '2020-04-01T00:00:00Z', fiscalperiodtype: 2002, fiscalyeardisplaycode: 2 });
+      // Fiscal year 2024 is now April 2023 – March 2024.
+      expect(await filter(fn('InFiscalYear', ',PropertyValue=2024'))).to.deep.equal(span('2023-04-01', '2024-04-01 +02:00'));
+      expect(await filter(fn('InFiscalPeriodAndYear', ',PropertyValue1=4,PropertyValue2=2024'))).to.deep.equal(span('2024-01-01', '2024-04-01 +02:00'));
+      expect(await fetch(op('in-fiscal-period-and-year', ['1', '2025']))).to.deep.equal(span('2024-04-01', '2024-06-30 end'));
+      // What this year is does not depend on its name.
+      expect(await filter(fn('ThisFiscalYear'))).to.deep.equal(span('2024-04-01', '2025-03-31 end'));
+    });
+
+    it('find the current fiscal year when it started in the previous calendar year', async () => {
+      await settings({ fiscalcalendarstart: '2020-09-01T00:00:00Z', fiscalperiodtype: 2002, fiscalyeardisplaycode: 2 });
+      // Now is in quarter 3 (March – May 2024) of the fiscal year September 2023 – August 2024, named 2024.
+      expect(await filter(fn('ThisFiscalYear'))).to.deep.equal(span('2023-12-03', '2024-07-01'));
+      expect(await filter(fn('InFiscalYear', ',PropertyValue=2024'))).to.deep.equal(span('2023-12-03', '2024-07-01'));
+      expect(await filter(fn('ThisFiscalPeriod'))).to.deep.equal(span('2024-04-01 +02:00', '2024-05-31 end'));
+      expect(await fetch(op('in-fiscal-period-and-year', ['3', '2024']))).to.deep.equal(span('2024-04-01 +02:00', '2024-05-31 end'));
+    });
+
+    it('follow monthly, semi-annual and four-week templates', async () => {
+      await settings({ fiscalcalendarstart: '2020-04-01T00:00:00Z', fiscalperiodtype: 2003, fiscalyeardisplaycode: 1 });
+      expect(await filter(fn('ThisFiscalPeriod'))).to.deep.equal(['2024-05-31 end']);
+      expect(await filter(fn('NextFiscalPeriod'))).to.deep.equal(span('2024-06-01', '2024-06-30 end'));
+      expect(await filter(fn('InFiscalPeriodAndYear', ',PropertyValue1=12,PropertyValue2=2024'))).to.deep.equal(['2025-03-31 end']);
+      await settings({ fiscalperiodtype: 2001 });
+      expect(await filter(fn('ThisFiscalPeriod'))).to.deep.equal(span('2024-04-01', '2024-09-30 end'));
+      expect(await fetch(op('last-fiscal-period'))).to.deep.equal(span('2023-12-03', '2024-04-01 +02:00'));
+      // Thirteen periods of 28 days from 1 January: the thirteenth runs to the next fiscal year.
+      await settings({ fiscalcalendarstart: '2020-01-01T00:00:00Z', fiscalperiodtype: 2004 });
+      expect(await filter(fn('InFiscalPeriodAndYear', ',PropertyValue1=13,PropertyValue2=2023'))).to.deep.equal(['2023-12-03', '2023-12-31 end']);
+      expect(await filter(fn('InFiscalPeriodAndYear', ',PropertyValue1=12,PropertyValue2=2023'))).to.deep.equal([]);
+      expect(await filter(fn('ThisFiscalPeriod'))).to.deep.equal([]);
+      expect(await filter(fn('InFiscalPeriodAndYear', ',PropertyValue1=1,PropertyValue2=2024'))).to.deep.equal(['2024-01-01']);
+    });
+
+    it('read the settings again for each request, a saved view\'s FetchXML included', async () => {
+      await settings({ fiscalcalendarstart: '2020-04-01T00:00:00Z', fiscalperiodtype: 2002, fiscalyeardisplaycode: 1 });
+      await createRow(s, 'savedqueries', { savedqueryid: VIEW_ID, name: 'This fiscal period', returnedtypecode: ENTITY, fetchxml: fetchXml(op('this-fiscal-period')), querytype: 0 });
+      const view = async () => {
+        const r = await call('GET', `${s.root}${SET}?savedQuery=${VIEW_ID}`);
+        expect(r.status, r.text).to.equal(200);
+        return r.json.value.map((v: { msdyn_name: string }) => v.msdyn_name);
+      };
+      expect(await view()).to.deep.equal(span('2024-04-01', '2024-06-30 end'));
+      await settings({ fiscalperiodtype: 2003 });
+      expect(await view()).to.deep.equal(['2024-05-31 end']);
+      expect(await filter(fn('ThisFiscalPeriod'))).to.deep.equal(['2024-05-31 end']);
+    });
+
+    it('refuse bad parameters: 400 0x80060888 in $filter, 0x80040203 in FetchXML', async () => {
+      await settings({ fiscalcalendarstart: '2020-04-01T00:00:00Z', fiscalperiodtype: 2002, fiscalyeardisplaycode: 1 });
+      for (const [f, text] of [
+        [fn('InFiscalPeriodAndYear', ',PropertyValue1=5,PropertyValue2=2024'), 'a fiscal period (PropertyValue1) must be from 1 to 4'],
+        [fn('InFiscalPeriodAndYear', ',PropertyValue1=0,PropertyValue2=2024'), 'from 1 to 4'],
+        [fn('InOrAfterFiscalPeriodAndYear', ',PropertyValue1=1,PropertyValue2=1700'), 'a fiscal year (PropertyValue2) must be from 1753 to 9999'],
+        [fn('InFiscalYear', ',PropertyValue=10000'), 'from 1753 to 9999'],
+        [fn('InFiscalYear', ",PropertyValue='x'"), 'must be a whole number'],
+        [fn('InFiscalPeriodAndYear', ',PropertyValue1=1'), 'PropertyValue2 must be a whole number'],
+        [`${F}.ThisFiscalYear(PropertyName='msdyn_name')`, 'is not a date column'],
+        [fn('ThisFiscalYear', ',PropertyValue=1'), 'No function signature'],
+        [fn('InFiscalYear', ',PropertyValue1=2024'), 'InFiscalYear(PropertyName,PropertyValue)'],
+      ] as const) {
+        const r = await call('GET', `${s.root}${SET}?$filter=${encodeURIComponent(f)}`);
+        expect(r.status, f).to.equal(400);
+        expect(r.json.error.code, f).to.equal('0x80060888');
+        expect(r.json.error.message, f).to.contain(text);
+      }
+      await settings({ fiscalperiodtype: 2003 });
+      expect((await call('GET', `${s.root}${SET}?$filter=${encodeURIComponent(fn('InFiscalPeriodAndYear', ',PropertyValue1=12,PropertyValue2=2024'))}`)).status).to.equal(200);
+      expect((await call('GET', `${s.root}${SET}?$filter=${encodeURIComponent(fn('InFiscalPeriodAndYear', ',PropertyValue1=13,PropertyValue2=2024'))}`)).status).to.equal(400);
+      for (const [condition, text] of [
+        [op('in-fiscal-period-and-year', ['2024']), 'needs two <value> elements'],
+        [op('in-fiscal-period-and-year', ['13', '2024']), 'from 1 to 12'],
+        [op('in-fiscal-year'), 'needs a value'],
+        [op('in-fiscal-year', ['12345']), 'from 1753 to 9999'],
+        [op('this-fiscal-year', ['1']), 'takes no value'],
+      ] as const) {
+        const r = await call('GET', `${s.root}${SET}?fetchXml=${encodeURIComponent(fetchXml(condition))}`);
+        expect(r.status, condition).to.equal(400);
+        expect(r.json.error.code, condition).to.equal('0x80040203');
+        expect(r.json.error.message, condition).to.contain(text);
+      }
+    });
+
+    it('keep the settings in range when an administrator updates them', async () => {
+      for (const body of [{ fiscalperiodtype: 1999 }, { fiscalperiodtype: 2005 }, { fiscalyeardisplaycode: 3 }]) {
+        expect((await call('PATCH', organization, body)).status, JSON.stringify(body)).to.equal(400);
+      }
+    });
+
+    it('leave InFiscalPeriod (a period of every year) and the LastX/NextX fiscal functions 501', async () => {
+      for (const f of [fn('InFiscalPeriod', ',PropertyValue=1'), fn('LastXFiscalYears', ',PropertyValue=2'), fn('NextXFiscalPeriods', ',PropertyValue=2')]) {
+        expect((await call('GET', `${s.root}${SET}?$filter=${encodeURIComponent(f)}`)).status, f).to.equal(501);
+      }
+      for (const condition of [op('in-fiscal-period', ['1']), op('last-x-fiscal-years', ['2'])]) {
+        expect((await call('GET', `${s.root}${SET}?fetchXml=${encodeURIComponent(fetchXml(condition))}`)).status, condition).to.equal(501);
+      }
+    });
+  });
+}
