@@ -86,38 +86,31 @@ for (const database of DATABASES) {
       expect(await fetch(op('in-fiscal-period-and-year', ['1', '2024']))).to.deep.equal(year2024);
     });
 
-    it('follow a quarterly fiscal year starting 1 April, named by its start year: each function at its boundaries', async () => {
+    it('follow a quarterly fiscal year starting 1 April, named by its start year: each function and its FetchXML operator at their boundaries', async () => {
       await settings({ fiscalcalendarstart: '2020-04-01T00:00:00Z', fiscalperiodtype: 2002, fiscalyeardisplaycode: 1 });
       // Now (15 May 2024) is in quarter 1 of fiscal year 2024 (April 2024 – March 2025).
-      expect(await filter(fn('ThisFiscalPeriod'))).to.deep.equal(span('2024-04-01', '2024-06-30 end'));
-      expect(await filter(fn('LastFiscalPeriod'))).to.deep.equal(span('2024-01-01', '2024-04-01 +02:00'));
-      expect(await filter(fn('NextFiscalPeriod'))).to.deep.equal(span('2024-07-01', '2024-09-30 end'));
-      expect(await filter(fn('ThisFiscalYear'))).to.deep.equal(span('2024-04-01', '2025-03-31 end'));
-      expect(await filter(fn('LastFiscalYear'))).to.deep.equal(span('2023-04-01', '2024-04-01 +02:00'));
-      expect(await filter(fn('NextFiscalYear'))).to.deep.equal(span('2025-04-01', '2026-03-31 end'));
-      expect(await filter(fn('InFiscalYear', ',PropertyValue=2023'))).to.deep.equal(span('2023-04-01', '2024-04-01 +02:00'));
-      expect(await filter(fn('InFiscalPeriodAndYear', ',PropertyValue1=4,PropertyValue2=2024'))).to.deep.equal(span('2025-01-01', '2025-03-31 end'));
-      expect(await filter(fn('InFiscalPeriodAndYear', ',PropertyValue1=3,PropertyValue2=2023'))).to.deep.equal(span('2023-12-03', '2023-12-31 end'));
-      expect(await filter(fn('InOrBeforeFiscalPeriodAndYear', ',PropertyValue1=1,PropertyValue2=2023'))).to.deep.equal(span('2023-03-31 end', '2023-04-01'));
-      expect(await filter(fn('InOrAfterFiscalPeriodAndYear', ',PropertyValue1=4,PropertyValue2=2025'))).to.deep.equal(span('2026-03-31 end', '2026-04-01'));
-      // Parameter aliases work as for any function.
+      // [function, its parameters, operator, its <value>s, first and last row matched]
+      const cases: Array<[string, string, string, string[], string, string]> = [
+        ['ThisFiscalPeriod', '', 'this-fiscal-period', [], '2024-04-01', '2024-06-30 end'],
+        ['LastFiscalPeriod', '', 'last-fiscal-period', [], '2024-01-01', '2024-04-01 +02:00'],
+        ['NextFiscalPeriod', '', 'next-fiscal-period', [], '2024-07-01', '2024-09-30 end'],
+        ['ThisFiscalYear', '', 'this-fiscal-year', [], '2024-04-01', '2025-03-31 end'],
+        ['LastFiscalYear', '', 'last-fiscal-year', [], '2023-04-01', '2024-04-01 +02:00'],
+        ['NextFiscalYear', '', 'next-fiscal-year', [], '2025-04-01', '2026-03-31 end'],
+        ['InFiscalYear', ',PropertyValue=2023', 'in-fiscal-year', ['2023'], '2023-04-01', '2024-04-01 +02:00'],
+        ['InFiscalPeriodAndYear', ',PropertyValue1=4,PropertyValue2=2024', 'in-fiscal-period-and-year', ['4', '2024'], '2025-01-01', '2025-03-31 end'],
+        ['InFiscalPeriodAndYear', ',PropertyValue1=3,PropertyValue2=2023', 'in-fiscal-period-and-year', ['3', '2023'], '2023-12-03', '2023-12-31 end'],
+        ['InOrBeforeFiscalPeriodAndYear', ',PropertyValue1=1,PropertyValue2=2023', 'in-or-before-fiscal-period-and-year', ['1', '2023'], '2023-03-31 end', '2023-04-01'],
+        ['InOrAfterFiscalPeriodAndYear', ',PropertyValue1=4,PropertyValue2=2025', 'in-or-after-fiscal-period-and-year', ['4', '2025'], '2026-03-31 end', '2026-04-01'],
+      ];
+      for (const [name, params, operator, values, first, last] of cases) {
+        expect(await filter(fn(name, params)), name).to.deep.equal(span(first, last));
+        expect(await fetch(op(operator, values)), operator).to.deep.equal(span(first, last));
+      }
+      // FetchXML's value attribute, and parameter aliases, as for any function.
+      expect(await fetch('<condition attribute="msdyn_clienttimestamp" operator="in-fiscal-year" value="2025"/>')).to.deep.equal(span('2025-04-01', '2026-03-31 end'));
       const r = await call('GET', `${s.root}${SET}?$select=msdyn_name&$orderby=importsequencenumber&$filter=${encodeURIComponent(`${F}.InFiscalPeriodAndYear(PropertyName=@p,PropertyValue1=@a,PropertyValue2=@b)`)}&@p='msdyn_clienttimestamp'&@a=2&@b=2024`);
       expect(r.json.value.map((v: { msdyn_name: string }) => v.msdyn_name)).to.deep.equal(span('2024-07-01', '2024-09-30 end'));
-    });
-
-    it('the same as FetchXML operators, values as <value> elements or the value attribute', async () => {
-      await settings({ fiscalcalendarstart: '2020-04-01T00:00:00Z', fiscalperiodtype: 2002, fiscalyeardisplaycode: 1 });
-      expect(await fetch(op('this-fiscal-period'))).to.deep.equal(span('2024-04-01', '2024-06-30 end'));
-      expect(await fetch(op('last-fiscal-period'))).to.deep.equal(span('2024-01-01', '2024-04-01 +02:00'));
-      expect(await fetch(op('next-fiscal-period'))).to.deep.equal(span('2024-07-01', '2024-09-30 end'));
-      expect(await fetch(op('this-fiscal-year'))).to.deep.equal(span('2024-04-01', '2025-03-31 end'));
-      expect(await fetch(op('last-fiscal-year'))).to.deep.equal(span('2023-04-01', '2024-04-01 +02:00'));
-      expect(await fetch(op('next-fiscal-year'))).to.deep.equal(span('2025-04-01', '2026-03-31 end'));
-      expect(await fetch('<condition attribute="msdyn_clienttimestamp" operator="in-fiscal-year" value="2023"/>')).to.deep.equal(span('2023-04-01', '2024-04-01 +02:00'));
-      expect(await fetch(op('in-fiscal-year', ['2025']))).to.deep.equal(span('2025-04-01', '2026-03-31 end'));
-      expect(await fetch(op('in-fiscal-period-and-year', ['4', '2024']))).to.deep.equal(span('2025-01-01', '2025-03-31 end'));
-      expect(await fetch(op('in-or-before-fiscal-period-and-year', ['1', '2023']))).to.deep.equal(span('2023-03-31 end', '2023-04-01'));
-      expect(await fetch(op('in-or-after-fiscal-period-and-year', ['4', '2025']))).to.deep.equal(span('2026-03-31 end', '2026-04-01'));
     });
 
     it('name fiscal years by the year they end in with fiscalyeardisplaycode 2', async () => {
