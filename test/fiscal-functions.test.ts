@@ -197,6 +197,26 @@ for (const database of DATABASES) {
       }
     });
 
+    it('match no row for fiscal periods of 1753 … 9999 that lie outside the dates a column holds, rather than a 400', async () => {
+      const all = span('2023-03-31 end', '2026-04-01');
+      // Fiscal year 9999 of a 31 December start begins on 9999-12-31, after the last date a column holds.
+      await settings({ fiscalcalendarstart: '2020-12-31T00:00:00Z', fiscalperiodtype: 2003, fiscalyeardisplaycode: 1 });
+      expect(await filter(fn('InFiscalYear', ',PropertyValue=9999'))).to.deep.equal([]);
+      expect(await fetch(op('in-fiscal-year', ['9999']))).to.deep.equal([]);
+      expect(await filter(fn('InOrAfterFiscalPeriodAndYear', ',PropertyValue1=1,PropertyValue2=9999'))).to.deep.equal([]);
+      expect(await filter(fn('InOrBeforeFiscalPeriodAndYear', ',PropertyValue1=1,PropertyValue2=9999'))).to.deep.equal(all);
+      // Quarter 4 of fiscal year 9999 starting 1 April is January – March 10000.
+      await settings({ fiscalcalendarstart: '2020-04-01T00:00:00Z', fiscalperiodtype: 2002, fiscalyeardisplaycode: 1 });
+      expect(await filter(fn('InFiscalPeriodAndYear', ',PropertyValue1=4,PropertyValue2=9999'))).to.deep.equal([]);
+      expect(await fetch(op('in-fiscal-period-and-year', ['4', '9999']))).to.deep.equal([]);
+      // Named by its end, fiscal year 1753 is April 1752 – March 1753: its first quarter ends before 1753.
+      await settings({ fiscalyeardisplaycode: 2 });
+      expect(await filter(fn('InOrBeforeFiscalPeriodAndYear', ',PropertyValue1=1,PropertyValue2=1753'))).to.deep.equal([]);
+      expect(await fetch(op('in-or-before-fiscal-period-and-year', ['1', '1753']))).to.deep.equal([]);
+      expect(await filter(fn('InFiscalPeriodAndYear', ',PropertyValue1=1,PropertyValue2=1753'))).to.deep.equal([]);
+      expect(await filter(fn('InOrAfterFiscalPeriodAndYear', ',PropertyValue1=1,PropertyValue2=1753'))).to.deep.equal(all);
+    });
+
     it('keep the settings in range when an administrator updates them', async () => {
       for (const body of [{ fiscalperiodtype: 1999 }, { fiscalperiodtype: 2005 }, { fiscalyeardisplaycode: 3 }]) {
         expect((await call('PATCH', organization, body)).status, JSON.stringify(body)).to.equal(400);

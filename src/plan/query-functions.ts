@@ -45,8 +45,8 @@ const DAY = 86400000;
 
 /**
  * Canonical UTC text of `ms`. Throws Errors.dateTimeOutOfRange (400 `0x80040239`) when a
- * function's arithmetic (e.g. `OlderThanXYears` with a huge count) lands outside the range a
- * column holds (model/date-time-range.ts: 1753-01-01 … 9999-12-30T23:59:59Z).
+ * function's arithmetic overflows (NaN, e.g. `OlderThanXYears` with a count of a hundred million
+ * years) or lands outside the range a column holds (model/date-time-range.ts: 1753-01-01 … 9999-12-30T23:59:59Z).
  */
 function iso(ms: number): string {
   if (!(ms >= DATE_TIME_MIN && ms <= DATE_TIME_MAX)) throw Errors.dateTimeOutOfRange(ms);
@@ -116,9 +116,16 @@ function dateColumn(fn: Fn, a: AttributeModel, timeOfDay: boolean): void {
   if (timeOfDay && (a.EdmType === 'Edm.Date' || a.DateTimeBehavior === 'DateOnly')) throw bad(fn, `this function is not valid on the date-only column '${a.PropertyName}'`);
 }
 
-/** `from <= column < to`, in the column's own form (dates for Edm.Date). */
+/**
+ * `from <= column < to` (`<= to` with `toInclusive`), in the column's own form (dates for
+ * Edm.Date). A range that lies wholly outside the instants a column holds (1753-01-01 …
+ * 9999-12-30T23:59:59Z: a lower bound after the last, an upper bound at or before the first, as
+ * for fiscal year 9999 starting 31 December) matches no row, a constant false, rather than a 400
+ * about a date the caller never wrote.
+ */
 function range(a: AttributeModel, from: number | undefined, to: number | undefined, toInclusive = false): PlanExpr {
   const value = (ms: number) => (a.EdmType === 'Edm.Date' ? iso(ms).slice(0, 10) : iso(ms));
+  if ((from !== undefined && from > DATE_TIME_MAX) || (to !== undefined && (toInclusive ? to < DATE_TIME_MIN : to <= DATE_TIME_MIN))) return { kind: 'const', value: false };
   const parts: PlanExpr[] = [];
   // A bound past the instants a column can hold (the day after 9999-12-30, a hundred years before
   // 1753) holds back no value: it is left out rather than compared, which would be out of range.
