@@ -232,7 +232,7 @@ export class Service {
     const service = new Service(model, db, log, messages, options);
     service.migration = await migrate(db, model, async (tx, existing) => {
       await service.seed(tx, SYSTEMUSER, service.caller.systemuserid, { fullname: 'SYSTEM' });
-      await service.seed(tx, ORGANIZATION, service.caller.organizationid, { name: 'Tessera', expirechangetrackingindays: DEFAULT_EXPIRE_CHANGE_TRACKING_DAYS, fiscalperiodtype: DEFAULT_FISCAL_CALENDAR.periodType, fiscalyeardisplaycode: FISCAL_YEAR_DISPLAY.startDate });
+      await service.seed(tx, ORGANIZATION, service.caller.organizationid, { name: 'Tessera', expirechangetrackingindays: DEFAULT_EXPIRE_CHANGE_TRACKING_DAYS }, { fiscalperiodtype: DEFAULT_FISCAL_CALENDAR.periodType, fiscalyeardisplaycode: FISCAL_YEAR_DISPLAY.startDate });
       await keepRootBusinessUnit(model, tx, service.caller, existing);
       await keepDefaultTeam(model, tx, service.caller);
       await keepSdkMessages(model, tx, messages.values(), service.caller);
@@ -242,11 +242,16 @@ export class Service {
     return service;
   }
 
-  /** Creates the row `id` of `table` with `body` on `db` unless it exists. */
-  private async seed(db: Database, table: string, id: string, body: Record<string, unknown>): Promise<void> {
+  /**
+   * Creates the row `id` of `table` with `body` on `db` unless it exists, and with those of
+   * `optional` the model's table has (columns a metadata folder may leave out, as an older
+   * organization.json leaves out the fiscal settings).
+   */
+  private async seed(db: Database, table: string, id: string, body: Record<string, unknown>, optional: Record<string, unknown> = {}): Promise<void> {
     const entity = this.model.byLogicalName.get(table)!;
     const existing = await executeRead(db, planRead(entity, { select: [entity.PrimaryIdAttribute] }, { returnRepresentation: false }, id));
-    if (!existing.rows.length) await executeWrite(db, planCreate(this.model, entity, body, this.caller, id));
+    const present = Object.entries(optional).filter(([name]) => entity.attributesByName.has(name));
+    if (!existing.rows.length) await executeWrite(db, planCreate(this.model, entity, { ...body, ...Object.fromEntries(present) }, this.caller, id));
   }
 
   /**

@@ -1,5 +1,7 @@
 import { expect } from 'chai';
-import { call, createRow, DATABASES, startServer, type TestServer } from './support/server.js';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { call, createRow, DATABASES, startServer, withMetadataCopy, type TestServer } from './support/server.js';
 
 /*
  * The fiscal query functions ($filter Microsoft.Dynamics.CRM.ThisFiscalYear …) and FetchXML fiscal
@@ -230,6 +232,28 @@ for (const database of DATABASES) {
       for (const condition of [op('in-fiscal-period', ['1']), op('last-x-fiscal-years', ['2'])]) {
         expect((await call('GET', `${s.root}${SET}?fetchXml=${encodeURIComponent(fetchXml(condition))}`)).status, condition).to.equal(501);
       }
+    });
+
+    it('start on a metadata folder whose organization table has no fiscal columns, as calendar years', async () => {
+      await withMetadataCopy(async (dir) => {
+        const file = join(dir, 'organization.json');
+        const organization = JSON.parse(readFileSync(file, 'utf8')) as { Attributes: Array<{ LogicalName: string }> };
+        organization.Attributes = organization.Attributes.filter((a) => !a.LogicalName.startsWith('fiscal'));
+        writeFileSync(file, JSON.stringify(organization));
+        const old = await startServer(dir, database, { clock: () => new Date(NOW) });
+        try {
+          const r = await call('GET', `${old.root}organizations(${old.service.caller.organizationid})`);
+          expect(r.status, r.text).to.equal(200);
+          expect(r.json).to.not.have.property('fiscalperiodtype');
+          await createRow(old, SET, { msdyn_name: 'last year', msdyn_clienttimestamp: '2023-12-31T23:59:59Z' });
+          await createRow(old, SET, { msdyn_name: 'this year', msdyn_clienttimestamp: '2024-01-01T00:00:00Z' });
+          const f = await call('GET', `${old.root}${SET}?$select=msdyn_name&$filter=${encodeURIComponent(fn('ThisFiscalYear'))}`);
+          expect(f.status, f.text).to.equal(200);
+          expect(f.json.value.map((v: { msdyn_name: string }) => v.msdyn_name)).to.deep.equal(['this year']);
+        } finally {
+          await old.close();
+        }
+      });
     });
   });
 }
