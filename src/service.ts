@@ -1,7 +1,8 @@
 import { Errors, isDuplicateKey, ServiceError } from './errors.js';
 import type { AttributeModel, EntityKeyModel, EntityModel, Model, NavigationPropertyModel } from './model/types.js';
 import { ORGANIZATION, SYSTEMUSER } from './model/system-columns.js';
-import { readFiscalCalendar } from './store/organization-fiscal.js';
+import { fiscalContext } from './store/organization-fiscal.js';
+import { fetchNamesFiscal, queryNamesFiscal } from './plan/fiscal-uses.js';
 import { DEFAULT_FISCAL_CALENDAR, FISCAL_YEAR_DISPLAY } from './plan/fiscal-calendar.js';
 import { answerDefinitions } from './odata/definitions.js';
 import { renderCsdl } from './odata/csdl.js';
@@ -162,15 +163,6 @@ function segmentAfterProperty(rest: string): string {
   return decodeURIComponent(next === '$value' && after !== undefined ? after : next!);
 }
 
-/** `url` percent-decoded where it can be (as it is when malformed), to look for names in it. */
-function decodedUrl(url: string): string {
-  try {
-    return decodeURIComponent(url);
-  } catch {
-    return url;
-  }
-}
-
 /**
  * The answer to a HEAD: the GET's answer (`res`) without its content, with the same status and
  * header fields, and its Content-Length (bytes of UTF-8), which the GET would send (RFC 9110
@@ -295,7 +287,7 @@ export class Service {
       // refused as any non-JSON body.
       const segment = parsed.resource.kind === 'operation' && parsed.resource.binding !== undefined && !parsed.resource.qualified;
       if (req.bytes !== undefined && !segment) refuseOtherMediaTypes(header(req.headers, 'content-type'));
-      const self = await (await this.runAs(req)).withFiscalCalendar(decodedUrl(req.url));
+      const self = await (await this.runAs(req)).withFiscalCalendar(queryNamesFiscal(parsed.query));
       res = parsed.resource.kind === 'batch' ? await self.batch(req, parsed) : await self.dispatch(parsed, `${req.origin}${req.url}`);
     } catch (err) {
       if (err instanceof ServiceError) res = errorResponse(this.noted(err, { method: req.method, url: req.url }), req.headers);
@@ -479,16 +471,14 @@ export class Service {
   }
 
   /**
-   * This service with the organization's fiscal calendar read (store/organization-fiscal.ts) when
-   * `text` (a request's URL, a view's FetchXML) names a fiscal function or operator, for the
-   * fiscal query functions of the query it plans: read once per query and never cached, so an
-   * update of the organization's fiscal settings holds from the next request on, on every server
-   * sharing the database. Other requests read nothing more.
+   * This service with the organization's fiscal calendar read (store/organization-fiscal.ts
+   * fiscalContext) when `needed`, for the fiscal query functions of the query it plans: at most
+   * once per request and never cached, so an update of the organization's fiscal settings holds
+   * from the next request on, on every server sharing the database.
    */
-  private async withFiscalCalendar(text: string): Promise<Service> {
-    if (!/fiscal/i.test(text)) return this;
-    const fiscal = await readFiscalCalendar(this.model, this.db, this.caller.organizationid);
-    return Object.assign(Object.create(Service.prototype) as Service, this, { context: { ...this.context, fiscal } });
+  private async withFiscalCalendar(needed: boolean): Promise<Service> {
+    const context = await fiscalContext(this.context, this.db, needed);
+    return context === this.context ? this : Object.assign(Object.create(Service.prototype) as Service, this, { context });
   }
 
   /** This service over `db` instead (a change set's transaction): the same model, caller, messages, limits and `$metadata`. */
@@ -953,9 +943,8 @@ export class Service {
     }
     const view = req.query.predefinedQuery;
     if (view && req.query.fetchXml !== undefined) throw Errors.badQuery(`The query option 'fetchXml' cannot be combined with ${view.option}.`);
-    const text = view ? await this.predefinedFetchXml(view, entity) : req.query.fetchXml!;
-    const fetch = parseFetchXml(text);
-    const { context } = view ? await this.withFiscalCalendar(text) : this;
+    const fetch = parseFetchXml(view ? await this.predefinedFetchXml(view, entity) : req.query.fetchXml!);
+    const context = await fiscalContext(this.context, this.db, fetchNamesFiscal(fetch));
     if (fetch.aggregate) return this.aggregateResponse(req, planFetchAggregate(entity, fetch, { ...context, now: context.clock() }, req.prefer, req.query.count === true, this.aggregateRecordLimit));
     const plan = planFetch(entity, fetch, { ...context, now: context.clock() }, req.prefer, { count: req.query.count === true });
     const result = await executeRead(this.db, plan.read);

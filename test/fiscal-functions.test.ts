@@ -1,7 +1,7 @@
 import { expect } from 'chai';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { call, createRow, DATABASES, startServer, withMetadataCopy, type TestServer } from './support/server.js';
+import { call, createRow, DATABASES, recordStatements, startServer, withMetadataCopy, type TestServer } from './support/server.js';
 
 /*
  * The fiscal query functions ($filter Microsoft.Dynamics.CRM.ThisFiscalYear …) and FetchXML fiscal
@@ -162,6 +162,33 @@ for (const database of DATABASES) {
       await settings({ fiscalperiodtype: 2003 });
       expect(await view()).to.deep.equal(['2024-05-31 end']);
       expect(await filter(fn('ThisFiscalPeriod'))).to.deep.equal(['2024-05-31 end']);
+    });
+
+    it('read the settings once for a request whose parsed query names a fiscal function, and for no other', async () => {
+      await settings({ fiscalcalendarstart: '2020-04-01T00:00:00Z', fiscalperiodtype: 2002, fiscalyeardisplaycode: 1 });
+      const statements = recordStatements(s.db);
+      /** How many times `url` (under the set) reads the fiscal settings, checking it answers 200 with `names` when given. */
+      const reads = async (query: string, names?: string[]) => {
+        statements.length = 0;
+        const r = await call('GET', `${s.root}${SET}?${query}`);
+        expect(r.status, `${query}: ${r.text}`).to.equal(200);
+        if (names) expect(r.json.value.map((v: { msdyn_name: string }) => v.msdyn_name), query).to.deep.equal(names);
+        return statements.filter((t) => t.sql.includes('fiscalperiodtype')).length;
+      };
+      const quarter = span('2024-04-01', '2024-06-30 end');
+      const q = (f: string) => `$select=msdyn_name&$orderby=importsequencenumber&$filter=${encodeURIComponent(f)}`;
+      const x = (condition: string) => `fetchXml=${encodeURIComponent(fetchXml(condition))}`;
+      // Fiscal functions in $filter, $apply and FetchXML (an operator spelled with a character reference too): one read each.
+      expect(await reads(q(fn('ThisFiscalPeriod')), quarter)).to.equal(1);
+      expect(await reads(q(`msdyn_name ne 'x' and (${fn('ThisFiscalPeriod')} or msdyn_name eq 'y')`), quarter)).to.equal(1);
+      expect(await reads(`$apply=${encodeURIComponent(`filter(${fn('ThisFiscalPeriod')})/aggregate($count as n)`)}`)).to.equal(1);
+      expect(await reads(x('<condition attribute="msdyn_clienttimestamp" operator="this-&#102;iscal-period"/>'), quarter)).to.equal(1);
+      expect(await reads(x(`<filter type="or">${op('this-fiscal-period')}${op('next-fiscal-period')}</filter>`), span('2024-04-01', '2024-09-30 end'))).to.equal(1);
+      // "fiscal" elsewhere than in a fiscal function: no read.
+      expect(await reads(q("msdyn_name eq 'ThisFiscalYear' or msdyn_name eq 'fiscal'"), [])).to.equal(0);
+      expect(await reads(x('<condition attribute="msdyn_name" operator="eq" value="this-fiscal-year"/>'), [])).to.equal(0);
+      expect(await reads(q(fn('ThisYear')))).to.equal(0);
+      expect(await reads(`$select=msdyn_name&$top=1`)).to.equal(0);
     });
 
     it('refuse bad parameters: 400 0x80060888 in $filter, 0x80040203 in FetchXML', async () => {

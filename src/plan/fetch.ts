@@ -13,7 +13,8 @@ import { likePattern } from './filter.js';
 import { singleBranches } from './navigation.js';
 import { decodePagingCookie } from './paging-cookie.js';
 import { linkedSortKeys, sortColumnOf, sortKeysFor, unorderable } from './sort-columns.js';
-import { planQueryFunction, type QueryFunctionContext } from './query-functions.js';
+import { planQueryFunction, valueParameters, type QueryFunctionContext } from './query-functions.js';
+import { FISCAL_OPERATORS } from './fiscal-functions.js';
 import { MAX_PAGE_SIZE, planLookupNames, retainedRows, type PlanContext } from './read.js';
 import type { DataSource, JoinOrigin, LinkedColumn, LinkStep, PlanExpr, ReadPlan, RowJoin, SortKey, Value } from './types.js';
 import { textValue } from './values.js';
@@ -116,15 +117,8 @@ const FUNCTION_OPERATORS: Partial<Record<ConditionOperator, string>> = {
   'eq-useroruserhierarchy': 'EqualUserOrUserHierarchy', 'eq-useroruserhierarchyandteams': 'EqualUserOrUserHierarchyAndTeams',
   'eq-businessid': 'EqualBusinessId', 'ne-businessid': 'NotEqualBusinessId', 'eq-userlanguage': 'EqualUserLanguage',
   above: 'Above', 'eq-or-above': 'AboveOrEqual', under: 'Under', 'eq-or-under': 'UnderOrEqual', 'not-under': 'NotUnder',
-  'this-fiscal-year': 'ThisFiscalYear', 'last-fiscal-year': 'LastFiscalYear', 'next-fiscal-year': 'NextFiscalYear',
-  'this-fiscal-period': 'ThisFiscalPeriod', 'last-fiscal-period': 'LastFiscalPeriod', 'next-fiscal-period': 'NextFiscalPeriod',
-  'in-fiscal-year': 'InFiscalYear', 'in-fiscal-period-and-year': 'InFiscalPeriodAndYear',
-  'in-or-before-fiscal-period-and-year': 'InOrBeforeFiscalPeriodAndYear', 'in-or-after-fiscal-period-and-year': 'InOrAfterFiscalPeriodAndYear',
+  ...Object.fromEntries(FISCAL_OPERATORS),
 };
-/** Query functions that take a value (`PropertyValue`). */
-const VALUED_FUNCTIONS = new Set(['On', 'OnOrAfter', 'OnOrBefore', 'Above', 'AboveOrEqual', 'Under', 'UnderOrEqual', 'NotUnder', 'InFiscalYear']);
-/** Query functions that take two values (`PropertyValue1`, `PropertyValue2`): FetchXML's two `<value>` elements, period then year. */
-const TWO_VALUED_FUNCTIONS = new Set(['InFiscalPeriodAndYear', 'InOrBeforeFiscalPeriodAndYear', 'InOrAfterFiscalPeriodAndYear']);
 
 const COMPARISONS: Partial<Record<ConditionOperator, 'eq' | 'ne' | 'gt' | 'ge' | 'lt' | 'le'>> = {
   eq: 'eq', ne: 'ne', neq: 'ne', gt: 'gt', ge: 'ge', lt: 'lt', le: 'le',
@@ -590,17 +584,17 @@ export class FetchPlanner {
     if (!name) throw Errors.notImplemented(`The FetchXML condition operator '${c.operator}'`);
     const literal = (text: string): Expr => ({ kind: 'literal', literal: 'string', value: text, raw: text, pos: 0 });
     const params = new Map<string, Expr>([['PropertyName', literal(a.LogicalName)]]);
-    const valued = VALUED_FUNCTIONS.has(name) || /X(Minutes|Hours|Days|Weeks|Months|Years)$/.test(name);
+    const parameters = valueParameters(name);
     const text = c.value ?? c.values[0];
-    if (TWO_VALUED_FUNCTIONS.has(name)) {
+    if (parameters.length === 2) {
+      // The two-valued operators are the fiscal ones: period, then year.
       const values = [...(c.value === undefined ? [] : [c.value]), ...c.values];
       if (values.length !== 2) throw Errors.invalidArgument(`Invalid FetchXML: ${where} needs two <value> elements, the fiscal period and the fiscal year.`);
-      params.set('PropertyValue1', literal(values[0]!.trim()));
-      params.set('PropertyValue2', literal(values[1]!.trim()));
-    } else if (valued) {
+      parameters.forEach((p, i) => params.set(p, literal(values[i]!.trim())));
+    } else if (parameters.length === 1) {
       if (text === undefined) throw Errors.invalidArgument(`Invalid FetchXML: ${where} needs a value.`);
       if (c.values.length + (c.value === undefined ? 0 : 1) > 1) throw Errors.invalidArgument(`Invalid FetchXML: ${where} takes one value.`);
-      params.set('PropertyValue', literal(text.trim()));
+      params.set(parameters[0]!, literal(text.trim()));
     } else if ([c.value, ...c.values].some((v) => v !== undefined && v.trim() !== '')) {
       // Any value, the attribute's or a <value> element's (not only the first), else it would be ignored.
       throw Errors.invalidArgument(`Invalid FetchXML: ${where} takes no value.`);

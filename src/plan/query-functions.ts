@@ -11,6 +11,7 @@ import { compareValue, inValues, type ComparedValue } from './compare.js';
 import { membershipOfUsers } from './teams.js';
 import { canonicalGuid, literalValue, parseDateTime } from './values.js';
 import { fiscalPeriodAt, fiscalPeriodRange, fiscalYearRange, periodsPerYear, shiftFiscalPeriod, type FiscalCalendar } from './fiscal-calendar.js';
+import { FISCAL_FUNCTIONS, isFiscalFunction, UNPLANNED_FISCAL_FUNCTIONS } from './fiscal-functions.js';
 
 /**
  * Dataverse query functions in `$filter` (digest §3.2): `Microsoft.Dynamics.CRM.<Fn>(PropertyName=
@@ -33,8 +34,8 @@ export interface QueryFunctionContext {
   readonly model?: Model;
   /**
    * The organization's fiscal calendar, which the fiscal functions follow; the service reads it
-   * for each request that names a fiscal function (Service.withFiscalCalendar). Without it they
-   * are 501.
+   * for each request whose parsed query names a fiscal function (plan/fiscal-uses.ts,
+   * store/organization-fiscal.ts fiscalContext). Without it they are 501.
    */
   readonly fiscal?: FiscalCalendar;
 }
@@ -271,16 +272,17 @@ function hierarchy(fn: Fn, entity: EntityModel, a: AttributeModel, name: string)
   return name === 'NotUnder' ? not(walk) : walk;
 }
 
-/** The value parameters each query function takes besides PropertyName (none for Today, EqualUserId …). */
-function valueParameters(name: string): string[] {
+/**
+ * The value parameters query function `name` (without its namespace) takes besides PropertyName,
+ * in order (none for Today, EqualUserId …; the fiscal ones as FISCAL_FUNCTIONS lists them). FetchXML
+ * operators take their `<value>`s as these (plan/fetch.ts).
+ */
+export function valueParameters(name: string): readonly string[] {
   if (/^(In|NotIn|ContainValues|DoesNotContainValues|Between|NotBetween)$/.test(name)) return ['PropertyValues'];
-  if (/^(InFiscalPeriodAndYear|InOrBeforeFiscalPeriodAndYear|InOrAfterFiscalPeriodAndYear)$/.test(name)) return ['PropertyValue1', 'PropertyValue2'];
-  if (/^(On|OnOrAfter|OnOrBefore|Above|AboveOrEqual|Under|UnderOrEqual|NotUnder|InFiscalYear|InFiscalPeriod)$/.test(name) || /^(Last|Next|OlderThan)X/.test(name)) return ['PropertyValue'];
+  if (isFiscalFunction(name)) return FISCAL_FUNCTIONS[name]!.parameters;
+  if (/^(On|OnOrAfter|OnOrBefore|Above|AboveOrEqual|Under|UnderOrEqual|NotUnder)$/.test(name) || /^(Last|Next|OlderThan)X/.test(name)) return ['PropertyValue'];
   return [];
 }
-
-/** The fiscal functions Tessera plans (planFiscal). */
-const FISCAL_FUNCTIONS = /^((This|Last|Next)Fiscal(Year|Period)|InFiscalYear|InFiscalPeriodAndYear|InOrBeforeFiscalPeriodAndYear|InOrAfterFiscalPeriodAndYear)$/;
 
 /**
  * A fiscal year or period number parameter `name` of `fn`: a whole number from `min` to `max`
@@ -332,7 +334,7 @@ function planFiscal(fn: Fn, name: string, a: AttributeModel, ctx: QueryFunctionC
  * names. Functions this service does not know are left to the caller's own error.
  */
 function checkParameterNames(fn: Fn, name: string): void {
-  if (/^(In|NotIn|ContainValues|DoesNotContainValues|Between|NotBetween|On|OnOrAfter|OnOrBefore|Today|Yesterday|Tomorrow|(This|Last|Next)(Week|Month|Year)|Last7Days|Next7Days|EqualUserId|NotEqualUserId|EqualUserTeams|EqualUserOrUserTeams|EqualUserOrUserHierarchy|EqualUserOrUserHierarchyAndTeams|EqualBusinessId|NotEqualBusinessId|EqualUserLanguage|Above|AboveOrEqual|Under|UnderOrEqual|NotUnder|OlderThanXMinutes|(Last|Next|OlderThan)X(Hours|Days|Weeks|Months|Years))$/.test(name) === false && !FISCAL_FUNCTIONS.test(name)) return;
+  if (/^(In|NotIn|ContainValues|DoesNotContainValues|Between|NotBetween|On|OnOrAfter|OnOrBefore|Today|Yesterday|Tomorrow|(This|Last|Next)(Week|Month|Year)|Last7Days|Next7Days|EqualUserId|NotEqualUserId|EqualUserTeams|EqualUserOrUserTeams|EqualUserOrUserHierarchy|EqualUserOrUserHierarchyAndTeams|EqualBusinessId|NotEqualBusinessId|EqualUserLanguage|Above|AboveOrEqual|Under|UnderOrEqual|NotUnder|OlderThanXMinutes|(Last|Next|OlderThan)X(Hours|Days|Weeks|Months|Years))$/.test(name) === false && !isFiscalFunction(name)) return;
   const declared = ['PropertyName', ...valueParameters(name)];
   if ([...fn.params.keys()].some((p) => !declared.includes(p))) {
     const signature = `${fn.name}(${declared.join(',')})`;
@@ -415,8 +417,7 @@ export function planQueryFunction(entity: EntityModel, fn: Fn, ctx: QueryFunctio
     if (which === 'Last') return range(a, back(dayBased ? today : now, n), now, true);
     return range(a, now, dayBased ? back(today + DAY, -n) : back(now, -n), !dayBased);
   }
-  if (FISCAL_FUNCTIONS.test(name)) return planFiscal(fn, name, a, ctx);
-  const known = /^(InFiscal|InOrAfterFiscal|InOrBeforeFiscal|LastFiscal|NextFiscal|ThisFiscal|LastXFiscal|NextXFiscal)/.test(name);
-  if (known) throw Errors.notImplemented(`The query function '${fn.name}'`);
+  if (isFiscalFunction(name)) return planFiscal(fn, name, a, ctx);
+  if (UNPLANNED_FISCAL_FUNCTIONS.has(name)) throw Errors.notImplemented(`The query function '${fn.name}'`);
   throw Errors.badQuery(`'${fn.name}' is not a known function.`);
 }

@@ -1,7 +1,7 @@
 import { ORGANIZATION } from '../model/system-columns.js';
 import type { Model } from '../model/types.js';
 import { DEFAULT_FISCAL_CALENDAR, fiscalCalendar, type FiscalCalendar } from '../plan/fiscal-calendar.js';
-import { planRead } from '../plan/read.js';
+import { planRead, type PlanContext } from '../plan/read.js';
 import { withSecurity, type Database } from './database.js';
 import { executeRead } from './execute.js';
 
@@ -29,4 +29,15 @@ export async function readFiscalCalendar(model: Model, db: Database, organizatio
   const periodType = value('fiscalperiodtype');
   const display = value('fiscalyeardisplaycode');
   return fiscalCalendar(typeof start === 'string' ? start : null, typeof periodType === 'number' ? periodType : null, typeof display === 'number' ? display : null);
+}
+
+/**
+ * `context` with its caller's organization's fiscal calendar (readFiscalCalendar, over `db`) when
+ * `needed` (the parsed request names a fiscal function: plan/fiscal-uses.ts) and it has none yet,
+ * so a request reads it at most once and never caches it across requests; `context` itself
+ * otherwise. Throws the database's errors.
+ */
+export async function fiscalContext<C extends PlanContext>(context: C, db: Database, needed: boolean): Promise<C> {
+  if (!needed || context.fiscal) return context;
+  return { ...context, fiscal: await readFiscalCalendar(context.model, db, context.caller.organizationid) };
 }

@@ -1,0 +1,37 @@
+import type { ConditionOperator } from '../odata/fetchxml.js';
+
+/**
+ * The fiscal query functions (Dataverse Web API Query Function reference: ThisFiscalYear …
+ * InOrAfterFiscalPeriodAndYear) Tessera plans from the organization's fiscal calendar
+ * (query-functions.ts planFiscal), each with the FetchXML condition operator of the same meaning
+ * (Dataverse condition operators reference) and the value parameters it takes besides
+ * PropertyName (for the operator: its `<value>`s, in this order). The one list the `$filter`
+ * functions, the FetchXML operators and the check whether a request needs the calendar
+ * (fiscal-uses.ts) read.
+ */
+export const FISCAL_FUNCTIONS: Readonly<Record<string, { readonly operator: ConditionOperator; readonly parameters: readonly string[] }>> = {
+  ThisFiscalYear: { operator: 'this-fiscal-year', parameters: [] },
+  LastFiscalYear: { operator: 'last-fiscal-year', parameters: [] },
+  NextFiscalYear: { operator: 'next-fiscal-year', parameters: [] },
+  ThisFiscalPeriod: { operator: 'this-fiscal-period', parameters: [] },
+  LastFiscalPeriod: { operator: 'last-fiscal-period', parameters: [] },
+  NextFiscalPeriod: { operator: 'next-fiscal-period', parameters: [] },
+  InFiscalYear: { operator: 'in-fiscal-year', parameters: ['PropertyValue'] },
+  InFiscalPeriodAndYear: { operator: 'in-fiscal-period-and-year', parameters: ['PropertyValue1', 'PropertyValue2'] },
+  InOrBeforeFiscalPeriodAndYear: { operator: 'in-or-before-fiscal-period-and-year', parameters: ['PropertyValue1', 'PropertyValue2'] },
+  InOrAfterFiscalPeriodAndYear: { operator: 'in-or-after-fiscal-period-and-year', parameters: ['PropertyValue1', 'PropertyValue2'] },
+};
+
+/**
+ * The fiscal query functions of Dataverse's list Tessera does not plan (501): InFiscalPeriod (a
+ * period of every fiscal year) and Last/NextX fiscal years and periods.
+ */
+export const UNPLANNED_FISCAL_FUNCTIONS: ReadonlySet<string> = new Set(['InFiscalPeriod', 'LastXFiscalYears', 'LastXFiscalPeriods', 'NextXFiscalYears', 'NextXFiscalPeriods']);
+
+/** Whether `name` (without its namespace) is one of FISCAL_FUNCTIONS. */
+export function isFiscalFunction(name: string): boolean {
+  return Object.hasOwn(FISCAL_FUNCTIONS, name);
+}
+
+/** The FetchXML operators of FISCAL_FUNCTIONS, each with its function's name. */
+export const FISCAL_OPERATORS: ReadonlyMap<ConditionOperator, string> = new Map(Object.entries(FISCAL_FUNCTIONS).map(([name, f]) => [f.operator, name]));
