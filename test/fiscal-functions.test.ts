@@ -21,12 +21,19 @@ const VIEW_ID = '00000000-0000-0000-00aa-0000f15ca101';
 const ROWS: Array<[string, string | null]> = [
   ['2023-03-31 end', '2023-03-31T23:59:59Z'],
   ['2023-04-01', '2023-04-01T00:00:00Z'],
+  // The last instant of four-week period 12 of 2023 (from 1 January: 5 November – 2 December).
+  ['2023-12-02 end', '2023-12-02T23:59:59Z'],
   ['2023-12-03', '2023-12-03T00:00:00Z'],
   ['2023-12-31 end', '2023-12-31T23:59:59Z'],
   ['2024-01-01', '2024-01-01T00:00:00Z'],
   // 1 April 01:30 at UTC+2 is 31 March 23:30 UTC: the boundaries are UTC midnights.
   ['2024-04-01 +02:00', '2024-04-01T01:30:00+02:00'],
   ['2024-04-01', '2024-04-01T00:00:00Z'],
+  // Around four-week period 5 of 2024 from 1 January (22 April – 19 May), which now falls in.
+  ['2024-04-21 end', '2024-04-21T23:59:59Z'],
+  ['2024-04-22', '2024-04-22T00:00:00Z'],
+  ['2024-05-19 end', '2024-05-19T23:59:59Z'],
+  ['2024-05-20', '2024-05-20T00:00:00Z'],
   ['2024-05-31 end', '2024-05-31T23:59:59Z'],
   ['2024-06-01', '2024-06-01T00:00:00Z'],
   ['2024-06-30 end', '2024-06-30T23:59:59Z'],
@@ -101,7 +108,7 @@ for (const database of DATABASES) {
         ['NextFiscalYear', '', 'next-fiscal-year', [], '2025-04-01', '2026-03-31 end'],
         ['InFiscalYear', ',PropertyValue=2023', 'in-fiscal-year', ['2023'], '2023-04-01', '2024-04-01 +02:00'],
         ['InFiscalPeriodAndYear', ',PropertyValue1=4,PropertyValue2=2024', 'in-fiscal-period-and-year', ['4', '2024'], '2025-01-01', '2025-03-31 end'],
-        ['InFiscalPeriodAndYear', ',PropertyValue1=3,PropertyValue2=2023', 'in-fiscal-period-and-year', ['3', '2023'], '2023-12-03', '2023-12-31 end'],
+        ['InFiscalPeriodAndYear', ',PropertyValue1=3,PropertyValue2=2023', 'in-fiscal-period-and-year', ['3', '2023'], '2023-12-02 end', '2023-12-31 end'],
         ['InOrBeforeFiscalPeriodAndYear', ',PropertyValue1=1,PropertyValue2=2023', 'in-or-before-fiscal-period-and-year', ['1', '2023'], '2023-03-31 end', '2023-04-01'],
         ['InOrAfterFiscalPeriodAndYear', ',PropertyValue1=4,PropertyValue2=2025', 'in-or-after-fiscal-period-and-year', ['4', '2025'], '2026-03-31 end', '2026-04-01'],
       ];
@@ -128,25 +135,26 @@ for (const database of DATABASES) {
     it('find the current fiscal year when it started in the previous calendar year', async () => {
       await settings({ fiscalcalendarstart: '2020-09-01T00:00:00Z', fiscalperiodtype: 2002, fiscalyeardisplaycode: 2 });
       // Now is in quarter 3 (March – May 2024) of the fiscal year September 2023 – August 2024, named 2024.
-      expect(await filter(fn('ThisFiscalYear'))).to.deep.equal(span('2023-12-03', '2024-07-01'));
-      expect(await filter(fn('InFiscalYear', ',PropertyValue=2024'))).to.deep.equal(span('2023-12-03', '2024-07-01'));
+      expect(await filter(fn('ThisFiscalYear'))).to.deep.equal(span('2023-12-02 end', '2024-07-01'));
+      expect(await filter(fn('InFiscalYear', ',PropertyValue=2024'))).to.deep.equal(span('2023-12-02 end', '2024-07-01'));
       expect(await filter(fn('ThisFiscalPeriod'))).to.deep.equal(span('2024-04-01 +02:00', '2024-05-31 end'));
       expect(await fetch(op('in-fiscal-period-and-year', ['3', '2024']))).to.deep.equal(span('2024-04-01 +02:00', '2024-05-31 end'));
     });
 
     it('follow monthly, semi-annual and four-week templates', async () => {
       await settings({ fiscalcalendarstart: '2020-04-01T00:00:00Z', fiscalperiodtype: 2003, fiscalyeardisplaycode: 1 });
-      expect(await filter(fn('ThisFiscalPeriod'))).to.deep.equal(['2024-05-31 end']);
+      expect(await filter(fn('ThisFiscalPeriod'))).to.deep.equal(span('2024-05-19 end', '2024-05-31 end'));
       expect(await filter(fn('NextFiscalPeriod'))).to.deep.equal(span('2024-06-01', '2024-06-30 end'));
       expect(await filter(fn('InFiscalPeriodAndYear', ',PropertyValue1=12,PropertyValue2=2024'))).to.deep.equal(['2025-03-31 end']);
       await settings({ fiscalperiodtype: 2001 });
       expect(await filter(fn('ThisFiscalPeriod'))).to.deep.equal(span('2024-04-01', '2024-09-30 end'));
-      expect(await fetch(op('last-fiscal-period'))).to.deep.equal(span('2023-12-03', '2024-04-01 +02:00'));
+      expect(await fetch(op('last-fiscal-period'))).to.deep.equal(span('2023-12-02 end', '2024-04-01 +02:00'));
       // Thirteen periods of 28 days from 1 January: the thirteenth runs to the next fiscal year.
       await settings({ fiscalcalendarstart: '2020-01-01T00:00:00Z', fiscalperiodtype: 2004 });
       expect(await filter(fn('InFiscalPeriodAndYear', ',PropertyValue1=13,PropertyValue2=2023'))).to.deep.equal(['2023-12-03', '2023-12-31 end']);
-      expect(await filter(fn('InFiscalPeriodAndYear', ',PropertyValue1=12,PropertyValue2=2023'))).to.deep.equal([]);
-      expect(await filter(fn('ThisFiscalPeriod'))).to.deep.equal([]);
+      expect(await filter(fn('InFiscalPeriodAndYear', ',PropertyValue1=12,PropertyValue2=2023'))).to.deep.equal(['2023-12-02 end']);
+      expect(await filter(fn('ThisFiscalPeriod'))).to.deep.equal(['2024-04-22', '2024-05-19 end']);
+      expect(await fetch(op('last-fiscal-period'))).to.deep.equal(['2024-04-01 +02:00', '2024-04-01', '2024-04-21 end']);
       expect(await filter(fn('InFiscalPeriodAndYear', ',PropertyValue1=1,PropertyValue2=2024'))).to.deep.equal(['2024-01-01']);
     });
 
@@ -160,8 +168,8 @@ for (const database of DATABASES) {
       };
       expect(await view()).to.deep.equal(span('2024-04-01', '2024-06-30 end'));
       await settings({ fiscalperiodtype: 2003 });
-      expect(await view()).to.deep.equal(['2024-05-31 end']);
-      expect(await filter(fn('ThisFiscalPeriod'))).to.deep.equal(['2024-05-31 end']);
+      expect(await view()).to.deep.equal(span('2024-05-19 end', '2024-05-31 end'));
+      expect(await filter(fn('ThisFiscalPeriod'))).to.deep.equal(span('2024-05-19 end', '2024-05-31 end'));
     });
 
     it('read the settings once for a request whose parsed query names a fiscal function, and for no other', async () => {
