@@ -77,14 +77,19 @@ function yearStart(c: FiscalCalendar, startYear: number): number {
   return monthDay(startYear, c.startMonth, c.startDay);
 }
 
-/** The calendar year a fiscal year named `named` starts in (named by its end: a year earlier, unless fiscal years are calendar years). */
+/** How many years a fiscal year's name is after the calendar year it starts in: 1 when named by its end (display code 2) and it ends in the next calendar year (it does not start on 1 January), else 0. */
+function nameOffset(c: FiscalCalendar): number {
+  return c.namedByEnd && (c.startMonth !== 0 || c.startDay !== 1) ? 1 : 0;
+}
+
+/** The calendar year a fiscal year named `named` starts in. */
 function startYearOf(c: FiscalCalendar, named: number): number {
-  return c.namedByEnd && (c.startMonth !== 0 || c.startDay !== 1) ? named - 1 : named;
+  return named - nameOffset(c);
 }
 
 /** The name of the fiscal year that starts in calendar year `startYear` (startYearOf's inverse). */
 function nameOf(c: FiscalCalendar, startYear: number): number {
-  return c.namedByEnd && (c.startMonth !== 0 || c.startDay !== 1) ? startYear + 1 : startYear;
+  return startYear + nameOffset(c);
 }
 
 /** The start of period `period` (1-based; one past the last is the next fiscal year's start) of the fiscal year starting in `startYear`. */
