@@ -254,10 +254,28 @@ for (const database of DATABASES) {
       expect(await filter(fn('InOrAfterFiscalPeriodAndYear', ',PropertyValue1=1,PropertyValue2=1753'))).to.deep.equal(all);
     });
 
-    it('keep the settings in range when an administrator updates them', async () => {
-      for (const body of [{ fiscalperiodtype: 1999 }, { fiscalperiodtype: 2005 }, { fiscalyeardisplaycode: 3 }]) {
+    it('keep the settings in range when an administrator updates them, and unchanged when an update is refused', async () => {
+      await settings({ fiscalcalendarstart: '2020-04-01T00:00:00Z', fiscalperiodtype: 2002, fiscalyeardisplaycode: 1 });
+      const current = async () => (await call('GET', `${organization}?$select=fiscalcalendarstart,fiscalperiodtype,fiscalyeardisplaycode`)).json;
+      const before = await current();
+      expect(before).to.include({ fiscalcalendarstart: '2020-04-01T00:00:00Z', fiscalperiodtype: 2002, fiscalyeardisplaycode: 1 });
+      for (const body of [{ fiscalperiodtype: 1999 }, { fiscalperiodtype: 2005 }, { fiscalyeardisplaycode: 3 },
+        { fiscalcalendarstart: '2020-07-01T00:00:00Z', fiscalperiodtype: 2005 }, { fiscalperiodtype: 2003, fiscalyeardisplaycode: 0 }]) {
         expect((await call('PATCH', organization, body)).status, JSON.stringify(body)).to.equal(400);
       }
+      // A user who may read the organization but not write it: 403, and nothing changes.
+      const role = (await createRow(s, 'roles', { name: 'Reads the organization' })).roleid as string;
+      const granted = await call('POST', `${s.root}roles(${role})/Microsoft.Dynamics.CRM.AddPrivilegesRole`, { Privileges: [{ PrivilegeName: 'prvReadOrganization', Depth: 'Global' }] });
+      expect(granted.status, granted.text).to.equal(204);
+      const user = (await createRow(s, 'systemusers', { fullname: 'Not an administrator' })).systemuserid as string;
+      const linked = await call('POST', `${s.root}systemusers(${user})/systemuserroles_association/$ref`, { '@odata.id': `${s.root}roles(${role})` });
+      expect(linked.status, linked.text).to.equal(204);
+      const read = await call('GET', `${organization}?$select=fiscalperiodtype`, undefined, { MSCRMCallerID: user });
+      expect(read.status, read.text).to.equal(200);
+      const refused = await call('PATCH', organization, { fiscalcalendarstart: '2020-07-01T00:00:00Z', fiscalperiodtype: 2003, fiscalyeardisplaycode: 2 }, { MSCRMCallerID: user });
+      expect(refused.status, refused.text).to.equal(403);
+      expect(await current()).to.deep.equal(before);
+      expect(await filter(fn('ThisFiscalPeriod'))).to.deep.equal(span('2024-04-01', '2024-06-30 end'));
     });
 
     it('leave InFiscalPeriod (a period of every year) and the LastX/NextX fiscal functions 501', async () => {
