@@ -46,8 +46,8 @@ const DAY = 86400000;
 
 /**
  * Canonical UTC text of `ms`. Throws Errors.dateTimeOutOfRange (400 `0x80040239`) when a
- * function's arithmetic overflows (NaN, e.g. `OlderThanXYears` with a count of a hundred million
- * years) or lands outside the range a column holds (model/date-time-range.ts: 1753-01-01 … 9999-12-30T23:59:59Z).
+ * function's arithmetic (e.g. `OlderThanXYears` with a huge count) lands outside the range a
+ * column holds (model/date-time-range.ts: 1753-01-01 … 9999-12-30T23:59:59Z).
  */
 function iso(ms: number): string {
   if (!(ms >= DATE_TIME_MIN && ms <= DATE_TIME_MAX)) throw Errors.dateTimeOutOfRange(ms);
@@ -117,16 +117,9 @@ function dateColumn(fn: Fn, a: AttributeModel, timeOfDay: boolean): void {
   if (timeOfDay && (a.EdmType === 'Edm.Date' || a.DateTimeBehavior === 'DateOnly')) throw bad(fn, `this function is not valid on the date-only column '${a.PropertyName}'`);
 }
 
-/**
- * `from <= column < to` (`<= to` with `toInclusive`), in the column's own form (dates for
- * Edm.Date). A range that lies wholly outside the instants a column holds (1753-01-01 …
- * 9999-12-30T23:59:59Z: a lower bound after the last, an upper bound at or before the first, as
- * for fiscal year 9999 starting 31 December) matches no row, a constant false, rather than a 400
- * about a date the caller never wrote.
- */
+/** `from <= column < to`, in the column's own form (dates for Edm.Date). */
 function range(a: AttributeModel, from: number | undefined, to: number | undefined, toInclusive = false): PlanExpr {
   const value = (ms: number) => (a.EdmType === 'Edm.Date' ? iso(ms).slice(0, 10) : iso(ms));
-  if ((from !== undefined && from > DATE_TIME_MAX) || (to !== undefined && (toInclusive ? to < DATE_TIME_MIN : to <= DATE_TIME_MIN))) return { kind: 'const', value: false };
   const parts: PlanExpr[] = [];
   // A bound past the instants a column can hold (the day after 9999-12-30, a hundred years before
   // 1753) holds back no value: it is left out rather than compared, which would be out of range.
@@ -135,6 +128,19 @@ function range(a: AttributeModel, from: number | undefined, to: number | undefin
   if (to !== undefined && !(to > DATE_TIME_MAX)) parts.push({ kind: 'compare', op: toInclusive ? 'le' : 'lt', attribute: a, value: value(to) });
   if (!parts.length) return { kind: 'isNull', attribute: a, negate: true };
   return parts.length === 1 ? parts[0]! : { kind: 'and', left: parts[0]!, right: parts[1]! };
+}
+
+/**
+ * range() of a fiscal year or period (`[from, to)`, either side open when undefined). One that lies
+ * wholly outside the instants a column holds (model/date-time-range.ts: a start after
+ * 9999-12-30T23:59:59Z, as fiscal year 9999 starting 31 December, or an end at or before
+ * 1753-01-01) matches no row, a constant false, rather than a 400 about dates the caller never
+ * wrote: it named a fiscal year of 1753 … 9999. Other date functions keep range()'s 400 for a
+ * count that leaves the range.
+ */
+function fiscalRange(a: AttributeModel, from: number | undefined, to: number | undefined): PlanExpr {
+  if ((from !== undefined && from > DATE_TIME_MAX) || (to !== undefined && to <= DATE_TIME_MIN)) return { kind: 'const', value: false };
+  return range(a, from, to);
 }
 
 function not(e: PlanExpr): PlanExpr {
@@ -316,16 +322,16 @@ function planFiscal(fn: Fn, name: string, a: AttributeModel, ctx: QueryFunctionC
     const delta = which === 'Last' ? -1 : which === 'Next' ? 1 : 0;
     const current = fiscalPeriodAt(c, ctx.now.getTime());
     const [from, to] = unit === 'Year' ? fiscalYearRange(c, current.year + delta) : fiscalPeriodRange(c, shiftFiscalPeriod(c, current, delta));
-    return range(a, from, to);
+    return fiscalRange(a, from, to);
   }
   if (name === 'InFiscalYear') {
     const [from, to] = fiscalYearRange(c, fiscalNumber(fn, 'PropertyValue', 'a fiscal year', 1753, 9999));
-    return range(a, from, to);
+    return fiscalRange(a, from, to);
   }
   const period = fiscalNumber(fn, 'PropertyValue1', 'a fiscal period', 1, periodsPerYear(c));
   const [from, to] = fiscalPeriodRange(c, { year: fiscalNumber(fn, 'PropertyValue2', 'a fiscal year', 1753, 9999), period });
-  if (name === 'InOrBeforeFiscalPeriodAndYear') return range(a, undefined, to);
-  return name === 'InOrAfterFiscalPeriodAndYear' ? range(a, from, undefined) : range(a, from, to);
+  if (name === 'InOrBeforeFiscalPeriodAndYear') return fiscalRange(a, undefined, to);
+  return name === 'InOrAfterFiscalPeriodAndYear' ? fiscalRange(a, from, undefined) : fiscalRange(a, from, to);
 }
 
 /**
