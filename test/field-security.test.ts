@@ -225,6 +225,13 @@ for (const database of DATABASES) {
       expect(ann.json.value[0]).to.not.have.property('e_x002e_new_ssn');
       const bob = await fetch('Bob', xml);
       expect(bob.json.value[0]).to.include({ e_x002e_new_ssn: '123-45-6789' });
+      // A join on columns outside relationships (the rows SYSTEM created) masks the same way.
+      const joined = xml.replace('from="new_employeeid" to="new_employeeid" alias="e">', 'from="createdby" to="createdby" alias="e"><filter><condition attribute="new_name" operator="eq" value="Alice"/></filter>');
+      const annJoined = await fetch('Ann', joined);
+      ok(annJoined, 200);
+      expect(annJoined.json.value).to.have.length(1);
+      expect(annJoined.json.value[0]).to.include({ e_x002e_new_note: 'plain' }).and.not.have.property('e_x002e_new_ssn');
+      expect((await fetch('Bob', joined)).json.value[0]).to.include({ e_x002e_new_ssn: '123-45-6789' });
       const root = await get('Ann', `new_employees?fetchXml=${encodeURIComponent('<fetch><entity name="new_employee"><attribute name="new_name"/><attribute name="new_salary"/></entity></fetch>')}`);
       ok(root, 200);
       expect(root.json.value.find((v: { new_employeeid: string }) => v.new_employeeid === alice)).to.include({ new_name: 'Alice' }).and.not.have.property('new_salary');

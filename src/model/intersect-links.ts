@@ -1,5 +1,5 @@
 import { CASCADE_ACTIONS } from './schema.js';
-import type { CascadeType, EntityModel, ManyToManyRelationshipModel, Model, OneToManyNavigationModel, RelationshipModel } from './types.js';
+import type { CascadeDelete, CascadeType, EntityModel, ManyToManyRelationshipModel, Model, OneToManyNavigationModel, RelationshipModel } from './types.js';
 
 /**
  * The steps a FetchXML query takes through the intersect table of a many-to-many relationship
@@ -20,11 +20,19 @@ import type { CascadeType, EntityModel, ManyToManyRelationshipModel, Model, OneT
 /** Steps by the table they start from, per model (built once per model, on first use). */
 const cache = new WeakMap<Model, ReadonlyMap<EntityModel, readonly OneToManyNavigationModel[]>>();
 
+/**
+ * The cascade configuration of a step that is no relationship of the model (an intersect step, a
+ * FetchXML join on columns, model/column-links.ts): `Delete` as given, no other action cascades.
+ */
+export function stepCascade(remove: CascadeDelete): RelationshipModel['CascadeConfiguration'] {
+  return Object.freeze({
+    ...Object.fromEntries(CASCADE_ACTIONS.map((action) => [action, 'NoCascade'])) as Record<(typeof CASCADE_ACTIONS)[number], CascadeType>,
+    Delete: remove,
+  });
+}
+
 /** The cascade configuration of an intersect step: an intersect row goes with either row it links, nothing else cascades. */
-const CASCADE = Object.freeze({
-  ...Object.fromEntries(CASCADE_ACTIONS.map((action) => [action, 'NoCascade'])) as Record<(typeof CASCADE_ACTIONS)[number], CascadeType>,
-  Delete: 'Cascade' as const,
-});
+const CASCADE = stepCascade('Cascade');
 
 /** The two steps of one side (`side` 1 or 2) of `m`: into its intersect rows, and from an intersect row back to the side's row. */
 function sideSteps(m: ManyToManyRelationshipModel, side: 1 | 2): [OneToManyNavigationModel, OneToManyNavigationModel] {

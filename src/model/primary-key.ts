@@ -1,4 +1,4 @@
-import type { AttributeModel, EntityModel } from './types.js';
+import type { AttributeModel, EntityModel, NavigationPropertyModel } from './types.js';
 
 /**
  * The primary key column of `entity` (its `PrimaryIdAttribute`; the loader guarantees it exists,
@@ -6,4 +6,14 @@ import type { AttributeModel, EntityModel } from './types.js';
  */
 export function pkOf(entity: EntityModel): AttributeModel {
   return entity.attributesByName.get(entity.PrimaryIdAttribute)!;
+}
+
+/**
+ * The column of `nav.source` that the rows of a collection-valued step are found by: its primary
+ * key, or for the step of a FetchXML join on columns (model/column-links.ts) the relationship's
+ * referenced column, its `to` column (RelationshipModel.ReferencedAttribute, Dataverse's
+ * OneToManyRelationshipMetadata.ReferencedAttribute).
+ */
+export function sourceKey(nav: NavigationPropertyModel): AttributeModel {
+  return (!nav.intersect && nav.relationship.ReferencedAttribute) || pkOf(nav.source);
 }

@@ -279,6 +279,13 @@ export interface RelationshipModel {
   readonly ReferencedEntity: EntityModel;
   readonly ReferencingEntity: EntityModel;
   readonly ReferencingAttribute: AttributeModel;
+  /**
+   * The column of ReferencedEntity that ReferencingAttribute's values name
+   * (OneToManyRelationshipMetadata.ReferencedAttribute); absent: its primary key, as for every
+   * relationship of the model. Only the steps of FetchXML joins on columns outside relationships
+   * (model/column-links.ts) name another column; read it with sourceKey (model/primary-key.ts).
+   */
+  readonly ReferencedAttribute?: AttributeModel;
   /** Single-valued navigation property on the referencing table (the lookup's). */
   readonly ReferencingEntityNavigationPropertyName: string;
   /** Collection-valued navigation property on the referenced table (= SchemaName). */

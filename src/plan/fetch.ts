@@ -1,5 +1,6 @@
 import { defaultColumns } from '../model/images.js';
 import { Errors, ServiceError } from '../errors.js';
+import { columnLink, joinKind } from '../model/column-links.js';
 import { intersectSteps } from '../model/intersect-links.js';
 import { pkOf } from '../model/primary-key.js';
 import type { AttributeModel, EntityModel, Model, NavigationPropertyModel } from '../model/types.js';
@@ -33,7 +34,10 @@ import { textValue } from './values.js';
  * - `link-entity` follows a lookup relationship of the model (many-to-one: `from` = the target's
  *   primary key, `to` = the lookup; one-to-many: `from` = the child's lookup, `to` = the parent's
  *   primary key), or a step into or out of a many-to-many intersect table, whose id columns act as
- *   lookups (model/intersect-links.ts; Dataverse "Join tables using FetchXml", Many-to-many). Each link has a condition C: its own filters, and EXISTS for each inner, exists
+ *   lookups (model/intersect-links.ts; Dataverse "Join tables using FetchXml", Many-to-many); or,
+ *   where no relationship has its `from` and `to`, a step that compares those two columns
+ *   (joinOnColumns, model/column-links.ts; "Join tables using FetchXml", No relationship): many-to-one
+ *   when `from` is the target's primary key, one-to-many otherwise. Each link has a condition C: its own filters, and EXISTS for each inner, exists
  *   or in child link. An inner, exists or in link restricts its parent to rows where a linked row
  *   meets C (EXISTS; the parent row is returned once); outer and matchfirstrowusingcrossapply links
  *   restrict nothing. Filter link types inside a `filter`: any = EXISTS(C), not any = NOT
@@ -165,6 +169,31 @@ function polymorphic(step: LinkStep): boolean {
  */
 function ownerBranch(nav: NavigationPropertyModel): boolean {
   return nav.kind === 'single' && nav.principals !== undefined;
+}
+
+/**
+ * The step of link `alias` that joins the rows of `target` whose column `from` equals the column
+ * `to` of its parent's row, where no relationship of the model has them (Dataverse "Join tables
+ * using FetchXml", No relationship; model/column-links.ts). Throws 400 `0x80040203` when `from` or
+ * `to` is left out (no relationship to take it from), for a File or Image column (which the docs
+ * say `from` and `to` cannot use), and for columns of different kinds (joinKind: Dataverse
+ * converts one to the other, which its docs warn may fail for some values; here the query is
+ * refused, not confirmed against Dataverse); 501 for a polymorphic lookup column (its type column
+ * would be left out of the comparison).
+ */
+function joinOnColumns(alias: string, parent: EntityModel, to: AttributeModel | undefined, target: EntityModel, from: AttributeModel | undefined): NavigationPropertyModel {
+  if (!from || !to) {
+    throw Errors.invalidArgument(`Invalid FetchXML: the link-entity '${alias}' needs both 'from' and 'to': no relationship connects '${parent.LogicalName}' and '${target.LogicalName}'.`);
+  }
+  const where = `the link-entity '${alias}' from '${target.LogicalName}.${from.LogicalName}' to '${parent.LogicalName}.${to.LogicalName}'`;
+  for (const a of [from, to]) {
+    if (!joinKind(a)) throw Errors.invalidArgument(`Invalid FetchXML: ${where} cannot join on '${a.LogicalName}', a column of type ${a.AttributeType}.`);
+    if (a.TypeAttribute) throw Errors.notImplemented(`Joining on the polymorphic lookup '${a.LogicalName}' outside its relationships (${where})`);
+  }
+  if (joinKind(from) !== joinKind(to)) {
+    throw Errors.invalidArgument(`Invalid FetchXML: ${where} joins columns of different types (${from.AttributeType} and ${to.AttributeType}); the columns must be of the same type.`);
+  }
+  return columnLink(parent, to, target, from);
 }
 
 /** Tests of root conditions naming one link (`entityname`), planned on its table, to be reached together (FetchPlanner.filter). */
@@ -338,10 +367,10 @@ export class FetchPlanner {
 
   /**
    * The navigation property a link follows, from the lookup relationships of the model and the
-   * steps into and out of many-to-many intersect tables (intersectSteps). `from` or
-   * `to` may be left out when only one relationship connects the two tables. Throws 0x80041102 /
-   * 0x80041103 for unknown names, 400 when several relationships fit, and 501 for a join that
-   * follows no relationship.
+   * steps into and out of many-to-many intersect tables (intersectSteps); where none has its
+   * `from` and `to`, a join on those columns (joinOnColumns). `from` or `to` may be left out when
+   * only one relationship connects the two tables. Throws 0x80041102 / 0x80041103 for unknown
+   * names, 400 when several relationships fit, and what joinOnColumns throws.
    */
   navigation(parent: EntityModel, link: FetchLink): NavigationPropertyModel {
     const known = this.navigations.get(link);
@@ -360,7 +389,9 @@ export class FetchPlanner {
     });
     const alias = this.alias(link);
     if (!candidates.length) {
-      throw Errors.notImplemented(`The link-entity '${alias}' from '${target.LogicalName}.${link.from ?? '?'}' to '${parent.LogicalName}.${link.to ?? '?'}', which follows no lookup relationship,`);
+      const nav = joinOnColumns(alias, parent, to, target, from);
+      this.navigations.set(link, nav);
+      return nav;
     }
     if (candidates.length > 1) {
       throw Errors.invalidArgument(`Invalid FetchXML: the link-entity '${alias}' needs 'from' and 'to'; several relationships connect '${parent.LogicalName}' and '${target.LogicalName}'.`);
@@ -939,11 +970,12 @@ export function pageOffset(page: number, size: number): number {
  *
  * Throws 400 `0x80041102` / `0x80041103` for unknown tables and columns, 400 `0x80040203` for a
  * query that does not fit the entity set, `top` with paging attributes, bad condition values,
- * misplaced link types and bad paging cookies, 400 `0x8004430D` for more than 15 link-entities,
+ * misplaced link types, bad paging cookies and joins on columns of different types (joinOnColumns),
+ * 400 `0x8004430D` for more than 15 link-entities,
  * and 501 for valid FetchXML Tessera does not implement (
- * joins outside lookup relationships and intersect tables, columns of one-to-many matchfirstrowusingcrossapply links,
+ * joins on a polymorphic lookup outside its relationships, columns of one-to-many matchfirstrowusingcrossapply links,
  * one-to-many links below a polymorphic lookup, the fiscal operators in-fiscal-period and
- * last/next-x-fiscal-years/periods, user-hierarchy operators,
+ * last/next-x-fiscal-years/periods,
  * `distinct` with link orders or a total count). 400 `0x80040203` for an attribute alias that is not unique among
  * the returned column names (checkUniqueNames) or holds `@` or `.`; the 400s and 501 of
  * `rowaggregate` (planChildCounts).

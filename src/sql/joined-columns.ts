@@ -1,5 +1,5 @@
 import { Errors } from '../errors.js';
-import { pkOf } from '../model/primary-key.js';
+import { pkOf, sourceKey } from '../model/primary-key.js';
 import { shortIdentifier } from '../model/schema.js';
 import type { AttributeModel, NavigationPropertyModel } from '../model/types.js';
 import { sortColumnOf } from '../plan/sort-columns.js';
@@ -63,7 +63,7 @@ export function joinedColumns(r: JoinedReads): JoinedColumns {
     const sort = sortColumnOf(k.attribute);
     if (sort?.kind === 'linked') add(sort.join, navs(sort.path), sort.column);
   }
-  for (const j of r.joins ?? []) if (j.path.length) add(j.parent, navs(j.path), pkOf(j.navigation.source));
+  for (const j of r.joins ?? []) add(j.parent, navs(j.path), sourceKey(j.navigation));
   for (let c of r.paths ?? []) for (; c; c = c.otherwise) add(c.join, c.navs, c.attribute);
   if (r.filter) for (const [join, a] of joinedRowReads(r.filter)) add(join, [], a);
   return out;
@@ -86,7 +86,7 @@ function joinedRowReads(filter: PlanExpr): Array<[JoinOrigin, AttributeModel]> {
       case 'compareColumns': read(e.left, e.right); break;
       case 'exists': {
         const nav = e.navigation;
-        if (nav.intersect || nav.kind !== 'single') read(pkOf(nav.source));
+        if (nav.intersect || nav.kind !== 'single') read(sourceKey(nav));
         else read(nav.relationship.ReferencingAttribute, nav.relationship.ReferencingAttribute.TypeAttribute);
         if (e.where) stack.push([e.where, undefined]);
         break;

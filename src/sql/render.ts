@@ -1,6 +1,6 @@
 import { DATASTATE, DATASTATE_RETAINED } from '../model/system-columns.js';
 import { HIERARCHY_MAX_DEPTH } from '../model/hierarchy.js';
-import { pkOf } from '../model/primary-key.js';
+import { pkOf, sourceKey } from '../model/primary-key.js';
 import type { AttributeModel, EntityKeyModel, EntityModel, NavigationPropertyModel, RelationshipModel } from '../model/types.js';
 import type { AggregatePlan, AggregateValue, ChildCount, ColumnPath, CountPlan, DataSource, DatePart, DeletePlan, DisassociatePlan, ExpandPlan, Guard, InsertPlan, JoinOrigin, LinkStep, PlanExpr, ReadPlan, RowJoin, SortKey, UpdatePlan, Value } from '../plan/types.js';
 import { Errors } from '../errors.js';
@@ -143,7 +143,8 @@ function renderLookupJoin(d: Dialect, lookup: AttributeModel, entity: EntityMode
 /**
  * The condition linking a row of `nav`'s source table (SQL name or alias `source`) to a row of its
  * target table (alias `target`): for a single-valued property the lookup join; for the
- * collection of a one-to-many relationship `target.lookup = source.pk` (and, polymorphic,
+ * collection of a one-to-many relationship `target.lookup = source.pk` (`source.<to column>` for a
+ * FetchXML join on columns, sourceKey) (and, polymorphic,
  * `target.<type column> = '<source table>'`); for a many-to-many one, EXISTS a row of the intersect
  * table (alias `i<depth>`) holding both ids.
  */
@@ -155,7 +156,7 @@ function renderLink(d: Dialect, nav: NavigationPropertyModel, source: Row, targe
   }
   const lookup = nav.relationship.ReferencingAttribute;
   if (nav.kind === 'single') return renderLookupJoin(d, lookup, nav.target, source, target, p);
-  const join = `${target}.${col(d, lookup)} = ${columnOf(d, source, pkOf(nav.source))}`;
+  const join = `${target}.${col(d, lookup)} = ${columnOf(d, source, sourceKey(nav))}`;
   return lookup.TypeAttribute ? `${join} AND ${target}.${col(d, lookup.TypeAttribute)} = ${p.value(lookup.TypeAttribute, nav.source.LogicalName)}` : join;
 }
 
@@ -521,7 +522,8 @@ function joinKey(d: Dialect, index: number): string {
  * <the parent row's key>`, with the columns the statement reads from the joined rows (`columns`,
  * JoinedColumns: one read of the row it joins, not a subquery per row and column), where the
  * parent row's key is `outer`'s primary key, or a parent join's `_k`, followed through the join's
- * lookup path (renderLinked). The derived table reads one table, so the condition's unqualified
+ * lookup path (renderLinked); for a FetchXML join on columns (model/column-links.ts) the parent's
+ * `to` column (sourceKey) instead of its key, and `_f` the linked table's `from` column. The derived table reads one table, so the condition's unqualified
  * columns resolve to it, and the outer query's unqualified columns stay the read's own (no joined
  * column bears a logical name). Empty when there are none. Parameters in text order.
  */
@@ -539,8 +541,8 @@ function renderJoins(d: Dialect, plan: Pick<ReadPlan, 'entity' | 'joins'>, p: Pa
     if (j.where) conditions.push(renderExpr(d, j.where, p, t));
     const selected = (columns.get(i) ?? []).map((c) => `, ${t}.${col(d, c)} AS ${d.quote(joinedColumnAlias(c))}`).join('');
     const rows = `SELECT ${t}.${col(d, pkOf(target))} AS ${d.quote('_k')}, ${t}.${col(d, lookup)} AS ${d.quote('_f')}${selected} FROM ${table(d, target)} ${t}${whereClause(conditions.filter((c) => c !== undefined))}`;
-    const parentKey = j.path.length ? renderLinked(d, j.path, pkOf(nav.source), outer, p, j.parent)
-      : j.parent ? joinKey(d, j.parent.index) : `${outer}.${col(d, pkOf(plan.entity))}`;
+    const key = sourceKey(nav);
+    const parentKey = j.path.length || j.parent ? renderLinked(d, j.path, key, outer, p, j.parent) : `${outer}.${col(d, key)}`;
     const alias = d.quote(`lj${i + 1}`);
     return ` ${j.inner ? 'JOIN' : 'LEFT JOIN'} (${rows}) ${alias} ON ${alias}.${d.quote('_f')} = ${parentKey}`;
   }).join('');
