@@ -129,6 +129,15 @@ for (const database of DATABASES) {
       expect(pages).to.deep.equal(['a@contoso', 'b@contoso', 'f@fabrikam']);
     });
 
+    it('a join on columns below another compares the parent link\'s column: accounts, their contacts of the same name, and those contacts\' accounts again', async () => {
+      const nested = accounts(`${BY_ACCOUNT}<link-entity name="contact" from="fullname" to="name" link-type="outer" alias="c"><attribute name="emailaddress1"/><order attribute="emailaddress1"/>`
+        + '<link-entity name="account" from="name" to="fullname" link-type="inner" alias="back"><attribute name="name"/></link-entity></link-entity>');
+      const body = await ok(nested);
+      expect(body.value.map((v: Record<string, string>) => `${v['name']}/${v['c_x002e_emailaddress1'] ?? ''}/${v['back_x002e_name'] ?? ''}`)).to.deep.equal([
+        'cj Contoso/a@contoso/cj Contoso', 'cj Contoso/b@contoso/cj Contoso', 'cj Fabrikam/f@fabrikam/cj Fabrikam', 'cj Northwind//',
+      ]);
+    });
+
     it('aggregates over the joined rows: each contact of an account\'s name counts', async () => {
       const body = await ok('<fetch aggregate="true"><entity name="account"><attribute name="name" alias="account" groupby="true"/>'
         + '<filter><condition attribute="name" operator="begins-with" value="cj "/></filter><order alias="account"/>'
