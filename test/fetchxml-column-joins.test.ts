@@ -151,6 +151,8 @@ for (const database of DATABASES) {
       const body = await ok(self, { Prefer: 'odata.include-annotations="*"' });
       expect(body.value.map((v: Record<string, string>) => v['same_x002e_name'])).to.deep.equal(['cj Contoso', 'cj Fabrikam']);
       expect(body).to.have.property('@Microsoft.Dynamics.CRM.fetchxmlpagingcookie');
+      const first = await ok(self.replace('link-type="outer"', 'link-type="matchfirstrowusingcrossapply"'));
+      expect(first.value.map((v: Record<string, string>) => v['same_x002e_name'])).to.deep.equal(['cj Contoso', 'cj Fabrikam']);
       // A link straight from one table to another on their keys (no intersect table): ids compared, none equal.
       expect(await names(accounts(`${BY_ACCOUNT}<link-entity name="contact" from="contactid" to="accountid"/>`))).to.deep.equal([]);
       expect(await pairs(accounts(`${BY_ACCOUNT}<link-entity name="contact" from="contactid" to="accountid" link-type="outer" alias="c"><attribute name="emailaddress1"/></link-entity>`)))
@@ -201,7 +203,7 @@ for (const database of DATABASES) {
       expect(r.status, r.text).to.equal(204);
     });
 
-    it('errors: unknown columns (0x80041103), columns of different types, File columns and a missing from or to (400 0x80040203), polymorphic lookups (501)', async () => {
+    it('errors: unknown columns (0x80041103), columns of different types, File columns and a missing from or to (400 0x80040203), polymorphic lookups and one-to-many matchfirstrowusingcrossapply columns (501)', async () => {
       expect(await error(accounts('<link-entity name="contact" from="nope" to="name"/>'), 400, '0x80041103')).to.contain('nope');
       expect(await error(accounts('<link-entity name="contact" from="fullname" to="nope"/>'), 400, '0x80041103')).to.contain('nope');
       expect(await error(accounts('<link-entity name="nope" from="fullname" to="name"/>'), 400, '0x80041102')).to.contain('nope');
@@ -211,6 +213,8 @@ for (const database of DATABASES) {
       expect(await error(accounts('<link-entity name="new_tag" to="name"/>'), 400, '0x80040203')).to.contain("needs both 'from' and 'to'");
       expect(await error(accounts('<link-entity name="new_tag" from="new_name"/>'), 400, '0x80040203')).to.contain("needs both 'from' and 'to'");
       expect(await error(accounts('<link-entity name="contact" from="parentcustomerid" to="primarycontactid"/>'), 501, '0x0')).to.contain('parentcustomerid');
+      // As for one-to-many relationships: the columns of one related row of several are not read yet.
+      expect(await error(accounts(byName('matchfirstrowusingcrossapply')), 501, '0x0')).to.contain('matchfirstrowusingcrossapply');
     });
   });
 }
