@@ -276,6 +276,73 @@ for (const database of DATABASES) {
       expect((await get('Bob', `new_employees?$apply=filter(${two})/aggregate(new_salary with sum as total)`)).json.value[0]).to.include({ total: 9000 });
     });
 
+    it('a FetchXML join on a secured column the caller may not read compares a null: every link type, both directions, nested, aggregates', async () => {
+      // A review named as Alice's SSN, Alice's own, and one named after no SSN.
+      const review = async (body: object) => {
+        const r = await asSystem(s, 'POST', 'new_reviews', body);
+        ok(r, 201);
+        return r.json.new_reviewid as string;
+      };
+      const made = [await review({ new_name: '123-45-6789', 'new_employeeid@odata.bind': `/new_employees(${alice})` }), await review({ new_name: 'cj nobody' })];
+      try {
+        const ours = '<filter type="or"><condition attribute="new_name" operator="eq" value="123-45-6789"/><condition attribute="new_name" operator="eq" value="cj nobody"/></filter><order attribute="new_name"/>';
+        const rows = async (name: string, set: string, xml: string) => {
+          const r = await get(name, `${set}?fetchXml=${encodeURIComponent(xml)}`);
+          ok(r, 200);
+          return r.json.value as Array<Record<string, unknown>>;
+        };
+        // From a review to the employees whose SSN is its name (the secured column is the link's from).
+        const reviews = (name: string, link: string) => rows(name, 'new_reviews', `<fetch><entity name="new_review"><attribute name="new_name"/>${ours}${link}</entity></fetch>`);
+        const toEmployee = (type: string) => `<link-entity name="new_employee" from="new_ssn" to="new_name" link-type="${type}" alias="e">${type === 'inner' || type === 'outer' ? '<attribute name="new_name"/>' : ''}</link-entity>`;
+        const filtered = (type: string) => `<filter><link-entity name="new_employee" from="new_ssn" to="new_name" link-type="${type}"><filter><condition attribute="new_name" operator="eq" value="Alice"/></filter></link-entity></filter>`;
+        const pairs = async (name: string, link: string) => (await reviews(name, link)).map((v) => (v['e_x002e_new_name'] === undefined ? v['new_name'] : `${v['new_name']}/${v['e_x002e_new_name']}`));
+        for (const [type, bob, ann] of [
+          ['inner', ['123-45-6789/Alice'], []],
+          ['outer', ['123-45-6789/Alice', 'cj nobody'], ['123-45-6789', 'cj nobody']],
+          ['exists', ['123-45-6789'], []],
+          ['in', ['123-45-6789'], []],
+        ] as const) {
+          expect(await pairs('Bob', toEmployee(type)), `Bob ${type}`).to.deep.equal(bob);
+          expect(await pairs('Ann', toEmployee(type)), `Ann ${type}`).to.deep.equal(ann);
+        }
+        for (const [type, bob, ann] of [
+          ['any', ['123-45-6789'], []],
+          ['not any', ['cj nobody'], ['123-45-6789', 'cj nobody']],
+          ['not all', ['123-45-6789'], []],
+        ] as const) {
+          expect(await pairs('Bob', filtered(type)), `Bob ${type}`).to.deep.equal(bob);
+          expect(await pairs('Ann', filtered(type)), `Ann ${type}`).to.deep.equal(ann);
+        }
+        // From an employee to the reviews named as its SSN (the secured column is the link's to).
+        const employees = (name: string, link: string) => rows(name, 'new_employees', `<fetch><entity name="new_employee"><attribute name="new_name"/><filter><condition attribute="new_name" operator="eq" value="Alice"/></filter>${link}</entity></fetch>`);
+        const toReview = (type: string, inner = '<attribute name="new_name"/>') => `<link-entity name="new_review" from="new_name" to="new_ssn" link-type="${type}" alias="r">${inner}</link-entity>`;
+        expect((await employees('Bob', toReview('inner'))).map((v) => v['r_x002e_new_name'])).to.deep.equal(['123-45-6789']);
+        expect(await employees('Ann', toReview('inner'))).to.deep.equal([]);
+        expect(await employees('Ann', toReview('exists', ''))).to.deep.equal([]);
+        const outer = await employees('Ann', toReview('outer'));
+        expect(outer).to.have.length(1);
+        expect(outer[0]).to.include({ new_name: 'Alice' }).and.not.have.property('r_x002e_new_name');
+        expect(await employees('Ann', `<filter><link-entity name="new_review" from="new_name" to="new_ssn" link-type="not any"/></filter>`)).to.have.length(1);
+        expect(await employees('Bob', `<filter><link-entity name="new_review" from="new_name" to="new_ssn" link-type="not any"/></filter>`)).to.deep.equal([]);
+        // Nested: Alice's reviews (through the lookup), then the employees whose SSN is such a review's name.
+        const nested = (type: string) => `<link-entity name="new_review" from="new_employeeid" to="new_employeeid" alias="v">${ours.replace(/<order[^>]*>/, '')}<link-entity name="new_employee" from="new_ssn" to="new_name" link-type="${type}" alias="e2">${type === 'inner' ? '<attribute name="new_name"/>' : ''}</link-entity></link-entity>`;
+        expect((await employees('Bob', nested('inner'))).map((v) => v['e2_x002e_new_name'])).to.deep.equal(['Alice']);
+        expect(await employees('Ann', nested('inner'))).to.deep.equal([]);
+        expect(await employees('Bob', nested('exists'))).to.have.length(1);
+        expect(await employees('Ann', nested('exists'))).to.deep.equal([]);
+        // Aggregates: the employees joined per review count none.
+        const counted = async (name: string, type: string) => (await rows(name, 'new_reviews', `<fetch aggregate="true"><entity name="new_review"><attribute name="new_name" alias="n" groupby="true"/>${ours.replace(/<order[^>]*>/, '')}<link-entity name="new_employee" from="new_ssn" to="new_name" link-type="${type}" alias="e"><attribute name="new_employeeid" alias="c" aggregate="countcolumn"/></link-entity></entity></fetch>`)).map((v) => `${v['n']}:${v['c']}`).sort();
+        expect(await counted('Bob', 'outer')).to.deep.equal(['123-45-6789:1', 'cj nobody:0']);
+        expect(await counted('Ann', 'outer')).to.deep.equal(['123-45-6789:0', 'cj nobody:0']);
+        expect(await counted('Ann', 'inner')).to.deep.equal([]);
+        const byEmployee = async (name: string) => (await rows(name, 'new_employees', `<fetch aggregate="true"><entity name="new_employee"><attribute name="new_name" alias="n" groupby="true"/><filter><condition attribute="new_name" operator="eq" value="Alice"/></filter><link-entity name="new_review" from="new_name" to="new_ssn" link-type="outer" alias="r"><attribute name="new_reviewid" alias="c" aggregate="countcolumn"/></link-entity></entity></fetch>`)).map((v) => `${v['n']}:${v['c']}`);
+        expect(await byEmployee('Bob')).to.deep.equal(['Alice:1']);
+        expect(await byEmployee('Ann')).to.deep.equal(['Alice:0']);
+      } finally {
+        for (const id of made) ok(await asSystem(s, 'DELETE', `new_reviews(${id})`));
+      }
+    });
+
     it('create and update of secured columns take cancreate and canupdate: 403 0x8004F502 / 0x8004F507', async () => {
       expectError(await call('POST', `${s.root}new_employees`, { new_name: 'X', new_ssn: '1' }, as('Ann')), 403, '0x8004F502',
         new RegExp(`^Caller user with Id ${users['Ann']!.id} does not have create permissions to a SSN secured field on entity Employee`));

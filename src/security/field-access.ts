@@ -3,7 +3,7 @@ import {
   FIELDPERMISSION, FIELDSECURITYPROFILE, FieldPermissionType, readSecured, securedColumns, SYSTEM_ADMINISTRATOR_PROFILE_ID, TEAM_PROFILES, USER_PROFILES,
 } from '../model/field-security.js';
 import { pkOf } from '../model/primary-key.js';
-import type { AttributeModel, EntityModel, Model } from '../model/types.js';
+import type { AttributeModel, EntityModel, Model, NavigationPropertyModel } from '../model/types.js';
 import { restrict } from '../plan/navigation.js';
 import { planRead } from '../plan/read.js';
 import { sortColumnOf } from '../plan/sort-columns.js';
@@ -116,7 +116,12 @@ export async function loadFieldAccess(model: Model, db: Database, userId: string
  * becomes what it is on a null (hideExpr); a sort key, group or aggregated column on it is
  * marked masked (SortKey.masked, ColumnPath.masked) and read as a null of its type. Computed
  * sort columns (a choice's label rank, a link-entity's column) stand for the column they are
- * computed from. Nothing is refused: the answer is the one a row holding null would give.
+ * computed from. A step that joins on such a column (a FetchXML join on columns outside
+ * relationships, model/column-links.ts, whose `from` or `to` is secured: hidesJoin) compares a
+ * null, so it finds no row: an EXISTS on it is false (inner, exists, in and any links match
+ * nothing, not any matches every row), a one-to-many join holds no row (inner drops the row, outer
+ * reads nulls; aggregates count no joined row). Nothing is refused: the answer is the one a row
+ * holding null would give.
  */
 export function maskRead<P extends ReadingPlan>(plan: P, readable: (a: AttributeModel) => boolean): P {
   const unreadable = (a: AttributeModel) => !readable(underlyingColumn(a));
@@ -145,7 +150,7 @@ export function maskRead<P extends ReadingPlan>(plan: P, readable: (a: Attribute
   // A masked sort key of the read's own is also read as NULL in its select list (sql/render.ts).
   if (p.columns) Object.assign(out, masked([...p.columns, ...(p.orderBy ?? []).map((k) => k.attribute).filter((a) => a && !p.columns!.includes(a))]));
   if (p.orderBy) out.orderBy = p.orderBy.map((k) => (k.attribute ? sortKey(k) : k));
-  if (p.joins) out.joins = p.joins.map((j) => ({ ...j, where: expr(j.where), path: steps(j.path) }));
+  if (p.joins) out.joins = p.joins.map((j) => ({ ...j, where: hidesJoin(j.navigation, unreadable) ? NO_ROW : expr(j.where), path: steps(j.path) }));
   if (p.groupBy) out.groupBy = p.groupBy.map((g) => ({ ...g, column: columnPath(g.column), ...(g.lookupName ? { lookupName: columnPath(g.lookupName) } : {}) }));
   if (p.aggregates) out.aggregates = p.aggregates.map((a) => (a.column ? { ...a, column: columnPath(a.column) } : a));
   if (p.expand?.length) out.expand = p.expand.map(expansion);
@@ -153,11 +158,35 @@ export function maskRead<P extends ReadingPlan>(plan: P, readable: (a: Attribute
   return out as P;
 }
 
+/** The condition of a step that finds no row (a join comparing a hidden column: hidesJoin). */
+const NO_ROW: PlanExpr = Object.freeze({ kind: 'const', value: false });
+
+/**
+ * Whether step `nav` joins on a column `hidden` says is hidden (read as null): its lookup
+ * (RelationshipModel.ReferencingAttribute) or the column that lookup's values name
+ * (ReferencedAttribute). Only the steps of FetchXML joins on columns outside relationships
+ * (model/column-links.ts) can, and only one-to-many ones (EXISTS, ReadPlan.joins): lookups and
+ * primary keys cannot be secured (model/field-security.ts securableProblem), and a many-to-one
+ * step (a link path's, a grouped column's) joins the target's key to a GUID column. A null equals
+ * nothing, so such a step finds no row.
+ */
+export function hidesJoin(nav: NavigationPropertyModel, hidden: (a: AttributeModel) => boolean): boolean {
+  return joinColumns(nav).some(hidden);
+}
+
+/** The columns step `nav` compares: its lookup and, when it names another column than the key, that column (none for an intersect step, whose columns are ids). */
+function joinColumns(nav: NavigationPropertyModel): AttributeModel[] {
+  if (nav.intersect) return [];
+  const r = nav.relationship;
+  return r.ReferencedAttribute ? [r.ReferencingAttribute, r.ReferencedAttribute] : [r.ReferencingAttribute];
+}
+
 /**
  * `e` evaluated with every column `hidden` says as null (SQL's three-valued logic, which the
  * rendered conditions follow): a comparison, In, Like of it is unknown (`const` null), IsNull
- * true (Is Not Null false), an inSelect false (it renders as `col IS NOT NULL AND …`); the
- * conditions on related rows too. `e` itself when it reads no hidden column.
+ * true (Is Not Null false), an inSelect false (it renders as `col IS NOT NULL AND …`), an EXISTS
+ * through a step joining on it false (hidesJoin: no row equals a null); the conditions on related
+ * rows too. `e` itself when it reads no hidden column.
  */
 export function hideExpr(e: PlanExpr, hidden: (a: AttributeModel) => boolean): PlanExpr {
   let any = false;
@@ -170,7 +199,8 @@ export function hideExpr(e: PlanExpr, hidden: (a: AttributeModel) => boolean): P
       case 'compareColumns': return hidden(x.left) || hidden(x.right) ? unknown : x;
       case 'isNull': return hidden(x.attribute) ? { kind: 'const', value: !x.negate } : x;
       case 'inSelect': return hidden(x.attribute) ? { kind: 'const', value: false } : { ...x, where: walk(x.where) };
-      case 'exists': case 'joinedRow': return x.where ? { ...x, where: walk(x.where) } : x;
+      case 'exists': if (hidesJoin(x.navigation, hidden)) return NO_ROW; return x.where ? { ...x, where: walk(x.where) } : x;
+      case 'joinedRow': return x.where ? { ...x, where: walk(x.where) } : x;
       case 'and': case 'or': return { ...x, left: walk(x.left), right: walk(x.right) };
       case 'not': return { ...x, operand: walk(x.operand) };
       default: return x;
@@ -194,7 +224,7 @@ function underlyingColumn(a: AttributeModel): AttributeModel {
   }
 }
 
-/** Calls `visit` with every column expression `e` tests, in related rows' conditions too. */
+/** Calls `visit` with every column expression `e` tests, in related rows' conditions and the columns their steps join on too. */
 function exprColumns(e: PlanExpr, visit: (a: AttributeModel) => void): void {
   const stack: PlanExpr[] = [e];
   while (stack.length) {
@@ -203,7 +233,11 @@ function exprColumns(e: PlanExpr, visit: (a: AttributeModel) => void): void {
       case 'compare': case 'isNull': case 'in': case 'like': visit(x.attribute); break;
       case 'compareColumns': visit(x.left); visit(x.right); break;
       case 'inSelect': visit(x.attribute); stack.push(x.where); break;
-      case 'exists': case 'joinedRow': if (x.where) stack.push(x.where); break;
+      case 'exists':
+        joinColumns(x.navigation).forEach(visit);
+        if (x.where) stack.push(x.where);
+        break;
+      case 'joinedRow': if (x.where) stack.push(x.where); break;
       case 'and': case 'or': stack.push(x.left, x.right); break;
       case 'not': stack.push(x.operand); break;
       default: break;
