@@ -313,6 +313,30 @@ for (const database of DATABASES) {
       expect([...first.json.value, ...second.json.value].map((a: { name: string }) => a.name)).to.deep.equal(['lo-amy', 'lo-zed']);
     });
 
+    it('aggregates FetchXML many-to-one link columns as the caller may read them: at Basic depth others\' related rows group as null (outer) or drop the row (inner), through a lookup or a join on columns', async () => {
+      const wes = await user('Wes', await role('Own contacts only', { prvReadcontact: 'Basic', ...rights(['Read'], 'Global') }));
+      const account = (await createRow(s, SET, { name: 'ag-zed' })).accountid as string;
+      // A contact SYSTEM owns, the account's primary contact, and whose id is the account's (for the join on columns).
+      const contact = (await createRow(s, 'contacts', { contactid: account, fullname: 'Ag Secret' })).contactid as string;
+      expect(contact).to.equal(account);
+      const bound = await call('PATCH', `${s.root}${SET}(${account})`, { 'primarycontactid@odata.bind': `/contacts(${contact})` });
+      expect(bound.status, bound.text).to.equal(204);
+      const grouped = async (link: string, headers: Record<string, string>) => {
+        const xml = `<fetch aggregate="true"><entity name="${TABLE}"><attribute name="accountid" alias="n" aggregate="count"/><filter><condition attribute="name" operator="eq" value="ag-zed"/></filter>${link}</entity></fetch>`;
+        const r = await call('GET', `${s.root}${SET}?fetchXml=${encodeURIComponent(xml)}`, undefined, headers);
+        expect(r.status, r.text).to.equal(200);
+        return r.json.value.map((v: Record<string, unknown>) => [v['f'] ?? null, v['n']]);
+      };
+      for (const [from, to] of [['contactid', 'primarycontactid'], ['contactid', 'accountid']]) {
+        const link = (type: string) => `<link-entity name="contact" from="${from}" to="${to}" link-type="${type}" alias="c"><attribute name="fullname" alias="f" groupby="true"/></link-entity>`;
+        expect(await grouped(link('outer'), {}), `${to} as SYSTEM`).to.deep.equal([['Ag Secret', 1]]);
+        expect(await grouped(link('outer'), as(wes)), `${to} outer`).to.deep.equal([[null, 1]]);
+        expect(await grouped(link('inner'), as(wes)), `${to} inner`).to.deep.equal([]);
+        // The same link without aggregates reads it the same way.
+        expect(await linkedNames(`<fetch><entity name="${TABLE}"><attribute name="name"/><filter><condition attribute="name" operator="eq" value="ag-zed"/></filter><link-entity name="contact" from="${from}" to="${to}" link-type="outer" alias="c"><attribute name="fullname"/></link-entity></entity></fetch>`, as(wes))).to.deep.equal([null]);
+      }
+    });
+
     it('joins FetchXML one-to-many rows as the caller may read them: 403 without Read on their table, only its own at Basic depth', async () => {
       const byContacts = `<fetch><entity name="${TABLE}"><attribute name="name"/><filter><condition attribute="name" operator="eq" value="om-parent"/></filter><link-entity name="contact" from="parentcustomerid" to="accountid" link-type="outer" alias="c"><attribute name="fullname"/><order attribute="fullname"/></link-entity></entity></fetch>`;
       const joined = (headers: Record<string, string>) => linkedNames(byContacts, headers);

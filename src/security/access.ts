@@ -8,7 +8,7 @@ import { relinkSortKey } from '../plan/sort-columns.js';
 import { planRead } from '../plan/read.js';
 import { pkOf } from '../model/primary-key.js';
 import type {
-  Caller, ExpandPlan, Guard, InsertPlan, LinkedColumn, LinkStep, PlanExpr, PlanSecurity, ReadingPlan, ReadPlan, RelatedCheck, RowJoin, RowReference, SortKey, UpdatePlan, Value, WritePlan,
+  AggregateGroup, AggregateValue, Caller, ColumnPath, ExpandPlan, Guard, InsertPlan, LinkedColumn, LinkStep, PlanExpr, PlanSecurity, ReadingPlan, ReadPlan, RelatedCheck, RowJoin, RowReference, SortKey, UpdatePlan, Value, WritePlan,
 } from '../plan/types.js';
 import type { Database } from '../store/database.js';
 import { executeRead } from '../store/execute.js';
@@ -206,18 +206,34 @@ export class CallerAccess implements PlanSecurity {
     });
   }
 
+  /**
+   * A grouped or aggregated column's path (AggregatePlan) narrowed as linkPath narrows a link
+   * path: Read required on each table it reaches (403 `0x80040220`), and a step to a row the
+   * caller may not read finds no row, so the value is null, as the same link-entity's column reads
+   * in a query without aggregates (Dataverse aggregates the rows the caller may read).
+   */
+  private columnPath(c: ColumnPath): ColumnPath {
+    if (!c.navs.length) return c;
+    const steps = this.linkPath(c.navs.map((navigation, i) => ({ navigation, where: c.conditions?.[i] })));
+    return { ...c, conditions: steps.map((s) => s.where) };
+  }
+
   readsOwnOnly(entity: EntityModel): boolean {
     return this.reach(entity, 'Read') === 'own';
   }
 
   read<P extends ReadingPlan>(plan: P): P {
-    if ('kind' in plan && plan.kind === 'aggregate') {
-      // Columns of related rows grouped or aggregated: Read on their tables (not narrowed by row).
-      const paths = [...plan.groupBy.map((g) => g.column), ...plan.aggregates.map((a) => a.column)];
-      for (const path of paths) for (const nav of path?.navs ?? []) this.require(nav.target, 'Read');
-    }
     const forRight = 'forRight' in plan ? plan.forRight : undefined;
-    const out = this.narrowed(plan, plan.entity, forRight) as P & { expand?: readonly ExpandPlan[]; linked?: readonly LinkedColumn[]; joins?: readonly RowJoin[]; orderBy?: readonly SortKey[] };
+    const out = this.narrowed(plan, plan.entity, forRight) as P & {
+      expand?: readonly ExpandPlan[]; linked?: readonly LinkedColumn[]; joins?: readonly RowJoin[]; orderBy?: readonly SortKey[];
+      groupBy?: readonly AggregateGroup[]; aggregates?: readonly AggregateValue[];
+    };
+    if ('kind' in plan && plan.kind === 'aggregate') {
+      // Columns of related rows grouped or aggregated: read through the rows the caller may read, as
+      // linked columns are (a grouped lookup's name, its FormattedValue, is not narrowed, as lookup names are not).
+      out.groupBy = plan.groupBy.map((g) => ({ ...g, column: this.columnPath(g.column) }));
+      out.aggregates = plan.aggregates.map((a) => (a.column ? { ...a, column: this.columnPath(a.column) } : a));
+    }
     if (out.expand?.length) out.expand = out.expand.map((e) => this.expansion(e));
     if (out.linked?.length) out.linked = out.linked.map((l) => this.linked(l));
     if (out.joins?.length) out.joins = out.joins.map((j) => this.join(j));
