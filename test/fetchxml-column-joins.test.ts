@@ -1,5 +1,8 @@
-import { rmSync } from 'node:fs';
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { expect } from 'chai';
+import { columnLink } from '../src/model/column-links.js';
+import { pkOf, sourceKey } from '../src/model/primary-key.js';
 import type { Statement } from '../src/sql/dialect.js';
 import { asUser, makeRole, makeUser } from './support/principals.js';
 import { accountFileMetadata, TAGS } from './support/relationship-metadata.js';
@@ -39,6 +42,10 @@ for (const database of DATABASES) {
     before(async () => {
       // The accounts have a File column, new_document, for the refusal of File columns.
       metadata = accountFileMetadata('new_document');
+      // And a date column (DateOnly), for the refusal of a date joined with a date-time.
+      const account = JSON.parse(readFileSync(join(metadata, 'account.json'), 'utf8')) as { Attributes: object[] };
+      account.Attributes.push({ LogicalName: 'new_since', SchemaName: 'new_since', AttributeType: 'DateTime', DateTimeBehavior: 'DateOnly' });
+      writeFileSync(join(metadata, 'account.json'), JSON.stringify(account));
       s = await startServer(metadata, database);
       statements = recordStatements(s.db);
       // Contoso has two contacts of its name (one in other letter case), Fabrikam one, Northwind none.
@@ -203,12 +210,27 @@ for (const database of DATABASES) {
       expect(r.status, r.text).to.equal(204);
     });
 
+    it('a join on columns is found by its to column only when one-to-many; a many-to-one step has no such column', () => {
+      const account = s.service.model.byLogicalName.get('account')!;
+      const contact = s.service.model.byLogicalName.get('contact')!;
+      const many = columnLink('c', account, account.attributesByName.get('name')!, contact, contact.attributesByName.get('fullname')!);
+      expect(sourceKey(many)).to.equal(account.attributesByName.get('name'));
+      const one = columnLink('c', account, pkOf(account), contact, pkOf(contact));
+      expect(one.kind).to.equal('single');
+      expect(() => sourceKey(one)).to.throw(/single-valued step/);
+    });
+
     it('errors: unknown columns (0x80041103), columns of different types, File columns and a missing from or to (400 0x80040203), polymorphic lookups and one-to-many matchfirstrowusingcrossapply columns (501)', async () => {
       expect(await error(accounts('<link-entity name="contact" from="nope" to="name"/>'), 400, '0x80041103')).to.contain('nope');
       expect(await error(accounts('<link-entity name="contact" from="fullname" to="nope"/>'), 400, '0x80041103')).to.contain('nope');
       expect(await error(accounts('<link-entity name="nope" from="fullname" to="name"/>'), 400, '0x80041102')).to.contain('nope');
       expect(await error(accounts('<link-entity name="contact" from="contactid" to="name"/>'), 400, '0x80040203')).to.contain('different types');
       expect(await error(accounts('<link-entity name="contact" from="fullname" to="createdon"/>'), 400, '0x80040203')).to.contain('different types');
+      // A date and a date-time are told apart by their DateTimeBehavior.
+      expect(await error(accounts('<link-entity name="contact" from="createdon" to="new_since"/>'), 400, '0x80040203')).to.contain('(DateTime (UserLocal) and DateTime (DateOnly))');
+      // Messages name the step by the link's alias, as the query names it.
+      const summed = await error(`<fetch aggregate="true"><entity name="account"><attribute name="accountid" alias="n" aggregate="count"/><link-entity name="contact" from="contactid" to="accountid" alias="c"><attribute name="fullname" alias="s" aggregate="sum"/></link-entity></entity></fetch>`, 400, '0x80060888');
+      expect(summed).to.contain("'c/fullname'").and.not.contain('=');
       expect(await error(accounts('<link-entity name="contact" from="contactid" to="new_document"/>'), 400, '0x80040203')).to.contain('a column of type File');
       expect(await error(accounts('<link-entity name="new_tag" to="name"/>'), 400, '0x80040203')).to.contain("needs both 'from' and 'to'");
       expect(await error(accounts('<link-entity name="new_tag" from="new_name"/>'), 400, '0x80040203')).to.contain("needs both 'from' and 'to'");

@@ -39,13 +39,23 @@ export function joinKind(a: AttributeModel): string | undefined {
 }
 
 /**
- * The step that joins the rows of `target` whose column `from` equals the column `to` of a row of
- * `parent` (see above). The columns must be of one joinKind and neither a polymorphic lookup (the
- * caller checks both; the step compares the ids alone).
+ * The type of `a` as a join error names it: its AttributeType, and for a DateTime column its
+ * DateTimeBehavior (`DateTime (DateOnly)`, `DateTime (UserLocal)`: UserLocal when the metadata
+ * leaves it out), which decides whether it holds a date or a date-time (joinKind).
  */
-export function columnLink(parent: EntityModel, to: AttributeModel, target: EntityModel, from: AttributeModel): OneToManyNavigationModel {
+export function joinTypeName(a: AttributeModel): string {
+  return a.AttributeType === 'DateTime' ? `DateTime (${a.DateTimeBehavior ?? 'UserLocal'})` : a.AttributeType;
+}
+
+/**
+ * The step that joins the rows of `target` whose column `from` equals the column `to` of a row of
+ * `parent` (see above), named `name`: the link's alias (or generated name), which messages about
+ * the step show as a navigation property's name (an aggregate's column path `<alias>/<column>`).
+ * The columns must be of one joinKind and neither a polymorphic lookup (the caller checks both;
+ * the step compares the ids alone).
+ */
+export function columnLink(name: string, parent: EntityModel, to: AttributeModel, target: EntityModel, from: AttributeModel): OneToManyNavigationModel {
   const single = from === pkOf(target);
-  const name = `${parent.LogicalName}.${to.LogicalName}=${target.LogicalName}.${from.LogicalName}`;
   const relationship: RelationshipModel = Object.freeze({
     RelationshipType: 'OneToManyRelationship',
     SchemaName: name,

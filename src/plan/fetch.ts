@@ -1,6 +1,6 @@
 import { defaultColumns } from '../model/images.js';
 import { Errors, ServiceError } from '../errors.js';
-import { columnLink, joinKind } from '../model/column-links.js';
+import { columnLink, joinKind, joinTypeName } from '../model/column-links.js';
 import { intersectSteps } from '../model/intersect-links.js';
 import { pkOf } from '../model/primary-key.js';
 import type { AttributeModel, EntityModel, Model, NavigationPropertyModel } from '../model/types.js';
@@ -191,9 +191,9 @@ function joinOnColumns(alias: string, parent: EntityModel, to: AttributeModel | 
     if (a.TypeAttribute) throw Errors.notImplemented(`Joining on the polymorphic lookup '${a.LogicalName}' outside its relationships (${where})`);
   }
   if (joinKind(from) !== joinKind(to)) {
-    throw Errors.invalidArgument(`Invalid FetchXML: ${where} joins columns of different types (${from.AttributeType} and ${to.AttributeType}); the columns must be of the same type.`);
+    throw Errors.invalidArgument(`Invalid FetchXML: ${where} joins columns of different types (${joinTypeName(from)} and ${joinTypeName(to)}); the columns must be of the same type.`);
   }
-  return columnLink(parent, to, target, from);
+  return columnLink(alias, parent, to, target, from);
 }
 
 /** Tests of root conditions naming one link (`entityname`), planned on its table, to be reached together (FetchPlanner.filter). */

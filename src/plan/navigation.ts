@@ -12,7 +12,10 @@ export function restrict<T extends { readonly filter?: PlanExpr }>(plan: T, link
  * one-to-many relationship, their lookup holds `id` (and, polymorphic, their type column names the
  * source table); otherwise (the row a lookup points at, rows linked through an intersect table,
  * or any relationship of a retention-enabled source table) a visible row of the source table with
- * that id is related to them through the partner property.
+ * that id is related to them through the partner property. `nav` is a navigation property of the
+ * model (EntityModel.navigation, found by its name in a URL): the lookup holds the source's key,
+ * never another column, as the steps of FetchXML joins on columns (model/column-links.ts, made per
+ * query and in no table's navigation) may.
  */
 export function relatedTo(nav: NavigationPropertyModel, id: string): PlanExpr {
   // From a table whose rows can be hidden (retention), only through the partner, whose EXISTS

@@ -440,7 +440,10 @@ function renderLookupName(d: Dialect, { attribute, target }: ReadPlan['lookupNam
  * (ChildCount), as a correlated scalar subquery over the rows of `source`, aliased `h-children` (a
  * name no table has: logical names have no hyphen, so the outer table is never hidden by it):
  * `(SELECT COUNT(*) FROM t "h-children" WHERE "h-children".parentid = <outer>.id AND <visible
- * rows>)`. An index on the lookup makes it one seek per row.
+ * rows>)`. An index on the lookup makes it one seek per row. The relationship is the table's
+ * hierarchical one of the model (model/hierarchy.ts), whose lookup holds the parent's key: never
+ * the step of a FetchXML join on columns (model/column-links.ts), which is no relationship of the
+ * model.
  */
 function renderChildCount(d: Dialect, { relationship }: ChildCount, outer: string, source: DataSource | undefined): string {
   const t = relationship.ReferencingEntity;
