@@ -124,6 +124,15 @@ export const Errors = {
    */
   businessUnitNotDisabled: () =>
     new ServiceError(400, '0x80041d60', 'Not disabled business unit cannot be deleted.'),
+  /** 400 `0x80041d61` BusinessUnitHasChildAndCannotBeDeleted: a delete of a business unit that has child units (Dataverse web service error codes). */
+  businessUnitHasChild: () =>
+    new ServiceError(400, '0x80041d61', 'Business unit has a child business unit and cannot be deleted.'),
+  /**
+   * 400 `0x80041d62` BusinessUnitDefaultTeamOwnsRecords: a delete of a business unit whose default
+   * team owns rows (Dataverse web service error codes).
+   */
+  businessUnitDefaultTeamOwnsRecords: (id: string) =>
+    new ServiceError(400, '0x80041d62', `Business unit default team owns records. Business unit (Id = ${id}) cannot be deleted. Reassign the records owned by default team and try again.`),
   /**
    * 400 `0x80048307` CannotDeleteDefaultTeam: a delete of a business unit's default team
    * (Dataverse web service error codes).

@@ -1,3 +1,4 @@
+import { executeDelete } from './store/business-unit-delete.js';
 import { Errors, isDuplicateKey, ServiceError } from './errors.js';
 import type { AttributeModel, EntityKeyModel, EntityModel, Model, NavigationPropertyModel } from './model/types.js';
 import { ORGANIZATION, SYSTEMUSER } from './model/system-columns.js';
@@ -1105,7 +1106,7 @@ export class Service {
 
   private async delete(req: ODataRequest, entity: EntityModel, id: string): Promise<HttpResponse> {
     only(req, []);
-    await executeWrite(this.db, planDelete(entity, id, req.ifMatch, this.caller, req.ifNoneMatch));
+    await executeDelete(this.model, this.db, planDelete(entity, id, req.ifMatch, this.caller, req.ifNoneMatch), this.caller);
     return { status: 204, headers: {} };
   }
 }

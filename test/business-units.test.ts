@@ -65,14 +65,15 @@ for (const database of DATABASES) {
       expect(copilot.status).to.equal(400);
     });
 
-    it('refuses a second unit and deleting the root; renaming it is allowed', async () => {
-      const created = await call('POST', `${s.root}businessunits`, { name: 'Sales' });
-      expect(created.status, created.text).to.equal(501);
+    it('refuses deleting or disabling the root; renaming it is allowed', async () => {
       const deleted = await call('DELETE', `${s.root}businessunits(${root})`);
       expect(deleted.status, deleted.text).to.equal(400);
       expect(deleted.json.error).to.deep.equal({ code: '0x80041d60', message: 'Not disabled business unit cannot be deleted.' });
       expect((await call('DELETE', `${s.root}businessunits(0a1b2c3d-0000-4000-8000-0000000e0999)`)).status).to.equal(404);
-      const renamed = await call('PATCH', `${s.root}businessunits(${root})`, { name: 'Renamed', isdisabled: true }, { Prefer: 'return=representation' });
+      const disabled = await call('PATCH', `${s.root}businessunits(${root})`, { isdisabled: true });
+      expect(disabled.status, disabled.text).to.equal(400);
+      expect(disabled.json.error.message).to.equal('Root Business unit cannot be disabled.');
+      const renamed = await call('PATCH', `${s.root}businessunits(${root})`, { name: 'Renamed', isdisabled: false }, { Prefer: 'return=representation' });
       expect(renamed.status, renamed.text).to.equal(200);
       expect(renamed.json).to.include({ name: 'Renamed', isdisabled: false });
       expect((await call('GET', `${s.root}businessunits/$count`)).text).to.equal('1');

@@ -2,7 +2,8 @@ import { Errors } from '../errors.js';
 import { SYSTEMUSER } from '../model/system-columns.js';
 import { planRead } from '../plan/read.js';
 import { CallerAccess } from '../security/access.js';
-import { SYSTEM_CALLER } from '../security/callers.js';
+import { callerOf, SYSTEM_CALLER } from '../security/callers.js';
+import { withSecurity } from '../store/database.js';
 import { privilegesOf } from '../security/privileges.js';
 import { sharedMask } from '../store/shares.js';
 import { ACCESS_RIGHTS, accessRightsText, maskOf, ownerOf } from './sharing.js';
@@ -36,9 +37,9 @@ export const message: Message = {
     if (!(await executeRead(ctx.db, read)).rows.length) throw Errors.recordNotFound(entity.LogicalName, id);
     const ownerId = await ownerOf(ctx.db, ctx.db, target);
     const held = await grantsOf(ctx, userId);
-    const access = new CallerAccess(ctx.model, { ...SYSTEM_CALLER, systemuserid: userId }, held.masks, held.roles.size, SYSTEM_CALLER.systemuserid, held.teams);
+    const access = new CallerAccess(ctx.model, await callerOf(ctx.model, withSecurity(ctx.db, undefined), userId, SYSTEM_CALLER), held.masks, held.roles.size, SYSTEM_CALLER.systemuserid, held.teams);
     const shared = await sharedMask(ctx.db, ctx.db, entity, id, access.sharePrincipals);
-    const granted = held.unrestricted ? [...privilegesOf(ctx.model).byTable.get(entity)?.keys() ?? []] : access.rightsOn(entity, ownerId, shared);
+    const granted = held.unrestricted ? [...privilegesOf(ctx.model).byTable.get(entity)?.keys() ?? []] : access.rightsOn(entity, ownerId, shared, await access.rowPlace(ctx.db, entity, id));
     return { AccessRights: accessRightsText(maskOf(granted)) };
   },
 };

@@ -122,7 +122,7 @@ async function checkSharer(db: Database, target: RecordReference, owner: Value |
   const access = db.security;
   if (!(access instanceof CallerAccess)) return;
   const { entity, id } = target;
-  const held = access.rightsOn(entity, owner, await sharedMask(db, db, entity, id, access.sharePrincipals));
+  const held = access.rightsOn(entity, owner, await sharedMask(db, db, entity, id, access.sharePrincipals), await access.rowPlace(db, entity, id));
   // ShareAccess first: a sharer without it is told so, whatever it gives.
   const needed: AccessRightName[] = ['Share', ...(Object.keys(AccessRight) as AccessRightName[]).filter((r) => r !== 'Share' && (mask & AccessRight[r]) !== 0)];
   for (const right of needed) {

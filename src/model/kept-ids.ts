@@ -18,3 +18,9 @@ export function nameGuid(name: string): string {
 /** The System Administrator role's name and id: every privilege at Global depth, kept at start. */
 export const SYSTEM_ADMINISTRATOR = 'System Administrator';
 export const SYSTEM_ADMINISTRATOR_ID = nameGuid(`role:${SYSTEM_ADMINISTRATOR}`);
+
+/**
+ * The root business unit's id (Dataverse BusinessUnit table: the first unit, with no parent),
+ * made at start (security/business-units.ts); the built-in system user's unit.
+ */
+export const ROOT_BUSINESS_UNIT_ID = '8f7f6c3e-2f43-4a8a-9d0b-5e3c5a1d0003';

@@ -1,30 +1,68 @@
 import { Errors } from '../errors.js';
 import { BUSINESSUNIT } from '../model/system-columns.js';
-import type { EntityModel } from '../model/types.js';
-import type { Caller } from './types.js';
+import type { AttributeModel, EntityModel, RelationshipModel } from '../model/types.js';
+import type { Guard, Value } from './types.js';
 
 /**
- * The writes Tessera refuses on the business unit table, which holds the one root business unit
- * (Dataverse BusinessUnit table: "The first business unit created for an organization is called
- * the root business unit. Business units can be deleted, however, the root business unit can't be
- * deleted"). Updates of its own columns (name, description…) are allowed.
+ * The rules of the business unit table (Dataverse BusinessUnit table, "Business units"): the
+ * root unit, made at start (security/business-units.ts), has no parent and is never disabled nor
+ * deleted; every other unit has a parent (parentbusinessunitid, the table's hierarchy, which the
+ * hierarchy loop check keeps free of loops, plan/hierarchy-loops.ts), and is deleted only once
+ * disabled and without child units.
  */
 
-/**
- * Refuses a Create of a business unit: Dataverse makes it a child of another unit, and Tessera has
- * no hierarchy (every user and row is in the root unit). Throws 501 `0x0` naming it; does nothing
- * for another table.
- */
-export function refuseBusinessUnitCreate(entity: EntityModel): void {
-  if (entity.LogicalName === BUSINESSUNIT) throw Errors.notImplemented('Creating a business unit (Tessera holds only the root business unit, with no child business units)');
+/** The required message of planCreate's checkRequired, for parentbusinessunitid. */
+const PARENT = 'parentbusinessunitid';
+
+function parentRequired(): Error {
+  return Errors.invalidArgument(`The attribute '${PARENT}' of '${BUSINESSUNIT}' is required and was not provided: a business unit other than the root has a parent business unit.`);
 }
 
 /**
- * Refuses deleting the root business unit, the caller's (every user is in it). Dataverse deletes
- * only a disabled unit and never disables the root ("Root Business unit cannot be disabled"), so
- * it answers BusinessUnitIsNotDisabledAndCannotBeDeleted: 400 `0x80041d60` (Dataverse web service
- * error codes). Any other id goes on to be a 404 (no such row). Does nothing for another table.
+ * Refuses a Create of a business unit without a parent (`values`, the planned row): 400
+ * `0x80040203` (Dataverse makes every unit but the root a child of another; its exact error is
+ * not documented). Does nothing for another table.
  */
-export function refuseRootDelete(entity: EntityModel, id: string, caller: Caller): void {
-  if (entity.LogicalName === BUSINESSUNIT && id === caller.businessunitid) throw Errors.businessUnitNotDisabled();
+export function checkBusinessUnitCreate(entity: EntityModel, values: ReadonlyMap<AttributeModel, Value>): void {
+  if (entity.LogicalName !== BUSINESSUNIT) return;
+  const parent = entity.attributesByName.get(PARENT);
+  if (parent && (values.get(parent) ?? null) === null) throw parentRequired();
+}
+
+/**
+ * Refuses an update of business unit `id` (`root`: the root unit's id) that `set` gives a parent
+ * on the root, takes the parent of another unit away, or disables the root: 400 `0x80040203`
+ * (the root has no parent; Dataverse's RootBusinessUnitCannotBeDisabled, "Root Business unit
+ * cannot be disabled.", whose code is not documented). Does nothing for another table.
+ */
+export function checkBusinessUnitUpdate(entity: EntityModel, id: string, set: ReadonlyMap<AttributeModel, Value>, root: string): void {
+  if (entity.LogicalName !== BUSINESSUNIT) return;
+  const parent = entity.attributesByName.get(PARENT);
+  const moved = parent ? set.get(parent) : undefined;
+  if (id === root && typeof moved === 'string') throw Errors.invalidArgument('The root business unit has no parent business unit.');
+  if (id !== root && moved === null) throw parentRequired();
+  const disabled = entity.attributesByName.get('isdisabled');
+  if (id === root && disabled && set.get(disabled) === true) throw Errors.invalidArgument('Root Business unit cannot be disabled.');
+}
+
+/**
+ * The guards of a delete of business unit `id`: the root is refused at once (it is never
+ * disabled: 400 `0x80041d60`, BusinessUnitIsNotDisabledAndCannotBeDeleted); another unit must be
+ * disabled (isdisabled true), else the same error, checked in the DELETE itself. Empty for
+ * another table.
+ */
+export function businessUnitDeleteGuards(entity: EntityModel, id: string, root: string): Guard[] {
+  if (entity.LogicalName !== BUSINESSUNIT) return [];
+  if (id === root) throw Errors.businessUnitNotDisabled();
+  const disabled = entity.attributesByName.get('isdisabled');
+  return disabled ? [{ attribute: disabled, values: [true], fail: () => Errors.businessUnitNotDisabled() }] : [];
+}
+
+/**
+ * The error a Restrict delete of `relationship` answers instead of 405 `0x80040227`: 400
+ * `0x80041d61` (BusinessUnitHasChildAndCannotBeDeleted) when child units point at the unit
+ * deleted; undefined for another relationship.
+ */
+export function restrictedDeleteError(relationship: RelationshipModel): Error | undefined {
+  return relationship.ReferencedEntity.LogicalName === BUSINESSUNIT && relationship.ReferencingEntity.LogicalName === BUSINESSUNIT ? Errors.businessUnitHasChild() : undefined;
 }

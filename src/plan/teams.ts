@@ -3,7 +3,7 @@ import { nameGuid } from '../model/kept-ids.js';
 import { SYSTEMUSER, TEAM } from '../model/system-columns.js';
 import type { EntityModel, ManyToManyNavigationModel, NavigationPropertyModel } from '../model/types.js';
 import { linkInsert } from './links.js';
-import type { Caller, InsertPlan, RowReference } from './types.js';
+import type { Caller, Guard, InsertPlan, RowReference } from './types.js';
 
 /**
  * Teams (Dataverse Team table, "Manage teams"): each business unit has a default team, named as
@@ -40,11 +40,16 @@ export function defaultTeamId(businessunitid: string): string {
 }
 
 /**
- * Refuses deleting the default team of `caller`'s business unit: 400 `0x80048307`
- * (Errors.defaultTeamNotDeletable). Does nothing for another row or table.
+ * Refuses deleting a business unit's default team: 400 `0x80048307` (Errors.defaultTeamNotDeletable),
+ * at once for the default team of `caller`'s unit, and for another unit's by a guard on its
+ * isdefault, checked in the DELETE (the team goes only with its unit, store/business-unit-delete.ts).
+ * Empty for another table.
  */
-export function refuseDefaultTeamDelete(entity: EntityModel, id: string, caller: Caller): void {
-  if (entity.LogicalName === TEAM && id === defaultTeamId(caller.businessunitid)) throw Errors.defaultTeamNotDeletable(id);
+export function defaultTeamDeleteGuards(entity: EntityModel, id: string, caller: Caller): Guard[] {
+  if (entity.LogicalName !== TEAM) return [];
+  if (id === defaultTeamId(caller.businessunitid)) throw Errors.defaultTeamNotDeletable(id);
+  const isDefault = entity.attributesByName.get('isdefault');
+  return isDefault ? [{ attribute: isDefault, values: [true], except: true, fail: () => Errors.defaultTeamNotDeletable(id) }] : [];
 }
 
 /**

@@ -77,8 +77,11 @@ export type PlanExpr =
    * past the caller's privileges; never unknown, so NOT keeps what it does not match (NotUnder).
    * `unbounded` (a loop check, plan/hierarchy-loops.ts): as far as the hierarchy goes, ending at a
    * loop, not HIERARCHY_MAX_DEPTH levels (on SQL Server, at most 32,757).
+   * `attribute`: the column of the condition's row compared with the walk's keys instead of its
+   * primary key, a lookup to the hierarchy's table (Deep depth: a row's business unit column is
+   * the caller's unit or one below it, security/access.ts).
    */
-  | { kind: 'hierarchy'; relationship: RelationshipModel; id: string; direction: 'above' | 'under'; orEqual: boolean; unbounded?: boolean }
+  | { kind: 'hierarchy'; relationship: RelationshipModel; id: string; direction: 'above' | 'under'; orEqual: boolean; unbounded?: boolean; attribute?: AttributeModel }
   | { kind: 'and' | 'or'; left: PlanExpr; right: PlanExpr }
   | { kind: 'not'; operand: PlanExpr }
   /**
@@ -386,6 +389,17 @@ export interface RelatedCheck {
 }
 
 /**
+ * A user-owned row's owningbusinessunit taken from its owner's row, in SQL: `column` of the row
+ * becomes the business unit column of row `id` of `owner` (systemuser or team), the owner's
+ * unit (Dataverse: OwningBusinessUnit is the owner's business unit, set on create and assign).
+ */
+export interface OwnerUnit {
+  readonly column: AttributeModel;
+  readonly owner: EntityModel;
+  readonly id: string;
+}
+
+/**
  * A complete new row: every stored column that has a value (system columns included, except
  * `versionnumber`, which the executor draws from the database's sequence in the transaction).
  * A deep insert (digest §2.1) adds the writes that belong to the new row, run in the same
@@ -398,6 +412,8 @@ export interface InsertPlan {
   readonly id: string;
   readonly values: ReadonlyMap<AttributeModel, Value>;
   readonly references: readonly RowReference[];
+  /** The row's business unit column taken from its owner's row once written (OwnerUnit): an owner other than the caller. */
+  readonly ownerUnit?: OwnerUnit;
   /** True when the client chose the id (it may clash); server-made ids are unique by construction. */
   readonly idGiven: boolean;
   /**
@@ -453,6 +469,12 @@ export interface Guard {
    * shared with them with that right; Dataverse "Sharing and assigning").
    */
   readonly shared?: { readonly principals: readonly string[]; readonly rights: number };
+  /**
+   * The row passes too when its column holds row `id` of `relationship`'s table or a row below
+   * it in that hierarchy (the caller's privilege at Deep depth: a row of its business unit or of
+   * a unit below; Dataverse "Privilege depth"), walked in the write's statement.
+   */
+  readonly under?: { readonly relationship: RelationshipModel; readonly id: string };
 }
 
 /**
@@ -471,6 +493,8 @@ export interface UpdatePlan {
   readonly guards: readonly Guard[];
   readonly references: readonly RowReference[];
   readonly upsert?: InsertPlan | Error;
+  /** The row's business unit column set from its new owner's row in the UPDATE itself (OwnerUnit): an assign. */
+  readonly ownerUnit?: OwnerUnit;
   /**
    * The full-size images stored or removed with the row (plan/images.ts withImages); set, if
    * empty, once withImages has made the plan's images ready, which it then does not do again.
@@ -665,5 +689,5 @@ export interface PlanSecurity {
    * The error for row `id` of `entity`, owned by `owner`, that exists but that the caller may not
    * reach with `right` (403 `0x80048306`).
    */
-  denied(entity: EntityModel, id: string, owner: Value, right: `${string}Access`): Error;
+  denied(entity: EntityModel, id: string, owner: Value, right: `${string}Access`, unit?: Value): Error;
 }

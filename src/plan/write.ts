@@ -1,16 +1,17 @@
 import { Errors, ServiceError } from '../errors.js';
 import { parseJsonBody } from '../odata/json-body.js';
-import { SYSTEM_ADMINISTRATOR_ID } from '../model/kept-ids.js';
+import { ROOT_BUSINESS_UNIT_ID, SYSTEM_ADMINISTRATOR_ID } from '../model/kept-ids.js';
 import { FIELDPERMISSION, FIELDSECURITYPROFILE, SYSTEM_ADMINISTRATOR_PROFILE_ID } from '../model/field-security.js';
-import { businessUnitColumn, DATASTATE, DATASTATE_ACTIVE, OWNING_TEAM, PRINCIPAL_TABLES, ROLE, SERVICE_MAINTAINED, SYSTEMUSER, TEAM } from '../model/system-columns.js';
+import { BUSINESSUNIT, businessUnitColumn, DATASTATE, DATASTATE_ACTIVE, OWNING_TEAM, PRINCIPAL_TABLES, ROLE, SERVICE_MAINTAINED, SYSTEMUSER, TEAM } from '../model/system-columns.js';
 import type { AttributeModel, EntityModel, ManyToManyNavigationModel, Model, NavigationPropertyModel, OneToManyNavigationModel, OptionMetadata } from '../model/types.js';
 import { ColumnValues, stampModified } from './column-values.js';
 import { planAssociate } from './associate.js';
-import { refuseBusinessUnitCreate, refuseRootDelete } from './business-unit.js';
-import { defaultTeamId, membershipLink, membershipOfUsers, notAccessTeam, refuseDefaultTeamDelete } from './teams.js';
+import { businessUnitDeleteGuards, checkBusinessUnitCreate, checkBusinessUnitUpdate } from './business-unit.js';
+import { planDefaultTeam } from './default-team.js';
+import { defaultTeamId, membershipLink, membershipOfUsers, notAccessTeam, defaultTeamDeleteGuards } from './teams.js';
 import { deletePlan } from './delete.js';
 import { namedPrimaryKey } from './keys.js';
-import type { Caller, DeletePlan, Guard, InsertPlan, RowReference, UpdatePlan, Value, WritePlan } from './types.js';
+import type { Caller, DeletePlan, Guard, InsertPlan, OwnerUnit, RowReference, UpdatePlan, Value, WritePlan } from './types.js';
 import { bodyValue, canonicalGuid, checkBodyType, nowUtc } from './values.js';
 
 /**
@@ -455,12 +456,17 @@ function writable(entity: EntityModel, message: 'Create' | 'Update' | 'Delete'):
  * and a choice column with a DefaultFormValue that the body leaves out takes it (PicklistAttributeMetadata).
  * Throws the body errors of this module, 400 `0x80048408` for a statuscode that is not a
  * status of the Active state (new rows always start in statecode 0), 400 `0x80040800` on an
- * intersect or SERVICE_MAINTAINED table, and 501 for a business unit (refuseBusinessUnitCreate).
+ * intersect or SERVICE_MAINTAINED table, and 400 `0x80040203` for a business unit without a parent
+ * (checkBusinessUnitCreate). A new business unit gets its default team, written after it
+ * (planDefaultTeam; Dataverse "Manage teams": each business unit has one, made with it).
  */
 export function planCreate(model: Model, entity: EntityModel, body: Record<string, unknown>, caller: Caller, urlId?: string, now = nowUtc()): InsertPlan {
   writable(entity, 'Create');
-  refuseBusinessUnitCreate(entity);
-  return planServiceCreate(model, entity, body, caller, urlId, now);
+  const plan = planServiceCreate(model, entity, body, caller, urlId, now);
+  if (entity.LogicalName !== BUSINESSUNIT) return plan;
+  checkBusinessUnitCreate(entity, plan.values);
+  const team = planDefaultTeam(model, plan.id, String(plan.values.get(entity.attributesByName.get(entity.PrimaryNameAttribute ?? 'name')!) ?? ''), caller, now);
+  return team ? { ...plan, after: [...plan.after ?? [], team] } : plan;
 }
 
 /**
@@ -503,7 +509,8 @@ export function planServiceCreate(model: Model, entity: EntityModel, body: Recor
   checkRequired(entity, values);
   hierarchyLoopCheck(entity, id, values, true);
   if (entity.LogicalName === FIELDPERMISSION) refuseUnsecuredPermission(model, entity, values);
-  const plan: InsertPlan = { kind: 'insert', entity, id, values, references, idGiven: given !== undefined, idSharedWith: given !== undefined ? otherPrincipalTables(model, entity) : undefined };
+  const ownerUnit = ownerUnitOf(model, entity, values, caller);
+  const plan: InsertPlan = { kind: 'insert', entity, id, values, references, idGiven: given !== undefined, idSharedWith: given !== undefined ? otherPrincipalTables(model, entity) : undefined, ...(ownerUnit ? { ownerUnit } : {}) };
   // A new user is a member of its business unit's default team (Dataverse "Manage teams").
   const membership = stamps.owned?.membership && stamps.owned.businessUnit && membershipLink(stamps.owned.membership, id, defaultTeamId(values.get(stamps.owned.businessUnit!) as string));
   if (!before.length && !collections.length && !membership) return plan;
@@ -622,7 +629,7 @@ export function planUpdate(
       upsert = err as Error;
     }
   }
-  let update: Pick<UpdatePlan, 'set' | 'guards' | 'references'>;
+  let update: Pick<UpdatePlan, 'set' | 'guards' | 'references' | 'ownerUnit'>;
   try {
     update = planRowUpdate(model, entity, id, body, caller, ifMatch, ifNoneMatch);
   } catch (err) {
@@ -657,8 +664,9 @@ export function planRowChange(
 function planRowUpdate(
   model: Model, entity: EntityModel, id: string, body: Record<string, unknown>, caller: Caller, ifMatch: '*' | readonly string[] | undefined,
   ifNoneMatch: '*' | readonly string[] | undefined,
-): Pick<UpdatePlan, 'set' | 'guards' | 'references'> {
+): Pick<UpdatePlan, 'set' | 'guards' | 'references' | 'ownerUnit'> {
   const { values: set, references } = assign(model, entity, body, 'update', caller);
+  checkBusinessUnitUpdate(entity, id, set, ROOT_BUSINESS_UNIT_ID);
   // The loop check reads the new parent's ancestors with the check that the parent exists, not after it.
   const loop = hierarchyLoopCheck(entity, id, set, false);
   const bound = loop ? references.findIndex((r) => r.entity === loop.entity && r.id === loop.id && !r.related) : -1;
@@ -692,7 +700,24 @@ function planRowUpdate(
   if (retained) guards.push(retained);
   followOwner(entity, set);
   stampModified(entity, set, caller, nowUtc());
-  return { set, guards, references };
+  const ownerUnit = ownerUnitOf(model, entity, set);
+  return { set, guards, references, ...(ownerUnit ? { ownerUnit } : {}) };
+}
+
+/**
+ * The OwnerUnit of a row of `entity` whose `values` name an owner other than `caller` (create) or
+ * a new owner (update: `caller` may be that owner, whose unit the plan does not know either):
+ * its owningbusinessunit is read from the owner's row in SQL. Undefined when the owner is left
+ * alone, or on a create the caller owns (the caller's unit, stamped).
+ */
+function ownerUnitOf(model: Model, entity: EntityModel, values: ReadonlyMap<AttributeModel, Value>, caller?: Caller): OwnerUnit | undefined {
+  const owned = stampsOf(entity).owned;
+  const column = owned?.owner && owned.businessUnit;
+  const id = owned?.owner && values.get(owned.owner.owner);
+  if (!column || typeof id !== 'string' || id === caller?.systemuserid) return undefined;
+  const type = owned.owner!.ownerType;
+  const owner = model.byLogicalName.get(type && values.get(type) === TEAM ? TEAM : SYSTEMUSER);
+  return owner && businessUnitColumn(owner) ? { column, owner, id } : undefined;
 }
 
 /**
@@ -719,12 +744,12 @@ function refuseKeptRole(entity: EntityModel, id: string): void {
  * §2.4) and by If-None-Match (a row at one of its versions, or any row for `*`, is not deleted: 412 `0x80060882`); the row's many-to-many links go with it, and its referencing rows are cleared, refuse the
  * delete or are deleted too (see delete.ts). Throws 400 `0x80040800` on an intersect table, 403
  * for the System Administrator role (Errors.keptRole), 400 `0x80041d60` for the root business
- * unit (refuseRootDelete) and 400 `0x80048307` for its default team (refuseDefaultTeamDelete).
+ * unit or one not disabled (businessUnitDeleteGuards) and 400 `0x80048307` for a default team (defaultTeamDeleteGuards).
  */
 export function planDelete(entity: EntityModel, id: string, ifMatch: '*' | readonly string[] | undefined, caller: Caller, ifNoneMatch?: '*' | readonly string[]): DeletePlan {
   writable(entity, 'Delete');
   refuseKeptRole(entity, id);
-  refuseRootDelete(entity, id, caller);
-  refuseDefaultTeamDelete(entity, id, caller);
-  return deletePlan(entity, id, versionGuard(entity, ifMatch, ifNoneMatch), caller);
+  const unit = businessUnitDeleteGuards(entity, id, ROOT_BUSINESS_UNIT_ID);
+  const team = defaultTeamDeleteGuards(entity, id, caller);
+  return deletePlan(entity, id, [...unit, ...team, ...versionGuard(entity, ifMatch, ifNoneMatch)], caller);
 }

@@ -1,7 +1,8 @@
-import { SYSTEM_ADMINISTRATOR_ID } from '../model/kept-ids.js';
+import { ROOT_BUSINESS_UNIT_ID, SYSTEM_ADMINISTRATOR_ID } from '../model/kept-ids.js';
 import { Errors } from '../errors.js';
-import { ROLE, ROLEPRIVILEGES, SYSTEMUSER, TEAM } from '../model/system-columns.js';
-import type { AttributeModel, EntityModel, Model, NavigationPropertyModel } from '../model/types.js';
+import { BUSINESSUNIT, businessUnitColumn, ROLE, ROLEPRIVILEGES, SYSTEMUSER, TEAM } from '../model/system-columns.js';
+import { hierarchyOf } from '../model/hierarchy.js';
+import type { AttributeModel, EntityModel, Model, NavigationPropertyModel, RelationshipModel } from '../model/types.js';
 import { linksRead } from '../plan/links.js';
 import { restrict } from '../plan/navigation.js';
 import { relinkSortKey } from '../plan/sort-columns.js';
@@ -10,7 +11,7 @@ import { pkOf } from '../model/primary-key.js';
 import type {
   AggregateGroup, AggregateValue, Caller, ColumnPath, ExpandPlan, Guard, InsertPlan, LinkedColumn, LinkStep, PlanExpr, PlanSecurity, ReadingPlan, ReadPlan, RelatedCheck, RowJoin, RowReference, SortKey, UpdatePlan, Value, WritePlan,
 } from '../plan/types.js';
-import type { Database } from '../store/database.js';
+import { withSecurity, type Database } from '../store/database.js';
 import { executeRead } from '../store/execute.js';
 import { TEAM_MEMBERSHIP, TEAM_ROLES } from '../plan/teams.js';
 import { FIELDSECURITYPROFILE, hasSecuredColumns, SYSTEM_ADMINISTRATOR_PROFILE_ID, TEAM_PROFILES } from '../model/field-security.js';
@@ -34,8 +35,29 @@ import {
  * a right shared on a table the caller has no privilege for is still 403 `0x80040220`.
  */
 
-/** How far a caller's privilege reaches: not at all, the rows it owns, or every row. */
-export type Reach = 'none' | 'own' | 'all';
+/**
+ * How far a caller's privilege reaches: not at all, the rows it owns (Basic), the rows of its
+ * business unit (Local), of its unit and the units below (Deep), or every row (Global, and Deep
+ * from the root unit, below which every unit is).
+ */
+export type Reach = 'none' | 'own' | 'unit' | 'deep' | 'all';
+
+/**
+ * Where one row stands towards a caller's business unit, for checks made on one row outside SQL
+ * (rowPlace): in the unit, in a unit below it, or elsewhere.
+ */
+export type UnitPlace = 'unit' | 'below' | 'outside';
+
+/** The rights Reach `reach` gives on a row at `place`, owned by one of the caller's principals or not (`owns`). */
+function reaches(reach: Reach, owns: boolean, place: UnitPlace): boolean {
+  switch (reach) {
+    case 'all': return true;
+    case 'deep': return place !== 'outside';
+    case 'unit': return place === 'unit';
+    case 'own': return owns;
+    default: return false;
+  }
+}
 
 /**
  * A caller's privileges, applied to plans (PlanSecurity): `grants` maps privilege ids to the
@@ -45,6 +67,9 @@ export class CallerAccess implements PlanSecurity {
   private readonly catalogue: PrivilegeIndex;
   /** The owners whose rows Basic depth reaches: the caller and the teams it is a member of. */
   private readonly principals: readonly string[];
+
+  /** businessunit's hierarchical relationship (parentbusinessunitid), which Deep depth walks; undefined without the table. */
+  private readonly units?: RelationshipModel;
 
   /** Whether some secured column is one the caller may not read (FieldAccess.masksAny): reads are then masked. */
   private readonly masks: boolean;
@@ -56,18 +81,63 @@ export class CallerAccess implements PlanSecurity {
    */
   constructor(readonly model: Model, readonly caller: Caller, private readonly grants: ReadonlyMap<string, number>, private readonly roleCount: number, private readonly system: string, teams: readonly string[] = [], private readonly fields?: FieldAccess) {
     this.catalogue = privilegesOf(model);
+    const units = model.byLogicalName.get(BUSINESSUNIT);
+    this.units = units && hierarchyOf(units);
     this.principals = [caller.systemuserid, ...teams];
     this.masks = fields?.masksAny(model) ?? false;
   }
 
-  /** How far the caller's `right` on `entity` reaches (a table without such a privilege: every row, as for intersect tables). */
+  /**
+   * How far the caller's `right` on `entity` reaches (a table without such a privilege: every row,
+   * as for intersect tables). A table whose rows name no business unit (organization-owned) is
+   * reached whole at any depth; Basic on a business-owned table (which no role holds it at) counts
+   * as Local.
+   */
   reach(entity: EntityModel, right: AccessRightName): Reach {
     const privilege = this.catalogue.byTable.get(entity)?.get(right);
     if (!privilege) return entity.IsIntersect || !this.catalogue.byTable.has(entity) ? 'all' : 'none';
     const mask = this.grants.get(privilege.id) ?? 0;
     if (!mask) return 'none';
-    // One business unit: Local and Deep reach what Global does.
-    return mask === DepthMask.Basic && entity.OwnershipType === 'UserOwned' ? 'own' : 'all';
+    if (mask >= DepthMask.Global) return 'all';
+    if (mask < DepthMask.Local && entity.OwnershipType === 'UserOwned') return 'own';
+    if (!this.unitColumn(entity) || !this.units) return 'all';
+    // Every unit is below the root: Deep from it reaches what Global does, with no walk.
+    if (mask >= DepthMask.Deep) return this.caller.businessunitid === ROOT_BUSINESS_UNIT_ID ? 'all' : 'deep';
+    return 'unit';
+  }
+
+  /**
+   * The column naming the business unit of a row of `entity` (businessUnitColumn; the primary key
+   * of the business unit table itself), undefined for a table whose rows name none.
+   */
+  private unitColumn(entity: EntityModel): AttributeModel | undefined {
+    return businessUnitColumn(entity) ?? (entity.LogicalName === BUSINESSUNIT ? pkOf(entity) : undefined);
+  }
+
+  /**
+   * The condition on the business unit column of `entity`'s rows that `reach` ('unit' or 'deep')
+   * asks for: the caller's unit, or the caller's unit and those below it (a walk of businessunit's
+   * hierarchy from the caller's unit, in the same statement).
+   */
+  private inUnits(entity: EntityModel, reach: 'unit' | 'deep'): PlanExpr {
+    const attribute = this.unitColumn(entity)!;
+    if (reach === 'unit') return { kind: 'compare', op: 'eq', attribute, value: this.caller.businessunitid };
+    return { kind: 'hierarchy', relationship: this.units!, id: this.caller.businessunitid, direction: 'under', orEqual: true, attribute };
+  }
+
+  /**
+   * Where row `id` of `entity` stands towards the caller's unit, read past the caller's checks
+   * (for checks made outside SQL: sharing, RetrievePrincipalAccess); 'unit' for a table whose rows
+   * name no unit. Throws the database's errors.
+   */
+  async rowPlace(db: Database, entity: EntityModel, id: string): Promise<UnitPlace> {
+    const column = this.unitColumn(entity);
+    if (!column || !this.units) return 'unit';
+    const pk = pkOf(entity);
+    const read = (where: PlanExpr) => restrict(planRead(entity, { select: [pk.LogicalName], top: 1 }, { returnRepresentation: false }), { kind: 'and', left: { kind: 'compare', op: 'eq', attribute: pk, value: id }, right: where });
+    const trusted = withSecurity(db, undefined);
+    if ((await executeRead(trusted, read(this.inUnits(entity, 'unit')))).rows.length) return 'unit';
+    return (await executeRead(trusted, read(this.inUnits(entity, 'deep')))).rows.length ? 'below' : 'outside';
   }
 
   /** Whether a row owned by `ownerId` is the caller's at Basic depth: its own, or one of its teams'. */
@@ -111,20 +181,19 @@ export class CallerAccess implements PlanSecurity {
       for (const linked of linkedTables(this.model, entity)) this.require(linked, 'Read');
       return undefined;
     }
-    if (this.require(entity, 'Read') === 'all') return undefined;
-    return this.ownRows(entity, 'Read');
+    const reach = this.require(entity, 'Read');
+    return reach === 'all' ? undefined : this.reached(entity, 'Read', reach);
   }
 
   /**
-   * The rows of a user-owned table `right` reaches at Basic depth: those the caller or one of its
-   * teams owns, and those shared with either with `right`.
+   * The rows of `entity` `right` reaches at `reach` (not 'all'): at Basic depth those the caller
+   * or one of its teams owns, at Local and Deep those of its units (inUnits); on a user-owned
+   * table, and those shared with the caller or its teams with `right`.
    */
-  private ownRows(entity: EntityModel, right: AccessRightName): PlanExpr {
-    return {
-      kind: 'or',
-      left: { kind: 'in', attribute: this.owner(entity)!, values: this.principals },
-      right: { kind: 'shared', entity, principals: this.principals, rights: AccessRight[right] },
-    };
+  private reached(entity: EntityModel, right: AccessRightName, reach: Reach): PlanExpr {
+    const mine: PlanExpr = reach === 'own' ? { kind: 'in', attribute: this.owner(entity)!, values: this.principals } : this.inUnits(entity, reach as 'unit' | 'deep');
+    if (!this.owner(entity)) return mine;
+    return { kind: 'or', left: mine, right: { kind: 'shared', entity, principals: this.principals, rights: AccessRight[right] } };
   }
 
   /** `e` with every condition on related rows narrowed to the related rows the caller may read. */
@@ -161,7 +230,8 @@ export class CallerAccess implements PlanSecurity {
   private narrowed<P extends { readonly filter?: PlanExpr }>(plan: P, entity: EntityModel, forRight?: AccessRightName): P {
     const readable = this.readable(entity);
     // Without a read filter the right is required here (403 when the caller lacks it); with one, the write refuses later as before.
-    const changeable = forRight && (readable ? this.reach(entity, forRight) : this.require(entity, forRight)) === 'own' ? this.ownRows(entity, forRight) : undefined;
+    const reach = forRight && (readable ? this.reach(entity, forRight) : this.require(entity, forRight));
+    const changeable = forRight && reach && reach !== 'all' && reach !== 'none' ? this.reached(entity, forRight, reach) : undefined;
     const own: PlanExpr | undefined = readable && changeable ? { kind: 'and', left: readable, right: changeable } : readable ?? changeable;
     const secured = { ...plan, filter: this.expr(plan.filter) };
     return own ? restrict(secured, own) : secured;
@@ -219,7 +289,8 @@ export class CallerAccess implements PlanSecurity {
   }
 
   readsOwnOnly(entity: EntityModel): boolean {
-    return this.reach(entity, 'Read') === 'own';
+    const reach = this.reach(entity, 'Read');
+    return reach !== 'all' && reach !== 'none';
   }
 
   read<P extends ReadingPlan>(plan: P): P {
@@ -243,28 +314,33 @@ export class CallerAccess implements PlanSecurity {
   }
 
   /**
-   * A guard that lets a write through only on a row of `entity` the caller or one of its teams
-   * owns, or that is shared with either with `right` (its `right` at Basic depth), failing with the
-   * record-level refusal; strict, so that no write path skips it.
+   * A guard that lets a write through only on a row of `entity` that `right` reaches at `reach`
+   * (not 'all'): at Basic depth one the caller or one of its teams owns, at Local one of its
+   * unit, at Deep one of its unit or a unit below (Guard.under); on a user-owned table also one
+   * shared with the caller or its teams with `right`. Fails with the record-level refusal;
+   * strict, so that no write path skips it.
    */
-  private ownGuard(entity: EntityModel, id: string, right: AccessRightName): Guard {
-    return {
-      attribute: this.owner(entity)!, values: this.principals, strict: true, fail: (owner) => this.denied(entity, id, owner, `${right}Access`),
-      shared: { principals: this.principals, rights: AccessRight[right] },
-    };
+  private rowGuard(entity: EntityModel, id: string, right: AccessRightName, reach: Reach): Guard {
+    const shared = this.owner(entity) ? { shared: { principals: this.principals, rights: AccessRight[right] } } : {};
+    if (reach === 'own') return { attribute: this.owner(entity)!, values: this.principals, strict: true, fail: (owner) => this.denied(entity, id, owner, `${right}Access`), ...shared };
+    const attribute = this.unitColumn(entity)!;
+    const fail = (unit: Value) => this.denied(entity, id, null, `${right}Access`, unit);
+    const within = reach === 'deep' ? { values: [], under: { relationship: this.units!, id: this.caller.businessunitid } } : { values: [this.caller.businessunitid] };
+    return { attribute, ...within, strict: true, fail, ...shared };
   }
 
   /**
-   * The rights the caller holds on one row of `entity`, owned by `ownerId` and shared with the
-   * caller or its teams with the AccessRights flags `sharedMask` (their union): each right of the
-   * table whose privilege reaches every row, or at Basic depth the row owned or shared with that
-   * right; none without the privilege, shared or not. In AccessRights value order.
+   * The rights the caller holds on one row of `entity`, owned by `ownerId`, at `place` towards the
+   * caller's unit (rowPlace) and shared with the caller or its teams with the AccessRights flags
+   * `sharedMask` (their union): each right of the table whose privilege reaches the row at its
+   * depth, or that is shared with that right; none without the privilege, shared or not. In
+   * AccessRights value order.
    */
-  rightsOn(entity: EntityModel, ownerId: Value | undefined, sharedMask: number): AccessRightName[] {
+  rightsOn(entity: EntityModel, ownerId: Value | undefined, sharedMask: number, place: UnitPlace): AccessRightName[] {
     const rights = [...this.catalogue.byTable.get(entity)?.keys() ?? []];
     return rights.filter((right) => {
       const reach = this.reach(entity, right);
-      return reach === 'all' || (reach === 'own' && (this.ownsThrough(ownerId) || (sharedMask & AccessRight[right]) !== 0));
+      return reach !== 'none' && (reaches(reach, this.ownsThrough(ownerId), place) || (sharedMask & AccessRight[right]) !== 0);
     }).sort((a, b) => AccessRight[a] - AccessRight[b]);
   }
 
@@ -276,12 +352,19 @@ export class CallerAccess implements PlanSecurity {
   /** `guards` and, when `right` on `entity` reaches only the caller's rows, the guard to its own row. */
   private guarded(entity: EntityModel, id: string, right: AccessRightName, guards: readonly Guard[]): readonly Guard[] {
     // First: a row the caller may not reach is refused before its version or state is told.
-    return this.require(entity, right) === 'own' && this.owner(entity) ? [this.ownGuard(entity, id, right), ...guards] : guards;
+    const reach = this.require(entity, right);
+    return this.guards(entity, reach) ? [this.rowGuard(entity, id, right, reach), ...guards] : guards;
+  }
+
+  /** Whether `reach` on `entity` takes a guard to the rows it reaches (rowGuard): not every row, and a column to guard. */
+  private guards(entity: EntityModel, reach: Reach): boolean {
+    return reach === 'own' ? this.owner(entity) !== undefined : reach === 'unit' || reach === 'deep';
   }
 
   /** `r` with the caller's AppendTo checked on its row: table level, and at Basic depth a guard to a row it owns. */
   private appendToRow(r: RowReference): RowReference {
-    return this.require(r.entity, 'AppendTo') === 'own' && this.owner(r.entity) ? { ...r, guard: this.ownGuard(r.entity, r.id, 'AppendTo') } : r;
+    const reach = this.require(r.entity, 'AppendTo');
+    return this.guards(r.entity, reach) ? { ...r, guard: this.rowGuard(r.entity, r.id, 'AppendTo', reach) } : r;
   }
 
   /**
@@ -364,9 +447,12 @@ export class CallerAccess implements PlanSecurity {
     if (owner === this.caller.systemuserid && this.reach(plan.entity, 'Assign') !== 'all') {
       // Oneself as owner: nothing more for a row the caller owns or creates; taking another's row
       // (a team's too) is Assign, at Basic depth of a row the caller or one of its teams owns.
-      const missing = this.reach(plan.entity, 'Assign') === 'none' ? this.missing(privilegeName(plan.entity, 'Assign'), plan.entity) : undefined;
+      const reach = this.reach(plan.entity, 'Assign');
+      const missing = reach === 'none' ? this.missing(privilegeName(plan.entity, 'Assign'), plan.entity) : undefined;
       // Without the privilege a share of AssignAccess gives nothing ("Sharing and assigning").
-      guards = [{ ...this.ownGuard(plan.entity, plan.id, 'Assign'), ...(missing ? { values: [this.caller.systemuserid], fail: () => missing, shared: undefined } : {}) }, ...guards];
+      guards = [missing
+        ? { attribute: this.owner(plan.entity)!, values: [this.caller.systemuserid], strict: true, fail: () => missing }
+        : this.rowGuard(plan.entity, plan.id, 'Assign', reach), ...guards];
     } else if (owner !== undefined) guards = this.guarded(plan.entity, plan.id, 'Assign', guards);
     if (this.setsLookups(plan.entity, plan.references, owner)) guards = this.guarded(plan.entity, plan.id, 'Append', guards);
     return { ...plan, guards, references: this.appendTo(plan.entity, plan.references, owner), ...(upsert !== undefined ? { upsert } : {}) };
@@ -489,8 +575,12 @@ export class CallerAccess implements PlanSecurity {
     return this.grants.get(id) ?? 0;
   }
 
-  denied(entity: EntityModel, id: string, owner: Value, right: `${AccessRightName}Access`): Error {
-    return Errors.accessDenied(this.caller.systemuserid, this.caller.businessunitid, entity.LogicalName, id, owner, right);
+  /**
+   * 403 `0x80048306` for `right` on row `id` of `entity`, owned by `owner` (null where the check
+   * was on its unit), in business unit `unit` (when known; else the caller's).
+   */
+  denied(entity: EntityModel, id: string, owner: Value, right: `${AccessRightName}Access`, unit?: Value): Error {
+    return Errors.accessDenied(this.caller.systemuserid, typeof unit === 'string' ? unit : this.caller.businessunitid, entity.LogicalName, id, owner, right);
   }
 }
 

@@ -1,7 +1,8 @@
 import { Errors, isDuplicateKey } from '../errors.js';
+import { ROOT_BUSINESS_UNIT_ID } from '../model/kept-ids.js';
 import type { EntityModel, Model } from '../model/types.js';
 import { header, type HttpRequest } from '../odata/request.js';
-import { SYSTEMUSER } from '../model/system-columns.js';
+import { businessUnitColumn, SYSTEMUSER } from '../model/system-columns.js';
 import { restrict } from '../plan/navigation.js';
 import { planRead } from '../plan/read.js';
 import { canonicalGuid } from '../plan/values.js';
@@ -13,15 +14,15 @@ import type { Identity } from './identity.js';
 
 /**
  * The systemuser rows requests run as: the user a bearer token names (signIn) and the user a
- * request impersonates (impersonate). Every user belongs to the one organization and the one (root)
- * business unit, the built-in system user's (security/business-units.ts).
+ * request impersonates (impersonate). Every user belongs to the one organization; its business unit
+ * is its row's (systemuser.businessunitid), the built-in system user's the root (security/business-units.ts).
  */
 
 /** The built-in system user: every request runs as it without sign-in; it holds every privilege. */
 export const SYSTEM_CALLER: Caller = Object.freeze({
   systemuserid: '8f7f6c3e-2f43-4a8a-9d0b-5e3c5a1d0001',
   organizationid: '8f7f6c3e-2f43-4a8a-9d0b-5e3c5a1d0002',
-  businessunitid: '8f7f6c3e-2f43-4a8a-9d0b-5e3c5a1d0003',
+  businessunitid: ROOT_BUSINESS_UNIT_ID,
 });
 
 /** A systemuser row, as far as sign-in needs it. */
@@ -31,6 +32,8 @@ interface UserRow {
   /** The row is an application user's: it has an applicationid. */
   readonly application: boolean;
   readonly azureactivedirectoryobjectid: string | null;
+  /** The user's business unit (systemuser.businessunitid); undefined when the model has no business units. */
+  readonly businessunitid?: string;
 }
 
 function systemuser(model: Model): EntityModel {
@@ -41,15 +44,31 @@ function systemuser(model: Model): EntityModel {
 async function findUser(model: Model, db: Database, column: string, value: string): Promise<UserRow | undefined> {
   const users = systemuser(model);
   const attribute = users.attributesByName.get(column)!;
-  const plan = restrict(planRead(users, { select: ['systemuserid', 'isdisabled', 'applicationid', 'azureactivedirectoryobjectid'], top: 1 }, { returnRepresentation: false }), { kind: 'compare', op: 'eq', attribute, value });
+  const unit = businessUnitColumn(users);
+  const select = ['systemuserid', 'isdisabled', 'applicationid', 'azureactivedirectoryobjectid', ...(unit ? [`_${unit.LogicalName}_value`] : [])];
+  const plan = restrict(planRead(users, { select, top: 1 }, { returnRepresentation: false }), { kind: 'compare', op: 'eq', attribute, value });
   const [row] = (await executeRead(db, plan)).rows;
-  return row ? { systemuserid: row[0] as string, isdisabled: row[1] === true, application: row[2] != null, azureactivedirectoryobjectid: (row[3] as string | null) ?? null } : undefined;
+  if (!row) return undefined;
+  return { systemuserid: row[0] as string, isdisabled: row[1] === true, application: row[2] != null, azureactivedirectoryobjectid: (row[3] as string | null) ?? null, ...(typeof row[4] === 'string' ? { businessunitid: row[4] } : {}) };
 }
 
-/** `row` as the caller, in `base`'s organization and business unit. Throws 400 `0x80040225` for a disabled user. */
+/**
+ * `row` as the caller, in `base`'s organization and in its own business unit (systemuser.businessunitid;
+ * `base`'s where the model has none). Throws 400 `0x80040225` for a disabled user.
+ */
 function enabled(row: UserRow, base: Caller): Caller {
   if (row.isdisabled) throw Errors.userDisabled(row.systemuserid, base.organizationid);
-  return { systemuserid: row.systemuserid, organizationid: base.organizationid, businessunitid: base.businessunitid };
+  return { systemuserid: row.systemuserid, organizationid: base.organizationid, businessunitid: row.businessunitid ?? base.businessunitid };
+}
+
+/**
+ * User `systemuserid` as a caller (its organization `base`'s, its business unit its own), for
+ * answers about another user (RetrievePrincipalAccess); `base` with that id when the row is not
+ * found. Throws the database's errors.
+ */
+export async function callerOf(model: Model, db: Database, systemuserid: string, base: Caller): Promise<Caller> {
+  const row = await findUser(model, db, 'systemuserid', systemuserid);
+  return { systemuserid, organizationid: base.organizationid, businessunitid: row?.businessunitid ?? base.businessunitid };
 }
 
 /**

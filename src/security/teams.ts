@@ -2,9 +2,9 @@ import { BUSINESSUNIT, SYSTEMUSER, TEAM } from '../model/system-columns.js';
 import type { Model } from '../model/types.js';
 import { linksRead } from '../plan/links.js';
 import { planRead } from '../plan/read.js';
-import { defaultTeamId, membershipLink, membershipOfUsers, OWNER_TEAM, teamMembers } from '../plan/teams.js';
+import { defaultTeamId, membershipLink, membershipOfUsers, teamMembers } from '../plan/teams.js';
+import { planDefaultTeam } from '../plan/default-team.js';
 import type { Caller } from '../plan/types.js';
-import { planServiceCreate } from '../plan/write.js';
 import { withSecurity, type Database } from '../store/database.js';
 import { executeInsertMany, executeRead, executeWrite } from '../store/execute.js';
 
@@ -27,7 +27,7 @@ export async function keepDefaultTeam(model: Model, db: Database, caller: Caller
   const read = (entity: typeof teams, select: string[], rowId?: string) => planRead(entity, rowId ? { select } : { select, top: 1_000_000 }, { returnRepresentation: false }, rowId);
   if (!(await executeRead(trusted, read(teams, [teams.PrimaryIdAttribute], id))).rows.length) {
     const [unit] = (await executeRead(trusted, read(units, ['name'], caller.businessunitid))).rows;
-    await executeWrite(trusted, planServiceCreate(model, teams, { name: unit?.[0] ?? 'Default team', teamtype: OWNER_TEAM }, caller, id, undefined, { isdefault: true }));
+    await executeWrite(trusted, planDefaultTeam(model, caller.businessunitid, String(unit?.[0] ?? ''), caller)!);
   }
   const nav = membershipOfUsers(users);
   if (!nav) return;

@@ -96,7 +96,7 @@ function joinedRowReads(filter: PlanExpr): Array<[JoinOrigin, AttributeModel]> {
       case 'not': stack.push([e.operand, join]); break;
       case 'const': break;
       case 'shared': if (join) read(pkOf(e.entity)); break;
-      case 'hierarchy': read(pkOf(e.relationship.ReferencingEntity)); break;
+      case 'hierarchy': read(e.attribute ?? pkOf(e.relationship.ReferencingEntity)); break;
     }
   }
   return out;

@@ -1,8 +1,8 @@
-import { DATASTATE, DATASTATE_RETAINED } from '../model/system-columns.js';
+import { businessUnitColumn, DATASTATE, DATASTATE_RETAINED } from '../model/system-columns.js';
 import { HIERARCHY_MAX_DEPTH } from '../model/hierarchy.js';
 import { pkOf, sourceKey } from '../model/primary-key.js';
 import type { AttributeModel, EntityKeyModel, EntityModel, NavigationPropertyModel, RelationshipModel } from '../model/types.js';
-import type { AggregatePlan, AggregateValue, ChildCount, ColumnPath, CountPlan, DataSource, DatePart, DeletePlan, DisassociatePlan, ExpandPlan, Guard, InsertPlan, JoinOrigin, LinkStep, PlanExpr, ReadPlan, RowJoin, SortKey, UpdatePlan, Value } from '../plan/types.js';
+import type { AggregatePlan, AggregateValue, ChildCount, ColumnPath, CountPlan, DataSource, DatePart, DeletePlan, DisassociatePlan, ExpandPlan, Guard, InsertPlan, JoinOrigin, OwnerUnit, LinkStep, PlanExpr, ReadPlan, RowJoin, SortKey, UpdatePlan, Value } from '../plan/types.js';
 import { Errors } from '../errors.js';
 import type { Dialect, Statement } from './dialect.js';
 import { datePartSql } from './date-part.js';
@@ -250,7 +250,7 @@ export function renderExpr(d: Dialect, e: PlanExpr, p: Params, scope: Row, depth
     }
     // The share table's alias is numbered by depth as the related tables' are, so nested ones differ.
     case 'shared': return shareCondition(d, p, e.entity, columnOf(d, scope, pkOf(e.entity)), e.principals, e.rights, `s${depth}`);
-    case 'hierarchy': return `${own(pkOf(e.relationship.ReferencingEntity))} IN (${renderHierarchy(d, e, p)})`;
+    case 'hierarchy': return `${own(e.attribute ?? pkOf(e.relationship.ReferencingEntity))} IN (${renderHierarchy(d, e, p)})`;
     case 'inSelect': {
       // Uncorrelated, found once. Two-valued, so that NOT and all() keep what it does not match: a
       // null column is false, and so is a null selected value (`1033 IN (NULL)` would be unknown).
@@ -834,10 +834,14 @@ function keyAndGuards(d: Dialect, e: EntityModel, id: string, guards: readonly G
     const c = col(d, g.attribute);
     const not = g.except ? 'NOT ' : '';
     const present = g.values.filter((v) => v !== null);
-    const test = !present.length ? undefined
+    let test = !present.length ? undefined
       : present.length === 1 ? `${c} ${g.except ? '<>' : '='} ${p.value(g.attribute, present[0]!)}`
         : `${c} ${not}IN (${present.map((v) => p.value(g.attribute, v)).join(', ')})`;
     const nullListed = present.length < g.values.length;
+    if (g.under) {
+      const walk = `${c} IN (${renderHierarchy(d, { kind: 'hierarchy', relationship: g.under.relationship, id: g.under.id, direction: 'under', orEqual: true }, p)})`;
+      test = test ? `(${test} OR ${walk})` : walk;
+    }
     if (g.shared) conditions.push(`(${test ?? '1 = 0'} OR ${shareCondition(d, p, e, p.value(pkOf(e), id), g.shared.principals, g.shared.rights)})`);
     else if (!g.except) conditions.push(nullListed ? (test ? `(${c} IS NULL OR ${test})` : `${c} IS NULL`) : test ?? '1 = 0');
     else if (nullListed) conditions.push(test ? `(${c} IS NOT NULL AND ${test})` : `${c} IS NOT NULL`);
@@ -854,15 +858,35 @@ export function renderUpdate(d: Dialect, plan: UpdatePlan, version: number): Sta
   const p = new Params(d);
   const sets: string[] = [];
   for (const [a, v] of plan.set) sets.push(`${col(d, a)} = ${p.value(a, v)}`);
+  if (plan.ownerUnit) sets.push(ownerUnitSet(d, plan.ownerUnit, p));
   const versionAttribute = plan.entity.attributesByName.get('versionnumber')!;
   sets.push(`${col(d, versionAttribute)} = ${d.rowVersionOnUpdate ?? p.value(versionAttribute, version)}`);
-  return { sql: `UPDATE ${table(d, plan.entity)} SET ${sets.join(', ')}${keyAndGuards(d, plan.entity, plan.id, plan.guards, p)}`, params: p.values };
+  const where = keyAndGuards(d, plan.entity, plan.id, plan.guards, p);
+  return { sql: withCommonTables(d, p, `UPDATE ${table(d, plan.entity)} SET ${sets.join(', ')}${where}`), params: p.values };
+}
+
+/** `column = (SELECT <owner's unit> FROM <owner's table> WHERE <key> = id)`: OwnerUnit as a SET item. */
+function ownerUnitSet(d: Dialect, u: OwnerUnit, p: Params): string {
+  const unit = businessUnitColumn(u.owner)!;
+  const pk = pkOf(u.owner);
+  return `${col(d, u.column)} = (SELECT ${col(d, unit)} FROM ${table(d, u.owner)} WHERE ${col(d, pk)} = ${p.value(pk, u.id)})`;
+}
+
+/**
+ * UPDATE of new row `id` of `entity` setting its business unit column from its owner's row
+ * (InsertPlan.ownerUnit), run in the insert's transaction once the row is written.
+ */
+export function renderOwnerUnit(d: Dialect, entity: EntityModel, id: string, u: OwnerUnit): Statement {
+  const p = new Params(d);
+  const set = ownerUnitSet(d, u, p);
+  return { sql: `UPDATE ${table(d, entity)} SET ${set} WHERE ${col(d, pkOf(entity))} = ${p.value(pkOf(entity), id)}`, params: p.values };
 }
 
 /** DELETE of one row by key with the plan's guards. */
 export function renderDelete(d: Dialect, plan: DeletePlan): Statement {
   const p = new Params(d);
-  return { sql: `DELETE FROM ${table(d, plan.entity)}${keyAndGuards(d, plan.entity, plan.id, plan.guards, p)}`, params: p.values };
+  const where = keyAndGuards(d, plan.entity, plan.id, plan.guards, p);
+  return { sql: withCommonTables(d, p, `DELETE FROM ${table(d, plan.entity)}${where}`), params: p.values };
 }
 
 /** DELETE of the intersect rows a DisassociatePlan names (one link, or every link of a row). */

@@ -9,11 +9,15 @@ import { renderDeletedIds, renderRecordDeletions } from '../sql/deleted-rows.js'
 import { hasAttachments, renderDeleteFiles, renderStoreFile } from '../sql/file-attachments.js';
 import { renderDeletePrincipalShares, renderDeleteShares, renderSelectShares } from '../sql/principal-object-access.js';
 import { withImages } from '../plan/images.js';
+import { restrict } from '../plan/navigation.js';
+import { restrictedDeleteError } from '../plan/business-unit.js';
+import { BUSINESSUNIT, businessUnitColumn } from '../model/system-columns.js';
+import { planRead } from '../plan/read.js';
 import { nowUtc } from '../plan/values.js';
 import { fromJson } from '../sql/types.js';
 import { expandedLookupNameKey, expansionKey } from '../plan/expand.js';
 import {
-  expansionColumns, fetchedColumns, renderAggregate, renderCount, renderDelete, renderDisassociate, renderExistingIds, renderInsertMany, renderRead,
+  expansionColumns, fetchedColumns, renderAggregate, renderCount, renderDelete, renderDisassociate, renderExistingIds, renderInsertMany, renderOwnerUnit, renderRead,
   renderAnyReferencing, renderDeleteReferencing, renderDeleteWhereIn, renderRemoveLink, renderSelectByFoldedKey, renderSelectById, renderSelectByKey, renderTableLock, renderUpdate, idSlices,
 } from '../sql/render.js';
 import type { Database, Executor, UniqueViolation } from './database.js';
@@ -81,14 +85,19 @@ export async function executeRead(db: Database, asked: ReadPlan): Promise<ReadRe
 }
 
 /**
- * For a row the caller's privileges hid: throws the record-level refusal (403 `0x80048306`) when
- * row `id` exists and another user owns it; returns when it does not exist (the caller's 404).
+ * For a row the caller's privileges hid: throws the record-level refusal (403 `0x80048306`, naming
+ * its owner and business unit) when row `id` exists, of a table whose rows have an owner or a
+ * business unit; returns when it does not exist (the caller's 404).
  */
 async function refuseHidden(tx: Executor, db: Database, security: PlanSecurity, entity: EntityModel, id: string, right: `${string}Access`): Promise<void> {
   const owner = entity.attributesByName.get('ownerid');
-  if (!owner) return;
-  const [row] = await tx.rows(renderSelectById(db.dialect, entity, id, [owner]));
-  if (row) throw security.denied(entity, id, db.dialect.fromDb(owner, row[0]), right);
+  const unit = businessUnitColumn(entity) ?? (entity.LogicalName === BUSINESSUNIT ? pkOf(entity) : undefined);
+  const columns = [owner, unit].filter((a) => a !== undefined);
+  if (!columns.length) return;
+  const [row] = await tx.rows(renderSelectById(db.dialect, entity, id, columns));
+  if (!row) return;
+  const value = (a: AttributeModel | undefined) => (a ? db.dialect.fromDb(a, row[columns.indexOf(a)]) : null);
+  throw security.denied(entity, id, value(owner), right, value(unit) ?? undefined);
 }
 
 /** Related rows of one expansion: canonical values keyed by property name, lookup names (ExpandPlan.annotated) by expandedLookupNameKey, nested expansions decoded too. */
@@ -212,11 +221,20 @@ async function nextVersion(tx: Executor, db: Database): Promise<number> {
 
 /**
  * Whether row `id` of `entity`, whose guard column holds `current`, meets guard `g`: the column
- * holds one of its values (with `except`, none), or the row is shared as the guard allows
- * (Guard.shared; one read of its shares).
+ * holds one of its values (with `except`, none), or a row below Guard.under's (one read walking
+ * the hierarchy), or the row is shared as the guard allows (Guard.shared; one read of its shares).
  */
 async function passes(tx: Executor, db: Database, g: Guard, entity: EntityModel, id: string, current: Value): Promise<boolean> {
   if (g.values.includes(current) !== Boolean(g.except)) return true;
+  if (g.under && typeof current === 'string') {
+    const { relationship, id: top } = g.under;
+    const units = relationship.ReferencingEntity;
+    const pk = pkOf(units);
+    const read = restrict(planRead(units, { select: [pk.LogicalName], top: 1 }, { returnRepresentation: false }), {
+      kind: 'and', left: { kind: 'compare', op: 'eq', attribute: pk, value: current }, right: { kind: 'hierarchy', relationship, id: top, direction: 'under', orEqual: true },
+    });
+    if ((await tx.rows(renderRead(db.dialect, read))).length) return true;
+  }
   if (!g.shared) return false;
   const { principals, rights } = g.shared;
   return (await tx.rows(renderSelectShares(db.dialect, entity, id, principals))).some((r) => (Number(r[2]) & rights) !== 0);
@@ -426,10 +444,15 @@ async function insertStream(tx: Executor, db: Database, count: number, planAt: (
         }
         feed.rows.write(stmt.copy);
       }
-      // The full-size images kept with the step's rows (plans made ready by withImages first).
-      const attached = step.filter((plan) => plan.attachments?.length);
+      // The full-size images kept with the step's rows (plans made ready by withImages first), and
+      // the business unit of rows owned by another user or team, read from the owner (InsertPlan.ownerUnit).
+      const attached = step.filter((plan) => plan.attachments?.length || plan.ownerUnit);
       if (attached.length) closeFeed();
-      for (const plan of attached) send(storeAttachments(tx, db, plan), start + step.indexOf(plan));
+      for (const plan of attached) {
+        const i = start + step.indexOf(plan);
+        if (plan.ownerUnit) send(tx.run(renderOwnerUnit(db.dialect, plan.entity, plan.id, plan.ownerUnit)), i);
+        if (plan.attachments?.length) send(storeAttachments(tx, db, plan), i);
+      }
       if (after.length) {
         // The step's last item: its dependent writes find its row stored. They wait for the answers
         // sent so far: when its row was refused (a key another row has; SQLite's transaction goes
@@ -704,7 +727,7 @@ async function afterDelete(tx: Executor, db: Database, plan: DeletePlan): Promis
     for (const link of effects.links) for (const stmt of renderDeleteWhereIn(d, link.entity, link.attribute, ids)) await tx.run(stmt);
     for (const r of effects.referencing) {
       if (r.behavior !== 'Restrict') continue;
-      for (const stmt of renderAnyReferencing(d, r.relationship, ids)) if ((await tx.rows(stmt)).length) throw Errors.deleteRestricted();
+      for (const stmt of renderAnyReferencing(d, r.relationship, ids)) if ((await tx.rows(stmt)).length) throw restrictedDeleteError(r.relationship) ?? Errors.deleteRestricted();
     }
   }
   let version: number | undefined;

@@ -1,0 +1,175 @@
+import { expect } from 'chai';
+import { startRelationshipServer } from './support/relationship-metadata.js';
+import { asUser, makeRole } from './support/principals.js';
+import { call, createRow, DATABASES, type TestServer } from './support/server.js';
+
+/**
+ * Child business units (Dataverse "Business units", "Security concepts", privilege depth): units
+ * below the root, made with a parent and a default team, moved without loops and deleted once
+ * disabled and childless; a user's unit is its own, and Local depth reaches the rows of the
+ * caller's unit, Deep those of its unit and the units below, over a three-level tree
+ * root > Parent > Child.
+ */
+for (const database of DATABASES) {
+  describe(`child business units [${database.name}]`, () => {
+    let s: TestServer;
+    let root: string;
+    let parent: string;
+    let child: string;
+    before(async () => {
+      s = await startRelationshipServer(database);
+      root = (await call('GET', `${s.root}WhoAmI()`)).json.BusinessUnitId;
+      parent = await unit('Parent', root);
+      child = await unit('Child', parent);
+    });
+    after(async () => { await s.close(); });
+
+    /** A new unit named `name` under `under`; its id. */
+    async function unit(name: string, under: string): Promise<string> {
+      const r = await call('POST', `${s.root}businessunits`, { name, 'parentbusinessunitid@odata.bind': `/businessunits(${under})` }, { Prefer: 'return=representation' });
+      expect(r.status, r.text).to.equal(201);
+      return r.json.businessunitid as string;
+    }
+    /** A new user in unit `bu` holding the roles given; its id. */
+    async function user(name: string, bu: string, ...roles: string[]): Promise<string> {
+      const id = (await createRow(s, 'systemusers', { fullname: name, 'businessunitid@odata.bind': `/businessunits(${bu})` })).systemuserid as string;
+      for (const role of roles) {
+        const r = await call('POST', `${s.root}systemusers(${id})/systemuserroles_association/$ref`, { '@odata.id': `${s.root}roles(${role})` });
+        expect(r.status, r.text).to.equal(204);
+      }
+      return id;
+    }
+    const rights = (depth: string) => ({ prvCreateaccount: depth, prvReadaccount: depth, prvWriteaccount: depth, prvDeleteaccount: depth });
+    /** An account named `name` made by user `owner`; its id. */
+    async function account(name: string, owner: string): Promise<string> {
+      const r = await call('POST', `${s.root}accounts`, { name }, { ...asUser(owner), Prefer: 'return=representation' });
+      expect(r.status, r.text).to.equal(201);
+      return r.json.accountid as string;
+    }
+    const names = async (prefix: string, as: string) => {
+      const r = await call('GET', `${s.root}accounts?$select=name&$filter=startswith(name,'${prefix}')&$orderby=name`, undefined, asUser(as));
+      expect(r.status, r.text).to.equal(200);
+      return r.json.value.map((a: { name: string }) => a.name);
+    };
+
+    it('makes a unit under a parent, with its default team; a unit without a parent is refused', async () => {
+      const none = await call('POST', `${s.root}businessunits`, { name: 'Orphan' });
+      expect(none.status, none.text).to.equal(400);
+      expect(none.json.error.code).to.equal('0x80040203');
+      expect(none.json.error.message).to.contain('parentbusinessunitid');
+      const made = await call('GET', `${s.root}businessunits(${child})?$select=name,_parentbusinessunitid_value,isdisabled`);
+      expect(made.json).to.include({ name: 'Child', _parentbusinessunitid_value: parent, isdisabled: false });
+      const team = await call('GET', `${s.root}teams?$select=name,isdefault,teamtype&$filter=_businessunitid_value eq ${child}`);
+      expect(team.json.value).to.have.length(1);
+      expect(team.json.value[0]).to.include({ name: 'Child', isdefault: true, teamtype: 0 });
+      const under = await call('GET', `${s.root}businessunits?$select=name&$filter=Microsoft.Dynamics.CRM.Under(PropertyName='businessunitid',PropertyValue=${root})&$orderby=name`);
+      expect(under.json.value.map((u: { name: string }) => u.name)).to.include.members(['Child', 'Parent']);
+    });
+
+    it("puts a user in its unit: WhoAmI, the user's default team, a team made in the unit", async () => {
+      const ann = await user('Ann Child', child);
+      const who = await call('GET', `${s.root}WhoAmI()`, undefined, asUser(ann));
+      expect(who.json.BusinessUnitId).to.equal(child);
+      const teams = await call('GET', `${s.root}systemusers(${ann})/teammembership_association?$select=name,isdefault`);
+      expect(teams.json.value.map((t: { name: string }) => t.name)).to.deep.equal(['Child']);
+      const team = await call('POST', `${s.root}teams`, { name: 'Child sales', 'businessunitid@odata.bind': `/businessunits(${child})` }, { Prefer: 'return=representation' });
+      expect(team.status, team.text).to.equal(201);
+      expect(team.json._businessunitid_value).to.equal(child);
+    });
+
+    it('Local reaches the rows of the caller\'s unit, Deep those of the units below too, Basic its own', async () => {
+      const creator = await makeRole(s, 'Tree creators', rights('Basic'));
+      const inParent = await user('Owner Parent', parent, creator);
+      const inChild = await user('Owner Child', child, creator);
+      const inRoot = await user('Owner Root', root, creator);
+      const p = await account('tree parent row', inParent);
+      const c = await account('tree child row', inChild);
+      await account('tree root row', inRoot);
+      const stamped = await call('GET', `${s.root}accounts(${c})?$select=_owningbusinessunit_value`);
+      expect(stamped.json._owningbusinessunit_value, "the owner's unit").to.equal(child);
+
+      const local = await user('Local in Parent', parent, await makeRole(s, 'Tree Local', rights('Local')));
+      const deep = await user('Deep in Parent', parent, await makeRole(s, 'Tree Deep', rights('Deep')));
+      const basic = await user('Basic in Parent', parent, creator);
+      expect(await names('tree', local)).to.deep.equal(['tree parent row']);
+      expect(await names('tree', deep)).to.deep.equal(['tree child row', 'tree parent row']);
+      expect(await names('tree', basic)).to.deep.equal([]);
+      const count = await call('GET', `${s.root}accounts/$count?$filter=startswith(name,'tree')`, undefined, asUser(deep));
+      expect(count.text).to.equal('2');
+
+      // Local: the child unit's row is refused on every path; Deep reaches it.
+      for (const [method, body, right] of [['GET', undefined, 'ReadAccess'], ['PATCH', { name: 'tree child row' }, 'WriteAccess'], ['DELETE', undefined, 'DeleteAccess']] as const) {
+        const r = await call(method, `${s.root}accounts(${c})`, body, asUser(local));
+        expect(r.status, `${method}: ${r.text}`).to.equal(403);
+        expect(r.json.error.code).to.equal('0x80048306');
+        expect(r.json.error.message).to.contain(`AccessRights: ${right}`).and.contain(`objectBusinessUnitId: ${child}`);
+      }
+      expect((await call('PATCH', `${s.root}accounts(${p})`, { name: 'tree parent row' }, asUser(local))).status).to.equal(204);
+      expect((await call('PATCH', `${s.root}accounts(${c})`, { name: 'tree child row' }, asUser(deep))).status).to.equal(204);
+      const above = (await call('GET', `${s.root}accounts?$select=accountid&$filter=name eq 'tree root row'`)).json.value[0].accountid as string;
+      const refused = await call('PATCH', `${s.root}accounts(${above})`, { name: 'taken' }, asUser(deep));
+      expect(refused.status, 'Deep does not reach up').to.equal(403);
+      // From a unit with nothing below, Deep reaches what Local does.
+      const deepChild = await user('Deep in Child', child, await makeRole(s, 'Tree Deep 2', rights('Deep')));
+      expect(await names('tree', deepChild)).to.deep.equal(['tree child row']);
+
+      // Assigning the row to a user of the child unit moves its owningbusinessunit there.
+      const assigned = await call('PATCH', `${s.root}accounts(${p})`, { 'ownerid@odata.bind': `/systemusers(${inChild})` }, { Prefer: 'return=representation' });
+      expect(assigned.status, assigned.text).to.equal(200);
+      expect(assigned.json._owningbusinessunit_value).to.equal(child);
+      expect(await names('tree', local)).to.deep.equal([]);
+      // A row created for another owner takes that owner's unit.
+      const given = await call('POST', `${s.root}accounts`, { name: 'tree given', 'ownerid@odata.bind': `/systemusers(${inParent})` }, { Prefer: 'return=representation' });
+      expect(given.json._owningbusinessunit_value).to.equal(parent);
+      expect(await names('tree given', local)).to.deep.equal(['tree given']);
+      // RetrievePrincipalAccess counts the depth too.
+      const access = async (who: string, id: string) => (await call('GET', `${s.root}systemusers(${who})/Microsoft.Dynamics.CRM.RetrievePrincipalAccess(Target=@t)?@t={'@odata.id':'accounts(${id})'}`)).json.AccessRights;
+      expect(await access(local, c)).to.equal('None');
+      expect(await access(deep, c)).to.contain('ReadAccess');
+    });
+
+    it('moves a unit without loops and keeps the root without a parent', async () => {
+      const a = await unit('Move A', root);
+      const b = await unit('Move B', a);
+      const loop = await call('PATCH', `${s.root}businessunits(${a})`, { 'parentbusinessunitid@odata.bind': `/businessunits(${b})` });
+      expect(loop.status, loop.text).to.equal(400);
+      expect(loop.json.error.code).to.equal('0x80040507');
+      const self = await call('PATCH', `${s.root}businessunits(${a})`, { 'parentbusinessunitid@odata.bind': `/businessunits(${a})` });
+      expect(self.json.error.code).to.equal('0x80040507');
+      const rootMove = await call('PATCH', `${s.root}businessunits(${root})`, { 'parentbusinessunitid@odata.bind': `/businessunits(${a})` });
+      expect(rootMove.status, rootMove.text).to.equal(400);
+      const cut = await call('PATCH', `${s.root}businessunits(${b})`, { 'parentbusinessunitid@odata.bind': null });
+      expect(cut.status, cut.text).to.equal(400);
+      const moved = await call('PATCH', `${s.root}businessunits(${b})`, { 'parentbusinessunitid@odata.bind': `/businessunits(${root})` });
+      expect(moved.status, moved.text).to.equal(204);
+      expect((await call('GET', `${s.root}businessunits(${b})?$select=_parentbusinessunitid_value`)).json._parentbusinessunitid_value).to.equal(root);
+      const disableRoot = await call('PATCH', `${s.root}businessunits(${root})`, { isdisabled: true });
+      expect(disableRoot.status, disableRoot.text).to.equal(400);
+    });
+
+    it('deletes a unit once disabled and without child units, with its default team', async () => {
+      const a = await unit('Delete A', root);
+      const b = await unit('Delete B', a);
+      const enabled = await call('DELETE', `${s.root}businessunits(${b})`);
+      expect(enabled.status, enabled.text).to.equal(400);
+      expect(enabled.json.error).to.deep.equal({ code: '0x80041d60', message: 'Not disabled business unit cannot be deleted.' });
+      expect((await call('PATCH', `${s.root}businessunits(${a})`, { isdisabled: true })).status).to.equal(204);
+      const parentOf = await call('DELETE', `${s.root}businessunits(${a})`);
+      expect(parentOf.status, parentOf.text).to.equal(400);
+      expect(parentOf.json.error.code).to.equal('0x80041d61');
+      expect((await call('PATCH', `${s.root}businessunits(${b})`, { isdisabled: true })).status).to.equal(204);
+      const team = (await call('GET', `${s.root}teams?$select=teamid&$filter=_businessunitid_value eq ${b}`)).json.value[0].teamid as string;
+      const direct = await call('DELETE', `${s.root}teams(${team})`);
+      expect(direct.status, 'a default team goes only with its unit').to.equal(400);
+      expect(direct.json.error.code).to.equal('0x80048307');
+      const withUser = await user('Staying', b);
+      expect((await call('DELETE', `${s.root}businessunits(${b})`)).status, 'a unit with users stays').to.equal(405);
+      expect((await call('PATCH', `${s.root}systemusers(${withUser})`, { isdisabled: true })).status).to.equal(204);
+      await call('DELETE', `${s.root}systemusers(${withUser})`);
+      const gone = await call('DELETE', `${s.root}businessunits(${b})`);
+      expect(gone.status, gone.text).to.equal(204);
+      expect((await call('GET', `${s.root}teams(${team})`)).status).to.equal(404);
+      expect((await call('DELETE', `${s.root}businessunits(${a})`)).status).to.equal(204);
+    });
+  });
+}
