@@ -1,4 +1,4 @@
-import { BUSINESSUNIT, SYSTEMUSER, TEAM } from '../model/system-columns.js';
+import { BUSINESSUNIT, businessUnitColumn, SYSTEMUSER, TEAM } from '../model/system-columns.js';
 import type { Model } from '../model/types.js';
 import { linksRead } from '../plan/links.js';
 import { planRead } from '../plan/read.js';
@@ -12,8 +12,8 @@ import { executeInsertMany, executeRead, executeWrite } from '../store/execute.j
  * Keeps the default team of `caller`'s business unit (Dataverse "Manage teams": "each business
  * unit has a default team … named the same as the business unit", whose members are the unit's
  * users): creates it unless it exists, an owner team named as the unit with isdefault true, and
- * makes every user not yet in it a member (the users of a database made before teams, and the
- * built-in system user, created before the team on a new database). Run at start, under the
+ * makes every user of the unit not yet in it a member (the users of a database made before teams,
+ * and the built-in system user, created before the team on a new database). Run at start, under the
  * migration's lock, after the root business unit is kept (Service.open). Does nothing when the
  * model lacks the team or business unit table. Throws the database's errors.
  */
@@ -32,7 +32,10 @@ export async function keepDefaultTeam(model: Model, db: Database, caller: Caller
   const nav = membershipOfUsers(users);
   if (!nav) return;
   const members = new Set((await executeRead(trusted, linksRead(teamMembers(teams)!, id, [nav.intersect.own.LogicalName]))).rows.map((r) => r[0] as string));
-  const all = (await executeRead(trusted, read(users, [users.PrimaryIdAttribute]))).rows.map((r) => r[0] as string);
+  // The root unit's users: those of other units are members of their own unit's default team.
+  const unit = businessUnitColumn(users);
+  const all = (await executeRead(trusted, read(users, [users.PrimaryIdAttribute, ...(unit ? [`_${unit.LogicalName}_value`] : [])]))).rows
+    .filter((r) => !unit || r[1] === null || r[1] === caller.businessunitid).map((r) => r[0] as string);
   const missing = all.filter((u) => !members.has(u));
   if (missing.length) await executeInsertMany(trusted, missing.map((u) => membershipLink(nav, u, id)));
 }
