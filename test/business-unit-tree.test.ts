@@ -128,6 +128,77 @@ for (const database of DATABASES) {
       expect(await access(deep, c)).to.contain('ReadAccess');
     });
 
+    /** A new owner team named `name` in unit `bu`, holding the roles given; its id. */
+    async function team(name: string, bu: string, ...roles: string[]): Promise<string> {
+      const id = (await createRow(s, 'teams', { name, 'businessunitid@odata.bind': `/businessunits(${bu})` })).teamid as string;
+      for (const role of roles) {
+        const r = await call('POST', `${s.root}teams(${id})/teamroles_association/$ref`, { '@odata.id': `${s.root}roles(${role})` });
+        expect(r.status, r.text).to.equal(204);
+      }
+      return id;
+    }
+    /** A `$ref` link (POST) or unlink (DELETE) of user `userId` and team `teamId`, from the user's side or the team's, as `as`. */
+    async function membership(method: 'POST' | 'DELETE', side: 'user' | 'team', userId: string, teamId: string, as?: string) {
+      const [from, to] = side === 'user' ? [`systemusers(${userId})`, `teams(${teamId})`] : [`teams(${teamId})`, `systemusers(${userId})`];
+      const headers = as ? asUser(as) : {};
+      return method === 'POST'
+        ? call('POST', `${s.root}${from}/teammembership_association/$ref`, { '@odata.id': `${s.root}${to}` }, headers)
+        : call('DELETE', `${s.root}${from}/teammembership_association/$ref?$id=${s.root}${to}`, undefined, headers);
+    }
+
+    it("changes a team's members through $ref only on a team the caller may write at its depth, giving only roles it may assign there, never a default team's", async () => {
+      const a = await unit('Esc A', root);
+      const b = await unit('Esc B', root);
+      const x = await user('Esc X', a, await makeRole(s, 'Esc team editor', {
+        prvReadTeam: 'Local', prvWriteTeam: 'Local', prvAssignRole: 'Local', prvReadRole: 'Local', prvReadUser: 'Local', prvReadaccount: 'Basic',
+      }));
+      const power = await makeRole(s, 'Esc Power', { prvReadaccount: 'Global', prvWriteaccount: 'Global', prvDeleteaccount: 'Global' });
+      const tr = await team('Esc TR', root, power);
+      const tb = await team('Esc TB', b);
+      const ob = await user('Esc B owner', b, await makeRole(s, 'Esc creator', rights('Basic')));
+      await account('esc B row', ob);
+      const defB = (await call('GET', `${s.root}teams?$select=teamid&$filter=isdefault eq true and _businessunitid_value eq ${b}`)).json.value[0].teamid as string;
+
+      expect((await call('GET', `${s.root}teams(${tr})`, undefined, asUser(x))).status).to.equal(403);
+      for (const side of ['user', 'team'] as const) {
+        for (const target of [tr, tb]) {
+          const r = await membership('POST', side, x, target, x);
+          expect(r.status, `${side} side: ${r.text}`).to.equal(403);
+          expect(r.json.error.code).to.equal('0x80048306');
+          expect(r.json.error.message).to.contain('AccessRights: WriteAccess');
+        }
+        const out = await membership('DELETE', side, ob, defB, x);
+        expect(out.status, `${side} side: ${out.text}`).to.equal(403);
+      }
+      expect(await names('esc', x), "no team of another unit gives its roles").to.deep.equal([]);
+
+      // A team of the caller's unit: joined, unless it holds a role of a unit the caller's prvAssignRole does not reach.
+      const ta = await team('Esc TA', a);
+      expect((await membership('POST', 'user', x, ta, x)).status).to.equal(204);
+      expect((await membership('DELETE', 'team', x, ta, x)).status).to.equal(204);
+      expect((await call('POST', `${s.root}teams(${ta})/teamroles_association/$ref`, { '@odata.id': `${s.root}roles(${power})` })).status).to.equal(204);
+      const escalate = await membership('POST', 'team', x, ta, x);
+      expect(escalate.status, escalate.text).to.equal(403);
+      expect(escalate.json.error.code).to.equal('0x80048306');
+      expect(escalate.json.error.message).to.contain('AccessRights: AssignAccess');
+      const direct = await call('POST', `${s.root}systemusers(${x})/systemuserroles_association/$ref`, { '@odata.id': `${s.root}roles(${power})` }, asUser(x));
+      expect(direct.status, 'the same role given directly').to.equal(403);
+      expect(await names('esc', x)).to.deep.equal([]);
+
+      // Any unit's default team keeps its members, whoever asks, from either side.
+      for (const side of ['user', 'team'] as const) {
+        const out = await membership('DELETE', side, ob, defB);
+        expect(out.status, out.text).to.equal(400);
+        expect(out.json.error.code).to.equal('0x8004830C');
+        const into = await membership('POST', side, x, defB);
+        expect(into.status, into.text).to.equal(400);
+        expect(into.json.error.code).to.equal('0x8004830B');
+      }
+      const added = await call('POST', `${s.root}teams(${defB})/Microsoft.Dynamics.CRM.AddMembersTeam`, { Members: [{ systemuserid: x }] });
+      expect(added.status, added.text).to.equal(400);
+      expect(added.json.error.code).to.equal('0x8004830B');
+    });
+
     it('moves a unit without loops and keeps the root without a parent', async () => {
       const a = await unit('Move A', root);
       const b = await unit('Move B', a);

@@ -1,7 +1,7 @@
 import { Errors } from '../errors.js';
 import type { AttributeModel, EntityModel, ManyToManyNavigationModel, Model, NavigationPropertyModel } from '../model/types.js';
 import { linkInsert, linkPair } from './links.js';
-import { notAccessTeam, refuseDefaultTeamMembers, TEAM_ROLES } from './teams.js';
+import { defaultTeamMembers, notAccessTeam, TEAM_ROLES } from './teams.js';
 import type { AssociatePlan, Caller, DisassociatePlan, UpdatePlan } from './types.js';
 import { planRowChange, planUpdate } from './write.js';
 
@@ -41,7 +41,7 @@ function writableLookup(nav: Exclude<NavigationPropertyModel, ManyToManyNavigati
  * Plans linking row `sourceId` of `nav.source` with row `targetId` of `nav.target`. A missing row
  * fails at execution with 404 `0x80040217`; a many-to-many pair linked already with 412
  * `0x80040237` "Cannot insert duplicate key.". Throws 400 for a lookup the system maintains, and
- * for a user and the default team (refuseDefaultTeamMembers; planDisassociate too).
+ * for a user and a default team (defaultTeamMembers; planDisassociate too).
  * `conditions` (If-Match: `*` or a version; If-None-Match: `*` or versions, see planRowChange)
  * condition the write of a single-valued property's lookup on the source row: a stale If-Match
  * version, an If-None-Match version the row is at, or If-None-Match `*` on an existing row fails
@@ -50,8 +50,7 @@ function writableLookup(nav: Exclude<NavigationPropertyModel, ManyToManyNavigati
  */
 export function planAssociate(model: Model, caller: Caller, nav: NavigationPropertyModel, sourceId: string, targetId: string, conditions: RowConditions = ANY_VERSION, target: EntityModel = nav.target): UpdatePlan | AssociatePlan {
   if (nav.intersect) {
-    refuseDefaultTeamMembers(nav, sourceId, targetId, caller, true);
-    const references = [{ entity: nav.source, id: sourceId }, { entity: nav.target, id: targetId }];
+    const references = defaultTeamMembers(nav, sourceId, targetId, caller, true, [{ entity: nav.source, id: sourceId }, { entity: nav.target, id: targetId }]);
     // An access team holds no security roles (notAccessTeam).
     return { kind: 'associate', link: linkInsert(nav, sourceId, targetId, nav.relationship.SchemaName === TEAM_ROLES ? references.map((r) => notAccessTeam(r, 'hold security roles')) : references) };
   }
@@ -69,8 +68,7 @@ export function planAssociate(model: Model, caller: Caller, nav: NavigationPrope
 export function planDisassociate(model: Model, caller: Caller, nav: NavigationPropertyModel, sourceId: string, targetId?: string, conditions: RowConditions = ANY_VERSION): UpdatePlan | DisassociatePlan {
   const missing = () => Errors.notLinked(nav.target.LogicalName, targetId!, nav.source.LogicalName, sourceId, nav.Name);
   if (nav.intersect) {
-    refuseDefaultTeamMembers(nav, sourceId, targetId, caller, false);
-    const references = [{ entity: nav.source, id: sourceId }, ...(targetId ? [{ entity: nav.target, id: targetId }] : [])];
+    const references = defaultTeamMembers(nav, sourceId, targetId, caller, false, [{ entity: nav.source, id: sourceId }, ...(targetId ? [{ entity: nav.target, id: targetId }] : [])]);
     return { kind: 'disassociate', entity: nav.intersect.entity, match: linkPair(nav, sourceId, targetId!), missing, references };
   }
   const lookup = writableLookup(nav);

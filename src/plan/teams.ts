@@ -31,7 +31,7 @@ export const ACCESS_TEAM = 1;
 export function notAccessTeam(ref: RowReference, what: string): RowReference {
   const type = ref.entity.LogicalName === TEAM ? ref.entity.attributesByName.get('teamtype') : undefined;
   if (!type) return ref;
-  return { ...ref, guard: { attribute: type, values: [ACCESS_TEAM], except: true, fail: () => Errors.invalidArgument(`The team with id ${ref.id} is an access team, which cannot ${what}; use an owner team.`) } };
+  return { ...ref, guards: [...ref.guards ?? [], { attribute: type, values: [ACCESS_TEAM], except: true, fail: () => Errors.invalidArgument(`The team with id ${ref.id} is an access team, which cannot ${what}; use an owner team.`) }] };
 }
 
 /** The id of business unit `businessunitid`'s default team: derived from the unit's, the same on every start. */
@@ -53,16 +53,26 @@ export function defaultTeamDeleteGuards(entity: EntityModel, id: string, caller:
 }
 
 /**
- * Refuses linking (`adding`) or unlinking a user and the default team through `nav` (either side
+ * Refuses linking (`adding`) or unlinking a user and a default team through `nav` (either side
  * of teammembership_association, from row `sourceId` to `targetId`): 400 `0x8004830B` /
- * `0x8004830C` (Errors.defaultTeamMembers), as AddMembersTeam and RemoveMembersTeam answer there.
- * Does nothing for another navigation property or team.
+ * `0x8004830C` (Errors.defaultTeamMembers), as AddMembersTeam and RemoveMembersTeam answer there
+ * (Dataverse "Manage teams": a default team's members are its business unit's users, changed only
+ * by moving users between units). At once for the default team of `caller`'s unit; for any other
+ * team `references` (the link's rows) come back with a guard on the team's isdefault, checked
+ * where the write reads the team, after the caller's checks on it (security/access.ts), so that a
+ * team the caller may not change is refused as such before its kind is told. Other navigation
+ * properties' references are returned as they are.
  */
-export function refuseDefaultTeamMembers(nav: NavigationPropertyModel, sourceId: string, targetId: string | undefined, caller: Caller, adding: boolean): void {
-  if (nav.relationship.SchemaName !== TEAM_MEMBERSHIP) return;
+export function defaultTeamMembers(nav: NavigationPropertyModel, sourceId: string, targetId: string | undefined, caller: Caller, adding: boolean, references: RowReference[]): RowReference[] {
+  if (nav.relationship.SchemaName !== TEAM_MEMBERSHIP) return references;
   const teamId = nav.source.LogicalName === TEAM ? sourceId : targetId;
   const team = defaultTeamId(caller.businessunitid);
   if (teamId === team) throw Errors.defaultTeamMembers(team, adding);
+  return references.map((ref) => {
+    const isDefault = ref.entity.LogicalName === TEAM ? ref.entity.attributesByName.get('isdefault') : undefined;
+    if (!isDefault) return ref;
+    return { ...ref, guards: [...ref.guards ?? [], { attribute: isDefault, values: [true], except: true, fail: () => Errors.defaultTeamMembers(ref.id, adding) }] };
+  });
 }
 
 /** teammembership_association on `entity` when it is the user table (source: a user, target: a team) and the model has teams. */

@@ -366,8 +366,12 @@ export interface CountPlan {
 export interface RowReference {
   readonly entity: EntityModel;
   readonly id: string;
-  /** A condition the row must also meet (the caller's AppendTo at Basic depth: a row it owns); its error when it does not. */
-  readonly guard?: Guard;
+  /**
+   * Conditions the row must also meet, checked in order, each failing with its own error (the
+   * caller's AppendTo or Write at its depth, an access team holding no roles, a team that is no
+   * default team).
+   */
+  readonly guards?: readonly Guard[];
   /**
    * Rows related to this one that may refuse the write: `read` (run in the write's transaction,
    * past the caller's privileges) fetches one column of them; `refuse` gets its values and

@@ -2,7 +2,7 @@ import { ROOT_BUSINESS_UNIT_ID, SYSTEM_ADMINISTRATOR_ID } from '../model/kept-id
 import { Errors } from '../errors.js';
 import { BUSINESSUNIT, businessUnitColumn, ROLE, ROLEPRIVILEGES, SYSTEMUSER, TEAM } from '../model/system-columns.js';
 import { hierarchyOf } from '../model/hierarchy.js';
-import type { AttributeModel, EntityModel, Model, NavigationPropertyModel, RelationshipModel } from '../model/types.js';
+import type { AttributeModel, EntityModel, ManyToManyNavigationModel, Model, NavigationPropertyModel, RelationshipModel } from '../model/types.js';
 import { linksRead } from '../plan/links.js';
 import { restrict } from '../plan/navigation.js';
 import { relinkSortKey } from '../plan/sort-columns.js';
@@ -364,7 +364,7 @@ export class CallerAccess implements PlanSecurity {
   /** `r` with the caller's AppendTo checked on its row: table level, and at Basic depth a guard to a row it owns. */
   private appendToRow(r: RowReference): RowReference {
     const reach = this.require(r.entity, 'AppendTo');
-    return this.guards(r.entity, reach) ? { ...r, guard: this.rowGuard(r.entity, r.id, 'AppendTo', reach) } : r;
+    return this.guards(r.entity, reach) ? { ...r, guards: [this.rowGuard(r.entity, r.id, 'AppendTo', reach), ...r.guards ?? []] } : r;
   }
 
   /**
@@ -468,9 +468,9 @@ export class CallerAccess implements PlanSecurity {
         this.protect(plan.entity, plan.id);
         return { ...plan, guards: this.guarded(plan.entity, plan.id, 'Delete', plan.guards) };
       case 'associate': {
-        if (this.isMembership(plan.link.entity)) return { ...plan, link: { ...plan.link, references: plan.link.references.map((r) => this.joining(r)) } };
+        if (this.isMembership(plan.link.entity)) return { ...plan, link: { ...plan.link, references: plan.link.references.map((r) => this.joining(r, true)) } };
         // Linking two rows: AppendTo on both (at Basic depth, rows the caller owns).
-        const references = plan.link.references.map((r) => this.appendToRow(r));
+        const references = plan.link.references.map((r) => this.assignedRole(this.appendToRow(r)));
         this.roleLinks(plan.link.references.map((r) => r.entity), plan.link.references);
         this.profileLinks(linkedTables(this.model, plan.link.entity), [...plan.link.values.values()], 'give');
         return { ...plan, link: { ...plan.link, references } };
@@ -478,7 +478,7 @@ export class CallerAccess implements PlanSecurity {
       case 'disassociate': {
         if (this.isMembership(plan.entity)) {
           this.require(this.model.byLogicalName.get(TEAM)!, 'Write');
-          return plan;
+          return { ...plan, references: plan.references?.map((r) => this.joining(r, false)) };
         }
         const entities = linkedTables(this.model, plan.entity);
         for (const entity of entities) this.require(entity, 'AppendTo');
@@ -518,25 +518,39 @@ export class CallerAccess implements PlanSecurity {
     if (ids.includes(SYSTEM_ADMINISTRATOR_PROFILE_ID)) throw Errors.notAdministrator(this.caller.systemuserid, `${verb} the System Administrator field security profile`);
   }
 
+  /**
+   * `r` with, when it names a role being given, the caller's Assign (prvAssignRole) checked on
+   * the role's row at its depth: a guard to a role of its business unit at Local, of its unit or
+   * one below at Deep (roleLinks checks the privilege is held at all). Other references as they are.
+   */
+  private assignedRole(r: RowReference): RowReference {
+    if (r.entity.LogicalName !== ROLE) return r;
+    const reach = this.require(r.entity, 'Assign');
+    return this.guards(r.entity, reach) ? { ...r, guards: [...r.guards ?? [], this.rowGuard(r.entity, r.id, 'Assign', reach)] } : r;
+  }
+
   /** Whether `intersect` is teammembership_association's intersect table (users and their teams). */
   private isMembership(intersect: EntityModel): boolean {
     return this.model.byLogicalName.get(TEAM)?.navigation.get(TEAM_MEMBERSHIP)?.intersect?.entity === intersect;
   }
 
   /**
-   * A reference of a new team membership (`$ref` either way, AddMembersTeam), checked as Dataverse
-   * checks AddMembersTeam, whichever path makes it: prvWriteTeam ("AddMembersTeam message
-   * privileges"); and since the user gets the team's roles, what giving those roles takes
-   * (roleLinks): prvAssignRole when the team holds any role, and a System Administrator for a
-   * team holding that role; and since the user gets the team's field security profiles, what
-   * giving those takes (profileLinks): prvWriteFieldSecurityProfile when the team holds any, and a
-   * System Administrator for a team holding the System Administrator profile. The team's roles
-   * and profiles are read in the write's transaction (RowReference.related); the user reference
-   * is only checked to exist.
+   * A reference of a team membership change (`$ref` either way, AddMembersTeam, RemoveMembersTeam,
+   * a link made or removed: `adding`), checked as Dataverse checks AddMembersTeam, whichever path
+   * makes it: prvWriteTeam on the team at the caller's depth ("AddMembersTeam message
+   * privileges"; a guard on the team's row, before the plan's default team guard); and, for a new
+   * member, since the user gets the team's roles, what giving each of those roles directly takes
+   * (a systemuserroles_association `$ref`: roleLinks, and prvAssignRole on the role's row at the
+   * caller's depth, assignedRole and rolesAssignable; the AppendTo a direct link also takes on
+   * both rows is not asked), and since the user gets the team's field security
+   * profiles, what giving those takes (profileLinks). The team's roles and profiles are read in
+   * the write's transaction (RowReference.related); the user reference is only checked to exist.
    */
-  private joining(r: RowReference): RowReference {
+  private joining(r: RowReference, adding: boolean): RowReference {
     if (r.entity.LogicalName !== TEAM) return r;
-    this.require(r.entity, 'Write');
+    const reach = this.require(r.entity, 'Write');
+    const guarded = this.guards(r.entity, reach) ? { ...r, guards: [this.rowGuard(r.entity, r.id, 'Write', reach), ...r.guards ?? []] } : r;
+    if (!adding) return guarded;
     const related: RelatedCheck[] = [];
     const roles = r.entity.navigation.get(TEAM_ROLES);
     if (roles?.intersect) {
@@ -548,6 +562,7 @@ export class CallerAccess implements PlanSecurity {
         return held.includes(SYSTEM_ADMINISTRATOR_ID) ? Errors.notAdministrator(this.caller.systemuserid, 'give the System Administrator role') : undefined;
       };
       related.push({ read: linksRead(roles, r.id, [roles.intersect.other.LogicalName]), refuse });
+      if (assigns) related.push(...this.rolesAssignable(roles, r.id));
     }
     const profiles = r.entity.navigation.get(TEAM_PROFILES);
     if (profiles?.intersect) {
@@ -562,7 +577,30 @@ export class CallerAccess implements PlanSecurity {
       };
       related.push({ read: linksRead(profiles, r.id, [profiles.intersect.other.LogicalName]), refuse });
     }
-    return related.length ? { ...r, related } : r;
+    return related.length ? { ...guarded, related } : guarded;
+  }
+
+  /**
+   * The check that every role team `teamId` holds (through `roles`, teamroles_association from the
+   * team) is one the caller's prvAssignRole reaches at its depth (a role of its business unit at
+   * Local, of its unit or one below at Deep), as a direct assignment of the role checks its row
+   * (assignedRole): one read of a held role outside the reach, refused with 403 `0x80048306`
+   * (AssignAccess) for the first found. None when the privilege reaches every role.
+   */
+  private rolesAssignable(roles: ManyToManyNavigationModel, teamId: string): RelatedCheck[] {
+    const right = 'Assign';
+    const role = roles.target;
+    const reach = this.reach(role, right);
+    if (!this.guards(role, reach)) return [];
+    const team = pkOf(roles.source);
+    const heldBy = role.navigation.get(roles.Partner)!;
+    const where: PlanExpr = {
+      kind: 'and',
+      left: { kind: 'exists', navigation: heldBy, where: { kind: 'compare', op: 'eq', attribute: team, value: teamId } },
+      right: { kind: 'not', operand: this.reached(role, right, reach) },
+    };
+    const read = restrict(planRead(role, { select: [role.PrimaryIdAttribute], top: 1 }, { returnRepresentation: false }), where);
+    return [{ read, refuse: (outside) => (outside.length ? this.denied(role, String(outside[0]), null, `${right}Access`) : undefined) }];
   }
 
   /** Users cannot change the SYSTEM user (the System Administrator role no caller changes: planUpdate, planDelete). */

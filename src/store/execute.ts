@@ -241,20 +241,21 @@ async function passes(tx: Executor, db: Database, g: Guard, entity: EntityModel,
 }
 
 /**
- * Throws 404 `0x80040217` unless the row `ref` names exists (and is not retained), its guard's
- * error unless the row meets it, and the error its related rows give (RowReference.related; a
+ * Throws 404 `0x80040217` unless the row `ref` names exists (and is not retained), the error of
+ * the first of its guards the row does not meet, and the error its related rows give (RowReference.related; a
  * serialized one after the table's lock is taken).
  */
 async function checkReference(tx: Executor, db: Database, ref: RowReference): Promise<void> {
   const checks: readonly RelatedCheck[] = ref.related ? [ref.related].flat() : [];
   const lock = checks.some((c) => c.serialized) ? renderTableLock(db.dialect, ref.entity) : undefined;
   if (lock) await tx.rows(lock);
-  const column = ref.guard?.attribute ?? ref.entity.attributesByName.get(ref.entity.PrimaryIdAttribute)!;
-  const [row] = await tx.rows(renderSelectById(db.dialect, ref.entity, ref.id, [column], true));
+  const guards = ref.guards ?? [];
+  const columns = guards.length ? guards.map((g) => g.attribute) : [ref.entity.attributesByName.get(ref.entity.PrimaryIdAttribute)!];
+  const [row] = await tx.rows(renderSelectById(db.dialect, ref.entity, ref.id, columns, true));
   if (!row) throw Errors.recordNotFound(ref.entity.LogicalName, ref.id);
-  if (ref.guard) {
-    const current = db.dialect.fromDb(column, row[0]);
-    if (!(await passes(tx, db, ref.guard, ref.entity, ref.id, current))) throw ref.guard.fail(current);
+  for (const [i, g] of guards.entries()) {
+    const current = db.dialect.fromDb(g.attribute, row[i]);
+    if (!(await passes(tx, db, g, ref.entity, ref.id, current))) throw g.fail(current);
   }
   for (const { read, refuse } of checks) {
     const column = fetchedColumns(read)[0]!;
@@ -639,7 +640,7 @@ export async function writeIn(
         throw err;
       }
     case 'disassociate': {
-      await checkReferences(tx, db, (plan.references ?? []).filter((r) => r.guard));
+      await checkReferences(tx, db, (plan.references ?? []).filter((r) => r.guards?.length));
       const removed = await tx.run(renderDisassociate(db.dialect, plan));
       if (!removed && plan.missing) {
         // Nothing to unlink: a row that does not exist is named as such, before the missing link.
