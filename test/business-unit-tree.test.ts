@@ -199,6 +199,30 @@ for (const database of DATABASES) {
       expect(added.json.error.code).to.equal('0x8004830B');
     });
 
+    it("Local and Deep reach the rows the caller's teams own in another unit, as Basic does (access levels are cumulative)", async () => {
+      const a = await unit('Cumul A', root);
+      const b = await unit('Cumul B', root);
+      const ub = await user('Cumul Basic', a, await makeRole(s, 'Cumul Basic', rights('Basic')));
+      const ul = await user('Cumul Local', a, await makeRole(s, 'Cumul Local', rights('Local')));
+      const ud = await user('Cumul Deep', a, await makeRole(s, 'Cumul Deep', rights('Deep')));
+      const tb = await team('Cumul TB', b);
+      for (const u of [ub, ul, ud]) expect((await membership('POST', 'team', u, tb)).status).to.equal(204);
+      const made = await call('POST', `${s.root}accounts`, { name: 'cumul team row', 'ownerid@odata.bind': `/teams(${tb})` }, { Prefer: 'return=representation' });
+      expect(made.json._owningbusinessunit_value).to.equal(b);
+      const rTB = made.json.accountid as string;
+      for (const u of [ub, ul, ud]) {
+        expect(await names('cumul', u)).to.deep.equal(['cumul team row']);
+        const r = await call('PATCH', `${s.root}accounts(${rTB})`, { name: 'cumul team row' }, asUser(u));
+        expect(r.status, r.text).to.equal(204);
+      }
+      const own = await call('GET', `${s.root}systemusers(${ul})/Microsoft.Dynamics.CRM.RetrievePrincipalAccess(Target=@t)?@t={'@odata.id':'accounts(${rTB})'}`);
+      expect(own.json.AccessRights).to.contain('WriteAccess');
+      // Not through the team any more: out of reach.
+      expect((await membership('DELETE', 'team', ul, tb)).status).to.equal(204);
+      expect(await names('cumul', ul)).to.deep.equal([]);
+      expect((await call('DELETE', `${s.root}accounts(${rTB})`, undefined, asUser(ul))).status).to.equal(403);
+    });
+
     it('moves a unit without loops and keeps the root without a parent', async () => {
       const a = await unit('Move A', root);
       const b = await unit('Move B', a);

@@ -479,6 +479,12 @@ export interface Guard {
    * a unit below; Dataverse "Privilege depth"), walked in the write's statement.
    */
   readonly under?: { readonly relationship: RelationshipModel; readonly id: string };
+  /**
+   * The row passes too when its column `attribute` (the owner, ownerid) holds one of `values`
+   * (the caller's privilege at Local or Deep depth still reaches the rows it or its teams own
+   * wherever they are: Dataverse's access levels are cumulative, "Privilege depth").
+   */
+  readonly owners?: { readonly attribute: AttributeModel; readonly values: readonly Value[] };
 }
 
 /**

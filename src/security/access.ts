@@ -52,8 +52,8 @@ export type UnitPlace = 'unit' | 'below' | 'outside';
 function reaches(reach: Reach, owns: boolean, place: UnitPlace): boolean {
   switch (reach) {
     case 'all': return true;
-    case 'deep': return place !== 'outside';
-    case 'unit': return place === 'unit';
+    case 'deep': return owns || place !== 'outside';
+    case 'unit': return owns || place === 'unit';
     case 'own': return owns;
     default: return false;
   }
@@ -186,13 +186,18 @@ export class CallerAccess implements PlanSecurity {
   }
 
   /**
-   * The rows of `entity` `right` reaches at `reach` (not 'all'): at Basic depth those the caller
-   * or one of its teams owns, at Local and Deep those of its units (inUnits); on a user-owned
-   * table, and those shared with the caller or its teams with `right`.
+   * The rows of `entity` `right` reaches at `reach` (not 'all'): on a user-owned table those the
+   * caller or one of its teams owns, and those shared with the caller or its teams with `right`;
+   * at Local and Deep also those of its units (inUnits), whoever owns them (access levels are
+   * cumulative: Dataverse "Privilege depth").
    */
   private reached(entity: EntityModel, right: AccessRightName, reach: Reach): PlanExpr {
-    const mine: PlanExpr = reach === 'own' ? { kind: 'in', attribute: this.owner(entity)!, values: this.principals } : this.inUnits(entity, reach as 'unit' | 'deep');
-    if (!this.owner(entity)) return mine;
+    const owner = this.owner(entity);
+    const owned: PlanExpr | undefined = owner && { kind: 'in', attribute: owner, values: this.principals };
+    const units = reach === 'own' ? undefined : this.inUnits(entity, reach as 'unit' | 'deep');
+    // Access levels are cumulative: Local and Deep reach the caller's own rows (and its teams') too.
+    const mine: PlanExpr = owned && units ? { kind: 'or', left: owned, right: units } : (owned ?? units)!;
+    if (!owner) return mine;
     return { kind: 'or', left: mine, right: { kind: 'shared', entity, principals: this.principals, rights: AccessRight[right] } };
   }
 
@@ -316,7 +321,8 @@ export class CallerAccess implements PlanSecurity {
   /**
    * A guard that lets a write through only on a row of `entity` that `right` reaches at `reach`
    * (not 'all'): at Basic depth one the caller or one of its teams owns, at Local one of its
-   * unit, at Deep one of its unit or a unit below (Guard.under); on a user-owned table also one
+   * unit, at Deep one of its unit or a unit below (Guard.under), and at either one the caller or
+   * its teams own (Guard.owners: access levels are cumulative); on a user-owned table also one
    * shared with the caller or its teams with `right`. Fails with the record-level refusal;
    * strict, so that no write path skips it.
    */
@@ -326,7 +332,9 @@ export class CallerAccess implements PlanSecurity {
     const attribute = this.unitColumn(entity)!;
     const fail = (unit: Value) => this.denied(entity, id, null, `${right}Access`, unit);
     const within = reach === 'deep' ? { values: [], under: { relationship: this.units!, id: this.caller.businessunitid } } : { values: [this.caller.businessunitid] };
-    return { attribute, ...within, strict: true, fail, ...shared };
+    const owner = this.owner(entity);
+    const owners = owner ? { owners: { attribute: owner, values: this.principals } } : {};
+    return { attribute, ...within, strict: true, fail, ...shared, ...owners };
   }
 
   /**

@@ -842,6 +842,10 @@ function keyAndGuards(d: Dialect, e: EntityModel, id: string, guards: readonly G
       const walk = `${c} IN (${renderHierarchy(d, { kind: 'hierarchy', relationship: g.under.relationship, id: g.under.id, direction: 'under', orEqual: true }, p)})`;
       test = test ? `(${test} OR ${walk})` : walk;
     }
+    if (g.owners?.values.length) {
+      const owned = `${col(d, g.owners.attribute)} IN (${g.owners.values.map((v) => p.value(g.owners!.attribute, v)).join(', ')})`;
+      test = test ? `(${test} OR ${owned})` : owned;
+    }
     if (g.shared) conditions.push(`(${test ?? '1 = 0'} OR ${shareCondition(d, p, e, p.value(pkOf(e), id), g.shared.principals, g.shared.rights)})`);
     else if (!g.except) conditions.push(nullListed ? (test ? `(${c} IS NULL OR ${test})` : `${c} IS NULL`) : test ?? '1 = 0');
     else if (nullListed) conditions.push(test ? `(${c} IS NOT NULL AND ${test})` : `${c} IS NOT NULL`);

@@ -222,7 +222,7 @@ async function nextVersion(tx: Executor, db: Database): Promise<number> {
 /**
  * Whether row `id` of `entity`, whose guard column holds `current`, meets guard `g`: the column
  * holds one of its values (with `except`, none), or a row below Guard.under's (one read walking
- * the hierarchy), or the row is shared as the guard allows (Guard.shared; one read of its shares).
+ * the hierarchy), or its owner is one of Guard.owners' (one read), or the row is shared as the guard allows (Guard.shared; one read of its shares).
  */
 async function passes(tx: Executor, db: Database, g: Guard, entity: EntityModel, id: string, current: Value): Promise<boolean> {
   if (g.values.includes(current) !== Boolean(g.except)) return true;
@@ -234,6 +234,10 @@ async function passes(tx: Executor, db: Database, g: Guard, entity: EntityModel,
       kind: 'and', left: { kind: 'compare', op: 'eq', attribute: pk, value: current }, right: { kind: 'hierarchy', relationship, id: top, direction: 'under', orEqual: true },
     });
     if ((await tx.rows(renderRead(db.dialect, read))).length) return true;
+  }
+  if (g.owners?.values.length) {
+    const [row] = await tx.rows(renderSelectById(db.dialect, entity, id, [g.owners.attribute]));
+    if (row && g.owners.values.includes(db.dialect.fromDb(g.owners.attribute, row[0]))) return true;
   }
   if (!g.shared) return false;
   const { principals, rights } = g.shared;
