@@ -223,6 +223,28 @@ for (const database of DATABASES) {
       expect((await call('DELETE', `${s.root}accounts(${rTB})`, undefined, asUser(ul))).status).to.equal(403);
     });
 
+    it('lets a Local creator make a unit under its own, with its default team, and refuses a delete it may not make before telling the state', async () => {
+      const a = await unit('Local maker A', root);
+      const b = await unit('Local maker B', root);
+      const maker = await user('Local maker', a, await makeRole(s, 'Unit maker', {
+        prvCreateBusinessUnit: 'Local', prvReadBusinessUnit: 'Local', prvWriteBusinessUnit: 'Local', prvDeleteBusinessUnit: 'Local', prvAppendBusinessUnit: 'Local', prvAppendToBusinessUnit: 'Local',
+      }));
+      const made = await call('POST', `${s.root}businessunits`, { name: 'Made by Local', 'parentbusinessunitid@odata.bind': `/businessunits(${a})` }, asUser(maker));
+      expect(made.status, made.text).to.equal(204);
+      const madeId = (await call('GET', `${s.root}businessunits?$select=businessunitid&$filter=name eq 'Made by Local'`)).json.value[0].businessunitid as string;
+      const team = await call('GET', `${s.root}teams?$select=name,isdefault&$filter=_businessunitid_value eq ${madeId}`);
+      expect(team.json.value).to.have.length(1);
+      expect(team.json.value[0]).to.include({ name: 'Made by Local', isdefault: true });
+      const elsewhere = await call('POST', `${s.root}businessunits`, { name: 'Not by Local', 'parentbusinessunitid@odata.bind': `/businessunits(${b})` }, asUser(maker));
+      expect(elsewhere.status, elsewhere.text).to.equal(403);
+      // An enabled unit out of reach: refused for the privilege, not for its state.
+      const del = await call('DELETE', `${s.root}businessunits(${b})`, undefined, asUser(maker));
+      expect(del.status, del.text).to.equal(403);
+      expect(del.json.error.code).to.equal('0x80048306');
+      const own = await call('DELETE', `${s.root}businessunits(${a})`, undefined, asUser(maker));
+      expect(own.json.error.code, 'its own unit is reached: its state is told').to.equal('0x80041d60');
+    });
+
     it('moves a unit without loops and keeps the root without a parent', async () => {
       const a = await unit('Move A', root);
       const b = await unit('Move B', a);

@@ -429,6 +429,12 @@ export interface InsertPlan {
   readonly before?: readonly InsertPlan[];
   readonly after?: readonly WritePlan[];
   /**
+   * True for a row the service writes with another, past the caller's privileges (a new business
+   * unit's default team: the caller's right to create the unit is what is checked, as Dataverse
+   * makes the team with the unit whoever creates it).
+   */
+  readonly trusted?: boolean;
+  /**
    * The full-size images stored with the row (plan/images.ts withImages); set, if empty, once
    * withImages has made the plan's images ready, which it then does not do again.
    */
