@@ -245,6 +245,15 @@ for (const database of DATABASES) {
       expect(own.json.error.code, 'its own unit is reached: its state is told').to.equal('0x80041d60');
     });
 
+    it('refuses a unit 100 levels below the root, the depth Deep walks', async () => {
+      let parentId = root;
+      for (let level = 1; level < 100; level++) parentId = await unit(`Deep level ${level}`, parentId);
+      const r = await call('POST', `${s.root}businessunits`, { name: 'Deep level 100', 'parentbusinessunitid@odata.bind': `/businessunits(${parentId})` });
+      expect(r.status, r.text).to.equal(400);
+      expect(r.json.error.code).to.equal('0x80040203');
+      expect(r.json.error.message).to.contain('at most 99 levels below the root');
+    });
+
     it('moves a unit without loops and keeps the root without a parent', async () => {
       const a = await unit('Move A', root);
       const b = await unit('Move B', a);

@@ -1,7 +1,11 @@
 import { Errors } from '../errors.js';
+import { HIERARCHY_MAX_DEPTH, hierarchyOf } from '../model/hierarchy.js';
+import { pkOf } from '../model/primary-key.js';
 import { BUSINESSUNIT } from '../model/system-columns.js';
 import type { AttributeModel, EntityModel, RelationshipModel } from '../model/types.js';
-import type { Guard, Value } from './types.js';
+import { restrict } from './navigation.js';
+import { planRead } from './read.js';
+import type { Guard, RowReference, Value } from './types.js';
 
 /**
  * The rules of the business unit table (Dataverse BusinessUnit table, "Business units"): the
@@ -27,6 +31,29 @@ export function checkBusinessUnitCreate(entity: EntityModel, values: ReadonlyMap
   if (entity.LogicalName !== BUSINESSUNIT) return;
   const parent = entity.attributesByName.get(PARENT);
   if (parent && (values.get(parent) ?? null) === null) throw parentRequired();
+}
+
+/**
+ * `references` (a new row's) with, on a new business unit's reference to its parent, the check
+ * that the unit stays fewer than HIERARCHY_MAX_DEPTH levels below the root: the depth Deep
+ * privileges and the hierarchy query functions walk (sql/render.ts renderHierarchy), so that no
+ * unit is out of a Deep reach that should hold it. A related read (RowReference.related) of the
+ * parent and its ancestors, in the write's transaction; 400 `0x80040203` when they are
+ * HIERARCHY_MAX_DEPTH or more (Dataverse documents no such bound: not confirmed). Others as
+ * they are.
+ */
+export function businessUnitDepthCheck(entity: EntityModel, values: ReadonlyMap<AttributeModel, Value>, references: readonly RowReference[]): RowReference[] {
+  const relationship = entity.LogicalName === BUSINESSUNIT ? hierarchyOf(entity) : undefined;
+  const parent = relationship && values.get(relationship.ReferencingAttribute);
+  if (typeof parent !== 'string') return [...references];
+  const pk = pkOf(entity);
+  const read = restrict(planRead(entity, { select: [pk.LogicalName], top: HIERARCHY_MAX_DEPTH + 1 }, { returnRepresentation: false }), {
+    kind: 'hierarchy', relationship: relationship!, id: parent, direction: 'above', orEqual: true,
+  });
+  const refuse = (above: readonly Value[]) => (above.length >= HIERARCHY_MAX_DEPTH
+    ? Errors.invalidArgument(`A business unit is at most ${HIERARCHY_MAX_DEPTH - 1} levels below the root business unit; business unit ${parent} is ${above.length - 1} levels below it.`)
+    : undefined);
+  return references.map((r) => (r.entity === entity && r.id === parent ? { ...r, related: [...(r.related ? [r.related].flat() : []), { read, refuse }] } : r));
 }
 
 /**

@@ -6,7 +6,7 @@ import { BUSINESSUNIT, businessUnitColumn, DATASTATE, DATASTATE_ACTIVE, OWNING_T
 import type { AttributeModel, EntityModel, ManyToManyNavigationModel, Model, NavigationPropertyModel, OneToManyNavigationModel, OptionMetadata } from '../model/types.js';
 import { ColumnValues, stampModified } from './column-values.js';
 import { planAssociate } from './associate.js';
-import { businessUnitDeleteGuards, checkBusinessUnitCreate, checkBusinessUnitUpdate } from './business-unit.js';
+import { businessUnitDeleteGuards, businessUnitDepthCheck, checkBusinessUnitCreate, checkBusinessUnitUpdate } from './business-unit.js';
 import { planDefaultTeam } from './default-team.js';
 import { defaultTeamId, membershipLink, membershipOfUsers, notAccessTeam, defaultTeamDeleteGuards } from './teams.js';
 import { deletePlan } from './delete.js';
@@ -457,7 +457,8 @@ function writable(entity: EntityModel, message: 'Create' | 'Update' | 'Delete'):
  * Throws the body errors of this module, 400 `0x80048408` for a statuscode that is not a
  * status of the Active state (new rows always start in statecode 0), 400 `0x80040800` on an
  * intersect or SERVICE_MAINTAINED table, and 400 `0x80040203` for a business unit without a parent
- * (checkBusinessUnitCreate). A new business unit gets its default team, written after it
+ * (checkBusinessUnitCreate) or more than HIERARCHY_MAX_DEPTH levels below the root
+ * (businessUnitDepthCheck). A new business unit gets its default team, written after it
  * (planDefaultTeam; Dataverse "Manage teams": each business unit has one, made with it).
  */
 export function planCreate(model: Model, entity: EntityModel, body: Record<string, unknown>, caller: Caller, urlId?: string, now = nowUtc()): InsertPlan {
@@ -465,8 +466,9 @@ export function planCreate(model: Model, entity: EntityModel, body: Record<strin
   const plan = planServiceCreate(model, entity, body, caller, urlId, now);
   if (entity.LogicalName !== BUSINESSUNIT) return plan;
   checkBusinessUnitCreate(entity, plan.values);
+  const references = businessUnitDepthCheck(entity, plan.values, plan.references);
   const team = planDefaultTeam(model, plan.id, String(plan.values.get(entity.attributesByName.get(entity.PrimaryNameAttribute ?? 'name')!) ?? ''), caller, now);
-  return team ? { ...plan, after: [...plan.after ?? [], team] } : plan;
+  return { ...plan, references, ...(team ? { after: [...plan.after ?? [], team] } : {}) };
 }
 
 /**
