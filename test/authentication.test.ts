@@ -1,15 +1,14 @@
 import { expect } from 'chai';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { randomUUID } from 'node:crypto';
 import { DynamicsWebApi } from 'dynamics-web-api';
 import { SignJWT } from 'jose';
 import { createAuthenticator, type Authenticator } from '../src/http/authentication.js';
 import { SYSTEM_ADMINISTRATOR_ID } from '../src/model/kept-ids.js';
-import { asSystem as runAsSystem, call, DATABASES, SHIPPED_METADATA, startServer, type Reply, type TestServer } from './support/server.js';
+import { asSystem as runAsSystem, call, DATABASES, type Reply, SHIPPED_METADATA, startServer, tempDir, type TestServer } from './support/server.js';
 import { AUDIENCE, bearer, ISSUER, keys, token, type Keys } from './support/tokens.js';
 
 /**
@@ -32,7 +31,7 @@ let jwksFile: string;
 
 before(async () => {
   signing = await keys('k1');
-  work = mkdtempSync(join(tmpdir(), 'tessera-auth-'));
+  work = tempDir('tessera-auth-');
   jwksFile = join(work, 'jwks.json');
   writeFileSync(jwksFile, JSON.stringify(signing.jwks));
 });

@@ -1,5 +1,4 @@
-import { cpSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { cpSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { expect } from 'chai';
 import { parseStringPromise } from 'xml2js';
@@ -10,7 +9,7 @@ import {
 } from '../src/model/definitions.js';
 import { buildModel, loadModel } from '../src/model/loader.js';
 import { RELATIONSHIP_FILES, TAGS } from './support/relationship-metadata.js';
-import { call, DATABASES, SHIPPED_METADATA, startServer, type TestServer } from './support/server.js';
+import { call, DATABASES, SHIPPED_METADATA, startServer, tempDir, type TestServer } from './support/server.js';
 
 /**
  * EntityDefinitions and GlobalOptionSetDefinitions (digest §8): the shipped metadata files read
@@ -606,7 +605,7 @@ for (const database of DATABASES) {
     });
 
     it('reads LogicalCollectionName and CollectionSchemaName from the metadata file, and derives CollectionSchemaName from the plural logical name', async () => {
-      const dir = mkdtempSync(join(tmpdir(), 'tessera-plural-'));
+      const dir = tempDir('tessera-plural-');
       cpSync(SHIPPED_METADATA, dir, { recursive: true });
       const table = (name: string, extra: object) => ({
         LogicalName: name, PrimaryIdAttribute: `${name}id`, OwnershipType: 'OrganizationOwned', HasStateModel: false, Attributes: [], ...extra,
@@ -691,7 +690,7 @@ for (const database of DATABASES) {
     });
 
     it('lists a many-to-many relationship on both tables and in RelationshipDefinitions, with menu orders as Dataverse gives them; a Double column\'s default Precision', async () => {
-      const dir = mkdtempSync(join(tmpdir(), 'tessera-rel-'));
+      const dir = tempDir('tessera-rel-');
       cpSync(SHIPPED_METADATA, dir, { recursive: true });
       for (const file of RELATIONSHIP_FILES) writeFileSync(join(dir, `${file.LogicalName}.json`), JSON.stringify(file));
       writeFileSync(join(dir, 'new_reading.json'), JSON.stringify({

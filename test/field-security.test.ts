@@ -1,6 +1,5 @@
-import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { randomUUID } from 'node:crypto';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect } from 'chai';
 import { createAuthenticator } from '../src/http/authentication.js';
@@ -8,7 +7,7 @@ import { SYSTEM_ADMINISTRATOR_PROFILE_ID } from '../src/model/field-security.js'
 import { SYSTEM_ADMINISTRATOR_ID } from '../src/model/kept-ids.js';
 import { buildModel, ModelError } from '../src/model/loader.js';
 import type { EntityFile } from '../src/model/types.js';
-import { asSystem, call, copyMetadata, DATABASES, SHIPPED_METADATA, startServer, type Reply, type TestServer } from './support/server.js';
+import { asSystem, call, copyMetadata, DATABASES, type Reply, SHIPPED_METADATA, startServer, tempDir, type TestServer } from './support/server.js';
 import { AUDIENCE, bearer, ISSUER, keys, token } from './support/tokens.js';
 
 /**
@@ -123,7 +122,7 @@ for (const database of DATABASES) {
 
     before(async () => {
       signing = await keys('k1');
-      work = mkdtempSync(join(tmpdir(), 'tessera-field-security-'));
+      work = tempDir('tessera-field-security-');
       const jwks = join(work, 'jwks.json');
       writeFileSync(jwks, JSON.stringify(signing.jwks));
       const dir = copyMetadata();

@@ -1,7 +1,6 @@
 import { spawn, spawnSync } from 'node:child_process';
-import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type AddressInfo } from 'node:net';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect } from 'chai';
 import { buildModel } from '../src/model/loader.js';
@@ -15,7 +14,7 @@ import pg from 'pg';
 import { postgresDialect } from '../src/sql/postgres.js';
 import type { Database } from '../src/store/database.js';
 import { serveProcess } from './support/serve-process.js';
-import { call, DATABASES, SHIPPED_METADATA, type Reply, type TestDatabase } from './support/server.js';
+import { call, DATABASES, type Reply, SHIPPED_METADATA, tempDir, type TestDatabase } from './support/server.js';
 
 const CLI = join(import.meta.dirname, '..', 'src', 'cli.js');
 const base = ['systemuser', 'organization', 'businessunit', 'team'].map((t) => ({ source: `${t}.json`, json: JSON.parse(readFileSync(join(SHIPPED_METADATA, `${t}.json`), 'utf8')) }));
@@ -444,7 +443,7 @@ for (const database of DATABASES) {
 
 describe('tessera migrate and database URLs', () => {
   it('prints the DDL with --dry-run without running it, then applies it', () => {
-    const dir = mkdtempSync(join(tmpdir(), 'tessera-migrate-'));
+    const dir = tempDir('tessera-migrate-');
     try {
       const url = `sqlite:${join(dir, 'sub', 'm.db')}`;
       const dry = spawnSync(process.execPath, [CLI, 'migrate', '--dry-run', '--metadata', SHIPPED_METADATA, '--database', url], { encoding: 'utf8' });
@@ -590,7 +589,7 @@ describe('tessera migrate and database URLs', () => {
    * Attributes; removes them all afterwards.
    */
   function withCopy(fn: (meta: string, url: string, edit: (change: (attributes: Array<Record<string, unknown>>) => void) => void) => void): void {
-    const dir = mkdtempSync(join(tmpdir(), 'tessera-copy-'));
+    const dir = tempDir('tessera-copy-');
     try {
       const meta = join(dir, 'meta');
       spawnSync('cp', ['-r', SHIPPED_METADATA, meta]);
@@ -659,7 +658,7 @@ for (const database of CLI_DATABASES) {
     let meta: string;
     let url: string;
     beforeEach(() => {
-      dir = mkdtempSync(join(tmpdir(), 'tessera-stopped-'));
+      dir = tempDir('tessera-stopped-');
       meta = join(dir, 'meta');
       cpSync(SHIPPED_METADATA, meta, { recursive: true });
       url = database.url(dir);

@@ -3,7 +3,7 @@ import { loadModel } from '../src/model/loader.js';
 import { Service } from '../src/service.js';
 import type { Statement } from '../src/sql/dialect.js';
 import { SqliteDatabase } from '../src/store/sqlite.js';
-import { DATABASES, call, SHIPPED_METADATA, startServer, type TestServer } from './support/server.js';
+import { call, DATABASES, SHIPPED_METADATA, startServer, tempDir, type TestServer } from './support/server.js';
 
 const SET = 'msdyn_copilotinteractions';
 
@@ -118,7 +118,7 @@ describe('reads run in SQL and read no more rows than they return (+1)', () => {
     const { mkdtempSync, rmSync } = await import('node:fs');
     const { tmpdir } = await import('node:os');
     const { join } = await import('node:path');
-    const dir = mkdtempSync(join(tmpdir(), 'tessera-count-'));
+    const dir = tempDir('tessera-count-');
     const db = new CountingDatabase(join(dir, 'db.sqlite'));
     try {
       const service = await Service.open(loadModel(SHIPPED_METADATA), db, { error: () => undefined });

@@ -1,12 +1,11 @@
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { randomUUID } from 'node:crypto';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect } from 'chai';
 import { createAuthenticator } from '../src/http/authentication.js';
 import { SYSTEM_ADMINISTRATOR_ID } from '../src/model/kept-ids.js';
 import type { EntityFile } from '../src/model/types.js';
-import { asSystem, call, copyMetadata, DATABASES, recordStatements, startServer, type Reply, type TestServer } from './support/server.js';
+import { asSystem, call, copyMetadata, DATABASES, recordStatements, type Reply, startServer, tempDir, type TestServer } from './support/server.js';
 import { AUDIENCE, bearer, ISSUER, keys, token } from './support/tokens.js';
 
 /**
@@ -76,7 +75,7 @@ function client(s: TestServer, headers: Record<string, string> = {}) {
 /** A server that signs users in with tokens of a fresh key (its JWKS in `work`, which close() removes), and a role reading `privileges` at Global depth. */
 async function startSignedIn(database: (typeof DATABASES)[number], privileges: readonly string[]) {
   const signing = await keys('k1');
-  const work = mkdtempSync(join(tmpdir(), 'tessera-teams-auth-'));
+  const work = tempDir('tessera-teams-auth-');
   const jwks = join(work, 'jwks.json');
   writeFileSync(jwks, JSON.stringify(signing.jwks));
   const started = await start(database, false, { authentication: await createAuthenticator({ issuer: ISSUER, audience: [AUDIENCE], jwks }) });

@@ -1,12 +1,11 @@
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { expect } from 'chai';
 import { parseStringPromise } from 'xml2js';
 import { nextRun, runRetention } from '../src/retention/run.js';
 import { SqliteDatabase } from '../src/store/sqlite.js';
-import { call, copyMetadata, DATABASES, startServer, type TestDatabase, type TestServer } from './support/server.js';
+import { call, copyMetadata, DATABASES, startServer, tempDir, type TestDatabase, type TestServer } from './support/server.js';
 
 /*
  * Long-term retention (issue #6 part 3; Dataverse "Long-term data retention", digest §6.7): the
@@ -372,7 +371,7 @@ describe('retention recurrence (nextRun)', () => {
 
 describe('tessera retention run (CLI)', () => {
   it('runs the policies of a database seeded over HTTP, printing progress and a summary per table', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'tessera-retention-'));
+    const dir = tempDir('tessera-retention-');
     const file = join(dir, 'tessera.db');
     const seeded: TestDatabase = { name: 'sqlite', async create() { const db = new SqliteDatabase(file); return { db, drop: () => db.close() }; } };
     const s = await startServer(undefined, seeded);

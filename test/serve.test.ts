@@ -1,14 +1,13 @@
 import { randomUUID } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { rmSync } from 'node:fs';
 import { connect, type Socket } from 'node:net';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
 import { expect } from 'chai';
 import { openDatabase } from '../src/store/open.js';
 import type { Database, Executor } from '../src/store/database.js';
 import { serveProcess, type ServeProcess } from './support/serve-process.js';
-import { SHIPPED_METADATA } from './support/server.js';
+import { SHIPPED_METADATA, tempDir } from './support/server.js';
 import { tcpProxy, type TcpProxy } from './support/tcp-proxy.js';
 
 /** The database URLs `tessera serve` is run on: a fresh SQLite file, and a fresh PostgreSQL schema when TESSERA_TEST_POSTGRES_URL is set. */
@@ -16,7 +15,7 @@ function databases(): Array<{ name: string; url: () => { url: string; drop(): Pr
   const postgres = process.env['TESSERA_TEST_POSTGRES_URL'];
   return [
     { name: 'sqlite', url: () => {
-      const dir = mkdtempSync(join(tmpdir(), 'tessera-serve-'));
+      const dir = tempDir('tessera-serve-');
       return { url: `sqlite:${join(dir, 'db.sqlite')}`, drop: async () => rmSync(dir, { recursive: true, force: true }) };
     } },
     ...(postgres ? [{ name: 'postgres', url: () => {

@@ -4,7 +4,7 @@ import { loadModel } from '../src/model/loader.js';
 import { Service } from '../src/service.js';
 import type { Statement } from '../src/sql/dialect.js';
 import { SqliteDatabase } from '../src/store/sqlite.js';
-import { DATABASES, call, SHIPPED_METADATA, startServer, type TestServer } from './support/server.js';
+import { call, DATABASES, SHIPPED_METADATA, startServer, tempDir, type TestServer } from './support/server.js';
 
 const SET = 'msdyn_copilotinteractions';
 
@@ -183,7 +183,7 @@ describe('unexpected faults', () => {
         return super.rows(stmt);
       }
     }
-    const dir = mkdtempSync(join(tmpdir(), 'tessera-fault-'));
+    const dir = tempDir('tessera-fault-');
     const db = new Broken(join(dir, 'db.sqlite'));
     const logged: unknown[] = [];
     try {

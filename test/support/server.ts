@@ -19,10 +19,24 @@ export interface TestDatabase {
   create(): Promise<{ db: Database; drop(): Promise<void> }>;
 }
 
+/** Temp folders made by the suite, removed when the test process exits if nothing removed them before. */
+const tempDirs = new Set<string>();
+process.on('exit', () => { for (const dir of tempDirs) rmSync(dir, { recursive: true, force: true }); });
+
+/**
+ * A new empty folder under the OS temp folder, named `<prefix>XXXXXX`, removed at the latest when
+ * the test process exits (a test that fails before its own cleanup leaves nothing behind).
+ */
+export function tempDir(prefix: string): string {
+  const dir = mkdtempSync(join(tmpdir(), prefix));
+  tempDirs.add(dir);
+  return dir;
+}
+
 const sqlite: TestDatabase = {
   name: 'sqlite',
   async create() {
-    const dir = mkdtempSync(join(tmpdir(), 'tessera-db-'));
+    const dir = tempDir('tessera-db-');
     const db = new SqliteDatabase(join(dir, 'tessera.db'));
     return { db, drop: async () => { await db.close(); rmSync(dir, { recursive: true, force: true }); } };
   },
@@ -125,9 +139,9 @@ export async function startServer(metadata = SHIPPED_METADATA, database: TestDat
   };
 }
 
-/** Copies the shipped metadata into a new temp folder (to add or break files in tests). */
+/** Copies the shipped metadata into a new temp folder (to add or break files in tests; removed at exit at the latest, see tempDir). */
 export function copyMetadata(): string {
-  const dir = mkdtempSync(join(tmpdir(), 'tessera-meta-'));
+  const dir = tempDir('tessera-meta-');
   cpSync(SHIPPED_METADATA, dir, { recursive: true });
   return dir;
 }
@@ -138,7 +152,7 @@ export function copyMetadata(): string {
  */
 export async function withMetadataCopy<T>(fn: (dir: string, work: string) => Promise<T> | T): Promise<T> {
   const dir = copyMetadata();
-  const work = mkdtempSync(join(tmpdir(), 'tessera-work-'));
+  const work = tempDir('tessera-work-');
   try {
     return await fn(dir, work);
   } finally {
