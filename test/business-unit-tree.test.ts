@@ -199,6 +199,27 @@ for (const database of DATABASES) {
       expect(added.json.error.code).to.equal('0x8004830B');
     });
 
+    it("gives each CreateMultiple row its own owner's unit: users of several units, a team, the caller", async () => {
+      const a = await unit('Bulk A', root);
+      const b = await unit('Bulk B', a);
+      const ua = await user('Bulk owner A', a);
+      const ub = await user('Bulk owner B', b);
+      const tb = await team('Bulk team B', b);
+      // 450 rows: three bulk steps, owners interleaved so each step holds rows of every kind.
+      const owners: Array<[string | undefined, string]> = [[`/systemusers(${ua})`, a], [`/systemusers(${ub})`, b], [`/teams(${tb})`, b], [undefined, root]];
+      const Targets = Array.from({ length: 450 }, (_, i) => {
+        const [bind] = owners[i % owners.length]!;
+        return { '@odata.type': 'Microsoft.Dynamics.CRM.account', name: `bulk owned ${String(i).padStart(3, '0')}`, ...(bind ? { 'ownerid@odata.bind': bind } : {}) };
+      });
+      const made = await call('POST', `${s.root}accounts/Microsoft.Dynamics.CRM.CreateMultiple`, { Targets });
+      expect(made.status, made.text).to.equal(200);
+      const ids = made.json.Ids as string[];
+      const rows = await call('GET', `${s.root}accounts?$select=accountid,_owningbusinessunit_value&$filter=startswith(name,'bulk owned')`);
+      const unitOf = new Map(rows.json.value.map((r: Record<string, string>) => [r.accountid, r._owningbusinessunit_value]));
+      expect(unitOf.size).to.equal(450);
+      ids.forEach((id, i) => expect(unitOf.get(id), `row ${i}`).to.equal(owners[i % owners.length]![1]));
+    });
+
     it("Local and Deep reach the rows the caller's teams own in another unit, as Basic does (access levels are cumulative)", async () => {
       const a = await unit('Cumul A', root);
       const b = await unit('Cumul B', root);

@@ -396,11 +396,14 @@ export interface RelatedCheck {
  * A user-owned row's owningbusinessunit taken from its owner's row, in SQL: `column` of the row
  * becomes the business unit column of row `id` of `owner` (systemuser or team), the owner's
  * unit (Dataverse: OwningBusinessUnit is the owner's business unit, set on create and assign).
+ * `via` is the row's column that names the owner (ownerid), holding `id` once written: new rows
+ * read their owners' units through it, many rows in one statement (renderOwnerUnits).
  */
 export interface OwnerUnit {
   readonly column: AttributeModel;
   readonly owner: EntityModel;
   readonly id: string;
+  readonly via: AttributeModel;
 }
 
 /**

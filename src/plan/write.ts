@@ -719,7 +719,7 @@ function ownerUnitOf(model: Model, entity: EntityModel, values: ReadonlyMap<Attr
   if (!column || typeof id !== 'string' || id === caller?.systemuserid) return undefined;
   const type = owned.owner!.ownerType;
   const owner = model.byLogicalName.get(type && values.get(type) === TEAM ? TEAM : SYSTEMUSER);
-  return owner && businessUnitColumn(owner) ? { column, owner, id } : undefined;
+  return owner && businessUnitColumn(owner) ? { column, owner, id, via: owned.owner!.owner } : undefined;
 }
 
 /**

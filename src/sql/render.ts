@@ -877,13 +877,18 @@ function ownerUnitSet(d: Dialect, u: OwnerUnit, p: Params): string {
 }
 
 /**
- * UPDATE of new row `id` of `entity` setting its business unit column from its owner's row
- * (InsertPlan.ownerUnit), run in the insert's transaction once the row is written.
+ * UPDATE of the new rows `ids` of `entity` (at most the dialect's maxParameters) setting business
+ * unit column `u.column` of each from its own owner's row: `u.owner`'s unit where its key equals
+ * the row's `u.via` (InsertPlan.ownerUnit: rows made for another owner, all of table `u.owner`).
+ * One statement for a bulk step's rows, run in the insert's transaction once they are written;
+ * a row whose owner does not exist gets null (the insert's reference check refuses it first).
  */
-export function renderOwnerUnit(d: Dialect, entity: EntityModel, id: string, u: OwnerUnit): Statement {
+export function renderOwnerUnits(d: Dialect, entity: EntityModel, ids: readonly string[], u: Pick<OwnerUnit, 'column' | 'owner' | 'via'>): Statement {
   const p = new Params(d);
-  const set = ownerUnitSet(d, u, p);
-  return { sql: `UPDATE ${table(d, entity)} SET ${set} WHERE ${col(d, pkOf(entity))} = ${p.value(pkOf(entity), id)}`, params: p.values };
+  const pk = pkOf(entity);
+  const ownerPk = pkOf(u.owner);
+  const unit = `(SELECT ${col(d, businessUnitColumn(u.owner)!)} FROM ${table(d, u.owner)} WHERE ${table(d, u.owner)}.${col(d, ownerPk)} = ${table(d, entity)}.${col(d, u.via)})`;
+  return { sql: `UPDATE ${table(d, entity)} SET ${col(d, u.column)} = ${unit} WHERE ${col(d, pk)} IN (${ids.map((id) => p.value(pk, id)).join(', ')})`, params: p.values };
 }
 
 /** DELETE of one row by key with the plan's guards. */

@@ -2,7 +2,7 @@ import { PassThrough } from 'node:stream';
 import { setImmediate } from 'node:timers/promises';
 import { Errors, isDuplicateKey, ServiceError } from '../errors.js';
 import type { AttributeModel, EntityKeyModel, EntityModel } from '../model/types.js';
-import type { AggregatePlan, CountPlan, DeletePlan, ExpandPlan, Guard, InsertPlan, PlanSecurity, ReadPlan, RelatedCheck, RowReference, UpdatePlan, Value, WritePlan, WriteResult } from '../plan/types.js';
+import type { AggregatePlan, CountPlan, DeletePlan, ExpandPlan, Guard, InsertPlan, OwnerUnit, PlanSecurity, ReadPlan, RelatedCheck, RowReference, UpdatePlan, Value, WritePlan, WriteResult } from '../plan/types.js';
 import { pkOf } from '../model/primary-key.js';
 import type { Statement } from '../sql/dialect.js';
 import { renderDeletedIds, renderRecordDeletions } from '../sql/deleted-rows.js';
@@ -17,7 +17,7 @@ import { nowUtc } from '../plan/values.js';
 import { fromJson } from '../sql/types.js';
 import { expandedLookupNameKey, expansionKey } from '../plan/expand.js';
 import {
-  expansionColumns, fetchedColumns, renderAggregate, renderCount, renderDelete, renderDisassociate, renderExistingIds, renderInsertMany, renderOwnerUnit, renderRead,
+  expansionColumns, fetchedColumns, renderAggregate, renderCount, renderDelete, renderDisassociate, renderExistingIds, renderInsertMany, renderOwnerUnits, renderRead,
   renderAnyReferencing, renderDeleteReferencing, renderDeleteWhereIn, renderRemoveLink, renderSelectByFoldedKey, renderSelectById, renderSelectByKey, renderTableLock, renderUpdate, idSlices,
 } from '../sql/render.js';
 import type { Database, Executor, UniqueViolation } from './database.js';
@@ -294,6 +294,25 @@ async function storeAttachments(tx: Executor, db: Database, plan: WritePlan): Pr
   }
 }
 
+/**
+ * The rows of a bulk step (`step`, items `start`…) made for another owner (InsertPlan.ownerUnit),
+ * grouped by table and owner table: each group's ids, what renderOwnerUnits needs, and the index
+ * of its first item (the item a failure of its statement is reported for).
+ */
+interface OwnedRows { entity: EntityModel; unit: Pick<OwnerUnit, 'column' | 'owner' | 'via'>; rows: string[]; first: number }
+function ownedByOthers(step: readonly InsertPlan[], start: number): OwnedRows[] {
+  const groups = new Map<string, OwnedRows>();
+  step.forEach((plan, i) => {
+    const u = plan.ownerUnit;
+    if (!u) return;
+    const key = `${plan.entity.LogicalName} ${u.owner.LogicalName} ${u.column.LogicalName}`;
+    const group = groups.get(key);
+    if (group) group.rows.push(plan.id);
+    else groups.set(key, { entity: plan.entity, unit: u, rows: [plan.id], first: start + i });
+  });
+  return [...groups.values()];
+}
+
 /** How a caller names the item an error belongs to (CreateMultiple: `Targets[i]: …`). */
 export type ItemNamer = (index: number, err: Error) => Error;
 
@@ -449,15 +468,14 @@ async function insertStream(tx: Executor, db: Database, count: number, planAt: (
         }
         feed.rows.write(stmt.copy);
       }
-      // The full-size images kept with the step's rows (plans made ready by withImages first), and
-      // the business unit of rows owned by another user or team, read from the owner (InsertPlan.ownerUnit).
-      const attached = step.filter((plan) => plan.attachments?.length || plan.ownerUnit);
-      if (attached.length) closeFeed();
-      for (const plan of attached) {
-        const i = start + step.indexOf(plan);
-        if (plan.ownerUnit) send(tx.run(renderOwnerUnit(db.dialect, plan.entity, plan.id, plan.ownerUnit)), i);
-        if (plan.attachments?.length) send(storeAttachments(tx, db, plan), i);
-      }
+      // The business unit of rows owned by another user or team, read from the owners (one UPDATE
+      // per owner table and step, InsertPlan.ownerUnit), and the full-size images kept with the
+      // step's rows (plans made ready by withImages first).
+      const owned = ownedByOthers(step, start);
+      const attached = step.filter((plan) => plan.attachments?.length);
+      if (owned.length || attached.length) closeFeed();
+      for (const { entity: table, unit, rows, first } of owned) send(tx.run(renderOwnerUnits(db.dialect, table, rows, unit)), first);
+      for (const plan of attached) send(storeAttachments(tx, db, plan), start + step.indexOf(plan));
       if (after.length) {
         // The step's last item: its dependent writes find its row stored. They wait for the answers
         // sent so far: when its row was refused (a key another row has; SQLite's transaction goes
