@@ -2,6 +2,7 @@ import type { EntityModel, Model } from '../model/types.js';
 import type { Caller } from '../plan/types.js';
 import type { Database } from '../store/database.js';
 import type { BlockUploads } from '../files/blocks.js';
+import type { ComplexTypeDeclaration, EnumTypeDeclaration } from '../odata/csdl.js';
 
 /**
  * Dataverse messages as OData operations (digest §1.7): each message module in this folder exports
@@ -46,27 +47,12 @@ export interface ParameterDefinition {
 /**
  * A ComplexType returned by an operation: `<ComplexType Name="XResponse">` with its properties
  * (`Nullable` when a property may be null) and the complex types they use (`Uses`, e.g.
- * EntityRecordCountCollection), which `$metadata` declares too.
+ * EntityRecordCountCollection), which `$metadata` declares too: the shape odata/csdl.ts writes.
  */
-export interface ComplexTypeDefinition {
-  readonly Name: string;
-  readonly Properties: ReadonlyArray<{ readonly Name: string; readonly Type: string; readonly Nullable?: boolean }>;
-  /** Navigation properties (`<NavigationProperty>`), e.g. PrincipalAccess's `Principal` (mscrm.crmbaseentity). */
-  readonly NavigationProperties?: ReadonlyArray<{ readonly Name: string; readonly Type: string; readonly Nullable?: boolean }>;
-  readonly Uses?: readonly ComplexTypeDefinition[];
-  /**
-   * Enumeration types its properties use (`<EnumType>`): members by name, numbered from 0 in
-   * order, or with their values; `IsFlags` for a flags enumeration (values combine).
-   */
-  readonly Enums?: ReadonlyArray<EnumTypeDefinition>;
-}
+export type ComplexTypeDefinition = ComplexTypeDeclaration;
 
-/** An `<EnumType>` an operation's complex types use. */
-export interface EnumTypeDefinition {
-  readonly Name: string;
-  readonly Members: ReadonlyArray<string | { readonly Name: string; readonly Value: number }>;
-  readonly IsFlags?: boolean;
-}
+/** An `<EnumType>` an operation's complex types use (odata/csdl.ts EnumTypeDeclaration). */
+export type EnumTypeDefinition = EnumTypeDeclaration;
 
 /** What an operation is called with: the binding and the checked parameter values. */
 export interface MessageContext {
