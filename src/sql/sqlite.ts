@@ -14,6 +14,7 @@ const SQLITE_DATE_FORMATS: Record<DateField, string> = { year: '%Y', month: '%m'
  */
 export const sqliteDialect: Dialect = {
   name: 'sqlite',
+  answersInline: true,
   quote: (identifier) => `"${identifier.replace(/"/g, '""')}"`,
   placeholder: () => '?',
   // better-sqlite3 binds `?` from the arguments in order and `@name` from a trailing plain object;

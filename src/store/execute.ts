@@ -486,8 +486,9 @@ async function insertStream(tx: Executor, db: Database, count: number, planAt: (
           for (const write of after) await writeIn(tx, db, write).catch((err: unknown) => fail(end - 1, err));
         }
       }
-      // Let other requests, and the answers to what was sent, have the thread between steps.
-      if (end < count) await setImmediate();
+      // Let the answers to what was sent, and other requests, have the thread between steps
+      // (not on a driver that answers as statements are sent: Dialect.answersInline).
+      if (end < count && !db.dialect.answersInline) await setImmediate();
     }
     closeFeed();
   } catch (err) {
