@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import { startRelationshipServer } from './support/relationship-metadata.js';
-import { asUser, makeRole } from './support/principals.js';
+import { asUser, makeRole, makeUnit, makeUserIn } from './support/principals.js';
 import { call, createRow, DATABASES, type TestServer } from './support/server.js';
 
 /**
@@ -25,20 +25,9 @@ for (const database of DATABASES) {
     after(async () => { await s.close(); });
 
     /** A new unit named `name` under `under`; its id. */
-    async function unit(name: string, under: string): Promise<string> {
-      const r = await call('POST', `${s.root}businessunits`, { name, 'parentbusinessunitid@odata.bind': `/businessunits(${under})` }, { Prefer: 'return=representation' });
-      expect(r.status, r.text).to.equal(201);
-      return r.json.businessunitid as string;
-    }
+    const unit = (name: string, under: string) => makeUnit(s, name, under);
     /** A new user in unit `bu` holding the roles given; its id. */
-    async function user(name: string, bu: string, ...roles: string[]): Promise<string> {
-      const id = (await createRow(s, 'systemusers', { fullname: name, 'businessunitid@odata.bind': `/businessunits(${bu})` })).systemuserid as string;
-      for (const role of roles) {
-        const r = await call('POST', `${s.root}systemusers(${id})/systemuserroles_association/$ref`, { '@odata.id': `${s.root}roles(${role})` });
-        expect(r.status, r.text).to.equal(204);
-      }
-      return id;
-    }
+    const user = (name: string, bu: string, ...roles: string[]) => makeUserIn(s, name, bu, ...roles);
     const rights = (depth: string) => ({ prvCreateaccount: depth, prvReadaccount: depth, prvWriteaccount: depth, prvDeleteaccount: depth });
     /** An account named `name` made by user `owner`; its id. */
     async function account(name: string, owner: string): Promise<string> {

@@ -16,7 +16,8 @@ import type { Message, RecordReference } from './types.js';
  * `GET /systemusers(<id>)/Microsoft.Dynamics.CRM.RetrievePrincipalAccess(Target=@t)?@t={'@odata.id':'accounts(<id>)'}`
  * → `{"AccessRights":"ReadAccess, WriteAccess, …"}` (the flags' names, comma-separated, as OData
  * writes a flags enumeration; `None` when none): what that user may do to the record, by the
- * depth of each privilege of its roles and its teams' roles (Basic: the records it or one of its
+ * depth of each privilege of its roles and its teams' roles, a team's counted from the team's
+ * business unit (Basic: the records it or one of its
  * teams owns, or that are shared with either with that right; Dataverse "How access to a record is
  * determined", "Sharing and assigning": a shared right counts only where the user holds the
  * privilege at some depth). The caller needs Read on the user and on the record (403 otherwise);
@@ -36,8 +37,9 @@ export const message: Message = {
     const read = planRead(entity, { select: [entity.PrimaryIdAttribute] }, { returnRepresentation: false }, id);
     if (!(await executeRead(ctx.db, read)).rows.length) throw Errors.recordNotFound(entity.LogicalName, id);
     const ownerId = await ownerOf(ctx.db, ctx.db, target);
-    const held = await grantsOf(ctx, userId);
-    const access = new CallerAccess(ctx.model, await callerOf(ctx.model, withSecurity(ctx.db, undefined), userId, SYSTEM_CALLER), held.masks, held.roles.size, SYSTEM_CALLER.systemuserid, held.teams);
+    const user = await callerOf(ctx.model, withSecurity(ctx.db, undefined), userId, SYSTEM_CALLER);
+    const held = await grantsOf(ctx, userId, false, user.businessunitid);
+    const access = new CallerAccess(ctx.model, user, held, SYSTEM_CALLER.systemuserid);
     const shared = await sharedMask(ctx.db, ctx.db, entity, id, access.sharePrincipals);
     const granted = held.unrestricted ? [...privilegesOf(ctx.model).byTable.get(entity)?.keys() ?? []] : access.rightsOn(entity, ownerId, shared, await access.rowPlace(ctx.db, entity, id));
     return { AccessRights: accessRightsText(maskOf(granted)) };

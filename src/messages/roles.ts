@@ -56,10 +56,11 @@ export async function boundUser(ctx: MessageContext, name: string): Promise<stri
 
 /**
  * What user `userId` holds through its roles and its teams' (userGrants), read past the caller's
- * checks; with `direct`, also what its own roles give (UserGrants.direct).
+ * checks; with `direct`, also what its own roles give (UserGrants.direct); with `unit` (the user's
+ * business unit), its teams of other units apart (UserGrants.home, .away).
  */
-export function grantsOf(ctx: MessageContext, userId: string, direct = false): Promise<UserGrants> {
-  return userGrants(ctx.model, withSecurity(ctx.db, undefined), userId, SYSTEM_CALLER, direct);
+export function grantsOf(ctx: MessageContext, userId: string, direct = false, unit?: string): Promise<UserGrants> {
+  return userGrants(ctx.model, withSecurity(ctx.db, undefined), userId, SYSTEM_CALLER, direct, unit);
 }
 
 /** The role a role message is bound to (`/roles(<id>)/Microsoft.Dynamics.CRM.X`); 404 on another table. */

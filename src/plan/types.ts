@@ -483,11 +483,12 @@ export interface Guard {
    */
   readonly shared?: { readonly principals: readonly string[]; readonly rights: number };
   /**
-   * The row passes too when its column holds row `id` of `relationship`'s table or a row below
-   * it in that hierarchy (the caller's privilege at Deep depth: a row of its business unit or of
-   * a unit below; Dataverse "Privilege depth"), walked in the write's statement.
+   * The row passes too when its column holds one of the rows `ids` of `relationship`'s table or a
+   * row below one in that hierarchy (the caller's privilege at Deep depth: a row of its business
+   * unit or of a unit below, and of those of its teams of other units; Dataverse "Privilege
+   * depth"), walked in the write's statement.
    */
-  readonly under?: { readonly relationship: RelationshipModel; readonly id: string };
+  readonly under?: { readonly relationship: RelationshipModel; readonly ids: readonly string[] };
   /**
    * The row passes too when its column `attribute` (the owner, ownerid) holds one of `values`
    * (the caller's privilege at Local or Deep depth still reaches the rows it or its teams own

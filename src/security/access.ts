@@ -2,6 +2,7 @@ import { ROOT_BUSINESS_UNIT_ID, SYSTEM_ADMINISTRATOR_ID } from '../model/kept-id
 import { Errors } from '../errors.js';
 import { BUSINESSUNIT, businessUnitColumn, ROLE, ROLEPRIVILEGES, SYSTEMUSER, TEAM } from '../model/system-columns.js';
 import { hierarchyOf } from '../model/hierarchy.js';
+import { intersectSteps } from '../model/intersect-links.js';
 import type { AttributeModel, EntityModel, ManyToManyNavigationModel, Model, NavigationPropertyModel, RelationshipModel } from '../model/types.js';
 import { linksRead } from '../plan/links.js';
 import { restrict } from '../plan/navigation.js';
@@ -25,9 +26,11 @@ import {
  * What a caller may do, from the privileges its roles hold, its own and those of the teams it is a
  * member of (Dataverse "Security roles and privileges", "How access to a record is determined",
  * "Manage teams": a team's roles give their privileges to its members), and from the rows shared
- * with it or its teams (Dataverse "Sharing and assigning"). There is one business unit, the root:
- * every user, team and row belongs to it (security/business-units.ts), so a privilege held at
- * Local, Deep or Global depth reaches every row, and one held at Basic depth the rows the caller
+ * with it or its teams (Dataverse "Sharing and assigning"). A privilege held at Local depth
+ * reaches the rows of the caller's business unit, at Deep those of its unit and the units below,
+ * at Global every row; one held through a team of another unit counts from the team's unit
+ * ("Manage teams": a team belongs to one unit and may have members of others), so a member
+ * reaches that unit's rows, not its own unit's. One held at Basic depth reaches the rows the caller
  * owns (`ownerid`) or a team it is a member of owns, and the rows shared with either with the
  * matching access right (principalobjectaccess, sql/principal-object-access.ts). A share gives
  * nothing where the caller holds no privilege at all: "you can't give a user any rights that they
@@ -36,35 +39,58 @@ import {
  */
 
 /**
- * How far a caller's privilege reaches: not at all, the rows it owns (Basic), the rows of its
- * business unit (Local), of its unit and the units below (Deep), or every row (Global, and Deep
- * from the root unit, below which every unit is).
+ * How far a caller's privilege reaches, counted from its own business unit: not at all, the rows
+ * it owns (Basic), the rows of its business unit (Local), of its unit and the units below (Deep),
+ * or every row (Global, and Deep from the root unit, below which every unit is). Besides, the
+ * roles of its teams of other units reach from those units (CallerAccess.awayUnits); 'units' is
+ * the reach of a privilege held through those alone on a table whose rows have no owner.
  */
-export type Reach = 'none' | 'own' | 'unit' | 'deep' | 'all';
+export type Reach = 'none' | 'own' | 'unit' | 'deep' | 'all' | 'units';
 
 /**
- * Where one row stands towards a caller's business unit, for checks made on one row outside SQL
- * (rowPlace): in the unit, in a unit below it, or elsewhere.
+ * A business unit a privilege reaches from, other than the caller's: the unit of a team of the
+ * caller's that holds it (TeamGrant), at Local (`deep` false: the unit's rows) or Deep depth (the
+ * unit's and those of the units below it).
  */
-export type UnitPlace = 'unit' | 'below' | 'outside';
+export interface UnitReach {
+  readonly unit: string;
+  readonly deep: boolean;
+}
 
-/** The rights Reach `reach` gives on a row at `place`, owned by one of the caller's principals or not (`owns`). */
-function reaches(reach: Reach, owns: boolean, place: UnitPlace): boolean {
-  switch (reach) {
-    case 'all': return true;
-    case 'deep': return owns || place !== 'outside';
-    case 'unit': return owns || place === 'unit';
-    case 'own': return owns;
-    default: return false;
-  }
+/**
+ * Where one row stands in the business unit tree, for checks made on one row outside SQL
+ * (rowPlace): `units` is the row's unit followed by those above it, up to the root; undefined for
+ * a table whose rows name no unit (every depth reaches them).
+ */
+export interface UnitPlace {
+  readonly units?: readonly string[];
+}
+
+/**
+ * Whether a privilege at `reach` from unit `from` (or, `from` undefined, from none: 'units')
+ * and from the other units `away` reaches a row at `place`, owned by one of the caller's
+ * principals or not (`owns`).
+ */
+function reaches(reach: Reach, from: string, away: readonly UnitReach[], owns: boolean, place: UnitPlace): boolean {
+  if (reach === 'all' || reach === 'none') return reach === 'all';
+  if (owns && reach !== 'units') return true;
+  const units = place.units;
+  if (!units) return true;
+  const inUnit = (u: UnitReach) => (u.deep ? units.includes(u.unit) : units[0] === u.unit);
+  return ((reach === 'unit' || reach === 'deep') && inUnit({ unit: from, deep: reach === 'deep' })) || away.some(inUnit);
 }
 
 /**
  * A caller's privileges, applied to plans (PlanSecurity): `grants` maps privilege ids to the
- * widest depth mask any of the caller's roles holds them at.
+ * widest depth mask any of the caller's roles holds them at; `home` to the widest counted from the
+ * caller's unit, and `away` to the units of its teams of other units that hold them (UserGrants).
  */
 export class CallerAccess implements PlanSecurity {
   private readonly catalogue: PrivilegeIndex;
+  private readonly grants: ReadonlyMap<string, number>;
+  private readonly home: ReadonlyMap<string, number>;
+  private readonly away: ReadonlyMap<string, readonly TeamGrant[]>;
+  private readonly roleCount: number;
   /** The owners whose rows Basic depth reaches: the caller and the teams it is a member of. */
   private readonly principals: readonly string[];
 
@@ -75,15 +101,19 @@ export class CallerAccess implements PlanSecurity {
   private readonly masks: boolean;
 
   /**
-   * `system`: the built-in system user's id, whose row users may not change; `teams`: the ids of
-   * the teams the caller is a member of (UserGrants.teams); `fields`: what the caller may do with
-   * secured columns (undefined: the model has none).
+   * `held`: what the caller's roles and its teams' give (userGrants, read with the caller's unit);
+   * `system`: the built-in system user's id, whose row users may not change; `fields`: what the
+   * caller may do with secured columns (undefined: the model has none).
    */
-  constructor(readonly model: Model, readonly caller: Caller, private readonly grants: ReadonlyMap<string, number>, private readonly roleCount: number, private readonly system: string, teams: readonly string[] = [], private readonly fields?: FieldAccess) {
+  constructor(readonly model: Model, readonly caller: Caller, held: UserGrants, private readonly system: string, private readonly fields?: FieldAccess) {
     this.catalogue = privilegesOf(model);
+    this.grants = held.masks;
+    this.home = held.home ?? held.masks;
+    this.away = held.away ?? new Map();
+    this.roleCount = held.roles.size;
     const units = model.byLogicalName.get(BUSINESSUNIT);
     this.units = units && hierarchyOf(units);
-    this.principals = [caller.systemuserid, ...teams];
+    this.principals = [caller.systemuserid, ...held.teams];
     this.masks = fields?.masksAny(model) ?? false;
   }
 
@@ -96,14 +126,48 @@ export class CallerAccess implements PlanSecurity {
   reach(entity: EntityModel, right: AccessRightName): Reach {
     const privilege = this.catalogue.byTable.get(entity)?.get(right);
     if (!privilege) return entity.IsIntersect || !this.catalogue.byTable.has(entity) ? 'all' : 'none';
-    const mask = this.grants.get(privilege.id) ?? 0;
+    const reach = this.depthReach(entity, this.home.get(privilege.id) ?? 0, this.caller.businessunitid);
+    const away = this.away.get(privilege.id);
+    if (reach === 'all' || !away?.length) return reach;
+    // Roles of teams of other units: each counted from its team's unit (Dataverse "Manage teams").
+    const reached = away.map((g) => this.depthReach(entity, g.mask, g.unit));
+    if (reached.includes('all')) return 'all';
+    // Members get a team's privileges at Basic depth too (Dataverse "Security roles and privileges",
+    // Member's privilege inheritance, whose default gives them directly at Basic): the rows the
+    // caller and its teams own, wherever they are.
+    if (reach !== 'none') return reach;
+    return entity.OwnershipType === 'UserOwned' ? 'own' : 'units';
+  }
+
+  /**
+   * The Reach of depth mask `mask` on `entity`, counted from unit `from`: as `reach` describes,
+   * 'unit' and 'deep' then meaning `from`'s unit and those below it.
+   */
+  private depthReach(entity: EntityModel, mask: number, from: string): Reach {
     if (!mask) return 'none';
     if (mask >= DepthMask.Global) return 'all';
     if (mask < DepthMask.Local && entity.OwnershipType === 'UserOwned') return 'own';
     if (!this.unitColumn(entity) || !this.units) return 'all';
     // Every unit is below the root: Deep from it reaches what Global does, with no walk.
-    if (mask >= DepthMask.Deep) return this.caller.businessunitid === ROOT_BUSINESS_UNIT_ID ? 'all' : 'deep';
+    if (mask >= DepthMask.Deep) return from === ROOT_BUSINESS_UNIT_ID ? 'all' : 'deep';
     return 'unit';
+  }
+
+  /**
+   * The units other than the caller's that `right` on `entity` reaches from, through the roles of
+   * the caller's teams of other units (UserGrants.away) held at Local or Deep depth (Basic on a
+   * business-owned table counting as Local, as `reach` counts it); none when `reach` is 'all'.
+   */
+  private awayUnits(entity: EntityModel, right: AccessRightName): UnitReach[] {
+    const privilege = this.catalogue.byTable.get(entity)?.get(right);
+    const away = privilege ? this.away.get(privilege.id) : undefined;
+    if (!away?.length) return [];
+    const out: UnitReach[] = [];
+    for (const g of away) {
+      const reach = this.depthReach(entity, g.mask, g.unit);
+      if (reach === 'unit' || reach === 'deep') out.push({ unit: g.unit, deep: reach === 'deep' });
+    }
+    return out;
   }
 
   /**
@@ -117,27 +181,38 @@ export class CallerAccess implements PlanSecurity {
   /**
    * The condition on the business unit column of `entity`'s rows that `reach` ('unit' or 'deep')
    * asks for: the caller's unit, or the caller's unit and those below it (a walk of businessunit's
-   * hierarchy from the caller's unit, in the same statement).
+   * hierarchy from the caller's unit, in the same statement); with `from`, counted from that unit.
    */
-  private inUnits(entity: EntityModel, reach: 'unit' | 'deep'): PlanExpr {
+  private inUnits(entity: EntityModel, reach: 'unit' | 'deep', from = this.caller.businessunitid): PlanExpr {
     const attribute = this.unitColumn(entity)!;
-    if (reach === 'unit') return { kind: 'compare', op: 'eq', attribute, value: this.caller.businessunitid };
-    return { kind: 'hierarchy', relationship: this.units!, id: this.caller.businessunitid, direction: 'under', orEqual: true, attribute };
+    if (reach === 'unit') return { kind: 'compare', op: 'eq', attribute, value: from };
+    return { kind: 'hierarchy', relationship: this.units!, id: from, direction: 'under', orEqual: true, attribute };
   }
 
   /**
-   * Where row `id` of `entity` stands towards the caller's unit, read past the caller's checks
-   * (for checks made outside SQL: sharing, RetrievePrincipalAccess); 'unit' for a table whose rows
-   * name no unit. Throws the database's errors.
+   * The condition on `entity`'s rows that the units `right` reaches through the caller's teams of
+   * other units ask for (awayUnits: each unit, or each unit and those below it); undefined for none.
+   */
+  private inAwayUnits(entity: EntityModel, right: AccessRightName): PlanExpr | undefined {
+    return this.awayUnits(entity, right).map((u) => this.inUnits(entity, u.deep ? 'deep' : 'unit', u.unit))
+      .reduce<PlanExpr | undefined>((left, right) => (left ? { kind: 'or', left, right } : right), undefined);
+  }
+
+  /**
+   * Where row `id` of `entity` stands in the unit tree (UnitPlace: its unit and those above),
+   * read past the caller's checks (for checks made outside SQL: sharing, RetrievePrincipalAccess)
+   * in two reads: the row's unit, then the units above it. Throws the database's errors.
    */
   async rowPlace(db: Database, entity: EntityModel, id: string): Promise<UnitPlace> {
     const column = this.unitColumn(entity);
-    if (!column || !this.units) return 'unit';
-    const pk = pkOf(entity);
-    const read = (where: PlanExpr) => restrict(planRead(entity, { select: [pk.LogicalName], top: 1 }, { returnRepresentation: false }), { kind: 'and', left: { kind: 'compare', op: 'eq', attribute: pk, value: id }, right: where });
+    if (!column || !this.units) return {};
     const trusted = withSecurity(db, undefined);
-    if ((await executeRead(trusted, read(this.inUnits(entity, 'unit')))).rows.length) return 'unit';
-    return (await executeRead(trusted, read(this.inUnits(entity, 'deep')))).rows.length ? 'below' : 'outside';
+    const read = await executeRead(trusted, planRead(entity, { select: [column === pkOf(entity) ? column.LogicalName : `_${column.LogicalName}_value`] }, { returnRepresentation: false }, id));
+    const unit = read.rows[0]?.[read.columns.indexOf(column)];
+    if (typeof unit !== 'string') return { units: [] };
+    const units = this.units.ReferencedEntity;
+    const above = restrict(planRead(units, { select: [units.PrimaryIdAttribute], top: 1_000 }, { returnRepresentation: false }), { kind: 'hierarchy', relationship: this.units, id: unit, direction: 'above', orEqual: true });
+    return { units: [unit, ...(await executeRead(trusted, above)).rows.map((r) => r[0] as string).filter((u) => u !== unit)] };
   }
 
   /** Whether a row owned by `ownerId` is the caller's at Basic depth: its own, or one of its teams'. */
@@ -189,12 +264,15 @@ export class CallerAccess implements PlanSecurity {
    * The rows of `entity` `right` reaches at `reach` (not 'all'): on a user-owned table those the
    * caller or one of its teams owns, and those shared with the caller or its teams with `right`;
    * at Local and Deep also those of its units (inUnits), whoever owns them (access levels are
-   * cumulative: Dataverse "Privilege depth").
+   * cumulative: Dataverse "Privilege depth"); and those of the units its teams of other units
+   * reach from (inAwayUnits).
    */
   private reached(entity: EntityModel, right: AccessRightName, reach: Reach): PlanExpr {
     const owner = this.owner(entity);
     const owned: PlanExpr | undefined = owner && { kind: 'in', attribute: owner, values: this.principals };
-    const units = reach === 'own' ? undefined : this.inUnits(entity, reach as 'unit' | 'deep');
+    const home = reach === 'unit' || reach === 'deep' ? this.inUnits(entity, reach) : undefined;
+    const away = this.inAwayUnits(entity, right);
+    const units: PlanExpr | undefined = home && away ? { kind: 'or', left: home, right: away } : home ?? away;
     // Access levels are cumulative: Local and Deep reach the caller's own rows (and its teams') too.
     const mine: PlanExpr = owned && units ? { kind: 'or', left: owned, right: units } : (owned ?? units)!;
     if (!owner) return mine;
@@ -328,18 +406,22 @@ export class CallerAccess implements PlanSecurity {
    */
   private rowGuard(entity: EntityModel, id: string, right: AccessRightName, reach: Reach): Guard {
     const shared = this.owner(entity) ? { shared: { principals: this.principals, rights: AccessRight[right] } } : {};
-    if (reach === 'own') return { attribute: this.owner(entity)!, values: this.principals, strict: true, fail: (owner) => this.denied(entity, id, owner, `${right}Access`), ...shared };
+    const away = this.awayUnits(entity, right);
+    if (reach === 'own' && !away.length) return { attribute: this.owner(entity)!, values: this.principals, strict: true, fail: (owner) => this.denied(entity, id, owner, `${right}Access`), ...shared };
     const attribute = this.unitColumn(entity)!;
     const fail = (unit: Value) => this.denied(entity, id, null, `${right}Access`, unit);
-    const within = reach === 'deep' ? { values: [], under: { relationship: this.units!, id: this.caller.businessunitid } } : { values: [this.caller.businessunitid] };
+    // The units it reaches: the caller's at Local or Deep, and those of its teams of other units.
+    const units = [...reach === 'unit' || reach === 'deep' ? [{ unit: this.caller.businessunitid, deep: reach === 'deep' }] : [], ...away];
+    const under = units.filter((u) => u.deep).map((u) => u.unit);
+    const within = { values: units.filter((u) => !u.deep).map((u) => u.unit), ...under.length ? { under: { relationship: this.units!, ids: under } } : {} };
     const owner = this.owner(entity);
     const owners = owner ? { owners: { attribute: owner, values: this.principals } } : {};
     return { attribute, ...within, strict: true, fail, ...shared, ...owners };
   }
 
   /**
-   * The rights the caller holds on one row of `entity`, owned by `ownerId`, at `place` towards the
-   * caller's unit (rowPlace) and shared with the caller or its teams with the AccessRights flags
+   * The rights the caller holds on one row of `entity`, owned by `ownerId`, at `place` in the unit
+   * tree (rowPlace: counted from the caller's unit and from its teams' of other units) and shared with the caller or its teams with the AccessRights flags
    * `sharedMask` (their union): each right of the table whose privilege reaches the row at its
    * depth, or that is shared with that right; none without the privilege, shared or not. In
    * AccessRights value order.
@@ -348,7 +430,8 @@ export class CallerAccess implements PlanSecurity {
     const rights = [...this.catalogue.byTable.get(entity)?.keys() ?? []];
     return rights.filter((right) => {
       const reach = this.reach(entity, right);
-      return reach !== 'none' && (reaches(reach, this.ownsThrough(ownerId), place) || (sharedMask & AccessRight[right]) !== 0);
+      const away = this.awayUnits(entity, right);
+      return reach !== 'none' && (reaches(reach, this.caller.businessunitid, away, this.ownsThrough(ownerId), place) || (sharedMask & AccessRight[right]) !== 0);
     }).sort((a, b) => AccessRight[a] - AccessRight[b]);
   }
 
@@ -366,7 +449,7 @@ export class CallerAccess implements PlanSecurity {
 
   /** Whether `reach` on `entity` takes a guard to the rows it reaches (rowGuard): not every row, and a column to guard. */
   private guards(entity: EntityModel, reach: Reach): boolean {
-    return reach === 'own' ? this.owner(entity) !== undefined : reach === 'unit' || reach === 'deep';
+    return reach === 'own' ? this.owner(entity) !== undefined : reach === 'unit' || reach === 'deep' || reach === 'units';
   }
 
   /** `r` with the caller's AppendTo checked on its row: table level, and at Basic depth a guard to a row it owns. */
@@ -641,6 +724,18 @@ function linkedTables(model: Model, intersect: EntityModel): EntityModel[] {
 }
 
 /**
+ * A privilege a user holds through a role of a team of another business unit than its own, at
+ * below Global depth: its depth is counted from the team's unit (`unit`), not the user's (Dataverse
+ * "Manage teams": a team belongs to one unit and may have members of other units; "Security roles
+ * and privileges": a team's roles give their privileges to its members, so a member reaches, at
+ * Local depth, the rows of the team's unit). `mask`: the role's depth mask (DepthMask).
+ */
+export interface TeamGrant {
+  readonly unit: string;
+  readonly mask: number;
+}
+
+/**
  * What a user holds through its roles and its teams' roles: the roles' ids, each privilege's
  * widest depth mask, and the teams it is a member of.
  */
@@ -657,6 +752,15 @@ export interface UserGrants {
    * itself, not through a team (RetrieveUserPrivileges reports team-inherited ones at Basic).
    */
   readonly direct?: ReadonlyMap<string, number>;
+  /**
+   * With userGrants' `unit`, when the user is a member of a team of another unit: privilege id →
+   * widest depth mask of the roles counted from the user's unit (its own roles, those of its teams
+   * in its unit, and those of other units' teams held at Global depth, which no unit bounds).
+   * Undefined: `masks` is that.
+   */
+  readonly home?: ReadonlyMap<string, number>;
+  /** With `home`: privilege id → what the roles of teams of other units hold it at, below Global (TeamGrant). */
+  readonly away?: ReadonlyMap<string, readonly TeamGrant[]>;
 }
 
 /**
@@ -665,12 +769,15 @@ export interface UserGrants {
  * teamroles_association; Dataverse "Manage teams": members get the team's roles' privileges), in
  * one read: the roles held, each outer-joined to its privileges, so that a role without
  * privileges still counts among `roles` (the roleCount of Dataverse's 0x80040220 message counts
- * the roles held, privileges or not); and a second read of the user's teams (UserGrants.teams),
- * when the model has teams. The system user (`system`) and System Administrators hold every
- * privilege at Global depth. With `direct`, a third read of the user's own roles gives
- * UserGrants.direct. Throws the database's errors.
+ * the roles held, privileges or not); and a second read of the user's teams with their units
+ * (UserGrants.teams), when the model has teams. The system user (`system`) and System
+ * Administrators hold every privilege at Global depth. With `direct`, a third read of the user's
+ * own roles gives UserGrants.direct. With `unit` (the user's business unit), the first read takes
+ * only the roles of teams of that unit, and when some team of the user is in another unit one more
+ * read takes those teams' roles with the team each comes through (UserGrants.home, .away):
+ * their depth is counted from the team's unit. Throws the database's errors.
  */
-export async function userGrants(model: Model, db: Database, userId: string, system: Caller, direct = false): Promise<UserGrants> {
+export async function userGrants(model: Model, db: Database, userId: string, system: Caller, direct = false, unit?: string): Promise<UserGrants> {
   const grants = model.byLogicalName.get(ROLEPRIVILEGES);
   const role = model.byLogicalName.get(ROLE);
   const all = (): UserGrants => ({ roles: new Set(), teams: [], masks: new Map(privilegesOf(model).all.map((p) => [p.id, DepthMask.Global])), unrestricted: true });
@@ -680,35 +787,92 @@ export async function userGrants(model: Model, db: Database, userId: string, sys
   const users = usersNav.target;
   const isUser: PlanExpr = { kind: 'compare', op: 'eq', attribute: users.attributesByName.get(users.PrimaryIdAttribute)!, value: userId };
   const own: PlanExpr = { kind: 'exists', navigation: usersNav, where: isUser };
-  // A role of a team the user is a member of.
+  // A role of a team the user is a member of (with `unit`, of a team of that unit).
   const teamsNav = role.navigation.get(TEAM_ROLES);
   const members = teamsNav?.target.navigation.get(TEAM_MEMBERSHIP);
-  const held: PlanExpr = teamsNav && members
-    ? { kind: 'or', left: own, right: { kind: 'exists', navigation: teamsNav, where: { kind: 'exists', navigation: members, where: isUser } } }
-    : own;
-  const join = { index: 0, table: grants };
+  const teamUnit = teamsNav && unit !== undefined ? businessUnitColumn(teamsNav.target) : undefined;
+  const member: PlanExpr | undefined = members && { kind: 'exists', navigation: members, where: isUser };
+  const inUnit = teamUnit && member ? { kind: 'and', left: { kind: 'compare', op: 'eq', attribute: teamUnit, value: unit! }, right: member } satisfies PlanExpr : member;
+  const held: PlanExpr = teamsNav && inUnit ? { kind: 'or', left: own, right: { kind: 'exists', navigation: teamsNav, where: inUnit } } : own;
+  const { rows, roleIds } = await roleGrants(db, role, grantsNav, held);
+  const roles = new Set(roleIds);
+  if (roles.has(SYSTEM_ADMINISTRATOR_ID)) return { ...all(), roles };
+  const teams = teamsNav && member ? await userTeams(db, teamsNav.target, member, teamUnit) : [];
+  const masks = new Map<string, number>();
+  const widen = (into: Map<string, number>, privilege: string, mask: number) => into.set(privilege, Math.max(into.get(privilege) ?? 0, mask));
+  for (const r of rows) widen(masks, r.privilege, r.mask);
+  const away = teams.filter((t) => t.unit !== null && t.unit !== unit);
+  let split: Pick<UserGrants, 'home' | 'away'> = {};
+  if (away.length && teamsNav) {
+    // Roles of teams of other units, with the team each comes through: their depth is the team unit's.
+    const unitOf = new Map(away.map((t) => [t.id, t.unit!]));
+    const link = intersectSteps(model, role).find((step) => step.target === teamsNav.intersect!.entity && step.relationship.ReferencingAttribute === teamsNav.intersect!.own)!;
+    const teamIn: PlanExpr = { kind: 'in', attribute: teamsNav.intersect!.other, values: [...unitOf.keys()] };
+    const through = await roleGrants(db, role, grantsNav, { kind: 'exists', navigation: link, where: teamIn }, { navigation: link, where: teamIn, column: teamsNav.intersect!.other });
+    if (through.roleIds.includes(SYSTEM_ADMINISTRATOR_ID)) return { ...all(), roles: new Set([...roles, ...through.roleIds]) };
+    for (const id of through.roleIds) roles.add(id);
+    const home = new Map(masks);
+    const byPrivilege = new Map<string, TeamGrant[]>();
+    for (const r of through.rows) {
+      widen(masks, r.privilege, r.mask);
+      // Global reaches every row wherever the team is: counted as the user's own.
+      if (r.mask >= DepthMask.Global) widen(home, r.privilege, r.mask);
+      else byPrivilege.set(r.privilege, [...byPrivilege.get(r.privilege) ?? [], { unit: unitOf.get(r.team!)!, mask: r.mask }]);
+    }
+    split = { home, away: byPrivilege };
+  }
+  const ownRoles = direct ? new Set(await linkedIds(db, users.navigation.get(usersNav.Partner)!, userId)) : undefined;
+  const ownMasks = new Map<string, number>();
+  if (ownRoles) for (const r of rows) if (ownRoles.has(r.role)) widen(ownMasks, r.privilege, r.mask);
+  return { roles, teams: teams.map((t) => t.id), masks, unrestricted: false, ...(ownRoles ? { direct: ownMasks } : {}), ...split };
+}
+
+/** One privilege a role held gives (roleGrants): the role, the privilege and its depth mask, and the team it comes through when asked. */
+interface RoleGrant {
+  readonly role: string;
+  readonly privilege: string;
+  readonly mask: number;
+  readonly team?: string;
+}
+
+/**
+ * The roles of `role`'s table that `held` selects, each outer-joined to its privileges through
+ * `grantsNav` (roleprivileges), in one read: the roles' ids (a role without privileges too) and
+ * one RoleGrant per privilege. With `team`, each role is also inner-joined to its links of the
+ * intersect step `team.navigation` meeting `team.where`, and each grant names the team (the link's
+ * `team.column`): a role two teams hold gives its privileges once per team.
+ */
+async function roleGrants(db: Database, role: EntityModel, grantsNav: NavigationPropertyModel, held: PlanExpr, team?: { navigation: NavigationPropertyModel; where: PlanExpr; column: AttributeModel }): Promise<{ roleIds: string[]; rows: RoleGrant[] }> {
+  const grants = grantsNav.target;
+  const joins: RowJoin[] = [...team ? [{ navigation: team.navigation, path: [], where: team.where, inner: true }] : [], { navigation: grantsNav, path: [], inner: false }];
+  const join = { index: joins.length - 1, table: grants };
   const column = (name: string): LinkedColumn => ({ name, path: [], attribute: grants.attributesByName.get(name)!, join });
   const read: ReadPlan = {
     ...restrict(planRead(role, { select: [role.PrimaryIdAttribute], top: 1_000_000 }, { returnRepresentation: false }), held),
-    joins: [{ navigation: grantsNav, path: [], inner: false }],
-    linked: [column('privilegeid'), column('privilegedepthmask')],
+    joins,
+    linked: [...team ? [{ name: '_team', path: [], attribute: team.column, join: { index: 0, table: team.navigation.target } }] : [], column('privilegeid'), column('privilegedepthmask')],
   };
   const { rows, columns } = await executeRead(db, read);
-  const roles = new Set(rows.map((r) => r[columns.indexOf(pkOf(role))] as string));
-  if (roles.has(SYSTEM_ADMINISTRATOR_ID)) return { ...all(), roles };
-  const teams = members ? await linkedIds(db, members.target.navigation.get(members.Partner)!, userId) : [];
-  const ownRoles = direct ? new Set(await linkedIds(db, users.navigation.get(usersNav.Partner)!, userId)) : undefined;
-  const masks = new Map<string, number>();
-  const ownMasks = new Map<string, number>();
-  const widen = (into: Map<string, number>, privilege: string, mask: number) => into.set(privilege, Math.max(into.get(privilege) ?? 0, mask));
-  // The linked columns come last in each row (executeRead); null for a role without privileges.
+  const at = columns.indexOf(pkOf(role));
+  const out: RoleGrant[] = [];
+  // The linked columns come last in each row (executeRead); a null privilege for a role without privileges.
   for (const r of rows) {
     const [privilege, mask] = r.slice(-2) as [string | null, number | null];
-    if (!privilege) continue;
-    widen(masks, privilege, Number(mask ?? 0));
-    if (ownRoles?.has(r[columns.indexOf(pkOf(role))] as string)) widen(ownMasks, privilege, Number(mask ?? 0));
+    if (privilege) out.push({ role: r[at] as string, privilege, mask: Number(mask ?? 0), ...team ? { team: r[r.length - 3] as string } : {} });
   }
-  return { roles, teams, masks, unrestricted: false, ...(ownRoles ? { direct: ownMasks } : {}) };
+  return { roleIds: [...new Set(rows.map((r) => r[at] as string))], rows: out };
+}
+
+/**
+ * The rows of `team` (the team table) meeting `member` (the user's membership), with their
+ * business unit (`unit`, the team's businessunitid; null without it), in one read.
+ */
+async function userTeams(db: Database, team: EntityModel, member: PlanExpr, unit: AttributeModel | undefined): Promise<Array<{ id: string; unit: string | null }>> {
+  const select = [team.PrimaryIdAttribute, ...unit ? [`_${unit.LogicalName}_value`] : []];
+  const { rows, columns } = await executeRead(db, restrict(planRead(team, { select, top: 1_000_000 }, { returnRepresentation: false }), member));
+  const id = columns.indexOf(pkOf(team));
+  const at = unit ? columns.indexOf(unit) : -1;
+  return rows.map((r) => ({ id: r[id] as string, unit: at >= 0 ? (r[at] as string | null) : null }));
 }
 
 /** The ids of the rows linked to row `id` of `nav.source` through many-to-many `nav` (a user's teams, its own roles). */
@@ -720,13 +884,13 @@ async function linkedIds(db: Database, nav: NavigationPropertyModel, id: string)
 /**
  * The privileges `caller` holds (userGrants) as PlanSecurity; undefined when nothing needs
  * checking: the built-in system user (`system`), or a caller holding the System Administrator
- * role. One read, two with teams; when the model has secured columns, one or two more for the
+ * role. One read, two with teams, three when the caller is in a team of another unit (userGrants); when the model has secured columns, one or two more for the
  * caller's field security profiles (loadFieldAccess). Throws the database's errors.
  */
 export async function loadAccess(model: Model, db: Database, caller: Caller, system: Caller): Promise<CallerAccess | undefined> {
-  const held = await userGrants(model, db, caller.systemuserid, system);
+  const held = await userGrants(model, db, caller.systemuserid, system, false, caller.businessunitid);
   if (held.unrestricted) return undefined;
   // What the caller may do with secured columns: read only when the model has some.
   const fields = hasSecuredColumns(model) ? await loadFieldAccess(model, db, caller.systemuserid, held.teams) : undefined;
-  return new CallerAccess(model, caller, held.masks, held.roles.size, system.systemuserid, held.teams, fields);
+  return new CallerAccess(model, caller, held, system.systemuserid, fields);
 }

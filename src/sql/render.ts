@@ -838,8 +838,8 @@ function keyAndGuards(d: Dialect, e: EntityModel, id: string, guards: readonly G
       : present.length === 1 ? `${c} ${g.except ? '<>' : '='} ${p.value(g.attribute, present[0]!)}`
         : `${c} ${not}IN (${present.map((v) => p.value(g.attribute, v)).join(', ')})`;
     const nullListed = present.length < g.values.length;
-    if (g.under) {
-      const walk = `${c} IN (${renderHierarchy(d, { kind: 'hierarchy', relationship: g.under.relationship, id: g.under.id, direction: 'under', orEqual: true }, p)})`;
+    for (const id of g.under?.ids ?? []) {
+      const walk = `${c} IN (${renderHierarchy(d, { kind: 'hierarchy', relationship: g.under!.relationship, id, direction: 'under', orEqual: true }, p)})`;
       test = test ? `(${test} OR ${walk})` : walk;
     }
     if (g.owners?.values.length) {

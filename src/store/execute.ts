@@ -2,7 +2,7 @@ import { PassThrough } from 'node:stream';
 import { setImmediate } from 'node:timers/promises';
 import { Errors, isDuplicateKey, ServiceError } from '../errors.js';
 import type { AttributeModel, EntityKeyModel, EntityModel } from '../model/types.js';
-import type { AggregatePlan, CountPlan, DeletePlan, ExpandPlan, Guard, InsertPlan, OwnerUnit, PlanSecurity, ReadPlan, RelatedCheck, RowReference, UpdatePlan, Value, WritePlan, WriteResult } from '../plan/types.js';
+import type { AggregatePlan, CountPlan, DeletePlan, ExpandPlan, Guard, InsertPlan, OwnerUnit, PlanExpr, PlanSecurity, ReadPlan, RelatedCheck, RowReference, UpdatePlan, Value, WritePlan, WriteResult } from '../plan/types.js';
 import { pkOf } from '../model/primary-key.js';
 import type { Statement } from '../sql/dialect.js';
 import { renderDeletedIds, renderRecordDeletions } from '../sql/deleted-rows.js';
@@ -226,12 +226,14 @@ async function nextVersion(tx: Executor, db: Database): Promise<number> {
  */
 async function passes(tx: Executor, db: Database, g: Guard, entity: EntityModel, id: string, current: Value): Promise<boolean> {
   if (g.values.includes(current) !== Boolean(g.except)) return true;
-  if (g.under && typeof current === 'string') {
-    const { relationship, id: top } = g.under;
+  if (g.under?.ids.length && typeof current === 'string') {
+    const { relationship, ids } = g.under;
     const units = relationship.ReferencingEntity;
     const pk = pkOf(units);
+    const walks = ids.map((top): PlanExpr => ({ kind: 'hierarchy', relationship, id: top, direction: 'under', orEqual: true }))
+      .reduce((left, right) => ({ kind: 'or', left, right }));
     const read = restrict(planRead(units, { select: [pk.LogicalName], top: 1 }, { returnRepresentation: false }), {
-      kind: 'and', left: { kind: 'compare', op: 'eq', attribute: pk, value: current }, right: { kind: 'hierarchy', relationship, id: top, direction: 'under', orEqual: true },
+      kind: 'and', left: { kind: 'compare', op: 'eq', attribute: pk, value: current }, right: walks,
     });
     if ((await tx.rows(renderRead(db.dialect, read))).length) return true;
   }

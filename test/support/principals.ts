@@ -8,12 +8,24 @@ import { call, createRow, type TestServer } from './server.js';
 
 /** A new user of `s` named `name`, holding the roles given (their ids); its id. */
 export async function makeUser(s: TestServer, name: string, ...roles: string[]): Promise<string> {
-  const id = (await createRow(s, 'systemusers', { fullname: name })).systemuserid as string;
+  return makeUserIn(s, name, undefined, ...roles);
+}
+
+/** A new user of `s` named `name` in business unit `unit` (undefined: the caller's), holding the roles given; its id. */
+export async function makeUserIn(s: TestServer, name: string, unit: string | undefined, ...roles: string[]): Promise<string> {
+  const id = (await createRow(s, 'systemusers', { fullname: name, ...unit ? { 'businessunitid@odata.bind': `/businessunits(${unit})` } : {} })).systemuserid as string;
   for (const role of roles) {
     const r = await call('POST', `${s.root}systemusers(${id})/systemuserroles_association/$ref`, { '@odata.id': `${s.root}roles(${role})` });
     expect(r.status, r.text).to.equal(204);
   }
   return id;
+}
+
+/** A new business unit of `s` named `name` under unit `parent`; its id. */
+export async function makeUnit(s: TestServer, name: string, parent: string): Promise<string> {
+  const r = await call('POST', `${s.root}businessunits`, { name, 'parentbusinessunitid@odata.bind': `/businessunits(${parent})` }, { Prefer: 'return=representation' });
+  expect(r.status, r.text).to.equal(201);
+  return r.json.businessunitid as string;
 }
 
 /** A new role of `s` named `name` holding `privileges` (privilege name → depth: Basic, Local, Deep, Global); its id. */
