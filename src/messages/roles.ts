@@ -46,11 +46,20 @@ export function depthName(mask: number): DepthName {
  * The user a user message is bound to (`/systemusers(<id>)/Microsoft.Dynamics.CRM.X`), after
  * checking that the caller may read it (403) and that it exists (404); 404 on another table.
  */
-export async function boundUser(ctx: MessageContext, name: string): Promise<string> {
+export function boundUser(ctx: MessageContext, name: string): Promise<string> {
+  return boundRow(ctx, SYSTEMUSER, name);
+}
+
+/**
+ * The row of `table` a message `name` is bound to (`/<set>(<id>)/Microsoft.Dynamics.CRM.<name>`),
+ * after checking that the caller may read it (403) and that it exists (404 `0x80040217`); 404 on
+ * another table.
+ */
+export async function boundRow(ctx: MessageContext, table: string, name: string): Promise<string> {
   const entity = ctx.binding?.entity;
-  if (!entity || entity.LogicalName !== SYSTEMUSER || !ctx.binding?.id) throw Errors.resourceNotFound(`Microsoft.Dynamics.CRM.${name}`);
+  if (!entity || entity.LogicalName !== table || !ctx.binding?.id) throw Errors.resourceNotFound(`Microsoft.Dynamics.CRM.${name}`);
   const read = await executeRead(ctx.db, planRead(entity, { select: [entity.PrimaryIdAttribute] }, { returnRepresentation: false }, ctx.binding.id));
-  if (!read.rows.length) throw Errors.recordNotFound(SYSTEMUSER, ctx.binding.id);
+  if (!read.rows.length) throw Errors.recordNotFound(table, ctx.binding.id);
   return ctx.binding.id;
 }
 

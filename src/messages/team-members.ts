@@ -48,9 +48,18 @@ export function membersMessage(name: string, adding: boolean): Message {
  * naming `where` (e.g. `Members[2]`) for an object without one.
  */
 export function userIdOf(user: Record<string, unknown>, where: string): string {
-  const raw = user['systemuserid'] ?? user['ownerid'];
+  return keyIn(user, ['systemuserid', 'ownerid'], where, 'user');
+}
+
+/**
+ * The id an entity object parameter names by the first of `keys` it holds (the table's primary
+ * key, then others), a GUID (canonical). Throws 400 `0x80040203` naming `where` and `what` (the
+ * row's kind, e.g. `business unit`) for an object without one.
+ */
+export function keyIn(record: Record<string, unknown>, keys: readonly string[], where: string, what: string): string {
+  const raw = keys.map((k) => record[k]).find((v) => v !== undefined);
   const id = typeof raw === 'string' ? canonicalGuid(raw) : undefined;
-  if (!id) throw Errors.invalidArgument(`${where}: give the user's systemuserid as a GUID.`);
+  if (!id) throw Errors.invalidArgument(`${where}: give the ${what}'s ${keys[0]} as a GUID.`);
   return id;
 }
 

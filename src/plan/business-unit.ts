@@ -50,10 +50,19 @@ export function businessUnitDepthCheck(entity: EntityModel, values: ReadonlyMap<
   const read = restrict(planRead(entity, { select: [pk.LogicalName], top: HIERARCHY_MAX_DEPTH + 1 }, { returnRepresentation: false }), {
     kind: 'hierarchy', relationship: relationship!, id: parent, direction: 'above', orEqual: true,
   });
-  const refuse = (above: readonly Value[]) => (above.length >= HIERARCHY_MAX_DEPTH
-    ? Errors.invalidArgument(`A business unit is at most ${HIERARCHY_MAX_DEPTH - 1} levels below the root business unit; business unit ${parent} is ${above.length - 1} levels below it.`)
-    : undefined);
+  // The new unit is one level below its parent, which is as many levels below the root as it has ancestors.
+  const refuse = (above: readonly Value[]) => (above.length >= HIERARCHY_MAX_DEPTH ? businessUnitTooDeep(`a new business unit under ${parent}`, above.length) : undefined);
   return references.map((r) => (r.entity === entity && r.id === parent ? { ...r, related: [...(r.related ? [r.related].flat() : []), { read, refuse }] } : r));
+}
+
+/**
+ * 400 `0x80040203`: a unit would be `levels` levels below the root, more than the
+ * HIERARCHY_MAX_DEPTH - 1 that Deep depth and the hierarchy functions reach (businessUnitDepthCheck
+ * on create, store/business-unit-update.ts on a move); `unit` names it for the message (`business
+ * unit <id>`, `a new business unit under <id>`). Dataverse documents no such bound: not confirmed.
+ */
+export function businessUnitTooDeep(unit: string, levels: number): Error {
+  return Errors.invalidArgument(`A business unit is at most ${HIERARCHY_MAX_DEPTH - 1} levels below the root business unit; ${unit} would be ${levels} levels below it.`);
 }
 
 /**

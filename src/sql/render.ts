@@ -931,8 +931,9 @@ function referencingAny(d: Dialect, relationship: RelationshipModel, ids: readon
 
 /**
  * UPDATEs of every row whose lookup of `relationship` names one of `ids` (a RemoveLink on their
- * delete): `set` (the cleared lookup and the stamps) and row version `version`; one statement per
- * slice of ids.
+ * delete; the rows a user owns when it moves to another unit, store/owned-rows.ts): `set` (the
+ * cleared lookup and the stamps; the new owner or unit) and row version `version`; one statement
+ * per slice of ids.
  */
 export function renderRemoveLink(d: Dialect, relationship: RelationshipModel, ids: readonly string[], set: ReadonlyMap<AttributeModel, Value>, version: number): Statement[] {
   const e = relationship.ReferencingEntity;

@@ -11,6 +11,7 @@ import { renderDeletePrincipalShares, renderDeleteShares, renderSelectShares } f
 import { withImages } from '../plan/images.js';
 import { restrict } from '../plan/navigation.js';
 import { restrictedDeleteError } from '../plan/business-unit.js';
+import { afterBusinessUnitUpdate } from './business-unit-update.js';
 import { BUSINESSUNIT, businessUnitColumn } from '../model/system-columns.js';
 import { planRead } from '../plan/read.js';
 import { nowUtc } from '../plan/values.js';
@@ -215,7 +216,8 @@ async function reserveVersions(tx: Executor, db: Database, count: number): Promi
   return rows.length > 1 ? versions.sort((a, b) => a - b) : versions;
 }
 
-async function nextVersion(tx: Executor, db: Database): Promise<number> {
+/** One new row version, reserved in transaction `tx`, for a write that stamps rows with it. */
+export async function nextVersion(tx: Executor, db: Database): Promise<number> {
   return (await reserveVersions(tx, db, 1))[0]!;
 }
 
@@ -646,7 +648,9 @@ const WRITE_ROUNDS = 3;
  * (412 `0x80060882` for a stale If-Match, 400 `0x80048408` for a status of another state, 400
  * `0x8004F00E` for a transition the state model forbids); 503 `0x80044150` when the row kept
  * changing under an update or delete for WRITE_ROUNDS runs; 405 `0x80040227` for a delete that a
- * Restrict relationship refuses (see afterDelete).
+ * Restrict relationship refuses (see afterDelete). An update of a business unit does what
+ * afterBusinessUnitUpdate says (its subtree disabled, its default team renamed, a move's depth
+ * checked: 400 `0x80040203`) in the same transaction.
  */
 export async function writeIn(
   tx: Executor, db: Database, given: WritePlan, missing?: () => Error,
@@ -685,6 +689,7 @@ export async function writeIn(
         const changed = await runUnique(tx, db, plan.entity, renderUpdate(db.dialect, plan, await nextVersion(tx, db)));
         if (changed) {
           await storeAttachments(tx, db, plan);
+          await afterBusinessUnitUpdate(tx, db, plan, (count) => reserveVersions(tx, db, count));
           return { id: plan.id, created: false };
         }
         if (await explain(tx, db, plan)) {
