@@ -177,6 +177,24 @@ for (const database of DATABASES) {
       expect(await whoAmI(user.token)).to.equal(user.id);
     });
 
+    it('refuses a user of a disabled business unit (0x80040225), signed in or impersonated, until the unit is enabled', async () => {
+      const root = (await asSystem('GET', 'WhoAmI()')).json.BusinessUnitId as string;
+      const made = await asSystem('POST', 'businessunits', { name: 'Sign-in unit', 'parentbusinessunitid@odata.bind': `/businessunits(${root})` });
+      expect(made.status, JSON.stringify(made.json)).to.equal(201);
+      const bu = made.json.businessunitid as string;
+      const user = await newUser({ 'businessunitid@odata.bind': `/businessunits(${bu})` }, false);
+      const caller = await newUser();
+      expect(await whoAmI(user.token)).to.equal(user.id);
+      expect((await asSystem('PATCH', `businessunits(${bu})`, { isdisabled: true })).status).to.equal(200);
+      expectError(await call('GET', `${s.root}WhoAmI()`, undefined, bearer(user.token)), 400, '0x80040225', new RegExp(`SystemUserId=${user.id} .* is disabled`));
+      for (const header of [{ MSCRMCallerID: user.id }, { CallerObjectId: user.oid }] as Array<Record<string, string>>) {
+        expectError(await call('GET', `${s.root}WhoAmI()`, undefined, bearer(caller.token, header)), 400, '0x80040225');
+      }
+      expect((await asSystem('PATCH', `businessunits(${bu})`, { isdisabled: false })).status).to.equal(200);
+      expect(await whoAmI(user.token)).to.equal(user.id);
+      expect(await whoAmI(caller.token, { MSCRMCallerID: user.id })).to.equal(user.id);
+    });
+
     it('impersonates with MSCRMCallerID or CallerObjectId: the row is by the impersonated user, on behalf of the caller', async () => {
       const caller = await newUser();
       const target = await newUser();
