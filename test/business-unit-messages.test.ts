@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import { startRelationshipServer } from './support/relationship-metadata.js';
-import { asUser, makeRole } from './support/principals.js';
+import { asUser, makeRole, makeUnit, makeUserIn } from './support/principals.js';
 import { call, createRow, DATABASES, type TestServer } from './support/server.js';
 
 /**
@@ -19,16 +19,8 @@ for (const database of DATABASES) {
     });
     after(async () => { await s.close(); });
 
-    async function unit(name: string, under: string): Promise<string> {
-      const r = await call('POST', `${s.root}businessunits`, { name, 'parentbusinessunitid@odata.bind': `/businessunits(${under})` }, { Prefer: 'return=representation' });
-      expect(r.status, r.text).to.equal(201);
-      return r.json.businessunitid as string;
-    }
-    async function user(name: string, bu: string, ...roles: string[]): Promise<string> {
-      const id = (await createRow(s, 'systemusers', { fullname: name, 'businessunitid@odata.bind': `/businessunits(${bu})` })).systemuserid as string;
-      for (const role of roles) expect((await call('POST', `${s.root}systemusers(${id})/systemuserroles_association/$ref`, { '@odata.id': `${s.root}roles(${role})` })).status).to.equal(204);
-      return id;
-    }
+    const unit = (name: string, under: string) => makeUnit(s, name, under);
+    const user = (name: string, bu: string, ...roles: string[]) => makeUserIn(s, name, bu, ...roles);
     async function account(name: string, owner: string): Promise<string> {
       const r = await call('POST', `${s.root}accounts`, { name, 'ownerid@odata.bind': `/systemusers(${owner})` }, { Prefer: 'return=representation' });
       expect(r.status, r.text).to.equal(201);
