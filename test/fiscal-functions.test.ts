@@ -202,8 +202,14 @@ for (const database of DATABASES) {
     it('refuse bad parameters: 400 0x80060888 in $filter, 0x80040203 in FetchXML', async () => {
       await settings({ fiscalcalendarstart: '2020-04-01T00:00:00Z', fiscalperiodtype: 2002, fiscalyeardisplaycode: 1 });
       for (const [f, text] of [
-        [fn('InFiscalPeriodAndYear', ',PropertyValue1=5,PropertyValue2=2024'), 'a fiscal period (PropertyValue1) must be from 1 to 4'],
-        [fn('InFiscalPeriodAndYear', ',PropertyValue1=0,PropertyValue2=2024'), 'from 1 to 4'],
+        [fn('InFiscalPeriodAndYear', ',PropertyValue1=-1,PropertyValue2=2024'), 'PropertyValue1 must be a whole number'],
+        [fn('InFiscalPeriod', ',PropertyValue=1.5'), 'PropertyValue must be a whole number'],
+        [fn('InFiscalPeriod'), 'PropertyValue must be a whole number'],
+        [fn('LastXFiscalYears', ',PropertyValue=0'), 'must be at least 1'],
+        [fn('NextXFiscalPeriods', ',PropertyValue=-2'), 'PropertyValue must be a whole number'],
+        [fn('LastXFiscalPeriods', ",PropertyValue='two'"), 'PropertyValue must be a whole number'],
+        [`${F}.NextXFiscalYears(PropertyName='msdyn_name',PropertyValue=1)`, 'is not a date column'],
+        [fn('InFiscalPeriod', ',PropertyValue1=1'), 'InFiscalPeriod(PropertyName,PropertyValue)'],
         [fn('InOrAfterFiscalPeriodAndYear', ',PropertyValue1=1,PropertyValue2=1700'), 'a fiscal year (PropertyValue2) must be from 1753 to 9999'],
         [fn('InFiscalYear', ',PropertyValue=10000'), 'from 1753 to 9999'],
         [fn('InFiscalYear', ",PropertyValue='x'"), 'must be a whole number'],
@@ -217,12 +223,12 @@ for (const database of DATABASES) {
         expect(r.json.error.code, f).to.equal('0x80060888');
         expect(r.json.error.message, f).to.contain(text);
       }
-      await settings({ fiscalperiodtype: 2003 });
-      expect((await call('GET', `${s.root}${SET}?$filter=${encodeURIComponent(fn('InFiscalPeriodAndYear', ',PropertyValue1=12,PropertyValue2=2024'))}`)).status).to.equal(200);
-      expect((await call('GET', `${s.root}${SET}?$filter=${encodeURIComponent(fn('InFiscalPeriodAndYear', ',PropertyValue1=13,PropertyValue2=2024'))}`)).status).to.equal(400);
       for (const [condition, text] of [
         [op('in-fiscal-period-and-year', ['2024']), 'needs two <value> elements'],
-        [op('in-fiscal-period-and-year', ['13', '2024']), 'from 1 to 12'],
+        [op('in-fiscal-period'), 'needs a value'],
+        [op('in-fiscal-period', ['1', '2']), 'takes one value'],
+        [op('last-x-fiscal-periods', ['0']), 'must be at least 1'],
+        [op('next-x-fiscal-years', ['x']), 'must be a whole number'],
         [op('in-fiscal-year'), 'needs a value'],
         [op('in-fiscal-year', ['12345']), 'from 1753 to 9999'],
         [op('this-fiscal-year', ['1']), 'takes no value'],
@@ -278,13 +284,108 @@ for (const database of DATABASES) {
       expect(await filter(fn('ThisFiscalPeriod'))).to.deep.equal(span('2024-04-01', '2024-06-30 end'));
     });
 
-    it('leave InFiscalPeriod (a period of every year) and the LastX/NextX fiscal functions 501', async () => {
-      for (const f of [fn('InFiscalPeriod', ',PropertyValue=1'), fn('LastXFiscalYears', ',PropertyValue=2'), fn('NextXFiscalPeriods', ',PropertyValue=2')]) {
-        expect((await call('GET', `${s.root}${SET}?$filter=${encodeURIComponent(f)}`)).status, f).to.equal(501);
+    it('match no row for a period past the template\'s, as Dataverse documents for in-fiscal-period and in-fiscal-period-and-year', async () => {
+      await settings({ fiscalcalendarstart: '2020-04-01T00:00:00Z', fiscalperiodtype: 2002, fiscalyeardisplaycode: 1 });
+      for (const f of [fn('InFiscalPeriodAndYear', ',PropertyValue1=5,PropertyValue2=2024'), fn('InFiscalPeriodAndYear', ',PropertyValue1=0,PropertyValue2=2024'),
+        fn('InFiscalPeriod', ',PropertyValue=5'), fn('InFiscalPeriod', ',PropertyValue=0'), fn('InOrAfterFiscalPeriodAndYear', ',PropertyValue1=5,PropertyValue2=2023')]) {
+        expect(await filter(f), f).to.deep.equal([]);
       }
-      for (const condition of [op('in-fiscal-period', ['1']), op('last-x-fiscal-years', ['2'])]) {
-        expect((await call('GET', `${s.root}${SET}?fetchXml=${encodeURIComponent(fetchXml(condition))}`)).status, condition).to.equal(501);
+      expect(await fetch(op('in-fiscal-period', ['5']))).to.deep.equal([]);
+      expect(await fetch(op('in-fiscal-period-and-year', ['5', '2024']))).to.deep.equal([]);
+      await settings({ fiscalperiodtype: 2003 });
+      expect(await filter(fn('InFiscalPeriodAndYear', ',PropertyValue1=13,PropertyValue2=2024'))).to.deep.equal([]);
+      expect(await filter(fn('InFiscalPeriodAndYear', ',PropertyValue1=12,PropertyValue2=2024'))).to.deep.equal(['2025-03-31 end']);
+    });
+
+    it('match a period of every fiscal year with InFiscalPeriod and in-fiscal-period', async () => {
+      await settings({ fiscalcalendarstart: '2020-04-01T00:00:00Z', fiscalperiodtype: 2002, fiscalyeardisplaycode: 1 });
+      // Quarter 1 is April – June of every year; quarter 4 January – March (UTC midnights bound them).
+      const first = ['2023-04-01', ...span('2024-04-01', '2024-06-30 end'), '2025-04-01', '2026-04-01'];
+      const fourth = ['2023-03-31 end', '2024-01-01', '2024-04-01 +02:00', '2025-01-01', '2025-03-31 end', '2026-03-31 end'];
+      expect(await filter(fn('InFiscalPeriod', ',PropertyValue=1'))).to.deep.equal(first);
+      expect(await fetch(op('in-fiscal-period', ['1']))).to.deep.equal(first);
+      expect(await fetch('<condition attribute="msdyn_clienttimestamp" operator="in-fiscal-period" value="4"/>')).to.deep.equal(fourth);
+      expect(await filter(fn('InFiscalPeriod', ',PropertyValue=4'))).to.deep.equal(fourth);
+      // The display code names years; it does not move periods.
+      await settings({ fiscalyeardisplaycode: 2 });
+      expect(await filter(fn('InFiscalPeriod', ',PropertyValue=1'))).to.deep.equal(first);
+      // Four-week periods from 1 January: the thirteenth runs to the year's end.
+      await settings({ fiscalcalendarstart: '2020-01-01T00:00:00Z', fiscalperiodtype: 2004, fiscalyeardisplaycode: 1 });
+      expect(await filter(fn('InFiscalPeriod', ',PropertyValue=13'))).to.deep.equal(['2023-12-03', '2023-12-31 end']);
+      expect(await filter(fn('InFiscalPeriod', ',PropertyValue=12'))).to.deep.equal(['2023-12-02 end']);
+      expect(await filter(fn('InFiscalPeriod', ',PropertyValue=5'))).to.deep.equal(['2024-04-22', '2024-05-19 end']);
+      // With other conditions, in $count.
+      const r = await call('GET', `${s.root}${SET}/$count?$filter=${encodeURIComponent(`${fn('InFiscalPeriod', ',PropertyValue=13')} or msdyn_name eq 'no date'`)}`);
+      expect(r.text).to.equal('3');
+    });
+
+    it('take the X fiscal years or periods before or after the current one with LastX… and NextX…, the current one left out', async () => {
+      await settings({ fiscalcalendarstart: '2020-04-01T00:00:00Z', fiscalperiodtype: 2002, fiscalyeardisplaycode: 1 });
+      // Now (15 May 2024) is in quarter 1 of fiscal year 2024 (April 2024 – March 2025).
+      const cases: Array<[string, string, string, string]> = [
+        ['LastXFiscalPeriods', 'last-x-fiscal-periods', '1', 'LastFiscalPeriod'],
+        ['NextXFiscalPeriods', 'next-x-fiscal-periods', '1', 'NextFiscalPeriod'],
+        ['LastXFiscalYears', 'last-x-fiscal-years', '1', 'LastFiscalYear'],
+        ['NextXFiscalYears', 'next-x-fiscal-years', '1', 'NextFiscalYear'],
+      ];
+      // X = 1 is the function without X.
+      for (const [name, operator, x, single] of cases) {
+        const want = await filter(fn(single));
+        expect(want, single).to.not.deep.equal([]);
+        expect(await filter(fn(name, `,PropertyValue=${x}`)), name).to.deep.equal(want);
+        expect(await fetch(op(operator, [x])), operator).to.deep.equal(want);
       }
+      // Two quarters back: October 2023 – March 2024; four: from April 2023. Not the current quarter.
+      expect(await filter(fn('LastXFiscalPeriods', ',PropertyValue=2'))).to.deep.equal(span('2023-12-02 end', '2024-04-01 +02:00'));
+      expect(await fetch(op('last-x-fiscal-periods', ['4']))).to.deep.equal(span('2023-04-01', '2024-04-01 +02:00'));
+      expect(await filter(fn('NextXFiscalPeriods', ',PropertyValue=2'))).to.deep.equal(span('2024-07-01', '2024-10-01'));
+      expect(await fetch('<condition attribute="msdyn_clienttimestamp" operator="next-x-fiscal-periods" value="3"/>')).to.deep.equal(span('2024-07-01', '2025-03-31 end'));
+      expect(await filter(fn('LastXFiscalYears', ',PropertyValue=2'))).to.deep.equal(span('2023-03-31 end', '2024-04-01 +02:00'));
+      expect(await filter(fn('NextXFiscalYears', ',PropertyValue=2'))).to.deep.equal(span('2025-04-01', '2026-04-01'));
+      // A count past every date a column holds: everything before (after) the current year.
+      expect(await filter(fn('LastXFiscalYears', ',PropertyValue=100000000'))).to.deep.equal(span('2023-03-31 end', '2024-04-01 +02:00'));
+      expect(await filter(fn('NextXFiscalPeriods', ',PropertyValue=99999999999'))).to.deep.equal(span('2024-07-01', '2026-04-01'));
+      // Monthly: the two months before May 2024 (March, April) across the year boundary at April.
+      await settings({ fiscalperiodtype: 2003 });
+      expect(await filter(fn('LastXFiscalPeriods', ',PropertyValue=2'))).to.deep.equal(span('2024-04-01 +02:00', '2024-04-22'));
+    });
+
+    it('group aggregates by fiscal-period and fiscal-year: 100 · year + period and the year, with their display text', async () => {
+      await settings({ fiscalcalendarstart: '2020-04-01T00:00:00Z', fiscalperiodtype: 2002, fiscalyeardisplaycode: 1 });
+      const aggregate = async (grouping: string) => {
+        const x = `<fetch aggregate="true"><entity name="${ENTITY}"><attribute name="msdyn_clienttimestamp" groupby="true" dategrouping="${grouping}" alias="g"/>`
+          + `<attribute name="msdyn_name" aggregate="count" alias="n"/><order alias="g"/></entity></fetch>`;
+        const r = await call('GET', `${s.root}${SET}?fetchXml=${encodeURIComponent(x)}`, undefined, { Prefer: 'odata.include-annotations="OData.Community.Display.V1.FormattedValue"' });
+        expect(r.status, r.text).to.equal(200);
+        return r.json.value as Array<Record<string, unknown>>;
+      };
+      const periods = await aggregate('fiscal-period');
+      // The row without a date groups under null (first ascending), its value left out.
+      expect(periods[0]).to.deep.equal({ n: 1, 'n@OData.Community.Display.V1.FormattedValue': '1' });
+      expect(periods.slice(1).map((p) => [p['g'], p['n']])).to.deep.equal([
+        [202204, 1], [202301, 1], [202303, 3], [202304, 2], [202401, 8], [202402, 2], [202403, 1], [202404, 2], [202501, 1], [202504, 1], [202601, 1],
+      ]);
+      expect(periods[5]!['g@OData.Community.Display.V1.FormattedValue']).to.equal('Quarter 1 FY2024');
+      const years = await aggregate('fiscal-year');
+      expect(years.slice(1).map((p) => [p['g'], p['n'], p['g@OData.Community.Display.V1.FormattedValue']])).to.deep.equal([
+        [2022, 1, 'FY2022'], [2023, 6, 'FY2023'], [2024, 13, 'FY2024'], [2025, 2, 'FY2025'], [2026, 1, 'FY2026'],
+      ]);
+      // Named by their end, the same years are one later.
+      await settings({ fiscalyeardisplaycode: 2 });
+      expect((await aggregate('fiscal-year')).slice(1).map((p) => p['g'])).to.deep.equal([2023, 2024, 2025, 2026, 2027]);
+      await settings({ fiscalyeardisplaycode: 1, fiscalperiodtype: 2001 });
+      const semesters = await aggregate('fiscal-period');
+      expect(semesters.slice(1).map((p) => [p['g'], p['n'], p['g@OData.Community.Display.V1.FormattedValue']])).to.deep.equal([
+        [202202, 1, 'Semester 2 FY2022'], [202301, 1, 'Semester 1 FY2023'], [202302, 5, 'Semester 2 FY2023'], [202401, 10, 'Semester 1 FY2024'],
+        [202402, 3, 'Semester 2 FY2024'], [202501, 1, 'Semester 1 FY2025'], [202502, 1, 'Semester 2 FY2025'], [202601, 1, 'Semester 1 FY2026'],
+      ]);
+      // Read once for the request, and only when a fiscal grouping asks for it.
+      const statements = recordStatements(s.db);
+      await aggregate('year');
+      expect(statements.filter((t) => t.sql.includes('fiscalperiodtype')).length).to.equal(0);
+      statements.length = 0;
+      await aggregate('fiscal-year');
+      expect(statements.filter((t) => t.sql.includes('fiscalperiodtype')).length).to.equal(1);
     });
 
     it('start on a metadata folder whose organization table has no fiscal columns, as calendar years', async () => {

@@ -266,11 +266,6 @@ for (const database of DATABASES) {
       expect(await q.fetched(op('eq-useroruserhierarchyandteams', 'ownerid'))).to.deep.equal(['default team', 'mine', 'olga', 'red']);
       expect(await q.fetched(op('eq-useroruserhierarchyandteams', 'new_teamid'))).to.deep.equal(['mine']);
     });
-
-    it('leave InFiscalPeriod and in-fiscal-period 501 (the other fiscal functions: fiscal-functions.test.ts)', async () => {
-      expect((await q.filter(fn('InFiscalPeriod', 'createdon'))).status).to.equal(501);
-      expect((await q.fetch(op('in-fiscal-period', 'createdon'))).status).to.equal(501);
-    });
   });
 
   describe(`team query functions as users signed in with tokens [${database.name}]`, () => {

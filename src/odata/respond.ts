@@ -3,6 +3,7 @@ import { PRINCIPAL_TABLES } from '../model/system-columns.js';
 import type { AttributeModel, EntityModel, Model } from '../model/types.js';
 import { encodeSkipToken } from '../plan/skiptoken.js';
 import { expandedLookupNameKey, expansionKey } from '../plan/expand.js';
+import { fiscalPeriodLabel, fiscalYearLabel } from '../plan/fiscal-calendar.js';
 import { DEFINITION_SETS } from './csdl-definitions.js';
 import { NAMESPACE } from './csdl.js';
 import type { AggregatePlan, ExpandPlan, ReadPlan, Value } from '../plan/types.js';
@@ -300,7 +301,12 @@ function writePrincipalKey(out: Record<string, unknown>, entity: EntityModel, co
 
 /** Writes a plain number under `name`: counts and date parts, which have no column type; with FormattedValue asked for, the number as the locale writes it (`2,024`). */
 function writeNumber(out: Record<string, unknown>, ann: AnnotationSet | undefined, name: string, v: number): void {
-  if (ann?.formattedValue) out[`${name}@${TERMS.formattedValue}`] = FORMATTER.formatNumber(v);
+  writeLabelled(out, ann, name, v, FORMATTER.formatNumber(v));
+}
+
+/** Writes number `v` as `name`, with `label` as its FormattedValue when annotations ask for it. */
+function writeLabelled(out: Record<string, unknown>, ann: AnnotationSet | undefined, name: string, v: number, label: string): void {
+  if (ann?.formattedValue) out[`${name}@${TERMS.formattedValue}`] = label;
   out[name] = v;
 }
 
@@ -312,7 +318,9 @@ function writeNumber(out: Record<string, unknown>, ann: AnnotationSet | undefine
  * examples. Null values are left out, as Dataverse leaves out null group values. With
  * FormattedValue asked for, aggregates carry one too (counts as numbers, the others formatted like
  * their column). A group by a date part (FetchXML `dategrouping`) is its number (month 3, year
- * 2023), formatted as a number (`2,023`), as Dataverse's example of date grouping shows it. A page of groups (`plan.page`) that has more after it carries
+ * 2023), formatted as a number (`2,023`), as Dataverse's example of date grouping shows it; a
+ * fiscal year is its name (2023, formatted `FY2023`), a fiscal period `100 · year + period`
+ * (202301, formatted `Quarter 1 FY2023`; plan/fiscal-calendar.ts fiscalPeriodLabel). A page of groups (`plan.page`) that has more after it carries
  * `@Microsoft.Dynamics.CRM.morerecords: true` when annotations ask for it, as FetchXML pages do.
  */
 export function aggregateBody(serviceRoot: string, plan: AggregatePlan, all: readonly AggregateRow[]): Record<string, unknown> {
@@ -328,7 +336,9 @@ export function aggregateBody(serviceRoot: string, plan: AggregatePlan, all: rea
       const g = plan.groupBy[i]!;
       const v = row.groups[i];
       if (v === null) return;
-      if (g.datePart) writeNumber(out, ann, g.alias, v as number);
+      if (g.datePart === 'fiscal-year') writeLabelled(out, ann, g.alias, v as number, fiscalYearLabel(v as number));
+      else if (g.datePart === 'fiscal-period') writeLabelled(out, ann, g.alias, v as number, fiscalPeriodLabel(g.fiscal!, Math.floor((v as number) / 100), (v as number) % 100));
+      else if (g.datePart) writeNumber(out, ann, g.alias, v as number);
       else writeProperty(out, ann, g.column.attribute, g.alias, v, row.lookupNames[i]);
     };
     own.forEach(group);

@@ -2,6 +2,7 @@ import { Errors } from '../errors.js';
 import { singleBranches } from './navigation.js';
 import type { AttributeType, EntityModel } from '../model/types.js';
 import type { AnnotationSet } from '../odata/annotations.js';
+import { isFiscalPart, type FiscalCalendar } from './fiscal-calendar.js';
 import type { AggregateFunction, AggregateGroup, AggregatePage, AggregatePlan, AggregateSortKey, AggregateValue, ColumnPath, DatePart, PlanExpr, RowJoin } from './types.js';
 
 /**
@@ -37,7 +38,7 @@ export const AGGREGATE_RECORD_LIMIT = 50000;
  */
 export interface AggregateSpec {
   readonly entity: EntityModel;
-  readonly groupBy: ReadonlyArray<{ readonly alias: string; readonly column: ColumnPath; readonly datePart?: DatePart }>;
+  readonly groupBy: ReadonlyArray<{ readonly alias: string; readonly column: ColumnPath; readonly datePart?: DatePart; readonly fiscal?: FiscalCalendar }>;
   readonly aggregates: ReadonlyArray<{ readonly alias: string; readonly fn: AggregateFunction; readonly column?: ColumnPath }>;
   readonly filter?: PlanExpr;
   readonly orderBy?: ReadonlyArray<{ readonly alias: string; readonly descending: boolean }>;
@@ -124,12 +125,13 @@ export function planAggregate(spec: AggregateSpec, maxRecords = AGGREGATE_RECORD
     if (seen.has(alias)) throw Errors.badQuery(`The output name '${alias}' is used twice in the aggregate query.`);
     seen.add(alias);
   };
-  const groupBy: AggregateGroup[] = spec.groupBy.map(({ alias, column, datePart }) => {
+  const groupBy: AggregateGroup[] = spec.groupBy.map(({ alias, column, datePart, fiscal }) => {
     named(alias);
     checkPath(entity, column, spec.joins ?? []);
     if (datePart) {
       if (column.attribute.AttributeType !== 'DateTime') throw Errors.badQuery(`Grouping by the ${datePart} of a date needs a DateTime column; '${pathName(column)}' is ${column.attribute.AttributeType}.`);
-      return { alias, column, datePart };
+      if (isFiscalPart(datePart) && !fiscal) throw Errors.notImplemented(`Grouping by ${datePart} here (the organization's fiscal year settings are not read for it)`);
+      return { alias, column, datePart, ...(isFiscalPart(datePart) ? { fiscal } : {}) };
     }
     const lookupName = spec.annotations?.formattedValue ? lookupNameOf(entity, column) : undefined;
     return lookupName ? { alias, column, lookupName } : { alias, column };

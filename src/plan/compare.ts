@@ -87,7 +87,7 @@ export function odataNot(e: PlanExpr): PlanExpr {
     case 'compare': return orNull({ ...e, op: NEGATED[e.op] }, e.attribute);
     case 'compareColumns': return orNull({ ...e, op: NEGATED[e.op] }, e.left, e.right);
     case 'isNull': return { ...e, negate: !e.negate };
-    case 'in': case 'like': return orNull({ kind: 'not', operand: e }, e.attribute);
+    case 'in': case 'like': case 'fiscalPeriod': return orNull({ kind: 'not', operand: e }, e.attribute);
     case 'exists': case 'joinedRow': case 'shared': case 'inSelect': case 'hierarchy': return { kind: 'not', operand: e };
     case 'and': return { kind: 'or', left: odataNot(e.left), right: odataNot(e.right) };
     case 'or': return { kind: 'and', left: odataNot(e.left), right: odataNot(e.right) };

@@ -7,6 +7,7 @@ import { planAggregate, type AggregateSpec } from './aggregate.js';
 import { MAX_PAGE_SIZE } from './read.js';
 import { FetchPlanner, linkedColumnName, pageOffset, type FetchContext, type LinkOrigin, type VisitedLink } from './fetch.js';
 import type { AggregateFunction, AggregatePlan, ColumnPath, DatePart } from './types.js';
+import { isFiscalPart } from './fiscal-calendar.js';
 import { unorderable } from './sort-columns.js';
 import { countsChildren } from './fetch-child-counts.js';
 
@@ -50,21 +51,21 @@ type Output =
 /**
  * The date part a `dategrouping` value groups `attribute` by (Dataverse "Aggregate data using
  * FetchXml", Grouping by parts of a date; `where` names the attribute in errors). Throws 400
- * `0x80040203` when the column is no DateTime (Dataverse documents no code of its own for this), and
- * 501 for `fiscal-period` and `fiscal-year`, which would group by the organization's fiscal
- * calendar (plan/fiscal-calendar.ts) in SQL: not implemented yet. `usertimezone` needs no check: every
+ * `0x80040203` when the column is no DateTime (Dataverse documents no code of its own for this).
+ * `fiscal-period` and `fiscal-year` count in the organization's fiscal calendar, which the
+ * service reads for such a query (plan/fiscal-uses.ts). `usertimezone` needs no check: every
  * caller's time zone is UTC here, so the user's time zone and UTC group alike.
  */
 function datePartOf(grouping: DateGrouping, attribute: AttributeModel, where: string): DatePart {
   if (attribute.AttributeType !== 'DateTime') throw invalid(`${where} has dategrouping="${grouping}", but it is ${attribute.AttributeType}; only DateTime columns group by parts of a date.`);
-  if (grouping === 'fiscal-period' || grouping === 'fiscal-year') {
-    throw Errors.notImplemented(`Grouping by fiscal periods (dategrouping="${grouping}" on ${where})`);
-  }
   return grouping;
 }
 
-/** The date parts from the coarsest to the finest, the order that sorts dates chronologically. */
-const COARSEST_FIRST: readonly DatePart[] = ['year', 'quarter', 'month', 'week', 'day'];
+/**
+ * The date parts from the coarsest to the finest, the order that sorts dates chronologically (a
+ * fiscal period's value holds its fiscal year, so it sorts within it).
+ */
+const COARSEST_FIRST: readonly DatePart[] = ['fiscal-year', 'fiscal-period', 'year', 'quarter', 'month', 'week', 'day'];
 
 /** The rank of a group's date part in COARSEST_FIRST (a group that is no date part: 0). */
 function coarseness(part: DatePart | undefined): number {
@@ -76,8 +77,7 @@ function coarseness(part: DatePart | undefined): number {
  * and returns what it contributes. Throws 400 for an attribute that is neither groupby nor
  * aggregate, or both, or has rowaggregate (fetch-child-counts.ts); an aggregate without alias; `distinct` on anything but countcolumn;
  * `dategrouping` without groupby or on a column that is no DateTime, a DateTime group without
- * `dategrouping`; and 501 for the fiscal date
- * groupings (datePartOf).
+ * `dategrouping` (datePartOf).
  */
 function output(planner: FetchPlanner, table: EntityModel, x: FetchAttribute, link: VisitedLink | undefined, origin?: LinkOrigin): Output {
   const where = `the attribute '${link ? `${link.alias}.` : ''}${x.name}'`;
@@ -140,8 +140,8 @@ function groupOrders(o: FetchOrder, groups: ReadonlyArray<Output & { kind: 'grou
  * its entity or link-entity, `dategrouping` on a column that is no DateTime; 400 `0x80060888` for what planAggregate refuses (a function on a column type it does
  * not take, a repeated alias, an order by an unknown alias); everything plain FetchXML planning
  * refuses for names, filters and links (an `<order entityname>` that names no link returning
- * rows, FetchPlanner.orderedLink); and 501 for counting aggregate results,
- * `dategrouping` by fiscal periods, and retained data; `top` with `count` or `page` is 400 `0x80040203`, as in plain queries.
+ * rows, FetchPlanner.orderedLink); and 501 for counting aggregate results, retained data, and
+ * `dategrouping` by fiscal periods when `context` has no fiscal calendar; `top` with `count` or `page` is 400 `0x80040203`, as in plain queries.
  * `count` and `page` page the groups (AggregateSpec.page). The record limit itself (0x8004E023) is raised by executeAggregate.
  */
 export function planFetchAggregate(entity: EntityModel, query: FetchQuery, context: FetchContext, prefer: Preferences, countOption: boolean, maxRecords: number): AggregatePlan {
@@ -170,7 +170,7 @@ export function planFetchAggregate(entity: EntityModel, query: FetchQuery, conte
   ];
   const spec: AggregateSpec = {
     entity: root,
-    groupBy: groups.map(({ alias, column, datePart }) => ({ alias, column, datePart })),
+    groupBy: groups.map(({ alias, column, datePart }) => ({ alias, column, datePart, ...(isFiscalPart(datePart) ? { fiscal: planner.fiscalCalendar } : {}) })),
     aggregates: outputs.flatMap((o) => (o.kind === 'aggregate' ? [{ alias: o.alias, fn: o.fn, column: o.column }] : [])),
     filter: planner.rootFilter(root, query, reachable),
     orderBy,

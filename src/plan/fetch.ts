@@ -16,6 +16,7 @@ import { decodePagingCookie } from './paging-cookie.js';
 import { linkedSortKeys, sortColumnOf, sortKeysFor, unorderable } from './sort-columns.js';
 import { planQueryFunction, valueParameters, type QueryFunctionContext } from './query-functions.js';
 import { FISCAL_OPERATORS } from './fiscal-functions.js';
+import type { FiscalCalendar } from './fiscal-calendar.js';
 import { MAX_PAGE_SIZE, planLookupNames, retainedRows, type PlanContext } from './read.js';
 import type { DataSource, JoinOrigin, LinkedColumn, LinkStep, PlanExpr, ReadPlan, RowJoin, SortKey, Value } from './types.js';
 import { textValue } from './values.js';
@@ -277,6 +278,11 @@ export class FetchPlanner {
    */
   constructor(readonly model: Model, context: FetchContext, private readonly rowsOnce = false) {
     this.functions = { caller: context.caller, now: context.now, model, fiscal: context.fiscal };
+  }
+
+  /** The organization's fiscal calendar the query is planned with (undefined when the service did not read it), for fiscal date groupings. */
+  get fiscalCalendar(): FiscalCalendar | undefined {
+    return this.functions.fiscal;
   }
 
   /** The table a FetchXML `name` denotes; 0x80041102 when there is none. */
@@ -974,8 +980,7 @@ export function pageOffset(page: number, size: number): number {
  * 400 `0x8004430D` for more than 15 link-entities,
  * and 501 for valid FetchXML Tessera does not implement (
  * joins on a polymorphic lookup outside its relationships, columns of one-to-many matchfirstrowusingcrossapply links,
- * one-to-many links below a polymorphic lookup, the fiscal operators in-fiscal-period and
- * last/next-x-fiscal-years/periods,
+ * one-to-many links below a polymorphic lookup,
  * `distinct` with link orders or a total count). 400 `0x80040203` for an attribute alias that is not unique among
  * the returned column names (checkUniqueNames) or holds `@` or `.`; the 400s and 501 of
  * `rowaggregate` (planChildCounts).

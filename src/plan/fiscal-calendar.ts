@@ -1,3 +1,5 @@
+import type { DatePart } from './types.js';
+
 /**
  * The organization's fiscal calendar (Dataverse organization table: `fiscalcalendarstart`,
  * `fiscalperiodtype`, `fiscalyeardisplaycode`; "Work with fiscal year settings"), as the fiscal
@@ -78,18 +80,18 @@ function yearStart(c: FiscalCalendar, startYear: number): number {
 }
 
 /** How many years a fiscal year's name is after the calendar year it starts in: 1 when named by its end (display code 2) and it ends in the next calendar year (it does not start on 1 January), else 0. */
-function nameOffset(c: FiscalCalendar): number {
+export function fiscalYearNameOffset(c: FiscalCalendar): number {
   return c.namedByEnd && (c.startMonth !== 0 || c.startDay !== 1) ? 1 : 0;
 }
 
 /** The calendar year a fiscal year named `named` starts in. */
 function startYearOf(c: FiscalCalendar, named: number): number {
-  return named - nameOffset(c);
+  return named - fiscalYearNameOffset(c);
 }
 
 /** The name of the fiscal year that starts in calendar year `startYear` (startYearOf's inverse). */
 function nameOf(c: FiscalCalendar, startYear: number): number {
-  return startYear + nameOffset(c);
+  return startYear + fiscalYearNameOffset(c);
 }
 
 /** The start of period `period` (1-based; one past the last is the next fiscal year's start) of the fiscal year starting in `startYear`. */
@@ -132,4 +134,37 @@ export function shiftFiscalPeriod(c: FiscalCalendar, p: FiscalPeriod, delta: num
   const count = periodsPerYear(c);
   const index = p.year * count + (p.period - 1) + delta;
   return { year: Math.floor(index / count), period: (((index % count) + count) % count) + 1 };
+}
+
+/** Whether FetchXML date part `part` is a fiscal one (`fiscal-period`, `fiscal-year`), counted in the organization's fiscal calendar. */
+export function isFiscalPart(part: DatePart | undefined): part is 'fiscal-period' | 'fiscal-year' {
+  return part === 'fiscal-period' || part === 'fiscal-year';
+}
+
+/** What each template calls its periods in a fiscal period's label (fiscalPeriodLabel). */
+const PERIOD_NAMES: Readonly<Record<number, string>> = {
+  [FISCAL_PERIOD_TYPES.annually]: 'Annual',
+  [FISCAL_PERIOD_TYPES.semiAnnually]: 'Semester',
+  [FISCAL_PERIOD_TYPES.quarterly]: 'Quarter',
+  [FISCAL_PERIOD_TYPES.monthly]: 'Month',
+  [FISCAL_PERIOD_TYPES.fourWeek]: 'Period',
+};
+
+/**
+ * The display text of fiscal year `year` (its name): `FY2023`, as Dataverse's example of
+ * `dategrouping="fiscal-year"` shows it (Aggregate data using FetchXml, Grouping by parts of a date).
+ */
+export function fiscalYearLabel(year: number): string {
+  return `FY${year}`;
+}
+
+/**
+ * The display text of period `period` of fiscal year `year` in calendar `c`: `Quarter 1 FY2023`, as
+ * Dataverse's example of `dategrouping="fiscal-period"` shows a quarterly template's; the other
+ * templates' words (`Annual FY2023`, `Semester 2 FY2023`, `Month 7 FY2023`, `Period 13 FY2023`) are
+ * Tessera's, not confirmed against Dataverse (whose organization settings can also change them).
+ */
+export function fiscalPeriodLabel(c: FiscalCalendar, year: number, period: number): string {
+  const word = PERIOD_NAMES[c.periodType] ?? 'Period';
+  return c.periodType === FISCAL_PERIOD_TYPES.annually ? `${word} ${fiscalYearLabel(year)}` : `${word} ${period} ${fiscalYearLabel(year)}`;
 }

@@ -20,13 +20,12 @@ export const FISCAL_FUNCTIONS: Readonly<Record<string, { readonly operator: Cond
   InFiscalPeriodAndYear: { operator: 'in-fiscal-period-and-year', parameters: ['PropertyValue1', 'PropertyValue2'] },
   InOrBeforeFiscalPeriodAndYear: { operator: 'in-or-before-fiscal-period-and-year', parameters: ['PropertyValue1', 'PropertyValue2'] },
   InOrAfterFiscalPeriodAndYear: { operator: 'in-or-after-fiscal-period-and-year', parameters: ['PropertyValue1', 'PropertyValue2'] },
+  InFiscalPeriod: { operator: 'in-fiscal-period', parameters: ['PropertyValue'] },
+  LastXFiscalYears: { operator: 'last-x-fiscal-years', parameters: ['PropertyValue'] },
+  LastXFiscalPeriods: { operator: 'last-x-fiscal-periods', parameters: ['PropertyValue'] },
+  NextXFiscalYears: { operator: 'next-x-fiscal-years', parameters: ['PropertyValue'] },
+  NextXFiscalPeriods: { operator: 'next-x-fiscal-periods', parameters: ['PropertyValue'] },
 };
-
-/**
- * The fiscal query functions of Dataverse's list Tessera does not plan (501): InFiscalPeriod (a
- * period of every fiscal year) and Last/NextX fiscal years and periods.
- */
-export const UNPLANNED_FISCAL_FUNCTIONS: ReadonlySet<string> = new Set(['InFiscalPeriod', 'LastXFiscalYears', 'LastXFiscalPeriods', 'NextXFiscalYears', 'NextXFiscalPeriods']);
 
 /** Whether `name` (without its namespace) is one of FISCAL_FUNCTIONS. */
 export function isFiscalFunction(name: string): boolean {

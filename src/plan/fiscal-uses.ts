@@ -3,6 +3,7 @@ import type { Expr } from '../odata/expression.js';
 import type { FetchQuery, FetchTable } from '../odata/fetchxml.js';
 import type { QueryOptions } from '../odata/request.js';
 import { FISCAL_OPERATORS, isFiscalFunction } from './fiscal-functions.js';
+import { isFiscalPart } from './fiscal-calendar.js';
 
 /**
  * Whether a parsed request needs the organization's fiscal calendar: whether it names one of the
@@ -37,10 +38,13 @@ export function queryNamesFiscal(query: QueryOptions): boolean {
 
 function tableNamesFiscal(table: FetchTable): boolean {
   const items = (list: FetchTable['filters'][number]['items']): boolean => list.some((i) => (i.kind === 'condition' ? FISCAL_OPERATORS.has(i.operator) : i.kind === 'filter' ? items(i.items) : tableNamesFiscal(i)));
-  return table.filters.some((f) => items(f.items)) || table.links.some(tableNamesFiscal);
+  return table.filters.some((f) => items(f.items)) || table.attributes.some((a) => isFiscalPart(a.dategrouping)) || table.links.some(tableNamesFiscal);
 }
 
-/** Whether a parsed FetchXML query has a fiscal condition operator, in any filter of its entity or link-entities. */
+/**
+ * Whether a parsed FetchXML query has a fiscal condition operator, in any filter of its entity or
+ * link-entities, or an attribute grouped by a fiscal date part (`dategrouping="fiscal-period|fiscal-year"`).
+ */
 export function fetchNamesFiscal(fetch: FetchQuery): boolean {
   return tableNamesFiscal(fetch.entity);
 }

@@ -11,7 +11,7 @@ import { compareValue, inValues, type ComparedValue } from './compare.js';
 import { membershipOfUsers } from './teams.js';
 import { canonicalGuid, literalValue, parseDateTime } from './values.js';
 import { fiscalPeriodAt, fiscalPeriodRange, fiscalYearRange, periodsPerYear, shiftFiscalPeriod, type FiscalCalendar } from './fiscal-calendar.js';
-import { FISCAL_FUNCTIONS, isFiscalFunction, UNPLANNED_FISCAL_FUNCTIONS } from './fiscal-functions.js';
+import { FISCAL_FUNCTIONS, isFiscalFunction } from './fiscal-functions.js';
 
 /**
  * Dataverse query functions in `$filter` (digest §3.2): `Microsoft.Dynamics.CRM.<Fn>(PropertyName=
@@ -291,45 +291,66 @@ export function valueParameters(name: string): readonly string[] {
 }
 
 /**
- * A fiscal year or period number parameter `name` of `fn`: a whole number from `min` to `max`
- * (400 otherwise, as a wrong parameter is), named `what` in the error.
+ * A fiscal year number parameter `name` of `fn`: a whole number from 1753 to 9999, the years a
+ * date column holds (400 otherwise, as a wrong parameter is).
  */
-function fiscalNumber(fn: Fn, name: string, what: string, min: number, max: number): number {
+function fiscalYear(fn: Fn, name: string): number {
   const n = numberParam(fn, name);
-  if (n < min || n > max) throw bad(fn, `${what} (${name}) must be from ${min} to ${max}`);
+  if (n < 1753 || n > 9999) throw bad(fn, `a fiscal year (${name}) must be from 1753 to 9999`);
   return n;
 }
 
 /**
- * The fiscal functions (Dataverse Web API Query Function reference; FetchXML this-fiscal-year …
- * in-or-after-fiscal-period-and-year: "uses the organization's fiscal year settings"), as ranges
- * `start <= a < end` of the fiscal calendar `ctx.fiscal` (plan/fiscal-calendar.ts), computed in
- * UTC from `ctx.now` as the other date functions are: This/Last/NextFiscalYear and …Period the
- * fiscal year or period now falls in, the one before or after it; InFiscalYear(PropertyValue=y)
- * fiscal year y (by its name, fiscalyeardisplaycode); InFiscalPeriodAndYear(PropertyValue1=p,
- * PropertyValue2=y) its period p, InOrBefore… everything before that period's end, InOrAfter…
- * everything from its start. Throws 400 (`0x80060888`) for a period outside 1 … the template's
- * periods, a year outside 1753 … 9999 (the years a date column holds) or a column that is no date;
- * 501 without a calendar in `ctx`.
+ * The most fiscal periods (of any template) between two dates a column holds: a count of
+ * LastX/NextX fiscal years or periods past it reaches past them all, so it is taken as this one,
+ * which matches the same rows and keeps the date arithmetic in range.
+ */
+const MOST_FISCAL_PERIODS = (9999 - 1753 + 2) * 13;
+
+/**
+ * The fiscal functions (Dataverse Web API Query Function reference; FetchXML condition operators
+ * this-fiscal-year … next-x-fiscal-periods: "uses the organization's fiscal year settings"), from
+ * the fiscal calendar `ctx.fiscal` (plan/fiscal-calendar.ts), computed in UTC from `ctx.now` as
+ * the other date functions are. Ranges `start <= a < end`: This/Last/NextFiscalYear and …Period
+ * the fiscal year or period now falls in, the one before or after it;
+ * LastXFiscalYears/Periods(PropertyValue=x) the x fiscal years or periods before the current one
+ * (which is left out, so that x = 1 is LastFiscalYear/Period), NextX… the x after it (Dataverse's
+ * reference says "within the last X fiscal periods" and no more; not confirmed against a live
+ * Dataverse); InFiscalYear(PropertyValue=y) fiscal year y (by its name, fiscalyeardisplaycode);
+ * InFiscalPeriodAndYear(PropertyValue1=p, PropertyValue2=y) its period p, InOrBefore… everything
+ * before that period's end, InOrAfter… everything from its start. InFiscalPeriod(PropertyValue=p)
+ * is period p of every fiscal year, a `fiscalPeriod` condition the database computes for each row.
+ * A period past the template's (or 0) matches no row, as Dataverse's FetchXML operator reference
+ * says of in-fiscal-period and in-fiscal-period-and-year ("the value supplied is therefore out of
+ * range"). Throws 400 (`0x80060888`) for a number that is no whole number, an x below 1, a year
+ * outside 1753 … 9999 (the years a date column holds) or a column that is no date; 501 without a
+ * calendar in `ctx`.
  */
 function planFiscal(fn: Fn, name: string, a: AttributeModel, ctx: QueryFunctionContext): PlanExpr {
   dateColumn(fn, a, false);
   const c = ctx.fiscal;
   if (!c) throw Errors.notImplemented(`The query function '${fn.name}' here (the organization's fiscal year settings are not read for it)`);
-  const relative = /^(This|Last|Next)Fiscal(Year|Period)$/.exec(name);
+  const current = fiscalPeriodAt(c, ctx.now.getTime());
+  const relative = /^(This|Last|Next)(X?)Fiscal(Year|Period)s?$/.exec(name);
   if (relative) {
-    const [, which, unit] = relative as unknown as [string, string, string];
-    const delta = which === 'Last' ? -1 : which === 'Next' ? 1 : 0;
-    const current = fiscalPeriodAt(c, ctx.now.getTime());
-    const [from, to] = unit === 'Year' ? fiscalYearRange(c, current.year + delta) : fiscalPeriodRange(c, shiftFiscalPeriod(c, current, delta));
-    return fiscalRange(a, from, to);
+    const [, which, x, unit] = relative as unknown as [string, string, string, string];
+    const count = x ? numberParam(fn, 'PropertyValue') : 1;
+    if (count < 1) throw bad(fn, 'the number of fiscal periods or years (PropertyValue) must be at least 1');
+    const n = Math.min(count, MOST_FISCAL_PERIODS);
+    // The first and last years or periods of the span, counted from the current one.
+    const [first, last] = which === 'This' ? [0, 0] : which === 'Last' ? [-n, -1] : [1, n];
+    if (unit === 'Year') return fiscalRange(a, fiscalYearRange(c, current.year + first)[0], fiscalYearRange(c, current.year + last)[1]);
+    return fiscalRange(a, fiscalPeriodRange(c, shiftFiscalPeriod(c, current, first))[0], fiscalPeriodRange(c, shiftFiscalPeriod(c, current, last))[1]);
   }
   if (name === 'InFiscalYear') {
-    const [from, to] = fiscalYearRange(c, fiscalNumber(fn, 'PropertyValue', 'a fiscal year', 1753, 9999));
+    const [from, to] = fiscalYearRange(c, fiscalYear(fn, 'PropertyValue'));
     return fiscalRange(a, from, to);
   }
-  const period = fiscalNumber(fn, 'PropertyValue1', 'a fiscal period', 1, periodsPerYear(c));
-  const [from, to] = fiscalPeriodRange(c, { year: fiscalNumber(fn, 'PropertyValue2', 'a fiscal year', 1753, 9999), period });
+  const period = numberParam(fn, name === 'InFiscalPeriod' ? 'PropertyValue' : 'PropertyValue1');
+  const year = name === 'InFiscalPeriod' ? undefined : fiscalYear(fn, 'PropertyValue2');
+  if (period < 1 || period > periodsPerYear(c)) return { kind: 'const', value: false };
+  if (year === undefined) return { kind: 'fiscalPeriod', attribute: a, calendar: c, period };
+  const [from, to] = fiscalPeriodRange(c, { year, period });
   if (name === 'InOrBeforeFiscalPeriodAndYear') return fiscalRange(a, undefined, to);
   return name === 'InOrAfterFiscalPeriodAndYear' ? fiscalRange(a, from, undefined) : fiscalRange(a, from, to);
 }
@@ -351,9 +372,8 @@ function checkParameterNames(fn: Fn, name: string): void {
 /**
  * Plans one query function on `entity`. Throws 400 for an unknown function, unknown property,
  * wrong parameter, a function on a column of a type it does not take (a time-of-day function on a
- * date-only column, EqualUserTeams on a string…); 501 for functions of the Dataverse list Tessera
- * does not implement (InFiscalPeriod, which matches a period of every fiscal year, and
- * Last/NextXFiscalYears/Periods).
+ * date-only column, EqualUserTeams on a string…); 501 for a fiscal function planned without the
+ * organization's fiscal calendar (planFiscal).
  */
 export function planQueryFunction(entity: EntityModel, fn: Fn, ctx: QueryFunctionContext, resolve: (name: string) => AttributeModel): PlanExpr {
   const name = fn.name.replace(/^(Microsoft\.Dynamics\.CRM|mscrm)\./, '');
@@ -424,6 +444,5 @@ export function planQueryFunction(entity: EntityModel, fn: Fn, ctx: QueryFunctio
     return range(a, now, dayBased ? back(today + DAY, -n) : back(now, -n), !dayBased);
   }
   if (isFiscalFunction(name)) return planFiscal(fn, name, a, ctx);
-  if (UNPLANNED_FISCAL_FUNCTIONS.has(name)) throw Errors.notImplemented(`The query function '${fn.name}'`);
   throw Errors.badQuery(`'${fn.name}' is not a known function.`);
 }

@@ -1,5 +1,6 @@
 import type { AttributeModel, EntityModel, NavigationPropertyModel, RelationshipModel } from '../model/types.js';
 import type { AnnotationSet } from '../odata/annotations.js';
+import type { FiscalCalendar } from './fiscal-calendar.js';
 
 /**
  * Typed plans: the output of the plan stage and the input of sql/ and store/.
@@ -82,6 +83,13 @@ export type PlanExpr =
    * the caller's unit or one below it, security/access.ts).
    */
   | { kind: 'hierarchy'; relationship: RelationshipModel; id: string; direction: 'above' | 'under'; orEqual: boolean; unbounded?: boolean; attribute?: AttributeModel }
+  /**
+   * The date in DateTime column `attribute` lies in period `period` (1 … periodsPerYear) of its
+   * fiscal year, whichever year that is, in the organization's fiscal calendar `calendar`
+   * (InFiscalPeriod, FetchXML in-fiscal-period): computed by the database for each row
+   * (sql/fiscal-part.ts), as no range of dates says it. False where the column is null.
+   */
+  | { kind: 'fiscalPeriod'; attribute: AttributeModel; calendar: FiscalCalendar; period: number }
   | { kind: 'and' | 'or'; left: PlanExpr; right: PlanExpr }
   | { kind: 'not'; operand: PlanExpr }
   /**
@@ -613,9 +621,12 @@ export type AggregateFunction = 'sum' | 'avg' | 'min' | 'max' | 'count' | 'count
 /**
  * A part of a date-time that FetchXML's `dategrouping` groups by (Dataverse "Aggregate data using
  * FetchXml", Grouping by parts of a date), each a whole number: `day` of the month 1–31, `week` of
- * the year 1–54 (sql/date-part.ts states the rule), `month` 1–12, `quarter` 1–4, `year` (2024).
+ * the year 1–54 (sql/date-part.ts states the rule), `month` 1–12, `quarter` 1–4, `year` (2024);
+ * in the organization's fiscal calendar (AggregateGroup.fiscal; sql/fiscal-part.ts),
+ * `fiscal-year` the fiscal year's name (2024) and `fiscal-period` its period with its year,
+ * `100 · year + period` (202403: period 3 of fiscal year 2024).
  */
-export type DatePart = 'day' | 'week' | 'month' | 'quarter' | 'year';
+export type DatePart = 'day' | 'week' | 'month' | 'quarter' | 'year' | 'fiscal-period' | 'fiscal-year';
 
 /** A group-by column of an AggregatePlan and its output name. */
 export interface AggregateGroup {
@@ -623,6 +634,8 @@ export interface AggregateGroup {
   readonly column: ColumnPath;
   /** For a DateTime column: the part of its UTC date-time (DateOnly: its date) the rows are grouped by; the group's value is that number. */
   readonly datePart?: DatePart;
+  /** For a fiscal datePart: the organization's fiscal calendar it is counted in. */
+  readonly fiscal?: FiscalCalendar;
   /**
    * For a lookup column when FormattedValue annotations are wanted: the target row's primary name,
    * read as part of the group (it depends on the lookup value alone, so the groups do not change).

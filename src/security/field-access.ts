@@ -195,7 +195,7 @@ export function hideExpr(e: PlanExpr, hidden: (a: AttributeModel) => boolean): P
   const unknown: PlanExpr = { kind: 'const', value: null };
   const walk = (x: PlanExpr): PlanExpr => {
     switch (x.kind) {
-      case 'compare': case 'in': case 'like': return hidden(x.attribute) ? unknown : x;
+      case 'compare': case 'in': case 'like': case 'fiscalPeriod': return hidden(x.attribute) ? unknown : x;
       case 'compareColumns': return hidden(x.left) || hidden(x.right) ? unknown : x;
       case 'isNull': return hidden(x.attribute) ? { kind: 'const', value: !x.negate } : x;
       case 'inSelect': return hidden(x.attribute) ? { kind: 'const', value: false } : { ...x, where: walk(x.where) };
@@ -230,7 +230,7 @@ function exprColumns(e: PlanExpr, visit: (a: AttributeModel) => void): void {
   while (stack.length) {
     const x = stack.pop()!;
     switch (x.kind) {
-      case 'compare': case 'isNull': case 'in': case 'like': visit(x.attribute); break;
+      case 'compare': case 'isNull': case 'in': case 'like': case 'fiscalPeriod': visit(x.attribute); break;
       case 'compareColumns': visit(x.left); visit(x.right); break;
       case 'inSelect': visit(x.attribute); stack.push(x.where); break;
       case 'exists':

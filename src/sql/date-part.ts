@@ -18,9 +18,9 @@ import type { Dialect } from './dialect.js';
  *   ⌊(doy + 12 − dow) / 7⌋ = ⌊(doy − 1 − dow + 6) / 7⌋ + 1: the Sundays on or before the date in
  *   its year, plus one unless 1 January itself is a Sunday.
  * Date-times are read in UTC (Tessera has no user time zones; see README); DateOnly dates, and
- * TimeZoneIndependent date-times, as they are stored.
+ * TimeZoneIndependent date-times, as they are stored. The fiscal parts are sql/fiscal-part.ts's.
  */
-export function datePartSql(d: Dialect, part: DatePart, value: string, a: AttributeModel): string {
+export function datePartSql(d: Dialect, part: Exclude<DatePart, 'fiscal-period' | 'fiscal-year'>, value: string, a: AttributeModel): string {
   const dateOnly = a.DateTimeBehavior === 'DateOnly';
   switch (part) {
     case 'day': case 'month': case 'year': return d.dateField(part, value, dateOnly);

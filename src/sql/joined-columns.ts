@@ -82,7 +82,7 @@ function joinedRowReads(filter: PlanExpr): Array<[JoinOrigin, AttributeModel]> {
     const [e, join] = top;
     const read = (...columns: Array<AttributeModel | undefined>) => { if (join) for (const a of columns) if (a) out.push([join, a]); };
     switch (e.kind) {
-      case 'compare': case 'isNull': case 'in': case 'like': case 'inSelect': read(e.attribute); break;
+      case 'compare': case 'isNull': case 'in': case 'like': case 'inSelect': case 'fiscalPeriod': read(e.attribute); break;
       case 'compareColumns': read(e.left, e.right); break;
       case 'exists': {
         const nav = e.navigation;

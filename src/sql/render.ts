@@ -6,6 +6,8 @@ import type { AggregatePlan, AggregateValue, ChildCount, ColumnPath, CountPlan, 
 import { Errors } from '../errors.js';
 import type { Dialect, Statement } from './dialect.js';
 import { datePartSql } from './date-part.js';
+import { fiscalPartSql } from './fiscal-part.js';
+import { isFiscalPart } from '../plan/fiscal-calendar.js';
 import { groupChain } from '../nesting.js';
 import { sortColumnOf } from '../plan/sort-columns.js';
 import { expandedLookupNameKey, expansionKey } from '../plan/expand.js';
@@ -199,6 +201,7 @@ export function renderExpr(d: Dialect, e: PlanExpr, p: Params, scope: Row, depth
     }
     case 'compareColumns': return `${own(e.left)} ${SQL_OP[e.op]} ${own(e.right)}`;
     case 'isNull': return `${own(e.attribute)} IS ${e.negate ? 'NOT ' : ''}NULL`;
+    case 'fiscalPeriod': return `${fiscalPartSql(d, 'period', own(e.attribute), e.attribute, e.calendar)} = ${p.add(e.period)}`;
     case 'in': {
       const fold = foldedText(d, e.attribute, e.values);
       if (fold) return `${fold}(${own(e.attribute)}) IN (${e.values.map((v) => p.add(typeof v === 'string' ? v.toLowerCase() : v)).join(', ')})`;
@@ -677,12 +680,16 @@ export function renderAggregate(d: Dialect, plan: AggregatePlan): Statement {
   const input = (name: string, c: ColumnPath, datePart?: DatePart) => {
     const bound = p.values.length;
     const path = pathValue(d, c, from, p);
-    const value = datePart ? datePartSql(d, datePart, path, c.attribute) : path;
+    const value = datePart && !isFiscalPart(datePart) ? datePartSql(d, datePart, path, c.attribute) : path;
     const key = p.values.length > bound ? `${value}\u0000${name}` : value;
     if (!inputs.has(key)) inputs.set(key, { value, name: d.quote(name) });
     return `${s}.${inputs.get(key)!.name}`;
   };
-  const keys = plan.groupBy.map((g, i) => input(`g${i}`, g.column, g.datePart));
+  // A fiscal part is computed by the outer query from the date read as it is: its SQL repeats the
+  // date, which must then bind no parameter (a linked column's path may).
+  const keys = plan.groupBy.map((g, i) => (isFiscalPart(g.datePart)
+    ? fiscalPartSql(d, g.datePart === 'fiscal-year' ? 'year' : 'yearPeriod', input(`g${i}`, g.column), g.column.attribute, g.fiscal!)
+    : input(`g${i}`, g.column, g.datePart)));
   plan.groupBy.forEach((g, i) => { if (g.lookupName) keys.push(input(`n${i}`, g.lookupName)); });
   const values = plan.aggregates.map((a, i) => `${aggregateFunction(d, a, a.column ? input(`a${i}`, a.column) : '')} AS ${d.quote(`v${i}`)}`);
   // The joined rows' parameters follow the inputs' and come before the conditions' (text order).
