@@ -661,7 +661,8 @@ function aggregateFunction(d: Dialect, a: AggregateValue, v: string): string {
  * One SELECT for an AggregatePlan that also enforces its record limit: the input subquery `s`
  * reads at most `recordLimit + 1` matching rows (with joins, ReadPlan.joins' way, each
  * combination of a row and its joined rows; the group values `gN` — for a date part, the
- * number datePartSql computes —, lookup names `nN` and
+ * number datePartSql computes, or the date itself for a fiscal part, which the outer query
+ * computes (fiscalPartSql) —, lookup names `nN` and
  * aggregate inputs `aN`; joined rows' columns from the joins' derived tables, other related columns
  * through scalar subqueries), the outer query groups them,
  * and a window `SUM(COUNT(*)) OVER ()` adds the number of input rows to every group. When it
