@@ -28,9 +28,26 @@ export async function makeUnit(s: TestServer, name: string, parent: string): Pro
   return r.json.businessunitid as string;
 }
 
-/** A new role of `s` named `name` holding `privileges` (privilege name → depth: Basic, Local, Deep, Global); its id. */
-export async function makeRole(s: TestServer, name: string, privileges: Record<string, string>): Promise<string> {
-  const id = (await createRow(s, 'roles', { name })).roleid as string;
+/** A new owner team of `s` named `name` in business unit `unit`, holding `roles` (their ids), with `members` (user ids); its id. */
+export async function makeTeam(s: TestServer, name: string, unit: string, roles: readonly string[], members: readonly string[]): Promise<string> {
+  const id = (await createRow(s, 'teams', { name, 'businessunitid@odata.bind': `/businessunits(${unit})` })).teamid as string;
+  for (const role of roles) {
+    const r = await call('POST', `${s.root}teams(${id})/teamroles_association/$ref`, { '@odata.id': `${s.root}roles(${role})` });
+    expect(r.status, r.text).to.equal(204);
+  }
+  for (const member of members) {
+    const r = await call('POST', `${s.root}teams(${id})/teammembership_association/$ref`, { '@odata.id': `${s.root}systemusers(${member})` });
+    expect(r.status, r.text).to.equal(204);
+  }
+  return id;
+}
+
+/**
+ * A new role of `s` named `name` holding `privileges` (privilege name → depth: Basic, Local,
+ * Deep, Global), of business unit `unit` (undefined: the caller's, the root unit); its id.
+ */
+export async function makeRole(s: TestServer, name: string, privileges: Record<string, string>, unit?: string): Promise<string> {
+  const id = (await createRow(s, 'roles', { name, ...unit ? { 'businessunitid@odata.bind': `/businessunits(${unit})` } : {} })).roleid as string;
   const r = await call('POST', `${s.root}roles(${id})/Microsoft.Dynamics.CRM.AddPrivilegesRole`, {
     Privileges: Object.entries(privileges).map(([PrivilegeName, Depth]) => ({ PrivilegeName, Depth })),
   });
