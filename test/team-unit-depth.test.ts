@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import { startRelationshipServer } from './support/relationship-metadata.js';
-import { asUser, makeRole, makeUnit, makeUserIn } from './support/principals.js';
+import { asUser, makeRole, makeTeam, makeUnit, makeUserIn } from './support/principals.js';
 import { call, createRow, DATABASES, recordStatements, type TestServer } from './support/server.js';
 
 /**
@@ -35,19 +35,7 @@ for (const database of DATABASES) {
 
     const unit = (name: string, under: string) => makeUnit(s, name, under);
     const user = (name: string, bu: string, ...roles: string[]) => makeUserIn(s, name, bu, ...roles);
-    /** A new owner team in unit `bu` holding `roles`, with `members`; its id. */
-    async function team(name: string, bu: string, roles: string[], members: string[]): Promise<string> {
-      const id = (await createRow(s, 'teams', { name, 'businessunitid@odata.bind': `/businessunits(${bu})` })).teamid as string;
-      for (const role of roles) {
-        const r = await call('POST', `${s.root}teams(${id})/teamroles_association/$ref`, { '@odata.id': `${s.root}roles(${role})` });
-        expect(r.status, r.text).to.equal(204);
-      }
-      for (const member of members) {
-        const r = await call('POST', `${s.root}teams(${id})/teammembership_association/$ref`, { '@odata.id': `${s.root}systemusers(${member})` });
-        expect(r.status, r.text).to.equal(204);
-      }
-      return id;
-    }
+    const team = (name: string, bu: string, roles: string[], members: string[]) => makeTeam(s, name, bu, roles, members);
     async function account(name: string, owner: string): Promise<string> {
       const r = await call('POST', `${s.root}accounts`, { name }, { ...asUser(owner), Prefer: 'return=representation' });
       expect(r.status, r.text).to.equal(201);
@@ -159,6 +147,49 @@ for (const database of DATABASES) {
       expect(refused.json.error.code).to.equal('0x80048306');
       expect(refused.json.error.message).to.contain('AccessRights: AssignAccess').and.contain(`objectBusinessUnitId: ${a}`);
     });
+    it("a role of another unit held directly counts from the role's unit: giving oneself a team's role of another unit reaches no more than the team did", async () => {
+      const escalator = await user('TU escalator', a);
+      const ofB = await makeRole(s, 'TU role of B held', { prvReadaccount: 'Local', prvAssignRole: 'Local', prvReadRole: 'Local', prvAppendToRole: 'Local', prvAppendToUser: 'Global' }, b);
+      await team('TU team B escalation', b, [ofB], [escalator]);
+      expect(await names(escalator)).to.deep.equal(['tu B row']);
+      const given = await call('POST', `${s.root}systemusers(${escalator})/systemuserroles_association/$ref`, { '@odata.id': `${s.root}roles(${ofB})` }, asUser(escalator));
+      expect(given.status, given.text).to.equal(204);
+      expect(await names(escalator)).to.deep.equal(['tu B row']);
+      expect(await access(escalator, rowA)).to.equal('None');
+      // Given by an administrator, without any team: B's rows, not A's; a role of the root unit (above A) counts from A.
+      const guest = await user('TU guest of B', a, await makeRole(s, 'TU role of B Local', { prvReadaccount: 'Local' }, b));
+      expect(await names(guest)).to.deep.equal(['tu B row']);
+      const deep = await user('TU guest of B Deep', a, await makeRole(s, 'TU role of B Deep', { prvReadaccount: 'Deep' }, b));
+      expect(await names(deep)).to.deep.equal(['tu B row', 'tu B1 row']);
+      const both = await user('TU guest and home', a, await makeRole(s, 'TU role of B Local 2', { prvReadaccount: 'Local' }, b), await makeRole(s, 'TU root Local', { prvReadaccount: 'Local' }));
+      expect(await names(both)).to.deep.equal(['tu A row', 'tu B row']);
+      const ofA = await user('TU role of own unit', a, await makeRole(s, 'TU role of A Local', { prvReadaccount: 'Local' }, a));
+      expect(await names(ofA)).to.deep.equal(['tu A row']);
+    });
+
+    it("AddPrivilegesRole counts a depth held through other units' roles as Basic: no Local minted over the caller's own unit", async () => {
+      const minter = await user('TU minter', a, await makeRole(s, 'TU role admin', {
+        prvCreateRole: 'Global', prvReadRole: 'Global', prvWriteRole: 'Global', prvAssignRole: 'Global', prvAppendToRole: 'Global', prvAppendToUser: 'Global',
+      }));
+      await team('TU team B minter', b, [await makeRole(s, 'TU read B', { prvReadaccount: 'Local' })], [minter]);
+      const made = await call('POST', `${s.root}roles`, { name: 'TU minted' }, { ...asUser(minter), Prefer: 'return=representation' });
+      expect(made.status, made.text).to.equal(201);
+      const minted = made.json.roleid as string;
+      const add = (depth: string) => call('POST', `${s.root}roles(${minted})/Microsoft.Dynamics.CRM.AddPrivilegesRole`, { Privileges: [{ PrivilegeName: 'prvReadaccount', Depth: depth }] }, asUser(minter));
+      const refused = await add('Local');
+      expect(refused.status, refused.text).to.equal(403);
+      expect(refused.json.error.code).to.equal('0x80040220');
+      expect((await add('Basic')).status).to.equal(204);
+      const given = await call('POST', `${s.root}systemusers(${minter})/systemuserroles_association/$ref`, { '@odata.id': `${s.root}roles(${minted})` }, asUser(minter));
+      expect(given.status, given.text).to.equal(204);
+      expect(await names(minter)).to.deep.equal(['tu B row']);
+      // Held at Local through a role of the caller's line (its own), the same Local is given.
+      const home = await user('TU minter at home', a, await makeRole(s, 'TU role admin reads', { prvCreateRole: 'Global', prvWriteRole: 'Global', prvReadRole: 'Global', prvReadaccount: 'Local' }));
+      const mine = (await call('POST', `${s.root}roles`, { name: 'TU minted at home' }, { ...asUser(home), Prefer: 'return=representation' })).json.roleid as string;
+      const ok = await call('POST', `${s.root}roles(${mine})/Microsoft.Dynamics.CRM.AddPrivilegesRole`, { Privileges: [{ PrivilegeName: 'prvReadaccount', Depth: 'Local' }] }, asUser(home));
+      expect(ok.status, ok.text).to.equal(204);
+    });
+
     it('reads the roles of teams of other units in one more statement, and only for a member of such a team', async () => {
       const local = await makeRole(s, 'TU counted', { prvReadaccount: 'Local' });
       const home = await user('TU counted home', a, local);
@@ -173,6 +204,9 @@ for (const database of DATABASES) {
       };
       const base = await count(home);
       expect(await count(away)).to.equal(base + 1);
+      // A role of another unit held directly is told apart in the same read.
+      const guest = await user('TU counted guest', a, await makeRole(s, 'TU counted of B', { prvReadaccount: 'Local' }, b));
+      expect(await count(guest)).to.equal(base);
     });
   });
 }

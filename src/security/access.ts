@@ -30,7 +30,10 @@ import {
  * reaches the rows of the caller's business unit, at Deep those of its unit and the units below,
  * at Global every row; one held through a team of another unit counts from the team's unit
  * ("Manage teams": a team belongs to one unit and may have members of others), so a member
- * reaches that unit's rows, not its own unit's. One held at Basic depth reaches the rows the caller
+ * reaches that unit's rows, not its own unit's; one held through a role of a unit that is neither
+ * the caller's nor above it counts from the role's unit (Dataverse "modernized business units": a
+ * role of a unit reaches that unit's rows), so giving oneself a team's role of another unit
+ * reaches no more than the team did. One held at Basic depth reaches the rows the caller
  * owns (`ownerid`) or a team it is a member of owns, and the rows shared with either with the
  * matching access right (principalobjectaccess, sql/principal-object-access.ts). A share gives
  * nothing where the caller holds no privilege at all: "you can't give a user any rights that they
@@ -42,14 +45,15 @@ import {
  * How far a caller's privilege reaches, counted from its own business unit: not at all, the rows
  * it owns (Basic), the rows of its business unit (Local), of its unit and the units below (Deep),
  * or every row (Global, and Deep from the root unit, below which every unit is). Besides, the
- * roles of its teams of other units reach from those units (CallerAccess.awayUnits); 'units' is
+ * roles of its teams of other units, and its roles of units off its line, reach from those units
+ * (CallerAccess.awayUnits); 'units' is
  * the reach of a privilege held through those alone on a table whose rows have no owner.
  */
 export type Reach = 'none' | 'own' | 'unit' | 'deep' | 'all' | 'units';
 
 /**
  * A business unit a privilege reaches from, other than the caller's: the unit of a team of the
- * caller's that holds it (TeamGrant), at Local (`deep` false: the unit's rows) or Deep depth (the
+ * caller's that holds it, or of a role of another unit (TeamGrant), at Local (`deep` false: the unit's rows) or Deep depth (the
  * unit's and those of the units below it).
  */
 export interface UnitReach {
@@ -155,8 +159,10 @@ export class CallerAccess implements PlanSecurity {
 
   /**
    * The units other than the caller's that `right` on `entity` reaches from, through the roles of
-   * the caller's teams of other units (UserGrants.away) held at Local or Deep depth (Basic on a
-   * business-owned table counting as Local, as `reach` counts it); none when `reach` is 'all'.
+   * the caller's teams of other units and its roles of other units (UserGrants.away) held at Local
+   * or Deep depth (Basic on a business-owned table counting as Local, as `reach` counts it); one
+   * held at Global is counted as the caller's own (UserGrants.home), so callers whose `reach` is
+   * 'all' need not ask.
    */
   private awayUnits(entity: EntityModel, right: AccessRightName): UnitReach[] {
     const privilege = this.catalogue.byTable.get(entity)?.get(right);
@@ -701,9 +707,16 @@ export class CallerAccess implements PlanSecurity {
     if (entity.LogicalName === SYSTEMUSER && id === this.system) throw Errors.notAdministrator(this.caller.systemuserid, 'change the SYSTEM user');
   }
 
-  /** The widest depth mask the caller holds privilege `id` at (0: not at all). */
+  /**
+   * The widest depth mask the caller holds privilege `id` at counted from its own unit (0: not at
+   * all), for "a user may not give what it does not hold" (AddPrivilegesRole): what it holds
+   * through roles counted from other units (its teams of other units, roles of other units:
+   * UserGrants.away) counts at Basic at most, as RetrieveUserPrivileges reports team privileges,
+   * so that a Local held over another unit's rows does not mint a Local reaching the caller's.
+   */
   depthOf(id: string): number {
-    return this.grants.get(id) ?? 0;
+    const home = this.home.get(id) ?? 0;
+    return this.away.get(id)?.length ? Math.max(home, DepthMask.Basic) : home;
   }
 
   /**
@@ -724,8 +737,10 @@ function linkedTables(model: Model, intersect: EntityModel): EntityModel[] {
 }
 
 /**
- * A privilege a user holds through a role of a team of another business unit than its own, at
- * below Global depth: its depth is counted from the team's unit (`unit`), not the user's (Dataverse
+ * A privilege a user holds, at below Global depth, through a role of a team of another business
+ * unit than its own, counted from the team's unit (`unit`), or through a role of a unit that is
+ * neither the user's nor above it (held itself or through a team of its unit), counted from the
+ * role's unit (Dataverse "modernized business units"), not from the user's (Dataverse
  * "Manage teams": a team belongs to one unit and may have members of other units; "Security roles
  * and privileges": a team's roles give their privileges to its members, so a member reaches, at
  * Local depth, the rows of the team's unit). `mask`: the role's depth mask (DepthMask).
@@ -753,13 +768,13 @@ export interface UserGrants {
    */
   readonly direct?: ReadonlyMap<string, number>;
   /**
-   * With userGrants' `unit`, when the user is a member of a team of another unit: privilege id →
-   * widest depth mask of the roles counted from the user's unit (its own roles, those of its teams
-   * in its unit, and those of other units' teams held at Global depth, which no unit bounds).
-   * Undefined: `masks` is that.
+   * With userGrants' `unit`, when some privilege counts from another unit (`away`): privilege id →
+   * widest depth mask of the roles counted from the user's unit (its own roles and those of its
+   * teams in its unit, of its unit or one above it, and any held at Global depth, which no unit
+   * bounds). Undefined: `masks` is that.
    */
   readonly home?: ReadonlyMap<string, number>;
-  /** With `home`: privilege id → what the roles of teams of other units hold it at, below Global (TeamGrant). */
+  /** With `home`: privilege id → what the roles counted from other units hold it at, below Global (TeamGrant). */
   readonly away?: ReadonlyMap<string, readonly TeamGrant[]>;
 }
 
@@ -773,9 +788,11 @@ export interface UserGrants {
  * (UserGrants.teams), when the model has teams. The system user (`system`) and System
  * Administrators hold every privilege at Global depth. With `direct`, a third read of the user's
  * own roles gives UserGrants.direct. With `unit` (the user's business unit), the first read takes
- * only the roles of teams of that unit, and when some team of the user is in another unit one more
- * read takes those teams' roles with the team each comes through (UserGrants.home, .away):
- * their depth is counted from the team's unit. Throws the database's errors.
+ * only the roles of teams of that unit (or of none), each with its role's unit and whether that is
+ * `unit` or above it (unitLine): a role of another unit counts from its own unit (UserGrants.away);
+ * and when some team of the user is in another unit one more read takes those teams' roles with
+ * the team each comes through: their depth is counted from the team's unit. Throws the
+ * database's errors.
  */
 export async function userGrants(model: Model, db: Database, userId: string, system: Caller, direct = false, unit?: string): Promise<UserGrants> {
   const grants = model.byLogicalName.get(ROLEPRIVILEGES);
@@ -792,17 +809,29 @@ export async function userGrants(model: Model, db: Database, userId: string, sys
   const members = teamsNav?.target.navigation.get(TEAM_MEMBERSHIP);
   const teamUnit = teamsNav && unit !== undefined ? businessUnitColumn(teamsNav.target) : undefined;
   const member: PlanExpr | undefined = members && { kind: 'exists', navigation: members, where: isUser };
+  // Every team has a unit: businessunitid is required on create and never changes.
   const inUnit = teamUnit && member ? { kind: 'and', left: { kind: 'compare', op: 'eq', attribute: teamUnit, value: unit! }, right: member } satisfies PlanExpr : member;
   const held: PlanExpr = teamsNav && inUnit ? { kind: 'or', left: own, right: { kind: 'exists', navigation: teamsNav, where: inUnit } } : own;
-  const { rows, roleIds } = await roleGrants(db, role, grantsNav, held);
+  const line = unit !== undefined ? unitLine(model, role, unit) : undefined;
+  const { rows, roleIds } = await roleGrants(db, role, grantsNav, held, undefined, line);
   const roles = new Set(roleIds);
   if (roles.has(SYSTEM_ADMINISTRATOR_ID)) return { ...all(), roles };
   const teams = teamsNav && member ? await userTeams(db, teamsNav.target, member, teamUnit) : [];
   const masks = new Map<string, number>();
+  const home = new Map<string, number>();
+  const byPrivilege = new Map<string, TeamGrant[]>();
   const widen = (into: Map<string, number>, privilege: string, mask: number) => into.set(privilege, Math.max(into.get(privilege) ?? 0, mask));
-  for (const r of rows) widen(masks, r.privilege, r.mask);
+  /** A grant counted from `from` (undefined: the user's unit); Global reaches every row wherever it counts from. */
+  const count = (r: RoleGrant, from: string | undefined) => {
+    widen(masks, r.privilege, r.mask);
+    if (from === undefined || r.mask >= DepthMask.Global) widen(home, r.privilege, r.mask);
+    else byPrivilege.set(r.privilege, [...byPrivilege.get(r.privilege) ?? [], { unit: from, mask: r.mask }]);
+  };
+  // A role of the user's unit or of one above it counts from the user's unit (the copy of a parent
+  // unit's role each unit below holds in Dataverse); a role of another unit counts from its own
+  // unit (Dataverse "modernized business units": a role of a unit gives access to that unit's rows).
+  for (const r of rows) count(r, r.unit === undefined || r.unit === null || r.unit === unit || r.onLine ? undefined : r.unit);
   const away = teams.filter((t) => t.unit !== null && t.unit !== unit);
-  let split: Pick<UserGrants, 'home' | 'away'> = {};
   if (away.length && teamsNav) {
     // Roles of teams of other units, with the team each comes through: their depth is the team unit's.
     const unitOf = new Map(away.map((t) => [t.id, t.unit!]));
@@ -811,28 +840,49 @@ export async function userGrants(model: Model, db: Database, userId: string, sys
     const through = await roleGrants(db, role, grantsNav, { kind: 'exists', navigation: link, where: teamIn }, { navigation: link, where: teamIn, column: teamsNav.intersect!.other });
     if (through.roleIds.includes(SYSTEM_ADMINISTRATOR_ID)) return { ...all(), roles: new Set([...roles, ...through.roleIds]) };
     for (const id of through.roleIds) roles.add(id);
-    const home = new Map(masks);
-    const byPrivilege = new Map<string, TeamGrant[]>();
-    for (const r of through.rows) {
-      widen(masks, r.privilege, r.mask);
-      // Global reaches every row wherever the team is: counted as the user's own.
-      if (r.mask >= DepthMask.Global) widen(home, r.privilege, r.mask);
-      else byPrivilege.set(r.privilege, [...byPrivilege.get(r.privilege) ?? [], { unit: unitOf.get(r.team!)!, mask: r.mask }]);
-    }
-    split = { home, away: byPrivilege };
+    for (const r of through.rows) count(r, unitOf.get(r.team!)!);
   }
+  const split: Pick<UserGrants, 'home' | 'away'> = byPrivilege.size ? { home, away: byPrivilege } : {};
   const ownRoles = direct ? new Set(await linkedIds(db, users.navigation.get(usersNav.Partner)!, userId)) : undefined;
   const ownMasks = new Map<string, number>();
   if (ownRoles) for (const r of rows) if (ownRoles.has(r.role)) widen(ownMasks, r.privilege, r.mask);
   return { roles, teams: teams.map((t) => t.id), masks, unrestricted: false, ...(ownRoles ? { direct: ownMasks } : {}), ...split };
 }
 
-/** One privilege a role held gives (roleGrants): the role, the privilege and its depth mask, and the team it comes through when asked. */
+/**
+ * How a role's read tells whether the role's unit is `unit` or one above it (roleGrants' `line`):
+ * the role's business unit column, and a step from the role to its unit that finds a row only
+ * when that unit is `unit` or above it (a walk of businessunit's hierarchy up from `unit`);
+ * undefined when the model has no unit tree or the role table names no unit.
+ */
+function unitLine(model: Model, role: EntityModel, unit: string): UnitLine | undefined {
+  const units = model.byLogicalName.get(BUSINESSUNIT);
+  const tree = units && hierarchyOf(units);
+  const column = businessUnitColumn(role);
+  const navigation = column && [...role.navigation.values()].find((n) => n.kind === 'single' && n.relationship.ReferencingAttribute === column);
+  if (!units || !tree || !column || !navigation) return undefined;
+  return { column, step: { navigation, where: { kind: 'hierarchy', relationship: tree, id: unit, direction: 'above', orEqual: true } }, key: pkOf(units) };
+}
+
+/** See unitLine. */
+interface UnitLine {
+  readonly column: AttributeModel;
+  readonly step: LinkStep;
+  readonly key: AttributeModel;
+}
+
+/**
+ * One privilege a role held gives (roleGrants): the role, the privilege and its depth mask, the
+ * team it comes through when asked, and with a UnitLine the role's unit (`unit`, null for none)
+ * and whether that unit is the user's or one above it (`onLine`).
+ */
 interface RoleGrant {
   readonly role: string;
   readonly privilege: string;
   readonly mask: number;
   readonly team?: string;
+  readonly unit?: string | null;
+  readonly onLine?: boolean;
 }
 
 /**
@@ -840,25 +890,38 @@ interface RoleGrant {
  * `grantsNav` (roleprivileges), in one read: the roles' ids (a role without privileges too) and
  * one RoleGrant per privilege. With `team`, each role is also inner-joined to its links of the
  * intersect step `team.navigation` meeting `team.where`, and each grant names the team (the link's
- * `team.column`): a role two teams hold gives its privileges once per team.
+ * `team.column`): a role two teams hold gives its privileges once per team. With `line`, each
+ * grant tells the role's unit and whether it is on the user's line of units (UnitLine), in the same read.
  */
-async function roleGrants(db: Database, role: EntityModel, grantsNav: NavigationPropertyModel, held: PlanExpr, team?: { navigation: NavigationPropertyModel; where: PlanExpr; column: AttributeModel }): Promise<{ roleIds: string[]; rows: RoleGrant[] }> {
+async function roleGrants(db: Database, role: EntityModel, grantsNav: NavigationPropertyModel, held: PlanExpr, team?: { navigation: NavigationPropertyModel; where: PlanExpr; column: AttributeModel }, line?: UnitLine): Promise<{ roleIds: string[]; rows: RoleGrant[] }> {
   const grants = grantsNav.target;
   const joins: RowJoin[] = [...team ? [{ navigation: team.navigation, path: [], where: team.where, inner: true }] : [], { navigation: grantsNav, path: [], inner: false }];
   const join = { index: joins.length - 1, table: grants };
   const column = (name: string): LinkedColumn => ({ name, path: [], attribute: grants.attributesByName.get(name)!, join });
+  const select = [role.PrimaryIdAttribute, ...line ? [`_${line.column.LogicalName}_value`] : []];
   const read: ReadPlan = {
-    ...restrict(planRead(role, { select: [role.PrimaryIdAttribute], top: 1_000_000 }, { returnRepresentation: false }), held),
+    ...restrict(planRead(role, { select, top: 1_000_000 }, { returnRepresentation: false }), held),
     joins,
-    linked: [...team ? [{ name: '_team', path: [], attribute: team.column, join: { index: 0, table: team.navigation.target } }] : [], column('privilegeid'), column('privilegedepthmask')],
+    linked: [
+      ...team ? [{ name: '_team', path: [], attribute: team.column, join: { index: 0, table: team.navigation.target } }] : [],
+      ...line ? [{ name: '_line', path: [line.step], attribute: line.key }] : [],
+      column('privilegeid'), column('privilegedepthmask'),
+    ],
   };
   const { rows, columns } = await executeRead(db, read);
   const at = columns.indexOf(pkOf(role));
+  const unitAt = line ? columns.indexOf(line.column) : -1;
   const out: RoleGrant[] = [];
-  // The linked columns come last in each row (executeRead); a null privilege for a role without privileges.
+  // The linked columns come last in each row (executeRead), in their order; a null privilege for a role without privileges.
   for (const r of rows) {
     const [privilege, mask] = r.slice(-2) as [string | null, number | null];
-    if (privilege) out.push({ role: r[at] as string, privilege, mask: Number(mask ?? 0), ...team ? { team: r[r.length - 3] as string } : {} });
+    const extra = r.length - 3;
+    if (!privilege) continue;
+    out.push({
+      role: r[at] as string, privilege, mask: Number(mask ?? 0),
+      ...line ? { unit: r[unitAt] as string | null, onLine: r[extra] !== null } : {},
+      ...team ? { team: r[line ? extra - 1 : extra] as string } : {},
+    });
   }
   return { roleIds: [...new Set(rows.map((r) => r[at] as string))], rows: out };
 }
