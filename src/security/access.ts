@@ -71,9 +71,10 @@ export interface UnitPlace {
 }
 
 /**
- * Whether a privilege at `reach` from unit `from` (or, `from` undefined, from none: 'units')
- * and from the other units `away` reaches a row at `place`, owned by one of the caller's
- * principals or not (`owns`).
+ * Whether a privilege at `reach` counted from unit `from` (the caller's; unused at 'units',
+ * where only `away` counts) and from the other units `away` reaches a row at `place`, owned by
+ * one of the caller's principals or not (`owns`: at 'units' ownership reaches nothing, the
+ * table's rows having no owner).
  */
 function reaches(reach: Reach, from: string, away: readonly UnitReach[], owns: boolean, place: UnitPlace): boolean {
   if (reach === 'all' || reach === 'none') return reach === 'all';
@@ -947,8 +948,9 @@ async function linkedIds(db: Database, nav: NavigationPropertyModel, id: string)
 /**
  * The privileges `caller` holds (userGrants) as PlanSecurity; undefined when nothing needs
  * checking: the built-in system user (`system`), or a caller holding the System Administrator
- * role. One read, two with teams, three when the caller is in a team of another unit (userGrants); when the model has secured columns, one or two more for the
- * caller's field security profiles (loadFieldAccess). Throws the database's errors.
+ * role. One read, two with teams, three when the caller is in a team of another unit
+ * (userGrants); when the model has secured columns, one or two more for the caller's field
+ * security profiles (loadFieldAccess). Throws the database's errors.
  */
 export async function loadAccess(model: Model, db: Database, caller: Caller, system: Caller): Promise<CallerAccess | undefined> {
   const held = await userGrants(model, db, caller.systemuserid, system, false, caller.businessunitid);
