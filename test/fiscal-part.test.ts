@@ -1,7 +1,8 @@
 import { expect } from 'chai';
 import type { AttributeModel } from '../src/model/types.js';
-import { fiscalCalendar, fiscalPeriodAt, type FiscalCalendar } from '../src/plan/fiscal-calendar.js';
+import { FISCAL_PERIOD_TYPES, fiscalCalendar, fiscalPeriodAt, type FiscalCalendar } from '../src/plan/fiscal-calendar.js';
 import { fiscalPartSql } from '../src/sql/fiscal-part.js';
+import { sqliteDialect } from '../src/sql/sqlite.js';
 import { DATABASES } from './support/server.js';
 
 /*
@@ -24,6 +25,24 @@ INSTANTS.push(Date.UTC(1753, 0, 1), Date.UTC(1753, 0, 1, 23, 59, 59), Date.UTC(9
 
 /** A DateTime column as the model describes one (UserLocal: stored as an instant). */
 const COLUMN = { LogicalName: 'v', AttributeType: 'DateTime', EdmType: 'Edm.DateTimeOffset', DateTimeBehavior: 'UserLocal' } as unknown as AttributeModel;
+
+describe('size of the fiscal-part SQL (sql/fiscal-part.ts)', () => {
+  // Each template's SQL reads the date's calendar fields a few times only: the four-week one once
+  // inlined its start year's SQL in the year-start day number (~120 strftime calls per row for a
+  // 29 February start, seconds over 200,000 rows, a 7 KB group key repeated in SELECT, GROUP BY
+  // and ORDER BY).
+  const v = sqliteDialect.quote('v');
+  const calls = (sql: string) => sql.split('strftime(').length - 1;
+  for (const [name, c] of CALENDARS.filter(([n]) => n.endsWith('display 2'))) {
+    it(`reads the date a few times only in ${name}`, () => {
+      for (const part of ['period', 'year', 'yearPeriod'] as const) {
+        const sql = fiscalPartSql(sqliteDialect, part, v, COLUMN, c);
+        expect(calls(sql), `${part}: ${sql}`).to.be.within(1, 16);
+        if (c.periodType === FISCAL_PERIOD_TYPES.fourWeek) expect(calls(sql), part).to.be.at.most(12);
+      }
+    });
+  }
+});
 
 for (const database of DATABASES) {
   describe(`fiscal parts of dates in SQL (sql/fiscal-part.ts) [${database.name}]`, () => {
