@@ -33,8 +33,8 @@ import { countsChildren } from './fetch-child-counts.js';
  *   (ColumnPath.conditions), as its left outer join leaves them, so they group as null;
  * - `filter`, `condition` (also on links by `entityname`) → the rows aggregated, planned as in plain
  *   FetchXML queries; `<order alias>` → the output order; `<order attribute>` naming a grouped
- *   column of its entity or link-entity → its groups (orders inside links after the entity's), and for a column grouped by several date parts, chronologically (year,
- *   quarter, month, week, day, each in the order's direction); `top` → most groups;
+ *   column of its entity or link-entity → its groups (orders inside links after the entity's), and for a column grouped by several date parts, coarsest first
+ *   (COARSEST_FIRST, each in the order's direction); `top` → most groups;
  *   `aggregatelimit` → a lower input-row limit (it cannot raise the service's).
  */
 
@@ -62,8 +62,13 @@ function datePartOf(grouping: DateGrouping, attribute: AttributeModel, where: st
 }
 
 /**
- * The date parts from the coarsest to the finest, the order that sorts dates chronologically (a
- * fiscal period's value holds its fiscal year, so it sorts within it).
+ * The date parts from the coarsest to the finest, the order an `<order attribute>` sorts a
+ * column's several date groups in. Chronological when each part is counted within the one before
+ * it: the calendar parts (year, quarter, month, week, day) and the fiscal ones each among
+ * themselves (a fiscal period's value holds its fiscal year). Mixed, a calendar part without the
+ * year sorts by its calendar number inside a fiscal year: with fiscal-year and month, a fiscal
+ * year starting in April lists January–March (its end) before April. Group by year too for the
+ * dates' order.
  */
 const COARSEST_FIRST: readonly DatePart[] = ['fiscal-year', 'fiscal-period', 'year', 'quarter', 'month', 'week', 'day'];
 
@@ -114,7 +119,7 @@ function output(planner: FetchPlanner, table: EntityModel, x: FetchAttribute, li
  * The group orders of one `<order>` of an aggregate query, inside the root entity (`link`
  * undefined) or inside the link-entity `link`: an `alias` names any groupby or aggregate attribute
  * of the query (aliases are unique across it), an `attribute` a column of that entity or link
- * grouped by (chronologically for several date parts of it: coarsest first, each in the order's
+ * grouped by (for several date parts of it: coarsest first, COARSEST_FIRST, each in the order's
  * direction). Dataverse orders the groups by alias ("Aggregate data using FetchXml", Grouping;
  * order reference: alias), and applies the orders inside link-entities after the entity's (order
  * reference, entityname). Throws 400 `0x80040203` for an `attribute` that names no such group.
