@@ -21,7 +21,9 @@ export const AGGREGATE_RECORD_LIMIT = 50000;
  *   through single-valued navigation properties (`createdby/fullname`; FetchXML's link-entity
  *   attributes: the link's `to` lookup gives the navigation property,
  *   `entity.navigation.get(lookup.NavigationPropertyName)`). With `datePart` (a DateTime column
- *   only; FetchXML's `dategrouping`) the group is that part of the column's date, a number.
+ *   only; FetchXML's `dategrouping`) the group is that part of the column's date, a number;
+ *   `fiscal` is the organization's fiscal calendar a `fiscal-period`/`fiscal-year` part is counted
+ *   in (read by the service for such a query, plan/fiscal-uses.ts), ignored for other parts.
  * - `aggregates`: each with its output name; `column` is required except for `count`, which
  *   counts rows and ignores a column (FetchXML names one anyway). FetchXML's
  *   `aggregate="countcolumn" distinct="true"` is `countdistinct`.
@@ -115,6 +117,8 @@ function lookupNameOf(entity: EntityModel, c: ColumnPath): ColumnPath | undefine
  * to a column type it does not take (sum/avg: numbers; min/max: numbers and date-times; count: no
  * column needed; countcolumn/countdistinct: any column); an aggregate other than count without a
  * column; an unknown alias in `orderBy`; a `top` or `recordLimit` that is not a whole number ≥ 0/≥ 1.
+ * Throws ServiceError 501 for a `fiscal-period`/`fiscal-year` group without its `fiscal` calendar
+ * (a path that does not read the organization's fiscal settings).
  */
 export function planAggregate(spec: AggregateSpec, maxRecords = AGGREGATE_RECORD_LIMIT): AggregatePlan {
   const { entity } = spec;
