@@ -10,7 +10,7 @@ import { DATABASES } from './support/server.js';
  * (fiscalPeriodAt), on every database: the first and last second of every day of 2019 – 2030 (leap
  * years, and fiscal years that span two calendar years), for starts some months lack (29 February,
  * the 31st), every period template and both display codes, plus the ends of the years a column
- * holds (1753, 9999). A period or year off by one anywhere fails here.
+ * holds (1753, 9999), and a null date (null parts). A period or year off by one anywhere fails here.
  */
 
 const DAY = 86400000;
@@ -57,6 +57,7 @@ for (const database of DATABASES) {
         const chunk = INSTANTS.slice(i, i + 500);
         await db.run({ sql: `INSERT INTO ${d.quote('fx')} (${d.quote('v')}) VALUES ${chunk.map((_, j) => `(${d.placeholder(j + 1)})`).join(', ')}`, params: chunk.map((ms) => d.toDb(COLUMN, text(ms))) });
       }
+      await db.run({ sql: `INSERT INTO ${d.quote('fx')} (${d.quote('v')}) VALUES (NULL)`, params: [] });
     });
     after(async () => { await handle.drop(); });
 
@@ -67,8 +68,12 @@ for (const database of DATABASES) {
       for (const [name, c] of CALENDARS) {
         const sql = `SELECT ${v}, ${fiscalPartSql(d, 'period', v, COLUMN, c)}, ${fiscalPartSql(d, 'year', v, COLUMN, c)}, ${fiscalPartSql(d, 'yearPeriod', v, COLUMN, c)} FROM ${d.quote('fx')}`;
         const rows = await db.rows({ sql, params: [] });
-        expect(rows.length).to.equal(INSTANTS.length);
+        expect(rows.length).to.equal(INSTANTS.length + 1);
         for (const [value, period, year, both] of rows) {
+          if (value === null) {
+            expect([period, year, both], `${name}: a null date`).to.deep.equal([null, null, null]);
+            continue;
+          }
           const ms = Date.parse(String(d.fromDb(COLUMN, value)));
           const want = fiscalPeriodAt(c, ms);
           const got = { year: Number(year), period: Number(period) };

@@ -83,7 +83,8 @@ function fourWeekPartSql(part: 'period' | 'year' | 'yearPeriod', year: string, d
   // In the calendar year it started in the date is 0 to 366 − fixed days in, else from 366 − fixed.
   const periodNow = fourWeekPeriod(`(${doy} - ${start})`, 0, 366 - fixed);
   const periodBefore = fourWeekPeriod(`(${doy} + ${365 - fixed}${leapDependent ? '' : ` + ${leap(`${year} - 1`)}`})`, 366 - fixed, 365);
-  if (part === 'period') return `(CASE WHEN ${current} THEN ${periodNow} ELSE ${periodBefore} END)`;
+  // Every day before a 1 or 2 January start is in period 13: the constant must not answer a null date.
+  if (part === 'period') return `(CASE WHEN ${current} THEN ${periodNow} ${periodBefore === '13' ? `WHEN ${doy} < ${start} THEN` : 'ELSE'} ${periodBefore} END)`;
   return `(CASE WHEN ${current} THEN 100 * (${name}) + ${periodNow} ELSE 100 * (${name} - 1) + ${periodBefore} END)`;
 }
 
