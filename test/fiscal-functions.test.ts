@@ -202,7 +202,8 @@ for (const database of DATABASES) {
     it('refuse bad parameters: 400 0x80060888 in $filter, 0x80040203 in FetchXML', async () => {
       await settings({ fiscalcalendarstart: '2020-04-01T00:00:00Z', fiscalperiodtype: 2002, fiscalyeardisplaycode: 1 });
       for (const [f, text] of [
-        [fn('InFiscalPeriodAndYear', ',PropertyValue1=-1,PropertyValue2=2024'), 'PropertyValue1 must be a whole number'],
+        [fn('InFiscalPeriodAndYear', ',PropertyValue1=-1,PropertyValue2=2024'), 'PropertyValue1 must be a whole number of 0 or more'],
+        [fn('InFiscalPeriod', ',PropertyValue=-1'), 'PropertyValue must be a whole number of 0 or more'],
         [fn('InFiscalPeriod', ',PropertyValue=1.5'), 'PropertyValue must be a whole number'],
         [fn('InFiscalPeriod'), 'PropertyValue must be a whole number'],
         [fn('LastXFiscalYears', ',PropertyValue=0'), 'must be at least 1'],
@@ -229,6 +230,7 @@ for (const database of DATABASES) {
         [op('in-fiscal-period', ['1', '2']), 'takes one value'],
         [op('last-x-fiscal-periods', ['0']), 'must be at least 1'],
         [op('next-x-fiscal-years', ['x']), 'must be a whole number'],
+        [op('in-fiscal-period', ['-1']), 'must be a whole number of 0 or more'],
         [op('in-fiscal-year'), 'needs a value'],
         [op('in-fiscal-year', ['12345']), 'from 1753 to 9999'],
         [op('this-fiscal-year', ['1']), 'takes no value'],

@@ -76,7 +76,7 @@ function stringParam(fn: Fn, name: string): string {
 function numberParam(fn: Fn, name: string): number {
   const e = fn.params.get(name);
   const v = e?.kind === 'literal' && (e.literal === 'integer' || (e.literal === 'string' && /^\d+$/.test(String(e.value)))) ? Number(e.value) : NaN;
-  if (!Number.isInteger(v) || v < 0) throw bad(fn, `the parameter ${name} must be a whole number`);
+  if (!Number.isInteger(v) || v < 0) throw bad(fn, `the parameter ${name} must be a whole number of 0 or more`);
   return v;
 }
 
