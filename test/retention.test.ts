@@ -179,6 +179,33 @@ for (const database of DATABASES) {
       expect(again.json.EntityCountCollection).to.deep.equal(counts(0));
     });
 
+    it('BulkRetain and ValidateRetentionConfig follow the organization\'s fiscal settings in fiscal operators', async () => {
+      const organization = `${s.root}organizations(${s.service.caller.organizationid})`;
+      const fields = 'fiscalcalendarstart,fiscalperiodtype,fiscalyeardisplaycode';
+      const saved = (await call('GET', `${organization}?$select=${fields}`)).json;
+      // Quarters from 1 April: quarter 1 is April – June of every fiscal year.
+      const set = await call('PATCH', organization, { fiscalcalendarstart: '2020-04-01T00:00:00Z', fiscalperiodtype: 2002, fiscalyeardisplaycode: 1 });
+      expect(set.status, set.text).to.equal(204);
+      try {
+        await create('fisc-may', { msdyn_clienttimestamp: '2024-05-10T12:00:00Z' });
+        await create('fisc-feb', { msdyn_clienttimestamp: '2024-02-10T12:00:00Z' });
+        await create('fisc-apr', { msdyn_clienttimestamp: '2023-04-01T00:00:00Z' });
+        const criteria = `<fetch><entity name="${TABLE}"><attribute name="msdyn_name"/><filter><condition attribute="msdyn_name" operator="like" value="fisc-%"/>`
+          + '<condition attribute="msdyn_clienttimestamp" operator="in-fiscal-period" value="1"/></filter></entity></fetch>';
+        const validated = await action('ValidateRetentionConfig', { EntityName: TABLE, FetchXml: criteria });
+        expect(validated.json, validated.text).to.include({ IsValidationSuccessful: true, ErrorMessage: null });
+        const r = await action('BulkRetain', { EntityName: TABLE, FetchXml: criteria });
+        expect(r.status, r.text).to.equal(200);
+        expect(r.json.EntityCountCollection).to.deep.equal(counts(2));
+        expect(await retained('fisc-')).to.deep.equal(['fisc-apr', 'fisc-may']);
+        expect(await active('fisc-')).to.deep.equal(['fisc-feb']);
+      } finally {
+        const back = await call('PATCH', organization, Object.fromEntries(fields.split(',').map((f) => [f, saved[f]])));
+        expect(back.status, back.text).to.equal(204);
+        await purgeAll();
+      }
+    });
+
     it('ValidateRetentionConfig refuses a criteria of more values than one statement takes, as BulkRetain does', async () => {
       // 70,000 values: past SQLite's 32,766 and PostgreSQL's 65,535 parameters.
       const values = '<value>x</value>'.repeat(70000);

@@ -41,7 +41,7 @@ export const message: Message = {
   },
   takes: takesRetained,
   async invoke(ctx, args) {
-    const { read, page } = bulkRetainRead(ctx, args);
+    const { read, page } = await bulkRetainRead(ctx, args);
     const result = await executeRead(ctx.db, read);
     const pk = result.columns.indexOf(read.columns[0]!);
     const { changed } = await executeGuarded(ctx.db, result.rows.map((row) => planDataState(read.entity, row[pk] as string, 'retained')));

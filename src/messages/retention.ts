@@ -2,8 +2,11 @@ import { Errors } from '../errors.js';
 import type { EntityModel, Model } from '../model/types.js';
 import { parseFetchXml } from '../odata/fetchxml.js';
 import { checkRetentionEnabled, planCriteria, planDataState, retentionPageSize } from '../plan/retention.js';
+import type { PlanContext } from '../plan/read.js';
 import type { ReadPlan } from '../plan/types.js';
 import { executeGuarded } from '../store/execute.js';
+import { fiscalContext } from '../store/organization-fiscal.js';
+import { fetchNamesFiscal } from '../plan/fiscal-uses.js';
 import { dataCollection, dataCollectionType } from './data-collection.js';
 import { entityObjectReference } from './targets.js';
 import type { ComplexTypeDefinition, Message, Arguments, MessageContext, RecordReference } from './types.js';
@@ -52,11 +55,15 @@ export function retentionTarget(model: Model, value: unknown): RecordReference {
  * The read of one BulkRetain page from its arguments (`EntityName`, `FetchXml`, `PageSize`,
  * `PagingCookie`; see planCriteria): the active rows the criteria selects that the caller may
  * change (its Write right; at Basic depth, its own rows), and the page's number. ValidateRetentionConfig
- * checks a criteria with it too. Throws the 400s of parseFetchXml, retentionPageSize and planCriteria.
+ * checks a criteria with it too. Fiscal operators follow the organization's fiscal settings, read
+ * for a criteria that has one (store/organization-fiscal.ts). Throws the 400s of parseFetchXml,
+ * retentionPageSize and planCriteria, and the database's errors.
  */
-export function bulkRetainRead(ctx: MessageContext, args: Arguments): { read: ReadPlan; page: number } {
+export async function bulkRetainRead(ctx: MessageContext, args: Arguments): Promise<{ read: ReadPlan; page: number }> {
   const query = parseFetchXml(args['FetchXml'] as string);
-  const context = { model: ctx.model, caller: ctx.caller, now: ctx.clock() };
+  // The organization's fiscal calendar, read as a FetchXML query reads it, when a fiscal operator needs it.
+  const { fiscal } = await fiscalContext<PlanContext>({ model: ctx.model, caller: ctx.caller, clock: ctx.clock }, ctx.db, fetchNamesFiscal(query));
+  const context = { model: ctx.model, caller: ctx.caller, now: ctx.clock(), fiscal };
   const { read, page } = planCriteria(ctx.model, (args['EntityName'] as string | null | undefined) ?? undefined, query, context, retentionPageSize(args['PageSize']), (args['PagingCookie'] as string | null | undefined) ?? undefined);
   return { read: { ...read, forRight: 'Write' }, page };
 }

@@ -32,7 +32,7 @@ export const message: Message = {
   async invoke(ctx, args) {
     try {
       // BulkRetain's later pages (the most values), planned and rendered as BulkRetain runs them, not run.
-      readStatement(ctx.db, laterPageRead(bulkRetainRead(ctx, { EntityName: args['EntityName'], FetchXml: args['FetchXml'] }).read));
+      readStatement(ctx.db, laterPageRead((await bulkRetainRead(ctx, { EntityName: args['EntityName'], FetchXml: args['FetchXml'] })).read));
       return { ErrorMessage: null, IsValidationSuccessful: true };
     } catch (err) {
       if (!(err instanceof ServiceError)) throw err;
