@@ -1,6 +1,7 @@
 import { expect } from 'chai';
 import { startRelationshipServer } from './support/relationship-metadata.js';
 import { asUser, makeRole, makeUnit, makeUserIn } from './support/principals.js';
+import { SYSTEM_ADMINISTRATOR_ID } from '../src/model/kept-ids.js';
 import { call, createRow, DATABASES, type TestServer } from './support/server.js';
 
 /**
@@ -137,6 +138,99 @@ for (const database of DATABASES) {
       const writer = await user('Refuse writer', a, await makeRole(s, 'Refuse writer', { prvReadUser: 'Global', prvWriteUser: 'Global', prvReadBusinessUnit: 'Global' }));
       expect((await move(dee, b, ref('systemuser', dee), asUser(writer))).status).to.equal(204);
       expect((await ownerOf(row)).unit).to.equal(b);
+    });
+
+    const expectError = (r: { status: number; text: string; json: { error: { code: string } } }, status: number, code: string) => {
+      expect(r.status, r.text).to.equal(status);
+      expect(r.json.error.code).to.equal(code);
+    };
+    const unitOf = async (id: string) => (await get(`systemusers(${id})?$select=_businessunitid_value`))._businessunitid_value;
+    const defaultTeam = async (bu: string) => (await get(`teams?$select=teamid&$filter=isdefault eq true and _businessunitid_value eq ${bu}`)).value[0].teamid as string;
+
+    it('SetBusinessSystemUser takes Write on the user where it goes too: no one moves a user into a default team out of its reach', async () => {
+      const a = await unit('Reach A', root);
+      const a1 = await unit('Reach A1', a);
+      const b = await unit('Reach B', root);
+      const rich = await makeRole(s, 'Reach rich', { prvReadaccount: 'Global', prvDeleteaccount: 'Global' });
+      expect((await call('POST', `${s.root}teams(${await defaultTeam(b)})/teamroles_association/$ref`, { '@odata.id': `${s.root}roles(${rich})` })).status).to.equal(204);
+      const local = await makeRole(s, 'Reach local', { prvReadUser: 'Global', prvWriteUser: 'Local', prvReadBusinessUnit: 'Global' });
+      const me = await user('Reach me', a, local);
+      const colleague = await user('Reach colleague', a);
+      for (const who of [me, colleague]) {
+        expectError(await move(who, b, ref('systemuser', who), asUser(me)), 403, '0x80048306');
+        expectError(await move(who, a1, ref('systemuser', who), asUser(me)), 403, '0x80048306');
+        expect(await unitOf(who)).to.equal(a);
+        expect(await teamsOf(who)).to.deep.equal(['Reach A']);
+      }
+      expect(await rolesOf(me)).to.deep.equal(['Reach local']);
+      // Deep: the caller's unit and those below it, no other.
+      const deep = await user('Reach deep', a, await makeRole(s, 'Reach deep', { prvReadUser: 'Global', prvWriteUser: 'Deep', prvReadBusinessUnit: 'Global' }));
+      expectError(await move(colleague, b, ref('systemuser', colleague), asUser(deep)), 403, '0x80048306');
+      const ok = await move(colleague, a1, ref('systemuser', colleague), asUser(deep));
+      expect(ok.status, ok.text).to.equal(204);
+      expect(await teamsOf(colleague)).to.deep.equal(['Reach A1']);
+    });
+
+    it('SetBusinessSystemUser: only a System Administrator moves one, no one the SYSTEM user; a move to its own unit changes nothing', async () => {
+      const b = await unit('Admin B', root);
+      const admin = await user('Admin admin', root, SYSTEM_ADMINISTRATOR_ID);
+      const writer = await user('Admin writer', root, await makeRole(s, 'Admin writer', { prvReadUser: 'Global', prvWriteUser: 'Global', prvReadBusinessUnit: 'Global' }));
+      expectError(await move(admin, b, ref('systemuser', admin), asUser(writer)), 403, '0x80040220');
+      expect(await unitOf(admin)).to.equal(root);
+      expect(await rolesOf(admin)).to.deep.equal(['System Administrator']);
+      const system = (await call('GET', `${s.root}WhoAmI()`)).json.UserId as string;
+      expectError(await move(system, b, ref('systemuser', system)), 403, '0x80040220');
+      expectError(await move(system, b, ref('systemuser', system), asUser(admin)), 403, '0x80040220');
+      expect(await unitOf(system)).to.equal(root);
+      // The unit typed as another table.
+      expectError(await call('POST', `${s.root}systemusers(${writer})/Microsoft.Dynamics.CRM.SetBusinessSystemUser`, { BusinessUnit: { '@odata.type': 'Microsoft.Dynamics.CRM.account', businessunitid: b }, ReassignPrincipal: ref('systemuser', writer) }), 400, '0x80040203');
+      expectError(await call('POST', `${s.root}businessunits(${b})/Microsoft.Dynamics.CRM.SetParentBusinessUnit`, { Parent: { '@odata.type': 'Microsoft.Dynamics.CRM.systemuser', businessunitid: root } }), 400, '0x80040203');
+      // To its own unit: roles kept, its row not written.
+      const tag = (await get(`systemusers(${writer})?$select=fullname`))['@odata.etag'];
+      const same = await move(writer, root, ref('systemuser', writer));
+      expect(same.status, same.text).to.equal(204);
+      expect(await rolesOf(writer)).to.deep.equal(['Admin writer']);
+      expect((await get(`systemusers(${writer})?$select=fullname`))['@odata.etag']).to.equal(tag);
+    });
+
+    it('SetBusinessSystemUser reads ReassignPrincipal as the caller, after its Write checks, and reassigns only rows the caller may assign', async () => {
+      const a = await unit('Steal A', root);
+      const b = await unit('Steal B', root);
+      const far = await unit('Steal far', root);
+      const hidden = await user('Steal hidden', far);
+      const victim = await user('Steal victim', a);
+      const rows = [await account('steal 1', victim), await account('steal 2', victim)];
+      const reader = await user('Steal reader', root, await makeRole(s, 'Steal reader', { prvReadUser: 'Global', prvReadBusinessUnit: 'Global' }));
+      // No Write: refused as such whether the principal exists or not.
+      expectError(await move(victim, b, ref('systemuser', hidden), asUser(reader)), 403, '0x80040220');
+      expectError(await move(victim, b, ref('systemuser', '00000000-0000-0000-0000-0000000000aa'), asUser(reader)), 403, '0x80040220');
+      const localReader = await user('Steal local reader', a, await makeRole(s, 'Steal local reader', { prvReadUser: 'Local', prvWriteUser: 'Global', prvReadBusinessUnit: 'Global' }));
+      // A principal out of its Read depth: refused as a read of it is.
+      expectError(await move(victim, b, ref('systemuser', hidden), asUser(localReader)), 403, '0x80048306');
+      const thiefPrivileges = { prvReadUser: 'Global', prvWriteUser: 'Global', prvReadBusinessUnit: 'Global', prvReadaccount: 'Basic' };
+      const thief = await user('Steal thief', root, await makeRole(s, 'Steal thief', thiefPrivileges));
+      expectError(await move(victim, b, ref('systemuser', thief), asUser(thief)), 403, '0x80040220');
+      const local = await user('Steal local', root, await makeRole(s, 'Steal local', { ...thiefPrivileges, prvReadaccount: 'Global', prvAssignaccount: 'Local' }));
+      expectError(await move(victim, b, ref('systemuser', local), asUser(local)), 403, '0x80048306');
+      for (const id of rows) expect(await ownerOf(id)).to.deep.equal({ owner: victim, user: victim, team: null, unit: a });
+      expect(await unitOf(victim)).to.equal(a);
+      const global = await user('Steal global', root, await makeRole(s, 'Steal global', { ...thiefPrivileges, prvReadaccount: 'Global', prvAssignaccount: 'Global' }));
+      const ok = await move(victim, b, ref('systemuser', global), asUser(global));
+      expect(ok.status, ok.text).to.equal(204);
+      for (const id of rows) expect(await ownerOf(id)).to.deep.equal({ owner: global, user: global, team: null, unit: root });
+    });
+
+    it('concurrent SetBusinessSystemUser of one user leave it in one default team, its unit\'s', async () => {
+      const a = await unit('Race A', root);
+      const targets: string[] = [];
+      for (let i = 0; i < 4; i++) targets.push(await unit(`Race T${i}`, root));
+      for (let round = 0; round < 3; round++) {
+        const u = await user(`Race U${round}`, a);
+        const answers = await Promise.all(targets.map((t) => move(u, t, ref('systemuser', u))));
+        for (const r of answers) expect(r.status, r.text).to.equal(204);
+        const at = await unitOf(u);
+        expect(await teamsOf(u)).to.deep.equal([`Race T${targets.indexOf(at)}`]);
+      }
     });
 
     it('SetParentBusinessUnit moves a unit as a PATCH of its parent does, with the same refusals', async () => {

@@ -3,7 +3,7 @@ import type { UpdatePlan } from '../plan/types.js';
 import { planUpdate } from '../plan/write.js';
 import { executeWrite } from '../store/execute.js';
 import { boundRow } from './roles.js';
-import { keyIn } from './team-members.js';
+import { typedKeyIn } from './team-members.js';
 import type { Message } from './types.js';
 
 /**
@@ -30,7 +30,7 @@ export const message: Message = {
   Parameters: [{ Name: 'Parent', Type: `mscrm.${BUSINESSUNIT}` }],
   async invoke(ctx, args) {
     const id = await boundRow(ctx, BUSINESSUNIT, 'SetParentBusinessUnit');
-    const parent = keyIn(args['Parent'] as Record<string, unknown>, ['businessunitid'], 'Parent', 'business unit');
+    const parent = typedKeyIn(args['Parent'] as Record<string, unknown>, BUSINESSUNIT, ['businessunitid'], 'Parent', 'business unit');
     const units = ctx.model.byLogicalName.get(BUSINESSUNIT)!;
     const body = { 'parentbusinessunitid@odata.bind': `/${units.EntitySetName}(${parent})` };
     await executeWrite(ctx.db, planUpdate(ctx.model, units, id, body, ctx.caller, '*', undefined) as UpdatePlan);

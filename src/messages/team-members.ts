@@ -63,6 +63,19 @@ export function keyIn(record: Record<string, unknown>, keys: readonly string[], 
   return id;
 }
 
+/**
+ * The id of a row of `table` an entity object parameter (`where`) names by the first of `keys`
+ * (keyIn), refusing one whose `@odata.type` names another table, as principalOf refuses a
+ * principal of another table: 400 `0x80040203`.
+ */
+export function typedKeyIn(record: Record<string, unknown>, table: string, keys: readonly string[], where: string, what: string): string {
+  const type = record['@odata.type'];
+  if (type !== undefined && (typeof type !== 'string' || type.replace(/^#?Microsoft\.Dynamics\.CRM\./, '') !== table)) {
+    throw Errors.invalidArgument(`${where} must be a ${what} (Microsoft.Dynamics.CRM.${table}), not '${String(type)}'.`);
+  }
+  return keyIn(record, keys, where, what);
+}
+
 /** The user ids of `Members` (userIdOf each item), each once. */
 function memberIds(members: readonly Record<string, unknown>[]): string[] {
   return [...new Set(members.map((m, i) => userIdOf(m, `Members[${i}]`)))];

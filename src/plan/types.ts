@@ -214,9 +214,10 @@ export interface ReadPlan {
   readonly dataSource?: DataSource;
   /**
    * The rows are read to be changed with this right (BulkRetain: Write, PurgeRetainedContent:
-   * Delete): the caller's reach of it narrows them too, so that rows it may not change are left out.
+   * Delete, SetBusinessSystemUser's reassigned rows: Assign): the caller's reach of it narrows
+   * them too, so that rows it may not change are left out.
    */
-  readonly forRight?: 'Write' | 'Delete';
+  readonly forRight?: 'Write' | 'Delete' | 'Assign';
 }
 
 /**

@@ -28,8 +28,8 @@ export async function moveOwnedRows(tx: Executor, db: Database, model: Model, us
   let version: number | undefined;
   for (const entity of model.entities) {
     const owning = owningUser(entity);
-    const unit = stored(entity, OWNING_BUSINESS_UNIT);
-    if (!owning || !unit) continue;
+    if (!owning) continue;
+    const unit = stored(entity, OWNING_BUSINESS_UNIT)!;
     const set = new Map<AttributeModel, Value>([[unit, move.unit]]);
     if (move.kind === 'assign') {
       const team = move.ownerTable === TEAM;
@@ -55,9 +55,13 @@ function stored(entity: EntityModel, name: string): AttributeModel | undefined {
   return a?.IsStored ? a : undefined;
 }
 
-/** The relationship of `entity`'s stored `owninguser` lookup to the user table (a user-owned table's), if any. */
-function owningUser(entity: EntityModel): RelationshipModel | undefined {
-  if (!stored(entity, 'owninguser') || !entity.attributesByName.get('ownerid')) return undefined;
+/**
+ * The relationship of `entity`'s stored `owninguser` lookup to the user table (a user-owned
+ * table's), if any, when the table also stores owningbusinessunit: the tables whose rows
+ * moveOwnedRows changes.
+ */
+export function owningUser(entity: EntityModel): RelationshipModel | undefined {
+  if (!stored(entity, 'owninguser') || !stored(entity, OWNING_BUSINESS_UNIT) || !entity.attributesByName.get('ownerid')) return undefined;
   for (const nav of entity.navigation.values()) {
     if (nav.kind === 'single' && !nav.intersect && nav.relationship.ReferencingAttribute.LogicalName === 'owninguser') return nav.relationship;
   }
