@@ -298,6 +298,58 @@ for (const database of DATABASES) {
       expect((await call('GET', `${s.root}WhoAmI()`, undefined, asUser(eve))).status).to.equal(200);
     });
 
+    const disabledOf = async (id: string) => (await get(`businessunits(${id})?$select=isdisabled`)).isdisabled as boolean;
+
+    it('disabling a unit takes Write reaching every enabled unit below it', async () => {
+      const p = await unit('Reach P', root);
+      const c = await unit('Reach C', p);
+      const g = await unit('Reach G', c);
+      const local = await user('Reach local writer', p, await makeRole(s, 'Reach local writer', { prvReadBusinessUnit: 'Global', prvWriteBusinessUnit: 'Local' }));
+      expectError(await call('PATCH', `${s.root}businessunits(${p})`, { isdisabled: true }, asUser(local)), 403, '0x80048306');
+      expect([await disabledOf(p), await disabledOf(c), await disabledOf(g)], 'nothing disabled').to.deep.equal([false, false, false]);
+      const deep = await user('Reach deep writer', p, await makeRole(s, 'Reach deep writer', { prvReadBusinessUnit: 'Global', prvWriteBusinessUnit: 'Deep' }));
+      expectError(await call('PATCH', `${s.root}businessunits(${root})`, { name: 'Reach root' }, asUser(deep)), 403, '0x80048306');
+      const ok = await call('PATCH', `${s.root}businessunits(${p})`, { isdisabled: true }, asUser(deep));
+      expect(ok.status, ok.text).to.equal(204);
+      expect([await disabledOf(p), await disabledOf(c), await disabledOf(g)]).to.deep.equal([true, true, true]);
+      // A unit whose units below are disabled already: Local is enough.
+      expect((await call('PATCH', `${s.root}businessunits(${p})`, { isdisabled: false })).status).to.equal(204);
+      const again = await call('PATCH', `${s.root}businessunits(${p})`, { isdisabled: true }, asUser(local));
+      expect(again.status, again.text).to.equal(204);
+    });
+
+    it('refuses an enabled unit under a disabled one, created or moved; a disabled one may go there', async () => {
+      const p = await unit('Under P', root);
+      const x = await unit('Under X', root);
+      expect((await call('PATCH', `${s.root}businessunits(${p})`, { isdisabled: true })).status).to.equal(204);
+      const created = await call('POST', `${s.root}businessunits`, { name: 'Under new', 'parentbusinessunitid@odata.bind': `/businessunits(${p})` });
+      expectError(created, 400, '0x80040203');
+      expect(created.json.error.message).to.contain('disabled');
+      expect((await get(`businessunits?$select=name&$filter=name eq 'Under new'`)).value).to.deep.equal([]);
+      expectError(await call('PATCH', `${s.root}businessunits(${x})`, { 'parentbusinessunitid@odata.bind': `/businessunits(${p})` }), 400, '0x80040203');
+      expectError(await setParent(x, p), 400, '0x80040203');
+      expect(await parentOf(x)).to.equal(root);
+      const both = await call('PATCH', `${s.root}businessunits(${x})`, { isdisabled: true, 'parentbusinessunitid@odata.bind': `/businessunits(${p})` });
+      expect(both.status, both.text).to.equal(204);
+      expect(await parentOf(x)).to.equal(p);
+    });
+
+    it('a unit moved under one being disabled at the same time ends disabled, or the move is refused', async () => {
+      for (let round = 0; round < 4; round++) {
+        const p = await unit(`Race P${round}`, root);
+        let c = p;
+        for (let i = 0; i < 4; i++) c = await unit(`Race C${round}.${i}`, c);
+        const x = await unit(`Race X${round}`, root);
+        const [disabling, moving] = await Promise.all([
+          call('PATCH', `${s.root}businessunits(${p})`, { isdisabled: true }),
+          call('PATCH', `${s.root}businessunits(${x})`, { 'parentbusinessunitid@odata.bind': `/businessunits(${c})` }),
+        ]);
+        expect(disabling.status, disabling.text).to.equal(204);
+        if (moving.status === 204) expect(await disabledOf(x), `round ${round}`).to.equal(true);
+        else expectError(moving, 400, '0x80040203');
+      }
+    });
+
     it('renaming a unit renames its default team', async () => {
       const a = await unit('Rename before', root);
       const r = await call('PATCH', `${s.root}businessunits(${a})`, { name: 'Rename after' });

@@ -39,8 +39,9 @@ export function checkBusinessUnitCreate(entity: EntityModel, values: ReadonlyMap
  * privileges and the hierarchy query functions walk (sql/render.ts renderHierarchy), so that no
  * unit is out of a Deep reach that should hold it. A related read (RowReference.related) of the
  * parent and its ancestors, in the write's transaction; 400 `0x80040203` when they are
- * HIERARCHY_MAX_DEPTH or more (Dataverse documents no such bound: not confirmed). Others as
- * they are.
+ * HIERARCHY_MAX_DEPTH or more (Dataverse documents no such bound: not confirmed); and a guard
+ * that the parent is not disabled (underDisabledUnit). Both under the table's lock (serialized).
+ * Others as they are.
  */
 export function businessUnitDepthCheck(entity: EntityModel, values: ReadonlyMap<AttributeModel, Value>, references: readonly RowReference[]): RowReference[] {
   const relationship = entity.LogicalName === BUSINESSUNIT ? hierarchyOf(entity) : undefined;
@@ -52,7 +53,21 @@ export function businessUnitDepthCheck(entity: EntityModel, values: ReadonlyMap<
   });
   // The new unit is one level below its parent, which is as many levels below the root as it has ancestors.
   const refuse = (above: readonly Value[]) => (above.length >= HIERARCHY_MAX_DEPTH ? businessUnitTooDeep(`a new business unit under ${parent}`, above.length) : undefined);
-  return references.map((r) => (r.entity === entity && r.id === parent ? { ...r, related: [...(r.related ? [r.related].flat() : []), { read, refuse }] } : r));
+  // Under the table's lock, which a disabling takes before it walks the units below (store/business-unit-update.ts).
+  const check = { read, refuse, serialized: true };
+  const disabled = entity.attributesByName.get('isdisabled');
+  const enabled = disabled ? [{ attribute: disabled, values: [true], except: true, fail: () => underDisabledUnit(`A new business unit`, parent) }] : [];
+  return references.map((r) => (r.entity === entity && r.id === parent ? { ...r, guards: [...r.guards ?? [], ...enabled], related: [...(r.related ? [r.related].flat() : []), check] } : r));
+}
+
+/**
+ * 400 `0x80040203`: `unit` (`A new business unit`, `Business unit <id>`) would be an enabled
+ * unit under disabled unit `parent`: every unit below a disabled unit is disabled (its disabling
+ * disabled them, store/business-unit-update.ts). Dataverse documents neither the refusal nor its
+ * code: not confirmed.
+ */
+export function underDisabledUnit(unit: string, parent: string): Error {
+  return Errors.invalidArgument(`${unit} cannot be enabled under business unit ${parent}, which is disabled: disable it first, or enable ${parent}.`);
 }
 
 /**

@@ -2,13 +2,15 @@ import { HIERARCHY_MAX_DEPTH, hierarchyOf } from '../model/hierarchy.js';
 import { pkOf } from '../model/primary-key.js';
 import { BUSINESSUNIT, TEAM } from '../model/system-columns.js';
 import type { AttributeModel, EntityModel } from '../model/types.js';
-import { businessUnitTooDeep } from '../plan/business-unit.js';
+import { businessUnitTooDeep, underDisabledUnit } from '../plan/business-unit.js';
 import { restrict } from '../plan/navigation.js';
 import { planRead } from '../plan/read.js';
 import { defaultTeamId } from '../plan/teams.js';
 import type { PlanExpr, UpdatePlan, Value } from '../plan/types.js';
-import { renderRead, renderUpdate } from '../sql/render.js';
-import type { Database, Executor } from './database.js';
+import { CallerAccess } from '../security/access.js';
+import { renderRead, renderTableLock, renderUpdate } from '../sql/render.js';
+import { InTransaction, type Database, type Executor } from './database.js';
+import { executeRead } from './execute.js';
 
 /**
  * What an update of a business unit does besides its own row (Dataverse "Business units"), run
@@ -22,8 +24,12 @@ import type { Database, Executor } from './database.js';
  * 2. A new name: the unit's default team takes it (Dataverse keeps the default team named as its
  *    unit), stamped modified as the unit is.
  * 3. Disabled (isdisabled set to true): every unit below it that is not disabled is disabled too,
- *    stamped as the unit, each with a new row version (Dataverse disables a unit's child units
- *    with it). Enabling a unit leaves the units below it as they are.
+ *    stamped as the unit, each with a new row version (Dataverse's CRM 3.0 SDK says a unit's
+ *    child units are disabled with it: not confirmed for Dataverse), under the table's lock,
+ *    once the caller's Write is found to reach each of them (checkWritable, 403 `0x80048306`).
+ *    Enabling a unit leaves the units below it as they are.
+ * A move (1) under a disabled unit of a unit that stays enabled is refused (underDisabledUnit,
+ * 400 `0x80040203`), so that every unit below a disabled one stays disabled.
  * `versions(n)` reserves n row versions in the transaction. Does nothing for another table.
  */
 export async function afterBusinessUnitUpdate(tx: Executor, db: Database, plan: UpdatePlan, versions: (count: number) => Promise<number[]>): Promise<void> {
@@ -34,10 +40,18 @@ export async function afterBusinessUnitUpdate(tx: Executor, db: Database, plan: 
     const a = units.attributesByName.get(name);
     return a ? plan.set.get(a) : undefined;
   };
-  const moved = hierarchy && typeof plan.set.get(hierarchy.ReferencingAttribute) === 'string';
+  const parent = hierarchy && plan.set.get(hierarchy.ReferencingAttribute);
+  const moved = typeof parent === 'string';
   const disabled = value('isdisabled') === true;
+  // A disabling takes the table's lock that moves (the loop check) and creates take, so that no
+  // unit gets under the disabled one unseen by the walk below.
+  const lock = disabled ? renderTableLock(db.dialect, units) : undefined;
+  if (lock) await tx.rows(lock);
   const below = moved || disabled ? await unitsBelow(tx, db, units, plan.id) : [];
-  if (moved) await checkDepth(tx, db, units, plan.id, below);
+  if (moved) {
+    await checkDepth(tx, db, units, plan.id, below);
+    await checkParentEnabled(tx, db, units, plan.id, parent);
+  }
   const name = value(units.PrimaryNameAttribute ?? 'name');
   const teams = teamsOf(units);
   if (typeof name === 'string' && teams) {
@@ -49,6 +63,7 @@ export async function afterBusinessUnitUpdate(tx: Executor, db: Database, plan: 
   const flag = units.attributesByName.get('isdisabled');
   const enabled = disabled && flag ? below.filter((u) => u.disabled !== true) : [];
   if (!enabled.length) return;
+  await checkWritable(tx, db, units, enabled.map((u) => u.id));
   const reserved = await versions(enabled.length);
   const set = stampsFrom(plan, units);
   set.set(flag!, true);
@@ -96,6 +111,34 @@ async function unitsBelow(tx: Executor, db: Database, units: EntityModel, id: st
   const columns = [pkOf(units).LogicalName, parent, ...(units.attributesByName.has('isdisabled') ? ['isdisabled'] : [])];
   const rows = await rowsOf(tx, db, units, columns, { kind: 'hierarchy', relationship, id, direction: 'under', orEqual: false, unbounded: true });
   return rows.map((r) => ({ id: r[0] as string, parent: r[1] as string, disabled: r[2] ?? null }));
+}
+
+/**
+ * Refuses (underDisabledUnit, 400 `0x80040203`) a move of unit `id` under unit `parent` when the
+ * parent is disabled and the unit, once written, is not: every unit below a disabled one is disabled.
+ */
+async function checkParentEnabled(tx: Executor, db: Database, units: EntityModel, id: string, parent: string): Promise<void> {
+  if (!units.attributesByName.has('isdisabled')) return;
+  const rows = await rowsOf(tx, db, units, [pkOf(units).LogicalName, 'isdisabled'], { kind: 'in', attribute: pkOf(units), values: [id, parent] });
+  const disabled = new Map(rows.map((r) => [r[0] as string, r[1] === true]));
+  if (disabled.get(parent) && !disabled.get(id)) throw underDisabledUnit(`Business unit ${id}`, parent);
+}
+
+/**
+ * Refuses a disabling that reaches units `ids` (below the unit written) unless the caller's
+ * prvWriteBusinessUnit (and Read) reaches each, as a write of each would: 403 `0x80048306`
+ * (WriteAccess) for the first out of its depth (a Local writer disables its own unit only when no
+ * enabled unit is below it). One read, as the caller, in the transaction; nothing for a caller
+ * nothing is checked for.
+ */
+async function checkWritable(tx: Executor, db: Database, units: EntityModel, ids: readonly string[]): Promise<void> {
+  const access = db.security;
+  if (!(access instanceof CallerAccess) || access.reach(units, 'Write') === 'all') return;
+  const pk = pkOf(units);
+  const read = restrict(planRead(units, { select: [pk.LogicalName], top: 1_000_000 }, { returnRepresentation: false }), { kind: 'in', attribute: pk, values: [...ids] });
+  const reached = new Set((await executeRead(new InTransaction(db, tx), { ...read, forRight: 'Write' })).rows.map((r) => r[0]));
+  const out = ids.find((id) => !reached.has(id));
+  if (out) throw access.denied(units, out, null, 'WriteAccess');
 }
 
 /**
