@@ -8,7 +8,7 @@ import { DynamicsWebApi } from 'dynamics-web-api';
 import { SignJWT } from 'jose';
 import { createAuthenticator, type Authenticator } from '../src/http/authentication.js';
 import { SYSTEM_ADMINISTRATOR_ID } from '../src/model/kept-ids.js';
-import { asSystem as runAsSystem, call, DATABASES, type Reply, SHIPPED_METADATA, startServer, tempDir, type TestServer } from './support/server.js';
+import { asSystem as runAsSystem, call, DATABASES, recordStatements, type Reply, SHIPPED_METADATA, startServer, tempDir, type TestServer } from './support/server.js';
 import { AUDIENCE, bearer, ISSUER, keys, token, type Keys } from './support/tokens.js';
 
 /**
@@ -193,6 +193,18 @@ for (const database of DATABASES) {
       expect((await asSystem('PATCH', `businessunits(${bu})`, { isdisabled: false })).status).to.equal(200);
       expect(await whoAmI(user.token)).to.equal(user.id);
       expect(await whoAmI(caller.token, { MSCRMCallerID: user.id })).to.equal(user.id);
+      // The unit's state comes with the caller's own read: a user of a child unit costs no statement more than one of the root's.
+      const rooted = await newUser({}, false);
+      const statements = recordStatements(s.db);
+      const count = async (t: string, headers: Record<string, string> = {}) => {
+        await whoAmI(t, headers);
+        statements.length = 0;
+        await whoAmI(t, headers);
+        return statements.length;
+      };
+      expect(await count(user.token)).to.equal(await count(rooted.token));
+      expect(await count(caller.token, { MSCRMCallerID: user.id })).to.equal(await count(caller.token, { MSCRMCallerID: rooted.id }));
+      expect(await count(caller.token, { CallerObjectId: user.oid })).to.equal(await count(caller.token, { CallerObjectId: rooted.oid }));
     });
 
     it('impersonates with MSCRMCallerID or CallerObjectId: the row is by the impersonated user, on behalf of the caller', async () => {

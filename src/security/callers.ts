@@ -6,7 +6,7 @@ import { BUSINESSUNIT, businessUnitColumn, SYSTEMUSER } from '../model/system-co
 import { restrict } from '../plan/navigation.js';
 import { planRead } from '../plan/read.js';
 import { canonicalGuid } from '../plan/values.js';
-import type { Caller } from '../plan/types.js';
+import type { Caller, ReadPlan } from '../plan/types.js';
 import { planCreate } from '../plan/write.js';
 import type { Database } from '../store/database.js';
 import { executeRead, executeWrite } from '../store/execute.js';
@@ -42,31 +42,27 @@ function systemuser(model: Model): EntityModel {
   return model.byLogicalName.get(SYSTEMUSER)!;
 }
 
-/** The systemuser row whose `column` holds `value`, if any. */
+/**
+ * The systemuser row whose `column` holds `value`, if any: one read, the user's business unit's
+ * isdisabled joined to it (a lookup's linked column, a LEFT JOIN), so that a disabled unit costs
+ * no statement more.
+ */
 async function findUser(model: Model, db: Database, column: string, value: string): Promise<UserRow | undefined> {
   const users = systemuser(model);
   const attribute = users.attributesByName.get(column)!;
   const unit = businessUnitColumn(users);
   const select = ['systemuserid', 'isdisabled', 'applicationid', 'azureactivedirectoryobjectid', ...(unit ? [`_${unit.LogicalName}_value`] : [])];
-  const plan = restrict(planRead(users, { select, top: 1 }, { returnRepresentation: false }), { kind: 'compare', op: 'eq', attribute, value });
+  const toUnit = unit && [...users.navigation.values()].find((n) => n.kind === 'single' && !n.intersect && n.relationship.ReferencingAttribute === unit);
+  const flag = toUnit?.target.LogicalName === BUSINESSUNIT ? toUnit.target.attributesByName.get('isdisabled') : undefined;
+  const read = restrict(planRead(users, { select, top: 1 }, { returnRepresentation: false }), { kind: 'compare', op: 'eq', attribute, value });
+  const plan: ReadPlan = toUnit && flag ? { ...read, linked: [{ name: '_unitdisabled', path: [{ navigation: toUnit }], attribute: flag }] } : read;
   const [row] = (await executeRead(db, plan)).rows;
   if (!row) return undefined;
   const businessunitid = typeof row[4] === 'string' ? row[4] : undefined;
   return {
     systemuserid: row[0] as string, isdisabled: row[1] === true, application: row[2] != null, azureactivedirectoryobjectid: (row[3] as string | null) ?? null,
-    ...(businessunitid ? { businessunitid } : {}), unitDisabled: businessunitid !== undefined && await unitDisabled(model, db, businessunitid),
+    ...(businessunitid ? { businessunitid } : {}), unitDisabled: plan.linked !== undefined && row[row.length - 1] === true,
   };
-}
-
-/**
- * Whether business unit `id` is disabled (isdisabled): one more read, but for the root unit, which
- * is never disabled (the users of a root-only organization pay nothing).
- */
-async function unitDisabled(model: Model, db: Database, id: string): Promise<boolean> {
-  const units = model.byLogicalName.get(BUSINESSUNIT);
-  if (id === ROOT_BUSINESS_UNIT_ID || !units?.attributesByName.has('isdisabled')) return false;
-  const [row] = (await executeRead(db, planRead(units, { select: ['isdisabled'] }, { returnRepresentation: false }, id))).rows;
-  return row?.[0] === true;
 }
 
 /**
