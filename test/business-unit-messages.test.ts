@@ -50,9 +50,9 @@ for (const database of DATABASES) {
       const sbsu = /<Action Name="SetBusinessSystemUser" IsBound="true">([\s\S]*?)<\/Action>/.exec(xml)?.[1];
       expect(sbsu).to.be.a('string');
       expect(sbsu).to.match(/<Parameter Name="entity" Type="mscrm\.systemuser" Nullable="false"\s*\/>/);
-      expect(sbsu).to.match(/<Parameter Name="BusinessUnit" Type="mscrm\.businessunit" Nullable="false"/);
-      expect(sbsu).to.match(/<Parameter Name="ReassignPrincipal" Type="mscrm\.crmbaseentity" Nullable="false"/);
-      expect(sbsu).to.match(/<Parameter Name="DoNotMoveAllRecords" Type="Edm\.Boolean"(?! Nullable="false")/);
+      expect(sbsu).to.match(/<Parameter Name="BusinessUnit" Type="mscrm\.businessunit" Nullable="false"\s*\/>/);
+      expect(sbsu).to.match(/<Parameter Name="ReassignPrincipal" Type="mscrm\.crmbaseentity" Nullable="false"\s*\/>/);
+      expect(sbsu).to.match(/<Parameter Name="DoNotMoveAllRecords" Type="Edm\.Boolean"( Nullable="true")?\s*\/>/);
       expect(sbsu).not.to.contain('ReturnType');
       const spbu = /<Action Name="SetParentBusinessUnit" IsBound="true">([\s\S]*?)<\/Action>/.exec(xml)?.[1];
       expect(spbu).to.be.a('string');
@@ -118,7 +118,7 @@ for (const database of DATABASES) {
       expectError(await move(dee, b, { systemuserid: dee }), 400, '0x80040203');
       expectError(await move(dee, b, ref('account', row)), 400, '0x80040203');
       expectError(await call('POST', `${s.root}systemusers(${dee})/Microsoft.Dynamics.CRM.SetBusinessSystemUser`, { BusinessUnit: {}, ReassignPrincipal: ref('systemuser', dee) }), 400, '0x80040203');
-      expectError(await call('POST', `${s.root}systemusers(${dee})/Microsoft.Dynamics.CRM.SetBusinessSystemUser`, { BusinessUnit: { businessunitid: b } }), 400);
+      expectError(await call('POST', `${s.root}systemusers(${dee})/Microsoft.Dynamics.CRM.SetBusinessSystemUser`, { BusinessUnit: { businessunitid: b } }), 400, '0x80060888');
       const access = (await createRow(s, 'teams', { name: 'Refuse access team', teamtype: 1 })).teamid as string;
       expectError(await move(dee, b, ref('team', access)), 400, '0x80040203');
       expectError(await call('POST', `${s.root}accounts(${row})/Microsoft.Dynamics.CRM.SetBusinessSystemUser`, { BusinessUnit: { businessunitid: b }, ReassignPrincipal: ref('systemuser', dee) }), 404);
@@ -218,6 +218,20 @@ for (const database of DATABASES) {
       const ok = await move(victim, b, ref('systemuser', global), asUser(global));
       expect(ok.status, ok.text).to.equal(204);
       for (const id of rows) expect(await ownerOf(id)).to.deep.equal({ owner: global, user: global, team: null, unit: root });
+    });
+
+    it('SetBusinessSystemUser gives the rows to a disabled user as an assign does', async () => {
+      const a = await unit('Disabled owner A', root);
+      const b = await unit('Disabled owner B', root);
+      const gone = await user('Disabled owner', a);
+      expect((await call('PATCH', `${s.root}systemusers(${gone})`, { isdisabled: true })).status).to.equal(204);
+      const mover = await user('Disabled owner mover', a);
+      const rows = [await account('to a disabled 1', mover), await account('to a disabled 2', mover)];
+      const assigned = await call('PATCH', `${s.root}accounts(${rows[0]})`, { 'ownerid@odata.bind': `/systemusers(${gone})` });
+      expect(assigned.status, 'an assign to a disabled user is accepted').to.equal(204);
+      const r = await move(mover, b, ref('systemuser', gone));
+      expect(r.status, r.text).to.equal(204);
+      for (const id of rows) expect((await ownerOf(id)).owner).to.equal(gone);
     });
 
     it('concurrent SetBusinessSystemUser of one user leave it in one default team, its unit\'s', async () => {
