@@ -40,7 +40,8 @@
  *    msdyn_copilotinteractiondata rows created before (not timed).
  *    Printed as rows/s (plan and insert split). PostgreSQL then gets an `ANALYZE` of the table, as
  *    autovacuum would give it shortly anyway.
- * 3. Three HTTP scenarios, each against two servers living in ONE forked server process:
+ * 3. Three HTTP scenarios, each against two servers living in ONE forked server process (server
+ *    processes run with the Node flags `npm start` serves with: serverExecArgv):
  *    - Tessera: the real app (`createApp(service)`), full pipeline parse → plan → sql → execute →
  *      respond;
  *    - bare express 5: one route per scenario on another port returning the same response bytes,
@@ -251,6 +252,19 @@ interface ProfileLine { percent: number; name: string; where: string }
  * `weak` stage (a catch-all such as "node:") only when no other stage is on the stack.
  */
 interface StageSpec { label: string; names?: string[]; urls?: string[]; weak?: boolean }
+
+/**
+ * The Node options a server child runs with: this process's own, then the flags `npm start` gives
+ * node before `dist/src/cli.js serve` (package.json `scripts.start`, e.g. `--max-semi-space-size=64`),
+ * so that the servers measured run as the README serves them. Throws an Error when the script no
+ * longer has that shape.
+ */
+function serverExecArgv(): string[] {
+  const start = (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { scripts: { start: string } }).scripts.start;
+  const flags = /\bnode((?: --\S+)*) dist\/src\/cli\.js serve\b/.exec(start);
+  if (!flags) throw new Error(`package.json's start script no longer runs "node [flags] dist/src/cli.js serve": ${start}`);
+  return [...process.execArgv, ...flags[1]!.split(' ').filter(Boolean)];
+}
 
 /**
  * `url`: the database (openDatabase); `tempDir`: removed by the child if the bench vanishes.
@@ -1243,7 +1257,7 @@ async function httpScenarios(opts: Options, target: Target, dir: string, started
     const config: ChildConfig = { url: target.httpUrl, engine: target.engine, rows: opts.rows, ids: opts.ids, tempDir: dir, mode: 'http' };
     process.stdout.write(`\nHTTP: ${fmt(opts.rows)} rows, ${opts.connections} connections, ${opts.warmup} s warm-up + ${opts.duration} s per server and scenario\n`);
     process.stdout.write('seeding…\n');
-    const child = fork(fileURLToPath(import.meta.url), [CHILD_FLAG, JSON.stringify(config)], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+    const child = fork(fileURLToPath(import.meta.url), [CHILD_FLAG, JSON.stringify(config)], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'], execArgv: serverExecArgv() });
     started(child);
     // A send on a closed channel is reported here; `expect` and `serverCpu` turn it into a failure.
     child.on('error', (err) => process.stderr.write(`server process: ${err.message}\n`));
@@ -1474,7 +1488,7 @@ async function createMultipleScenario(opts: Options, target: Target, dir: string
     + `and ${opts.cmRequests} raw ${fmt(CM_ROWS)}-row transactions per raw method, after ${CM_WARMUP} warm-up requests\n`);
 
   const config: ChildConfig = { url: target.cmUrl, engine: target.engine, rows: 0, ids: 0, tempDir: dir, mode: 'create-multiple', sqlitePath: target.cmPath };
-  const child = fork(fileURLToPath(import.meta.url), [CHILD_FLAG, JSON.stringify(config)], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  const child = fork(fileURLToPath(import.meta.url), [CHILD_FLAG, JSON.stringify(config)], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'], execArgv: serverExecArgv() });
   started(child);
   child.on('error', (err) => process.stderr.write(`server process: ${err.message}\n`));
   const gone = new Promise<never>((_, reject) => child.once('exit', (code, signal) => reject(new Error(`the server process exited (code ${code}, signal ${signal})`))));
