@@ -36,10 +36,12 @@ export const message: Message = {
     const now = nowUtc();
     const targets = args['Targets'] as Array<Record<string, unknown>>;
     const itemAt = targetItems(ctx, entity, targets);
-    // Errors are named inline rather than through atItem, whose closure per item is garbage.
+    // Errors are named inline rather than through atItem, whose closure per item is garbage;
+    // itemAt names its own.
     const planItem = (i: number): InsertPlan => {
+      const body = itemAt(i);
       try {
-        return planCreate(ctx.model, entity, itemAt(i), ctx.caller, undefined, now);
+        return planCreate(ctx.model, entity, body, ctx.caller, undefined, now);
       } catch (err) {
         throw atIndex(i, err as Error);
       }
