@@ -89,6 +89,8 @@ for (const database of DATABASES) {
         }
         expect(actions['CreateMultiple'].ReturnType[0].$.Type).to.equal('mscrm.CreateMultipleResponse');
         expect(actions['UpdateMultiple'].ReturnType).to.equal(undefined);
+        // Declared, though the Web API answers 204 without it (digest §6.4).
+        expect(actions['UpsertMultiple'].ReturnType[0].$).to.deep.equal({ Type: 'mscrm.UpsertMultipleResponse', Nullable: 'false' });
         expect(functions['IsValidStateTransition'].$.IsBound).to.equal(undefined);
         expect(functions['IsValidStateTransition'].Parameter.map((p: any) => p.$)).to.deep.equal([
           { Name: 'Entity', Type: 'mscrm.crmbaseentity', Nullable: 'false' },
@@ -98,6 +100,12 @@ for (const database of DATABASES) {
         expect(functions['WhoAmI'].ReturnType[0].$.Type).to.equal('mscrm.WhoAmIResponse');
         const complex = Object.fromEntries(schema.ComplexType.map((c: any) => [c.$.Name, c.Property.map((p: any) => `${p.$.Name}:${p.$.Type}`)]));
         expect(complex['CreateMultipleResponse']).to.deep.equal(['Ids:Collection(Edm.Guid)']);
+        expect(complex['UpsertMultipleResponse']).to.deep.equal(['Results:Collection(mscrm.UpsertResponse)']);
+        const upsertResponse = schema.ComplexType.find((c: any) => c.$.Name === 'UpsertResponse');
+        expect([upsertResponse.Property[0].$, upsertResponse.NavigationProperty[0].$]).to.deep.equal([
+          { Name: 'RecordCreated', Type: 'Edm.Boolean', Nullable: 'false' },
+          { Name: 'Target', Type: 'mscrm.crmbaseentity', Nullable: 'false' },
+        ]);
         expect(complex['IsValidStateTransitionResponse']).to.deep.equal(['IsValid:Edm.Boolean']);
         expect(complex['WhoAmIResponse']).to.deep.equal(['BusinessUnitId:Edm.Guid', 'UserId:Edm.Guid', 'OrganizationId:Edm.Guid']);
         const container = schema.EntityContainer[0];

@@ -66,6 +66,6 @@ export async function invokeOperation(env: OperationEnvironment, req: ODataReque
     limits: env.limits,
     files: env.files,
   }, args);
-  if (!message.ReturnType) return { status: 204, headers: {} };
+  if (!message.ReturnType || message.AnswersNoContent) return { status: 204, headers: {} };
   return json(200, { '@odata.context': `${req.serviceRoot}$metadata#Microsoft.Dynamics.CRM.${message.ReturnType.Name}`, ...(result ?? {}) }, {}, req.metadata);
 }

@@ -111,6 +111,12 @@ export interface Message {
   /** The response's ComplexType; absent = no body (204). */
   readonly ReturnType?: ComplexTypeDefinition;
   /**
+   * True when the message answers 204 with no body although `$metadata` declares its ReturnType
+   * (UpsertMultiple: "The UpsertMultipleResponse complex type is not returned", Web API reference
+   * of UpsertMultiple, digest §6.4).
+   */
+  readonly AnswersNoContent?: boolean;
+  /**
    * Whether the message takes rows of `entity` (its `sdkmessagefilter` rows, which clients query
    * to learn whether a table supports it, digest §6.3). Default: `BindingTable` alone, else every
    * table but intersect tables for a bound message; no table for an unbound one, which gets one

@@ -6,7 +6,7 @@ import { planUpdate, sequentialGuid } from '../plan/write.js';
 import { writeIn } from '../store/execute.js';
 import type { UpdatePlan } from '../plan/types.js';
 import { atIndex, atItem, boundEntity, eachTarget, keyedTarget, targetId, targetName, type KeyedTarget } from './targets.js';
-import type { Message, MessageContext } from './types.js';
+import type { ComplexTypeDefinition, Message, MessageContext } from './types.js';
 
 /**
  * UpsertMultiple (digest §6.4): `POST /<set>/Microsoft.Dynamics.CRM.UpsertMultiple` → 204. Each
@@ -21,11 +21,25 @@ import type { Message, MessageContext } from './types.js';
  * as a single upsert by alternate key does; a clash of key values an item's body sets, or another
  * item of the request writes, stays 412.
  */
+/**
+ * What `$metadata` declares UpsertMultiple returns, though the Web API answers 204 without it
+ * (Message.AnswersNoContent): per item an UpsertResponse, whether it created its row and the row
+ * (the SDK's UpsertMultipleResponse.Results of UpsertResponse {RecordCreated, Target}, digest
+ * §6.4). The shape is taken from the SDK classes, not confirmed against a live `$metadata`.
+ */
+const UPSERT_MULTIPLE_RESPONSE: ComplexTypeDefinition = {
+  Name: 'UpsertMultipleResponse',
+  Properties: [{ Name: 'Results', Type: 'Collection(mscrm.UpsertResponse)' }],
+  Uses: [{ Name: 'UpsertResponse', Properties: [{ Name: 'RecordCreated', Type: 'Edm.Boolean' }], NavigationProperties: [{ Name: 'Target', Type: 'mscrm.crmbaseentity' }] }],
+};
+
 export const message: Message = {
   Name: 'UpsertMultiple',
   Kind: 'Action',
   Binding: 'entityset',
   Parameters: [{ Name: 'Targets', Type: 'Collection(mscrm.crmbaseentity)' }],
+  ReturnType: UPSERT_MULTIPLE_RESPONSE,
+  AnswersNoContent: true,
   async invoke(ctx, args) {
     const entity = boundEntity(ctx);
     const items = eachTarget(ctx, entity, args['Targets'] as Array<Record<string, unknown>>, (item) => keyedTarget(entity, item));
