@@ -566,6 +566,36 @@ for (const database of DATABASES) {
         for (const [id] of rows) expect((await call('DELETE', `${s.root}new_tickets(${id})`)).status).to.equal(204);
       });
 
+      it('UpdateMultiple and UpsertMultiple write in item order whatever the ids: a later item takes the key value an earlier one frees; the first missing item is named', async () => {
+        const t = `${NS}.new_ticket`;
+        // Id order is the reverse of item order below (each wrote in id order before, and failed).
+        const [z, a] = ['ffffffff-0000-4000-8000-00000000d0f1', '00000000-0000-4000-8000-00000000d0f2'];
+        for (const [id, code] of [[z, 'SW-1'], [a, 'SW-2']]) expect((await call('POST', `${s.root}new_tickets`, { new_ticketid: id, new_code: code, new_title: 'swap' })).status).to.equal(204);
+        const codes = async () => (await call('GET', `${s.root}new_tickets?$select=new_code&$filter=startswith(new_code,'SW-')&$orderby=new_ticketid`)).json.value.map((x: { new_code: string }) => x.new_code);
+        const update = await call('POST', `${s.root}new_tickets/${NS}.UpdateMultiple`, { Targets: [
+          { '@odata.type': t, new_ticketid: z, new_code: 'SW-3' },
+          { '@odata.type': t, new_ticketid: a, new_code: 'SW-1' },
+        ] });
+        expect(update.status, update.text).to.equal(204);
+        expect(await codes()).to.deep.equal(['SW-1', 'SW-3']);
+        const upsert = await call('POST', `${s.root}new_tickets/${NS}.UpsertMultiple`, { Targets: [
+          { '@odata.type': t, new_ticketid: z, new_code: 'SW-4' },
+          { '@odata.type': t, new_ticketid: a, new_code: 'SW-3' },
+        ] });
+        expect(upsert.status, upsert.text).to.equal(204);
+        expect(await codes()).to.deep.equal(['SW-3', 'SW-4']);
+        const [missingFirst, missingSecond] = ['0a1b2c3d-0000-4000-8000-00000000d0f9', '0a1b2c3d-0000-4000-8000-00000000d0f8'];
+        const missing = await call('POST', `${s.root}new_tickets/${NS}.UpdateMultiple`, { Targets: [
+          { '@odata.type': t, new_ticketid: a, new_title: 'not written' },
+          { '@odata.type': t, new_ticketid: missingFirst, new_title: 'x' },
+          { '@odata.type': t, new_ticketid: missingSecond, new_title: 'x' },
+        ] });
+        expect(missing.status, missing.text).to.equal(404);
+        expect(missing.json.error.message).to.contain(missingFirst);
+        expect((await call('GET', `${s.root}new_tickets(${a})?$select=new_title`)).json.new_title).to.equal('swap');
+        for (const id of [z, a]) expect((await call('DELETE', `${s.root}new_tickets(${id})`)).status).to.equal(204);
+      });
+
       it('UpdateMultiple takes alternate keys in @odata.id too; a key no row has fails all with 404', async () => {
         const t = `${NS}.new_ticket`;
         const r = await call('POST', `${s.root}new_tickets/${NS}.UpdateMultiple`, { Targets: [

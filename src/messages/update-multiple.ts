@@ -1,7 +1,7 @@
 import { Errors } from '../errors.js';
-import { movesInHierarchy } from '../plan/hierarchy-loops.js';
 import { planUpdate } from '../plan/write.js';
 import type { UpdatePlan } from '../plan/types.js';
+import { renderLockRows } from '../sql/render.js';
 import { writeIn } from '../store/execute.js';
 import { atIndex, atItem, boundEntity, eachTarget, keyedTarget, targetId } from './targets.js';
 import type { Message } from './types.js';
@@ -11,7 +11,7 @@ import type { Message } from './types.js';
  * identified by their primary key or an `@odata.id` with an alternate key (404 `0x80040217` when
  * no row has it) → 204. Each item is planned exactly as a single update with
  * `If-Match: *` (update only: a missing row fails the whole request with 404 `0x80040217`
- * "<table> With Ids = <id> Do Not Exist"); all run in one transaction. Of Targets with the same
+ * "<table> With Ids = <id> Do Not Exist"); all run in one transaction, in item order. Of Targets with the same
  * key only the first is applied, as Dataverse does ("Duplicate records in UpdateMultiple Targets
  * parameter", bulk operations doc).
  */
@@ -35,11 +35,10 @@ export const message: Message = {
         rows.add(id);
         plans.push({ index: target.index, plan: atItem(target.index, () => planUpdate(ctx.model, entity, id, target.item, ctx.caller, '*', undefined) as UpdatePlan) });
       }
-      // Rows are written in id order, so concurrent requests over the same rows lock them in one
-      // order instead of deadlocking (each item writes its own row), unless an item moves a row in
-      // the table's hierarchy: then in request order (movesInHierarchy; a deadlock with another
-      // request is run again, store/postgres.ts).
-      if (!movesInHierarchy(entity, plans.map(({ plan }) => plan))) plans.sort((a, b) => (a.plan.id < b.plan.id ? -1 : a.plan.id > b.plan.id ? 1 : 0));
+      // Rows are written in item order, as Dataverse processes items (a later item may take a key
+      // value an earlier one frees), after all are locked in id order, so that concurrent requests
+      // over the same rows wait for each other instead of deadlocking (renderLockRows).
+      for (const stmt of renderLockRows(ctx.db.dialect, entity, plans.map(({ plan }) => plan.id))) await tx.rows(stmt);
       for (const { index, plan } of plans) {
         // A missing row is named by its id, as Dataverse does; every other refusal by its item.
         const missing = Errors.recordsNotFound(entity.LogicalName, plan.id);

@@ -3,6 +3,7 @@ import type { EntityModel } from '../model/types.js';
 import { givenPrimaryKey, KEY_RACE_ATTEMPTS, lostKeyRace, upsertBodies } from '../plan/keys.js';
 import { movesInHierarchy } from '../plan/hierarchy-loops.js';
 import { planUpdate, sequentialGuid } from '../plan/write.js';
+import { renderLockRows } from '../sql/render.js';
 import { writeIn } from '../store/execute.js';
 import type { UpdatePlan } from '../plan/types.js';
 import { atIndex, atItem, boundEntity, eachTarget, keyedTarget, targetId, targetName, type KeyedTarget } from './targets.js';
@@ -75,17 +76,18 @@ function sameRecord(earlier: number): Error {
 
 /**
  * Upserts every target in one transaction, naming a failing one's index. Every target is planned
- * first, in item order; the rows are then written in one order every request over the same records
- * follows, so that they lock them in that order instead of deadlocking: first the rows named by an
- * id (a primary key, or an alternate key that found its row) in id order, as UpdateMultiple writes
- * them; then the rows an alternate key will create, in the order of their key values (targetName;
- * never the fresh id a new row gets) — unless an item points at a row of the same request, which
- * an earlier item may create, or sets the table's hierarchical lookup (movesInHierarchy): then in
- * item order.
+ * first, in item order. The stored rows named by an id (a primary key, or an alternate key that
+ * found its row) are then locked in id order (renderLockRows, as UpdateMultiple does) and written
+ * in item order, as Dataverse processes items (a later item may take a key value an earlier one
+ * frees); then the rows the request creates, in the order of their alternate key values
+ * (targetName; never the fresh id a new row gets), then of the ids their items give: an order
+ * every request creating the same rows follows, so that they wait for each other instead of
+ * deadlocking — unless an item points at a row of the same request, which an earlier item may
+ * create, or sets the table's hierarchical lookup (movesInHierarchy): then all in item order.
  */
 function upsertAll(ctx: MessageContext, entity: EntityModel, items: readonly KeyedTarget[]): Promise<void> {
   return ctx.db.transaction(async (tx) => {
-    // Write order (see above): `name`, the row's id when known, then `created`, the key values of a row an alternate key creates.
+    // Write order (see above): `name`, the row's id when known (locked first), then `created`, the key values of a row an alternate key creates.
     const plans: Array<{ readonly index: number; readonly plan: UpdatePlan; readonly name: string; readonly created: string }> = [];
     // Items naming one row by different keys (its id, an alternate key) are refused as those naming it by one key are.
     const rows = new Map<string, number>();
@@ -120,7 +122,19 @@ function upsertAll(ctx: MessageContext, entity: EntityModel, items: readonly Key
     // table's hierarchy (movesInHierarchy), keep their order.
     const ids = new Set(plans.map(({ plan }) => plan.id));
     const linked = plans.some(({ plan }) => plan.references.some((r) => r.entity === entity && ids.has(r.id)));
-    if (!linked && !movesInHierarchy(entity, plans.map(({ plan }) => plan))) plans.sort((a, b) => compare(a.created, b.created) || compare(a.name, b.name));
+    const { dialect } = ctx.db;
+    const pk = entity.attributesByName.get(entity.PrimaryIdAttribute)!;
+    const existing = new Set<string>();
+    for (const stmt of renderLockRows(dialect, entity, plans.filter(({ name }) => name).map(({ name }) => name))) {
+      for (const [id] of await tx.rows(stmt)) existing.add(String(dialect.fromDb(pk, id)));
+    }
+    if (!linked && !movesInHierarchy(entity, plans.map(({ plan }) => plan))) {
+      plans.sort((a, b) => {
+        const [stored, other] = [existing.has(a.name), existing.has(b.name)];
+        if (stored || other) return stored === other ? 0 : stored ? -1 : 1;
+        return compare(a.created, b.created) || compare(a.name, b.name);
+      });
+    }
     for (const { index, plan } of plans) {
       try {
         await writeIn(tx, ctx.db, plan);

@@ -229,6 +229,14 @@ export interface Dialect {
    * go on. Absent where writes take turns already (SQLite).
    */
   tableLock?(table: string): Statement;
+  /**
+   * How a SELECT locks the rows it reads until the transaction ends, so that a write of many rows
+   * can take them all, in one order, before it changes any (renderLockRows): `tableHint` after the
+   * table's name (SQL Server's `WITH (UPDLOCK, ROWLOCK, HOLDLOCK)`), `suffix` after the statement
+   * (PostgreSQL's `FOR UPDATE`, which locks rows in the ORDER BY's order). Absent where writes take
+   * turns already (SQLite).
+   */
+  readonly rowLock?: { readonly tableHint?: string; readonly suffix?: string };
   /** `ALTER TABLE <t> <addColumn> <definition>`: `ADD COLUMN` or `ADD`. */
   readonly addColumn: string;
   /**

@@ -66,6 +66,7 @@ export const mssqlDialect: Dialect = {
   // reference, NEXT VALUE FOR: "Limitations and restrictions").
   rowVersionOnUpdate: 'NEXT VALUE FOR [tessera_versionnumber]',
   migrationLock: "EXEC sp_getapplock @Resource = N'tessera_migration', @LockMode = N'Exclusive', @LockOwner = N'Transaction'",
+  rowLock: { tableHint: ' WITH (UPDLOCK, ROWLOCK, HOLDLOCK)' },
   tableLock: (table) => ({ sql: "EXEC sp_getapplock @Resource = @p1, @LockMode = N'Exclusive', @LockOwner = N'Transaction'", params: [`tessera_table_${table}`] }),
   setupDdl: [
     `IF OBJECT_ID(N'tessera_versionnumber', N'SO') IS NULL CREATE SEQUENCE [tessera_versionnumber] AS BIGINT START WITH 1000`,

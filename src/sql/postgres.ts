@@ -108,6 +108,7 @@ export const postgresDialect: Dialect = {
   },
   rowVersionOnUpdate: "nextval('tessera_versionnumber')",
   migrationLock: `SELECT pg_advisory_xact_lock(${MIGRATION_LOCK})`,
+  rowLock: { suffix: ' FOR UPDATE' },
   tableLock: (table) => ({ sql: `SELECT pg_advisory_xact_lock(${TABLE_LOCK_CLASS}::bigint * 4294967296 + $1::regclass::oid::bigint)`, params: [table] }),
   setupDdl: [
     'CREATE EXTENSION IF NOT EXISTS citext WITH SCHEMA public',

@@ -1015,6 +1015,26 @@ export function renderTableLock(d: Dialect, e: EntityModel): Statement | undefin
 }
 
 /**
+ * SELECTs that return the ids among `ids` whose rows exist (a row per id) and lock those rows until
+ * the transaction ends, in id order (Dialect.rowLock; no lock where writes take turns already,
+ * SQLite), split to the dialect's parameter limit and taken in id order across the statements
+ * too. Rows locked so before a write of many rows changes any make concurrent writes over the
+ * same rows wait for each other rather than deadlock, whatever order each then writes them in.
+ */
+export function renderLockRows(d: Dialect, e: EntityModel, ids: readonly string[]): Statement[] {
+  const pk = pkOf(e);
+  const sorted = [...new Set(ids)].sort();
+  const out: Statement[] = [];
+  const per = Math.min(1000, d.maxParameters);
+  for (let start = 0; start < sorted.length; start += per) {
+    const p = new Params(d);
+    const list = sorted.slice(start, start + per).map((id) => p.value(pk, id)).join(', ');
+    out.push({ sql: `SELECT ${col(d, pk)} FROM ${table(d, e)}${d.rowLock?.tableHint ?? ''} WHERE ${col(d, pk)} IN (${list}) ORDER BY ${col(d, pk)}${d.rowLock?.suffix ?? ''}`, params: p.values });
+  }
+  return out;
+}
+
+/**
  * SELECTs that return the ids among `ids` that already exist (a row per id, any order), split to
  * the dialect's parameter limit.
  */
