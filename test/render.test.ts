@@ -26,7 +26,7 @@ import { createTable, incompatibleChanges, migrationDdl, renderPointingRows, sel
 import type { Dialect, Statement } from '../src/sql/dialect.js';
 import { mssqlDialect } from '../src/sql/mssql.js';
 import { postgresDialect } from '../src/sql/postgres.js';
-import { renderAggregate, renderCount, renderDelete, renderDisassociate, renderInsert, renderInsertMany, renderRead, renderAnyReferencing, renderDeleteReferencing, renderDeleteWhereIn, renderFillMissing, renderRemoveLink, renderSelectByFoldedKey, renderSelectById, renderSelectByKey, renderTableLock, renderUpdate } from '../src/sql/render.js';
+import { renderAggregate, renderCount, renderDelete, renderDisassociate, renderInsert, renderInsertMany, renderRead, renderAnyReferencing, renderDeleteReferencing, renderDeleteWhereIn, renderFillMissing, renderLockRows, renderRemoveLink, renderSelectByFoldedKey, renderSelectById, renderSelectByKey, renderTableLock, renderUpdate } from '../src/sql/render.js';
 import { sqliteDialect } from '../src/sql/sqlite.js';
 import { joinedColumnAlias } from '../src/sql/joined-columns.js';
 import { RELATIONSHIP_FILES, TAGS } from './support/relationship-metadata.js';
@@ -1665,6 +1665,13 @@ const fetchCases: Case[] = [
     sqlite: [],
     postgres: { sql: 'SELECT pg_advisory_xact_lock(132472443::bigint * 4294967296 + $1::regclass::oid::bigint)', params: ['"businessunit"'] },
     mssql: { sql: "EXEC sp_getapplock @Resource = @p1, @LockMode = N'Exclusive', @LockOwner = N'Transaction'", params: ['tessera_table_[businessunit]'] },
+  },
+  {
+    name: 'the rows UpdateMultiple and UpsertMultiple lock before they write, each once, in id order (SQLite: read only, its writes take turns)',
+    render: (dl) => renderLockRows(dl, entity(shipped, 'businessunit'), [ID2, ID, ID2]),
+    sqlite: { sql: 'SELECT "businessunitid" FROM "businessunit" WHERE "businessunitid" IN (?, ?) ORDER BY "businessunitid"', params: [ID, ID2] },
+    postgres: { sql: 'SELECT "businessunitid" FROM "businessunit" WHERE "businessunitid" IN ($1, $2) ORDER BY "businessunitid" FOR UPDATE', params: [ID, ID2] },
+    mssql: { sql: 'SELECT [businessunitid] FROM [businessunit] WITH (UPDLOCK, ROWLOCK, HOLDLOCK) WHERE [businessunitid] IN (@p1, @p2) ORDER BY [businessunitid]', params: [ID, ID2] },
   },
   {
     name: "the share table (principalobjectaccess) and its unique index, made when the model has a user-owned table",
