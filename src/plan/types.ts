@@ -392,6 +392,13 @@ export interface RowReference {
    * find no loop and together make one).
    */
   readonly related?: RelatedCheck | readonly RelatedCheck[];
+  /**
+   * What `guards` check beyond the caller's AppendTo, when they check something else (`Create`:
+   * the caller's Create depth on the new row's owner or unit, security/access.ts creatable): a
+   * bulk insert checks each row it references once, and a reference with another purpose is
+   * checked apart from the others of that row.
+   */
+  readonly purpose?: string;
 }
 
 /** One check of RowReference.related: the rows `read` fetches, the error `refuse` makes of their first column's values. */

@@ -417,13 +417,27 @@ export class CallerAccess implements PlanSecurity {
     if (reach === 'own' && !away.length) return { attribute: this.owner(entity)!, values: this.principals, strict: true, fail: (owner) => this.denied(entity, id, owner, `${right}Access`), ...shared };
     const attribute = this.unitColumn(entity)!;
     const fail = (unit: Value) => this.denied(entity, id, null, `${right}Access`, unit);
-    // The units it reaches: the caller's at Local or Deep, and those of its teams of other units.
-    const units = [...reach === 'unit' || reach === 'deep' ? [{ unit: this.caller.businessunitid, deep: reach === 'deep' }] : [], ...away];
-    const under = units.filter((u) => u.deep).map((u) => u.unit);
-    const within = { values: units.filter((u) => !u.deep).map((u) => u.unit), ...under.length ? { under: { relationship: this.units!, ids: under } } : {} };
     const owner = this.owner(entity);
     const owners = owner ? { owners: { attribute: owner, values: this.principals } } : {};
-    return { attribute, ...within, strict: true, fail, ...shared, ...owners };
+    return { attribute, ...this.within(this.unitsReached(reach, away)), strict: true, fail, ...shared, ...owners };
+  }
+
+  /**
+   * The units a privilege at `reach` reaches rows of, besides the rows the caller and its teams
+   * own: the caller's at Local or Deep (`reach` 'unit' or 'deep'), and `away`, those of its teams
+   * of other units and its roles of other units (awayUnits). Empty at Basic without `away`.
+   */
+  private unitsReached(reach: Reach, away: readonly UnitReach[]): UnitReach[] {
+    return [...reach === 'unit' || reach === 'deep' ? [{ unit: this.caller.businessunitid, deep: reach === 'deep' }] : [], ...away];
+  }
+
+  /**
+   * The part of a Guard on a business unit column that `units` (unitsReached) make: the units
+   * reached alone as its values, those reached with the units below them as Guard.under.
+   */
+  private within(units: readonly UnitReach[]): Pick<Guard, 'values' | 'under'> {
+    const under = units.filter((u) => u.deep).map((u) => u.unit);
+    return { values: units.filter((u) => !u.deep).map((u) => u.unit), ...under.length ? { under: { relationship: this.units!, ids: under } } : {} };
   }
 
   /**
@@ -488,7 +502,7 @@ export class CallerAccess implements PlanSecurity {
    * AppendTo on the rows they point at; the same for a deep insert's rows.
    */
   private insert(plan: InsertPlan): InsertPlan {
-    this.require(plan.entity, 'Create');
+    const reach = this.require(plan.entity, 'Create');
     this.fields?.checkWrite(this.caller.systemuserid, plan.entity, plan.values, 'create');
     const ownerColumn = this.owner(plan.entity);
     const owner = ownerColumn ? plan.values.get(ownerColumn) : undefined;
@@ -504,10 +518,65 @@ export class CallerAccess implements PlanSecurity {
     if (this.setsLookups(plan.entity, plan.references, owner)) this.require(plan.entity, 'Append');
     return {
       ...plan,
-      references: this.appendTo(plan.entity, plan.references, owner),
+      references: this.creatable(plan, reach, this.appendTo(plan.entity, plan.references, owner)),
       ...(plan.before ? { before: plan.before.map((p) => this.insert(p)) } : {}),
       ...(plan.after ? { after: plan.after.map((p) => this.write(p)) } : {}),
     };
+  }
+
+  /**
+   * `references` (those of new row `plan`) with the caller's Create checked on where the row goes,
+   * at `reach` (its reach of Create on the table), as Dataverse's access levels decide which rows a
+   * user may create ("How access to a record is determined", "Security roles and privileges"): at
+   * Basic a row the caller or one of its teams owns, at Local one whose owner is in the caller's
+   * unit, at Deep in its unit or a unit below, at Global any; a business-owned row (systemuser,
+   * team, role) by its own `businessunitid` the same way. A privilege held through a team of another
+   * unit, or a role of a unit off the caller's line, reaches from that unit (unitsReached, as for
+   * Write and Read). Where the owner's unit must be read, the check is a guard on the owner's
+   * (or the unit's) row reference, which the insert checks anyway (one read per distinct owner in a
+   * bulk insert: RowReference.purpose keeps it apart from other checks of that row), walking the
+   * tree at Deep (Guard.under). Nothing at Global, for the caller's own rows, or for the
+   * business unit table (whose creation checks Append/AppendTo on the parent). Throws, or the
+   * guard fails with, 403 `0x80048306` (`AccessRights: CreateAccess`; at Basic, found before any
+   * read, naming the caller's unit as objectBusinessUnitId).
+   */
+  private creatable(plan: InsertPlan, reach: Reach, references: RowReference[]): RowReference[] {
+    if (reach === 'all' || plan.entity.LogicalName === BUSINESSUNIT) return references;
+    const where = this.newRowPlace(plan);
+    if (!where) return references;
+    const fail = (unit: Value) => this.denied(plan.entity, plan.id, where.owner, 'CreateAccess', unit);
+    const units = this.unitsReached(reach, this.awayUnits(plan.entity, 'Create'));
+    if (!units.length) throw fail(null);
+    if (!where.row || (where.unit !== undefined && units.some((u) => u.unit === where.unit))) return references;
+    const { entity, id, attribute } = where.row;
+    const guard: Guard = { attribute, ...this.within(units), strict: true, fail };
+    const at = references.findIndex((r) => r.entity === entity && r.id === id);
+    const ref: RowReference = at >= 0 ? references[at]! : { entity, id };
+    const checked: RowReference = { ...ref, guards: [guard, ...ref.guards ?? []], purpose: 'Create' };
+    return at >= 0 ? references.map((r, i) => (i === at ? checked : r)) : [...references, checked];
+  }
+
+  /**
+   * Where new row `plan` goes in the unit tree, for `creatable`: undefined for a row the caller or
+   * one of its teams owns, or one naming no owner or unit (every depth creates it); else its owner
+   * (null on a business-owned table), its unit when the plan holds it (business-owned), and the
+   * row whose business unit column `attribute` tells its unit (`row`: the owner's, the unit's
+   * own; none where the model keeps no units).
+   */
+  private newRowPlace(plan: InsertPlan): { owner: Value; unit?: string; row?: { entity: EntityModel; id: string; attribute: AttributeModel } } | undefined {
+    const ownerColumn = this.owner(plan.entity);
+    if (ownerColumn) {
+      const owner = plan.values.get(ownerColumn);
+      if (typeof owner !== 'string' || this.ownsThrough(owner)) return undefined;
+      const u = plan.ownerUnit;
+      const attribute = u && businessUnitColumn(u.owner);
+      return { owner, ...u && attribute && this.units ? { row: { entity: u.owner, id: u.id, attribute } } : {} };
+    }
+    const column = businessUnitColumn(plan.entity);
+    const unit = column && plan.values.get(column);
+    if (typeof unit !== 'string' || !this.units) return undefined;
+    const units = this.units.ReferencedEntity;
+    return { owner: null, unit, row: { entity: units, id: unit, attribute: pkOf(units) } };
   }
 
   /**

@@ -422,7 +422,8 @@ async function insertStream(tx: Executor, db: Database, count: number, planAt: (
         tables.push(plan.entity);
         for (const ref of plan.references) {
           catchUp(i);
-          const key = `${ref.entity.LogicalName}(${ref.id})`;
+          // A reference checked for another purpose (RowReference.purpose) is checked apart.
+          const key = `${ref.entity.LogicalName}(${ref.id})${ref.purpose ? ` ${ref.purpose}` : ''}`;
           if (known.has(key)) continue;
           known.add(key);
           closeFeed();
