@@ -549,7 +549,8 @@ export class CallerAccess implements PlanSecurity {
     if (!units.length) throw fail(null);
     if (!where.row || (where.unit !== undefined && units.some((u) => u.unit === where.unit))) return references;
     const { entity, id, attribute } = where.row;
-    const guard: Guard = { attribute, ...this.within(units), strict: true, fail };
+    // Every unit reached among the values too: an owner in one of them passes with no walk (passes()).
+    const guard: Guard = { attribute, ...this.within(units), values: units.map((u) => u.unit), strict: true, fail };
     const at = references.findIndex((r) => r.entity === entity && r.id === id);
     const ref: RowReference = at >= 0 ? references[at]! : { entity, id };
     const checked: RowReference = { ...ref, guards: [guard, ...ref.guards ?? []], purpose: 'Create' };
