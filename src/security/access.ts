@@ -498,7 +498,7 @@ export class CallerAccess implements PlanSecurity {
   }
 
   /**
-   * Checks a new row: Create; Assign when its owner is another user; Append when it sets lookups,
+   * Checks a new row: Create, at its depth on the row's owner or unit (creatable); Assign when its owner is another user; Append when it sets lookups,
    * AppendTo on the rows they point at; the same for a deep insert's rows.
    */
   private insert(plan: InsertPlan): InsertPlan {
