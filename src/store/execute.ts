@@ -383,15 +383,17 @@ async function insertStream(tx: Executor, db: Database, count: number, planAt: (
   const versions = reserveVersions(tx, db, count);
   versions.catch(ignore);
   const ids: string[] = [];
-  // Rows looked up (lookup targets) or written by the items so far, as `<table>(<id>)`. A plain
-  // item's own row is added only once a later item has a lookup to check (catchUp): most bulk
-  // loads have none, and a key and a set entry per row were a measurable share of the loop.
-  const known = new Set<string>();
-  // The table of each item's row, beside `ids`; `ids[0 … added)` are in `known`.
+  // Rows written by the items so far, as `<table>(<id>)`: a reference to one needs no check. A
+  // plain item's own row is added only once a later item has a lookup to check (catchUp): most
+  // bulk loads have none, and a key and a set entry per row were a measurable share of the loop.
+  const written = new Set<string>();
+  // The references checked so far (referenceKey): each row once per set of checks.
+  const checked = new Set<string>();
+  // The table of each item's row, beside `ids`; `ids[0 … added)` are in `written`.
   const tables: EntityModel[] = [];
   let added = 0;
   const catchUp = (upTo: number) => {
-    for (; added < upTo; added++) known.add(`${tables[added]!.LogicalName}(${ids[added]})`);
+    for (; added < upTo; added++) written.add(`${tables[added]!.LogicalName}(${ids[added]})`);
   };
   // Ids the client chose, by the first item that chose them: only those can clash.
   const chosen = new Map<string, number>();
@@ -422,15 +424,15 @@ async function insertStream(tx: Executor, db: Database, count: number, planAt: (
         tables.push(plan.entity);
         for (const ref of plan.references) {
           catchUp(i);
-          // A reference checked for another purpose (RowReference.purpose) is checked apart.
-          const key = `${ref.entity.LogicalName}(${ref.id})${ref.purpose ? ` ${ref.purpose}` : ''}`;
-          if (known.has(key)) continue;
-          known.add(key);
+          if (written.has(`${ref.entity.LogicalName}(${ref.id})`)) continue;
+          const key = referenceKey(ref);
+          if (checked.has(key)) continue;
+          checked.add(key);
           closeFeed();
           send(checkReference(tx, db, ref), i);
         }
         // A deep insert's related rows now; its own row, like a plain item's, at catchUp.
-        if (plan.before || plan.after) for (const key of writtenRows(plan)) known.add(key);
+        if (plan.before || plan.after) for (const key of writtenRows(plan)) written.add(key);
         if (plan.idGiven) {
           // A repetition fails here; only first uses are looked up (a repeated id is stored by
           // then, inserted with an earlier step). Looked up before the row is sent, a taken id is
@@ -514,6 +516,25 @@ async function insertStream(tx: Executor, db: Database, count: number, planAt: (
   }
   if (refused.length) throw refused[0];
   return ids;
+}
+
+/**
+ * What a bulk insert's check of reference `ref` checks, as text: its row (`<table>(<id>)`), then
+ * its purpose (RowReference.purpose) and what each of its guards asks (the caller's privileges:
+ * the column, the values or units it must hold, the principals a share may name), not the error a
+ * failing guard makes. Two references with the same text are checked once: an owner's reference,
+ * which takes no AppendTo, does not stand for a later lookup's to the same row, which does.
+ */
+function referenceKey(ref: RowReference): string {
+  const row = `${ref.entity.LogicalName}(${ref.id})`;
+  if (!ref.purpose && !ref.guards?.length) return row;
+  const guard = (g: Guard) => [
+    g.attribute.LogicalName, g.except ? 'except' : '', g.strict ? 'strict' : '', g.precheck ? 'precheck' : '', g.values.join(','),
+    g.under ? `under ${g.under.relationship.SchemaName} ${g.under.ids.join(',')}` : '',
+    g.shared ? `shared ${g.shared.principals.join(',')} ${g.shared.rights}` : '',
+    g.owners ? `owners ${g.owners.attribute.LogicalName} ${g.owners.values.join(',')}` : '',
+  ].join('|');
+  return `${row} ${ref.purpose ?? ''} ${(ref.guards ?? []).map(guard).join(' ; ')}`;
 }
 
 /** The rows an insert writes, as `<table>(<id>)`: its own, its deep insert's related rows and the rows it creates pointing at it. */
