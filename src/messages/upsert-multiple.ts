@@ -10,19 +10,6 @@ import { atIndex, atItem, boundEntity, eachTarget, keyedTarget, targetId, target
 import type { ComplexTypeDefinition, Message, MessageContext } from './types.js';
 
 /**
- * UpsertMultiple (digest §6.4): `POST /<set>/Microsoft.Dynamics.CRM.UpsertMultiple` → 204. Each
- * Target is identified by its primary key or by `"@odata.id": "<set>(<alternate key>)"`; it is
- * updated when the row exists (without the body's values for the alternate key naming it) and
- * created otherwise (a new row gets the alternate key values the body does not set), with the
- * same planning as a single upsert (PATCH without If-Match). One transaction. Two Targets
- * with the same key are refused (400 `0x80040203`), as Dataverse returns an error for them
- * ("Duplicate records in UpsertMultiple Targets parameter", bulk operations doc). A request whose
- * creates keep losing the keys their `@odata.id` names to concurrent writers runs again whole, up
- * to KEY_RACE_ATTEMPTS times, then answers the retryable 503 `0x80044150` (Errors.writeConflict),
- * as a single upsert by alternate key does; a clash of key values an item's body sets, or another
- * item of the request writes, stays 412.
- */
-/**
  * What `$metadata` declares UpsertMultiple returns, though the Web API answers 204 without it
  * (Message.AnswersNoContent): per item an UpsertResponse, whether it created its row and the row
  * (the SDK's UpsertMultipleResponse.Results of UpsertResponse {RecordCreated, Target}, digest
@@ -34,6 +21,20 @@ const UPSERT_MULTIPLE_RESPONSE: ComplexTypeDefinition = {
   Uses: [{ Name: 'UpsertResponse', Properties: [{ Name: 'RecordCreated', Type: 'Edm.Boolean' }], NavigationProperties: [{ Name: 'Target', Type: 'mscrm.crmbaseentity' }] }],
 };
 
+/**
+ * UpsertMultiple (digest §6.4): `POST /<set>/Microsoft.Dynamics.CRM.UpsertMultiple` → 204. Each
+ * Target is identified by its primary key or by `"@odata.id": "<set>(<alternate key>)"`; it is
+ * updated when the row exists (without the body's values for the alternate key naming it) and
+ * created otherwise (a new row gets the alternate key values the body does not set), with the
+ * same planning as a single upsert (PATCH without If-Match). One transaction. Two Targets
+ * with the same key are refused (400 `0x80040203`), as Dataverse returns an error for them
+ * ("Duplicate records in UpsertMultiple Targets parameter", bulk operations doc). A request whose
+ * creates keep losing the keys their `@odata.id` names to concurrent writers runs again whole, up
+ * to KEY_RACE_ATTEMPTS times, then answers the retryable 503 `0x80044150` (Errors.writeConflict),
+ * as a single upsert by alternate key does; a clash of key values an item's body sets, or another
+ * item of the request writes, stays 412. `$metadata` declares UPSERT_MULTIPLE_RESPONSE, which the
+ * answer does not carry.
+ */
 export const message: Message = {
   Name: 'UpsertMultiple',
   Kind: 'Action',
