@@ -383,8 +383,8 @@ async function insertStream(tx: Executor, db: Database, count: number, planAt: (
   const versions = reserveVersions(tx, db, count);
   versions.catch(ignore);
   const ids: string[] = [];
-  // Rows written by the items so far, as `<table>(<id>)`: a reference to one needs no check. A
-  // plain item's own row is added only once a later item has a lookup to check (catchUp): most
+  // Rows written by the items so far, as `<table>(<id>)`: a reference to one needs no lookup
+  // (hasChecks: its checks, if any, are made all the same). A plain item's own row is added only once a later item has a lookup to check (catchUp): most
   // bulk loads have none, and a key and a set entry per row were a measurable share of the loop.
   const written = new Set<string>();
   // The references checked so far (referenceKey): each row once per set of checks.
@@ -410,6 +410,9 @@ async function insertStream(tx: Executor, db: Database, count: number, planAt: (
         const i = index;
         const plan = next ?? planAt(i);
         next = undefined;
+        // A reference with checks to a row of this step, planned but not sent yet, starts a new
+        // step: its check reads that row.
+        if (step.length && plan.references.some((r) => hasChecks(r) && step.some((p) => p.id === r.id && p.entity === r.entity))) { next = plan; break; }
         if (plan.before?.length) {
           if (step.length) { next = plan; break; }
           closeFeed();
@@ -424,7 +427,8 @@ async function insertStream(tx: Executor, db: Database, count: number, planAt: (
         tables.push(plan.entity);
         for (const ref of plan.references) {
           catchUp(i);
-          if (written.has(`${ref.entity.LogicalName}(${ref.id})`)) continue;
+          // A row the request wrote exists; its checks, when the reference has some, are made all the same.
+          if (!hasChecks(ref) && written.has(`${ref.entity.LogicalName}(${ref.id})`)) continue;
           const key = referenceKey(ref);
           if (checked.has(key)) continue;
           checked.add(key);
@@ -516,6 +520,14 @@ async function insertStream(tx: Executor, db: Database, count: number, planAt: (
   }
   if (refused.length) throw refused[0];
   return ids;
+}
+
+/**
+ * Whether reference `ref` checks more than that its row exists: the caller's privileges on it
+ * (`guards`, `purpose`) or rows related to it (`related`, a hierarchy's depth and loops).
+ */
+function hasChecks(ref: RowReference): boolean {
+  return !!(ref.purpose || ref.guards?.length || ref.related);
 }
 
 /**
