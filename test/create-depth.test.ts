@@ -141,6 +141,27 @@ for (const database of DATABASES) {
       expect(await named('cd batch A') + await named('cd batch B')).to.equal(0);
     });
 
+    it("AppendTo on a deep insert's related row is checked at its depth, on the stored row's unit, in a Create and in CreateMultiple", async () => {
+      // Contacts may be created for any owner, but appended to only in the caller's unit (Local).
+      const role = await makeRole(s, 'CD append to Local', { prvCreatecontact: 'Global', prvAssigncontact: 'Global', prvAppendaccount: 'Global', prvAppendTocontact: 'Local' });
+      const caller = await makeUserIn(s, 'CD append-to Local', a, await makeRole(s, 'CD create accounts Global', { prvCreateaccount: 'Global' }), assigner, role);
+      const body = (name: string, owner: string) => ({ name, primarycontactid: { fullname: `${name} contact`, 'ownerid@odata.bind': `/systemusers(${owner})` } });
+      const outside = await call('POST', `${s.root}accounts`, body('cd append-to B', inB), asUser(caller));
+      expect(outside.status, outside.text).to.equal(403);
+      expect(outside.json.error.code).to.equal('0x80048306');
+      expect(outside.json.error.message).to.contain('ObjectTypeName: contact').and.contain('AccessRights: AppendToAccess').and.contain(`objectBusinessUnitId: ${b}`);
+      const contacts = async (name: string) => (await call('GET', `${s.root}contacts?$select=fullname&$filter=fullname eq '${name} contact'`)).json.value.length as number;
+      expect(await named('cd append-to B') + await contacts('cd append-to B'), 'nothing is left of the refused create').to.equal(0);
+      const inside = await call('POST', `${s.root}accounts`, body('cd append-to A', inA), asUser(caller));
+      expect(inside.status, inside.text).to.equal(204);
+
+      const target = (name: string, owner: string) => ({ '@odata.type': 'Microsoft.Dynamics.CRM.account', ...body(name, owner) });
+      const many = await call('POST', `${s.root}accounts/Microsoft.Dynamics.CRM.CreateMultiple`, { Targets: [target('cd append-to many A', inA), target('cd append-to many A1', inA1)] }, asUser(caller));
+      expect(many.status, many.text).to.equal(403);
+      expect(many.json.error.message).to.match(/^Targets\[1\]: SecLib/).and.contain('AccessRights: AppendToAccess').and.contain(`objectBusinessUnitId: ${a1}`);
+      expect(await named('cd append-to many A') + await contacts('cd append-to many A'), 'the whole request is rolled back').to.equal(0);
+    });
+
     it('a business-owned row counts by its own unit: a team made at Local in the caller\'s unit, not in the unit below', async () => {
       const caller = makeUserIn(s, 'CD team maker', a, await makeRole(s, 'CD teams Local', { prvCreateTeam: 'Local', prvReadTeam: 'Local', prvAppendTeam: 'Local', prvAppendToBusinessUnit: 'Global' }));
       const team = async (name: string, unit: string) => call('POST', `${s.root}teams`, { name, 'businessunitid@odata.bind': `/businessunits(${unit})` }, asUser(await caller));

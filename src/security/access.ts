@@ -507,18 +507,15 @@ export class CallerAccess implements PlanSecurity {
     const ownerColumn = this.owner(plan.entity);
     const owner = ownerColumn ? plan.values.get(ownerColumn) : undefined;
     if (owner !== undefined && owner !== null && owner !== this.caller.systemuserid) this.require(plan.entity, 'Assign');
-    // Related rows created with it (deep insert) are pointed at by its lookups: Append here,
-    // AppendTo there, on rows the caller owns at Basic depth.
-    for (const related of plan.before ?? []) {
-      this.require(plan.entity, 'Append');
-      const relatedOwner = this.owner(related.entity);
-      const by = relatedOwner ? related.values.get(relatedOwner) : undefined;
-      if (this.require(related.entity, 'AppendTo') === 'own' && relatedOwner && !this.ownsThrough(by)) throw this.denied(related.entity, related.id, by ?? null, 'AppendToAccess');
-    }
+    // Related rows created with it (deep insert) are pointed at by its lookups: Append here, and
+    // AppendTo there at its depth, checked on the stored related row (written first) as on any
+    // row a lookup points at; a reference without guards would only ask that the row exists.
+    if (plan.before?.length) this.require(plan.entity, 'Append');
+    const related = (plan.before ?? []).map((p) => this.appendToRow({ entity: p.entity, id: p.id })).filter((r) => r.guards?.length);
     if (this.setsLookups(plan.entity, plan.references, owner)) this.require(plan.entity, 'Append');
     return {
       ...plan,
-      references: this.creatable(plan, reach, this.appendTo(plan.entity, plan.references, owner)),
+      references: this.creatable(plan, reach, [...this.appendTo(plan.entity, plan.references, owner), ...related]),
       ...(plan.before ? { before: plan.before.map((p) => this.insert(p)) } : {}),
       ...(plan.after ? { after: plan.after.map((p) => this.write(p)) } : {}),
     };
