@@ -534,19 +534,21 @@ function hasChecks(ref: RowReference): boolean {
  * What a bulk insert's check of reference `ref` checks, as text: its row (`<table>(<id>)`), then
  * its purpose (RowReference.purpose) and what each of its guards asks (the caller's privileges:
  * the column, the values or units it must hold, the principals a share may name), not the error a
- * failing guard makes. Two references with the same text are checked once: an owner's reference,
- * which takes no AppendTo, does not stand for a later lookup's to the same row, which does.
+ * failing guard makes, and whether it has `related` checks. Two references with the same text are
+ * checked once: an owner's reference, which takes no AppendTo, does not stand for a later lookup's
+ * to the same row, which does, nor a plain lookup for a hierarchical one (whose `related` checks,
+ * the row's depth and loops, are alike for every new row pointing at it).
  */
 function referenceKey(ref: RowReference): string {
   const row = `${ref.entity.LogicalName}(${ref.id})`;
-  if (!ref.purpose && !ref.guards?.length) return row;
+  if (!hasChecks(ref)) return row;
   const guard = (g: Guard) => [
     g.attribute.LogicalName, g.except ? 'except' : '', g.strict ? 'strict' : '', g.precheck ? 'precheck' : '', g.values.join(','),
     g.under ? `under ${g.under.relationship.SchemaName} ${g.under.ids.join(',')}` : '',
     g.shared ? `shared ${g.shared.principals.join(',')} ${g.shared.rights}` : '',
     g.owners ? `owners ${g.owners.attribute.LogicalName} ${g.owners.values.join(',')}` : '',
   ].join('|');
-  return `${row} ${ref.purpose ?? ''} ${(ref.guards ?? []).map(guard).join(' ; ')}`;
+  return `${row} ${ref.purpose ?? ''} ${(ref.guards ?? []).map(guard).join(' ; ')}${ref.related ? ' related' : ''}`;
 }
 
 /** The rows an insert writes, as `<table>(<id>)`: its own, its deep insert's related rows and the rows it creates pointing at it. */
